@@ -1,0 +1,330 @@
+/*
+ * columns.c - the column tables of columns.h: formatting and ordering of
+ * function, line and thread rows.
+ */
+#include "analyzer/columns.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+
+static double pct(const struct hp_profile *p, uint64_t n)
+{
+	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
+}
+
+static const char *base(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+	return s ? s + 1 : path;
+}
+
+static int cmp_u64(uint64_t x, uint64_t y)
+{
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+static int cmp_str(const char *x, const char *y)
+{
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* --- functions --- */
+
+#define F(r) (&p->functions[r])
+
+static void f_self_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		       char *b, size_t n)
+{
+	snprintf(b, n, "%.2f", pct(p, F(r)->self));
+}
+static void f_total_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+			char *b, size_t n)
+{
+	snprintf(b, n, "%.2f", pct(p, F(r)->total));
+}
+static void f_self(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		   char *b, size_t n)
+{
+	snprintf(b, n, "%" PRIu64, F(r)->self);
+}
+static void f_total(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		    char *b, size_t n)
+{
+	snprintf(b, n, "%" PRIu64, F(r)->total);
+}
+static void f_name(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		   char *b, size_t n)
+{
+	snprintf(b, n, "%s", F(r)->name);
+}
+static void f_module(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		     char *b, size_t n)
+{
+	snprintf(b, n, "%s", F(r)->module ? base(F(r)->module) : "?");
+}
+static void f_file(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		   char *b, size_t n)
+{
+	snprintf(b, n, "%s", F(r)->file ? F(r)->file : "");
+}
+
+static void counter_text(const struct hp_profile *p, int e, int64_t v, char *b, size_t n)
+{
+	if (!p->events[e].measured)
+		snprintf(b, n, "n/a");
+	else
+		snprintf(b, n, "%" PRId64, v);
+}
+
+static void f_counter(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		      char *b, size_t n)
+{
+	counter_text(p, c->event, F(r)->cself[c->event], b, n);
+}
+
+static int fc_self(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	int r = cmp_u64(F(a)->self, F(b)->self);
+	return r ? r : cmp_u64(F(a)->total, F(b)->total);
+}
+static int fc_total(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	int r = cmp_u64(F(a)->total, F(b)->total);
+	return r ? r : cmp_u64(F(a)->self, F(b)->self);
+}
+static int fc_name(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	return cmp_str(F(a)->name, F(b)->name);
+}
+static int fc_module(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	return cmp_str(F(a)->module, F(b)->module);
+}
+static int fc_file(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	return cmp_str(F(a)->file, F(b)->file);
+}
+static int fc_counter(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	int64_t x = F(a)->cself[c->event], y = F(b)->cself[c->event];
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+/* --- lines --- */
+
+#define L(r) (&p->lines[r])
+
+static void l_self_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		       char *b, size_t n)
+{
+	snprintf(b, n, "%.2f", pct(p, L(r)->self));
+}
+static void l_self(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		   char *b, size_t n)
+{
+	snprintf(b, n, "%" PRIu64, L(r)->self);
+}
+static void l_location(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		       char *b, size_t n)
+{
+	if (L(r)->file && L(r)->line)
+		snprintf(b, n, "%s:%u", base(L(r)->file), L(r)->line);
+	else
+		snprintf(b, n, "%s", "??");
+}
+static void l_file(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		   char *b, size_t n)
+{
+	snprintf(b, n, "%s", L(r)->file ? L(r)->file : "");
+}
+static void l_line(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		   char *b, size_t n)
+{
+	snprintf(b, n, "%u", L(r)->line);
+}
+static void l_function(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		       char *b, size_t n)
+{
+	snprintf(b, n, "%s", p->functions[L(r)->func].name);
+}
+static void l_counter(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		      char *b, size_t n)
+{
+	counter_text(p, c->event, L(r)->c[c->event], b, n);
+}
+static int lc_self(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	return cmp_u64(L(a)->self, L(b)->self);
+}
+static int lc_location(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
+		       uint32_t b)
+{
+	int r = cmp_str(L(a)->file, L(b)->file);
+	return r ? r : (L(a)->line > L(b)->line) - (L(a)->line < L(b)->line);
+}
+static int lc_function(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
+		       uint32_t b)
+{
+	return cmp_str(p->functions[L(a)->func].name, p->functions[L(b)->func].name);
+}
+static int lc_counter(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	int64_t x = L(a)->c[c->event], y = L(b)->c[c->event];
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+/* --- threads --- */
+
+#define T(r) (&p->threads[r])
+
+static void t_pid(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
+		  size_t n)
+{
+	snprintf(b, n, "%u", T(r)->pid);
+}
+static void t_tid(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
+		  size_t n)
+{
+	snprintf(b, n, "%u", T(r)->tid);
+}
+static void t_comm(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
+		   size_t n)
+{
+	snprintf(b, n, "%s", T(r)->comm ? T(r)->comm : "?");
+}
+static void t_samples(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		      char *b, size_t n)
+{
+	snprintf(b, n, "%" PRIu64, T(r)->samples);
+}
+static void t_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
+		  size_t n)
+{
+	snprintf(b, n, "%.2f", pct(p, T(r)->samples));
+}
+static int tc_samples(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
+		      uint32_t b)
+{
+	int r = cmp_u64(T(a)->samples, T(b)->samples);
+	return r ? r : (T(a)->tid > T(b)->tid) - (T(a)->tid < T(b)->tid);
+}
+static int tc_tid(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	return (T(a)->tid > T(b)->tid) - (T(a)->tid < T(b)->tid);
+}
+static int tc_comm(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
+{
+	return cmp_str(T(a)->comm, T(b)->comm);
+}
+
+static const struct hp_column function_cols[] = {
+	{ "self_pct",  "Self%",    7, 1, 1, -1, fc_self,   f_self_pct },
+	{ "total_pct", "Total%",   7, 1, 1, -1, fc_total,  f_total_pct },
+	{ "self",      "Self",     8, 1, 1, -1, fc_self,   f_self },
+	{ "total",     "Total",    8, 1, 1, -1, fc_total,  f_total },
+};
+static const struct hp_column function_tail[] = {
+	{ "function",  "Function", 0, 0, 0, -1, fc_name,   f_name },
+	{ "module",    "Module",  18, 0, 0, -1, fc_module, f_module },
+	{ "file",      "File",     0, 0, 0, -1, fc_file,   f_file },
+};
+static const struct hp_column line_cols[] = {
+	{ "self_pct",  "Self%",    7, 1, 1, -1, lc_self,     l_self_pct },
+	{ "self",      "Self",     8, 1, 1, -1, lc_self,     l_self },
+};
+static const struct hp_column line_tail[] = {
+	{ "location",  "Location",28, 0, 0, -1, lc_location, l_location },
+	{ "function",  "Function", 0, 0, 0, -1, lc_function, l_function },
+	{ "file",      "File",     0, 0, 0, -1, lc_location, l_file },
+	{ "line",      "Line",     6, 1, 1, -1, lc_location, l_line },
+};
+static const struct hp_column thread_cols[] = {
+	{ "pid",       "PID",      8, 1, 1, -1, tc_tid,     t_pid },
+	{ "tid",       "TID",      8, 1, 1, -1, tc_tid,     t_tid },
+	{ "samples",   "Samples",  9, 1, 1, -1, tc_samples, t_samples },
+	{ "pct",       "Share%",   7, 1, 1, -1, tc_samples, t_pct },
+	{ "comm",      "Command",  0, 0, 0, -1, tc_comm,    t_comm },
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int append(struct hp_column *cols, int n, int max, const struct hp_column *src, int k)
+{
+	for (int i = 0; i < k && n < max; i++)
+		cols[n++] = src[i];
+	return n;
+}
+
+static int append_counters(const struct hp_profile *p, struct hp_column *cols, int n, int max,
+			   enum hp_row_kind kind)
+{
+	for (uint32_t e = 0; e < p->nevents && n < max; e++) {
+		struct hp_column c = {
+			.id = p->events[e].name, .header = p->events[e].name,
+			.width = (int)strlen(p->events[e].name) > 10 ? (int)strlen(p->events[e].name) : 10,
+			.right = 1, .numeric = 1, .event = (int)e,
+			.compare = kind == HP_ROWS_FUNCTIONS ? fc_counter : lc_counter,
+			.format = kind == HP_ROWS_FUNCTIONS ? f_counter : l_counter,
+		};
+		cols[n++] = c;
+	}
+	return n;
+}
+
+int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_column *cols,
+		  int max)
+{
+	int n = 0;
+	switch (kind) {
+	case HP_ROWS_FUNCTIONS:
+		n = append(cols, n, max, function_cols, N(function_cols));
+		n = append_counters(p, cols, n, max, kind);
+		return append(cols, n, max, function_tail, N(function_tail));
+	case HP_ROWS_LINES:
+		n = append(cols, n, max, line_cols, N(line_cols));
+		n = append_counters(p, cols, n, max, kind);
+		return append(cols, n, max, line_tail, N(line_tail));
+	case HP_ROWS_THREADS:
+		return append(cols, n, max, thread_cols, N(thread_cols));
+	}
+	return 0;
+}
+
+uint32_t columns_nrows(const struct hp_profile *p, enum hp_row_kind kind)
+{
+	switch (kind) {
+	case HP_ROWS_FUNCTIONS: return p->nfunctions;
+	case HP_ROWS_LINES:     return p->nlines;
+	case HP_ROWS_THREADS:   return p->nthreads;
+	}
+	return 0;
+}
+
+struct sort_ctx { const struct hp_profile *p; const struct hp_column *c; };
+
+static int cmp_rows(const void *a, const void *b, void *ctx)
+{
+	const struct sort_ctx *s = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int r = s->c->compare(s->p, s->c, x, y);
+	return r ? r : (x > y) - (x < y);
+}
+
+void columns_sort(const struct hp_profile *p, const struct hp_column *c, uint32_t *rows,
+		  uint32_t n)
+{
+	struct sort_ctx s = { p, c };
+	qsort_r(rows, n, sizeof(*rows), cmp_rows, &s);
+}
+
+const struct hp_column *columns_find(const struct hp_column *cols, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(cols[i].id, id))
+			return &cols[i];
+	return NULL;
+}

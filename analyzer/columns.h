@@ -1,0 +1,50 @@
+/*
+ * columns.h - report columns as data, shared by the text report, CSV/JSON
+ * and the TUI: {id, header, width, align, compare, format}.
+ *
+ * A column set is built for a profile (counter columns exist only for the
+ * events the run recorded). Rows are indices into profile->functions[],
+ * ->lines[] or ->threads[], depending on the set's kind. Counters that were
+ * not measured format as "n/a", never 0.
+ */
+#ifndef HP_COLUMNS_H
+#define HP_COLUMNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hp_profile;
+
+enum hp_row_kind { HP_ROWS_FUNCTIONS, HP_ROWS_LINES, HP_ROWS_THREADS };
+
+struct hp_column {
+	const char *id;               /* stable name for CSV/JSON and `--sort` */
+	const char *header;           /* text shown in tables */
+	int width;                    /* preferred width; 0 = takes the rest */
+	int right;                    /* 1 = right-aligned (numbers) */
+	int numeric;                  /* JSON: emit as a number when it parses */
+	int event;                    /* counter column: index into profile->events, else -1 */
+	/* <0, 0, >0 like strcmp, "bigger first" for numbers */
+	int (*compare)(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
+		       uint32_t b);
+	void (*format)(const struct hp_profile *p, const struct hp_column *c, uint32_t row,
+		       char *buf, size_t len);
+};
+
+#define HP_MAX_COLUMNS 40
+
+/* Fill cols with the columns for kind; returns how many. */
+int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_column *cols,
+		  int max);
+
+/* Number of rows of kind in p. */
+uint32_t columns_nrows(const struct hp_profile *p, enum hp_row_kind kind);
+
+/* Sort rows[0..n) by column c (stable on ties by the default order). */
+void columns_sort(const struct hp_profile *p, const struct hp_column *c, uint32_t *rows,
+		  uint32_t n);
+
+/* Column with this id, or NULL. */
+const struct hp_column *columns_find(const struct hp_column *cols, int n, const char *id);
+
+#endif

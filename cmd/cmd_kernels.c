@@ -1,0 +1,32 @@
+/*
+ * cmd_kernels.c - `hpprof kernels`: the bundled example programs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "kernels/catalog.h"
+
+static const char usage_text[] =
+	"usage: hpprof kernels [-h]\n"
+	"\n"
+	"List the bundled kernels (the book's example programs in C) with their\n"
+	"variants. Run one with `hpprof run -k NAME [-- --variant V ...]`.\n";
+
+int cmd_kernels(int argc, char **argv)
+{
+	if (argc > 1) {
+		int help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+		fputs(usage_text, help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
+	for (size_t i = 0; i < hp_nkernels; i++) {
+		const struct hp_kernel *k = &hp_kernels[i];
+		char path[4096];
+		int have = kcatalog_path(k->name, path, sizeof(path)) == 0;
+		printf("%-10s %s%s\n", k->name, k->summary, have ? "" : " [not built]");
+		printf("%-10s   variants: %s\n", "", k->variants);
+		printf("%-10s   from: %s\n", "", k->source);
+	}
+	return 0;
+}

@@ -1,0 +1,148 @@
+/*
+ * launch.c - fork the target, hold it on a pipe, exec it on release.
+ * Takes an argv, produces a pid; knows nothing about perf events.
+ */
+#include "collector/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int check_file(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return -errno;
+	if (S_ISDIR(sb.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(sb.st_mode) || access(path, X_OK) < 0)
+		return -EACCES;
+	return 0;
+}
+
+int launch_resolve(const char *path, char *out, size_t outlen)
+{
+	if (strchr(path, '/')) {
+		int err = check_file(path);
+		if (!err)
+			snprintf(out, outlen, "%s", path);
+		return err;
+	}
+	const char *env = getenv("PATH");
+	char *dirs = strdup(env && *env ? env : "/usr/local/bin:/usr/bin:/bin");
+	int err = -ENOENT;
+	if (!dirs)
+		return -ENOMEM;
+	for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char cand[PATH_MAX];
+		snprintf(cand, sizeof(cand), "%s/%s", d, path);
+		int e = check_file(cand);
+		if (!e) {
+			snprintf(out, outlen, "%s", cand);
+			err = 0;
+			break;
+		}
+		if (e == -EACCES)
+			err = e;
+	}
+	free(dirs);
+	return err;
+}
+
+static void child_main(int gate, int errw, char *const argv[], char **env)
+{
+	char c;
+	/* The child stays in our process group so Ctrl-C reaches it too. */
+	while (read(gate, &c, 1) < 0 && errno == EINTR)
+		;
+	close(gate);
+	for (char **e = env; e && *e; e++)
+		putenv(*e);
+	execv(argv[0], argv);
+	int err = errno;
+	ssize_t w = write(errw, &err, sizeof(err));
+	(void)w;
+	_exit(127);
+}
+
+int launch_prepare(struct hp_launch *l, char *const argv[])
+{
+	int gate[2], errp[2];
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		int err = -errno;
+		close(gate[0]);
+		close(gate[1]);
+		return err;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+		close(gate[0]); close(gate[1]); close(errp[0]); close(errp[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(gate[1]);
+		close(errp[0]);
+		signal(SIGPIPE, SIG_DFL);
+		child_main(gate[0], errp[1], argv, l->env);
+	}
+	close(gate[0]);
+	close(errp[1]);
+	l->pid = pid;
+	l->gate_fd = gate[1];
+	l->err_fd = errp[0];
+	return 0;
+}
+
+int launch_release(struct hp_launch *l)
+{
+	int child_err = 0;
+	ssize_t n;
+	close(l->gate_fd);
+	l->gate_fd = -1;
+	do
+		n = read(l->err_fd, &child_err, sizeof(child_err));
+	while (n < 0 && errno == EINTR);
+	close(l->err_fd);
+	l->err_fd = -1;
+	if (n == (ssize_t)sizeof(child_err)) {
+		int st;
+		waitpid(l->pid, &st, 0);
+		return -child_err;
+	}
+	return 0;
+}
+
+void launch_abort(struct hp_launch *l)
+{
+	int st;
+	if (l->pid <= 0)
+		return;
+	kill(l->pid, SIGKILL);
+	if (l->gate_fd >= 0)
+		close(l->gate_fd);
+	if (l->err_fd >= 0)
+		close(l->err_fd);
+	l->gate_fd = l->err_fd = -1;
+	waitpid(l->pid, &st, 0);
+	l->pid = -1;
+}
+
+int launch_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
+}

@@ -1,0 +1,38 @@
+/*
+ * launch.h - start the target gated on a pipe, and reap it.
+ *
+ * launch_prepare() forks; the child waits until launch_release() before it
+ * execs, so events can be opened on its pid with enable_on_exec first.
+ * A failed exec is reported back through a close-on-exec pipe, so the parent
+ * learns "cannot execute 'x': Permission denied" instead of a mystery exit 127.
+ */
+#ifndef HP_LAUNCH_H
+#define HP_LAUNCH_H
+
+#include <sys/types.h>
+
+struct hp_launch {
+	pid_t pid;        /* the child, > 0 after launch_prepare */
+	int gate_fd;      /* write end: closing it lets the child exec */
+	int err_fd;       /* read end: exec errno arrives here */
+	char **env;       /* extra "K=V" strings for the child (NULL-terminated), may be NULL */
+};
+
+/* Check that path names an executable regular file (resolving via PATH
+ * when it has no slash). Writes the resolved path to out. Returns 0,
+ * -ENOENT, -EACCES or -EISDIR. */
+int launch_resolve(const char *path, char *out, size_t outlen);
+
+/* Fork the child for argv (argv[0] resolved). Returns 0 or -errno. */
+int launch_prepare(struct hp_launch *l, char *const argv[]);
+
+/* Let the child exec; returns 0, or -errno when exec failed. */
+int launch_release(struct hp_launch *l);
+
+/* Kill and reap a child that was never released. */
+void launch_abort(struct hp_launch *l);
+
+/* Decode a wait status as the shell does: exit code, or 128 + signal. */
+int launch_exit_code(int wstatus);
+
+#endif

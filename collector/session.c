@@ -1,0 +1,967 @@
+/*
+ * session.c - one profiling run (session.h).
+ *
+ * Takes an argv and options; produces rows in the store: processes,
+ * threads, modules, interned stacks, samples and memory readings.
+ *
+ * Events: one sampling leader per online CPU on the target's pid
+ * (inherit + enable_on_exec; per-task events with cpu = -1 cannot be
+ * mmap'ed when inherited), with the counter events as group members read
+ * with every sample, and an optional page-fault sampler redirected into
+ * the same ring. Records of different CPU rings are not in time order:
+ * each drain collects every ring's records, sorts them by time, handles
+ * them, then releases the ring space.
+ */
+#include "collector/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/launch.h"
+#include "collector/module.h"
+#include "collector/procmap.h"
+#include "collector/unwind.h"
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/store.h"
+
+#define RING_PAGES    256          /* 1 MiB per CPU: ~60 samples of 16 KiB */
+#define MAX_CPUS      256
+#define MAX_PROCS     4096
+#define KERNEL_PATH   "[kernel]"
+
+struct ring {
+	int fd;                        /* the leader: owns the mmap */
+	struct perf_event_mmap_page *meta;
+	uint8_t *data;
+	uint64_t size, mask;
+	uint64_t head;                 /* head seen by the current drain */
+};
+
+/* A record found in a ring during a drain. */
+struct entry {
+	uint64_t time;
+	uint32_t ring;
+	uint32_t size;
+	uint64_t pos;
+};
+
+struct proc {
+	uint32_t pid;
+	int statm_fd;
+	int alive;
+	uint64_t peak_rss;
+};
+
+/* Counter values last read for a thread, to turn group reads into deltas. */
+struct thread_counters {
+	uint32_t tid;
+	uint64_t prev[HP_MAX_COUNTERS];
+};
+
+struct hp_session {
+	const struct hp_session_opts *o;
+	struct hp_store *st;
+	struct hp_module_cache *mc;
+	struct hp_procmaps *pm;
+	struct hp_unwinder *uw;
+	uint64_t t0;                   /* CLOCK_MONOTONIC ns at t = 0 */
+	uint64_t sample_type;
+	uint32_t nregs;
+
+	struct ring rings[MAX_CPUS];
+	unsigned nrings;
+	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
+	int fault_fds[MAX_CPUS];
+	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
+
+	struct entry *entries;
+	size_t nentries, entries_cap;
+	uint8_t *scratch;              /* a record that wraps around the ring end */
+	size_t scratch_cap;
+
+	struct proc procs[MAX_PROCS];
+	unsigned nprocs;
+	struct thread_counters *tcount;
+	size_t ntcount, tcount_cap;
+	uint32_t kernel_module;        /* store id of "[kernel]" */
+
+	struct hp_sample sample;       /* reused: too big for the stack */
+	uint64_t pcs[HP_MAX_FRAMES];
+	struct hp_session_result *res;
+	int err;                       /* first store error: stops the run */
+};
+
+enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3 };
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t session_t0(const struct hp_session *s)
+{
+	return s->t0;
+}
+
+struct hp_store *session_store(struct hp_session *s)
+{
+	return s->st;
+}
+
+static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+			    unsigned long flags)
+{
+	return syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
+}
+
+/* --- opening events --- */
+
+static void base_attr(struct hp_session *s, struct perf_event_attr *a)
+{
+	const struct hp_session_opts *o = s->o;
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->sample_type = s->sample_type;
+	a->sample_regs_user = o->call_graph == HP_CG_DWARF ? HP_UNWIND_REGS_MASK : 0;
+	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? o->stack_size : 0;
+	a->exclude_callchain_kernel = 1;
+	a->exclude_hv = 1;
+	a->inherit = 1;
+	a->sample_id_all = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+}
+
+static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
+{
+	const struct hp_session_opts *o = s->o;
+	base_attr(s, a);
+	if (o->sampler) {
+		a->type = o->sampler->type;
+		a->config = o->sampler->config;
+		a->config1 = o->sampler->config1;
+		a->config2 = o->sampler->config2;
+	} else {
+		a->type = PERF_TYPE_SOFTWARE;
+		a->config = PERF_COUNT_SW_CPU_CLOCK;
+	}
+	if (o->sampler_period) {
+		a->sample_period = o->sampler_period;
+	} else {
+		a->freq = 1;
+		a->sample_freq = o->freq;
+	}
+	a->disabled = 1;
+	a->enable_on_exec = 1;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->watermark = 1;
+	a->wakeup_watermark = RING_PAGES * 4096 / 4;
+	if (o->ncounters)
+		a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+}
+
+static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index)
+{
+	uint64_t id;
+	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
+		return -errno;
+	return hmap_put(&s->ids, id ? id : 1ull << 63, ((uint64_t)kind << 32) | index);
+}
+
+static int map_ring(struct ring *r, int fd)
+{
+	size_t len = (RING_PAGES + 1) * (size_t)sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->fd = fd;
+	r->meta = p;
+	r->data = (uint8_t *)p + sysconf(_SC_PAGESIZE);
+	r->size = RING_PAGES * (uint64_t)sysconf(_SC_PAGESIZE);
+	r->mask = r->size - 1;
+	return 0;
+}
+
+/* Open the sampler of one CPU; falls back to user-only sampling when kernel
+ * sampling is not permitted. */
+static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
+{
+	struct perf_event_attr a;
+	sampler_attr(s, &a);
+	a.exclude_kernel = !s->res->kernel_samples;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel) {
+		s->res->kernel_samples = 0;
+		a.exclude_kernel = 1;
+		fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ring, int leader)
+{
+	for (unsigned i = 0; i < s->o->ncounters; i++) {
+		struct perf_event_attr a = s->o->counters[i].attr;
+		a.size = sizeof(a);
+		a.sample_period = 0;
+		a.freq = 0;
+		a.sample_type = 0;
+		a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+				PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+		a.disabled = 0;
+		a.inherit = 1;
+		a.exclude_kernel = !s->res->kernel_samples;
+		a.exclude_hv = 1;
+		a.use_clockid = 1;                 /* group members must share the leader's clock */
+		a.clockid = CLOCK_MONOTONIC;
+		int fd = s->res->counter_err[i] ? -1
+			 : (int)perf_event_open(&a, pid, cpu, leader, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && !s->res->counter_err[i]) {
+			s->res->counter_err[i] = -errno;
+			hp_debug(HP_DBG_PERF, 1, "counter '%s' on cpu %d: %s", s->o->counters[i].name,
+				 cpu, strerror(errno));
+		}
+		s->counter_fds[ring][i] = fd;
+		if (fd >= 0)
+			remember_id(s, fd, ID_COUNTER, i);
+	}
+}
+
+static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+{
+	struct perf_event_attr a;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_PAGE_FAULTS;
+	a.sample_period = s->o->fault_period;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a.disabled = 1;
+	a.enable_on_exec = 1;
+	a.exclude_kernel = 1;
+	a.read_format = 0;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	s->fault_fds[ring] = fd;
+	if (fd < 0) {
+		hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(errno));
+		return;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
+	    remember_id(s, fd, ID_FAULT, 0) < 0) {
+		close(fd);
+		s->fault_fds[ring] = -1;
+	}
+}
+
+static int open_events(struct hp_session *s, pid_t pid)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
+	int first_err = 0;
+	if (ncpu > MAX_CPUS)
+		ncpu = MAX_CPUS;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = open_sampler(s, pid, cpu);
+		if (fd < 0) {
+			/* Offline CPUs refuse with ENODEV or EINVAL; keep going. */
+			if (!first_err)
+				first_err = fd;
+			hp_debug(HP_DBG_PERF, 1, "sampler on cpu %d: %s", cpu, strerror(-fd));
+			continue;
+		}
+		unsigned r = s->nrings;
+		int err = map_ring(&s->rings[r], fd);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		s->nrings++;
+		remember_id(s, fd, ID_SAMPLER, 0);
+		open_counters(s, pid, cpu, r, fd);
+		s->fault_fds[r] = -1;
+		if (s->o->fault_period)
+			open_fault_sampler(s, pid, cpu, r);
+	}
+	if (!s->nrings)
+		return first_err ? first_err : -HP_ENOPERF;
+	return 0;
+}
+
+static void close_events(struct hp_session *s)
+{
+	size_t len = (RING_PAGES + 1) * (size_t)sysconf(_SC_PAGESIZE);
+	for (unsigned r = 0; r < s->nrings; r++) {
+		for (unsigned i = 0; i < s->o->ncounters; i++)
+			if (s->counter_fds[r][i] >= 0)
+				close(s->counter_fds[r][i]);
+		if (s->fault_fds[r] >= 0)
+			close(s->fault_fds[r]);
+		munmap(s->rings[r].meta, len);
+		close(s->rings[r].fd);
+	}
+	s->nrings = 0;
+}
+
+/* Add one CPU's reading of counter i. Hardware counters may be
+ * multiplexed: scale by enabled/running per CPU as perf does. Software
+ * counters never are (a per-CPU task event is "enabled but not running"
+ * while its task runs on another CPU, which is not multiplexing). */
+static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t enabled,
+		      uint64_t running)
+{
+	struct hp_session_result *res = s->res;
+	int hw = s->o->counters[i].attr.type != PERF_TYPE_SOFTWARE;
+	if (hw && running && running < enabled)
+		v = (uint64_t)((double)v * (double)enabled / (double)running);
+	res->counter_total[i] += (int64_t)v;
+	res->counter_enabled[i] += hw ? enabled : running;
+	res->counter_running[i] += running;
+}
+
+/* Whole-run totals: sum the group reads of every CPU's leader. */
+static void read_totals(struct hp_session *s)
+{
+	struct hp_session_result *res = s->res;
+	uint64_t buf[3 + 2 * (HP_MAX_COUNTERS + 1)];
+	for (unsigned i = 0; i < s->o->ncounters; i++)
+		res->counter_total[i] = res->counter_err[i] ? -1 : 0;
+	res->fault_total = s->o->fault_period ? 0 : -1;
+	for (unsigned r = 0; r < s->nrings; r++) {
+		if (s->o->ncounters && read(s->rings[r].fd, buf, sizeof(buf)) > 0) {
+			uint64_t nr = buf[0];
+			for (uint64_t k = 0; k < nr && k <= HP_MAX_COUNTERS; k++) {
+				uint64_t v = buf[3 + 2 * k], id = buf[4 + 2 * k], what;
+				if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER)
+					continue;
+				add_count(s, (unsigned)what, v, buf[1], buf[2]);
+			}
+		}
+		uint64_t faults;
+		if (s->fault_fds[r] >= 0 && read(s->fault_fds[r], &faults, sizeof(faults)) > 0)
+			res->fault_total += (int64_t)faults;
+	}
+}
+
+/* --- processes, threads, memory --- */
+
+static struct proc *find_proc(struct hp_session *s, uint32_t pid)
+{
+	for (unsigned i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+static void add_proc(struct hp_session *s, uint32_t pid)
+{
+	char path[64];
+	if (find_proc(s, pid) || s->nprocs >= MAX_PROCS)
+		return;
+	struct proc *p = &s->procs[s->nprocs++];
+	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
+	p->pid = pid;
+	p->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
+	p->alive = 1;
+	p->peak_rss = 0;
+}
+
+static void read_memory(struct hp_session *s, uint64_t t)
+{
+	static long page;
+	char buf[128];
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	for (unsigned i = 0; i < s->nprocs; i++) {
+		struct proc *p = &s->procs[i];
+		unsigned long size, resident;
+		if (!p->alive || p->statm_fd < 0)
+			continue;
+		ssize_t n = pread(p->statm_fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0) {
+			p->alive = 0;
+			continue;
+		}
+		buf[n] = '\0';
+		if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+			continue;
+		struct hp_mem_reading m = { p->pid, t, (uint64_t)resident * (uint64_t)page, -1 };
+		if (m.rss_bytes > p->peak_rss)
+			p->peak_rss = m.rss_bytes;
+		if (m.rss_bytes == 0)      /* a zombie: its memory is gone */
+			continue;
+		int err = store_add_memory(s->st, &m);
+		if (err && !s->err)
+			s->err = err;
+	}
+}
+
+static uint64_t rel_time(struct hp_session *s, uint64_t t)
+{
+	return t > s->t0 ? t - s->t0 : 0;
+}
+
+static void read_proc_string(uint32_t pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
+	if (!strcmp(what, "exe")) {
+		ssize_t n = readlink(path, buf, len - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		return;
+	}
+	buf[0] = '\0';
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static void handle_comm(struct hp_session *s, const uint8_t *rec, const struct perf_event_header *h,
+			uint64_t t)
+{
+	uint32_t pid = *(const uint32_t *)(rec + 8), tid = *(const uint32_t *)(rec + 12);
+	const char *comm = (const char *)(rec + 16);
+	store_add_thread(s->st, tid, pid, comm, rel_time(s, t));
+	store_set_thread_comm(s->st, tid, comm);
+	if (h->misc & PERF_RECORD_MISC_COMM_EXEC) {
+		char exe[PATH_MAX];
+		read_proc_string(pid, "exe", exe, sizeof(exe));
+		procmaps_exec(s->pm, pid);
+		unwinder_forget(s->uw, pid);
+		store_add_process(s->st, pid, 0, comm, exe[0] ? exe : NULL, rel_time(s, t));
+		store_set_process_comm(s->st, pid, comm, exe[0] ? exe : NULL);
+	} else if (pid == tid) {
+		store_set_process_comm(s->st, pid, comm, NULL);
+	}
+}
+
+static void handle_fork(struct hp_session *s, const uint8_t *rec, uint64_t t)
+{
+	const uint32_t *f = (const uint32_t *)(rec + 8);    /* pid, ppid, tid, ptid */
+	char comm[64];
+	read_proc_string(f[0], "comm", comm, sizeof(comm));
+	if (f[0] != f[1]) {                                   /* a new process */
+		procmaps_fork(s->pm, f[1], f[0]);
+		store_add_process(s->st, f[0], f[1], comm[0] ? comm : NULL, NULL, rel_time(s, t));
+		add_proc(s, f[0]);
+	}
+	store_add_thread(s->st, f[2], f[0], comm[0] ? comm : NULL, rel_time(s, t));
+}
+
+static void handle_exit(struct hp_session *s, const uint8_t *rec, uint64_t t)
+{
+	const uint32_t *f = (const uint32_t *)(rec + 8);
+	store_end_thread(s->st, f[2], rel_time(s, t));
+	if (f[0] == f[2]) {
+		struct proc *p = find_proc(s, f[0]);
+		store_end_process(s->st, f[0], rel_time(s, t), -1,
+				  p && p->peak_rss ? (int64_t)p->peak_rss : -1);
+		if (p)
+			p->alive = 0;
+		procmaps_exit(s->pm, f[0]);
+		unwinder_forget(s->uw, f[0]);
+	}
+}
+
+static void handle_mmap2(struct hp_session *s, const uint8_t *rec, int v2)
+{
+	uint32_t pid = *(const uint32_t *)(rec + 8);
+	const uint64_t *q = (const uint64_t *)(rec + 16);   /* addr, len, pgoff */
+	const char *name;
+	if (v2) {
+		uint32_t prot = *(const uint32_t *)(rec + 16 + 24 + 24);
+		if (!(prot & PROT_EXEC))
+			return;
+		name = (const char *)(rec + 16 + 24 + 24 + 8);
+	} else {
+		name = (const char *)(rec + 16 + 24);
+	}
+	hp_debug(HP_DBG_PERF, 2, "mmap pid %u %#llx-%#llx %s", pid, (unsigned long long)q[0],
+		 (unsigned long long)(q[0] + q[1]), name);
+	procmaps_add(s->pm, pid, q[0], q[1], q[2], name);
+}
+
+/* --- samples --- */
+
+static uint32_t module_id_of(struct hp_session *s, struct hp_module *mod)
+{
+	if (!mod->store_id && store_intern_module(s->st, mod->path, mod->build_id,
+						  &mod->store_id) < 0)
+		return 0;
+	return mod->store_id;
+}
+
+uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
+			struct hp_location *out)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t pc = i ? pcs[i] - 1 : pcs[i];
+		const struct hp_map *m = procmaps_find(s->pm, pid, pc);
+		if (m && m->mod && m->mod->valid) {
+			out[i].module_id = module_id_of(s, m->mod);
+			out[i].addr = pc - m->bias;
+		} else {
+			out[i].module_id = 0;
+			out[i].addr = pc;
+		}
+	}
+	return n;
+}
+
+static struct thread_counters *thread_counters(struct hp_session *s, uint32_t tid)
+{
+	for (size_t i = 0; i < s->ntcount; i++)
+		if (s->tcount[i].tid == tid)
+			return &s->tcount[i];
+	if (s->ntcount == s->tcount_cap) {
+		size_t cap = s->tcount_cap ? s->tcount_cap * 2 : 16;
+		struct thread_counters *n = realloc(s->tcount, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->tcount = n;
+		s->tcount_cap = cap;
+	}
+	struct thread_counters *tc = &s->tcount[s->ntcount++];
+	memset(tc, 0, sizeof(*tc));
+	tc->tid = tid;
+	return tc;
+}
+
+/* Group read: nr, enabled, running, {value, id}[nr]. Returns words used. */
+static uint64_t parse_read(struct hp_session *s, const uint64_t *p, uint32_t tid,
+			   struct hp_sample *smp)
+{
+	uint64_t nr = p[0];
+	struct thread_counters *tc = thread_counters(s, tid);
+	smp->nr_counters = s->o->ncounters;
+	memset(smp->counters, 0, sizeof(smp->counters));
+	for (uint64_t k = 0; k < nr; k++) {
+		uint64_t v = p[3 + 2 * k], id = p[4 + 2 * k], what;
+		if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER || !tc)
+			continue;
+		unsigned i = (unsigned)what;
+		smp->counters[i] = (int64_t)(v - tc->prev[i]);
+		tc->prev[i] = v;
+	}
+	return 3 + 2 * nr;
+}
+
+static uint32_t kernel_frame(struct hp_session *s, struct hp_location *loc)
+{
+	if (!s->kernel_module)
+		store_intern_module(s->st, KERNEL_PATH, NULL, &s->kernel_module);
+	loc->module_id = s->kernel_module;
+	loc->addr = 0;
+	return 1;
+}
+
+static uint32_t fp_frames(struct hp_session *s, uint32_t pid, const uint64_t *ips, uint64_t nr)
+{
+	uint32_t n = 0;
+	for (uint64_t i = 0; i < nr && n < HP_MAX_FRAMES; i++)
+		if (ips[i] < (uint64_t)-4095)          /* skip PERF_CONTEXT_* markers */
+			s->pcs[n++] = ips[i];
+	return n;
+}
+
+static void handle_sample(struct hp_session *s, const uint8_t *rec, const struct perf_event_header *h)
+{
+	const uint64_t *p = (const uint64_t *)(rec + 8);
+	struct hp_sample *smp = &s->sample;
+	uint64_t id = *p++, ip = *p++, what = 0;
+	uint32_t pid = (uint32_t)p[0], tid = (uint32_t)(p[0] >> 32);
+	uint64_t time = p[1];
+	const uint64_t *regs = NULL, *ips = NULL;
+	uint64_t nips = 0, stack_size = 0;
+	const uint8_t *stack = NULL;
+	uint32_t n = 0, skip = 0;
+	int complete = 0;
+
+	p += 2;
+	hmap_get(&s->ids, id, &what);
+	smp->event = what >> 32 == ID_FAULT ? s->o->fault_event : 0;
+	smp->nr_counters = 0;
+	if (s->sample_type & PERF_SAMPLE_READ) {
+		if (what >> 32 == ID_SAMPLER)
+			p += parse_read(s, p, tid, smp);
+	}
+	if (s->sample_type & PERF_SAMPLE_CALLCHAIN) {
+		nips = *p++;
+		ips = p;
+		p += nips;
+	}
+	if (s->sample_type & PERF_SAMPLE_REGS_USER) {
+		if (*p++ != PERF_SAMPLE_REGS_ABI_NONE) {
+			regs = p;
+			p += s->nregs;
+		}
+	}
+	if (s->sample_type & PERF_SAMPLE_STACK_USER) {
+		uint64_t size = *p++;
+		stack = (const uint8_t *)p;
+		p += size / 8;
+		if (size)
+			stack_size = *p++;
+	}
+
+	smp->t_ns = rel_time(s, time);
+	smp->pid = pid;
+	smp->tid = tid;
+	if ((h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
+		skip = kernel_frame(s, &smp->frames[0]);
+	if (s->o->call_graph == HP_CG_FP && ips) {
+		n = fp_frames(s, pid, ips, nips);
+	} else if (regs) {
+		uint64_t t = now_ns();
+		n = (uint32_t)unwind_sample(s->uw, pid, regs, stack, stack_size, s->pcs,
+					    HP_MAX_FRAMES - (int)skip, &complete);
+		s->res->unwind_ns += now_ns() - t;
+	} else if (!skip) {
+		s->pcs[n++] = ip;
+	}
+	smp->nr_frames = skip + session_locate(s, pid, s->pcs, n, smp->frames + skip);
+	smp->complete = (uint32_t)complete;
+
+	int err = store_add_sample(s->st, smp);
+	if (err && !s->err)
+		s->err = err;
+	if (smp->event) {
+		s->res->fault_samples++;
+	} else {
+		s->res->samples++;
+		s->res->complete += (uint64_t)complete;
+	}
+}
+
+/* --- ring draining --- */
+
+static uint64_t record_time(struct hp_session *s, const uint8_t *rec, uint32_t size)
+{
+	const struct perf_event_header *h = (const void *)rec;
+	if (h->type == PERF_RECORD_SAMPLE)
+		return *(const uint64_t *)(rec + 32);     /* header, id, ip, pid/tid, time */
+	if (size < 8 + 24)
+		return 0;
+	return *(const uint64_t *)(rec + size - 16);  /* ... pid/tid, time, identifier */
+}
+
+static const uint8_t *record_at(struct hp_session *s, struct ring *r, uint64_t pos, uint32_t size)
+{
+	uint64_t off = pos & r->mask;
+	if (off + size <= r->size)
+		return r->data + off;
+	if (size > s->scratch_cap) {
+		uint8_t *n = realloc(s->scratch, size);
+		if (!n)
+			return NULL;
+		s->scratch = n;
+		s->scratch_cap = size;
+	}
+	uint64_t first = r->size - off;
+	memcpy(s->scratch, r->data + off, first);
+	memcpy(s->scratch + first, r->data, size - first);
+	return s->scratch;
+}
+
+static int push_entry(struct hp_session *s, const struct entry *e)
+{
+	if (s->nentries == s->entries_cap) {
+		size_t cap = s->entries_cap ? s->entries_cap * 2 : 1024;
+		struct entry *n = realloc(s->entries, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		s->entries = n;
+		s->entries_cap = cap;
+	}
+	s->entries[s->nentries++] = *e;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->ring != y->ring)
+		return x->ring < y->ring ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void handle_record(struct hp_session *s, const uint8_t *rec, uint64_t t)
+{
+	const struct perf_event_header *h = (const void *)rec;
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		handle_sample(s, rec, h);
+		break;
+	case PERF_RECORD_MMAP2:
+		handle_mmap2(s, rec, 1);
+		break;
+	case PERF_RECORD_MMAP:
+		handle_mmap2(s, rec, 0);
+		break;
+	case PERF_RECORD_COMM:
+		handle_comm(s, rec, h, t);
+		break;
+	case PERF_RECORD_FORK:
+		handle_fork(s, rec, t);
+		break;
+	case PERF_RECORD_EXIT:
+		handle_exit(s, rec, t);
+		break;
+	case PERF_RECORD_LOST:
+		s->res->lost += *(const uint64_t *)(rec + 16);
+		break;
+	default:
+		break;
+	}
+}
+
+static int drain(struct hp_session *s)
+{
+	s->nentries = 0;
+	for (unsigned r = 0; r < s->nrings; r++) {
+		struct ring *ring = &s->rings[r];
+		uint64_t head = __atomic_load_n(&ring->meta->data_head, __ATOMIC_ACQUIRE);
+		uint64_t pos = ring->meta->data_tail;
+		ring->head = head;
+		while (pos < head) {
+			const struct perf_event_header *h =
+				(const void *)(ring->data + (pos & ring->mask));
+			if (h->size < sizeof(*h))
+				break;
+			const uint8_t *rec = record_at(s, ring, pos, h->size);
+			struct entry e = { rec ? record_time(s, rec, h->size) : 0, r, h->size, pos };
+			if (push_entry(s, &e) < 0)
+				return -ENOMEM;
+			pos += h->size;
+		}
+	}
+	qsort(s->entries, s->nentries, sizeof(*s->entries), cmp_entry);
+	for (size_t i = 0; i < s->nentries; i++) {
+		const struct entry *e = &s->entries[i];
+		const uint8_t *rec = record_at(s, &s->rings[e->ring], e->pos, e->size);
+		if (rec)
+			handle_record(s, rec, e->time);
+	}
+	for (unsigned r = 0; r < s->nrings; r++)
+		__atomic_store_n(&s->rings[r].meta->data_tail, s->rings[r].head, __ATOMIC_RELEASE);
+	return s->err;
+}
+
+/* --- the run --- */
+
+static void install_signals(struct sigaction *old_int, struct sigaction *old_term,
+			    struct sigaction *old_hup)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	sigaction(SIGINT, &sa, old_int);
+	sigaction(SIGTERM, &sa, old_term);
+	sigaction(SIGHUP, &sa, old_hup);
+}
+
+static void restore_signals(struct sigaction *old_int, struct sigaction *old_term,
+			    struct sigaction *old_hup)
+{
+	sigaction(SIGINT, old_int, NULL);
+	sigaction(SIGTERM, old_term, NULL);
+	sigaction(SIGHUP, old_hup, NULL);
+}
+
+/* Forward a stop request to the target: first the signal we got, then KILL. */
+static void forward_stop(struct hp_session *s, pid_t pid, int *forwarded)
+{
+	if (!stop_signal)
+		return;
+	s->res->interrupted = 1;
+	kill(pid, *forwarded ? SIGKILL : stop_signal);
+	if (!*forwarded)
+		hp_info("stopping the target; the profile will still be saved"
+			" (press Ctrl-C again to kill it)");
+	*forwarded = 1;
+	stop_signal = 0;
+}
+
+static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusage *ru, int block)
+{
+	pid_t w;
+	do
+		w = wait4(pid, status, block ? 0 : WNOHANG, ru);
+	while (w < 0 && errno == EINTR && block);
+	return w == pid;
+}
+
+static int sample_loop(struct hp_session *s, pid_t pid)
+{
+	struct pollfd pfd[MAX_CPUS];
+	unsigned interval = s->o->mem_interval_ms ? s->o->mem_interval_ms : 50;
+	uint64_t next_mem = now_ns();
+	int status = 0, forwarded = 0, err = 0;
+	struct rusage ru;
+
+	for (unsigned r = 0; r < s->nrings; r++)
+		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
+	for (;;) {
+		poll(pfd, s->nrings, (int)interval);
+		if ((err = drain(s)))
+			break;
+		uint64_t t = now_ns();
+		if (s->o->mem_interval_ms && t >= next_mem) {
+			read_memory(s, rel_time(s, t));
+			next_mem = t + (uint64_t)interval * 1000000ull;
+		}
+		if (s->o->on_poll && (err = s->o->on_poll(s->o->poll_ctx, s, 0)) < 0)
+			break;
+		forward_stop(s, pid, &forwarded);
+		if (wait_target(s, pid, &status, &ru, 0))
+			goto reaped;
+	}
+	/* A store error (disk full...) or a hook failure: stop the target, keep what we have. */
+	hp_err("stopping the run: %s", hp_strerror(err));
+	kill(pid, SIGKILL);
+	wait_target(s, pid, &status, &ru, 1);
+reaped:
+	s->res->duration_ns = now_ns() - s->t0;
+	s->res->exit_code = launch_exit_code(status);
+	s->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	s->res->user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	s->res->sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	s->res->peak_rss = (int64_t)ru.ru_maxrss * 1024;
+	return err;
+}
+
+static int finish(struct hp_session *s, pid_t pid)
+{
+	int err = drain(s);
+	if (s->o->on_poll) {
+		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
+		if (!err)
+			err = e;
+	}
+	read_totals(s);
+	store_end_process(s->st, (uint32_t)pid, s->res->duration_ns, s->res->exit_code,
+			  s->res->peak_rss);
+	return err;
+}
+
+static int session_init(struct hp_session *s, const struct hp_session_opts *o,
+			struct hp_store *st, struct hp_session_result *res)
+{
+	int err;
+	memset(res, 0, sizeof(*res));
+	res->kernel_samples = 1;
+	s->o = o;
+	s->st = st;
+	s->res = res;
+	hmap_init(&s->ids);
+	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+			 PERF_SAMPLE_TIME;
+	if (o->call_graph == HP_CG_DWARF)
+		s->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+	else
+		s->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	if (o->ncounters)
+		s->sample_type |= PERF_SAMPLE_READ;
+	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
+	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
+	    (err = unwinder_new(s->pm, &s->uw)))
+		return err;
+	return 0;
+}
+
+static void session_release(struct hp_session *s)
+{
+	close_events(s);
+	for (unsigned i = 0; i < s->nprocs; i++)
+		if (s->procs[i].statm_fd >= 0)
+			close(s->procs[i].statm_fd);
+	if (s->uw)
+		unwinder_free(s->uw);
+	if (s->pm)
+		procmaps_free(s->pm);
+	if (s->mc)
+		modcache_free(s->mc);
+	hmap_release(&s->ids);
+	free(s->entries);
+	free(s->scratch);
+	free(s->tcount);
+}
+
+static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
+{
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
+	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
+	add_proc(s, (uint32_t)pid);
+}
+
+int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
+		struct hp_session_result *res)
+{
+	struct hp_session *s = calloc(1, sizeof(*s));
+	struct hp_launch l = { .pid = -1, .gate_fd = -1, .err_fd = -1, .env = o->env };
+	struct sigaction oi, ot, oh;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	if ((err = session_init(s, o, st, res)))
+		goto out_release;
+	if ((err = launch_prepare(&l, argv)))
+		goto out_release;
+	if ((err = open_events(s, l.pid))) {
+		launch_abort(&l);
+		goto out_release;
+	}
+	install_signals(&oi, &ot, &oh);
+	s->t0 = now_ns();
+	record_target(s, l.pid, argv);
+	if ((err = launch_release(&l))) {
+		/* exec failed: the child already exited */
+		restore_signals(&oi, &ot, &oh);
+		goto out_release;
+	}
+	err = sample_loop(s, l.pid);
+	int ferr = finish(s, l.pid);
+	if (!err)
+		err = ferr;
+	restore_signals(&oi, &ot, &oh);
+out_release:
+	session_release(s);
+	free(s);
+	return err;
+}

@@ -1,0 +1,89 @@
+/*
+ * session.h - one profiling run: launch, sample, unwind, store.
+ *
+ * session_run() forks the target gated on a pipe, opens one sampling event
+ * per online CPU on its pid (inherit, enable_on_exec), lets it exec, and
+ * drains the rings until the target exits: records are ordered by time
+ * across rings, samples are unwound online and written to the store with
+ * their stack interned; MMAP2/COMM/FORK/EXIT keep per-pid maps and the
+ * process and thread tables; RSS is read from /proc/PID/statm every
+ * mem_interval. Symbolization is not done here (analyzer).
+ */
+#ifndef HP_SESSION_H
+#define HP_SESSION_H
+
+#include <linux/perf_event.h>
+#include <stdint.h>
+
+#include "common/record.h"
+
+struct hp_store;
+struct hp_session;
+
+enum hp_call_graph { HP_CG_DWARF, HP_CG_FP };
+
+/* A counter read with every sample (member of the sampler's group). */
+struct hp_session_counter {
+	const char *name;
+	struct perf_event_attr attr;   /* type/config filled; the session sets the rest */
+};
+
+struct hp_session_opts {
+	unsigned freq;                 /* samples per second per thread (cpu-clock) */
+	enum hp_call_graph call_graph;
+	unsigned stack_size;           /* bytes of user stack copied per sample */
+	unsigned mem_interval_ms;      /* RSS polling interval; 0 disables */
+	unsigned fault_period;         /* page-fault sampling period; 0 disables */
+	int fault_event;               /* events.id given to page-fault samples */
+	const struct perf_event_attr *sampler; /* NULL: cpu-clock at freq */
+	const char *sampler_name;
+	uint64_t sampler_period;       /* for a user-chosen sampler; 0 = use freq */
+	const struct hp_session_counter *counters;
+	unsigned ncounters;
+	char **env;                    /* extra environment for the target, may be NULL */
+	/* Called every loop iteration and once after the target exited (final = 1),
+	 * e.g. to drain the allocation stream. A negative return stops the run. */
+	int (*on_poll)(void *ctx, struct hp_session *s, int final);
+	void *poll_ctx;
+};
+
+struct hp_session_result {
+	int exit_code;                 /* exit status or 128+signal */
+	int term_signal;               /* 0 unless killed by a signal */
+	int interrupted;               /* stopped by Ctrl-C / SIGTERM */
+	uint64_t samples;              /* main-sampler samples stored */
+	uint64_t complete;             /* of those, unwound to the end of the stack */
+	uint64_t lost;                 /* records the kernel dropped */
+	uint64_t duration_ns;
+	uint64_t unwind_ns;            /* time spent unwinding */
+	int64_t peak_rss;              /* of the target (ru_maxrss), bytes */
+	double user_s, sys_s;
+	/* Per counter (opts->counters order): 0 or -errno when it failed to
+	 * open, and its whole-run count with the multiplexing times. */
+	int counter_err[HP_MAX_COUNTERS];
+	int64_t counter_total[HP_MAX_COUNTERS];
+	uint64_t counter_enabled[HP_MAX_COUNTERS], counter_running[HP_MAX_COUNTERS];
+	uint64_t fault_samples;        /* page-fault samples stored (event id fault_event) */
+	int64_t fault_total;           /* page faults counted by the fault sampler, -1 if off */
+	int kernel_samples;            /* 1 when kernel-mode time was sampled too */
+};
+
+/* Run argv under the profiler. Returns 0 when the target ran (whatever its
+ * exit status: see res->exit_code) or a negative error: -ENOENT/-EACCES
+ * when it cannot be executed, -HP_ENOPERF when no event could be opened. */
+int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
+		struct hp_session_result *res);
+
+/* CLOCK_MONOTONIC nanoseconds of the session's t = 0: times of other
+ * streams (allocation events) are made relative to it. */
+uint64_t session_t0(const struct hp_session *s);
+
+/* Convert absolute PCs of pid (pcs[0] exact, pcs[i > 0] return addresses)
+ * to store locations, using the session's maps. Returns frames written. */
+uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
+			struct hp_location *out);
+
+/* The store the session writes to. */
+struct hp_store *session_store(struct hp_session *s);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * unwind.h - online remote DWARF unwinding of perf samples (libunwind).
+ *
+ * Input: the user registers and the copy of the user stack that a perf
+ * sample carries (sample_regs_user = HP_UNWIND_REGS_MASK, stack from SP).
+ * Memory outside the copy is read from the mapped ELF files (procmap.h);
+ * unwind tables come from each module's .eh_frame_hdr. Output: the PCs,
+ * innermost first. Stack bytes are never kept.
+ */
+#ifndef HP_UNWIND_H
+#define HP_UNWIND_H
+
+#include <stdint.h>
+
+#include "collector/procmap.h"
+
+/* perf x86-64 user registers: AX BX CX DX SI DI BP SP IP FLAGS CS SS R8..R15
+ * (segment registers DS ES FS GS left out). regs[] holds them in this order. */
+#define HP_UNWIND_REGS_MASK 0xff0fffULL
+#define HP_UNWIND_NREGS     20
+enum { HP_REG_AX, HP_REG_BX, HP_REG_CX, HP_REG_DX, HP_REG_SI, HP_REG_DI, HP_REG_BP,
+       HP_REG_SP, HP_REG_IP, HP_REG_FLAGS, HP_REG_CS, HP_REG_SS, HP_REG_R8, HP_REG_R9,
+       HP_REG_R10, HP_REG_R11, HP_REG_R12, HP_REG_R13, HP_REG_R14, HP_REG_R15 };
+
+struct hp_unwinder;
+
+int unwinder_new(struct hp_procmaps *pm, struct hp_unwinder **out);
+void unwinder_free(struct hp_unwinder *u);
+
+/* Unwind one sample of process pid. stack holds stack_size bytes copied
+ * from address regs[HP_REG_SP]. Writes up to max PCs to pcs (pcs[0] = IP;
+ * the rest are return addresses as found on the stack). *complete is set
+ * to 1 when unwinding ended because the outermost frame said so (an
+ * undefined return address, as at _start or clone), 0 when it stopped on
+ * an error, a missing table, the end of the stack copy, or max.
+ * Returns the number of PCs (>= 1). */
+int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
+		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
+		  int *complete);
+
+/* Drop per-process caches (libunwind address space) of a pid that exited or exec'd. */
+void unwinder_forget(struct hp_unwinder *u, uint32_t pid);
+
+#endif

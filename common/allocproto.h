@@ -1,0 +1,163 @@
+/*
+ * allocproto.h - the shared-memory protocol between the allocation shim
+ * (collector/preload/alloc_shim.c, inside the target) and the collector's
+ * reader (collector/allocstream.c). Version HP_AP_VERSION.
+ *
+ * Naming. The collector creates a directory and passes it to the target in
+ * HPPROF_ALLOC_DIR. Every process image that loads the shim writes exactly
+ * one stream file "<dir>/<pid>.<gen>.ring", created with O_EXCL: gen is 0
+ * for the first image of a pid and grows by one per execve() (and on pid
+ * reuse), so a pre-exec stream is complete once a later gen exists. A child
+ * forked without exec starts its own stream in the fork handler.
+ *
+ * File layout. [0, HP_AP_DATA_OFF) is struct hp_ap_header; records follow.
+ * The file is ftruncate'd to `capacity` (sparse: a virtual reservation)
+ * and the writer fallocate()s it in chunks ahead of the write cursor;
+ * `backed` says how far; nothing is written past it, so a full /dev/shm
+ * means dropped events, never SIGBUS. The reader may punch holes in the
+ * part it has consumed, so memory stays bounded while it keeps up.
+ *
+ * Writing. A writer reserves a record with one atomic fetch_add on
+ * `cursor` (no lock), stores the length with a RESERVED tag in the record
+ * head, writes the body, then publishes the head with the COMMIT tag using
+ * a release store. Reservation order is causal order: an allocation is
+ * reserved after the real allocator returned, a free before the real free
+ * (realloc reserves its free part before and commits it after the call, as
+ * PAD when realloc failed). The reader consumes records in file order,
+ * loading each head with acquire; a zero head means "not yet written".
+ * When a reservation cannot be backed the writer stores a TRUNC record (if
+ * its start is backed) and sets HP_AP_F_FULL; every later event is only
+ * counted in dropped_events. The stream is then over at TRUNC or at backed.
+ *
+ * Records are 8-byte aligned: an 8-byte prefix (struct hp_ap_rec), then a
+ * body of LEB128 varints (hp_ap_put/hp_ap_get below):
+ *   ALLOC: tid, t, ptr, size, [weight if HP_AP_RF_WEIGHT], pcs
+ *   FREE:  tid, t, ptr
+ *   EXIT:  tid, t                  (from the shim's destructor)
+ *   PAD, TRUNC: no body
+ * where t = CLOCK_MONOTONIC ns - header.t_start_ns, and pcs are nr_pcs
+ * values: pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]. pcs[0] is
+ * the return address into malloc's caller (shim frames skipped); all PCs
+ * are return addresses as unw_backtrace gives them (absolute).
+ */
+#ifndef HP_ALLOCPROTO_H
+#define HP_ALLOCPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HP_AP_MAGIC      0x31434f4c4c415048ull  /* "HPALLOC1", little-endian */
+#define HP_AP_VERSION    1
+#define HP_AP_DATA_OFF   4096u                  /* first record; header page before */
+#define HP_AP_MAX_FRAMES 64                     /* deepest stack a record carries */
+#define HP_AP_MAX_REC    1024u                  /* no record is longer (bytes) */
+#define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
+
+/* Environment the shim reads (set by the collector). */
+#define HP_AP_ENV_DIR     "HPPROF_ALLOC_DIR"     /* where streams go; shim inert when unset */
+#define HP_AP_ENV_SAMPLE  "HPPROF_ALLOC_SAMPLE"  /* mean bytes between samples; 0/unset = exact */
+#define HP_AP_ENV_BUFSIZE "HPPROF_ALLOC_BUFSIZE" /* stream capacity in MiB (default below) */
+#define HP_AP_ENV_SEED    "HPPROF_ALLOC_SEED"    /* fixed sampling seed (tests) */
+#define HP_AP_DEFAULT_CAPACITY (16ull << 30)    /* virtual; backed on demand */
+
+/* Record head word: length in bytes | type << 16 | tag << 24. */
+#define HP_AP_TAG_RESERVED 0x5au
+#define HP_AP_TAG_COMMIT   0xa7u
+#define HP_AP_HEAD(len, type, tag) ((uint32_t)(len) | (uint32_t)(type) << 16 | (uint32_t)(tag) << 24)
+#define HP_AP_HEAD_LEN(h)  ((h) & 0xffffu)
+#define HP_AP_HEAD_TYPE(h) (((h) >> 16) & 0xffu)
+#define HP_AP_HEAD_TAG(h)  ((h) >> 24)
+
+enum hp_ap_type {
+	HP_AP_ALLOC = 1,   /* a block was handed out */
+	HP_AP_FREE  = 2,   /* a block is about to be released */
+	HP_AP_PAD   = 3,   /* nothing (a realloc that failed): skip */
+	HP_AP_EXIT  = 4,   /* the process ran its destructors (exit or return from main) */
+	HP_AP_TRUNC = 5,   /* buffer full: no record follows */
+};
+
+/* Which call produced a record (hp_ap_rec.func). A realloc that moves or
+ * resizes p to q is FREE(p) then ALLOC(q), both with func REALLOC. */
+enum hp_ap_func {
+	HP_AF_NONE = 0, HP_AF_MALLOC, HP_AF_CALLOC, HP_AF_REALLOC, HP_AF_REALLOCARRAY,
+	HP_AF_POSIX_MEMALIGN, HP_AF_ALIGNED_ALLOC, HP_AF_MEMALIGN, HP_AF_VALLOC,
+	HP_AF_PVALLOC, HP_AF_FREE, HP_AF_COUNT
+};
+
+/* hp_ap_rec.flags */
+#define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
+
+/* hp_ap_header.flags */
+#define HP_AP_F_FULL    0x01u  /* a reservation could not be backed; stream over */
+
+/* The 8-byte prefix of every record. */
+struct hp_ap_rec {
+	uint32_t head;     /* HP_AP_HEAD(len, type, tag); 0 = not written yet */
+	uint8_t func;      /* enum hp_ap_func */
+	uint8_t flags;     /* HP_AP_RF_* */
+	uint16_t nr_pcs;   /* ALLOC: frames in the body, <= HP_AP_MAX_FRAMES */
+};
+
+/* The first page of a stream file. Fields above `cursor` are written once,
+ * before `magic` is published (release); the reader ignores a file whose
+ * magic is not set yet. Fields from `cursor` on change concurrently and are
+ * accessed with __atomic builtins only. */
+struct hp_ap_header {
+	uint64_t magic;            /* HP_AP_MAGIC once the header is complete */
+	uint32_t version;          /* HP_AP_VERSION */
+	uint32_t data_off;         /* offset of the first record (HP_AP_DATA_OFF) */
+	uint32_t pid, ppid;        /* writer process and its parent at creation */
+	uint32_t gen;              /* the <gen> in the file name */
+	uint32_t clock_id;         /* CLOCK_MONOTONIC: the clock of every t */
+	uint64_t capacity;         /* file size: no record reaches past it */
+	uint64_t sample_period;    /* mean bytes between samples; 0 = every call */
+	uint64_t t_start_ns;       /* clock at stream creation; record t is relative */
+	uint32_t max_frames;       /* HP_AP_MAX_FRAMES */
+	uint32_t reserved0;
+	char exe[HP_AP_EXE_MAX];   /* readlink(/proc/self/exe), "" if unknown */
+
+	_Alignas(64) uint64_t cursor;  /* next free offset (may overshoot backed when full) */
+	_Alignas(64) uint64_t backed;  /* [0, backed) is fallocated (or consumed) */
+	uint64_t dropped_events;       /* events not recorded because the buffer was full */
+	uint32_t flags;                /* HP_AP_F_* */
+	uint32_t reserved1;
+};
+
+_Static_assert(sizeof(struct hp_ap_header) <= HP_AP_DATA_OFF, "header fits its page");
+_Static_assert(sizeof(struct hp_ap_rec) == 8, "record prefix is 8 bytes");
+
+/* Worst-case body: 5 varints before the pcs, each <= 10 bytes. */
+_Static_assert(sizeof(struct hp_ap_rec) + 5 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
+	       "largest record fits HP_AP_MAX_REC");
+
+/* Append v as an unsigned LEB128 varint at p; returns the byte after it. */
+static inline uint8_t *hp_ap_put(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Read a varint from [p, end) into *v; returns the byte after it, or NULL
+ * when the varint runs past end or is longer than 10 bytes. */
+static inline const uint8_t *hp_ap_get(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t r = 0;
+	for (unsigned shift = 0; p < end && shift < 70; shift += 7) {
+		uint8_t b = *p++;
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = r;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static inline uint64_t hp_ap_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t hp_ap_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * record.h - the few structs that carry profile data between modules.
+ *
+ * The collector produces raw facts (hp_mapping, hp_sample, hp_mem_reading,
+ * hp_alloc_event); the store persists them; the analyzer turns locations into
+ * hp_frame chains. Each field is documented here once.
+ */
+#ifndef HP_RECORD_H
+#define HP_RECORD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HP_MAX_FRAMES   256   /* deepest stack kept; deeper ones are truncated */
+#define HP_MAX_COUNTERS 16    /* counter events read with each sample */
+
+/* A code address resolved to its module: what the store keeps per frame. */
+struct hp_location {
+	uint32_t module_id;   /* store id of the module, 0 when unknown */
+	uint64_t addr;        /* ELF vaddr inside the module (absolute when unknown) */
+};
+
+/* One sample after unwinding: the innermost frame first. */
+struct hp_sample {
+	uint64_t t_ns;                         /* since the run started */
+	uint32_t pid, tid;
+	uint32_t nr_frames;
+	uint32_t complete;                     /* 1 when the unwinder reached the end of the stack */
+	int event;                             /* events.id of the sampling event (0 = main sampler) */
+	struct hp_location frames[HP_MAX_FRAMES];
+	uint32_t nr_counters;
+	int64_t counters[HP_MAX_COUNTERS];     /* deltas since the previous sample of this thread */
+};
+
+/* A memory reading of one process. */
+struct hp_mem_reading {
+	uint32_t pid;
+	uint64_t t_ns;
+	uint64_t rss_bytes;
+	int64_t heap_bytes;                    /* -1 when allocation tracking is off */
+};
+
+/* A resolved frame: what one location means at one inline depth. */
+struct hp_frame {
+	const char *function;                  /* never NULL: "module+0x1234" at worst */
+	const char *file;                      /* NULL when unknown */
+	uint32_t line;                         /* 0 when unknown */
+};
+
+#endif

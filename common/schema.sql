@@ -1,0 +1,188 @@
+-- hpprof database schema. Compiled into the binary (common/CMakeLists.txt).
+--
+-- A file is an hpprof database when PRAGMA application_id = 0x68707066 ('hppf').
+-- PRAGMA user_version is the schema version; store.c refuses a newer one.
+-- Tables are internal and may change between versions; the VIEWS at the end are
+-- the public interface (docs/schema.md) and only grow compatibly.
+-- All addresses are stored as ELF virtual addresses of their module (load bias
+-- removed), so the file symbolizes, diffs and exports without the binaries.
+
+-- Key/value facts about the run: command, times, exit status, events, counts.
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT
+) WITHOUT ROWID;
+
+-- Every event requested for the run, opened or not (never silently dropped).
+CREATE TABLE events (
+  id        INTEGER PRIMARY KEY,   -- 0: main sampler; counter N is slot N-1 of samples.counters
+  name      TEXT NOT NULL,         -- as the user wrote it
+  role      TEXT NOT NULL,         -- 'sampler' | 'counter' | 'pagefault' (a second sampler)
+  measured  INTEGER NOT NULL,      -- 1 when opened and counted
+  reason    TEXT,                  -- why not measured (errno text and the fix)
+  total     INTEGER,               -- whole-run count (scaled), NULL when not measured
+  enabled_ns INTEGER,              -- time_enabled, for multiplexing
+  running_ns INTEGER               -- time_running, for multiplexing
+);
+
+-- Processes of the run (the target, its forks and execs).
+CREATE TABLE processes (
+  pid        INTEGER PRIMARY KEY,
+  ppid       INTEGER,
+  comm       TEXT,
+  exe        TEXT,
+  start_ns   INTEGER,
+  end_ns     INTEGER,
+  exit_code  INTEGER,              -- exit status, or 128+signal
+  peak_rss   INTEGER               -- bytes, VmHWM or rusage at exit
+);
+
+-- Threads; the main thread has tid = pid.
+CREATE TABLE threads (
+  tid       INTEGER PRIMARY KEY,
+  pid       INTEGER NOT NULL,
+  comm      TEXT,
+  start_ns  INTEGER,
+  end_ns    INTEGER
+);
+
+-- Executable files and libraries seen in mappings.
+CREATE TABLE modules (
+  id        INTEGER PRIMARY KEY,
+  path      TEXT NOT NULL,
+  build_id  TEXT
+);
+
+-- Distinct code addresses. A caller frame stores its return address minus one
+-- so that every address lies inside the call instruction's line.
+CREATE TABLE locations (
+  id        INTEGER PRIMARY KEY,
+  module_id INTEGER NOT NULL,      -- 0 when no module covers the address
+  addr      INTEGER NOT NULL       -- ELF vaddr in the module (absolute when module_id = 0)
+);
+
+-- The stack prefix tree: a node is a frame with its caller as parent.
+-- A sample points at its innermost node; parent = 0 marks the outermost frame.
+CREATE TABLE stack_nodes (
+  id          INTEGER PRIMARY KEY,
+  parent      INTEGER NOT NULL,
+  location_id INTEGER NOT NULL
+);
+
+-- One row per sample; kept small (about 20 bytes on disk).
+CREATE TABLE samples (
+  t_ns      INTEGER NOT NULL,      -- since the run started
+  tid       INTEGER NOT NULL,
+  stack_id  INTEGER NOT NULL,      -- innermost stack_nodes.id, 0 when no stack
+  event     INTEGER NOT NULL DEFAULT 0, -- events.id of the sampling event; 0 = main sampler
+  counters  BLOB                   -- little-endian int64 deltas, one per counter event
+);
+
+-- Symbolization results (written at the end of run).
+CREATE TABLE functions (
+  id        INTEGER PRIMARY KEY,
+  name      TEXT NOT NULL,
+  module_id INTEGER NOT NULL,
+  file_id   INTEGER                -- where the function is defined, when known
+);
+CREATE TABLE files (
+  id        INTEGER PRIMARY KEY,
+  path      TEXT NOT NULL UNIQUE
+);
+-- The inline chain of a location: depth 0 is the innermost (inlined) frame,
+-- the largest depth is the real function containing the address.
+CREATE TABLE location_frames (
+  location_id INTEGER NOT NULL,
+  depth       INTEGER NOT NULL,
+  function_id INTEGER NOT NULL,
+  file_id     INTEGER,             -- source line of this frame; NULL when unknown
+  line        INTEGER,
+  PRIMARY KEY (location_id, depth)
+) WITHOUT ROWID;
+
+-- Pre-aggregated profile (written by the analyzer at the end of run).
+CREATE TABLE function_stats (
+  function_id   INTEGER PRIMARY KEY,
+  self_samples  INTEGER NOT NULL,
+  total_samples INTEGER NOT NULL
+);
+CREATE TABLE line_stats (
+  file_id      INTEGER,
+  line         INTEGER,
+  function_id  INTEGER NOT NULL,
+  self_samples INTEGER NOT NULL
+);
+-- Counter sums per function and per line (event_id -> events.id).
+CREATE TABLE function_counter_stats (
+  function_id INTEGER NOT NULL,
+  event_id    INTEGER NOT NULL,
+  self_value  INTEGER NOT NULL,
+  total_value INTEGER NOT NULL,
+  PRIMARY KEY (function_id, event_id)
+) WITHOUT ROWID;
+CREATE TABLE line_counter_stats (
+  file_id     INTEGER,
+  line        INTEGER,
+  function_id INTEGER NOT NULL,
+  event_id    INTEGER NOT NULL,
+  self_value  INTEGER NOT NULL
+);
+
+-- Resident memory over time, one row per process per interval.
+CREATE TABLE memory (
+  pid        INTEGER NOT NULL,
+  t_ns       INTEGER NOT NULL,
+  rss_bytes  INTEGER NOT NULL,
+  heap_bytes INTEGER               -- NULL unless allocation tracking ran
+);
+
+-- Allocation tracking (--alloc): one row per allocation site (stack).
+CREATE TABLE alloc_stacks (
+  stack_id     INTEGER PRIMARY KEY, -- stack_nodes.id of the allocating stack
+  allocs       INTEGER NOT NULL,
+  bytes        INTEGER NOT NULL,
+  peak_bytes   INTEGER NOT NULL,    -- bytes live from this stack at the global heap peak
+  leaked_bytes INTEGER NOT NULL,    -- bytes never freed at exit
+  leaked_allocs INTEGER NOT NULL,
+  temporary    INTEGER NOT NULL     -- allocations freed with no other allocation between
+);
+
+CREATE INDEX samples_by_time ON samples(t_ns);
+
+-- ---------------------------------------------------------------------------
+-- Public views (contract: docs/schema.md). Counter columns are appended to
+-- function_profile and line_profile by the store when a run has counters.
+
+CREATE VIEW run_info AS SELECT key, value FROM meta;
+
+CREATE VIEW thread_profile AS
+  SELECT t.pid AS pid, s.tid AS tid, t.comm AS comm, COUNT(*) AS samples
+  FROM samples s LEFT JOIN threads t ON t.tid = s.tid
+  WHERE s.event = 0
+  GROUP BY s.tid ORDER BY samples DESC;
+
+CREATE VIEW memory_timeline AS
+  SELECT pid, t_ns, rss_bytes, heap_bytes FROM memory ORDER BY pid, t_ns;
+
+-- function_profile and line_profile without counter columns; the store
+-- recreates both with one column per measured counter (store_create_views).
+CREATE VIEW function_profile AS
+  SELECT f.name AS function, m.path AS module, fi.path AS file,
+         s.self_samples, s.total_samples,
+         ROUND(100.0 * s.self_samples  / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples')), 2) AS self_pct,
+         ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples')), 2) AS total_pct
+  FROM function_stats s
+  JOIN functions f ON f.id = s.function_id
+  LEFT JOIN modules m ON m.id = f.module_id
+  LEFT JOIN files fi ON fi.id = f.file_id
+  ORDER BY s.self_samples DESC, s.total_samples DESC;
+
+CREATE VIEW line_profile AS
+  SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,
+         l.self_samples,
+         ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples')), 2) AS self_pct
+  FROM line_stats l
+  JOIN functions f ON f.id = l.function_id
+  LEFT JOIN modules m ON m.id = f.module_id
+  LEFT JOIN files fi ON fi.id = l.file_id
+  ORDER BY l.self_samples DESC;

@@ -1,0 +1,1236 @@
+/*
+ * store.c - the hpprof database (store.h): schema, batching, interning, iterators.
+ *
+ * Owns every SQL string of the project. Writers append rows inside one open
+ * transaction that is committed every BATCH_ROWS rows and by store_flush(),
+ * so a crash loses at most one batch. Stack frames are deduplicated into a
+ * prefix tree (stack_nodes) with in-memory hash maps; a sample row is then
+ * only (time, tid, stack id[, counters]).
+ *
+ * Does not know about perf, DWARF or ncurses.
+ */
+#include "common/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+
+extern const char hp_schema_sql[];
+
+#define BATCH_ROWS 20000
+
+enum stmt_id {
+	S_SET_META, S_GET_META, S_ADD_EVENT, S_ADD_PROCESS, S_PROCESS_COMM, S_END_PROCESS,
+	S_ADD_THREAD, S_THREAD_COMM, S_END_THREAD, S_ADD_MODULE, S_ADD_LOCATION, S_ADD_NODE,
+	S_ADD_SAMPLE, S_ADD_MEMORY, S_ADD_FILE, S_ADD_FUNCTION, S_ADD_LOCFRAME,
+	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_NSTMTS
+};
+
+static const char *const stmt_sql[S_NSTMTS] = {
+	[S_SET_META]     = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+	[S_GET_META]     = "SELECT value FROM meta WHERE key = ?",
+	[S_ADD_EVENT]    = "INSERT OR REPLACE INTO events(id, name, role, measured, reason, total,"
+			   " enabled_ns, running_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_ADD_PROCESS]  = "INSERT OR IGNORE INTO processes(pid, ppid, comm, exe, start_ns)"
+			   " VALUES (?, ?, ?, ?, ?)",
+	[S_PROCESS_COMM] = "UPDATE processes SET comm = ?2, exe = COALESCE(?3, exe) WHERE pid = ?1",
+	[S_END_PROCESS]  = "UPDATE processes SET end_ns = ?2, exit_code = ?3,"
+			   " peak_rss = COALESCE(?4, peak_rss) WHERE pid = ?1",
+	[S_ADD_THREAD]   = "INSERT OR IGNORE INTO threads(tid, pid, comm, start_ns) VALUES (?, ?, ?, ?)",
+	[S_THREAD_COMM]  = "UPDATE threads SET comm = ?2 WHERE tid = ?1",
+	[S_END_THREAD]   = "UPDATE threads SET end_ns = ?2 WHERE tid = ?1",
+	[S_ADD_MODULE]   = "INSERT INTO modules(id, path, build_id) VALUES (?, ?, ?)",
+	[S_ADD_LOCATION] = "INSERT INTO locations(id, module_id, addr) VALUES (?, ?, ?)",
+	[S_ADD_NODE]     = "INSERT INTO stack_nodes(id, parent, location_id) VALUES (?, ?, ?)",
+	[S_ADD_SAMPLE]   = "INSERT INTO samples(t_ns, tid, stack_id, event, counters) VALUES (?, ?, ?, ?, ?)",
+	[S_ADD_MEMORY]   = "INSERT INTO memory(pid, t_ns, rss_bytes, heap_bytes) VALUES (?, ?, ?, ?)",
+	[S_ADD_FILE]     = "INSERT INTO files(id, path) VALUES (?, ?)",
+	[S_ADD_FUNCTION] = "INSERT INTO functions(id, name, module_id, file_id) VALUES (?, ?, ?, ?)",
+	[S_ADD_LOCFRAME] = "INSERT OR REPLACE INTO location_frames(location_id, depth, function_id,"
+			   " file_id, line) VALUES (?, ?, ?, ?, ?)",
+	[S_ADD_FSTAT]    = "INSERT OR REPLACE INTO function_stats(function_id, self_samples,"
+			   " total_samples) VALUES (?, ?, ?)",
+	[S_ADD_LSTAT]    = "INSERT INTO line_stats(file_id, line, function_id, self_samples)"
+			   " VALUES (?, ?, ?, ?)",
+	[S_ADD_FCOUNTER] = "INSERT OR REPLACE INTO function_counter_stats(function_id, event_id,"
+			   " self_value, total_value) VALUES (?, ?, ?, ?)",
+	[S_ADD_LCOUNTER] = "INSERT INTO line_counter_stats(file_id, line, function_id, event_id,"
+			   " self_value) VALUES (?, ?, ?, ?, ?)",
+};
+
+struct hp_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_NSTMTS];
+	int in_txn;
+	unsigned batch_rows;
+	int writable;
+	/* interning state for writers */
+	struct hp_hmap modules;     /* hash(path) -> id (collisions checked by path list) */
+	char **module_paths;        /* id -> path */
+	uint32_t nmodules;
+	struct hp_hmap locations;   /* key(module, addr) -> id */
+	uint32_t nlocations;
+	struct hp_hmap nodes;       /* key(parent, location) -> id */
+	uint32_t nnodes;
+	struct hp_hmap files;       /* hash(path) -> id */
+	char **file_paths;
+	uint32_t nfiles;
+	struct hp_hmap functions;   /* hash(name, module) -> id */
+	char **function_names;
+	uint32_t *function_modules;
+	uint32_t nfunctions;
+	int interning_loaded;
+};
+
+static int sql_err(struct hp_store *st, const char *what)
+{
+	hp_debug(HP_DBG_STORE, 1, "%s: %s", what, sqlite3_errmsg(st->db));
+	int code = sqlite3_errcode(st->db);
+	if (code == SQLITE_FULL)
+		return -ENOSPC;
+	if (code == SQLITE_NOTADB)
+		return -HP_ENOTDB;
+	if (code == SQLITE_CORRUPT)
+		return -HP_ECORRUPT;
+	if (code == SQLITE_READONLY || code == SQLITE_PERM)
+		return -EACCES;
+	if (code == SQLITE_CANTOPEN)
+		return -ENOENT;
+	if (code == SQLITE_IOERR)
+		return -EIO;
+	return -HP_ESQL;
+}
+
+const char *store_errmsg(struct hp_store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+static int exec(struct hp_store *st, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		hp_debug(HP_DBG_STORE, 1, "exec '%.60s': %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return sql_err(st, "exec");
+	}
+	return 0;
+}
+
+static sqlite3_stmt *stmt(struct hp_store *st, enum stmt_id id)
+{
+	if (!st->stmt[id] &&
+	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->stmt[id], NULL) != SQLITE_OK) {
+		hp_err("cannot prepare statement: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return st->stmt[id];
+}
+
+static int begin(struct hp_store *st)
+{
+	if (st->in_txn)
+		return 0;
+	int err = exec(st, "BEGIN");
+	if (!err)
+		st->in_txn = 1;
+	return err;
+}
+
+int store_flush(struct hp_store *st)
+{
+	if (!st->in_txn)
+		return 0;
+	st->in_txn = 0;
+	st->batch_rows = 0;
+	return exec(st, "COMMIT");
+}
+
+/* Run a prepared write statement (already bound) inside the batch. */
+static int step_write(struct hp_store *st, sqlite3_stmt *s)
+{
+	int err = begin(st);
+	if (err)
+		return err;
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return sql_err(st, "write");
+	if (++st->batch_rows >= BATCH_ROWS)
+		return store_flush(st);
+	return 0;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id)
+{
+	if (id)
+		sqlite3_bind_int64(s, i, id);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int store_create(const char *path, struct hp_store **out)
+{
+	struct hp_store *st;
+	char pragma[128];
+	int err, fd;
+
+	/* O_EXCL: never silently replace a file (the caller rotates it first). */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->writable = 1;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		err = sql_err(st, "open");
+		goto fail;
+	}
+	/* WAL would leave -wal/-shm files beside the output; a profile is
+	 * written by one process, so a rollback journal is enough. */
+	sqlite3_busy_timeout(st->db, 2000);
+	err = exec(st, "PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = OFF;"
+		       " PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
+		       " PRAGMA page_size = 4096;");
+	if (err)
+		goto fail;
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		 HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
+	if ((err = exec(st, "BEGIN")) || (err = exec(st, hp_schema_sql)) ||
+	    (err = exec(st, pragma)) || (err = exec(st, "COMMIT")))
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	if (st->db)
+		sqlite3_close_v2(st->db);
+	free(st);
+	unlink(path);
+	return err;
+}
+
+static int pragma_int(struct hp_store *st, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, sql);
+	int rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_err(st, sql);
+}
+
+static int check_identity(struct hp_store *st)
+{
+	int64_t app, ver;
+	int err = pragma_int(st, "PRAGMA application_id", &app);
+	if (err)
+		return err;
+	if (app != HP_STORE_APPLICATION_ID)
+		return -HP_ENOTDB;
+	if ((err = pragma_int(st, "PRAGMA user_version", &ver)))
+		return err;
+	if (ver > HP_STORE_VERSION)
+		return -HP_ENEWER;
+	if (ver < 1)
+		return -HP_ECORRUPT;
+	return 0;
+}
+
+int store_open(const char *path, int writable, struct hp_store **out)
+{
+	struct hp_store *st;
+	struct stat sb;
+	int err;
+
+	if (stat(path, &sb) < 0)
+		return -errno;
+	if (S_ISDIR(sb.st_mode))
+		return -EISDIR;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->writable = writable;
+	if (sqlite3_open_v2(path, &st->db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
+			    NULL) != SQLITE_OK) {
+		err = sql_err(st, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 2000);
+	if ((err = check_identity(st)))
+		goto fail;
+	if (writable && (err = exec(st, "PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
+				       " PRAGMA cache_size = -65536;")))
+		goto fail;
+	if (!writable)
+		exec(st, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+	*out = st;
+	return 0;
+fail:
+	sqlite3_close_v2(st->db);
+	free(st);
+	return err;
+}
+
+static void free_strings(char **v, uint32_t n)
+{
+	for (uint32_t i = 1; i <= n && v; i++)
+		free(v[i]);
+	free(v);
+}
+
+int store_close(struct hp_store *st)
+{
+	int err = 0;
+	if (!st)
+		return 0;
+	if (st->in_txn)
+		err = store_flush(st);
+	for (int i = 0; i < S_NSTMTS; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)
+		err = -HP_ESQL;
+	hmap_release(&st->modules);
+	hmap_release(&st->locations);
+	hmap_release(&st->nodes);
+	hmap_release(&st->files);
+	hmap_release(&st->functions);
+	free_strings(st->module_paths, st->nmodules);
+	free_strings(st->file_paths, st->nfiles);
+	free_strings(st->function_names, st->nfunctions);
+	free(st->function_modules);
+	free(st);
+	return err;
+}
+
+/* --- meta --- */
+
+int store_set_meta(struct hp_store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s = stmt(st, S_SET_META);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	bind_text_or_null(s, 2, value);
+	return step_write(st, s);
+}
+
+int store_set_meta_int(struct hp_store *st, const char *key, int64_t value)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", (long long)value);
+	return store_set_meta(st, key, buf);
+}
+
+int store_get_meta(struct hp_store *st, const char *key, char **value)
+{
+	sqlite3_stmt *s = stmt(st, S_GET_META);
+	*value = NULL;
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*value = strdup((const char *)sqlite3_column_text(s, 0));
+		if (!*value)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_NOMEM)
+		return -ENOMEM;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_err(st, "get meta");
+}
+
+int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt)
+{
+	char *v;
+	if (store_get_meta(st, key, &v) < 0 || !v)
+		return dflt;
+	int64_t r = strtoll(v, NULL, 10);
+	free(v);
+	return r;
+}
+
+/* Generic read loop: prepare sql, call row(ctx, stmt) per row. */
+static int each_row(struct hp_store *st, const char *sql,
+		    int (*row)(void *ctx, sqlite3_stmt *s), void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, sql);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = row(ctx, s)))
+			break;
+	if (!ret && rc != SQLITE_DONE)
+		ret = sql_err(st, sql);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+struct meta_ctx { int (*cb)(void *, const char *, const char *); void *ctx; };
+
+static int meta_row(void *c, sqlite3_stmt *s)
+{
+	struct meta_ctx *m = c;
+	return m->cb(m->ctx, col_text(s, 0), col_text(s, 1));
+}
+
+int store_each_meta(struct hp_store *st,
+		    int (*cb)(void *ctx, const char *key, const char *value), void *ctx)
+{
+	struct meta_ctx m = { cb, ctx };
+	return each_row(st, "SELECT key, value FROM meta ORDER BY key", meta_row, &m);
+}
+
+/* --- events, processes, threads --- */
+
+int store_add_event(struct hp_store *st, const struct hp_event_info *ev)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_EVENT);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int(s, 1, ev->id);
+	sqlite3_bind_text(s, 2, ev->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, ev->role, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 4, ev->measured);
+	bind_text_or_null(s, 5, ev->reason);
+	if (ev->total >= 0)
+		sqlite3_bind_int64(s, 6, ev->total);
+	sqlite3_bind_int64(s, 7, (int64_t)ev->enabled_ns);
+	sqlite3_bind_int64(s, 8, (int64_t)ev->running_ns);
+	return step_write(st, s);
+}
+
+struct event_ctx { int (*cb)(void *, const struct hp_event_info *); void *ctx; };
+
+static int event_row(void *c, sqlite3_stmt *s)
+{
+	struct event_ctx *e = c;
+	struct hp_event_info ev = {
+		.id = sqlite3_column_int(s, 0),
+		.name = col_text(s, 1),
+		.role = col_text(s, 2),
+		.measured = sqlite3_column_int(s, 3),
+		.reason = col_text(s, 4),
+		.total = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 5),
+		.enabled_ns = (uint64_t)sqlite3_column_int64(s, 6),
+		.running_ns = (uint64_t)sqlite3_column_int64(s, 7),
+	};
+	return e->cb(e->ctx, &ev);
+}
+
+int store_each_event(struct hp_store *st,
+		     int (*cb)(void *ctx, const struct hp_event_info *ev), void *ctx)
+{
+	struct event_ctx e = { cb, ctx };
+	return each_row(st, "SELECT id, name, role, measured, reason, total, enabled_ns,"
+			    " running_ns FROM events ORDER BY id", event_row, &e);
+}
+
+int store_add_process(struct hp_store *st, uint32_t pid, uint32_t ppid, const char *comm,
+		      const char *exe, uint64_t start_ns)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_PROCESS);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	bind_id_or_null(s, 2, ppid);
+	bind_text_or_null(s, 3, comm);
+	bind_text_or_null(s, 4, exe);
+	sqlite3_bind_int64(s, 5, (int64_t)start_ns);
+	return step_write(st, s);
+}
+
+int store_set_process_comm(struct hp_store *st, uint32_t pid, const char *comm, const char *exe)
+{
+	sqlite3_stmt *s = stmt(st, S_PROCESS_COMM);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	bind_text_or_null(s, 2, comm);
+	bind_text_or_null(s, 3, exe);
+	return step_write(st, s);
+}
+
+int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int exit_code,
+		      int64_t peak_rss)
+{
+	sqlite3_stmt *s = stmt(st, S_END_PROCESS);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_int64(s, 2, (int64_t)end_ns);
+	if (exit_code >= 0)
+		sqlite3_bind_int(s, 3, exit_code);
+	if (peak_rss >= 0)
+		sqlite3_bind_int64(s, 4, peak_rss);
+	return step_write(st, s);
+}
+
+int store_add_thread(struct hp_store *st, uint32_t tid, uint32_t pid, const char *comm,
+		     uint64_t start_ns)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_THREAD);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, tid);
+	sqlite3_bind_int64(s, 2, pid);
+	bind_text_or_null(s, 3, comm);
+	sqlite3_bind_int64(s, 4, (int64_t)start_ns);
+	return step_write(st, s);
+}
+
+int store_set_thread_comm(struct hp_store *st, uint32_t tid, const char *comm)
+{
+	sqlite3_stmt *s = stmt(st, S_THREAD_COMM);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, tid);
+	bind_text_or_null(s, 2, comm);
+	return step_write(st, s);
+}
+
+int store_end_thread(struct hp_store *st, uint32_t tid, uint64_t end_ns)
+{
+	sqlite3_stmt *s = stmt(st, S_END_THREAD);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, tid);
+	sqlite3_bind_int64(s, 2, (int64_t)end_ns);
+	return step_write(st, s);
+}
+
+/* --- interning: modules, locations, stack nodes, files, functions --- */
+
+static uint64_t hash_str(const char *s, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ seed;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* Find the id of (str, extra) in map, probing past hash collisions.
+ * Returns the id, or 0 with *key set to the free key to insert under. */
+static uint32_t lookup_string(struct hp_hmap *map, char **strings, const uint32_t *extras,
+			      const char *str, uint32_t extra, uint64_t *key)
+{
+	uint64_t k = hash_str(str, extra), id;
+	for (int attempt = 0;; attempt++) {
+		if (!hmap_get(map, k, &id)) {
+			*key = k;
+			return 0;
+		}
+		if (!strcmp(strings[id], str) && (!extras || extras[id] == extra))
+			return (uint32_t)id;
+		k = hmap_key2(k, (uint64_t)attempt + 1);
+	}
+}
+
+/* Append str as string number id (1-based) to a growable array. */
+static int push_string(char ***strings, uint32_t id, const char *str)
+{
+	if ((id & (id - 1)) == 0 || id == 1) {
+		size_t cap = id < 2 ? 2 : (size_t)id * 2;
+		char **n = realloc(*strings, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		*strings = n;
+	}
+	if (!((*strings)[id] = strdup(str)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int load_interning(struct hp_store *st);
+
+static int intern_module(struct hp_store *st, const char *path, const char *build_id,
+			 uint32_t *id)
+{
+	uint64_t key;
+	uint32_t found = lookup_string(&st->modules, st->module_paths, NULL, path, 0, &key);
+	if (found) {
+		*id = found;
+		return 0;
+	}
+	uint32_t nid = st->nmodules + 1;
+	int err = push_string(&st->module_paths, nid, path);
+	if (err || (err = hmap_put(&st->modules, key, nid)))
+		return err;
+	st->nmodules = nid;
+	sqlite3_stmt *s = stmt(st, S_ADD_MODULE);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+	bind_text_or_null(s, 3, build_id && *build_id ? build_id : NULL);
+	*id = nid;
+	return step_write(st, s);
+}
+
+int store_intern_module(struct hp_store *st, const char *path, const char *build_id,
+			uint32_t *id)
+{
+	int err = load_interning(st);
+	return err ? err : intern_module(st, path, build_id, id);
+}
+
+static int intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id)
+{
+	uint64_t key = hmap_key2(loc->module_id, loc->addr), v;
+	if (hmap_get(&st->locations, key, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	uint32_t nid = ++st->nlocations;
+	int err = hmap_put(&st->locations, key, nid);
+	if (err)
+		return err;
+	sqlite3_stmt *s = stmt(st, S_ADD_LOCATION);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_int64(s, 2, loc->module_id);
+	sqlite3_bind_int64(s, 3, (int64_t)loc->addr);
+	*id = nid;
+	return step_write(st, s);
+}
+
+static int intern_node(struct hp_store *st, uint32_t parent, uint32_t location, uint32_t *id)
+{
+	uint64_t key = hmap_key2(parent, location), v;
+	if (hmap_get(&st->nodes, key, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	uint32_t nid = ++st->nnodes;
+	int err = hmap_put(&st->nodes, key, nid);
+	if (err)
+		return err;
+	sqlite3_stmt *s = stmt(st, S_ADD_NODE);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_int64(s, 2, parent);
+	sqlite3_bind_int64(s, 3, location);
+	*id = nid;
+	return step_write(st, s);
+}
+
+int store_intern_stack(struct hp_store *st, const struct hp_location *frames, uint32_t n,
+		       uint32_t *stack_id)
+{
+	uint32_t node = 0;
+	int err = load_interning(st);
+	if (err)
+		return err;
+	/* Walk from the outermost frame inwards so that shared callers share nodes. */
+	for (uint32_t i = n; i-- > 0;) {
+		uint32_t loc;
+		if ((err = intern_location(st, &frames[i], &loc)) ||
+		    (err = intern_node(st, node, loc, &node)))
+			return err;
+	}
+	*stack_id = node;
+	return 0;
+}
+
+int store_add_sample(struct hp_store *st, const struct hp_sample *smp)
+{
+	uint32_t stack_id;
+	int err = store_intern_stack(st, smp->frames, smp->nr_frames, &stack_id);
+	if (err)
+		return err;
+	sqlite3_stmt *s = stmt(st, S_ADD_SAMPLE);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, (int64_t)smp->t_ns);
+	sqlite3_bind_int64(s, 2, smp->tid);
+	sqlite3_bind_int64(s, 3, stack_id);
+	sqlite3_bind_int(s, 4, smp->event);
+	if (smp->nr_counters)
+		sqlite3_bind_blob(s, 5, smp->counters, (int)(smp->nr_counters * sizeof(int64_t)),
+				  SQLITE_TRANSIENT);
+	return step_write(st, s);
+}
+
+int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_MEMORY);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, m->pid);
+	sqlite3_bind_int64(s, 2, (int64_t)m->t_ns);
+	sqlite3_bind_int64(s, 3, (int64_t)m->rss_bytes);
+	if (m->heap_bytes >= 0)
+		sqlite3_bind_int64(s, 4, m->heap_bytes);
+	return step_write(st, s);
+}
+
+int store_intern_file(struct hp_store *st, const char *path, uint32_t *id)
+{
+	uint64_t key;
+	int err = load_interning(st);
+	if (err)
+		return err;
+	uint32_t found = lookup_string(&st->files, st->file_paths, NULL, path, 0, &key);
+	if (found) {
+		*id = found;
+		return 0;
+	}
+	uint32_t nid = st->nfiles + 1;
+	if ((err = push_string(&st->file_paths, nid, path)) ||
+	    (err = hmap_put(&st->files, key, nid)))
+		return err;
+	st->nfiles = nid;
+	sqlite3_stmt *s = stmt(st, S_ADD_FILE);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+	*id = nid;
+	return step_write(st, s);
+}
+
+static int push_function_module(struct hp_store *st, uint32_t id, uint32_t module_id)
+{
+	if ((id & (id - 1)) == 0 || id == 1) {
+		size_t cap = id < 2 ? 2 : (size_t)id * 2;
+		uint32_t *n = realloc(st->function_modules, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		st->function_modules = n;
+	}
+	st->function_modules[id] = module_id;
+	return 0;
+}
+
+static int remember_function(struct hp_store *st, uint32_t nid, const char *name,
+			     uint32_t module_id, uint64_t key)
+{
+	int err;
+	if ((err = push_string(&st->function_names, nid, name)) ||
+	    (err = push_function_module(st, nid, module_id)) ||
+	    (err = hmap_put(&st->functions, key, nid)))
+		return err;
+	st->nfunctions = nid;
+	return 0;
+}
+
+int store_intern_function(struct hp_store *st, const char *name, uint32_t module_id,
+			  uint32_t file_id, uint32_t *id)
+{
+	uint64_t key;
+	int err = load_interning(st);
+	if (err)
+		return err;
+	uint32_t found = lookup_string(&st->functions, st->function_names, st->function_modules,
+				       name, module_id, &key);
+	if (found) {
+		*id = found;
+		return 0;
+	}
+	uint32_t nid = st->nfunctions + 1;
+	if ((err = remember_function(st, nid, name, module_id, key)))
+		return err;
+	sqlite3_stmt *s = stmt(st, S_ADD_FUNCTION);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, module_id);
+	bind_id_or_null(s, 4, file_id);
+	*id = nid;
+	return step_write(st, s);
+}
+
+int store_add_location_frame(struct hp_store *st, uint32_t location_id, uint32_t depth,
+			     uint32_t function_id, uint32_t file_id, uint32_t line)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_LOCFRAME);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, location_id);
+	sqlite3_bind_int64(s, 2, depth);
+	sqlite3_bind_int64(s, 3, function_id);
+	bind_id_or_null(s, 4, file_id);
+	bind_id_or_null(s, 5, line);
+	return step_write(st, s);
+}
+
+/* Rebuild the interning maps from an existing file (opened, not created). */
+static int load_row_module(void *c, sqlite3_stmt *s)
+{
+	struct hp_store *st = c;
+	uint64_t key;
+	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	const char *path = col_text(s, 1);
+	if (lookup_string(&st->modules, st->module_paths, NULL, path, 0, &key))
+		return 0;
+	for (uint32_t i = st->nmodules + 1; i <= id; i++)
+		if (push_string(&st->module_paths, i, i == id ? path : ""))
+			return -ENOMEM;
+	st->nmodules = id;
+	return hmap_put(&st->modules, key, id);
+}
+
+static int load_row_location(void *c, sqlite3_stmt *s)
+{
+	struct hp_store *st = c;
+	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	if (id > st->nlocations)
+		st->nlocations = id;
+	return hmap_put(&st->locations, hmap_key2((uint64_t)sqlite3_column_int64(s, 1),
+						  (uint64_t)sqlite3_column_int64(s, 2)), id);
+}
+
+static int load_row_node(void *c, sqlite3_stmt *s)
+{
+	struct hp_store *st = c;
+	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	if (id > st->nnodes)
+		st->nnodes = id;
+	return hmap_put(&st->nodes, hmap_key2((uint64_t)sqlite3_column_int64(s, 1),
+					      (uint64_t)sqlite3_column_int64(s, 2)), id);
+}
+
+static int load_row_file(void *c, sqlite3_stmt *s)
+{
+	struct hp_store *st = c;
+	uint64_t key;
+	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	const char *path = col_text(s, 1);
+	lookup_string(&st->files, st->file_paths, NULL, path, 0, &key);
+	for (uint32_t i = st->nfiles + 1; i <= id; i++)
+		if (push_string(&st->file_paths, i, i == id ? path : ""))
+			return -ENOMEM;
+	st->nfiles = id;
+	return hmap_put(&st->files, key, id);
+}
+
+static int load_row_function(void *c, sqlite3_stmt *s)
+{
+	struct hp_store *st = c;
+	uint64_t key;
+	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	const char *name = col_text(s, 1);
+	uint32_t module_id = (uint32_t)sqlite3_column_int64(s, 2);
+	lookup_string(&st->functions, st->function_names, st->function_modules, name, module_id,
+		      &key);
+	for (uint32_t i = st->nfunctions + 1; i < id; i++)
+		if (remember_function(st, i, "", 0, hmap_key2(0xdead, i)))
+			return -ENOMEM;
+	return remember_function(st, id, name, module_id, key);
+}
+
+static int load_interning(struct hp_store *st)
+{
+	int err;
+	if (st->interning_loaded)
+		return 0;
+	st->interning_loaded = 1;
+	if ((err = each_row(st, "SELECT id, path FROM modules ORDER BY id", load_row_module, st)) ||
+	    (err = each_row(st, "SELECT id, module_id, addr FROM locations", load_row_location, st)) ||
+	    (err = each_row(st, "SELECT id, parent, location_id FROM stack_nodes", load_row_node, st)) ||
+	    (err = each_row(st, "SELECT id, path FROM files ORDER BY id", load_row_file, st)) ||
+	    (err = each_row(st, "SELECT id, name, module_id FROM functions ORDER BY id",
+			    load_row_function, st)))
+		return err;
+	return 0;
+}
+
+/* --- iterators over raw facts --- */
+
+struct cb_ctx { void *cb; void *ctx; };
+
+static int module_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_module_row m = { (uint32_t)sqlite3_column_int64(s, 0), col_text(s, 1),
+				   col_text(s, 2) };
+	return ((int (*)(void *, const struct hp_module_row *))k->cb)(k->ctx, &m);
+}
+
+int store_each_module(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_module_row *m), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT id, path, build_id FROM modules ORDER BY id", module_row, &k);
+}
+
+static int location_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_location_row l = { (uint32_t)sqlite3_column_int64(s, 0),
+				     (uint32_t)sqlite3_column_int64(s, 1),
+				     (uint64_t)sqlite3_column_int64(s, 2) };
+	return ((int (*)(void *, const struct hp_location_row *))k->cb)(k->ctx, &l);
+}
+
+int store_each_location(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_location_row *l), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT id, module_id, addr FROM locations ORDER BY id", location_row,
+			&k);
+}
+
+static int node_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_node_row n = { (uint32_t)sqlite3_column_int64(s, 0),
+				 (uint32_t)sqlite3_column_int64(s, 1),
+				 (uint32_t)sqlite3_column_int64(s, 2) };
+	return ((int (*)(void *, const struct hp_node_row *))k->cb)(k->ctx, &n);
+}
+
+int store_each_stack_node(struct hp_store *st,
+			  int (*cb)(void *ctx, const struct hp_node_row *n), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT id, parent, location_id FROM stack_nodes ORDER BY id",
+			node_row, &k);
+}
+
+static int sample_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_sample_row r = {
+		.t_ns = (uint64_t)sqlite3_column_int64(s, 0),
+		.tid = (uint32_t)sqlite3_column_int64(s, 1),
+		.stack_id = (uint32_t)sqlite3_column_int64(s, 2),
+		.event = sqlite3_column_int(s, 3),
+	};
+	int bytes = sqlite3_column_bytes(s, 4);
+	r.counters = sqlite3_column_blob(s, 4);
+	r.nr_counters = r.counters ? (uint32_t)bytes / sizeof(int64_t) : 0;
+	return ((int (*)(void *, const struct hp_sample_row *))k->cb)(k->ctx, &r);
+}
+
+int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
+		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	char sql[160];
+	if (!t_from && !t_to)
+		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
+					   " ORDER BY rowid");
+	else
+		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
+			 " WHERE t_ns >= %llu AND t_ns < %llu ORDER BY t_ns",
+			 (unsigned long long)t_from,
+			 (unsigned long long)(t_to ? t_to : (uint64_t)INT64_MAX));
+	return each_row(st, sql, sample_row, &k);
+}
+
+static int thread_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_thread_row t = { (uint32_t)sqlite3_column_int64(s, 0),
+				   (uint32_t)sqlite3_column_int64(s, 1), col_text(s, 2),
+				   (uint64_t)sqlite3_column_int64(s, 3),
+				   (uint64_t)sqlite3_column_int64(s, 4) };
+	return ((int (*)(void *, const struct hp_thread_row *))k->cb)(k->ctx, &t);
+}
+
+int store_each_thread(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_thread_row *t), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT tid, pid, comm, start_ns, end_ns FROM threads ORDER BY tid",
+			thread_row, &k);
+}
+
+static int process_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_process_row p = {
+		.pid = (uint32_t)sqlite3_column_int64(s, 0),
+		.ppid = (uint32_t)sqlite3_column_int64(s, 1),
+		.comm = col_text(s, 2),
+		.exe = col_text(s, 3),
+		.start_ns = (uint64_t)sqlite3_column_int64(s, 4),
+		.end_ns = (uint64_t)sqlite3_column_int64(s, 5),
+		.exit_code = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6),
+		.peak_rss = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 7),
+	};
+	return ((int (*)(void *, const struct hp_process_row *))k->cb)(k->ctx, &p);
+}
+
+int store_each_process(struct hp_store *st,
+		       int (*cb)(void *ctx, const struct hp_process_row *p), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT pid, ppid, comm, exe, start_ns, end_ns, exit_code, peak_rss"
+			    " FROM processes ORDER BY start_ns, pid", process_row, &k);
+}
+
+static int memory_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_mem_reading m = {
+		.pid = (uint32_t)sqlite3_column_int64(s, 0),
+		.t_ns = (uint64_t)sqlite3_column_int64(s, 1),
+		.rss_bytes = (uint64_t)sqlite3_column_int64(s, 2),
+		.heap_bytes = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1
+								       : sqlite3_column_int64(s, 3),
+	};
+	return ((int (*)(void *, const struct hp_mem_reading *))k->cb)(k->ctx, &m);
+}
+
+int store_each_memory(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_mem_reading *m), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT pid, t_ns, rss_bytes, heap_bytes FROM memory"
+			    " ORDER BY pid, t_ns", memory_row, &k);
+}
+
+static int file_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_file_row f = { (uint32_t)sqlite3_column_int64(s, 0), col_text(s, 1) };
+	return ((int (*)(void *, const struct hp_file_row *))k->cb)(k->ctx, &f);
+}
+
+int store_each_file(struct hp_store *st,
+		    int (*cb)(void *ctx, const struct hp_file_row *f), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT id, path FROM files ORDER BY id", file_row, &k);
+}
+
+static int function_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_function_row f = { (uint32_t)sqlite3_column_int64(s, 0), col_text(s, 1),
+				     (uint32_t)sqlite3_column_int64(s, 2),
+				     (uint32_t)sqlite3_column_int64(s, 3) };
+	return ((int (*)(void *, const struct hp_function_row *))k->cb)(k->ctx, &f);
+}
+
+int store_each_function(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT id, name, module_id, file_id FROM functions ORDER BY id",
+			function_row, &k);
+}
+
+static int frame_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_frame_row f = { (uint32_t)sqlite3_column_int64(s, 0),
+				  (uint32_t)sqlite3_column_int64(s, 1),
+				  (uint32_t)sqlite3_column_int64(s, 2),
+				  (uint32_t)sqlite3_column_int64(s, 3),
+				  (uint32_t)sqlite3_column_int64(s, 4) };
+	return ((int (*)(void *, const struct hp_frame_row *))k->cb)(k->ctx, &f);
+}
+
+int store_each_location_frame(struct hp_store *st,
+			      int (*cb)(void *ctx, const struct hp_frame_row *f), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return each_row(st, "SELECT location_id, depth, function_id, file_id, line"
+			    " FROM location_frames ORDER BY location_id, depth", frame_row, &k);
+}
+
+static int count_row(void *c, sqlite3_stmt *s)
+{
+	*(int64_t *)c = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+int store_is_symbolized(struct hp_store *st)
+{
+	int64_t n = 0;
+	each_row(st, "SELECT EXISTS (SELECT 1 FROM location_frames)", count_row, &n);
+	return n > 0;
+}
+
+/* --- pre-aggregated profile --- */
+
+int store_clear_stats(struct hp_store *st)
+{
+	int err = begin(st);
+	return err ? err : exec(st, "DELETE FROM function_stats; DELETE FROM line_stats;"
+				    " DELETE FROM function_counter_stats;"
+				    " DELETE FROM line_counter_stats;");
+}
+
+int store_add_function_stat(struct hp_store *st, uint32_t function_id, uint64_t self,
+			    uint64_t total)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_FSTAT);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, function_id);
+	sqlite3_bind_int64(s, 2, (int64_t)self);
+	sqlite3_bind_int64(s, 3, (int64_t)total);
+	return step_write(st, s);
+}
+
+int store_add_line_stat(struct hp_store *st, uint32_t file_id, uint32_t line,
+			uint32_t function_id, uint64_t self)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_LSTAT);
+	if (!s)
+		return -HP_ESQL;
+	bind_id_or_null(s, 1, file_id);
+	bind_id_or_null(s, 2, line);
+	sqlite3_bind_int64(s, 3, function_id);
+	sqlite3_bind_int64(s, 4, (int64_t)self);
+	return step_write(st, s);
+}
+
+int store_add_function_counter(struct hp_store *st, uint32_t function_id, int event_id,
+			       int64_t self, int64_t total)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_FCOUNTER);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, function_id);
+	sqlite3_bind_int(s, 2, event_id);
+	sqlite3_bind_int64(s, 3, self);
+	sqlite3_bind_int64(s, 4, total);
+	return step_write(st, s);
+}
+
+int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
+			   uint32_t function_id, int event_id, int64_t self)
+{
+	sqlite3_stmt *s = stmt(st, S_ADD_LCOUNTER);
+	if (!s)
+		return -HP_ESQL;
+	bind_id_or_null(s, 1, file_id);
+	bind_id_or_null(s, 2, line);
+	sqlite3_bind_int64(s, 3, function_id);
+	sqlite3_bind_int(s, 4, event_id);
+	sqlite3_bind_int64(s, 5, self);
+	return step_write(st, s);
+}
+
+/* Quote an event name as an SQL identifier ("cache-misses" -> "cache-misses"). */
+static void append_ident(char *buf, size_t cap, const char *name)
+{
+	size_t len = strlen(buf);
+	if (len + 3 >= cap)
+		return;
+	buf[len++] = '"';
+	for (; *name && len + 3 < cap; name++) {
+		if (*name == '"')
+			buf[len++] = '"';
+		buf[len++] = *name;
+	}
+	buf[len++] = '"';
+	buf[len] = '\0';
+}
+
+struct view_cols { char fcols[4096]; char lcols[4096]; };
+
+static int view_event(void *c, const struct hp_event_info *ev)
+{
+	struct view_cols *v = c;
+	char col[512];
+	if (ev->id < 0 || strcmp(ev->role, "sampler") == 0)
+		return 0;
+	/* Not measured: the column exists and is NULL ("n/a"), never 0. */
+	snprintf(col, sizeof(col), ", (SELECT c.self_value FROM function_counter_stats c"
+		 " WHERE c.function_id = s.function_id AND c.event_id = %d AND %d) AS ",
+		 ev->id, ev->measured);
+	append_ident(col, sizeof(col), ev->name);
+	strncat(v->fcols, col, sizeof(v->fcols) - strlen(v->fcols) - 1);
+	snprintf(col, sizeof(col), ", (SELECT SUM(c.self_value) FROM line_counter_stats c"
+		 " WHERE c.file_id IS l.file_id AND c.line IS l.line"
+		 " AND c.function_id = l.function_id AND c.event_id = %d AND %d) AS ",
+		 ev->id, ev->measured);
+	append_ident(col, sizeof(col), ev->name);
+	strncat(v->lcols, col, sizeof(v->lcols) - strlen(v->lcols) - 1);
+	return 0;
+}
+
+int store_create_views(struct hp_store *st)
+{
+	struct view_cols v = { "", "" };
+	char *sql;
+	int err = store_each_event(st, view_event, &v);
+	if (err)
+		return err;
+	if (asprintf(&sql,
+		     "DROP VIEW IF EXISTS function_profile; DROP VIEW IF EXISTS line_profile;"
+		     "CREATE VIEW function_profile AS"
+		     " SELECT f.name AS function, m.path AS module, fi.path AS file,"
+		     " s.self_samples, s.total_samples,"
+		     " ROUND(100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
+		     "   WHERE key = 'samples')), 2) AS self_pct,"
+		     " ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
+		     "   WHERE key = 'samples')), 2) AS total_pct%s"
+		     " FROM function_stats s JOIN functions f ON f.id = s.function_id"
+		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = f.file_id"
+		     " ORDER BY s.self_samples DESC, s.total_samples DESC;"
+		     "CREATE VIEW line_profile AS"
+		     " SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,"
+		     " l.self_samples,"
+		     " ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
+		     "   WHERE key = 'samples')), 2) AS self_pct%s"
+		     " FROM line_stats l JOIN functions f ON f.id = l.function_id"
+		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = l.file_id"
+		     " ORDER BY l.self_samples DESC;", v.fcols, v.lcols) < 0)
+		return -ENOMEM;
+	if (!(err = begin(st)))
+		err = exec(st, sql);
+	free(sql);
+	return err;
+}
+
+/* --- ad-hoc queries --- */
+
+int store_exec_print(struct hp_store *st, const char *sql, int csv)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, sql);
+	int n = sqlite3_column_count(s);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? (csv ? "," : "\t") : "", sqlite3_column_name(s, i));
+	putchar('\n');
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			const char *t = col_text(s, i);
+			printf("%s%s", i ? (csv ? "," : "\t") : "", t ? t : "");
+		}
+		putchar('\n');
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_err(st, sql);
+}

@@ -1,0 +1,151 @@
+/*
+ * store.h - the hpprof database: the only module that speaks SQL.
+ *
+ * A store is one SQLite file created from schema.sql. Writers call the
+ * store_add_* functions; rows are batched in one transaction that is
+ * committed every few thousand rows and by store_flush(). Readers use the
+ * store_each_* iterators, which call back once per row and stop early when
+ * the callback returns non-zero (that value is returned).
+ *
+ * All functions return 0 or a negative error code (common/error.h).
+ */
+#ifndef HP_STORE_H
+#define HP_STORE_H
+
+#include <stdint.h>
+
+#include "common/record.h"
+
+#define HP_STORE_APPLICATION_ID 0x68707066  /* 'hppf' */
+#define HP_STORE_VERSION        1
+
+struct hp_store;
+
+/* Create a new database at path, which must not exist (O_EXCL). */
+int store_create(const char *path, struct hp_store **out);
+/* Open an existing database; refuses foreign, corrupt and newer files. */
+int store_open(const char *path, int writable, struct hp_store **out);
+/* Commit pending rows and close. NULL is ignored. */
+int store_close(struct hp_store *st);
+/* Commit the batch in progress; the next write starts a new one. */
+int store_flush(struct hp_store *st);
+/* The last SQLite error message, for logging. */
+const char *store_errmsg(struct hp_store *st);
+
+/* --- meta (run_info) --- */
+int store_set_meta(struct hp_store *st, const char *key, const char *value);
+int store_set_meta_int(struct hp_store *st, const char *key, int64_t value);
+/* Value for key as a malloc'd string in *value (caller frees), or NULL. */
+int store_get_meta(struct hp_store *st, const char *key, char **value);
+/* Integer value for key, or dflt when absent. */
+int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt);
+int store_each_meta(struct hp_store *st,
+		    int (*cb)(void *ctx, const char *key, const char *value), void *ctx);
+
+/* --- what the collector writes --- */
+struct hp_event_info {
+	int id;                 /* 0: the main sampler; counters 1..N hold blob slot id-1 */
+	const char *name;
+	const char *role;       /* "sampler", "counter", "pagefault" */
+	int measured;
+	const char *reason;     /* NULL when measured */
+	int64_t total;          /* -1 when unknown */
+	uint64_t enabled_ns, running_ns;
+};
+int store_add_event(struct hp_store *st, const struct hp_event_info *ev);
+int store_each_event(struct hp_store *st,
+		     int (*cb)(void *ctx, const struct hp_event_info *ev), void *ctx);
+
+int store_add_process(struct hp_store *st, uint32_t pid, uint32_t ppid, const char *comm,
+		      const char *exe, uint64_t start_ns);
+int store_set_process_comm(struct hp_store *st, uint32_t pid, const char *comm, const char *exe);
+int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int exit_code,
+		      int64_t peak_rss);
+int store_add_thread(struct hp_store *st, uint32_t tid, uint32_t pid, const char *comm,
+		     uint64_t start_ns);
+int store_set_thread_comm(struct hp_store *st, uint32_t tid, const char *comm);
+int store_end_thread(struct hp_store *st, uint32_t tid, uint64_t end_ns);
+
+/* Module id for path, creating it on first use. */
+int store_intern_module(struct hp_store *st, const char *path, const char *build_id,
+			uint32_t *id);
+/* Stack id (innermost node) for frames[0..n), innermost first; 0 when n == 0. */
+int store_intern_stack(struct hp_store *st, const struct hp_location *frames, uint32_t n,
+		       uint32_t *stack_id);
+int store_add_sample(struct hp_store *st, const struct hp_sample *s);
+int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m);
+
+/* --- reading raw facts (analyzer) --- */
+struct hp_module_row { uint32_t id; const char *path; const char *build_id; };
+int store_each_module(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_module_row *m), void *ctx);
+struct hp_location_row { uint32_t id; uint32_t module_id; uint64_t addr; };
+int store_each_location(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_location_row *l), void *ctx);
+struct hp_node_row { uint32_t id, parent, location_id; };
+int store_each_stack_node(struct hp_store *st,
+			  int (*cb)(void *ctx, const struct hp_node_row *n), void *ctx);
+/* Samples in [t_from, t_to) (t_to = 0: no upper bound), in time order. */
+struct hp_sample_row {
+	uint64_t t_ns;
+	uint32_t tid;
+	uint32_t stack_id;
+	int event;              /* events.id of the sampling event (0 = the main sampler) */
+	uint32_t nr_counters;
+	const int64_t *counters;
+};
+int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
+		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx);
+struct hp_thread_row { uint32_t tid, pid; const char *comm; uint64_t start_ns, end_ns; };
+int store_each_thread(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_thread_row *t), void *ctx);
+struct hp_process_row {
+	uint32_t pid, ppid;
+	const char *comm, *exe;
+	uint64_t start_ns, end_ns;
+	int exit_code;          /* -1 when unknown */
+	int64_t peak_rss;       /* -1 when unknown */
+};
+int store_each_process(struct hp_store *st,
+		       int (*cb)(void *ctx, const struct hp_process_row *p), void *ctx);
+int store_each_memory(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_mem_reading *m), void *ctx);
+
+/* --- what symbolization writes, and reads back --- */
+int store_intern_file(struct hp_store *st, const char *path, uint32_t *id);
+int store_intern_function(struct hp_store *st, const char *name, uint32_t module_id,
+			  uint32_t file_id, uint32_t *id);
+int store_add_location_frame(struct hp_store *st, uint32_t location_id, uint32_t depth,
+			     uint32_t function_id, uint32_t file_id, uint32_t line);
+struct hp_file_row { uint32_t id; const char *path; };
+int store_each_file(struct hp_store *st,
+		    int (*cb)(void *ctx, const struct hp_file_row *f), void *ctx);
+struct hp_function_row { uint32_t id; const char *name; uint32_t module_id, file_id; };
+int store_each_function(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx);
+struct hp_frame_row { uint32_t location_id, depth, function_id, file_id, line; };
+/* Ordered by location_id, then depth. */
+int store_each_location_frame(struct hp_store *st,
+			      int (*cb)(void *ctx, const struct hp_frame_row *f), void *ctx);
+/* 1 when the file has symbolization results. */
+int store_is_symbolized(struct hp_store *st);
+
+/* --- pre-aggregated profile (analyzer, end of run) --- */
+int store_clear_stats(struct hp_store *st);
+int store_add_function_stat(struct hp_store *st, uint32_t function_id, uint64_t self,
+			    uint64_t total);
+int store_add_line_stat(struct hp_store *st, uint32_t file_id, uint32_t line,
+			uint32_t function_id, uint64_t self);
+int store_add_function_counter(struct hp_store *st, uint32_t function_id, int event_id,
+			       int64_t self, int64_t total);
+int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
+			   uint32_t function_id, int event_id, int64_t self);
+/* (Re)create function_profile and line_profile with one column per
+ * measured counter event. */
+int store_create_views(struct hp_store *st);
+
+/* Run one read-only SQL statement and print its rows as text (for `hpprof sql`-like
+ * uses and tests); returns 0 or an error. */
+int store_exec_print(struct hp_store *st, const char *sql, int csv);
+
+#endif

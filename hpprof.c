@@ -1,0 +1,113 @@
+/*
+ * hpprof.c - main and the table of subcommands.
+ *
+ * The table drives dispatch, `hpprof help` and `hpprof --help`. Global
+ * options (--debug, -q) come before the command name.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "common/log.h"
+
+struct hp_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct hp_command commands[] = {
+	{ "run",      cmd_run,      "run a program and record a profile (hpprof.db)" },
+	{ "report",   cmd_report,   "print hot functions, lines, threads and memory" },
+	{ "tui",      cmd_tui,      "browse a profile in the terminal" },
+	{ "annotate", cmd_annotate, "source listing of a function with per-line costs" },
+	{ "stat",     cmd_stat,     "count events over repeated runs (mean and stddev)" },
+	{ "diff",     cmd_diff,     "compare two profiles, by function or by line" },
+	{ "export",   cmd_export,   "write a profile in another tool's format" },
+	{ "merge",    cmd_merge,    "combine several profiles into one database" },
+	{ "list",     cmd_list,     "list the events this machine can measure" },
+	{ "kernels",  cmd_kernels,  "list the bundled example kernels" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hpprof [--debug=DOMAIN[:LEVEL],...] [-q] COMMAND [ARGS]\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Run `hpprof COMMAND --help` for a command's options, `man hpprof-COMMAND`\n"
+		"for its manual. Debug domains: run perf unwind syms store mem tui all.\n");
+}
+
+static char self_exe[PATH_MAX];
+
+const char *hp_self_exe(void)
+{
+	return self_exe;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	self_exe[n > 0 ? n : 0] = '\0';
+	signal(SIGPIPE, SIG_IGN);
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strncmp(argv[i], "--debug=", 8)) {
+			if (hp_log_parse_debug(argv[i] + 8) < 0) {
+				hp_err("invalid --debug value '%s'", argv[i] + 8);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			hp_quiet = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("hpprof %s\n", HPPROF_VERSION);
+			return 0;
+		} else {
+			hp_err("unknown option '%s'", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 < argc) {
+			char *sub[] = { argv[i + 1], "--help", NULL };
+			for (size_t c = 0; c < NCOMMANDS; c++)
+				if (!strcmp(commands[c].name, argv[i + 1]))
+					return commands[c].fn(2, sub);
+		}
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[i], "version")) {
+		printf("hpprof %s\n", HPPROF_VERSION);
+		return 0;
+	}
+	for (size_t c = 0; c < NCOMMANDS; c++) {
+		if (!strcmp(commands[c].name, argv[i])) {
+			optind = 1;
+			return commands[c].fn(argc - i, argv + i);
+		}
+	}
+	hp_err("unknown command '%s'", argv[i]);
+	usage(stderr);
+	return 2;
+}

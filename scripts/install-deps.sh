@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian packages hpprof needs to build, test and benchmark.
+# Skips apt-get entirely when everything is already present.
+set -eu
+
+PKGS="build-essential cmake pkg-config
+libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
+libc6-dbg sqlite3 tmux jq python3 zlib1g-dev"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
