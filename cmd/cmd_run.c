@@ -151,14 +151,19 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-/* argv for the target: -k resolves the kernel, else the first operand. */
-static char **target_argv(struct run_opts *o, int argc, char **argv, char *path, size_t len)
+/* argv for the target: -k resolves the kernel, else the first operand.
+ * On failure returns NULL with *status set as a shell would: 127 not
+ * found, 126 not executable, 2 usage. */
+static char **target_argv(struct run_opts *o, int argc, char **argv, char *path, size_t len,
+			  int *status)
 {
 	char **targv;
 	int nargs = argc - optind, first = optind;
 	if (o->kernel) {
+		*status = 127;
 		if (kcatalog_path(o->kernel, path, len) < 0) {
-			hp_err("unknown kernel '%s' (see `hpprof kernels`)", o->kernel);
+			hp_err(kcatalog_find(o->kernel) ? "kernel '%s' is not built (run `make`)"
+			       : "unknown kernel '%s' (see `hpprof kernels`)", o->kernel);
 			return NULL;
 		}
 		targv = calloc((size_t)nargs + 2, sizeof(*targv));
@@ -169,6 +174,7 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 			targv[i + 1] = argv[first + i];
 		return targv;
 	}
+	*status = 2;
 	if (nargs < 1) {
 		hp_err("no program to run");
 		fputs(usage_text, stderr);
@@ -181,6 +187,7 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 				: err == -ENOENT ? "no such file or program in PATH"
 				: hp_strerror(err);
 		hp_err("cannot run '%s': %s", argv[first], why);
+		*status = err == -ENOENT ? 127 : 126;
 		return NULL;
 	}
 	targv = calloc((size_t)nargs + 1, sizeof(*targv));
@@ -486,8 +493,9 @@ int cmd_run(int argc, char **argv)
 	int r = parse_options(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
-	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path))))
-		return o.kernel || optind < argc ? 127 : 2;
+	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret)))
+		return ret;
+	ret = 1;
 	if (setup_events(&o, &re) || prepare_output(o.output))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);

@@ -1,0 +1,4 @@
+# e2e tests of `hpprof run` / `report` (issue 2): real runs on the kernels.
+foreach(t run_julia run_julia_variants run_processes run_bad_input run_lifecycle)
+  hp_script_test(e2e_${t} e2e e2e/${t}.sh)
+endforeach()

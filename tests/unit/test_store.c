@@ -1,0 +1,124 @@
+/*
+ * test_store.c - the store: create/open identity checks, interning and the
+ * stack prefix tree, meta, samples and views.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/store.h"
+#include "hp_test.h"
+
+static char dir[] = "/tmp/hp-test-store.XXXXXX";
+
+static char *path_of(const char *name)
+{
+	static char buf[256];
+	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	return buf;
+}
+
+static int count_rows(void *ctx, const struct hp_node_row *n)
+{
+	(void)n;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_hmap(void)
+{
+	struct hp_hmap m;
+	uint64_t v;
+	hmap_init(&m);
+	for (uint64_t i = 1; i <= 10000; i++)
+		CHECK(hmap_put(&m, hmap_key2(i, 7), i * 3) == 0);
+	CHECK_EQ_INT(m.len, 10000);
+	for (uint64_t i = 1; i <= 10000; i++)
+		CHECK(hmap_get(&m, hmap_key2(i, 7), &v) && v == i * 3);
+	CHECK(!hmap_get(&m, hmap_key2(10001, 7), &v));
+	hmap_release(&m);
+}
+
+static void test_create_and_intern(void)
+{
+	struct hp_store *st;
+	const char *p = path_of("a.db");
+	CHECK(store_create(p, &st) == 0);
+	CHECK(store_create(p, &st) == -EEXIST);      /* never replaces a file */
+
+	uint32_t m1, m2, m1b;
+	CHECK(store_intern_module(st, "/bin/a", "abcd", &m1) == 0);
+	CHECK(store_intern_module(st, "/bin/b", NULL, &m2) == 0);
+	CHECK(store_intern_module(st, "/bin/a", "abcd", &m1b) == 0);
+	CHECK(m1 == m1b && m1 != m2);
+
+	/* two stacks sharing their two outer frames share the prefix nodes */
+	struct hp_location s1[3] = { { m1, 0x30 }, { m1, 0x20 }, { m1, 0x10 } };
+	struct hp_location s2[3] = { { m2, 0x99 }, { m1, 0x20 }, { m1, 0x10 } };
+	uint32_t id1, id2, id1b;
+	CHECK(store_intern_stack(st, s1, 3, &id1) == 0);
+	CHECK(store_intern_stack(st, s2, 3, &id2) == 0);
+	CHECK(store_intern_stack(st, s1, 3, &id1b) == 0);
+	CHECK(id1 == id1b && id1 != id2);
+	int nodes = 0;
+	store_flush(st);
+	CHECK(store_each_stack_node(st, count_rows, &nodes) == 0);
+	CHECK_EQ_INT(nodes, 4);
+
+	CHECK(store_set_meta(st, "command", "./x y") == 0);
+	CHECK(store_set_meta_int(st, "samples", 42) == 0);
+	char *v;
+	CHECK(store_get_meta(st, "command", &v) == 0 && v && !strcmp(v, "./x y"));
+	free(v);
+	CHECK(store_get_meta_int(st, "samples", -1) == 42);
+	CHECK(store_get_meta_int(st, "absent", -1) == -1);
+	CHECK(store_close(st) == 0);
+
+	/* reopening rebuilds the interning maps: same ids, no duplicates */
+	CHECK(store_open(p, 1, &st) == 0);
+	CHECK(store_intern_module(st, "/bin/b", NULL, &m1b) == 0 && m1b == m2);
+	CHECK(store_intern_stack(st, s2, 3, &id1b) == 0 && id1b == id2);
+	CHECK(store_close(st) == 0);
+}
+
+static void test_refuses_foreign(void)
+{
+	struct hp_store *st;
+	sqlite3 *db;
+	const char *p = path_of("foreign.db");
+	CHECK(store_open(path_of("missing.db"), 0, &st) == -ENOENT);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(store_open(p, 0, &st) == -HP_ENOTDB);
+
+	FILE *f = fopen(path_of("text.db"), "w");
+	fputs("this is not a database at all, just some text\n", f);
+	fclose(f);
+	CHECK(store_open(path_of("text.db"), 0, &st) == -HP_ENOTDB);
+
+	CHECK(store_create(path_of("new.db"), &st) == 0);
+	store_close(st);
+	CHECK(sqlite3_open(path_of("new.db"), &db) == SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(store_open(path_of("new.db"), 0, &st) == -HP_ENEWER);
+	CHECK(strstr(hp_strerror(-HP_ENEWER), "newer") != NULL);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	test_hmap();
+	test_create_and_intern();
+	test_refuses_foreign();
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd)) { /* best effort */ }
+	return hp_test_result();
+}
