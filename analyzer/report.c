@@ -88,27 +88,54 @@ static int row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t
  * header lists them with the reason (CSV and JSON keep them as n/a/null). */
 static int hidden(const struct hp_profile *p, const struct hp_column *c, const char *skip)
 {
-	if (c->event >= 0 && !p->events[c->event].measured)
-		return 1;
+	if (c->event >= 0)
+		return !p->events[c->event].measured || (skip && strstr(skip, "counters"));
 	return skip && c->event < 0 && strstr(skip, c->id) != NULL;
+}
+
+/* Width of a column that takes "the rest": its longest cell, at most 60. */
+static int auto_width(const struct hp_profile *p, enum hp_row_kind kind,
+		      const struct hp_column *c, const uint32_t *rows, uint32_t n, unsigned limit)
+{
+	char cell[CELL];
+	int w = (int)strlen(c->header);
+	for (uint32_t i = 0, shown = 0; i < n && (!limit || shown < limit); i++) {
+		if (row_empty(p, kind, rows[i]))
+			continue;
+		c->format(p, c, rows[i], cell, sizeof(cell));
+		if ((int)strlen(cell) > w)
+			w = (int)strlen(cell);
+		shown++;
+	}
+	return w > 60 ? 60 : w;
 }
 
 static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind kind,
 		       const char *title, const char *sort, unsigned limit, const char *skip_col)
 {
 	struct hp_column cols[HP_MAX_COLUMNS];
-	int ncols = columns_build(p, kind, cols, HP_MAX_COLUMNS);
+	int ncols = columns_build(p, kind, cols, HP_MAX_COLUMNS), last = -1;
 	uint32_t n = columns_nrows(p, kind), shown = 0;
 	uint32_t *rows = sorted_rows(p, kind, cols, ncols, sort);
 	char cell[CELL];
 	if (!rows)
 		return;
+	for (int c = 0; c < ncols; c++) {
+		if (hidden(p, &cols[c], skip_col))
+			continue;
+		if (!cols[c].width)
+			cols[c].width = auto_width(p, kind, &cols[c], rows, n, limit);
+		last = c;
+	}
 	fprintf(out, "\n%s\n", title);
 	for (int c = 0; c < ncols; c++) {
 		if (hidden(p, &cols[c], skip_col))
 			continue;
 		fprintf(out, c ? "  " : "");
-		fprintf(out, cols[c].right ? "%*s" : "%-*s", cols[c].width, cols[c].header);
+		if (c == last && !cols[c].right)
+			fputs(cols[c].header, out);
+		else
+			fprintf(out, cols[c].right ? "%*s" : "%-*s", cols[c].width, cols[c].header);
 	}
 	fputc('\n', out);
 	for (uint32_t i = 0; i < n && (!limit || shown < limit); i++) {
@@ -119,7 +146,12 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 				continue;
 			cols[c].format(p, &cols[c], rows[i], cell, sizeof(cell));
 			fprintf(out, c ? "  " : "");
-			fprintf(out, cols[c].right ? "%*s" : "%-*s", cols[c].width, cell);
+			if (cols[c].right)
+				fprintf(out, "%*s", cols[c].width, cell);
+			else if (c == last)
+				fputs(cell, out);
+			else
+				fprintf(out, "%-*.*s", cols[c].width, cols[c].width, cell);
 		}
 		fputc('\n', out);
 		shown++;
@@ -184,7 +216,7 @@ static int print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: time in the function itself)",
 		   o->sort, limit, "file");
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot call paths (total: time in the function and "
-		   "its callees)", "total", limit, "file");
+		   "its callees)", "total", limit, "file counters");
 	text_table(out, p, HP_ROWS_LINES, "Hot lines", o->sort, limit, "file line");
 	text_table(out, p, HP_ROWS_THREADS, "Threads", NULL, limit, NULL);
 	text_processes(out, p);

@@ -93,7 +93,13 @@ int launch_prepare(struct hp_launch *l, char *const argv[])
 	if (pid == 0) {
 		close(gate[1]);
 		close(errp[0]);
+		/* Start the target as a shell starts a foreground command: with
+		 * default dispositions even when hpprof itself was started with
+		 * SIGINT ignored (a background job of a script), so that Ctrl-C
+		 * forwarded by the session stops it. */
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		child_main(gate[0], errp[1], argv, l->env);
 	}
 	close(gate[0]);

@@ -16,7 +16,7 @@ callee=$(q c.db "
   WHERE f.name LIKE '%cabs%' AND m.path LIKE '%libm%' AND g.name = 'calculate_z'")
 assert_ge "stack nodes with libm cabs called by calculate_z" "$callee" 1
 cabs=$(q c.db "SELECT MAX(total_pct) FROM function_profile WHERE function LIKE '%cabs%'")
-assert_ge "cabs total%" "$cabs" 5
+assert_ge "cabs total%" "$cabs" 1
 
 "$HPPROF" run -q -o t.db -k julia -- --variant threads --threads 4 --schedule static \
 	>/dev/null || fail "threads run"
