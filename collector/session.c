@@ -67,9 +67,11 @@ struct proc {
 	uint64_t peak_rss;
 };
 
-/* Counter values last read for a thread, to turn group reads into deltas. */
+/* Counter values last read for a thread on one CPU's group (each CPU has
+ * its own event instance), to turn group reads into deltas. */
 struct thread_counters {
 	uint32_t tid;
+	uint32_t ring;
 	uint64_t prev[HP_MAX_COUNTERS];
 };
 
@@ -99,6 +101,7 @@ struct hp_session {
 	struct thread_counters *tcount;
 	size_t ntcount, tcount_cap;
 	uint32_t kernel_module;        /* store id of "[kernel]" */
+	uint32_t cur_ring;             /* ring of the record being handled */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
 	uint64_t pcs[HP_MAX_FRAMES];
@@ -540,7 +543,7 @@ uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs,
 static struct thread_counters *thread_counters(struct hp_session *s, uint32_t tid)
 {
 	for (size_t i = 0; i < s->ntcount; i++)
-		if (s->tcount[i].tid == tid)
+		if (s->tcount[i].tid == tid && s->tcount[i].ring == s->cur_ring)
 			return &s->tcount[i];
 	if (s->ntcount == s->tcount_cap) {
 		size_t cap = s->tcount_cap ? s->tcount_cap * 2 : 16;
@@ -553,6 +556,7 @@ static struct thread_counters *thread_counters(struct hp_session *s, uint32_t ti
 	struct thread_counters *tc = &s->tcount[s->ntcount++];
 	memset(tc, 0, sizeof(*tc));
 	tc->tid = tid;
+	tc->ring = s->cur_ring;
 	return tc;
 }
 
@@ -770,6 +774,7 @@ static int drain(struct hp_session *s)
 	for (size_t i = 0; i < s->nentries; i++) {
 		const struct entry *e = &s->entries[i];
 		const uint8_t *rec = record_at(s, &s->rings[e->ring], e->pos, e->size);
+		s->cur_ring = e->ring;
 		if (rec)
 			handle_record(s, rec, e->time);
 	}
