@@ -1,0 +1,101 @@
+/*
+ * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
+ * with per-line samples, like line_profiler's output.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer/annotate.h"
+#include "analyzer/profile.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "common/log.h"
+
+static const char usage_text[] =
+	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
+	"\n"
+	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
+	"line itself (Self%), on the line including its callees (Total%), and the\n"
+	"measured counters. DB defaults to hpprof.db.\n"
+	"\n"
+	"  -c, --counters   also print the counter columns\n"
+	"  -h, --help       this help\n";
+
+static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
+		       int counters)
+{
+	double n = p->nsamples ? (double)p->nsamples : 1.0;
+	if (l->self || l->total)
+		printf("%7.2f %7.2f %8" PRIu64 " ", 100.0 * (double)l->self / n,
+		       100.0 * (double)l->total / n, l->total);
+	else
+		printf("%7s %7s %8s ", "", "", "");
+	for (uint32_t e = 0; counters && e < p->nevents; e++) {
+		if (!p->events[e].measured)
+			continue;
+		if (l->self)
+			printf("%12" PRId64 " ", l->c[e]);
+		else
+			printf("%12s ", "");
+	}
+	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+}
+
+int cmd_annotate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "counters", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hp_annotation *a;
+	int c, counters = 0;
+	while ((c = getopt_long(argc, argv, "ch", opts, NULL)) != -1) {
+		if (c == 'c') {
+			counters = 1;
+		} else {
+			fputs(usage_text, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	int nargs = argc - optind;
+	if (nargs < 1 || nargs > 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	const char *db = nargs == 2 ? argv[optind] : "hpprof.db";
+	const char *fn = argv[argc - 1];
+	struct hp_profile *p = cmd_load_profile(db, NULL, NULL);
+	if (!p)
+		return 1;
+	int fi = annotate_find_function(p, fn), err;
+	if (fi < 0) {
+		hp_err("no function '%s' in '%s' (see `hpprof report`)", fn, db);
+		profile_free(p);
+		return 1;
+	}
+	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
+		hp_err("no line information for '%s' (built without -g?)", fn);
+		profile_free(p);
+		return 1;
+	}
+	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
+	       a->file ? a->file : "unknown file",
+	       p->nsamples ? 100.0 * (double)a->function_total / (double)p->nsamples : 0.0,
+	       p->nsamples);
+	if (a->source_missing)
+		printf("(source file not found: showing line numbers only)\n");
+	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
+	for (uint32_t e = 0; counters && e < p->nevents; e++)
+		if (p->events[e].measured)
+			printf("%12.12s ", p->events[e].name);
+	printf("%6s  %s\n", "Line", "Source");
+	for (uint32_t i = 0; i < a->nlines; i++)
+		print_line(p, &a->lines[i], counters);
+	annotate_free(a);
+	profile_free(p);
+	return 0;
+}
