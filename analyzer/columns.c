@@ -250,7 +250,99 @@ static const struct hp_column thread_cols[] = {
 	{ "comm",      "Command",  0, 0, 0, -1, tc_comm,    t_comm },
 };
 
+/* --- derived columns: ratios of two measured counters --- */
+
+struct derived {
+	const char *id, *num, *den;
+	double scale;                 /* 1 for a ratio, 100 for a percentage */
+};
+
+static const struct derived derived_cols[] = {
+	{ "IPC",          "instructions",  "cycles",              1.0 },
+	{ "cache-miss%",  "cache-misses",  "cache-references",    100.0 },
+	{ "branch-miss%", "branch-misses", "branch-instructions", 100.0 },
+	{ "LLC-miss%",    "LLC-load-misses", "LLC-loads",         100.0 },
+};
+
+/* c->event holds num | den << 16 (event indices). */
+static int derived_value(const int64_t *v, const struct hp_column *c, double *out)
+{
+	int64_t num = v[c->event & 0xffff], den = v[c->event >> 16];
+	if (den <= 0)
+		return 0;
+	*out = (double)num / (double)den;
+	return 1;
+}
+
+static void format_ratio(const int64_t *v, const struct hp_column *c, char *b, size_t n)
+{
+	double r;
+	if (!derived_value(v, c, &r))
+		snprintf(b, n, "-");
+	else if (strchr(c->id, '%'))
+		snprintf(b, n, "%.2f", 100.0 * r);
+	else
+		snprintf(b, n, "%.2f", r);
+}
+
+static void f_derived(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		      char *b, size_t n)
+{
+	format_ratio(F(r)->cself, c, b, n);
+}
+
+static void l_derived(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+		      char *b, size_t n)
+{
+	format_ratio(L(r)->c, c, b, n);
+}
+
+static int cmp_ratio(const int64_t *x, const int64_t *y, const struct hp_column *c)
+{
+	double a = -1, b = -1;
+	derived_value(x, c, &a);
+	derived_value(y, c, &b);
+	return a == b ? 0 : a > b ? -1 : 1;
+}
+
+static int fc_derived(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
+		      uint32_t b)
+{
+	return cmp_ratio(F(a)->cself, F(b)->cself, c);
+}
+
+static int lc_derived(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
+		      uint32_t b)
+{
+	return cmp_ratio(L(a)->c, L(b)->c, c);
+}
+
+static int measured_event(const struct hp_profile *p, const char *name)
+{
+	int e = profile_event_index(p, name);
+	return e >= 0 && p->events[e].measured ? e : -1;
+}
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int append_derived(const struct hp_profile *p, struct hp_column *cols, int n, int max,
+			  enum hp_row_kind kind)
+{
+	for (int i = 0; i < N(derived_cols) && n < max; i++) {
+		int num = measured_event(p, derived_cols[i].num);
+		int den = measured_event(p, derived_cols[i].den);
+		if (num < 0 || den < 0)
+			continue;
+		struct hp_column c = {
+			.id = derived_cols[i].id, .header = derived_cols[i].id, .width = 12,
+			.right = 1, .numeric = 1, .event = num | den << 16, .derived = 1,
+			.compare = kind == HP_ROWS_FUNCTIONS ? fc_derived : lc_derived,
+			.format = kind == HP_ROWS_FUNCTIONS ? f_derived : l_derived,
+		};
+		cols[n++] = c;
+	}
+	return n;
+}
 
 static int append(struct hp_column *cols, int n, int max, const struct hp_column *src, int k)
 {
@@ -283,10 +375,12 @@ int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_c
 	case HP_ROWS_FUNCTIONS:
 		n = append(cols, n, max, function_cols, N(function_cols));
 		n = append_counters(p, cols, n, max, kind);
+		n = append_derived(p, cols, n, max, kind);
 		return append(cols, n, max, function_tail, N(function_tail));
 	case HP_ROWS_LINES:
 		n = append(cols, n, max, line_cols, N(line_cols));
 		n = append_counters(p, cols, n, max, kind);
+		n = append_derived(p, cols, n, max, kind);
 		return append(cols, n, max, line_tail, N(line_tail));
 	case HP_ROWS_THREADS:
 		return append(cols, n, max, thread_cols, N(thread_cols));

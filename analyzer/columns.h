@@ -5,7 +5,8 @@
  * A column set is built for a profile (counter columns exist only for the
  * events the run recorded). Rows are indices into profile->functions[],
  * ->lines[] or ->threads[], depending on the set's kind. Counters that were
- * not measured format as "n/a", never 0.
+ * not measured format as "n/a", never 0. Derived columns (IPC, cache-miss%,
+ * branch-miss%, LLC-miss%) appear only when both of their inputs were measured.
  */
 #ifndef HP_COLUMNS_H
 #define HP_COLUMNS_H
@@ -23,12 +24,14 @@ struct hp_column {
 	int width;                    /* preferred width; 0 = takes the rest */
 	int right;                    /* 1 = right-aligned (numbers) */
 	int numeric;                  /* JSON: emit as a number when it parses */
-	int event;                    /* counter column: index into profile->events, else -1 */
+	int event;                    /* counter column: index into profile->events, else -1;
+				       * derived: numerator | denominator << 16 */
 	/* <0, 0, >0 like strcmp, "bigger first" for numbers */
 	int (*compare)(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
 		       uint32_t b);
 	void (*format)(const struct hp_profile *p, const struct hp_column *c, uint32_t row,
 		       char *buf, size_t len);
+	int derived;                  /* 1 for a ratio of two counters (IPC, miss rates) */
 };
 
 #define HP_MAX_COLUMNS 40

@@ -88,6 +88,8 @@ static int row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t
  * header lists them with the reason (CSV and JSON keep them as n/a/null). */
 static int hidden(const struct hp_profile *p, const struct hp_column *c, const char *skip)
 {
+	if (c->derived)
+		return skip && strstr(skip, "counters");
 	if (c->event >= 0)
 		return !p->events[c->event].measured || (skip && strstr(skip, "counters"));
 	return skip && c->event < 0 && strstr(skip, c->id) != NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "common/store.h"
 #include "hp_test.h"
@@ -51,16 +52,24 @@ static void build(struct hp_store *st)
 	store_add_event(st, &ev);
 	ev = (struct hp_event_info){ 2, "cycles", "counter", 0, "no PMU", -1, 0, 0 };
 	store_add_event(st, &ev);
+	ev = (struct hp_event_info){ 3, "instructions", "counter", 1, NULL, 0, 0, 0 };
+	store_add_event(st, &ev);
+	ev = (struct hp_event_info){ 4, "cache-references", "counter", 1, NULL, 0, 0, 0 };
+	store_add_event(st, &ev);
+	ev = (struct hp_event_info){ 5, "cache-misses", "counter", 1, NULL, 0, 0, 0 };
+	store_add_event(st, &ev);
 
 	struct hp_sample s;
 	memset(&s, 0, sizeof(s));
 	s.tid = 100;
-	s.nr_counters = 1;
+	s.nr_counters = 5;
 	for (int i = 0; i < 6; i++) {        /* 6 samples in leaf/helper, 2 faults each */
 		s.t_ns = (uint64_t)i * 1000;
 		s.nr_frames = 3;
 		memcpy(s.frames, a, sizeof(a));
 		s.counters[0] = 2;
+		s.counters[3] = 40;          /* cache-references */
+		s.counters[4] = 10;          /* cache-misses: 25% */
 		store_add_sample(st, &s);
 	}
 	s.tid = 101;
@@ -68,6 +77,8 @@ static void build(struct hp_store *st)
 		s.t_ns = 10000 + (uint64_t)i * 1000;
 		memcpy(s.frames, b, sizeof(b));
 		s.counters[0] = 0;
+		s.counters[3] = 0;
+		s.counters[4] = 0;
 		store_add_sample(st, &s);
 	}
 	store_add_thread(st, 100, 100, "prog", 0);
@@ -95,6 +106,25 @@ static void check_model(const struct hp_profile *p)
 	if (e >= 0) {
 		CHECK_EQ_INT(helper->cself[e], 12);
 		CHECK_EQ_INT(mainf->ctotal[e], 12);
+	}
+	/* derived: cache-miss% exists (both inputs measured), IPC does not (no cycles) */
+	struct hp_column cols[HP_MAX_COLUMNS];
+	int n = columns_build(p, HP_ROWS_FUNCTIONS, cols, HP_MAX_COLUMNS);
+	const struct hp_column *miss = columns_find(cols, n, "cache-miss%");
+	CHECK(miss != NULL);
+	CHECK(columns_find(cols, n, "IPC") == NULL);
+	if (miss) {
+		char buf[32];
+		miss->format(p, miss, (uint32_t)(helper - p->functions), buf, sizeof(buf));
+		CHECK(!strcmp(buf, "25.00"));
+		miss->format(p, miss, (uint32_t)(rec - p->functions), buf, sizeof(buf));
+		CHECK(!strcmp(buf, "-"));
+	}
+	const struct hp_column *cyc = columns_find(cols, n, "cycles");
+	if (cyc) {
+		char buf[32];
+		cyc->format(p, cyc, 0, buf, sizeof(buf));
+		CHECK(!strcmp(buf, "n/a"));
 	}
 	int found = 0;
 	for (uint32_t i = 0; i < p->nlines; i++)
