@@ -68,7 +68,7 @@ static int row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t
 		if (f->self || f->total)
 			return 0;
 		for (uint32_t e = 0; e < p->nevents; e++)
-			if (f->cself[e] || f->ctotal[e])
+			if (f->cself[e])
 				return 0;
 		return 1;
 	}

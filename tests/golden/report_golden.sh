@@ -1,0 +1,27 @@
+#!/bin/sh
+# Golden tests of the report formats and annotate on a fixed profile
+# (fixtures/julia-small.sql). HP_REGEN=1 rewrites the expected files.
+. "$HP_SRC/tests/e2e/lib.sh"
+G="$HP_SRC/tests/golden"
+sqlite3 f.db <"$G/fixtures/julia-small.sql" || fail "cannot build the fixture database"
+
+check() {  # check NAME CMD...
+	name=$1
+	shift
+	"$@" >"$name.out" 2>"$name.err" || { cat "$name.err"; fail "$name: command failed"; }
+	if [ "${HP_REGEN:-0}" = 1 ]; then
+		cp "$name.out" "$G/report/$name.expected"
+		note "regenerated $name"
+		return
+	fi
+	diff -u "$G/report/$name.expected" "$name.out" || fail "$name differs from the golden file"
+	note "$name matches"
+}
+
+check report_text "$HPPROF" report f.db
+check report_limit "$HPPROF" report -n 3 --sort total f.db
+check report_csv "$HPPROF" report --format csv f.db
+check report_json "$HPPROF" report --format json f.db
+check annotate "$HPPROF" annotate f.db calculate_z
+check views sqlite3 -header f.db "SELECT * FROM function_profile LIMIT 8; SELECT * FROM line_profile LIMIT 8; SELECT * FROM thread_profile;"
+echo "PASS"
