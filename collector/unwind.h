@@ -38,6 +38,11 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
 		  int *complete);
 
+/* Step with hpprof's own cache of libunwind register states (on = 1, the
+ * default) or with plain unw_step() (on = 0: slower, for comparison and for
+ * chasing unwinder bugs). Results are the same. */
+void unwinder_use_rules(struct hp_unwinder *u, int on);
+
 /* Drop per-process caches (libunwind address space) of a pid that exited or exec'd. */
 void unwinder_forget(struct hp_unwinder *u, uint32_t pid);
 

@@ -1,0 +1,512 @@
+/*
+ * unwind.c - online remote DWARF unwinding of perf samples with libunwind.
+ *
+ * Each process gets one libunwind address space (unw_create_addr_space). The
+ * accessors serve:
+ *   registers  from the sample's user registers (perf order, see unwind.h);
+ *   memory     from the sample's stack copy when the address is in
+ *              [SP, SP + stack_size), else from the ELF image of the module
+ *              placed there (procmaps_find_image + module_read);
+ *   tables     from the module's .eh_frame_hdr, handed to libunwind as a
+ *              UNW_INFO_FORMAT_REMOTE_TABLE (as Linux perf does).
+ * Nothing is written; nothing is allocated per sample beyond the caches.
+ *
+ * Stepping. unw_step() takes a lock around libunwind's register-state cache,
+ * and Debian's build masks all signals for it: two sigprocmask system calls
+ * per frame, most of the time of an unwind. So each process keeps its own
+ * cache of step rules instead: for a PC, the libunwind register state that
+ * applies there (unw_reg_states_iterate, once), replayed on the cursor with
+ * unw_apply_reg_state(), which takes no lock. PCs without CFI (PLT stubs
+ * without .eh_frame, JIT code) fall back to unw_step() and its heuristics.
+ *
+ * Not handled: modules whose only CFI is .debug_frame (Debian's libunwind
+ * does not export its .debug_frame search), JIT code without CFI, and
+ * 32-bit processes.
+ *
+ * Takes: perf sample registers and stack bytes, struct hp_procmaps.
+ * Produces: arrays of PCs, innermost first. Not thread-safe.
+ */
+#include "collector/unwind.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libunwind.h>
+
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+
+/* Exported by libunwind-x86_64 but not declared by its headers. */
+extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip,
+					      unw_dyn_info_t *di, unw_proc_info_t *pi,
+					      int need_unwind_info, void *arg);
+
+#define UNW_NENDS       8        /* outermost-frame IPs remembered per process */
+#define UNW_MAX_RULES   32768    /* step rules per process (184 bytes each here) before starting over */
+#define UNW_RULE_MAX    1024     /* bytes of one libunwind register state, at most */
+
+/* Step rule values in struct space's rules map: index << 1 | signal, or: */
+#define RULE_NONE       UINT64_MAX   /* no CFI here: use unw_step() */
+
+/* The libunwind state of one process. */
+struct space {
+	unw_addr_space_t as;
+	uint64_t gen;                  /* procmaps generation of the caches */
+	uint64_t ends[UNW_NENDS];      /* PCs already proven outermost frames */
+	unsigned nends;
+	struct hp_hmap rules;          /* rule_key(pc, exact) -> rule value */
+	uint8_t *states;               /* register states, state_size bytes each */
+	size_t nstates, cap;
+};
+
+struct hp_unwinder {
+	struct hp_procmaps *pm;
+	unw_accessors_t acc;
+	struct hp_hmap spaces;         /* pid key -> struct space *, 0 once forgotten */
+	uint32_t last_pid;             /* one-entry cache in front of spaces */
+	struct space *last_space;
+	size_t state_size;             /* libunwind's register state size, 0 until seen */
+	int no_rules;                  /* step with unw_step() only */
+};
+
+/* What the accessors see of the sample being unwound (their void *arg). */
+struct sample_ctx {
+	struct hp_unwinder *u;
+	uint32_t pid;
+	const uint64_t *regs;
+	const uint8_t *stack;
+	uint64_t sp, stack_size;
+	struct hp_map hint;            /* mapping of the last unwind table used */
+};
+
+/* libunwind x86-64 register numbers (UNW_X86_64_RAX..RIP) -> perf order. */
+static const int8_t perf_reg_of[] = {
+	[UNW_X86_64_RAX] = HP_REG_AX, [UNW_X86_64_RDX] = HP_REG_DX,
+	[UNW_X86_64_RCX] = HP_REG_CX, [UNW_X86_64_RBX] = HP_REG_BX,
+	[UNW_X86_64_RSI] = HP_REG_SI, [UNW_X86_64_RDI] = HP_REG_DI,
+	[UNW_X86_64_RBP] = HP_REG_BP, [UNW_X86_64_RSP] = HP_REG_SP,
+	[UNW_X86_64_R8] = HP_REG_R8, [UNW_X86_64_R9] = HP_REG_R9,
+	[UNW_X86_64_R10] = HP_REG_R10, [UNW_X86_64_R11] = HP_REG_R11,
+	[UNW_X86_64_R12] = HP_REG_R12, [UNW_X86_64_R13] = HP_REG_R13,
+	[UNW_X86_64_R14] = HP_REG_R14, [UNW_X86_64_R15] = HP_REG_R15,
+	[UNW_X86_64_RIP] = HP_REG_IP,
+};
+
+static uint64_t pid_key(uint32_t pid)
+{
+	return (uint64_t)pid | 1ULL << 32;
+}
+
+/* ---- memory ----------------------------------------------------------- */
+
+static int hint_read(const struct sample_ctx *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct hp_map *m = &ctx->hint;
+
+	return m->mod ? module_read(m->mod, addr - m->bias, buf, len) : -EFAULT;
+}
+
+/* Read len bytes at addr from the module image placed there. */
+static int image_read(struct sample_ctx *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct hp_map *m;
+
+	if (!hint_read(ctx, addr, buf, len))
+		return 0;
+	m = procmaps_find_image(ctx->u->pm, ctx->pid, addr);
+	if (!m || module_read(m->mod, addr - m->bias, buf, len))
+		return -EFAULT;
+	ctx->hint = *m;
+	return 0;
+}
+
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
+		      int write, void *arg)
+{
+	struct sample_ctx *ctx = arg;
+	uint64_t off = addr - ctx->sp;
+
+	if (write)
+		return -UNW_EINVAL;
+	if (off < ctx->stack_size && ctx->stack_size - off >= sizeof(*val)) {
+		memcpy(val, ctx->stack + off, sizeof(*val));
+		return 0;
+	}
+	if (!image_read(ctx, addr, val, sizeof(*val)))
+		return 0;
+	hp_debug(HP_DBG_UNWIND, 3, "pid %" PRIu32 ": cannot read %#" PRIx64, ctx->pid,
+		 (uint64_t)addr);
+	return -UNW_EINVAL;
+}
+
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
+		      int write, void *arg)
+{
+	const struct sample_ctx *ctx = arg;
+
+	if (write)
+		return -UNW_EREADONLYREG;
+	if (reg < 0 || reg >= (int)(sizeof(perf_reg_of) / sizeof(perf_reg_of[0])))
+		return -UNW_EBADREG;
+	*val = ctx->regs[perf_reg_of[reg]];
+	return 0;
+}
+
+static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
+			int write, void *arg)
+{
+	return -UNW_EBADREG;
+}
+
+static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	return -UNW_EINVAL;
+}
+
+static int get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf, size_t len,
+			 unw_word_t *off, void *arg)
+{
+	return -UNW_EINVAL;
+}
+
+/* ---- unwind tables ---------------------------------------------------- */
+
+static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
+			  int need_unwind_info, void *arg)
+{
+	struct sample_ctx *ctx = arg;
+	const struct hp_map *m = procmaps_find(ctx->u->pm, ctx->pid, ip);
+	uint64_t table, count;
+	unw_dyn_info_t di;
+
+	if (!m || !m->mod || module_eh_table(m->mod, &table, &count)) {
+		hp_debug(HP_DBG_UNWIND, 2, "pid %" PRIu32 ": no unwind table for %#" PRIx64 " in '%s'",
+			 ctx->pid, (uint64_t)ip, m && m->mod ? m->mod->path : "(no module)");
+		return -UNW_ENOINFO;
+	}
+	memset(&di, 0, sizeof(di));
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = m->start;
+	di.end_ip = m->end;
+	di.u.rti.segbase = m->mod->eh_frame_hdr_vaddr + m->bias;
+	di.u.rti.table_data = table + m->bias;
+	/* Entries are two 32-bit words; table_len counts unw_word_t. */
+	di.u.rti.table_len = count * 2 * sizeof(int32_t) / sizeof(unw_word_t);
+	ctx->hint = *m;
+	return _Ux86_64_dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info, arg);
+}
+
+static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	/* libunwind frees the DWARF info it built itself. */
+}
+
+static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	return -UNW_ENOINFO;
+}
+
+/* ---- per-process address spaces --------------------------------------- */
+
+static void space_free(struct space *s)
+{
+	unw_destroy_addr_space(s->as);
+	hmap_release(&s->rules);
+	free(s->states);
+	free(s);
+}
+
+static void forget_rules(struct space *s)
+{
+	hmap_release(&s->rules);
+	s->nstates = 0;
+}
+
+static struct space *space_new(struct hp_unwinder *u)
+{
+	struct space *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (!(s->as = unw_create_addr_space(&u->acc, 0))) {
+		free(s);
+		return NULL;
+	}
+	unw_set_caching_policy(s->as, UNW_CACHE_GLOBAL);
+	hmap_init(&s->rules);
+	return s;
+}
+
+/* The address space of pid, created on first use; NULL when out of memory. */
+static struct space *get_space(struct hp_unwinder *u, uint32_t pid)
+{
+	struct space *s;
+	uint64_t v;
+
+	if (u->last_space && u->last_pid == pid)
+		return u->last_space;
+	if (hmap_get(&u->spaces, pid_key(pid), &v) && v) {
+		s = (struct space *)(uintptr_t)v;
+	} else {
+		if (!(s = space_new(u)))
+			return NULL;
+		if (hmap_put(&u->spaces, pid_key(pid), (uint64_t)(uintptr_t)s)) {
+			space_free(s);
+			return NULL;
+		}
+	}
+	u->last_pid = pid;
+	u->last_space = s;
+	return s;
+}
+
+/* Drop cached unwind state when pid's mappings changed under it. */
+static void check_generation(struct hp_unwinder *u, struct space *s, uint32_t pid)
+{
+	uint64_t gen = procmaps_generation(u->pm, pid);
+
+	if (gen == s->gen)
+		return;
+	unw_flush_cache(s->as, 0, 0);
+	forget_rules(s);
+	s->nends = 0;
+	s->gen = gen;
+}
+
+/* ---- unwinding -------------------------------------------------------- */
+
+/*
+ * unw_step() returns 0 both for a CFI-declared end of stack (undefined
+ * return address, as at _start or clone) and when its frame-pointer
+ * fallback guessed past code without CFI and met a zero RBP. Only the
+ * first is complete: the last PC must lie in a function that has an FDE
+ * (whose CFI then said "no caller"). Proven PCs are remembered.
+ */
+static int is_outermost(struct space *s, struct sample_ctx *ctx, uint64_t pc, int first)
+{
+	unw_proc_info_t pi;
+
+	for (unsigned i = 0; i < s->nends && i < UNW_NENDS; i++)
+		if (s->ends[i] == pc)
+			return 1;
+	if (unw_get_proc_info_by_ip(s->as, first ? pc : pc - 1, &pi, ctx) < 0)
+		return 0;
+	s->ends[s->nends++ % UNW_NENDS] = pc;
+	return 1;
+}
+
+/* Is pc the x86-64 rt_sigreturn trampoline (mov $15,%rax; syscall)? */
+static int is_sigreturn(struct sample_ctx *ctx, uint64_t pc)
+{
+	static const uint8_t code[9] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+	uint8_t buf[sizeof(code)];
+
+	return !image_read(ctx, pc, buf, sizeof(buf)) && !memcmp(buf, code, sizeof(code));
+}
+
+/* ---- step rules ------------------------------------------------------- */
+
+/* What unw_reg_states_iterate() is asked for: the state at one address. */
+struct state_query {
+	uint64_t ip;
+	const void *state;
+	size_t size;
+	uint8_t copy[UNW_RULE_MAX];
+};
+
+static int take_state(void *token, void *state, size_t size, unw_word_t start, unw_word_t end)
+{
+	struct state_query *q = token;
+
+	if (q->ip >= start && q->ip < end && size <= sizeof(q->copy) && !q->state) {
+		memcpy(q->copy, state, size);
+		q->state = q->copy;
+		q->size = size;
+	}
+	return 0;
+}
+
+/* A return address is looked up one byte back, inside its call; the first
+ * PC and the PC a signal interrupted are exact. */
+static uint64_t rule_key(uint64_t pc, int exact)
+{
+	return (pc << 1 | (uint64_t)!!exact) + 1;
+}
+
+static int store_state(struct hp_unwinder *u, struct space *s, const struct state_query *q,
+		       uint64_t *index)
+{
+	if (!u->state_size) {
+		u->state_size = q->size;
+		hp_debug(HP_DBG_UNWIND, 1, "libunwind register states take %zu bytes", q->size);
+	}
+	if (q->size != u->state_size)
+		return -HP_EUNSUPPORTED;
+	if (s->nstates == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		uint8_t *states = realloc(s->states, cap * u->state_size);
+		if (!states)
+			return -ENOMEM;
+		s->states = states;
+		s->cap = cap;
+	}
+	memcpy(s->states + s->nstates * u->state_size, q->state, q->size);
+	*index = s->nstates++;
+	return 0;
+}
+
+/*
+ * Find the register state of libunwind for pc, through a scratch cursor
+ * placed at the lookup address (so libunwind picks the FDE there), and
+ * remember it. Returns the rule value, or RULE_NONE.
+ */
+static uint64_t learn_rule(struct space *s, struct sample_ctx *ctx, uint64_t pc, int exact)
+{
+	struct hp_unwinder *u = ctx->u;
+	struct sample_ctx scratch = *ctx;
+	uint64_t regs[HP_UNWIND_NREGS], index, rule = RULE_NONE;
+	struct state_query q = { .ip = exact ? pc : pc - 1 };
+	unw_cursor_t c;
+
+	memcpy(regs, ctx->regs, sizeof(regs));
+	regs[HP_REG_IP] = q.ip;
+	scratch.regs = regs;
+	if (s->rules.len >= UNW_MAX_RULES)
+		forget_rules(s);
+	if (unw_init_remote(&c, s->as, &scratch) < 0 ||
+	    unw_reg_states_iterate(&c, take_state, &q) < 0 || !q.state) {
+		/* Without a mapping, a later MMAP2 may still explain pc. */
+		if (!procmaps_find(u->pm, ctx->pid, q.ip))
+			return RULE_NONE;
+	} else if (!store_state(u, s, &q, &index)) {
+		rule = index << 1 | (uint64_t)is_sigreturn(ctx, pc);
+	}
+	hmap_put(&s->rules, rule_key(pc, exact), rule);
+	return rule;
+}
+
+/*
+ * One step from the frame at pc: like unw_step(), >0 when the cursor moved
+ * to the caller, 0 at the end of the stack, <0 on error. *exact says how
+ * to look up the caller's PC (exactly after a signal frame).
+ */
+static int step(struct space *s, struct sample_ctx *ctx, unw_cursor_t *c, uint64_t pc,
+		int *exact)
+{
+	struct hp_unwinder *u = ctx->u;
+	uint64_t rule;
+	unw_word_t ip;
+	int ret;
+
+	if (u->no_rules)
+		return unw_step(c);
+	if (!hmap_get(&s->rules, rule_key(pc, *exact), &rule))
+		rule = learn_rule(s, ctx, pc, *exact);
+	if (rule == RULE_NONE) {
+		*exact = is_sigreturn(ctx, pc);
+		return unw_step(c);
+	}
+	*exact = (int)(rule & 1);
+	ret = unw_apply_reg_state(c, s->states + (rule >> 1) * u->state_size);
+	if (ret < 0)
+		return ret;
+	if (unw_get_reg(c, UNW_REG_IP, &ip) < 0)
+		return -UNW_EBADREG;
+	return ip != 0;
+}
+
+int unwinder_new(struct hp_procmaps *pm, struct hp_unwinder **out)
+{
+	struct hp_unwinder *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return -ENOMEM;
+	u->pm = pm;
+	u->acc.find_proc_info = find_proc_info;
+	u->acc.put_unwind_info = put_unwind_info;
+	u->acc.get_dyn_info_list_addr = get_dyn_info_list_addr;
+	u->acc.access_mem = access_mem;
+	u->acc.access_reg = access_reg;
+	u->acc.access_fpreg = access_fpreg;
+	u->acc.resume = resume;
+	u->acc.get_proc_name = get_proc_name;
+	hmap_init(&u->spaces);
+	*out = u;
+	return 0;
+}
+
+void unwinder_free(struct hp_unwinder *u)
+{
+	if (!u)
+		return;
+	for (size_t i = 0; i < u->spaces.cap; i++)
+		if (u->spaces.keys[i] && u->spaces.vals[i])
+			space_free((struct space *)(uintptr_t)u->spaces.vals[i]);
+	hmap_release(&u->spaces);
+	free(u);
+}
+
+void unwinder_use_rules(struct hp_unwinder *u, int on)
+{
+	u->no_rules = !on;
+}
+
+void unwinder_forget(struct hp_unwinder *u, uint32_t pid)
+{
+	uint64_t v;
+
+	if (!hmap_get(&u->spaces, pid_key(pid), &v) || !v)
+		return;
+	hmap_put(&u->spaces, pid_key(pid), 0);   /* replacing never allocates */
+	if (u->last_space == (struct space *)(uintptr_t)v)
+		u->last_space = NULL;
+	space_free((struct space *)(uintptr_t)v);
+}
+
+int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
+		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
+		  int *complete)
+{
+	struct sample_ctx ctx = {
+		.u = u, .pid = pid, .regs = regs, .stack = stack,
+		.sp = regs[HP_REG_SP], .stack_size = stack ? stack_size : 0,
+	};
+	struct space *s = get_space(u, pid);
+	unw_cursor_t c;
+	unw_word_t ip, sp;
+	uint64_t prev_sp = ctx.sp;
+	int n = 1, exact = 1, ret = -UNW_EUNSPEC;
+
+	assert(max >= 1);
+	*complete = 0;
+	pcs[0] = regs[HP_REG_IP];
+	if (!s)
+		return 1;
+	check_generation(u, s, pid);
+	if ((ret = unw_init_remote(&c, s->as, &ctx)) < 0)
+		goto out;
+	while (n < max) {
+		if ((ret = step(s, &ctx, &c, pcs[n - 1], &exact)) <= 0)
+			break;
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || unw_get_reg(&c, UNW_REG_SP, &sp) < 0) {
+			ret = -UNW_EBADREG;
+			break;
+		}
+		if (sp <= prev_sp && !is_sigreturn(&ctx, pcs[n - 1])) {
+			ret = -UNW_EBADFRAME;   /* a loop, or garbage */
+			break;
+		}
+		pcs[n++] = ip;
+		prev_sp = sp;
+	}
+	if (ret == 0)
+		*complete = is_outermost(s, &ctx, pcs[n - 1], n == 1);
+out:
+	hp_debug(HP_DBG_UNWIND, 2, "pid %" PRIu32 ": %d frames, stopped with %d (%s)%s", pid, n,
+		 ret, ret < 0 ? unw_strerror(ret) : "end", *complete ? ", complete" : "");
+	return n;
+}

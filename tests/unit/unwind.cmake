@@ -1,0 +1,12 @@
+# Unwinding: collector/module.c, procmap.c, unwind.c.
+# The unwind tests are built -O2 without frame pointers (the case DWARF
+# unwinding exists for) and -rdynamic so that dladdr names their functions.
+hp_unit_test(test_unwind SOURCES unit/test_unwind.c LIBS hp_collector ${CMAKE_DL_LIBS})
+target_compile_options(test_unwind PRIVATE -O2 -g -fomit-frame-pointer)
+target_link_options(test_unwind PRIVATE -rdynamic)
+
+hp_unit_test(test_unwind_perf SOURCES unit/test_unwind_perf.c LIBS hp_collector ${CMAKE_DL_LIBS})
+target_compile_options(test_unwind_perf PRIVATE -O2 -g -fomit-frame-pointer)
+target_link_options(test_unwind_perf PRIVATE -rdynamic)
+
+hp_unit_test(test_procmap SOURCES unit/test_procmap.c LIBS hp_collector ${CMAKE_DL_LIBS})
