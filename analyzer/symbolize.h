@@ -2,9 +2,18 @@
  * symbolize.h - addresses to functions, files, lines and inline chains (libdw).
  *
  * Works on module paths and ELF virtual addresses (load bias already
- * removed by the collector). Debug info is found next to the file or in
- * /usr/lib/debug by build id (libc6-dbg). Without DWARF, names come from
- * .symtab/.dynsym; without a symbol, "module+0xOFFSET".
+ * removed by the collector; a caller frame's address is its return address
+ * minus one). Debug info is found next to the file or in /usr/lib/debug by
+ * build id (libc6-dbg). Without DWARF, names come from .symtab/.dynsym;
+ * without a symbol, or for a module that cannot be read,
+ * "BASENAME+0xVADDR": the module path's basename and the address exactly
+ * as given, in lowercase hex (e.g. "libfoo.so+0x1a2b"; for shared objects
+ * and PIEs linked at 0 it is also the offset into the image). Bracketed
+ * pseudo-modules other than "[vdso]" are not files: "[kernel]" at address
+ * 0 is named "[kernel]", elsewhere "[kernel]+0xADDR".
+ * Aliases resolve to one name: sized, GLOBAL > WEAK > LOCAL, fewer leading
+ * underscores, shorter (perf's order; e.g. "__vdso_clock_gettime", "cabs").
+ * C++ names are the mangled linkage names. A symbolizer is not thread-safe.
  */
 #ifndef HP_SYMBOLIZE_H
 #define HP_SYMBOLIZE_H
@@ -16,18 +25,33 @@
 struct hp_store;
 struct hp_symbolizer;
 
+/* A symbolizer with no modules yet (they are opened on first use) in *out.
+ * Returns 0, -ENOMEM or -HP_ENOSYMS (libdwfl failed). */
 int symbolizer_new(struct hp_symbolizer **out);
+/* Frees the symbolizer, its modules and every string it handed out. */
 void symbolizer_free(struct hp_symbolizer *s);
 
 /* Resolve vaddr in the module at path ("[vdso]" is the running kernel's
  * vDSO). Fills frames[0..n) innermost first: inlined callees, then the real
- * function last. Strings belong to the symbolizer until symbolizer_free.
- * Returns n >= 1 (an unknown address still gets one frame). */
+ * function last (its symbol-table name, else its DWARF name). A frame's
+ * line is where execution is in that function: the line-table row for the
+ * innermost, the call site of the next inner inline for the others. Files
+ * are absolute when the compilation directory is; names built with a
+ * relative one (Debian's libc: "malloc/malloc.c") stay relative. When the
+ * chain is longer than max, the innermost max frames are returned. Results
+ * are cached per (path, vaddr); strings belong to the symbolizer until
+ * symbolizer_free. max must be >= 1 (else -EINVAL). Returns n >= 1 (an
+ * unknown address still gets one frame). */
 int symbolize_addr(struct hp_symbolizer *s, const char *path, uint64_t vaddr,
 		   struct hp_frame *frames, int max);
 
 /* Symbolize every location of the store that has no frames yet, writing
- * functions, files and location_frames. Returns 0 or an error. */
+ * functions, files and location_frames (depth 0 innermost). A function is
+ * (name, module); its file is where DWARF declares it, else the file of
+ * the frame that first named it. Module id 0 becomes the function
+ * "[unknown]" of module 0. A module whose build id differs from the one
+ * recorded is not trusted (its addresses get the fallback name, with a
+ * warning). Returns 0 or an error. */
 int symbolize_store(struct hp_store *st, struct hp_symbolizer *s);
 
 #endif

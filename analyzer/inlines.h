@@ -1,0 +1,34 @@
+/*
+ * inlines.h - an index of DWARF code scopes, to find inline chains fast.
+ *
+ * Which inlined subroutines contain an address is a walk down the DIE tree
+ * of its compilation unit; done per address (dwarf_getscopes, or a pruned
+ * descent) it costs ~30 us in big functions, and a profile asks thousands
+ * of addresses in the same few functions. This walks each CU's functions
+ * once (their address ranges, sorted), then each function's code scopes
+ * once (inlined subroutines and lexical blocks in preorder with their
+ * ranges), and answers an address with a binary search and a scan that
+ * skips whole subtrees. Used by symbolize.c; knows nothing of names/lines.
+ */
+#ifndef HP_INLINES_H
+#define HP_INLINES_H
+
+#include <elfutils/libdw.h>
+#include <stdint.h>
+
+struct hp_inlines;
+
+/* An empty index in *out. Returns 0 or -ENOMEM. */
+int inlines_new(struct hp_inlines **out);
+/* Frees the index; the Dwarf handles it indexed are not touched. */
+void inlines_free(struct hp_inlines *x);
+
+/* The code scopes containing pc (a DWARF address in cudie's unit), outermost
+ * first: the subprogram, then nested lexical blocks and inlined subroutines,
+ * into path[0..max). module tells apart units of different files (any id
+ * stable for one Dwarf). Returns how many (0 when no function covers pc),
+ * or -ENOMEM. The DIEs stay valid while their Dwarf is open. */
+int inlines_lookup(struct hp_inlines *x, uint32_t module, Dwarf_Die *cudie, Dwarf_Addr pc,
+		   Dwarf_Die *path, int max);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * symtab.c - sorted per-module function symbol table (symtab.h).
+ *
+ * Takes (name, start, size, binding) tuples and produces a sorted array of
+ * [start, end) ranges with one name each; lookups are a binary search.
+ * It knows nothing about ELF files or libdw: symbolize.c feeds it.
+ */
+#include "analyzer/symtab.h"
+
+#include <assert.h>
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIZELESS_MAX_SPAN  (64 * 1024)  /* a size-0 symbol covers at most this */
+#define OVERLAP_LOOKBACK   8            /* entries searched back for nested ranges */
+
+struct symtab_entry {
+	uint64_t start;
+	uint64_t end;        /* exclusive; start + size, or 0 before finish when size is 0 */
+	const char *name;
+	int bind;
+	int sized;           /* 0: end was inferred from the next symbol */
+};
+
+struct hp_symtab {
+	struct symtab_entry *v;
+	size_t len, cap;
+	char **owned;        /* names copied without their "@VERSION" suffix */
+	size_t nowned, capowned;
+	int finished;
+};
+
+int symtab_new(struct hp_symtab **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void symtab_free(struct hp_symtab *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nowned; i++)
+		free(t->owned[i]);
+	free(t->owned);
+	free(t->v);
+	free(t);
+}
+
+/* name without a symbol version ("xdr_int@GLIBC_2.2.5" -> "xdr_int", as
+ * glibc's debug .symtab spells compat symbols), or NULL on ENOMEM. */
+static const char *strip_version(struct hp_symtab *t, const char *name)
+{
+	const char *at = strchr(name, '@');
+	if (!at || at == name)
+		return name;
+	if (t->nowned == t->capowned) {
+		size_t cap = t->capowned ? t->capowned * 2 : 64;
+		char **v = realloc(t->owned, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		t->owned = v;
+		t->capowned = cap;
+	}
+	char *copy = strndup(name, (size_t)(at - name));
+	if (copy)
+		t->owned[t->nowned++] = copy;
+	return copy;
+}
+
+int symtab_add(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+	       int bind)
+{
+	assert(!t->finished);
+	if (!(name = strip_version(t, name)))
+		return -ENOMEM;
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct symtab_entry *v = realloc(t->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->len++] = (struct symtab_entry){
+		.start = start, .end = size ? start + size : 0, .name = name, .bind = bind,
+		.sized = size != 0,
+	};
+	return 0;
+}
+
+static int bind_rank(int bind)
+{
+	switch (bind) {
+	case STB_GLOBAL: return 0;
+	case STB_WEAK:   return 1;
+	default:         return 2;
+	}
+}
+
+static size_t leading_underscores(const char *s)
+{
+	return strspn(s, "_");
+}
+
+/* <0 when a is the better name for the address they share (the order
+ * perf uses: sized, then binding, then fewer underscores; then shorter). */
+static int compare_names(const struct symtab_entry *a, const struct symtab_entry *b)
+{
+	int d = b->sized - a->sized;
+	if (d)
+		return d;
+	d = bind_rank(a->bind) - bind_rank(b->bind);
+	if (d)
+		return d;
+	size_t ua = leading_underscores(a->name), ub = leading_underscores(b->name);
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	size_t la = strlen(a->name), lb = strlen(b->name);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+/* By start, then best name first. */
+static int compare_entries(const void *pa, const void *pb)
+{
+	const struct symtab_entry *a = pa, *b = pb;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return compare_names(a, b);
+}
+
+/* Collapse runs with one start into their first (best-named) entry,
+ * keeping the largest known end. */
+static void merge_aliases(struct hp_symtab *t)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < t->len; i++) {
+		if (out && t->v[out - 1].start == t->v[i].start) {
+			if (t->v[i].end > t->v[out - 1].end) {
+				t->v[out - 1].end = t->v[i].end;
+				t->v[out - 1].sized = 1;
+			}
+			continue;
+		}
+		t->v[out++] = t->v[i];
+	}
+	t->len = out;
+}
+
+/* A size-0 symbol reaches to the next start, capped. */
+static void close_sizeless(struct hp_symtab *t)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		struct symtab_entry *e = &t->v[i];
+		if (e->end)
+			continue;
+		uint64_t cap = e->start + SIZELESS_MAX_SPAN;
+		uint64_t next = i + 1 < t->len ? t->v[i + 1].start : cap;
+		e->end = next < cap ? next : cap;
+		if (e->end == e->start)
+			e->end = e->start + 1;
+	}
+}
+
+void symtab_finish(struct hp_symtab *t)
+{
+	if (t->finished)
+		return;
+	if (t->len)
+		qsort(t->v, t->len, sizeof(*t->v), compare_entries);
+	merge_aliases(t);
+	close_sizeless(t);
+	t->finished = 1;
+}
+
+/* Index of the last entry with start <= addr, or (size_t)-1. */
+static size_t last_at_or_below(const struct hp_symtab *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->v[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+const char *symtab_lookup(const struct hp_symtab *t, uint64_t addr, uint64_t *start)
+{
+	assert(t->finished);
+	size_t i = last_at_or_below(t, addr);
+	if (i == (size_t)-1)
+		return NULL;
+	/* The nearest symbol usually covers addr. A function that starts a
+	 * little earlier and covers it too wins over a sizeless label (asm
+	 * labels inside functions); a miss may still lie in such a function. */
+	const struct symtab_entry *hit = NULL;
+	for (size_t k = 0; k <= OVERLAP_LOOKBACK && k <= i; k++) {
+		const struct symtab_entry *e = &t->v[i - k];
+		if (addr >= e->end)
+			continue;
+		if (!hit || (e->sized && !hit->sized))
+			hit = e;
+		if (hit->sized)
+			break;
+	}
+	if (hit && start)
+		*start = hit->start;
+	return hit ? hit->name : NULL;
+}
+
+size_t symtab_count(const struct hp_symtab *t)
+{
+	return t->len;
+}

@@ -1,0 +1,50 @@
+/*
+ * symtab.h - a sorted table of one module's function symbols.
+ *
+ * Built once per module (symbolize.c feeds it the function symbols and code
+ * labels of .symtab or .dynsym) and
+ * then answers "which function contains this address" by binary search, in
+ * place of libdwfl's linear dwfl_module_addrinfo. Aliases at one address
+ * collapse into one entry carrying the best name (see symtab_finish).
+ * Names are not copied (except to drop a version suffix): they must
+ * outlive the table (they point into the module's ELF string table, which
+ * the Dwfl keeps mapped).
+ */
+#ifndef HP_SYMTAB_H
+#define HP_SYMTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hp_symtab;
+
+/* An empty table in *out. Returns 0 or -ENOMEM. */
+int symtab_new(struct hp_symtab **out);
+void symtab_free(struct hp_symtab *t);
+
+/* Add a function symbol covering [start, start + size). size 0 means
+ * "unknown": the symbol then extends to the next symbol's start (at most
+ * 64 KiB). bind is the ELF binding (STB_LOCAL, STB_GLOBAL, STB_WEAK).
+ * A version suffix ("name@VER", "name@@VER") is dropped; the table owns
+ * that shortened copy. Must not be called after symtab_finish.
+ * Returns 0 or -ENOMEM. */
+int symtab_add(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+	       int bind);
+
+/* Sort, merge aliases and compute extents; call once, after the last add.
+ * Among aliases at one start address the name chosen is, in order (as in
+ * perf): one with a size, by binding GLOBAL > WEAK > LOCAL, with fewer
+ * leading underscores, shorter, then strcmp-smaller (deterministic). So
+ * libm's cabs beats the local __cabs, __vdso_clock_gettime (global) beats
+ * clock_gettime (weak), and malloc beats __libc_malloc. */
+void symtab_finish(struct hp_symtab *t);
+
+/* Name of the function containing addr, and its start in *start (may be
+ * NULL), or NULL when no symbol covers addr. A sized symbol covering addr
+ * wins over a sizeless one (an assembly label) that starts after it. */
+const char *symtab_lookup(const struct hp_symtab *t, uint64_t addr, uint64_t *start);
+
+/* Number of entries (after symtab_finish: distinct start addresses). */
+size_t symtab_count(const struct hp_symtab *t);
+
+#endif
