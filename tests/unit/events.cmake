@@ -1,0 +1,8 @@
+# collector/events: names -> perf_event_attr, probing, reading, suggestions.
+hp_unit_test(test_events SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_events.c LIBS hp_collector)
+
+# The same executable in PMU mode: counts hardware events, or skips (77)
+# saying why on machines without a hardware PMU.
+add_test(NAME test_events_pmu COMMAND test_events --pmu)
+set_tests_properties(test_events_pmu PROPERTIES LABELS unit SKIP_RETURN_CODE 77
+                     ENVIRONMENT "${HP_TEST_ENV}" TIMEOUT 120)
