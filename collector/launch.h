@@ -32,6 +32,10 @@ int launch_release(struct hp_launch *l);
 /* Kill and reap a child that was never released. */
 void launch_abort(struct hp_launch *l);
 
+/* 1 when the ELF executable at path has no program interpreter (statically
+ * linked: LD_PRELOAD cannot reach it), 0 when dynamic, -errno on error. */
+int launch_is_static(const char *path);
+
 /* Decode a wait status as the shell does: exit code, or 128 + signal. */
 int launch_exit_code(int wstatus);
 

@@ -98,6 +98,8 @@ struct hp_session {
 
 	struct proc procs[MAX_PROCS];
 	unsigned nprocs;
+	uint32_t exited[MAX_PROCS];    /* exits not yet applied to procmaps */
+	unsigned nexited;
 	struct thread_counters *tcount;
 	size_t ntcount, tcount_cap;
 	uint32_t kernel_module;        /* store id of "[kernel]" */
@@ -415,6 +417,8 @@ static void read_memory(struct hp_session *s, uint64_t t)
 		if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
 			continue;
 		struct hp_mem_reading m = { p->pid, t, (uint64_t)resident * (uint64_t)page, -1 };
+		if (s->o->heap_bytes)
+			m.heap_bytes = s->o->heap_bytes(s->o->poll_ctx, p->pid);
 		if (m.rss_bytes > p->peak_rss)
 			p->peak_rss = m.rss_bytes;
 		if (m.rss_bytes == 0)      /* a zombie: its memory is gone */
@@ -480,6 +484,28 @@ static void handle_fork(struct hp_session *s, const uint8_t *rec, uint64_t t)
 	store_add_thread(s->st, f[2], f[0], comm[0] ? comm : NULL, rel_time(s, t));
 }
 
+/* A process exited: its maps are still needed for the events of other
+ * streams (allocations) written just before the exit, so they are dropped
+ * only after the next on_poll has run (release_exited). */
+static void defer_exit(struct hp_session *s, uint32_t pid)
+{
+	if (s->nexited < MAX_PROCS) {
+		s->exited[s->nexited++] = pid;
+	} else {
+		procmaps_exit(s->pm, pid);
+		unwinder_forget(s->uw, pid);
+	}
+}
+
+static void release_exited(struct hp_session *s)
+{
+	for (unsigned i = 0; i < s->nexited; i++) {
+		procmaps_exit(s->pm, s->exited[i]);
+		unwinder_forget(s->uw, s->exited[i]);
+	}
+	s->nexited = 0;
+}
+
 static void handle_exit(struct hp_session *s, const uint8_t *rec, uint64_t t)
 {
 	const uint32_t *f = (const uint32_t *)(rec + 8);
@@ -490,8 +516,7 @@ static void handle_exit(struct hp_session *s, const uint8_t *rec, uint64_t t)
 				  p && p->peak_rss ? (int64_t)p->peak_rss : -1);
 		if (p)
 			p->alive = 0;
-		procmaps_exit(s->pm, f[0]);
-		unwinder_forget(s->uw, f[0]);
+		defer_exit(s, f[0]);
 	}
 }
 
@@ -839,6 +864,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 
 	for (unsigned r = 0; r < s->nrings; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
+	if (s->o->mem_interval_ms)
+		read_memory(s, rel_time(s, now_ns()));   /* the image as exec left it */
 	for (;;) {
 		poll(pfd, s->nrings, (int)interval);
 		if ((err = drain(s)))
@@ -850,6 +877,7 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		}
 		if (s->o->on_poll && (err = s->o->on_poll(s->o->poll_ctx, s, 0)) < 0)
 			break;
+		release_exited(s);
 		forward_stop(s, pid, &forwarded);
 		if (wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
@@ -876,6 +904,7 @@ static int finish(struct hp_session *s, pid_t pid)
 		if (!err)
 			err = e;
 	}
+	release_exited(s);
 	read_totals(s);
 	store_end_process(s->st, (uint32_t)pid, s->res->duration_ns, s->res->exit_code,
 			  s->res->peak_rss);
