@@ -24,7 +24,9 @@ extern const size_t hp_nkernels;
 const struct hp_kernel *kcatalog_find(const char *name);
 
 /* Path of the kernel's binary in out. Returns 0, or -ENOENT when neither
- * the build-tree nor the installed location holds it. */
+ * the build-tree nor the installed location holds it (out is then ""), or
+ * -ENAMETOOLONG when out is too small. Also finds the test helpers built
+ * beside the kernels ("forkexec", "julia-stripped", "julia-static"). */
 int kcatalog_path(const char *name, char *out, size_t outlen);
 
 #endif
