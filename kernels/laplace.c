@@ -66,11 +66,11 @@ KERNEL_FN static double sweep_loop(struct grid *g)
 
 	for (size_t i = 1; i < nx - 1; i++) {
 		for (size_t j = 1; j < ny - 1; j++) {
-			double tmp = u[i * ny + j];
+			double tmp = u[i * ny + j];                                         /* HOT: stencil */
 			u[i * ny + j] = ((u[(i - 1) * ny + j] + u[(i + 1) * ny + j]) * dy2 + /* HOT: stencil */
 					 (u[i * ny + j - 1] + u[i * ny + j + 1]) * dx2) * dnr_inv; /* HOT: stencil */
-			double diff = u[i * ny + j] - tmp;
-			err += diff * diff;
+			double diff = u[i * ny + j] - tmp;                                  /* HOT: stencil */
+			err += diff * diff;                                                 /* HOT: stencil */
 		}
 	}
 	return sqrt(err);

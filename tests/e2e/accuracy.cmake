@@ -1,0 +1,3 @@
+# Issue 3: the accuracy suite - hpprof's output against the kernels' ground truth.
+hp_script_test(e2e_accuracy_calib e2e e2e/accuracy_calib.sh)
+hp_script_test(e2e_accuracy_kernels e2e e2e/accuracy_kernels.sh)
