@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/memreport.h"
 #include "analyzer/profile.h"
 #include "analyzer/report.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
+#include "common/store.h"
 
 static const char usage_text[] =
 	"usage: hpprof report [OPTIONS] [DB]\n"
@@ -26,6 +28,9 @@ static const char usage_text[] =
 	"      --pid PID        only samples of this process\n"
 	"      --from SEC       only samples at or after SEC seconds into the run\n"
 	"      --to SEC         only samples before SEC seconds into the run\n"
+	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
+	"                       peak, end, growth phases), the lines that grew RSS,\n"
+	"                       allocation sites and leaks (with run --alloc)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -36,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "pid",    required_argument, NULL, 'P' },
 	{ "from",   required_argument, NULL, 'A' },
 	{ "to",     required_argument, NULL, 'B' },
+	{ "memory", no_argument,       NULL, 'm' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -57,10 +63,10 @@ int cmd_report(int argc, char **argv)
 {
 	struct hp_report_opts o = { HP_REPORT_TEXT, 20, NULL };
 	struct hp_profile_filter f = { 0 };
-	int c, filtered = 0;
+	int c, filtered = 0, memory = 0;
 	int64_t n;
 
-	while ((c = getopt_long(argc, argv, "n:f:s:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:f:s:mh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if ((n = cmd_parse_size("--limit", optarg)) < 0)
@@ -74,6 +80,7 @@ int cmd_report(int argc, char **argv)
 			}
 			break;
 		case 's': o.sort = optarg; break;
+		case 'm': memory = 1; break;
 		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
@@ -87,11 +94,13 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
-	struct hp_profile *p = cmd_load_profile(db, filtered ? &f : NULL, NULL);
+	struct hp_store *st = NULL;
+	struct hp_profile *p = cmd_load_profile(db, filtered ? &f : NULL, &st);
 	if (!p)
 		return 1;
-	int err = report_print(stdout, p, &o);
+	int err = memory ? memreport_print(stdout, p, st, o.limit) : report_print(stdout, p, &o);
 	profile_free(p);
+	store_close(st);
 	if (fflush(stdout) || err) {
 		hp_err("cannot write the report");
 		return 1;

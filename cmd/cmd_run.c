@@ -21,6 +21,8 @@
 #include "analyzer/symbolize.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
+#include "collector/allocstream.h"
+#include "collector/alloctrack.h"
 #include "collector/events.h"
 #include "collector/launch.h"
 #include "collector/session.h"
@@ -36,7 +38,18 @@ struct run_opts {
 	const char *sample_event;     /* --sample-event, NULL = cpu-clock */
 	int64_t period;               /* -c for the sample event */
 	struct hp_session_opts s;
-	int raw_exit;                 /* --no-symbolize: skip the analyzer */
+	int alloc;                    /* --alloc */
+	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
+};
+
+/* Allocation tracking: the shim's stream feeds the tracker during the run. */
+struct run_alloc {
+	struct hp_allocstream *stream;
+	struct hp_alloctrack *track;
+	struct hp_session *session;
+	uint64_t t0;
+	struct hp_allocstream_stats stats;
+	int failed;
 };
 
 static const char usage_text[] =
@@ -62,6 +75,10 @@ static const char usage_text[] =
 	"      --mem-interval MS    RSS sampling interval (default 10; 0 disables)\n"
 	"      --fault-period N     sample every Nth page fault with its stack\n"
 	"                           (default 32; 0 disables)\n"
+	"      --alloc              track malloc, calloc, realloc, free & co. with their\n"
+	"                           stacks (LD_PRELOAD shim): sites, peak, leaks\n"
+	"      --alloc-sample BYTES sample allocations (one per BYTES allocated on average)\n"
+	"                           instead of recording every call; implies --alloc\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
@@ -76,6 +93,8 @@ static const struct option long_opts[] = {
 	{ "stack-size",   required_argument, NULL, 'S' },
 	{ "mem-interval", required_argument, NULL, 'M' },
 	{ "fault-period", required_argument, NULL, 'P' },
+	{ "alloc",        no_argument,       NULL, 'A' },
+	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
@@ -132,6 +151,14 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		case 'P':
 			if (parse_number("--fault-period", optarg, 0, 1000000, &n)) return -1;
 			o->s.fault_period = (unsigned)n;
+			break;
+		case 'A':
+			o->alloc = 1;
+			break;
+		case 'a':
+			if (parse_number("--alloc-sample", optarg, 1, INT64_MAX, &o->alloc_sample))
+				return -1;
+			o->alloc = 1;
 			break;
 		case 'g':
 			if (!strcmp(optarg, "dwarf")) {
@@ -465,6 +492,85 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
+static int alloc_locate(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
+			uint32_t *stack_id)
+{
+	struct run_alloc *a = ctx;
+	uint64_t adj[HP_MAX_FRAMES];
+	struct hp_location locs[HP_MAX_FRAMES];
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	memcpy(adj, pcs, n * sizeof(*adj));
+	if (n)
+		adj[0]--;           /* every pc is a return address; locate() adjusts i > 0 */
+	n = session_locate(a->session, pid, adj, n, locs);
+	return store_intern_stack(session_store(a->session), locs, n, stack_id);
+}
+
+static int alloc_poll(void *ctx, struct hp_session *s, int final)
+{
+	struct run_alloc *a = ctx;
+	int err;
+	a->session = s;
+	a->t0 = session_t0(s);
+	if (a->failed)
+		return 0;
+	err = final ? allocstream_finish(a->stream, alloctrack_event, a->track, &a->stats)
+		    : allocstream_poll(a->stream, alloctrack_event, a->track);
+	if (err < 0) {
+		/* Keep profiling: allocation data is lost, the CPU profile is not. */
+		hp_warn("allocation tracking stopped: %s", hp_strerror(err));
+		a->failed = 1;
+	}
+	return 0;
+}
+
+static int64_t alloc_heap(void *ctx, uint32_t pid)
+{
+	return alloctrack_heap(((struct run_alloc *)ctx)->track, pid);
+}
+
+static int setup_alloc(struct run_opts *o, struct run_alloc *a, const char *target)
+{
+	struct hp_allocstream_opts ao = { .sample_bytes = (uint64_t)o->alloc_sample };
+	int err;
+	if (!o->alloc)
+		return 0;
+	if (launch_is_static(target) == 1) {
+		hp_warn("allocation tracking is unavailable: '%s' is statically linked, so the"
+			" LD_PRELOAD shim cannot reach its malloc; profiling without it", target);
+		o->alloc = 0;
+		return 0;
+	}
+	if ((err = allocstream_setup(&a->stream, &ao))) {
+		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
+		return -1;
+	}
+	if ((err = alloctrack_new(alloc_locate, a, &a->track))) {
+		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
+		return -1;
+	}
+	o->s.env = allocstream_env(a->stream);
+	o->s.on_poll = alloc_poll;
+	o->s.poll_ctx = a;
+	o->s.heap_bytes = alloc_heap;
+	return 0;
+}
+
+static int finish_alloc(struct run_opts *o, struct run_alloc *a, struct hp_store *st)
+{
+	if (!o->alloc)
+		return 0;
+	if (a->stats.dropped)
+		hp_warn("allocation tracking: %llu events did not fit the stream buffer and are"
+			" missing", (unsigned long long)a->stats.dropped);
+	if (a->stats.incomplete)
+		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
+			" their leaks include blocks the exit would have freed", a->stats.incomplete);
+	store_set_meta(st, "alloc_tracking", o->alloc_sample ? "sampled" : "exact");
+	return alloctrack_write(a->track, st, a->t0);
+}
+
 static int exit_for_launch_error(int err, const char *prog)
 {
 	if (err == -ENOENT || err == -EACCES || err == -ENOEXEC || err == -EISDIR) {
@@ -484,6 +590,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct run_events re = { 0 };
+	struct run_alloc ra = { 0 };
 	struct hp_session_result res;
 	struct hp_store *st = NULL;
 	char path[PATH_MAX];
@@ -496,7 +603,7 @@ int cmd_run(int argc, char **argv)
 	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret)))
 		return ret;
 	ret = 1;
-	if (setup_events(&o, &re) || prepare_output(o.output))
+	if (setup_events(&o, &re) || setup_alloc(&o, &ra, targv[0]) || prepare_output(o.output))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
@@ -517,6 +624,8 @@ int cmd_run(int argc, char **argv)
 		hp_warn("the run stopped early (%s); saving what was recorded", hp_strerror(err));
 	write_events(st, &o, &re, &res);
 	write_result_meta(st, &res);
+	if ((err = finish_alloc(&o, &ra, st)))
+		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = store_flush(st)) || (err = analyze(st))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
@@ -531,6 +640,8 @@ out:
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);
+	alloctrack_free(ra.track);
+	allocstream_free(ra.stream);
 	free(targv);
 	return ret;
 }

@@ -10,24 +10,34 @@
  * reuse), so a pre-exec stream is complete once a later gen exists. A child
  * forked without exec starts its own stream in the fork handler.
  *
- * File layout. [0, HP_AP_DATA_OFF) is struct hp_ap_header; records follow.
- * The file is ftruncate'd to `capacity` (sparse: a virtual reservation)
- * and the writer fallocate()s it in chunks ahead of the write cursor;
- * `backed` says how far; nothing is written past it, so a full /dev/shm
- * means dropped events, never SIGBUS. The reader may punch holes in the
- * part it has consumed, so memory stays bounded while it keeps up.
+ * File layout. [0, HP_AP_DATA_OFF) is struct hp_ap_header, then a ring of
+ * ring_size bytes (a power of two). Records are addressed by a logical
+ * offset that only grows; a record at logical offset L lives at
+ * HP_AP_DATA_OFF + (L & (ring_size - 1)) and never straddles the end of
+ * the ring (a PAD record fills the rest of a lap instead). During the
+ * first lap the writer fallocate()s the ring in chunks ahead of the cursor
+ * (`backed`); when /dev/shm is full the stream ends (TRUNC, HP_AP_F_FULL),
+ * it never takes SIGBUS.
  *
- * Writing. A writer reserves a record with one atomic fetch_add on
- * `cursor` (no lock), stores the length with a RESERVED tag in the record
- * head, writes the body, then publishes the head with the COMMIT tag using
- * a release store. Reservation order is causal order: an allocation is
- * reserved after the real allocator returned, a free before the real free
- * (realloc reserves its free part before and commits it after the call, as
- * PAD when realloc failed). The reader consumes records in file order,
- * loading each head with acquire; a zero head means "not yet written".
- * When a reservation cannot be backed the writer stores a TRUNC record (if
- * its start is backed) and sets HP_AP_F_FULL; every later event is only
- * counted in dropped_events. The stream is then over at TRUNC or at backed.
+ * Writing. A writer reserves a record by advancing `cursor` with one
+ * compare-and-swap (no lock), stores the length with a RESERVED tag in the
+ * record head, writes the body, then publishes the head with the COMMIT
+ * tag using a release store. Reservation order is causal order: an
+ * allocation is reserved after the real allocator returned, a free before
+ * the real free (realloc reserves its free part before the call and
+ * commits it after, as PAD when realloc failed). A writer may only use
+ * logical bytes below released + ring_size; when the ring is full it
+ * sleeps until the reader frees room, as long as the reader's heartbeat
+ * (`reader_ns`, or t_start_ns before the first poll) is younger than
+ * HP_AP_READER_TIMEOUT_NS; past that it drops events and counts them in
+ * dropped_events. It never blocks for longer than that timeout, and not at
+ * all once the reader has set HP_AP_F_DETACHED.
+ *
+ * Reading. The reader consumes records in logical order, loading each
+ * head with acquire; a zero head means "not yet written". It zeroes what
+ * it consumed, then advances `released` (release store), so a writer
+ * always finds zeroes in the space it reserves. The reader must poll
+ * regularly (and so refresh reader_ns), or writers drop events.
  *
  * Records are 8-byte aligned: an 8-byte prefix (struct hp_ap_rec), then a
  * body of LEB128 varints (hp_ap_put/hp_ap_get below):
@@ -56,9 +66,11 @@
 /* Environment the shim reads (set by the collector). */
 #define HP_AP_ENV_DIR     "HPPROF_ALLOC_DIR"     /* where streams go; shim inert when unset */
 #define HP_AP_ENV_SAMPLE  "HPPROF_ALLOC_SAMPLE"  /* mean bytes between samples; 0/unset = exact */
-#define HP_AP_ENV_BUFSIZE "HPPROF_ALLOC_BUFSIZE" /* stream capacity in MiB (default below) */
+#define HP_AP_ENV_BUFSIZE "HPPROF_ALLOC_BUFSIZE" /* ring size in MiB (rounded down to 2^n) */
 #define HP_AP_ENV_SEED    "HPPROF_ALLOC_SEED"    /* fixed sampling seed (tests) */
-#define HP_AP_DEFAULT_CAPACITY (16ull << 30)    /* virtual; backed on demand */
+#define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
+#define HP_AP_MIN_RING     (4ull << 20)
+#define HP_AP_READER_TIMEOUT_NS 2000000000ull   /* writers wait this long for room */
 
 /* Record head word: length in bytes | type << 16 | tag << 24. */
 #define HP_AP_TAG_RESERVED 0x5au
@@ -71,9 +83,9 @@
 enum hp_ap_type {
 	HP_AP_ALLOC = 1,   /* a block was handed out */
 	HP_AP_FREE  = 2,   /* a block is about to be released */
-	HP_AP_PAD   = 3,   /* nothing (a realloc that failed): skip */
+	HP_AP_PAD   = 3,   /* nothing (a failed realloc, the end of a lap): skip */
 	HP_AP_EXIT  = 4,   /* the process ran its destructors (exit or return from main) */
-	HP_AP_TRUNC = 5,   /* buffer full: no record follows */
+	HP_AP_TRUNC = 5,   /* the ring could not be backed: no record follows */
 };
 
 /* Which call produced a record (hp_ap_rec.func). A realloc that moves or
@@ -88,7 +100,9 @@ enum hp_ap_func {
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 
 /* hp_ap_header.flags */
-#define HP_AP_F_FULL    0x01u  /* a reservation could not be backed; stream over */
+#define HP_AP_F_FULL    0x01u  /* the ring could not be backed (/dev/shm full): stream over */
+#define HP_AP_F_EXITED  0x02u  /* the destructor ran (also when its EXIT record was dropped) */
+#define HP_AP_F_DETACHED 0x04u /* set by the reader when it stops: writers drop, never wait */
 
 /* The 8-byte prefix of every record. */
 struct hp_ap_rec {
@@ -109,18 +123,22 @@ struct hp_ap_header {
 	uint32_t pid, ppid;        /* writer process and its parent at creation */
 	uint32_t gen;              /* the <gen> in the file name */
 	uint32_t clock_id;         /* CLOCK_MONOTONIC: the clock of every t */
-	uint64_t capacity;         /* file size: no record reaches past it */
+	uint64_t ring_size;        /* bytes of ring after the header: a power of two */
 	uint64_t sample_period;    /* mean bytes between samples; 0 = every call */
 	uint64_t t_start_ns;       /* clock at stream creation; record t is relative */
 	uint32_t max_frames;       /* HP_AP_MAX_FRAMES */
 	uint32_t reserved0;
 	char exe[HP_AP_EXE_MAX];   /* readlink(/proc/self/exe), "" if unknown */
 
-	_Alignas(64) uint64_t cursor;  /* next free offset (may overshoot backed when full) */
-	_Alignas(64) uint64_t backed;  /* [0, backed) is fallocated (or consumed) */
-	uint64_t dropped_events;       /* events not recorded because the buffer was full */
+	/* written by the shim */
+	_Alignas(64) uint64_t cursor;  /* logical offset of the next reservation */
+	_Alignas(64) uint64_t backed;  /* ring bytes [0, backed) are fallocated */
+	uint64_t dropped_events;       /* events not recorded: no room, no reader, no memory */
 	uint32_t flags;                /* HP_AP_F_* */
 	uint32_t reserved1;
+	/* written by the reader */
+	_Alignas(64) uint64_t released;  /* logical bytes below it are read and zeroed */
+	uint64_t reader_ns;              /* CLOCK_MONOTONIC of the reader's last poll */
 };
 
 _Static_assert(sizeof(struct hp_ap_header) <= HP_AP_DATA_OFF, "header fits its page");

@@ -186,3 +186,17 @@ CREATE VIEW line_profile AS
   LEFT JOIN modules m ON m.id = f.module_id
   LEFT JOIN files fi ON fi.id = l.file_id
   ORDER BY l.self_samples DESC;
+
+-- Allocation sites (run --alloc): per source line of the call to malloc & co.
+CREATE VIEW alloc_sites AS
+  SELECT f.name AS function, fi.path AS file, lf.line AS line,
+         SUM(a.allocs) AS allocs, SUM(a.bytes) AS bytes, SUM(a.peak_bytes) AS peak_bytes,
+         SUM(a.leaked_bytes) AS leaked_bytes, SUM(a.leaked_allocs) AS leaked_allocs,
+         SUM(a.temporary) AS temporary
+  FROM alloc_stacks a
+  JOIN stack_nodes n ON n.id = a.stack_id
+  JOIN location_frames lf ON lf.location_id = n.location_id AND lf.depth = 0
+  JOIN functions f ON f.id = lf.function_id
+  LEFT JOIN files fi ON fi.id = lf.file_id
+  GROUP BY f.name, fi.path, lf.line
+  ORDER BY bytes DESC;

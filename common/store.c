@@ -1234,3 +1234,55 @@ int store_exec_print(struct hp_store *st, const char *sql, int csv)
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : sql_err(st, sql);
 }
+
+/* --- allocation tracking --- */
+
+int store_add_alloc_stack(struct hp_store *st, const struct hp_alloc_site_row *r)
+{
+	sqlite3_stmt *s;
+	int err = begin(st);
+	if (err)
+		return err;
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO alloc_stacks(stack_id, allocs, bytes,"
+			       " peak_bytes, leaked_bytes, leaked_allocs, temporary)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+		return sql_err(st, "alloc_stacks");
+	sqlite3_bind_int64(s, 1, r->stack_id);
+	sqlite3_bind_int64(s, 2, (int64_t)r->allocs);
+	sqlite3_bind_int64(s, 3, (int64_t)r->bytes);
+	sqlite3_bind_int64(s, 4, (int64_t)r->peak_bytes);
+	sqlite3_bind_int64(s, 5, (int64_t)r->leaked_bytes);
+	sqlite3_bind_int64(s, 6, (int64_t)r->leaked_allocs);
+	sqlite3_bind_int64(s, 7, (int64_t)r->temporary);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_err(st, "alloc_stacks");
+}
+
+static int alloc_site_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_alloc_site a = {
+		col_text(s, 0), col_text(s, 1), (uint32_t)sqlite3_column_int64(s, 2),
+		(uint64_t)sqlite3_column_int64(s, 3), (uint64_t)sqlite3_column_int64(s, 4),
+		(uint64_t)sqlite3_column_int64(s, 5), (uint64_t)sqlite3_column_int64(s, 6),
+		(uint64_t)sqlite3_column_int64(s, 7), (uint64_t)sqlite3_column_int64(s, 8),
+	};
+	return ((int (*)(void *, const struct hp_alloc_site *))k->cb)(k->ctx, &a);
+}
+
+int store_each_alloc_site(struct hp_store *st, const char *order_by,
+			  int (*cb)(void *ctx, const struct hp_alloc_site *a), void *ctx)
+{
+	static const char *const allowed[] = { "bytes", "allocs", "peak_bytes", "leaked_bytes",
+					       "temporary" };
+	struct cb_ctx k = { (void *)cb, ctx };
+	const char *col = "bytes";
+	char sql[256];
+	for (size_t i = 0; order_by && i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (!strcmp(order_by, allowed[i]))
+			col = allowed[i];
+	snprintf(sql, sizeof(sql), "SELECT function, file, line, allocs, bytes, peak_bytes,"
+		 " leaked_bytes, leaked_allocs, temporary FROM alloc_sites ORDER BY %s DESC", col);
+	return each_row(st, sql, alloc_site_row, &k);
+}

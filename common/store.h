@@ -148,4 +148,23 @@ int store_create_views(struct hp_store *st);
  * uses and tests); returns 0 or an error. */
 int store_exec_print(struct hp_store *st, const char *sql, int csv);
 
+/* --- allocation tracking (run --alloc) --- */
+struct hp_alloc_site_row {
+	uint32_t stack_id;      /* allocating stack (stack_nodes id); its leaf is the caller of malloc */
+	uint64_t allocs, bytes;
+	uint64_t peak_bytes;    /* live from this stack at the global heap peak */
+	uint64_t leaked_bytes, leaked_allocs;  /* never freed before exit */
+	uint64_t temporary;     /* freed before the thread allocated anything else */
+};
+int store_add_alloc_stack(struct hp_store *st, const struct hp_alloc_site_row *r);
+/* Rows of the alloc_sites view (per function, file, line), by bytes. */
+struct hp_alloc_site {
+	const char *function, *file;
+	uint32_t line;
+	uint64_t allocs, bytes, peak_bytes, leaked_bytes, leaked_allocs, temporary;
+};
+int store_each_alloc_site(struct hp_store *st, const char *order_by,
+			  int (*cb)(void *ctx, const struct hp_alloc_site *a), void *ctx);
+
+
 #endif

@@ -1,0 +1,213 @@
+/*
+ * memreport.c - memory growth report (memreport.h).
+ *
+ * Growth phases: the timeline of one process is walked in order and cut
+ * where the direction changes (rise, fall, flat); a step smaller than 1% of
+ * the peak counts as flat, and adjacent phases of the same direction merge.
+ */
+#include "analyzer/memreport.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "common/store.h"
+
+#define MIB (1024.0 * 1024.0)
+
+static int direction(int64_t step, uint64_t peak)
+{
+	int64_t flat = (int64_t)(peak / 100);
+	return step > flat ? 1 : step < -flat ? -1 : 0;
+}
+
+static uint64_t peak_of(const struct hp_profile *p, uint32_t pid, uint64_t *when)
+{
+	uint64_t peak = 0;
+	for (uint32_t i = 0; i < p->nmemory; i++)
+		if (p->memory[i].pid == pid && p->memory[i].rss_bytes > peak) {
+			peak = p->memory[i].rss_bytes;
+			if (when)
+				*when = p->memory[i].t_ns;
+		}
+	return peak;
+}
+
+uint32_t memreport_phases(const struct hp_profile *p, uint32_t pid, struct hp_mem_phase *out,
+			  uint32_t max)
+{
+	uint64_t peak = peak_of(p, pid, NULL);
+	const struct hp_mem_reading *prev = NULL;
+	uint32_t n = 0;
+	int dir = 2;
+	for (uint32_t i = 0; i < p->nmemory; i++) {
+		const struct hp_mem_reading *m = &p->memory[i];
+		if (m->pid != pid)
+			continue;
+		if (prev) {
+			int64_t step = (int64_t)m->rss_bytes - (int64_t)prev->rss_bytes;
+			int d = direction(step, peak);
+			if (d != dir && n < max) {
+				out[n++] = (struct hp_mem_phase){ prev->t_ns, m->t_ns, 0 };
+				dir = d;
+			}
+			if (n) {
+				out[n - 1].t_to = m->t_ns;
+				out[n - 1].delta += step;
+			}
+		}
+		prev = m;
+	}
+	return n;
+}
+
+static void print_process(FILE *out, const struct hp_profile *p, const struct hp_pprocess *proc)
+{
+	const struct hp_mem_reading *first = NULL, *last = NULL;
+	struct hp_mem_phase phases[32];
+	uint64_t when = 0, peak = peak_of(p, proc->pid, &when);
+	for (uint32_t i = 0; i < p->nmemory; i++)
+		if (p->memory[i].pid == proc->pid) {
+			if (!first)
+				first = &p->memory[i];
+			last = &p->memory[i];
+		}
+	fprintf(out, "\nProcess %u (%s)\n", proc->pid, proc->comm ? proc->comm : "?");
+	if (!first) {
+		fprintf(out, "  no memory readings (it ran shorter than the interval)\n");
+		return;
+	}
+	fprintf(out, "  RSS start %.1f MiB, peak %.1f MiB at %.3f s, end %.1f MiB",
+		(double)first->rss_bytes / MIB, (double)peak / MIB, (double)when / 1e9,
+		(double)last->rss_bytes / MIB);
+	if (proc->peak_rss > 0)
+		fprintf(out, "; high-water mark %.1f MiB", (double)proc->peak_rss / MIB);
+	fputc('\n', out);
+	uint32_t n = memreport_phases(p, proc->pid, phases, 32);
+	for (uint32_t i = 0; i < n; i++) {
+		if (!phases[i].delta)
+			continue;
+		fprintf(out, "  %8.3f - %8.3f s  %+9.1f MiB  %s\n", (double)phases[i].t_from / 1e9,
+			(double)phases[i].t_to / 1e9, (double)phases[i].delta / MIB,
+			direction(phases[i].delta, peak) > 0 ? "growth"
+			: direction(phases[i].delta, peak) < 0 ? "release" : "");
+	}
+}
+
+static int by_faults(const void *a, const void *b, void *ctx)
+{
+	const struct hp_profile *p = ((const void **)ctx)[0];
+	int e = *(const int *)((const void **)ctx)[1];
+	int64_t x = p->lines[*(const uint32_t *)a].c[e], y = p->lines[*(const uint32_t *)b].c[e];
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned limit)
+{
+	int e = -1;
+	for (uint32_t i = 0; i < p->nevents; i++)
+		if (!strcmp(p->events[i].role, "pagefault") && p->events[i].measured)
+			e = (int)i;
+	if (e < 0) {
+		fprintf(out, "\nLines that grew RSS: page faults were not sampled (--fault-period 0)\n");
+		return;
+	}
+	uint32_t *rows = malloc((p->nlines ? p->nlines : 1) * sizeof(*rows));
+	if (!rows)
+		return;
+	for (uint32_t i = 0; i < p->nlines; i++)
+		rows[i] = i;
+	const void *ctx[2] = { p, &e };
+	qsort_r(rows, p->nlines, sizeof(*rows), by_faults, ctx);
+	int64_t total = p->events[e].total > 0 ? p->events[e].total : 1;
+	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled)\n");
+	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
+		"Function");
+	for (uint32_t i = 0; i < p->nlines && (!limit || i < limit); i++) {
+		const struct hp_pline *l = &p->lines[rows[i]];
+		char loc[64];
+		if (l->c[e] <= 0)
+			break;
+		const char *base = l->file ? strrchr(l->file, '/') : NULL;
+		snprintf(loc, sizeof(loc), "%s:%u", base ? base + 1 : l->file ? l->file : "??", l->line);
+		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", l->c[e],
+			100.0 * (double)l->c[e] / (double)total, (double)l->c[e] * 4096.0 / MIB, loc,
+			p->functions[l->func].name);
+	}
+	free(rows);
+}
+
+struct site_print {
+	FILE *out;
+	unsigned limit, shown;
+	int leaks;                    /* print only sites with leaked bytes */
+	int peak;                     /* print only sites holding bytes at the peak */
+};
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+	return s ? s + 1 : path ? path : "??";
+}
+
+static int print_site(void *ctx, const struct hp_alloc_site *a)
+{
+	struct site_print *sp = ctx;
+	char loc[96];
+	if ((sp->leaks && !a->leaked_bytes) || (sp->peak && !a->peak_bytes))
+		return 0;
+	if (sp->limit && sp->shown >= sp->limit)
+		return 1;
+	snprintf(loc, sizeof(loc), "%s:%u", base_name(a->file), a->line);
+	if (sp->leaks)
+		fprintf(sp->out, "%14" PRIu64 "  %9" PRIu64 "  %-28s  %s\n", a->leaked_bytes,
+			a->leaked_allocs, loc, a->function);
+	else
+		fprintf(sp->out, "%10" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "  %9" PRIu64
+			"  %-28s  %s\n", a->allocs, a->bytes, a->peak_bytes, a->temporary, loc,
+			a->function);
+	sp->shown++;
+	return 0;
+}
+
+static void print_allocations(FILE *out, const struct hp_profile *p, struct hp_store *st,
+			      unsigned limit)
+{
+	const char *mode = profile_meta(p, "alloc_tracking");
+	struct site_print sp = { out, limit, 0, 0, 0 };
+	if (!mode) {
+		fprintf(out, "\nAllocations: not tracked (run with --alloc)\n");
+		return;
+	}
+	fprintf(out, "\nAllocations (%s): %s calls, heap peak %.1f MiB at %.3f s\n", mode,
+		profile_meta(p, "alloc_count") ? profile_meta(p, "alloc_count") : "?",
+		(double)strtoll(profile_meta(p, "heap_peak_bytes") ?
+				profile_meta(p, "heap_peak_bytes") : "0", NULL, 10) / MIB,
+		(double)strtoll(profile_meta(p, "heap_peak_t_ns") ?
+				profile_meta(p, "heap_peak_t_ns") : "0", NULL, 10) / 1e9);
+	fprintf(out, "%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs", "Bytes", "At peak", "Temporary",
+		"Location", "Function");
+	store_each_alloc_site(st, "bytes", print_site, &sp);
+	fprintf(out, "\nHeld at the heap peak\n%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs",
+		"Bytes", "At peak", "Temporary", "Location", "Function");
+	sp = (struct site_print){ out, limit, 0, 0, 1 };
+	store_each_alloc_site(st, "peak_bytes", print_site, &sp);
+	fprintf(out, "\nLeaks (never freed before exit)\n%14s  %9s  %-28s  %s\n", "Bytes", "Blocks",
+		"Location", "Function");
+	sp = (struct site_print){ out, limit, 0, 1, 0 };
+	store_each_alloc_site(st, "leaked_bytes", print_site, &sp);
+	if (!sp.shown)
+		fprintf(out, "%14s\n", "none");
+}
+
+int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit)
+{
+	fprintf(out, "Memory\n");
+	for (uint32_t i = 0; i < p->nprocesses; i++)
+		print_process(out, p, &p->processes[i]);
+	print_growth_lines(out, p, limit);
+	if (st)
+		print_allocations(out, p, st, limit);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,130 @@
+/*
+ * allocstream.h - the collector's side of allocation tracking (--alloc).
+ *
+ * allocstream_setup() makes a stream directory and the environment that
+ * makes a target load libhpprof_alloc.so (collector/preload/alloc_shim.c);
+ * every process image of the target then writes its own stream there
+ * (protocol: common/allocproto.h). allocstream_poll() decodes what the
+ * shims have committed since the last call into hp_alloc_event records;
+ * allocstream_finish() reads the rest and removes the files.
+ *
+ * Order: events of one stream (pid, gen) arrive in causal order (a FREE
+ * of a block comes after its ALLOC, an ALLOC of a reused address after
+ * the FREE that released it); streams are not ordered against each other.
+ * Times are CLOCK_MONOTONIC ns, not perf's clock: open perf events with
+ * use_clockid = 1, clockid = CLOCK_MONOTONIC to share one time base.
+ *
+ * Not handled here: statically linked targets (nothing to interpose: the
+ * streams stay empty; the caller can tell by the absence of a BEGIN for
+ * the target's pid), symbolization (the PCs are absolute; map them with
+ * the process's mappings), and aggregation into sites, peaks and leaks.
+ */
+#ifndef HP_ALLOCSTREAM_H
+#define HP_ALLOCSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/allocproto.h"
+
+#define HP_ALLOC_MAX_FRAMES HP_AP_MAX_FRAMES
+
+enum hp_alloc_kind {
+	HP_ALLOC_BEGIN = 1, /* a process image started its stream: ppid, exe */
+	HP_ALLOC_ALLOC,     /* a block was handed out: ptr, size, weight, pcs */
+	HP_ALLOC_FREE,      /* a block was released: ptr */
+	HP_ALLOC_END,       /* the stream is over: end_flags, dropped */
+};
+
+/* hp_alloc_event.end_flags */
+#define HP_ALLOC_END_EXITED 0x1u  /* the process ran its exit-time destructors */
+#define HP_ALLOC_END_EXECED 0x2u  /* the image was replaced by execve (a later gen exists) */
+#define HP_ALLOC_END_FULL   0x4u  /* `dropped` events are missing (no reader, /dev/shm full) */
+#define HP_ALLOC_END_LOST   0x8u  /* some records were cut off or unreadable */
+
+/* One decoded event. (pid, gen) names the stream: gen counts execs of pid.
+ * Frees of blocks the stream never showed allocated (allocated before the
+ * shim was loaded, inherited across fork, or unsampled in sampling mode)
+ * are normal: match frees to allocations and ignore the rest. */
+struct hp_alloc_event {
+	uint32_t pid, tid;
+	uint32_t gen;             /* exec generation of pid, 0 for the first image */
+	uint8_t kind;             /* enum hp_alloc_kind */
+	uint8_t func;             /* ALLOC, FREE: enum hp_ap_func, the call that did it */
+	uint16_t nr_pcs;          /* ALLOC: valid entries in pcs */
+	uint64_t t_ns;            /* CLOCK_MONOTONIC; END: the exit or last event */
+	uint64_t ptr;             /* ALLOC, FREE: address of the block */
+	uint64_t size;            /* ALLOC: bytes requested (nmemb * size for calloc) */
+	uint64_t weight;          /* ALLOC: bytes it stands for; == size unless sampling */
+	uint32_t ppid;            /* BEGIN: parent pid when the stream started */
+	uint32_t end_flags;       /* END: HP_ALLOC_END_* */
+	uint64_t dropped;         /* END: events the shim could not record */
+	uint64_t sample_period;   /* BEGIN: mean bytes between samples, 0 = exact */
+	const char *exe;          /* BEGIN: executable path, "" if unknown; valid during the call */
+	/* ALLOC: innermost first; pcs[0] is the return address into the caller
+	 * of malloc (the shim's frames are skipped). All are return addresses:
+	 * subtract 1 before looking up a line. */
+	uint64_t pcs[HP_ALLOC_MAX_FRAMES];
+};
+
+/* Called for each event; return 0 to go on, or a negative code to stop
+ * (the poll or finish call then returns that code). */
+typedef int (*hp_alloc_cb)(void *ctx, const struct hp_alloc_event *ev);
+
+struct hp_allocstream_opts {
+	uint64_t sample_bytes;    /* 0: record every call; else Poisson sampling, mean bytes */
+	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 4), 0 = 64; backed as used */
+	uint64_t seed;            /* sampling seed, 0 = from time and tid */
+	const char *shim_path;    /* NULL: allocstream_find_shim() */
+	const char *base_dir;     /* NULL: /dev/shm, else $TMPDIR, else /tmp */
+};
+
+struct hp_allocstream_stats {
+	uint32_t streams;         /* process images that wrote a stream */
+	uint32_t incomplete;      /* streams that neither exited nor exec'd (killed, _exit) */
+	uint64_t allocs, frees;   /* ALLOC and FREE events delivered */
+	uint64_t dropped;         /* events the shims could not record */
+	uint64_t lost_bytes;      /* stream bytes that could not be decoded */
+};
+
+struct hp_allocstream;
+
+/* Find libhpprof_alloc.so for this executable: <dir of /proc/self/exe>/
+ * (the build tree), then <dir>/../<libdir>/hpprof/ (installed). Writes an
+ * absolute path to out. Returns 0 or -ENOENT. */
+int allocstream_find_shim(char *out, size_t outlen);
+
+/* Create the stream directory (mode 0700) and the child's environment.
+ * opts may be NULL (exact mode, defaults). On success *out owns both;
+ * release with allocstream_free(). Returns 0, -ENOENT (no shim, logged),
+ * -EINVAL (a shim path LD_PRELOAD cannot carry: space or colon), or -errno. */
+int allocstream_setup(struct hp_allocstream **out, const struct hp_allocstream_opts *opts);
+
+/* The "K=V" strings to add to the child's environment, NULL-terminated:
+ * LD_PRELOAD (the shim first, then any LD_PRELOAD of this process),
+ * HPPROF_ALLOC_DIR and the options. Owned by s; fits hp_launch.env. */
+char **allocstream_env(const struct hp_allocstream *s);
+
+/* The stream directory (owned by s). */
+const char *allocstream_dir(const struct hp_allocstream *s);
+
+/* Deliver every event committed since the last call, stream by stream;
+ * streams of processes that are gone (or exec'd) are read to the end,
+ * closed, and reported with END. Never blocks. Call it regularly (every
+ * 10-50 ms): a writer whose ring is full waits for it, and after
+ * HP_AP_READER_TIMEOUT_NS without a poll drops events instead. Returns
+ * the number of events delivered, a callback's negative code, or -errno. */
+int allocstream_poll(struct hp_allocstream *s, hp_alloc_cb cb, void *ctx);
+
+/* Read everything that is left, end every stream (END events), remove the
+ * files and the directory, and fill *stats (may be NULL). Call it once the
+ * target has exited; a record a killed thread left half-written counts as
+ * lost. Dropped events are also reported with hp_warn. Returns 0, a
+ * callback's negative code, or -errno. */
+int allocstream_finish(struct hp_allocstream *s, hp_alloc_cb cb, void *ctx,
+		       struct hp_allocstream_stats *stats);
+
+/* Release s; removes the directory and its files if finish did not. */
+void allocstream_free(struct hp_allocstream *s);
+
+#endif

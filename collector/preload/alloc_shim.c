@@ -1,0 +1,892 @@
+/*
+ * alloc_shim.c - libhpprof_alloc.so, the LD_PRELOAD allocation tracker.
+ *
+ * Interposes the malloc family (malloc, calloc, realloc, reallocarray,
+ * free, posix_memalign, aligned_alloc, memalign, valloc, pvalloc;
+ * malloc_usable_size passes through), forwards every call to the next
+ * definition (dlsym RTLD_NEXT) and appends one record per event to this
+ * process's stream file, in the format of common/allocproto.h. Allocations
+ * carry a unw_backtrace() stack with the shim's own frames skipped; frees
+ * carry none. It does not aggregate, symbolize or order anything: the
+ * collector's reader (collector/allocstream.c) does.
+ *
+ * Rules of the hot path: no malloc, no stdio, no locks. A record is
+ * reserved with one compare-and-swap on the ring cursor; a thread-local
+ * guard passes calls made while recording (by libunwind, dlsym, libc)
+ * straight to the real allocator. When the ring is full a writer naps
+ * until the reader makes room, for at most the reader's heartbeat timeout;
+ * it never waits while it holds an unpublished record or an allocator lock. Calls made while dlsym resolves the
+ * real functions are served from a static bump buffer whose blocks free()
+ * ignores. After fork() the child drops the parent's mapping and opens its
+ * own stream (pthread_atfork child handler); nothing is held across fork.
+ * exit() in one thread while others allocate is fine: the destructor only
+ * appends an EXIT record and leaves the stream mapped.
+ *
+ * Environment (allocproto.h): HPPROF_ALLOC_DIR (inert when unset),
+ * HPPROF_ALLOC_SAMPLE=BYTES for Poisson sampling by bytes (tcmalloc's
+ * scheme: exponential gaps of mean BYTES per thread; a sampled block of n
+ * bytes has weight n / (1 - exp(-n/BYTES)), an unbiased estimate),
+ * HPPROF_ALLOC_BUFSIZE (MiB of ring), HPPROF_ALLOC_SEED.
+ *
+ * Limits: statically linked programs, and calls into an allocator that a
+ * program reaches without the PLT (e.g. a static copy of malloc), cannot
+ * be seen. A raw clone()/vfork child that allocates writes into its
+ * parent's stream. Timestamps are CLOCK_MONOTONIC (vDSO, ~20 ns each).
+ */
+#include "common/allocproto.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libunwind.h>
+#include <limits.h>
+#include <link.h>
+#include <malloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOOK __attribute__((visibility("default")))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+enum {
+	INITIAL_BACKED = 64 << 10,            /* ring bytes backed when a stream opens */
+	GROW_MAX = 4 << 20,                   /* then doubled, at most this much at a time */
+	WAIT_NAP_NS = 100000,                 /* sleep between looks while the ring is full */
+	SKIP_SLACK = 8,                       /* leading frames searched for shim frames */
+	BOOT_SIZE = 64 << 10,                 /* bootstrap heap for dlsym's own calls */
+	SET_BITS = 17,                        /* sampled-block table: 1 MiB of slots */
+	SET_PROBES = 64,                      /* longest probe sequence in it */
+	SET_EMPTY = 0, SET_TOMB = 1,          /* slot values that are not addresses */
+};
+
+/* ---- the real allocator ------------------------------------------------ */
+
+static struct {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	void (*free)(void *);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*malloc_usable_size)(void *);
+} real;
+
+static int real_ok;      /* real.* resolved */
+static int resolving;    /* inside dlsym: serve from the bootstrap buffer */
+
+/* ---- bootstrap heap ------------------------------------------------------ */
+
+static _Alignas(64) unsigned char boot_buf[BOOT_SIZE];
+static size_t boot_used;
+
+/* A block from the bootstrap buffer; its size sits in the 16 bytes before
+ * it. Zeroed (static storage, never reused), so calloc can use it too. */
+static void *boot_alloc(size_t n, size_t align)
+{
+	if (align < 16)
+		align = 16;
+	size_t old = __atomic_load_n(&boot_used, __ATOMIC_RELAXED), start, end;
+	do {
+		start = (old + 16 + align - 1) & ~(align - 1);
+		end = start + n;
+		if (end > BOOT_SIZE || end < start)
+			return NULL;
+	} while (!__atomic_compare_exchange_n(&boot_used, &old, end, 0,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*(size_t *)(boot_buf + start - 16) = n;
+	return boot_buf + start;
+}
+
+static int is_boot(const void *p)
+{
+	return (const unsigned char *)p >= boot_buf && (const unsigned char *)p < boot_buf + BOOT_SIZE;
+}
+
+static size_t boot_size(const void *p)
+{
+	return *(const size_t *)((const unsigned char *)p - 16);
+}
+
+/* ---- per-thread state (initial-exec TLS: no allocation on first use) ---- */
+
+struct shim_tls {
+	int guard;            /* inside a hook: nested calls pass straight through */
+	uint32_t tid;         /* cached gettid(), 0 = not yet / after fork */
+	int64_t bytes_left;   /* sampling: bytes until the next sample point */
+	uint64_t rng;         /* sampling: xorshift64* state, 0 = unseeded */
+};
+
+static __thread struct shim_tls tls __attribute__((tls_model("initial-exec")));
+
+/* ---- configuration and the stream --------------------------------------- */
+
+static struct {
+	int enabled;              /* HPPROF_ALLOC_DIR was set */
+	uint64_t sample;          /* mean bytes between samples, 0 = exact */
+	uint64_t ring_size;       /* bytes of ring, a power of two */
+	uint64_t seed;            /* 0 = seed from time and tid */
+	char dir[PATH_MAX - 64];
+	uintptr_t text_lo, text_hi;  /* this object's mapped range: frames to skip */
+	uint64_t *sampled;        /* sampling: table of live sampled blocks */
+} cfg;
+
+static struct {
+	struct hp_ap_header *hdr; /* NULL: not recording */
+	unsigned char *ring;      /* the ring, HP_AP_DATA_OFF after hdr */
+	uint64_t ring_size;
+	uint64_t t_start;
+	char path[PATH_MAX];      /* opened again to grow the file: no fd kept */
+} st;
+
+static int init_state;        /* 0 none, 1 running, 2 done */
+static uint32_t thread_ordinal;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t my_tid(struct shim_tls *t)
+{
+	if (unlikely(!t->tid))
+		t->tid = (uint32_t)gettid();
+	return t->tid;
+}
+
+/* ---- small string helpers (no stdio) ------------------------------------ */
+
+static char *append_str(char *p, char *end, const char *s)
+{
+	while (*s && p < end)
+		*p++ = *s++;
+	return p;
+}
+
+static char *append_uint(char *p, char *end, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < (int)sizeof(tmp));
+	while (n && p < end)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static uint64_t parse_uint(const char *s)
+{
+	uint64_t v = 0;
+	while (s && *s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
+/* ---- stream file --------------------------------------------------------- */
+
+/* Make ring bytes [from, to) allocated. Reopens the file by path: the shim
+ * keeps no descriptor a program could close or reuse. */
+static int file_allocate(uint64_t from, uint64_t to)
+{
+	int cancel, rc = -1;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);   /* open, close: cancellation points */
+	int fd = open(st.path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = fallocate(fd, 0, (off_t)(HP_AP_DATA_OFF + from), (off_t)(to - from));
+		close(fd);
+	}
+	pthread_setcancelstate(cancel, NULL);
+	return rc;
+}
+
+static void header_fill(struct hp_ap_header *h, uint32_t gen, uint64_t backed)
+{
+	h->version = HP_AP_VERSION;
+	h->data_off = HP_AP_DATA_OFF;
+	h->pid = (uint32_t)getpid();
+	h->ppid = (uint32_t)getppid();
+	h->gen = gen;
+	h->clock_id = CLOCK_MONOTONIC;
+	h->ring_size = st.ring_size;
+	h->sample_period = cfg.sample;
+	h->t_start_ns = st.t_start;
+	h->max_frames = HP_AP_MAX_FRAMES;
+	ssize_t n = readlink("/proc/self/exe", h->exe, sizeof(h->exe) - 1);
+	h->exe[n > 0 ? n : 0] = '\0';
+	h->backed = backed;
+	__atomic_store_n(&h->magic, HP_AP_MAGIC, __ATOMIC_RELEASE);
+}
+
+/* Create "<dir>/<pid>.<gen>.ring" with the first free gen; returns the fd. */
+static int stream_create_file(uint32_t *gen)
+{
+	char *end = st.path + sizeof(st.path) - 1;
+	for (uint32_t g = 0; g < 100000; g++) {
+		char *p = append_str(st.path, end, cfg.dir);
+		p = append_str(p, end, "/");
+		p = append_uint(p, end, (uint64_t)getpid());
+		p = append_str(p, end, ".");
+		p = append_uint(p, end, g);
+		p = append_str(p, end, ".ring");
+		*p = '\0';
+		int fd = open(st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST) {
+			*gen = g;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* Open this process's stream; on any failure the shim stays inert. */
+static void stream_open_file(void)
+{
+	uint32_t gen;
+	uint64_t size = HP_AP_DATA_OFF + cfg.ring_size;
+	uint64_t backed = INITIAL_BACKED;
+	int fd = stream_create_file(&gen);
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, (off_t)size) < 0 || fallocate(fd, 0, 0, (off_t)(HP_AP_DATA_OFF + backed)) < 0)
+		goto fail_unlink;
+	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (m == MAP_FAILED)
+		goto fail_unlink;
+	close(fd);
+	st.ring_size = cfg.ring_size;
+	st.ring = m + HP_AP_DATA_OFF;
+	st.t_start = now_ns();
+	header_fill((struct hp_ap_header *)m, gen, backed);
+	__atomic_store_n(&st.hdr, (struct hp_ap_header *)m, __ATOMIC_RELEASE);
+	return;
+fail_unlink:
+	unlink(st.path);
+	close(fd);
+}
+
+static void stream_open(void)
+{
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	stream_open_file();
+	pthread_setcancelstate(cancel, NULL);
+}
+
+static uint64_t grow_step(uint64_t backed)
+{
+	return backed < GROW_MAX ? backed : GROW_MAX;
+}
+
+/* First lap only: keep the backed part of the ring ahead of the writers.
+ * Once a claim comes within half a step of its end, grow it by a step:
+ * as much again while small, GROW_MAX later. Any thread may do it;
+ * overlapping fallocate calls are harmless and `backed` only grows.
+ * Returns 1 when end is backed, else marks the stream full and returns 0. */
+static int stream_grow(struct hp_ap_header *h, uint64_t end)
+{
+	uint64_t have = __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE);
+	while (have < st.ring_size && end > have - grow_step(have) / 2) {
+		uint64_t want = have + grow_step(have);
+		if (want < end)
+			want = end;
+		if (want > st.ring_size)
+			want = st.ring_size;
+		if (file_allocate(have, want) < 0)
+			break;
+		madvise(st.ring + have, want - have, MADV_POPULATE_WRITE);
+		while (have < want && !__atomic_compare_exchange_n(&h->backed, &have, want, 1,
+								   __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+			;
+		have = __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE);
+	}
+	if (end <= __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE))
+		return 1;
+	__atomic_fetch_or(&h->flags, HP_AP_F_FULL, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Wait until the reader has released logical bytes below need. Returns 0
+ * at once, or after a stall, when no reader polled for READER_TIMEOUT. */
+static int stream_wait_room(struct hp_ap_header *h, uint64_t need)
+{
+	const struct timespec nap = { 0, WAIT_NAP_NS };
+	for (;;) {
+		if (__atomic_load_n(&h->released, __ATOMIC_ACQUIRE) >= need)
+			return 1;
+		uint64_t beat = __atomic_load_n(&h->reader_ns, __ATOMIC_RELAXED);
+		if (now_ns() - (beat > st.t_start ? beat : st.t_start) > HP_AP_READER_TIMEOUT_NS ||
+		    (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED))
+			return 0;
+		/* the raw call: nanosleep() would make malloc a cancellation point */
+		syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &nap, NULL);
+	}
+}
+
+static unsigned char *ring_at(uint64_t off)
+{
+	return st.ring + (off & (st.ring_size - 1));
+}
+
+/* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
+ * ends first (*got says how many). Returns 0 when the event must be
+ * dropped (full and no reader, or /dev/shm full). */
+static int stream_claim(struct hp_ap_header *h, uint32_t len, uint64_t *off, uint32_t *got)
+{
+	uint64_t o = __atomic_load_n(&h->cursor, __ATOMIC_RELAXED), end;
+	do {
+		if (unlikely(__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & HP_AP_F_FULL))
+			return 0;
+		uint64_t room = st.ring_size - (o & (st.ring_size - 1));
+		end = o + (room < len ? room : len);
+		if (unlikely(end - __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) > st.ring_size) &&
+		    !stream_wait_room(h, end - st.ring_size))
+			return 0;
+	} while (!__atomic_compare_exchange_n(&h->cursor, &o, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	uint64_t backed = __atomic_load_n(&h->backed, __ATOMIC_RELAXED);
+	if (unlikely(backed < st.ring_size) && end > backed - grow_step(backed) / 2) {
+		if (!stream_grow(h, end > st.ring_size ? st.ring_size : end)) {
+			if (o + sizeof(struct hp_ap_rec) <= __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE))
+				__atomic_store_n((uint32_t *)ring_at(o),
+						 HP_AP_HEAD(8, HP_AP_TRUNC, HP_AP_TAG_COMMIT), __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	*off = o;
+	*got = (uint32_t)(end - o);
+	return 1;
+}
+
+/* Reserve len bytes for a record; returns its address with the head set to
+ * RESERVED, or NULL (counted as dropped). Fills the end of a lap with PAD. */
+static unsigned char *stream_reserve(struct hp_ap_header *h, uint32_t len)
+{
+	uint64_t off;
+	uint32_t got;
+	while (stream_claim(h, len, &off, &got)) {
+		uint32_t *head = (uint32_t *)ring_at(off);
+		if (got == len) {
+			__atomic_store_n(head, HP_AP_HEAD(len, 0, HP_AP_TAG_RESERVED), __ATOMIC_RELAXED);
+			return (unsigned char *)head;
+		}
+		__atomic_store_n(head, HP_AP_HEAD(got, HP_AP_PAD, HP_AP_TAG_COMMIT), __ATOMIC_RELEASE);
+	}
+	__atomic_fetch_add(&h->dropped_events, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Publish a reserved record: the body first, then the head (release). */
+static void stream_commit(unsigned char *rec, uint32_t head)
+{
+	__atomic_store_n((uint32_t *)rec, head, __ATOMIC_RELEASE);
+}
+
+/* Copy an encoded record (prefix + body in buf, len bytes, 8-aligned) into
+ * the stream and commit it with type. */
+static void stream_write(const unsigned char *buf, uint32_t len, unsigned type)
+{
+	unsigned char *rec = stream_reserve(st.hdr, len);
+	if (!rec)
+		return;
+	memcpy(rec + 4, buf + 4, len - 4);
+	stream_commit(rec, HP_AP_HEAD(len, type, HP_AP_TAG_COMMIT));
+}
+
+/* ---- encoding -------------------------------------------------------------- */
+
+/* Start a record in buf: prefix, then tid and relative time. */
+static unsigned char *rec_begin(unsigned char *buf, struct shim_tls *t, unsigned func,
+				unsigned flags, unsigned nr_pcs)
+{
+	struct hp_ap_rec *r = (struct hp_ap_rec *)buf;
+	r->head = 0;
+	r->func = (uint8_t)func;
+	r->flags = (uint8_t)flags;
+	r->nr_pcs = (uint16_t)nr_pcs;
+	uint64_t t_ns = now_ns();
+	unsigned char *p = hp_ap_put(buf + sizeof(*r), my_tid(t));
+	return hp_ap_put(p, t_ns > st.t_start ? t_ns - st.t_start : 0);
+}
+
+/* Zero-pad the record to 8 bytes; returns its length. */
+static uint32_t rec_end(unsigned char *buf, unsigned char *p)
+{
+	while ((uintptr_t)(p - buf) & 7)
+		*p++ = 0;
+	return (uint32_t)(p - buf);
+}
+
+static unsigned char *put_pcs(unsigned char *p, void *const *pcs, int n)
+{
+	uint64_t prev = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t pc = (uint64_t)(uintptr_t)pcs[i];
+		p = i ? hp_ap_put(p, hp_ap_zigzag((int64_t)(pc - prev))) : hp_ap_put(p, pc);
+		prev = pc;
+	}
+	return p;
+}
+
+/* ---- sampling -------------------------------------------------------------- */
+
+static uint64_t rng_next(struct shim_tls *t)
+{
+	uint64_t x = t->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	t->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Bytes to the next sample point: exponential with mean cfg.sample, >= 1. */
+static int64_t sample_gap(struct shim_tls *t)
+{
+	double u = (double)((rng_next(t) >> 11) + 1) * 0x1.0p-53;   /* (0, 1] */
+	double gap = -log(u) * (double)cfg.sample;
+	return gap < 1.0 ? 1 : gap > 0x1p62 ? (int64_t)1 << 62 : (int64_t)gap;
+}
+
+static void sample_seed(struct shim_tls *t)
+{
+	uint64_t s = cfg.seed ? cfg.seed + __atomic_fetch_add(&thread_ordinal, 1, __ATOMIC_RELAXED)
+			      : now_ns() ^ ((uint64_t)my_tid(t) << 32);
+	s += 0x9e3779b97f4a7c15ull;      /* splitmix64 finalizer: any seed works */
+	s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ull;
+	s = (s ^ (s >> 27)) * 0x94d049bb133111ebull;
+	t->rng = (s ^ (s >> 31)) | 1;
+	t->bytes_left = sample_gap(t);
+}
+
+/* Whether an n-byte allocation is sampled; *weight gets its estimate. */
+static int sample_hit(struct shim_tls *t, size_t n, uint64_t *weight)
+{
+	if (unlikely(!t->rng))
+		sample_seed(t);
+	t->bytes_left -= (int64_t)n;
+	if (likely(t->bytes_left > 0))
+		return 0;
+	t->bytes_left = sample_gap(t);
+	double p = -expm1(-(double)n / (double)cfg.sample);
+	*weight = (uint64_t)((double)n / p + 0.5);
+	return 1;
+}
+
+/* The set of sampled blocks still live, so that frees of unsampled blocks
+ * (nearly all of them) need not be recorded: a lock-free open-addressing
+ * table of addresses. Slots go EMPTY -> address -> TOMB -> address ...,
+ * never back to EMPTY, so a lookup may stop at the first EMPTY slot. An
+ * address is inserted only after the allocator handed it out and removed
+ * before it is given back, so it is never in the table twice. */
+static size_t set_slot(uint64_t key)
+{
+	return (size_t)((key >> 4) * 0x9e3779b97f4a7c15ull >> (64 - SET_BITS));
+}
+
+static int sampled_insert(const void *ptr)
+{
+	uint64_t key = (uint64_t)(uintptr_t)ptr;
+	size_t mask = ((size_t)1 << SET_BITS) - 1;
+	for (size_t i = set_slot(key), n = 0; n < SET_PROBES; n++, i = (i + 1) & mask) {
+		uint64_t v = __atomic_load_n(&cfg.sampled[i], __ATOMIC_RELAXED);
+		if (v <= SET_TOMB && __atomic_compare_exchange_n(&cfg.sampled[i], &v, key, 0,
+								 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
+/* Remove ptr; returns 1 when it was a sampled block. */
+static int sampled_remove(const void *ptr)
+{
+	uint64_t key = (uint64_t)(uintptr_t)ptr;
+	size_t mask = ((size_t)1 << SET_BITS) - 1;
+	for (size_t i = set_slot(key), n = 0; n < SET_PROBES; n++, i = (i + 1) & mask) {
+		uint64_t v = __atomic_load_n(&cfg.sampled[i], __ATOMIC_RELAXED);
+		if (v == key) {
+			__atomic_store_n(&cfg.sampled[i], SET_TOMB, __ATOMIC_RELAXED);
+			return 1;
+		}
+		if (v == SET_EMPTY)
+			return 0;
+	}
+	return 0;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static int in_shim(void *pc)
+{
+	return (uintptr_t)pc >= cfg.text_lo && (uintptr_t)pc < cfg.text_hi;
+}
+
+/* Stack of the current call: drops everything up to the last shim frame
+ * among the first SKIP_SLACK (unw_backtrace's own frame, the hook), so
+ * pcs[*first] is the return address into malloc's caller. Returns count. */
+static int capture_stack(void **pcs, int max, int *first)
+{
+	int n = unw_backtrace(pcs, max);
+	int skip = 0;
+	for (int i = 0; i < n && i < SKIP_SLACK; i++)
+		if (in_shim(pcs[i]))
+			skip = i + 1;
+	*first = skip;
+	return n - skip > HP_AP_MAX_FRAMES ? skip + HP_AP_MAX_FRAMES : n;
+}
+
+static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_t size)
+{
+	uint64_t weight = 0;
+	if (cfg.sample) {
+		if (!sample_hit(t, size, &weight) || !sampled_insert(ptr))
+			return;         /* not sampled, or the table is full */
+	}
+	int saved = errno;
+	void *pcs[HP_AP_MAX_FRAMES + SKIP_SLACK];
+	int first, n = capture_stack(pcs, HP_AP_MAX_FRAMES + SKIP_SLACK, &first);
+	unsigned char buf[HP_AP_MAX_REC];
+	unsigned char *p = rec_begin(buf, t, func, cfg.sample ? HP_AP_RF_WEIGHT : 0, (unsigned)(n - first));
+	p = hp_ap_put(p, (uint64_t)(uintptr_t)ptr);
+	p = hp_ap_put(p, size);
+	if (cfg.sample)
+		p = hp_ap_put(p, weight);
+	p = put_pcs(p, pcs + first, n - first);
+	stream_write(buf, rec_end(buf, p), HP_AP_ALLOC);
+	errno = saved;
+}
+
+/* Reserve and fill a FREE record for ptr without publishing it; returns
+ * the slot for free_commit, or NULL when nothing is to be recorded. */
+static unsigned char *free_begin(struct shim_tls *t, unsigned func, const void *ptr)
+{
+	if (cfg.sample && !sampled_remove(ptr))
+		return NULL;
+	int saved = errno;
+	unsigned char buf[48];
+	unsigned char *p = hp_ap_put(rec_begin(buf, t, func, 0, 0), (uint64_t)(uintptr_t)ptr);
+	uint32_t len = rec_end(buf, p);
+	unsigned char *rec = stream_reserve(st.hdr, len);
+	if (rec)
+		memcpy(rec + 4, buf + 4, len - 4);
+	errno = saved;
+	return rec;
+}
+
+/* Publish a slot from free_begin: as FREE when ptr was released, as PAD
+ * when it was not (a failed realloc; then it is a sampled block again). */
+static void free_commit(unsigned char *rec, const void *ptr, int released)
+{
+	if (!rec)
+		return;
+	uint32_t len = HP_AP_HEAD_LEN(__atomic_load_n((uint32_t *)rec, __ATOMIC_RELAXED));
+	if (!released && cfg.sample)
+		sampled_insert(ptr);
+	stream_commit(rec, HP_AP_HEAD(len, released ? HP_AP_FREE : HP_AP_PAD, HP_AP_TAG_COMMIT));
+}
+
+static void note_exit(void)
+{
+	struct shim_tls *t = &tls;
+	if (!st.hdr)
+		return;
+	__atomic_fetch_or(&st.hdr->flags, HP_AP_F_EXITED, __ATOMIC_RELEASE);
+	if (t->guard)
+		return;
+	t->guard = 1;
+	unsigned char buf[32];
+	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, 0, 0);
+	stream_write(buf, rec_end(buf, p), HP_AP_EXIT);
+	t->guard = 0;
+}
+
+/* ---- initialization -------------------------------------------------------- */
+
+#define RESOLVE(name) (real.name = (__typeof__(real.name))dlsym(RTLD_NEXT, #name))
+
+static void resolve_real(void)
+{
+	__atomic_store_n(&resolving, 1, __ATOMIC_RELAXED);
+	RESOLVE(malloc);
+	RESOLVE(calloc);
+	RESOLVE(realloc);
+	RESOLVE(reallocarray);
+	RESOLVE(free);
+	RESOLVE(posix_memalign);
+	RESOLVE(aligned_alloc);
+	RESOLVE(memalign);
+	RESOLVE(valloc);
+	RESOLVE(pvalloc);
+	RESOLVE(malloc_usable_size);
+	__atomic_store_n(&resolving, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&real_ok, 1, __ATOMIC_RELEASE);
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t me = (uintptr_t)data;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		lo = a < lo ? a : lo;
+		hi = a + ph->p_memsz > hi ? a + ph->p_memsz : hi;
+	}
+	if (me < lo || me >= hi)
+		return 0;
+	cfg.text_lo = lo;
+	cfg.text_hi = hi;
+	return 1;
+}
+
+static void on_fork_child(void)
+{
+	struct hp_ap_header *old = st.hdr;
+	st.hdr = NULL;
+	tls.tid = 0;
+	tls.rng = 0;
+	if (old)
+		munmap(old, HP_AP_DATA_OFF + old->ring_size);
+	if (cfg.enabled)
+		stream_open();
+}
+
+static void read_config(void)
+{
+	const char *dir = getenv(HP_AP_ENV_DIR);
+	size_t len = dir ? strlen(dir) : 0;
+	if (!len || len >= sizeof(cfg.dir))
+		return;
+	memcpy(cfg.dir, dir, len + 1);
+	cfg.sample = parse_uint(getenv(HP_AP_ENV_SAMPLE));
+	cfg.seed = parse_uint(getenv(HP_AP_ENV_SEED));
+	uint64_t ring = parse_uint(getenv(HP_AP_ENV_BUFSIZE)) << 20;
+	if (!ring)
+		ring = HP_AP_DEFAULT_RING;
+	cfg.ring_size = HP_AP_MIN_RING;
+	while (cfg.ring_size <= ring / 2)
+		cfg.ring_size *= 2;
+	if (cfg.sample) {
+		void *m = mmap(NULL, sizeof(uint64_t) << SET_BITS, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return;
+		cfg.sampled = m;
+	}
+	cfg.enabled = 1;
+}
+
+/* Runs once, from the first hook or the constructor, whichever is first. */
+static void shim_init(void)
+{
+	int expect = 0;
+	if (!__atomic_compare_exchange_n(&init_state, &expect, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	struct shim_tls *t = &tls;
+	int saved = errno, guard = t->guard;
+	t->guard = 1;
+	if (!real_ok)
+		resolve_real();
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)&shim_init);
+	read_config();
+	if (cfg.enabled) {
+		pthread_atfork(NULL, NULL, on_fork_child);
+		stream_open();
+	}
+	t->guard = guard;
+	errno = saved;
+	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void shim_ctor(void)
+{
+	shim_init();
+}
+
+__attribute__((destructor)) static void shim_dtor(void)
+{
+	note_exit();
+}
+
+/* Entry of every hook: 1 when the call may be recorded, 0 when it must
+ * only be forwarded (real functions are resolved either way, unless the
+ * call comes from inside dlsym: see is_resolving). */
+static inline int hook_enter(struct shim_tls *t)
+{
+	if (unlikely(__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)) {
+		if (!__atomic_load_n(&real_ok, __ATOMIC_ACQUIRE) && !__atomic_load_n(&resolving, __ATOMIC_RELAXED))
+			shim_init();
+		if (!__atomic_load_n(&real_ok, __ATOMIC_ACQUIRE) || __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+			return 0;
+	}
+	if (t->guard || !st.hdr)
+		return 0;
+	t->guard = 1;
+	return 1;
+}
+
+static inline int is_resolving(void)
+{
+	return unlikely(!__atomic_load_n(&real_ok, __ATOMIC_ACQUIRE));
+}
+
+/* ---- the hooks ------------------------------------------------------------ */
+
+HOOK void *malloc(size_t n)
+{
+	struct shim_tls *t = &tls;
+	if (!hook_enter(t))
+		return is_resolving() ? boot_alloc(n, 16) : real.malloc(n);
+	void *p = real.malloc(n);
+	if (p)
+		note_alloc(t, HP_AF_MALLOC, p, n);
+	t->guard = 0;
+	return p;
+}
+
+HOOK void *calloc(size_t nmemb, size_t size)
+{
+	struct shim_tls *t = &tls;
+	size_t n;
+	if (!hook_enter(t))
+		return is_resolving() ? (__builtin_mul_overflow(nmemb, size, &n) ? NULL : boot_alloc(n, 16))
+				      : real.calloc(nmemb, size);
+	void *p = real.calloc(nmemb, size);
+	if (p && !__builtin_mul_overflow(nmemb, size, &n))
+		note_alloc(t, HP_AF_CALLOC, p, n);
+	t->guard = 0;
+	return p;
+}
+
+HOOK void free(void *p)
+{
+	if (!p || unlikely(is_boot(p)))
+		return;
+	struct shim_tls *t = &tls;
+	if (!hook_enter(t)) {
+		if (!is_resolving())
+			real.free(p);
+		return;
+	}
+	free_commit(free_begin(t, HP_AF_FREE, p), p, 1);
+	real.free(p);
+	t->guard = 0;
+}
+
+/* realloc of a bootstrap block: move it to the real heap. */
+static void *boot_realloc(void *p, size_t n)
+{
+	size_t old = boot_size(p);
+	void *q = malloc(n);
+	if (q)
+		memcpy(q, p, old < n ? old : n);
+	return q;
+}
+
+/* realloc and reallocarray (n = nmemb * size, already checked): FREE(p)
+ * is reserved before the call and published after it, as PAD when the
+ * block survived; ALLOC(q) follows. */
+static void *realloc_tracked(void *p, size_t n, unsigned func, size_t nmemb, size_t size)
+{
+	struct shim_tls *t = &tls;
+	int tracked = hook_enter(t);
+	if (unlikely(is_resolving()))
+		return p ? NULL : boot_alloc(n, 16);
+	unsigned char *slot = tracked && p ? free_begin(t, func, p) : NULL;
+	void *q = func == HP_AF_REALLOC ? real.realloc(p, n) : real.reallocarray(p, nmemb, size);
+	if (!tracked)
+		return q;
+	free_commit(slot, p, q != NULL || n == 0);
+	if (q)
+		note_alloc(t, func, q, n);
+	t->guard = 0;
+	return q;
+}
+
+HOOK void *realloc(void *p, size_t n)
+{
+	if (unlikely(p && is_boot(p)))
+		return boot_realloc(p, n);
+	return realloc_tracked(p, n, HP_AF_REALLOC, n, 1);
+}
+
+HOOK void *reallocarray(void *p, size_t nmemb, size_t size)
+{
+	size_t n;
+	if (__builtin_mul_overflow(nmemb, size, &n)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (unlikely(p && is_boot(p)))
+		return boot_realloc(p, n);
+	return realloc_tracked(p, n, HP_AF_REALLOCARRAY, nmemb, size);
+}
+
+HOOK int posix_memalign(void **out, size_t align, size_t n)
+{
+	struct shim_tls *t = &tls;
+	if (!hook_enter(t)) {
+		if (!is_resolving())
+			return real.posix_memalign(out, align, n);
+		return (*out = boot_alloc(n, align)) ? 0 : ENOMEM;
+	}
+	int rc = real.posix_memalign(out, align, n);
+	if (rc == 0)
+		note_alloc(t, HP_AF_POSIX_MEMALIGN, *out, n);
+	t->guard = 0;
+	return rc;
+}
+
+/* The aligned family that returns the block: one body for four hooks. */
+#define ALIGNED_HOOK(name, func, params, args, align_expr, size_expr)		\
+	HOOK void *name params							\
+	{									\
+		struct shim_tls *t = &tls;					\
+		if (!hook_enter(t))						\
+			return is_resolving() ? boot_alloc(size_expr, align_expr)	\
+					      : real.name ? real.name args : NULL;	\
+		if (unlikely(!real.name)) {					\
+			t->guard = 0;						\
+			errno = ENOMEM;						\
+			return NULL;						\
+		}								\
+		void *p = real.name args;					\
+		if (p)								\
+			note_alloc(t, func, p, size_expr);			\
+		t->guard = 0;							\
+		return p;							\
+	}
+
+ALIGNED_HOOK(aligned_alloc, HP_AF_ALIGNED_ALLOC, (size_t align, size_t n), (align, n), align, n)
+ALIGNED_HOOK(memalign, HP_AF_MEMALIGN, (size_t align, size_t n), (align, n), align, n)
+ALIGNED_HOOK(valloc, HP_AF_VALLOC, (size_t n), (n), 4096, n)
+ALIGNED_HOOK(pvalloc, HP_AF_PVALLOC, (size_t n), (n), 4096, n)
+
+HOOK size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (is_boot(p))
+		return boot_size(p);
+	if (is_resolving())
+		return 0;
+	return real.malloc_usable_size(p);
+}

@@ -1,0 +1,3 @@
+# e2e tests of memory growth and allocation tracking (issue 5).
+hp_script_test(e2e_memory_growth e2e e2e/memory_growth.sh)
+hp_script_test(e2e_memory_alloc e2e e2e/memory_alloc.sh)

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Allocation tracking: exact leaks at the right line, temporaries not
+# leaks, realloc growth visible, and the hard cases (fork without exec,
+# static binary, exit from a thread).
+. "$HP_SRC/tests/e2e/lib.sh"
+need_kernel memory
+SRC="$HP_SRC/kernels/memory.c"
+
+"$HPPROF" run -q -o leak.db --alloc -k memory -- --variant leak >/dev/null || fail "leak run"
+leakline=$(marker_lines "$SRC" "LEAK: 4096 B per round")
+tmpline=$(marker_lines "$SRC" "ALLOC: temporary, freed")
+assert_eq "leaked bytes at memory.c:$leakline" \
+	"$(q leak.db "SELECT leaked_bytes FROM alloc_sites WHERE file LIKE '%memory.c' AND line = $leakline")" 4096000
+assert_eq "leaked blocks" \
+	"$(q leak.db "SELECT leaked_allocs FROM alloc_sites WHERE file LIKE '%memory.c' AND line = $leakline")" 1000
+assert_eq "temporaries leaked" \
+	"$(q leak.db "SELECT leaked_bytes FROM alloc_sites WHERE file LIKE '%memory.c' AND line = $tmpline")" 0
+tmp=$(q leak.db "SELECT temporary FROM alloc_sites WHERE file LIKE '%memory.c' AND line = $tmpline")
+assert_ge "temporary allocations recognized" "$tmp" 1
+"$HPPROF" report --memory leak.db >mem.txt || fail "report --memory"
+assert_contains "leak listed" mem.txt "memory.c:$leakline"
+
+# growvec: the realloc count and the slack.
+"$HPPROF" run -q -o grow.db --alloc -k memory -- --variant growvec --small >out.txt ||
+	fail "growvec run"
+reallocs=$(sed -n 's/.* \([0-9]*\) allocations.*/\1/p' out.txt)
+rl=$(marker_lines "$SRC" "ALLOC: list_resize")
+got=$(q grow.db "SELECT allocs FROM alloc_sites WHERE file LIKE '%memory.c' AND line = $rl")
+assert_eq "reallocs seen at the resize line (kernel says $reallocs)" "$got" "$reallocs"
+bytes=$(q grow.db "SELECT bytes FROM alloc_sites WHERE line = $rl")
+assert_ge "bytes requested by the resizes (>= the final capacity x 8)" "$bytes" 8000000
+
+# fork() without exec while tracking: each process has its own stream.
+need_kernel primes
+"$HPPROF" run -q -o fork.db --alloc -k primes -- --variant procs --workers 2 --small >/dev/null ||
+	fail "fork without exec under --alloc"
+assert_ge "processes" "$(q fork.db "SELECT COUNT(*) FROM processes")" 3
+
+# A static binary: tracking unavailable, said so, still profiled.
+"$HPPROF" run -o static.db --alloc "$KDIR/hp-julia-static" --width 200 >/dev/null 2>err.txt ||
+	fail "static run"
+assert_contains "static: notice" err.txt "statically linked"
+assert_ge "static: samples" "$(q static.db "SELECT value FROM run_info WHERE key='samples'")" 5
+
+# exit() called from a thread while tracking.
+cc -O2 -g -pthread -o exit_thread "$HP_SRC/tests/fixtures/memory/exit_thread.c" || fail "cc"
+"$HPPROF" run -q -o et.db --alloc ./exit_thread >/dev/null
+assert_eq "exit from a thread: status" "$?" 7
+assert_ge "exit from a thread: allocations recorded" \
+	"$(q et.db "SELECT value FROM run_info WHERE key='alloc_count'")" 100
+echo "PASS"
