@@ -1,8 +1,8 @@
 /*
- * tui_gen.c - write a large synthetic hpprof database through the store API,
+ * gen_big.c - write a large synthetic hpprof database through the store API,
  * for measuring how fast `hpprof tui` opens and reacts (tests/golden/tui.cmake).
  *
- * usage: tui_gen OUT.db [SAMPLES [THREADS]]
+ * usage: tui_gen_big OUT.db [SAMPLES [THREADS]]
  *
  * The profile is deterministic (a fixed LCG): 200 functions in 8 files of
  * one module, a few thousand distinct call stacks 4..24 frames deep with a
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 2 || !g || !threads) {
-		fprintf(stderr, "usage: tui_gen OUT.db [SAMPLES [THREADS]]\n");
+		fprintf(stderr, "usage: tui_gen_big OUT.db [SAMPLES [THREADS]]\n");
 		return 2;
 	}
 	remove(argv[1]);
@@ -180,6 +180,6 @@ int main(int argc, char **argv)
 	free(g);
 	return 0;
 fail:
-	fprintf(stderr, "tui_gen: cannot write '%s': error %d\n", argv[1], err);
+	fprintf(stderr, "tui_gen_big: cannot write '%s': error %d\n", argv[1], err);
 	return 1;
 }

@@ -1,0 +1,172 @@
+/*
+ * timeline.c - samples per time bucket and thread (timeline.h).
+ *
+ * One pass over the store's samples (store_each_sample) into per-thread
+ * bucket rows, then the rows are ordered busiest first and the tail beyond
+ * HP_TIMELINE_MAX_THREADS is folded into one "other threads" row. It does
+ * not attribute samples to functions: that is profile_load's job, with a
+ * time-range filter taken from here.
+ */
+#include "analyzer/timeline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hmap.h"
+#include "common/store.h"
+
+struct row {
+	uint32_t tid;
+	uint64_t samples;
+	uint32_t *counts;             /* [nbuckets] */
+};
+
+struct pass {
+	struct hp_hmap index;         /* tid + 1 -> row */
+	struct row *rows;
+	uint32_t nrows, cap;
+	uint32_t nbuckets;
+	uint64_t bucket_ns;
+	uint64_t t_max;               /* latest sample seen */
+	uint64_t nsamples;
+};
+
+static struct row *row_of(struct pass *ps, uint32_t tid)
+{
+	uint64_t v;
+	if (hmap_get(&ps->index, (uint64_t)tid + 1, &v))
+		return &ps->rows[v];
+	if (ps->nrows == ps->cap) {
+		uint32_t cap = ps->cap ? ps->cap * 2 : 16;
+		struct row *n = realloc(ps->rows, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		ps->rows = n;
+		ps->cap = cap;
+	}
+	struct row *r = &ps->rows[ps->nrows];
+	r->tid = tid;
+	r->samples = 0;
+	r->counts = calloc(ps->nbuckets, sizeof(*r->counts));
+	if (!r->counts || hmap_put(&ps->index, (uint64_t)tid + 1, ps->nrows)) {
+		free(r->counts);
+		return NULL;
+	}
+	ps->nrows++;
+	return r;
+}
+
+static int on_sample(void *ctx, const struct hp_sample_row *s)
+{
+	struct pass *ps = ctx;
+	if (s->event != 0)
+		return 0;
+	if (s->t_ns > ps->t_max)
+		ps->t_max = s->t_ns;
+	ps->nsamples++;
+	if (!ps->bucket_ns)
+		return 0;                     /* first pass: only the extent */
+	struct row *r = row_of(ps, s->tid);
+	if (!r)
+		return -ENOMEM;
+	uint64_t b = s->t_ns / ps->bucket_ns;
+	r->counts[b < ps->nbuckets ? b : ps->nbuckets - 1]++;
+	r->samples++;
+	return 0;
+}
+
+static int by_samples(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Move the busiest rows into tl, folding the rest into a tid-0 row. */
+static int fold(struct pass *ps, struct hp_timeline *tl)
+{
+	uint32_t n = ps->nrows, keep = n;
+	if (n > HP_TIMELINE_MAX_THREADS)
+		keep = HP_TIMELINE_MAX_THREADS - 1;
+	tl->nthreads = keep + (n > keep);
+	tl->tids = calloc(tl->nthreads + 1, sizeof(*tl->tids));
+	tl->thread_samples = calloc(tl->nthreads + 1, sizeof(*tl->thread_samples));
+	tl->counts = calloc((size_t)(tl->nthreads + 1) * tl->nbuckets, sizeof(*tl->counts));
+	tl->total = calloc(tl->nbuckets, sizeof(*tl->total));
+	if (!tl->tids || !tl->thread_samples || !tl->counts || !tl->total)
+		return -ENOMEM;
+	qsort(ps->rows, n, sizeof(*ps->rows), by_samples);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t r = i < keep ? i : keep;
+		uint32_t *dst = tl->counts + (size_t)r * tl->nbuckets;
+		tl->tids[r] = i < keep ? ps->rows[i].tid : 0;
+		tl->thread_samples[r] += ps->rows[i].samples;
+		for (uint32_t b = 0; b < tl->nbuckets; b++) {
+			dst[b] += ps->rows[i].counts[b];
+			tl->total[b] += ps->rows[i].counts[b];
+		}
+	}
+	return 0;
+}
+
+static void release_pass(struct pass *ps)
+{
+	for (uint32_t i = 0; i < ps->nrows; i++)
+		free(ps->rows[i].counts);
+	free(ps->rows);
+	hmap_release(&ps->index);
+}
+
+int timeline_load(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
+		  struct hp_timeline **out)
+{
+	struct hp_timeline *tl = calloc(1, sizeof(*tl));
+	struct pass ps = { .nbuckets = nbuckets ? nbuckets : 1 };
+	int err;
+
+	if (!tl)
+		return -ENOMEM;
+	hmap_init(&ps.index);
+	if (!duration_ns && (err = store_each_sample(st, 0, 0, on_sample, &ps)))
+		goto fail;
+	tl->t_end = duration_ns > ps.t_max ? duration_ns : ps.t_max + 1;
+	tl->nbuckets = ps.nbuckets;
+	tl->bucket_ns = (tl->t_end + ps.nbuckets - 1) / ps.nbuckets;
+	if (!tl->bucket_ns)
+		tl->bucket_ns = 1;
+	tl->t_end = tl->bucket_ns * ps.nbuckets;
+	ps.bucket_ns = tl->bucket_ns;
+	ps.nsamples = 0;
+	if ((err = store_each_sample(st, 0, 0, on_sample, &ps)) || (err = fold(&ps, tl)))
+		goto fail;
+	tl->nsamples = ps.nsamples;
+	release_pass(&ps);
+	*out = tl;
+	return 0;
+fail:
+	release_pass(&ps);
+	timeline_free(tl);
+	return err;
+}
+
+void timeline_free(struct hp_timeline *tl)
+{
+	if (!tl)
+		return;
+	free(tl->tids);
+	free(tl->thread_samples);
+	free(tl->counts);
+	free(tl->total);
+	free(tl);
+}
+
+uint64_t timeline_sum(const struct hp_timeline *tl, uint32_t r, uint32_t b0, uint32_t b1)
+{
+	const uint32_t *row = r < tl->nthreads ? tl->counts + (size_t)r * tl->nbuckets : tl->total;
+	uint64_t s = 0;
+	for (uint32_t b = b0; b < b1 && b < tl->nbuckets; b++)
+		s += row[b];
+	return s;
+}

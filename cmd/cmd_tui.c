@@ -1,0 +1,187 @@
+/*
+ * cmd_tui.c - `hpprof tui`: browse a profile in the terminal, or print one
+ * view as text (--dump) for scripts and golden tests.
+ *
+ * Opens the database (and the --diff baseline) with the standard messages
+ * before the terminal is touched, so a bad file never leaves curses
+ * behind; then hands the browser a tui_source that reloads the profile
+ * with a filter and counts the timeline through the analyzer.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "analyzer/timeline.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/store.h"
+#include "tui/tui.h"
+
+static const char usage_text[] =
+	"usage: hpprof tui [OPTIONS] [DB]\n"
+	"\n"
+	"Browse a profile (DB defaults to hpprof.db) in the terminal: summary,\n"
+	"functions, lines, source, call tree, flame graph, memory, threads and\n"
+	"timeline. Press ? inside for the keys.\n"
+	"\n"
+	"      --diff BASE      also load BASE.db and compare with it (diff view)\n"
+	"      --view NAME      start in this view\n"
+	"      --dump VIEW      print VIEW as text and exit; no terminal needed\n"
+	"      --width N        width of the --dump text (default 100)\n"
+	"      --height N       height of the --dump text (default 30)\n"
+	"      --keys KEYS      with --dump: keys to press first, e.g. '2<enter>'\n"
+	"      --no-color       do not use colors (so does NO_COLOR=1)\n"
+	"  -h, --help           this help\n"
+	"\n"
+	"Views: summary functions lines tree flame memory threads timeline diff,\n"
+	"and source (the hottest function's source) and help for --dump.\n";
+
+static const struct option long_opts[] = {
+	{ "diff",     required_argument, NULL, 'D' },
+	{ "view",     required_argument, NULL, 'v' },
+	{ "dump",     required_argument, NULL, 'd' },
+	{ "width",    required_argument, NULL, 'W' },
+	{ "height",   required_argument, NULL, 'H' },
+	{ "keys",     required_argument, NULL, 'k' },
+	{ "no-color", no_argument,       NULL, 'c' },
+	{ "help",     no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct db {
+	const char *path;
+	struct hp_store *st;
+};
+
+static int db_load(void *ctx, const struct hp_profile_filter *f, struct hp_profile **out)
+{
+	struct db *d = ctx;
+	return profile_load(d->st, f, out);
+}
+
+static int db_timeline(void *ctx, uint32_t nbuckets, struct hp_timeline **out)
+{
+	struct db *d = ctx;
+	int64_t duration = store_get_meta_int(d->st, "duration_ns", 0);
+	return timeline_load(d->st, duration > 0 ? (uint64_t)duration : 0, nbuckets, out);
+}
+
+struct site_cb {
+	int (*cb)(void *cbctx, const struct tui_alloc_site *s);
+	void *cbctx;
+};
+
+static int on_site(void *ctx, const struct hp_alloc_site *a)
+{
+	struct site_cb *k = ctx;
+	struct tui_alloc_site s = { a->function, a->file, a->line, a->allocs, a->bytes,
+				    a->peak_bytes, a->leaked_bytes };
+	return k->cb(k->cbctx, &s);
+}
+
+static int db_alloc_sites(void *ctx, int (*cb)(void *cbctx, const struct tui_alloc_site *s),
+			  void *cbctx)
+{
+	struct db *d = ctx;
+	struct site_cb k = { cb, cbctx };
+	struct hp_alloc_totals t;
+	int err = store_alloc_totals(d->st, &t);
+	if (err || !t.sites)
+		return err;
+	return store_each_alloc_site(d->st, "bytes", on_site, &k);
+}
+
+static const char *db_strerror(void *ctx, int err)
+{
+	struct db *d = ctx;
+	return err == -HP_ESQL ? store_errmsg(d->st) : hp_strerror(err);
+}
+
+struct tui_cmd_opts {
+	struct tui_opts tui;
+	const char *diff;
+};
+
+static int parse_dim(const char *opt, const char *v, int *out)
+{
+	int64_t n = cmd_parse_size(opt, v);
+	if (n < 0)
+		return -1;
+	if (n < 10 || n > 1000) {
+		hp_err("invalid value '%s' for %s: use 10 to 1000", v, opt);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'D': o->diff = optarg; break;
+		case 'v':
+		case 'd':
+			if (!tui_view_known(optarg)) {
+				hp_err("unknown view '%s': use one of %s", optarg, tui_view_names());
+				return 2;
+			}
+			o->tui.view = optarg;
+			o->tui.dump |= c == 'd';
+			break;
+		case 'W': if (parse_dim("--width", optarg, &o->tui.width)) return 2; break;
+		case 'H': if (parse_dim("--height", optarg, &o->tui.height)) return 2; break;
+		case 'k': o->tui.keys = optarg; break;
+		case 'c': o->tui.color = 0; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		hp_err("tui takes one database (compare two with --diff)");
+		return 2;
+	}
+	if (o->tui.keys && !o->tui.dump) {
+		hp_err("--keys needs --dump");
+		return 2;
+	}
+	return -1;
+}
+
+int cmd_tui(int argc, char **argv)
+{
+	struct tui_cmd_opts o = { .tui = { .color = 1 } };
+	struct db main_db = { 0 }, base_db = { 0 };
+	struct tui_source src = { 0 }, base_src = { 0 };
+	struct hp_profile *p, *base = NULL;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	main_db.path = optind < argc ? argv[optind] : "hpprof.db";
+	if (!(p = cmd_load_profile(main_db.path, NULL, &main_db.st)))
+		return 1;
+	src = (struct tui_source){ main_db.path, &main_db, db_load, db_timeline,
+					  db_alloc_sites, db_strerror };
+	if (o.diff) {
+		base_db.path = o.diff;
+		if (!(base = cmd_load_profile(o.diff, NULL, &base_db.st))) {
+			profile_free(p);
+			store_close(main_db.st);
+			return 1;
+		}
+		base_src = (struct tui_source){ o.diff, &base_db, db_load, db_timeline,
+						  db_alloc_sites, db_strerror };
+		if (!o.tui.view)
+			o.tui.view = "diff";
+	}
+	rc = tui_main(&src, p, o.diff ? &base_src : NULL, base, &o.tui);
+	store_close(main_db.st);
+	store_close(base_db.st);
+	return rc;
+}

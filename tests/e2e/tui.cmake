@@ -1,0 +1,5 @@
+# hpprof tui in a real terminal: tmux creates the pty, send-keys drives the
+# browser and capture-pane reads the screen (skipped when tmux is missing).
+hp_script_test(tui_tmux e2e e2e/tui_tmux.sh)
+hp_script_test(tui_signals e2e e2e/tui_signals.sh)
+hp_script_test(tui_bad_database e2e e2e/tui_bad_database.sh)

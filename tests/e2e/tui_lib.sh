@@ -1,0 +1,60 @@
+# tui_lib.sh - helpers for the tmux-driven TUI tests (sourced).
+#
+# tui_start CMD...   start CMD in a detached 120x40 tmux session "t"
+# tui_keys KEYS...   tmux send-keys, then wait for the screen to settle
+# tui_screen [-e]    the pane's text (with -e: with color escapes)
+# tui_wait_for TEXT  wait until TEXT is on the screen (fails after ~10 s)
+# tui_wait_exit      wait until the command exited; prints its exit status
+# tui_pid            the command's process id
+#
+# Needs TUI_TMP (a scratch directory). The tmux server is private to it.
+# The pane runs a shell that records the command's pid (it execs into the
+# command) and exit status in files: tmux's own #{pane_dead_status} is
+# sometimes never filled in. The shell ignores SIGINT so that Ctrl-C only
+# reaches the command, which installs its own handler.
+
+command -v tmux >/dev/null 2>&1 || { echo "skip: tmux is not installed"; exit 77; }
+
+tmux_() { tmux -S "$TUI_TMP/tmux.sock" -f /dev/null "$@"; }
+
+tui_start() {
+	rm -f "$TUI_TMP/pid" "$TUI_TMP/status"
+	tmux_ new-session -d -s t -x 120 -y 40 "trap '' INT; \
+		sh -c 'echo \$\$ > $TUI_TMP/pid; exec env LANG=C.UTF-8 TERM=screen $*'; \
+		echo \$? > $TUI_TMP/status"
+	tmux_ set-option -t t remain-on-exit on >/dev/null
+}
+
+tui_pid() { cat "$TUI_TMP/pid"; }
+
+tui_screen() { tmux_ capture-pane -p "$@" -t t; }
+
+tui_wait_for() {
+	i=0
+	while ! tui_screen | grep -q -- "$1"; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "FAIL: '$1' never appeared; the screen was:"
+			tui_screen
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
+tui_keys() {
+	tmux_ send-keys -t t "$@"
+	sleep 0.3
+}
+
+tui_wait_exit() {
+	i=0
+	while [ ! -s "$TUI_TMP/status" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "FAIL: hpprof tui did not exit" >&2; tui_screen >&2; exit 1; }
+		sleep 0.1
+	done
+	cat "$TUI_TMP/status"
+}
+
+tui_stop() { tmux_ kill-server 2>/dev/null || true; }

@@ -1,0 +1,58 @@
+# hpprof tui --dump: golden renderings of every view on a fixture database
+# (tests/golden/tui/fixture.sql, made by tests/golden/tui/make_fixture.sh).
+# Regenerate the expected text with: HP_REGEN=1 ctest -L golden -R tui_golden
+#
+# Each entry: NAME|VIEW|WIDTHxHEIGHT|KEYS[|OPTION...]; the expected output
+# is tests/golden/tui/NAME.txt.
+set(HP_TUI_GOLDEN
+  "summary|summary|100x30|"
+  "help|help|100x40|"
+  "functions|functions|100x30|"
+  "functions_80x24|functions|80x24|"
+  "functions_sorted_by_total|functions|100x30|s"
+  "functions_wide|functions|200x20|"
+  "lines|lines|100x30|"
+  "line_callers|lines|100x30|<enter>"
+  "source|source|100x30|"
+  "source_missing|functions|100x30|/lib_work<enter><enter>"
+  "tree|tree|100x30|"
+  "tree_bottom_up|tree|100x30|i"
+  "tree_collapsed|tree|100x30|-"
+  "callers|functions|100x30|c"
+  "flame|flame|100x30|"
+  "flame_zoom|flame|100x30|<down><down><down><down><down><enter>"
+  "memory|memory|100x30|"
+  "memory_80x24|memory|80x24|"
+  "threads|threads|100x30|"
+  "thread_filter|threads|100x30|<down><enter>"
+  "timeline|timeline|100x30|"
+  "diff_self|diff|100x30||--diff|fixture.db"
+  "diff_self_lines|diff|100x30|<space>|--diff|fixture.db"
+  "timeline_range|timeline|100x30|<right><right><right><space><right><right><right><right><right><right><enter>2"
+)
+foreach(entry ${HP_TUI_GOLDEN})
+  string(REPLACE "|" ";" f "${entry}")
+  list(GET f 0 name)
+  list(GET f 1 view)
+  list(GET f 2 size)
+  list(LENGTH f n)
+  set(keys "-")                       # "-": no keys (CMake drops empty arguments)
+  set(extra "")
+  if(n GREATER 3)
+    list(GET f 3 k)
+    if(NOT k STREQUAL "")
+      set(keys "${k}")
+    endif()
+  endif()
+  if(n GREATER 4)
+    list(SUBLIST f 4 -1 extra)
+  endif()
+  hp_script_test(tui_golden_${name} golden golden/tui/golden.sh ${name} ${view} ${size}
+                 "${keys}" ${extra})
+endforeach()
+
+# A synthetic database of a million samples: how long opening takes and
+# how long keys take (printed; the test fails only when far off).
+add_executable(tui_gen_big golden/tui/gen_big.c)
+target_link_libraries(tui_gen_big PRIVATE hp_analyzer hp_common)
+hp_script_test(tui_perf golden golden/tui/perf.sh $<TARGET_FILE:tui_gen_big>)

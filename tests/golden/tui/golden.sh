@@ -1,0 +1,29 @@
+#!/bin/sh
+# golden.sh NAME VIEW WxH KEYS [OPTION...] - render one view of the fixture
+# database with `hpprof tui --dump` after pressing KEYS ("-": none), with
+# the options (e.g. --diff fixture.db), and compare it with NAME.txt;
+# HP_REGEN=1 rewrites NAME.txt instead. Runs in a scratch directory holding
+# fixture.db and the fixture's source file, so that the source view finds
+# it by the relative path the fixture records.
+set -eu
+name=$1 view=$2 size=$3 keys=$4
+shift 4
+[ "$keys" = - ] && keys=
+here="$HP_SRC/tests/golden/tui"
+command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sqlite3 "$tmp/fixture.db" < "$here/fixture.sql"
+cp "$here/fixture_prog.c" "$tmp/"
+cd "$tmp"
+NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump "$view" --width "${size%x*}" --height "${size#*x}" \
+	${keys:+--keys "$keys"} "$@" fixture.db > out.txt
+if [ -n "${HP_REGEN-}" ]; then
+	cp out.txt "$here/$name.txt"
+	echo "regenerated $here/$name.txt"
+	exit 0
+fi
+if ! diff -u "$here/$name.txt" out.txt; then
+	echo "FAIL: '$name' differs from tests/golden/tui/$name.txt (HP_REGEN=1 to accept)"
+	exit 1
+fi

@@ -1,0 +1,269 @@
+/*
+ * view_diff.c - the diff tab of `hpprof tui DB --diff BASE.db`: per
+ * function (or, with Space, per source line) the self% before (BASE) and
+ * after (DB), the change, the change of total%, and the analyzer's
+ * verdict; rows that got slower or appeared are REGRESSION-colored, those
+ * that got faster or vanished GAIN-colored. Enter annotates the row's
+ * source in DB.
+ *
+ * The comparison itself is analyzer/diff.h (diff_pair), the same as
+ * `hpprof diff`; it is recomputed when the filter of DB changes (BASE is
+ * always whole).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/annotate.h"
+#include "analyzer/calltree.h"
+#include "analyzer/diff.h"
+#include "analyzer/profile.h"
+#include "tui/colors.h"
+#include "tui/list.h"
+#include "tui/view.h"
+
+enum { C_BEFORE, C_AFTER, C_DELTA, C_DTOTAL, C_VERDICT, C_NAME, C_MODULE, NCOLS };
+
+struct diff_view {
+	struct tui_view base;
+	enum hp_diff_by by;
+	struct hp_diff *d;
+	uint32_t *rows;               /* indices into d->rows, in display order */
+	struct tui_list list;
+	int sort;                     /* C_*: the sort column */
+};
+
+static const struct tui_col columns[NCOLS] = {
+	[C_BEFORE]  = { "Before%", 8, 0, 1, 0, 0, 0, C_BEFORE },
+	[C_AFTER]   = { "After%", 7, 0, 1, 0, 0, 0, C_AFTER },
+	[C_DELTA]   = { "Delta", 7, 0, 1, 0, 0, 0, C_DELTA },
+	[C_DTOTAL]  = { "\u0394Total", 7, 0, 1, 2, 0, 0, C_DTOTAL },
+	[C_VERDICT] = { "Verdict", 7, 0, 0, 0, 0, 0, C_VERDICT },
+	[C_NAME]    = { "Function", 0, 30, 0, 0, 0, 1, C_NAME },
+	[C_MODULE]  = { "Module", 18, 0, 0, 3, 0, 1, C_MODULE },
+};
+
+static int verdict_role(enum hp_verdict v)
+{
+	switch (v) {
+	case HP_VERDICT_SLOWER:
+	case HP_VERDICT_NEW:    return TUI_REGRESSION;
+	case HP_VERDICT_FASTER:
+	case HP_VERDICT_GONE:   return TUI_GAIN;
+	default:                return TUI_NORMAL;
+	}
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+	return s ? s + 1 : path ? path : "??";
+}
+
+static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *role)
+{
+	struct diff_view *v = ctx;
+	const struct hp_diff_row *r = &v->d->rows[v->rows[row]];
+	switch (v->list.cols[col].src) {
+	case C_BEFORE:
+		if (r->verdict != HP_VERDICT_NEW)
+			snprintf(buf, len, "%.2f", r->before_self.mean);
+		break;
+	case C_AFTER:
+		if (r->verdict != HP_VERDICT_GONE)
+			snprintf(buf, len, "%.2f", r->after_self.mean);
+		break;
+	case C_DELTA:
+		snprintf(buf, len, "%+.2f", r->delta_self);
+		*role = verdict_role(r->verdict);
+		break;
+	case C_DTOTAL:
+		snprintf(buf, len, "%+.2f", r->delta_total);
+		break;
+	case C_VERDICT:
+		snprintf(buf, len, "%s", diff_verdict_name(r->verdict));
+		*role = verdict_role(r->verdict);
+		break;
+	case C_NAME:
+		if (v->by == HP_DIFF_LINE)
+			snprintf(buf, len, "%s:%u  %s", base_name(r->file), r->line, r->name);
+		else
+			snprintf(buf, len, "%s", r->name);
+		break;
+	case C_MODULE:
+		snprintf(buf, len, "%s", r->module ? r->module : "");
+		break;
+	}
+}
+
+static int cmp_double(double x, double y)
+{
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+static int compare(const void *a, const void *b, void *ctx)
+{
+	const struct diff_view *v = ctx;
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const struct hp_diff_row *x = &v->d->rows[i], *y = &v->d->rows[j];
+	int c = 0;
+	switch (v->sort) {
+	case C_BEFORE:  c = cmp_double(x->before_self.mean, y->before_self.mean); break;
+	case C_AFTER:   c = cmp_double(x->after_self.mean, y->after_self.mean); break;
+	case C_DTOTAL:  c = cmp_double(fabs(x->delta_total), fabs(y->delta_total)); break;
+	case C_VERDICT: c = (int)y->verdict - (int)x->verdict; break;
+	case C_NAME:    c = strcmp(x->name, y->name); break;
+	case C_MODULE:  c = strcmp(x->module ? x->module : "", y->module ? y->module : ""); break;
+	default:        break;        /* C_DELTA: the analyzer's order */
+	}
+	return c ? c : (i > j) - (i < j);
+}
+
+static void sort_rows(struct diff_view *v)
+{
+	qsort_r(v->rows, v->list.nrows, sizeof(*v->rows), compare, v);
+	v->list.sort_col = list_col_of_src(&v->list, v->sort);
+}
+
+static int build(struct diff_view *v)
+{
+	const struct hp_profile *before = app_baseline(v->base.app);
+	struct hp_diff_opts o;
+	diff_opts_init(&o);
+	o.by = v->by;
+	diff_free(v->d);
+	free(v->rows);
+	v->d = NULL;
+	v->rows = NULL;
+	if (!before || diff_pair(before, app_profile(v->base.app), &o, &v->d))
+		return -1;
+	if (!(v->rows = malloc((v->d->nrows + 1) * sizeof(*v->rows))))
+		return -1;
+	for (uint32_t i = 0; i < v->d->nrows; i++)
+		v->rows[i] = i;
+	int hs = v->list.hscroll;
+	list_init(&v->list, v, cell);
+	v->list.hscroll = hs;
+	for (int c = 0; c < NCOLS; c++)
+		v->list.cols[v->list.ncols++] = columns[c];
+	if (v->by == HP_DIFF_LINE)
+		v->list.cols[C_NAME].header = "Line";
+	v->list.nrows = v->d->nrows;
+	sort_rows(v);
+	return 0;
+}
+
+static void draw_header(struct diff_view *v, struct tui_screen *s, struct tui_rect r)
+{
+	const struct hp_diff *d = v->d;
+	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL,
+		      "before %s: %.0f samples in %.2f s   after %s: %.0f samples in %.2f s   run time: %s",
+		      base_name(app_baseline_path(v->base.app)), d->before.samples.mean,
+		      d->before.duration_s.mean, base_name(app_db_path(v->base.app)),
+		      d->after.samples.mean, d->after.duration_s.mean, diff_verdict_name(d->verdict));
+	screen_put(s, r.y + 1, r.x, r.w, TUI_DIM,
+		   "self% of all samples; a change counts beyond sampling noise and 0.5 points "
+		   "(Space: functions / lines)");
+}
+
+static void diff_draw(struct tui_view *vv, struct tui_screen *s, struct tui_rect r)
+{
+	struct diff_view *v = (struct diff_view *)vv;
+	if (!v->d) {
+		screen_put(s, r.y + 1, r.x + 2, r.w - 2, TUI_ERROR,
+			   "cannot compare the two profiles (out of memory?)");
+		return;
+	}
+	draw_header(v, s, r);
+	r.y += 2;
+	r.h -= 2;
+	list_draw(&v->list, s, r);
+}
+
+static int annotate_row(struct diff_view *v)
+{
+	const struct hp_profile *p = app_profile(v->base.app);
+	const struct hp_diff_row *r;
+	int f;
+	if (!v->d || !v->list.nrows)
+		return TUI_R_VIEW;
+	r = &v->d->rows[v->rows[v->list.sel]];
+	if (v->by == HP_DIFF_LINE)
+		return app_annotate_file(v->base.app, calltree_file_id(p, r->file), r->file, r->line);
+	if ((f = annotate_find_function(p, r->name)) < 0) {
+		app_message(v->base.app, TUI_DIM, "'%s' is not in %s", r->name,
+			    app_db_path(v->base.app));
+		return TUI_R_VIEW;
+	}
+	return app_annotate_function(v->base.app, (uint32_t)f);
+}
+
+static int diff_action(struct tui_view *vv, enum tui_action a, int arg)
+{
+	struct diff_view *v = (struct diff_view *)vv;
+	int h = app_area(vv->app).h - 2;
+	switch (a) {
+	case TUI_A_TOGGLE:
+		v->by = v->by == HP_DIFF_FUNCTION ? HP_DIFF_LINE : HP_DIFF_FUNCTION;
+		if (build(v))
+			app_message(vv->app, TUI_ERROR, "cannot compare the two profiles");
+		return TUI_R_VIEW;
+	case TUI_A_SORT_NEXT:
+	case TUI_A_SORT_PREV:
+		v->sort = (v->sort + (a == TUI_A_SORT_NEXT ? 1 : NCOLS - 1)) % NCOLS;
+		if (v->d)
+			sort_rows(v);
+		return TUI_R_VIEW;
+	case TUI_A_ENTER:
+	case TUI_A_ANNOTATE:
+		return annotate_row(v);
+	default:
+		return v->d ? list_action(&v->list, a, h) : TUI_R_UNHANDLED;
+	}
+}
+
+static int diff_search(struct tui_view *vv, const char *needle, int dir)
+{
+	struct diff_view *v = (struct diff_view *)vv;
+	return v->d && list_find(&v->list, needle, dir, app_area(vv->app).h - 2);
+}
+
+static void diff_status(struct tui_view *vv, char *buf, size_t len)
+{
+	list_position(&((struct diff_view *)vv)->list, buf, len);
+}
+
+static int diff_reload(struct tui_view *vv)
+{
+	build((struct diff_view *)vv);
+	return 0;
+}
+
+static void diff_view_free(struct tui_view *vv)
+{
+	struct diff_view *v = (struct diff_view *)vv;
+	diff_free(v->d);
+	free(v->rows);
+	free(v);
+}
+
+static const struct tui_view_ops diff_ops = {
+	.name = "diff", .kind = TUI_V_DIFF, .draw = diff_draw, .action = diff_action,
+	.search = diff_search, .status = diff_status, .reload = diff_reload,
+	.free = diff_view_free,
+};
+
+struct tui_view *view_diff_new(struct tui_app *a)
+{
+	struct diff_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->base.ops = &diff_ops;
+	v->base.app = a;
+	v->by = HP_DIFF_FUNCTION;
+	v->sort = C_DELTA;
+	snprintf(v->base.title, sizeof(v->base.title), "Diff: before (--diff) and after (this profile)");
+	build(v);
+	return &v->base;
+}

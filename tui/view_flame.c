@@ -1,0 +1,309 @@
+/*
+ * view_flame.c - the flame graph as an icicle in the terminal: the
+ * top-down call tree drawn with the root on top and each frame as wide as
+ * its share of the samples. Arrows move between frames, Enter zooms into
+ * the selected frame (it becomes the full width), Backspace zooms out.
+ *
+ * Layout is recomputed from the tree (calltree_build) for the current
+ * width whenever it is needed: boxes[] holds the frames that are at least
+ * one cell wide, in depth-first order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyzer/calltree.h"
+#include "analyzer/profile.h"
+#include "tui/colors.h"
+#include "tui/view.h"
+
+#define MAX_ZOOM 128
+
+struct box {
+	uint32_t node;
+	int depth;                    /* below the zoom root */
+	int x, w;
+};
+
+struct flame {
+	struct tui_view base;
+	struct hp_calltree *tree;
+	uint32_t zoom[MAX_ZOOM];      /* zoom roots, innermost last */
+	int nzoom;
+	uint32_t sel;                 /* selected node */
+	char needle[128];             /* frames matching it are marked */
+	struct box *boxes;
+	uint32_t nboxes, cap;
+	int width;                    /* layout width of boxes[] */
+};
+
+static double pct(const struct hp_profile *p, uint64_t n)
+{
+	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
+}
+
+static uint32_t zoom_root(const struct flame *f)
+{
+	return f->nzoom ? f->zoom[f->nzoom - 1] : 0;
+}
+
+static const char *frame_name(const struct flame *f, uint32_t node)
+{
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	return n->func == HP_CT_NONE ? "all" : app_profile(f->base.app)->functions[n->func].name;
+}
+
+/* --- layout --- */
+
+static int add_box(struct flame *f, uint32_t node, int depth, int x, int w)
+{
+	if (f->nboxes == f->cap) {
+		uint32_t cap = f->cap ? f->cap * 2 : 256;
+		struct box *b = realloc(f->boxes, cap * sizeof(*b));
+		if (!b)
+			return -1;
+		f->boxes = b;
+		f->cap = cap;
+	}
+	f->boxes[f->nboxes++] = (struct box){ node, depth, x, w };
+	return 0;
+}
+
+/* Place node over [x0, x0 + w) (fractional cells) and its children below. */
+static void place(struct flame *f, uint32_t node, int depth, double x0, double w)
+{
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	int xa = (int)(x0 + 0.5), xb = (int)(x0 + w + 0.5);
+	double cx = x0;
+	if (xb - xa < 1 || add_box(f, node, depth, xa, xb - xa))
+		return;
+	for (uint32_t c = n->first_child; c != HP_CT_NONE; c = f->tree->nodes[c].next_sibling) {
+		double cw = n->total ? w * (double)f->tree->nodes[c].total / (double)n->total : 0;
+		place(f, c, depth + 1, cx, cw);
+		cx += cw;
+	}
+}
+
+static void layout(struct flame *f, int width)
+{
+	f->nboxes = 0;
+	f->width = width;
+	if (f->tree)
+		place(f, zoom_root(f), 0, 0, width);
+}
+
+static const struct box *box_of(const struct flame *f, uint32_t node)
+{
+	for (uint32_t i = 0; i < f->nboxes; i++)
+		if (f->boxes[i].node == node)
+			return &f->boxes[i];
+	return NULL;
+}
+
+/* --- drawing --- */
+
+static int frame_role(const struct flame *f, uint32_t node)
+{
+	const struct hp_profile *p = app_profile(f->base.app);
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	if (node == f->sel)
+		return TUI_SELECTED;
+	if (f->needle[0] && strcasestr(frame_name(f, node), f->needle))
+		return TUI_MARK;
+	return pct(p, n->self) >= 10.0 ? TUI_HOT : pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
+}
+
+static void draw_box(struct flame *f, struct tui_screen *s, int y, int x0, const struct box *b)
+{
+	int role = frame_role(f, b->node);
+	screen_fill(s, y, x0 + b->x, b->w, role, ' ');
+	screen_putc(s, y, x0 + b->x, role, '|');
+	if (b->w > 1) {
+		char label[256];
+		snprintf(label, sizeof(label), "%s", frame_name(f, b->node));
+		int len = screen_text_width(label);
+		screen_put(s, y, x0 + b->x + 1, b->w - 1, role, label);
+		if (len > b->w - 1 && b->w > 3)
+			screen_putc(s, y, x0 + b->x + b->w - 1, role, 0x2026);
+	}
+}
+
+static void draw_path(struct flame *f, struct tui_screen *s, struct tui_rect r)
+{
+	char path[1024];
+	size_t n = 0;
+	n += (size_t)snprintf(path, sizeof(path), "zoom: all");
+	for (int i = 0; i < f->nzoom && n < sizeof(path); i++)
+		n += (size_t)snprintf(path + n, sizeof(path) - n, " > %s", frame_name(f, f->zoom[i]));
+	if (!f->nzoom)
+		snprintf(path + n, sizeof(path) - n, "   (Enter zooms into a frame, Backspace zooms out)");
+	screen_put(s, r.y, r.x, r.w, TUI_DIM, path);
+}
+
+static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
+{
+	const struct hp_profile *p = app_profile(f->base.app);
+	const struct hp_cnode *n = &f->tree->nodes[f->sel];
+	screen_printf(s, r.y + r.h - 1, r.x, r.w, TUI_NORMAL,
+		      "%s: total %.2f%% (%llu samples), self %.2f%%, depth %u", frame_name(f, f->sel),
+		      pct(p, n->total), (unsigned long long)n->total, pct(p, n->self), n->depth);
+}
+
+static void flame_draw(struct tui_view *v, struct tui_screen *s, struct tui_rect r)
+{
+	struct flame *f = (struct flame *)v;
+	const struct box *sb;
+	int levels = r.h - 2, top = 0;
+	if (!f->tree || levels < 1)
+		return;
+	layout(f, r.w);
+	draw_path(f, s, r);
+	sb = box_of(f, f->sel);
+	if (sb && sb->depth >= levels)
+		top = sb->depth - levels + 1;
+	for (uint32_t i = 0; i < f->nboxes; i++) {
+		const struct box *b = &f->boxes[i];
+		if (b->depth >= top && b->depth < top + levels)
+			draw_box(f, s, r.y + 1 + b->depth - top, r.x, b);
+	}
+	if (!app_profile(v->app)->nsamples)
+		screen_put(s, r.y + 3, r.x + 2, r.w - 2, TUI_DIM, "(no samples in this selection)");
+	draw_info(f, s, r);
+}
+
+/* --- actions --- */
+
+/* The frame next to sel on its level, to the left (dir -1) or right. */
+static uint32_t neighbor(const struct flame *f, int dir)
+{
+	const struct box *sb = box_of(f, f->sel), *best = NULL;
+	if (!sb)
+		return f->sel;
+	for (uint32_t i = 0; i < f->nboxes; i++) {
+		const struct box *b = &f->boxes[i];
+		if (b->depth != sb->depth || b == sb || (dir > 0 ? b->x < sb->x : b->x > sb->x))
+			continue;
+		if (!best || (dir > 0 ? b->x < best->x : b->x > best->x))
+			best = b;
+	}
+	return best ? best->node : f->sel;
+}
+
+static uint32_t first_visible_child(const struct flame *f)
+{
+	for (uint32_t c = f->tree->nodes[f->sel].first_child; c != HP_CT_NONE;
+	     c = f->tree->nodes[c].next_sibling)
+		if (box_of(f, c))
+			return c;
+	return f->sel;
+}
+
+static int flame_action(struct tui_view *v, enum tui_action a, int arg)
+{
+	struct flame *f = (struct flame *)v;
+	const struct hp_cnode *n;
+	if (!f->tree)
+		return TUI_R_UNHANDLED;
+	layout(f, app_area(v->app).w);
+	n = &f->tree->nodes[f->sel];
+	switch (a) {
+	case TUI_A_UP:
+		if (f->sel != zoom_root(f))
+			f->sel = n->parent;
+		return TUI_R_VIEW;
+	case TUI_A_DOWN:
+		f->sel = first_visible_child(f);
+		return TUI_R_VIEW;
+	case TUI_A_LEFT:
+	case TUI_A_RIGHT:
+		f->sel = neighbor(f, a == TUI_A_LEFT ? -1 : 1);
+		return TUI_R_VIEW;
+	case TUI_A_HOME:
+		f->sel = zoom_root(f);
+		return TUI_R_VIEW;
+	case TUI_A_ENTER:
+		if (f->sel != zoom_root(f) && f->nzoom < MAX_ZOOM)
+			f->zoom[f->nzoom++] = f->sel;
+		return TUI_R_VIEW;
+	case TUI_A_BACK:
+		if (!f->nzoom)
+			return TUI_R_UNHANDLED;
+		f->nzoom--;
+		return TUI_R_VIEW;
+	case TUI_A_ANNOTATE:
+		return n->func == HP_CT_NONE ? TUI_R_VIEW : app_annotate_function(v->app, n->func);
+	case TUI_A_CALLERS:
+	case TUI_A_CALLEES:
+		return n->func == HP_CT_NONE ? TUI_R_VIEW
+			: app_open_calltree(v->app, a == TUI_A_CALLERS, n->func, HP_CT_NONE);
+	default:
+		return TUI_R_UNHANDLED;
+	}
+}
+
+static int flame_search(struct tui_view *v, const char *needle, int dir)
+{
+	struct flame *f = (struct flame *)v;
+	uint32_t at = 0;
+	snprintf(f->needle, sizeof(f->needle), "%s", needle);
+	layout(f, app_area(v->app).w);
+	for (uint32_t i = 0; i < f->nboxes; i++)
+		if (f->boxes[i].node == f->sel)
+			at = i;
+	for (uint32_t i = 1; i <= f->nboxes; i++) {
+		uint32_t k = dir > 0 ? (at + i) % f->nboxes : (at + f->nboxes - i % f->nboxes) % f->nboxes;
+		if (strcasestr(frame_name(f, f->boxes[k].node), needle)) {
+			f->sel = f->boxes[k].node;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void flame_status(struct tui_view *v, char *buf, size_t len)
+{
+	struct flame *f = (struct flame *)v;
+	snprintf(buf, len, "%u frames", f->tree ? f->tree->nnodes - 1 : 0);
+}
+
+static int flame_reload(struct tui_view *v)
+{
+	struct flame *f = (struct flame *)v;
+	struct hp_calltree_opts o;
+	calltree_opts_init(&o);
+	calltree_free(f->tree);
+	f->tree = NULL;
+	f->nzoom = 0;
+	f->sel = 0;
+	return calltree_build(app_profile(v->app), &o, &f->tree) ? -1 : 0;
+}
+
+static void flame_free(struct tui_view *v)
+{
+	struct flame *f = (struct flame *)v;
+	calltree_free(f->tree);
+	free(f->boxes);
+	free(f);
+}
+
+static const struct tui_view_ops flame_ops = {
+	.name = "flame", .kind = TUI_V_FLAME, .draw = flame_draw, .action = flame_action,
+	.search = flame_search, .status = flame_status, .reload = flame_reload,
+	.free = flame_free,
+};
+
+struct tui_view *view_flame_new(struct tui_app *a)
+{
+	struct flame *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->base.ops = &flame_ops;
+	f->base.app = a;
+	snprintf(f->base.title, sizeof(f->base.title), "Flame graph (icicle): callers above callees");
+	if (flame_reload(&f->base)) {
+		flame_free(&f->base);
+		return NULL;
+	}
+	return &f->base;
+}

@@ -1,0 +1,223 @@
+/*
+ * view_summary.c - the first screen: what ran, for how long, how many
+ * samples, every counter event with its total or why it was not measured
+ * (grouped into warnings such as "no PMU: ... not measured"), the hottest
+ * function and line, and the processes with their peak RSS.
+ *
+ * Reads the profile's meta, events, functions, lines and processes; draws
+ * a text pane.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "tui/colors.h"
+#include "tui/text.h"
+#include "tui/view.h"
+
+struct summary {
+	struct tui_view base;
+	struct tui_text text;
+};
+
+static const char *meta(const struct hp_profile *p, const char *key, const char *dflt)
+{
+	const char *v = profile_meta(p, key);
+	return v && *v ? v : dflt;
+}
+
+static double pct(const struct hp_profile *p, uint64_t n)
+{
+	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
+}
+
+static void add_run(struct summary *s, const struct hp_profile *p)
+{
+	struct tui_text *t = &s->text;
+	const char *samples = profile_meta(p, "samples"), *complete = profile_meta(p, "complete_stacks");
+	double all = samples ? atof(samples) : 0;
+	text_add(t, TUI_HEADER, "Run");
+	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
+	text_add(t, TUI_NORMAL, "  database         %s", app_db_path(s->base.app));
+	text_add(t, TUI_NORMAL, "  duration         %.3f s        exit status %s%s",
+		 (double)p->duration_ns / 1e9, meta(p, "exit_status", "?"),
+		 !strcmp(meta(p, "interrupted", "0"), "1") ? " (interrupted)" : "");
+	text_add(t, TUI_NORMAL, "  samples          %" PRIu64 "%s    lost %s    frequency %s Hz",
+		 p->nsamples, app_filter(s->base.app)->tid || app_filter(s->base.app)->pid ||
+		 app_filter(s->base.app)->t_from || app_filter(s->base.app)->t_to ? " (filtered)" : "",
+		 meta(p, "lost_samples", "0"), meta(p, "frequency", "?"));
+	text_add(t, TUI_NORMAL, "  call graph       %s, %.1f%% complete stacks",
+		 meta(p, "call_graph", "?"), all > 0 && complete ? 100.0 * atof(complete) / all : 0.0);
+}
+
+static void add_counters(struct summary *s, const struct hp_profile *p)
+{
+	struct tui_text *t = &s->text;
+	if (!p->nevents)
+		return;
+	text_add(t, TUI_NORMAL, "%s", "");
+	text_add(t, TUI_HEADER, "Counters (whole run)");
+	for (uint32_t e = 0; e < p->nevents; e++) {
+		const struct hp_pevent *ev = &p->events[e];
+		if (ev->measured)
+			text_add(t, TUI_NORMAL, "  %-22s %15" PRId64 "%s", ev->name, ev->total,
+				 ev->running_pct < 99.5 ? "  (multiplexed, scaled)" : "");
+		else
+			text_add(t, TUI_DIM, "  %-22s %15s  %s", ev->name, "n/a",
+				 ev->reason ? ev->reason : "not measured");
+	}
+}
+
+/* One warning per distinct reason, naming every event it applies to. */
+static void add_warnings(struct summary *s, const struct hp_profile *p)
+{
+	struct tui_text *t = &s->text;
+	const char *lost = profile_meta(p, "lost_samples");
+	int header = 0;
+	for (uint32_t e = 0; e < p->nevents; e++) {
+		const struct hp_pevent *ev = &p->events[e];
+		const char *why = ev->reason ? ev->reason : "not measured";
+		char names[512];
+		size_t n = 0;
+		int seen = 0;
+		if (ev->measured)
+			continue;
+		for (uint32_t k = 0; k < e && !seen; k++)
+			seen = !p->events[k].measured &&
+			       !strcmp(p->events[k].reason ? p->events[k].reason : "not measured", why);
+		if (seen)
+			continue;
+		names[0] = '\0';
+		for (uint32_t k = e; k < p->nevents && n < sizeof(names); k++)
+			if (!p->events[k].measured &&
+			    !strcmp(p->events[k].reason ? p->events[k].reason : "not measured", why))
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+						      p->events[k].name);
+		if (!header++) {
+			text_add(t, TUI_NORMAL, "%s", "");
+			text_add(t, TUI_HEADER, "Warnings");
+		}
+		text_add(t, TUI_ERROR, "  ! %s%s not measured", strstr(why, "PMU") ? "no PMU: " : "",
+			 names);
+		text_add(t, TUI_DIM, "    %s", why);
+	}
+	if (lost && atoll(lost) > 0) {
+		if (!header++) {
+			text_add(t, TUI_NORMAL, "%s", "");
+			text_add(t, TUI_HEADER, "Warnings");
+		}
+		text_add(t, TUI_ERROR, "  ! %s samples were lost (the ring buffers overflowed)", lost);
+	}
+}
+
+static void add_hottest(struct summary *s, const struct hp_profile *p)
+{
+	struct tui_text *t = &s->text;
+	uint32_t *f = profile_functions_by_self(p), *l = profile_lines_by_self(p);
+	text_add(t, TUI_NORMAL, "%s", "");
+	text_add(t, TUI_HEADER, "Hottest");
+	if (!p->nsamples) {
+		text_add(t, TUI_DIM, "  no samples in this selection (the program may have run too briefly)");
+	} else {
+		if (f && p->nfunctions)
+			text_add(t, colors_heat(pct(p, p->functions[f[0]].self)),
+				 "  function  %6.2f%%  %s  (2: functions, Enter: source)",
+				 pct(p, p->functions[f[0]].self), p->functions[f[0]].name);
+		if (l && p->nlines) {
+			const struct hp_pline *x = &p->lines[l[0]];
+			const char *b = x->file && strrchr(x->file, '/') ? strrchr(x->file, '/') + 1 : x->file;
+			text_add(t, colors_heat(pct(p, x->self)), "  line      %6.2f%%  %s:%u in %s",
+				 pct(p, x->self), b ? b : "??", x->line, p->functions[x->func].name);
+		}
+	}
+	free(f);
+	free(l);
+}
+
+static void add_processes(struct summary *s, const struct hp_profile *p)
+{
+	struct tui_text *t = &s->text;
+	if (!p->nprocesses)
+		return;
+	text_add(t, TUI_NORMAL, "%s", "");
+	text_add(t, TUI_HEADER, "Processes");
+	text_add(t, TUI_DIM, "  %8s %8s %9s %6s %10s  %s", "PID", "PPID", "Samples", "Exit",
+		 "Peak RSS", "Command");
+	for (uint32_t i = 0; i < p->nprocesses; i++) {
+		const struct hp_pprocess *r = &p->processes[i];
+		char ex[16] = "?", rss[24] = "?";
+		if (r->exit_code >= 0)
+			snprintf(ex, sizeof(ex), "%d", r->exit_code);
+		if (r->peak_rss >= 0)
+			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
+		text_add(t, TUI_NORMAL, "  %8u %8u %9" PRIu64 " %6s %10s  %s", r->pid, r->ppid,
+			 r->samples, ex, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+	}
+}
+
+static int summary_reload(struct tui_view *v)
+{
+	struct summary *s = (struct summary *)v;
+	const struct hp_profile *p = app_profile(v->app);
+	int top = s->text.top;
+	text_clear(&s->text);
+	add_run(s, p);
+	add_counters(s, p);
+	add_warnings(s, p);
+	add_hottest(s, p);
+	add_processes(s, p);
+	s->text.top = top;
+	return 0;
+}
+
+static void summary_draw(struct tui_view *v, struct tui_screen *sc, struct tui_rect r)
+{
+	struct summary *s = (struct summary *)v;
+	r.x += 1;
+	r.w -= 1;
+	text_draw(&s->text, sc, r);
+}
+
+static int summary_action(struct tui_view *v, enum tui_action a, int arg)
+{
+	struct summary *s = (struct summary *)v;
+	if (a == TUI_A_ENTER) {
+		uint32_t *f = profile_functions_by_self(app_profile(v->app));
+		int r = f && app_profile(v->app)->nfunctions ? app_annotate_function(v->app, f[0])
+							       : TUI_R_VIEW;
+		free(f);
+		return r;
+	}
+	return text_action(&s->text, a, app_area(v->app).h);
+}
+
+static int summary_search(struct tui_view *v, const char *needle, int dir)
+{
+	return text_find(&((struct summary *)v)->text, needle, dir);
+}
+
+static void summary_free(struct tui_view *v)
+{
+	struct summary *s = (struct summary *)v;
+	text_release(&s->text);
+	free(s);
+}
+
+static const struct tui_view_ops summary_ops = {
+	.name = "summary", .kind = TUI_V_SUMMARY, .draw = summary_draw,
+	.action = summary_action, .search = summary_search, .reload = summary_reload,
+	.free = summary_free,
+};
+
+struct tui_view *view_summary_new(struct tui_app *a)
+{
+	struct summary *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->base.ops = &summary_ops;
+	s->base.app = a;
+	snprintf(s->base.title, sizeof(s->base.title), "Summary");
+	summary_reload(&s->base);
+	return &s->base;
+}
