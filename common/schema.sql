@@ -34,7 +34,8 @@ CREATE TABLE processes (
   start_ns   INTEGER,
   end_ns     INTEGER,
   exit_code  INTEGER,              -- exit status, or 128+signal
-  peak_rss   INTEGER               -- bytes, VmHWM or rusage at exit
+  peak_rss   INTEGER,              -- bytes, VmHWM or rusage at exit
+  run        INTEGER NOT NULL DEFAULT 0 -- runs.id in a merged file; 0 in a recorded one
 );
 
 -- Threads; the main thread has tid = pid.
@@ -43,7 +44,8 @@ CREATE TABLE threads (
   pid       INTEGER NOT NULL,
   comm      TEXT,
   start_ns  INTEGER,
-  end_ns    INTEGER
+  end_ns    INTEGER,
+  run       INTEGER NOT NULL DEFAULT 0 -- runs.id in a merged file; 0 in a recorded one
 );
 
 -- Executable files and libraries seen in mappings.
@@ -147,7 +149,23 @@ CREATE TABLE alloc_stacks (
   temporary    INTEGER NOT NULL     -- allocations freed with no other allocation between
 );
 
+-- Runs combined by `hpprof merge` (no rows in a recorded profile): one row
+-- per input database, in the order given; threads.run and processes.run
+-- point here. A merged file keeps every sample, so sample counts add up.
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY,  -- 1, 2, ... in the order of the inputs
+  path        TEXT NOT NULL,        -- the input database as named on the command line
+  command     TEXT,                 -- its run_info values
+  start_time  TEXT,
+  duration_ns INTEGER,
+  samples     INTEGER,
+  exit_status INTEGER
+);
+
 CREATE INDEX samples_by_time ON samples(t_ns);
+-- A line's counters, looked up by the line_profile view once per row and
+-- counter column (without it, exporting line_profile is quadratic).
+CREATE INDEX line_counter_stats_by_line ON line_counter_stats(function_id, line, event_id);
 
 -- ---------------------------------------------------------------------------
 -- Public views (contract: docs/schema.md). Counter columns are appended to

@@ -148,6 +148,54 @@ int store_create_views(struct hp_store *st);
  * uses and tests); returns 0 or an error. */
 int store_exec_print(struct hp_store *st, const char *sql, int csv);
 
+/* ===================================================================== */
+/* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */
+/* ===================================================================== */
+
+/* --- public views as rows (export --format csv|json) --- */
+enum hp_cell_type { HP_CELL_NULL, HP_CELL_INT, HP_CELL_REAL, HP_CELL_TEXT };
+struct hp_cell {
+	enum hp_cell_type type;
+	int64_t i;              /* HP_CELL_INT */
+	double d;               /* HP_CELL_REAL */
+	const char *text;       /* every non-NULL cell as text, valid during the callback */
+};
+/* 1 when a view of that name exists in the file, else 0. */
+int store_has_view(struct hp_store *st, const char *view);
+/* Every row of a public view (SELECT * FROM view), columns named in
+ * names[0..ncols): cb is called once with cells == NULL (the header), then
+ * once per row. The view must exist (store_has_view). */
+int store_each_view_row(struct hp_store *st, const char *view,
+			int (*cb)(void *ctx, int ncols, const char *const *names,
+				  const struct hp_cell *cells),
+			void *ctx);
+
+/* --- allocation totals (diff) --- */
+struct hp_alloc_totals {
+	int64_t sites;          /* allocating stacks; 0 when allocation tracking did not run */
+	int64_t allocs, bytes, leaked_bytes;
+};
+int store_alloc_totals(struct hp_store *st, struct hp_alloc_totals *t);
+
+/* --- merging runs (merge) --- */
+/* Copy the runs in paths[0..n) into out, a store just made by
+ * store_create(): events (the union by name; a counter is measured only when
+ * every run measured it), modules, files, functions, locations with their
+ * inline frames, stack nodes, samples, threads, processes, memory and
+ * allocation sites, with ids remapped and identical modules, functions,
+ * locations and stacks shared. Input k (1-based) becomes runs row k and
+ * threads/processes .run = k; a tid or pid already used by an earlier input
+ * is renumbered to k << 22 | id (pid_max is at most 2^22). Meta keys are
+ * copied from the first input; the caller sets the summed ones and writes
+ * the statistics (profile_load + profile_write_stats). Each input must be
+ * symbolized. samples[k] (when not NULL) gets the main-sampler samples of
+ * input k. On error *bad_input (when not NULL) says which input failed. */
+int store_merge(struct hp_store *out, const char *const *paths, unsigned n,
+		uint64_t *samples, unsigned *bad_input);
+/* Number of rows of the runs table (0 for a recorded profile). */
+int64_t store_count_runs(struct hp_store *st);
+
+
 /* --- allocation tracking (run --alloc) --- */
 struct hp_alloc_site_row {
 	uint32_t stack_id;      /* allocating stack (stack_nodes id); its leaf is the caller of malloc */
@@ -165,6 +213,5 @@ struct hp_alloc_site {
 };
 int store_each_alloc_site(struct hp_store *st, const char *order_by,
 			  int (*cb)(void *ctx, const struct hp_alloc_site *a), void *ctx);
-
 
 #endif

@@ -104,16 +104,26 @@ static int add_samples(struct synth *s, uint64_t nsamples, uint32_t seed)
 		if ((err = store_add_thread(s->st, 4000 + t, 4000, t ? "worker" : "synth", 0)))
 			goto out;
 	}
+	uint32_t cur[NTHREADS] = { 0 };
 	for (uint64_t i = 0; i < nsamples && !err; i++) {
-		/* Zipf-like choice: low path numbers are hot; the seed moves costs. */
-		uint32_t r = rnd(NPATHS), p = (r * (rnd(NPATHS) + 1)) / NPATHS;
-		p = (p + seed * 7) % NPATHS;
-		smp->t_ns = (i / NTHREADS) * 1000000ull + (i % NTHREADS) * 1000;
-		smp->tid = 4000 + (uint32_t)(i % NTHREADS);
+		/* Each thread stays in one call path for a while (as programs do,
+		 * which keeps timelines realistic) and leaves it now and then for
+		 * a Zipf-like choice: low path numbers are hot; the seed moves costs. */
+		uint32_t t = (uint32_t)(i % NTHREADS), p = cur[t], drop;
+		if (i < NTHREADS || rnd(64) == 0) {
+			uint32_t r = rnd(NPATHS);
+			p = (r * (rnd(NPATHS) + 1)) / NPATHS;
+			cur[t] = p = (p + seed * 7) % NPATHS;
+		}
+		drop = rnd(3);
+		if (drop >= s->path_len[p])
+			drop = 0;
+		smp->t_ns = (i / NTHREADS) * 1000000ull + t * 1000;
+		smp->tid = 4000 + t;
 		smp->pid = 4000;
 		smp->event = 0;
-		smp->nr_frames = s->path_len[p];
-		memcpy(smp->frames, s->path[p], s->path_len[p] * sizeof(smp->frames[0]));
+		smp->nr_frames = s->path_len[p] - drop;
+		memcpy(smp->frames, s->path[p] + drop, smp->nr_frames * sizeof(smp->frames[0]));
 		smp->nr_counters = 2;
 		smp->counters[0] = 1000000 + rnd(1000);     /* task-clock ns */
 		smp->counters[1] = rnd(8) == 0 ? 1 + rnd(64) : 0;   /* page-faults */

@@ -1,0 +1,790 @@
+/*
+ * diff.c - compare two sides of profiles, function by function or line by
+ * line (diff.h). Printing lives in diff_format.c.
+ *
+ * Takes hp_profile models (one or more runs per side) and produces an
+ * hp_diff: rows keyed by function (name + module basename) or by line
+ * (file + line), with per-run values normalized (shares of samples, and
+ * counters per second / per sample / per run), reduced to mean and
+ * run-to-run standard deviation per side, then a verdict with a noise test.
+ *
+ * Steps: collect entries from every run (hash of the key string), pair
+ * lines that moved by a few lines, reduce, judge, sort. The result owns
+ * copies of every string, so the profiles may be freed after.
+ */
+#include "analyzer/diff.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "common/hmap.h"
+
+#define SHIFT_LINES 3        /* a vanished and an appeared line this close are one line */
+
+/* One row in the making: values of every run, before runs first. */
+struct entry {
+	char *key;
+	char *name, *module, *file;
+	char *fkey;              /* lines: function + file key, for pairing moved lines */
+	uint32_t line, before_line;
+	double best_self;        /* lines: samples of the function that names the line */
+	double *v;               /* [nruns * nv] */
+	unsigned char *present;  /* [nruns] */
+	int dead;                /* merged into a moved line */
+};
+
+struct priv {
+	char **strs;             /* every string handed out */
+	size_t nstrs, strs_cap;
+	struct hp_diff_stat *stats;   /* counter columns of all rows */
+};
+
+struct build {
+	struct hp_diff *d;
+	struct priv *pv;
+	const struct hp_profile *const *runs;  /* before runs, then after runs */
+	unsigned nb, na, nruns;
+	uint32_t nc, nv;                       /* counters; values per run and entry */
+	int (*ev)[64];                         /* [run][counter] -> index in that run's events */
+	struct hp_hmap index;                  /* hash(key) -> entry */
+	struct entry *e;
+	uint32_t ne, cap;
+	struct hp_hmap file_keys;              /* hash(path) -> index into fk_key */
+	char **fk_key;
+	uint32_t nfk;
+	int err;
+};
+
+/* --- strings --- */
+
+static char *keep(struct priv *pv, const char *s)
+{
+	if (!s)
+		return NULL;
+	if (pv->nstrs == pv->strs_cap) {
+		size_t cap = pv->strs_cap ? pv->strs_cap * 2 : 256;
+		char **n = realloc(pv->strs, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		pv->strs = n;
+		pv->strs_cap = cap;
+	}
+	char *d = strdup(s);
+	if (d)
+		pv->strs[pv->nstrs++] = d;
+	return d;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+	return s ? s + 1 : path;
+}
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* --- statistics --- */
+
+/* Continued fraction of the incomplete beta function (Lentz). */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+	d = 1 / (fabs(d) < tiny ? tiny : d);
+	h = d;
+	for (int m = 1; m <= 300; m++) {
+		double m2 = 2.0 * m, aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+		d = 1 + aa * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+		d = 1 + aa * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-12)
+			break;
+	}
+	return h;
+}
+
+/* Regularized incomplete beta I_x(a, b). */
+static double beta_inc(double a, double b, double x)
+{
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+/* Two-sided p-value of Student's t with df degrees of freedom. */
+static double t_two_sided(double t, double df)
+{
+	return beta_inc(df / 2, 0.5, df / (df + t * t));
+}
+
+static struct hp_diff_stat reduce(const double *v, unsigned n, unsigned stride)
+{
+	struct hp_diff_stat s = { 0, 0 };
+	double ss = 0;
+	for (unsigned i = 0; i < n; i++)
+		s.mean += v[(size_t)i * stride];
+	s.mean /= n ? n : 1;
+	for (unsigned i = 0; i < n; i++) {
+		double dv = v[(size_t)i * stride] - s.mean;
+		ss += dv * dv;
+	}
+	s.sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
+	return s;
+}
+
+/* Is after - before beyond the noise? *p gets the two-sided p-value.
+ * Percentages: nsamples_b/a are the samples of each side (for the
+ * binomial noise with one run). */
+static int beyond_noise(const struct hp_diff *d, struct hp_diff_stat b, struct hp_diff_stat a,
+			double nsamples_b, double nsamples_a, double *p)
+{
+	double delta = a.mean - b.mean, se2;
+	unsigned nb = d->before.runs, na = d->after.runs;
+	*p = 1;
+	if (delta == 0)
+		return 0;
+	if (nb >= 2 && na >= 2) {                    /* Welch's t-test */
+		double vb = b.sd * b.sd / nb, va = a.sd * a.sd / na;
+		se2 = vb + va;
+		if (se2 > 0) {
+			double df = se2 * se2 / (vb * vb / (nb - 1) + va * va / (na - 1));
+			*p = t_two_sided(delta / sqrt(se2), df);
+		} else {
+			*p = 0;
+		}
+		return *p < d->opts.alpha && fabs(delta) >= d->opts.threshold;
+	}
+	/* binomial noise of a proportion, in percentage points */
+	double pb = b.mean / 100, pa = a.mean / 100;
+	se2 = (nsamples_b > 0 ? pb * (1 - pb) / nsamples_b : 0) +
+	      (nsamples_a > 0 ? pa * (1 - pa) / nsamples_a : 0);
+	double se = 100 * sqrt(se2 > 0 ? se2 : 0);
+	*p = se > 0 ? erfc(fabs(delta) / se / sqrt(2)) : 0;
+	return fabs(delta) > 2 * se && fabs(delta) >= d->opts.threshold;
+}
+
+/* --- counters both sides measured --- */
+
+static int measured_in(const struct hp_profile *p, const char *name)
+{
+	int e = profile_event_index(p, name);
+	return e >= 0 && p->events[e].measured ? e : -1;
+}
+
+static int pick_counters(struct build *b)
+{
+	const struct hp_profile *first = b->runs[0];
+	b->ev = calloc(b->nruns, sizeof(*b->ev));
+	b->d->counters = calloc(first->nevents ? first->nevents : 1, sizeof(*b->d->counters));
+	if (!b->ev || !b->d->counters)
+		return -ENOMEM;
+	for (uint32_t e = 0; e < first->nevents && b->nc < 64; e++) {
+		int all = 1;
+		for (unsigned r = 0; r < b->nruns && all; r++)
+			all = (b->ev[r][b->nc] = measured_in(b->runs[r], first->events[e].name)) >= 0;
+		if (!all)
+			continue;
+		struct hp_diff_counter *c = &b->d->counters[b->nc++];
+		c->name = keep(b->pv, first->events[e].name);
+		c->role = keep(b->pv, first->events[e].role);
+		if (!c->name || !c->role)
+			return -ENOMEM;
+	}
+	b->d->ncounters = b->nc;
+	b->nv = 2 + 2 * b->nc;
+	return 0;
+}
+
+/* Factor that normalizes a counter value of run r. */
+static double norm_factor(const struct build *b, unsigned r)
+{
+	const struct hp_profile *p = b->runs[r];
+	double secs = (double)p->duration_ns / 1e9;
+	if (secs <= 0)
+		secs = (double)(p->t_last - p->t_first) / 1e9;
+	switch (b->d->opts.norm) {
+	case HP_DIFF_PER_SECOND: return secs > 0 ? 1 / secs : 1;
+	case HP_DIFF_PER_SAMPLE: return p->nsamples ? 1.0 / (double)p->nsamples : 0;
+	default:                 return 1;
+	}
+}
+
+/* --- entries --- */
+
+static struct entry *entry_of(struct build *b, const char *key)
+{
+	uint64_t h = str_hash(key), v;
+	for (uint64_t attempt = 1;; attempt++) {
+		if (!hmap_get(&b->index, h, &v))
+			break;
+		if (!strcmp(b->e[v].key, key))
+			return &b->e[v];
+		h = hmap_key2(h, attempt);
+	}
+	if (b->ne == b->cap) {
+		uint32_t cap = b->cap ? b->cap * 2 : 256;
+		struct entry *n = realloc(b->e, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		b->e = n;
+		b->cap = cap;
+	}
+	struct entry *e = &b->e[b->ne];
+	memset(e, 0, sizeof(*e));
+	e->key = keep(b->pv, key);
+	e->v = calloc((size_t)b->nruns * b->nv, sizeof(double));
+	e->present = calloc(b->nruns, 1);
+	if (!e->key || !e->v || !e->present || hmap_put(&b->index, h, b->ne))
+		return NULL;
+	b->ne++;
+	return e;
+}
+
+static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f, double norm)
+{
+	const struct hp_profile *p = b->runs[r];
+	const char *module = base_name(f->module);
+	char key[4096];
+	snprintf(key, sizeof(key), "%s\x1f%s", f->name, module ? module : "");
+	struct entry *e = entry_of(b, key);
+	if (!e)
+		return -ENOMEM;
+	if (!e->name) {
+		e->name = keep(b->pv, f->name);
+		e->module = keep(b->pv, module);
+		e->file = keep(b->pv, f->file);
+	}
+	double n = p->nsamples ? (double)p->nsamples : 1, *v = e->v + (size_t)r * b->nv;
+	v[0] += 100.0 * (double)f->self / n;
+	v[1] += 100.0 * (double)f->total / n;
+	for (uint32_t c = 0; c < b->nc; c++) {
+		v[2 + c] += (double)f->cself[b->ev[r][c]] * norm;
+		v[2 + b->nc + c] += (double)f->ctotal[b->ev[r][c]] * norm;
+	}
+	e->present[r] |= f->self || f->total;
+	for (uint32_t c = 0; c < b->nc; c++)
+		e->present[r] |= f->cself[b->ev[r][c]] || f->ctotal[b->ev[r][c]];
+	return 0;
+}
+
+/* --- file keys for lines: the path when both sides know it, else the
+ * basename when it is unambiguous, so two checkouts of one program still
+ * pair their lines. --- */
+
+/* Note that path was seen on side (0 before, 1 after), and count the
+ * distinct paths of each side per basename. */
+static int file_key_add(const char *path, unsigned side, struct hp_hmap *seen,
+			struct hp_hmap *base_seen)
+{
+	uint64_t v = 0, h = str_hash(path), hb = str_hash(base_name(path));
+	hmap_get(seen, h, &v);
+	if (!(v & (1u << side))) {
+		uint64_t bv = 0;
+		hmap_get(base_seen, hmap_key2(hb, side), &bv);
+		if (hmap_put(base_seen, hmap_key2(hb, side), bv + 1))
+			return -ENOMEM;
+	}
+	return hmap_put(seen, h, v | (1u << side));
+}
+
+static int file_keys(struct build *b)
+{
+	struct hp_hmap seen, base_seen;
+	int err = 0;
+	hmap_init(&seen);
+	hmap_init(&base_seen);
+	for (unsigned r = 0; r < b->nruns && !err; r++)
+		for (uint32_t i = 0; i < b->runs[r]->nlines && !err; i++)
+			if (b->runs[r]->lines[i].file)
+				err = file_key_add(b->runs[r]->lines[i].file, r >= b->nb, &seen,
+						   &base_seen);
+	for (unsigned r = 0; r < b->nruns && !err; r++)
+		for (uint32_t i = 0; i < b->runs[r]->nlines && !err; i++) {
+			const char *path = b->runs[r]->lines[i].file;
+			uint64_t v = 0, h, n0 = 0, n1 = 0, idx;
+			if (!path || hmap_get(&b->file_keys, h = str_hash(path), &idx))
+				continue;
+			hmap_get(&seen, h, &v);
+			uint64_t hb = str_hash(base_name(path));
+			hmap_get(&base_seen, hmap_key2(hb, 0), &n0);
+			hmap_get(&base_seen, hmap_key2(hb, 1), &n1);
+			char key[4096];
+			if (v != 3 && n0 <= 1 && n1 <= 1)
+				snprintf(key, sizeof(key), "*/%s", base_name(path));
+			else
+				snprintf(key, sizeof(key), "%s", path);
+			char **nk = realloc(b->fk_key, (b->nfk + 1) * sizeof(*nk));
+			if (!nk || !(nk[b->nfk] = keep(b->pv, key))) {
+				if (nk)
+					b->fk_key = nk;
+				err = -ENOMEM;
+				break;
+			}
+			b->fk_key = nk;
+			err = hmap_put(&b->file_keys, h, b->nfk++);
+		}
+	hmap_release(&seen);
+	hmap_release(&base_seen);
+	return err;
+}
+
+static const char *file_key(const struct build *b, const char *path)
+{
+	uint64_t idx, h = str_hash(path);
+	/* str_hash collisions between two paths are not resolved here: they
+	 * would only merge the key of two files in a diff by line */
+	return hmap_get(&b->file_keys, h, &idx) ? b->fk_key[idx] : path;
+}
+
+static int add_line(struct build *b, unsigned r, const struct hp_pline *l, double norm)
+{
+	const struct hp_profile *p = b->runs[r];
+	const struct hp_pfunc *f = &p->functions[l->func];
+	const char *module = base_name(f->module);
+	char key[4096], fkey[4096];
+	if (l->file && l->line) {
+		snprintf(key, sizeof(key), "%s:%u", file_key(b, l->file), l->line);
+		snprintf(fkey, sizeof(fkey), "%s\x1f%s", f->name, file_key(b, l->file));
+	} else {   /* no line: one row per function */
+		snprintf(key, sizeof(key), "?\x1f%s\x1f%s", f->name, module ? module : "");
+		fkey[0] = '\0';
+	}
+	struct entry *e = entry_of(b, key);
+	if (!e)
+		return -ENOMEM;
+	if (!e->name || (double)l->self > e->best_self) {
+		e->best_self = (double)l->self;
+		e->name = keep(b->pv, f->name);
+		e->module = keep(b->pv, module);
+		e->file = keep(b->pv, l->file);
+		e->fkey = keep(b->pv, fkey);
+		e->line = e->before_line = l->line;
+	}
+	double n = p->nsamples ? (double)p->nsamples : 1, *v = e->v + (size_t)r * b->nv;
+	v[0] += 100.0 * (double)l->self / n;
+	v[1] = v[0];
+	for (uint32_t c = 0; c < b->nc; c++) {
+		v[2 + c] += (double)l->c[b->ev[r][c]] * norm;
+		v[2 + b->nc + c] = v[2 + c];
+	}
+	e->present[r] |= l->self > 0;
+	for (uint32_t c = 0; c < b->nc; c++)
+		e->present[r] |= l->c[b->ev[r][c]] != 0;
+	return 0;
+}
+
+static int collect(struct build *b)
+{
+	int err = 0;
+	if (b->d->opts.by == HP_DIFF_LINE && (err = file_keys(b)))
+		return err;
+	for (unsigned r = 0; r < b->nruns && !err; r++) {
+		const struct hp_profile *p = b->runs[r];
+		double norm = norm_factor(b, r);
+		if (b->d->opts.by == HP_DIFF_FUNCTION)
+			for (uint32_t i = 0; i < p->nfunctions && !err; i++)
+				err = add_function(b, r, &p->functions[i], norm);
+		else
+			for (uint32_t i = 0; i < p->nlines && !err; i++)
+				err = add_line(b, r, &p->lines[i], norm);
+	}
+	return err;
+}
+
+/* --- moved lines --- */
+
+static int on_side(const struct build *b, const struct entry *e, int after)
+{
+	unsigned from = after ? b->nb : 0, to = after ? b->nruns : b->nb;
+	for (unsigned r = from; r < to; r++)
+		if (e->present[r])
+			return 1;
+	return 0;
+}
+
+struct pair {
+	uint32_t gone, added, dist;
+	int offset;              /* line after - line before */
+	uint32_t support;        /* candidate pairs of the same function with this offset */
+};
+
+/* An edit moves a block of lines by one offset: pairs agreeing with the
+ * offset most candidates of their function share go first, then the
+ * closest. */
+static int by_dist(const void *x, const void *y)
+{
+	const struct pair *a = x, *b = y;
+	if (a->support != b->support)
+		return a->support > b->support ? -1 : 1;
+	if (a->dist != b->dist)
+		return a->dist < b->dist ? -1 : 1;
+	if (a->gone != b->gone)
+		return a->gone < b->gone ? -1 : 1;
+	return (a->added > b->added) - (a->added < b->added);
+}
+
+/* Merge the after-run values of entry `added` into entry `gone`. */
+static void merge_moved(struct build *b, struct entry *gone, struct entry *added)
+{
+	for (unsigned r = b->nb; r < b->nruns; r++) {
+		memcpy(gone->v + (size_t)r * b->nv, added->v + (size_t)r * b->nv,
+		       b->nv * sizeof(double));
+		gone->present[r] = added->present[r];
+	}
+	gone->line = added->line;
+	added->dead = 1;
+}
+
+/* Indices of the entries found on one side only (lines with a line number). */
+static uint32_t *one_sided(const struct build *b, int after, uint32_t *n)
+{
+	uint32_t *idx = malloc((b->ne ? b->ne : 1) * sizeof(*idx));
+	*n = 0;
+	for (uint32_t i = 0; idx && i < b->ne; i++) {
+		const struct entry *e = &b->e[i];
+		if (e->fkey && e->fkey[0] && on_side(b, e, after) && !on_side(b, e, !after))
+			idx[(*n)++] = i;
+	}
+	return idx;
+}
+
+static int pair_moved_lines(struct build *b)
+{
+	uint32_t ng, na;
+	uint32_t *gone = one_sided(b, 0, &ng), *added = one_sided(b, 1, &na);
+	struct pair *pairs = NULL;
+	size_t n = 0, cap = 0;
+	int err = gone && added ? 0 : -ENOMEM;
+	for (uint32_t g = 0; g < ng && !err; g++)
+		for (uint32_t a = 0; a < na && !err; a++) {
+			const struct entry *eg = &b->e[gone[g]], *ea = &b->e[added[a]];
+			uint32_t dist = ea->line > eg->line ? ea->line - eg->line : eg->line - ea->line;
+			if (dist > SHIFT_LINES || strcmp(ea->fkey, eg->fkey))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct pair *np = realloc(pairs, cap * sizeof(*np));
+				if (!np) {
+					err = -ENOMEM;
+					break;
+				}
+				pairs = np;
+			}
+			pairs[n++] = (struct pair){ gone[g], added[a], dist,
+						    (int)ea->line - (int)eg->line, 0 };
+		}
+	for (size_t i = 0; i < n && !err; i++)
+		for (size_t j = 0; j < n; j++)
+			pairs[i].support += pairs[j].offset == pairs[i].offset &&
+					    !strcmp(b->e[pairs[j].gone].fkey, b->e[pairs[i].gone].fkey);
+	if (!err && n) {
+		/* each line pairs at most once */
+		qsort(pairs, n, sizeof(*pairs), by_dist);
+		for (size_t i = 0; i < n; i++) {
+			struct entry *g = &b->e[pairs[i].gone], *a = &b->e[pairs[i].added];
+			if (!g->dead && !a->dead && !on_side(b, g, 1))
+				merge_moved(b, g, a);
+		}
+	}
+	free(gone);
+	free(added);
+	free(pairs);
+	return err;
+}
+
+/* --- rows --- */
+
+static double side_samples(const struct build *b, int after)
+{
+	double n = 0;
+	for (unsigned r = after ? b->nb : 0; r < (after ? b->nruns : b->nb); r++)
+		n += (double)b->runs[r]->nsamples;
+	return n;
+}
+
+static void judge(const struct build *b, struct hp_diff_row *row, int before, int after)
+{
+	const struct hp_diff *d = b->d;
+	double nb = side_samples(b, 0), na = side_samples(b, 1), p_self, p_total = 1;
+	int by_function = b->d->opts.by == HP_DIFF_FUNCTION;
+	row->delta_self = row->after_self.mean - row->before_self.mean;
+	row->delta_total = row->after_total.mean - row->before_total.mean;
+	int self = beyond_noise(d, row->before_self, row->after_self, nb, na, &p_self);
+	int total = by_function &&
+		    beyond_noise(d, row->before_total, row->after_total, nb, na, &p_total);
+	/* the p of what the verdict rests on: self%, or total% when self% did
+	 * not change (a caller) */
+	row->p_value = by_function && !self && (total || row->delta_self == 0) ? p_total : p_self;
+	if (!before && after) {
+		row->verdict = HP_VERDICT_NEW;
+	} else if (before && !after) {
+		row->verdict = HP_VERDICT_GONE;
+	} else if (self) {
+		row->verdict = row->delta_self > 0 ? HP_VERDICT_SLOWER : HP_VERDICT_FASTER;
+	} else if (total) {
+		row->verdict = row->delta_total > 0 ? HP_VERDICT_SLOWER : HP_VERDICT_FASTER;
+	} else {
+		row->verdict = HP_VERDICT_SAME;
+	}
+}
+
+static void make_row(struct build *b, const struct entry *e, struct hp_diff_row *row,
+		     struct hp_diff_stat *cstats)
+{
+	unsigned nb = b->nb, na = b->na, nv = b->nv;
+	const double *vb = e->v, *va = e->v + (size_t)nb * nv;
+	row->name = e->name;
+	row->module = e->module;
+	row->file = e->file;
+	row->line = e->line;
+	row->before_line = e->before_line;
+	row->before_self = reduce(vb, nb, nv);
+	row->after_self = reduce(va, na, nv);
+	row->before_total = reduce(vb + 1, nb, nv);
+	row->after_total = reduce(va + 1, na, nv);
+	row->before_c = cstats;
+	row->after_c = cstats + b->nc;
+	row->before_ct = cstats + 2 * b->nc;
+	row->after_ct = cstats + 3 * b->nc;
+	for (uint32_t c = 0; c < b->nc; c++) {
+		row->before_c[c] = reduce(vb + 2 + c, nb, nv);
+		row->after_c[c] = reduce(va + 2 + c, na, nv);
+		row->before_ct[c] = reduce(vb + 2 + b->nc + c, nb, nv);
+		row->after_ct[c] = reduce(va + 2 + b->nc + c, na, nv);
+	}
+	judge(b, row, on_side(b, e, 0), on_side(b, e, 1));
+}
+
+static int by_delta(const void *x, const void *y)
+{
+	const struct hp_diff_row *a = x, *b = y;
+	double da = fabs(a->delta_self), db = fabs(b->delta_self);
+	if (da != db)
+		return da > db ? -1 : 1;
+	da = fabs(a->delta_total);
+	db = fabs(b->delta_total);
+	if (da != db)
+		return da > db ? -1 : 1;
+	int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+	if (c)
+		return c;
+	c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+static int make_rows(struct build *b)
+{
+	uint32_t live = 0, k = 0;
+	for (uint32_t i = 0; i < b->ne; i++)
+		live += !b->e[i].dead;
+	b->d->rows = calloc(live ? live : 1, sizeof(*b->d->rows));
+	b->pv->stats = calloc((size_t)(live ? live : 1) * 4 * (b->nc ? b->nc : 1),
+			      sizeof(*b->pv->stats));
+	if (!b->d->rows || !b->pv->stats)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < b->ne; i++)
+		if (!b->e[i].dead) {
+			make_row(b, &b->e[i], &b->d->rows[k], b->pv->stats + (size_t)k * 4 * b->nc);
+			k++;
+		}
+	b->d->nrows = k;
+	qsort(b->d->rows, k, sizeof(*b->d->rows), by_delta);
+	return 0;
+}
+
+/* --- the runs as a whole --- */
+
+static double peak_rss(const struct hp_profile *p)
+{
+	const char *v = profile_meta(p, "peak_rss_bytes");
+	double best = v ? strtod(v, NULL) : -1;
+	for (uint32_t i = 0; i < p->nprocesses; i++)
+		if ((double)p->processes[i].peak_rss > best)
+			best = (double)p->processes[i].peak_rss;
+	return best > 0 ? best : -1;
+}
+
+static void summarize_side(struct build *b, struct hp_diff_side *s, unsigned from, unsigned n,
+			   const struct hp_diff_allocs *allocs)
+{
+	double dur[n], smp[n], rss[n], al[n], ab[n];
+	int rss_known = 1, alloc_known = allocs != NULL;
+	for (unsigned i = 0; i < n; i++) {
+		const struct hp_profile *p = b->runs[from + i];
+		dur[i] = (double)p->duration_ns / 1e9;
+		smp[i] = (double)p->nsamples;
+		rss[i] = peak_rss(p);
+		rss_known &= rss[i] >= 0;
+		al[i] = allocs ? (double)allocs[i].allocs : 0;
+		ab[i] = allocs ? (double)allocs[i].bytes : 0;
+		alloc_known &= allocs && allocs[i].sites > 0;
+	}
+	s->runs = n;
+	s->duration_s = reduce(dur, n, 1);
+	s->samples = reduce(smp, n, 1);
+	s->peak_rss = rss_known ? reduce(rss, n, 1) : (struct hp_diff_stat){ -1, 0 };
+	s->allocs = alloc_known ? reduce(al, n, 1) : (struct hp_diff_stat){ -1, 0 };
+	s->alloc_bytes = alloc_known ? reduce(ab, n, 1) : (struct hp_diff_stat){ -1, 0 };
+}
+
+static void summarize_counters(struct build *b)
+{
+	for (uint32_t c = 0; c < b->nc; c++) {
+		double v[b->nruns];
+		for (unsigned r = 0; r < b->nruns; r++) {
+			const struct hp_pevent *ev = &b->runs[r]->events[b->ev[r][c]];
+			v[r] = ev->total >= 0 ? (double)ev->total * norm_factor(b, r) : 0;
+		}
+		b->d->counters[c].before = reduce(v, b->nb, 1);
+		b->d->counters[c].after = reduce(v + b->nb, b->na, 1);
+	}
+}
+
+/* The run time: Welch with repeated runs (and 2% or more), else a change
+ * of 5% or more (wall time varies by a few percent from run to run). */
+static void judge_runs(struct hp_diff *d)
+{
+	struct hp_diff_stat b = d->before.duration_s, a = d->after.duration_s;
+	double rel = b.mean > 0 ? (a.mean - b.mean) / b.mean : 0, p = 1;
+	int beyond;
+	if (d->before.runs >= 2 && d->after.runs >= 2) {
+		struct hp_diff dd = *d;
+		dd.opts.threshold = 0;
+		beyond = beyond_noise(&dd, b, a, 0, 0, &p) && fabs(rel) >= 0.02;
+	} else {
+		beyond = fabs(rel) >= 0.05;
+	}
+	d->verdict = !beyond ? HP_VERDICT_SAME : rel < 0 ? HP_VERDICT_FASTER : HP_VERDICT_SLOWER;
+}
+
+/* --- API --- */
+
+void diff_opts_init(struct hp_diff_opts *o)
+{
+	o->by = HP_DIFF_FUNCTION;
+	o->norm = HP_DIFF_PER_SECOND;
+	o->threshold = 0.5;
+	o->alpha = 0.05;
+}
+
+static void build_release(struct build *b)
+{
+	for (uint32_t i = 0; i < b->ne; i++) {
+		free(b->e[i].v);
+		free(b->e[i].present);
+	}
+	free(b->e);
+	free(b->ev);
+	free((void *)b->runs);
+	free(b->fk_key);
+	hmap_release(&b->index);
+	hmap_release(&b->file_keys);
+}
+
+int diff_profiles(const struct hp_profile *const *before, unsigned nb,
+		  const struct hp_profile *const *after, unsigned na,
+		  const struct hp_diff_allocs *allocs_before, const struct hp_diff_allocs *allocs_after,
+		  const struct hp_diff_opts *opts, struct hp_diff **out)
+{
+	struct build b = { .nb = nb, .na = na, .nruns = nb + na };
+	const struct hp_profile **runs;
+	int err;
+	if (!nb || !na)
+		return -EINVAL;
+	b.d = calloc(1, sizeof(*b.d));
+	b.pv = calloc(1, sizeof(*b.pv));
+	runs = calloc(nb + na, sizeof(*runs));
+	if (!b.d || !b.pv || !runs) {
+		free(b.d);
+		free(b.pv);
+		free(runs);
+		return -ENOMEM;
+	}
+	memcpy(runs, before, nb * sizeof(*runs));
+	memcpy(runs + nb, after, na * sizeof(*runs));
+	b.runs = runs;
+	b.d->priv = b.pv;
+	if (opts)
+		b.d->opts = *opts;
+	else
+		diff_opts_init(&b.d->opts);
+	hmap_init(&b.index);
+	hmap_init(&b.file_keys);
+	if ((err = pick_counters(&b)) || (err = collect(&b)) ||
+	    (b.d->opts.by == HP_DIFF_LINE && (err = pair_moved_lines(&b))))
+		goto fail;
+	summarize_side(&b, &b.d->before, 0, nb, allocs_before);
+	summarize_side(&b, &b.d->after, nb, na, allocs_after);
+	summarize_counters(&b);
+	if ((err = make_rows(&b)))
+		goto fail;
+	judge_runs(b.d);
+	build_release(&b);
+	*out = b.d;
+	return 0;
+fail:
+	build_release(&b);
+	diff_free(b.d);
+	return err;
+}
+
+int diff_pair(const struct hp_profile *before, const struct hp_profile *after,
+	      const struct hp_diff_opts *opts, struct hp_diff **out)
+{
+	return diff_profiles(&before, 1, &after, 1, NULL, NULL, opts, out);
+}
+
+void diff_free(struct hp_diff *d)
+{
+	if (!d)
+		return;
+	struct priv *pv = d->priv;
+	if (pv) {
+		for (size_t i = 0; i < pv->nstrs; i++)
+			free(pv->strs[i]);
+		free(pv->strs);
+		free(pv->stats);
+		free(pv);
+	}
+	free(d->counters);
+	free(d->rows);
+	free(d);
+}
+
+const char *diff_verdict_name(enum hp_verdict v)
+{
+	static const char *const names[] = { "same", "faster", "slower", "new", "gone" };
+	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+const char *diff_norm_name(enum hp_diff_norm n)
+{
+	switch (n) {
+	case HP_DIFF_PER_SECOND: return "per second";
+	case HP_DIFF_PER_SAMPLE: return "per sample";
+	default:                 return "per run";
+	}
+}

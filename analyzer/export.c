@@ -1,0 +1,263 @@
+/*
+ * export.c - `hpprof export`: format names, dispatch, and the output
+ * helpers the writers share (export.h, export_internal.h).
+ *
+ * Does not format anything itself: each format lives in its own
+ * export_<format>.c file.
+ */
+#include "analyzer/export.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/export_internal.h"
+#include "analyzer/profile.h"
+#include "common/error.h"
+#include "common/store.h"
+
+static const char *const format_names[HP_EXPORT_NFORMATS] = {
+	[HP_EXPORT_FOLDED] = "folded",         [HP_EXPORT_PPROF] = "pprof",
+	[HP_EXPORT_SPEEDSCOPE] = "speedscope", [HP_EXPORT_CHROME] = "chrome",
+	[HP_EXPORT_CALLGRIND] = "callgrind",   [HP_EXPORT_SVG] = "svg",
+	[HP_EXPORT_CSV] = "csv",               [HP_EXPORT_JSON] = "json",
+};
+
+int export_parse_format(const char *name, enum hp_export_format *f)
+{
+	for (int i = 0; i < HP_EXPORT_NFORMATS; i++)
+		if (!strcmp(name, format_names[i])) {
+			*f = (enum hp_export_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *export_format_name(enum hp_export_format f)
+{
+	return f < HP_EXPORT_NFORMATS ? format_names[f] : "?";
+}
+
+int export_needs_profile(enum hp_export_format f)
+{
+	return f == HP_EXPORT_FOLDED || f == HP_EXPORT_CALLGRIND || f == HP_EXPORT_SVG;
+}
+
+int export_is_binary(enum hp_export_format f)
+{
+	return f == HP_EXPORT_PPROF;
+}
+
+int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
+		 const struct hp_export_opts *o)
+{
+	int err;
+	if (export_needs_profile(o->format) && !p)
+		return -EINVAL;
+	switch (o->format) {
+	case HP_EXPORT_FOLDED:     err = export_folded(out, p, o); break;
+	case HP_EXPORT_CALLGRIND:  err = export_callgrind(out, st, p, o); break;
+	case HP_EXPORT_SVG:        err = export_svg(out, st, p, o); break;
+	case HP_EXPORT_PPROF:      err = export_pprof(out, st, o); break;
+	case HP_EXPORT_SPEEDSCOPE: err = export_speedscope(out, st, o); break;
+	case HP_EXPORT_CHROME:     err = export_chrome(out, st, o); break;
+	case HP_EXPORT_CSV:
+	case HP_EXPORT_JSON:       err = export_table(out, st, o); break;
+	default:                   return -EINVAL;
+	}
+	if (!err && (fflush(out) || ferror(out)))
+		err = -EIO;
+	return err;
+}
+
+/* --- shared helpers --- */
+
+int export_weight_column(const struct hp_profile *p, const char *weight)
+{
+	if (!weight || !strcmp(weight, "samples"))
+		return -1;
+	int e = profile_event_index(p, weight);
+	return e >= 0 && p->events[e].measured ? e : -2;
+}
+
+uint64_t export_period_ns(struct hp_store *st)
+{
+	int64_t freq = store_get_meta_int(st, "frequency", 0);
+	int64_t dur = store_get_meta_int(st, "duration_ns", 0);
+	int64_t n = store_get_meta_int(st, "samples", 0);
+	if (freq > 0)
+		return (uint64_t)(1000000000 / freq);
+	if (dur > 0 && n > 0)
+		return (uint64_t)(dur / n);
+	return 1000000;
+}
+
+const char *export_basename(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+	return s ? s + 1 : path ? path : "";
+}
+
+void xw_str(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+
+void xw_u64(FILE *f, uint64_t v)
+{
+	char buf[24], *e = buf + sizeof(buf), *b = e;
+	do {
+		*--b = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fwrite_unlocked(b, 1, (size_t)(e - b), f);
+}
+
+void xw_i64(FILE *f, int64_t v)
+{
+	if (v < 0) {
+		putc_unlocked('-', f);
+		xw_u64(f, (uint64_t)0 - (uint64_t)v);
+	} else {
+		xw_u64(f, (uint64_t)v);
+	}
+}
+
+void xw_us(FILE *f, uint64_t ns)
+{
+	char frac[4] = { (char)('0' + ns / 100 % 10), (char)('0' + ns / 10 % 10),
+			 (char)('0' + ns % 10), 0 };
+	xw_u64(f, ns / 1000);
+	putc_unlocked('.', f);
+	fputs_unlocked(frac, f);
+}
+
+void xw_json(FILE *f, const char *s)
+{
+	putc_unlocked('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			putc_unlocked('\\', f);
+			putc_unlocked((int)c, f);
+		} else if (c < 0x20) {
+			fprintf(f, "\\u%04x", c);
+		} else {
+			putc_unlocked((int)c, f);
+		}
+	}
+	putc_unlocked('"', f);
+}
+
+void xw_xml(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':  fputs_unlocked("&amp;", f); break;
+		case '<':  fputs_unlocked("&lt;", f); break;
+		case '>':  fputs_unlocked("&gt;", f); break;
+		case '"':  fputs_unlocked("&quot;", f); break;
+		case '\'': fputs_unlocked("&#39;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t')
+				putc_unlocked(*s, f);
+		}
+	}
+}
+
+/* --- tuple index --- */
+
+void xmap_init(struct hp_xmap *m, uint32_t width)
+{
+	memset(m, 0, sizeof(*m));
+	hmap_init(&m->map);
+	m->width = width;
+}
+
+void xmap_release(struct hp_xmap *m)
+{
+	hmap_release(&m->map);
+	free(m->keys);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint64_t xmap_hash(const uint32_t *key, uint32_t width)
+{
+	uint64_t h = 0x2545f4914f6cdd1dull;
+	for (uint32_t i = 0; i < width; i++)
+		h = hmap_key2(h, key[i]);
+	return h;
+}
+
+int xmap_index(struct hp_xmap *m, const uint32_t *key, uint32_t *idx, int *added)
+{
+	uint64_t h = xmap_hash(key, m->width), v;
+	for (uint64_t attempt = 1;; attempt++) {
+		if (!hmap_get(&m->map, h, &v))
+			break;
+		if (!memcmp(m->keys + v * m->width, key, m->width * sizeof(*key))) {
+			*idx = (uint32_t)v;
+			if (added)
+				*added = 0;
+			return 0;
+		}
+		h = hmap_key2(h, attempt);   /* a hash collision: probe on */
+	}
+	if (m->n == m->cap) {
+		uint32_t cap = m->cap ? m->cap * 2 : 256;
+		uint32_t *k = realloc(m->keys, (size_t)cap * m->width * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		m->keys = k;
+		m->cap = cap;
+	}
+	memcpy(m->keys + (size_t)m->n * m->width, key, m->width * sizeof(*key));
+	if (hmap_put(&m->map, h, m->n))
+		return -ENOMEM;
+	*idx = m->n++;
+	if (added)
+		*added = 1;
+	return 0;
+}
+
+/* --- file paths --- */
+
+static int on_file(void *c, const struct hp_file_row *row)
+{
+	struct hp_xfiles *f = c;
+	if (row->id >= f->n) {
+		uint32_t cap = f->n ? f->n : 64;
+		while (cap <= row->id)
+			cap *= 2;
+		char **a = realloc(f->path, cap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		memset(a + f->n, 0, (cap - f->n) * sizeof(*a));
+		f->path = a;
+		f->n = cap;
+	}
+	f->path[row->id] = strdup(row->path);
+	return f->path[row->id] ? 0 : -ENOMEM;
+}
+
+int xfiles_load(struct hp_store *st, struct hp_xfiles *f)
+{
+	memset(f, 0, sizeof(*f));
+	int err = store_each_file(st, on_file, f);
+	if (err)
+		xfiles_release(f);
+	return err;
+}
+
+void xfiles_release(struct hp_xfiles *f)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		free(f->path[i]);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+}
+
+const char *xfiles_path(const struct hp_xfiles *f, uint32_t id)
+{
+	return id && id < f->n ? f->path[id] : NULL;
+}

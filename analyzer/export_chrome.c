@@ -1,0 +1,220 @@
+/*
+ * export_chrome.c - the Trace Event format (JSON) that Perfetto and
+ * chrome://tracing open: a flame chart per thread, drawn from the samples.
+ *
+ * Per thread, samples are walked in time order; a frame that stays on the
+ * stack from one sample to the next stays one slice, so each function call
+ * seen by the sampler becomes one complete ("X") event spanning the samples
+ * it covered (each sample covers one sampling period). A gap of more than
+ * two periods between samples of a thread (it slept or was descheduled)
+ * closes every open slice. Slices nest by construction, as the format
+ * requires; each carries the number of samples it covers (args.samples),
+ * so the top-level slices of a thread add up to its samples. Process and
+ * thread names come as metadata ("M") events, the
+ * RSS timeline as a counter ("C") track per process. Times are in
+ * microseconds with nanosecond decimals.
+ *
+ * Reads the samples, processes, memory and the raw stack model.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/export_internal.h"
+#include "common/record.h"
+#include "common/store.h"
+
+#define MAX_DEPTH (4 * HP_MAX_FRAMES)
+
+struct open_frame {
+	uint32_t func;
+	uint32_t samples;             /* samples that had this frame on the stack */
+	uint64_t start_ns;
+};
+
+struct cthread {
+	uint32_t tid, pid;
+	struct open_frame *open;
+	uint32_t nopen;
+	uint64_t last_ns;
+	int started;
+};
+
+struct chrome {
+	FILE *out;
+	struct hp_xstacks *xs;
+	uint64_t period;
+	struct hp_xmap tids;
+	struct cthread *threads;
+	uint32_t nthreads;
+	int first;                    /* no event written yet */
+};
+
+static void sep(struct chrome *c)
+{
+	xw_str(c->out, c->first ? "\n" : ",\n");
+	c->first = 0;
+}
+
+static void slice(struct chrome *c, const struct cthread *t, const struct open_frame *f,
+		  uint64_t end_ns)
+{
+	uint32_t func = f->func;
+	const char *module = xstacks_module(c->xs, xstacks_func_module(c->xs, func));
+	sep(c);
+	xw_str(c->out, "{\"ph\":\"X\",\"pid\":");
+	xw_u64(c->out, t->pid);
+	xw_str(c->out, ",\"tid\":");
+	xw_u64(c->out, t->tid);
+	xw_str(c->out, ",\"ts\":");
+	xw_us(c->out, f->start_ns);
+	xw_str(c->out, ",\"dur\":");
+	xw_us(c->out, end_ns > f->start_ns ? end_ns - f->start_ns : 0);
+	xw_str(c->out, ",\"name\":");
+	xw_json(c->out, xstacks_func_name(c->xs, func));
+	xw_str(c->out, ",\"cat\":");
+	xw_json(c->out, *module ? export_basename(module) : "?");
+	xw_str(c->out, ",\"args\":{\"samples\":");
+	xw_u64(c->out, f->samples);
+	xw_str(c->out, "}}");
+}
+
+/* Close the open frames above depth keep, innermost first, at end_ns. */
+static void close_to(struct chrome *c, struct cthread *t, uint32_t keep, uint64_t end_ns)
+{
+	while (t->nopen > keep) {
+		t->nopen--;
+		slice(c, t, &t->open[t->nopen], end_ns);
+	}
+}
+
+static struct cthread *thread_of(struct chrome *c, uint32_t tid)
+{
+	uint32_t idx;
+	int added;
+	if (xmap_index(&c->tids, &tid, &idx, &added))
+		return NULL;
+	if (added) {
+		struct cthread *t = realloc(c->threads, (c->nthreads + 1) * sizeof(*t));
+		if (!t)
+			return NULL;
+		c->threads = t;
+		memset(&t[idx], 0, sizeof(*t));
+		t[idx].tid = tid;
+		t[idx].pid = xstacks_thread_pid(c->xs, tid);
+		if (!t[idx].pid)
+			t[idx].pid = tid;
+		t[idx].open = malloc(MAX_DEPTH * sizeof(struct open_frame));
+		if (!t[idx].open)
+			return NULL;
+		c->nthreads++;
+	}
+	return &c->threads[idx];
+}
+
+static int on_sample(void *ctx, const struct hp_sample_row *r)
+{
+	struct chrome *c = ctx;
+	const struct hp_xframe *fr;
+	uint32_t n, keep = 0;
+	if (r->event != 0)
+		return 0;
+	struct cthread *t = thread_of(c, r->tid);
+	int err = t ? xstacks_expand(c->xs, r->stack_id, &fr, &n) : -ENOMEM;
+	if (err)
+		return err;
+	if (t->started && (r->t_ns < t->last_ns || r->t_ns > t->last_ns + 2 * c->period))
+		close_to(c, t, 0, t->last_ns + c->period);   /* a gap, or out of order */
+	while (keep < t->nopen && keep < n && t->open[keep].func == fr[keep].func)
+		keep++;
+	close_to(c, t, keep, r->t_ns);
+	for (uint32_t k = keep; k < n && k < MAX_DEPTH; k++)
+		t->open[t->nopen++] = (struct open_frame){ fr[k].func, 0, r->t_ns };
+	for (uint32_t k = 0; k < t->nopen; k++)
+		t->open[k].samples++;
+	t->last_ns = r->t_ns;
+	t->started = 1;
+	return 0;
+}
+
+static void meta_event(struct chrome *c, const char *what, uint32_t pid, uint32_t tid,
+		       const char *name)
+{
+	sep(c);
+	xw_str(c->out, "{\"ph\":\"M\",\"name\":\"");
+	xw_str(c->out, what);
+	xw_str(c->out, "\",\"pid\":");
+	xw_u64(c->out, pid);
+	if (tid) {
+		xw_str(c->out, ",\"tid\":");
+		xw_u64(c->out, tid);
+	}
+	xw_str(c->out, ",\"args\":{\"name\":");
+	xw_json(c->out, name);
+	xw_str(c->out, "}}");
+}
+
+static int on_process(void *ctx, const struct hp_process_row *p)
+{
+	struct chrome *c = ctx;
+	meta_event(c, "process_name", p->pid, 0, p->comm ? p->comm : export_basename(p->exe));
+	return 0;
+}
+
+static int on_memory(void *ctx, const struct hp_mem_reading *m)
+{
+	struct chrome *c = ctx;
+	sep(c);
+	xw_str(c->out, "{\"ph\":\"C\",\"name\":\"memory\",\"pid\":");
+	xw_u64(c->out, m->pid);
+	xw_str(c->out, ",\"ts\":");
+	xw_us(c->out, m->t_ns);
+	xw_str(c->out, ",\"args\":{\"rss_bytes\":");
+	xw_u64(c->out, m->rss_bytes);
+	if (m->heap_bytes >= 0) {
+		xw_str(c->out, ",\"heap_bytes\":");
+		xw_i64(c->out, m->heap_bytes);
+	}
+	xw_str(c->out, "}}");
+	return 0;
+}
+
+static void finish_threads(struct chrome *c)
+{
+	for (uint32_t i = 0; i < c->nthreads; i++) {
+		struct cthread *t = &c->threads[i];
+		const char *comm = xstacks_thread_comm(c->xs, t->tid);
+		close_to(c, t, 0, t->last_ns + c->period);
+		meta_event(c, "thread_name", t->pid, t->tid, *comm ? comm : "thread");
+	}
+}
+
+int export_chrome(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
+{
+	struct chrome c = { .out = out, .first = 1 };
+	char *cmd = NULL;
+	int err;
+	(void)o;
+	c.period = export_period_ns(st);
+	xmap_init(&c.tids, 1);
+	xw_str(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+	if (!(err = xstacks_load(st, &c.xs)) &&
+	    !(err = store_each_process(st, on_process, &c)) &&
+	    !(err = store_each_sample(st, 0, 0, on_sample, &c)) &&
+	    !(err = store_each_memory(st, on_memory, &c))) {
+		finish_threads(&c);
+		store_get_meta(st, "command", &cmd);
+		xw_str(out, "\n],\"otherData\":{\"exporter\":\"hpprof " HPPROF_VERSION "\",\"command\":");
+		xw_json(out, cmd ? cmd : "");
+		xw_str(out, ",\"sampling_period_ns\":");
+		xw_u64(out, c.period);
+		xw_str(out, "}}\n");
+		free(cmd);
+	}
+	for (uint32_t i = 0; i < c.nthreads; i++)
+		free(c.threads[i].open);
+	free(c.threads);
+	xmap_release(&c.tids);
+	xstacks_free(c.xs);
+	return err;
+}

@@ -1,0 +1,496 @@
+/*
+ * export_pprof.c - the pprof format: a gzipped perftools.profiles.Profile
+ * protocol buffer (github.com/google/pprof, proto/profile.proto), encoded
+ * by hand: varints and length-delimited fields are all it takes.
+ *
+ * Sample types: samples/count and cpu/nanoseconds (samples x the sampling
+ * period), then one column per measured counter of the run (page-faults,
+ * ..., and the page-fault sampler as samples x its period). One Sample per
+ * distinct (stack, thread), labelled tid and thread. A Location is a stored
+ * location (one code address) whose Lines are its inline chain, innermost
+ * first, as pprof wants. Addresses are module-relative (ELF vaddrs: the
+ * database keeps no load addresses), each module given its own address
+ * range in a Mapping, with has_functions etc. set so pprof never tries to
+ * symbolize them again.
+ *
+ * Reads the samples and the raw stack model (export_internal.h), not the
+ * aggregated profile.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "analyzer/export_internal.h"
+#include "common/hmap.h"
+#include "common/record.h"
+#include "common/store.h"
+
+/* --- protobuf encoding --- */
+
+struct pb {
+	uint8_t *d;
+	size_t n, cap;
+	int err;
+};
+
+enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
+
+static void pb_reserve(struct pb *b, size_t more)
+{
+	if (b->err || b->n + more <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->n + more)
+		cap *= 2;
+	uint8_t *d = realloc(b->d, cap);
+	if (!d) {
+		b->err = -ENOMEM;
+		return;
+	}
+	b->d = d;
+	b->cap = cap;
+}
+
+static void pb_varint(struct pb *b, uint64_t v)
+{
+	pb_reserve(b, 10);
+	if (b->err)
+		return;
+	while (v >= 0x80) {
+		b->d[b->n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b->d[b->n++] = (uint8_t)v;
+}
+
+static void pb_tag(struct pb *b, uint32_t field, uint32_t wire)
+{
+	pb_varint(b, (uint64_t)field << 3 | wire);
+}
+
+/* An integer field; zero is the default and is left out. */
+static void pb_int(struct pb *b, uint32_t field, uint64_t v)
+{
+	if (!v)
+		return;
+	pb_tag(b, field, WIRE_VARINT);
+	pb_varint(b, v);
+}
+
+static void pb_bytes(struct pb *b, uint32_t field, const void *data, size_t len)
+{
+	pb_tag(b, field, WIRE_LEN);
+	pb_varint(b, len);
+	pb_reserve(b, len);
+	if (b->err)
+		return;
+	memcpy(b->d + b->n, data, len);
+	b->n += len;
+}
+
+/* Append sub as an embedded message and empty it for reuse. */
+static void pb_msg(struct pb *b, uint32_t field, struct pb *sub)
+{
+	if (sub->err)
+		b->err = sub->err;
+	pb_bytes(b, field, sub->d, sub->n);
+	sub->n = 0;
+}
+
+static void pb_packed(struct pb *b, uint32_t field, struct pb *tmp, const uint64_t *v, uint32_t n)
+{
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		pb_varint(tmp, v[i]);
+	pb_msg(b, field, tmp);
+}
+
+/* --- the string table --- */
+
+struct strtab {
+	struct pb *prof;              /* the Profile being written: field 6 */
+	struct hp_hmap map;           /* hash -> index */
+	char **strs;
+	uint32_t n;
+};
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* Index of s in the string table, appending it to the profile when new. */
+static uint64_t str_index(struct strtab *t, const char *s)
+{
+	uint64_t h = str_hash(s ? s : ""), v;
+	s = s ? s : "";
+	for (uint64_t attempt = 1;; attempt++) {
+		if (!hmap_get(&t->map, h, &v))
+			break;
+		if (!strcmp(t->strs[v], s))
+			return v;
+		h = hmap_key2(h, attempt);
+	}
+	if ((t->n & (t->n - 1)) == 0) {
+		char **a = realloc(t->strs, (t->n ? t->n * 2 : 64) * sizeof(*a));
+		if (!a) {
+			t->prof->err = -ENOMEM;
+			return 0;
+		}
+		t->strs = a;
+	}
+	if (!(t->strs[t->n] = strdup(s)) || hmap_put(&t->map, h, t->n)) {
+		t->prof->err = -ENOMEM;
+		return 0;
+	}
+	pb_bytes(t->prof, 6, s, strlen(s));
+	return t->n++;
+}
+
+/* --- aggregation of the samples per (stack, tid) --- */
+
+struct px {
+	struct hp_store *st;
+	struct hp_xstacks *xs;
+	uint64_t period_ns;
+	int64_t fault_period;
+	/* value columns: 0 samples, 1 cpu ns, then events */
+	uint32_t nvals;
+	int col_of_event[64];         /* events.id -> value column, -1 when none */
+	const char *col_name[66], *col_unit[66];
+	struct hp_xmap keys;          /* (stack id, tid) */
+	int64_t *vals;                /* [keys.cap * nvals] */
+	uint32_t vals_cap;
+	int err;
+};
+
+static int px_on_event(void *c, const struct hp_event_info *ev)
+{
+	struct px *x = c;
+	if (ev->id <= 0 || ev->id >= 64 || !ev->measured || x->nvals >= 66)
+		return 0;
+	if (strcmp(ev->role, "counter") && strcmp(ev->role, "pagefault"))
+		return 0;
+	x->col_of_event[ev->id] = (int)x->nvals;
+	x->col_name[x->nvals] = strdup(ev->name);
+	x->col_unit[x->nvals] = !strcmp(ev->name, "task-clock") ? "nanoseconds" : "count";
+	if (!x->col_name[x->nvals])
+		return -ENOMEM;
+	x->nvals++;
+	return 0;
+}
+
+static int64_t *px_row(struct px *x, uint32_t stack_id, uint32_t tid)
+{
+	uint32_t key[2] = { stack_id, tid }, idx;
+	int added;
+	if (xmap_index(&x->keys, key, &idx, &added))
+		return NULL;
+	if (x->keys.n > x->vals_cap) {
+		uint32_t cap = x->keys.cap;
+		int64_t *v = realloc(x->vals, (size_t)cap * x->nvals * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + (size_t)x->vals_cap * x->nvals, 0,
+		       (size_t)(cap - x->vals_cap) * x->nvals * sizeof(*v));
+		x->vals = v;
+		x->vals_cap = cap;
+	}
+	return x->vals + (size_t)idx * x->nvals;
+}
+
+static int px_on_sample(void *c, const struct hp_sample_row *s)
+{
+	struct px *x = c;
+	int64_t *v = px_row(x, s->stack_id, s->tid);
+	if (!v)
+		return -ENOMEM;
+	if (s->event == 0) {
+		v[0]++;
+		v[1] += (int64_t)x->period_ns;
+		for (uint32_t k = 0; k < s->nr_counters; k++) {
+			uint32_t id = k + 1;
+			int64_t d;
+			if (id >= 64 || x->col_of_event[id] < 0)
+				continue;
+			memcpy(&d, (const char *)s->counters + k * sizeof(d), sizeof(d));
+			v[x->col_of_event[id]] += d;
+		}
+	} else if (s->event > 0 && s->event < 64 && x->col_of_event[s->event] >= 0) {
+		v[x->col_of_event[s->event]] += x->fault_period;
+	}
+	return 0;
+}
+
+/* --- the Profile message --- */
+
+struct writer {
+	struct px *x;
+	struct pb prof, tmp, sub;
+	struct strtab strs;
+	uint8_t *loc_used, *func_used, *mod_used;
+	uint64_t *mod_base, *mod_limit;
+	uint64_t *ids;                /* scratch for packed fields */
+};
+
+static void value_type(struct writer *w, uint32_t field, const char *type, const char *unit)
+{
+	pb_int(&w->sub, 1, str_index(&w->strs, type));
+	pb_int(&w->sub, 2, str_index(&w->strs, unit));
+	pb_msg(&w->prof, field, &w->sub);
+}
+
+static void write_samples(struct writer *w)
+{
+	struct px *x = w->x;
+	uint32_t locs[4 * HP_MAX_FRAMES];
+	uint64_t tid_key = str_index(&w->strs, "tid"), thread_key = str_index(&w->strs, "thread");
+	for (uint32_t i = 0; i < x->keys.n && !w->prof.err; i++) {
+		uint32_t stack_id = x->keys.keys[2 * i], tid = x->keys.keys[2 * i + 1];
+		uint32_t n = xstacks_locations(x->xs, stack_id, locs, 4 * HP_MAX_FRAMES);
+		for (uint32_t k = 0; k < n; k++) {
+			w->ids[k] = locs[k];
+			w->loc_used[locs[k]] = 1;
+		}
+		pb_packed(&w->sub, 1, &w->tmp, w->ids, n);
+		pb_packed(&w->sub, 2, &w->tmp, (const uint64_t *)(x->vals + (size_t)i * x->nvals),
+			  x->nvals);
+		/* label {key: "tid", num: tid} and {key: "thread", str: comm} */
+		pb_int(&w->tmp, 1, tid_key);
+		pb_int(&w->tmp, 3, tid);
+		pb_msg(&w->sub, 3, &w->tmp);
+		pb_int(&w->tmp, 1, thread_key);
+		pb_int(&w->tmp, 2, str_index(&w->strs, xstacks_thread_comm(x->xs, tid)));
+		pb_msg(&w->sub, 3, &w->tmp);
+		pb_msg(&w->prof, 2, &w->sub);
+	}
+}
+
+/* Each used module gets [base, limit) of its own, 1 MiB aligned. */
+static void layout_mappings(struct writer *w)
+{
+	struct hp_xstacks *xs = w->x->xs;
+	uint32_t nloc = xstacks_nlocations(xs), nmod = xstacks_nmodules(xs);
+	uint64_t next = 0x400000;
+	for (uint32_t l = 1; l < nloc; l++) {
+		uint32_t m;
+		uint64_t addr;
+		if (!w->loc_used[l])
+			continue;
+		xstacks_location(xs, l, &m, &addr);
+		if (m && m < nmod) {
+			w->mod_used[m] = 1;
+			if (addr + 1 > w->mod_limit[m])
+				w->mod_limit[m] = addr + 1;
+		}
+	}
+	for (uint32_t m = 1; m < nmod; m++) {
+		if (!w->mod_used[m])
+			continue;
+		w->mod_base[m] = next;
+		next += (w->mod_limit[m] + 0xfffff) & ~(uint64_t)0xfffff;
+		next += 0x100000;
+		w->mod_limit[m] += w->mod_base[m];
+	}
+}
+
+static void write_mappings(struct writer *w)
+{
+	struct hp_xstacks *xs = w->x->xs;
+	for (uint32_t m = 1; m < xstacks_nmodules(xs); m++) {
+		if (!w->mod_used[m])
+			continue;
+		pb_int(&w->sub, 1, m);
+		pb_int(&w->sub, 2, w->mod_base[m]);
+		pb_int(&w->sub, 3, w->mod_limit[m]);
+		pb_int(&w->sub, 5, str_index(&w->strs, xstacks_module(xs, m)));
+		pb_int(&w->sub, 6, str_index(&w->strs, xstacks_module_build_id(xs, m)));
+		for (uint32_t f = 7; f <= 10; f++)
+			pb_int(&w->sub, f, 1);    /* has_functions .. has_inline_frames */
+		pb_msg(&w->prof, 3, &w->sub);
+	}
+}
+
+static void write_locations(struct writer *w)
+{
+	struct hp_xstacks *xs = w->x->xs;
+	for (uint32_t l = 1; l < xstacks_nlocations(xs); l++) {
+		const struct hp_xframe *chain;
+		uint32_t m, n;
+		uint64_t addr;
+		if (!w->loc_used[l])
+			continue;
+		xstacks_location(xs, l, &m, &addr);
+		n = xstacks_chain(xs, l, &chain);
+		pb_int(&w->sub, 1, l);
+		pb_int(&w->sub, 2, m < xstacks_nmodules(xs) && w->mod_used[m] ? m : 0);
+		pb_int(&w->sub, 3, addr + (m < xstacks_nmodules(xs) ? w->mod_base[m] : 0));
+		for (uint32_t d = 0; d < n; d++) {        /* innermost first */
+			pb_int(&w->tmp, 1, chain[d].func);
+			pb_int(&w->tmp, 2, chain[d].line);
+			pb_msg(&w->sub, 4, &w->tmp);
+			if (chain[d].func < xstacks_nfuncs(xs))
+				w->func_used[chain[d].func] = 1;
+		}
+		pb_msg(&w->prof, 4, &w->sub);
+	}
+}
+
+static void write_functions(struct writer *w)
+{
+	struct hp_xstacks *xs = w->x->xs;
+	for (uint32_t f = 1; f < xstacks_nfuncs(xs); f++) {
+		if (!w->func_used[f])
+			continue;
+		uint64_t name = str_index(&w->strs, xstacks_func_name(xs, f));
+		pb_int(&w->sub, 1, f);
+		pb_int(&w->sub, 2, name);
+		pb_int(&w->sub, 3, name);
+		pb_int(&w->sub, 4, str_index(&w->strs, xstacks_file(xs, xstacks_func_file(xs, f))));
+		pb_msg(&w->prof, 5, &w->sub);
+	}
+}
+
+static uint64_t start_time_ns(struct hp_store *st)
+{
+	char *v = NULL;
+	struct tm tm = { 0 };
+	uint64_t ns = 0;
+	if (store_get_meta(st, "start_time", &v) || !v)
+		return 0;
+	const char *end = strptime(v, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (end) {
+		long off = tm.tm_gmtoff;
+		time_t t = timegm(&tm);
+		if (t != (time_t)-1)
+			ns = (uint64_t)(t - off) * 1000000000ull;
+	}
+	free(v);
+	return ns;
+}
+
+static void write_profile(struct writer *w)
+{
+	struct px *x = w->x;
+	char *cmd = NULL;
+	uint32_t cols = x->nvals;
+	w->strs.prof = &w->prof;
+	str_index(&w->strs, "");                     /* string_table[0] must be "" */
+	value_type(w, 1, "samples", "count");
+	value_type(w, 1, "cpu", "nanoseconds");
+	for (uint32_t c = 2; c < cols; c++)
+		value_type(w, 1, x->col_name[c], x->col_unit[c]);
+	write_samples(w);
+	layout_mappings(w);
+	write_mappings(w);
+	write_locations(w);
+	write_functions(w);
+	pb_int(&w->prof, 9, start_time_ns(x->st));
+	pb_int(&w->prof, 10, (uint64_t)store_get_meta_int(x->st, "duration_ns", 0));
+	value_type(w, 11, "cpu", "nanoseconds");
+	pb_int(&w->prof, 12, x->period_ns);
+	if (!store_get_meta(x->st, "command", &cmd) && cmd) {
+		uint64_t idx = str_index(&w->strs, cmd);
+		pb_tag(&w->prof, 13, WIRE_VARINT);
+		pb_varint(&w->prof, idx);
+		free(cmd);
+	}
+	pb_int(&w->prof, 14, str_index(&w->strs, "cpu"));
+	if (w->sub.err || w->tmp.err)
+		w->prof.err = -ENOMEM;
+}
+
+/* gzip buf to out (zlib, gzip wrapper). */
+static int gzip_to(FILE *out, const uint8_t *buf, size_t len)
+{
+	z_stream z = { 0 };
+	uint8_t chunk[1 << 16];
+	int rc, err = 0;
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	z.next_in = (Bytef *)buf;
+	z.avail_in = (uInt)len;
+	do {
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		rc = deflate(&z, Z_FINISH);
+		size_t have = sizeof(chunk) - z.avail_out;
+		if (have && fwrite(chunk, 1, have, out) != have)
+			err = -EIO;
+	} while (rc == Z_OK && !err);
+	if (!err && rc != Z_STREAM_END)
+		err = -EIO;
+	deflateEnd(&z);
+	return err;
+}
+
+static int writer_init(struct writer *w, struct px *x)
+{
+	uint32_t nloc = xstacks_nlocations(x->xs), nmod = xstacks_nmodules(x->xs);
+	memset(w, 0, sizeof(*w));
+	w->x = x;
+	hmap_init(&w->strs.map);
+	w->loc_used = calloc(nloc, 1);
+	w->func_used = calloc(xstacks_nfuncs(x->xs), 1);
+	w->mod_used = calloc(nmod, 1);
+	w->mod_base = calloc(nmod, sizeof(uint64_t));
+	w->mod_limit = calloc(nmod, sizeof(uint64_t));
+	w->ids = calloc(4 * HP_MAX_FRAMES + 66, sizeof(uint64_t));
+	return w->loc_used && w->func_used && w->mod_used && w->mod_base && w->mod_limit && w->ids
+	       ? 0 : -ENOMEM;
+}
+
+static void writer_release(struct writer *w)
+{
+	for (uint32_t i = 0; i < w->strs.n; i++)
+		free(w->strs.strs[i]);
+	free(w->strs.strs);
+	hmap_release(&w->strs.map);
+	free(w->prof.d);
+	free(w->tmp.d);
+	free(w->sub.d);
+	free(w->loc_used);
+	free(w->func_used);
+	free(w->mod_used);
+	free(w->mod_base);
+	free(w->mod_limit);
+	free(w->ids);
+}
+
+int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
+{
+	struct px x = { .st = st, .nvals = 2 };
+	struct writer w;
+	int err;
+	(void)o;
+	for (int i = 0; i < 64; i++)
+		x.col_of_event[i] = -1;
+	x.period_ns = export_period_ns(st);
+	x.fault_period = store_get_meta_int(st, "fault_period", 1);
+	if (x.fault_period <= 0)
+		x.fault_period = 1;
+	xmap_init(&x.keys, 2);
+	if ((err = store_each_event(st, px_on_event, &x)) || (err = xstacks_load(st, &x.xs)))
+		goto out;
+	if ((err = store_each_sample(st, 0, 0, px_on_sample, &x)))
+		goto out;
+	if ((err = writer_init(&w, &x)))
+		goto release;
+	write_profile(&w);
+	err = w.prof.err ? w.prof.err : gzip_to(out, w.prof.d, w.prof.n);
+release:
+	writer_release(&w);
+out:
+	for (uint32_t c = 2; c < x.nvals; c++)
+		free((char *)x.col_name[c]);
+	xstacks_free(x.xs);
+	xmap_release(&x.keys);
+	free(x.vals);
+	return err;
+}

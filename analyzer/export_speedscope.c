@@ -1,0 +1,224 @@
+/*
+ * export_speedscope.c - speedscope's file format
+ * (https://www.speedscope.app/file-format-schema.json): one "sampled"
+ * profile per thread, samples in time order (so speedscope's "Time Order"
+ * view is the run's timeline), frames shared: one per function, with its
+ * defining file. Consecutive samples of a thread with the same stack are
+ * written once with their summed weight; weights are nanoseconds
+ * (samples x the sampling period), so sum(weights) / period = samples.
+ * The busiest thread is the profile shown first.
+ *
+ * Reads the samples and the raw stack model (export_internal.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/export_internal.h"
+#include "common/store.h"
+
+/* A run of consecutive samples of one thread on one stack. */
+struct run {
+	uint32_t stack_id;
+	uint32_t count;
+};
+
+struct sthread {
+	uint32_t tid;
+	struct run *runs;
+	uint32_t nruns, cap;
+	uint64_t samples, first_ns, last_ns;
+};
+
+struct ss {
+	struct hp_xstacks *xs;
+	struct hp_xmap tids;          /* tid -> index into threads */
+	struct sthread *threads;
+	uint32_t nthreads;
+	uint32_t *frame_of;           /* function id -> frame index + 1 (0: not yet) */
+	uint32_t nframes;
+	uint32_t *frame_func;         /* frame index -> function id */
+};
+
+static struct sthread *thread_of(struct ss *s, uint32_t tid)
+{
+	uint32_t idx;
+	int added;
+	if (xmap_index(&s->tids, &tid, &idx, &added))
+		return NULL;
+	if (added) {
+		struct sthread *t = realloc(s->threads, (s->nthreads + 1) * sizeof(*t));
+		if (!t)
+			return NULL;
+		s->threads = t;
+		memset(&t[idx], 0, sizeof(*t));
+		t[idx].tid = tid;
+		s->nthreads++;
+	}
+	return &s->threads[idx];
+}
+
+static int on_sample(void *c, const struct hp_sample_row *r)
+{
+	struct ss *s = c;
+	if (r->event != 0)
+		return 0;
+	struct sthread *t = thread_of(s, r->tid);
+	if (!t)
+		return -ENOMEM;
+	if (!t->samples++)
+		t->first_ns = r->t_ns;
+	t->last_ns = r->t_ns;
+	if (t->nruns && t->runs[t->nruns - 1].stack_id == r->stack_id) {
+		t->runs[t->nruns - 1].count++;
+		return 0;
+	}
+	if (t->nruns == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 256;
+		struct run *n = realloc(t->runs, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->runs = n;
+		t->cap = cap;
+	}
+	t->runs[t->nruns++] = (struct run){ r->stack_id, 1 };
+	return 0;
+}
+
+/* Give every function of every sampled stack a frame index. */
+static int assign_frames(struct ss *s)
+{
+	uint32_t nf = xstacks_nfuncs(s->xs);
+	s->frame_of = calloc(nf, sizeof(uint32_t));
+	s->frame_func = calloc(nf, sizeof(uint32_t));
+	if (!s->frame_of || !s->frame_func)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->nthreads; i++)
+		for (uint32_t r = 0; r < s->threads[i].nruns; r++) {
+			const struct hp_xframe *fr;
+			uint32_t n;
+			int err = xstacks_expand(s->xs, s->threads[i].runs[r].stack_id, &fr, &n);
+			if (err)
+				return err;
+			for (uint32_t k = 0; k < n; k++) {
+				uint32_t f = fr[k].func < nf ? fr[k].func : 0;
+				if (!s->frame_of[f]) {
+					s->frame_func[s->nframes] = f;
+					s->frame_of[f] = ++s->nframes;
+				}
+			}
+		}
+	return 0;
+}
+
+static void write_frames(FILE *out, const struct ss *s)
+{
+	xw_str(out, "\"shared\":{\"frames\":[");
+	for (uint32_t i = 0; i < s->nframes; i++) {
+		uint32_t f = s->frame_func[i];
+		const char *file = xstacks_file(s->xs, xstacks_func_file(s->xs, f));
+		xw_str(out, i ? ",\n{\"name\":" : "\n{\"name\":");
+		xw_json(out, xstacks_func_name(s->xs, f));
+		if (*file) {
+			xw_str(out, ",\"file\":");
+			xw_json(out, file);
+		}
+		putc_unlocked('}', out);
+	}
+	xw_str(out, "]},\n");
+}
+
+static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64_t period)
+{
+	char name[256];
+	const char *comm = xstacks_thread_comm(s->xs, t->tid);
+	snprintf(name, sizeof(name), "%s%stid %u", comm, *comm ? " " : "", t->tid);
+	xw_str(out, "{\"type\":\"sampled\",\"name\":");
+	xw_json(out, name);
+	xw_str(out, ",\"unit\":\"nanoseconds\",\"startValue\":");
+	xw_u64(out, t->first_ns);
+	xw_str(out, ",\"endValue\":");
+	xw_u64(out, t->first_ns + t->samples * period);
+	xw_str(out, ",\n\"samples\":[");
+	for (uint32_t r = 0; r < t->nruns; r++) {
+		const struct hp_xframe *fr;
+		uint32_t n;
+		int err = xstacks_expand(s->xs, t->runs[r].stack_id, &fr, &n);
+		if (err)
+			return err;
+		xw_str(out, r ? ",[" : "[");
+		for (uint32_t k = 0; k < n; k++) {
+			if (k)
+				putc_unlocked(',', out);
+			uint32_t f = fr[k].func < xstacks_nfuncs(s->xs) ? fr[k].func : 0;
+			xw_u64(out, s->frame_of[f] - 1);
+		}
+		putc_unlocked(']', out);
+		if (r % 16 == 15)
+			putc_unlocked('\n', out);
+	}
+	xw_str(out, "],\n\"weights\":[");
+	for (uint32_t r = 0; r < t->nruns; r++) {
+		if (r)
+			putc_unlocked(',', out);
+		xw_u64(out, t->runs[r].count * period);
+	}
+	xw_str(out, "]}");
+	return 0;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sthread *)a)->tid, y = ((const struct sthread *)b)->tid;
+	return (x > y) - (x < y);
+}
+
+static int write_all(FILE *out, struct ss *s, struct hp_store *st)
+{
+	uint64_t period = export_period_ns(st);
+	uint32_t busiest = 0;
+	char *cmd = NULL;
+	int err = 0;
+	if (s->nthreads > 1)
+		qsort(s->threads, s->nthreads, sizeof(*s->threads), by_tid);
+	for (uint32_t i = 1; i < s->nthreads; i++)
+		if (s->threads[i].samples > s->threads[busiest].samples)
+			busiest = i;
+	store_get_meta(st, "command", &cmd);
+	xw_str(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
+		    "\"exporter\":\"hpprof " HPPROF_VERSION "\",\"name\":");
+	xw_json(out, cmd ? cmd : "hpprof");
+	free(cmd);
+	xw_str(out, ",\"activeProfileIndex\":");
+	xw_u64(out, busiest);
+	xw_str(out, ",\n");
+	write_frames(out, s);
+	xw_str(out, "\"profiles\":[");
+	for (uint32_t i = 0; i < s->nthreads && !err; i++) {
+		if (i)
+			xw_str(out, ",\n");
+		err = write_thread(out, s, &s->threads[i], period);
+	}
+	xw_str(out, "]}\n");
+	return err;
+}
+
+int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
+{
+	struct ss s = { 0 };
+	int err;
+	(void)o;
+	xmap_init(&s.tids, 1);
+	if (!(err = xstacks_load(st, &s.xs)) &&
+	    !(err = store_each_sample(st, 0, 0, on_sample, &s)) &&
+	    !(err = assign_frames(&s)))
+		err = write_all(out, &s, st);
+	for (uint32_t i = 0; i < s.nthreads; i++)
+		free(s.threads[i].runs);
+	free(s.threads);
+	free(s.frame_of);
+	free(s.frame_func);
+	xmap_release(&s.tids);
+	xstacks_free(s.xs);
+	return err;
+}

@@ -1,0 +1,425 @@
+/*
+ * export_svg.c - a self-contained, interactive flame graph as one SVG file.
+ *
+ * Call paths of the profile model are merged into a tree (children ordered
+ * by name, as flamegraph.pl does), drawn root at the bottom with each
+ * frame's width proportional to its samples (or to one counter, --weight).
+ * Every frame carries a tooltip (<title>) with its samples, its share of
+ * the run and its hot line: the source line of that frame (the line itself
+ * for the innermost frame, the call site for a caller) that most of its
+ * samples went through. Frames narrower than 0.1 px are left out. The
+ * embedded JavaScript (no external files) gives click-to-zoom, reset, and
+ * a regex search that highlights matches and reports their share; viewers
+ * without scripts still show the graph and the tooltips.
+ *
+ * Takes the profile model (profile.h) and the store's file paths.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/export_internal.h"
+#include "analyzer/profile.h"
+#include "common/error.h"
+
+#define ROOT_FUNC UINT32_MAX
+#define WIDTH     1200.0
+#define XPAD      10.0
+#define FRAME_H   16.0
+#define TOP       60.0
+#define BOTTOM    34.0
+#define CHAR_W    7.0     /* average glyph width of 12px monospace */
+#define MIN_PX    0.1
+
+struct node {
+	uint32_t func;
+	uint32_t depth;
+	int64_t weight;
+	uint32_t *kids, nkids;
+	double x;              /* left edge in weight units */
+	uint32_t hot_file, hot_line;
+	int64_t hot_weight;
+};
+
+struct flame {
+	const struct hp_profile *p;
+	struct hp_xfiles files;
+	int col;               /* weight column: -1 samples, else an event index */
+	struct node *nodes;
+	uint32_t n, cap;
+	struct hp_xmap edges;  /* (parent, func) -> node */
+	struct hp_xmap lines;  /* (node, file, line) -> index into line_w */
+	int64_t *line_w;
+	uint32_t line_cap;
+	uint32_t max_depth;
+};
+
+static const char *name_of(const struct flame *f, uint32_t func)
+{
+	return func == ROOT_FUNC ? "all" : f->p->functions[func].name;
+}
+
+/* --- building the tree --- */
+
+static int child_of(struct flame *f, uint32_t parent, uint32_t func, uint32_t *out)
+{
+	uint32_t key[2] = { parent, func }, idx;
+	int added, err = xmap_index(&f->edges, key, &idx, &added);
+	if (err)
+		return err;
+	if (added) {
+		if (f->n == f->cap) {
+			uint32_t cap = f->cap ? f->cap * 2 : 1024;
+			struct node *nn = realloc(f->nodes, cap * sizeof(*nn));
+			if (!nn)
+				return -ENOMEM;
+			f->nodes = nn;
+			f->cap = cap;
+		}
+		memset(&f->nodes[f->n], 0, sizeof(struct node));
+		f->nodes[f->n].func = func;
+		f->nodes[f->n].depth = f->nodes[parent].depth + 1;
+		if (f->nodes[f->n].depth > f->max_depth)
+			f->max_depth = f->nodes[f->n].depth;
+		f->n++;
+	}
+	/* edges hands out dense indices in insertion order: node = edge index + 1 */
+	*out = idx + 1;
+	return 0;
+}
+
+static int add_line(struct flame *f, uint32_t node, uint32_t file, uint32_t line, int64_t w)
+{
+	uint32_t key[3] = { node, file, line }, idx;
+	int added, err = xmap_index(&f->lines, key, &idx, &added);
+	if (err)
+		return err;
+	if (f->lines.n > f->line_cap) {
+		uint32_t cap = f->lines.cap;
+		int64_t *a = realloc(f->line_w, cap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		memset(a + f->line_cap, 0, (cap - f->line_cap) * sizeof(*a));
+		f->line_w = a;
+		f->line_cap = cap;
+	}
+	f->line_w[idx] += w;
+	return 0;
+}
+
+static int add_stack(struct flame *f, const struct hp_pstack *s, int64_t w)
+{
+	uint32_t node = 0;
+	f->nodes[0].weight += w;
+	for (uint32_t i = 0; i < s->nframes; i++) {
+		int err = child_of(f, node, s->frames[i], &node);
+		if (!err && s->lines[i])
+			err = add_line(f, node, s->files[i], s->lines[i], w);
+		if (err)
+			return err;
+		f->nodes[node].weight += w;
+	}
+	return 0;
+}
+
+static void pick_hot_lines(struct flame *f)
+{
+	for (uint32_t i = 0; i < f->lines.n; i++) {
+		const uint32_t *k = f->lines.keys + (size_t)i * 3;
+		struct node *n = &f->nodes[k[0]];
+		if (f->line_w[i] > n->hot_weight ||
+		    (f->line_w[i] == n->hot_weight && k[2] < n->hot_line)) {
+			n->hot_weight = f->line_w[i];
+			n->hot_file = k[1];
+			n->hot_line = k[2];
+		}
+	}
+}
+
+static int by_name(const void *a, const void *b, void *ctx)
+{
+	const struct flame *f = ctx;
+	return strcmp(name_of(f, f->nodes[*(const uint32_t *)a].func),
+		      name_of(f, f->nodes[*(const uint32_t *)b].func));
+}
+
+/* Children lists (sorted by name) and x positions. */
+static int layout(struct flame *f)
+{
+	for (uint32_t i = 1; i < f->n; i++) {
+		const uint32_t *k = f->edges.keys + (size_t)(i - 1) * 2;
+		struct node *parent = &f->nodes[k[0]];
+		if ((parent->nkids & (parent->nkids - 1)) == 0) {
+			uint32_t *a = realloc(parent->kids, (parent->nkids ? parent->nkids * 2 : 2) *
+							     sizeof(*a));
+			if (!a)
+				return -ENOMEM;
+			parent->kids = a;
+		}
+		parent->kids[parent->nkids++] = i;
+	}
+	/* nodes are created after their parents, so one forward pass places them */
+	for (uint32_t i = 0; i < f->n; i++) {
+		struct node *n = &f->nodes[i];
+		double x = n->x;
+		if (n->nkids > 1)
+			qsort_r(n->kids, n->nkids, sizeof(*n->kids), by_name, f);
+		for (uint32_t k = 0; k < n->nkids; k++) {
+			f->nodes[n->kids[k]].x = x;
+			x += (double)f->nodes[n->kids[k]].weight;
+		}
+	}
+	return 0;
+}
+
+/* --- drawing --- */
+
+static unsigned name_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* flamegraph.pl's palettes: warm for program code, yellow-green for
+ * shared libraries, orange for the kernel; the shade comes from the name. */
+static void color(const struct flame *f, uint32_t func, int rgb[3])
+{
+	const char *module = func == ROOT_FUNC ? NULL : f->p->functions[func].module;
+	unsigned h = name_hash(name_of(f, func));
+	double v1 = (h & 0xff) / 255.0, v2 = (h >> 8 & 0xff) / 255.0;
+	if (module && strstr(module, "[kernel")) {
+		rgb[0] = 230 + (int)(25 * v1); rgb[1] = 110 + (int)(60 * v2); rgb[2] = 20;
+	} else if (module && strstr(module, ".so")) {
+		rgb[0] = 190 + (int)(50 * v1); rgb[1] = 190 + (int)(50 * v1); rgb[2] = (int)(70 * v2);
+	} else {
+		rgb[0] = 205 + (int)(50 * v2); rgb[1] = (int)(230 * v1); rgb[2] = (int)(55 * v2);
+	}
+}
+
+static void fitted_text(FILE *out, const char *name, double width_px)
+{
+	size_t fit = width_px > 2 * CHAR_W ? (size_t)((width_px - 6) / CHAR_W) : 0, len = strlen(name);
+	char buf[512];
+	if (fit < 3)
+		return;
+	if (len <= fit) {
+		xw_xml(out, name);
+		return;
+	}
+	if (fit > sizeof(buf) - 1)
+		fit = sizeof(buf) - 1;
+	memcpy(buf, name, fit - 2);
+	strcpy(buf + fit - 2, "..");
+	xw_xml(out, buf);
+}
+
+static void frame(FILE *out, const struct flame *f, const struct node *n, const char *unit)
+{
+	double total = (double)f->nodes[0].weight, scale = (WIDTH - 2 * XPAD) / total;
+	double x = XPAD + n->x * scale, w = (double)n->weight * scale;
+	double y = TOP + (double)(f->max_depth - n->depth) * FRAME_H;
+	const char *name = name_of(f, n->func);
+	const char *file = xfiles_path(&f->files, n->hot_file);
+	int rgb[3];
+	color(f, n->func, rgb);
+	xw_str(out, "<g class=\"f\" data-name=\"");
+	xw_xml(out, name);
+	xw_str(out, "\"><title>");
+	xw_xml(out, name);
+	fprintf(out, " (%lld %s, %.2f%%)", (long long)n->weight, unit,
+		100.0 * (double)n->weight / total);
+	if (n->hot_line) {
+		xw_str(out, "&#10;hot line: ");
+		xw_xml(out, file ? export_basename(file) : "??");
+		fprintf(out, ":%u (%lld %s, %.1f%% of this frame)", n->hot_line,
+			(long long)n->hot_weight, unit,
+			100.0 * (double)n->hot_weight / (double)(n->weight ? n->weight : 1));
+	}
+	fprintf(out, "</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+		"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
+		x, y, w, FRAME_H - 1, rgb[0], rgb[1], rgb[2], x + 3, y + 11.5);
+	fitted_text(out, name, w);
+	xw_str(out, "</text></g>\n");
+}
+
+/* Draw n and its subtree, skipping frames too narrow to see. */
+static void draw(FILE *out, const struct flame *f, uint32_t i, const char *unit)
+{
+	const struct node *n = &f->nodes[i];
+	double px = (double)n->weight * (WIDTH - 2 * XPAD) / (double)f->nodes[0].weight;
+	if (px < MIN_PX)
+		return;
+	frame(out, f, n, unit);
+	for (uint32_t k = 0; k < n->nkids; k++)
+		draw(out, f, n->kids[k], unit);
+}
+
+static const char script[] =
+"<script type=\"text/ecmascript\"><![CDATA[\n"
+"'use strict';\n"
+"var W = 1200, XPAD = 10, CHAR_W = 7, frames, details, matched, zoomed = null;\n"
+"function init() {\n"
+"  details = document.getElementById('details').firstChild;\n"
+"  matched = document.getElementById('matched').firstChild;\n"
+"  frames = Array.prototype.slice.call(document.getElementsByClassName('f'));\n"
+"  frames.forEach(function (g) {\n"
+"    var r = g.querySelector('rect');\n"
+"    g.ox = +r.getAttribute('x'); g.ow = +r.getAttribute('width');\n"
+"    g.oy = +r.getAttribute('y'); g.ofill = r.getAttribute('fill');\n"
+"    g.fname = g.getAttribute('data-name');\n"
+"    g.addEventListener('click', function () { zoom(g); });\n"
+"    g.addEventListener('mouseover', function () {\n"
+"      details.nodeValue = g.querySelector('title').textContent.replace(/\\n/g, '  ');\n"
+"    });\n"
+"    g.addEventListener('mouseout', function () { details.nodeValue = ' '; });\n"
+"  });\n"
+"  document.getElementById('unzoom').addEventListener('click', unzoom);\n"
+"  document.getElementById('search').addEventListener('click', search);\n"
+"  window.addEventListener('keydown', function (e) {\n"
+"    if ((e.ctrlKey || e.metaKey) && e.key === 'f') { e.preventDefault(); search(); }\n"
+"    if (e.key === 'Escape') { reset_search(); unzoom(); }\n"
+"  });\n"
+"}\n"
+"function place(g, x, w) {\n"
+"  var r = g.querySelector('rect'), t = g.querySelector('text');\n"
+"  r.setAttribute('x', x.toFixed(2)); r.setAttribute('width', w.toFixed(2));\n"
+"  t.setAttribute('x', (x + 3).toFixed(2));\n"
+"  var fit = Math.floor((w - 6) / CHAR_W), s = g.fname;\n"
+"  t.textContent = fit < 3 ? '' : s.length <= fit ? s : s.substring(0, fit - 2) + '..';\n"
+"}\n"
+"function zoom(z) {\n"
+"  var ratio = (W - 2 * XPAD) / z.ow, eps = 1e-6;\n"
+"  zoomed = z;\n"
+"  document.getElementById('unzoom').style.opacity = 1;\n"
+"  frames.forEach(function (g) {\n"
+"    var inside = g.ox >= z.ox - eps && g.ox + g.ow <= z.ox + z.ow + eps;\n"
+"    if (g.oy <= z.oy && inside) {\n"
+"      g.style.display = ''; g.style.opacity = 1;\n"
+"      place(g, XPAD + (g.ox - z.ox) * ratio, g.ow * ratio);\n"
+"    } else if (g.oy > z.oy && g.ox <= z.ox + eps && g.ox + g.ow >= z.ox + z.ow - eps) {\n"
+"      g.style.display = ''; g.style.opacity = 0.5;\n"
+"      place(g, XPAD, W - 2 * XPAD);\n"
+"    } else {\n"
+"      g.style.display = 'none';\n"
+"    }\n"
+"  });\n"
+"}\n"
+"function unzoom() {\n"
+"  zoomed = null;\n"
+"  document.getElementById('unzoom').style.opacity = 0;\n"
+"  frames.forEach(function (g) {\n"
+"    g.style.display = ''; g.style.opacity = 1; place(g, g.ox, g.ow);\n"
+"  });\n"
+"}\n"
+"function reset_search() {\n"
+"  frames.forEach(function (g) { g.querySelector('rect').setAttribute('fill', g.ofill); });\n"
+"  matched.nodeValue = ' ';\n"
+"}\n"
+"function search() {\n"
+"  var term = prompt('Search frames (regular expression):', '');\n"
+"  if (term === null) return;\n"
+"  reset_search();\n"
+"  if (term === '') return;\n"
+"  var re; try { re = new RegExp(term); } catch (e) { matched.nodeValue = 'bad regex'; return; }\n"
+"  var spans = [], total = frames.length ? frames[0].ow : 1;\n"
+"  frames.forEach(function (g) {\n"
+"    if (g.oy === frames[0].oy) total = Math.max(total, g.ow);\n"
+"    if (!re.test(g.fname)) return;\n"
+"    g.querySelector('rect').setAttribute('fill', 'rgb(230,0,230)');\n"
+"    spans.push([g.ox, g.ox + g.ow]);\n"
+"  });\n"
+"  spans.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });\n"
+"  var sum = 0, end = -1;\n"
+"  spans.forEach(function (s) {\n"
+"    if (s[0] >= end) { sum += s[1] - s[0]; end = s[1]; }\n"
+"    else if (s[1] > end) { sum += s[1] - end; end = s[1]; }\n"
+"  });\n"
+"  matched.nodeValue = 'Matched: ' + (100 * sum / total).toFixed(1) + '%';\n"
+"}\n"
+"]]></script>\n";
+
+static void head(FILE *out, const struct flame *f, const char *title, double height)
+{
+	fprintf(out,
+		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\""
+		" onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\""
+		" xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n"
+		"<!-- Flame graph drawn by hpprof %s. Click a frame to zoom, Ctrl-F to search. -->\n"
+		"<style type=\"text/css\">\n"
+		"text { font-family: monospace; font-size: 12px; fill: rgb(0,0,0); }\n"
+		".f:hover rect { stroke: rgb(0,0,0); stroke-width: 0.5; cursor: pointer; }\n"
+		"#title { font-size: 17px; text-anchor: middle; }\n"
+		"#unzoom, #search { cursor: pointer; }\n"
+		"</style>\n%s"
+		"<rect x=\"0\" y=\"0\" width=\"100%%\" height=\"100%%\" fill=\"rgb(248,248,240)\"/>\n"
+		"<text id=\"title\" x=\"%.0f\" y=\"24\">",
+		WIDTH, height, WIDTH, height, HPPROF_VERSION, script, WIDTH / 2);
+	xw_xml(out, title);
+	fprintf(out, "</text>\n"
+		"<text id=\"unzoom\" x=\"%.0f\" y=\"24\" style=\"opacity:0\">Reset Zoom</text>\n"
+		"<text id=\"search\" x=\"%.0f\" y=\"24\">Search</text>\n"
+		"<text id=\"matched\" x=\"%.0f\" y=\"%.0f\"> </text>\n"
+		"<text id=\"details\" x=\"%.0f\" y=\"%.0f\"> </text>\n",
+		XPAD, WIDTH - XPAD - 60, WIDTH - XPAD - 160, height - 12, XPAD, height - 12);
+	(void)f;
+}
+
+static void release(struct flame *f)
+{
+	for (uint32_t i = 0; i < f->n; i++)
+		free(f->nodes[i].kids);
+	free(f->nodes);
+	free(f->line_w);
+	xmap_release(&f->edges);
+	xmap_release(&f->lines);
+	xfiles_release(&f->files);
+}
+
+int export_svg(FILE *out, struct hp_store *st, const struct hp_profile *p,
+	       const struct hp_export_opts *o)
+{
+	struct flame f = { .p = p };
+	char title[1024];
+	int err = 0;
+	f.col = export_weight_column(p, o->weight);
+	if (f.col == -2)
+		return -HP_EBADEVENT;
+	xmap_init(&f.edges, 2);
+	xmap_init(&f.lines, 3);
+	f.nodes = calloc(1, sizeof(*f.nodes));
+	if (!f.nodes) {
+		err = -ENOMEM;
+		goto out;
+	}
+	f.n = f.cap = 1;
+	f.nodes[0].func = ROOT_FUNC;
+	if ((err = xfiles_load(st, &f.files)))
+		goto out;
+	for (uint32_t i = 0; i < p->nstacks && !err; i++) {
+		const struct hp_pstack *s = &p->stacks[i];
+		int64_t w = f.col < 0 ? (int64_t)s->samples : s->c[f.col];
+		if (w > 0)
+			err = add_stack(&f, s, w);
+	}
+	if (err || (err = layout(&f)))
+		goto out;
+	pick_hot_lines(&f);
+	const char *cmd = profile_meta(p, "command");
+	snprintf(title, sizeof(title), "%s", o->title ? o->title : "");
+	if (!o->title)
+		snprintf(title, sizeof(title), "hpprof: %s", cmd ? cmd : "flame graph");
+	const char *unit = f.col < 0 ? "samples" : p->events[f.col].name;
+	double height = TOP + (double)(f.max_depth + 1) * FRAME_H + BOTTOM;
+	head(out, &f, title, height);
+	if (f.nodes[0].weight > 0)
+		draw(out, &f, 0, unit);
+	else
+		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\">no samples</text>\n", XPAD, TOP + 12);
+	xw_str(out, "</svg>\n");
+out:
+	release(&f);
+	return err;
+}

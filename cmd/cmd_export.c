@@ -1,0 +1,154 @@
+/*
+ * cmd_export.c - `hpprof export`: a profile in another tool's format
+ * (analyzer/export.h), on stdout or into a file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/export.h"
+#include "analyzer/profile.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/store.h"
+
+static const char usage_text[] =
+	"usage: hpprof export [OPTIONS] --format FORMAT [DB]\n"
+	"\n"
+	"Write a profile (DB defaults to hpprof.db) in another tool's format.\n"
+	"\n"
+	"  -f, --format FORMAT  folded      flamegraph.pl / inferno folded stacks\n"
+	"                       pprof       gzipped profile.proto (go tool pprof)\n"
+	"                       speedscope  speedscope.app JSON, one profile per thread\n"
+	"                       chrome      Trace Event JSON for Perfetto / chrome://tracing\n"
+	"                       callgrind   callgrind_annotate / KCachegrind\n"
+	"                       svg         interactive flame graph (zoom, search, hot lines)\n"
+	"                       csv, json   the public SQL views\n"
+	"  -o, --output FILE    write to FILE instead of stdout\n"
+	"  -w, --weight EVENT   folded, svg: weigh stacks by a counter such as\n"
+	"                       page-faults instead of samples\n"
+	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
+	"                       line_profile, thread_profile, memory_timeline, alloc_sites);\n"
+	"                       csv defaults to function_profile, json to all of them\n"
+	"      --title TEXT     svg: the title (default: the profiled command)\n"
+	"  -h, --help           this help\n";
+
+static const struct option long_opts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "weight", required_argument, NULL, 'w' },
+	{ "view",   required_argument, NULL, 'V' },
+	{ "title",  required_argument, NULL, 'T' },
+	{ "help",   no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct export_cmd {
+	struct hp_export_opts x;
+	int have_format;
+	const char *output;
+	const char *db;
+};
+
+static int parse(int argc, char **argv, struct export_cmd *o)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "f:o:w:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (export_parse_format(optarg, &o->x.format)) {
+				hp_err("invalid --format '%s': use folded, pprof, speedscope, chrome,"
+				       " callgrind, svg, csv or json", optarg);
+				return 2;
+			}
+			o->have_format = 1;
+			break;
+		case 'o': o->output = optarg; break;
+		case 'w': o->x.weight = optarg; break;
+		case 'V': o->x.view = optarg; break;
+		case 'T': o->x.title = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (!o->have_format) {
+		hp_err("export needs --format (folded, pprof, speedscope, chrome, callgrind, svg,"
+		       " csv or json)");
+		return 2;
+	}
+	if (argc - optind > 1) {
+		hp_err("export takes one database");
+		return 2;
+	}
+	o->db = optind < argc ? argv[optind] : "hpprof.db";
+	return -1;
+}
+
+static void explain(const struct export_cmd *o, const struct hp_profile *p, int err)
+{
+	if (err == -HP_EBADEVENT) {
+		char names[1024] = "samples";
+		for (uint32_t e = 0; p && e < p->nevents; e++)
+			if (p->events[e].measured) {
+				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+				strncat(names, p->events[e].name, sizeof(names) - strlen(names) - 1);
+			}
+		hp_err("invalid --weight '%s': '%s' measured no such counter (use one of: %s)",
+		       o->x.weight, o->db, names);
+	} else if (err == -ENOENT && o->x.view) {
+		hp_err("invalid --view '%s': '%s' has no such view", o->x.view, o->db);
+	} else {
+		hp_err("cannot export '%s' as %s: %s", o->db, export_format_name(o->x.format),
+		       hp_strerror(err));
+	}
+}
+
+static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp_profile *p)
+{
+	FILE *out = stdout;
+	int err;
+	if (o->output && !(out = fopen(o->output, "wb"))) {
+		hp_err("cannot write '%s': %s", o->output, strerror(errno));
+		return 1;
+	}
+	err = export_write(out, st, p, &o->x);
+	if (o->output && fclose(out) && !err)
+		err = -EIO;
+	if (err) {
+		explain(o, p, err);
+		if (o->output)
+			unlink(o->output);
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_cmd o = { 0 };
+	struct hp_profile *p = NULL;
+	struct hp_store *st = NULL;
+	int rc = parse(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (!o.output && export_is_binary(o.x.format) && isatty(STDOUT_FILENO)) {
+		hp_err("%s output is binary: use -o FILE or redirect stdout",
+		       export_format_name(o.x.format));
+		return 2;
+	}
+	if (export_needs_profile(o.x.format))
+		p = cmd_load_profile(o.db, NULL, &st);
+	else
+		st = cmd_open_db(o.db, 0);
+	if (!st || (export_needs_profile(o.x.format) && !p))
+		return 1;
+	rc = run_export(&o, st, p);
+	profile_free(p);
+	store_close(st);
+	return rc;
+}

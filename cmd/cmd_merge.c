@@ -1,0 +1,237 @@
+/*
+ * cmd_merge.c - `hpprof merge`: one database from several runs.
+ *
+ * The store copies the runs (store_merge: ids remapped, identical code
+ * shared, each run kept apart in the runs table and threads/processes.run);
+ * this command sets the run_info totals of the merged file (samples and
+ * durations summed), writes its statistics and views like `run` does, and
+ * checks that no sample was lost on the way.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyzer/profile.h"
+#include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/store.h"
+
+static const char usage_text[] =
+	"usage: hpprof merge [OPTIONS] -o OUT.db A.db B.db...\n"
+	"\n"
+	"Combine the profiles A.db, B.db, ... into one database. Every sample is\n"
+	"kept (sample counts add up) and each run stays distinguishable: the runs\n"
+	"table lists the inputs, and threads.run / processes.run say which run a\n"
+	"thread or process came from. Identical binaries share their functions,\n"
+	"so report, diff and export see one profile of all the runs.\n"
+	"\n"
+	"  -o, --output FILE    the merged database (required)\n"
+	"      --force          replace FILE when it exists\n"
+	"  -h, --help           this help\n";
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "force",  no_argument,       NULL, 'F' },
+	{ "help",   no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct merge_cmd {
+	const char *output;
+	int force;
+	const char *const *inputs;
+	unsigned n;
+};
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int parse(int argc, char **argv, struct merge_cmd *o)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->output = optarg; break;
+		case 'F': o->force = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	o->inputs = (const char *const *)argv + optind;
+	o->n = (unsigned)(argc - optind);
+	if (!o->output || !o->n) {
+		hp_err("merge needs -o OUT.db and at least one database to merge");
+		return 2;
+	}
+	for (unsigned i = 0; i < o->n; i++)
+		if (same_file(o->inputs[i], o->output)) {
+			hp_err("cannot merge '%s' into itself: choose another -o", o->inputs[i]);
+			return 2;
+		}
+	return -1;
+}
+
+/* Sums and agreements over the inputs' run_info. */
+struct totals {
+	int64_t duration_ns, lost, fault_samples, complete, entry, peak_rss, frequency;
+	int64_t fault_period;
+	int frequency_differs, fault_period_differs, command_differs;
+	char *command;
+};
+
+static int read_totals(const struct merge_cmd *o, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < o->n; i++) {
+		struct hp_store *st = cmd_open_db(o->inputs[i], 0);
+		char *cmd = NULL;
+		if (!st)
+			return -1;
+		int64_t freq = store_get_meta_int(st, "frequency", 0);
+		int64_t fp = store_get_meta_int(st, "fault_period", 0);
+		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);
+		t->duration_ns += store_get_meta_int(st, "duration_ns", 0);
+		t->lost += store_get_meta_int(st, "lost_samples", 0);
+		t->fault_samples += store_get_meta_int(st, "fault_samples", 0);
+		t->complete += store_get_meta_int(st, "complete_stacks", 0);
+		t->entry += store_get_meta_int(st, "entry_stacks", 0);
+		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
+		t->frequency_differs |= i && freq != t->frequency;
+		t->fault_period_differs |= i && fp != t->fault_period;
+		t->frequency = freq;
+		t->fault_period = i ? t->fault_period : fp;
+		store_get_meta(st, "command", &cmd);
+		if (!i)
+			t->command = cmd;
+		else {
+			t->command_differs |= !cmd || !t->command || strcmp(cmd, t->command);
+			free(cmd);
+		}
+		store_close(st);
+	}
+	return 0;
+}
+
+static int write_meta(struct hp_store *st, const struct merge_cmd *o, const struct totals *t,
+		      uint64_t samples)
+{
+	char buf[4096] = "";
+	int err = 0;
+	for (unsigned i = 0; i < o->n; i++) {
+		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, o->inputs[i], sizeof(buf) - strlen(buf) - 1);
+	}
+	if (t->command_differs) {
+		char cmd[4200];
+		snprintf(cmd, sizeof(cmd), "merge of %u runs: %s", o->n, buf);
+		err = store_set_meta(st, "command", cmd);
+	}
+	if (!err)
+		err = store_set_meta(st, "merged_from", buf);
+	if (!err)
+		err = store_set_meta_int(st, "merged_runs", o->n);
+	if (!err)
+		err = store_set_meta_int(st, "samples", (int64_t)samples);
+	if (!err)
+		err = store_set_meta_int(st, "duration_ns", t->duration_ns);
+	if (!err)
+		err = store_set_meta_int(st, "lost_samples", t->lost);
+	if (!err)
+		err = store_set_meta_int(st, "fault_samples", t->fault_samples);
+	if (!err)
+		err = store_set_meta_int(st, "complete_stacks", t->complete);
+	if (!err)
+		err = store_set_meta_int(st, "entry_stacks", t->entry);
+	if (!err && t->peak_rss >= 0)
+		err = store_set_meta_int(st, "peak_rss_bytes", t->peak_rss);
+	if (!err && t->frequency_differs)
+		err = store_set_meta_int(st, "frequency", 0);
+	if (!err)
+		err = store_set_meta(st, "hpprof_version", HPPROF_VERSION);
+	return err;
+}
+
+/* Aggregate the merged samples into the statistics and views, as `run` does. */
+static int write_stats(struct hp_store *st, uint64_t *nsamples)
+{
+	struct hp_profile *p;
+	int err = profile_load(st, NULL, &p);
+	if (err)
+		return err;
+	*nsamples = p->nsamples;
+	err = profile_write_stats(st, p);
+	profile_free(p);
+	return err;
+}
+
+static int merge(const struct merge_cmd *o, struct hp_store *st, const struct totals *t)
+{
+	uint64_t *per_run = calloc(o->n, sizeof(*per_run)), sum = 0, merged = 0;
+	unsigned bad = 0;
+	int err = per_run ? store_merge(st, o->inputs, o->n, per_run, &bad) : -ENOMEM;
+	if (err) {
+		hp_err("cannot merge '%s': %s", o->inputs[bad],
+		       err == -HP_ESQL ? store_errmsg(st) :
+		       err == -HP_ENOSYMS ? "it has no symbolization (was `hpprof run` interrupted?)"
+					  : hp_strerror(err));
+		goto out;
+	}
+	for (unsigned i = 0; i < o->n; i++)
+		sum += per_run[i];
+	if ((err = write_meta(st, o, t, sum)) || (err = store_flush(st)) ||
+	    (err = write_stats(st, &merged))) {
+		hp_err("cannot write '%s': %s", o->output,
+		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		goto out;
+	}
+	if (merged != sum) {
+		hp_err("merged '%s' holds %llu samples, the inputs %llu", o->output,
+		       (unsigned long long)merged, (unsigned long long)sum);
+		err = -HP_ECORRUPT;
+		goto out;
+	}
+	hp_info("merged %u runs into '%s': %llu samples", o->n, o->output,
+		(unsigned long long)sum);
+out:
+	free(per_run);
+	return err;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	struct merge_cmd o = { 0 };
+	struct totals t;
+	struct hp_store *st;
+	int rc = parse(argc, argv, &o), err;
+	if (rc >= 0)
+		return rc;
+	if (read_totals(&o, &t))
+		return 1;
+	if (t.fault_period_differs)
+		hp_warn("the runs sampled page faults with different periods; the merged file"
+			" weighs them all with the first run's (%lld)", (long long)t.fault_period);
+	if (o.force)
+		unlink(o.output);
+	if ((err = store_create(o.output, &st))) {
+		hp_err("cannot create '%s': %s%s", o.output, hp_strerror(err),
+		       err == -EEXIST ? " (use --force to replace it)" : "");
+		free(t.command);
+		return 1;
+	}
+	err = merge(&o, st, &t);
+	if (store_close(st) && !err)
+		err = -EIO;
+	if (err)
+		unlink(o.output);
+	free(t.command);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,18 @@
+# hpprof diff and merge, end to end (label e2e): the book's pairs of
+# diffusion variants with the directions they must show, line pairing on a
+# program built twice, repeated runs with the t-test, merge totals, and the
+# command lines. Tests that need the kernels skip (77) until they are built.
+add_executable(diff_shift_a ${CMAKE_SOURCE_DIR}/tests/fixtures/diff/shift.c)
+add_executable(diff_shift_b ${CMAKE_SOURCE_DIR}/tests/fixtures/diff/shift.c)
+target_compile_definitions(diff_shift_b PRIVATE SHIFT)
+foreach(t diff_shift_a diff_shift_b)
+  target_compile_options(${t} PRIVATE -O2 -g)
+endforeach()
+
+hp_script_test(diff_lines      e2e e2e/diff_lines.sh $<TARGET_FILE:diff_shift_a>
+               $<TARGET_FILE:diff_shift_b>)
+hp_script_test(diff_pagefaults e2e e2e/diff_pagefaults.sh)
+hp_script_test(diff_alloc      e2e e2e/diff_alloc.sh)
+hp_script_test(diff_repeated   e2e e2e/diff_repeated.sh)
+hp_script_test(diff_merge      e2e e2e/diff_merge.sh)
+hp_script_test(diff_cli        e2e e2e/diff_cli.sh)

@@ -1,0 +1,62 @@
+#!/bin/sh
+# The command lines of hpprof diff, export and merge: usage errors exit 2,
+# failures exit 1 with a message naming the object and the cause, help
+# exits 0 and lists every option.
+# usage: diff_cli.sh     env: HPPROF, HP_SRC
+set -u
+command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 shell is not installed"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+sqlite3 "$tmp/a.db" <"$HP_SRC/tests/golden/fixtures/export.sql" || exit 1
+
+# expect STATUS PATTERN COMMAND...: exit status and a line of stderr
+expect() {
+	want=$1 pattern=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc != "$want" ]; then
+		echo "FAIL: '$*' exited $rc, not $want"
+		cat "$tmp/err"
+		fail=1
+	elif [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/err"; then
+		echo "FAIL: '$*': no '$pattern' in:"
+		cat "$tmp/err"
+		fail=1
+	fi
+}
+
+a=$tmp/a.db
+expect 2 "needs a before and an after" "$HPPROF" diff "$a"
+expect 2 "needs a before and an after" "$HPPROF" diff "$a" --
+expect 2 "invalid --by 'file'" "$HPPROF" diff --by file "$a" "$a"
+expect 2 "invalid --norm" "$HPPROF" diff --norm hour "$a" "$a"
+expect 2 "invalid value '2' for --alpha" "$HPPROF" diff --alpha 2 "$a" "$a"
+expect 1 "cannot open database '$tmp/none.db'" "$HPPROF" diff "$a" "$tmp/none.db"
+expect 0 "" "$HPPROF" diff "$a" "$a"
+expect 0 "" "$HPPROF" diff "$a" "$a" -- "$a" "$a"
+grep -q "same" "$tmp/out" || { echo "FAIL: a profile against itself is not the same"; fail=1; }
+expect 2 "export needs --format" "$HPPROF" export "$a"
+expect 2 "invalid --format 'png'" "$HPPROF" export -f png "$a"
+expect 1 "invalid --weight 'cycles'" "$HPPROF" export -f folded -w cycles "$a"
+expect 1 "invalid --view 'samples'" "$HPPROF" export -f csv --view samples "$a"
+expect 1 "cannot write '$tmp/no/such/dir'" "$HPPROF" export -f folded -o "$tmp/no/such/dir" "$a"
+expect 0 "" "$HPPROF" export -f folded -w page-faults -o "$tmp/x" "$a"
+expect 2 "merge needs -o" "$HPPROF" merge "$a"
+expect 2 "into itself" "$HPPROF" merge -o "$a" "$a"
+expect 1 "cannot open database" "$HPPROF" merge -o "$tmp/m.db" "$a" "$tmp/none.db"
+[ -e "$tmp/m.db" ] && { echo "FAIL: a failed merge left its output"; fail=1; }
+expect 0 "" "$HPPROF" merge -o "$tmp/m.db" "$a"
+expect 1 "use --force" "$HPPROF" merge -o "$tmp/m.db" "$a"
+expect 0 "" "$HPPROF" merge --force -o "$tmp/m.db" "$a"
+
+# every option of -h is in the man page
+for cmd in diff export merge; do
+	"$HPPROF" $cmd -h >"$tmp/help" || { echo "FAIL: $cmd -h"; fail=1; }
+	for opt in $(grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u); do
+		grep -q -- "$opt" "$HP_SRC/docs/man/hpprof-$cmd.md" ||
+			{ echo "FAIL: hpprof $cmd $opt is not in docs/man/hpprof-$cmd.md"; fail=1; }
+	done
+done
+exit $fail

@@ -1,0 +1,85 @@
+#!/bin/sh
+# hpprof diff with repeated runs (BEFORE... -- AFTER...): per-row means and
+# run-to-run standard deviations, and Welch's t-test deciding what is beyond
+# the noise. Checks: the sides count their runs; every p-value agrees with
+# an independent computation (numerical integration of Student's t); a
+# verdict of faster/slower always has p < alpha and |delta| >= threshold;
+# and runs of one program compared with each other show no change in their
+# hot function.
+# usage: diff_repeated.sh     env: HPPROF, HP_BUILD
+set -u
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; exit 77; }
+k=$HP_BUILD/kernels/hp-diffusion
+[ -x "$k" ] || { echo "SKIP: the diffusion kernel is not built ($k)"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+run() {
+	"$HPPROF" run -q -o "$tmp/$1.db" "$k" --variant "$2" --size 256 --steps 600 >/dev/null \
+		2>"$tmp/run.err" || { echo "FAIL: hpprof run diffusion $2"; cat "$tmp/run.err"; exit 1; }
+}
+for i in 1 2 3 4; do run l$i lists; done
+for i in 1 2 3; do run f$i fused; done
+
+cd "$tmp" || exit 1
+"$HPPROF" diff -n 10 l1.db l2.db l3.db -- f1.db f2.db f3.db || { echo "FAIL: hpprof diff"; exit 1; }
+"$HPPROF" diff -f json l1.db l2.db l3.db -- f1.db f2.db f3.db >lf.json &&
+"$HPPROF" diff -f json --alpha 0.01 l1.db l2.db -- l3.db l4.db >ll.json ||
+	{ echo "FAIL: hpprof diff -f json"; exit 1; }
+python3 - lf.json ll.json <<'PY'
+import json, math, sys
+
+def t_two_sided(t, df, steps=20000):
+    """p = P(|T| > |t|) by Simpson's rule on the density of Student's t."""
+    t = abs(t)
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+    f = lambda x: c * (1 + x * x / df) ** (-(df + 1) / 2)
+    h = t / steps
+    s = f(0) + f(t) + sum((4 if i % 2 else 2) * f(i * h) for i in range(1, steps))
+    return max(0.0, 1 - 2 * s * h / 3)
+
+def welch(b, a, nb, na):
+    vb, va = b["sd"] ** 2 / nb, a["sd"] ** 2 / na
+    if vb + va == 0:
+        return 0.0
+    df = (vb + va) ** 2 / (vb * vb / (nb - 1) + va * va / (na - 1))
+    return t_two_sided((a["mean"] - b["mean"]) / math.sqrt(vb + va), df)
+
+def fail(*a):
+    print("FAIL:", *a); sys.exit(1)
+
+d = json.load(open(sys.argv[1]))
+nb, na = d["before"]["runs"], d["after"]["runs"]
+if (nb, na) != (3, 3): fail("runs", nb, na)
+if d["before"]["duration_s"]["sd"] <= 0: fail("no run-to-run stddev of the run time")
+checked = 0
+for r in d["rows"]:
+    if r["verdict"] in ("new", "gone"):
+        continue
+    # the verdict rests on self%, or on total% when self% did not change
+    ps = []
+    for k in ("self", "total"):
+        b = {"mean": r["before_%s_pct" % k], "sd": r["before_%s_sd" % k]}
+        a = {"mean": r["after_%s_pct" % k], "sd": r["after_%s_sd" % k]}
+        if b["mean"] != a["mean"] and (b["sd"] or a["sd"]):
+            ps.append(welch(b, a, nb, na))
+    if ps:
+        if not any(abs(p - r["p_value"]) <= 2e-3 for p in ps):
+            fail(r["name"], "p", r["p_value"], "but Welch gives", ps)
+        checked += 1
+    if r["verdict"] in ("faster", "slower"):
+        if not r["p_value"] < d["alpha"]: fail(r["name"], r["verdict"], "with p", r["p_value"])
+names = {r["name"]: r for r in d["rows"]}
+if names.get("step_lists", {}).get("verdict") != "gone": fail("step_lists is not gone")
+if names.get("stencil_fused", {}).get("verdict") != "new": fail("stencil_fused is not new")
+print("lists x3 -> fused x3:", checked, "p-values agree with Welch's t-test")
+
+d = json.load(open(sys.argv[2]))
+top = max(d["rows"], key=lambda r: r["before_self_pct"])
+if top["verdict"] != "same":
+    fail("runs of one program: the hot function", top["name"], "is", top["verdict"],
+         "(p %.3g, delta %.2f)" % (top["p_value"], top["delta_self_pct"]))
+print("lists x2 -> lists x2: %s same (%.2f±%.2f -> %.2f±%.2f, p %.2g)" % (top["name"],
+      top["before_self_pct"], top["before_self_sd"], top["after_self_pct"], top["after_self_sd"],
+      top["p_value"]))
+PY
