@@ -602,6 +602,26 @@ static int resolve(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr,
 
 /* --- public API --- */
 
+int symbolizer_preload(struct hp_symbolizer *s, const char *path)
+{
+	uint32_t mi;
+	Dwarf_Addr bias;
+	int err = module_index(s, path, &mi);
+	if (err)
+		return err;
+	struct sym_module *m = &s->mods[mi];
+	if (!m->dm)
+		return 0;
+	/* Opening the DWARF decompresses the .debug sections (most of the
+	 * cost for Debian's libc6-dbg); the symbol table is sorted here too. */
+	dwfl_module_getdwarf(m->dm, &bias);
+	if (!m->symtab_tried) {
+		m->symtab_tried = 1;
+		m->symtab = build_symtab(m->dm);
+	}
+	return 0;
+}
+
 int symbolizer_new(struct hp_symbolizer **out)
 {
 	struct hp_symbolizer *s = calloc(1, sizeof(*s));

@@ -45,6 +45,12 @@ void symbolizer_free(struct hp_symbolizer *s);
 int symbolize_addr(struct hp_symbolizer *s, const char *path, uint64_t vaddr,
 		   struct hp_frame *frames, int max);
 
+/* Open the module at path and its debug info ahead of time (e.g. from a
+ * thread while the target still runs), so that later lookups in it do not
+ * pay for reading and decompressing DWARF. Returns 0 or an error; an
+ * unreadable module is not an error (its lookups will fall back). */
+int symbolizer_preload(struct hp_symbolizer *s, const char *path);
+
 /* Symbolize every location of the store that has no frames yet, writing
  * functions, files and location_frames (depth 0 innermost). A function is
  * (name, module); its file is where DWARF declares it, else the file of

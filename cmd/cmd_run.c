@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,17 +458,90 @@ static uint64_t entry_samples(const struct hp_profile *p)
 	return n;
 }
 
-/* The analyzer part of run: symbolize, aggregate, write the views. */
-static int analyze(struct hp_store *st)
-{
+/* Symbols are read while the target runs: the session reports each module
+ * as it first appears and a thread opens it and its debug info (reading
+ * and decompressing libc's DWARF alone takes ~40 ms here), so the
+ * symbolization at the end finds them ready. The symbolizer is used by
+ * that thread only, until preload_stop() joins it. */
+#define PRELOAD_QUEUE 256
+
+struct preload {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char *paths[PRELOAD_QUEUE];
+	unsigned head, tail;
+	int done, started;
+	pthread_t thread;
 	struct hp_symbolizer *sym;
-	struct hp_profile *p;
-	uint64_t t = mono_ns();
-	int err = symbolizer_new(&sym);
+};
+
+static void preload_push(void *ctx, const char *path)
+{
+	struct preload *pl = ctx;
+	pthread_mutex_lock(&pl->lock);
+	if (pl->tail - pl->head < PRELOAD_QUEUE) {
+		char *copy = strdup(path);
+		if (copy)
+			pl->paths[pl->tail++ % PRELOAD_QUEUE] = copy;
+	}
+	pthread_cond_signal(&pl->cond);
+	pthread_mutex_unlock(&pl->lock);
+}
+
+static void *preload_main(void *arg)
+{
+	struct preload *pl = arg;
+	for (;;) {
+		pthread_mutex_lock(&pl->lock);
+		while (pl->head == pl->tail && !pl->done)
+			pthread_cond_wait(&pl->cond, &pl->lock);
+		if (pl->head == pl->tail) {
+			pthread_mutex_unlock(&pl->lock);
+			return NULL;
+		}
+		char *path = pl->paths[pl->head++ % PRELOAD_QUEUE];
+		pthread_mutex_unlock(&pl->lock);
+		symbolizer_preload(pl->sym, path);
+		free(path);
+	}
+}
+
+static int preload_start(struct preload *pl, struct hp_session_opts *so)
+{
+	int err = symbolizer_new(&pl->sym);
 	if (err)
 		return err;
-	err = symbolize_store(st, sym);
-	symbolizer_free(sym);
+	pthread_mutex_init(&pl->lock, NULL);
+	pthread_cond_init(&pl->cond, NULL);
+	if (pthread_create(&pl->thread, NULL, preload_main, pl) == 0) {
+		pl->started = 1;
+		so->on_module = preload_push;
+		so->module_ctx = pl;
+	}
+	return 0;
+}
+
+/* Wait for the preloading thread (it skips what is left when abandon). */
+static void preload_stop(struct preload *pl)
+{
+	if (!pl->started)
+		return;
+	pthread_mutex_lock(&pl->lock);
+	pl->done = 1;
+	pthread_cond_signal(&pl->cond);
+	pthread_mutex_unlock(&pl->lock);
+	pthread_join(pl->thread, NULL);
+	pl->started = 0;
+	pthread_mutex_destroy(&pl->lock);
+	pthread_cond_destroy(&pl->cond);
+}
+
+/* The analyzer part of run: symbolize, aggregate, write the views. */
+static int analyze(struct hp_store *st, struct hp_symbolizer *sym)
+{
+	struct hp_profile *p;
+	uint64_t t = mono_ns();
+	int err = symbolize_store(st, sym);
 	if (err || (err = store_flush(st)))
 		return err;
 	store_set_meta_int(st, "symbolize_ns", (int64_t)(mono_ns() - t));
@@ -591,6 +665,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = { 0 };
 	struct run_events re = { 0 };
 	struct run_alloc ra = { 0 };
+	struct preload pl = { 0 };
 	struct hp_session_result res;
 	struct hp_store *st = NULL;
 	char path[PATH_MAX];
@@ -612,7 +687,12 @@ int cmd_run(int argc, char **argv)
 	}
 	write_command_meta(st, targv, &o);
 	store_flush(st);
+	if ((err = preload_start(&pl, &o.s))) {
+		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
+		goto out;
+	}
 	err = session_run(&o.s, targv, st, &res);
+	preload_stop(&pl);
 	if (err && !res.samples) {
 		ret = exit_for_launch_error(err, targv[0]);
 		store_close(st);
@@ -626,7 +706,7 @@ int cmd_run(int argc, char **argv)
 	write_result_meta(st, &res);
 	if ((err = finish_alloc(&o, &ra, st)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
-	if ((err = store_flush(st)) || (err = analyze(st))) {
+	if ((err = store_flush(st)) || (err = analyze(st, pl.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
 		goto out;
@@ -640,6 +720,9 @@ out:
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);
+	preload_stop(&pl);
+	if (pl.sym)
+		symbolizer_free(pl.sym);
 	alloctrack_free(ra.track);
 	allocstream_free(ra.stream);
 	free(targv);

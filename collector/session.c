@@ -542,9 +542,12 @@ static void handle_mmap2(struct hp_session *s, const uint8_t *rec, int v2)
 
 static uint32_t module_id_of(struct hp_session *s, struct hp_module *mod)
 {
-	if (!mod->store_id && store_intern_module(s->st, mod->path, mod->build_id,
-						  &mod->store_id) < 0)
+	if (mod->store_id)
+		return mod->store_id;
+	if (store_intern_module(s->st, mod->path, mod->build_id, &mod->store_id) < 0)
 		return 0;
+	if (s->o->on_module)
+		s->o->on_module(s->o->module_ctx, mod->path);
 	return mod->store_id;
 }
 

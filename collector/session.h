@@ -48,6 +48,10 @@ struct hp_session_opts {
 	/* Heap bytes in use by pid for the memory timeline, -1 when unknown;
 	 * NULL when allocation tracking is off. Called with poll_ctx. */
 	int64_t (*heap_bytes)(void *ctx, uint32_t pid);
+	/* Called once per module (executable or library) the first time one of
+	 * its addresses is stored, e.g. to start reading its symbols early. */
+	void (*on_module)(void *ctx, const char *path);
+	void *module_ctx;
 };
 
 struct hp_session_result {

@@ -77,7 +77,7 @@ CREATE TABLE samples (
   tid       INTEGER NOT NULL,
   stack_id  INTEGER NOT NULL,      -- innermost stack_nodes.id, 0 when no stack
   event     INTEGER NOT NULL DEFAULT 0, -- events.id of the sampling event; 0 = main sampler
-  counters  BLOB                   -- little-endian int64 deltas, one per counter event
+  counters  BLOB                   -- counter deltas, zigzag LEB128 varints, one per slot (counters.h)
 );
 
 -- Symbolization results (written at the end of run).

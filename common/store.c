@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/counters.h"
 #include "common/error.h"
 #include "common/hmap.h"
 #include "common/log.h"
@@ -676,9 +677,11 @@ int store_add_sample(struct hp_store *st, const struct hp_sample *smp)
 	sqlite3_bind_int64(s, 2, smp->tid);
 	sqlite3_bind_int64(s, 3, stack_id);
 	sqlite3_bind_int(s, 4, smp->event);
-	if (smp->nr_counters)
-		sqlite3_bind_blob(s, 5, smp->counters, (int)(smp->nr_counters * sizeof(int64_t)),
-				  SQLITE_TRANSIENT);
+	if (smp->nr_counters) {
+		uint8_t blob[HP_COUNTERS_MAX_BYTES(HP_MAX_COUNTERS)];
+		size_t len = counters_encode(smp->counters, smp->nr_counters, blob);
+		sqlite3_bind_blob(s, 5, blob, (int)len, SQLITE_TRANSIENT);
+	}
 	return step_write(st, s);
 }
 
@@ -929,9 +932,12 @@ static int sample_row(void *c, sqlite3_stmt *s)
 		.stack_id = (uint32_t)sqlite3_column_int64(s, 2),
 		.event = sqlite3_column_int(s, 3),
 	};
-	int bytes = sqlite3_column_bytes(s, 4);
-	r.counters = sqlite3_column_blob(s, 4);
-	r.nr_counters = r.counters ? (uint32_t)bytes / sizeof(int64_t) : 0;
+	int64_t values[HP_MAX_COUNTERS * 4];
+	const uint8_t *blob = sqlite3_column_blob(s, 4);
+	int n = blob ? counters_decode(blob, (size_t)sqlite3_column_bytes(s, 4), values,
+				       HP_MAX_COUNTERS * 4) : 0;
+	r.counters = values;
+	r.nr_counters = n > 0 ? (uint32_t)n : 0;
 	return ((int (*)(void *, const struct hp_sample_row *))k->cb)(k->ctx, &r);
 }
 
@@ -1813,17 +1819,18 @@ static void sqlf_counters(sqlite3_context *cx, int argc, sqlite3_value **argv)
 		sqlite3_result_value(cx, argv[0]);
 		return;
 	}
-	int bytes = sqlite3_value_bytes(argv[0]);
-	uint32_t n = (uint32_t)bytes / sizeof(int64_t), nout = r->m->ncounters;
-	if (n > sizeof(in) / sizeof(in[0]) || nout > sizeof(outv) / sizeof(outv[0])) {
-		sqlite3_result_error(cx, "counter blob too large", -1);
+	uint8_t enc[HP_COUNTERS_MAX_BYTES(HP_MAX_COUNTERS * 4)];
+	uint32_t nout = r->m->ncounters;
+	int n = counters_decode(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+				in, HP_MAX_COUNTERS * 4);
+	if (n < 0 || nout > sizeof(outv) / sizeof(outv[0])) {
+		sqlite3_result_error(cx, "malformed counter blob", -1);
 		return;
 	}
-	memcpy(in, sqlite3_value_blob(argv[0]), n * sizeof(int64_t));
-	for (uint32_t j = 0; j < n && j < r->nslot; j++)
+	for (uint32_t j = 0; j < (uint32_t)n && j < r->nslot; j++)
 		if (r->slot[j] >= 0 && (uint32_t)r->slot[j] < nout)
 			outv[r->slot[j]] = in[j];
-	sqlite3_result_blob(cx, outv, (int)(nout * sizeof(int64_t)), SQLITE_TRANSIENT);
+	sqlite3_result_blob(cx, enc, (int)counters_encode(outv, nout, enc), SQLITE_TRANSIENT);
 }
 
 static int merge_functions(struct hp_store *out, void *r)
