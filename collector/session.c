@@ -39,7 +39,10 @@
 #include "common/log.h"
 #include "common/store.h"
 
-#define RING_PAGES    256          /* 1 MiB per CPU: ~60 samples of 16 KiB */
+/* Ring pages per CPU: 4 MiB holds ~250 samples with 16 KiB stacks, enough
+ * for a burst of page-fault samples between two drains; an unprivileged
+ * user's perf_event_mlock_kb may refuse that, so smaller rings are tried. */
+static const unsigned ring_pages_try[] = { 1024, 256, 64 };
 #define MAX_CPUS      256
 #define MAX_PROCS     4096
 #define KERNEL_PATH   "[kernel]"
@@ -87,6 +90,7 @@ struct hp_session {
 
 	struct ring rings[MAX_CPUS];
 	unsigned nrings;
+	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
 	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
@@ -188,7 +192,7 @@ static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->comm_exec = 1;
 	a->task = 1;
 	a->watermark = 1;
-	a->wakeup_watermark = RING_PAGES * 4096 / 4;
+	a->wakeup_watermark = s->ring_pages * 4096 / 8;
 	if (o->ncounters)
 		a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
@@ -202,18 +206,28 @@ static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t ind
 	return hmap_put(&s->ids, id ? id : 1ull << 63, ((uint64_t)kind << 32) | index);
 }
 
-static int map_ring(struct ring *r, int fd)
+static int map_ring(struct hp_session *s, struct ring *r, int fd)
 {
-	size_t len = (RING_PAGES + 1) * (size_t)sysconf(_SC_PAGESIZE);
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	r->fd = fd;
-	r->meta = p;
-	r->data = (uint8_t *)p + sysconf(_SC_PAGESIZE);
-	r->size = RING_PAGES * (uint64_t)sysconf(_SC_PAGESIZE);
-	r->mask = r->size - 1;
-	return 0;
+	long page = sysconf(_SC_PAGESIZE);
+	for (;;) {
+		size_t len = (s->ring_pages + 1) * (size_t)page;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p != MAP_FAILED) {
+			r->fd = fd;
+			r->meta = p;
+			r->data = (uint8_t *)p + page;
+			r->size = s->ring_pages * (uint64_t)page;
+			r->mask = r->size - 1;
+			return 0;
+		}
+		/* Only the first ring may shrink: all rings share one size. */
+		if (errno != EPERM || s->nrings || s->ring_try + 1 >= sizeof(ring_pages_try) /
+							      sizeof(ring_pages_try[0]))
+			return -errno;
+		s->ring_pages = ring_pages_try[++s->ring_try];
+		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
+			 s->ring_pages);
+	}
 }
 
 /* Open the sampler of one CPU; falls back to user-only sampling when kernel
@@ -302,7 +316,7 @@ static int open_events(struct hp_session *s, pid_t pid)
 			continue;
 		}
 		unsigned r = s->nrings;
-		int err = map_ring(&s->rings[r], fd);
+		int err = map_ring(s, &s->rings[r], fd);
 		if (err) {
 			close(fd);
 			return err;
@@ -321,7 +335,7 @@ static int open_events(struct hp_session *s, pid_t pid)
 
 static void close_events(struct hp_session *s)
 {
-	size_t len = (RING_PAGES + 1) * (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (s->ring_pages + 1) * (size_t)sysconf(_SC_PAGESIZE);
 	for (unsigned r = 0; r < s->nrings; r++) {
 		for (unsigned i = 0; i < s->o->ncounters; i++)
 			if (s->counter_fds[r][i] >= 0)
@@ -923,6 +937,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	s->o = o;
 	s->st = st;
 	s->res = res;
+	s->ring_pages = ring_pages_try[0];
 	hmap_init(&s->ids);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
