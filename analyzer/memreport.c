@@ -95,17 +95,60 @@ static void print_process(FILE *out, const struct hp_profile *p, const struct hp
 	}
 }
 
-static int by_faults(const void *a, const void *b, void *ctx)
+/* A frame of the program's own code: not a system library, not the kernel.
+ * Memory first touched inside memset or malloc belongs to the caller. */
+static int own_code(const struct hp_profile *p, uint32_t fi)
 {
-	const struct hp_profile *p = ((const void **)ctx)[0];
-	int e = *(const int *)((const void **)ctx)[1];
-	int64_t x = p->lines[*(const uint32_t *)a].c[e], y = p->lines[*(const uint32_t *)b].c[e];
-	return x == y ? 0 : x > y ? -1 : 1;
+	const char *m = p->functions[fi].module;
+	if (!m || m[0] == '[' || strstr(m, "libhpprof_alloc"))
+		return 0;
+	return strncmp(m, "/lib/", 5) && strncmp(m, "/usr/lib/", 9) && strncmp(m, "/lib64/", 7);
+}
+
+struct growth_line {
+	uint32_t func, file, line;
+	int64_t faults;
+};
+
+static int by_growth(const void *a, const void *b)
+{
+	const struct growth_line *x = a, *y = b;
+	return x->faults == y->faults ? 0 : x->faults > y->faults ? -1 : 1;
+}
+
+/* Sampled faults per line of the program's own code: for each stack, the
+ * innermost frame that is the program's, or the leaf when none is. */
+static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint32_t *n)
+{
+	struct growth_line *g = calloc(p->nstacks ? p->nstacks : 1, sizeof(*g));
+	*n = 0;
+	if (!g)
+		return NULL;
+	for (uint32_t i = 0; i < p->nstacks; i++) {
+		const struct hp_pstack *st = &p->stacks[i];
+		if (st->c[e] <= 0 || !st->nframes)
+			continue;
+		uint32_t k = st->nframes - 1;
+		while (k > 0 && !own_code(p, st->frames[k]))
+			k--;
+		if (!own_code(p, st->frames[k]))
+			k = st->nframes - 1;
+		uint32_t j = 0;
+		while (j < *n && !(g[j].func == st->frames[k] && g[j].file == st->files[k] &&
+				   g[j].line == st->lines[k]))
+			j++;
+		if (j == *n)
+			g[(*n)++] = (struct growth_line){ st->frames[k], st->files[k], st->lines[k], 0 };
+		g[j].faults += st->c[e];
+	}
+	qsort(g, *n, sizeof(*g), by_growth);
+	return g;
 }
 
 static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	int e = -1;
+	uint32_t n;
 	for (uint32_t i = 0; i < p->nevents; i++)
 		if (!strcmp(p->events[i].role, "pagefault") && p->events[i].measured)
 			e = (int)i;
@@ -113,29 +156,24 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 		fprintf(out, "\nLines that grew RSS: page faults were not sampled (--fault-period 0)\n");
 		return;
 	}
-	uint32_t *rows = malloc((p->nlines ? p->nlines : 1) * sizeof(*rows));
-	if (!rows)
+	struct growth_line *g = growth_lines(p, e, &n);
+	if (!g)
 		return;
-	for (uint32_t i = 0; i < p->nlines; i++)
-		rows[i] = i;
-	const void *ctx[2] = { p, &e };
-	qsort_r(rows, p->nlines, sizeof(*rows), by_faults, ctx);
 	int64_t total = p->events[e].total > 0 ? p->events[e].total : 1;
-	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled)\n");
+	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled; library frames such"
+		" as memset are charged to their caller)\n");
 	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
 		"Function");
-	for (uint32_t i = 0; i < p->nlines && (!limit || i < limit); i++) {
-		const struct hp_pline *l = &p->lines[rows[i]];
+	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
 		char loc[64];
-		if (l->c[e] <= 0)
-			break;
-		const char *base = l->file ? strrchr(l->file, '/') : NULL;
-		snprintf(loc, sizeof(loc), "%s:%u", base ? base + 1 : l->file ? l->file : "??", l->line);
-		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", l->c[e],
-			100.0 * (double)l->c[e] / (double)total, (double)l->c[e] * 4096.0 / MIB, loc,
-			p->functions[l->func].name);
+		const char *path = profile_file(p, g[i].file);
+		const char *base = path ? strrchr(path, '/') : NULL;
+		snprintf(loc, sizeof(loc), "%s:%u", base ? base + 1 : path ? path : "??", g[i].line);
+		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].faults,
+			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
+			loc, p->functions[g[i].func].name);
 	}
-	free(rows);
+	free(g);
 }
 
 struct site_print {

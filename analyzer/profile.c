@@ -639,6 +639,12 @@ const char *profile_meta(const struct hp_profile *p, const char *key)
 	return NULL;
 }
 
+const char *profile_file(const struct hp_profile *p, uint32_t file_id)
+{
+	const struct priv *pv = p->priv;
+	return file_id && file_id < pv->nfile ? pv->file_path[file_id] : NULL;
+}
+
 int profile_event_index(const struct hp_profile *p, const char *name)
 {
 	for (uint32_t i = 0; i < p->nevents; i++)

@@ -129,6 +129,9 @@ const char *profile_meta(const struct hp_profile *p, const char *key);
  * recreate the public views. */
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p);
 
+/* Path of a file id (as in hp_pstack.files), or NULL. */
+const char *profile_file(const struct hp_profile *p, uint32_t file_id);
+
 /* Index of the event column named name, or -1. */
 int profile_event_index(const struct hp_profile *p, const char *name);
 
