@@ -62,6 +62,14 @@ uint32_t memreport_phases(const struct hp_profile *p, uint32_t pid, struct hp_me
 	return n;
 }
 
+#define MAX_PHASES_SHOWN 8
+
+static int by_magnitude(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
 static void print_process(FILE *out, const struct hp_profile *p, const struct hp_pprocess *proc)
 {
 	const struct hp_mem_reading *first = NULL, *last = NULL;
@@ -84,15 +92,30 @@ static void print_process(FILE *out, const struct hp_profile *p, const struct hp
 	if (proc->peak_rss > 0)
 		fprintf(out, "; high-water mark %.1f MiB", (double)proc->peak_rss / MIB);
 	fputc('\n', out);
-	uint32_t n = memreport_phases(p, proc->pid, phases, 32);
+	uint32_t n = memreport_phases(p, proc->pid, phases, 32), shown = 0;
+	/* A sawtooth (allocate, free, repeat) makes many phases: show the
+	 * largest, in time order. */
+	int64_t cut = 0;
+	if (n > MAX_PHASES_SHOWN) {
+		int64_t mags[32];
+		for (uint32_t i = 0; i < n; i++)
+			mags[i] = phases[i].delta < 0 ? -phases[i].delta : phases[i].delta;
+		qsort(mags, n, sizeof(mags[0]), by_magnitude);
+		cut = mags[MAX_PHASES_SHOWN - 1];
+	}
 	for (uint32_t i = 0; i < n; i++) {
-		if (!phases[i].delta)
+		int64_t mag = phases[i].delta < 0 ? -phases[i].delta : phases[i].delta;
+		if (!phases[i].delta || mag < cut || shown == MAX_PHASES_SHOWN)
 			continue;
+		shown++;
 		fprintf(out, "  %8.3f - %8.3f s  %+9.1f MiB  %s\n", (double)phases[i].t_from / 1e9,
 			(double)phases[i].t_to / 1e9, (double)phases[i].delta / MIB,
 			direction(phases[i].delta, peak) > 0 ? "growth"
 			: direction(phases[i].delta, peak) < 0 ? "release" : "");
 	}
+	if (n > shown && shown)
+		fprintf(out, "  (%u smaller phases not shown; the timeline is in memory_timeline)\n",
+			n - shown);
 }
 
 /* A frame of the program's own code: not a system library, not the kernel.
