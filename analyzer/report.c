@@ -61,11 +61,12 @@ static uint32_t *sorted_rows(const struct hp_profile *p, enum hp_row_kind kind,
 
 /* Skip rows that carry nothing in the selection (functions seen only as
  * counters of other rows). */
-static int row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t r)
+static int row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t r,
+		     int self_only)
 {
 	if (kind == HP_ROWS_FUNCTIONS) {
 		const struct hp_pfunc *f = &p->functions[r];
-		if (f->self || f->total)
+		if (f->self || (f->total && !self_only))
 			return 0;
 		for (uint32_t e = 0; e < p->nevents; e++)
 			if (f->cself[e])
@@ -97,12 +98,13 @@ static int hidden(const struct hp_profile *p, const struct hp_column *c, const c
 
 /* Width of a column that takes "the rest": its longest cell, at most 60. */
 static int auto_width(const struct hp_profile *p, enum hp_row_kind kind,
-		      const struct hp_column *c, const uint32_t *rows, uint32_t n, unsigned limit)
+		      const struct hp_column *c, const uint32_t *rows, uint32_t n, unsigned limit,
+		      int self_only)
 {
 	char cell[CELL];
 	int w = (int)strlen(c->header);
 	for (uint32_t i = 0, shown = 0; i < n && (!limit || shown < limit); i++) {
-		if (row_empty(p, kind, rows[i]))
+		if (row_empty(p, kind, rows[i], self_only))
 			continue;
 		c->format(p, c, rows[i], cell, sizeof(cell));
 		if ((int)strlen(cell) > w)
@@ -120,13 +122,15 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 	uint32_t n = columns_nrows(p, kind), shown = 0;
 	uint32_t *rows = sorted_rows(p, kind, cols, ncols, sort);
 	char cell[CELL];
+	/* A table ordered by self time lists only rows with self time. */
+	int self_only = !sort || !strcmp(sort, "self") || !strcmp(sort, "self_pct");
 	if (!rows)
 		return;
 	for (int c = 0; c < ncols; c++) {
 		if (hidden(p, &cols[c], skip_col))
 			continue;
 		if (!cols[c].width)
-			cols[c].width = auto_width(p, kind, &cols[c], rows, n, limit);
+			cols[c].width = auto_width(p, kind, &cols[c], rows, n, limit, self_only);
 		last = c;
 	}
 	fprintf(out, "\n%s\n", title);
@@ -141,7 +145,7 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 	}
 	fputc('\n', out);
 	for (uint32_t i = 0; i < n && (!limit || shown < limit); i++) {
-		if (row_empty(p, kind, rows[i]))
+		if (row_empty(p, kind, rows[i], self_only))
 			continue;
 		for (int c = 0; c < ncols; c++) {
 			if (hidden(p, &cols[c], skip_col))
@@ -240,7 +244,7 @@ static void csv_table(FILE *out, const struct hp_profile *p, enum hp_row_kind ki
 		fprintf(out, ",%s", cols[c].id);
 	fputc('\n', out);
 	for (uint32_t i = 0; i < n && (!limit || shown < limit); i++) {
-		if (row_empty(p, kind, rows[i]))
+		if (row_empty(p, kind, rows[i], 0))
 			continue;
 		fputs(section, out);
 		for (int c = 0; c < ncols; c++) {
@@ -266,7 +270,7 @@ static void json_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 		return;
 	fprintf(out, ",\n  \"%s\": [", name);
 	for (uint32_t i = 0; i < n && (!limit || shown < limit); i++) {
-		if (row_empty(p, kind, rows[i]))
+		if (row_empty(p, kind, rows[i], 0))
 			continue;
 		fprintf(out, "%s\n    {", shown ? "," : "");
 		for (int c = 0; c < ncols; c++) {
