@@ -189,9 +189,11 @@ static void text_header(FILE *out, const struct hp_profile *p)
 		complete_pct(p));
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
-		if (ev->measured)
-			fprintf(out, "  %-22s %" PRId64 "%s\n", ev->name, ev->total,
-				ev->running_pct < 99.5 ? " (multiplexed)" : "");
+		if (ev->measured && ev->running_pct < 99.5)
+			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
+				ev->name, ev->total, ev->running_pct);
+		else if (ev->measured)
+			fprintf(out, "  %-22s %" PRId64 "\n", ev->name, ev->total);
 		else
 			fprintf(out, "  %-22s n/a: %s\n", ev->name, ev->reason ? ev->reason : "?");
 	}

@@ -171,7 +171,18 @@ CREATE INDEX line_counter_stats_by_line ON line_counter_stats(function_id, line,
 -- Public views (contract: docs/schema.md). Counter columns are appended to
 -- function_profile and line_profile by the store when a run has counters.
 
-CREATE VIEW run_info AS SELECT key, value FROM meta;
+-- The run's facts, then one row per requested event: 'event:NAME' with
+-- "measured: TOTAL" or "not measured: REASON".
+CREATE VIEW run_info AS
+  SELECT key, value FROM meta
+  UNION ALL
+  SELECT 'event:' || name,
+         CASE WHEN measured THEN 'measured: ' || COALESCE(total, '?')
+                   || CASE WHEN running_ns > 0 AND running_ns < enabled_ns
+                           THEN ' (scaled: counted ' || ROUND(100.0 * running_ns / enabled_ns, 1)
+                                || '% of the time)' ELSE '' END
+              ELSE 'not measured: ' || COALESCE(reason, 'unknown') END
+  FROM events;
 
 CREATE VIEW thread_profile AS
   SELECT t.pid AS pid, s.tid AS tid, t.comm AS comm, COUNT(*) AS samples
