@@ -21,6 +21,7 @@ static const char *const format_names[HP_EXPORT_NFORMATS] = {
 	[HP_EXPORT_SPEEDSCOPE] = "speedscope", [HP_EXPORT_CHROME] = "chrome",
 	[HP_EXPORT_CALLGRIND] = "callgrind",   [HP_EXPORT_SVG] = "svg",
 	[HP_EXPORT_CSV] = "csv",               [HP_EXPORT_JSON] = "json",
+	[HP_EXPORT_MEMSVG] = "memory-svg",
 };
 
 int export_parse_format(const char *name, enum hp_export_format *f)
@@ -40,7 +41,8 @@ const char *export_format_name(enum hp_export_format f)
 
 int export_needs_profile(enum hp_export_format f)
 {
-	return f == HP_EXPORT_FOLDED || f == HP_EXPORT_CALLGRIND || f == HP_EXPORT_SVG;
+	return f == HP_EXPORT_FOLDED || f == HP_EXPORT_CALLGRIND || f == HP_EXPORT_SVG ||
+	       f == HP_EXPORT_MEMSVG;
 }
 
 int export_is_binary(enum hp_export_format f)
@@ -58,6 +60,7 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	case HP_EXPORT_FOLDED:     err = export_folded(out, p, o); break;
 	case HP_EXPORT_CALLGRIND:  err = export_callgrind(out, st, p, o); break;
 	case HP_EXPORT_SVG:        err = export_svg(out, st, p, o); break;
+	case HP_EXPORT_MEMSVG:     err = export_memsvg(out, p, o); break;
 	case HP_EXPORT_PPROF:      err = export_pprof(out, st, o); break;
 	case HP_EXPORT_SPEEDSCOPE: err = export_speedscope(out, st, o); break;
 	case HP_EXPORT_CHROME:     err = export_chrome(out, st, o); break;

@@ -27,7 +27,8 @@ struct hp_profile;
 
 enum hp_export_format {
 	HP_EXPORT_FOLDED, HP_EXPORT_PPROF, HP_EXPORT_SPEEDSCOPE, HP_EXPORT_CHROME,
-	HP_EXPORT_CALLGRIND, HP_EXPORT_SVG, HP_EXPORT_CSV, HP_EXPORT_JSON, HP_EXPORT_NFORMATS
+	HP_EXPORT_CALLGRIND, HP_EXPORT_SVG, HP_EXPORT_CSV, HP_EXPORT_JSON, HP_EXPORT_MEMSVG,
+	HP_EXPORT_NFORMATS
 };
 
 struct hp_export_opts {
@@ -37,14 +38,14 @@ struct hp_export_opts {
 	const char *weight;
 	/* csv, json: one public view; NULL = csv: function_profile, json: every view */
 	const char *view;
-	/* svg: title; NULL = "hpprof: " and the run's command */
+	/* svg, memory-svg: title; NULL = "hpprof: " and the run's command */
 	const char *title;
 };
 
 /* Format for a name ("folded", "pprof", ...); returns 0 or -EINVAL. */
 int export_parse_format(const char *name, enum hp_export_format *f);
 const char *export_format_name(enum hp_export_format f);
-/* 1 when export_write needs the profile model (folded, callgrind, svg). */
+/* 1 when export_write needs the profile model (folded, callgrind, svg, memory-svg). */
 int export_needs_profile(enum hp_export_format f);
 /* 1 when the output is binary (pprof): not for a terminal. */
 int export_is_binary(enum hp_export_format f);

@@ -32,6 +32,7 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opts *o);
 int export_chrome(FILE *out, struct hp_store *st, const struct hp_export_opts *o);
 int export_table(FILE *out, struct hp_store *st, const struct hp_export_opts *o);
+int export_memsvg(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o);
 
 /* --- output helpers (export.c) --- */
 void xw_str(FILE *f, const char *s);

@@ -28,6 +28,7 @@
 #include "collector/launch.h"
 #include "collector/session.h"
 #include "common/error.h"
+#include "common/hmap.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "kernels/catalog.h"
@@ -47,6 +48,7 @@ struct run_opts {
 struct run_alloc {
 	struct hp_allocstream *stream;
 	struct hp_alloctrack *track;
+	struct hp_hmap stacks;        /* hash(pid, raw pcs) -> stack id */
 	struct hp_session *session;
 	uint64_t t0;
 	struct hp_allocstream_stats stats;
@@ -566,19 +568,37 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
+/* A 64-bit digest of a raw stack: the same (pid, pcs) is the same stack
+ * as long as the process's mappings do not change under it. */
+static uint64_t stack_digest(uint32_t pid, const uint64_t *pcs, uint32_t n)
+{
+	uint64_t h = hmap_key2(pid, n);
+	for (uint32_t i = 0; i < n; i++)
+		h = hmap_key2(h, pcs[i]);
+	return h;
+}
+
 static int alloc_locate(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
 			uint32_t *stack_id)
 {
 	struct run_alloc *a = ctx;
-	uint64_t adj[HP_MAX_FRAMES];
+	uint64_t adj[HP_MAX_FRAMES], key, id;
 	struct hp_location locs[HP_MAX_FRAMES];
 	if (n > HP_MAX_FRAMES)
 		n = HP_MAX_FRAMES;
+	/* Most allocations come from a few stacks: skip the per-frame map
+	 * lookups and interning for a stack seen before. */
+	key = stack_digest(pid, pcs, n);
+	if (hmap_get(&a->stacks, key, &id)) {
+		*stack_id = (uint32_t)id;
+		return 0;
+	}
 	memcpy(adj, pcs, n * sizeof(*adj));
 	if (n)
 		adj[0]--;           /* every pc is a return address; locate() adjusts i > 0 */
 	n = session_locate(a->session, pid, adj, n, locs);
-	return store_intern_stack(session_store(a->session), locs, n, stack_id);
+	int err = store_intern_stack(session_store(a->session), locs, n, stack_id);
+	return err ? err : hmap_put(&a->stacks, key, *stack_id);
 }
 
 static int alloc_poll(void *ctx, struct hp_session *s, int final)
@@ -599,11 +619,6 @@ static int alloc_poll(void *ctx, struct hp_session *s, int final)
 	return 0;
 }
 
-static int64_t alloc_heap(void *ctx, uint32_t pid)
-{
-	return alloctrack_heap(((struct run_alloc *)ctx)->track, pid);
-}
-
 static int setup_alloc(struct run_opts *o, struct run_alloc *a, const char *target)
 {
 	struct hp_allocstream_opts ao = { .sample_bytes = (uint64_t)o->alloc_sample };
@@ -620,14 +635,14 @@ static int setup_alloc(struct run_opts *o, struct run_alloc *a, const char *targ
 		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
 		return -1;
 	}
-	if ((err = alloctrack_new(alloc_locate, a, &a->track))) {
+	if ((err = alloctrack_new(alloc_locate, a, (uint64_t)(o->s.mem_interval_ms ?
+						      o->s.mem_interval_ms : 10) * 1000000ull, &a->track))) {
 		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
 		return -1;
 	}
 	o->s.env = allocstream_env(a->stream);
 	o->s.on_poll = alloc_poll;
 	o->s.poll_ctx = a;
-	o->s.heap_bytes = alloc_heap;
 	return 0;
 }
 
@@ -724,6 +739,7 @@ out:
 	if (pl.sym)
 		symbolizer_free(pl.sym);
 	alloctrack_free(ra.track);
+	hmap_release(&ra.stacks);
 	allocstream_free(ra.stream);
 	free(targv);
 	return ret;

@@ -20,30 +20,38 @@ struct site {
 	uint64_t temporary;
 };
 
-struct block {
-	uint32_t site;
-	uint32_t pid;
-	uint64_t size;
-};
+/* A live block's value in the blocks map: site index and bytes in one word,
+ * so that a free costs one probe of one table. */
+#define BLOCK_BYTES_BITS 40
+#define BLOCK_VALUE(site, bytes) (((uint64_t)(site) << BLOCK_BYTES_BITS) | (bytes))
+#define BLOCK_SITE(v)  ((uint32_t)((v) >> BLOCK_BYTES_BITS))
+#define BLOCK_BYTES(v) ((v) & ((1ull << BLOCK_BYTES_BITS) - 1))
 
 struct proc_heap {
 	uint32_t pid;
 	int64_t live;
+	uint64_t next_point;          /* event time of the next heap timeline point */
 	uint64_t last_alloc_ptr;      /* per process, approximates "per thread" for temporaries */
 	uint32_t last_alloc_tid;
+};
+
+/* A point of the heap timeline. */
+struct heap_point {
+	uint32_t pid;
+	uint64_t t;                   /* CLOCK_MONOTONIC ns */
+	int64_t live;
 };
 
 struct hp_alloctrack {
 	hp_alloc_locate locate;
 	void *ctx;
+	uint64_t interval;
+	struct heap_point *points;
+	size_t npoints, points_cap;
 	struct hp_hmap site_of_stack; /* stack id + 1 -> site index */
 	struct site *sites;
 	uint32_t nsites, sites_cap;
-	struct hp_hmap blocks;        /* key(pid, ptr) -> block index */
-	struct block *block_v;
-	uint32_t nblocks, blocks_cap;
-	uint32_t *free_slots;         /* reusable block indices */
-	uint32_t nfree, free_cap;
+	struct hp_hmap blocks;        /* key(pid, ptr) -> BLOCK_VALUE(site, bytes) */
 	struct proc_heap *procs;
 	uint32_t nprocs;
 	int64_t live, peak;
@@ -53,13 +61,15 @@ struct hp_alloctrack {
 	uint64_t sample_period;
 };
 
-int alloctrack_new(hp_alloc_locate locate, void *ctx, struct hp_alloctrack **out)
+int alloctrack_new(hp_alloc_locate locate, void *ctx, uint64_t interval_ns,
+		   struct hp_alloctrack **out)
 {
 	struct hp_alloctrack *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->locate = locate;
 	t->ctx = ctx;
+	t->interval = interval_ns ? interval_ns : 10000000ull;
 	hmap_init(&t->site_of_stack);
 	hmap_init(&t->blocks);
 	*out = t;
@@ -73,10 +83,26 @@ void alloctrack_free(struct hp_alloctrack *t)
 	hmap_release(&t->site_of_stack);
 	hmap_release(&t->blocks);
 	free(t->sites);
-	free(t->block_v);
-	free(t->free_slots);
 	free(t->procs);
+	free(t->points);
 	free(t);
+}
+
+/* Record the heap of ph at event time now when a point is due (or forced). */
+static void heap_point(struct hp_alloctrack *t, struct proc_heap *ph, uint64_t now, int force)
+{
+	if (!force && now < ph->next_point)
+		return;
+	if (t->npoints == t->points_cap) {
+		size_t cap = t->points_cap ? t->points_cap * 2 : 1024;
+		struct heap_point *n = realloc(t->points, cap * sizeof(*n));
+		if (!n)
+			return;
+		t->points = n;
+		t->points_cap = cap;
+	}
+	t->points[t->npoints++] = (struct heap_point){ ph->pid, now, ph->live };
+	ph->next_point = now + t->interval;
 }
 
 static struct proc_heap *proc_of(struct hp_alloctrack *t, uint32_t pid)
@@ -122,24 +148,6 @@ static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)
 	return hmap_put(&t->site_of_stack, (uint64_t)stack_id + 1, t->nsites++);
 }
 
-static int new_block(struct hp_alloctrack *t, uint32_t *idx)
-{
-	if (t->nfree) {
-		*idx = t->free_slots[--t->nfree];
-		return 0;
-	}
-	if (t->nblocks == t->blocks_cap) {
-		uint32_t cap = t->blocks_cap ? t->blocks_cap * 2 : 4096;
-		struct block *n = realloc(t->block_v, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		t->block_v = n;
-		t->blocks_cap = cap;
-	}
-	*idx = t->nblocks++;
-	return 0;
-}
-
 /* The heap shrinks for the first time since a new peak: keep the peak's
  * live bytes per site. */
 static void snapshot_peak(struct hp_alloctrack *t)
@@ -151,66 +159,57 @@ static void snapshot_peak(struct hp_alloctrack *t)
 
 static int on_alloc(struct hp_alloctrack *t, const struct hp_alloc_event *ev)
 {
-	uint32_t stack_id = 0, si, bi;
+	uint32_t stack_id = 0, si;
 	int err = t->locate(t->ctx, ev->pid, ev->pcs, ev->nr_pcs, &stack_id);
 	struct proc_heap *ph = proc_of(t, ev->pid);
-	if (err || !ph || (err = site_of(t, stack_id, &si)) || (err = new_block(t, &bi)))
+	if (err || !ph || (err = site_of(t, stack_id, &si)))
 		return err ? err : -ENOMEM;
-	uint64_t key = hmap_key2(ev->pid, ev->ptr);
-	int64_t w = (int64_t)ev->weight;
+	uint64_t w = ev->weight < (1ull << BLOCK_BYTES_BITS) ? ev->weight
+							     : (1ull << BLOCK_BYTES_BITS) - 1;
 	struct site *s = &t->sites[si];
 	s->allocs++;
-	s->bytes += (uint64_t)w;
-	s->live += w;
+	s->bytes += w;
+	s->live += (int64_t)w;
 	s->live_blocks++;
-	t->block_v[bi] = (struct block){ si, ev->pid, (uint64_t)w };
-	if ((err = hmap_put(&t->blocks, key, bi)))
+	if ((err = hmap_put(&t->blocks, hmap_key2(ev->pid, ev->ptr), BLOCK_VALUE(si, w))))
 		return err;
-	ph->live += w;
+	ph->live += (int64_t)w;
 	ph->last_alloc_ptr = ev->ptr;
 	ph->last_alloc_tid = ev->tid;
-	t->live += w;
+	t->live += (int64_t)w;
 	t->allocs++;
 	if (t->live > t->peak) {
 		t->peak = t->live;
 		t->peak_t = ev->t_ns;
 		t->peak_current = 1;
 	}
+	heap_point(t, ph, ev->t_ns, 0);
 	return 0;
 }
 
 static int on_free(struct hp_alloctrack *t, const struct hp_alloc_event *ev)
 {
-	uint64_t key = hmap_key2(ev->pid, ev->ptr), bi;
+	uint64_t v;
 	struct proc_heap *ph = proc_of(t, ev->pid);
 	if (!ph)
 		return -ENOMEM;
-	if (!hmap_get(&t->blocks, key, &bi) || bi == UINT32_MAX) {
+	if (!hmap_del(&t->blocks, hmap_key2(ev->pid, ev->ptr), &v)) {
 		t->unknown_frees++;         /* allocated before tracking, or not sampled */
 		return 0;
 	}
 	if (t->peak_current)
 		snapshot_peak(t);
-	struct block *b = &t->block_v[bi];
-	struct site *s = &t->sites[b->site];
-	s->live -= (int64_t)b->size;
+	struct site *s = &t->sites[BLOCK_SITE(v)];
+	int64_t bytes = (int64_t)BLOCK_BYTES(v);
+	s->live -= bytes;
 	s->live_blocks--;
 	if (ph->last_alloc_ptr == ev->ptr && ph->last_alloc_tid == ev->tid)
 		s->temporary++;
 	ph->last_alloc_ptr = 0;
-	ph->live -= (int64_t)b->size;
-	t->live -= (int64_t)b->size;
+	ph->live -= bytes;
+	t->live -= bytes;
 	t->frees++;
-	hmap_put(&t->blocks, key, UINT32_MAX);    /* tombstone: the map has no delete */
-	if (t->nfree == t->free_cap) {
-		uint32_t cap = t->free_cap ? t->free_cap * 2 : 4096;
-		uint32_t *n = realloc(t->free_slots, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		t->free_slots = n;
-		t->free_cap = cap;
-	}
-	t->free_slots[t->nfree++] = (uint32_t)bi;
+	heap_point(t, ph, ev->t_ns, 0);
 	return 0;
 }
 
@@ -226,17 +225,73 @@ int alloctrack_event(void *track, const struct hp_alloc_event *ev)
 		if (ev->sample_period)
 			t->sample_period = ev->sample_period;
 		return 0;
-	case HP_ALLOC_END:
+	case HP_ALLOC_END: {
+		struct proc_heap *ph = proc_of(t, ev->pid);
 		t->dropped += ev->dropped;
+		if (ph && ev->t_ns)
+			heap_point(t, ph, ev->t_ns, 1);
 		return 0;
+	}
 	}
 	return 0;
 }
 
+/* RSS readings of the run, to pair each heap point with the last one. */
+struct rss_list {
+	struct hp_mem_reading *v;
+	size_t n, cap;
+};
+
+static int collect_rss(void *ctx, const struct hp_mem_reading *m)
+{
+	struct rss_list *l = ctx;
+	if (m->heap_bytes >= 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct hp_mem_reading *n = realloc(l->v, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		l->v = n;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *m;
+	return 0;
+}
+
+/* Last RSS of pid at or before t (readings are ordered by pid, then time). */
+static uint64_t rss_before(const struct rss_list *l, uint32_t pid, uint64_t t)
+{
+	uint64_t rss = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].pid != pid)
+			continue;
+		if (l->v[i].t_ns > t && rss)
+			break;
+		rss = l->v[i].rss_bytes;
+	}
+	return rss;
+}
+
+static int write_heap_timeline(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)
+{
+	struct rss_list l = { 0 };
+	int err = store_each_memory(st, collect_rss, &l);
+	for (size_t i = 0; i < t->npoints && !err; i++) {
+		const struct heap_point *h = &t->points[i];
+		uint64_t rel = h->t > t0 ? h->t - t0 : 0;
+		struct hp_mem_reading m = { h->pid, rel, rss_before(&l, h->pid, rel),
+					    h->live > 0 ? h->live : 0 };
+		err = store_add_memory(st, &m);
+	}
+	free(l.v);
+	return err;
+}
+
 int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)
 {
-	int err = 0;
-	if (t->peak_current)
+	int err = write_heap_timeline(t, st, t0);
+	if (!err && t->peak_current)
 		snapshot_peak(t);
 	for (uint32_t i = 0; i < t->nsites && !err; i++) {
 		const struct site *s = &t->sites[i];

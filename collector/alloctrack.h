@@ -9,6 +9,10 @@
  * defines them). Stacks are interned through a locate callback so that an
  * allocation stack is a stack_nodes id like a sample's.
  *
+ * The heap timeline is kept in the events' own time (a point per process
+ * every interval), so it is exact even when the collector reads the stream
+ * late.
+ *
  * The peak snapshot is taken lazily: while the heap keeps rising the
  * current live bytes are the peak's, so a copy is made only when the first
  * free after a new peak arrives; the cost is O(stacks) per peak, not per
@@ -28,7 +32,9 @@ struct hp_alloctrack;
 typedef int (*hp_alloc_locate)(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
 			       uint32_t *stack_id);
 
-int alloctrack_new(hp_alloc_locate locate, void *ctx, struct hp_alloctrack **out);
+/* interval_ns: spacing of the heap timeline, in the events' own time. */
+int alloctrack_new(hp_alloc_locate locate, void *ctx, uint64_t interval_ns,
+		   struct hp_alloctrack **out);
 void alloctrack_free(struct hp_alloctrack *t);
 
 /* Feed one event (an hp_alloc_cb). */
@@ -37,8 +43,10 @@ int alloctrack_event(void *track, const struct hp_alloc_event *ev);
 /* Bytes currently allocated by pid, or -1 when pid has no stream. */
 int64_t alloctrack_heap(const struct hp_alloctrack *t, uint32_t pid);
 
-/* Write alloc_stacks rows and the alloc_* meta keys; t0 is the run's
- * CLOCK_MONOTONIC start (session_t0) for the time of the heap peak. */
+/* Write alloc_stacks rows, the alloc_* meta keys, and the heap timeline
+ * as memory rows (each with the process's last RSS reading before it, so
+ * the memory_timeline view has both); t0 is the run's CLOCK_MONOTONIC
+ * start (session_t0). Call after the session wrote its RSS readings. */
 int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0);
 
 #endif

@@ -284,8 +284,8 @@ void procmaps_free(struct hp_procmaps *pm)
 	if (!pm)
 		return;
 	for (size_t i = 0; i < pm->procs.cap; i++)
-		if (pm->procs.keys[i] && pm->procs.vals[i])
-			free_proc((struct proc *)(uintptr_t)pm->procs.vals[i]);
+		if (pm->procs.slots[i].key && pm->procs.slots[i].val)
+			free_proc((struct proc *)(uintptr_t)pm->procs.slots[i].val);
 	hmap_release(&pm->procs);
 	free(pm);
 }

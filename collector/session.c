@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "collector/launch.h"
+#include "collector/memwatch.h"
 #include "collector/module.h"
 #include "collector/procmap.h"
 #include "collector/unwind.h"
@@ -63,13 +64,6 @@ struct entry {
 	uint64_t pos;
 };
 
-struct proc {
-	uint32_t pid;
-	int statm_fd;
-	int alive;
-	uint64_t peak_rss;
-};
-
 /* Counter values last read for a thread on one CPU's group (each CPU has
  * its own event instance), to turn group reads into deltas. */
 struct thread_counters {
@@ -100,8 +94,7 @@ struct hp_session {
 	uint8_t *scratch;              /* a record that wraps around the ring end */
 	size_t scratch_cap;
 
-	struct proc procs[MAX_PROCS];
-	unsigned nprocs;
+	struct hp_memwatch *mw;         /* RSS timeline thread; NULL when off */
 	uint32_t exited[MAX_PROCS];    /* exits not yet applied to procmaps */
 	unsigned nexited;
 	struct thread_counters *tcount;
@@ -390,57 +383,17 @@ static void read_totals(struct hp_session *s)
 
 /* --- processes, threads, memory --- */
 
-static struct proc *find_proc(struct hp_session *s, uint32_t pid)
+/* Move the RSS readings taken so far into the store. */
+static void store_memory(struct hp_session *s)
 {
-	for (unsigned i = 0; i < s->nprocs; i++)
-		if (s->procs[i].pid == pid)
-			return &s->procs[i];
-	return NULL;
-}
-
-static void add_proc(struct hp_session *s, uint32_t pid)
-{
-	char path[64];
-	if (find_proc(s, pid) || s->nprocs >= MAX_PROCS)
-		return;
-	struct proc *p = &s->procs[s->nprocs++];
-	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
-	p->pid = pid;
-	p->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
-	p->alive = 1;
-	p->peak_rss = 0;
-}
-
-static void read_memory(struct hp_session *s, uint64_t t)
-{
-	static long page;
-	char buf[128];
-	if (!page)
-		page = sysconf(_SC_PAGESIZE);
-	for (unsigned i = 0; i < s->nprocs; i++) {
-		struct proc *p = &s->procs[i];
-		unsigned long size, resident;
-		if (!p->alive || p->statm_fd < 0)
-			continue;
-		ssize_t n = pread(p->statm_fd, buf, sizeof(buf) - 1, 0);
-		if (n <= 0) {
-			p->alive = 0;
-			continue;
+	struct hp_mem_reading buf[256];
+	int n;
+	while ((n = memwatch_take(s->mw, buf, 256)) > 0)
+		for (int i = 0; i < n; i++) {
+			int err = store_add_memory(s->st, &buf[i]);
+			if (err && !s->err)
+				s->err = err;
 		}
-		buf[n] = '\0';
-		if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
-			continue;
-		struct hp_mem_reading m = { p->pid, t, (uint64_t)resident * (uint64_t)page, -1 };
-		if (s->o->heap_bytes)
-			m.heap_bytes = s->o->heap_bytes(s->o->poll_ctx, p->pid);
-		if (m.rss_bytes > p->peak_rss)
-			p->peak_rss = m.rss_bytes;
-		if (m.rss_bytes == 0)      /* a zombie: its memory is gone */
-			continue;
-		int err = store_add_memory(s->st, &m);
-		if (err && !s->err)
-			s->err = err;
-	}
 }
 
 static uint64_t rel_time(struct hp_session *s, uint64_t t)
@@ -493,7 +446,7 @@ static void handle_fork(struct hp_session *s, const uint8_t *rec, uint64_t t)
 	if (f[0] != f[1]) {                                   /* a new process */
 		procmaps_fork(s->pm, f[1], f[0]);
 		store_add_process(s->st, f[0], f[1], comm[0] ? comm : NULL, NULL, rel_time(s, t));
-		add_proc(s, f[0]);
+		memwatch_add(s->mw, f[0]);
 	}
 	store_add_thread(s->st, f[2], f[0], comm[0] ? comm : NULL, rel_time(s, t));
 }
@@ -525,11 +478,8 @@ static void handle_exit(struct hp_session *s, const uint8_t *rec, uint64_t t)
 	const uint32_t *f = (const uint32_t *)(rec + 8);
 	store_end_thread(s->st, f[2], rel_time(s, t));
 	if (f[0] == f[2]) {
-		struct proc *p = find_proc(s, f[0]);
-		store_end_process(s->st, f[0], rel_time(s, t), -1,
-				  p && p->peak_rss ? (int64_t)p->peak_rss : -1);
-		if (p)
-			p->alive = 0;
+		uint64_t peak = memwatch_peak(s->mw, f[0]);
+		store_end_process(s->st, f[0], rel_time(s, t), -1, peak ? (int64_t)peak : -1);
 		defer_exit(s, f[0]);
 	}
 }
@@ -874,24 +824,16 @@ static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusa
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
 	struct pollfd pfd[MAX_CPUS];
-	unsigned interval = s->o->mem_interval_ms ? s->o->mem_interval_ms : 50;
-	uint64_t next_mem = now_ns();
 	int status = 0, forwarded = 0, err = 0;
 	struct rusage ru;
 
 	for (unsigned r = 0; r < s->nrings; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
-	if (s->o->mem_interval_ms)
-		read_memory(s, rel_time(s, now_ns()));   /* the image as exec left it */
 	for (;;) {
-		poll(pfd, s->nrings, (int)interval);
+		poll(pfd, s->nrings, 10);
 		if ((err = drain(s)))
 			break;
-		uint64_t t = now_ns();
-		if (s->o->mem_interval_ms && t >= next_mem) {
-			read_memory(s, rel_time(s, t));
-			next_mem = t + (uint64_t)interval * 1000000ull;
-		}
+		store_memory(s);
 		if (s->o->on_poll && (err = s->o->on_poll(s->o->poll_ctx, s, 0)) < 0)
 			break;
 		release_exited(s);
@@ -916,6 +858,7 @@ reaped:
 static int finish(struct hp_session *s, pid_t pid)
 {
 	int err = drain(s);
+	store_memory(s);
 	if (s->o->on_poll) {
 		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
 		if (!err)
@@ -957,9 +900,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 static void session_release(struct hp_session *s)
 {
 	close_events(s);
-	for (unsigned i = 0; i < s->nprocs; i++)
-		if (s->procs[i].statm_fd >= 0)
-			close(s->procs[i].statm_fd);
+	memwatch_stop(s->mw);
 	if (s->uw)
 		unwinder_free(s->uw);
 	if (s->pm)
@@ -978,7 +919,6 @@ static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
 	base = base ? base + 1 : argv[0];
 	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
 	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
-	add_proc(s, (uint32_t)pid);
 }
 
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
@@ -1002,11 +942,14 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	install_signals(&oi, &ot, &oh);
 	s->t0 = now_ns();
 	record_target(s, l.pid, argv);
+	if (o->mem_interval_ms && (err = memwatch_start(o->mem_interval_ms, s->t0, &s->mw)))
+		hp_warn("no memory timeline: %s", hp_strerror(err));
 	if ((err = launch_release(&l))) {
 		/* exec failed: the child already exited */
 		restore_signals(&oi, &ot, &oh);
 		goto out_release;
 	}
+	memwatch_add(s->mw, (uint32_t)l.pid);      /* the image as exec left it */
 	err = sample_loop(s, l.pid);
 	int ferr = finish(s, l.pid);
 	if (!err)

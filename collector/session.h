@@ -45,9 +45,6 @@ struct hp_session_opts {
 	 * e.g. to drain the allocation stream. A negative return stops the run. */
 	int (*on_poll)(void *ctx, struct hp_session *s, int final);
 	void *poll_ctx;
-	/* Heap bytes in use by pid for the memory timeline, -1 when unknown;
-	 * NULL when allocation tracking is off. Called with poll_ctx. */
-	int64_t (*heap_bytes)(void *ctx, uint32_t pid);
 	/* Called once per module (executable or library) the first time one of
 	 * its addresses is stored, e.g. to start reading its symbols early. */
 	void (*on_module)(void *ctx, const char *path);

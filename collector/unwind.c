@@ -444,8 +444,8 @@ void unwinder_free(struct hp_unwinder *u)
 	if (!u)
 		return;
 	for (size_t i = 0; i < u->spaces.cap; i++)
-		if (u->spaces.keys[i] && u->spaces.vals[i])
-			space_free((struct space *)(uintptr_t)u->spaces.vals[i]);
+		if (u->spaces.slots[i].key && u->spaces.slots[i].val)
+			space_free((struct space *)(uintptr_t)u->spaces.slots[i].val);
 	hmap_release(&u->spaces);
 	free(u);
 }

@@ -1,8 +1,10 @@
 /*
  * hmap.h - an open-addressing hash map from 64-bit keys to 64-bit values.
  *
- * Used to intern locations, stack nodes and symbols. Key 0 is reserved
- * (mix a tag into keys that may be 0). Not thread-safe.
+ * Used to intern locations, stack nodes and symbols, and by the allocation
+ * tracker for millions of live blocks: a key and its value share one slot
+ * so that a probe costs one cache miss. Key 0 is reserved (mix a tag into
+ * keys that may be 0). Not thread-safe.
  */
 #ifndef HP_HMAP_H
 #define HP_HMAP_H
@@ -10,10 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct hp_hmap_slot {
+	uint64_t key;                 /* 0 = empty */
+	uint64_t val;
+};
+
 struct hp_hmap {
-	uint64_t *keys;
-	uint64_t *vals;
-	size_t cap;      /* power of two */
+	struct hp_hmap_slot *slots;
+	size_t cap;                   /* power of two */
 	size_t len;
 };
 
@@ -23,6 +29,8 @@ void hmap_release(struct hp_hmap *m);
 int hmap_get(const struct hp_hmap *m, uint64_t key, uint64_t *val);
 /* Insert or replace. Returns 0 or -ENOMEM. key must not be 0. */
 int hmap_put(struct hp_hmap *m, uint64_t key, uint64_t val);
+/* Remove key; returns 1 when it was there (its value in *val if val). */
+int hmap_del(struct hp_hmap *m, uint64_t key, uint64_t *val);
 
 /* Mix two 64-bit values into one well-distributed non-zero key. */
 static inline uint64_t hmap_key2(uint64_t a, uint64_t b)

@@ -40,6 +40,22 @@ static void test_hmap(void)
 	for (uint64_t i = 1; i <= 10000; i++)
 		CHECK(hmap_get(&m, hmap_key2(i, 7), &v) && v == i * 3);
 	CHECK(!hmap_get(&m, hmap_key2(10001, 7), &v));
+	/* delete every other key: the rest stay reachable across shifted runs */
+	for (uint64_t i = 1; i <= 10000; i += 2)
+		CHECK(hmap_del(&m, hmap_key2(i, 7), &v) && v == i * 3);
+	CHECK(!hmap_del(&m, hmap_key2(1, 7), NULL));
+	CHECK_EQ_INT(m.len, 5000);
+	for (uint64_t i = 1; i <= 10000; i++)
+		CHECK(hmap_get(&m, hmap_key2(i, 7), &v) == (int)(i % 2 == 0));
+	hmap_release(&m);
+	/* a small table with many collisions in one run */
+	hmap_init(&m);
+	for (uint64_t i = 1; i <= 40; i++)
+		hmap_put(&m, i << 40, i);
+	for (uint64_t i = 1; i <= 40; i += 3)
+		CHECK(hmap_del(&m, i << 40, NULL));
+	for (uint64_t i = 1; i <= 40; i++)
+		CHECK(hmap_get(&m, i << 40, &v) == (int)((i - 1) % 3 != 0));
 	hmap_release(&m);
 }
 

@@ -1,0 +1,204 @@
+/*
+ * memwatch.c - the RSS poller thread (memwatch.h). One mutex guards the
+ * process list and the queue; the thread holds it only while it reads the
+ * statm files of one round (a few microseconds per process).
+ */
+#include "collector/memwatch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_WATCHED 4096
+
+struct watched {
+	uint32_t pid;
+	int fd;                       /* -1 once the process is gone */
+	uint64_t peak;
+};
+
+struct hp_memwatch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+	unsigned interval_ms;
+	uint64_t t0;
+	long page;
+	struct watched procs[MAX_WATCHED];
+	unsigned nprocs;
+	struct hp_mem_reading *queue;
+	size_t nqueue, cap;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void push(struct hp_memwatch *w, const struct hp_mem_reading *m)
+{
+	if (w->nqueue == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct hp_mem_reading *n = realloc(w->queue, cap * sizeof(*n));
+		if (!n)
+			return;               /* a reading lost, not the run */
+		w->queue = n;
+		w->cap = cap;
+	}
+	w->queue[w->nqueue++] = *m;
+}
+
+/* One statm reading of p; called with the lock held. */
+static void read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
+{
+	char buf[128];
+	unsigned long size, resident;
+	ssize_t n = pread(p->fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0) {                 /* the process is gone */
+		close(p->fd);
+		p->fd = -1;
+		return;
+	}
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2 || !resident)
+		return;                   /* a zombie: its memory is gone */
+	struct hp_mem_reading m = { p->pid, t > w->t0 ? t - w->t0 : 0,
+				    (uint64_t)resident * (uint64_t)w->page, -1 };
+	if (m.rss_bytes > p->peak)
+		p->peak = m.rss_bytes;
+	push(w, &m);
+}
+
+static void read_all(struct hp_memwatch *w)
+{
+	uint64_t t = now_ns();
+	for (unsigned i = 0; i < w->nprocs; i++)
+		if (w->procs[i].fd >= 0)
+			read_one(w, &w->procs[i], t);
+}
+
+static void *poller(void *arg)
+{
+	struct hp_memwatch *w = arg;
+	struct timespec next;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		next.tv_nsec += (long)w->interval_ms * 1000000L;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		/* the condition variable uses CLOCK_MONOTONIC (memwatch_start) */
+		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &next) != ETIMEDOUT)
+			;
+		if (!w->stop)
+			read_all(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int memwatch_start(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out)
+{
+	pthread_condattr_t ca;
+	struct hp_memwatch *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->interval_ms = interval_ms;
+	w->t0 = t0;
+	w->page = sysconf(_SC_PAGESIZE);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	int err = pthread_create(&w->thread, NULL, poller, w);
+	if (err) {
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return -err;
+	}
+	*out = w;
+	return 0;
+}
+
+void memwatch_add(struct hp_memwatch *w, uint32_t pid)
+{
+	char path[64];
+	if (!w)
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&w->lock);
+	for (unsigned i = 0; i < w->nprocs; i++)
+		if (w->procs[i].pid == pid && w->procs[i].fd >= 0) {
+			close(fd);
+			pthread_mutex_unlock(&w->lock);
+			return;
+		}
+	if (w->nprocs < MAX_WATCHED) {
+		struct watched *p = &w->procs[w->nprocs++];
+		*p = (struct watched){ pid, fd, 0 };
+		read_one(w, p, now_ns());
+	} else {
+		close(fd);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+int memwatch_take(struct hp_memwatch *w, struct hp_mem_reading *out, int max)
+{
+	int n = 0;
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = (int)(w->nqueue < (size_t)max ? w->nqueue : (size_t)max);
+	memcpy(out, w->queue, (size_t)n * sizeof(*out));
+	memmove(w->queue, w->queue + n, (w->nqueue - (size_t)n) * sizeof(*out));
+	w->nqueue -= (size_t)n;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+uint64_t memwatch_peak(struct hp_memwatch *w, uint32_t pid)
+{
+	uint64_t peak = 0;
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	for (unsigned i = 0; i < w->nprocs; i++)
+		if (w->procs[i].pid == pid && w->procs[i].peak > peak)
+			peak = w->procs[i].peak;
+	pthread_mutex_unlock(&w->lock);
+	return peak;
+}
+
+void memwatch_stop(struct hp_memwatch *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	for (unsigned i = 0; i < w->nprocs; i++)
+		if (w->procs[i].fd >= 0)
+			close(w->procs[i].fd);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w->queue);
+	free(w);
+}
