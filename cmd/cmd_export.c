@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"                       chrome      Trace Event JSON for Perfetto / chrome://tracing\n"
 	"                       callgrind   callgrind_annotate / KCachegrind\n"
 	"                       svg         interactive flame graph (zoom, search, hot lines)\n"
+	"                       memory-svg  chart of RSS (and heap with run --alloc) over time\n"
 	"                       csv, json   the public SQL views\n"
 	"  -o, --output FILE    write to FILE instead of stdout\n"
 	"  -w, --weight EVENT   folded, svg: weigh stacks by a counter such as\n"
@@ -35,7 +36,7 @@ static const char usage_text[] =
 	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
 	"                       line_profile, thread_profile, memory_timeline, alloc_sites);\n"
 	"                       csv defaults to function_profile, json to all of them\n"
-	"      --title TEXT     svg: the title (default: the profiled command)\n"
+	"      --title TEXT     svg, memory-svg: the title (default: the profiled command)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -63,7 +64,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		case 'f':
 			if (export_parse_format(optarg, &o->x.format)) {
 				hp_err("invalid --format '%s': use folded, pprof, speedscope, chrome,"
-				       " callgrind, svg, csv or json", optarg);
+				       " callgrind, svg, memory-svg, csv or json", optarg);
 				return 2;
 			}
 			o->have_format = 1;
@@ -77,7 +78,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		}
 	}
 	if (!o->have_format) {
-		hp_err("export needs --format (folded, pprof, speedscope, chrome, callgrind, svg,"
+		hp_err("export needs --format (folded, pprof, speedscope, chrome, callgrind, svg, memory-svg,"
 		       " csv or json)");
 		return 2;
 	}

@@ -30,6 +30,19 @@ assert_eq "reallocs seen at the resize line (kernel says $reallocs)" "$got" "$re
 bytes=$(q grow.db "SELECT bytes FROM alloc_sites WHERE line = $rl")
 assert_ge "bytes requested by the resizes (>= the final capacity x 8)" "$bytes" 8000000
 
+# The memory chart: valid SVG with an RSS line and a heap line.
+"$HPPROF" export grow.db --format memory-svg -o grow.svg || fail "memory-svg export"
+python3 - grow.svg <<'PY' || fail "memory-svg content"
+import sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+lines = root.findall(".//s:polyline", ns)
+assert len(lines) >= 2, "expected an RSS and a heap line"
+assert any("stroke-dasharray" in l.attrib for l in lines), "no heap line"
+assert any("peak" in (t.text or "") for t in root.iter("{http://www.w3.org/2000/svg}text"))
+PY
+note "memory-svg: RSS and heap lines, peak labelled"
+
 # fork() without exec while tracking: each process has its own stream.
 need_kernel primes
 "$HPPROF" run -q -o fork.db --alloc -k primes -- --variant procs --workers 2 --small >/dev/null ||
