@@ -1,7 +1,7 @@
 # Convenience entry points; the build itself is CMake.
 #   make demo   install missing Debian packages, build, profile the julia kernel, print the report
 #   make test   install missing packages, build, run every test tier (and the unit tier under ASan/UBSan)
-#   make bench  compare hpprof's overhead with perf (see bench/README.md)
+#   make bench  hpprof against perf and heaptrack (docs/performance.md)
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
@@ -39,6 +39,7 @@ test-asan: deps
 
 bench: build
 	./bench/run.sh $(BUILD)
+	./bench/memory.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)
