@@ -308,8 +308,11 @@ struct run_events {
 	unsigned ncounters;
 };
 
-static void notice_unavailable(const struct hp_event_set *set)
+/* One notice for the events that cannot be measured here: a warning when
+ * the user asked for them (-e), a note (quiet with -q) for the default set. */
+static void notice_unavailable(const struct hp_event_set *set, int requested)
 {
+	void (*say)(const char *, ...) = requested ? hp_warn : hp_info;
 	char names[512] = "";
 	const char *reason = NULL;
 	int mixed = 0;
@@ -328,9 +331,9 @@ static void notice_unavailable(const struct hp_event_set *set)
 	if (mixed) {
 		for (size_t i = 0; i < set->n; i++)
 			if (!set->ev[i].available)
-				hp_warn("event '%s' not measured: %s", set->ev[i].name, set->ev[i].reason);
+				say("event '%s' not measured: %s", set->ev[i].name, set->ev[i].reason);
 	} else {
-		hp_warn("not measured: %s: %s (shown as n/a)", names, reason);
+		say("not measured: %s: %s (shown as n/a)", names, reason);
 	}
 }
 
@@ -346,7 +349,7 @@ static int setup_events(struct run_opts *o, struct run_events *re)
 		return -1;
 	}
 	events_probe(&re->set);
-	notice_unavailable(&re->set);
+	notice_unavailable(&re->set, o->events != NULL);
 	for (size_t i = 0; i < re->set.n && re->ncounters < HP_MAX_COUNTERS; i++) {
 		if (!re->set.ev[i].available)
 			continue;
