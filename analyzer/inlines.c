@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "common/hmap.h"
 
 #define MAX_NEST        256     /* DIE nesting followed */
@@ -63,20 +64,6 @@ struct hp_inlines {
 	struct hp_hmap by_unit;    /* key2(module + 1, CU offset) -> units index */
 };
 
-static int grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	void *nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
 
 int inlines_new(struct hp_inlines **out)
 {
@@ -140,14 +127,14 @@ static int unit_add_func(struct unit_index *u, Dwarf_Die *die)
 	while (!err && (off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
 		if (lo >= hi)
 			continue;
-		err = grow((void **)&u->ranges, &u->capranges, u->nranges + 1, sizeof(*u->ranges));
+		err = hp_grow((void **)&u->ranges, &u->capranges, u->nranges + 1, sizeof(*u->ranges));
 		if (!err)
 			u->ranges[u->nranges++] = (struct unit_range){ lo, hi, fi };
 		any = 1;
 	}
 	if (err || !any)
 		return err;
-	if ((err = grow((void **)&u->funcs, &u->capfuncs, u->nfuncs + 1, sizeof(*u->funcs))))
+	if ((err = hp_grow((void **)&u->funcs, &u->capfuncs, u->nfuncs + 1, sizeof(*u->funcs))))
 		return err;
 	u->funcs[u->nfuncs++] = (struct func_index){ .die = *die };
 	return 0;
@@ -190,7 +177,7 @@ static struct unit_index *unit_get(struct hp_inlines *x, uint32_t module, Dwarf_
 	if (hmap_get(&x->by_unit, key, &idx) && x->units[idx].module == module &&
 	    x->units[idx].offset == off)
 		return &x->units[idx];
-	if (grow((void **)&x->units, &x->capunits, x->nunits + 1, sizeof(*x->units)))
+	if (hp_grow((void **)&x->units, &x->capunits, x->nunits + 1, sizeof(*x->units)))
 		return NULL;
 	struct unit_index *u = &x->units[x->nunits];
 	*u = (struct unit_index){ .module = module, .offset = off };
@@ -235,7 +222,7 @@ static int func_add_ranges(struct func_index *f, Dwarf_Die *die, uint32_t *n)
 	while (!err && (off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
 		if (lo >= hi)
 			continue;
-		err = grow((void **)&f->ranges, &f->capranges, f->nranges + 1, sizeof(*f->ranges));
+		err = hp_grow((void **)&f->ranges, &f->capranges, f->nranges + 1, sizeof(*f->ranges));
 		if (!err) {
 			f->ranges[f->nranges++] = (struct pc_range){ lo, hi };
 			++*n;
@@ -258,7 +245,7 @@ static int func_collect(struct func_index *f, Dwarf_Die *parent, int nest)
 			continue;
 		if ((err = func_add_ranges(f, &child, &n)) || !n)
 			continue;
-		err = grow((void **)&f->nodes, &f->capnodes, f->nnodes + 1, sizeof(*f->nodes));
+		err = hp_grow((void **)&f->nodes, &f->capnodes, f->nnodes + 1, sizeof(*f->nodes));
 		if (err)
 			break;
 		size_t at = f->nnodes++;

@@ -43,6 +43,7 @@
 #include "analyzer/inlines.h"
 #include "analyzer/symtab.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -135,20 +136,6 @@ struct hp_symbolizer {
 	struct hp_hmap strings;     /* fnv(string) -> interned char * */
 };
 
-static int grow_array(void **v, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	void *nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
 
 static uint64_t fnv1a(const char *s)
 {
@@ -327,7 +314,7 @@ static Dwfl_Module *report_module(struct hp_symbolizer *s, const char *path)
 
 static int add_module(struct hp_symbolizer *s, const char *path, uint32_t *index)
 {
-	int err = grow_array((void **)&s->mods, &s->capmods, s->nmods + 1, sizeof(*s->mods));
+	int err = hp_grow((void **)&s->mods, &s->capmods, s->nmods + 1, sizeof(*s->mods));
 	if (err)
 		return err;
 	struct sym_module *m = &s->mods[s->nmods];
@@ -430,7 +417,7 @@ static const char *module_symbol(struct sym_module *m, Dwarf_Addr addr)
 static int push_frame(struct hp_symbolizer *s, const char *function, const char *file,
 		      uint32_t line, const char *decl_file)
 {
-	int err = grow_array((void **)&s->frames, &s->capframes, s->nframes + 1,
+	int err = hp_grow((void **)&s->frames, &s->capframes, s->nframes + 1,
 			     sizeof(*s->frames));
 	if (err)
 		return err;
@@ -578,7 +565,7 @@ static int resolve(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr,
 		*out = &s->results[idx];
 		return 0;
 	}
-	int err = grow_array((void **)&s->results, &s->capresults, s->nresults + 1,
+	int err = hp_grow((void **)&s->results, &s->capresults, s->nresults + 1,
 			     sizeof(*s->results));
 	if (err)
 		return err;
@@ -766,7 +753,7 @@ static int collect_location(void *ctx, const struct hp_location_row *row)
 	uint64_t unused;
 	if (hmap_get(&job->done, (uint64_t)row->id + 1, &unused))
 		return 0;
-	int err = grow_array((void **)&job->locs, &job->caplocs, job->nlocs + 1,
+	int err = hp_grow((void **)&job->locs, &job->caplocs, job->nlocs + 1,
 			     sizeof(*job->locs));
 	if (!err)
 		job->locs[job->nlocs++] = *row;

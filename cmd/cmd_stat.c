@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyzer/report.h"
 #include "cmd/cmd.h"
 #include "collector/events.h"
 #include "collector/launch.h"
@@ -604,20 +605,6 @@ static void print_table(const struct stat_ctx *c, int interrupted)
 
 /* ---- output: JSON ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
 
 static void json_num(FILE *f, double v)
 {
@@ -636,15 +623,15 @@ static void json_event(const struct stat_ctx *c, size_t i)
 	const char *unit;
 
 	fprintf(f, "    {\"name\": ");
-	json_str(f, ev->name);
+	report_json_string(f, ev->name);
 	fprintf(f, ", \"unit\": \"%s\", \"measured\": %s", is_clock(ev) ? "msec" : "",
 		ev->available && se->acc.n ? "true" : "false");
 	if (!ev->available) {
 		const char *ename = strerrorname_np(ev->err);
 		fprintf(f, ", \"value\": null, \"errno\": ");
-		json_str(f, ename ? ename : "");
+		report_json_string(f, ename ? ename : "");
 		fprintf(f, ", \"reason\": ");
-		json_str(f, ev->reason);
+		report_json_string(f, ev->reason);
 		fprintf(f, "}");
 		return;
 	}
@@ -664,7 +651,7 @@ static void json_event(const struct stat_ctx *c, size_t i)
 		fprintf(f, ", \"ratio\": ");
 		json_num(f, ratio);
 		fprintf(f, ", \"ratio_unit\": ");
-		json_str(f, unit ? unit : "/sec");
+		report_json_string(f, unit ? unit : "/sec");
 	}
 	fprintf(f, "}");
 }
@@ -675,7 +662,7 @@ static void print_json(const struct stat_ctx *c, int interrupted)
 	fprintf(f, "{\n  \"command\": [");
 	for (char **a = c->o.argv; *a; a++) {
 		fprintf(f, "%s", a == c->o.argv ? "" : ", ");
-		json_str(f, *a);
+		report_json_string(f, *a);
 	}
 	fprintf(f, "],\n  \"runs\": %d,\n  \"runs_requested\": %d,\n"
 		"  \"interrupted\": %s,\n  \"exit_status\": %d,\n  \"events\": [\n",

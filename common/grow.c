@@ -1,0 +1,22 @@
+/*
+ * grow.c - doubling growth of heap arrays (grow.h).
+ */
+#include "common/grow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int hp_grow(void **v, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	void *nv = realloc(*v, ncap * elem);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
