@@ -1,0 +1,78 @@
+/*
+ * store_internal.h - what the store's source files share (store.c: the
+ * file, writes and interning; store_read.c: iterators and ad-hoc reads;
+ * store_merge.c: merging runs). Not part of the store's interface: only
+ * common/store*.c include it.
+ */
+#ifndef HP_STORE_INTERNAL_H
+#define HP_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "common/hmap.h"
+#include "common/store.h"
+
+enum stmt_id {
+	S_SET_META, S_GET_META, S_ADD_EVENT, S_ADD_PROCESS, S_PROCESS_COMM, S_END_PROCESS,
+	S_ADD_THREAD, S_THREAD_COMM, S_END_THREAD, S_ADD_MODULE, S_ADD_LOCATION, S_ADD_NODE,
+	S_ADD_SAMPLE, S_ADD_MEMORY, S_ADD_FILE, S_ADD_FUNCTION, S_ADD_LOCFRAME,
+	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_NSTMTS
+};
+
+struct hp_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_NSTMTS];
+	int in_txn;
+	unsigned batch_rows;
+	int writable;
+	/* interning state for writers */
+	struct hp_hmap modules;     /* hash(path) -> id (collisions checked by path list) */
+	char **module_paths;        /* id -> path */
+	uint32_t nmodules;
+	struct hp_hmap locations;   /* key(module, addr) -> id */
+	uint32_t nlocations;
+	struct hp_hmap nodes;       /* key(parent, location) -> id */
+	uint32_t nnodes;
+	struct hp_hmap files;       /* hash(path) -> id */
+	char **file_paths;
+	uint32_t nfiles;
+	struct hp_hmap functions;   /* hash(name, module) -> id */
+	char **function_names;
+	uint32_t *function_modules;
+	uint32_t nfunctions;
+	int interning_loaded;
+};
+
+/* Map SQLite's last error to a negative code (logged at debug level). */
+int store_sql_err(struct hp_store *st, const char *what);
+/* Run SQL without results; 0 or an error. */
+int store_exec_sql(struct hp_store *st, const char *sql);
+/* Open the write batch if none is open. */
+int store_begin(struct hp_store *st);
+/* The prepared statement for id (prepared on first use), or NULL. */
+sqlite3_stmt *store_stmt(struct hp_store *st, enum stmt_id id);
+/* Step a bound write statement inside the batch; commits every BATCH_ROWS. */
+int store_step_write(struct hp_store *st, sqlite3_stmt *s);
+void store_bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
+void store_bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id);
+/* Prepare sql and call row() per result row; stops at its first non-zero. */
+int store_each_row(struct hp_store *st, const char *sql,
+		   int (*row)(void *ctx, sqlite3_stmt *s), void *ctx);
+/* Append name to buf as a quoted SQL identifier ("cache-misses"). */
+void store_append_ident(char *buf, size_t cap, const char *name);
+/* A store_each_row callback: the first column as int64 into *(int64_t *)c. */
+int store_int_row(void *c, sqlite3_stmt *s);
+/* Build the interning maps from the file's rows (once). */
+int store_load_interning(struct hp_store *st);
+int store_intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id);
+int store_intern_node(struct hp_store *st, uint32_t parent, uint32_t location, uint32_t *id);
+/* Append str as string number id (1-based) of a growable array. */
+int store_push_string(char ***strings, uint32_t id, const char *str);
+
+static inline const char *store_col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * store_read.c - the store's iterators (store_each_*), ad-hoc queries,
+ * public views as rows, and the allocation-site reads. All SQL stays in
+ * the store; callers get typed rows through callbacks.
+ */
+#include "common/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/counters.h"
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/store_internal.h"
+
+/* --- iterators over raw facts --- */
+
+struct cb_ctx { void *cb; void *ctx; };
+
+static int module_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_module_row m = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1),
+				   store_col_text(s, 2) };
+	return ((int (*)(void *, const struct hp_module_row *))k->cb)(k->ctx, &m);
+}
+
+int store_each_module(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_module_row *m), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT id, path, build_id FROM modules ORDER BY id", module_row, &k);
+}
+
+static int location_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_location_row l = { (uint32_t)sqlite3_column_int64(s, 0),
+				     (uint32_t)sqlite3_column_int64(s, 1),
+				     (uint64_t)sqlite3_column_int64(s, 2) };
+	return ((int (*)(void *, const struct hp_location_row *))k->cb)(k->ctx, &l);
+}
+
+int store_each_location(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_location_row *l), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT id, module_id, addr FROM locations ORDER BY id", location_row,
+			&k);
+}
+
+static int node_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_node_row n = { (uint32_t)sqlite3_column_int64(s, 0),
+				 (uint32_t)sqlite3_column_int64(s, 1),
+				 (uint32_t)sqlite3_column_int64(s, 2) };
+	return ((int (*)(void *, const struct hp_node_row *))k->cb)(k->ctx, &n);
+}
+
+int store_each_stack_node(struct hp_store *st,
+			  int (*cb)(void *ctx, const struct hp_node_row *n), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT id, parent, location_id FROM stack_nodes ORDER BY id",
+			node_row, &k);
+}
+
+static int sample_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_sample_row r = {
+		.t_ns = (uint64_t)sqlite3_column_int64(s, 0),
+		.tid = (uint32_t)sqlite3_column_int64(s, 1),
+		.stack_id = (uint32_t)sqlite3_column_int64(s, 2),
+		.event = sqlite3_column_int(s, 3),
+	};
+	int64_t values[HP_MAX_COUNTERS * 4];
+	const uint8_t *blob = sqlite3_column_blob(s, 4);
+	int n = blob ? counters_decode(blob, (size_t)sqlite3_column_bytes(s, 4), values,
+				       HP_MAX_COUNTERS * 4) : 0;
+	r.counters = values;
+	r.nr_counters = n > 0 ? (uint32_t)n : 0;
+	return ((int (*)(void *, const struct hp_sample_row *))k->cb)(k->ctx, &r);
+}
+
+int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
+		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	char sql[160];
+	if (!t_from && !t_to)
+		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
+					   " ORDER BY rowid");
+	else
+		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
+			 " WHERE t_ns >= %llu AND t_ns < %llu ORDER BY t_ns",
+			 (unsigned long long)t_from,
+			 (unsigned long long)(t_to ? t_to : (uint64_t)INT64_MAX));
+	return store_each_row(st, sql, sample_row, &k);
+}
+
+static int thread_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_thread_row t = { (uint32_t)sqlite3_column_int64(s, 0),
+				   (uint32_t)sqlite3_column_int64(s, 1), store_col_text(s, 2),
+				   (uint64_t)sqlite3_column_int64(s, 3),
+				   (uint64_t)sqlite3_column_int64(s, 4) };
+	return ((int (*)(void *, const struct hp_thread_row *))k->cb)(k->ctx, &t);
+}
+
+int store_each_thread(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_thread_row *t), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT tid, pid, comm, start_ns, end_ns FROM threads ORDER BY tid",
+			thread_row, &k);
+}
+
+static int process_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_process_row p = {
+		.pid = (uint32_t)sqlite3_column_int64(s, 0),
+		.ppid = (uint32_t)sqlite3_column_int64(s, 1),
+		.comm = store_col_text(s, 2),
+		.exe = store_col_text(s, 3),
+		.start_ns = (uint64_t)sqlite3_column_int64(s, 4),
+		.end_ns = (uint64_t)sqlite3_column_int64(s, 5),
+		.exit_code = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6),
+		.peak_rss = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 7),
+	};
+	return ((int (*)(void *, const struct hp_process_row *))k->cb)(k->ctx, &p);
+}
+
+int store_each_process(struct hp_store *st,
+		       int (*cb)(void *ctx, const struct hp_process_row *p), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT pid, ppid, comm, exe, start_ns, end_ns, exit_code, peak_rss"
+			    " FROM processes ORDER BY start_ns, pid", process_row, &k);
+}
+
+static int memory_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_mem_reading m = {
+		.pid = (uint32_t)sqlite3_column_int64(s, 0),
+		.t_ns = (uint64_t)sqlite3_column_int64(s, 1),
+		.rss_bytes = (uint64_t)sqlite3_column_int64(s, 2),
+		.heap_bytes = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1
+								       : sqlite3_column_int64(s, 3),
+	};
+	return ((int (*)(void *, const struct hp_mem_reading *))k->cb)(k->ctx, &m);
+}
+
+int store_each_memory(struct hp_store *st,
+		      int (*cb)(void *ctx, const struct hp_mem_reading *m), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT pid, t_ns, rss_bytes, heap_bytes FROM memory"
+			    " ORDER BY pid, t_ns", memory_row, &k);
+}
+
+static int file_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_file_row f = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1) };
+	return ((int (*)(void *, const struct hp_file_row *))k->cb)(k->ctx, &f);
+}
+
+int store_each_file(struct hp_store *st,
+		    int (*cb)(void *ctx, const struct hp_file_row *f), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT id, path FROM files ORDER BY id", file_row, &k);
+}
+
+static int function_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_function_row f = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1),
+				     (uint32_t)sqlite3_column_int64(s, 2),
+				     (uint32_t)sqlite3_column_int64(s, 3) };
+	return ((int (*)(void *, const struct hp_function_row *))k->cb)(k->ctx, &f);
+}
+
+int store_each_function(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT id, name, module_id, file_id FROM functions ORDER BY id",
+			function_row, &k);
+}
+
+static int frame_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_frame_row f = { (uint32_t)sqlite3_column_int64(s, 0),
+				  (uint32_t)sqlite3_column_int64(s, 1),
+				  (uint32_t)sqlite3_column_int64(s, 2),
+				  (uint32_t)sqlite3_column_int64(s, 3),
+				  (uint32_t)sqlite3_column_int64(s, 4) };
+	return ((int (*)(void *, const struct hp_frame_row *))k->cb)(k->ctx, &f);
+}
+
+int store_each_location_frame(struct hp_store *st,
+			      int (*cb)(void *ctx, const struct hp_frame_row *f), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	return store_each_row(st, "SELECT location_id, depth, function_id, file_id, line"
+			    " FROM location_frames ORDER BY location_id, depth", frame_row, &k);
+}
+
+int store_int_row(void *c, sqlite3_stmt *s)
+{
+	*(int64_t *)c = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+int store_is_symbolized(struct hp_store *st)
+{
+	int64_t n = 0;
+	store_each_row(st, "SELECT EXISTS (SELECT 1 FROM location_frames)", store_int_row, &n);
+	return n > 0;
+}
+
+/* --- ad-hoc queries --- */
+
+int store_exec_print(struct hp_store *st, const char *sql, int csv)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, sql);
+	int n = sqlite3_column_count(s);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? (csv ? "," : "\t") : "", sqlite3_column_name(s, i));
+	putchar('\n');
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			const char *t = store_col_text(s, i);
+			printf("%s%s", i ? (csv ? "," : "\t") : "", t ? t : "");
+		}
+		putchar('\n');
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_sql_err(st, sql);
+}
+
+/* ===================================================================== */
+/* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */
+/* ===================================================================== */
+
+/* 1 when sqlite_master has an object of this type and name. */
+static int has_object(struct hp_store *st, const char *type, const char *name)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* --- public views as rows --- */
+
+int store_has_view(struct hp_store *st, const char *view)
+{
+	return has_object(st, "view", view);
+}
+
+static void read_cell(sqlite3_stmt *s, int i, struct hp_cell *c)
+{
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_INTEGER:
+		c->type = HP_CELL_INT;
+		c->i = sqlite3_column_int64(s, i);
+		break;
+	case SQLITE_FLOAT:
+		c->type = HP_CELL_REAL;
+		c->d = sqlite3_column_double(s, i);
+		break;
+	case SQLITE_NULL:
+		c->type = HP_CELL_NULL;
+		c->text = NULL;
+		return;
+	default:
+		c->type = HP_CELL_TEXT;
+		break;
+	}
+	c->text = store_col_text(s, i);
+}
+
+int store_each_view_row(struct hp_store *st, const char *view,
+			int (*cb)(void *ctx, int ncols, const char *const *names,
+				  const struct hp_cell *cells),
+			void *ctx)
+{
+	char sql[600] = "SELECT * FROM ";
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	store_append_ident(sql, sizeof(sql), view);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, sql);
+	int n = sqlite3_column_count(s);
+	const char **names = calloc((size_t)n + 1, sizeof(*names));
+	struct hp_cell *cells = calloc((size_t)n + 1, sizeof(*cells));
+	if (!names || !cells) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(s, i);
+	if ((ret = cb(ctx, n, names, NULL)))
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			read_cell(s, i, &cells[i]);
+		if ((ret = cb(ctx, n, names, cells)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_sql_err(st, sql);
+out:
+	free(names);
+	free(cells);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* --- allocation totals --- */
+
+static int alloc_row(void *c, sqlite3_stmt *s)
+{
+	struct hp_alloc_totals *t = c;
+	t->sites = sqlite3_column_int64(s, 0);
+	t->allocs = sqlite3_column_int64(s, 1);
+	t->bytes = sqlite3_column_int64(s, 2);
+	t->leaked_bytes = sqlite3_column_int64(s, 3);
+	return 0;
+}
+
+int store_alloc_totals(struct hp_store *st, struct hp_alloc_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (!has_object(st, "table", "alloc_stacks"))
+		return 0;
+	return store_each_row(st, "SELECT COUNT(*), COALESCE(SUM(allocs), 0), COALESCE(SUM(bytes), 0),"
+			    " COALESCE(SUM(leaked_bytes), 0) FROM alloc_stacks", alloc_row, t);
+}
+
+int64_t store_count_runs(struct hp_store *st)
+{
+	int64_t n = 0;
+	if (has_object(st, "table", "runs"))
+		store_each_row(st, "SELECT COUNT(*) FROM runs", store_int_row, &n);
+	return n;
+}
+
+/* --- allocation tracking --- */
+
+int store_add_alloc_stack(struct hp_store *st, const struct hp_alloc_site_row *r)
+{
+	sqlite3_stmt *s;
+	int err = store_begin(st);
+	if (err)
+		return err;
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO alloc_stacks(stack_id, allocs, bytes,"
+			       " peak_bytes, leaked_bytes, leaked_allocs, temporary)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, "alloc_stacks");
+	sqlite3_bind_int64(s, 1, r->stack_id);
+	sqlite3_bind_int64(s, 2, (int64_t)r->allocs);
+	sqlite3_bind_int64(s, 3, (int64_t)r->bytes);
+	sqlite3_bind_int64(s, 4, (int64_t)r->peak_bytes);
+	sqlite3_bind_int64(s, 5, (int64_t)r->leaked_bytes);
+	sqlite3_bind_int64(s, 6, (int64_t)r->leaked_allocs);
+	sqlite3_bind_int64(s, 7, (int64_t)r->temporary);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_sql_err(st, "alloc_stacks");
+}
+
+static int alloc_site_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_alloc_site a = {
+		store_col_text(s, 0), store_col_text(s, 1), (uint32_t)sqlite3_column_int64(s, 2),
+		(uint64_t)sqlite3_column_int64(s, 3), (uint64_t)sqlite3_column_int64(s, 4),
+		(uint64_t)sqlite3_column_int64(s, 5), (uint64_t)sqlite3_column_int64(s, 6),
+		(uint64_t)sqlite3_column_int64(s, 7), (uint64_t)sqlite3_column_int64(s, 8),
+	};
+	return ((int (*)(void *, const struct hp_alloc_site *))k->cb)(k->ctx, &a);
+}
+
+int store_each_alloc_site(struct hp_store *st, const char *order_by,
+			  int (*cb)(void *ctx, const struct hp_alloc_site *a), void *ctx)
+{
+	static const char *const allowed[] = { "bytes", "allocs", "peak_bytes", "leaked_bytes",
+					       "temporary" };
+	struct cb_ctx k = { (void *)cb, ctx };
+	const char *col = "bytes";
+	char sql[256];
+	for (size_t i = 0; order_by && i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (!strcmp(order_by, allowed[i]))
+			col = allowed[i];
+	snprintf(sql, sizeof(sql), "SELECT function, file, line, allocs, bytes, peak_bytes,"
+		 " leaked_bytes, leaked_allocs, temporary FROM alloc_sites ORDER BY %s DESC", col);
+	return store_each_row(st, sql, alloc_site_row, &k);
+}
