@@ -52,4 +52,12 @@ sum=$(q temporaries.db "SELECT SUM(\"page-faults\") FROM line_profile")
 # deltas between samples add up to the counter's total (the last stretch
 # after the final sample of each thread is not charged to any line)
 assert_ge "line page-faults / run total" "$(awk -v a="$sum" -v b="$total" 'BEGIN { printf "%.2f", a / b }')" 0.9
+# A counter as the sampling event itself (perf record -e EVENT -c N).
+"$HPPROF" run -q -o pf.db -s page-faults -c 16 --fault-period 0 -k memory -- --variant materialize \
+	--n 2000000 --passes 2 >/dev/null || fail "--sample-event page-faults"
+assert_eq "run_info event:page-faults as the sampler" \
+	"$(q pf.db "SELECT name FROM events WHERE id = 0")" page-faults
+top=$(q pf.db "SELECT function FROM function_profile LIMIT 1")
+case "$top" in materialize_values|value) note "page-fault samples land in $top";;
+	*) fail "page-fault samples land in '$top', not materialize_values";; esac
 echo "PASS"

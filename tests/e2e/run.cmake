@@ -2,3 +2,4 @@
 foreach(t run_julia run_julia_variants run_processes run_bad_input run_lifecycle)
   hp_script_test(e2e_${t} e2e e2e/${t}.sh)
 endforeach()
+hp_script_test(e2e_install_layout e2e e2e/install_layout.sh)
