@@ -663,16 +663,17 @@ static int finish_alloc(struct run_opts *o, struct run_alloc *a, struct hp_store
 	return alloctrack_write(a->track, st, a->t0);
 }
 
-static int exit_for_launch_error(int err, const char *prog)
+static int exit_for_launch_error(int err, const char *prog, const struct hp_session_result *r)
 {
+	char reason[HP_EVENT_REASON_MAX];
+	if (err == -HP_ENOPERF) {
+		events_reason(HP_EVCLASS_SOFTWARE, r->perf_errno, reason, sizeof(reason));
+		hp_err("cannot sample '%s': perf_event_open of cpu-clock failed: %s", prog, reason);
+		return 1;
+	}
 	if (err == -ENOENT || err == -EACCES || err == -ENOEXEC || err == -EISDIR) {
 		hp_err("cannot execute '%s': %s", prog, hp_strerror(err));
 		return err == -ENOENT ? 127 : 126;
-	}
-	if (err == -EACCES || err == -EPERM) {
-		hp_err("perf events are not permitted: set /proc/sys/kernel/perf_event_paranoid to 1"
-		       " or lower, or run as root");
-		return 1;
 	}
 	hp_err("cannot profile '%s': %s", prog, hp_strerror(err));
 	return 1;
@@ -712,7 +713,7 @@ int cmd_run(int argc, char **argv)
 	err = session_run(&o.s, targv, st, &res);
 	preload_stop(&pl);
 	if (err && !res.samples) {
-		ret = exit_for_launch_error(err, targv[0]);
+		ret = exit_for_launch_error(err, targv[0], &res);
 		store_close(st);
 		st = NULL;
 		unlink(o.output);

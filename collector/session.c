@@ -936,6 +936,9 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	if ((err = launch_prepare(&l, argv)))
 		goto out_release;
 	if ((err = open_events(s, l.pid))) {
+		/* Not the program's fault: say that perf events failed, and why. */
+		res->perf_errno = -err;
+		err = -HP_ENOPERF;
 		launch_abort(&l);
 		goto out_release;
 	}

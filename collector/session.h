@@ -70,11 +70,13 @@ struct hp_session_result {
 	uint64_t fault_samples;        /* page-fault samples stored (event id fault_event) */
 	int64_t fault_total;           /* page faults counted by the fault sampler, -1 if off */
 	int kernel_samples;            /* 1 when kernel-mode time was sampled too */
+	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 };
 
 /* Run argv under the profiler. Returns 0 when the target ran (whatever its
  * exit status: see res->exit_code) or a negative error: -ENOENT/-EACCES
- * when it cannot be executed, -HP_ENOPERF when no event could be opened. */
+ * when it cannot be executed, -HP_ENOPERF when no sampling event could be
+ * opened (res->perf_errno says why). */
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
 		struct hp_session_result *res);
 

@@ -283,6 +283,9 @@ int store_close(struct hp_store *st)
 		return 0;
 	if (st->in_txn)
 		err = store_flush(st);
+	/* A truncated rollback journal would stay beside the file: remove it. */
+	if (st->writable && !err)
+		store_exec_sql(st, "PRAGMA journal_mode = DELETE");
 	for (int i = 0; i < S_NSTMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)

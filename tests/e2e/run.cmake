@@ -3,3 +3,5 @@ foreach(t run_julia run_julia_variants run_processes run_bad_input run_lifecycle
   hp_script_test(e2e_${t} e2e e2e/${t}.sh)
 endforeach()
 hp_script_test(e2e_install_layout e2e e2e/install_layout.sh)
+add_executable(noperf ${CMAKE_SOURCE_DIR}/tests/fixtures/noperf/noperf.c)
+hp_script_test(e2e_run_noperf e2e e2e/run_noperf.sh)
