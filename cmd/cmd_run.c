@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/finish.h"
 #include "analyzer/symbolize.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -434,34 +435,7 @@ static void write_result_meta(struct hp_store *st, const struct hp_session_resul
 	store_set_meta(st, "sys_s", t);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-/* Samples whose outermost frame is the program entry or a thread start. */
-static uint64_t entry_samples(const struct hp_profile *p)
-{
-	static const char *const entries[] = {
-		"_start", "__libc_start_main", "__libc_start_call_main", "clone", "clone3",
-		"__clone", "__clone3", "start_thread", "__GI___clone3", "__GI___clone",
-	};
-	uint64_t n = 0;
-	for (uint32_t i = 0; i < p->nstacks; i++) {
-		const struct hp_pstack *s = &p->stacks[i];
-		if (!s->nframes)
-			continue;
-		const char *root = p->functions[s->frames[0]].name;
-		for (size_t k = 0; k < sizeof(entries) / sizeof(entries[0]); k++)
-			if (!strcmp(root, entries[k])) {
-				n += s->samples;
-				break;
-			}
-	}
-	return n;
-}
 
 /* Symbols are read while the target runs: the session reports each module
  * as it first appears and a thread opens it and its debug info (reading
@@ -541,22 +515,6 @@ static void preload_stop(struct preload *pl)
 	pthread_cond_destroy(&pl->cond);
 }
 
-/* The analyzer part of run: symbolize, aggregate, write the views. */
-static int analyze(struct hp_store *st, struct hp_symbolizer *sym)
-{
-	struct hp_profile *p;
-	uint64_t t = mono_ns();
-	int err = symbolize_store(st, sym);
-	if (err || (err = store_flush(st)))
-		return err;
-	store_set_meta_int(st, "symbolize_ns", (int64_t)(mono_ns() - t));
-	if ((err = profile_load(st, NULL, &p)))
-		return err;
-	store_set_meta_int(st, "entry_stacks", (int64_t)entry_samples(p));
-	err = profile_write_stats(st, p);
-	profile_free(p);
-	return err;
-}
 
 static void summary(const char *out, const struct hp_session_result *r, struct hp_store *st)
 {
@@ -712,20 +670,25 @@ int cmd_run(int argc, char **argv)
 	}
 	err = session_run(&o.s, targv, st, &res);
 	preload_stop(&pl);
-	if (err && !res.samples) {
+	if (err && !res.ran) {
 		ret = exit_for_launch_error(err, targv[0], &res);
 		store_close(st);
 		st = NULL;
 		unlink(o.output);
 		goto out;
 	}
-	if (err)
-		hp_warn("the run stopped early (%s); saving what was recorded", hp_strerror(err));
+	if (err) {
+		/* The store failed during the run (the session said why): what
+		 * was committed stays; readers finish it when they can. */
+		hp_err("'%s' keeps the samples written before the error; `hpprof report %s`"
+		       " finishes it once there is room", o.output, o.output);
+		goto out;
+	}
 	write_events(st, &o, &re, &res);
 	write_result_meta(st, &res);
 	if ((err = finish_alloc(&o, &ra, st)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
-	if ((err = store_flush(st)) || (err = analyze(st, pl.sym))) {
+	if ((err = store_flush(st)) || (err = finish_profile(st, pl.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
 		goto out;

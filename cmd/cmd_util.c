@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "analyzer/finish.h"
 #include "analyzer/profile.h"
+#include "analyzer/symbolize.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -33,12 +35,33 @@ struct hp_store *cmd_open_db(const char *path, int writable)
 	return st;
 }
 
+/* A run that stopped before its end (hpprof killed, disk full) left raw
+ * samples without symbols: finish the file now, as run would have. */
+static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
+{
+	struct hp_symbolizer *sym;
+	if (store_is_symbolized(st) || !store_has_locations(st))
+		return st;
+	store_close(st);
+	if (!(st = cmd_open_db(path, 1)))
+		return NULL;
+	hp_info("'%s' is from a run that did not finish: symbolizing it now", path);
+	int err = symbolizer_new(&sym);
+	if (!err) {
+		err = finish_profile(st, sym);
+		symbolizer_free(sym);
+	}
+	if (err)
+		hp_warn("cannot finish '%s': %s; showing raw addresses", path, hp_strerror(err));
+	return st;
+}
+
 struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_filter *f,
 				    struct hp_store **st_out)
 {
 	struct hp_profile *p;
 	struct hp_store *st = cmd_open_db(path, 0);
-	if (!st)
+	if (!st || !(st = finish_if_needed(path, st)))
 		return NULL;
 	int err = profile_load(st, f, &p);
 	if (err) {

@@ -45,6 +45,7 @@
  * user's perf_event_mlock_kb may refuse that, so smaller rings are tried. */
 static const unsigned ring_pages_try[] = { 1024, 256, 64 };
 #define MAX_CPUS      256
+#define COMMIT_NS     500000000ull   /* commit the batch at least this often */
 #define MAX_PROCS     4096
 #define KERNEL_PATH   "[kernel]"
 
@@ -101,6 +102,7 @@ struct hp_session {
 	size_t ntcount, tcount_cap;
 	uint32_t kernel_module;        /* store id of "[kernel]" */
 	uint32_t cur_ring;             /* ring of the record being handled */
+	int stopped;                   /* the store failed: no more records are handled */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
 	uint64_t pcs[HP_MAX_FRAMES];
@@ -829,11 +831,19 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 
 	for (unsigned r = 0; r < s->nrings; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
+	uint64_t next_commit = now_ns() + COMMIT_NS;
 	for (;;) {
 		poll(pfd, s->nrings, 10);
 		if ((err = drain(s)))
 			break;
 		store_memory(s);
+		/* Commit regularly: a crash of hpprof or a full disk loses at
+		 * most the last half second. */
+		if (now_ns() >= next_commit) {
+			if ((err = store_flush(s->st)))
+				break;
+			next_commit = now_ns() + COMMIT_NS;
+		}
 		if (s->o->on_poll && (err = s->o->on_poll(s->o->poll_ctx, s, 0)) < 0)
 			break;
 		release_exited(s);
@@ -841,10 +851,17 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		if (wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
 	}
-	/* A store error (disk full...) or a hook failure: stop the target, keep what we have. */
-	hp_err("stopping the run: %s", hp_strerror(err));
-	kill(pid, SIGKILL);
-	wait_target(s, pid, &status, &ru, 1);
+	/* The profile cannot be written (disk full...): stop profiling, keep
+	 * what was committed, and let the program finish its work. */
+	hp_err("cannot write the profile: %s; sampling stops here, the program keeps"
+	       " running%s", hp_strerror(err), stop_signal ? "" : " (Ctrl-C stops it)");
+	for (unsigned r = 0; r < s->nrings; r++)
+		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
+	while (!wait_target(s, pid, &status, &ru, 0)) {
+		forward_stop(s, pid, &forwarded);
+		usleep(10000);
+	}
+	s->stopped = 1;
 reaped:
 	s->res->duration_ns = now_ns() - s->t0;
 	s->res->exit_code = launch_exit_code(status);
@@ -857,6 +874,8 @@ reaped:
 
 static int finish(struct hp_session *s, pid_t pid)
 {
+	if (s->stopped)
+		return s->err;
 	int err = drain(s);
 	store_memory(s);
 	if (s->o->on_poll) {
@@ -952,6 +971,7 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		restore_signals(&oi, &ot, &oh);
 		goto out_release;
 	}
+	res->ran = 1;
 	memwatch_add(s->mw, (uint32_t)l.pid);      /* the image as exec left it */
 	err = sample_loop(s, l.pid);
 	int ferr = finish(s, l.pid);

@@ -52,6 +52,7 @@ struct hp_session_opts {
 };
 
 struct hp_session_result {
+	int ran;                       /* 1 once the program exec'd */
 	int exit_code;                 /* exit status or 128+signal */
 	int term_signal;               /* 0 unless killed by a signal */
 	int interrupted;               /* stopped by Ctrl-C / SIGTERM */

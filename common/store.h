@@ -129,6 +129,8 @@ int store_each_location_frame(struct hp_store *st,
 			      int (*cb)(void *ctx, const struct hp_frame_row *f), void *ctx);
 /* 1 when the file has symbolization results. */
 int store_is_symbolized(struct hp_store *st);
+/* 1 when the file has code addresses (samples with stacks). */
+int store_has_locations(struct hp_store *st);
 
 /* --- pre-aggregated profile (analyzer, end of run) --- */
 int store_clear_stats(struct hp_store *st);

@@ -223,6 +223,13 @@ int store_int_row(void *c, sqlite3_stmt *s)
 	return 0;
 }
 
+int store_has_locations(struct hp_store *st)
+{
+	int64_t n = 0;
+	store_each_row(st, "SELECT EXISTS (SELECT 1 FROM locations)", store_int_row, &n);
+	return n > 0;
+}
+
 int store_is_symbolized(struct hp_store *st)
 {
 	int64_t n = 0;

@@ -1,0 +1,59 @@
+/*
+ * finish.c - the analyzer's part of a run: symbolize the stored addresses,
+ * aggregate, and persist the statistics and public views (finish.h).
+ */
+#include "analyzer/finish.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "analyzer/profile.h"
+#include "analyzer/symbolize.h"
+#include "common/store.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Samples whose outermost frame is the program entry or a thread start. */
+static uint64_t entry_samples(const struct hp_profile *p)
+{
+	static const char *const entries[] = {
+		"_start", "__libc_start_main", "__libc_start_call_main", "clone", "clone3",
+		"__clone", "__clone3", "start_thread", "__GI___clone3", "__GI___clone",
+	};
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < p->nstacks; i++) {
+		const struct hp_pstack *s = &p->stacks[i];
+		if (!s->nframes)
+			continue;
+		const char *root = p->functions[s->frames[0]].name;
+		for (size_t k = 0; k < sizeof(entries) / sizeof(entries[0]); k++)
+			if (!strcmp(root, entries[k])) {
+				n += s->samples;
+				break;
+			}
+	}
+	return n;
+}
+
+int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
+{
+	struct hp_profile *p;
+	uint64_t t = mono_ns();
+	int err = symbolize_store(st, sym);
+	if (err || (err = store_flush(st)))
+		return err;
+	store_set_meta_int(st, "symbolize_ns", (int64_t)(mono_ns() - t));
+	if ((err = profile_load(st, NULL, &p)))
+		return err;
+	if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */
+		store_set_meta_int(st, "samples", (int64_t)p->nsamples);
+	store_set_meta_int(st, "entry_stacks", (int64_t)entry_samples(p));
+	err = profile_write_stats(st, p);
+	profile_free(p);
+	return err;
+}
