@@ -167,7 +167,9 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 
 static double complete_pct(const struct hp_profile *p)
 {
-	const char *s = profile_meta(p, "samples"), *c = profile_meta(p, "complete_stacks");
+	const char *s = profile_meta(p, "samples"), *c = profile_meta(p, "entry_stacks");
+	if (!c)
+		c = profile_meta(p, "complete_stacks");
 	double n = s ? atof(s) : 0;
 	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
 }
