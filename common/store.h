@@ -7,7 +7,8 @@
  * store_each_* iterators, which call back once per row and stop early when
  * the callback returns non-zero (that value is returned).
  *
- * All functions return 0 or a negative error code (common/error.h).
+ * All functions return 0 or a negative error code (common/error.h). A store
+ * may move between threads but must be used by one thread at a time.
  */
 #ifndef HP_STORE_H
 #define HP_STORE_H
