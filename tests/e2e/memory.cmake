@@ -1,3 +1,4 @@
 # e2e tests of memory growth and allocation tracking (issue 5).
 hp_script_test(e2e_memory_growth e2e e2e/memory_growth.sh)
 hp_script_test(e2e_memory_alloc e2e e2e/memory_alloc.sh)
+set_tests_properties(e2e_memory_growth PROPERTIES RUN_SERIAL TRUE)
