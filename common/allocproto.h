@@ -1,7 +1,8 @@
 /*
- * allocproto.h - the shared-memory protocol between the allocation shim
- * (collector/preload/alloc_shim.c, inside the target) and the collector's
- * reader (collector/allocstream.c). Version HP_AP_VERSION.
+ * allocproto.h - the shared-memory protocol between the preload library
+ * (collector/preload/: the allocation shim and the CPU sampling agent,
+ * inside the target) and the collector's reader (collector/allocstream.c).
+ * Version HP_AP_VERSION.
  *
  * Naming. The collector creates a directory and passes it to the target in
  * HPPROF_ALLOC_DIR. Every process image that loads the shim writes exactly
@@ -39,16 +40,29 @@
  * always finds zeroes in the space it reserves. The reader must poll
  * regularly (and so refresh reader_ns), or writers drop events.
  *
+ * Signal handlers write too (the CPU sampling agent, from SIGPROF): they
+ * reserve the same way but never wait for room and never take a lock; a
+ * sample that finds the ring full is dropped and counted in
+ * dropped_samples. A handler may interrupt a writer of its own thread
+ * between reservation and commit: the reader then sees the interrupted
+ * record uncommitted until the handler returns, as with any slow writer.
+ *
  * Records are 8-byte aligned: an 8-byte prefix (struct hp_ap_rec), then a
  * body of LEB128 varints (hp_ap_put/hp_ap_get below):
- *   ALLOC: tid, t, ptr, size, [weight if HP_AP_RF_WEIGHT], pcs
- *   FREE:  tid, t, ptr
- *   EXIT:  tid, t                  (from the shim's destructor)
+ *   ALLOC:  tid, t, ptr, size, [weight if HP_AP_RF_WEIGHT], pcs
+ *   FREE:   tid, t, ptr
+ *   EXIT:   tid, t                 (from the shim's destructor)
+ *   SAMPLE: tid, t, overrun, pcs   (from the agent's SIGPROF handler)
  *   PAD, TRUNC: no body
  * where t = CLOCK_MONOTONIC ns - header.t_start_ns, and pcs are nr_pcs
- * values: pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]. pcs[0] is
- * the return address into malloc's caller (shim frames skipped); all PCs
- * are return addresses as unw_backtrace gives them (absolute).
+ * values: pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]. All PCs are
+ * absolute. In ALLOC, pcs[0] is the return address into malloc's caller
+ * (shim frames skipped) and all are return addresses as unw_backtrace
+ * gives them. In SAMPLE, pcs[0] is the interrupted instruction (exact)
+ * and pcs[1..] are return addresses; overrun is the number of timer
+ * periods that elapsed without a signal before this one (the kernel
+ * checks CPU-time timers once per tick), so the sample stands for
+ * 1 + overrun periods of the thread's CPU time.
  */
 #ifndef HP_ALLOCPROTO_H
 #define HP_ALLOCPROTO_H
@@ -59,8 +73,9 @@
 #define HP_AP_MAGIC      0x31434f4c4c415048ull  /* "HPALLOC1", little-endian */
 #define HP_AP_VERSION    1
 #define HP_AP_DATA_OFF   4096u                  /* first record; header page before */
-#define HP_AP_MAX_FRAMES 64                     /* deepest stack a record carries */
-#define HP_AP_MAX_REC    1024u                  /* no record is longer (bytes) */
+#define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
+#define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
+#define HP_AP_MAX_REC    2048u                  /* no record is longer (bytes) */
 #define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
 
 /* Environment the shim reads (set by the collector). */
@@ -68,6 +83,8 @@
 #define HP_AP_ENV_SAMPLE  "HPPROF_ALLOC_SAMPLE"  /* mean bytes between samples; 0/unset = exact */
 #define HP_AP_ENV_BUFSIZE "HPPROF_ALLOC_BUFSIZE" /* ring size in MiB (rounded down to 2^n) */
 #define HP_AP_ENV_SEED    "HPPROF_ALLOC_SEED"    /* fixed sampling seed (tests) */
+#define HP_AP_ENV_TRACK   "HPPROF_ALLOC_TRACK"   /* "0": allocation hooks only pass calls on */
+#define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
 #define HP_AP_READER_TIMEOUT_NS 2000000000ull   /* writers wait this long for room */
@@ -86,6 +103,7 @@ enum hp_ap_type {
 	HP_AP_PAD   = 3,   /* nothing (a failed realloc, the end of a lap): skip */
 	HP_AP_EXIT  = 4,   /* the process ran its destructors (exit or return from main) */
 	HP_AP_TRUNC = 5,   /* the ring could not be backed: no record follows */
+	HP_AP_SAMPLE = 6,  /* the agent's SIGPROF handler caught a thread on the CPU */
 };
 
 /* Which call produced a record (hp_ap_rec.func). A realloc that moves or
@@ -98,18 +116,20 @@ enum hp_ap_func {
 
 /* hp_ap_rec.flags */
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
+#define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
 
 /* hp_ap_header.flags */
 #define HP_AP_F_FULL    0x01u  /* the ring could not be backed (/dev/shm full): stream over */
 #define HP_AP_F_EXITED  0x02u  /* the destructor ran (also when its EXIT record was dropped) */
 #define HP_AP_F_DETACHED 0x04u /* set by the reader when it stops: writers drop, never wait */
+#define HP_AP_F_ASIDE   0x08u  /* the agent stood aside: the program handles SIGPROF itself */
 
 /* The 8-byte prefix of every record. */
 struct hp_ap_rec {
 	uint32_t head;     /* HP_AP_HEAD(len, type, tag); 0 = not written yet */
 	uint8_t func;      /* enum hp_ap_func */
 	uint8_t flags;     /* HP_AP_RF_* */
-	uint16_t nr_pcs;   /* ALLOC: frames in the body, <= HP_AP_MAX_FRAMES */
+	uint16_t nr_pcs;   /* ALLOC, SAMPLE: frames in the body (HP_AP_MAX_[SAMPLE_]FRAMES at most) */
 };
 
 /* The first page of a stream file. Fields above `cursor` are written once,
@@ -127,7 +147,7 @@ struct hp_ap_header {
 	uint64_t sample_period;    /* mean bytes between samples; 0 = every call */
 	uint64_t t_start_ns;       /* clock at stream creation; record t is relative */
 	uint32_t max_frames;       /* HP_AP_MAX_FRAMES */
-	uint32_t reserved0;
+	uint32_t sample_hz;        /* CPU sampling rate asked of the agent, 0 = not sampling */
 	char exe[HP_AP_EXE_MAX];   /* readlink(/proc/self/exe), "" if unknown */
 
 	/* written by the shim */
@@ -136,6 +156,7 @@ struct hp_ap_header {
 	uint64_t dropped_events;       /* events not recorded: no room, no reader, no memory */
 	uint32_t flags;                /* HP_AP_F_* */
 	uint32_t reserved1;
+	uint64_t dropped_samples;      /* SAMPLEs not recorded: ring full, or the thread was unwinding */
 	/* written by the reader */
 	_Alignas(64) uint64_t released;  /* logical bytes below it are read and zeroed */
 	uint64_t reader_ns;              /* CLOCK_MONOTONIC of the reader's last poll */
@@ -146,7 +167,9 @@ _Static_assert(sizeof(struct hp_ap_rec) == 8, "record prefix is 8 bytes");
 
 /* Worst-case body: 5 varints before the pcs, each <= 10 bytes. */
 _Static_assert(sizeof(struct hp_ap_rec) + 5 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
-	       "largest record fits HP_AP_MAX_REC");
+	       "largest ALLOC fits HP_AP_MAX_REC");
+_Static_assert(sizeof(struct hp_ap_rec) + 3 * 10 + HP_AP_MAX_SAMPLE_FRAMES * 10 <= HP_AP_MAX_REC,
+	       "largest SAMPLE fits HP_AP_MAX_REC");
 
 /* Append v as an unsigned LEB128 varint at p; returns the byte after it. */
 static inline uint8_t *hp_ap_put(uint8_t *p, uint64_t v)

@@ -1,28 +1,32 @@
 /*
- * alloc_shim.c - libhpprof_alloc.so, the LD_PRELOAD allocation tracker.
+ * alloc_shim.c - libhpprof_alloc.so, the LD_PRELOAD allocation tracker,
+ * and the library's configuration and start-up.
  *
  * Interposes the malloc family (malloc, calloc, realloc, reallocarray,
  * free, posix_memalign, aligned_alloc, memalign, valloc, pvalloc;
  * malloc_usable_size passes through), forwards every call to the next
  * definition (dlsym RTLD_NEXT) and appends one record per event to this
- * process's stream file, in the format of common/allocproto.h. Allocations
+ * process's stream (stream.c; format in common/allocproto.h). Allocations
  * carry a unw_backtrace() stack with the shim's own frames skipped; frees
  * carry none. It does not aggregate, symbolize or order anything: the
- * collector's reader (collector/allocstream.c) does.
+ * collector's reader (collector/allocstream.c) does. The CPU sampling
+ * agent (agent.c) shares the stream and is started from here.
  *
- * Rules of the hot path: no malloc, no stdio, no locks. A record is
- * reserved with one compare-and-swap on the ring cursor; a thread-local
+ * Rules of the hot path: no malloc, no stdio, no locks. A thread-local
  * guard passes calls made while recording (by libunwind, dlsym, libc)
  * straight to the real allocator. When the ring is full a writer naps
  * until the reader makes room, for at most the reader's heartbeat timeout;
- * it never waits while it holds an unpublished record or an allocator lock. Calls made while dlsym resolves the
- * real functions are served from a static bump buffer whose blocks free()
- * ignores. After fork() the child drops the parent's mapping and opens its
- * own stream (pthread_atfork child handler); nothing is held across fork.
- * exit() in one thread while others allocate is fine: the destructor only
- * appends an EXIT record and leaves the stream mapped.
+ * it never waits while it holds an unpublished record or an allocator
+ * lock. Calls made while dlsym resolves the real functions are served
+ * from a static bump buffer whose blocks free() ignores. After fork() the
+ * child drops the parent's mapping and opens its own stream (pthread_atfork
+ * child handler); nothing is held across fork. exit() in one thread while
+ * others allocate is fine: the destructor only appends an EXIT record and
+ * leaves the stream mapped.
  *
  * Environment (allocproto.h): HPPROF_ALLOC_DIR (inert when unset),
+ * HPPROF_ALLOC_TRACK=0 to leave allocations alone (hooks pass calls on:
+ * the CPU agent alone), HPPROF_SAMPLE_HZ (starts the CPU agent),
  * HPPROF_ALLOC_SAMPLE=BYTES for Poisson sampling by bytes (tcmalloc's
  * scheme: exponential gaps of mean BYTES per thread; a sampled block of n
  * bytes has weight n / (1 - exp(-n/BYTES)), an unbiased estimate),
@@ -33,11 +37,10 @@
  * be seen. A raw clone()/vfork child that allocates writes into its
  * parent's stream. Timestamps are CLOCK_MONOTONIC (vDSO, ~20 ns each).
  */
-#include "common/allocproto.h"
+#include "collector/preload/shim.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libunwind.h>
 #include <limits.h>
 #include <link.h>
@@ -48,22 +51,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HOOK __attribute__((visibility("default")))
-#define likely(x)   __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 
 enum {
-	INITIAL_BACKED = 64 << 10,            /* ring bytes backed when a stream opens */
-	GROW_MAX = 4 << 20,                   /* then doubled, at most this much at a time */
-	WAIT_NAP_NS = 100000,                 /* sleep between looks while the ring is full */
 	SKIP_SLACK = 8,                       /* leading frames searched for shim frames */
 	BOOT_SIZE = 64 << 10,                 /* bootstrap heap for dlsym's own calls */
 	SET_BITS = 17,                        /* sampled-block table: 1 MiB of slots */
@@ -123,22 +115,15 @@ static size_t boot_size(const void *p)
 	return *(const size_t *)((const unsigned char *)p - 16);
 }
 
-/* ---- per-thread state (initial-exec TLS: no allocation on first use) ---- */
+/* ---- per-thread state and configuration ----------------------------------- */
 
-struct shim_tls {
-	int guard;            /* inside a hook: nested calls pass straight through */
-	uint32_t tid;         /* cached gettid(), 0 = not yet / after fork */
-	int64_t bytes_left;   /* sampling: bytes until the next sample point */
-	uint64_t rng;         /* sampling: xorshift64* state, 0 = unseeded */
-};
-
-static __thread struct shim_tls tls __attribute__((tls_model("initial-exec")));
-
-/* ---- configuration and the stream --------------------------------------- */
+__thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
 
 static struct {
-	int enabled;              /* HPPROF_ALLOC_DIR was set */
-	uint64_t sample;          /* mean bytes between samples, 0 = exact */
+	int enabled;              /* HPPROF_ALLOC_DIR was set: a stream is written */
+	int track;                /* allocation events are recorded (HPPROF_ALLOC_TRACK != 0) */
+	unsigned sample_hz;       /* CPU agent rate, 0 = off */
+	uint64_t sample;          /* mean bytes between allocation samples, 0 = exact */
 	uint64_t ring_size;       /* bytes of ring, a power of two */
 	uint64_t seed;            /* 0 = seed from time and tid */
 	char dir[PATH_MAX - 64];
@@ -146,51 +131,8 @@ static struct {
 	uint64_t *sampled;        /* sampling: table of live sampled blocks */
 } cfg;
 
-static struct {
-	struct hp_ap_header *hdr; /* NULL: not recording */
-	unsigned char *ring;      /* the ring, HP_AP_DATA_OFF after hdr */
-	uint64_t ring_size;
-	uint64_t t_start;
-	char path[PATH_MAX];      /* opened again to grow the file: no fd kept */
-} st;
-
 static int init_state;        /* 0 none, 1 running, 2 done */
 static uint32_t thread_ordinal;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint32_t my_tid(struct shim_tls *t)
-{
-	if (unlikely(!t->tid))
-		t->tid = (uint32_t)gettid();
-	return t->tid;
-}
-
-/* ---- small string helpers (no stdio) ------------------------------------ */
-
-static char *append_str(char *p, char *end, const char *s)
-{
-	while (*s && p < end)
-		*p++ = *s++;
-	return p;
-}
-
-static char *append_uint(char *p, char *end, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < (int)sizeof(tmp));
-	while (n && p < end)
-		*p++ = tmp[--n];
-	return p;
-}
 
 static uint64_t parse_uint(const char *s)
 {
@@ -200,248 +142,20 @@ static uint64_t parse_uint(const char *s)
 	return v;
 }
 
-/* ---- stream file --------------------------------------------------------- */
-
-/* Make ring bytes [from, to) allocated. Reopens the file by path: the shim
- * keeps no descriptor a program could close or reuse. */
-static int file_allocate(uint64_t from, uint64_t to)
+int shim_contains(const void *pc)
 {
-	int cancel, rc = -1;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);   /* open, close: cancellation points */
-	int fd = open(st.path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		rc = fallocate(fd, 0, (off_t)(HP_AP_DATA_OFF + from), (off_t)(to - from));
-		close(fd);
-	}
-	pthread_setcancelstate(cancel, NULL);
-	return rc;
+	return (uintptr_t)pc >= cfg.text_lo && (uintptr_t)pc < cfg.text_hi;
 }
 
-static void header_fill(struct hp_ap_header *h, uint32_t gen, uint64_t backed)
+void *shim_real_malloc(size_t n)
 {
-	h->version = HP_AP_VERSION;
-	h->data_off = HP_AP_DATA_OFF;
-	h->pid = (uint32_t)getpid();
-	h->ppid = (uint32_t)getppid();
-	h->gen = gen;
-	h->clock_id = CLOCK_MONOTONIC;
-	h->ring_size = st.ring_size;
-	h->sample_period = cfg.sample;
-	h->t_start_ns = st.t_start;
-	h->max_frames = HP_AP_MAX_FRAMES;
-	ssize_t n = readlink("/proc/self/exe", h->exe, sizeof(h->exe) - 1);
-	h->exe[n > 0 ? n : 0] = '\0';
-	h->backed = backed;
-	__atomic_store_n(&h->magic, HP_AP_MAGIC, __ATOMIC_RELEASE);
+	return real.malloc ? real.malloc(n) : NULL;
 }
 
-/* Create "<dir>/<pid>.<gen>.ring" with the first free gen; returns the fd. */
-static int stream_create_file(uint32_t *gen)
+void shim_real_free(void *p)
 {
-	char *end = st.path + sizeof(st.path) - 1;
-	for (uint32_t g = 0; g < 100000; g++) {
-		char *p = append_str(st.path, end, cfg.dir);
-		p = append_str(p, end, "/");
-		p = append_uint(p, end, (uint64_t)getpid());
-		p = append_str(p, end, ".");
-		p = append_uint(p, end, g);
-		p = append_str(p, end, ".ring");
-		*p = '\0';
-		int fd = open(st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST) {
-			*gen = g;
-			return fd;
-		}
-	}
-	return -1;
-}
-
-/* Open this process's stream; on any failure the shim stays inert. */
-static void stream_open_file(void)
-{
-	uint32_t gen;
-	uint64_t size = HP_AP_DATA_OFF + cfg.ring_size;
-	uint64_t backed = INITIAL_BACKED;
-	int fd = stream_create_file(&gen);
-	if (fd < 0)
-		return;
-	if (ftruncate(fd, (off_t)size) < 0 || fallocate(fd, 0, 0, (off_t)(HP_AP_DATA_OFF + backed)) < 0)
-		goto fail_unlink;
-	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-	if (m == MAP_FAILED)
-		goto fail_unlink;
-	close(fd);
-	st.ring_size = cfg.ring_size;
-	st.ring = m + HP_AP_DATA_OFF;
-	st.t_start = now_ns();
-	header_fill((struct hp_ap_header *)m, gen, backed);
-	__atomic_store_n(&st.hdr, (struct hp_ap_header *)m, __ATOMIC_RELEASE);
-	return;
-fail_unlink:
-	unlink(st.path);
-	close(fd);
-}
-
-static void stream_open(void)
-{
-	int cancel;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	stream_open_file();
-	pthread_setcancelstate(cancel, NULL);
-}
-
-static uint64_t grow_step(uint64_t backed)
-{
-	return backed < GROW_MAX ? backed : GROW_MAX;
-}
-
-/* First lap only: keep the backed part of the ring ahead of the writers.
- * Once a claim comes within half a step of its end, grow it by a step:
- * as much again while small, GROW_MAX later. Any thread may do it;
- * overlapping fallocate calls are harmless and `backed` only grows.
- * Returns 1 when end is backed, else marks the stream full and returns 0. */
-static int stream_grow(struct hp_ap_header *h, uint64_t end)
-{
-	uint64_t have = __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE);
-	while (have < st.ring_size && end > have - grow_step(have) / 2) {
-		uint64_t want = have + grow_step(have);
-		if (want < end)
-			want = end;
-		if (want > st.ring_size)
-			want = st.ring_size;
-		if (file_allocate(have, want) < 0)
-			break;
-		madvise(st.ring + have, want - have, MADV_POPULATE_WRITE);
-		while (have < want && !__atomic_compare_exchange_n(&h->backed, &have, want, 1,
-								   __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
-			;
-		have = __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE);
-	}
-	if (end <= __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE))
-		return 1;
-	__atomic_fetch_or(&h->flags, HP_AP_F_FULL, __ATOMIC_RELEASE);
-	return 0;
-}
-
-/* Wait until the reader has released logical bytes below need. Returns 0
- * at once, or after a stall, when no reader polled for READER_TIMEOUT. */
-static int stream_wait_room(struct hp_ap_header *h, uint64_t need)
-{
-	const struct timespec nap = { 0, WAIT_NAP_NS };
-	for (;;) {
-		if (__atomic_load_n(&h->released, __ATOMIC_ACQUIRE) >= need)
-			return 1;
-		uint64_t beat = __atomic_load_n(&h->reader_ns, __ATOMIC_RELAXED);
-		if (now_ns() - (beat > st.t_start ? beat : st.t_start) > HP_AP_READER_TIMEOUT_NS ||
-		    (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED))
-			return 0;
-		/* the raw call: nanosleep() would make malloc a cancellation point */
-		syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &nap, NULL);
-	}
-}
-
-static unsigned char *ring_at(uint64_t off)
-{
-	return st.ring + (off & (st.ring_size - 1));
-}
-
-/* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
- * ends first (*got says how many). Returns 0 when the event must be
- * dropped (full and no reader, or /dev/shm full). */
-static int stream_claim(struct hp_ap_header *h, uint32_t len, uint64_t *off, uint32_t *got)
-{
-	uint64_t o = __atomic_load_n(&h->cursor, __ATOMIC_RELAXED), end;
-	do {
-		if (unlikely(__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & HP_AP_F_FULL))
-			return 0;
-		uint64_t room = st.ring_size - (o & (st.ring_size - 1));
-		end = o + (room < len ? room : len);
-		if (unlikely(end - __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) > st.ring_size) &&
-		    !stream_wait_room(h, end - st.ring_size))
-			return 0;
-	} while (!__atomic_compare_exchange_n(&h->cursor, &o, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	uint64_t backed = __atomic_load_n(&h->backed, __ATOMIC_RELAXED);
-	if (unlikely(backed < st.ring_size) && end > backed - grow_step(backed) / 2) {
-		if (!stream_grow(h, end > st.ring_size ? st.ring_size : end)) {
-			if (o + sizeof(struct hp_ap_rec) <= __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE))
-				__atomic_store_n((uint32_t *)ring_at(o),
-						 HP_AP_HEAD(8, HP_AP_TRUNC, HP_AP_TAG_COMMIT), __ATOMIC_RELEASE);
-			return 0;
-		}
-	}
-	*off = o;
-	*got = (uint32_t)(end - o);
-	return 1;
-}
-
-/* Reserve len bytes for a record; returns its address with the head set to
- * RESERVED, or NULL (counted as dropped). Fills the end of a lap with PAD. */
-static unsigned char *stream_reserve(struct hp_ap_header *h, uint32_t len)
-{
-	uint64_t off;
-	uint32_t got;
-	while (stream_claim(h, len, &off, &got)) {
-		uint32_t *head = (uint32_t *)ring_at(off);
-		if (got == len) {
-			__atomic_store_n(head, HP_AP_HEAD(len, 0, HP_AP_TAG_RESERVED), __ATOMIC_RELAXED);
-			return (unsigned char *)head;
-		}
-		__atomic_store_n(head, HP_AP_HEAD(got, HP_AP_PAD, HP_AP_TAG_COMMIT), __ATOMIC_RELEASE);
-	}
-	__atomic_fetch_add(&h->dropped_events, 1, __ATOMIC_RELAXED);
-	return NULL;
-}
-
-/* Publish a reserved record: the body first, then the head (release). */
-static void stream_commit(unsigned char *rec, uint32_t head)
-{
-	__atomic_store_n((uint32_t *)rec, head, __ATOMIC_RELEASE);
-}
-
-/* Copy an encoded record (prefix + body in buf, len bytes, 8-aligned) into
- * the stream and commit it with type. */
-static void stream_write(const unsigned char *buf, uint32_t len, unsigned type)
-{
-	unsigned char *rec = stream_reserve(st.hdr, len);
-	if (!rec)
-		return;
-	memcpy(rec + 4, buf + 4, len - 4);
-	stream_commit(rec, HP_AP_HEAD(len, type, HP_AP_TAG_COMMIT));
-}
-
-/* ---- encoding -------------------------------------------------------------- */
-
-/* Start a record in buf: prefix, then tid and relative time. */
-static unsigned char *rec_begin(unsigned char *buf, struct shim_tls *t, unsigned func,
-				unsigned flags, unsigned nr_pcs)
-{
-	struct hp_ap_rec *r = (struct hp_ap_rec *)buf;
-	r->head = 0;
-	r->func = (uint8_t)func;
-	r->flags = (uint8_t)flags;
-	r->nr_pcs = (uint16_t)nr_pcs;
-	uint64_t t_ns = now_ns();
-	unsigned char *p = hp_ap_put(buf + sizeof(*r), my_tid(t));
-	return hp_ap_put(p, t_ns > st.t_start ? t_ns - st.t_start : 0);
-}
-
-/* Zero-pad the record to 8 bytes; returns its length. */
-static uint32_t rec_end(unsigned char *buf, unsigned char *p)
-{
-	while ((uintptr_t)(p - buf) & 7)
-		*p++ = 0;
-	return (uint32_t)(p - buf);
-}
-
-static unsigned char *put_pcs(unsigned char *p, void *const *pcs, int n)
-{
-	uint64_t prev = 0;
-	for (int i = 0; i < n; i++) {
-		uint64_t pc = (uint64_t)(uintptr_t)pcs[i];
-		p = i ? hp_ap_put(p, hp_ap_zigzag((int64_t)(pc - prev))) : hp_ap_put(p, pc);
-		prev = pc;
-	}
-	return p;
+	if (p && !is_boot(p) && real.free)
+		real.free(p);
 }
 
 /* ---- sampling -------------------------------------------------------------- */
@@ -467,7 +181,7 @@ static int64_t sample_gap(struct shim_tls *t)
 static void sample_seed(struct shim_tls *t)
 {
 	uint64_t s = cfg.seed ? cfg.seed + __atomic_fetch_add(&thread_ordinal, 1, __ATOMIC_RELAXED)
-			      : now_ns() ^ ((uint64_t)my_tid(t) << 32);
+			      : shim_now_ns() ^ ((uint64_t)shim_tid(t) << 32);
 	s += 0x9e3779b97f4a7c15ull;      /* splitmix64 finalizer: any seed works */
 	s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ull;
 	s = (s ^ (s >> 27)) * 0x94d049bb133111ebull;
@@ -532,20 +246,20 @@ static int sampled_remove(const void *ptr)
 
 /* ---- events ------------------------------------------------------------------ */
 
-static int in_shim(void *pc)
-{
-	return (uintptr_t)pc >= cfg.text_lo && (uintptr_t)pc < cfg.text_hi;
-}
-
 /* Stack of the current call: drops everything up to the last shim frame
  * among the first SKIP_SLACK (unw_backtrace's own frame, the hook), so
- * pcs[*first] is the return address into malloc's caller. Returns count. */
-static int capture_stack(void **pcs, int max, int *first)
+ * pcs[*first] is the return address into malloc's caller. Returns count.
+ * The SIGPROF handler does not unwind while this thread is in here. */
+static int capture_stack(struct shim_tls *t, void **pcs, int max, int *first)
 {
+	__atomic_store_n(&t->unwinding, 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	int n = unw_backtrace(pcs, max);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->unwinding, 0, __ATOMIC_RELAXED);
 	int skip = 0;
 	for (int i = 0; i < n && i < SKIP_SLACK; i++)
-		if (in_shim(pcs[i]))
+		if (shim_contains(pcs[i]))
 			skip = i + 1;
 	*first = skip;
 	return n - skip > HP_AP_MAX_FRAMES ? skip + HP_AP_MAX_FRAMES : n;
@@ -560,7 +274,7 @@ static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_
 	}
 	int saved = errno;
 	void *pcs[HP_AP_MAX_FRAMES + SKIP_SLACK];
-	int first, n = capture_stack(pcs, HP_AP_MAX_FRAMES + SKIP_SLACK, &first);
+	int first, n = capture_stack(t, pcs, HP_AP_MAX_FRAMES + SKIP_SLACK, &first);
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned char *p = rec_begin(buf, t, func, cfg.sample ? HP_AP_RF_WEIGHT : 0, (unsigned)(n - first));
 	p = hp_ap_put(p, (uint64_t)(uintptr_t)ptr);
@@ -568,7 +282,8 @@ static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_
 	if (cfg.sample)
 		p = hp_ap_put(p, weight);
 	p = put_pcs(p, pcs + first, n - first);
-	stream_write(buf, rec_end(buf, p), HP_AP_ALLOC);
+	if (stream_write(buf, rec_end(buf, p), HP_AP_ALLOC, 0) < 0)
+		stream_count_drop(0);
 	errno = saved;
 }
 
@@ -582,9 +297,11 @@ static unsigned char *free_begin(struct shim_tls *t, unsigned func, const void *
 	unsigned char buf[48];
 	unsigned char *p = hp_ap_put(rec_begin(buf, t, func, 0, 0), (uint64_t)(uintptr_t)ptr);
 	uint32_t len = rec_end(buf, p);
-	unsigned char *rec = stream_reserve(st.hdr, len);
+	unsigned char *rec = stream_reserve(len, 0);
 	if (rec)
 		memcpy(rec + 4, buf + 4, len - 4);
+	else
+		stream_count_drop(0);
 	errno = saved;
 	return rec;
 }
@@ -603,16 +320,17 @@ static void free_commit(unsigned char *rec, const void *ptr, int released)
 
 static void note_exit(void)
 {
-	struct shim_tls *t = &tls;
-	if (!st.hdr)
+	struct shim_tls *t = &shim_tls;
+	if (!stream_header())
 		return;
-	__atomic_fetch_or(&st.hdr->flags, HP_AP_F_EXITED, __ATOMIC_RELEASE);
+	stream_set_flags(HP_AP_F_EXITED);
 	if (t->guard)
 		return;
 	t->guard = 1;
 	unsigned char buf[32];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, 0, 0);
-	stream_write(buf, rec_end(buf, p), HP_AP_EXIT);
+	if (stream_write(buf, rec_end(buf, p), HP_AP_EXIT, 0) < 0)
+		stream_count_drop(0);
 	t->guard = 0;
 }
 
@@ -657,16 +375,19 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+static void open_stream(void)
+{
+	stream_open(cfg.dir, cfg.ring_size, cfg.track ? cfg.sample : 0, cfg.sample_hz);
+}
+
 static void on_fork_child(void)
 {
-	struct hp_ap_header *old = st.hdr;
-	st.hdr = NULL;
-	tls.tid = 0;
-	tls.rng = 0;
-	if (old)
-		munmap(old, HP_AP_DATA_OFF + old->ring_size);
-	if (cfg.enabled)
-		stream_open();
+	stream_forget();
+	shim_tls.tid = 0;
+	shim_tls.rng = 0;
+	open_stream();
+	if (cfg.sample_hz)
+		agent_fork_child();
 }
 
 static void read_config(void)
@@ -676,7 +397,10 @@ static void read_config(void)
 	if (!len || len >= sizeof(cfg.dir))
 		return;
 	memcpy(cfg.dir, dir, len + 1);
-	cfg.sample = parse_uint(getenv(HP_AP_ENV_SAMPLE));
+	const char *track = getenv(HP_AP_ENV_TRACK);
+	cfg.track = !track || strcmp(track, "0") != 0;
+	cfg.sample_hz = (unsigned)parse_uint(getenv(HP_AP_ENV_HZ));
+	cfg.sample = cfg.track ? parse_uint(getenv(HP_AP_ENV_SAMPLE)) : 0;
 	cfg.seed = parse_uint(getenv(HP_AP_ENV_SEED));
 	uint64_t ring = parse_uint(getenv(HP_AP_ENV_BUFSIZE)) << 20;
 	if (!ring)
@@ -700,7 +424,7 @@ static void shim_init(void)
 	int expect = 0;
 	if (!__atomic_compare_exchange_n(&init_state, &expect, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
-	struct shim_tls *t = &tls;
+	struct shim_tls *t = &shim_tls;
 	int saved = errno, guard = t->guard;
 	t->guard = 1;
 	if (!real_ok)
@@ -709,8 +433,10 @@ static void shim_init(void)
 	read_config();
 	if (cfg.enabled) {
 		pthread_atfork(NULL, NULL, on_fork_child);
-		stream_open();
+		open_stream();
 	}
+	/* with 0 it only looks up what it interposes */
+	agent_start(stream_header() ? cfg.sample_hz : 0);
 	t->guard = guard;
 	errno = saved;
 	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
@@ -737,7 +463,7 @@ static inline int hook_enter(struct shim_tls *t)
 		if (!__atomic_load_n(&real_ok, __ATOMIC_ACQUIRE) || __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
 			return 0;
 	}
-	if (t->guard || !st.hdr)
+	if (t->guard || !cfg.track || !stream_header())
 		return 0;
 	t->guard = 1;
 	return 1;
@@ -752,7 +478,7 @@ static inline int is_resolving(void)
 
 HOOK void *malloc(size_t n)
 {
-	struct shim_tls *t = &tls;
+	struct shim_tls *t = &shim_tls;
 	if (!hook_enter(t))
 		return is_resolving() ? boot_alloc(n, 16) : real.malloc(n);
 	void *p = real.malloc(n);
@@ -764,7 +490,7 @@ HOOK void *malloc(size_t n)
 
 HOOK void *calloc(size_t nmemb, size_t size)
 {
-	struct shim_tls *t = &tls;
+	struct shim_tls *t = &shim_tls;
 	size_t n;
 	if (!hook_enter(t))
 		return is_resolving() ? (__builtin_mul_overflow(nmemb, size, &n) ? NULL : boot_alloc(n, 16))
@@ -780,7 +506,7 @@ HOOK void free(void *p)
 {
 	if (!p || unlikely(is_boot(p)))
 		return;
-	struct shim_tls *t = &tls;
+	struct shim_tls *t = &shim_tls;
 	if (!hook_enter(t)) {
 		if (!is_resolving())
 			real.free(p);
@@ -806,7 +532,7 @@ static void *boot_realloc(void *p, size_t n)
  * block survived; ALLOC(q) follows. */
 static void *realloc_tracked(void *p, size_t n, unsigned func, size_t nmemb, size_t size)
 {
-	struct shim_tls *t = &tls;
+	struct shim_tls *t = &shim_tls;
 	int tracked = hook_enter(t);
 	if (unlikely(is_resolving()))
 		return p ? NULL : boot_alloc(n, 16);
@@ -842,7 +568,7 @@ HOOK void *reallocarray(void *p, size_t nmemb, size_t size)
 
 HOOK int posix_memalign(void **out, size_t align, size_t n)
 {
-	struct shim_tls *t = &tls;
+	struct shim_tls *t = &shim_tls;
 	if (!hook_enter(t)) {
 		if (!is_resolving())
 			return real.posix_memalign(out, align, n);
@@ -859,7 +585,7 @@ HOOK int posix_memalign(void **out, size_t align, size_t n)
 #define ALIGNED_HOOK(name, func, params, args, align_expr, size_expr)		\
 	HOOK void *name params							\
 	{									\
-		struct shim_tls *t = &tls;					\
+		struct shim_tls *t = &shim_tls;					\
 		if (!hook_enter(t))						\
 			return is_resolving() ? boot_alloc(size_expr, align_expr)	\
 					      : real.name ? real.name args : NULL;	\

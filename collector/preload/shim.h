@@ -1,0 +1,110 @@
+/*
+ * shim.h - what the files of libhpprof_alloc.so share. Internal: the
+ * library is built with hidden visibility and exports only its hooks.
+ *
+ *   stream.c      this process's stream file and lock-free record writes
+ *                 (format: common/allocproto.h)
+ *   alloc_shim.c  the malloc-family hooks, configuration, init and fork
+ *   agent.c       the CPU sampling agent: per-thread CPU-time timers and
+ *                 the SIGPROF handler that writes SAMPLE records
+ *
+ * Everything here may run in a malloc hook; what is marked "signal-safe"
+ * may also run in the SIGPROF handler (no malloc, stdio, locks or waits).
+ */
+#ifndef HP_PRELOAD_SHIM_H
+#define HP_PRELOAD_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/allocproto.h"
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Per-thread state, initial-exec TLS: no allocation on first use, so it
+ * is usable from a malloc hook and a signal handler alike. */
+struct shim_tls {
+	int guard;            /* inside a hook: nested calls pass straight through */
+	int unwinding;        /* inside unw_backtrace: the SIGPROF handler must not unwind */
+	uint32_t tid;         /* cached gettid(), 0 = not yet / after fork */
+	int timer_slot;       /* agent: 1 + this thread's slot in the timer table, 0 = none */
+	int64_t bytes_left;   /* allocation sampling: bytes until the next sample point */
+	uint64_t rng;         /* allocation sampling: xorshift64* state, 0 = unseeded */
+};
+
+extern __thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
+
+/* CLOCK_MONOTONIC in ns (vDSO). Signal-safe. */
+uint64_t shim_now_ns(void);
+
+/* gettid(), cached in t. Signal-safe. */
+uint32_t shim_tid(struct shim_tls *t);
+
+/* Whether pc lies in this library's mapped image. Signal-safe. */
+int shim_contains(const void *pc);
+
+/* The real allocator, for the library's own few blocks (never recorded). */
+void *shim_real_malloc(size_t n);
+void shim_real_free(void *p);
+
+/* ---- stream.c ---------------------------------------------------------- */
+
+/* Create "<dir>/<pid>.<gen>.ring" and map it; on failure the process
+ * records nothing (stream_header() stays NULL). Not signal-safe. */
+void stream_open(const char *dir, uint64_t ring_size, uint64_t sample_period,
+		 uint32_t sample_hz);
+
+/* In a forked child: forget (unmap) the parent's stream. */
+void stream_forget(void);
+
+/* The stream's header, or NULL when this process records nothing.
+ * Signal-safe. */
+struct hp_ap_header *stream_header(void);
+
+/* Flags for stream_reserve. */
+#define STREAM_NOWAIT 0x1u    /* from a signal handler: drop rather than wait for room */
+
+/* Reserve len bytes (8-aligned, <= HP_AP_MAX_REC) for one record: returns
+ * its address with the head set to RESERVED, or NULL when the record must
+ * be dropped (the caller counts it). With STREAM_NOWAIT it never sleeps
+ * and is signal-safe. */
+unsigned char *stream_reserve(uint32_t len, unsigned flags);
+
+/* Publish a reserved record: its body is complete; head is its final
+ * HP_AP_HEAD(len, type, HP_AP_TAG_COMMIT). Signal-safe. */
+void stream_commit(unsigned char *rec, uint32_t head);
+
+/* Reserve, copy the encoded record buf[0, len) after its head word, and
+ * commit it as type. Returns 0, or -1 when it was dropped (not counted). */
+int stream_write(const unsigned char *buf, uint32_t len, unsigned type, unsigned flags);
+
+/* Count a dropped event (dropped_events) or sample (dropped_samples). */
+void stream_count_drop(int sample);
+
+/* Set HP_AP_F_* bits in the header. Signal-safe. */
+void stream_set_flags(uint32_t flags);
+
+/* Encoding, all signal-safe: start a record in buf (prefix, tid, time
+ * relative to the stream's start) and return where its body goes on. */
+unsigned char *rec_begin(unsigned char *buf, struct shim_tls *t, unsigned func,
+			 unsigned flags, unsigned nr_pcs);
+/* Zero-pad the record to 8 bytes; returns its length. */
+uint32_t rec_end(unsigned char *buf, unsigned char *p);
+/* Append n pcs: the first as is, then zigzag deltas. */
+unsigned char *put_pcs(unsigned char *p, void *const *pcs, int n);
+
+/* ---- agent.c ------------------------------------------------------------ */
+
+/* Look up the functions the agent interposes; with hz > 0, also start
+ * sampling at hz samples per second of each thread's CPU time: install
+ * the SIGPROF handler (unless the program has one: then stand aside) and
+ * arm a timer for the calling (main) thread. Call once, after
+ * stream_open. Not signal-safe. */
+void agent_start(unsigned hz);
+
+/* In a forked child, after its stream was opened: arm a timer for the
+ * one thread the child has. */
+void agent_fork_child(void);
+
+#endif
