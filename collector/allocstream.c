@@ -1,7 +1,7 @@
 /*
- * allocstream.c - read the allocation streams that libhpprof_alloc.so
- * writes (format: common/allocproto.h) and turn them into hp_alloc_event
- * records for the collector.
+ * allocstream.c - read the streams that libhpprof_alloc.so writes
+ * (format: common/allocproto.h): allocation events and CPU samples, as
+ * hp_alloc_event records for the collector.
  *
  * Each stream file is found by scanning the stream directory and mapped
  * whole (header and ring). Records are read in order, each head loaded
@@ -10,7 +10,8 @@
  * back to the writers (`released`), and every poll refreshes the
  * heartbeat that keeps writers waiting for room rather than dropping. A
  * stream whose process is gone or exec'd is read to its end, reported
- * with END, unmapped and truncated. No descriptor stays open.
+ * with END, unmapped and truncated; the END of a pre-exec image comes
+ * before the BEGIN of the next one. No descriptor stays open.
  *
  * It does not symbolize, aggregate or order events across streams.
  */
@@ -39,7 +40,7 @@
 
 #define SHIM_NAME "libhpprof_alloc.so"
 
-enum { MAX_ENV = 8 };
+enum { MAX_ENV = 10 };
 
 #define IGNORED UINT64_MAX    /* hmap value of a stream file we will not read */
 
@@ -146,7 +147,9 @@ static int build_env(struct hp_allocstream *s, const struct hp_allocstream_opts 
 	    (err = env_add(s, &n, HP_AP_ENV_DIR, s->dir, "", "")) ||
 	    (err = env_add_uint(s, &n, HP_AP_ENV_SAMPLE, o->sample_bytes)) ||
 	    (err = env_add_uint(s, &n, HP_AP_ENV_BUFSIZE, o->buf_mib)) ||
-	    (err = env_add_uint(s, &n, HP_AP_ENV_SEED, o->seed)))
+	    (err = env_add_uint(s, &n, HP_AP_ENV_SEED, o->seed)) ||
+	    (err = env_add_uint(s, &n, HP_AP_ENV_HZ, o->sample_hz)) ||
+	    (o->no_alloc && (err = env_add(s, &n, HP_AP_ENV_TRACK, "0", "", ""))))
 		return err;
 	s->env[n] = NULL;
 	return 0;
@@ -156,16 +159,16 @@ static int find_shim(struct hp_allocstream *s, const struct hp_allocstream_opts 
 {
 	if (o->shim_path) {
 		if (!file_exists(o->shim_path) || !realpath(o->shim_path, s->shim)) {
-			hp_err("cannot use allocation shim '%s': %s", o->shim_path, strerror(ENOENT));
+			hp_err("cannot use preload library '%s': %s", o->shim_path, strerror(ENOENT));
 			return -ENOENT;
 		}
 	} else if (allocstream_find_shim(s->shim, sizeof(s->shim)) < 0) {
-		hp_err("cannot find allocation shim '" SHIM_NAME "' next to the hpprof executable "
+		hp_err("cannot find preload library '" SHIM_NAME "' next to the hpprof executable "
 		       "or in '../" HP_ALLOC_LIBDIR "'");
 		return -ENOENT;
 	}
 	if (strpbrk(s->shim, " :")) {
-		hp_err("cannot preload allocation shim '%s': LD_PRELOAD paths cannot hold ' ' or ':'",
+		hp_err("cannot preload '%s': LD_PRELOAD paths cannot hold ' ' or ':'",
 		       s->shim);
 		return -EINVAL;
 	}
@@ -185,7 +188,7 @@ int allocstream_setup(struct hp_allocstream **out, const struct hp_allocstream_o
 	if ((err = find_shim(s, o)))
 		goto fail;
 	if ((err = make_dir(s->dir, sizeof(s->dir), o->base_dir))) {
-		hp_err("cannot create allocation stream directory: %s", hp_strerror(err));
+		hp_err("cannot create the preload library's stream directory: %s", hp_strerror(err));
 		goto fail;
 	}
 	s->removed = 0;
@@ -274,8 +277,10 @@ static void ev_reset(struct hp_allocstream *s, const struct astream *st, unsigne
 	ev->kind = (uint8_t)kind;
 	ev->func = HP_AF_NONE;
 	ev->nr_pcs = 0;
+	ev->flags = 0;
 	ev->t_ns = ev->ptr = ev->size = ev->weight = ev->dropped = ev->sample_period = 0;
-	ev->ppid = ev->end_flags = 0;
+	ev->dropped_samples = 0;
+	ev->ppid = ev->end_flags = ev->sample_hz = 0;
 	ev->exe = "";
 }
 
@@ -285,8 +290,28 @@ static int stream_begin(struct hp_allocstream *s, struct astream *st, hp_alloc_c
 	s->ev.ppid = st->ppid;
 	s->ev.t_ns = st->hdr->t_start_ns;
 	s->ev.sample_period = st->hdr->sample_period;
+	s->ev.sample_hz = st->hdr->sample_hz;
 	s->ev.exe = st->hdr->exe;
 	return emit(s, cb, ctx);
+}
+
+static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
+			hp_alloc_cb cb, void *ctx);
+static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
+		      hp_alloc_cb cb, void *ctx);
+
+/* A new image of pid (gen > 0) started: the previous one exec'd, so its
+ * stream is complete. Read it to the end and report its END first, so
+ * that its last events never come after the new image's BEGIN. */
+static int end_previous(struct hp_allocstream *s, uint32_t pid, uint32_t gen,
+			hp_alloc_cb cb, void *ctx)
+{
+	uint64_t i;
+	if (!gen || !hmap_get(&s->known, stream_key(pid, gen - 1), &i) || i == IGNORED ||
+	    s->v[i]->ended)
+		return 0;
+	int n = stream_drain(s, s->v[i], 1, cb, ctx);
+	return n < 0 ? n : stream_end(s, s->v[i], 1, cb, ctx);
 }
 
 static int stream_add(struct hp_allocstream *s, const char *name, uint32_t pid, uint32_t gen,
@@ -326,26 +351,72 @@ static int stream_add(struct hp_allocstream *s, const char *name, uint32_t pid, 
 	s->v[s->nr++] = st;
 	s->stats.streams++;
 	hp_debug(HP_DBG_MEM, 1, "alloc stream of pid %u gen %u ('%s')", pid, gen, h->exe);
-	return stream_begin(s, st, cb, ctx);
+	int err = end_previous(s, pid, gen, cb, ctx);
+	return err ? err : stream_begin(s, st, cb, ctx);
 fail_nomem:
 	munmap(h, size);
 	return -ENOMEM;
 }
 
+/* A stream file not opened yet. */
+struct found {
+	uint32_t pid, gen;
+	char name[32];
+};
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->gen < y->gen ? -1 : x->gen > y->gen;
+}
+
+/* The stream files that are not known yet, in (pid, gen) order, so that
+ * the images of one pid start in exec order. *out is malloc'ed. */
+static int list_new(struct hp_allocstream *s, struct found **out, size_t *count)
+{
+	DIR *d = opendir(s->dir);
+	struct found *v = NULL;
+	size_t n = 0, cap = 0;
+	if (!d)
+		return -errno;
+	for (struct dirent *e; (e = readdir(d));) {
+		uint32_t pid, gen;
+		uint64_t val;
+		if (!parse_name(e->d_name, &pid, &gen) || strlen(e->d_name) >= sizeof(v->name) ||
+		    hmap_get(&s->known, stream_key(pid, gen), &val))
+			continue;
+		if (n == cap) {
+			struct found *g = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
+			if (!g) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = g;
+		}
+		v[n].pid = pid;
+		v[n].gen = gen;
+		snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_found);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
 /* Open every stream file that appeared since the last scan. */
 static int scan_dir(struct hp_allocstream *s, hp_alloc_cb cb, void *ctx)
 {
-	DIR *d = opendir(s->dir);
-	int err = 0;
-	if (!d)
-		return -errno;
-	for (struct dirent *e; !err && (e = readdir(d));) {
-		uint32_t pid, gen;
-		uint64_t val;
-		if (parse_name(e->d_name, &pid, &gen) && !hmap_get(&s->known, stream_key(pid, gen), &val))
-			err = stream_add(s, e->d_name, pid, gen, cb, ctx);
-	}
-	closedir(d);
+	struct found *v = NULL;
+	size_t n = 0;
+	int err = list_new(s, &v, &n);
+	for (size_t i = 0; !err && i < n; i++)
+		err = stream_add(s, v[i].name, v[i].pid, v[i].gen, cb, ctx);
+	free(v);
 	return err;
 }
 
@@ -373,15 +444,50 @@ static void stream_release(struct astream *st)
 	__atomic_store_n(&st->hdr->released, st->released, __ATOMIC_RELEASE);
 }
 
-/* Decode the body of an ALLOC or FREE record into s->ev. */
+static const unsigned char *decode_pcs(struct hp_alloc_event *ev, const unsigned char *p,
+				       const unsigned char *end, unsigned n)
+{
+	uint64_t v;
+	for (unsigned i = 0; i < n; i++) {
+		if (!(p = hp_ap_get(p, end, &v)))
+			return NULL;
+		ev->pcs[i] = i ? ev->pcs[i - 1] + (uint64_t)hp_ap_unzigzag(v) : v;
+	}
+	ev->nr_pcs = (uint16_t)n;
+	return p;
+}
+
+/* The body of a SAMPLE after tid and time: overrun, pcs. */
+static int decode_sample(struct hp_alloc_event *ev, const struct hp_ap_rec *r,
+			 const unsigned char *p, const unsigned char *end)
+{
+	uint64_t overrun;
+	if (r->nr_pcs > HP_AP_MAX_SAMPLE_FRAMES || !(p = hp_ap_get(p, end, &overrun)) ||
+	    !decode_pcs(ev, p, end, r->nr_pcs))
+		return -HP_ECORRUPT;
+	ev->weight = 1 + overrun;
+	ev->flags = (r->flags & HP_AP_RF_TRUNCATED) ? HP_ALLOC_F_TRUNCATED : 0;
+	return 0;
+}
+
+static unsigned event_kind(unsigned type)
+{
+	switch (type) {
+	case HP_AP_ALLOC:  return HP_ALLOC_ALLOC;
+	case HP_AP_SAMPLE: return HP_ALLOC_SAMPLE;
+	default:           return HP_ALLOC_FREE;    /* FREE, and EXIT (never delivered) */
+	}
+}
+
+/* Decode the body of an ALLOC, FREE, EXIT or SAMPLE record into s->ev. */
 static int decode(struct hp_allocstream *s, const struct astream *st, const unsigned char *rec,
 		  uint32_t len, unsigned type)
 {
 	const struct hp_ap_rec *r = (const struct hp_ap_rec *)rec;
 	const unsigned char *p = rec + sizeof(*r), *end = rec + len;
 	struct hp_alloc_event *ev = &s->ev;
-	uint64_t tid, dt, v;
-	ev_reset(s, st, type == HP_AP_ALLOC ? HP_ALLOC_ALLOC : HP_ALLOC_FREE);
+	uint64_t tid, dt;
+	ev_reset(s, st, event_kind(type));
 	if (!(p = hp_ap_get(p, end, &tid)) || !(p = hp_ap_get(p, end, &dt)))
 		return -HP_ECORRUPT;
 	ev->tid = (uint32_t)tid;
@@ -389,22 +495,18 @@ static int decode(struct hp_allocstream *s, const struct astream *st, const unsi
 	ev->func = r->func;
 	if (type == HP_AP_EXIT)
 		return 0;
+	if (type == HP_AP_SAMPLE)
+		return decode_sample(ev, r, p, end);
 	if (!(p = hp_ap_get(p, end, &ev->ptr)))
 		return -HP_ECORRUPT;
 	if (type == HP_AP_FREE)
 		return 0;
-	if (!(p = hp_ap_get(p, end, &ev->size)) || r->nr_pcs > HP_ALLOC_MAX_FRAMES)
+	if (!(p = hp_ap_get(p, end, &ev->size)) || r->nr_pcs > HP_AP_MAX_FRAMES)
 		return -HP_ECORRUPT;
 	ev->weight = ev->size;
 	if ((r->flags & HP_AP_RF_WEIGHT) && !(p = hp_ap_get(p, end, &ev->weight)))
 		return -HP_ECORRUPT;
-	for (unsigned i = 0; i < r->nr_pcs; i++) {
-		if (!(p = hp_ap_get(p, end, &v)))
-			return -HP_ECORRUPT;
-		ev->pcs[i] = i ? ev->pcs[i - 1] + (uint64_t)hp_ap_unzigzag(v) : v;
-	}
-	ev->nr_pcs = r->nr_pcs;
-	return 0;
+	return decode_pcs(ev, p, end, r->nr_pcs) ? 0 : -HP_ECORRUPT;
 }
 
 /* The record at st->off cannot be read: when the writer is gone, skip a
@@ -442,6 +544,7 @@ static int stream_record(struct hp_allocstream *s, struct astream *st, const uns
 	case HP_AP_EXIT:
 	case HP_AP_ALLOC:
 	case HP_AP_FREE:
+	case HP_AP_SAMPLE:
 		break;
 	default:
 		return -HP_ECORRUPT;
@@ -454,10 +557,14 @@ static int stream_record(struct hp_allocstream *s, struct astream *st, const uns
 		st->end_flags |= HP_ALLOC_END_EXITED;
 		return 0;
 	}
-	if (type == HP_AP_ALLOC)
+	if (type == HP_AP_ALLOC) {
 		s->stats.allocs++;
-	else
+	} else if (type == HP_AP_SAMPLE) {
+		s->stats.samples++;
+		s->stats.sample_periods += s->ev.weight;
+	} else {
 		s->stats.frees++;
+	}
 	(*delivered)++;
 	return emit(s, cb, ctx);
 }
@@ -525,11 +632,17 @@ static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
 		st->end_flags |= HP_ALLOC_END_EXITED;
 	ev_reset(s, st, HP_ALLOC_END);
 	s->ev.t_ns = st->t_last;
+	if (__atomic_load_n(&st->hdr->flags, __ATOMIC_ACQUIRE) & HP_AP_F_ASIDE) {
+		st->end_flags |= HP_ALLOC_END_ASIDE;
+		s->stats.aside++;
+	}
 	s->ev.dropped = __atomic_load_n(&st->hdr->dropped_events, __ATOMIC_RELAXED);
+	s->ev.dropped_samples = __atomic_load_n(&st->hdr->dropped_samples, __ATOMIC_RELAXED);
 	if (s->ev.dropped)
 		st->end_flags |= HP_ALLOC_END_FULL;
 	s->ev.end_flags = st->end_flags;
 	s->stats.dropped += s->ev.dropped;
+	s->stats.dropped_samples += s->ev.dropped_samples;
 	if (!(st->end_flags & (HP_ALLOC_END_EXITED | HP_ALLOC_END_EXECED)))
 		s->stats.incomplete++;
 	hp_debug(HP_DBG_MEM, 1, "alloc stream of pid %u gen %u ends: flags %#x, %llu dropped",
@@ -591,7 +704,7 @@ static void remove_dir(struct hp_allocstream *s)
 		closedir(d);
 	}
 	if (rmdir(s->dir) < 0)
-		hp_warn("cannot remove allocation stream directory '%s': %s", s->dir, strerror(errno));
+		hp_warn("cannot remove stream directory '%s': %s", s->dir, strerror(errno));
 	s->removed = 1;
 }
 
@@ -602,10 +715,12 @@ static void report(const struct hp_allocstream *s)
 		hp_warn("allocation tracking dropped %llu events: the reader fell behind "
 			"or /dev/shm is full", (unsigned long long)t->dropped);
 	if (t->lost_bytes)
-		hp_warn("allocation tracking lost %llu bytes of records cut off at process exit",
+		hp_warn("lost %llu bytes of preload library records cut off at process exit",
 			(unsigned long long)t->lost_bytes);
-	hp_debug(HP_DBG_MEM, 1, "alloc streams: %u (%u incomplete), %llu allocs, %llu frees",
-		 t->streams, t->incomplete, (unsigned long long)t->allocs, (unsigned long long)t->frees);
+	hp_debug(HP_DBG_MEM, 1, "alloc streams: %u (%u incomplete), %llu allocs, %llu frees, "
+		 "%llu samples (%llu dropped)", t->streams, t->incomplete,
+		 (unsigned long long)t->allocs, (unsigned long long)t->frees,
+		 (unsigned long long)t->samples, (unsigned long long)t->dropped_samples);
 }
 
 int allocstream_finish(struct hp_allocstream *s, hp_alloc_cb cb, void *ctx,

@@ -1,12 +1,15 @@
 /*
- * allocstream.h - the collector's side of allocation tracking (--alloc).
+ * allocstream.h - the collector's side of the preload library: allocation
+ * tracking (--alloc) and the CPU sampling agent (the sampler when
+ * perf_event_open is refused, or --sampler preload).
  *
  * allocstream_setup() makes a stream directory and the environment that
- * makes a target load libhpprof_alloc.so (collector/preload/alloc_shim.c);
- * every process image of the target then writes its own stream there
- * (protocol: common/allocproto.h). allocstream_poll() decodes what the
- * shims have committed since the last call into hp_alloc_event records;
- * allocstream_finish() reads the rest and removes the files.
+ * makes a target load libhpprof_alloc.so (collector/preload/); every
+ * process image of the target then writes its own stream there
+ * (protocol: common/allocproto.h): allocation events, CPU samples, or
+ * both. allocstream_poll() decodes what the target has committed since
+ * the last call into hp_alloc_event records; allocstream_finish() reads
+ * the rest and removes the files.
  *
  * Order: events of one stream (pid, gen) arrive in causal order (a FREE
  * of a block comes after its ALLOC, an ALLOC of a reused address after
@@ -27,13 +30,14 @@
 
 #include "common/allocproto.h"
 
-#define HP_ALLOC_MAX_FRAMES HP_AP_MAX_FRAMES
+#define HP_ALLOC_MAX_FRAMES HP_AP_MAX_SAMPLE_FRAMES   /* room in hp_alloc_event.pcs */
 
 enum hp_alloc_kind {
 	HP_ALLOC_BEGIN = 1, /* a process image started its stream: ppid, exe */
 	HP_ALLOC_ALLOC,     /* a block was handed out: ptr, size, weight, pcs */
 	HP_ALLOC_FREE,      /* a block was released: ptr */
 	HP_ALLOC_END,       /* the stream is over: end_flags, dropped */
+	HP_ALLOC_SAMPLE,    /* the CPU agent caught thread tid on the CPU: pcs, weight */
 };
 
 /* hp_alloc_event.end_flags */
@@ -41,6 +45,10 @@ enum hp_alloc_kind {
 #define HP_ALLOC_END_EXECED 0x2u  /* the image was replaced by execve (a later gen exists) */
 #define HP_ALLOC_END_FULL   0x4u  /* `dropped` events are missing (no reader, /dev/shm full) */
 #define HP_ALLOC_END_LOST   0x8u  /* some records were cut off or unreadable */
+#define HP_ALLOC_END_ASIDE  0x10u /* the CPU agent stood aside: the program uses SIGPROF itself */
+
+/* hp_alloc_event.flags */
+#define HP_ALLOC_F_TRUNCATED 0x1u /* SAMPLE: the stack is cut short (too deep or not unwound) */
 
 /* One decoded event. (pid, gen) names the stream: gen counts execs of pid.
  * Frees of blocks the stream never showed allocated (allocated before the
@@ -51,19 +59,24 @@ struct hp_alloc_event {
 	uint32_t gen;             /* exec generation of pid, 0 for the first image */
 	uint8_t kind;             /* enum hp_alloc_kind */
 	uint8_t func;             /* ALLOC, FREE: enum hp_ap_func, the call that did it */
-	uint16_t nr_pcs;          /* ALLOC: valid entries in pcs */
+	uint16_t nr_pcs;          /* ALLOC, SAMPLE: valid entries in pcs */
+	uint32_t flags;           /* SAMPLE: HP_ALLOC_F_* */
 	uint64_t t_ns;            /* CLOCK_MONOTONIC; END: the exit or last event */
 	uint64_t ptr;             /* ALLOC, FREE: address of the block */
 	uint64_t size;            /* ALLOC: bytes requested (nmemb * size for calloc) */
-	uint64_t weight;          /* ALLOC: bytes it stands for; == size unless sampling */
+	uint64_t weight;          /* ALLOC: bytes it stands for; == size unless sampling.
+	                           * SAMPLE: timer periods of CPU time it stands for (>= 1) */
 	uint32_t ppid;            /* BEGIN: parent pid when the stream started */
+	uint32_t sample_hz;       /* BEGIN: the CPU agent's rate, 0 = not sampling */
 	uint32_t end_flags;       /* END: HP_ALLOC_END_* */
-	uint64_t dropped;         /* END: events the shim could not record */
-	uint64_t sample_period;   /* BEGIN: mean bytes between samples, 0 = exact */
+	uint64_t dropped;         /* END: allocation events the shim could not record */
+	uint64_t dropped_samples; /* END: CPU samples the agent could not record */
+	uint64_t sample_period;   /* BEGIN: mean bytes between allocation samples, 0 = exact */
 	const char *exe;          /* BEGIN: executable path, "" if unknown; valid during the call */
-	/* ALLOC: innermost first; pcs[0] is the return address into the caller
-	 * of malloc (the shim's frames are skipped). All are return addresses:
-	 * subtract 1 before looking up a line. */
+	/* Innermost first. ALLOC: pcs[0] is the return address into the caller
+	 * of malloc (the shim's frames are skipped); all are return addresses:
+	 * subtract 1 before looking up a line. SAMPLE: pcs[0] is the
+	 * interrupted instruction (exact), pcs[1..] return addresses. */
 	uint64_t pcs[HP_ALLOC_MAX_FRAMES];
 };
 
@@ -72,6 +85,8 @@ struct hp_alloc_event {
 typedef int (*hp_alloc_cb)(void *ctx, const struct hp_alloc_event *ev);
 
 struct hp_allocstream_opts {
+	int no_alloc;             /* allocation hooks only pass calls on (CPU agent alone) */
+	unsigned sample_hz;       /* CPU agent: samples per second of thread CPU time, 0 = off */
 	uint64_t sample_bytes;    /* 0: record every call; else Poisson sampling, mean bytes */
 	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 4), 0 = 64; backed as used */
 	uint64_t seed;            /* sampling seed, 0 = from time and tid */
@@ -83,7 +98,11 @@ struct hp_allocstream_stats {
 	uint32_t streams;         /* process images that wrote a stream */
 	uint32_t incomplete;      /* streams that neither exited nor exec'd (killed, _exit) */
 	uint64_t allocs, frees;   /* ALLOC and FREE events delivered */
-	uint64_t dropped;         /* events the shims could not record */
+	uint64_t samples;         /* SAMPLE events delivered */
+	uint64_t sample_periods;  /* sum of their weights: timer periods they stand for */
+	uint64_t dropped;         /* allocation events the shims could not record */
+	uint64_t dropped_samples; /* CPU samples the agent could not record */
+	uint32_t aside;           /* streams whose agent stood aside (HP_ALLOC_END_ASIDE) */
 	uint64_t lost_bytes;      /* stream bytes that could not be decoded */
 };
 
@@ -102,7 +121,8 @@ int allocstream_setup(struct hp_allocstream **out, const struct hp_allocstream_o
 
 /* The "K=V" strings to add to the child's environment, NULL-terminated:
  * LD_PRELOAD (the shim first, then any LD_PRELOAD of this process),
- * HPPROF_ALLOC_DIR and the options. Owned by s; fits hp_launch.env. */
+ * HPPROF_ALLOC_DIR, HPPROF_SAMPLE_HZ and the other options. Owned by s;
+ * fits hp_launch.env. */
 char **allocstream_env(const struct hp_allocstream *s);
 
 /* The stream directory (owned by s). */
@@ -110,7 +130,9 @@ const char *allocstream_dir(const struct hp_allocstream *s);
 
 /* Deliver every event committed since the last call, stream by stream;
  * streams of processes that are gone (or exec'd) are read to the end,
- * closed, and reported with END. Never blocks. Call it regularly (every
+ * closed, and reported with END. A stream's END comes before the BEGIN of
+ * the next image of its pid (exec), so per pid everything is in order.
+ * Never blocks. Call it regularly (every
  * 10-50 ms): a writer whose ring is full waits for it, and after
  * HP_AP_READER_TIMEOUT_NS without a poll drops events instead. Returns
  * the number of events delivered, a callback's negative code, or -errno. */
