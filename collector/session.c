@@ -11,6 +11,11 @@
  * the same ring. Records of different CPU rings are not in time order:
  * each drain collects every ring's records, sorts them by time, handles
  * them, then releases the ring space.
+ *
+ * In no_perf mode there are no rings: the caller feeds processes and
+ * samples (session_add_process/_end_process/_add_sample) from on_poll,
+ * and maps are read from /proc/PID/maps: when an image starts, and again
+ * (at most once per poll round and process) when an address is unknown.
  */
 #include "collector/session.h"
 
@@ -103,6 +108,10 @@ struct hp_session {
 	uint32_t kernel_module;        /* store id of "[kernel]" */
 	uint32_t cur_ring;             /* ring of the record being handled */
 	int stopped;                   /* the store failed: no more records are handled */
+
+	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
+	struct hp_hmap refreshed;      /* no_perf: pid -> poll round its maps were last re-read */
+	uint64_t round;                /* poll rounds so far */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
 	uint64_t pcs[HP_MAX_FRAMES];
@@ -517,12 +526,25 @@ static uint32_t module_id_of(struct hp_session *s, struct hp_module *mod)
 	return mod->store_id;
 }
 
+/* No perf MMAP2 records: an unknown address may be in a library mapped
+ * after /proc/PID/maps was read. Read it again, once per poll round. */
+static int refresh_maps(struct hp_session *s, uint32_t pid)
+{
+	uint64_t key = (uint64_t)pid | 1ull << 32, round;
+	if (!s->o->no_perf || (hmap_get(&s->refreshed, key, &round) && round == s->round))
+		return 0;
+	hmap_put(&s->refreshed, key, s->round);
+	return procmaps_load_proc(s->pm, pid) == 0;
+}
+
 uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
 			struct hp_location *out)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t pc = i ? pcs[i] - 1 : pcs[i];
 		const struct hp_map *m = procmaps_find(s->pm, pid, pc);
+		if (!m && refresh_maps(s, pid))
+			m = procmaps_find(s->pm, pid, pc);
 		if (m && m->mod && m->mod->valid) {
 			out[i].module_id = module_id_of(s, m->mod);
 			out[i].addr = pc - m->bias;
@@ -658,6 +680,82 @@ static void handle_sample(struct hp_session *s, const uint8_t *rec, const struct
 		s->res->samples++;
 		s->res->complete += (uint64_t)complete;
 	}
+}
+
+/* --- no_perf mode: facts from the caller --- */
+
+int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
+			const char *exe, uint64_t t_ns)
+{
+	char comm[64];
+	read_proc_string(pid, "comm", comm, sizeof(comm));
+	procmaps_exec(s->pm, pid);                 /* whatever an earlier image left */
+	if (procmaps_load_proc(s->pm, pid) < 0 && gen == 0)
+		procmaps_fork(s->pm, ppid, pid);   /* gone already: a fork has its parent's maps */
+	hmap_put(&s->refreshed, (uint64_t)pid | 1ull << 32, s->round);
+	memwatch_add(s->mw, pid);
+	const char *c = comm[0] ? comm : NULL, *e = exe && *exe ? exe : NULL;
+	int err = store_add_process(s->st, pid, ppid, c, e, rel_time(s, t_ns));
+	if (!err && gen)
+		err = store_set_process_comm(s->st, pid, c, e);
+	if (!err) {
+		hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
+		err = store_add_thread(s->st, pid, pid, c, rel_time(s, t_ns));
+	}
+	if (err && !s->err)
+		s->err = err;
+	return err;
+}
+
+void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed)
+{
+	if (execed)
+		return;                            /* the next image's start replaces the maps */
+	uint64_t peak = memwatch_peak(s->mw, pid);
+	store_end_process(s->st, pid, rel_time(s, t_ns), -1, peak ? (int64_t)peak : -1);
+	procmaps_exit(s->pm, pid);                 /* its events are all in: the pid may come back */
+	hmap_del(&s->refreshed, (uint64_t)pid | 1ull << 32, NULL);
+}
+
+/* A threads row for tid the first time one of its samples comes. */
+static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_rel)
+{
+	uint64_t key = (uint64_t)tid | 1ull << 32, seen;
+	char path[64], comm[64];
+	if (hmap_get(&s->threads, key, &seen))
+		return 0;
+	hmap_put(&s->threads, key, 1);
+	snprintf(path, sizeof(path), "task/%u/comm", tid);
+	read_proc_string(pid, path, comm, sizeof(comm));
+	return store_add_thread(s->st, tid, pid, comm[0] ? comm : NULL, t_rel);
+}
+
+int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+		       const uint64_t *pcs, uint32_t n, int complete)
+{
+	struct hp_sample *smp = &s->sample;
+	if (s->stopped)
+		return s->err;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	smp->t_ns = rel_time(s, t_ns);
+	smp->pid = pid;
+	smp->tid = tid;
+	smp->event = 0;
+	smp->nr_counters = 0;
+	smp->complete = (uint32_t)!!complete;
+	smp->nr_frames = session_locate(s, pid, pcs, n, smp->frames);
+	int err = note_thread(s, pid, tid, smp->t_ns);
+	if (!err)
+		err = store_add_sample(s->st, smp);
+	if (err) {
+		if (!s->err)
+			s->err = err;
+		return err;
+	}
+	s->res->samples++;
+	s->res->complete += smp->complete;
+	return 0;
 }
 
 /* --- ring draining --- */
@@ -833,7 +931,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	uint64_t next_commit = now_ns() + COMMIT_NS;
 	for (;;) {
-		poll(pfd, s->nrings, 10);
+		poll(pfd, s->nrings, 10);             /* no rings (no_perf): a 10 ms nap */
+		s->round++;
 		if ((err = drain(s)))
 			break;
 		store_memory(s);
@@ -845,6 +944,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 			next_commit = now_ns() + COMMIT_NS;
 		}
 		if (s->o->on_poll && (err = s->o->on_poll(s->o->poll_ctx, s, 0)) < 0)
+			break;
+		if ((err = s->err))                   /* a sample from on_poll failed to store */
 			break;
 		release_exited(s);
 		forward_stop(s, pid, &forwarded);
@@ -895,12 +996,14 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 {
 	int err;
 	memset(res, 0, sizeof(*res));
-	res->kernel_samples = 1;
+	res->kernel_samples = !o->no_perf;
 	s->o = o;
 	s->st = st;
 	s->res = res;
 	s->ring_pages = ring_pages_try[0];
 	hmap_init(&s->ids);
+	hmap_init(&s->threads);
+	hmap_init(&s->refreshed);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
@@ -927,6 +1030,8 @@ static void session_release(struct hp_session *s)
 	if (s->mc)
 		modcache_free(s->mc);
 	hmap_release(&s->ids);
+	hmap_release(&s->threads);
+	hmap_release(&s->refreshed);
 	free(s->entries);
 	free(s->scratch);
 	free(s->tcount);
@@ -938,6 +1043,7 @@ static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
 	base = base ? base + 1 : argv[0];
 	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
 	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
+	hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
 }
 
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
@@ -954,7 +1060,7 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		goto out_release;
 	if ((err = launch_prepare(&l, argv)))
 		goto out_release;
-	if ((err = open_events(s, l.pid))) {
+	if (!o->no_perf && (err = open_events(s, l.pid))) {
 		/* Not the program's fault: say that perf events failed, and why. */
 		res->perf_errno = -err;
 		err = -HP_ENOPERF;

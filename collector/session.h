@@ -8,6 +8,14 @@
  * their stack interned; MMAP2/COMM/FORK/EXIT keep per-pid maps and the
  * process and thread tables; RSS is read from /proc/PID/statm every
  * mem_interval. Symbolization is not done here (analyzer).
+ *
+ * Without perf events (opts.no_perf: perf_event_open refused, or the
+ * preload agent chosen) the session opens nothing: it launches the
+ * target, keeps the RSS timeline, calls on_poll every 10 ms and waits for
+ * the target; the facts perf records would give come from the caller
+ * (the preload agent's stream) through session_add_process(),
+ * session_end_process() and session_add_sample(), and maps come from
+ * /proc/PID/maps.
  */
 #ifndef HP_SESSION_H
 #define HP_SESSION_H
@@ -41,6 +49,7 @@ struct hp_session_opts {
 	const struct hp_session_counter *counters;
 	unsigned ncounters;
 	char **env;                    /* extra environment for the target, may be NULL */
+	int no_perf;                   /* open no perf event: samples come through session_add_sample */
 	/* Called every loop iteration and once after the target exited (final = 1),
 	 * e.g. to drain the allocation stream. A negative return stops the run. */
 	int (*on_poll)(void *ctx, struct hp_session *s, int final);
@@ -92,5 +101,29 @@ uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs,
 
 /* The store the session writes to. */
 struct hp_store *session_store(struct hp_session *s);
+
+/* --- no_perf mode: the caller reports what perf records would --- */
+
+/* A process image started (gen counts the execs of pid; ppid is its
+ * parent then): read its maps from /proc/PID/maps now, while it lives (a
+ * child forked without exec that is already gone gets its parent's), and
+ * add it to the process table and the RSS timeline. t_ns is
+ * CLOCK_MONOTONIC. Returns 0 or a store error. */
+int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
+			const char *exe, uint64_t t_ns);
+
+/* A process image is over and all its samples were added: exec'd (a
+ * later image of pid follows) or gone, when its end time is recorded and
+ * its maps dropped. */
+void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed);
+
+/* Store one CPU sample of thread tid of pid taken at t_ns
+ * (CLOCK_MONOTONIC) as a main-sampler sample: pcs[0] is the interrupted
+ * instruction, pcs[1..n) return addresses; complete when the unwinder
+ * reached the outermost frame. A thread seen for the first time gets its
+ * row. Counts in the result's samples and complete. Returns 0 or a store
+ * error (which also stops the run, as in perf mode). */
+int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+		       const uint64_t *pcs, uint32_t n, int complete);
 
 #endif
