@@ -5,6 +5,13 @@
  * analyzer (symbolize the distinct addresses, aggregate, write the public
  * views), so the database is self-contained when the command returns. The
  * exit status is the target's (or 128 + signal).
+ *
+ * Two samplers: perf events (the session's rings), or, when
+ * perf_event_open is refused (or --sampler preload), the LD_PRELOAD agent
+ * in the target, whose samples arrive through the preload library's
+ * stream (allocstream) together with the allocation events of --alloc and
+ * are handed to the session from on_poll. The note, run_info's `sampling`
+ * and the events table say which one ran.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +41,12 @@
 #include "common/store.h"
 #include "kernels/catalog.h"
 
+enum run_sampler {
+	SAMPLER_AUTO,                 /* perf events, else the preload agent */
+	SAMPLER_PERF,                 /* --sampler perf: perf events or nothing */
+	SAMPLER_PRELOAD,              /* --sampler preload: the agent */
+};
+
 struct run_opts {
 	const char *output;
 	const char *kernel;
@@ -43,17 +56,25 @@ struct run_opts {
 	struct hp_session_opts s;
 	int alloc;                    /* --alloc */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
+	enum run_sampler sampler;     /* --sampler */
+	int agent;                    /* the preload agent samples (s.no_perf) */
+	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused" */
+	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
 };
 
-/* Allocation tracking: the shim's stream feeds the tracker during the run. */
-struct run_alloc {
+/* The preload library's stream during the run: allocation events feed the
+ * tracker (--alloc), the agent's samples and process starts and ends feed
+ * the session. */
+struct run_stream {
 	struct hp_allocstream *stream;
-	struct hp_alloctrack *track;
+	struct hp_alloctrack *track;  /* NULL without --alloc */
 	struct hp_hmap stacks;        /* hash(pid, raw pcs) -> stack id */
 	struct hp_session *session;
 	uint64_t t0;
+	int agent;                    /* samples come through the stream */
+	uint64_t periods;             /* timer periods the agent's samples stand for */
 	struct hp_allocstream_stats stats;
-	int failed;
+	int failed;                   /* allocation tracking stopped; samples go on */
 };
 
 static const char usage_text[] =
@@ -83,6 +104,9 @@ static const char usage_text[] =
 	"                           stacks (LD_PRELOAD shim): sites, peak, leaks\n"
 	"      --alloc-sample BYTES sample allocations (one per BYTES allocated on average)\n"
 	"                           instead of recording every call; implies --alloc\n"
+	"      --sampler KIND       perf (perf events only) or preload (the LD_PRELOAD\n"
+	"                           agent: user-space CPU time, no counters); default:\n"
+	"                           perf, the agent when perf_event_open is refused\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
@@ -99,6 +123,7 @@ static const struct option long_opts[] = {
 	{ "fault-period", required_argument, NULL, 'P' },
 	{ "alloc",        no_argument,       NULL, 'A' },
 	{ "alloc-sample", required_argument, NULL, 'a' },
+	{ "sampler",      required_argument, NULL, 'm' },
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
@@ -163,6 +188,16 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			if (parse_number("--alloc-sample", optarg, 1, INT64_MAX, &o->alloc_sample))
 				return -1;
 			o->alloc = 1;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "perf")) {
+				o->sampler = SAMPLER_PERF;
+			} else if (!strcmp(optarg, "preload")) {
+				o->sampler = SAMPLER_PRELOAD;
+			} else {
+				hp_err("invalid --sampler '%s': use perf or preload", optarg);
+				return -1;
+			}
 			break;
 		case 'g':
 			if (!strcmp(optarg, "dwarf")) {
@@ -338,6 +373,80 @@ static void notice_unavailable(const struct hp_event_set *set, int requested)
 	}
 }
 
+/* --- the sampler: perf events or the preload agent --- */
+
+/* errno of opening the cpu-clock sampler on ourselves, 0 when it opens:
+ * whether perf can sample here at all. */
+static int perf_sampler_errno(void)
+{
+	struct hp_event_set set;
+	int err = 0;
+	events_init(&set);
+	if (!events_add(&set, "cpu-clock", HP_EV_USER) && !events_probe(&set))
+		err = set.ev[0].err ? set.ev[0].err : EACCES;
+	events_release(&set);
+	return err;
+}
+
+/* Why the preload agent cannot sample target, or NULL. */
+static const char *agent_unusable(const char *target)
+{
+	return launch_is_static(target) == 1 ? "it is statically linked (LD_PRELOAD cannot reach it)"
+					     : NULL;
+}
+
+/* Sample with the agent: no perf events, so no counters, no page-fault
+ * samples, no kernel frames. tag says why (detail adds the reason). */
+static void use_agent(struct run_opts *o, const char *tag, const char *detail)
+{
+	o->agent = 1;
+	o->agent_tag = tag;
+	snprintf(o->agent_why, sizeof(o->agent_why), "%s%s%s", tag, detail ? ": " : "",
+		 detail ? detail : "");
+	o->s.no_perf = 1;
+	o->s.counters = NULL;
+	o->s.ncounters = 0;
+	o->s.fault_period = 0;
+}
+
+/* perf_event_open failed with err: the one note, then the agent. */
+static void fall_back(struct run_opts *o, int err)
+{
+	char reason[HP_EVENT_REASON_MAX];
+	if (err < 0)
+		err = -err;
+	events_reason(HP_EVCLASS_SOFTWARE, err, reason, sizeof(reason));
+	hp_info("perf events are %s here (%s); sampling with the LD_PRELOAD agent instead:"
+		" user-space CPU time only, no counters, no kernel frames",
+		err == EACCES || err == EPERM ? "not permitted" : "unavailable", reason);
+	use_agent(o, "perf_event_open refused", reason);
+}
+
+/* Decide the sampler before anything runs. An automatic fallback is
+ * decided here when perf cannot sample at all (so that no note about
+ * counters comes first), else after a session that could not open its
+ * events. Returns -1 when the choice cannot work. */
+static int choose_sampler(struct run_opts *o, const char *target)
+{
+	const char *no_agent = agent_unusable(target);
+	int err;
+	if (o->sampler == SAMPLER_PRELOAD) {
+		if (o->sample_event) {
+			hp_err("--sample-event needs perf events; the preload agent samples CPU time only");
+			return -1;
+		}
+		if (no_agent) {
+			hp_err("cannot sample '%s' with the preload agent: %s", target, no_agent);
+			return -1;
+		}
+		use_agent(o, "--sampler preload", NULL);
+	} else if (o->sampler == SAMPLER_AUTO && !o->sample_event && !no_agent &&
+		   (err = perf_sampler_errno())) {
+		fall_back(o, err);
+	}
+	return 0;
+}
+
 static int setup_events(struct run_opts *o, struct run_events *re)
 {
 	unsigned plm = events_default_plm();
@@ -349,6 +458,8 @@ static int setup_events(struct run_opts *o, struct run_events *re)
 		hp_err("%s", re->set.error[0] ? re->set.error : hp_strerror(err));
 		return -1;
 	}
+	if (o->agent)
+		return 0;             /* no counters: write_events says why */
 	events_probe(&re->set);
 	notice_unavailable(&re->set, o->events != NULL);
 	for (size_t i = 0; i < re->set.n && re->ncounters < HP_MAX_COUNTERS; i++) {
@@ -378,6 +489,22 @@ static int setup_events(struct run_opts *o, struct run_events *re)
 	return 0;
 }
 
+/* events table with the agent: 0 = its CPU-time sampler, 1..N = every
+ * requested counter, none measured. */
+static void write_agent_events(struct hp_store *st, const struct run_opts *o,
+			       struct run_events *re, const struct hp_session_result *res)
+{
+	struct hp_event_info ev = { 0, "cpu-time", "sampler", 1, NULL, (int64_t)res->samples, 0, 0 };
+	char reason[128];
+	snprintf(reason, sizeof(reason), "the preload agent reads no counters (%s)", o->agent_tag);
+	store_add_event(st, &ev);
+	for (size_t i = 0; i < re->set.n; i++) {
+		ev = (struct hp_event_info){ (int)i + 1, re->set.ev[i].name, "counter", 0, reason,
+					     -1, 0, 0 };
+		store_add_event(st, &ev);
+	}
+}
+
 /* events table: 0 = sampler, 1..N = every requested counter (measured or
  * not, in the blob order of the opened ones first), then the fault sampler. */
 static void write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
@@ -386,6 +513,10 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 	struct hp_event_info ev = { 0, o->sample_event ? o->sample_event : "cpu-clock", "sampler",
 				    1, NULL, (int64_t)res->samples, 0, 0 };
 	int id = 1;
+	if (o->agent) {
+		write_agent_events(st, o, re, res);
+		return;
+	}
 	store_add_event(st, &ev);
 	for (unsigned i = 0; i < re->ncounters; i++, id++) {
 		const struct hp_event *e = &re->set.ev[re->counter_event[i]];
@@ -414,8 +545,16 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 	}
 }
 
-static void write_result_meta(struct hp_store *st, const struct hp_session_result *r)
+static void write_result_meta(struct hp_store *st, const struct run_opts *o,
+			      const struct hp_session_result *r)
 {
+	char sampling[sizeof(o->agent_why) + 64];
+	if (o->agent)
+		snprintf(sampling, sizeof(sampling), "preload agent (%s)", o->agent_why);
+	else
+		snprintf(sampling, sizeof(sampling), "perf_event %s",
+			 o->sample_event ? o->sample_event : "cpu-clock");
+	store_set_meta(st, "sampling", sampling);
 	store_set_meta_int(st, "duration_ns", (int64_t)r->duration_ns);
 	store_set_meta_int(st, "exit_status", r->exit_code);
 	if (r->term_signal)
@@ -427,7 +566,8 @@ static void write_result_meta(struct hp_store *st, const struct hp_session_resul
 	store_set_meta_int(st, "fault_samples", (int64_t)r->fault_samples);
 	store_set_meta_int(st, "unwind_ns", (int64_t)r->unwind_ns);
 	store_set_meta_int(st, "peak_rss_bytes", r->peak_rss);
-	store_set_meta(st, "kernel_samples", r->kernel_samples ? "yes" : "no (not permitted)");
+	store_set_meta(st, "kernel_samples", r->kernel_samples ? "yes" : o->agent ?
+		       "no (preload agent)" : "no (not permitted)");
 	char t[32];
 	snprintf(t, sizeof(t), "%.3f", r->user_s);
 	store_set_meta(st, "user_s", t);
@@ -487,9 +627,10 @@ static void *preload_main(void *arg)
 
 static int preload_start(struct preload *pl, struct hp_session_opts *so)
 {
-	int err = symbolizer_new(&pl->sym);
+	int err = pl->sym ? 0 : symbolizer_new(&pl->sym);
 	if (err)
 		return err;
+	pl->done = 0;                  /* started again after a run that could not start */
 	pthread_mutex_init(&pl->lock, NULL);
 	pthread_cond_init(&pl->cond, NULL);
 	if (pthread_create(&pl->thread, NULL, preload_main, pl) == 0) {
@@ -542,7 +683,7 @@ static uint64_t stack_digest(uint32_t pid, const uint64_t *pcs, uint32_t n)
 static int alloc_locate(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
 			uint32_t *stack_id)
 {
-	struct run_alloc *a = ctx;
+	struct run_stream *rs = ctx;
 	uint64_t adj[HP_MAX_FRAMES], key, id;
 	struct hp_location locs[HP_MAX_FRAMES];
 	if (n > HP_MAX_FRAMES)
@@ -550,83 +691,194 @@ static int alloc_locate(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n
 	/* Most allocations come from a few stacks: skip the per-frame map
 	 * lookups and interning for a stack seen before. */
 	key = stack_digest(pid, pcs, n);
-	if (hmap_get(&a->stacks, key, &id)) {
+	if (hmap_get(&rs->stacks, key, &id)) {
 		*stack_id = (uint32_t)id;
 		return 0;
 	}
 	memcpy(adj, pcs, n * sizeof(*adj));
 	if (n)
 		adj[0]--;           /* every pc is a return address; locate() adjusts i > 0 */
-	n = session_locate(a->session, pid, adj, n, locs);
-	int err = store_intern_stack(session_store(a->session), locs, n, stack_id);
-	return err ? err : hmap_put(&a->stacks, key, *stack_id);
+	n = session_locate(rs->session, pid, adj, n, locs);
+	int err = store_intern_stack(session_store(rs->session), locs, n, stack_id);
+	return err ? err : hmap_put(&rs->stacks, key, *stack_id);
 }
 
-static int alloc_poll(void *ctx, struct hp_session *s, int final)
+/* The agent's view of a stream event: samples and process lifetimes for
+ * the session. Returns 0 or a store error. */
+static int agent_event(struct run_stream *rs, const struct hp_alloc_event *ev)
 {
-	struct run_alloc *a = ctx;
-	int err;
-	a->session = s;
-	a->t0 = session_t0(s);
-	if (a->failed)
+	switch (ev->kind) {
+	case HP_ALLOC_SAMPLE:
+		rs->periods += ev->weight;
+		return session_add_sample(rs->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
+					  ev->nr_pcs, !(ev->flags & HP_ALLOC_F_TRUNCATED));
+	case HP_ALLOC_BEGIN:
+		return session_add_process(rs->session, ev->pid, ev->ppid, ev->gen, ev->exe,
+					   ev->t_ns);
+	case HP_ALLOC_END:
+		if ((ev->end_flags & HP_ALLOC_END_ASIDE) && !(ev->end_flags & HP_ALLOC_END_EXECED))
+			hp_warn("process %u handles SIGPROF itself: the preload agent stood aside"
+				" and has no samples of it from then on", ev->pid);
+		session_end_process(rs->session, ev->pid, ev->t_ns,
+				    !!(ev->end_flags & HP_ALLOC_END_EXECED));
 		return 0;
-	err = final ? allocstream_finish(a->stream, alloctrack_event, a->track, &a->stats)
-		    : allocstream_poll(a->stream, alloctrack_event, a->track);
-	if (err < 0) {
-		/* Keep profiling: allocation data is lost, the CPU profile is not. */
-		hp_warn("allocation tracking stopped: %s", hp_strerror(err));
-		a->failed = 1;
 	}
 	return 0;
 }
 
-static int setup_alloc(struct run_opts *o, struct run_alloc *a, const char *target)
+/* One event of the stream (an hp_alloc_cb). */
+static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 {
-	struct hp_allocstream_opts ao = { .sample_bytes = (uint64_t)o->alloc_sample };
+	struct run_stream *rs = ctx;
 	int err;
-	if (!o->alloc)
+	if (rs->agent && (err = agent_event(rs, ev)))
+		return err;
+	if (!rs->track || rs->failed || ev->kind == HP_ALLOC_SAMPLE)
 		return 0;
-	if (launch_is_static(target) == 1) {
+	if ((err = alloctrack_event(rs->track, ev))) {
+		/* Keep profiling: allocation data is lost, the CPU profile is not. */
+		hp_warn("allocation tracking stopped: %s", hp_strerror(err));
+		rs->failed = 1;
+	}
+	return 0;
+}
+
+/* The session's on_poll: drain the stream (all of it when final). */
+static int stream_poll(void *ctx, struct hp_session *s, int final)
+{
+	struct run_stream *rs = ctx;
+	int err;
+	rs->session = s;
+	rs->t0 = session_t0(s);
+	if (rs->failed && !rs->agent)
+		return 0;
+	err = final ? allocstream_finish(rs->stream, stream_event, rs, &rs->stats)
+		    : allocstream_poll(rs->stream, stream_event, rs);
+	if (err >= 0)
+		return 0;
+	if (rs->agent)
+		return err;           /* no samples without the stream: the session says why */
+	hp_warn("allocation tracking stopped: %s", hp_strerror(err));
+	rs->failed = 1;
+	return 0;
+}
+
+/* The preload library's stream, when --alloc or the agent needs it. A
+ * statically linked target cannot be tracked: --alloc is dropped (the
+ * agent never gets here with one). */
+static int setup_stream(struct run_opts *o, struct run_stream *rs, const char *target)
+{
+	struct hp_allocstream_opts ao = {
+		.no_alloc = !o->alloc,
+		.sample_hz = o->agent ? o->s.freq : 0,
+		.sample_bytes = (uint64_t)o->alloc_sample,
+		.buf_mib = o->alloc ? 0 : 4,       /* samples alone need little room */
+	};
+	int err;
+	if (o->alloc && launch_is_static(target) == 1) {
 		hp_warn("allocation tracking is unavailable: '%s' is statically linked, so the"
 			" LD_PRELOAD shim cannot reach its malloc; profiling without it", target);
 		o->alloc = 0;
+		ao.no_alloc = 1;
+	}
+	rs->agent = o->agent;
+	if (!o->alloc && !o->agent)
 		return 0;
+	if ((err = allocstream_setup(&rs->stream, &ao))) {
+		hp_err("cannot set up the preload library: %s", hp_strerror(err));
+		return -1;
 	}
-	if ((err = allocstream_setup(&a->stream, &ao))) {
+	if (o->alloc && !rs->track &&
+	    (err = alloctrack_new(alloc_locate, rs, (uint64_t)(o->s.mem_interval_ms ?
+						o->s.mem_interval_ms : 10) * 1000000ull, &rs->track))) {
 		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
 		return -1;
 	}
-	if ((err = alloctrack_new(alloc_locate, a, (uint64_t)(o->s.mem_interval_ms ?
-						      o->s.mem_interval_ms : 10) * 1000000ull, &a->track))) {
-		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
-		return -1;
-	}
-	o->s.env = allocstream_env(a->stream);
-	o->s.on_poll = alloc_poll;
-	o->s.poll_ctx = a;
+	o->s.env = allocstream_env(rs->stream);
+	o->s.on_poll = stream_poll;
+	o->s.poll_ctx = rs;
 	return 0;
 }
 
-static int finish_alloc(struct run_opts *o, struct run_alloc *a, struct hp_store *st)
+/* The perf session could not open its events (the target never ran):
+ * switch to the agent. Returns 0 when the run can be tried again. */
+static int retry_with_agent(struct run_opts *o, struct run_stream *rs, const char *target,
+			    int perf_errno)
 {
-	if (!o->alloc)
-		return 0;
-	if (a->stats.dropped)
-		hp_warn("allocation tracking: %llu events did not fit the stream buffer and are"
-			" missing", (unsigned long long)a->stats.dropped);
-	if (a->stats.incomplete)
-		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
-			" their leaks include blocks the exit would have freed", a->stats.incomplete);
-	store_set_meta(st, "alloc_tracking", o->alloc_sample ? "sampled" : "exact");
-	return alloctrack_write(a->track, st, a->t0);
+	if (o->sampler != SAMPLER_AUTO || o->sample_event || agent_unusable(target))
+		return -1;
+	fall_back(o, perf_errno);
+	allocstream_free(rs->stream);
+	rs->stream = NULL;
+	return setup_stream(o, rs, target);
 }
 
-static int exit_for_launch_error(int err, const char *prog, const struct hp_session_result *r)
+/* The agent's rate: its timers fire at most once per kernel tick, so a
+ * sample may stand for several periods; `frequency` is what it reached. */
+static void finish_agent(struct run_opts *o, struct run_stream *rs, struct hp_store *st,
+			 const struct hp_session_result *res)
+{
+	unsigned hz = o->s.freq;
+	if (res->samples && rs->periods > res->samples)
+		hz = (unsigned)((double)o->s.freq * (double)res->samples / (double)rs->periods + 0.5);
+	if (!hz)
+		hz = 1;
+	store_set_meta_int(st, "frequency", hz);
+	store_set_meta(st, "call_graph", "unw_backtrace (in the target)");
+	store_set_meta_int(st, "fault_period", 0);
+	store_set_meta_int(st, "agent_stood_aside", rs->stats.aside);
+	if (hz < o->s.freq * 9 / 10)
+		hp_info("the agent sampled at %u Hz per thread, not %u: the kernel checks CPU-time"
+			" timers once per tick", hz, o->s.freq);
+	if (rs->stats.dropped_samples)
+		hp_warn("the preload agent dropped %llu samples: the stream was full",
+			(unsigned long long)rs->stats.dropped_samples);
+}
+
+static int finish_stream(struct run_opts *o, struct run_stream *rs, struct hp_store *st,
+			 const struct hp_session_result *res)
+{
+	if (o->agent)
+		finish_agent(o, rs, st, res);
+	if (!o->alloc)
+		return 0;
+	if (rs->stats.dropped)
+		hp_warn("allocation tracking: %llu events did not fit the stream buffer and are"
+			" missing", (unsigned long long)rs->stats.dropped);
+	if (rs->stats.incomplete)
+		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
+			" their leaks include blocks the exit would have freed", rs->stats.incomplete);
+	store_set_meta(st, "alloc_tracking", o->alloc_sample ? "sampled" : "exact");
+	return alloctrack_write(rs->track, st, rs->t0);
+}
+
+/* One session, with the symbols read alongside (see struct preload). */
+static int run_session(struct run_opts *o, char **targv, struct hp_store *st,
+		       struct preload *pl, struct hp_session_result *res)
+{
+	int err = preload_start(pl, &o->s);
+	if (err) {
+		memset(res, 0, sizeof(*res));
+		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
+		return err;
+	}
+	err = session_run(&o->s, targv, st, res);
+	preload_stop(pl);
+	return err;
+}
+
+static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
+				 const struct hp_session_result *r)
 {
 	char reason[HP_EVENT_REASON_MAX];
 	if (err == -HP_ENOPERF) {
+		const char *no_agent = agent_unusable(prog);
 		events_reason(HP_EVCLASS_SOFTWARE, r->perf_errno, reason, sizeof(reason));
-		hp_err("cannot sample '%s': perf_event_open of cpu-clock failed: %s", prog, reason);
+		hp_err("cannot sample '%s': perf_event_open of %s failed: %s%s%s", prog,
+		       o->sample_event ? o->sample_event : "cpu-clock", reason,
+		       no_agent ? "; the LD_PRELOAD agent cannot sample it either: " :
+		       o->sampler == SAMPLER_PERF ? " (--sampler preload samples without perf events)"
+						  : "", no_agent ? no_agent : "");
 		return 1;
 	}
 	if (err == -ENOENT || err == -EACCES || err == -ENOEXEC || err == -EISDIR) {
@@ -641,7 +893,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct run_events re = { 0 };
-	struct run_alloc ra = { 0 };
+	struct run_stream rs = { 0 };
 	struct preload pl = { 0 };
 	struct hp_session_result res;
 	struct hp_store *st = NULL;
@@ -655,7 +907,8 @@ int cmd_run(int argc, char **argv)
 	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret)))
 		return ret;
 	ret = 1;
-	if (setup_events(&o, &re) || setup_alloc(&o, &ra, targv[0]) || prepare_output(o.output))
+	if (choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
+	    setup_stream(&o, &rs, targv[0]) || prepare_output(o.output))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
@@ -664,14 +917,11 @@ int cmd_run(int argc, char **argv)
 	}
 	write_command_meta(st, targv, &o);
 	store_flush(st);
-	if ((err = preload_start(&pl, &o.s))) {
-		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
-		goto out;
-	}
-	err = session_run(&o.s, targv, st, &res);
-	preload_stop(&pl);
+	err = run_session(&o, targv, st, &pl, &res);
+	if (err == -HP_ENOPERF && !res.ran && !retry_with_agent(&o, &rs, targv[0], res.perf_errno))
+		err = run_session(&o, targv, st, &pl, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
-		ret = exit_for_launch_error(err, targv[0], &res);
+		ret = exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;
 		unlink(o.output);
@@ -685,8 +935,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	write_events(st, &o, &re, &res);
-	write_result_meta(st, &res);
-	if ((err = finish_alloc(&o, &ra, st)))
+	write_result_meta(st, &o, &res);
+	if ((err = finish_stream(&o, &rs, st, &res)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = store_flush(st)) || (err = finish_profile(st, pl.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
@@ -705,9 +955,9 @@ out:
 	preload_stop(&pl);
 	if (pl.sym)
 		symbolizer_free(pl.sym);
-	alloctrack_free(ra.track);
-	hmap_release(&ra.stacks);
-	allocstream_free(ra.stream);
+	alloctrack_free(rs.track);
+	hmap_release(&rs.stacks);
+	allocstream_free(rs.stream);
 	free(targv);
 	return ret;
 }

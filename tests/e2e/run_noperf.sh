@@ -1,19 +1,77 @@
 #!/bin/sh
-# perf_event_open refused (seccomp, as in a container): run fails with one
-# message that says what and why and leaves no database behind; stat still
-# gives times and max RSS (like /usr/bin/time) with every counter n/a and
-# the reason; list says why every event is unavailable.
+# perf_event_open refused (seccomp, as in a container): run falls back to
+# the LD_PRELOAD agent with one note that says why, records which sampler
+# ran, and still meets the julia truths; threads and forked children are
+# sampled. A static target (no LD_PRELOAD) and --sampler perf fail as
+# before: one message that says what and why, no database left behind.
+# stat still gives times and max RSS (like /usr/bin/time) with every
+# counter n/a and the reason; list says why every event is unavailable.
 . "$HP_SRC/tests/e2e/lib.sh"
 NP="$HP_BUILD/tests/noperf"
 [ -x "$NP" ] || skip "the noperf helper is not built"
 "$NP" true || skip "seccomp filters are not available here"
+need_kernel julia
+need_kernel primes
 
-"$NP" "$HPPROF" run -o np.db /bin/true >out.txt 2>err.txt
+# julia: --repeat 24 for ~2 s of CPU, as the agent samples at the kernel's
+# tick rate (250 Hz here): ~550 samples, so the 95% floor is > 4 sigma.
+"$NP" "$HPPROF" run -o j.db -k julia -- --repeat 24 >out.txt 2>err.txt ||
+	{ cat err.txt; fail "run under seccomp: exit $?"; }
+assert_contains "checksum line" out.txt "checksum"
+assert_contains "the note" err.txt "perf events are not permitted here (not permitted"
+assert_contains "the note names the agent" err.txt "sampling with the LD_PRELOAD agent instead"
+n=$(grep -c "perf events are not permitted here\|not measured:" err.txt)
+assert_eq "notes about perf events" "$n" 1
+mode=$(q j.db "SELECT value FROM run_info WHERE key = 'sampling'")
+case "$mode" in "preload agent (perf_event_open refused: not permitted"*) note "sampling: $mode";;
+	*) fail "run_info sampling = '$mode'";; esac
+cyc=$(q j.db "SELECT value FROM run_info WHERE key = 'event:cycles'")
+case "$cyc" in "not measured: the preload agent reads no counters"*) ;;
+	*) fail "event:cycles = '$cyc'";; esac
+n=$(q j.db "SELECT value FROM run_info WHERE key = 'samples'")
+assert_ge "samples" "$n" 300
+tot=$(q j.db "SELECT total_pct FROM function_profile WHERE function = 'calculate_z'")
+assert_ge "calculate_z total%" "$tot" 95
+main=$(q j.db "SELECT total_pct FROM function_profile WHERE function = 'main'")
+assert_ge "main total% (stacks reaching main)" "$main" 90
+lines=$(marker_lines "$HP_SRC/kernels/julia.c" "HOT: escape loop \*/")
+hot=$(q j.db "SELECT COALESCE(SUM(self_pct), 0) FROM line_profile
+              WHERE file LIKE '%julia.c' AND line IN ($lines)")
+assert_ge "escape-loop lines self%" "$hot" 90
+
+"$NP" "$HPPROF" run -q -o t.db -k julia -- --variant threads --threads 4 --schedule static \
+	--repeat 24 >/dev/null 2>err.txt || { cat err.txt; fail "threads run under seccomp"; }
+pid=$(q t.db "SELECT pid FROM processes ORDER BY start_ns LIMIT 1")
+nthreads=$(q t.db "SELECT COUNT(*) FROM thread_profile WHERE pid = $pid AND tid != pid")
+assert_ge "worker threads with samples" "$nthreads" 4
+wz=$(q t.db "SELECT total_pct FROM function_profile WHERE function = 'worker_main'")
+assert_ge "worker_main total% (thread stacks unwound)" "$wz" 90
+
+"$NP" "$HPPROF" run -q -o p.db -k primes -- --variant procs --workers 2 >out.txt 2>err.txt ||
+	{ cat err.txt; fail "procs run under seccomp"; }
+assert_contains "primes validated" out.txt "OK"
+pid=$(q p.db "SELECT pid FROM processes ORDER BY start_ns LIMIT 1")
+kids=$(q p.db "SELECT COUNT(*) FROM (SELECT pid FROM thread_profile WHERE pid != $pid
+               GROUP BY pid HAVING SUM(samples) >= 20)")
+assert_eq "forked children with samples" "$kids" 2
+ip=$(q p.db "SELECT total_pct FROM function_profile WHERE function = 'is_prime'")
+assert_ge "is_prime total% (children's symbols)" "$ip" 80
+
+# No LD_PRELOAD for a static program: the error stays, and says both.
+need_kernel julia-static
+"$NP" "$HPPROF" run -o np.db "$KDIR/hp-julia-static" --small >out.txt 2>err.txt
 st=$?
-[ "$st" -eq 1 ] || { cat err.txt; fail "run: exit $st, expected 1"; }
-assert_contains "run: what failed" err.txt "cannot sample '/bin/true': perf_event_open of cpu-clock failed"
-assert_contains "run: why" err.txt "not permitted"
+[ "$st" -eq 1 ] || { cat err.txt; fail "static run: exit $st, expected 1"; }
+assert_contains "static: what failed" err.txt "cannot sample '$KDIR/hp-julia-static': perf_event_open of cpu-clock failed"
+assert_contains "static: why" err.txt "not permitted"
+assert_contains "static: no agent either" err.txt "statically linked"
 [ ! -e np.db ] || fail "a database was left behind"
+"$NP" "$HPPROF" run --sampler perf -o np.db /bin/true >out.txt 2>err.txt
+st=$?
+[ "$st" -eq 1 ] || { cat err.txt; fail "--sampler perf: exit $st, expected 1"; }
+assert_contains "--sampler perf: what failed" err.txt "cannot sample '/bin/true': perf_event_open of cpu-clock failed"
+[ ! -e np.db ] || fail "a database was left behind"
+
 "$NP" "$HPPROF" stat /bin/true >out.txt 2>err.txt || { cat err.txt; fail "stat without perf events"; }
 assert_contains "stat: n/a, never 0" out.txt "n/a *task-clock"
 assert_contains "stat: why" out.txt "not permitted"
