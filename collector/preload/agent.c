@@ -66,6 +66,7 @@ static struct {
 	long period_ns;           /* timer period: 1 s / HZ */
 	int running;              /* the handler is installed: arm timers for new threads */
 	int aside;                /* the program took SIGPROF: no timers, no samples */
+	pid_t pid;                /* the process the timers belong to (not a vfork child) */
 	pthread_create_fn pthread_create;
 	sigaction_fn sigaction;
 } agent;
@@ -288,6 +289,7 @@ void agent_start(unsigned hz)
 	sigemptyset(&sa.sa_mask);
 	if (agent.sigaction(SIGPROF, &sa, NULL) < 0)
 		return;
+	agent.pid = getpid();
 	__atomic_store_n(&agent.running, 1, __ATOMIC_RELEASE);
 	thread_start_sampling();
 }
@@ -299,6 +301,7 @@ void agent_fork_child(void)
 	for (int i = 0; i < MAX_TIMERS; i++)
 		__atomic_store_n(&timers[i], 0, __ATOMIC_RELAXED);
 	shim_tls.timer_slot = 0;
+	agent.pid = getpid();
 	if (!__atomic_load_n(&agent.aside, __ATOMIC_ACQUIRE))
 		thread_start_sampling();
 	else
@@ -310,11 +313,13 @@ void agent_fork_child(void)
  * signal of ours already pending for this thread is taken by our own
  * handler, which ignores it once aside is set: SIGPROF stays blocked here
  * until the timers are gone. (Kernels since 6.13 also drop the pending
- * signals of deleted timers, so other threads get none either.) */
+ * signals of deleted timers, so other threads get none either.) A vfork
+ * child resetting its signals before exec shares our memory but not our
+ * timers: it must leave both alone. */
 static void stand_aside(void)
 {
 	sigset_t prof, old;
-	if (!__atomic_load_n(&agent.running, __ATOMIC_ACQUIRE) ||
+	if (!__atomic_load_n(&agent.running, __ATOMIC_ACQUIRE) || getpid() != agent.pid ||
 	    __atomic_exchange_n(&agent.aside, 1, __ATOMIC_SEQ_CST))
 		return;
 	sigemptyset(&prof);

@@ -5,7 +5,7 @@
 set(_fb ${CMAKE_SOURCE_DIR}/tests/fixtures/fallback)
 set(_fb_out ${CMAKE_BINARY_DIR}/tests/fixtures/fallback)
 add_library(fb_plugin SHARED ${_fb}/plugin.c)
-foreach(fx own_sigprof threads_churn dlopen_main agent_cost noperf_child fb_plugin)
+foreach(fx own_sigprof threads_churn dlopen_main vfork_reset agent_cost noperf_child fb_plugin)
   if(NOT TARGET ${fx})
     add_executable(${fx} ${_fb}/${fx}.c)
   endif()

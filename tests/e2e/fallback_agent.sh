@@ -1,7 +1,8 @@
 #!/bin/sh
 # The preload agent (--sampler preload) where programs make it hard: a
 # program with its own SIGPROF handler (the agent stands aside and says
-# so; the program gets its ticks and only those), hundreds of short
+# so; the program gets its ticks and only those; a vfork child resetting
+# SIGPROF does not make the parent's agent stand aside), hundreds of short
 # threads (no timer left behind, wrapper frames hidden), a library
 # dlopen'ed after start (named, from the maps read again), --alloc on the
 # same stream, and the cases it cannot take.
@@ -20,6 +21,15 @@ for how in sigaction signal; do
 	assert_ge "own_sigprof ($how): samples before it took SIGPROF" "$n" 5
 	rm -f s.db
 done
+
+# A vfork child that resets SIGPROF shares the parent's memory, not its
+# timers: the parent keeps being sampled.
+"$HPPROF" run -q --sampler preload -o v.db "$FX/vfork_reset" >out.txt 2>err.txt ||
+	{ cat out.txt err.txt; fail "vfork_reset under the agent"; }
+av=$(q v.db "SELECT total_pct FROM function_profile WHERE function LIKE 'after_vfork%'")
+assert_ge "after_vfork total% (sampled after the child's reset)" "${av:-0}" 80
+aside=$(q v.db "SELECT value FROM run_info WHERE key = 'agent_stood_aside'")
+assert_eq "vfork_reset: agent_stood_aside" "$aside" 0
 
 "$HPPROF" run -q --sampler preload -o c.db "$FX/threads_churn" >out.txt 2>err.txt ||
 	{ cat out.txt err.txt; fail "threads_churn under the agent"; }
