@@ -138,13 +138,17 @@ static void table_drop(int slot)
 /* ---- per thread ------------------------------------------------------------ */
 
 /* Take one stack outside any signal handler: libunwind initializes itself
- * and this thread's unwind cache here, so the handler never allocates. */
+ * and this thread's unwind cache here, so the handler never allocates.
+ * Whatever libunwind allocates meanwhile is not tracked (guard). */
 static void warm_unwinder(struct shim_tls *t)
 {
 	void *pcs[4];
+	int guard = t->guard;
+	t->guard = 1;
 	__atomic_store_n(&t->unwinding, 1, __ATOMIC_RELAXED);
 	unw_backtrace(pcs, 4);
 	__atomic_store_n(&t->unwinding, 0, __ATOMIC_RELAXED);
+	t->guard = guard;
 }
 
 /* Arm a CPU-time timer for the calling thread. */
