@@ -176,7 +176,10 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 		if (!strcmp(p->events[i].role, "pagefault") && p->events[i].measured)
 			e = (int)i;
 	if (e < 0) {
-		fprintf(out, "\nLines that grew RSS: page faults were not sampled (--fault-period 0)\n");
+		const char *mode = profile_meta(p, "sampling");
+		fprintf(out, "\nLines that grew RSS: page faults were not sampled (%s)\n",
+			mode && !strncmp(mode, "preload", 7) ? "the preload agent cannot sample them"
+							       : "--fault-period 0");
 		return;
 	}
 	struct growth_line *g = growth_lines(p, e, &n);
