@@ -189,6 +189,9 @@ static void text_header(FILE *out, const struct hp_profile *p)
 		profile_meta(p, "frequency") : "?", mode ? mode : "?");
 	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
 		complete_pct(p));
+	const char *sampling = profile_meta(p, "sampling");
+	if (sampling && strncmp(sampling, "perf_event", 10))
+		fprintf(out, "  sampled by: %s\n", sampling);
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
 		if (ev->measured && ev->running_pct < 99.5)
