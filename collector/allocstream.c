@@ -402,7 +402,8 @@ static int list_new(struct hp_allocstream *s, struct found **out, size_t *count)
 		n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_found);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_found);   /* qsort(NULL, 0) is undefined */
 	*out = v;
 	*count = n;
 	return 0;

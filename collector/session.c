@@ -862,7 +862,8 @@ static int drain(struct hp_session *s)
 			pos += h->size;
 		}
 	}
-	qsort(s->entries, s->nentries, sizeof(*s->entries), cmp_entry);
+	if (s->nentries)
+		qsort(s->entries, s->nentries, sizeof(*s->entries), cmp_entry);
 	for (size_t i = 0; i < s->nentries; i++) {
 		const struct entry *e = &s->entries[i];
 		const uint8_t *rec = record_at(s, &s->rings[e->ring], e->pos, e->size);

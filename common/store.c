@@ -549,6 +549,17 @@ int store_push_string(char ***strings, uint32_t id, const char *str)
 }
 
 
+int store_insert_module(struct hp_store *st, uint32_t id, const char *path, const char *build_id)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ADD_MODULE);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
+	store_bind_text_or_null(s, 3, build_id && *build_id ? build_id : NULL);
+	return store_step_write(st, s);
+}
+
 static int intern_module(struct hp_store *st, const char *path, const char *build_id,
 			 uint32_t *id)
 {
@@ -563,14 +574,8 @@ static int intern_module(struct hp_store *st, const char *path, const char *buil
 	if (err || (err = hmap_put(&st->modules, key, nid)))
 		return err;
 	st->nmodules = nid;
-	sqlite3_stmt *s = store_stmt(st, S_ADD_MODULE);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_int64(s, 1, nid);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
-	store_bind_text_or_null(s, 3, build_id && *build_id ? build_id : NULL);
 	*id = nid;
-	return store_step_write(st, s);
+	return store_insert_module(st, nid, path, build_id);
 }
 
 int store_intern_module(struct hp_store *st, const char *path, const char *build_id,

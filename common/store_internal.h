@@ -67,6 +67,8 @@ int store_int_row(void *c, sqlite3_stmt *s);
 int store_load_interning(struct hp_store *st);
 int store_intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id);
 int store_intern_node(struct hp_store *st, uint32_t parent, uint32_t location, uint32_t *id);
+/* Insert a modules row (no interning). */
+int store_insert_module(struct hp_store *st, uint32_t id, const char *path, const char *build_id);
 /* Append str as string number id (1-based) of a growable array. */
 int store_push_string(char ***strings, uint32_t id, const char *str);
 

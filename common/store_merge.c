@@ -271,14 +271,8 @@ static int merge_module(struct merge *m, const char *path, const char *build_id,
 	n[m->nmods] = (struct merge_module){ strdup(path), build_id ? strdup(build_id) : NULL, nid };
 	if (!n[m->nmods++].path)
 		return -ENOMEM;
-	sqlite3_stmt *s = store_stmt(out, S_ADD_MODULE);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_int64(s, 1, nid);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
-	store_bind_text_or_null(s, 3, build_id && *build_id ? build_id : NULL);
 	*id = nid;
-	return store_step_write(out, s);
+	return store_insert_module(out, nid, path, build_id);
 }
 
 static int merge_on_module(void *c, const struct hp_module_row *row)
