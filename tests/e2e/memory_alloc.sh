@@ -30,10 +30,11 @@ assert_eq "reallocs seen at the resize line (kernel says $reallocs)" "$got" "$re
 bytes=$(q grow.db "SELECT bytes FROM alloc_sites WHERE line = $rl")
 assert_ge "bytes requested by the resizes (>= the final capacity x 8)" "$bytes" 8000000
 
-# Sampling mode: one sample per 64 KiB on average, weighted; the estimate
+# Sampling mode: one sample per 8 KiB on average, weighted; the estimate
 # of the bytes allocated at the box line is within 10% of the truth
-# (2M x 8 B = 16 MB; the sampling error at this rate is ~2%).
-"$HPPROF" run -q -o samp.db --alloc-sample 65536 -k memory -- --variant boxed --n 2000000 --passes 1 \
+# (2M x 8 B = 16 MB: ~1950 samples, so one standard error is ~2.3% and
+# 10% is over 4 of them).
+"$HPPROF" run -q -o samp.db --alloc-sample 8192 -k memory -- --variant boxed --n 2000000 --passes 1 \
 	>/dev/null || fail "--alloc-sample run"
 box=$(marker_lines "$SRC" "ALLOC: one box per value")
 est=$(q samp.db "SELECT bytes FROM alloc_sites WHERE file LIKE '%memory.c' AND line = $box")
