@@ -12,10 +12,13 @@
  * stream (allocstream) together with the allocation events of --alloc and
  * are handed to the session from on_poll. The note, run_info's `sampling`
  * and the events table say which one ran.
+ *
+ * This file: options, the target, the output file, events and the run's
+ * facts; the sampler choice, the stream and the symbol thread are in
+ * run_sampler.c, run_stream.c and run_symbols.c (run.h).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,57 +28,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/profile.h"
 #include "analyzer/finish.h"
-#include "analyzer/symbolize.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
-#include "collector/allocstream.h"
-#include "collector/alloctrack.h"
+#include "cmd/run.h"
 #include "collector/events.h"
 #include "collector/launch.h"
 #include "collector/session.h"
 #include "common/error.h"
-#include "common/hmap.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "kernels/catalog.h"
-
-enum run_sampler {
-	SAMPLER_AUTO,                 /* perf events, else the preload agent */
-	SAMPLER_PERF,                 /* --sampler perf: perf events or nothing */
-	SAMPLER_PRELOAD,              /* --sampler preload: the agent */
-};
-
-struct run_opts {
-	const char *output;
-	const char *kernel;
-	const char *events;           /* -e list, NULL = default set */
-	const char *sample_event;     /* --sample-event, NULL = cpu-clock */
-	int64_t period;               /* -c for the sample event */
-	struct hp_session_opts s;
-	int alloc;                    /* --alloc */
-	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
-	enum run_sampler sampler;     /* --sampler */
-	int agent;                    /* the preload agent samples (s.no_perf) */
-	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused" */
-	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
-};
-
-/* The preload library's stream during the run: allocation events feed the
- * tracker (--alloc), the agent's samples and process starts and ends feed
- * the session. */
-struct run_stream {
-	struct hp_allocstream *stream;
-	struct hp_alloctrack *track;  /* NULL without --alloc */
-	struct hp_hmap stacks;        /* hash(pid, raw pcs) -> stack id */
-	struct hp_session *session;
-	uint64_t t0;
-	int agent;                    /* samples come through the stream */
-	uint64_t periods;             /* timer periods the agent's samples stand for */
-	struct hp_allocstream_stats stats;
-	int failed;                   /* allocation tracking stopped; samples go on */
-};
 
 static const char usage_text[] =
 	"usage: hpprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
@@ -375,78 +338,6 @@ static void notice_unavailable(const struct hp_event_set *set, int requested)
 
 /* --- the sampler: perf events or the preload agent --- */
 
-/* errno of opening the cpu-clock sampler on ourselves, 0 when it opens:
- * whether perf can sample here at all. */
-static int perf_sampler_errno(void)
-{
-	struct hp_event_set set;
-	int err = 0;
-	events_init(&set);
-	if (!events_add(&set, "cpu-clock", HP_EV_USER) && !events_probe(&set))
-		err = set.ev[0].err ? set.ev[0].err : EACCES;
-	events_release(&set);
-	return err;
-}
-
-/* Why the preload agent cannot sample target, or NULL. */
-static const char *agent_unusable(const char *target)
-{
-	return launch_is_static(target) == 1 ? "it is statically linked (LD_PRELOAD cannot reach it)"
-					     : NULL;
-}
-
-/* Sample with the agent: no perf events, so no counters, no page-fault
- * samples, no kernel frames. tag says why (detail adds the reason). */
-static void use_agent(struct run_opts *o, const char *tag, const char *detail)
-{
-	o->agent = 1;
-	o->agent_tag = tag;
-	snprintf(o->agent_why, sizeof(o->agent_why), "%s%s%s", tag, detail ? ": " : "",
-		 detail ? detail : "");
-	o->s.no_perf = 1;
-	o->s.counters = NULL;
-	o->s.ncounters = 0;
-	o->s.fault_period = 0;
-}
-
-/* perf_event_open failed with err: the one note, then the agent. */
-static void fall_back(struct run_opts *o, int err)
-{
-	char reason[HP_EVENT_REASON_MAX];
-	if (err < 0)
-		err = -err;
-	events_reason(HP_EVCLASS_SOFTWARE, err, reason, sizeof(reason));
-	hp_info("perf events are %s here (%s); sampling with the LD_PRELOAD agent instead:"
-		" user-space CPU time only, no counters, no kernel frames",
-		err == EACCES || err == EPERM ? "not permitted" : "unavailable", reason);
-	use_agent(o, "perf_event_open refused", reason);
-}
-
-/* Decide the sampler before anything runs. An automatic fallback is
- * decided here when perf cannot sample at all (so that no note about
- * counters comes first), else after a session that could not open its
- * events. Returns -1 when the choice cannot work. */
-static int choose_sampler(struct run_opts *o, const char *target)
-{
-	const char *no_agent = agent_unusable(target);
-	int err;
-	if (o->sampler == SAMPLER_PRELOAD) {
-		if (o->sample_event) {
-			hp_err("--sample-event needs perf events; the preload agent samples CPU time only");
-			return -1;
-		}
-		if (no_agent) {
-			hp_err("cannot sample '%s' with the preload agent: %s", target, no_agent);
-			return -1;
-		}
-		use_agent(o, "--sampler preload", NULL);
-	} else if (o->sampler == SAMPLER_AUTO && !o->sample_event && !no_agent &&
-		   (err = perf_sampler_errno())) {
-		fall_back(o, err);
-	}
-	return 0;
-}
-
 static int setup_events(struct run_opts *o, struct run_events *re)
 {
 	unsigned plm = events_default_plm();
@@ -575,88 +466,6 @@ static void write_result_meta(struct hp_store *st, const struct run_opts *o,
 	store_set_meta(st, "sys_s", t);
 }
 
-
-
-/* Symbols are read while the target runs: the session reports each module
- * as it first appears and a thread opens it and its debug info (reading
- * and decompressing libc's DWARF alone takes ~40 ms here), so the
- * symbolization at the end finds them ready. The symbolizer is used by
- * that thread only, until preload_stop() joins it. */
-#define PRELOAD_QUEUE 256
-
-struct preload {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	char *paths[PRELOAD_QUEUE];
-	unsigned head, tail;
-	int done, started;
-	pthread_t thread;
-	struct hp_symbolizer *sym;
-};
-
-static void preload_push(void *ctx, const char *path)
-{
-	struct preload *pl = ctx;
-	pthread_mutex_lock(&pl->lock);
-	if (pl->tail - pl->head < PRELOAD_QUEUE) {
-		char *copy = strdup(path);
-		if (copy)
-			pl->paths[pl->tail++ % PRELOAD_QUEUE] = copy;
-	}
-	pthread_cond_signal(&pl->cond);
-	pthread_mutex_unlock(&pl->lock);
-}
-
-static void *preload_main(void *arg)
-{
-	struct preload *pl = arg;
-	for (;;) {
-		pthread_mutex_lock(&pl->lock);
-		while (pl->head == pl->tail && !pl->done)
-			pthread_cond_wait(&pl->cond, &pl->lock);
-		if (pl->head == pl->tail) {
-			pthread_mutex_unlock(&pl->lock);
-			return NULL;
-		}
-		char *path = pl->paths[pl->head++ % PRELOAD_QUEUE];
-		pthread_mutex_unlock(&pl->lock);
-		symbolizer_preload(pl->sym, path);
-		free(path);
-	}
-}
-
-static int preload_start(struct preload *pl, struct hp_session_opts *so)
-{
-	int err = pl->sym ? 0 : symbolizer_new(&pl->sym);
-	if (err)
-		return err;
-	pl->done = 0;                  /* started again after a run that could not start */
-	pthread_mutex_init(&pl->lock, NULL);
-	pthread_cond_init(&pl->cond, NULL);
-	if (pthread_create(&pl->thread, NULL, preload_main, pl) == 0) {
-		pl->started = 1;
-		so->on_module = preload_push;
-		so->module_ctx = pl;
-	}
-	return 0;
-}
-
-/* Wait for the preloading thread (it skips what is left when abandon). */
-static void preload_stop(struct preload *pl)
-{
-	if (!pl->started)
-		return;
-	pthread_mutex_lock(&pl->lock);
-	pl->done = 1;
-	pthread_cond_signal(&pl->cond);
-	pthread_mutex_unlock(&pl->lock);
-	pthread_join(pl->thread, NULL);
-	pl->started = 0;
-	pthread_mutex_destroy(&pl->lock);
-	pthread_cond_destroy(&pl->cond);
-}
-
-
 static void summary(const char *out, const struct hp_session_result *r, struct hp_store *st)
 {
 	int64_t entry = store_get_meta_int(st, "entry_stacks", 0);
@@ -670,209 +479,12 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
-/* A 64-bit digest of a raw stack: the same (pid, pcs) is the same stack
- * as long as the process's mappings do not change under it. */
-static uint64_t stack_digest(uint32_t pid, const uint64_t *pcs, uint32_t n)
-{
-	uint64_t h = hmap_key2(pid, n);
-	for (uint32_t i = 0; i < n; i++)
-		h = hmap_key2(h, pcs[i]);
-	return h;
-}
-
-static int alloc_locate(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
-			uint32_t *stack_id)
-{
-	struct run_stream *rs = ctx;
-	uint64_t adj[HP_MAX_FRAMES], key, id;
-	struct hp_location locs[HP_MAX_FRAMES];
-	if (n > HP_MAX_FRAMES)
-		n = HP_MAX_FRAMES;
-	/* Most allocations come from a few stacks: skip the per-frame map
-	 * lookups and interning for a stack seen before. */
-	key = stack_digest(pid, pcs, n);
-	if (hmap_get(&rs->stacks, key, &id)) {
-		*stack_id = (uint32_t)id;
-		return 0;
-	}
-	memcpy(adj, pcs, n * sizeof(*adj));
-	if (n)
-		adj[0]--;           /* every pc is a return address; locate() adjusts i > 0 */
-	n = session_locate(rs->session, pid, adj, n, locs);
-	int err = store_intern_stack(session_store(rs->session), locs, n, stack_id);
-	return err ? err : hmap_put(&rs->stacks, key, *stack_id);
-}
-
-/* The agent's view of a stream event: samples and process lifetimes for
- * the session. Returns 0 or a store error. */
-static int agent_event(struct run_stream *rs, const struct hp_alloc_event *ev)
-{
-	switch (ev->kind) {
-	case HP_ALLOC_SAMPLE:
-		rs->periods += ev->weight;
-		return session_add_sample(rs->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
-					  ev->nr_pcs, !(ev->flags & HP_ALLOC_F_TRUNCATED));
-	case HP_ALLOC_BEGIN:
-		return session_add_process(rs->session, ev->pid, ev->ppid, ev->gen, ev->exe,
-					   ev->t_ns);
-	case HP_ALLOC_END:
-		if ((ev->end_flags & HP_ALLOC_END_ASIDE) && !(ev->end_flags & HP_ALLOC_END_EXECED))
-			hp_warn("process %u handles SIGPROF itself: the preload agent stood aside"
-				" and has no samples of it from then on", ev->pid);
-		session_end_process(rs->session, ev->pid, ev->t_ns,
-				    !!(ev->end_flags & HP_ALLOC_END_EXECED));
-		return 0;
-	}
-	return 0;
-}
-
-/* One event of the stream (an hp_alloc_cb). */
-static int stream_event(void *ctx, const struct hp_alloc_event *ev)
-{
-	struct run_stream *rs = ctx;
-	int err;
-	if (rs->agent && (err = agent_event(rs, ev)))
-		return err;
-	if (!rs->track || rs->failed || ev->kind == HP_ALLOC_SAMPLE)
-		return 0;
-	if ((err = alloctrack_event(rs->track, ev))) {
-		/* Keep profiling: allocation data is lost, the CPU profile is not. */
-		hp_warn("allocation tracking stopped: %s", hp_strerror(err));
-		rs->failed = 1;
-	}
-	return 0;
-}
-
-/* The session's on_poll: drain the stream (all of it when final). */
-static int stream_poll(void *ctx, struct hp_session *s, int final)
-{
-	struct run_stream *rs = ctx;
-	int err;
-	rs->session = s;
-	rs->t0 = session_t0(s);
-	if (rs->failed && !rs->agent)
-		return 0;
-	err = final ? allocstream_finish(rs->stream, stream_event, rs, &rs->stats)
-		    : allocstream_poll(rs->stream, stream_event, rs);
-	if (err >= 0)
-		return 0;
-	if (rs->agent)
-		return err;           /* no samples without the stream: the session says why */
-	hp_warn("allocation tracking stopped: %s", hp_strerror(err));
-	rs->failed = 1;
-	return 0;
-}
-
-/* The preload library's stream, when --alloc or the agent needs it. A
- * statically linked target cannot be tracked: --alloc is dropped (the
- * agent never gets here with one). */
-static int setup_stream(struct run_opts *o, struct run_stream *rs, const char *target)
-{
-	struct hp_allocstream_opts ao = {
-		.no_alloc = !o->alloc,
-		.sample_hz = o->agent ? o->s.freq : 0,
-		.sample_bytes = (uint64_t)o->alloc_sample,
-		.buf_mib = o->alloc ? 0 : 4,       /* samples alone need little room */
-	};
-	int err;
-	if (o->alloc && launch_is_static(target) == 1) {
-		hp_warn("allocation tracking is unavailable: '%s' is statically linked, so the"
-			" LD_PRELOAD shim cannot reach its malloc; profiling without it", target);
-		o->alloc = 0;
-		ao.no_alloc = 1;
-	}
-	rs->agent = o->agent;
-	if (!o->alloc && !o->agent)
-		return 0;
-	if ((err = allocstream_setup(&rs->stream, &ao))) {
-		hp_err("cannot set up the preload library: %s", hp_strerror(err));
-		return -1;
-	}
-	if (o->alloc && !rs->track &&
-	    (err = alloctrack_new(alloc_locate, rs, (uint64_t)(o->s.mem_interval_ms ?
-						o->s.mem_interval_ms : 10) * 1000000ull, &rs->track))) {
-		hp_err("cannot set up allocation tracking: %s", hp_strerror(err));
-		return -1;
-	}
-	o->s.env = allocstream_env(rs->stream);
-	o->s.on_poll = stream_poll;
-	o->s.poll_ctx = rs;
-	return 0;
-}
-
-/* The perf session could not open its events (the target never ran):
- * switch to the agent. Returns 0 when the run can be tried again. */
-static int retry_with_agent(struct run_opts *o, struct run_stream *rs, const char *target,
-			    int perf_errno)
-{
-	if (o->sampler != SAMPLER_AUTO || o->sample_event || agent_unusable(target))
-		return -1;
-	fall_back(o, perf_errno);
-	allocstream_free(rs->stream);
-	rs->stream = NULL;
-	return setup_stream(o, rs, target);
-}
-
-/* The agent's rate: its timers fire at most once per kernel tick, so a
- * sample may stand for several periods; `frequency` is what it reached. */
-static void finish_agent(struct run_opts *o, struct run_stream *rs, struct hp_store *st,
-			 const struct hp_session_result *res)
-{
-	unsigned hz = o->s.freq;
-	if (res->samples && rs->periods > res->samples)
-		hz = (unsigned)((double)o->s.freq * (double)res->samples / (double)rs->periods + 0.5);
-	if (!hz)
-		hz = 1;
-	store_set_meta_int(st, "frequency", hz);
-	store_set_meta(st, "call_graph", "unw_backtrace (in the target)");
-	store_set_meta_int(st, "fault_period", 0);
-	store_set_meta_int(st, "agent_stood_aside", rs->stats.aside);
-	if (hz < o->s.freq * 9 / 10)
-		hp_info("the agent sampled at %u Hz per thread, not %u: the kernel checks CPU-time"
-			" timers once per tick", hz, o->s.freq);
-	if (rs->stats.dropped_samples)
-		hp_warn("the preload agent dropped %llu samples: the stream was full",
-			(unsigned long long)rs->stats.dropped_samples);
-}
-
-static int finish_stream(struct run_opts *o, struct run_stream *rs, struct hp_store *st,
-			 const struct hp_session_result *res)
-{
-	if (o->agent)
-		finish_agent(o, rs, st, res);
-	if (!o->alloc)
-		return 0;
-	if (rs->stats.dropped)
-		hp_warn("allocation tracking: %llu events did not fit the stream buffer and are"
-			" missing", (unsigned long long)rs->stats.dropped);
-	if (rs->stats.incomplete)
-		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
-			" their leaks include blocks the exit would have freed", rs->stats.incomplete);
-	store_set_meta(st, "alloc_tracking", o->alloc_sample ? "sampled" : "exact");
-	return alloctrack_write(rs->track, st, rs->t0);
-}
-
-/* One session, with the symbols read alongside (see struct preload). */
-static int run_session(struct run_opts *o, char **targv, struct hp_store *st,
-		       struct preload *pl, struct hp_session_result *res)
-{
-	int err = preload_start(pl, &o->s);
-	if (err) {
-		memset(res, 0, sizeof(*res));
-		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
-		return err;
-	}
-	err = session_run(&o->s, targv, st, res);
-	preload_stop(pl);
-	return err;
-}
-
 static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
 				 const struct hp_session_result *r)
 {
 	char reason[HP_EVENT_REASON_MAX];
 	if (err == -HP_ENOPERF) {
-		const char *no_agent = agent_unusable(prog);
+		const char *no_agent = run_agent_unusable(prog);
 		events_reason(HP_EVCLASS_SOFTWARE, r->perf_errno, reason, sizeof(reason));
 		hp_err("cannot sample '%s': perf_event_open of %s failed: %s%s%s", prog,
 		       o->sample_event ? o->sample_event : "cpu-clock", reason,
@@ -907,8 +519,8 @@ int cmd_run(int argc, char **argv)
 	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret)))
 		return ret;
 	ret = 1;
-	if (choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
-	    setup_stream(&o, &rs, targv[0]) || prepare_output(o.output))
+	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
+	    run_stream_setup(&o, &rs, targv[0]) || prepare_output(o.output))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
@@ -918,7 +530,7 @@ int cmd_run(int argc, char **argv)
 	write_command_meta(st, targv, &o);
 	store_flush(st);
 	err = run_session(&o, targv, st, &pl, &res);
-	if (err == -HP_ENOPERF && !res.ran && !retry_with_agent(&o, &rs, targv[0], res.perf_errno))
+	if (err == -HP_ENOPERF && !res.ran && !run_retry_with_agent(&o, &rs, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &pl, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
 		ret = exit_for_launch_error(err, targv[0], &o, &res);
@@ -936,7 +548,7 @@ int cmd_run(int argc, char **argv)
 	}
 	write_events(st, &o, &re, &res);
 	write_result_meta(st, &o, &res);
-	if ((err = finish_stream(&o, &rs, st, &res)))
+	if ((err = run_stream_finish(&o, &rs, st, &res)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = store_flush(st)) || (err = finish_profile(st, pl.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
@@ -952,12 +564,8 @@ out:
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);
-	preload_stop(&pl);
-	if (pl.sym)
-		symbolizer_free(pl.sym);
-	alloctrack_free(rs.track);
-	hmap_release(&rs.stacks);
-	allocstream_free(rs.stream);
+	run_symbols_release(&pl);
+	run_stream_release(&rs);
 	free(targv);
 	return ret;
 }

@@ -1,0 +1,100 @@
+/*
+ * run_sampler.c - `hpprof run`: perf events or the preload agent. The
+ * agent (an LD_PRELOAD library with per-thread CPU-time timers) samples
+ * when perf_event_open is refused, or when --sampler preload asks for it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/run.h"
+#include "collector/events.h"
+#include "collector/launch.h"
+#include "common/allocproto.h"
+#include "common/log.h"
+
+/* errno of opening the cpu-clock sampler on ourselves, 0 when it opens:
+ * whether perf can sample here at all. */
+static int perf_sampler_errno(void)
+{
+	struct hp_event_set set;
+	int err = 0;
+	events_init(&set);
+	if (!events_add(&set, "cpu-clock", HP_EV_USER) && !events_probe(&set))
+		err = set.ev[0].err ? set.ev[0].err : EACCES;
+	events_release(&set);
+	return err;
+}
+
+/* Why the preload agent cannot sample target, or NULL. */
+const char *run_agent_unusable(const char *target)
+{
+	return launch_is_static(target) == 1 ? "it is statically linked (LD_PRELOAD cannot reach it)"
+					     : NULL;
+}
+
+/* Sample with the agent: no perf events, so no counters, no page-fault
+ * samples, no kernel frames. tag says why (detail adds the reason). */
+static void use_agent(struct run_opts *o, const char *tag, const char *detail)
+{
+	o->agent = 1;
+	o->agent_tag = tag;
+	snprintf(o->agent_why, sizeof(o->agent_why), "%s%s%s", tag, detail ? ": " : "",
+		 detail ? detail : "");
+	o->s.no_perf = 1;
+	o->s.counters = NULL;
+	o->s.ncounters = 0;
+	o->s.fault_period = 0;
+}
+
+/* perf_event_open failed with err: the one note, then the agent. */
+static void fall_back(struct run_opts *o, int err)
+{
+	char reason[HP_EVENT_REASON_MAX];
+	if (err < 0)
+		err = -err;
+	events_reason(HP_EVCLASS_SOFTWARE, err, reason, sizeof(reason));
+	hp_info("perf events are %s here (%s); sampling with the LD_PRELOAD agent instead:"
+		" user-space CPU time only, no counters, no kernel frames",
+		err == EACCES || err == EPERM ? "not permitted" : "unavailable", reason);
+	use_agent(o, "perf_event_open refused", reason);
+}
+
+/* Decide the sampler before anything runs. An automatic fallback is
+ * decided here when perf cannot sample at all (so that no note about
+ * counters comes first), else after a session that could not open its
+ * events. Returns -1 when the choice cannot work. */
+int run_choose_sampler(struct run_opts *o, const char *target)
+{
+	const char *no_agent = run_agent_unusable(target);
+	int err;
+	if (o->sampler == SAMPLER_PRELOAD) {
+		if (o->sample_event) {
+			hp_err("--sample-event needs perf events; the preload agent samples CPU time only");
+			return -1;
+		}
+		if (no_agent) {
+			hp_err("cannot sample '%s' with the preload agent: %s", target, no_agent);
+			return -1;
+		}
+		use_agent(o, "--sampler preload", NULL);
+	} else if (o->sampler == SAMPLER_AUTO && !o->sample_event && !no_agent &&
+		   (err = perf_sampler_errno())) {
+		fall_back(o, err);
+	}
+	return 0;
+}
+
+/* The perf session could not open its events (the target never ran):
+ * switch to the agent. Returns 0 when the run can be tried again. */
+int run_retry_with_agent(struct run_opts *o, struct run_stream *rs, const char *target,
+			    int perf_errno)
+{
+	if (o->sampler != SAMPLER_AUTO || o->sample_event || run_agent_unusable(target))
+		return -1;
+	fall_back(o, perf_errno);
+	allocstream_free(rs->stream);
+	rs->stream = NULL;
+	return run_stream_setup(o, rs, target);
+}
