@@ -1,0 +1,273 @@
+/*
+ * session_events.c - the perf events of a session: one sampling leader
+ * per online CPU on the target (inherit, enable_on_exec), the counters as
+ * its group read with every sample, the page-fault sampler redirected into
+ * the same ring; the rings' mapping; and the whole-run totals.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/session_internal.h"
+#include "common/error.h"
+#include "common/log.h"
+
+/* Ring pages per CPU: 4 MiB holds ~250 samples with 16 KiB stacks, enough
+ * for a burst of page-fault samples between two drains; an unprivileged
+ * user's perf_event_mlock_kb may refuse that, so smaller rings are tried. */
+static const unsigned ring_pages_try[] = { 1024, 256, 64 };
+
+static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+			    unsigned long flags)
+{
+	return syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
+}
+
+/* --- opening events --- */
+
+static void base_attr(struct hp_session *s, struct perf_event_attr *a)
+{
+	const struct hp_session_opts *o = s->o;
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->sample_type = s->sample_type;
+	a->sample_regs_user = o->call_graph == HP_CG_DWARF ? HP_UNWIND_REGS_MASK : 0;
+	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? o->stack_size : 0;
+	a->exclude_callchain_kernel = 1;
+	a->exclude_hv = 1;
+	a->inherit = 1;
+	a->sample_id_all = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+}
+
+static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
+{
+	const struct hp_session_opts *o = s->o;
+	base_attr(s, a);
+	if (o->sampler) {
+		a->type = o->sampler->type;
+		a->config = o->sampler->config;
+		a->config1 = o->sampler->config1;
+		a->config2 = o->sampler->config2;
+	} else {
+		a->type = PERF_TYPE_SOFTWARE;
+		a->config = PERF_COUNT_SW_CPU_CLOCK;
+	}
+	if (o->sampler_period) {
+		a->sample_period = o->sampler_period;
+	} else {
+		a->freq = 1;
+		a->sample_freq = o->freq;
+	}
+	a->disabled = 1;
+	a->enable_on_exec = 1;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->watermark = 1;
+	a->wakeup_watermark = s->ring_pages * 4096 / 8;
+	if (o->ncounters)
+		a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+}
+
+static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index)
+{
+	uint64_t id;
+	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
+		return -errno;
+	return hmap_put(&s->ids, id ? id : 1ull << 63, ((uint64_t)kind << 32) | index);
+}
+
+static int map_ring(struct hp_session *s, struct ring *r, int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	for (;;) {
+		size_t len = (s->ring_pages + 1) * (size_t)page;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p != MAP_FAILED) {
+			r->fd = fd;
+			r->meta = p;
+			r->data = (uint8_t *)p + page;
+			r->size = s->ring_pages * (uint64_t)page;
+			r->mask = r->size - 1;
+			return 0;
+		}
+		/* Only the first ring may shrink: all rings share one size. */
+		if (errno != EPERM || s->nrings || s->ring_try + 1 >= sizeof(ring_pages_try) /
+							      sizeof(ring_pages_try[0]))
+			return -errno;
+		s->ring_pages = ring_pages_try[++s->ring_try];
+		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
+			 s->ring_pages);
+	}
+}
+
+/* Open the sampler of one CPU; falls back to user-only sampling when kernel
+ * sampling is not permitted. */
+static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
+{
+	struct perf_event_attr a;
+	sampler_attr(s, &a);
+	a.exclude_kernel = !s->res->kernel_samples;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel) {
+		s->res->kernel_samples = 0;
+		a.exclude_kernel = 1;
+		fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ring, int leader)
+{
+	for (unsigned i = 0; i < s->o->ncounters; i++) {
+		struct perf_event_attr a = s->o->counters[i].attr;
+		a.size = sizeof(a);
+		a.sample_period = 0;
+		a.freq = 0;
+		a.sample_type = 0;
+		a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+				PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+		a.disabled = 0;
+		a.inherit = 1;
+		a.exclude_kernel = !s->res->kernel_samples;
+		a.exclude_hv = 1;
+		a.use_clockid = 1;                 /* group members must share the leader's clock */
+		a.clockid = CLOCK_MONOTONIC;
+		int fd = s->res->counter_err[i] ? -1
+			 : (int)perf_event_open(&a, pid, cpu, leader, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && !s->res->counter_err[i]) {
+			s->res->counter_err[i] = -errno;
+			hp_debug(HP_DBG_PERF, 1, "counter '%s' on cpu %d: %s", s->o->counters[i].name,
+				 cpu, strerror(errno));
+		}
+		s->counter_fds[ring][i] = fd;
+		if (fd >= 0)
+			remember_id(s, fd, ID_COUNTER, i);
+	}
+}
+
+static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+{
+	struct perf_event_attr a;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_PAGE_FAULTS;
+	a.sample_period = s->o->fault_period;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a.disabled = 1;
+	a.enable_on_exec = 1;
+	a.exclude_kernel = 1;
+	a.read_format = 0;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	s->fault_fds[ring] = fd;
+	if (fd < 0) {
+		hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(errno));
+		return;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
+	    remember_id(s, fd, ID_FAULT, 0) < 0) {
+		close(fd);
+		s->fault_fds[ring] = -1;
+	}
+}
+
+int session_open_events(struct hp_session *s, pid_t pid)
+{
+	if (!s->ring_pages)
+		s->ring_pages = ring_pages_try[0];
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
+	int first_err = 0;
+	if (ncpu > MAX_CPUS)
+		ncpu = MAX_CPUS;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = open_sampler(s, pid, cpu);
+		if (fd < 0) {
+			/* Offline CPUs refuse with ENODEV or EINVAL; keep going. */
+			if (!first_err)
+				first_err = fd;
+			hp_debug(HP_DBG_PERF, 1, "sampler on cpu %d: %s", cpu, strerror(-fd));
+			continue;
+		}
+		unsigned r = s->nrings;
+		int err = map_ring(s, &s->rings[r], fd);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		s->nrings++;
+		remember_id(s, fd, ID_SAMPLER, 0);
+		open_counters(s, pid, cpu, r, fd);
+		s->fault_fds[r] = -1;
+		if (s->o->fault_period)
+			open_fault_sampler(s, pid, cpu, r);
+	}
+	if (!s->nrings)
+		return first_err ? first_err : -HP_ENOPERF;
+	return 0;
+}
+
+void session_close_events(struct hp_session *s)
+{
+	size_t len = (s->ring_pages + 1) * (size_t)sysconf(_SC_PAGESIZE);
+	for (unsigned r = 0; r < s->nrings; r++) {
+		for (unsigned i = 0; i < s->o->ncounters; i++)
+			if (s->counter_fds[r][i] >= 0)
+				close(s->counter_fds[r][i]);
+		if (s->fault_fds[r] >= 0)
+			close(s->fault_fds[r]);
+		munmap(s->rings[r].meta, len);
+		close(s->rings[r].fd);
+	}
+	s->nrings = 0;
+}
+
+/* Add one CPU's reading of counter i. Hardware counters may be
+ * multiplexed: scale by enabled/running per CPU as perf does. Software
+ * counters never are (a per-CPU task event is "enabled but not running"
+ * while its task runs on another CPU, which is not multiplexing). */
+static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t enabled,
+		      uint64_t running)
+{
+	struct hp_session_result *res = s->res;
+	int hw = s->o->counters[i].attr.type != PERF_TYPE_SOFTWARE;
+	if (hw && running && running < enabled)
+		v = (uint64_t)((double)v * (double)enabled / (double)running);
+	res->counter_total[i] += (int64_t)v;
+	res->counter_enabled[i] += hw ? enabled : running;
+	res->counter_running[i] += running;
+}
+
+/* Whole-run totals: sum the group reads of every CPU's leader. */
+void session_read_totals(struct hp_session *s)
+{
+	struct hp_session_result *res = s->res;
+	uint64_t buf[3 + 2 * (HP_MAX_COUNTERS + 1)];
+	for (unsigned i = 0; i < s->o->ncounters; i++)
+		res->counter_total[i] = res->counter_err[i] ? -1 : 0;
+	res->fault_total = s->o->fault_period ? 0 : -1;
+	for (unsigned r = 0; r < s->nrings; r++) {
+		if (s->o->ncounters && read(s->rings[r].fd, buf, sizeof(buf)) > 0) {
+			uint64_t nr = buf[0];
+			for (uint64_t k = 0; k < nr && k <= HP_MAX_COUNTERS; k++) {
+				uint64_t v = buf[3 + 2 * k], id = buf[4 + 2 * k], what;
+				if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER)
+					continue;
+				add_count(s, (unsigned)what, v, buf[1], buf[2]);
+			}
+		}
+		uint64_t faults;
+		if (s->fault_fds[r] >= 0 && read(s->fault_fds[r], &faults, sizeof(faults)) > 0)
+			res->fault_total += (int64_t)faults;
+	}
+}

@@ -1,0 +1,100 @@
+/*
+ * session_internal.h - what session.c (records, the loop) and
+ * session_events.c (opening the perf events and their rings, whole-run
+ * totals) share. Not an interface: only collector/session*.c include it.
+ */
+#ifndef HP_SESSION_INTERNAL_H
+#define HP_SESSION_INTERNAL_H
+
+#include <linux/perf_event.h>
+#include <stdint.h>
+
+#include "collector/module.h"
+#include "collector/procmap.h"
+#include "collector/session.h"
+#include "collector/unwind.h"
+#include "common/hmap.h"
+#include "common/record.h"
+
+struct hp_memwatch;
+
+#define MAX_CPUS      256
+#define COMMIT_NS     500000000ull   /* commit the batch at least this often */
+#define MAX_PROCS     4096
+#define KERNEL_PATH   "[kernel]"
+
+struct ring {
+	int fd;                        /* the leader: owns the mmap */
+	struct perf_event_mmap_page *meta;
+	uint8_t *data;
+	uint64_t size, mask;
+	uint64_t head;                 /* head seen by the current drain */
+};
+
+/* A record found in a ring during a drain. */
+struct entry {
+	uint64_t time;
+	uint32_t ring;
+	uint32_t size;
+	uint64_t pos;
+};
+
+/* Counter values last read for a thread on one CPU's group (each CPU has
+ * its own event instance), to turn group reads into deltas. */
+struct thread_counters {
+	uint32_t tid;
+	uint32_t ring;
+	uint64_t prev[HP_MAX_COUNTERS];
+};
+
+struct hp_session {
+	const struct hp_session_opts *o;
+	struct hp_store *st;
+	struct hp_module_cache *mc;
+	struct hp_procmaps *pm;
+	struct hp_unwinder *uw;
+	uint64_t t0;                   /* CLOCK_MONOTONIC ns at t = 0 */
+	uint64_t sample_type;
+	uint32_t nregs;
+
+	struct ring rings[MAX_CPUS];
+	unsigned nrings;
+	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
+	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
+	int fault_fds[MAX_CPUS];
+	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
+
+	struct entry *entries;
+	size_t nentries, entries_cap;
+	uint8_t *scratch;              /* a record that wraps around the ring end */
+	size_t scratch_cap;
+
+	struct hp_memwatch *mw;         /* RSS timeline thread; NULL when off */
+	uint32_t exited[MAX_PROCS];    /* exits not yet applied to procmaps */
+	unsigned nexited;
+	struct thread_counters *tcount;
+	size_t ntcount, tcount_cap;
+	uint32_t kernel_module;        /* store id of "[kernel]" */
+	uint32_t cur_ring;             /* ring of the record being handled */
+	int stopped;                   /* the store failed: no more records are handled */
+
+	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
+	struct hp_hmap refreshed;      /* no_perf: pid -> poll round its maps were last re-read */
+	uint64_t round;                /* poll rounds so far */
+
+	struct hp_sample sample;       /* reused: too big for the stack */
+	uint64_t pcs[HP_MAX_FRAMES];
+	struct hp_session_result *res;
+	int err;                       /* first store error: stops the run */
+};
+
+enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3 };
+
+/* Open one sampler per online CPU on pid (with the counters as its group
+ * and the page-fault sampler redirected into its ring) and map the rings. */
+int session_open_events(struct hp_session *s, pid_t pid);
+void session_close_events(struct hp_session *s);
+/* Whole-run totals of the counters and of the fault sampler into s->res. */
+void session_read_totals(struct hp_session *s);
+
+#endif
