@@ -70,6 +70,8 @@ static const char usage_text[] =
 	"      --sampler KIND       perf (perf events only) or preload (the LD_PRELOAD\n"
 	"                           agent: user-space CPU time, no counters); default:\n"
 	"                           perf, the agent when perf_event_open is refused\n"
+	"      --raw                also store every perf record undecoded (stack copies\n"
+	"                           included: large) in raw_records, to debug unwinding\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
@@ -87,6 +89,7 @@ static const struct option long_opts[] = {
 	{ "alloc",        no_argument,       NULL, 'A' },
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
+	{ "raw",          no_argument,       NULL, 'R' },
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
@@ -146,6 +149,9 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'A':
 			o->alloc = 1;
+			break;
+		case 'R':
+			o->s.raw = 1;
 			break;
 		case 'a':
 			if (parse_number("--alloc-sample", optarg, 1, INT64_MAX, &o->alloc_sample))

@@ -494,6 +494,11 @@ static int cmp_entry(const void *a, const void *b)
 static void handle_record(struct hp_session *s, const uint8_t *rec, uint64_t t)
 {
 	const struct perf_event_header *h = (const void *)rec;
+	if (s->o->raw) {
+		int err = store_add_raw_record(s->st, rel_time(s, t), s->cur_ring, rec, h->size);
+		if (err && !s->err)
+			s->err = err;
+	}
 	switch (h->type) {
 	case PERF_RECORD_SAMPLE:
 		handle_sample(s, rec, h);

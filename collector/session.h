@@ -43,6 +43,7 @@ struct hp_session_opts {
 	unsigned mem_interval_ms;      /* RSS polling interval; 0 disables */
 	unsigned fault_period;         /* page-fault sampling period; 0 disables */
 	int fault_event;               /* events.id given to page-fault samples */
+	int raw;                       /* also store every perf record undecoded (--raw) */
 	const struct perf_event_attr *sampler; /* NULL: cpu-clock at freq */
 	const char *sampler_name;
 	uint64_t sampler_period;       /* for a user-chosen sampler; 0 = use freq */

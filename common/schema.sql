@@ -162,6 +162,15 @@ CREATE TABLE runs (
   exit_status INTEGER
 );
 
+-- Undecoded perf records (run --raw only): for chasing unwinder bugs, with
+-- the registers and stack copy of every sample as the kernel wrote them.
+CREATE TABLE raw_records (
+  t_ns   INTEGER NOT NULL,         -- since the run started
+  ring   INTEGER NOT NULL,         -- the CPU ring it came from
+  type   INTEGER NOT NULL,         -- perf_event_header.type (9 = SAMPLE, 10 = MMAP2, ...)
+  record BLOB NOT NULL             -- the whole record, header included
+);
+
 CREATE INDEX samples_by_time ON samples(t_ns);
 -- A line's counters, looked up by the line_profile view once per row and
 -- counter column (without it, exporting line_profile is quadratic).

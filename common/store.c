@@ -61,6 +61,7 @@ static const char *const stmt_sql[S_NSTMTS] = {
 			   " VALUES (?, ?, ?, ?)",
 	[S_ADD_FCOUNTER] = "INSERT OR REPLACE INTO function_counter_stats(function_id, event_id,"
 			   " self_value, total_value) VALUES (?, ?, ?, ?)",
+	[S_ADD_RAW]      = "INSERT INTO raw_records(t_ns, ring, type, record) VALUES (?, ?, ?, ?)",
 	[S_ADD_LCOUNTER] = "INSERT INTO line_counter_stats(file_id, line, function_id, event_id,"
 			   " self_value) VALUES (?, ?, ?, ?, ?)",
 };
@@ -991,3 +992,16 @@ int store_create_views(struct hp_store *st)
 	return err;
 }
 
+
+int store_add_raw_record(struct hp_store *st, uint64_t t_ns, uint32_t ring, const void *rec,
+			 uint32_t size)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ADD_RAW);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, (int64_t)t_ns);
+	sqlite3_bind_int(s, 2, (int)ring);
+	sqlite3_bind_int(s, 3, *(const uint32_t *)rec);             /* perf_event_header.type */
+	sqlite3_bind_blob(s, 4, rec, (int)size, SQLITE_TRANSIENT);
+	return store_step_write(st, s);
+}

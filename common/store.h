@@ -75,6 +75,10 @@ int store_intern_stack(struct hp_store *st, const struct hp_location *frames, ui
 		       uint32_t *stack_id);
 int store_add_sample(struct hp_store *st, const struct hp_sample *s);
 int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m);
+/* A perf record as the kernel wrote it (run --raw, for debugging the
+ * unwinder): ring is the CPU ring it came from. */
+int store_add_raw_record(struct hp_store *st, uint64_t t_ns, uint32_t ring, const void *rec,
+			 uint32_t size);
 
 /* --- reading raw facts (analyzer) --- */
 struct hp_module_row { uint32_t id; const char *path; const char *build_id; };

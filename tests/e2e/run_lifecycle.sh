@@ -35,4 +35,14 @@ assert_ge "interrupted: samples under main" "${n:-0}" 200
 "$HPPROF" run -q -o fp.db --call-graph fp -k julia -- --width 300 >/dev/null || fail "fp run"
 self=$(q fp.db "SELECT self_pct FROM function_profile WHERE function='calculate_z'")
 assert_ge "fp: calculate_z self%" "$self" 80
+# --raw keeps every record undecoded: a SAMPLE row per sample (with its
+# 16 KiB stack copy), the MMAP2 records, and a normal profile beside them.
+"$HPPROF" run -q --raw -o raw.db -k julia -- --width 300 >/dev/null || fail "--raw run"
+n=$(q raw.db "SELECT value FROM run_info WHERE key='samples'")
+r=$(q raw.db "SELECT COUNT(*) FROM raw_records WHERE type = 9")
+assert_ge "raw SAMPLE records (>= samples, $n)" "$r" "$n"
+assert_ge "raw MMAP2 records" "$(q raw.db "SELECT COUNT(*) FROM raw_records WHERE type = 10")" 1
+assert_ge "bytes per raw sample (stack copy kept)" \
+	"$(q raw.db "SELECT MIN(length(record)) FROM raw_records WHERE type = 9")" 16384
+assert_eq "no raw records without --raw" "$(q fp.db "SELECT COUNT(*) FROM raw_records")" 0
 echo "PASS"
