@@ -10,13 +10,7 @@
 #include "analyzer/profile.h"
 #include "analyzer/symbolize.h"
 #include "common/store.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "common/clock.h"
 
 /* Samples whose outermost frame is the program entry or a thread start. */
 static uint64_t entry_samples(const struct hp_profile *p)
@@ -43,11 +37,11 @@ static uint64_t entry_samples(const struct hp_profile *p)
 int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 {
 	struct hp_profile *p;
-	uint64_t t = mono_ns();
+	uint64_t t = hp_now_ns();
 	int err = symbolize_store(st, sym);
 	if (err || (err = store_flush(st)))
 		return err;
-	store_set_meta_int(st, "symbolize_ns", (int64_t)(mono_ns() - t));
+	store_set_meta_int(st, "symbolize_ns", (int64_t)(hp_now_ns() - t));
 	if ((err = profile_load(st, NULL, &p)))
 		return err;
 	if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */

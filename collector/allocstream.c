@@ -33,6 +33,7 @@
 #include "common/error.h"
 #include "common/hmap.h"
 #include "common/log.h"
+#include "common/clock.h"
 
 #ifndef HP_ALLOC_LIBDIR
 #define HP_ALLOC_LIBDIR "lib/hpprof"
@@ -423,13 +424,6 @@ static int scan_dir(struct hp_allocstream *s, hp_alloc_cb cb, void *ctx)
 
 /* ---- reading records ------------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Zero what was consumed since the last call and hand it to the writers. */
 static void stream_release(struct astream *st)
 {
@@ -586,7 +580,7 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 			hp_alloc_cb cb, void *ctx)
 {
 	struct hp_ap_header *h = st->hdr;
-	__atomic_store_n(&h->reader_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->reader_ns, hp_now_ns(), __ATOMIC_RELAXED);
 	uint64_t limit = __atomic_load_n(&h->cursor, __ATOMIC_ACQUIRE);
 	uint64_t backed = __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE);
 	if (backed < st->ring_size && limit > backed)

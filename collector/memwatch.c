@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #define MAX_WATCHED 4096
 
 struct watched {
@@ -35,13 +37,6 @@ struct hp_memwatch {
 	struct hp_mem_reading *queue;
 	size_t nqueue, cap;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void push(struct hp_memwatch *w, const struct hp_mem_reading *m)
 {
@@ -79,7 +74,7 @@ static void read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 
 static void read_all(struct hp_memwatch *w)
 {
-	uint64_t t = now_ns();
+	uint64_t t = hp_now_ns();
 	for (unsigned i = 0; i < w->nprocs; i++)
 		if (w->procs[i].fd >= 0)
 			read_one(w, &w->procs[i], t);
@@ -151,7 +146,7 @@ void memwatch_add(struct hp_memwatch *w, uint32_t pid)
 	if (w->nprocs < MAX_WATCHED) {
 		struct watched *p = &w->procs[w->nprocs++];
 		*p = (struct watched){ pid, fd, 0 };
-		read_one(w, p, now_ns());
+		read_one(w, p, hp_now_ns());
 	} else {
 		close(fd);
 	}

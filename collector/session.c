@@ -46,19 +46,13 @@
 #include "common/log.h"
 #include "common/store.h"
 #include "collector/session_internal.h"
+#include "common/clock.h"
 
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t session_t0(const struct hp_session *s)
@@ -340,10 +334,10 @@ static void handle_sample(struct hp_session *s, const uint8_t *rec, const struct
 	if (s->o->call_graph == HP_CG_FP && ips) {
 		n = fp_frames(s, pid, ips, nips);
 	} else if (regs) {
-		uint64_t t = now_ns();
+		uint64_t t = hp_now_ns();
 		n = (uint32_t)unwind_sample(s->uw, pid, regs, stack, stack_size, s->pcs,
 					    HP_MAX_FRAMES - (int)skip, &complete);
-		s->res->unwind_ns += now_ns() - t;
+		s->res->unwind_ns += hp_now_ns() - t;
 	} else if (!skip) {
 		s->pcs[n++] = ip;
 	}
@@ -614,7 +608,7 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 
 	for (unsigned r = 0; r < s->nrings; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
-	uint64_t next_commit = now_ns() + COMMIT_NS;
+	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	for (;;) {
 		poll(pfd, s->nrings, 10);             /* no rings (no_perf): a 10 ms nap */
 		s->round++;
@@ -623,10 +617,10 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		store_memory(s);
 		/* Commit regularly: a crash of hpprof or a full disk loses at
 		 * most the last half second. */
-		if (now_ns() >= next_commit) {
+		if (hp_now_ns() >= next_commit) {
 			if ((err = store_flush(s->st)))
 				break;
-			next_commit = now_ns() + COMMIT_NS;
+			next_commit = hp_now_ns() + COMMIT_NS;
 		}
 		if (s->o->on_poll && (err = s->o->on_poll(s->o->poll_ctx, s, 0)) < 0)
 			break;
@@ -649,7 +643,7 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 	}
 	s->stopped = 1;
 reaped:
-	s->res->duration_ns = now_ns() - s->t0;
+	s->res->duration_ns = hp_now_ns() - s->t0;
 	s->res->exit_code = launch_exit_code(status);
 	s->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	s->res->user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
@@ -752,7 +746,7 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		goto out_release;
 	}
 	install_signals(&oi, &ot, &oh);
-	s->t0 = now_ns();
+	s->t0 = hp_now_ns();
 	record_target(s, l.pid, argv);
 	if (o->mem_interval_ms && (err = memwatch_start(o->mem_interval_ms, s->t0, &s->mw)))
 		hp_warn("no memory timeline: %s", hp_strerror(err));
