@@ -297,23 +297,6 @@ static void print_text(FILE *out, const struct hp_diff *d, const struct hp_diff_
 
 /* --- CSV --- */
 
-static void csv_text(FILE *out, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	putc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', out);
-		putc(*s, out);
-	}
-	putc('"', out);
-}
-
 static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
 {
 	uint32_t n = o->limit && o->limit < d->nrows ? o->limit : d->nrows;
@@ -322,18 +305,18 @@ static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_p
 	      "before_total_sd,after_total_sd,p_value,verdict", out);
 	for (uint32_t c = 0; c < d->ncounters; c++) {
 		fputs(",before_", out);
-		csv_text(out, d->counters[c].name);
+		report_csv_field(out, d->counters[c].name);
 		fputs(",after_", out);
-		csv_text(out, d->counters[c].name);
+		report_csv_field(out, d->counters[c].name);
 	}
 	putc('\n', out);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_diff_row *r = &d->rows[i];
-		csv_text(out, r->name);
+		report_csv_field(out, r->name);
 		putc(',', out);
-		csv_text(out, r->module);
+		report_csv_field(out, r->module);
 		putc(',', out);
-		csv_text(out, r->file);
+		report_csv_field(out, r->file);
 		fprintf(out, ",%u,%u,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4g,%s",
 			r->line, r->before_line, r->before_self.mean, r->after_self.mean,
 			r->delta_self, r->before_total.mean, r->after_total.mean, r->delta_total,

@@ -135,22 +135,6 @@ void xw_us(FILE *f, uint64_t ns)
 	fputs_unlocked(frac, f);
 }
 
-void xw_json(FILE *f, const char *s)
-{
-	putc_unlocked('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			putc_unlocked('\\', f);
-			putc_unlocked((int)c, f);
-		} else if (c < 0x20) {
-			fprintf(f, "\\u%04x", c);
-		} else {
-			putc_unlocked((int)c, f);
-		}
-	}
-	putc_unlocked('"', f);
-}
 
 void xw_xml(FILE *f, const char *s)
 {

@@ -71,9 +71,9 @@ static void slice(struct chrome *c, const struct cthread *t, const struct open_f
 	xw_str(c->out, ",\"dur\":");
 	xw_us(c->out, end_ns > f->start_ns ? end_ns - f->start_ns : 0);
 	xw_str(c->out, ",\"name\":");
-	xw_json(c->out, xstacks_func_name(c->xs, func));
+	report_json_string(c->out, xstacks_func_name(c->xs, func));
 	xw_str(c->out, ",\"cat\":");
-	xw_json(c->out, *module ? export_basename(module) : "?");
+	report_json_string(c->out, *module ? export_basename(module) : "?");
 	xw_str(c->out, ",\"args\":{\"samples\":");
 	xw_u64(c->out, f->samples);
 	xw_str(c->out, "}}");
@@ -150,7 +150,7 @@ static void meta_event(struct chrome *c, const char *what, uint32_t pid, uint32_
 		xw_u64(c->out, tid);
 	}
 	xw_str(c->out, ",\"args\":{\"name\":");
-	xw_json(c->out, name);
+	report_json_string(c->out, name);
 	xw_str(c->out, "}}");
 }
 
@@ -205,7 +205,7 @@ int export_chrome(FILE *out, struct hp_store *st, const struct hp_export_opts *o
 		finish_threads(&c);
 		store_get_meta(st, "command", &cmd);
 		xw_str(out, "\n],\"otherData\":{\"exporter\":\"hpprof " HPPROF_VERSION "\",\"command\":");
-		xw_json(out, cmd ? cmd : "");
+		report_json_string(out, cmd ? cmd : "");
 		xw_str(out, ",\"sampling_period_ns\":");
 		xw_u64(out, c.period);
 		xw_str(out, "}}\n");

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "analyzer/export.h"
+#include "analyzer/report.h"   /* report_json_string, report_csv_field */
 #include "common/hmap.h"
 
 struct hp_store;
@@ -40,8 +41,6 @@ void xw_u64(FILE *f, uint64_t v);
 void xw_i64(FILE *f, int64_t v);
 /* ns as microseconds with three decimals: 1234567 -> "1234.567" */
 void xw_us(FILE *f, uint64_t ns);
-/* s as a JSON string literal, quotes included; NULL as "". */
-void xw_json(FILE *f, const char *s);
 /* s escaped for XML text and attributes (& < > " '). */
 void xw_xml(FILE *f, const char *s);
 

@@ -118,10 +118,10 @@ static void write_frames(FILE *out, const struct ss *s)
 		uint32_t f = s->frame_func[i];
 		const char *file = xstacks_file(s->xs, xstacks_func_file(s->xs, f));
 		xw_str(out, i ? ",\n{\"name\":" : "\n{\"name\":");
-		xw_json(out, xstacks_func_name(s->xs, f));
+		report_json_string(out, xstacks_func_name(s->xs, f));
 		if (*file) {
 			xw_str(out, ",\"file\":");
-			xw_json(out, file);
+			report_json_string(out, file);
 		}
 		putc_unlocked('}', out);
 	}
@@ -134,7 +134,7 @@ static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64
 	const char *comm = xstacks_thread_comm(s->xs, t->tid);
 	snprintf(name, sizeof(name), "%s%stid %u", comm, *comm ? " " : "", t->tid);
 	xw_str(out, "{\"type\":\"sampled\",\"name\":");
-	xw_json(out, name);
+	report_json_string(out, name);
 	xw_str(out, ",\"unit\":\"nanoseconds\",\"startValue\":");
 	xw_u64(out, t->first_ns);
 	xw_str(out, ",\"endValue\":");
@@ -187,7 +187,7 @@ static int write_all(FILE *out, struct ss *s, struct hp_store *st)
 	store_get_meta(st, "command", &cmd);
 	xw_str(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
 		    "\"exporter\":\"hpprof " HPPROF_VERSION "\",\"name\":");
-	xw_json(out, cmd ? cmd : "hpprof");
+	report_json_string(out, cmd ? cmd : "hpprof");
 	free(cmd);
 	xw_str(out, ",\"activeProfileIndex\":");
 	xw_u64(out, busiest);

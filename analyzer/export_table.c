@@ -25,30 +25,13 @@ static const char *const public_views[] = {
 
 /* --- CSV --- */
 
-static void csv_field(FILE *out, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		xw_str(out, s);
-		return;
-	}
-	putc_unlocked('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc_unlocked('"', out);
-		putc_unlocked(*s, out);
-	}
-	putc_unlocked('"', out);
-}
-
 static int csv_row(void *c, int ncols, const char *const *names, const struct hp_cell *cells)
 {
 	FILE *out = c;
 	for (int i = 0; i < ncols; i++) {
 		if (i)
 			putc_unlocked(',', out);
-		csv_field(out, cells ? cells[i].text : names[i]);
+		report_csv_field(out, cells ? cells[i].text : names[i]);
 	}
 	putc_unlocked('\n', out);
 	return 0;
@@ -71,7 +54,7 @@ static void json_cell(FILE *out, const struct hp_cell *c)
 	case HP_CELL_NULL: xw_str(out, "null"); break;
 	case HP_CELL_INT:  xw_i64(out, c->i); break;
 	case HP_CELL_REAL: json_real(out, c->d); break;
-	default:           xw_json(out, c->text); break;
+	default:           report_json_string(out, c->text); break;
 	}
 }
 
@@ -84,7 +67,7 @@ static int json_row(void *c, int ncols, const char *const *names, const struct h
 		return 0;
 	xw_str(x->out, x->rows++ ? ",\n  " : "\n  ");
 	if (x->keyed && ncols >= 2) {          /* run_info: "key": value */
-		xw_json(x->out, cells[0].text);
+		report_json_string(x->out, cells[0].text);
 		putc_unlocked(':', x->out);
 		json_cell(x->out, &cells[1]);
 		return 0;
@@ -93,7 +76,7 @@ static int json_row(void *c, int ncols, const char *const *names, const struct h
 	for (int i = 0; i < ncols; i++) {
 		if (i)
 			putc_unlocked(',', x->out);
-		xw_json(x->out, names[i]);
+		report_json_string(x->out, names[i]);
 		putc_unlocked(':', x->out);
 		json_cell(x->out, &cells[i]);
 	}
@@ -104,7 +87,7 @@ static int json_row(void *c, int ncols, const char *const *names, const struct h
 static int json_view(FILE *out, struct hp_store *st, const char *view)
 {
 	struct json_ctx x = { out, 0, !strcmp(view, "run_info") };
-	xw_json(out, view);
+	report_json_string(out, view);
 	xw_str(out, x.keyed ? ": {" : ": [");
 	int err = store_each_view_row(st, view, json_row, &x);
 	xw_str(out, x.rows ? "\n" : "");

@@ -14,32 +14,36 @@
 
 void report_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
+	putc_unlocked('"', out);
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
+		if (c == '"' || c == '\\') {
+			putc_unlocked('\\', out);
+			putc_unlocked(c, out);
+		} else if (c < 0x20) {
 			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+		} else {
+			putc_unlocked(c, out);
+		}
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
 }
 
-static void csv_cell(FILE *out, const char *s)
+void report_csv_field(FILE *out, const char *s)
 {
-	if (strpbrk(s, ",\"\n")) {
-		fputc('"', out);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', out);
-			fputc(*s, out);
-		}
-		fputc('"', out);
-	} else {
-		fputs(s, out);
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs_unlocked(s, out);
+		return;
 	}
+	putc_unlocked('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc_unlocked('"', out);
+		putc_unlocked(*s, out);
+	}
+	putc_unlocked('"', out);
 }
 
 static uint32_t *sorted_rows(const struct hp_profile *p, enum hp_row_kind kind,
@@ -257,7 +261,7 @@ static void csv_table(FILE *out, const struct hp_profile *p, enum hp_row_kind ki
 		for (int c = 0; c < ncols; c++) {
 			cols[c].format(p, &cols[c], rows[i], cell, sizeof(cell));
 			fputc(',', out);
-			csv_cell(out, cell);
+			report_csv_field(out, cell);
 		}
 		fputc('\n', out);
 		shown++;

@@ -23,7 +23,11 @@ struct hp_report_opts {
 
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
 
-/* Write s as a JSON string literal (with quotes). */
+/* Write s as a JSON string literal (with quotes; NULL as ""). Used by every
+ * JSON writer of the analyzer and the commands. */
 void report_json_string(FILE *out, const char *s);
+/* Write s as one CSV field, quoted when it holds a comma, quote or line
+ * break (NULL writes nothing). */
+void report_csv_field(FILE *out, const char *s);
 
 #endif
