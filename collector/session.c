@@ -41,12 +41,13 @@
 #include "collector/module.h"
 #include "collector/procmap.h"
 #include "collector/unwind.h"
+#include "common/clock.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "collector/session_internal.h"
-#include "common/clock.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -231,17 +232,12 @@ uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs,
 
 static struct thread_counters *thread_counters(struct hp_session *s, uint32_t tid)
 {
-	for (size_t i = 0; i < s->ntcount; i++)
-		if (s->tcount[i].tid == tid && s->tcount[i].ring == s->cur_ring)
-			return &s->tcount[i];
-	if (s->ntcount == s->tcount_cap) {
-		size_t cap = s->tcount_cap ? s->tcount_cap * 2 : 16;
-		struct thread_counters *n = realloc(s->tcount, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		s->tcount = n;
-		s->tcount_cap = cap;
-	}
+	uint64_t key = hmap_key2(tid, (uint64_t)s->cur_ring + 1), idx;
+	if (hmap_get(&s->tcount_index, key, &idx))
+		return &s->tcount[idx];
+	if (hp_grow((void **)&s->tcount, &s->tcount_cap, s->ntcount + 1, sizeof(*s->tcount)) ||
+	    hmap_put(&s->tcount_index, key, s->ntcount))
+		return NULL;
 	struct thread_counters *tc = &s->tcount[s->ntcount++];
 	memset(tc, 0, sizeof(*tc));
 	tc->tid = tid;
@@ -463,16 +459,10 @@ static const uint8_t *record_at(struct hp_session *s, struct ring *r, uint64_t p
 
 static int push_entry(struct hp_session *s, const struct entry *e)
 {
-	if (s->nentries == s->entries_cap) {
-		size_t cap = s->entries_cap ? s->entries_cap * 2 : 1024;
-		struct entry *n = realloc(s->entries, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		s->entries = n;
-		s->entries_cap = cap;
-	}
-	s->entries[s->nentries++] = *e;
-	return 0;
+	int err = hp_grow((void **)&s->entries, &s->entries_cap, s->nentries + 1, sizeof(*e));
+	if (!err)
+		s->entries[s->nentries++] = *e;
+	return err;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -681,6 +671,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	s->res = res;
 	hmap_init(&s->ids);
 	hmap_init(&s->threads);
+	hmap_init(&s->tcount_index);
 	hmap_init(&s->refreshed);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
@@ -713,6 +704,7 @@ static void session_release(struct hp_session *s)
 	free(s->entries);
 	free(s->scratch);
 	free(s->tcount);
+	hmap_release(&s->tcount_index);
 }
 
 static void record_target(struct hp_session *s, pid_t pid, char *const argv[])

@@ -74,6 +74,7 @@ struct hp_session {
 	unsigned nexited;
 	struct thread_counters *tcount;
 	size_t ntcount, tcount_cap;
+	struct hp_hmap tcount_index;   /* key2(tid, ring + 1) -> index in tcount (per sample) */
 	uint32_t kernel_module;        /* store id of "[kernel]" */
 	uint32_t cur_ring;             /* ring of the record being handled */
 	int stopped;                   /* the store failed: no more records are handled */
