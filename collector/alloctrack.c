@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/store.h"
 
@@ -50,7 +51,8 @@ struct hp_alloctrack {
 	size_t npoints, points_cap;
 	struct hp_hmap site_of_stack; /* stack id + 1 -> site index */
 	struct site *sites;
-	uint32_t nsites, sites_cap;
+	uint32_t nsites;
+	size_t sites_cap;
 	struct hp_hmap blocks;        /* key(pid, ptr) -> BLOCK_VALUE(site, bytes) */
 	struct proc_heap *procs;
 	uint32_t nprocs;
@@ -93,14 +95,8 @@ static void heap_point(struct hp_alloctrack *t, struct proc_heap *ph, uint64_t n
 {
 	if (!force && now < ph->next_point)
 		return;
-	if (t->npoints == t->points_cap) {
-		size_t cap = t->points_cap ? t->points_cap * 2 : 1024;
-		struct heap_point *n = realloc(t->points, cap * sizeof(*n));
-		if (!n)
-			return;
-		t->points = n;
-		t->points_cap = cap;
-	}
+	if (hp_grow((void **)&t->points, &t->points_cap, t->npoints + 1, sizeof(*t->points)))
+		return;
 	t->points[t->npoints++] = (struct heap_point){ ph->pid, now, ph->live };
 	ph->next_point = now + t->interval;
 }
@@ -119,14 +115,6 @@ static struct proc_heap *proc_of(struct hp_alloctrack *t, uint32_t pid)
 	return &n[t->nprocs++];
 }
 
-int64_t alloctrack_heap(const struct hp_alloctrack *t, uint32_t pid)
-{
-	for (uint32_t i = 0; t && i < t->nprocs; i++)
-		if (t->procs[i].pid == pid)
-			return t->procs[i].live;
-	return -1;
-}
-
 static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)
 {
 	uint64_t v;
@@ -134,14 +122,8 @@ static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)
 		*idx = (uint32_t)v;
 		return 0;
 	}
-	if (t->nsites == t->sites_cap) {
-		uint32_t cap = t->sites_cap ? t->sites_cap * 2 : 256;
-		struct site *n = realloc(t->sites, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		t->sites = n;
-		t->sites_cap = cap;
-	}
+	if (hp_grow((void **)&t->sites, &t->sites_cap, (size_t)t->nsites + 1, sizeof(*t->sites)))
+		return -ENOMEM;
 	memset(&t->sites[t->nsites], 0, sizeof(struct site));
 	t->sites[t->nsites].stack_id = stack_id;
 	*idx = t->nsites;
@@ -247,30 +229,28 @@ static int collect_rss(void *ctx, const struct hp_mem_reading *m)
 	struct rss_list *l = ctx;
 	if (m->heap_bytes >= 0)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct hp_mem_reading *n = realloc(l->v, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = cap;
-	}
+	if (hp_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -ENOMEM;
 	l->v[l->n++] = *m;
 	return 0;
 }
 
-/* Last RSS of pid at or before t (readings are ordered by pid, then time). */
+/* Last RSS of pid at or before t, or its first one when t comes earlier
+ * (readings are ordered by pid, then time: binary search). */
 static uint64_t rss_before(const struct rss_list *l, uint32_t pid, uint64_t t)
 {
-	uint64_t rss = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].pid != pid)
-			continue;
-		if (l->v[i].t_ns > t && rss)
-			break;
-		rss = l->v[i].rss_bytes;
+	size_t lo = 0, hi = l->n;          /* first reading after (pid, t) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct hp_mem_reading *m = &l->v[mid];
+		if (m->pid < pid || (m->pid == pid && m->t_ns <= t))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return rss;
+	if (lo > 0 && l->v[lo - 1].pid == pid)
+		return l->v[lo - 1].rss_bytes;
+	return lo < l->n && l->v[lo].pid == pid ? l->v[lo].rss_bytes : 0;
 }
 
 static int write_heap_timeline(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)

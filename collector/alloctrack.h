@@ -40,9 +40,6 @@ void alloctrack_free(struct hp_alloctrack *t);
 /* Feed one event (an hp_alloc_cb). */
 int alloctrack_event(void *track, const struct hp_alloc_event *ev);
 
-/* Bytes currently allocated by pid, or -1 when pid has no stream. */
-int64_t alloctrack_heap(const struct hp_alloctrack *t, uint32_t pid);
-
 /* Write alloc_stacks rows, the alloc_* meta keys, and the heap timeline
  * as memory rows (each with the process's last RSS reading before it, so
  * the memory_timeline view has both); t0 is the run's CLOCK_MONOTONIC

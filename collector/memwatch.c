@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/grow.h"
 
 #define MAX_WATCHED 4096
 
@@ -40,14 +41,8 @@ struct hp_memwatch {
 
 static void push(struct hp_memwatch *w, const struct hp_mem_reading *m)
 {
-	if (w->nqueue == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-		struct hp_mem_reading *n = realloc(w->queue, cap * sizeof(*n));
-		if (!n)
-			return;               /* a reading lost, not the run */
-		w->queue = n;
-		w->cap = cap;
-	}
+	if (hp_grow((void **)&w->queue, &w->cap, w->nqueue + 1, sizeof(*w->queue)))
+		return;                   /* a reading lost, not the run */
 	w->queue[w->nqueue++] = *m;
 }
 
