@@ -32,6 +32,29 @@ struct stack_sum {
 	int64_t *c;
 };
 
+/* What the store says of function id i (fns[i]). */
+struct fn_info {
+	char *name;
+	uint32_t module, file;
+	uint32_t index;               /* index in functions[], NONE until used */
+};
+
+/* The inline chain of location id i: chain[first .. first + count). */
+struct loc_info {
+	uint32_t first, count;
+};
+
+/* Stack node id i: its caller and its location. */
+struct node_info {
+	uint32_t parent, loc;
+};
+
+/* events.id i as a counter column. */
+struct ev_info {
+	uint32_t col;                 /* column, NONE if not a column */
+	int64_t weight;               /* value of one sample (second samplers) */
+};
+
 struct priv {
 	char **arena;                 /* every string the model hands out */
 	size_t narena, arena_cap;
@@ -39,14 +62,11 @@ struct priv {
 	/* id-indexed lookups (index 0 unused) */
 	char **module_path; uint32_t nmodule;
 	char **file_path; uint32_t nfile;
-	char **func_name; uint32_t *func_module, *func_file; uint32_t nfunc;
-	uint32_t *func_index;         /* function id -> index in functions[] */
-	uint32_t *loc_first, *loc_count; uint32_t nloc;
+	struct fn_info *fns; uint32_t nfns;
+	struct loc_info *locs; uint32_t nlocs;
 	struct chain_frame *chain; uint32_t nchain, chain_cap;
-	uint32_t *node_parent, *node_loc; uint32_t nnode;
-	uint32_t *event_col;          /* events.id -> column, NONE if not a column */
-	int64_t *event_weight;        /* per events.id: value of one sample (samplers) */
-	uint32_t nevent_ids;
+	struct node_info *nodes; uint32_t nnodes;
+	struct ev_info *evs; uint32_t nevs;
 
 	struct hp_hmap stack_index;   /* stack id -> index in sums */
 	struct stack_sum *sums; uint32_t nsums, sums_cap;
@@ -54,7 +74,6 @@ struct priv {
 	struct hp_hmap thread_index;  /* tid -> index in threads */
 	const struct hp_profile_filter *filter;
 	struct hp_hmap tid_pid;       /* tid -> pid, for the pid filter */
-	int64_t *scratch;             /* [nevents] */
 };
 
 static char *keep(struct priv *pv, const char *s)
@@ -116,17 +135,13 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 {
 	struct hp_profile *p = ctx;
 	struct priv *pv = p->priv;
-	uint32_t n = pv->nevent_ids;
+	uint32_t old = pv->nevs;
 	if (ev->id < 0 || !strcmp(ev->role, "sampler"))
 		return 0;
-	if (fit((void **)&pv->event_col, &n, (uint32_t)ev->id, sizeof(uint32_t)))
+	if (fit((void **)&pv->evs, &pv->nevs, (uint32_t)ev->id, sizeof(*pv->evs)))
 		return -ENOMEM;
-	n = pv->nevent_ids;
-	if (fit((void **)&pv->event_weight, &n, (uint32_t)ev->id, sizeof(int64_t)))
-		return -ENOMEM;
-	for (uint32_t i = pv->nevent_ids; i < n; i++)
-		pv->event_col[i] = NONE;
-	pv->nevent_ids = n;
+	for (uint32_t i = old; i < pv->nevs; i++)
+		pv->evs[i].col = NONE;
 	struct hp_pevent *ne = realloc(p->events, (p->nevents + 1) * sizeof(*ne));
 	if (!ne)
 		return -ENOMEM;
@@ -140,8 +155,8 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 	e->total = ev->total;
 	e->running_pct = ev->enabled_ns ? 100.0 * (double)ev->running_ns / (double)ev->enabled_ns
 					: 100.0;
-	pv->event_col[ev->id] = p->nevents++;
-	pv->event_weight[ev->id] = 1;
+	pv->evs[ev->id].col = p->nevents++;
+	pv->evs[ev->id].weight = 1;
 	return 0;
 }
 
@@ -166,37 +181,22 @@ static int on_file(void *ctx, const struct hp_file_row *f)
 static int on_function(void *ctx, const struct hp_function_row *f)
 {
 	struct priv *pv = ctx;
-	uint32_t n = pv->nfunc;
-	if (fit((void **)&pv->func_name, &n, f->id, sizeof(char *)))
+	uint32_t old = pv->nfns;
+	if (fit((void **)&pv->fns, &pv->nfns, f->id, sizeof(*pv->fns)))
 		return -ENOMEM;
-	n = pv->nfunc;
-	if (fit((void **)&pv->func_module, &n, f->id, sizeof(uint32_t)))
-		return -ENOMEM;
-	n = pv->nfunc;
-	if (fit((void **)&pv->func_file, &n, f->id, sizeof(uint32_t)))
-		return -ENOMEM;
-	n = pv->nfunc;
-	if (fit((void **)&pv->func_index, &n, f->id, sizeof(uint32_t)))
-		return -ENOMEM;
-	for (uint32_t i = pv->nfunc; i < n; i++)
-		pv->func_index[i] = NONE;
-	pv->nfunc = n;
-	pv->func_name[f->id] = keep(pv, f->name);
-	pv->func_module[f->id] = f->module_id;
-	pv->func_file[f->id] = f->file_id;
+	for (uint32_t i = old; i < pv->nfns; i++)
+		pv->fns[i].index = NONE;
+	pv->fns[f->id].name = keep(pv, f->name);
+	pv->fns[f->id].module = f->module_id;
+	pv->fns[f->id].file = f->file_id;
 	return 0;
 }
 
 static int on_frame(void *ctx, const struct hp_frame_row *f)
 {
 	struct priv *pv = ctx;
-	uint32_t n = pv->nloc;
-	if (fit((void **)&pv->loc_first, &n, f->location_id, sizeof(uint32_t)))
+	if (fit((void **)&pv->locs, &pv->nlocs, f->location_id, sizeof(*pv->locs)))
 		return -ENOMEM;
-	n = pv->nloc;
-	if (fit((void **)&pv->loc_count, &n, f->location_id, sizeof(uint32_t)))
-		return -ENOMEM;
-	pv->nloc = n;
 	if (pv->nchain == pv->chain_cap) {
 		uint32_t cap = pv->chain_cap ? pv->chain_cap * 2 : 1024;
 		struct chain_frame *c = realloc(pv->chain, cap * sizeof(*c));
@@ -206,9 +206,9 @@ static int on_frame(void *ctx, const struct hp_frame_row *f)
 		pv->chain_cap = cap;
 	}
 	/* Rows arrive ordered by location, then depth. */
-	if (!pv->loc_count[f->location_id])
-		pv->loc_first[f->location_id] = pv->nchain;
-	pv->loc_count[f->location_id]++;
+	if (!pv->locs[f->location_id].count)
+		pv->locs[f->location_id].first = pv->nchain;
+	pv->locs[f->location_id].count++;
 	pv->chain[pv->nchain++] = (struct chain_frame){ f->function_id, f->file_id, f->line };
 	return 0;
 }
@@ -216,15 +216,9 @@ static int on_frame(void *ctx, const struct hp_frame_row *f)
 static int on_node(void *ctx, const struct hp_node_row *nr)
 {
 	struct priv *pv = ctx;
-	uint32_t n = pv->nnode;
-	if (fit((void **)&pv->node_parent, &n, nr->id, sizeof(uint32_t)))
+	if (fit((void **)&pv->nodes, &pv->nnodes, nr->id, sizeof(*pv->nodes)))
 		return -ENOMEM;
-	n = pv->nnode;
-	if (fit((void **)&pv->node_loc, &n, nr->id, sizeof(uint32_t)))
-		return -ENOMEM;
-	pv->nnode = n;
-	pv->node_parent[nr->id] = nr->parent;
-	pv->node_loc[nr->id] = nr->location_id;
+	pv->nodes[nr->id] = (struct node_info){ nr->parent, nr->location_id };
 	return 0;
 }
 
@@ -348,13 +342,13 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		for (uint32_t k = 0; k < r->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t v;
-			if (id >= pv->nevent_ids || pv->event_col[id] == NONE)
+			if (id >= pv->nevs || pv->evs[id].col == NONE)
 				continue;
 			memcpy(&v, (const char *)r->counters + k * sizeof(v), sizeof(v));
-			s->c[pv->event_col[id]] += v;
+			s->c[pv->evs[id].col] += v;
 		}
-	} else if ((uint32_t)r->event < pv->nevent_ids && pv->event_col[r->event] != NONE) {
-		s->c[pv->event_col[r->event]] += pv->event_weight[r->event];
+	} else if ((uint32_t)r->event < pv->nevs && pv->evs[r->event].col != NONE) {
+		s->c[pv->evs[r->event].col] += pv->evs[r->event].weight;
 	}
 	return 0;
 }
@@ -364,8 +358,8 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 static uint32_t function_index(struct hp_profile *p, uint32_t fid)
 {
 	struct priv *pv = p->priv;
-	if (fid < pv->nfunc && pv->func_index[fid] != NONE)
-		return pv->func_index[fid];
+	if (fid < pv->nfns && pv->fns[fid].index != NONE)
+		return pv->fns[fid].index;
 	if ((p->nfunctions & (p->nfunctions - 1)) == 0) {
 		uint32_t cap = p->nfunctions ? p->nfunctions * 2 : 64;
 		struct hp_pfunc *n = realloc(p->functions, cap * sizeof(*n));
@@ -376,9 +370,9 @@ static uint32_t function_index(struct hp_profile *p, uint32_t fid)
 	struct hp_pfunc *f = &p->functions[p->nfunctions];
 	memset(f, 0, sizeof(*f));
 	f->id = fid;
-	if (fid && fid < pv->nfunc && pv->func_name[fid]) {
-		uint32_t m = pv->func_module[fid], fl = pv->func_file[fid];
-		f->name = pv->func_name[fid];
+	if (fid && fid < pv->nfns && pv->fns[fid].name) {
+		uint32_t m = pv->fns[fid].module, fl = pv->fns[fid].file;
+		f->name = pv->fns[fid].name;
 		f->module = m < pv->nmodule ? pv->module_path[m] : NULL;
 		f->file = fl < pv->nfile ? pv->file_path[fl] : NULL;
 	} else {
@@ -390,8 +384,8 @@ static uint32_t function_index(struct hp_profile *p, uint32_t fid)
 		if (!f->cself || !f->ctotal)
 			return NONE;
 	}
-	if (fid < pv->nfunc)
-		pv->func_index[fid] = p->nfunctions;
+	if (fid < pv->nfns)
+		pv->fns[fid].index = p->nfunctions;
 	return p->nfunctions++;
 }
 
@@ -424,12 +418,12 @@ static uint32_t line_index(struct hp_profile *p, uint32_t file_id, uint32_t line
 static uint32_t expand(struct priv *pv, uint32_t stack_id, struct chain_frame *out, uint32_t max)
 {
 	uint32_t n = 0;
-	for (uint32_t node = stack_id; node && node < pv->nnode && n < max;
-	     node = pv->node_parent[node]) {
-		uint32_t loc = pv->node_loc[node];
-		if (loc < pv->nloc && pv->loc_count[loc]) {
-			for (uint32_t k = 0; k < pv->loc_count[loc] && n < max; k++)
-				out[n++] = pv->chain[pv->loc_first[loc] + k];
+	for (uint32_t node = stack_id; node && node < pv->nnodes && n < max;
+	     node = pv->nodes[node].parent) {
+		uint32_t loc = pv->nodes[node].loc;
+		if (loc < pv->nlocs && pv->locs[loc].count) {
+			for (uint32_t k = 0; k < pv->locs[loc].count && n < max; k++)
+				out[n++] = pv->chain[pv->locs[loc].first + k];
 		} else {
 			out[n++] = (struct chain_frame){ 0, 0, 0 };
 		}
@@ -485,7 +479,7 @@ static int build(struct hp_profile *p)
 {
 	struct priv *pv = p->priv;
 	struct chain_frame *fr = malloc(4 * HP_MAX_FRAMES * sizeof(*fr));
-	uint32_t mark_cap = pv->nfunc + 16, *mark = calloc(mark_cap, sizeof(uint32_t));
+	uint32_t mark_cap = pv->nfns + 16, *mark = calloc(mark_cap, sizeof(uint32_t));
 	int err = 0;
 
 	p->stacks = calloc(pv->nsums ? pv->nsums : 1, sizeof(*p->stacks));
@@ -530,7 +524,7 @@ static void set_weights(struct hp_profile *p)
 	const char *period = profile_meta(p, "fault_period");
 	for (uint32_t e = 0; e < p->nevents; e++)
 		if (!strcmp(p->events[e].role, "pagefault") && period)
-			pv->event_weight[p->events[e].id] = strtoll(period, NULL, 10);
+			pv->evs[p->events[e].id].weight = strtoll(period, NULL, 10);
 }
 
 int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
@@ -601,17 +595,11 @@ void profile_free(struct hp_profile *p)
 		free(pv->arena);
 		free(pv->module_path);
 		free(pv->file_path);
-		free(pv->func_name);
-		free(pv->func_module);
-		free(pv->func_file);
-		free(pv->func_index);
-		free(pv->loc_first);
-		free(pv->loc_count);
+		free(pv->fns);
+		free(pv->locs);
 		free(pv->chain);
-		free(pv->node_parent);
-		free(pv->node_loc);
-		free(pv->event_col);
-		free(pv->event_weight);
+		free(pv->nodes);
+		free(pv->evs);
 		free(pv->sums);
 		hmap_release(&pv->stack_index);
 		hmap_release(&pv->line_index);
