@@ -24,6 +24,7 @@
 
 #include "common/counters.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store_internal.h"
@@ -535,15 +536,10 @@ static uint32_t lookup_string(struct hp_hmap *map, char **strings, const uint32_
 }
 
 /* Append str as string number id (1-based) to a growable array. */
-int store_push_string(char ***strings, uint32_t id, const char *str)
+int store_push_string(char ***strings, size_t *cap, uint32_t id, const char *str)
 {
-	if ((id & (id - 1)) == 0 || id == 1) {
-		size_t cap = id < 2 ? 2 : (size_t)id * 2;
-		char **n = realloc(*strings, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		*strings = n;
-	}
+	if (hp_grow((void **)strings, cap, (size_t)id + 1, sizeof(**strings)))
+		return -ENOMEM;
 	if (!((*strings)[id] = strdup(str)))
 		return -ENOMEM;
 	return 0;
@@ -571,7 +567,7 @@ static int intern_module(struct hp_store *st, const char *path, const char *buil
 		return 0;
 	}
 	uint32_t nid = st->nmodules + 1;
-	int err = store_push_string(&st->module_paths, nid, path);
+	int err = store_push_string(&st->module_paths, &st->module_paths_cap, nid, path);
 	if (err || (err = hmap_put(&st->modules, key, nid)))
 		return err;
 	st->nmodules = nid;
@@ -692,7 +688,7 @@ int store_intern_file(struct hp_store *st, const char *path, uint32_t *id)
 		return 0;
 	}
 	uint32_t nid = st->nfiles + 1;
-	if ((err = store_push_string(&st->file_paths, nid, path)) ||
+	if ((err = store_push_string(&st->file_paths, &st->file_paths_cap, nid, path)) ||
 	    (err = hmap_put(&st->files, key, nid)))
 		return err;
 	st->nfiles = nid;
@@ -707,13 +703,9 @@ int store_intern_file(struct hp_store *st, const char *path, uint32_t *id)
 
 static int push_function_module(struct hp_store *st, uint32_t id, uint32_t module_id)
 {
-	if ((id & (id - 1)) == 0 || id == 1) {
-		size_t cap = id < 2 ? 2 : (size_t)id * 2;
-		uint32_t *n = realloc(st->function_modules, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		st->function_modules = n;
-	}
+	if (hp_grow((void **)&st->function_modules, &st->function_modules_cap, (size_t)id + 1,
+		    sizeof(*st->function_modules)))
+		return -ENOMEM;
 	st->function_modules[id] = module_id;
 	return 0;
 }
@@ -722,7 +714,7 @@ static int remember_function(struct hp_store *st, uint32_t nid, const char *name
 			     uint32_t module_id, uint64_t key)
 {
 	int err;
-	if ((err = store_push_string(&st->function_names, nid, name)) ||
+	if ((err = store_push_string(&st->function_names, &st->function_names_cap, nid, name)) ||
 	    (err = push_function_module(st, nid, module_id)) ||
 	    (err = hmap_put(&st->functions, key, nid)))
 		return err;
@@ -781,7 +773,7 @@ static int load_row_module(void *c, sqlite3_stmt *s)
 	if (lookup_string(&st->modules, st->module_paths, NULL, path, 0, &key))
 		return 0;
 	for (uint32_t i = st->nmodules + 1; i <= id; i++)
-		if (store_push_string(&st->module_paths, i, i == id ? path : ""))
+		if (store_push_string(&st->module_paths, &st->module_paths_cap, i, i == id ? path : ""))
 			return -ENOMEM;
 	st->nmodules = id;
 	return hmap_put(&st->modules, key, id);
@@ -815,7 +807,7 @@ static int load_row_file(void *c, sqlite3_stmt *s)
 	const char *path = store_col_text(s, 1);
 	lookup_string(&st->files, st->file_paths, NULL, path, 0, &key);
 	for (uint32_t i = st->nfiles + 1; i <= id; i++)
-		if (store_push_string(&st->file_paths, i, i == id ? path : ""))
+		if (store_push_string(&st->file_paths, &st->file_paths_cap, i, i == id ? path : ""))
 			return -ENOMEM;
 	st->nfiles = id;
 	return hmap_put(&st->files, key, id);

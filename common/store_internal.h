@@ -29,6 +29,7 @@ struct hp_store {
 	/* interning state for writers */
 	struct hp_hmap modules;     /* hash(path) -> id (collisions checked by path list) */
 	char **module_paths;        /* id -> path */
+	size_t module_paths_cap;
 	uint32_t nmodules;
 	struct hp_hmap locations;   /* key(module, addr) -> id */
 	uint32_t nlocations;
@@ -36,10 +37,13 @@ struct hp_store {
 	uint32_t nnodes;
 	struct hp_hmap files;       /* hash(path) -> id */
 	char **file_paths;
+	size_t file_paths_cap;
 	uint32_t nfiles;
 	struct hp_hmap functions;   /* hash(name, module) -> id */
 	char **function_names;
+	size_t function_names_cap;
 	uint32_t *function_modules;
+	size_t function_modules_cap;
 	uint32_t nfunctions;
 	int interning_loaded;
 };
@@ -69,8 +73,8 @@ int store_intern_location(struct hp_store *st, const struct hp_location *loc, ui
 int store_intern_node(struct hp_store *st, uint32_t parent, uint32_t location, uint32_t *id);
 /* Insert a modules row (no interning). */
 int store_insert_module(struct hp_store *st, uint32_t id, const char *path, const char *build_id);
-/* Append str as string number id (1-based) of a growable array. */
-int store_push_string(char ***strings, uint32_t id, const char *str);
+/* Set string number id (1-based) of a growable array to a copy of str. */
+int store_push_string(char ***strings, size_t *cap, uint32_t id, const char *str);
 
 static inline const char *store_col_text(sqlite3_stmt *s, int i)
 {

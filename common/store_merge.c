@@ -264,7 +264,7 @@ static int merge_module(struct merge *m, const char *path, const char *build_id,
 		return -ENOMEM;
 	m->mods = n;
 	uint32_t nid = out->nmodules + 1;
-	int err = store_push_string(&out->module_paths, nid, path);
+	int err = store_push_string(&out->module_paths, &out->module_paths_cap, nid, path);
 	if (err)
 		return err;
 	out->nmodules = nid;
