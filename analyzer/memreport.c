@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "common/hmap.h"
 #include "common/store.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -144,9 +145,11 @@ static int by_growth(const void *a, const void *b)
 static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint32_t *n)
 {
 	struct growth_line *g = calloc(p->nstacks ? p->nstacks : 1, sizeof(*g));
+	struct hp_hmap index;         /* (file, line, function) -> index in g */
 	*n = 0;
 	if (!g)
 		return NULL;
+	hmap_init(&index);
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *st = &p->stacks[i];
 		if (st->c[e] <= 0 || !st->nframes)
@@ -156,14 +159,17 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 			k--;
 		if (!own_code(p, st->frames[k]))
 			k = st->nframes - 1;
-		uint32_t j = 0;
-		while (j < *n && !(g[j].func == st->frames[k] && g[j].file == st->files[k] &&
-				   g[j].line == st->lines[k]))
-			j++;
-		if (j == *n)
-			g[(*n)++] = (struct growth_line){ st->frames[k], st->files[k], st->lines[k], 0 };
+		uint64_t key = hmap_key2(((uint64_t)st->files[k] << 32) | st->lines[k], st->frames[k]);
+		uint64_t j;
+		if (!hmap_get(&index, key, &j)) {
+			j = (*n)++;
+			g[j] = (struct growth_line){ st->frames[k], st->files[k], st->lines[k], 0 };
+			if (hmap_put(&index, key, j))
+				break;
+		}
 		g[j].faults += st->c[e];
 	}
+	hmap_release(&index);
 	qsort(g, *n, sizeof(*g), by_growth);
 	return g;
 }
