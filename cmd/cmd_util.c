@@ -18,8 +18,6 @@ static const char *open_hint(int err)
 	switch (-err) {
 	case ENOENT:     return " (record one with `hpprof run PROGRAM`)";
 	case HP_ENOTDB:  return " (pass a file written by `hpprof run`)";
-	case HP_ENEWER:  return "";
-	case EISDIR:     return "";
 	default:         return "";
 	}
 }
