@@ -63,6 +63,7 @@ struct build {
 
 /* --- strings --- */
 
+/* A copy of s owned by the diff (its arena, freed by diff_free). */
 static char *keep(struct priv *pv, const char *s)
 {
 	return arena_strdup(&pv->strs, s);
