@@ -28,9 +28,11 @@ static uint32_t max_line(const struct hp_profile *p, uint32_t file_id)
 		if (p->lines[i].file_id == file_id && p->lines[i].line > m)
 			m = p->lines[i].line;
 	for (uint32_t s = 0; s < p->nstacks; s++)
-		for (uint32_t i = 0; i < p->stacks[s].nframes; i++)
-			if (p->stacks[s].frames[i].file == file_id && p->stacks[s].frames[i].line > m)
-				m = p->stacks[s].frames[i].line;
+		for (uint32_t i = 0; i < p->stacks[s].nframes; i++) {
+			const struct hp_sframe *fr = &p->stacks[s].frames[i];
+			if (fr->file == file_id && fr->line > m)
+				m = fr->line;
+		}
 	return m;
 }
 

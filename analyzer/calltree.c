@@ -51,7 +51,8 @@ static int grow(struct hp_calltree *t, struct tree_priv *pv)
 		return 0;
 	if (hp_grow((void **)&pv->cbuf, &pv->cbuf_cap, pv->cap, t->nevents * sizeof(*pv->cbuf)))
 		return -ENOMEM;
-	memset(pv->cbuf + old * t->nevents, 0, (pv->cbuf_cap - old) * t->nevents * sizeof(*pv->cbuf));
+	memset(pv->cbuf + old * t->nevents, 0,
+	       (pv->cbuf_cap - old) * t->nevents * sizeof(*pv->cbuf));
 	return 0;
 }
 
@@ -228,8 +229,9 @@ int calltree_build(const struct hp_profile *p, const struct hp_calltree_opts *o,
 	for (uint32_t i = 0; i < p->nstacks; i++)
 		if (p->stacks[i].nframes > maxf)
 			maxf = p->stacks[i].nframes;
-	if (!(b.seq = malloc(maxf * sizeof(*b.seq))) || !(b.frame = malloc(maxf * sizeof(*b.frame))) ||
-	    new_node(t, pv, HP_CT_NONE, HP_CT_NONE))
+	b.seq = malloc(maxf * sizeof(*b.seq));
+	b.frame = malloc(maxf * sizeof(*b.frame));
+	if (!b.seq || !b.frame || new_node(t, pv, HP_CT_NONE, HP_CT_NONE))
 		goto fail;
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		int n = path_of(&b, &p->stacks[i], o);

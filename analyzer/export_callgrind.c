@@ -138,13 +138,15 @@ static int add_self(struct cg *c, const struct hp_pstack *s)
 static int add_calls(struct cg *c, const struct hp_pstack *s, uint32_t gen)
 {
 	for (uint32_t i = 0; i + 1 < s->nframes; i++) {
-		uint32_t key[4] = { s->func[i], s->frames[i].file, s->frames[i].line, s->func[i + 1] };
+		const struct hp_sframe *fr = &s->frames[i];
+		uint32_t key[4] = { s->func[i], fr->file, fr->line, s->func[i + 1] };
 		uint32_t idx, width = c->ncost + 1;
 		int added, err;
 		if ((err = xmap_index(&c->calls, key, &idx, &added)) ||
-		    (err = ensure(&c->call_cost, &c->call_cap, c->calls.n, width)) ||
-		    hp_grow((void **)&c->call_seen, &c->seen_cap, c->calls.n, sizeof(*c->call_seen)))
-			return err ? err : -ENOMEM;
+		    (err = ensure(&c->call_cost, &c->call_cap, c->calls.n, width)))
+			return err;
+		if (hp_grow((void **)&c->call_seen, &c->seen_cap, c->calls.n, sizeof(*c->call_seen)))
+			return -ENOMEM;
 		if (added)
 			c->call_seen[idx] = 0;
 		if (c->call_seen[idx] == gen)     /* recursion: once per stack */

@@ -185,9 +185,9 @@ static void finish_threads(struct chrome *c)
 	for (uint32_t i = 0; i < c->nthreads; i++) {
 		struct cthread *t = &c->threads[i];
 		const struct hp_sthread *th = stacks_thread(c->xs, t->tid);
+		const char *comm = th && th->comm && *th->comm ? th->comm : "thread";
 		close_to(c, t, 0, t->last_ns + c->period);
-		meta_event(c, "thread_name", t->pid, t->tid, th && th->comm && *th->comm ? th->comm
-											   : "thread");
+		meta_event(c, "thread_name", t->pid, t->tid, comm);
 	}
 }
 

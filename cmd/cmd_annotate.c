@@ -28,8 +28,8 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 		       int counters)
 {
 	if (l->self || l->total)
-		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self), profile_pct(p, l->total),
-		       l->total);
+		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
+		       profile_pct(p, l->total), l->total);
 	else
 		printf("%7s %7s %8s ", "", "", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {

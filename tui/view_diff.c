@@ -189,7 +189,8 @@ static int annotate_row(struct diff_view *v)
 		return TUI_R_VIEW;
 	r = &v->d->rows[v->rows[v->list.sel]];
 	if (v->by == HP_DIFF_LINE)
-		return app_annotate_file(v->base.app, stacks_file_id(p->model, r->file), r->file, r->line);
+		return app_annotate_file(v->base.app, stacks_file_id(p->model, r->file), r->file,
+					 r->line);
 	if ((f = annotate_find_function(p, r->name)) < 0) {
 		app_message(v->base.app, TUI_DIM, "'%s' is not in %s", r->name,
 			    app_db_path(v->base.app));

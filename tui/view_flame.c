@@ -102,7 +102,9 @@ static int frame_role(const struct flame *f, uint32_t node)
 		return TUI_SELECTED;
 	if (f->needle[0] && strcasestr(frame_name(f, node), f->needle))
 		return TUI_MARK;
-	return profile_pct(p, n->self) >= 10.0 ? TUI_HOT : profile_pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
+	if (profile_pct(p, n->self) >= 10.0)
+		return TUI_HOT;
+	return profile_pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
 }
 
 static void draw_box(struct flame *f, struct tui_screen *s, int y, int x0, const struct box *b)

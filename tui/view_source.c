@@ -225,9 +225,11 @@ static void draw_row(struct source *s, struct tui_screen *sc, const struct hp_pr
 	if (c && c->self)
 		screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, c->self));
 	x += 7;
-	if (c && c->total)
-		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED : colors_heat(profile_pct(p, c->total)),
-			      "%6.2f", profile_pct(p, c->total));
+	if (c && c->total) {
+		double total = profile_pct(p, c->total);
+		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED : colors_heat(total), "%6.2f",
+			      total);
+	}
 	x += 7;
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (c && c->c && c->c[g->counter[k]])

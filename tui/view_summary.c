@@ -122,8 +122,9 @@ static void add_hottest(struct summary *s, const struct hp_profile *p)
 		if (l && p->nlines) {
 			const struct hp_pline *x = &p->lines[l[0]];
 			const char *b = stacks_basename(x->file);
-			text_add(t, colors_heat(profile_pct(p, x->self)), "  line      %6.2f%%  %s:%u in %s",
-				 profile_pct(p, x->self), b ? b : "??", x->line, p->functions[x->func].name);
+			double self = profile_pct(p, x->self);
+			text_add(t, colors_heat(self), "  line      %6.2f%%  %s:%u in %s", self,
+				 b ? b : "??", x->line, p->functions[x->func].name);
 		}
 	}
 	free(f);
