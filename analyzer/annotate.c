@@ -1,7 +1,11 @@
 /*
- * annotate.c - per-line self and total costs of one function's source
- * (annotate.h). Reads the source file named in the debug info; a missing
- * file still yields the line numbers and costs.
+ * annotate.c - per-line self and total costs of source files, and the
+ * listing of one function (annotate.h).
+ *
+ * Takes a loaded hp_profile: self from its lines[] (innermost frames),
+ * total from its stacks' frames, once per stack and line. Reads the source
+ * file named in the debug info for the listing; a missing file still
+ * yields the line numbers and costs.
  */
 #include "analyzer/annotate.h"
 
@@ -11,8 +15,159 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "common/hmap.h"
 
 #define CONTEXT 3
+
+/* --- per-line costs of a file --- */
+
+static uint32_t max_line(const struct hp_profile *p, uint32_t file_id)
+{
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < p->nlines; i++)
+		if (p->lines[i].file_id == file_id && p->lines[i].line > m)
+			m = p->lines[i].line;
+	for (uint32_t s = 0; s < p->nstacks; s++)
+		for (uint32_t i = 0; i < p->stacks[s].nframes; i++) {
+			const struct hp_sframe *fr = &p->stacks[s].frames[i];
+			if (fr->file == file_id && fr->line > m)
+				m = fr->line;
+		}
+	return m;
+}
+
+static void add_self(const struct hp_profile *p, struct hp_file_costs *fc)
+{
+	for (uint32_t i = 0; i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		if (l->file_id != fc->file_id)
+			continue;
+		struct hp_line_cost *lc = &fc->lines[l->line];
+		lc->self += l->self;
+		fc->self += l->self;
+		for (uint32_t e = 0; e < p->nevents; e++)
+			lc->c[e] += l->c[e];
+		if (l->line && (!fc->hottest || lc->self > fc->lines[fc->hottest].self))
+			fc->hottest = l->line;
+	}
+}
+
+/* Each line of the file counts a stack's samples once, however often it
+ * appears in the stack (recursion); mark[] holds the stack last counted. */
+static void add_totals(const struct hp_profile *p, struct hp_file_costs *fc, uint32_t *mark)
+{
+	for (uint32_t s = 0; s < p->nstacks; s++) {
+		const struct hp_pstack *st = &p->stacks[s];
+		int in_file = 0;
+		for (uint32_t i = 0; i < st->nframes; i++) {
+			uint32_t line = st->frames[i].line;
+			if (st->frames[i].file != fc->file_id)
+				continue;
+			in_file = 1;
+			if (mark[line] != s + 1) {
+				mark[line] = s + 1;
+				fc->lines[line].total += st->samples;
+			}
+		}
+		if (in_file)
+			fc->total += st->samples;
+	}
+}
+
+int annotate_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_file_costs **out)
+{
+	struct hp_file_costs *fc = calloc(1, sizeof(*fc));
+	uint32_t *mark = NULL;
+	int64_t *cbuf = NULL;
+	if (!fc)
+		return -ENOMEM;
+	fc->file_id = file_id;
+	fc->nlines = max_line(p, file_id) + 1;
+	fc->lines = calloc(fc->nlines, sizeof(*fc->lines));
+	mark = calloc(fc->nlines, sizeof(*mark));
+	if (p->nevents)
+		cbuf = calloc((size_t)fc->nlines * p->nevents, sizeof(*cbuf));
+	if (!fc->lines || !mark || (p->nevents && !cbuf)) {
+		free(mark);
+		free(cbuf);
+		annotate_file_costs_free(fc);
+		return -ENOMEM;
+	}
+	fc->priv = cbuf;
+	for (uint32_t l = 0; l < fc->nlines; l++)
+		fc->lines[l].c = cbuf ? cbuf + (size_t)l * p->nevents : NULL;
+	add_self(p, fc);
+	add_totals(p, fc, mark);
+	free(mark);
+	*out = fc;
+	return 0;
+}
+
+void annotate_file_costs_free(struct hp_file_costs *fc)
+{
+	if (!fc)
+		return;
+	free(fc->priv);
+	free(fc->lines);
+	free(fc);
+}
+
+/* --- where a function spends its samples --- */
+
+/* The call site inside f that most samples pass through (once per stack). */
+static int hottest_call_site(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
+			     uint32_t *line)
+{
+	struct hp_hmap sums;
+	uint64_t best = 0;
+	hmap_init(&sums);
+	for (uint32_t s = 0; s < p->nstacks; s++) {
+		const struct hp_pstack *st = &p->stacks[s];
+		for (uint32_t i = 0; i < st->nframes; i++) {
+			const struct hp_sframe *fr = &st->frames[i];
+			uint64_t key = ((uint64_t)fr->file << 32) | fr->line, v = 0;
+			if (st->func[i] != f || !fr->file || !fr->line)
+				continue;
+			hmap_get(&sums, key, &v);
+			v += st->samples;
+			if (hmap_put(&sums, key, v))
+				break;
+			if (v > best) {
+				best = v;
+				*file_id = fr->file;
+				*line = fr->line;
+			}
+			break;
+		}
+	}
+	hmap_release(&sums);
+	return best ? 0 : -ENOENT;
+}
+
+int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
+			   uint32_t *line, const char **path)
+{
+	const struct hp_pline *best = NULL;
+	for (uint32_t i = 0; i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		if (l->func == f && l->file_id && l->line && (!best || l->self > best->self))
+			best = l;
+	}
+	if (best) {
+		*file_id = best->file_id;
+		*line = best->line;
+		*path = best->file;
+		return 0;
+	}
+	if (hottest_call_site(p, f, file_id, line))
+		return -ENOENT;
+	*path = stacks_file(p->model, *file_id);
+	if (!*path)
+		*path = p->functions[f].file;
+	return 0;
+}
+
+/* --- one function's listing --- */
 
 int annotate_find_function(const struct hp_profile *p, const char *name)
 {
@@ -24,7 +179,7 @@ int annotate_find_function(const struct hp_profile *p, const char *name)
 	return best;
 }
 
-/* Line range of the function's costs in its file. */
+/* Line range of the function's frames in its file. */
 static int line_range(const struct hp_profile *p, uint32_t fi, uint32_t file_id, uint32_t *lo,
 		      uint32_t *hi)
 {
@@ -33,39 +188,34 @@ static int line_range(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
 	for (uint32_t s = 0; s < p->nstacks; s++) {
 		const struct hp_pstack *st = &p->stacks[s];
 		for (uint32_t k = 0; k < st->nframes; k++) {
-			if (st->frames[k] != fi || st->files[k] != file_id || !st->lines[k])
+			const struct hp_sframe *fr = &st->frames[k];
+			if (st->func[k] != fi || fr->file != file_id || !fr->line)
 				continue;
-			if (st->lines[k] < *lo)
-				*lo = st->lines[k];
-			if (st->lines[k] > *hi)
-				*hi = st->lines[k];
+			if (fr->line < *lo)
+				*lo = fr->line;
+			if (fr->line > *hi)
+				*hi = fr->line;
 		}
 	}
 	return *hi ? 0 : -ENOENT;
 }
 
 /* The file the function's samples point at most often. */
-static uint32_t main_file(const struct hp_profile *p, uint32_t fi, const char **path)
+static uint32_t main_file(const struct hp_profile *p, uint32_t fi)
 {
 	uint32_t best = 0;
 	uint64_t best_n = 0;
-	*path = NULL;
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
 		if (l->func == fi && l->file_id && l->self >= best_n) {
 			best = l->file_id;
 			best_n = l->self;
-			*path = l->file;
 		}
 	}
 	for (uint32_t s = 0; s < p->nstacks && !best; s++)
 		for (uint32_t k = 0; k < p->stacks[s].nframes && !best; k++)
-			if (p->stacks[s].frames[k] == fi && p->stacks[s].files[k])
-				best = p->stacks[s].files[k];
-	if (best && !*path)
-		for (uint32_t i = 0; i < p->nlines; i++)
-			if (p->lines[i].file_id == best)
-				*path = p->lines[i].file;
+			if (p->stacks[s].func[k] == fi && p->stacks[s].frames[k].file)
+				best = p->stacks[s].frames[k].file;
 	return best;
 }
 
@@ -90,73 +240,51 @@ static void read_source(struct hp_annotation *a, uint32_t lo)
 	fclose(f);
 }
 
-static void add_costs(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
-		      struct hp_annotation *a, uint32_t lo)
-{
-	for (uint32_t s = 0; s < p->nstacks; s++) {
-		const struct hp_pstack *st = &p->stacks[s];
-		int seen = 0;
-		/* innermost occurrence of F: where F itself was executing */
-		for (uint32_t k = st->nframes; k-- > 0;) {
-			if (st->frames[k] != fi)
-				continue;
-			if (!seen)
-				a->function_total += st->samples;
-			if (!seen && st->files[k] == file_id && st->lines[k] >= lo &&
-			    st->lines[k] < lo + a->nlines) {
-				struct hp_annotated_line *l = &a->lines[st->lines[k] - lo];
-				l->total += st->samples;
-				if (k == st->nframes - 1) {
-					l->self += st->samples;
-					for (uint32_t e = 0; e < p->nevents; e++)
-						l->c[e] += st->c[e];
-				}
-			}
-			seen = 1;
-		}
-	}
-}
-
 int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotation **out)
 {
 	struct hp_annotation *a = calloc(1, sizeof(*a));
 	uint32_t lo, hi, file_id;
+	int err;
 	if (!a)
 		return -ENOMEM;
 	a->function = p->functions[fi].name;
-	file_id = main_file(p, fi, &a->file);
+	a->function_total = p->functions[fi].total;
+	file_id = main_file(p, fi);
 	if (!file_id || line_range(p, fi, file_id, &lo, &hi)) {
 		free(a);
 		return -ENOENT;
 	}
+	a->file = stacks_file(p->model, file_id);
 	lo = lo > CONTEXT ? lo - CONTEXT : 1;
 	hi += CONTEXT;
 	a->nlines = hi - lo + 1;
-	a->lines = calloc(a->nlines, sizeof(*a->lines));
-	if (!a->lines)
-		goto nomem;
-	for (uint32_t i = 0; i < a->nlines; i++) {
-		a->lines[i].line = lo + i;
-		if (p->nevents && !(a->lines[i].c = calloc(p->nevents, sizeof(int64_t))))
-			goto nomem;
+	if ((err = annotate_file_costs(p, file_id, &a->costs)) ||
+	    !(a->lines = calloc(a->nlines, sizeof(*a->lines)))) {
+		annotate_free(a);
+		return err ? err : -ENOMEM;
 	}
-	add_costs(p, fi, file_id, a, lo);
+	for (uint32_t i = 0; i < a->nlines; i++) {
+		struct hp_annotated_line *l = &a->lines[i];
+		l->line = lo + i;
+		if (l->line < a->costs->nlines) {
+			const struct hp_line_cost *c = &a->costs->lines[l->line];
+			l->self = c->self;
+			l->total = c->total;
+			l->c = c->c;
+		}
+	}
 	read_source(a, lo);
 	*out = a;
 	return 0;
-nomem:
-	annotate_free(a);
-	return -ENOMEM;
 }
 
 void annotate_free(struct hp_annotation *a)
 {
 	if (!a)
 		return;
-	for (uint32_t i = 0; a->lines && i < a->nlines; i++) {
-		free(a->lines[i].c);
+	for (uint32_t i = 0; a->lines && i < a->nlines; i++)
 		free(a->lines[i].text);
-	}
 	free(a->lines);
+	annotate_file_costs_free(a->costs);
 	free(a);
 }

@@ -1,12 +1,16 @@
 /*
- * annotate.h - per-line costs of one function's source (line_profiler style).
+ * annotate.h - per-line costs of source files (line_profiler style), the
+ * one definition behind `hpprof annotate` and the browser's source view.
  *
- * For a function F: every source line of F's file between the first and
- * last line that has costs (widened to a few lines of context), with
- * self samples (the line itself is the innermost frame), total samples
- * (the line is where F was executing, including time in its callees; once
- * per sample) and the counter columns of the self samples. Used by
- * `hpprof annotate` and the TUI's source view.
+ * A source line is (file, line). Its self = samples whose innermost frame
+ * is at that line; its total = samples with a frame at that line anywhere
+ * in the stack, counted once per sample (recursion, or a line calling
+ * itself, adds nothing) - stacks.h's definition, over the stack model's
+ * frames. Counter columns are those of the self samples.
+ *
+ * annotate_function() lists one function F: every line of F's file between
+ * the first and last line where F has a frame (widened by a few lines of
+ * context), with those per-line costs and the text of the line.
  */
 #ifndef HP_ANNOTATE_H
 #define HP_ANNOTATE_H
@@ -15,10 +19,39 @@
 
 struct hp_profile;
 
+/* Costs of one source line of a file. */
+struct hp_line_cost {
+	uint64_t self;                /* samples with this line innermost (all functions) */
+	uint64_t total;               /* samples with this line anywhere in the stack, once each */
+	int64_t *c;                   /* [nevents] counter sums of self, or NULL */
+};
+
+struct hp_file_costs {
+	uint32_t file_id;
+	uint32_t nlines;              /* lines[0..nlines): indexed by line number (0 unused) */
+	struct hp_line_cost *lines;
+	uint64_t self, total;         /* sums over the file (total: once per sample) */
+	uint32_t hottest;             /* line number with the most self, 0 if none */
+	void *priv;
+};
+
+/* Per-line costs of file_id (a files.id) from p's stacks. *out is owned by
+ * the caller (annotate_file_costs_free). Returns 0 or -ENOMEM. */
+int annotate_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_file_costs **out);
+void annotate_file_costs_free(struct hp_file_costs *fc);
+
+/* Where function f (an index into p->functions) spends its samples: the
+ * line with the most self samples, else the call site in f through which
+ * most samples pass. Sets *file_id, *line and *path (owned by p; NULL when
+ * only the id is known). Returns 0, or -ENOENT when f has no line
+ * information. */
+int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
+			   uint32_t *line, const char **path);
+
 struct hp_annotated_line {
 	uint32_t line;
-	uint64_t self, total;
-	int64_t *c;                   /* [profile->nevents] self counter sums */
+	uint64_t self, total;         /* as in hp_line_cost */
+	int64_t *c;                   /* [profile->nevents] self counter sums, or NULL */
 	char *text;                   /* source text without newline; NULL when unreadable */
 };
 
@@ -29,6 +62,7 @@ struct hp_annotation {
 	uint64_t function_total;      /* samples with F on the stack */
 	struct hp_annotated_line *lines;
 	uint32_t nlines;
+	struct hp_file_costs *costs;  /* of the whole file: lines[].c point into it */
 };
 
 /* Annotate the function at index fi of p->functions. *out is owned by the

@@ -1,11 +1,10 @@
 /*
- * calltree.c - top-down and bottom-up call trees, and per-line call-path
- * costs of a source file (calltree.h).
+ * calltree.c - top-down and bottom-up call-path trees (calltree.h).
  *
- * Takes a loaded hp_profile (its stacks[], functions[] and lines[]) and
- * produces hp_calltree / hp_file_costs; reads no database. Building is one
- * pass over the distinct stacks with a hash map from (parent, function) to
- * child, then one sort that links siblings heaviest first.
+ * Takes a loaded hp_profile (its stacks[] and functions[]) and produces an
+ * hp_calltree; reads no database. Building is one pass over the distinct
+ * stacks with a hash map from (parent, function) to child, then one sort
+ * that links siblings heaviest first.
  */
 #include "analyzer/calltree.h"
 
@@ -14,19 +13,22 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 
 struct tree_priv {
 	struct hp_hmap children;      /* hmap_key2(parent + 1, func + 1) -> node */
 	int64_t *cbuf;                /* nnodes * nevents counter sums */
-	uint32_t cap;                 /* nodes[] and cbuf capacity, in nodes */
+	size_t cap;                   /* nodes[] capacity, in nodes */
+	size_t cbuf_cap;              /* cbuf capacity, in nodes */
 };
 
 struct builder {
 	const struct hp_profile *p;
 	struct hp_calltree *t;
 	struct tree_priv *pv;
-	uint32_t *seq;                /* frames of the path being inserted */
+	uint32_t *seq;                /* functions of the path being inserted */
+	uint32_t *frame;              /* seq[i] is s->func[frame[i]] */
 };
 
 void calltree_opts_init(struct hp_calltree_opts *o)
@@ -34,31 +36,30 @@ void calltree_opts_init(struct hp_calltree_opts *o)
 	o->kind = HP_CALLTREE_TOP_DOWN;
 	o->focus_func = HP_CT_NONE;
 	o->leaf_line = HP_CT_NONE;
+	o->weighted_only = 0;
+	o->weight = -1;
+	o->on_frame = NULL;
+	o->ctx = NULL;
 }
 
 static int grow(struct hp_calltree *t, struct tree_priv *pv)
 {
-	uint32_t cap = pv->cap ? pv->cap * 2 : 1024;
-	struct hp_cnode *n = realloc(t->nodes, cap * sizeof(*n));
-	if (!n)
+	size_t old = pv->cbuf_cap;
+	if (hp_grow((void **)&t->nodes, &pv->cap, t->nnodes + 1, sizeof(*t->nodes)))
 		return -ENOMEM;
-	t->nodes = n;
-	if (t->nevents) {
-		int64_t *c = realloc(pv->cbuf, (size_t)cap * t->nevents * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		memset(c + (size_t)pv->cap * t->nevents, 0,
-		       (size_t)(cap - pv->cap) * t->nevents * sizeof(*c));
-		pv->cbuf = c;
-	}
-	pv->cap = cap;
+	if (!t->nevents)
+		return 0;
+	if (hp_grow((void **)&pv->cbuf, &pv->cbuf_cap, pv->cap, t->nevents * sizeof(*pv->cbuf)))
+		return -ENOMEM;
+	memset(pv->cbuf + old * t->nevents, 0,
+	       (pv->cbuf_cap - old) * t->nevents * sizeof(*pv->cbuf));
 	return 0;
 }
 
 static uint32_t new_node(struct hp_calltree *t, struct tree_priv *pv, uint32_t parent,
 			 uint32_t func)
 {
-	if (t->nnodes == pv->cap && grow(t, pv))
+	if (grow(t, pv))
 		return HP_CT_NONE;
 	uint32_t i = t->nnodes++;
 	struct hp_cnode *n = &t->nodes[i];
@@ -102,10 +103,12 @@ static void add_counters(struct hp_calltree *t, struct tree_priv *pv, uint32_t n
 }
 
 /* Insert seq[0..n) below the root, adding s's samples and counters. */
-static int insert(struct builder *b, const struct hp_pstack *s, uint32_t n)
+static int insert(struct builder *b, const struct hp_calltree_opts *o, const struct hp_pstack *s,
+		  uint32_t n)
 {
 	struct hp_calltree *t = b->t;
 	uint32_t node = 0;
+	int err;
 	t->nodes[0].total += s->samples;
 	if (s->c)
 		add_counters(t, b->pv, 0, s->c);
@@ -120,40 +123,48 @@ static int insert(struct builder *b, const struct hp_pstack *s, uint32_t n)
 			add_counters(t, b->pv, node, s->c);
 		if (t->kind == HP_CALLTREE_BOTTOM_UP && i == 0)
 			t->nodes[node].self += s->samples;
+		if (o->on_frame && (err = o->on_frame(o->ctx, node, s, b->frame[i])))
+			return err;
 	}
 	if (t->kind == HP_CALLTREE_TOP_DOWN && n)
 		t->nodes[node].self += s->samples;
 	return 0;
 }
 
-/* The path of stack s in tree order, into b->seq; returns its length, or
- * -1 when the stack is not selected by o. */
+/* The path of stack s in tree order, into b->seq (and b->frame); returns
+ * its length, or -1 when the stack is not selected by o. */
 static int path_of(const struct builder *b, const struct hp_pstack *s,
 		   const struct hp_calltree_opts *o)
 {
 	uint32_t n = s->nframes, k = 0;
 	if (o->leaf_line != HP_CT_NONE && s->leaf_line != o->leaf_line)
 		return -1;
+	if (o->weighted_only && profile_stack_weight(s, o->weight) <= 0)
+		return -1;
 	if (o->kind == HP_CALLTREE_TOP_DOWN) {
 		uint32_t from = 0;
 		if (o->focus_func != HP_CT_NONE) {
-			while (from < n && s->frames[from] != o->focus_func)
+			while (from < n && s->func[from] != o->focus_func)
 				from++;
 			if (from == n)
 				return -1;
 		}
-		for (uint32_t i = from; i < n; i++)
-			b->seq[k++] = s->frames[i];
+		for (uint32_t i = from; i < n; i++, k++) {
+			b->seq[k] = s->func[i];
+			b->frame[k] = i;
+		}
 	} else {
 		uint32_t from = n;
 		if (o->focus_func != HP_CT_NONE) {
-			while (from > 0 && s->frames[from - 1] != o->focus_func)
+			while (from > 0 && s->func[from - 1] != o->focus_func)
 				from--;
 			if (from == 0)
 				return -1;
 		}
-		for (uint32_t i = from; i-- > 0;)
-			b->seq[k++] = s->frames[i];
+		for (uint32_t i = from; i-- > 0; k++) {
+			b->seq[k] = s->func[i];
+			b->frame[k] = i;
+		}
 	}
 	return (int)k;
 }
@@ -202,7 +213,7 @@ int calltree_build(const struct hp_profile *p, const struct hp_calltree_opts *o,
 {
 	struct hp_calltree *t = calloc(1, sizeof(*t));
 	struct tree_priv *pv = calloc(1, sizeof(*pv));
-	struct builder b = { p, t, pv, NULL };
+	struct builder b = { p, t, pv, NULL, NULL };
 	uint32_t maxf = 1;
 	int err = -ENOMEM;
 
@@ -218,11 +229,13 @@ int calltree_build(const struct hp_profile *p, const struct hp_calltree_opts *o,
 	for (uint32_t i = 0; i < p->nstacks; i++)
 		if (p->stacks[i].nframes > maxf)
 			maxf = p->stacks[i].nframes;
-	if (!(b.seq = malloc(maxf * sizeof(*b.seq))) || new_node(t, pv, HP_CT_NONE, HP_CT_NONE))
+	b.seq = malloc(maxf * sizeof(*b.seq));
+	b.frame = malloc(maxf * sizeof(*b.frame));
+	if (!b.seq || !b.frame || new_node(t, pv, HP_CT_NONE, HP_CT_NONE))
 		goto fail;
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		int n = path_of(&b, &p->stacks[i], o);
-		if (n >= 0 && (err = insert(&b, &p->stacks[i], (uint32_t)n)))
+		if (n >= 0 && (err = insert(&b, o, &p->stacks[i], (uint32_t)n)))
 			goto fail;
 	}
 	if ((err = link_children(p, t)))
@@ -230,10 +243,12 @@ int calltree_build(const struct hp_profile *p, const struct hp_calltree_opts *o,
 	for (uint32_t i = 0; i < t->nnodes; i++)
 		t->nodes[i].c = t->nevents ? pv->cbuf + (size_t)i * t->nevents : NULL;
 	free(b.seq);
+	free(b.frame);
 	*out = t;
 	return 0;
 fail:
 	free(b.seq);
+	free(b.frame);
 	calltree_free(t);
 	return err ? err : -ENOMEM;
 }
@@ -250,164 +265,4 @@ void calltree_free(struct hp_calltree *t)
 	}
 	free(t->nodes);
 	free(t);
-}
-
-/* --- source lines of functions and files --- */
-
-const char *calltree_file_path(const struct hp_profile *p, uint32_t file_id)
-{
-	for (uint32_t i = 0; i < p->nlines; i++)
-		if (p->lines[i].file_id == file_id && p->lines[i].file)
-			return p->lines[i].file;
-	return NULL;
-}
-
-uint32_t calltree_file_id(const struct hp_profile *p, const char *path)
-{
-	for (uint32_t i = 0; path && i < p->nlines; i++)
-		if (p->lines[i].file && !strcmp(p->lines[i].file, path))
-			return p->lines[i].file_id;
-	return 0;
-}
-
-/* The call site inside f that most samples pass through (once per stack). */
-static int hottest_call_site(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
-			     uint32_t *line)
-{
-	struct hp_hmap sums;
-	uint64_t best = 0;
-	hmap_init(&sums);
-	for (uint32_t s = 0; s < p->nstacks; s++) {
-		const struct hp_pstack *st = &p->stacks[s];
-		for (uint32_t i = 0; i < st->nframes; i++) {
-			uint64_t key = ((uint64_t)st->files[i] << 32) | st->lines[i], v = 0;
-			if (st->frames[i] != f || !st->files[i] || !st->lines[i])
-				continue;
-			hmap_get(&sums, key, &v);
-			v += st->samples;
-			if (hmap_put(&sums, key, v))
-				break;
-			if (v > best) {
-				best = v;
-				*file_id = st->files[i];
-				*line = st->lines[i];
-			}
-			break;
-		}
-	}
-	hmap_release(&sums);
-	return best ? 0 : -ENOENT;
-}
-
-int calltree_function_line(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
-			   uint32_t *line, const char **path)
-{
-	const struct hp_pline *best = NULL;
-	for (uint32_t i = 0; i < p->nlines; i++) {
-		const struct hp_pline *l = &p->lines[i];
-		if (l->func == f && l->file_id && l->line && (!best || l->self > best->self))
-			best = l;
-	}
-	if (best) {
-		*file_id = best->file_id;
-		*line = best->line;
-		*path = best->file;
-		return 0;
-	}
-	if (hottest_call_site(p, f, file_id, line))
-		return -ENOENT;
-	*path = calltree_file_path(p, *file_id);
-	if (!*path)
-		*path = p->functions[f].file;
-	return 0;
-}
-
-/* --- per-line costs of a file --- */
-
-static uint32_t max_line(const struct hp_profile *p, uint32_t file_id)
-{
-	uint32_t m = 0;
-	for (uint32_t i = 0; i < p->nlines; i++)
-		if (p->lines[i].file_id == file_id && p->lines[i].line > m)
-			m = p->lines[i].line;
-	for (uint32_t s = 0; s < p->nstacks; s++)
-		for (uint32_t i = 0; i < p->stacks[s].nframes; i++)
-			if (p->stacks[s].files[i] == file_id && p->stacks[s].lines[i] > m)
-				m = p->stacks[s].lines[i];
-	return m;
-}
-
-static void add_self(const struct hp_profile *p, struct hp_file_costs *fc)
-{
-	for (uint32_t i = 0; i < p->nlines; i++) {
-		const struct hp_pline *l = &p->lines[i];
-		if (l->file_id != fc->file_id)
-			continue;
-		struct hp_line_cost *lc = &fc->lines[l->line];
-		lc->self += l->self;
-		fc->self += l->self;
-		for (uint32_t e = 0; e < p->nevents; e++)
-			lc->c[e] += l->c[e];
-		if (l->line && (!fc->hottest || lc->self > fc->lines[fc->hottest].self))
-			fc->hottest = l->line;
-	}
-}
-
-/* Each line of the file counts a stack's samples once, however often it
- * appears in the stack (recursion); mark[] holds the stack last counted. */
-static void add_totals(const struct hp_profile *p, struct hp_file_costs *fc, uint32_t *mark)
-{
-	for (uint32_t s = 0; s < p->nstacks; s++) {
-		const struct hp_pstack *st = &p->stacks[s];
-		int in_file = 0;
-		for (uint32_t i = 0; i < st->nframes; i++) {
-			if (st->files[i] != fc->file_id)
-				continue;
-			in_file = 1;
-			if (mark[st->lines[i]] != s + 1) {
-				mark[st->lines[i]] = s + 1;
-				fc->lines[st->lines[i]].total += st->samples;
-			}
-		}
-		if (in_file)
-			fc->total += st->samples;
-	}
-}
-
-int calltree_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_file_costs **out)
-{
-	struct hp_file_costs *fc = calloc(1, sizeof(*fc));
-	uint32_t *mark = NULL;
-	int64_t *cbuf = NULL;
-	if (!fc)
-		return -ENOMEM;
-	fc->file_id = file_id;
-	fc->nlines = max_line(p, file_id) + 1;
-	fc->lines = calloc(fc->nlines, sizeof(*fc->lines));
-	mark = calloc(fc->nlines, sizeof(*mark));
-	if (p->nevents)
-		cbuf = calloc((size_t)fc->nlines * p->nevents, sizeof(*cbuf));
-	if (!fc->lines || !mark || (p->nevents && !cbuf)) {
-		free(mark);
-		free(cbuf);
-		calltree_file_costs_free(fc);
-		return -ENOMEM;
-	}
-	fc->priv = cbuf;
-	for (uint32_t l = 0; l < fc->nlines; l++)
-		fc->lines[l].c = cbuf ? cbuf + (size_t)l * p->nevents : NULL;
-	add_self(p, fc);
-	add_totals(p, fc, mark);
-	free(mark);
-	*out = fc;
-	return 0;
-}
-
-void calltree_file_costs_free(struct hp_file_costs *fc)
-{
-	if (!fc)
-		return;
-	free(fc->priv);
-	free(fc->lines);
-	free(fc);
 }

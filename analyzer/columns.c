@@ -11,17 +11,6 @@
 
 #include "analyzer/profile.h"
 
-static double pct(const struct hp_profile *p, uint64_t n)
-{
-	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
-}
-
-static const char *base(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	return s ? s + 1 : path;
-}
-
 static int cmp_u64(uint64_t x, uint64_t y)
 {
 	return x == y ? 0 : x > y ? -1 : 1;
@@ -39,12 +28,12 @@ static int cmp_str(const char *x, const char *y)
 static void f_self_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		       char *b, size_t n)
 {
-	snprintf(b, n, "%.2f", pct(p, F(r)->self));
+	snprintf(b, n, "%.2f", profile_pct(p, F(r)->self));
 }
 static void f_total_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 			char *b, size_t n)
 {
-	snprintf(b, n, "%.2f", pct(p, F(r)->total));
+	snprintf(b, n, "%.2f", profile_pct(p, F(r)->total));
 }
 static void f_self(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		   char *b, size_t n)
@@ -64,7 +53,7 @@ static void f_name(const struct hp_profile *p, const struct hp_column *c, uint32
 static void f_module(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		     char *b, size_t n)
 {
-	snprintf(b, n, "%s", F(r)->module ? base(F(r)->module) : "?");
+	snprintf(b, n, "%s", F(r)->module ? stacks_basename(F(r)->module) : "?");
 }
 static void f_file(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		   char *b, size_t n)
@@ -121,7 +110,7 @@ static int fc_counter(const struct hp_profile *p, const struct hp_column *c, uin
 static void l_self_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		       char *b, size_t n)
 {
-	snprintf(b, n, "%.2f", pct(p, L(r)->self));
+	snprintf(b, n, "%.2f", profile_pct(p, L(r)->self));
 }
 static void l_self(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		   char *b, size_t n)
@@ -132,7 +121,7 @@ static void l_location(const struct hp_profile *p, const struct hp_column *c, ui
 		       char *b, size_t n)
 {
 	if (L(r)->file && L(r)->line)
-		snprintf(b, n, "%s:%u", base(L(r)->file), L(r)->line);
+		snprintf(b, n, "%s:%u", stacks_basename(L(r)->file), L(r)->line);
 	else
 		snprintf(b, n, "%s", "??");
 }
@@ -204,7 +193,7 @@ static void t_samples(const struct hp_profile *p, const struct hp_column *c, uin
 static void t_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
 		  size_t n)
 {
-	snprintf(b, n, "%.2f", pct(p, T(r)->samples));
+	snprintf(b, n, "%.2f", profile_pct(p, T(r)->samples));
 }
 static int tc_samples(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
 		      uint32_t b)

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/arena.h"
 #include "analyzer/profile.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 
 #define SHIFT_LINES 3        /* a vanished and an appeared line this close are one line */
@@ -37,8 +39,7 @@ struct entry {
 };
 
 struct priv {
-	char **strs;             /* every string handed out */
-	size_t nstrs, strs_cap;
+	struct hp_arena strs;    /* every string handed out */
 	struct hp_diff_stat *stats;   /* counter columns of all rows */
 };
 
@@ -51,37 +52,21 @@ struct build {
 	int (*ev)[64];                         /* [run][counter] -> index in that run's events */
 	struct hp_hmap index;                  /* hash(key) -> entry */
 	struct entry *e;
-	uint32_t ne, cap;
+	uint32_t ne;
+	size_t cap;
 	struct hp_hmap file_keys;              /* hash(path) -> index into fk_key */
 	char **fk_key;
 	uint32_t nfk;
+	size_t fk_cap;
 	int err;
 };
 
 /* --- strings --- */
 
+/* A copy of s owned by the diff (its arena, freed by diff_free). */
 static char *keep(struct priv *pv, const char *s)
 {
-	if (!s)
-		return NULL;
-	if (pv->nstrs == pv->strs_cap) {
-		size_t cap = pv->strs_cap ? pv->strs_cap * 2 : 256;
-		char **n = realloc(pv->strs, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		pv->strs = n;
-		pv->strs_cap = cap;
-	}
-	char *d = strdup(s);
-	if (d)
-		pv->strs[pv->nstrs++] = d;
-	return d;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	return s ? s + 1 : path;
+	return arena_strdup(&pv->strs, s);
 }
 
 static uint64_t str_hash(const char *s)
@@ -244,14 +229,8 @@ static struct entry *entry_of(struct build *b, const char *key)
 			return &b->e[v];
 		h = hmap_key2(h, attempt);
 	}
-	if (b->ne == b->cap) {
-		uint32_t cap = b->cap ? b->cap * 2 : 256;
-		struct entry *n = realloc(b->e, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		b->e = n;
-		b->cap = cap;
-	}
+	if (hp_grow((void **)&b->e, &b->cap, (size_t)b->ne + 1, sizeof(*b->e)))
+		return NULL;
 	struct entry *e = &b->e[b->ne];
 	memset(e, 0, sizeof(*e));
 	e->key = keep(b->pv, key);
@@ -266,7 +245,7 @@ static struct entry *entry_of(struct build *b, const char *key)
 static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f, double norm)
 {
 	const struct hp_profile *p = b->runs[r];
-	const char *module = base_name(f->module);
+	const char *module = stacks_basename(f->module);
 	char key[4096];
 	snprintf(key, sizeof(key), "%s\x1f%s", f->name, module ? module : "");
 	struct entry *e = entry_of(b, key);
@@ -299,7 +278,7 @@ static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f, d
 static int file_key_add(const char *path, unsigned side, struct hp_hmap *seen,
 			struct hp_hmap *base_seen)
 {
-	uint64_t v = 0, h = str_hash(path), hb = str_hash(base_name(path));
+	uint64_t v = 0, h = str_hash(path), hb = str_hash(stacks_basename(path));
 	hmap_get(seen, h, &v);
 	if (!(v & (1u << side))) {
 		uint64_t bv = 0;
@@ -328,22 +307,20 @@ static int file_keys(struct build *b)
 			if (!path || hmap_get(&b->file_keys, h = str_hash(path), &idx))
 				continue;
 			hmap_get(&seen, h, &v);
-			uint64_t hb = str_hash(base_name(path));
+			uint64_t hb = str_hash(stacks_basename(path));
 			hmap_get(&base_seen, hmap_key2(hb, 0), &n0);
 			hmap_get(&base_seen, hmap_key2(hb, 1), &n1);
 			char key[4096];
 			if (v != 3 && n0 <= 1 && n1 <= 1)
-				snprintf(key, sizeof(key), "*/%s", base_name(path));
+				snprintf(key, sizeof(key), "*/%s", stacks_basename(path));
 			else
 				snprintf(key, sizeof(key), "%s", path);
-			char **nk = realloc(b->fk_key, (b->nfk + 1) * sizeof(*nk));
-			if (!nk || !(nk[b->nfk] = keep(b->pv, key))) {
-				if (nk)
-					b->fk_key = nk;
+			if (hp_grow((void **)&b->fk_key, &b->fk_cap, (size_t)b->nfk + 1,
+				    sizeof(*b->fk_key)) ||
+			    !(b->fk_key[b->nfk] = keep(b->pv, key))) {
 				err = -ENOMEM;
 				break;
 			}
-			b->fk_key = nk;
 			err = hmap_put(&b->file_keys, h, b->nfk++);
 		}
 	hmap_release(&seen);
@@ -363,7 +340,7 @@ static int add_line(struct build *b, unsigned r, const struct hp_pline *l, doubl
 {
 	const struct hp_profile *p = b->runs[r];
 	const struct hp_pfunc *f = &p->functions[l->func];
-	const char *module = base_name(f->module);
+	const char *module = stacks_basename(f->module);
 	char key[4096], fkey[4096];
 	if (l->file && l->line) {
 		snprintf(key, sizeof(key), "%s:%u", file_key(b, l->file), l->line);
@@ -484,14 +461,9 @@ static int pair_moved_lines(struct build *b)
 			uint32_t dist = ea->line > eg->line ? ea->line - eg->line : eg->line - ea->line;
 			if (dist > SHIFT_LINES || strcmp(ea->fkey, eg->fkey))
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct pair *np = realloc(pairs, cap * sizeof(*np));
-				if (!np) {
-					err = -ENOMEM;
-					break;
-				}
-				pairs = np;
+			if (hp_grow((void **)&pairs, &cap, n + 1, sizeof(*pairs))) {
+				err = -ENOMEM;
+				break;
 			}
 			pairs[n++] = (struct pair){ gone[g], added[a], dist,
 						    (int)ea->line - (int)eg->line, 0 };
@@ -763,9 +735,7 @@ void diff_free(struct hp_diff *d)
 		return;
 	struct priv *pv = d->priv;
 	if (pv) {
-		for (size_t i = 0; i < pv->nstrs; i++)
-			free(pv->strs[i]);
-		free(pv->strs);
+		arena_release(&pv->strs);
 		free(pv->stats);
 		free(pv);
 	}

@@ -14,6 +14,7 @@
 #include "analyzer/export_internal.h"
 #include "analyzer/profile.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/store.h"
 
 static const char *const format_names[HP_EXPORT_NFORMATS] = {
@@ -58,8 +59,8 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 		return -EINVAL;
 	switch (o->format) {
 	case HP_EXPORT_FOLDED:     err = export_folded(out, p, o); break;
-	case HP_EXPORT_CALLGRIND:  err = export_callgrind(out, st, p, o); break;
-	case HP_EXPORT_SVG:        err = export_svg(out, st, p, o); break;
+	case HP_EXPORT_CALLGRIND:  err = export_callgrind(out, p, o); break;
+	case HP_EXPORT_SVG:        err = export_svg(out, p, o); break;
 	case HP_EXPORT_MEMSVG:     err = export_memsvg(out, p, o); break;
 	case HP_EXPORT_PPROF:      err = export_pprof(out, st, o); break;
 	case HP_EXPORT_SPEEDSCOPE: err = export_speedscope(out, st, o); break;
@@ -75,14 +76,6 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 
 /* --- shared helpers --- */
 
-int export_weight_column(const struct hp_profile *p, const char *weight)
-{
-	if (!weight || !strcmp(weight, "samples"))
-		return -1;
-	int e = profile_event_index(p, weight);
-	return e >= 0 && p->events[e].measured ? e : -2;
-}
-
 uint64_t export_period_ns(struct hp_store *st)
 {
 	int64_t freq = store_get_meta_int(st, "frequency", 0);
@@ -93,12 +86,6 @@ uint64_t export_period_ns(struct hp_store *st)
 	if (dur > 0 && n > 0)
 		return (uint64_t)(dur / n);
 	return 1000000;
-}
-
-const char *export_basename(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	return s ? s + 1 : path ? path : "";
 }
 
 void xw_str(FILE *f, const char *s)
@@ -134,7 +121,6 @@ void xw_us(FILE *f, uint64_t ns)
 	putc_unlocked('.', f);
 	fputs_unlocked(frac, f);
 }
-
 
 void xw_xml(FILE *f, const char *s)
 {
@@ -190,14 +176,8 @@ int xmap_index(struct hp_xmap *m, const uint32_t *key, uint32_t *idx, int *added
 		}
 		h = hmap_key2(h, attempt);   /* a hash collision: probe on */
 	}
-	if (m->n == m->cap) {
-		uint32_t cap = m->cap ? m->cap * 2 : 256;
-		uint32_t *k = realloc(m->keys, (size_t)cap * m->width * sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		m->keys = k;
-		m->cap = cap;
-	}
+	if (hp_grow((void **)&m->keys, &m->cap, (size_t)m->n + 1, m->width * sizeof(*m->keys)))
+		return -ENOMEM;
 	memcpy(m->keys + (size_t)m->n * m->width, key, m->width * sizeof(*key));
 	if (hmap_put(&m->map, h, m->n))
 		return -ENOMEM;
@@ -205,46 +185,4 @@ int xmap_index(struct hp_xmap *m, const uint32_t *key, uint32_t *idx, int *added
 	if (added)
 		*added = 1;
 	return 0;
-}
-
-/* --- file paths --- */
-
-static int on_file(void *c, const struct hp_file_row *row)
-{
-	struct hp_xfiles *f = c;
-	if (row->id >= f->n) {
-		uint32_t cap = f->n ? f->n : 64;
-		while (cap <= row->id)
-			cap *= 2;
-		char **a = realloc(f->path, cap * sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		memset(a + f->n, 0, (cap - f->n) * sizeof(*a));
-		f->path = a;
-		f->n = cap;
-	}
-	f->path[row->id] = strdup(row->path);
-	return f->path[row->id] ? 0 : -ENOMEM;
-}
-
-int xfiles_load(struct hp_store *st, struct hp_xfiles *f)
-{
-	memset(f, 0, sizeof(*f));
-	int err = store_each_file(st, on_file, f);
-	if (err)
-		xfiles_release(f);
-	return err;
-}
-
-void xfiles_release(struct hp_xfiles *f)
-{
-	for (uint32_t i = 0; i < f->n; i++)
-		free(f->path[i]);
-	free(f->path);
-	memset(f, 0, sizeof(*f));
-}
-
-const char *xfiles_path(const struct hp_xfiles *f, uint32_t id)
-{
-	return id && id < f->n ? f->path[id] : NULL;
 }

@@ -14,7 +14,8 @@
  *
  * folded, callgrind and svg are drawn from the aggregated profile model
  * (profile.h); pprof, speedscope and chrome read the samples themselves,
- * since they keep addresses, threads or time; csv and json read the views.
+ * since they keep addresses, threads or time, and expand their stacks
+ * through the same stack model (stacks.h); csv and json read the views.
  * Every format counts main-sampler samples, so its totals equal the run's.
  */
 #ifndef HP_EXPORT_H

@@ -11,7 +11,8 @@
  * everywhere in hpprof. Names are compressed ("fn=(3) name" once, then
  * "fn=(3)").
  *
- * Takes the profile model (profile.h) and the store's file paths.
+ * Takes the profile model (profile.h): its stacks' frames and the stack
+ * model's file paths.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "analyzer/export_internal.h"
 #include "analyzer/profile.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 
 #define NO_FUNC UINT32_MAX   /* the frame of a sample without a stack */
@@ -28,20 +30,21 @@ struct names {
 	struct hp_hmap map;          /* hash(name) -> index into strs */
 	const char **strs;
 	uint32_t n;
+	size_t cap;
 };
 
 struct cg {
 	FILE *out;
 	const struct hp_profile *p;
-	struct hp_xfiles files;
 	int ev[64];                  /* cost column k + 1 = p->events[ev[k]] */
 	uint32_t nev, ncost;
 	struct hp_xmap self;         /* (func, file, line) */
 	int64_t *self_cost;          /* [self.n * ncost] */
-	uint32_t self_cap, call_cap;  /* cost vectors allocated */
+	size_t self_cap, call_cap;   /* cost vectors allocated */
 	struct hp_xmap calls;        /* (caller, file, line, callee) */
 	int64_t *call_cost;          /* [calls.n * (ncost + 1)], [0] = calls */
 	uint32_t *call_seen;         /* stack generation that last added the call */
+	size_t seen_cap;
 	struct names fl, fn, ob;
 	const char *cur_file, *cur_ob;
 };
@@ -67,12 +70,8 @@ static int put_name(FILE *out, struct names *t, const char *name)
 		}
 		h = hmap_key2(h, attempt);
 	}
-	if ((t->n & (t->n - 1)) == 0) {
-		const char **a = realloc(t->strs, (t->n ? t->n * 2 : 16) * sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		t->strs = a;
-	}
+	if (hp_grow((void **)&t->strs, &t->cap, (size_t)t->n + 1, sizeof(*t->strs)))
+		return -ENOMEM;
 	t->strs[t->n] = name;
 	if (hmap_put(&t->map, h, t->n))
 		return -ENOMEM;
@@ -99,7 +98,7 @@ static const char *func_file(const struct cg *c, uint32_t f)
 
 static const char *file_of(const struct cg *c, uint32_t file_id, uint32_t f)
 {
-	const char *path = xfiles_path(&c->files, file_id);
+	const char *path = stacks_file(c->p->model, file_id);
 	return path ? path : func_file(c, f);
 }
 
@@ -113,19 +112,12 @@ static void add_costs(const struct cg *c, int64_t *dst, const struct hp_pstack *
 }
 
 /* Make room for n cost vectors of width in *arr (capacity *cap), zeroed. */
-static int ensure(int64_t **arr, uint32_t *cap, uint32_t n, uint32_t width)
+static int ensure(int64_t **arr, size_t *cap, uint32_t n, uint32_t width)
 {
-	if (n <= *cap)
-		return 0;
-	uint32_t ncap = *cap ? *cap : 256;
-	while (ncap < n)
-		ncap *= 2;
-	int64_t *a = realloc(*arr, (size_t)ncap * width * sizeof(*a));
-	if (!a)
+	size_t old = *cap;
+	if (hp_grow((void **)arr, cap, n, width * sizeof(**arr)))
 		return -ENOMEM;
-	memset(a + (size_t)*cap * width, 0, (size_t)(ncap - *cap) * width * sizeof(*a));
-	*arr = a;
-	*cap = ncap;
+	memset(*arr + old * width, 0, (*cap - old) * width * sizeof(**arr));
 	return 0;
 }
 
@@ -133,9 +125,9 @@ static int add_self(struct cg *c, const struct hp_pstack *s)
 {
 	uint32_t n = s->nframes, key[3], idx;
 	int added, err;
-	key[0] = n ? s->frames[n - 1] : NO_FUNC;
-	key[1] = n ? s->files[n - 1] : 0;
-	key[2] = n ? s->lines[n - 1] : 0;
+	key[0] = n ? s->func[n - 1] : NO_FUNC;
+	key[1] = n ? s->frames[n - 1].file : 0;
+	key[2] = n ? s->frames[n - 1].line : 0;
 	if ((err = xmap_index(&c->self, key, &idx, &added)) ||
 	    (err = ensure(&c->self_cost, &c->self_cap, c->self.n, c->ncost)))
 		return err;
@@ -146,18 +138,15 @@ static int add_self(struct cg *c, const struct hp_pstack *s)
 static int add_calls(struct cg *c, const struct hp_pstack *s, uint32_t gen)
 {
 	for (uint32_t i = 0; i + 1 < s->nframes; i++) {
-		uint32_t key[4] = { s->frames[i], s->files[i], s->lines[i], s->frames[i + 1] }, idx;
+		const struct hp_sframe *fr = &s->frames[i];
+		uint32_t key[4] = { s->func[i], fr->file, fr->line, s->func[i + 1] };
+		uint32_t idx, width = c->ncost + 1;
 		int added, err;
-		uint32_t width = c->ncost + 1, cap = c->call_cap;
 		if ((err = xmap_index(&c->calls, key, &idx, &added)) ||
 		    (err = ensure(&c->call_cost, &c->call_cap, c->calls.n, width)))
 			return err;
-		if (c->call_cap != cap) {
-			uint32_t *seen = realloc(c->call_seen, (size_t)c->call_cap * sizeof(*seen));
-			if (!seen)
-				return -ENOMEM;
-			c->call_seen = seen;
-		}
+		if (hp_grow((void **)&c->call_seen, &c->seen_cap, c->calls.n, sizeof(*c->call_seen)))
+			return -ENOMEM;
 		if (added)
 			c->call_seen[idx] = 0;
 		if (c->call_seen[idx] == gen)     /* recursion: once per stack */
@@ -337,7 +326,6 @@ static int body(struct cg *c, const uint32_t *rank)
 
 static void release(struct cg *c)
 {
-	xfiles_release(&c->files);
 	xmap_release(&c->self);
 	xmap_release(&c->calls);
 	free(c->self_cost);
@@ -351,8 +339,7 @@ static void release(struct cg *c)
 	free(c->ob.strs);
 }
 
-int export_callgrind(FILE *out, struct hp_store *st, const struct hp_profile *p,
-		     const struct hp_export_opts *o)
+int export_callgrind(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
 {
 	struct cg c = { .out = out, .p = p };
 	uint32_t *order = NULL, *rank = NULL;
@@ -367,7 +354,7 @@ int export_callgrind(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	hmap_init(&c.fl.map);
 	hmap_init(&c.fn.map);
 	hmap_init(&c.ob.map);
-	if ((err = xfiles_load(st, &c.files)) || (err = aggregate(&c)))
+	if ((err = aggregate(&c)))
 		goto out;
 	order = profile_functions_by_self(p);
 	rank = malloc((p->nfunctions ? p->nfunctions : 1) * sizeof(*rank));

@@ -14,7 +14,7 @@
  * RSS timeline as a counter ("C") track per process. Times are in
  * microseconds with nanosecond decimals.
  *
- * Reads the samples, processes, memory and the raw stack model.
+ * Reads the samples, processes, memory and the stack model (stacks.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 
 #include "analyzer/export_internal.h"
 #include "common/record.h"
+#include "common/grow.h"
 #include "common/store.h"
 
 #define MAX_DEPTH (4 * HP_MAX_FRAMES)
@@ -42,11 +43,12 @@ struct cthread {
 
 struct chrome {
 	FILE *out;
-	struct hp_xstacks *xs;
+	struct hp_stacks *xs;
 	uint64_t period;
 	struct hp_xmap tids;
 	struct cthread *threads;
 	uint32_t nthreads;
+	size_t threads_cap;
 	int first;                    /* no event written yet */
 };
 
@@ -59,8 +61,8 @@ static void sep(struct chrome *c)
 static void slice(struct chrome *c, const struct cthread *t, const struct open_frame *f,
 		  uint64_t end_ns)
 {
-	uint32_t func = f->func;
-	const char *module = xstacks_module(c->xs, xstacks_func_module(c->xs, func));
+	const struct hp_sfunc *fn = stacks_func(c->xs, f->func);
+	const char *module = fn ? stacks_module(c->xs, fn->module) : NULL;
 	sep(c);
 	xw_str(c->out, "{\"ph\":\"X\",\"pid\":");
 	xw_u64(c->out, t->pid);
@@ -71,9 +73,9 @@ static void slice(struct chrome *c, const struct cthread *t, const struct open_f
 	xw_str(c->out, ",\"dur\":");
 	xw_us(c->out, end_ns > f->start_ns ? end_ns - f->start_ns : 0);
 	xw_str(c->out, ",\"name\":");
-	report_json_string(c->out, xstacks_func_name(c->xs, func));
+	report_json_string(c->out, stacks_func_name(c->xs, f->func));
 	xw_str(c->out, ",\"cat\":");
-	report_json_string(c->out, *module ? export_basename(module) : "?");
+	report_json_string(c->out, module && *module ? stacks_basename(module) : "?");
 	xw_str(c->out, ",\"args\":{\"samples\":");
 	xw_u64(c->out, f->samples);
 	xw_str(c->out, "}}");
@@ -95,17 +97,15 @@ static struct cthread *thread_of(struct chrome *c, uint32_t tid)
 	if (xmap_index(&c->tids, &tid, &idx, &added))
 		return NULL;
 	if (added) {
-		struct cthread *t = realloc(c->threads, (c->nthreads + 1) * sizeof(*t));
-		if (!t)
+		if (hp_grow((void **)&c->threads, &c->threads_cap, c->nthreads + 1,
+			    sizeof(*c->threads)))
 			return NULL;
-		c->threads = t;
-		memset(&t[idx], 0, sizeof(*t));
-		t[idx].tid = tid;
-		t[idx].pid = xstacks_thread_pid(c->xs, tid);
-		if (!t[idx].pid)
-			t[idx].pid = tid;
-		t[idx].open = malloc(MAX_DEPTH * sizeof(struct open_frame));
-		if (!t[idx].open)
+		struct cthread *t = &c->threads[idx];
+		const struct hp_sthread *known = stacks_thread(c->xs, tid);
+		memset(t, 0, sizeof(*t));
+		t->tid = tid;
+		t->pid = known && known->pid ? known->pid : tid;
+		if (!(t->open = malloc(MAX_DEPTH * sizeof(struct open_frame))))
 			return NULL;
 		c->nthreads++;
 	}
@@ -115,12 +115,12 @@ static struct cthread *thread_of(struct chrome *c, uint32_t tid)
 static int on_sample(void *ctx, const struct hp_sample_row *r)
 {
 	struct chrome *c = ctx;
-	const struct hp_xframe *fr;
+	const struct hp_sframe *fr;
 	uint32_t n, keep = 0;
 	if (r->event != 0)
 		return 0;
 	struct cthread *t = thread_of(c, r->tid);
-	int err = t ? xstacks_expand(c->xs, r->stack_id, &fr, &n) : -ENOMEM;
+	int err = t ? stacks_expand(c->xs, r->stack_id, &fr, &n) : -ENOMEM;
 	if (err)
 		return err;
 	if (t->started && (r->t_ns < t->last_ns || r->t_ns > t->last_ns + 2 * c->period))
@@ -157,7 +157,8 @@ static void meta_event(struct chrome *c, const char *what, uint32_t pid, uint32_
 static int on_process(void *ctx, const struct hp_process_row *p)
 {
 	struct chrome *c = ctx;
-	meta_event(c, "process_name", p->pid, 0, p->comm ? p->comm : export_basename(p->exe));
+	const char *exe = stacks_basename(p->exe);
+	meta_event(c, "process_name", p->pid, 0, p->comm ? p->comm : exe ? exe : "");
 	return 0;
 }
 
@@ -183,9 +184,10 @@ static void finish_threads(struct chrome *c)
 {
 	for (uint32_t i = 0; i < c->nthreads; i++) {
 		struct cthread *t = &c->threads[i];
-		const char *comm = xstacks_thread_comm(c->xs, t->tid);
+		const struct hp_sthread *th = stacks_thread(c->xs, t->tid);
+		const char *comm = th && th->comm && *th->comm ? th->comm : "thread";
 		close_to(c, t, 0, t->last_ns + c->period);
-		meta_event(c, "thread_name", t->pid, t->tid, *comm ? comm : "thread");
+		meta_event(c, "thread_name", t->pid, t->tid, comm);
 	}
 }
 
@@ -198,7 +200,7 @@ int export_chrome(FILE *out, struct hp_store *st, const struct hp_export_opts *o
 	c.period = export_period_ns(st);
 	xmap_init(&c.tids, 1);
 	xw_str(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
-	if (!(err = xstacks_load(st, &c.xs)) &&
+	if (!(err = stacks_load(st, &c.xs)) &&
 	    !(err = store_each_process(st, on_process, &c)) &&
 	    !(err = store_each_sample(st, 0, 0, on_sample, &c)) &&
 	    !(err = store_each_memory(st, on_memory, &c))) {
@@ -215,6 +217,6 @@ int export_chrome(FILE *out, struct hp_store *st, const struct hp_export_opts *o
 		free(c.threads[i].open);
 	free(c.threads);
 	xmap_release(&c.tids);
-	xstacks_free(c.xs);
+	stacks_free(c.xs);
 	return err;
 }

@@ -35,12 +35,12 @@ static char *fold_stack(const struct hp_profile *p, const struct hp_pstack *s)
 {
 	size_t cap = 16, len = 0;
 	for (uint32_t i = 0; i < s->nframes; i++)
-		cap += strlen(p->functions[s->frames[i]].name) + 1;
+		cap += strlen(p->functions[s->func[i]].name) + 1;
 	char *buf = malloc(cap);
 	if (!buf)
 		return NULL;
 	for (uint32_t i = 0; i < s->nframes; i++)
-		append_frame(buf, &len, p->functions[s->frames[i]].name);
+		append_frame(buf, &len, p->functions[s->func[i]].name);
 	if (!s->nframes)
 		append_frame(buf, &len, "[unknown]");
 	buf[len] = '\0';
@@ -54,7 +54,7 @@ static int by_path(const void *a, const void *b)
 
 int export_folded(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
 {
-	int col = export_weight_column(p, o->weight), err = 0;
+	int col = profile_weight_column(p, o->weight), err = 0;
 	struct folded_line *lines;
 	uint32_t n = 0;
 	if (col == -2)
@@ -64,7 +64,7 @@ int export_folded(FILE *out, const struct hp_profile *p, const struct hp_export_
 		return -ENOMEM;
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *s = &p->stacks[i];
-		int64_t w = col < 0 ? (int64_t)s->samples : s->c[col];
+		int64_t w = profile_stack_weight(s, col);
 		if (w <= 0)
 			continue;
 		if (!(lines[n].path = fold_stack(p, s))) {

@@ -13,8 +13,8 @@
  * range in a Mapping, with has_functions etc. set so pprof never tries to
  * symbolize them again.
  *
- * Reads the samples and the raw stack model (export_internal.h), not the
- * aggregated profile.
+ * Reads the samples and the stack model (stacks.h), not the aggregated
+ * profile.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "analyzer/export_internal.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/record.h"
 #include "common/store.h"
@@ -39,18 +40,8 @@ enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
 
 static void pb_reserve(struct pb *b, size_t more)
 {
-	if (b->err || b->n + more <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->n + more)
-		cap *= 2;
-	uint8_t *d = realloc(b->d, cap);
-	if (!d) {
+	if (!b->err && hp_grow((void **)&b->d, &b->cap, b->n + more, 1))
 		b->err = -ENOMEM;
-		return;
-	}
-	b->d = d;
-	b->cap = cap;
 }
 
 static void pb_varint(struct pb *b, uint64_t v)
@@ -115,6 +106,7 @@ struct strtab {
 	struct hp_hmap map;           /* hash -> index */
 	char **strs;
 	uint32_t n;
+	size_t cap;
 };
 
 static uint64_t str_hash(const char *s)
@@ -137,13 +129,9 @@ static uint64_t str_index(struct strtab *t, const char *s)
 			return v;
 		h = hmap_key2(h, attempt);
 	}
-	if ((t->n & (t->n - 1)) == 0) {
-		char **a = realloc(t->strs, (t->n ? t->n * 2 : 64) * sizeof(*a));
-		if (!a) {
-			t->prof->err = -ENOMEM;
-			return 0;
-		}
-		t->strs = a;
+	if (hp_grow((void **)&t->strs, &t->cap, (size_t)t->n + 1, sizeof(*t->strs))) {
+		t->prof->err = -ENOMEM;
+		return 0;
 	}
 	if (!(t->strs[t->n] = strdup(s)) || hmap_put(&t->map, h, t->n)) {
 		t->prof->err = -ENOMEM;
@@ -157,7 +145,7 @@ static uint64_t str_index(struct strtab *t, const char *s)
 
 struct px {
 	struct hp_store *st;
-	struct hp_xstacks *xs;
+	struct hp_stacks *xs;
 	uint64_t period_ns;
 	int64_t fault_period;
 	/* value columns: 0 samples, 1 cpu ns, then events */
@@ -165,8 +153,8 @@ struct px {
 	int col_of_event[64];         /* events.id -> value column, -1 when none */
 	const char *col_name[66], *col_unit[66];
 	struct hp_xmap keys;          /* (stack id, tid) */
-	int64_t *vals;                /* [keys.cap * nvals] */
-	uint32_t vals_cap;
+	int64_t *vals;                /* [vals_cap * nvals] */
+	size_t vals_cap;
 	int err;
 };
 
@@ -192,16 +180,10 @@ static int64_t *px_row(struct px *x, uint32_t stack_id, uint32_t tid)
 	int added;
 	if (xmap_index(&x->keys, key, &idx, &added))
 		return NULL;
-	if (x->keys.n > x->vals_cap) {
-		uint32_t cap = x->keys.cap;
-		int64_t *v = realloc(x->vals, (size_t)cap * x->nvals * sizeof(*v));
-		if (!v)
-			return NULL;
-		memset(v + (size_t)x->vals_cap * x->nvals, 0,
-		       (size_t)(cap - x->vals_cap) * x->nvals * sizeof(*v));
-		x->vals = v;
-		x->vals_cap = cap;
-	}
+	size_t old = x->vals_cap;
+	if (hp_grow((void **)&x->vals, &x->vals_cap, x->keys.n, x->nvals * sizeof(*x->vals)))
+		return NULL;
+	memset(x->vals + old * x->nvals, 0, (x->vals_cap - old) * x->nvals * sizeof(*x->vals));
 	return x->vals + (size_t)idx * x->nvals;
 }
 
@@ -230,6 +212,12 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 
 /* --- the Profile message --- */
 
+static const char *thread_comm(const struct hp_stacks *s, uint32_t tid)
+{
+	const struct hp_sthread *t = stacks_thread(s, tid);
+	return t && t->comm ? t->comm : "";
+}
+
 struct writer {
 	struct px *x;
 	struct pb prof, tmp, sub;
@@ -253,7 +241,7 @@ static void write_samples(struct writer *w)
 	uint64_t tid_key = str_index(&w->strs, "tid"), thread_key = str_index(&w->strs, "thread");
 	for (uint32_t i = 0; i < x->keys.n && !w->prof.err; i++) {
 		uint32_t stack_id = x->keys.keys[2 * i], tid = x->keys.keys[2 * i + 1];
-		uint32_t n = xstacks_locations(x->xs, stack_id, locs, 4 * HP_MAX_FRAMES);
+		uint32_t n = stacks_locations(x->xs, stack_id, locs, 4 * HP_MAX_FRAMES);
 		for (uint32_t k = 0; k < n; k++) {
 			w->ids[k] = locs[k];
 			w->loc_used[locs[k]] = 1;
@@ -266,7 +254,7 @@ static void write_samples(struct writer *w)
 		pb_int(&w->tmp, 3, tid);
 		pb_msg(&w->sub, 3, &w->tmp);
 		pb_int(&w->tmp, 1, thread_key);
-		pb_int(&w->tmp, 2, str_index(&w->strs, xstacks_thread_comm(x->xs, tid)));
+		pb_int(&w->tmp, 2, str_index(&w->strs, thread_comm(x->xs, tid)));
 		pb_msg(&w->sub, 3, &w->tmp);
 		pb_msg(&w->prof, 2, &w->sub);
 	}
@@ -275,15 +263,15 @@ static void write_samples(struct writer *w)
 /* Each used module gets [base, limit) of its own, 1 MiB aligned. */
 static void layout_mappings(struct writer *w)
 {
-	struct hp_xstacks *xs = w->x->xs;
-	uint32_t nloc = xstacks_nlocations(xs), nmod = xstacks_nmodules(xs);
+	struct hp_stacks *xs = w->x->xs;
+	uint32_t nloc = stacks_nlocations(xs), nmod = stacks_nmodules(xs);
 	uint64_t next = 0x400000;
 	for (uint32_t l = 1; l < nloc; l++) {
 		uint32_t m;
 		uint64_t addr;
 		if (!w->loc_used[l])
 			continue;
-		xstacks_location(xs, l, &m, &addr);
+		stacks_location(xs, l, &m, &addr);
 		if (m && m < nmod) {
 			w->mod_used[m] = 1;
 			if (addr + 1 > w->mod_limit[m])
@@ -302,15 +290,15 @@ static void layout_mappings(struct writer *w)
 
 static void write_mappings(struct writer *w)
 {
-	struct hp_xstacks *xs = w->x->xs;
-	for (uint32_t m = 1; m < xstacks_nmodules(xs); m++) {
+	struct hp_stacks *xs = w->x->xs;
+	for (uint32_t m = 1; m < stacks_nmodules(xs); m++) {
 		if (!w->mod_used[m])
 			continue;
 		pb_int(&w->sub, 1, m);
 		pb_int(&w->sub, 2, w->mod_base[m]);
 		pb_int(&w->sub, 3, w->mod_limit[m]);
-		pb_int(&w->sub, 5, str_index(&w->strs, xstacks_module(xs, m)));
-		pb_int(&w->sub, 6, str_index(&w->strs, xstacks_module_build_id(xs, m)));
+		pb_int(&w->sub, 5, str_index(&w->strs, stacks_module(xs, m)));
+		pb_int(&w->sub, 6, str_index(&w->strs, stacks_module_build_id(xs, m)));
 		for (uint32_t f = 7; f <= 10; f++)
 			pb_int(&w->sub, f, 1);    /* has_functions .. has_inline_frames */
 		pb_msg(&w->prof, 3, &w->sub);
@@ -319,23 +307,23 @@ static void write_mappings(struct writer *w)
 
 static void write_locations(struct writer *w)
 {
-	struct hp_xstacks *xs = w->x->xs;
-	for (uint32_t l = 1; l < xstacks_nlocations(xs); l++) {
-		const struct hp_xframe *chain;
+	struct hp_stacks *xs = w->x->xs;
+	for (uint32_t l = 1; l < stacks_nlocations(xs); l++) {
+		const struct hp_sframe *chain;
 		uint32_t m, n;
 		uint64_t addr;
 		if (!w->loc_used[l])
 			continue;
-		xstacks_location(xs, l, &m, &addr);
-		n = xstacks_chain(xs, l, &chain);
+		stacks_location(xs, l, &m, &addr);
+		n = stacks_chain(xs, l, &chain);
 		pb_int(&w->sub, 1, l);
-		pb_int(&w->sub, 2, m < xstacks_nmodules(xs) && w->mod_used[m] ? m : 0);
-		pb_int(&w->sub, 3, addr + (m < xstacks_nmodules(xs) ? w->mod_base[m] : 0));
+		pb_int(&w->sub, 2, m < stacks_nmodules(xs) && w->mod_used[m] ? m : 0);
+		pb_int(&w->sub, 3, addr + (m < stacks_nmodules(xs) ? w->mod_base[m] : 0));
 		for (uint32_t d = 0; d < n; d++) {        /* innermost first */
 			pb_int(&w->tmp, 1, chain[d].func);
 			pb_int(&w->tmp, 2, chain[d].line);
 			pb_msg(&w->sub, 4, &w->tmp);
-			if (chain[d].func < xstacks_nfuncs(xs))
+			if (chain[d].func < stacks_nfuncs(xs))
 				w->func_used[chain[d].func] = 1;
 		}
 		pb_msg(&w->prof, 4, &w->sub);
@@ -344,15 +332,16 @@ static void write_locations(struct writer *w)
 
 static void write_functions(struct writer *w)
 {
-	struct hp_xstacks *xs = w->x->xs;
-	for (uint32_t f = 1; f < xstacks_nfuncs(xs); f++) {
+	struct hp_stacks *xs = w->x->xs;
+	for (uint32_t f = 1; f < stacks_nfuncs(xs); f++) {
 		if (!w->func_used[f])
 			continue;
-		uint64_t name = str_index(&w->strs, xstacks_func_name(xs, f));
+		const struct hp_sfunc *fn = stacks_func(xs, f);
+		uint64_t name = str_index(&w->strs, stacks_func_name(xs, f));
 		pb_int(&w->sub, 1, f);
 		pb_int(&w->sub, 2, name);
 		pb_int(&w->sub, 3, name);
-		pb_int(&w->sub, 4, str_index(&w->strs, xstacks_file(xs, xstacks_func_file(xs, f))));
+		pb_int(&w->sub, 4, str_index(&w->strs, fn ? stacks_file(xs, fn->file) : NULL));
 		pb_msg(&w->prof, 5, &w->sub);
 	}
 }
@@ -432,12 +421,12 @@ static int gzip_to(FILE *out, const uint8_t *buf, size_t len)
 
 static int writer_init(struct writer *w, struct px *x)
 {
-	uint32_t nloc = xstacks_nlocations(x->xs), nmod = xstacks_nmodules(x->xs);
+	uint32_t nloc = stacks_nlocations(x->xs), nmod = stacks_nmodules(x->xs);
 	memset(w, 0, sizeof(*w));
 	w->x = x;
 	hmap_init(&w->strs.map);
 	w->loc_used = calloc(nloc, 1);
-	w->func_used = calloc(xstacks_nfuncs(x->xs), 1);
+	w->func_used = calloc(stacks_nfuncs(x->xs), 1);
 	w->mod_used = calloc(nmod, 1);
 	w->mod_base = calloc(nmod, sizeof(uint64_t));
 	w->mod_limit = calloc(nmod, sizeof(uint64_t));
@@ -476,7 +465,7 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 	if (x.fault_period <= 0)
 		x.fault_period = 1;
 	xmap_init(&x.keys, 2);
-	if ((err = store_each_event(st, px_on_event, &x)) || (err = xstacks_load(st, &x.xs)))
+	if ((err = store_each_event(st, px_on_event, &x)) || (err = stacks_load(st, &x.xs)))
 		goto out;
 	if ((err = store_each_sample(st, 0, 0, px_on_sample, &x)))
 		goto out;
@@ -489,7 +478,7 @@ release:
 out:
 	for (uint32_t c = 2; c < x.nvals; c++)
 		free((char *)x.col_name[c]);
-	xstacks_free(x.xs);
+	stacks_free(x.xs);
 	xmap_release(&x.keys);
 	free(x.vals);
 	return err;

@@ -8,13 +8,14 @@
  * (samples x the sampling period), so sum(weights) / period = samples.
  * The busiest thread is the profile shown first.
  *
- * Reads the samples and the raw stack model (export_internal.h).
+ * Reads the samples and the stack model (stacks.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/export_internal.h"
+#include "common/grow.h"
 #include "common/store.h"
 
 /* A run of consecutive samples of one thread on one stack. */
@@ -26,15 +27,17 @@ struct run {
 struct sthread {
 	uint32_t tid;
 	struct run *runs;
-	uint32_t nruns, cap;
+	uint32_t nruns;
+	size_t cap;
 	uint64_t samples, first_ns, last_ns;
 };
 
 struct ss {
-	struct hp_xstacks *xs;
+	struct hp_stacks *xs;
 	struct hp_xmap tids;          /* tid -> index into threads */
 	struct sthread *threads;
 	uint32_t nthreads;
+	size_t threads_cap;
 	uint32_t *frame_of;           /* function id -> frame index + 1 (0: not yet) */
 	uint32_t nframes;
 	uint32_t *frame_func;         /* frame index -> function id */
@@ -47,12 +50,11 @@ static struct sthread *thread_of(struct ss *s, uint32_t tid)
 	if (xmap_index(&s->tids, &tid, &idx, &added))
 		return NULL;
 	if (added) {
-		struct sthread *t = realloc(s->threads, (s->nthreads + 1) * sizeof(*t));
-		if (!t)
+		if (hp_grow((void **)&s->threads, &s->threads_cap, s->nthreads + 1,
+			    sizeof(*s->threads)))
 			return NULL;
-		s->threads = t;
-		memset(&t[idx], 0, sizeof(*t));
-		t[idx].tid = tid;
+		memset(&s->threads[idx], 0, sizeof(*s->threads));
+		s->threads[idx].tid = tid;
 		s->nthreads++;
 	}
 	return &s->threads[idx];
@@ -73,14 +75,8 @@ static int on_sample(void *c, const struct hp_sample_row *r)
 		t->runs[t->nruns - 1].count++;
 		return 0;
 	}
-	if (t->nruns == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 256;
-		struct run *n = realloc(t->runs, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		t->runs = n;
-		t->cap = cap;
-	}
+	if (hp_grow((void **)&t->runs, &t->cap, (size_t)t->nruns + 1, sizeof(*t->runs)))
+		return -ENOMEM;
 	t->runs[t->nruns++] = (struct run){ r->stack_id, 1 };
 	return 0;
 }
@@ -88,16 +84,16 @@ static int on_sample(void *c, const struct hp_sample_row *r)
 /* Give every function of every sampled stack a frame index. */
 static int assign_frames(struct ss *s)
 {
-	uint32_t nf = xstacks_nfuncs(s->xs);
+	uint32_t nf = stacks_nfuncs(s->xs);
 	s->frame_of = calloc(nf, sizeof(uint32_t));
 	s->frame_func = calloc(nf, sizeof(uint32_t));
 	if (!s->frame_of || !s->frame_func)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < s->nthreads; i++)
 		for (uint32_t r = 0; r < s->threads[i].nruns; r++) {
-			const struct hp_xframe *fr;
+			const struct hp_sframe *fr;
 			uint32_t n;
-			int err = xstacks_expand(s->xs, s->threads[i].runs[r].stack_id, &fr, &n);
+			int err = stacks_expand(s->xs, s->threads[i].runs[r].stack_id, &fr, &n);
 			if (err)
 				return err;
 			for (uint32_t k = 0; k < n; k++) {
@@ -116,10 +112,11 @@ static void write_frames(FILE *out, const struct ss *s)
 	xw_str(out, "\"shared\":{\"frames\":[");
 	for (uint32_t i = 0; i < s->nframes; i++) {
 		uint32_t f = s->frame_func[i];
-		const char *file = xstacks_file(s->xs, xstacks_func_file(s->xs, f));
+		const struct hp_sfunc *fn = stacks_func(s->xs, f);
+		const char *file = fn ? stacks_file(s->xs, fn->file) : NULL;
 		xw_str(out, i ? ",\n{\"name\":" : "\n{\"name\":");
-		report_json_string(out, xstacks_func_name(s->xs, f));
-		if (*file) {
+		report_json_string(out, stacks_func_name(s->xs, f));
+		if (file && *file) {
 			xw_str(out, ",\"file\":");
 			report_json_string(out, file);
 		}
@@ -131,7 +128,8 @@ static void write_frames(FILE *out, const struct ss *s)
 static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64_t period)
 {
 	char name[256];
-	const char *comm = xstacks_thread_comm(s->xs, t->tid);
+	const struct hp_sthread *th = stacks_thread(s->xs, t->tid);
+	const char *comm = th && th->comm ? th->comm : "";
 	snprintf(name, sizeof(name), "%s%stid %u", comm, *comm ? " " : "", t->tid);
 	xw_str(out, "{\"type\":\"sampled\",\"name\":");
 	report_json_string(out, name);
@@ -141,16 +139,16 @@ static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64
 	xw_u64(out, t->first_ns + t->samples * period);
 	xw_str(out, ",\n\"samples\":[");
 	for (uint32_t r = 0; r < t->nruns; r++) {
-		const struct hp_xframe *fr;
+		const struct hp_sframe *fr;
 		uint32_t n;
-		int err = xstacks_expand(s->xs, t->runs[r].stack_id, &fr, &n);
+		int err = stacks_expand(s->xs, t->runs[r].stack_id, &fr, &n);
 		if (err)
 			return err;
 		xw_str(out, r ? ",[" : "[");
 		for (uint32_t k = 0; k < n; k++) {
 			if (k)
 				putc_unlocked(',', out);
-			uint32_t f = fr[k].func < xstacks_nfuncs(s->xs) ? fr[k].func : 0;
+			uint32_t f = fr[k].func < stacks_nfuncs(s->xs) ? fr[k].func : 0;
 			xw_u64(out, s->frame_of[f] - 1);
 		}
 		putc_unlocked(']', out);
@@ -209,7 +207,7 @@ int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opt
 	int err;
 	(void)o;
 	xmap_init(&s.tids, 1);
-	if (!(err = xstacks_load(st, &s.xs)) &&
+	if (!(err = stacks_load(st, &s.xs)) &&
 	    !(err = store_each_sample(st, 0, 0, on_sample, &s)) &&
 	    !(err = assign_frames(&s)))
 		err = write_all(out, &s, st);
@@ -219,6 +217,6 @@ int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opt
 	free(s.frame_of);
 	free(s.frame_func);
 	xmap_release(&s.tids);
-	xstacks_free(s.xs);
+	stacks_free(s.xs);
 	return err;
 }

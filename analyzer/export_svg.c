@@ -1,9 +1,10 @@
 /*
  * export_svg.c - a self-contained, interactive flame graph as one SVG file.
  *
- * Call paths of the profile model are merged into a tree (children ordered
- * by name, as flamegraph.pl does), drawn root at the bottom with each
- * frame's width proportional to its samples (or to one counter, --weight).
+ * The call-path tree of the profile (calltree.h, top-down, over the stacks
+ * with a positive weight) is drawn with children ordered by name, as
+ * flamegraph.pl does, root at the bottom, each frame's width proportional
+ * to its samples (or to one counter, --weight).
  * Every frame carries a tooltip (<title>) with its samples, its share of
  * the run and its hot line: the source line of that frame (the line itself
  * for the innermost frame, the call site for a caller) that most of its
@@ -12,17 +13,19 @@
  * a regex search that highlights matches and reports their share; viewers
  * without scripts still show the graph and the tooltips.
  *
- * Takes the profile model (profile.h) and the store's file paths.
+ * Takes the profile model (profile.h): the call-path tree is calltree.h's,
+ * with each frame's line weighed through its callback.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/calltree.h"
 #include "analyzer/export_internal.h"
 #include "analyzer/profile.h"
 #include "common/error.h"
+#include "common/grow.h"
 
-#define ROOT_FUNC UINT32_MAX
 #define WIDTH     1200.0
 #define XPAD      10.0
 #define FRAME_H   16.0
@@ -31,11 +34,11 @@
 #define CHAR_W    7.0     /* average glyph width of 12px monospace */
 #define MIN_PX    0.1
 
+/* A frame to draw: a node of the call-path tree (same index). */
 struct node {
-	uint32_t func;
-	uint32_t depth;
 	int64_t weight;
 	uint32_t *kids, nkids;
+	size_t kids_cap;
 	double x;              /* left edge in weight units */
 	uint32_t hot_file, hot_line;
 	int64_t hot_weight;
@@ -43,81 +46,61 @@ struct node {
 
 struct flame {
 	const struct hp_profile *p;
-	struct hp_xfiles files;
+	const struct hp_calltree *tree;
 	int col;               /* weight column: -1 samples, else an event index */
-	struct node *nodes;
-	uint32_t n, cap;
-	struct hp_xmap edges;  /* (parent, func) -> node */
+	struct node *nodes;    /* [tree->nnodes] */
 	struct hp_xmap lines;  /* (node, file, line) -> index into line_w */
 	int64_t *line_w;
-	uint32_t line_cap;
+	size_t line_cap;
 	uint32_t max_depth;
 };
 
-static const char *name_of(const struct flame *f, uint32_t func)
+static const char *name_of(const struct flame *f, uint32_t node)
 {
-	return func == ROOT_FUNC ? "all" : f->p->functions[func].name;
+	uint32_t func = f->tree->nodes[node].func;
+	return func == HP_CT_NONE ? "all" : f->p->functions[func].name;
 }
 
-/* --- building the tree --- */
+/* --- the tree and each frame's hot line --- */
 
-static int child_of(struct flame *f, uint32_t parent, uint32_t func, uint32_t *out)
+/* calltree_build's callback: the weight of each frame's line per node. */
+static int add_line(void *ctx, uint32_t node, const struct hp_pstack *s, uint32_t k)
 {
-	uint32_t key[2] = { parent, func }, idx;
-	int added, err = xmap_index(&f->edges, key, &idx, &added);
-	if (err)
+	struct flame *f = ctx;
+	const struct hp_sframe *fr = &s->frames[k];
+	uint32_t key[3] = { node, fr->file, fr->line }, idx;
+	size_t old = f->line_cap;
+	int added, err;
+	if (!fr->line)
+		return 0;
+	if ((err = xmap_index(&f->lines, key, &idx, &added)))
 		return err;
-	if (added) {
-		if (f->n == f->cap) {
-			uint32_t cap = f->cap ? f->cap * 2 : 1024;
-			struct node *nn = realloc(f->nodes, cap * sizeof(*nn));
-			if (!nn)
-				return -ENOMEM;
-			f->nodes = nn;
-			f->cap = cap;
-		}
-		memset(&f->nodes[f->n], 0, sizeof(struct node));
-		f->nodes[f->n].func = func;
-		f->nodes[f->n].depth = f->nodes[parent].depth + 1;
-		if (f->nodes[f->n].depth > f->max_depth)
-			f->max_depth = f->nodes[f->n].depth;
-		f->n++;
-	}
-	/* edges hands out dense indices in insertion order: node = edge index + 1 */
-	*out = idx + 1;
+	if (hp_grow((void **)&f->line_w, &f->line_cap, f->lines.n, sizeof(*f->line_w)))
+		return -ENOMEM;
+	memset(f->line_w + old, 0, (f->line_cap - old) * sizeof(*f->line_w));
+	f->line_w[idx] += profile_stack_weight(s, f->col);
 	return 0;
 }
 
-static int add_line(struct flame *f, uint32_t node, uint32_t file, uint32_t line, int64_t w)
+static int build_tree(struct flame *f, struct hp_calltree **tree)
 {
-	uint32_t key[3] = { node, file, line }, idx;
-	int added, err = xmap_index(&f->lines, key, &idx, &added);
+	struct hp_calltree_opts o;
+	calltree_opts_init(&o);
+	o.weighted_only = 1;
+	o.weight = f->col;
+	o.on_frame = add_line;
+	o.ctx = f;
+	int err = calltree_build(f->p, &o, tree);
 	if (err)
 		return err;
-	if (f->lines.n > f->line_cap) {
-		uint32_t cap = f->lines.cap;
-		int64_t *a = realloc(f->line_w, cap * sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		memset(a + f->line_cap, 0, (cap - f->line_cap) * sizeof(*a));
-		f->line_w = a;
-		f->line_cap = cap;
-	}
-	f->line_w[idx] += w;
-	return 0;
-}
-
-static int add_stack(struct flame *f, const struct hp_pstack *s, int64_t w)
-{
-	uint32_t node = 0;
-	f->nodes[0].weight += w;
-	for (uint32_t i = 0; i < s->nframes; i++) {
-		int err = child_of(f, node, s->frames[i], &node);
-		if (!err && s->lines[i])
-			err = add_line(f, node, s->files[i], s->lines[i], w);
-		if (err)
-			return err;
-		f->nodes[node].weight += w;
+	f->tree = *tree;
+	if (!(f->nodes = calloc(f->tree->nnodes, sizeof(*f->nodes))))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < f->tree->nnodes; i++) {
+		const struct hp_cnode *n = &f->tree->nodes[i];
+		f->nodes[i].weight = f->col < 0 ? (int64_t)n->total : n->c[f->col];
+		if (n->depth > f->max_depth)
+			f->max_depth = n->depth;
 	}
 	return 0;
 }
@@ -136,30 +119,27 @@ static void pick_hot_lines(struct flame *f)
 	}
 }
 
+/* flamegraph.pl's order: siblings by name (ties in the order first seen). */
 static int by_name(const void *a, const void *b, void *ctx)
 {
 	const struct flame *f = ctx;
-	return strcmp(name_of(f, f->nodes[*(const uint32_t *)a].func),
-		      name_of(f, f->nodes[*(const uint32_t *)b].func));
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(name_of(f, x), name_of(f, y));
+	return c ? c : (x > y) - (x < y);
 }
 
 /* Children lists (sorted by name) and x positions. */
 static int layout(struct flame *f)
 {
-	for (uint32_t i = 1; i < f->n; i++) {
-		const uint32_t *k = f->edges.keys + (size_t)(i - 1) * 2;
-		struct node *parent = &f->nodes[k[0]];
-		if ((parent->nkids & (parent->nkids - 1)) == 0) {
-			uint32_t *a = realloc(parent->kids, (parent->nkids ? parent->nkids * 2 : 2) *
-							     sizeof(*a));
-			if (!a)
-				return -ENOMEM;
-			parent->kids = a;
-		}
+	for (uint32_t i = 1; i < f->tree->nnodes; i++) {
+		struct node *parent = &f->nodes[f->tree->nodes[i].parent];
+		if (hp_grow((void **)&parent->kids, &parent->kids_cap, parent->nkids + 1,
+			    sizeof(*parent->kids)))
+			return -ENOMEM;
 		parent->kids[parent->nkids++] = i;
 	}
 	/* nodes are created after their parents, so one forward pass places them */
-	for (uint32_t i = 0; i < f->n; i++) {
+	for (uint32_t i = 0; i < f->tree->nnodes; i++) {
 		struct node *n = &f->nodes[i];
 		double x = n->x;
 		if (n->nkids > 1)
@@ -184,14 +164,16 @@ static unsigned name_hash(const char *s)
 
 /* flamegraph.pl's palettes: warm for program code, yellow-green for
  * shared libraries, orange for the kernel; the shade comes from the name. */
-static void color(const struct flame *f, uint32_t func, int rgb[3])
+static void color(const struct flame *f, uint32_t node, int rgb[3])
 {
-	const char *module = func == ROOT_FUNC ? NULL : f->p->functions[func].module;
-	unsigned h = name_hash(name_of(f, func));
+	uint32_t func = f->tree->nodes[node].func;
+	const struct hp_pfunc *pf = func == HP_CT_NONE ? NULL : &f->p->functions[func];
+	const struct hp_sfunc *sf = pf ? stacks_func(f->p->model, pf->id) : NULL;
+	unsigned h = name_hash(name_of(f, node));
 	double v1 = (h & 0xff) / 255.0, v2 = (h >> 8 & 0xff) / 255.0;
-	if (module && strstr(module, "[kernel")) {
+	if (sf && stacks_module_kind(f->p->model, sf->module) == HP_FRAME_KERNEL) {
 		rgb[0] = 230 + (int)(25 * v1); rgb[1] = 110 + (int)(60 * v2); rgb[2] = 20;
-	} else if (module && strstr(module, ".so")) {
+	} else if (pf && pf->module && strstr(pf->module, ".so")) {
 		rgb[0] = 190 + (int)(50 * v1); rgb[1] = 190 + (int)(50 * v1); rgb[2] = (int)(70 * v2);
 	} else {
 		rgb[0] = 205 + (int)(50 * v2); rgb[1] = (int)(230 * v1); rgb[2] = (int)(55 * v2);
@@ -215,15 +197,16 @@ static void fitted_text(FILE *out, const char *name, double width_px)
 	xw_xml(out, buf);
 }
 
-static void frame(FILE *out, const struct flame *f, const struct node *n, const char *unit)
+static void frame(FILE *out, const struct flame *f, uint32_t i, const char *unit)
 {
+	const struct node *n = &f->nodes[i];
 	double total = (double)f->nodes[0].weight, scale = (WIDTH - 2 * XPAD) / total;
 	double x = XPAD + n->x * scale, w = (double)n->weight * scale;
-	double y = TOP + (double)(f->max_depth - n->depth) * FRAME_H;
-	const char *name = name_of(f, n->func);
-	const char *file = xfiles_path(&f->files, n->hot_file);
+	double y = TOP + (double)(f->max_depth - f->tree->nodes[i].depth) * FRAME_H;
+	const char *name = name_of(f, i);
+	const char *file = stacks_file(f->p->model, n->hot_file);
 	int rgb[3];
-	color(f, n->func, rgb);
+	color(f, i, rgb);
 	xw_str(out, "<g class=\"f\" data-name=\"");
 	xw_xml(out, name);
 	xw_str(out, "\"><title>");
@@ -232,7 +215,7 @@ static void frame(FILE *out, const struct flame *f, const struct node *n, const 
 		100.0 * (double)n->weight / total);
 	if (n->hot_line) {
 		xw_str(out, "&#10;hot line: ");
-		xw_xml(out, file ? export_basename(file) : "??");
+		xw_xml(out, file ? stacks_basename(file) : "??");
 		fprintf(out, ":%u (%lld %s, %.1f%% of this frame)", n->hot_line,
 			(long long)n->hot_weight, unit,
 			100.0 * (double)n->hot_weight / (double)(n->weight ? n->weight : 1));
@@ -244,14 +227,14 @@ static void frame(FILE *out, const struct flame *f, const struct node *n, const 
 	xw_str(out, "</text></g>\n");
 }
 
-/* Draw n and its subtree, skipping frames too narrow to see. */
+/* Draw node i and its subtree, skipping frames too narrow to see. */
 static void draw(FILE *out, const struct flame *f, uint32_t i, const char *unit)
 {
 	const struct node *n = &f->nodes[i];
 	double px = (double)n->weight * (WIDTH - 2 * XPAD) / (double)f->nodes[0].weight;
 	if (px < MIN_PX)
 		return;
-	frame(out, f, n, unit);
+	frame(out, f, i, unit);
 	for (uint32_t k = 0; k < n->nkids; k++)
 		draw(out, f, n->kids[k], unit);
 }
@@ -369,42 +352,24 @@ static void head(FILE *out, const struct flame *f, const char *title, double hei
 
 static void release(struct flame *f)
 {
-	for (uint32_t i = 0; i < f->n; i++)
+	for (uint32_t i = 0; f->nodes && i < f->tree->nnodes; i++)
 		free(f->nodes[i].kids);
 	free(f->nodes);
 	free(f->line_w);
-	xmap_release(&f->edges);
 	xmap_release(&f->lines);
-	xfiles_release(&f->files);
 }
 
-int export_svg(FILE *out, struct hp_store *st, const struct hp_profile *p,
-	       const struct hp_export_opts *o)
+int export_svg(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
 {
 	struct flame f = { .p = p };
+	struct hp_calltree *tree = NULL;
 	char title[1024];
 	int err = 0;
-	f.col = export_weight_column(p, o->weight);
+	f.col = profile_weight_column(p, o->weight);
 	if (f.col == -2)
 		return -HP_EBADEVENT;
-	xmap_init(&f.edges, 2);
 	xmap_init(&f.lines, 3);
-	f.nodes = calloc(1, sizeof(*f.nodes));
-	if (!f.nodes) {
-		err = -ENOMEM;
-		goto out;
-	}
-	f.n = f.cap = 1;
-	f.nodes[0].func = ROOT_FUNC;
-	if ((err = xfiles_load(st, &f.files)))
-		goto out;
-	for (uint32_t i = 0; i < p->nstacks && !err; i++) {
-		const struct hp_pstack *s = &p->stacks[i];
-		int64_t w = f.col < 0 ? (int64_t)s->samples : s->c[f.col];
-		if (w > 0)
-			err = add_stack(&f, s, w);
-	}
-	if (err || (err = layout(&f)))
+	if ((err = build_tree(&f, &tree)) || (err = layout(&f)))
 		goto out;
 	pick_hot_lines(&f);
 	const char *cmd = profile_meta(p, "command");
@@ -421,5 +386,6 @@ int export_svg(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	xw_str(out, "</svg>\n");
 out:
 	release(&f);
+	calltree_free(tree);
 	return err;
 }

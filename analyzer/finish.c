@@ -24,7 +24,7 @@ static uint64_t entry_samples(const struct hp_profile *p)
 		const struct hp_pstack *s = &p->stacks[i];
 		if (!s->nframes)
 			continue;
-		const char *root = p->functions[s->frames[0]].name;
+		const char *root = p->functions[s->func[0]].name;
 		for (size_t k = 0; k < sizeof(entries) / sizeof(entries[0]); k++)
 			if (!strcmp(root, entries[k])) {
 				n += s->samples;

@@ -155,15 +155,16 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 		if (st->c[e] <= 0 || !st->nframes)
 			continue;
 		uint32_t k = st->nframes - 1;
-		while (k > 0 && !own_code(p, st->frames[k]))
+		while (k > 0 && !own_code(p, st->func[k]))
 			k--;
-		if (!own_code(p, st->frames[k]))
+		if (!own_code(p, st->func[k]))
 			k = st->nframes - 1;
-		uint64_t key = hmap_key2(((uint64_t)st->files[k] << 32) | st->lines[k], st->frames[k]);
+		const struct hp_sframe *fr = &st->frames[k];
+		uint64_t key = hmap_key2(((uint64_t)fr->file << 32) | fr->line, st->func[k]);
 		uint64_t j;
 		if (!hmap_get(&index, key, &j)) {
 			j = (*n)++;
-			g[j] = (struct growth_line){ st->frames[k], st->files[k], st->lines[k], 0 };
+			g[j] = (struct growth_line){ st->func[k], fr->file, fr->line, 0 };
 			if (hmap_put(&index, key, j))
 				break;
 		}
@@ -198,9 +199,8 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 		"Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
 		char loc[64];
-		const char *path = profile_file(p, g[i].file);
-		const char *base = path ? strrchr(path, '/') : NULL;
-		snprintf(loc, sizeof(loc), "%s:%u", base ? base + 1 : path ? path : "??", g[i].line);
+		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
+		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].faults,
 			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
 			loc, p->functions[g[i].func].name);
@@ -215,12 +215,6 @@ struct site_print {
 	int peak;                     /* print only sites holding bytes at the peak */
 };
 
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	return s ? s + 1 : path ? path : "??";
-}
-
 static int print_site(void *ctx, const struct hp_alloc_site *a)
 {
 	struct site_print *sp = ctx;
@@ -229,7 +223,8 @@ static int print_site(void *ctx, const struct hp_alloc_site *a)
 		return 0;
 	if (sp->limit && sp->shown >= sp->limit)
 		return 1;
-	snprintf(loc, sizeof(loc), "%s:%u", base_name(a->file), a->line);
+	const char *base = stacks_basename(a->file);
+	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", a->line);
 	if (sp->leaks)
 		fprintf(sp->out, "%14" PRIu64 "  %9" PRIu64 "  %-28s  %s\n", a->leaked_bytes,
 			a->leaked_allocs, loc, a->function);

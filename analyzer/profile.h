@@ -1,24 +1,33 @@
 /*
- * profile.h - the profile model: one run's samples aggregated in memory.
+ * profile.h - the profile model: one run's samples aggregated in memory,
+ * over the stack model (stacks.h).
  *
- * profile_load() reads a symbolized store and aggregates its samples
- * (optionally only a time range, a thread or a process) into functions
- * (self/total), lines (self), threads, processes, per-stack totals (for call
- * trees and flame graphs) and counter sums. The same aggregation is what
- * `run` persists with profile_write_stats(), so the public SQL views and
- * every command agree. The model owns all its strings (freed by
- * profile_free).
+ * profile_load() reads the stack model of a symbolized store, then its
+ * samples (optionally only a time range, a thread or a process), sums them
+ * per distinct stack with their weights, and aggregates the stacks into
+ * functions (self/total), lines (self), threads and processes. The same
+ * aggregation is what `run` persists with profile_write_stats(), so the
+ * public SQL views and every command agree. Self and total are defined
+ * once, in stacks.h; percentages are of all main-sampler samples in the
+ * selection (profile_pct).
  *
- * Definitions (brief §7): self = samples whose innermost frame (after inline
- * expansion) is this function or line; total = samples whose stack contains
- * the function, counted once per sample. Percentages are of all main-sampler
- * samples in the selection.
+ * Weights: every stack carries its main-sampler samples and one value per
+ * column of events[]: a counter read with the samples (summed deltas), or
+ * a second sampler such as page faults (samples x period). Every
+ * aggregate - function, line, stack, call-tree node - carries the same
+ * columns, so a view or an export weighs by any of them
+ * (profile_weight_column, profile_stack_weight); a new per-sample weight
+ * (bytes allocated, time off the CPU) is one more column.
+ *
+ * The model owns all its strings (in the stack model's arena) and frees
+ * them at once in profile_free.
  */
 #ifndef HP_PROFILE_H
 #define HP_PROFILE_H
 
 #include <stdint.h>
 
+#include "analyzer/stacks.h"
 #include "common/record.h"
 
 struct hp_store;
@@ -69,17 +78,17 @@ struct hp_pprocess {
 	uint64_t samples;
 };
 
-/* A distinct call stack with its totals. frames[] are indices into
- * functions[], outermost first, inline frames expanded; lines[] the
- * matching source line of each frame (0 when unknown). */
+/* A distinct call stack with its weights. frames[] are the stack model's
+ * frames (outermost first, inline frames expanded); func[i] is the index
+ * into functions[] of frames[i].func. */
 struct hp_pstack {
+	uint32_t id;                  /* stack_nodes.id of the innermost node; 0: no stack */
 	uint32_t nframes;
-	uint32_t *frames;
-	uint32_t *lines;
-	uint32_t *files;              /* file ids (0 when unknown) */
+	const struct hp_sframe *frames;  /* owned by the stack model */
+	uint32_t *func;               /* [nframes] */
 	uint64_t samples;             /* main sampler */
 	int64_t *c;                   /* [nevents] */
-	uint32_t leaf_line;           /* index into lines_[] of the innermost frame, or UINT32_MAX */
+	uint32_t leaf_line;           /* index into lines[] of the innermost frame, or UINT32_MAX */
 };
 
 struct hp_profile_filter {
@@ -112,7 +121,8 @@ struct hp_profile {
 	struct hp_mem_reading *memory;
 	uint32_t nmemory;
 
-	void *priv;                   /* arena and lookup tables */
+	struct hp_stacks *model;      /* names, paths, frames: the stack model */
+	void *priv;                   /* lookup tables of the aggregation */
 };
 
 /* Load and aggregate. filter may be NULL (everything). *out is owned by the
@@ -129,16 +139,21 @@ const char *profile_meta(const struct hp_profile *p, const char *key);
  * recreate the public views. */
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p);
 
-/* Path of a file id (as in hp_pstack.files), or NULL. */
-const char *profile_file(const struct hp_profile *p, uint32_t file_id);
-
 /* Index of the event column named name, or -1. */
 int profile_event_index(const struct hp_profile *p, const char *name);
 
-/* Sort helpers: arrays of indices into functions[] / lines[] ordered by
- * self (then total) descending. Caller frees. */
+/* n as a percentage of the selection's main-sampler samples (0 when none). */
+double profile_pct(const struct hp_profile *p, uint64_t n);
+
+/* The weight column named name: -1 for samples (name NULL or "samples"),
+ * an index into events[] of a measured event, or -2 when p has none such. */
+int profile_weight_column(const struct hp_profile *p, const char *name);
+/* Weight of stack s in column col (-1: samples). */
+int64_t profile_stack_weight(const struct hp_pstack *s, int col);
+
+/* Arrays of indices into functions[] / lines[] ordered by self (then
+ * total) descending. Caller frees. */
 uint32_t *profile_functions_by_self(const struct hp_profile *p);
-uint32_t *profile_functions_by_total(const struct hp_profile *p);
 uint32_t *profile_lines_by_self(const struct hp_profile *p);
 
 #endif

@@ -40,6 +40,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "analyzer/arena.h"
 #include "analyzer/inlines.h"
 #include "analyzer/symtab.h"
 #include "common/error.h"
@@ -50,44 +51,8 @@
 
 #define VDSO_PATH       "[vdso]"
 #define UNKNOWN_NAME    "[unknown]"   /* module id 0 in the store */
-#define ARENA_CHUNK     (64 * 1024)
 #define PATH_BUF        (2 * PATH_MAX)
 #define MAX_SCOPES      64            /* nested code scopes kept per address */
-
-/* --- arena and interned strings --- */
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
-static void *arena_alloc(struct arena_chunk **head, size_t n)
-{
-	struct arena_chunk *c = *head;
-	if (!c || c->cap - c->used < n) {
-		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->next = *head;
-		c->used = 0;
-		c->cap = cap;
-		*head = c;
-	}
-	void *p = c->data + c->used;
-	c->used += n;
-	return p;
-}
-
-static void arena_release(struct arena_chunk **head)
-{
-	while (*head) {
-		struct arena_chunk *next = (*head)->next;
-		free(*head);
-		*head = next;
-	}
-}
 
 /* --- modules and cached results --- */
 
@@ -132,7 +97,7 @@ struct hp_symbolizer {
 	size_t nframes, capframes;
 	struct hp_hmap cache;       /* key2(mod + 1, vaddr) -> results index */
 
-	struct arena_chunk *arena;
+	struct hp_arena arena;      /* every string handed out */
 	struct hp_hmap strings;     /* fnv(string) -> interned char * */
 };
 
@@ -155,11 +120,9 @@ static const char *intern(struct hp_symbolizer *s, const char *str)
 		if (!strcmp(old, str))
 			return old;
 	}
-	size_t len = strlen(str) + 1;
-	char *copy = arena_alloc(&s->arena, len);
+	char *copy = arena_strdup(&s->arena, str);
 	if (!copy)
 		return NULL;
-	memcpy(copy, str, len);
 	if (!hmap_get(&s->strings, key, &val) &&
 	    hmap_put(&s->strings, key, (uint64_t)(uintptr_t)copy))
 		return NULL;

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/arena.h"
+#include "common/grow.h"
+
 #define SIZELESS_MAX_SPAN  (64 * 1024)  /* a size-0 symbol covers at most this */
 #define OVERLAP_LOOKBACK   8            /* entries searched back for nested ranges */
 
@@ -27,8 +30,7 @@ struct symtab_entry {
 struct hp_symtab {
 	struct symtab_entry *v;
 	size_t len, cap;
-	char **owned;        /* names copied without their "@VERSION" suffix */
-	size_t nowned, capowned;
+	struct hp_arena owned;  /* names copied without their "@VERSION" suffix */
 	int finished;
 };
 
@@ -42,9 +44,7 @@ void symtab_free(struct hp_symtab *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nowned; i++)
-		free(t->owned[i]);
-	free(t->owned);
+	arena_release(&t->owned);
 	free(t->v);
 	free(t);
 }
@@ -56,17 +56,12 @@ static const char *strip_version(struct hp_symtab *t, const char *name)
 	const char *at = strchr(name, '@');
 	if (!at || at == name)
 		return name;
-	if (t->nowned == t->capowned) {
-		size_t cap = t->capowned ? t->capowned * 2 : 64;
-		char **v = realloc(t->owned, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		t->owned = v;
-		t->capowned = cap;
+	size_t len = (size_t)(at - name);
+	char *copy = arena_alloc(&t->owned, len + 1);
+	if (copy) {
+		memcpy(copy, name, len);
+		copy[len] = '\0';
 	}
-	char *copy = strndup(name, (size_t)(at - name));
-	if (copy)
-		t->owned[t->nowned++] = copy;
 	return copy;
 }
 
@@ -76,14 +71,8 @@ int symtab_add(struct hp_symtab *t, const char *name, uint64_t start, uint64_t s
 	assert(!t->finished);
 	if (!(name = strip_version(t, name)))
 		return -ENOMEM;
-	if (t->len == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct symtab_entry *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (hp_grow((void **)&t->v, &t->cap, t->len + 1, sizeof(*t->v)))
+		return -ENOMEM;
 	t->v[t->len++] = (struct symtab_entry){
 		.start = start, .end = size ? start + size : 0, .name = name, .bind = bind,
 		.sized = size != 0,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/store.h"
 
@@ -25,7 +26,8 @@ struct row {
 struct pass {
 	struct hp_hmap index;         /* tid + 1 -> row */
 	struct row *rows;
-	uint32_t nrows, cap;
+	uint32_t nrows;
+	size_t cap;
 	uint32_t nbuckets;
 	uint64_t bucket_ns;
 	uint64_t t_max;               /* latest sample seen */
@@ -37,14 +39,8 @@ static struct row *row_of(struct pass *ps, uint32_t tid)
 	uint64_t v;
 	if (hmap_get(&ps->index, (uint64_t)tid + 1, &v))
 		return &ps->rows[v];
-	if (ps->nrows == ps->cap) {
-		uint32_t cap = ps->cap ? ps->cap * 2 : 16;
-		struct row *n = realloc(ps->rows, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		ps->rows = n;
-		ps->cap = cap;
-	}
+	if (hp_grow((void **)&ps->rows, &ps->cap, (size_t)ps->nrows + 1, sizeof(*ps->rows)))
+		return NULL;
 	struct row *r = &ps->rows[ps->nrows];
 	r->tid = tid;
 	r->samples = 0;

@@ -27,10 +27,9 @@ static const char usage_text[] =
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
 		       int counters)
 {
-	double n = p->nsamples ? (double)p->nsamples : 1.0;
 	if (l->self || l->total)
-		printf("%7.2f %7.2f %8" PRIu64 " ", 100.0 * (double)l->self / n,
-		       100.0 * (double)l->total / n, l->total);
+		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
+		       profile_pct(p, l->total), l->total);
 	else
 		printf("%7s %7s %8s ", "", "", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
@@ -84,7 +83,7 @@ int cmd_annotate(int argc, char **argv)
 	}
 	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
 	       a->file ? a->file : "unknown file",
-	       p->nsamples ? 100.0 * (double)a->function_total / (double)p->nsamples : 0.0,
+	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
 		printf("(source file not found: showing line numbers only)\n");

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
 #include "analyzer/profile.h"
 #include "analyzer/timeline.h"
@@ -202,7 +203,7 @@ int app_annotate_function(struct tui_app *a, uint32_t f)
 	const char *path;
 	if (f >= a->p->nfunctions)
 		return TUI_R_VIEW;
-	if (calltree_function_line(a->p, f, &file_id, &line, &path)) {
+	if (annotate_function_line(a->p, f, &file_id, &line, &path)) {
 		app_message(a, TUI_ERROR, "no source line information for '%s' (built without -g?)",
 			    a->p->functions[f].name);
 		return TUI_R_VIEW;

@@ -16,11 +16,6 @@
 #include "tui/colors.h"
 #include "tui/view.h"
 
-static double pct(const struct hp_profile *p, uint64_t n)
-{
-	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
-}
-
 /* Samples behind a percentage column, for its heat color; -1 otherwise. */
 static int64_t heat_samples(const struct tui_table *t, const struct hp_column *c, uint32_t r)
 {
@@ -49,7 +44,7 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 	int64_t heat = heat_samples(t, c, r);
 	c->format(p, c, r, buf, len);
 	if (heat >= 0)
-		*role = colors_heat(pct(p, (uint64_t)heat));
+		*role = colors_heat(profile_pct(p, (uint64_t)heat));
 }
 
 static int empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t i)

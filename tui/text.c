@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "tui/view.h"
 
 void text_clear(struct tui_text *t)
@@ -30,14 +31,8 @@ void text_add(struct tui_text *t, int role, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
-	if (t->n == t->cap) {
-		int cap = t->cap ? t->cap * 2 : 32;
-		struct tui_text_line *l = realloc(t->lines, (size_t)cap * sizeof(*l));
-		if (!l)
-			return;
-		t->lines = l;
-		t->cap = cap;
-	}
+	if (hp_grow((void **)&t->lines, &t->cap, (size_t)t->n + 1, sizeof(*t->lines)))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

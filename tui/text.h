@@ -15,7 +15,8 @@ struct tui_text_line {
 
 struct tui_text {
 	struct tui_text_line *lines;
-	int n, cap;
+	int n;
+	size_t cap;
 	int top;
 };
 

@@ -32,15 +32,10 @@ struct tree_view {
 	struct tui_list list;
 };
 
-static double pct(const struct hp_profile *p, uint64_t n)
-{
-	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
-}
-
+/* A file's last component, "??" when unknown. */
 static const char *base_name(const char *path)
 {
-	const char *s = path ? strrchr(path, '/') : NULL;
-	return s ? s + 1 : path ? path : "??";
+	return path ? stacks_basename(path) : "??";
 }
 
 static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *role)
@@ -51,13 +46,13 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 	int src = t->list.cols[col].src, indent;
 	switch (src) {
 	case COL_TOTAL:
-		snprintf(buf, len, "%.2f", pct(p, n->total));
-		*role = colors_heat(pct(p, n->total));
+		snprintf(buf, len, "%.2f", profile_pct(p, n->total));
+		*role = colors_heat(profile_pct(p, n->total));
 		return;
 	case COL_SELF:
 		if (n->self)
-			snprintf(buf, len, "%.2f", pct(p, n->self));
-		*role = colors_heat(pct(p, n->self));
+			snprintf(buf, len, "%.2f", profile_pct(p, n->self));
+		*role = colors_heat(profile_pct(p, n->self));
 		return;
 	case COL_NAME:
 		indent = 2 * (int)(n->depth - 1);

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "analyzer/annotate.h"
-#include "analyzer/calltree.h"
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
 #include "tui/colors.h"
@@ -55,10 +54,10 @@ static int verdict_role(enum hp_verdict v)
 	}
 }
 
+/* A file's last component, "??" when unknown. */
 static const char *base_name(const char *path)
 {
-	const char *s = path ? strrchr(path, '/') : NULL;
-	return s ? s + 1 : path ? path : "??";
+	return path ? stacks_basename(path) : "??";
 }
 
 static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *role)
@@ -190,7 +189,8 @@ static int annotate_row(struct diff_view *v)
 		return TUI_R_VIEW;
 	r = &v->d->rows[v->rows[v->list.sel]];
 	if (v->by == HP_DIFF_LINE)
-		return app_annotate_file(v->base.app, calltree_file_id(p, r->file), r->file, r->line);
+		return app_annotate_file(v->base.app, stacks_file_id(p->model, r->file), r->file,
+					 r->line);
 	if ((f = annotate_find_function(p, r->name)) < 0) {
 		app_message(v->base.app, TUI_DIM, "'%s' is not in %s", r->name,
 			    app_db_path(v->base.app));

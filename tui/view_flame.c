@@ -15,6 +15,7 @@
 
 #include "analyzer/calltree.h"
 #include "analyzer/profile.h"
+#include "common/grow.h"
 #include "tui/colors.h"
 #include "tui/view.h"
 
@@ -34,14 +35,10 @@ struct flame {
 	uint32_t sel;                 /* selected node */
 	char needle[128];             /* frames matching it are marked */
 	struct box *boxes;
-	uint32_t nboxes, cap;
+	uint32_t nboxes;
+	size_t cap;
 	int width;                    /* layout width of boxes[] */
 };
-
-static double pct(const struct hp_profile *p, uint64_t n)
-{
-	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
-}
 
 static uint32_t zoom_root(const struct flame *f)
 {
@@ -58,14 +55,8 @@ static const char *frame_name(const struct flame *f, uint32_t node)
 
 static int add_box(struct flame *f, uint32_t node, int depth, int x, int w)
 {
-	if (f->nboxes == f->cap) {
-		uint32_t cap = f->cap ? f->cap * 2 : 256;
-		struct box *b = realloc(f->boxes, cap * sizeof(*b));
-		if (!b)
-			return -1;
-		f->boxes = b;
-		f->cap = cap;
-	}
+	if (hp_grow((void **)&f->boxes, &f->cap, (size_t)f->nboxes + 1, sizeof(*f->boxes)))
+		return -1;
 	f->boxes[f->nboxes++] = (struct box){ node, depth, x, w };
 	return 0;
 }
@@ -111,7 +102,9 @@ static int frame_role(const struct flame *f, uint32_t node)
 		return TUI_SELECTED;
 	if (f->needle[0] && strcasestr(frame_name(f, node), f->needle))
 		return TUI_MARK;
-	return pct(p, n->self) >= 10.0 ? TUI_HOT : pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
+	if (profile_pct(p, n->self) >= 10.0)
+		return TUI_HOT;
+	return profile_pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
 }
 
 static void draw_box(struct flame *f, struct tui_screen *s, int y, int x0, const struct box *b)
@@ -147,7 +140,8 @@ static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
 	const struct hp_cnode *n = &f->tree->nodes[f->sel];
 	screen_printf(s, r.y + r.h - 1, r.x, r.w, TUI_NORMAL,
 		      "%s: total %.2f%% (%llu samples), self %.2f%%, depth %u", frame_name(f, f->sel),
-		      pct(p, n->total), (unsigned long long)n->total, pct(p, n->self), n->depth);
+		      profile_pct(p, n->total), (unsigned long long)n->total, profile_pct(p, n->self),
+		      n->depth);
 }
 
 static void flame_draw(struct tui_view *v, struct tui_screen *s, struct tui_rect r)

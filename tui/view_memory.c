@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/calltree.h"
 #include "analyzer/profile.h"
 #include "tui/chart.h"
 #include "tui/colors.h"
@@ -241,8 +240,8 @@ static int memory_action(struct tui_view *v, enum tui_action a, int arg)
 	case TUI_A_END:  m->sel = m->nsites - 1; break;
 	case TUI_A_ENTER: {
 		const struct site *s = &m->sites[m->sel];
-		return app_annotate_file(v->app, calltree_file_id(app_profile(v->app), s->file), s->file,
-					 s->line);
+		uint32_t file_id = stacks_file_id(app_profile(v->app)->model, s->file);
+		return app_annotate_file(v->app, file_id, s->file, s->line);
 	}
 	default: return TUI_R_UNHANDLED;
 	}

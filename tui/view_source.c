@@ -6,8 +6,8 @@
  * The file is read from the path the profile recorded (relative paths are
  * tried against the run's working directory). When it cannot be read, the
  * view says so in red and still lists the lines that have costs. Costs come
- * from calltree_file_costs(); Enter shows the call paths ending on the
- * selected line.
+ * from annotate_file_costs() (the same as `hpprof annotate`); Enter shows
+ * the call paths ending on the selected line.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,8 +17,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
 #include "analyzer/profile.h"
+#include "common/grow.h"
 #include "tui/colors.h"
 #include "tui/view.h"
 
@@ -41,11 +43,6 @@ struct source {
 	uint32_t sel, top;            /* indices into rows[] */
 	int hscroll;                  /* code columns skipped */
 };
-
-static double pct(const struct hp_profile *p, uint64_t n)
-{
-	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
-}
 
 /* --- loading --- */
 
@@ -70,18 +67,14 @@ static FILE *open_source(struct source *s, const struct tui_app *a)
 
 static int split_lines(struct source *s, size_t len)
 {
-	uint32_t n = 0, cap = 1024;
-	s->text = malloc(cap * sizeof(*s->text));
-	if (!s->text)
+	uint32_t n = 0;
+	size_t cap = 0;
+	if (hp_grow((void **)&s->text, &cap, 1, sizeof(*s->text)))
 		return -ENOMEM;
 	s->text[0] = "";
 	for (size_t i = 0; i < len;) {
-		if (n + 2 >= cap) {
-			char **t = realloc(s->text, (cap *= 2) * sizeof(*t));
-			if (!t)
-				return -ENOMEM;
-			s->text = t;
-		}
+		if (hp_grow((void **)&s->text, &cap, (size_t)n + 2, sizeof(*s->text)))
+			return -ENOMEM;
 		s->text[++n] = s->buf + i;
 		while (i < len && s->buf[i] != '\n')
 			i++;
@@ -187,7 +180,7 @@ static int line_role(const struct source *s, const struct hp_profile *p, uint32_
 		return TUI_NORMAL;
 	if (line == s->costs->hottest)
 		return TUI_HOT;
-	return colors_heat(pct(p, c->self));
+	return colors_heat(profile_pct(p, c->self));
 }
 
 static void draw_code(struct source *s, struct tui_screen *sc, int y, int x, int w, int role,
@@ -230,11 +223,13 @@ static void draw_row(struct source *s, struct tui_screen *sc, const struct hp_pr
 	if (selected)
 		screen_fill(sc, y, r.x, r.w, TUI_SELECTED, ' ');
 	if (c && c->self)
-		screen_printf(sc, y, x, 6, grole, "%6.2f", pct(p, c->self));
+		screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, c->self));
 	x += 7;
-	if (c && c->total)
-		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED : colors_heat(pct(p, c->total)),
-			      "%6.2f", pct(p, c->total));
+	if (c && c->total) {
+		double total = profile_pct(p, c->total);
+		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED : colors_heat(total), "%6.2f",
+			      total);
+	}
 	x += 7;
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (c && c->c && c->c[g->counter[k]])
@@ -376,13 +371,14 @@ static void source_status(struct tui_view *v, char *buf, size_t len)
 	const struct hp_line_cost *c = s->costs && line < s->costs->nlines ? &s->costs->lines[line]
 									  : NULL;
 	snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
-		 s->ntext ? s->ntext : line, c ? pct(p, c->self) : 0.0, c ? pct(p, c->total) : 0.0);
+		 s->ntext ? s->ntext : line, c ? profile_pct(p, c->self) : 0.0,
+		 c ? profile_pct(p, c->total) : 0.0);
 }
 
 static void source_free(struct tui_view *v)
 {
 	struct source *s = (struct source *)v;
-	calltree_file_costs_free(s->costs);
+	annotate_file_costs_free(s->costs);
 	free(s->rows);
 	free(s->text);
 	free(s->buf);
@@ -407,14 +403,13 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 	s->base.app = a;
 	s->file_id = file_id;
 	if (!(s->path = strdup(path ? path : "?")) ||
-	    (file_id && calltree_file_costs(p, file_id, &s->costs)))
+	    (file_id && annotate_file_costs(p, file_id, &s->costs)))
 		goto fail;
 	read_source(s);
 	if (make_rows(s))
 		goto fail;
-	const char *base = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
 	snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
-		 base, s->costs ? pct(p, s->costs->self) : 0.0);
+		 stacks_basename(s->path), s->costs ? profile_pct(p, s->costs->self) : 0.0);
 	if (!line && s->costs)
 		line = s->costs->hottest;
 	select_line(s, line ? line : 1, body_rows(s, app_area(a).h));

@@ -27,11 +27,6 @@ static const char *meta(const struct hp_profile *p, const char *key, const char 
 	return v && *v ? v : dflt;
 }
 
-static double pct(const struct hp_profile *p, uint64_t n)
-{
-	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
-}
-
 static void add_run(struct summary *s, const struct hp_profile *p)
 {
 	struct tui_text *t = &s->text;
@@ -121,14 +116,15 @@ static void add_hottest(struct summary *s, const struct hp_profile *p)
 		text_add(t, TUI_DIM, "  no samples in this selection (the program may have run too briefly)");
 	} else {
 		if (f && p->nfunctions)
-			text_add(t, colors_heat(pct(p, p->functions[f[0]].self)),
+			text_add(t, colors_heat(profile_pct(p, p->functions[f[0]].self)),
 				 "  function  %6.2f%%  %s  (2: functions, Enter: source)",
-				 pct(p, p->functions[f[0]].self), p->functions[f[0]].name);
+				 profile_pct(p, p->functions[f[0]].self), p->functions[f[0]].name);
 		if (l && p->nlines) {
 			const struct hp_pline *x = &p->lines[l[0]];
-			const char *b = x->file && strrchr(x->file, '/') ? strrchr(x->file, '/') + 1 : x->file;
-			text_add(t, colors_heat(pct(p, x->self)), "  line      %6.2f%%  %s:%u in %s",
-				 pct(p, x->self), b ? b : "??", x->line, p->functions[x->func].name);
+			const char *b = stacks_basename(x->file);
+			double self = profile_pct(p, x->self);
+			text_add(t, colors_heat(self), "  line      %6.2f%%  %s:%u in %s", self,
+				 b ? b : "??", x->line, p->functions[x->func].name);
 		}
 	}
 	free(f);

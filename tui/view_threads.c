@@ -35,7 +35,7 @@ static void draw_processes(const struct hp_profile *p, struct tui_screen *s, str
 	for (uint32_t i = 0; i < p->nprocesses && i < MAX_PROCESS_ROWS; i++) {
 		const struct hp_pprocess *pr = &p->processes[i];
 		char ex[16] = "?", rss[24] = "?";
-		double share = p->nsamples ? 100.0 * (double)pr->samples / (double)p->nsamples : 0;
+		double share = profile_pct(p, pr->samples);
 		if (pr->exit_code >= 0)
 			snprintf(ex, sizeof(ex), "%d", pr->exit_code);
 		if (pr->peak_rss >= 0)
