@@ -56,6 +56,7 @@ struct hp_alloctrack {
 	struct hp_hmap blocks;        /* key(pid, ptr) -> BLOCK_VALUE(site, bytes) */
 	struct proc_heap *procs;
 	uint32_t nprocs;
+	size_t procs_cap;
 	int64_t live, peak;
 	uint64_t peak_t;
 	int peak_current;             /* the live values are the peak's */
@@ -106,13 +107,12 @@ static struct proc_heap *proc_of(struct hp_alloctrack *t, uint32_t pid)
 	for (uint32_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].pid == pid)
 			return &t->procs[i];
-	struct proc_heap *n = realloc(t->procs, (t->nprocs + 1) * sizeof(*n));
-	if (!n)
+	if (hp_grow((void **)&t->procs, &t->procs_cap, (size_t)t->nprocs + 1, sizeof(*t->procs)))
 		return NULL;
-	t->procs = n;
-	memset(&n[t->nprocs], 0, sizeof(*n));
-	n[t->nprocs].pid = pid;
-	return &n[t->nprocs++];
+	struct proc_heap *n = &t->procs[t->nprocs++];
+	memset(n, 0, sizeof(*n));
+	n->pid = pid;
+	return n;
 }
 
 static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)

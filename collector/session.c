@@ -444,13 +444,8 @@ static const uint8_t *record_at(struct hp_session *s, struct ring *r, uint64_t p
 	uint64_t off = pos & r->mask;
 	if (off + size <= r->size)
 		return r->data + off;
-	if (size > s->scratch_cap) {
-		uint8_t *n = realloc(s->scratch, size);
-		if (!n)
-			return NULL;
-		s->scratch = n;
-		s->scratch_cap = size;
-	}
+	if (hp_grow((void **)&s->scratch, &s->scratch_cap, size, 1))
+		return NULL;
 	uint64_t first = r->size - off;
 	memcpy(s->scratch, r->data + off, first);
 	memcpy(s->scratch + first, r->data, size - first);

@@ -151,10 +151,6 @@ int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
  * measured counter event. */
 int store_create_views(struct hp_store *st);
 
-/* Run one read-only SQL statement and print its rows as text (for `hpprof sql`-like
- * uses and tests); returns 0 or an error. */
-int store_exec_print(struct hp_store *st, const char *sql, int csv);
-
 /* ===================================================================== */
 /* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */
 /* ===================================================================== */
@@ -199,8 +195,6 @@ int store_alloc_totals(struct hp_store *st, struct hp_alloc_totals *t);
  * input k. On error *bad_input (when not NULL) says which input failed. */
 int store_merge(struct hp_store *out, const char *const *paths, unsigned n,
 		uint64_t *samples, unsigned *bad_input);
-/* Number of rows of the runs table (0 for a recorded profile). */
-int64_t store_count_runs(struct hp_store *st);
 
 
 /* --- allocation tracking (run --alloc) --- */
