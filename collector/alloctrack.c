@@ -268,7 +268,8 @@ static int write_heap_timeline(struct hp_alloctrack *t, struct hp_store *st, uin
 	return err;
 }
 
-int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)
+int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0,
+		     struct hp_run_facts *facts)
 {
 	int err = write_heap_timeline(t, st, t0);
 	if (!err && t->peak_current)
@@ -280,13 +281,14 @@ int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)
 					       (uint64_t)s->live_blocks, s->temporary };
 		err = store_add_alloc_stack(st, &r);
 	}
-	if (!err && !(err = store_set_meta_int(st, "alloc_count", (int64_t)t->allocs)) &&
-	    !(err = store_set_meta_int(st, "alloc_frees", (int64_t)t->frees)) &&
-	    !(err = store_set_meta_int(st, "heap_peak_bytes", t->peak)) &&
-	    !(err = store_set_meta_int(st, "heap_peak_t_ns",
-						     (int64_t)(t->peak_t > t0 ? t->peak_t - t0 : 0))) &&
-	    !(err = store_set_meta_int(st, "alloc_dropped", (int64_t)t->dropped)) &&
-	    !(err = store_set_meta_int(st, "alloc_unknown_frees", (int64_t)t->unknown_frees)))
-		err = store_set_meta_int(st, "alloc_sample_bytes", (int64_t)t->sample_period);
-	return err;
+	if (err)
+		return err;
+	facts->alloc_count = (int64_t)t->allocs;
+	facts->alloc_frees = (int64_t)t->frees;
+	facts->heap_peak_bytes = t->peak;
+	facts->heap_peak_t_ns = (int64_t)(t->peak_t > t0 ? t->peak_t - t0 : 0);
+	facts->alloc_dropped = (int64_t)t->dropped;
+	facts->alloc_unknown_frees = (int64_t)t->unknown_frees;
+	facts->alloc_sample_bytes = (int64_t)t->sample_period;
+	return 0;
 }

@@ -143,7 +143,7 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	smp->event = 0;
 	smp->nr_counters = 0;
 	smp->complete = (uint32_t)!!complete;
-	smp->nr_frames = session_locate(s, pid, pcs, n, smp->frames);
+	smp->nr_frames = session_locate(s, pid, pcs, n, 0, smp->frames);
 	int err = note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
 		err = store_add_sample(s->st, smp);

@@ -151,10 +151,10 @@ static int refresh_maps(struct hp_session *s, uint32_t pid)
 }
 
 uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
-			struct hp_location *out)
+			int first_is_return, struct hp_location *out)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t pc = i ? pcs[i] - 1 : pcs[i];
+		uint64_t pc = i || first_is_return ? pcs[i] - 1 : pcs[i];
 		const struct hp_map *m = procmaps_find(s->pm, pid, pc);
 		if (!m && refresh_maps(s, pid))
 			m = procmaps_find(s->pm, pid, pc);
@@ -267,7 +267,7 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	} else if (!skip) {
 		s->pcs[n++] = ps.ip;
 	}
-	smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, smp->frames + skip);
+	smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
 	smp->complete = (uint32_t)complete;
 
 	note_err(s, store_add_sample(s->st, smp));
