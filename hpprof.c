@@ -49,18 +49,9 @@ static void usage(FILE *out)
 		"for its manual. Debug domains: run perf unwind syms store mem tui all.\n");
 }
 
-static char self_exe[PATH_MAX];
-
-const char *hp_self_exe(void)
-{
-	return self_exe;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1;
-	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	self_exe[n > 0 ? n : 0] = '\0';
 	signal(SIGPIPE, SIG_IGN);
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

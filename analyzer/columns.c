@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/metrics.h"
 #include "analyzer/profile.h"
 
 static int cmp_u64(uint64_t x, uint64_t y)
@@ -239,19 +240,7 @@ static const struct hp_column thread_cols[] = {
 	{ "comm",      "Command",  0, 0, 0, -1, tc_comm,    t_comm },
 };
 
-/* --- derived columns: ratios of two measured counters --- */
-
-struct derived {
-	const char *id, *num, *den;
-	double scale;                 /* 1 for a ratio, 100 for a percentage */
-};
-
-static const struct derived derived_cols[] = {
-	{ "IPC",          "instructions",  "cycles",              1.0 },
-	{ "cache-miss%",  "cache-misses",  "cache-references",    100.0 },
-	{ "branch-miss%", "branch-misses", "branch-instructions", 100.0 },
-	{ "LLC-miss%",    "LLC-load-misses", "LLC-loads",         100.0 },
-};
+/* --- derived columns: the metrics (metrics.h) that have a column --- */
 
 /* c->event holds num | den << 16 (event indices). */
 static int derived_value(const int64_t *v, const struct hp_column *c, double *out)
@@ -265,11 +254,10 @@ static int derived_value(const int64_t *v, const struct hp_column *c, double *ou
 
 static void format_ratio(const int64_t *v, const struct hp_column *c, char *b, size_t n)
 {
+	const struct hp_metric *m = metrics_for_column(c->id);
 	double r;
-	if (!derived_value(v, c, &r))
+	if (!m || !metrics_value(m, (double)v[c->event & 0xffff], (double)v[c->event >> 16], &r))
 		snprintf(b, n, "-");
-	else if (strchr(c->id, '%'))
-		snprintf(b, n, "%.2f", 100.0 * r);
 	else
 		snprintf(b, n, "%.2f", r);
 }
@@ -317,13 +305,14 @@ static int measured_event(const struct hp_profile *p, const char *name)
 static int append_derived(const struct hp_profile *p, struct hp_column *cols, int n, int max,
 			  enum hp_row_kind kind)
 {
-	for (int i = 0; i < N(derived_cols) && n < max; i++) {
-		int num = measured_event(p, derived_cols[i].num);
-		int den = measured_event(p, derived_cols[i].den);
+	for (unsigned i = 0; i < hp_nmetrics && n < max; i++) {
+		const struct hp_metric *m = &hp_metrics[i];
+		int num = m->column ? measured_event(p, m->num.name) : -1;
+		int den = m->column ? measured_event(p, m->den.name) : -1;
 		if (num < 0 || den < 0)
 			continue;
 		struct hp_column c = {
-			.id = derived_cols[i].id, .header = derived_cols[i].id, .width = 12,
+			.id = m->column, .header = m->column, .width = 12,
 			.right = 1, .numeric = 1, .event = num | den << 16, .derived = 1,
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_derived : lc_derived,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_derived : l_derived,

@@ -21,6 +21,7 @@
 
 #include "analyzer/arena.h"
 #include "analyzer/profile.h"
+#include "analyzer/stats.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 
@@ -79,64 +80,10 @@ static uint64_t str_hash(const char *s)
 
 /* --- statistics --- */
 
-/* Continued fraction of the incomplete beta function (Lentz). */
-static double beta_cf(double a, double b, double x)
-{
-	const double tiny = 1e-300;
-	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
-	d = 1 / (fabs(d) < tiny ? tiny : d);
-	h = d;
-	for (int m = 1; m <= 300; m++) {
-		double m2 = 2.0 * m, aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-		d = 1 + aa * d;
-		d = 1 / (fabs(d) < tiny ? tiny : d);
-		c = 1 + aa / c;
-		c = fabs(c) < tiny ? tiny : c;
-		h *= d * c;
-		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-		d = 1 + aa * d;
-		d = 1 / (fabs(d) < tiny ? tiny : d);
-		c = 1 + aa / c;
-		c = fabs(c) < tiny ? tiny : c;
-		double del = d * c;
-		h *= del;
-		if (fabs(del - 1) < 1e-12)
-			break;
-	}
-	return h;
-}
-
-/* Regularized incomplete beta I_x(a, b). */
-static double beta_inc(double a, double b, double x)
-{
-	if (x <= 0)
-		return 0;
-	if (x >= 1)
-		return 1;
-	double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x));
-	if (x < (a + 1) / (a + b + 2))
-		return front * beta_cf(a, b, x) / a;
-	return 1 - front * beta_cf(b, a, 1 - x) / b;
-}
-
-/* Two-sided p-value of Student's t with df degrees of freedom. */
-static double t_two_sided(double t, double df)
-{
-	return beta_inc(df / 2, 0.5, df / (df + t * t));
-}
-
 static struct hp_diff_stat reduce(const double *v, unsigned n, unsigned stride)
 {
-	struct hp_diff_stat s = { 0, 0 };
-	double ss = 0;
-	for (unsigned i = 0; i < n; i++)
-		s.mean += v[(size_t)i * stride];
-	s.mean /= n ? n : 1;
-	for (unsigned i = 0; i < n; i++) {
-		double dv = v[(size_t)i * stride] - s.mean;
-		ss += dv * dv;
-	}
-	s.sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
+	struct hp_diff_stat s;
+	stats_mean_sd(v, n, stride, &s.mean, &s.sd);
 	return s;
 }
 
@@ -152,14 +99,7 @@ static int beyond_noise(const struct hp_diff *d, struct hp_diff_stat b, struct h
 	if (delta == 0)
 		return 0;
 	if (nb >= 2 && na >= 2) {                    /* Welch's t-test */
-		double vb = b.sd * b.sd / nb, va = a.sd * a.sd / na;
-		se2 = vb + va;
-		if (se2 > 0) {
-			double df = se2 * se2 / (vb * vb / (nb - 1) + va * va / (na - 1));
-			*p = t_two_sided(delta / sqrt(se2), df);
-		} else {
-			*p = 0;
-		}
+		*p = stats_welch_p(b.mean, b.sd, nb, a.mean, a.sd, na);
 		return *p < d->opts.alpha && fabs(delta) >= d->opts.threshold;
 	}
 	/* binomial noise of a proportion, in percentage points */

@@ -41,13 +41,16 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 	int err = symbolize_store(st, sym);
 	if (err || (err = store_flush(st)))
 		return err;
-	store_set_meta_int(st, "symbolize_ns", (int64_t)(hp_now_ns() - t));
+	struct hp_run_facts f;
+	store_facts_init(&f);
+	f.symbolize_ns = (int64_t)(hp_now_ns() - t);
 	if ((err = profile_load(st, NULL, &p)))
 		return err;
 	if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */
-		store_set_meta_int(st, "samples", (int64_t)p->nsamples);
-	store_set_meta_int(st, "entry_stacks", (int64_t)entry_samples(p));
-	err = profile_write_stats(st, p);
+		f.samples = (int64_t)p->nsamples;
+	f.entry_stacks = (int64_t)entry_samples(p);
+	if (!(err = store_write_facts(st, &f)))
+		err = profile_write_stats(st, p);
 	profile_free(p);
 	return err;
 }

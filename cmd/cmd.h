@@ -20,8 +20,4 @@ int cmd_merge(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
 
-/* Path of the running hpprof executable (for finding kernels and the
- * preload library relative to it). */
-const char *hp_self_exe(void);
-
 #endif

@@ -124,40 +124,31 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 static int write_meta(struct hp_store *st, const struct merge_cmd *o, const struct totals *t,
 		      uint64_t samples)
 {
-	char buf[4096] = "";
-	int err = 0;
+	char buf[4096] = "", cmd[4200];
+	struct hp_run_facts f;
 	for (unsigned i = 0; i < o->n; i++) {
 		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
 		strncat(buf, o->inputs[i], sizeof(buf) - strlen(buf) - 1);
 	}
+	store_facts_init(&f);
 	if (t->command_differs) {
-		char cmd[4200];
 		snprintf(cmd, sizeof(cmd), "merge of %u runs: %s", o->n, buf);
-		err = store_set_meta(st, "command", cmd);
+		f.command = cmd;
 	}
-	if (!err)
-		err = store_set_meta(st, "merged_from", buf);
-	if (!err)
-		err = store_set_meta_int(st, "merged_runs", o->n);
-	if (!err)
-		err = store_set_meta_int(st, "samples", (int64_t)samples);
-	if (!err)
-		err = store_set_meta_int(st, "duration_ns", t->duration_ns);
-	if (!err)
-		err = store_set_meta_int(st, "lost_samples", t->lost);
-	if (!err)
-		err = store_set_meta_int(st, "fault_samples", t->fault_samples);
-	if (!err)
-		err = store_set_meta_int(st, "complete_stacks", t->complete);
-	if (!err)
-		err = store_set_meta_int(st, "entry_stacks", t->entry);
-	if (!err && t->peak_rss >= 0)
-		err = store_set_meta_int(st, "peak_rss_bytes", t->peak_rss);
-	if (!err && t->frequency_differs)
-		err = store_set_meta_int(st, "frequency", 0);
-	if (!err)
-		err = store_set_meta(st, "hpprof_version", HPPROF_VERSION);
-	return err;
+	f.merged_from = buf;
+	f.merged_runs = o->n;
+	f.samples = (int64_t)samples;
+	f.duration_ns = t->duration_ns;
+	f.lost_samples = t->lost;
+	f.fault_samples = t->fault_samples;
+	f.complete_stacks = t->complete;
+	f.entry_stacks = t->entry;
+	if (t->peak_rss >= 0)
+		f.peak_rss_bytes = t->peak_rss;
+	if (t->frequency_differs)
+		f.frequency = 0;
+	f.hpprof_version = HPPROF_VERSION;
+	return store_write_facts(st, &f);
 }
 
 /* Aggregate the merged samples into the statistics and views, as `run` does. */

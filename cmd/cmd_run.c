@@ -14,8 +14,10 @@
  * and the events table say which one ran.
  *
  * This file: options, the target, the output file, events and the run's
- * facts; the sampler choice, the stream and the symbol thread are in
- * run_sampler.c, run_stream.c and run_symbols.c (run.h).
+ * facts (one struct hp_run_facts, written by the store); the sampler
+ * choice and the stream are in run_sampler.c (the stream's work is
+ * collector/streamfeed.c), the symbol warm-up thread in run_symbols.c
+ * (run.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@
 #include "collector/events.h"
 #include "collector/launch.h"
 #include "collector/session.h"
+#include "collector/streamfeed.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -274,33 +277,43 @@ static int prepare_output(const char *path)
 	return 0;
 }
 
-static void write_command_meta(struct hp_store *st, char **targv, const struct run_opts *o)
+/* --- the run's facts --- */
+
+/* The facts and the text they point to, alive until the last write. */
+struct run_record {
+	struct hp_run_facts f;
+	char command[8192], cwd[PATH_MAX], start_time[64];
+	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
+	struct utsname uts;
+};
+
+/* What runs, where, when and how: known before the run. */
+static void command_facts(struct run_record *r, char **targv, const struct run_opts *o)
 {
-	char buf[8192] = "", cwd[PATH_MAX], when[64];
-	struct utsname u;
+	struct hp_run_facts *f = &r->f;
 	time_t now = time(NULL);
 	size_t len = 0;
-	for (char **a = targv; *a && len < sizeof(buf) - 2; a++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", a == targv ? "" : " ",
-					*a);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
-	store_set_meta(st, "command", buf);
-	store_set_meta(st, "target", targv[0]);
-	store_set_meta(st, "start_time", when);
-	store_set_meta(st, "hpprof_version", HPPROF_VERSION);
-	if (getcwd(cwd, sizeof(cwd)))
-		store_set_meta(st, "cwd", cwd);
-	if (uname(&u) == 0) {
-		store_set_meta(st, "hostname", u.nodename);
-		store_set_meta(st, "kernel", u.release);
+	store_facts_init(f);
+	for (char **a = targv; *a && len < sizeof(r->command) - 2; a++)
+		len += (size_t)snprintf(r->command + len, sizeof(r->command) - len, "%s%s",
+					a == targv ? "" : " ", *a);
+	strftime(r->start_time, sizeof(r->start_time), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+	f->command = r->command;
+	f->target = targv[0];
+	f->start_time = r->start_time;
+	f->hpprof_version = HPPROF_VERSION;
+	if (getcwd(r->cwd, sizeof(r->cwd)))
+		f->cwd = r->cwd;
+	if (uname(&r->uts) == 0) {
+		f->hostname = r->uts.nodename;
+		f->kernel = r->uts.release;
 	}
-	store_set_meta_int(st, "frequency", o->s.sampler_period ? 0 : o->s.freq);
-	store_set_meta(st, "call_graph", o->s.call_graph == HP_CG_DWARF ? "dwarf" : "fp");
-	store_set_meta_int(st, "stack_size", o->s.stack_size);
-	store_set_meta_int(st, "mem_interval_ms", o->s.mem_interval_ms);
-	store_set_meta_int(st, "fault_period", o->s.fault_period);
-	if (o->kernel)
-		store_set_meta(st, "kernel_name", o->kernel);
+	f->frequency = o->s.sampler_period ? 0 : o->s.freq;
+	f->call_graph = o->s.call_graph == HP_CG_DWARF ? "dwarf" : "fp";
+	f->stack_size = o->s.stack_size;
+	f->mem_interval_ms = o->s.mem_interval_ms;
+	f->fault_period = o->s.fault_period;
+	f->kernel_name = o->kernel;
 }
 
 /* --- events --- */
@@ -442,34 +455,31 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 	}
 }
 
-static void write_result_meta(struct hp_store *st, const struct run_opts *o,
-			      const struct hp_session_result *r)
+/* What the session measured. */
+static void result_facts(struct run_record *rec, const struct run_opts *o,
+			 const struct hp_session_result *r)
 {
-	char sampling[sizeof(o->agent_why) + 64];
+	struct hp_run_facts *f = &rec->f;
 	if (o->agent)
-		snprintf(sampling, sizeof(sampling), "preload agent (%s)", o->agent_why);
+		snprintf(rec->sampling, sizeof(rec->sampling), "preload agent (%s)", o->agent_why);
 	else
-		snprintf(sampling, sizeof(sampling), "perf_event %s",
+		snprintf(rec->sampling, sizeof(rec->sampling), "perf_event %s",
 			 o->sample_event ? o->sample_event : "cpu-clock");
-	store_set_meta(st, "sampling", sampling);
-	store_set_meta_int(st, "duration_ns", (int64_t)r->duration_ns);
-	store_set_meta_int(st, "exit_status", r->exit_code);
-	if (r->term_signal)
-		store_set_meta(st, "signal", strsignal(r->term_signal));
-	store_set_meta_int(st, "interrupted", r->interrupted);
-	store_set_meta_int(st, "samples", (int64_t)r->samples);
-	store_set_meta_int(st, "complete_stacks", (int64_t)r->complete);
-	store_set_meta_int(st, "lost_samples", (int64_t)r->lost);
-	store_set_meta_int(st, "fault_samples", (int64_t)r->fault_samples);
-	store_set_meta_int(st, "unwind_ns", (int64_t)r->unwind_ns);
-	store_set_meta_int(st, "peak_rss_bytes", r->peak_rss);
-	store_set_meta(st, "kernel_samples", r->kernel_samples ? "yes" : o->agent ?
-		       "no (preload agent)" : "no (not permitted)");
-	char t[32];
-	snprintf(t, sizeof(t), "%.3f", r->user_s);
-	store_set_meta(st, "user_s", t);
-	snprintf(t, sizeof(t), "%.3f", r->sys_s);
-	store_set_meta(st, "sys_s", t);
+	f->sampling = rec->sampling;
+	f->duration_ns = (int64_t)r->duration_ns;
+	f->exit_status = r->exit_code;
+	f->signal = r->term_signal ? strsignal(r->term_signal) : NULL;
+	f->interrupted = r->interrupted;
+	f->samples = (int64_t)r->samples;
+	f->complete_stacks = (int64_t)r->complete;
+	f->lost_samples = (int64_t)r->lost;
+	f->fault_samples = (int64_t)r->fault_samples;
+	f->unwind_ns = (int64_t)r->unwind_ns;
+	f->peak_rss_bytes = r->peak_rss;
+	f->kernel_samples = r->kernel_samples ? "yes" : o->agent ? "no (preload agent)"
+								  : "no (not permitted)";
+	f->user_s = r->user_s;
+	f->sys_s = r->sys_s;
 }
 
 static void summary(const char *out, const struct hp_session_result *r, struct hp_store *st)
@@ -511,8 +521,9 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct run_events re = { 0 };
-	struct run_stream rs = { 0 };
-	struct preload pl = { 0 };
+	struct hp_streamfeed *feed = NULL;
+	struct symbol_warmup warm = { 0 };
+	struct run_record rec;
 	struct hp_session_result res;
 	struct hp_store *st = NULL;
 	char path[PATH_MAX];
@@ -526,18 +537,24 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
-	    run_stream_setup(&o, &rs, targv[0]) || prepare_output(o.output))
+	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
 		goto out;
 	}
-	write_command_meta(st, targv, &o);
-	store_flush(st);
-	err = run_session(&o, targv, st, &pl, &res);
-	if (err == -HP_ENOPERF && !res.ran && !run_retry_with_agent(&o, &rs, targv[0], res.perf_errno))
-		err = run_session(&o, targv, st, &pl, &res);   /* the target has not run yet */
+	/* What ran is in the file from the start: an interrupted profile says it. */
+	command_facts(&rec, targv, &o);
+	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
+		hp_err("cannot write database '%s': %s", o.output,
+		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		goto out;
+	}
+	err = run_session(&o, targv, st, &warm, &res);
+	if (err == -HP_ENOPERF && !res.ran &&
+	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
+		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
 		ret = exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
@@ -553,10 +570,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	write_events(st, &o, &re, &res);
-	write_result_meta(st, &o, &res);
-	if ((err = run_stream_finish(&o, &rs, st, &res)))
+	result_facts(&rec, &o, &res);
+	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
-	if ((err = store_flush(st)) || (err = finish_profile(st, pl.sym))) {
+	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
+	    (err = finish_profile(st, warm.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
 		goto out;
@@ -570,8 +588,8 @@ out:
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);
-	run_symbols_release(&pl);
-	run_stream_release(&rs);
+	run_symbols_release(&warm);
+	streamfeed_free(feed);
 	free(targv);
 	return ret;
 }

@@ -1,8 +1,9 @@
 /*
  * run.h - the parts of `hpprof run` (private to cmd_run*.c and run_*.c):
- * its options, the choice of sampler (run_sampler.c), the preload
- * library's stream (run_stream.c: allocation tracking and the agent's
- * samples) and the symbols read while the target runs (run_symbols.c).
+ * its options, the choice of sampler and the preload library's stream
+ * (run_sampler.c; the stream itself is collector/streamfeed.c) and the
+ * symbol warm-up thread that reads DWARF while the target runs
+ * (run_symbols.c).
  */
 #ifndef HP_CMD_RUN_H
 #define HP_CMD_RUN_H
@@ -10,13 +11,11 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "collector/allocstream.h"
 #include "collector/session.h"
-#include "common/hmap.h"
 
 struct hp_store;
+struct hp_streamfeed;
 struct hp_symbolizer;
-struct hp_alloctrack;
 
 enum run_sampler {
 	SAMPLER_AUTO,                 /* perf events, else the preload agent */
@@ -39,32 +38,18 @@ struct run_opts {
 	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
 };
 
-/* The preload library's stream during the run: allocation events feed the
- * tracker (--alloc), the agent's samples and process starts and ends feed
- * the session. */
-struct run_stream {
-	struct hp_allocstream *stream;
-	struct hp_alloctrack *track;  /* NULL without --alloc */
-	struct hp_hmap stacks;        /* hash(pid, raw pcs) -> stack id */
-	struct hp_session *session;
-	uint64_t t0;
-	int agent;                    /* samples come through the stream */
-	uint64_t periods;             /* timer periods the agent's samples stand for */
-	struct hp_allocstream_stats stats;
-	int failed;                   /* allocation tracking stopped; samples go on */
-};
-
-/* Symbols are read while the target runs: the session reports each module
- * as it first appears and a thread opens it and its debug info (reading
- * and decompressing libc's DWARF alone takes ~40 ms here), so the
+/* The symbol warm-up: the session reports each module as it first
+ * appears and a thread opens it and its debug info (reading and
+ * decompressing libc's DWARF alone takes ~40 ms here), so the
  * symbolization at the end finds them ready. The symbolizer is used by
- * that thread only, until preload_stop() joins it. */
-#define PRELOAD_QUEUE 256
+ * that thread only, until warmup_stop() joins it. (Not to be confused with
+ * the preload library, the LD_PRELOAD side of --alloc and the agent.) */
+#define WARMUP_QUEUE 256
 
-struct preload {
+struct symbol_warmup {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char *paths[PRELOAD_QUEUE];
+	char *paths[WARMUP_QUEUE];
 	unsigned head, tail;
 	int done, started;
 	pthread_t thread;
@@ -80,25 +65,21 @@ int run_choose_sampler(struct run_opts *o, const char *target);
 /* Why the preload agent cannot sample target, or NULL. */
 const char *run_agent_unusable(const char *target);
 /* The perf session could not open its events (the target never ran):
- * switch to the agent. Returns 0 when the run can be tried again. */
-int run_retry_with_agent(struct run_opts *o, struct run_stream *rs, const char *target,
+ * switch to the agent (a new *feed). Returns 0 when the run can be tried
+ * again. */
+int run_retry_with_agent(struct run_opts *o, struct hp_streamfeed **feed, const char *target,
 			 int perf_errno);
-
-/* --- run_stream.c --- */
-
-/* Set up the preload library's stream when --alloc or the agent needs it. */
-int run_stream_setup(struct run_opts *o, struct run_stream *rs, const char *target);
-/* After the run: the agent's rate and the allocation facts into the store. */
-int run_stream_finish(struct run_opts *o, struct run_stream *rs, struct hp_store *st,
-		      const struct hp_session_result *res);
-void run_stream_release(struct run_stream *rs);
+/* Set up the preload library's stream (*feed) when --alloc or the agent
+ * needs it; *feed stays NULL when neither does. Returns -1 when it cannot
+ * (the error is printed). */
+int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *target);
 
 /* --- run_symbols.c --- */
 
-/* One session, with the symbols read alongside by a thread. */
-int run_session(struct run_opts *o, char **targv, struct hp_store *st, struct preload *pl,
-		struct hp_session_result *res);
+/* One session, with the symbols read alongside by the warm-up thread. */
+int run_session(struct run_opts *o, char **targv, struct hp_store *st,
+		struct symbol_warmup *warm, struct hp_session_result *res);
 /* Stop the thread (when still running) and free the symbolizer. */
-void run_symbols_release(struct preload *pl);
+void run_symbols_release(struct symbol_warmup *warm);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * run_sampler.c - `hpprof run`: perf events or the preload agent. The
- * agent (an LD_PRELOAD library with per-thread CPU-time timers) samples
- * when perf_event_open is refused, or when --sampler preload asks for it.
+ * run_sampler.c - `hpprof run`: perf events or the preload agent, and the
+ * preload library's stream. The agent (an LD_PRELOAD library with
+ * per-thread CPU-time timers) samples when perf_event_open is refused, or
+ * when --sampler preload asks for it; its samples, like the allocation
+ * events of --alloc, come through the stream (collector/streamfeed.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +13,9 @@
 #include "cmd/run.h"
 #include "collector/events.h"
 #include "collector/launch.h"
+#include "collector/streamfeed.h"
 #include "common/allocproto.h"
+#include "common/error.h"
 #include "common/log.h"
 
 /* errno of opening the cpu-clock sampler on ourselves, 0 when it opens:
@@ -88,13 +92,40 @@ int run_choose_sampler(struct run_opts *o, const char *target)
 
 /* The perf session could not open its events (the target never ran):
  * switch to the agent. Returns 0 when the run can be tried again. */
-int run_retry_with_agent(struct run_opts *o, struct run_stream *rs, const char *target,
-			    int perf_errno)
+int run_retry_with_agent(struct run_opts *o, struct hp_streamfeed **feed, const char *target,
+			 int perf_errno)
 {
 	if (o->sampler != SAMPLER_AUTO || o->sample_event || run_agent_unusable(target))
 		return -1;
 	fall_back(o, perf_errno);
-	allocstream_free(rs->stream);
-	rs->stream = NULL;
-	return run_stream_setup(o, rs, target);
+	streamfeed_free(*feed);
+	*feed = NULL;
+	return run_feed_setup(o, feed, target);
+}
+
+/* A statically linked target cannot be tracked: --alloc is dropped (the
+ * agent never gets here with one). */
+int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *target)
+{
+	struct hp_streamfeed_opts fo = {
+		.alloc = o->alloc,
+		.alloc_sample = (uint64_t)o->alloc_sample,
+		.agent_hz = o->agent ? o->s.freq : 0,
+		.heap_interval_ms = o->s.mem_interval_ms,
+	};
+	int err;
+	if (o->alloc && launch_is_static(target) == 1) {
+		hp_warn("allocation tracking is unavailable: '%s' is statically linked, so the"
+			" LD_PRELOAD shim cannot reach its malloc; profiling without it", target);
+		o->alloc = 0;
+		fo.alloc = 0;
+	}
+	if (!o->alloc && !o->agent)
+		return 0;
+	if ((err = streamfeed_new(&fo, feed))) {
+		hp_err("cannot set up the preload library: %s", hp_strerror(err));
+		return -1;
+	}
+	streamfeed_attach(*feed, &o->s);
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * run_symbols.c - `hpprof run`: the symbols are read while the target
- * runs (see struct preload in run.h), and one session is run with them.
+ * run_symbols.c - `hpprof run`: the symbol warm-up thread reads each
+ * module's symbols and DWARF while the target runs (struct symbol_warmup
+ * in run.h), and one session is run with it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,87 +13,87 @@
 #include "common/error.h"
 #include "common/log.h"
 
-static void preload_push(void *ctx, const char *path)
+static void warmup_push(void *ctx, const char *path)
 {
-	struct preload *pl = ctx;
-	pthread_mutex_lock(&pl->lock);
-	if (pl->tail - pl->head < PRELOAD_QUEUE) {
+	struct symbol_warmup *w = ctx;
+	pthread_mutex_lock(&w->lock);
+	if (w->tail - w->head < WARMUP_QUEUE) {
 		char *copy = strdup(path);
 		if (copy)
-			pl->paths[pl->tail++ % PRELOAD_QUEUE] = copy;
+			w->paths[w->tail++ % WARMUP_QUEUE] = copy;
 	}
-	pthread_cond_signal(&pl->cond);
-	pthread_mutex_unlock(&pl->lock);
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 }
 
-static void *preload_main(void *arg)
+static void *warmup_main(void *arg)
 {
-	struct preload *pl = arg;
+	struct symbol_warmup *w = arg;
 	for (;;) {
-		pthread_mutex_lock(&pl->lock);
-		while (pl->head == pl->tail && !pl->done)
-			pthread_cond_wait(&pl->cond, &pl->lock);
-		if (pl->head == pl->tail) {
-			pthread_mutex_unlock(&pl->lock);
+		pthread_mutex_lock(&w->lock);
+		while (w->head == w->tail && !w->done)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->head == w->tail) {
+			pthread_mutex_unlock(&w->lock);
 			return NULL;
 		}
-		char *path = pl->paths[pl->head++ % PRELOAD_QUEUE];
-		pthread_mutex_unlock(&pl->lock);
-		symbolizer_preload(pl->sym, path);
+		char *path = w->paths[w->head++ % WARMUP_QUEUE];
+		pthread_mutex_unlock(&w->lock);
+		symbolizer_preload(w->sym, path);
 		free(path);
 	}
 }
 
-static int preload_start(struct preload *pl, struct hp_session_opts *so)
+static int warmup_start(struct symbol_warmup *w, struct hp_session_opts *so)
 {
-	int err = pl->sym ? 0 : symbolizer_new(&pl->sym);
+	int err = w->sym ? 0 : symbolizer_new(&w->sym);
 	if (err)
 		return err;
-	pl->done = 0;                  /* started again after a run that could not start */
-	pthread_mutex_init(&pl->lock, NULL);
-	pthread_cond_init(&pl->cond, NULL);
-	if (pthread_create(&pl->thread, NULL, preload_main, pl) == 0) {
-		pl->started = 1;
-		so->on_module = preload_push;
-		so->module_ctx = pl;
+	w->done = 0;                  /* started again after a run that could not start */
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (pthread_create(&w->thread, NULL, warmup_main, w) == 0) {
+		w->started = 1;
+		so->on_module = warmup_push;
+		so->module_ctx = w;
 	}
 	return 0;
 }
 
-/* Wait for the preloading thread (it skips what is left when abandon). */
-static void preload_stop(struct preload *pl)
+/* Stop the warm-up thread once it has read what is queued. */
+static void warmup_stop(struct symbol_warmup *w)
 {
-	if (!pl->started)
+	if (!w->started)
 		return;
-	pthread_mutex_lock(&pl->lock);
-	pl->done = 1;
-	pthread_cond_signal(&pl->cond);
-	pthread_mutex_unlock(&pl->lock);
-	pthread_join(pl->thread, NULL);
-	pl->started = 0;
-	pthread_mutex_destroy(&pl->lock);
-	pthread_cond_destroy(&pl->cond);
+	pthread_mutex_lock(&w->lock);
+	w->done = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	w->started = 0;
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
 }
 
-/* One session, with the symbols read alongside (see struct preload). */
+/* One session, with the symbols read alongside (see struct symbol_warmup). */
 int run_session(struct run_opts *o, char **targv, struct hp_store *st,
-		       struct preload *pl, struct hp_session_result *res)
+		       struct symbol_warmup *w, struct hp_session_result *res)
 {
-	int err = preload_start(pl, &o->s);
+	int err = warmup_start(w, &o->s);
 	if (err) {
 		memset(res, 0, sizeof(*res));
 		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
 		return err;
 	}
 	err = session_run(&o->s, targv, st, res);
-	preload_stop(pl);
+	warmup_stop(w);
 	return err;
 }
 
-void run_symbols_release(struct preload *pl)
+void run_symbols_release(struct symbol_warmup *w)
 {
-	preload_stop(pl);
-	if (pl->sym)
-		symbolizer_free(pl->sym);
-	pl->sym = NULL;
+	warmup_stop(w);
+	if (w->sym)
+		symbolizer_free(w->sym);
+	w->sym = NULL;
 }

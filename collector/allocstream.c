@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/clock.h"
@@ -325,14 +326,8 @@ static int stream_add(struct hp_allocstream *s, const char *name, uint32_t pid, 
 	int rc = map_stream(path, &h, &size);
 	if (rc)
 		return rc < 0 ? hmap_put(&s->known, stream_key(pid, gen), IGNORED) : 0;
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		struct astream **v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			goto fail_nomem;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (hp_grow((void **)&s->v, &s->cap, s->nr + 1, sizeof(*s->v)))
+		goto fail_nomem;
 	struct astream *st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path)) || hmap_put(&s->known, stream_key(pid, gen), s->nr)) {
 		if (st)
@@ -388,14 +383,10 @@ static int list_new(struct hp_allocstream *s, struct found **out, size_t *count)
 		if (!parse_name(e->d_name, &pid, &gen) || strlen(e->d_name) >= sizeof(v->name) ||
 		    hmap_get(&s->known, stream_key(pid, gen), &val))
 			continue;
-		if (n == cap) {
-			struct found *g = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof(*v));
-			if (!g) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = g;
+		if (hp_grow((void **)&v, &cap, n + 1, sizeof(*v))) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
 		}
 		v[n].pid = pid;
 		v[n].gen = gen;

@@ -56,6 +56,7 @@ struct hp_alloctrack {
 	struct hp_hmap blocks;        /* key(pid, ptr) -> BLOCK_VALUE(site, bytes) */
 	struct proc_heap *procs;
 	uint32_t nprocs;
+	size_t procs_cap;
 	int64_t live, peak;
 	uint64_t peak_t;
 	int peak_current;             /* the live values are the peak's */
@@ -106,13 +107,12 @@ static struct proc_heap *proc_of(struct hp_alloctrack *t, uint32_t pid)
 	for (uint32_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].pid == pid)
 			return &t->procs[i];
-	struct proc_heap *n = realloc(t->procs, (t->nprocs + 1) * sizeof(*n));
-	if (!n)
+	if (hp_grow((void **)&t->procs, &t->procs_cap, (size_t)t->nprocs + 1, sizeof(*t->procs)))
 		return NULL;
-	t->procs = n;
-	memset(&n[t->nprocs], 0, sizeof(*n));
-	n[t->nprocs].pid = pid;
-	return &n[t->nprocs++];
+	struct proc_heap *n = &t->procs[t->nprocs++];
+	memset(n, 0, sizeof(*n));
+	n->pid = pid;
+	return n;
 }
 
 static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)
@@ -268,7 +268,8 @@ static int write_heap_timeline(struct hp_alloctrack *t, struct hp_store *st, uin
 	return err;
 }
 
-int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)
+int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0,
+		     struct hp_run_facts *facts)
 {
 	int err = write_heap_timeline(t, st, t0);
 	if (!err && t->peak_current)
@@ -280,13 +281,14 @@ int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0)
 					       (uint64_t)s->live_blocks, s->temporary };
 		err = store_add_alloc_stack(st, &r);
 	}
-	if (!err && !(err = store_set_meta_int(st, "alloc_count", (int64_t)t->allocs)) &&
-	    !(err = store_set_meta_int(st, "alloc_frees", (int64_t)t->frees)) &&
-	    !(err = store_set_meta_int(st, "heap_peak_bytes", t->peak)) &&
-	    !(err = store_set_meta_int(st, "heap_peak_t_ns",
-						     (int64_t)(t->peak_t > t0 ? t->peak_t - t0 : 0))) &&
-	    !(err = store_set_meta_int(st, "alloc_dropped", (int64_t)t->dropped)) &&
-	    !(err = store_set_meta_int(st, "alloc_unknown_frees", (int64_t)t->unknown_frees)))
-		err = store_set_meta_int(st, "alloc_sample_bytes", (int64_t)t->sample_period);
-	return err;
+	if (err)
+		return err;
+	facts->alloc_count = (int64_t)t->allocs;
+	facts->alloc_frees = (int64_t)t->frees;
+	facts->heap_peak_bytes = t->peak;
+	facts->heap_peak_t_ns = (int64_t)(t->peak_t > t0 ? t->peak_t - t0 : 0);
+	facts->alloc_dropped = (int64_t)t->dropped;
+	facts->alloc_unknown_frees = (int64_t)t->unknown_frees;
+	facts->alloc_sample_bytes = (int64_t)t->sample_period;
+	return 0;
 }

@@ -27,6 +27,7 @@
 
 struct hp_store;
 struct hp_alloctrack;
+struct hp_run_facts;
 
 /* Stack id for an allocation's pcs (innermost first, return addresses). */
 typedef int (*hp_alloc_locate)(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
@@ -40,10 +41,12 @@ void alloctrack_free(struct hp_alloctrack *t);
 /* Feed one event (an hp_alloc_cb). */
 int alloctrack_event(void *track, const struct hp_alloc_event *ev);
 
-/* Write alloc_stacks rows, the alloc_* meta keys, and the heap timeline
- * as memory rows (each with the process's last RSS reading before it, so
- * the memory_timeline view has both); t0 is the run's CLOCK_MONOTONIC
- * start (session_t0). Call after the session wrote its RSS readings. */
-int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0);
+/* Write alloc_stacks rows and the heap timeline as memory rows (each with
+ * the process's last RSS reading before it, so the memory_timeline view
+ * has both), and fill the alloc_* and heap_peak_* fields of facts; t0 is
+ * the run's CLOCK_MONOTONIC start (session_t0). Call after the session
+ * wrote its RSS readings. */
+int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0,
+		     struct hp_run_facts *facts);
 
 #endif

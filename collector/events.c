@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/log.h"
 
 /* ---- perf's generic event names (tables, in perf's order) ---- */
@@ -330,14 +331,8 @@ void events_release(struct hp_event_set *set)
 
 static int set_push(struct hp_event_set *set, const struct hp_event *ev)
 {
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		struct hp_event *p = realloc(set->ev, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		set->ev = p;
-		set->cap = cap;
-	}
+	if (hp_grow((void **)&set->ev, &set->cap, set->n + 1, sizeof(*set->ev)))
+		return -ENOMEM;
 	set->ev[set->n++] = *ev;
 	return 0;
 }

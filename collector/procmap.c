@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 
@@ -153,19 +154,7 @@ static void make_map(struct hp_procmaps *pm, struct hp_map *m, uint64_t start,
 
 static int reserve(struct proc *p, size_t need)
 {
-	struct hp_map *maps;
-	size_t cap;
-
-	if (need <= p->cap)
-		return 0;
-	cap = p->cap ? p->cap * 2 : 32;
-	while (cap < need)
-		cap *= 2;
-	if (!(maps = realloc(p->maps, cap * sizeof(*maps))))
-		return -ENOMEM;
-	p->maps = maps;
-	p->cap = cap;
-	return 0;
+	return hp_grow((void **)&p->maps, &p->cap, need, sizeof(*p->maps));
 }
 
 static int same_map(const struct hp_map *a, const struct hp_map *b)

@@ -4,14 +4,14 @@
  * Takes an argv and options; produces rows in the store: processes,
  * threads, modules, interned stacks, samples and memory readings.
  *
- * Events (opened in session_events.c): one sampling leader per online CPU
- * on the target's pid (inherit + enable_on_exec; per-task events with
- * cpu = -1 cannot be mmap'ed when inherited), with the counter events as
- * group members read with every sample, and an optional page-fault
- * sampler redirected into the same ring. This file handles the records,
- * the loop and the end of the run. Records of different CPU rings are not in time order:
- * each drain collects every ring's records, sorts them by time, handles
- * them, then releases the ring space.
+ * The perf pipeline, one stage per file: session_events.c opens the events
+ * (one sampling leader per online CPU on the target's pid, inherit +
+ * enable_on_exec, the counters as its group, the page-fault sampler
+ * redirected into the same ring); perf_ring.c maps the rings and drains
+ * them in time order; perf_record.c parses each record with bounds checks;
+ * session_records.c turns records into facts (maps, processes, threads,
+ * unwound samples). This file is the loop: launch, drain every 10 ms,
+ * RSS readings, commits, on_poll, stop signals, and the end of the run.
  *
  * In no_perf mode there are no rings: the caller feeds processes and
  * samples (session_add_process/_end_process/_add_sample) from on_poll,
@@ -39,15 +39,15 @@
 #include "collector/launch.h"
 #include "collector/memwatch.h"
 #include "collector/module.h"
+#include "collector/perf_ring.h"
 #include "collector/procmap.h"
+#include "collector/session_internal.h"
 #include "collector/unwind.h"
 #include "common/clock.h"
 #include "common/error.h"
-#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store.h"
-#include "collector/session_internal.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -81,295 +81,25 @@ static void store_memory(struct hp_session *s)
 		}
 }
 
-static uint64_t rel_time(struct hp_session *s, uint64_t t)
-{
-	return t > s->t0 ? t - s->t0 : 0;
-}
-
-static void read_proc_string(uint32_t pid, const char *what, char *buf, size_t len)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
-	if (!strcmp(what, "exe")) {
-		ssize_t n = readlink(path, buf, len - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		return;
-	}
-	buf[0] = '\0';
-	FILE *f = fopen(path, "re");
-	if (f) {
-		if (fgets(buf, (int)len, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
-}
-
-static void handle_comm(struct hp_session *s, const uint8_t *rec, const struct perf_event_header *h,
-			uint64_t t)
-{
-	uint32_t pid = *(const uint32_t *)(rec + 8), tid = *(const uint32_t *)(rec + 12);
-	const char *comm = (const char *)(rec + 16);
-	store_add_thread(s->st, tid, pid, comm, rel_time(s, t));
-	store_set_thread_comm(s->st, tid, comm);
-	if (h->misc & PERF_RECORD_MISC_COMM_EXEC) {
-		char exe[PATH_MAX];
-		read_proc_string(pid, "exe", exe, sizeof(exe));
-		procmaps_exec(s->pm, pid);
-		unwinder_forget(s->uw, pid);
-		store_add_process(s->st, pid, 0, comm, exe[0] ? exe : NULL, rel_time(s, t));
-		store_set_process_comm(s->st, pid, comm, exe[0] ? exe : NULL);
-	} else if (pid == tid) {
-		store_set_process_comm(s->st, pid, comm, NULL);
-	}
-}
-
-static void handle_fork(struct hp_session *s, const uint8_t *rec, uint64_t t)
-{
-	const uint32_t *f = (const uint32_t *)(rec + 8);    /* pid, ppid, tid, ptid */
-	char comm[64];
-	read_proc_string(f[0], "comm", comm, sizeof(comm));
-	if (f[0] != f[1]) {                                   /* a new process */
-		procmaps_fork(s->pm, f[1], f[0]);
-		store_add_process(s->st, f[0], f[1], comm[0] ? comm : NULL, NULL, rel_time(s, t));
-		memwatch_add(s->mw, f[0]);
-	}
-	store_add_thread(s->st, f[2], f[0], comm[0] ? comm : NULL, rel_time(s, t));
-}
-
-/* A process exited: its maps are still needed for the events of other
- * streams (allocations) written just before the exit, so they are dropped
- * only after the next on_poll has run (release_exited). */
-static void defer_exit(struct hp_session *s, uint32_t pid)
-{
-	if (s->nexited < MAX_PROCS) {
-		s->exited[s->nexited++] = pid;
-	} else {
-		procmaps_exit(s->pm, pid);
-		unwinder_forget(s->uw, pid);
-	}
-}
-
-static void release_exited(struct hp_session *s)
-{
-	for (unsigned i = 0; i < s->nexited; i++) {
-		procmaps_exit(s->pm, s->exited[i]);
-		unwinder_forget(s->uw, s->exited[i]);
-	}
-	s->nexited = 0;
-}
-
-static void handle_exit(struct hp_session *s, const uint8_t *rec, uint64_t t)
-{
-	const uint32_t *f = (const uint32_t *)(rec + 8);
-	store_end_thread(s->st, f[2], rel_time(s, t));
-	if (f[0] == f[2]) {
-		uint64_t peak = memwatch_peak(s->mw, f[0]);
-		store_end_process(s->st, f[0], rel_time(s, t), -1, peak ? (int64_t)peak : -1);
-		defer_exit(s, f[0]);
-	}
-}
-
-static void handle_mmap2(struct hp_session *s, const uint8_t *rec, int v2)
-{
-	uint32_t pid = *(const uint32_t *)(rec + 8);
-	const uint64_t *q = (const uint64_t *)(rec + 16);   /* addr, len, pgoff */
-	const char *name;
-	if (v2) {
-		uint32_t prot = *(const uint32_t *)(rec + 16 + 24 + 24);
-		if (!(prot & PROT_EXEC))
-			return;
-		name = (const char *)(rec + 16 + 24 + 24 + 8);
-	} else {
-		name = (const char *)(rec + 16 + 24);
-	}
-	hp_debug(HP_DBG_PERF, 2, "mmap pid %u %#llx-%#llx %s", pid, (unsigned long long)q[0],
-		 (unsigned long long)(q[0] + q[1]), name);
-	procmaps_add(s->pm, pid, q[0], q[1], q[2], name);
-}
-
-/* --- samples --- */
-
-static uint32_t module_id_of(struct hp_session *s, struct hp_module *mod)
-{
-	if (mod->store_id)
-		return mod->store_id;
-	if (store_intern_module(s->st, mod->path, mod->build_id, &mod->store_id) < 0)
-		return 0;
-	if (s->o->on_module)
-		s->o->on_module(s->o->module_ctx, mod->path);
-	return mod->store_id;
-}
-
-/* No perf MMAP2 records: an unknown address may be in a library mapped
- * after /proc/PID/maps was read. Read it again, once per poll round. */
-static int refresh_maps(struct hp_session *s, uint32_t pid)
-{
-	uint64_t key = (uint64_t)pid | 1ull << 32, round;
-	if (!s->o->no_perf || (hmap_get(&s->refreshed, key, &round) && round == s->round))
-		return 0;
-	hmap_put(&s->refreshed, key, s->round);
-	return procmaps_load_proc(s->pm, pid) == 0;
-}
-
-uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
-			struct hp_location *out)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t pc = i ? pcs[i] - 1 : pcs[i];
-		const struct hp_map *m = procmaps_find(s->pm, pid, pc);
-		if (!m && refresh_maps(s, pid))
-			m = procmaps_find(s->pm, pid, pc);
-		if (m && m->mod && m->mod->valid) {
-			out[i].module_id = module_id_of(s, m->mod);
-			out[i].addr = pc - m->bias;
-		} else {
-			out[i].module_id = 0;
-			out[i].addr = pc;
-		}
-	}
-	return n;
-}
-
-static struct thread_counters *thread_counters(struct hp_session *s, uint32_t tid)
-{
-	uint64_t key = hmap_key2(tid, (uint64_t)s->cur_ring + 1), idx;
-	if (hmap_get(&s->tcount_index, key, &idx))
-		return &s->tcount[idx];
-	if (hp_grow((void **)&s->tcount, &s->tcount_cap, s->ntcount + 1, sizeof(*s->tcount)) ||
-	    hmap_put(&s->tcount_index, key, s->ntcount))
-		return NULL;
-	struct thread_counters *tc = &s->tcount[s->ntcount++];
-	memset(tc, 0, sizeof(*tc));
-	tc->tid = tid;
-	tc->ring = s->cur_ring;
-	return tc;
-}
-
-/* Group read: nr, enabled, running, {value, id}[nr]. Returns words used. */
-static uint64_t parse_read(struct hp_session *s, const uint64_t *p, uint32_t tid,
-			   struct hp_sample *smp)
-{
-	uint64_t nr = p[0];
-	struct thread_counters *tc = thread_counters(s, tid);
-	smp->nr_counters = s->o->ncounters;
-	memset(smp->counters, 0, sizeof(smp->counters));
-	for (uint64_t k = 0; k < nr; k++) {
-		uint64_t v = p[3 + 2 * k], id = p[4 + 2 * k], what;
-		if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER || !tc)
-			continue;
-		unsigned i = (unsigned)what;
-		smp->counters[i] = (int64_t)(v - tc->prev[i]);
-		tc->prev[i] = v;
-	}
-	return 3 + 2 * nr;
-}
-
-static uint32_t kernel_frame(struct hp_session *s, struct hp_location *loc)
-{
-	if (!s->kernel_module)
-		store_intern_module(s->st, KERNEL_PATH, NULL, &s->kernel_module);
-	loc->module_id = s->kernel_module;
-	loc->addr = 0;
-	return 1;
-}
-
-static uint32_t fp_frames(struct hp_session *s, uint32_t pid, const uint64_t *ips, uint64_t nr)
-{
-	uint32_t n = 0;
-	for (uint64_t i = 0; i < nr && n < HP_MAX_FRAMES; i++)
-		if (ips[i] < (uint64_t)-4095)          /* skip PERF_CONTEXT_* markers */
-			s->pcs[n++] = ips[i];
-	return n;
-}
-
-static void handle_sample(struct hp_session *s, const uint8_t *rec, const struct perf_event_header *h)
-{
-	const uint64_t *p = (const uint64_t *)(rec + 8);
-	struct hp_sample *smp = &s->sample;
-	uint64_t id = *p++, ip = *p++, what = 0;
-	uint32_t pid = (uint32_t)p[0], tid = (uint32_t)(p[0] >> 32);
-	uint64_t time = p[1];
-	const uint64_t *regs = NULL, *ips = NULL;
-	uint64_t nips = 0, stack_size = 0;
-	const uint8_t *stack = NULL;
-	uint32_t n = 0, skip = 0;
-	int complete = 0;
-
-	p += 2;
-	hmap_get(&s->ids, id, &what);
-	smp->event = what >> 32 == ID_FAULT ? s->o->fault_event : 0;
-	smp->nr_counters = 0;
-	if (s->sample_type & PERF_SAMPLE_READ) {
-		if (what >> 32 == ID_SAMPLER)
-			p += parse_read(s, p, tid, smp);
-	}
-	if (s->sample_type & PERF_SAMPLE_CALLCHAIN) {
-		nips = *p++;
-		ips = p;
-		p += nips;
-	}
-	if (s->sample_type & PERF_SAMPLE_REGS_USER) {
-		if (*p++ != PERF_SAMPLE_REGS_ABI_NONE) {
-			regs = p;
-			p += s->nregs;
-		}
-	}
-	if (s->sample_type & PERF_SAMPLE_STACK_USER) {
-		uint64_t size = *p++;
-		stack = (const uint8_t *)p;
-		p += size / 8;
-		if (size)
-			stack_size = *p++;
-	}
-
-	smp->t_ns = rel_time(s, time);
-	smp->pid = pid;
-	smp->tid = tid;
-	if ((h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
-		skip = kernel_frame(s, &smp->frames[0]);
-	if (s->o->call_graph == HP_CG_FP && ips) {
-		n = fp_frames(s, pid, ips, nips);
-	} else if (regs) {
-		uint64_t t = hp_now_ns();
-		n = (uint32_t)unwind_sample(s->uw, pid, regs, stack, stack_size, s->pcs,
-					    HP_MAX_FRAMES - (int)skip, &complete);
-		s->res->unwind_ns += hp_now_ns() - t;
-	} else if (!skip) {
-		s->pcs[n++] = ip;
-	}
-	smp->nr_frames = skip + session_locate(s, pid, s->pcs, n, smp->frames + skip);
-	smp->complete = (uint32_t)complete;
-
-	int err = store_add_sample(s->st, smp);
-	if (err && !s->err)
-		s->err = err;
-	if (smp->event) {
-		s->res->fault_samples++;
-	} else {
-		s->res->samples++;
-		s->res->complete += (uint64_t)complete;
-	}
-}
-
 /* --- no_perf mode: facts from the caller --- */
 
 int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
 			const char *exe, uint64_t t_ns)
 {
 	char comm[64];
-	read_proc_string(pid, "comm", comm, sizeof(comm));
+	session_read_proc(pid, "comm", comm, sizeof(comm));
 	procmaps_exec(s->pm, pid);                 /* whatever an earlier image left */
 	if (procmaps_load_proc(s->pm, pid) < 0 && gen == 0)
 		procmaps_fork(s->pm, ppid, pid);   /* gone already: a fork has its parent's maps */
 	hmap_put(&s->refreshed, (uint64_t)pid | 1ull << 32, s->round);
 	memwatch_add(s->mw, pid);
 	const char *c = comm[0] ? comm : NULL, *e = exe && *exe ? exe : NULL;
-	int err = store_add_process(s->st, pid, ppid, c, e, rel_time(s, t_ns));
+	int err = store_add_process(s->st, pid, ppid, c, e, session_rel_time(s, t_ns));
 	if (!err && gen)
 		err = store_set_process_comm(s->st, pid, c, e);
 	if (!err) {
 		hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
-		err = store_add_thread(s->st, pid, pid, c, rel_time(s, t_ns));
+		err = store_add_thread(s->st, pid, pid, c, session_rel_time(s, t_ns));
 	}
 	if (err && !s->err)
 		s->err = err;
@@ -381,7 +111,7 @@ void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int 
 	if (execed)
 		return;                            /* the next image's start replaces the maps */
 	uint64_t peak = memwatch_peak(s->mw, pid);
-	store_end_process(s->st, pid, rel_time(s, t_ns), -1, peak ? (int64_t)peak : -1);
+	store_end_process(s->st, pid, session_rel_time(s, t_ns), -1, peak ? (int64_t)peak : -1);
 	procmaps_exit(s->pm, pid);                 /* its events are all in: the pid may come back */
 	hmap_del(&s->refreshed, (uint64_t)pid | 1ull << 32, NULL);
 }
@@ -395,7 +125,7 @@ static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 		return 0;
 	hmap_put(&s->threads, key, 1);
 	snprintf(path, sizeof(path), "task/%u/comm", tid);
-	read_proc_string(pid, path, comm, sizeof(comm));
+	session_read_proc(pid, path, comm, sizeof(comm));
 	return store_add_thread(s->st, tid, pid, comm[0] ? comm : NULL, t_rel);
 }
 
@@ -407,13 +137,13 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 		return s->err;
 	if (n > HP_MAX_FRAMES)
 		n = HP_MAX_FRAMES;
-	smp->t_ns = rel_time(s, t_ns);
+	smp->t_ns = session_rel_time(s, t_ns);
 	smp->pid = pid;
 	smp->tid = tid;
 	smp->event = 0;
 	smp->nr_counters = 0;
 	smp->complete = (uint32_t)!!complete;
-	smp->nr_frames = session_locate(s, pid, pcs, n, smp->frames);
+	smp->nr_frames = session_locate(s, pid, pcs, n, 0, smp->frames);
 	int err = note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
 		err = store_add_sample(s->st, smp);
@@ -427,121 +157,14 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	return 0;
 }
 
-/* --- ring draining --- */
+/* --- the rings --- */
 
-static uint64_t record_time(struct hp_session *s, const uint8_t *rec, uint32_t size)
-{
-	const struct perf_event_header *h = (const void *)rec;
-	if (h->type == PERF_RECORD_SAMPLE)
-		return *(const uint64_t *)(rec + 32);     /* header, id, ip, pid/tid, time */
-	if (size < 8 + 24)
-		return 0;
-	return *(const uint64_t *)(rec + size - 16);  /* ... pid/tid, time, identifier */
-}
-
-static const uint8_t *record_at(struct hp_session *s, struct ring *r, uint64_t pos, uint32_t size)
-{
-	uint64_t off = pos & r->mask;
-	if (off + size <= r->size)
-		return r->data + off;
-	if (size > s->scratch_cap) {
-		uint8_t *n = realloc(s->scratch, size);
-		if (!n)
-			return NULL;
-		s->scratch = n;
-		s->scratch_cap = size;
-	}
-	uint64_t first = r->size - off;
-	memcpy(s->scratch, r->data + off, first);
-	memcpy(s->scratch + first, r->data, size - first);
-	return s->scratch;
-}
-
-static int push_entry(struct hp_session *s, const struct entry *e)
-{
-	int err = hp_grow((void **)&s->entries, &s->entries_cap, s->nentries + 1, sizeof(*e));
-	if (!err)
-		s->entries[s->nentries++] = *e;
-	return err;
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	if (x->ring != y->ring)
-		return x->ring < y->ring ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static void handle_record(struct hp_session *s, const uint8_t *rec, uint64_t t)
-{
-	const struct perf_event_header *h = (const void *)rec;
-	if (s->o->raw) {
-		int err = store_add_raw_record(s->st, rel_time(s, t), s->cur_ring, rec, h->size);
-		if (err && !s->err)
-			s->err = err;
-	}
-	switch (h->type) {
-	case PERF_RECORD_SAMPLE:
-		handle_sample(s, rec, h);
-		break;
-	case PERF_RECORD_MMAP2:
-		handle_mmap2(s, rec, 1);
-		break;
-	case PERF_RECORD_MMAP:
-		handle_mmap2(s, rec, 0);
-		break;
-	case PERF_RECORD_COMM:
-		handle_comm(s, rec, h, t);
-		break;
-	case PERF_RECORD_FORK:
-		handle_fork(s, rec, t);
-		break;
-	case PERF_RECORD_EXIT:
-		handle_exit(s, rec, t);
-		break;
-	case PERF_RECORD_LOST:
-		s->res->lost += *(const uint64_t *)(rec + 16);
-		break;
-	default:
-		break;
-	}
-}
-
+/* Handle what the rings hold, in time order. Returns the first store error. */
 static int drain(struct hp_session *s)
 {
-	s->nentries = 0;
-	for (unsigned r = 0; r < s->nrings; r++) {
-		struct ring *ring = &s->rings[r];
-		uint64_t head = __atomic_load_n(&ring->meta->data_head, __ATOMIC_ACQUIRE);
-		uint64_t pos = ring->meta->data_tail;
-		ring->head = head;
-		while (pos < head) {
-			const struct perf_event_header *h =
-				(const void *)(ring->data + (pos & ring->mask));
-			if (h->size < sizeof(*h))
-				break;
-			const uint8_t *rec = record_at(s, ring, pos, h->size);
-			struct entry e = { rec ? record_time(s, rec, h->size) : 0, r, h->size, pos };
-			if (push_entry(s, &e) < 0)
-				return -ENOMEM;
-			pos += h->size;
-		}
-	}
-	if (s->nentries)
-		qsort(s->entries, s->nentries, sizeof(*s->entries), cmp_entry);
-	for (size_t i = 0; i < s->nentries; i++) {
-		const struct entry *e = &s->entries[i];
-		const uint8_t *rec = record_at(s, &s->rings[e->ring], e->pos, e->size);
-		s->cur_ring = e->ring;
-		if (rec)
-			handle_record(s, rec, e->time);
-	}
-	for (unsigned r = 0; r < s->nrings; r++)
-		__atomic_store_n(&s->rings[r].meta->data_tail, s->rings[r].head, __ATOMIC_RELEASE);
-	return s->err;
+	int err = ring_drain(&s->reader, s->rings, s->nrings, s->sample_type,
+			     session_handle_record, s);
+	return err ? err : s->err;
 }
 
 /* --- the run --- */
@@ -616,7 +239,7 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 			break;
 		if ((err = s->err))                   /* a sample from on_poll failed to store */
 			break;
-		release_exited(s);
+		session_release_exited(s);
 		forward_stop(s, pid, &forwarded);
 		if (wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
@@ -653,8 +276,12 @@ static int finish(struct hp_session *s, pid_t pid)
 		if (!err)
 			err = e;
 	}
-	release_exited(s);
+	session_release_exited(s);
 	session_read_totals(s);
+	s->res->bad_records += s->reader.bad;
+	if (s->res->bad_records)
+		hp_warn("skipped %llu malformed perf records (see --debug=perf)",
+			(unsigned long long)s->res->bad_records);
 	store_end_process(s->st, (uint32_t)pid, s->res->duration_ns, s->res->exit_code,
 			  s->res->peak_rss);
 	return err;
@@ -679,8 +306,11 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 		s->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 	else
 		s->sample_type |= PERF_SAMPLE_CALLCHAIN;
-	if (o->ncounters)
+	if (o->ncounters) {
 		s->sample_type |= PERF_SAMPLE_READ;
+		s->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	}
 	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
@@ -701,8 +331,7 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->ids);
 	hmap_release(&s->threads);
 	hmap_release(&s->refreshed);
-	free(s->entries);
-	free(s->scratch);
+	ring_reader_release(&s->reader);
 	free(s->tcount);
 	hmap_release(&s->tcount_index);
 }

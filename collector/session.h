@@ -81,6 +81,7 @@ struct hp_session_result {
 	uint64_t fault_samples;        /* page-fault samples stored (event id fault_event) */
 	int64_t fault_total;           /* page faults counted by the fault sampler, -1 if off */
 	int kernel_samples;            /* 1 when kernel-mode time was sampled too */
+	uint64_t bad_records;          /* malformed ring records skipped (warned about) */
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 };
 
@@ -95,10 +96,14 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
  * streams (allocation events) are made relative to it. */
 uint64_t session_t0(const struct hp_session *s);
 
-/* Convert absolute PCs of pid (pcs[0] exact, pcs[i > 0] return addresses)
- * to store locations, using the session's maps. Returns frames written. */
+/* Convert absolute PCs of pid to store locations, using the session's
+ * maps. pcs[i > 0] are return addresses; pcs[0] is one too when
+ * first_is_return (an allocation's stack: pcs[0] returns into the caller
+ * of malloc), else the exact instruction (a sample's). A return address
+ * is looked up and stored as address - 1, inside the call instruction, so
+ * that its line is the call's. Returns frames written. */
 uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
-			struct hp_location *out);
+			int first_is_return, struct hp_location *out);
 
 /* The store the session writes to. */
 struct hp_store *session_store(struct hp_session *s);

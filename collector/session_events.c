@@ -75,9 +75,7 @@ static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->task = 1;
 	a->watermark = 1;
 	a->wakeup_watermark = s->ring_pages * 4096 / 8;
-	if (o->ncounters)
-		a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
-				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	a->read_format = s->read_format;
 }
 
 static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index)
@@ -88,24 +86,16 @@ static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t ind
 	return hmap_put(&s->ids, id ? id : 1ull << 63, ((uint64_t)kind << 32) | index);
 }
 
-static int map_ring(struct hp_session *s, struct ring *r, int fd)
+static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 {
-	long page = sysconf(_SC_PAGESIZE);
 	for (;;) {
-		size_t len = (s->ring_pages + 1) * (size_t)page;
-		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p != MAP_FAILED) {
-			r->fd = fd;
-			r->meta = p;
-			r->data = (uint8_t *)p + page;
-			r->size = s->ring_pages * (uint64_t)page;
-			r->mask = r->size - 1;
+		int err = ring_map(r, fd, s->ring_pages);
+		if (!err)
 			return 0;
-		}
 		/* Only the first ring may shrink: all rings share one size. */
-		if (errno != EPERM || s->nrings || s->ring_try + 1 >= sizeof(ring_pages_try) /
+		if (err != -EPERM || s->nrings || s->ring_try + 1 >= sizeof(ring_pages_try) /
 							      sizeof(ring_pages_try[0]))
-			return -errno;
+			return err;
 		s->ring_pages = ring_pages_try[++s->ring_try];
 		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
 			 s->ring_pages);
@@ -219,14 +209,13 @@ int session_open_events(struct hp_session *s, pid_t pid)
 
 void session_close_events(struct hp_session *s)
 {
-	size_t len = (s->ring_pages + 1) * (size_t)sysconf(_SC_PAGESIZE);
 	for (unsigned r = 0; r < s->nrings; r++) {
 		for (unsigned i = 0; i < s->o->ncounters; i++)
 			if (s->counter_fds[r][i] >= 0)
 				close(s->counter_fds[r][i]);
 		if (s->fault_fds[r] >= 0)
 			close(s->fault_fds[r]);
-		munmap(s->rings[r].meta, len);
+		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
 	s->nrings = 0;

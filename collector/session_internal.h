@@ -1,7 +1,8 @@
 /*
- * session_internal.h - what session.c (records, the loop) and
- * session_events.c (opening the perf events and their rings, whole-run
- * totals) share. Not an interface: only collector/session*.c include it.
+ * session_internal.h - what session.c (the loop, facts without perf),
+ * session_records.c (what each ring record means) and session_events.c
+ * (opening the perf events and their rings, whole-run totals) share. Not
+ * an interface: only collector/session*.c include it.
  */
 #ifndef HP_SESSION_INTERNAL_H
 #define HP_SESSION_INTERNAL_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "collector/module.h"
+#include "collector/perf_ring.h"
 #include "collector/procmap.h"
 #include "collector/session.h"
 #include "collector/unwind.h"
@@ -22,22 +24,6 @@ struct hp_memwatch;
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
 #define MAX_PROCS     4096
 #define KERNEL_PATH   "[kernel]"
-
-struct ring {
-	int fd;                        /* the leader: owns the mmap */
-	struct perf_event_mmap_page *meta;
-	uint8_t *data;
-	uint64_t size, mask;
-	uint64_t head;                 /* head seen by the current drain */
-};
-
-/* A record found in a ring during a drain. */
-struct entry {
-	uint64_t time;
-	uint32_t ring;
-	uint32_t size;
-	uint64_t pos;
-};
 
 /* Counter values last read for a thread on one CPU's group (each CPU has
  * its own event instance), to turn group reads into deltas. */
@@ -54,20 +40,18 @@ struct hp_session {
 	struct hp_procmaps *pm;
 	struct hp_unwinder *uw;
 	uint64_t t0;                   /* CLOCK_MONOTONIC ns at t = 0 */
-	uint64_t sample_type;
+	uint64_t sample_type;          /* of the sampler (the fault sampler: without READ) */
+	uint64_t read_format;          /* of the sampler's group read */
 	uint32_t nregs;
 
-	struct ring rings[MAX_CPUS];
+	struct hp_ring rings[MAX_CPUS];
 	unsigned nrings;
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
 	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
 
-	struct entry *entries;
-	size_t nentries, entries_cap;
-	uint8_t *scratch;              /* a record that wraps around the ring end */
-	size_t scratch_cap;
+	struct hp_ring_reader reader;
 
 	struct hp_memwatch *mw;         /* RSS timeline thread; NULL when off */
 	uint32_t exited[MAX_PROCS];    /* exits not yet applied to procmaps */
@@ -76,7 +60,6 @@ struct hp_session {
 	size_t ntcount, tcount_cap;
 	struct hp_hmap tcount_index;   /* key2(tid, ring + 1) -> index in tcount (per sample) */
 	uint32_t kernel_module;        /* store id of "[kernel]" */
-	uint32_t cur_ring;             /* ring of the record being handled */
 	int stopped;                   /* the store failed: no more records are handled */
 
 	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
@@ -97,5 +80,21 @@ int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
+
+/* --- session_records.c --- */
+
+/* The drain's callback (hp_ring_fn): one record, in time order. */
+void session_handle_record(void *ctx, unsigned ring, const uint8_t *rec, uint32_t size,
+			   uint64_t t);
+/* Drop the maps of the processes that exited before the last on_poll. */
+void session_release_exited(struct hp_session *s);
+/* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */
+void session_read_proc(uint32_t pid, const char *what, char *buf, size_t len);
+
+/* t (CLOCK_MONOTONIC ns) relative to the session's start. */
+static inline uint64_t session_rel_time(const struct hp_session *s, uint64_t t)
+{
+	return t > s->t0 ? t - s->t0 : 0;
+}
 
 #endif

@@ -37,6 +37,7 @@
 #include <libunwind.h>
 
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 
@@ -346,14 +347,8 @@ static int store_state(struct hp_unwinder *u, struct space *s, const struct stat
 	}
 	if (q->size != u->state_size)
 		return -HP_EUNSUPPORTED;
-	if (s->nstates == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		uint8_t *states = realloc(s->states, cap * u->state_size);
-		if (!states)
-			return -ENOMEM;
-		s->states = states;
-		s->cap = cap;
-	}
+	if (hp_grow((void **)&s->states, &s->cap, s->nstates + 1, u->state_size))
+		return -ENOMEM;
 	memcpy(s->states + s->nstates * u->state_size, q->state, q->size);
 	*index = s->nstates++;
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 int hp_grow(void **v, size_t *cap, size_t need, size_t elem)
 {
@@ -19,4 +20,13 @@ int hp_grow(void **v, size_t *cap, size_t need, size_t elem)
 	*v = nv;
 	*cap = ncap;
 	return 0;
+}
+
+int hp_grow_zero(void **v, size_t *cap, size_t need, size_t elem)
+{
+	size_t old = *cap;
+	int err = hp_grow(v, cap, need, elem);
+	if (!err && *cap > old)
+		memset((char *)*v + old * elem, 0, (*cap - old) * elem);
+	return err;
 }

@@ -12,4 +12,8 @@
  * and *cap are unchanged). */
 int hp_grow(void **v, size_t *cap, size_t need, size_t elem);
 
+/* hp_grow, with the new elements (from the old capacity to the new one)
+ * set to zero bytes: for arrays indexed by id, where 0 means "none". */
+int hp_grow_zero(void **v, size_t *cap, size_t need, size_t elem);
+
 #endif

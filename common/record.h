@@ -1,9 +1,10 @@
 /*
  * record.h - the few structs that carry profile data between modules.
  *
- * The collector produces raw facts (hp_mapping, hp_sample, hp_mem_reading,
- * hp_alloc_event); the store persists them; the analyzer turns locations into
- * hp_frame chains. Each field is documented here once.
+ * The collector produces raw facts (hp_sample with its hp_location frames,
+ * hp_mem_reading; allocation events are struct hp_alloc_event in
+ * allocproto.h); the store persists them; the analyzer turns locations
+ * into hp_frame chains. Each field is documented here once.
  */
 #ifndef HP_RECORD_H
 #define HP_RECORD_H

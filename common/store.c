@@ -1,8 +1,9 @@
 /*
  * store.c - the hpprof database (store.h): creating and opening the file,
- * batched writes, interning, the pre-aggregated stats and the views.
- * Reads are in store_read.c, merging runs in store_merge.c; together they
- * own every SQL string of the project.
+ * batched writes, processes, threads, samples and interning. The run's
+ * facts and events are in store_facts.c, the pre-aggregated stats and
+ * views in store_stats.c, reads in store_read.c, merging runs in
+ * store_merge.c; together they own every SQL string of the project.
  * Writers append rows inside one open
  * transaction that is committed every BATCH_ROWS rows and by store_flush(),
  * so a crash loses at most one batch. Stack frames are deduplicated into a
@@ -309,54 +310,6 @@ int store_close(struct hp_store *st)
 	return err;
 }
 
-/* --- meta --- */
-
-int store_set_meta(struct hp_store *st, const char *key, const char *value)
-{
-	sqlite3_stmt *s = store_stmt(st, S_SET_META);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	store_bind_text_or_null(s, 2, value);
-	return store_step_write(st, s);
-}
-
-int store_set_meta_int(struct hp_store *st, const char *key, int64_t value)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%lld", (long long)value);
-	return store_set_meta(st, key, buf);
-}
-
-int store_get_meta(struct hp_store *st, const char *key, char **value)
-{
-	sqlite3_stmt *s = store_stmt(st, S_GET_META);
-	*value = NULL;
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*value = strdup((const char *)sqlite3_column_text(s, 0));
-		if (!*value)
-			rc = SQLITE_NOMEM;
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_NOMEM)
-		return -ENOMEM;
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_err(st, "get meta");
-}
-
-int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt)
-{
-	char *v;
-	if (store_get_meta(st, key, &v) < 0 || !v)
-		return dflt;
-	int64_t r = strtoll(v, NULL, 10);
-	free(v);
-	return r;
-}
-
 /* Generic read loop: prepare sql, call row(ctx, stmt) per row. */
 int store_each_row(struct hp_store *st, const char *sql,
 		    int (*row)(void *ctx, sqlite3_stmt *s), void *ctx)
@@ -375,65 +328,7 @@ int store_each_row(struct hp_store *st, const char *sql,
 }
 
 
-struct meta_ctx { int (*cb)(void *, const char *, const char *); void *ctx; };
-
-static int meta_row(void *c, sqlite3_stmt *s)
-{
-	struct meta_ctx *m = c;
-	return m->cb(m->ctx, store_col_text(s, 0), store_col_text(s, 1));
-}
-
-int store_each_meta(struct hp_store *st,
-		    int (*cb)(void *ctx, const char *key, const char *value), void *ctx)
-{
-	struct meta_ctx m = { cb, ctx };
-	return store_each_row(st, "SELECT key, value FROM meta ORDER BY key", meta_row, &m);
-}
-
-/* --- events, processes, threads --- */
-
-int store_add_event(struct hp_store *st, const struct hp_event_info *ev)
-{
-	sqlite3_stmt *s = store_stmt(st, S_ADD_EVENT);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_int(s, 1, ev->id);
-	sqlite3_bind_text(s, 2, ev->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, ev->role, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(s, 4, ev->measured);
-	store_bind_text_or_null(s, 5, ev->reason);
-	if (ev->total >= 0)
-		sqlite3_bind_int64(s, 6, ev->total);
-	sqlite3_bind_int64(s, 7, (int64_t)ev->enabled_ns);
-	sqlite3_bind_int64(s, 8, (int64_t)ev->running_ns);
-	return store_step_write(st, s);
-}
-
-struct event_ctx { int (*cb)(void *, const struct hp_event_info *); void *ctx; };
-
-static int event_row(void *c, sqlite3_stmt *s)
-{
-	struct event_ctx *e = c;
-	struct hp_event_info ev = {
-		.id = sqlite3_column_int(s, 0),
-		.name = store_col_text(s, 1),
-		.role = store_col_text(s, 2),
-		.measured = sqlite3_column_int(s, 3),
-		.reason = store_col_text(s, 4),
-		.total = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 5),
-		.enabled_ns = (uint64_t)sqlite3_column_int64(s, 6),
-		.running_ns = (uint64_t)sqlite3_column_int64(s, 7),
-	};
-	return e->cb(e->ctx, &ev);
-}
-
-int store_each_event(struct hp_store *st,
-		     int (*cb)(void *ctx, const struct hp_event_info *ev), void *ctx)
-{
-	struct event_ctx e = { cb, ctx };
-	return store_each_row(st, "SELECT id, name, role, measured, reason, total, enabled_ns,"
-			    " running_ns FROM events ORDER BY id", event_row, &e);
-}
+/* --- processes, threads --- */
 
 int store_add_process(struct hp_store *st, uint32_t pid, uint32_t ppid, const char *comm,
 		      const char *exe, uint64_t start_ns)
@@ -843,147 +738,6 @@ int store_load_interning(struct hp_store *st)
 		return err;
 	return 0;
 }
-
-/* --- pre-aggregated profile --- */
-
-int store_clear_stats(struct hp_store *st)
-{
-	int err = store_begin(st);
-	return err ? err : store_exec_sql(st, "DELETE FROM function_stats; DELETE FROM line_stats;"
-				    " DELETE FROM function_counter_stats;"
-				    " DELETE FROM line_counter_stats;");
-}
-
-int store_add_function_stat(struct hp_store *st, uint32_t function_id, uint64_t self,
-			    uint64_t total)
-{
-	sqlite3_stmt *s = store_stmt(st, S_ADD_FSTAT);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_int64(s, 1, function_id);
-	sqlite3_bind_int64(s, 2, (int64_t)self);
-	sqlite3_bind_int64(s, 3, (int64_t)total);
-	return store_step_write(st, s);
-}
-
-int store_add_line_stat(struct hp_store *st, uint32_t file_id, uint32_t line,
-			uint32_t function_id, uint64_t self)
-{
-	sqlite3_stmt *s = store_stmt(st, S_ADD_LSTAT);
-	if (!s)
-		return -HP_ESQL;
-	store_bind_id_or_null(s, 1, file_id);
-	store_bind_id_or_null(s, 2, line);
-	sqlite3_bind_int64(s, 3, function_id);
-	sqlite3_bind_int64(s, 4, (int64_t)self);
-	return store_step_write(st, s);
-}
-
-int store_add_function_counter(struct hp_store *st, uint32_t function_id, int event_id,
-			       int64_t self, int64_t total)
-{
-	sqlite3_stmt *s = store_stmt(st, S_ADD_FCOUNTER);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_int64(s, 1, function_id);
-	sqlite3_bind_int(s, 2, event_id);
-	sqlite3_bind_int64(s, 3, self);
-	sqlite3_bind_int64(s, 4, total);
-	return store_step_write(st, s);
-}
-
-int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
-			   uint32_t function_id, int event_id, int64_t self)
-{
-	sqlite3_stmt *s = store_stmt(st, S_ADD_LCOUNTER);
-	if (!s)
-		return -HP_ESQL;
-	store_bind_id_or_null(s, 1, file_id);
-	store_bind_id_or_null(s, 2, line);
-	sqlite3_bind_int64(s, 3, function_id);
-	sqlite3_bind_int(s, 4, event_id);
-	sqlite3_bind_int64(s, 5, self);
-	return store_step_write(st, s);
-}
-
-/* Quote an event name as an SQL identifier ("cache-misses" -> "cache-misses"). */
-void store_append_ident(char *buf, size_t cap, const char *name)
-{
-	size_t len = strlen(buf);
-	if (len + 3 >= cap)
-		return;
-	buf[len++] = '"';
-	for (; *name && len + 3 < cap; name++) {
-		if (*name == '"')
-			buf[len++] = '"';
-		buf[len++] = *name;
-	}
-	buf[len++] = '"';
-	buf[len] = '\0';
-}
-
-struct view_cols { char fcols[4096]; char lcols[4096]; };
-
-static int view_event(void *c, const struct hp_event_info *ev)
-{
-	struct view_cols *v = c;
-	char col[512];
-	if (ev->id < 0 || strcmp(ev->role, "sampler") == 0)
-		return 0;
-	/* Measured: the sum, 0 when this row had none. Not measured: NULL
-	 * ("n/a"), never 0. */
-	if (ev->measured)
-		snprintf(col, sizeof(col), ", COALESCE((SELECT c.self_value FROM function_counter_stats c"
-			 " WHERE c.function_id = s.function_id AND c.event_id = %d), 0) AS ", ev->id);
-	else
-		snprintf(col, sizeof(col), ", NULL AS ");
-	store_append_ident(col, sizeof(col), ev->name);
-	strncat(v->fcols, col, sizeof(v->fcols) - strlen(v->fcols) - 1);
-	if (ev->measured)
-		snprintf(col, sizeof(col), ", COALESCE((SELECT SUM(c.self_value) FROM line_counter_stats c"
-			 " WHERE c.file_id IS l.file_id AND c.line IS l.line"
-			 " AND c.function_id = l.function_id AND c.event_id = %d), 0) AS ", ev->id);
-	else
-		snprintf(col, sizeof(col), ", NULL AS ");
-	store_append_ident(col, sizeof(col), ev->name);
-	strncat(v->lcols, col, sizeof(v->lcols) - strlen(v->lcols) - 1);
-	return 0;
-}
-
-int store_create_views(struct hp_store *st)
-{
-	struct view_cols v = { "", "" };
-	char *sql;
-	int err = store_each_event(st, view_event, &v);
-	if (err)
-		return err;
-	if (asprintf(&sql,
-		     "DROP VIEW IF EXISTS function_profile; DROP VIEW IF EXISTS line_profile;"
-		     "CREATE VIEW function_profile AS"
-		     " SELECT f.name AS function, m.path AS module, fi.path AS file,"
-		     " s.self_samples, s.total_samples,"
-		     " ROUND(100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
-		     "   WHERE key = 'samples')), 2) AS self_pct,"
-		     " ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
-		     "   WHERE key = 'samples')), 2) AS total_pct%s"
-		     " FROM function_stats s JOIN functions f ON f.id = s.function_id"
-		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = f.file_id"
-		     " ORDER BY s.self_samples DESC, s.total_samples DESC;"
-		     "CREATE VIEW line_profile AS"
-		     " SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,"
-		     " l.self_samples,"
-		     " ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
-		     "   WHERE key = 'samples')), 2) AS self_pct%s"
-		     " FROM line_stats l JOIN functions f ON f.id = l.function_id"
-		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = l.file_id"
-		     " ORDER BY l.self_samples DESC;", v.fcols, v.lcols) < 0)
-		return -ENOMEM;
-	if (!(err = store_begin(st)))
-		err = store_exec_sql(st, sql);
-	free(sql);
-	return err;
-}
-
 
 int store_add_raw_record(struct hp_store *st, uint64_t t_ns, uint32_t ring, const void *rec,
 			 uint32_t size)

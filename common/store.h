@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/record.h"
+#include "common/runfacts.h"
 
 #define HP_STORE_APPLICATION_ID 0x68707066  /* 'hppf' */
 #define HP_STORE_VERSION        1
@@ -33,9 +34,12 @@ int store_flush(struct hp_store *st);
 /* The last SQLite error message, for logging. */
 const char *store_errmsg(struct hp_store *st);
 
-/* --- meta (run_info) --- */
-int store_set_meta(struct hp_store *st, const char *key, const char *value);
-int store_set_meta_int(struct hp_store *st, const char *key, int64_t value);
+/* --- the run's facts (run_info) --- */
+/* Set every field of f to unset (NULL, NAN, HP_FACT_UNSET). */
+void store_facts_init(struct hp_run_facts *f);
+/* Write every set field of f as the run_info row named after it (an
+ * existing row of that key is replaced); unset fields write nothing. */
+int store_write_facts(struct hp_store *st, const struct hp_run_facts *f);
 /* Value for key as a malloc'd string in *value (caller frees), or NULL. */
 int store_get_meta(struct hp_store *st, const char *key, char **value);
 /* Integer value for key, or dflt when absent. */
@@ -151,10 +155,6 @@ int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
  * measured counter event. */
 int store_create_views(struct hp_store *st);
 
-/* Run one read-only SQL statement and print its rows as text (for `hpprof sql`-like
- * uses and tests); returns 0 or an error. */
-int store_exec_print(struct hp_store *st, const char *sql, int csv);
-
 /* ===================================================================== */
 /* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */
 /* ===================================================================== */
@@ -199,8 +199,6 @@ int store_alloc_totals(struct hp_store *st, struct hp_alloc_totals *t);
  * input k. On error *bad_input (when not NULL) says which input failed. */
 int store_merge(struct hp_store *out, const char *const *paths, unsigned n,
 		uint64_t *samples, unsigned *bad_input);
-/* Number of rows of the runs table (0 for a recorded profile). */
-int64_t store_count_runs(struct hp_store *st);
 
 
 /* --- allocation tracking (run --alloc) --- */

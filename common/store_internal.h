@@ -1,7 +1,8 @@
 /*
  * store_internal.h - what the store's source files share (store.c: the
- * file, writes and interning; store_read.c: iterators and ad-hoc reads;
- * store_merge.c: merging runs). Not part of the store's interface: only
+ * file, writes and interning; store_facts.c: run_info and events;
+ * store_stats.c: the pre-aggregated profile and its views; store_read.c:
+ * iterators and ad-hoc reads; store_merge.c: merging runs). Not part of the store's interface: only
  * common/store*.c include it.
  */
 #ifndef HP_STORE_INTERNAL_H

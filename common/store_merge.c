@@ -12,6 +12,7 @@
 
 #include "common/counters.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store_internal.h"
@@ -37,7 +38,7 @@ struct merge_event {
 
 struct merge_input_events {
 	int *index;                   /* src events.id -> index in merge_events, -1 when none */
-	uint32_t n;
+	size_t n;
 };
 
 struct merge_module { char *path, *build_id; uint32_t id; };
@@ -46,8 +47,10 @@ struct merge {
 	struct hp_store *out;
 	struct merge_module *mods;    /* out modules by (path, build id) */
 	unsigned nmods;
+	size_t mods_cap;
 	struct merge_event *ev;
 	unsigned nev;
+	size_t ev_cap;
 	unsigned ncounters;           /* out counters: ids 1..ncounters */
 	struct merge_input_events *in;
 	struct hp_hmap used_ids;      /* tids and pids already taken in out (id + 1) */
@@ -58,7 +61,7 @@ struct merge_run {
 	struct merge *m;
 	unsigned k;                   /* 1-based input number */
 	uint32_t *mod, *file, *func, *loc, *node;
-	uint32_t nmod, nfile, nfunc, nloc, nnode;
+	size_t nmod, nfile, nfunc, nloc, nnode;   /* capacities: unset ids read 0 */
 	uint32_t *src_parent, *src_loc; /* stack nodes of the input */
 	uint32_t loc_before;          /* out locations with larger ids are new */
 	int *event;                   /* src event id -> out event id (-1: none) */
@@ -70,24 +73,16 @@ struct merge_run {
 	int err;
 };
 
-static int map_put(uint32_t **arr, uint32_t *n, uint32_t id, uint32_t val)
+/* arr[id] = val; *n is arr's capacity, unset ids read 0. */
+static int map_put(uint32_t **arr, size_t *n, uint32_t id, uint32_t val)
 {
-	if (id >= *n) {
-		uint32_t cap = *n ? *n : 64;
-		while (cap <= id)
-			cap *= 2;
-		uint32_t *a = realloc(*arr, cap * sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		memset(a + *n, 0, (cap - *n) * sizeof(*a));
-		*arr = a;
-		*n = cap;
-	}
-	(*arr)[id] = val;
-	return 0;
+	int err = hp_grow_zero((void **)arr, n, (size_t)id + 1, sizeof(**arr));
+	if (!err)
+		(*arr)[id] = val;
+	return err;
 }
 
-static uint32_t map_get(const uint32_t *arr, uint32_t n, uint32_t id)
+static uint32_t map_get(const uint32_t *arr, size_t n, uint32_t id)
 {
 	return id < n ? arr[id] : 0;
 }
@@ -109,10 +104,8 @@ static int merge_find_event(struct merge *m, const struct hp_event_info *ev)
 
 static int merge_new_event(struct merge *m, const struct hp_event_info *ev)
 {
-	struct merge_event *n = realloc(m->ev, (m->nev + 1) * sizeof(*n));
-	if (!n)
+	if (hp_grow((void **)&m->ev, &m->ev_cap, (size_t)m->nev + 1, sizeof(*m->ev)))
 		return -ENOMEM;
-	m->ev = n;
 	struct merge_event *e = &m->ev[m->nev];
 	memset(e, 0, sizeof(*e));
 	e->name = strdup(ev->name);
@@ -133,15 +126,12 @@ static int merge_on_event(void *c, const struct hp_event_info *ev)
 		return 0;
 	if (i < 0 && (i = merge_new_event(m, ev)) < 0)
 		return i;
-	if ((uint32_t)ev->id >= in->n) {
-		uint32_t cap = (uint32_t)ev->id + 16;
-		int *a = realloc(in->index, cap * sizeof(*a));
-		if (!a)
+	if ((size_t)ev->id >= in->n) {
+		size_t old = in->n;
+		if (hp_grow((void **)&in->index, &in->n, (size_t)ev->id + 1, sizeof(*in->index)))
 			return -ENOMEM;
-		for (uint32_t k = in->n; k < cap; k++)
-			a[k] = -1;
-		in->index = a;
-		in->n = cap;
+		for (size_t k = old; k < in->n; k++)
+			in->index[k] = -1;
 	}
 	in->index[ev->id] = i;
 	struct merge_event *e = &m->ev[i];
@@ -259,10 +249,9 @@ static int merge_module(struct merge *m, const char *path, const char *build_id,
 			*id = m->mods[i].id;
 			return 0;
 		}
-	struct merge_module *n = realloc(m->mods, (m->nmods + 1) * sizeof(*n));
-	if (!n)
+	if (hp_grow((void **)&m->mods, &m->mods_cap, (size_t)m->nmods + 1, sizeof(*m->mods)))
 		return -ENOMEM;
-	m->mods = n;
+	struct merge_module *n = m->mods;
 	uint32_t nid = out->nmodules + 1;
 	int err = store_push_string(&out->module_paths, &out->module_paths_cap, nid, path);
 	if (err)
@@ -323,7 +312,7 @@ static int merge_on_frame(void *c, const struct hp_frame_row *row)
 static int merge_on_node(void *c, const struct hp_node_row *row)
 {
 	struct merge_run *r = c;
-	uint32_t n = r->nnode;
+	size_t n = r->nnode;
 	int err = map_put(&r->src_parent, &n, row->id, row->parent);
 	n = r->nnode;
 	if (!err)

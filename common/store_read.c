@@ -237,29 +237,6 @@ int store_is_symbolized(struct hp_store *st)
 	return n > 0;
 }
 
-/* --- ad-hoc queries --- */
-
-int store_exec_print(struct hp_store *st, const char *sql, int csv)
-{
-	sqlite3_stmt *s;
-	int rc;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_sql_err(st, sql);
-	int n = sqlite3_column_count(s);
-	for (int i = 0; i < n; i++)
-		printf("%s%s", i ? (csv ? "," : "\t") : "", sqlite3_column_name(s, i));
-	putchar('\n');
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++) {
-			const char *t = store_col_text(s, i);
-			printf("%s%s", i ? (csv ? "," : "\t") : "", t ? t : "");
-		}
-		putchar('\n');
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_sql_err(st, sql);
-}
-
 /* ===================================================================== */
 /* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */
 /* ===================================================================== */
@@ -364,14 +341,6 @@ int store_alloc_totals(struct hp_store *st, struct hp_alloc_totals *t)
 		return 0;
 	return store_each_row(st, "SELECT COUNT(*), COALESCE(SUM(allocs), 0), COALESCE(SUM(bytes), 0),"
 			    " COALESCE(SUM(leaked_bytes), 0) FROM alloc_stacks", alloc_row, t);
-}
-
-int64_t store_count_runs(struct hp_store *st)
-{
-	int64_t n = 0;
-	if (has_object(st, "table", "runs"))
-		store_each_row(st, "SELECT COUNT(*) FROM runs", store_int_row, &n);
-	return n;
 }
 
 /* --- allocation tracking --- */

@@ -8,7 +8,7 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 shell is not ins
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-sqlite3 "$tmp/a.db" <"$HP_SRC/tests/golden/fixtures/export.sql" || exit 1
+sh "$HP_SRC/tests/golden/fixture.sh" load export "$tmp/a.db" || exit 1
 
 # expect STATUS PATTERN COMMAND...: exit status and a line of stderr
 expect() {

@@ -13,7 +13,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-sqlite3 "$tmp/a.db" <"$HP_SRC/tests/golden/fixtures/export.sql" || exit 1
+sh "$HP_SRC/tests/golden/fixture.sh" load export "$tmp/a.db" || exit 1
 cp "$tmp/a.db" "$tmp/b.db"
 inputs="$tmp/a.db $tmp/b.db"
 k=$HP_BUILD/kernels/hp-julia

@@ -18,7 +18,7 @@ make_dbs() {
 	fixture)
 		command -v sqlite3 >/dev/null 2>&1 ||
 			{ echo "SKIP: the sqlite3 shell is not installed"; exit 77; }
-		sqlite3 "$tmp/a.db" <"$HP_SRC/tests/golden/fixtures/export.sql" || exit 1
+		sh "$HP_SRC/tests/golden/fixture.sh" load export "$tmp/a.db" || exit 1
 		dbs=a ;;
 	kernel)
 		k=$HP_BUILD/kernels

@@ -72,7 +72,7 @@ st=$?
 assert_contains "--sampler perf: what failed" err.txt "cannot sample '/bin/true': perf_event_open of cpu-clock failed"
 [ ! -e np.db ] || fail "a database was left behind"
 
-"$NP" "$HPPROF" stat /bin/true >out.txt 2>err.txt || { cat err.txt; fail "stat without perf events"; }
+"$NP" "$HPPROF" stat -o out.txt /bin/true 2>err.txt || { cat err.txt; fail "stat without perf events"; }
 assert_contains "stat: n/a, never 0" out.txt "n/a *task-clock"
 assert_contains "stat: why" out.txt "not permitted"
 assert_contains "stat: still the times" out.txt "seconds time elapsed"

@@ -12,3 +12,4 @@ hp_script_test(stat_list    e2e e2e/stat_list.sh)
 hp_script_test(stat_help    e2e e2e/stat_help.sh)
 # Context switches include preemptions: compare with perf without other tests beside.
 set_tests_properties(stat_vs_perf PROPERTIES RUN_SERIAL TRUE)
+hp_script_test(stat_output  e2e e2e/stat_output.sh)

@@ -35,7 +35,7 @@ expect 2   "invalid repeat count"             -- -r 0 true
 expect 2   "no program to run"                -- -e page-faults
 expect 2   "unknown option"                   -- --bogus true
 expect 1   "cannot open output"               -- -o "$tmp/no/such/dir/x" true
-"$HPPROF" stat -e page-faults sh -c 'exit 3' 2>/dev/null |
+"$HPPROF" stat -e page-faults sh -c 'exit 3' 2>&1 >/dev/null |
 	grep -q 'command exited with status 3 in run 1' ||
 	{ echo "FAIL: the table lacks the exit status line"; failures=$((failures + 1)); }
 exit $((failures > 0))

@@ -7,7 +7,7 @@ set -u
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-"$HPPROF" stat -e cycles,cache-misses,page-faults -- true >"$tmp/out" 2>"$tmp/err" ||
+"$HPPROF" stat -e cycles,cache-misses,page-faults -o "$tmp/out" -- true 2>"$tmp/err" ||
 	{ echo "FAIL: hpprof stat exited $?"; cat "$tmp/out" "$tmp/err"; exit 1; }
 cat "$tmp/out"
 fail() { echo "FAIL: $*"; exit 1; }

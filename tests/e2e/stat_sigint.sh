@@ -17,7 +17,7 @@ wait $pid
 rc=$?
 cat "$tmp/out" "$tmp/err"
 [ $rc = 130 ] || { echo "FAIL: exit $rc, want 130"; exit 1; }
-grep -q 'interrupted after 1 of 5 runs' "$tmp/out" || { echo "FAIL: no interrupted header"; exit 1; }
-grep -Eq '^ +[0-9.]+ msec task-clock' "$tmp/out" || { echo "FAIL: no task-clock count"; exit 1; }
-grep -q 'seconds time elapsed' "$tmp/out" || { echo "FAIL: no elapsed time"; exit 1; }
+grep -q 'interrupted after 1 of 5 runs' "$tmp/err" || { echo "FAIL: no interrupted header"; exit 1; }
+grep -Eq '^ +[0-9.]+ msec task-clock' "$tmp/err" || { echo "FAIL: no task-clock count"; exit 1; }
+grep -q 'seconds time elapsed' "$tmp/err" || { echo "FAIL: no elapsed time"; exit 1; }
 exit 0

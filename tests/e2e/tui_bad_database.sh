@@ -22,7 +22,7 @@ head -c 4096 /dev/urandom > "$tmp/garbage.db"
 check "garbage" "$tmp/garbage.db"
 check "missing" "$tmp/nothere.db"
 if command -v sqlite3 >/dev/null 2>&1; then
-	sqlite3 "$tmp/f.db" < "$HP_SRC/tests/golden/tui/fixture.sql"
+	sh "$HP_SRC/tests/golden/fixture.sh" load tui "$tmp/f.db"
 	size=$(wc -c < "$tmp/f.db")
 	head -c $((size / 2)) "$tmp/f.db" > "$tmp/half.db"
 	check "truncated" "$tmp/half.db"

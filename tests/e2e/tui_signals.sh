@@ -6,7 +6,7 @@ TUI_TMP=$(mktemp -d)
 . "$HP_SRC/tests/e2e/tui_lib.sh"
 trap 'tui_stop; rm -rf "$TUI_TMP"' EXIT
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
-sqlite3 "$TUI_TMP/f.db" < "$HP_SRC/tests/golden/tui/fixture.sql"
+sh "$HP_SRC/tests/golden/fixture.sh" load tui "$TUI_TMP/f.db"
 
 tui_start "$HPPROF" tui "$TUI_TMP/f.db"
 tui_wait_for "Summary"

@@ -3,7 +3,7 @@
 # (fixtures/julia-small.sql). HP_REGEN=1 rewrites the expected files.
 . "$HP_SRC/tests/e2e/lib.sh"
 G="$HP_SRC/tests/golden"
-sqlite3 f.db <"$G/fixtures/julia-small.sql" || fail "cannot build the fixture database"
+sh "$HP_SRC/tests/golden/fixture.sh" load julia-small f.db || fail "cannot build the fixture database"
 
 check() {  # check NAME CMD...
 	name=$1

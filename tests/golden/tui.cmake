@@ -1,5 +1,5 @@
 # hpprof tui --dump: golden renderings of every view on a fixture database
-# (tests/golden/tui/fixture.sql, made by tests/golden/tui/make_fixture.sh).
+# (tests/golden/fixtures/tui.sql, loaded and recorded by tests/golden/fixture.sh).
 # Regenerate the expected text with: HP_REGEN=1 ctest -L golden -R tui_golden
 #
 # Each entry: NAME|VIEW|WIDTHxHEIGHT|KEYS[|OPTION...]; the expected output

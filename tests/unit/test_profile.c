@@ -111,7 +111,10 @@ static void build(struct hp_store *st)
 	}
 	store_add_thread(st, 100, 100, "prog", 0);
 	store_add_thread(st, 101, 100, "worker", 0);
-	store_set_meta_int(st, "samples", 12);
+	struct hp_run_facts f;
+	store_facts_init(&f);
+	f.samples = 12;
+	store_write_facts(st, &f);
 	store_flush(st);
 }
 

@@ -85,13 +85,32 @@ static void test_create_and_intern(void)
 	CHECK(store_each_stack_node(st, count_rows, &nodes) == 0);
 	CHECK_EQ_INT(nodes, 4);
 
-	CHECK(store_set_meta(st, "command", "./x y") == 0);
-	CHECK(store_set_meta_int(st, "samples", 42) == 0);
+	/* run facts: set fields become run_info rows named after them,
+	 * unset ones write nothing */
+	struct hp_run_facts f;
+	store_facts_init(&f);
+	f.command = "./x y";
+	f.samples = 42;
+	f.user_s = 1.23456;
+	f.interrupted = 0;
+	CHECK(store_write_facts(st, &f) == 0);
 	char *v;
 	CHECK(store_get_meta(st, "command", &v) == 0 && v && !strcmp(v, "./x y"));
 	free(v);
+	CHECK(store_get_meta(st, "user_s", &v) == 0 && v && !strcmp(v, "1.235"));
+	free(v);
 	CHECK(store_get_meta_int(st, "samples", -1) == 42);
+	CHECK(store_get_meta_int(st, "interrupted", -1) == 0);
 	CHECK(store_get_meta_int(st, "absent", -1) == -1);
+	CHECK(store_get_meta_int(st, "duration_ns", -1) == -1);
+	CHECK(store_get_meta(st, "signal", &v) == 0 && !v);
+	/* a second write replaces what it sets and keeps the rest */
+	store_facts_init(&f);
+	f.samples = 43;
+	CHECK(store_write_facts(st, &f) == 0);
+	CHECK(store_get_meta_int(st, "samples", -1) == 43);
+	CHECK(store_get_meta(st, "command", &v) == 0 && v && !strcmp(v, "./x y"));
+	free(v);
 	CHECK(store_close(st) == 0);
 
 	/* reopening rebuilds the interning maps: same ids, no duplicates */

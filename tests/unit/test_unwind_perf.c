@@ -5,7 +5,8 @@
  * spin_leaf (which also calls clock_gettime, i.e. the vDSO), and a thread of
  * it in spin_thread -> spin_mid -> spin_leaf (its stack ends at clone3).
  * cpu-clock sampling events with REGS_USER and STACK_USER, as the collector
- * opens them, sample both threads; the rings are drained, the samples are
+ * opens them, sample both threads; the rings are drained and the records
+ * parsed by the collector's own code (perf_ring, perf_record), the samples are
  * unwound against /proc/CHILD/maps, and at least 95% must be complete and
  * contain spin_leaf, and main for the main thread. The step-rule cache must
  * give the same stacks as plain unw_step(). The unwinding rate (samples/s)
@@ -28,6 +29,8 @@
 #include <unistd.h>
 
 #include "hp_test.h"
+#include "collector/perf_record.h"
+#include "collector/perf_ring.h"
 #include "collector/unwind.h"
 #include "common/log.h"
 
@@ -36,6 +39,8 @@
 #define WANT_SAMPLES 300
 #define MAX_FRAMES   128
 #define RATE_ROUNDS  30             /* unwinds of each sample for the rate */
+#define SAMPLE_TYPE  (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
+		      PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER)
 
 struct sample {
 	uint32_t pid, tid;
@@ -119,8 +124,7 @@ static int open_event(pid_t pid)
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_CPU_CLOCK;
 	a.sample_period = 250000;      /* ns: 4 kHz */
-	a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-			PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+	a.sample_type = SAMPLE_TYPE;
 	a.sample_regs_user = HP_UNWIND_REGS_MASK;
 	a.sample_stack_user = STACK_DUMP;
 	a.exclude_kernel = 1;
@@ -129,98 +133,67 @@ static int open_event(pid_t pid)
 	return (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static uint64_t get_u64(const uint8_t **p)
-{
-	uint64_t v;
+static const struct hp_perf_format sample_format = {
+	.sample_type = SAMPLE_TYPE,
+	.nregs = HP_UNWIND_NREGS,
+};
 
-	memcpy(&v, *p, 8);
-	*p += 8;
-	return v;
-}
-
-/* Keep one PERF_RECORD_SAMPLE (already copied out of the ring). */
-static void keep_sample(const uint8_t *p, const uint8_t *end)
+/* Keep one PERF_RECORD_SAMPLE, parsed by the collector's parser (an
+ * hp_ring_fn: the drain hands over records in time order). */
+static void keep_sample(void *ctx, unsigned ring, const uint8_t *rec, uint32_t size, uint64_t t)
 {
 	struct sample *s = &samples[nsamples];
-	uint32_t pid_tid[2];
-	uint64_t abi, size, dyn;
+	struct hp_perf_sample ps;
+	int *bad = ctx;
 
-	get_u64(&p);                               /* IP */
-	memcpy(pid_tid, p, 8);
-	p += 8;                                    /* TID */
-	get_u64(&p);                               /* TIME */
-	abi = get_u64(&p);                         /* REGS_USER */
-	if (abi == PERF_SAMPLE_REGS_ABI_NONE)
+	if (nsamples >= WANT_SAMPLES ||
+	    ((const struct perf_event_header *)rec)->type != PERF_RECORD_SAMPLE)
 		return;
-	for (int i = 0; i < HP_UNWIND_NREGS; i++)
-		s->regs[i] = get_u64(&p);
-	size = get_u64(&p);                        /* STACK_USER */
-	if (!size || p + size + 8 > end)
+	if (perf_parse_sample(rec, size, &sample_format, &ps)) {
+		(*bad)++;
 		return;
-	memcpy(&dyn, p + size, 8);
-	s->pid = pid_tid[0];
-	s->tid = pid_tid[1];
-	s->stack_size = dyn < size ? dyn : size;
+	}
+	if (!ps.regs || !ps.stack)
+		return;
+	memcpy(s->regs, ps.regs, sizeof(s->regs));
+	s->pid = ps.pid;
+	s->tid = ps.tid;
+	s->stack_size = ps.stack_dyn_size;
 	if (!(s->stack = malloc(s->stack_size ? s->stack_size : 1)))
 		return;
-	memcpy(s->stack, p, s->stack_size);
+	memcpy(s->stack, ps.stack, s->stack_size);
 	nsamples++;
 }
 
-/* Read what the ring holds; returns 0, or -1 on a malformed record. */
-static int drain(struct perf_event_mmap_page *mp, const uint8_t *data, uint64_t data_size)
+/* Sample the threads until WANT_SAMPLES are kept or 5 s have passed,
+ * draining the rings as the collector does. Returns 0, or -1 on a
+ * malformed record. */
+static int record(struct hp_ring *rings, int nrings)
 {
-	static uint8_t rec[65536];
-	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = mp->data_tail;
-
-	while (tail < head && nsamples < WANT_SAMPLES) {
-		struct perf_event_header h;
-		for (size_t i = 0; i < sizeof(h); i++)
-			((uint8_t *)&h)[i] = data[(tail + i) & (data_size - 1)];
-		if (h.size < sizeof(h))
-			return -1;
-		for (size_t i = 0; i < h.size; i++)
-			rec[i] = data[(tail + i) & (data_size - 1)];
-		if (h.type == PERF_RECORD_SAMPLE)
-			keep_sample(rec + sizeof(h), rec + h.size);
-		tail += h.size;
-	}
-	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
-	return 0;
-}
-
-struct ring {
-	int fd;
-	struct perf_event_mmap_page *mp;
-};
-
-/* Sample the threads until WANT_SAMPLES are kept or 5 s have passed. */
-static int record(struct ring *rings, int nrings)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = page * (RING_PAGES + 1);
-	int err = 0, r;
+	struct hp_ring_reader rd = { 0 };
+	int err = 0, bad = 0, r;
 
 	for (r = 0; r < nrings; r++) {
-		rings[r].mp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, rings[r].fd, 0);
-		if (rings[r].mp == MAP_FAILED) {
-			err = -errno;
+		if ((err = ring_map(&rings[r], rings[r].fd, RING_PAGES)))
 			goto out_unmap;
-		}
 	}
 	for (r = 0; r < nrings; r++)
 		ioctl(rings[r].fd, PERF_EVENT_IOC_ENABLE, 0);
 	for (int i = 0; i < 500 && nsamples < WANT_SAMPLES && !err; i++) {
 		usleep(10000);
-		for (int j = 0; j < nrings && !err; j++)
-			err = drain(rings[j].mp, (const uint8_t *)rings[j].mp + page,
-				    page * RING_PAGES);
+		err = ring_drain(&rd, rings, (unsigned)nrings, SAMPLE_TYPE, keep_sample, &bad);
 	}
 	for (r = 0; r < nrings; r++)
 		ioctl(rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
+	if (bad || rd.bad) {
+		fprintf(stderr, "%d samples did not parse, %llu bad headers\n", bad,
+			(unsigned long long)rd.bad);
+		err = -1;
+	}
 out_unmap:
 	while (r-- > 0)
-		munmap(rings[r].mp, len);
+		ring_unmap(&rings[r]);
+	ring_reader_release(&rd);
 	return err;
 }
 
@@ -326,7 +299,7 @@ static void stop_child(pid_t child)
 }
 
 /* Open one event per thread; exits 77 when perf_event_open is refused. */
-static int open_events(pid_t child, pid_t tid, struct ring *rings)
+static int open_events(pid_t child, pid_t tid, struct hp_ring *rings)
 {
 	pid_t who[2] = { child, tid };
 
@@ -352,7 +325,7 @@ int main(void)
 	struct hp_module_cache *mc;
 	struct hp_procmaps *pm;
 	struct hp_unwinder *u;
-	struct ring rings[2];
+	struct hp_ring rings[2];
 	pid_t child, tid;
 	int tid_pipe[2];
 

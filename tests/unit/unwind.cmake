@@ -10,3 +10,7 @@ target_compile_options(test_unwind_perf PRIVATE -O2 -g -fomit-frame-pointer)
 target_link_options(test_unwind_perf PRIVATE -rdynamic)
 
 hp_unit_test(test_procmap SOURCES unit/test_procmap.c LIBS hp_collector ${CMAKE_DL_LIBS})
+
+# collector/perf_record.c and perf_ring.c on hand-made records and rings:
+# truncated and malformed records are refused without reading past them.
+hp_unit_test(test_perf_record SOURCES unit/test_perf_record.c LIBS hp_collector)

@@ -1,6 +1,6 @@
 /*
  * fixture_prog.c - the program whose profile is tests/golden/fixtures/export.sql
- * (made once by make_fixture.sh; the tests never run it).
+ * (recorded by tests/golden/fixture.sh; the tests never run it).
  *
  * Two threads, a function inlined into two callers (so locations carry
  * inline chains), a libc call that touches fresh memory (page faults and a

@@ -12,7 +12,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-sqlite3 "$tmp/f.db" <"$HP_SRC/tests/golden/fixtures/export.sql" ||
+sh "$HP_SRC/tests/golden/fixture.sh" load export "$tmp/f.db" ||
 	{ echo "FAIL: cannot build the fixture database"; exit 1; }
 # The "after" side of the diffs: the fixture with half the worker's samples
 # dropped and the inlined function's lines moved down by two (an edit above

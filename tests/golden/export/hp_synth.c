@@ -178,12 +178,15 @@ static int finish(struct synth *s, uint64_t nsamples)
 	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
 		if ((err = store_add_event(s->st, &ev[i])))
 			return err;
-	if ((err = store_set_meta(s->st, "command", "synth")) ||
-	    (err = store_set_meta_int(s->st, "samples", (int64_t)nsamples)) ||
-	    (err = store_set_meta_int(s->st, "duration_ns", (int64_t)dur)) ||
-	    (err = store_set_meta_int(s->st, "frequency", 1000)) ||
-	    (err = store_set_meta_int(s->st, "fault_period", 32)) ||
-	    (err = store_set_meta_int(s->st, "peak_rss_bytes", 300 << 20)) ||
+	struct hp_run_facts f;
+	store_facts_init(&f);
+	f.command = "synth";
+	f.samples = (int64_t)nsamples;
+	f.duration_ns = (int64_t)dur;
+	f.frequency = 1000;
+	f.fault_period = 32;
+	f.peak_rss_bytes = 300 << 20;
+	if ((err = store_write_facts(s->st, &f)) ||
 	    (err = store_add_process(s->st, 4000, 1, "synth", "/usr/bin/synth", 0)) ||
 	    (err = store_end_process(s->st, 4000, dur, 0, 300 << 20)) ||
 	    (err = store_flush(s->st)) ||

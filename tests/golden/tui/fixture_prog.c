@@ -1,6 +1,6 @@
 /*
- * fixture_prog.c - the program behind the TUI golden fixture (fixture.sql,
- * made by make_fixture.sh). The golden source view shows this file, so
+ * fixture_prog.c - the program behind the TUI golden fixture
+ * (tests/golden/fixtures/tui.sql, recorded by tests/golden/fixture.sh). The golden source view shows this file, so
  * keep it unchanged unless you regenerate the fixture.
  */
 #include <pthread.h>

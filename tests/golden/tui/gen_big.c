@@ -134,13 +134,16 @@ static int add_run(struct gen *g, uint64_t n, uint32_t threads)
 	uint64_t dur = n * PERIOD;
 	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]) && !err; i++)
 		err = store_add_event(g->st, &ev[i]);
-	err = err ? err : store_set_meta(g->st, "command", MODULE " --big");
-	err = err ? err : store_set_meta_int(g->st, "samples", (int64_t)n);
-	err = err ? err : store_set_meta_int(g->st, "complete_stacks", (int64_t)n);
-	err = err ? err : store_set_meta_int(g->st, "duration_ns", (int64_t)dur);
-	err = err ? err : store_set_meta_int(g->st, "frequency", 1000000000 / PERIOD);
-	err = err ? err : store_set_meta_int(g->st, "exit_status", 0);
-	err = err ? err : store_set_meta(g->st, "call_graph", "dwarf");
+	struct hp_run_facts f;
+	store_facts_init(&f);
+	f.command = MODULE " --big";
+	f.samples = (int64_t)n;
+	f.complete_stacks = (int64_t)n;
+	f.duration_ns = (int64_t)dur;
+	f.frequency = 1000000000 / PERIOD;
+	f.exit_status = 0;
+	f.call_graph = "dwarf";
+	err = err ? err : store_write_facts(g->st, &f);
 	err = err ? err : store_add_process(g->st, 1000, 1, "bigapp", MODULE, 0);
 	for (uint32_t t = 0; t < threads && !err; t++) {
 		snprintf(name, sizeof(name), t ? "worker-%u" : "bigapp", t);

@@ -13,7 +13,7 @@ here="$HP_SRC/tests/golden/tui"
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sqlite3 "$tmp/fixture.db" < "$here/fixture.sql"
+sh "$HP_SRC/tests/golden/fixture.sh" load tui "$tmp/fixture.db"
 cp "$here/fixture_prog.c" "$tmp/"
 cd "$tmp"
 NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump "$view" --width "${size%x*}" --height "${size#*x}" \

@@ -1,0 +1,87 @@
+/*
+ * stats.c - means, standard deviations, Student's t and Welch's test
+ * (stats.h).
+ */
+#include "analyzer/stats.h"
+
+#include <math.h>
+#include <stddef.h>
+
+void stats_mean_sd(const double *v, unsigned n, unsigned stride, double *mean, double *sd)
+{
+	double m = 0, ss = 0;
+	for (unsigned i = 0; i < n; i++)
+		m += v[(size_t)i * stride];
+	m /= n ? n : 1;
+	for (unsigned i = 0; i < n; i++) {
+		double d = v[(size_t)i * stride] - m;
+		ss += d * d;
+	}
+	*mean = m;
+	*sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
+}
+
+double stats_rel_sem_pct(double mean, double sd, unsigned n)
+{
+	if (n < 2 || mean == 0)
+		return 0;
+	return 100.0 * sd / sqrt((double)n) / fabs(mean);
+}
+
+/* Continued fraction of the incomplete beta function (Lentz). */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+	d = 1 / (fabs(d) < tiny ? tiny : d);
+	h = d;
+	for (int m = 1; m <= 300; m++) {
+		double m2 = 2.0 * m, aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+		d = 1 + aa * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+		d = 1 + aa * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + aa / c;
+		c = fabs(c) < tiny ? tiny : c;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-12)
+			break;
+	}
+	return h;
+}
+
+/* Regularized incomplete beta I_x(a, b). */
+static double beta_inc(double a, double b, double x)
+{
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+double stats_t_two_sided(double t, double df)
+{
+	return beta_inc(df / 2, 0.5, df / (df + t * t));
+}
+
+double stats_welch_p(double mean_b, double sd_b, unsigned nb, double mean_a, double sd_a,
+		     unsigned na)
+{
+	double delta = mean_a - mean_b;
+	double vb = sd_b * sd_b / nb, va = sd_a * sd_a / na, se2 = vb + va;
+	if (delta == 0)
+		return 1;
+	if (se2 <= 0)
+		return 0;
+	double df = se2 * se2 / (vb * vb / (nb - 1) + va * va / (na - 1));
+	return stats_t_two_sided(delta / sqrt(se2), df);
+}

@@ -1,0 +1,63 @@
+/*
+ * stat.h - the parts of `hpprof stat` (private to cmd_stat.c and
+ * stat_print.c): its options, and the result of the runs as the printers
+ * take it. The counting itself is collector/counting.c, the statistics
+ * analyzer/stats.c, the ratios analyzer/metrics.c.
+ */
+#ifndef HP_CMD_STAT_H
+#define HP_CMD_STAT_H
+
+#include <stdio.h>
+
+#include "collector/events.h"
+
+struct hp_metric;
+
+struct stat_opts {
+	const char *events;           /* -e LIST; NULL: the default set */
+	int repeat;                   /* -r N */
+	int json;                     /* --json */
+	const char *sep;              /* -x SEP: CSV with this separator; NULL: the table */
+	const char *output;           /* -o FILE; NULL: standard error */
+	char **argv;                  /* PROGRAM [ARGS], NULL-terminated */
+};
+
+/* A value over the runs that measured it. */
+struct stat_value {
+	unsigned n;                   /* runs with a value */
+	double mean, sd;              /* sd: run-to-run sample stddev (0 for one run) */
+};
+
+/* What the runs measured for one event of the set. */
+struct stat_event {
+	struct stat_value v;          /* the count (ns for task-clock and cpu-clock) */
+	double running_pct;           /* mean share of the time it counted */
+	double running_ns;            /* mean time it counted */
+	const struct hp_metric *metric;  /* the ratio beside it, NULL when none */
+	double ratio;                 /* its value, when metric */
+};
+
+struct stat_result {
+	const struct stat_opts *o;
+	const struct hp_event_set *set;
+	struct stat_event *ev;        /* set->n */
+	const double *per_run;        /* [run * set->n + i]: each run's count, NAN where none */
+	int runs;                     /* completed (or interrupted) runs */
+	int interrupted;              /* a stop signal ended the runs */
+	struct stat_value elapsed, user, sys;   /* seconds */
+	long max_rss_kib;             /* the largest over the runs */
+	int exit_status;              /* first non-zero target status, as a shell reports it */
+	int failed_run;               /* 1-based run that set exit_status, 0 */
+	int failed_wstatus;           /* its wait status */
+};
+
+/* --- stat_print.c --- */
+
+/* The table perf stat prints, the CSV of -x, or the JSON object of --json. */
+void stat_print_table(FILE *f, const struct stat_result *r);
+void stat_print_csv(FILE *f, const struct stat_result *r);
+void stat_print_json(FILE *f, const struct stat_result *r);
+/* The relative stddev of the mean of v, in percent (0 for one run). */
+double stat_rel_stddev(const struct stat_value *v);
+
+#endif

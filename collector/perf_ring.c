@@ -1,0 +1,146 @@
+/*
+ * perf_ring.c - mapping and draining perf_event rings in time order
+ * (perf_ring.h).
+ */
+#include "collector/perf_ring.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "collector/perf_record.h"
+#include "common/grow.h"
+#include "common/log.h"
+
+/* A record found in a ring during a drain. */
+struct ring_entry {
+	uint64_t time;
+	uint32_t ring;
+	uint32_t size;
+	uint64_t pos;
+};
+
+int ring_map(struct hp_ring *r, int fd, unsigned pages)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = (pages + 1) * (size_t)page;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->fd = fd;
+	r->meta = p;
+	r->data = (uint8_t *)p + page;
+	r->size = pages * (uint64_t)page;
+	r->mask = r->size - 1;
+	r->head = 0;
+	r->map_len = len;
+	return 0;
+}
+
+void ring_unmap(struct hp_ring *r)
+{
+	if (r->meta)
+		munmap(r->meta, r->map_len);
+	r->meta = NULL;
+	r->data = NULL;
+}
+
+/* The record at pos, whole: in place, or copied out when it wraps. */
+static const uint8_t *record_at(struct hp_ring_reader *rd, const struct hp_ring *r, uint64_t pos,
+				uint32_t size)
+{
+	uint64_t off = pos & r->mask;
+	if (off + size <= r->size)
+		return r->data + off;
+	if (hp_grow((void **)&rd->scratch, &rd->scratch_cap, size, 1))
+		return NULL;
+	uint64_t first = r->size - off;
+	memcpy(rd->scratch, r->data + off, first);
+	memcpy(rd->scratch + first, r->data, size - first);
+	return rd->scratch;
+}
+
+static int push_entry(struct hp_ring_reader *rd, const struct ring_entry *e)
+{
+	int err = hp_grow((void **)&rd->entries, &rd->entries_cap, rd->nentries + 1, sizeof(*e));
+	if (!err)
+		rd->entries[rd->nentries++] = *e;
+	return err;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct ring_entry *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->ring != y->ring)
+		return x->ring < y->ring ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The header at pos, read byte by byte: it may wrap around the end. */
+static struct perf_event_header header_at(const struct hp_ring *r, uint64_t pos)
+{
+	struct perf_event_header h;
+	for (size_t i = 0; i < sizeof(h); i++)
+		((uint8_t *)&h)[i] = r->data[(pos + i) & r->mask];
+	return h;
+}
+
+/* Collect the records of ring ri up to the head the kernel published. */
+static int collect(struct hp_ring_reader *rd, struct hp_ring *r, unsigned ri,
+		   uint64_t sample_type)
+{
+	uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t pos = r->meta->data_tail;
+	r->head = head;
+	while (pos < head) {
+		struct perf_event_header h = header_at(r, pos);
+		if (h.size < sizeof(h) || h.size > head - pos || h.size > r->size) {
+			/* A lying header: everything after it is unreadable. */
+			rd->bad++;
+			hp_debug(HP_DBG_PERF, 1, "ring %u: bad record header (size %u at %llu of %llu)",
+				 ri, h.size, (unsigned long long)pos, (unsigned long long)head);
+			break;
+		}
+		const uint8_t *rec = record_at(rd, r, pos, h.size);
+		if (!rec)
+			return -ENOMEM;
+		struct ring_entry e = { 0, ri, h.size, pos };
+		perf_record_time(rec, h.size, sample_type, &e.time);
+		if (push_entry(rd, &e) < 0)
+			return -ENOMEM;
+		pos += h.size;
+	}
+	return 0;
+}
+
+int ring_drain(struct hp_ring_reader *rd, struct hp_ring *rings, unsigned n,
+	       uint64_t sample_type, hp_ring_fn fn, void *ctx)
+{
+	int err;
+	rd->nentries = 0;
+	for (unsigned r = 0; r < n; r++)
+		if ((err = collect(rd, &rings[r], r, sample_type)))
+			return err;
+	if (rd->nentries)
+		qsort(rd->entries, rd->nentries, sizeof(*rd->entries), cmp_entry);
+	for (size_t i = 0; i < rd->nentries; i++) {
+		const struct ring_entry *e = &rd->entries[i];
+		const uint8_t *rec = record_at(rd, &rings[e->ring], e->pos, e->size);
+		if (rec)
+			fn(ctx, e->ring, rec, e->size, e->time);
+	}
+	for (unsigned r = 0; r < n; r++)
+		__atomic_store_n(&rings[r].meta->data_tail, rings[r].head, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void ring_reader_release(struct hp_ring_reader *rd)
+{
+	free(rd->entries);
+	free(rd->scratch);
+	memset(rd, 0, sizeof(*rd));
+}

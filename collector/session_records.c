@@ -1,0 +1,337 @@
+/*
+ * session_records.c - what the records of a perf ring mean to a session.
+ *
+ * Takes each record in time order from the drain (perf_ring.c), parses it
+ * with bounds checks (perf_record.c) and turns it into facts: MMAP/MMAP2
+ * into per-pid maps (procmap), COMM/FORK/EXIT into the processes and
+ * threads tables, SAMPLE into an unwound stack of (module, address)
+ * locations with its counter deltas, written to the store. A record that
+ * does not parse is counted (res->bad_records) and skipped.
+ *
+ * Also holds session_locate(): absolute PCs to store locations, shared
+ * with the samples that arrive without perf (session.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "collector/memwatch.h"
+#include "collector/perf_record.h"
+#include "collector/session_internal.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/grow.h"
+#include "common/log.h"
+#include "common/store.h"
+
+void session_read_proc(uint32_t pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
+	if (!strcmp(what, "exe")) {
+		ssize_t n = readlink(path, buf, len - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		return;
+	}
+	buf[0] = '\0';
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static void note_err(struct hp_session *s, int err)
+{
+	if (err && !s->err)
+		s->err = err;
+}
+
+/* --- processes and threads --- */
+
+static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint64_t t)
+{
+	store_add_thread(s->st, c->tid, c->pid, c->comm, session_rel_time(s, t));
+	store_set_thread_comm(s->st, c->tid, c->comm);
+	if (c->exec) {
+		char exe[PATH_MAX];
+		session_read_proc(c->pid, "exe", exe, sizeof(exe));
+		procmaps_exec(s->pm, c->pid);
+		unwinder_forget(s->uw, c->pid);
+		store_add_process(s->st, c->pid, 0, c->comm, exe[0] ? exe : NULL,
+				  session_rel_time(s, t));
+		store_set_process_comm(s->st, c->pid, c->comm, exe[0] ? exe : NULL);
+	} else if (c->pid == c->tid) {
+		store_set_process_comm(s->st, c->pid, c->comm, NULL);
+	}
+}
+
+static void handle_fork(struct hp_session *s, const struct hp_perf_task *f, uint64_t t)
+{
+	char comm[64];
+	session_read_proc(f->pid, "comm", comm, sizeof(comm));
+	if (f->pid != f->ppid) {                              /* a new process */
+		procmaps_fork(s->pm, f->ppid, f->pid);
+		store_add_process(s->st, f->pid, f->ppid, comm[0] ? comm : NULL, NULL,
+				  session_rel_time(s, t));
+		memwatch_add(s->mw, f->pid);
+	}
+	store_add_thread(s->st, f->tid, f->pid, comm[0] ? comm : NULL, session_rel_time(s, t));
+}
+
+/* A process exited: its maps are still needed for the events of other
+ * streams (allocations) written just before the exit, so they are dropped
+ * only after the next on_poll has run (session_release_exited). */
+static void defer_exit(struct hp_session *s, uint32_t pid)
+{
+	if (s->nexited < MAX_PROCS) {
+		s->exited[s->nexited++] = pid;
+	} else {
+		procmaps_exit(s->pm, pid);
+		unwinder_forget(s->uw, pid);
+	}
+}
+
+void session_release_exited(struct hp_session *s)
+{
+	for (unsigned i = 0; i < s->nexited; i++) {
+		procmaps_exit(s->pm, s->exited[i]);
+		unwinder_forget(s->uw, s->exited[i]);
+	}
+	s->nexited = 0;
+}
+
+static void handle_exit(struct hp_session *s, const struct hp_perf_task *f, uint64_t t)
+{
+	store_end_thread(s->st, f->tid, session_rel_time(s, t));
+	if (f->pid == f->tid) {
+		uint64_t peak = memwatch_peak(s->mw, f->pid);
+		store_end_process(s->st, f->pid, session_rel_time(s, t), -1,
+				  peak ? (int64_t)peak : -1);
+		defer_exit(s, f->pid);
+	}
+}
+
+static void handle_mmap(struct hp_session *s, const struct hp_perf_mmap *m)
+{
+	if (!(m->prot & PROT_EXEC))
+		return;
+	hp_debug(HP_DBG_PERF, 2, "mmap pid %u %#llx-%#llx %s", m->pid, (unsigned long long)m->addr,
+		 (unsigned long long)(m->addr + m->len), m->filename);
+	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff, m->filename);
+}
+
+/* --- locations --- */
+
+static uint32_t module_id_of(struct hp_session *s, struct hp_module *mod)
+{
+	if (mod->store_id)
+		return mod->store_id;
+	if (store_intern_module(s->st, mod->path, mod->build_id, &mod->store_id) < 0)
+		return 0;
+	if (s->o->on_module)
+		s->o->on_module(s->o->module_ctx, mod->path);
+	return mod->store_id;
+}
+
+/* No perf MMAP2 records: an unknown address may be in a library mapped
+ * after /proc/PID/maps was read. Read it again, once per poll round. */
+static int refresh_maps(struct hp_session *s, uint32_t pid)
+{
+	uint64_t key = (uint64_t)pid | 1ull << 32, round;
+	if (!s->o->no_perf || (hmap_get(&s->refreshed, key, &round) && round == s->round))
+		return 0;
+	hmap_put(&s->refreshed, key, s->round);
+	return procmaps_load_proc(s->pm, pid) == 0;
+}
+
+uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
+			int first_is_return, struct hp_location *out)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t pc = i || first_is_return ? pcs[i] - 1 : pcs[i];
+		const struct hp_map *m = procmaps_find(s->pm, pid, pc);
+		if (!m && refresh_maps(s, pid))
+			m = procmaps_find(s->pm, pid, pc);
+		if (m && m->mod && m->mod->valid) {
+			out[i].module_id = module_id_of(s, m->mod);
+			out[i].addr = pc - m->bias;
+		} else {
+			out[i].module_id = 0;
+			out[i].addr = pc;
+		}
+	}
+	return n;
+}
+
+/* --- samples --- */
+
+static struct thread_counters *thread_counters(struct hp_session *s, uint32_t tid, unsigned ring)
+{
+	uint64_t key = hmap_key2(tid, (uint64_t)ring + 1), idx;
+	if (hmap_get(&s->tcount_index, key, &idx))
+		return &s->tcount[idx];
+	if (hp_grow((void **)&s->tcount, &s->tcount_cap, s->ntcount + 1, sizeof(*s->tcount)) ||
+	    hmap_put(&s->tcount_index, key, s->ntcount))
+		return NULL;
+	struct thread_counters *tc = &s->tcount[s->ntcount++];
+	memset(tc, 0, sizeof(*tc));
+	tc->tid = tid;
+	tc->ring = ring;
+	return tc;
+}
+
+/* The group read of the sampler: each counter's delta since the previous
+ * sample of this thread on this ring (each CPU has its own instance). */
+static void counter_deltas(struct hp_session *s, const struct hp_perf_sample *ps, unsigned ring,
+			   struct hp_sample *smp)
+{
+	struct thread_counters *tc = thread_counters(s, ps->tid, ring);
+	smp->nr_counters = s->o->ncounters;
+	memset(smp->counters, 0, sizeof(smp->counters));
+	for (uint64_t k = 0; k < ps->read_nr; k++) {
+		uint64_t v, id, what;
+		perf_read_entry(ps, k, &v, &id);
+		if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER || !tc)
+			continue;
+		unsigned i = (unsigned)what;
+		smp->counters[i] = (int64_t)(v - tc->prev[i]);
+		tc->prev[i] = v;
+	}
+}
+
+static uint32_t kernel_frame(struct hp_session *s, struct hp_location *loc)
+{
+	if (!s->kernel_module)
+		store_intern_module(s->st, KERNEL_PATH, NULL, &s->kernel_module);
+	loc->module_id = s->kernel_module;
+	loc->addr = 0;
+	return 1;
+}
+
+static uint32_t fp_frames(struct hp_session *s, const uint64_t *ips, uint64_t nr)
+{
+	uint32_t n = 0;
+	for (uint64_t i = 0; i < nr && n < HP_MAX_FRAMES; i++)
+		if (ips[i] < (uint64_t)-4095)          /* skip PERF_CONTEXT_* markers */
+			s->pcs[n++] = ips[i];
+	return n;
+}
+
+/* The format a sample of the event with this kind was opened with. */
+static void sample_format(const struct hp_session *s, uint64_t kind, struct hp_perf_format *f)
+{
+	f->sample_type = s->sample_type;
+	f->read_format = s->read_format;
+	f->nregs = s->nregs;
+	if (kind != ID_SAMPLER)                /* the fault sampler reads no group */
+		f->sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+}
+
+static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size, unsigned ring)
+{
+	struct hp_perf_sample ps;
+	struct hp_perf_format f;
+	struct hp_sample *smp = &s->sample;
+	uint64_t id, what = 0;
+	uint32_t n = 0, skip = 0;
+	int complete = 0, err;
+
+	if ((err = perf_sample_id(rec, size, s->sample_type, &id)))
+		return err;
+	hmap_get(&s->ids, id, &what);
+	sample_format(s, what >> 32, &f);
+	if ((err = perf_parse_sample(rec, size, &f, &ps)))
+		return err;
+	smp->event = what >> 32 == ID_FAULT ? s->o->fault_event : 0;
+	smp->nr_counters = 0;
+	if ((f.sample_type & PERF_SAMPLE_READ) && what >> 32 == ID_SAMPLER)
+		counter_deltas(s, &ps, ring, smp);
+	smp->t_ns = session_rel_time(s, ps.time);
+	smp->pid = ps.pid;
+	smp->tid = ps.tid;
+	if ((ps.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
+		skip = kernel_frame(s, &smp->frames[0]);
+	if (s->o->call_graph == HP_CG_FP && ps.ips) {
+		n = fp_frames(s, ps.ips, ps.nr_ips);
+	} else if (ps.regs) {
+		uint64_t t = hp_now_ns();
+		n = (uint32_t)unwind_sample(s->uw, ps.pid, ps.regs, ps.stack, ps.stack_dyn_size,
+					    s->pcs, HP_MAX_FRAMES - (int)skip, &complete);
+		s->res->unwind_ns += hp_now_ns() - t;
+	} else if (!skip) {
+		s->pcs[n++] = ps.ip;
+	}
+	smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
+	smp->complete = (uint32_t)complete;
+
+	note_err(s, store_add_sample(s->st, smp));
+	if (smp->event) {
+		s->res->fault_samples++;
+	} else {
+		s->res->samples++;
+		s->res->complete += (uint64_t)complete;
+	}
+	return 0;
+}
+
+/* --- one record --- */
+
+static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, unsigned ring,
+		    uint64_t t)
+{
+	const struct perf_event_header *h = (const void *)rec;
+	struct hp_perf_comm comm;
+	struct hp_perf_task task;
+	struct hp_perf_mmap mm;
+	uint64_t id, lost;
+	int err;
+
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		return handle_sample(s, rec, size, ring);
+	case PERF_RECORD_MMAP2:
+	case PERF_RECORD_MMAP:
+		if (!(err = perf_parse_mmap(rec, size, &mm)))
+			handle_mmap(s, &mm);
+		return err;
+	case PERF_RECORD_COMM:
+		if (!(err = perf_parse_comm(rec, size, &comm)))
+			handle_comm(s, &comm, t);
+		return err;
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT:
+		if ((err = perf_parse_task(rec, size, &task)))
+			return err;
+		if (h->type == PERF_RECORD_FORK)
+			handle_fork(s, &task, t);
+		else
+			handle_exit(s, &task, t);
+		return 0;
+	case PERF_RECORD_LOST:
+		if (!(err = perf_parse_lost(rec, size, &id, &lost)))
+			s->res->lost += lost;
+		return err;
+	default:
+		return 0;
+	}
+}
+
+void session_handle_record(void *ctx, unsigned ring, const uint8_t *rec, uint32_t size,
+			   uint64_t t)
+{
+	struct hp_session *s = ctx;
+	if (s->o->raw)
+		note_err(s, store_add_raw_record(s->st, session_rel_time(s, t), ring, rec, size));
+	int err = dispatch(s, rec, size, ring, t);
+	if (err) {
+		s->res->bad_records++;
+		hp_debug(HP_DBG_PERF, 1, "skipped a malformed record (type %u, %u bytes): %s",
+			 ((const struct perf_event_header *)rec)->type, size, hp_strerror(err));
+	}
+}

@@ -1,0 +1,208 @@
+/*
+ * streamfeed.c - the preload library's stream fed to the session and the
+ * allocation tracker (streamfeed.h).
+ */
+#include "collector/streamfeed.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/allocstream.h"
+#include "collector/alloctrack.h"
+#include "collector/session.h"
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/runfacts.h"
+#include "common/store.h"
+
+struct hp_streamfeed {
+	struct hp_streamfeed_opts o;
+	struct hp_allocstream *stream;
+	struct hp_alloctrack *track;   /* NULL without alloc */
+	struct hp_hmap stacks;         /* stack_digest(pid, raw pcs) -> stack id */
+	struct hp_session *session;    /* set by the first on_poll */
+	uint64_t t0;
+	uint64_t periods;              /* timer periods the agent's samples stand for */
+	struct hp_allocstream_stats stats;
+	int failed;                    /* allocation tracking stopped; samples go on */
+};
+
+/* --- allocation stacks --- */
+
+/* A 64-bit digest of a raw stack: the same (pid, pcs) is the same stack
+ * as long as the process's mappings do not change under it. */
+static uint64_t stack_digest(uint32_t pid, const uint64_t *pcs, uint32_t n)
+{
+	uint64_t h = hmap_key2(pid, n);
+	for (uint32_t i = 0; i < n; i++)
+		h = hmap_key2(h, pcs[i]);
+	return h;
+}
+
+/* The tracker's hp_alloc_locate: an allocation's pcs are all return
+ * addresses (pcs[0] returns into the caller of malloc). Most allocations
+ * come from a few stacks, so a stack seen before skips the per-frame map
+ * lookups and the interning. */
+static int locate_alloc(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
+			uint32_t *stack_id)
+{
+	struct hp_streamfeed *f = ctx;
+	struct hp_location locs[HP_MAX_FRAMES];
+	uint64_t key, id;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	key = stack_digest(pid, pcs, n);
+	if (hmap_get(&f->stacks, key, &id)) {
+		*stack_id = (uint32_t)id;
+		return 0;
+	}
+	n = session_locate(f->session, pid, pcs, n, 1, locs);
+	int err = store_intern_stack(session_store(f->session), locs, n, stack_id);
+	return err ? err : hmap_put(&f->stacks, key, *stack_id);
+}
+
+/* --- the stream's events --- */
+
+/* The agent's events: samples and process lifetimes for the session.
+ * Returns 0 or a store error. */
+static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
+{
+	switch (ev->kind) {
+	case HP_ALLOC_SAMPLE:
+		f->periods += ev->weight;
+		return session_add_sample(f->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
+					  ev->nr_pcs, !(ev->flags & HP_ALLOC_F_TRUNCATED));
+	case HP_ALLOC_BEGIN:
+		return session_add_process(f->session, ev->pid, ev->ppid, ev->gen, ev->exe,
+					   ev->t_ns);
+	case HP_ALLOC_END:
+		if ((ev->end_flags & HP_ALLOC_END_ASIDE) && !(ev->end_flags & HP_ALLOC_END_EXECED))
+			hp_warn("process %u handles SIGPROF itself: the preload agent stood aside"
+				" and has no samples of it from then on", ev->pid);
+		session_end_process(f->session, ev->pid, ev->t_ns,
+				    !!(ev->end_flags & HP_ALLOC_END_EXECED));
+		return 0;
+	}
+	return 0;
+}
+
+/* One event of the stream (an hp_alloc_cb). */
+static int stream_event(void *ctx, const struct hp_alloc_event *ev)
+{
+	struct hp_streamfeed *f = ctx;
+	int err;
+	if (f->o.agent_hz && (err = agent_event(f, ev)))
+		return err;
+	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE)
+		return 0;
+	if ((err = alloctrack_event(f->track, ev))) {
+		/* Keep profiling: allocation data is lost, the CPU profile is not. */
+		hp_warn("allocation tracking stopped: %s", hp_strerror(err));
+		f->failed = 1;
+	}
+	return 0;
+}
+
+/* The session's on_poll: drain the stream (all of it when final). */
+static int stream_poll(void *ctx, struct hp_session *s, int final)
+{
+	struct hp_streamfeed *f = ctx;
+	int err;
+	f->session = s;
+	f->t0 = session_t0(s);
+	if (f->failed && !f->o.agent_hz)
+		return 0;
+	err = final ? allocstream_finish(f->stream, stream_event, f, &f->stats)
+		    : allocstream_poll(f->stream, stream_event, f);
+	if (err >= 0)
+		return 0;
+	if (f->o.agent_hz)
+		return err;           /* no samples without the stream: the session says why */
+	hp_warn("allocation tracking stopped: %s", hp_strerror(err));
+	f->failed = 1;
+	return 0;
+}
+
+/* --- set-up and end --- */
+
+int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **out)
+{
+	struct hp_allocstream_opts ao = {
+		.no_alloc = !o->alloc,
+		.sample_hz = o->agent_hz,
+		.sample_bytes = o->alloc_sample,
+		.buf_mib = o->alloc ? 0 : 4,       /* samples alone need little room */
+	};
+	uint64_t interval = (uint64_t)(o->heap_interval_ms ? o->heap_interval_ms : 10) * 1000000ull;
+	struct hp_streamfeed *f = calloc(1, sizeof(*f));
+	int err;
+	*out = NULL;
+	if (!f)
+		return -ENOMEM;
+	f->o = *o;
+	hmap_init(&f->stacks);
+	if ((err = allocstream_setup(&f->stream, &ao)) ||
+	    (o->alloc && (err = alloctrack_new(locate_alloc, f, interval, &f->track)))) {
+		streamfeed_free(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
+void streamfeed_attach(struct hp_streamfeed *f, struct hp_session_opts *so)
+{
+	so->env = allocstream_env(f->stream);
+	so->on_poll = stream_poll;
+	so->poll_ctx = f;
+}
+
+/* The agent's rate: its timers fire at most once per kernel tick, so a
+ * sample may stand for several periods; `frequency` is what it reached. */
+static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run_facts *facts)
+{
+	unsigned want = f->o.agent_hz, hz = want;
+	if (samples && f->periods > samples)
+		hz = (unsigned)((double)want * (double)samples / (double)f->periods + 0.5);
+	if (!hz)
+		hz = 1;
+	facts->frequency = hz;
+	facts->call_graph = "unw_backtrace (in the target)";
+	facts->fault_period = 0;
+	facts->agent_stood_aside = f->stats.aside;
+	if (hz < want * 9 / 10)
+		hp_info("the agent sampled at %u Hz per thread, not %u: the kernel checks CPU-time"
+			" timers once per tick", hz, want);
+	if (f->stats.dropped_samples)
+		hp_warn("the preload agent dropped %llu samples: the stream was full",
+			(unsigned long long)f->stats.dropped_samples);
+}
+
+int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t samples,
+		      struct hp_run_facts *facts)
+{
+	if (f->o.agent_hz)
+		agent_facts(f, samples, facts);
+	if (!f->o.alloc)
+		return 0;
+	if (f->stats.dropped)
+		hp_warn("allocation tracking: %llu events did not fit the stream buffer and are"
+			" missing", (unsigned long long)f->stats.dropped);
+	if (f->stats.incomplete)
+		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
+			" their leaks include blocks the exit would have freed", f->stats.incomplete);
+	facts->alloc_tracking = f->o.alloc_sample ? "sampled" : "exact";
+	return alloctrack_write(f->track, st, f->t0, facts);
+}
+
+void streamfeed_free(struct hp_streamfeed *f)
+{
+	if (!f)
+		return;
+	alloctrack_free(f->track);
+	hmap_release(&f->stacks);
+	allocstream_free(f->stream);
+	free(f);
+}

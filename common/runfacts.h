@@ -1,0 +1,63 @@
+/*
+ * runfacts.h - the facts of one run, as one struct: what ran, its
+ * settings, what the sampler and the unwinder did, allocation totals.
+ *
+ * Filled by whoever knows a fact (the run command, the collector's
+ * allocation tracker, the analyzer at the end of a run, merge) and written
+ * by the store in one go (store_write_facts): each field becomes the
+ * run_info row whose key is the field's name (docs/schema.md; the keys
+ * are a contract). A field left unset (store_facts_init: NULL, NAN,
+ * HP_FACT_UNSET) writes no row, so a fact nobody measured is absent,
+ * never 0.
+ */
+#ifndef HP_RUNFACTS_H
+#define HP_RUNFACTS_H
+
+#include <stdint.h>
+
+#define HP_FACT_UNSET INT64_MIN
+
+struct hp_run_facts {
+	/* what ran, where, when */
+	const char *command;           /* the target and its arguments, space-separated */
+	const char *target;            /* the resolved program path */
+	const char *cwd;
+	const char *start_time;        /* local time, ISO 8601 */
+	const char *hostname;
+	const char *kernel;            /* uname release */
+	const char *kernel_name;       /* -k: the bundled kernel's name */
+	const char *hpprof_version;    /* the writer */
+	/* settings */
+	int64_t frequency;             /* samples per second per thread; 0 when by period */
+	const char *call_graph;        /* dwarf, fp, or the agent's unw_backtrace */
+	int64_t stack_size;            /* user stack bytes copied per sample */
+	int64_t mem_interval_ms;
+	int64_t fault_period;          /* 0: no page-fault samples */
+	/* the sampler */
+	const char *sampling;          /* "perf_event cpu-clock" or "preload agent (REASON)" */
+	const char *kernel_samples;    /* "yes", or "no (why)" */
+	int64_t agent_stood_aside;     /* processes where the agent stepped back (SIGPROF) */
+	/* the run */
+	int64_t duration_ns;           /* exec to exit */
+	int64_t exit_status;           /* exit code, or 128 + signal */
+	const char *signal;            /* the signal that killed the target */
+	int64_t interrupted;           /* 1: stopped with Ctrl-C / SIGTERM */
+	int64_t samples;               /* main-sampler samples */
+	int64_t complete_stacks;       /* of those, unwound to the end of the stack */
+	int64_t entry_stacks;          /* of those, ending at the program entry or a thread start */
+	int64_t lost_samples;          /* records the kernel dropped */
+	int64_t fault_samples;         /* page-fault samples */
+	int64_t peak_rss_bytes;        /* of the target (rusage) */
+	double user_s, sys_s;          /* CPU seconds of the target and its reaped children */
+	int64_t unwind_ns, symbolize_ns; /* hpprof's own time */
+	/* allocation tracking (--alloc) */
+	const char *alloc_tracking;    /* "exact" or "sampled" */
+	int64_t alloc_count, alloc_frees, alloc_dropped, alloc_unknown_frees;
+	int64_t alloc_sample_bytes;    /* 0 = every call */
+	int64_t heap_peak_bytes, heap_peak_t_ns;
+	/* merge */
+	const char *merged_from;       /* the inputs, comma-separated */
+	int64_t merged_runs;
+};
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * store_stats.c - the pre-aggregated profile (store.h): function and line
+ * statistics with their counters, and the function_profile and
+ * line_profile views built over them with one column per counter event.
+ */
+#include "common/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/store_internal.h"
+
+/* --- pre-aggregated profile --- */
+
+int store_clear_stats(struct hp_store *st)
+{
+	int err = store_begin(st);
+	return err ? err : store_exec_sql(st, "DELETE FROM function_stats; DELETE FROM line_stats;"
+				    " DELETE FROM function_counter_stats;"
+				    " DELETE FROM line_counter_stats;");
+}
+
+int store_add_function_stat(struct hp_store *st, uint32_t function_id, uint64_t self,
+			    uint64_t total)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ADD_FSTAT);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, function_id);
+	sqlite3_bind_int64(s, 2, (int64_t)self);
+	sqlite3_bind_int64(s, 3, (int64_t)total);
+	return store_step_write(st, s);
+}
+
+int store_add_line_stat(struct hp_store *st, uint32_t file_id, uint32_t line,
+			uint32_t function_id, uint64_t self)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ADD_LSTAT);
+	if (!s)
+		return -HP_ESQL;
+	store_bind_id_or_null(s, 1, file_id);
+	store_bind_id_or_null(s, 2, line);
+	sqlite3_bind_int64(s, 3, function_id);
+	sqlite3_bind_int64(s, 4, (int64_t)self);
+	return store_step_write(st, s);
+}
+
+int store_add_function_counter(struct hp_store *st, uint32_t function_id, int event_id,
+			       int64_t self, int64_t total)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ADD_FCOUNTER);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, function_id);
+	sqlite3_bind_int(s, 2, event_id);
+	sqlite3_bind_int64(s, 3, self);
+	sqlite3_bind_int64(s, 4, total);
+	return store_step_write(st, s);
+}
+
+int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
+			   uint32_t function_id, int event_id, int64_t self)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ADD_LCOUNTER);
+	if (!s)
+		return -HP_ESQL;
+	store_bind_id_or_null(s, 1, file_id);
+	store_bind_id_or_null(s, 2, line);
+	sqlite3_bind_int64(s, 3, function_id);
+	sqlite3_bind_int(s, 4, event_id);
+	sqlite3_bind_int64(s, 5, self);
+	return store_step_write(st, s);
+}
+
+/* Quote an event name as an SQL identifier ("cache-misses" -> "cache-misses"). */
+void store_append_ident(char *buf, size_t cap, const char *name)
+{
+	size_t len = strlen(buf);
+	if (len + 3 >= cap)
+		return;
+	buf[len++] = '"';
+	for (; *name && len + 3 < cap; name++) {
+		if (*name == '"')
+			buf[len++] = '"';
+		buf[len++] = *name;
+	}
+	buf[len++] = '"';
+	buf[len] = '\0';
+}
+
+struct view_cols { char fcols[4096]; char lcols[4096]; };
+
+static int view_event(void *c, const struct hp_event_info *ev)
+{
+	struct view_cols *v = c;
+	char col[512];
+	if (ev->id < 0 || strcmp(ev->role, "sampler") == 0)
+		return 0;
+	/* Measured: the sum, 0 when this row had none. Not measured: NULL
+	 * ("n/a"), never 0. */
+	if (ev->measured)
+		snprintf(col, sizeof(col), ", COALESCE((SELECT c.self_value FROM function_counter_stats c"
+			 " WHERE c.function_id = s.function_id AND c.event_id = %d), 0) AS ", ev->id);
+	else
+		snprintf(col, sizeof(col), ", NULL AS ");
+	store_append_ident(col, sizeof(col), ev->name);
+	strncat(v->fcols, col, sizeof(v->fcols) - strlen(v->fcols) - 1);
+	if (ev->measured)
+		snprintf(col, sizeof(col), ", COALESCE((SELECT SUM(c.self_value) FROM line_counter_stats c"
+			 " WHERE c.file_id IS l.file_id AND c.line IS l.line"
+			 " AND c.function_id = l.function_id AND c.event_id = %d), 0) AS ", ev->id);
+	else
+		snprintf(col, sizeof(col), ", NULL AS ");
+	store_append_ident(col, sizeof(col), ev->name);
+	strncat(v->lcols, col, sizeof(v->lcols) - strlen(v->lcols) - 1);
+	return 0;
+}
+
+int store_create_views(struct hp_store *st)
+{
+	struct view_cols v = { "", "" };
+	char *sql;
+	int err = store_each_event(st, view_event, &v);
+	if (err)
+		return err;
+	if (asprintf(&sql,
+		     "DROP VIEW IF EXISTS function_profile; DROP VIEW IF EXISTS line_profile;"
+		     "CREATE VIEW function_profile AS"
+		     " SELECT f.name AS function, m.path AS module, fi.path AS file,"
+		     " s.self_samples, s.total_samples,"
+		     " ROUND(100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
+		     "   WHERE key = 'samples')), 2) AS self_pct,"
+		     " ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
+		     "   WHERE key = 'samples')), 2) AS total_pct%s"
+		     " FROM function_stats s JOIN functions f ON f.id = s.function_id"
+		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = f.file_id"
+		     " ORDER BY s.self_samples DESC, s.total_samples DESC;"
+		     "CREATE VIEW line_profile AS"
+		     " SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,"
+		     " l.self_samples,"
+		     " ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
+		     "   WHERE key = 'samples')), 2) AS self_pct%s"
+		     " FROM line_stats l JOIN functions f ON f.id = l.function_id"
+		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = l.file_id"
+		     " ORDER BY l.self_samples DESC;", v.fcols, v.lcols) < 0)
+		return -ENOMEM;
+	if (!(err = store_begin(st)))
+		err = store_exec_sql(st, sql);
+	free(sql);
+	return err;
+}
