@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_help.h"
 #include "common/log.h"
 
 struct hp_command {
@@ -45,8 +46,17 @@ static void usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
-		"Run `hpprof COMMAND --help` for a command's options, `man hpprof-COMMAND`\n"
-		"for its manual. Debug domains: run perf unwind syms store mem tui all.\n");
+		"Run `hpprof COMMAND --help` for a command's options, `hpprof help COMMAND`\n"
+		"(or `man hpprof-COMMAND`) for its manual.\n"
+		"Debug domains: run perf unwind syms store mem tui all.\n");
+}
+
+static const struct hp_command *find_command(const char *name)
+{
+	for (size_t c = 0; c < NCOMMANDS; c++)
+		if (!strcmp(commands[c].name, name))
+			return &commands[c];
+	return NULL;
 }
 
 static char self_exe[PATH_MAX];
@@ -88,26 +98,28 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[i], "help")) {
-		if (i + 1 < argc) {
-			char *sub[] = { argv[i + 1], "--help", NULL };
-			for (size_t c = 0; c < NCOMMANDS; c++)
-				if (!strcmp(commands[c].name, argv[i + 1]))
-					return commands[c].fn(2, sub);
+		char page[64];
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return 0;
 		}
-		usage(stdout);
-		return 0;
+		if (!find_command(argv[i + 1])) {
+			hp_err("unknown command '%s'; see 'hpprof help'", argv[i + 1]);
+			return 2;
+		}
+		snprintf(page, sizeof(page), "hpprof-%s", argv[i + 1]);
+		return cmd_help_page(page);
 	}
 	if (!strcmp(argv[i], "version")) {
 		printf("hpprof %s\n", HPPROF_VERSION);
 		return 0;
 	}
-	for (size_t c = 0; c < NCOMMANDS; c++) {
-		if (!strcmp(commands[c].name, argv[i])) {
-			optind = 1;
-			return commands[c].fn(argc - i, argv + i);
-		}
+	const struct hp_command *cmd = find_command(argv[i]);
+	if (!cmd) {
+		hp_err("unknown command '%s'", argv[i]);
+		usage(stderr);
+		return 2;
 	}
-	hp_err("unknown command '%s'", argv[i]);
-	usage(stderr);
-	return 2;
+	optind = 1;
+	return cmd->fn(argc - i, argv + i);
 }
