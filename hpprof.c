@@ -2,9 +2,12 @@
  * hpprof.c - main and the table of subcommands.
  *
  * The table drives dispatch, `hpprof help` and `hpprof --help`. Global
- * options (--debug, -q) come before the command name.
+ * options (--debug, -q) come before the command name. main also sets what
+ * every command shares: getopt prints nothing (a wrong option gets the one
+ * line of cmd_option_error).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +75,7 @@ int main(int argc, char **argv)
 	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
 	self_exe[n > 0 ? n : 0] = '\0';
 	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strncmp(argv[i], "--debug=", 8)) {
@@ -88,8 +92,7 @@ int main(int argc, char **argv)
 			printf("hpprof %s\n", HPPROF_VERSION);
 			return 0;
 		} else {
-			hp_err("unknown option '%s'", argv[i]);
-			usage(stderr);
+			hp_err("unknown option '%s'; see 'hpprof --help'", argv[i]);
 			return 2;
 		}
 	}
@@ -116,8 +119,7 @@ int main(int argc, char **argv)
 	}
 	const struct hp_command *cmd = find_command(argv[i]);
 	if (!cmd) {
-		hp_err("unknown command '%s'", argv[i]);
-		usage(stderr);
+		hp_err("unknown command '%s'; see 'hpprof --help'", argv[i]);
 		return 2;
 	}
 	optind = 1;

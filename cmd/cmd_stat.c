@@ -29,6 +29,7 @@
 
 #include "analyzer/report.h"
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "collector/events.h"
 #include "collector/launch.h"
 #include "common/error.h"
@@ -145,14 +146,7 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
 				return 2;
 			}
 			break;
-		case ':':
-			hp_err("option '%s' needs an argument", argv[optind - 1]);
-			usage(stderr);
-			return 2;
-		default:
-			hp_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return 2;
+		default: return cmd_option_error(argv, longopts);
 		}
 	}
 	if (optind >= argc) {

@@ -2,3 +2,4 @@
 # pages and `hpprof help`, one-line errors for wrong options, and a closed
 # pipe on stdout that is not an error.
 hp_script_test(e2e_cli_man     e2e e2e/cli_man.sh)
+hp_script_test(e2e_cli_options e2e e2e/cli_options.sh)
