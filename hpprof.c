@@ -4,11 +4,12 @@
  * The table drives dispatch, `hpprof help` and `hpprof --help`. Global
  * options (--debug, -q) come before the command name. main also sets what
  * every command shares: getopt prints nothing (a wrong option gets the one
- * line of cmd_option_error).
+ * line of cmd_option_error), and a closed pipe on stdout ends hpprof quietly.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,34 @@ static const struct hp_command *find_command(const char *name)
 	return NULL;
 }
 
+/* A closed pipe on stdout (`hpprof report | head`) is not an error: the
+ * reader took what it wanted, so hpprof ends at once, silently, with status
+ * 0. SIGPIPE raised by any other descriptor (a socket, a pipe to a child)
+ * returns, and the write that raised it fails with EPIPE as with SIG_IGN. */
+static void on_sigpipe(int sig)
+{
+	int saved = errno;
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	(void)sig;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		_exit(0);
+	errno = saved;
+}
+
+static void setup_sigpipe(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigset_t set;  /* a SIGPIPE blocked by whoever started hpprof would never arrive */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static char self_exe[PATH_MAX];
 
 const char *hp_self_exe(void)
@@ -74,7 +103,7 @@ int main(int argc, char **argv)
 	int i = 1;
 	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
 	self_exe[n > 0 ? n : 0] = '\0';
-	signal(SIGPIPE, SIG_IGN);
+	setup_sigpipe();
 	opterr = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

@@ -3,3 +3,4 @@
 # pipe on stdout that is not an error.
 hp_script_test(e2e_cli_man     e2e e2e/cli_man.sh)
 hp_script_test(e2e_cli_options e2e e2e/cli_options.sh)
+hp_script_test(e2e_cli_pipe    e2e e2e/cli_pipe.sh)
