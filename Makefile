@@ -2,13 +2,15 @@
 #   make demo   install missing Debian packages, build, profile the julia kernel, print the report
 #   make test   install missing packages, build, run every test tier (and the unit tier under ASan/UBSan)
 #   make bench  hpprof against perf and heaptrack (docs/performance.md)
+#   make man    render the man pages (docs/man/*.md) into $(BUILD)/docs/man1;
+#               `make install` installs them with hpprof (man hpprof-run)
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-fast test-asan bench install clean
+.PHONY: all deps build demo test test-fast test-asan bench man install clean
 
 all: build
 
@@ -40,6 +42,9 @@ test-asan: deps
 bench: build
 	./bench/run.sh $(BUILD)
 	./bench/memory.sh $(BUILD)
+
+man: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) --target man
 
 install: build
 	cmake --install $(BUILD)

@@ -2,10 +2,14 @@
  * hpprof.c - main and the table of subcommands.
  *
  * The table drives dispatch, `hpprof help` and `hpprof --help`. Global
- * options (--debug, -q) come before the command name.
+ * options (--debug, -q) come before the command name. main also sets what
+ * every command shares: getopt prints nothing (a wrong option gets the one
+ * line of cmd_option_error), and a closed pipe on stdout ends hpprof quietly.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_help.h"
 #include "common/log.h"
 
 struct hp_command {
@@ -45,14 +50,52 @@ static void usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
-		"Run `hpprof COMMAND --help` for a command's options, `man hpprof-COMMAND`\n"
-		"for its manual. Debug domains: run perf unwind syms store mem tui all.\n");
+		"Run `hpprof COMMAND --help` for a command's options, `hpprof help COMMAND`\n"
+		"(or `man hpprof-COMMAND`) for its manual.\n"
+		"Debug domains: run perf unwind syms store mem tui all.\n");
+}
+
+static const struct hp_command *find_command(const char *name)
+{
+	for (size_t c = 0; c < NCOMMANDS; c++)
+		if (!strcmp(commands[c].name, name))
+			return &commands[c];
+	return NULL;
+}
+
+/* A closed pipe on stdout (`hpprof report | head`) is not an error: the
+ * reader took what it wanted, so hpprof ends at once, silently, with status
+ * 0. SIGPIPE raised by any other descriptor (a socket, a pipe to a child)
+ * returns, and the write that raised it fails with EPIPE as with SIG_IGN. */
+static void on_sigpipe(int sig)
+{
+	int saved = errno;
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	(void)sig;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		_exit(0);
+	errno = saved;
+}
+
+static void setup_sigpipe(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigset_t set;  /* a SIGPIPE blocked by whoever started hpprof would never arrive */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int main(int argc, char **argv)
 {
 	int i = 1;
-	signal(SIGPIPE, SIG_IGN);
+	setup_sigpipe();
+	opterr = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strncmp(argv[i], "--debug=", 8)) {
@@ -69,8 +112,7 @@ int main(int argc, char **argv)
 			printf("hpprof %s\n", HPPROF_VERSION);
 			return 0;
 		} else {
-			hp_err("unknown option '%s'", argv[i]);
-			usage(stderr);
+			hp_err("unknown option '%s'; see 'hpprof --help'", argv[i]);
 			return 2;
 		}
 	}
@@ -79,26 +121,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[i], "help")) {
-		if (i + 1 < argc) {
-			char *sub[] = { argv[i + 1], "--help", NULL };
-			for (size_t c = 0; c < NCOMMANDS; c++)
-				if (!strcmp(commands[c].name, argv[i + 1]))
-					return commands[c].fn(2, sub);
+		char page[64];
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return 0;
 		}
-		usage(stdout);
-		return 0;
+		if (!find_command(argv[i + 1])) {
+			hp_err("unknown command '%s'; see 'hpprof help'", argv[i + 1]);
+			return 2;
+		}
+		snprintf(page, sizeof(page), "hpprof-%s", argv[i + 1]);
+		return cmd_help_page(page);
 	}
 	if (!strcmp(argv[i], "version")) {
 		printf("hpprof %s\n", HPPROF_VERSION);
 		return 0;
 	}
-	for (size_t c = 0; c < NCOMMANDS; c++) {
-		if (!strcmp(commands[c].name, argv[i])) {
-			optind = 1;
-			return commands[c].fn(argc - i, argv + i);
-		}
+	const struct hp_command *cmd = find_command(argv[i]);
+	if (!cmd) {
+		hp_err("unknown command '%s'; see 'hpprof --help'", argv[i]);
+		return 2;
 	}
-	hp_err("unknown command '%s'", argv[i]);
-	usage(stderr);
-	return 2;
+	optind = 1;
+	return cmd->fn(argc - i, argv + i);
 }

@@ -55,9 +55,11 @@ int cmd_annotate(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "ch", opts, NULL)) != -1) {
 		if (c == 'c') {
 			counters = 1;
+		} else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
 		} else {
-			fputs(usage_text, c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : 2;
+			return cmd_option_error(argv, opts);
 		}
 	}
 	int nargs = argc - optind;

@@ -168,11 +168,10 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 			fputs(usage_text, stdout);
 			return 0;
 		}
-		if (c == '?' || parse_option(o, c, optarg)) {
-			if (c == '?')
-				fputs(usage_text, stderr);
+		if (c == '?')
+			return cmd_option_error(argv, long_opts);
+		if (parse_option(o, c, optarg))
 			return 2;
-		}
 	}
 	if ((rc = split_names(o, argv + optind, argc - optind)) >= 0)
 		return rc;

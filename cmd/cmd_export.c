@@ -74,7 +74,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		case 'V': o->x.view = optarg; break;
 		case 'T': o->x.title = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return cmd_option_error(argv, long_opts);
 		}
 	}
 	if (!o->have_format) {

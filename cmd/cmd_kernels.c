@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "common/log.h"
 #include "kernels/catalog.h"
 
 static const char usage_text[] =
@@ -16,9 +17,13 @@ static const char usage_text[] =
 int cmd_kernels(int argc, char **argv)
 {
 	if (argc > 1) {
-		int help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
-		fputs(usage_text, help ? stdout : stderr);
-		return help ? 0 : 2;
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		hp_err("%s '%s'; see 'hpprof kernels --help'",
+		       argv[1][0] == '-' ? "unknown option" : "unexpected argument", argv[1]);
+		return 2;
 	}
 	for (size_t i = 0; i < hp_nkernels; i++) {
 		const struct hp_kernel *k = &hp_kernels[i];

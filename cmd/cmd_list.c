@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "collector/events.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -233,10 +234,7 @@ static int parse_args(int argc, char **argv, int *all)
 		switch (c) {
 		case 'a': *all = 1; break;
 		case 'h': usage(stdout); return -1;
-		default:
-			hp_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return 2;
+		default: return cmd_option_error(argv, longopts);
 		}
 	}
 	if (optind < argc) {

@@ -63,7 +63,7 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 		case 'o': o->output = optarg; break;
 		case 'F': o->force = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return cmd_option_error(argv, long_opts);
 		}
 	}
 	o->inputs = (const char *const *)argv + optind;

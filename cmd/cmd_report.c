@@ -86,7 +86,7 @@ int cmd_report(int argc, char **argv)
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
 		case 'B': f.t_to = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return cmd_option_error(argv, long_opts);
 		}
 	}
 	if (argc - optind > 1) {

@@ -182,7 +182,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		default:
-			fputs(usage_text, stderr);
+			cmd_option_error(argv, long_opts);
 			return -1;
 		}
 	}

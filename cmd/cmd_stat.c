@@ -24,6 +24,7 @@
 #include "analyzer/metrics.h"
 #include "analyzer/stats.h"
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "cmd/stat.h"
 #include "collector/counting.h"
 #include "collector/events.h"
@@ -118,14 +119,7 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
 				return 2;
 			}
 			break;
-		case ':':
-			hp_err("option '%s' needs an argument", argv[optind - 1]);
-			usage(stderr);
-			return 2;
-		default:
-			hp_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return 2;
+		default: return cmd_option_error(argv, longopts);
 		}
 	}
 	if (o->json && o->sep) {

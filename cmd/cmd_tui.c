@@ -139,7 +139,7 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 		case 'k': o->tui.keys = optarg; break;
 		case 'c': o->tui.color = 0; break;
 		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		default: return cmd_option_error(argv, long_opts);
 		}
 	}
 	if (argc - optind > 1) {

@@ -4,7 +4,10 @@
 #include "cmd/cmd_util.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analyzer/finish.h"
 #include "analyzer/profile.h"
@@ -94,4 +97,98 @@ int64_t cmd_parse_size(const char *opt, const char *value)
 bad:
 	hp_err("invalid value '%s' for %s", value, opt);
 	return -1;
+}
+
+/* The entry of longopts that "--name" (len bytes of name) selects as
+ * getopt_long does: an exact name, else the only one it is a prefix of.
+ * *nmatch counts the prefix matches (more than one: ambiguous). */
+static const struct option *match_long(const struct option *lo, const char *name, size_t len,
+				       int *nmatch)
+{
+	const struct option *found = NULL;
+	*nmatch = 0;
+	for (; lo->name; lo++) {
+		if (strncmp(lo->name, name, len))
+			continue;
+		if (strlen(lo->name) == len) {
+			*nmatch = 1;
+			return lo;
+		}
+		found = lo;
+		(*nmatch)++;
+	}
+	return *nmatch == 1 ? found : NULL;
+}
+
+/* "--format, --from" for an ambiguous prefix. */
+static void list_matches(char *buf, size_t len, const struct option *lo, const char *name,
+			 size_t nlen)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (; lo->name && used < len; lo++)
+		if (!strncmp(lo->name, name, nlen))
+			used += (size_t)snprintf(buf + used, len - used, "%s--%s",
+						 used ? ", " : "", lo->name);
+}
+
+/* What was wrong with "--name[=value]" (tok), or 0 when tok is not the
+ * option getopt_long stopped at. */
+static int describe_long(char *what, size_t len, const char *tok, const struct option *lo)
+{
+	const char *name = tok + 2;
+	size_t nlen = strcspn(name, "=");
+	int nmatch, has_value = name[nlen] == '=';
+	const struct option *o = match_long(lo, name, nlen, &nmatch);
+	char names[200];
+
+	if (optopt && (!o || o->val != optopt))
+		return 0;  /* a short option after an earlier long one */
+	if (nmatch > 1) {
+		list_matches(names, sizeof(names), lo, name, nlen);
+		snprintf(what, len, "option '--%.*s' is ambiguous (%s)", (int)nlen, name, names);
+	} else if (!o) {
+		snprintf(what, len, "unknown option '--%.*s'", (int)nlen, name);
+	} else if (o->has_arg == required_argument && !has_value) {
+		snprintf(what, len, "option '--%s' needs a value", o->name);
+	} else if (o->has_arg == no_argument && has_value) {
+		snprintf(what, len, "option '--%s' takes no value", o->name);
+	} else {
+		snprintf(what, len, "invalid option '%s'", tok);
+	}
+	return 1;
+}
+
+/* A short option: unknown, or the last argument and lacking its value. The
+ * option string is not known here, so "lacks its value" is read from the
+ * long table: a short option with a required value has a long twin. */
+static void describe_short(char *what, size_t len, int argc, char **argv,
+			   const struct option *lo)
+{
+	const char *last = argv[argc - 1];
+	int c = optopt;
+	for (; lo->name; lo++)
+		if (lo->val == c)
+			break;
+	if (lo->name && lo->has_arg == required_argument && optind >= argc &&
+	    last[0] == '-' && last[1] != '-' && last[strlen(last) - 1] == c)
+		snprintf(what, len, "option '-%c' needs a value", c);
+	else if (c > ' ' && c < 127)
+		snprintf(what, len, "unknown option '-%c'", c);
+	else
+		snprintf(what, len, "invalid option '%s'", argv[optind > 1 ? optind - 1 : 1]);
+}
+
+int cmd_option_error(char **argv, const struct option *longopts)
+{
+	int argc = 0;
+	char what[320];
+	while (argv[argc])
+		argc++;
+	const char *tok = optind > 1 && optind <= argc ? argv[optind - 1] : "";
+	if (strncmp(tok, "--", 2) || !tok[2] ||
+	    !describe_long(what, sizeof(what), tok, longopts))
+		describe_short(what, sizeof(what), argc, argv, longopts);
+	hp_err("%s; see 'hpprof %s --help'", what, argv[0]);
+	return 2;
 }

@@ -1,6 +1,7 @@
 /*
  * cmd_util.h - small helpers shared by the commands: opening a database
- * with the standard error message, and parsing numbers in options.
+ * with the standard error message, parsing numbers in options, and the
+ * one-line message for a wrong option.
  */
 #ifndef HP_CMD_UTIL_H
 #define HP_CMD_UTIL_H
@@ -10,6 +11,7 @@
 struct hp_store;
 struct hp_profile;
 struct hp_profile_filter;
+struct option;
 
 /* Open path as an hpprof database; on failure print "cannot open database
  * 'x': reason" (with what to do) and return NULL. */
@@ -22,5 +24,13 @@ struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_fi
 /* Parse a non-negative integer option value with an optional k/M/G suffix;
  * prints "invalid value 'x' for OPT" and returns -1 on error. */
 int64_t cmd_parse_size(const char *opt, const char *value);
+
+/* After getopt_long returned '?' or ':' (opterr is 0, set by main): print one
+ * line naming the wrong option and pointing at the command's help, e.g.
+ *   hpprof: error: unknown option '--lmit'; see 'hpprof report --help'
+ * argv[0] is the command's name; longopts is the table given to getopt_long,
+ * used to tell an unknown option from one that lacks its value or is
+ * ambiguous. Returns 2, the exit status of a usage error. */
+int cmd_option_error(char **argv, const struct option *longopts);
 
 #endif

@@ -1,0 +1,52 @@
+#!/bin/sh
+# A wrong option prints ONE line on stderr that names the option and points at
+# the command's help, nothing on stdout, and exits 2 (not the whole help).
+# Every command, plus the global options and an unknown command.
+. "$HP_SRC/tests/e2e/lib.sh"
+
+# expect_one_line NAME "TEXT" CMD...: exit 2, empty stdout, one stderr line with TEXT.
+expect_one_line() {
+	name=$1 text=$2
+	shift 2
+	"$@" >out.txt 2>err.txt
+	rc=$?
+	[ $rc -eq 2 ] || { cat err.txt; fail "$name: exit status $rc, expected 2"; }
+	[ -s out.txt ] && { cat out.txt; fail "$name: printed on stdout"; }
+	[ "$(wc -l <err.txt)" -eq 1 ] || { cat err.txt; fail "$name: $(wc -l <err.txt) lines on stderr"; }
+	grep -qF -- "$text" err.txt || { cat err.txt; fail "$name: '$text' not in the message"; }
+	note "$name: $(cat err.txt)"
+}
+
+for c in run report tui annotate stat diff export merge list kernels; do
+	see="see 'hpprof $c --help'"
+	expect_one_line "$c --no-such-option" "unknown option '--no-such-option'; $see" \
+		"$HPPROF" "$c" --no-such-option
+	expect_one_line "$c -Z" "unknown option '-Z'; $see" "$HPPROF" "$c" -Z
+done
+
+# An option that lacks its value, one that takes none, an ambiguous abbreviation.
+see="see 'hpprof report --help'"
+expect_one_line "report --limit" "option '--limit' needs a value; $see" "$HPPROF" report --limit
+expect_one_line "report -n" "option '-n' needs a value; $see" "$HPPROF" report -n
+expect_one_line "report --memory=1" "option '--memory' takes no value; $see" \
+	"$HPPROF" report --memory=1
+expect_one_line "report --f" "option '--f' is ambiguous (--format, --from); $see" \
+	"$HPPROF" report --f x
+expect_one_line "report -mZ" "unknown option '-Z'; $see" "$HPPROF" report -mZ
+expect_one_line "stat -r" "option '-r' needs a value; see 'hpprof stat --help'" "$HPPROF" stat -r
+expect_one_line "run --freq" "option '--freq' needs a value; see 'hpprof run --help'" \
+	"$HPPROF" run --freq
+# run stops at its program: an option after it belongs to the program.
+"$HPPROF" run -q -o t.db -- /bin/true --no-such-option >out.txt 2>err.txt ||
+	{ cat err.txt; fail "run: an option after the program was taken as hpprof's"; }
+
+# Before the command: the global options and the command name.
+expect_one_line "hpprof --no-such-option" "unknown option '--no-such-option'; see 'hpprof --help'" \
+	"$HPPROF" --no-such-option
+expect_one_line "hpprof nosuch" "unknown command 'nosuch'; see 'hpprof --help'" "$HPPROF" nosuch
+
+# --help itself still prints the whole help, on stdout, exit 0.
+"$HPPROF" report --help >out.txt 2>err.txt || fail "report --help exited $?"
+assert_contains "report --help" out.txt "--limit"
+[ -s err.txt ] && fail "report --help wrote on stderr"
+echo "PASS"

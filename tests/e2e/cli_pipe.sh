@@ -1,0 +1,60 @@
+#!/bin/sh
+# A closed pipe is not an error: when the reader of stdout is gone, hpprof
+# exits 0 without a word (git and perf do the same), for every command that
+# writes a product on stdout. Deterministic: stdout is a pipe whose read end
+# is closed before hpprof starts, so its first write fails with EPIPE. Then
+# the shell case, `hpprof ... | head -1` with pipefail, and a write error that
+# is a real one (/dev/full) to show errors are still reported.
+. "$HP_SRC/tests/e2e/lib.sh"
+command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
+sqlite3 f.db <"$HP_SRC/tests/golden/fixtures/julia-small.sql" || fail "cannot build the fixture database"
+
+# closed_pipe NAME CMD...: run CMD with stdout a pipe nobody reads; prints
+# "STATUS STDERR-BYTES" (the status as the shell reports it: 128+N if killed).
+closed_pipe() {
+	python3 - "$@" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+sys.stdout.write("%d %d\n" % (status, len(p.stderr)))
+sys.stderr.buffer.write(p.stderr)
+PY
+}
+
+check() {  # check NAME CMD...
+	name=$1
+	shift
+	got=$(closed_pipe "$@" 2>err.txt)
+	[ "$got" = "0 0" ] || { cat err.txt; fail "$name into a closed pipe: status and stderr bytes '$got', expected '0 0'"; }
+	note "$name into a closed pipe: exit 0, silent"
+}
+
+check "report" "$HPPROF" report f.db
+check "report --format json" "$HPPROF" report --format json f.db
+check "report --memory" "$HPPROF" report --memory f.db
+check "diff" "$HPPROF" diff f.db f.db
+check "export to stdout" "$HPPROF" export f.db --format folded
+check "export json to stdout" "$HPPROF" export f.db --format json
+check "annotate" "$HPPROF" annotate f.db calculate_z
+check "list" "$HPPROF" list
+check "kernels" "$HPPROF" kernels
+check "--help" "$HPPROF" --help
+check "report --help" "$HPPROF" report --help
+
+# The shell's view, with hpprof's own status (pipefail): 0 and silent.
+command -v bash >/dev/null || skip "bash is not installed"
+for args in "report -n 0 f.db" "export f.db --format json" "list"; do
+	bash -c 'set -o pipefail; "$1" $2 2>err.txt | head -1 >/dev/null' sh "$HPPROF" "$args" ||
+		{ cat err.txt; fail "hpprof $args | head -1: pipeline status $?"; }
+	[ -s err.txt ] && { cat err.txt; fail "hpprof $args | head -1: wrote on stderr"; }
+	note "hpprof $args | head -1: exit 0, silent"
+done
+
+# A full disk is still an error: EPIPE alone is forgiven.
+if [ -w /dev/full ]; then
+	"$HPPROF" report f.db >/dev/full 2>err.txt && fail "report >/dev/full exited 0"
+	assert_contains "report >/dev/full" err.txt "cannot write"
+fi
+echo "PASS"
