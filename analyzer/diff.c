@@ -82,7 +82,7 @@ static uint64_t str_hash(const char *s)
 
 static struct hp_diff_stat reduce(const double *v, unsigned n, unsigned stride)
 {
-	struct hp_diff_stat s;
+	struct hp_diff_stat s = { 0 };
 	stats_mean_sd(v, n, stride, &s.mean, &s.sd);
 	return s;
 }

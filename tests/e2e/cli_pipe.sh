@@ -7,7 +7,7 @@
 # is a real one (/dev/full) to show errors are still reported.
 . "$HP_SRC/tests/e2e/lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
-sqlite3 f.db <"$HP_SRC/tests/golden/fixtures/julia-small.sql" || fail "cannot build the fixture database"
+sh "$HP_SRC/tests/golden/fixture.sh" load julia-small f.db || fail "cannot build the fixture database"
 
 # closed_pipe NAME CMD...: run CMD with stdout a pipe nobody reads; prints
 # "STATUS STDERR-BYTES" (the status as the shell reports it: 128+N if killed).
