@@ -159,6 +159,8 @@ static double max_error(const struct grid *g)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	long size = 0, iters = 0, repeat = 0, check = 0;
 	const struct kopt opts[] = {
 		{ "size", KOPT_LONG, &size, "grid is N x N (default 500, --small 100)" },
@@ -185,6 +187,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	ktruth_phase("laplace", "setup", &mark);
 	double err = 0, t0 = kclock();
 	long count;
 	for (long r = 0; r < repeat; r++) {
@@ -194,6 +197,7 @@ int main(int argc, char **argv)
 		free(g.u);
 	}
 	double elapsed = kclock() - t0;
+	ktruth_phase("laplace", "compute", &mark);
 	printf("laplace: variant %s size %ld iters %ld repeat %ld: %.3f s, error after %ld sweeps %.6e\n",
 	       variants[v].name, size, iters, repeat, elapsed, iters, err);
 
@@ -202,7 +206,11 @@ int main(int argc, char **argv)
 	solve(sweeps[v], &g, 1000000, 1e-14, &count);
 	double worst = max_error(&g);
 	free(g.u);
-	return kvalidate("laplace", worst <= 1e-9,
-			 "converged %ldx%ld grid in %ld sweeps, max |u - (x^2-y^2)| %.3e (tolerance 1e-9)",
-			 check, check, count, worst);
+	int rc = kvalidate("laplace", worst <= 1e-9,
+			   "converged %ldx%ld grid in %ld sweeps, max |u - (x^2-y^2)| %.3e (tolerance 1e-9)",
+			   check, check, count, worst);
+	ktruth_phase("laplace", "verify", &mark);
+	ktemp_print_truth("laplace");
+	ktruth_process("laplace", "main", NULL);
+	return rc;
 }
