@@ -131,3 +131,58 @@ stack_hits() {
 	        SELECT COUNT(*) FROM samples s WHERE s.event = 0 AND (${3:-1})
 	          AND s.stack_id IN (SELECT id FROM hit)"
 }
+
+# check_workers DB OUT SKID: every worker of a parallel kernel (truth lines
+# scope=thread, or one process line per forked worker) holds its share of
+# the workers' samples: the share of their CPU time the kernel measured.
+# A thread or process that was starved on a loaded machine has a small CPU
+# time and, rightly, few samples.
+check_workers() {
+	ws=$(awk '$1 == "truth" {
+		split("", f)
+		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+		if ((f["scope"] == "thread" || f["scope"] == "process") && f["name"] ~ /^worker/)
+			print f["name"], f["scope"], f["pid"], f["tid"], f["cpu_s"]
+	}' "$2")
+	[ -n "$ws" ] || fail "$2: no truth lines of workers"
+	busy=$(echo "$ws" | awk '{ s += $5 } END { printf "%.6f\n", s }')
+	cond=$(echo "$ws" | awk '{ printf "%s%s", (NR > 1 ? " OR " : ""), ($2 == "thread" ? "s.tid = " $4 : "s.tid IN (SELECT tid FROM threads WHERE pid = " $3 ")") }')
+	nw=$(samples_where "$1" "$cond")
+	[ -n "$nw" ] || fail "$1: cannot count the workers' samples"
+	echo "$ws" | while read -r name scope pid tid cpu; do
+		if [ "$scope" = thread ]; then c="s.tid = $tid"; else c=$(pid_cond "$pid"); fi
+		check_share "$name ($scope $tid): share of the workers' samples" \
+			"$(samples_where "$1" "$c")" "$nw" "$(ratio "$cpu" "$busy")" "$(ratio "$cpu" "$busy")" "$3"
+	done || exit 1
+}
+
+# check_faults DB OUT: hpprof's page-faults counter for the run against the
+# kernel's own count (minflt + majflt of its process line, plus its forked
+# workers'). The kernel's getrusage starts at the launcher's fork and
+# hpprof's counter at exec: the faults in between (the launcher's
+# copy-on-write pages, exec; ~40 here) are the kernel's alone, the exit
+# after its last line hpprof's alone; 250 faults allow for both.
+check_faults() {
+	k=$(awk '$1 == "truth" && / scope=process / {
+		for (i = 2; i <= NF; i++) if ($i ~ /^(minflt|majflt)=/) s += substr($i, 8)
+	} END { print s + 0 }' "$2")
+	h=$(q "$1" "SELECT total FROM events WHERE name = 'page-faults' AND measured = 1")
+	[ -n "$h" ] || fail "$1: the page-faults counter was not measured"
+	d=$((h - k))
+	note "page faults: hpprof $h, kernel $k (difference $d, allowed +-250)"
+	[ "${d#-}" -le 250 ] || fail "page faults: hpprof $h, the kernel counted $k"
+}
+
+# check_present WHAT HITS EXPECTED: a region the truth says takes EXPECTED
+# samples (share x samples) must have some. With EXPECTED >= 10 a correct
+# profiler shows none with probability e^-10 (Poisson); a smaller
+# expectation (a machine fast enough to make the region tiny) is noted and
+# not asserted.
+check_present() {
+	if awk -v e="$3" 'BEGIN { exit !(e < 10) }'; then
+		note "$1: $2 samples; expected only $3, too few to assert"
+		return 0
+	fi
+	note "$1: $2 samples (expected about $3)"
+	[ "$2" -ge 1 ] || fail "$1: no sample where the truth expects $3"
+}

@@ -35,13 +35,5 @@ assert_ge "samples with a libm frame" "$libm" 1
 pid=$(truth t.out process main pid)
 nthreads=$(q t.db "SELECT COUNT(*) FROM thread_profile WHERE pid = $pid AND tid != pid")
 assert_ge "worker threads with samples" "$nthreads" 4
-busy=$(truth_sum t.out thread cpu_s)
-tids=$(awk '$1 == "truth" && / scope=thread / { for (i = 2; i <= NF; i++) if ($i ~ /^tid=/) printf "%s%s", c, substr($i, 5); c = "," }' t.out)
-nw=$(samples_where t.db "s.tid IN ($tids)")
-for w in 0 1 2 3; do
-	tid=$(truth t.out thread worker$w tid)
-	cpu=$(truth t.out thread worker$w cpu_s)
-	check_share "worker$w (tid $tid) share of the workers' samples" \
-		"$(samples_where t.db "s.tid = $tid")" "$nw" "$(ratio "$cpu" "$busy")" "$(ratio "$cpu" "$busy")" 1
-done
+check_workers t.db t.out 1
 echo "PASS"
