@@ -78,12 +78,15 @@ int main(int argc, char **argv)
 		"calib", "calibration: CPU time split 60/30/10 between calib_a, calib_b, calib_c",
 		"hpprof's own ground truth", variants, opts, NULL,
 	};
+	struct ktruth mark;
+	ktruth_now(&mark);
 	bool small;
 	kargs_parse(&spec, argc, argv, &small);
 	rounds = rounds ? rounds : small ? 2000 : 27000;
 
 	uint64_t x = 1;
 	unsigned long steps[3] = { 0, 0, 0 };
+	ktruth_phase("calib", "setup", &mark);
 	double t0 = kclock();
 	for (long r = 0; r < rounds; r++) {
 		x = calib_a(x, 6 * ROUND_STEPS);
@@ -92,10 +95,14 @@ int main(int argc, char **argv)
 		steps[0] += 6 * ROUND_STEPS, steps[1] += 3 * ROUND_STEPS, steps[2] += ROUND_STEPS;
 	}
 	double elapsed = kclock() - t0;
+	ktruth_phase("calib", "compute", &mark);
 
 	uint64_t want = lcg_skip(1, steps[0] + steps[1] + steps[2]);
 	printf("calib: %ld rounds in %.3f s, steps a %lu b %lu c %lu (6:3:1 = 60/30/10)\n", rounds,
 	       elapsed, steps[0], steps[1], steps[2]);
-	return kvalidate("calib", x == want, "state %016llx (expected %016llx)", (unsigned long long)x,
-			 (unsigned long long)want);
+	int rc = kvalidate("calib", x == want, "state %016llx (expected %016llx)",
+			   (unsigned long long)x, (unsigned long long)want);
+	ktruth_phase("calib", "verify", &mark);
+	ktruth_process("calib", "main", NULL);
+	return rc;
 }

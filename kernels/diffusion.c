@@ -50,20 +50,31 @@ struct sim {
 	double *terms[NTERMS];          /* inplace: the reused temporaries */
 };
 
+/* The time spent allocating and freeing the lists' rows, for the truth
+ * lines: a test compares it with the samples under rows_new and rows_free. */
+static struct ktruth_calls rows_new_calls = { "rows_new", { 0, 0, 0 }, 0 };
+static struct ktruth_calls rows_free_calls = { "rows_free", { 0, 0, 0 }, 0 };
+
 /* A zeroed grid of n rows, each its own allocation (a list of lists). */
-static double **rows_new(size_t n)
+KERNEL_FN static double **rows_new(size_t n)
 {
+	struct ktruth start;
+	ktruth_now(&start);
 	double **rows = kchecked(calloc(n, sizeof *rows));
 	for (size_t i = 0; i < n; i++)
 		rows[i] = kchecked(calloc(n, sizeof **rows));      /* ALLOC: one row */
+	ktruth_calls_end(&rows_new_calls, &start);
 	return rows;
 }
 
-static void rows_free(double **rows, size_t n)
+KERNEL_FN static void rows_free(double **rows, size_t n)
 {
+	struct ktruth start;
+	ktruth_now(&start);
 	for (size_t i = 0; i < n; i++)
 		free(rows[i]);
 	free(rows);
+	ktruth_calls_end(&rows_free_calls, &start);
 }
 
 /* The book's pure-Python loop, modulo indexing and all (ex. 6-3). */
@@ -278,6 +289,8 @@ static double energy(struct sim *s)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	long size = 0, steps = 0;
 	const struct kopt opts[] = {
 		{ "size", KOPT_LONG, &size, "grid is N x N (default 1024, --small 256)" },
@@ -302,11 +315,21 @@ int main(int argc, char **argv)
 
 	struct sim s = { 0 };
 	sim_init(&s, v, (size_t)size);
-	double m0 = mass(&s), t0 = kclock();
+	double m0 = mass(&s);
+	ktruth_phase("diffusion", "setup", &mark);
+	double t0 = kclock();
 	for (long k = 0; k < steps; k++)
 		evolve(&s);
-	double elapsed = kclock() - t0, m = mass(&s), e = energy(&s);
+	double elapsed = kclock() - t0;
+	ktruth_phase("diffusion", "compute", &mark);
+	double m = mass(&s), e = energy(&s);
+	ktruth_phase("diffusion", "verify", &mark);
 	sim_release(&s);
+	ktruth_phase("diffusion", "teardown", &mark);
+	ktruth_print_calls("diffusion", &rows_new_calls);
+	ktruth_print_calls("diffusion", &rows_free_calls);
+	ktemp_print_truth("diffusion");
+	ktruth_process("diffusion", "main", NULL);
 
 	printf("diffusion: variant %s size %ld steps %ld: %.3f s (%.2f ns per cell update)\n",
 	       variants[v].name, size, steps, elapsed,

@@ -68,6 +68,8 @@ int main(int argc, char **argv)
 		child_argv = default_argv;
 	}
 
+	struct ktruth mark;
+	ktruth_now(&mark);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -80,14 +82,18 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	uint64_t x = parent_work(steps);
+	ktruth_phase("forkexec", "compute", &mark);
 	int status;
 	if (waitpid(pid, &status, 0) < 0) {
 		perror("waitpid");
 		return 1;
 	}
+	ktruth_phase("forkexec", "wait", &mark);
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	printf("forkexec: parent pid %d, child pid %d ran '%s', parent state %016llx\n", (int)getpid(),
 	       (int)pid, child_argv[0], (unsigned long long)x);
-	return kvalidate("forkexec", ok, "child exit status %d (expected 0)",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	int rc = kvalidate("forkexec", ok, "child exit status %d (expected 0)",
+			   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	ktruth_process("forkexec", "main", NULL);
+	return rc;
 }

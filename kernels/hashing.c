@@ -131,6 +131,8 @@ KERNEL_FN static bool lookup(struct table *t, const char *key, long *collisions)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	long lookups = 0;
 	const struct kopt opts[] = {
 		{ "lookups", KOPT_LONG, &lookups,
@@ -154,10 +156,12 @@ int main(int argc, char **argv)
 			insert(t, (char[2]){ a, b });
 
 	long found = 0, collisions = 0;
+	ktruth_phase("hashing", "setup", &mark);
 	double t0 = kclock();
 	for (long k = 0; k < lookups; k++)
 		found += lookup(t, "zz", &collisions);
 	double elapsed = kclock() - t0;
+	ktruth_phase("hashing", "compute", &mark);
 
 	printf("hashing: variant %s: %ld lookups of \"zz\" in %.3f s (%.1f ns each), found %ld\n",
 	       variants[v].name, lookups, elapsed, elapsed * 1e9 / (double)lookups, found);
@@ -169,5 +173,7 @@ int main(int argc, char **argv)
 			   NKEYS, t->initial_slots, expected[v].initial_slots, t->insert_collisions,
 			   expected[v].insert, collisions, expected[v].lookup);
 	free(t);
+	ktruth_phase("hashing", "teardown", &mark);
+	ktruth_process("hashing", "main", NULL);
 	return rc;
 }

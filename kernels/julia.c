@@ -183,9 +183,20 @@ struct worker {
 	struct pool *pool;
 	long id;
 	size_t rows;                    /* rows computed, all passes */
-	double busy;                    /* thread CPU seconds */
+	long work;                      /* escape-loop iterations of those rows */
+	struct ktruth busy;             /* the thread's CPU time and faults */
+	pid_t tid;
 	pthread_t thread;
 };
+
+/* Escape-loop iterations of points [lo, hi): the work a thread did. */
+static long iterations(const int *out, size_t lo, size_t hi)
+{
+	long sum = 0;
+	for (size_t i = lo; i < hi; i++)
+		sum += out[i];
+	return sum;
+}
 
 /* static: rows [id*H/T, (id+1)*H/T), once per pass. */
 static void run_static(struct worker *w)
@@ -198,6 +209,7 @@ static void run_static(struct worker *w)
 	for (long pass = 0; pass < pl->repeat; pass++) {
 		calculate_z(V_THREADS, pl->maxiter, pl->points, r0 * wd, r1 * wd, pl->out);
 		w->rows += r1 - r0;
+		w->work += iterations(pl->out, r0 * wd, r1 * wd);
 	}
 }
 
@@ -217,6 +229,7 @@ static void run_dynamic(struct worker *w)
 			size_t row = item % h;
 			calculate_z(V_THREADS, pl->maxiter, pl->points, row * wd,
 				    (row + 1) * wd, pl->out);
+			w->work += iterations(pl->out, row * wd, (row + 1) * wd);
 		}
 		w->rows += last - first;
 	}
@@ -229,15 +242,19 @@ static void *worker_main(void *arg)
 		run_dynamic(w);
 	else
 		run_static(w);
-	w->busy = kthread_cputime();
+	w->tid = ktruth_tid();
+	ktruth_now(&w->busy);           /* a new thread's counters start at 0 */
 	return NULL;
 }
 
-/* Runs the threads variant and prints each thread's share of the work. */
+/* Runs the threads variant and prints each thread's share of the work:
+ * its CPU time (which other load on the machine does not change) and its
+ * escape-loop iterations (which nothing changes). */
 static void run_threads(struct pool *pl)
 {
 	struct worker *ws = kchecked(calloc((size_t)pl->threads, sizeof *ws));
 	double max = 0, sum = 0;
+	long wmax = 0, wsum = 0;
 
 	for (long t = 0; t < pl->threads; t++) {
 		ws[t].pool = pl;
@@ -249,13 +266,23 @@ static void run_threads(struct pool *pl)
 	}
 	for (long t = 0; t < pl->threads; t++) {
 		pthread_join(ws[t].thread, NULL);
-		sum += ws[t].busy;
-		max = ws[t].busy > max ? ws[t].busy : max;
+		sum += ws[t].busy.cpu_s;
+		max = ws[t].busy.cpu_s > max ? ws[t].busy.cpu_s : max;
+		wsum += ws[t].work;
+		wmax = ws[t].work > wmax ? ws[t].work : wmax;
 	}
-	for (long t = 0; t < pl->threads; t++)
-		printf("julia: thread %ld rows %zu busy %.3f s (%.1f%%)\n", t, ws[t].rows,
-		       ws[t].busy, sum > 0 ? 100.0 * ws[t].busy / sum : 0.0);
+	for (long t = 0; t < pl->threads; t++) {
+		char name[32];
+		printf("julia: thread %ld rows %zu iterations %ld busy %.3f s (%.1f%%)\n", t,
+		       ws[t].rows, ws[t].work, ws[t].busy.cpu_s,
+		       sum > 0 ? 100.0 * ws[t].busy.cpu_s / sum : 0.0);
+		snprintf(name, sizeof name, "worker%ld", t);
+		ktruth_print("julia", "thread", name, ws[t].tid, &ws[t].busy, "rows=%zu work=%ld",
+			     ws[t].rows, ws[t].work);
+	}
 	printf("julia: busy max/mean %.2f\n", sum > 0 ? max / (sum / (double)pl->threads) : 0.0);
+	printf("julia: work max/mean %.2f\n",
+	       wsum > 0 ? (double)wmax / ((double)wsum / (double)pl->threads) : 0.0);
 	free(ws);
 }
 
@@ -267,7 +294,9 @@ static long checksum(const int *out, size_t n)
 	return sum;
 }
 
-/* The book's checksum for this size, or one computed by a serial pass. */
+/* The book's checksum for this size, or one computed by a serial pass of
+ * calculate_z (in the verify phase: a test that counts calculate_z's share
+ * must use a book width or add that phase). */
 static long expected_checksum(const struct options *o, const struct points *p)
 {
 	for (size_t i = 0; i < sizeof book_checksums / sizeof book_checksums[0]; i++)
@@ -282,6 +311,8 @@ static long expected_checksum(const struct options *o, const struct points *p)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	struct options o = { 0 };
 	const struct kopt opts[] = {
 		{ "width", KOPT_LONG, &o.width, "grid width (default 1000, --small 100)" },
@@ -315,6 +346,7 @@ int main(int argc, char **argv)
 	struct points p = { 0 };
 	points_init(&p, o.width, v == V_BOXED);
 	int *out = kchecked(calloc(p.n, sizeof *out));
+	ktruth_phase("julia", "setup", &mark);
 	double t0 = kclock();
 	if (v == V_THREADS) {
 		struct pool pl = { &p, (int)o.iters, out, o.repeat, o.threads, o.chunk, dynamic, 0 };
@@ -324,12 +356,17 @@ int main(int argc, char **argv)
 			calculate_z(v, (int)o.iters, &p, 0, p.n, out);
 	}
 	double elapsed = kclock() - t0;
+	ktruth_phase("julia", "compute", &mark);
 
 	long sum = checksum(out, p.n), want = expected_checksum(&o, &p);
 	printf("julia: variant %s width %ld (%zux%zu points) iters %ld repeat %ld: %.3f s\n",
 	       variants[v].name, o.width, p.width, p.height, o.iters, o.repeat, elapsed);
+	printf("julia: %.1f escape-loop iterations per point\n", (double)sum / (double)p.n);
 	int rc = kvalidate("julia", sum == want, "checksum %ld (expected %ld)", sum, want);
+	ktruth_phase("julia", "verify", &mark);
 	free(out);
 	points_release(&p);
+	ktruth_phase("julia", "teardown", &mark);
+	ktruth_process("julia", "main", NULL);
 	return rc;
 }

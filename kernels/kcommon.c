@@ -4,7 +4,8 @@
  *
  * Nothing here is on a kernel's hot path except ktemp_new/ktemp_free, which
  * the `temporaries` and `jacobi` variants call on purpose (their mmap and
- * munmap frames are part of what hpprof must show).
+ * munmap frames are part of what hpprof must show); they time themselves
+ * (ktruth.c) so that a test knows how much of the run they took.
  */
 #include "kernels/kcommon.h"
 
@@ -171,18 +172,36 @@ double kthread_cputime(void)
 	return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
+/* The time spent in ktemp_new and ktemp_free (main thread only). */
+static struct ktruth_calls ktemp_new_calls = { "ktemp_new", { 0, 0, 0 }, 0 };
+static struct ktruth_calls ktemp_free_calls = { "ktemp_free", { 0, 0, 0 }, 0 };
+
 double *ktemp_new(size_t n)
 {
+	struct ktruth start;
+
+	ktruth_now(&start);
 	void *p = mmap(NULL, n * sizeof(double), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		exit(1);
 	}
+	ktruth_calls_end(&ktemp_new_calls, &start);
 	return p;
 }
 
 void ktemp_free(double *p, size_t n)
 {
+	struct ktruth start;
+
+	ktruth_now(&start);
 	munmap(p, n * sizeof(double));
+	ktruth_calls_end(&ktemp_free_calls, &start);
+}
+
+void ktemp_print_truth(const char *kernel)
+{
+	ktruth_print_calls(kernel, &ktemp_new_calls);
+	ktruth_print_calls(kernel, &ktemp_free_calls);
 }

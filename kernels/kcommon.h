@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * The functions that tests and kernels/README.md name. They must stay real
@@ -92,6 +93,62 @@ double *ktemp_new(size_t n);
 
 /* Returns a ktemp_new array of n doubles to the kernel with munmap. */
 void ktemp_free(double *p, size_t n);
+
+/*
+ * Truth lines (ktruth.c; format in kernels/README.md): what a kernel knows
+ * about its own cost, printed so that a test can compare a profile of the
+ * very same run with it.
+ */
+
+/* The calling thread's counters: CPU seconds (CLOCK_THREAD_CPUTIME_ID) and
+ * page faults (getrusage RUSAGE_THREAD); or a difference of two readings. */
+struct ktruth {
+	double cpu_s;
+	long minflt, majflt;
+};
+
+/* Time spent inside the calls of one named function, summed over calls. */
+struct ktruth_calls {
+	const char *name;       /* the function, as a profile names it */
+	struct ktruth sum;
+	long calls;
+};
+
+/* The calling thread's id (gettid), as profiles record it. */
+pid_t ktruth_tid(void);
+
+/* Reads the calling thread's counters into *t. */
+void ktruth_now(struct ktruth *t);
+
+/* *out = the calling thread's counters now minus *start. */
+void ktruth_since(struct ktruth *out, const struct ktruth *start);
+
+/* Adds the stretch since *start (read with ktruth_now at the entry of the
+ * function) to c and counts one call. */
+void ktruth_calls_end(struct ktruth_calls *c, const struct ktruth *start);
+
+/* Prints "truth kernel=K scope=S name=N pid=P tid=T cpu_s=.. minflt=..
+ * majflt=.." and, when fmt is not NULL, a space and fmt's "key=value" text. */
+void ktruth_print(const char *kernel, const char *scope, const char *name, pid_t tid,
+		  const struct ktruth *t, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Ends the calling thread's phase that began at *mark: prints it (scope
+ * phase) and sets *mark to now, where the next phase begins. */
+void ktruth_phase(const char *kernel, const char *name, struct ktruth *mark);
+
+/* Prints c (scope calls, with calls=N) when the function was called. */
+void ktruth_print_calls(const char *kernel, const struct ktruth_calls *c);
+
+/* Prints the whole process so far (scope process): every thread's CPU time
+ * (CLOCK_PROCESS_CPUTIME_ID, start-up before main included) and faults
+ * (RUSAGE_SELF), with user_s and sys_s, then fmt's text as ktruth_print.
+ * name: "main", or "worker<N>" for a forked worker. */
+void ktruth_process(const char *kernel, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prints the calls of ktemp_new and ktemp_free made so far (scope calls). */
+void ktemp_print_truth(const char *kernel);
 
 /* splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, full period. */
 static inline uint64_t ksplitmix64(uint64_t *state)

@@ -182,7 +182,9 @@ struct options {
 	long n, passes, rounds;
 };
 
-static int run_sum(enum variant v, const struct options *o)
+/* Phases (truth lines): build (the values stored, if any), compute (the
+ * passes), teardown (the frees). */
+static int run_sum(enum variant v, const struct options *o, struct ktruth *mark)
 {
 	uint64_t n = (uint64_t)o->n, sum = 0;
 	uint64_t *vals = NULL, **boxes = NULL;
@@ -193,12 +195,15 @@ static int run_sum(enum variant v, const struct options *o)
 		vals = contiguous_values(n);
 	else if (v == V_BOXED)
 		boxes = boxed_values(n);
+	ktruth_phase("memory", "build", mark);
 	for (long p = 0; p < o->passes; p++)
 		sum += v == V_STREAM ? stream_values(n) : boxes ? sum_boxed(boxes, n) : sum_values(vals, n);
+	ktruth_phase("memory", "compute", mark);
 	for (uint64_t i = 0; boxes && i < n; i++)
 		free(boxes[i]);
 	free(boxes);
 	free(vals);
+	ktruth_phase("memory", "teardown", mark);
 
 	uint64_t want = expected_sum(n) * (uint64_t)o->passes;
 	printf("memory: variant %s: %lu values x %ld passes\n", variants[v].name, (unsigned long)n,
@@ -207,15 +212,17 @@ static int run_sum(enum variant v, const struct options *o)
 			 (unsigned long)want);
 }
 
-static int run_leak(const struct options *o)
+static int run_leak(const struct options *o, struct ktruth *mark)
 {
 	int line = leak_buffers(o->rounds);
+	ktruth_phase("memory", "compute", mark);
 	printf("memory: variant leak: %ld rounds, 8 freed temporaries each\n", o->rounds);
 	return kvalidate("memory", line > 0, "leaked %ld bytes in %ld blocks of %d from memory.c:%d",
 			 o->rounds * LEAK_BLOCK, o->rounds, LEAK_BLOCK, line);
 }
 
-static int run_vector(enum variant v, const struct options *o)
+/* Phases: build (the appends), compute (the sum), teardown (the free). */
+static int run_vector(enum variant v, const struct options *o, struct ktruth *mark)
 {
 	struct vec vec = { 0 };
 	long resizes;
@@ -225,8 +232,11 @@ static int run_vector(enum variant v, const struct options *o)
 		grow_vector(&vec, n);
 	else
 		exact_vector(&vec, n);
+	ktruth_phase("memory", "build", mark);
 	uint64_t sum = sum_values(vec.data, vec.len);
+	ktruth_phase("memory", "compute", mark);
 	free(vec.data);
+	ktruth_phase("memory", "teardown", mark);
 
 	printf("memory: variant %s: %zu items, %ld allocations, capacity %zu, slack %zu bytes (%.1f%%)\n",
 	       variants[v].name, vec.len, vec.reallocs, vec.cap, (vec.cap - vec.len) * sizeof(uint64_t),
@@ -238,6 +248,8 @@ static int run_vector(enum variant v, const struct options *o)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	struct options o = { 0 };
 	const struct kopt opts[] = {
 		{ "n", KOPT_LONG, &o.n,
@@ -261,9 +273,9 @@ int main(int argc, char **argv)
 	o.passes = o.passes ? o.passes : small ? 2 : default_passes[v];
 	o.rounds = o.rounds ? o.rounds : 1000;
 
-	if (v == V_LEAK)
-		return run_leak(&o);
-	if (vector)
-		return run_vector(v, &o);
-	return run_sum(v, &o);
+	ktruth_phase("memory", "setup", &mark);
+	int rc = v == V_LEAK ? run_leak(&o, &mark) : vector ? run_vector(v, &o, &mark)
+							    : run_sum(v, &o, &mark);
+	ktruth_process("memory", "main", NULL);
+	return rc;
 }

@@ -75,6 +75,8 @@ struct job {
 struct worker {
 	struct job *job;
 	long id;
+	struct ktruth busy;             /* the thread's CPU time and faults */
+	pid_t tid;
 	pthread_t thread;
 };
 
@@ -96,6 +98,8 @@ static void *thread_main(void *p)
 {
 	struct worker *w = p;
 	work(w->job, w->id);
+	w->tid = ktruth_tid();
+	ktruth_now(&w->busy);           /* a new thread's counters start at 0 */
 	return NULL;
 }
 
@@ -103,14 +107,18 @@ static void run_threads(struct job *j)
 {
 	struct worker *ws = kchecked(calloc((size_t)j->workers, sizeof *ws));
 	for (long id = 0; id < j->workers; id++) {
-		ws[id] = (struct worker){ j, id, 0 };
+		ws[id] = (struct worker){ .job = j, .id = id };
 		if (pthread_create(&ws[id].thread, NULL, thread_main, &ws[id])) {
 			fprintf(stderr, "hp-pi: cannot create thread %ld\n", id);
 			exit(1);
 		}
 	}
-	for (long id = 0; id < j->workers; id++)
+	for (long id = 0; id < j->workers; id++) {
+		char name[32];
 		pthread_join(ws[id].thread, NULL);
+		snprintf(name, sizeof name, "worker%ld", id);
+		ktruth_print("pi", "thread", name, ws[id].tid, &ws[id].busy, "work=%ld", share(j, id));
+	}
 	free(ws);
 }
 
@@ -123,7 +131,10 @@ static void run_procs(struct job *j)
 			exit(1);
 		}
 		if (pid == 0) {
+			char name[32];
 			work(j, id);
+			snprintf(name, sizeof name, "worker%ld", id);
+			ktruth_process("pi", name, "work=%ld", share(j, id));
 			_exit(0);
 		}
 	}
@@ -154,6 +165,8 @@ KERNEL_FN static double estimate_pi(struct job *j)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	long n = 0, workers = 0, seed = 0;
 	const struct kopt opts[] = {
 		{ "samples", KOPT_LONG, &n,
@@ -187,15 +200,21 @@ int main(int argc, char **argv)
 	struct shared_rng shared = { PTHREAD_MUTEX_INITIALIZER, j.seed };
 	j.shared = &shared;
 
+	ktruth_phase("pi", "setup", &mark);
 	double t0 = kclock();
 	double pi_hat = estimate_pi(&j);
 	double elapsed = kclock() - t0;
+	ktruth_phase("pi", "compute", &mark);
 	munmap(j.counts, (size_t)j.workers * sizeof *j.counts);
 
 	double p = M_PI / 4, tol = 5 * 4 * sqrt(p * (1 - p) / (double)j.n);
 	double err = fabs(pi_hat - M_PI);
 	printf("pi: variant %s samples %ld workers %ld seed %lu: %.3f s\n", variants[v].name, j.n,
 	       j.workers, (unsigned long)j.seed, elapsed);
-	return kvalidate("pi", err < tol, "estimate %.8f |error| %.2e (tolerance %.2e, 5 standard errors)",
-			 pi_hat, err, tol);
+	int rc = kvalidate("pi", err < tol,
+			   "estimate %.8f |error| %.2e (tolerance %.2e, 5 standard errors)", pi_hat, err,
+			   tol);
+	ktruth_phase("pi", "verify", &mark);
+	ktruth_process("pi", "main", NULL);
+	return rc;
 }

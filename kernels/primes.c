@@ -66,8 +66,9 @@ struct queue {
 	long counts[];                  /* per worker */
 };
 
-/* Takes chunks until the range is done; returns the primes found. */
-KERNEL_FN static long worker_loop(struct queue *q)
+/* Takes chunks until the range is done; returns the primes found and adds
+ * the numbers tested to *tested. */
+KERNEL_FN static long worker_loop(struct queue *q, unsigned long *tested)
 {
 	long count = 0;
 	for (;;) {
@@ -76,18 +77,24 @@ KERNEL_FN static long worker_loop(struct queue *q)
 			return count;
 		unsigned long hi = lo + q->chunk < q->hi ? lo + q->chunk : q->hi;
 		count += count_range((uint32_t)lo, (uint32_t)hi);
+		*tested += hi - lo;
 	}
 }
 
 struct thread_arg {
 	struct queue *q;
 	long id;
+	unsigned long tested;           /* numbers this worker tested */
+	struct ktruth busy;             /* its CPU time and faults */
+	pid_t tid;
 };
 
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
-	a->q->counts[a->id] = worker_loop(a->q);
+	a->q->counts[a->id] = worker_loop(a->q, &a->tested);
+	a->tid = ktruth_tid();
+	ktruth_now(&a->busy);           /* a new thread's counters start at 0 */
 	return NULL;
 }
 
@@ -102,8 +109,13 @@ static void run_threads(struct queue *q, long workers)
 			exit(1);
 		}
 	}
-	for (long w = 0; w < workers; w++)
+	for (long w = 0; w < workers; w++) {
+		char name[32];
 		pthread_join(ts[w], NULL);
+		snprintf(name, sizeof name, "worker%ld", w);
+		ktruth_print("primes", "thread", name, args[w].tid, &args[w].busy, "work=%lu",
+			     args[w].tested);
+	}
 	free(ts);
 	free(args);
 }
@@ -117,7 +129,11 @@ static void run_procs(struct queue *q, long workers)
 			exit(1);
 		}
 		if (pid == 0) {
-			q->counts[w] = worker_loop(q);
+			unsigned long tested = 0;
+			char name[32];
+			q->counts[w] = worker_loop(q, &tested);
+			snprintf(name, sizeof name, "worker%ld", w);
+			ktruth_process("primes", name, "work=%lu", tested);
 			_exit(0);
 		}
 	}
@@ -167,6 +183,8 @@ static long expected_count(long lo, long hi, const char **source)
 
 int main(int argc, char **argv)
 {
+	struct ktruth mark;
+	ktruth_now(&mark);
 	long lo = 0, hi = 0, workers = 0, chunk = 0;
 	const struct kopt opts[] = {
 		{ "from", KOPT_LONG, &lo, "first number (default 1)" },
@@ -202,14 +220,17 @@ int main(int argc, char **argv)
 	q->hi = (unsigned long)hi;
 	q->chunk = (unsigned long)chunk;
 
+	ktruth_phase("primes", "setup", &mark);
 	double t0 = kclock();
+	unsigned long tested = 0;
 	if (v == V_SERIAL)
-		q->counts[0] = worker_loop(q);
+		q->counts[0] = worker_loop(q, &tested);
 	else if (v == V_THREADS)
 		run_threads(q, workers);
 	else
 		run_procs(q, workers);
 	double elapsed = kclock() - t0;
+	ktruth_phase("primes", "compute", &mark);
 
 	long total = 0;
 	printf("primes: variant %s range [%ld, %ld) workers %ld chunk %ld: %.3f s\n",
@@ -221,5 +242,8 @@ int main(int argc, char **argv)
 	munmap(q, qsize);
 	const char *source;
 	long want = expected_count(lo, hi, &source);
-	return kvalidate("primes", total == want, "count %ld (expected %ld, %s)", total, want, source);
+	int rc = kvalidate("primes", total == want, "count %ld (expected %ld, %s)", total, want, source);
+	ktruth_phase("primes", "verify", &mark);
+	ktruth_process("primes", "main", NULL);
+	return rc;
 }

@@ -25,13 +25,17 @@ foreach(kv ${HP_KERNEL_VARIANTS})
 endforeach()
 
 # Options beyond the defaults: the other schedule, process and chunk counts.
-# The static split's imbalance is in the work itself (CPU time per thread),
-# so it is checked here; the dynamic schedule's balance also depends on the
-# OS scheduler on a shared 2-core machine, so only its result is checked.
+# The static split's imbalance is in the work itself: the escape-loop
+# iterations per thread are fixed by the grid (max/mean 1.98 exactly), so
+# that is what is checked; the CPU-time ratio the kernel also prints varies
+# with the machine (1.85-2.0) and is compared with hpprof's per-thread
+# samples in e2e_run_julia_variants. The dynamic schedule's balance depends
+# on the OS scheduler on a shared 2-core machine, so only its result is
+# checked.
 hp_script_test(kernel_julia_threads_dynamic e2e e2e/kernels_run.sh
                julia --variant threads --schedule dynamic --chunk 2 --small)
 hp_script_test(kernel_julia_threads_static_imbalance e2e e2e/kernels_run.sh
-               --expect "busy max/mean (1\\.9|2\\.0)" julia --variant threads --repeat 1)
+               --expect "work max/mean 1\\.98$" julia --variant threads --repeat 1)
 hp_script_test(kernel_primes_procs_chunk e2e e2e/kernels_run.sh
                --expect "count 1229 " primes --variant procs --workers 3 --chunk 7 --small)
 hp_script_test(kernel_primes_sieve e2e e2e/kernels_run.sh

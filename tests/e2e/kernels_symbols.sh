@@ -20,8 +20,8 @@ while read -r kernel functions; do
 	done
 done <<'LIST'
 julia calculate_z
-diffusion evolve step_lists roll centre combine stencil_fused stencil_colmajor
-laplace sweep_loop sweep_jacobi sweep_colmajor
+diffusion evolve step_lists roll centre combine stencil_fused stencil_colmajor rows_new rows_free
+laplace sweep_loop sweep_jacobi sweep_colmajor grid_init
 hashing lookup probe hash_bad hash_firstletter hash_perfect hash_fnv
 memory stream_values materialize_values sum_values boxed_values sum_boxed contiguous_values leak_buffers grow_vector exact_vector
 primes is_prime worker_loop

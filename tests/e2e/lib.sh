@@ -43,3 +43,146 @@ marker_lines() {
 }
 
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed (scripts/install-deps.sh)"
+
+# ---- Ground truth from the kernels' own measurements -----------------------
+# Every kernel prints "truth" lines (kernels/README.md, "Truth lines"): CPU
+# time and page faults per phase, per worker, per timed function and for the
+# whole process, measured in the run being profiled. docs/testing.md says
+# how the checks below use them.
+
+# truth FILE SCOPE NAME KEY [PID]: the value of KEY on the first truth line
+# with that scope and name (and pid); empty when there is none.
+truth() {
+	awk -v s="$2" -v n="$3" -v k="$4" -v p="${5:-}" '$1 == "truth" {
+		split("", f)
+		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+		if (f["scope"] == s && f["name"] == n && (p == "" || f["pid"] == p)) { print f[k]; exit }
+	}' "$1"
+}
+
+# truth_sum FILE SCOPE KEY [NAME_REGEX] [PID]: KEY summed over the truth
+# lines of that scope (names matching the extended regex, pid); 0 if none.
+truth_sum() {
+	awk -v s="$2" -v k="$3" -v n="${4:-.}" -v p="${5:-}" '$1 == "truth" {
+		split("", f)
+		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+		if (f["scope"] == s && f["name"] ~ n && (p == "" || f["pid"] == p)) sum += f[k]
+	} END { printf "%.6f\n", sum }' "$1"
+}
+
+# truth_startup FILE [PID]: CPU seconds of the process outside every phase
+# and worker thread: exec, the dynamic loader, libc start-up (before main).
+truth_startup() {
+	pid=${2:-$(truth "$1" process main pid)}
+	awk -v a="$(truth "$1" process main cpu_s "$pid")" -v b="$(truth_sum "$1" phase cpu_s . "$pid")" \
+	    -v c="$(truth_sum "$1" thread cpu_s . "$pid")" 'BEGIN { d = a - b - c; printf "%.6f\n", (d > 0 ? d : 0) }'
+}
+
+# K_SIGMA: how many binomial standard errors a share may be off. A `make
+# test` makes about a hundred such checks; at 4 SE a correct profiler fails
+# one of them with probability ~6e-5 (two-sided normal tail), i.e. well
+# under 1% of `make test` runs, while a real error of a few SE is caught.
+K_SIGMA=4
+
+# check_share WHAT HITS N LO HI SKID
+#   HITS of N samples fell in a region whose true share of the CPU time is
+#   between LO and HI (fractions, from truth lines: a share known exactly
+#   has LO = HI). Passes when HITS/N lies within K_SIGMA binomial standard
+#   errors sqrt(p(1-p)/N) plus SKID percentage points of [LO, HI]; SKID is
+#   the allowance for what sampling cannot resolve, stated at each call.
+check_share() {
+	awk -v w="$1" -v h="$2" -v n="$3" -v lo="$4" -v hi="$5" -v skid="$6" -v k="$K_SIGMA" 'BEGIN {
+		if (n <= 0) { printf "# %s: no samples\n", w; exit 1 }
+		obs = 100 * h / n
+		p = lo > 0.5 ? lo : hi < 0.5 ? hi : 0.5     # the largest p(1-p) in [lo, hi]
+		se = 100 * sqrt(p * (1 - p) / n); tol = k * se + skid
+		printf "# %s: %.2f%% (%d of %d samples); truth %.2f..%.2f%%, tolerance %.2f pp = %d x SE %.2f + skid %.2f\n",
+			w, obs, h, n, 100 * lo, 100 * hi, tol, k, se, skid
+		exit !(obs >= 100 * lo - tol && obs <= 100 * hi + tol)
+	}' || fail "$1: outside the tolerance"
+}
+
+# ratio A B: A / B with 4 decimals (0 when B is 0).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b ? a / b : 0 }'; }
+
+# samples_where DB [COND]: main-sampler samples s (of threads matching COND,
+# an SQL condition on s, e.g. "s.tid IN (...)").
+samples_where() {
+	q "$1" "SELECT COUNT(*) FROM samples s WHERE s.event = 0 AND (${2:-1})"
+}
+
+# pid_cond PID: the SQL condition "sample s is from a thread of PID".
+pid_cond() { echo "s.tid IN (SELECT tid FROM threads WHERE pid = $1)"; }
+
+# stack_hits DB FUNC_COND [COND]: main-sampler samples (matching COND) whose
+# stack holds a frame - inlined frames included - of a function matching
+# FUNC_COND, an SQL condition on f (functions) and m (modules).
+stack_hits() {
+	q "$1" "WITH RECURSIVE st(id) AS (SELECT DISTINCT s.stack_id FROM samples s
+	          WHERE s.event = 0 AND (${3:-1})),
+	        walk(top, node) AS (SELECT id, id FROM st
+	          UNION ALL SELECT w.top, n.parent FROM walk w
+	          JOIN stack_nodes n ON n.id = w.node WHERE n.parent != 0),
+	        hit(id) AS (SELECT DISTINCT w.top FROM walk w
+	          JOIN stack_nodes n ON n.id = w.node
+	          JOIN location_frames lf ON lf.location_id = n.location_id
+	          JOIN functions f ON f.id = lf.function_id
+	          LEFT JOIN modules m ON m.id = f.module_id WHERE $2)
+	        SELECT COUNT(*) FROM samples s WHERE s.event = 0 AND (${3:-1})
+	          AND s.stack_id IN (SELECT id FROM hit)"
+}
+
+# check_workers DB OUT SKID: every worker of a parallel kernel (truth lines
+# scope=thread, or one process line per forked worker) holds its share of
+# the workers' samples: the share of their CPU time the kernel measured.
+# A thread or process that was starved on a loaded machine has a small CPU
+# time and, rightly, few samples.
+check_workers() {
+	ws=$(awk '$1 == "truth" {
+		split("", f)
+		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+		if ((f["scope"] == "thread" || f["scope"] == "process") && f["name"] ~ /^worker/)
+			print f["name"], f["scope"], f["pid"], f["tid"], f["cpu_s"]
+	}' "$2")
+	[ -n "$ws" ] || fail "$2: no truth lines of workers"
+	busy=$(echo "$ws" | awk '{ s += $5 } END { printf "%.6f\n", s }')
+	cond=$(echo "$ws" | awk '{ printf "%s%s", (NR > 1 ? " OR " : ""), ($2 == "thread" ? "s.tid = " $4 : "s.tid IN (SELECT tid FROM threads WHERE pid = " $3 ")") }')
+	nw=$(samples_where "$1" "$cond")
+	[ -n "$nw" ] || fail "$1: cannot count the workers' samples"
+	echo "$ws" | while read -r name scope pid tid cpu; do
+		if [ "$scope" = thread ]; then c="s.tid = $tid"; else c=$(pid_cond "$pid"); fi
+		check_share "$name ($scope $tid): share of the workers' samples" \
+			"$(samples_where "$1" "$c")" "$nw" "$(ratio "$cpu" "$busy")" "$(ratio "$cpu" "$busy")" "$3"
+	done || exit 1
+}
+
+# check_faults DB OUT: hpprof's page-faults counter for the run against the
+# kernel's own count (minflt + majflt of its process line, plus its forked
+# workers'). The kernel's getrusage starts at the launcher's fork and
+# hpprof's counter at exec: the faults in between (the launcher's
+# copy-on-write pages, exec; ~40 here) are the kernel's alone, the exit
+# after its last line hpprof's alone; 250 faults allow for both.
+check_faults() {
+	k=$(awk '$1 == "truth" && / scope=process / {
+		for (i = 2; i <= NF; i++) if ($i ~ /^(minflt|majflt)=/) s += substr($i, 8)
+	} END { print s + 0 }' "$2")
+	h=$(q "$1" "SELECT total FROM events WHERE name = 'page-faults' AND measured = 1")
+	[ -n "$h" ] || fail "$1: the page-faults counter was not measured"
+	d=$((h - k))
+	note "page faults: hpprof $h, kernel $k (difference $d, allowed +-250)"
+	[ "${d#-}" -le 250 ] || fail "page faults: hpprof $h, the kernel counted $k"
+}
+
+# check_present WHAT HITS EXPECTED: a region the truth says takes EXPECTED
+# samples (share x samples) must have some. With EXPECTED >= 10 a correct
+# profiler shows none with probability e^-10 (Poisson); a smaller
+# expectation (a machine fast enough to make the region tiny) is noted and
+# not asserted.
+check_present() {
+	if awk -v e="$3" 'BEGIN { exit !(e < 10) }'; then
+		note "$1: $2 samples; expected only $3, too few to assert"
+		return 0
+	fi
+	note "$1: $2 samples (expected about $3)"
+	[ "$2" -ge 1 ] || fail "$1: no sample where the truth expects $3"
+}

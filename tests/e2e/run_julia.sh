@@ -1,7 +1,9 @@
 #!/bin/sh
-# Issue 2 ground truth on the julia kernel (-O2 -g, no frame pointers):
-# >= 95% of samples have calculate_z on the stack, the escape-loop lines
-# hold >= 90%, >= 99% of stacks reach main, the checksum is printed.
+# Issue 2 ground truth on the julia kernel (-O2 -g, no frame pointers),
+# measured in the same run: the kernel times its phases (truth lines,
+# kernels/README.md), and hpprof's share of samples under calculate_z must
+# match the compute phase's share of the CPU time; stacks reach main; the
+# escape-loop lines hold the samples of calculate_z; the reports agree.
 . "$HP_SRC/tests/e2e/lib.sh"
 need_kernel julia
 
@@ -10,28 +12,45 @@ assert_contains "checksum line" out.txt "checksum 33219980"
 n=$(q j.db "SELECT value FROM run_info WHERE key = 'samples'")
 assert_ge "samples" "$n" 300
 
-# Tolerances: the kernel spends > 99% of its time in calculate_z; setup,
-# exit and sampling skid account for the rest, so 95/90/99 are honest floors.
-tot=$(q j.db "SELECT total_pct FROM function_profile WHERE function = 'calculate_z'")
-assert_ge "calculate_z total%" "$tot" 95
-
-lines=$(marker_lines "$HP_SRC/kernels/julia.c" "HOT: escape loop \*/")
-hot=$(q j.db "SELECT COALESCE(SUM(self_pct), 0) FROM line_profile
-              WHERE file LIKE '%julia.c' AND line IN ($lines)")
-assert_ge "escape-loop lines self%" "$hot" 90
-
-main=$(q j.db "SELECT total_pct FROM function_profile WHERE function = 'main'")
-assert_ge "main total% (stacks reaching main)" "$main" 99
+# The truth: compute / process CPU time. The process's start-up (exec, the
+# loader) is CPU time hpprof may or may not see (it starts sampling at
+# exec), so the share lies between compute/process and
+# compute/(process - start-up). On this VM set-up takes ~8% (page faults of
+# the grid at ~8 us each), which is why no fixed floor holds everywhere.
+proc=$(truth out.txt process main cpu_s)
+start=$(truth_startup out.txt)
+comp=$(truth out.txt phase compute cpu_s)
+note "kernel: process $proc s, compute $comp s, start-up $start s"
+tot=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'calculate_z'")
+# skid 1 pp: samples whose stack hpprof could not complete (checked below:
+# >= 99% complete) and the few us around each phase boundary.
+check_share "calculate_z total" "$tot" "$n" "$(ratio "$comp" "$proc")" \
+	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$start" 'BEGIN { print a - b }')")" 1
+# main: every phase runs inside it; only the start-up does not.
+phases=$(truth_sum out.txt phase cpu_s)
+main=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'main'")
+check_share "main total (stacks reaching main)" "$main" "$n" "$(ratio "$phases" "$proc")" 1 1
 entry=$(q j.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'entry_stacks')
                 / (SELECT value FROM run_info WHERE key = 'samples')")
 assert_ge "complete stacks %" "$entry" 99
+
+# The escape loop runs ~33 iterations per point (printed by the kernel)
+# against one pass of the per-point code (loads, the store of the count),
+# so its lines carry >= 90% of calculate_z's own samples on any x86-64 -
+# a property of the code, not of the machine's speed. Tolerance: 4 SE of
+# that share over calculate_z's samples.
+lines=$(marker_lines "$HP_SRC/kernels/julia.c" "HOT: escape loop \*/")
+hot=$(q j.db "SELECT COALESCE(SUM(self_samples), 0) FROM line_profile
+              WHERE file LIKE '%julia.c' AND line IN ($lines)")
+check_share "escape-loop lines, of calculate_z's samples" "$hot" "$tot" 0.90 1 0
 
 "$HPPROF" report j.db >report.txt || fail "report failed"
 assert_contains "report names calculate_z" report.txt calculate_z
 assert_contains "report shows a julia.c line" report.txt "julia.c:"
 "$HPPROF" report --format json j.db | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["functions"][0]["function"]=="calculate_z", d["functions"][0]' ||
 	fail "json report"
-"$HPPROF" report --format csv j.db | grep -q '^functions,.*calculate_z' || fail "csv report"
+"$HPPROF" report --format csv j.db >rep.csv || fail "csv report"
+grep -q '^functions,.*calculate_z' rep.csv || fail "csv report: no calculate_z row"
 "$HPPROF" annotate j.db calculate_z >ann.txt || fail "annotate"
 top=$(awk '$1 ~ /^[0-9]+[.][0-9]+$/ && $2 ~ /^[0-9]+[.][0-9]+$/ { print $1, $4 }' ann.txt | sort -rn | head -1 | cut -d' ' -f2)
 case ",$lines," in *",$top,"*) note "annotate: hottest line $top is an escape-loop line";;

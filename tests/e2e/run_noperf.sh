@@ -14,7 +14,9 @@ need_kernel julia
 need_kernel primes
 
 # julia: --repeat 24 for ~2 s of CPU, as the agent samples at the kernel's
-# tick rate (250 Hz here): ~550 samples, so the 95% floor is > 4 sigma.
+# tick rate (250 Hz here): ~550 samples. The truths are the kernel's own
+# (truth lines, kernels/README.md), measured in the same run; skid 2 pp:
+# stacks left incomplete, the agent's set-up, phase boundaries.
 "$NP" "$HPPROF" run -o j.db -k julia -- --repeat 24 >out.txt 2>err.txt ||
 	{ cat err.txt; fail "run under seccomp: exit $?"; }
 assert_contains "checksum line" out.txt "checksum"
@@ -30,32 +32,50 @@ case "$cyc" in "not measured: the preload agent reads no counters"*) ;;
 	*) fail "event:cycles = '$cyc'";; esac
 n=$(q j.db "SELECT value FROM run_info WHERE key = 'samples'")
 assert_ge "samples" "$n" 300
-tot=$(q j.db "SELECT total_pct FROM function_profile WHERE function = 'calculate_z'")
-assert_ge "calculate_z total%" "$tot" 95
-main=$(q j.db "SELECT total_pct FROM function_profile WHERE function = 'main'")
-assert_ge "main total% (stacks reaching main)" "$main" 90
+proc=$(truth out.txt process main cpu_s)
+seen=$(awk -v a="$proc" -v b="$(truth_startup out.txt)" 'BEGIN { print a - b }')
+comp=$(truth out.txt phase compute cpu_s)
+tot=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'calculate_z'")
+check_share "calculate_z total" "$tot" "$n" "$(ratio "$comp" "$proc")" "$(ratio "$comp" "$seen")" 2
+main=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'main'")
+check_share "main total (stacks reaching main)" "$main" "$n" \
+	"$(ratio "$(truth_sum out.txt phase cpu_s)" "$proc")" 1 2
+# the escape loop's lines hold >= 90% of calculate_z's samples: a property
+# of the code (run_julia.sh says why)
 lines=$(marker_lines "$HP_SRC/kernels/julia.c" "HOT: escape loop \*/")
-hot=$(q j.db "SELECT COALESCE(SUM(self_pct), 0) FROM line_profile
+hot=$(q j.db "SELECT COALESCE(SUM(self_samples), 0) FROM line_profile
               WHERE file LIKE '%julia.c' AND line IN ($lines)")
-assert_ge "escape-loop lines self%" "$hot" 90
+check_share "escape-loop lines, of calculate_z's samples" "$hot" "$tot" 0.90 1 0
 
 "$NP" "$HPPROF" run -q -o t.db -k julia -- --variant threads --threads 4 --schedule static \
-	--repeat 24 >/dev/null 2>err.txt || { cat err.txt; fail "threads run under seccomp"; }
+	--repeat 24 >t.out 2>err.txt || { cat err.txt; fail "threads run under seccomp"; }
 pid=$(q t.db "SELECT pid FROM processes ORDER BY start_ns LIMIT 1")
 nthreads=$(q t.db "SELECT COUNT(*) FROM thread_profile WHERE pid = $pid AND tid != pid")
 assert_ge "worker threads with samples" "$nthreads" 4
-wz=$(q t.db "SELECT total_pct FROM function_profile WHERE function = 'worker_main'")
-assert_ge "worker_main total% (thread stacks unwound)" "$wz" 90
+# thread stacks unwound to worker_main: the workers' share of the CPU time
+wz=$(q t.db "SELECT total_samples FROM function_profile WHERE function = 'worker_main'")
+proc=$(truth t.out process main cpu_s)
+busy=$(truth_sum t.out thread cpu_s)
+check_share "worker_main total (thread stacks unwound)" "$wz" \
+	"$(q t.db "SELECT value FROM run_info WHERE key = 'samples'")" "$(ratio "$busy" "$proc")" \
+	"$(ratio "$busy" "$(awk -v a="$proc" -v b="$(truth_startup t.out)" 'BEGIN { print a - b }')")" 2
+check_workers t.db t.out 2
 
 "$NP" "$HPPROF" run -q -o p.db -k primes -- --variant procs --workers 2 >out.txt 2>err.txt ||
 	{ cat err.txt; fail "procs run under seccomp"; }
 assert_contains "primes validated" out.txt "OK"
-pid=$(q p.db "SELECT pid FROM processes ORDER BY start_ns LIMIT 1")
+pid=$(truth out.txt process main pid)
 kids=$(q p.db "SELECT COUNT(*) FROM (SELECT pid FROM thread_profile WHERE pid != $pid
-               GROUP BY pid HAVING SUM(samples) >= 20)")
+               GROUP BY pid HAVING SUM(samples) >= 1)")
 assert_eq "forked children with samples" "$kids" 2
-ip=$(q p.db "SELECT total_pct FROM function_profile WHERE function = 'is_prime'")
-assert_ge "is_prime total% (children's symbols)" "$ip" 80
+check_workers p.db out.txt 2
+# the children's symbols: is_prime holds the workers' share of all CPU time
+workers=$(truth_sum out.txt process cpu_s '^worker')
+all=$(truth_sum out.txt process cpu_s)
+ip=$(q p.db "SELECT total_samples FROM function_profile WHERE function = 'is_prime'")
+check_share "is_prime total (children's symbols)" "$ip" \
+	"$(q p.db "SELECT value FROM run_info WHERE key = 'samples'")" "$(ratio "$workers" "$all")" \
+	"$(ratio "$workers" "$(awk -v a="$all" -v b="$(truth_startup out.txt)" 'BEGIN { print a - b }')")" 2
 
 # No LD_PRELOAD for a static program: the error stays, and says both.
 need_kernel julia-static

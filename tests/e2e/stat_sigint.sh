@@ -11,7 +11,14 @@ env --default-signal=INT true 2>/dev/null || { echo "SKIP: env --default-signal 
 env --default-signal=INT "$HPPROF" stat -r 5 -e task-clock,page-faults -- sleep 10 \
 	>"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 1
+# Interrupt once the first run has started (its sleep is hpprof's child),
+# however long a loaded machine takes to get there: not after a fixed time.
+i=0
+while ! pgrep -P "$pid" -x sleep >/dev/null; do
+	i=$((i + 1))
+	[ $i -le 600 ] || { kill $pid; echo "FAIL: the first run did not start within 60 s"; exit 1; }
+	sleep 0.1
+done
 kill -INT $pid
 wait $pid
 rc=$?

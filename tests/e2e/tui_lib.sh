@@ -3,7 +3,8 @@
 # tui_start CMD...   start CMD in a detached 120x40 tmux session "t"
 # tui_keys KEYS...   tmux send-keys, then wait for the screen to settle
 # tui_screen [-e]    the pane's text (with -e: with color escapes)
-# tui_wait_for TEXT  wait until TEXT is on the screen (fails after ~10 s)
+# tui_wait_for TEXT  wait until TEXT is on the screen (fails after ~60 s: a
+#                    hang detector, generous for a loaded machine, not a budget)
 # tui_wait_exit      wait until the command exited; prints its exit status
 # tui_pid            the command's process id
 #
@@ -33,7 +34,7 @@ tui_wait_for() {
 	i=0
 	while ! tui_screen | grep -q -- "$1"; do
 		i=$((i + 1))
-		if [ $i -gt 100 ]; then
+		if [ $i -gt 600 ]; then
 			echo "FAIL: '$1' never appeared; the screen was:"
 			tui_screen
 			exit 1
@@ -51,7 +52,7 @@ tui_wait_exit() {
 	i=0
 	while [ ! -s "$TUI_TMP/status" ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "FAIL: hpprof tui did not exit" >&2; tui_screen >&2; exit 1; }
+		[ $i -gt 600 ] && { echo "FAIL: hpprof tui did not exit" >&2; tui_screen >&2; exit 1; }
 		sleep 0.1
 	done
 	cat "$TUI_TMP/status"

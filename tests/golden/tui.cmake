@@ -51,8 +51,7 @@ foreach(entry ${HP_TUI_GOLDEN})
                  "${keys}" ${extra})
 endforeach()
 
-# A synthetic database of a million samples: how long opening takes and
-# how long keys take (printed; the test fails only when far off).
+# A synthetic database of a million samples, for the benchmark of how long
+# opening and keys take (bench/bench.cmake, label bench).
 add_executable(tui_gen_big golden/tui/gen_big.c)
 target_link_libraries(tui_gen_big PRIVATE hp_analyzer hp_common)
-hp_script_test(tui_perf golden golden/tui/perf.sh $<TARGET_FILE:tui_gen_big>)

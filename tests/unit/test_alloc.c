@@ -45,11 +45,16 @@ struct evlog {
 	size_t nr, cap;
 };
 
+/* Appends e to the log. The first call reserves room for 4M events (about
+ * what alloc_bulk makes; pages are touched only as they fill): growing by
+ * doubling from a small start copied hundreds of MB at once inside the
+ * reader's callback, which under ASan on a loaded machine stalled it for
+ * seconds while the fixture's writers waited for room. */
 static int collect(void *ctx, const struct hp_alloc_event *e)
 {
 	struct evlog *log = ctx;
 	if (log->nr == log->cap) {
-		size_t cap = log->cap ? 2 * log->cap : 4096;
+		size_t cap = log->cap ? 2 * log->cap : (size_t)1 << 22;
 		struct ev *v = realloc(log->v, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
