@@ -8,7 +8,7 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; e
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-"$HPPROF" stat --json -r 2 -e task-clock,page-faults,cycles,cs -- "$fixture" 8 2>"$tmp/out.json" ||
+"$HPPROF" stat --json -o "$tmp/out.json" -r 2 -e task-clock,page-faults,cycles,cs -- "$fixture" 8 2>"$tmp/err" ||
 	{ echo "FAIL: hpprof stat exited $?"; exit 1; }
 if command -v jq >/dev/null 2>&1; then
 	jq -e '.runs == 2 and (.events | length) == 4' "$tmp/out.json" >/dev/null ||
