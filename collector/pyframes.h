@@ -1,0 +1,117 @@
+/*
+ * pyframes.h - the Python frames of a thread of a CPython 3.11 process,
+ * read from the process's memory.
+ *
+ * Two layers:
+ *  - pyframes_walk: the raw frame chain (frame, code object and last
+ *    instruction addresses, is_entry) of one PyThreadState, through a
+ *    caller-supplied memory reader. It allocates nothing and calls nothing
+ *    but the reader, so it is async-signal-safe when the reader is (it can
+ *    run inside the target, e.g. in a signal handler, with a reader that
+ *    loads from its own memory).
+ *  - struct pyframes: a reader of other processes (process_vm_readv) that
+ *    finds each process's runtime (pyruntime.h), the PyThreadState of a
+ *    thread id, walks the chain and resolves code objects into function,
+ *    file and line (pycode.h), caching what does not change.
+ *
+ * The chain is read while the process runs: a read can find it mid-update.
+ * Every f_code is checked to be a code object (its type is PyCode_Type),
+ * chains are bounded and checked for loops; a chain that fails a check is
+ * an error (-EAGAIN), never a guess.
+ */
+#ifndef HP_PYFRAMES_H
+#define HP_PYFRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/pycode.h"
+#include "collector/pyoffsets.h"
+#include "collector/pyruntime.h"
+
+/* Frames kept per chain; deeper chains are an error (-E2BIG). */
+#define PYFRAMES_MAX 512
+
+/* One frame of the chain as found in memory, innermost first. */
+struct pyframe_raw {
+	uint64_t frame;         /* _PyInterpreterFrame address */
+	uint64_t code;          /* f_code: PyCodeObject address */
+	uint64_t instr;         /* prev_instr: address of the last code unit started */
+	uint8_t is_entry;       /* first frame run by its _PyEval_EvalFrameDefault call */
+	uint8_t owner;          /* 0 thread, 1 generator, 2 frame object */
+};
+
+/*
+ * Walks the frame chain of the PyThreadState at tstate: cframe ->
+ * current_frame, then `previous` links. Writes up to max frames to out,
+ * innermost first, and the number of entry frames to *nentry. Returns the
+ * number of frames (0: the thread runs no Python now), -EFAULT on an
+ * unreadable address, -EAGAIN when a frame links to itself, -E2BIG when
+ * the chain is longer than max. It does not check that f_code is a code
+ * object: whoever resolves the frames does (pyframes_resolve).
+ */
+int pyframes_walk(const struct py_offsets *o, py_read_fn read, void *ctx, uint64_t tstate,
+		  struct pyframe_raw *out, int max, int *nentry);
+
+/*
+ * The PyThreadState of thread tid (its native_thread_id) among all the
+ * interpreters of the runtime at rt->runtime, in *tstate. Returns 0,
+ * -ENOENT when no thread state has that id (a thread Python does not know,
+ * or one that has not started or has ended), -EFAULT or -ESRCH (process
+ * gone) from the reader.
+ */
+int pyframes_find_tstate(const struct py_runtime *rt, py_read_fn read, void *ctx,
+			 uint32_t tid, uint64_t *tstate);
+
+/* One resolved Python frame. Strings belong to the struct pyframes and
+ * stay valid until pyframes_forget(pid) or pyframes_free. */
+struct pyframe {
+	const char *function;   /* co_qualname ("Grid.step", "<module>") */
+	const char *file;       /* co_filename as the code was compiled */
+	int line;               /* the line of the last instruction started; 0 unknown */
+	int first_line;         /* co_firstlineno: the def line */
+	uint8_t is_entry;       /* see struct pyframe_raw */
+	uint64_t code;          /* code object address (identity within the process) */
+};
+
+struct pyframes;
+
+/* A reader of other processes' Python frames. Returns 0 or -ENOMEM. */
+int pyframes_new(struct pyframes **out);
+void pyframes_free(struct pyframes *pf);
+
+/*
+ * The runtime of pid, looked up on first use and cached (pyruntime_find).
+ * Returns 0 with *rt set (check (*rt)->off: NULL = unsupported version),
+ * -ENOENT for a process without Python, -ESRCH when pid is gone.
+ * The result is cached too: a later call answers without looking again.
+ */
+int pyframes_runtime(struct pyframes *pf, uint32_t pid, const struct py_runtime **rt);
+
+/*
+ * Reads the Python frames of thread tid of process pid: out[0] is the
+ * innermost frame; *nentry is the number of entry frames (one per
+ * _PyEval_EvalFrameDefault activation of the thread). Returns the number
+ * of frames (0 when the thread runs no Python or Python does not know it),
+ * -ENOENT when pid runs no Python, -HP_EUNSUPPORTED for a Python version
+ * hpprof cannot read (pyruntime_note says which), -ESRCH when pid is gone,
+ * -EAGAIN/-EFAULT when the chain changed under the reader, -E2BIG when it
+ * is deeper than max.
+ */
+int pyframes_read(struct pyframes *pf, uint32_t pid, uint32_t tid, struct pyframe *out,
+		  int max, int *nentry);
+
+/* Resolves raw frames (from pyframes_walk, possibly taken earlier, e.g.
+ * inside the target) of process pid into out[0..n). A code object that
+ * cannot be read any more gives function "?" and line 0. Returns n or a
+ * negative errno as pyframes_read. */
+int pyframes_resolve(struct pyframes *pf, uint32_t pid, const struct pyframe_raw *raw, int n,
+		     struct pyframe *out);
+
+/* pid exited or exec'd: drop its runtime, thread and code caches. */
+void pyframes_forget(struct pyframes *pf, uint32_t pid);
+
+/* process_vm_readv reader: ctx is the pid cast through uintptr_t. */
+int pyframes_read_remote(void *ctx, uint64_t addr, void *buf, size_t len);
+
+#endif

@@ -1,0 +1,22 @@
+# Python frames (collector/py*.c, perfmap.c) and the Python kernels: unit
+# tests against real python3.11 and node processes. Each skips (77) with its
+# reason when the interpreter it needs is missing.
+set(HP_PY_DEFS HP_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+
+hp_unit_test(test_pycode SOURCES unit/test_pycode.c LIBS hp_collector)
+target_compile_definitions(test_pycode PRIVATE ${HP_PY_DEFS})
+
+# The offset table against the 3.11 headers (python3.11-dev), when installed.
+find_path(HP_PY311_INCLUDE internal/pycore_frame.h PATHS /usr/include/python3.11 NO_DEFAULT_PATH)
+hp_unit_test(test_pyoffsets SOURCES unit/test_pyoffsets.c LIBS hp_collector)
+if(HP_PY311_INCLUDE)
+  target_include_directories(test_pyoffsets PRIVATE ${HP_PY311_INCLUDE})
+  target_compile_definitions(test_pyoffsets PRIVATE HP_PY311_HEADERS)
+  # CPython's headers are not written for -Wstrict-prototypes and friends.
+  target_compile_options(test_pyoffsets PRIVATE -Wno-strict-prototypes -Wno-missing-prototypes
+                         -Wno-unused-function)
+endif()
+
+# Frames of real python3.11 processes, their native stacks through ptrace.
+hp_unit_test(test_pyframes SOURCES unit/test_pyframes.c LIBS hp_collector)
+target_compile_definitions(test_pyframes PRIVATE ${HP_PY_DEFS})
