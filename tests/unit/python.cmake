@@ -20,3 +20,6 @@ endif()
 # Frames of real python3.11 processes, their native stacks through ptrace.
 hp_unit_test(test_pyframes SOURCES unit/test_pyframes.c LIBS hp_collector)
 target_compile_definitions(test_pyframes PRIVATE ${HP_PY_DEFS})
+
+# /tmp/perf-PID.map: hand-written maps, node --perf-basic-prof, and perf.
+hp_unit_test(test_perfmap SOURCES unit/test_perfmap.c LIBS hp_collector)
