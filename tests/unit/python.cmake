@@ -23,3 +23,6 @@ target_compile_definitions(test_pyframes PRIVATE ${HP_PY_DEFS})
 
 # /tmp/perf-PID.map: hand-written maps, node --perf-basic-prof, and perf.
 hp_unit_test(test_perfmap SOURCES unit/test_perfmap.c LIBS hp_collector)
+
+# The Python kernels: validation, the same results as the C kernels, run -k.
+hp_script_test(kernel_python e2e fixtures/python/check_kernels.sh)
