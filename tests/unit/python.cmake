@@ -26,3 +26,6 @@ hp_unit_test(test_perfmap SOURCES unit/test_perfmap.c LIBS hp_collector)
 
 # The Python kernels: validation, the same results as the C kernels, run -k.
 hp_script_test(kernel_python e2e fixtures/python/check_kernels.sh)
+
+# The Python test programs for the profile tests print their truths.
+hp_script_test(python_fixtures unit fixtures/python/check_fixtures.sh)
