@@ -2,8 +2,7 @@
  * pyframes.c - Python frames of the threads of CPython 3.11 processes,
  * read from their memory (see pyframes.h).
  *
- * pyframes_walk and pyframes_find_tstate follow pointers through a
- * py_read_fn and allocate nothing. struct pyframes adds, per process: the
+ * The chain comes from pywalk.c. struct pyframes adds, per process: the
  * runtime (pyruntime_find, once), thread id -> PyThreadState (checked
  * against native_thread_id on every use), and code object -> struct
  * pycode (checked against the object's name, file and table pointers on
@@ -23,8 +22,6 @@
 #include "common/hmap.h"
 
 enum {
-	MAX_INTERPS = 64,         /* interpreters searched for a thread */
-	MAX_THREADS = 1 << 14,    /* thread states searched per interpreter */
 	HDR_MAX = 256,            /* bytes of a code object header or thread state */
 };
 
@@ -33,103 +30,6 @@ static uint64_t u64_at(const uint8_t *p, size_t off)
 	uint64_t v;
 	memcpy(&v, p + off, sizeof v);
 	return v;
-}
-
-static int read_ptr(py_read_fn read, void *ctx, uint64_t addr, uint64_t *val)
-{
-	return read(ctx, addr, val, sizeof *val);
-}
-
-/* ---- the chain ------------------------------------------------------------ */
-
-static int walk_from(const struct py_offsets *o, py_read_fn read, void *ctx, uint64_t frame,
-		     struct pyframe_raw *out, int max, int *nentry)
-{
-	uint8_t fb[HDR_MAX];
-	int n = 0, err;
-
-	*nentry = 0;
-	while (frame) {
-		if (n == max)
-			return -E2BIG;
-		if ((err = read(ctx, frame, fb, o->frame_size)))
-			return err;
-		uint64_t prev = u64_at(fb, o->frame_previous);
-		if (prev == frame)
-			return -EAGAIN;
-		out[n] = (struct pyframe_raw){
-			.frame = frame,
-			.code = u64_at(fb, o->frame_code),
-			.instr = u64_at(fb, o->frame_prev_instr),
-			.is_entry = fb[o->frame_is_entry] != 0,
-			.owner = fb[o->frame_owner],
-		};
-		*nentry += out[n].is_entry;
-		n++;
-		frame = prev;
-	}
-	return n;
-}
-
-/* The innermost frame of the thread state whose bytes are ts. */
-static int first_frame(const struct py_offsets *o, py_read_fn read, void *ctx, const uint8_t *ts,
-		       uint64_t *frame)
-{
-	uint64_t cframe = u64_at(ts, o->tstate_cframe);
-	*frame = 0;
-	return cframe ? read_ptr(read, ctx, cframe + o->cframe_current_frame, frame) : 0;
-}
-
-int pyframes_walk(const struct py_offsets *o, py_read_fn read, void *ctx, uint64_t tstate,
-		  struct pyframe_raw *out, int max, int *nentry)
-{
-	uint8_t ts[HDR_MAX];
-	uint64_t frame;
-	int err;
-
-	*nentry = 0;
-	if ((err = read(ctx, tstate, ts, o->tstate_size)) ||
-	    (err = first_frame(o, read, ctx, ts, &frame)))
-		return err;
-	return walk_from(o, read, ctx, frame, out, max, nentry);
-}
-
-int pyframes_find_tstate(const struct py_runtime *rt, py_read_fn read, void *ctx,
-			 uint32_t tid, uint64_t *tstate)
-{
-	const struct py_offsets *o = rt->off;
-	uint8_t ts[HDR_MAX];
-	uint64_t interp, t;
-	int err;
-
-	if ((err = read_ptr(read, ctx, rt->runtime + o->runtime_interp_head, &interp)))
-		return err;
-	for (int i = 0; interp && i < MAX_INTERPS; i++) {
-		if ((err = read_ptr(read, ctx, interp + o->interp_threads_head, &t)))
-			return err;
-		for (int k = 0; t && k < MAX_THREADS; k++) {
-			if ((err = read(ctx, t, ts, o->tstate_size)))
-				return err;
-			if (u64_at(ts, o->tstate_native_id) == tid) {
-				*tstate = t;
-				return 0;
-			}
-			t = u64_at(ts, o->tstate_next);
-		}
-		if ((err = read_ptr(read, ctx, interp + o->interp_next, &interp)))
-			return err;
-	}
-	return -ENOENT;
-}
-
-int pyframes_read_remote(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	pid_t pid = (pid_t)(uintptr_t)ctx;
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-	if (n == (ssize_t)len)
-		return 0;
-	return n < 0 && errno == ESRCH ? -ESRCH : -EFAULT;
 }
 
 /* ---- the per-process reader ----------------------------------------------- */
@@ -254,7 +154,7 @@ static void read_headers(struct pyframes *pf, const struct pyproc *p,
 					       (unsigned long)m, 0);
 		int all = got == (ssize_t)(len * (size_t)m);
 		for (int i = 0; i < m; i++)
-			ok[base + i] = all || pyframes_read_remote((void *)(uintptr_t)p->pid,
+			ok[base + i] = all || pywalk_read_remote((void *)(uintptr_t)p->pid,
 								   raw[base + i].code,
 								   pf->hdr[base + i], len) == 0;
 	}
@@ -272,7 +172,7 @@ static const struct pycode *code_for(struct pyproc *p, uint64_t addr, const uint
 		if (!memcmp(c->key, key, sizeof key))
 			return c;
 		struct pycode fresh;
-		if (pycode_load(o, pyframes_read_remote, (void *)(uintptr_t)p->pid, addr, hdr, &fresh))
+		if (pycode_load(o, pywalk_read_remote, (void *)(uintptr_t)p->pid, addr, hdr, &fresh))
 			return NULL;
 		pycode_release(c);
 		*c = fresh;
@@ -281,7 +181,7 @@ static const struct pycode *code_for(struct pyproc *p, uint64_t addr, const uint
 	if (hp_grow((void **)&p->code, &p->capcode, p->ncode + 1, sizeof(*p->code)))
 		return NULL;
 	struct pycode *c = &p->code[p->ncode];
-	if (pycode_load(o, pyframes_read_remote, (void *)(uintptr_t)p->pid, addr, hdr, c))
+	if (pycode_load(o, pywalk_read_remote, (void *)(uintptr_t)p->pid, addr, hdr, c))
 		return NULL;
 	if (hmap_put(&p->codes, addr, p->ncode + 1)) {
 		pycode_release(c);
@@ -342,12 +242,12 @@ static int thread_state(struct pyproc *p, uint32_t tid, uint8_t *ts)
 	int err;
 
 	if (hmap_get(&p->tids, (uint64_t)tid + 1, &t) &&
-	    pyframes_read_remote(ctx, t, ts, o->tstate_size) == 0 &&
+	    pywalk_read_remote(ctx, t, ts, o->tstate_size) == 0 &&
 	    u64_at(ts, o->tstate_native_id) == tid)
 		return 0;
-	if ((err = pyframes_find_tstate(&p->rt, pyframes_read_remote, ctx, tid, &t)))
+	if ((err = pywalk_find_tstate(&p->rt, pywalk_read_remote, ctx, tid, &t)))
 		return err;
-	if ((err = pyframes_read_remote(ctx, t, ts, o->tstate_size)))
+	if ((err = pywalk_read_remote(ctx, t, ts, o->tstate_size)))
 		return err;
 	return hmap_put(&p->tids, (uint64_t)tid + 1, t);
 }
@@ -367,11 +267,11 @@ int pyframes_read(struct pyframes *pf, uint32_t pid, uint32_t tid, struct pyfram
 	if ((err = thread_state(p, tid, ts)))
 		return err == -ENOENT ? 0 : err;
 	void *ctx = (void *)(uintptr_t)pid;
-	if ((err = first_frame(p->rt.off, pyframes_read_remote, ctx, ts, &frame)))
+	if ((err = pywalk_first_frame(p->rt.off, pywalk_read_remote, ctx, ts, &frame)))
 		return err;
 	if (max > PYFRAMES_MAX)
 		max = PYFRAMES_MAX;
-	if ((n = walk_from(p->rt.off, pyframes_read_remote, ctx, frame, raw, max, nentry)) <= 0)
+	if ((n = pywalk_from(p->rt.off, pywalk_read_remote, ctx, frame, raw, max, nentry)) <= 0)
 		return n;
 	return resolve(pf, p, raw, n, out, 1);
 }

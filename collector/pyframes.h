@@ -2,17 +2,11 @@
  * pyframes.h - the Python frames of a thread of a CPython 3.11 process,
  * read from the process's memory.
  *
- * Two layers:
- *  - pyframes_walk: the raw frame chain (frame, code object and last
- *    instruction addresses, is_entry) of one PyThreadState, through a
- *    caller-supplied memory reader. It allocates nothing and calls nothing
- *    but the reader, so it is async-signal-safe when the reader is (it can
- *    run inside the target, e.g. in a signal handler, with a reader that
- *    loads from its own memory).
- *  - struct pyframes: a reader of other processes (process_vm_readv) that
- *    finds each process's runtime (pyruntime.h), the PyThreadState of a
- *    thread id, walks the chain and resolves code objects into function,
- *    file and line (pycode.h), caching what does not change.
+ * struct pyframes reads other processes (process_vm_readv): it finds each
+ * process's runtime (pyruntime.h), the PyThreadState of a thread id,
+ * walks the chain (pywalk.h) and resolves code objects into function,
+ * file and line (pycode.h), caching what does not change. It also
+ * resolves raw chains taken earlier, e.g. inside the target.
  *
  * The chain is read while the process runs: a read can find it mid-update.
  * Every f_code is checked to be a code object (its type is PyCode_Type),
@@ -28,40 +22,7 @@
 #include "collector/pycode.h"
 #include "collector/pyoffsets.h"
 #include "collector/pyruntime.h"
-
-/* Frames kept per chain; deeper chains are an error (-E2BIG). */
-#define PYFRAMES_MAX 512
-
-/* One frame of the chain as found in memory, innermost first. */
-struct pyframe_raw {
-	uint64_t frame;         /* _PyInterpreterFrame address */
-	uint64_t code;          /* f_code: PyCodeObject address */
-	uint64_t instr;         /* prev_instr: address of the last code unit started */
-	uint8_t is_entry;       /* first frame run by its _PyEval_EvalFrameDefault call */
-	uint8_t owner;          /* 0 thread, 1 generator, 2 frame object */
-};
-
-/*
- * Walks the frame chain of the PyThreadState at tstate: cframe ->
- * current_frame, then `previous` links. Writes up to max frames to out,
- * innermost first, and the number of entry frames to *nentry. Returns the
- * number of frames (0: the thread runs no Python now), -EFAULT on an
- * unreadable address, -EAGAIN when a frame links to itself, -E2BIG when
- * the chain is longer than max. It does not check that f_code is a code
- * object: whoever resolves the frames does (pyframes_resolve).
- */
-int pyframes_walk(const struct py_offsets *o, py_read_fn read, void *ctx, uint64_t tstate,
-		  struct pyframe_raw *out, int max, int *nentry);
-
-/*
- * The PyThreadState of thread tid (its native_thread_id) among all the
- * interpreters of the runtime at rt->runtime, in *tstate. Returns 0,
- * -ENOENT when no thread state has that id (a thread Python does not know,
- * or one that has not started or has ended), -EFAULT or -ESRCH (process
- * gone) from the reader.
- */
-int pyframes_find_tstate(const struct py_runtime *rt, py_read_fn read, void *ctx,
-			 uint32_t tid, uint64_t *tstate);
+#include "collector/pywalk.h"
 
 /* One resolved Python frame. Strings belong to the struct pyframes and
  * stay valid until pyframes_forget(pid) or pyframes_free. */
@@ -101,7 +62,7 @@ int pyframes_runtime(struct pyframes *pf, uint32_t pid, const struct py_runtime 
 int pyframes_read(struct pyframes *pf, uint32_t pid, uint32_t tid, struct pyframe *out,
 		  int max, int *nentry);
 
-/* Resolves raw frames (from pyframes_walk, possibly taken earlier, e.g.
+/* Resolves raw frames (from pywalk_chain, possibly taken earlier, e.g.
  * inside the target) of process pid into out[0..n). A code object that
  * cannot be read any more gives function "?" and line 0. Returns n or a
  * negative errno as pyframes_read. */
@@ -110,8 +71,5 @@ int pyframes_resolve(struct pyframes *pf, uint32_t pid, const struct pyframe_raw
 
 /* pid exited or exec'd: drop its runtime, thread and code caches. */
 void pyframes_forget(struct pyframes *pf, uint32_t pid);
-
-/* process_vm_readv reader: ctx is the pid cast through uintptr_t. */
-int pyframes_read_remote(void *ctx, uint64_t addr, void *buf, size_t len);
 
 #endif

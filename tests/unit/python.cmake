@@ -29,3 +29,10 @@ hp_script_test(kernel_python e2e fixtures/python/check_kernels.sh)
 
 # The Python test programs for the profile tests print their truths.
 hp_script_test(python_fixtures unit fixtures/python/check_fixtures.sh)
+
+# Measurement prototypes of the two ways to read Python frames (docs/python.md):
+# in the collector when a sample is processed, and inside the target from a
+# signal handler. They report figures; bench label only.
+hp_unit_test(test_pyproto_remote SOURCES unit/test_pyproto_remote.c LIBS hp_collector)
+target_compile_definitions(test_pyproto_remote PRIVATE ${HP_PY_DEFS})
+set_tests_properties(test_pyproto_remote PROPERTIES LABELS bench TIMEOUT 600)

@@ -122,7 +122,7 @@ static int native_stack(struct hp_unwinder *u, pid_t pid, pid_t tid, uint64_t *p
 		size_t chunk = 4096 - ((r.rsp + got) & 4095);
 		if (chunk > sizeof stack - got)
 			chunk = sizeof stack - got;
-		if (pyframes_read_remote((void *)(uintptr_t)pid, r.rsp + got, stack + got, chunk))
+		if (pywalk_read_remote((void *)(uintptr_t)pid, r.rsp + got, stack + got, chunk))
 			break;
 		got += chunk;
 	}
@@ -236,12 +236,12 @@ static void test_stacks(const char *python, int fork_child)
 	/* the generator's frame is owned by the generator */
 	struct pyframe_raw raw[MAXF];
 	uint64_t ts;
-	CHECK(pyframes_find_tstate(rt, pyframes_read_remote, (void *)(uintptr_t)r.c.pid,
+	CHECK(pywalk_find_tstate(rt, pywalk_read_remote, (void *)(uintptr_t)r.c.pid,
 				   (uint32_t)tm->tid, &ts) == 0);
-	n = pyframes_walk(rt->off, pyframes_read_remote, (void *)(uintptr_t)r.c.pid, ts, raw, MAXF,
+	n = pywalk_chain(rt->off, pywalk_read_remote, (void *)(uintptr_t)r.c.pid, ts, raw, MAXF,
 			  &nentry);
 	CHECK(n == tm->n && !strcmp(tm->name[5], "produce") && raw[5].owner == 1 && raw[4].owner == 0);
-	CHECK_EQ_INT(pyframes_walk(rt->off, pyframes_read_remote, (void *)(uintptr_t)r.c.pid, ts,
+	CHECK_EQ_INT(pywalk_chain(rt->off, pywalk_read_remote, (void *)(uintptr_t)r.c.pid, ts,
 				   raw, 3, &nentry), -E2BIG);
 
 	/* a thread Python does not know, a process that is not Python, none */
