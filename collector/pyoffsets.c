@@ -19,7 +19,9 @@
 static const struct py_offsets py311 = {
 	.major = 3, .minor = 11,
 
+	.runtime_finalizing = 24,       /* _PyRuntimeState._finalizing */
 	.runtime_interp_head = 40,      /* _PyRuntimeState.interpreters.head */
+	.runtime_tstate_current = 576,  /* _PyRuntimeState.gilstate.tstate_current */
 
 	.interp_next = 0,               /* struct _is.next */
 	.interp_threads_head = 16,      /* struct _is.threads.head */

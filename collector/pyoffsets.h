@@ -19,7 +19,11 @@ struct py_offsets {
 	unsigned major, minor;          /* the CPython version the table is for */
 
 	/* _PyRuntimeState (internal/pycore_runtime.h), the global _PyRuntime */
+	size_t runtime_finalizing;      /* _finalizing: the finalizing thread state, 0 before
+	                                 * Py_Finalize (a reader inside the target stops then) */
 	size_t runtime_interp_head;     /* interpreters.head: newest PyInterpreterState */
+	size_t runtime_tstate_current;  /* gilstate.tstate_current: the thread state that
+	                                 * holds the GIL (atomic pointer) */
 
 	/* PyInterpreterState = struct _is (internal/pycore_interp.h) */
 	size_t interp_next;             /* next */

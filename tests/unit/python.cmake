@@ -36,3 +36,38 @@ hp_script_test(python_fixtures unit fixtures/python/check_fixtures.sh)
 hp_unit_test(test_pyproto_remote SOURCES unit/test_pyproto_remote.c LIBS hp_collector)
 target_compile_definitions(test_pyproto_remote PRIVATE ${HP_PY_DEFS})
 set_tests_properties(test_pyproto_remote PROPERTIES LABELS bench TIMEOUT 600)
+
+# The in-target prototype: a library preloaded into python3.11, with the
+# frame walk compiled in; never sanitized (it runs inside the target).
+pkg_check_modules(HP_PYPROTO_UNWIND REQUIRED IMPORTED_TARGET libunwind)
+add_library(pyproto_agent MODULE unit/test_pyproto_agent.c ${CMAKE_SOURCE_DIR}/collector/pysample.c
+            ${CMAKE_SOURCE_DIR}/collector/pywalk.c ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c)
+target_link_libraries(pyproto_agent PRIVATE PkgConfig::HP_PYPROTO_UNWIND ${CMAKE_DL_LIBS})
+target_compile_options(pyproto_agent PRIVATE -O2 -ftls-model=initial-exec)
+foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+  get_target_property(_opts pyproto_agent ${prop})
+  if(_opts)
+    list(FILTER _opts EXCLUDE REGEX "^-fsanitize")
+    set_target_properties(pyproto_agent PROPERTIES ${prop} "${_opts}")
+  endif()
+endforeach()
+set_target_properties(pyproto_agent PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+hp_script_test(test_pyproto_agent bench fixtures/python/pyproto_agent.sh)
+set_tests_properties(test_pyproto_agent PROPERTIES TIMEOUT 900)
+
+# collector/pysample.c inside python3.11 (ctypes): frames as Python sees
+# them, and the merge check at 1 kHz in a signal handler.
+add_library(pysample_test MODULE unit/test_pysample_lib.c ${CMAKE_SOURCE_DIR}/collector/pysample.c
+            ${CMAKE_SOURCE_DIR}/collector/pywalk.c ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c)
+target_link_libraries(pysample_test PRIVATE PkgConfig::HP_PYPROTO_UNWIND ${CMAKE_DL_LIBS})
+target_compile_options(pysample_test PRIVATE -O2 -ftls-model=initial-exec)
+foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+  get_target_property(_opts pysample_test ${prop})
+  if(_opts)
+    list(FILTER _opts EXCLUDE REGEX "^-fsanitize")
+    set_target_properties(pysample_test PROPERTIES ${prop} "${_opts}")
+  endif()
+endforeach()
+set_target_properties(pysample_test PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_dependencies(test_pyframes pysample_test)
+hp_script_test(test_pysample unit fixtures/python/check_pysample.sh)

@@ -38,7 +38,11 @@ static void test_311(void)
 	CHECK_EQ_INT(PY_MAJOR_VERSION, 3);
 	CHECK_EQ_INT(PY_MINOR_VERSION, 11);
 
+	SAME(runtime_finalizing, offsetof(_PyRuntimeState, _finalizing));
+	CHECK_EQ_INT(sizeof(((_PyRuntimeState *)0)->_finalizing), 8);
 	SAME(runtime_interp_head, offsetof(_PyRuntimeState, interpreters.head));
+	SAME(runtime_tstate_current, offsetof(_PyRuntimeState, gilstate.tstate_current));
+	CHECK_EQ_INT(sizeof(((_PyRuntimeState *)0)->gilstate.tstate_current), 8);
 	SAME(interp_next, offsetof(PyInterpreterState, next));
 	SAME(interp_threads_head, offsetof(PyInterpreterState, threads.head));
 
