@@ -32,9 +32,15 @@ SPEC = k.Spec(
     "The check is conservation of mass (book: 53.045 at N=1024, 13.52 at 512, 3.38 at 256).")
 
 
+NEW_GRID_CALLS = k.Calls("new_grid")
+
+
 def new_grid(n):
-    """An n x n grid of zeros, one list per row."""
-    return [[0.0] * n for _ in range(n)]  # ALLOC: new grid
+    """An n x n grid of zeros, one list per row (timed: truth line)."""
+    start = k.truth_now()
+    grid = [[0.0] * n for _ in range(n)]  # ALLOC: new grid
+    NEW_GRID_CALLS.end(start)
+    return grid
 
 
 def evolve(grid, out, n):
@@ -48,21 +54,25 @@ def evolve(grid, out, n):
     return out
 
 
-def run(variant, n, steps):
-    """Runs the simulation; returns (initial mass, final grid)."""
+def initial_grid(n):
+    """The book's initial condition: zero except [0.4n, 0.5n)^2 = 0.005."""
     grid = new_grid(n)
     lo, hi = int(n * 0.4), int(n * 0.5)
     for i in range(lo, hi):
         for j in range(lo, hi):
             grid[i][j] = 0.005
-    m0 = total(grid)
+    return grid
+
+
+def run(variant, grid, n, steps):
+    """Runs the simulation from grid; returns the final grid."""
     spare = new_grid(n) if variant == "lists_prealloc" else None
     for _ in range(steps):
         if spare is None:
             grid = evolve(grid, new_grid(n), n)
         else:
             grid, spare = evolve(grid, spare, n), grid
-    return m0, grid
+    return grid
 
 
 def total(grid, square=False):
@@ -75,15 +85,20 @@ def total(grid, square=False):
 
 
 def main(argv):
+    phases = k.Phases("diffusion-py")
     variant, small, opt = k.parse(SPEC, argv)
     n = opt["size"] or (128 if small else 256)
     steps = opt["steps"] or (10 if small else 100)
     if n < 3:
         sys.stderr.write("hp-diffusion-py: --size must be at least 3\n")
         return 2
+    grid = initial_grid(n)
+    m0 = total(grid)
+    phases.phase("setup")
     t0 = k.clock()
-    m0, grid = run(variant, n, steps)
+    grid = run(variant, grid, n, steps)
     elapsed = k.clock() - t0
+    phases.phase("compute")
     m, e = total(grid), total(grid, square=True)
     print(f"diffusion: variant {variant} size {n} steps {steps}: {elapsed:.3f} s"
           f" ({elapsed * 1e9 / (n * n * steps):.2f} ns per cell update)")
@@ -93,7 +108,13 @@ def main(argv):
     if n in BOOK_MASS:
         book = f", book {BOOK_MASS[n]:g}"
         ok = ok and abs(m0 - BOOK_MASS[n]) <= 1e-9 * BOOK_MASS[n]
-    return k.validate("diffusion", ok, f"mass {m:.10f} (initial {m0:.10f}{book})")
+    rc = k.validate("diffusion", ok, f"mass {m:.10f} (initial {m0:.10f}{book})")
+    phases.phase("verify")
+    del grid
+    phases.phase("teardown")
+    NEW_GRID_CALLS.print("diffusion-py")
+    k.truth_process("diffusion-py")
+    return rc
 
 
 if __name__ == "__main__":

@@ -87,11 +87,16 @@ def total(u, square=False):
     return s
 
 
-def run(variant, n, steps):
+def initial_grid(n):
+    """The book's initial condition: zero except [0.4n, 0.5n)^2 = 0.005."""
     u = np.zeros((n, n))
     lo, hi = int(n * 0.4), int(n * 0.5)
     u[lo:hi, lo:hi] = 0.005
-    m0 = total(u)
+    return u
+
+
+def run(variant, u, steps):
+    """Runs the simulation from u; returns the final grid."""
     terms = [np.empty_like(u) for _ in range(5)] if variant == "inplace" else None
     spare = np.empty_like(u) if variant == "inplace" else None
     for _ in range(steps):
@@ -99,10 +104,11 @@ def run(variant, n, steps):
         if variant == "inplace":
             spare = u
         u = nxt
-    return m0, u
+    return u
 
 
 def main(argv):
+    phases = k.Phases("diffusion-numpy")
     variant, small, opt = k.parse(SPEC, argv)
     if np is None:
         sys.stderr.write("hp-diffusion-numpy: NumPy is not installed for this Python"
@@ -113,9 +119,13 @@ def main(argv):
     if n < 3:
         sys.stderr.write("hp-diffusion-numpy: --size must be at least 3\n")
         return 2
+    u = initial_grid(n)
+    m0 = total(u)
+    phases.phase("setup")
     t0 = k.clock()
-    m0, u = run(variant, n, steps)
+    u = run(variant, u, steps)
     elapsed = k.clock() - t0
+    phases.phase("compute")
     m, e = total(u), total(u, square=True)
     print(f"diffusion: variant {variant} size {n} steps {steps}: {elapsed:.3f} s"
           f" ({elapsed * 1e9 / (n * n * steps):.2f} ns per cell update)")
@@ -125,7 +135,12 @@ def main(argv):
     if n in BOOK_MASS:
         book = f", book {BOOK_MASS[n]:g}"
         ok = ok and abs(m0 - BOOK_MASS[n]) <= 1e-9 * BOOK_MASS[n]
-    return k.validate("diffusion", ok, f"mass {m:.10f} (initial {m0:.10f}{book})")
+    rc = k.validate("diffusion", ok, f"mass {m:.10f} (initial {m0:.10f}{book})")
+    phases.phase("verify")
+    del u
+    phases.phase("teardown")
+    k.truth_process("diffusion-numpy")
+    return rc
 
 
 if __name__ == "__main__":

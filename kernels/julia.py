@@ -82,6 +82,7 @@ def calculate_z_expanded(maxiter, zs, cs):
 
 
 def main(argv):
+    phases = k.Phases("julia-py")
     variant, small, opt = k.parse(SPEC, argv)
     width = opt["width"] or (100 if small else 1000)
     iters = opt["iters"] or 300
@@ -89,10 +90,12 @@ def main(argv):
     run = calculate_z if variant == "complex" else calculate_z_expanded
 
     nx, ny, zs, cs = make_grid(width)
+    phases.phase("setup")
     t0 = k.clock()
     for _ in range(repeat):
         out = run(iters, zs, cs)
     elapsed = k.clock() - t0
+    phases.phase("compute")
 
     total = sum(out)
     want = BOOK_CHECKSUMS.get(width) if iters == 300 else None
@@ -100,7 +103,13 @@ def main(argv):
         want = sum(calculate_z(iters, zs, cs))
     print(f"julia: variant {variant} width {width} ({nx}x{ny} points) iters {iters}"
           f" repeat {repeat}: {elapsed:.3f} s")
-    return k.validate("julia", total == want, f"checksum {total} (expected {want})")
+    print(f"julia: {total / len(zs):.1f} escape-loop iterations per point")
+    rc = k.validate("julia", total == want, f"checksum {total} (expected {want})")
+    phases.phase("verify")
+    del zs, cs, out
+    phases.phase("teardown")
+    k.truth_process("julia-py")
+    return rc
 
 
 if __name__ == "__main__":

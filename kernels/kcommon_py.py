@@ -2,12 +2,18 @@
 the same command line (--variant, --small, --help, --OPTION N or
 --OPTION=N, numbers as 1000, 0x10 or 1e8), the same --help layout, the same
 validation line "<kernel>: <message> OK|FAILED" and exit status (0 valid,
-1 validation failed, 2 usage error), and the per-thread CPU clock.
+1 validation failed, 2 usage error), the per-thread CPU clock, and the same
+truth lines as the C kernels' ktruth.c (format: kernels/README.md, "Truth
+lines"): "truth kernel=K scope=S name=N pid=P tid=T cpu_s=.. minflt=..
+majflt=.." for phases, timed calls and the whole process.
 
 Imported by julia.py, diffusion.py and diffusion_numpy.py from their own
 directory; it is not a kernel itself.
 """
+import os
+import resource
 import sys
+import threading
 import time
 
 
@@ -108,3 +114,68 @@ def clock():
 def thread_cputime():
     """CPU seconds used by the calling thread."""
     return time.thread_time()
+
+
+# ---- truth lines (the C kernels' ktruth.c, in Python) ----------------------
+
+def truth_now():
+    """The calling thread's (cpu seconds, minor faults, major faults): the
+    clock first, as ktruth_now does."""
+    cpu = time.thread_time()
+    ru = resource.getrusage(resource.RUSAGE_THREAD)
+    return cpu, ru.ru_minflt, ru.ru_majflt
+
+
+def truth_since(start):
+    """The counters since start: faults first, the clock last."""
+    ru = resource.getrusage(resource.RUSAGE_THREAD)
+    cpu = time.thread_time()
+    return cpu - start[0], ru.ru_minflt - start[1], ru.ru_majflt - start[2]
+
+
+def truth_print(kernel, scope, name, t, extra=None, tid=None):
+    """One truth line for the figures t = (cpu, minflt, majflt)."""
+    tid = threading.get_native_id() if tid is None else tid
+    line = (f"truth kernel={kernel} scope={scope} name={name} pid={os.getpid()} tid={tid}"
+            f" cpu_s={t[0]:.6f} minflt={t[1]} majflt={t[2]}")
+    print(line + (" " + extra if extra else ""), flush=True)
+
+
+class Phases:
+    """The main thread's phases: each phase() ends the one that began at
+    the previous call (the first at construction) and prints it."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.mark = truth_now()
+
+    def phase(self, name):
+        truth_print(self.kernel, "phase", name, truth_since(self.mark))
+        self.mark = truth_now()
+
+
+class Calls:
+    """Time inside every call of one function, summed (scope calls)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.sum = [0.0, 0, 0]
+        self.calls = 0
+
+    def end(self, start):
+        d = truth_since(start)
+        for i in range(3):
+            self.sum[i] += d[i]
+        self.calls += 1
+
+    def print(self, kernel):
+        if self.calls:
+            truth_print(kernel, "calls", self.name, tuple(self.sum), f"calls={self.calls}")
+
+
+def truth_process(kernel, name="main"):
+    """The whole process so far: every thread's CPU time
+    (CLOCK_PROCESS_CPUTIME_ID, start-up included), faults, user and system."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    t = (time.process_time(), ru.ru_minflt, ru.ru_majflt)
+    truth_print(kernel, "process", name, t, f"user_s={ru.ru_utime:.6f} sys_s={ru.ru_stime:.6f}")
