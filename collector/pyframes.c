@@ -161,11 +161,15 @@ static void read_headers(struct pyframes *pf, const struct pyproc *p,
 }
 
 /* The cached struct pycode for the code object at addr with header hdr,
- * loading (or reloading) it when needed. NULL when it cannot be read. */
+ * loading (or reloading) it when needed. hdr NULL (the object cannot be
+ * read any more, e.g. the process has exited): the entry last seen at addr,
+ * unchecked. NULL when there is none or it cannot be read. */
 static const struct pycode *code_for(struct pyproc *p, uint64_t addr, const uint8_t *hdr)
 {
 	const struct py_offsets *o = p->rt.off;
 	uint64_t key[4], idx;
+	if (!hdr)
+		return hmap_get(&p->codes, addr, &idx) ? &p->code[idx - 1] : NULL;
 	pycode_key(o, hdr, key);
 	if (hmap_get(&p->codes, addr, &idx)) {
 		struct pycode *c = &p->code[idx - 1];
@@ -206,6 +210,8 @@ static int resolve(struct pyframes *pf, struct pyproc *p, const struct pyframe_r
 		const struct pycode *c = NULL;
 		if (ok[i] && u64_at(pf->hdr[i], o->object_type) == p->rt.code_type)
 			c = code_for(p, raw[i].code, pf->hdr[i]);
+		else if (!ok[i] && !strict)
+			c = code_for(p, raw[i].code, NULL);
 		if (!c && strict)
 			return -EAGAIN;
 		out[i] = (struct pyframe){ .function = "?", .file = "?", .is_entry = raw[i].is_entry,

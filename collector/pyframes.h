@@ -64,8 +64,11 @@ int pyframes_read(struct pyframes *pf, uint32_t pid, uint32_t tid, struct pyfram
 
 /* Resolves raw frames (from pywalk_chain, possibly taken earlier, e.g.
  * inside the target) of process pid into out[0..n). A code object that
- * cannot be read any more gives function "?" and line 0. Returns n or a
- * negative errno as pyframes_read. */
+ * cannot be read any more (the process has exited) is taken from the cache
+ * as last seen at its address, or gives function "?" and line 0; an
+ * address that holds something else than a code object gives "?" too.
+ * Returns n or a negative errno as pyframes_read (-ESRCH when pid was never
+ * seen and is gone). */
 int pyframes_resolve(struct pyframes *pf, uint32_t pid, const struct pyframe_raw *raw, int n,
 		     struct pyframe *out);
 

@@ -12,6 +12,8 @@
  * hpprof cannot read are reported, never read: Debian's python3.11 with a
  * patched Py_Version (a fake 3.12), and the pyenv builds found on the
  * machine (3.10, 3.12, 3.13). A pyenv 3.11 (libpython3.11.so) must read.
+ * Raw frames packed as the agent's records carry them (pysample_pack)
+ * resolve to the same frames, also after the process has exited.
  */
 #include <elf.h>
 #include <gelf.h>
@@ -32,6 +34,7 @@
 #include "collector/procmap.h"
 #include "collector/pyframes.h"
 #include "collector/pymerge.h"
+#include "collector/pysample.h"
 #include "collector/unwind.h"
 #include "common/error.h"
 
@@ -149,6 +152,23 @@ static void check_thread(struct pyframes *pf, pid_t pid, const struct truth *t, 
 	CHECK(n > 0 && f[n - 1].is_entry);    /* the outermost frame starts a loop */
 }
 
+/* pyframes_resolve of raw frames gives what Python printed. */
+static void check_resolved(struct pyframes *pf, pid_t pid, const struct pyframe_raw *raw, int n,
+			   const struct truth *t, const char *what)
+{
+	struct pyframe f[MAXF];
+	CHECK_EQ_INT(pyframes_resolve(pf, (uint32_t)pid, raw, n, f), n);
+	CHECK_EQ_INT(n, t->n);
+	for (int i = 0; i < n && i < t->n; i++) {
+		int same = !strcmp(f[i].function, t->name[i]) && !strcmp(f[i].file, t->file[i]) &&
+			   f[i].line == t->line[i];
+		if (!same)
+			fprintf(stderr, "%s, frame %d: %s %s:%d, Python says %s %s:%d\n", what, i,
+				f[i].function, f[i].file, f[i].line, t->name[i], t->file[i], t->line[i]);
+		CHECK(same);
+	}
+}
+
 /* The thread's native stack agrees with its Python frames (pymerge.h). */
 static void check_merge(struct pyframes *pf, struct hp_unwinder *u, pid_t pid, pid_t tid)
 {
@@ -199,7 +219,7 @@ static void test_stacks(const char *python, int fork_child)
 	struct hp_procmaps *pm = NULL;
 	struct hp_unwinder *u = NULL;
 	const struct py_runtime *rt;
-	int nentry;
+	int nentry, finished = 0;
 
 	printf("--- %s%s\n", python, fork_child ? " (with a forked child)" : "");
 	CHECK(py_spawn(argv, &r.c) == 0);
@@ -262,12 +282,29 @@ static void test_stacks(const char *python, int fork_child)
 
 	pyframes_forget(pf, (uint32_t)r.c.pid);   /* and everything is found again */
 	check_thread(pf, r.c.pid, tm, &nentry);
+
+	/* raw frames taken now, packed as a stream record carries them, resolve
+	 * to the same frames, also once the process has exited (from the cache) */
+	n = pywalk_chain(rt->off, pywalk_read_remote, (void *)(uintptr_t)r.c.pid, ts, raw, MAXF,
+			 &nentry);
+	struct pysample_frame packed[MAXF];
+	struct pyframe_raw back[MAXF];
+	pysample_pack(rt->off, raw, n, packed);
+	pysample_unpack(rt->off, packed, n, back);
+	for (int i = 0; i < n; i++)
+		CHECK(back[i].code == raw[i].code && back[i].instr == raw[i].instr &&
+		      back[i].is_entry == raw[i].is_entry && back[i].owner == raw[i].owner);
+	check_resolved(pf, r.c.pid, back, n, tm, "resolved");
+	CHECK_EQ_INT(py_finish(&r.c), 0);
+	finished = 1;
+	check_resolved(pf, r.c.pid, back, n, tm, "resolved after exit");
 out:
 	unwinder_free(u);
 	procmaps_free(pm);
 	modcache_free(mc);
 	pyframes_free(pf);
-	CHECK_EQ_INT(py_finish(&r.c), 0);
+	if (!finished)
+		CHECK_EQ_INT(py_finish(&r.c), 0);
 }
 
 /* ---- versions hpprof cannot read ------------------------------------------ */
