@@ -71,3 +71,6 @@ endforeach()
 set_target_properties(pysample_test PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_dependencies(test_pyframes pysample_test)
 hp_script_test(test_pysample unit fixtures/python/check_pysample.sh)
+
+# The merge rule on hand-made stacks.
+hp_unit_test(test_pymerge SOURCES unit/test_pymerge.c LIBS hp_collector)
