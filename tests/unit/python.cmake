@@ -3,6 +3,17 @@
 # reason when the interpreter it needs is missing.
 set(HP_PY_DEFS HP_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 
+# The libraries loaded into python3.11 compile collector sources themselves:
+# they need the include root of the collector layer (cmake/Layers.cmake
+# where it exists; the source root otherwise).
+function(hp_py_module_includes target)
+  if(COMMAND hp_layer_root)
+    hp_layer_root(${target} PRIVATE common collector)
+  else()
+    target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR})
+  endif()
+endfunction()
+
 hp_unit_test(test_pycode SOURCES unit/test_pycode.c LIBS hp_collector)
 target_compile_definitions(test_pycode PRIVATE ${HP_PY_DEFS})
 
@@ -43,6 +54,7 @@ pkg_check_modules(HP_PYPROTO_UNWIND REQUIRED IMPORTED_TARGET libunwind)
 add_library(pyproto_agent MODULE unit/test_pyproto_agent.c ${CMAKE_SOURCE_DIR}/collector/pysample.c
             ${CMAKE_SOURCE_DIR}/collector/pywalk.c ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c)
 target_link_libraries(pyproto_agent PRIVATE PkgConfig::HP_PYPROTO_UNWIND ${CMAKE_DL_LIBS})
+hp_py_module_includes(pyproto_agent)
 target_compile_options(pyproto_agent PRIVATE -O2 -ftls-model=initial-exec)
 foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
   get_target_property(_opts pyproto_agent ${prop})
@@ -60,6 +72,7 @@ set_tests_properties(test_pyproto_agent PROPERTIES TIMEOUT 900)
 add_library(pysample_test MODULE unit/test_pysample_lib.c ${CMAKE_SOURCE_DIR}/collector/pysample.c
             ${CMAKE_SOURCE_DIR}/collector/pywalk.c ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c)
 target_link_libraries(pysample_test PRIVATE PkgConfig::HP_PYPROTO_UNWIND ${CMAKE_DL_LIBS})
+hp_py_module_includes(pysample_test)
 target_compile_options(pysample_test PRIVATE -O2 -ftls-model=initial-exec)
 foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
   get_target_property(_opts pysample_test ${prop})
