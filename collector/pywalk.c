@@ -119,4 +119,3 @@ int pywalk_read_remote(void *ctx, uint64_t addr, void *buf, size_t len)
 		return 0;
 	return n < 0 && errno == ESRCH ? -ESRCH : -EFAULT;
 }
-
