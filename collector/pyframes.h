@@ -46,6 +46,7 @@ void pyframes_free(struct pyframes *pf);
  * Returns 0 with *rt set (check (*rt)->off: NULL = unsupported version),
  * -ENOENT for a process without Python, -ESRCH when pid is gone.
  * The result is cached too: a later call answers without looking again.
+ * *rt belongs to pf and is valid until pyframes_forget(pid) or pyframes_free.
  */
 int pyframes_runtime(struct pyframes *pf, uint32_t pid, const struct py_runtime **rt);
 

@@ -119,7 +119,8 @@ static void test_strings(void)
 	      strlen(s) == PYCODE_STR_MAX + 3 && !strcmp(s + PYCODE_STR_MAX, "..."));
 	free(s);
 
-	a = make_str(o, buf, "x", 1, 3, 0);                               /* no such kind */
+	const uint32_t one[] = { 'x' };
+	a = make_str(o, buf, one, 1, 3, 0);                               /* no such kind */
 	CHECK(pycode_string(o, local_read, NULL, a, &s) == -EAGAIN && !s);
 	a = make_str(o, buf, "x", 1, 1, 1);
 	buf[o->str_state] &= (uint8_t)~(1u << o->str_compact_bit);       /* legacy string */

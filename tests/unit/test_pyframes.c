@@ -282,6 +282,7 @@ static void test_stacks(const char *python, int fork_child)
 
 	pyframes_forget(pf, (uint32_t)r.c.pid);   /* and everything is found again */
 	check_thread(pf, r.c.pid, tm, &nentry);
+	CHECK(pyframes_runtime(pf, (uint32_t)r.c.pid, &rt) == 0);   /* the old *rt is gone */
 
 	/* raw frames taken now, packed as a stream record carries them, resolve
 	 * to the same frames, also once the process has exited (from the cache) */
