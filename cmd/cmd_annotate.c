@@ -97,7 +97,9 @@ int cmd_annotate(int argc, char **argv)
 	       p->nsamples);
 	if (a->source_missing)
 		printf("(source file not found: showing line numbers only)\n");
-	int kernel = a->costs && a->costs->kernel;
+	int kernel = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		kernel |= a->lines[i].kernel != 0;
 	printf("%7s %7s ", "Self%", "Total%");
 	if (kernel)
 		printf("%7s ", "Kern%");
