@@ -61,7 +61,8 @@ const char *report_kernel_note_of(const struct hp_profile *p, char *buf, size_t 
 struct ksums {
 	uint64_t *self, *total;       /* per function index: kernel functions only */
 	uint32_t *mark;               /* stack last counted in total, + 1 */
-	struct hp_hmap pairs;         /* (kernel function + 1) << 32 | line -> samples */
+	struct hp_hmap pairs;         /* (kernel function + 1) << 32 | line -> self samples */
+	struct hp_hmap tpairs;        /* the same -> total samples */
 	uint64_t samples;             /* samples in the kernel */
 	uint32_t nfuncs;              /* kernel functions with samples */
 };
@@ -71,25 +72,31 @@ static int is_kernel_stack(const struct hp_pstack *s)
 	return s->nframes && s->frames[s->nframes - 1].kind == HP_FRAME_KERNEL;
 }
 
+static int add_pair(struct hp_hmap *m, uint32_t func, uint32_t line, uint64_t samples)
+{
+	uint64_t key = (uint64_t)(func + 1) << 32 | line, v = 0;
+	hmap_get(m, key, &v);
+	return hmap_put(m, key, v + samples);
+}
+
 static int sum_stack(struct ksums *k, const struct hp_pstack *s, uint32_t gen)
 {
-	uint32_t leaf = s->func[s->nframes - 1];
-	for (uint32_t i = s->nframes; i-- > 0 && s->frames[i].kind == HP_FRAME_KERNEL;) {
+	uint32_t leaf = s->func[s->nframes - 1], line = s->leaf_line;
+	int err = 0;
+	for (uint32_t i = s->nframes; !err && i-- > 0 && s->frames[i].kind == HP_FRAME_KERNEL;) {
 		uint32_t f = s->func[i];
 		if (k->mark[f] != gen) {
 			k->mark[f] = gen;
 			k->total[f] += s->samples;
+			if (line != UINT32_MAX)
+				err = add_pair(&k->tpairs, f, line, s->samples);
 		}
 	}
 	if (!k->self[leaf] && s->samples)
 		k->nfuncs++;
 	k->self[leaf] += s->samples;
 	k->samples += s->samples;
-	if (s->leaf_line == UINT32_MAX)
-		return 0;
-	uint64_t key = (uint64_t)(leaf + 1) << 32 | s->leaf_line, v = 0;
-	hmap_get(&k->pairs, key, &v);
-	return hmap_put(&k->pairs, key, v + s->samples);
+	return err || line == UINT32_MAX ? err : add_pair(&k->pairs, leaf, line, s->samples);
 }
 
 static void ksums_release(struct ksums *k)
@@ -98,6 +105,7 @@ static void ksums_release(struct ksums *k)
 	free(k->total);
 	free(k->mark);
 	hmap_release(&k->pairs);
+	hmap_release(&k->tpairs);
 }
 
 static int ksums_build(struct ksums *k, const struct hp_profile *p)
@@ -106,6 +114,7 @@ static int ksums_build(struct ksums *k, const struct hp_profile *p)
 	int err = 0;
 	memset(k, 0, sizeof(*k));
 	hmap_init(&k->pairs);
+	hmap_init(&k->tpairs);
 	k->self = calloc(n, sizeof(*k->self));
 	k->total = calloc(n, sizeof(*k->total));
 	k->mark = calloc(n, sizeof(*k->mark));
@@ -135,12 +144,12 @@ static int better(const struct pair *a, const struct pair *b)
 /* The heaviest pairs of a kernel function (by line) or of a line (by
  * kernel function): up to max in out, heaviest first. func or line is the
  * fixed side; the other is UINT32_MAX. Returns how many. */
-static uint32_t top_pairs(const struct ksums *k, uint32_t func, uint32_t line, struct pair *out,
-			  uint32_t max)
+static uint32_t top_pairs(const struct hp_hmap *pairs, uint32_t func, uint32_t line,
+			  struct pair *out, uint32_t max)
 {
 	uint32_t n = 0;
-	for (size_t i = 0; i < k->pairs.cap; i++) {
-		const struct hp_hmap_slot *sl = &k->pairs.slots[i];
+	for (size_t i = 0; i < pairs->cap; i++) {
+		const struct hp_hmap_slot *sl = &pairs->slots[i];
 		struct pair pr = { (uint32_t)(sl->key >> 32) - 1, (uint32_t)sl->key, sl->val };
 		uint32_t at;
 		if (!sl->key || (func != UINT32_MAX && pr.func != func) ||
@@ -195,18 +204,18 @@ static void print_functions(FILE *out, const struct hp_profile *p, const struct 
 			rows[n++] = f;
 	qsort_r(rows, n, sizeof(*rows), by_kernel_self, (void *)k);
 	fprintf(out, "\nKernel functions (self: time in the kernel function itself; entered from:"
-		" the user line beneath which it ran most)\n");
+		" the user line beneath which it was most often, with its share of the total)\n");
 	fprintf(out, "%7s  %7s  %8s  %8s  %-32s  %s\n", "Self%", "Total%", "Self", "Total",
 		"Function", "Entered from");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
 		uint32_t f = rows[i];
 		struct pair top;
 		where[0] = '\0';
-		if (k->self[f] && top_pairs(k, f, UINT32_MAX, &top, 1)) {
+		if (top_pairs(&k->tpairs, f, UINT32_MAX, &top, 1)) {
 			location(p, top.line, where, sizeof(where));
 			size_t m = strlen(where);
 			snprintf(where + m, sizeof(where) - m, " (%.0f%%)",
-				 100.0 * (double)top.samples / (double)k->self[f]);
+				 100.0 * (double)top.samples / (double)k->total[f]);
 		}
 		fprintf(out, "%7.2f  %7.2f  %8" PRIu64 "  %8" PRIu64 "  %-32s  %s\n",
 			profile_pct(p, k->self[f]), profile_pct(p, k->total[f]), k->self[f],
@@ -237,12 +246,12 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 	qsort_r(rows, n, sizeof(*rows), by_line_kernel, (void *)p);
 	fprintf(out, "\nLines that entered the kernel (kernel: samples in kernel functions beneath"
 		" the line; self includes them)\n");
-	fprintf(out, "%7s  %8s  %7s  %-40s  %s\n", "Kernel%", "Kernel", "Self%", "Line",
+	fprintf(out, "%9s  %8s  %7s  %-40s  %s\n", "Kernel%", "Kernel", "Self%", "Line",
 		"Kernel functions beneath it");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
 		const struct hp_pline *l = &p->lines[rows[i]];
 		struct pair top[TOP_BENEATH];
-		uint32_t nt = top_pairs(k, UINT32_MAX, rows[i], top, TOP_BENEATH);
+		uint32_t nt = top_pairs(&k->pairs, UINT32_MAX, rows[i], top, TOP_BENEATH);
 		size_t m = 0;
 		beneath[0] = '\0';
 		for (uint32_t t = 0; t < nt && m < sizeof(beneath); t++)
@@ -250,7 +259,7 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 					      t ? ", " : "", p->functions[top[t].func].name,
 					      100.0 * (double)top[t].samples / (double)l->kernel);
 		location(p, rows[i], where, sizeof(where));
-		fprintf(out, "%7.2f  %8" PRIu64 "  %7.2f  %-40s  %s\n", profile_pct(p, l->kernel),
+		fprintf(out, "%9.2f  %8" PRIu64 "  %7.2f  %-40s  %s\n", profile_pct(p, l->kernel),
 			l->kernel, profile_pct(p, l->self), where, beneath);
 	}
 	free(rows);
