@@ -65,7 +65,10 @@ assert_eq "line_profile rows of kernel functions" "$kern_line" 0
 assert_contains "report --kernel names the touching line" kernel.txt "first_touch.c:$TOUCH touch_pages"
 
 # 3. Exports: kernel frames innermost, the first one right beneath
-# touch_pages. Kernel-only names (not also a user function's name):
+# touch_pages. Folded stacks carry names only: a kernel function is
+# recognized by a name no user function has (a kernel "memset" and libc's
+# would be ambiguous: such frames are not counted); the pprof check below
+# tells kernel frames by their mapping and checks every sample.
 q ft.db "SELECT DISTINCT function FROM function_profile WHERE module = '[kernel.kallsyms]'
          EXCEPT SELECT function FROM function_profile WHERE module != '[kernel.kallsyms]'" \
 	>kfuncs.txt
@@ -74,15 +77,11 @@ awk -v n="$n" '
 	NR == FNR { k[$0] = 1; next }
 	{
 		cnt = $NF; sub(/ [0-9]+$/, ""); m = split($0, f, ";")
-		first = 0
-		for (i = 1; i <= m; i++) if (f[i] in k) { first = i; break }
-		if (!first) next
-		for (i = first; i <= m; i++) if (!(f[i] in k)) { bad++; print "# user frame " f[i] " above a kernel frame in: " $0 }
-		if (first > 1 && f[first - 1] == "touch_pages") under += cnt
+		for (i = 2; i <= m; i++)
+			if (f[i] in k) { if (f[i - 1] == "touch_pages") under += cnt; break }
 	}
 	END {
 		printf "# folded: %d of %d samples have a kernel frame right beneath touch_pages\n", under, n
-		if (bad) { print "FAIL: folded: a user frame above a kernel frame"; exit 1 }
 		exit !(under * 100 >= 5 * n)
 	}' kfuncs.txt ft.folded || fail "folded: kernel frames beneath touch_pages on < 5% of the samples"
 
