@@ -110,7 +110,7 @@ for k, b in blocks:
         continue
     ids = [int(x) for x in re.findall(r"^  location_id: (\d+)", b, re.M)]  # leaf first
     value = int(re.search(r"^  value: (\d+)", b, re.M).group(1))
-    kern = [locs[i][0] == "[kernel.kallsyms]" for i in ids]
+    kern = [locs[i][0].startswith("[kernel") for i in ids]
     if True in kern:
         first_user = kern.index(False) if False in kern else len(ids)
         if True in kern[first_user:]:
