@@ -6,7 +6,10 @@
  * at one address the one perf would print wins (global over weak over
  * local, fewer leading underscores, then the longer name). A lookup is a
  * binary search; a function ends where the next symbol starts, and never
- * past the end of its module. Names live in the table's arena.
+ * past the end of its module. The file is read whole and parsed in place,
+ * then made into the compact table of ksyms_internal.h, which the running
+ * kernel's table also comes from when its per-boot cache is valid
+ * (ksyms_cache.c).
  */
 #include "analyzer/ksyms.h"
 
@@ -14,36 +17,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "analyzer/arena.h"
+#include "analyzer/ksyms_internal.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
 
-#define KALLSYMS_FILE "/proc/kallsyms"
-#define MODULES_FILE  "/proc/modules"
+/* --- reading /proc/kallsyms --- */
 
-struct ksym {
+/* A symbol while the table is built: its name points into the file's text. */
+struct bsym {
 	uint64_t addr;
 	const char *name;
-	int32_t module;               /* index into modules, -1: the kernel itself */
+	int32_t module;               /* index into the builder's modules, -1: the kernel */
 	uint8_t rank;                 /* 0 global .. 3 local weak: lower wins */
 };
 
-struct kmodule {
+struct bmod {
 	const char *name;
-	uint64_t base, size;          /* size 0: extent unknown */
+	uint64_t base, size;
 };
 
-struct hp_ksyms {
-	int state;                    /* 0: not read yet, 1: read, else the -errno of reading
-				       * (-ESTALE: recorded in another boot) */
-	int warned;
-	struct hp_arena arena;
-	struct ksym *syms;
+struct builder {
+	char *text;                   /* the kallsyms file, NUL-terminated in place */
+	struct bsym *syms;
 	size_t nsyms, capsyms;
-	struct kmodule *mods;
+	struct bmod *mods;
 	size_t nmods, capmods;
+	struct hp_arena arena;        /* module names */
 };
 
 static int type_rank(char t)
@@ -57,33 +60,34 @@ static int type_rank(char t)
 	}
 }
 
-static int module_index(struct hp_ksyms *k, const char *name, size_t len, int32_t *out)
+static int module_index(struct builder *b, const char *name, size_t len, int32_t *out)
 {
 	/* module symbols come in runs: try the last module first */
-	if (k->nmods && strlen(k->mods[k->nmods - 1].name) == len &&
-	    !strncmp(k->mods[k->nmods - 1].name, name, len)) {
-		*out = (int32_t)k->nmods - 1;
+	if (b->nmods && strlen(b->mods[b->nmods - 1].name) == len &&
+	    !strncmp(b->mods[b->nmods - 1].name, name, len)) {
+		*out = (int32_t)b->nmods - 1;
 		return 0;
 	}
-	for (size_t i = 0; i < k->nmods; i++)
-		if (strlen(k->mods[i].name) == len && !strncmp(k->mods[i].name, name, len)) {
+	for (size_t i = 0; i < b->nmods; i++)
+		if (strlen(b->mods[i].name) == len && !strncmp(b->mods[i].name, name, len)) {
 			*out = (int32_t)i;
 			return 0;
 		}
-	if (hp_grow((void **)&k->mods, &k->capmods, k->nmods + 1, sizeof(*k->mods)))
+	if (hp_grow((void **)&b->mods, &b->capmods, b->nmods + 1, sizeof(*b->mods)))
 		return -ENOMEM;
-	char *copy = arena_alloc(&k->arena, len + 1);
+	char *copy = arena_alloc(&b->arena, len + 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, name, len);
 	copy[len] = '\0';
-	k->mods[k->nmods] = (struct kmodule){ copy, 0, 0 };
-	*out = (int32_t)k->nmods++;
+	b->mods[b->nmods] = (struct bmod){ copy, 0, 0 };
+	*out = (int32_t)b->nmods++;
 	return 0;
 }
 
-/* One kallsyms line: "ADDR TYPE NAME[\t[MODULE]]". */
-static int parse_symbol(struct hp_ksyms *k, char *line, int *nonzero)
+/* One kallsyms line, NUL-terminated in place: "ADDR TYPE NAME[\t[MODULE]]".
+ * The name stays where it is; a module name is copied. */
+static int parse_symbol(struct builder *b, char *line, int *nonzero)
 {
 	char *p = line, *end;
 	uint64_t addr = strtoull(p, &end, 16);
@@ -94,7 +98,7 @@ static int parse_symbol(struct hp_ksyms *k, char *line, int *nonzero)
 	if (rank < 0 || p[1] != ' ')
 		return 0;
 	p += 2;
-	size_t len = strcspn(p, "\t\n ");
+	size_t len = strcspn(p, "\t ");
 	if (!len)
 		return 0;
 	*nonzero |= addr != 0;
@@ -102,16 +106,31 @@ static int parse_symbol(struct hp_ksyms *k, char *line, int *nonzero)
 	char *rest = p + len;
 	if (*rest == '\t' && rest[1] == '[') {
 		char *close = strchr(rest + 2, ']');
-		if (close && module_index(k, rest + 2, (size_t)(close - rest - 2), &mod))
+		if (close && module_index(b, rest + 2, (size_t)(close - rest - 2), &mod))
 			return -ENOMEM;
 	}
-	char *name = arena_alloc(&k->arena, len + 1);
-	if (!name || hp_grow((void **)&k->syms, &k->capsyms, k->nsyms + 1, sizeof(*k->syms)))
+	if (hp_grow((void **)&b->syms, &b->capsyms, b->nsyms + 1, sizeof(*b->syms)))
 		return -ENOMEM;
-	memcpy(name, p, len);
-	name[len] = '\0';
-	k->syms[k->nsyms++] = (struct ksym){ addr, name, mod, (uint8_t)rank };
+	p[len] = '\0';
+	b->syms[b->nsyms++] = (struct bsym){ addr, p, mod, (uint8_t)rank };
 	return 0;
+}
+
+/* The whole file into b->text, NUL-terminated (procfs files have no size
+ * to ask for: read until the end). */
+static int slurp(struct builder *b, FILE *f)
+{
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (hp_grow((void **)&b->text, &cap, n + 65536 + 1, 1))
+			return -ENOMEM;
+		size_t got = fread(b->text + n, 1, cap - n - 1, f);
+		n += got;
+		if (!got)
+			break;
+	}
+	b->text[n] = '\0';
+	return ferror(f) ? -EIO : 0;
 }
 
 static size_t leading_underscores(const char *s)
@@ -125,7 +144,7 @@ static size_t leading_underscores(const char *s)
 /* By address, then the preferred alias first. */
 static int by_addr(const void *a, const void *b)
 {
-	const struct ksym *x = a, *y = b;
+	const struct bsym *x = a, *y = b;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	if (x->rank != y->rank)
@@ -139,18 +158,30 @@ static int by_addr(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Keep the first (preferred) symbol of each address. */
-static void dedup(struct hp_ksyms *k)
+/* Sorted by address (kallsyms lists the kernel's own symbols in address
+ * order already: sort only when something is out of it), keeping the
+ * preferred symbol of each address. */
+static void sort_symbols(struct builder *b)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < k->nsyms; i++)
-		if (!n || k->syms[n - 1].addr != k->syms[i].addr)
-			k->syms[n++] = k->syms[i];
-	k->nsyms = n;
+	for (size_t i = 1; i < b->nsyms; i++)
+		if (b->syms[i].addr < b->syms[i - 1].addr) {
+			qsort(b->syms, b->nsyms, sizeof(*b->syms), by_addr);
+			break;
+		}
+	for (size_t i = 0; i < b->nsyms; i++) {
+		if (n && b->syms[n - 1].addr == b->syms[i].addr) {
+			if (by_addr(&b->syms[i], &b->syms[n - 1]) < 0)
+				b->syms[n - 1] = b->syms[i];
+			continue;
+		}
+		b->syms[n++] = b->syms[i];
+	}
+	b->nsyms = n;
 }
 
 /* /proc/modules: "NAME SIZE REFS DEPS STATE ADDR": each module's extent. */
-static int read_modules(struct hp_ksyms *k, const char *path)
+static int read_modules(struct builder *b, const char *path)
 {
 	FILE *f = path ? fopen(path, "re") : NULL;
 	char line[4096], name[256];
@@ -162,38 +193,94 @@ static int read_modules(struct hp_ksyms *k, const char *path)
 		int32_t m;
 		if (sscanf(line, "%255s %llu %*s %*s %*s %llx", name, &size, &base) != 3)
 			continue;
-		if (!(err = module_index(k, name, strlen(name), &m))) {
-			k->mods[m].base = base;
-			k->mods[m].size = base ? size : 0;
+		if (!(err = module_index(b, name, strlen(name), &m))) {
+			b->mods[m].base = base;
+			b->mods[m].size = base ? size : 0;
 		}
 	}
 	fclose(f);
 	return err;
 }
 
-/* Fill k from the files; k->state says how it went. */
-static int read_table(struct hp_ksyms *k, const char *kallsyms, const char *modules)
+/* The compact table of k from the builder: names copied into one blob. */
+static int compact(struct hp_ksyms *k, const struct builder *b)
 {
-	char line[1024];
-	int err = 0, nonzero = 0;
+	size_t len = 1;
+	for (size_t i = 0; i < b->nsyms; i++)
+		len += strlen(b->syms[i].name) + 1;
+	for (size_t i = 0; i < b->nmods; i++)
+		len += strlen(b->mods[i].name) + 1;
+	struct ksym *syms = malloc((b->nsyms ? b->nsyms : 1) * sizeof(*syms));
+	struct kmod *mods = malloc((b->nmods ? b->nmods : 1) * sizeof(*mods));
+	char *names = len < UINT32_MAX ? malloc(len) : NULL;
+	if (!syms || !mods || !names) {
+		free(syms);
+		free(mods);
+		free(names);
+		return -ENOMEM;
+	}
+	size_t at = 0;
+	names[at++] = '\0';                   /* offset 0: "" */
+	for (size_t i = 0; i < b->nmods; i++) {
+		mods[i] = (struct kmod){ b->mods[i].base, b->mods[i].size, (uint32_t)at, 0 };
+		at += (size_t)(stpcpy(names + at, b->mods[i].name) - (names + at)) + 1;
+	}
+	for (size_t i = 0; i < b->nsyms; i++) {
+		syms[i] = (struct ksym){ b->syms[i].addr, (uint32_t)at, b->syms[i].module };
+		at += (size_t)(stpcpy(names + at, b->syms[i].name) - (names + at)) + 1;
+	}
+	k->syms = k->owned[0] = syms;
+	k->nsyms = b->nsyms;
+	k->mods = k->owned[1] = mods;
+	k->nmods = b->nmods;
+	k->names = k->owned[2] = names;
+	k->names_len = len;
+	k->state = 1;
+	return 0;
+}
+
+int ksyms_read_files(struct hp_ksyms *k, const char *kallsyms, const char *modules)
+{
+	struct builder b = { 0 };
+	int err, nonzero = 0;
 	FILE *f = fopen(kallsyms, "re");
 	if (!f)
-		return k->state = -errno;
-	while (!err && fgets(line, sizeof(line), f))
-		err = parse_symbol(k, line, &nonzero);
+		return -errno;
+	arena_init(&b.arena);
+	err = slurp(&b, f);
 	fclose(f);
+	for (char *line = b.text, *next; !err && line && *line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		err = parse_symbol(&b, line, &nonzero);
+	}
 	if (!err && !nonzero)
 		err = -EPERM;              /* kptr_restrict: every address reads 0 */
 	if (!err)
-		err = read_modules(k, modules);
-	if (err) {
-		k->nsyms = 0;
-		return k->state = err;
+		err = read_modules(&b, modules);
+	if (!err) {
+		sort_symbols(&b);
+		err = compact(k, &b);
 	}
-	qsort(k->syms, k->nsyms, sizeof(*k->syms), by_addr);
-	dedup(k);
-	k->state = 1;
-	return 0;
+	free(b.text);
+	free(b.syms);
+	free(b.mods);
+	arena_release(&b.arena);
+	return err;
+}
+
+/* --- the table of the running kernel --- */
+
+/* From the per-boot cache when it is valid, else from /proc (and then
+ * cached). */
+static int read_running(struct hp_ksyms *k)
+{
+	if (!ksyms_cache_open(k))
+		return 0;
+	int err = ksyms_read_files(k, KALLSYMS_FILE, MODULES_FILE);
+	if (!err)
+		ksyms_cache_write(k);
+	return err;
 }
 
 int ksyms_new(struct hp_ksyms **out)
@@ -201,7 +288,6 @@ int ksyms_new(struct hp_ksyms **out)
 	struct hp_ksyms *k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	arena_init(&k->arena);
 	*out = k;
 	return 0;
 }
@@ -212,7 +298,7 @@ int ksyms_load(const char *kallsyms, const char *modules, struct hp_ksyms **out)
 	int err = ksyms_new(&k);
 	if (err)
 		return err;
-	if ((err = read_table(k, kallsyms, modules))) {
+	if ((err = ksyms_read_files(k, kallsyms, modules))) {
 		ksyms_free(k);
 		return err;
 	}
@@ -224,16 +310,20 @@ void ksyms_free(struct hp_ksyms *k)
 {
 	if (!k)
 		return;
-	free(k->syms);
-	free(k->mods);
-	arena_release(&k->arena);
+	for (int i = 0; i < 3; i++)
+		free(k->owned[i]);
+	if (k->map)
+		munmap(k->map, k->map_len);
 	free(k);
 }
 
 int ksyms_preload(struct hp_ksyms *k)
 {
-	if (!k->state)
-		read_table(k, KALLSYMS_FILE, MODULES_FILE);
+	if (!k->state) {
+		int err = read_running(k);
+		if (err)
+			k->state = err;
+	}
 	return k->state < 0 ? k->state : 0;
 }
 
@@ -243,7 +333,6 @@ void ksyms_check_boot(struct hp_ksyms *k, const char *recorded)
 	if (!recorded || !*recorded || !strcmp(recorded, ksyms_boot_id(now, sizeof(now))))
 		return;
 	k->state = -ESTALE;
-	k->nsyms = 0;
 }
 
 size_t ksyms_count(const struct hp_ksyms *k)
@@ -254,11 +343,16 @@ size_t ksyms_count(const struct hp_ksyms *k)
 /* The module whose extent holds addr, or -1. */
 static int32_t module_at(const struct hp_ksyms *k, uint64_t addr)
 {
-	for (size_t i = 0; i < k->nmods; i++)
+	for (size_t i = 0; k->state == 1 && i < k->nmods; i++)
 		if (k->mods[i].size && addr >= k->mods[i].base &&
 		    addr - k->mods[i].base < k->mods[i].size)
 			return (int32_t)i;
 	return -1;
+}
+
+static const char *name_at(const struct hp_ksyms *k, uint32_t off)
+{
+	return off < k->names_len ? k->names + off : "";    /* the blob ends with NUL */
 }
 
 const char *ksyms_lookup(const struct hp_ksyms *k, uint64_t addr, const char **module,
@@ -266,7 +360,7 @@ const char *ksyms_lookup(const struct hp_ksyms *k, uint64_t addr, const char **m
 {
 	size_t lo = 0, hi = ksyms_count(k);
 	int32_t in_mod = module_at(k, addr);
-	*module = in_mod >= 0 ? k->mods[in_mod].name : NULL;
+	*module = in_mod >= 0 ? name_at(k, k->mods[in_mod].name) : NULL;
 	*offset = in_mod >= 0 ? addr - k->mods[in_mod].base : 0;
 	while (lo < hi) {                      /* first symbol above addr */
 		size_t mid = lo + (hi - lo) / 2;
@@ -278,14 +372,14 @@ const char *ksyms_lookup(const struct hp_ksyms *k, uint64_t addr, const char **m
 	if (!lo)
 		return NULL;
 	const struct ksym *s = &k->syms[lo - 1];
+	int32_t m = s->module >= 0 && (size_t)s->module < k->nmods ? s->module : -1;
 	/* Inside a module, only that module's symbols count; a module's last
 	 * symbol ends with the module. */
-	if (in_mod >= 0 ? s->module != in_mod
-			: s->module >= 0 && k->mods[s->module].size)
+	if (in_mod >= 0 ? m != in_mod : m >= 0 && k->mods[m].size)
 		return NULL;
-	*module = s->module >= 0 ? k->mods[s->module].name : NULL;
+	*module = m >= 0 ? name_at(k, k->mods[m].name) : NULL;
 	*offset = addr - s->addr;
-	return s->name;
+	return name_at(k, s->name);
 }
 
 /* Once per table: why its kernel frames stay unnamed. */

@@ -228,9 +228,12 @@ static uint32_t kernel_chain(struct hp_session *s, const struct hp_perf_sample *
 {
 	uint32_t n = 0;
 	int in_kernel = 0;
-	if (!s->kallsyms_module &&
-	    store_intern_module(s->st, KALLSYMS_PATH, NULL, &s->kallsyms_module) < 0)
-		return 0;
+	if (!s->kallsyms_module) {
+		if (store_intern_module(s->st, KALLSYMS_PATH, NULL, &s->kallsyms_module) < 0)
+			return 0;
+		if (s->o->on_module)          /* e.g. read the kernel's symbols early */
+			s->o->on_module(s->o->module_ctx, KALLSYMS_PATH);
+	}
 	for (uint64_t i = 0; i < ps->nr_ips && n < MAX_KERNEL_FRAMES; i++) {
 		uint64_t ip = ps->ips[i];
 		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {

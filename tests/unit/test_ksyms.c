@@ -2,12 +2,14 @@
  * test_ksyms.c - analyzer/ksyms.c on kallsyms/modules files written here
  * (truth by construction: the symbols and extents are the test's own), and
  * on the running kernel: the address of a function read from
- * /proc/kallsyms names that function.
+ * /proc/kallsyms names that function, read from /proc or from the
+ * per-boot cache (which is replaced when it does not match or is corrupt).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyzer/ksyms.h"
@@ -24,6 +26,16 @@ static void write_file(const char *path, const char *text)
 		exit(1);
 	}
 	fputs(text, f);
+	fclose(f);
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (!f || fwrite(p, 1, n, f) != n) {
+		perror(path);
+		exit(1);
+	}
 	fclose(f);
 }
 
@@ -119,12 +131,64 @@ static void test_running_kernel(void)
 		printf("note: /proc/kallsyms hides addresses here: running-kernel check skipped\n");
 		return;
 	}
-	CHECK_EQ_INT(ksyms_new(&k), 0);
-	ksyms_check_boot(k, ksyms_boot_id(boot, sizeof(boot)));   /* this boot: trusted */
+	/* the per-boot cache goes to a directory of the test's */
+	char cache[128], file[256];
+	struct stat st;
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	setenv("XDG_CACHE_HOME", cache, 1);
+	snprintf(file, sizeof(file), "%s/hpprof/kallsyms-%s", cache,
+		 ksyms_boot_id(boot, sizeof(boot)));
 	CHECK(boot[0]);
-	CHECK(!strcmp(ksyms_name(k, addr + 1, buf, sizeof(buf)), "schedule"));
-	CHECK(ksyms_count(k) > 1000);
+	char *valid = NULL;
+	long valid_len = 0;
+	for (int round = 0; round < 6; round++) {
+		/* 0: from /proc, written to the cache; 1: from the cache; then a
+		 * cache that is ignored and replaced: 2 of another key, 3 not one,
+		 * 4 cut short, 5 with its names not terminated */
+		if (round == 1) {
+			FILE *vf = fopen(file, "r");
+			CHECK(vf && !fseek(vf, 0, SEEK_END) && (valid_len = ftell(vf)) > 4096);
+			if (vf && valid_len > 0 && (valid = malloc((size_t)valid_len))) {
+				rewind(vf);
+				CHECK(fread(valid, 1, (size_t)valid_len, vf) == (size_t)valid_len);
+			}
+			if (vf)
+				fclose(vf);
+		}
+		if (round == 2 && valid) {
+			valid[20] ^= 1;                       /* inside the key */
+			write_bytes(file, valid, (size_t)valid_len);
+			valid[20] ^= 1;
+		}
+		if (round == 3)
+			write_file(file, "\x01garbage\n");
+		if (round == 4 && valid)
+			write_bytes(file, valid, (size_t)valid_len / 2);
+		if (round == 5 && valid) {
+			valid[valid_len - 1] = 'x';
+			write_bytes(file, valid, (size_t)valid_len);
+		}
+		CHECK_EQ_INT(ksyms_new(&k), 0);
+		ksyms_check_boot(k, boot);                      /* this boot: trusted */
+		CHECK(!strcmp(ksyms_name(k, addr + 1, buf, sizeof(buf)), "schedule"));
+		CHECK(ksyms_count(k) > 1000);
+		ksyms_free(k);
+		CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600);
+		CHECK(round < 2 || st.st_size == valid_len);    /* replaced by a good one */
+	}
+	free(valid);
+	/* another boot's cache files are removed when this boot's is written */
+	snprintf(buf, sizeof(buf), "%s/hpprof/kallsyms-old-boot", cache);
+	write_file(buf, "old\n");
+	unlink(file);
+	CHECK_EQ_INT(ksyms_new(&k), 0);
+	CHECK_EQ_INT(ksyms_preload(k), 0);
 	ksyms_free(k);
+	CHECK(access(buf, F_OK) != 0);
+	unlink(file);
+	snprintf(buf, sizeof(buf), "%s/hpprof", cache);
+	rmdir(buf);
+	rmdir(cache);
 }
 
 int main(void)
