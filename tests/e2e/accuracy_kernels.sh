@@ -6,7 +6,9 @@
 for k in julia diffusion laplace hashing primes pi; do need_kernel $k; done
 K="$HP_SRC/kernels"
 
-# Share of samples whose stack contains a frame matching a LIKE pattern.
+# Share of samples whose stack contains a user-space frame (kernel functions
+# such as alloc_pages_mpol are not the program's allocations) matching a
+# LIKE pattern.
 stack_share() {  # stack_share DB PATTERN
 	q "$1" "WITH RECURSIVE walk(sample_stack, node) AS (
 	          SELECT stack_id, stack_id FROM samples WHERE event = 0 GROUP BY stack_id
@@ -15,7 +17,8 @@ stack_share() {  # stack_share DB PATTERN
 	        hit AS (SELECT DISTINCT w.sample_stack FROM walk w
 	          JOIN stack_nodes n ON n.id = w.node
 	          JOIN location_frames lf ON lf.location_id = n.location_id
-	          JOIN functions f ON f.id = lf.function_id WHERE f.name LIKE '$2')
+	          JOIN functions f ON f.id = lf.function_id WHERE f.name LIKE '$2'
+	          AND f.module_id NOT IN (SELECT id FROM modules WHERE path LIKE '[kernel%'))
 	        SELECT ROUND(100.0 * (SELECT COUNT(*) FROM samples WHERE event = 0 AND stack_id IN hit)
 	               / (SELECT COUNT(*) FROM samples WHERE event = 0), 2)"
 }
