@@ -539,11 +539,14 @@ void events_mark_failed(struct hp_event *ev, int err)
 		 ev->reason, strerror(ev->err));
 }
 
+/* The scheduler raises these with its own (kernel) registers, which
+ * exclude_kernel filters out every time (perf_sw_event_sched). */
 int events_kernel_only(const struct perf_event_attr *a)
 {
 	return a->type == PERF_TYPE_SOFTWARE && a->exclude_kernel &&
 	       (a->config == PERF_COUNT_SW_CONTEXT_SWITCHES ||
-		a->config == PERF_COUNT_SW_CPU_MIGRATIONS);
+		a->config == PERF_COUNT_SW_CPU_MIGRATIONS ||
+		a->config == PERF_COUNT_SW_CGROUP_SWITCHES);
 }
 
 const char *events_kernel_only_reason(char *buf, size_t len)

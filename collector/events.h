@@ -113,8 +113,9 @@ int events_parse(struct hp_event_set *set, const char *list, unsigned plm);
 int events_default(struct hp_event_set *set, unsigned plm);
 
 /* 1 for a software event the kernel raises only in kernel mode
- * (context-switches, cpu-migrations) opened with exclude_kernel: it
- * would read 0 however often it happened, so it is not measured. */
+ * (context-switches, cpu-migrations, cgroup-switches) opened with
+ * exclude_kernel: it would read 0 however often it happened, so it is
+ * not measured. */
 int events_kernel_only(const struct perf_event_attr *a);
 /* The reason such an event is not measured, and what would allow it.
  * Returns buf. */
