@@ -268,15 +268,12 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 int report_kernel_print(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	struct ksums k;
-	char note[768];
 	int err = ksums_build(&k, p);
 	if (err)
 		return err;
 	fprintf(out, "\nKernel time: %.2f%% of the samples (%" PRIu64 " of %" PRIu64 ") in %u "
 		"kernel function%s\n", profile_pct(p, k.samples), k.samples, p->nsamples, k.nfuncs,
 		k.nfuncs == 1 ? "" : "s");
-	if (report_kernel_note_of(p, note, sizeof(note)))
-		fprintf(out, "  note: %s\n", note);
 	if (k.samples) {
 		print_functions(out, p, &k, limit);
 		print_lines(out, p, &k, limit);

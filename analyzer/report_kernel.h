@@ -32,7 +32,8 @@ const char *report_kernel_note_of(const struct hp_profile *p, char *buf, size_t 
  * kernel functions by self (with their total and the user line that
  * entered each most often), and the user lines that entered the kernel
  * (with the kernel functions beneath each). limit: rows per table, 0 =
- * all. Returns 0, -ENOMEM, or -EIO when out failed. */
+ * all. It follows the report's header, which carries the kernel note.
+ * Returns 0, -ENOMEM, or -EIO when out failed. */
 int report_kernel_print(FILE *out, const struct hp_profile *p, unsigned limit);
 
 #endif
