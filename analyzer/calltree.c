@@ -154,7 +154,9 @@ static int path_of(const struct builder *b, const struct hp_pstack *s,
 			b->frame[k] = i;
 		}
 	} else {
-		uint32_t from = n;
+		/* the callers of a line start at its frame: the kernel functions
+		 * it entered are beneath it, not its callers */
+		uint32_t from = o->leaf_line != HP_CT_NONE && n ? s->user_leaf + 1 : n;
 		if (o->focus_func != HP_CT_NONE) {
 			while (from > 0 && s->func[from - 1] != o->focus_func)
 				from--;

@@ -48,8 +48,9 @@ struct hp_calltree_opts {
 	 * of its callees, from its outermost occurrence in each stack. Bottom-up:
 	 * the tree of its callers, from its innermost occurrence. */
 	uint32_t focus_func;
-	/* Only stacks whose innermost frame is profile->lines[leaf_line]
-	 * (HP_CT_NONE: all). With bottom-up this gives "who calls this line". */
+	/* Only stacks whose line (their innermost user frame's: hp_pstack's
+	 * leaf_line) is profile->lines[leaf_line] (HP_CT_NONE: all). With
+	 * bottom-up this gives "who calls this line", from the line's frame. */
 	uint32_t leaf_line;
 	/* With weighted_only: only stacks with a positive weight in column
 	 * weight (profile_weight_column: -1 samples, else an event index). */

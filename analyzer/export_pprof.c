@@ -11,7 +11,7 @@
  * first, as pprof wants. Addresses are module-relative (ELF vaddrs: the
  * database keeps no load addresses), each module given its own address
  * range in a Mapping, with has_functions etc. set so pprof never tries to
- * symbolize them again.
+ * symbolize them again; kernel frames keep their kernel addresses.
  *
  * Reads the samples and the stack model (stacks.h), not the aggregated
  * profile.
@@ -223,7 +223,7 @@ struct writer {
 	struct pb prof, tmp, sub;
 	struct strtab strs;
 	uint8_t *loc_used, *func_used, *mod_used;
-	uint64_t *mod_base, *mod_limit;
+	uint64_t *mod_base, *mod_start, *mod_limit; /* address shift, mapping [start, limit) */
 	uint64_t *ids;                /* scratch for packed fields */
 };
 
@@ -260,7 +260,8 @@ static void write_samples(struct writer *w)
 	}
 }
 
-/* Each used module gets [base, limit) of its own, 1 MiB aligned. */
+/* Each used module gets [base, limit) of its own, 1 MiB aligned. Kernel
+ * modules keep their absolute addresses (base 0), far above the user ones. */
 static void layout_mappings(struct writer *w)
 {
 	struct hp_stacks *xs = w->x->xs;
@@ -273,15 +274,17 @@ static void layout_mappings(struct writer *w)
 			continue;
 		stacks_location(xs, l, &m, &addr);
 		if (m && m < nmod) {
+			if (!w->mod_used[m] || addr < w->mod_start[m])
+				w->mod_start[m] = addr;
 			w->mod_used[m] = 1;
 			if (addr + 1 > w->mod_limit[m])
 				w->mod_limit[m] = addr + 1;
 		}
 	}
 	for (uint32_t m = 1; m < nmod; m++) {
-		if (!w->mod_used[m])
+		if (!w->mod_used[m] || stacks_module_kind(xs, m) == HP_FRAME_KERNEL)
 			continue;
-		w->mod_base[m] = next;
+		w->mod_base[m] = w->mod_start[m] = next;
 		next += (w->mod_limit[m] + 0xfffff) & ~(uint64_t)0xfffff;
 		next += 0x100000;
 		w->mod_limit[m] += w->mod_base[m];
@@ -295,7 +298,7 @@ static void write_mappings(struct writer *w)
 		if (!w->mod_used[m])
 			continue;
 		pb_int(&w->sub, 1, m);
-		pb_int(&w->sub, 2, w->mod_base[m]);
+		pb_int(&w->sub, 2, w->mod_start[m]);
 		pb_int(&w->sub, 3, w->mod_limit[m]);
 		pb_int(&w->sub, 5, str_index(&w->strs, stacks_module(xs, m)));
 		pb_int(&w->sub, 6, str_index(&w->strs, stacks_module_build_id(xs, m)));
@@ -429,9 +432,11 @@ static int writer_init(struct writer *w, struct px *x)
 	w->func_used = calloc(stacks_nfuncs(x->xs), 1);
 	w->mod_used = calloc(nmod, 1);
 	w->mod_base = calloc(nmod, sizeof(uint64_t));
+	w->mod_start = calloc(nmod, sizeof(uint64_t));
 	w->mod_limit = calloc(nmod, sizeof(uint64_t));
 	w->ids = calloc(4 * HP_MAX_FRAMES + 66, sizeof(uint64_t));
-	return w->loc_used && w->func_used && w->mod_used && w->mod_base && w->mod_limit && w->ids
+	return w->loc_used && w->func_used && w->mod_used && w->mod_base && w->mod_start &&
+	       w->mod_limit && w->ids
 	       ? 0 : -ENOMEM;
 }
 
@@ -448,6 +453,7 @@ static void writer_release(struct writer *w)
 	free(w->func_used);
 	free(w->mod_used);
 	free(w->mod_base);
+	free(w->mod_start);
 	free(w->mod_limit);
 	free(w->ids);
 }

@@ -276,6 +276,7 @@ static uint32_t line_index(struct hp_profile *p, uint32_t file_id, uint32_t line
 	l->line = line;
 	l->func = func;
 	l->self = 0;
+	l->kernel = 0;
 	l->c = columns(p, &err);
 	if (err || hmap_put(&pv->line_index, key, p->nlines))
 		return NONE;
@@ -288,8 +289,10 @@ static void add_weights(int64_t *dst, const int64_t *src, uint32_t n)
 		dst[e] += src[e];
 }
 
-/* Self of the innermost frame's function and line, total of every function
- * on the stack once (mark[f] == gen: already counted for this stack).
+/* Self of the innermost frame's function, self of the innermost user
+ * frame's line (a kernel function's time and counters go to the user line
+ * that entered the kernel), total of every function on the stack once
+ * (mark[f] == gen: already counted for this stack).
  * Frames are visited innermost first, which fixes the order of functions[]. */
 static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, uint32_t gen)
 {
@@ -297,6 +300,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 	if (err || !(s->func = arena_alloc(((struct priv *)p->priv)->arena,
 					   (s->nframes ? s->nframes : 1) * sizeof(*s->func))))
 		return err ? err : -ENOMEM;
+	s->user_leaf = stacks_user_leaf(s->frames, s->nframes);
 	for (uint32_t k = s->nframes; k-- > 0;) {
 		const struct hp_sframe *fr = &s->frames[k];
 		uint32_t fi = function_index(p, fr->func);
@@ -305,12 +309,16 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 		s->func[k] = fi;
 		struct hp_pfunc *f = &p->functions[fi];
 		if (k == s->nframes - 1) {
+			f->self += s->samples;
+			add_weights(f->cself, s->c, p->nevents);
+		}
+		if (k == s->user_leaf) {           /* kernel time: the line that entered it */
 			uint32_t li = line_index(p, fr->file, fr->line, fi);
 			if (li == NONE)
 				return -ENOMEM;
-			f->self += s->samples;
-			add_weights(f->cself, s->c, p->nevents);
 			p->lines[li].self += s->samples;
+			if (k != s->nframes - 1)
+				p->lines[li].kernel += s->samples;
 			add_weights(p->lines[li].c, s->c, p->nevents);
 			s->leaf_line = li;
 		}

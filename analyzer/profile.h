@@ -58,8 +58,9 @@ struct hp_pline {
 	uint32_t file_id;
 	uint32_t line;                /* 0 when unknown */
 	uint32_t func;                /* index into functions[] */
-	uint64_t self;
-	int64_t *c;                   /* [nevents] */
+	uint64_t self;                /* samples with this line innermost of the user frames */
+	uint64_t kernel;              /* of self: taken in the kernel this line entered */
+	int64_t *c;                   /* [nevents], of self */
 };
 
 struct hp_pthread {
@@ -88,7 +89,8 @@ struct hp_pstack {
 	uint32_t *func;               /* [nframes] */
 	uint64_t samples;             /* main sampler */
 	int64_t *c;                   /* [nevents] */
-	uint32_t leaf_line;           /* index into lines[] of the innermost frame, or UINT32_MAX */
+	uint32_t leaf_line;           /* index into lines[] of frames[user_leaf], or UINT32_MAX */
+	uint32_t user_leaf;           /* the innermost user frame: kernel frames follow it */
 };
 
 struct hp_profile_filter {

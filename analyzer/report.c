@@ -9,6 +9,7 @@
 
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
+#include "analyzer/report_kernel.h"
 
 #define CELL 512
 
@@ -196,6 +197,9 @@ static void text_header(FILE *out, const struct hp_profile *p)
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10))
 		fprintf(out, "  sampled by: %s\n", sampling);
+	char note[768];
+	if (report_kernel_note_of(p, note, sizeof(note)))
+		fprintf(out, "  note: %s\n", note);
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
 		if (ev->measured && ev->running_pct < 99.5)
@@ -228,6 +232,8 @@ static int print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 {
 	unsigned limit = o->limit;
 	text_header(out, p);
+	if (o->kernel)
+		return report_kernel_print(out, p, limit) ? -1 : 0;
 	if (!p->nsamples)
 		fprintf(out, "\nno samples were recorded (the program may have run too briefly)\n");
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: time in the function itself)",

@@ -19,6 +19,8 @@ struct hp_report_opts {
 	enum hp_report_format format;
 	unsigned limit;               /* rows per table; 0 = all */
 	const char *sort;             /* column id for functions/lines, NULL = self */
+	int kernel;                   /* text: the header and the kernel section only
+				       * (report_kernel.h) */
 };
 
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);

@@ -20,7 +20,8 @@
  * address exactly as given (the ELF vaddr, what addr2line and objdump take;
  * for shared objects and PIEs linked at 0 also the offset into the image).
  * Bracketed pseudo-modules other than "[vdso]" ("[kernel]") are never
- * opened: "[kernel]" for address 0, else "[kernel]+0xADDR".
+ * opened: "[kernel]" for address 0, else "[kernel]+0xADDR". Kernel frames
+ * ("[kernel.kallsyms]", absolute addresses) are named by ksyms.h.
  */
 #include "analyzer/symbolize.h"
 
@@ -42,6 +43,7 @@
 
 #include "analyzer/arena.h"
 #include "analyzer/inlines.h"
+#include "analyzer/ksyms.h"
 #include "analyzer/symtab.h"
 #include "common/error.h"
 #include "common/grow.h"
@@ -84,6 +86,7 @@ struct sym_result {
 struct hp_symbolizer {
 	Dwfl *dwfl;
 	struct hp_inlines *inlines; /* code scopes per function, for inline chains */
+	struct hp_ksyms *ksyms;     /* kernel functions, read on first use */
 	char *debuginfo_path;       /* NULL: libdwfl's default (.debug, /usr/lib/debug) */
 	Dwfl_Callbacks callbacks;   /* must outlive dwfl */
 
@@ -513,6 +516,9 @@ static int resolve_frames(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
 		if (err || real)
 			return err;
 	}
+	char kbuf[256];
+	if (m->pseudo && !strcmp(m->path, KSYMS_MODULE))
+		name = intern(s, ksyms_name(s->ksyms, vaddr, kbuf, sizeof(kbuf)));
 	if (!name && !(name = fallback_name(s, m, vaddr)))
 		return -ENOMEM;
 	return push_frame(s, name, file, line, NULL);
@@ -556,6 +562,8 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path)
 {
 	uint32_t mi;
 	Dwarf_Addr bias;
+	if (!strcmp(path, KSYMS_MODULE))
+		return ksyms_preload(s->ksyms) == -ENOMEM ? -ENOMEM : 0;
 	int err = module_index(s, path, &mi);
 	if (err)
 		return err;
@@ -587,20 +595,20 @@ int symbolizer_new(struct hp_symbolizer **out)
 	hmap_init(&s->cache);
 	hmap_init(&s->strings);
 	int err = inlines_new(&s->inlines);
-	if (err)
+	if (err || (err = ksyms_new(&s->ksyms)))
 		goto err_free;
 	s->dwfl = dwfl_begin(&s->callbacks);
 	if (!s->dwfl) {
 		hp_err("cannot start libdwfl: %s", dwfl_errmsg(-1));
 		err = -HP_ENOSYMS;
-		goto err_inlines;
+		goto err_free;
 	}
 	*out = s;
 	return 0;
 
-err_inlines:
-	inlines_free(s->inlines);
 err_free:
+	inlines_free(s->inlines);
+	ksyms_free(s->ksyms);
 	free(s);
 	return err;
 }
@@ -614,6 +622,7 @@ void symbolizer_free(struct hp_symbolizer *s)
 		free(s->mods[i].path);
 	}
 	inlines_free(s->inlines);
+	ksyms_free(s->ksyms);
 	dwfl_end(s->dwfl);
 	free(s->mods);
 	free(s->results);
@@ -767,6 +776,9 @@ int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 	int err;
 	hmap_init(&job.module_of);
 	hmap_init(&job.done);
+	char *boot = NULL;              /* kernel addresses are only valid in their boot */
+	ksyms_check_boot(s->ksyms, store_get_meta(st, "boot_id", &boot) ? NULL : boot);
+	free(boot);
 	/* Collect first, write after: no iterator is open while rows are added. */
 	if ((err = store_each_module(st, collect_module, &job)) ||
 	    (err = store_each_location_frame(st, collect_done, &job)) ||

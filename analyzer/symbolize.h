@@ -10,7 +10,9 @@
  * as given, in lowercase hex (e.g. "libfoo.so+0x1a2b"; for shared objects
  * and PIEs linked at 0 it is also the offset into the image). Bracketed
  * pseudo-modules other than "[vdso]" are not files: "[kernel]" at address
- * 0 is named "[kernel]", elsewhere "[kernel]+0xADDR".
+ * 0 is named "[kernel]", elsewhere "[kernel]+0xADDR"; "[kernel.kallsyms]"
+ * addresses (absolute) are named from the running kernel's /proc/kallsyms
+ * (ksyms.h), in a store only when it was recorded in this boot.
  * Aliases resolve to one name: sized, GLOBAL > WEAK > LOCAL, fewer leading
  * underscores, shorter (perf's order; e.g. "__vdso_clock_gettime", "cabs").
  * C++ names are the mangled linkage names. A symbolizer is not thread-safe.

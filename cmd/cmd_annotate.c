@@ -18,20 +18,28 @@ static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
 	"\n"
 	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
-	"line itself (Self%), on the line including its callees (Total%), and the\n"
-	"measured counters. DB defaults to hpprof.db.\n"
+	"line itself (Self%), on the line including its callees (Total%), in the\n"
+	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
+	"entered the kernel), and the measured counters. DB defaults to hpprof.db.\n"
 	"\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters)
+		       int counters, int kernel)
 {
 	if (l->self || l->total)
-		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
-		       profile_pct(p, l->total), l->total);
+		printf("%7.2f %7.2f ", profile_pct(p, l->self), profile_pct(p, l->total));
 	else
-		printf("%7s %7s %8s ", "", "", "");
+		printf("%7s %7s ", "", "");
+	if (kernel && l->kernel)
+		printf("%7.2f ", profile_pct(p, l->kernel));
+	else if (kernel)
+		printf("%7s ", "");
+	if (l->self || l->total)
+		printf("%8" PRIu64 " ", l->total);
+	else
+		printf("%8s ", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!p->events[e].measured)
 			continue;
@@ -89,13 +97,19 @@ int cmd_annotate(int argc, char **argv)
 	       p->nsamples);
 	if (a->source_missing)
 		printf("(source file not found: showing line numbers only)\n");
-	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
+	int kernel = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		kernel |= a->lines[i].kernel != 0;
+	printf("%7s %7s ", "Self%", "Total%");
+	if (kernel)
+		printf("%7s ", "Kern%");
+	printf("%8s ", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (p->events[e].measured)
 			printf("%12.12s ", p->events[e].name);
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
-		print_line(p, &a->lines[i], counters);
+		print_line(p, &a->lines[i], counters, kernel);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

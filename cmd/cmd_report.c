@@ -31,6 +31,8 @@ static const char usage_text[] =
 	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
 	"                       peak, end, growth phases), the lines that grew RSS,\n"
 	"                       allocation sites and leaks (with run --alloc)\n"
+	"      --kernel         the operating-system kernel's part (text): time in\n"
+	"                       kernel functions, the user lines that entered them\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -42,6 +44,7 @@ static const struct option long_opts[] = {
 	{ "from",   required_argument, NULL, 'A' },
 	{ "to",     required_argument, NULL, 'B' },
 	{ "memory", no_argument,       NULL, 'm' },
+	{ "kernel", no_argument,       NULL, 'K' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -61,7 +64,7 @@ static int parse_format(const char *s, enum hp_report_format *f)
 
 int cmd_report(int argc, char **argv)
 {
-	struct hp_report_opts o = { HP_REPORT_TEXT, 20, NULL };
+	struct hp_report_opts o = { HP_REPORT_TEXT, 20, NULL, 0 };
 	struct hp_profile_filter f = { 0 };
 	int c, filtered = 0, memory = 0;
 	int64_t n;
@@ -81,6 +84,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 's': o.sort = optarg; break;
 		case 'm': memory = 1; break;
+		case 'K': o.kernel = 1; break;
 		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
@@ -91,6 +95,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if (argc - optind > 1) {
 		hp_err("report takes one database");
+		return 2;
+	}
+	if (o.kernel && (memory || o.format != HP_REPORT_TEXT)) {
+		hp_err("--kernel prints text, without --memory");
 		return 2;
 	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";

@@ -292,10 +292,10 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 {
 	int err;
 	memset(res, 0, sizeof(*res));
-	res->kernel_samples = !o->no_perf;
 	s->o = o;
 	s->st = st;
 	s->res = res;
+	session_kernel_access(s);
 	hmap_init(&s->ids);
 	hmap_init(&s->threads);
 	hmap_init(&s->tcount_index);
@@ -304,7 +304,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
 		s->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-	else
+	if (o->call_graph == HP_CG_FP || s->kernel_chain)
 		s->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (o->ncounters) {
 		s->sample_type |= PERF_SAMPLE_READ;

@@ -81,6 +81,10 @@ struct hp_session_result {
 	uint64_t fault_samples;        /* page-fault samples stored (event id fault_event) */
 	int64_t fault_total;           /* page faults counted by the fault sampler, -1 if off */
 	int kernel_samples;            /* 1 when kernel-mode time was sampled too */
+	char kernel_why[192];          /* without kernel samples: why, and what allows them */
+	/* kernel samples without their functions (one "[kernel]" frame):
+	 * why, and what allows them; "" when kernel frames were recorded */
+	char kernel_frames_why[256];
 	uint64_t bad_records;          /* malformed ring records skipped (warned about) */
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 };

@@ -35,7 +35,11 @@ struct hp_run_facts {
 	int64_t fault_period;          /* 0: no page-fault samples */
 	/* the sampler */
 	const char *sampling;          /* "perf_event cpu-clock" or "preload agent (REASON)" */
-	const char *kernel_samples;    /* "yes", or "no (why)" */
+	const char *kernel_samples;    /* "yes", or "no (why, and what would allow it)" */
+	/* with kernel samples: "yes" (kernel functions as frames), or "no (why,
+	 * and what would allow it)": one "[kernel]" frame instead */
+	const char *kernel_frames;
+	const char *boot_id;           /* of the recording kernel: kernel addresses are valid in it */
 	int64_t agent_stood_aside;     /* processes where the agent stepped back (SIGPROF) */
 	/* the run */
 	int64_t duration_ns;           /* exec to exit */

@@ -54,6 +54,7 @@ static const struct fact facts[] = {
 	INT(alloc_unknown_frees), INT(alloc_sample_bytes), INT(heap_peak_bytes),
 	INT(heap_peak_t_ns),
 	TEXT(merged_from), INT(merged_runs),
+	TEXT(kernel_frames), TEXT(boot_id),
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/report_kernel.h"
 #include "tui/colors.h"
 #include "tui/text.h"
 #include "tui/view.h"
@@ -96,6 +97,16 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 		text_add(t, TUI_ERROR, "  ! %s%s not measured", strstr(why, "PMU") ? "no PMU: " : "",
 			 names);
 		text_add(t, TUI_DIM, "    %s", why);
+	}
+	char note[768], *why;
+	if (report_kernel_note_of(p, note, sizeof(note)) && (why = strstr(note, ": "))) {
+		*why = '\0';
+		if (!header++) {
+			text_add(t, TUI_NORMAL, "%s", "");
+			text_add(t, TUI_HEADER, "Warnings");
+		}
+		text_add(t, TUI_ERROR, "  ! %s", note);
+		text_add(t, TUI_DIM, "    %s", why + 2);
 	}
 	if (lost && atoll(lost) > 0) {
 		if (!header++) {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Golden tests of the report formats and annotate on a fixed profile
-# (fixtures/julia-small.sql). HP_REGEN=1 rewrites the expected files.
+# (fixtures/julia-small.sql, and fixtures/kernel.sql for the kernel
+# section). HP_REGEN=1 rewrites the expected files.
 . "$HP_SRC/tests/e2e/lib.sh"
 G="$HP_SRC/tests/golden"
 sh "$HP_SRC/tests/golden/fixture.sh" load julia-small f.db || fail "cannot build the fixture database"
@@ -24,4 +25,10 @@ check report_csv "$HPPROF" report --format csv f.db
 check report_json "$HPPROF" report --format json f.db
 check annotate "$HPPROF" annotate f.db calculate_z
 check views sqlite3 -header f.db "SELECT * FROM function_profile LIMIT 8; SELECT * FROM line_profile LIMIT 8; SELECT * FROM thread_profile;"
+# Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
+# the kernel section, and the hot lines charging kernel time and page
+# faults to the touching line.
+sh "$HP_SRC/tests/golden/fixture.sh" load kernel k.db || fail "cannot build the kernel fixture"
+check report_kernel "$HPPROF" report --kernel -n 8 k.db
+check report_kernel_text "$HPPROF" report -n 6 k.db
 echo "PASS"
