@@ -1,0 +1,555 @@
+/*
+ * symcache.c - a module's resolved segments on disk, one file per build id.
+ *
+ * Takes the symbolizer's modules and their segments (symfill.c) and keeps
+ * them in DIR/BUILDID.sym, so that the next run answers the same
+ * neighbourhoods of code without reading and decompressing debug info
+ * (libc6-dbg's compressed DWARF is most of a short run's cost). What is
+ * kept is the answer, not the question: [lo, hi) vaddr ranges with their
+ * frame chains (raw names, files, lines), so a cached answer is byte for
+ * byte the one the symbolizer would compute (names are demangled after).
+ *
+ * An entry is used only when it is intact and current: the magic, format
+ * version and hpprof version match, its size is what its header says, a
+ * CRC-32 over the rest matches, every index and string offset is in
+ * bounds, the segments are sorted and disjoint, and the "debug stamp" -
+ * which separate debug files exist for the module (by build id and
+ * .gnu_debuglink) with their sizes and modification times - is the same
+ * as now (installing libc6-dbg changes the answers, so it changes the
+ * stamp). Anything else is ignored with a debug note (--debug=syms) and
+ * rewritten at the next save.
+ *
+ * Writers never disturb readers: a new entry is written to a temporary
+ * file in the same directory and renamed over the old one. Two runs that
+ * save the same module at once each merge what is on disk first; the
+ * later rename wins, and at worst the other's additions are resolved
+ * again next time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "analyzer/symbolize_internal.h"
+#include "common/error.h"
+#include "common/grow.h"
+#include "common/log.h"
+
+#define CACHE_MAGIC    "HPSYMC\r\n"
+#define CACHE_FORMAT   1u              /* bump when resolution or layout changes */
+#define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
+#define NO_STRING      UINT32_MAX
+#define STAMP_MAX      4096
+#define DEBUG_ROOT     "/usr/lib/debug"
+
+/* The file: header, segments, frames, strings (all little-endian hosts). */
+struct cache_header {
+	char magic[8];
+	uint32_t format;
+	uint32_t nsegs, nframes, strbytes;
+	uint32_t crc;               /* CRC-32 of everything after the header */
+	uint32_t build_id;          /* string offsets: the key ... */
+	uint32_t version;           /* ... HPPROF_VERSION ... */
+	uint32_t stamp;             /* ... and the debug stamp */
+	uint32_t pad;
+};
+
+struct cache_seg {
+	uint64_t lo, hi;
+	uint32_t first, n;
+};
+
+struct cache_frame {
+	uint32_t function, file, decl_file, line, made_up;
+};
+
+/* --- the debug stamp --- */
+
+static void stamp_file(char *buf, size_t size, const char *path)
+{
+	struct stat sb;
+	size_t len = strlen(buf);
+	if (stat(path, &sb) != 0 || len + 1 >= size)
+		return;
+	snprintf(buf + len, size - len, "%s:%lld:%lld.%09ld;", path, (long long)sb.st_size,
+		 (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+}
+
+/* The name in m's .gnu_debuglink, or NULL. */
+static const char *debuglink(struct sym_module *m)
+{
+	GElf_Addr bias;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	Elf *elf = dwfl_module_getelf(m->dm, &bias);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".gnu_debuglink"))
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && d->d_size > 1 && memchr(d->d_buf, '\0', d->d_size))
+			return d->d_buf;
+	}
+	return NULL;
+}
+
+/* Which separate debug files libdwfl could pick for m, with their sizes
+ * and times: the build-id path, then .gnu_debuglink next to the module,
+ * in .debug/ and under /usr/lib/debug (libdwfl's default search). */
+static void debug_stamp(struct sym_module *m, char *buf, size_t size)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	buf[0] = '\0';
+	if (strlen(m->build_id) > 2) {
+		snprintf(path, sizeof(path), DEBUG_ROOT "/.build-id/%.2s/%s.debug", m->build_id,
+			 m->build_id + 2);
+		stamp_file(buf, size, path);
+	}
+	const char *link = debuglink(m);
+	if (!link)
+		return;
+	snprintf(dir, sizeof(dir), "%s", m->path);
+	const char *d = dirname(dir);
+	snprintf(path, sizeof(path), "%s/%s", d, link);
+	stamp_file(buf, size, path);
+	snprintf(path, sizeof(path), "%s/.debug/%s", d, link);
+	stamp_file(buf, size, path);
+	snprintf(path, sizeof(path), DEBUG_ROOT "%s/%s", d, link);
+	stamp_file(buf, size, path);
+}
+
+static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m, char *buf,
+		       size_t size)
+{
+	snprintf(buf, size, "%s/%s.sym", s->cache_dir, m->build_id);
+}
+
+/* --- reading --- */
+
+/* The whole file at path in a malloc'ed buffer; NULL when it cannot be read. */
+static void *read_all(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	char *buf = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof(struct cache_header) &&
+	    sb.st_size <= (off_t)CACHE_MAX && (buf = malloc((size_t)sb.st_size))) {
+		size_t got = 0;
+		while (got < (size_t)sb.st_size) {
+			ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		if (got != (size_t)sb.st_size) {
+			free(buf);
+			buf = NULL;
+		}
+		*size = got;
+	}
+	close(fd);
+	return buf;
+}
+
+/* A parsed, validated entry (pointers into the file's buffer). */
+struct cache_view {
+	const struct cache_header *h;
+	const struct cache_seg *segs;
+	const struct cache_frame *frames;
+	const char *strings;
+};
+
+/* An entry read from disk: its bytes and their view. */
+struct symcache_entry {
+	void *buf;
+	size_t size;
+	struct cache_view v;
+};
+
+static const char *view_string(const struct cache_view *v, uint32_t off)
+{
+	return off == NO_STRING ? NULL : v->strings + off;
+}
+
+/* NULL when the entry is sound, else what is wrong with it. */
+static const char *check_entry(const void *buf, size_t size, struct cache_view *v)
+{
+	const struct cache_header *h = buf;
+	uint64_t need;
+	if (memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) || h->format != CACHE_FORMAT)
+		return "not a cache entry of this format";
+	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
+	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes;
+	if (need != size)
+		return "truncated or oversized";
+	if (crc32(0L, (const Bytef *)buf + sizeof(*h), (uInt)(size - sizeof(*h))) != h->crc)
+		return "checksum mismatch";
+	v->h = h;
+	v->segs = (const void *)((const char *)buf + sizeof(*h));
+	v->frames = (const void *)(v->segs + h->nsegs);
+	v->strings = (const char *)(v->frames + h->nframes);
+	if (!h->strbytes || v->strings[h->strbytes - 1] != '\0')
+		return "unterminated strings";
+	for (uint32_t i = 0; i < h->nframes; i++) {
+		const struct cache_frame *f = &v->frames[i];
+		if (f->function >= h->strbytes ||
+		    (f->file != NO_STRING && f->file >= h->strbytes) ||
+		    (f->decl_file != NO_STRING && f->decl_file >= h->strbytes))
+			return "string offset out of bounds";
+	}
+	for (uint32_t i = 0; i < h->nsegs; i++) {
+		const struct cache_seg *g = &v->segs[i];
+		if (g->lo >= g->hi || !g->n || g->first > h->nframes || g->n > h->nframes - g->first ||
+		    (i && g->lo < v->segs[i - 1].hi))
+			return "bad segment";
+	}
+	if (h->build_id >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
+		return "bad header strings";
+	return NULL;
+}
+
+/* Frames of a cached segment appended to s->frames; 0 or -ENOMEM. */
+static int import_frames(struct hp_symbolizer *s, const struct cache_view *v,
+			 const struct cache_seg *g)
+{
+	if (hp_grow((void **)&s->frames, &s->capframes, s->nframes + g->n, sizeof(*s->frames)))
+		return -ENOMEM;
+	for (uint32_t k = 0; k < g->n; k++) {
+		const struct cache_frame *cf = &v->frames[g->first + k];
+		const char *file = view_string(v, cf->file), *decl = view_string(v, cf->decl_file);
+		struct sym_frame f = {
+			.function = symbolize_intern(s, view_string(v, cf->function)),
+			.file = file ? symbolize_intern(s, file) : NULL,
+			.decl_file = decl ? symbolize_intern(s, decl) : NULL,
+			.line = cf->line, .made_up = cf->made_up ? 1 : 0,
+		};
+		if (!f.function || (file && !f.file) || (decl && !f.decl_file))
+			return -ENOMEM;
+		s->frames[s->nframes + k] = f;
+	}
+	return 0;
+}
+
+/* Add the entry's segments that overlap none of m's; returns how many were
+ * added, or -ENOMEM. */
+static long import_segments(struct hp_symbolizer *s, struct sym_module *m,
+			    const struct cache_view *v)
+{
+	struct sym_seg *run = malloc((v->h->nsegs ? v->h->nsegs : 1) * sizeof(*run));
+	size_t n = 0;
+	int err = run ? 0 : -ENOMEM;
+	for (uint32_t i = 0; i < v->h->nsegs && !err; i++) {
+		const struct cache_seg *g = &v->segs[i];
+		if (!symsegs_free(&m->segs, g->lo, g->hi))
+			continue;       /* partly known already: ours stay */
+		run[n] = (struct sym_seg){ g->lo, g->hi, (uint32_t)s->nframes, g->n };
+		if (!(err = import_frames(s, v, g))) {
+			s->nframes += g->n;
+			n++;
+		}
+	}
+	if (!err)
+		err = symsegs_add_run(&m->segs, run, n);
+	free(run);
+	return err ? err : (long)n;
+}
+
+/* m's entry on disk when it is sound and current, else NULL. */
+static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
+					 const struct sym_module *m, const char *stamp)
+{
+	char path[PATH_MAX];
+	struct symcache_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	entry_path(s, m, path, sizeof(path));
+	if (!(e->buf = read_all(path, &e->size))) {
+		free(e);
+		return NULL;
+	}
+	struct cache_view *v = &e->v;
+	const char *why = check_entry(e->buf, e->size, v);
+	if (!why && strcmp(view_string(v, v->h->build_id), m->build_id))
+		why = "another build id";
+	if (!why && strcmp(view_string(v, v->h->version), HPPROF_VERSION))
+		why = "written by another hpprof version";
+	if (!why && strcmp(view_string(v, v->h->stamp), stamp))
+		why = "debug files changed since";
+	if (!why)
+		return e;
+	hp_debug(HP_DBG_SYMS, 1, "symbol cache: ignoring '%s': %s", path, why);
+	free(e->buf);
+	free(e);
+	return NULL;
+}
+
+static void free_entry(struct symcache_entry *e)
+{
+	if (e) {
+		free(e->buf);
+		free(e);
+	}
+}
+
+void symcache_release(struct sym_module *m)
+{
+	free_entry(m->cache);
+	m->cache = NULL;
+}
+
+void symcache_load(struct hp_symbolizer *s, uint32_t mi)
+{
+	struct sym_module *m = &s->mods[mi];
+	char stamp[STAMP_MAX];
+	if (m->cache_tried || !m->dm || !m->build_id[0] || !s->cache_dir)
+		return;
+	m->cache_tried = 1;
+	debug_stamp(m, stamp, sizeof(stamp));
+	m->cache = read_entry(s, m, stamp);
+	if (m->cache)
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %u ranges", m->path,
+			 m->cache->v.h->nsegs);
+}
+
+/* Index of the first segment of v starting above vaddr. */
+static size_t view_above(const struct cache_view *v, uint64_t vaddr)
+{
+	size_t lo = 0, hi = v->h->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->segs[mid].lo <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
+{
+	struct sym_module *m = &s->mods[mi];
+	if (!m->cache)
+		return NULL;
+	const struct cache_view *v = &m->cache->v;
+	size_t i = view_above(v, vaddr);
+	if (!i || vaddr >= v->segs[i - 1].hi)
+		return NULL;
+	const struct cache_seg *g = &v->segs[i - 1];
+	if (!symsegs_free(&m->segs, g->lo, g->hi))
+		return NULL;
+	uint32_t first = (uint32_t)s->nframes;
+	if (import_frames(s, v, g) || symsegs_add(&m->segs, g->lo, g->hi, first, g->n))
+		return NULL;
+	s->nframes += g->n;
+	return symsegs_find(&m->segs, vaddr);
+}
+
+uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
+{
+	if (!m->cache)
+		return UINT64_MAX;
+	const struct cache_view *v = &m->cache->v;
+	size_t i = view_above(v, vaddr);
+	return i < v->h->nsegs ? v->segs[i].lo : UINT64_MAX;
+}
+
+/* --- writing --- */
+
+struct writer {
+	struct cache_seg *segs;
+	struct cache_frame *frames;
+	size_t nframes, capframes;
+	char *strings;
+	size_t strbytes, capstrings;
+	struct hp_hmap offsets;     /* interned pointer -> offset + 1 */
+};
+
+static int put_string(struct writer *w, const char *str, uint32_t *off)
+{
+	uint64_t key = (uint64_t)(uintptr_t)str, val;
+	if (!str) {
+		*off = NO_STRING;
+		return 0;
+	}
+	if (hmap_get(&w->offsets, key, &val)) {
+		*off = (uint32_t)(val - 1);
+		return 0;
+	}
+	size_t len = strlen(str) + 1;
+	if (w->strbytes + len >= CACHE_MAX ||
+	    hp_grow((void **)&w->strings, &w->capstrings, w->strbytes + len, 1))
+		return -ENOMEM;
+	memcpy(w->strings + w->strbytes, str, len);
+	*off = (uint32_t)w->strbytes;
+	w->strbytes += len;
+	return hmap_put(&w->offsets, key, *off + 1);
+}
+
+static int put_frames(struct writer *w, const struct hp_symbolizer *s,
+		      const struct sym_seg *g, struct cache_seg *out)
+{
+	if (hp_grow((void **)&w->frames, &w->capframes, w->nframes + g->n, sizeof(*w->frames)))
+		return -ENOMEM;
+	*out = (struct cache_seg){ g->lo, g->hi, (uint32_t)w->nframes, g->n };
+	for (uint32_t k = 0; k < g->n; k++) {
+		const struct sym_frame *f = &s->frames[g->first + k];
+		struct cache_frame *cf = &w->frames[w->nframes + k];
+		int err = put_string(w, f->function, &cf->function);
+		if (!err)
+			err = put_string(w, f->file, &cf->file);
+		if (!err)
+			err = put_string(w, f->decl_file, &cf->decl_file);
+		if (err)
+			return err;
+		cf->line = f->line;
+		cf->made_up = f->made_up;
+	}
+	w->nframes += g->n;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t size)
+{
+	const char *p = buf;
+	while (size) {
+		ssize_t r = write(fd, p, size);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		p += r;
+		size -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Write w as m's entry: a temporary file renamed into place. */
+static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m,
+		       struct writer *w, uint32_t nsegs, struct cache_header *h)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	entry_path(s, m, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	crc = crc32(crc, (const Bytef *)w->segs, (uInt)(nsegs * sizeof(*w->segs)));
+	crc = crc32(crc, (const Bytef *)w->frames, (uInt)(w->nframes * sizeof(*w->frames)));
+	crc = crc32(crc, (const Bytef *)w->strings, (uInt)w->strbytes);
+	h->crc = (uint32_t)crc;
+	int err = write_all(fd, h, sizeof(*h));
+	if (!err)
+		err = write_all(fd, w->segs, nsegs * sizeof(*w->segs));
+	if (!err)
+		err = write_all(fd, w->frames, w->nframes * sizeof(*w->frames));
+	if (!err)
+		err = write_all(fd, w->strings, w->strbytes);
+	if (close(fd) != 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) != 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int save_module(struct hp_symbolizer *s, struct sym_module *m)
+{
+	char stamp[STAMP_MAX];
+	struct writer w = { 0 };
+	struct cache_header h = { .format = CACHE_FORMAT };
+	int err;
+	debug_stamp(m, stamp, sizeof(stamp));
+	/* The entry read at the start and what another run saved meanwhile
+	 * join ours. */
+	struct symcache_entry *now = read_entry(s, m, stamp);
+	long got = now ? import_segments(s, m, &now->v) : 0;
+	free_entry(now);
+	if (got >= 0 && m->cache)
+		got = import_segments(s, m, &m->cache->v);
+	if (got < 0 || (err = symsegs_flatten(&m->segs)))
+		return -ENOMEM;
+	size_t nsegs = m->segs.len;
+	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+	hmap_init(&w.offsets);
+	if (!(w.segs = calloc(nsegs ? nsegs : 1, sizeof(*w.segs)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = put_string(&w, m->build_id, &h.build_id);
+	if (!err)
+		err = put_string(&w, HPPROF_VERSION, &h.version);
+	if (!err)
+		err = put_string(&w, stamp, &h.stamp);
+	for (size_t i = 0; i < nsegs && !err; i++)
+		err = put_frames(&w, s, &m->segs.v[i], &w.segs[i]);
+	if (err)
+		goto out;
+	h.nsegs = (uint32_t)nsegs;
+	h.nframes = (uint32_t)w.nframes;
+	h.strbytes = (uint32_t)w.strbytes;
+	if (nsegs * sizeof(*w.segs) + w.nframes * sizeof(*w.frames) + w.strbytes > CACHE_MAX)
+		goto out;               /* too large to be worth it */
+	err = write_entry(s, m, &w, (uint32_t)nsegs, &h);
+	if (!err)
+		m->cache_dirty = 0;
+out:
+	free(w.segs);
+	free(w.frames);
+	free(w.strings);
+	hmap_release(&w.offsets);
+	return err;
+}
+
+/* mkdir -p, the last component private to the user. */
+static int make_dirs(const char *dir)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int symcache_save(struct hp_symbolizer *s)
+{
+	int first_err = 0, dir_ready = 0;
+	for (size_t i = 0; i < s->nmods; i++) {
+		struct sym_module *m = &s->mods[i];
+		if (!m->cache_dirty || !m->dm || !m->build_id[0])
+			continue;
+		int err = dir_ready ? 0 : make_dirs(s->cache_dir);
+		dir_ready = !err;
+		if (!err)
+			err = save_module(s, m);
+		if (err) {
+			hp_debug(HP_DBG_SYMS, 1, "symbol cache: cannot save '%s': %s", m->path,
+				 hp_strerror(err));
+			if (!first_err)
+				first_err = err;
+		}
+	}
+	return first_err;
+}
