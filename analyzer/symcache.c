@@ -2,7 +2,7 @@
  * symcache.c - a module's resolved segments on disk, one file per build id.
  *
  * Takes the symbolizer's modules and their segments (symfill.c) and keeps
- * them in DIR/BUILDID.sym, so that the next run answers the same
+ * them in DIR/BUILDID-SIZE-HASH.sym (entry_key), so that the next run answers the same
  * neighbourhoods of code without reading and decompressing debug info
  * (libc6-dbg's compressed DWARF is most of a short run's cost). What is
  * kept is the answer, not the question: [lo, hi) vaddr ranges with their
@@ -48,6 +48,7 @@
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
 #define DEBUG_ROOT     "/usr/lib/debug"
+#define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
 
 /* The file: header, segments, frames, strings (all little-endian hosts). */
 struct cache_header {
@@ -55,7 +56,7 @@ struct cache_header {
 	uint32_t format;
 	uint32_t nsegs, nframes, strbytes;
 	uint32_t crc;               /* CRC-32 of everything after the header */
-	uint32_t build_id;          /* string offsets: the key ... */
+	uint32_t key;               /* string offsets: the key (entry_key) ... */
 	uint32_t version;           /* ... HPPROF_VERSION ... */
 	uint32_t stamp;             /* ... and the debug stamp */
 	uint32_t pad;
@@ -129,10 +130,26 @@ static void debug_stamp(struct sym_module *m, char *buf, size_t size)
 	stamp_file(buf, size, path);
 }
 
+/* The entry's key: the build id, and what tells apart files sharing it -
+ * a stripped copy keeps its build id but answers differently, and the
+ * names made up for unnamed code carry the file's basename - its size and
+ * a hash of its basename: "BUILDID-SIZE-HASH". */
+static void entry_key(const struct sym_module *m, char *buf, size_t size)
+{
+	struct stat sb;
+	uint32_t h = 2166136261u;
+	for (const char *p = m->base; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	long long bytes = m->pseudo || stat(m->path, &sb) ? 0 : (long long)sb.st_size;
+	snprintf(buf, size, "%s-%llx-%08x", m->build_id, bytes, h);
+}
+
 static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m, char *buf,
 		       size_t size)
 {
-	snprintf(buf, size, "%s/%s.sym", s->cache_dir, m->build_id);
+	char key[KEY_MAX];
+	entry_key(m, key, sizeof(key));
+	snprintf(buf, size, "%s/%s.sym", s->cache_dir, key);
 }
 
 /* --- reading --- */
@@ -216,7 +233,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 		    (i && g->lo < v->segs[i - 1].hi))
 			return "bad segment";
 	}
-	if (h->build_id >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
+	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
 		return "bad header strings";
 	return NULL;
 }
@@ -281,9 +298,11 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 		return NULL;
 	}
 	struct cache_view *v = &e->v;
+	char key[KEY_MAX];
+	entry_key(m, key, sizeof(key));
 	const char *why = check_entry(e->buf, e->size, v);
-	if (!why && strcmp(view_string(v, v->h->build_id), m->build_id))
-		why = "another build id";
+	if (!why && strcmp(view_string(v, v->h->key), key))
+		why = "another module";
 	if (!why && strcmp(view_string(v, v->h->version), HPPROF_VERSION))
 		why = "written by another hpprof version";
 	if (!why && strcmp(view_string(v, v->h->stamp), stamp))
@@ -490,7 +509,9 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = put_string(&w, m->build_id, &h.build_id);
+	char key[KEY_MAX];
+	entry_key(m, key, sizeof(key));
+	err = put_string(&w, key, &h.key);
 	if (!err)
 		err = put_string(&w, HPPROF_VERSION, &h.version);
 	if (!err)
