@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -154,31 +155,25 @@ static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m
 
 /* --- reading --- */
 
-/* The whole file at path in a malloc'ed buffer; NULL when it cannot be read. */
-static void *read_all(const char *path, size_t *size)
+/* The file at path mapped read-only (a writer renames a new file over it,
+ * never rewrites it in place); NULL when it cannot be. Mapping costs no
+ * copy and no zeroed pages, which is most of reading an entry here. */
+static void *map_file(const char *path, size_t *size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
-	char *buf = NULL;
+	void *p = NULL;
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof(struct cache_header) &&
-	    sb.st_size <= (off_t)CACHE_MAX && (buf = malloc((size_t)sb.st_size))) {
-		size_t got = 0;
-		while (got < (size_t)sb.st_size) {
-			ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		if (got != (size_t)sb.st_size) {
-			free(buf);
-			buf = NULL;
-		}
-		*size = got;
+	    sb.st_size <= (off_t)CACHE_MAX) {
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			p = NULL;
+		*size = (size_t)sb.st_size;
 	}
 	close(fd);
-	return buf;
+	return p;
 }
 
 /* A parsed, validated entry (pointers into the file's buffer). */
@@ -189,7 +184,7 @@ struct cache_view {
 	const char *strings;
 };
 
-/* An entry read from disk: its bytes and their view. */
+/* An entry read from disk: its mapped bytes and their view. */
 struct symcache_entry {
 	void *buf;
 	size_t size;
@@ -260,30 +255,6 @@ static int import_frames(struct hp_symbolizer *s, const struct cache_view *v,
 	return 0;
 }
 
-/* Add the entry's segments that overlap none of m's; returns how many were
- * added, or -ENOMEM. */
-static long import_segments(struct hp_symbolizer *s, struct sym_module *m,
-			    const struct cache_view *v)
-{
-	struct sym_seg *run = malloc((v->h->nsegs ? v->h->nsegs : 1) * sizeof(*run));
-	size_t n = 0;
-	int err = run ? 0 : -ENOMEM;
-	for (uint32_t i = 0; i < v->h->nsegs && !err; i++) {
-		const struct cache_seg *g = &v->segs[i];
-		if (!symsegs_free(&m->segs, g->lo, g->hi))
-			continue;       /* partly known already: ours stay */
-		run[n] = (struct sym_seg){ g->lo, g->hi, (uint32_t)s->nframes, g->n };
-		if (!(err = import_frames(s, v, g))) {
-			s->nframes += g->n;
-			n++;
-		}
-	}
-	if (!err)
-		err = symsegs_add_run(&m->segs, run, n);
-	free(run);
-	return err ? err : (long)n;
-}
-
 /* m's entry on disk when it is sound and current, else NULL. */
 static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 					 const struct sym_module *m, const char *stamp)
@@ -293,7 +264,7 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 	if (!e)
 		return NULL;
 	entry_path(s, m, path, sizeof(path));
-	if (!(e->buf = read_all(path, &e->size))) {
+	if (!(e->buf = map_file(path, &e->size))) {
 		free(e);
 		return NULL;
 	}
@@ -310,7 +281,7 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 	if (!why)
 		return e;
 	hp_debug(HP_DBG_SYMS, 1, "symbol cache: ignoring '%s': %s", path, why);
-	free(e->buf);
+	munmap(e->buf, e->size);
 	free(e);
 	return NULL;
 }
@@ -318,7 +289,7 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 static void free_entry(struct symcache_entry *e)
 {
 	if (e) {
-		free(e->buf);
+		munmap(e->buf, e->size);
 		free(e);
 	}
 }
@@ -387,23 +358,42 @@ uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
 
 /* --- writing --- */
 
+/* A segment to write: from this run (frames in the symbolizer) or from an
+ * entry on disk (frames in its view), in address order. */
+struct out_seg {
+	uint64_t lo, hi;
+	uint32_t first, n;
+	const struct cache_view *view;  /* NULL: the symbolizer's frames */
+};
+
 struct writer {
-	struct cache_seg *segs;
+	struct out_seg *segs;
+	size_t nsegs, capsegs;
 	struct cache_frame *frames;
 	size_t nframes, capframes;
 	char *strings;
 	size_t strbytes, capstrings;
-	struct hp_hmap offsets;     /* interned pointer -> offset + 1 */
+	struct hp_hmap offsets;     /* fnv(string) -> offset + 1 */
 };
 
+static uint64_t fnv64(const char *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* Offset of str in the string table, added once per content. */
 static int put_string(struct writer *w, const char *str, uint32_t *off)
 {
-	uint64_t key = (uint64_t)(uintptr_t)str, val;
+	uint64_t key, val;
 	if (!str) {
 		*off = NO_STRING;
 		return 0;
 	}
-	if (hmap_get(&w->offsets, key, &val)) {
+	key = fnv64(str);
+	if (hmap_get(&w->offsets, key, &val) && !strcmp(w->strings + val - 1, str)) {
 		*off = (uint32_t)(val - 1);
 		return 0;
 	}
@@ -414,30 +404,90 @@ static int put_string(struct writer *w, const char *str, uint32_t *off)
 	memcpy(w->strings + w->strbytes, str, len);
 	*off = (uint32_t)w->strbytes;
 	w->strbytes += len;
+	if (hmap_get(&w->offsets, key, &val))
+		return 0;               /* a collision: this copy goes unshared */
 	return hmap_put(&w->offsets, key, *off + 1);
 }
 
-static int put_frames(struct writer *w, const struct hp_symbolizer *s,
-		      const struct sym_seg *g, struct cache_seg *out)
+static int put_frame(struct writer *w, const char *function, const char *file,
+		     const char *decl_file, uint32_t line, uint32_t made_up)
 {
-	if (hp_grow((void **)&w->frames, &w->capframes, w->nframes + g->n, sizeof(*w->frames)))
-		return -ENOMEM;
-	*out = (struct cache_seg){ g->lo, g->hi, (uint32_t)w->nframes, g->n };
-	for (uint32_t k = 0; k < g->n; k++) {
-		const struct sym_frame *f = &s->frames[g->first + k];
-		struct cache_frame *cf = &w->frames[w->nframes + k];
-		int err = put_string(w, f->function, &cf->function);
-		if (!err)
-			err = put_string(w, f->file, &cf->file);
-		if (!err)
-			err = put_string(w, f->decl_file, &cf->decl_file);
-		if (err)
-			return err;
-		cf->line = f->line;
-		cf->made_up = f->made_up;
+	struct cache_frame f = { .line = line, .made_up = made_up ? 1 : 0 };
+	int err = put_string(w, function, &f.function);
+	if (!err)
+		err = put_string(w, file, &f.file);
+	if (!err)
+		err = put_string(w, decl_file, &f.decl_file);
+	if (!err && hp_grow((void **)&w->frames, &w->capframes, w->nframes + 1,
+			    sizeof(*w->frames)))
+		err = -ENOMEM;
+	if (!err)
+		w->frames[w->nframes++] = f;
+	return err;
+}
+
+/* The frames of g appended to w->frames, from wherever they live. */
+static int put_frames(struct writer *w, const struct hp_symbolizer *s, struct out_seg *g)
+{
+	uint32_t first = (uint32_t)w->nframes;
+	int err = 0;
+	for (uint32_t k = 0; k < g->n && !err; k++) {
+		if (g->view) {
+			const struct cache_frame *f = &g->view->frames[g->first + k];
+			err = put_frame(w, view_string(g->view, f->function),
+					view_string(g->view, f->file),
+					view_string(g->view, f->decl_file), f->line, f->made_up);
+		} else {
+			const struct sym_frame *f = &s->frames[g->first + k];
+			err = put_frame(w, f->function, f->file, f->decl_file, f->line, f->made_up);
+		}
 	}
-	w->nframes += g->n;
+	g->first = first;
+	return err;
+}
+
+static int add_out(struct writer *w, uint64_t lo, uint64_t hi, uint32_t first, uint32_t n,
+		   const struct cache_view *view)
+{
+	if (hp_grow((void **)&w->segs, &w->capsegs, w->nsegs + 1, sizeof(*w->segs)))
+		return -ENOMEM;
+	w->segs[w->nsegs++] = (struct out_seg){ lo, hi, first, n, view };
 	return 0;
+}
+
+/* 1 when [lo, hi) overlaps none of w->segs[0 .. upto) (sorted, disjoint). */
+static int out_free(const struct writer *w, size_t upto, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b = upto;
+	while (a < b) {                 /* a = first segment starting at or above hi */
+		size_t mid = a + (b - a) / 2;
+		if (w->segs[mid].lo < hi)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return !a || w->segs[a - 1].hi <= lo;
+}
+
+/* The segments of view v that overlap none already taken. Those taken
+ * (w->segs[0 .. n)) are sorted; the new ones are sorted among themselves,
+ * so the whole is sorted again after. */
+static int add_view(struct writer *w, const struct cache_view *v)
+{
+	size_t taken = w->nsegs;
+	int err = 0;
+	for (uint32_t i = 0; v && i < v->h->nsegs && !err; i++) {
+		const struct cache_seg *g = &v->segs[i];
+		if (out_free(w, taken, g->lo, g->hi))
+			err = add_out(w, g->lo, g->hi, g->first, g->n, v);
+	}
+	return err;
+}
+
+static int compare_out(const void *pa, const void *pb)
+{
+	const struct out_seg *a = pa, *b = pb;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
 }
 
 static int write_all(int fd, const void *buf, size_t size)
@@ -455,9 +505,11 @@ static int write_all(int fd, const void *buf, size_t size)
 	return 0;
 }
 
-/* Write w as m's entry: a temporary file renamed into place. */
+/* Write the header, segments, frames and strings to a temporary file and
+ * rename it into place. */
 static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m,
-		       struct writer *w, uint32_t nsegs, struct cache_header *h)
+		       const struct writer *w, const struct cache_seg *segs,
+		       struct cache_header *h)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	entry_path(s, m, path, sizeof(path));
@@ -466,13 +518,13 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	if (fd < 0)
 		return -errno;
 	uLong crc = crc32(0L, Z_NULL, 0);
-	crc = crc32(crc, (const Bytef *)w->segs, (uInt)(nsegs * sizeof(*w->segs)));
+	crc = crc32(crc, (const Bytef *)segs, (uInt)(h->nsegs * sizeof(*segs)));
 	crc = crc32(crc, (const Bytef *)w->frames, (uInt)(w->nframes * sizeof(*w->frames)));
 	crc = crc32(crc, (const Bytef *)w->strings, (uInt)w->strbytes);
 	h->crc = (uint32_t)crc;
 	int err = write_all(fd, h, sizeof(*h));
 	if (!err)
-		err = write_all(fd, w->segs, nsegs * sizeof(*w->segs));
+		err = write_all(fd, segs, h->nsegs * sizeof(*segs));
 	if (!err)
 		err = write_all(fd, w->frames, w->nframes * sizeof(*w->frames));
 	if (!err)
@@ -486,49 +538,63 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	return err;
 }
 
+/* This run's segments, then those of the entry read at the start, then
+ * those another run saved meanwhile, each where no earlier one is. */
+static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *w,
+		  const struct cache_view *now)
+{
+	int err = symsegs_flatten(&m->segs);
+	for (size_t i = 0; i < m->segs.len && !err; i++) {
+		const struct sym_seg *g = &m->segs.v[i];
+		err = add_out(w, g->lo, g->hi, g->first, g->n, NULL);
+	}
+	if (!err && m->cache) {
+		err = add_view(w, &m->cache->v);
+		qsort(w->segs, w->nsegs, sizeof(*w->segs), compare_out);
+	}
+	if (!err && now) {
+		err = add_view(w, now);
+		qsort(w->segs, w->nsegs, sizeof(*w->segs), compare_out);
+	}
+	return err;
+}
+
 static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 {
-	char stamp[STAMP_MAX];
+	char stamp[STAMP_MAX], key[KEY_MAX];
 	struct writer w = { 0 };
 	struct cache_header h = { .format = CACHE_FORMAT };
-	int err;
+	struct cache_seg *segs = NULL;
 	debug_stamp(m, stamp, sizeof(stamp));
-	/* The entry read at the start and what another run saved meanwhile
-	 * join ours. */
-	struct symcache_entry *now = read_entry(s, m, stamp);
-	long got = now ? import_segments(s, m, &now->v) : 0;
-	free_entry(now);
-	if (got >= 0 && m->cache)
-		got = import_segments(s, m, &m->cache->v);
-	if (got < 0 || (err = symsegs_flatten(&m->segs)))
-		return -ENOMEM;
-	size_t nsegs = m->segs.len;
+	entry_key(m, key, sizeof(key));
 	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
 	hmap_init(&w.offsets);
-	if (!(w.segs = calloc(nsegs ? nsegs : 1, sizeof(*w.segs)))) {
-		err = -ENOMEM;
-		goto out;
-	}
-	char key[KEY_MAX];
-	entry_key(m, key, sizeof(key));
-	err = put_string(&w, key, &h.key);
+	struct symcache_entry *now = read_entry(s, m, stamp);
+	int err = gather(s, m, &w, now ? &now->v : NULL);
+	if (!err)
+		err = put_string(&w, key, &h.key);
 	if (!err)
 		err = put_string(&w, HPPROF_VERSION, &h.version);
 	if (!err)
 		err = put_string(&w, stamp, &h.stamp);
-	for (size_t i = 0; i < nsegs && !err; i++)
-		err = put_frames(&w, s, &m->segs.v[i], &w.segs[i]);
-	if (err)
-		goto out;
-	h.nsegs = (uint32_t)nsegs;
+	if (!err && !(segs = calloc(w.nsegs ? w.nsegs : 1, sizeof(*segs))))
+		err = -ENOMEM;
+	for (size_t i = 0; i < w.nsegs && !err; i++) {
+		err = put_frames(&w, s, &w.segs[i]);
+		segs[i] = (struct cache_seg){ w.segs[i].lo, w.segs[i].hi, w.segs[i].first,
+					      w.segs[i].n };
+	}
+	h.nsegs = (uint32_t)w.nsegs;
 	h.nframes = (uint32_t)w.nframes;
 	h.strbytes = (uint32_t)w.strbytes;
-	if (nsegs * sizeof(*w.segs) + w.nframes * sizeof(*w.frames) + w.strbytes > CACHE_MAX)
-		goto out;               /* too large to be worth it */
-	err = write_entry(s, m, &w, (uint32_t)nsegs, &h);
+	/* Too large to be worth it: not written. */
+	if (!err && w.nsegs * sizeof(*segs) + w.nframes * sizeof(*w.frames) + w.strbytes <=
+		    CACHE_MAX)
+		err = write_entry(s, m, &w, segs, &h);
 	if (!err)
 		m->cache_dirty = 0;
-out:
+	free_entry(now);
+	free(segs);
 	free(w.segs);
 	free(w.frames);
 	free(w.strings);

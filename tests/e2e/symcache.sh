@@ -25,7 +25,7 @@ views() {
 	"$HPPROF" export -f folded -o "$2.folded" "$1" || fail "export $1"
 }
 
-"$HPPROF" run -q -o a.db -k julia -- --small >/dev/null || fail "hpprof run"
+"$HPPROF" run -q -o a.db -k julia -- --width 300 >/dev/null || fail "hpprof run"
 n=$(ls "$C"/*.sym 2>/dev/null | wc -l)
 assert_ge "cache entries after the first run" "$n" 2
 views a.db run
@@ -46,7 +46,7 @@ note "run, cold, warm and no cache: identical report and folded stacks"
 # Four runs at once on an empty cache.
 rm -rf "$C"
 for i in 1 2 3 4; do
-	"$HPPROF" run -q -o p$i.db -k julia -- --small >/dev/null 2>p$i.err &
+	"$HPPROF" run -q -o p$i.db -k julia -- --width 300 >/dev/null 2>p$i.err &
 done
 wait
 for i in 1 2 3 4; do

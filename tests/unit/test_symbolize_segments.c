@@ -8,6 +8,7 @@
  * so that fills start in every position; then a cache written by one
  * symbolizer answers another the same, and damaged entries are ignored.
  */
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -184,8 +185,19 @@ static void check_cache(const char *libc, const char *dir)
 	struct stat sb;
 	check_module(libc, 97, dir);           /* fills and saves */
 	CHECK_EQ_INT(tsym_build_id(libc, id, sizeof(id)), 0);
-	snprintf(path, sizeof(path), "%s/%s.sym", dir, id);
+	snprintf(path, sizeof(path), "%s/%s-*.sym", dir, id);
+	glob_t g;
+	CHECK(glob(path, 0, NULL, &g) == 0 && g.gl_pathc == 1);
+	snprintf(path, sizeof(path), "%s", g.gl_pathc ? g.gl_pathv[0] : "");
+	globfree(&g);
 	CHECK(stat(path, &sb) == 0 && sb.st_size > 0);
+	struct hp_symbolizer *s;
+	struct hp_frame fr[4];
+	CHECK_EQ_INT(symbolizer_new(&s), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(s, dir), 0);
+	symbolize_addr(s, libc, 0, fr, 4);
+	CHECK(s->nmods == 1 && s->mods[0].cache != NULL);       /* the entry was read */
+	symbolizer_free(s);
 	check_module(libc, 89, dir);           /* half from the cache, half new */
 
 	/* Truncated, then one byte flipped: both ignored (and rewritten). */
