@@ -374,6 +374,8 @@ struct writer {
 	char *strings;
 	size_t strbytes, capstrings;
 	struct hp_hmap offsets;     /* fnv(string) -> offset + 1 */
+	struct hp_hmap interned;    /* the symbolizer's string pointer -> offset + 1 */
+	struct hp_hmap remap;       /* key2(view, offset in it) -> offset + 1 */
 };
 
 static uint64_t fnv64(const char *p)
@@ -409,21 +411,54 @@ static int put_string(struct writer *w, const char *str, uint32_t *off)
 	return hmap_put(&w->offsets, key, *off + 1);
 }
 
-static int put_frame(struct writer *w, const char *function, const char *file,
-		     const char *decl_file, uint32_t line, uint32_t made_up)
+/* put_string for a string the symbolizer interned: hashed once per pointer. */
+static int put_interned(struct writer *w, const char *str, uint32_t *off)
 {
-	struct cache_frame f = { .line = line, .made_up = made_up ? 1 : 0 };
-	int err = put_string(w, function, &f.function);
-	if (!err)
-		err = put_string(w, file, &f.file);
-	if (!err)
-		err = put_string(w, decl_file, &f.decl_file);
-	if (!err && hp_grow((void **)&w->frames, &w->capframes, w->nframes + 1,
-			    sizeof(*w->frames)))
-		err = -ENOMEM;
-	if (!err)
-		w->frames[w->nframes++] = f;
+	uint64_t key = (uint64_t)(uintptr_t)str, val;
+	if (!str) {
+		*off = NO_STRING;
+		return 0;
+	}
+	if (hmap_get(&w->interned, key, &val)) {
+		*off = (uint32_t)(val - 1);
+		return 0;
+	}
+	int err = put_string(w, str, off);
+	return err ? err : hmap_put(&w->interned, key, *off + 1);
+}
+
+/* Where string offset off of view v went in w (remap_view has run). */
+static uint32_t remapped(const struct writer *w, const struct cache_view *v, uint32_t off)
+{
+	uint64_t val;
+	if (off == NO_STRING)
+		return NO_STRING;
+	hmap_get(&w->remap, hmap_key2((uint64_t)(uintptr_t)v, off), &val);
+	return (uint32_t)(val - 1);
+}
+
+/* Every string of view v into w, once per content, with the map from its
+ * offsets to w's: its frames then cost no hashing. */
+static int remap_view(struct writer *w, const struct cache_view *v)
+{
+	int err = 0;
+	for (uint32_t off = 0; off < v->h->strbytes && !err;) {
+		uint32_t to;
+		const char *str = v->strings + off;
+		err = put_string(w, str, &to);
+		if (!err)
+			err = hmap_put(&w->remap, hmap_key2((uint64_t)(uintptr_t)v, off), to + 1);
+		off += (uint32_t)strlen(str) + 1;
+	}
 	return err;
+}
+
+static int push_frame(struct writer *w, struct cache_frame f)
+{
+	if (hp_grow((void **)&w->frames, &w->capframes, w->nframes + 1, sizeof(*w->frames)))
+		return -ENOMEM;
+	w->frames[w->nframes++] = f;
+	return 0;
 }
 
 /* The frames of g appended to w->frames, from wherever they live. */
@@ -432,15 +467,26 @@ static int put_frames(struct writer *w, const struct hp_symbolizer *s, struct ou
 	uint32_t first = (uint32_t)w->nframes;
 	int err = 0;
 	for (uint32_t k = 0; k < g->n && !err; k++) {
+		struct cache_frame out;
 		if (g->view) {
 			const struct cache_frame *f = &g->view->frames[g->first + k];
-			err = put_frame(w, view_string(g->view, f->function),
-					view_string(g->view, f->file),
-					view_string(g->view, f->decl_file), f->line, f->made_up);
+			out = (struct cache_frame){
+				.function = remapped(w, g->view, f->function),
+				.file = remapped(w, g->view, f->file),
+				.decl_file = remapped(w, g->view, f->decl_file),
+				.line = f->line, .made_up = f->made_up ? 1 : 0,
+			};
 		} else {
 			const struct sym_frame *f = &s->frames[g->first + k];
-			err = put_frame(w, f->function, f->file, f->decl_file, f->line, f->made_up);
+			out = (struct cache_frame){ .line = f->line, .made_up = f->made_up };
+			err = put_interned(w, f->function, &out.function);
+			if (!err)
+				err = put_interned(w, f->file, &out.file);
+			if (!err)
+				err = put_interned(w, f->decl_file, &out.decl_file);
 		}
+		if (!err)
+			err = push_frame(w, out);
 	}
 	g->first = first;
 	return err;
@@ -481,13 +527,27 @@ static int add_view(struct writer *w, const struct cache_view *v)
 		if (out_free(w, taken, g->lo, g->hi))
 			err = add_out(w, g->lo, g->hi, g->first, g->n, v);
 	}
+	if (!err && w->nsegs > taken)
+		err = remap_view(w, v);
 	return err;
 }
 
-static int compare_out(const void *pa, const void *pb)
+/* w->segs[0 .. mid) and [mid .. nsegs) are each sorted: merge them. */
+static int merge_out(struct writer *w, size_t mid)
 {
-	const struct out_seg *a = pa, *b = pb;
-	return a->lo < b->lo ? -1 : a->lo > b->lo;
+	size_t n = w->nsegs, i = 0, j = mid, k = 0;
+	if (mid == n || !mid)
+		return 0;
+	struct out_seg *v = malloc(n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (i < mid || j < n)
+		v[k++] = j == n || (i < mid && w->segs[i].lo < w->segs[j].lo) ? w->segs[i++]
+									  : w->segs[j++];
+	free(w->segs);
+	w->segs = v;
+	w->capsegs = n;
+	return 0;
 }
 
 static int write_all(int fd, const void *buf, size_t size)
@@ -543,19 +603,25 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *w,
 		  const struct cache_view *now)
 {
+	const struct cache_view *old = m->cache ? &m->cache->v : NULL;
+	size_t segs = m->segs.len + m->segs.nrecent + (old ? old->h->nsegs : 0) +
+		      (now ? now->h->nsegs : 0);
+	size_t frames = s->nframes + (old ? old->h->nframes : 0) + (now ? now->h->nframes : 0);
 	int err = symsegs_flatten(&m->segs);
+	/* Room for everything at once: growing these was most of a save. */
+	if (!err && (hp_grow((void **)&w->segs, &w->capsegs, segs + 1, sizeof(*w->segs)) ||
+		     hp_grow((void **)&w->frames, &w->capframes, frames + 1, sizeof(*w->frames))))
+		err = -ENOMEM;
 	for (size_t i = 0; i < m->segs.len && !err; i++) {
 		const struct sym_seg *g = &m->segs.v[i];
 		err = add_out(w, g->lo, g->hi, g->first, g->n, NULL);
 	}
-	if (!err && m->cache) {
-		err = add_view(w, &m->cache->v);
-		qsort(w->segs, w->nsegs, sizeof(*w->segs), compare_out);
-	}
-	if (!err && now) {
-		err = add_view(w, now);
-		qsort(w->segs, w->nsegs, sizeof(*w->segs), compare_out);
-	}
+	size_t mid = w->nsegs;
+	if (!err && old && !(err = add_view(w, old)))
+		err = merge_out(w, mid);
+	mid = w->nsegs;
+	if (!err && now && !(err = add_view(w, now)))
+		err = merge_out(w, mid);
 	return err;
 }
 
@@ -569,6 +635,8 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	entry_key(m, key, sizeof(key));
 	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
 	hmap_init(&w.offsets);
+	hmap_init(&w.interned);
+	hmap_init(&w.remap);
 	struct symcache_entry *now = read_entry(s, m, stamp);
 	int err = gather(s, m, &w, now ? &now->v : NULL);
 	if (!err)
@@ -599,6 +667,8 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	free(w.frames);
 	free(w.strings);
 	hmap_release(&w.offsets);
+	hmap_release(&w.interned);
+	hmap_release(&w.remap);
 	return err;
 }
 
