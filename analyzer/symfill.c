@@ -16,8 +16,8 @@
  * code its FDE. Around a missed address A the fill takes the region where
  * (1), (2) and (5) are constant (symtab_region, the unit's address-range
  * table, the FDE), at most FILL_WINDOW bytes either side, and cuts it at
- * every line row (at the row's address and one past it: a lookup exactly
- * at a row's address may pick another of several rows sharing it) and
+ * every line row (at the row's address, and one past it when several rows
+ * share the address: a lookup exactly there may pick any of them) and
  * every scope or function range boundary in it. Each piece is resolved at
  * its first address; adjacent pieces with equal frames merge. Unit tests
  * check the claim address by address against direct resolution.
@@ -238,12 +238,14 @@ static int add_dwarf_cut(void *ctx, Dwarf_Addr at)
 	return add_cut(c, at + c->dwbias);
 }
 
-/* Every line row in (lo, hi) of the unit: its address and the next one. */
+/* Every line row in (lo, hi) of the unit: its address, and the next one
+ * when several rows share the address (a lookup exactly there may pick any
+ * of them; one byte later it takes the last). */
 static int add_line_cuts(struct cuts *c, Dwarf_Die *cudie)
 {
 	Dwarf_Lines *lines;
 	size_t n, a = 0, b;
-	Dwarf_Addr at;
+	Dwarf_Addr at, prev = 0, next;
 	int err = 0;
 	if (dwarf_getsrclines(cudie, &lines, &n) != 0)
 		return 0;
@@ -257,13 +259,19 @@ static int add_line_cuts(struct cuts *c, Dwarf_Die *cudie)
 		else
 			b = mid;
 	}
-	for (; a < n && !err; a++) {
+	if (a && dwarf_lineaddr(dwarf_onesrcline(lines, a - 1), &prev) != 0)
+		return 0;
+	for (; a < n && !err; a++, prev = at) {
 		if (dwarf_lineaddr(dwarf_onesrcline(lines, a), &at) != 0)
 			break;
 		if (at + c->dwbias >= c->hi)
 			break;
 		err = add_cut(c, at + c->dwbias);
-		if (!err)
+		int shared = a && prev == at;
+		if (!shared && a + 1 < n &&
+		    dwarf_lineaddr(dwarf_onesrcline(lines, a + 1), &next) == 0)
+			shared = next == at;
+		if (!err && shared)
 			err = add_cut(c, at + c->dwbias + 1);
 	}
 	return err;
