@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,44 @@
 #include "common/log.h"
 
 #define COPY_MAX ((uint64_t)1 << 30)   /* decompressed size beyond which no copy is made */
+
+#define DEBUG_ROOT "/usr/lib/debug"
+
+void debugcopy_candidates(const char *module_path, const char *build_id,
+			  const char *debuglink, void (*cb)(void *ctx, const char *path),
+			  void *ctx)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	if (build_id && strlen(build_id) > 2) {
+		snprintf(path, sizeof(path), DEBUG_ROOT "/.build-id/%.2s/%s.debug", build_id,
+			 build_id + 2);
+		cb(ctx, path);
+	}
+	if (!debuglink || !debuglink[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", module_path);
+	const char *d = dirname(dir);
+	snprintf(path, sizeof(path), "%s/%s", d, debuglink);
+	cb(ctx, path);
+	snprintf(path, sizeof(path), "%s/.debug/%s", d, debuglink);
+	cb(ctx, path);
+	snprintf(path, sizeof(path), DEBUG_ROOT "%s/%s", d, debuglink);
+	cb(ctx, path);
+}
+
+static void note_existing(void *ctx, const char *path)
+{
+	if (access(path, F_OK) == 0)
+		*(int *)ctx = 1;
+}
+
+int debugcopy_any_candidate(const char *module_path, const char *build_id,
+			    const char *debuglink)
+{
+	int any = 0;
+	debugcopy_candidates(module_path, build_id, debuglink, note_existing, &any);
+	return any;
+}
 
 static void copy_path(const char *dir, const char *build_id, char *buf, size_t size)
 {

@@ -14,6 +14,18 @@
 #ifndef HP_DEBUGCOPY_H
 #define HP_DEBUGCOPY_H
 
+/* Every place libdwfl's standard search looks for the separate debug file
+ * of the module at module_path, in its order: the build-id path under
+ * /usr/lib/debug (when build_id, lowercase hex, is given), then the
+ * .gnu_debuglink name (when given) next to the module, in its .debug/ and
+ * under /usr/lib/debug. cb gets each path, existing or not. */
+void debugcopy_candidates(const char *module_path, const char *build_id,
+			  const char *debuglink, void (*cb)(void *ctx, const char *path),
+			  void *ctx);
+/* 1 when any of those exists. */
+int debugcopy_any_candidate(const char *module_path, const char *build_id,
+			    const char *debuglink);
+
 /* An fd (O_RDONLY) of the copy for build_id (lowercase hex) when a sound
  * one exists, with its path in a new malloc'ed *path; else -1. */
 int debugcopy_open(const char *cache_dir, const char *build_id, char **path);

@@ -193,8 +193,9 @@ static int vdso_memfd(void)
 
 /* libdwfl's find_debuginfo: the decompressed copy in the cache when there
  * is one; else the standard search (build id, .gnu_debuglink under
- * /usr/lib/debug), making the copy when what it found is compressed.
- * The module's userdata is the symbolizer (set in report_module). */
+ * /usr/lib/debug, then debuginfod when DEBUGINFOD_URLS is set), making the
+ * copy when what it found is compressed. The module's userdata is the
+ * symbolizer (set in report_module). */
 static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
 			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
 			  GElf_Word debuglink_crc, char **debuginfo_file_name)
@@ -205,12 +206,21 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 	GElf_Addr where;
 	int len = dwfl_module_build_id(mod, &bits, &where), fd;
 	int cached = s && s->cache_dir && len > 0 && 2 * len < SYM_BUILD_ID_HEX;
-	for (int i = 0; cached && i < len; i++)
+	id[0] = '\0';
+	for (int i = 0; len > 0 && 2 * i + 2 < SYM_BUILD_ID_HEX && i < len; i++)
 		snprintf(id + 2 * i, 3, "%02x", bits[i]);
 	if (cached && (fd = debugcopy_open(s->cache_dir, id, &copy)) >= 0) {
 		*debuginfo_file_name = copy;
 		return fd;
 	}
+	/* Nothing local to find: only debuginfod could answer, and libdw
+	 * loads its client (curl, TLS: ~5 ms) to ask even when no server is
+	 * configured. */
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	if ((!urls || !urls[0]) && !debugcopy_any_candidate(file_name ? file_name : modname,
+							    len > 0 ? id : NULL,
+							    debuglink_file))
+		return -1;
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
 					  debuglink_file, debuglink_crc, debuginfo_file_name);
 	if (fd < 0 || !cached || !*debuginfo_file_name)

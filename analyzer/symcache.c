@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "analyzer/debugcopy.h"
 #include "analyzer/symbolize_internal.h"
 #include "common/error.h"
 #include "common/grow.h"
@@ -48,7 +48,6 @@
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
-#define DEBUG_ROOT     "/usr/lib/debug"
 #define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
 
 /* The file: header, segments, frames, strings (all little-endian hosts). */
@@ -74,14 +73,20 @@ struct cache_frame {
 
 /* --- the debug stamp --- */
 
-static void stamp_file(char *buf, size_t size, const char *path)
+struct stamp {
+	char *buf;
+	size_t size;
+};
+
+static void stamp_file(void *ctx, const char *path)
 {
+	struct stamp *st = ctx;
 	struct stat sb;
-	size_t len = strlen(buf);
-	if (stat(path, &sb) != 0 || len + 1 >= size)
+	size_t len = strlen(st->buf);
+	if (stat(path, &sb) != 0 || len + 1 >= st->size)
 		return;
-	snprintf(buf + len, size - len, "%s:%lld:%lld.%09ld;", path, (long long)sb.st_size,
-		 (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+	snprintf(st->buf + len, st->size - len, "%s:%lld:%lld.%09ld;", path,
+		 (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
 }
 
 /* The name in m's .gnu_debuglink, or NULL. */
@@ -107,28 +112,12 @@ static const char *debuglink(struct sym_module *m)
 }
 
 /* Which separate debug files libdwfl could pick for m, with their sizes
- * and times: the build-id path, then .gnu_debuglink next to the module,
- * in .debug/ and under /usr/lib/debug (libdwfl's default search). */
+ * and times (debugcopy_candidates: build id, then .gnu_debuglink). */
 static void debug_stamp(struct sym_module *m, char *buf, size_t size)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
+	struct stamp st = { buf, size };
 	buf[0] = '\0';
-	if (strlen(m->build_id) > 2) {
-		snprintf(path, sizeof(path), DEBUG_ROOT "/.build-id/%.2s/%s.debug", m->build_id,
-			 m->build_id + 2);
-		stamp_file(buf, size, path);
-	}
-	const char *link = debuglink(m);
-	if (!link)
-		return;
-	snprintf(dir, sizeof(dir), "%s", m->path);
-	const char *d = dirname(dir);
-	snprintf(path, sizeof(path), "%s/%s", d, link);
-	stamp_file(buf, size, path);
-	snprintf(path, sizeof(path), "%s/.debug/%s", d, link);
-	stamp_file(buf, size, path);
-	snprintf(path, sizeof(path), DEBUG_ROOT "%s/%s", d, link);
-	stamp_file(buf, size, path);
+	debugcopy_candidates(m->path, m->build_id, debuglink(m), stamp_file, &st);
 }
 
 /* The entry's key: the build id, and what tells apart files sharing it -
