@@ -26,7 +26,7 @@
 #include "common/error.h"
 #include "common/log.h"
 
-#define COPY_MAX ((uint64_t)1 << 30)   /* decompressed size beyond which no copy is made */
+#define COPY_MAX ((uint64_t)512 << 20) /* decompressed size beyond which no copy is made */
 
 #define DEBUG_ROOT "/usr/lib/debug"
 

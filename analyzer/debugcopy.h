@@ -30,7 +30,7 @@ int debugcopy_any_candidate(const char *module_path, const char *build_id,
  * one exists, with its path in a new malloc'ed *path; else -1. */
 int debugcopy_open(const char *cache_dir, const char *build_id, char **path);
 
-/* When the debug file src has compressed sections and is at most 1 GiB
+/* When the debug file src has compressed sections and is at most 512 MiB
  * decompressed, make the copy for build_id and return an fd of it (its
  * path in *path, malloc'ed); else -1 (nothing to gain, or it could not be
  * written: a debug note says why). src is not modified. */
