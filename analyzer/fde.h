@@ -8,20 +8,29 @@
  * extent of "the function": symbolize.c names such code "MODULE+0xSTART"
  * after the FDE's first address, and uses the FDEs to stop a sizeless
  * symbol (an assembly label) from swallowing the code after its function.
- * libdw parses the CFI (through .eh_frame_hdr's search table when there is
- * one); nothing here reads bytes of its own.
+ *
+ * libdw frames the CFI entries (dwarf_next_cfi) but exposes an FDE's own
+ * range nowhere (dwarf_frame_info gives the range of one row of the CFI
+ * table, which ends at every push in a function's prologue): this module
+ * reads initial_location and address_range of each FDE with the pointer
+ * encoding its CIE declares, and keeps them sorted per module.
  */
 #ifndef HP_FDE_H
 #define HP_FDE_H
 
 #include <elfutils/libdwfl.h>
 
-/* [*start, *end) of the FDE of dm containing the dwfl address addr, in
- * dwfl addresses. Returns 1 when found, 0 when no FDE covers addr (or the
- * module has no CFI). */
-int fde_extent(Dwfl_Module *dm, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf_Addr *end);
-/* The same from .eh_frame only, which is in the module itself: it never
- * opens separate debug info (.debug_frame lives there). */
-int fde_extent_eh(Dwfl_Module *dm, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf_Addr *end);
+struct hp_fdes;
+
+/* The FDE ranges of one module: from .eh_frame of its main file, and when
+ * debug_frame is set and .eh_frame has none, from .debug_frame of its
+ * debug file (which opens the debug information). *out is NULL when the
+ * module has no CFI. Returns 0 or -ENOMEM. */
+int fdes_load(Dwfl_Module *dm, int debug_frame, struct hp_fdes **out);
+void fdes_free(struct hp_fdes *f);
+
+/* [*start, *end) (dwfl addresses) of the FDE containing the dwfl address
+ * addr. Returns 1 when found, 0 when no FDE covers addr (f may be NULL). */
+int fdes_find(const struct hp_fdes *f, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf_Addr *end);
 
 #endif

@@ -42,6 +42,7 @@
 #include "analyzer/arena.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/demangle.h"
+#include "analyzer/fde.h"
 #include "analyzer/inlines.h"
 #include "analyzer/symbolize_internal.h"
 #include "analyzer/symtab.h"
@@ -458,6 +459,8 @@ void symbolizer_free(struct hp_symbolizer *s)
 		return;
 	for (size_t i = 0; i < s->nmods; i++) {
 		symtab_free(s->mods[i].symtab);
+		fdes_free(s->mods[i].fdes);
+		fdes_free(s->mods[i].dfdes);
 		symsegs_release(&s->mods[i].segs);
 		symcache_release(&s->mods[i]);
 		free(s->mods[i].path);

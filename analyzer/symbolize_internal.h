@@ -23,6 +23,7 @@
 #include "analyzer/arena.h"
 #include "common/hmap.h"
 
+struct hp_fdes;
 struct hp_inlines;
 struct hp_symtab;
 struct symcache_entry;
@@ -62,6 +63,9 @@ struct sym_module {
 	struct hp_symtab *symtab;   /* built on first use; NULL when no symbols */
 	int symtab_tried;
 	int pseudo;                 /* "[kernel]" and the like: no file to read */
+	struct hp_fdes *fdes;       /* .eh_frame FDEs, read on first use; NULL: none */
+	struct hp_fdes *dfdes;      /* .debug_frame FDEs, when there is no .eh_frame */
+	int fdes_tried, dfdes_tried;
 	char build_id[SYM_BUILD_ID_HEX]; /* hex, "" when none: the cache key */
 	struct sym_segs segs;       /* resolved this run, or taken from the cache entry */
 	struct symcache_entry *cache; /* the entry read from disk, NULL when none */
@@ -115,6 +119,11 @@ const char *symbolize_make_path(struct hp_symbolizer *s, const char *dir, const 
 int symresolve_frames(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr);
 /* The module's symbol table, built on first use (NULL when it has none). */
 struct hp_symtab *symresolve_symtab(struct sym_module *m);
+/* [*start, *end) of the FDE of m containing dwfl address addr, from
+ * .eh_frame, else (debug_frame set: may open the debug information) from
+ * .debug_frame when the module has no .eh_frame. Returns 1 when found. */
+int symresolve_fde(struct sym_module *m, Dwarf_Addr addr, int debug_frame, Dwarf_Addr *start,
+		   Dwarf_Addr *end);
 
 /* --- symfill.c --- */
 

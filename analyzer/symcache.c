@@ -44,13 +44,15 @@
 #include "common/log.h"
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   1u              /* bump when resolution or layout changes */
+#define CACHE_FORMAT   2u              /* bump when resolution or layout changes */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
 #define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
 
-/* The file: header, segments, frames, strings (all little-endian hosts). */
+/* The file: header, segments, frames, strings, in the host's byte order
+ * (an entry from another architecture fails the magic-and-format check
+ * only by luck: the key's build id and file size keep it apart anyway). */
 struct cache_header {
 	char magic[8];
 	uint32_t format;
@@ -59,7 +61,7 @@ struct cache_header {
 	uint32_t key;               /* string offsets: the key (entry_key) ... */
 	uint32_t version;           /* ... HPPROF_VERSION ... */
 	uint32_t stamp;             /* ... and the debug stamp */
-	uint32_t pad;
+	uint32_t pad[4];            /* 56 bytes: the segments that follow are 8-aligned */
 };
 
 struct cache_seg {
@@ -70,6 +72,9 @@ struct cache_seg {
 struct cache_frame {
 	uint32_t function, file, decl_file, line, made_up;
 };
+
+_Static_assert(sizeof(struct cache_header) % 8 == 0, "segments must be 8-aligned");
+_Static_assert(sizeof(struct cache_seg) % 8 == 0, "frames follow segments");
 
 /* --- the debug stamp --- */
 

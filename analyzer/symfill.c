@@ -203,7 +203,7 @@ static void fill_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uin
 	}
 	if (!t || !symtab_lookup(t, addr, NULL)) {
 		/* Unnamed: its FDE names it; without one each address is its own. */
-		if (fde_extent(m->dm, addr, &fs, &fe))
+		if (symresolve_fde(m, addr, 1, &fs, &fe))
 			clip(lo, hi, fs, fe);
 		else
 			clip(lo, hi, addr, addr + 1);

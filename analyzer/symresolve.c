@@ -65,14 +65,14 @@ static int is_code_symbol(const GElf_Sym *sym, GElf_Word shndx, Elf *elf, GElf_S
 /* Where a sizeless symbol at addr (dwfl address) must end at the latest:
  * the end of its section, or of the .eh_frame FDE it starts, if sooner.
  * 0 when neither is known. */
-static uint64_t sizeless_limit(Dwfl_Module *dm, GElf_Addr addr, const GElf_Shdr *sh,
+static uint64_t sizeless_limit(struct sym_module *m, GElf_Addr addr, const GElf_Shdr *sh,
 			       GElf_Addr section_bias)
 {
 	Dwarf_Addr fs, fe;
 	uint64_t limit = 0;
 	if (sh->sh_size && addr >= sh->sh_addr + section_bias)
 		limit = sh->sh_addr + section_bias + sh->sh_size;
-	if (fde_extent_eh(dm, addr, &fs, &fe) && fe > addr && (!limit || fe < limit))
+	if (symresolve_fde(m, addr, 0, &fs, &fe) && fe > addr && (!limit || fe < limit))
 		limit = fe;
 	return limit;
 }
@@ -82,8 +82,9 @@ static int add_plt_entry(void *ctx, const char *name, uint64_t start, uint64_t s
 	return symtab_add_owned(ctx, name, start, size, STB_GLOBAL);
 }
 
-static struct hp_symtab *build_symtab(Dwfl_Module *dm)
+static struct hp_symtab *build_symtab(struct sym_module *m)
 {
+	Dwfl_Module *dm = m->dm;
 	struct hp_symtab *t;
 	GElf_Addr bias = 0;
 	int n = dwfl_module_getsymtab(dm);
@@ -101,7 +102,7 @@ static struct hp_symtab *build_symtab(Dwfl_Module *dm)
 							   &sym_bias);
 		if (!name || !name[0] || !is_code_symbol(&sym, shndx, elf, &sh))
 			continue;
-		uint64_t limit = sym.st_size ? 0 : sizeless_limit(dm, addr, &sh, sym_bias);
+		uint64_t limit = sym.st_size ? 0 : sizeless_limit(m, addr, &sh, sym_bias);
 		if (symtab_add_bounded(t, name, addr, sym.st_size, GELF_ST_BIND(sym.st_info),
 				       limit))
 			goto fail;
@@ -119,11 +120,31 @@ fail:
 	return NULL;
 }
 
+int symresolve_fde(struct sym_module *m, Dwarf_Addr addr, int debug_frame, Dwarf_Addr *start,
+		   Dwarf_Addr *end)
+{
+	if (!m->dm)
+		return 0;
+	if (!m->fdes_tried) {
+		m->fdes_tried = 1;
+		fdes_load(m->dm, 0, &m->fdes);
+	}
+	if (m->fdes)
+		return fdes_find(m->fdes, addr, start, end);
+	if (!debug_frame)
+		return 0;
+	if (!m->dfdes_tried) {
+		m->dfdes_tried = 1;
+		fdes_load(m->dm, 1, &m->dfdes);
+	}
+	return fdes_find(m->dfdes, addr, start, end);
+}
+
 struct hp_symtab *symresolve_symtab(struct sym_module *m)
 {
 	if (!m->symtab_tried && m->dm) {
 		m->symtab_tried = 1;
-		m->symtab = build_symtab(m->dm);
+		m->symtab = build_symtab(m);
 		hp_debug(HP_DBG_SYMS, 2, "'%s': %zu function symbols", m->path,
 			 m->symtab ? symtab_count(m->symtab) : 0);
 	}
@@ -264,13 +285,13 @@ static void line_at(struct hp_symbolizer *s, Dwfl_Module *dm, Dwarf_Addr addr,
  * contains vaddr, else "BASENAME+0xVADDR"; a pseudo-module's address 0
  * (the collector's one location for all kernel frames) is just its name,
  * "[kernel]". */
-static const char *fallback_name(struct hp_symbolizer *s, const struct sym_module *m,
+static const char *fallback_name(struct hp_symbolizer *s, struct sym_module *m,
 				 uint64_t vaddr)
 {
 	Dwarf_Addr start, end;
 	if (m->pseudo && !vaddr)
 		return symbolize_intern(s, m->path);
-	if (m->dm && fde_extent(m->dm, vaddr + m->bias, &start, &end))
+	if (symresolve_fde(m, vaddr + m->bias, 1, &start, &end))
 		vaddr = start - m->bias;
 	return symbolize_intern_printf(s, "%s+0x%" PRIx64, m->base, vaddr);
 }
