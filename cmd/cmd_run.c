@@ -77,6 +77,10 @@ static const char usage_text[] =
 	"                           perf, the agent when perf_event_open is refused\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
+	"      --no-demangle        keep C++, Rust and D names as the binary spells them\n"
+	"                           (functions.raw_name always has them)\n"
+	"      --no-cache           neither read nor update the symbol cache\n"
+	"                           ($XDG_CACHE_HOME/hpprof, default ~/.cache/hpprof)\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
@@ -95,6 +99,8 @@ static const struct option long_opts[] = {
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
+	{ "no-demangle",  no_argument,       NULL, 'N' },
+	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
@@ -157,6 +163,12 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'R':
 			o->s.raw = 1;
+			break;
+		case 'N':
+			o->raw_names = 1;
+			break;
+		case 'C':
+			o->no_cache = 1;
 			break;
 		case 'a':
 			if (parse_number("--alloc-sample", optarg, 1, INT64_MAX, &o->alloc_sample))

@@ -44,6 +44,8 @@ struct hp_mem_reading {
 /* A resolved frame: what one location means at one inline depth. */
 struct hp_frame {
 	const char *function;                  /* never NULL: "module+0x1234" at worst */
+	const char *raw_function;              /* as the binary spells it (mangled);
+						* NULL when the name was made up */
 	const char *file;                      /* NULL when unknown */
 	uint32_t line;                         /* 0 when unknown */
 };

@@ -83,9 +83,11 @@ CREATE TABLE samples (
 -- Symbolization results (written at the end of run).
 CREATE TABLE functions (
   id        INTEGER PRIMARY KEY,
-  name      TEXT NOT NULL,
+  name      TEXT NOT NULL,         -- as shown: demangled (unless run --no-demangle)
   module_id INTEGER NOT NULL,
-  file_id   INTEGER                -- where the function is defined, when known
+  file_id   INTEGER,               -- where the function is defined, when known
+  raw_name  TEXT                   -- as the binary spells it (mangled); NULL when hpprof
+                                   -- made the name up (lib.so+0x1a0, [unknown], [kernel])
 );
 CREATE TABLE files (
   id        INTEGER PRIMARY KEY,

@@ -54,7 +54,8 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_SAMPLE]   = "INSERT INTO samples(t_ns, tid, stack_id, event, counters) VALUES (?, ?, ?, ?, ?)",
 	[S_ADD_MEMORY]   = "INSERT INTO memory(pid, t_ns, rss_bytes, heap_bytes) VALUES (?, ?, ?, ?)",
 	[S_ADD_FILE]     = "INSERT INTO files(id, path) VALUES (?, ?)",
-	[S_ADD_FUNCTION] = "INSERT INTO functions(id, name, module_id, file_id) VALUES (?, ?, ?, ?)",
+	[S_ADD_FUNCTION] = "INSERT INTO functions(id, name, module_id, file_id, raw_name)"
+			   " VALUES (?, ?, ?, ?, ?)",
 	[S_ADD_LOCFRAME] = "INSERT OR REPLACE INTO location_frames(location_id, depth, function_id,"
 			   " file_id, line) VALUES (?, ?, ?, ?, ?)",
 	[S_ADD_FSTAT]    = "INSERT OR REPLACE INTO function_stats(function_id, self_samples,"
@@ -238,6 +239,22 @@ static int check_identity(struct hp_store *st)
 	return 0;
 }
 
+/* Files written before functions.raw_name: add the column when writable
+ * (it is NULL for their functions), else read NULL in its place. */
+static int upgrade_functions(struct hp_store *st)
+{
+	int64_t has = 0;
+	int err = store_each_row(st, "SELECT COUNT(*) FROM pragma_table_info('functions')"
+			   " WHERE name = 'raw_name'", store_int_row, &has);
+	if (err || has)
+		return err;
+	if (!st->writable) {
+		st->no_raw_name = 1;
+		return 0;
+	}
+	return store_exec_sql(st, "ALTER TABLE functions ADD COLUMN raw_name TEXT");
+}
+
 int store_open(const char *path, int writable, struct hp_store **out)
 {
 	struct hp_store *st;
@@ -261,7 +278,7 @@ int store_open(const char *path, int writable, struct hp_store **out)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 2000);
-	if ((err = check_identity(st)))
+	if ((err = check_identity(st)) || (err = upgrade_functions(st)))
 		goto fail;
 	if (writable && (err = store_exec_sql(st, "PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
 				       " PRAGMA cache_size = -65536;")))
@@ -620,6 +637,12 @@ static int remember_function(struct hp_store *st, uint32_t nid, const char *name
 int store_intern_function(struct hp_store *st, const char *name, uint32_t module_id,
 			  uint32_t file_id, uint32_t *id)
 {
+	return store_intern_function_raw(st, name, NULL, module_id, file_id, id);
+}
+
+int store_intern_function_raw(struct hp_store *st, const char *name, const char *raw_name,
+			      uint32_t module_id, uint32_t file_id, uint32_t *id)
+{
 	uint64_t key;
 	int err = store_load_interning(st);
 	if (err)
@@ -640,6 +663,7 @@ int store_intern_function(struct hp_store *st, const char *name, uint32_t module
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, module_id);
 	store_bind_id_or_null(s, 4, file_id);
+	store_bind_text_or_null(s, 5, raw_name);
 	*id = nid;
 	return store_step_write(st, s);
 }

@@ -124,12 +124,22 @@ int store_each_memory(struct hp_store *st,
 int store_intern_file(struct hp_store *st, const char *path, uint32_t *id);
 int store_intern_function(struct hp_store *st, const char *name, uint32_t module_id,
 			  uint32_t file_id, uint32_t *id);
+/* store_intern_function, with the name as the binary spells it (mangled;
+ * NULL when made up) for functions.raw_name. A function is (name, module):
+ * when several raw names show as one name, the first one is kept. */
+int store_intern_function_raw(struct hp_store *st, const char *name, const char *raw_name,
+			      uint32_t module_id, uint32_t file_id, uint32_t *id);
 int store_add_location_frame(struct hp_store *st, uint32_t location_id, uint32_t depth,
 			     uint32_t function_id, uint32_t file_id, uint32_t line);
 struct hp_file_row { uint32_t id; const char *path; };
 int store_each_file(struct hp_store *st,
 		    int (*cb)(void *ctx, const struct hp_file_row *f), void *ctx);
-struct hp_function_row { uint32_t id; const char *name; uint32_t module_id, file_id; };
+struct hp_function_row {
+	uint32_t id;
+	const char *name;
+	uint32_t module_id, file_id;
+	const char *raw_name;         /* NULL when made up, or in files from before it */
+};
 int store_each_function(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx);
 struct hp_frame_row { uint32_t location_id, depth, function_id, file_id, line; };

@@ -27,6 +27,7 @@ struct hp_store {
 	int in_txn;
 	unsigned batch_rows;
 	int writable;
+	int no_raw_name;            /* a file from before functions.raw_name, opened read-only */
 	/* interning state for writers */
 	struct hp_hmap modules;     /* hash(path) -> id (collisions checked by path list) */
 	char **module_paths;        /* id -> path */

@@ -284,8 +284,9 @@ static int merge_on_function(void *c, const struct hp_function_row *row)
 {
 	struct merge_run *r = c;
 	uint32_t id;
-	int err = store_intern_function(r->m->out, row->name, map_get(r->mod, r->nmod, row->module_id),
-					map_get(r->file, r->nfile, row->file_id), &id);
+	int err = store_intern_function_raw(r->m->out, row->name, row->raw_name,
+					    map_get(r->mod, r->nmod, row->module_id),
+					    map_get(r->file, r->nfile, row->file_id), &id);
 	return err ? err : map_put(&r->func, &r->nfunc, row->id, id);
 }
 

@@ -186,7 +186,8 @@ static int function_row(void *c, sqlite3_stmt *s)
 	struct cb_ctx *k = c;
 	struct hp_function_row f = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1),
 				     (uint32_t)sqlite3_column_int64(s, 2),
-				     (uint32_t)sqlite3_column_int64(s, 3) };
+				     (uint32_t)sqlite3_column_int64(s, 3),
+				     (const char *)sqlite3_column_text(s, 4) };
 	return ((int (*)(void *, const struct hp_function_row *))k->cb)(k->ctx, &f);
 }
 
@@ -194,7 +195,9 @@ int store_each_function(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT id, name, module_id, file_id FROM functions ORDER BY id",
+	return store_each_row(st, st->no_raw_name ?
+			"SELECT id, name, module_id, file_id, NULL FROM functions ORDER BY id" :
+			"SELECT id, name, module_id, file_id, raw_name FROM functions ORDER BY id",
 			function_row, &k);
 }
 
