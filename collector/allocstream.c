@@ -577,6 +577,7 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 	if (backed < st->ring_size && limit > backed)
 		limit = backed;            /* the first lap ended early: /dev/shm full */
 	int delivered = 0, err = 0;
+	unsigned records = 0;
 	while (!st->stopped && st->off + sizeof(struct hp_ap_rec) <= limit) {
 		uint64_t avail = stream_avail(st, limit);
 		const unsigned char *rec = st->ring + (st->off & (st->ring_size - 1));
@@ -599,6 +600,14 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 		st->off += len;
 		if (err)
 			break;
+		/* A drain of a full ring can outlast HP_AP_READER_TIMEOUT_NS (a
+		 * loaded machine, a slow callback): hand the room back and show
+		 * we are alive as we go, or the writers waiting for room take us
+		 * for gone and drop events. */
+		if (++records % 1024 == 0) {
+			stream_release(st);
+			__atomic_store_n(&h->reader_ns, hp_now_ns(), __ATOMIC_RELAXED);
+		}
 	}
 	stream_release(st);
 	return err ? err : delivered;
