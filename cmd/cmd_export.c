@@ -34,7 +34,8 @@ static const char usage_text[] =
 	"  -w, --weight EVENT   folded, svg: weigh stacks by a counter such as\n"
 	"                       page-faults instead of samples\n"
 	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
-	"                       line_profile, thread_profile, memory_timeline, alloc_sites);\n"
+	"                       line_profile, thread_profile, process_profile,\n"
+	"                       memory_timeline, alloc_sites);\n"
 	"                       csv defaults to function_profile, json to all of them\n"
 	"      --title TEXT     svg, memory-svg: the title (default: the profiled command)\n"
 	"  -h, --help           this help\n";
