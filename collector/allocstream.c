@@ -212,6 +212,11 @@ char **allocstream_env(const struct hp_allocstream *s)
 	return (char **)s->env;
 }
 
+const char *allocstream_shim(const struct hp_allocstream *s)
+{
+	return s->shim;
+}
+
 const char *allocstream_dir(const struct hp_allocstream *s)
 {
 	return s->dir;

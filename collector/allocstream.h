@@ -133,8 +133,9 @@ int allocstream_setup(struct hp_allocstream **out, const struct hp_allocstream_o
  * fits hp_launch.env. */
 char **allocstream_env(const struct hp_allocstream *s);
 
-/* The stream directory (owned by s). */
+/* The stream directory, and the preload library's path (owned by s). */
 const char *allocstream_dir(const struct hp_allocstream *s);
+const char *allocstream_shim(const struct hp_allocstream *s);
 
 /* Deliver every event committed since the last call, stream by stream;
  * streams of processes that are gone (or exec'd) are read to the end,

@@ -11,6 +11,7 @@
 
 #include "collector/allocstream.h"
 #include "collector/alloctrack.h"
+#include "collector/preload_deps.h"
 #include "collector/session.h"
 #include "common/error.h"
 #include "common/hmap.h"
@@ -29,6 +30,7 @@ struct hp_streamfeed {
 	uint64_t periods;              /* timer periods the agent's samples stand for */
 	struct hp_allocstream_stats stats;
 	int failed;                    /* allocation tracking stopped; samples go on */
+	char deps[512];                /* facts->preload_libraries */
 };
 
 /* --- allocation stacks --- */
@@ -199,6 +201,8 @@ static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run
 int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t samples,
 		      struct hp_run_facts *facts)
 {
+	if (!preload_deps(allocstream_shim(f->stream), f->deps, sizeof(f->deps)))
+		facts->preload_libraries = f->deps;
 	if (f->o.agent_hz)
 		agent_facts(f, samples, facts);
 	if (!f->o.alloc)

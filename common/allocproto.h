@@ -23,9 +23,10 @@
  * Residency. The ring lives in shared memory that the collector maps
  * whole; in the target only a window of it is resident: the writer that
  * claims the first byte of a chunk (HP_AP_CHUNK bytes of logical offsets)
- * drops the target's pages of the chunk two behind (MADV_DONTNEED on the
- * shared mapping keeps the data in the file), so the target's RSS carries
- * at most a few chunks of the ring, whatever its size. `window_max` says
+ * maps the next chunk (MADV_POPULATE_WRITE) and drops the target's pages
+ * of the chunk two behind (MADV_DONTNEED on the shared mapping keeps the
+ * data in the file), so the target's RSS carries about three chunks of the
+ * ring, whatever its size. `window_max` says
  * how much it held at most.
  *
  * Writing. A writer reserves a record by advancing `cursor` with one
@@ -118,7 +119,7 @@
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
-#define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
+#define HP_AP_CHUNK        (128u << 10)    /* residency window step in the target */
 #define HP_AP_READER_TIMEOUT_NS 2000000000ull   /* writers wait this long for room */
 
 /* Record head word: length in bytes (a multiple of 4, < 4096) | type << 12

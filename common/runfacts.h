@@ -65,6 +65,8 @@ struct hp_run_facts {
 	int64_t alloc_target_bytes;    /* most memory the preload library kept resident in one
 				        * target process (its ring window and stack table) */
 	int64_t hpprof_peak_rss_bytes; /* hpprof's own peak RSS (collector, stream, tracker) */
+	const char *preload_libraries; /* what the preload library loads into the target besides
+				        * the C runtime: comma-separated sonames (libunwind...) */
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;
