@@ -5,6 +5,7 @@
 #include "collector/streamfeed.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -31,6 +32,7 @@ struct hp_streamfeed {
 	struct hp_allocstream_stats stats;
 	int failed;                    /* allocation tracking stopped; samples go on */
 	char deps[512];                /* facts->preload_libraries */
+	char env[8192];                /* facts->preload_env */
 };
 
 /* --- allocation stacks --- */
@@ -203,6 +205,12 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 {
 	if (!preload_deps(allocstream_shim(f->stream), f->deps, sizeof(f->deps)))
 		facts->preload_libraries = f->deps;
+	size_t used = 0;
+	for (char **e = allocstream_env(f->stream); *e && used < sizeof(f->env); e++)
+		used += (size_t)snprintf(f->env + used, sizeof(f->env) - used, "%s%s",
+					 used ? "\n" : "", *e);
+	if (used < sizeof(f->env))
+		facts->preload_env = f->env;
 	if (f->o.agent_hz)
 		agent_facts(f, samples, facts);
 	if (!f->o.alloc)

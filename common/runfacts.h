@@ -67,6 +67,8 @@ struct hp_run_facts {
 	int64_t hpprof_peak_rss_bytes; /* hpprof's own peak RSS (collector, stream, tracker) */
 	const char *preload_libraries; /* what the preload library loads into the target besides
 				        * the C runtime: comma-separated sonames (libunwind...) */
+	const char *preload_env;       /* the variables hpprof added to the target's
+				        * environment, "K=V" separated by newlines */
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;

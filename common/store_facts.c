@@ -54,7 +54,7 @@ static const struct fact facts[] = {
 	INT(alloc_unknown_frees), INT(alloc_sample_bytes), INT(heap_peak_bytes),
 	INT(heap_peak_t_ns), INT(heap_peak_pid), INT(alloc_temporary), INT(alloc_stream_bytes),
 	INT(alloc_stream_events), INT(alloc_target_bytes), INT(hpprof_peak_rss_bytes),
-	TEXT(preload_libraries),
+	TEXT(preload_libraries), TEXT(preload_env),
 	TEXT(merged_from), INT(merged_runs),
 };
 

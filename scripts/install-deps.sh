@@ -7,6 +7,9 @@ PKGS="build-essential cmake pkg-config
 libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
 libc6-dbg sqlite3 tmux jq python3 zlib1g-dev bc go-md2man man-db
 protobuf-compiler valgrind linux-perf heaptrack"
+# Memory truths (tests/e2e/memory_*.sh, tests/realworld/memory_*.sh):
+# /usr/bin/time, heaptrack's zstd files, setarch.
+PKGS="$PKGS time zstd util-linux"
 
 missing=""
 for p in $PKGS; do

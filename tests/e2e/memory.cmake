@@ -2,3 +2,7 @@
 hp_script_test(e2e_memory_growth e2e e2e/memory_growth.sh)
 hp_script_test(e2e_memory_alloc e2e e2e/memory_alloc.sh)
 set_tests_properties(e2e_memory_growth PROPERTIES RUN_SERIAL TRUE)
+# issue 13: per-process peaks, callers of allocation sites, the tracker's own memory
+hp_script_test(e2e_memory_procs e2e e2e/memory_procs.sh)
+hp_script_test(e2e_memory_callers e2e e2e/memory_callers.sh)
+hp_script_test(e2e_memory_overhead e2e e2e/memory_overhead.sh)
