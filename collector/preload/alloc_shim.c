@@ -43,6 +43,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#define UNW_LOCAL_ONLY               /* unw_* are the local unwinder's (_UL*) */
 #include <libunwind.h>
 #include <limits.h>
 #include <link.h>
@@ -507,8 +508,13 @@ static void shim_init(void)
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&shim_init);
 	read_config();
 	if (cfg.enabled) {
-		if (cfg.track)
+		if (cfg.track) {
 			stacktab_init();
+			/* libunwind's cache of unwind info: per thread (no lock shared
+			 * by the threads), and large enough for a program's hot code */
+			unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+			unw_set_cache_size(unw_local_addr_space, 1024, 0);
+		}
 		pthread_atfork(NULL, NULL, on_fork_child);
 		open_stream();
 	}

@@ -67,14 +67,15 @@ uint64_t stacktab_bytes(void)
 	return n * 4096;
 }
 
+/* One multiply per frame, a full mix at the end (splitmix64's). */
 static uint64_t stack_hash(void *const *pcs, int n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-	for (int i = 0; i < n; i++) {
-		h ^= (uint64_t)(uintptr_t)pcs[i];
-		h *= 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-	}
+	for (int i = 0; i < n; i++)
+		h = (h ^ (uint64_t)(uintptr_t)pcs[i]) * 0x100000001b3ull + (h >> 29);
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
 	return h ? h : 1;
 }
 

@@ -364,7 +364,11 @@ int stream_put(const unsigned char *buf, uint32_t len, uint32_t head, unsigned f
 	unsigned char *rec = stream_reserve(len, flags);
 	if (!rec)
 		return -1;
-	memcpy(rec + 4, buf + 4, len - 4);
+	if (likely(len <= 32))                  /* most records: a few words, no memcpy call */
+		for (uint32_t i = 4; i < len; i += 4)
+			__builtin_memcpy(rec + i, buf + i, 4);
+	else
+		memcpy(rec + 4, buf + 4, len - 4);
 	stream_commit(rec, head);
 	return 0;
 }
