@@ -119,7 +119,7 @@
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
-#define HP_AP_CHUNK        (128u << 10)    /* residency window step in the target */
+#define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
 #define HP_AP_READER_TIMEOUT_NS 2000000000ull   /* writers wait this long for room */
 
 /* Record head word: length in bytes (a multiple of 4, < 4096) | type << 12

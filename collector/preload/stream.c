@@ -104,6 +104,7 @@ static int file_allocate(uint64_t from, uint64_t to)
 }
 
 static void ring_populate(struct hp_ap_header *h, uint64_t k);
+static int stream_grow(struct hp_ap_header *h, uint64_t end);
 
 static void header_fill(struct hp_ap_header *h, uint32_t gen, uint64_t backed)
 {
@@ -294,6 +295,9 @@ static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
 	uint64_t k = (end - 1) / HP_AP_CHUNK;
 	if (o % HP_AP_CHUNK && o / HP_AP_CHUNK == k)
 		return;                         /* no chunk starts in this claim */
+	uint64_t ahead = (k + 2) * HP_AP_CHUNK;   /* first lap: the file backs it before we map it */
+	if (ahead <= st.ring_size && __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE) < ahead)
+		stream_grow(h, ahead);
 	ring_populate(h, k + 1);
 	if (k >= 2) {
 		syscall(SYS_madvise, ring_at((k - 2) * HP_AP_CHUNK), (size_t)HP_AP_CHUNK,

@@ -9,7 +9,7 @@
 # The 4 MiB is the allowance for what --alloc legitimately adds to
 # a process: the preload library and the libraries it loads (libunwind,
 # liblzma: ~1 MiB of mapped pages), the stack table, and the window of the
-# stream that is mapped in the target (~3 x 128 KiB).
+# stream that is mapped in the target (~3 x 256 KiB).
 . "$HP_SRC/tests/e2e/lib.sh"
 [ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (Debian package time)"
 cc -O2 -g -o small_allocs "$HP_SRC/tests/fixtures/memory/small_allocs.c" || fail "cc"
