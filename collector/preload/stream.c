@@ -304,8 +304,9 @@ static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
 			MADV_DONTNEED);
 		atomic_max(&h->zapped, (k - 1) * HP_AP_CHUNK);
 	}
+	/* mapped now: from the oldest chunk kept to the end of the one mapped ahead */
 	uint64_t zapped = __atomic_load_n(&h->zapped, __ATOMIC_RELAXED);
-	atomic_max(&h->window_max, end - zapped);
+	atomic_max(&h->window_max, ahead - zapped);
 }
 
 /* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
