@@ -56,6 +56,9 @@ struct hp_calltree_opts {
 	 * weight (profile_weight_column: -1 samples, else an event index). */
 	int weighted_only;
 	int weight;
+	/* Order children by column weight (heaviest first) instead of samples:
+	 * for trees weighed by a counter or by allocations. */
+	int sort_by_weight;
 	/* Called, when set, for each frame of each stack as it is added: node
 	 * is where frame s->frames[k] landed. A non-zero return (a negative
 	 * error) stops the build and is returned by calltree_build. */

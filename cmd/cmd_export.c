@@ -32,9 +32,14 @@ static const char usage_text[] =
 	"                       csv, json   the public SQL views\n"
 	"  -o, --output FILE    write to FILE instead of stdout\n"
 	"  -w, --weight EVENT   folded, svg: weigh stacks by a counter such as\n"
-	"                       page-faults instead of samples\n"
+	"                       page-faults instead of samples, or by allocations\n"
+	"                       (run --alloc): allocs, alloc-bytes, leaked-bytes,\n"
+	"                       peak-bytes, temporary; pprof: an allocation weight\n"
+	"                       writes a heap profile (alloc_objects, alloc_space,\n"
+	"                       inuse_objects, inuse_space, peak_space, temporary)\n"
 	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
-	"                       line_profile, thread_profile, memory_timeline, alloc_sites);\n"
+	"                       line_profile, thread_profile, process_profile,\n"
+	"                       memory_timeline, alloc_sites);\n"
 	"                       csv defaults to function_profile, json to all of them\n"
 	"      --title TEXT     svg, memory-svg: the title (default: the profiled command)\n"
 	"  -h, --help           this help\n";
@@ -92,7 +97,10 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 
 static void explain(const struct export_cmd *o, const struct hp_profile *p, int err)
 {
-	if (err == -HP_EBADEVENT) {
+	if (err == -HP_EBADEVENT && profile_is_alloc_weight(o->x.weight)) {
+		hp_err("invalid --weight '%s': '%s' has no allocation data (record it with"
+		       " `hpprof run --alloc`)", o->x.weight, o->db);
+	} else if (err == -HP_EBADEVENT) {
 		char names[1024] = "samples";
 		for (uint32_t e = 0; p && e < p->nevents; e++)
 			if (p->events[e].measured) {
@@ -142,8 +150,9 @@ int cmd_export(int argc, char **argv)
 		       export_format_name(o.x.format));
 		return 2;
 	}
+	struct hp_profile_filter f = { .alloc_weights = profile_is_alloc_weight(o.x.weight) };
 	if (export_needs_profile(o.x.format))
-		p = cmd_load_profile(o.db, NULL, &st);
+		p = cmd_load_profile(o.db, f.alloc_weights ? &f : NULL, &st);
 	else
 		st = cmd_open_db(o.db, 0);
 	if (!st || (export_needs_profile(o.x.format) && !p))

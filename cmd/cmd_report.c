@@ -103,7 +103,8 @@ int cmd_report(int argc, char **argv)
 	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
 	struct hp_store *st = NULL;
-	struct hp_profile *p = cmd_load_profile(db, filtered ? &f : NULL, &st);
+	f.alloc_weights = memory;             /* the callers of the allocation sites */
+	struct hp_profile *p = cmd_load_profile(db, filtered || memory ? &f : NULL, &st);
 	if (!p)
 		return 1;
 	int err = memory ? memreport_print(stdout, p, st, o.limit) : report_print(stdout, p, &o);

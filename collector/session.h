@@ -71,7 +71,8 @@ struct hp_session_result {
 	uint64_t lost;                 /* records the kernel dropped */
 	uint64_t duration_ns;
 	uint64_t unwind_ns;            /* time spent unwinding */
-	int64_t peak_rss;              /* of the target (ru_maxrss), bytes */
+	int64_t peak_rss;              /* the target's ru_maxrss, bytes: the largest peak of it
+				        * and the descendants it waited for */
 	double user_s, sys_s;
 	/* Per counter (opts->counters order): 0 or -errno when it failed to
 	 * open, and its whole-run count with the multiplexing times. */

@@ -56,6 +56,7 @@ struct hp_session {
 	struct hp_ring_reader reader;
 
 	struct hp_memwatch *mw;         /* RSS timeline thread; NULL when off */
+	uint64_t preexec_rss;          /* the target before exec: hpprof's copy (launch's fork) */
 	uint32_t exited[MAX_PROCS];    /* exits not yet applied to procmaps */
 	unsigned nexited;
 	struct thread_counters *tcount;

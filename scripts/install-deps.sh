@@ -13,6 +13,9 @@ protobuf-compiler valgrind linux-perf heaptrack"
 # python3-numpy: diffusion-numpy); nodejs writes the /tmp/perf-PID.map the
 # perfmap test reads.
 PKGS="$PKGS python3.11 python3.11-dev python3-numpy nodejs"
+# Memory truths (tests/e2e/memory_*.sh, tests/realworld/memory_*.sh):
+# /usr/bin/time, heaptrack's zstd files, setarch.
+PKGS="$PKGS time zstd util-linux"
 
 missing=""
 for p in $PKGS; do

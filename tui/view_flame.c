@@ -7,6 +7,11 @@
  * Layout is recomputed from the tree (calltree_build) for the current
  * width whenever it is needed: boxes[] holds the frames that are at least
  * one cell wide, in depth-first order.
+ *
+ * Frames are as wide as their samples, or as one weight column of the
+ * profile (view_flame_new_weighted: the memory view's allocation flame
+ * graph by alloc-bytes, allocs, leaked-bytes, ...): the same tree, built
+ * from the stacks with that weight only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +43,34 @@ struct flame {
 	uint32_t nboxes;
 	size_t cap;
 	int width;                    /* layout width of boxes[] */
+	int col;                      /* weight column; -1: samples */
 };
+
+/* A node's weight: samples or its column. */
+static uint64_t weight(const struct flame *f, uint32_t node)
+{
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	return f->col < 0 ? n->total : n->c && n->c[f->col] > 0 ? (uint64_t)n->c[f->col] : 0;
+}
+
+/* Self weight: the node's own minus its children's. */
+static uint64_t self_weight(const struct flame *f, uint32_t node)
+{
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	uint64_t w = weight(f, node), kids = 0;
+	if (f->col < 0)
+		return n->self;
+	for (uint32_t c = n->first_child; c != HP_CT_NONE; c = f->tree->nodes[c].next_sibling)
+		kids += weight(f, c);
+	return w > kids ? w - kids : 0;
+}
+
+/* w as a percentage of the whole graph's weight. */
+static double pct(const struct flame *f, uint64_t w)
+{
+	uint64_t all = weight(f, 0);
+	return all ? 100.0 * (double)w / (double)all : 0.0;
+}
 
 static uint32_t zoom_root(const struct flame *f)
 {
@@ -69,8 +101,9 @@ static void place(struct flame *f, uint32_t node, int depth, double x0, double w
 	double cx = x0;
 	if (xb - xa < 1 || add_box(f, node, depth, xa, xb - xa))
 		return;
+	uint64_t nw = weight(f, node);
 	for (uint32_t c = n->first_child; c != HP_CT_NONE; c = f->tree->nodes[c].next_sibling) {
-		double cw = n->total ? w * (double)f->tree->nodes[c].total / (double)n->total : 0;
+		double cw = nw ? w * (double)weight(f, c) / (double)nw : 0;
 		place(f, c, depth + 1, cx, cw);
 		cx += cw;
 	}
@@ -96,15 +129,13 @@ static const struct box *box_of(const struct flame *f, uint32_t node)
 
 static int frame_role(const struct flame *f, uint32_t node)
 {
-	const struct hp_profile *p = app_profile(f->base.app);
-	const struct hp_cnode *n = &f->tree->nodes[node];
 	if (node == f->sel)
 		return TUI_SELECTED;
 	if (f->needle[0] && strcasestr(frame_name(f, node), f->needle))
 		return TUI_MARK;
-	if (profile_pct(p, n->self) >= 10.0)
+	if (pct(f, self_weight(f, node)) >= 10.0)
 		return TUI_HOT;
-	return profile_pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
+	return pct(f, weight(f, node)) >= 10.0 ? TUI_WARM : TUI_COLD;
 }
 
 static void draw_box(struct flame *f, struct tui_screen *s, int y, int x0, const struct box *b)
@@ -139,8 +170,9 @@ static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
 	const struct hp_profile *p = app_profile(f->base.app);
 	const struct hp_cnode *n = &f->tree->nodes[f->sel];
 	screen_printf(s, r.y + r.h - 1, r.x, r.w, TUI_NORMAL,
-		      "%s: total %.2f%% (%llu samples), self %.2f%%, depth %u", frame_name(f, f->sel),
-		      profile_pct(p, n->total), (unsigned long long)n->total, profile_pct(p, n->self),
+		      "%s: total %.2f%% (%llu %s), self %.2f%%, depth %u", frame_name(f, f->sel),
+		      pct(f, weight(f, f->sel)), (unsigned long long)weight(f, f->sel),
+		      f->col < 0 ? "samples" : p->events[f->col].name, pct(f, self_weight(f, f->sel)),
 		      n->depth);
 }
 
@@ -161,8 +193,9 @@ static void flame_draw(struct tui_view *v, struct tui_screen *s, struct tui_rect
 		if (b->depth >= top && b->depth < top + levels)
 			draw_box(f, s, r.y + 1 + b->depth - top, r.x, b);
 	}
-	if (!app_profile(v->app)->nsamples)
-		screen_put(s, r.y + 3, r.x + 2, r.w - 2, TUI_DIM, "(no samples in this selection)");
+	if (!weight(f, 0))
+		screen_put(s, r.y + 3, r.x + 2, r.w - 2, TUI_DIM, f->col < 0
+			   ? "(no samples in this selection)" : "(nothing of this weight in this selection)");
 	draw_info(f, s, r);
 }
 
@@ -266,6 +299,11 @@ static int flame_reload(struct tui_view *v)
 	struct flame *f = (struct flame *)v;
 	struct hp_calltree_opts o;
 	calltree_opts_init(&o);
+	if (f->col >= 0) {
+		o.weighted_only = 1;
+		o.weight = f->col;
+		o.sort_by_weight = 1;
+	}
 	calltree_free(f->tree);
 	f->tree = NULL;
 	f->nzoom = 0;
@@ -289,12 +327,23 @@ static const struct tui_view_ops flame_ops = {
 
 struct tui_view *view_flame_new(struct tui_app *a)
 {
+	return view_flame_new_weighted(a, -1);
+}
+
+struct tui_view *view_flame_new_weighted(struct tui_app *a, int col)
+{
 	struct flame *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->base.ops = &flame_ops;
 	f->base.app = a;
-	snprintf(f->base.title, sizeof(f->base.title), "Flame graph (icicle): callers above callees");
+	f->col = col;
+	if (col < 0)
+		snprintf(f->base.title, sizeof(f->base.title),
+			 "Flame graph (icicle): callers above callees");
+	else
+		snprintf(f->base.title, sizeof(f->base.title), "Flame graph by %s: callers above"
+			 " callees", app_profile(a)->events[col].name);
 	if (flame_reload(&f->base)) {
 		flame_free(&f->base);
 		return NULL;

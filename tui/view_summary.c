@@ -56,6 +56,8 @@ static void add_counters(struct summary *s, const struct hp_profile *p)
 	text_add(t, TUI_HEADER, "Counters (whole run)");
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
+		if (!strcmp(ev->role, "alloc"))
+			continue;             /* the memory view's */
 		if (ev->measured)
 			text_add(t, TUI_NORMAL, "  %-22s %15" PRId64 "%s", ev->name, ev->total,
 				 ev->running_pct < 99.5 ? "  (multiplexed, scaled)" : "");
