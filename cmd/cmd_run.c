@@ -68,6 +68,10 @@ static const char usage_text[] =
 	"      --mem-interval MS    RSS sampling interval (default 10; 0 disables)\n"
 	"      --fault-period N     sample every Nth page fault with its stack\n"
 	"                           (default 32; 0 disables)\n"
+	"      --off-cpu            also record where threads wait off the CPU (locks,\n"
+	"                           I/O, sleep, page faults, preemption) with their stacks\n"
+	"                           and durations: wall-clock profiles (docs/offcpu.md)\n"
+	"      --no-off-cpu         do not (the default: see docs/offcpu.md)\n"
 	"      --alloc              track malloc, calloc, realloc, free & co. with their\n"
 	"                           stacks (LD_PRELOAD shim): sites, peak, leaks\n"
 	"      --alloc-sample BYTES sample allocations (one per BYTES allocated on average)\n"
@@ -96,6 +100,8 @@ static const struct option long_opts[] = {
 	{ "mem-interval", required_argument, NULL, 'M' },
 	{ "fault-period", required_argument, NULL, 'P' },
 	{ "alloc",        no_argument,       NULL, 'A' },
+	{ "off-cpu",      no_argument,       NULL, 'O' },
+	{ "no-off-cpu",   no_argument,       NULL, 'Q' },
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
@@ -131,6 +137,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.stack_size = 16384;
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
+	o->off_cpu = -1;
 	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
@@ -160,6 +167,10 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'A':
 			o->alloc = 1;
+			break;
+		case 'O':
+		case 'Q':
+			o->off_cpu = c == 'O';
 			break;
 		case 'R':
 			o->s.raw = 1;
@@ -298,7 +309,7 @@ struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
-	char kernel_samples[256], kernel_frames[320], boot_id[64];
+	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320];
 	struct utsname uts;
 };
 
@@ -330,6 +341,8 @@ static void command_facts(struct run_record *r, char **targv, const struct run_o
 	f->stack_size = o->s.stack_size;
 	f->mem_interval_ms = o->s.mem_interval_ms;
 	f->fault_period = o->s.fault_period;
+	if (!o->s.sampler)                    /* cpu-clock turns -F into a fixed period */
+		f->cpu_sample_ns = 1000000000 / o->s.freq;
 	f->kernel_name = o->kernel;
 }
 
@@ -468,6 +481,17 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 					     NULL, res->fault_total, 0, 0 };
 		store_add_event(st, &ev);
 	}
+	if (o->s.off_cpu) {
+		char reason[256];
+		ev = (struct hp_event_info){ o->s.offcpu_event, "off-cpu", "offcpu", 1, NULL,
+					     (int64_t)res->offcpu_ns, 0, 0 };
+		if (res->offcpu_err) {
+			events_reason(HP_EVCLASS_SOFTWARE, res->offcpu_err, reason, sizeof(reason));
+			ev = (struct hp_event_info){ o->s.offcpu_event, "off-cpu", "offcpu", 0, reason,
+						     -1, 0, 0 };
+		}
+		store_add_event(st, &ev);
+	}
 }
 
 /* Whether kernel time and kernel functions were recorded, and if not why
@@ -493,6 +517,35 @@ static void kernel_facts(struct run_record *rec, const struct run_opts *o,
 		hp_info("%s", note);
 }
 
+/* Whether off-CPU time was recorded, and if not why (said once). */
+static void offcpu_facts(struct run_record *rec, const struct run_opts *o,
+			 const struct hp_session_result *r)
+{
+	struct hp_run_facts *f = &rec->f;
+	char reason[HP_EVENT_REASON_MAX];
+	if (o->agent && o->off_cpu == 1)
+		f->off_cpu = "no (the preload agent samples CPU time only)";
+	if (o->agent || !o->s.off_cpu)
+		return;
+	if (r->offcpu_err) {
+		events_reason(HP_EVCLASS_SOFTWARE, r->offcpu_err, reason, sizeof(reason));
+		snprintf(rec->off_cpu, sizeof(rec->off_cpu), "no (context-switch events: %s)", reason);
+		hp_warn("off-CPU time not recorded: context-switch events: %s", reason);
+	} else if (!r->kernel_samples) {
+		snprintf(rec->off_cpu, sizeof(rec->off_cpu), "yes, without stacks (the switch-out"
+			 " sample is kernel-mode: %s)", r->kernel_why);
+		hp_info("off-CPU time recorded without its stacks: %s", r->kernel_why);
+	} else {
+		snprintf(rec->off_cpu, sizeof(rec->off_cpu), "yes");
+	}
+	f->off_cpu = rec->off_cpu;
+	if (r->offcpu_err)
+		return;
+	f->offcpu_intervals = (int64_t)r->offcpu_intervals;
+	f->offcpu_ns = (int64_t)r->offcpu_ns;
+	f->offcpu_no_stack = (int64_t)r->offcpu_no_stack;
+}
+
 /* What the session measured. */
 static void result_facts(struct run_record *rec, const struct run_opts *o,
 			 const struct hp_session_result *r)
@@ -512,6 +565,7 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 	f->complete_stacks = (int64_t)r->complete;
 	f->lost_samples = (int64_t)r->lost;
 	f->fault_samples = (int64_t)r->fault_samples;
+	offcpu_facts(rec, o, r);
 	f->unwind_ns = (int64_t)r->unwind_ns;
 	f->peak_rss_bytes = r->peak_rss;
 	kernel_facts(rec, o, r);
@@ -577,6 +631,8 @@ int cmd_run(int argc, char **argv)
 	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
+	o.s.offcpu_event = o.s.fault_event + 1;
+	o.s.off_cpu = o.off_cpu == 1;         /* the default: docs/offcpu.md */
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
 		goto out;

@@ -33,6 +33,7 @@ struct run_opts {
 	int alloc;                    /* --alloc */
 	int raw_names;                /* --no-demangle */
 	int no_cache;                 /* --no-cache */
+	int off_cpu;                  /* --off-cpu 1, --no-off-cpu 0, -1 = the default */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */

@@ -38,6 +38,7 @@
 
 #include "collector/launch.h"
 #include "collector/memwatch.h"
+#include "collector/offcpu.h"
 #include "collector/module.h"
 #include "collector/perf_ring.h"
 #include "collector/procmap.h"
@@ -265,6 +266,22 @@ reaped:
 	return err;
 }
 
+/* Close the off-CPU intervals still open (threads blocked at the end)
+ * and report the totals. */
+static void session_offcpu_end(struct hp_session *s)
+{
+	struct hp_offcpu_totals t;
+	if (!s->oc)
+		return;
+	int err = offcpu_flush(s->oc, s->st, session_rel_time(s, hp_now_ns()));
+	if (err && !s->err)
+		s->err = err;
+	offcpu_totals(s->oc, &t);
+	s->res->offcpu_intervals = t.intervals;
+	s->res->offcpu_ns = t.ns;
+	s->res->offcpu_no_stack = t.no_stack;
+}
+
 static int finish(struct hp_session *s, pid_t pid)
 {
 	if (s->stopped)
@@ -278,6 +295,7 @@ static int finish(struct hp_session *s, pid_t pid)
 	}
 	session_release_exited(s);
 	session_read_totals(s);
+	session_offcpu_end(s);
 	s->res->bad_records += s->reader.bad;
 	if (s->res->bad_records)
 		hp_warn("skipped %llu malformed perf records (see --debug=perf)",
@@ -319,6 +337,8 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	}
 	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
+	if (o->off_cpu && !o->no_perf && (err = offcpu_new(o->offcpu_event, &s->oc)))
+		return err;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
@@ -329,6 +349,7 @@ static void session_release(struct hp_session *s)
 {
 	session_close_events(s);
 	memwatch_stop(s->mw);
+	offcpu_free(s->oc);
 	if (s->uw)
 		unwinder_free(s->uw);
 	if (s->pm)

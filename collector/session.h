@@ -43,6 +43,8 @@ struct hp_session_opts {
 	unsigned mem_interval_ms;      /* RSS polling interval; 0 disables */
 	unsigned fault_period;         /* page-fault sampling period; 0 disables */
 	int fault_event;               /* events.id given to page-fault samples */
+	int off_cpu;                   /* record off-CPU intervals (collector/offcpu.h) */
+	int offcpu_event;              /* events.id given to off-CPU samples */
 	int raw;                       /* also store every perf record undecoded (--raw) */
 	const struct perf_event_attr *sampler; /* NULL: cpu-clock at freq */
 	const char *sampler_name;
@@ -86,6 +88,10 @@ struct hp_session_result {
 	/* kernel samples without their functions (one "[kernel]" frame):
 	 * why, and what allows them; "" when kernel frames were recorded */
 	char kernel_frames_why[256];
+	/* off-CPU recording: intervals written, their summed ns, those
+	 * without a stack; offcpu_err: 0, or -errno when it could not open */
+	uint64_t offcpu_intervals, offcpu_ns, offcpu_no_stack;
+	int offcpu_err;
 	uint64_t bad_records;          /* malformed ring records skipped (warned about) */
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 };

@@ -206,6 +206,41 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	}
 }
 
+/* --off-cpu: the context-switches event, period 1, into the ring of its
+ * CPU. Its sample is taken in the kernel as the thread leaves the CPU, so
+ * it needs kernel-mode sampling; without it the switch records alone give
+ * the intervals (without stacks). context_switch adds the SWITCH records. */
+static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+{
+	struct perf_event_attr a;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	a.sample_period = 1;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a.read_format = 0;
+	a.disabled = 1;
+	a.enable_on_exec = 1;
+	a.context_switch = 1;
+	a.exclude_kernel = !s->res->kernel_samples;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	s->offcpu_fds[ring] = fd;
+	if (fd < 0) {
+		if (!s->res->offcpu_err)
+			s->res->offcpu_err = -errno;
+		hp_debug(HP_DBG_PERF, 1, "context-switch sampler on cpu %d: %s", cpu,
+			 strerror(errno));
+		return;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
+	    remember_id(s, fd, ID_OFFCPU, 0) < 0) {
+		if (!s->res->offcpu_err)
+			s->res->offcpu_err = -errno;
+		close(fd);
+		s->offcpu_fds[ring] = -1;
+	}
+}
+
 int session_open_events(struct hp_session *s, pid_t pid)
 {
 	if (!s->ring_pages)
@@ -235,6 +270,9 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		s->fault_fds[r] = -1;
 		if (s->o->fault_period)
 			open_fault_sampler(s, pid, cpu, r);
+		s->offcpu_fds[r] = -1;
+		if (s->o->off_cpu)
+			open_offcpu_sampler(s, pid, cpu, r);
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
@@ -249,6 +287,8 @@ void session_close_events(struct hp_session *s)
 				close(s->counter_fds[r][i]);
 		if (s->fault_fds[r] >= 0)
 			close(s->fault_fds[r]);
+		if (s->offcpu_fds[r] >= 0)
+			close(s->offcpu_fds[r]);
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}

@@ -19,6 +19,7 @@
 #include "common/record.h"
 
 struct hp_memwatch;
+struct hp_offcpu;
 
 #define MAX_CPUS      256
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
@@ -51,6 +52,8 @@ struct hp_session {
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
+	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
+	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
 	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
 
 	struct hp_ring_reader reader;
@@ -77,7 +80,7 @@ struct hp_session {
 	int err;                       /* first store error: stops the run */
 };
 
-enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3 };
+enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3, ID_OFFCPU = 4 };
 
 /* What the session may see of the kernel, decided before the events
  * open: kernel samples (res->kernel_samples) unless no_perf; kernel

@@ -1,0 +1,4 @@
+# e2e tests of off-CPU recording, wall-clock views and attach (issue 16).
+add_executable(offcpu_fixture ${CMAKE_SOURCE_DIR}/tests/fixtures/offcpu/offcpu_fixture.c)
+target_link_libraries(offcpu_fixture PRIVATE Threads::Threads)
+target_compile_options(offcpu_fixture PRIVATE -O1 -g)
