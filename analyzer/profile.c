@@ -198,6 +198,10 @@ static void add_offcpu(struct hp_profile *p, struct hp_pstack *s, const struct h
 	}
 	if (v[1] == HP_WAIT_PREEMPTED)
 		s->preempted_ns += v[0];
+	uint64_t idx;
+	struct priv *pv = p->priv;
+	if (hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx))
+		p->threads[idx].off_ns += v[0];
 }
 
 static int add_thread(struct hp_profile *p, uint32_t tid, uint32_t pid, const char *comm)
@@ -205,7 +209,7 @@ static int add_thread(struct hp_profile *p, uint32_t tid, uint32_t pid, const ch
 	struct priv *pv = p->priv;
 	if (hp_grow((void **)&p->threads, &pv->threads_cap, p->nthreads + 1, sizeof(*p->threads)))
 		return -ENOMEM;
-	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0 };
+	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0, 0 };
 	return hmap_put(&pv->thread_index, (uint64_t)tid + 1, p->nthreads++);
 }
 

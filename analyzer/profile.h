@@ -84,6 +84,7 @@ struct hp_pthread {
 	const char *comm;
 	uint64_t samples;
 	uint64_t first_ns, last_ns;   /* first and last sample */
+	int64_t off_ns;               /* time off the CPU (run --off-cpu), 0 without */
 };
 
 struct hp_pprocess {

@@ -10,6 +10,7 @@
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "analyzer/report_kernel.h"
+#include "analyzer/report_wall.h"
 
 #define CELL 512
 
@@ -210,6 +211,7 @@ static void text_header(FILE *out, const struct hp_profile *p)
 		else
 			fprintf(out, "  %-22s n/a: %s\n", ev->name, ev->reason ? ev->reason : "?");
 	}
+	report_wall_summary(out, p);
 }
 
 static void text_processes(FILE *out, const struct hp_profile *p)
@@ -234,6 +236,8 @@ static int print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 	text_header(out, p);
 	if (o->kernel)
 		return report_kernel_print(out, p, limit) ? -1 : 0;
+	if (o->weight && strcmp(o->weight, "cpu"))
+		return report_wall_print(out, p, o->weight, limit) ? -1 : 0;
 	if (!p->nsamples)
 		fprintf(out, "\nno samples were recorded (the program may have run too briefly)\n");
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: time in the function itself)",
