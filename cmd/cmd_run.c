@@ -48,6 +48,7 @@
 static const char usage_text[] =
 	"usage: hpprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
 	"       hpprof run [OPTIONS] -k KERNEL [-- KERNEL-ARGS...]\n"
+	"       hpprof run [OPTIONS] -p PID[,PID...]\n"
 	"\n"
 	"Run PROGRAM, sample its call stacks, counters and memory, and write a\n"
 	"self-contained SQLite profile. The exit status is PROGRAM's.\n"
@@ -86,6 +87,14 @@ static const char usage_text[] =
 	"      --no-cache           neither read nor update the symbol cache\n"
 	"                           ($XDG_CACHE_HOME/hpprof, default ~/.cache/hpprof)\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
+	"  -p, --pid PID[,PID...]   profile these running processes (every thread, and\n"
+	"                           the threads and children they start) instead; they\n"
+	"                           keep running when hpprof detaches (at --duration,\n"
+	"                           Ctrl-C or their exit)\n"
+	"      --duration SEC       stop sampling after SEC seconds (decimals allowed); a\n"
+	"                           launched program runs on unless --kill\n"
+	"      --kill               with --duration: end the launched program then\n"
+	"                           (SIGTERM, SIGKILL after 2 s)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
 
@@ -108,6 +117,9 @@ static const struct option long_opts[] = {
 	{ "no-demangle",  no_argument,       NULL, 'N' },
 	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
+	{ "pid",          required_argument, NULL, 'p' },
+	{ "duration",     required_argument, NULL, 'D' },
+	{ "kill",         no_argument,       NULL, 'K' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -138,7 +150,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
 	o->off_cpu = -1;
-	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:qh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:p:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'e': o->events = optarg; break;
@@ -167,6 +179,23 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'A':
 			o->alloc = 1;
+			break;
+		case 'p':
+			if (run_parse_pids(optarg, o))
+				return -1;
+			break;
+		case 'D': {
+			char *end;
+			double d = strtod(optarg, &end);
+			if (end == optarg || *end || !(d > 0) || d > 1e6) {
+				hp_err("invalid --duration '%s': give seconds, e.g. 2 or 0.5", optarg);
+				return -1;
+			}
+			o->s.duration_ns = (uint64_t)(d * 1e9);
+			break;
+		}
+		case 'K':
+			o->s.kill_at_end = 1;
 			break;
 		case 'O':
 		case 'Q':
@@ -323,6 +352,11 @@ static void command_facts(struct run_record *r, char **targv, const struct run_o
 	for (char **a = targv; *a && len < sizeof(r->command) - 2; a++)
 		len += (size_t)snprintf(r->command + len, sizeof(r->command) - len, "%s%s",
 					a == targv ? "" : " ", *a);
+	for (unsigned i = 0; i < o->nattach && len < sizeof(r->command) - 16; i++)
+		len += (size_t)snprintf(r->command + len, sizeof(r->command) - len, "%s%u",
+					i ? "," : " (attached: -p ", o->attach[i]);
+	if (o->nattach && len < sizeof(r->command) - 2)
+		snprintf(r->command + len, sizeof(r->command) - len, ")");
 	strftime(r->start_time, sizeof(r->start_time), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
 	f->command = r->command;
 	f->target = targv[0];
@@ -558,7 +592,8 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 			 o->sample_event ? o->sample_event : "cpu-clock");
 	f->sampling = rec->sampling;
 	f->duration_ns = (int64_t)r->duration_ns;
-	f->exit_status = r->exit_code;
+	if (!r->detached && !o->nattach)        /* else it runs on, or is not ours: unknown */
+		f->exit_status = r->exit_code;
 	f->signal = r->term_signal ? strsignal(r->term_signal) : NULL;
 	f->interrupted = r->interrupted;
 	f->samples = (int64_t)r->samples;
@@ -567,8 +602,10 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 	f->fault_samples = (int64_t)r->fault_samples;
 	offcpu_facts(rec, o, r);
 	f->unwind_ns = (int64_t)r->unwind_ns;
-	f->peak_rss_bytes = r->peak_rss;
 	kernel_facts(rec, o, r);
+	if (r->detached || o->nattach)
+		return;                       /* no rusage of a process that was not reaped */
+	f->peak_rss_bytes = r->peak_rss;
 	f->user_s = r->user_s;
 	f->sys_s = r->sys_s;
 }
@@ -624,8 +661,16 @@ int cmd_run(int argc, char **argv)
 	int r = parse_options(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
-	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret)))
+	if (o.s.kill_at_end && !o.s.duration_ns) {
+		hp_err("--kill needs --duration");
+		return 2;
+	}
+	if (o.nattach) {
+		if (run_attach_check(&o, argc - optind) || !(targv = run_attach_argv(&o)))
+			return 2;
+	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
+	}
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output))
@@ -649,7 +694,9 @@ int cmd_run(int argc, char **argv)
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
-		ret = exit_for_launch_error(err, targv[0], &o, &res);
+		ret = o.nattach ? run_attach_error(err, &o, res.attach_bad_pid ? res.attach_bad_pid
+						   : o.attach[0])
+				: exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;
 		unlink(o.output);
@@ -673,7 +720,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	summary(o.output, &res, st);
-	ret = res.exit_code;
+	ret = res.detached || o.nattach ? 0 : res.exit_code;
+	if (res.detached)
+		hp_info("sampling stopped after %.2f s; %s keeps running", (double)res.duration_ns / 1e9,
+			o.nattach ? "the process" : "the program");
 out:
 	if (st && (err = store_close(st)) && ret == 0) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));

@@ -23,6 +23,8 @@ enum run_sampler {
 	SAMPLER_PRELOAD,              /* --sampler preload: the agent */
 };
 
+#define RUN_MAX_ATTACH 64
+
 struct run_opts {
 	const char *output;
 	const char *kernel;
@@ -34,6 +36,9 @@ struct run_opts {
 	int raw_names;                /* --no-demangle */
 	int no_cache;                 /* --no-cache */
 	int off_cpu;                  /* --off-cpu 1, --no-off-cpu 0, -1 = the default */
+	uint32_t attach[RUN_MAX_ATTACH]; /* -p: the running processes to profile */
+	unsigned nattach;
+	char attach_exe[4096];        /* the first one's executable (the facts' target) */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */
@@ -76,6 +81,19 @@ int run_retry_with_agent(struct run_opts *o, struct hp_streamfeed **feed, const 
  * needs it; *feed stays NULL when neither does. Returns -1 when it cannot
  * (the error is printed). */
 int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *target);
+
+/* --- run_attach.c (-p) --- */
+
+/* Parse "PID[,PID...]" into o->attach and o->s. Returns -1 (printed) on
+ * bad input. */
+int run_parse_pids(const char *list, struct run_opts *o);
+/* Options that cannot go with -p; -1 (printed) when one is given. */
+int run_attach_check(struct run_opts *o, int noperands);
+/* What stands for argv in the facts: the first process's executable.
+ * Caller frees the array (not the string, in o). */
+char **run_attach_argv(struct run_opts *o);
+/* The one message of a failed attach; returns the exit status (1). */
+int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
 
 /* --- run_symbols.c --- */
 

@@ -214,6 +214,32 @@ static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusa
 	return w == pid;
 }
 
+/* --duration passed: stop sampling, then end the target (kill_at_end:
+ * SIGTERM, SIGKILL after 2 s) or leave it running. Returns 1 when it was
+ * reaped (status, ru set), 0 when it runs on. */
+static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rusage *ru)
+{
+	for (unsigned r = 0; r < s->nrings; r++) {
+		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
+		if (s->fault_fds[r] >= 0)
+			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+		if (s->offcpu_fds[r] >= 0)
+			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+	}
+	if (!s->o->kill_at_end) {
+		s->res->detached = 1;
+		return 0;
+	}
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (wait_target(s, pid, status, ru, 0))
+			return 1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	return wait_target(s, pid, status, ru, 1);
+}
+
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
 	struct pollfd pfd[MAX_CPUS];
@@ -244,6 +270,13 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		forward_stop(s, pid, &forwarded);
 		if (wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
+		if (s->o->duration_ns && hp_now_ns() - s->t0 >= s->o->duration_ns) {
+			if (duration_end(s, pid, &status, &ru))
+				goto reaped;
+			s->res->duration_ns = hp_now_ns() - s->t0;
+			s->res->exit_code = -1;        /* it runs on: no status */
+			return 0;
+		}
 	}
 	/* The profile cannot be written (disk full...): stop profiling, keep
 	 * what was committed, and let the program finish its work. */
@@ -381,6 +414,10 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	struct sigaction oi, ot, oh;
 	int err;
 
+	if (o->nattach) {
+		free(s);
+		return session_attach(o, st, res);
+	}
 	if (!s)
 		return -ENOMEM;
 	if ((err = session_init(s, o, st, res)))
@@ -416,4 +453,49 @@ out_release:
 	session_release(s);
 	free(s);
 	return err;
+}
+
+/* --- shared with session_attach.c (session_internal.h) --- */
+
+int session_setup(struct hp_session *s, const struct hp_session_opts *o, struct hp_store *st,
+		  struct hp_session_result *res)
+{
+	return session_init(s, o, st, res);
+}
+
+void session_teardown(struct hp_session *s)
+{
+	session_release(s);
+}
+
+int session_pump(struct hp_session *s)
+{
+	int err = drain(s);
+	store_memory(s);
+	return err;
+}
+
+int session_stop_signal(void)
+{
+	return stop_signal;
+}
+
+void session_catch_stop(int install)
+{
+	static struct sigaction oi, ot, oh;
+	if (install)
+		install_signals(&oi, &ot, &oh);
+	else
+		restore_signals(&oi, &ot, &oh);
+}
+
+int session_finish_common(struct hp_session *s)
+{
+	int err = drain(s);
+	store_memory(s);
+	session_release_exited(s);
+	session_read_totals(s);
+	session_offcpu_end(s);
+	s->res->bad_records += s->reader.bad;
+	return err ? err : s->err;
 }
