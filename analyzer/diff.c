@@ -221,11 +221,17 @@ static const char *join_module(const struct hp_profile *p, const char *module)
 	return module ? module : "";
 }
 
+void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "%s\x1f%s", f->name, join_module(p, stacks_basename(f->module)));
+}
+
 static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f)
 {
 	const char *module = stacks_basename(f->module);
 	char key[4096];
-	snprintf(key, sizeof(key), "%s\x1f%s", f->name, join_module(b->runs[r], module));
+	diff_function_key(b->runs[r], f, key, sizeof(key));
 	struct entry *e = entry_of(b, key);
 	if (!e)
 		return -ENOMEM;

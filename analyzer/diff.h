@@ -204,6 +204,13 @@ enum hp_diff_time_basis diff_pick_basis(const struct hp_profile *const *runs, un
 double diff_time_of(const struct hp_profile *p, enum hp_diff_time_basis b, uint64_t samples,
 		    const int64_t *c);
 
+/* The key that joins function f of p with the same function of another
+ * profile: its name and module basename, the profiled program itself
+ * under one name whatever its file is called. */
+struct hp_pfunc;
+void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
+		       size_t len);
+
 /* --- regression gates (diff_gate.c): `--fail-if 'total>+3%'` --- */
 
 enum hp_gate_subject { HP_GATE_TOTAL, HP_GATE_WALL, HP_GATE_FUNCTION, HP_GATE_FUNCTION_SELF };
