@@ -140,7 +140,7 @@ static void time_text(char *buf, size_t len, const struct hp_diff *d, struct hp_
 		      const struct tunit *u)
 {
 	double m = s.mean * u->scale, sd = s.sd * u->scale;
-	int dec = fabs(m) >= 100 ? 0 : fabs(m) >= 10 ? 1 : 2;
+	int dec = fabs(m) >= 100 ? 0 : fabs(m) >= 10 ? 1 : fabs(m) >= 1 || m == 0 ? 2 : 3;
 	if (reps(d))
 		snprintf(buf, len, "%.*f±%.*f", dec, m, dec, sd);
 	else
@@ -291,18 +291,19 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 		}
 		return n;
 	}
-	/* page-faults and cache-misses, then the counter that changed most -
-	 * each only when its whole-run value changed by half or more; the
-	 * scheduler counts and task-clock (= the time) are left out */
+	/* one column, to stay near 100 columns: page-faults, else cache-misses,
+	 * else the counter that changed most - only when its whole-run value
+	 * changed by half or more; the scheduler counts and task-clock (= the
+	 * time) are left out */
 	static const char *const first[] = { "page-faults", "cache-misses" };
 	static const char *const skip[] = { "task-clock", "context-switches", "cpu-migrations" };
-	for (size_t i = 0; i < 2; i++)
-		for (uint32_t c = 0; c < d->ncounters; c++)
+	for (size_t i = 0; i < 2 && !n; i++)
+		for (uint32_t c = 0; c < d->ncounters && !n; c++)
 			if (!strcmp(d->counters[c].name, first[i]) && changed(&d->counters[c]))
 				shown[n++] = (int)c;
 	double best = -1;
 	int pick = -1;
-	for (uint32_t c = 0; c < d->ncounters && n < 2; c++) {
+	for (uint32_t c = 0; c < d->ncounters && !n; c++) {
 		const struct hp_diff_counter *k = &d->counters[c];
 		int listed = 0;
 		for (size_t i = 0; i < 2; i++)
@@ -317,7 +318,7 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 			pick = (int)c;
 		}
 	}
-	if (pick >= 0 && n < 2)
+	if (pick >= 0 && !n)
 		shown[n++] = pick;
 	return n;
 }
@@ -349,17 +350,20 @@ struct layout {
  * counters) over their labels. */
 static void rows_header(FILE *out, const struct hp_diff *d, const struct layout *l)
 {
-	char head[64];
+	char head[64], line[512];
+	size_t n = 0;
 	snprintf(head, sizeof(head), "   self time (%s)", l->unit.name);
-	fprintf(out, "%-*s", 2 * l->w + 20, head);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "%-*s", 2 * l->w + 20, head);
 	if (l->by_function)
-		fprintf(out, "%-18s", "  total time");
-	fprintf(out, "%-14s", " self share %");
-	for (int i = 0; i < l->nshown; i++) {
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%-18s", "  total time");
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "%-14s", " self share %");
+	for (int i = 0; i < l->nshown && n < sizeof(line); i++) {
 		snprintf(head, sizeof(head), "  %s%s", d->counters[l->shown[i]].name, norm_suffix(d));
-		fprintf(out, "%-20s", head);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%-20s", head);
 	}
-	fputs("\n", out);
+	while (n > 0 && n < sizeof(line) && line[n - 1] == ' ')
+		line[--n] = '\0';          /* no trailing blanks */
+	fprintf(out, "%s\n", line);
 	fprintf(out, " %*s %*s %8s %7s ", l->w, "before", l->w, "after", "change", "ci");
 	if (l->by_function)
 		fprintf(out, " %8s %7s ", "change", "ci");
