@@ -241,8 +241,10 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 		o->before_name ? o->before_name : "before", o->after_name ? o->after_name : "after",
 		d->opts.by == HP_DIFF_LINE ? "line" : "function", diff_basis_name(d->basis),
 		diff_norm_name(d->opts.norm), reps(d) ? "; mean±sd over runs" : "");
-	fprintf(out, "  %-22s %16s %16s %9s  %-9s %s\n", "", "before", "after", "change",
-		d->opts.alpha == 0.05 ? "95% CI" : "CI", "verdict");
+	char ci[32];
+	snprintf(ci, sizeof(ci), "%.4g%% CI", 100 * (1 - d->opts.alpha));
+	fprintf(out, "  %-22s %16s %16s %9s  %-9s %s\n", "", "before", "after", "change", ci,
+		"verdict");
 	summary_times(out, d);
 	if (reps(d))
 		fprintf(out, "  %-22s %16u %16u\n", "runs", d->before.runs, d->after.runs);
