@@ -358,7 +358,8 @@ static int report_gates(const struct diff_cmd *o, const struct hp_diff *d)
 	for (unsigned i = 0; i < o->ngates; i++)
 		if (o->gates[i].failed) {
 			diff_gate_describe(d, &o->gates[i], line, sizeof(line));
-			hp_err("regression: fail-if %s", line);
+			hp_err("%s: fail-if %s", o->gates[i].greater ? "regression" : "condition met",
+			       line);
 			failed = 1;
 		}
 	if (o->ngates && !d->welch)
