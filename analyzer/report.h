@@ -36,6 +36,13 @@ struct hp_report_opts {
 
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
 
+/* The run's exit as the report writes it: "0", "killed by SIGSEGV (139)"
+ * (the signal that ended it, 128 + its number), or "?". */
+void report_exit_text(const struct hp_profile *p, char *buf, size_t len);
+/* The sampling rate: "1000 Hz", "mixed (merged runs sampled at different
+ * rates)", "by period (run -c)", or "?". */
+void report_frequency_text(const struct hp_profile *p, char *buf, size_t len);
+
 /* Check a --columns list against the columns p's tables have: 0, or
  * -EINVAL with the first unknown id copied to bad and every valid id
  * (comma-separated) to valid. */

@@ -331,8 +331,7 @@ static double complete_pct(const struct hp_profile *p)
 	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
 }
 
-/* "0", "killed by SIGSEGV (139)", "?" */
-static void exit_text(char *buf, size_t len, const struct hp_profile *p)
+void report_exit_text(const struct hp_profile *p, char *buf, size_t len)
 {
 	const char *status = profile_meta(p, "exit_status"), *sig = profile_meta(p, "signal");
 	int code = status ? atoi(status) : -1;
@@ -345,8 +344,7 @@ static void exit_text(char *buf, size_t len, const struct hp_profile *p)
 		snprintf(buf, len, "%s", status);
 }
 
-/* "1000 Hz", "mixed (merged runs sampled at different rates)", ... */
-static void frequency_text(char *buf, size_t len, const struct hp_profile *p)
+void report_frequency_text(const struct hp_profile *p, char *buf, size_t len)
 {
 	const char *f = profile_meta(p, "frequency");
 	if (!f)
@@ -393,8 +391,8 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
 	const char *mode = profile_meta(p, "call_graph"), *intr = profile_meta(p, "interrupted");
 	char exit_s[64], freq[64];
-	exit_text(exit_s, sizeof(exit_s), p);
-	frequency_text(freq, sizeof(freq), p);
+	report_exit_text(p, exit_s, sizeof(exit_s));
+	report_frequency_text(p, freq, sizeof(freq));
 	fprintf(out, "hpprof report\n");
 	fprintf(out, "  command:   %s\n", cmd ? cmd : "?");
 	fprintf(out, "  duration:  %.3f s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
