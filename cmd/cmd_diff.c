@@ -389,11 +389,14 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		o->p.after_name = o->na == 1 ? o->after[0] : "after";
 		o->p.gates = o->gates;
 		o->p.ngates = o->ngates;
+		/* the verdict first: it must survive a reader that stops early */
+		int gate_rc = report_gates(o, d);
+		cmd_closed_pipe_status = gate_rc;
 		if (diff_print(stdout, d, &o->p) || fflush(stdout)) {
 			hp_err("cannot write the diff");
 			rc = 1;
 		} else {
-			rc = report_gates(o, d);
+			rc = gate_rc;
 		}
 	}
 	diff_free(d);
