@@ -8,7 +8,8 @@
  *   frequency; the interval is the binomial sampling error;
  * - a function under --min-samples on both sides is minor, not gone;
  * - a program renamed between the runs still joins;
- * - --norm work divides by the work counts;
+ * - --norm work divides by the work counts; without a time basis, sample
+ *   counts stand for time;
  * - gates parse (C++ names with < and > included), pass and fail by their
  *   interval; repeated runs switch to Welch.
  */
@@ -165,6 +166,26 @@ static void test_welch(void)
 	diff_free(d);
 }
 
+/* Without a frequency or task-clock (merged runs of mixed rates, sampling
+ * by a period of another event), sample counts stand for time. */
+static void test_no_time_basis(void)
+{
+	static const char *const names[] = { "a" };
+	const uint64_t s1[] = { 400 }, s2[] = { 100 };
+	struct fake b, a;
+	struct hp_diff *d = NULL;
+	fake_init(&b, "/p", names, s1, 1);
+	fake_init(&a, "/p", names, s2, 1);
+	b.values[0] = "0";                   /* frequency 0: by period */
+	CHECK(diff_pair(&b.p, &a.p, NULL, &d) == 0);
+	if (!d)
+		return;
+	CHECK(d->basis == HP_DIFF_TIME_SAMPLES);
+	CHECK(NEAR(d->rows[0].before_time.mean, 400, 1e-12) && NEAR(d->rows[0].after_time.mean, 100, 1e-12));
+	CHECK(d->rows[0].verdict == HP_VERDICT_FASTER);
+	diff_free(d);
+}
+
 static void test_gate_parse(void)
 {
 	struct hp_diff_gate g;
@@ -192,6 +213,7 @@ int main(void)
 	test_three_times_faster();
 	test_norm_work();
 	test_welch();
+	test_no_time_basis();
 	test_gate_parse();
 	return hp_test_result();
 }
