@@ -1,12 +1,14 @@
 #!/bin/sh
-# Install the Debian packages hpprof needs to build, test and benchmark.
+# Install the Debian packages hpprof needs to build, test and benchmark
+# (the last line: the programs and tools of the realworld tier, tests/realworld).
 # Skips apt-get entirely when everything is already present.
 set -eu
 
 PKGS="build-essential cmake pkg-config
 libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
 libc6-dbg sqlite3 tmux jq python3 zlib1g-dev bc
-protobuf-compiler valgrind linux-perf heaptrack"
+protobuf-compiler valgrind linux-perf heaptrack
+xz-utils python3.11 gcc make git binutils zstd"
 
 missing=""
 for p in $PKGS; do

@@ -54,7 +54,13 @@ def check(ok, text):
 
 def tolerance(p1, n1, p2, n2):
     """ALLOWANCE_PP + Z standard errors of the difference of two independent
-    binomial shares (percent), with the pooled share as p."""
+    binomial shares (percent), with the pooled share as p.
+
+    For separate runs the two shares are independent estimates. In the one
+    execution both tools sample, their cpu-clock timers are both enabled at
+    the target's exec and tick at the same rate, so they tend to sample the
+    same instants (sample counts agree to a few): the independent-sampling
+    error is then an upper bound."""
     if not n1 or not n2:
         return float("inf")
     p = (p1 * n1 + p2 * n2) / (100.0 * (n1 + n2))
@@ -170,7 +176,7 @@ def same_execution(perf_data, db):
         h_rows = [l for l in leaves if peers.is_kernel_module(l.module) == kernel]
         n_perf, n_hp = sum(r.samples for r in p_rows), sum(l.samples for l in h_rows)
         print("  perf: %d %s samples of %d in the target's processes; hpprof: %d of %d"
-              % (n_perf, space, len(rows) and sum(r.samples for r in rows), n_hp,
+              % (n_perf, space, sum(r.samples for r in rows), n_hp,
                  sum(l.samples for l in leaves)))
         check(n_perf > 0 and n_hp > 0, "both tools have %s samples" % space)
         if not n_perf or not n_hp:
@@ -181,6 +187,8 @@ def same_execution(perf_data, db):
         for (base, key), g in top:
             hn = sum(n for (b, name), n in by_name.items() if b == base and name in g["aliases"])
             pp, hpp = pct(g["samples"], n_perf), pct(hn, n_hp)
+            # within 3 pp + 3 binomial standard errors of the difference
+            # (n = each tool's samples of this space): tolerance() above
             tol = tolerance(pp, n_perf, hpp, n_hp)
             where = "" if kernel else where_hpprof_put(g, base, h_rows, n_hp)
             check(abs(pp - hpp) <= tol, "%6.2f%% %6.2f%% %5.1fpp  %s (%s)%s"
@@ -221,6 +229,8 @@ def kernel_share(perf_data, db):
     k_perf = sum(r.samples for r in rows if r.kernel)
     k_hp, n_hp = peers.HpDb(db).kernel_share()
     pp, hpp = pct(k_perf, n_perf), pct(k_hp, n_hp)
+    # two runs, two independent binomial estimates of the kernel share:
+    # 3 pp + 3 standard errors of their difference (tolerance() above)
     tol = tolerance(pp, n_perf, hpp, n_hp)
     check(n_hp > 0 and abs(pp - hpp) <= tol,
           "kernel: perf %.2f%% (%d/%d), hpprof %.2f%% (%d/%d), tolerance %.1fpp"

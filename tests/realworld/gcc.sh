@@ -4,4 +4,4 @@
 . "$HP_SRC/tests/realworld/lib.sh"
 rw_need gcc gcc
 rw_gen c big.c 80
-rw_$1 gcc -O2 -c big.c -o big.o
+rw_main "${1:-}" gcc -O2 -c big.c -o big.o

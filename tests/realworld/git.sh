@@ -6,4 +6,4 @@
 rw_need git git
 rw_gen git repo.orig 300
 rw_reset() { rm -rf repo && cp -a repo.orig repo; }
-rw_$1 git -C repo gc -q --aggressive
+rw_main "${1:-}" git -C repo gc -q --aggressive

@@ -90,3 +90,14 @@ rw_alloc() {
 		fail "hpprof and heaptrack disagree on $1 (the checks marked FAIL above)"
 	echo "PASS"
 }
+
+# rw_main MODE CMD [ARGS...]: what a test does with its argument, cpu or alloc.
+rw_main() {
+	mode=$1
+	shift
+	case $mode in
+	cpu) rw_cpu "$@" ;;
+	alloc) rw_alloc "$@" ;;
+	*) fail "usage: $0 cpu|alloc" ;;
+	esac
+}

@@ -6,4 +6,4 @@ rw_need make make
 rw_need gcc gcc
 rw_gen make proj 10
 rw_reset() { make -s -C proj clean >/dev/null; }
-rw_$1 make -s -j2 -C proj
+rw_main "${1:-}" make -s -j2 -C proj

@@ -296,9 +296,10 @@ SITE_FRAMES = 3     # an allocation site, for diagnosis: its innermost frames' n
 
 def site_key(names):
     """Names of a site's innermost frames, unnamed code as '?' (heaptrack
-    has no name for it, hpprof names it module+0xADDR)."""
-    return tuple("?" if n is None or re.search(r"\+0x[0-9a-f]+$", n) else n
-                 for n in names)
+    has no name for it, hpprof names it module+0xADDR) and glibc's internal
+    __GI_ aliases (heaptrack's DWARF names) as the symbol hpprof shows."""
+    return tuple("?" if n is None or re.search(r"\+0x[0-9a-f]+$", n) else
+                 n[len("__GI_"):] if n.startswith("__GI_") else n for n in names)
 
 
 def heaptrack_totals(path, is_own):
