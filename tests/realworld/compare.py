@@ -162,8 +162,11 @@ def same_execution(perf_data, db):
     tools sampled, each as a share of that space's samples (the outer perf
     changes how much kernel time there is, not which instants both see)."""
     hp = peers.HpDb(db)
-    rows = [r for r in peers.perf_rows(perf_data) if r.comm not in TOOL_COMMS]
+    rows, lost = peers.perf_rows(perf_data)
+    rows = [r for r in rows if r.comm not in TOOL_COMMS]
     leaves = hp.leaves()
+    if lost or int(hp.info("lost_samples", 0) or 0):
+        print("  note: samples lost: perf %d, hpprof %s" % (lost, hp.info("lost_samples")))
     unseen = {r.tid for r in rows} - hp.threads()
     if unseen:
         print("  note: perf sampled %d threads hpprof has no record of (%d samples)"
@@ -224,7 +227,7 @@ def where_hpprof_put(g, base, hp_leaves, n_hp):
 
 def kernel_share(perf_data, db):
     print("# kernel share, separate runs (perf record --call-graph dwarf; hpprof run)")
-    rows = [r for r in peers.perf_rows(perf_data) if r.comm not in TOOL_COMMS]
+    rows = [r for r in peers.perf_rows(perf_data)[0] if r.comm not in TOOL_COMMS]
     n_perf = sum(r.samples for r in rows)
     k_perf = sum(r.samples for r in rows if r.kernel)
     k_hp, n_hp = peers.HpDb(db).kernel_share()

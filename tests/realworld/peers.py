@@ -5,7 +5,7 @@ heaptrack on programs nobody here wrote. This module only reads: perf's
 report, heaptrack's data file, an hpprof database and ELF files (through
 binutils' readelf and c++filt). The checks themselves are in compare.py.
 
-  perf_rows(perf.data)            perf report's rows: thread, dso, symbol, samples
+  perf_rows(perf.data)            perf report's rows: thread, dso, symbol, samples; lost
   HpDb(path)                      queries on an hpprof database
   ElfNames(path)                  symbols, FDEs and the names perf gives them
   heaptrack_totals(file.zst, own)  heaptrack's records, the tool's own apart
@@ -42,7 +42,8 @@ PerfRow = collections.namedtuple("PerfRow", "tid comm dso kernel addr sym sample
 
 
 def perf_rows(perf_data):
-    """perf report's per-thread symbol rows, as a user reads them.
+    """(rows, lost): perf report's per-thread symbol rows, as a user reads
+    them, and the samples perf says it lost.
 
     `--sort pid,comm,dso,sym -v`: perf's `pid` key is the thread id, `-v`
     gives the dso's full path and, before the symbol, one address inside it
@@ -52,9 +53,11 @@ def perf_rows(perf_data):
     out = run(["perf", "report", "-i", perf_data, "--stdio", "--no-children",
                "-g", "none", "--no-inline", "--sort", "pid,comm,dso,sym",
                "-F", "sample,pid,comm,dso,sym", "-t", "|", "-v"])
-    rows = []
+    rows, lost = [], 0
     sym_re = re.compile(r"^(0x[0-9a-f]+)\s+\S*\s*\[(.)\] (.*?)\s*$")
     for line in out.splitlines():
+        if line.startswith("# Total Lost Samples:"):
+            lost = int(line.split(":")[1])
         if not line.strip() or line.startswith("#"):
             continue
         f = line.split("|", 4)
@@ -67,7 +70,7 @@ def perf_rows(perf_data):
         addr, mode, sym = int(m.group(1), 16), m.group(2), m.group(3)
         rows.append(PerfRow(int(pidcomm.split(":")[0]), comm.strip(), dso.strip(),
                             mode != ".", addr, sym, int(samples)))
-    return rows
+    return rows, lost
 
 
 # ---------------------------------------------------------------- hpprof
