@@ -47,7 +47,8 @@ def perf_rows(perf_data):
 
     `--sort pid,comm,dso,sym -v`: perf's `pid` key is the thread id, `-v`
     gives the dso's full path and, before the symbol, one address inside it
-    (dso-relative: the ELF address hpprof stores too). Symbols are perf's
+    (map-relative, a file offset: ElfNames.vaddr makes it the ELF address
+    hpprof stores). Symbols are perf's
     own: demangled without parameters, versioned ones with their @VERSION,
     unnamed code as one row per address (`0x...`)."""
     out = run(["perf", "report", "-i", perf_data, "--stdio", "--no-children",
@@ -95,10 +96,6 @@ class HpDb:
     def info(self, key, default=None):
         r = self.q("SELECT value FROM run_info WHERE key = ?", key)
         return r[0][0] if r else default
-
-    def processes(self):
-        """{pid: (ppid, comm)} of the run's processes."""
-        return {p: (pp, c) for p, pp, c in self.q("SELECT pid, ppid, comm FROM processes")}
 
     def threads(self):
         return {t for (t,) in self.q("SELECT tid FROM threads")}
