@@ -32,11 +32,8 @@ rw_need() {
 }
 
 rw_need "$PY" python3
-rw_need perf linux-perf
 rw_need readelf binutils
 rw_need c++filt binutils
-perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 ||
-	skip "perf record cannot sample here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
 
 rw_gen() { "$PY" "$RW/gen.py" "$@" || fail "gen.py $*"; }
 rw_reset() { :; }
@@ -58,6 +55,9 @@ rw_step() {
 #   alone: perf record --call-graph dwarf -- CMD, and hpprof run CMD
 #          (kernel share and complete stacks, without the other tool)
 rw_cpu() {
+	rw_need perf linux-perf
+	perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 ||
+		skip "perf record cannot sample here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
 	note "target: $*"
 	rw_reset
 	rw_step same perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o same.data -- \
