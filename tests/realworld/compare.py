@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The checks of the realworld tier: hpprof against perf and heaptrack.
+"""The CPU checks of the realworld tier: hpprof against perf (allocations
+against heaptrack: memory_check.py).
 
   compare.py cpu --same-perf A.data --same-db A.db \\
                  --alone-perf B.data --alone-db C.db --alone-log C.err
@@ -8,8 +9,6 @@
       B: `perf record --call-graph dwarf -- TARGET` and C: `hpprof run -o C.db
          TARGET`, separate runs: kernel share (an outer perf changes the
          target's kernel time, so A cannot be used for it) and complete stacks.
-  compare.py alloc --db D.db --heaptrack H.zst --shim SHIM.so --target PROG
-      D: `hpprof run --alloc`, H: `heaptrack` of the same command.
 
 Every check prints its figures, the tolerance and where the tolerance comes
 from; the exit status is 1 when any check failed (all are run first).
@@ -286,86 +285,6 @@ def complete_stacks(db, run_log):
         "%s %.1f%%" % (f, pct(c, n)) for f, c in shown.most_common(4)))
 
 
-# ---------------------------------------------------------------- allocations
-
-def ldd(path):
-    """Basenames of the libraries the dynamic loader maps for path."""
-    res = subprocess.run(["ldd", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         universal_newlines=True)
-    out = set()
-    for line in res.stdout.splitlines():
-        f = line.split()
-        if f:
-            out.add(os.path.basename(f[2] if len(f) > 2 and f[1] == "=>" else f[0]))
-    return out
-
-
-def own_modules(preload, target):
-    """The modules a tool's LD_PRELOAD library brings into the target that
-    the target would not load itself: the library and its dependencies
-    (heaptrack: libstdc++, libgcc_s, libunwind, liblzma; hpprof: libunwind,
-    liblzma) minus the target's own."""
-    return ({os.path.basename(preload)} | ldd(preload)) - ldd(target)
-
-
-def first_own(mods, own):
-    """The first module of a stack that belongs to a tool, or None."""
-    return next((os.path.basename(m) for m in mods if os.path.basename(m) in own), None)
-
-
-def allocations(db, ht_file, shim, target):
-    print("# allocations: hpprof run --alloc against heaptrack, same command")
-    preload = "/usr/lib/heaptrack/libheaptrack_preload.so"
-    ht_own = own_modules(preload, target)
-    ht = peers.heaptrack_totals(ht_file, lambda mods: first_own(mods, ht_own))
-    htp = peers.heaptrack_print_totals(ht_file)
-    mine = {k: ht["target"][k] + ht["own"][k] for k in ("allocs", "leaked_bytes")}
-    check((mine["allocs"], mine["leaked_bytes"], ht["peak_all"]) ==
-          (htp["allocs"], htp["leaked"], htp["peak"]),
-          "heaptrack's file read here agrees with heaptrack_print: %d calls, %d B leaked, "
-          "%d B at the peak" % (htp["allocs"], htp["leaked"], htp["peak"]))
-
-    hp = peers.HpDb(db)
-    dropped = int(hp.info("alloc_dropped", 0) or 0)
-    check(dropped == 0, "hpprof dropped no allocation events (alloc_dropped %d)" % dropped)
-    hp_own_mods = own_modules(shim, target)
-    hp_tot = {"allocs": 0, "leaked_allocs": 0, "leaked_bytes": 0}
-    hp_own, hp_own_peak, hp_sites = collections.Counter(), 0, collections.Counter()
-    for a, la, lb, pb, mods, site in hp.alloc_stacks():
-        m = first_own(mods, hp_own_mods)
-        if m:
-            hp_own[m] += a
-            hp_own_peak += pb
-        else:
-            hp_sites[site] += a
-            hp_tot["allocs"] += a
-            hp_tot["leaked_allocs"] += la
-            hp_tot["leaked_bytes"] += lb
-    # hpprof's heap peak without its own blocks: what they held at that peak
-    # is taken out (there are none today; the shim records no allocation of
-    # its own libraries).
-    hp_tot["peak"] = int(hp.info("heap_peak_bytes", -1)) - hp_own_peak
-
-    for tool, own in (("heaptrack", ht["own_modules"]), ("hpprof", hp_own)):
-        print("  removed, %s's own: %s" % (tool, ", ".join(
-            "%d allocation(s) under %s" % (n, m) for m, n in own.items()) or "none"))
-    for key, what in (("allocs", "allocations"), ("leaked_allocs", "leaked allocations"),
-                      ("leaked_bytes", "leaked bytes"), ("peak", "heap peak bytes")):
-        check(hp_tot[key] == ht["target"][key], "%s: hpprof %d, heaptrack %d (equal)"
-              % (what, hp_tot[key], ht["target"][key]))
-    if hp_tot["allocs"] != ht["target"]["allocs"]:
-        print("  where the counts differ (allocation sites by their innermost %d frames):"
-              % peers.SITE_FRAMES)
-        diff = {k: hp_sites[k] - ht["sites"][k] for k in set(hp_sites) | set(ht["sites"])}
-        for k in sorted(diff, key=lambda k: -abs(diff[k]))[:6]:
-            if diff[k]:
-                print("         hpprof %d, heaptrack %d: %s" % (hp_sites[k], ht["sites"][k],
-                                                           " <- ".join(k)))
-    count = int(hp.info("alloc_count", -1))
-    check(count == hp_tot["allocs"] + sum(hp_own.values()),
-          "run_info alloc_count %d = the allocations of alloc_stacks" % count)
-
-
 # ---------------------------------------------------------------- main
 
 def main():
@@ -374,16 +293,10 @@ def main():
     c = sub.add_parser("cpu")
     for a in ("same-perf", "same-db", "alone-perf", "alone-db", "alone-log"):
         c.add_argument("--" + a, required=True)
-    a = sub.add_parser("alloc")
-    for x in ("db", "heaptrack", "shim", "target"):
-        a.add_argument("--" + x, required=True)
     args = ap.parse_args()
-    if args.cmd == "cpu":
-        same_execution(args.same_perf, args.same_db)
-        kernel_share(args.alone_perf, args.alone_db)
-        complete_stacks(args.alone_db, args.alone_log)
-    else:
-        allocations(args.db, args.heaptrack, args.shim, args.target)
+    same_execution(args.same_perf, args.same_db)
+    kernel_share(args.alone_perf, args.alone_db)
+    complete_stacks(args.alone_db, args.alone_log)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1

@@ -1,8 +1,8 @@
-# Shared part of the realworld tests (sourced): hpprof against perf and
-# heaptrack on programs nobody here wrote (docs/realworld.md).
+# Shared part of the realworld CPU tests (sourced): hpprof against perf on
+# programs nobody here wrote (docs/realworld.md; memory: memory_lib.sh).
 #   env from CTest: HPPROF (the binary), HP_SRC (source tree)
 # A test generates its input, optionally defines rw_reset (restores what a
-# run changed), then calls rw_cpu or rw_alloc with the target command.
+# run changed), then calls rw_cpu with the target command.
 set -u
 : "${HPPROF:?HPPROF must point at the hpprof binary}"
 : "${HP_SRC:?HP_SRC must point at the source tree}"
@@ -70,34 +70,4 @@ rw_cpu() {
 		--alone-perf alone.data --alone-db alone.db --alone-log hpprof.err ||
 		fail "hpprof and perf disagree on $1 (the checks marked FAIL above)"
 	echo "PASS"
-}
-
-# rw_alloc CMD [ARGS...]: hpprof run --alloc and heaptrack on the same
-# command, then compare.py alloc.
-rw_alloc() {
-	rw_need heaptrack heaptrack
-	rw_need zstdcat zstd
-	shim="$(dirname "$HPPROF")/libhpprof_alloc.so"
-	[ -e "$shim" ] || fail "no $shim beside $HPPROF"
-	note "target: $*"
-	rw_reset
-	rw_step hpprof "$HPPROF" run -q --alloc -o alloc.db -- "$@"
-	rw_reset
-	rw_step heaptrack heaptrack -o "$T/heaptrack" "$@"
-	[ -e heaptrack.zst ] || fail "heaptrack wrote no heaptrack.zst ($(tail -2 heaptrack.err))"
-	"$PY" "$RW/compare.py" alloc --db alloc.db --heaptrack heaptrack.zst \
-		--shim "$shim" --target "$(command -v "$1")" ||
-		fail "hpprof and heaptrack disagree on $1 (the checks marked FAIL above)"
-	echo "PASS"
-}
-
-# rw_main MODE CMD [ARGS...]: what a test does with its argument, cpu or alloc.
-rw_main() {
-	mode=$1
-	shift
-	case $mode in
-	cpu) rw_cpu "$@" ;;
-	alloc) rw_alloc "$@" ;;
-	*) fail "usage: $0 cpu|alloc" ;;
-	esac
 }
