@@ -13,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
+#include "common/textsafe.h"
 
 static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
@@ -40,7 +41,9 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 		else
 			printf("%12s ", "");
 	}
-	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+	printf("%6u  ", l->line);
+	textsafe_fputs(l->text, 1, stdout);      /* source text, escaped but for its tabs */
+	putchar('\n');
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -83,16 +86,21 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
-	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
-	       a->file ? a->file : "unknown file",
+	char sf[1024], sp[4096], sw[512];
+	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
+	       textsafe(a->function, sf, sizeof(sf)),
+	       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
-	if (a->source_missing)
+	if (a->source_missing && (!a->file || !strcmp(a->source_why, strerror(ENOENT))))
 		printf("(source file not found: showing line numbers only)\n");
+	else if (a->source_missing)       /* a device, FIFO, directory, unreadable */
+		printf("(source file not shown, %s: showing line numbers only)\n",
+		       textsafe(a->source_why, sw, sizeof(sw)));
 	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (p->events[e].measured)
-			printf("%12.12s ", p->events[e].name);
+			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
 		print_line(p, &a->lines[i], counters);

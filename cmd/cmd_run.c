@@ -237,14 +237,37 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	return targv;
 }
 
+/* An existing file at path may be replaced by a profile: it is an hpprof
+ * database, one file (a WAL left by a killed run merged into it), not
+ * open in another run. Returns NULL, or why not. */
+static const char *not_replaceable(const char *path, char *why, size_t len)
+{
+	struct hp_store *st;
+	int err = store_open(path, 0, &st);
+	if (err) {
+		snprintf(why, len, "it exists and is not an hpprof database (%s); not overwriting it"
+			 " - choose another file with -o", hp_strerror(err));
+		return why;
+	}
+	store_close(st);
+	if (store_settle_file(path)) {
+		snprintf(why, len, "it is being written by another process (its -wal file stays)");
+		return why;
+	}
+	return NULL;
+}
+
 /* Make room for the output: keep an existing profile as .old, refuse to
- * touch anything that is not an hpprof database. */
-static int prepare_output(const char *path)
+ * touch anything that is not an hpprof database (the output itself or an
+ * existing .old). *rotated: the previous profile now is the .old. */
+static int prepare_output(const char *path, int *rotated)
 {
 	struct stat sb;
-	char old[PATH_MAX], dir[PATH_MAX];
-	struct hp_store *st;
+	char old[PATH_MAX], dir[PATH_MAX], why[512];
+	const char *refused;
+	int err;
 
+	*rotated = 0;
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
@@ -255,26 +278,38 @@ static int prepare_output(const char *path)
 		hp_err("cannot write output '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if (stat(path, &sb) < 0)
+	if ((refused = cmd_output_refusal(path, &err))) {
+		hp_err("cannot write output '%s': %s", path, refused);
+		return -1;
+	}
+	if (lstat(path, &sb) < 0)
 		return 0;
-	if (S_ISDIR(sb.st_mode)) {
-		hp_err("cannot write output '%s': it is a directory", path);
+	if ((refused = not_replaceable(path, why, sizeof(why)))) {
+		hp_err("output '%s': %s", path, refused);
 		return -1;
 	}
-	int err = store_open(path, 0, &st);
-	if (err) {
-		hp_err("output '%s' exists and is not an hpprof database (%s); not overwriting it"
-		       " - choose another file with -o", path, hp_strerror(err));
-		return -1;
-	}
-	store_close(st);
 	snprintf(old, sizeof(old), "%s.old", path);
+	if (!lstat(old, &sb) && ((refused = cmd_output_refusal(old, &err)) ||
+				 (refused = not_replaceable(old, why, sizeof(why))))) {
+		hp_err("cannot keep the previous profile as '%s': %s", old, refused);
+		return -1;
+	}
 	if (rename(path, old) < 0) {
 		hp_err("cannot keep the previous profile as '%s': %s", old, strerror(errno));
 		return -1;
 	}
+	*rotated = 1;
 	hp_info("kept the previous profile as '%s'", old);
 	return 0;
+}
+
+/* The run never started: the previous profile goes back to its name. */
+static void undo_rotation(const char *path)
+{
+	char old[PATH_MAX];
+	snprintf(old, sizeof(old), "%s.old", path);
+	if (rename(old, path) == 0)
+		hp_info("'%s' is back in its place", path);
 }
 
 /* --- the run's facts --- */
@@ -528,7 +563,7 @@ int cmd_run(int argc, char **argv)
 	struct hp_store *st = NULL;
 	char path[PATH_MAX];
 	char **targv = NULL;
-	int ret = 1, err;
+	int ret = 1, err, rotated = 0;
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
@@ -537,18 +572,20 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
-	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output))
+	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
+		if (rotated)
+			undo_rotation(o.output);
 		goto out;
 	}
 	/* What ran is in the file from the start: an interrupted profile says it. */
 	command_facts(&rec, targv, &o);
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
 		hp_err("cannot write database '%s': %s", o.output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		goto out;
 	}
 	err = run_session(&o, targv, st, &warm, &res);
@@ -559,7 +596,9 @@ int cmd_run(int argc, char **argv)
 		ret = exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;
-		unlink(o.output);
+		store_unlink(o.output);
+		if (rotated)
+			undo_rotation(o.output);
 		goto out;
 	}
 	if (err) {
@@ -576,7 +615,7 @@ int cmd_run(int argc, char **argv)
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
 	    (err = finish_profile(st, warm.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		goto out;
 	}
 	summary(o.output, &res, st);

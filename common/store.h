@@ -23,10 +23,24 @@
 
 struct hp_store;
 
-/* Create a new database at path, which must not exist (O_EXCL). */
+/* Create a new database at path, which must not exist: the file appears
+ * with its schema complete (written beside it and renamed into place
+ * without replacing anything), then is opened for writing in WAL mode.
+ * -EEXIST when path exists, or a -wal/-journal of that name is left. */
 int store_create(const char *path, struct hp_store **out);
-/* Open an existing database; refuses foreign, corrupt and newer files. */
+/* Open an existing database; refuses what is not a regular file
+ * (-HP_ENOTREG: a FIFO would block), foreign (-HP_ENOTDB), damaged
+ * (-HP_ECORRUPT with the detail) and newer files. A read-only open first
+ * settles a WAL left by a killed writer when it may (store_settle_file). */
 int store_open(const char *path, int writable, struct hp_store **out);
+/* A database left in WAL mode by a process that died (its -wal beside
+ * it): when this process may write there and no one else has it open,
+ * checkpoint the WAL into the file and remove it. Returns 0 when no -wal
+ * is left, -EBUSY when one is (open elsewhere, or not writable here). */
+int store_settle_file(const char *path);
+/* Remove a database this process created (closed), with its -wal, -shm
+ * and -journal. */
+void store_unlink(const char *path);
 /* Commit pending rows and close. NULL is ignored. */
 int store_close(struct hp_store *st);
 /* Commit the batch in progress; the next write starts a new one. */
