@@ -14,6 +14,7 @@
 
 #include "analyzer/diff.h"
 #include "analyzer/report.h"
+#include "common/textsafe.h"
 
 #define MAX_SHOWN 8
 
@@ -114,19 +115,21 @@ static void summary_line(FILE *out, const struct hp_diff *d, const char *what,
 			 struct hp_diff_stat b, struct hp_diff_stat a, const char *unit,
 			 enum summary_kind kind, const char *extra)
 {
-	char bs[48], as[48], ch[32];
+	char bs[48], as[48], ch[32], safe[256];
 	summary_value(bs, sizeof(bs), d, b, kind, unit);
 	summary_value(as, sizeof(as), d, a, kind, unit);
 	change(ch, sizeof(ch), b.mean, a.mean);
-	fprintf(out, "  %-22s %16s %16s %9s%s%s\n", what, bs, as, ch, extra && *extra ? "  " : "",
+	fprintf(out, "  %-22s %16s %16s %9s%s%s\n", textsafe(what, safe, sizeof(safe)), bs, as, ch,
+		extra && *extra ? "  " : "",
 		extra ? extra : "");
 }
 
 static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
 {
-	char secs_b[48], secs_a[48], ch[32];
+	char secs_b[48], secs_a[48], ch[32], sb[1024], sa[1024];
 	fprintf(out, "hpprof diff: %s -> %s (by %s; counters %s%s)\n\n",
-		o->before_name ? o->before_name : "before", o->after_name ? o->after_name : "after",
+		o->before_name ? textsafe(o->before_name, sb, sizeof(sb)) : "before",
+		o->after_name ? textsafe(o->after_name, sa, sizeof(sa)) : "after",
 		d->opts.by == HP_DIFF_LINE ? "line" : "function", diff_norm_name(d->opts.norm),
 		reps(d) ? "; mean±sd over runs" : "");
 	fprintf(out, "  %-22s %16s %16s %9s\n", "", "before", "after", "change");
@@ -236,9 +239,9 @@ static void rows_header(FILE *out, const struct hp_diff *d, const int *shown, in
 	if (d->opts.by == HP_DIFF_FUNCTION)
 		fprintf(out, "%-*s", block, "   total %");
 	for (int i = 0; i < nshown; i++) {
-		char name[64];
+		char name[64], safe[256];
 		snprintf(name, sizeof(name), "   %s%s", d->counters[shown[i]].name, unit_suffix(d));
-		fprintf(out, "%-20s", name);
+		fprintf(out, "%-20s", textsafe(name, safe, sizeof(safe)));
 	}
 	putc('\n', out);
 	fprintf(out, " %*s %*s %7s ", w, "before", w, "after", "delta");
@@ -254,7 +257,7 @@ static void row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_ro
 		     const int *shown, int nshown)
 {
 	int w = reps(d) ? 12 : 7;
-	char b[80], a[80], label[600];
+	char b[80], a[80], label[600], safe[2400];
 	stat_text(b, sizeof(b), d, r->before_self, 1);
 	stat_text(a, sizeof(a), d, r->after_self, 1);
 	fprintf(out, " %*s %*s %+7.2f ", w, b, w, a, r->delta_self);
@@ -271,7 +274,7 @@ static void row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_ro
 	if (reps(d))
 		fprintf(out, " %8.3g", r->p_value);
 	row_label(label, sizeof(label), d, r);
-	fprintf(out, "  %-7s  %s\n", diff_verdict_name(r->verdict), label);
+	fprintf(out, "  %-7s  %s\n", diff_verdict_name(r->verdict), textsafe(label, safe, sizeof(safe)));
 }
 
 static void print_text(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)

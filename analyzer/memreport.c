@@ -13,7 +13,9 @@
 
 #include "analyzer/profile.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 #include "common/store.h"
+#include "common/textsafe.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -82,7 +84,9 @@ static void print_process(FILE *out, const struct hp_profile *p, const struct hp
 				first = &p->memory[i];
 			last = &p->memory[i];
 		}
-	fprintf(out, "\nProcess %u (%s)\n", proc->pid, proc->comm ? proc->comm : "?");
+	char safe[256];
+	fprintf(out, "\nProcess %u (%s)\n", proc->pid,
+		proc->comm ? textsafe(proc->comm, safe, sizeof(safe)) : "?");
 	if (!first) {
 		fprintf(out, "  no memory readings (it ran shorter than the interval)\n");
 		return;
@@ -168,7 +172,7 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 			if (hmap_put(&index, key, j))
 				break;
 		}
-		g[j].faults += st->c[e];
+		g[j].faults = hp_add_sat(g[j].faults, st->c[e]);
 	}
 	hmap_release(&index);
 	qsort(g, *n, sizeof(*g), by_growth);
@@ -198,12 +202,13 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
 		"Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
-		char loc[64];
+		char loc[64], sl[256], sf[1024];
 		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
 		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].faults,
 			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
-			loc, p->functions[g[i].func].name);
+			textsafe(loc, sl, sizeof(sl)),
+			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
 	free(g);
 }
@@ -218,20 +223,21 @@ struct site_print {
 static int print_site(void *ctx, const struct hp_alloc_site *a)
 {
 	struct site_print *sp = ctx;
-	char loc[96];
+	char loc[96], sl[384], sf[1024];
 	if ((sp->leaks && !a->leaked_bytes) || (sp->peak && !a->peak_bytes))
 		return 0;
 	if (sp->limit && sp->shown >= sp->limit)
 		return 1;
 	const char *base = stacks_basename(a->file);
 	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", a->line);
+	const char *l = textsafe(loc, sl, sizeof(sl));
+	const char *f = a->function ? textsafe(a->function, sf, sizeof(sf)) : "?";
 	if (sp->leaks)
 		fprintf(sp->out, "%14" PRIu64 "  %9" PRIu64 "  %-28s  %s\n", a->leaked_bytes,
-			a->leaked_allocs, loc, a->function);
+			a->leaked_allocs, l, f);
 	else
 		fprintf(sp->out, "%10" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "  %9" PRIu64
-			"  %-28s  %s\n", a->allocs, a->bytes, a->peak_bytes, a->temporary, loc,
-			a->function);
+			"  %-28s  %s\n", a->allocs, a->bytes, a->peak_bytes, a->temporary, l, f);
 	sp->shown++;
 	return 0;
 }
@@ -245,8 +251,11 @@ static void print_allocations(FILE *out, const struct hp_profile *p, struct hp_s
 		fprintf(out, "\nAllocations: not tracked (run with --alloc)\n");
 		return;
 	}
-	fprintf(out, "\nAllocations (%s): %s calls, heap peak %.1f MiB at %.3f s\n", mode,
-		profile_meta(p, "alloc_count") ? profile_meta(p, "alloc_count") : "?",
+	char sm[256], sc[64];
+	fprintf(out, "\nAllocations (%s): %s calls, heap peak %.1f MiB at %.3f s\n",
+		textsafe(mode, sm, sizeof(sm)),
+		profile_meta(p, "alloc_count") ? textsafe(profile_meta(p, "alloc_count"), sc, sizeof(sc))
+					       : "?",
 		(double)strtoll(profile_meta(p, "heap_peak_bytes") ?
 				profile_meta(p, "heap_peak_bytes") : "0", NULL, 10) / MIB,
 		(double)strtoll(profile_meta(p, "heap_peak_t_ns") ?

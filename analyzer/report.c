@@ -9,6 +9,7 @@
 
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
+#include "common/textsafe.h"
 
 #define CELL 512
 
@@ -125,7 +126,7 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 	int ncols = columns_build(p, kind, cols, HP_MAX_COLUMNS), last = -1;
 	uint32_t n = columns_nrows(p, kind), shown = 0;
 	uint32_t *rows = sorted_rows(p, kind, cols, ncols, sort);
-	char cell[CELL];
+	char cell[CELL], safe[4 * CELL];
 	/* A table ordered by self time lists only rows with self time. */
 	int self_only = !sort || !strcmp(sort, "self") || !strcmp(sort, "self_pct");
 	if (!rows)
@@ -141,11 +142,12 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 	for (int c = 0; c < ncols; c++) {
 		if (hidden(p, &cols[c], skip_col))
 			continue;
+		const char *h = textsafe(cols[c].header, safe, sizeof(safe));
 		fprintf(out, c ? "  " : "");
 		if (c == last && !cols[c].right)
-			fputs(cols[c].header, out);
+			fputs(h, out);
 		else
-			fprintf(out, cols[c].right ? "%*s" : "%-*s", cols[c].width, cols[c].header);
+			fprintf(out, cols[c].right ? "%*s" : "%-*s", cols[c].width, h);
 	}
 	fputc('\n', out);
 	for (uint32_t i = 0; i < n && (!limit || shown < limit); i++) {
@@ -155,13 +157,14 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 			if (hidden(p, &cols[c], skip_col))
 				continue;
 			cols[c].format(p, &cols[c], rows[i], cell, sizeof(cell));
+			const char *txt = textsafe(cell, safe, sizeof(safe));
 			fprintf(out, c ? "  " : "");
 			if (cols[c].right)
-				fprintf(out, "%*s", cols[c].width, cell);
+				fprintf(out, "%*s", cols[c].width, txt);
 			else if (c == last)
-				fputs(cell, out);
+				fputs(txt, out);
 			else
-				fprintf(out, "%-*.*s", cols[c].width, cols[c].width, cell);
+				fprintf(out, "%-*.*s", cols[c].width, cols[c].width, txt);
 		}
 		fputc('\n', out);
 		shown++;
@@ -178,33 +181,44 @@ static double complete_pct(const struct hp_profile *p)
 	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
 }
 
+/* A run_info value for the text header, escaped (textsafe.h), or dflt. */
+static const char *meta_text(const struct hp_profile *p, const char *key, const char *dflt,
+			     char *buf, size_t len)
+{
+	const char *v = profile_meta(p, key);
+	return v ? textsafe(v, buf, len) : dflt;
+}
+
 static void text_header(FILE *out, const struct hp_profile *p)
 {
-	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
-	const char *exit_s = profile_meta(p, "exit_status"), *mode = profile_meta(p, "call_graph");
+	char safe[4096], b1[64], b2[64], b3[64], b4[64];
+	const char *interrupted = profile_meta(p, "interrupted");
 	fprintf(out, "hpprof report\n");
-	fprintf(out, "  command:   %s\n", cmd ? cmd : "?");
+	fprintf(out, "  command:   %s\n", meta_text(p, "command", "?", safe, sizeof(safe)));
 	fprintf(out, "  duration:  %.3f s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
-		exit_s ? exit_s : "?",
-		profile_meta(p, "interrupted") && !strcmp(profile_meta(p, "interrupted"), "1")
-			? " (interrupted)" : "");
+		meta_text(p, "exit_status", "?", b1, sizeof(b1)),
+		interrupted && !strcmp(interrupted, "1") ? " (interrupted)" : "");
 	fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s Hz    call graph: %s\n",
-		p->nsamples, lost ? lost : "0", profile_meta(p, "frequency") ?
-		profile_meta(p, "frequency") : "?", mode ? mode : "?");
+		p->nsamples, meta_text(p, "lost_samples", "0", b2, sizeof(b2)),
+		meta_text(p, "frequency", "?", b3, sizeof(b3)),
+		meta_text(p, "call_graph", "?", b4, sizeof(b4)));
 	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
 		complete_pct(p));
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10))
-		fprintf(out, "  sampled by: %s\n", sampling);
+		fprintf(out, "  sampled by: %s\n", textsafe(sampling, safe, sizeof(safe)));
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
+		char name[256];
+		const char *n = textsafe(ev->name, name, sizeof(name));
 		if (ev->measured && ev->running_pct < 99.5)
 			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
-				ev->name, ev->total, ev->running_pct);
+				n, ev->total, ev->running_pct);
 		else if (ev->measured)
-			fprintf(out, "  %-22s %" PRId64 "\n", ev->name, ev->total);
+			fprintf(out, "  %-22s %" PRId64 "\n", n, ev->total);
 		else
-			fprintf(out, "  %-22s n/a: %s\n", ev->name, ev->reason ? ev->reason : "?");
+			fprintf(out, "  %-22s n/a: %s\n", n,
+				ev->reason ? textsafe(ev->reason, safe, sizeof(safe)) : "?");
 	}
 }
 
@@ -219,8 +233,10 @@ static void text_processes(FILE *out, const struct hp_profile *p)
 			snprintf(exit_s, sizeof(exit_s), "%d", r->exit_code);
 		if (r->peak_rss >= 0)
 			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
+		char name[1024];
 		fprintf(out, "%8u  %8u  %9" PRIu64 "  %7s  %10s  %s\n", r->pid, r->ppid, r->samples,
-			exit_s, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+			exit_s, rss, textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
+					      sizeof(name)));
 	}
 }
 
