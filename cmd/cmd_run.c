@@ -619,6 +619,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	summary(o.output, &res, st);
+	if (res.adopted)
+		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
+			" %u processes whose start it lost were taken from their preload streams,"
+			" with all their allocations", (unsigned long long)res.lost, res.adopted);
 	ret = res.exit_code;
 out:
 	if (st && (err = store_close(st)) && ret == 0) {

@@ -62,6 +62,7 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_RAW]      = "INSERT INTO raw_records(t_ns, ring, type, record) VALUES (?, ?, ?, ?)",
 	[S_ADD_LCOUNTER] = "INSERT INTO line_counter_stats(file_id, line, function_id, event_id,"
 			   " self_value) VALUES (?, ?, ?, ?, ?)",
+	[S_END_OPEN_PROCESS] = "UPDATE processes SET end_ns = ?2 WHERE pid = ?1 AND end_ns IS NULL",
 };
 
 
@@ -240,6 +241,16 @@ int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int ex
 		sqlite3_bind_int(s, 3, exit_code);
 	if (peak_rss >= 0)
 		sqlite3_bind_int64(s, 4, peak_rss);
+	return store_step_write(st, s);
+}
+
+int store_end_open_process(struct hp_store *st, uint32_t pid, uint64_t end_ns)
+{
+	sqlite3_stmt *s = store_stmt(st, S_END_OPEN_PROCESS);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_int64(s, 2, (int64_t)end_ns);
 	return store_step_write(st, s);
 }
 

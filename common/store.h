@@ -80,6 +80,9 @@ int store_add_process(struct hp_store *st, uint32_t pid, uint32_t ppid, const ch
 int store_set_process_comm(struct hp_store *st, uint32_t pid, const char *comm, const char *exe);
 int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int exit_code,
 		      int64_t peak_rss);
+/* The end of a process whose end is not known yet (perf lost its exit
+ * record; its preload stream ended): nothing else changes. */
+int store_end_open_process(struct hp_store *st, uint32_t pid, uint64_t end_ns);
 int store_add_thread(struct hp_store *st, uint32_t tid, uint32_t pid, const char *comm,
 		     uint64_t start_ns);
 int store_set_thread_comm(struct hp_store *st, uint32_t tid, const char *comm);
