@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +531,47 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
+/* --- processes that outlive the program --- */
+
+struct survivors { unsigned n; uint32_t pid; char comm[64]; };
+
+static int note_survivor(void *ctx, const struct hp_process_row *p)
+{
+	struct survivors *sv = ctx;
+	char path[64], state[256] = "";
+	FILE *f;
+	if (p->ppid == (uint32_t)getpid() || p->end_ns || kill((pid_t)p->pid, 0) < 0)
+		return 0;                   /* the program itself, ended, or gone */
+	snprintf(path, sizeof(path), "/proc/%u/stat", p->pid);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(state, sizeof(state), f))
+			state[0] = '\0';
+		fclose(f);
+	}
+	const char *close_paren = strrchr(state, ')');
+	if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
+		return 0;                   /* a zombie: it has ended */
+	if (!sv->n++) {
+		sv->pid = p->pid;
+		snprintf(sv->comm, sizeof(sv->comm), "%s", p->comm ? p->comm : "?");
+	}
+	return 0;
+}
+
+/* A program that daemonizes exits while its children run on: they are
+ * not sampled past its exit (the session ends with the program). Say so
+ * instead of ending silently. */
+static void warn_survivors(struct hp_store *st)
+{
+	struct survivors sv = { 0 };
+	store_flush(st);
+	store_each_process(st, note_survivor, &sv);
+	if (sv.n)
+		hp_warn("the program exited while %u of its processes still run (pid %u '%s'%s):"
+			" they were sampled until it exited, not after", sv.n, sv.pid, sv.comm,
+			sv.n > 1 ? ", ..." : "");
+}
+
 static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
 				 const struct hp_session_result *r)
 {
@@ -559,7 +601,7 @@ int cmd_run(int argc, char **argv)
 	struct hp_streamfeed *feed = NULL;
 	struct symbol_warmup warm = { 0 };
 	struct run_record rec;
-	struct hp_session_result res;
+	struct hp_session_result res = { 0 };
 	struct hp_store *st = NULL;
 	char path[PATH_MAX];
 	char **targv = NULL;
@@ -601,11 +643,16 @@ int cmd_run(int argc, char **argv)
 			undo_rotation(o.output);
 		goto out;
 	}
+	/* From here on the program has run: hpprof exits with its status
+	 * whatever happens to the profile (a full disk is said, not hidden
+	 * in the status: docs/reliability.md). */
+	ret = res.exit_code;
 	if (err) {
 		/* The store failed during the run (the session said why): what
 		 * was committed stays; readers finish it when they can. */
 		hp_err("'%s' keeps the samples written before the error; `hpprof report %s`"
-		       " finishes it once there is room", o.output, o.output);
+		       " finishes it once there is room (if you move it, move its '-wal' file"
+		       " with it)", o.output, o.output);
 		goto out;
 	}
 	write_events(st, &o, &re, &res);
@@ -619,15 +666,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	summary(o.output, &res, st);
+	warn_survivors(st);
 	if (res.adopted)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"
 			" with all their allocations", (unsigned long long)res.lost, res.adopted);
-	ret = res.exit_code;
 out:
-	if (st && (err = store_close(st)) && ret == 0) {
+	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));
-		ret = 1;
+		if (!res.ran && ret == 0)
+			ret = 1;
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);

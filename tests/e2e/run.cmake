@@ -6,6 +6,8 @@ hp_script_test(e2e_install_layout e2e e2e/install_layout.sh)
 add_executable(noperf ${CMAKE_SOURCE_DIR}/tests/fixtures/noperf/noperf.c)
 hp_script_test(e2e_run_noperf e2e e2e/run_noperf.sh)
 hp_script_test(e2e_run_diskfull e2e e2e/run_diskfull.sh)
+# Issue 15: outputs never destroy what hpprof did not write; messages say what failed.
+hp_script_test(e2e_run_outputs e2e e2e/run_outputs.sh)
 # Issue 15: a static binary (no .eh_frame_hdr) unwinds from its .eh_frame.
 hp_script_test(e2e_run_static e2e e2e/run_static.sh)
 # Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
