@@ -56,6 +56,7 @@ int hp_log_parse_debug(const char *spec)
 /* One line on stderr; what it quotes (paths, names from a profile) is
  * escaped, so a message never carries a terminal control sequence or
  * breaks into forged lines (textsafe.h). */
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[4096];
