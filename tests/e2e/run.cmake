@@ -13,3 +13,8 @@ hp_script_test(e2e_run_static e2e e2e/run_static.sh)
 # Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
 hp_script_test(e2e_run_kill9 e2e e2e/run_kill9.sh)
 set_tests_properties(e2e_run_kill9 PROPERTIES TIMEOUT 1200)
+# bench tier (docs/reliability.md): what the store's crash safety costs.
+add_executable(bench_store_durability ${CMAKE_SOURCE_DIR}/bench/store_durability.c)
+target_link_libraries(bench_store_durability PRIVATE hp_common)
+add_test(NAME bench_store_durability COMMAND bench_store_durability ${CMAKE_BINARY_DIR} 1000000 20000 5)
+set_tests_properties(bench_store_durability PROPERTIES LABELS bench TIMEOUT 1800)
