@@ -1,16 +1,21 @@
 # Convenience entry points; the build itself is CMake.
 #   make demo   install missing Debian packages, build, profile the julia kernel, print the report
 #   make test   install missing packages, build, run every test tier (and the unit tier under ASan/UBSan)
-#   make bench  hpprof against perf and heaptrack (docs/performance.md)
+#   make bench  hpprof against perf and heaptrack (docs/performance.md), the
+#               bench tier of CTest, and the fuzzers for a fixed budget
+#   make fuzz   the libFuzzer targets (clang, ASan/UBSan) for FUZZ_SECONDS each
+#               (default 60; docs/reliability.md)
 #   make man    render the man pages (docs/man/*.md) into $(BUILD)/docs/man1;
 #               `make install` installs them with hpprof (man hpprof-run)
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test test-fast test-asan bench man install clean
+.PHONY: all deps build demo test test-fast test-asan bench fuzz man install clean
 
 all: build
 
@@ -42,6 +47,13 @@ test-asan: deps
 bench: build
 	./bench/run.sh $(BUILD)
 	./bench/memory.sh $(BUILD)
+	cd $(BUILD) && ctest --output-on-failure -L bench
+	$(MAKE) fuzz
+
+fuzz: deps
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHPPROF_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD_FUZZ) -j$(JOBS)
+	cd $(BUILD_FUZZ) && HP_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -R '^fuzz_[a-z_]*$$' -L bench
 
 man: deps $(BUILD)/Makefile
 	cmake --build $(BUILD) --target man
@@ -50,4 +62,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
