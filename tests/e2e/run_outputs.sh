@@ -93,4 +93,12 @@ fi
 # a program that daemonizes: its survivors are not sampled past its exit, and hpprof says so
 "$HPPROF" run -o d.db sh -c 'sleep 3 & exit 0' >/dev/null 2>err.txt || fail "run of a daemonizing program"
 assert_contains "the survivors are named" err.txt "the program exited while 1 of its processes still run"
+# text outputs print control characters escaped: stat's command line, an
+# error naming an event (finding 6)
+"$HPPROF" stat -e task-clock -- sh -c 'exit 0' "$(printf 'arg\033]0;x\007')" 2>stat.txt ||
+	fail "stat of sh"
+"$HPPROF" stat -e "$(printf 'bad\033[2Jname')" true 2>>stat.txt && fail "an unknown event"
+n=$(LC_ALL=C tr -d '\n\t\040-\176' <stat.txt | wc -c)
+[ "$n" -eq 0 ] || { od -c stat.txt | head; fail "stat printed $n raw control bytes"; }
+assert_contains "the escape is shown" stat.txt 'arg\\e]0;x\\x07'
 echo "PASS"
