@@ -12,6 +12,8 @@
 # To fold what a run found into the regression corpus (the unit tier's
 # replay_TARGET), minimize it into the committed directory:
 #   FUZZER -merge=1 tests/fuzz/corpus/TARGET $HP_BUILD/fuzz/TARGET/corpus
+# (db_file's corpus is packed: unpack tests/fuzz/corpus/db_file.tar.xz into a
+# directory, merge into it, pack it again with tar -cJf.)
 set -u
 name=$1 bin=$2
 secs=${3:-${HP_FUZZ_SECONDS:-60}}
@@ -40,12 +42,19 @@ ehframe)
 		"$HP_BUILD/kernels/hp-julia-static" "$work/seeds/julia-static" 2>/dev/null
 	opts="$opts -max_len=65536" ;;
 esac
+committed=$HP_SRC/tests/fuzz/corpus/$name
+if [ -f "$committed.tar.xz" ]; then
+	rm -rf "$work/committed"
+	mkdir -p "$work/committed"
+	tar -xJf "$committed.tar.xz" -C "$work/committed" || exit 1
+	committed=$work/committed
+fi
 before=$(ls "$work/corpus" | wc -l)
 jobs=${HP_FUZZ_JOBS:-1}
 [ "$jobs" -gt 1 ] && opts="$opts -jobs=$jobs -workers=$jobs"
 # shellcheck disable=SC2086
 "$bin" $opts -max_total_time="$secs" -artifact_prefix="$work/artifacts/" \
-	"$work/corpus" "$HP_SRC/tests/fuzz/corpus/$name" "$work/seeds" >"$work/log.txt" 2>&1
+	"$work/corpus" "$committed" "$work/seeds" >"$work/log.txt" 2>&1
 st=$?
 after=$(ls "$work/corpus" | wc -l)
 grep -E '^stat::|^#[0-9]+.*DONE' "$work/log.txt" | tail -n 8

@@ -16,7 +16,12 @@ function(hp_fuzz_target name)
   target_link_libraries(replay_${name} PRIVATE ${F_LIBS})
   target_compile_definitions(replay_${name} PRIVATE
     HP_FUZZ_FIXTURE="${CMAKE_SOURCE_DIR}/tests/golden/fixtures/export.sql")
-  add_test(NAME fuzz_corpus_${name} COMMAND replay_${name} ${HP_FUZZ_DIR}/corpus/${name})
+  set(corpus ${HP_FUZZ_DIR}/corpus/${name})
+  if(EXISTS ${corpus}.tar.xz)
+    set(corpus ${corpus}.tar.xz)              # packed: see tests/fuzz/replay.sh
+  endif()
+  add_test(NAME fuzz_corpus_${name}
+           COMMAND sh ${HP_FUZZ_DIR}/replay.sh $<TARGET_FILE:replay_${name}> ${corpus})
   set_tests_properties(fuzz_corpus_${name} PROPERTIES LABELS unit TIMEOUT 600
                        ENVIRONMENT "${HP_TEST_ENV}")
   if(HPPROF_FUZZ)
