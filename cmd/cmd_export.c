@@ -117,7 +117,7 @@ static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp
 	FILE *out = stdout;
 	int err;
 	if (o->output) {
-		if (cmd_output_open(&of, o->output))
+		if (cmd_output_open(&of, o->output, "cannot write"))
 			return 1;
 		out = of.f;
 	}

@@ -323,7 +323,7 @@ static int open_output(struct stat_ctx *c)
 	c->out = stderr;
 	if (!c->o.output)
 		return 0;
-	if (cmd_output_open(&c->file, c->o.output))
+	if (cmd_output_open(&c->file, c->o.output, "cannot open output"))
 		return -1;
 	c->out = c->file.f;
 	return 0;

@@ -107,14 +107,14 @@ const char *cmd_output_refusal(const char *path, int *err)
 	return why;
 }
 
-int cmd_output_open(struct hp_outfile *o, const char *path)
+int cmd_output_open(struct hp_outfile *o, const char *path, const char *what)
 {
 	int err;
 	const char *why = cmd_output_refusal(path, &err);
 	if (!why && (err = outfile_open(o, path)))
 		why = hp_strerror(err);
 	if (why) {
-		hp_err("cannot write '%s': %s", path, why);
+		hp_err("%s '%s': %s", what, path, why);
 		return -1;
 	}
 	return 0;

@@ -25,9 +25,9 @@ struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_fi
 
 /* Check that path may receive an output (new, or a regular file: never a
  * device, FIFO, socket or directory) and open a temporary file beside it
- * (common/outfile.h). On failure print "cannot write 'x': why" and return
- * -1; nothing is created. */
-int cmd_output_open(struct hp_outfile *o, const char *path);
+ * (common/outfile.h). On failure print "WHAT 'x': why" (what: "cannot
+ * write", "cannot open output") and return -1; nothing is created. */
+int cmd_output_open(struct hp_outfile *o, const char *path, const char *what);
 /* Rename the finished output into place (ok: 1), or remove it (ok: 0).
  * Returns 0, or -1 after printing why the output could not be written. */
 int cmd_output_close(struct hp_outfile *o, int ok);

@@ -9,6 +9,12 @@
  *
  * All functions return 0 or a negative error code (common/error.h). A store
  * may move between threads but must be used by one thread at a time.
+ *
+ * A database is untrusted input (docs/reliability.md): the iterators check
+ * every id and reference of a row against its table before the callback
+ * sees it, and a file that breaks a bound is refused with -HP_ECORRUPT and
+ * a detail ("this profile is damaged: ..."); text the schema declares NOT
+ * NULL is never NULL in a row.
  */
 #ifndef HP_STORE_H
 #define HP_STORE_H

@@ -9,7 +9,8 @@
  * is not a regular file (a FIFO blocks, a device streams forever), check
  * the identity and that the tables they read are tables, and cap the size
  * of any value (STORE_MAX_VALUE). A reader that may not write a file left
- * in WAL mode by a killed run reads it all the same (read_only_fallback).
+ * by a killed writer (a WAL without its index, a hot rollback journal)
+ * reads it all the same (read_only_fallback).
  */
 #include "common/store.h"
 
@@ -68,10 +69,13 @@ static int write_schema(const char *tmp)
 	set_limits(&st);
 	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
+	/* WAL is set here, before the file has its name: the writer then never
+	 * switches modes in the named file (a switch killed half-way would
+	 * leave a hot rollback journal there). */
 	if (!(err = store_exec_sql(&st, "PRAGMA page_size = 4096; PRAGMA journal_mode = DELETE;")) &&
 	    !(err = store_exec_sql(&st, "BEGIN")) && !(err = store_exec_sql(&st, hp_schema_sql)) &&
-	    !(err = store_exec_sql(&st, pragma)))
-		err = store_exec_sql(&st, "COMMIT");
+	    !(err = store_exec_sql(&st, pragma)) && !(err = store_exec_sql(&st, "COMMIT")))
+		err = store_exec_sql(&st, "PRAGMA journal_mode = WAL");
 out:
 	if (st.db && sqlite3_close_v2(st.db) != SQLITE_OK && !err)
 		err = -EIO;
@@ -303,15 +307,41 @@ static void immutable_uri(char *uri, size_t len, const char *path)
 	snprintf(uri + n, len - n, "?immutable=1");
 }
 
+/* Size of path + suffix, -1 when it does not exist. */
+static long long file_size(const char *path, const char *suffix)
+{
+	char buf[PATH_MAX + 16];
+	struct stat sb;
+	snprintf(buf, sizeof(buf), "%s%s", path, suffix);
+	return stat(buf, &sb) < 0 ? -1 : (long long)sb.st_size;
+}
+
+/* Copy path + suffix into the private directory, as profile.db + suffix,
+ * when it exists. */
+static int copy_part(const char *path, const char *dir, const char *suffix)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 48];
+	snprintf(from, sizeof(from), "%s%s", path, suffix);
+	snprintf(to, sizeof(to), "%s/profile.db%s", dir, suffix);
+	return access(from, F_OK) ? 0 : copy_file(from, to);
+}
+
+/* A reader that may not write what a killed writer left beside the file:
+ * the WAL index it cannot create, or a hot rollback journal (a file
+ * written by an older hpprof, or killed while switching modes) it may not
+ * roll back. */
+static int left_by_a_writer(const char *path)
+{
+	return wal_mode_file(path) || file_size(path, "-journal") > 0;
+}
+
 static int read_only_fallback(const char *path, struct hp_store *st)
 {
-	char wal[PATH_MAX + 8], copy[PATH_MAX + 32], uri[3 * PATH_MAX + 64];
+	char copy[PATH_MAX + 32], uri[3 * PATH_MAX + 64];
 	const char *tmpdir = getenv("TMPDIR");
-	struct stat sb;
 	int err;
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	if (stat(wal, &sb) < 0 || sb.st_size <= 32) {
-		immutable_uri(uri, sizeof(uri), path);
+	if (file_size(path, "-journal") <= 0 && file_size(path, "-wal") <= 32) {
+		immutable_uri(uri, sizeof(uri), path);   /* everything is in the file */
 		return open_connection(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 	}
 	snprintf(st->private_dir, sizeof(st->private_dir), "%s/hpprof-read.XXXXXX",
@@ -321,15 +351,17 @@ static int read_only_fallback(const char *path, struct hp_store *st)
 		st->private_dir[0] = '\0';
 		return err;
 	}
+	if ((err = copy_part(path, st->private_dir, "")) ||
+	    (err = copy_part(path, st->private_dir, "-wal")) ||
+	    (err = copy_part(path, st->private_dir, "-journal")))
+		return err;
+	hp_info("'%s' was left unfinished by a process that died while writing it, and this"
+		" user may not write beside it: reading a private copy in '%s'", path,
+		st->private_dir);
+	/* read-write: SQLite recovers the copy (replays its WAL, rolls back
+	 * its journal); nothing else is written */
 	snprintf(copy, sizeof(copy), "%s/profile.db", st->private_dir);
-	if ((err = copy_file(path, copy)))
-		return err;
-	snprintf(uri, sizeof(uri), "%s-wal", copy);
-	if ((err = copy_file(wal, uri)))
-		return err;
-	hp_info("'%s' was left in WAL mode by a run that did not end, and this user may not"
-		" write beside it: reading a private copy in '%s'", path, st->private_dir);
-	return open_connection(st, copy, SQLITE_OPEN_READONLY);
+	return open_connection(st, copy, SQLITE_OPEN_READWRITE);
 }
 
 static void remove_private_copy(struct hp_store *st)
@@ -355,6 +387,7 @@ int store_open(const char *path, int writable, struct hp_store **out)
 	struct stat sb;
 	int err;
 
+	hp_error_clear();                       /* no detail of an earlier file */
 	/* A FIFO or a device would block or stream forever: only regular files. */
 	if (stat(path, &sb) < 0)
 		return -errno;
@@ -371,7 +404,7 @@ int store_open(const char *path, int writable, struct hp_store **out)
 	/* NOMUTEX: a store is used by one thread at a time (about 10% of a
 	 * profile load went to SQLite's connection mutex). */
 	err = open_connection(st, path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
-	if (err && !writable && index_trouble(err) && wal_mode_file(path)) {
+	if (err && !writable && index_trouble(err) && left_by_a_writer(path)) {
 		sqlite3_close_v2(st->db);
 		st->db = NULL;
 		hp_debug(HP_DBG_STORE, 1, "read-only open of '%s': %s; reading it without its index",

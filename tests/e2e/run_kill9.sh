@@ -72,4 +72,30 @@ done
 note "$TRIALS kills: $before before the database existed, $during while writing,"\
      "$finished after the summary; $ro_checked read by a user who may not write"
 [ "$during" -ge $((TRIALS / 4)) ] || fail "only $during kills hit a run in progress"
+
+# A writer killed in the middle of a rollback-journal transaction (a file of
+# an older hpprof, or one killed while switching journal modes) leaves a hot
+# journal that only a writer may roll back: a reader that may not write
+# reads a private, recovered copy.
+if [ -n "$RO" ]; then
+	n0=$(q ref.db "SELECT COUNT(*) FROM samples")
+	cp ref.db hot.db
+	python3 - hot.db <<'PY'         # exits 9, as if killed
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = DELETE")
+c.execute("PRAGMA cache_size = 1")       # spill: the file changes before COMMIT
+c.execute("BEGIN")
+c.execute("DELETE FROM samples")
+os._exit(9)
+PY
+	[ -s hot.db-journal ] || fail "no hot journal was left"
+	$RO "$HPPROF" report -f csv hot.db >hot.txt 2>hot.err ||
+		{ cat hot.err >&2; fail "a read-only reader cannot read a file with a hot journal"; }
+	assert_contains "it says how it read it" hot.err "reading a private copy"
+	[ -s hot.db-journal ] || fail "the read-only reader changed what was beside the file"
+	ic=$(q hot.db "PRAGMA integrity_check")
+	assert_eq "integrity after the writer's recovery" "$ic" ok
+	assert_eq "samples after the recovery" "$(q hot.db "SELECT COUNT(*) FROM samples")" "$n0"
+fi
 echo "PASS"
