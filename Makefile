@@ -33,7 +33,7 @@ demo: build
 	cd $(BUILD) && ./hpprof report -n 10 demo.db
 
 test: build test-asan
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE bench
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
