@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/outfile.h"
+#include "common/satarith.h"
 #include "common/store.h"
 
 static const char usage_text[] =
@@ -101,11 +102,13 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		int64_t freq = store_get_meta_int(st, "frequency", 0);
 		int64_t fp = store_get_meta_int(st, "fault_period", 0);
 		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);
-		t->duration_ns += store_get_meta_int(st, "duration_ns", 0);
-		t->lost += store_get_meta_int(st, "lost_samples", 0);
-		t->fault_samples += store_get_meta_int(st, "fault_samples", 0);
-		t->complete += store_get_meta_int(st, "complete_stacks", 0);
-		t->entry += store_get_meta_int(st, "entry_stacks", 0);
+		/* run_info values come from the files: sums saturate (satarith.h) */
+		t->duration_ns = hp_add_sat(t->duration_ns, store_get_meta_int(st, "duration_ns", 0));
+		t->lost = hp_add_sat(t->lost, store_get_meta_int(st, "lost_samples", 0));
+		t->fault_samples = hp_add_sat(t->fault_samples,
+					      store_get_meta_int(st, "fault_samples", 0));
+		t->complete = hp_add_sat(t->complete, store_get_meta_int(st, "complete_stacks", 0));
+		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
 		t->frequency_differs |= i && freq != t->frequency;
 		t->fault_period_differs |= i && fp != t->fault_period;
