@@ -44,6 +44,9 @@ static const char usage_text[] =
 	"                       memory_timeline, alloc_sites);\n"
 	"                       csv defaults to function_profile, json to all of them\n"
 	"      --title TEXT     svg, memory-svg: the title (default: the profiled command)\n"
+	"      --diff BASE      svg: a differential flame graph of DB against BASE.db:\n"
+	"                       frames red where their self time grew beyond the\n"
+	"                       noise, blue where it shrank (see hpprof diff)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -52,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "weight", required_argument, NULL, 'w' },
 	{ "view",   required_argument, NULL, 'V' },
 	{ "title",  required_argument, NULL, 'T' },
+	{ "diff",   required_argument, NULL, 'D' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -61,6 +65,7 @@ struct export_cmd {
 	int have_format;
 	const char *output;
 	const char *db;
+	const char *base;             /* --diff */
 };
 
 static int parse(int argc, char **argv, struct export_cmd *o)
@@ -80,6 +85,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		case 'w': o->x.weight = optarg; break;
 		case 'V': o->x.view = optarg; break;
 		case 'T': o->x.title = optarg; break;
+		case 'D': o->base = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}
@@ -91,6 +97,14 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 	}
 	if (argc - optind > 1) {
 		hp_err("export takes one database");
+		return 2;
+	}
+	if (o->base && o->x.format != HP_EXPORT_SVG) {
+		hp_err("--diff draws a differential flame graph: it needs --format svg");
+		return 2;
+	}
+	if (o->base && o->x.weight) {
+		hp_err("--diff draws CPU time: it takes no --weight");
 		return 2;
 	}
 	o->db = optind < argc ? argv[optind] : "hpprof.db";
@@ -123,24 +137,24 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 	}
 }
 
+/* The export goes to a temporary file beside -o FILE, renamed into place
+ * only when complete: a failed export leaves FILE as it was. */
 static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp_profile *p)
 {
+	struct hp_outfile of;
 	FILE *out = stdout;
 	int err;
-	if (o->output && !(out = fopen(o->output, "wb"))) {
-		hp_err("cannot write '%s': %s", o->output, strerror(errno));
-		return 1;
+	if (o->output) {
+		if (cmd_output_open(&of, o->output, "cannot write"))
+			return 1;
+		out = of.f;
 	}
 	err = export_write(out, st, p, &o->x);
-	if (o->output && fclose(out) && !err)
-		err = -EIO;
-	if (err) {
+	if (err)
 		explain(o, p, err);
-		if (o->output)
-			unlink(o->output);
+	if (o->output && cmd_output_close(&of, !err))
 		return 1;
-	}
-	return 0;
+	return err ? 1 : 0;
 }
 
 int cmd_export(int argc, char **argv)
@@ -163,7 +177,21 @@ int cmd_export(int argc, char **argv)
 		st = cmd_open_db(o.db, 0);
 	if (!st || (export_needs_profile(o.x.format) && !p))
 		return 1;
+	struct hp_profile *base = NULL;
+	struct hp_store *base_st = NULL;
+	if (o.base) {
+		if (!(base = cmd_load_profile(o.base, NULL, &base_st))) {
+			profile_free(p);
+			store_close(st);
+			return 1;
+		}
+		o.x.base = base;
+		o.x.base_name = o.base;
+		o.x.name = o.db;
+	}
 	rc = run_export(&o, st, p);
+	profile_free(base);
+	store_close(base_st);
 	profile_free(p);
 	store_close(st);
 	return rc;

@@ -82,6 +82,18 @@ int run_retry_with_agent(struct run_opts *o, struct hp_streamfeed **feed, const 
  * (the error is printed). */
 int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *target);
 
+/* --- run_offcpu.c (--off-cpu) --- */
+
+struct hp_run_facts;
+
+/* The events row of the off-CPU intervals (measured, or why not). */
+void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
+		      const struct hp_session_result *res);
+/* run_info's off_cpu (text in buf, or a constant; NULL when not asked
+ * for) and the interval counts into f; says once why not or what lacks. */
+const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
+			     const struct hp_session_result *r, char *buf, size_t len);
+
 /* --- run_attach.c (-p) --- */
 
 /* Parse "PID[,PID...]" into o->attach and o->s. Returns -1 (printed) on

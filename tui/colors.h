@@ -26,6 +26,8 @@ enum tui_role {
 	TUI_CHART,        /* RSS bars */
 	TUI_OFFCPU,       /* flame graph by wall time: frames mostly off the CPU */
 	TUI_CHART2,       /* heap bars, second series */
+	TUI_SLOWER,       /* diff flame graph: a frame whose time grew (red) */
+	TUI_FASTER,       /* diff flame graph: a frame whose time shrank (blue) */
 	TUI_NROLES
 };
 
