@@ -27,6 +27,14 @@
  * same aggregation over the same stacks. They are of the whole run (a time
  * range does not apply; a process filter does).
  *
+ * Off-CPU and wall time (run --off-cpu): the event "off-cpu" (role
+ * "offcpu") is a column whose samples weigh the nanoseconds their thread
+ * spent off the CPU; "wall" (role "wall", derived) adds the on-CPU time of
+ * the main samples (samples x cpu_sample_ns) to it. Their self is charged
+ * to the innermost *program* frame (user_leaf), like kernel time to its
+ * line: a thread waits in a program's call, not in schedule(). wait_ns
+ * splits the off-CPU time by wait class (analyzer/offcpu_class.h).
+ *
  * The model owns all its strings (in the stack model's arena) and frees
  * them at once in profile_free.
  */
@@ -76,6 +84,7 @@ struct hp_pthread {
 	const char *comm;
 	uint64_t samples;
 	uint64_t first_ns, last_ns;   /* first and last sample */
+	int64_t off_ns;               /* time off the CPU (run --off-cpu), 0 without */
 };
 
 struct hp_pprocess {
@@ -100,6 +109,7 @@ struct hp_pstack {
 	int64_t *c;                   /* [nevents] */
 	uint32_t leaf_line;           /* index into lines[] of frames[user_leaf], or UINT32_MAX */
 	uint32_t user_leaf;           /* the innermost user frame: kernel frames follow it */
+	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */
 };
 
 struct hp_profile_filter {
@@ -138,6 +148,13 @@ struct hp_profile {
 	uint32_t nstacks;
 	struct hp_mem_reading *memory;
 	uint32_t nmemory;
+
+	/* off-CPU: columns in events[] of "off-cpu" and "wall", -1 when the
+	 * run has none; the CPU time of one main sample (0: unknown, no wall
+	 * column); the off-CPU time by wait class (enum hp_wait_class) */
+	int offcpu_col, wall_col;
+	int64_t cpu_sample_ns;
+	int64_t wait_ns[HP_WAIT_NCLASSES];
 
 	struct hp_stacks *model;      /* names, paths, frames: the stack model */
 	void *priv;                   /* lookup tables of the aggregation */

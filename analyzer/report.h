@@ -34,6 +34,8 @@ struct hp_report_opts {
 	const char *selection;
 	int kernel;                   /* text: the header and the kernel section only
 				       * (report_kernel.h) */
+	const char *weight;           /* text: NULL or "cpu" (samples), "off-cpu" or "wall":
+				       * the header and the wall sections (report_wall.h) */
 };
 
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);

@@ -23,6 +23,8 @@ enum run_sampler {
 	SAMPLER_PRELOAD,              /* --sampler preload: the agent */
 };
 
+#define RUN_MAX_ATTACH 64
+
 struct run_opts {
 	const char *output;
 	const char *kernel;
@@ -33,6 +35,10 @@ struct run_opts {
 	int alloc;                    /* --alloc */
 	int raw_names;                /* --no-demangle */
 	int no_cache;                 /* --no-cache */
+	int off_cpu;                  /* --off-cpu 1, --no-off-cpu 0, -1 = the default */
+	uint32_t attach[RUN_MAX_ATTACH]; /* -p: the running processes to profile */
+	unsigned nattach;
+	char attach_exe[4096];        /* the first one's executable (the facts' target) */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */
@@ -75,6 +81,31 @@ int run_retry_with_agent(struct run_opts *o, struct hp_streamfeed **feed, const 
  * needs it; *feed stays NULL when neither does. Returns -1 when it cannot
  * (the error is printed). */
 int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *target);
+
+/* --- run_offcpu.c (--off-cpu) --- */
+
+struct hp_run_facts;
+
+/* The events row of the off-CPU intervals (measured, or why not). */
+void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
+		      const struct hp_session_result *res);
+/* run_info's off_cpu (text in buf, or a constant; NULL when not asked
+ * for) and the interval counts into f; says once why not or what lacks. */
+const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
+			     const struct hp_session_result *r, char *buf, size_t len);
+
+/* --- run_attach.c (-p) --- */
+
+/* Parse "PID[,PID...]" into o->attach and o->s. Returns -1 (printed) on
+ * bad input. */
+int run_parse_pids(const char *list, struct run_opts *o);
+/* Options that cannot go with -p; -1 (printed) when one is given. */
+int run_attach_check(struct run_opts *o, int noperands);
+/* What stands for argv in the facts: the first process's executable.
+ * Caller frees the array (not the string, in o). */
+char **run_attach_argv(struct run_opts *o);
+/* The one message of a failed attach; returns the exit status (1). */
+int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
 
 /* --- run_symbols.c --- */
 

@@ -57,6 +57,8 @@ static const struct fact facts[] = {
 	TEXT(preload_libraries), TEXT(preload_env),
 	TEXT(merged_from), INT(merged_runs),
 	TEXT(kernel_frames), TEXT(boot_id),
+	INT(cpu_sample_ns), TEXT(off_cpu), INT(offcpu_intervals), INT(offcpu_ns),
+	INT(offcpu_no_stack),
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
