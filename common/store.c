@@ -66,6 +66,8 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_RAW]      = "INSERT INTO raw_records(t_ns, ring, type, record) VALUES (?, ?, ?, ?)",
 	[S_ADD_LCOUNTER] = "INSERT INTO line_counter_stats(file_id, line, function_id, event_id,"
 			   " self_value) VALUES (?, ?, ?, ?, ?)",
+	[S_ADD_SIMCOST]  = "INSERT INTO sim_costs(function_id, file_id, line, event_id, value)"
+			   " VALUES (?, ?, ?, ?, ?)",
 };
 
 

@@ -53,6 +53,8 @@ static const struct fact facts[] = {
 	TEXT(alloc_tracking), INT(alloc_count), INT(alloc_frees), INT(alloc_dropped),
 	INT(alloc_unknown_frees), INT(alloc_sample_bytes), INT(heap_peak_bytes),
 	INT(heap_peak_t_ns),
+	TEXT(simulation), TEXT(sim_tool), TEXT(sim_I1), TEXT(sim_D1), TEXT(sim_LL),
+	INT(sim_processes),
 	TEXT(merged_from), INT(merged_runs),
 };
 
