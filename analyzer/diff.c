@@ -60,6 +60,7 @@ struct build {
 	uint32_t nfk;
 	size_t fk_cap;
 	int err;
+	int simulated;                         /* every run simulated, none sampled */
 };
 
 /* --- strings --- */
@@ -490,9 +491,12 @@ static void make_row(struct build *b, const struct entry *e, struct hp_diff_row 
 	judge(b, row, on_side(b, e, 0), on_side(b, e, 1));
 }
 
-static int by_delta(const void *x, const void *y)
+/* Rows of runs that were simulated instead of sampled (no self%) are
+ * ordered by the change of their first counter (sim_Ir) instead. */
+static int by_delta(const void *x, const void *y, void *ctx)
 {
 	const struct hp_diff_row *a = x, *b = y;
+	const struct build *bd = ctx;
 	double da = fabs(a->delta_self), db = fabs(b->delta_self);
 	if (da != db)
 		return da > db ? -1 : 1;
@@ -500,6 +504,12 @@ static int by_delta(const void *x, const void *y)
 	db = fabs(b->delta_total);
 	if (da != db)
 		return da > db ? -1 : 1;
+	if (bd->simulated && bd->nc) {
+		da = fabs(a->after_c[0].mean - a->before_c[0].mean);
+		db = fabs(b->after_c[0].mean - b->before_c[0].mean);
+		if (da != db)
+			return da > db ? -1 : 1;
+	}
 	int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
 	if (c)
 		return c;
@@ -523,7 +533,10 @@ static int make_rows(struct build *b)
 			k++;
 		}
 	b->d->nrows = k;
-	qsort(b->d->rows, k, sizeof(*b->d->rows), by_delta);
+	b->simulated = 1;
+	for (unsigned r = 0; r < b->nruns; r++)
+		b->simulated &= profile_simulated_only(b->runs[r]);
+	qsort_r(b->d->rows, k, sizeof(*b->d->rows), by_delta, b);
 	return 0;
 }
 

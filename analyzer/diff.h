@@ -19,6 +19,10 @@
  * pB(1-pB)/nB over the samples of each side. In both cases a change must
  * also be at least `threshold` percentage points to count.
  *
+ * Simulated runs (run --cache-sim) have no samples: their rows compare
+ * the sim_* counters (per run by default, see cmd_diff) and are ordered by
+ * the change of the first one, sim_Ir; their self% and total% are 0.
+ *
  * Verdicts: new (only after), gone (only before), slower (self% grew beyond
  * the noise; or, when self% did not change, total%), faster (shrank), same.
  * "Slower" means a larger share of the run, which for runs of the same work
@@ -134,9 +138,9 @@ struct hp_diff_print_opts {
 	enum hp_diff_format format;
 	unsigned limit;               /* rows; 0 = all */
 	/* text: counter columns in the rows, comma-separated names or "all";
-	 * NULL = page-faults and cache-misses when measured, else the counter
-	 * that changed most (task-clock, context-switches, cpu-migrations left
-	 * out), two at most */
+	 * NULL = page-faults and cache-misses when measured (sim_Ir and
+	 * sim_LLmiss for simulated runs), else the counter that changed most
+	 * (task-clock, context-switches, cpu-migrations left out), two at most */
 	const char *counters;
 	const char *before_name, *after_name;   /* labels, e.g. the file names; may be NULL */
 };

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/cachegrind.h"
 #include "analyzer/diff.h"
 #include "analyzer/report.h"
 
@@ -156,7 +157,10 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 	}
 	for (uint32_t c = 0; c < d->ncounters; c++) {
 		const struct hp_diff_counter *k = &d->counters[c];
+		const struct hp_sim_event *sim = cachegrind_sim_event(k->name);
 		char ratio[32] = "";
+		if (!strcmp(k->role, "simulated") && sim && !sim->shown)
+			continue;             /* raw simulated counts: CSV and JSON */
 		if (k->before.mean > 0)
 			snprintf(ratio, sizeof(ratio), "x%.3g", k->after.mean / k->before.mean);
 		summary_line(out, d, k->name, k->before, k->after, unit_suffix(d), SUM_SI, ratio);
@@ -182,10 +186,10 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 	}
 	/* page-faults and cache-misses when measured, then the counter that
 	 * changed most; scheduler counts and task-clock (= samples) left out */
-	static const char *const first[] = { "page-faults", "cache-misses" };
+	static const char *const first[] = { "page-faults", "cache-misses", "sim_Ir", "sim_LLmiss" };
 	static const char *const skip[] = { "task-clock", "context-switches", "cpu-migrations" };
-	for (size_t i = 0; i < 2; i++)
-		for (uint32_t c = 0; c < d->ncounters; c++)
+	for (size_t i = 0; i < 4; i++)
+		for (uint32_t c = 0; c < d->ncounters && n < 2; c++)
 			if (!strcmp(d->counters[c].name, first[i]) &&
 			    (d->counters[c].before.mean > 0 || d->counters[c].after.mean > 0))
 				shown[n++] = (int)c;
@@ -194,7 +198,7 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 	for (uint32_t c = 0; c < d->ncounters && n < 2; c++) {
 		const struct hp_diff_counter *k = &d->counters[c];
 		int listed = 0;
-		for (size_t i = 0; i < 2; i++)
+		for (size_t i = 0; i < 4; i++)
 			listed |= !strcmp(k->name, first[i]);
 		for (size_t i = 0; i < 3; i++)
 			listed |= !strcmp(k->name, skip[i]);

@@ -57,9 +57,9 @@ static uint32_t *sorted_rows(const struct hp_profile *p, enum hp_row_kind kind,
 	for (uint32_t i = 0; i < n; i++)
 		rows[i] = i;
 	if (!c)
-		c = kind == HP_ROWS_THREADS ? columns_find(cols, ncols, "samples")
-					    : columns_find(cols, ncols, "self");
-	columns_sort(p, c, rows, n);
+		c = columns_find(cols, ncols, columns_default_sort(p, kind));
+	if (c)
+		columns_sort(p, c, rows, n);
 	return rows;
 }
 
@@ -93,6 +93,8 @@ static int row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t
  * header lists them with the reason (CSV and JSON keep them as n/a/null). */
 static int hidden(const struct hp_profile *p, const struct hp_column *c, const char *skip)
 {
+	if (c->detail)
+		return 1;
 	if (c->derived)
 		return skip && strstr(skip, "counters");
 	if (c->event >= 0)
@@ -178,6 +180,18 @@ static double complete_pct(const struct hp_profile *p)
 	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
 }
 
+/* A run simulated under Cachegrind instead of sampled (run --cache-sim). */
+static void text_header_simulated(FILE *out, const struct hp_profile *p)
+{
+	static const char *const caches[] = { "sim_I1", "sim_D1", "sim_LL" };
+	const char *tool = profile_meta(p, "sim_tool");
+	fprintf(out, "  counters:  SIMULATED (cachegrind%s%s), not measured by hardware; nothing was"
+		" sampled\n", tool ? ": " : "", tool ? tool : "");
+	for (int i = 0; i < 3; i++)
+		if (profile_meta(p, caches[i]))
+			fprintf(out, "  simulated %s cache: %s\n", caches[i] + 4, profile_meta(p, caches[i]));
+}
+
 static void text_header(FILE *out, const struct hp_profile *p)
 {
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
@@ -188,11 +202,15 @@ static void text_header(FILE *out, const struct hp_profile *p)
 		exit_s ? exit_s : "?",
 		profile_meta(p, "interrupted") && !strcmp(profile_meta(p, "interrupted"), "1")
 			? " (interrupted)" : "");
-	fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s Hz    call graph: %s\n",
-		p->nsamples, lost ? lost : "0", profile_meta(p, "frequency") ?
-		profile_meta(p, "frequency") : "?", mode ? mode : "?");
-	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
-		complete_pct(p));
+	if (profile_simulated_only(p)) {
+		text_header_simulated(out, p);
+	} else {
+		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s Hz    call graph: %s\n",
+			p->nsamples, lost ? lost : "0", profile_meta(p, "frequency") ?
+			profile_meta(p, "frequency") : "?", mode ? mode : "?");
+		fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
+			complete_pct(p));
+	}
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10))
 		fprintf(out, "  sampled by: %s\n", sampling);
@@ -202,7 +220,8 @@ static void text_header(FILE *out, const struct hp_profile *p)
 			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
 				ev->name, ev->total, ev->running_pct);
 		else if (ev->measured)
-			fprintf(out, "  %-22s %" PRId64 "\n", ev->name, ev->total);
+			fprintf(out, "  %-22s %" PRId64 "%s\n", ev->name, ev->total,
+				strcmp(ev->role, "simulated") ? "" : "  (simulated)");
 		else
 			fprintf(out, "  %-22s n/a: %s\n", ev->name, ev->reason ? ev->reason : "?");
 	}
@@ -228,6 +247,14 @@ static int print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 {
 	unsigned limit = o->limit;
 	text_header(out, p);
+	if (profile_simulated_only(p)) {
+		text_table(out, p, HP_ROWS_FUNCTIONS, "Functions, SIMULATED by cachegrind (self: in the"
+			   " function itself)", o->sort, limit, "file");
+		text_table(out, p, HP_ROWS_LINES, "Lines, SIMULATED by cachegrind", o->sort, limit,
+			   "file line");
+		text_processes(out, p);
+		return ferror(out) ? -1 : 0;
+	}
 	if (!p->nsamples)
 		fprintf(out, "\nno samples were recorded (the program may have run too briefly)\n");
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: time in the function itself)",
