@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyzer/annotate.h"
+#include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -19,23 +20,37 @@ static const char usage_text[] =
 	"\n"
 	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
 	"line itself (Self%), on the line including its callees (Total%), and the\n"
-	"measured counters. DB defaults to hpprof.db.\n"
+	"measured counters. DB defaults to hpprof.db. A profile simulated with\n"
+	"`hpprof run --cache-sim` has no samples: its lines show the simulated\n"
+	"counters (sim_Ir, sim_D1mr, ...) instead, labelled SIMULATED.\n"
 	"\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
-static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters)
+/* A line has counts when it has samples, or (simulated: no samples)
+ * any count at all. */
+static int has_counts(const struct hp_profile *p, const struct hp_annotated_line *l)
 {
-	if (l->self || l->total)
+	if (l->self)
+		return 1;
+	for (uint32_t e = 0; l->c && e < p->nevents; e++)
+		if (l->c[e])
+			return 1;
+	return 0;
+}
+
+static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
+		       int counters, int sampled)
+{
+	if (sampled && (l->self || l->total))
 		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
 		       profile_pct(p, l->total), l->total);
-	else
+	else if (sampled)
 		printf("%7s %7s %8s ", "", "", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
-		if (!p->events[e].measured)
+		if (!columns_event_shown(p, e))
 			continue;
-		if (l->self)
+		if (has_counts(p, l))
 			printf("%12" PRId64 " ", l->c[e]);
 		else
 			printf("%12s ", "");
@@ -83,19 +98,27 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
-	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
-	       a->file ? a->file : "unknown file",
-	       profile_pct(p, a->function_total),
-	       p->nsamples);
+	int sampled = !profile_simulated_only(p);
+	if (sampled)
+		printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
+		       a->file ? a->file : "unknown file",
+		       profile_pct(p, a->function_total),
+		       p->nsamples);
+	else
+		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n", a->function,
+		       a->file ? a->file : "unknown file");
 	if (a->source_missing)
 		printf("(source file not found: showing line numbers only)\n");
-	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
+	if (!sampled)
+		counters = 1;         /* the simulated counts are all there is */
+	if (sampled)
+		printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
-		if (p->events[e].measured)
+		if (columns_event_shown(p, e))
 			printf("%12.12s ", p->events[e].name);
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
-		print_line(p, &a->lines[i], counters);
+		print_line(p, &a->lines[i], counters, sampled);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

@@ -60,6 +60,7 @@ struct diff_cmd {
 	struct hp_diff_opts d;
 	struct hp_diff_print_opts p;
 	int limit_set;
+	int norm_set;                 /* --norm given */
 	char **before, **after;
 	unsigned nb, na;
 };
@@ -105,6 +106,7 @@ static int parse_option(struct diff_cmd *o, int c, const char *arg)
 		o->limit_set = 1;
 		return 0;
 	case 'N':
+		o->norm_set = 1;
 		if (!strcmp(arg, "second") || !strcmp(arg, "seconds"))
 			o->d.norm = HP_DIFF_PER_SECOND;
 		else if (!strcmp(arg, "sample") || !strcmp(arg, "samples"))
@@ -226,10 +228,16 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 	struct hp_diff_allocs *allocs = calloc(n, sizeof(*allocs));
 	struct hp_diff *d = NULL;
 	int err = p && allocs ? 0 : -ENOMEM;
+	int simulated = 1;
 	for (unsigned i = 0; i < n && !err; i++) {
 		p[i] = jobs[i].p;
 		allocs[i] = jobs[i].allocs;
+		simulated &= profile_simulated_only(p[i]);
 	}
+	/* simulated counts are the same for the same work, however slowly
+	 * valgrind ran it: compare them per run, not per second */
+	if (simulated && !o->norm_set)
+		o->d.norm = HP_DIFF_PER_RUN;
 	if (!err)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {
