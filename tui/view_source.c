@@ -19,6 +19,7 @@
 
 #include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
+#include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "common/grow.h"
 #include "tui/colors.h"
@@ -163,7 +164,7 @@ static void plan_gutter(const struct source *s, const struct hp_profile *p, int 
 	g->ncounters = 0;
 	g->code_x = 7 + 7 + g->numw + 3;
 	for (uint32_t e = 0; e < p->nevents && g->ncounters < 16; e++) {
-		if (!p->events[e].measured || g->code_x + COUNTER_W + 60 > w)
+		if (!columns_event_shown(p, e) || g->code_x + COUNTER_W + 60 > w)
 			continue;
 		g->counter[g->ncounters++] = (int)e;
 		g->code_x += COUNTER_W;
