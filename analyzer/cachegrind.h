@@ -111,6 +111,11 @@ extern const unsigned hp_nsim_events;
 /* The simulated event named name, or NULL. */
 const struct hp_sim_event *cachegrind_sim_event(const char *name);
 
+/* Add cg's whole-run totals of each simulated event to total[k] (k indexes
+ * hp_sim_events); counted[k] is cleared when a Cachegrind event it sums
+ * is missing from cg. */
+void cachegrind_sim_totals(const struct hp_cachegrind *cg, uint64_t *total, int *counted);
+
 /* An object valgrind read symbols from, with its separate debug file. */
 struct hp_cg_object {
 	const char *path;

@@ -61,6 +61,18 @@ const struct hp_sim_event *cachegrind_sim_event(const char *name)
 	return NULL;
 }
 
+void cachegrind_sim_totals(const struct hp_cachegrind *cg, uint64_t *total, int *counted)
+{
+	for (unsigned k = 0; k < NSIM; k++)
+		for (int j = 0; j < NPARTS && hp_sim_events[k].parts[j]; j++) {
+			int e = cachegrind_event(cg, hp_sim_events[k].parts[j]);
+			if (e < 0)
+				counted[k] = 0;
+			else
+				total[k] += cg->summary[e];
+		}
+}
+
 /* An object's function names, as 64-bit hashes (a false match between
  * ~10^4 names and ~10^3 lookups has odds near 10^-12). */
 struct objsyms {

@@ -198,8 +198,8 @@ static void text_header(FILE *out, const struct hp_profile *p)
 	const char *exit_s = profile_meta(p, "exit_status"), *mode = profile_meta(p, "call_graph");
 	fprintf(out, "hpprof report\n");
 	fprintf(out, "  command:   %s\n", cmd ? cmd : "?");
-	fprintf(out, "  duration:  %.3f s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
-		exit_s ? exit_s : "?",
+	fprintf(out, "  duration:  %.3f s%s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
+		profile_simulated_only(p) ? " (under valgrind)" : "", exit_s ? exit_s : "?",
 		profile_meta(p, "interrupted") && !strcmp(profile_meta(p, "interrupted"), "1")
 			? " (interrupted)" : "");
 	if (profile_simulated_only(p)) {
@@ -212,10 +212,12 @@ static void text_header(FILE *out, const struct hp_profile *p)
 			complete_pct(p));
 	}
 	const char *sampling = profile_meta(p, "sampling");
-	if (sampling && strncmp(sampling, "perf_event", 10))
+	if (sampling && strncmp(sampling, "perf_event", 10) && !profile_simulated_only(p))
 		fprintf(out, "  sampled by: %s\n", sampling);
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
+		if (ev->measured && !columns_event_shown(p, e))
+			continue;             /* a raw simulated count: run_info has it */
 		if (ev->measured && ev->running_pct < 99.5)
 			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
 				ev->name, ev->total, ev->running_pct);
@@ -238,7 +240,10 @@ static void text_processes(FILE *out, const struct hp_profile *p)
 			snprintf(exit_s, sizeof(exit_s), "%d", r->exit_code);
 		if (r->peak_rss >= 0)
 			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
-		fprintf(out, "%8u  %8u  %9" PRIu64 "  %7s  %10s  %s\n", r->pid, r->ppid, r->samples,
+		char samples[24] = "-";           /* a simulated run has none */
+		if (!profile_simulated_only(p))
+			snprintf(samples, sizeof(samples), "%" PRIu64, r->samples);
+		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples,
 			exit_s, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
 	}
 }
