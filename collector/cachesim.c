@@ -202,7 +202,8 @@ static int scan_log(void *ctx, const char *t)
 	if ((p = strstr(t, "Using Valgrind-")) && !r->version[0])
 		snprintf(r->version, sizeof(r->version), "%.*s", (int)strcspn(p + 15, "- "), p + 15);
 	else if ((p = strstr(t, "Unrecognised instruction at address "))) {
-		snprintf(ls->insn, sizeof(ls->insn), "%.*s", (int)strcspn(p + 37, ". "), p + 37);
+		p += strlen("Unrecognised instruction at address ");
+		snprintf(ls->insn, sizeof(ls->insn), "%.*s", (int)strcspn(p, ". "), p);
 		ls->want_location = 1;
 		snprintf(r->failure, sizeof(r->failure), "valgrind does not know the instruction at %s"
 			 ": programs that use AVX-512 or other instruction sets newer than valgrind"

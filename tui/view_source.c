@@ -371,9 +371,12 @@ static void source_status(struct tui_view *v, char *buf, size_t len)
 	uint32_t line = s->nrows ? s->rows[s->sel] : 0;
 	const struct hp_line_cost *c = s->costs && line < s->costs->nlines ? &s->costs->lines[line]
 									  : NULL;
-	snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
-		 s->ntext ? s->ntext : line, c ? profile_pct(p, c->self) : 0.0,
-		 c ? profile_pct(p, c->total) : 0.0);
+	if (profile_simulated_only(p))       /* no samples: no sample shares to show */
+		snprintf(buf, len, "line %u/%u  simulated", line, s->ntext ? s->ntext : line);
+	else
+		snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
+			 s->ntext ? s->ntext : line, c ? profile_pct(p, c->self) : 0.0,
+			 c ? profile_pct(p, c->total) : 0.0);
 }
 
 static void source_free(struct tui_view *v)
@@ -409,8 +412,12 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 	read_source(s);
 	if (make_rows(s))
 		goto fail;
-	snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
-		 stacks_basename(s->path), s->costs ? profile_pct(p, s->costs->self) : 0.0);
+	if (profile_simulated_only(p))
+		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (simulated counts)",
+			 stacks_basename(s->path));
+	else
+		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
+			 stacks_basename(s->path), s->costs ? profile_pct(p, s->costs->self) : 0.0);
 	if (!line && s->costs)
 		line = s->costs->hottest;
 	select_line(s, line ? line : 1, body_rows(s, app_area(a).h));

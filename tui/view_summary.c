@@ -202,8 +202,11 @@ static void add_processes(struct summary *s, const struct hp_profile *p)
 			snprintf(ex, sizeof(ex), "%d", r->exit_code);
 		if (r->peak_rss >= 0)
 			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
-		text_add(t, TUI_NORMAL, "  %8u %8u %9" PRIu64 " %6s %10s  %s", r->pid, r->ppid,
-			 r->samples, ex, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+		char smp[24] = "-";           /* a simulated run has none */
+		if (!profile_simulated_only(p))
+			snprintf(smp, sizeof(smp), "%" PRIu64, r->samples);
+		text_add(t, TUI_NORMAL, "  %8u %8u %9s %6s %10s  %s", r->pid, r->ppid,
+			 smp, ex, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
 	}
 }
 
