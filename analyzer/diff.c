@@ -536,6 +536,7 @@ static int make_rows(struct build *b)
 	b->simulated = 1;
 	for (unsigned r = 0; r < b->nruns; r++)
 		b->simulated &= profile_simulated_only(b->runs[r]);
+	b->d->simulated = b->simulated;
 	qsort_r(b->d->rows, k, sizeof(*b->d->rows), by_delta, b);
 	return 0;
 }

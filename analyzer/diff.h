@@ -104,6 +104,7 @@ struct hp_diff {
 	/* of the run time: faster/slower/same - Welch's t-test with repeated
 	 * runs, else a change of 5% or more */
 	enum hp_verdict verdict;
+	int simulated;                /* every run was simulated (run --cache-sim): no samples */
 	void *priv;                   /* strings and arrays, freed by diff_free */
 };
 

@@ -145,7 +145,9 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 		diff_verdict_name(d->verdict));
 	if (reps(d))
 		fprintf(out, "  %-22s %16u %16u\n", "runs", d->before.runs, d->after.runs);
-	summary_line(out, d, "samples", d->before.samples, d->after.samples, "", SUM_COUNT, NULL);
+	if (!d->simulated)            /* a simulated run has no samples: no 0 */
+		summary_line(out, d, "samples", d->before.samples, d->after.samples, "", SUM_COUNT,
+			     NULL);
 	if (d->before.peak_rss.mean >= 0 || d->after.peak_rss.mean >= 0)
 		summary_line(out, d, "peak RSS", d->before.peak_rss, d->after.peak_rss, "", SUM_BYTES,
 			     NULL);

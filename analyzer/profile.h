@@ -11,6 +11,11 @@
  * once, in stacks.h; percentages are of all main-sampler samples in the
  * selection (profile_pct).
  *
+ * A run simulated instead of sampled (run --cache-sim) has no samples: its
+ * "simulated" events are per-line counts (the store's sim_costs) that
+ * profile_load adds to lines and functions as self values, after the
+ * stacks; they weigh no stack and carry no total.
+ *
  * Weights: every stack carries its main-sampler samples and one value per
  * column of events[]: a counter read with the samples (summed deltas), or
  * a second sampler such as page faults (samples x period). Every

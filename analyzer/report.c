@@ -380,7 +380,10 @@ static int print_json(FILE *out, const struct hp_profile *p, const struct hp_rep
 		fputs(": ", out);
 		report_json_string(out, p->meta_values[i]);
 	}
-	fprintf(out, "\n  },\n  \"samples\": %" PRIu64, p->nsamples);
+	if (profile_simulated_only(p))       /* nothing sampled: null, not 0 */
+		fprintf(out, "\n  },\n  \"samples\": null");
+	else
+		fprintf(out, "\n  },\n  \"samples\": %" PRIu64, p->nsamples);
 	json_events(out, p);
 	json_table(out, p, HP_ROWS_FUNCTIONS, "functions", o->sort, o->limit);
 	json_table(out, p, HP_ROWS_LINES, "lines", o->sort, o->limit);

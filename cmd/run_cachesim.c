@@ -88,9 +88,17 @@ static int simdir_make(struct simdir *d, const char *keep)
 {
 	const char *tmp = getenv("TMPDIR");
 	if (keep) {
+		int old;
 		snprintf(d->path, sizeof(d->path), "%s", keep);
 		if (mkdir(keep, 0700) < 0 && errno != EEXIST) {
 			hp_err("cannot create --cache-sim-out '%s': %s", keep, strerror(errno));
+			return -1;
+		}
+		if ((old = cachesim_dir_has_results(keep)) != 0) {
+			hp_err(old < 0 ? "cannot read --cache-sim-out '%s': %s"
+			       : "--cache-sim-out '%s' holds the files of an earlier run (%s); choose an"
+				 " empty directory", keep, old < 0 ? strerror(-old)
+				 : "cachegrind.out.PID, valgrind.log.PID");
 			return -1;
 		}
 		return 0;

@@ -430,6 +430,20 @@ int cachesim_each_object(const char *dir, pid_t pid,
 	return ret;
 }
 
+int cachesim_dir_has_results(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+	if (!d)
+		return -errno;
+	while (!found && (de = readdir(d)))
+		found = numeric_suffix(de->d_name, "cachegrind.out.") >= 0 ||
+			numeric_suffix(de->d_name, "valgrind.log.") >= 0;
+	closedir(d);
+	return found;
+}
+
 void cachesim_remove_dir(const char *dir)
 {
 	DIR *d = opendir(dir);

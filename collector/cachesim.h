@@ -90,6 +90,9 @@ int cachesim_each_object(const char *dir, pid_t pid,
 /* Remove the files a run wrote into dir (cachegrind.out.PID,
  * valgrind.log.PID), then dir itself when it is empty. */
 void cachesim_remove_dir(const char *dir);
+/* 1 when dir holds files of an earlier run (they would be read as this
+ * run's), 0 when not, -errno when it cannot be read. */
+int cachesim_dir_has_results(const char *dir);
 
 /* "32768 B, 8-way, 64 B lines" for g into buf. */
 void cachesim_geom_text(const struct hp_cache_geom *g, char *buf, size_t len);
