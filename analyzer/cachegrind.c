@@ -143,8 +143,11 @@ static int parse_events(struct parser *ps, const char *s)
 		if (!(cg->events[cg->nevents] = strndup(s, n)))
 			return -ENOMEM;
 		for (uint32_t e = 0; e < cg->nevents; e++)
-			if (!strcmp(cg->events[e], cg->events[cg->nevents]))
+			if (!strcmp(cg->events[e], cg->events[cg->nevents])) {
+				free(cg->events[cg->nevents]);
+				cg->events[cg->nevents] = NULL;
 				return fail(ps, "event '%s' is listed twice", cg->events[e]);
+			}
 		cg->nevents++;
 		s += n;
 	}

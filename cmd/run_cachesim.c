@@ -212,6 +212,7 @@ struct sim_run {
 	struct run_record rec;
 	struct hp_cachesim_result r;
 	char tool[128];
+	char ll[128];                 /* the simulated LL, for the summary */
 };
 
 /* The facts before the run: what ran, and that it is simulated. */
@@ -258,7 +259,9 @@ static int attach_all(struct sim_run *s)
 			symbolizer_free(sym);
 		}
 	}
-	cachegrind_attach_free(at->a);   /* after the last write of f: it holds the texts */
+	snprintf(s->ll, sizeof(s->ll), "%s", f->sim_LL ? f->sim_LL : "");
+	f->sim_I1 = f->sim_D1 = f->sim_LL = NULL;   /* written; their texts go with at->a */
+	cachegrind_attach_free(at->a);
 	free(at);
 	return err;
 }
@@ -292,7 +295,7 @@ static int simulate(struct sim_run *s)
 
 static void summary(const struct sim_run *s)
 {
-	const char *out = s->o->output, *ll = s->rec.f.sim_LL;
+	const char *out = s->o->output, *ll = s->ll[0] ? s->ll : NULL;
 	int dflt = !strcmp(out, "hpprof.db");
 	hp_info("wrote '%s': simulated by cachegrind in %.2f s (%s)%s%s", out,
 		(double)s->r.duration_ns / 1e9, s->tool, ll ? "; LL: " : "", ll ? ll : "");
