@@ -1,6 +1,8 @@
 /*
  * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
- * with per-line samples, like line_profiler's output.
+ * with per-line samples, like line_profiler's output. When the source file
+ * is not on this machine, one line says so and only the lines that carry
+ * samples or counts are listed (not every line number of the function).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,15 +16,18 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
+#include "common/textsafe.h"
 
 static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
 	"\n"
 	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
-	"line itself (Self%), on the line including its callees (Total%), and the\n"
-	"measured counters. DB defaults to hpprof.db. A profile simulated with\n"
-	"`hpprof run --cache-sim` has no samples: its lines show the simulated\n"
-	"counters (sim_Ir, sim_D1mr, ...) instead, labelled SIMULATED.\n"
+	"line itself (Self%), on the line including its callees (Total%), in the\n"
+	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
+	"entered the kernel), and the measured counters. DB defaults to hpprof.db.\n"
+	"A profile simulated with `hpprof run --cache-sim` has no samples: its\n"
+	"lines show the simulated counters (sim_Ir, sim_D1mr, ...) instead,\n"
+	"labelled SIMULATED.\n"
 	"\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
@@ -40,13 +45,23 @@ static int has_counts(const struct hp_profile *p, const struct hp_annotated_line
 }
 
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters, int sampled)
+		       int counters, int kernel, int sampled)
 {
+	/* without its text, a line with counts only would read blank */
+	const char *text = l->text ? l->text : !l->self && !l->total && !counters
+			   ? "(counts only: -c shows them)" : "";
 	if (sampled && (l->self || l->total))
-		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
-		       profile_pct(p, l->total), l->total);
+		printf("%7.2f %7.2f ", profile_pct(p, l->self), profile_pct(p, l->total));
 	else if (sampled)
-		printf("%7s %7s %8s ", "", "", "");
+		printf("%7s %7s ", "", "");
+	if (kernel && l->kernel)
+		printf("%7.2f ", profile_pct(p, l->kernel));
+	else if (kernel)
+		printf("%7s ", "");
+	if (sampled && (l->self || l->total))
+		printf("%8" PRIu64 " ", l->total);
+	else if (sampled)
+		printf("%8s ", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!columns_event_shown(p, e))
 			continue;
@@ -55,7 +70,37 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 		else
 			printf("%12s ", "");
 	}
-	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+	printf("%6u  ", l->line);
+	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
+	putchar('\n');
+}
+
+/* Does line l carry anything: samples, or a measured counter? */
+static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *l)
+{
+	if (l->self || l->total)
+		return 1;
+	for (uint32_t e = 0; l->c && e < p->nevents; e++)
+		if (p->events[e].measured && l->c[e])
+			return 1;
+	return 0;
+}
+
+/* The one-line reason for a listing without source text. */
+static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a)
+{
+	uint32_t with = 0;
+	char sp[4096], sw[512];
+	for (uint32_t i = 0; i < a->nlines; i++)
+		with += has_cost(p, &a->lines[i]);
+	if (a->file && strcmp(a->source_why, strerror(ENOENT)))
+		printf("(source file not shown, %s; ", textsafe(a->source_why, sw, sizeof(sw)));
+	else if (a->file)
+		printf("(no source: '%s' is not on this machine%s; ", textsafe(a->file, sp, sizeof(sp)),
+		       a->file[0] == '/' ? "" : " (relative to where it was compiled)");
+	else
+		printf("(no source file is known; ");
+	printf("the %u of %u lines with samples or counts:)\n", with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -98,27 +143,38 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
+	char sf[1024], sp[4096], sw[512];
 	int sampled = !profile_simulated_only(p);
 	if (sampled)
-		printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
-		       a->file ? a->file : "unknown file",
+		printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
+		       textsafe(a->function, sf, sizeof(sf)),
+		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
 		       profile_pct(p, a->function_total),
 		       p->nsamples);
 	else
-		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n", a->function,
-		       a->file ? a->file : "unknown file");
-	if (a->source_missing)
-		printf("(source file not found: showing line numbers only)\n");
+		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n",
+		       textsafe(a->function, sf, sizeof(sf)),
+		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file");
 	if (!sampled)
 		counters = 1;         /* the simulated counts are all there is */
+	if (a->source_missing)
+		explain_missing(p, a);
+	int kernel = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		kernel |= a->lines[i].kernel != 0;
 	if (sampled)
-		printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
+		printf("%7s %7s ", "Self%", "Total%");
+	if (kernel)
+		printf("%7s ", "Kern%");
+	if (sampled)
+		printf("%8s ", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (columns_event_shown(p, e))
-			printf("%12.12s ", p->events[e].name);
+			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
-		print_line(p, &a->lines[i], counters, sampled);
+		if (!a->source_missing || has_cost(p, &a->lines[i]))
+			print_line(p, &a->lines[i], counters, kernel, sampled);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

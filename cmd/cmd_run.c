@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@
 #include <unistd.h>
 
 #include "analyzer/finish.h"
+#include "analyzer/ksyms.h"
+#include "analyzer/report_kernel.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/run.h"
@@ -86,6 +89,10 @@ static const char usage_text[] =
 	"      --cache-sim-fallback when valgrind is missing or cannot run PROGRAM, sample\n"
 	"                           it normally instead of failing\n"
 	"      --cache-sim-out DIR  keep valgrind's files (cachegrind.out.PID, logs) in DIR\n"
+	"      --no-demangle        keep C++, Rust and D names as the binary spells them\n"
+	"                           (functions.raw_name always has them)\n"
+	"      --no-cache           neither read nor update the symbol cache\n"
+	"                           ($XDG_CACHE_HOME/hpprof, default ~/.cache/hpprof)\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
@@ -111,6 +118,8 @@ static const struct option long_opts[] = {
 	{ "sim-I1",       required_argument, NULL, RUN_OPT_SIM_I1 },
 	{ "sim-D1",       required_argument, NULL, RUN_OPT_SIM_D1 },
 	{ "sim-LL",       required_argument, NULL, RUN_OPT_SIM_LL },
+	{ "no-demangle",  no_argument,       NULL, 'N' },
+	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
@@ -194,6 +203,12 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		case 'R':
 			o->s.raw = 1;
 			break;
+		case 'N':
+			o->raw_names = 1;
+			break;
+		case 'C':
+			o->no_cache = 1;
+			break;
 		case 'a':
 			if (parse_number("--alloc-sample", optarg, 1, INT64_MAX, &o->alloc_sample))
 				return -1;
@@ -275,14 +290,37 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	return targv;
 }
 
+/* An existing file at path may be replaced by a profile: it is an hpprof
+ * database, one file (a WAL left by a killed run merged into it), not
+ * open in another run. Returns NULL, or why not. */
+static const char *not_replaceable(const char *path, char *why, size_t len)
+{
+	struct hp_store *st;
+	int err = store_open(path, 0, &st);
+	if (err) {
+		snprintf(why, len, "it exists and is not an hpprof database (%s); not overwriting it"
+			 " - choose another file with -o", hp_strerror(err));
+		return why;
+	}
+	store_close(st);
+	if (store_settle_file(path)) {
+		snprintf(why, len, "it is being written by another process (its -wal file stays)");
+		return why;
+	}
+	return NULL;
+}
+
 /* Make room for the output: keep an existing profile as .old, refuse to
- * touch anything that is not an hpprof database. */
-int run_prepare_output(const char *path)
+ * touch anything that is not an hpprof database (the output itself or an
+ * existing .old). *rotated: the previous profile now is the .old. */
+int run_prepare_output(const char *path, int *rotated)
 {
 	struct stat sb;
-	char old[PATH_MAX], dir[PATH_MAX];
-	struct hp_store *st;
+	char old[PATH_MAX], dir[PATH_MAX], why[512];
+	const char *refused;
+	int err;
 
+	*rotated = 0;
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
@@ -293,26 +331,38 @@ int run_prepare_output(const char *path)
 		hp_err("cannot write output '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if (stat(path, &sb) < 0)
+	if ((refused = cmd_output_refusal(path, &err))) {
+		hp_err("cannot write output '%s': %s", path, refused);
+		return -1;
+	}
+	if (lstat(path, &sb) < 0)
 		return 0;
-	if (S_ISDIR(sb.st_mode)) {
-		hp_err("cannot write output '%s': it is a directory", path);
+	if ((refused = not_replaceable(path, why, sizeof(why)))) {
+		hp_err("output '%s': %s", path, refused);
 		return -1;
 	}
-	int err = store_open(path, 0, &st);
-	if (err) {
-		hp_err("output '%s' exists and is not an hpprof database (%s); not overwriting it"
-		       " - choose another file with -o", path, hp_strerror(err));
-		return -1;
-	}
-	store_close(st);
 	snprintf(old, sizeof(old), "%s.old", path);
+	if (!lstat(old, &sb) && ((refused = cmd_output_refusal(old, &err)) ||
+				 (refused = not_replaceable(old, why, sizeof(why))))) {
+		hp_err("cannot keep the previous profile as '%s': %s", old, refused);
+		return -1;
+	}
 	if (rename(path, old) < 0) {
 		hp_err("cannot keep the previous profile as '%s': %s", old, strerror(errno));
 		return -1;
 	}
+	*rotated = 1;
 	hp_info("kept the previous profile as '%s'", old);
 	return 0;
+}
+
+/* The run never started: the previous profile goes back to its name. */
+void run_undo_rotation(const char *path)
+{
+	char old[PATH_MAX];
+	snprintf(old, sizeof(old), "%s.old", path);
+	if (rename(old, path) == 0)
+		hp_info("'%s' is back in its place", path);
 }
 
 /* --- the run's facts --- */
@@ -338,6 +388,8 @@ void run_command_facts(struct run_record *r, char **targv, const struct run_opts
 		f->hostname = r->uts.nodename;
 		f->kernel = r->uts.release;
 	}
+	if (*ksyms_boot_id(r->boot_id, sizeof(r->boot_id)))
+		f->boot_id = r->boot_id;
 	f->frequency = o->s.sampler_period ? 0 : o->s.freq;
 	f->call_graph = o->s.call_graph == HP_CG_DWARF ? "dwarf" : "fp";
 	f->stack_size = o->s.stack_size;
@@ -356,32 +408,30 @@ struct run_events {
 	unsigned ncounters;
 };
 
-/* One notice for the events that cannot be measured here: a warning when
- * the user asked for them (-e), a note (quiet with -q) for the default set. */
+/* One notice per reason for the events that cannot be measured here,
+ * naming the events it applies to: a warning when the user asked for them
+ * (-e), a note (quiet with -q) for the default set. */
 static void notice_unavailable(const struct hp_event_set *set, int requested)
 {
 	void (*say)(const char *, ...) = requested ? hp_warn : hp_info;
-	char names[512] = "";
-	const char *reason = NULL;
-	int mixed = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct hp_event *ev = &set->ev[i];
+		char names[512] = "";
+		size_t k;
 		if (ev->available)
 			continue;
-		if (reason && strcmp(reason, ev->reason))
-			mixed = 1;
-		reason = ev->reason;
-		strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
-		strncat(names, ev->name, sizeof(names) - strlen(names) - 1);
-	}
-	if (!reason)
-		return;
-	if (mixed) {
-		for (size_t i = 0; i < set->n; i++)
-			if (!set->ev[i].available)
-				say("event '%s' not measured: %s", set->ev[i].name, set->ev[i].reason);
-	} else {
-		say("not measured: %s: %s (shown as n/a)", names, reason);
+		for (k = 0; k < i; k++)            /* said with an earlier event */
+			if (!set->ev[k].available && !strcmp(set->ev[k].reason, ev->reason))
+				break;
+		if (k < i)
+			continue;
+		for (k = i; k < set->n; k++) {
+			if (set->ev[k].available || strcmp(set->ev[k].reason, ev->reason))
+				continue;
+			strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
+			strncat(names, set->ev[k].name, sizeof(names) - strlen(names) - 1);
+		}
+		say("not measured: %s: %s (shown as n/a)", names, ev->reason);
 	}
 }
 
@@ -485,6 +535,29 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 	}
 }
 
+/* Whether kernel time and kernel functions were recorded, and if not why
+ * and what would allow them; said once on stderr too. */
+static void kernel_facts(struct run_record *rec, const struct run_opts *o,
+			 const struct hp_session_result *r)
+{
+	struct hp_run_facts *f = &rec->f;
+	char note[768];
+	if (o->agent) {
+		f->kernel_samples = "no (preload agent: it samples user space only)";
+		return;                   /* the agent's own note said it already */
+	}
+	snprintf(rec->kernel_samples, sizeof(rec->kernel_samples), r->kernel_samples ? "yes"
+		 : "no (%s)", r->kernel_why[0] ? r->kernel_why : "not permitted");
+	f->kernel_samples = rec->kernel_samples;
+	if (r->kernel_samples) {
+		snprintf(rec->kernel_frames, sizeof(rec->kernel_frames), r->kernel_frames_why[0]
+			 ? "no (%s)" : "yes", r->kernel_frames_why);
+		f->kernel_frames = rec->kernel_frames;
+	}
+	if (report_kernel_note(f->kernel_samples, f->kernel_frames, note, sizeof(note)))
+		hp_info("%s", note);
+}
+
 /* What the session measured. */
 static void result_facts(struct run_record *rec, const struct run_opts *o,
 			 const struct hp_session_result *r)
@@ -506,8 +579,7 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 	f->fault_samples = (int64_t)r->fault_samples;
 	f->unwind_ns = (int64_t)r->unwind_ns;
 	f->peak_rss_bytes = r->peak_rss;
-	f->kernel_samples = r->kernel_samples ? "yes" : o->agent ? "no (preload agent)"
-								  : "no (not permitted)";
+	kernel_facts(rec, o, r);
 	f->user_s = r->user_s;
 	f->sys_s = r->sys_s;
 }
@@ -523,6 +595,47 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 	hp_info("see it with `hpprof report%s%s` or `hpprof tui%s%s`",
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "",
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
+}
+
+/* --- processes that outlive the program --- */
+
+struct survivors { unsigned n; uint32_t pid; char comm[64]; };
+
+static int note_survivor(void *ctx, const struct hp_process_row *p)
+{
+	struct survivors *sv = ctx;
+	char path[64], state[256] = "";
+	FILE *f;
+	if (p->ppid == (uint32_t)getpid() || p->end_ns || kill((pid_t)p->pid, 0) < 0)
+		return 0;                   /* the program itself, ended, or gone */
+	snprintf(path, sizeof(path), "/proc/%u/stat", p->pid);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(state, sizeof(state), f))
+			state[0] = '\0';
+		fclose(f);
+	}
+	const char *close_paren = strrchr(state, ')');
+	if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
+		return 0;                   /* a zombie: it has ended */
+	if (!sv->n++) {
+		sv->pid = p->pid;
+		snprintf(sv->comm, sizeof(sv->comm), "%s", p->comm ? p->comm : "?");
+	}
+	return 0;
+}
+
+/* A program that daemonizes exits while its children run on: they are
+ * not sampled past its exit (the session ends with the program). Say so
+ * instead of ending silently. */
+static void warn_survivors(struct hp_store *st)
+{
+	struct survivors sv = { 0 };
+	store_flush(st);
+	store_each_process(st, note_survivor, &sv);
+	if (sv.n)
+		hp_warn("the program exited while %u of its processes still run (pid %u '%s'%s):"
+			" they were sampled until it exited, not after", sv.n, sv.pid, sv.comm,
+			sv.n > 1 ? ", ..." : "");
 }
 
 static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
@@ -554,11 +667,11 @@ int cmd_run(int argc, char **argv)
 	struct hp_streamfeed *feed = NULL;
 	struct symbol_warmup warm = { 0 };
 	struct run_record rec;
-	struct hp_session_result res;
+	struct hp_session_result res = { 0 };
 	struct hp_store *st = NULL;
 	char path[PATH_MAX];
 	char **targv = NULL;
-	int ret = 1, err;
+	int ret = 1, err, rotated = 0;
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
@@ -571,18 +684,20 @@ int cmd_run(int argc, char **argv)
 	}
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
-	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output))
+	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
+		if (rotated)
+			run_undo_rotation(o.output);
 		goto out;
 	}
 	/* What ran is in the file from the start: an interrupted profile says it. */
 	run_command_facts(&rec, targv, &o);
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
 		hp_err("cannot write database '%s': %s", o.output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		goto out;
 	}
 	err = run_session(&o, targv, st, &warm, &res);
@@ -593,14 +708,21 @@ int cmd_run(int argc, char **argv)
 		ret = exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;
-		unlink(o.output);
+		store_unlink(o.output);
+		if (rotated)
+			run_undo_rotation(o.output);
 		goto out;
 	}
+	/* From here on the program has run: hpprof exits with its status
+	 * whatever happens to the profile (a full disk is said, not hidden
+	 * in the status: docs/reliability.md). */
+	ret = res.exit_code;
 	if (err) {
 		/* The store failed during the run (the session said why): what
 		 * was committed stays; readers finish it when they can. */
 		hp_err("'%s' keeps the samples written before the error; `hpprof report %s`"
-		       " finishes it once there is room", o.output, o.output);
+		       " finishes it once there is room (if you move it, move its '-wal' file"
+		       " with it)", o.output, o.output);
 		goto out;
 	}
 	write_events(st, &o, &re, &res);
@@ -610,15 +732,20 @@ int cmd_run(int argc, char **argv)
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
 	    (err = finish_profile(st, warm.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		goto out;
 	}
 	summary(o.output, &res, st);
-	ret = res.exit_code;
+	warn_survivors(st);
+	if (res.adopted)
+		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
+			" %u processes whose start it lost were taken from their preload streams,"
+			" with all their allocations", (unsigned long long)res.lost, res.adopted);
 out:
-	if (st && (err = store_close(st)) && ret == 0) {
+	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));
-		ret = 1;
+		if (!res.ran && ret == 0)
+			ret = 1;
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);

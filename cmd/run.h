@@ -35,6 +35,8 @@ struct run_opts {
 	int64_t period;               /* -c for the sample event */
 	struct hp_session_opts s;
 	int alloc;                    /* --alloc */
+	int raw_names;                /* --no-demangle */
+	int no_cache;                 /* --no-cache */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */
@@ -59,15 +61,18 @@ enum {
 struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
-	char sampling[256 + 64];
+	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
+	char kernel_samples[256], kernel_frames[320], boot_id[64];
 	struct utsname uts;
 };
 
 /* --- cmd_run.c --- */
 
-/* Keep an existing profile at path as path.old; refuse anything else
- * that exists. Returns -1 after printing why. */
-int run_prepare_output(const char *path);
+/* Keep an existing profile at path as path.old (*rotated = 1); refuse
+ * anything else that exists. Returns -1 after printing why. */
+int run_prepare_output(const char *path, int *rotated);
+/* The run never started: path.old goes back to path. */
+void run_undo_rotation(const char *path);
 /* The facts known before the run: command, target, where, when, settings. */
 void run_command_facts(struct run_record *r, char **targv, const struct run_opts *o);
 

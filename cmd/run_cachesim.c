@@ -213,6 +213,7 @@ struct sim_run {
 	struct hp_cachesim_result r;
 	char tool[128];
 	char ll[128];                 /* the simulated LL, for the summary */
+	int rotated;                  /* the previous profile was kept as .old */
 };
 
 /* The facts before the run: what ran, and that it is simulated. */
@@ -327,7 +328,7 @@ int run_cachesim(struct run_opts *o, char **targv)
 		ret = cannot_simulate(o, targv[0], why, 1);
 		goto out;
 	}
-	if (simdir_make(&s->dir, o->sim_out) || run_prepare_output(o->output))
+	if (simdir_make(&s->dir, o->sim_out) || run_prepare_output(o->output, &s->rotated))
 		goto out;
 	if ((err = store_create(o->output, &s->st)) || (err = start_facts(s))) {
 		hp_err("cannot create database '%s': %s", o->output,
@@ -343,7 +344,9 @@ out_unlink:
 	/* nothing simulated is worth keeping: no half-filled profile */
 	store_close(s->st);
 	s->st = NULL;
-	unlink(o->output);
+	store_unlink(o->output);
+	if (s->rotated)
+		run_undo_rotation(o->output);
 out:
 	if (s->st && (err = store_close(s->st)) && ret == 0) {
 		hp_err("cannot close database '%s': %s", o->output, hp_strerror(err));
