@@ -129,6 +129,9 @@ struct hp_cg_attach;
 /* Start attaching to st: the simulated events get the ids first_id,
  * first_id + 1, ... *out is the caller's (cachegrind_attach_end). */
 int cachegrind_attach_begin(struct hp_store *st, int first_id, struct hp_cg_attach **out);
+/* Keep the names as the binary spells them (run --no-demangle) instead of
+ * demangling them (functions.raw_name has them either way). */
+void cachegrind_attach_raw_names(struct hp_cg_attach *a, int raw);
 /* Attach one process's results; objs[0..nobjs) are the objects of that
  * process in load order (the program first). Returns 0 or an error. */
 int cachegrind_attach(struct hp_cg_attach *a, const struct hp_cachegrind *cg,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/demangle.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/store.h"
@@ -90,6 +91,7 @@ struct hp_cg_attach {
 	int missing[NSIM];            /* a part was not counted in some process */
 	char missing_part[NSIM][16];
 	unsigned nprocs;
+	int raw_names;                /* run --no-demangle: names as the binary spells them */
 	struct hp_cache_text { char text[96]; } I1, D1, LL;
 	char reasons[NSIM][128];
 };
@@ -294,8 +296,14 @@ static int function_id(struct proc *p, struct objsyms **objs, unsigned nobjs, ui
 	uint32_t module = !strcmp(raw, "???") ? 0 : module_of(p->a, objs, nobjs, raw, &err);
 	if (!err && p->fn_file[fn] != UINT32_MAX)
 		err = file_id(p->a, cg->files[p->fn_file[fn]], &fid);
+	/* valgrind runs with --demangle=no: the raw name finds the module's
+	 * symbol, and functions get the same demangled name and raw_name as
+	 * a sampled run's (demangle.h) */
+	char *shown = strcmp(raw, "???") && !p->a->raw_names ? demangle_name(name) : NULL;
 	if (!err)
-		err = store_intern_function(p->a->st, name, module, fid, id);
+		err = store_intern_function_raw(p->a->st, shown ? shown : name,
+						strcmp(raw, "???") ? name : NULL, module, fid, id);
+	free(shown);
 	if (!err)
 		p->fn_ids[fn] = *id;
 	return err;
@@ -370,6 +378,11 @@ out:
 	free(p.fn_ids);
 	free(p.fn_file);
 	return err;
+}
+
+void cachegrind_attach_raw_names(struct hp_cg_attach *a, int raw)
+{
+	a->raw_names = raw;
 }
 
 int cachegrind_attach_begin(struct hp_store *st, int first_id, struct hp_cg_attach **out)

@@ -163,7 +163,9 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
 	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:qh", long_opts, NULL)) != -1) {
+		/* --no-demangle and --no-cache name functions: a simulation does too */
 		if (c != 'o' && c != 'k' && c != 'q' && c != 'h' && c != '?' && c != ':' &&
+		    c != 'N' && c != 'C' &&
 		    c < RUN_OPT_CACHE_SIM && !o->sampling_opt)
 			o->sampling_opt = option_name(c);   /* what a simulated run cannot do */
 		if (c >= RUN_OPT_CACHE_SIM) {

@@ -241,6 +241,7 @@ static int attach_all(struct sim_run *s)
 		free(at);
 		return err;
 	}
+	cachegrind_attach_raw_names(at->a, s->o->raw_names);
 	err = cachesim_each_output(s->dir.path, s->r.pid, on_output, at);
 	if (!err && !at->main_read)
 		hp_err("cachegrind wrote no results for '%s'", s->targv[0]), err = -ENOENT;
