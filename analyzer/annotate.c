@@ -225,12 +225,30 @@ int annotate_find_function(const struct hp_profile *p, const char *name)
 	return best;
 }
 
-/* Line range of the function's frames in its file. */
+/* Weight of a line for choosing a function's file: its samples, else (a
+ * run simulated instead of sampled: counts per line, no stacks) its first
+ * counter column, sim_Ir. */
+static int64_t line_weight(const struct hp_profile *p, const struct hp_pline *l)
+{
+	return l->self ? (int64_t)l->self : p->nevents ? l->c[0] : 0;
+}
+
+/* Line range of the function's frames in its file, and of its lines with
+ * counts that came without stacks (simulated). */
 static int line_range(const struct hp_profile *p, uint32_t fi, uint32_t file_id, uint32_t *lo,
 		      uint32_t *hi)
 {
 	*lo = UINT32_MAX;
 	*hi = 0;
+	for (uint32_t i = 0; i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		if (l->func != fi || l->file_id != file_id || !l->line || !line_weight(p, l))
+			continue;
+		if (l->line < *lo)
+			*lo = l->line;
+		if (l->line > *hi)
+			*hi = l->line;
+	}
 	for (uint32_t s = 0; s < p->nstacks; s++) {
 		const struct hp_pstack *st = &p->stacks[s];
 		for (uint32_t k = 0; k < st->nframes; k++) {
@@ -250,12 +268,12 @@ static int line_range(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
 static uint32_t main_file(const struct hp_profile *p, uint32_t fi)
 {
 	uint32_t best = 0;
-	uint64_t best_n = 0;
+	int64_t best_n = 0;
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
-		if (l->func == fi && l->file_id && l->self >= best_n) {
+		if (l->func == fi && l->file_id && line_weight(p, l) >= best_n) {
 			best = l->file_id;
-			best_n = l->self;
+			best_n = line_weight(p, l);
 		}
 	}
 	for (uint32_t s = 0; s < p->nstacks && !best; s++)

@@ -11,7 +11,9 @@
  *
  * annotate_function() lists one function F: every line of F's file between
  * the first and last line where F has a frame (widened by a few lines of
- * context), with those per-line costs and the text of the line.
+ * context), with those per-line costs and the text of the line. In a run
+ * simulated instead of sampled (run --cache-sim) F has no frames: its lines
+ * with simulated counts (profile lines[]) give the range and the file.
  */
 #ifndef HP_ANNOTATE_H
 #define HP_ANNOTATE_H

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/cachegrind.h"
 #include "analyzer/metrics.h"
 #include "analyzer/profile.h"
 
@@ -312,7 +313,8 @@ static int append_derived(const struct hp_profile *p, struct hp_column *cols, in
 		if (num < 0 || den < 0)
 			continue;
 		struct hp_column c = {
-			.id = m->column, .header = m->column, .width = 12,
+			.id = m->column, .header = m->column,
+			.width = (int)strlen(m->column) > 12 ? (int)strlen(m->column) : 12,
 			.right = 1, .numeric = 1, .event = num | den << 16, .derived = 1,
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_derived : lc_derived,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_derived : l_derived,
@@ -344,6 +346,8 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 			   enum hp_row_kind kind)
 {
 	for (uint32_t e = 0; e < p->nevents && n < max; e++) {
+		const struct hp_sim_event *sim = strcmp(p->events[e].role, "simulated") ? NULL
+						 : cachegrind_sim_event(p->events[e].name);
 		const char *header = counter_header(p->events[e].name);
 		struct hp_column c = {
 			.id = p->events[e].name, .header = header,
@@ -351,6 +355,7 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 			.right = 1, .numeric = 1, .event = (int)e,
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_counter : lc_counter,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_counter : l_counter,
+			.detail = sim && !sim->shown,
 		};
 		cols[n++] = c;
 	}
@@ -360,15 +365,17 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_column *cols,
 		  int max)
 {
-	int n = 0;
+	int n = 0, sampled = !profile_simulated_only(p);
 	switch (kind) {
 	case HP_ROWS_FUNCTIONS:
-		n = append(cols, n, max, function_cols, N(function_cols));
+		if (sampled)
+			n = append(cols, n, max, function_cols, N(function_cols));
 		n = append_counters(p, cols, n, max, kind);
 		n = append_derived(p, cols, n, max, kind);
 		return append(cols, n, max, function_tail, N(function_tail));
 	case HP_ROWS_LINES:
-		n = append(cols, n, max, line_cols, N(line_cols));
+		if (sampled)
+			n = append(cols, n, max, line_cols, N(line_cols));
 		n = append_counters(p, cols, n, max, kind);
 		n = append_derived(p, cols, n, max, kind);
 		return append(cols, n, max, line_tail, N(line_tail));
@@ -403,6 +410,23 @@ void columns_sort(const struct hp_profile *p, const struct hp_column *c, uint32_
 {
 	struct sort_ctx s = { p, c };
 	qsort_r(rows, n, sizeof(*rows), cmp_rows, &s);
+}
+
+int columns_event_shown(const struct hp_profile *p, uint32_t e)
+{
+	const struct hp_sim_event *sim;
+	if (e >= p->nevents || !p->events[e].measured)
+		return 0;
+	if (strcmp(p->events[e].role, "simulated"))
+		return 1;
+	return (sim = cachegrind_sim_event(p->events[e].name)) && sim->shown;
+}
+
+const char *columns_default_sort(const struct hp_profile *p, enum hp_row_kind kind)
+{
+	if (kind == HP_ROWS_THREADS)
+		return "samples";
+	return profile_simulated_only(p) && profile_event_index(p, "sim_Ir") >= 0 ? "sim_Ir" : "self";
 }
 
 const struct hp_column *columns_find(const struct hp_column *cols, int n, const char *id)

@@ -7,6 +7,11 @@
  * ->lines[] or ->threads[], depending on the set's kind. Counters that were
  * not measured format as "n/a", never 0. Derived columns (IPC, cache-miss%,
  * branch-miss%, LLC-miss%) appear only when both of their inputs were measured.
+ *
+ * Simulated counters (run --cache-sim) are columns named sim_* (sim_Ir,
+ * sim_LLmiss, ...; analyzer/cachegrind.h lists them) beside, never in place
+ * of, hardware counters; a run that was simulated instead of sampled has
+ * no sample columns (profile_simulated_only).
  */
 #ifndef HP_COLUMNS_H
 #define HP_COLUMNS_H
@@ -32,6 +37,9 @@ struct hp_column {
 	void (*format)(const struct hp_profile *p, const struct hp_column *c, uint32_t row,
 		       char *buf, size_t len);
 	int derived;                  /* 1 for a ratio of two counters (IPC, miss rates) */
+	int detail;                   /* 1: in CSV, JSON and --sort, but not a column of
+				       * the text tables and the TUI (the raw simulated
+				       * counts behind the shown sums and ratios) */
 };
 
 #define HP_MAX_COLUMNS 40
@@ -49,5 +57,14 @@ void columns_sort(const struct hp_profile *p, const struct hp_column *c, uint32_
 
 /* Column with this id, or NULL. */
 const struct hp_column *columns_find(const struct hp_column *cols, int n, const char *id);
+
+/* 1 when event e of p is a column of the text tables, annotate and the
+ * TUI: measured, and not one of the raw simulated counts kept for SQL,
+ * CSV and JSON (hp_sim_event.shown). */
+int columns_event_shown(const struct hp_profile *p, uint32_t e);
+
+/* The id of the column a table of kind is ordered by when none is asked
+ * for: "self" ("samples" for threads), or "sim_Ir" in a simulated run. */
+const char *columns_default_sort(const struct hp_profile *p, enum hp_row_kind kind);
 
 #endif

@@ -498,15 +498,21 @@ static int cmp_abs(double x, double y)
 	return x == y ? 0 : x > y ? -1 : 1;
 }
 
-/* Largest self time change first, then total; minor rows last. */
-static int by_delta(const void *x, const void *y)
+/* Largest self time change first, then total; minor rows last. Rows of
+ * runs simulated instead of sampled (no time) by the change of sim_Ir. */
+static int by_delta(const void *x, const void *y, void *ctx)
 {
 	const struct hp_diff_row *a = x, *b = y;
+	const struct hp_diff *d = ctx;
+	int k = d->sim_counter;
 	int c = (a->verdict == HP_VERDICT_MINOR) - (b->verdict == HP_VERDICT_MINOR);
 	if (c || (c = cmp_abs(a->self.delta, b->self.delta)) ||
 	    (c = cmp_abs(a->total.delta, b->total.delta)) ||
 	    (c = cmp_abs(a->delta_self, b->delta_self)) ||
 	    (c = cmp_abs(a->delta_total, b->delta_total)))
+		return c;
+	if (k >= 0 && (c = cmp_abs(a->after_c[k].mean - a->before_c[k].mean,
+				   b->after_c[k].mean - b->before_c[k].mean)))
 		return c;
 	c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
 	if (c)
@@ -533,13 +539,20 @@ static int make_rows(struct build *b)
 	b->d->nrows = k;
 	/* every row that gets a faster/slower/same verdict is one more test */
 	struct hp_diff *d = b->d;
+	d->simulated = b->nruns > 0;
+	for (unsigned r = 0; r < b->nruns; r++)
+		d->simulated &= profile_simulated_only(b->runs[r]);
+	d->sim_counter = -1;
+	for (uint32_t c = 0; c < d->ncounters && d->simulated; c++)
+		if (!strcmp(d->counters[c].name, "sim_Ir"))
+			d->sim_counter = (int)c;
 	for (uint32_t i = 0; i < k; i++)
 		d->judged += !diff_row_minor(d, &d->rows[i]) && d->rows[i].in_before &&
 			     d->rows[i].in_after;
 	d->row_alpha = d->opts.alpha / (d->judged ? d->judged : 1);
 	for (uint32_t i = 0; i < k; i++)
 		diff_judge_row(d, &d->rows[i], d->opts.by == HP_DIFF_FUNCTION);
-	qsort(b->d->rows, k, sizeof(*b->d->rows), by_delta);
+	qsort_r(b->d->rows, k, sizeof(*b->d->rows), by_delta, d);
 	return 0;
 }
 

@@ -37,6 +37,11 @@
  * faster (the self time changed beyond the noise, p < alpha, AND by at
  * least `threshold` percent of its before value; or, when self time did
  * not, the total time), same.
+ *
+ * Simulated runs (run --cache-sim) have no samples and no time: their rows
+ * are judged on the simulated instructions, sim_Ir (per run by default,
+ * see cmd_diff), which have no sampling error - slower / faster when it
+ * changed by `threshold` percent or more - and no row is minor.
  */
 #ifndef HP_DIFF_H
 #define HP_DIFF_H
@@ -163,6 +168,8 @@ struct hp_diff {
 	/* sorted by |self time change|, then |total time change|, minor rows last */
 	struct hp_diff_row *rows;
 	uint32_t nrows;
+	int simulated;                /* every run was simulated (run --cache-sim): no samples */
+	int sim_counter;              /* counters[] index of sim_Ir in a simulated diff, else -1 */
 	void *priv;                   /* strings and arrays, freed by diff_free */
 };
 
@@ -252,9 +259,9 @@ struct hp_diff_print_opts {
 	enum hp_diff_format format;
 	unsigned limit;               /* rows; 0 = all */
 	/* text: counter columns in the rows, comma-separated names or "all";
-	 * NULL = page-faults and cache-misses when measured, else the counter
-	 * that changed most (task-clock, context-switches, cpu-migrations left
-	 * out), two at most */
+	 * NULL = page-faults and cache-misses when measured (sim_Ir and
+	 * sim_LLmiss for simulated runs), else the counter that changed most
+	 * (task-clock, context-switches, cpu-migrations left out), two at most */
 	const char *counters;
 	const char *before_name, *after_name;   /* labels, e.g. the file names; may be NULL */
 	const struct hp_diff_gate *gates;       /* evaluated, shown with the result; may be NULL */

@@ -244,6 +244,9 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 	json_field(out, "row_alpha", d->row_alpha);
 	fprintf(out, ",\"rows_judged\":%u", d->judged);
 	fprintf(out, ",\"verdict\":\"%s\"", diff_verdict_name(d->verdict));
+	/* run --cache-sim: no samples; verdicts rest on sim_Ir, not on time */
+	if (d->simulated)
+		fputs(",\"simulated\":true", out);
 	json_change(out, "time", &d->time);
 	fprintf(out, ",\"wall_verdict\":%s%s%s", d->wall_judged ? "\"" : "",
 		d->wall_judged ? diff_verdict_name(d->wall_verdict) : "null",

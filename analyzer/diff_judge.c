@@ -104,7 +104,20 @@ static enum hp_verdict direction(const struct hp_diff_change *c)
 int diff_row_minor(const struct hp_diff *d, const struct hp_diff_row *r)
 {
 	double m = d->opts.min_samples;
+	if (d->simulated)             /* no samples, and no sampling error either */
+		return 0;
 	return m > 0 && r->before_samples.mean < m && r->after_samples.mean < m;
+}
+
+/* A simulated count (cachegrind) has no sampling error: a change of
+ * threshold percent or more is the verdict. */
+static enum hp_verdict sim_verdict(const struct hp_diff *d, struct hp_diff_stat b,
+				   struct hp_diff_stat a)
+{
+	if (a.mean == b.mean || (b.mean > 0 && 100 * fabs(a.mean - b.mean) / b.mean <
+				 d->opts.threshold))
+		return HP_VERDICT_SAME;
+	return a.mean > b.mean ? HP_VERDICT_SLOWER : HP_VERDICT_FASTER;
 }
 
 void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_function)
@@ -125,6 +138,9 @@ void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_funct
 		r->verdict = HP_VERDICT_NEW;
 	else if (r->in_before && !r->in_after)
 		r->verdict = HP_VERDICT_GONE;
+	else if (d->simulated)
+		r->verdict = d->sim_counter < 0 ? HP_VERDICT_SAME
+			   : sim_verdict(d, r->before_c[d->sim_counter], r->after_c[d->sim_counter]);
 	else if (r->self.beyond)
 		r->verdict = direction(&r->self);
 	else if (by_function && r->total.beyond) {
@@ -139,6 +155,9 @@ void diff_judge_runs(struct hp_diff *d)
 	diff_judge_change(d, d->opts.alpha, d->before.time, d->after.time, d->before.samples.mean,
 			  d->after.samples.mean, &d->time);
 	d->verdict = d->time.beyond ? direction(&d->time) : HP_VERDICT_SAME;
+	if (d->simulated && d->sim_counter >= 0)
+		d->verdict = sim_verdict(d, d->counters[d->sim_counter].before,
+					 d->counters[d->sim_counter].after);
 	/* wall time has no sampling error: only the spread of repeated runs
 	 * says what is noise */
 	d->wall_judged = d->welch;

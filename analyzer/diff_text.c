@@ -10,11 +10,17 @@
  * verdict and the name. Then the counts per verdict, the minor rows as one
  * line, and what the noise and the threshold were. Gates (--fail-if) close
  * the output. Fits 100 columns for names up to ~30 characters.
+ *
+ * Runs simulated under cachegrind (run --cache-sim) have no samples and no
+ * CPU time: their summary has the wall time under valgrind and the shown
+ * sim_* counters, their rows the simulated instructions (sim_Ir) before
+ * and after with sim_LLmiss, labelled SIMULATED.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/cachegrind.h"
 #include "analyzer/diff_internal.h"
 #include "common/textsafe.h"
 
@@ -219,6 +225,17 @@ static void summary_times(FILE *out, const struct hp_diff *d)
 	}
 }
 
+/* A simulated run's wall time: valgrind's, not the program's alone. */
+static void summary_wall_sim(FILE *out, const struct hp_diff *d)
+{
+	char b[64], a[64], ch[32];
+	seconds_text(b, sizeof(b), d, d->before.duration_s, "s");
+	seconds_text(a, sizeof(a), d, d->after.duration_s, "s");
+	change(ch, sizeof(ch), d->before.duration_s.mean, d->after.duration_s.mean);
+	summary_start(out, "wall time (valgrind)", b, a, ch);
+	fputs("  (the program under the simulator: no verdict)\n", out);
+}
+
 static void summary_line(FILE *out, const struct hp_diff *d, const char *what,
 			 struct hp_diff_stat b, struct hp_diff_stat a, int as_bytes, const char *unit,
 			 const char *extra)
@@ -239,19 +256,27 @@ static void summary_line(FILE *out, const struct hp_diff *d, const char *what,
 static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
 {
 	char sb[1024], sa[1024];               /* file names are untrusted (textsafe.h) */
-	fprintf(out, "hpprof diff: %s -> %s (by %s; CPU time from %s, %s%s)\n\n",
+	fprintf(out, "hpprof diff: %s -> %s (by %s; %s%s, %s%s)\n\n",
 		o->before_name ? textsafe(o->before_name, sb, sizeof(sb)) : "before",
 		o->after_name ? textsafe(o->after_name, sa, sizeof(sa)) : "after",
-		d->opts.by == HP_DIFF_LINE ? "line" : "function", diff_basis_name(d->basis),
-		diff_norm_name(d->opts.norm), reps(d) ? "; mean±sd over runs" : "");
+		d->opts.by == HP_DIFF_LINE ? "line" : "function",
+		d->simulated ? "SIMULATED by cachegrind, nothing sampled" : "CPU time from ",
+		d->simulated ? "" : diff_basis_name(d->basis), diff_norm_name(d->opts.norm),
+		reps(d) ? "; mean±sd over runs" : "");
 	char ci[32];
 	snprintf(ci, sizeof(ci), "%.4g%% CI", 100 * (1 - d->opts.alpha));
+	if (d->simulated)             /* no noise, no interval */
+		ci[0] = '\0';
 	fprintf(out, "  %-22s %16s %16s %9s  %-9s %s\n", "", "before", "after", "change", ci,
 		"verdict");
-	summary_times(out, d);
+	if (d->simulated)
+		summary_wall_sim(out, d);
+	else
+		summary_times(out, d);
 	if (reps(d))
 		fprintf(out, "  %-22s %16u %16u\n", "runs", d->before.runs, d->after.runs);
-	summary_line(out, d, "samples", d->before.samples, d->after.samples, 0, "", NULL);
+	if (!d->simulated)            /* a simulated run has no samples: no 0 */
+		summary_line(out, d, "samples", d->before.samples, d->after.samples, 0, "", NULL);
 	if (d->before.peak_rss.mean >= 0 || d->after.peak_rss.mean >= 0)
 		summary_line(out, d, "peak RSS", d->before.peak_rss, d->after.peak_rss, 1, "", NULL);
 	if (d->before.allocs.mean >= 0 && d->after.allocs.mean >= 0) {
@@ -261,9 +286,16 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 	}
 	for (uint32_t c = 0; c < d->ncounters; c++) {
 		const struct hp_diff_counter *k = &d->counters[c];
-		char ratio[32] = "";
+		const struct hp_sim_event *sim = cachegrind_sim_event(k->name);
+		char ratio[48] = "";
+		if (!strcmp(k->role, "simulated") && sim && !sim->shown)
+			continue;             /* raw simulated counts: CSV and JSON */
+		int verdict = (int)c == d->sim_counter;   /* the verdict of a simulated diff */
 		if (k->before.mean > 0)
-			snprintf(ratio, sizeof(ratio), "x%.3g", k->after.mean / k->before.mean);
+			snprintf(ratio, sizeof(ratio), verdict ? "x%-9.3g" : "x%.3g",
+				 k->after.mean / k->before.mean);
+		if (verdict)
+			strncat(ratio, diff_verdict_name(d->verdict), sizeof(ratio) - strlen(ratio) - 1);
 		char name[256];
 		summary_line(out, d, textsafe(k->name, name, sizeof(name)), k->before, k->after, 0,
 			     norm_suffix(d), ratio);
@@ -296,6 +328,12 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 			if (want)
 				shown[n++] = (int)c;
 		}
+		return n;
+	}
+	if (d->simulated) {           /* beside sim_Ir, the rows' own column */
+		for (uint32_t c = 0; c < d->ncounters && !n; c++)
+			if (!strcmp(d->counters[c].name, "sim_LLmiss"))
+				shown[n++] = (int)c;
 		return n;
 	}
 	/* one column, to stay near 100 columns: page-faults, else cache-misses,
@@ -431,6 +469,44 @@ static struct layout make_layout(const struct hp_diff *d, const struct hp_diff_p
 	return l;
 }
 
+/* --- rows of a simulated diff: sim_Ir instead of time --- */
+
+static void sim_rows_header(FILE *out, const struct hp_diff *d, const struct layout *l)
+{
+	char safe[256];
+	fprintf(out, " %9s %9s %8s", "sim_Ir", "sim_Ir", "change");
+	for (int i = 0; i < l->nshown; i++)
+		fprintf(out, " %19.19s", textsafe(d->counters[l->shown[i]].name, safe, sizeof(safe)));
+	fprintf(out, "\n %9s %9s %8s", "before", "after", "");
+	for (int i = 0; i < l->nshown; i++)
+		fprintf(out, " %9s %9s", "before", "after");
+	fprintf(out, "  %-8s %s\n", "verdict", l->by_function ? "function" : "line");
+}
+
+static void sim_row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_row *r,
+			 const struct layout *l)
+{
+	char b[32], a[32], ch[32], label[600], safe[2400];
+	int k = d->sim_counter;
+	struct hp_diff_stat sb = { 0 }, sa = { 0 };
+	if (k >= 0) {
+		sb = r->before_c[k];
+		sa = r->after_c[k];
+	}
+	si(b, sizeof(b), sb.mean);
+	si(a, sizeof(a), sa.mean);
+	change(ch, sizeof(ch), sb.mean, sa.mean);
+	fprintf(out, " %9s %9s %8s", b, a, ch);
+	for (int i = 0; i < l->nshown; i++) {
+		si(b, sizeof(b), r->before_c[l->shown[i]].mean);
+		si(a, sizeof(a), r->after_c[l->shown[i]].mean);
+		fprintf(out, " %9s %9s", b, a);
+	}
+	row_label(label, sizeof(label), d, r);
+	fprintf(out, "  %-8s %s\n", diff_verdict_name(r->verdict),
+		textsafe(label, safe, sizeof(safe)));
+}
+
 /* --- the closing lines --- */
 
 static void counts(FILE *out, const struct hp_diff *d, uint32_t shown, uint32_t listed)
@@ -464,6 +540,12 @@ static void counts(FILE *out, const struct hp_diff *d, uint32_t shown, uint32_t 
 
 static void noise_note(FILE *out, const struct hp_diff *d)
 {
+	if (d->simulated) {
+		fprintf(out, "noise: none - the counts are SIMULATED by cachegrind, not sampled;\n"
+			"a row is faster or slower when its sim_Ir changed by %g%% or more\n",
+			d->opts.threshold);
+		return;
+	}
 	if (d->welch)
 		fprintf(out, "noise: Welch's t-test over %u + %u runs", d->before.runs, d->after.runs);
 	else
@@ -500,13 +582,22 @@ void diff_print_text(FILE *out, const struct hp_diff *d, const struct hp_diff_pr
 	uint32_t n = o->limit && o->limit < listed ? o->limit : listed;
 	struct layout l = make_layout(d, o, n);
 	summary(out, d, o);
-	fprintf(out, "%s by self time (%s)\n", l.by_function ? "Functions" : "Lines",
-		l.by_function ? "CPU time in the function itself; total: with its callees"
-			      : "CPU time on the line");
-	rows_header(out, d, &l);
+	if (d->simulated) {
+		fprintf(out, "%s by simulated instructions (sim_Ir: SIMULATED by cachegrind%s)\n",
+			l.by_function ? "Functions" : "Lines", l.by_function ? ", self" : "");
+		sim_rows_header(out, d, &l);
+	} else {
+		fprintf(out, "%s by self time (%s)\n", l.by_function ? "Functions" : "Lines",
+			l.by_function ? "CPU time in the function itself; total: with its callees"
+				      : "CPU time on the line");
+		rows_header(out, d, &l);
+	}
 	for (uint32_t i = 0; i < d->nrows && shown < n; i++)
 		if (d->rows[i].verdict != HP_VERDICT_MINOR) {
-			row_text(out, d, &d->rows[i], &l);
+			if (d->simulated)
+				sim_row_text(out, d, &d->rows[i], &l);
+			else
+				row_text(out, d, &d->rows[i], &l);
 			shown++;
 		}
 	counts(out, d, shown, listed);

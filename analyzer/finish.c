@@ -46,9 +46,13 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 	f.symbolize_ns = (int64_t)(hp_now_ns() - t);
 	if ((err = profile_load(st, NULL, &p)))
 		return err;
-	if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */
-		f.samples = (int64_t)p->nsamples;
-	f.entry_stacks = (int64_t)entry_samples(p);
+	if (profile_simulated_only(p)) {
+		/* run --cache-sim: nothing was sampled, no sample facts */
+	} else {
+		if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */
+			f.samples = (int64_t)p->nsamples;
+		f.entry_stacks = (int64_t)entry_samples(p);
+	}
 	if (!(err = store_write_facts(st, &f)))
 		err = profile_write_stats(st, p);
 	profile_free(p);

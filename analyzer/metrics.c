@@ -13,6 +13,8 @@
 	(PERF_COUNT_HW_CACHE_##u | PERF_COUNT_HW_CACHE_OP_READ << 8 | \
 	 (uint64_t)PERF_COUNT_HW_CACHE_RESULT_##r << 16) }
 #define NONE { NULL, 0, 0 }
+/* A simulated count (run --cache-sim): no perf event is it. */
+#define SIM(n)    { n, UINT32_MAX, UINT64_MAX }
 #define PER_EVENT   HP_METRIC_PER_EVENT
 #define PER_ELAPSED HP_METRIC_PER_ELAPSED
 
@@ -46,6 +48,11 @@ const struct hp_metric hp_metrics[] = {
 	  CACHE_READ("L1-dcache-loads", L1D, ACCESS), 100, "% of all L1-dcache accesses", NULL },
 	{ CACHE_READ("dTLB-load-misses", DTLB, MISS), PER_EVENT,
 	  CACHE_READ("dTLB-loads", DTLB, ACCESS), 100, "% of all dTLB cache accesses", NULL },
+	/* simulated by Cachegrind: the report's columns, never perf stat's */
+	{ SIM("sim_D1mr"), PER_EVENT, SIM("sim_Dr"), 100, "% of data reads", "sim_D1mr%" },
+	{ SIM("sim_LLmiss"), PER_EVENT, SIM("sim_LLref"), 100, "% of LL references",
+	  "sim_LLmiss%" },
+	{ SIM("sim_Bmiss"), PER_EVENT, SIM("sim_Br"), 100, "% of branches", "sim_Bmiss%" },
 };
 
 const unsigned hp_nmetrics = sizeof(hp_metrics) / sizeof(hp_metrics[0]);

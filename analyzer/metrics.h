@@ -7,8 +7,10 @@
  *
  * An event is named twice: by the perf_event_attr type/config that
  * `stat` has for each event it opened, and by the name a profile stores
- * for it (the report has names only). Knows nothing about profiles or
- * output formats.
+ * for it (the report has names only). Simulated counts (run/stat
+ * --cache-sim: sim_LLmiss, ...) have a name and no perf event: their
+ * metrics give the report's sim_*% columns and stat's simulated ratios.
+ * Knows nothing about profiles or output formats.
  */
 #ifndef HP_METRICS_H
 #define HP_METRICS_H

@@ -29,6 +29,7 @@ struct ev_info {
 	uint32_t col;                 /* index into events[], NONE if not a column */
 	int64_t weight;               /* value of one sample (second samplers) */
 	int offcpu;                   /* the off-CPU event: a sample weighs its counters[0] */
+	int slot;                     /* a counter read with the samples (blob slot id - 1) */
 };
 
 struct priv {
@@ -104,6 +105,7 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 		p->offcpu_col = (int)p->nevents;
 	pv->evs[ev->id].col = p->nevents++;
 	pv->evs[ev->id].weight = 1;
+	pv->evs[ev->id].slot = !strcmp(ev->role, "counter");
 	return 0;
 }
 
@@ -321,7 +323,7 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		for (uint32_t k = 0; k < r->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t v;
-			if (id >= pv->nevs || pv->evs[id].col == NONE)
+			if (id >= pv->nevs || pv->evs[id].col == NONE || !pv->evs[id].slot)
 				continue;
 			memcpy(&v, (const char *)r->counters + k * sizeof(v), sizeof(v));
 			s->c[pv->evs[id].col] = hp_add_sat(s->c[pv->evs[id].col], v);
@@ -487,6 +489,34 @@ static int aggregate_all(struct hp_profile *p)
 	return err;
 }
 
+/* --- simulated costs (run --cache-sim): flat per-line counts, no stacks --- */
+
+/* A line's simulated count is its self value and its function's; it
+ * carries no total (Cachegrind has no call stacks) and weighs no stack. */
+static int on_sim_cost(void *ctx, const struct hp_sim_cost_row *r)
+{
+	struct hp_profile *p = ctx;
+	struct priv *pv = p->priv;
+	if (r->event_id < 0 || (size_t)r->event_id >= pv->nevs || pv->evs[r->event_id].col == NONE)
+		return 0;
+	uint32_t col = pv->evs[r->event_id].col, fi = function_index(p, r->function_id), li;
+	if (fi == NONE || (li = line_index(p, r->file_id, r->line, fi)) == NONE)
+		return -ENOMEM;
+	p->functions[fi].cself[col] = hp_add_sat(p->functions[fi].cself[col], r->value);
+	p->lines[li].c[col] = hp_add_sat(p->lines[li].c[col], r->value);
+	return 0;
+}
+
+/* Simulated costs have no time, thread or process: a filtered selection
+ * leaves them out. */
+static int load_sim_costs(struct hp_store *st, struct hp_profile *p)
+{
+	const struct hp_profile_filter *f = ((struct priv *)p->priv)->filter;
+	if (f && (f->t_from || f->t_to || f->tid || f->pid))
+		return 0;
+	return store_each_sim_cost(st, on_sim_cost, p);
+}
+
 static void count_processes(struct hp_profile *p)
 {
 	for (uint32_t i = 0; i < p->nprocesses; i++)
@@ -526,7 +556,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	    (err = store_each_sample(st, filter ? filter->t_from : 0, filter ? filter->t_to : 0,
 				     on_sample, p)) ||
 	    (filter && filter->alloc_weights && (err = store_each_alloc_stack(st, on_alloc_stack, p))) ||
-	    (err = aggregate_all(p)))
+	    (err = aggregate_all(p)) || (err = load_sim_costs(st, p)))
 		goto fail;
 	classify_waits(p);
 	count_processes(p);
@@ -573,6 +603,11 @@ const char *profile_meta(const struct hp_profile *p, const char *key)
 	return NULL;
 }
 
+int profile_simulated_only(const struct hp_profile *p)
+{
+	return profile_meta(p, "simulation") && !profile_meta(p, "samples");
+}
+
 int profile_event_index(const struct hp_profile *p, const char *name)
 {
 	for (uint32_t i = 0; i < p->nevents; i++)
@@ -591,7 +626,8 @@ int profile_weight_column(const struct hp_profile *p, const char *name)
 	if (!name || !strcmp(name, "samples"))
 		return -1;
 	int e = profile_event_index(p, name);
-	return e >= 0 && p->events[e].measured ? e : -2;
+	/* simulated counts are per line, not per stack: no weight */
+	return e >= 0 && p->events[e].measured && strcmp(p->events[e].role, "simulated") ? e : -2;
 }
 
 int64_t profile_stack_weight(const struct hp_pstack *s, int col)

@@ -11,6 +11,11 @@
  * once, in stacks.h; percentages are of all main-sampler samples in the
  * selection (profile_pct).
  *
+ * A run simulated instead of sampled (run --cache-sim) has no samples: its
+ * "simulated" events are per-line counts (the store's sim_costs) that
+ * profile_load adds to lines and functions as self values, after the
+ * stacks; they weigh no stack and carry no total.
+ *
  * Weights: every stack carries its main-sampler samples and one value per
  * column of events[]: a counter read with the samples (summed deltas), or
  * a second sampler such as page faults (samples x period). Every
@@ -53,7 +58,8 @@ struct hp_store;
 struct hp_pevent {
 	int id;                       /* events.id */
 	const char *name;
-	const char *role;             /* "counter" or "pagefault" */
+	const char *role;             /* "counter", "pagefault", or "simulated" (run
+				       * --cache-sim: per-line counts, no stacks) */
 	int measured;
 	const char *reason;           /* why not measured, or NULL */
 	int64_t total;                /* whole run, -1 when unknown */
@@ -170,6 +176,12 @@ void profile_free(struct hp_profile *p);
 /* Value of a run_info key, or NULL. */
 const char *profile_meta(const struct hp_profile *p, const char *key);
 
+/* 1 when the run was simulated (run --cache-sim) instead of sampled: its
+ * counters are "simulated" events added to lines and functions as self
+ * costs, and it has no samples - views leave the sample columns out
+ * rather than show 0 for what was not measured. */
+int profile_simulated_only(const struct hp_profile *p);
+
 /* Persist the aggregation as function_stats/line_stats (+ counters) and
  * recreate the public views. */
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p);
@@ -181,7 +193,8 @@ int profile_event_index(const struct hp_profile *p, const char *name);
 double profile_pct(const struct hp_profile *p, uint64_t n);
 
 /* The weight column named name: -1 for samples (name NULL or "samples"),
- * an index into events[] of a measured event, or -2 when p has none such. */
+ * an index into events[] of a measured event, or -2 when p has none such
+ * (a simulated event is no stack weight: -2). */
 int profile_weight_column(const struct hp_profile *p, const char *name);
 /* Weight of stack s in column col (-1: samples). */
 int64_t profile_stack_weight(const struct hp_pstack *s, int col);

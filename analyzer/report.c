@@ -59,9 +59,9 @@ uint32_t *report_sorted_rows(const struct hp_profile *p, enum hp_row_kind kind,
 	for (uint32_t i = 0; i < n; i++)
 		rows[i] = i;
 	if (!c)
-		c = kind == HP_ROWS_THREADS ? columns_find(cols, ncols, "samples")
-					    : columns_find(cols, ncols, "self");
-	columns_sort(p, c, rows, n);
+		c = columns_find(cols, ncols, columns_default_sort(p, kind));
+	if (c)
+		columns_sort(p, c, rows, n);
 	return rows;
 }
 
@@ -196,7 +196,10 @@ static int print_json(FILE *out, const struct hp_profile *p, const struct hp_rep
 		fputs(": ", out);
 		report_json_string(out, p->meta_values[i]);
 	}
-	fprintf(out, "\n  },\n  \"samples\": %" PRIu64, p->nsamples);
+	if (profile_simulated_only(p))       /* nothing sampled: null, not 0 */
+		fprintf(out, "\n  },\n  \"samples\": null");
+	else
+		fprintf(out, "\n  },\n  \"samples\": %" PRIu64, p->nsamples);
 	json_events(out, p);
 	json_table(out, p, HP_ROWS_FUNCTIONS, "functions", o->sort, o->limit);
 	json_table(out, p, HP_ROWS_LINES, "lines", o->sort, o->limit);

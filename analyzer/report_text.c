@@ -35,6 +35,9 @@ static const char *const priority[] = {
 	"IPC", "cache-miss%", "branch-miss%", "LLC-miss%", "page-faults:sampled", "page-faults",
 	"cache-misses", "LLC-load-misses", "branch-misses", "cycles", "instructions",
 	"cache-references",
+	/* simulated by cachegrind (run --cache-sim): never in place of the above */
+	"sim_Ir", "sim_LLmiss", "sim_LLmiss%", "sim_D1mr", "sim_D1mw", "sim_D1mr%", "sim_Bmiss",
+	"sim_Bmiss%",
 };
 static const char *const not_by_default[] = { "task-clock", "context-switches",
 					       "cpu-migrations" };
@@ -62,9 +65,11 @@ static int is_counter(const struct hp_column *c)
 	return c->event >= 0 || c->derived;
 }
 
+/* Measured, and not a raw simulated count (columns.h: detail), which only
+ * --columns shows. */
 static int measured(const struct hp_profile *p, const struct hp_column *c)
 {
-	return c->derived || c->event < 0 || p->events[c->event].measured;
+	return !c->detail && (c->derived || c->event < 0 || p->events[c->event].measured);
 }
 
 static int index_of(const struct table *t, const char *id)
@@ -383,15 +388,32 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 		int64_t v = event_value(p, e, o->selection != NULL);
 		char name[256], why[1024];
 		const char *n = textsafe(ev->name, name, sizeof(name));
+		if (ev->measured && !columns_event_shown(p, e))
+			continue;             /* a raw simulated count: run_info has it */
 		if (ev->measured && ev->running_pct < 99.5)
 			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
 				n, v, ev->running_pct);
 		else if (ev->measured)
-			fprintf(out, "  %-22s %" PRId64 "\n", n, v);
+			fprintf(out, "  %-22s %" PRId64 "%s\n", n, v,
+				strcmp(ev->role, "simulated") ? "" : "  (simulated)");
 		else
 			fprintf(out, "  %-22s n/a: %s\n", n,
 				ev->reason ? textsafe(ev->reason, why, sizeof(why)) : "?");
 	}
+}
+
+/* A run simulated under Cachegrind instead of sampled (run --cache-sim). */
+static void text_header_simulated(FILE *out, const struct hp_profile *p)
+{
+	static const char *const caches[] = { "sim_I1", "sim_D1", "sim_LL" };
+	const char *tool = profile_meta(p, "sim_tool");
+	char safe[1024];
+	fprintf(out, "  counters:  SIMULATED (cachegrind%s%s), not measured by hardware; nothing was"
+		" sampled\n", tool ? ": " : "", tool ? textsafe(tool, safe, sizeof(safe)) : "");
+	for (int i = 0; i < 3; i++)
+		if (profile_meta(p, caches[i]))
+			fprintf(out, "  simulated %s cache: %s\n", caches[i] + 4,
+				textsafe(profile_meta(p, caches[i]), safe, sizeof(safe)));
 }
 
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
@@ -404,17 +426,23 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	fprintf(out, "hpprof report\n");
 	char safe[4096], b1[64], b2[64], b3[256], b4[256];
 	fprintf(out, "  command:   %s\n", cmd ? textsafe(cmd, safe, sizeof(safe)) : "?");
-	fprintf(out, "  duration:  %.3f s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
-		textsafe(exit_s, b3, sizeof(b3)), intr && !strcmp(intr, "1") ? " (interrupted)" : "");
+	int sim = profile_simulated_only(p);
+	fprintf(out, "  duration:  %.3f s%s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
+		sim ? " (under valgrind)" : "", textsafe(exit_s, b3, sizeof(b3)),
+		intr && !strcmp(intr, "1") ? " (interrupted)" : "");
 	if (o->selection)
 		fprintf(out, "  selection: %s\n", o->selection);
-	fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: %s\n",
-		p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0", textsafe(freq, b4, sizeof(b4)),
-		mode ? textsafe(mode, b2, sizeof(b2)) : "?");
-	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
-		complete_pct(p));
+	if (sim) {
+		text_header_simulated(out, p);
+	} else {
+		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: "
+			"%s\n", p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0",
+			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
+		fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread "
+			"start)\n", complete_pct(p));
+	}
 	const char *sampling = profile_meta(p, "sampling");
-	if (sampling && strncmp(sampling, "perf_event", 10))
+	if (sampling && strncmp(sampling, "perf_event", 10) && !sim)
 		fprintf(out, "  sampled by: %s\n", textsafe(sampling, safe, sizeof(safe)));
 	char note[768];
 	if (report_kernel_note_of(p, note, sizeof(note)))
@@ -439,8 +467,10 @@ static void text_processes(FILE *out, const struct hp_profile *p)
 			unknown = 1;
 		if (r->peak_rss >= 0)
 			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
-		fprintf(out, "%8u  %8u  %9" PRIu64 "  %7s  %10s  %s\n", r->pid, r->ppid, r->samples,
-			exit_s, rss, textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
+		char samples[24] = "-";           /* a simulated run has none */
+		if (!profile_simulated_only(p))
+			snprintf(samples, sizeof(samples), "%" PRIu64, r->samples);
+		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples, exit_s, rss, textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
 					      sizeof(name)));
 	}
 	if (unknown)
@@ -455,6 +485,14 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 	text_header(out, p, o);
 	if (o->kernel)
 		return report_kernel_print(out, p, o->limit) ? -1 : 0;
+	if (profile_simulated_only(p)) {
+		text_table(out, p, HP_ROWS_FUNCTIONS, "Functions, SIMULATED by cachegrind (self: in the"
+			   " function itself)", o->sort, o, 0, &notes);
+		text_table(out, p, HP_ROWS_LINES, "Lines, SIMULATED by cachegrind", o->sort, o, 0,
+			   &notes);
+		text_processes(out, p);
+		return ferror(out) ? -1 : 0;
+	}
 	if (o->weight && strcmp(o->weight, "cpu"))
 		return report_wall_print(out, p, o->weight, o->limit) ? -1 : 0;
 	if (!p->nsamples)

@@ -135,7 +135,8 @@ static int fold(struct pass *ps, struct hp_timeline *tl)
 	if (!tl->tids || !tl->thread_samples || !tl->counts || !tl->total ||
 	    (ps->offcpu_event && !tl->blocked_ns))
 		return -ENOMEM;
-	qsort(ps->rows, n, sizeof(*ps->rows), by_samples);
+	if (n)                        /* no threads (a simulated run): rows is NULL */
+		qsort(ps->rows, n, sizeof(*ps->rows), by_samples);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t r = i < keep ? i : keep;
 		uint32_t *dst = tl->counts + (size_t)r * tl->nbuckets;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyzer/annotate.h"
+#include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -24,32 +25,47 @@ static const char usage_text[] =
 	"line itself (Self%), on the line including its callees (Total%), in the\n"
 	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
 	"entered the kernel), and the measured counters. DB defaults to hpprof.db.\n"
+	"A profile simulated with `hpprof run --cache-sim` has no samples: its\n"
+	"lines show the simulated counters (sim_Ir, sim_D1mr, ...) instead,\n"
+	"labelled SIMULATED.\n"
 	"\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
+/* A line has counts when it has samples, or (simulated: no samples)
+ * any count at all. */
+static int has_counts(const struct hp_profile *p, const struct hp_annotated_line *l)
+{
+	if (l->self)
+		return 1;
+	for (uint32_t e = 0; l->c && e < p->nevents; e++)
+		if (l->c[e])
+			return 1;
+	return 0;
+}
+
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters, int kernel)
+		       int counters, int kernel, int sampled)
 {
 	/* without its text, a line with counts only would read blank */
 	const char *text = l->text ? l->text : !l->self && !l->total && !counters
 			   ? "(counts only: -c shows them)" : "";
-	if (l->self || l->total)
+	if (sampled && (l->self || l->total))
 		printf("%7.2f %7.2f ", profile_pct(p, l->self), profile_pct(p, l->total));
-	else
+	else if (sampled)
 		printf("%7s %7s ", "", "");
 	if (kernel && l->kernel)
 		printf("%7.2f ", profile_pct(p, l->kernel));
 	else if (kernel)
 		printf("%7s ", "");
-	if (l->self || l->total)
+	if (sampled && (l->self || l->total))
 		printf("%8" PRIu64 " ", l->total);
-	else
+	else if (sampled)
 		printf("%8s ", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
-		if (!p->events[e].measured)
+		if (!columns_event_shown(p, e))
 			continue;
-		if (l->self || (l->c && l->c[e]))
+		if (has_counts(p, l))
 			printf("%12" PRId64 " ", l->c[e]);
 		else
 			printf("%12s ", "");
@@ -128,27 +144,37 @@ int cmd_annotate(int argc, char **argv)
 		return 1;
 	}
 	char sf[1024], sp[4096], sw[512];
-	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
-	       textsafe(a->function, sf, sizeof(sf)),
-	       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
-	       profile_pct(p, a->function_total),
-	       p->nsamples);
+	int sampled = !profile_simulated_only(p);
+	if (sampled)
+		printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
+		       textsafe(a->function, sf, sizeof(sf)),
+		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
+		       profile_pct(p, a->function_total),
+		       p->nsamples);
+	else
+		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n",
+		       textsafe(a->function, sf, sizeof(sf)),
+		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file");
+	if (!sampled)
+		counters = 1;         /* the simulated counts are all there is */
 	if (a->source_missing)
 		explain_missing(p, a);
 	int kernel = 0;
 	for (uint32_t i = 0; i < a->nlines; i++)
 		kernel |= a->lines[i].kernel != 0;
-	printf("%7s %7s ", "Self%", "Total%");
+	if (sampled)
+		printf("%7s %7s ", "Self%", "Total%");
 	if (kernel)
 		printf("%7s ", "Kern%");
-	printf("%8s ", "Samples");
+	if (sampled)
+		printf("%8s ", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
-		if (p->events[e].measured)
+		if (columns_event_shown(p, e))
 			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
 		if (!a->source_missing || has_cost(p, &a->lines[i]))
-			print_line(p, &a->lines[i], counters, kernel);
+			print_line(p, &a->lines[i], counters, kernel, sampled);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

@@ -375,10 +375,16 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 	struct hp_diff_allocs *allocs = calloc(n, sizeof(*allocs));
 	struct hp_diff *d = NULL;
 	int rc = 0, err = p && allocs ? 0 : -ENOMEM;
+	int simulated = 1;
 	for (unsigned i = 0; i < n && !err; i++) {
 		p[i] = jobs[i].p;
 		allocs[i] = jobs[i].allocs;
+		simulated &= profile_simulated_only(p[i]);
 	}
+	/* simulated counts are the same for the same work, however slowly
+	 * valgrind ran it: compare them per run, not per second */
+	if (simulated && !o->norm_set)
+		o->d.norm = HP_DIFF_PER_RUN;
 	if (!err)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {

@@ -122,11 +122,20 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 		       " `hpprof run --off-cpu`)", o->x.weight, o->db);
 	} else if (err == -HP_EBADEVENT) {
 		char names[1024] = "samples";
+		int sim = 0;
 		for (uint32_t e = 0; p && e < p->nevents; e++)
-			if (p->events[e].measured) {
+			if (p->events[e].measured && !strcmp(p->events[e].role, "simulated")) {
+				sim = 1;          /* per line, no stacks: no weight */
+			} else if (p->events[e].measured) {
 				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 				strncat(names, p->events[e].name, sizeof(names) - strlen(names) - 1);
 			}
+		if (sim && !strncmp(o->x.weight, "sim_", 4)) {
+			hp_err("invalid --weight '%s': simulated counts (run --cache-sim) are per source"
+			       " line, without call stacks, and weigh no stack (use one of: %s)",
+			       o->x.weight, names);
+			return;
+		}
 		hp_err("invalid --weight '%s': '%s' measured no such counter (use one of: %s)",
 		       o->x.weight, o->db, names);
 	} else if (err == -ENOENT && o->x.view) {

@@ -96,9 +96,17 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < o->n; i++) {
 		struct hp_store *st = cmd_open_db(o->inputs[i], 0);
-		char *cmd = NULL;
+		char *cmd = NULL, *sim = NULL;
 		if (!st)
 			return -1;
+		store_get_meta(st, "simulation", &sim);
+		if (sim) {            /* its counts are per line, not samples to pool */
+			hp_err("cannot merge '%s': it was simulated (run --cache-sim), not sampled;"
+			       " merge pools the samples of sampled runs", o->inputs[i]);
+			free(sim);
+			store_close(st);
+			return -1;
+		}
 		int64_t freq = store_get_meta_int(st, "frequency", 0);
 		int64_t fp = store_get_meta_int(st, "fault_period", 0);
 		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);

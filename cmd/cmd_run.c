@@ -83,6 +83,17 @@ static const char usage_text[] =
 	"                           perf, the agent when perf_event_open is refused\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
+	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
+	"                           PROGRAM under valgrind's cachegrind (~20-100x slower)\n"
+	"                           and store per-line sim_* counters (docs/cache-sim.md)\n"
+	"      --sim-I1, --sim-D1, --sim-LL SIZE,ASSOC,LINE\n"
+	"                           the simulated caches (default: this machine's, as\n"
+	"                           valgrind reads them), e.g. --sim-LL 8M,16,64\n"
+	"      --valgrind PATH      the valgrind to run (default: $HPPROF_VALGRIND, else\n"
+	"                           valgrind in PATH)\n"
+	"      --cache-sim-fallback when valgrind is missing or cannot run PROGRAM, sample\n"
+	"                           it normally instead of failing\n"
+	"      --cache-sim-out DIR  keep valgrind's files (cachegrind.out.PID, logs) in DIR\n"
 	"      --no-demangle        keep C++, Rust and D names as the binary spells them\n"
 	"                           (functions.raw_name always has them)\n"
 	"      --no-cache           neither read nor update the symbol cache\n"
@@ -115,6 +126,13 @@ static const struct option long_opts[] = {
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
+	{ "cache-sim",    no_argument,       NULL, RUN_OPT_CACHE_SIM },
+	{ "cache-sim-fallback", no_argument, NULL, RUN_OPT_SIM_FALLBACK },
+	{ "cache-sim-out", required_argument, NULL, RUN_OPT_SIM_OUT },
+	{ "valgrind",     required_argument, NULL, RUN_OPT_VALGRIND },
+	{ "sim-I1",       required_argument, NULL, RUN_OPT_SIM_I1 },
+	{ "sim-D1",       required_argument, NULL, RUN_OPT_SIM_D1 },
+	{ "sim-LL",       required_argument, NULL, RUN_OPT_SIM_LL },
 	{ "no-demangle",  no_argument,       NULL, 'N' },
 	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
@@ -140,6 +158,18 @@ static int parse_number(const char *opt, const char *v, int64_t min, int64_t max
 	return 0;
 }
 
+/* "--event" for 'e'. */
+static const char *option_name(int c)
+{
+	static char buf[64];
+	for (const struct option *lo = long_opts; lo->name; lo++)
+		if (lo->val == c) {
+			snprintf(buf, sizeof(buf), "--%s", lo->name);
+			return buf;
+		}
+	return "?";
+}
+
 static int parse_options(int argc, char **argv, struct run_opts *o)
 {
 	int c;
@@ -152,6 +182,16 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.fault_period = 32;
 	o->off_cpu = -1;
 	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:p:qh", long_opts, NULL)) != -1) {
+		/* --no-demangle and --no-cache name functions: a simulation does too */
+		if (c != 'o' && c != 'k' && c != 'q' && c != 'h' && c != '?' && c != ':' &&
+		    c != 'N' && c != 'C' &&
+		    c < RUN_OPT_CACHE_SIM && !o->sampling_opt)
+			o->sampling_opt = option_name(c);   /* what a simulated run cannot do */
+		if (c >= RUN_OPT_CACHE_SIM) {
+			if (run_cachesim_option(o, c, optarg))
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'e': o->events = optarg; break;
@@ -315,7 +355,7 @@ static const char *not_replaceable(const char *path, char *why, size_t len)
 /* Make room for the output: keep an existing profile as .old, refuse to
  * touch anything that is not an hpprof database (the output itself or an
  * existing .old). *rotated: the previous profile now is the .old. */
-static int prepare_output(const char *path, int *rotated)
+int run_prepare_output(const char *path, int *rotated)
 {
 	struct stat sb;
 	char old[PATH_MAX], dir[PATH_MAX], why[512];
@@ -359,7 +399,7 @@ static int prepare_output(const char *path, int *rotated)
 }
 
 /* The run never started: the previous profile goes back to its name. */
-static void undo_rotation(const char *path)
+void run_undo_rotation(const char *path)
 {
 	char old[PATH_MAX];
 	snprintf(old, sizeof(old), "%s.old", path);
@@ -369,17 +409,8 @@ static void undo_rotation(const char *path)
 
 /* --- the run's facts --- */
 
-/* The facts and the text they point to, alive until the last write. */
-struct run_record {
-	struct hp_run_facts f;
-	char command[8192], cwd[PATH_MAX], start_time[64];
-	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
-	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320];
-	struct utsname uts;
-};
-
 /* What runs, where, when and how: known before the run. */
-static void command_facts(struct run_record *r, char **targv, const struct run_opts *o)
+void run_command_facts(struct run_record *r, char **targv, const struct run_opts *o)
 {
 	struct hp_run_facts *f = &r->f;
 	time_t now = time(NULL);
@@ -710,9 +741,13 @@ int cmd_run(int argc, char **argv)
 	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
 	}
+	if (o.cache_sim && (ret = run_cachesim(&o, targv)) != RUN_SAMPLE_INSTEAD) {
+		free(targv);
+		return ret;           /* simulated (or failed): no sampling */
+	}
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
-	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output, &rotated))
+	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	o.s.offcpu_event = o.s.fault_event + 1;
@@ -720,11 +755,11 @@ int cmd_run(int argc, char **argv)
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
 		if (rotated)
-			undo_rotation(o.output);
+			run_undo_rotation(o.output);
 		goto out;
 	}
 	/* What ran is in the file from the start: an interrupted profile says it. */
-	command_facts(&rec, targv, &o);
+	run_command_facts(&rec, targv, &o);
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
 		hp_err("cannot write database '%s': %s", o.output,
 		       hp_strerror(err));
@@ -742,7 +777,7 @@ int cmd_run(int argc, char **argv)
 		st = NULL;
 		store_unlink(o.output);
 		if (rotated)
-			undo_rotation(o.output);
+			run_undo_rotation(o.output);
 		goto out;
 	}
 	/* From here on the program has run: hpprof exits with its status

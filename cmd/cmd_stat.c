@@ -45,6 +45,7 @@ struct stat_ctx {
 	double *scratch;              /* repeat values being reduced */
 	struct stat_event *ev;
 	struct stat_result res;
+	struct stat_sim sim;          /* --cache-sim */
 	FILE *out;                    /* -o FILE (its temporary file) or stderr */
 	struct hp_outfile file;       /* -o FILE */
 };
@@ -54,7 +55,8 @@ struct stat_ctx {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hpprof stat [-e LIST] [-r N] [--json | -x SEP] [-o FILE] [--] PROGRAM [ARGS...]\n"
+		"usage: hpprof stat [-e LIST] [-r N] [--json | -x SEP] [-o FILE] [--cache-sim]\n"
+		"                   [--] PROGRAM [ARGS...]\n"
 		"\n"
 		"Run PROGRAM and count events, like `perf stat -r N`: each event's mean over\n"
 		"the runs with the relative standard deviation of the mean, derived ratios,\n"
@@ -70,6 +72,17 @@ static void usage(FILE *f)
 		"                     print CSV lines separated by SEP, as perf stat -x does\n"
 		"      --json         print the result as one JSON object\n"
 		"  -o, --output FILE  write the result to FILE instead of standard error\n"
+		"      --cache-sim    also run PROGRAM once under valgrind's cachegrind and\n"
+		"                     print its simulated counts as sim_* rows (instructions,\n"
+		"                     L1 and LL misses, branch mispredictions; docs/cache-sim.md)\n"
+		"      --sim-I1, --sim-D1, --sim-LL SIZE,ASSOC,LINE\n"
+		"                     the simulated caches (default: this machine's)\n"
+		"      --valgrind PATH\n"
+		"                     the valgrind to run (default: $HPPROF_VALGRIND, else\n"
+		"                     valgrind in PATH)\n"
+		"      --cache-sim-fallback\n"
+		"                     when valgrind is missing or cannot run PROGRAM, print\n"
+		"                     the measured counts only instead of failing\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"Events that cannot be measured here print as <not supported> or n/a, with the\n"
@@ -100,6 +113,12 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
 		{ "json",            no_argument,       NULL, OPT_JSON },
 		{ "field-separator", required_argument, NULL, 'x' },
 		{ "output",          required_argument, NULL, 'o' },
+		{ "cache-sim",       no_argument,       NULL, STAT_OPT_CACHE_SIM },
+		{ "cache-sim-fallback", no_argument,    NULL, STAT_OPT_SIM_FALLBACK },
+		{ "valgrind",        required_argument, NULL, STAT_OPT_VALGRIND },
+		{ "sim-I1",          required_argument, NULL, STAT_OPT_SIM_I1 },
+		{ "sim-D1",          required_argument, NULL, STAT_OPT_SIM_D1 },
+		{ "sim-LL",          required_argument, NULL, STAT_OPT_SIM_LL },
 		{ "help",            no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +133,11 @@ static int parse_args(int argc, char **argv, struct stat_opts *o)
 		case 'x': o->sep = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case 'h': usage(stdout); return -1;
+		case STAT_OPT_CACHE_SIM: case STAT_OPT_SIM_FALLBACK: case STAT_OPT_VALGRIND:
+		case STAT_OPT_SIM_I1: case STAT_OPT_SIM_D1: case STAT_OPT_SIM_LL:
+			if (stat_sim_option(&o->sim, c, optarg))
+				return 2;
+			break;
 		case 'r':
 			if (parse_repeat(optarg, &o->repeat) < 0) {
 				hp_err("invalid repeat count '%s': expected 1..%d", optarg, MAX_REPEAT);
@@ -316,6 +340,25 @@ static void release(struct stat_ctx *c)
 	events_release(&c->set);
 }
 
+/* --cache-sim: no valgrind, no runs (unless --cache-sim-fallback says to
+ * count without it). Returns 0 to go on, or the exit status. */
+static int check_valgrind(struct stat_ctx *c)
+{
+	char path[PATH_MAX], why[1024];
+	if (!cachesim_find_valgrind(c->o.sim.valgrind, path, sizeof(path), why, sizeof(why)))
+		return 0;
+	if (c->o.sim.fallback) {
+		hp_warn("cannot simulate '%s': %s; counting without a simulation"
+			" (--cache-sim-fallback)", c->o.argv[0], why);
+		c->o.sim.on = 0;
+		return 0;
+	}
+	hp_err("cannot simulate '%s': %s; install valgrind (Debian: apt-get install valgrind) or"
+	       " simulate with --valgrind PATH (or HPPROF_VALGRIND=PATH); --cache-sim-fallback"
+	       " counts without a simulation", c->o.argv[0], why);
+	return 1;
+}
+
 /* ---- output: -o FILE or standard error ---- */
 
 static int open_output(struct stat_ctx *c)
@@ -378,7 +421,16 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (open_output(&c) < 0)
 		goto out;
+	if (c.o.sim.on && (status = check_valgrind(&c)))
+		goto out_close;
 	status = run_all(&c);
+	if (c.o.sim.on && c.res.runs && !c.res.interrupted) {
+		int sim_status = stat_simulate(&c.o.sim, c.argv, &c.sim);
+		if (c.sim.done)
+			c.res.sim = &c.sim;
+		if (sim_status && !status)
+			status = sim_status;
+	}
 	if (c.res.runs) {             /* what was counted, even if a later run failed */
 		summarize(&c);
 		print_result(&c);
@@ -387,6 +439,7 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (!status && c.res.interrupted)
 		status = 128 + counting_stop_signal();   /* stopped by the user */
+out_close:
 	if (close_output(&c, c.res.runs > 0) < 0 && !status)
 		status = 1;
 out:

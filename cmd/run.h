@@ -8,10 +8,14 @@
 #ifndef HP_CMD_RUN_H
 #define HP_CMD_RUN_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/utsname.h>
 
+#include "collector/cachesim.h"
 #include "collector/session.h"
+#include "common/runfacts.h"
 
 struct hp_store;
 struct hp_streamfeed;
@@ -44,7 +48,53 @@ struct run_opts {
 	int agent;                    /* the preload agent samples (s.no_perf) */
 	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused" */
 	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
+	const char *sampling_opt;     /* the first option given that only sampling uses */
+	/* --cache-sim (run_cachesim.c) */
+	int cache_sim;                /* simulate under cachegrind instead of sampling */
+	int sim_fallback;             /* --cache-sim-fallback: sample when it cannot simulate */
+	const char *valgrind;         /* --valgrind PATH */
+	const char *sim_out;          /* --cache-sim-out DIR */
+	struct hp_cache_geom sim_I1, sim_D1, sim_LL;
 };
+
+/* Option codes of the --cache-sim options (above every short option). */
+enum {
+	RUN_OPT_CACHE_SIM = 1000, RUN_OPT_SIM_FALLBACK, RUN_OPT_SIM_OUT, RUN_OPT_VALGRIND,
+	RUN_OPT_SIM_I1, RUN_OPT_SIM_D1, RUN_OPT_SIM_LL,
+};
+
+/* The facts and the text they point to, alive until the last write. */
+struct run_record {
+	struct hp_run_facts f;
+	char command[8192], cwd[PATH_MAX], start_time[64];
+	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
+	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320];
+	struct utsname uts;
+};
+
+/* --- cmd_run.c --- */
+
+/* Keep an existing profile at path as path.old (*rotated = 1); refuse
+ * anything else that exists. Returns -1 after printing why. */
+int run_prepare_output(const char *path, int *rotated);
+/* The run never started: path.old goes back to path. */
+void run_undo_rotation(const char *path);
+/* The facts known before the run: command, target, where, when, settings. */
+void run_command_facts(struct run_record *r, char **targv, const struct run_opts *o);
+
+/* --- run_cachesim.c --- */
+
+/* run_cachesim's answer when it could not simulate and --cache-sim-fallback
+ * asks for sampling instead. */
+#define RUN_SAMPLE_INSTEAD (-1)
+
+/* One --cache-sim option (code c, its argument v) into o; -1 after
+ * printing why it is wrong. */
+int run_cachesim_option(struct run_opts *o, int c, const char *v);
+/* The whole simulated run: valgrind, the output file, its facts, the
+ * attach of the costs and the public views. Returns the exit status
+ * (the program's, or 1/2 after printing why), or RUN_SAMPLE_INSTEAD. */
+int run_cachesim(struct run_opts *o, char **targv);
 
 /* The symbol warm-up: the session reports each module as it first
  * appears and a thread opens it and its debug info (reading and

@@ -9,9 +9,31 @@
 
 #include <stdio.h>
 
+#include "collector/cachesim.h"
 #include "collector/events.h"
 
 struct hp_metric;
+
+/* --cache-sim: one more run, under valgrind's cachegrind (stat_sim.c). */
+#define STAT_SIM_MAX 32
+struct stat_sim_opts {
+	int on;                       /* --cache-sim */
+	int fallback;                 /* --cache-sim-fallback: count natively only when it cannot */
+	const char *valgrind;         /* --valgrind PATH */
+	struct hp_cache_geom I1, D1, LL;
+};
+
+/* What the simulated run counted (whole run, every process). */
+struct stat_sim {
+	int done;                     /* simulated: the fields below are set */
+	char tool[96];                /* "valgrind 3.19.0 --tool=cachegrind" */
+	char caches[3][96];           /* I1, D1, LL: "32768 B, 8-way, 64 B lines", or "" */
+	double elapsed_s;             /* the simulated run, under valgrind */
+	int exit_code;
+	unsigned nevents;             /* hp_sim_events */
+	uint64_t total[STAT_SIM_MAX];
+	int counted[STAT_SIM_MAX];
+};
 
 struct stat_opts {
 	const char *events;           /* -e LIST; NULL: the default set */
@@ -19,6 +41,7 @@ struct stat_opts {
 	int json;                     /* --json */
 	const char *sep;              /* -x SEP: CSV with this separator; NULL: the table */
 	const char *output;           /* -o FILE; NULL: standard error */
+	struct stat_sim_opts sim;     /* --cache-sim */
 	char **argv;                  /* PROGRAM [ARGS], NULL-terminated */
 };
 
@@ -49,7 +72,23 @@ struct stat_result {
 	int exit_status;              /* first non-zero target status, as a shell reports it */
 	int failed_run;               /* 1-based run that set exit_status, 0 */
 	int failed_wstatus;           /* its wait status */
+	const struct stat_sim *sim;   /* --cache-sim: the simulated counts, or NULL */
 };
+
+/* --- stat_sim.c --- */
+
+/* One --cache-sim option into o (code c: STAT_OPT_*); -1 after printing why. */
+enum { STAT_OPT_CACHE_SIM = 300, STAT_OPT_SIM_FALLBACK, STAT_OPT_VALGRIND, STAT_OPT_SIM_I1,
+       STAT_OPT_SIM_D1, STAT_OPT_SIM_LL };
+int stat_sim_option(struct stat_sim_opts *o, int c, const char *v);
+/* Run argv (argv[0] resolved) once under cachegrind into *out. Returns 0
+ * (out->done tells whether it simulated: not with --cache-sim-fallback
+ * when it could not), or hpprof's exit status after printing why. */
+int stat_simulate(const struct stat_sim_opts *o, char **argv, struct stat_sim *out);
+/* The simulated counts in each output format, after the measured ones. */
+void stat_sim_print_table(FILE *f, const struct stat_sim *s);
+void stat_sim_print_csv(FILE *f, const struct stat_sim *s, const char *sep, int repeat);
+void stat_sim_print_json(FILE *f, const struct stat_sim *s);
 
 /* --- stat_print.c --- */
 

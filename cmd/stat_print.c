@@ -176,6 +176,7 @@ void stat_print_table(FILE *f, const struct stat_result *r)
 	for (size_t i = 0; i < r->set->n; i++)
 		print_event_row(f, r, i);
 	print_reasons(f, r->set);
+	stat_sim_print_table(f, r->sim);
 	print_footer(f, r);
 }
 
@@ -231,6 +232,7 @@ void stat_print_csv(FILE *f, const struct stat_result *r)
 {
 	for (size_t i = 0; i < r->set->n; i++)
 		csv_event(f, r, i);
+	stat_sim_print_csv(f, r->sim, r->o->sep, r->o->repeat);
 	csv_figure(f, r, 6, r->elapsed.mean, "s", "time-elapsed", &r->elapsed);
 	csv_figure(f, r, 6, r->user.mean, "s", "user", &r->user);
 	csv_figure(f, r, 6, r->sys.mean, "s", "sys", &r->sys);
@@ -309,5 +311,7 @@ void stat_print_json(FILE *f, const struct stat_result *r)
 	json_num(f, r->user.mean);
 	fprintf(f, ",\n  \"sys_s\": ");
 	json_num(f, r->sys.mean);
-	fprintf(f, ",\n  \"max_rss_kib\": %ld\n}\n", r->max_rss_kib);
+	fprintf(f, ",\n  \"max_rss_kib\": %ld", r->max_rss_kib);
+	stat_sim_print_json(f, r->sim);
+	fprintf(f, "\n}\n");
 }

@@ -79,6 +79,11 @@ struct hp_run_facts {
 				        * the C runtime: comma-separated sonames (libunwind...) */
 	const char *preload_env;       /* the variables hpprof added to the target's
 				        * environment, "K=V" separated by newlines */
+	/* cache simulation (run --cache-sim): nothing sampled, counters simulated */
+	const char *simulation;        /* "simulated (cachegrind)" */
+	const char *sim_tool;          /* "valgrind 3.19.0 --tool=cachegrind" */
+	const char *sim_I1, *sim_D1, *sim_LL;  /* the simulated caches: "32768 B, 8-way, 64 B lines" */
+	int64_t sim_processes;         /* processes whose simulated costs were read */
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;

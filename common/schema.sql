@@ -18,6 +18,7 @@ CREATE TABLE events (
   id        INTEGER PRIMARY KEY,   -- 0: main sampler; counter N is slot N-1 of samples.counters
   name      TEXT NOT NULL,         -- as the user wrote it
   role      TEXT NOT NULL,         -- 'sampler' | 'counter' | 'pagefault' (a second sampler)
+                                   -- | 'simulated' (run --cache-sim: sim_costs, no samples)
   measured  INTEGER NOT NULL,      -- 1 when opened and counted
   reason    TEXT,                  -- why not measured (errno text and the fix)
   total     INTEGER,               -- whole-run count (scaled), NULL when not measured
@@ -163,6 +164,19 @@ CREATE TABLE alloc_stacks (
   PRIMARY KEY (stack_id, pid)
 );
 
+-- Simulated costs (run --cache-sim): what valgrind's Cachegrind counted per
+-- source line, with its file and function mapped to files and functions.
+-- event_id -> events.id of a 'simulated' event (sim_Ir, sim_D1mr, ...).
+-- These are raw facts like samples: the profile model adds them to its
+-- lines and functions, and the statistics tables persist the sums.
+CREATE TABLE sim_costs (
+  function_id INTEGER NOT NULL,
+  file_id     INTEGER,              -- NULL when cachegrind knew no file ('???')
+  line        INTEGER,              -- NULL when it knew no line
+  event_id    INTEGER NOT NULL,
+  value       INTEGER NOT NULL
+);
+
 -- Runs combined by `hpprof merge` (no rows in a recorded profile): one row
 -- per input database, in the order given; threads.run and processes.run
 -- point here. A merged file keeps every sample, so sample counts add up.
@@ -195,12 +209,14 @@ CREATE INDEX line_counter_stats_by_line ON line_counter_stats(function_id, line,
 -- function_profile and line_profile by the store when a run has counters.
 
 -- The run's facts, then one row per requested event: 'event:NAME' with
--- "measured: TOTAL" or "not measured: REASON".
+-- "measured: TOTAL" or "not measured: REASON" ("simulated (cachegrind):
+-- TOTAL" for the counters of a --cache-sim run).
 CREATE VIEW run_info AS
   SELECT key, value FROM meta
   UNION ALL
   SELECT 'event:' || name,
-         CASE WHEN measured THEN 'measured: ' || COALESCE(total, '?')
+         CASE WHEN role = 'simulated' THEN 'simulated (cachegrind): ' || COALESCE(total, '?')
+              WHEN measured THEN 'measured: ' || COALESCE(total, '?')
                    || CASE WHEN running_ns > 0 AND running_ns < enabled_ns
                            THEN ' (scaled: counted ' || ROUND(100.0 * running_ns / enabled_ns, 1)
                                 || '% of the time)' ELSE '' END

@@ -69,6 +69,8 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_LCOUNTER] = "INSERT INTO line_counter_stats(file_id, line, function_id, event_id,"
 			   " self_value) VALUES (?, ?, ?, ?, ?)",
 	[S_END_OPEN_PROCESS] = "UPDATE processes SET end_ns = ?2 WHERE pid = ?1 AND end_ns IS NULL",
+	[S_ADD_SIMCOST]  = "INSERT INTO sim_costs(function_id, file_id, line, event_id, value)"
+			   " VALUES (?, ?, ?, ?, ?)",
 };
 
 

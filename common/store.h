@@ -192,8 +192,23 @@ int store_add_function_counter(struct hp_store *st, uint32_t function_id, int ev
 int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
 			   uint32_t function_id, int event_id, int64_t self);
 /* (Re)create function_profile and line_profile with one column per
- * measured counter event. */
+ * measured counter event (and simulated event). A run that has simulated
+ * events and no sampler gets NULL sample columns: nothing was sampled. */
 int store_create_views(struct hp_store *st);
+
+/* --- simulated costs (run --cache-sim; common/store_sim.c) --- */
+/* One simulated count of a source line: event_id is a 'simulated' event;
+ * file_id and line 0 when unknown. Rows of one line and event add up. */
+int store_add_sim_cost(struct hp_store *st, uint32_t function_id, uint32_t file_id,
+		       uint32_t line, int event_id, int64_t value);
+struct hp_sim_cost_row {
+	uint32_t function_id, file_id, line;   /* file_id, line: 0 when unknown */
+	int event_id;
+	int64_t value;
+};
+/* Every simulated cost (none in a file without the table, an older one). */
+int store_each_sim_cost(struct hp_store *st,
+			int (*cb)(void *ctx, const struct hp_sim_cost_row *r), void *ctx);
 
 /* ===================================================================== */
 /* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */

@@ -55,6 +55,8 @@ static const struct fact facts[] = {
 	INT(heap_peak_t_ns), INT(heap_peak_pid), INT(alloc_temporary), INT(alloc_stream_bytes),
 	INT(alloc_stream_events), INT(alloc_target_bytes), INT(hpprof_peak_rss_bytes),
 	TEXT(preload_libraries), TEXT(preload_env),
+	TEXT(simulation), TEXT(sim_tool), TEXT(sim_I1), TEXT(sim_D1), TEXT(sim_LL),
+	INT(sim_processes),
 	TEXT(merged_from), INT(merged_runs),
 	TEXT(kernel_frames), TEXT(boot_id),
 	INT(cpu_sample_ns), TEXT(off_cpu), INT(offcpu_intervals), INT(offcpu_ns),

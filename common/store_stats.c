@@ -92,12 +92,19 @@ void store_append_ident(char *buf, size_t cap, const char *name)
 	buf[len] = '\0';
 }
 
-struct view_cols { char fcols[4096]; char lcols[4096]; };
+struct view_cols {
+	char fcols[8192], lcols[8192];
+	int sampler, simulated;
+	char first_sim[256];          /* the first simulated column, quoted: the order */
+};
 
 static int view_event(void *c, const struct hp_event_info *ev)
 {
 	struct view_cols *v = c;
 	char col[512];
+	v->sampler |= !strcmp(ev->role, "sampler");
+	if (!strcmp(ev->role, "simulated") && !v->simulated++)
+		store_append_ident(v->first_sim, sizeof(v->first_sim), ev->name);
 	if (ev->id < 0 || strcmp(ev->role, "sampler") == 0)
 		return 0;
 	/* Measured: the sum, 0 when this row had none. Not measured: NULL
@@ -120,33 +127,52 @@ static int view_event(void *c, const struct hp_event_info *ev)
 	return 0;
 }
 
+/* The sample columns; NULL in a run that was simulated instead of sampled
+ * (never 0 for what was not measured). */
+#define F_SAMPLES \
+	" s.self_samples, s.total_samples," \
+	" ROUND(100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta" \
+	"   WHERE key = 'samples')), 2) AS self_pct," \
+	" ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta" \
+	"   WHERE key = 'samples')), 2) AS total_pct"
+#define F_NO_SAMPLES \
+	" NULL AS self_samples, NULL AS total_samples, NULL AS self_pct, NULL AS total_pct"
+#define L_SAMPLES \
+	" l.self_samples," \
+	" ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta" \
+	"   WHERE key = 'samples')), 2) AS self_pct"
+#define L_NO_SAMPLES " NULL AS self_samples, NULL AS self_pct"
+
 int store_create_views(struct hp_store *st)
 {
-	struct view_cols v = { "", "" };
+	struct view_cols v = { "", "", 0, 0, "" };
+	char forder[300], lorder[300];
 	char *sql;
 	int err = store_each_event(st, view_event, &v);
 	if (err)
 		return err;
+	int sampled = v.sampler || !v.simulated;
+	if (sampled) {
+		snprintf(forder, sizeof(forder), "s.self_samples DESC, s.total_samples DESC");
+		snprintf(lorder, sizeof(lorder), "l.self_samples DESC");
+	} else {
+		snprintf(forder, sizeof(forder), "%s DESC", v.first_sim);
+		snprintf(lorder, sizeof(lorder), "%s DESC", v.first_sim);
+	}
 	if (asprintf(&sql,
 		     "DROP VIEW IF EXISTS function_profile; DROP VIEW IF EXISTS line_profile;"
 		     "CREATE VIEW function_profile AS"
-		     " SELECT f.name AS function, m.path AS module, fi.path AS file,"
-		     " s.self_samples, s.total_samples,"
-		     " ROUND(100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
-		     "   WHERE key = 'samples')), 2) AS self_pct,"
-		     " ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
-		     "   WHERE key = 'samples')), 2) AS total_pct%s"
+		     " SELECT f.name AS function, m.path AS module, fi.path AS file,%s%s"
 		     " FROM function_stats s JOIN functions f ON f.id = s.function_id"
 		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = f.file_id"
-		     " ORDER BY s.self_samples DESC, s.total_samples DESC;"
+		     " ORDER BY %s;"
 		     "CREATE VIEW line_profile AS"
 		     " SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,"
-		     " l.self_samples,"
-		     " ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta"
-		     "   WHERE key = 'samples')), 2) AS self_pct%s"
+		     "%s%s"
 		     " FROM line_stats l JOIN functions f ON f.id = l.function_id"
 		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = l.file_id"
-		     " ORDER BY l.self_samples DESC;", v.fcols, v.lcols) < 0)
+		     " ORDER BY %s;", sampled ? F_SAMPLES : F_NO_SAMPLES, v.fcols, forder,
+		     sampled ? L_SAMPLES : L_NO_SAMPLES, v.lcols, lorder) < 0)
 		return -ENOMEM;
 	if (!(err = store_begin(st)))
 		err = store_exec_sql(st, sql);

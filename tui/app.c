@@ -427,7 +427,9 @@ static int idle_work(struct tui_app *a)
 static void draw_title(struct tui_app *a)
 {
 	struct tui_screen *s = &a->screen;
-	int full = 8, x;
+	/* simulated counters say so on every screen (run --cache-sim) */
+	const char *sim = profile_meta(app_profile(a), "simulation") ? " SIMULATED (cachegrind) " : "";
+	int full = 8 + (*sim ? screen_text_width(sim) + 1 : 0), x;
 	screen_fill(s, 0, 0, s->w, TUI_TITLE, ' ');
 	for (int i = 0; i < a->ntabs; i++)
 		full += (int)strlen(tabs[i].label) + 4;
@@ -439,8 +441,13 @@ static void draw_title(struct tui_app *a)
 		x += screen_put(s, 0, x, s->w - x, i == a->tab ? TUI_TAB_SEL : TUI_TITLE, t);
 	}
 	const char *db = strrchr(a->src->path, '/') ? strrchr(a->src->path, '/') + 1 : a->src->path;
-	if (s->w - x > screen_text_width(db) + 2)
-		screen_put_right(s, 0, s->w - 1, s->w - x, TUI_TITLE, db);
+	int right = s->w - 1;
+	if (*sim && s->w - x > screen_text_width(sim) + 1) {
+		screen_put_right(s, 0, right, s->w - x, TUI_TAB_SEL, sim);
+		right -= screen_text_width(sim) + 1;
+	}
+	if (right - x > screen_text_width(db) + 2)
+		screen_put_right(s, 0, right, right - x, TUI_TITLE, db);
 }
 
 static void draw_status(struct tui_app *a)

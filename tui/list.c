@@ -38,7 +38,8 @@ void list_columns(struct tui_list *l, const struct hp_profile *p, const struct h
 {
 	for (int i = 0; i < ncols && l->ncols < TUI_LIST_MAX_COLS; i++) {
 		const struct hp_column *c = &cols[i];
-		if ((c->event >= 0 && !p->events[c->event].measured) || in_list(hide, c->id))
+		if ((!c->derived && c->event >= 0 && !p->events[c->event].measured) || c->detail ||
+		    in_list(hide, c->id))
 			continue;
 		if (c->event >= 0 && (uint32_t)c->event < p->nevents &&
 		    !strcmp(p->events[c->event].role, "alloc"))

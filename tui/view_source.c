@@ -21,6 +21,7 @@
 
 #include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
+#include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "common/grow.h"
 #include "tui/colors.h"
@@ -166,7 +167,7 @@ static void plan_gutter(const struct source *s, const struct hp_profile *p, int 
 	g->kernel = s->costs && s->costs->kernel;
 	g->code_x = 7 + 7 + (g->kernel ? 7 : 0) + g->numw + 3;
 	for (uint32_t e = 0; e < p->nevents && g->ncounters < 16; e++) {
-		if (!p->events[e].measured || g->code_x + COUNTER_W + 60 > w)
+		if (!columns_event_shown(p, e) || g->code_x + COUNTER_W + 60 > w)
 			continue;
 		g->counter[g->ncounters++] = (int)e;
 		g->code_x += COUNTER_W;
@@ -382,6 +383,10 @@ static void source_status(struct tui_view *v, char *buf, size_t len)
 	uint32_t line = s->nrows ? s->rows[s->sel] : 0;
 	const struct hp_line_cost *c = s->costs && line < s->costs->nlines ? &s->costs->lines[line]
 									  : NULL;
+	if (profile_simulated_only(p)) {     /* no samples: no sample shares to show */
+		snprintf(buf, len, "line %u/%u  simulated", line, s->ntext ? s->ntext : line);
+		return;
+	}
 	struct hp_kernel_share k[3];
 	uint32_t nk = c && c->kernel ? annotate_line_kernel(p, s->file_id, line, k, 3) : 0;
 	int n = snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
@@ -428,8 +433,12 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 	read_source(s);
 	if (make_rows(s))
 		goto fail;
-	snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
-		 stacks_basename(s->path), s->costs ? profile_pct(p, s->costs->self) : 0.0);
+	if (profile_simulated_only(p))
+		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (simulated counts)",
+			 stacks_basename(s->path));
+	else
+		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
+			 stacks_basename(s->path), s->costs ? profile_pct(p, s->costs->self) : 0.0);
 	if (!line && s->costs)
 		line = s->costs->hottest;
 	select_line(s, line ? line : 1, body_rows(s, app_area(a).h));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "analyzer/report_kernel.h"
 #include "analyzer/report.h"
@@ -29,6 +30,25 @@ static const char *meta(const struct hp_profile *p, const char *key, const char 
 	return v && *v ? v : dflt;
 }
 
+/* A run simulated instead of sampled (run --cache-sim): the simulator,
+ * its caches, and the simulated totals shown in the tables. */
+static void add_simulation(struct summary *s, const struct hp_profile *p)
+{
+	static const char *const caches[] = { "sim_I1", "sim_D1", "sim_LL" };
+	struct tui_text *t = &s->text;
+	text_add(t, TUI_NORMAL, "%s", "");
+	text_add(t, TUI_HEADER, "Counters SIMULATED by %s - not measured by hardware",
+		 meta(p, "sim_tool", "cachegrind"));
+	for (int i = 0; i < 3; i++)
+		if (profile_meta(p, caches[i]))
+			text_add(t, TUI_NORMAL, "  %s cache         %s", caches[i] + 4,
+				 profile_meta(p, caches[i]));
+	for (uint32_t e = 0; e < p->nevents; e++)
+		if (!strcmp(p->events[e].role, "simulated") && columns_event_shown(p, e))
+			text_add(t, TUI_NORMAL, "  %-22s %15" PRId64, p->events[e].name,
+				 p->events[e].total);
+}
+
 static void add_run(struct summary *s, const struct hp_profile *p)
 {
 	struct tui_text *t = &s->text;
@@ -43,6 +63,10 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 	text_add(t, TUI_NORMAL, "  duration         %.3f s        exit status %s%s",
 		 (double)p->duration_ns / 1e9, exit_s,
 		 !strcmp(meta(p, "interrupted", "0"), "1") ? " (interrupted)" : "");
+	if (profile_simulated_only(p)) {
+		text_add(t, TUI_NORMAL, "  samples          none: simulated under valgrind instead");
+		return;
+	}
 	text_add(t, TUI_NORMAL, "  samples          %" PRIu64 "%s    lost %s    frequency %s",
 		 p->nsamples, app_filter(s->base.app)->tid || app_filter(s->base.app)->pid ||
 		 app_filter(s->base.app)->t_from || app_filter(s->base.app)->t_to ? " (filtered)" : "",
@@ -54,12 +78,17 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 static void add_counters(struct summary *s, const struct hp_profile *p)
 {
 	struct tui_text *t = &s->text;
-	if (!p->nevents)
+	uint32_t n = 0;
+	for (uint32_t e = 0; e < p->nevents; e++)
+		n += strcmp(p->events[e].role, "simulated") != 0;
+	if (!n)
 		return;
 	text_add(t, TUI_NORMAL, "%s", "");
 	text_add(t, TUI_HEADER, "Counters (whole run)");
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
+		if (!strcmp(ev->role, "simulated"))
+			continue;             /* add_simulation */
 		if (!strcmp(ev->role, "alloc"))
 			continue;             /* the memory view's */
 		if (ev->measured)
@@ -123,13 +152,39 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 	}
 }
 
+/* The function and line with the most simulated instructions. */
+static void add_hottest_simulated(struct summary *s, const struct hp_profile *p)
+{
+	int e = profile_event_index(p, "sim_Ir");
+	uint32_t bf = UINT32_MAX, bl = UINT32_MAX;
+	if (e < 0)
+		return;
+	for (uint32_t i = 0; i < p->nfunctions; i++)
+		if (bf == UINT32_MAX || p->functions[i].cself[e] > p->functions[bf].cself[e])
+			bf = i;
+	for (uint32_t i = 0; i < p->nlines; i++)
+		if (bl == UINT32_MAX || p->lines[i].c[e] > p->lines[bl].c[e])
+			bl = i;
+	if (bf != UINT32_MAX)
+		text_add(&s->text, TUI_HOT, "  function  %14" PRId64 " sim_Ir  %s  (2: functions)",
+			 p->functions[bf].cself[e], p->functions[bf].name);
+	if (bl != UINT32_MAX) {
+		const char *b = stacks_basename(p->lines[bl].file);
+		text_add(&s->text, TUI_HOT, "  line      %14" PRId64 " sim_Ir  %s:%u in %s",
+			 p->lines[bl].c[e], b ? b : "??", p->lines[bl].line,
+			 p->functions[p->lines[bl].func].name);
+	}
+}
+
 static void add_hottest(struct summary *s, const struct hp_profile *p)
 {
 	struct tui_text *t = &s->text;
 	uint32_t *f = profile_functions_by_self(p), *l = profile_lines_by_self(p);
 	text_add(t, TUI_NORMAL, "%s", "");
 	text_add(t, TUI_HEADER, "Hottest");
-	if (!p->nsamples) {
+	if (profile_simulated_only(p)) {
+		add_hottest_simulated(s, p);
+	} else if (!p->nsamples) {
 		text_add(t, TUI_DIM, "  no samples in this selection (the program may have run too briefly)");
 	} else {
 		if (f && p->nfunctions)
@@ -164,8 +219,11 @@ static void add_processes(struct summary *s, const struct hp_profile *p)
 			snprintf(ex, sizeof(ex), "%d", r->exit_code);
 		if (r->peak_rss >= 0)
 			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
-		text_add(t, TUI_NORMAL, "  %8u %8u %9" PRIu64 " %6s %10s  %s", r->pid, r->ppid,
-			 r->samples, ex, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+		char smp[24] = "-";           /* a simulated run has none */
+		if (!profile_simulated_only(p))
+			snprintf(smp, sizeof(smp), "%" PRIu64, r->samples);
+		text_add(t, TUI_NORMAL, "  %8u %8u %9s %6s %10s  %s", r->pid, r->ppid,
+			 smp, ex, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
 	}
 }
 
@@ -176,6 +234,8 @@ static int summary_reload(struct tui_view *v)
 	int top = s->text.top;
 	text_clear(&s->text);
 	add_run(s, p);
+	if (profile_meta(p, "simulation"))
+		add_simulation(s, p);
 	add_counters(s, p);
 	add_warnings(s, p);
 	add_hottest(s, p);

@@ -7,7 +7,7 @@ for cmd in run report tui annotate stat diff export merge list kernels; do
 	man="$HP_SRC/docs/man/hpprof-$cmd.md"
 	[ -f "$man" ] || { echo "missing man page: $man"; status=1; continue; }
 	"$HPPROF" "$cmd" --help >help.txt 2>&1 || true
-	for opt in $(grep -oE -- '--[a-z][a-z0-9-]+' help.txt | sort -u); do
+	for opt in $(grep -oE -- '--[a-z][a-zA-Z0-9-]+' help.txt | sort -u); do
 		grep -q -- "$opt" "$man" || { echo "hpprof $cmd: $opt is not in $man"; status=1; }
 	done
 done
