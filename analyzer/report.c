@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/census.h"
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
 
@@ -169,15 +170,6 @@ static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind k
 	free(rows);
 }
 
-static double complete_pct(const struct hp_profile *p)
-{
-	const char *s = profile_meta(p, "samples"), *c = profile_meta(p, "entry_stacks");
-	if (!c)
-		c = profile_meta(p, "complete_stacks");
-	double n = s ? atof(s) : 0;
-	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
-}
-
 static void text_header(FILE *out, const struct hp_profile *p)
 {
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
@@ -191,8 +183,11 @@ static void text_header(FILE *out, const struct hp_profile *p)
 	fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s Hz    call graph: %s\n",
 		p->nsamples, lost ? lost : "0", profile_meta(p, "frequency") ?
 		profile_meta(p, "frequency") : "?", mode ? mode : "?");
-	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
-		complete_pct(p));
+	struct hp_census census;
+	char stacks[160];
+	census_from_profile(p, &census);
+	fprintf(out, "  stacks:    %s (reaching the program entry or a thread start)\n",
+		census_describe(&census, stacks, sizeof(stacks)));
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10))
 		fprintf(out, "  sampled by: %s\n", sampling);

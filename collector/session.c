@@ -130,7 +130,7 @@ static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 }
 
 int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
-		       const uint64_t *pcs, uint32_t n, int complete)
+		       const uint64_t *pcs, uint32_t n, int end)
 {
 	struct hp_sample *smp = &s->sample;
 	if (s->stopped)
@@ -142,7 +142,7 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	smp->tid = tid;
 	smp->event = 0;
 	smp->nr_counters = 0;
-	smp->complete = (uint32_t)!!complete;
+	smp->unwind = end;
 	smp->nr_frames = session_locate(s, pid, pcs, n, 0, smp->frames);
 	int err = note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
@@ -153,7 +153,7 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 		return err;
 	}
 	s->res->samples++;
-	s->res->complete += smp->complete;
+	session_count_end(s, end);
 	return 0;
 }
 

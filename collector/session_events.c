@@ -18,10 +18,15 @@
 #include "common/error.h"
 #include "common/log.h"
 
-/* Ring pages per CPU: 4 MiB holds ~250 samples with 16 KiB stacks, enough
- * for a burst of page-fault samples between two drains; an unprivileged
- * user's perf_event_mlock_kb may refuse that, so smaller rings are tried. */
+/* Ring pages per CPU: 4 MiB holds 64 samples with a full 64 KiB stack copy
+ * (a record takes the room of the whole copy however little the kernel
+ * copied) and ~400 of a typical 9 KiB main-thread stack's; an unprivileged
+ * user's perf_event_mlock_kb may refuse that, so smaller rings are tried,
+ * and the default copy shrinks with them (stack_size_for). */
 static const unsigned ring_pages_try[] = { 1024, 256, 64 };
+
+/* The default copy takes at most this share of a ring. */
+#define RING_RECORDS_MIN 64
 
 static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
 			    unsigned long flags)
@@ -31,6 +36,17 @@ static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, in
 
 /* --- opening events --- */
 
+/* Bytes of user stack to copy per sample with rings of the current size:
+ * what the user asked for, else the default, at most 1/RING_RECORDS_MIN of
+ * a ring (docs/performance.md, "The stack copy"). */
+static unsigned stack_size_for(const struct hp_session *s)
+{
+	uint64_t room = (uint64_t)s->ring_pages * 4096 / RING_RECORDS_MIN;
+	if (s->o->stack_size)
+		return s->o->stack_size;
+	return (unsigned)(room < HP_STACK_SIZE_DEFAULT ? room & ~7ull : HP_STACK_SIZE_DEFAULT);
+}
+
 static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 {
 	const struct hp_session_opts *o = s->o;
@@ -38,7 +54,7 @@ static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->size = sizeof(*a);
 	a->sample_type = s->sample_type;
 	a->sample_regs_user = o->call_graph == HP_CG_DWARF ? HP_UNWIND_REGS_MASK : 0;
-	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? o->stack_size : 0;
+	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	a->exclude_callchain_kernel = 1;
 	a->exclude_hv = 1;
 	a->inherit = 1;
@@ -176,6 +192,8 @@ int session_open_events(struct hp_session *s, pid_t pid)
 {
 	if (!s->ring_pages)
 		s->ring_pages = ring_pages_try[0];
+	s->stack_size = stack_size_for(s);
+	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
 	int first_err = 0;
 	if (ncpu > MAX_CPUS)
@@ -191,6 +209,15 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		}
 		unsigned r = s->nrings;
 		int err = map_ring(s, &s->rings[r], fd);
+		if (!err && s->stack_size != stack_size_for(s)) {
+			/* The first ring came out smaller: copy less per sample. */
+			ring_unmap(&s->rings[r]);
+			close(fd);
+			s->stack_size = stack_size_for(s);
+			if ((fd = open_sampler(s, pid, cpu)) < 0)
+				return fd;
+			err = map_ring(s, &s->rings[r], fd);
+		}
 		if (err) {
 			close(fd);
 			return err;
@@ -204,6 +231,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
 }
 

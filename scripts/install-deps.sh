@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
 libc6-dbg sqlite3 tmux jq python3 zlib1g-dev bc go-md2man man-db
-protobuf-compiler valgrind linux-perf heaptrack"
+protobuf-compiler valgrind linux-perf heaptrack
+libcapstone-dev hyperfine xz-utils"
 
 missing=""
 for p in $PKGS; do

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/census.h"
 #include "analyzer/profile.h"
 #include "tui/colors.h"
 #include "tui/text.h"
@@ -30,8 +31,9 @@ static const char *meta(const struct hp_profile *p, const char *key, const char 
 static void add_run(struct summary *s, const struct hp_profile *p)
 {
 	struct tui_text *t = &s->text;
-	const char *samples = profile_meta(p, "samples"), *complete = profile_meta(p, "complete_stacks");
-	double all = samples ? atof(samples) : 0;
+	struct hp_census census;
+	char stacks[160];
+	census_from_profile(p, &census);
 	text_add(t, TUI_HEADER, "Run");
 	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
 	text_add(t, TUI_NORMAL, "  database         %s", app_db_path(s->base.app));
@@ -42,8 +44,8 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 		 p->nsamples, app_filter(s->base.app)->tid || app_filter(s->base.app)->pid ||
 		 app_filter(s->base.app)->t_from || app_filter(s->base.app)->t_to ? " (filtered)" : "",
 		 meta(p, "lost_samples", "0"), meta(p, "frequency", "?"));
-	text_add(t, TUI_NORMAL, "  call graph       %s, %.1f%% complete stacks",
-		 meta(p, "call_graph", "?"), all > 0 && complete ? 100.0 * atof(complete) / all : 0.0);
+	text_add(t, TUI_NORMAL, "  call graph       %s, %s", meta(p, "call_graph", "?"),
+		 census_describe(&census, stacks, sizeof(stacks)));
 }
 
 static void add_counters(struct summary *s, const struct hp_profile *p)

@@ -1,0 +1,8 @@
+# Complete stacks (issue 12): one figure in run, report and tui; deep
+# stacks complete with the default stack copy; a stripped binary's
+# function annotated with its instructions.
+add_executable(stacks_deep ${CMAKE_SOURCE_DIR}/tests/fixtures/stacks/deep.c)
+target_compile_options(stacks_deep PRIVATE -O2 -g -fomit-frame-pointer)
+target_link_libraries(stacks_deep PRIVATE pthread)
+hp_script_test(e2e_stacks_census e2e e2e/stacks_census.sh)
+hp_script_test(e2e_stacks_deep e2e e2e/stacks_deep.sh $<TARGET_FILE:stacks_deep>)
