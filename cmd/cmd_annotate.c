@@ -1,6 +1,8 @@
 /*
  * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
- * with per-line samples, like line_profiler's output.
+ * with per-line samples, like line_profiler's output; its machine code with
+ * per-instruction samples where there is no source (stripped code, sources
+ * not installed) or with --asm, interleaved with the source lines.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "analyzer/annotate.h"
+#include "analyzer/disasm.h"
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -19,42 +22,87 @@ static const char usage_text[] =
 	"\n"
 	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
 	"line itself (Self%), on the line including its callees (Total%), and the\n"
-	"measured counters. DB defaults to hpprof.db.\n"
+	"measured counters. DB defaults to hpprof.db. Where the source is not\n"
+	"available (no line information, file not found) it prints the function's\n"
+	"machine code instead, with the same columns per instruction, read from the\n"
+	"binary (which must be the one that ran).\n"
 	"\n"
+	"  -d, --asm        print the machine code, interleaved with the source lines\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
-static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters)
+static void print_costs(const struct hp_profile *p, uint64_t self, uint64_t total,
+			const int64_t *c, int counters)
 {
-	if (l->self || l->total)
-		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
-		       profile_pct(p, l->total), l->total);
+	if (self || total)
+		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, self), profile_pct(p, total), total);
 	else
 		printf("%7s %7s %8s ", "", "", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!p->events[e].measured)
 			continue;
-		if (l->self)
-			printf("%12" PRId64 " ", l->c[e]);
+		if (self)
+			printf("%12" PRId64 " ", c[e]);
 		else
 			printf("%12s ", "");
 	}
+}
+
+/* The machine code of function fi; 0, or 1 with why filled. */
+static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
+		       int counters)
+{
+	print_costs(p, l->self, l->total, l->c, counters);
 	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+}
+
+static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, const char *intro,
+			char *why, size_t whylen)
+{
+	struct hp_disasm *d;
+	if (disasm_function(p, fi, 1, &d, why, whylen))
+		return 1;
+	printf("%s  (%s, 0x%" PRIx64 "-0x%" PRIx64 ", extent from its %s)  total %.2f%% of %" PRIu64
+	       " samples\n", d->function, d->module, d->start, d->end, d->extent,
+	       profile_pct(p, d->function_total), p->nsamples);
+	if (intro)
+		printf("(%s)\n", intro);
+	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
+	for (uint32_t e = 0; counters && e < p->nevents; e++)
+		if (p->events[e].measured)
+			printf("%12.12s ", p->events[e].name);
+	printf("%10s  %s\n", "Address", "Instruction");
+	for (uint32_t i = 0; i < d->nrows; i++) {
+		const struct hp_disasm_row *r = &d->rows[i];
+		if (r->kind == HP_DISASM_SOURCE) {
+			print_costs(p, 0, 0, NULL, counters);
+			printf("%10s  %s:%u%s%s\n", "", stacks_basename(r->file), r->line,
+			       r->source ? "  " : "", r->source ? r->source : "");
+			continue;
+		}
+		print_costs(p, r->self, r->total, r->c, counters);
+		printf("%10" PRIx64 "  %s%s\n", r->addr, d->has_lines ? "    " : "", r->text);
+	}
+	disasm_free(d);
+	return 0;
 }
 
 int cmd_annotate(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "asm", no_argument, NULL, 'd' },
 		{ "counters", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hp_annotation *a;
-	int c, counters = 0;
-	while ((c = getopt_long(argc, argv, "ch", opts, NULL)) != -1) {
+	char why[512];
+	int c, counters = 0, asm_only = 0;
+	while ((c = getopt_long(argc, argv, "dch", opts, NULL)) != -1) {
 		if (c == 'c') {
 			counters = 1;
+		} else if (c == 'd') {
+			asm_only = 1;
 		} else if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
@@ -78,17 +126,36 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
-	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
-		hp_err("no line information for '%s' (built without -g?)", fn);
+	if (asm_only) {
+		err = print_disasm(p, (uint32_t)fi, counters, NULL, why, sizeof(why));
+		if (err)
+			hp_err("cannot disassemble '%s': %s", fn, why);
 		profile_free(p);
-		return 1;
+		return err;
+	}
+	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
+		err = print_disasm(p, (uint32_t)fi, counters,
+				   "no source line information: its machine code", why, sizeof(why));
+		if (err)
+			hp_err("no line information for '%s' (built without -g?), and no machine code:"
+			       " %s", fn, why);
+		profile_free(p);
+		return err;
+	}
+	if (a->source_missing && !print_disasm(p, (uint32_t)fi, counters,
+					       "source file not found: its machine code", why,
+					       sizeof(why))) {
+		annotate_free(a);
+		profile_free(p);
+		return 0;
 	}
 	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
 	       a->file ? a->file : "unknown file",
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
-		printf("(source file not found: showing line numbers only)\n");
+		printf("(source file not found: showing line numbers only; no machine code"
+		       " either: %s)\n", why);
 	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (p->events[e].measured)
