@@ -5,11 +5,18 @@
  * gives the extent, the section bytes, the line table), the text from
  * capstone.
  *
+ * capstone is loaded with dlopen when a function is first disassembled:
+ * linked in, its 77,000 relocations doubled the dynamic loader's work at
+ * every start of hpprof (LD_DEBUG=statistics), `run` included, which
+ * never disassembles. The library of the major version of the headers we
+ * were built with is opened (the layout of cs_insn changes between them).
+ *
  * Takes: a loaded hp_profile and the binaries it names. Produces: struct
  * hp_disasm (rows of source lines and instructions). Reads no database.
  */
 #include "analyzer/disasm.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -227,6 +234,43 @@ static const uint8_t *code_bytes(struct job *j, size_t *len)
 
 /* --- decoding --- */
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CAPSTONE_SONAME "libcapstone.so." STR(CS_API_MAJOR)
+
+/* The capstone functions used, from the library loaded on first use. */
+static struct capstone_api {
+	int loaded;                   /* 1 loaded, -1 failed */
+	cs_err (*open)(cs_arch, cs_mode, csh *);
+	cs_err (*option)(csh, cs_opt_type, size_t);
+	cs_insn *(*malloc)(csh);
+	bool (*disasm_iter)(csh, const uint8_t **, size_t *, uint64_t *, cs_insn *);
+	void (*free)(cs_insn *, size_t);
+	cs_err (*close)(csh *);
+} cs;
+
+static int load_capstone(struct job *j)
+{
+	if (!cs.loaded) {
+		void *h = dlopen(CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+		cs.loaded = -1;
+		if (h && (*(void **)&cs.open = dlsym(h, "cs_open")) &&
+		    (*(void **)&cs.option = dlsym(h, "cs_option")) &&
+		    (*(void **)&cs.malloc = dlsym(h, "cs_malloc")) &&
+		    (*(void **)&cs.disasm_iter = dlsym(h, "cs_disasm_iter")) &&
+		    (*(void **)&cs.free = dlsym(h, "cs_free")) &&
+		    (*(void **)&cs.close = dlsym(h, "cs_close")))
+			cs.loaded = 1;
+	}
+	if (cs.loaded < 0) {
+		const char *e = dlerror();
+		return fail(j, -ENOTSUP, "the disassembler library %s cannot be loaded: %s"
+			    " (Debian: libcapstone%d)", CAPSTONE_SONAME, e ? e : "symbols missing",
+			    CS_API_MAJOR);
+	}
+	return 0;
+}
+
 static int open_capstone(struct job *j, csh *h)
 {
 	GElf_Ehdr eh;
@@ -242,11 +286,14 @@ static int open_capstone(struct job *j, csh *h)
 		return fail(j, -ENOTSUP, "no disassembler for the machine of '%s' (ELF machine %u)",
 			    j->d->module, eh.e_machine);
 	}
-	if (cs_open(arch, mode, h) != CS_ERR_OK)
+	int err = load_capstone(j);
+	if (err)
+		return err;
+	if (cs.open(arch, mode, h) != CS_ERR_OK)
 		return fail(j, -ENOTSUP, "capstone cannot decode the machine of '%s'", j->d->module);
 	if (arch == CS_ARCH_X86)
-		cs_option(*h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);   /* as objdump and perf */
-	cs_option(*h, CS_OPT_SKIPDATA, CS_OPT_ON);           /* padding, data in text */
+		cs.option(*h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);   /* as objdump and perf */
+	cs.option(*h, CS_OPT_SKIPDATA, CS_OPT_ON);           /* padding, data in text */
 	return 0;
 }
 
@@ -356,10 +403,10 @@ static int decode(struct job *j)
 	if ((err = open_capstone(j, &h)))
 		return err;
 	if ((err = find_anchors(j))) {
-		cs_close(&h);
+		cs.close(&h);
 		return err;
 	}
-	cs_insn *in = cs_malloc(h);
+	cs_insn *in = cs.malloc(h);
 	size_t cap = len / 3 + 16;
 	uint64_t addr = j->d->start;
 	char text[INSN_TEXT];
@@ -372,7 +419,7 @@ static int decode(struct job *j)
 		uint64_t at = addr, stop = next_anchor(j, addr, end);
 		size_t chunk = stop - addr;
 		code = base + (addr - j->d->start);
-		int ok = cs_disasm_iter(h, &code, &chunk, &addr, in) && in->id != 0;
+		int ok = cs.disasm_iter(h, &code, &chunk, &addr, in) && in->id != 0;
 		if (j->ninsns == cap) {
 			struct insn *more = realloc(j->insns, 2 * cap * sizeof(*more));
 			if (!more) {
@@ -403,8 +450,8 @@ static int decode(struct job *j)
 			err = -ENOMEM;
 	}
 	if (in)
-		cs_free(in, 1);
-	cs_close(&h);
+		cs.free(in, 1);
+	cs.close(&h);
 	return err == -ENOMEM ? fail(j, err, "out of memory") : err;
 }
 
