@@ -245,7 +245,6 @@ static int prepare_output(const char *path)
 {
 	struct stat sb;
 	char old[PATH_MAX], dir[PATH_MAX];
-	struct hp_store *st;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
@@ -263,13 +262,12 @@ static int prepare_output(const char *path)
 		hp_err("cannot write output '%s': it is a directory", path);
 		return -1;
 	}
-	int err = store_open(path, 0, &st);
+	int err = store_probe(path);            /* the header: no schema to parse */
 	if (err) {
 		hp_err("output '%s' exists and is not an hpprof database (%s); not overwriting it"
 		       " - choose another file with -o", path, hp_strerror(err));
 		return -1;
 	}
-	store_close(st);
 	snprintf(old, sizeof(old), "%s.old", path);
 	if (rename(path, old) < 0) {
 		hp_err("cannot keep the previous profile as '%s': %s", old, strerror(errno));

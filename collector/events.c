@@ -15,8 +15,7 @@
  */
 #include "collector/events.h"
 
-#include <linux/perf_event.h>       /* before libpfm4's copy of it */
-#include <perfmon/pfmlib_perf_event.h>
+#include "collector/pfm.h"          /* libpfm4, loaded on first use */
 
 #include <ctype.h>
 #include <dirent.h>
@@ -216,12 +215,14 @@ static int pfm_state;           /* 0 untried, 1 ready, -1 failed */
 
 static int pfm_ready(void)
 {
+	if (!pfm_state && !pfmlib_load())
+		pfm_state = -1;
 	if (!pfm_state) {
-		int ret = pfm_initialize();
+		int ret = pfmlib_initialize();
 		pfm_state = ret == PFM_SUCCESS ? 1 : -1;
 		if (ret != PFM_SUCCESS)
 			hp_debug(HP_DBG_PERF, 1, "libpfm4 initialization failed: %s",
-				 pfm_strerror(ret));
+				 pfmlib_strerror(ret));
 	}
 	return pfm_state > 0;
 }
@@ -265,11 +266,11 @@ static int pfm_encode(const char *name, unsigned plm, struct hp_event *ev,
 	memset(&arg, 0, sizeof(arg));
 	arg.attr = (void *)&buf.attr;
 	arg.size = sizeof(arg);
-	int ret = pfm_get_os_event_encoding(name, pfm_plm(plm), PFM_OS_PERF_EVENT_EXT, &arg);
+	int ret = pfmlib_get_os_event_encoding(name, pfm_plm(plm), PFM_OS_PERF_EVENT_EXT, &arg);
 	if (ret == PFM_ERR_NOTFOUND)
 		return -ENOENT;
 	if (ret != PFM_SUCCESS) {
-		snprintf(err, errlen, "%s", pfm_strerror(ret));
+		snprintf(err, errlen, "%s", pfmlib_strerror(ret));
 		return -HP_EBADEVENT;
 	}
 	ev->attr = buf.attr;
@@ -349,12 +350,17 @@ static int unknown_event(struct hp_event_set *set, const char *name)
 	return -HP_EBADEVENT;
 }
 
-/* Resolve a name that is one of perf's generic names: libpfm4's "perf"
- * PMU first (it decodes modifiers), else the table. */
+/* Resolve a name that is one of perf's generic names: the table without
+ * modifiers, else libpfm4's "perf" PMU first (it decodes modifiers), else
+ * the table. */
 static int resolve_generic(const struct generic_name *g, const char *name, const char *mods,
 			   unsigned plm, struct hp_event *ev, char *why, size_t whylen)
 {
 	char qualified[HP_EVENT_NAME_MAX + 8];
+	/* Without modifiers the table says what libpfm4's perf PMU would, and
+	 * libpfm4 need not be loaded (pfm.h). */
+	if (!mods && !table_encode(g, NULL, plm, ev))
+		return 0;
 	snprintf(qualified, sizeof(qualified), "perf::%s", name);
 	int ret = pfm_encode(qualified, plm, ev, why, whylen);
 	if (ret != -ENOENT)
@@ -637,7 +643,7 @@ static void join_umasks(int idx, int nattrs, char *buf, size_t len)
 		pfm_event_attr_info_t ai;
 		memset(&ai, 0, sizeof(ai));
 		ai.size = sizeof(ai);
-		if (pfm_get_event_attr_info(idx, a, PFM_OS_NONE, &ai) != PFM_SUCCESS ||
+		if (pfmlib_get_event_attr_info(idx, a, PFM_OS_NONE, &ai) != PFM_SUCCESS ||
 		    ai.type != PFM_ATTR_UMASK)
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", ai.name);
@@ -652,12 +658,12 @@ static void join_umasks(int idx, int nattrs, char *buf, size_t len)
 static int pmu_each_event(const pfm_pmu_info_t *pinfo,
 			  int (*fn)(const struct hp_pmu_event *, void *), void *arg)
 {
-	for (int e = pinfo->first_event; e != -1; e = pfm_get_event_next(e)) {
+	for (int e = pinfo->first_event; e != -1; e = pfmlib_get_event_next(e)) {
 		pfm_event_info_t info;
 		char umasks[1024];
 		memset(&info, 0, sizeof(info));
 		info.size = sizeof(info);
-		if (pfm_get_event_info(e, PFM_OS_NONE, &info) != PFM_SUCCESS)
+		if (pfmlib_get_event_info(e, PFM_OS_NONE, &info) != PFM_SUCCESS)
 			continue;
 		join_umasks(e, info.nattrs, umasks, sizeof(umasks));
 		struct hp_pmu_event pe = {
@@ -685,7 +691,7 @@ int events_foreach_pmu_event(int (*fn)(const struct hp_pmu_event *pe, void *arg)
 		pfm_pmu_info_t pinfo;
 		memset(&pinfo, 0, sizeof(pinfo));
 		pinfo.size = sizeof(pinfo);
-		if (pfm_get_pmu_info(i, &pinfo) != PFM_SUCCESS || !pinfo.is_present ||
+		if (pfmlib_get_pmu_info(i, &pinfo) != PFM_SUCCESS || !pinfo.is_present ||
 		    !strcmp(pinfo.name, "perf_raw"))
 			continue;
 		int ret = pmu_each_event(&pinfo, fn, arg);

@@ -22,6 +22,8 @@ struct hp_memwatch;
 
 #define MAX_CPUS      256
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
+#define LOOP_MS       10             /* loop period with an on_poll stream to drain */
+#define LOOP_IDLE_MS  100            /* without: rings and the pidfd wake the loop */
 #define MAX_PROCS     4096
 #define KERNEL_PATH   "[kernel]"
 

@@ -239,6 +239,27 @@ static int check_identity(struct hp_store *st)
 	return 0;
 }
 
+/* A big-endian 32-bit field of the database header. */
+static uint32_t header_u32(const unsigned char *h)
+{
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+int store_probe(const char *path)
+{
+	unsigned char h[100];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	/* The SQLite header: its magic, user_version at 60, application_id at 68. */
+	if (n < (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16) ||
+	    header_u32(h + 68) != (uint32_t)HP_STORE_APPLICATION_ID)
+		return -HP_ENOTDB;
+	return header_u32(h + 60) > HP_STORE_VERSION ? -HP_ENEWER : 0;
+}
+
 int store_open(const char *path, int writable, struct hp_store **out)
 {
 	struct hp_store *st;

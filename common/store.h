@@ -27,6 +27,10 @@ struct hp_store;
 int store_create(const char *path, struct hp_store **out);
 /* Open an existing database; refuses foreign, corrupt and newer files. */
 int store_open(const char *path, int writable, struct hp_store **out);
+/* Is path an hpprof database, by its file header alone (no SQLite
+ * connection: the schema is not parsed)? 0, -HP_ENOTDB, -HP_ENEWER or
+ * -errno when it cannot be read. */
+int store_probe(const char *path);
 /* Commit pending rows and close. NULL is ignored. */
 int store_close(struct hp_store *st);
 /* Commit the batch in progress; the next write starts a new one. */
