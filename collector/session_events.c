@@ -28,6 +28,20 @@ static const unsigned ring_pages_try[] = { 1024, 256, 64 };
 /* The default copy takes at most this share of a ring. */
 #define RING_RECORDS_MIN 64
 
+/* Wake the loop when a quarter of the ring is used. A sample takes the
+ * room of the whole copy in the ring (64 KiB by default, however little
+ * the kernel copied), so a quarter is 16 samples, 16 ms of one busy CPU at
+ * 1 kHz, leaving 48 ms for the loop to drain before records are lost
+ * (counted in lost_samples); perf record wakes at half. Every wake-up is
+ * an interrupt in the target (irq_work) and a loop round in hpprof: at an
+ * eighth, a julia run woke the loop 125 times a second. */
+#define RING_WAKEUP(s) ((s)->ring_pages * 4096 / 4)
+
+/* Stack bytes copied with a page-fault sample by default: fault samples
+ * attribute memory growth to lines and call paths; their stacks are not
+ * counted in complete_stacks (census.h: main-sampler samples). */
+#define FAULT_STACK_SIZE 16384u
+
 static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
 			    unsigned long flags)
 {
@@ -90,7 +104,7 @@ static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->comm_exec = 1;
 	a->task = 1;
 	a->watermark = 1;
-	a->wakeup_watermark = s->ring_pages * 4096 / 8;
+	a->wakeup_watermark = RING_WAKEUP(s);
 	a->read_format = s->read_format;
 }
 
@@ -171,10 +185,19 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.config = PERF_COUNT_SW_PAGE_FAULTS;
 	a.sample_period = s->o->fault_period;
 	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	/* Faults come in bursts (a first-touch loop: 4-5 samples a ms in a
+	 * julia run): with the default copy, a smaller one, so that a burst
+	 * takes a quarter of the ring room (FAULT_STACK_SIZE). */
+	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
+		a.sample_stack_user = FAULT_STACK_SIZE;
 	a.disabled = 1;
 	a.enable_on_exec = 1;
 	a.exclude_kernel = 1;
 	a.read_format = 0;
+	/* Without a watermark each fault sample would wake the loop: in a
+	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
+	a.watermark = 1;
+	a.wakeup_watermark = RING_WAKEUP(s);
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	s->fault_fds[ring] = fd;
 	if (fd < 0) {
