@@ -13,7 +13,9 @@
  *
  * bench/stackcopy.sh runs it over sizes and stack depths, interleaved.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <poll.h>
