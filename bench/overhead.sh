@@ -45,7 +45,9 @@ timed() {
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "machine: $(nproc) CPUs, $(uname -r); load average $load0; $N interleaved pairs"
-echo "profiled: hpprof run $* (CPU time from ${PERF:+perf stat task-clock}${PERF:+, }${PERF:-/usr/bin/time})"
+how="/usr/bin/time (10 ms resolution)"
+[ -n "$PERF" ] && how="perf stat's task-clock"
+echo "profiled: hpprof run $*; CPU time from $how"
 "$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true    # symbol cache, page cache
 : >"$W/t"
 : >"$W/dur"
