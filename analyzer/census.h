@@ -54,7 +54,7 @@ void census_from_store(struct hp_store *st, struct hp_census *out);
 double census_complete_pct(const struct hp_census *c);
 
 /* The one description, e.g. "99.6% complete stacks" or "87.1% complete
- * stacks (12.5% cut by the 16 KiB stack copy: --stack-size)", or
+ * stacks, 12.5% cut by the 16 KiB stack copy", or
  * "complete stacks: n/a (no samples)". Returns buf. */
 const char *census_describe(const struct hp_census *c, char *buf, size_t n);
 

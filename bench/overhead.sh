@@ -1,14 +1,14 @@
 #!/bin/sh
 # overhead.sh - whole-run overhead of `hpprof run` on the julia kernel,
-# side by side: N interleaved pairs (bare, profiled; the order alternates),
-# each timed for wall time and for the CPU time of the whole command, hpprof's
+# side by side: N interleaved rounds (bare, profiled, and `perf record` with
+# the same sampling for comparison; the order alternates), each timed for wall time and for the CPU time of the whole command, hpprof's
 # threads and the target together (perf stat's task-clock, inherited by
 # every thread and child; /usr/bin/time's 10 ms resolution without perf).
 #
 #   bench/overhead.sh [BUILD_DIR] [PAIRS] [-- HPPROF-RUN-OPTIONS...]
 #
 # Prints per pair the ratios, then the medians of the profiled/bare ratios
-# (wall and CPU), the target's own duration under hpprof (run_info
+# (wall and CPU) for hpprof and for perf record, the target's own duration under hpprof (run_info
 # duration_ns) against its bare wall time, and the load average before and
 # after: on a shared machine the figures mean little when the load exceeds
 # the number of CPUs, and the script says so. docs/performance.md gives the
@@ -51,12 +51,20 @@ echo "profiled: hpprof run $*; CPU time from $how"
 "$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true    # symbol cache, page cache
 : >"$W/t"
 : >"$W/dur"
+# perf record with the same sampling (cpu-clock at 1 kHz, DWARF stacks; perf
+# copies 8 KiB of stack by default and unwinds at `perf report`, not here).
+perf_run() {
+	[ -n "$PERF" ] || return 0
+	timed perf "$PERF" record -q -e cpu-clock -F 1000 --call-graph dwarf -o "$W/p.data" "$JULIA"
+}
 i=0
 while [ $i -lt "$N" ]; do
 	if [ $((i % 2)) -eq 0 ]; then
 		timed bare "$JULIA"
 		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
+		perf_run
 	else
+		perf_run
 		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
 		timed bare "$JULIA"
 	fi
@@ -84,6 +92,13 @@ cr=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "hpprof" { h[++nh] = $3 }
 bw=$(awk '$1 == "bare" { print $2 }' "$W/t" | median)
 dur=$(awk '{ print $1 / 1e9 }' "$W/dur" | median)
 printf 'median ratio, profiled / bare:  wall %.3f   CPU %.3f\n' "$wr" "$cr"
+if [ -n "$PERF" ]; then
+	pw=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "perf" { h[++nh] = $2 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	pc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "perf" { h[++nh] = $3 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	printf 'median ratio, perf record --call-graph dwarf / bare:  wall %.3f   CPU %.3f\n' "$pw" "$pc"
+fi
 printf "target's own duration under hpprof (median run_info duration_ns) %.3f s vs bare wall %.3f s: %.3f\n" \
 	"$dur" "$bw" "$(echo "$dur / $bw" | bc -l)"
 echo "load average: before $load0, after $load1"
