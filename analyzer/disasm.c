@@ -33,7 +33,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "analyzer/arena.h"
-#include "analyzer/ehframe.h"
+#include "analyzer/fde.h"
 #include "analyzer/profile.h"
 #include "analyzer/stacks.h"
 
@@ -54,7 +54,7 @@ struct insn {
 	const char *text;
 	const char *file;
 	uint32_t line;
-	uint64_t self, total;
+	uint64_t self, total, kernel;
 	int64_t *c;
 	uint32_t mark;                /* stack index + 1 that last counted total here */
 };
@@ -202,7 +202,13 @@ static void find_extent(struct job *j, uint64_t hot, uint64_t lo, uint64_t hi)
 		d->extent = "symbol";
 		return;
 	}
-	if (!ehframe_fde_extent(j->elf, hot, &d->start, &d->end)) {
+	struct hp_fdes *fdes = NULL;
+	Dwarf_Addr fs, fe;
+	int found = fdes_load(j->dm, 0, &fdes) == 0 && fdes_find(fdes, hot + j->bias, &fs, &fe);
+	fdes_free(fdes);
+	if (found) {
+		d->start = fs - j->bias;
+		d->end = fe - j->bias;
 		d->extent = ".eh_frame FDE";
 		return;
 	}
@@ -493,6 +499,7 @@ static int add_costs(struct job *j)
 	for (uint32_t s = 0; s < p->nstacks; s++) {
 		const struct hp_pstack *st = &p->stacks[s];
 		int leaf = 1;
+		int in_kernel = st->nframes && st->frames[st->nframes - 1].kind == HP_FRAME_KERNEL;
 		for (uint32_t k = st->nframes; k-- > 0;) {
 			const struct hp_sframe *f = &st->frames[k];
 			if (f->kind != HP_FRAME_USER)
@@ -500,7 +507,9 @@ static int add_costs(struct job *j)
 			struct insn *x = insn_of(j, f->location);
 			if (x && leaf) {
 				x->self += st->samples;
+				x->kernel += in_kernel ? st->samples : 0;
 				j->d->self += st->samples;
+				j->d->kernel += in_kernel ? st->samples : 0;
 				for (uint32_t e = 0; e < p->nevents; e++)
 					x->c[e] += st->c[e];
 			}
@@ -597,7 +606,7 @@ static int make_rows(struct job *j, int with_source)
 			d->hottest = d->nrows;
 		d->rows[d->nrows++] = (struct hp_disasm_row){
 			.kind = HP_DISASM_INSN, .addr = x->addr, .text = x->text,
-			.self = x->self, .total = x->total, .c = x->c,
+			.self = x->self, .total = x->total, .kernel = x->kernel, .c = x->c,
 		};
 	}
 	return 0;

@@ -17,6 +17,7 @@
  *           entered the kernel, as for lines);
  *   total = samples with a frame at this instruction anywhere in the stack,
  *           once per sample (a caller's return address lies in its call);
+ *   kernel = of self, the samples taken in the kernel it entered;
  *   c[]   = the counter sums of the self samples.
  * The function's extent is its symbol (from the binary or its debug file),
  * else its .eh_frame FDE (stripped code), else the sampled addresses.
@@ -44,6 +45,7 @@ struct hp_disasm_row {
 	uint64_t addr;                /* ELF vaddr in the module */
 	const char *text;             /* "mulsd  %xmm1, %xmm0", "call 0x1130 <cabs@plt>" */
 	uint64_t self, total;
+	uint64_t kernel;              /* of self: in the kernel this instruction entered */
 	int64_t *c;                   /* [profile->nevents] self counter sums, or NULL */
 };
 
@@ -54,6 +56,7 @@ struct hp_disasm {
 	const char *extent;           /* "symbol", ".eh_frame FDE" or "sampled addresses" */
 	uint64_t function_total;      /* samples with the function on the stack */
 	uint64_t self;                /* samples whose innermost user frame is in the extent */
+	uint64_t kernel;              /* of self: in the kernel (0: no instruction entered it) */
 	struct hp_disasm_row *rows;
 	uint32_t nrows;
 	uint32_t hottest;             /* index of the instruction row with the most self */

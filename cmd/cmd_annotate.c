@@ -2,7 +2,9 @@
  * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
  * with per-line samples, like line_profiler's output; its machine code with
  * per-instruction samples where there is no source (stripped code, sources
- * not installed) or with --asm, interleaved with the source lines.
+ * not installed) or with --asm, interleaved with the source lines. When
+ * neither the source file nor the binary is on this machine, one line says
+ * so and only the lines that carry samples or counts are listed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,70 +23,117 @@ static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
 	"\n"
 	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
-	"line itself (Self%), on the line including its callees (Total%), and the\n"
-	"measured counters. DB defaults to hpprof.db. Where the source is not\n"
-	"available (no line information, file not found) it prints the function's\n"
-	"machine code instead, with the same columns per instruction, read from the\n"
-	"binary (which must be the one that ran).\n"
+	"line itself (Self%), on the line including its callees (Total%), in the\n"
+	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
+	"entered the kernel), and the measured counters. DB defaults to hpprof.db.\n"
+	"Where the source is not available (no line information, file not found)\n"
+	"it prints the function's machine code instead, with the same columns per\n"
+	"instruction, read from the binary (which must be the one that ran).\n"
 	"\n"
 	"  -d, --asm        print the machine code, interleaved with the source lines\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
-static void print_costs(const struct hp_profile *p, uint64_t self, uint64_t total,
-			const int64_t *c, int counters)
+/* The cost columns of a line or an instruction (blank without samples). */
+static void print_costs(const struct hp_profile *p, uint64_t self, uint64_t total, uint64_t kern,
+			const int64_t *c, int counters, int kernel)
 {
 	if (self || total)
-		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, self), profile_pct(p, total), total);
+		printf("%7.2f %7.2f ", profile_pct(p, self), profile_pct(p, total));
 	else
-		printf("%7s %7s %8s ", "", "", "");
+		printf("%7s %7s ", "", "");
+	if (kernel && kern)
+		printf("%7.2f ", profile_pct(p, kern));
+	else if (kernel)
+		printf("%7s ", "");
+	if (self || total)
+		printf("%8" PRIu64 " ", total);
+	else
+		printf("%8s ", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!p->events[e].measured)
 			continue;
-		if (self)
+		if (self || (c && c[e]))
 			printf("%12" PRId64 " ", c[e]);
 		else
 			printf("%12s ", "");
 	}
 }
 
-/* The machine code of function fi; 0, or 1 with why filled. */
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters)
+		       int counters, int kernel)
 {
-	print_costs(p, l->self, l->total, l->c, counters);
-	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+	/* without its text, a line with counts only would read blank */
+	const char *text = l->text ? l->text : !l->self && !l->total && !counters
+			   ? "(counts only: -c shows them)" : "";
+	print_costs(p, l->self, l->total, l->kernel, l->c, counters, kernel);
+	printf("%6u  %s\n", l->line, text);
 }
 
+/* The column headers before the last one. */
+static void print_heads(const struct hp_profile *p, int counters, int kernel)
+{
+	printf("%7s %7s ", "Self%", "Total%");
+	if (kernel)
+		printf("%7s ", "Kern%");
+	printf("%8s ", "Samples");
+	for (uint32_t e = 0; counters && e < p->nevents; e++)
+		if (p->events[e].measured)
+			printf("%12.12s ", p->events[e].name);
+}
+
+/* The machine code of function fi with its costs (intro: why it is shown
+ * instead of the source, or NULL); 0, or 1 with why filled. */
 static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, const char *intro,
 			char *why, size_t whylen)
 {
 	struct hp_disasm *d;
 	if (disasm_function(p, fi, 1, &d, why, whylen))
 		return 1;
+	int kernel = d->kernel != 0;
 	printf("%s  (%s, 0x%" PRIx64 "-0x%" PRIx64 ", extent from its %s)  total %.2f%% of %" PRIu64
 	       " samples\n", d->function, d->module, d->start, d->end, d->extent,
 	       profile_pct(p, d->function_total), p->nsamples);
 	if (intro)
 		printf("(%s)\n", intro);
-	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
-	for (uint32_t e = 0; counters && e < p->nevents; e++)
-		if (p->events[e].measured)
-			printf("%12.12s ", p->events[e].name);
+	print_heads(p, counters, kernel);
 	printf("%10s  %s\n", "Address", "Instruction");
 	for (uint32_t i = 0; i < d->nrows; i++) {
 		const struct hp_disasm_row *r = &d->rows[i];
 		if (r->kind == HP_DISASM_SOURCE) {
-			print_costs(p, 0, 0, NULL, counters);
+			print_costs(p, 0, 0, 0, NULL, counters, kernel);
 			printf("%10s  %s:%u%s%s\n", "", stacks_basename(r->file), r->line,
 			       r->source ? "  " : "", r->source ? r->source : "");
 			continue;
 		}
-		print_costs(p, r->self, r->total, r->c, counters);
+		print_costs(p, r->self, r->total, r->kernel, r->c, counters, kernel);
 		printf("%10" PRIx64 "  %s%s\n", r->addr, d->has_lines ? "    " : "", r->text);
 	}
 	disasm_free(d);
 	return 0;
+}
+
+/* Does line l carry anything: samples, or a measured counter? */
+static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *l)
+{
+	if (l->self || l->total)
+		return 1;
+	for (uint32_t e = 0; l->c && e < p->nevents; e++)
+		if (p->events[e].measured && l->c[e])
+			return 1;
+	return 0;
+}
+
+/* The one-line reason for a listing without source text. */
+static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a,
+			    const char *why)
+{
+	uint32_t with = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		with += has_cost(p, &a->lines[i]);
+	printf("(no source: '%s' is not on this machine%s; no machine code either: %s; the %u of %u"
+	       " lines with samples or counts:)\n", a->file,
+	       a->file[0] == '/' ? "" : " (relative to where it was compiled)", why, with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -154,15 +203,15 @@ int cmd_annotate(int argc, char **argv)
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
-		printf("(source file not found: showing line numbers only; no machine code"
-		       " either: %s)\n", why);
-	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
-	for (uint32_t e = 0; counters && e < p->nevents; e++)
-		if (p->events[e].measured)
-			printf("%12.12s ", p->events[e].name);
+		explain_missing(p, a, why);
+	int kernel = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		kernel |= a->lines[i].kernel != 0;
+	print_heads(p, counters, kernel);
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
-		print_line(p, &a->lines[i], counters);
+		if (!a->source_missing || has_cost(p, &a->lines[i]))
+			print_line(p, &a->lines[i], counters, kernel);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

@@ -11,8 +11,8 @@
 static const char usage_text[] =
 	"usage: hpprof kernels [-h]\n"
 	"\n"
-	"List the bundled kernels (the book's example programs in C) with their\n"
-	"variants. Run one with `hpprof run -k NAME [-- --variant V ...]`.\n";
+	"List the bundled kernels (the book's example programs in C and Python)\n"
+	"with their variants. Run one with `hpprof run -k NAME [-- --variant V ...]`.\n";
 
 int cmd_kernels(int argc, char **argv)
 {
@@ -29,9 +29,9 @@ int cmd_kernels(int argc, char **argv)
 		const struct hp_kernel *k = &hp_kernels[i];
 		char path[4096];
 		int have = kcatalog_path(k->name, path, sizeof(path)) == 0;
-		printf("%-10s %s%s\n", k->name, k->summary, have ? "" : " [not built]");
-		printf("%-10s   variants: %s\n", "", k->variants);
-		printf("%-10s   from: %s\n", "", k->source);
+		printf("%-15s %s%s\n", k->name, k->summary, have ? "" : " [not built]");
+		printf("%-15s   variants: %s\n", "", k->variants);
+		printf("%-15s   from: %s\n", "", k->source);
 	}
 	return 0;
 }

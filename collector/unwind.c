@@ -471,7 +471,7 @@ void unwinder_forget(struct hp_unwinder *u, uint32_t pid)
 
 int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
-		  int *end)
+		  enum hp_stack_end *end)
 {
 	struct sample_ctx ctx = {
 		.u = u, .pid = pid, .regs = regs, .stack = stack,

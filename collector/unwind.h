@@ -38,7 +38,7 @@ void unwinder_free(struct hp_unwinder *u);
  * a missing table). Returns the number of PCs (>= 1). */
 int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
-		  int *end);
+		  enum hp_stack_end *end);
 
 /* Step with hpprof's own cache of libunwind register states (on = 1, the
  * default) or with plain unw_step() (on = 0: slower, for comparison and for

@@ -2,6 +2,8 @@
  * catalog.c - the table of bundled kernels behind `hpprof kernels` and
  * `hpprof run -k NAME`, and where their binaries are.
  *
+ * The Python kernels (julia-py, diffusion-py, diffusion-numpy) are scripts
+ * with a #!/usr/bin/python3.11 line: their path is run like a binary.
  * The table lists user-facing kernels only; the test helpers built beside
  * them (hp-forkexec, hp-julia-stripped, hp-julia-static) are not in it, but
  * kcatalog_path finds them too. What each variant must show in hpprof is in
@@ -37,6 +39,12 @@ const struct hp_kernel hp_kernels[] = {
 	  "serial (default), threads, procs, locked", "HPP ch. 9, seed 004" },
 	{ "calib", "calibration: CPU time split 60/30/10 between calib_a, calib_b, calib_c",
 	  "split (default)", "hpprof's own ground truth" },
+	{ "julia-py", "Julia set in pure Python: calculate_z line by line, C beneath abs()",
+	  "complex (default), expanded", "HPP ch. 2", "julia.py" },
+	{ "diffusion-py", "2-D diffusion in pure Python: the stencil line, a new grid per step or two",
+	  "lists (default), lists_prealloc", "HPP ch. 6", "diffusion.py" },
+	{ "diffusion-numpy", "2-D diffusion with NumPy: C loops under Python lines, temporaries or not",
+	  "temporaries (default), inplace", "HPP ch. 6", "diffusion_numpy.py" },
 };
 
 const size_t hp_nkernels = sizeof hp_kernels / sizeof hp_kernels[0];
@@ -63,10 +71,13 @@ static int self_dir(char *dir, size_t len)
 	return 0;
 }
 
-/* Writes dir/rel/hp-name to out; 0 when it is an executable file. */
+/* Writes dir/rel/hp-name (or dir/rel/script for a Python kernel) to out;
+ * 0 when it is an executable file. */
 static int try_path(char *out, size_t outlen, const char *dir, const char *rel, const char *name)
 {
-	int n = snprintf(out, outlen, "%s/%s/hp-%s", dir, rel, name);
+	const struct hp_kernel *k = kcatalog_find(name);
+	int n = k && k->script ? snprintf(out, outlen, "%s/%s/%s", dir, rel, k->script)
+			       : snprintf(out, outlen, "%s/%s/hp-%s", dir, rel, name);
 	if (n < 0 || (size_t)n >= outlen)
 		return -ENAMETOOLONG;
 	return access(out, X_OK) ? -ENOENT : 0;

@@ -46,6 +46,8 @@ enum tui_action {
 	TUI_A_TOGGLE, TUI_A_EXPAND_ALL, TUI_A_COLLAPSE_ALL, TUI_A_INVERT,
 	TUI_A_PROCESS,        /* filter by / cycle the process */
 	TUI_A_MARK,           /* start or drop a time-range selection */
+	TUI_A_FLAME,          /* memory: the allocation flame graph */
+	TUI_A_WEIGHT,         /* memory: the next allocation weight */
 	TUI_A_DISASM,         /* machine code of the selected function */
 };
 

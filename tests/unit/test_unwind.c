@@ -165,7 +165,8 @@ static uintptr_t find_stack_top(void)
 }
 
 /* Unwind s; returns the frame count, pcs filled. */
-static int unwind_snap(struct hp_unwinder *u, const struct snap *s, uint64_t *pcs, int *end)
+static int unwind_snap(struct hp_unwinder *u, const struct snap *s, uint64_t *pcs,
+		       enum hp_stack_end *end)
 {
 	return unwind_sample(u, (uint32_t)getpid(), s->regs, s->stack, s->stack_size, pcs,
 			     MAX_FRAMES, end);
@@ -190,7 +191,8 @@ static void test_chain(struct hp_unwinder *u)
 {
 	static const char *const want[] = { "take_snap", "chain_c", "chain_b", "chain_a", "main" };
 	uint64_t pcs[MAX_FRAMES];
-	int end, n;
+	enum hp_stack_end end;
+	int n;
 
 	n = unwind_snap(u, &snap_chain, pcs, &end);
 	print_stack("chain", pcs, n);
@@ -205,7 +207,8 @@ static void test_chain(struct hp_unwinder *u)
 static void test_qsort(struct hp_unwinder *u)
 {
 	uint64_t pcs[MAX_FRAMES];
-	int end, n, i;
+	enum hp_stack_end end;
+	int n, i;
 	const char *file;
 
 	n = unwind_snap(u, &snap_qsort, pcs, &end);
@@ -229,7 +232,8 @@ static void test_truncated(struct hp_unwinder *u)
 {
 	struct snap *s = &snap_chain;
 	uint64_t pcs[MAX_FRAMES], saved = s->stack_size;
-	int end, n;
+	enum hp_stack_end end;
+	int n;
 
 	s->stack_size = 16;     /* holds take_snap's return address only */
 	n = unwind_snap(u, s, pcs, &end);

@@ -228,7 +228,8 @@ static void check_samples(struct hp_unwinder *u)
 
 	for (int i = 0; i < nsamples; i++) {
 		const struct sample *s = &samples[i];
-		int end, n = unwind_sample(u, s->pid, s->regs, s->stack, s->stack_size,
+		enum hp_stack_end end;
+		int n = unwind_sample(u, s->pid, s->regs, s->stack, s->stack_size,
 					   pcs, MAX_FRAMES, &end);
 		int complete = end == HP_STACK_END_OUTERMOST;
 		int thread = s->tid != s->pid;
@@ -264,7 +265,8 @@ static void check_same_as_unw_step(struct hp_unwinder *u)
 
 	for (int i = 0; i < nsamples; i++) {
 		const struct sample *s = &samples[i];
-		int ca, cb, na, nb;
+		enum hp_stack_end ca, cb;
+		int na, nb;
 		unwinder_use_rules(u, 0);
 		na = unwind_sample(u, s->pid, s->regs, s->stack, s->stack_size, a, MAX_FRAMES, &ca);
 		unwinder_use_rules(u, 1);
@@ -278,7 +280,7 @@ static void print_rate(struct hp_unwinder *u, const char *how)
 {
 	uint64_t pcs[MAX_FRAMES], frames = 0;
 	double t0 = now(), dt;
-	int end;
+	enum hp_stack_end end;
 
 	for (int r = 0; r < RATE_ROUNDS; r++)
 		for (int i = 0; i < nsamples; i++)
