@@ -34,6 +34,7 @@
 
 #include "analyzer/arena.h"
 #include "analyzer/fde.h"
+#include "analyzer/plt.h"
 #include "analyzer/profile.h"
 #include "analyzer/stacks.h"
 
@@ -303,7 +304,22 @@ static int open_capstone(struct job *j, csh *h)
 	return 0;
 }
 
-/* A direct call's target, named: "call 0x1130" -> "call 0x1130 <cabs>". */
+struct plt_find {
+	uint64_t addr;
+	char name[128];
+};
+
+static int plt_match(void *ctx, const char *name, uint64_t start, uint64_t size)
+{
+	struct plt_find *f = ctx;
+	if (f->addr < start || f->addr - start >= size)
+		return 0;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return 1;
+}
+
+/* A direct call's target, named: "call 0x1130" -> "call 0x1130 <cabs@plt>"
+ * (a PLT stub, named as the symbolizer names it: plt.c), "<calculate_z>". */
 static void name_target(struct job *j, const cs_insn *in, char *text, size_t n)
 {
 	char *end;
@@ -312,7 +328,9 @@ static void name_target(struct job *j, const cs_insn *in, char *text, size_t n)
 	uint64_t target = strtoull(in->op_str, &end, 16);
 	if (*end)
 		return;
-	const char *name = dwfl_module_addrname(j->dm, target + j->bias);
+	struct plt_find f = { .addr = target };
+	const char *name = plt_each(j->elf, 0, plt_match, &f) == 1 ? f.name
+			   : dwfl_module_addrname(j->dm, target + j->bias);
 	if (name) {
 		size_t len = strlen(text);
 		snprintf(text + len, n - len, " <%s>", name);

@@ -45,6 +45,10 @@ check_share "instructions' self in the extent" "$self" "$n" "$(ratio "$comp" "$p
 "$HPPROF" annotate --asm j.db calculate_z >asm.txt || fail "annotate --asm failed"
 assert_contains "source lines interleaved" asm.txt "julia.c:"
 assert_contains "extent from the symbol" asm.txt "extent from its symbol"
+# calls into a library go through PLT stubs, named as the symbolizer names
+# them (main frees the image with free@plt)
+"$HPPROF" annotate --asm j.db main >asm_main.txt || fail "annotate --asm main failed"
+assert_contains "PLT call named" asm_main.txt "<free@plt>"
 
 # Without the binary: one line that says so.
 cp "$KDIR/hp-julia-stripped" ./gone
