@@ -59,7 +59,7 @@ static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, in
 
 /* Bytes of user stack to copy per sample with rings of the current size:
  * what the user asked for, else the default, at most 1/RING_RECORDS_MIN of
- * a ring (docs/performance.md, "The stack copy"). */
+ * a ring (docs/performance.md, "The stack copy and complete stacks"). */
 static unsigned stack_size_for(const struct hp_session *s)
 {
 	uint64_t room = (uint64_t)s->ring_pages * 4096 / RING_RECORDS_MIN;
