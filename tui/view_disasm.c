@@ -1,6 +1,7 @@
 /*
  * view_disasm.c - one function's machine code with per-instruction costs
- * (self %, call-path total %, measured counters), interleaved with its
+ * (self %, call-path total %, the kernel entered from it, measured
+ * counters), interleaved with its
  * source lines when the debug info has them; the hottest instruction is
  * marked '>' and colored HOT.
  *
@@ -35,15 +36,19 @@ struct disasm_view {
 };
 
 struct dgutter {
+	int kernel;                   /* the Kern% column: some instruction entered the kernel */
+	int costs_w;                  /* Self%, Total% and Kern% */
 	int ncounters;
 	int counter[16];
 	int code_x;
 };
 
-static void plan(const struct hp_profile *p, int w, struct dgutter *g)
+static void plan(const struct hp_profile *p, const struct hp_disasm *d, int w, struct dgutter *g)
 {
 	g->ncounters = 0;
-	g->code_x = 7 + 7 + ADDR_W + 3;
+	g->kernel = d->kernel != 0;
+	g->costs_w = 7 + 7 + (g->kernel ? 7 : 0);
+	g->code_x = g->costs_w + ADDR_W + 3;
 	for (uint32_t e = 0; e < p->nevents && g->ncounters < 16; e++) {
 		if (!p->events[e].measured || g->code_x + COUNTER_W + 50 > w)
 			continue;
@@ -90,7 +95,7 @@ static void draw_row(struct disasm_view *v, struct tui_screen *sc, const struct 
 		for (char *c = buf; *c; c++)
 			if (*c == '\t')
 				*c = ' ';
-		draw_text(sc, y, r.x + 14 + g->ncounters * COUNTER_W, r.w - 14 -
+		draw_text(sc, y, r.x + g->costs_w + g->ncounters * COUNTER_W, r.w - g->costs_w -
 			  g->ncounters * COUNTER_W, selected ? TUI_SELECTED : TUI_DIM, v->hscroll, buf);
 		return;
 	}
@@ -104,6 +109,9 @@ static void draw_row(struct disasm_view *v, struct tui_screen *sc, const struct 
 		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED :
 			      colors_heat(profile_pct(p, row->total)), "%6.2f", profile_pct(p, row->total));
 	x += 7;
+	if (g->kernel && row->kernel)
+		screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, row->kernel));
+	x += g->kernel ? 7 : 0;
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (row->c && row->self && row->c[g->counter[k]])
 			screen_printf(sc, y, x, COUNTER_W - 1, grole, "%*" PRId64, COUNTER_W - 1,
@@ -123,11 +131,13 @@ static void disasm_draw(struct tui_view *tv, struct tui_screen *sc, struct tui_r
 	const struct hp_profile *p = app_profile(tv->app);
 	struct dgutter g;
 	int x = r.x, page = page_rows(r.h);
-	plan(p, r.w, &g);
+	plan(p, v->d, r.w, &g);
 	screen_fill(sc, r.y, r.x, r.w, TUI_HEADER, ' ');
 	screen_put(sc, r.y, x, 6, TUI_HEADER, " Self%");
 	screen_put(sc, r.y, x + 7, 6, TUI_HEADER, "Total%");
-	x += 14;
+	if (g.kernel)
+		screen_put(sc, r.y, x + 14, 6, TUI_HEADER, " Kern%");
+	x += g.costs_w;
 	for (int k = 0; k < g.ncounters; k++, x += COUNTER_W)
 		screen_put_right(sc, r.y, x + COUNTER_W - 1, COUNTER_W - 1, TUI_HEADER,
 				 p->events[g.counter[k]].name);
