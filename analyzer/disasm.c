@@ -26,12 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <capstone/capstone.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include "analyzer/annotate.h"
 #include "analyzer/arena.h"
 #include "analyzer/fde.h"
 #include "analyzer/plt.h"
@@ -164,9 +166,16 @@ static int open_module(struct job *j)
 	if (!path || path[0] == '[')
 		return fail(j, -ENOENT, "'%s' is in %s, which has no file to disassemble",
 			    j->d->function, path ? path : "an unknown module");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* The path comes from the database: only a regular file is read (a
+	 * FIFO or a device would block or never end). */
+	struct stat sb;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
 		return fail(j, -ENOENT, "the binary '%s' is not on this machine (%s); the database "
 			    "keeps only the sampled addresses", path, strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return fail(j, -ENOENT, "'%s' is not a regular file: not read", path);
+	}
 	j->cb = (Dwfl_Callbacks){
 		.find_elf = dwfl_build_id_find_elf,
 		.find_debuginfo = dwfl_standard_find_debuginfo,
@@ -552,12 +561,13 @@ static struct source_file *source_file(struct job *j, const char *path)
 		return NULL;
 	struct source_file *f = &j->files[j->nfiles++];
 	f->path = path;
-	FILE *in = fopen(path, "r");
-	char buf[4096];
+	/* only a regular file of a bounded size, as annotate reads sources */
+	char buf[4096], why[256];
+	FILE *in = annotate_open_source(path, why, sizeof(why));
 	size_t cap = 0;
 	if (!in && path[0] != '/' && profile_meta(j->p, "cwd")) {
 		snprintf(buf, sizeof(buf), "%s/%s", profile_meta(j->p, "cwd"), path);
-		in = fopen(buf, "r");
+		in = annotate_open_source(buf, why, sizeof(why));
 	}
 	if (!in)
 		return f;

@@ -18,6 +18,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
+#include "common/textsafe.h"
 
 static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
@@ -67,7 +68,9 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 	const char *text = l->text ? l->text : !l->self && !l->total && !counters
 			   ? "(counts only: -c shows them)" : "";
 	print_costs(p, l->self, l->total, l->kernel, l->c, counters, kernel);
-	printf("%6u  %s\n", l->line, text);
+	printf("%6u  ", l->line);
+	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
+	putchar('\n');
 }
 
 /* The column headers before the last one. */
@@ -77,9 +80,10 @@ static void print_heads(const struct hp_profile *p, int counters, int kernel)
 	if (kernel)
 		printf("%7s ", "Kern%");
 	printf("%8s ", "Samples");
+	char sw[512];
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (p->events[e].measured)
-			printf("%12.12s ", p->events[e].name);
+			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
 }
 
 /* The machine code of function fi with its costs (intro: why it is shown
@@ -91,9 +95,10 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 	if (disasm_function(p, fi, 1, &d, why, whylen))
 		return 1;
 	int kernel = d->kernel != 0;
+	char sf[1024], sm[4096];
 	printf("%s  (%s, 0x%" PRIx64 "-0x%" PRIx64 ", extent from its %s)  total %.2f%% of %" PRIu64
-	       " samples\n", d->function, d->module, d->start, d->end, d->extent,
-	       profile_pct(p, d->function_total), p->nsamples);
+	       " samples\n", textsafe(d->function, sf, sizeof(sf)), textsafe(d->module, sm, sizeof(sm)),
+	       d->start, d->end, d->extent, profile_pct(p, d->function_total), p->nsamples);
 	if (intro)
 		printf("(%s)\n", intro);
 	print_heads(p, counters, kernel);
@@ -102,8 +107,10 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 		const struct hp_disasm_row *r = &d->rows[i];
 		if (r->kind == HP_DISASM_SOURCE) {
 			print_costs(p, 0, 0, 0, NULL, counters, kernel);
-			printf("%10s  %s:%u%s%s\n", "", stacks_basename(r->file), r->line,
-			       r->source ? "  " : "", r->source ? r->source : "");
+			printf("%10s  %s:%u%s", "", textsafe(stacks_basename(r->file), sf, sizeof(sf)),
+			       r->line, r->source ? "  " : "");
+			textsafe_fputs(r->source ? r->source : "", 1, stdout);
+			putchar('\n');
 			continue;
 		}
 		print_costs(p, r->self, r->total, r->kernel, r->c, counters, kernel);
@@ -129,11 +136,18 @@ static void explain_missing(const struct hp_profile *p, const struct hp_annotati
 			    const char *why)
 {
 	uint32_t with = 0;
+	char sp[4096], sw[512];
 	for (uint32_t i = 0; i < a->nlines; i++)
 		with += has_cost(p, &a->lines[i]);
-	printf("(no source: '%s' is not on this machine%s; no machine code either: %s; the %u of %u"
-	       " lines with samples or counts:)\n", a->file,
-	       a->file[0] == '/' ? "" : " (relative to where it was compiled)", why, with, a->nlines);
+	if (a->file && strcmp(a->source_why, strerror(ENOENT)))
+		printf("(source file not shown, %s; ", textsafe(a->source_why, sw, sizeof(sw)));
+	else if (a->file)
+		printf("(no source: '%s' is not on this machine%s; ", textsafe(a->file, sp, sizeof(sp)),
+		       a->file[0] == '/' ? "" : " (relative to where it was compiled)");
+	else
+		printf("(no source file is known; ");
+	printf("no machine code either: %s; the %u of %u lines with samples or counts:)\n",
+	       textsafe(why, sw, sizeof(sw)), with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -198,8 +212,10 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 0;
 	}
-	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
-	       a->file ? a->file : "unknown file",
+	char sf[1024], sp[4096];
+	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
+	       textsafe(a->function, sf, sizeof(sf)),
+	       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
