@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/census.h"
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
 #include "analyzer/report_internal.h"
@@ -332,15 +333,6 @@ out:
 
 /* --- the header --- */
 
-static double complete_pct(const struct hp_profile *p)
-{
-	const char *s = profile_meta(p, "samples"), *c = profile_meta(p, "entry_stacks");
-	if (!c)
-		c = profile_meta(p, "complete_stacks");
-	double n = s ? atof(s) : 0;
-	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
-}
-
 void report_exit_text(const struct hp_profile *p, char *buf, size_t len)
 {
 	const char *status = profile_meta(p, "exit_status"), *sig = profile_meta(p, "signal");
@@ -435,11 +427,14 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	if (sim) {
 		text_header_simulated(out, p);
 	} else {
+		struct hp_census census;
+		char stacks[160];
 		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: "
 			"%s\n", p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0",
 			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
-		fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread "
-			"start)\n", complete_pct(p));
+		census_from_profile(p, &census);
+		fprintf(out, "  stacks:    %s (reaching the program entry or a thread start)\n",
+			census_describe(&census, stacks, sizeof(stacks)));
 	}
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10) && !sim)

@@ -14,3 +14,11 @@ hp_script_test(bench_cachesim_book bench ../bench/cachesim_book.sh)
 # Benchmarks run alone: their figures are times.
 set_tests_properties(bench_export_perf bench_tui_perf bench_kernels bench_offcpu bench_cachesim_book
                      PROPERTIES RUN_SERIAL TRUE)
+
+# The kernel's stack copy by size (bench/stackcopy.sh): a sampler that drops
+# its records, so only the cost in the sampled program is measured.
+add_executable(hp_stackcopy ${CMAKE_SOURCE_DIR}/bench/stackcopy.c)
+set_target_properties(hp_stackcopy PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+hp_script_test(bench_stackcopy bench ../bench/stackcopy.sh ${CMAKE_BINARY_DIR} 5)
+hp_script_test(bench_overhead  bench ../bench/overhead.sh ${CMAKE_BINARY_DIR} 11)
+set_tests_properties(bench_stackcopy bench_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 1200)

@@ -59,7 +59,7 @@ sqlite3 "$W/h.db" "VACUUM"
 vsize=$(stat -c %s "$W/h.db")
 unwind=$(sqlite3 "$W/h.db" "SELECT value FROM run_info WHERE key='unwind_ns'")
 sym=$(sqlite3 "$W/h.db" "SELECT value FROM run_info WHERE key='symbolize_ns'")
-entry=$(sqlite3 "$W/h.db" "SELECT 100.0 * (SELECT value FROM run_info WHERE key='entry_stacks') / $samples")
+entry=$(sqlite3 "$W/h.db" "SELECT 100.0 * (SELECT value FROM run_info WHERE key='complete_stacks') / $samples")
 echo "hpprof database: $size bytes ($vsize after VACUUM) for $samples samples:" \
 	"$(echo "$vsize / $samples" | bc) bytes/sample (whole file, symbols included)"
 sbytes=$(sqlite3 "$W/h.db" "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('samples','samples_by_time')" 2>/dev/null || echo "")

@@ -1,8 +1,10 @@
 /*
  * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
- * with per-line samples, like line_profiler's output. When the source file
- * is not on this machine, one line says so and only the lines that carry
- * samples or counts are listed (not every line number of the function).
+ * with per-line samples, like line_profiler's output; its machine code with
+ * per-instruction samples where there is no source (stripped code, sources
+ * not installed) or with --asm, interleaved with the source lines. When
+ * neither the source file nor the binary is on this machine, one line says
+ * so and only the lines that carry samples or counts are listed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +14,7 @@
 
 #include "analyzer/annotate.h"
 #include "analyzer/columns.h"
+#include "analyzer/disasm.h"
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -25,23 +28,52 @@ static const char usage_text[] =
 	"line itself (Self%), on the line including its callees (Total%), in the\n"
 	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
 	"entered the kernel), and the measured counters. DB defaults to hpprof.db.\n"
+	"Where the source is not available (no line information, file not found)\n"
+	"it prints the function's machine code instead, with the same columns per\n"
+	"instruction, read from the binary (which must be the one that ran).\n"
 	"A profile simulated with `hpprof run --cache-sim` has no samples: its\n"
 	"lines show the simulated counters (sim_Ir, sim_D1mr, ...) instead,\n"
 	"labelled SIMULATED.\n"
 	"\n"
+	"  -d, --asm        print the machine code, interleaved with the source lines\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
-/* A line has counts when it has samples, or (simulated: no samples)
- * any count at all. */
-static int has_counts(const struct hp_profile *p, const struct hp_annotated_line *l)
+/* Any count at all (a simulated profile has counts and no samples). */
+static int any_count(const struct hp_profile *p, const int64_t *c)
 {
-	if (l->self)
-		return 1;
-	for (uint32_t e = 0; l->c && e < p->nevents; e++)
-		if (l->c[e])
+	for (uint32_t e = 0; c && e < p->nevents; e++)
+		if (c[e])
 			return 1;
 	return 0;
+}
+
+/* The cost columns of a line or an instruction (blank without samples);
+ * a simulated profile (sampled 0) has the counter columns only. */
+static void print_costs(const struct hp_profile *p, uint64_t self, uint64_t total, uint64_t kern,
+			const int64_t *c, int counters, int kernel, int sampled)
+{
+	if (sampled && (self || total))
+		printf("%7.2f %7.2f ", profile_pct(p, self), profile_pct(p, total));
+	else if (sampled)
+		printf("%7s %7s ", "", "");
+	if (kernel && kern)
+		printf("%7.2f ", profile_pct(p, kern));
+	else if (kernel)
+		printf("%7s ", "");
+	if (sampled && (self || total))
+		printf("%8" PRIu64 " ", total);
+	else if (sampled)
+		printf("%8s ", "");
+	int shown = self || any_count(p, c);
+	for (uint32_t e = 0; counters && e < p->nevents; e++) {
+		if (!columns_event_shown(p, e))
+			continue;
+		if (shown)
+			printf("%12" PRId64 " ", c ? c[e] : 0);
+		else
+			printf("%12s ", "");
+	}
 }
 
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
@@ -50,29 +82,59 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 	/* without its text, a line with counts only would read blank */
 	const char *text = l->text ? l->text : !l->self && !l->total && !counters
 			   ? "(counts only: -c shows them)" : "";
-	if (sampled && (l->self || l->total))
-		printf("%7.2f %7.2f ", profile_pct(p, l->self), profile_pct(p, l->total));
-	else if (sampled)
-		printf("%7s %7s ", "", "");
-	if (kernel && l->kernel)
-		printf("%7.2f ", profile_pct(p, l->kernel));
-	else if (kernel)
-		printf("%7s ", "");
-	if (sampled && (l->self || l->total))
-		printf("%8" PRIu64 " ", l->total);
-	else if (sampled)
-		printf("%8s ", "");
-	for (uint32_t e = 0; counters && e < p->nevents; e++) {
-		if (!columns_event_shown(p, e))
-			continue;
-		if (has_counts(p, l))
-			printf("%12" PRId64 " ", l->c[e]);
-		else
-			printf("%12s ", "");
-	}
+	print_costs(p, l->self, l->total, l->kernel, l->c, counters, kernel, sampled);
 	printf("%6u  ", l->line);
 	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
 	putchar('\n');
+}
+
+/* The column headers before the last one. */
+static void print_heads(const struct hp_profile *p, int counters, int kernel, int sampled)
+{
+	if (sampled)
+		printf("%7s %7s ", "Self%", "Total%");
+	if (kernel)
+		printf("%7s ", "Kern%");
+	if (sampled)
+		printf("%8s ", "Samples");
+	char sw[512];
+	for (uint32_t e = 0; counters && e < p->nevents; e++)
+		if (columns_event_shown(p, e))
+			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
+}
+
+/* The machine code of function fi with its costs (intro: why it is shown
+ * instead of the source, or NULL); 0, or 1 with why filled. */
+static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, const char *intro,
+			char *why, size_t whylen)
+{
+	struct hp_disasm *d;
+	if (disasm_function(p, fi, 1, &d, why, whylen))
+		return 1;
+	int kernel = d->kernel != 0;
+	char sf[1024], sm[4096];
+	printf("%s  (%s, 0x%" PRIx64 "-0x%" PRIx64 ", extent from its %s)  total %.2f%% of %" PRIu64
+	       " samples\n", textsafe(d->function, sf, sizeof(sf)), textsafe(d->module, sm, sizeof(sm)),
+	       d->start, d->end, d->extent, profile_pct(p, d->function_total), p->nsamples);
+	if (intro)
+		printf("(%s)\n", intro);
+	print_heads(p, counters, kernel, 1);
+	printf("%10s  %s\n", "Address", "Instruction");
+	for (uint32_t i = 0; i < d->nrows; i++) {
+		const struct hp_disasm_row *r = &d->rows[i];
+		if (r->kind == HP_DISASM_SOURCE) {
+			print_costs(p, 0, 0, 0, NULL, counters, kernel, 1);
+			printf("%10s  %s:%u%s", "", textsafe(stacks_basename(r->file), sf, sizeof(sf)),
+			       r->line, r->source ? "  " : "");
+			textsafe_fputs(r->source ? r->source : "", 1, stdout);
+			putchar('\n');
+			continue;
+		}
+		print_costs(p, r->self, r->total, r->kernel, r->c, counters, kernel, 1);
+		printf("%10" PRIx64 "  %s%s\n", r->addr, d->has_lines ? "    " : "", r->text);
+	}
+	disasm_free(d);
+	return 0;
 }
 
 /* Does line l carry anything: samples, or a measured counter? */
@@ -87,7 +149,8 @@ static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *
 }
 
 /* The one-line reason for a listing without source text. */
-static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a)
+static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a,
+			    const char *why)
 {
 	uint32_t with = 0;
 	char sp[4096], sw[512];
@@ -100,21 +163,26 @@ static void explain_missing(const struct hp_profile *p, const struct hp_annotati
 		       a->file[0] == '/' ? "" : " (relative to where it was compiled)");
 	else
 		printf("(no source file is known; ");
-	printf("the %u of %u lines with samples or counts:)\n", with, a->nlines);
+	printf("no machine code either: %s; the %u of %u lines with samples or counts:)\n",
+	       textsafe(why, sw, sizeof(sw)), with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "asm", no_argument, NULL, 'd' },
 		{ "counters", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hp_annotation *a;
-	int c, counters = 0;
-	while ((c = getopt_long(argc, argv, "ch", opts, NULL)) != -1) {
+	char why[512];
+	int c, counters = 0, asm_only = 0;
+	while ((c = getopt_long(argc, argv, "dch", opts, NULL)) != -1) {
 		if (c == 'c') {
 			counters = 1;
+		} else if (c == 'd') {
+			asm_only = 1;
 		} else if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
@@ -138,13 +206,37 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
-	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
-		hp_err("no line information for '%s' (built without -g?)", fn);
+	int sampled = !profile_simulated_only(p);
+	if (asm_only && !sampled) {
+		hp_err("--asm shows samples per instruction; a simulated profile has none (its "
+		       "costs are per line)");
 		profile_free(p);
 		return 1;
 	}
-	char sf[1024], sp[4096], sw[512];
-	int sampled = !profile_simulated_only(p);
+	if (asm_only) {
+		err = print_disasm(p, (uint32_t)fi, counters, NULL, why, sizeof(why));
+		if (err)
+			hp_err("cannot disassemble '%s': %s", fn, why);
+		profile_free(p);
+		return err;
+	}
+	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
+		err = print_disasm(p, (uint32_t)fi, counters,
+				   "no source line information: its machine code", why, sizeof(why));
+		if (err)
+			hp_err("no line information for '%s' (built without -g?), and no machine code:"
+			       " %s", fn, why);
+		profile_free(p);
+		return err;
+	}
+	if (a->source_missing && sampled && !print_disasm(p, (uint32_t)fi, counters,
+					       "source file not found: its machine code", why,
+					       sizeof(why))) {
+		annotate_free(a);
+		profile_free(p);
+		return 0;
+	}
+	char sf[1024], sp[4096];
 	if (sampled)
 		printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
 		       textsafe(a->function, sf, sizeof(sf)),
@@ -155,22 +247,16 @@ int cmd_annotate(int argc, char **argv)
 		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n",
 		       textsafe(a->function, sf, sizeof(sf)),
 		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file");
-	if (!sampled)
+	if (!sampled) {
 		counters = 1;         /* the simulated counts are all there is */
+		snprintf(why, sizeof(why), "a simulated profile has no samples per instruction");
+	}
 	if (a->source_missing)
-		explain_missing(p, a);
+		explain_missing(p, a, why);
 	int kernel = 0;
 	for (uint32_t i = 0; i < a->nlines; i++)
 		kernel |= a->lines[i].kernel != 0;
-	if (sampled)
-		printf("%7s %7s ", "Self%", "Total%");
-	if (kernel)
-		printf("%7s ", "Kern%");
-	if (sampled)
-		printf("%8s ", "Samples");
-	for (uint32_t e = 0; counters && e < p->nevents; e++)
-		if (columns_event_shown(p, e))
-			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
+	print_heads(p, counters, kernel, sampled);
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
 		if (!a->source_missing || has_cost(p, &a->lines[i]))

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyzer/census.h"
 #include "analyzer/finish.h"
 #include "analyzer/ksyms.h"
 #include "analyzer/report_kernel.h"
@@ -65,8 +66,9 @@ static const char usage_text[] =
 	"  -c, --period N           sample every N events of --sample-event\n"
 	"      --call-graph MODE    dwarf (default: unwind copied stacks, no frame\n"
 	"                           pointers needed) or fp (kernel frame-pointer chains)\n"
-	"      --stack-size BYTES   user stack copied per sample (default 16K; use 32K+\n"
-	"                           for deep recursion)\n"
+	"      --stack-size BYTES   user stack copied per sample, at most 65528 (default:\n"
+	"                           65528, the kernel's maximum; it copies only the live\n"
+	"                           part of the stack)\n"
 	"      --mem-interval MS    RSS sampling interval (default 10; 0 disables)\n"
 	"      --fault-period N     sample every Nth page fault with its stack\n"
 	"                           (default 32; 0 disables)\n"
@@ -177,7 +179,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->output = "hpprof.db";
 	o->s.freq = 1000;
 	o->s.call_graph = HP_CG_DWARF;
-	o->s.stack_size = 16384;
+	o->s.stack_size = 0;                  /* the session's default */
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
 	o->off_cpu = -1;
@@ -439,7 +441,7 @@ void run_command_facts(struct run_record *r, char **targv, const struct run_opts
 		f->boot_id = r->boot_id;
 	f->frequency = o->s.sampler_period ? 0 : o->s.freq;
 	f->call_graph = o->s.call_graph == HP_CG_DWARF ? "dwarf" : "fp";
-	f->stack_size = o->s.stack_size;
+	f->stack_size = o->s.stack_size ? o->s.stack_size : HP_STACK_SIZE_DEFAULT;
 	f->mem_interval_ms = o->s.mem_interval_ms;
 	f->fault_period = o->s.fault_period;
 	if (!o->s.sampler)                    /* cpu-clock turns -F into a fixed period */
@@ -626,7 +628,8 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 	f->signal = r->term_signal ? strsignal(r->term_signal) : NULL;
 	f->interrupted = r->interrupted;
 	f->samples = (int64_t)r->samples;
-	f->complete_stacks = (int64_t)r->complete;
+	if (r->stack_size)
+		f->stack_size = r->stack_size;        /* as opened: smaller when rings are */
 	f->lost_samples = (int64_t)r->lost;
 	f->fault_samples = (int64_t)r->fault_samples;
 	rec->f.off_cpu = run_offcpu_facts(&rec->f, o, r, rec->off_cpu, sizeof(rec->off_cpu));
@@ -641,11 +644,12 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 
 static void summary(const char *out, const struct hp_session_result *r, struct hp_store *st)
 {
-	int64_t entry = store_get_meta_int(st, "entry_stacks", 0);
-	hp_info("wrote '%s': %llu samples in %.2f s, %.1f%% complete stacks, %llu lost%s",
+	struct hp_census c;
+	char stacks[160];
+	census_from_store(st, &c);
+	hp_info("wrote '%s': %llu samples in %.2f s, %s, %llu lost%s",
 		out, (unsigned long long)r->samples, (double)r->duration_ns / 1e9,
-		r->samples ? 100.0 * (double)entry / (double)r->samples : 0.0,
-		(unsigned long long)r->lost,
+		census_describe(&c, stacks, sizeof(stacks)), (unsigned long long)r->lost,
 		r->term_signal ? "; the program was killed by a signal" : "");
 	hp_info("see it with `hpprof report%s%s` or `hpprof tui%s%s`",
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "",

@@ -25,7 +25,7 @@ struct pending {
 	int cls;                      /* enum hp_wait_class */
 	uint64_t t_out;               /* relative ns */
 	uint32_t nr_frames;
-	uint32_t complete;
+	int32_t unwind;               /* enum hp_stack_end of the switch-out stack */
 	struct hp_location frames[HP_MAX_FRAMES];
 };
 
@@ -89,7 +89,7 @@ int offcpu_sample(struct hp_offcpu *oc, const struct hp_sample *smp)
 	p->cls = HP_WAIT_BLOCKED;
 	p->t_out = smp->t_ns;
 	p->nr_frames = smp->nr_frames;
-	p->complete = smp->complete;
+	p->unwind = smp->unwind;
 	memcpy(p->frames, smp->frames, smp->nr_frames * sizeof(*p->frames));
 	return 0;
 }
@@ -103,7 +103,7 @@ static int write_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 	s->pid = p->pid;
 	s->tid = p->tid;
 	s->event = oc->event;
-	s->complete = p->have_stack ? p->complete : 0;
+	s->unwind = p->have_stack ? p->unwind : HP_STACK_END_UNKNOWN;
 	s->nr_frames = p->have_stack ? p->nr_frames : 0;
 	memcpy(s->frames, p->frames, s->nr_frames * sizeof(*s->frames));
 	s->nr_counters = 2;

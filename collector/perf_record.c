@@ -209,6 +209,7 @@ static int parse_stack(struct cursor *c, struct hp_perf_sample *s)
 	c->p += size;
 	uint64_t dyn = word(c);
 	s->stack_dyn_size = dyn < size ? dyn : size;
+	s->stack_size = size;
 	return 0;
 }
 

@@ -52,9 +52,10 @@ struct hp_perf_sample {
 	uint64_t regs_abi;
 	const uint64_t *regs;
 	/* STACK_USER: stack_dyn_size bytes at stack are valid (the kernel's
-	 * dyn_size, never more than the copied size). */
+	 * dyn_size, never more than stack_size, the room the record has for
+	 * them: the copy stopped early when dyn_size < stack_size). */
 	const uint8_t *stack;
-	uint64_t stack_dyn_size;
+	uint64_t stack_dyn_size, stack_size;
 };
 
 /* The identifier of a sample (PERF_SAMPLE_IDENTIFIER, the first field

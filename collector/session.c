@@ -10,8 +10,10 @@
  * redirected into the same ring); perf_ring.c maps the rings and drains
  * them in time order; perf_record.c parses each record with bounds checks;
  * session_records.c turns records into facts (maps, processes, threads,
- * unwound samples). This file is the loop: launch, drain every 10 ms,
- * RSS readings, commits, on_poll, stop signals, and the end of the run.
+ * unwound samples). This file is the loop: launch, drain when a ring
+ * reaches its watermark (or every 100 ms; every 10 ms with an on_poll
+ * stream), RSS readings, commits, on_poll, stop signals, and the end of
+ * the run, noticed at once through the target's pidfd.
  *
  * In no_perf mode there are no rings: the caller feeds processes and
  * samples (session_add_process/_end_process/_add_sample) from on_poll,
@@ -158,7 +160,7 @@ static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 }
 
 int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
-		       const uint64_t *pcs, uint32_t n, int complete)
+		       const uint64_t *pcs, uint32_t n, int end)
 {
 	struct hp_sample *smp = &s->sample;
 	if (s->stopped)
@@ -170,7 +172,7 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	smp->tid = tid;
 	smp->event = 0;
 	smp->nr_counters = 0;
-	smp->complete = (uint32_t)!!complete;
+	smp->unwind = end;
 	smp->nr_frames = session_locate(s, pid, pcs, n, 0, smp->frames);
 	int err = note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
@@ -181,7 +183,7 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 		return err;
 	}
 	s->res->samples++;
-	s->res->complete += smp->complete;
+	session_count_end(s, end);
 	return 0;
 }
 
@@ -267,17 +269,31 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
 	return wait_target(s, pid, status, ru, 1);
 }
 
+/* How long the loop may sleep: the rings wake it at their watermark and
+ * the target's pidfd when it exits, so only a caller that polls a stream
+ * of its own (on_poll), or a kernel without pidfds, needs the 10 ms beat.
+ * Fewer wake-ups are less of hpprof's CPU time beside the target's
+ * (docs/performance.md, "Whole-run overhead"). */
+static int loop_timeout_ms(const struct hp_session *s, int pidfd)
+{
+	return s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS : LOOP_IDLE_MS;
+}
+
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
-	struct pollfd pfd[MAX_CPUS];
+	struct pollfd pfd[MAX_CPUS + 1];
 	int status = 0, forwarded = 0, err = 0;
 	struct rusage ru;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)s->nrings;
 
 	for (unsigned r = 0; r < s->nrings; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
+	if (pidfd >= 0)
+		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	int timeout = loop_timeout_ms(s, pidfd);
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	for (;;) {
-		poll(pfd, s->nrings, 10);             /* no rings (no_perf): a 10 ms nap */
+		poll(pfd, (nfds_t)nfd, timeout);      /* nothing to poll (no_perf): a nap */
 		s->round++;
 		if ((err = drain(s)))
 			break;
@@ -305,6 +321,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 			return 0;
 		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	/* The profile cannot be written (disk full...): stop profiling, keep
 	 * what was committed, and let the program finish its work. */
 	hp_err("cannot write the profile: %s; sampling stops here, the program keeps"
@@ -316,7 +334,10 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		usleep(10000);
 	}
 	s->stopped = 1;
+	pidfd = -1;
 reaped:
+	if (pidfd >= 0)
+		close(pidfd);
 	s->res->duration_ns = hp_now_ns() - s->t0;
 	s->res->exit_code = launch_exit_code(status);
 	s->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -30,6 +30,13 @@ struct hp_session;
 
 enum hp_call_graph { HP_CG_DWARF, HP_CG_FP };
 
+/* User stack bytes copied per sample by default: the kernel's maximum
+ * (sample_stack_user is a u16 and must be a multiple of 8). The kernel
+ * copies only the live part, from SP to the end of the mapped stack, so a
+ * shallow stack costs what it did with a smaller size (docs/performance.md,
+ * "The stack copy"). */
+#define HP_STACK_SIZE_DEFAULT 65528u
+
 /* A counter read with every sample (member of the sampler's group). */
 struct hp_session_counter {
 	const char *name;
@@ -39,7 +46,9 @@ struct hp_session_counter {
 struct hp_session_opts {
 	unsigned freq;                 /* samples per second per thread (cpu-clock) */
 	enum hp_call_graph call_graph;
-	unsigned stack_size;           /* bytes of user stack copied per sample */
+	unsigned stack_size;           /* bytes of user stack copied per sample; 0: the
+				* default (HP_STACK_SIZE_DEFAULT, less when the
+				* rings are small: the result's stack_size) */
 	unsigned mem_interval_ms;      /* RSS polling interval; 0 disables */
 	unsigned fault_period;         /* page-fault sampling period; 0 disables */
 	int fault_event;               /* events.id given to page-fault samples */
@@ -73,7 +82,9 @@ struct hp_session_result {
 	int term_signal;               /* 0 unless killed by a signal */
 	int interrupted;               /* stopped by Ctrl-C / SIGTERM */
 	uint64_t samples;              /* main-sampler samples stored */
-	uint64_t complete;             /* of those, unwound to the end of the stack */
+	uint64_t outermost;            /* of those, unwound to a frame without caller */
+	uint64_t cut;                  /* of those, cut off by the stack copy */
+	unsigned stack_size;           /* bytes of user stack copied per sample */
 	uint64_t lost;                 /* records the kernel dropped */
 	uint64_t duration_ns;
 	uint64_t unwind_ns;            /* time spent unwinding */
@@ -172,11 +183,11 @@ void session_adopted_end(struct hp_session *s, uint32_t pid, uint64_t t_ns, int 
 
 /* Store one CPU sample of thread tid of pid taken at t_ns
  * (CLOCK_MONOTONIC) as a main-sampler sample: pcs[0] is the interrupted
- * instruction, pcs[1..n) return addresses; complete when the unwinder
- * reached the outermost frame. A thread seen for the first time gets its
- * row. Counts in the result's samples and complete. Returns 0 or a store
- * error (which also stops the run, as in perf mode). */
+ * instruction, pcs[1..n) return addresses; end says how the unwinding
+ * ended (enum hp_stack_end, HP_STACK_END_UNKNOWN when not known). A thread
+ * seen for the first time gets its row. Counts in the result's samples.
+ * Returns 0 or a store error (which also stops the run, as in perf mode). */
 int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
-		       const uint64_t *pcs, uint32_t n, int complete);
+		       const uint64_t *pcs, uint32_t n, int end);
 
 #endif

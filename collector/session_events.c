@@ -26,10 +26,29 @@
 #include "common/grow.h"
 #include "common/log.h"
 
-/* Ring pages per CPU: 4 MiB holds ~250 samples with 16 KiB stacks, enough
- * for a burst of page-fault samples between two drains; an unprivileged
- * user's perf_event_mlock_kb may refuse that, so smaller rings are tried. */
+/* Ring pages per CPU: 4 MiB holds 64 samples with a full 64 KiB stack copy
+ * (a record takes the room of the whole copy however little the kernel
+ * copied) and ~400 of a typical 9 KiB main-thread stack's; an unprivileged
+ * user's perf_event_mlock_kb may refuse that, so smaller rings are tried,
+ * and the default copy shrinks with them (stack_size_for). */
 static const unsigned ring_pages_try[] = { 1024, 256, 64 };
+
+/* The default copy takes at most this share of a ring. */
+#define RING_RECORDS_MIN 64
+
+/* Wake the loop when a quarter of the ring is used. A sample takes the
+ * room of the whole copy in the ring (64 KiB by default, however little
+ * the kernel copied), so a quarter is 16 samples, 16 ms of one busy CPU at
+ * 1 kHz, leaving 48 ms for the loop to drain before records are lost
+ * (counted in lost_samples); perf record wakes at half. Every wake-up is
+ * an interrupt in the target (irq_work) and a loop round in hpprof: at an
+ * eighth, a julia run woke the loop 125 times a second. */
+#define RING_WAKEUP(s) ((s)->ring_pages * 4096 / 4)
+
+/* Stack bytes copied with a page-fault sample by default: fault samples
+ * attribute memory growth to lines and call paths; their stacks are not
+ * counted in complete_stacks (census.h: main-sampler samples). */
+#define FAULT_STACK_SIZE 16384u
 
 static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
 			    unsigned long flags)
@@ -39,6 +58,17 @@ static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, in
 
 /* --- opening events --- */
 
+/* Bytes of user stack to copy per sample with rings of the current size:
+ * what the user asked for, else the default, at most 1/RING_RECORDS_MIN of
+ * a ring (docs/performance.md, "The stack copy and complete stacks"). */
+static unsigned stack_size_for(const struct hp_session *s)
+{
+	uint64_t room = (uint64_t)s->ring_pages * 4096 / RING_RECORDS_MIN;
+	if (s->o->stack_size)
+		return s->o->stack_size;
+	return (unsigned)(room < HP_STACK_SIZE_DEFAULT ? room & ~7ull : HP_STACK_SIZE_DEFAULT);
+}
+
 static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 {
 	const struct hp_session_opts *o = s->o;
@@ -46,7 +76,7 @@ static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->size = sizeof(*a);
 	a->sample_type = s->sample_type;
 	a->sample_regs_user = o->call_graph == HP_CG_DWARF ? HP_UNWIND_REGS_MASK : 0;
-	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? o->stack_size : 0;
+	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	a->exclude_callchain_kernel = !s->kernel_chain;
 	/* dwarf: the user part comes from unwinding the stack copy */
 	a->exclude_callchain_user = o->call_graph == HP_CG_DWARF;
@@ -84,7 +114,7 @@ static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->comm_exec = 1;
 	a->task = 1;
 	a->watermark = 1;
-	a->wakeup_watermark = s->ring_pages * 4096 / 8;
+	a->wakeup_watermark = RING_WAKEUP(s);
 	a->read_format = s->read_format;
 }
 
@@ -190,10 +220,19 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.config = PERF_COUNT_SW_PAGE_FAULTS;
 	a.sample_period = s->o->fault_period;
 	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	/* Faults come in bursts (a first-touch loop: 4-5 samples a ms in a
+	 * julia run): with the default copy, a smaller one, so that a burst
+	 * takes a quarter of the ring room (FAULT_STACK_SIZE). */
+	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
+		a.sample_stack_user = FAULT_STACK_SIZE;
 	a.disabled = 1;
 	a.enable_on_exec = !s->attach;
 	a.exclude_kernel = 1;
 	a.read_format = 0;
+	/* Without a watermark each fault sample would wake the loop: in a
+	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
+	a.watermark = 1;
+	a.wakeup_watermark = RING_WAKEUP(s);
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	s->fault_fds[ring] = fd;
 	if (fd < 0) {
@@ -246,6 +285,8 @@ int session_open_events(struct hp_session *s, pid_t pid)
 {
 	if (!s->ring_pages)
 		s->ring_pages = ring_pages_try[0];
+	s->stack_size = stack_size_for(s);
+	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
 	int first_err = 0;
 	if (ncpu > MAX_CPUS)
@@ -261,6 +302,15 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		}
 		unsigned r = s->nrings;
 		int err = map_ring(s, &s->rings[r], fd);
+		if (!err && s->stack_size != stack_size_for(s)) {
+			/* The first ring came out smaller: copy less per sample. */
+			ring_unmap(&s->rings[r]);
+			close(fd);
+			s->stack_size = stack_size_for(s);
+			if ((fd = open_sampler(s, pid, cpu)) < 0)
+				return fd;
+			err = map_ring(s, &s->rings[r], fd);
+		}
 		if (err) {
 			close(fd);
 			return err;
@@ -277,6 +327,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
 }
 

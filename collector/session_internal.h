@@ -23,6 +23,8 @@ struct hp_offcpu;
 
 #define MAX_CPUS      256
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
+#define LOOP_MS       10             /* loop period with an on_poll stream to drain */
+#define LOOP_IDLE_MS  100            /* without: rings and the pidfd wake the loop */
 #define MAX_PROCS     4096
 #define KERNEL_PATH   "[kernel]"           /* kernel time without its frames */
 #define KALLSYMS_PATH "[kernel.kallsyms]"  /* kernel frames: addresses named from kallsyms */
@@ -50,6 +52,7 @@ struct hp_session {
 	struct hp_ring rings[MAX_CPUS];
 	unsigned nrings;
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
+	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
 	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
@@ -133,6 +136,13 @@ void session_handle_record(void *ctx, unsigned ring, const uint8_t *rec, uint32_
 void session_release_exited(struct hp_session *s);
 /* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */
 void session_read_proc(uint32_t pid, const char *what, char *buf, size_t len);
+
+/* Count how a main-sampler sample's unwinding ended in the result. */
+static inline void session_count_end(struct hp_session *s, int end)
+{
+	s->res->outermost += end == HP_STACK_END_OUTERMOST;
+	s->res->cut += end == HP_STACK_END_CUT;
+}
 
 /* t (CLOCK_MONOTONIC ns) relative to the session's start. */
 static inline uint64_t session_rel_time(const struct hp_session *s, uint64_t t)

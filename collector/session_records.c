@@ -297,7 +297,8 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	struct hp_sample *smp = &s->sample;
 	uint64_t id, what = 0;
 	uint32_t n = 0, skip = 0;
-	int complete = 0, err;
+	enum hp_stack_end end = HP_STACK_END_UNKNOWN;
+	int err;
 
 	if ((err = perf_sample_id(rec, size, s->sample_type, &id)))
 		return err;
@@ -319,13 +320,16 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	} else if (ps.regs) {
 		uint64_t t = hp_now_ns();
 		n = (uint32_t)unwind_sample(s->uw, ps.pid, ps.regs, ps.stack, ps.stack_dyn_size,
-					    s->pcs, HP_MAX_FRAMES - (int)skip, &complete);
+					    s->pcs, HP_MAX_FRAMES - (int)skip, &end);
 		s->res->unwind_ns += hp_now_ns() - t;
+		/* Above a copy the kernel ended early lies no more stack. */
+		if (end == HP_STACK_END_CUT && ps.stack_dyn_size < ps.stack_size)
+			end = HP_STACK_END_STOPPED;
 	} else if (!skip) {
 		s->pcs[n++] = ps.ip;
 	}
 	smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
-	smp->complete = (uint32_t)complete;
+	smp->unwind = end;
 	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
 		note_err(s, offcpu_sample(s->oc, smp));
 		return 0;
@@ -336,7 +340,7 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		s->res->fault_samples++;
 	} else {
 		s->res->samples++;
-		s->res->complete += (uint64_t)complete;
+		session_count_end(s, end);
 	}
 	return 0;
 }

@@ -88,7 +88,8 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 	case HP_ALLOC_SAMPLE:
 		f->periods += ev->weight;
 		return session_add_sample(f->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
-					  ev->nr_pcs, !(ev->flags & HP_ALLOC_F_TRUNCATED));
+					  ev->nr_pcs, ev->flags & HP_ALLOC_F_TRUNCATED ?
+					  HP_STACK_END_DEEP : HP_STACK_END_UNKNOWN);
 	case HP_ALLOC_BEGIN:
 		return session_add_process(f->session, ev->pid, ev->ppid, ev->gen, ev->exe,
 					   ev->t_ns);

@@ -84,7 +84,12 @@ struct sample_ctx {
 	const uint8_t *stack;
 	uint64_t sp, stack_size;
 	struct hp_map hint;            /* mapping of the last unwind table used */
+	int past_copy;                 /* a read above the stack copy failed */
 };
+
+/* A failed read this far above the copy is still taken for the stack: the
+ * frames of one step are never larger (alloca aside). */
+#define UNW_PAST_COPY_MAX (1u << 20)
 
 /* libunwind x86-64 register numbers (UNW_X86_64_RAX..RIP) -> perf order. */
 static const int8_t perf_reg_of[] = {
@@ -141,6 +146,8 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val,
 	}
 	if (!image_read(ctx, addr, val, sizeof(*val)))
 		return 0;
+	if (off >= ctx->stack_size && off - ctx->stack_size < UNW_PAST_COPY_MAX)
+		ctx->past_copy = 1;
 	hp_debug(HP_DBG_UNWIND, 3, "pid %" PRIu32 ": cannot read %#" PRIx64, ctx->pid,
 		 (uint64_t)addr);
 	return -UNW_EINVAL;
@@ -466,7 +473,7 @@ void unwinder_forget(struct hp_unwinder *u, uint32_t pid)
 
 int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
-		  int *complete)
+		  enum hp_stack_end *end)
 {
 	struct sample_ctx ctx = {
 		.u = u, .pid = pid, .regs = regs, .stack = stack,
@@ -479,7 +486,7 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 	int n = 1, exact = 1, ret = -UNW_EUNSPEC;
 
 	assert(max >= 1);
-	*complete = 0;
+	*end = HP_STACK_END_STOPPED;
 	pcs[0] = regs[HP_REG_IP];
 	if (!s)
 		return 1;
@@ -500,10 +507,14 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		pcs[n++] = ip;
 		prev_sp = sp;
 	}
-	if (ret == 0)
-		*complete = is_outermost(s, &ctx, pcs[n - 1], n == 1);
+	if (ret == 0 && is_outermost(s, &ctx, pcs[n - 1], n == 1))
+		*end = HP_STACK_END_OUTERMOST;
+	else if (n >= max)
+		*end = HP_STACK_END_DEEP;
+	else if (ctx.past_copy)
+		*end = HP_STACK_END_CUT;
 out:
-	hp_debug(HP_DBG_UNWIND, 2, "pid %" PRIu32 ": %d frames, stopped with %d (%s)%s", pid, n,
-		 ret, ret < 0 ? unw_strerror(ret) : "end", *complete ? ", complete" : "");
+	hp_debug(HP_DBG_UNWIND, 2, "pid %" PRIu32 ": %d frames, stopped with %d (%s), end %d", pid,
+		 n, ret, ret < 0 ? unw_strerror(ret) : "end", *end);
 	return n;
 }

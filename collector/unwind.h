@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "collector/procmap.h"
+#include "common/record.h"
 
 /* perf x86-64 user registers: AX BX CX DX SI DI BP SP IP FLAGS CS SS R8..R15
  * (segment registers DS ES FS GS left out). regs[] holds them in this order. */
@@ -29,14 +30,15 @@ void unwinder_free(struct hp_unwinder *u);
 
 /* Unwind one sample of process pid. stack holds stack_size bytes copied
  * from address regs[HP_REG_SP]. Writes up to max PCs to pcs (pcs[0] = IP;
- * the rest are return addresses as found on the stack). *complete is set
- * to 1 when unwinding ended because the outermost frame said so (an
- * undefined return address, as at _start or clone), 0 when it stopped on
- * an error, a missing table, the end of the stack copy, or max.
- * Returns the number of PCs (>= 1). */
+ * the rest are return addresses as found on the stack). *end says how it
+ * ended (enum hp_stack_end, record.h): HP_STACK_END_OUTERMOST when the
+ * outermost frame said so (an undefined return address, as at _start or
+ * clone), HP_STACK_END_CUT when the next step needed stack memory above
+ * the copy, HP_STACK_END_DEEP at max, else HP_STACK_END_STOPPED (an error,
+ * a missing table). Returns the number of PCs (>= 1). */
 int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
-		  int *complete);
+		  enum hp_stack_end *end);
 
 /* Step with hpprof's own cache of libunwind register states (on = 1, the
  * default) or with plain unw_step() (on = 0: slower, for comparison and for

@@ -21,12 +21,23 @@ struct hp_location {
 	uint64_t addr;        /* ELF vaddr inside the module (absolute when unknown) */
 };
 
+/* How the unwinding of a sample's stack ended (samples.unwind). Whether a
+ * stack is complete is decided once, by the analyzer (analyzer/census.h),
+ * from this and the stack's frames. */
+enum hp_stack_end {
+	HP_STACK_END_UNKNOWN = -1,   /* not recorded (kernel frame-pointer chains, the agent) */
+	HP_STACK_END_OUTERMOST = 0,  /* at a frame whose CFI says it has no caller (_start, clone) */
+	HP_STACK_END_CUT = 1,        /* the next frame lay above the copied part of the stack */
+	HP_STACK_END_STOPPED = 2,    /* no unwind information, unreadable memory, a bad frame */
+	HP_STACK_END_DEEP = 3,       /* HP_MAX_FRAMES reached */
+};
+
 /* One sample after unwinding: the innermost frame first. */
 struct hp_sample {
 	uint64_t t_ns;                         /* since the run started */
 	uint32_t pid, tid;
 	uint32_t nr_frames;
-	uint32_t complete;                     /* 1 when the unwinder reached the end of the stack */
+	int32_t unwind;                        /* enum hp_stack_end */
 	int event;                             /* events.id of the sampling event (0 = main sampler) */
 	struct hp_location frames[HP_MAX_FRAMES];
 	uint32_t nr_counters;

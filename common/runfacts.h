@@ -49,8 +49,10 @@ struct hp_run_facts {
 	const char *signal;            /* the signal that killed the target */
 	int64_t interrupted;           /* 1: stopped with Ctrl-C / SIGTERM */
 	int64_t samples;               /* main-sampler samples */
-	int64_t complete_stacks;       /* of those, unwound to the end of the stack */
-	int64_t entry_stacks;          /* of those, ending at the program entry or a thread start */
+	int64_t complete_stacks;       /* of those, reaching the program entry or a thread start
+					* (analyzer/census.h: the one definition) */
+	int64_t cut_stacks;            /* of those, not complete: cut off by the stack copy */
+	int64_t entry_stacks;          /* = complete_stacks (the older key, kept for scripts) */
 	int64_t lost_samples;          /* records the kernel dropped */
 	int64_t fault_samples;         /* page-fault samples */
 	const char *off_cpu;           /* "yes", or "no (why)"; unset when not asked for */

@@ -80,7 +80,10 @@ CREATE TABLE samples (
   tid       INTEGER NOT NULL,
   stack_id  INTEGER NOT NULL,      -- innermost stack_nodes.id, 0 when no stack
   event     INTEGER NOT NULL DEFAULT 0, -- events.id of the sampling event; 0 = main sampler
-  counters  BLOB                   -- counter deltas, zigzag LEB128 varints, one per slot (counters.h)
+  counters  BLOB,                  -- counter deltas, zigzag LEB128 varints, one per slot (counters.h)
+  unwind    INTEGER                -- how unwinding ended (record.h hp_stack_end): 0 at the
+                                   -- outermost frame, 1 cut by the stack copy, 2 stopped,
+                                   -- 3 too deep; NULL when not known (0, 1, NULL take no bytes)
 );
 
 -- Symbolization results (written at the end of run).

@@ -51,7 +51,8 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_MODULE]   = "INSERT INTO modules(id, path, build_id) VALUES (?, ?, ?)",
 	[S_ADD_LOCATION] = "INSERT INTO locations(id, module_id, addr) VALUES (?, ?, ?)",
 	[S_ADD_NODE]     = "INSERT INTO stack_nodes(id, parent, location_id) VALUES (?, ?, ?)",
-	[S_ADD_SAMPLE]   = "INSERT INTO samples(t_ns, tid, stack_id, event, counters) VALUES (?, ?, ?, ?, ?)",
+	[S_ADD_SAMPLE]   = "INSERT INTO samples(t_ns, tid, stack_id, event, counters, unwind)"
+			   " VALUES (?, ?, ?, ?, ?, ?)",
 	[S_ADD_MEMORY]   = "INSERT INTO memory(pid, t_ns, rss_bytes, heap_bytes, rss_anon, rss_file,"
 			   " rss_shmem) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[S_ADD_FILE]     = "INSERT INTO files(id, path) VALUES (?, ?)",
@@ -447,6 +448,8 @@ int store_add_sample(struct hp_store *st, const struct hp_sample *smp)
 		size_t len = counters_encode(smp->counters, smp->nr_counters, blob);
 		sqlite3_bind_blob(s, 5, blob, (int)len, SQLITE_TRANSIENT);
 	}
+	if (smp->unwind >= 0)
+		sqlite3_bind_int(s, 6, smp->unwind);
 	if (!(err = store_step_write(st, s)))
 		st->samples_added++;
 	return err;

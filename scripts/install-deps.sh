@@ -8,7 +8,8 @@ PKGS="build-essential cmake pkg-config
 libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
 libiberty-dev xz-utils
 libc6-dbg sqlite3 tmux jq python3 zlib1g-dev bc go-md2man man-db
-protobuf-compiler valgrind linux-perf heaptrack"
+protobuf-compiler valgrind linux-perf heaptrack
+libcapstone-dev hyperfine"
 # Python frames and JIT maps: python3.11 runs the Python kernels and the frame
 # tests (python3.11-dev: the headers the offset table is checked against;
 # python3-numpy: diffusion-numpy); nodejs writes the /tmp/perf-PID.map the

@@ -197,18 +197,44 @@ int app_push(struct tui_app *a, struct tui_view *v)
 	return TUI_R_VIEW;
 }
 
+int app_disasm_function(struct tui_app *a, uint32_t f)
+{
+	char why[512];
+	struct tui_view *v = f < a->p->nfunctions ? view_disasm_new(a, f, why, sizeof(why)) : NULL;
+	if (!v) {
+		if (f < a->p->nfunctions)
+			app_message(a, TUI_ERROR, "no machine code for '%s': %s",
+				    a->p->functions[f].name, why);
+		return TUI_R_VIEW;
+	}
+	return app_push(a, v);
+}
+
 int app_annotate_function(struct tui_app *a, uint32_t f)
 {
 	uint32_t file_id, line;
 	const char *path;
+	char why[512];
 	if (f >= a->p->nfunctions)
 		return TUI_R_VIEW;
 	if (annotate_function_line(a->p, f, &file_id, &line, &path)) {
-		app_message(a, TUI_ERROR, "no source line information for '%s' (built without -g?)",
-			    a->p->functions[f].name);
+		struct tui_view *d = view_disasm_new(a, f, why, sizeof(why));
+		if (d)
+			return app_push(a, d);
+		app_message(a, TUI_ERROR, "no source line information for '%s' (built without -g?),"
+			    " and no machine code: %s", a->p->functions[f].name, why);
 		return TUI_R_VIEW;
 	}
-	return app_push(a, view_source_new(a, file_id, path, line));
+	struct tui_view *v = view_source_new(a, file_id, path, line);
+	if (v && view_source_missing(v)) {
+		/* Nothing to read there: the machine code says more, when it can. */
+		struct tui_view *d = view_disasm_new(a, f, why, sizeof(why));
+		if (d) {
+			v->ops->free(v);
+			v = d;
+		}
+	}
+	return app_push(a, v);
 }
 
 int app_annotate_file(struct tui_app *a, uint32_t file_id, const char *path, uint32_t line)

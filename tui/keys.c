@@ -24,9 +24,13 @@ static const struct tui_key table[] = {
 	  "callers of the selected function" },
 	{ 'C', "C", TUI_A_CALLEES, 0, TUI_V_FUNCTIONS | TUI_V_FLAME | TUI_V_TREE,
 	  "callees of the selected function" },
+	{ 'd', "d", TUI_A_DISASM, 0, TUI_V_FUNCTIONS | TUI_V_SOURCE,
+	  "machine code of the selected function, with per-instruction costs" },
 	/* lines and source */
 	{ '\n', "Enter", TUI_A_CALLERS, 0, TUI_V_LINES | TUI_V_SOURCE,
 	  "call paths that reach the selected line" },
+	/* machine code */
+	{ '\n', "Enter", TUI_A_CALLERS, 0, TUI_V_DISASM, "call paths through the function" },
 	/* call tree */
 	{ '\n', "Enter", TUI_A_TOGGLE, 0, TUI_V_TREE, "expand or collapse" },
 	{ ' ', "Space", TUI_A_TOGGLE, 0, TUI_V_TREE, "expand or collapse" },
@@ -67,8 +71,10 @@ static const struct tui_key table[] = {
 	/* tables */
 	{ 's', "s", TUI_A_SORT_NEXT, 0, TUI_V_TABLES, "sort by the next column" },
 	{ 'S', "S", TUI_A_SORT_PREV, 0, TUI_V_TABLES, "sort by the previous column" },
-	{ KEY_LEFT, "Left", TUI_A_LEFT, 0, TUI_V_TABLES | TUI_V_SOURCE, "scroll the columns" },
-	{ KEY_RIGHT, "Right", TUI_A_RIGHT, 0, TUI_V_TABLES | TUI_V_SOURCE, "scroll the columns" },
+	{ KEY_LEFT, "Left", TUI_A_LEFT, 0, TUI_V_TABLES | TUI_V_SOURCE | TUI_V_DISASM,
+	  "scroll the columns" },
+	{ KEY_RIGHT, "Right", TUI_A_RIGHT, 0, TUI_V_TABLES | TUI_V_SOURCE | TUI_V_DISASM,
+	  "scroll the columns" },
 	/* everywhere */
 	{ KEY_UP, "Up", TUI_A_UP, 0, TUI_V_ALL, "move up" },
 	{ 'k', "k", TUI_A_UP, 0, TUI_V_ALL, "move up" },

@@ -92,8 +92,12 @@ const char *app_thread_label(const struct tui_app *a, uint32_t tid);
 
 /* --- drill-downs shared by several views --- */
 
-/* Open the source view on the hottest line of function f. */
+/* Open the source view on the hottest line of function f; its machine code
+ * when it has no line information or its source file cannot be read. */
 int app_annotate_function(struct tui_app *a, uint32_t f);
+/* Open the machine code of function f (a message says why when there is
+ * none: no binary, a changed one). */
+int app_disasm_function(struct tui_app *a, uint32_t f);
 /* Open the source view of file_id at line (0: its hottest line). */
 int app_annotate_file(struct tui_app *a, uint32_t file_id, const char *path, uint32_t line);
 /* Open a call tree focused on function f (callers: bottom-up) or on the
@@ -120,6 +124,10 @@ struct tui_view *view_timeline_new(struct tui_app *a);
 struct tui_view *view_diff_new(struct tui_app *a);
 struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char *path,
 				 uint32_t line);
+/* 1 when the source view could not read its file. */
+int view_source_missing(const struct tui_view *v);
+/* Function f's machine code; NULL with the reason in why when none. */
+struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, char *why, size_t whylen);
 /* Help for the keys of views of kind `kind`, generated from the key table. */
 struct tui_view *view_help_new(struct tui_app *a, unsigned kind, const char *view_name);
 

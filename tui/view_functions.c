@@ -28,6 +28,8 @@ static int functions_action(struct tui_view *v, enum tui_action a, int arg)
 	case TUI_A_ENTER:
 	case TUI_A_ANNOTATE:
 		return f == UINT32_MAX ? TUI_R_VIEW : app_annotate_function(v->app, f);
+	case TUI_A_DISASM:
+		return f == UINT32_MAX ? TUI_R_VIEW : app_disasm_function(v->app, f);
 	case TUI_A_CALLERS:
 	case TUI_A_CALLEES:
 		return f == UINT32_MAX ? TUI_R_VIEW

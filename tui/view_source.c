@@ -339,6 +339,34 @@ static int open_callers(struct source *s)
 	return app_open_calltree(s->base.app, 1, HP_CT_NONE, best);
 }
 
+/* The machine code of the function with the most samples on the selected
+ * line (of those whose frames are at it). */
+static int open_disasm(struct source *s)
+{
+	const struct hp_profile *p = app_profile(s->base.app);
+	uint32_t line = s->nrows ? s->rows[s->sel] : 0, best = UINT32_MAX;
+	uint64_t best_n = 0;
+	for (uint32_t i = 0; i < p->nstacks; i++) {
+		const struct hp_pstack *st = &p->stacks[i];
+		for (uint32_t k = 0; k < st->nframes; k++)
+			if (st->frames[k].file == s->file_id && st->frames[k].line == line &&
+			    st->samples >= best_n) {
+				best = st->func[k];
+				best_n = st->samples;
+			}
+	}
+	if (best == UINT32_MAX) {
+		app_message(s->base.app, TUI_DIM, "no samples pass through line %u", line);
+		return TUI_R_VIEW;
+	}
+	return app_disasm_function(s->base.app, best);
+}
+
+int view_source_missing(const struct tui_view *v)
+{
+	return !((const struct source *)v)->ntext;
+}
+
 static int source_action(struct tui_view *v, enum tui_action a, int arg)
 {
 	struct source *s = (struct source *)v;
@@ -355,6 +383,8 @@ static int source_action(struct tui_view *v, enum tui_action a, int arg)
 	case TUI_A_ENTER:
 	case TUI_A_CALLERS:
 		return open_callers(s);
+	case TUI_A_DISASM:
+		return open_disasm(s);
 	default:
 		return TUI_R_UNHANDLED;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyzer/columns.h"
+#include "analyzer/census.h"
 #include "analyzer/profile.h"
 #include "analyzer/report_kernel.h"
 #include "analyzer/report.h"
@@ -52,9 +53,10 @@ static void add_simulation(struct summary *s, const struct hp_profile *p)
 static void add_run(struct summary *s, const struct hp_profile *p)
 {
 	struct tui_text *t = &s->text;
-	const char *samples = profile_meta(p, "samples"), *complete = profile_meta(p, "complete_stacks");
-	double all = samples ? atof(samples) : 0;
+	struct hp_census census;
+	char stacks[160];
 	char exit_s[64], freq[64];
+	census_from_profile(p, &census);
 	report_exit_text(p, exit_s, sizeof(exit_s));        /* as `hpprof report` says it */
 	report_frequency_text(p, freq, sizeof(freq));
 	text_add(t, TUI_HEADER, "Run");
@@ -71,8 +73,8 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 		 p->nsamples, app_filter(s->base.app)->tid || app_filter(s->base.app)->pid ||
 		 app_filter(s->base.app)->t_from || app_filter(s->base.app)->t_to ? " (filtered)" : "",
 		 meta(p, "lost_samples", "0"), freq);
-	text_add(t, TUI_NORMAL, "  call graph       %s, %.1f%% complete stacks",
-		 meta(p, "call_graph", "?"), all > 0 && complete ? 100.0 * atof(complete) / all : 0.0);
+	text_add(t, TUI_NORMAL, "  call graph       %s, %s", meta(p, "call_graph", "?"),
+		 census_describe(&census, stacks, sizeof(stacks)));
 }
 
 static void add_counters(struct summary *s, const struct hp_profile *p)

@@ -64,7 +64,7 @@ check_share "busy_worker total" "$bw" "$(q c.db "SELECT value FROM run_info WHER
 	"$(ratio "$busy" "$(awk -v a="$busy" -v b="$main" 'BEGIN { print a + b }')")" 2
 own=$(q c.db "SELECT COUNT(*) FROM function_profile WHERE module LIKE '%libhpprof_alloc%'")
 assert_eq "frames of the agent in stacks" "$own" 0
-entry=$(q c.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'entry_stacks')
+entry=$(q c.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'complete_stacks')
                 / (SELECT value FROM run_info WHERE key = 'samples')")
 assert_ge "complete stacks %" "$entry" 95
 

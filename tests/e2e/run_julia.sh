@@ -30,7 +30,7 @@ check_share "calculate_z total" "$tot" "$n" "$(ratio "$comp" "$proc")" \
 phases=$(truth_sum out.txt phase cpu_s)
 main=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'main'")
 check_share "main total (stacks reaching main)" "$main" "$n" "$(ratio "$phases" "$proc")" 1 1
-entry=$(q j.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'entry_stacks')
+entry=$(q j.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'complete_stacks')
                 / (SELECT value FROM run_info WHERE key = 'samples')")
 assert_ge "complete stacks %" "$entry" 99
 

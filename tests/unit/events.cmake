@@ -11,4 +11,4 @@ set_tests_properties(test_events_pmu PROPERTIES LABELS unit SKIP_RETURN_CODE 77
 # is not: libpfm4's forced-PMU mode, checked against perf's and the kernel's
 # documented encodings.
 hp_unit_test(test_events_encoding SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_events_encoding.c
-             LIBS hp_collector)
+             LIBS hp_collector Pfm::pfm)

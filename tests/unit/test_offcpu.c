@@ -91,7 +91,7 @@ static void test_pairing(void)
 	CHECK_EQ_INT(offcpu_new(9, &oc), 0);
 
 	/* thread 2: sample at 100, out at 101, in at 1101: blocked 1000 ns */
-	smp.pid = 1; smp.tid = 2; smp.t_ns = 100; smp.nr_frames = 2; smp.complete = 1;
+	smp.pid = 1; smp.tid = 2; smp.t_ns = 100; smp.nr_frames = 2; smp.unwind = HP_STACK_END_OUTERMOST;
 	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
 	smp.frames[1] = (struct hp_location){ 0, 0x2000 };
 	CHECK_EQ_INT(offcpu_sample(oc, &smp), 0);

@@ -130,7 +130,10 @@ static int native_stack(struct hp_unwinder *u, pid_t pid, pid_t tid, uint64_t *p
 		got += chunk;
 	}
 	ptrace(PTRACE_DETACH, tid, 0, 0);
-	return unwind_sample(u, (uint32_t)pid, regs, stack, got, pcs, max, complete);
+	enum hp_stack_end end;
+	int n = unwind_sample(u, (uint32_t)pid, regs, stack, got, pcs, max, &end);
+	*complete = end == HP_STACK_END_OUTERMOST;
+	return n;
 }
 
 /* ---- checks --------------------------------------------------------------- */

@@ -106,7 +106,9 @@ static void process(struct target *t, struct stats *s, uint32_t tid, uint64_t wh
 		s->delays[s->samples] = now > when ? now - when : 0;
 	s->delay_sum += now > when ? (double)(now - when) : 0;
 	s->samples++;
-	int npcs = unwind_sample(t->u, (uint32_t)t->pid, regs, stack, size, pcs, MAXPC, &complete);
+	enum hp_stack_end end;
+	int npcs = unwind_sample(t->u, (uint32_t)t->pid, regs, stack, size, pcs, MAXPC, &end);
+	complete = end == HP_STACK_END_OUTERMOST;
 
 	/* the innermost frame at sample time, from the stack copy */
 	uint64_t sp = regs[HP_REG_SP], cur_then = 0;

@@ -165,10 +165,11 @@ static uintptr_t find_stack_top(void)
 }
 
 /* Unwind s; returns the frame count, pcs filled. */
-static int unwind_snap(struct hp_unwinder *u, const struct snap *s, uint64_t *pcs, int *complete)
+static int unwind_snap(struct hp_unwinder *u, const struct snap *s, uint64_t *pcs,
+		       enum hp_stack_end *end)
 {
 	return unwind_sample(u, (uint32_t)getpid(), s->regs, s->stack, s->stack_size, pcs,
-			     MAX_FRAMES, complete);
+			     MAX_FRAMES, end);
 }
 
 /* Our frames 1.. must equal backtrace()'s from the return into take_snap's
@@ -190,14 +191,15 @@ static void test_chain(struct hp_unwinder *u)
 {
 	static const char *const want[] = { "take_snap", "chain_c", "chain_b", "chain_a", "main" };
 	uint64_t pcs[MAX_FRAMES];
-	int complete, n;
+	enum hp_stack_end end;
+	int n;
 
-	n = unwind_snap(u, &snap_chain, pcs, &complete);
+	n = unwind_snap(u, &snap_chain, pcs, &end);
 	print_stack("chain", pcs, n);
 	CHECK(n >= 7);
 	for (int i = 0; i < 5 && i < n; i++)
 		CHECK(is_sym(pcs[i], want[i]));
-	CHECK(complete);
+	CHECK_EQ_INT(end, HP_STACK_END_OUTERMOST);
 	CHECK(is_sym(pcs[n - 1], "_start"));
 	check_matches_backtrace(&snap_chain, pcs, n);
 }
@@ -205,10 +207,11 @@ static void test_chain(struct hp_unwinder *u)
 static void test_qsort(struct hp_unwinder *u)
 {
 	uint64_t pcs[MAX_FRAMES];
-	int complete, n, i;
+	enum hp_stack_end end;
+	int n, i;
 	const char *file;
 
-	n = unwind_snap(u, &snap_qsort, pcs, &complete);
+	n = unwind_snap(u, &snap_qsort, pcs, &end);
 	print_stack("qsort", pcs, n);
 	CHECK(n >= 6);
 	CHECK(is_sym(pcs[0], "take_snap"));
@@ -220,28 +223,29 @@ static void test_qsort(struct hp_unwinder *u)
 	CHECK(i > 2);
 	CHECK(i < n && is_sym(pcs[i], "sort_ints"));
 	CHECK(i + 1 < n && is_sym(pcs[i + 1], "main"));
-	CHECK(complete);
+	CHECK_EQ_INT(end, HP_STACK_END_OUTERMOST);
 	check_matches_backtrace(&snap_qsort, pcs, n);
 }
 
-/* A truncated stack copy must stop the unwind, incomplete. */
+/* A truncated stack copy must stop the unwind, cut by the copy. */
 static void test_truncated(struct hp_unwinder *u)
 {
 	struct snap *s = &snap_chain;
 	uint64_t pcs[MAX_FRAMES], saved = s->stack_size;
-	int complete, n;
+	enum hp_stack_end end;
+	int n;
 
 	s->stack_size = 16;     /* holds take_snap's return address only */
-	n = unwind_snap(u, s, pcs, &complete);
+	n = unwind_snap(u, s, pcs, &end);
 	s->stack_size = saved;
 	CHECK(n >= 1 && n <= 2);
-	CHECK(!complete);
+	CHECK_EQ_INT(end, HP_STACK_END_CUT);
 
-	/* max frames reached: not complete either */
+	/* max frames reached: too deep */
 	n = unwind_sample(u, (uint32_t)getpid(), s->regs, s->stack, s->stack_size, pcs, 3,
-			  &complete);
+			  &end);
 	CHECK_EQ_INT(n, 3);
-	CHECK(!complete);
+	CHECK_EQ_INT(end, HP_STACK_END_DEEP);
 }
 
 int main(void)

@@ -228,8 +228,10 @@ static void check_samples(struct hp_unwinder *u)
 
 	for (int i = 0; i < nsamples; i++) {
 		const struct sample *s = &samples[i];
-		int complete, n = unwind_sample(u, s->pid, s->regs, s->stack, s->stack_size,
-						pcs, MAX_FRAMES, &complete);
+		enum hp_stack_end end;
+		int n = unwind_sample(u, s->pid, s->regs, s->stack, s->stack_size,
+					   pcs, MAX_FRAMES, &end);
+		int complete = end == HP_STACK_END_OUTERMOST;
 		int thread = s->tid != s->pid;
 		int ok = complete && has_sym(pcs, n, "spin_leaf") &&
 			 has_sym(pcs, n, thread ? "spin_thread" : "main");
@@ -263,7 +265,8 @@ static void check_same_as_unw_step(struct hp_unwinder *u)
 
 	for (int i = 0; i < nsamples; i++) {
 		const struct sample *s = &samples[i];
-		int ca, cb, na, nb;
+		enum hp_stack_end ca, cb;
+		int na, nb;
 		unwinder_use_rules(u, 0);
 		na = unwind_sample(u, s->pid, s->regs, s->stack, s->stack_size, a, MAX_FRAMES, &ca);
 		unwinder_use_rules(u, 1);
@@ -277,13 +280,13 @@ static void print_rate(struct hp_unwinder *u, const char *how)
 {
 	uint64_t pcs[MAX_FRAMES], frames = 0;
 	double t0 = now(), dt;
-	int complete;
+	enum hp_stack_end end;
 
 	for (int r = 0; r < RATE_ROUNDS; r++)
 		for (int i = 0; i < nsamples; i++)
 			frames += (uint64_t)unwind_sample(u, samples[i].pid, samples[i].regs,
 							   samples[i].stack, samples[i].stack_size,
-							   pcs, MAX_FRAMES, &complete);
+							   pcs, MAX_FRAMES, &end);
 	dt = now() - t0;
 	printf("unwind rate (%s): %.0f samples/s (%.2f us/sample, %.1f frames/sample)\n",
 	       how, RATE_ROUNDS * nsamples / dt, dt * 1e6 / (RATE_ROUNDS * nsamples),

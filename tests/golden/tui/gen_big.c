@@ -109,7 +109,7 @@ static int add_samples(struct gen *g, uint64_t n, uint32_t threads)
 		s->pid = 1000;
 		s->tid = 1000 + (uint32_t)(i % threads);
 		s->nr_frames = g->depth[j];
-		s->complete = 1;
+		s->unwind = HP_STACK_END_OUTERMOST;
 		memcpy(s->frames, g->frames[j], g->depth[j] * sizeof(s->frames[0]));
 		s->nr_counters = 2;
 		s->counters[0] = PERIOD;

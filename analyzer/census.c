@@ -1,0 +1,157 @@
+/*
+ * census.c - complete stacks, the one definition (census.h): counted once
+ * at the end of a run from each sample's unwind end and its stack's
+ * frames, described by one function for run, report and tui.
+ *
+ * Takes: samples per (stack, unwind end) from the store, frames from the
+ * stack model. Produces: struct hp_census and its description.
+ */
+#include "analyzer/census.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "analyzer/stacks.h"
+#include "common/hmap.h"
+#include "common/record.h"
+#include "common/store.h"
+
+/* Where programs and threads start: the C runtime's entry and start-up
+ * (glibc, musl), main, the thread trampolines, Go's runtime. A stack that
+ * contains one of them holds every frame of the program above it. */
+static const char *const entries[] = {
+	"_start", "_start_c", "__libc_start_main", "__libc_start_call_main",
+	"__libc_start_main_impl", "main", "clone", "clone3", "__clone", "__clone3",
+	"__GI___clone", "__GI___clone3", "start_thread", "__pthread_start",
+	"runtime.goexit", "runtime.rt0_go", "runtime.mstart",
+};
+
+int census_is_entry(const char *name)
+{
+	size_t len = strcspn(name, "@");      /* versioned: __libc_start_main@GLIBC_2.2.5 */
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (strlen(entries[i]) == len && !strncmp(name, entries[i], len))
+			return 1;
+	return 0;
+}
+
+struct counting {
+	struct hp_stacks *model;
+	struct hp_census *c;
+	struct hp_hmap named;          /* stack id + 1 -> 1 + (has an entry function) */
+	int err;
+};
+
+static int stack_has_entry(struct counting *k, uint32_t stack_id)
+{
+	uint64_t v;
+	if (hmap_get(&k->named, (uint64_t)stack_id + 1, &v))
+		return (int)v - 1;
+	const struct hp_sframe *f;
+	uint32_t n = 0;
+	int found = 0;
+	if (stack_id && stacks_expand(k->model, stack_id, &f, &n) < 0) {
+		k->err = -ENOMEM;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n && !found; i++)
+		found = f[i].kind == HP_FRAME_USER &&
+			census_is_entry(stacks_func_name(k->model, f[i].func));
+	if (hmap_put(&k->named, (uint64_t)stack_id + 1, 1 + (uint64_t)found))
+		k->err = -ENOMEM;
+	return found;
+}
+
+static int count_row(void *ctx, const struct hp_stack_end_row *r)
+{
+	struct counting *k = ctx;
+	int complete = r->unwind == HP_STACK_END_OUTERMOST || stack_has_entry(k, r->stack_id);
+	k->c->samples += (int64_t)r->samples;
+	if (complete)
+		k->c->complete += (int64_t)r->samples;
+	else if (r->unwind == HP_STACK_END_CUT)
+		k->c->cut += (int64_t)r->samples;
+	return k->err;
+}
+
+int census_count(struct hp_store *st, struct hp_stacks *model, struct hp_census *out)
+{
+	struct counting k = { .model = model, .c = out };
+	memset(out, 0, sizeof(*out));
+	out->stack_size = store_get_meta_int(st, "stack_size", 0);
+	hmap_init(&k.named);
+	int err = store_each_stack_end(st, count_row, &k);
+	hmap_release(&k.named);
+	return err ? err : k.err;
+}
+
+static int64_t meta_int(const char *v, int64_t dflt)
+{
+	return v && *v ? strtoll(v, NULL, 10) : dflt;
+}
+
+void census_from_profile(const struct hp_profile *p, struct hp_census *out)
+{
+	out->samples = meta_int(profile_meta(p, "samples"), -1);
+	out->complete = meta_int(profile_meta(p, "complete_stacks"), -1);
+	out->cut = meta_int(profile_meta(p, "cut_stacks"), 0);
+	out->stack_size = meta_int(profile_meta(p, "stack_size"), 0);
+}
+
+void census_from_store(struct hp_store *st, struct hp_census *out)
+{
+	out->samples = store_get_meta_int(st, "samples", -1);
+	out->complete = store_get_meta_int(st, "complete_stacks", -1);
+	out->cut = store_get_meta_int(st, "cut_stacks", 0);
+	out->stack_size = store_get_meta_int(st, "stack_size", 0);
+}
+
+/* n of all as a percentage rounded to one decimal, but never to 0.0 or
+ * 100.0 unless it is exactly that. */
+static double pct(int64_t n, int64_t all)
+{
+	double p = 100.0 * (double)n / (double)all;
+	if (n < all && p >= 99.95)
+		return 99.9;
+	if (n > 0 && p < 0.05)
+		return 0.1;
+	return p;
+}
+
+double census_complete_pct(const struct hp_census *c)
+{
+	if (c->samples <= 0 || c->complete < 0)
+		return -1;
+	return pct(c->complete, c->samples);
+}
+
+/* "16 KiB", "64 KiB" (65528 bytes, the kernel's maximum), "12000 bytes" */
+static void kib(int64_t bytes, char *buf, size_t n)
+{
+	int64_t k = (bytes + 512) / 1024;
+	if (k > 0 && llabs(bytes - k * 1024) < 16)
+		snprintf(buf, n, "%lld KiB", (long long)k);
+	else
+		snprintf(buf, n, "%lld bytes", (long long)bytes);
+}
+
+const char *census_describe(const struct hp_census *c, char *buf, size_t n)
+{
+	char size[32];
+	double p = census_complete_pct(c);
+	if (p < 0) {
+		snprintf(buf, n, "complete stacks: n/a (%s)",
+			 c->samples == 0 ? "no samples" : "not recorded in this file");
+		return buf;
+	}
+	int len = snprintf(buf, n, "%.1f%% complete stacks", p);
+	if (c->cut > 0 && len >= 0 && (size_t)len < n) {
+		kib(c->stack_size, size, sizeof(size));
+		snprintf(buf + len, n - (size_t)len, ", %.1f%% cut by the %s stack copy",
+			 pct(c->cut, c->samples), size);
+	}
+	return buf;
+}

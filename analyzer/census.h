@@ -1,0 +1,61 @@
+/*
+ * census.h - complete stacks: the one definition, computed once per run,
+ * stored in run_info, and described the same way by run, report and tui.
+ *
+ * A sample's stack is complete when it reaches the program's entry or a
+ * thread's start, either of:
+ *   - the unwinder stopped at a frame whose CFI says it has no caller
+ *     (samples.unwind = HP_STACK_END_OUTERMOST: _start, clone3, the
+ *     outermost frame of a static or stripped binary);
+ *   - one of its frames is an entry or thread-start function by name
+ *     (census_is_entry: _start, __libc_start_main, main, clone, clone3,
+ *     start_thread, ...), for samples whose end was not recorded (kernel
+ *     frame-pointer chains, the preload agent) and stacks cut just above
+ *     main.
+ * A sample is cut when it is not complete and its unwinding needed stack
+ * memory above the copy the kernel made (HP_STACK_END_CUT): a larger
+ * --stack-size would have reached further.
+ *
+ * Counted over the main sampler's samples (run_info samples), written as
+ * run_info complete_stacks and cut_stacks (and entry_stacks, the same
+ * figure under its older key) by the end of run (finish.c).
+ */
+#ifndef HP_CENSUS_H
+#define HP_CENSUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hp_store;
+struct hp_stacks;
+struct hp_profile;
+
+struct hp_census {
+	int64_t samples;              /* main-sampler samples; -1 when unknown */
+	int64_t complete;             /* of those, complete (above); -1 when unknown */
+	int64_t cut;                  /* of those, not complete and cut by the copy */
+	int64_t stack_size;           /* bytes of stack copied per sample, 0 when none */
+};
+
+/* Is name a program entry or thread start function? */
+int census_is_entry(const char *name);
+
+/* Count the samples of a symbolized store, over its stack model. Returns 0
+ * or a negative error. */
+int census_count(struct hp_store *st, struct hp_stacks *model, struct hp_census *out);
+
+/* The figures as stored in run_info (complete_stacks, cut_stacks,
+ * samples, stack_size), read from a profile or a store. */
+void census_from_profile(const struct hp_profile *p, struct hp_census *out);
+void census_from_store(struct hp_store *st, struct hp_census *out);
+
+/* Percentage of complete stacks, -1 when unknown. Never 100 unless all are
+ * complete, never 0 unless none is: 99.96% is "99.9". */
+double census_complete_pct(const struct hp_census *c);
+
+/* The one description, e.g. "99.6% complete stacks" or "87.1% complete
+ * stacks, 12.5% cut by the 16 KiB stack copy", or
+ * "complete stacks: n/a (no samples)". Returns buf. */
+const char *census_describe(const struct hp_census *c, char *buf, size_t n);
+
+#endif

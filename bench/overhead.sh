@@ -1,0 +1,106 @@
+#!/bin/sh
+# overhead.sh - whole-run overhead of `hpprof run` on the julia kernel,
+# side by side: N interleaved rounds (bare, profiled, and `perf record` with
+# the same sampling for comparison; the order alternates), each timed for wall time and for the CPU time of the whole command, hpprof's
+# threads and the target together (perf stat's task-clock, inherited by
+# every thread and child; /usr/bin/time's 10 ms resolution without perf).
+#
+#   bench/overhead.sh [BUILD_DIR] [PAIRS] [-- HPPROF-RUN-OPTIONS...]
+#
+# Prints per pair the ratios, then the medians of the profiled/bare ratios
+# (wall and CPU) for hpprof and for perf record, the target's own duration under hpprof (run_info
+# duration_ns) against its bare wall time, and the load average before and
+# after: on a shared machine the figures mean little when the load exceeds
+# the number of CPUs, and the script says so. docs/performance.md gives the
+# figures with the machine they came from.
+set -eu
+BUILD=${1:-build}
+N=${2:-11}
+[ $# -ge 2 ] && shift 2 || shift $#
+[ "${1:-}" = "--" ] && shift
+HPPROF="$BUILD/hpprof"
+JULIA="$BUILD/kernels/hp-julia"
+[ -x "$HPPROF" ] && [ -x "$JULIA" ] || { echo "build first (make)" >&2; exit 1; }
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+PERF=$(command -v perf || true)
+[ -n "$PERF" ] && "$PERF" stat -x, -e task-clock true >/dev/null 2>&1 || PERF=""
+
+now() { date +%s.%N; }
+# timed NAME CMD...: appends "NAME wall cpu" to $W/t (cpu in seconds)
+timed() {
+	name=$1
+	shift
+	t0=$(now)
+	if [ -n "$PERF" ]; then
+		"$PERF" stat -x, -o "$W/stat" -e task-clock -- "$@" >/dev/null 2>&1 || true
+		cpu=$(awk -F, '$3 == "task-clock" { printf "%.6f", $1 / 1000 }' "$W/stat")
+	else
+		/usr/bin/time -f "%U %S" -o "$W/stat" "$@" >/dev/null 2>&1 || true
+		cpu=$(awk '{ printf "%.6f", $1 + $2 }' "$W/stat")
+	fi
+	t1=$(now)
+	echo "$name $(echo "$t1 - $t0" | bc -l) $cpu" >>"$W/t"
+}
+
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "machine: $(nproc) CPUs, $(uname -r); load average $load0; $N interleaved pairs"
+how="/usr/bin/time (10 ms resolution)"
+[ -n "$PERF" ] && how="perf stat's task-clock"
+echo "profiled: hpprof run $*; CPU time from $how"
+"$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true    # symbol cache, page cache
+: >"$W/t"
+: >"$W/dur"
+# perf record with the same sampling (cpu-clock at 1 kHz, DWARF stacks; perf
+# copies 8 KiB of stack by default and unwinds at `perf report`, not here).
+perf_run() {
+	[ -n "$PERF" ] || return 0
+	timed perf "$PERF" record -q -e cpu-clock -F 1000 --call-graph dwarf -o "$W/p.data" "$JULIA"
+}
+i=0
+while [ $i -lt "$N" ]; do
+	if [ $((i % 2)) -eq 0 ]; then
+		timed bare "$JULIA"
+		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
+		perf_run
+	else
+		perf_run
+		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
+		timed bare "$JULIA"
+	fi
+	sqlite3 "$W/h.db" "SELECT value FROM run_info WHERE key = 'duration_ns'" >>"$W/dur" 2>/dev/null ||
+		true
+	i=$((i + 1))
+done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Pair k: the k-th bare and the k-th profiled run.
+awk '
+	$1 == "bare"   { bw[++nb] = $2; bc[nb] = $3 }
+	$1 == "hpprof" { hw[++nh] = $2; hc[nh] = $3 }
+	END {
+		printf "%4s %9s %9s %9s %9s %8s %8s\n", "pair", "bare s", "hpprof s", "bare cpu", "hp cpu", "wall x", "cpu x"
+		for (k = 1; k <= nb && k <= nh; k++)
+			printf "%4d %9.3f %9.3f %9.3f %9.3f %8.3f %8.3f\n", k, bw[k], hw[k], bc[k], hc[k],
+				hw[k] / bw[k], hc[k] / bc[k]
+	}' "$W/t"
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+wr=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "hpprof" { h[++nh] = $2 }
+	END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+cr=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "hpprof" { h[++nh] = $3 }
+	END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+bw=$(awk '$1 == "bare" { print $2 }' "$W/t" | median)
+dur=$(awk '{ print $1 / 1e9 }' "$W/dur" | median)
+printf 'median ratio, profiled / bare:  wall %.3f   CPU %.3f\n' "$wr" "$cr"
+if [ -n "$PERF" ]; then
+	pw=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "perf" { h[++nh] = $2 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	pc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "perf" { h[++nh] = $3 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	printf 'median ratio, perf record --call-graph dwarf / bare:  wall %.3f   CPU %.3f\n' "$pw" "$pc"
+fi
+printf "target's own duration under hpprof (median run_info duration_ns) %.3f s vs bare wall %.3f s: %.3f\n" \
+	"$dur" "$bw" "$(echo "$dur / $bw" | bc -l)"
+echo "load average: before $load0, after $load1"
+awk -v l="${load1%% *}" -v n="$(nproc)" 'BEGIN { if (l + 0 > n + 0)
+	print "NOTE: the load exceeded the CPU count: other work shared the CPUs; re-measure on a quiet machine" }'
