@@ -75,6 +75,9 @@ static const char usage_text[] =
 	"      --sampler KIND       perf (perf events only) or preload (the LD_PRELOAD\n"
 	"                           agent: user-space CPU time, no counters); default:\n"
 	"                           perf, the agent when perf_event_open is refused\n"
+	"      --python MODE        auto (default: a CPython 3.11 target is sampled by the\n"
+	"                           LD_PRELOAD agent, which reads its Python frames at\n"
+	"                           each sample; no counters, no kernel frames) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --no-demangle        keep C++, Rust and D names as the binary spells them\n"
@@ -99,6 +102,7 @@ static const struct option long_opts[] = {
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
+	{ "python",       required_argument, NULL, 'Y' },
 	{ "no-demangle",  no_argument,       NULL, 'N' },
 	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
@@ -131,6 +135,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.stack_size = 16384;
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
+	o->python = 1;
 	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
@@ -163,6 +168,14 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'R':
 			o->s.raw = 1;
+			break;
+		case 'Y':
+			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off")) {
+				o->python = !strcmp(optarg, "auto");
+			} else {
+				hp_err("invalid --python '%s': use auto or off", optarg);
+				return -1;
+			}
 			break;
 		case 'N':
 			o->raw_names = 1;

@@ -38,6 +38,7 @@ struct run_opts {
 	int agent;                    /* the preload agent samples (s.no_perf) */
 	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused" */
 	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
+	int python;                   /* --python: 1 auto (default), 0 off */
 };
 
 /* The symbol warm-up: the session reports each module as it first
@@ -64,6 +65,8 @@ struct symbol_warmup {
  * agent when perf cannot sample here or --sampler preload). Returns -1
  * when the choice cannot work (the error is printed). */
 int run_choose_sampler(struct run_opts *o, const char *target);
+/* Whether target is a Python interpreter or a script run by one (#!). */
+int run_is_python(const char *target);
 /* Why the preload agent cannot sample target, or NULL. */
 const char *run_agent_unusable(const char *target);
 /* The perf session could not open its events (the target never ran):

@@ -73,6 +73,15 @@ struct hp_run_facts {
 				        * the C runtime: comma-separated sonames (libunwind...) */
 	const char *preload_env;       /* the variables hpprof added to the target's
 				        * environment, "K=V" separated by newlines */
+	/* Python frames (docs/python.md) */
+	const char *python_version;    /* the first CPython sampled, "3.11.2" */
+	const char *python_note;       /* "Python frames: not supported for 3.x, native frames only" */
+	const char *python_frames;     /* how they were read */
+	int64_t python_merged;         /* samples of Python threads with Python frames merged */
+	int64_t python_truncated;      /* ... merged on a truncated native stack */
+	int64_t python_unmerged;       /* ... whose stacks disagreed: native frames only */
+	int64_t python_unresolved;     /* ... whose frames could not be read or named */
+	int64_t python_native;         /* ... taken while the thread ran no Python */
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;

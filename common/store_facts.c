@@ -55,6 +55,8 @@ static const struct fact facts[] = {
 	INT(heap_peak_t_ns), INT(heap_peak_pid), INT(alloc_temporary), INT(alloc_stream_bytes),
 	INT(alloc_stream_events), INT(alloc_target_bytes), INT(hpprof_peak_rss_bytes),
 	TEXT(preload_libraries), TEXT(preload_env),
+	TEXT(python_version), TEXT(python_note), TEXT(python_frames), INT(python_merged),
+	INT(python_truncated), INT(python_unmerged), INT(python_unresolved), INT(python_native),
 	TEXT(merged_from), INT(merged_runs),
 	TEXT(kernel_frames), TEXT(boot_id),
 };

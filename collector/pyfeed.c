@@ -1,0 +1,296 @@
+/*
+ * pyfeed.c - the agent's Python samples: resolve, merge, store (pyfeed.h).
+ */
+#include "collector/pyfeed.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/allocstream.h"
+#include "collector/pyframes.h"
+#include "collector/pymerge.h"
+#include "collector/pysample.h"
+#include "collector/session.h"
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/record.h"
+#include "common/runfacts.h"
+#include "common/store.h"
+
+enum { CWD_SLOTS = 64 };
+
+struct cwd_slot {
+	uint32_t pid;
+	char path[PATH_MAX];
+};
+
+struct hp_pyfeed {
+	struct pyframes *pf;
+	struct hp_hmap locs;          /* digest(function, file, line) -> location id */
+	struct hp_hmap mods;          /* digest(file) -> module id */
+	struct hp_hmap next_addr;     /* module id -> last addr handed out */
+	struct hp_hmap procs;         /* pid -> 1: its runtime was looked up */
+	struct cwd_slot cwd[CWD_SLOTS];
+	unsigned ncwd;
+	uint64_t merged, truncated, unmerged, unresolved, native;
+	uint32_t version;             /* PY_VERSION_HEX of the first Python seen */
+	char version_text[32];
+	char note[256];               /* an unsupported Python's note */
+	char sampler[128];
+	struct pyframe py[HP_AP_MAX_PY_FRAMES];
+	struct pymerge_frame merged_frames[HP_MAX_FRAMES];
+	struct hp_location nat[HP_MAX_FRAMES], out[HP_MAX_FRAMES];
+};
+
+int pyfeed_new(struct hp_pyfeed **out)
+{
+	struct hp_pyfeed *f = calloc(1, sizeof(*f));
+	int err;
+	*out = NULL;
+	if (!f)
+		return -ENOMEM;
+	if ((err = pyframes_new(&f->pf))) {
+		free(f);
+		return err;
+	}
+	hmap_init(&f->locs);
+	hmap_init(&f->mods);
+	hmap_init(&f->next_addr);
+	hmap_init(&f->procs);
+	*out = f;
+	return 0;
+}
+
+void pyfeed_free(struct hp_pyfeed *f)
+{
+	if (!f)
+		return;
+	pyframes_free(f->pf);
+	hmap_release(&f->locs);
+	hmap_release(&f->mods);
+	hmap_release(&f->next_addr);
+	hmap_release(&f->procs);
+	free(f);
+}
+
+/* FNV-1a over a string, continuing from h. */
+static uint64_t str_digest(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+/* The working directory of pid (relative co_filenames are relative to it
+ * when the program started), read once per process; "" unknown. */
+static const char *proc_cwd(struct hp_pyfeed *f, uint32_t pid)
+{
+	for (unsigned i = 0; i < f->ncwd; i++)
+		if (f->cwd[i].pid == pid)
+			return f->cwd[i].path;
+	struct cwd_slot *c = &f->cwd[f->ncwd < CWD_SLOTS ? f->ncwd++ : pid % CWD_SLOTS];
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%u/cwd", pid);
+	ssize_t n = readlink(link, c->path, sizeof(c->path) - 1);
+	c->path[n > 0 ? n : 0] = 0;
+	c->pid = pid;
+	return c->path;
+}
+
+/* co_filename as a path: absolute when it names a file relative to the
+ * program's directory ("<string>", "<frozen ...>" stay as they are). */
+static const char *py_path(struct hp_pyfeed *f, uint32_t pid, const char *file, char *buf,
+			   size_t len)
+{
+	if (file[0] == '/' || file[0] == '<')
+		return file;
+	const char *cwd = proc_cwd(f, pid);
+	if (!cwd[0])
+		return file;
+	snprintf(buf, len, "%s/%s", cwd, file[0] == '.' && file[1] == '/' ? file + 2 : file);
+	return buf;
+}
+
+static int module_of(struct hp_pyfeed *f, struct hp_store *st, const char *file, uint32_t *id)
+{
+	uint64_t key = str_digest(0xcbf29ce484222325ull, file), v;
+	if (hmap_get(&f->mods, key, &v)) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	char path[PATH_MAX + 512];
+	snprintf(path, sizeof(path), "[python] %s", file);
+	int err = store_intern_module(st, path, NULL, id);
+	return err ? err : hmap_put(&f->mods, key, *id);
+}
+
+/* The store location of a Python frame, with its one-frame chain written
+ * the first time. */
+static int py_location(struct hp_pyfeed *f, struct hp_store *st, uint32_t pid,
+		       const struct pyframe *p, struct hp_location *loc)
+{
+	char buf[PATH_MAX + 256];
+	const char *file = py_path(f, pid, p->file, buf, sizeof(buf));
+	uint64_t key = str_digest(str_digest(0xcbf29ce484222325ull, p->function), file);
+	key = hmap_key2(key, (uint64_t)(uint32_t)p->line << 32 | (uint32_t)p->first_line);
+	uint64_t v, addr = 0;
+	uint32_t mod, lid, file_id, func_id;
+	int err = module_of(f, st, file, &mod);
+	if (err)
+		return err;
+	loc->module_id = mod;
+	if (hmap_get(&f->locs, key, &v)) {
+		loc->addr = v;
+		return 0;
+	}
+	hmap_get(&f->next_addr, mod, &addr);
+	loc->addr = ++addr;
+	if ((err = hmap_put(&f->next_addr, mod, addr)) || (err = hmap_put(&f->locs, key, addr)) ||
+	    (err = store_intern_location(st, loc, &lid)) ||
+	    (err = store_intern_file(st, file, &file_id)) ||
+	    (err = store_intern_function_raw(st, p->function, p->function, mod, file_id,
+					     &func_id)))
+		return err;
+	return store_add_location_frame(st, lid, 0, func_id, file_id, (uint32_t)p->line);
+}
+
+/* Note the Python of a process the first time one of its samples comes. */
+static void note_python(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
+{
+	uint64_t seen;
+	if (hmap_get(&f->procs, ev->pid, &seen))
+		return;
+	hmap_put(&f->procs, ev->pid, 1);
+	const struct py_runtime *rt;
+	pyframes_runtime(f->pf, ev->pid, &rt);          /* while it lives: cached */
+	if (!f->version && ev->py_version) {
+		f->version = ev->py_version;
+		snprintf(f->version_text, sizeof(f->version_text), "%u.%u.%u",
+			 ev->py_version >> 24 & 0xff, ev->py_version >> 16 & 0xff,
+			 ev->py_version >> 8 & 0xff);
+	}
+}
+
+/* Resolve and merge; returns the merged frame count, or 0 when the sample
+ * keeps its native frames only (counted). */
+static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int complete)
+{
+	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
+	const struct py_offsets *o = pyoffsets_for(ev->py_version >> 24 & 0xff,
+						   ev->py_version >> 16 & 0xff);
+	int n = ev->nr_py;
+	if (!o || pyframes_resolve(f->pf, ev->pid, (pysample_unpack(o, ev->py, n, raw), raw), n,
+				   f->py) != n) {
+		f->unresolved++;
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (!strcmp(f->py[i].function, "?")) {
+			f->unresolved++;
+			return 0;
+		}
+	enum pymerge_status status;
+	int m = pymerge(ev->pcs, ev->nr_pcs, complete, ev->py_eval_start, ev->py_eval_end, f->py,
+			n, f->merged_frames, HP_MAX_FRAMES, &status);
+	if (status == PYMERGE_UNMERGED) {
+		f->unmerged++;
+		return 0;
+	}
+	if (status == PYMERGE_TRUNCATED)
+		f->truncated++;
+	else
+		f->merged++;
+	return m;
+}
+
+int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev)
+{
+	int complete = !(ev->flags & HP_ALLOC_F_TRUNCATED);
+	if (!(ev->flags & HP_ALLOC_F_PYTHON))
+		return session_add_sample(s, ev->pid, ev->tid, ev->t_ns, ev->pcs, ev->nr_pcs,
+					  complete);
+	note_python(f, ev);
+	int m = 0;
+	if (ev->flags & HP_ALLOC_F_PYFAIL)
+		f->unmerged++;
+	else if (!ev->nr_py)
+		f->native++;
+	else
+		m = merge(f, ev, complete);
+	if (!m)
+		return session_add_sample(s, ev->pid, ev->tid, ev->t_ns, ev->pcs, ev->nr_pcs,
+					  complete);
+	/* native frames keep their order: the j-th native frame of the merged
+	 * stack is the next pcs[] with its pc (evaluation frames skipped) */
+	struct hp_store *st = session_store(s);
+	uint32_t nn = session_locate(s, ev->pid, ev->pcs, ev->nr_pcs, 0, f->nat), j = 0;
+	for (int i = 0; i < m; i++) {
+		const struct pymerge_frame *mf = &f->merged_frames[i];
+		if (mf->py >= 0) {
+			int err = py_location(f, st, ev->pid, &f->py[mf->py], &f->out[i]);
+			if (err)
+				return err;
+			continue;
+		}
+		while (j < nn && ev->pcs[j] != mf->pc)
+			j++;
+		f->out[i] = j < nn ? f->nat[j++] : (struct hp_location){ 0, mf->pc };
+	}
+	return session_add_located(s, ev->pid, ev->tid, ev->t_ns, f->out, (uint32_t)m, complete);
+}
+
+void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
+{
+	if (ev->py_state == HP_AP_PY_UNSUPPORTED && !f->note[0]) {
+		struct py_runtime rt = { 0 };
+		rt.major = ev->py_version >> 24 & 0xff;
+		rt.minor = ev->py_version >> 16 & 0xff;
+		snprintf(rt.module, sizeof(rt.module), "%s", ev->exe && ev->exe[0] ? ev->exe : "?");
+		pyruntime_note(&rt, f->note, sizeof(f->note));
+		hp_info("process %u: %s", ev->pid, f->note);
+	} else if (ev->py_state == HP_AP_PY_NOEVENT && !f->note[0]) {
+		snprintf(f->note, sizeof(f->note), "Python frames: the SIGTRAP perf event could not"
+			 " be opened (Linux >= 5.13 needed), native frames only");
+		hp_info("process %u: %s", ev->pid, f->note);
+	}
+	if (ev->py_state && !f->version && ev->py_version) {
+		f->version = ev->py_version;
+		snprintf(f->version_text, sizeof(f->version_text), "%u.%u.%u",
+			 ev->py_version >> 24 & 0xff, ev->py_version >> 16 & 0xff,
+			 ev->py_version >> 8 & 0xff);
+	}
+	pyframes_forget(f->pf, ev->pid);
+	hmap_del(&f->procs, ev->pid, NULL);
+	for (unsigned i = 0; i < f->ncwd; i++)
+		if (f->cwd[i].pid == ev->pid)
+			f->cwd[i].pid = 0;
+}
+
+void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
+{
+	uint64_t all = f->merged + f->truncated + f->unmerged + f->unresolved + f->native;
+	if (f->version_text[0])
+		facts->python_version = f->version_text;
+	if (f->note[0])
+		facts->python_note = f->note;
+	if (!all)
+		return;
+	snprintf(f->sampler, sizeof(f->sampler), "in the target (SIGTRAP perf event, %s)",
+		 "agent reads the frame chain at the sample");
+	facts->python_frames = f->sampler;
+	facts->python_merged = (int64_t)f->merged;
+	facts->python_truncated = (int64_t)f->truncated;
+	facts->python_unmerged = (int64_t)f->unmerged;
+	facts->python_unresolved = (int64_t)f->unresolved;
+	facts->python_native = (int64_t)f->native;
+	if (f->unmerged + f->unresolved)
+		hp_info("Python frames: %llu of %llu samples of Python threads kept native frames"
+			" only (%llu unmerged, %llu unresolved)",
+			(unsigned long long)(f->unmerged + f->unresolved), (unsigned long long)all,
+			(unsigned long long)f->unmerged, (unsigned long long)f->unresolved);
+}
