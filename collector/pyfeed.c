@@ -183,17 +183,20 @@ static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int compl
 	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
 	const struct py_offsets *o = pyoffsets_for(ev->py_version >> 24 & 0xff,
 						   ev->py_version >> 16 & 0xff);
-	int n = ev->nr_py;
-	if (!o || pyframes_resolve(f->pf, ev->pid, (pysample_unpack(o, ev->py, n, raw), raw), n,
-				   f->py) != n) {
+	int n = ev->nr_py, r = -HP_EUNSUPPORTED;
+	if (o) {
+		pysample_unpack(o, ev->py, n, raw);
+		r = pyframes_resolve(f->pf, ev->pid, raw, n, f->py);
+	}
+	for (int i = 0; r == n && i < n; i++)
+		if (!strcmp(f->py[i].function, "?"))
+			r = -ENOENT;
+	if (r != n) {
+		hp_debug(HP_DBG_RUN, 1, "pid %u tid %u: %d Python frames unresolved: %s", ev->pid,
+			 ev->tid, n, r < 0 ? hp_strerror(r) : "short");
 		f->unresolved++;
 		return 0;
 	}
-	for (int i = 0; i < n; i++)
-		if (!strcmp(f->py[i].function, "?")) {
-			f->unresolved++;
-			return 0;
-		}
 	enum pymerge_status status;
 	int m = pymerge(ev->pcs, ev->nr_pcs, complete, ev->py_eval_start, ev->py_eval_end, f->py,
 			n, f->merged_frames, HP_MAX_FRAMES, &status);
