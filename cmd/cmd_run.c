@@ -311,7 +311,7 @@ struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
-	char kernel_samples[256], kernel_frames[320], boot_id[64];
+	char kernel_samples[256], kernel_frames[320], boot_id[64], jit_maps[128];
 	struct utsname uts;
 };
 
@@ -623,7 +623,8 @@ int cmd_run(int argc, char **argv)
 	result_facts(&rec, &o, &res);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
-	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
+	if ((err = run_jit_symbols(st, &rec.f, rec.jit_maps, sizeof(rec.jit_maps))) ||
+	    (err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
 	    (err = finish_profile(st, warm.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));

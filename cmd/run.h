@@ -67,6 +67,13 @@ struct symbol_warmup {
 int run_choose_sampler(struct run_opts *o, const char *target);
 /* Whether target is a Python interpreter or a script run by one (#!). */
 int run_is_python(const char *target);
+
+/* --- run_symbols.c: JIT maps --- */
+struct hp_store;
+struct hp_run_facts;
+/* Name JIT addresses from /tmp/perf-PID.map (kept in the database); the
+ * run_info fact `jit_maps` points into buf. Returns 0 or a store error. */
+int run_jit_symbols(struct hp_store *st, struct hp_run_facts *f, char *buf, size_t len);
 /* Why the preload agent cannot sample target, or NULL. */
 const char *run_agent_unusable(const char *target);
 /* The perf session could not open its events (the target never ran):

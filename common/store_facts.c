@@ -57,6 +57,7 @@ static const struct fact facts[] = {
 	TEXT(preload_libraries), TEXT(preload_env),
 	TEXT(python_version), TEXT(python_note), TEXT(python_frames), INT(python_merged),
 	INT(python_truncated), INT(python_unmerged), INT(python_unresolved), INT(python_native),
+	TEXT(jit_maps),
 	TEXT(merged_from), INT(merged_runs),
 	TEXT(kernel_frames), TEXT(boot_id),
 };

@@ -4,3 +4,4 @@
 foreach(c shares native threads pool unsupported julia)
   hp_script_test(e2e_python_${c} e2e e2e/python_run.sh ${c})
 endforeach()
+hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
