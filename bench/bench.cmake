@@ -10,3 +10,5 @@ hp_script_test(bench_tui_perf    bench ../bench/tui_perf.sh $<TARGET_FILE:tui_ge
 hp_script_test(bench_kernels     bench ../bench/kernels.sh)
 # Benchmarks run alone: their figures are times.
 set_tests_properties(bench_export_perf bench_tui_perf bench_kernels PROPERTIES RUN_SERIAL TRUE)
+hp_script_test(bench_python_overhead bench ../bench/python_overhead.sh)
+set_tests_properties(bench_python_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
