@@ -1,6 +1,8 @@
 /*
  * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
- * with per-line samples, like line_profiler's output.
+ * with per-line samples, like line_profiler's output. When the source file
+ * is not on this machine, one line says so and only the lines that carry
+ * samples or counts are listed (not every line number of the function).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +30,9 @@ static const char usage_text[] =
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
 		       int counters, int kernel)
 {
+	/* without its text, a line with counts only would read blank */
+	const char *text = l->text ? l->text : !l->self && !l->total && !counters
+			   ? "(counts only: -c shows them)" : "";
 	if (l->self || l->total)
 		printf("%7.2f %7.2f ", profile_pct(p, l->self), profile_pct(p, l->total));
 	else
@@ -43,12 +48,34 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!p->events[e].measured)
 			continue;
-		if (l->self)
+		if (l->self || (l->c && l->c[e]))
 			printf("%12" PRId64 " ", l->c[e]);
 		else
 			printf("%12s ", "");
 	}
-	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+	printf("%6u  %s\n", l->line, text);
+}
+
+/* Does line l carry anything: samples, or a measured counter? */
+static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *l)
+{
+	if (l->self || l->total)
+		return 1;
+	for (uint32_t e = 0; l->c && e < p->nevents; e++)
+		if (p->events[e].measured && l->c[e])
+			return 1;
+	return 0;
+}
+
+/* The one-line reason for a listing without source text. */
+static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a)
+{
+	uint32_t with = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		with += has_cost(p, &a->lines[i]);
+	printf("(no source: '%s' is not on this machine%s; the %u of %u lines with samples or "
+	       "counts:)\n", a->file, a->file[0] == '/' ? "" : " (relative to where it was compiled)",
+	       with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -96,7 +123,7 @@ int cmd_annotate(int argc, char **argv)
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
-		printf("(source file not found: showing line numbers only)\n");
+		explain_missing(p, a);
 	int kernel = 0;
 	for (uint32_t i = 0; i < a->nlines; i++)
 		kernel |= a->lines[i].kernel != 0;
@@ -109,7 +136,8 @@ int cmd_annotate(int argc, char **argv)
 			printf("%12.12s ", p->events[e].name);
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
-		print_line(p, &a->lines[i], counters, kernel);
+		if (!a->source_missing || has_cost(p, &a->lines[i]))
+			print_line(p, &a->lines[i], counters, kernel);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

@@ -42,6 +42,9 @@ static const char usage_text[] =
 	"                       memory_timeline, alloc_sites);\n"
 	"                       csv defaults to function_profile, json to all of them\n"
 	"      --title TEXT     svg, memory-svg: the title (default: the profiled command)\n"
+	"      --diff BASE      svg: a differential flame graph of DB against BASE.db:\n"
+	"                       frames red where their self time grew beyond the\n"
+	"                       noise, blue where it shrank (see hpprof diff)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -50,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "weight", required_argument, NULL, 'w' },
 	{ "view",   required_argument, NULL, 'V' },
 	{ "title",  required_argument, NULL, 'T' },
+	{ "diff",   required_argument, NULL, 'D' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -59,6 +63,7 @@ struct export_cmd {
 	int have_format;
 	const char *output;
 	const char *db;
+	const char *base;             /* --diff */
 };
 
 static int parse(int argc, char **argv, struct export_cmd *o)
@@ -78,6 +83,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		case 'w': o->x.weight = optarg; break;
 		case 'V': o->x.view = optarg; break;
 		case 'T': o->x.title = optarg; break;
+		case 'D': o->base = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}
@@ -89,6 +95,14 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 	}
 	if (argc - optind > 1) {
 		hp_err("export takes one database");
+		return 2;
+	}
+	if (o->base && o->x.format != HP_EXPORT_SVG) {
+		hp_err("--diff draws a differential flame graph: it needs --format svg");
+		return 2;
+	}
+	if (o->base && o->x.weight) {
+		hp_err("--diff draws CPU time: it takes no --weight");
 		return 2;
 	}
 	o->db = optind < argc ? argv[optind] : "hpprof.db";
@@ -157,7 +171,21 @@ int cmd_export(int argc, char **argv)
 		st = cmd_open_db(o.db, 0);
 	if (!st || (export_needs_profile(o.x.format) && !p))
 		return 1;
+	struct hp_profile *base = NULL;
+	struct hp_store *base_st = NULL;
+	if (o.base) {
+		if (!(base = cmd_load_profile(o.base, NULL, &base_st))) {
+			profile_free(p);
+			store_close(st);
+			return 1;
+		}
+		o.x.base = base;
+		o.x.base_name = o.base;
+		o.x.name = o.db;
+	}
 	rc = run_export(&o, st, p);
+	profile_free(base);
+	store_close(base_st);
 	profile_free(p);
 	store_close(st);
 	return rc;

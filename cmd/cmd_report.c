@@ -24,6 +24,11 @@ static const char usage_text[] =
 	"  -f, --format FMT     text (default), csv or json\n"
 	"  -s, --sort COLUMN    order functions and lines by this column id\n"
 	"                       (self, total, or a counter name such as page-faults)\n"
+	"      --columns LIST   text: the columns of the function and line tables, by\n"
+	"                       id, comma-separated (e.g. self_pct,function,page-faults);\n"
+	"                       default: the numbers, the names, then the counters that\n"
+	"                       fit in 100 columns\n"
+	"  -w, --wide           text: every measured counter, names unshortened\n"
 	"      --tid TID        only samples of this thread\n"
 	"      --pid PID        only samples of this process\n"
 	"      --from SEC       only samples at or after SEC seconds into the run\n"
@@ -45,6 +50,8 @@ static const struct option long_opts[] = {
 	{ "to",     required_argument, NULL, 'B' },
 	{ "memory", no_argument,       NULL, 'm' },
 	{ "kernel", no_argument,       NULL, 'K' },
+	{ "columns", required_argument, NULL, 'C' },
+	{ "wide",   no_argument,       NULL, 'w' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -62,14 +69,42 @@ static int parse_format(const char *s, enum hp_report_format *f)
 	return 0;
 }
 
+/* "thread 1234, 0.500 s to 1.200 s" */
+static void describe_filter(const struct hp_profile_filter *f, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (f->tid)
+		n += (size_t)snprintf(buf + n, len - n, "thread %u", f->tid);
+	if (f->pid && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sprocess %u", n ? ", " : "", f->pid);
+	if ((f->t_from || f->t_to) && n < len) {
+		n += (size_t)snprintf(buf + n, len - n, "%s%.3f s to ", n ? ", " : "",
+				      (double)f->t_from / 1e9);
+		if (n < len)
+			snprintf(buf + n, len - n, f->t_to ? "%.3f s" : "the end",
+				 (double)f->t_to / 1e9);
+	}
+}
+
+static int check_columns(const struct hp_profile *p, const char *list)
+{
+	char bad[128], valid[2048];
+	if (!report_check_columns(p, list, bad, sizeof(bad), valid, sizeof(valid)))
+		return 0;
+	hp_err("invalid --columns id '%s' (this profile has: %s)", bad, valid);
+	return -1;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	struct hp_report_opts o = { HP_REPORT_TEXT, 20, NULL, 0 };
+	struct hp_report_opts o = { .format = HP_REPORT_TEXT, .limit = 20 };
 	struct hp_profile_filter f = { 0 };
 	int c, filtered = 0, memory = 0;
 	int64_t n;
+	char selection[160] = "";
 
-	while ((c = getopt_long(argc, argv, "n:f:s:mh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:f:s:mwh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if ((n = cmd_parse_size("--limit", optarg)) < 0)
@@ -85,6 +120,8 @@ int cmd_report(int argc, char **argv)
 		case 's': o.sort = optarg; break;
 		case 'm': memory = 1; break;
 		case 'K': o.kernel = 1; break;
+		case 'C': o.columns = optarg; break;
+		case 'w': o.wide = 1; break;
 		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
@@ -107,6 +144,15 @@ int cmd_report(int argc, char **argv)
 	struct hp_profile *p = cmd_load_profile(db, filtered || memory ? &f : NULL, &st);
 	if (!p)
 		return 1;
+	if (o.columns && check_columns(p, o.columns)) {
+		profile_free(p);
+		store_close(st);
+		return 2;
+	}
+	if (filtered) {
+		describe_filter(&f, selection, sizeof(selection));
+		o.selection = selection;
+	}
 	int err = memory ? memreport_print(stdout, p, st, o.limit) : report_print(stdout, p, &o);
 	profile_free(p);
 	store_close(st);

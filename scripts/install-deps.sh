@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages hpprof needs to build, test and benchmark.
+# Install the Debian packages hpprof needs to build, test and benchmark
+# (grouped below by what needs them).
 # Skips apt-get entirely when everything is already present.
 set -eu
 
@@ -16,6 +17,8 @@ PKGS="$PKGS python3.11 python3.11-dev python3-numpy nodejs"
 # Memory truths (tests/e2e/memory_*.sh, tests/realworld/memory_*.sh):
 # /usr/bin/time, heaptrack's zstd files, setarch.
 PKGS="$PKGS time zstd util-linux"
+# The realworld tier profiles these Debian programs (tests/realworld/).
+PKGS="$PKGS gcc make git binutils"
 
 missing=""
 for p in $PKGS; do

@@ -23,7 +23,7 @@ assert_eq "mangled names shown" "$(q c.db "SELECT COUNT(*) FROM functions WHERE 
 
 # Every view of the profile carries the demangled name, none the mangled one.
 part=hpnames::kernels::weighted_sum
-"$HPPROF" report -n 5 c.db >report.txt || fail "report"
+"$HPPROF" report --wide -n 5 c.db >report.txt || fail "report"
 assert_contains "report" report.txt "$part"
 for fmt in folded svg speedscope chrome callgrind csv json; do
 	"$HPPROF" export -f $fmt -o out.$fmt c.db || fail "export $fmt"
