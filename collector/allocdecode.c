@@ -207,6 +207,12 @@ static int decode_long(struct hp_apdecode *d, const unsigned char *rec, uint32_t
 	ev->func = r.func;
 	if (HP_AP_HEAD_TYPE(head) == HP_AP_EXIT)
 		return 1;
+	if (HP_AP_HEAD_TYPE(head) == HP_AP_PYCODE) {
+		ev->kind = HP_ALLOC_PYCODE;
+		ev->blob = p;
+		ev->blob_len = (uint32_t)(end - p);
+		return 1;
+	}
 	if (r.nr_pcs > HP_AP_MAX_SAMPLE_FRAMES || !(p = hp_ap_get(p, end, &overrun)) ||
 	    !(p = get_pcs(ev->pcs, p, end, r.nr_pcs)))
 		return -HP_ECORRUPT;
@@ -228,7 +234,8 @@ int apdecode_record(struct hp_apdecode *d, const unsigned char *rec, uint32_t le
 		return 0;
 	if (HP_AP_COMPACT(type))
 		return decode_compact(d, rec, len, head, ev);
-	if (type == HP_AP_EXIT || type == HP_AP_SAMPLE || type == HP_AP_PYSAMPLE)
+	if (type == HP_AP_EXIT || type == HP_AP_SAMPLE || type == HP_AP_PYSAMPLE ||
+	    type == HP_AP_PYCODE)
 		return decode_long(d, rec, len, head, ev);
 	return -HP_ECORRUPT;
 }

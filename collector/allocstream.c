@@ -295,6 +295,8 @@ static void ev_reset(struct hp_allocstream *s, const struct astream *st, unsigne
 	ev->ppid = ev->end_flags = ev->sample_hz = ev->stack_ref = 0;
 	ev->exe = "";
 	ev->nr_py = 0;
+	ev->blob = NULL;
+	ev->blob_len = 0;
 	/* set by the agent before its first PYSAMPLE (release) */
 	ev->py_state = st->hdr ? __atomic_load_n(&st->hdr->py_state, __ATOMIC_ACQUIRE) : 0;
 	ev->py_version = st->hdr ? __atomic_load_n(&st->hdr->py_version, __ATOMIC_RELAXED) : 0;
@@ -493,6 +495,8 @@ static int stream_record(struct hp_allocstream *s, struct astream *st, const uns
 	} else if (s->ev.kind == HP_ALLOC_SAMPLE) {
 		s->stats.samples++;
 		s->stats.sample_periods += s->ev.weight;
+	} else if (s->ev.kind == HP_ALLOC_PYCODE) {
+		/* not an allocation event */
 	} else {
 		s->stats.frees++;
 	}

@@ -39,6 +39,7 @@ enum hp_alloc_kind {
 	HP_ALLOC_FREE,      /* a block was released: ptr */
 	HP_ALLOC_END,       /* the stream is over: end_flags, dropped */
 	HP_ALLOC_SAMPLE,    /* the CPU agent caught thread tid on the CPU: pcs, weight */
+	HP_ALLOC_PYCODE,    /* the agent copied a code object's memory: blob, blob_len */
 };
 
 /* hp_alloc_event.end_flags */
@@ -89,6 +90,9 @@ struct hp_alloc_event {
 	/* SAMPLE with HP_ALLOC_F_PYTHON: the thread's Python frames, innermost
 	 * first, as the agent packed them; and what the stream header says of
 	 * the process's Python (also on END: py_state, py_version). */
+	const uint8_t *blob;      /* PYCODE: the record's body after tid and t (valid during
+	                           * the call): nr_ranges, then (addr, len, bytes) each */
+	uint32_t blob_len;
 	uint16_t nr_py;
 	uint32_t py_state;        /* HP_AP_PY_* */
 	uint32_t py_version;      /* PY_VERSION_HEX, 0 unknown */

@@ -16,6 +16,7 @@
 #include "collector/pysample.h"
 #include "collector/session.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/record.h"
@@ -35,6 +36,9 @@ struct hp_pyfeed {
 	struct hp_hmap mods;          /* digest(file) -> module id */
 	struct hp_hmap next_addr;     /* module id -> last addr handed out */
 	struct hp_hmap procs;         /* pid -> 1: its runtime was looked up */
+	struct hp_hmap codes;         /* (pid, gen, code address) -> index + 1 in code[] */
+	struct pycode *code;          /* code objects the agent sent (PYCODE) */
+	size_t ncode, capcode;
 	struct cwd_slot cwd[CWD_SLOTS];
 	unsigned ncwd;
 	uint64_t merged, truncated, unmerged, unresolved, native;
@@ -62,6 +66,7 @@ int pyfeed_new(struct hp_pyfeed **out)
 	hmap_init(&f->mods);
 	hmap_init(&f->next_addr);
 	hmap_init(&f->procs);
+	hmap_init(&f->codes);
 	*out = f;
 	return 0;
 }
@@ -75,6 +80,10 @@ void pyfeed_free(struct hp_pyfeed *f)
 	hmap_release(&f->mods);
 	hmap_release(&f->next_addr);
 	hmap_release(&f->procs);
+	hmap_release(&f->codes);
+	for (size_t i = 0; i < f->ncode; i++)
+		pycode_release(&f->code[i]);
+	free(f->code);
 	free(f);
 }
 
@@ -176,6 +185,104 @@ static void note_python(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 	}
 }
 
+/* --- code objects the agent sent --- */
+
+struct snapshot {
+	const uint8_t *body, *end;
+};
+
+/* A py_read_fn over the ranges of a PYCODE body: the bytes must lie in one
+ * range, else -EFAULT. */
+static int snapshot_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct snapshot *sn = ctx;
+	const uint8_t *p = sn->body;
+	uint64_t n, a, l;
+	if (!(p = hp_ap_get(p, sn->end, &n)))
+		return -EFAULT;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!(p = hp_ap_get(p, sn->end, &a)) || !(p = hp_ap_get(p, sn->end, &l)) ||
+		    l > (uint64_t)(sn->end - p))
+			return -EFAULT;
+		if (addr >= a && addr - a <= l && len <= l - (addr - a)) {
+			memcpy(buf, p + (addr - a), len);
+			return 0;
+		}
+		p += l;
+	}
+	return -EFAULT;
+}
+
+/* (pid, gen) names one process image (allocproto.h): its code objects. */
+static uint64_t code_key(uint32_t pid, uint32_t gen, uint64_t addr)
+{
+	return hmap_key2((uint64_t)pid << 32 | gen, addr);
+}
+
+int pyfeed_code(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
+{
+	const struct py_offsets *o = pyoffsets_for(ev->py_version >> 24 & 0xff,
+						   ev->py_version >> 16 & 0xff);
+	struct snapshot sn = { ev->blob, ev->blob + ev->blob_len };
+	const uint8_t *p = ev->blob;
+	uint64_t n, addr, idx;
+	uint8_t hdr[512];
+	struct pycode c;
+	/* the first range is the code object's header */
+	if (!o || o->code_size > sizeof(hdr) || !(p = hp_ap_get(p, sn.end, &n)) || !n ||
+	    !hp_ap_get(p, sn.end, &addr) || snapshot_read(&sn, addr, hdr, o->code_size) ||
+	    pycode_load(o, snapshot_read, &sn, addr, hdr, &c))
+		return 0;
+	uint64_t key = code_key(ev->pid, ev->gen, addr);
+	if (hmap_get(&f->codes, key, &idx)) {
+		pycode_release(&f->code[idx - 1]);
+		f->code[idx - 1] = c;
+		return 0;
+	}
+	int err = hp_grow((void **)&f->code, &f->capcode, f->ncode + 1, sizeof(*f->code));
+	if (!err)
+		err = hmap_put(&f->codes, key, f->ncode + 1);
+	if (err) {
+		pycode_release(&c);
+		return err;
+	}
+	f->code[f->ncode++] = c;
+	return 0;
+}
+
+/* The code object the agent sent for raw frame r of pid, or NULL. */
+static const struct pycode *sent_code(struct hp_pyfeed *f, const struct hp_alloc_event *ev,
+				      const struct pyframe_raw *r)
+{
+	uint64_t idx;
+	return hmap_get(&f->codes, code_key(ev->pid, ev->gen, r->code), &idx) ? &f->code[idx - 1]
+										: NULL;
+}
+
+/* Frames whose code objects the agent sent are named from those; the rest
+ * are read from the process (pyframes_resolve). Returns n or an error. */
+static int resolve(struct hp_pyfeed *f, const struct py_offsets *o,
+		   const struct hp_alloc_event *ev, const struct pyframe_raw *raw, int n)
+{
+	int missing = 0, r = n;
+	for (int i = 0; i < n; i++)
+		missing += !sent_code(f, ev, &raw[i]);
+	if (missing && (r = pyframes_resolve(f->pf, ev->pid, raw, n, f->py)) != n)
+		return r < 0 ? r : -EAGAIN;
+	for (int i = 0; i < n; i++) {
+		const struct pycode *c = sent_code(f, ev, &raw[i]);
+		if (!c)
+			continue;
+		long addr = (long)(int64_t)(raw[i].instr - (raw[i].code + o->code_adaptive));
+		int line = pycode_addr2line(c->table, c->table_len, c->first_line, addr);
+		f->py[i] = (struct pyframe){ .function = c->qualname, .file = c->filename,
+					     .line = line > 0 ? line : 0,
+					     .first_line = c->first_line,
+					     .is_entry = raw[i].is_entry, .code = raw[i].code };
+	}
+	return n;
+}
+
 /* Resolve and merge; returns the merged frame count, or 0 when the sample
  * keeps its native frames only (counted). */
 static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int complete)
@@ -186,7 +293,7 @@ static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int compl
 	int n = ev->nr_py, r = -HP_EUNSUPPORTED;
 	if (o) {
 		pysample_unpack(o, ev->py, n, raw);
-		r = pyframes_resolve(f->pf, ev->pid, raw, n, f->py);
+		r = resolve(f, o, ev, raw, n);
 	}
 	for (int i = 0; r == n && i < n; i++)
 		if (!strcmp(f->py[i].function, "?"))
@@ -269,6 +376,7 @@ void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 	}
 	pyframes_forget(f->pf, ev->pid);
 	hmap_del(&f->procs, ev->pid, NULL);
+
 	for (unsigned i = 0; i < f->ncwd; i++)
 		if (f->cwd[i].pid == ev->pid)
 			f->cwd[i].pid = 0;

@@ -34,6 +34,12 @@ void pyfeed_free(struct hp_pyfeed *f);
  * Returns 0 or a store error. */
 int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev);
 
+/* A PYCODE record: a code object's memory as the agent copied it, kept
+ * to name the frames of this process that show it (at its address, until
+ * another PYCODE replaces it). Returns 0 or -ENOMEM (a malformed one is
+ * ignored). */
+int pyfeed_code(struct hp_pyfeed *f, const struct hp_alloc_event *ev);
+
 /* A stream ended (HP_ALLOC_END): note its Python, forget the process. */
 void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev);
 

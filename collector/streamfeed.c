@@ -93,6 +93,8 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 			return pyfeed_sample(f->py, f->session, ev);
 		return session_add_sample(f->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
 					  ev->nr_pcs, !(ev->flags & HP_ALLOC_F_TRUNCATED));
+	case HP_ALLOC_PYCODE:
+		return f->py ? pyfeed_code(f->py, ev) : 0;
 	case HP_ALLOC_BEGIN:
 		return session_add_process(f->session, ev->pid, ev->ppid, ev->gen, ev->exe,
 					   ev->t_ns);
@@ -120,7 +122,7 @@ static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 	if (ev->kind == HP_ALLOC_END && ev->vm_hwm &&
 	    (err = store_note_process_peak(session_store(f->session), ev->pid, (int64_t)ev->vm_hwm)))
 		return err;
-	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE)
+	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE || ev->kind == HP_ALLOC_PYCODE)
 		return 0;
 	if ((err = alloctrack_event(f->track, ev))) {
 		/* Keep profiling: allocation data is lost, the CPU profile is not. */

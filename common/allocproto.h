@@ -3,7 +3,7 @@
  * (collector/preload/: the allocation shim and the CPU sampling agent,
  * inside the target) and the collector's reader (collector/allocstream.c).
  * Version HP_AP_VERSION (2: compact allocation records, stack ids; 3: PYSAMPLE
- * records and the header's Python fields).
+ * and PYCODE records, the header's Python fields).
  *
  * Naming. The collector creates a directory and passes it to the target in
  * HPPROF_ALLOC_DIR. Every process image that loads the shim writes exactly
@@ -90,6 +90,13 @@
  *             = struct pysample_frame.flags (collector/pysample.h).
  *             HP_AP_RF_PYFAIL: the chain could not be read (nr_py = 0).
  *             A thread running no Python has nr_py = 0 without the flag.)
+ *     PYCODE: tid, t, nr_ranges, nr_ranges x (addr, len, len bytes)
+ *             (from the same handler, before the PYSAMPLE that first shows
+ *             a code object, or shows a new one at a known address: copies
+ *             of the target's memory the collector needs to name it while
+ *             the object may be freed soon after: the code object's header,
+ *             its co_qualname, co_name and co_filename str objects and its
+ *             co_linetable bytes object, each cut to what pycode_load reads)
  *   PAD, TRUNC: no body.
  *
  * t = CLOCK_MONOTONIC ns - header.t_start_ns. pcs are nr_pcs values:
@@ -162,6 +169,7 @@ enum hp_ap_type {
 	HP_AP_TIME   = 9,  /* the time of the events that follow (compact) */
 	HP_AP_NOFREE = 10, /* a reserved FREE that did not happen: ptr base only (compact) */
 	HP_AP_PYSAMPLE = 11, /* a SAMPLE with the thread's Python frames (SIGTRAP handler) */
+	HP_AP_PYCODE = 12,   /* memory of a code object, for naming it later (SIGTRAP handler) */
 };
 
 /* Whether records of this type are compact (a head word, then the body). */

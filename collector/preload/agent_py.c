@@ -66,6 +66,112 @@ int agentpy_on(void)
 	return __atomic_load_n(&py.on, __ATOMIC_ACQUIRE);
 }
 
+/* ---- code objects: copies for the collector ------------------------------ */
+
+/* Code objects already sent, by address, with a digest of their identity
+ * (the pycode_key pointers and the first line): a new object at a known
+ * address is sent again. Lock-free; two threads may both send one. */
+enum { SEEN_SLOTS = 16384, SEEN_PROBES = 32, STR_KEEP = 1024 };
+static uint64_t seen_addr[SEEN_SLOTS], seen_key[SEEN_SLOTS];
+
+static uint64_t ld64(uint64_t a)
+{
+	uint64_t v;
+	memcpy(&v, (const void *)(uintptr_t)a, sizeof v);
+	return v;
+}
+
+static uint32_t ld32(uint64_t a)
+{
+	uint32_t v;
+	memcpy(&v, (const void *)(uintptr_t)a, sizeof v);
+	return v;
+}
+
+/* 1 when code (with identity key) was sent already, or cannot be
+ * remembered (the collector then reads it from the process). */
+static int code_seen(uint64_t code, uint64_t key)
+{
+	uint64_t h = (code >> 4) * 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < SEEN_PROBES; i++) {
+		unsigned s = (unsigned)((h >> 40) + i) % SEEN_SLOTS;
+		uint64_t a = __atomic_load_n(&seen_addr[s], __ATOMIC_ACQUIRE), zero = 0;
+		if (a == code) {
+			if (__atomic_exchange_n(&seen_key[s], key, __ATOMIC_ACQ_REL) == key)
+				return 1;
+			return 0;
+		}
+		if (!a && __atomic_compare_exchange_n(&seen_addr[s], &zero, code, 0,
+						      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&seen_key[s], key, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A record for code could not be written: send it at its next sample. */
+static void seen_key_forget(uint64_t code)
+{
+	uint64_t h = (code >> 4) * 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < SEEN_PROBES; i++) {
+		unsigned s = (unsigned)((h >> 40) + i) % SEEN_SLOTS;
+		if (__atomic_load_n(&seen_addr[s], __ATOMIC_ACQUIRE) == code) {
+			__atomic_store_n(&seen_key[s], 0, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+/* Bytes of the str object at s that pycode_string reads. */
+static uint64_t str_bytes(const struct py_offsets *o, uint64_t s)
+{
+	uint32_t state = ld32(s + o->str_state);
+	uint64_t len = ld64(s + o->str_length), kind = state >> o->str_kind_shift & 7;
+	int ascii = state >> o->str_ascii_bit & 1;
+	if (!(state >> o->str_compact_bit & 1) || (kind != 1 && kind != 2 && kind != 4))
+		return o->str_ascii_data;
+	return (ascii ? o->str_ascii_data : o->str_compact_data) +
+	       (len > STR_KEEP ? STR_KEEP : len) * kind;
+}
+
+static unsigned char *put_range(unsigned char *p, uint64_t addr, uint64_t len)
+{
+	p = hp_ap_put(p, addr);
+	p = hp_ap_put(p, len);
+	memcpy(p, (const void *)(uintptr_t)addr, (size_t)len);
+	return p + len;
+}
+
+/* Send a PYCODE record for the code object of f unless it was sent. */
+static void send_code(struct shim_tls *t, const struct pyframe_raw *f)
+{
+	const struct py_offsets *o = py.ps.rt.off;
+	uint64_t c = f->code;
+	uint64_t fn = ld64(c + o->code_filename), nm = ld64(c + o->code_name);
+	uint64_t qn = ld64(c + o->code_qualname), tb = ld64(c + o->code_linetable);
+	if (!fn || !nm || !qn || !tb)
+		return;
+	uint64_t key = fn ^ (nm << 1) ^ (qn << 2) ^ (tb << 3) ^ ld32(c + o->code_firstlineno);
+	if (code_seen(c, key))
+		return;
+	int64_t tlen = (int64_t)ld64(tb + o->bytes_size);
+	uint64_t lens[5] = { o->code_size, str_bytes(o, qn), str_bytes(o, nm), str_bytes(o, fn),
+			     o->bytes_data + (uint64_t)(tlen > 0 ? tlen : 0) };
+	uint64_t addrs[5] = { c, qn, nm, fn, tb }, total = 64;
+	for (int i = 0; i < 5; i++)
+		total += lens[i] + 20;
+	if (tlen < 0 || total > HP_AP_MAX_REC)
+		return;                      /* too big: the collector reads it itself */
+	unsigned char buf[HP_AP_MAX_REC];
+	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, 0, 0);
+	p = hp_ap_put(p, 5);
+	for (int i = 0; i < 5; i++)
+		p = put_range(p, addrs[i], lens[i]);
+	if (stream_write(buf, rec_end(buf, p), HP_AP_PYCODE, STREAM_NOWAIT) < 0)
+		seen_key_forget(c);          /* try again at its next sample */
+}
+
 /* ---- the handler ------------------------------------------------------- */
 
 /* Append the Python frames: nr_py, then (code delta, offset, flags). */
@@ -100,6 +206,8 @@ static void take_pysample(struct shim_tls *t, const void *uc)
 		flags |= HP_AP_RF_PYFAIL;
 		npy = 0;
 	}
+	for (int i = 0; i < npy; i++)
+		send_code(t, &raw[i]);
 	pysample_pack(py.ps.rt.off, raw, npy, packed);
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n);
@@ -237,6 +345,8 @@ void agentpy_fork_child(void)
 	py_slot = 0;
 	py_thread.tid = 0;
 	py_thread.tstate = 0;
+	memset(seen_addr, 0, sizeof(seen_addr));   /* the child's stream has none of them */
+	memset(seen_key, 0, sizeof(seen_key));
 	py.ps.pid = (uint32_t)getpid();
 	py.ps.rt.pid = py.ps.pid;
 	if (py.ps.rt.runtime || py.ps.rt.major)
