@@ -43,9 +43,10 @@ struct hp_pyfeed {
 	unsigned ncwd;
 	uint64_t merged, truncated, unmerged, unresolved, native;
 	uint32_t version;             /* PY_VERSION_HEX of the first Python seen */
+	int by_events, by_timers;     /* samples came from SIGTRAP events / CPU-time timers */
 	char version_text[32];
 	char note[256];               /* an unsupported Python's note */
-	char sampler[128];
+	char sampler[192];
 	struct pyframe py[HP_AP_MAX_PY_FRAMES];
 	struct pymerge_frame merged_frames[HP_MAX_FRAMES];
 	struct hp_location nat[HP_MAX_FRAMES], out[HP_MAX_FRAMES];
@@ -325,6 +326,10 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
 		return session_add_sample(s, ev->pid, ev->tid, ev->t_ns, ev->pcs, ev->nr_pcs,
 					  complete);
 	note_python(f, ev);
+	if (ev->py_state == HP_AP_PY_NOEVENT)
+		f->by_timers = 1;
+	else
+		f->by_events = 1;
 	int m = 0;
 	if (ev->flags & HP_ALLOC_F_PYFAIL)
 		f->unmerged++;
@@ -364,8 +369,9 @@ void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 		pyruntime_note(&rt, f->note, sizeof(f->note));
 		hp_info("process %u: %s", ev->pid, f->note);
 	} else if (ev->py_state == HP_AP_PY_NOEVENT && !f->note[0]) {
-		snprintf(f->note, sizeof(f->note), "Python frames: the SIGTRAP perf event could not"
-			 " be opened (Linux >= 5.13 needed), native frames only");
+		snprintf(f->note, sizeof(f->note), "Python frames: per-thread SIGTRAP perf events"
+			 " could not be opened (Linux >= 5.13 and perf_event_open needed); Python"
+			 " frames taken by CPU-time timers instead (at most CONFIG_HZ per second)");
 		hp_info("process %u: %s", ev->pid, f->note);
 	}
 	if (ev->py_state && !f->version && ev->py_version) {
@@ -391,8 +397,10 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 		facts->python_note = f->note;
 	if (!all)
 		return;
-	snprintf(f->sampler, sizeof(f->sampler), "in the target (SIGTRAP perf event, %s)",
-		 "agent reads the frame chain at the sample");
+	snprintf(f->sampler, sizeof(f->sampler), "in the target: the agent reads the frame chain"
+		 " at each sample (%s)", f->by_events && f->by_timers ? "per-thread SIGTRAP perf"
+		 " events, CPU-time timers where they would not open" : f->by_timers ?
+		 "CPU-time timers" : "per-thread SIGTRAP perf events");
 	facts->python_frames = f->sampler;
 	facts->python_merged = (int64_t)f->merged;
 	facts->python_truncated = (int64_t)f->truncated;

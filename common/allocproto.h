@@ -199,7 +199,8 @@ enum hp_ap_func {
 #define HP_AP_PY_NONE        0u   /* not a Python process, or not looked at */
 #define HP_AP_PY_FRAMES      1u   /* CPython 3.11: PYSAMPLE records carry its frames */
 #define HP_AP_PY_UNSUPPORTED 2u   /* a Python hpprof cannot read: native frames only */
-#define HP_AP_PY_NOEVENT     3u   /* supported, but the SIGTRAP perf event would not open */
+#define HP_AP_PY_NOEVENT     3u   /* supported, but the SIGTRAP perf event would not open:
+				   * the timers' SIGPROF handler writes the PYSAMPLEs */
 
 /* The 8-byte prefix of a long record (EXIT, SAMPLE). */
 struct hp_ap_rec {

@@ -280,8 +280,12 @@ static void on_sigprof(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	(void)sig;
-	if (si && si->si_code == SI_TIMER && uc && !__atomic_load_n(&agent.aside, __ATOMIC_RELAXED))
-		take_sample(&shim_tls, si->si_overrun, uc);
+	if (si && si->si_code == SI_TIMER && uc && !__atomic_load_n(&agent.aside, __ATOMIC_RELAXED)) {
+		if (agentpy_usable())        /* CPython without SIGTRAP events: frames anyway */
+			agentpy_sample(&shim_tls, si->si_overrun, uc);
+		else
+			take_sample(&shim_tls, si->si_overrun, uc);
+	}
 	errno = saved;
 }
 

@@ -51,6 +51,7 @@ static struct {
 	struct pysample ps;
 	uint64_t period_ns;
 	int on;                   /* threads get SIGTRAP events */
+	int usable;               /* frames can be read (CPython 3.11), events or not */
 	int exclude_kernel;       /* the kernel refused counting kernel time */
 	struct sigaction old;     /* the program's SIGTRAP disposition before ours */
 } py;
@@ -64,6 +65,11 @@ static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slo
 int agentpy_on(void)
 {
 	return __atomic_load_n(&py.on, __ATOMIC_ACQUIRE);
+}
+
+int agentpy_usable(void)
+{
+	return __atomic_load_n(&py.usable, __ATOMIC_ACQUIRE);
 }
 
 /* ---- code objects: copies for the collector ------------------------------ */
@@ -188,7 +194,7 @@ static unsigned char *put_frames(unsigned char *p, const struct pysample_frame *
 	return p;
 }
 
-static void take_pysample(struct shim_tls *t, const void *uc)
+static void take_pysample(struct shim_tls *t, int overrun, const void *uc)
 {
 	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
 	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
@@ -211,7 +217,7 @@ static void take_pysample(struct shim_tls *t, const void *uc)
 	pysample_pack(py.ps.rt.off, raw, npy, packed);
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n);
-	p = hp_ap_put(p, 0);                 /* overrun: perf events do not skip periods */
+	p = hp_ap_put(p, overrun > 0 ? (uint64_t)overrun : 0);   /* perf events: always 0 */
 	p = put_pcs(p, pcs, n);
 	p = put_frames(p, packed, npy);
 	if (stream_write(buf, rec_end(buf, p), HP_AP_PYSAMPLE, STREAM_NOWAIT) < 0)
@@ -222,7 +228,7 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	if (si && si->si_code == TRAP_PERF && uc) {
-		take_pysample(&shim_tls, uc);
+		take_pysample(&shim_tls, 0, uc);
 	} else if (py.old.sa_flags & SA_SIGINFO) {
 		if (py.old.sa_sigaction)
 			py.old.sa_sigaction(sig, si, uc);
@@ -234,6 +240,11 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 		raise(SIGTRAP);
 	}
 	errno = saved;
+}
+
+void agentpy_sample(struct shim_tls *t, int overrun, const void *uc)
+{
+	take_pysample(t, overrun, uc);
 }
 
 /* ---- per thread -------------------------------------------------------- */
@@ -317,6 +328,8 @@ void agentpy_start(unsigned hz)
 	if (err == -ENOENT)
 		return;                          /* not a CPython: the timers sample it */
 	py.period_ns = 1000000000ull / hz;
+	if (!err)
+		__atomic_store_n(&py.usable, 1, __ATOMIC_RELEASE);
 	if (!err) {
 		/* probe: the kernel must have sigtrap events (Linux 5.13) and allow them */
 		int fd = open_event();

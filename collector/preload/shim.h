@@ -144,6 +144,12 @@ int agent_unwind(struct shim_tls *t, const void *uc, void **out, unsigned *flags
 void agentpy_start(unsigned hz);
 /* Whether threads are sampled by agentpy (a SIGTRAP perf event each). */
 int agentpy_on(void);
+/* Whether Python frames can be read here (CPython 3.11), with SIGTRAP
+ * events or without (then agent.c's timers call agentpy_sample). */
+int agentpy_usable(void);
+/* From a sampling signal handler: write a PYSAMPLE of the interrupted
+ * thread (overrun: timer periods missed before this one). Signal-safe. */
+void agentpy_sample(struct shim_tls *t, int overrun, const void *uc);
 /* Open (and close) the calling thread's perf event. */
 void agentpy_thread_start(void);
 void agentpy_thread_stop(void);

@@ -19,6 +19,9 @@
 #   unsupported  a Python that is not 3.11 (pyenv's 3.12 when installed, and
 #                a copy of Debian's python3.11 whose Py_Version says 3.12):
 #                the note, native frames only, no Python frame
+#   noperf       three_shares.py with perf_event_open refused (seccomp): the
+#                agent's CPU-time timers take the Python frames, the note
+#                says so, the shares hold
 #   julia        `hpprof run -k julia-py`: calculate_z at its .py lines in
 #                line_profile and annotate, >= 99% of the samples of
 #                Python code merged
@@ -79,6 +82,25 @@ shares)
 	body=$(marker_lines "$FX/three_shares.py" "# BODY")
 	q s.db "SELECT line FROM line_profile WHERE function = 'share_a' ORDER BY self_samples DESC
 		LIMIT 1" | grep -qx "$(echo "$body" | cut -d, -f1)" || fail "share_a's hottest line is not its BODY line"
+	;;
+noperf)
+	NP="$HP_BUILD/tests/noperf"
+	[ -x "$NP" ] || skip "the noperf helper is not built"
+	"$NP" true || skip "seccomp filters are not available here"
+	"$NP" "$HPPROF" run -o s.db "$PY" "$FX/three_shares.py" >s.db.out 2>s.db.err ||
+		{ cat s.db.err >&2; fail "hpprof run under seccomp failed"; }
+	assert_contains "the note" s.db.err "Python frames taken by CPU-time timers"
+	case "$(q s.db "SELECT value FROM run_info WHERE key = 'python_frames'")" in
+		*"(CPU-time timers)") ;; *) fail "run_info python_frames does not name the timers" ;; esac
+	n=$(q s.db "SELECT sum(total_samples) FROM function_profile
+		    WHERE function IN ('share_a','share_b','share_c') AND module LIKE '[python] %'")
+	assert_ge "samples of share_a/b/c" "$n" 100
+	for f in share_a share_b share_c; do
+		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $5 }' s.db.out)
+		got=$(q s.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
+		# allowance 0.02 as in `shares`
+		within "$f share (timers)" "$got" "$want" "$n" 0.02
+	done
 	;;
 native)
 	run_py n.db "$PY" "$FX/native_under.py"
