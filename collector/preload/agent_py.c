@@ -36,6 +36,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -56,8 +57,11 @@ static struct {
 	struct sigaction old;     /* the program's SIGTRAP disposition before ours */
 } py;
 
-/* perf event fd + 1 of every sampled thread, 0 for a free slot. */
+/* perf event fd + 1 of every sampled thread, 0 for a free slot, and the
+ * event's id (PERF_EVENT_IOC_ID): a program that closed our fd (a daemon
+ * closing every fd) may have reused its number, which we must not close. */
 static int events[MAX_EVENTS];
+static uint64_t event_ids[MAX_EVENTS];
 
 static __thread struct pysample_thread py_thread __attribute__((tls_model("initial-exec")));
 static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slot + 1 */
@@ -281,10 +285,13 @@ void agentpy_thread_start(void)
 		stream_count_drop(0);
 		return;
 	}
+	uint64_t id = 0;
+	ioctl(fd, PERF_EVENT_IOC_ID, &id);
 	for (int i = 0; i < MAX_EVENTS; i++) {
 		int expect = 0;
 		if (__atomic_compare_exchange_n(&events[i], &expect, fd + 1, 0, __ATOMIC_SEQ_CST,
 						__ATOMIC_RELAXED)) {
+			__atomic_store_n(&event_ids[i], id, __ATOMIC_RELEASE);
 			py_slot = i + 1;
 			return;
 		}
@@ -292,14 +299,22 @@ void agentpy_thread_start(void)
 	close(fd);                           /* table full: this thread is not sampled */
 }
 
+/* Close the fd of slot i (value v = fd + 1) if it is still our event. */
+static void close_event(int i, int v)
+{
+	uint64_t id = 0, want = __atomic_load_n(&event_ids[i], __ATOMIC_ACQUIRE);
+	if (ioctl(v - 1, PERF_EVENT_IOC_ID, &id) == 0 && id == want)
+		close(v - 1);
+}
+
 void agentpy_thread_stop(void)
 {
 	if (!py_slot)
 		return;
-	int v = __atomic_exchange_n(&events[py_slot - 1], 0, __ATOMIC_SEQ_CST);
+	int i = py_slot - 1, v = __atomic_exchange_n(&events[i], 0, __ATOMIC_SEQ_CST);
 	py_slot = 0;
 	if (v)
-		close(v - 1);
+		close_event(i, v);
 }
 
 /* ---- start and fork ------------------------------------------------------ */
@@ -353,7 +368,7 @@ void agentpy_fork_child(void)
 	for (int i = 0; i < MAX_EVENTS; i++) {
 		int v = __atomic_exchange_n(&events[i], 0, __ATOMIC_RELAXED);
 		if (v)
-			close(v - 1);
+			close_event(i, v);
 	}
 	py_slot = 0;
 	py_thread.tid = 0;
