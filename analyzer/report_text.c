@@ -387,6 +387,23 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 	}
 }
 
+/* Python frames (docs/python.md): the version and how many samples of
+ * Python code carry them, or the note of a Python hpprof cannot read. */
+static void header_python(FILE *out, const struct hp_profile *p)
+{
+	const char *ver = profile_meta(p, "python_version"), *note = profile_meta(p, "python_note");
+	const char *m = profile_meta(p, "python_merged"), *t = profile_meta(p, "python_truncated");
+	const char *u = profile_meta(p, "python_unmerged"), *r = profile_meta(p, "python_unresolved");
+	if (ver && m && t && u && r) {
+		double good = atof(m) + atof(t), all = good + atof(u) + atof(r);
+		fprintf(out, "  python:    %s frames in %.1f%% of the samples of Python code"
+			" (%s unmerged, %s unresolved: native frames only)\n", ver,
+			all > 0 ? 100.0 * good / all : 0.0, u, r);
+	}
+	if (note)
+		fprintf(out, "  note: %s\n", note);
+}
+
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
@@ -410,6 +427,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	char note[768];
 	if (report_kernel_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", note);
+	header_python(out, p);
 	header_events(out, p, o);
 }
 
