@@ -95,7 +95,7 @@
  *             a code object, or shows a new one at a known address: copies
  *             of the target's memory the collector needs to name it while
  *             the object may be freed soon after: the code object's header,
- *             its co_qualname, co_name and co_filename str objects and its
+ *             its co_qualname and co_filename str objects and its
  *             co_linetable bytes object, each cut to what pycode_load reads)
  *   PAD, TRUNC: no body.
  *

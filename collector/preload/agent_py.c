@@ -166,17 +166,17 @@ static void send_code(struct shim_tls *t, const struct pyframe_raw *f)
 	if (code_seen(c, key))
 		return;
 	int64_t tlen = (int64_t)ld64(tb + o->bytes_size);
-	uint64_t lens[5] = { o->code_size, str_bytes(o, qn), str_bytes(o, nm), str_bytes(o, fn),
+	uint64_t lens[4] = { o->code_size, str_bytes(o, qn), str_bytes(o, fn),
 			     o->bytes_data + (uint64_t)(tlen > 0 ? tlen : 0) };
-	uint64_t addrs[5] = { c, qn, nm, fn, tb }, total = 64;
-	for (int i = 0; i < 5; i++)
+	uint64_t addrs[4] = { c, qn, fn, tb }, total = 64;
+	for (int i = 0; i < 4; i++)
 		total += lens[i] + 20;
 	if (tlen < 0 || total > HP_AP_MAX_REC)
 		return;                      /* too big: the collector reads it itself */
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, 0, 0);
-	p = hp_ap_put(p, 5);
-	for (int i = 0; i < 5; i++)
+	p = hp_ap_put(p, 4);
+	for (int i = 0; i < 4; i++)
 		p = put_range(p, addrs[i], lens[i]);
 	if (stream_write(buf, rec_end(buf, p), HP_AP_PYCODE, STREAM_NOWAIT) < 0)
 		seen_key_forget(c);          /* try again at its next sample */
