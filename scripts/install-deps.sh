@@ -19,6 +19,8 @@ PKGS="$PKGS python3.11 python3.11-dev python3-numpy nodejs"
 PKGS="$PKGS time zstd util-linux"
 # The realworld tier profiles these Debian programs (tests/realworld/).
 PKGS="$PKGS gcc make git binutils"
+# Fuzzing (make fuzz, docs/reliability.md): clang's libFuzzer.
+PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
