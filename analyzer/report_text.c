@@ -400,14 +400,16 @@ static void header_python(FILE *out, const struct hp_profile *p)
 	const char *ver = profile_meta(p, "python_version"), *note = profile_meta(p, "python_note");
 	const char *m = profile_meta(p, "python_merged"), *t = profile_meta(p, "python_truncated");
 	const char *u = profile_meta(p, "python_unmerged"), *r = profile_meta(p, "python_unresolved");
+	char safe[256];                       /* the file is untrusted (textsafe.h) */
 	if (ver && m && t && u && r) {
-		double good = atof(m) + atof(t), all = good + atof(u) + atof(r);
+		double good = atof(m) + atof(t), bad = atof(u) + atof(r), all = good + bad;
 		fprintf(out, "  python:    %s frames in %.1f%% of the samples of Python code"
-			" (%s unmerged, %s unresolved: native frames only)\n", ver,
-			all > 0 ? 100.0 * good / all : 0.0, u, r);
+			" (%.0f unmerged or unresolved: native frames only)\n",
+			textsafe(ver, safe, sizeof(safe)),
+			all > 0 && good >= 0 && bad >= 0 ? 100.0 * good / all : 0.0, bad);
 	}
 	if (note)
-		fprintf(out, "  note: %s\n", note);
+		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
 }
 
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
