@@ -340,6 +340,8 @@ int memreport_own_frame(const struct hp_profile *p, const struct hp_pstack *s, u
 {
 	const struct hp_sframe *fr = &s->frames[k];
 	const char *base = frame_module(p, fr);
+	if (fr->kind == HP_FRAME_PYTHON)
+		return 1;                           /* the program's own Python code */
 	return fr->kind == HP_FRAME_USER && fr->module && !runtime_module(base) &&
 	       !tool_dep(p, base);
 }

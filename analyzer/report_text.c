@@ -408,6 +408,25 @@ static void text_header_simulated(FILE *out, const struct hp_profile *p)
 				textsafe(profile_meta(p, caches[i]), safe, sizeof(safe)));
 }
 
+/* Python frames (docs/python.md): the version and how many samples of
+ * Python code carry them, or the note of a Python hpprof cannot read. */
+static void header_python(FILE *out, const struct hp_profile *p)
+{
+	const char *ver = profile_meta(p, "python_version"), *note = profile_meta(p, "python_note");
+	const char *m = profile_meta(p, "python_merged"), *t = profile_meta(p, "python_truncated");
+	const char *u = profile_meta(p, "python_unmerged"), *r = profile_meta(p, "python_unresolved");
+	char safe[256];                       /* the file is untrusted (textsafe.h) */
+	if (ver && m && t && u && r) {
+		double good = atof(m) + atof(t), bad = atof(u) + atof(r), all = good + bad;
+		fprintf(out, "  python:    %s frames in %.1f%% of the samples of Python code"
+			" (%.0f unmerged or unresolved: native frames only)\n",
+			textsafe(ver, safe, sizeof(safe)),
+			all > 0 && good >= 0 && bad >= 0 ? 100.0 * good / all : 0.0, bad);
+	}
+	if (note)
+		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
+}
+
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
@@ -442,6 +461,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	char note[768];
 	if (report_kernel_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", note);
+	header_python(out, p);
 	header_events(out, p, o);
 	report_wall_summary(out, p);
 }

@@ -75,7 +75,9 @@ static int fit(void **arr, size_t *n, uint32_t id, size_t elem)
 /* The one place a frame's kind is decided. */
 static uint8_t kind_of_module(const char *path)
 {
-	return path && !strncmp(path, "[kernel", 7) ? HP_FRAME_KERNEL : HP_FRAME_USER;
+	if (path && !strncmp(path, "[kernel", 7))
+		return HP_FRAME_KERNEL;
+	return path && !strncmp(path, "[python] ", 9) ? HP_FRAME_PYTHON : HP_FRAME_USER;
 }
 
 /* --- loading --- */

@@ -36,7 +36,10 @@
  * what a view needs to treat a class of frames apart (colours, charging
  * kernel time to the user line above it); new kinds (interpreted Python
  * frames, JIT code) are new values, decided from the module in one place
- * (stacks_module_kind).
+ * (stacks_module_kind). Python frames (HP_FRAME_PYTHON, modules named
+ * "[python] FILE") are user code to every view: they replace the
+ * interpreter's evaluation loop in a stack, and native code called from
+ * Python sits under them.
  *
  * Strings live in the model's arena (stacks_arena) and are freed at once by
  * stacks_free; a profile keeps its own strings there too.
@@ -53,6 +56,9 @@ struct hp_stacks;
 enum hp_frame_kind {
 	HP_FRAME_USER,                /* the program, its libraries, or unknown code */
 	HP_FRAME_KERNEL,              /* a kernel function ("[kernel]" modules) */
+	HP_FRAME_PYTHON,              /* an interpreted Python function ("[python] FILE" modules:
+				       * function co_qualname, file FILE, the line; written by the
+				       * collector, collector/pyfeed.h) */
 };
 
 /* One frame of an expanded stack: the meaning of one location at one depth

@@ -22,3 +22,5 @@ set_target_properties(hp_stackcopy PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_B
 hp_script_test(bench_stackcopy bench ../bench/stackcopy.sh ${CMAKE_BINARY_DIR} 5)
 hp_script_test(bench_overhead  bench ../bench/overhead.sh ${CMAKE_BINARY_DIR} 11)
 set_tests_properties(bench_stackcopy bench_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 1200)
+hp_script_test(bench_python_overhead bench ../bench/python_overhead.sh)
+set_tests_properties(bench_python_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

@@ -83,6 +83,9 @@ static const char usage_text[] =
 	"      --sampler KIND       perf (perf events only) or preload (the LD_PRELOAD\n"
 	"                           agent: user-space CPU time, no counters); default:\n"
 	"                           perf, the agent when perf_event_open is refused\n"
+	"      --python MODE        auto (default: a CPython 3.11 target is sampled by the\n"
+	"                           LD_PRELOAD agent, which reads its Python frames at\n"
+	"                           each sample; no counters, no kernel frames) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
@@ -135,6 +138,7 @@ static const struct option long_opts[] = {
 	{ "sim-I1",       required_argument, NULL, RUN_OPT_SIM_I1 },
 	{ "sim-D1",       required_argument, NULL, RUN_OPT_SIM_D1 },
 	{ "sim-LL",       required_argument, NULL, RUN_OPT_SIM_LL },
+	{ "python",       required_argument, NULL, 'Y' },
 	{ "no-demangle",  no_argument,       NULL, 'N' },
 	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
@@ -183,6 +187,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
 	o->off_cpu = -1;
+	o->python = 1;
 	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:p:qh", long_opts, NULL)) != -1) {
 		/* --no-demangle and --no-cache name functions: a simulation does too */
 		if (c != 'o' && c != 'k' && c != 'q' && c != 'h' && c != '?' && c != ':' &&
@@ -246,6 +251,14 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'R':
 			o->s.raw = 1;
+			break;
+		case 'Y':
+			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off")) {
+				o->python = !strcmp(optarg, "auto");
+			} else {
+				hp_err("invalid --python '%s': use auto or off", optarg);
+				return -1;
+			}
 			break;
 		case 'N':
 			o->raw_names = 1;
@@ -800,7 +813,8 @@ int cmd_run(int argc, char **argv)
 	result_facts(&rec, &o, &res);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
-	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
+	if ((err = run_jit_symbols(st, &rec.f, rec.jit_maps, sizeof(rec.jit_maps))) ||
+	    (err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
 	    (err = finish_profile(st, warm.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       hp_strerror(err));

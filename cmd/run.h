@@ -55,6 +55,7 @@ struct run_opts {
 	const char *valgrind;         /* --valgrind PATH */
 	const char *sim_out;          /* --cache-sim-out DIR */
 	struct hp_cache_geom sim_I1, sim_D1, sim_LL;
+	int python;                   /* --python: 1 auto (default), 0 off */
 };
 
 /* Option codes of the --cache-sim options (above every short option). */
@@ -68,7 +69,7 @@ struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
-	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320];
+	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320], jit_maps[128];
 	struct utsname uts;
 };
 
@@ -120,6 +121,15 @@ struct symbol_warmup {
  * agent when perf cannot sample here or --sampler preload). Returns -1
  * when the choice cannot work (the error is printed). */
 int run_choose_sampler(struct run_opts *o, const char *target);
+/* Whether target is a Python interpreter or a script run by one (#!). */
+int run_is_python(const char *target);
+
+/* --- run_symbols.c: JIT maps --- */
+struct hp_store;
+struct hp_run_facts;
+/* Name JIT addresses from /tmp/perf-PID.map (kept in the database); the
+ * run_info fact `jit_maps` points into buf. Returns 0 or a store error. */
+int run_jit_symbols(struct hp_store *st, struct hp_run_facts *f, char *buf, size_t len);
 /* Why the preload agent cannot sample target, or NULL. */
 const char *run_agent_unusable(const char *target);
 /* The perf session could not open its events (the target never ran):

@@ -38,6 +38,32 @@ const char *run_agent_unusable(const char *target)
 					     : NULL;
 }
 
+/* Whether target runs a Python interpreter: its name is python*, or it is
+ * a script whose #! line names one (directly or through env). */
+int run_is_python(const char *target)
+{
+	char line[256], *p, *word;
+	const char *base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!strncmp(base, "python", 6))
+		return 1;
+	FILE *f = fopen(target, "re");
+	if (!f)
+		return 0;
+	int ok = fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!';
+	fclose(f);
+	if (!ok)
+		return 0;
+	for (p = line + 2; (word = strtok_r(p, " \t\r\n", &p)) != NULL;) {
+		const char *b = strrchr(word, '/');
+		b = b ? b + 1 : word;
+		if (!strcmp(b, "env") || word[0] == '-')
+			continue;
+		return !strncmp(b, "python", 6);
+	}
+	return 0;
+}
+
 /* Sample with the agent: no perf events, so no counters, no page-fault
  * samples, no kernel frames. tag says why (detail adds the reason). */
 static void use_agent(struct run_opts *o, const char *tag, const char *detail)
@@ -86,6 +112,12 @@ int run_choose_sampler(struct run_opts *o, const char *target)
 	} else if (o->sampler == SAMPLER_AUTO && !o->sample_event && !no_agent &&
 		   (err = perf_sampler_errno())) {
 		fall_back(o, err);
+	} else if (o->sampler == SAMPLER_AUTO && !o->sample_event && !no_agent && o->python &&
+		   run_is_python(target)) {
+		hp_info("'%s' is a Python program: sampling with the LD_PRELOAD agent, which reads"
+			" its Python frames at each sample (no counters, no kernel frames;"
+			" --python off for perf events)", target);
+		use_agent(o, "Python frames", NULL);
 	}
 	return 0;
 }
@@ -112,6 +144,7 @@ int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *
 		.alloc_sample = (uint64_t)o->alloc_sample,
 		.agent_hz = o->agent ? o->s.freq : 0,
 		.heap_interval_ms = o->s.mem_interval_ms,
+		.no_python = !o->python,
 	};
 	int err;
 	if (o->alloc && launch_is_static(target) == 1) {

@@ -13,8 +13,11 @@
 #include "analyzer/symbolize.h"
 #include "cmd/cmd_util.h"
 #include "cmd/run.h"
+#include "collector/jitsyms.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/runfacts.h"
+#include "common/store.h"
 
 static void warmup_push(void *ctx, const char *path)
 {
@@ -105,4 +108,19 @@ void run_symbols_release(struct symbol_warmup *w)
 	if (w->sym)
 		symbolizer_free(w->sym);
 	w->sym = NULL;
+}
+
+/* Name JIT code from the processes' /tmp/perf-PID.map files now, while
+ * they exist (collector/jitsyms.h); the fact into buf. */
+int run_jit_symbols(struct hp_store *st, struct hp_run_facts *f, char *buf, size_t len)
+{
+	struct jitsyms_result r;
+	int err = jitsyms_store(st, &r);
+	if (err || !r.maps)
+		return err;
+	snprintf(buf, len, "%u map file(s), %u code regions; %u addresses named", r.maps,
+		 r.entries, r.named);
+	f->jit_maps = buf;
+	hp_info("JIT code: %s (/tmp/perf-PID.map)", buf);
+	return 0;
 }

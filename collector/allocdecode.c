@@ -168,6 +168,28 @@ static int decode_compact(struct hp_apdecode *d, const unsigned char *rec, uint3
 	return (err = alloc_rest(d, p, end, head, ev)) ? err : 1;
 }
 
+/* The Python frames of a PYSAMPLE: nr_py, then (code delta, offset,
+ * flags) each. */
+static int get_py(const unsigned char *p, const unsigned char *end, unsigned rflags,
+		  struct hp_alloc_event *ev)
+{
+	uint64_t n, dcode, off, fl, code = 0;
+	if (!(p = hp_ap_get(p, end, &n)) || n > HP_AP_MAX_PY_FRAMES)
+		return -HP_ECORRUPT;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!(p = hp_ap_get(p, end, &dcode)) || !(p = hp_ap_get(p, end, &off)) ||
+		    !(p = hp_ap_get(p, end, &fl)))
+			return -HP_ECORRUPT;
+		code += (uint64_t)hp_ap_unzigzag(dcode);
+		ev->py[i] = (struct pysample_frame){ .code = code,
+						     .offset = (int32_t)hp_ap_unzigzag(off),
+						     .flags = (uint32_t)fl };
+	}
+	ev->nr_py = (uint16_t)n;
+	ev->flags |= HP_ALLOC_F_PYTHON | ((rflags & HP_AP_RF_PYFAIL) ? HP_ALLOC_F_PYFAIL : 0);
+	return 1;
+}
+
 /* EXIT and SAMPLE: the 8-byte prefix, tid, t, then for SAMPLE overrun, pcs. */
 static int decode_long(struct hp_apdecode *d, const unsigned char *rec, uint32_t len,
 		       uint32_t head, struct hp_alloc_event *ev)
@@ -185,13 +207,22 @@ static int decode_long(struct hp_apdecode *d, const unsigned char *rec, uint32_t
 	ev->func = r.func;
 	if (HP_AP_HEAD_TYPE(head) == HP_AP_EXIT)
 		return 1;
+	if (HP_AP_HEAD_TYPE(head) == HP_AP_PYCODE) {
+		ev->kind = HP_ALLOC_PYCODE;
+		ev->blob = p;
+		ev->blob_len = (uint32_t)(end - p);
+		return 1;
+	}
 	if (r.nr_pcs > HP_AP_MAX_SAMPLE_FRAMES || !(p = hp_ap_get(p, end, &overrun)) ||
-	    !get_pcs(ev->pcs, p, end, r.nr_pcs))
+	    !(p = get_pcs(ev->pcs, p, end, r.nr_pcs)))
 		return -HP_ECORRUPT;
 	ev->kind = HP_ALLOC_SAMPLE;
 	ev->nr_pcs = r.nr_pcs;
 	ev->weight = 1 + overrun;
 	ev->flags = (r.flags & HP_AP_RF_TRUNCATED) ? HP_ALLOC_F_TRUNCATED : 0;
+	ev->nr_py = 0;
+	if (HP_AP_HEAD_TYPE(head) == HP_AP_PYSAMPLE)
+		return get_py(p, end, r.flags, ev);
 	return 1;
 }
 
@@ -203,7 +234,8 @@ int apdecode_record(struct hp_apdecode *d, const unsigned char *rec, uint32_t le
 		return 0;
 	if (HP_AP_COMPACT(type))
 		return decode_compact(d, rec, len, head, ev);
-	if (type == HP_AP_EXIT || type == HP_AP_SAMPLE)
+	if (type == HP_AP_EXIT || type == HP_AP_SAMPLE || type == HP_AP_PYSAMPLE ||
+	    type == HP_AP_PYCODE)
 		return decode_long(d, rec, len, head, ev);
 	return -HP_ECORRUPT;
 }

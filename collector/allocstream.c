@@ -154,7 +154,9 @@ static int build_env(struct hp_allocstream *s, const struct hp_allocstream_opts 
 	    (err = env_add_uint(s, &n, HP_AP_ENV_BUFSIZE, o->buf_mib)) ||
 	    (err = env_add_uint(s, &n, HP_AP_ENV_SEED, o->seed)) ||
 	    (err = env_add_uint(s, &n, HP_AP_ENV_HZ, o->sample_hz)) ||
-	    (o->no_alloc && (err = env_add(s, &n, HP_AP_ENV_TRACK, "0", "", ""))))
+	    (o->no_alloc && (err = env_add(s, &n, HP_AP_ENV_TRACK, "0", "", ""))) ||
+	    (o->no_python && o->sample_hz &&
+	     (err = env_add(s, &n, HP_AP_ENV_PYTHON, "0", "", ""))))
 		return err;
 	s->env[n] = NULL;
 	return 0;
@@ -292,6 +294,14 @@ static void ev_reset(struct hp_allocstream *s, const struct astream *st, unsigne
 	ev->dropped_samples = 0;
 	ev->ppid = ev->end_flags = ev->sample_hz = ev->stack_ref = 0;
 	ev->exe = "";
+	ev->nr_py = 0;
+	ev->blob = NULL;
+	ev->blob_len = 0;
+	/* set by the agent before its first PYSAMPLE (release) */
+	ev->py_state = st->hdr ? __atomic_load_n(&st->hdr->py_state, __ATOMIC_ACQUIRE) : 0;
+	ev->py_version = st->hdr ? __atomic_load_n(&st->hdr->py_version, __ATOMIC_RELAXED) : 0;
+	ev->py_eval_start = st->hdr ? __atomic_load_n(&st->hdr->py_eval_start, __ATOMIC_RELAXED) : 0;
+	ev->py_eval_end = st->hdr ? __atomic_load_n(&st->hdr->py_eval_end, __ATOMIC_RELAXED) : 0;
 }
 
 static int stream_begin(struct hp_allocstream *s, struct astream *st, hp_alloc_cb cb, void *ctx)
@@ -485,6 +495,8 @@ static int stream_record(struct hp_allocstream *s, struct astream *st, const uns
 	} else if (s->ev.kind == HP_ALLOC_SAMPLE) {
 		s->stats.samples++;
 		s->stats.sample_periods += s->ev.weight;
+	} else if (s->ev.kind == HP_ALLOC_PYCODE) {
+		/* not an allocation event */
 	} else {
 		s->stats.frees++;
 	}

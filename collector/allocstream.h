@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "collector/pysample.h"
 #include "common/allocproto.h"
 
 #define HP_ALLOC_MAX_FRAMES HP_AP_MAX_SAMPLE_FRAMES   /* room in hp_alloc_event.pcs */
@@ -38,6 +39,7 @@ enum hp_alloc_kind {
 	HP_ALLOC_FREE,      /* a block was released: ptr */
 	HP_ALLOC_END,       /* the stream is over: end_flags, dropped */
 	HP_ALLOC_SAMPLE,    /* the CPU agent caught thread tid on the CPU: pcs, weight */
+	HP_ALLOC_PYCODE,    /* the agent copied a code object's memory: blob, blob_len */
 };
 
 /* hp_alloc_event.end_flags */
@@ -49,6 +51,9 @@ enum hp_alloc_kind {
 
 /* hp_alloc_event.flags */
 #define HP_ALLOC_F_TRUNCATED 0x1u /* SAMPLE: the stack is cut short (too deep or not unwound) */
+#define HP_ALLOC_F_PYTHON    0x2u /* SAMPLE: from a PYSAMPLE record: py[0..nr_py) are its
+                                   * Python frames (none when the thread ran no Python) */
+#define HP_ALLOC_F_PYFAIL    0x4u /* SAMPLE: the agent could not read the Python chain */
 
 /* One decoded event. (pid, gen) names the stream: gen counts execs of pid.
  * Frees of blocks the stream never showed allocated (allocated before the
@@ -82,6 +87,17 @@ struct hp_alloc_event {
 	 * subtract 1 before looking up a line. SAMPLE: pcs[0] is the
 	 * interrupted instruction (exact), pcs[1..] return addresses. */
 	uint64_t pcs[HP_ALLOC_MAX_FRAMES];
+	/* SAMPLE with HP_ALLOC_F_PYTHON: the thread's Python frames, innermost
+	 * first, as the agent packed them; and what the stream header says of
+	 * the process's Python (also on END: py_state, py_version). */
+	const uint8_t *blob;      /* PYCODE: the record's body after tid and t (valid during
+	                           * the call): nr_ranges, then (addr, len, bytes) each */
+	uint32_t blob_len;
+	uint16_t nr_py;
+	uint32_t py_state;        /* HP_AP_PY_* */
+	uint32_t py_version;      /* PY_VERSION_HEX, 0 unknown */
+	uint64_t py_eval_start, py_eval_end;
+	struct pysample_frame py[HP_AP_MAX_PY_FRAMES];
 };
 
 /* Called for each event; return 0 to go on, or a negative code to stop
@@ -91,6 +107,7 @@ typedef int (*hp_alloc_cb)(void *ctx, const struct hp_alloc_event *ev);
 struct hp_allocstream_opts {
 	int no_alloc;             /* allocation hooks only pass calls on (CPU agent alone) */
 	unsigned sample_hz;       /* CPU agent: samples per second of thread CPU time, 0 = off */
+	int no_python;            /* CPU agent: no Python frames (HPPROF_PYTHON=0) */
 	uint64_t sample_bytes;    /* 0: record every call; else Poisson sampling, mean bytes */
 	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 4), 0 = 64; backed as used */
 	uint64_t seed;            /* sampling seed, 0 = from time and tid */

@@ -159,21 +159,18 @@ static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	return store_add_thread(s->st, tid, pid, comm[0] ? comm : NULL, t_rel);
 }
 
-int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
-		       const uint64_t *pcs, uint32_t n, int end)
+/* A sample whose frames smp->frames[0..n) are set: the rest, and store it. */
+static int add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+		       uint32_t n, int end)
 {
 	struct hp_sample *smp = &s->sample;
-	if (s->stopped)
-		return s->err;
-	if (n > HP_MAX_FRAMES)
-		n = HP_MAX_FRAMES;
 	smp->t_ns = session_rel_time(s, t_ns);
 	smp->pid = pid;
 	smp->tid = tid;
 	smp->event = 0;
 	smp->nr_counters = 0;
 	smp->unwind = end;
-	smp->nr_frames = session_locate(s, pid, pcs, n, 0, smp->frames);
+	smp->nr_frames = n;
 	int err = note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
 		err = store_add_sample(s->st, smp);
@@ -185,6 +182,28 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	s->res->samples++;
 	session_count_end(s, end);
 	return 0;
+}
+
+int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+		       const uint64_t *pcs, uint32_t n, int end)
+{
+	if (s->stopped)
+		return s->err;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	n = session_locate(s, pid, pcs, n, 0, s->sample.frames);
+	return add_located(s, pid, tid, t_ns, n, end);
+}
+
+int session_add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+			const struct hp_location *frames, uint32_t n, int end)
+{
+	if (s->stopped)
+		return s->err;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	memcpy(s->sample.frames, frames, n * sizeof(*frames));
+	return add_located(s, pid, tid, t_ns, n, end);
 }
 
 /* --- the rings --- */

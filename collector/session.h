@@ -161,6 +161,11 @@ struct hp_store *session_store(struct hp_session *s);
 int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
 			const char *exe, uint64_t t_ns);
 
+/* A sample whose frames are already store locations (innermost first):
+ * the preload agent's samples merged with Python frames (pyfeed.h). */
+int session_add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+			const struct hp_location *frames, uint32_t n, int end);
+
 /* A process image is over and all its samples were added: exec'd (a
  * later image of pid follows) or gone, when its end time is recorded and
  * its maps dropped. */

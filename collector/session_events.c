@@ -384,6 +384,8 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), first_err = 0, err;
 	if (!s->ring_pages)
 		s->ring_pages = ring_pages_try[0];
+	s->stack_size = stack_size_for(s);
+	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
 	for (int cpu = 0; cpu < ncpu; cpu++) {

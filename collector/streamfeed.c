@@ -13,6 +13,7 @@
 #include "collector/allocstream.h"
 #include "collector/alloctrack.h"
 #include "collector/preload_deps.h"
+#include "collector/pyfeed.h"
 #include "collector/session.h"
 #include "common/error.h"
 #include "common/hmap.h"
@@ -24,6 +25,7 @@ struct hp_streamfeed {
 	struct hp_streamfeed_opts o;
 	struct hp_allocstream *stream;
 	struct hp_alloctrack *track;   /* NULL without alloc */
+	struct hp_pyfeed *py;          /* the agent's Python samples; NULL without the agent */
 	struct hp_hmap stacks;         /* stack_digest(pid, raw pcs) -> stack id */
 	struct hp_hmap refs;           /* (pid, gen, the stream's stack id) -> stack id */
 	struct hp_session *session;    /* set by the first on_poll */
@@ -87,9 +89,13 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 	switch (ev->kind) {
 	case HP_ALLOC_SAMPLE:
 		f->periods += ev->weight;
+		if (f->py)
+			return pyfeed_sample(f->py, f->session, ev);
 		return session_add_sample(f->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
 					  ev->nr_pcs, ev->flags & HP_ALLOC_F_TRUNCATED ?
 					  HP_STACK_END_DEEP : HP_STACK_END_UNKNOWN);
+	case HP_ALLOC_PYCODE:
+		return f->py ? pyfeed_code(f->py, ev) : 0;
 	case HP_ALLOC_BEGIN:
 		return session_add_process(f->session, ev->pid, ev->ppid, ev->gen, ev->exe,
 					   ev->t_ns);
@@ -97,6 +103,8 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 		if ((ev->end_flags & HP_ALLOC_END_ASIDE) && !(ev->end_flags & HP_ALLOC_END_EXECED))
 			hp_warn("process %u handles SIGPROF itself: the preload agent stood aside"
 				" and has no samples of it from then on", ev->pid);
+		if (f->py)
+			pyfeed_end(f->py, ev);
 		session_end_process(f->session, ev->pid, ev->t_ns,
 				    !!(ev->end_flags & HP_ALLOC_END_EXECED));
 		return 0;
@@ -130,7 +138,7 @@ static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 	if (ev->kind == HP_ALLOC_END && ev->vm_hwm &&
 	    (err = store_note_process_peak(session_store(f->session), ev->pid, (int64_t)ev->vm_hwm)))
 		return err;
-	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE)
+	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE || ev->kind == HP_ALLOC_PYCODE)
 		return 0;
 	if ((err = alloctrack_event(f->track, ev))) {
 		/* Keep profiling: allocation data is lost, the CPU profile is not. */
@@ -169,6 +177,7 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 		.sample_hz = o->agent_hz,
 		.sample_bytes = o->alloc_sample,
 		.buf_mib = o->alloc ? 0 : 4,       /* samples alone need little room */
+		.no_python = o->no_python,
 	};
 	uint64_t interval = (uint64_t)(o->heap_interval_ms ? o->heap_interval_ms : 10) * 1000000ull;
 	struct hp_streamfeed *f = calloc(1, sizeof(*f));
@@ -180,6 +189,7 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 	hmap_init(&f->stacks);
 	hmap_init(&f->refs);
 	if ((err = allocstream_setup(&f->stream, &ao)) ||
+	    (o->agent_hz && (err = pyfeed_new(&f->py))) ||
 	    (o->alloc && (err = alloctrack_new(locate_alloc, f, interval, &f->track)))) {
 		streamfeed_free(f);
 		return err;
@@ -229,6 +239,8 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 		facts->preload_env = f->env;
 	if (f->o.agent_hz)
 		agent_facts(f, samples, facts);
+	if (f->py)
+		pyfeed_facts(f->py, facts);
 	if (!f->o.alloc)
 		return 0;
 	if (f->stats.dropped)
@@ -252,6 +264,7 @@ void streamfeed_free(struct hp_streamfeed *f)
 	if (!f)
 		return;
 	alloctrack_free(f->track);
+	pyfeed_free(f->py);
 	hmap_release(&f->stacks);
 	hmap_release(&f->refs);
 	allocstream_free(f->stream);

@@ -31,6 +31,7 @@ struct hp_streamfeed_opts {
 	unsigned agent_hz;             /* the preload agent samples at this rate per thread;
 				        * 0: perf samples, the agent is off */
 	unsigned heap_interval_ms;     /* spacing of the heap timeline (0: 10 ms) */
+	int no_python;                 /* the agent takes no Python frames (run --python off) */
 };
 
 /* Set up the stream (and the tracker with alloc). Returns 0, or an

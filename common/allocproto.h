@@ -2,7 +2,8 @@
  * allocproto.h - the shared-memory protocol between the preload library
  * (collector/preload/: the allocation shim and the CPU sampling agent,
  * inside the target) and the collector's reader (collector/allocstream.c).
- * Version HP_AP_VERSION (2: compact allocation records, stack ids).
+ * Version HP_AP_VERSION (2: compact allocation records, stack ids; 3: PYSAMPLE
+ * and PYCODE records, the header's Python fields).
  *
  * Naming. The collector creates a directory and passes it to the target in
  * HPPROF_ALLOC_DIR. Every process image that loads the shim writes exactly
@@ -80,6 +81,22 @@
  *   Long records (an 8-byte prefix, struct hp_ap_rec, then the body):
  *     EXIT:   tid, t                 (from the shim's destructor)
  *     SAMPLE: tid, t, overrun, pcs   (from the agent's SIGPROF handler)
+ *     PYSAMPLE: tid, t, overrun, pcs, nr_py, nr_py x (dcode, offset, pyflags)
+ *             (from the agent's SIGTRAP handler in a CPython 3.11 process:
+ *             the SAMPLE of that moment plus the thread's Python frames,
+ *             innermost first; dcode = zigzag(code - the previous frame's
+ *             code, 0 before the first), offset = zigzag(bytes from
+ *             co_code_adaptive to the last instruction started), pyflags
+ *             = struct pysample_frame.flags (collector/pysample.h).
+ *             HP_AP_RF_PYFAIL: the chain could not be read (nr_py = 0).
+ *             A thread running no Python has nr_py = 0 without the flag.)
+ *     PYCODE: tid, t, nr_ranges, nr_ranges x (addr, len, len bytes)
+ *             (from the same handler, before the PYSAMPLE that first shows
+ *             a code object, or shows a new one at a known address: copies
+ *             of the target's memory the collector needs to name it while
+ *             the object may be freed soon after: the code object's header,
+ *             its co_qualname and co_filename str objects and its
+ *             co_linetable bytes object, each cut to what pycode_load reads)
  *   PAD, TRUNC: no body.
  *
  * t = CLOCK_MONOTONIC ns - header.t_start_ns. pcs are nr_pcs values:
@@ -103,11 +120,12 @@
 #include <stdint.h>
 
 #define HP_AP_MAGIC      0x31434f4c4c415048ull  /* "HPALLOC1", little-endian */
-#define HP_AP_VERSION    2
+#define HP_AP_VERSION    3
 #define HP_AP_DATA_OFF   4096u                  /* first record; header page before */
 #define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
 #define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
-#define HP_AP_MAX_REC    2048u                  /* no record is longer (bytes) */
+#define HP_AP_MAX_PY_FRAMES 128                 /* most Python frames a PYSAMPLE carries */
+#define HP_AP_MAX_REC    4092u                  /* no record is longer (bytes; < 4096, the head's length field) */
 #define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
 
 /* Environment the shim reads (set by the collector). */
@@ -117,6 +135,7 @@
 #define HP_AP_ENV_SEED    "HPPROF_ALLOC_SEED"    /* fixed sampling seed (tests) */
 #define HP_AP_ENV_TRACK   "HPPROF_ALLOC_TRACK"   /* "0": allocation hooks only pass calls on */
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
+#define HP_AP_ENV_PYTHON  "HPPROF_PYTHON"        /* "0": no Python frames (the agent samples natively) */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
 #define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
@@ -149,11 +168,13 @@ enum hp_ap_type {
 	HP_AP_THREAD = 8,  /* a thread number and its tid (compact) */
 	HP_AP_TIME   = 9,  /* the time of the events that follow (compact) */
 	HP_AP_NOFREE = 10, /* a reserved FREE that did not happen: ptr base only (compact) */
+	HP_AP_PYSAMPLE = 11, /* a SAMPLE with the thread's Python frames (SIGTRAP handler) */
+	HP_AP_PYCODE = 12,   /* memory of a code object, for naming it later (SIGTRAP handler) */
 };
 
 /* Whether records of this type are compact (a head word, then the body). */
 #define HP_AP_COMPACT(type) ((type) == HP_AP_ALLOC || (type) == HP_AP_FREE || \
-			     (type) >= HP_AP_STACK)
+			     ((type) >= HP_AP_STACK && (type) <= HP_AP_NOFREE))
 
 /* Which call produced a record (hp_ap_rec.func). A realloc that moves or
  * resizes p to q is FREE(p) then ALLOC(q), both with func REALLOC. */
@@ -166,12 +187,20 @@ enum hp_ap_func {
 /* hp_ap_rec.flags */
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 #define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
+#define HP_AP_RF_PYFAIL 0x04u  /* PYSAMPLE: the Python chain could not be read (or was too deep) */
 
 /* hp_ap_header.flags */
 #define HP_AP_F_FULL    0x01u  /* the ring could not be backed (/dev/shm full): stream over */
 #define HP_AP_F_EXITED  0x02u  /* the destructor ran (also when its EXIT record was dropped) */
 #define HP_AP_F_DETACHED 0x04u /* set by the reader when it stops: writers drop, never wait */
 #define HP_AP_F_ASIDE   0x08u  /* the agent stood aside: the program handles SIGPROF itself */
+
+/* hp_ap_header.py_state */
+#define HP_AP_PY_NONE        0u   /* not a Python process, or not looked at */
+#define HP_AP_PY_FRAMES      1u   /* CPython 3.11: PYSAMPLE records carry its frames */
+#define HP_AP_PY_UNSUPPORTED 2u   /* a Python hpprof cannot read: native frames only */
+#define HP_AP_PY_NOEVENT     3u   /* supported, but the SIGTRAP perf event would not open:
+				   * the timers' SIGPROF handler writes the PYSAMPLEs */
 
 /* The 8-byte prefix of a long record (EXIT, SAMPLE). */
 struct hp_ap_rec {
@@ -212,7 +241,11 @@ struct hp_ap_header {
 	uint64_t table_bytes;          /* at exit: resident bytes of the shim's stack table */
 	uint64_t vm_hwm;               /* at exit: the process's own VmHWM, bytes; 0 unknown */
 	uint32_t stacks;               /* STACK ids handed out */
+	uint32_t py_state;             /* HP_AP_PY_*: what the agent found (set before any PYSAMPLE) */
+	uint32_t py_version;           /* PY_VERSION_HEX of the process's Python, 0 unknown */
 	uint32_t reserved2;
+	uint64_t py_eval_start;        /* _PyEval_EvalFrameDefault [start, end) in the process */
+	uint64_t py_eval_end;
 	/* written by the reader */
 	_Alignas(64) uint64_t released;  /* logical bytes below it are read and zeroed */
 	uint64_t reader_ns;              /* CLOCK_MONOTONIC of the reader's last poll */
@@ -226,6 +259,11 @@ _Static_assert(4 + 6 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
 	       "largest ALLOC fits HP_AP_MAX_REC");
 _Static_assert(sizeof(struct hp_ap_rec) + 3 * 10 + HP_AP_MAX_SAMPLE_FRAMES * 10 <= HP_AP_MAX_REC,
 	       "largest SAMPLE fits HP_AP_MAX_REC");
+/* PYSAMPLE: a SAMPLE, nr_py, then per frame a code delta (<= 10 bytes),
+ * an offset (<= 5) and flags (<= 5). */
+_Static_assert(sizeof(struct hp_ap_rec) + 4 * 10 + HP_AP_MAX_SAMPLE_FRAMES * 10 +
+		       HP_AP_MAX_PY_FRAMES * 20 <= HP_AP_MAX_REC,
+	       "largest PYSAMPLE fits HP_AP_MAX_REC");
 
 /* Append v as an unsigned LEB128 varint at p; returns the byte after it. */
 static inline uint8_t *hp_ap_put(uint8_t *p, uint64_t v)

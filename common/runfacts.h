@@ -86,6 +86,17 @@ struct hp_run_facts {
 	const char *sim_tool;          /* "valgrind 3.19.0 --tool=cachegrind" */
 	const char *sim_I1, *sim_D1, *sim_LL;  /* the simulated caches: "32768 B, 8-way, 64 B lines" */
 	int64_t sim_processes;         /* processes whose simulated costs were read */
+	/* Python frames (docs/python.md) */
+	const char *python_version;    /* the first CPython sampled, "3.11.2" */
+	const char *python_note;       /* "Python frames: not supported for 3.x, native frames only" */
+	const char *python_frames;     /* how they were read */
+	int64_t python_merged;         /* samples of Python threads with Python frames merged */
+	int64_t python_truncated;      /* ... merged on a truncated native stack */
+	int64_t python_unmerged;       /* ... whose stacks disagreed: native frames only */
+	int64_t python_unresolved;     /* ... whose frames could not be read or named */
+	int64_t python_native;         /* ... taken while the thread ran no Python */
+	const char *jit_maps;          /* /tmp/perf-PID.map files read at the end of run, and
+				        * how many addresses they named */
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;

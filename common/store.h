@@ -103,6 +103,9 @@ int store_end_thread(struct hp_store *st, uint32_t tid, uint64_t end_ns);
 /* Module id for path, creating it on first use. */
 int store_intern_module(struct hp_store *st, const char *path, const char *build_id,
 			uint32_t *id);
+/* Location id of (module, addr), creating it on first use: for frames the
+ * collector names itself (Python frames: store_add_location_frame). */
+int store_intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id);
 /* Stack id (innermost node) for frames[0..n), innermost first; 0 when n == 0. */
 int store_intern_stack(struct hp_store *st, const struct hp_location *frames, uint32_t n,
 		       uint32_t *stack_id);

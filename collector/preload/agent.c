@@ -27,6 +27,10 @@
  * interposed) the agent deletes every timer first and stands aside. Both
  * set HP_AP_F_ASIDE in the stream header, so the collector can say so.
  *
+ * In a CPython 3.11 process (agent_py.c) each thread gets a cpu-clock
+ * perf event with sigtrap instead of a timer, and its SIGTRAP handler
+ * writes PYSAMPLE records: the same stack plus the thread's Python frames.
+ *
  * What it does not see: threads made without pthread_create (raw clone),
  * threads that block SIGPROF, kernel frames, and (CPU-time timers being
  * checked once per kernel tick) more than CONFIG_HZ samples per second
@@ -159,6 +163,10 @@ static void thread_start_sampling(void)
 	if (!__atomic_load_n(&agent.running, __ATOMIC_ACQUIRE) || t->timer_slot)
 		return;
 	warm_unwinder(t);
+	if (agentpy_on()) {                  /* CPython: a SIGTRAP perf event instead */
+		agentpy_thread_start();
+		return;
+	}
 	if (timer_new(shim_tid(t), &id) < 0)
 		return;
 	if (!(t->timer_slot = table_put(id))) {
@@ -177,6 +185,7 @@ static void thread_stop_sampling(void *unused)
 {
 	struct shim_tls *t = &shim_tls;
 	(void)unused;
+	agentpy_thread_stop();
 	if (t->timer_slot)
 		table_drop(t->timer_slot - 1);
 	t->timer_slot = 0;
@@ -218,21 +227,20 @@ static int drop_own_callers(void **pcs, int n)
 	return n ? k : 0;
 }
 
-static void take_sample(struct shim_tls *t, int overrun, const ucontext_t *uc)
+int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flags)
 {
+	const ucontext_t *uc = ucv;
 	void *pcs[STACK_SLOTS];
-	unsigned flags = 0;
-	if (__atomic_load_n(&t->unwinding, __ATOMIC_RELAXED) || !stream_header()) {
-		stream_count_drop(1);
-		return;
-	}
+	*flags = 0;
+	if (__atomic_load_n(&t->unwinding, __ATOMIC_RELAXED) || !stream_header())
+		return -1;
 	__atomic_store_n(&t->unwinding, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	int n = unw_backtrace(pcs, STACK_SLOTS);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&t->unwinding, 0, __ATOMIC_RELAXED);
 	if (n == STACK_SLOTS)
-		flags |= HP_AP_RF_TRUNCATED;
+		*flags |= HP_AP_RF_TRUNCATED;
 	uintptr_t pc = context_pc(uc);
 	int first = interrupted_frame(pcs, n, pc);
 	if (first < 0) {
@@ -240,17 +248,30 @@ static void take_sample(struct shim_tls *t, int overrun, const ucontext_t *uc)
 		pcs[0] = (void *)pc;
 		first = 0;
 		n = pc ? 1 : 0;
-		flags |= HP_AP_RF_TRUNCATED;
+		*flags |= HP_AP_RF_TRUNCATED;
 	}
 	n = drop_own_callers(pcs + first, n - first);
 	if (n > HP_AP_MAX_SAMPLE_FRAMES) {
 		n = HP_AP_MAX_SAMPLE_FRAMES;
-		flags |= HP_AP_RF_TRUNCATED;
+		*flags |= HP_AP_RF_TRUNCATED;
+	}
+	memcpy(out, pcs + first, (size_t)n * sizeof(*out));
+	return n;
+}
+
+static void take_sample(struct shim_tls *t, int overrun, const ucontext_t *uc)
+{
+	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
+	unsigned flags;
+	int n = agent_unwind(t, uc, pcs, &flags);
+	if (n < 0) {
+		stream_count_drop(1);
+		return;
 	}
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n);
 	p = hp_ap_put(p, overrun > 0 ? (uint64_t)overrun : 0);
-	p = put_pcs(p, pcs + first, n);
+	p = put_pcs(p, pcs, n);
 	if (stream_write(buf, rec_end(buf, p), HP_AP_SAMPLE, STREAM_NOWAIT) < 0)
 		stream_count_drop(1);
 }
@@ -259,8 +280,12 @@ static void on_sigprof(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	(void)sig;
-	if (si && si->si_code == SI_TIMER && uc && !__atomic_load_n(&agent.aside, __ATOMIC_RELAXED))
-		take_sample(&shim_tls, si->si_overrun, uc);
+	if (si && si->si_code == SI_TIMER && uc && !__atomic_load_n(&agent.aside, __ATOMIC_RELAXED)) {
+		if (agentpy_usable())        /* CPython without SIGTRAP events: frames anyway */
+			agentpy_sample(&shim_tls, si->si_overrun, uc);
+		else
+			take_sample(&shim_tls, si->si_overrun, uc);
+	}
 	errno = saved;
 }
 
@@ -294,6 +319,7 @@ void agent_start(unsigned hz)
 	if (agent.sigaction(SIGPROF, &sa, NULL) < 0)
 		return;
 	agent.pid = getpid();
+	agentpy_start(hz);
 	__atomic_store_n(&agent.running, 1, __ATOMIC_RELEASE);
 	thread_start_sampling();
 }
@@ -305,6 +331,7 @@ void agent_fork_child(void)
 	for (int i = 0; i < MAX_TIMERS; i++)
 		__atomic_store_n(&timers[i], 0, __ATOMIC_RELAXED);
 	shim_tls.timer_slot = 0;
+	agentpy_fork_child();
 	agent.pid = getpid();
 	if (!__atomic_load_n(&agent.aside, __ATOMIC_ACQUIRE))
 		thread_start_sampling();

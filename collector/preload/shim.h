@@ -128,4 +128,32 @@ void agent_start(unsigned hz);
  * one thread the child has. */
 void agent_fork_child(void);
 
+/* The interrupted thread's stack, from inside a sampling signal handler
+ * (uc: its ucontext): out[0] is the interrupted instruction, then return
+ * addresses, the library's own frames dropped; at most
+ * HP_AP_MAX_SAMPLE_FRAMES. *flags gets HP_AP_RF_TRUNCATED when cut short.
+ * Returns the count, or -1 when the thread was unwinding already (the
+ * sample must be dropped). Signal-safe. */
+int agent_unwind(struct shim_tls *t, const void *uc, void **out, unsigned *flags);
+
+/* ---- agent_py.c ---------------------------------------------------------- */
+
+/* At agent start (not signal-safe): when this process is CPython 3.11 and
+ * HPPROF_PYTHON is not "0", install the SIGTRAP handler and say so in the
+ * stream header; an unsupported Python is noted there too. */
+void agentpy_start(unsigned hz);
+/* Whether threads are sampled by agentpy (a SIGTRAP perf event each). */
+int agentpy_on(void);
+/* Whether Python frames can be read here (CPython 3.11), with SIGTRAP
+ * events or without (then agent.c's timers call agentpy_sample). */
+int agentpy_usable(void);
+/* From a sampling signal handler: write a PYSAMPLE of the interrupted
+ * thread (overrun: timer periods missed before this one). Signal-safe. */
+void agentpy_sample(struct shim_tls *t, int overrun, const void *uc);
+/* Open (and close) the calling thread's perf event. */
+void agentpy_thread_start(void);
+void agentpy_thread_stop(void);
+/* In a forked child: close the parent's events, new stream's header. */
+void agentpy_fork_child(void);
+
 #endif

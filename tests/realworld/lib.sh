@@ -54,6 +54,9 @@ rw_step() {
 #          seen by both: user-space symbol shares)
 #   alone: perf record --call-graph dwarf -- CMD, and hpprof run CMD
 #          (kernel share and complete stacks, without the other tool)
+# hpprof runs with --python off: these compare native profiles, and a
+# Python target would otherwise be sampled by the agent with Python frames
+# (no kernel samples; docs/python.md), which perf cannot check.
 rw_cpu() {
 	rw_need perf linux-perf
 	perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 ||
@@ -61,11 +64,11 @@ rw_cpu() {
 	note "target: $*"
 	rw_reset
 	rw_step same perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o same.data -- \
-		"$HPPROF" run -q -F "$FREQ" -o same.db -- "$@"
+		"$HPPROF" run -q --python off -F "$FREQ" -o same.db -- "$@"
 	rw_reset
 	rw_step perf perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone.data -- "$@"
 	rw_reset
-	rw_step hpprof "$HPPROF" run -F "$FREQ" -o alone.db -- "$@"
+	rw_step hpprof "$HPPROF" run --python off -F "$FREQ" -o alone.db -- "$@"
 	"$PY" "$RW/compare.py" cpu --same-perf same.data --same-db same.db \
 		--alone-perf alone.data --alone-db alone.db --alone-log hpprof.err ||
 		fail "hpprof and perf disagree on $1 (the checks marked FAIL above)"

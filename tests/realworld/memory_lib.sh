@@ -43,7 +43,8 @@ mem_compare() {
 	[ -e "$shim" ] || fail "no $shim beside $HPPROF"
 	note "target: $*"
 	eval "$reset"
-	$NORAND "$HPPROF" run -q --alloc -o alloc.db -- "$@" >hpprof.out 2>hpprof.err ||
+	# --python off: the allocation tracker alone, as for any program
+	$NORAND "$HPPROF" run -q --alloc --python off -o alloc.db -- "$@" >hpprof.out 2>hpprof.err ||
 		{ tail -5 hpprof.err >&2; fail "hpprof run --alloc exited $?"; }
 	eval "$reset"
 	# The environment: hpprof adds two variables to the target's (its

@@ -1,0 +1,382 @@
+/*
+ * agent_py.c - the CPU sampling agent in a CPython 3.11 process: Python
+ * frames read inside the target at the sample (docs/python.md says why
+ * there, by measurement).
+ *
+ * At start the agent asks pysample_init whether this process is a CPython
+ * it can read. When it is, every thread (the main thread at start, others
+ * from the pthread_create hook, the forking thread again in a forked
+ * child) gets a cpu-clock perf event of its own with sigtrap: at each
+ * period of the thread's CPU time the kernel sends SIGTRAP to that thread
+ * (si_code TRAP_PERF) before it runs another user instruction. These
+ * events are exact at 1 kHz, where the CPU-time timers of agent.c are
+ * capped at CONFIG_HZ; they need Linux >= 5.13 and perf_event_open, and
+ * are removed at exec (remove_on_exec) and never inherited.
+ *
+ * The SIGTRAP handler takes the native stack (agent_unwind) and the
+ * thread's Python frames (pysample_take, a microsecond: the interrupted
+ * thread cannot change its own chain), and writes one PYSAMPLE record
+ * (common/allocproto.h). The collector resolves the frames while the
+ * process lives and merges both stacks (collector/pyfeed.c, pymerge.h).
+ *
+ * The stream header says what was found (py_state, py_version and the
+ * _PyEval_EvalFrameDefault range the merge needs), before any PYSAMPLE.
+ * A Python whose layout hpprof does not know is noted there
+ * (HP_AP_PY_UNSUPPORTED) and sampled by agent.c's timers: native frames
+ * only, never guessed ones.
+ *
+ * A SIGTRAP that is not TRAP_PERF (a breakpoint of a debugger) goes to the
+ * handler the program had; programs that install their own SIGTRAP
+ * handler later replace ours (their samples are then lost).
+ */
+#include "collector/preload/shim.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "collector/pysample.h"
+
+#ifndef TRAP_PERF
+#define TRAP_PERF 6
+#endif
+
+enum { MAX_EVENTS = 4096 };   /* threads sampled at once */
+
+static struct {
+	struct pysample ps;
+	uint64_t period_ns;
+	int on;                   /* threads get SIGTRAP events */
+	int usable;               /* frames can be read (CPython 3.11), events or not */
+	int exclude_kernel;       /* the kernel refused counting kernel time */
+	struct sigaction old;     /* the program's SIGTRAP disposition before ours */
+} py;
+
+/* perf event fd + 1 of every sampled thread, 0 for a free slot, and the
+ * event's id (PERF_EVENT_IOC_ID): a program that closed our fd (a daemon
+ * closing every fd) may have reused its number, which we must not close. */
+static int events[MAX_EVENTS];
+static uint64_t event_ids[MAX_EVENTS];
+
+static __thread struct pysample_thread py_thread __attribute__((tls_model("initial-exec")));
+static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slot + 1 */
+
+int agentpy_on(void)
+{
+	return __atomic_load_n(&py.on, __ATOMIC_ACQUIRE);
+}
+
+int agentpy_usable(void)
+{
+	return __atomic_load_n(&py.usable, __ATOMIC_ACQUIRE);
+}
+
+/* ---- code objects: copies for the collector ------------------------------ */
+
+/* Code objects already sent, by address, with a digest of their identity
+ * (the pycode_key pointers and the first line): a new object at a known
+ * address is sent again. Lock-free; two threads may both send one. */
+enum { SEEN_SLOTS = 16384, SEEN_PROBES = 32, STR_KEEP = 1024 };
+static uint64_t seen_addr[SEEN_SLOTS], seen_key[SEEN_SLOTS];
+
+static uint64_t ld64(uint64_t a)
+{
+	uint64_t v;
+	memcpy(&v, (const void *)(uintptr_t)a, sizeof v);
+	return v;
+}
+
+static uint32_t ld32(uint64_t a)
+{
+	uint32_t v;
+	memcpy(&v, (const void *)(uintptr_t)a, sizeof v);
+	return v;
+}
+
+/* 1 when code (with identity key) was sent already, or cannot be
+ * remembered (the collector then reads it from the process). */
+static int code_seen(uint64_t code, uint64_t key)
+{
+	uint64_t h = (code >> 4) * 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < SEEN_PROBES; i++) {
+		unsigned s = (unsigned)((h >> 40) + i) % SEEN_SLOTS;
+		uint64_t a = __atomic_load_n(&seen_addr[s], __ATOMIC_ACQUIRE), zero = 0;
+		if (a == code) {
+			if (__atomic_exchange_n(&seen_key[s], key, __ATOMIC_ACQ_REL) == key)
+				return 1;
+			return 0;
+		}
+		if (!a && __atomic_compare_exchange_n(&seen_addr[s], &zero, code, 0,
+						      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&seen_key[s], key, __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A record for code could not be written: send it at its next sample. */
+static void seen_key_forget(uint64_t code)
+{
+	uint64_t h = (code >> 4) * 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < SEEN_PROBES; i++) {
+		unsigned s = (unsigned)((h >> 40) + i) % SEEN_SLOTS;
+		if (__atomic_load_n(&seen_addr[s], __ATOMIC_ACQUIRE) == code) {
+			__atomic_store_n(&seen_key[s], 0, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+/* Bytes of the str object at s that pycode_string reads. */
+static uint64_t str_bytes(const struct py_offsets *o, uint64_t s)
+{
+	uint32_t state = ld32(s + o->str_state);
+	uint64_t len = ld64(s + o->str_length), kind = state >> o->str_kind_shift & 7;
+	int ascii = state >> o->str_ascii_bit & 1;
+	if (!(state >> o->str_compact_bit & 1) || (kind != 1 && kind != 2 && kind != 4))
+		return o->str_ascii_data;
+	return (ascii ? o->str_ascii_data : o->str_compact_data) +
+	       (len > STR_KEEP ? STR_KEEP : len) * kind;
+}
+
+static unsigned char *put_range(unsigned char *p, uint64_t addr, uint64_t len)
+{
+	p = hp_ap_put(p, addr);
+	p = hp_ap_put(p, len);
+	memcpy(p, (const void *)(uintptr_t)addr, (size_t)len);
+	return p + len;
+}
+
+/* Send a PYCODE record for the code object of f unless it was sent. */
+static void send_code(struct shim_tls *t, const struct pyframe_raw *f)
+{
+	const struct py_offsets *o = py.ps.rt.off;
+	uint64_t c = f->code;
+	uint64_t fn = ld64(c + o->code_filename), nm = ld64(c + o->code_name);
+	uint64_t qn = ld64(c + o->code_qualname), tb = ld64(c + o->code_linetable);
+	if (!fn || !nm || !qn || !tb)
+		return;
+	uint64_t key = fn ^ (nm << 1) ^ (qn << 2) ^ (tb << 3) ^ ld32(c + o->code_firstlineno);
+	if (code_seen(c, key))
+		return;
+	int64_t tlen = (int64_t)ld64(tb + o->bytes_size);
+	uint64_t lens[4] = { o->code_size, str_bytes(o, qn), str_bytes(o, fn),
+			     o->bytes_data + (uint64_t)(tlen > 0 ? tlen : 0) };
+	uint64_t addrs[4] = { c, qn, fn, tb }, total = 64;
+	for (int i = 0; i < 4; i++)
+		total += lens[i] + 20;
+	if (tlen < 0 || total > HP_AP_MAX_REC)
+		return;                      /* too big: the collector reads it itself */
+	unsigned char buf[HP_AP_MAX_REC];
+	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, 0, 0);
+	p = hp_ap_put(p, 4);
+	for (int i = 0; i < 4; i++)
+		p = put_range(p, addrs[i], lens[i]);
+	if (stream_write(buf, rec_end(buf, p), HP_AP_PYCODE, STREAM_NOWAIT) < 0)
+		seen_key_forget(c);          /* try again at its next sample */
+}
+
+/* ---- the handler ------------------------------------------------------- */
+
+/* Append the Python frames: nr_py, then (code delta, offset, flags). */
+static unsigned char *put_frames(unsigned char *p, const struct pysample_frame *f, int n)
+{
+	uint64_t prev = 0;
+	p = hp_ap_put(p, (uint64_t)n);
+	for (int i = 0; i < n; i++) {
+		p = hp_ap_put(p, hp_ap_zigzag((int64_t)(f[i].code - prev)));
+		p = hp_ap_put(p, hp_ap_zigzag(f[i].offset));
+		p = hp_ap_put(p, f[i].flags);
+		prev = f[i].code;
+	}
+	return p;
+}
+
+static void take_pysample(struct shim_tls *t, int overrun, const void *uc)
+{
+	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
+	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
+	struct pysample_frame packed[HP_AP_MAX_PY_FRAMES];
+	unsigned flags;
+	int nentry;
+	/* Python first: it is what the sample is for, and it is cheap */
+	int npy = pysample_take(&py.ps, &py_thread, raw, HP_AP_MAX_PY_FRAMES, &nentry);
+	int n = agent_unwind(t, uc, pcs, &flags);
+	if (n < 0) {
+		stream_count_drop(1);
+		return;
+	}
+	if (npy < 0) {
+		flags |= HP_AP_RF_PYFAIL;
+		npy = 0;
+	}
+	for (int i = 0; i < npy; i++)
+		send_code(t, &raw[i]);
+	pysample_pack(py.ps.rt.off, raw, npy, packed);
+	unsigned char buf[HP_AP_MAX_REC];
+	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n);
+	p = hp_ap_put(p, overrun > 0 ? (uint64_t)overrun : 0);   /* perf events: always 0 */
+	p = put_pcs(p, pcs, n);
+	p = put_frames(p, packed, npy);
+	if (stream_write(buf, rec_end(buf, p), HP_AP_PYSAMPLE, STREAM_NOWAIT) < 0)
+		stream_count_drop(1);
+}
+
+static void on_sigtrap(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	if (si && si->si_code == TRAP_PERF && uc) {
+		take_pysample(&shim_tls, 0, uc);
+	} else if (py.old.sa_flags & SA_SIGINFO) {
+		if (py.old.sa_sigaction)
+			py.old.sa_sigaction(sig, si, uc);
+	} else if (py.old.sa_handler != SIG_DFL && py.old.sa_handler != SIG_IGN) {
+		py.old.sa_handler(sig);
+	} else if (py.old.sa_handler == SIG_DFL) {
+		/* a real trap with the default action: die of it as without us */
+		signal(SIGTRAP, SIG_DFL);
+		raise(SIGTRAP);
+	}
+	errno = saved;
+}
+
+void agentpy_sample(struct shim_tls *t, int overrun, const void *uc)
+{
+	take_pysample(t, overrun, uc);
+}
+
+/* ---- per thread -------------------------------------------------------- */
+
+static int open_event(void)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CPU_CLOCK;
+	a.sample_period = py.period_ns;
+	a.sigtrap = 1;
+	a.remove_on_exec = 1;
+	a.exclude_hv = 1;
+	a.exclude_kernel = (unsigned)py.exclude_kernel;
+	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel) {
+		py.exclude_kernel = 1;           /* time in the kernel is not sampled then */
+		a.exclude_kernel = 1;
+		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	return fd;
+}
+
+void agentpy_thread_start(void)
+{
+	if (!agentpy_on() || py_slot)
+		return;
+	py_thread.tid = 0;                   /* a new thread, or a forked child */
+	py_thread.tstate = 0;
+	int fd = open_event();
+	if (fd < 0) {
+		stream_count_drop(0);
+		return;
+	}
+	uint64_t id = 0;
+	ioctl(fd, PERF_EVENT_IOC_ID, &id);
+	for (int i = 0; i < MAX_EVENTS; i++) {
+		int expect = 0;
+		if (__atomic_compare_exchange_n(&events[i], &expect, fd + 1, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED)) {
+			__atomic_store_n(&event_ids[i], id, __ATOMIC_RELEASE);
+			py_slot = i + 1;
+			return;
+		}
+	}
+	close(fd);                           /* table full: this thread is not sampled */
+}
+
+/* Close the fd of slot i (value v = fd + 1) if it is still our event. */
+static void close_event(int i, int v)
+{
+	uint64_t id = 0, want = __atomic_load_n(&event_ids[i], __ATOMIC_ACQUIRE);
+	if (ioctl(v - 1, PERF_EVENT_IOC_ID, &id) == 0 && id == want)
+		close(v - 1);
+}
+
+void agentpy_thread_stop(void)
+{
+	if (!py_slot)
+		return;
+	int i = py_slot - 1, v = __atomic_exchange_n(&events[i], 0, __ATOMIC_SEQ_CST);
+	py_slot = 0;
+	if (v)
+		close_event(i, v);
+}
+
+/* ---- start and fork ------------------------------------------------------ */
+
+static void note_header(void)
+{
+	struct hp_ap_header *h = stream_header();
+	if (!h)
+		return;
+	uint32_t state = py.on ? HP_AP_PY_FRAMES
+			 : py.ps.rt.runtime || py.ps.rt.major ? HP_AP_PY_UNSUPPORTED : HP_AP_PY_NONE;
+	if (state == HP_AP_PY_UNSUPPORTED && py.ps.rt.off)
+		state = HP_AP_PY_NOEVENT;
+	__atomic_store_n(&h->py_version, py.ps.rt.version_hex, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->py_eval_start, py.ps.rt.eval_start, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->py_eval_end, py.ps.rt.eval_end, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->py_state, state, __ATOMIC_RELEASE);
+}
+
+void agentpy_start(unsigned hz)
+{
+	const char *want = getenv(HP_AP_ENV_PYTHON);
+	if (!hz || (want && !strcmp(want, "0")))
+		return;
+	int err = pysample_init(&py.ps);
+	if (err == -ENOENT)
+		return;                          /* not a CPython: the timers sample it */
+	py.period_ns = 1000000000ull / hz;
+	if (!err)
+		__atomic_store_n(&py.usable, 1, __ATOMIC_RELEASE);
+	if (!err) {
+		/* probe: the kernel must have sigtrap events (Linux 5.13) and allow them */
+		int fd = open_event();
+		if (fd >= 0) {
+			close(fd);
+			struct sigaction sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = on_sigtrap;
+			sa.sa_flags = SA_SIGINFO | SA_RESTART;
+			sigemptyset(&sa.sa_mask);
+			if (sigaction(SIGTRAP, &sa, &py.old) == 0)
+				__atomic_store_n(&py.on, 1, __ATOMIC_RELEASE);
+		}
+	}
+	note_header();
+}
+
+void agentpy_fork_child(void)
+{
+	/* the parent's events are not ours: close their fds, keep theirs */
+	for (int i = 0; i < MAX_EVENTS; i++) {
+		int v = __atomic_exchange_n(&events[i], 0, __ATOMIC_RELAXED);
+		if (v)
+			close_event(i, v);
+	}
+	py_slot = 0;
+	py_thread.tid = 0;
+	py_thread.tstate = 0;
+	memset(seen_addr, 0, sizeof(seen_addr));   /* the child's stream has none of them */
+	memset(seen_key, 0, sizeof(seen_key));
+	py.ps.pid = (uint32_t)getpid();
+	py.ps.rt.pid = py.ps.pid;
+	if (py.ps.rt.runtime || py.ps.rt.major)
+		note_header();                   /* the child's new stream */
+}

@@ -1,0 +1,50 @@
+/*
+ * pyfeed.h - the preload agent's Python samples into the session: Python
+ * frames resolved while the process lives, merged into the native stack
+ * (pymerge.h), stored as locations of the one stack model.
+ *
+ * A Python frame is stored as a location of the pseudo-module
+ * "[python] FILE" (FILE: co_filename, made absolute with the process's
+ * working directory) whose inline chain (location_frames) is written here,
+ * at collection time: function co_qualname (its file: FILE), file FILE,
+ * the line. The symbolizer leaves locations that already have frames
+ * alone, so these are final; the analyzer tells Python frames by their
+ * module (stacks_module_kind).
+ *
+ * Every sample of a Python process counts as one of: merged (every
+ * evaluation loop replaced by its Python frames), truncated (merged on a
+ * cut native stack), unmerged (the two stacks disagree: native frames
+ * kept, never guessed ones), unresolved (the frames could not be read or
+ * named: native frames kept), native (the thread ran no Python then).
+ */
+#ifndef HP_PYFEED_H
+#define HP_PYFEED_H
+
+#include <stdint.h>
+
+struct hp_alloc_event;
+struct hp_run_facts;
+struct hp_session;
+struct hp_pyfeed;
+
+int pyfeed_new(struct hp_pyfeed **out);
+void pyfeed_free(struct hp_pyfeed *f);
+
+/* A SAMPLE of the agent (HP_ALLOC_F_PYTHON or not): stored through s.
+ * Returns 0 or a store error. */
+int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev);
+
+/* A PYCODE record: a code object's memory as the agent copied it, kept
+ * to name the frames of this process that show it (at its address, until
+ * another PYCODE replaces it). Returns 0 or -ENOMEM (a malformed one is
+ * ignored). */
+int pyfeed_code(struct hp_pyfeed *f, const struct hp_alloc_event *ev);
+
+/* A stream ended (HP_ALLOC_END): note its Python, forget the process. */
+void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev);
+
+/* The run_info facts of Python sampling (unset when no Python ran). The
+ * strings stay valid until pyfeed_free. */
+void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts);
+
+#endif

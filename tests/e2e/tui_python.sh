@@ -1,0 +1,34 @@
+#!/bin/sh
+# tui_python.sh - the TUI's source view on a .py file: profile the
+# pure-Python julia kernel, go to calculate_z's source in tmux and check
+# that its hottest line (from the text report) is shown, from julia.py,
+# with the '>' marker.
+set -eu
+TUI_TMP=$(mktemp -d)
+. "$HP_SRC/tests/e2e/tui_lib.sh"
+trap 'tui_stop; rm -rf "$TUI_TMP"' EXIT
+[ -x /usr/bin/python3.11 ] || { echo "skip: python3.11 is not installed"; exit 77; }
+db="$TUI_TMP/p.db"
+"$HPPROF" run -q -o "$db" -k julia-py -- --width 300 >/dev/null 2>"$TUI_TMP/err" ||
+	{ cat "$TUI_TMP/err"; echo "FAIL: hpprof run -k julia-py"; exit 1; }
+hot=calculate_z
+line=$(sqlite3 -batch -noheader "$db" "SELECT line FROM line_profile WHERE function = '$hot'
+	ORDER BY self_samples DESC LIMIT 1")
+[ -n "$line" ] || { echo "FAIL: no line of $hot in line_profile"; exit 1; }
+text=$(sed -n "${line}p" "$HP_BUILD/kernels/julia.py" | sed 's/^ *//' | cut -c1-20)
+
+tui_start "$HPPROF" tui "$db"
+tui_wait_for "Summary"
+tui_keys 2
+tui_wait_for "Self%"
+tui_keys / ; tui_keys -l "$hot" ; tui_keys Enter
+tui_keys Enter
+tui_wait_for "Source:"
+tui_screen | grep -q "julia.py" || { echo "FAIL: the source view does not name julia.py"; tui_screen; exit 1; }
+tui_screen | grep -E " $line > " | grep -qF -- "$text" ||
+	{ echo "FAIL: julia.py line $line ('$text') not shown with '>'"; tui_screen; exit 1; }
+echo "ok: julia.py line $line of $hot is shown and marked"
+tui_keys q
+status=$(tui_wait_exit)
+[ "$status" = 0 ] || { echo "FAIL: exit status $status after q"; exit 1; }
+echo "PASS: tui_python"
