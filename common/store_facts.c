@@ -54,6 +54,7 @@ static const struct fact facts[] = {
 	INT(alloc_unknown_frees), INT(alloc_sample_bytes), INT(heap_peak_bytes),
 	INT(heap_peak_t_ns),
 	TEXT(merged_from), INT(merged_runs),
+	INT(mpi_rank), INT(mpi_size), TEXT(mpi_job), TEXT(mpi_rank_from), TEXT(mpi_ranks_missing),
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
