@@ -31,7 +31,7 @@ struct ev_info {
 struct priv {
 	struct hp_arena *arena;       /* the model's */
 	size_t meta_cap, events_cap, threads_cap, processes_cap, memory_cap;
-	size_t functions_cap, lines_cap, stacks_cap;
+	size_t functions_cap, lines_cap, stacks_cap, runs_cap;
 	struct ev_info *evs; size_t nevs;
 	uint32_t *func_index;         /* functions.id -> index in functions[], NONE */
 	size_t nfunc_index;
@@ -53,6 +53,21 @@ static int64_t *columns(struct hp_profile *p, int *err)
 	else
 		memset(c, 0, p->nevents * sizeof(*c));
 	return c;
+}
+
+/* A zeroed [nruns] vector in the arena when the profile has several runs,
+ * else NULL (a single run's figures are the whole profile's). */
+static uint64_t *per_run(struct hp_profile *p, int *err)
+{
+	struct priv *pv = p->priv;
+	if (p->nruns < 2)
+		return NULL;
+	uint64_t *v = arena_alloc(pv->arena, p->nruns * sizeof(*v));
+	if (!v)
+		*err = -ENOMEM;
+	else
+		memset(v, 0, p->nruns * sizeof(*v));
+	return v;
 }
 
 /* --- run facts --- */
@@ -111,12 +126,46 @@ static void set_weights(struct hp_profile *p)
 			pv->evs[p->events[e].id].weight = strtoll(period, NULL, 10);
 }
 
+static int on_run(void *ctx, const struct hp_run_row *r)
+{
+	struct hp_profile *p = ctx;
+	struct priv *pv = p->priv;
+	if (hp_grow((void **)&p->runs, &pv->runs_cap, p->nruns + 1, sizeof(*p->runs)))
+		return -ENOMEM;
+	p->runs[p->nruns++] = (struct hp_prun){
+		.id = r->id, .path = arena_strdup(pv->arena, r->path), .rank = r->rank,
+		.size = r->size, .host = arena_strdup(pv->arena, r->host),
+		.job = arena_strdup(pv->arena, r->job), .pid = r->pid, .exit_status = r->exit_status,
+		.signal = arena_strdup(pv->arena, r->signal), .interrupted = r->interrupted };
+	return 0;
+}
+
+static int load_runs(struct hp_store *st, struct hp_profile *p)
+{
+	int err = store_each_run(st, on_run, p);
+	if (!err && !p->nruns)
+		err = on_run(p, &(struct hp_run_row){ .rank = -1, .size = -1, .exit_status = -1 });
+	return err;
+}
+
+/* Index into runs[] of runs.id `id` (0 when unknown: a thread of a file
+ * that names no run). */
+static uint32_t run_index(const struct hp_profile *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].id == id)
+			return i;
+	return 0;
+}
+
 static int add_thread(struct hp_profile *p, uint32_t tid, uint32_t pid, const char *comm)
 {
 	struct priv *pv = p->priv;
+	const struct hp_sthread *st = stacks_thread(p->model, tid);
 	if (hp_grow((void **)&p->threads, &pv->threads_cap, p->nthreads + 1, sizeof(*p->threads)))
 		return -ENOMEM;
-	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0 };
+	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0,
+						       run_index(p, st ? st->run : 0) };
 	return hmap_put(&pv->thread_index, (uint64_t)tid + 1, p->nthreads++);
 }
 
@@ -169,6 +218,7 @@ static struct hp_pstack *stack_of(struct hp_profile *p, uint32_t stack_id)
 	s->id = stack_id;
 	s->leaf_line = NONE;
 	s->c = columns(p, &err);
+	s->rsamples = per_run(p, &err);
 	if (err || hmap_put(&pv->stack_index, (uint64_t)stack_id + 1, p->nstacks))
 		return NULL;
 	p->nstacks++;
@@ -185,23 +235,28 @@ static int selected(const struct hp_profile *p, const struct hp_sample_row *r)
 		return 0;
 	if (f->pid && (!(t = stacks_thread(p->model, r->tid)) || t->pid != f->pid))
 		return 0;
+	if (f->run && (!(t = stacks_thread(p->model, r->tid)) || t->run != f->run))
+		return 0;
 	return 1;
 }
 
-static void count_thread(struct hp_profile *p, const struct hp_sample_row *r)
+/* Count the sample for its thread and run; the run's index into runs[]. */
+static uint32_t count_thread(struct hp_profile *p, const struct hp_sample_row *r)
 {
 	struct priv *pv = p->priv;
 	uint64_t idx;
 	if (!hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx)) {
 		if (add_thread(p, r->tid, r->tid, NULL) ||
 		    !hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx))
-			return;
+			return 0;
 	}
 	struct hp_pthread *t = &p->threads[idx];
 	if (!t->samples)
 		t->first_ns = r->t_ns;
 	t->samples++;
 	t->last_ns = r->t_ns;
+	p->runs[t->run].samples++;
+	return t->run;
 }
 
 static int on_sample(void *ctx, const struct hp_sample_row *r)
@@ -219,7 +274,9 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		if (p->nsamples == 1)
 			p->t_first = r->t_ns;
 		p->t_last = r->t_ns;
-		count_thread(p, r);
+		uint32_t run = count_thread(p, r);
+		if (s->rsamples)
+			s->rsamples[run]++;
 		for (uint32_t k = 0; k < r->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t v;
@@ -254,6 +311,8 @@ static uint32_t function_index(struct hp_profile *p, uint32_t fid)
 	f->file = sf ? stacks_file(p->model, sf->file) : NULL;
 	f->cself = columns(p, &err);
 	f->ctotal = columns(p, &err);
+	f->rself = per_run(p, &err);
+	f->rtotal = per_run(p, &err);
 	if (err)
 		return NONE;
 	if (fid < pv->nfunc_index)
@@ -288,6 +347,23 @@ static void add_weights(int64_t *dst, const int64_t *src, uint32_t n)
 		dst[e] += src[e];
 }
 
+static void add_runs(uint64_t *dst, const uint64_t *src, uint32_t n)
+{
+	for (uint32_t r = 0; dst && r < n; r++)
+		dst[r] += src[r];
+}
+
+/* The stack's samples as compute or MPI time, per run. */
+static void classify(struct hp_profile *p, struct hp_pstack *s)
+{
+	s->cls = (uint8_t)stacks_class(p->model, s->id);
+	if (s->cls != HP_STACK_MPI)
+		return;
+	p->mpi_samples += s->samples;
+	for (uint32_t r = 0; r < p->nruns; r++)
+		p->runs[r].mpi_samples += s->rsamples ? s->rsamples[r] : s->samples;
+}
+
 /* Self of the innermost frame's function and line, total of every function
  * on the stack once (mark[f] == gen: already counted for this stack).
  * Frames are visited innermost first, which fixes the order of functions[]. */
@@ -297,6 +373,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 	if (err || !(s->func = arena_alloc(((struct priv *)p->priv)->arena,
 					   (s->nframes ? s->nframes : 1) * sizeof(*s->func))))
 		return err ? err : -ENOMEM;
+	classify(p, s);
 	for (uint32_t k = s->nframes; k-- > 0;) {
 		const struct hp_sframe *fr = &s->frames[k];
 		uint32_t fi = function_index(p, fr->func);
@@ -310,6 +387,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 				return -ENOMEM;
 			f->self += s->samples;
 			add_weights(f->cself, s->c, p->nevents);
+			add_runs(f->rself, s->rsamples, p->nruns);
 			p->lines[li].self += s->samples;
 			add_weights(p->lines[li].c, s->c, p->nevents);
 			s->leaf_line = li;
@@ -318,6 +396,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 			mark[fi] = gen;
 			f->total += s->samples;
 			add_weights(f->ctotal, s->c, p->nevents);
+			add_runs(f->rtotal, s->rsamples, p->nruns);
 		}
 	}
 	return 0;
@@ -378,7 +457,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	if ((err = store_each_meta(st, on_meta, p)) || (err = store_each_event(st, on_event, p)))
 		goto fail;
 	set_weights(p);
-	if ((err = load_threads(p)) ||
+	if ((err = load_runs(st, p)) || (err = load_threads(p)) ||
 	    (err = store_each_process(st, on_process, p)) ||
 	    (err = store_each_memory(st, on_memory, p)) ||
 	    (err = store_each_sample(st, filter ? filter->t_from : 0, filter ? filter->t_to : 0,
@@ -417,6 +496,7 @@ void profile_free(struct hp_profile *p)
 	free(p->processes);
 	free(p->stacks);
 	free(p->memory);
+	free(p->runs);
 	stacks_free(p->model);        /* every string and frame, at once */
 	free(p);
 }
@@ -455,6 +535,48 @@ int64_t profile_stack_weight(const struct hp_pstack *s, int col)
 	return col < 0 ? (int64_t)s->samples : s->c[col];
 }
 
+uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
+{
+	return f->rself ? f->rself[r] : r < p->nruns ? f->self : 0;
+}
+
+uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
+{
+	return f->rtotal ? f->rtotal[r] : r < p->nruns ? f->total : 0;
+}
+
+int profile_rank_index(const struct hp_profile *p, int64_t rank)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].rank == rank)
+			return (int)i;
+	return -1;
+}
+
+int profile_has_ranks(const struct hp_profile *p)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].rank >= 0)
+			return 1;
+	return 0;
+}
+
+/* rank_stats: each run's samples split into compute and MPI time. */
+static int write_rank_stats(struct hp_store *st, const struct hp_profile *p)
+{
+	struct hp_rank_stat *rows = calloc(p->nruns ? p->nruns : 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->nruns; i++) {
+		const struct hp_prun *r = &p->runs[i];
+		rows[i] = (struct hp_rank_stat){ r->id, r->rank, r->host, r->pid, r->samples,
+						 r->mpi_samples };
+	}
+	int err = store_write_rank_stats(st, rows, p->nruns);
+	free(rows);
+	return err;
+}
+
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 {
 	int err = store_clear_stats(st);
@@ -479,6 +601,8 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 				err = store_add_line_counter(st, l->file_id, l->line, fid,
 							     p->events[e].id, l->c[e]);
 	}
+	if (!err)
+		err = write_rank_stats(st, p);
 	if (!err)
 		err = store_create_views(st);
 	if (!err)

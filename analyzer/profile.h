@@ -19,6 +19,15 @@
  * (profile_weight_column, profile_stack_weight); a new per-sample weight
  * (bytes allocated, time off the CPU) is one more column.
  *
+ * Runs and ranks: a merged file holds several runs (one per input; for an
+ * MPI job, one per rank) and a recorded one a single run. runs[] lists
+ * them with their samples and MPI samples (stacks_class: a sample is MPI
+ * time when its stack holds an MPI frame). With more than one run, every
+ * stack and function also carries its samples per run (rsamples, rself,
+ * rtotal: [nruns]), summed by the same aggregation, so the rank dimension
+ * (ranks.h: min/mean/max across ranks) needs no second pass; memory grows
+ * as stacks x runs. filter.run keeps one run's samples only.
+ *
  * The model owns all its strings (in the stack model's arena) and frees
  * them at once in profile_free.
  */
@@ -51,6 +60,7 @@ struct hp_pfunc {
 	const char *file;             /* defining file, or NULL */
 	uint64_t self, total;         /* main-sampler samples */
 	int64_t *cself, *ctotal;      /* [nevents] counter sums, NULL when nevents = 0 */
+	uint64_t *rself, *rtotal;     /* [nruns] per run when nruns > 1, else NULL */
 };
 
 struct hp_pline {
@@ -67,6 +77,22 @@ struct hp_pthread {
 	const char *comm;
 	uint64_t samples;
 	uint64_t first_ns, last_ns;   /* first and last sample */
+	uint32_t run;                 /* index into runs[] */
+};
+
+/* A run: the recorded run itself, or one input of a merged file - for an
+ * MPI job, one rank (store_each_run). */
+struct hp_prun {
+	uint32_t id;                  /* runs.id; 0 in a recorded profile */
+	const char *path;             /* the merged input, NULL in a recorded profile */
+	int64_t rank, size;           /* MPI rank and job size; -1 when not an MPI rank */
+	const char *host, *job;       /* NULL when unknown */
+	uint32_t pid;                 /* its first process, 0 when unknown */
+	int64_t exit_status;          /* -1 when unknown */
+	const char *signal;           /* the signal that ended it, or NULL */
+	int interrupted;              /* stopped by SIGINT/SIGTERM (an aborted job) */
+	uint64_t samples;             /* main-sampler samples in the selection */
+	uint64_t mpi_samples;         /* of those, MPI time (HP_STACK_MPI stacks) */
 };
 
 struct hp_pprocess {
@@ -89,12 +115,15 @@ struct hp_pstack {
 	uint64_t samples;             /* main sampler */
 	int64_t *c;                   /* [nevents] */
 	uint32_t leaf_line;           /* index into lines[] of the innermost frame, or UINT32_MAX */
+	uint8_t cls;                  /* enum hp_stack_class */
+	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
 };
 
 struct hp_profile_filter {
 	uint64_t t_from, t_to;        /* [from, to) ns; t_to = 0 means no end */
 	uint32_t tid;                 /* 0 = all */
 	uint32_t pid;                 /* 0 = all */
+	uint32_t run;                 /* runs.id (an MPI rank of a merged job); 0 = all */
 };
 
 struct hp_profile {
@@ -120,6 +149,9 @@ struct hp_profile {
 	uint32_t nstacks;
 	struct hp_mem_reading *memory;
 	uint32_t nmemory;
+	struct hp_prun *runs;         /* at least one */
+	uint32_t nruns;
+	uint64_t mpi_samples;         /* main-sampler samples in MPI (stacks_class) */
 
 	struct hp_stacks *model;      /* names, paths, frames: the stack model */
 	void *priv;                   /* lookup tables of the aggregation */
@@ -150,6 +182,14 @@ double profile_pct(const struct hp_profile *p, uint64_t n);
 int profile_weight_column(const struct hp_profile *p, const char *name);
 /* Weight of stack s in column col (-1: samples). */
 int64_t profile_stack_weight(const struct hp_pstack *s, int col);
+
+/* Self and total of function f in run index r (into runs[]). */
+uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
+uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
+/* Index into runs[] of the run with MPI rank `rank`, or -1. */
+int profile_rank_index(const struct hp_profile *p, int64_t rank);
+/* 1 when any run of p was an MPI rank. */
+int profile_has_ranks(const struct hp_profile *p);
 
 /* Arrays of indices into functions[] / lines[] ordered by self (then
  * total) descending. Caller frees. */
