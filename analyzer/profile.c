@@ -448,6 +448,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	}
 	p->priv = pv;
 	pv->filter = filter;
+	p->run_filter = filter ? filter->run : 0;
 	hmap_init(&pv->stack_index);
 	hmap_init(&pv->line_index);
 	hmap_init(&pv->thread_index);

@@ -152,6 +152,7 @@ struct hp_profile {
 	struct hp_prun *runs;         /* at least one */
 	uint32_t nruns;
 	uint64_t mpi_samples;         /* main-sampler samples in MPI (stacks_class) */
+	uint32_t run_filter;          /* filter.run it was loaded with (0: every run) */
 
 	struct hp_stacks *model;      /* names, paths, frames: the stack model */
 	void *priv;                   /* lookup tables of the aggregation */

@@ -21,7 +21,11 @@ struct hp_report_opts {
 	const char *sort;             /* column id for functions/lines, NULL = self */
 };
 
+/* The report; with MPI ranks (profile_has_ranks) it ends with the rank
+ * section (ranks.h). */
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
+/* Only the rank section (report --ranks), in o->format. */
+int report_print_ranks(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
 
 /* Write s as a JSON string literal (with quotes; NULL as ""). Used by every
  * JSON writer of the analyzer and the commands. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/error.h"
@@ -30,6 +31,10 @@ static const char usage_text[] =
 	"table lists the inputs, and threads.run / processes.run say which run a\n"
 	"thread or process came from. Identical binaries share their functions,\n"
 	"so report, diff and export see one profile of all the runs.\n"
+	"\n"
+	"For an MPI job (one database per rank: run -o prof.%r.db) each rank stays\n"
+	"a run of its own (rank_profile view, report --ranks); merge warns about\n"
+	"ranks of the job that no input holds, and ranks that failed.\n"
 	"\n"
 	"  -o, --output FILE    the merged database (required)\n"
 	"      --force          replace FILE when it exists\n"
@@ -151,6 +156,27 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	return store_write_facts(st, &f);
 }
 
+/* An MPI job: warn about ranks that are missing (run_info
+ * mpi_ranks_missing), held twice, failed or interrupted. */
+static int rank_notes(struct hp_store *st, const struct hp_profile *p)
+{
+	struct hp_ranks *r;
+	struct hp_run_facts f;
+	char list[512];
+	int err;
+	if (!profile_has_ranks(p))
+		return 0;
+	if ((err = ranks_analyze(p, &r)))
+		return err;
+	ranks_print_problems(stderr, p, r, "hpprof: warning: ");
+	store_facts_init(&f);
+	if (r->nmissing)
+		f.mpi_ranks_missing = ranks_missing_list(r, list, sizeof(list));
+	err = store_write_facts(st, &f);
+	ranks_free(r);
+	return err;
+}
+
 /* Aggregate the merged samples into the statistics and views, as `run` does. */
 static int write_stats(struct hp_store *st, uint64_t *nsamples)
 {
@@ -160,6 +186,8 @@ static int write_stats(struct hp_store *st, uint64_t *nsamples)
 		return err;
 	*nsamples = p->nsamples;
 	err = profile_write_stats(st, p);
+	if (!err)
+		err = rank_notes(st, p);
 	profile_free(p);
 	return err;
 }

@@ -8,9 +8,11 @@
 
 #include "analyzer/memreport.h"
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "analyzer/report.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
+#include "cmd/ranks_util.h"
 #include "common/log.h"
 #include "common/store.h"
 
@@ -28,6 +30,10 @@ static const char usage_text[] =
 	"      --pid PID        only samples of this process\n"
 	"      --from SEC       only samples at or after SEC seconds into the run\n"
 	"      --to SEC         only samples before SEC seconds into the run\n"
+	"      --rank N         only samples of MPI rank N (a merged job, docs/mpi.md)\n"
+	"      --ranks          the MPI rank report only: each rank's compute and MPI\n"
+	"                       samples, the load imbalance, missing or failed ranks,\n"
+	"                       and per function the min/mean/max across ranks\n"
 	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
 	"                       peak, end, growth phases), the lines that grew RSS,\n"
 	"                       allocation sites and leaks (with run --alloc)\n"
@@ -42,6 +48,8 @@ static const struct option long_opts[] = {
 	{ "from",   required_argument, NULL, 'A' },
 	{ "to",     required_argument, NULL, 'B' },
 	{ "memory", no_argument,       NULL, 'm' },
+	{ "rank",   required_argument, NULL, 'R' },
+	{ "ranks",  no_argument,       NULL, 'K' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -63,8 +71,8 @@ int cmd_report(int argc, char **argv)
 {
 	struct hp_report_opts o = { HP_REPORT_TEXT, 20, NULL };
 	struct hp_profile_filter f = { 0 };
-	int c, filtered = 0, memory = 0;
-	int64_t n;
+	int c, filtered = 0, memory = 0, ranks = 0;
+	int64_t n, rank = -1;
 
 	while ((c = getopt_long(argc, argv, "n:f:s:mh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -81,6 +89,12 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 's': o.sort = optarg; break;
 		case 'm': memory = 1; break;
+		case 'K': ranks = 1; break;
+		case 'R':
+			if (cmd_parse_rank(optarg, &rank))
+				return 2;
+			filtered = 1;
+			break;
 		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
@@ -95,10 +109,13 @@ int cmd_report(int argc, char **argv)
 	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
 	struct hp_store *st = NULL;
+	if (rank >= 0 && cmd_rank_filter(db, rank, &f))
+		return 1;
 	struct hp_profile *p = cmd_load_profile(db, filtered ? &f : NULL, &st);
 	if (!p)
 		return 1;
-	int err = memory ? memreport_print(stdout, p, st, o.limit) : report_print(stdout, p, &o);
+	int err = memory ? memreport_print(stdout, p, st, o.limit)
+		: ranks ? report_print_ranks(stdout, p, &o) : report_print(stdout, p, &o);
 	profile_free(p);
 	store_close(st);
 	if (fflush(stdout) || err) {
