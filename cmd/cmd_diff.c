@@ -16,6 +16,7 @@
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
+#include "cmd/ranks_util.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -42,6 +43,9 @@ static const char usage_text[] =
 	"      --alpha P        significance level of the t-test (default 0.05)\n"
 	"      --counters LIST  text: counter columns of the rows, comma-separated, or\n"
 	"                       all (default: the two that changed most)\n"
+	"      --ranks          MPI jobs: compare the ranks only (imbalance, MPI share,\n"
+	"                       each rank's compute and MPI samples), text or json;\n"
+	"                       the text diff of two jobs ends with this comparison\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -52,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "threshold", required_argument, NULL, 'T' },
 	{ "alpha",     required_argument, NULL, 'A' },
 	{ "counters",  required_argument, NULL, 'C' },
+	{ "ranks",     no_argument,       NULL, 'R' },
 	{ "help",      no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -60,6 +65,7 @@ struct diff_cmd {
 	struct hp_diff_opts d;
 	struct hp_diff_print_opts p;
 	int limit_set;
+	int ranks;                    /* --ranks */
 	char **before, **after;
 	unsigned nb, na;
 };
@@ -117,6 +123,7 @@ static int parse_option(struct diff_cmd *o, int c, const char *arg)
 	case 'T': return parse_number("--threshold", arg, 0, 100, &o->d.threshold);
 	case 'A': return parse_number("--alpha", arg, 0, 1, &o->d.alpha);
 	case 'C': o->p.counters = arg; return 0;
+	case 'R': o->ranks = 1; return 0;
 	default:  return -1;
 	}
 }
@@ -175,6 +182,10 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 	}
 	if ((rc = split_names(o, argv + optind, argc - optind)) >= 0)
 		return rc;
+	if (o->ranks && (o->nb != 1 || o->na != 1)) {
+		hp_err("--ranks compares one job with another: give BEFORE.db AFTER.db");
+		return 2;
+	}
 	if (!o->limit_set)
 		o->p.limit = o->p.format == HP_DIFF_TEXT ? 20 : 0;
 	return -1;
@@ -230,14 +241,22 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		p[i] = jobs[i].p;
 		allocs[i] = jobs[i].allocs;
 	}
-	if (!err)
+	if (!err && o->ranks)
+		err = cmd_ranks_diff(stdout, p[0], p[o->nb], o->p.format == HP_DIFF_JSON);
+	else if (!err)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {
 		hp_err("cannot compare the profiles: %s", hp_strerror(err));
+	} else if (o->ranks) {
+		if (fflush(stdout))
+			err = -EIO;
 	} else {
 		o->p.before_name = o->nb == 1 ? o->before[0] : "before";
 		o->p.after_name = o->na == 1 ? o->after[0] : "after";
-		if (diff_print(stdout, d, &o->p) || fflush(stdout)) {
+		if (diff_print(stdout, d, &o->p) ||
+		    (o->p.format == HP_DIFF_TEXT && o->nb == 1 && o->na == 1 &&
+		     (profile_has_ranks(p[0]) || profile_has_ranks(p[1])) &&
+		     cmd_ranks_diff(stdout, p[0], p[1], 0)) || fflush(stdout)) {
 			hp_err("cannot write the diff");
 			err = -EIO;
 		}

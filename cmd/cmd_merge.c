@@ -91,7 +91,25 @@ struct totals {
 	int64_t fault_period;
 	int frequency_differs, fault_period_differs, command_differs;
 	char *command;
+	int64_t longest_ns;           /* the longest input's duration */
+	int ranks;                    /* inputs that are ranks of the first input's MPI job */
+	char *job;                    /* that job's id */
 };
+
+/* Count the input if it is a rank of the job of the first rank seen. */
+static void note_rank(struct hp_store *st, struct totals *t)
+{
+	char *job = NULL;
+	if (store_get_meta_int(st, "mpi_rank", -1) < 0 || store_get_meta(st, "mpi_job", &job) || !job)
+		return;
+	if (!t->job)
+		t->job = job;
+	else if (strcmp(t->job, job))
+		t->ranks = -(int)UINT16_MAX;   /* ranks of different jobs: sum as unrelated runs */
+	if (job != t->job)
+		free(job);
+	t->ranks++;
+}
 
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
@@ -104,7 +122,10 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		int64_t freq = store_get_meta_int(st, "frequency", 0);
 		int64_t fp = store_get_meta_int(st, "fault_period", 0);
 		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);
-		t->duration_ns += store_get_meta_int(st, "duration_ns", 0);
+		int64_t d = store_get_meta_int(st, "duration_ns", 0);
+		t->duration_ns += d;
+		t->longest_ns = d > t->longest_ns ? d : t->longest_ns;
+		note_rank(st, t);
 		t->lost += store_get_meta_int(st, "lost_samples", 0);
 		t->fault_samples += store_get_meta_int(st, "fault_samples", 0);
 		t->complete += store_get_meta_int(st, "complete_stacks", 0);
@@ -143,7 +164,9 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	f.merged_from = buf;
 	f.merged_runs = o->n;
 	f.samples = (int64_t)samples;
-	f.duration_ns = t->duration_ns;
+	/* The ranks of one MPI job ran side by side: the job lasted as long as
+	 * its longest rank. Unrelated runs ran one after the other. */
+	f.duration_ns = t->ranks == (int)o->n ? t->longest_ns : t->duration_ns;
 	f.lost_samples = t->lost;
 	f.fault_samples = t->fault_samples;
 	f.complete_stacks = t->complete;
@@ -244,6 +267,7 @@ int cmd_merge(int argc, char **argv)
 		hp_err("cannot create '%s': %s%s", o.output, hp_strerror(err),
 		       err == -EEXIST ? " (use --force to replace it)" : "");
 		free(t.command);
+		free(t.job);
 		return 1;
 	}
 	err = merge(&o, st, &t);
@@ -252,5 +276,6 @@ int cmd_merge(int argc, char **argv)
 	if (err)
 		unlink(o.output);
 	free(t.command);
+	free(t.job);
 	return err ? 1 : 0;
 }

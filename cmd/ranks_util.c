@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -61,4 +62,17 @@ int cmd_rank_filter(const char *path, int64_t rank, struct hp_profile_filter *f)
 	}
 	f->run = k.run;
 	return 0;
+}
+
+int cmd_ranks_diff(FILE *out, const struct hp_profile *a, const struct hp_profile *b, int json)
+{
+	struct hp_ranks *ra = NULL, *rb = NULL;
+	int err = ranks_analyze(a, &ra);
+	if (!err)
+		err = ranks_analyze(b, &rb);
+	if (!err)
+		ranks_diff_print(out, a, ra, b, rb, json);
+	ranks_free(ra);
+	ranks_free(rb);
+	return err;
 }
