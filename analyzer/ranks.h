@@ -95,7 +95,7 @@ void ranks_report_csv(FILE *out, const struct hp_profile *p, const struct hp_ran
 		      unsigned limit);
 void ranks_report_json(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
 		       unsigned limit);
-/* One line per problem of the job (missing, duplicate, failed and
+/* One line per problem of the job (missing, duplicate, failed, unfinished and
  * interrupted ranks), each starting with prefix; returns how many. */
 unsigned ranks_print_problems(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
 			      const char *prefix);

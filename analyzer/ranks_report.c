@@ -69,6 +69,12 @@ unsigned ranks_print_problems(FILE *out, const struct hp_profile *p, const struc
 			prefix, (long long)r->duplicate[i]);
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
+		if (!run->interrupted && !run->signal && run->exit_status < 0) {
+			fprintf(out, "%s%s: its profile stops early (hpprof was killed before its"
+				" program ended, as a launcher kills the ranks of an aborted job)\n", prefix,
+				ranks_name(p, r->order[k], name, sizeof(name)));
+			n++;
+		}
 		if (run->interrupted || (!run->signal && run->exit_status <= 0))
 			continue;
 		fprintf(out, "%s%s%s%s%s ended with exit status %s\n", prefix,

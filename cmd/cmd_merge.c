@@ -111,11 +111,23 @@ static void note_rank(struct hp_store *st, struct totals *t)
 	t->ranks++;
 }
 
+/* An input whose `hpprof run` never finished (the profiler was killed
+ * with its rank): finish it as report would, so its samples are merged. */
+static struct hp_store *open_finished(const char *path)
+{
+	struct hp_store *st = cmd_open_db(path, 0);
+	if (!st || store_is_symbolized(st) || !store_has_locations(st))
+		return st;
+	store_close(st);
+	profile_free(cmd_load_profile(path, NULL, NULL));
+	return cmd_open_db(path, 0);
+}
+
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < o->n; i++) {
-		struct hp_store *st = cmd_open_db(o->inputs[i], 0);
+		struct hp_store *st = open_finished(o->inputs[i]);
 		char *cmd = NULL;
 		if (!st)
 			return -1;
