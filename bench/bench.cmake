@@ -8,5 +8,6 @@
 hp_script_test(bench_export_perf bench ../bench/export_perf.sh $<TARGET_FILE:hp_synth>)
 hp_script_test(bench_tui_perf    bench ../bench/tui_perf.sh $<TARGET_FILE:tui_gen_big>)
 hp_script_test(bench_kernels     bench ../bench/kernels.sh)
+hp_script_test(bench_mpi         bench ../bench/mpi.sh)
 # Benchmarks run alone: their figures are times.
-set_tests_properties(bench_export_perf bench_tui_perf bench_kernels PROPERTIES RUN_SERIAL TRUE)
+set_tests_properties(bench_export_perf bench_tui_perf bench_kernels bench_mpi PROPERTIES RUN_SERIAL TRUE)
