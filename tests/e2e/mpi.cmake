@@ -2,12 +2,14 @@
 # the rank's run_info without a launcher, a 4-rank job of hp-mpi-pi under
 # Open MPI's mpirun (imbalance, MPI time, merge, per-function min/mean/max,
 # pprof labels, report/tui/diff), a rank that crashes, and a rank whose
-# hpprof is killed with it (no launcher needed). The mpirun tests
+# hpprof is killed with it (no launcher needed), and the rank dimension
+# of the TUI (under tmux), report --rank and diff --ranks. The mpirun tests
 # exit 77 when mpirun or the MPI kernel is missing.
 hp_script_test(e2e_mpi_output e2e e2e/mpi_output.sh)
 hp_script_test(e2e_mpi_imbalance e2e e2e/mpi_imbalance.sh)
 hp_script_test(e2e_mpi_crash e2e e2e/mpi_crash.sh)
 hp_script_test(e2e_mpi_killed e2e e2e/mpi_killed.sh)
+hp_script_test(e2e_mpi_views e2e e2e/mpi_views.sh)
 if(TARGET hp-mpi-pi)
   # The kernel alone (a singleton rank) and its variant list.
   hp_script_test(kernel_mpi-pi_allreduce e2e e2e/kernels_run.sh mpi-pi --variant allreduce --small)
