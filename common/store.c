@@ -238,17 +238,13 @@ static int check_identity(struct hp_store *st)
 	return 0;
 }
 
-int store_open(const char *path, int writable, struct hp_store **out)
+/* One attempt at opening path; *hot is set when a read-only open found a
+ * hot rollback journal (the writer was killed inside a transaction). */
+static int open_once(const char *path, int writable, struct hp_store **out, int *hot)
 {
-	struct hp_store *st;
-	struct stat sb;
+	struct hp_store *st = calloc(1, sizeof(*st));
 	int err;
-
-	if (stat(path, &sb) < 0)
-		return -errno;
-	if (S_ISDIR(sb.st_mode))
-		return -EISDIR;
-	st = calloc(1, sizeof(*st));
+	*hot = 0;
 	if (!st)
 		return -ENOMEM;
 	st->writable = writable;
@@ -261,8 +257,10 @@ int store_open(const char *path, int writable, struct hp_store **out)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 2000);
-	if ((err = check_identity(st)))
+	if ((err = check_identity(st))) {
+		*hot = !writable && sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK;
 		goto fail;
+	}
 	if (writable && (err = store_exec_sql(st, "PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
 				       " PRAGMA cache_size = -65536;")))
 		goto fail;
@@ -273,6 +271,29 @@ int store_open(const char *path, int writable, struct hp_store **out)
 fail:
 	sqlite3_close_v2(st->db);
 	free(st);
+	return err;
+}
+
+int store_open(const char *path, int writable, struct hp_store **out)
+{
+	struct hp_store *st;
+	struct stat sb;
+	int err, hot;
+
+	if (stat(path, &sb) < 0)
+		return -errno;
+	if (S_ISDIR(sb.st_mode))
+		return -EISDIR;
+	err = open_once(path, writable, out, &hot);
+	/* A writer killed inside a transaction (hpprof run killed with an MPI
+	 * rank) leaves a hot journal that only a writable connection can roll
+	 * back: do that once (the uncommitted transaction is dropped, as on
+	 * any reopen), then open as asked. */
+	if (err && hot && !open_once(path, 1, &st, &hot)) {
+		hp_debug(HP_DBG_STORE, 1, "%s: rolled back a hot journal", path);
+		store_close(st);
+		err = open_once(path, writable, out, &hot);
+	}
 	return err;
 }
 

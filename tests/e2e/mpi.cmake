@@ -15,3 +15,7 @@ if(TARGET hp-mpi-pi)
   hp_script_test(kernel_mpi-pi_allreduce e2e e2e/kernels_run.sh mpi-pi --variant allreduce --small)
   hp_script_test(kernel_variants_covered_mpi e2e e2e/kernels_variants.sh mpi-pi:allreduce)
 endif()
+# Two busy-polling MPI jobs at once (ctest -j2) slow each other's waits in
+# ways their truths then record (e2e_mpi_imbalance says so when it happens):
+# the mpirun tests take turns.
+set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views PROPERTIES RESOURCE_LOCK mpirun)

@@ -9,7 +9,9 @@
 #     MPI_Allreduce, MPI_Finalize) and outside them;
 #   - the load imbalance (max/mean of compute samples) matches the truth's,
 #     which is about 2 * 4 / 5 = 1.6 by construction;
-#   - rank 0 spends the least time in MPI (it is the one the others wait for);
+#   - rank 0 spends the least time in MPI (it is the one the others wait for):
+#     hpprof's least-MPI rank is the truth's, and that is rank 0 whenever the
+#     truth says so (on a loaded machine it may not; see below);
 #   - merge keeps every rank's samples exactly, and rank_profile in the
 #     merged file equals each rank's own;
 #   - per function, min/mean/max across ranks and the rank of the max
@@ -109,10 +111,39 @@ assert_eq "the rank with the most compute" \
 	"$("$HPPROF" report --ranks -f json job.db | python3 -c 'import json, sys; print(json.load(sys.stdin)["ranks"]["imbalance_rank"])')" 0
 
 # --- rank 0 waits least ---------------------------------------------------
+# By construction rank 0 arrives last at every MPI_Allreduce, so the others
+# wait for it and rank 0 spends the least CPU time in MPI. On this shared,
+# oversubscribed machine the construction can fail: every rank's CPU time
+# inside MPI_Init, MPI_Allreduce and MPI_Finalize also depends on when the
+# scheduler runs it and its partners (4 ranks, 4 profilers and other jobs on
+# 2 cores), and the kernel's own truth lines then name another rank. So the
+# check is that hpprof finds the rank the truth names: the rank with the
+# fewest MPI samples must have an MPI CPU time within the sampling error of
+# the truth's least (K_SIGMA Poisson standard errors of its MPI samples, in
+# seconds at the sampling frequency, plus 3% of its process CPU time for
+# what the two do not see alike, as in the share checks above); and when the
+# truth's least is rank 0, as it is on a quiet machine, that it is rank 0.
 least=$(q job.db "SELECT rank FROM rank_profile ORDER BY mpi_samples, rank LIMIT 1")
+for r in 0 1 2 3; do echo "$r $(rank_mpi_cpu out.txt $r)"; done >truth_mpi.txt
+truth_least=$(sort -k2,2g truth_mpi.txt | head -n 1 | cut -d' ' -f1)
 note "MPI samples by rank: $(q job.db "SELECT rank || ':' || mpi_samples FROM rank_profile" | tr '\n' ' ')"
-note "MPI CPU seconds by rank (truth): $(for r in 0 1 2 3; do printf '%s:%s ' $r "$(rank_mpi_cpu out.txt $r)"; done)"
-assert_eq "the rank with the least MPI time" "$least" 0
+note "MPI CPU seconds by rank (truth): $(tr ' \n' ':,' <truth_mpi.txt)"
+grep '^truth .*scope=calls name=MPI_' out.txt | sed 's/^/# /'
+freq=$(q job.db "SELECT value FROM run_info WHERE key = 'frequency'")
+awk -v r="$least" -v t="$truth_least" -v k="$K_SIGMA" -v f="$freq" \
+    -v n="$(q job.db "SELECT mpi_samples FROM rank_profile WHERE rank = $least")" \
+    -v cpu="$(rank_truth out.txt "$least" process main cpu_s)" '
+	{ m[$1] = $2 }
+	END {
+		tol = k * sqrt(n > 1 ? n : 1) / f + 0.03 * cpu
+		printf "# fewest MPI samples: rank %d (truth %.3f s); the truth least: rank %d (%.3f s); tolerance %.3f s\n", r, m[r], t, m[t], tol
+		exit !(m[r] - m[t] <= tol)
+	}' truth_mpi.txt || fail "rank $least has the fewest MPI samples, but the truth's least MPI time is rank $truth_least's"
+if [ "$truth_least" = 0 ]; then
+	assert_eq "the rank with the least MPI time (the truth's: rank 0)" "$least" 0
+else
+	note "the truth's least MPI time is rank $truth_least's, not rank 0's: this machine's load broke the construction in this run (hpprof agrees with the truth, checked above)"
+fi
 
 # --- per function across ranks = the per-rank databases ------------------
 "$HPPROF" report --ranks -n 0 -f json job.db >ranks.json || fail "report --ranks -f json"
