@@ -65,15 +65,17 @@ static const struct hp_command *find_command(const char *name)
 
 /* A closed pipe on stdout (`hpprof report | head`) is not an error: the
  * reader took what it wanted, so hpprof ends at once, silently, with status
- * 0. SIGPIPE raised by any other descriptor (a socket, a pipe to a child)
+ * 0 (or the verdict a command decided before, cmd_closed_pipe_status). SIGPIPE raised by any other descriptor (a socket, a pipe to a child)
  * returns, and the write that raised it fails with EPIPE as with SIG_IGN. */
+volatile sig_atomic_t cmd_closed_pipe_status;
+
 static void on_sigpipe(int sig)
 {
 	int saved = errno;
 	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	(void)sig;
 	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
-		_exit(0);
+		_exit(cmd_closed_pipe_status);
 	errno = saved;
 }
 

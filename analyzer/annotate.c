@@ -44,7 +44,9 @@ static void add_self(const struct hp_profile *p, struct hp_file_costs *fc)
 			continue;
 		struct hp_line_cost *lc = &fc->lines[l->line];
 		lc->self += l->self;
+		lc->kernel += l->kernel;
 		fc->self += l->self;
+		fc->kernel += l->kernel;
 		for (uint32_t e = 0; e < p->nevents; e++)
 			lc->c[e] += l->c[e];
 		if (l->line && (!fc->hottest || lc->self > fc->lines[fc->hottest].self))
@@ -110,6 +112,46 @@ void annotate_file_costs_free(struct hp_file_costs *fc)
 	free(fc->priv);
 	free(fc->lines);
 	free(fc);
+}
+
+uint32_t annotate_line_kernel(const struct hp_profile *p, uint32_t file_id, uint32_t line,
+			      struct hp_kernel_share *out, uint32_t max)
+{
+	struct hp_hmap sums;          /* kernel function + 1 -> samples */
+	uint32_t n = 0;
+	hmap_init(&sums);
+	for (uint32_t i = 0; i < p->nstacks; i++) {
+		const struct hp_pstack *s = &p->stacks[i];
+		uint64_t v = 0, key;
+		if (s->leaf_line == UINT32_MAX || !s->nframes ||
+		    s->frames[s->nframes - 1].kind != HP_FRAME_KERNEL ||
+		    p->lines[s->leaf_line].file_id != file_id || p->lines[s->leaf_line].line != line)
+			continue;
+		key = (uint64_t)s->func[s->nframes - 1] + 1;
+		hmap_get(&sums, key, &v);
+		if (hmap_put(&sums, key, v + s->samples))
+			goto out;
+	}
+	for (size_t k = 0; k < sums.cap; k++) {
+		const struct hp_hmap_slot *sl = &sums.slots[k];
+		struct hp_kernel_share e = { (uint32_t)sl->key - 1, sl->val };
+		uint32_t at;
+		if (!sl->key)
+			continue;
+		if (n < max)
+			at = n++;
+		else if (e.samples > out[max - 1].samples)
+			at = max - 1;
+		else
+			continue;
+		for (; at > 0 && (out[at - 1].samples < e.samples ||
+				  (out[at - 1].samples == e.samples && out[at - 1].func > e.func)); at--)
+			out[at] = out[at - 1];
+		out[at] = e;
+	}
+out:
+	hmap_release(&sums);
+	return n;
 }
 
 /* --- where a function spends its samples --- */
@@ -270,6 +312,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 			const struct hp_line_cost *c = &a->costs->lines[l->line];
 			l->self = c->self;
 			l->total = c->total;
+			l->kernel = c->kernel;
 			l->c = c->c;
 		}
 	}

@@ -3,7 +3,8 @@
  * one definition behind `hpprof annotate` and the browser's source view.
  *
  * A source line is (file, line). Its self = samples whose innermost frame
- * is at that line; its total = samples with a frame at that line anywhere
+ * is at that line, kernel frames aside: a kernel-mode sample counts for the
+ * user line that entered the kernel (profile.h's lines); its total = samples with a frame at that line anywhere
  * in the stack, counted once per sample (recursion, or a line calling
  * itself, adds nothing) - stacks.h's definition, over the stack model's
  * frames. Counter columns are those of the self samples.
@@ -23,6 +24,7 @@ struct hp_profile;
 struct hp_line_cost {
 	uint64_t self;                /* samples with this line innermost (all functions) */
 	uint64_t total;               /* samples with this line anywhere in the stack, once each */
+	uint64_t kernel;              /* of self: samples in kernel functions this line entered */
 	int64_t *c;                   /* [nevents] counter sums of self, or NULL */
 };
 
@@ -31,6 +33,7 @@ struct hp_file_costs {
 	uint32_t nlines;              /* lines[0..nlines): indexed by line number (0 unused) */
 	struct hp_line_cost *lines;
 	uint64_t self, total;         /* sums over the file (total: once per sample) */
+	uint64_t kernel;              /* of self: in the kernel (0: no line entered it) */
 	uint32_t hottest;             /* line number with the most self, 0 if none */
 	void *priv;
 };
@@ -39,6 +42,19 @@ struct hp_file_costs {
  * the caller (annotate_file_costs_free). Returns 0 or -ENOMEM. */
 int annotate_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_file_costs **out);
 void annotate_file_costs_free(struct hp_file_costs *fc);
+
+/* A kernel function beneath a source line, and the samples it took there. */
+struct hp_kernel_share {
+	uint32_t func;                /* index into p->functions */
+	uint64_t samples;
+};
+
+/* The kernel functions beneath source line (file_id, line): where the
+ * samples of the kernel it entered ran (the innermost frame), heaviest
+ * first, up to max into out. Returns how many (0 when the line never
+ * entered the kernel, or on ENOMEM). */
+uint32_t annotate_line_kernel(const struct hp_profile *p, uint32_t file_id, uint32_t line,
+			      struct hp_kernel_share *out, uint32_t max);
 
 /* Where function f (an index into p->functions) spends its samples: the
  * line with the most self samples, else the call site in f through which
@@ -50,7 +66,7 @@ int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *fil
 
 struct hp_annotated_line {
 	uint32_t line;
-	uint64_t self, total;         /* as in hp_line_cost */
+	uint64_t self, total, kernel; /* as in hp_line_cost */
 	int64_t *c;                   /* [profile->nevents] self counter sums, or NULL */
 	char *text;                   /* source text without newline; NULL when unreadable */
 };

@@ -38,6 +38,7 @@ void calltree_opts_init(struct hp_calltree_opts *o)
 	o->leaf_line = HP_CT_NONE;
 	o->weighted_only = 0;
 	o->weight = -1;
+	o->sort_by_weight = 0;
 	o->on_frame = NULL;
 	o->ctx = NULL;
 }
@@ -131,6 +132,22 @@ static int insert(struct builder *b, const struct hp_calltree_opts *o, const str
 	return 0;
 }
 
+/* Whether the stack is only in the profile for its allocation weights
+ * (profile.h): those trees are asked for by weight; a samples tree leaves
+ * such stacks out. */
+static int alloc_only(const struct hp_profile *p, const struct hp_pstack *s)
+{
+	int any = 0;
+	for (uint32_t e = 0; s->c && e < p->nevents; e++) {
+		if (!s->c[e])
+			continue;
+		if (strcmp(p->events[e].role, "alloc"))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 /* The path of stack s in tree order, into b->seq (and b->frame); returns
  * its length, or -1 when the stack is not selected by o. */
 static int path_of(const struct builder *b, const struct hp_pstack *s,
@@ -140,6 +157,8 @@ static int path_of(const struct builder *b, const struct hp_pstack *s,
 	if (o->leaf_line != HP_CT_NONE && s->leaf_line != o->leaf_line)
 		return -1;
 	if (o->weighted_only && profile_stack_weight(s, o->weight) <= 0)
+		return -1;
+	if (!o->weighted_only && !s->samples && alloc_only(b->p, s))
 		return -1;
 	if (o->kind == HP_CALLTREE_TOP_DOWN) {
 		uint32_t from = 0;
@@ -154,7 +173,9 @@ static int path_of(const struct builder *b, const struct hp_pstack *s,
 			b->frame[k] = i;
 		}
 	} else {
-		uint32_t from = n;
+		/* the callers of a line start at its frame: the kernel functions
+		 * it entered are beneath it, not its callers */
+		uint32_t from = o->leaf_line != HP_CT_NONE && n ? s->user_leaf + 1 : n;
 		if (o->focus_func != HP_CT_NONE) {
 			while (from > 0 && s->func[from - 1] != o->focus_func)
 				from--;
@@ -172,6 +193,7 @@ static int path_of(const struct builder *b, const struct hp_pstack *s,
 struct sort_ctx {
 	const struct hp_profile *p;
 	const struct hp_cnode *nodes;
+	int col;                      /* order by c[col]; -1: by samples */
 };
 
 static int by_parent_weight(const void *a, const void *b, void *ctx)
@@ -181,6 +203,8 @@ static int by_parent_weight(const void *a, const void *b, void *ctx)
 	const struct hp_cnode *y = &s->nodes[*(const uint32_t *)b];
 	if (x->parent != y->parent)
 		return x->parent < y->parent ? -1 : 1;
+	if (s->col >= 0 && x->c[s->col] != y->c[s->col])
+		return x->c[s->col] > y->c[s->col] ? -1 : 1;
 	if (x->total != y->total)
 		return x->total > y->total ? -1 : 1;
 	int c = strcmp(s->p->functions[x->func].name, s->p->functions[y->func].name);
@@ -189,11 +213,11 @@ static int by_parent_weight(const void *a, const void *b, void *ctx)
 }
 
 /* Link every node's children heaviest first. */
-static int link_children(const struct hp_profile *p, struct hp_calltree *t)
+static int link_children(const struct hp_profile *p, struct hp_calltree *t, int col)
 {
 	uint32_t n = t->nnodes - 1;
 	uint32_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	struct sort_ctx s = { p, t->nodes };
+	struct sort_ctx s = { p, t->nodes, col };
 	if (!idx)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
@@ -238,10 +262,11 @@ int calltree_build(const struct hp_profile *p, const struct hp_calltree_opts *o,
 		if (n >= 0 && (err = insert(&b, o, &p->stacks[i], (uint32_t)n)))
 			goto fail;
 	}
-	if ((err = link_children(p, t)))
-		goto fail;
 	for (uint32_t i = 0; i < t->nnodes; i++)
 		t->nodes[i].c = t->nevents ? pv->cbuf + (size_t)i * t->nevents : NULL;
+	if ((err = link_children(p, t, o->sort_by_weight && o->weight >= 0 &&
+				 (uint32_t)o->weight < t->nevents ? o->weight : -1)))
+		goto fail;
 	free(b.seq);
 	free(b.frame);
 	*out = t;

@@ -48,13 +48,17 @@ struct hp_calltree_opts {
 	 * of its callees, from its outermost occurrence in each stack. Bottom-up:
 	 * the tree of its callers, from its innermost occurrence. */
 	uint32_t focus_func;
-	/* Only stacks whose innermost frame is profile->lines[leaf_line]
-	 * (HP_CT_NONE: all). With bottom-up this gives "who calls this line". */
+	/* Only stacks whose line (their innermost user frame's: hp_pstack's
+	 * leaf_line) is profile->lines[leaf_line] (HP_CT_NONE: all). With
+	 * bottom-up this gives "who calls this line", from the line's frame. */
 	uint32_t leaf_line;
 	/* With weighted_only: only stacks with a positive weight in column
 	 * weight (profile_weight_column: -1 samples, else an event index). */
 	int weighted_only;
 	int weight;
+	/* Order children by column weight (heaviest first) instead of samples:
+	 * for trees weighed by a counter or by allocations. */
+	int sort_by_weight;
 	/* Called, when set, for each frame of each stack as it is added: node
 	 * is where frame s->frames[k] landed. A non-zero return (a negative
 	 * error) stops the build and is returned by calltree_build. */

@@ -329,13 +329,25 @@ static int append(struct hp_column *cols, int n, int max, const struct hp_column
 	return n;
 }
 
+/* Headers that say what a counter column means where its event name does
+ * not (report.c explains both under the table). */
+static const char *counter_header(const char *event)
+{
+	if (!strcmp(event, "page-faults"))
+		return "Faults near";      /* counted, charged to the next sample's stack */
+	if (!strcmp(event, "page-faults:sampled"))
+		return "Faults at";        /* sampled where the fault happened */
+	return event;
+}
+
 static int append_counters(const struct hp_profile *p, struct hp_column *cols, int n, int max,
 			   enum hp_row_kind kind)
 {
 	for (uint32_t e = 0; e < p->nevents && n < max; e++) {
+		const char *header = counter_header(p->events[e].name);
 		struct hp_column c = {
-			.id = p->events[e].name, .header = p->events[e].name,
-			.width = (int)strlen(p->events[e].name) > 10 ? (int)strlen(p->events[e].name) : 10,
+			.id = p->events[e].name, .header = header,
+			.width = (int)strlen(header) > 10 ? (int)strlen(header) : 10,
 			.right = 1, .numeric = 1, .event = (int)e,
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_counter : lc_counter,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_counter : l_counter,

@@ -4,9 +4,10 @@
  *
  * Takes hp_profile models (one or more runs per side) and produces an
  * hp_diff: rows keyed by function (name + module basename) or by line
- * (file + line), with per-run values normalized (shares of samples, and
- * counters per second / per sample / per run), reduced to mean and
- * run-to-run standard deviation per side, then a verdict with a noise test.
+ * (file + line), with per-run values (CPU time and samples, self and
+ * total; shares of the profile; counters), times and counters normalized
+ * (diff.h), reduced to mean and run-to-run standard deviation per side,
+ * then judged (diff_judge.c).
  *
  * Steps: collect entries from every run (hash of the key string), pair
  * lines that moved by a few lines, reduce, judge, sort. The result owns
@@ -20,12 +21,16 @@
 #include <string.h>
 
 #include "analyzer/arena.h"
+#include "analyzer/diff_internal.h"
 #include "analyzer/profile.h"
 #include "analyzer/stats.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 
 #define SHIFT_LINES 3        /* a vanished and an appeared line this close are one line */
+
+/* Values of an entry per run: then nc counters self, nc counters total. */
+enum { V_SELF_PCT, V_TOTAL_PCT, V_SELF_T, V_TOTAL_T, V_SELF_N, V_TOTAL_N, V_COUNTERS };
 
 /* One row in the making: values of every run, before runs first. */
 struct entry {
@@ -37,6 +42,7 @@ struct entry {
 	double *v;               /* [nruns * nv] */
 	unsigned char *present;  /* [nruns] */
 	int dead;                /* merged into a moved line */
+	int named_after;         /* name and module come from an after run */
 };
 
 struct priv {
@@ -51,6 +57,8 @@ struct build {
 	unsigned nb, na, nruns;
 	uint32_t nc, nv;                       /* counters; values per run and entry */
 	int (*ev)[64];                         /* [run][counter] -> index in that run's events */
+	double *norm;                          /* [run] factor of times and counters */
+	const double *work;                    /* [run] work counts (HP_DIFF_PER_WORK) */
 	struct hp_hmap index;                  /* hash(key) -> entry */
 	struct entry *e;
 	uint32_t ne;
@@ -87,30 +95,6 @@ static struct hp_diff_stat reduce(const double *v, unsigned n, unsigned stride)
 	return s;
 }
 
-/* Is after - before beyond the noise? *p gets the two-sided p-value.
- * Percentages: nsamples_b/a are the samples of each side (for the
- * binomial noise with one run). */
-static int beyond_noise(const struct hp_diff *d, struct hp_diff_stat b, struct hp_diff_stat a,
-			double nsamples_b, double nsamples_a, double *p)
-{
-	double delta = a.mean - b.mean, se2;
-	unsigned nb = d->before.runs, na = d->after.runs;
-	*p = 1;
-	if (delta == 0)
-		return 0;
-	if (nb >= 2 && na >= 2) {                    /* Welch's t-test */
-		*p = stats_welch_p(b.mean, b.sd, nb, a.mean, a.sd, na);
-		return *p < d->opts.alpha && fabs(delta) >= d->opts.threshold;
-	}
-	/* binomial noise of a proportion, in percentage points */
-	double pb = b.mean / 100, pa = a.mean / 100;
-	se2 = (nsamples_b > 0 ? pb * (1 - pb) / nsamples_b : 0) +
-	      (nsamples_a > 0 ? pa * (1 - pa) / nsamples_a : 0);
-	double se = 100 * sqrt(se2 > 0 ? se2 : 0);
-	*p = se > 0 ? erfc(fabs(delta) / se / sqrt(2)) : 0;
-	return fabs(delta) > 2 * se && fabs(delta) >= d->opts.threshold;
-}
-
 /* --- counters both sides measured --- */
 
 static int measured_in(const struct hp_profile *p, const char *name)
@@ -139,22 +123,42 @@ static int pick_counters(struct build *b)
 			return -ENOMEM;
 	}
 	b->d->ncounters = b->nc;
-	b->nv = 2 + 2 * b->nc;
+	b->nv = V_COUNTERS + 2 * b->nc;
 	return 0;
 }
 
-/* Factor that normalizes a counter value of run r. */
-static double norm_factor(const struct build *b, unsigned r)
+static double run_seconds(const struct hp_profile *p)
 {
-	const struct hp_profile *p = b->runs[r];
 	double secs = (double)p->duration_ns / 1e9;
-	if (secs <= 0)
-		secs = (double)(p->t_last - p->t_first) / 1e9;
-	switch (b->d->opts.norm) {
-	case HP_DIFF_PER_SECOND: return secs > 0 ? 1 / secs : 1;
-	case HP_DIFF_PER_SAMPLE: return p->nsamples ? 1.0 / (double)p->nsamples : 0;
-	default:                 return 1;
+	return secs > 0 ? secs : (double)(p->t_last - p->t_first) / 1e9;
+}
+
+/* Factors that normalize the times and counters of each run. */
+static int norm_factors(struct build *b)
+{
+	if (!(b->norm = calloc(b->nruns, sizeof(*b->norm))))
+		return -ENOMEM;
+	for (unsigned r = 0; r < b->nruns; r++) {
+		const struct hp_profile *p = b->runs[r];
+		double secs = run_seconds(p), f = 1;
+		switch (b->d->opts.norm) {
+		case HP_DIFF_PER_SECOND:
+			f = secs > 0 ? 1 / secs : 1;
+			break;
+		case HP_DIFF_PER_SAMPLE:
+			f = p->nsamples ? 1.0 / (double)p->nsamples : 0;
+			break;
+		case HP_DIFF_PER_WORK:
+			if (!b->work || !(b->work[r] > 0))
+				return -EINVAL;
+			f = 1 / b->work[r];
+			break;
+		default:
+			break;
+		}
+		b->norm[r] = f;
 	}
+	return 0;
 }
 
 /* --- entries --- */
@@ -182,30 +186,62 @@ static struct entry *entry_of(struct build *b, const char *key)
 	return e;
 }
 
-static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f, double norm)
+/* Add one run's values of a function or line to entry e: samples self
+ * and total with their counter sums (cself, ctotal: the run's event
+ * columns; ctotal may equal cself for lines). */
+static void add_values(struct build *b, unsigned r, struct entry *e, uint64_t self, uint64_t total,
+		       const int64_t *cself, const int64_t *ctotal)
 {
 	const struct hp_profile *p = b->runs[r];
+	double n = p->nsamples ? (double)p->nsamples : 1, *v = e->v + (size_t)r * b->nv;
+	enum hp_diff_time_basis basis = b->d->basis;
+	v[V_SELF_PCT] += 100.0 * (double)self / n;
+	v[V_TOTAL_PCT] += 100.0 * (double)total / n;
+	v[V_SELF_T] += diff_time_of(p, basis, self, cself) * b->norm[r];
+	v[V_TOTAL_T] += diff_time_of(p, basis, total, ctotal) * b->norm[r];
+	v[V_SELF_N] += (double)self;
+	v[V_TOTAL_N] += (double)total;
+	for (uint32_t c = 0; c < b->nc; c++) {
+		v[V_COUNTERS + c] += (double)cself[b->ev[r][c]] * b->norm[r];
+		v[V_COUNTERS + b->nc + c] += (double)ctotal[b->ev[r][c]] * b->norm[r];
+	}
+	e->present[r] |= self || total;
+	for (uint32_t c = 0; c < b->nc; c++)
+		e->present[r] |= cself[b->ev[r][c]] || ctotal[b->ev[r][c]];
+}
+
+/* The name a module joins by: its basename, except the profiled program
+ * itself, which joins the other side's program whatever each is called
+ * (./prog.old against ./prog.new). */
+static const char *join_module(const struct hp_profile *p, const char *module)
+{
+	const char *target = profile_meta(p, "target");
+	if (module && target && !strcmp(module, stacks_basename(target)))
+		return "\001program";
+	return module ? module : "";
+}
+
+void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "%s\x1f%s", f->name, join_module(p, stacks_basename(f->module)));
+}
+
+static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f)
+{
 	const char *module = stacks_basename(f->module);
 	char key[4096];
-	snprintf(key, sizeof(key), "%s\x1f%s", f->name, module ? module : "");
+	diff_function_key(b->runs[r], f, key, sizeof(key));
 	struct entry *e = entry_of(b, key);
 	if (!e)
 		return -ENOMEM;
-	if (!e->name) {
+	if (!e->name || (r >= b->nb && !e->named_after)) {   /* the after side names it */
+		e->named_after = r >= b->nb;
 		e->name = keep(b->pv, f->name);
 		e->module = keep(b->pv, module);
 		e->file = keep(b->pv, f->file);
 	}
-	double n = p->nsamples ? (double)p->nsamples : 1, *v = e->v + (size_t)r * b->nv;
-	v[0] += 100.0 * (double)f->self / n;
-	v[1] += 100.0 * (double)f->total / n;
-	for (uint32_t c = 0; c < b->nc; c++) {
-		v[2 + c] += (double)f->cself[b->ev[r][c]] * norm;
-		v[2 + b->nc + c] += (double)f->ctotal[b->ev[r][c]] * norm;
-	}
-	e->present[r] |= f->self || f->total;
-	for (uint32_t c = 0; c < b->nc; c++)
-		e->present[r] |= f->cself[b->ev[r][c]] || f->ctotal[b->ev[r][c]];
+	add_values(b, r, e, f->self, f->total, f->cself, f->ctotal);
 	return 0;
 }
 
@@ -276,7 +312,7 @@ static const char *file_key(const struct build *b, const char *path)
 	return hmap_get(&b->file_keys, h, &idx) ? b->fk_key[idx] : path;
 }
 
-static int add_line(struct build *b, unsigned r, const struct hp_pline *l, double norm)
+static int add_line(struct build *b, unsigned r, const struct hp_pline *l)
 {
 	const struct hp_profile *p = b->runs[r];
 	const struct hp_pfunc *f = &p->functions[l->func];
@@ -286,7 +322,7 @@ static int add_line(struct build *b, unsigned r, const struct hp_pline *l, doubl
 		snprintf(key, sizeof(key), "%s:%u", file_key(b, l->file), l->line);
 		snprintf(fkey, sizeof(fkey), "%s\x1f%s", f->name, file_key(b, l->file));
 	} else {   /* no line: one row per function */
-		snprintf(key, sizeof(key), "?\x1f%s\x1f%s", f->name, module ? module : "");
+		snprintf(key, sizeof(key), "?\x1f%s\x1f%s", f->name, join_module(p, module));
 		fkey[0] = '\0';
 	}
 	struct entry *e = entry_of(b, key);
@@ -300,16 +336,7 @@ static int add_line(struct build *b, unsigned r, const struct hp_pline *l, doubl
 		e->fkey = keep(b->pv, fkey);
 		e->line = e->before_line = l->line;
 	}
-	double n = p->nsamples ? (double)p->nsamples : 1, *v = e->v + (size_t)r * b->nv;
-	v[0] += 100.0 * (double)l->self / n;
-	v[1] = v[0];
-	for (uint32_t c = 0; c < b->nc; c++) {
-		v[2 + c] += (double)l->c[b->ev[r][c]] * norm;
-		v[2 + b->nc + c] = v[2 + c];
-	}
-	e->present[r] |= l->self > 0;
-	for (uint32_t c = 0; c < b->nc; c++)
-		e->present[r] |= l->c[b->ev[r][c]] != 0;
+	add_values(b, r, e, l->self, l->self, l->c, l->c);
 	return 0;
 }
 
@@ -320,13 +347,12 @@ static int collect(struct build *b)
 		return err;
 	for (unsigned r = 0; r < b->nruns && !err; r++) {
 		const struct hp_profile *p = b->runs[r];
-		double norm = norm_factor(b, r);
 		if (b->d->opts.by == HP_DIFF_FUNCTION)
 			for (uint32_t i = 0; i < p->nfunctions && !err; i++)
-				err = add_function(b, r, &p->functions[i], norm);
+				err = add_function(b, r, &p->functions[i]);
 		else
 			for (uint32_t i = 0; i < p->nlines && !err; i++)
-				err = add_line(b, r, &p->lines[i], norm);
+				err = add_line(b, r, &p->lines[i]);
 	}
 	return err;
 }
@@ -429,40 +455,6 @@ static int pair_moved_lines(struct build *b)
 
 /* --- rows --- */
 
-static double side_samples(const struct build *b, int after)
-{
-	double n = 0;
-	for (unsigned r = after ? b->nb : 0; r < (after ? b->nruns : b->nb); r++)
-		n += (double)b->runs[r]->nsamples;
-	return n;
-}
-
-static void judge(const struct build *b, struct hp_diff_row *row, int before, int after)
-{
-	const struct hp_diff *d = b->d;
-	double nb = side_samples(b, 0), na = side_samples(b, 1), p_self, p_total = 1;
-	int by_function = b->d->opts.by == HP_DIFF_FUNCTION;
-	row->delta_self = row->after_self.mean - row->before_self.mean;
-	row->delta_total = row->after_total.mean - row->before_total.mean;
-	int self = beyond_noise(d, row->before_self, row->after_self, nb, na, &p_self);
-	int total = by_function &&
-		    beyond_noise(d, row->before_total, row->after_total, nb, na, &p_total);
-	/* the p of what the verdict rests on: self%, or total% when self% did
-	 * not change (a caller) */
-	row->p_value = by_function && !self && (total || row->delta_self == 0) ? p_total : p_self;
-	if (!before && after) {
-		row->verdict = HP_VERDICT_NEW;
-	} else if (before && !after) {
-		row->verdict = HP_VERDICT_GONE;
-	} else if (self) {
-		row->verdict = row->delta_self > 0 ? HP_VERDICT_SLOWER : HP_VERDICT_FASTER;
-	} else if (total) {
-		row->verdict = row->delta_total > 0 ? HP_VERDICT_SLOWER : HP_VERDICT_FASTER;
-	} else {
-		row->verdict = HP_VERDICT_SAME;
-	}
-}
-
 static void make_row(struct build *b, const struct entry *e, struct hp_diff_row *row,
 		     struct hp_diff_stat *cstats)
 {
@@ -473,34 +465,50 @@ static void make_row(struct build *b, const struct entry *e, struct hp_diff_row 
 	row->file = e->file;
 	row->line = e->line;
 	row->before_line = e->before_line;
-	row->before_self = reduce(vb, nb, nv);
-	row->after_self = reduce(va, na, nv);
-	row->before_total = reduce(vb + 1, nb, nv);
-	row->after_total = reduce(va + 1, na, nv);
+	row->before_self = reduce(vb + V_SELF_PCT, nb, nv);
+	row->after_self = reduce(va + V_SELF_PCT, na, nv);
+	row->before_total = reduce(vb + V_TOTAL_PCT, nb, nv);
+	row->after_total = reduce(va + V_TOTAL_PCT, na, nv);
+	row->before_time = reduce(vb + V_SELF_T, nb, nv);
+	row->after_time = reduce(va + V_SELF_T, na, nv);
+	row->before_ttime = reduce(vb + V_TOTAL_T, nb, nv);
+	row->after_ttime = reduce(va + V_TOTAL_T, na, nv);
+	row->before_self_samples = reduce(vb + V_SELF_N, nb, nv);
+	row->after_self_samples = reduce(va + V_SELF_N, na, nv);
+	row->before_samples = reduce(vb + V_TOTAL_N, nb, nv);
+	row->after_samples = reduce(va + V_TOTAL_N, na, nv);
 	row->before_c = cstats;
 	row->after_c = cstats + b->nc;
 	row->before_ct = cstats + 2 * b->nc;
 	row->after_ct = cstats + 3 * b->nc;
 	for (uint32_t c = 0; c < b->nc; c++) {
-		row->before_c[c] = reduce(vb + 2 + c, nb, nv);
-		row->after_c[c] = reduce(va + 2 + c, na, nv);
-		row->before_ct[c] = reduce(vb + 2 + b->nc + c, nb, nv);
-		row->after_ct[c] = reduce(va + 2 + b->nc + c, na, nv);
+		row->before_c[c] = reduce(vb + V_COUNTERS + c, nb, nv);
+		row->after_c[c] = reduce(va + V_COUNTERS + c, na, nv);
+		row->before_ct[c] = reduce(vb + V_COUNTERS + b->nc + c, nb, nv);
+		row->after_ct[c] = reduce(va + V_COUNTERS + b->nc + c, na, nv);
 	}
-	judge(b, row, on_side(b, e, 0), on_side(b, e, 1));
+	row->in_before = on_side(b, e, 0);
+	row->in_after = on_side(b, e, 1);
 }
 
+static int cmp_abs(double x, double y)
+{
+	x = fabs(x);
+	y = fabs(y);
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+/* Largest self time change first, then total; minor rows last. */
 static int by_delta(const void *x, const void *y)
 {
 	const struct hp_diff_row *a = x, *b = y;
-	double da = fabs(a->delta_self), db = fabs(b->delta_self);
-	if (da != db)
-		return da > db ? -1 : 1;
-	da = fabs(a->delta_total);
-	db = fabs(b->delta_total);
-	if (da != db)
-		return da > db ? -1 : 1;
-	int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+	int c = (a->verdict == HP_VERDICT_MINOR) - (b->verdict == HP_VERDICT_MINOR);
+	if (c || (c = cmp_abs(a->self.delta, b->self.delta)) ||
+	    (c = cmp_abs(a->total.delta, b->total.delta)) ||
+	    (c = cmp_abs(a->delta_self, b->delta_self)) ||
+	    (c = cmp_abs(a->delta_total, b->delta_total)))
+		return c;
+	c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
 	if (c)
 		return c;
 	c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
@@ -523,6 +531,14 @@ static int make_rows(struct build *b)
 			k++;
 		}
 	b->d->nrows = k;
+	/* every row that gets a faster/slower/same verdict is one more test */
+	struct hp_diff *d = b->d;
+	for (uint32_t i = 0; i < k; i++)
+		d->judged += !diff_row_minor(d, &d->rows[i]) && d->rows[i].in_before &&
+			     d->rows[i].in_after;
+	d->row_alpha = d->opts.alpha / (d->judged ? d->judged : 1);
+	for (uint32_t i = 0; i < k; i++)
+		diff_judge_row(d, &d->rows[i], d->opts.by == HP_DIFF_FUNCTION);
 	qsort(b->d->rows, k, sizeof(*b->d->rows), by_delta);
 	return 0;
 }
@@ -539,15 +555,28 @@ static double peak_rss(const struct hp_profile *p)
 	return best > 0 ? best : -1;
 }
 
+/* The CPU time of every sample of a run, normalized. */
+static double run_time(const struct build *b, unsigned r)
+{
+	const struct hp_profile *p = b->runs[r];
+	int64_t sums[p->nevents ? p->nevents : 1];
+	memset(sums, 0, sizeof(sums));
+	for (uint32_t s = 0; s < p->nstacks; s++)
+		for (uint32_t e = 0; e < p->nevents; e++)
+			sums[e] += p->stacks[s].c[e];
+	return diff_time_of(p, b->d->basis, p->nsamples, sums) * b->norm[r];
+}
+
 static void summarize_side(struct build *b, struct hp_diff_side *s, unsigned from, unsigned n,
 			   const struct hp_diff_allocs *allocs)
 {
-	double dur[n], smp[n], rss[n], al[n], ab[n];
+	double dur[n], smp[n], rss[n], al[n], ab[n], cpu[n];
 	int rss_known = 1, alloc_known = allocs != NULL;
 	for (unsigned i = 0; i < n; i++) {
 		const struct hp_profile *p = b->runs[from + i];
 		dur[i] = (double)p->duration_ns / 1e9;
 		smp[i] = (double)p->nsamples;
+		cpu[i] = run_time(b, from + i);
 		rss[i] = peak_rss(p);
 		rss_known &= rss[i] >= 0;
 		al[i] = allocs ? (double)allocs[i].allocs : 0;
@@ -557,6 +586,7 @@ static void summarize_side(struct build *b, struct hp_diff_side *s, unsigned fro
 	s->runs = n;
 	s->duration_s = reduce(dur, n, 1);
 	s->samples = reduce(smp, n, 1);
+	s->time = reduce(cpu, n, 1);
 	s->peak_rss = rss_known ? reduce(rss, n, 1) : (struct hp_diff_stat){ -1, 0 };
 	s->allocs = alloc_known ? reduce(al, n, 1) : (struct hp_diff_stat){ -1, 0 };
 	s->alloc_bytes = alloc_known ? reduce(ab, n, 1) : (struct hp_diff_stat){ -1, 0 };
@@ -568,38 +598,23 @@ static void summarize_counters(struct build *b)
 		double v[b->nruns];
 		for (unsigned r = 0; r < b->nruns; r++) {
 			const struct hp_pevent *ev = &b->runs[r]->events[b->ev[r][c]];
-			v[r] = ev->total >= 0 ? (double)ev->total * norm_factor(b, r) : 0;
+			v[r] = ev->total >= 0 ? (double)ev->total * b->norm[r] : 0;
 		}
 		b->d->counters[c].before = reduce(v, b->nb, 1);
 		b->d->counters[c].after = reduce(v + b->nb, b->na, 1);
 	}
 }
 
-/* The run time: Welch with repeated runs (and 2% or more), else a change
- * of 5% or more (wall time varies by a few percent from run to run). */
-static void judge_runs(struct hp_diff *d)
-{
-	struct hp_diff_stat b = d->before.duration_s, a = d->after.duration_s;
-	double rel = b.mean > 0 ? (a.mean - b.mean) / b.mean : 0, p = 1;
-	int beyond;
-	if (d->before.runs >= 2 && d->after.runs >= 2) {
-		struct hp_diff dd = *d;
-		dd.opts.threshold = 0;
-		beyond = beyond_noise(&dd, b, a, 0, 0, &p) && fabs(rel) >= 0.02;
-	} else {
-		beyond = fabs(rel) >= 0.05;
-	}
-	d->verdict = !beyond ? HP_VERDICT_SAME : rel < 0 ? HP_VERDICT_FASTER : HP_VERDICT_SLOWER;
-}
-
 /* --- API --- */
 
 void diff_opts_init(struct hp_diff_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->by = HP_DIFF_FUNCTION;
-	o->norm = HP_DIFF_PER_SECOND;
-	o->threshold = 0.5;
+	o->norm = HP_DIFF_PER_RUN;
+	o->threshold = 5;
 	o->alpha = 0.05;
+	o->min_samples = 10;
 }
 
 static void build_release(struct build *b)
@@ -610,6 +625,7 @@ static void build_release(struct build *b)
 	}
 	free(b->e);
 	free(b->ev);
+	free(b->norm);
 	free((void *)b->runs);
 	free(b->fk_key);
 	hmap_release(&b->index);
@@ -643,9 +659,13 @@ int diff_profiles(const struct hp_profile *const *before, unsigned nb,
 		b.d->opts = *opts;
 	else
 		diff_opts_init(&b.d->opts);
+	b.work = b.d->opts.work;
+	b.d->opts.work = NULL;         /* the caller's array: not kept */
+	b.d->basis = diff_pick_basis(runs, nb + na);
+	b.d->welch = nb >= 2 && na >= 2;
 	hmap_init(&b.index);
 	hmap_init(&b.file_keys);
-	if ((err = pick_counters(&b)) || (err = collect(&b)) ||
+	if ((err = norm_factors(&b)) || (err = pick_counters(&b)) || (err = collect(&b)) ||
 	    (b.d->opts.by == HP_DIFF_LINE && (err = pair_moved_lines(&b))))
 		goto fail;
 	summarize_side(&b, &b.d->before, 0, nb, allocs_before);
@@ -653,7 +673,7 @@ int diff_profiles(const struct hp_profile *const *before, unsigned nb,
 	summarize_counters(&b);
 	if ((err = make_rows(&b)))
 		goto fail;
-	judge_runs(b.d);
+	diff_judge_runs(b.d);
 	build_release(&b);
 	*out = b.d;
 	return 0;
@@ -686,7 +706,7 @@ void diff_free(struct hp_diff *d)
 
 const char *diff_verdict_name(enum hp_verdict v)
 {
-	static const char *const names[] = { "same", "faster", "slower", "new", "gone" };
+	static const char *const names[] = { "same", "faster", "slower", "new", "gone", "minor" };
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
 }
 
@@ -695,6 +715,16 @@ const char *diff_norm_name(enum hp_diff_norm n)
 	switch (n) {
 	case HP_DIFF_PER_SECOND: return "per second";
 	case HP_DIFF_PER_SAMPLE: return "per sample";
+	case HP_DIFF_PER_WORK:   return "per unit of work";
 	default:                 return "per run";
+	}
+}
+
+const char *diff_basis_name(enum hp_diff_time_basis b)
+{
+	switch (b) {
+	case HP_DIFF_TIME_TASK_CLOCK: return "task-clock";
+	case HP_DIFF_TIME_PERIOD:     return "samples x sampling period";
+	default:                      return "samples";
 	}
 }

@@ -6,23 +6,37 @@
  * (joined by file and line; a line that vanished and a line within +-3
  * lines of the same function and file that appeared are taken for one line
  * that moved, so a small edit above a hot loop does not turn it into
- * gone + new). Each row holds the before and after share of samples (self%,
- * total%), every counter both sides measured (normalized, see
- * hp_diff_norm) and a verdict.
+ * gone + new).
  *
- * Repeated runs: each side may be several profiles of the same program.
- * Values are then the mean over the side's runs, with the run-to-run
- * standard deviation, and a change counts when Welch's t-test says it is
- * beyond the noise (two-sided p < alpha) - with at least two runs per side.
- * With one run on a side, the noise is the sampling noise of a proportion:
- * a change counts when |delta| > 2 standard errors, se^2 = pA(1-pA)/nA +
- * pB(1-pB)/nB over the samples of each side. In both cases a change must
- * also be at least `threshold` percentage points to count.
+ * Verdicts judge TIME, not shares. Each row's CPU time per run is
+ * samples x sampling period (1 / frequency), or the task-clock counter
+ * charged to its samples when every run measured it (hp_diff_time_basis);
+ * self = in the row itself, total = with callees (functions). Times and
+ * counters are normalized per run (default), per second of run time, per
+ * unit of work the user counted, or per sample (hp_diff_norm). The shares
+ * of the profile (self%, total%) are kept as their own columns: a function
+ * whose time stayed put while another got faster has a larger share, not
+ * a verdict.
  *
- * Verdicts: new (only after), gone (only before), slower (self% grew beyond
- * the noise; or, when self% did not change, total%), faster (shrank), same.
- * "Slower" means a larger share of the run, which for runs of the same work
- * is more time.
+ * The noise: each side may be several runs of one program. With at least
+ * two runs on both sides, a change is tested with Welch's t-test on the
+ * per-run times (each run's spread taken no smaller than its sampling
+ * error); otherwise with the sampling error alone and a normal test: a
+ * row's n samples out of a run's N are a binomial draw (Poisson for small
+ * shares), so its time has a relative standard error of sqrt((1 - n/N)/n),
+ * and the run's total CPU time, which the sampler measures, has none.
+ * Run-to-run variation is then NOT in the interval (the output says so).
+ * Each change carries its p-value and the confidence interval of the time
+ * difference. The rows are tested together: each at alpha / (rows
+ * judged), Bonferroni's correction, so that noise alone makes a faster or
+ * slower row in at most alpha of the diffs (an A/A comparison shows none);
+ * the whole run's time and the gates are single tests at alpha.
+ *
+ * Verdicts: minor (under min_samples samples per run on both sides: too
+ * few to say anything), new (only after), gone (only before), slower /
+ * faster (the self time changed beyond the noise, p < alpha, AND by at
+ * least `threshold` percent of its before value; or, when self time did
+ * not, the total time), same.
  */
 #ifndef HP_DIFF_H
 #define HP_DIFF_H
@@ -34,27 +48,54 @@ struct hp_profile;
 
 enum hp_diff_by { HP_DIFF_FUNCTION, HP_DIFF_LINE };
 
-/* How counter values are made comparable between runs of different length. */
+/* How times and counters are made comparable between runs. */
 enum hp_diff_norm {
-	HP_DIFF_PER_SECOND,           /* value / run duration (default) */
-	HP_DIFF_PER_SAMPLE,           /* value / main-sampler samples of the run */
-	HP_DIFF_PER_RUN,              /* raw totals: for runs doing the same work */
+	HP_DIFF_PER_RUN,              /* as measured: for runs doing the same work (default) */
+	HP_DIFF_PER_SECOND,           /* per second of run (wall) time: for runs of different
+				       * length, e.g. a server profiled for a while */
+	HP_DIFF_PER_WORK,             /* per unit of work the user counted (opts.work) */
+	HP_DIFF_PER_SAMPLE,           /* per main-sampler sample: shares of the profile */
+};
+
+/* What a row's time is made of (the same for every run of a diff). */
+enum hp_diff_time_basis {
+	HP_DIFF_TIME_TASK_CLOCK,      /* the task-clock counter charged to the samples */
+	HP_DIFF_TIME_PERIOD,          /* samples x 1 / sampling frequency */
+	HP_DIFF_TIME_SAMPLES,         /* no time known (sampled by a period of another
+				       * event, or merged runs of mixed frequencies):
+				       * sample counts stand for time */
 };
 
 enum hp_verdict { HP_VERDICT_SAME, HP_VERDICT_FASTER, HP_VERDICT_SLOWER, HP_VERDICT_NEW,
-		  HP_VERDICT_GONE };
+		  HP_VERDICT_GONE, HP_VERDICT_MINOR, HP_VERDICT_COUNT };
 
 struct hp_diff_opts {
 	enum hp_diff_by by;
 	enum hp_diff_norm norm;
-	double threshold;             /* smallest change that counts, percentage points (0.5) */
-	double alpha;                 /* significance level of the t-test (0.05) */
+	double threshold;             /* smallest change that counts, percent of the
+				       * before time (default 5) */
+	double alpha;                 /* significance level (default 0.05): tests and the
+				       * (1 - alpha) confidence intervals */
+	double min_samples;           /* rows under this many samples per run on both
+				       * sides are minor (default 10; 0: none) */
+	const double *work;           /* HP_DIFF_PER_WORK: work per run, before runs then
+				       * after runs (each > 0); not owned */
 };
 
 /* A value over the runs of one side: the mean, and the run-to-run sample
  * standard deviation (0 with one run). */
 struct hp_diff_stat {
 	double mean, sd;
+};
+
+/* A change of one value (after - before) with its noise. */
+struct hp_diff_change {
+	double delta;                 /* after mean - before mean */
+	double ci;                    /* half-width of the (1 - alpha) confidence interval
+				       * of delta; 0 when there is no noise estimate */
+	double p;                     /* two-sided p-value of delta != 0 (1 when delta = 0) */
+	double rel;                   /* delta / before mean, NAN when before is 0 */
+	int beyond;                   /* beyond the noise and the threshold */
 };
 
 /* A counter column: an event measured by both sides (in every run). */
@@ -70,12 +111,19 @@ struct hp_diff_row {
 	const char *file;             /* functions: defining file; lines: the line's file; or NULL */
 	uint32_t line;                /* lines: the line in the after runs; 0 for functions */
 	uint32_t before_line;         /* lines: the line in the before runs (moved when != line) */
-	struct hp_diff_stat before_self, after_self;    /* self% */
-	struct hp_diff_stat before_total, after_total;  /* total% (lines: = self%) */
+	/* time (normalized CPU seconds, or samples with HP_DIFF_TIME_SAMPLES) */
+	struct hp_diff_stat before_time, after_time;    /* self */
+	struct hp_diff_stat before_ttime, after_ttime;  /* total (lines: = self) */
+	struct hp_diff_change self, total;              /* their changes */
+	struct hp_diff_stat before_samples, after_samples;  /* total samples per run */
+	struct hp_diff_stat before_self_samples, after_self_samples;
+	/* shares of the profile: self%, total% (lines: total = self) */
+	struct hp_diff_stat before_self, after_self;
+	struct hp_diff_stat before_total, after_total;
 	double delta_self, delta_total;                  /* after - before, percentage points */
-	double p_value;               /* two-sided p of the self% change, or of the total%
-				       * change when self% did not change (functions); 1
-				       * when there is no change */
+	int on_total;                 /* the verdict rests on the total time (a caller
+				       * whose self time did not change) */
+	int in_before, in_after;      /* has samples or counts on that side */
 	/* [ncounters] normalized counter values of the row (self: at this
 	 * function or line; total: including callees, for functions). */
 	struct hp_diff_stat *before_c, *after_c, *before_ct, *after_ct;
@@ -86,20 +134,35 @@ struct hp_diff_row {
 struct hp_diff_side {
 	unsigned runs;
 	struct hp_diff_stat duration_s, samples;
+	struct hp_diff_stat time;           /* CPU time of every sample, normalized */
 	struct hp_diff_stat peak_rss;       /* bytes; mean -1 when unknown */
 	struct hp_diff_stat allocs, alloc_bytes;  /* mean -1 unless every run tracked allocations */
 };
 
 struct hp_diff {
 	struct hp_diff_opts opts;
+	enum hp_diff_time_basis basis;
+	int welch;                    /* 1: Welch's t-test over runs; 0: sampling error only */
+	/* Rows are many tests at once: each is made at row_alpha = alpha /
+	 * judged (Bonferroni), so that noise alone gives a faster/slower row in
+	 * at most alpha of the diffs; row intervals are (1 - row_alpha). */
+	uint32_t judged;              /* rows neither minor nor new/gone */
+	double row_alpha;
 	struct hp_diff_side before, after;
+	/* the whole profile's CPU time, judged like a row; its verdict is the
+	 * diff's verdict */
+	struct hp_diff_change time;
+	enum hp_verdict verdict;
+	/* the wall-clock run time: a change with a noise estimate only with
+	 * repeated runs (wall_judged); one run each says nothing about it */
+	struct hp_diff_change wall;
+	int wall_judged;
+	enum hp_verdict wall_verdict;
 	struct hp_diff_counter *counters;
 	uint32_t ncounters;
-	struct hp_diff_row *rows;     /* sorted by |delta_self|, then |delta_total|, descending */
+	/* sorted by |self time change|, then |total time change|, minor rows last */
+	struct hp_diff_row *rows;
 	uint32_t nrows;
-	/* of the run time: faster/slower/same - Welch's t-test with repeated
-	 * runs, else a change of 5% or more */
-	enum hp_verdict verdict;
 	void *priv;                   /* strings and arrays, freed by diff_free */
 };
 
@@ -109,13 +172,15 @@ struct hp_diff_allocs {
 	int64_t sites, allocs, bytes;
 };
 
-/* Default options: by function, per second, threshold 0.5, alpha 0.05. */
+/* Default options: by function, per run, threshold 5%, alpha 0.05,
+ * min_samples 10. */
 void diff_opts_init(struct hp_diff_opts *o);
 
 /* Compare profiles before[0..nb) with after[0..na) (each side: repeated
  * runs of one program; nb, na >= 1). allocs_before/after may be NULL, else
  * arrays of nb / na. *out is owned by the caller (diff_free); it does not
- * point into the profiles. Returns 0, -EINVAL, or -ENOMEM. */
+ * point into the profiles or opts->work. Returns 0, -EINVAL (no runs, or
+ * HP_DIFF_PER_WORK without a positive work count per run), or -ENOMEM. */
 int diff_profiles(const struct hp_profile *const *before, unsigned nb,
 		  const struct hp_profile *const *after, unsigned na,
 		  const struct hp_diff_allocs *allocs_before, const struct hp_diff_allocs *allocs_after,
@@ -126,9 +191,62 @@ int diff_pair(const struct hp_profile *before, const struct hp_profile *after,
 void diff_free(struct hp_diff *d);
 
 const char *diff_verdict_name(enum hp_verdict v);      /* "faster", ... */
-const char *diff_norm_name(enum hp_diff_norm n);       /* "per second", ... */
+const char *diff_norm_name(enum hp_diff_norm n);       /* "per run", ... */
+const char *diff_basis_name(enum hp_diff_time_basis b);  /* "task-clock", ... */
 
-/* Output (diff_format.c). */
+/* The time basis a diff of these runs uses: task-clock when every run
+ * measured it with its samples, else the sampling period when every run
+ * sampled at a known frequency, else sample counts. */
+enum hp_diff_time_basis diff_pick_basis(const struct hp_profile *const *runs, unsigned n);
+/* The time of `samples` samples of p that carry the counter sums c[]
+ * (p's event columns; may be NULL unless the basis is task-clock):
+ * seconds, or samples with HP_DIFF_TIME_SAMPLES. Not normalized. */
+double diff_time_of(const struct hp_profile *p, enum hp_diff_time_basis b, uint64_t samples,
+		    const int64_t *c);
+
+/* The key that joins function f of p with the same function of another
+ * profile: its name and module basename, the profiled program itself
+ * under one name whatever its file is called. */
+struct hp_pfunc;
+void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
+		       size_t len);
+
+/* --- regression gates (diff_gate.c): `--fail-if 'total>+3%'` --- */
+
+enum hp_gate_subject { HP_GATE_TOTAL, HP_GATE_WALL, HP_GATE_FUNCTION, HP_GATE_FUNCTION_SELF };
+
+struct hp_diff_gate {
+	char text[256];               /* the condition as written */
+	enum hp_gate_subject subject;
+	char name[200];               /* HP_GATE_FUNCTION*: the function */
+	int greater;                  /* 1: '>' (slower than), 0: '<' (faster than) */
+	double bound;                 /* the limit: a fraction (0.03) or seconds */
+	int relative;                 /* 1: bound is a fraction of the before value */
+	/* evaluation (diff_gate_eval) */
+	int evaluated;                /* 0: the subject is in neither side */
+	double before, after;         /* the subject's time, normalized */
+	struct hp_diff_change change;
+	int failed;                   /* the change is beyond the noise and its whole
+				       * confidence interval is past the bound */
+};
+
+/* Parse one condition: SUBJECT OP LIMIT, SUBJECT = total (the CPU time of
+ * every sample), wall (run time), a function name (its total time, with
+ * callees) or self:NAME (its self time); OP = > or <; LIMIT = a signed
+ * percentage (+3%) or a time (+20ms, 0.5s, 300us). Returns 0 or -EINVAL
+ * with *why set to a static explanation. */
+int diff_gate_parse(const char *text, struct hp_diff_gate *g, const char **why);
+
+/* Evaluate g on d (a diff by function). Returns 0, or -ENOENT when a
+ * function subject is in neither side (g->evaluated stays 0). */
+int diff_gate_eval(const struct hp_diff *d, struct hp_diff_gate *g);
+
+/* One line about g (no newline): the condition, the change with its
+ * interval, and "failed" / "passed". */
+void diff_gate_describe(const struct hp_diff *d, const struct hp_diff_gate *g, char *buf,
+			size_t len);
+
+/* --- output (diff_format.c, diff_text.c) --- */
 enum hp_diff_format { HP_DIFF_TEXT, HP_DIFF_CSV, HP_DIFF_JSON };
 struct hp_diff_print_opts {
 	enum hp_diff_format format;
@@ -139,6 +257,8 @@ struct hp_diff_print_opts {
 	 * out), two at most */
 	const char *counters;
 	const char *before_name, *after_name;   /* labels, e.g. the file names; may be NULL */
+	const struct hp_diff_gate *gates;       /* evaluated, shown with the result; may be NULL */
+	unsigned ngates;
 };
 int diff_print(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o);
 

@@ -1,308 +1,53 @@
 /*
- * diff_format.c - a diff (diff.h) as text, CSV or JSON.
+ * diff_format.c - a diff (diff.h) as CSV or JSON, and diff_print, which
+ * also dispatches to the text output (diff_text.c).
  *
- * Text: a summary of the two sides (run time with its verdict, samples,
- * peak RSS, allocations, every common counter), then the rows in order of
- * |delta self%| with before/after/delta of self% and total%, a few counter
- * columns, and the verdict. With repeated runs, values read mean±sd and a
- * p column gives the significance of the change. CSV and JSON carry every
- * value of every row.
+ * CSV and JSON carry every value of every row, minor ones included: the
+ * times (self, total) before and after with their run-to-run spread, the
+ * change with its confidence interval and p-value, the shares of the
+ * profile, the counters, and the verdict. JSON rows[] keep `name` and
+ * `verdict` (a contract), and the document adds the sides, the whole-run
+ * time and the gates.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/diff.h"
+#include "analyzer/diff_internal.h"
 #include "analyzer/report.h"
 
-#define MAX_SHOWN 8
-
-/* --- numbers --- */
-
-/* 3 significant digits with an SI suffix: 1234567 -> "1.23M". */
-static void si(char *buf, size_t len, double v)
-{
-	static const char suffix[] = " kMGTPE";
-	double a = fabs(v);
-	int k = 0;
-	while (a >= 999.5 && k < 6) {
-		a /= 1000;
-		v /= 1000;
-		k++;
-	}
-	if (!k)
-		snprintf(buf, len, a >= 100 || a == floor(a) ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", v);
-	else
-		snprintf(buf, len, a >= 100 ? "%.0f%c" : a >= 10 ? "%.1f%c" : "%.2f%c", v, suffix[k]);
-}
-
-static void bytes(char *buf, size_t len, double v)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int k = 0;
-	if (v < 0) {
-		snprintf(buf, len, "n/a");
-		return;
-	}
-	while (v >= 1024 && k < 4) {
-		v /= 1024;
-		k++;
-	}
-	snprintf(buf, len, k ? "%.1f %s" : "%.0f %s", v, units[k]);
-}
-
-static void change(char *buf, size_t len, double before, double after)
-{
-	if (before > 0 && after >= 0)
-		snprintf(buf, len, "%+.1f%%", 100 * (after - before) / before);
-	else if (after > 0)
-		snprintf(buf, len, "new");
-	else
-		snprintf(buf, len, "-");
-}
-
-static const char *unit_suffix(const struct hp_diff *d)
-{
-	switch (d->opts.norm) {
-	case HP_DIFF_PER_SECOND: return "/s";
-	case HP_DIFF_PER_SAMPLE: return "/sample";
-	default:                 return "";
-	}
-}
-
-/* --- text --- */
-
-static int reps(const struct hp_diff *d)
-{
-	return d->before.runs > 1 || d->after.runs > 1;
-}
-
-static void stat_text(char *buf, size_t len, const struct hp_diff *d, struct hp_diff_stat s,
-		      int pct)
-{
-	char m[24], sd[24];
-	if (pct)
-		snprintf(m, sizeof(m), "%.2f", s.mean);
-	else
-		si(m, sizeof(m), s.mean);
-	if (!reps(d)) {
-		snprintf(buf, len, "%s", m);
-		return;
-	}
-	if (pct)
-		snprintf(sd, sizeof(sd), "%.2f", s.sd);
-	else
-		si(sd, sizeof(sd), s.sd);
-	snprintf(buf, len, "%s±%s", m, sd);
-}
-
-enum summary_kind { SUM_SI, SUM_BYTES, SUM_COUNT };
-
-static void summary_value(char *buf, size_t len, const struct hp_diff *d, struct hp_diff_stat v,
-			  enum summary_kind kind, const char *unit)
-{
-	if (kind == SUM_BYTES)
-		bytes(buf, len, v.mean);
-	else if (kind == SUM_COUNT && !reps(d))
-		snprintf(buf, len, "%.0f", v.mean);
-	else
-		stat_text(buf, len, d, v, 0);
-	strncat(buf, unit, len - strlen(buf) - 1);
-}
-
-static void summary_line(FILE *out, const struct hp_diff *d, const char *what,
-			 struct hp_diff_stat b, struct hp_diff_stat a, const char *unit,
-			 enum summary_kind kind, const char *extra)
-{
-	char bs[48], as[48], ch[32];
-	summary_value(bs, sizeof(bs), d, b, kind, unit);
-	summary_value(as, sizeof(as), d, a, kind, unit);
-	change(ch, sizeof(ch), b.mean, a.mean);
-	fprintf(out, "  %-22s %16s %16s %9s%s%s\n", what, bs, as, ch, extra && *extra ? "  " : "",
-		extra ? extra : "");
-}
-
-static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
-{
-	char secs_b[48], secs_a[48], ch[32];
-	fprintf(out, "hpprof diff: %s -> %s (by %s; counters %s%s)\n\n",
-		o->before_name ? o->before_name : "before", o->after_name ? o->after_name : "after",
-		d->opts.by == HP_DIFF_LINE ? "line" : "function", diff_norm_name(d->opts.norm),
-		reps(d) ? "; mean±sd over runs" : "");
-	fprintf(out, "  %-22s %16s %16s %9s\n", "", "before", "after", "change");
-	if (reps(d)) {
-		snprintf(secs_b, sizeof(secs_b), "%.3f±%.3f s", d->before.duration_s.mean,
-			 d->before.duration_s.sd);
-		snprintf(secs_a, sizeof(secs_a), "%.3f±%.3f s", d->after.duration_s.mean,
-			 d->after.duration_s.sd);
-	} else {
-		snprintf(secs_b, sizeof(secs_b), "%.3f s", d->before.duration_s.mean);
-		snprintf(secs_a, sizeof(secs_a), "%.3f s", d->after.duration_s.mean);
-	}
-	change(ch, sizeof(ch), d->before.duration_s.mean, d->after.duration_s.mean);
-	fprintf(out, "  %-22s %16s %16s %9s  %s\n", "run time", secs_b, secs_a, ch,
-		diff_verdict_name(d->verdict));
-	if (reps(d))
-		fprintf(out, "  %-22s %16u %16u\n", "runs", d->before.runs, d->after.runs);
-	summary_line(out, d, "samples", d->before.samples, d->after.samples, "", SUM_COUNT, NULL);
-	if (d->before.peak_rss.mean >= 0 || d->after.peak_rss.mean >= 0)
-		summary_line(out, d, "peak RSS", d->before.peak_rss, d->after.peak_rss, "", SUM_BYTES,
-			     NULL);
-	if (d->before.allocs.mean >= 0 && d->after.allocs.mean >= 0) {
-		summary_line(out, d, "allocations", d->before.allocs, d->after.allocs, "", SUM_COUNT,
-			     NULL);
-		summary_line(out, d, "allocated", d->before.alloc_bytes, d->after.alloc_bytes, "",
-			     SUM_BYTES, NULL);
-	}
-	for (uint32_t c = 0; c < d->ncounters; c++) {
-		const struct hp_diff_counter *k = &d->counters[c];
-		char ratio[32] = "";
-		if (k->before.mean > 0)
-			snprintf(ratio, sizeof(ratio), "x%.3g", k->after.mean / k->before.mean);
-		summary_line(out, d, k->name, k->before, k->after, unit_suffix(d), SUM_SI, ratio);
-	}
-	putc('\n', out);
-}
-
-/* The counter columns of the text rows. */
-static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
-{
-	int n = 0;
-	if (spec) {
-		for (uint32_t c = 0; c < d->ncounters && n < MAX_SHOWN; c++) {
-			const char *p = spec;
-			size_t len = strlen(d->counters[c].name);
-			int want = !strcmp(spec, "all");
-			for (; !want && (p = strstr(p, d->counters[c].name)); p += len)
-				want = (p == spec || p[-1] == ',') && (p[len] == ',' || !p[len]);
-			if (want)
-				shown[n++] = (int)c;
-		}
-		return n;
-	}
-	/* page-faults and cache-misses when measured, then the counter that
-	 * changed most; scheduler counts and task-clock (= samples) left out */
-	static const char *const first[] = { "page-faults", "cache-misses" };
-	static const char *const skip[] = { "task-clock", "context-switches", "cpu-migrations" };
-	for (size_t i = 0; i < 2; i++)
-		for (uint32_t c = 0; c < d->ncounters; c++)
-			if (!strcmp(d->counters[c].name, first[i]) &&
-			    (d->counters[c].before.mean > 0 || d->counters[c].after.mean > 0))
-				shown[n++] = (int)c;
-	double best = -1;
-	int pick = -1;
-	for (uint32_t c = 0; c < d->ncounters && n < 2; c++) {
-		const struct hp_diff_counter *k = &d->counters[c];
-		int listed = 0;
-		for (size_t i = 0; i < 2; i++)
-			listed |= !strcmp(k->name, first[i]);
-		for (size_t i = 0; i < 3; i++)
-			listed |= !strcmp(k->name, skip[i]);
-		if (listed || (k->before.mean <= 0 && k->after.mean <= 0))
-			continue;
-		double score = fabs(log((k->after.mean + 1e-9) / (k->before.mean + 1e-9)));
-		if (score > best) {
-			best = score;
-			pick = (int)c;
-		}
-	}
-	if (pick >= 0 && n < 2)
-		shown[n++] = pick;
-	return n;
-}
-
-static void row_label(char *buf, size_t len, const struct hp_diff *d, const struct hp_diff_row *r)
-{
-	const char *file = r->file ? strrchr(r->file, '/') : NULL;
-	file = file ? file + 1 : r->file;
-	if (d->opts.by == HP_DIFF_FUNCTION)
-		snprintf(buf, len, "%s%s%s%s", r->name ? r->name : "?", r->module ? "  (" : "",
-			 r->module ? r->module : "", r->module ? ")" : "");
-	else if (!r->line)
-		snprintf(buf, len, "??  %s", r->name ? r->name : "?");
-	else if (r->before_line != r->line)
-		snprintf(buf, len, "%s:%u (was %u)  %s", file ? file : "??", r->line, r->before_line,
-			 r->name ? r->name : "?");
-	else
-		snprintf(buf, len, "%s:%u  %s", file ? file : "??", r->line, r->name ? r->name : "?");
-}
-
-/* Two header lines over the row columns: blocks of self %, total % and
- * counters, then their before/after/delta labels. */
-static void rows_header(FILE *out, const struct hp_diff *d, const int *shown, int nshown)
-{
-	int w = reps(d) ? 12 : 7, block = 2 * (w + 1) + 9;
-	fprintf(out, "%-*s", block, "   self %");
-	if (d->opts.by == HP_DIFF_FUNCTION)
-		fprintf(out, "%-*s", block, "   total %");
-	for (int i = 0; i < nshown; i++) {
-		char name[64];
-		snprintf(name, sizeof(name), "   %s%s", d->counters[shown[i]].name, unit_suffix(d));
-		fprintf(out, "%-20s", name);
-	}
-	putc('\n', out);
-	fprintf(out, " %*s %*s %7s ", w, "before", w, "after", "delta");
-	if (d->opts.by == HP_DIFF_FUNCTION)
-		fprintf(out, " %*s %*s %7s ", w, "before", w, "after", "delta");
-	for (int i = 0; i < nshown; i++)
-		fprintf(out, " %9s %9s", "before", "after");
-	fprintf(out, "%s  %-7s  %s\n", reps(d) ? "        p" : "", "verdict",
-		d->opts.by == HP_DIFF_FUNCTION ? "function" : "line");
-}
-
-static void row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_row *r,
-		     const int *shown, int nshown)
-{
-	int w = reps(d) ? 12 : 7;
-	char b[80], a[80], label[600];
-	stat_text(b, sizeof(b), d, r->before_self, 1);
-	stat_text(a, sizeof(a), d, r->after_self, 1);
-	fprintf(out, " %*s %*s %+7.2f ", w, b, w, a, r->delta_self);
-	if (d->opts.by == HP_DIFF_FUNCTION) {
-		stat_text(b, sizeof(b), d, r->before_total, 1);
-		stat_text(a, sizeof(a), d, r->after_total, 1);
-		fprintf(out, " %*s %*s %+7.2f ", w, b, w, a, r->delta_total);
-	}
-	for (int i = 0; i < nshown; i++) {
-		si(b, sizeof(b), r->before_c[shown[i]].mean);
-		si(a, sizeof(a), r->after_c[shown[i]].mean);
-		fprintf(out, " %9s %9s", b, a);
-	}
-	if (reps(d))
-		fprintf(out, " %8.3g", r->p_value);
-	row_label(label, sizeof(label), d, r);
-	fprintf(out, "  %-7s  %s\n", diff_verdict_name(r->verdict), label);
-}
-
-static void print_text(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
-{
-	int shown[MAX_SHOWN], nshown = shown_counters(d, o->counters, shown);
-	uint32_t n = o->limit && o->limit < d->nrows ? o->limit : d->nrows, count[5] = { 0 };
-	summary(out, d, o);
-	rows_header(out, d, shown, nshown);
-	for (uint32_t i = 0; i < n; i++)
-		row_text(out, d, &d->rows[i], shown, nshown);
-	for (uint32_t i = 0; i < d->nrows; i++)
-		count[d->rows[i].verdict]++;
-	fprintf(out, "\n%u %s: %u slower, %u faster, %u new, %u gone, %u same%s\n", d->nrows,
-		d->opts.by == HP_DIFF_LINE ? "lines" : "functions", count[HP_VERDICT_SLOWER],
-		count[HP_VERDICT_FASTER], count[HP_VERDICT_NEW], count[HP_VERDICT_GONE],
-		count[HP_VERDICT_SAME], n < d->nrows ? " (more with --limit 0)" : "");
-	fprintf(out, "noise: %s; changes under %.2g points count as same\n",
-		reps(d) && d->before.runs > 1 && d->after.runs > 1
-			? "Welch's t-test over the runs, p < alpha"
-			: "binomial sampling error, |delta| > 2 standard errors",
-		d->opts.threshold);
-}
-
 /* --- CSV --- */
+
+/* The p-value the verdict rests on: total time for a caller judged on it. */
+static double row_p(const struct hp_diff_row *r)
+{
+	return r->on_total ? r->total.p : r->self.p;
+}
+
+static double pct_or_nan(double rel)
+{
+	return isfinite(rel) ? 100 * rel : NAN;
+}
+
+static void csv_num(FILE *out, double v)
+{
+	if (isfinite(v))
+		fprintf(out, ",%.6g", v);
+	else
+		fputs(",", out);
+}
 
 static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
 {
 	uint32_t n = o->limit && o->limit < d->nrows ? o->limit : d->nrows;
-	fputs("name,module,file,line,before_line,before_self_pct,after_self_pct,delta_self_pct,"
+	fputs("name,module,file,line,before_line,verdict,p_value,"
+	      "before_self_time,after_self_time,before_self_time_sd,after_self_time_sd,"
+	      "self_time_change_pct,self_time_ci,self_time_p,"
+	      "before_total_time,after_total_time,before_total_time_sd,after_total_time_sd,"
+	      "total_time_change_pct,total_time_ci,total_time_p,before_samples,after_samples,"
+	      "before_self_pct,after_self_pct,delta_self_pct,"
 	      "before_total_pct,after_total_pct,delta_total_pct,before_self_sd,after_self_sd,"
-	      "before_total_sd,after_total_sd,p_value,verdict", out);
+	      "before_total_sd,after_total_sd", out);
 	for (uint32_t c = 0; c < d->ncounters; c++) {
 		fputs(",before_", out);
 		report_csv_field(out, d->counters[c].name);
@@ -317,11 +62,18 @@ static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_p
 		report_csv_field(out, r->module);
 		putc(',', out);
 		report_csv_field(out, r->file);
-		fprintf(out, ",%u,%u,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4g,%s",
-			r->line, r->before_line, r->before_self.mean, r->after_self.mean,
-			r->delta_self, r->before_total.mean, r->after_total.mean, r->delta_total,
-			r->before_self.sd, r->after_self.sd, r->before_total.sd, r->after_total.sd,
-			r->p_value, diff_verdict_name(r->verdict));
+		fprintf(out, ",%u,%u,%s", r->line, r->before_line, diff_verdict_name(r->verdict));
+		const double v[] = {
+			row_p(r), r->before_time.mean, r->after_time.mean, r->before_time.sd,
+			r->after_time.sd, pct_or_nan(r->self.rel), r->self.ci, r->self.p,
+			r->before_ttime.mean, r->after_ttime.mean, r->before_ttime.sd, r->after_ttime.sd,
+			pct_or_nan(r->total.rel), r->total.ci, r->total.p, r->before_samples.mean,
+			r->after_samples.mean, r->before_self.mean, r->after_self.mean, r->delta_self,
+			r->before_total.mean, r->after_total.mean, r->delta_total, r->before_self.sd,
+			r->after_self.sd, r->before_total.sd, r->after_total.sd,
+		};
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			csv_num(out, v[k]);
 		for (uint32_t c = 0; c < d->ncounters; c++)
 			fprintf(out, ",%.6g,%.6g", r->before_c[c].mean, r->after_c[c].mean);
 		putc('\n', out);
@@ -369,46 +121,74 @@ static void json_side(FILE *out, const char *key, const struct hp_diff_side *s, 
 	json_optional_stat(out, "allocs", s->allocs);
 	putc(',', out);
 	json_optional_stat(out, "alloc_bytes", s->alloc_bytes);
+	putc(',', out);
+	json_stat(out, "cpu_time", s->time);
 	putc('}', out);
+}
+
+static void json_field(FILE *out, const char *key, double v)
+{
+	fprintf(out, ",\"%s\":", key);
+	json_num(out, v);
+}
+
+static void json_opt_string(FILE *out, const char *key, const char *v)
+{
+	fprintf(out, ",\"%s\":", key);
+	if (v)
+		report_json_string(out, v);
+	else
+		fputs("null", out);
+}
+
+/* The change of a time: "KEY":{"delta","ci","change_pct","p","beyond"}. */
+static void json_change(FILE *out, const char *key, const struct hp_diff_change *c)
+{
+	fprintf(out, ",\"%s\":{\"delta\":", key);
+	json_num(out, c->delta);
+	fputs(",\"ci\":", out);
+	json_num(out, c->ci);
+	fputs(",\"change_pct\":", out);
+	json_num(out, pct_or_nan(c->rel));
+	fputs(",\"p\":", out);
+	json_num(out, c->p);
+	fprintf(out, ",\"beyond_noise\":%s}", c->beyond ? "true" : "false");
 }
 
 static void json_row(FILE *out, const struct hp_diff *d, const struct hp_diff_row *r)
 {
 	fputs("{\"name\":", out);
 	report_json_string(out, r->name);
-	fputs(",\"module\":", out);
-	if (r->module)
-		report_json_string(out, r->module);
-	else
-		fputs("null", out);
-	fputs(",\"file\":", out);
-	if (r->file)
-		report_json_string(out, r->file);
-	else
-		fputs("null", out);
-	fprintf(out, ",\"line\":%u,\"before_line\":%u,\"verdict\":\"%s\",\"p_value\":", r->line,
-		r->before_line, diff_verdict_name(r->verdict));
-	json_num(out, r->p_value);
-	fputs(",\"before_self_pct\":", out);
-	json_num(out, r->before_self.mean);
-	fputs(",\"after_self_pct\":", out);
-	json_num(out, r->after_self.mean);
-	fputs(",\"delta_self_pct\":", out);
-	json_num(out, r->delta_self);
-	fputs(",\"before_total_pct\":", out);
-	json_num(out, r->before_total.mean);
-	fputs(",\"after_total_pct\":", out);
-	json_num(out, r->after_total.mean);
-	fputs(",\"delta_total_pct\":", out);
-	json_num(out, r->delta_total);
-	fputs(",\"before_self_sd\":", out);
-	json_num(out, r->before_self.sd);
-	fputs(",\"after_self_sd\":", out);
-	json_num(out, r->after_self.sd);
-	fputs(",\"before_total_sd\":", out);
-	json_num(out, r->before_total.sd);
-	fputs(",\"after_total_sd\":", out);
-	json_num(out, r->after_total.sd);
+	json_opt_string(out, "module", r->module);
+	json_opt_string(out, "file", r->file);
+	fprintf(out, ",\"line\":%u,\"before_line\":%u,\"verdict\":\"%s\",\"on_total\":%s",
+		r->line, r->before_line, diff_verdict_name(r->verdict),
+		r->on_total ? "true" : "false");
+	json_field(out, "p_value", row_p(r));
+	json_field(out, "before_self_time", r->before_time.mean);
+	json_field(out, "after_self_time", r->after_time.mean);
+	json_field(out, "before_self_time_sd", r->before_time.sd);
+	json_field(out, "after_self_time_sd", r->after_time.sd);
+	json_change(out, "self_time", &r->self);
+	json_field(out, "before_total_time", r->before_ttime.mean);
+	json_field(out, "after_total_time", r->after_ttime.mean);
+	json_field(out, "before_total_time_sd", r->before_ttime.sd);
+	json_field(out, "after_total_time_sd", r->after_ttime.sd);
+	json_change(out, "total_time", &r->total);
+	json_field(out, "before_samples", r->before_samples.mean);
+	json_field(out, "after_samples", r->after_samples.mean);
+	json_field(out, "before_self_samples", r->before_self_samples.mean);
+	json_field(out, "after_self_samples", r->after_self_samples.mean);
+	json_field(out, "before_self_pct", r->before_self.mean);
+	json_field(out, "after_self_pct", r->after_self.mean);
+	json_field(out, "delta_self_pct", r->delta_self);
+	json_field(out, "before_total_pct", r->before_total.mean);
+	json_field(out, "after_total_pct", r->after_total.mean);
+	json_field(out, "delta_total_pct", r->delta_total);
+	json_field(out, "before_self_sd", r->before_self.sd);
+	json_field(out, "after_self_sd", r->after_self.sd);
+	json_field(out, "before_total_sd", r->before_total.sd);
+	json_field(out, "after_total_sd", r->after_total.sd);
 	fputs(",\"counters\":{", out);
 	for (uint32_t c = 0; c < d->ncounters; c++) {
 		fputs(c ? "," : "", out);
@@ -426,15 +206,50 @@ static void json_row(FILE *out, const struct hp_diff *d, const struct hp_diff_ro
 	fputs("}}", out);
 }
 
+static void json_gates(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
+{
+	char line[1024];
+	fputs(",\n\"gates\":[", out);
+	for (unsigned i = 0; i < o->ngates; i++) {
+		const struct hp_diff_gate *g = &o->gates[i];
+		fputs(i ? ",\n{\"condition\":" : "\n{\"condition\":", out);
+		report_json_string(out, g->text);
+		fprintf(out, ",\"evaluated\":%s,\"failed\":%s", g->evaluated ? "true" : "false",
+			g->failed ? "true" : "false");
+		json_field(out, "before", g->evaluated ? g->before : NAN);
+		json_field(out, "after", g->evaluated ? g->after : NAN);
+		if (g->evaluated)
+			json_change(out, "change", &g->change);
+		diff_gate_describe(d, g, line, sizeof(line));
+		fputs(",\"text\":", out);
+		report_json_string(out, line);
+		putc('}', out);
+	}
+	fputs("]", out);
+}
+
 static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
 {
 	uint32_t n = o->limit && o->limit < d->nrows ? o->limit : d->nrows;
-	fprintf(out, "{\"by\":\"%s\",\"norm\":\"%s\",\"threshold_pct\":",
-		d->opts.by == HP_DIFF_LINE ? "line" : "function", diff_norm_name(d->opts.norm));
-	json_num(out, d->opts.threshold);
-	fputs(",\"alpha\":", out);
-	json_num(out, d->opts.alpha);
-	fprintf(out, ",\"verdict\":\"%s\",\n", diff_verdict_name(d->verdict));
+	fprintf(out, "{\"by\":\"%s\",\"norm\":\"%s\",\"time_basis\":\"%s\",\"time_unit\":\"%s%s\","
+		"\"noise\":\"%s\"", d->opts.by == HP_DIFF_LINE ? "line" : "function",
+		diff_norm_name(d->opts.norm), diff_basis_name(d->basis),
+		d->basis == HP_DIFF_TIME_SAMPLES ? "samples" : "s",
+		d->opts.norm == HP_DIFF_PER_SECOND ? "/s" : d->opts.norm == HP_DIFF_PER_WORK ? "/unit"
+		: d->opts.norm == HP_DIFF_PER_SAMPLE ? "/sample" : "",
+		d->welch ? "welch" : "sampling error");
+	json_field(out, "threshold_pct", d->opts.threshold);
+	json_field(out, "alpha", d->opts.alpha);
+	json_field(out, "min_samples", d->opts.min_samples);
+	json_field(out, "row_alpha", d->row_alpha);
+	fprintf(out, ",\"rows_judged\":%u", d->judged);
+	fprintf(out, ",\"verdict\":\"%s\"", diff_verdict_name(d->verdict));
+	json_change(out, "time", &d->time);
+	fprintf(out, ",\"wall_verdict\":%s%s%s", d->wall_judged ? "\"" : "",
+		d->wall_judged ? diff_verdict_name(d->wall_verdict) : "null",
+		d->wall_judged ? "\"" : "");
+	json_change(out, "wall", &d->wall);
+	fputs(",\n", out);
 	json_side(out, "before", &d->before, o->before_name);
 	fputs(",\n", out);
 	json_side(out, "after", &d->after, o->after_name);
@@ -453,7 +268,9 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 		json_num(out, k->before.mean > 0 ? k->after.mean / k->before.mean : NAN);
 		putc('}', out);
 	}
-	fputs("],\n\"rows\":[", out);
+	fputs("]", out);
+	json_gates(out, d, o);
+	fputs(",\n\"rows\":[", out);
 	for (uint32_t i = 0; i < n; i++) {
 		fputs(i ? ",\n" : "\n", out);
 		json_row(out, d, &d->rows[i]);
@@ -466,7 +283,7 @@ int diff_print(FILE *out, const struct hp_diff *d, const struct hp_diff_print_op
 	switch (o->format) {
 	case HP_DIFF_CSV:  print_csv(out, d, o); break;
 	case HP_DIFF_JSON: print_json(out, d, o); break;
-	default:           print_text(out, d, o); break;
+	default:           diff_print_text(out, d, o); break;
 	}
 	return ferror(out) ? -1 : 0;
 }

@@ -41,6 +41,12 @@ struct hp_export_opts {
 	const char *view;
 	/* svg, memory-svg: title; NULL = "hpprof: " and the run's command */
 	const char *title;
+	/* svg: a differential flame graph against this profile (difftree.h):
+	 * the widths are the exported profile's samples, the colours the
+	 * change of each path's self time since base (red slower, blue faster);
+	 * base_name labels it. Not with weight. */
+	const struct hp_profile *base;
+	const char *base_name, *name;
 };
 
 /* Format for a name ("folded", "pprof", ...); returns 0 or -EINVAL. */

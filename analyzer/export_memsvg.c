@@ -2,10 +2,13 @@
  * export_memsvg.c - the memory timeline as a self-contained SVG chart
  * (`hpprof export --format memory-svg`).
  *
- * One RSS line per process over the run's time axis, the heap in use as a
- * dashed line when allocation tracking ran, the peak marked and labelled,
- * axes with round ticks. Reads only the profile model (memory readings,
- * processes, meta).
+ * One RSS line per process over the run's time axis for the processes
+ * with the largest own peaks (TOP_N, each in the legend with its peak),
+ * the others as thin grey lines under one "others" entry, the total RSS of
+ * all processes as a black line when there is more than one, the heap in
+ * use as a dashed line when allocation tracking ran, the peak marked and
+ * labelled, axes with round ticks. Reads only the profile model (memory
+ * readings, processes, meta) and memreport.h's per-process peaks.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "analyzer/export_internal.h"
+#include "analyzer/memreport.h"
 #include "analyzer/profile.h"
 
 #define W 960
@@ -23,6 +27,9 @@
 #define TOP 40
 #define BOTTOM 50
 #define MIB (1024.0 * 1024.0)
+#define TOP_N 7                  /* processes with a line and a legend entry of their own */
+#define GRID 600                 /* points of the total-RSS line */
+#define OTHERS "#bbbbbb"
 
 static const char *const palette[] = {
 	"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
@@ -51,7 +58,7 @@ static double tick_step(double max, int n)
 	return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
 }
 
-static void scan(const struct hp_profile *p, struct axes *a)
+static void scan(const struct hp_profile *p, struct axes *a, double total_max)
 {
 	a->t_max = (double)p->duration_ns / 1e9;
 	a->y_max = 0;
@@ -65,6 +72,8 @@ static void scan(const struct hp_profile *p, struct axes *a)
 		if (m->heap_bytes > 0 && (double)m->heap_bytes / MIB > a->y_max)
 			a->y_max = (double)m->heap_bytes / MIB;
 	}
+	if (total_max / MIB > a->y_max)
+		a->y_max = total_max / MIB;
 	if (a->t_max <= 0)
 		a->t_max = 1e-3;
 	a->y_max = a->y_max <= 0 ? 1 : a->y_max * 1.1;
@@ -95,18 +104,19 @@ static void axes_svg(FILE *out, const struct axes *a)
 		(TOP + H - BOTTOM) / 2);
 }
 
-/* One process: its RSS polyline (and heap, dashed); returns its peak. */
+/* One process: its RSS polyline (or heap, dashed). */
 static void series_svg(FILE *out, const struct hp_profile *p, const struct axes *a,
-		       const struct hp_pprocess *proc, const char *color, int heap)
+		       const struct hp_pprocess *proc, const char *color, int heap, int thin)
 {
 	int started = 0;
 	for (uint32_t i = 0; i < p->nmemory; i++) {
 		const struct hp_mem_reading *m = &p->memory[i];
-		if (m->pid != proc->pid || (heap && m->heap_bytes < 0))
+		if (m->pid != proc->pid || (heap ? m->heap_bytes < 0 : m->heap_bytes >= 0))
 			continue;
 		if (!started) {
 			fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%s\"%s points=\"",
-				color, heap ? "1.5" : "2", heap ? " stroke-dasharray=\"5,3\"" : "");
+				color, thin ? "1" : heap ? "1.5" : "2",
+				heap ? " stroke-dasharray=\"5,3\"" : "");
 			started = 1;
 		}
 		double v = (double)(heap ? (uint64_t)m->heap_bytes : m->rss_bytes) / MIB;
@@ -121,11 +131,49 @@ static void series_svg(FILE *out, const struct hp_profile *p, const struct axes 
 	}
 }
 
+/* The sum of every process's RSS on a grid of GRID times: a process
+ * counts from its first reading to its last, with its latest reading. */
+static double *total_rss(const struct hp_profile *p, const struct axes *a, double *max)
+{
+	double *v = calloc(GRID, sizeof(*v));
+	*max = 0;
+	if (!v)
+		return NULL;
+	for (uint32_t i = 0; i < p->nmemory;) {
+		uint32_t pid = p->memory[i].pid, j = i;
+		for (; j < p->nmemory && p->memory[j].pid == pid; j++)
+			;
+		const struct hp_mem_reading *prev = NULL;
+		for (uint32_t g = 0, k = i; g < GRID; g++) {
+			uint64_t t = (uint64_t)(a->t_max * 1e9 * g / (GRID - 1));
+			for (; k < j && p->memory[k].t_ns <= t; k++)
+				if (p->memory[k].heap_bytes < 0)
+					prev = &p->memory[k];
+			if (prev && (k < j || t <= prev->t_ns))
+				v[g] += (double)prev->rss_bytes;
+		}
+		i = j;
+	}
+	for (uint32_t g = 0; g < GRID; g++)
+		if (v[g] > *max)
+			*max = v[g];
+	return v;
+}
+
+static void total_svg(FILE *out, const struct axes *a, const double *v)
+{
+	fprintf(out, "<polyline fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\" points=\"");
+	for (uint32_t g = 0; g < GRID; g++)
+		fprintf(out, "%.1f,%.1f ", px_x(a, (uint64_t)(a->t_max * 1e9 * g / (GRID - 1))),
+			px_y(a, v[g] / MIB));
+	fprintf(out, "\"><title>total RSS of all processes</title></polyline>\n");
+}
+
 static void peak_svg(FILE *out, const struct hp_profile *p, const struct axes *a)
 {
 	const struct hp_mem_reading *best = NULL;
 	for (uint32_t i = 0; i < p->nmemory; i++)
-		if (!best || p->memory[i].rss_bytes > best->rss_bytes)
+		if (p->memory[i].heap_bytes < 0 && (!best || p->memory[i].rss_bytes > best->rss_bytes))
 			best = &p->memory[i];
 	if (!best)
 		return;
@@ -145,15 +193,57 @@ static int has_heap(const struct hp_profile *p)
 	return 0;
 }
 
-static void legend_svg(FILE *out, const struct hp_profile *p, int heap)
+/* Process indices by own peak, largest first (caller frees). */
+static uint32_t *by_peak(const struct hp_profile *p)
+{
+	uint32_t *idx = malloc((p->nprocesses + 1) * sizeof(*idx));
+	if (!idx)
+		return NULL;
+	for (uint32_t i = 0; i < p->nprocesses; i++)
+		idx[i] = i;
+	for (uint32_t i = 1; i < p->nprocesses; i++)         /* insertion sort: stable */
+		for (uint32_t k = i; k > 0 && memreport_peak(p, &p->processes[idx[k]]) >
+					      memreport_peak(p, &p->processes[idx[k - 1]]); k--) {
+			uint32_t t = idx[k];
+			idx[k] = idx[k - 1];
+			idx[k - 1] = t;
+		}
+	return idx;
+}
+
+static void legend_entry(FILE *out, int y, const char *color, const char *label,
+			 const struct hp_pprocess *proc, int64_t peak)
+{
+	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
+		"<text x=\"%d\" y=\"%d\" font-size=\"11\">", LEFT + 12, y - 4, color, LEFT + 30, y);
+	if (proc) {
+		fprintf(out, "%u ", proc->pid);
+		xw_xml(out, proc->comm ? proc->comm : "?");
+	} else {
+		xw_xml(out, label);
+	}
+	if (peak >= 0)
+		fprintf(out, " (peak %.1f MiB)", (double)peak / MIB);
+	fprintf(out, "</text>\n");
+}
+
+static void legend_svg(FILE *out, const struct hp_profile *p, const uint32_t *order, int heap,
+		       int total)
 {
 	int y = TOP + 14;
-	for (uint32_t i = 0; i < p->nprocesses && i < 8; i++, y += 16) {
-		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
-			"<text x=\"%d\" y=\"%d\" font-size=\"11\">%u ", LEFT + 12, y - 4,
-			palette[i % 8], LEFT + 30, y, p->processes[i].pid);
-		xw_xml(out, p->processes[i].comm ? p->processes[i].comm : "?");
-		fprintf(out, "</text>\n");
+	uint32_t top = p->nprocesses < TOP_N ? p->nprocesses : TOP_N;
+	for (uint32_t i = 0; i < top; i++, y += 16)
+		legend_entry(out, y, palette[i % 8], NULL, &p->processes[order[i]],
+			     memreport_peak(p, &p->processes[order[i]]));
+	if (p->nprocesses > TOP_N) {
+		char label[64];
+		snprintf(label, sizeof(label), "others (%u processes)", p->nprocesses - TOP_N);
+		legend_entry(out, y, OTHERS, label, NULL, -1);
+		y += 16;
+	}
+	if (total) {
+		legend_entry(out, y, "#000", "total RSS of all processes", NULL, -1);
+		y += 16;
 	}
 	if (heap)
 		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#444\">solid: RSS,"
@@ -163,9 +253,18 @@ static void legend_svg(FILE *out, const struct hp_profile *p, int heap)
 int export_memsvg(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
 {
 	struct axes a;
-	int heap = has_heap(p);
+	int heap = has_heap(p), total = p->nprocesses > 1;
 	const char *cmd = profile_meta(p, "command");
-	scan(p, &a);
+	uint32_t *order = by_peak(p);
+	double total_max = 0, *sum = NULL;
+	if (!order)
+		return -ENOMEM;
+	scan(p, &a, 0);
+	if (total && !(sum = total_rss(p, &a, &total_max))) {
+		free(order);
+		return -ENOMEM;
+	}
+	scan(p, &a, total_max);
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
@@ -180,13 +279,19 @@ int export_memsvg(FILE *out, const struct hp_profile *p, const struct hp_export_
 		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"13\">no memory readings (run"
 			" shorter than --mem-interval, or --mem-interval 0)</text>\n", LEFT + 20,
 			H / 2);
-	for (uint32_t i = 0; i < p->nprocesses; i++) {
-		series_svg(out, p, &a, &p->processes[i], palette[i % 8], 0);
+	for (uint32_t i = p->nprocesses; i-- > TOP_N;)    /* the others first: underneath */
+		series_svg(out, p, &a, &p->processes[order[i]], OTHERS, 0, 1);
+	if (sum && p->nmemory)
+		total_svg(out, &a, sum);
+	for (uint32_t i = 0; i < p->nprocesses && i < TOP_N; i++) {
+		series_svg(out, p, &a, &p->processes[order[i]], palette[i % 8], 0, 0);
 		if (heap)
-			series_svg(out, p, &a, &p->processes[i], palette[i % 8], 1);
+			series_svg(out, p, &a, &p->processes[order[i]], palette[i % 8], 1, 0);
 	}
 	peak_svg(out, p, &a);
-	legend_svg(out, p, heap);
+	legend_svg(out, p, order, heap, total);
 	fprintf(out, "</svg>\n");
+	free(order);
+	free(sum);
 	return ferror(out) ? -EIO : 0;
 }

@@ -16,10 +16,18 @@
  * first, as pprof wants. Addresses are module-relative (ELF vaddrs: the
  * database keeps no load addresses), each module given its own address
  * range in a Mapping, with has_functions etc. set so pprof never tries to
- * symbolize them again.
+ * symbolize them again; kernel frames keep their kernel addresses.
  *
- * Reads the samples and the stack model (stacks.h), not the aggregated
- * profile.
+ * With an allocation weight (-w allocs, alloc-bytes, leaked-bytes,
+ * peak-bytes, temporary) it writes a heap profile instead, as pprof's own
+ * are: one Sample per allocating (stack, process) of alloc_stacks, labelled
+ * pid (and host, and rank for an MPI rank), with sample types alloc_objects/count, alloc_space/bytes,
+ * inuse_objects/count and inuse_space/bytes (in use = never freed before
+ * exit), then peak_space/bytes (held at the process's heap peak) and
+ * temporary/count; the default sample type is the one -w names.
+ *
+ * Reads the samples (or the allocation stacks) and the stack model
+ * (stacks.h), not the aggregated profile.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +37,8 @@
 #include <zlib.h>
 
 #include "analyzer/export_internal.h"
+#include "analyzer/profile.h"
+#include "common/error.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/record.h"
@@ -154,8 +164,10 @@ struct px {
 	struct hp_stacks *xs;
 	uint64_t period_ns;
 	int64_t fault_period;
-	/* value columns: 0 samples, 1 cpu ns, then events */
+	/* value columns: 0 samples, 1 cpu ns, then events; or the heap columns */
 	uint32_t nvals;
+	int heap;                     /* a heap profile of alloc_stacks (keys: stack, pid) */
+	uint32_t default_col;         /* the default sample type's column */
 	int col_of_event[64];         /* events.id -> value column, -1 when none */
 	const char *col_name[66], *col_unit[66];
 	struct hp_xmap keys;          /* (stack id, tid) */
@@ -201,6 +213,45 @@ static int px_on_event(void *c, const struct hp_event_info *ev)
 	if (!x->col_name[x->nvals])
 		return -ENOMEM;
 	x->nvals++;
+	return 0;
+}
+
+static int64_t *px_row(struct px *x, uint32_t stack_id, uint32_t tid);
+
+/* The heap profile's columns, and which one -w names. */
+static const struct {
+	const char *type, *unit, *weight;
+} heap_cols[] = {
+	{ "alloc_objects", "count", "allocs" },   { "alloc_space", "bytes", "alloc-bytes" },
+	{ "inuse_objects", "count", NULL },       { "inuse_space", "bytes", "leaked-bytes" },
+	{ "peak_space", "bytes", "peak-bytes" },  { "temporary", "count", "temporary" },
+};
+#define NHEAP (sizeof(heap_cols) / sizeof(heap_cols[0]))
+
+static void px_heap_columns(struct px *x, const char *weight)
+{
+	x->heap = 1;
+	x->nvals = NHEAP;
+	for (uint32_t c = 0; c < NHEAP; c++) {
+		x->col_name[c] = heap_cols[c].type;
+		x->col_unit[c] = heap_cols[c].unit;
+		if (heap_cols[c].weight && !strcmp(heap_cols[c].weight, weight))
+			x->default_col = c;
+	}
+}
+
+static int px_on_alloc(void *c, const struct hp_alloc_site_row *r)
+{
+	struct px *x = c;
+	int64_t *v = px_row(x, r->stack_id, r->pid);
+	if (!v)
+		return -ENOMEM;
+	v[0] += (int64_t)r->allocs;
+	v[1] += (int64_t)r->bytes;
+	v[2] += (int64_t)r->leaked_allocs;
+	v[3] += (int64_t)r->leaked_bytes;
+	v[4] += (int64_t)r->peak_bytes;
+	v[5] += (int64_t)r->temporary;
 	return 0;
 }
 
@@ -253,7 +304,7 @@ struct writer {
 	struct pb prof, tmp, sub;
 	struct strtab strs;
 	uint8_t *loc_used, *func_used, *mod_used;
-	uint64_t *mod_base, *mod_limit;
+	uint64_t *mod_base, *mod_start, *mod_limit; /* address shift, mapping [start, limit) */
 	uint64_t *ids;                /* scratch for packed fields */
 };
 
@@ -275,12 +326,14 @@ static void label(struct writer *w, uint64_t key, const char *str, uint64_t num)
 	pb_msg(&w->sub, 3, &w->tmp);
 }
 
-/* pid, rank and host of the thread's process and run. */
-static void process_labels(struct writer *w, uint32_t tid)
+/* pid, rank and host of the thread's process and run. A heap profile's
+ * samples are keyed by pid (labelled already): its main thread (tid ==
+ * pid) says the run. */
+static void process_labels(struct writer *w, uint32_t tid, int heap)
 {
 	const struct hp_sthread *t = stacks_thread(w->x->xs, tid);
 	const struct px_run *r = px_run_of(w->x, t ? t->run : 0);
-	if (t)
+	if (t && !heap)
 		label(w, str_index(&w->strs, "pid"), NULL, t->pid);
 	if (r && r->rank >= 0) {
 		char rank[24];
@@ -295,7 +348,8 @@ static void write_samples(struct writer *w)
 {
 	struct px *x = w->x;
 	uint32_t locs[4 * HP_MAX_FRAMES];
-	uint64_t tid_key = str_index(&w->strs, "tid"), thread_key = str_index(&w->strs, "thread");
+	uint64_t tid_key = str_index(&w->strs, x->heap ? "pid" : "tid");
+	uint64_t thread_key = str_index(&w->strs, "thread");
 	for (uint32_t i = 0; i < x->keys.n && !w->prof.err; i++) {
 		uint32_t stack_id = x->keys.keys[2 * i], tid = x->keys.keys[2 * i + 1];
 		uint32_t n = stacks_locations(x->xs, stack_id, locs, 4 * HP_MAX_FRAMES);
@@ -306,19 +360,23 @@ static void write_samples(struct writer *w)
 		pb_packed(&w->sub, 1, &w->tmp, w->ids, n);
 		pb_packed(&w->sub, 2, &w->tmp, (const uint64_t *)(x->vals + (size_t)i * x->nvals),
 			  x->nvals);
-		/* label {key: "tid", num: tid} and {key: "thread", str: comm} */
+		/* label {key: "tid", num: tid} and {key: "thread", str: comm};
+		 * a heap profile's: {key: "pid", num: pid} */
 		pb_int(&w->tmp, 1, tid_key);
 		pb_int(&w->tmp, 3, tid);
 		pb_msg(&w->sub, 3, &w->tmp);
-		pb_int(&w->tmp, 1, thread_key);
-		pb_int(&w->tmp, 2, str_index(&w->strs, thread_comm(x->xs, tid)));
-		pb_msg(&w->sub, 3, &w->tmp);
-		process_labels(w, tid);
+		if (!x->heap) {
+			pb_int(&w->tmp, 1, thread_key);
+			pb_int(&w->tmp, 2, str_index(&w->strs, thread_comm(x->xs, tid)));
+			pb_msg(&w->sub, 3, &w->tmp);
+		}
+		process_labels(w, tid, x->heap);
 		pb_msg(&w->prof, 2, &w->sub);
 	}
 }
 
-/* Each used module gets [base, limit) of its own, 1 MiB aligned. */
+/* Each used module gets [base, limit) of its own, 1 MiB aligned. Kernel
+ * modules keep their absolute addresses (base 0), far above the user ones. */
 static void layout_mappings(struct writer *w)
 {
 	struct hp_stacks *xs = w->x->xs;
@@ -331,15 +389,17 @@ static void layout_mappings(struct writer *w)
 			continue;
 		stacks_location(xs, l, &m, &addr);
 		if (m && m < nmod) {
+			if (!w->mod_used[m] || addr < w->mod_start[m])
+				w->mod_start[m] = addr;
 			w->mod_used[m] = 1;
 			if (addr + 1 > w->mod_limit[m])
 				w->mod_limit[m] = addr + 1;
 		}
 	}
 	for (uint32_t m = 1; m < nmod; m++) {
-		if (!w->mod_used[m])
+		if (!w->mod_used[m] || stacks_module_kind(xs, m) == HP_FRAME_KERNEL)
 			continue;
-		w->mod_base[m] = next;
+		w->mod_base[m] = w->mod_start[m] = next;
 		next += (w->mod_limit[m] + 0xfffff) & ~(uint64_t)0xfffff;
 		next += 0x100000;
 		w->mod_limit[m] += w->mod_base[m];
@@ -353,7 +413,7 @@ static void write_mappings(struct writer *w)
 		if (!w->mod_used[m])
 			continue;
 		pb_int(&w->sub, 1, m);
-		pb_int(&w->sub, 2, w->mod_base[m]);
+		pb_int(&w->sub, 2, w->mod_start[m]);
 		pb_int(&w->sub, 3, w->mod_limit[m]);
 		pb_int(&w->sub, 5, str_index(&w->strs, stacks_module(xs, m)));
 		pb_int(&w->sub, 6, str_index(&w->strs, stacks_module_build_id(xs, m)));
@@ -429,9 +489,7 @@ static void write_profile(struct writer *w)
 	uint32_t cols = x->nvals;
 	w->strs.prof = &w->prof;
 	str_index(&w->strs, "");                     /* string_table[0] must be "" */
-	value_type(w, 1, "samples", "count");
-	value_type(w, 1, "cpu", "nanoseconds");
-	for (uint32_t c = 2; c < cols; c++)
+	for (uint32_t c = 0; c < cols; c++)
 		value_type(w, 1, x->col_name[c], x->col_unit[c]);
 	write_samples(w);
 	layout_mappings(w);
@@ -440,15 +498,20 @@ static void write_profile(struct writer *w)
 	write_functions(w);
 	pb_int(&w->prof, 9, start_time_ns(x->st));
 	pb_int(&w->prof, 10, (uint64_t)store_get_meta_int(x->st, "duration_ns", 0));
-	value_type(w, 11, "cpu", "nanoseconds");
-	pb_int(&w->prof, 12, x->period_ns);
+	if (x->heap) {
+		value_type(w, 11, "space", "bytes");
+		pb_int(&w->prof, 12, 1);
+	} else {
+		value_type(w, 11, "cpu", "nanoseconds");
+		pb_int(&w->prof, 12, x->period_ns);
+	}
 	if (!store_get_meta(x->st, "command", &cmd) && cmd) {
 		uint64_t idx = str_index(&w->strs, cmd);
 		pb_tag(&w->prof, 13, WIRE_VARINT);
 		pb_varint(&w->prof, idx);
 		free(cmd);
 	}
-	pb_int(&w->prof, 14, str_index(&w->strs, "cpu"));
+	pb_int(&w->prof, 14, str_index(&w->strs, x->col_name[x->default_col]));
 	if (w->sub.err || w->tmp.err)
 		w->prof.err = -ENOMEM;
 }
@@ -487,9 +550,11 @@ static int writer_init(struct writer *w, struct px *x)
 	w->func_used = calloc(stacks_nfuncs(x->xs), 1);
 	w->mod_used = calloc(nmod, 1);
 	w->mod_base = calloc(nmod, sizeof(uint64_t));
+	w->mod_start = calloc(nmod, sizeof(uint64_t));
 	w->mod_limit = calloc(nmod, sizeof(uint64_t));
 	w->ids = calloc(4 * HP_MAX_FRAMES + 66, sizeof(uint64_t));
-	return w->loc_used && w->func_used && w->mod_used && w->mod_base && w->mod_limit && w->ids
+	return w->loc_used && w->func_used && w->mod_used && w->mod_base && w->mod_start &&
+	       w->mod_limit && w->ids
 	       ? 0 : -ENOMEM;
 }
 
@@ -506,16 +571,19 @@ static void writer_release(struct writer *w)
 	free(w->func_used);
 	free(w->mod_used);
 	free(w->mod_base);
+	free(w->mod_start);
 	free(w->mod_limit);
 	free(w->ids);
 }
 
 int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 {
-	struct px x = { .st = st, .nvals = 2 };
+	struct px x = { .st = st, .nvals = 2, .default_col = 1,
+			.col_name = { "samples", "cpu" }, .col_unit = { "count", "nanoseconds" } };
 	struct writer w;
 	int err;
-	(void)o;
+	if (profile_is_alloc_weight(o->weight))
+		px_heap_columns(&x, o->weight);
 	for (int i = 0; i < 64; i++)
 		x.col_of_event[i] = -1;
 	x.period_ns = export_period_ns(st);
@@ -523,11 +591,17 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 	if (x.fault_period <= 0)
 		x.fault_period = 1;
 	xmap_init(&x.keys, 2);
-	if ((err = store_each_event(st, px_on_event, &x)) || (err = stacks_load(st, &x.xs)) ||
-	    (err = store_each_run(st, px_on_run, &x)))
+	if ((!x.heap && (err = store_each_event(st, px_on_event, &x))) ||
+	    (err = stacks_load(st, &x.xs)) || (err = store_each_run(st, px_on_run, &x)))
 		goto out;
-	if ((err = store_each_sample(st, 0, 0, px_on_sample, &x)))
+	if (x.heap) {
+		struct hp_alloc_totals t;
+		if ((err = store_alloc_totals(st, &t)) || (!t.sites && (err = -HP_EBADEVENT)) ||
+		    (err = store_each_alloc_stack(st, px_on_alloc, &x)))
+			goto out;
+	} else if ((err = store_each_sample(st, 0, 0, px_on_sample, &x))) {
 		goto out;
+	}
 	if ((err = writer_init(&w, &x)))
 		goto release;
 	write_profile(&w);
@@ -535,7 +609,7 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 release:
 	writer_release(&w);
 out:
-	for (uint32_t c = 2; c < x.nvals; c++)
+	for (uint32_t c = 2; !x.heap && c < x.nvals; c++)
 		free((char *)x.col_name[c]);
 	stacks_free(x.xs);
 	xmap_release(&x.keys);

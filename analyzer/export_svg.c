@@ -15,12 +15,19 @@
  *
  * Takes the profile model (profile.h): the call-path tree is calltree.h's,
  * with each frame's line weighed through its callback.
+ *
+ * With a base profile (--diff) it is a differential flame graph: the same
+ * tree (difftree.h: calltree.h's, with the base's times matched per path),
+ * each frame coloured by the change of its self time - red slower, blue
+ * faster, the deeper the larger the change, near-white when the change is
+ * within the noise - and its tooltip giving the times before and after.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/calltree.h"
+#include "analyzer/difftree.h"
 #include "analyzer/export_internal.h"
 #include "analyzer/profile.h"
 #include "common/error.h"
@@ -47,6 +54,7 @@ struct node {
 struct flame {
 	const struct hp_profile *p;
 	const struct hp_calltree *tree;
+	struct hp_difftree *dt;  /* diff mode, else NULL */
 	int col;               /* weight column: -1 samples, else an event index */
 	struct node *nodes;    /* [tree->nnodes] */
 	struct hp_xmap lines;  /* (node, file, line) -> index into line_w */
@@ -82,18 +90,24 @@ static int add_line(void *ctx, uint32_t node, const struct hp_pstack *s, uint32_
 	return 0;
 }
 
-static int build_tree(struct flame *f, struct hp_calltree **tree)
+static int build_tree(struct flame *f, const struct hp_profile *base, struct hp_calltree **tree)
 {
 	struct hp_calltree_opts o;
+	int err;
 	calltree_opts_init(&o);
 	o.weighted_only = 1;
 	o.weight = f->col;
 	o.on_frame = add_line;
 	o.ctx = f;
-	int err = calltree_build(f->p, &o, tree);
-	if (err)
-		return err;
-	f->tree = *tree;
+	if (base) {
+		if ((err = difftree_build(base, f->p, &o, NULL, &f->dt)))
+			return err;
+		f->tree = f->dt->after;
+	} else {
+		if ((err = calltree_build(f->p, &o, tree)))
+			return err;
+		f->tree = *tree;
+	}
 	if (!(f->nodes = calloc(f->tree->nnodes, sizeof(*f->nodes))))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < f->tree->nnodes; i++) {
@@ -164,8 +178,27 @@ static unsigned name_hash(const char *s)
 
 /* flamegraph.pl's palettes: warm for program code, yellow-green for
  * shared libraries, orange for the kernel; the shade comes from the name. */
+/* Differential colours (difffolded's): red slower, blue faster, by the
+ * change of the path's self time; near-white within the noise. */
+static void diff_color(const struct flame *f, uint32_t node, int rgb[3])
+{
+	const struct hp_diffnode *d = &f->dt->diff[node];
+	int shade = 215 - (int)(165 * d->intensity);
+	if (d->verdict > 0) {
+		rgb[0] = 255; rgb[1] = shade; rgb[2] = shade;
+	} else if (d->verdict < 0) {
+		rgb[0] = shade; rgb[1] = shade; rgb[2] = 255;
+	} else {
+		rgb[0] = 240; rgb[1] = 240; rgb[2] = 236;
+	}
+}
+
 static void color(const struct flame *f, uint32_t node, int rgb[3])
 {
+	if (f->dt) {
+		diff_color(f, node, rgb);
+		return;
+	}
 	uint32_t func = f->tree->nodes[node].func;
 	const struct hp_pfunc *pf = func == HP_CT_NONE ? NULL : &f->p->functions[func];
 	const struct hp_sfunc *sf = pf ? stacks_func(f->p->model, pf->id) : NULL;
@@ -197,6 +230,40 @@ static void fitted_text(FILE *out, const char *name, double width_px)
 	xw_xml(out, buf);
 }
 
+/* A time in s, ms or us (samples when the profiles have no time). */
+static void time_text(char *buf, size_t len, const struct flame *f, double v)
+{
+	if (f->dt->basis == HP_DIFF_TIME_SAMPLES)
+		snprintf(buf, len, "%.0f samples", v);
+	else if (v >= 1)
+		snprintf(buf, len, "%.3g s", v);
+	else if (v >= 1e-3 || v == 0)
+		snprintf(buf, len, "%.3g ms", v * 1e3);
+	else
+		snprintf(buf, len, "%.3g us", v * 1e6);
+}
+
+static void diff_tooltip(FILE *out, const struct flame *f, uint32_t i)
+{
+	const struct hp_diffnode *d = &f->dt->diff[i];
+	char b[32], a[32];
+	if (!i)
+		return;
+	time_text(b, sizeof(b), f, d->before_self);
+	time_text(a, sizeof(a), f, d->after_self);
+	fprintf(out, "&#10;self time: %s -&gt; %s", b, a);
+	if (d->before_node == HP_CT_NONE)
+		xw_str(out, " (a new path)");
+	else if (d->before_self > 0)
+		fprintf(out, ", %+.1f%% &#177;%.1f%%", 100 * d->change.delta / d->before_self,
+			100 * d->change.ci / d->before_self);
+	xw_str(out, d->verdict > 0 ? " - slower" : d->verdict < 0 ? " - faster"
+		     : " - no change beyond the noise");
+	time_text(b, sizeof(b), f, d->before_total);
+	time_text(a, sizeof(a), f, d->after_total);
+	fprintf(out, "&#10;total time: %s -&gt; %s", b, a);
+}
+
 static void frame(FILE *out, const struct flame *f, uint32_t i, const char *unit)
 {
 	const struct node *n = &f->nodes[i];
@@ -213,6 +280,8 @@ static void frame(FILE *out, const struct flame *f, uint32_t i, const char *unit
 	xw_xml(out, name);
 	fprintf(out, " (%lld %s, %.2f%%)", (long long)n->weight, unit,
 		100.0 * (double)n->weight / total);
+	if (f->dt)
+		diff_tooltip(out, f, i);
 	if (n->hot_line) {
 		xw_str(out, "&#10;hot line: ");
 		xw_xml(out, file ? stacks_basename(file) : "??");
@@ -323,6 +392,20 @@ static const char script[] =
 "}\n"
 "]]></script>\n";
 
+/* Diff mode: what the colours mean, under the title. */
+static void legend(FILE *out, const struct flame *f)
+{
+	char b[32], a[32];
+	if (!f->dt)
+		return;
+	time_text(b, sizeof(b), f, f->dt->before_time);
+	time_text(a, sizeof(a), f, f->dt->after_time);
+	fprintf(out, "<text x=\"%.0f\" y=\"44\" style=\"text-anchor:middle\">widths: after; "
+		"colour: change of each frame's self time - <tspan fill=\"rgb(220,0,0)\">red "
+		"slower</tspan>, <tspan fill=\"rgb(0,0,220)\">blue faster</tspan>, white within the "
+		"noise; CPU time %s -&gt; %s</text>\n", WIDTH / 2, b, a);
+}
+
 static void head(FILE *out, const struct flame *f, const char *title, double height)
 {
 	fprintf(out,
@@ -347,7 +430,7 @@ static void head(FILE *out, const struct flame *f, const char *title, double hei
 		"<text id=\"matched\" x=\"%.0f\" y=\"%.0f\"> </text>\n"
 		"<text id=\"details\" x=\"%.0f\" y=\"%.0f\"> </text>\n",
 		XPAD, WIDTH - XPAD - 60, WIDTH - XPAD - 160, height - 12, XPAD, height - 12);
-	(void)f;
+	legend(out, f);
 }
 
 static void release(struct flame *f)
@@ -357,6 +440,7 @@ static void release(struct flame *f)
 	free(f->nodes);
 	free(f->line_w);
 	xmap_release(&f->lines);
+	difftree_free(f->dt);
 }
 
 int export_svg(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
@@ -368,13 +452,18 @@ int export_svg(FILE *out, const struct hp_profile *p, const struct hp_export_opt
 	f.col = profile_weight_column(p, o->weight);
 	if (f.col == -2)
 		return -HP_EBADEVENT;
+	if (o->base && f.col != -1)
+		return -EINVAL;          /* a differential graph draws time */
 	xmap_init(&f.lines, 3);
-	if ((err = build_tree(&f, &tree)) || (err = layout(&f)))
+	if ((err = build_tree(&f, o->base, &tree)) || (err = layout(&f)))
 		goto out;
 	pick_hot_lines(&f);
 	const char *cmd = profile_meta(p, "command");
 	snprintf(title, sizeof(title), "%s", o->title ? o->title : "");
-	if (!o->title)
+	if (!o->title && o->base)
+		snprintf(title, sizeof(title), "hpprof differential flame graph: %s -> %s",
+			 o->base_name ? o->base_name : "before", o->name ? o->name : "after");
+	else if (!o->title)
 		snprintf(title, sizeof(title), "hpprof: %s", cmd ? cmd : "flame graph");
 	const char *unit = f.col < 0 ? "samples" : p->events[f.col].name;
 	double height = TOP + (double)(f.max_depth + 1) * FRAME_H + BOTTOM;

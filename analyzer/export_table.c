@@ -18,8 +18,8 @@
 #include "common/store.h"
 
 static const char *const public_views[] = {
-	"run_info", "function_profile", "line_profile", "thread_profile", "memory_timeline",
-	"alloc_sites",
+	"run_info", "function_profile", "line_profile", "thread_profile", "process_profile",
+	"memory_timeline", "alloc_sites",
 };
 #define NVIEWS (sizeof(public_views) / sizeof(public_views[0]))
 

@@ -326,3 +326,50 @@ int inlines_lookup(struct hp_inlines *x, uint32_t module, Dwarf_Die *cudie, Dwar
 	}
 	return func_path(f, pc, path, 1, max);
 }
+
+/* Report lo and hi of r when inside [lo, hi). */
+static int report_range(Dwarf_Addr rlo, Dwarf_Addr rhi, Dwarf_Addr lo, Dwarf_Addr hi,
+			int (*cb)(void *, Dwarf_Addr), void *ctx)
+{
+	int err = 0;
+	if (rlo > lo && rlo < hi)
+		err = cb(ctx, rlo);
+	if (!err && rhi > lo && rhi < hi)
+		err = cb(ctx, rhi);
+	return err;
+}
+
+static int func_build(struct func_index *f)
+{
+	if (f->built)
+		return 0;
+	if (func_collect(f, &f->die, 0)) {
+		func_release(f);
+		*f = (struct func_index){ .die = f->die, .lookups = 1 };
+		return -ENOMEM;
+	}
+	f->built = 1;
+	return 0;
+}
+
+int inlines_bounds(struct hp_inlines *x, uint32_t module, Dwarf_Die *cudie, Dwarf_Addr lo,
+		   Dwarf_Addr hi, int (*cb)(void *ctx, Dwarf_Addr addr), void *ctx)
+{
+	struct unit_index *u = unit_get(x, module, cudie);
+	int err = 0;
+	if (!u)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->nranges && !err; i++) {
+		const struct unit_range *r = &u->ranges[i];
+		if (r->hi <= lo || r->lo >= hi)
+			continue;
+		if ((err = report_range(r->lo, r->hi, lo, hi, cb, ctx)))
+			break;
+		struct func_index *f = &u->funcs[r->func];
+		if ((err = func_build(f)))
+			break;
+		for (size_t k = 0; k < f->nranges && !err; k++)
+			err = report_range(f->ranges[k].lo, f->ranges[k].hi, lo, hi, cb, ctx);
+	}
+	return err;
+}

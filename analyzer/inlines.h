@@ -31,4 +31,12 @@ void inlines_free(struct hp_inlines *x);
 int inlines_lookup(struct hp_inlines *x, uint32_t module, Dwarf_Die *cudie, Dwarf_Addr pc,
 		   Dwarf_Die *path, int max);
 
+/* Every address in [lo, hi) of cudie's unit at which inlines_lookup may
+ * start answering differently: the first and the end address of each
+ * range of the unit's functions and of their code scopes, reported to cb
+ * (maybe more than once, unsorted). Indexes the functions met. Returns 0,
+ * -ENOMEM, or what cb returned when not 0. */
+int inlines_bounds(struct hp_inlines *x, uint32_t module, Dwarf_Die *cudie, Dwarf_Addr lo,
+		   Dwarf_Addr hi, int (*cb)(void *ctx, Dwarf_Addr addr), void *ctx);
+
 #endif

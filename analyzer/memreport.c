@@ -1,9 +1,17 @@
 /*
- * memreport.c - memory growth report (memreport.h).
+ * memreport.c - memory report (memreport.h): the process tree with each
+ * process's own peak, the RSS timeline of the largest processes, and the
+ * lines that grew RSS. The allocation part is memreport_alloc.c.
  *
  * Growth phases: the timeline of one process is walked in order and cut
  * where the direction changes (rise, fall, flat); a step smaller than 1% of
  * the peak counts as flat, and adjacent phases of the same direction merge.
+ *
+ * First-touch faults are charged to the innermost frame of the program's
+ * own code: a fault inside memset, memcpy, calloc or the kernel belongs to
+ * the code that called them. Faults with a frame of hpprof's preload
+ * library in their stack are hpprof's (its ring, its start-up, the
+ * libraries it pulls in, such as liblzma) and are counted apart.
  */
 #include "analyzer/memreport.h"
 
@@ -23,11 +31,14 @@ static int direction(int64_t step, uint64_t peak)
 	return step > flat ? 1 : step < -flat ? -1 : 0;
 }
 
+/* pid's highest RSS reading (heap points carry a copy of an RSS reading,
+ * so they are left out). */
 static uint64_t peak_of(const struct hp_profile *p, uint32_t pid, uint64_t *when)
 {
 	uint64_t peak = 0;
 	for (uint32_t i = 0; i < p->nmemory; i++)
-		if (p->memory[i].pid == pid && p->memory[i].rss_bytes > peak) {
+		if (p->memory[i].pid == pid && p->memory[i].heap_bytes < 0 &&
+		    p->memory[i].rss_bytes > peak) {
 			peak = p->memory[i].rss_bytes;
 			if (when)
 				*when = p->memory[i].t_ns;
@@ -44,7 +55,7 @@ uint32_t memreport_phases(const struct hp_profile *p, uint32_t pid, struct hp_me
 	int dir = 2;
 	for (uint32_t i = 0; i < p->nmemory; i++) {
 		const struct hp_mem_reading *m = &p->memory[i];
-		if (m->pid != pid)
+		if (m->pid != pid || m->heap_bytes >= 0)
 			continue;
 		if (prev) {
 			int64_t step = (int64_t)m->rss_bytes - (int64_t)prev->rss_bytes;
@@ -63,37 +74,79 @@ uint32_t memreport_phases(const struct hp_profile *p, uint32_t pid, struct hp_me
 	return n;
 }
 
-#define MAX_PHASES_SHOWN 8
-
 static int by_magnitude(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return x == y ? 0 : x > y ? -1 : 1;
 }
 
-static void print_process(FILE *out, const struct hp_profile *p, const struct hp_pprocess *proc)
+#define MAX_PHASES_SHOWN 8
+#define DETAILED 3               /* processes whose timeline is summarized */
+
+int64_t memreport_peak(const struct hp_profile *p, const struct hp_pprocess *proc)
 {
-	const struct hp_mem_reading *first = NULL, *last = NULL;
-	struct hp_mem_phase phases[32];
-	uint64_t when = 0, peak = peak_of(p, proc->pid, &when);
-	for (uint32_t i = 0; i < p->nmemory; i++)
-		if (p->memory[i].pid == proc->pid) {
-			if (!first)
-				first = &p->memory[i];
-			last = &p->memory[i];
-		}
-	fprintf(out, "\nProcess %u (%s)\n", proc->pid, proc->comm ? proc->comm : "?");
-	if (!first) {
-		fprintf(out, "  no memory readings (it ran shorter than the interval)\n");
-		return;
-	}
-	fprintf(out, "  RSS start %.1f MiB, peak %.1f MiB at %.3f s, end %.1f MiB",
-		(double)first->rss_bytes / MIB, (double)peak / MIB, (double)when / 1e9,
-		(double)last->rss_bytes / MIB);
+	uint64_t seen = peak_of(p, proc->pid, NULL);
 	if (proc->peak_rss > 0)
-		fprintf(out, "; high-water mark %.1f MiB", (double)proc->peak_rss / MIB);
-	fputc('\n', out);
-	uint32_t n = memreport_phases(p, proc->pid, phases, 32), shown = 0;
+		return proc->peak_rss > (int64_t)seen ? proc->peak_rss : (int64_t)seen;
+	return seen ? (int64_t)seen : -1;
+}
+
+uint32_t memreport_largest(const struct hp_profile *p)
+{
+	uint32_t best = UINT32_MAX;
+	int64_t most = -1;
+	for (uint32_t i = 0; i < p->nprocesses; i++) {
+		int64_t v = memreport_peak(p, &p->processes[i]);
+		if (v > most) {
+			most = v;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* The process whose pid is pid (not i itself), or UINT32_MAX. */
+static uint32_t index_of(const struct hp_profile *p, uint32_t pid, uint32_t i)
+{
+	for (uint32_t k = 0; k < p->nprocesses; k++)
+		if (k != i && p->processes[k].pid == pid)
+			return k;
+	return UINT32_MAX;
+}
+
+static uint32_t place(const struct hp_profile *p, uint32_t i, uint32_t d, uint32_t *order,
+		      uint32_t *depth, uint8_t *done, uint32_t n)
+{
+	done[i] = 1;
+	order[n] = i;
+	depth[n++] = d;
+	/* processes[] is in start order: children come out in start order */
+	for (uint32_t k = 0; k < p->nprocesses; k++)
+		if (!done[k] && p->processes[k].ppid == p->processes[i].pid && k != i)
+			n = place(p, k, d + 1, order, depth, done, n);
+	return n;
+}
+
+uint32_t memreport_tree(const struct hp_profile *p, uint32_t *order, uint32_t *depth)
+{
+	uint8_t *done = calloc(p->nprocesses ? p->nprocesses : 1, 1);
+	uint32_t n = 0;
+	if (!done)
+		return 0;
+	for (uint32_t i = 0; i < p->nprocesses; i++)
+		if (!done[i] && index_of(p, p->processes[i].ppid, i) == UINT32_MAX)
+			n = place(p, i, 0, order, depth, done, n);
+	for (uint32_t i = 0; i < p->nprocesses; i++)      /* a cycle of reused pids */
+		if (!done[i])
+			n = place(p, i, 0, order, depth, done, n);
+	free(done);
+	return n;
+}
+
+static void print_phases(FILE *out, const struct hp_profile *p, uint32_t pid, uint64_t peak)
+{
+	struct hp_mem_phase phases[32];
+	uint32_t n = memreport_phases(p, pid, phases, 32), shown = 0;
 	/* A sawtooth (allocate, free, repeat) makes many phases: show the
 	 * largest, in time order. */
 	int64_t cut = 0;
@@ -119,14 +172,182 @@ static void print_process(FILE *out, const struct hp_profile *p, const struct hp
 			n - shown);
 }
 
-/* A frame of the program's own code: not a system library, not the kernel.
- * Memory first touched inside memset or malloc belongs to the caller. */
-static int own_code(const struct hp_profile *p, uint32_t fi)
+static void print_process(FILE *out, const struct hp_profile *p, const struct hp_pprocess *proc)
 {
-	const char *m = p->functions[fi].module;
-	if (!m || m[0] == '[' || strstr(m, "libhpprof_alloc"))
+	const struct hp_mem_reading *first = NULL, *last = NULL, *split = NULL;
+	uint64_t when = 0, peak = peak_of(p, proc->pid, &when);
+	for (uint32_t i = 0; i < p->nmemory; i++)
+		if (p->memory[i].pid == proc->pid && p->memory[i].heap_bytes < 0) {
+			if (!first)
+				first = &p->memory[i];
+			last = &p->memory[i];
+			if (p->memory[i].split && p->memory[i].rss_bytes == peak && !split)
+				split = &p->memory[i];
+		}
+	fprintf(out, "\nProcess %u (%s)\n", proc->pid, proc->comm ? proc->comm : "?");
+	if (!first) {
+		fprintf(out, "  no memory readings (it ran shorter than the interval)\n");
+		return;
+	}
+	fprintf(out, "  RSS start %.1f MiB, highest reading %.1f MiB at %.3f s, end %.1f MiB",
+		(double)first->rss_bytes / MIB, (double)peak / MIB, (double)when / 1e9,
+		(double)last->rss_bytes / MIB);
+	if (proc->peak_rss > 0)
+		fprintf(out, "; own peak %.1f MiB", (double)proc->peak_rss / MIB);
+	fputc('\n', out);
+	if (split)
+		fprintf(out, "  at that reading: anonymous %.1f MiB, file %.1f MiB, shared memory"
+			" %.1f MiB\n", (double)split->rss_anon / MIB, (double)split->rss_file / MIB,
+			(double)split->rss_shmem / MIB);
+	print_phases(out, p, proc->pid, peak);
+}
+
+static void bytes_cell(char *buf, size_t len, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f MiB", (double)v / MIB);
+}
+
+/* The tree: one line per process, its own peak and heap peak. */
+static void print_tree(FILE *out, const struct hp_profile *p)
+{
+	uint32_t *order = calloc(p->nprocesses + 1, sizeof(*order));
+	uint32_t *depth = calloc(p->nprocesses + 1, sizeof(*depth));
+	if (!order || !depth)
+		goto out;
+	uint32_t n = memreport_tree(p, order, depth);
+	fprintf(out, "Processes (each one's own peak RSS, never its children's)\n");
+	fprintf(out, "%8s  %8s  %10s  %10s  %8s  %s\n", "PID", "PPID", "Peak RSS", "Heap peak",
+		"Samples", "Command");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_pprocess *pr = &p->processes[order[i]];
+		char rss[32], heap[32];
+		bytes_cell(rss, sizeof(rss), memreport_peak(p, pr));
+		bytes_cell(heap, sizeof(heap), pr->heap_peak);
+		fprintf(out, "%8u  %8u  %10s  %10s  %8" PRIu64 "  %*s%s\n", pr->pid, pr->ppid, rss,
+			heap, pr->samples, (int)(depth[i] > 8 ? 16 : 2 * depth[i]), "",
+			pr->comm ? pr->comm : "?");
+	}
+out:
+	free(order);
+	free(depth);
+}
+
+/* The processes whose timeline is summarized: the largest own peaks. */
+static void print_largest(FILE *out, const struct hp_profile *p)
+{
+	uint8_t *shown = calloc(p->nprocesses ? p->nprocesses : 1, 1);
+	if (!shown)
+		return;
+	for (int k = 0; k < DETAILED; k++) {
+		uint32_t best = UINT32_MAX;
+		int64_t most = -1;
+		for (uint32_t i = 0; i < p->nprocesses; i++) {
+			int64_t v = memreport_peak(p, &p->processes[i]);
+			if (!shown[i] && v > most) {
+				most = v;
+				best = i;
+			}
+		}
+		if (best == UINT32_MAX)
+			break;
+		shown[best] = 1;
+		print_process(out, p, &p->processes[best]);
+	}
+	if (p->nprocesses > DETAILED)
+		fprintf(out, "  (the timelines of the %u other processes are in memory_timeline)\n",
+			p->nprocesses - DETAILED);
+	free(shown);
+}
+
+/* --- the lines that grew RSS --- */
+
+static const char *frame_module(const struct hp_profile *p, const struct hp_sframe *fr)
+{
+	return stacks_basename(stacks_module(p->model, fr->module));
+}
+
+static int tool_module(const char *base)
+{
+	return base && !strncmp(base, "libhpprof_alloc", 15);
+}
+
+/* A library the preload library loaded (run_info preload_libraries holds
+ * their sonames; a file name starts with its soname). */
+static int tool_dep(const struct hp_profile *p, const char *base)
+{
+	const char *list = profile_meta(p, "preload_libraries");
+	while (base && list && *list) {
+		size_t n = strcspn(list, ",");
+		if (n && !strncmp(base, list, n))
+			return 1;
+		list += n + (list[n] == ',');
+	}
+	return 0;
+}
+
+/* The C runtime, whose routines (memset, memcpy, malloc, calloc, operator
+ * new) touch memory on behalf of their caller. */
+static int runtime_module(const char *base)
+{
+	static const char *const prefixes[] = {
+		"libc.so", "libc-", "ld-linux", "ld-", "libm.so", "libm-", "libpthread", "libdl.",
+		"libdl-", "librt.", "librt-", "libstdc++", "libgcc_s", "libc++", "libc++abi",
+		"libhpprof_alloc", "[",
+	};
+	if (!base)
 		return 0;
-	return strncmp(m, "/lib/", 5) && strncmp(m, "/usr/lib/", 9) && strncmp(m, "/lib64/", 7);
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/* Functions of the preload library that only pass a call on: the
+ * program's malloc runs the real one inside them, a thread's start routine
+ * runs inside the agent's wrapper. What happens below them is the
+ * program's. */
+static int pass_through(const char *name)
+{
+	static const char *const hooks[] = {
+		"malloc", "calloc", "realloc", "reallocarray", "free", "posix_memalign",
+		"aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
+		"realloc_tracked", "boot_realloc", "pthread_create", "thread_main", "sigaction",
+		"signal", "sigset", "bsd_signal", "sysv_signal",
+	};
+	size_t n = strcspn(name, ".");      /* "note_alloc.constprop.0" */
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (strlen(hooks[i]) == n && !strncmp(name, hooks[i], n))
+			return 1;
+	return 0;
+}
+
+int memreport_tool_stack(const struct hp_profile *p, const struct hp_pstack *s)
+{
+	for (uint32_t k = s->nframes; k-- > 0;)       /* the innermost frame of the library */
+		if (tool_module(frame_module(p, &s->frames[k])))
+			return !pass_through(p->functions[s->func[k]].name);
+	return 0;
+}
+
+int memreport_own_frame(const struct hp_profile *p, const struct hp_pstack *s, uint32_t k)
+{
+	const struct hp_sframe *fr = &s->frames[k];
+	const char *base = frame_module(p, fr);
+	return fr->kind == HP_FRAME_USER && fr->module && !runtime_module(base) &&
+	       !tool_dep(p, base);
+}
+
+/* Whether a stack with no frame of the program's own runs in a library
+ * the preload library loaded (its initializer, run by the loader). */
+static int tool_dep_stack(const struct hp_profile *p, const struct hp_pstack *s)
+{
+	for (uint32_t k = 0; k < s->nframes; k++)
+		if (tool_dep(p, frame_module(p, &s->frames[k])))
+			return 1;
+	return 0;
 }
 
 struct growth_line {
@@ -141,12 +362,15 @@ static int by_growth(const void *a, const void *b)
 }
 
 /* Sampled faults per line of the program's own code: for each stack, the
- * innermost frame that is the program's, or the leaf when none is. */
-static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint32_t *n)
+ * innermost frame that is the program's, or the leaf when none is; the
+ * preload library's stacks go to *tool. */
+static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint32_t *n,
+					int64_t *tool)
 {
 	struct growth_line *g = calloc(p->nstacks ? p->nstacks : 1, sizeof(*g));
 	struct hp_hmap index;         /* (file, line, function) -> index in g */
 	*n = 0;
+	*tool = 0;
 	if (!g)
 		return NULL;
 	hmap_init(&index);
@@ -154,11 +378,20 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 		const struct hp_pstack *st = &p->stacks[i];
 		if (st->c[e] <= 0 || !st->nframes)
 			continue;
+		if (memreport_tool_stack(p, st)) {
+			*tool += st->c[e];
+			continue;
+		}
 		uint32_t k = st->nframes - 1;
-		while (k > 0 && !own_code(p, st->func[k]))
+		while (k > 0 && !memreport_own_frame(p, st, k))
 			k--;
-		if (!own_code(p, st->func[k]))
+		if (!memreport_own_frame(p, st, k)) {
+			if (tool_dep_stack(p, st)) {
+				*tool += st->c[e];
+				continue;
+			}
 			k = st->nframes - 1;
+		}
 		const struct hp_sframe *fr = &st->frames[k];
 		uint64_t key = hmap_key2(((uint64_t)fr->file << 32) | fr->line, st->func[k]);
 		uint64_t j;
@@ -179,6 +412,7 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 {
 	int e = -1;
 	uint32_t n;
+	int64_t tool;
 	for (uint32_t i = 0; i < p->nevents; i++)
 		if (!strcmp(p->events[i].role, "pagefault") && p->events[i].measured)
 			e = (int)i;
@@ -189,12 +423,12 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 							       : "--fault-period 0");
 		return;
 	}
-	struct growth_line *g = growth_lines(p, e, &n);
+	struct growth_line *g = growth_lines(p, e, &n, &tool);
 	if (!g)
 		return;
 	int64_t total = p->events[e].total > 0 ? p->events[e].total : 1;
-	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled; library frames such"
-		" as memset are charged to their caller)\n");
+	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled; a fault in memset,"
+		" memcpy, calloc or the kernel is charged to the program's code that called it)\n");
 	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
 		"Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
@@ -205,74 +439,20 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
 			loc, p->functions[g[i].func].name);
 	}
+	if (tool)
+		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  hpprof's own (its preload library: ring,"
+			" start-up, libraries it loads)\n", tool, 100.0 * (double)tool / (double)total,
+			(double)tool * 4096.0 / MIB);
 	free(g);
-}
-
-struct site_print {
-	FILE *out;
-	unsigned limit, shown;
-	int leaks;                    /* print only sites with leaked bytes */
-	int peak;                     /* print only sites holding bytes at the peak */
-};
-
-static int print_site(void *ctx, const struct hp_alloc_site *a)
-{
-	struct site_print *sp = ctx;
-	char loc[96];
-	if ((sp->leaks && !a->leaked_bytes) || (sp->peak && !a->peak_bytes))
-		return 0;
-	if (sp->limit && sp->shown >= sp->limit)
-		return 1;
-	const char *base = stacks_basename(a->file);
-	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", a->line);
-	if (sp->leaks)
-		fprintf(sp->out, "%14" PRIu64 "  %9" PRIu64 "  %-28s  %s\n", a->leaked_bytes,
-			a->leaked_allocs, loc, a->function);
-	else
-		fprintf(sp->out, "%10" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "  %9" PRIu64
-			"  %-28s  %s\n", a->allocs, a->bytes, a->peak_bytes, a->temporary, loc,
-			a->function);
-	sp->shown++;
-	return 0;
-}
-
-static void print_allocations(FILE *out, const struct hp_profile *p, struct hp_store *st,
-			      unsigned limit)
-{
-	const char *mode = profile_meta(p, "alloc_tracking");
-	struct site_print sp = { out, limit, 0, 0, 0 };
-	if (!mode) {
-		fprintf(out, "\nAllocations: not tracked (run with --alloc)\n");
-		return;
-	}
-	fprintf(out, "\nAllocations (%s): %s calls, heap peak %.1f MiB at %.3f s\n", mode,
-		profile_meta(p, "alloc_count") ? profile_meta(p, "alloc_count") : "?",
-		(double)strtoll(profile_meta(p, "heap_peak_bytes") ?
-				profile_meta(p, "heap_peak_bytes") : "0", NULL, 10) / MIB,
-		(double)strtoll(profile_meta(p, "heap_peak_t_ns") ?
-				profile_meta(p, "heap_peak_t_ns") : "0", NULL, 10) / 1e9);
-	fprintf(out, "%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs", "Bytes", "At peak", "Temporary",
-		"Location", "Function");
-	store_each_alloc_site(st, "bytes", print_site, &sp);
-	fprintf(out, "\nHeld at the heap peak\n%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs",
-		"Bytes", "At peak", "Temporary", "Location", "Function");
-	sp = (struct site_print){ out, limit, 0, 0, 1 };
-	store_each_alloc_site(st, "peak_bytes", print_site, &sp);
-	fprintf(out, "\nLeaks (never freed before exit)\n%14s  %9s  %-28s  %s\n", "Bytes", "Blocks",
-		"Location", "Function");
-	sp = (struct site_print){ out, limit, 0, 1, 0 };
-	store_each_alloc_site(st, "leaked_bytes", print_site, &sp);
-	if (!sp.shown)
-		fprintf(out, "%14s\n", "none");
 }
 
 int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit)
 {
-	fprintf(out, "Memory\n");
-	for (uint32_t i = 0; i < p->nprocesses; i++)
-		print_process(out, p, &p->processes[i]);
+	fprintf(out, "Memory\n\n");
+	print_tree(out, p);
+	print_largest(out, p);
 	print_growth_lines(out, p, limit);
 	if (st)
-		print_allocations(out, p, st, limit);
+		memreport_allocations(out, p, st, limit);
 	return ferror(out) ? -1 : 0;
 }

@@ -1,11 +1,15 @@
 /*
- * memreport.h - the memory section of `hpprof report --memory`.
+ * memreport.h - the memory section of `hpprof report --memory`, and the
+ * per-process memory facts the browser shares with it.
  *
- * From the profile model: per process the RSS timeline summarized (start,
- * peak and when, end, growth phases), the lines that grew RSS (first-touch
- * page faults sampled with their stacks), and, when allocation tracking
- * ran, the allocation sites, the sites holding memory at the heap peak and
- * the leaks.
+ * From the profile model: the processes as a tree (pid under its parent)
+ * with each one's own peak RSS (never its children's) and heap peak; per
+ * process the RSS timeline summarized (start, peak and when, end, growth
+ * phases); the lines that grew RSS (first-touch page faults sampled with
+ * their stacks, charged to the program's own code); and, when allocation
+ * tracking ran, the allocation sites, the callers of each site (a
+ * bottom-up tree weighted by bytes), the sites holding memory at the heap
+ * peak and the leaks. Definitions: docs/memory.md.
  */
 #ifndef HP_MEMREPORT_H
 #define HP_MEMREPORT_H
@@ -14,6 +18,7 @@
 #include <stdio.h>
 
 struct hp_profile;
+struct hp_pprocess;
 struct hp_store;
 
 /* A stretch of the timeline where RSS rose, fell or stayed flat. */
@@ -26,8 +31,36 @@ struct hp_mem_phase {
 uint32_t memreport_phases(const struct hp_profile *p, uint32_t pid, struct hp_mem_phase *out,
 			  uint32_t max);
 
+/* The process's own peak RSS in bytes: the recorded one (its readings,
+ * VmHWM), else its highest reading; -1 when unknown. */
+int64_t memreport_peak(const struct hp_profile *p, const struct hp_pprocess *proc);
+
+/* The processes in tree order: a parent before its children, siblings by
+ * start time; order[i] indexes p->processes and depth[i] is its depth
+ * (0: a root, whose parent is not in the run). Both arrays hold
+ * p->nprocesses entries. Returns how many were placed (all of them). */
+uint32_t memreport_tree(const struct hp_profile *p, uint32_t *order, uint32_t *depth);
+
+/* Index into p->processes of the process with the largest own peak, or
+ * UINT32_MAX when no process has one. */
+uint32_t memreport_largest(const struct hp_profile *p);
+
+/* Whether frame k of stack s is the program's own code for memory
+ * attribution: not the C runtime (libc, the dynamic loader, libm,
+ * libstdc++, libgcc_s), not the kernel, not hpprof's preload library. */
+struct hp_pstack;
+int memreport_own_frame(const struct hp_profile *p, const struct hp_pstack *s, uint32_t k);
+/* Whether stack s runs in hpprof's preload library (its own work, never
+ * the user's). */
+int memreport_tool_stack(const struct hp_profile *p, const struct hp_pstack *s);
+
 /* Print the memory report as text; st supplies the allocation sites.
- * limit: rows per table (0 = all). */
+ * p should be loaded with alloc_weights (the callers tree). limit: rows
+ * per table (0 = all). */
 int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit);
+
+/* The allocation part (memreport_alloc.c). */
+void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_store *st,
+			   unsigned limit);
 
 #endif

@@ -116,6 +116,60 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 	return 0;
 }
 
+/* --- allocation weights (filter->alloc_weights) --- */
+
+static struct hp_pstack *stack_of(struct hp_profile *p, uint32_t stack_id);
+
+const char *const hp_alloc_weights[HP_ALLOC_NWEIGHTS] = {
+	"allocs", "alloc-bytes", "leaked-bytes", "peak-bytes", "temporary",
+};
+
+int profile_is_alloc_weight(const char *name)
+{
+	for (int i = 0; name && i < HP_ALLOC_NWEIGHTS; i++)
+		if (!strcmp(name, hp_alloc_weights[i]))
+			return 1;
+	return 0;
+}
+
+/* The columns, appended to events[] before any stack exists (every stack
+ * gets all columns); ids are negative: they are no events.id. */
+static int add_alloc_columns(struct hp_profile *p, struct hp_store *st)
+{
+	struct priv *pv = p->priv;
+	struct hp_alloc_totals t;
+	int err = store_alloc_totals(st, &t);
+	if (err || !t.sites)
+		return err;
+	for (int i = 0; i < HP_ALLOC_NWEIGHTS; i++) {
+		if (hp_grow((void **)&p->events, &pv->events_cap, p->nevents + 1, sizeof(*p->events)))
+			return -ENOMEM;
+		p->events[p->nevents++] = (struct hp_pevent){ -1 - i, hp_alloc_weights[i], "alloc",
+							     1, NULL, 0, 100.0 };
+	}
+	return 0;
+}
+
+static int on_alloc_stack(void *ctx, const struct hp_alloc_site_row *r)
+{
+	struct hp_profile *p = ctx;
+	const struct hp_profile_filter *f = ((struct priv *)p->priv)->filter;
+	int col = profile_event_index(p, hp_alloc_weights[0]);
+	int64_t v[HP_ALLOC_NWEIGHTS] = { (int64_t)r->allocs, (int64_t)r->bytes,
+					 (int64_t)r->leaked_bytes, (int64_t)r->peak_bytes,
+					 (int64_t)r->temporary };
+	if (col < 0 || (f->pid && r->pid && r->pid != f->pid))
+		return 0;
+	struct hp_pstack *s = stack_of(p, r->stack_id);
+	if (!s)
+		return -ENOMEM;
+	for (int i = 0; i < HP_ALLOC_NWEIGHTS; i++) {
+		s->c[col + i] += v[i];
+		p->events[col + i].total += v[i];
+	}
+	return 0;
+}
+
 /* A second sampler's sample stands for `period` events. */
 static void set_weights(struct hp_profile *p)
 {
@@ -188,7 +242,7 @@ static int on_process(void *ctx, const struct hp_process_row *r)
 		return -ENOMEM;
 	p->processes[p->nprocesses++] = (struct hp_pprocess){
 		r->pid, r->ppid, arena_strdup(pv->arena, r->comm), arena_strdup(pv->arena, r->exe),
-		r->start_ns, r->end_ns, r->exit_code, r->peak_rss, 0 };
+		r->start_ns, r->end_ns, r->exit_code, r->peak_rss, 0, r->heap_peak };
 	return 0;
 }
 
@@ -335,6 +389,7 @@ static uint32_t line_index(struct hp_profile *p, uint32_t file_id, uint32_t line
 	l->line = line;
 	l->func = func;
 	l->self = 0;
+	l->kernel = 0;
 	l->c = columns(p, &err);
 	if (err || hmap_put(&pv->line_index, key, p->nlines))
 		return NONE;
@@ -364,8 +419,10 @@ static void classify(struct hp_profile *p, struct hp_pstack *s)
 		p->runs[r].mpi_samples += s->rsamples ? s->rsamples[r] : s->samples;
 }
 
-/* Self of the innermost frame's function and line, total of every function
- * on the stack once (mark[f] == gen: already counted for this stack).
+/* Self of the innermost frame's function, self of the innermost user
+ * frame's line (a kernel function's time and counters go to the user line
+ * that entered the kernel), total of every function on the stack once
+ * (mark[f] == gen: already counted for this stack).
  * Frames are visited innermost first, which fixes the order of functions[]. */
 static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, uint32_t gen)
 {
@@ -374,6 +431,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 					   (s->nframes ? s->nframes : 1) * sizeof(*s->func))))
 		return err ? err : -ENOMEM;
 	classify(p, s);
+	s->user_leaf = stacks_user_leaf(s->frames, s->nframes);
 	for (uint32_t k = s->nframes; k-- > 0;) {
 		const struct hp_sframe *fr = &s->frames[k];
 		uint32_t fi = function_index(p, fr->func);
@@ -382,13 +440,17 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 		s->func[k] = fi;
 		struct hp_pfunc *f = &p->functions[fi];
 		if (k == s->nframes - 1) {
-			uint32_t li = line_index(p, fr->file, fr->line, fi);
-			if (li == NONE)
-				return -ENOMEM;
 			f->self += s->samples;
 			add_weights(f->cself, s->c, p->nevents);
 			add_runs(f->rself, s->rsamples, p->nruns);
+		}
+		if (k == s->user_leaf) {           /* kernel time: the line that entered it */
+			uint32_t li = line_index(p, fr->file, fr->line, fi);
+			if (li == NONE)
+				return -ENOMEM;
 			p->lines[li].self += s->samples;
+			if (k != s->nframes - 1)
+				p->lines[li].kernel += s->samples;
 			add_weights(p->lines[li].c, s->c, p->nevents);
 			s->leaf_line = li;
 		}
@@ -455,7 +517,8 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	if ((err = stacks_load(st, &p->model)))
 		goto fail;
 	pv->arena = stacks_arena(p->model);
-	if ((err = store_each_meta(st, on_meta, p)) || (err = store_each_event(st, on_event, p)))
+	if ((err = store_each_meta(st, on_meta, p)) || (err = store_each_event(st, on_event, p)) ||
+	    (filter && filter->alloc_weights && (err = add_alloc_columns(p, st))))
 		goto fail;
 	set_weights(p);
 	if ((err = load_runs(st, p)) || (err = load_threads(p)) ||
@@ -463,6 +526,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	    (err = store_each_memory(st, on_memory, p)) ||
 	    (err = store_each_sample(st, filter ? filter->t_from : 0, filter ? filter->t_to : 0,
 				     on_sample, p)) ||
+	    (filter && filter->alloc_weights && (err = store_each_alloc_stack(st, on_alloc_stack, p))) ||
 	    (err = aggregate_all(p)))
 		goto fail;
 	count_processes(p);
@@ -587,7 +651,7 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 			continue;
 		err = store_add_function_stat(st, f->id, f->self, f->total);
 		for (uint32_t e = 0; e < p->nevents && !err; e++)
-			if (p->events[e].measured && (f->cself[e] || f->ctotal[e]))
+			if (p->events[e].measured && p->events[e].id >= 0 && (f->cself[e] || f->ctotal[e]))
 				err = store_add_function_counter(st, f->id, p->events[e].id,
 								 f->cself[e], f->ctotal[e]);
 	}
@@ -598,7 +662,7 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 			continue;
 		err = store_add_line_stat(st, l->file_id, l->line, fid, l->self);
 		for (uint32_t e = 0; e < p->nevents && !err; e++)
-			if (p->events[e].measured && l->c[e])
+			if (p->events[e].measured && p->events[e].id >= 0 && l->c[e])
 				err = store_add_line_counter(st, l->file_id, l->line, fid,
 							     p->events[e].id, l->c[e]);
 	}

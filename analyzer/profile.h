@@ -28,6 +28,14 @@
  * (ranks.h: min/mean/max across ranks) needs no second pass; memory grows
  * as stacks x runs. filter.run keeps one run's samples only.
  *
+ * Allocation weights: with filter->alloc_weights, the allocation tracking
+ * of the run (alloc_stacks) adds five columns of role "alloc" (names in
+ * HP_ALLOC_WEIGHTS: allocs, alloc-bytes, leaked-bytes, peak-bytes,
+ * temporary), summed per allocating stack like any other column, so the
+ * functions, lines, call trees and flame graphs of allocations are the
+ * same aggregation over the same stacks. They are of the whole run (a time
+ * range does not apply; a process filter does).
+ *
  * The model owns all its strings (in the stack model's arena) and frees
  * them at once in profile_free.
  */
@@ -68,8 +76,9 @@ struct hp_pline {
 	uint32_t file_id;
 	uint32_t line;                /* 0 when unknown */
 	uint32_t func;                /* index into functions[] */
-	uint64_t self;
-	int64_t *c;                   /* [nevents] */
+	uint64_t self;                /* samples with this line innermost of the user frames */
+	uint64_t kernel;              /* of self: taken in the kernel this line entered */
+	int64_t *c;                   /* [nevents], of self */
 };
 
 struct hp_pthread {
@@ -100,8 +109,9 @@ struct hp_pprocess {
 	const char *comm, *exe;
 	uint64_t start_ns, end_ns;
 	int exit_code;                /* -1 when unknown */
-	int64_t peak_rss;             /* -1 when unknown */
+	int64_t peak_rss;             /* its own peak, bytes; -1 when unknown */
 	uint64_t samples;
+	int64_t heap_peak;            /* heap in use at its heap peak (--alloc); -1 when not tracked */
 };
 
 /* A distinct call stack with its weights. frames[] are the stack model's
@@ -114,7 +124,8 @@ struct hp_pstack {
 	uint32_t *func;               /* [nframes] */
 	uint64_t samples;             /* main sampler */
 	int64_t *c;                   /* [nevents] */
-	uint32_t leaf_line;           /* index into lines[] of the innermost frame, or UINT32_MAX */
+	uint32_t leaf_line;           /* index into lines[] of frames[user_leaf], or UINT32_MAX */
+	uint32_t user_leaf;           /* the innermost user frame: kernel frames follow it */
 	uint8_t cls;                  /* enum hp_stack_class */
 	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
 };
@@ -124,7 +135,14 @@ struct hp_profile_filter {
 	uint32_t tid;                 /* 0 = all */
 	uint32_t pid;                 /* 0 = all */
 	uint32_t run;                 /* runs.id (an MPI rank of a merged job); 0 = all */
+	int alloc_weights;            /* add the allocation columns (see above) */
 };
+
+/* The allocation weight columns, in order (role "alloc"). */
+#define HP_ALLOC_NWEIGHTS 5
+extern const char *const hp_alloc_weights[HP_ALLOC_NWEIGHTS];
+/* 1 when name is one of them. */
+int profile_is_alloc_weight(const char *name);
 
 struct hp_profile {
 	char **meta_keys, **meta_values;

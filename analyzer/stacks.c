@@ -392,6 +392,14 @@ enum hp_frame_kind stacks_module_kind(const struct hp_stacks *s, uint32_t id)
 	return id && id < s->nmodules ? (enum hp_frame_kind)s->modules[id].kind : HP_FRAME_USER;
 }
 
+uint32_t stacks_user_leaf(const struct hp_sframe *frames, uint32_t n)
+{
+	for (uint32_t k = n; k-- > 0;)
+		if (frames[k].kind != HP_FRAME_KERNEL)
+			return k;
+	return n ? n - 1 : 0;
+}
+
 const struct hp_sthread *stacks_threads(const struct hp_stacks *s, uint32_t *n)
 {
 	*n = (uint32_t)s->nthreads;

@@ -148,6 +148,11 @@ const char *stacks_module_build_id(const struct hp_stacks *s, uint32_t id);
 /* Kind of the frames of a module (id 0: user). */
 enum hp_frame_kind stacks_module_kind(const struct hp_stacks *s, uint32_t id);
 
+/* Index of the innermost user frame of frames[0..n) (outermost first):
+ * the frame whose line a kernel-mode sample is charged to; n - 1 when no
+ * frame is user code (and 0 when n is 0). */
+uint32_t stacks_user_leaf(const struct hp_sframe *frames, uint32_t n);
+
 /* Threads in the store's order; stacks_thread: the one with this tid, or
  * NULL. */
 const struct hp_sthread *stacks_threads(const struct hp_stacks *s, uint32_t *n);

@@ -85,3 +85,54 @@ double stats_welch_p(double mean_b, double sd_b, unsigned nb, double mean_a, dou
 	double df = se2 * se2 / (vb * vb / (nb - 1) + va * va / (na - 1));
 	return stats_t_two_sided(delta / sqrt(se2), df);
 }
+
+void stats_welch(double mean_b, double sd_b, unsigned nb, double mean_a, double sd_a,
+		 unsigned na, struct hp_stats_test *t)
+{
+	double vb = sd_b * sd_b / (nb ? nb : 1), va = sd_a * sd_a / (na ? na : 1);
+	double se2 = vb + va, den = 0;
+	t->delta = mean_a - mean_b;
+	t->se = sqrt(se2);
+	if (nb > 1)
+		den += vb * vb / (nb - 1);
+	if (na > 1)
+		den += va * va / (na - 1);
+	t->df = den > 0 ? se2 * se2 / den : INFINITY;
+	t->p = stats_welch_p(mean_b, sd_b, nb, mean_a, sd_a, na);
+}
+
+void stats_z(double delta, double se, struct hp_stats_test *t)
+{
+	t->delta = delta;
+	t->se = se;
+	t->df = INFINITY;
+	t->p = delta == 0 ? 1 : se > 0 ? erfc(fabs(delta) / se / sqrt(2.0)) : 0;
+}
+
+/* P(|T| > t) for df degrees of freedom, the normal beyond 1e6. */
+static double two_sided(double t, double df)
+{
+	return isfinite(df) && df <= 1e6 ? stats_t_two_sided(t, df) : erfc(fabs(t) / sqrt(2.0));
+}
+
+double stats_t_critical(double alpha, double df)
+{
+	double lo = 0, hi = 1;
+	if (!(alpha > 0 && alpha < 1))
+		return alpha >= 1 ? 0 : INFINITY;
+	while (two_sided(hi, df) > alpha && hi < 1e6)     /* bracket, then bisect */
+		hi *= 2;
+	for (int i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+		double mid = (lo + hi) / 2;
+		if (two_sided(mid, df) > alpha)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+double stats_ci_half(const struct hp_stats_test *t, double alpha)
+{
+	return t->se > 0 ? stats_t_critical(alpha, t->df) * t->se : 0;
+}

@@ -27,4 +27,29 @@ double stats_t_two_sided(double t, double df);
 double stats_welch_p(double mean_b, double sd_b, unsigned nb, double mean_a, double sd_a,
 		     unsigned na);
 
+/* A test of a difference (after - before) between two means. */
+struct hp_stats_test {
+	double delta;                 /* mean_a - mean_b */
+	double se;                    /* its standard error */
+	double df;                    /* degrees of freedom; INFINITY: normal */
+	double p;                     /* two-sided p-value (1 when delta = 0) */
+};
+
+/* Welch's test with the degrees of freedom of Welch-Satterthwaite (each
+ * side at least 2 values); se 0 with delta != 0 gives p = 0. */
+void stats_welch(double mean_b, double sd_b, unsigned nb, double mean_a, double sd_a,
+		 unsigned na, struct hp_stats_test *t);
+
+/* A normal (z) test of delta with standard error se: p = erfc(|delta| /
+ * se / sqrt 2); df = INFINITY. */
+void stats_z(double delta, double se, struct hp_stats_test *t);
+
+/* The two-sided critical value: the t with P(|T| > t) = alpha for df
+ * degrees of freedom (df = INFINITY or > 1e6: the normal's z). alpha in
+ * (0, 1); e.g. alpha 0.05: 1.96 for the normal, 2.228 for df 10. */
+double stats_t_critical(double alpha, double df);
+
+/* Half-width of the (1 - alpha) confidence interval of t->delta. */
+double stats_ci_half(const struct hp_stats_test *t, double alpha);
+
 #endif

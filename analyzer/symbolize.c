@@ -1,30 +1,31 @@
 /*
- * symbolize.c - module path + ELF vaddr -> inline chain of frames (libdwfl).
+ * symbolize.c - module path + ELF vaddr -> inline chain of frames (libdwfl):
+ * the symbolizer's public side (symbolize.h).
  *
  * Takes (module path, vaddr) pairs - from callers directly or from the
  * store's locations - and produces hp_frame chains, innermost first: the
- * inlined callees (DWARF DW_TAG_inlined_subroutine scopes), then the real
- * function. It does not unwind, read /proc of the target or aggregate.
+ * inlined callees, then the real function. It does not unwind, read /proc
+ * of the target or aggregate. Here: the modules, the strings, the names as
+ * shown (demangled, demangle.h) and the store job; resolving is
+ * symresolve.c, the ranges that answer lookups symfill.c, the on-disk
+ * cache symcache.c (symbolize_internal.h has the map).
  *
  * One offline Dwfl holds every module, reported once per path with
  * dwfl_report_elf(base 0, add_p_vaddr) so that dwfl addresses equal ELF
  * vaddrs (the bias is still read back and applied). Separate debug info is
- * found by build id under /usr/lib/debug (dwfl_standard_find_debuginfo).
- * Function names come from a sorted per-module symbol table (symtab.h),
- * lines from the line table, inline chains from DWARF code scopes indexed
- * per function (inlines.h). Results are cached per (module, vaddr); every
- * string handed out is interned in the symbolizer's arena.
+ * found by build id or .gnu_debuglink under /usr/lib/debug
+ * (dwfl_standard_find_debuginfo), through a decompressed copy kept in the
+ * cache directory when there is one (debugcopy.h). Every string handed
+ * out is interned in the symbolizer's arena.
  *
- * Fallback name when no symbol covers an address, or the module cannot be
- * read: "BASENAME+0xVADDR" - the basename of the module path and the
- * address exactly as given (the ELF vaddr, what addr2line and objdump take;
- * for shared objects and PIEs linked at 0 also the offset into the image).
- * Bracketed pseudo-modules other than "[vdso]" ("[kernel]") are never
- * opened: "[kernel]" for address 0, else "[kernel]+0xADDR".
+ * Modules that cannot be read and bracketed pseudo-modules other than
+ * "[vdso]" ("[kernel]", never opened) are answered per exact address:
+ * "BASENAME+0xVADDR", "[kernel]" for address 0, else "[kernel]+0xADDR".
+ * Kernel frames ("[kernel.kallsyms]", absolute addresses) are named by
+ * ksyms.h.
  */
 #include "analyzer/symbolize.h"
 
-#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -41,7 +42,12 @@
 #include <unistd.h>
 
 #include "analyzer/arena.h"
+#include "analyzer/debugcopy.h"
+#include "analyzer/demangle.h"
+#include "analyzer/fde.h"
 #include "analyzer/inlines.h"
+#include "analyzer/ksyms.h"
+#include "analyzer/symbolize_internal.h"
 #include "analyzer/symtab.h"
 #include "common/error.h"
 #include "common/grow.h"
@@ -52,55 +58,6 @@
 #define VDSO_PATH       "[vdso]"
 #define UNKNOWN_NAME    "[unknown]"   /* module id 0 in the store */
 #define PATH_BUF        (2 * PATH_MAX)
-#define MAX_SCOPES      64            /* nested code scopes kept per address */
-
-/* --- modules and cached results --- */
-
-struct sym_module {
-	char *path;                 /* as given: the cache key */
-	const char *base;           /* basename, inside path */
-	Dwfl_Module *dm;            /* NULL when the file could not be read */
-	Dwarf_Addr bias;            /* dwfl address = vaddr + bias (0 in practice) */
-	struct hp_symtab *symtab;   /* built on first use; NULL when no symbols */
-	int symtab_tried;
-	int pseudo;                 /* "[kernel]" and the like: no file to read */
-};
-
-/* A frame as resolved here: hp_frame plus where its function is declared. */
-struct sym_frame {
-	const char *function;       /* interned */
-	const char *file;           /* interned, NULL when unknown */
-	const char *decl_file;      /* interned, NULL when unknown */
-	uint32_t line;
-};
-
-/* One resolved (module, vaddr): frames[first .. first + n). */
-struct sym_result {
-	uint32_t mod;
-	uint64_t vaddr;
-	uint32_t first, n;
-};
-
-struct hp_symbolizer {
-	Dwfl *dwfl;
-	struct hp_inlines *inlines; /* code scopes per function, for inline chains */
-	char *debuginfo_path;       /* NULL: libdwfl's default (.debug, /usr/lib/debug) */
-	Dwfl_Callbacks callbacks;   /* must outlive dwfl */
-
-	struct sym_module *mods;
-	size_t nmods, capmods;
-	struct hp_hmap mod_by_path; /* fnv(path) -> index + 1 */
-
-	struct sym_result *results;
-	size_t nresults, capresults;
-	struct sym_frame *frames;
-	size_t nframes, capframes;
-	struct hp_hmap cache;       /* key2(mod + 1, vaddr) -> results index */
-
-	struct hp_arena arena;      /* every string handed out */
-	struct hp_hmap strings;     /* fnv(string) -> interned char * */
-};
-
 
 static uint64_t fnv1a(const char *s)
 {
@@ -112,7 +69,7 @@ static uint64_t fnv1a(const char *s)
 
 /* The symbolizer's copy of str, shared by equal strings; NULL on ENOMEM.
  * On a (rare) hash collision the copy is simply not shared. */
-static const char *intern(struct hp_symbolizer *s, const char *str)
+const char *symbolize_intern(struct hp_symbolizer *s, const char *str)
 {
 	uint64_t key = fnv1a(str), val;
 	if (hmap_get(&s->strings, key, &val)) {
@@ -129,17 +86,14 @@ static const char *intern(struct hp_symbolizer *s, const char *str)
 	return copy;
 }
 
-static const char *intern_printf(struct hp_symbolizer *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static const char *intern_printf(struct hp_symbolizer *s, const char *fmt, ...)
+const char *symbolize_intern_printf(struct hp_symbolizer *s, const char *fmt, ...)
 {
 	char buf[PATH_BUF];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return intern(s, buf);
+	return symbolize_intern(s, buf);
 }
 
 /* --- paths --- */
@@ -188,7 +142,7 @@ static void normalize_path(char *p)
  * directory entry 0 with dir, so a relative dir (a build with
  * -fdebug-prefix-map=...=., like Debian's libc) would be applied twice;
  * such names stay relative to the build root ("malloc/malloc.c"). */
-static const char *make_path(struct hp_symbolizer *s, const char *dir, const char *name)
+const char *symbolize_make_path(struct hp_symbolizer *s, const char *dir, const char *name)
 {
 	char buf[PATH_BUF];
 	if (name[0] != '/' && dir && dir[0] == '/')
@@ -196,16 +150,7 @@ static const char *make_path(struct hp_symbolizer *s, const char *dir, const cha
 	else
 		snprintf(buf, sizeof(buf), "%s", name);
 	normalize_path(buf);
-	return intern(s, buf);
-}
-
-static const char *cu_comp_dir(Dwarf_Die *die)
-{
-	Dwarf_Die cu;
-	Dwarf_Attribute attr;
-	if (!dwarf_diecu(die, &cu, NULL, NULL))
-		return NULL;
-	return dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr));
+	return symbolize_intern(s, buf);
 }
 
 /* --- the vDSO --- */
@@ -250,6 +195,50 @@ static int vdso_memfd(void)
 
 /* --- modules --- */
 
+/* libdwfl's find_debuginfo: the decompressed copy in the cache when there
+ * is one; else the standard search (build id, .gnu_debuglink under
+ * /usr/lib/debug, then debuginfod when DEBUGINFOD_URLS is set), making the
+ * copy when what it found is compressed. The module's userdata is the
+ * symbolizer (set in report_module). */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			  Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct hp_symbolizer *s = *userdata;
+	char id[SYM_BUILD_ID_HEX], *copy = NULL;
+	const unsigned char *bits;
+	GElf_Addr where;
+	int len = dwfl_module_build_id(mod, &bits, &where), fd;
+	int cached = s && s->cache_dir && len > 0 && 2 * len < SYM_BUILD_ID_HEX;
+	id[0] = '\0';
+	for (int i = 0; len > 0 && 2 * i + 2 < SYM_BUILD_ID_HEX && i < len; i++)
+		snprintf(id + 2 * i, 3, "%02x", bits[i]);
+	if (cached && (fd = debugcopy_open(s->cache_dir, id, &copy)) >= 0) {
+		*debuginfo_file_name = copy;
+		return fd;
+	}
+	/* Nothing local to find: only debuginfod could answer, and libdw
+	 * loads its client (curl, TLS: ~5 ms) to ask even when no server is
+	 * configured. */
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	if ((!urls || !urls[0]) && !debugcopy_any_candidate(file_name ? file_name : modname,
+							    len > 0 ? id : NULL,
+							    debuglink_file))
+		return -1;
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+					  debuglink_file, debuglink_crc, debuginfo_file_name);
+	if (fd < 0 || !cached || !*debuginfo_file_name)
+		return fd;
+	int cfd = debugcopy_make(s->cache_dir, id, *debuginfo_file_name, &copy);
+	if (cfd >= 0) {
+		close(fd);
+		free(*debuginfo_file_name);
+		*debuginfo_file_name = copy;
+		fd = cfd;
+	}
+	return fd;
+}
+
 static Dwfl_Module *report_module(struct hp_symbolizer *s, const char *path)
 {
 	int fd = -1;
@@ -272,7 +261,22 @@ static Dwfl_Module *report_module(struct hp_symbolizer *s, const char *path)
 	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
 		hp_debug(HP_DBG_SYMS, 1, "dwfl_report_end failed for '%s': %s", path,
 			 dwfl_errmsg(-1));
+	void **userdata = NULL;
+	if (dm && dwfl_module_info(dm, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) &&
+	    userdata)
+		*userdata = s;
 	return dm;
+}
+
+/* m->build_id in hex from the module's note ("" when it has none). */
+static void module_build_id(struct sym_module *m)
+{
+	const unsigned char *bits;
+	GElf_Addr where;
+	int len = dwfl_module_build_id(m->dm, &bits, &where);
+	m->build_id[0] = '\0';
+	for (int i = 0; i < len && 2 * i + 2 < SYM_BUILD_ID_HEX; i++)
+		snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
 }
 
 static int add_module(struct hp_symbolizer *s, const char *path, uint32_t *index)
@@ -293,8 +297,11 @@ static int add_module(struct hp_symbolizer *s, const char *path, uint32_t *index
 		GElf_Addr bias = 0;
 		if (dwfl_module_getelf(m->dm, &bias))
 			m->bias = bias;
+		module_build_id(m);
 	}
 	*index = (uint32_t)s->nmods++;
+	if (m->dm && s->cache_dir)
+		symcache_load(s, *index);
 	return 0;
 }
 
@@ -320,234 +327,58 @@ static int module_index(struct hp_symbolizer *s, const char *path, uint32_t *ind
 	return err;
 }
 
-/* 1 when section shndx of elf holds code. */
-static int is_code_section(Elf *elf, GElf_Word shndx)
-{
-	GElf_Shdr sh;
-	Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
-	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
-}
+/* --- resolving --- */
 
-/* Functions, and the code labels of assembly (NOTYPE in a code section,
- * like ld.so's _start): perf shows those too. */
-static int is_code_symbol(const GElf_Sym *sym, GElf_Word shndx, Elf *elf)
+/* The frames of (module mi, vaddr) in *first and *n: from the module's
+ * segments when it can be read, else per exact address. */
+static int resolve(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr, uint32_t *first,
+		   uint32_t *n)
 {
-	int type = GELF_ST_TYPE(sym->st_info);
-	if (shndx == SHN_UNDEF || shndx == SHN_ABS || shndx == (GElf_Word)-1)
-		return 0;
-	if (type == STT_FUNC || type == STT_GNU_IFUNC)
-		return 1;
-	return type == STT_NOTYPE && is_code_section(elf, shndx);
-}
-
-static struct hp_symtab *build_symtab(Dwfl_Module *dm)
-{
-	struct hp_symtab *t;
-	int n = dwfl_module_getsymtab(dm);
-	if (n <= 0 || symtab_new(&t))
-		return NULL;
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		GElf_Word shndx;
-		Elf *elf;
-		const char *name = dwfl_module_getsym_info(dm, i, &sym, &addr, &shndx, &elf, NULL);
-		if (!name || !name[0] || !is_code_symbol(&sym, shndx, elf))
-			continue;
-		if (symtab_add(t, name, addr, sym.st_size, GELF_ST_BIND(sym.st_info))) {
-			symtab_free(t);
-			return NULL;
-		}
-	}
-	symtab_finish(t);
-	return t;
-}
-
-/* Symbol name for dwfl address addr in m, or NULL. */
-static const char *module_symbol(struct sym_module *m, Dwarf_Addr addr)
-{
-	if (!m->symtab_tried) {
-		m->symtab_tried = 1;
-		m->symtab = build_symtab(m->dm);
-		hp_debug(HP_DBG_SYMS, 2, "'%s': %zu function symbols", m->path,
-			 m->symtab ? symtab_count(m->symtab) : 0);
-	}
-	return m->symtab ? symtab_lookup(m->symtab, addr, NULL) : NULL;
-}
-
-/* --- resolving one address --- */
-
-static int push_frame(struct hp_symbolizer *s, const char *function, const char *file,
-		      uint32_t line, const char *decl_file)
-{
-	int err = hp_grow((void **)&s->frames, &s->capframes, s->nframes + 1,
-			     sizeof(*s->frames));
-	if (err)
-		return err;
-	const char *fn = intern(s, function);
-	if (!fn)
-		return -ENOMEM;
-	s->frames[s->nframes++] = (struct sym_frame){
-		.function = fn, .file = file, .line = line, .decl_file = decl_file,
-	};
-	return 0;
-}
-
-/* Name of a subprogram or inlined instance: the linkage name when there is
- * one (C++: mangled, like the symbol table), else DW_AT_name. */
-static const char *die_function_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	return name ? name : dwarf_diename(die);
-}
-
-static const char *die_decl_file(struct hp_symbolizer *s, Dwarf_Die *die)
-{
-	const char *file = dwarf_decl_file(die);
-	return file ? make_path(s, cu_comp_dir(die), file) : NULL;
-}
-
-/* The call site of inlined instance die: where the next frame out is. */
-static void inline_call_site(struct hp_symbolizer *s, Dwarf_Die *die, const char **file,
-			     uint32_t *line)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word idx, ln;
-	Dwarf_Die cu;
-	Dwarf_Files *files;
-	*file = NULL;
-	*line = 0;
-	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &ln) == 0)
-		*line = (uint32_t)ln;
-	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) != 0 ||
-	    !dwarf_diecu(die, &cu, NULL, NULL) || dwarf_getsrcfiles(&cu, &files, NULL) != 0)
-		return;
-	const char *name = dwarf_filesrc(files, idx, NULL, NULL);
-	if (name)
-		*file = make_path(s, cu_comp_dir(die), name);
-}
-
-/* Push one frame per inlined_subroutine scope containing addr, innermost
- * first, then the enclosing subprogram when it has a name (symname first,
- * else its DWARF name); *real says whether that last frame was pushed.
- * *file and *line come in as the line-table row for addr and go out as
- * the position in the next frame out (the outermost call site). */
-static int push_inline_chain(struct hp_symbolizer *s, struct sym_module *m, Dwarf_Addr addr,
-			     const char *symname, const char **file, uint32_t *line, int *real)
-{
-	Dwarf_Addr dwbias = 0;
-	Dwarf_Die path[MAX_SCOPES];
-	int n = 0, err = 0;
-	*real = 0;
-	Dwarf_Die *cudie = dwfl_module_addrdie(m->dm, addr, &dwbias);
-	if (!cudie)
-		return 0;
-	n = inlines_lookup(s->inlines, (uint32_t)(m - s->mods), cudie, addr - dwbias, path,
-			   MAX_SCOPES);
-	if (n < 0)
-		return n;
-	for (int i = n - 1; i >= 0 && !err; i--) {
-		Dwarf_Die *die = &path[i];
-		int tag = dwarf_tag(die);
-		const char *name = symname;
-		if (tag == DW_TAG_inlined_subroutine) {
-			name = die_function_name(die);
-			err = push_frame(s, name ? name : "[inlined]", *file, *line,
-					 die_decl_file(s, die));
-			inline_call_site(s, die, file, line);
-		} else if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) {
-			if (!name)
-				name = die_function_name(die);
-			if (name) {
-				err = push_frame(s, name, *file, *line, die_decl_file(s, die));
-				*real = 1;
-			}
-			break;
-		}
-	}
-	return err;
-}
-
-/* File and line of the line-table row for addr; NULL/0 when none. */
-static void line_at(struct hp_symbolizer *s, Dwfl_Module *dm, Dwarf_Addr addr,
-		    const char **file, uint32_t *line)
-{
-	int lineno = 0;
-	*file = NULL;
-	*line = 0;
-	Dwfl_Line *l = dwfl_module_getsrc(dm, addr);
-	if (!l)
-		return;
-	const char *name = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL);
-	if (!name)
-		return;
-	*file = make_path(s, dwfl_line_comp_dir(l), name);
-	*line = lineno > 0 ? (uint32_t)lineno : 0;
-}
-
-/* "BASENAME+0xVADDR"; a pseudo-module's address 0 (the collector's one
- * location for all kernel frames) is just its name, "[kernel]". */
-static const char *fallback_name(struct hp_symbolizer *s, const struct sym_module *m,
-				 uint64_t vaddr)
-{
-	if (m->pseudo && !vaddr)
-		return intern(s, m->path);
-	return intern_printf(s, "%s+0x%" PRIx64, m->base, vaddr);
-}
-
-/* Append the frames of (module mi, vaddr) to s->frames. */
-static int resolve_frames(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
-{
-	struct sym_module *m = &s->mods[mi];
-	const char *file = NULL, *name = NULL;
-	uint32_t line = 0;
-	int real = 0, err;
-	if (m->dm) {
-		Dwarf_Addr addr = vaddr + m->bias;
-		name = module_symbol(m, addr);
-		line_at(s, m->dm, addr, &file, &line);
-		err = push_inline_chain(s, m, addr, name, &file, &line, &real);
-		if (err || real)
-			return err;
-	}
-	if (!name && !(name = fallback_name(s, m, vaddr)))
-		return -ENOMEM;
-	return push_frame(s, name, file, line, NULL);
-}
-
-/* The cached result for (module mi, vaddr), resolving it on first use. */
-static int resolve(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr,
-		   const struct sym_result **out)
-{
+	if (s->mods[mi].dm)
+		return symfill_lookup(s, mi, vaddr, first, n);
 	uint64_t key = hmap_key2(mi + 1, vaddr), idx;
 	if (hmap_get(&s->cache, key, &idx) && s->results[idx].mod == mi &&
-	    s->results[idx].vaddr == vaddr) {
-		*out = &s->results[idx];
-		return 0;
-	}
+	    s->results[idx].vaddr == vaddr)
+		goto found;
 	int err = hp_grow((void **)&s->results, &s->capresults, s->nresults + 1,
 			     sizeof(*s->results));
 	if (err)
 		return err;
-	size_t first = s->nframes;
-	if ((err = resolve_frames(s, mi, vaddr))) {
-		s->nframes = first;
+	size_t start = s->nframes;
+	if ((err = symresolve_frames(s, mi, vaddr))) {
+		s->nframes = start;
 		return err;
 	}
 	idx = s->nresults++;
 	s->results[idx] = (struct sym_result){
-		.mod = mi, .vaddr = vaddr, .first = (uint32_t)first,
-		.n = (uint32_t)(s->nframes - first),
+		.mod = mi, .vaddr = vaddr, .first = (uint32_t)start,
+		.n = (uint32_t)(s->nframes - start),
 	};
 	/* A slot taken by a colliding key keeps its entry; this one goes uncached. */
 	uint64_t taken;
 	if (!hmap_get(&s->cache, key, &taken) && (err = hmap_put(&s->cache, key, idx)))
 		return err;
-	*out = &s->results[idx];
+found:
+	*first = s->results[idx].first;
+	*n = s->results[idx].n;
 	return 0;
+}
+
+/* The name shown for frame f: demangled unless raw names were asked for
+ * or hpprof made the name up; NULL on ENOMEM. Memoized per raw name. */
+static const char *shown_name(struct hp_symbolizer *s, const struct sym_frame *f)
+{
+	uint64_t key = (uint64_t)(uintptr_t)f->function, val;
+	if (s->raw_names || f->made_up || !demangle_is_mangled(f->function))
+		return f->function;
+	if (hmap_get(&s->shown, key, &val))
+		return (const char *)(uintptr_t)val;
+	char *dem = demangle_name(f->function);
+	const char *name = dem ? symbolize_intern(s, dem) : f->function;
+	free(dem);
+	if (!name || hmap_put(&s->shown, key, (uint64_t)(uintptr_t)name))
+		return NULL;
+	return name;
 }
 
 /* --- public API --- */
@@ -556,19 +387,20 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path)
 {
 	uint32_t mi;
 	Dwarf_Addr bias;
+	if (!strcmp(path, KSYMS_MODULE))
+		return ksyms_preload(s->ksyms) == -ENOMEM ? -ENOMEM : 0;
 	int err = module_index(s, path, &mi);
 	if (err)
 		return err;
 	struct sym_module *m = &s->mods[mi];
-	if (!m->dm)
+	/* With a cache entry, lookups will mostly hit it: the debug info is
+	 * read later, and only if an address misses. */
+	if (!m->dm || m->cache)
 		return 0;
 	/* Opening the DWARF decompresses the .debug sections (most of the
 	 * cost for Debian's libc6-dbg); the symbol table is sorted here too. */
 	dwfl_module_getdwarf(m->dm, &bias);
-	if (!m->symtab_tried) {
-		m->symtab_tried = 1;
-		m->symtab = build_symtab(m->dm);
-	}
+	symresolve_symtab(m);
 	return 0;
 }
 
@@ -579,30 +411,51 @@ int symbolizer_new(struct hp_symbolizer **out)
 		return -ENOMEM;
 	s->callbacks = (Dwfl_Callbacks){
 		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.find_debuginfo = find_debuginfo,
 		.section_address = dwfl_offline_section_address,
 		.debuginfo_path = &s->debuginfo_path,
 	};
 	hmap_init(&s->mod_by_path);
 	hmap_init(&s->cache);
 	hmap_init(&s->strings);
+	hmap_init(&s->shown);
 	int err = inlines_new(&s->inlines);
-	if (err)
+	if (err || (err = ksyms_new(&s->ksyms)))
 		goto err_free;
 	s->dwfl = dwfl_begin(&s->callbacks);
 	if (!s->dwfl) {
 		hp_err("cannot start libdwfl: %s", dwfl_errmsg(-1));
 		err = -HP_ENOSYMS;
-		goto err_inlines;
+		goto err_free;
 	}
 	*out = s;
 	return 0;
 
-err_inlines:
-	inlines_free(s->inlines);
 err_free:
+	inlines_free(s->inlines);
+	ksyms_free(s->ksyms);
 	free(s);
 	return err;
+}
+
+void symbolizer_set_raw_names(struct hp_symbolizer *s, int raw)
+{
+	s->raw_names = raw;
+}
+
+int symbolizer_set_cache(struct hp_symbolizer *s, const char *dir)
+{
+	char *copy = NULL;
+	if (dir && !(copy = strdup(dir)))
+		return -ENOMEM;
+	free(s->cache_dir);
+	s->cache_dir = copy;
+	return 0;
+}
+
+int symbolizer_save_cache(struct hp_symbolizer *s)
+{
+	return s->cache_dir ? symcache_save(s) : 0;
 }
 
 void symbolizer_free(struct hp_symbolizer *s)
@@ -611,50 +464,58 @@ void symbolizer_free(struct hp_symbolizer *s)
 		return;
 	for (size_t i = 0; i < s->nmods; i++) {
 		symtab_free(s->mods[i].symtab);
+		fdes_free(s->mods[i].fdes);
+		fdes_free(s->mods[i].dfdes);
+		symsegs_release(&s->mods[i].segs);
+		symcache_release(&s->mods[i]);
 		free(s->mods[i].path);
 	}
 	inlines_free(s->inlines);
+	ksyms_free(s->ksyms);
 	dwfl_end(s->dwfl);
 	free(s->mods);
 	free(s->results);
 	free(s->frames);
+	free(s->cache_dir);
 	hmap_release(&s->mod_by_path);
 	hmap_release(&s->cache);
 	hmap_release(&s->strings);
+	hmap_release(&s->shown);
 	arena_release(&s->arena);
 	free(s);
 }
 
-/* Copy a cached result out as hp_frames (at most max). */
-static int copy_frames(const struct hp_symbolizer *s, const struct sym_result *r,
+/* Copy frames[first, first + n) out as hp_frames (at most max). */
+static int copy_frames(struct hp_symbolizer *s, uint32_t first, uint32_t n,
 		       struct hp_frame *frames, int max)
 {
-	int n = (int)r->n < max ? (int)r->n : max;
-	for (int i = 0; i < n; i++) {
-		const struct sym_frame *f = &s->frames[r->first + i];
-		frames[i] = (struct hp_frame){ .function = f->function, .file = f->file,
-					       .line = f->line };
+	int k = (int)n < max ? (int)n : max;
+	for (int i = 0; i < k; i++) {
+		const struct sym_frame *f = &s->frames[first + i];
+		const char *name = shown_name(s, f);
+		frames[i] = (struct hp_frame){ .function = name ? name : f->function,
+					       .raw_function = f->made_up ? NULL : f->function,
+					       .file = f->file, .line = f->line };
 	}
-	return n;
+	return k;
 }
 
 int symbolize_addr(struct hp_symbolizer *s, const char *path, uint64_t vaddr,
 		   struct hp_frame *frames, int max)
 {
-	const struct sym_result *r;
-	uint32_t mi;
+	uint32_t mi, first, n;
 	if (max < 1)
 		return -EINVAL;
 	int err = module_index(s, path, &mi);
 	if (!err)
-		err = resolve(s, mi, vaddr, &r);
+		err = resolve(s, mi, vaddr, &first, &n);
 	if (err) {
 		hp_debug(HP_DBG_SYMS, 1, "cannot symbolize '%s'+0x%" PRIx64 ": %s", path, vaddr,
 			 hp_strerror(err));
 		frames[0] = (struct hp_frame){ .function = UNKNOWN_NAME };
 		return 1;
 	}
-	return copy_frames(s, r, frames, max);
+	return copy_frames(s, first, n, frames, max);
 }
 
 /* --- symbolize_store: locations of a store to location_frames --- */
@@ -700,6 +561,7 @@ static int collect_module(void *ctx, const struct hp_module_row *row)
 		hp_warn("module '%s' changed since the profile was recorded (build id differs); "
 			"its addresses stay unresolved", row->path);
 		m->dm = NULL;
+		m->cache_dirty = 0;
 	}
 	return hmap_put(&job->module_of, (uint64_t)row->id + 1, mi + 1);
 }
@@ -724,19 +586,23 @@ static int collect_location(void *ctx, const struct hp_location_row *row)
 }
 
 /* One location_frames row, interning its file and function. The function's
- * file is where it is declared when DWARF says so, else this frame's file. */
-static int write_frame(struct hp_store *st, uint32_t location_id, uint32_t depth,
-		       uint32_t module_id, const struct sym_frame *f)
+ * file is where it is declared when DWARF says so, else this frame's file;
+ * its name is the one shown, its raw name the binary's own (none when
+ * hpprof made the name up). */
+static int write_frame(struct hp_store *st, struct hp_symbolizer *s, uint32_t location_id,
+		       uint32_t depth, uint32_t module_id, const struct sym_frame *f)
 {
 	uint32_t file_id = 0, decl_id = 0, function_id;
-	int err = 0;
-	if (f->file)
+	const char *name = s ? shown_name(s, f) : f->function;
+	int err = name ? 0 : -ENOMEM;
+	if (!err && f->file)
 		err = store_intern_file(st, f->file, &file_id);
 	if (!err && f->decl_file)
 		err = store_intern_file(st, f->decl_file, &decl_id);
 	if (!err)
-		err = store_intern_function(st, f->function, module_id,
-					    decl_id ? decl_id : file_id, &function_id);
+		err = store_intern_function_raw(st, name, f->made_up ? NULL : f->function,
+						module_id, decl_id ? decl_id : file_id,
+						&function_id);
 	if (!err)
 		err = store_add_location_frame(st, location_id, depth, function_id, file_id,
 					       f->line);
@@ -749,15 +615,15 @@ static int write_location(struct hp_store *st, struct store_job *job,
 			  const struct hp_location_row *loc)
 {
 	struct hp_symbolizer *s = job->s;
-	const struct sym_result *r;
+	uint32_t first, n;
 	uint64_t mi;
 	if (!loc->module_id || !hmap_get(&job->module_of, (uint64_t)loc->module_id + 1, &mi)) {
-		struct sym_frame unknown = { .function = UNKNOWN_NAME };
-		return write_frame(st, loc->id, 0, 0, &unknown);
+		struct sym_frame unknown = { .function = UNKNOWN_NAME, .made_up = 1 };
+		return write_frame(st, NULL, loc->id, 0, 0, &unknown);
 	}
-	int err = resolve(s, (uint32_t)(mi - 1), loc->addr, &r);
-	for (uint32_t d = 0; !err && d < r->n; d++)
-		err = write_frame(st, loc->id, d, loc->module_id, &s->frames[r->first + d]);
+	int err = resolve(s, (uint32_t)(mi - 1), loc->addr, &first, &n);
+	for (uint32_t d = 0; !err && d < n; d++)
+		err = write_frame(st, s, loc->id, d, loc->module_id, &s->frames[first + d]);
 	return err;
 }
 
@@ -767,6 +633,9 @@ int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 	int err;
 	hmap_init(&job.module_of);
 	hmap_init(&job.done);
+	char *boot = NULL;              /* kernel addresses are only valid in their boot */
+	ksyms_check_boot(s->ksyms, store_get_meta(st, "boot_id", &boot) ? NULL : boot);
+	free(boot);
 	/* Collect first, write after: no iterator is open while rows are added. */
 	if ((err = store_each_module(st, collect_module, &job)) ||
 	    (err = store_each_location_frame(st, collect_done, &job)) ||
@@ -778,6 +647,12 @@ int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 		err = store_flush(st);
 	hp_debug(HP_DBG_SYMS, 1, "symbolized %zu locations in %zu modules", job.nlocs,
 		 s->nmods);
+	if (!err && s->cache_dir) {
+		int cerr = symcache_save(s);
+		if (cerr)
+			hp_debug(HP_DBG_SYMS, 1, "cannot update the symbol cache in '%s': %s",
+				 s->cache_dir, hp_strerror(cerr));
+	}
 out_release:
 	free(job.locs);
 	hmap_release(&job.done);

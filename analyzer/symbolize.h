@@ -10,10 +10,19 @@
  * as given, in lowercase hex (e.g. "libfoo.so+0x1a2b"; for shared objects
  * and PIEs linked at 0 it is also the offset into the image). Bracketed
  * pseudo-modules other than "[vdso]" are not files: "[kernel]" at address
- * 0 is named "[kernel]", elsewhere "[kernel]+0xADDR".
+ * 0 is named "[kernel]", elsewhere "[kernel]+0xADDR"; "[kernel.kallsyms]"
+ * addresses (absolute) are named from the running kernel's /proc/kallsyms
+ * (ksyms.h), in a store only when it was recorded in this boot.
  * Aliases resolve to one name: sized, GLOBAL > WEAK > LOCAL, fewer leading
  * underscores, shorter (perf's order; e.g. "__vdso_clock_gettime", "cabs").
- * C++ names are the mangled linkage names. A symbolizer is not thread-safe.
+ * PLT stubs are "target@plt". Code no symbol covers is named after the
+ * .eh_frame FDE containing it, "BASENAME+0xSTART" (one name per function
+ * of a stripped binary); only code without an FDE keeps its own address.
+ * C++, Rust and D names are demangled (demangle.h) unless raw names were
+ * asked for; hp_frame.raw_function keeps the name as the binary spells
+ * it. Answers hold for ranges of addresses and may be kept on disk per
+ * build id (symbolizer_set_cache); a cached answer is the same answer.
+ * A symbolizer is not thread-safe.
  */
 #ifndef HP_SYMBOLIZE_H
 #define HP_SYMBOLIZE_H
@@ -30,6 +39,18 @@ struct hp_symbolizer;
 int symbolizer_new(struct hp_symbolizer **out);
 /* Frees the symbolizer, its modules and every string it handed out. */
 void symbolizer_free(struct hp_symbolizer *s);
+
+/* raw = 1: names as the binary spells them (`run --no-demangle`); 0 (the
+ * default): C++, Rust and D names demangled. */
+void symbolizer_set_raw_names(struct hp_symbolizer *s, int raw);
+/* Keep resolved addresses in dir (one file per module build id, created
+ * on first save), and read them from there before reading debug info.
+ * NULL (the default) turns the cache off. Set it before the first lookup.
+ * Returns 0 or -ENOMEM. */
+int symbolizer_set_cache(struct hp_symbolizer *s, const char *dir);
+/* Write what was resolved to the cache now (symbolize_store does it at
+ * its end). Returns 0 or an error; nothing when the cache is off. */
+int symbolizer_save_cache(struct hp_symbolizer *s);
 
 /* Resolve vaddr in the module at path ("[vdso]" is the running kernel's
  * vDSO). Fills frames[0..n) innermost first: inlined callees, then the real
@@ -53,11 +74,12 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path);
 
 /* Symbolize every location of the store that has no frames yet, writing
  * functions, files and location_frames (depth 0 innermost). A function is
- * (name, module); its file is where DWARF declares it, else the file of
- * the frame that first named it. Module id 0 becomes the function
+ * (name, module) - the name shown, demangled unless raw names were asked
+ * for, with the binary's own name as its raw_name; its file is where
+ * DWARF declares it, else the file of the frame that first named it. Module id 0 becomes the function
  * "[unknown]" of module 0. A module whose build id differs from the one
  * recorded is not trusted (its addresses get the fallback name, with a
- * warning). Returns 0 or an error. */
+ * warning). Updates the cache when one is set. Returns 0 or an error. */
 int symbolize_store(struct hp_store *st, struct hp_symbolizer *s);
 
 #endif

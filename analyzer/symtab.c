@@ -23,6 +23,7 @@ struct symtab_entry {
 	uint64_t start;
 	uint64_t end;        /* exclusive; start + size, or 0 before finish when size is 0 */
 	const char *name;
+	uint64_t limit;      /* size 0: the inferred end is at most this (0: none) */
 	int bind;
 	int sized;           /* 0: end was inferred from the next symbol */
 };
@@ -65,19 +66,38 @@ static const char *strip_version(struct hp_symtab *t, const char *name)
 	return copy;
 }
 
-int symtab_add(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
-	       int bind)
+static int add_entry(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+		     int bind, uint64_t limit)
 {
 	assert(!t->finished);
-	if (!(name = strip_version(t, name)))
-		return -ENOMEM;
 	if (hp_grow((void **)&t->v, &t->cap, t->len + 1, sizeof(*t->v)))
 		return -ENOMEM;
 	t->v[t->len++] = (struct symtab_entry){
 		.start = start, .end = size ? start + size : 0, .name = name, .bind = bind,
-		.sized = size != 0,
+		.sized = size != 0, .limit = size ? 0 : limit,
 	};
 	return 0;
+}
+
+int symtab_add_bounded(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+		       int bind, uint64_t limit)
+{
+	if (!(name = strip_version(t, name)))
+		return -ENOMEM;
+	return add_entry(t, name, start, size, bind, limit);
+}
+
+int symtab_add(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+	       int bind)
+{
+	return symtab_add_bounded(t, name, start, size, bind, 0);
+}
+
+int symtab_add_owned(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+		     int bind)
+{
+	char *copy = arena_strdup(&t->owned, name);
+	return copy ? add_entry(t, copy, start, size, bind, 0) : -ENOMEM;
 }
 
 static int bind_rank(int bind)
@@ -123,16 +143,20 @@ static int compare_entries(const void *pa, const void *pb)
 }
 
 /* Collapse runs with one start into their first (best-named) entry,
- * keeping the largest known end. */
+ * keeping the largest known end and the widest bound of sizeless ones. */
 static void merge_aliases(struct hp_symtab *t)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < t->len; i++) {
 		if (out && t->v[out - 1].start == t->v[i].start) {
-			if (t->v[i].end > t->v[out - 1].end) {
-				t->v[out - 1].end = t->v[i].end;
-				t->v[out - 1].sized = 1;
+			struct symtab_entry *keep = &t->v[out - 1];
+			if (t->v[i].end > keep->end) {
+				keep->end = t->v[i].end;
+				keep->sized = 1;
 			}
+			if (!t->v[i].sized && keep->limit &&
+			    (!t->v[i].limit || t->v[i].limit > keep->limit))
+				keep->limit = t->v[i].limit;
 			continue;
 		}
 		t->v[out++] = t->v[i];
@@ -140,7 +164,7 @@ static void merge_aliases(struct hp_symtab *t)
 	t->len = out;
 }
 
-/* A size-0 symbol reaches to the next start, capped. */
+/* A size-0 symbol reaches to the next start, capped (and bounded). */
 static void close_sizeless(struct hp_symtab *t)
 {
 	for (size_t i = 0; i < t->len; i++) {
@@ -148,6 +172,8 @@ static void close_sizeless(struct hp_symtab *t)
 		if (e->end)
 			continue;
 		uint64_t cap = e->start + SIZELESS_MAX_SPAN;
+		if (e->limit > e->start && e->limit < cap)
+			cap = e->limit;
 		uint64_t next = i + 1 < t->len ? t->v[i + 1].start : cap;
 		e->end = next < cap ? next : cap;
 		if (e->end == e->start)
@@ -202,6 +228,31 @@ const char *symtab_lookup(const struct hp_symtab *t, uint64_t addr, uint64_t *st
 	if (hit && start)
 		*start = hit->start;
 	return hit ? hit->name : NULL;
+}
+
+void symtab_region(const struct hp_symtab *t, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+	assert(t->finished);
+	size_t i = last_at_or_below(t, addr);
+	*lo = 0;
+	*hi = UINT64_MAX;
+	if (i == (size_t)-1) {
+		if (t->len)
+			*hi = t->v[0].start;
+		return;
+	}
+	/* symtab_lookup depends on i (fixed between two starts) and on which
+	 * of the entries it looks back at end above addr. */
+	*lo = t->v[i].start;
+	if (i + 1 < t->len)
+		*hi = t->v[i + 1].start;
+	for (size_t k = 0; k <= OVERLAP_LOOKBACK && k <= i; k++) {
+		uint64_t end = t->v[i - k].end;
+		if (end <= addr && end > *lo)
+			*lo = end;
+		else if (end > addr && end < *hi)
+			*hi = end;
+	}
 }
 
 size_t symtab_count(const struct hp_symtab *t)

@@ -30,6 +30,16 @@ void symtab_free(struct hp_symtab *t);
  * Returns 0 or -ENOMEM. */
 int symtab_add(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
 	       int bind);
+/* symtab_add with a bound for a size-0 symbol: its inferred end is at most
+ * limit (exclusive; 0: no bound beyond the 64 KiB cap). symbolize.c passes
+ * the end of the symbol's section, or of its .eh_frame FDE, so that an
+ * assembly label ("_init") does not swallow the code after it (the PLT). */
+int symtab_add_bounded(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+		       int bind, uint64_t limit);
+/* symtab_add for a name made here (PLT stubs: "printf@plt"): copied as
+ * is (no version suffix is dropped) into the table's own memory. */
+int symtab_add_owned(struct hp_symtab *t, const char *name, uint64_t start, uint64_t size,
+		     int bind);
 
 /* Sort, merge aliases and compute extents; call once, after the last add.
  * Among aliases at one start address the name chosen is, in order (as in
@@ -43,6 +53,12 @@ void symtab_finish(struct hp_symtab *t);
  * NULL), or NULL when no symbol covers addr. A sized symbol covering addr
  * wins over a sizeless one (an assembly label) that starts after it. */
 const char *symtab_lookup(const struct hp_symtab *t, uint64_t addr, uint64_t *start);
+
+/* The largest [*lo, *hi) around addr in which symtab_lookup answers the
+ * same as for addr (the same name, or no name): bounded by the starts and
+ * ends of the entries that decide the lookup. For caches of results that
+ * hold for a range of addresses. */
+void symtab_region(const struct hp_symtab *t, uint64_t addr, uint64_t *lo, uint64_t *hi);
 
 /* Number of entries (after symtab_finish: distinct start addresses). */
 size_t symtab_count(const struct hp_symtab *t);

@@ -9,6 +9,15 @@
 #ifndef HP_CMD_H
 #define HP_CMD_H
 
+#include <signal.h>
+
+/* The exit status when stdout's reader goes away (`hpprof ... | head`):
+ * 0 by default, since a closed pipe is not an error; a command whose
+ * verdict is already decided sets it first (diff --fail-if: 3), so the
+ * verdict survives a reader that stopped early. Read by hpprof.c's SIGPIPE
+ * handler. */
+extern volatile sig_atomic_t cmd_closed_pipe_status;
+
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_tui(int argc, char **argv);

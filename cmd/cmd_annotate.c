@@ -1,6 +1,8 @@
 /*
  * cmd_annotate.c - `hpprof annotate [DB] FUNCTION`: the function's source
- * with per-line samples, like line_profiler's output.
+ * with per-line samples, like line_profiler's output. When the source file
+ * is not on this machine, one line says so and only the lines that carry
+ * samples or counts are listed (not every line number of the function).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,29 +20,62 @@ static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
 	"\n"
 	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
-	"line itself (Self%), on the line including its callees (Total%), and the\n"
-	"measured counters. DB defaults to hpprof.db.\n"
+	"line itself (Self%), on the line including its callees (Total%), in the\n"
+	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
+	"entered the kernel), and the measured counters. DB defaults to hpprof.db.\n"
 	"\n"
 	"  -c, --counters   also print the counter columns\n"
 	"  -h, --help       this help\n";
 
 static void print_line(const struct hp_profile *p, const struct hp_annotated_line *l,
-		       int counters)
+		       int counters, int kernel)
 {
+	/* without its text, a line with counts only would read blank */
+	const char *text = l->text ? l->text : !l->self && !l->total && !counters
+			   ? "(counts only: -c shows them)" : "";
 	if (l->self || l->total)
-		printf("%7.2f %7.2f %8" PRIu64 " ", profile_pct(p, l->self),
-		       profile_pct(p, l->total), l->total);
+		printf("%7.2f %7.2f ", profile_pct(p, l->self), profile_pct(p, l->total));
 	else
-		printf("%7s %7s %8s ", "", "", "");
+		printf("%7s %7s ", "", "");
+	if (kernel && l->kernel)
+		printf("%7.2f ", profile_pct(p, l->kernel));
+	else if (kernel)
+		printf("%7s ", "");
+	if (l->self || l->total)
+		printf("%8" PRIu64 " ", l->total);
+	else
+		printf("%8s ", "");
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!p->events[e].measured)
 			continue;
-		if (l->self)
+		if (l->self || (l->c && l->c[e]))
 			printf("%12" PRId64 " ", l->c[e]);
 		else
 			printf("%12s ", "");
 	}
-	printf("%6u  %s\n", l->line, l->text ? l->text : "");
+	printf("%6u  %s\n", l->line, text);
+}
+
+/* Does line l carry anything: samples, or a measured counter? */
+static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *l)
+{
+	if (l->self || l->total)
+		return 1;
+	for (uint32_t e = 0; l->c && e < p->nevents; e++)
+		if (p->events[e].measured && l->c[e])
+			return 1;
+	return 0;
+}
+
+/* The one-line reason for a listing without source text. */
+static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a)
+{
+	uint32_t with = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		with += has_cost(p, &a->lines[i]);
+	printf("(no source: '%s' is not on this machine%s; the %u of %u lines with samples or "
+	       "counts:)\n", a->file, a->file[0] == '/' ? "" : " (relative to where it was compiled)",
+	       with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -88,14 +123,21 @@ int cmd_annotate(int argc, char **argv)
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
-		printf("(source file not found: showing line numbers only)\n");
-	printf("%7s %7s %8s ", "Self%", "Total%", "Samples");
+		explain_missing(p, a);
+	int kernel = 0;
+	for (uint32_t i = 0; i < a->nlines; i++)
+		kernel |= a->lines[i].kernel != 0;
+	printf("%7s %7s ", "Self%", "Total%");
+	if (kernel)
+		printf("%7s ", "Kern%");
+	printf("%8s ", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (p->events[e].measured)
 			printf("%12.12s ", p->events[e].name);
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
-		print_line(p, &a->lines[i], counters);
+		if (!a->source_missing || has_cost(p, &a->lines[i]))
+			print_line(p, &a->lines[i], counters, kernel);
 	annotate_free(a);
 	profile_free(p);
 	return 0;

@@ -6,6 +6,7 @@
  * own SQLite connection), since loading is most of the work.
  */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,49 +26,75 @@ static const char usage_text[] =
 	"usage: hpprof diff [OPTIONS] BEFORE.db AFTER.db\n"
 	"       hpprof diff [OPTIONS] BEFORE1.db BEFORE2.db... -- AFTER1.db AFTER2.db...\n"
 	"\n"
-	"Compare two profiles by function or by source line: share of samples\n"
-	"before and after (self%, total%), counters both runs measured, peak RSS,\n"
-	"and a verdict per row (faster, slower, new, gone, same). With repeated\n"
-	"runs on each side (split by --), values are means with their run-to-run\n"
-	"standard deviation and a change must pass Welch's t-test.\n"
+	"Compare two profiles by function or by source line. Verdicts judge CPU\n"
+	"time (samples x sampling period, or task-clock): a row is faster or slower\n"
+	"when its time changed beyond the noise and by --threshold or more. With\n"
+	"one run per side the noise is the sampling error of the sample counts;\n"
+	"with repeated runs on each side (split by --) it is Welch's t-test over the\n"
+	"runs. Shares of the profile (self%, total%) are shown beside.\n"
 	"\n"
 	"  -b, --by WHAT        function (default) or line (lines that moved by up to\n"
 	"                       3 lines within a function are paired)\n"
 	"  -f, --format FMT     text (default), csv or json\n"
 	"  -n, --limit N        rows to print (default 20 for text, all for csv and\n"
 	"                       json; 0 = all)\n"
-	"      --norm HOW       counters per second of run (default), per sample, or\n"
-	"                       per run (raw totals, for runs that do the same work)\n"
-	"      --threshold PCT  smallest change in points of self% that counts\n"
-	"                       (default 0.5)\n"
-	"      --alpha P        significance level of the t-test (default 0.05)\n"
+	"      --norm HOW       run (default: as measured, for runs of the same work),\n"
+	"                       time (per second of run time), work (per unit of\n"
+	"                       --work) or sample (per sample: shares)\n"
+	"      --work N[,N...]  the work each run did (iterations, requests...): one\n"
+	"                       count for every run, one per side, or one per database\n"
+	"                       in order; implies --norm work\n"
+	"      --threshold PCT  smallest time change that counts, in percent of the\n"
+	"                       before time (default 5)\n"
+	"      --alpha P        significance level of the tests, and 1 - the\n"
+	"                       confidence of the intervals (default 0.05)\n"
+	"      --min-samples N  rows under N samples per run on both sides are minor:\n"
+	"                       counted, not judged (default 10; 0 = none)\n"
+	"      --fail-if COND   exit 3 when a regression beyond the noise passes COND:\n"
+	"                       'total>+3%' (CPU time of all samples), 'wall>+5%',\n"
+	"                       'NAME>+5%' (a function with its callees),\n"
+	"                       'self:NAME>+10ms'; may be repeated (docs/ci.md)\n"
 	"      --counters LIST  text: counter columns of the rows, comma-separated, or\n"
-	"                       all (default: the two that changed most)\n"
+	"                       all (default: page-faults, cache-misses or the counter\n"
+	"                       that changed most, when it changed by half or more)\n"
 	"      --ranks          MPI jobs: compare the ranks only (imbalance, MPI share,\n"
 	"                       each rank's compute and MPI samples), text or json;\n"
 	"                       the text diff of two jobs ends with this comparison\n"
-	"  -h, --help           this help\n";
+	"  -h, --help           this help\n"
+	"\n"
+	"Exit status: 0, 1 when a profile cannot be read, 2 for a usage error, 3 when\n"
+	"a --fail-if condition failed.\n";
+
+#define MAX_GATES 32
 
 static const struct option long_opts[] = {
-	{ "by",        required_argument, NULL, 'b' },
-	{ "format",    required_argument, NULL, 'f' },
-	{ "limit",     required_argument, NULL, 'n' },
-	{ "norm",      required_argument, NULL, 'N' },
-	{ "threshold", required_argument, NULL, 'T' },
-	{ "alpha",     required_argument, NULL, 'A' },
-	{ "counters",  required_argument, NULL, 'C' },
-	{ "ranks",     no_argument,       NULL, 'R' },
-	{ "help",      no_argument,       NULL, 'h' },
+	{ "by",          required_argument, NULL, 'b' },
+	{ "format",      required_argument, NULL, 'f' },
+	{ "limit",       required_argument, NULL, 'n' },
+	{ "norm",        required_argument, NULL, 'N' },
+	{ "work",        required_argument, NULL, 'W' },
+	{ "threshold",   required_argument, NULL, 'T' },
+	{ "alpha",       required_argument, NULL, 'A' },
+	{ "min-samples", required_argument, NULL, 'M' },
+	{ "fail-if",     required_argument, NULL, 'G' },
+	{ "counters",    required_argument, NULL, 'C' },
+	{ "ranks",       no_argument,       NULL, 'R' },
+	{ "help",        no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct diff_cmd {
 	struct hp_diff_opts d;
 	struct hp_diff_print_opts p;
-	int limit_set;
+	int limit_set, norm_set;
 	int ranks;                    /* --ranks */
 	char **before, **after;
 	unsigned nb, na;
+	double *work;                 /* as given: nwork counts */
+	unsigned nwork;
+	double *work_per_run;         /* [nb + na] */
+	struct hp_diff_gate gates[MAX_GATES];
+	unsigned ngates;
 };
 
 static int parse_number(const char *opt, const char *s, double lo, double hi, double *out)
@@ -79,6 +106,60 @@ static int parse_number(const char *opt, const char *s, double lo, double hi, do
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* --work N[,N...]: positive numbers. */
+static int parse_work(struct diff_cmd *o, const char *arg)
+{
+	const char *s = arg;
+	free(o->work);
+	o->work = NULL;
+	o->nwork = 0;
+	for (;;) {
+		char *end;
+		double v = strtod(s, &end);
+		double *w = realloc(o->work, (o->nwork + 1) * sizeof(*w));
+		if (!w)
+			return hp_err("out of memory"), -1;
+		o->work = w;
+		if (end == s || !(v > 0) || !isfinite(v) || (*end && *end != ','))
+			return hp_err("invalid --work '%s': use positive counts, comma-separated", arg),
+			       -1;
+		o->work[o->nwork++] = v;
+		if (!*end)
+			break;
+		s = end + 1;
+	}
+	if (!o->norm_set)
+		o->d.norm = HP_DIFF_PER_WORK;
+	return 0;
+}
+
+static int parse_gate(struct diff_cmd *o, const char *arg)
+{
+	const char *why;
+	if (o->ngates >= MAX_GATES)
+		return hp_err("too many --fail-if conditions (at most %d)", MAX_GATES), -1;
+	if (diff_gate_parse(arg, &o->gates[o->ngates], &why))
+		return hp_err("invalid --fail-if '%s': %s", arg, why), -1;
+	o->ngates++;
+	return 0;
+}
+
+static int parse_norm(struct diff_cmd *o, const char *arg)
+{
+	if (!strcmp(arg, "run") || !strcmp(arg, "total"))
+		o->d.norm = HP_DIFF_PER_RUN;
+	else if (!strcmp(arg, "time") || !strcmp(arg, "second") || !strcmp(arg, "seconds"))
+		o->d.norm = HP_DIFF_PER_SECOND;
+	else if (!strcmp(arg, "work"))
+		o->d.norm = HP_DIFF_PER_WORK;
+	else if (!strcmp(arg, "sample") || !strcmp(arg, "samples"))
+		o->d.norm = HP_DIFF_PER_SAMPLE;
+	else
+		return hp_err("invalid --norm '%s': use run, time, work or sample", arg), -1;
+	o->norm_set = 1;
 	return 0;
 }
 
@@ -110,22 +191,41 @@ static int parse_option(struct diff_cmd *o, int c, const char *arg)
 		o->p.limit = (unsigned)n;
 		o->limit_set = 1;
 		return 0;
-	case 'N':
-		if (!strcmp(arg, "second") || !strcmp(arg, "seconds"))
-			o->d.norm = HP_DIFF_PER_SECOND;
-		else if (!strcmp(arg, "sample") || !strcmp(arg, "samples"))
-			o->d.norm = HP_DIFF_PER_SAMPLE;
-		else if (!strcmp(arg, "run") || !strcmp(arg, "total"))
-			o->d.norm = HP_DIFF_PER_RUN;
-		else
-			return hp_err("invalid --norm '%s': use second, sample or run", arg), -1;
-		return 0;
-	case 'T': return parse_number("--threshold", arg, 0, 100, &o->d.threshold);
-	case 'A': return parse_number("--alpha", arg, 0, 1, &o->d.alpha);
+	case 'N': return parse_norm(o, arg);
+	case 'W': return parse_work(o, arg);
+	case 'T': return parse_number("--threshold", arg, 0, 1e6, &o->d.threshold);
+	case 'A': return parse_number("--alpha", arg, 1e-9, 0.5, &o->d.alpha);
+	case 'M': return parse_number("--min-samples", arg, 0, 1e12, &o->d.min_samples);
+	case 'G': return parse_gate(o, arg);
 	case 'C': o->p.counters = arg; return 0;
 	case 'R': o->ranks = 1; return 0;
 	default:  return -1;
 	}
+}
+
+/* The work of each run from --work: one count for all, one per side, or
+ * one per database. */
+static int expand_work(struct diff_cmd *o)
+{
+	unsigned n = o->nb + o->na;
+	if (o->d.norm != HP_DIFF_PER_WORK)
+		return 0;
+	if (!o->nwork) {
+		hp_err("--norm work needs --work N[,N...] (the work each run did)");
+		return -1;
+	}
+	if (o->nwork != 1 && o->nwork != 2 && o->nwork != n) {
+		hp_err("--work has %u counts for %u databases: give 1, 2 (before, after) or %u",
+		       o->nwork, n, n);
+		return -1;
+	}
+	if (!(o->work_per_run = calloc(n, sizeof(*o->work_per_run))))
+		return hp_err("out of memory"), -1;
+	for (unsigned i = 0; i < n; i++)
+		o->work_per_run[i] = o->nwork == n ? o->work[i]
+				   : o->nwork == 1 ? o->work[0] : o->work[i < o->nb ? 0 : 1];
+	o->d.work = o->work_per_run;
+	return 0;
 }
 
 /* Options may appear anywhere; a "--" separates the before databases from
@@ -186,6 +286,8 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 		hp_err("--ranks compares one job with another: give BEFORE.db AFTER.db");
 		return 2;
 	}
+	if (expand_work(o))
+		return 2;
 	if (!o->limit_set)
 		o->p.limit = o->p.format == HP_DIFF_TEXT ? 20 : 0;
 	return -1;
@@ -230,13 +332,60 @@ static int load_all(struct load_job *jobs, unsigned n)
 	return ok ? 0 : -1;
 }
 
+/* Evaluate the gates on a diff by function (d itself, or one made for
+ * them when d is by line). Returns 0, or 2 when a subject is in neither
+ * profile. */
+static int eval_gates(struct diff_cmd *o, const struct hp_profile **p, const struct hp_diff *d,
+		      const struct hp_diff_allocs *allocs)
+{
+	struct hp_diff *byf = NULL;
+	int rc = 0;
+	if (!o->ngates)
+		return 0;
+	if (d->opts.by != HP_DIFF_FUNCTION) {
+		struct hp_diff_opts fo = o->d;
+		fo.by = HP_DIFF_FUNCTION;
+		if (diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &fo, &byf)) {
+			hp_err("cannot compare the profiles by function for --fail-if");
+			return 1;
+		}
+		d = byf;
+	}
+	for (unsigned i = 0; i < o->ngates; i++)
+		if (diff_gate_eval(d, &o->gates[i])) {
+			hp_err("invalid --fail-if '%s': no function '%s' in either profile",
+			       o->gates[i].text, o->gates[i].name);
+			rc = 2;
+		}
+	diff_free(byf);
+	return rc;
+}
+
+/* Failed gates on stderr (CI logs), and the exit status they ask for. */
+static int report_gates(const struct diff_cmd *o, const struct hp_diff *d)
+{
+	char line[1024];
+	int failed = 0;
+	for (unsigned i = 0; i < o->ngates; i++)
+		if (o->gates[i].failed) {
+			diff_gate_describe(d, &o->gates[i], line, sizeof(line));
+			hp_err("%s: fail-if %s", o->gates[i].greater ? "regression" : "condition met",
+			       line);
+			failed = 1;
+		}
+	if (o->ngates && !d->welch)
+		hp_info("--fail-if with one run per side judges the sampling error only; in CI, "
+			"compare repeated runs (BEFORE... -- AFTER...; docs/ci.md)");
+	return failed ? 3 : 0;
+}
+
 static int compare(struct diff_cmd *o, struct load_job *jobs)
 {
 	unsigned n = o->nb + o->na;
 	const struct hp_profile **p = calloc(n, sizeof(*p));
 	struct hp_diff_allocs *allocs = calloc(n, sizeof(*allocs));
 	struct hp_diff *d = NULL;
-	int err = p && allocs ? 0 : -ENOMEM;
+	int rc = 0, err = p && allocs ? 0 : -ENOMEM;
 	for (unsigned i = 0; i < n && !err; i++) {
 		p[i] = jobs[i].p;
 		allocs[i] = jobs[i].allocs;
@@ -247,24 +396,32 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {
 		hp_err("cannot compare the profiles: %s", hp_strerror(err));
+		rc = 1;
 	} else if (o->ranks) {
-		if (fflush(stdout))
-			err = -EIO;
-	} else {
+		rc = fflush(stdout) ? 1 : 0;
+	} else if (!(rc = eval_gates(o, p, d, allocs))) {
 		o->p.before_name = o->nb == 1 ? o->before[0] : "before";
 		o->p.after_name = o->na == 1 ? o->after[0] : "after";
+		o->p.gates = o->gates;
+		o->p.ngates = o->ngates;
+		/* the verdict first: it must survive a reader that stops early */
+		int gate_rc = report_gates(o, d);
+		cmd_closed_pipe_status = gate_rc;
+		/* two MPI jobs: the text ends with their ranks side by side */
 		if (diff_print(stdout, d, &o->p) ||
 		    (o->p.format == HP_DIFF_TEXT && o->nb == 1 && o->na == 1 &&
 		     (profile_has_ranks(p[0]) || profile_has_ranks(p[1])) &&
 		     cmd_ranks_diff(stdout, p[0], p[1], 0)) || fflush(stdout)) {
 			hp_err("cannot write the diff");
-			err = -EIO;
+			rc = 1;
+		} else {
+			rc = gate_rc;
 		}
 	}
 	diff_free(d);
 	free(p);
 	free(allocs);
-	return err ? 1 : 0;
+	return rc;
 }
 
 int cmd_diff(int argc, char **argv)
@@ -273,12 +430,13 @@ int cmd_diff(int argc, char **argv)
 	diff_opts_init(&o.d);
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
-		return rc;
+		goto out;
 	unsigned n = o.nb + o.na;
 	struct load_job *jobs = calloc(n, sizeof(*jobs));
 	if (!jobs) {
 		hp_err("out of memory");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	for (unsigned i = 0; i < n; i++)
 		jobs[i].path = i < o.nb ? o.before[i] : o.after[i - o.nb];
@@ -286,5 +444,8 @@ int cmd_diff(int argc, char **argv)
 	for (unsigned i = 0; i < n; i++)
 		profile_free(jobs[i].p);
 	free(jobs);
+out:
+	free(o.work);
+	free(o.work_per_run);
 	return rc;
 }

@@ -32,11 +32,19 @@ static const char usage_text[] =
 	"                       csv, json   the public SQL views\n"
 	"  -o, --output FILE    write to FILE instead of stdout\n"
 	"  -w, --weight EVENT   folded, svg: weigh stacks by a counter such as\n"
-	"                       page-faults instead of samples\n"
+	"                       page-faults instead of samples, or by allocations\n"
+	"                       (run --alloc): allocs, alloc-bytes, leaked-bytes,\n"
+	"                       peak-bytes, temporary; pprof: an allocation weight\n"
+	"                       writes a heap profile (alloc_objects, alloc_space,\n"
+	"                       inuse_objects, inuse_space, peak_space, temporary)\n"
 	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
-	"                       line_profile, thread_profile, memory_timeline, alloc_sites);\n"
+	"                       line_profile, thread_profile, process_profile,\n"
+	"                       memory_timeline, alloc_sites);\n"
 	"                       csv defaults to function_profile, json to all of them\n"
 	"      --title TEXT     svg, memory-svg: the title (default: the profiled command)\n"
+	"      --diff BASE      svg: a differential flame graph of DB against BASE.db:\n"
+	"                       frames red where their self time grew beyond the\n"
+	"                       noise, blue where it shrank (see hpprof diff)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -45,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "weight", required_argument, NULL, 'w' },
 	{ "view",   required_argument, NULL, 'V' },
 	{ "title",  required_argument, NULL, 'T' },
+	{ "diff",   required_argument, NULL, 'D' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -54,6 +63,7 @@ struct export_cmd {
 	int have_format;
 	const char *output;
 	const char *db;
+	const char *base;             /* --diff */
 };
 
 static int parse(int argc, char **argv, struct export_cmd *o)
@@ -73,6 +83,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		case 'w': o->x.weight = optarg; break;
 		case 'V': o->x.view = optarg; break;
 		case 'T': o->x.title = optarg; break;
+		case 'D': o->base = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}
@@ -86,13 +97,24 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		hp_err("export takes one database");
 		return 2;
 	}
+	if (o->base && o->x.format != HP_EXPORT_SVG) {
+		hp_err("--diff draws a differential flame graph: it needs --format svg");
+		return 2;
+	}
+	if (o->base && o->x.weight) {
+		hp_err("--diff draws CPU time: it takes no --weight");
+		return 2;
+	}
 	o->db = optind < argc ? argv[optind] : "hpprof.db";
 	return -1;
 }
 
 static void explain(const struct export_cmd *o, const struct hp_profile *p, int err)
 {
-	if (err == -HP_EBADEVENT) {
+	if (err == -HP_EBADEVENT && profile_is_alloc_weight(o->x.weight)) {
+		hp_err("invalid --weight '%s': '%s' has no allocation data (record it with"
+		       " `hpprof run --alloc`)", o->x.weight, o->db);
+	} else if (err == -HP_EBADEVENT) {
 		char names[1024] = "samples";
 		for (uint32_t e = 0; p && e < p->nevents; e++)
 			if (p->events[e].measured) {
@@ -142,13 +164,28 @@ int cmd_export(int argc, char **argv)
 		       export_format_name(o.x.format));
 		return 2;
 	}
+	struct hp_profile_filter f = { .alloc_weights = profile_is_alloc_weight(o.x.weight) };
 	if (export_needs_profile(o.x.format))
-		p = cmd_load_profile(o.db, NULL, &st);
+		p = cmd_load_profile(o.db, f.alloc_weights ? &f : NULL, &st);
 	else
 		st = cmd_open_db(o.db, 0);
 	if (!st || (export_needs_profile(o.x.format) && !p))
 		return 1;
+	struct hp_profile *base = NULL;
+	struct hp_store *base_st = NULL;
+	if (o.base) {
+		if (!(base = cmd_load_profile(o.base, NULL, &base_st))) {
+			profile_free(p);
+			store_close(st);
+			return 1;
+		}
+		o.x.base = base;
+		o.x.base_name = o.base;
+		o.x.name = o.db;
+	}
 	rc = run_export(&o, st, p);
+	profile_free(base);
+	store_close(base_st);
 	profile_free(p);
 	store_close(st);
 	return rc;

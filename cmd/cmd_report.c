@@ -26,6 +26,11 @@ static const char usage_text[] =
 	"  -f, --format FMT     text (default), csv or json\n"
 	"  -s, --sort COLUMN    order functions and lines by this column id\n"
 	"                       (self, total, or a counter name such as page-faults)\n"
+	"      --columns LIST   text: the columns of the function and line tables, by\n"
+	"                       id, comma-separated (e.g. self_pct,function,page-faults);\n"
+	"                       default: the numbers, the names, then the counters that\n"
+	"                       fit in 100 columns\n"
+	"  -w, --wide           text: every measured counter, names unshortened\n"
 	"      --tid TID        only samples of this thread\n"
 	"      --pid PID        only samples of this process\n"
 	"      --from SEC       only samples at or after SEC seconds into the run\n"
@@ -37,6 +42,8 @@ static const char usage_text[] =
 	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
 	"                       peak, end, growth phases), the lines that grew RSS,\n"
 	"                       allocation sites and leaks (with run --alloc)\n"
+	"      --kernel         the operating-system kernel's part (text): time in\n"
+	"                       kernel functions, the user lines that entered them\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -49,7 +56,10 @@ static const struct option long_opts[] = {
 	{ "to",     required_argument, NULL, 'B' },
 	{ "memory", no_argument,       NULL, 'm' },
 	{ "rank",   required_argument, NULL, 'R' },
-	{ "ranks",  no_argument,       NULL, 'K' },
+	{ "ranks",  no_argument,       NULL, 'Q' },
+	{ "kernel", no_argument,       NULL, 'K' },
+	{ "columns", required_argument, NULL, 'C' },
+	{ "wide",   no_argument,       NULL, 'w' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -67,14 +77,45 @@ static int parse_format(const char *s, enum hp_report_format *f)
 	return 0;
 }
 
+/* "MPI rank 2, thread 1234, 0.500 s to 1.200 s" */
+static void describe_filter(const struct hp_profile_filter *f, int64_t rank, char *buf,
+			    size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (rank >= 0)
+		n += (size_t)snprintf(buf + n, len - n, "MPI rank %lld", (long long)rank);
+	if (f->tid && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sthread %u", n ? ", " : "", f->tid);
+	if (f->pid && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sprocess %u", n ? ", " : "", f->pid);
+	if ((f->t_from || f->t_to) && n < len) {
+		n += (size_t)snprintf(buf + n, len - n, "%s%.3f s to ", n ? ", " : "",
+				      (double)f->t_from / 1e9);
+		if (n < len)
+			snprintf(buf + n, len - n, f->t_to ? "%.3f s" : "the end",
+				 (double)f->t_to / 1e9);
+	}
+}
+
+static int check_columns(const struct hp_profile *p, const char *list)
+{
+	char bad[128], valid[2048];
+	if (!report_check_columns(p, list, bad, sizeof(bad), valid, sizeof(valid)))
+		return 0;
+	hp_err("invalid --columns id '%s' (this profile has: %s)", bad, valid);
+	return -1;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	struct hp_report_opts o = { HP_REPORT_TEXT, 20, NULL };
+	struct hp_report_opts o = { .format = HP_REPORT_TEXT, .limit = 20 };
 	struct hp_profile_filter f = { 0 };
 	int c, filtered = 0, memory = 0, ranks = 0;
 	int64_t n, rank = -1;
+	char selection[160] = "";
 
-	while ((c = getopt_long(argc, argv, "n:f:s:mh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:f:s:mwh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if ((n = cmd_parse_size("--limit", optarg)) < 0)
@@ -89,12 +130,15 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 's': o.sort = optarg; break;
 		case 'm': memory = 1; break;
-		case 'K': ranks = 1; break;
+		case 'Q': ranks = 1; break;
 		case 'R':
 			if (cmd_parse_rank(optarg, &rank))
 				return 2;
 			filtered = 1;
 			break;
+		case 'K': o.kernel = 1; break;
+		case 'C': o.columns = optarg; break;
+		case 'w': o.wide = 1; break;
 		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
@@ -107,13 +151,27 @@ int cmd_report(int argc, char **argv)
 		hp_err("report takes one database");
 		return 2;
 	}
+	if (o.kernel && (memory || o.format != HP_REPORT_TEXT)) {
+		hp_err("--kernel prints text, without --memory");
+		return 2;
+	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
 	struct hp_store *st = NULL;
 	if (rank >= 0 && cmd_rank_filter(db, rank, &f))
 		return 1;
-	struct hp_profile *p = cmd_load_profile(db, filtered ? &f : NULL, &st);
+	f.alloc_weights = memory;             /* the callers of the allocation sites */
+	struct hp_profile *p = cmd_load_profile(db, filtered || memory ? &f : NULL, &st);
 	if (!p)
 		return 1;
+	if (o.columns && check_columns(p, o.columns)) {
+		profile_free(p);
+		store_close(st);
+		return 2;
+	}
+	if (filtered) {
+		describe_filter(&f, rank, selection, sizeof(selection));
+		o.selection = selection;
+	}
 	int err = memory ? memreport_print(stdout, p, st, o.limit)
 		: ranks ? report_print_ranks(stdout, p, &o) : report_print(stdout, p, &o);
 	profile_free(p);

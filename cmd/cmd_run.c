@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "analyzer/finish.h"
+#include "analyzer/ksyms.h"
+#include "analyzer/report_kernel.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/run.h"
@@ -77,6 +79,10 @@ static const char usage_text[] =
 	"                           perf, the agent when perf_event_open is refused\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
+	"      --no-demangle        keep C++, Rust and D names as the binary spells them\n"
+	"                           (functions.raw_name always has them)\n"
+	"      --no-cache           neither read nor update the symbol cache\n"
+	"                           ($XDG_CACHE_HOME/hpprof, default ~/.cache/hpprof)\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
@@ -95,6 +101,8 @@ static const struct option long_opts[] = {
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
+	{ "no-demangle",  no_argument,       NULL, 'N' },
+	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
@@ -157,6 +165,12 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'R':
 			o->s.raw = 1;
+			break;
+		case 'N':
+			o->raw_names = 1;
+			break;
+		case 'C':
+			o->no_cache = 1;
 			break;
 		case 'a':
 			if (parse_number("--alloc-sample", optarg, 1, INT64_MAX, &o->alloc_sample))
@@ -286,6 +300,7 @@ struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
+	char kernel_samples[256], kernel_frames[320], boot_id[64];
 	struct utsname uts;
 };
 
@@ -310,6 +325,8 @@ static void command_facts(struct run_record *r, char **targv, const struct run_o
 		f->hostname = r->uts.nodename;
 		f->kernel = r->uts.release;
 	}
+	if (*ksyms_boot_id(r->boot_id, sizeof(r->boot_id)))
+		f->boot_id = r->boot_id;
 	f->frequency = o->s.sampler_period ? 0 : o->s.freq;
 	f->call_graph = o->s.call_graph == HP_CG_DWARF ? "dwarf" : "fp";
 	f->stack_size = o->s.stack_size;
@@ -329,32 +346,30 @@ struct run_events {
 	unsigned ncounters;
 };
 
-/* One notice for the events that cannot be measured here: a warning when
- * the user asked for them (-e), a note (quiet with -q) for the default set. */
+/* One notice per reason for the events that cannot be measured here,
+ * naming the events it applies to: a warning when the user asked for them
+ * (-e), a note (quiet with -q) for the default set. */
 static void notice_unavailable(const struct hp_event_set *set, int requested)
 {
 	void (*say)(const char *, ...) = requested ? hp_warn : hp_info;
-	char names[512] = "";
-	const char *reason = NULL;
-	int mixed = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct hp_event *ev = &set->ev[i];
+		char names[512] = "";
+		size_t k;
 		if (ev->available)
 			continue;
-		if (reason && strcmp(reason, ev->reason))
-			mixed = 1;
-		reason = ev->reason;
-		strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
-		strncat(names, ev->name, sizeof(names) - strlen(names) - 1);
-	}
-	if (!reason)
-		return;
-	if (mixed) {
-		for (size_t i = 0; i < set->n; i++)
-			if (!set->ev[i].available)
-				say("event '%s' not measured: %s", set->ev[i].name, set->ev[i].reason);
-	} else {
-		say("not measured: %s: %s (shown as n/a)", names, reason);
+		for (k = 0; k < i; k++)            /* said with an earlier event */
+			if (!set->ev[k].available && !strcmp(set->ev[k].reason, ev->reason))
+				break;
+		if (k < i)
+			continue;
+		for (k = i; k < set->n; k++) {
+			if (set->ev[k].available || strcmp(set->ev[k].reason, ev->reason))
+				continue;
+			strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
+			strncat(names, set->ev[k].name, sizeof(names) - strlen(names) - 1);
+		}
+		say("not measured: %s: %s (shown as n/a)", names, ev->reason);
 	}
 }
 
@@ -458,6 +473,29 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 	}
 }
 
+/* Whether kernel time and kernel functions were recorded, and if not why
+ * and what would allow them; said once on stderr too. */
+static void kernel_facts(struct run_record *rec, const struct run_opts *o,
+			 const struct hp_session_result *r)
+{
+	struct hp_run_facts *f = &rec->f;
+	char note[768];
+	if (o->agent) {
+		f->kernel_samples = "no (preload agent: it samples user space only)";
+		return;                   /* the agent's own note said it already */
+	}
+	snprintf(rec->kernel_samples, sizeof(rec->kernel_samples), r->kernel_samples ? "yes"
+		 : "no (%s)", r->kernel_why[0] ? r->kernel_why : "not permitted");
+	f->kernel_samples = rec->kernel_samples;
+	if (r->kernel_samples) {
+		snprintf(rec->kernel_frames, sizeof(rec->kernel_frames), r->kernel_frames_why[0]
+			 ? "no (%s)" : "yes", r->kernel_frames_why);
+		f->kernel_frames = rec->kernel_frames;
+	}
+	if (report_kernel_note(f->kernel_samples, f->kernel_frames, note, sizeof(note)))
+		hp_info("%s", note);
+}
+
 /* What the session measured. */
 static void result_facts(struct run_record *rec, const struct run_opts *o,
 			 const struct hp_session_result *r)
@@ -479,8 +517,7 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 	f->fault_samples = (int64_t)r->fault_samples;
 	f->unwind_ns = (int64_t)r->unwind_ns;
 	f->peak_rss_bytes = r->peak_rss;
-	f->kernel_samples = r->kernel_samples ? "yes" : o->agent ? "no (preload agent)"
-								  : "no (not permitted)";
+	kernel_facts(rec, o, r);
 	f->user_s = r->user_s;
 	f->sys_s = r->sys_s;
 }

@@ -59,6 +59,7 @@ static const struct option long_opts[] = {
 struct db {
 	const char *path;
 	struct hp_store *st;
+	int alloc;                    /* load the allocation weights (not with --diff) */
 };
 
 static int db_rank_timeline(void *ctx, const struct hp_profile *p, uint32_t nbuckets,
@@ -70,7 +71,11 @@ static int db_rank_timeline(void *ctx, const struct hp_profile *p, uint32_t nbuc
 static int db_load(void *ctx, const struct hp_profile_filter *f, struct hp_profile **out)
 {
 	struct db *d = ctx;
-	return profile_load(d->st, f, out);
+	struct hp_profile_filter g = { 0 };
+	if (f)
+		g = *f;
+	g.alloc_weights = d->alloc;           /* the memory view's flame graph and callers */
+	return profile_load(d->st, &g, out);
 }
 
 static int db_timeline(void *ctx, uint32_t nbuckets, struct hp_timeline **out)
@@ -180,13 +185,18 @@ int cmd_tui(int argc, char **argv)
 	if (o.rank >= 0 && cmd_rank_filter(main_db.path, o.rank, &f))
 		return 1;
 	o.tui.run = f.run;
-	if (!(p = cmd_load_profile(main_db.path, f.run ? &f : NULL, &main_db.st)))
+	/* Allocation weights for the memory view, as db_load: not in a diff,
+	 * which compares CPU profiles function by function. */
+	main_db.alloc = !o.diff;
+	f.alloc_weights = main_db.alloc;
+	struct hp_profile_filter all = { .alloc_weights = main_db.alloc };
+	if (!(p = cmd_load_profile(main_db.path, &f, &main_db.st)))
 		return 1;
 	src = (struct tui_source){ main_db.path, &main_db, db_load, db_timeline,
 					  db_alloc_sites, db_strerror, db_rank_timeline };
 	if (o.diff) {
 		base_db.path = o.diff;
-		if (!(base = cmd_load_profile(o.diff, NULL, &base_db.st))) {
+		if (!(base = cmd_load_profile(o.diff, &all, &base_db.st))) {
 			profile_free(p);
 			store_close(main_db.st);
 			return 1;

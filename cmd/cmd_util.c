@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +50,10 @@ static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 	if (!(st = cmd_open_db(path, 1)))
 		return NULL;
 	hp_info("'%s' is from a run that did not finish: symbolizing it now", path);
+	char dir[PATH_MAX];
 	int err = symbolizer_new(&sym);
+	if (!err)
+		err = symbolizer_set_cache(sym, cmd_symbol_cache_dir(dir, sizeof(dir), 0));
 	if (!err) {
 		err = finish_profile(st, sym);
 		symbolizer_free(sym);
@@ -191,4 +197,25 @@ int cmd_option_error(char **argv, const struct option *longopts)
 		describe_short(what, sizeof(what), argc, argv, longopts);
 	hp_err("%s; see 'hpprof %s --help'", what, argv[0]);
 	return 2;
+}
+
+const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache)
+{
+	const char *off = getenv("HPPROF_NO_CACHE");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	if (no_cache || (off && off[0] && strcmp(off, "0")))
+		return NULL;
+	if (xdg && xdg[0] == '/') {
+		snprintf(buf, size, "%s/hpprof", xdg);
+		return buf;
+	}
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || home[0] != '/')
+		return NULL;
+	snprintf(buf, size, "%s/.cache/hpprof", home);
+	return buf;
 }

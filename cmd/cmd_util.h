@@ -6,6 +6,7 @@
 #ifndef HP_CMD_UTIL_H
 #define HP_CMD_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct hp_store;
@@ -32,5 +33,10 @@ int64_t cmd_parse_size(const char *opt, const char *value);
  * used to tell an unknown option from one that lacks its value or is
  * ambiguous. Returns 2, the exit status of a usage error. */
 int cmd_option_error(char **argv, const struct option *longopts);
+
+/* The symbol cache directory into buf: $XDG_CACHE_HOME/hpprof, else
+ * ~/.cache/hpprof. NULL when the cache is off: no_cache set (--no-cache),
+ * HPPROF_NO_CACHE set to anything but "" or "0", or no home directory. */
+const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache);
 
 #endif

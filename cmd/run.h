@@ -39,6 +39,8 @@ struct run_opts {
 	int64_t period;               /* -c for the sample event */
 	struct hp_session_opts s;
 	int alloc;                    /* --alloc */
+	int raw_names;                /* --no-demangle */
+	int no_cache;                 /* --no-cache */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */

@@ -1,14 +1,17 @@
 /*
  * run_symbols.c - `hpprof run`: the symbol warm-up thread reads each
  * module's symbols and DWARF while the target runs (struct symbol_warmup
- * in run.h), and one session is run with it.
+ * in run.h), and one session is run with it. The symbolizer names as
+ * --no-demangle asks and keeps its symbol cache unless --no-cache.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/symbolize.h"
+#include "cmd/cmd_util.h"
 #include "cmd/run.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -44,10 +47,16 @@ static void *warmup_main(void *arg)
 	}
 }
 
-static int warmup_start(struct symbol_warmup *w, struct hp_session_opts *so)
+static int warmup_start(struct symbol_warmup *w, struct run_opts *o)
 {
+	struct hp_session_opts *so = &o->s;
+	char dir[PATH_MAX];
 	int err = w->sym ? 0 : symbolizer_new(&w->sym);
 	if (err)
+		return err;
+	symbolizer_set_raw_names(w->sym, o->raw_names);
+	if ((err = symbolizer_set_cache(w->sym, cmd_symbol_cache_dir(dir, sizeof(dir),
+								     o->no_cache))))
 		return err;
 	w->done = 0;                  /* started again after a run that could not start */
 	pthread_mutex_init(&w->lock, NULL);
@@ -79,7 +88,7 @@ static void warmup_stop(struct symbol_warmup *w)
 int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		       struct symbol_warmup *w, struct hp_session_result *res)
 {
-	int err = warmup_start(w, &o->s);
+	int err = warmup_start(w, o);
 	if (err) {
 		memset(res, 0, sizeof(*res));
 		hp_err("cannot start the symbolizer: %s", hp_strerror(err));

@@ -17,6 +17,8 @@
  */
 #include "collector/allocstream.h"
 
+#include "collector/allocdecode.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,7 @@ struct astream {
 	uint32_t end_flags;               /* HP_ALLOC_END_* seen so far */
 	int stopped;                      /* TRUNC or damage: no record follows */
 	int ended;                        /* END delivered, mappings released */
+	struct hp_apdecode dec;           /* what the records so far imply (allocdecode.h) */
 };
 
 struct hp_allocstream {
@@ -209,6 +212,11 @@ char **allocstream_env(const struct hp_allocstream *s)
 	return (char **)s->env;
 }
 
+const char *allocstream_shim(const struct hp_allocstream *s)
+{
+	return s->shim;
+}
+
 const char *allocstream_dir(const struct hp_allocstream *s)
 {
 	return s->dir;
@@ -232,7 +240,7 @@ static int header_valid(const struct hp_ap_header *h, uint64_t file_size)
 {
 	uint64_t r = h->ring_size;
 	return h->version == HP_AP_VERSION && h->data_off == HP_AP_DATA_OFF &&
-	       r >= sizeof(struct hp_ap_rec) && !(r & (r - 1)) && HP_AP_DATA_OFF + r == file_size;
+	       r >= HP_AP_CHUNK && !(r & (r - 1)) && HP_AP_DATA_OFF + r == file_size;
 }
 
 /* Map a stream file whole. Returns 0, 1 when the writer has not published
@@ -282,7 +290,7 @@ static void ev_reset(struct hp_allocstream *s, const struct astream *st, unsigne
 	ev->flags = 0;
 	ev->t_ns = ev->ptr = ev->size = ev->weight = ev->dropped = ev->sample_period = 0;
 	ev->dropped_samples = 0;
-	ev->ppid = ev->end_flags = ev->sample_hz = 0;
+	ev->ppid = ev->end_flags = ev->sample_hz = ev->stack_ref = 0;
 	ev->exe = "";
 }
 
@@ -344,6 +352,7 @@ static int stream_add(struct hp_allocstream *s, const char *name, uint32_t pid, 
 	st->map_size = size;
 	st->off = st->released = __atomic_load_n(&h->released, __ATOMIC_ACQUIRE);
 	st->t_last = h->t_start_ns;
+	apdecode_init(&st->dec, h->t_start_ns);
 	s->v[s->nr++] = st;
 	s->stats.streams++;
 	hp_debug(HP_DBG_MEM, 1, "alloc stream of pid %u gen %u ('%s')", pid, gen, h->exe);
@@ -430,71 +439,6 @@ static void stream_release(struct astream *st)
 	__atomic_store_n(&st->hdr->released, st->released, __ATOMIC_RELEASE);
 }
 
-static const unsigned char *decode_pcs(struct hp_alloc_event *ev, const unsigned char *p,
-				       const unsigned char *end, unsigned n)
-{
-	uint64_t v;
-	for (unsigned i = 0; i < n; i++) {
-		if (!(p = hp_ap_get(p, end, &v)))
-			return NULL;
-		ev->pcs[i] = i ? ev->pcs[i - 1] + (uint64_t)hp_ap_unzigzag(v) : v;
-	}
-	ev->nr_pcs = (uint16_t)n;
-	return p;
-}
-
-/* The body of a SAMPLE after tid and time: overrun, pcs. */
-static int decode_sample(struct hp_alloc_event *ev, const struct hp_ap_rec *r,
-			 const unsigned char *p, const unsigned char *end)
-{
-	uint64_t overrun;
-	if (r->nr_pcs > HP_AP_MAX_SAMPLE_FRAMES || !(p = hp_ap_get(p, end, &overrun)) ||
-	    !decode_pcs(ev, p, end, r->nr_pcs))
-		return -HP_ECORRUPT;
-	ev->weight = 1 + overrun;
-	ev->flags = (r->flags & HP_AP_RF_TRUNCATED) ? HP_ALLOC_F_TRUNCATED : 0;
-	return 0;
-}
-
-static unsigned event_kind(unsigned type)
-{
-	switch (type) {
-	case HP_AP_ALLOC:  return HP_ALLOC_ALLOC;
-	case HP_AP_SAMPLE: return HP_ALLOC_SAMPLE;
-	default:           return HP_ALLOC_FREE;    /* FREE, and EXIT (never delivered) */
-	}
-}
-
-/* Decode the body of an ALLOC, FREE, EXIT or SAMPLE record into s->ev. */
-static int decode(struct hp_allocstream *s, const struct astream *st, const unsigned char *rec,
-		  uint32_t len, unsigned type)
-{
-	const struct hp_ap_rec *r = (const struct hp_ap_rec *)rec;
-	const unsigned char *p = rec + sizeof(*r), *end = rec + len;
-	struct hp_alloc_event *ev = &s->ev;
-	uint64_t tid, dt;
-	ev_reset(s, st, event_kind(type));
-	if (!(p = hp_ap_get(p, end, &tid)) || !(p = hp_ap_get(p, end, &dt)))
-		return -HP_ECORRUPT;
-	ev->tid = (uint32_t)tid;
-	ev->t_ns = st->hdr->t_start_ns + dt;
-	ev->func = r->func;
-	if (type == HP_AP_EXIT)
-		return 0;
-	if (type == HP_AP_SAMPLE)
-		return decode_sample(ev, r, p, end);
-	if (!(p = hp_ap_get(p, end, &ev->ptr)))
-		return -HP_ECORRUPT;
-	if (type == HP_AP_FREE)
-		return 0;
-	if (!(p = hp_ap_get(p, end, &ev->size)) || r->nr_pcs > HP_AP_MAX_FRAMES)
-		return -HP_ECORRUPT;
-	ev->weight = ev->size;
-	if ((r->flags & HP_AP_RF_WEIGHT) && !(p = hp_ap_get(p, end, &ev->weight)))
-		return -HP_ECORRUPT;
-	return decode_pcs(ev, p, end, r->nr_pcs) ? 0 : -HP_ECORRUPT;
-}
-
 /* The record at st->off cannot be read: when the writer is gone, skip a
  * reserved record of known length, else give up on the rest. Returns 1
  * when reading may go on. */
@@ -505,8 +449,8 @@ static int stream_damaged(struct hp_allocstream *s, struct astream *st, uint32_t
 	if (HP_AP_HEAD_TAG(head) != HP_AP_TAG_COMMIT && !final)
 		return 0;                 /* still being written */
 	st->end_flags |= HP_ALLOC_END_LOST;
-	if (HP_AP_HEAD_TAG(head) == HP_AP_TAG_RESERVED && len >= sizeof(struct hp_ap_rec) &&
-	    !(len & 7) && len <= HP_AP_MAX_REC && st->off + len <= limit) {
+	if (HP_AP_HEAD_TAG(head) == HP_AP_TAG_RESERVED && len >= HP_AP_ALIGN &&
+	    !(len & (HP_AP_ALIGN - 1)) && len <= HP_AP_MAX_REC && st->off + len <= limit) {
 		s->stats.lost_bytes += len;
 		st->off += len;
 		return 1;
@@ -518,34 +462,27 @@ static int stream_damaged(struct hp_allocstream *s, struct astream *st, uint32_t
 
 /* Handle one committed record; returns <0 to stop with an error. */
 static int stream_record(struct hp_allocstream *s, struct astream *st, const unsigned char *rec,
-			 uint32_t len, unsigned type, hp_alloc_cb cb, void *ctx, int *delivered)
+			 uint32_t len, uint32_t head, hp_alloc_cb cb, void *ctx, int *delivered)
 {
-	switch (type) {
-	case HP_AP_PAD:
-		return 0;
-	case HP_AP_TRUNC:
+	unsigned type = HP_AP_HEAD_TYPE(head);
+	if (type == HP_AP_TRUNC) {
 		st->end_flags |= HP_ALLOC_END_FULL;
 		st->stopped = 1;
 		return 0;
-	case HP_AP_EXIT:
-	case HP_AP_ALLOC:
-	case HP_AP_FREE:
-	case HP_AP_SAMPLE:
-		break;
-	default:
-		return -HP_ECORRUPT;
 	}
-	int err = decode(s, st, rec, len, type);
-	if (err)
-		return err;
-	st->t_last = s->ev.t_ns;
+	ev_reset(s, st, HP_ALLOC_FREE);
+	int rc = apdecode_record(&st->dec, rec, len, head, &s->ev);
+	if (rc <= 0)
+		return rc;
+	if (s->ev.t_ns > st->t_last)
+		st->t_last = s->ev.t_ns;
 	if (type == HP_AP_EXIT) {
 		st->end_flags |= HP_ALLOC_END_EXITED;
 		return 0;
 	}
-	if (type == HP_AP_ALLOC) {
+	if (s->ev.kind == HP_ALLOC_ALLOC) {
 		s->stats.allocs++;
-	} else if (type == HP_AP_SAMPLE) {
+	} else if (s->ev.kind == HP_ALLOC_SAMPLE) {
 		s->stats.samples++;
 		s->stats.sample_periods += s->ev.weight;
 	} else {
@@ -578,18 +515,18 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 		limit = backed;            /* the first lap ended early: /dev/shm full */
 	int delivered = 0, err = 0;
 	unsigned records = 0;
-	while (!st->stopped && st->off + sizeof(struct hp_ap_rec) <= limit) {
+	while (!st->stopped && st->off + HP_AP_ALIGN <= limit) {
 		uint64_t avail = stream_avail(st, limit);
 		const unsigned char *rec = st->ring + (st->off & (st->ring_size - 1));
 		uint32_t head = __atomic_load_n((const uint32_t *)rec, __ATOMIC_ACQUIRE);
 		uint32_t len = HP_AP_HEAD_LEN(head);
-		if (HP_AP_HEAD_TAG(head) != HP_AP_TAG_COMMIT || len < sizeof(struct hp_ap_rec) ||
-		    (len & 7) || len > avail) {
+		if (HP_AP_HEAD_TAG(head) != HP_AP_TAG_COMMIT || len < HP_AP_ALIGN ||
+		    (len & (HP_AP_ALIGN - 1)) || len > avail) {
 			if (stream_damaged(s, st, head, limit, final))
 				continue;
 			break;
 		}
-		err = stream_record(s, st, rec, len, HP_AP_HEAD_TYPE(head), cb, ctx, &delivered);
+		err = stream_record(s, st, rec, len, head, cb, ctx, &delivered);
 		if (err == -HP_ECORRUPT) {
 			st->end_flags |= HP_ALLOC_END_LOST;
 			s->stats.lost_bytes += limit - st->off;
@@ -632,6 +569,15 @@ static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
 		s->stats.aside++;
 	}
 	s->ev.dropped = __atomic_load_n(&st->hdr->dropped_events, __ATOMIC_RELAXED);
+	s->ev.vm_hwm = __atomic_load_n(&st->hdr->vm_hwm, __ATOMIC_RELAXED);
+	s->ev.window_max = __atomic_load_n(&st->hdr->window_max, __ATOMIC_RELAXED);
+	s->ev.table_bytes = __atomic_load_n(&st->hdr->table_bytes, __ATOMIC_RELAXED);
+	s->stats.record_bytes += st->dec.bytes;
+	s->stats.record_events += st->dec.events;
+	if (s->ev.window_max > s->stats.window_max)
+		s->stats.window_max = s->ev.window_max;
+	if (s->ev.table_bytes > s->stats.table_bytes)
+		s->stats.table_bytes = s->ev.table_bytes;
 	s->ev.dropped_samples = __atomic_load_n(&st->hdr->dropped_samples, __ATOMIC_RELAXED);
 	if (s->ev.dropped)
 		st->end_flags |= HP_ALLOC_END_FULL;
@@ -645,6 +591,7 @@ static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
 	if (!gone)
 		__atomic_fetch_or(&st->hdr->flags, HP_AP_F_DETACHED, __ATOMIC_RELEASE);
 	munmap(st->hdr, st->map_size);
+	apdecode_release(&st->dec);
 	st->hdr = NULL;
 	st->ring = NULL;
 	st->ended = 1;
@@ -748,6 +695,7 @@ void allocstream_free(struct hp_allocstream *s)
 			__atomic_fetch_or(&st->hdr->flags, HP_AP_F_DETACHED, __ATOMIC_RELEASE);
 			munmap(st->hdr, st->map_size);
 		}
+		apdecode_release(&st->dec);
 		free(st->path);
 		free(st);
 	}

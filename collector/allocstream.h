@@ -71,6 +71,10 @@ struct hp_alloc_event {
 	uint32_t end_flags;       /* END: HP_ALLOC_END_* */
 	uint64_t dropped;         /* END: allocation events the shim could not record */
 	uint64_t dropped_samples; /* END: CPU samples the agent could not record */
+	uint64_t vm_hwm;          /* END: the process's own peak RSS (getrusage at its exit), 0 unknown */
+	uint64_t window_max;      /* END: most stream bytes the process had mapped at once */
+	uint64_t table_bytes;     /* END: resident bytes of the shim's stack table at exit */
+	uint32_t stack_ref;       /* ALLOC: the stream's id of its stack (same id, same pcs), 0 none */
 	uint64_t sample_period;   /* BEGIN: mean bytes between allocation samples, 0 = exact */
 	const char *exe;          /* BEGIN: executable path, "" if unknown; valid during the call */
 	/* Innermost first. ALLOC: pcs[0] is the return address into the caller
@@ -104,6 +108,10 @@ struct hp_allocstream_stats {
 	uint64_t dropped_samples; /* CPU samples the agent could not record */
 	uint32_t aside;           /* streams whose agent stood aside (HP_ALLOC_END_ASIDE) */
 	uint64_t lost_bytes;      /* stream bytes that could not be decoded */
+	uint64_t record_bytes;    /* stream bytes of allocation tracking: every compact record */
+	uint64_t record_events;   /* allocation events (ALLOC, FREE, NOFREE records) */
+	uint64_t window_max;      /* most stream bytes one process had mapped at once */
+	uint64_t table_bytes;     /* largest resident stack table of one process */
 };
 
 struct hp_allocstream;
@@ -125,8 +133,9 @@ int allocstream_setup(struct hp_allocstream **out, const struct hp_allocstream_o
  * fits hp_launch.env. */
 char **allocstream_env(const struct hp_allocstream *s);
 
-/* The stream directory (owned by s). */
+/* The stream directory, and the preload library's path (owned by s). */
 const char *allocstream_dir(const struct hp_allocstream *s);
+const char *allocstream_shim(const struct hp_allocstream *s);
 
 /* Deliver every event committed since the last call, stream by stream;
  * streams of processes that are gone (or exec'd) are read to the end,

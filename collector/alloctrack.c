@@ -1,7 +1,8 @@
 /*
  * alloctrack.c - per-stack allocation facts from the event stream
  * (alloctrack.h). Live blocks live in a hash map keyed by (pid, address);
- * per-stack counters in an array indexed through another map.
+ * per-(process, stack) counters in an array indexed through another map;
+ * one heap state per process.
  */
 #include "collector/alloctrack.h"
 
@@ -11,13 +12,18 @@
 
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/runfacts.h"
 #include "common/store.h"
 
+#define NONE UINT32_MAX
+
+/* One allocating stack of one process. */
 struct site {
-	uint32_t stack_id;
+	uint32_t stack_id, proc;      /* proc: index into procs[] */
 	uint64_t allocs, bytes;
 	int64_t live, live_blocks;
-	int64_t peak_live;            /* live bytes at the global peak */
+	int64_t peak_live;            /* live bytes at the process's peak (see touch_site) */
+	uint64_t last_mod;            /* sequence number of the last change of live */
 	uint64_t temporary;
 };
 
@@ -30,10 +36,12 @@ struct site {
 
 struct proc_heap {
 	uint32_t pid;
-	int64_t live;
+	int64_t live, peak;
+	uint64_t peak_t;              /* event time of the peak */
+	uint64_t peak_seq;            /* sequence number of the event that reached it */
 	uint64_t next_point;          /* event time of the next heap timeline point */
-	uint64_t last_alloc_ptr;      /* per process, approximates "per thread" for temporaries */
-	uint32_t last_alloc_tid;
+	uint32_t last_site;           /* the last allocation's site, NONE after a free */
+	uint64_t last_bytes;          /* ... and its bytes */
 };
 
 /* A point of the heap timeline. */
@@ -49,7 +57,7 @@ struct hp_alloctrack {
 	uint64_t interval;
 	struct heap_point *points;
 	size_t npoints, points_cap;
-	struct hp_hmap site_of_stack; /* stack id + 1 -> site index */
+	struct hp_hmap site_of_stack; /* (pid, stack id) -> site index */
 	struct site *sites;
 	uint32_t nsites;
 	size_t sites_cap;
@@ -57,10 +65,9 @@ struct hp_alloctrack {
 	struct proc_heap *procs;
 	uint32_t nprocs;
 	size_t procs_cap;
-	int64_t live, peak;
-	uint64_t peak_t;
-	int peak_current;             /* the live values are the peak's */
-	uint64_t allocs, frees, unknown_frees, dropped;
+	struct hp_hmap proc_of_pid;   /* pid + 1 -> index into procs[] */
+	uint64_t seq;                 /* events so far */
+	uint64_t allocs, frees, unknown_frees, dropped, temporary;
 	uint64_t sample_period;
 };
 
@@ -75,6 +82,7 @@ int alloctrack_new(hp_alloc_locate locate, void *ctx, uint64_t interval_ns,
 	t->interval = interval_ns ? interval_ns : 10000000ull;
 	hmap_init(&t->site_of_stack);
 	hmap_init(&t->blocks);
+	hmap_init(&t->proc_of_pid);
 	*out = t;
 	return 0;
 }
@@ -85,6 +93,7 @@ void alloctrack_free(struct hp_alloctrack *t)
 		return;
 	hmap_release(&t->site_of_stack);
 	hmap_release(&t->blocks);
+	hmap_release(&t->proc_of_pid);
 	free(t->sites);
 	free(t->procs);
 	free(t->points);
@@ -102,23 +111,27 @@ static void heap_point(struct hp_alloctrack *t, struct proc_heap *ph, uint64_t n
 	ph->next_point = now + t->interval;
 }
 
-static struct proc_heap *proc_of(struct hp_alloctrack *t, uint32_t pid)
-{
-	for (uint32_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i].pid == pid)
-			return &t->procs[i];
-	if (hp_grow((void **)&t->procs, &t->procs_cap, (size_t)t->nprocs + 1, sizeof(*t->procs)))
-		return NULL;
-	struct proc_heap *n = &t->procs[t->nprocs++];
-	memset(n, 0, sizeof(*n));
-	n->pid = pid;
-	return n;
-}
-
-static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)
+static int proc_of(struct hp_alloctrack *t, uint32_t pid, uint32_t *idx)
 {
 	uint64_t v;
-	if (hmap_get(&t->site_of_stack, (uint64_t)stack_id + 1, &v)) {
+	if (hmap_get(&t->proc_of_pid, (uint64_t)pid + 1, &v)) {
+		*idx = (uint32_t)v;
+		return 0;
+	}
+	if (hp_grow((void **)&t->procs, &t->procs_cap, (size_t)t->nprocs + 1, sizeof(*t->procs)))
+		return -ENOMEM;
+	struct proc_heap *n = &t->procs[t->nprocs];
+	memset(n, 0, sizeof(*n));
+	n->pid = pid;
+	n->last_site = NONE;
+	*idx = t->nprocs;
+	return hmap_put(&t->proc_of_pid, (uint64_t)pid + 1, t->nprocs++);
+}
+
+static int site_of(struct hp_alloctrack *t, uint32_t proc, uint32_t stack_id, uint32_t *idx)
+{
+	uint64_t v, key = hmap_key2(t->procs[proc].pid, (uint64_t)stack_id + 1);
+	if (hmap_get(&t->site_of_stack, key, &v)) {
 		*idx = (uint32_t)v;
 		return 0;
 	}
@@ -126,44 +139,45 @@ static int site_of(struct hp_alloctrack *t, uint32_t stack_id, uint32_t *idx)
 		return -ENOMEM;
 	memset(&t->sites[t->nsites], 0, sizeof(struct site));
 	t->sites[t->nsites].stack_id = stack_id;
+	t->sites[t->nsites].proc = proc;
 	*idx = t->nsites;
-	return hmap_put(&t->site_of_stack, (uint64_t)stack_id + 1, t->nsites++);
+	return hmap_put(&t->site_of_stack, key, t->nsites++);
 }
 
-/* The heap shrinks for the first time since a new peak: keep the peak's
- * live bytes per site. */
-static void snapshot_peak(struct hp_alloctrack *t)
+/* Before a site's live bytes change: when they last changed at or before
+ * its process's peak, they are what the site held at the peak. */
+static void touch_site(struct hp_alloctrack *t, struct site *s)
 {
-	for (uint32_t i = 0; i < t->nsites; i++)
-		t->sites[i].peak_live = t->sites[i].live;
-	t->peak_current = 0;
+	if (s->last_mod <= t->procs[s->proc].peak_seq)
+		s->peak_live = s->live;
+	s->last_mod = ++t->seq;
 }
 
 static int on_alloc(struct hp_alloctrack *t, const struct hp_alloc_event *ev)
 {
-	uint32_t stack_id = 0, si;
-	int err = t->locate(t->ctx, ev->pid, ev->pcs, ev->nr_pcs, &stack_id);
-	struct proc_heap *ph = proc_of(t, ev->pid);
-	if (err || !ph || (err = site_of(t, stack_id, &si)))
-		return err ? err : -ENOMEM;
+	uint32_t stack_id = 0, si, pi;
+	int err = t->locate(t->ctx, ev, &stack_id);
+	if (err || (err = proc_of(t, ev->pid, &pi)) || (err = site_of(t, pi, stack_id, &si)))
+		return err;
 	uint64_t w = ev->weight < (1ull << BLOCK_BYTES_BITS) ? ev->weight
 							     : (1ull << BLOCK_BYTES_BITS) - 1;
 	struct site *s = &t->sites[si];
+	struct proc_heap *ph = &t->procs[pi];
+	if ((err = hmap_put(&t->blocks, hmap_key2(ev->pid, ev->ptr), BLOCK_VALUE(si, w))))
+		return err;
+	touch_site(t, s);
 	s->allocs++;
 	s->bytes += w;
 	s->live += (int64_t)w;
 	s->live_blocks++;
-	if ((err = hmap_put(&t->blocks, hmap_key2(ev->pid, ev->ptr), BLOCK_VALUE(si, w))))
-		return err;
 	ph->live += (int64_t)w;
-	ph->last_alloc_ptr = ev->ptr;
-	ph->last_alloc_tid = ev->tid;
-	t->live += (int64_t)w;
+	ph->last_site = si;
+	ph->last_bytes = w;
 	t->allocs++;
-	if (t->live > t->peak) {
-		t->peak = t->live;
-		t->peak_t = ev->t_ns;
-		t->peak_current = 1;
+	if (ph->live > ph->peak) {
+		ph->peak = ph->live;
+		ph->peak_t = ev->t_ns;
+		ph->peak_seq = s->last_mod;
 	}
 	heap_point(t, ph, ev->t_ns, 0);
 	return 0;
@@ -172,24 +186,26 @@ static int on_alloc(struct hp_alloctrack *t, const struct hp_alloc_event *ev)
 static int on_free(struct hp_alloctrack *t, const struct hp_alloc_event *ev)
 {
 	uint64_t v;
-	struct proc_heap *ph = proc_of(t, ev->pid);
-	if (!ph)
-		return -ENOMEM;
+	uint32_t pi;
+	int err = proc_of(t, ev->pid, &pi);
+	if (err)
+		return err;
+	struct proc_heap *ph = &t->procs[pi];
 	if (!hmap_del(&t->blocks, hmap_key2(ev->pid, ev->ptr), &v)) {
 		t->unknown_frees++;         /* allocated before tracking, or not sampled */
 		return 0;
 	}
-	if (t->peak_current)
-		snapshot_peak(t);
 	struct site *s = &t->sites[BLOCK_SITE(v)];
 	int64_t bytes = (int64_t)BLOCK_BYTES(v);
+	touch_site(t, s);
 	s->live -= bytes;
 	s->live_blocks--;
-	if (ph->last_alloc_ptr == ev->ptr && ph->last_alloc_tid == ev->tid)
+	if (ph->last_site == BLOCK_SITE(v) && ph->last_bytes == (uint64_t)bytes) {
 		s->temporary++;
-	ph->last_alloc_ptr = 0;
+		t->temporary++;
+	}
+	ph->last_site = NONE;
 	ph->live -= bytes;
-	t->live -= bytes;
 	t->frees++;
 	heap_point(t, ph, ev->t_ns, 0);
 	return 0;
@@ -198,6 +214,7 @@ static int on_free(struct hp_alloctrack *t, const struct hp_alloc_event *ev)
 int alloctrack_event(void *track, const struct hp_alloc_event *ev)
 {
 	struct hp_alloctrack *t = track;
+	uint32_t pi;
 	switch (ev->kind) {
 	case HP_ALLOC_ALLOC:
 		return on_alloc(t, ev);
@@ -207,13 +224,11 @@ int alloctrack_event(void *track, const struct hp_alloc_event *ev)
 		if (ev->sample_period)
 			t->sample_period = ev->sample_period;
 		return 0;
-	case HP_ALLOC_END: {
-		struct proc_heap *ph = proc_of(t, ev->pid);
+	case HP_ALLOC_END:
 		t->dropped += ev->dropped;
-		if (ph && ev->t_ns)
-			heap_point(t, ph, ev->t_ns, 1);
+		if (!proc_of(t, ev->pid, &pi) && ev->t_ns)
+			heap_point(t, &t->procs[pi], ev->t_ns, 1);
 		return 0;
-	}
 	}
 	return 0;
 }
@@ -261,32 +276,47 @@ static int write_heap_timeline(struct hp_alloctrack *t, struct hp_store *st, uin
 		const struct heap_point *h = &t->points[i];
 		uint64_t rel = h->t > t0 ? h->t - t0 : 0;
 		struct hp_mem_reading m = { h->pid, rel, rss_before(&l, h->pid, rel),
-					    h->live > 0 ? h->live : 0 };
+					    h->live > 0 ? h->live : 0, 0, 0, 0, 0 };
 		err = store_add_memory(st, &m);
 	}
 	free(l.v);
 	return err;
 }
 
+/* The largest heap peak of one process: the run's heap peak facts. */
+static void peak_facts(const struct hp_alloctrack *t, uint64_t t0, struct hp_run_facts *facts)
+{
+	const struct proc_heap *best = NULL;
+	for (uint32_t i = 0; i < t->nprocs; i++)
+		if (!best || t->procs[i].peak > best->peak)
+			best = &t->procs[i];
+	facts->heap_peak_bytes = best ? best->peak : 0;
+	facts->heap_peak_t_ns = best && best->peak_t > t0 ? (int64_t)(best->peak_t - t0) : 0;
+	if (best)
+		facts->heap_peak_pid = best->pid;
+}
+
 int alloctrack_write(struct hp_alloctrack *t, struct hp_store *st, uint64_t t0,
 		     struct hp_run_facts *facts)
 {
 	int err = write_heap_timeline(t, st, t0);
-	if (!err && t->peak_current)
-		snapshot_peak(t);
 	for (uint32_t i = 0; i < t->nsites && !err; i++) {
-		const struct site *s = &t->sites[i];
-		struct hp_alloc_site_row r = { s->stack_id, s->allocs, s->bytes,
-					       (uint64_t)s->peak_live, (uint64_t)s->live,
+		struct site *s = &t->sites[i];
+		if (s->last_mod <= t->procs[s->proc].peak_seq)
+			s->peak_live = s->live;     /* unchanged since the peak */
+		struct hp_alloc_site_row r = { s->stack_id, t->procs[s->proc].pid, s->allocs,
+					       s->bytes, (uint64_t)s->peak_live, (uint64_t)s->live,
 					       (uint64_t)s->live_blocks, s->temporary };
 		err = store_add_alloc_stack(st, &r);
 	}
+	for (uint32_t i = 0; i < t->nprocs && !err; i++)
+		err = store_set_process_heap(st, t->procs[i].pid, t->procs[i].peak);
 	if (err)
 		return err;
 	facts->alloc_count = (int64_t)t->allocs;
 	facts->alloc_frees = (int64_t)t->frees;
-	facts->heap_peak_bytes = t->peak;
-	facts->heap_peak_t_ns = (int64_t)(t->peak_t > t0 ? t->peak_t - t0 : 0);
+	facts->alloc_temporary = (int64_t)t->temporary;
+	peak_facts(t, t0, facts);
 	facts->alloc_dropped = (int64_t)t->dropped;
 	facts->alloc_unknown_frees = (int64_t)t->unknown_frees;
 	facts->alloc_sample_bytes = (int64_t)t->sample_period;

@@ -2,21 +2,29 @@
  * alloctrack.h - turn the allocation event stream into per-stack facts.
  *
  * Fed with hp_alloc_event records (allocstream.h) in per-process order, it
- * keeps the live blocks of every process and, per allocating stack: the
- * allocation count and bytes, the bytes it held at the global heap peak,
- * the bytes and blocks never freed (leaks), and the temporary allocations
- * (freed before the same thread allocated anything else, as heaptrack
- * defines them). Stacks are interned through a locate callback so that an
- * allocation stack is a stack_nodes id like a sample's.
+ * keeps the live blocks of every process and, per allocating stack and
+ * process: the allocation count and bytes, the bytes it held at its
+ * process's heap peak, the bytes and blocks never freed (leaks), and the
+ * temporary allocations. The definitions are heaptrack's, per process
+ * (docs/memory.md):
+ *   peak      bytes the stack held when its process's heap in use was at
+ *             its highest (the first time it got there);
+ *   leaked    bytes still allocated when the stream ended;
+ *   temporary a free of a block such that no free came between the last
+ *             allocation and it, and that last allocation had this block's
+ *             stack and size (heaptrack compares the allocation's
+ *             (size, trace), not its address).
+ * Stacks are interned through a locate callback so that an allocation
+ * stack is a stack_nodes id like a sample's.
  *
  * The heap timeline is kept in the events' own time (a point per process
  * every interval), so it is exact even when the collector reads the stream
  * late.
  *
- * The peak snapshot is taken lazily: while the heap keeps rising the
- * current live bytes are the peak's, so a copy is made only when the first
- * free after a new peak arrives; the cost is O(stacks) per peak, not per
- * event.
+ * Bytes held at the peak are kept lazily, in O(1) per event: a stack's
+ * value at the peak is its live value when it is first touched after the
+ * peak (an event sequence number per stack against the peak's), so no
+ * copy of all stacks is made when a new peak is reached.
  */
 #ifndef HP_ALLOCTRACK_H
 #define HP_ALLOCTRACK_H
@@ -29,9 +37,10 @@ struct hp_store;
 struct hp_alloctrack;
 struct hp_run_facts;
 
-/* Stack id for an allocation's pcs (innermost first, return addresses). */
-typedef int (*hp_alloc_locate)(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
-			       uint32_t *stack_id);
+/* Stack id (stack_nodes) of an ALLOC event's stack: ev->pcs, innermost
+ * first, return addresses; ev->stack_ref names the same pcs within its
+ * stream (pid, gen). */
+typedef int (*hp_alloc_locate)(void *ctx, const struct hp_alloc_event *ev, uint32_t *stack_id);
 
 /* interval_ns: spacing of the heap timeline, in the events' own time. */
 int alloctrack_new(hp_alloc_locate locate, void *ctx, uint64_t interval_ns,

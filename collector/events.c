@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "collector/kaccess.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
@@ -460,21 +461,9 @@ int events_default(struct hp_event_set *set, unsigned plm)
 
 /* ---- privilege ---- */
 
-static int read_paranoid(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
-	int level;
-	if (!f)
-		return 2;   /* the kernel's default */
-	if (fscanf(f, "%d", &level) != 1)
-		level = 2;
-	fclose(f);
-	return level;
-}
-
 unsigned events_default_plm(void)
 {
-	if (geteuid() == 0 || read_paranoid() <= 1)
+	if (kaccess_kernel_allowed())
 		return HP_EV_USER | HP_EV_KERNEL;
 	return HP_EV_USER;
 }
@@ -523,7 +512,7 @@ const char *events_reason(enum hp_event_class cls, int err, char *buf, size_t le
 		else
 			snprintf(buf, len, "not permitted: /proc/sys/kernel/perf_event_paranoid "
 				 "is %d; run as root or `sysctl kernel.perf_event_paranoid=1`",
-				 read_paranoid());
+				 kaccess_paranoid());
 		break;
 	case EINVAL:
 		snprintf(buf, len, "invalid for this PMU");
@@ -550,11 +539,40 @@ void events_mark_failed(struct hp_event *ev, int err)
 		 ev->reason, strerror(ev->err));
 }
 
+/* The scheduler raises these with its own (kernel) registers, which
+ * exclude_kernel filters out every time (perf_sw_event_sched). */
+int events_kernel_only(const struct perf_event_attr *a)
+{
+	return a->type == PERF_TYPE_SOFTWARE && a->exclude_kernel &&
+	       (a->config == PERF_COUNT_SW_CONTEXT_SWITCHES ||
+		a->config == PERF_COUNT_SW_CPU_MIGRATIONS ||
+		a->config == PERF_COUNT_SW_CGROUP_SWITCHES);
+}
+
+const char *events_kernel_only_reason(char *buf, size_t len)
+{
+	char why[HP_EVENT_REASON_MAX];
+	if (kaccess_kernel_allowed())
+		snprintf(buf, len, "happens only in the kernel, which the event excludes "
+			 "(drop ':u')");
+	else
+		snprintf(buf, len, "happens only in the kernel, which is %s",
+			 kaccess_why_no_samples(why, sizeof(why)));
+	return buf;
+}
+
 size_t events_probe(struct hp_event_set *set)
 {
 	size_t ok = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		struct hp_event *ev = &set->ev[i];
+		if (events_kernel_only(&ev->attr)) {
+			/* It would open, and read 0 however often it happened. */
+			ev->available = 0;
+			ev->err = EACCES;
+			events_kernel_only_reason(ev->reason, sizeof(ev->reason));
+			continue;
+		}
 		int fd = events_open(ev, 0, -1, -1, HP_EVENTS_READ_FORMAT, HP_EVOPEN_DISABLED);
 		if (fd < 0) {
 			events_mark_failed(ev, fd);

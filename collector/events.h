@@ -87,7 +87,8 @@ enum {
 /* Privilege levels a plain name counts at here: user and kernel when
  * allowed (root, or perf_event_paranoid <= 1), else user only — as perf
  * stat does. Software events such as context-switches happen in the
- * kernel and read 0 when counted in user space only. */
+ * kernel and would read 0 when counted in user space only: perf stat
+ * prints that 0, events_probe() marks them not measured instead. */
 unsigned events_default_plm(void);
 
 void events_init(struct hp_event_set *set);
@@ -111,9 +112,19 @@ int events_parse(struct hp_event_set *set, const char *list, unsigned plm);
  * instructions, cache-references, cache-misses, branch-misses. */
 int events_default(struct hp_event_set *set, unsigned plm);
 
+/* 1 for a software event the kernel raises only in kernel mode
+ * (context-switches, cpu-migrations, cgroup-switches) opened with
+ * exclude_kernel: it would read 0 however often it happened, so it is
+ * not measured. */
+int events_kernel_only(const struct perf_event_attr *a);
+/* The reason such an event is not measured, and what would allow it.
+ * Returns buf. */
+const char *events_kernel_only_reason(char *buf, size_t len);
+
 /* Try to open each event on the calling task (pid 0, cpu -1, disabled)
- * and close it again; sets available, err and reason. Returns how many
- * are available. */
+ * and close it again; sets available, err and reason (events_kernel_only
+ * ones are not opened: unavailable, EACCES). Returns how many are
+ * available. */
 size_t events_probe(struct hp_event_set *set);
 
 /* Mark ev unavailable because opening it failed with err (-errno or

@@ -2,6 +2,15 @@
  * memwatch.c - the RSS poller thread (memwatch.h). One mutex guards the
  * process list and the queue; the thread holds it only while it reads the
  * statm files of one round (a few microseconds per process).
+ *
+ * The fast path is statm (resident and shared pages, one pread of a kept
+ * fd). /proc/PID/status, whose RssAnon/RssFile/RssShmem split the reading
+ * and whose VmHWM is the kernel's own high-water mark, is read only when
+ * statm says something it cannot tell apart moved: the shared pages
+ * (file + shmem) changed, or the resident set shrank (munmap and
+ * madvise update the high-water mark before they release pages, so a peak
+ * between two readings shows in VmHWM then). Anonymous growth alone, the
+ * common case, costs statm only; anon = resident - shared.
  */
 #include "collector/memwatch.h"
 
@@ -22,7 +31,11 @@
 struct watched {
 	uint32_t pid;
 	int fd;                       /* -1 once the process is gone */
-	uint64_t peak;
+	uint64_t peak;                /* bytes: highest reading or VmHWM */
+	unsigned long resident, shared;  /* pages, at the last reading */
+	unsigned long status_shared;  /* shared pages when status was last read */
+	uint64_t file, shmem;         /* bytes, from the last status read */
+	int have_status;              /* file and shmem are known */
 };
 
 struct hp_memwatch {
@@ -46,11 +59,57 @@ static void push(struct hp_memwatch *w, const struct hp_mem_reading *m)
 	w->queue[w->nqueue++] = *m;
 }
 
+/* Value in bytes of the status line "key:   N kB", or -1. */
+static int64_t status_kb(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	return strtoll(p, NULL, 10) * 1024;
+}
+
+/* Read /proc/PID/status: the RSS split and VmHWM. 0, or -1 when it could
+ * not be read (the process is gone, or a kernel without the fields). */
+static int read_status(struct watched *p, struct hp_mem_reading *m)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%u/status", p->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	int64_t anon = status_kb(buf, "\nRssAnon:"), file = status_kb(buf, "\nRssFile:");
+	int64_t shmem = status_kb(buf, "\nRssShmem:"), hwm = status_kb(buf, "\nVmHWM:");
+	if (hwm > 0 && (uint64_t)hwm > p->peak)
+		p->peak = (uint64_t)hwm;
+	if (anon < 0 || file < 0 || shmem < 0)
+		return -1;
+	m->rss_anon = (uint64_t)anon;
+	m->rss_file = (uint64_t)file;
+	m->rss_shmem = (uint64_t)shmem;
+	m->rss_bytes = m->rss_anon + m->rss_file + m->rss_shmem;
+	m->split = 1;
+	p->file = m->rss_file;
+	p->shmem = m->rss_shmem;
+	p->status_shared = p->shared;
+	p->have_status = 1;
+	return 0;
+}
+
 /* One statm reading of p; called with the lock held. */
 static void read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 {
 	char buf[128];
-	unsigned long size, resident;
+	unsigned long size, resident, shared;
 	ssize_t n = pread(p->fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0) {                 /* the process is gone */
 		close(p->fd);
@@ -58,10 +117,22 @@ static void read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 		return;
 	}
 	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2 || !resident)
+	if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || !resident)
 		return;                   /* a zombie: its memory is gone */
-	struct hp_mem_reading m = { p->pid, t > w->t0 ? t - w->t0 : 0,
-				    (uint64_t)resident * (uint64_t)w->page, -1 };
+	uint64_t page = (uint64_t)w->page;
+	struct hp_mem_reading m = { p->pid, t > w->t0 ? t - w->t0 : 0, resident * page, -1,
+				    0, 0, 0, 0 };
+	int shrank = resident < p->resident;
+	p->resident = resident;
+	p->shared = shared;
+	if (!p->have_status || shared != p->status_shared || shrank)
+		read_status(p, &m);
+	if (!m.split && p->have_status && shared == p->status_shared) {
+		m.rss_file = p->file;
+		m.rss_shmem = p->shmem;
+		m.rss_anon = (resident - shared) * page;
+		m.split = 1;
+	}
 	if (m.rss_bytes > p->peak)
 		p->peak = m.rss_bytes;
 	push(w, &m);
@@ -140,7 +211,7 @@ void memwatch_add(struct hp_memwatch *w, uint32_t pid)
 		}
 	if (w->nprocs < MAX_WATCHED) {
 		struct watched *p = &w->procs[w->nprocs++];
-		*p = (struct watched){ pid, fd, 0 };
+		*p = (struct watched){ .pid = pid, .fd = fd };
 		read_one(w, p, hp_now_ns());
 	} else {
 		close(fd);
@@ -158,6 +229,34 @@ int memwatch_take(struct hp_memwatch *w, struct hp_mem_reading *out, int max)
 	memcpy(out, w->queue, (size_t)n * sizeof(*out));
 	memmove(w->queue, w->queue + n, (w->nqueue - (size_t)n) * sizeof(*out));
 	w->nqueue -= (size_t)n;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+uint64_t memwatch_rss_now(uint32_t pid)
+{
+	char path[64], buf[128];
+	unsigned long size, resident;
+	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+		return 0;
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+unsigned memwatch_count(struct hp_memwatch *w)
+{
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	unsigned n = w->nprocs;
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }

@@ -5,7 +5,15 @@
  * It runs apart from the ring-draining loop so that the timeline stays
  * regular when the collector is busy (a burst of samples, an allocation
  * stream of millions of events). Each process keeps one open statm fd read
- * with pread (~1 us). Readings queue up until memwatch_take() collects them.
+ * with pread (~1 us); /proc/PID/status is read only when the split of RSS
+ * into anonymous, file and shared memory (or the kernel's VmHWM) may have
+ * changed. Readings queue up until memwatch_take() collects them.
+ *
+ * A process's peak is its own: the highest of its readings and of the
+ * VmHWM read from its status (never its children's, which rusage mixes
+ * in). Growth in the last interval before a process exits can be missed
+ * by both; the preload library, when it runs, reports the exact figure at
+ * exit (streamfeed).
  */
 #ifndef HP_MEMWATCH_H
 #define HP_MEMWATCH_H
@@ -23,8 +31,13 @@ int memwatch_start(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out);
 void memwatch_add(struct hp_memwatch *w, uint32_t pid);
 /* Move up to max queued readings (oldest first) to out; returns how many. */
 int memwatch_take(struct hp_memwatch *w, struct hp_mem_reading *out, int max);
-/* Highest RSS read for pid so far, 0 when none. */
+/* pid's own peak so far in bytes (its highest reading or VmHWM), 0 when
+ * none. */
 uint64_t memwatch_peak(struct hp_memwatch *w, uint32_t pid);
+/* pid's resident bytes right now (one statm read), 0 when unreadable. */
+uint64_t memwatch_rss_now(uint32_t pid);
+/* Processes watched so far (gone ones included); 0 for NULL. */
+unsigned memwatch_count(struct hp_memwatch *w);
 /* Take one last round of readings, stop the thread, free everything.
  * Readings not taken are lost. NULL is ignored. */
 void memwatch_stop(struct hp_memwatch *w);

@@ -282,8 +282,15 @@ static int finish(struct hp_session *s, pid_t pid)
 	if (s->res->bad_records)
 		hp_warn("skipped %llu malformed perf records (see --debug=perf)",
 			(unsigned long long)s->res->bad_records);
+	/* The target's own peak. rusage's covers its children too, and the
+	 * copy of hpprof that the launch's fork made before exec: it counts
+	 * only when the target was the only process and it is above that. */
+	int64_t own = (int64_t)memwatch_peak(s->mw, (uint32_t)pid);
+	if (memwatch_count(s->mw) == 1 && s->res->peak_rss > own &&
+	    (uint64_t)s->res->peak_rss > s->preexec_rss + (256u << 10))
+		own = s->res->peak_rss;
 	store_end_process(s->st, (uint32_t)pid, s->res->duration_ns, s->res->exit_code,
-			  s->res->peak_rss);
+			  own > 0 ? own : -1);
 	return err;
 }
 
@@ -292,10 +299,10 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 {
 	int err;
 	memset(res, 0, sizeof(*res));
-	res->kernel_samples = !o->no_perf;
 	s->o = o;
 	s->st = st;
 	s->res = res;
+	session_kernel_access(s);
 	hmap_init(&s->ids);
 	hmap_init(&s->threads);
 	hmap_init(&s->tcount_index);
@@ -304,7 +311,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
 		s->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-	else
+	if (o->call_graph == HP_CG_FP || s->kernel_chain)
 		s->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (o->ncounters) {
 		s->sample_type |= PERF_SAMPLE_READ;
@@ -371,6 +378,7 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	record_target(s, l.pid, argv);
 	if (o->mem_interval_ms && (err = memwatch_start(o->mem_interval_ms, s->t0, &s->mw)))
 		hp_warn("no memory timeline: %s", hp_strerror(err));
+	s->preexec_rss = memwatch_rss_now((uint32_t)l.pid);
 	if ((err = launch_release(&l))) {
 		/* exec failed: the child already exited */
 		restore_signals(&oi, &ot, &oh);

@@ -71,7 +71,8 @@ struct hp_session_result {
 	uint64_t lost;                 /* records the kernel dropped */
 	uint64_t duration_ns;
 	uint64_t unwind_ns;            /* time spent unwinding */
-	int64_t peak_rss;              /* of the target (ru_maxrss), bytes */
+	int64_t peak_rss;              /* the target's ru_maxrss, bytes: the largest peak of it
+				        * and the descendants it waited for */
 	double user_s, sys_s;
 	/* Per counter (opts->counters order): 0 or -errno when it failed to
 	 * open, and its whole-run count with the multiplexing times. */
@@ -81,6 +82,10 @@ struct hp_session_result {
 	uint64_t fault_samples;        /* page-fault samples stored (event id fault_event) */
 	int64_t fault_total;           /* page faults counted by the fault sampler, -1 if off */
 	int kernel_samples;            /* 1 when kernel-mode time was sampled too */
+	char kernel_why[192];          /* without kernel samples: why, and what allows them */
+	/* kernel samples without their functions (one "[kernel]" frame):
+	 * why, and what allows them; "" when kernel frames were recorded */
+	char kernel_frames_why[256];
 	uint64_t bad_records;          /* malformed ring records skipped (warned about) */
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 };

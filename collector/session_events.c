@@ -3,6 +3,11 @@
  * per online CPU on the target (inherit, enable_on_exec), the counters as
  * its group read with every sample, the page-fault sampler redirected into
  * the same ring; the rings' mapping; and the whole-run totals.
+ *
+ * Kernel mode: the sampler samples it when permitted (else it falls back
+ * to user mode only and says why in the result), and records the kernel
+ * part of the callchain (the user part is unwound from the stack copy)
+ * when /proc/kallsyms shows the addresses that would name its frames.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/events.h"
+#include "collector/kaccess.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -39,7 +46,9 @@ static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->sample_type = s->sample_type;
 	a->sample_regs_user = o->call_graph == HP_CG_DWARF ? HP_UNWIND_REGS_MASK : 0;
 	a->sample_stack_user = o->call_graph == HP_CG_DWARF ? o->stack_size : 0;
-	a->exclude_callchain_kernel = 1;
+	a->exclude_callchain_kernel = !s->kernel_chain;
+	/* dwarf: the user part comes from unwinding the stack copy */
+	a->exclude_callchain_user = o->call_graph == HP_CG_DWARF;
 	a->exclude_hv = 1;
 	a->inherit = 1;
 	a->sample_id_all = 1;
@@ -78,6 +87,28 @@ static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
 	a->read_format = s->read_format;
 }
 
+void session_no_kernel_samples(struct hp_session *s)
+{
+	if (!s->res->kernel_samples)
+		return;
+	s->res->kernel_samples = 0;
+	s->kernel_chain = 0;
+	kaccess_why_no_samples(s->res->kernel_why, sizeof(s->res->kernel_why));
+}
+
+void session_kernel_access(struct hp_session *s)
+{
+	struct hp_session_result *res = s->res;
+	res->kernel_samples = !s->o->no_perf;
+	res->kernel_why[0] = '\0';
+	s->kernel_chain = 0;
+	if (s->o->no_perf)
+		return;
+	s->kernel_chain = kaccess_kallsyms_visible();
+	if (!s->kernel_chain)
+		kaccess_why_no_symbols(res->kernel_frames_why, sizeof(res->kernel_frames_why));
+}
+
 static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index)
 {
 	uint64_t id;
@@ -111,8 +142,9 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
 	a.exclude_kernel = !s->res->kernel_samples;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel) {
-		s->res->kernel_samples = 0;
+		session_no_kernel_samples(s);
 		a.exclude_kernel = 1;
+		a.exclude_callchain_kernel = 1;
 		fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	return fd < 0 ? -errno : fd;
@@ -130,10 +162,12 @@ static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned rin
 				PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 		a.disabled = 0;
 		a.inherit = 1;
-		a.exclude_kernel = !s->res->kernel_samples;
+		a.exclude_kernel |= !s->res->kernel_samples;
 		a.exclude_hv = 1;
 		a.use_clockid = 1;                 /* group members must share the leader's clock */
 		a.clockid = CLOCK_MONOTONIC;
+		if (events_kernel_only(&a) && !s->res->counter_err[i])
+			s->res->counter_err[i] = -EACCES;  /* it would read 0: not measured */
 		int fd = s->res->counter_err[i] ? -1
 			 : (int)perf_event_open(&a, pid, cpu, leader, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0 && !s->res->counter_err[i]) {

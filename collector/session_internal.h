@@ -23,7 +23,9 @@ struct hp_memwatch;
 #define MAX_CPUS      256
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
 #define MAX_PROCS     4096
-#define KERNEL_PATH   "[kernel]"
+#define KERNEL_PATH   "[kernel]"           /* kernel time without its frames */
+#define KALLSYMS_PATH "[kernel.kallsyms]"  /* kernel frames: addresses named from kallsyms */
+#define MAX_KERNEL_FRAMES 128              /* of one sample; the rest of the stack is user code */
 
 /* Counter values last read for a thread on one CPU's group (each CPU has
  * its own event instance), to turn group reads into deltas. */
@@ -54,12 +56,15 @@ struct hp_session {
 	struct hp_ring_reader reader;
 
 	struct hp_memwatch *mw;         /* RSS timeline thread; NULL when off */
+	uint64_t preexec_rss;          /* the target before exec: hpprof's copy (launch's fork) */
 	uint32_t exited[MAX_PROCS];    /* exits not yet applied to procmaps */
 	unsigned nexited;
 	struct thread_counters *tcount;
 	size_t ntcount, tcount_cap;
 	struct hp_hmap tcount_index;   /* key2(tid, ring + 1) -> index in tcount (per sample) */
 	uint32_t kernel_module;        /* store id of "[kernel]" */
+	uint32_t kallsyms_module;      /* store id of "[kernel.kallsyms]" */
+	int kernel_chain;              /* kernel callchains are recorded */
 	int stopped;                   /* the store failed: no more records are handled */
 
 	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
@@ -73,6 +78,13 @@ struct hp_session {
 };
 
 enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3 };
+
+/* What the session may see of the kernel, decided before the events
+ * open: kernel samples (res->kernel_samples) unless no_perf; kernel
+ * callchains when kallsyms shows addresses (else res->kernel_frames_why). */
+void session_kernel_access(struct hp_session *s);
+/* The kernel refused kernel-mode sampling: user mode only, and why. */
+void session_no_kernel_samples(struct hp_session *s);
 
 /* Open one sampler per online CPU on pid (with the counters as its group
  * and the page-fault sampler redirected into its ring) and map the rings. */

@@ -5,7 +5,11 @@
  * with bounds checks (perf_record.c) and turns it into facts: MMAP/MMAP2
  * into per-pid maps (procmap), COMM/FORK/EXIT into the processes and
  * threads tables, SAMPLE into an unwound stack of (module, address)
- * locations with its counter deltas, written to the store. A record that
+ * locations with its counter deltas, written to the store. A kernel-mode
+ * sample's stack starts (innermost) with its kernel frames - the kernel
+ * callchain at absolute addresses in "[kernel.kallsyms]", or one
+ * "[kernel]" frame when kernel frames are not recorded - followed by the
+ * user stack that entered the kernel. A record that
  * does not parse is counted (res->bad_records) and skipped.
  *
  * Also holds session_locate(): absolute PCs to store locations, shared
@@ -205,6 +209,7 @@ static void counter_deltas(struct hp_session *s, const struct hp_perf_sample *ps
 	}
 }
 
+/* A kernel-mode sample without its kernel frames: one "[kernel]" frame. */
 static uint32_t kernel_frame(struct hp_session *s, struct hp_location *loc)
 {
 	if (!s->kernel_module)
@@ -214,12 +219,60 @@ static uint32_t kernel_frame(struct hp_session *s, struct hp_location *loc)
 	return 1;
 }
 
-static uint32_t fp_frames(struct hp_session *s, const uint64_t *ips, uint64_t nr)
+/* The kernel part of the callchain (after PERF_CONTEXT_KERNEL) as
+ * "[kernel.kallsyms]" locations at their absolute addresses, innermost
+ * first: the sampled instruction, then return addresses - 1 (their call's
+ * line, as for user frames). The analyzer names them from kallsyms. */
+static uint32_t kernel_chain(struct hp_session *s, const struct hp_perf_sample *ps,
+			     struct hp_location *out)
 {
 	uint32_t n = 0;
-	for (uint64_t i = 0; i < nr && n < HP_MAX_FRAMES; i++)
-		if (ips[i] < (uint64_t)-4095)          /* skip PERF_CONTEXT_* markers */
+	int in_kernel = 0;
+	if (!s->kallsyms_module) {
+		if (store_intern_module(s->st, KALLSYMS_PATH, NULL, &s->kallsyms_module) < 0)
+			return 0;
+		if (s->o->on_module)          /* e.g. read the kernel's symbols early */
+			s->o->on_module(s->o->module_ctx, KALLSYMS_PATH);
+	}
+	for (uint64_t i = 0; i < ps->nr_ips && n < MAX_KERNEL_FRAMES; i++) {
+		uint64_t ip = ps->ips[i];
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
+			in_kernel = ip == (uint64_t)PERF_CONTEXT_KERNEL;
+			continue;
+		}
+		if (!in_kernel)
+			continue;
+		out[n].module_id = s->kallsyms_module;
+		out[n].addr = n ? ip - 1 : ip;
+		n++;
+	}
+	return n;
+}
+
+/* The frames of a kernel-mode sample's kernel part into out: its callchain
+ * when recorded, else one "[kernel]" frame. Returns how many. */
+static uint32_t kernel_frames(struct hp_session *s, const struct hp_perf_sample *ps,
+			      struct hp_location *out)
+{
+	uint32_t n = s->kernel_chain && ps->ips ? kernel_chain(s, ps, out) : 0;
+	return n ? n : kernel_frame(s, out);
+}
+
+/* The user part of a frame-pointer callchain: the addresses after
+ * PERF_CONTEXT_USER (all of them when the chain has no context markers). */
+static uint32_t fp_frames(struct hp_session *s, const uint64_t *ips, uint64_t nr, uint32_t max)
+{
+	uint32_t n = 0;
+	int marked = 0, in_user = 0;
+	for (uint64_t i = 0; i < nr && n < max; i++) {
+		if (ips[i] >= (uint64_t)PERF_CONTEXT_MAX) {
+			marked = 1;
+			in_user = ips[i] == (uint64_t)PERF_CONTEXT_USER;
+			continue;
+		}
+		if (in_user || !marked)
 			s->pcs[n++] = ips[i];
+	}
 	return n;
 }
 
@@ -256,9 +309,9 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	smp->pid = ps.pid;
 	smp->tid = ps.tid;
 	if ((ps.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
-		skip = kernel_frame(s, &smp->frames[0]);
+		skip = kernel_frames(s, &ps, smp->frames);
 	if (s->o->call_graph == HP_CG_FP && ps.ips) {
-		n = fp_frames(s, ps.ips, ps.nr_ips);
+		n = fp_frames(s, ps.ips, ps.nr_ips, HP_MAX_FRAMES - skip);
 	} else if (ps.regs) {
 		uint64_t t = hp_now_ns();
 		n = (uint32_t)unwind_sample(s->uw, ps.pid, ps.regs, ps.stack, ps.stack_dyn_size,

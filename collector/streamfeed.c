@@ -5,11 +5,14 @@
 #include "collector/streamfeed.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "collector/allocstream.h"
 #include "collector/alloctrack.h"
+#include "collector/preload_deps.h"
 #include "collector/session.h"
 #include "common/error.h"
 #include "common/hmap.h"
@@ -22,11 +25,14 @@ struct hp_streamfeed {
 	struct hp_allocstream *stream;
 	struct hp_alloctrack *track;   /* NULL without alloc */
 	struct hp_hmap stacks;         /* stack_digest(pid, raw pcs) -> stack id */
+	struct hp_hmap refs;           /* (pid, gen, the stream's stack id) -> stack id */
 	struct hp_session *session;    /* set by the first on_poll */
 	uint64_t t0;
 	uint64_t periods;              /* timer periods the agent's samples stand for */
 	struct hp_allocstream_stats stats;
 	int failed;                    /* allocation tracking stopped; samples go on */
+	char deps[512];                /* facts->preload_libraries */
+	char env[8192];                /* facts->preload_env */
 };
 
 /* --- allocation stacks --- */
@@ -43,24 +49,33 @@ static uint64_t stack_digest(uint32_t pid, const uint64_t *pcs, uint32_t n)
 
 /* The tracker's hp_alloc_locate: an allocation's pcs are all return
  * addresses (pcs[0] returns into the caller of malloc). Most allocations
- * come from a few stacks, so a stack seen before skips the per-frame map
- * lookups and the interning. */
-static int locate_alloc(void *ctx, uint32_t pid, const uint64_t *pcs, uint32_t n,
-			uint32_t *stack_id)
+ * come from a few stacks, which the stream names by an id of its own: a
+ * stack seen before costs one lookup, not per-frame map lookups and the
+ * interning. */
+static int locate_alloc(void *ctx, const struct hp_alloc_event *ev, uint32_t *stack_id)
 {
 	struct hp_streamfeed *f = ctx;
 	struct hp_location locs[HP_MAX_FRAMES];
-	uint64_t key, id;
-	if (n > HP_MAX_FRAMES)
-		n = HP_MAX_FRAMES;
-	key = stack_digest(pid, pcs, n);
-	if (hmap_get(&f->stacks, key, &id)) {
-		*stack_id = (uint32_t)id;
-		return 0;
+	uint64_t ref = 0, key, id;
+	uint32_t n = ev->nr_pcs > HP_MAX_FRAMES ? HP_MAX_FRAMES : ev->nr_pcs;
+	if (ev->stack_ref) {
+		ref = hmap_key2((uint64_t)ev->pid << 32 | ev->gen, ev->stack_ref);
+		if (hmap_get(&f->refs, ref, &id)) {
+			*stack_id = (uint32_t)id;
+			return 0;
+		}
 	}
-	n = session_locate(f->session, pid, pcs, n, 1, locs);
-	int err = store_intern_stack(session_store(f->session), locs, n, stack_id);
-	return err ? err : hmap_put(&f->stacks, key, *stack_id);
+	key = stack_digest(ev->pid, ev->pcs, n);
+	if (!hmap_get(&f->stacks, key, &id)) {
+		n = session_locate(f->session, ev->pid, ev->pcs, n, 1, locs);
+		uint32_t sid;
+		int err = store_intern_stack(session_store(f->session), locs, n, &sid);
+		if (err || (err = hmap_put(&f->stacks, key, sid)))
+			return err;
+		id = sid;
+	}
+	*stack_id = (uint32_t)id;
+	return ref ? hmap_put(&f->refs, ref, id) : 0;
 }
 
 /* --- the stream's events --- */
@@ -94,6 +109,10 @@ static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 	struct hp_streamfeed *f = ctx;
 	int err;
 	if (f->o.agent_hz && (err = agent_event(f, ev)))
+		return err;
+	/* the process's own peak RSS, as it measured it at exit */
+	if (ev->kind == HP_ALLOC_END && ev->vm_hwm &&
+	    (err = store_note_process_peak(session_store(f->session), ev->pid, (int64_t)ev->vm_hwm)))
 		return err;
 	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE)
 		return 0;
@@ -143,6 +162,7 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 		return -ENOMEM;
 	f->o = *o;
 	hmap_init(&f->stacks);
+	hmap_init(&f->refs);
 	if ((err = allocstream_setup(&f->stream, &ao)) ||
 	    (o->alloc && (err = alloctrack_new(locate_alloc, f, interval, &f->track)))) {
 		streamfeed_free(f);
@@ -183,6 +203,14 @@ static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run
 int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t samples,
 		      struct hp_run_facts *facts)
 {
+	if (!preload_deps(allocstream_shim(f->stream), f->deps, sizeof(f->deps)))
+		facts->preload_libraries = f->deps;
+	size_t used = 0;
+	for (char **e = allocstream_env(f->stream); *e && used < sizeof(f->env); e++)
+		used += (size_t)snprintf(f->env + used, sizeof(f->env) - used, "%s%s",
+					 used ? "\n" : "", *e);
+	if (used < sizeof(f->env))
+		facts->preload_env = f->env;
 	if (f->o.agent_hz)
 		agent_facts(f, samples, facts);
 	if (!f->o.alloc)
@@ -194,6 +222,12 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
 			" their leaks include blocks the exit would have freed", f->stats.incomplete);
 	facts->alloc_tracking = f->o.alloc_sample ? "sampled" : "exact";
+	facts->alloc_stream_bytes = (int64_t)f->stats.record_bytes;
+	facts->alloc_stream_events = (int64_t)f->stats.record_events;
+	facts->alloc_target_bytes = (int64_t)(f->stats.window_max + f->stats.table_bytes);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		facts->hpprof_peak_rss_bytes = (int64_t)ru.ru_maxrss * 1024;
 	return alloctrack_write(f->track, st, f->t0, facts);
 }
 
@@ -203,6 +237,7 @@ void streamfeed_free(struct hp_streamfeed *f)
 		return;
 	alloctrack_free(f->track);
 	hmap_release(&f->stacks);
+	hmap_release(&f->refs);
 	allocstream_free(f->stream);
 	free(f);
 }

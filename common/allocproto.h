@@ -2,7 +2,7 @@
  * allocproto.h - the shared-memory protocol between the preload library
  * (collector/preload/: the allocation shim and the CPU sampling agent,
  * inside the target) and the collector's reader (collector/allocstream.c).
- * Version HP_AP_VERSION.
+ * Version HP_AP_VERSION (2: compact allocation records, stack ids).
  *
  * Naming. The collector creates a directory and passes it to the target in
  * HPPROF_ALLOC_DIR. Every process image that loads the shim writes exactly
@@ -20,13 +20,22 @@
  * (`backed`); when /dev/shm is full the stream ends (TRUNC, HP_AP_F_FULL),
  * it never takes SIGBUS.
  *
+ * Residency. The ring lives in shared memory that the collector maps
+ * whole; in the target only a window of it is resident: the writer that
+ * claims the first byte of a chunk (HP_AP_CHUNK bytes of logical offsets)
+ * maps the next chunk (MADV_POPULATE_WRITE) and drops the target's pages
+ * of the chunk two behind (MADV_DONTNEED on the shared mapping keeps the
+ * data in the file), so the target's RSS carries about three chunks of the
+ * ring, whatever its size. `window_max` says
+ * how much it held at most.
+ *
  * Writing. A writer reserves a record by advancing `cursor` with one
  * compare-and-swap (no lock), stores the length with a RESERVED tag in the
  * record head, writes the body, then publishes the head with the COMMIT
  * tag using a release store. Reservation order is causal order: an
  * allocation is reserved after the real allocator returned, a free before
  * the real free (realloc reserves its free part before the call and
- * commits it after, as PAD when realloc failed). A writer may only use
+ * commits it after, as NOFREE when realloc failed). A writer may only use
  * logical bytes below released + ring_size; when the ring is full it
  * sleeps until the reader frees room, as long as the reader's heartbeat
  * (`reader_ns`, or t_start_ns before the first poll) is younger than
@@ -47,22 +56,45 @@
  * between reservation and commit: the reader then sees the interrupted
  * record uncommitted until the handler returns, as with any slow writer.
  *
- * Records are 8-byte aligned: an 8-byte prefix (struct hp_ap_rec), then a
- * body of LEB128 varints (hp_ap_put/hp_ap_get below):
- *   ALLOC:  tid, t, ptr, size, [weight if HP_AP_RF_WEIGHT], pcs
- *   FREE:   tid, t, ptr
- *   EXIT:   tid, t                 (from the shim's destructor)
- *   SAMPLE: tid, t, overrun, pcs   (from the agent's SIGPROF handler)
- *   PAD, TRUNC: no body
- * where t = CLOCK_MONOTONIC ns - header.t_start_ns, and pcs are nr_pcs
- * values: pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]. All PCs are
- * absolute. In ALLOC, pcs[0] is the return address into malloc's caller
- * (shim frames skipped) and all are return addresses as unw_backtrace
- * gives them. In SAMPLE, pcs[0] is the interrupted instruction (exact)
- * and pcs[1..] are return addresses; overrun is the number of timer
- * periods that elapsed without a signal before this one (the kernel
- * checks CPU-time timers once per tick), so the sample stands for
- * 1 + overrun periods of the thread's CPU time.
+ * Records are 4-byte aligned and start with a 32-bit head (length, type,
+ * tag; HP_AP_HEAD). Two shapes follow it, all fields LEB128 varints
+ * (hp_ap_put/hp_ap_get below):
+ *
+ *   Compact records (allocation tracking), func and flags in the head
+ *   (HP_AP_CHEAD), no timestamp:
+ *     ALLOC:  thread, stack, dptr, size, [weight if HP_AP_RF_WEIGHT],
+ *             [nr_pcs, pcs if stack == 0]
+ *     FREE:   thread, dptr           (the block at ptr is about to be released)
+ *     NOFREE: thread, dptr           (a realloc's FREE whose realloc failed)
+ *     STACK:  id, nr_pcs, pcs        (stack id of this stream, from 1)
+ *     THREAD: thread, tid            (first record of a thread)
+ *     TIME:   t                      (events that follow happened at t or later)
+ *   where thread is a small number the shim gives each thread of the
+ *   process (from 1), dptr = zigzag(ptr - the previous ptr of an ALLOC,
+ *   FREE or NOFREE of the same thread, 0 before the first) and stack is a
+ *   STACK id published earlier in the stream, or 0 when the pcs are
+ *   inline. A writer emits TIME when the coarse clock
+ *   (CLOCK_MONOTONIC_COARSE) moved since the stream's last TIME
+ *   (`last_tick`), so an event's time is the last TIME before it.
+ *
+ *   Long records (an 8-byte prefix, struct hp_ap_rec, then the body):
+ *     EXIT:   tid, t                 (from the shim's destructor)
+ *     SAMPLE: tid, t, overrun, pcs   (from the agent's SIGPROF handler)
+ *   PAD, TRUNC: no body.
+ *
+ * t = CLOCK_MONOTONIC ns - header.t_start_ns. pcs are nr_pcs values:
+ * pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]; all PCs are
+ * absolute. In an allocation's stack pcs[0] is the return address into
+ * malloc's caller (shim frames skipped) and all are return addresses as
+ * unw_backtrace gives them. In SAMPLE, pcs[0] is the interrupted
+ * instruction (exact) and pcs[1..] are return addresses; overrun is the
+ * number of timer periods that elapsed without a signal before this one
+ * (the kernel checks CPU-time timers once per tick), so the sample stands
+ * for 1 + overrun periods of the thread's CPU time.
+ *
+ * Size: an allocation whose stack was seen before is one ALLOC of 8-12
+ * bytes and its free one FREE of 8: with full stacks kept, a stream
+ * carries ~10 bytes per event (docs/performance.md).
  */
 #ifndef HP_ALLOCPROTO_H
 #define HP_ALLOCPROTO_H
@@ -71,7 +103,7 @@
 #include <stdint.h>
 
 #define HP_AP_MAGIC      0x31434f4c4c415048ull  /* "HPALLOC1", little-endian */
-#define HP_AP_VERSION    1
+#define HP_AP_VERSION    2
 #define HP_AP_DATA_OFF   4096u                  /* first record; header page before */
 #define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
 #define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
@@ -87,15 +119,24 @@
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
+#define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
 #define HP_AP_READER_TIMEOUT_NS 2000000000ull   /* writers wait this long for room */
 
-/* Record head word: length in bytes | type << 16 | tag << 24. */
+/* Record head word: length in bytes (a multiple of 4, < 4096) | type << 12
+ * | extra << 16 | tag << 24. Compact records carry func and flags in
+ * extra (HP_AP_CHEAD); long records have them in their prefix. */
 #define HP_AP_TAG_RESERVED 0x5au
 #define HP_AP_TAG_COMMIT   0xa7u
-#define HP_AP_HEAD(len, type, tag) ((uint32_t)(len) | (uint32_t)(type) << 16 | (uint32_t)(tag) << 24)
-#define HP_AP_HEAD_LEN(h)  ((h) & 0xffffu)
-#define HP_AP_HEAD_TYPE(h) (((h) >> 16) & 0xffu)
-#define HP_AP_HEAD_TAG(h)  ((h) >> 24)
+#define HP_AP_HEAD(len, type, tag) ((uint32_t)(len) | (uint32_t)(type) << 12 | (uint32_t)(tag) << 24)
+#define HP_AP_CHEAD(len, type, func, flags) \
+	(HP_AP_HEAD(len, type, HP_AP_TAG_COMMIT) | ((uint32_t)(func) & 0xfu) << 16 | \
+	 ((uint32_t)(flags) & 0xfu) << 20)
+#define HP_AP_HEAD_LEN(h)   ((h) & 0xfffu)
+#define HP_AP_HEAD_TYPE(h)  (((h) >> 12) & 0xfu)
+#define HP_AP_HEAD_FUNC(h)  (((h) >> 16) & 0xfu)
+#define HP_AP_HEAD_FLAGS(h) (((h) >> 20) & 0xfu)
+#define HP_AP_HEAD_TAG(h)   ((h) >> 24)
+#define HP_AP_ALIGN 4u                          /* every record's length is a multiple */
 
 enum hp_ap_type {
 	HP_AP_ALLOC = 1,   /* a block was handed out */
@@ -104,7 +145,15 @@ enum hp_ap_type {
 	HP_AP_EXIT  = 4,   /* the process ran its destructors (exit or return from main) */
 	HP_AP_TRUNC = 5,   /* the ring could not be backed: no record follows */
 	HP_AP_SAMPLE = 6,  /* the agent's SIGPROF handler caught a thread on the CPU */
+	HP_AP_STACK  = 7,  /* a stack id and its pcs (compact) */
+	HP_AP_THREAD = 8,  /* a thread number and its tid (compact) */
+	HP_AP_TIME   = 9,  /* the time of the events that follow (compact) */
+	HP_AP_NOFREE = 10, /* a reserved FREE that did not happen: ptr base only (compact) */
 };
+
+/* Whether records of this type are compact (a head word, then the body). */
+#define HP_AP_COMPACT(type) ((type) == HP_AP_ALLOC || (type) == HP_AP_FREE || \
+			     (type) >= HP_AP_STACK)
 
 /* Which call produced a record (hp_ap_rec.func). A realloc that moves or
  * resizes p to q is FREE(p) then ALLOC(q), both with func REALLOC. */
@@ -124,12 +173,12 @@ enum hp_ap_func {
 #define HP_AP_F_DETACHED 0x04u /* set by the reader when it stops: writers drop, never wait */
 #define HP_AP_F_ASIDE   0x08u  /* the agent stood aside: the program handles SIGPROF itself */
 
-/* The 8-byte prefix of every record. */
+/* The 8-byte prefix of a long record (EXIT, SAMPLE). */
 struct hp_ap_rec {
 	uint32_t head;     /* HP_AP_HEAD(len, type, tag); 0 = not written yet */
 	uint8_t func;      /* enum hp_ap_func */
 	uint8_t flags;     /* HP_AP_RF_* */
-	uint16_t nr_pcs;   /* ALLOC, SAMPLE: frames in the body (HP_AP_MAX_[SAMPLE_]FRAMES at most) */
+	uint16_t nr_pcs;   /* SAMPLE: frames in the body (HP_AP_MAX_SAMPLE_FRAMES at most) */
 };
 
 /* The first page of a stream file. Fields above `cursor` are written once,
@@ -157,6 +206,13 @@ struct hp_ap_header {
 	uint32_t flags;                /* HP_AP_F_* */
 	uint32_t reserved1;
 	uint64_t dropped_samples;      /* SAMPLEs not recorded: ring full, or the thread was unwinding */
+	uint64_t last_tick;            /* CLOCK_MONOTONIC_COARSE of the last TIME record */
+	uint64_t zapped;               /* ring pages below this logical offset were dropped */
+	uint64_t window_max;           /* most ring bytes the target had mapped at once */
+	uint64_t table_bytes;          /* at exit: resident bytes of the shim's stack table */
+	uint64_t vm_hwm;               /* at exit: the process's own VmHWM, bytes; 0 unknown */
+	uint32_t stacks;               /* STACK ids handed out */
+	uint32_t reserved2;
 	/* written by the reader */
 	_Alignas(64) uint64_t released;  /* logical bytes below it are read and zeroed */
 	uint64_t reader_ns;              /* CLOCK_MONOTONIC of the reader's last poll */
@@ -165,8 +221,8 @@ struct hp_ap_header {
 _Static_assert(sizeof(struct hp_ap_header) <= HP_AP_DATA_OFF, "header fits its page");
 _Static_assert(sizeof(struct hp_ap_rec) == 8, "record prefix is 8 bytes");
 
-/* Worst-case body: 5 varints before the pcs, each <= 10 bytes. */
-_Static_assert(sizeof(struct hp_ap_rec) + 5 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
+/* Worst-case body: 6 varints before the pcs, each <= 10 bytes. */
+_Static_assert(4 + 6 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
 	       "largest ALLOC fits HP_AP_MAX_REC");
 _Static_assert(sizeof(struct hp_ap_rec) + 3 * 10 + HP_AP_MAX_SAMPLE_FRAMES * 10 <= HP_AP_MAX_REC,
 	       "largest SAMPLE fits HP_AP_MAX_REC");

@@ -38,12 +38,16 @@ struct hp_mem_reading {
 	uint32_t pid;
 	uint64_t t_ns;
 	uint64_t rss_bytes;
-	int64_t heap_bytes;                    /* -1 when allocation tracking is off */
+	int64_t heap_bytes;                    /* -1 on RSS readings: a heap point has >= 0 */
+	uint64_t rss_anon, rss_file, rss_shmem; /* RssAnon, RssFile, RssShmem (sum: rss_bytes) */
+	int split;                             /* 1 when the three were read, else 0 */
 };
 
 /* A resolved frame: what one location means at one inline depth. */
 struct hp_frame {
 	const char *function;                  /* never NULL: "module+0x1234" at worst */
+	const char *raw_function;              /* as the binary spells it (mangled);
+						* NULL when the name was made up */
 	const char *file;                      /* NULL when unknown */
 	uint32_t line;                         /* 0 when unknown */
 };

@@ -35,7 +35,11 @@ struct hp_run_facts {
 	int64_t fault_period;          /* 0: no page-fault samples */
 	/* the sampler */
 	const char *sampling;          /* "perf_event cpu-clock" or "preload agent (REASON)" */
-	const char *kernel_samples;    /* "yes", or "no (why)" */
+	const char *kernel_samples;    /* "yes", or "no (why, and what would allow it)" */
+	/* with kernel samples: "yes" (kernel functions as frames), or "no (why,
+	 * and what would allow it)": one "[kernel]" frame instead */
+	const char *kernel_frames;
+	const char *boot_id;           /* of the recording kernel: kernel addresses are valid in it */
 	int64_t agent_stood_aside;     /* processes where the agent stepped back (SIGPROF) */
 	/* the run */
 	int64_t duration_ns;           /* exec to exit */
@@ -47,14 +51,28 @@ struct hp_run_facts {
 	int64_t entry_stacks;          /* of those, ending at the program entry or a thread start */
 	int64_t lost_samples;          /* records the kernel dropped */
 	int64_t fault_samples;         /* page-fault samples */
-	int64_t peak_rss_bytes;        /* of the target (rusage) */
+	int64_t peak_rss_bytes;        /* the target's rusage: the largest peak of it and the
+				        * descendants it waited for (/usr/bin/time's figure);
+				        * each process's own is in processes.peak_rss */
 	double user_s, sys_s;          /* CPU seconds of the target and its reaped children */
 	int64_t unwind_ns, symbolize_ns; /* hpprof's own time */
 	/* allocation tracking (--alloc) */
 	const char *alloc_tracking;    /* "exact" or "sampled" */
 	int64_t alloc_count, alloc_frees, alloc_dropped, alloc_unknown_frees;
 	int64_t alloc_sample_bytes;    /* 0 = every call */
-	int64_t heap_peak_bytes, heap_peak_t_ns;
+	int64_t heap_peak_bytes, heap_peak_t_ns; /* the largest heap peak of one process */
+	int64_t heap_peak_pid;         /* ... and that process */
+	int64_t alloc_temporary;       /* frees right after their own allocation (heaptrack's) */
+	/* the tracker's own costs (--alloc) */
+	int64_t alloc_stream_bytes;    /* stream bytes of the allocation records ... */
+	int64_t alloc_stream_events;   /* ... for this many allocation events */
+	int64_t alloc_target_bytes;    /* most memory the preload library kept resident in one
+				        * target process (its ring window and stack table) */
+	int64_t hpprof_peak_rss_bytes; /* hpprof's own peak RSS (collector, stream, tracker) */
+	const char *preload_libraries; /* what the preload library loads into the target besides
+				        * the C runtime: comma-separated sonames (libunwind...) */
+	const char *preload_env;       /* the variables hpprof added to the target's
+				        * environment, "K=V" separated by newlines */
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;

@@ -34,8 +34,10 @@ CREATE TABLE processes (
   start_ns   INTEGER,
   end_ns     INTEGER,
   exit_code  INTEGER,              -- exit status, or 128+signal
-  peak_rss   INTEGER,              -- bytes, VmHWM or rusage at exit
-  run        INTEGER NOT NULL DEFAULT 0 -- runs.id in a merged file; 0 in a recorded one
+  peak_rss   INTEGER,              -- bytes: this process's own peak (its readings, VmHWM,
+                                   -- its own rusage), never its children's
+  run        INTEGER NOT NULL DEFAULT 0, -- runs.id in a merged file; 0 in a recorded one
+  heap_peak  INTEGER               -- bytes of heap in use at its heap peak (--alloc), else NULL
 );
 
 -- Threads; the main thread has tid = pid.
@@ -83,9 +85,11 @@ CREATE TABLE samples (
 -- Symbolization results (written at the end of run).
 CREATE TABLE functions (
   id        INTEGER PRIMARY KEY,
-  name      TEXT NOT NULL,
+  name      TEXT NOT NULL,         -- as shown: demangled (unless run --no-demangle)
   module_id INTEGER NOT NULL,
-  file_id   INTEGER                -- where the function is defined, when known
+  file_id   INTEGER,               -- where the function is defined, when known
+  raw_name  TEXT                   -- as the binary spells it (mangled); NULL when hpprof
+                                   -- made the name up (lib.so+0x1a0, [unknown], [kernel])
 );
 CREATE TABLE files (
   id        INTEGER PRIMARY KEY,
@@ -130,23 +134,33 @@ CREATE TABLE line_counter_stats (
   self_value  INTEGER NOT NULL
 );
 
--- Resident memory over time, one row per process per interval.
+-- Resident memory over time, one row per process per interval (RSS rows),
+-- and heap-in-use points of allocation tracking (heap rows, with the last
+-- RSS before them).
 CREATE TABLE memory (
   pid        INTEGER NOT NULL,
   t_ns       INTEGER NOT NULL,
   rss_bytes  INTEGER NOT NULL,
-  heap_bytes INTEGER               -- NULL unless allocation tracking ran
+  heap_bytes INTEGER,              -- NULL unless allocation tracking ran
+  rss_anon   INTEGER,              -- RssAnon, RssFile, RssShmem (/proc/PID/status) of
+  rss_file   INTEGER,              -- the reading; they add up to rss_bytes; NULL on
+  rss_shmem  INTEGER               -- heap rows and when not read
 );
 
--- Allocation tracking (--alloc): one row per allocation site (stack).
+-- Allocation tracking (--alloc): one row per allocating stack and process.
+-- Definitions (heaptrack's; docs/memory.md) are per process.
 CREATE TABLE alloc_stacks (
-  stack_id     INTEGER PRIMARY KEY, -- stack_nodes.id of the allocating stack
+  stack_id     INTEGER NOT NULL,    -- stack_nodes.id of the allocating stack
   allocs       INTEGER NOT NULL,
   bytes        INTEGER NOT NULL,
-  peak_bytes   INTEGER NOT NULL,    -- bytes live from this stack at the global heap peak
+  peak_bytes   INTEGER NOT NULL,    -- bytes live from this stack at its process's heap peak
   leaked_bytes INTEGER NOT NULL,    -- bytes never freed at exit
   leaked_allocs INTEGER NOT NULL,
-  temporary    INTEGER NOT NULL     -- allocations freed with no other allocation between
+  temporary    INTEGER NOT NULL,    -- frees that came right after their own allocation:
+                                   -- no other free between, and the last allocation was
+                                   -- of this stack and size
+  pid          INTEGER NOT NULL DEFAULT 0, -- the process (0 in files made before it was kept)
+  PRIMARY KEY (stack_id, pid)
 );
 
 -- Runs combined by `hpprof merge` (no rows in a recorded profile): one row
@@ -224,7 +238,22 @@ CREATE VIEW thread_profile AS
   GROUP BY s.tid ORDER BY samples DESC;
 
 CREATE VIEW memory_timeline AS
-  SELECT pid, t_ns, rss_bytes, heap_bytes FROM memory ORDER BY pid, t_ns;
+  SELECT pid, t_ns, rss_bytes, heap_bytes, rss_anon AS rss_anon_bytes,
+         rss_file AS rss_file_bytes, rss_shmem AS rss_shmem_bytes
+  FROM memory ORDER BY pid, t_ns;
+
+-- Every process of the run with its own figures: peak_rss_bytes is the
+-- process's own peak (never its children's), samples its threads' main
+-- samples; the tree is ppid -> pid.
+CREATE VIEW process_profile AS
+  SELECT p.pid AS pid, p.ppid AS ppid, p.comm AS comm, p.exe AS exe,
+         p.start_ns AS start_ns, p.end_ns AS end_ns, COALESCE(c.n, 0) AS samples,
+         p.peak_rss AS peak_rss_bytes, p.exit_code AS exit_code,
+         p.heap_peak AS heap_peak_bytes
+  FROM processes p
+  LEFT JOIN (SELECT t.pid AS pid, COUNT(*) AS n FROM samples s JOIN threads t ON t.tid = s.tid
+             WHERE s.event = 0 GROUP BY t.pid) c ON c.pid = p.pid
+  ORDER BY p.start_ns, p.pid;
 
 -- function_profile and line_profile without counter columns; the store
 -- recreates both with one column per measured counter (store_create_views).

@@ -44,7 +44,11 @@ static const char *const stmt_sql[S_NSTMTS] = {
 			   " VALUES (?, ?, ?, ?, ?)",
 	[S_PROCESS_COMM] = "UPDATE processes SET comm = ?2, exe = COALESCE(?3, exe) WHERE pid = ?1",
 	[S_END_PROCESS]  = "UPDATE processes SET end_ns = ?2, exit_code = ?3,"
-			   " peak_rss = COALESCE(?4, peak_rss) WHERE pid = ?1",
+			   " peak_rss = CASE WHEN ?4 IS NULL THEN peak_rss WHEN peak_rss IS NULL"
+			   " OR ?4 > peak_rss THEN ?4 ELSE peak_rss END WHERE pid = ?1",
+	[S_PROCESS_HEAP] = "UPDATE processes SET heap_peak = ?2 WHERE pid = ?1",
+	[S_PROCESS_PEAK] = "UPDATE processes SET peak_rss = ?2 WHERE pid = ?1"
+			   " AND (peak_rss IS NULL OR peak_rss < ?2)",
 	[S_ADD_THREAD]   = "INSERT OR IGNORE INTO threads(tid, pid, comm, start_ns) VALUES (?, ?, ?, ?)",
 	[S_THREAD_COMM]  = "UPDATE threads SET comm = ?2 WHERE tid = ?1",
 	[S_END_THREAD]   = "UPDATE threads SET end_ns = ?2 WHERE tid = ?1",
@@ -52,9 +56,11 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_LOCATION] = "INSERT INTO locations(id, module_id, addr) VALUES (?, ?, ?)",
 	[S_ADD_NODE]     = "INSERT INTO stack_nodes(id, parent, location_id) VALUES (?, ?, ?)",
 	[S_ADD_SAMPLE]   = "INSERT INTO samples(t_ns, tid, stack_id, event, counters) VALUES (?, ?, ?, ?, ?)",
-	[S_ADD_MEMORY]   = "INSERT INTO memory(pid, t_ns, rss_bytes, heap_bytes) VALUES (?, ?, ?, ?)",
+	[S_ADD_MEMORY]   = "INSERT INTO memory(pid, t_ns, rss_bytes, heap_bytes, rss_anon, rss_file,"
+			   " rss_shmem) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[S_ADD_FILE]     = "INSERT INTO files(id, path) VALUES (?, ?)",
-	[S_ADD_FUNCTION] = "INSERT INTO functions(id, name, module_id, file_id) VALUES (?, ?, ?, ?)",
+	[S_ADD_FUNCTION] = "INSERT INTO functions(id, name, module_id, file_id, raw_name)"
+			   " VALUES (?, ?, ?, ?, ?)",
 	[S_ADD_LOCFRAME] = "INSERT OR REPLACE INTO location_frames(location_id, depth, function_id,"
 			   " file_id, line) VALUES (?, ?, ?, ?, ?)",
 	[S_ADD_FSTAT]    = "INSERT OR REPLACE INTO function_stats(function_id, self_samples,"
@@ -238,6 +244,22 @@ static int check_identity(struct hp_store *st)
 	return 0;
 }
 
+/* Files written before functions.raw_name: add the column when writable
+ * (it is NULL for their functions), else read NULL in its place. */
+static int upgrade_functions(struct hp_store *st)
+{
+	int64_t has = 0;
+	int err = store_each_row(st, "SELECT COUNT(*) FROM pragma_table_info('functions')"
+			   " WHERE name = 'raw_name'", store_int_row, &has);
+	if (err || has)
+		return err;
+	if (!st->writable) {
+		st->no_raw_name = 1;
+		return 0;
+	}
+	return store_exec_sql(st, "ALTER TABLE functions ADD COLUMN raw_name TEXT");
+}
+
 /* One attempt at opening path; *hot is set when a read-only open found a
  * hot rollback journal (the writer was killed inside a transaction). */
 static int open_once(const char *path, int writable, struct hp_store **out, int *hot)
@@ -261,6 +283,8 @@ static int open_once(const char *path, int writable, struct hp_store **out, int 
 		*hot = !writable && sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK;
 		goto fail;
 	}
+	if ((err = upgrade_functions(st)))
+		goto fail;
 	if (writable && (err = store_exec_sql(st, "PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
 				       " PRAGMA cache_size = -65536;")))
 		goto fail;
@@ -589,6 +613,31 @@ int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m)
 	sqlite3_bind_int64(s, 3, (int64_t)m->rss_bytes);
 	if (m->heap_bytes >= 0)
 		sqlite3_bind_int64(s, 4, m->heap_bytes);
+	if (m->split) {
+		sqlite3_bind_int64(s, 5, (int64_t)m->rss_anon);
+		sqlite3_bind_int64(s, 6, (int64_t)m->rss_file);
+		sqlite3_bind_int64(s, 7, (int64_t)m->rss_shmem);
+	}
+	return store_step_write(st, s);
+}
+
+int store_note_process_peak(struct hp_store *st, uint32_t pid, int64_t peak_rss)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PROCESS_PEAK);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_int64(s, 2, peak_rss);
+	return store_step_write(st, s);
+}
+
+int store_set_process_heap(struct hp_store *st, uint32_t pid, int64_t heap_peak)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PROCESS_HEAP);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_int64(s, 2, heap_peak);
 	return store_step_write(st, s);
 }
 
@@ -641,6 +690,12 @@ static int remember_function(struct hp_store *st, uint32_t nid, const char *name
 int store_intern_function(struct hp_store *st, const char *name, uint32_t module_id,
 			  uint32_t file_id, uint32_t *id)
 {
+	return store_intern_function_raw(st, name, NULL, module_id, file_id, id);
+}
+
+int store_intern_function_raw(struct hp_store *st, const char *name, const char *raw_name,
+			      uint32_t module_id, uint32_t file_id, uint32_t *id)
+{
 	uint64_t key;
 	int err = store_load_interning(st);
 	if (err)
@@ -661,6 +716,7 @@ int store_intern_function(struct hp_store *st, const char *name, uint32_t module
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, module_id);
 	store_bind_id_or_null(s, 4, file_id);
+	store_bind_text_or_null(s, 5, raw_name);
 	*id = nid;
 	return store_step_write(st, s);
 }

@@ -64,8 +64,14 @@ int store_each_event(struct hp_store *st,
 int store_add_process(struct hp_store *st, uint32_t pid, uint32_t ppid, const char *comm,
 		      const char *exe, uint64_t start_ns);
 int store_set_process_comm(struct hp_store *st, uint32_t pid, const char *comm, const char *exe);
+/* The process ended: its end time, exit code (-1 unknown) and its own peak
+ * RSS (-1 unknown; the row keeps the larger of what it had and this). */
 int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int exit_code,
 		      int64_t peak_rss);
+/* pid's own peak RSS is at least peak_rss bytes (measured at its exit). */
+int store_note_process_peak(struct hp_store *st, uint32_t pid, int64_t peak_rss);
+/* Bytes of heap pid had in use at its heap peak (allocation tracking). */
+int store_set_process_heap(struct hp_store *st, uint32_t pid, int64_t heap_peak);
 int store_add_thread(struct hp_store *st, uint32_t tid, uint32_t pid, const char *comm,
 		     uint64_t start_ns);
 int store_set_thread_comm(struct hp_store *st, uint32_t tid, const char *comm);
@@ -116,7 +122,8 @@ struct hp_process_row {
 	const char *comm, *exe;
 	uint64_t start_ns, end_ns;
 	int exit_code;          /* -1 when unknown */
-	int64_t peak_rss;       /* -1 when unknown */
+	int64_t peak_rss;       /* its own peak RSS, bytes; -1 when unknown */
+	int64_t heap_peak;      /* heap in use at its heap peak, bytes; -1 when not tracked */
 };
 int store_each_process(struct hp_store *st,
 		       int (*cb)(void *ctx, const struct hp_process_row *p), void *ctx);
@@ -127,12 +134,22 @@ int store_each_memory(struct hp_store *st,
 int store_intern_file(struct hp_store *st, const char *path, uint32_t *id);
 int store_intern_function(struct hp_store *st, const char *name, uint32_t module_id,
 			  uint32_t file_id, uint32_t *id);
+/* store_intern_function, with the name as the binary spells it (mangled;
+ * NULL when made up) for functions.raw_name. A function is (name, module):
+ * when several raw names show as one name, the first one is kept. */
+int store_intern_function_raw(struct hp_store *st, const char *name, const char *raw_name,
+			      uint32_t module_id, uint32_t file_id, uint32_t *id);
 int store_add_location_frame(struct hp_store *st, uint32_t location_id, uint32_t depth,
 			     uint32_t function_id, uint32_t file_id, uint32_t line);
 struct hp_file_row { uint32_t id; const char *path; };
 int store_each_file(struct hp_store *st,
 		    int (*cb)(void *ctx, const struct hp_file_row *f), void *ctx);
-struct hp_function_row { uint32_t id; const char *name; uint32_t module_id, file_id; };
+struct hp_function_row {
+	uint32_t id;
+	const char *name;
+	uint32_t module_id, file_id;
+	const char *raw_name;         /* NULL when made up, or in files from before it */
+};
 int store_each_function(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx);
 struct hp_frame_row { uint32_t location_id, depth, function_id, file_id, line; };
@@ -236,11 +253,15 @@ int store_merge(struct hp_store *out, const char *const *paths, unsigned n,
 /* --- allocation tracking (run --alloc) --- */
 struct hp_alloc_site_row {
 	uint32_t stack_id;      /* allocating stack (stack_nodes id); its leaf is the caller of malloc */
+	uint32_t pid;           /* the process that allocated */
 	uint64_t allocs, bytes;
-	uint64_t peak_bytes;    /* live from this stack at the global heap peak */
+	uint64_t peak_bytes;    /* live from this stack at its process's heap peak */
 	uint64_t leaked_bytes, leaked_allocs;  /* never freed before exit */
-	uint64_t temporary;     /* freed before the thread allocated anything else */
+	uint64_t temporary;     /* freed right after their own allocation (heaptrack's rule) */
 };
+/* Every alloc_stacks row (pid 0 in files made before it was kept). */
+int store_each_alloc_stack(struct hp_store *st,
+			   int (*cb)(void *ctx, const struct hp_alloc_site_row *r), void *ctx);
 int store_add_alloc_stack(struct hp_store *st, const struct hp_alloc_site_row *r);
 /* Rows of the alloc_sites view (per function, file, line), by bytes. */
 struct hp_alloc_site {

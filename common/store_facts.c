@@ -52,9 +52,12 @@ static const struct fact facts[] = {
 	INT(peak_rss_bytes), SECS(user_s), SECS(sys_s), INT(unwind_ns), INT(symbolize_ns),
 	TEXT(alloc_tracking), INT(alloc_count), INT(alloc_frees), INT(alloc_dropped),
 	INT(alloc_unknown_frees), INT(alloc_sample_bytes), INT(heap_peak_bytes),
-	INT(heap_peak_t_ns),
+	INT(heap_peak_t_ns), INT(heap_peak_pid), INT(alloc_temporary), INT(alloc_stream_bytes),
+	INT(alloc_stream_events), INT(alloc_target_bytes), INT(hpprof_peak_rss_bytes),
+	TEXT(preload_libraries), TEXT(preload_env),
 	TEXT(merged_from), INT(merged_runs),
 	INT(mpi_rank), INT(mpi_size), TEXT(mpi_job), TEXT(mpi_rank_from), TEXT(mpi_ranks_missing),
+	TEXT(kernel_frames), TEXT(boot_id),
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))

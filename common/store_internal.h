@@ -18,7 +18,7 @@ enum stmt_id {
 	S_SET_META, S_GET_META, S_ADD_EVENT, S_ADD_PROCESS, S_PROCESS_COMM, S_END_PROCESS,
 	S_ADD_THREAD, S_THREAD_COMM, S_END_THREAD, S_ADD_MODULE, S_ADD_LOCATION, S_ADD_NODE,
 	S_ADD_SAMPLE, S_ADD_MEMORY, S_ADD_FILE, S_ADD_FUNCTION, S_ADD_LOCFRAME,
-	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_ADD_RAW, S_NSTMTS
+	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_ADD_RAW, S_PROCESS_HEAP, S_PROCESS_PEAK, S_NSTMTS
 };
 
 struct hp_store {
@@ -27,6 +27,7 @@ struct hp_store {
 	int in_txn;
 	unsigned batch_rows;
 	int writable;
+	int no_raw_name;            /* a file from before functions.raw_name, opened read-only */
 	/* interning state for writers */
 	struct hp_hmap modules;     /* hash(path) -> id (collisions checked by path list) */
 	char **module_paths;        /* id -> path */

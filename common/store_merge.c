@@ -284,8 +284,9 @@ static int merge_on_function(void *c, const struct hp_function_row *row)
 {
 	struct merge_run *r = c;
 	uint32_t id;
-	int err = store_intern_function(r->m->out, row->name, map_get(r->mod, r->nmod, row->module_id),
-					map_get(r->file, r->nfile, row->file_id), &id);
+	int err = store_intern_function_raw(r->m->out, row->name, row->raw_name,
+					    map_get(r->mod, r->nmod, row->module_id),
+					    map_get(r->file, r->nfile, row->file_id), &id);
 	return err ? err : map_put(&r->func, &r->nfunc, row->id, id);
 }
 
@@ -384,7 +385,8 @@ static int merge_insert_process(void *c, const struct hp_process_row *p)
 	sqlite3_stmt *s;
 	uint64_t ppid;
 	if (sqlite3_prepare_v2(out->db, "INSERT INTO processes(pid, ppid, comm, exe, start_ns, end_ns,"
-			       " exit_code, peak_rss, run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &s,
+			       " exit_code, peak_rss, run, heap_peak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &s,
 			       NULL) != SQLITE_OK)
 		return store_sql_err(out, "merge processes");
 	if (!hmap_get(&r->ids, (uint64_t)p->ppid + 1, &ppid))
@@ -400,6 +402,8 @@ static int merge_insert_process(void *c, const struct hp_process_row *p)
 	if (p->peak_rss >= 0)
 		sqlite3_bind_int64(s, 8, p->peak_rss);
 	sqlite3_bind_int(s, 9, (int)r->k);
+	if (p->heap_peak >= 0)
+		sqlite3_bind_int64(s, 10, p->heap_peak);
 	int err = store_begin(out);
 	if (!err && sqlite3_step(s) != SQLITE_DONE)
 		err = store_sql_err(out, "merge processes");
@@ -488,12 +492,13 @@ static const char merge_copy_sql[] =
 	"INSERT INTO main.samples(t_ns, tid, stack_id, event, counters)"
 	" SELECT t_ns, hp_merge_id(tid), hp_merge_node(stack_id), hp_merge_event(event),"
 	" hp_merge_counters(counters) FROM src.samples ORDER BY rowid;"
-	"INSERT INTO main.memory(pid, t_ns, rss_bytes, heap_bytes)"
-	" SELECT hp_merge_id(pid), t_ns, rss_bytes, heap_bytes FROM src.memory ORDER BY rowid;"
+	"INSERT INTO main.memory(pid, t_ns, rss_bytes, heap_bytes, rss_anon, rss_file, rss_shmem)"
+	" SELECT hp_merge_id(pid), t_ns, rss_bytes, heap_bytes, rss_anon, rss_file, rss_shmem"
+	" FROM src.memory ORDER BY rowid;"
 	"INSERT INTO main.alloc_stacks(stack_id, allocs, bytes, peak_bytes, leaked_bytes,"
-	" leaked_allocs, temporary) SELECT hp_merge_node(stack_id), allocs, bytes, peak_bytes,"
-	" leaked_bytes, leaked_allocs, temporary FROM src.alloc_stacks WHERE 1"
-	" ON CONFLICT(stack_id) DO UPDATE SET allocs = allocs + excluded.allocs,"
+	" leaked_allocs, temporary, pid) SELECT hp_merge_node(stack_id), allocs, bytes, peak_bytes,"
+	" leaked_bytes, leaked_allocs, temporary, hp_merge_id(pid) FROM src.alloc_stacks WHERE 1"
+	" ON CONFLICT(stack_id, pid) DO UPDATE SET allocs = allocs + excluded.allocs,"
 	" bytes = bytes + excluded.bytes, peak_bytes = peak_bytes + excluded.peak_bytes,"
 	" leaked_bytes = leaked_bytes + excluded.leaked_bytes,"
 	" leaked_allocs = leaked_allocs + excluded.leaked_allocs,"

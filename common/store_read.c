@@ -136,6 +136,7 @@ static int process_row(void *c, sqlite3_stmt *s)
 		.end_ns = (uint64_t)sqlite3_column_int64(s, 5),
 		.exit_code = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 6),
 		.peak_rss = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 7),
+		.heap_peak = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8),
 	};
 	return ((int (*)(void *, const struct hp_process_row *))k->cb)(k->ctx, &p);
 }
@@ -144,8 +145,8 @@ int store_each_process(struct hp_store *st,
 		       int (*cb)(void *ctx, const struct hp_process_row *p), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT pid, ppid, comm, exe, start_ns, end_ns, exit_code, peak_rss"
-			    " FROM processes ORDER BY start_ns, pid", process_row, &k);
+	return store_each_row(st, "SELECT pid, ppid, comm, exe, start_ns, end_ns, exit_code, peak_rss,"
+			    " heap_peak FROM processes ORDER BY start_ns, pid", process_row, &k);
 }
 
 static int memory_row(void *c, sqlite3_stmt *s)
@@ -157,6 +158,10 @@ static int memory_row(void *c, sqlite3_stmt *s)
 		.rss_bytes = (uint64_t)sqlite3_column_int64(s, 2),
 		.heap_bytes = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1
 								       : sqlite3_column_int64(s, 3),
+		.rss_anon = (uint64_t)sqlite3_column_int64(s, 4),
+		.rss_file = (uint64_t)sqlite3_column_int64(s, 5),
+		.rss_shmem = (uint64_t)sqlite3_column_int64(s, 6),
+		.split = sqlite3_column_type(s, 4) != SQLITE_NULL,
 	};
 	return ((int (*)(void *, const struct hp_mem_reading *))k->cb)(k->ctx, &m);
 }
@@ -165,8 +170,8 @@ int store_each_memory(struct hp_store *st,
 		      int (*cb)(void *ctx, const struct hp_mem_reading *m), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT pid, t_ns, rss_bytes, heap_bytes FROM memory"
-			    " ORDER BY pid, t_ns", memory_row, &k);
+	return store_each_row(st, "SELECT pid, t_ns, rss_bytes, heap_bytes, rss_anon, rss_file,"
+			    " rss_shmem FROM memory ORDER BY pid, t_ns", memory_row, &k);
 }
 
 static int file_row(void *c, sqlite3_stmt *s)
@@ -188,7 +193,8 @@ static int function_row(void *c, sqlite3_stmt *s)
 	struct cb_ctx *k = c;
 	struct hp_function_row f = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1),
 				     (uint32_t)sqlite3_column_int64(s, 2),
-				     (uint32_t)sqlite3_column_int64(s, 3) };
+				     (uint32_t)sqlite3_column_int64(s, 3),
+				     (const char *)sqlite3_column_text(s, 4) };
 	return ((int (*)(void *, const struct hp_function_row *))k->cb)(k->ctx, &f);
 }
 
@@ -196,7 +202,9 @@ int store_each_function(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT id, name, module_id, file_id FROM functions ORDER BY id",
+	return store_each_row(st, st->no_raw_name ?
+			"SELECT id, name, module_id, file_id, NULL FROM functions ORDER BY id" :
+			"SELECT id, name, module_id, file_id, raw_name FROM functions ORDER BY id",
 			function_row, &k);
 }
 
@@ -354,8 +362,8 @@ int store_add_alloc_stack(struct hp_store *st, const struct hp_alloc_site_row *r
 	if (err)
 		return err;
 	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO alloc_stacks(stack_id, allocs, bytes,"
-			       " peak_bytes, leaked_bytes, leaked_allocs, temporary)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+			       " peak_bytes, leaked_bytes, leaked_allocs, temporary, pid)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
 		return store_sql_err(st, "alloc_stacks");
 	sqlite3_bind_int64(s, 1, r->stack_id);
 	sqlite3_bind_int64(s, 2, (int64_t)r->allocs);
@@ -364,9 +372,33 @@ int store_add_alloc_stack(struct hp_store *st, const struct hp_alloc_site_row *r
 	sqlite3_bind_int64(s, 5, (int64_t)r->leaked_bytes);
 	sqlite3_bind_int64(s, 6, (int64_t)r->leaked_allocs);
 	sqlite3_bind_int64(s, 7, (int64_t)r->temporary);
+	sqlite3_bind_int64(s, 8, r->pid);
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : store_sql_err(st, "alloc_stacks");
+}
+
+static int alloc_stack_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	struct hp_alloc_site_row r = {
+		(uint32_t)sqlite3_column_int64(s, 0), (uint32_t)sqlite3_column_int64(s, 1),
+		(uint64_t)sqlite3_column_int64(s, 2), (uint64_t)sqlite3_column_int64(s, 3),
+		(uint64_t)sqlite3_column_int64(s, 4), (uint64_t)sqlite3_column_int64(s, 5),
+		(uint64_t)sqlite3_column_int64(s, 6), (uint64_t)sqlite3_column_int64(s, 7),
+	};
+	return ((int (*)(void *, const struct hp_alloc_site_row *))k->cb)(k->ctx, &r);
+}
+
+int store_each_alloc_stack(struct hp_store *st,
+			   int (*cb)(void *ctx, const struct hp_alloc_site_row *r), void *ctx)
+{
+	struct cb_ctx k = { (void *)cb, ctx };
+	if (!has_object(st, "table", "alloc_stacks"))
+		return 0;
+	return store_each_row(st, "SELECT stack_id, pid, allocs, bytes, peak_bytes, leaked_bytes,"
+			      " leaked_allocs, temporary FROM alloc_stacks ORDER BY pid, stack_id",
+			      alloc_stack_row, &k);
 }
 
 static int alloc_site_row(void *c, sqlite3_stmt *s)

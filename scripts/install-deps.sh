@@ -1,10 +1,12 @@
 #!/bin/sh
-# Install the Debian packages hpprof needs to build, test and benchmark.
+# Install the Debian packages hpprof needs to build, test and benchmark
+# (grouped below by what needs them).
 # Skips apt-get entirely when everything is already present.
 set -eu
 
 PKGS="build-essential cmake pkg-config
 libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
+libiberty-dev xz-utils
 libc6-dbg sqlite3 tmux jq python3 zlib1g-dev bc go-md2man man-db
 protobuf-compiler valgrind linux-perf heaptrack"
 # Python frames and JIT maps: python3.11 runs the Python kernels and the frame
@@ -16,6 +18,11 @@ PKGS="$PKGS python3.11 python3.11-dev python3-numpy nodejs"
 # hp-mpi-pi kernel and the MPI tests; golang-go's `go tool pprof` reads back
 # the rank labels of the pprof export.
 PKGS="$PKGS openmpi-bin libopenmpi-dev golang-go"
+# Memory truths (tests/e2e/memory_*.sh, tests/realworld/memory_*.sh):
+# /usr/bin/time, heaptrack's zstd files, setarch.
+PKGS="$PKGS time zstd util-linux"
+# The realworld tier profiles these Debian programs (tests/realworld/).
+PKGS="$PKGS gcc make git binutils"
 
 missing=""
 for p in $PKGS; do

@@ -25,6 +25,8 @@ enum tui_role {
 	TUI_ERROR,        /* messages about missing data */
 	TUI_CHART,        /* RSS bars */
 	TUI_CHART2,       /* heap bars, second series */
+	TUI_SLOWER,       /* diff flame graph: a frame whose time grew (red) */
+	TUI_FASTER,       /* diff flame graph: a frame whose time shrank (blue) */
 	TUI_NROLES
 };
 

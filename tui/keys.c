@@ -47,7 +47,12 @@ static const struct tui_key table[] = {
 	{ '\n', "Enter", TUI_A_ANNOTATE, 0, TUI_V_DIFF, "annotate the source (after)" },
 	{ ' ', "Space", TUI_A_TOGGLE, 0, TUI_V_DIFF, "compare functions / lines" },
 	/* memory */
-	{ 'p', "p", TUI_A_PROCESS, 0, TUI_V_MEMORY, "show the next process" },
+	{ 'p', "p", TUI_A_PROCESS, 0, TUI_V_MEMORY, "show the next process (tree order)" },
+	{ 'f', "f", TUI_A_FLAME, 0, TUI_V_MEMORY, "allocation flame graph (--alloc)" },
+	{ 'c', "c", TUI_A_CALLERS, 0, TUI_V_MEMORY,
+	  "callers of the selected allocation site, bottom-up" },
+	{ 'w', "w", TUI_A_WEIGHT, 0, TUI_V_MEMORY,
+	  "weigh f and c by the next of alloc-bytes, leaked-bytes, peak-bytes, temporary, allocs" },
 	/* threads */
 	{ '\n', "Enter", TUI_A_ENTER, 0, TUI_V_THREADS, "show only this thread in every view" },
 	{ 'p', "p", TUI_A_PROCESS, 0, TUI_V_THREADS, "show only this thread's process" },

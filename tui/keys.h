@@ -47,6 +47,8 @@ enum tui_action {
 	TUI_A_PROCESS,        /* filter by / cycle the process */
 	TUI_A_MARK,           /* start or drop a time-range selection */
 	TUI_A_RANKS,          /* the MPI ranks view */
+	TUI_A_FLAME,          /* memory: the allocation flame graph */
+	TUI_A_WEIGHT,         /* memory: the next allocation weight */
 };
 
 struct tui_key {

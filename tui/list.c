@@ -40,6 +40,9 @@ void list_columns(struct tui_list *l, const struct hp_profile *p, const struct h
 		const struct hp_column *c = &cols[i];
 		if ((c->event >= 0 && !p->events[c->event].measured) || in_list(hide, c->id))
 			continue;
+		if (c->event >= 0 && (uint32_t)c->event < p->nevents &&
+		    !strcmp(p->events[c->event].role, "alloc"))
+			continue;             /* allocation columns belong to the memory view */
 		struct tui_col *t = &l->cols[l->ncols++];
 		memset(t, 0, sizeof(*t));
 		t->header = c->header;

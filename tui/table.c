@@ -62,8 +62,8 @@ static int empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t i)
 	} else {
 		return p->threads[i].samples == 0;
 	}
-	for (uint32_t e = 0; e < p->nevents; e++)
-		if ((a && a[e]) || (b && b[e]))
+	for (uint32_t e = 0; e < p->nevents; e++)      /* allocations: the memory view's */
+		if (((a && a[e]) || (b && b[e])) && strcmp(p->events[e].role, "alloc"))
 			return 0;
 	return 1;
 }

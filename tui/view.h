@@ -110,7 +110,14 @@ struct tui_view *view_functions_new(struct tui_app *a);
 struct tui_view *view_lines_new(struct tui_app *a);
 struct tui_view *view_calltree_new(struct tui_app *a, int bottom_up, uint32_t focus_func,
 				   uint32_t leaf_line);
+/* The same, of the stacks with a weight in column col only, ordered and
+ * shown by it (the memory view's callers of an allocation site). */
+struct tui_view *view_calltree_new_weighted(struct tui_app *a, int bottom_up,
+					    uint32_t focus_func, int col);
 struct tui_view *view_flame_new(struct tui_app *a);
+/* The flame graph of the stacks with a weight in profile column col (an
+ * index into events[], e.g. "alloc-bytes"), frames as wide as it. */
+struct tui_view *view_flame_new_weighted(struct tui_app *a, int col);
 struct tui_view *view_memory_new(struct tui_app *a);
 struct tui_view *view_threads_new(struct tui_app *a);
 struct tui_view *view_timeline_new(struct tui_app *a);

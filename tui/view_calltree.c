@@ -8,6 +8,11 @@
  * open, flattens the open part into list rows, and shows Total% / Self%
  * (of all samples) and the measured counters per node. The hottest path
  * starts expanded.
+ *
+ * A weighted tree (view_calltree_new_weighted) holds only the stacks with
+ * a weight in one column (allocations: alloc-bytes, ...), ordered by it;
+ * Total% and Self% are then shares of that column, and the columns shown
+ * are the allocation ones (a CPU tree leaves them out).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,7 +35,28 @@ struct tree_view {
 	uint32_t *vis;                /* open part, depth first: list rows */
 	uint32_t nvis;
 	struct tui_list list;
+	int col;                      /* weight column of a weighted tree; -1: samples */
 };
+
+/* Total and self of a node as a percentage: of all samples, or of the
+ * weight column's total. */
+static double node_pct(const struct tree_view *t, const struct hp_cnode *n, int self)
+{
+	const struct hp_profile *p = app_profile(t->base.app);
+	const struct hp_cnode *root = &t->tree->nodes[0];
+	if (t->col < 0)
+		return profile_pct(p, self ? n->self : n->total);
+	int64_t w = n->c[t->col], all = root->c[t->col];
+	if (self) {
+		if (t->opts.kind == HP_CALLTREE_BOTTOM_UP)
+			w = n->depth == 1 ? w : 0;   /* where the weight landed: the first level */
+		else
+			for (uint32_t c = n->first_child; c != HP_CT_NONE;
+			     c = t->tree->nodes[c].next_sibling)
+				w -= t->tree->nodes[c].c[t->col];
+	}
+	return all > 0 && w > 0 ? 100.0 * (double)w / (double)all : 0.0;
+}
 
 /* A file's last component, "??" when unknown. */
 static const char *base_name(const char *path)
@@ -46,13 +72,13 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 	int src = t->list.cols[col].src, indent;
 	switch (src) {
 	case COL_TOTAL:
-		snprintf(buf, len, "%.2f", profile_pct(p, n->total));
-		*role = colors_heat(profile_pct(p, n->total));
+		snprintf(buf, len, "%.2f", node_pct(t, n, 0));
+		*role = colors_heat(node_pct(t, n, 0));
 		return;
 	case COL_SELF:
-		if (n->self)
-			snprintf(buf, len, "%.2f", profile_pct(p, n->self));
-		*role = colors_heat(profile_pct(p, n->self));
+		if (node_pct(t, n, 1) > 0)
+			snprintf(buf, len, "%.2f", node_pct(t, n, 1));
+		*role = colors_heat(node_pct(t, n, 1));
 		return;
 	case COL_NAME:
 		indent = 2 * (int)(n->depth - 1);
@@ -92,7 +118,8 @@ static void setup_columns(struct tree_view *t, const struct hp_profile *p)
 	add_col(t, "Total%", 7, COL_TOTAL, 0);
 	add_col(t, "Self%", 7, COL_SELF, 0);
 	for (uint32_t e = 0; e < p->nevents && t->list.ncols < TUI_LIST_MAX_COLS - 1; e++)
-		if (p->events[e].measured)
+		if (p->events[e].measured &&
+		    !strcmp(p->events[e].role, "alloc") == (t->col >= 0))
 			add_col(t, p->events[e].name, strlen(p->events[e].name) > 10
 				? (int)strlen(p->events[e].name) : 10, (int)e, 2);
 	add_col(t, t->opts.kind == HP_CALLTREE_TOP_DOWN ? "Call path (callers above callees)"
@@ -172,9 +199,14 @@ static void set_title(struct tree_view *t)
 			 base_name(p->lines[o->leaf_line].file), p->lines[o->leaf_line].line,
 			 p->functions[p->lines[o->leaf_line].func].name);
 	else if (o->focus_func != HP_CT_NONE)
-		snprintf(t->base.title, sizeof(t->base.title), "%s of %s",
+		snprintf(t->base.title, sizeof(t->base.title), "%s of %s%s%s",
 			 o->kind == HP_CALLTREE_BOTTOM_UP ? "Callers" : "Callees",
-			 p->functions[o->focus_func].name);
+			 p->functions[o->focus_func].name, t->col >= 0 ? " by " : "",
+			 t->col >= 0 ? p->events[t->col].name : "");
+	else if (t->col >= 0)
+		snprintf(t->base.title, sizeof(t->base.title), "Call tree by %s, %s",
+			 p->events[t->col].name,
+			 o->kind == HP_CALLTREE_TOP_DOWN ? "top-down" : "bottom-up");
 	else
 		snprintf(t->base.title, sizeof(t->base.title), "Call tree, %s (i: %s)",
 			 o->kind == HP_CALLTREE_TOP_DOWN ? "top-down" : "bottom-up",
@@ -318,6 +350,29 @@ static const struct tui_view_ops focused_ops = {
 	.search = tree_search, .status = tree_status, .free = tree_free,
 };
 
+struct tui_view *view_calltree_new_weighted(struct tui_app *a, int bottom_up,
+					    uint32_t focus_func, int col)
+{
+	struct tree_view *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->base.app = a;
+	t->col = col;
+	calltree_opts_init(&t->opts);
+	t->opts.kind = bottom_up ? HP_CALLTREE_BOTTOM_UP : HP_CALLTREE_TOP_DOWN;
+	t->opts.focus_func = focus_func;
+	t->opts.weighted_only = 1;
+	t->opts.weight = col;
+	t->opts.sort_by_weight = 1;
+	t->base.ops = &focused_ops;
+	set_title(t);
+	if (build(t)) {
+		tree_free(&t->base);
+		return NULL;
+	}
+	return &t->base;
+}
+
 struct tui_view *view_calltree_new(struct tui_app *a, int bottom_up, uint32_t focus_func,
 				   uint32_t leaf_line)
 {
@@ -325,6 +380,7 @@ struct tui_view *view_calltree_new(struct tui_app *a, int bottom_up, uint32_t fo
 	if (!t)
 		return NULL;
 	t->base.app = a;
+	t->col = -1;
 	calltree_opts_init(&t->opts);
 	t->opts.kind = bottom_up ? HP_CALLTREE_BOTTOM_UP : HP_CALLTREE_TOP_DOWN;
 	t->opts.focus_func = focus_func;

@@ -1,10 +1,13 @@
 /*
  * view_diff.c - the diff tab of `hpprof tui DB --diff BASE.db`: per
- * function (or, with Space, per source line) the self% before (BASE) and
- * after (DB), the change, the change of total%, and the analyzer's
- * verdict; rows that got slower or appeared are REGRESSION-colored, those
- * that got faster or vanished GAIN-colored. Enter annotates the row's
- * source in DB.
+ * function (or, with Space, per source line) the self time before (BASE)
+ * and after (DB), its change with the half-width of its confidence
+ * interval, the change of total time, the self share after, and the
+ * analyzer's verdict (it judges time, not shares); rows that got slower or
+ * appeared are REGRESSION-colored, those that got faster or vanished
+ * GAIN-colored, minor rows (too few samples) come last. Enter annotates
+ * the row's source in DB. The flame graph tab shows the same comparison
+ * per call path (view_flame.c).
  *
  * The comparison itself is analyzer/diff.h (diff_pair), the same as
  * `hpprof diff`; it is recomputed when the filter of DB changes (BASE is
@@ -22,7 +25,8 @@
 #include "tui/list.h"
 #include "tui/view.h"
 
-enum { C_BEFORE, C_AFTER, C_DELTA, C_DTOTAL, C_VERDICT, C_NAME, C_MODULE, NCOLS };
+enum { C_BEFORE, C_AFTER, C_DELTA, C_CI, C_DTOTAL, C_SHARE, C_VERDICT, C_NAME, C_MODULE,
+       NCOLS };
 
 struct diff_view {
 	struct tui_view base;
@@ -34,10 +38,12 @@ struct diff_view {
 };
 
 static const struct tui_col columns[NCOLS] = {
-	[C_BEFORE]  = { "Before%", 8, 0, 1, 0, 0, 0, C_BEFORE },
-	[C_AFTER]   = { "After%", 7, 0, 1, 0, 0, 0, C_AFTER },
-	[C_DELTA]   = { "Delta", 7, 0, 1, 0, 0, 0, C_DELTA },
-	[C_DTOTAL]  = { "\u0394Total", 7, 0, 1, 2, 0, 0, C_DTOTAL },
+	[C_BEFORE]  = { "Before", 8, 0, 1, 0, 0, 0, C_BEFORE },
+	[C_AFTER]   = { "After", 8, 0, 1, 0, 0, 0, C_AFTER },
+	[C_DELTA]   = { "Change", 8, 0, 1, 0, 0, 0, C_DELTA },
+	[C_CI]      = { "\u00b1CI", 7, 0, 1, 1, 0, 0, C_CI },
+	[C_DTOTAL]  = { "\u0394Total", 8, 0, 1, 2, 0, 0, C_DTOTAL },
+	[C_SHARE]   = { "Self%", 6, 0, 1, 2, 0, 0, C_SHARE },
 	[C_VERDICT] = { "Verdict", 7, 0, 0, 0, 0, 0, C_VERDICT },
 	[C_NAME]    = { "Function", 0, 30, 0, 0, 0, 1, C_NAME },
 	[C_MODULE]  = { "Module", 18, 0, 0, 3, 0, 1, C_MODULE },
@@ -60,6 +66,25 @@ static const char *base_name(const char *path)
 	return path ? stacks_basename(path) : "??";
 }
 
+/* A time in the unit of the view (ms, or samples without a time basis). */
+static void time_cell(const struct diff_view *v, char *buf, size_t len, double t)
+{
+	double m = v->d->basis == HP_DIFF_TIME_SAMPLES ? t : t * 1e3;
+	snprintf(buf, len, m >= 100 || m == 0 ? "%.0f" : m >= 10 ? "%.1f" : "%.2f", m);
+}
+
+/* A change in percent of its before value, or "new" from nothing. */
+static void change_cell(char *buf, size_t len, const struct hp_diff_change *c, double before,
+			int ci)
+{
+	if (before <= 0)
+		snprintf(buf, len, "%s", ci ? "" : c->delta > 0 ? "from 0" : "");
+	else if (ci)
+		snprintf(buf, len, c->ci > 0 ? "%.1f%%" : "", 100 * c->ci / before);
+	else
+		snprintf(buf, len, "%+.1f%%", 100 * c->delta / before);
+}
+
 static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *role)
 {
 	struct diff_view *v = ctx;
@@ -67,21 +92,27 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 	switch (v->list.cols[col].src) {
 	case C_BEFORE:
 		if (r->verdict != HP_VERDICT_NEW)
-			snprintf(buf, len, "%.2f", r->before_self.mean);
+			time_cell(v, buf, len, r->before_time.mean);
 		break;
 	case C_AFTER:
 		if (r->verdict != HP_VERDICT_GONE)
-			snprintf(buf, len, "%.2f", r->after_self.mean);
+			time_cell(v, buf, len, r->after_time.mean);
 		break;
 	case C_DELTA:
-		snprintf(buf, len, "%+.2f", r->delta_self);
+		change_cell(buf, len, &r->self, r->before_time.mean, 0);
 		*role = verdict_role(r->verdict);
 		break;
+	case C_CI:
+		change_cell(buf, len, &r->self, r->before_time.mean, 1);
+		break;
 	case C_DTOTAL:
-		snprintf(buf, len, "%+.2f", r->delta_total);
+		change_cell(buf, len, &r->total, r->before_ttime.mean, 0);
+		break;
+	case C_SHARE:
+		snprintf(buf, len, "%.2f", r->after_self.mean);
 		break;
 	case C_VERDICT:
-		snprintf(buf, len, "%s", diff_verdict_name(r->verdict));
+		snprintf(buf, len, "%s%s", diff_verdict_name(r->verdict), r->on_total ? "*" : "");
 		*role = verdict_role(r->verdict);
 		break;
 	case C_NAME:
@@ -108,9 +139,11 @@ static int compare(const void *a, const void *b, void *ctx)
 	const struct hp_diff_row *x = &v->d->rows[i], *y = &v->d->rows[j];
 	int c = 0;
 	switch (v->sort) {
-	case C_BEFORE:  c = cmp_double(x->before_self.mean, y->before_self.mean); break;
-	case C_AFTER:   c = cmp_double(x->after_self.mean, y->after_self.mean); break;
-	case C_DTOTAL:  c = cmp_double(fabs(x->delta_total), fabs(y->delta_total)); break;
+	case C_BEFORE:  c = cmp_double(x->before_time.mean, y->before_time.mean); break;
+	case C_AFTER:   c = cmp_double(x->after_time.mean, y->after_time.mean); break;
+	case C_CI:      c = cmp_double(x->self.ci, y->self.ci); break;
+	case C_DTOTAL:  c = cmp_double(fabs(x->total.delta), fabs(y->total.delta)); break;
+	case C_SHARE:   c = cmp_double(x->after_self.mean, y->after_self.mean); break;
 	case C_VERDICT: c = (int)y->verdict - (int)x->verdict; break;
 	case C_NAME:    c = strcmp(x->name, y->name); break;
 	case C_MODULE:  c = strcmp(x->module ? x->module : "", y->module ? y->module : ""); break;
@@ -157,13 +190,14 @@ static void draw_header(struct diff_view *v, struct tui_screen *s, struct tui_re
 {
 	const struct hp_diff *d = v->d;
 	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL,
-		      "before %s: %.0f samples in %.2f s   after %s: %.0f samples in %.2f s   run time: %s",
-		      base_name(app_baseline_path(v->base.app)), d->before.samples.mean,
-		      d->before.duration_s.mean, base_name(app_db_path(v->base.app)),
-		      d->after.samples.mean, d->after.duration_s.mean, diff_verdict_name(d->verdict));
-	screen_put(s, r.y + 1, r.x, r.w, TUI_DIM,
-		   "self% of all samples; a change counts beyond sampling noise and 0.5 points "
-		   "(Space: functions / lines)");
+		      "before %s: %.0f samples, %.3f s CPU   after %s: %.0f samples, %.3f s CPU   "
+		      "CPU time: %s", base_name(app_baseline_path(v->base.app)),
+		      d->before.samples.mean, d->before.time.mean, base_name(app_db_path(v->base.app)),
+		      d->after.samples.mean, d->after.time.mean, diff_verdict_name(d->verdict));
+	screen_printf(s, r.y + 1, r.x, r.w, TUI_DIM,
+		      "self time (%s); a change counts beyond the sampling error and %g%% (run-to-run "
+		      "variation not included) - Space: functions / lines",
+		      d->basis == HP_DIFF_TIME_SAMPLES ? "samples" : "ms", d->opts.threshold);
 }
 
 static void diff_draw(struct tui_view *vv, struct tui_screen *s, struct tui_rect r)

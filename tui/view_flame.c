@@ -7,6 +7,19 @@
  * Layout is recomputed from the tree (calltree_build) for the current
  * width whenever it is needed: boxes[] holds the frames that are at least
  * one cell wide, in depth-first order.
+ *
+ * Frames are as wide as their samples, or as one weight column of the
+ * profile (view_flame_new_weighted: the memory view's allocation flame
+ * graph by alloc-bytes, allocs, leaked-bytes, ...): the same tree, built
+ * from the stacks with that weight only.
+ *
+ * Diff mode (`hpprof tui DB --diff BASE`): the tree is a difftree
+ * (analyzer/difftree.h: the same call tree with BASE's times per path) and
+ * each frame is coloured by the change of its self time, as `hpprof diff`
+ * judges it: SLOWER (red) or FASTER (blue) beyond the noise, plain
+ * otherwise; the frame's left edge reads '+' or '-' for the same (so
+ * monochrome terminals and --dump show it), and the info line gives the
+ * times before and after.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +27,7 @@
 #include <strings.h>
 
 #include "analyzer/calltree.h"
+#include "analyzer/difftree.h"
 #include "analyzer/profile.h"
 #include "common/grow.h"
 #include "tui/colors.h"
@@ -29,7 +43,8 @@ struct box {
 
 struct flame {
 	struct tui_view base;
-	struct hp_calltree *tree;
+	struct hp_calltree *tree;     /* the difftree's after tree in diff mode */
+	struct hp_difftree *dt;       /* diff mode, else NULL */
 	uint32_t zoom[MAX_ZOOM];      /* zoom roots, innermost last */
 	int nzoom;
 	uint32_t sel;                 /* selected node */
@@ -38,7 +53,34 @@ struct flame {
 	uint32_t nboxes;
 	size_t cap;
 	int width;                    /* layout width of boxes[] */
+	int col;                      /* weight column; -1: samples */
 };
+
+/* A node's weight: samples or its column. */
+static uint64_t weight(const struct flame *f, uint32_t node)
+{
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	return f->col < 0 ? n->total : n->c && n->c[f->col] > 0 ? (uint64_t)n->c[f->col] : 0;
+}
+
+/* Self weight: the node's own minus its children's. */
+static uint64_t self_weight(const struct flame *f, uint32_t node)
+{
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	uint64_t w = weight(f, node), kids = 0;
+	if (f->col < 0)
+		return n->self;
+	for (uint32_t c = n->first_child; c != HP_CT_NONE; c = f->tree->nodes[c].next_sibling)
+		kids += weight(f, c);
+	return w > kids ? w - kids : 0;
+}
+
+/* w as a percentage of the whole graph's weight. */
+static double pct(const struct flame *f, uint64_t w)
+{
+	uint64_t all = weight(f, 0);
+	return all ? 100.0 * (double)w / (double)all : 0.0;
+}
 
 static uint32_t zoom_root(const struct flame *f)
 {
@@ -69,8 +111,9 @@ static void place(struct flame *f, uint32_t node, int depth, double x0, double w
 	double cx = x0;
 	if (xb - xa < 1 || add_box(f, node, depth, xa, xb - xa))
 		return;
+	uint64_t nw = weight(f, node);
 	for (uint32_t c = n->first_child; c != HP_CT_NONE; c = f->tree->nodes[c].next_sibling) {
-		double cw = n->total ? w * (double)f->tree->nodes[c].total / (double)n->total : 0;
+		double cw = nw ? w * (double)weight(f, c) / (double)nw : 0;
 		place(f, c, depth + 1, cx, cw);
 		cx += cw;
 	}
@@ -96,22 +139,23 @@ static const struct box *box_of(const struct flame *f, uint32_t node)
 
 static int frame_role(const struct flame *f, uint32_t node)
 {
-	const struct hp_profile *p = app_profile(f->base.app);
-	const struct hp_cnode *n = &f->tree->nodes[node];
 	if (node == f->sel)
 		return TUI_SELECTED;
 	if (f->needle[0] && strcasestr(frame_name(f, node), f->needle))
 		return TUI_MARK;
-	if (profile_pct(p, n->self) >= 10.0)
+	if (f->dt)
+		return f->dt->diff[node].verdict > 0 ? TUI_SLOWER
+			: f->dt->diff[node].verdict < 0 ? TUI_FASTER : TUI_NORMAL;
+	if (pct(f, self_weight(f, node)) >= 10.0)
 		return TUI_HOT;
-	return profile_pct(p, n->total) >= 10.0 ? TUI_WARM : TUI_COLD;
+	return pct(f, weight(f, node)) >= 10.0 ? TUI_WARM : TUI_COLD;
 }
 
 static void draw_box(struct flame *f, struct tui_screen *s, int y, int x0, const struct box *b)
 {
-	int role = frame_role(f, b->node);
+	int role = frame_role(f, b->node), v = f->dt ? f->dt->diff[b->node].verdict : 0;
 	screen_fill(s, y, x0 + b->x, b->w, role, ' ');
-	screen_putc(s, y, x0 + b->x, role, '|');
+	screen_putc(s, y, x0 + b->x, role, v > 0 ? '+' : v < 0 ? '-' : '|');
 	if (b->w > 1) {
 		char label[256];
 		snprintf(label, sizeof(label), "%s", frame_name(f, b->node));
@@ -129,19 +173,59 @@ static void draw_path(struct flame *f, struct tui_screen *s, struct tui_rect r)
 	n += (size_t)snprintf(path, sizeof(path), "zoom: all");
 	for (int i = 0; i < f->nzoom && n < sizeof(path); i++)
 		n += (size_t)snprintf(path + n, sizeof(path) - n, " > %s", frame_name(f, f->zoom[i]));
-	if (!f->nzoom)
+	if (!f->nzoom && f->dt)
+		snprintf(path + n, sizeof(path) - n, "   diff: + red slower, - blue faster (self time, "
+			 "beyond the noise); widths: this profile");
+	else if (!f->nzoom)
 		snprintf(path + n, sizeof(path) - n, "   (Enter zooms into a frame, Backspace zooms out)");
 	screen_put(s, r.y, r.x, r.w, TUI_DIM, path);
+}
+
+/* A time in s, ms or us (samples when the profiles have no time). */
+static void time_text(char *buf, size_t len, const struct flame *f, double v)
+{
+	if (f->dt->basis == HP_DIFF_TIME_SAMPLES)
+		snprintf(buf, len, "%.0f smp", v);
+	else if (v >= 1)
+		snprintf(buf, len, "%.3gs", v);
+	else if (v >= 1e-3 || v == 0)
+		snprintf(buf, len, "%.3gms", v * 1e3);
+	else
+		snprintf(buf, len, "%.3gus", v * 1e6);
+}
+
+/* Diff mode: "self 358ms -> 125ms, -65.1% ±10.3%: faster". */
+static void diff_info(const struct flame *f, char *buf, size_t len)
+{
+	const struct hp_diffnode *d = &f->dt->diff[f->sel];
+	char b[24], a[24], chg[48] = "";
+	time_text(b, sizeof(b), f, f->sel ? d->before_self : f->dt->before_time);
+	time_text(a, sizeof(a), f, f->sel ? d->after_self : f->dt->after_time);
+	if (f->sel && d->before_node == HP_CT_NONE)
+		snprintf(chg, sizeof(chg), " (a new path)");
+	else if (f->sel && d->before_self > 0)
+		snprintf(chg, sizeof(chg), ", %+.1f%% \u00b1%.1f%%", 100 * d->change.delta / d->before_self,
+			 100 * d->change.ci / d->before_self);
+	snprintf(buf, len, "%s %s -> %s%s: %s", f->sel ? "self" : "CPU time", b, a, chg,
+		 !f->sel ? "all samples" : d->verdict > 0 ? "slower" : d->verdict < 0 ? "faster"
+		 : "no change beyond the noise");
 }
 
 static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
 {
 	const struct hp_profile *p = app_profile(f->base.app);
 	const struct hp_cnode *n = &f->tree->nodes[f->sel];
+	char diff[160] = "";
+	if (f->dt) {
+		diff[0] = ';';
+		diff[1] = ' ';
+		diff_info(f, diff + 2, sizeof(diff) - 2);
+	}
 	screen_printf(s, r.y + r.h - 1, r.x, r.w, TUI_NORMAL,
-		      "%s: total %.2f%% (%llu samples), self %.2f%%, depth %u", frame_name(f, f->sel),
-		      profile_pct(p, n->total), (unsigned long long)n->total, profile_pct(p, n->self),
-		      n->depth);
+		      "%s: total %.2f%% (%llu %s), self %.2f%%, depth %u%s", frame_name(f, f->sel),
+		      pct(f, weight(f, f->sel)), (unsigned long long)weight(f, f->sel),
+		      f->col < 0 ? "samples" : p->events[f->col].name, pct(f, self_weight(f, f->sel)),
+		      n->depth, diff);
 }
 
 static void flame_draw(struct tui_view *v, struct tui_screen *s, struct tui_rect r)
@@ -161,8 +245,9 @@ static void flame_draw(struct tui_view *v, struct tui_screen *s, struct tui_rect
 		if (b->depth >= top && b->depth < top + levels)
 			draw_box(f, s, r.y + 1 + b->depth - top, r.x, b);
 	}
-	if (!app_profile(v->app)->nsamples)
-		screen_put(s, r.y + 3, r.x + 2, r.w - 2, TUI_DIM, "(no samples in this selection)");
+	if (!weight(f, 0))
+		screen_put(s, r.y + 3, r.x + 2, r.w - 2, TUI_DIM, f->col < 0
+			   ? "(no samples in this selection)" : "(nothing of this weight in this selection)");
 	draw_info(f, s, r);
 }
 
@@ -264,19 +349,38 @@ static void flame_status(struct tui_view *v, char *buf, size_t len)
 static int flame_reload(struct tui_view *v)
 {
 	struct flame *f = (struct flame *)v;
+	const struct hp_profile *base = app_baseline(v->app);
 	struct hp_calltree_opts o;
 	calltree_opts_init(&o);
-	calltree_free(f->tree);
+	if (f->col >= 0) {
+		o.weighted_only = 1;
+		o.weight = f->col;
+		o.sort_by_weight = 1;
+	}
+	if (f->dt)
+		difftree_free(f->dt);       /* owns f->tree */
+	else
+		calltree_free(f->tree);
 	f->tree = NULL;
+	f->dt = NULL;
 	f->nzoom = 0;
 	f->sel = 0;
+	if (base) {
+		if (difftree_build(base, app_profile(v->app), &o, NULL, &f->dt))
+			return -1;
+		f->tree = f->dt->after;
+		return 0;
+	}
 	return calltree_build(app_profile(v->app), &o, &f->tree) ? -1 : 0;
 }
 
 static void flame_free(struct tui_view *v)
 {
 	struct flame *f = (struct flame *)v;
-	calltree_free(f->tree);
+	if (f->dt)
+		difftree_free(f->dt);
+	else
+		calltree_free(f->tree);
 	free(f->boxes);
 	free(f);
 }
@@ -289,12 +393,23 @@ static const struct tui_view_ops flame_ops = {
 
 struct tui_view *view_flame_new(struct tui_app *a)
 {
+	return view_flame_new_weighted(a, -1);
+}
+
+struct tui_view *view_flame_new_weighted(struct tui_app *a, int col)
+{
 	struct flame *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
 	f->base.ops = &flame_ops;
 	f->base.app = a;
-	snprintf(f->base.title, sizeof(f->base.title), "Flame graph (icicle): callers above callees");
+	f->col = col;
+	if (col < 0)
+		snprintf(f->base.title, sizeof(f->base.title),
+			 "Flame graph (icicle): callers above callees");
+	else
+		snprintf(f->base.title, sizeof(f->base.title), "Flame graph by %s: callers above"
+			 " callees", app_profile(a)->events[col].name);
 	if (flame_reload(&f->base)) {
 		flame_free(&f->base);
 		return NULL;

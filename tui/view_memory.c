@@ -1,18 +1,28 @@
 /*
- * view_memory.c - resident memory over time, one process at a time (p
- * cycles): an RSS bar chart with the peak marked, the heap curve below it
- * when allocation tracking recorded one, and the allocation sites (bytes,
- * calls, bytes held at the heap peak, leaks) when the run tracked them;
- * Up/Down scroll the sites, Enter opens a site's source.
+ * view_memory.c - resident memory over time, one process at a time: an RSS
+ * bar chart with the peak marked, the heap curve below it when allocation
+ * tracking recorded one, the process tree (each process's own peak; the
+ * chart's process marked; p moves to the next one in tree order) and the
+ * allocation sites (bytes, calls, bytes held at the heap peak, leaks) when
+ * the run tracked them. It opens on the process with the largest peak.
+ * Up/Down scroll the sites, Enter opens a site's source, f the allocation
+ * flame graph, c the callers of the selected site (a bottom-up tree), w
+ * the weight both use (alloc-bytes, allocs, leaked-bytes, peak-bytes,
+ * temporary).
  *
- * Reads profile->memory (hp_mem_reading per pid and time), the processes'
- * peak RSS and the run's allocation sites (app_alloc_sites, copied once:
- * they are of the whole run); draws with chart.h.
+ * Reads profile->memory (hp_mem_reading per pid and time), the processes
+ * and their tree (memreport.h), the run's allocation sites
+ * (app_alloc_sites, copied once: they are of the whole run) and the
+ * profile's allocation weights (cmd_tui loads them); draws with chart.h.
+ * The flame graph and the callers tree are the browser's own views,
+ * weighted by an allocation column.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/calltree.h"
+#include "analyzer/memreport.h"
 #include "analyzer/profile.h"
 #include "tui/chart.h"
 #include "tui/colors.h"
@@ -30,9 +40,11 @@ struct site {
 
 struct memory {
 	struct tui_view base;
-	uint32_t *pids;               /* processes with readings, in first-seen order */
+	uint32_t *pids;               /* the processes in tree order */
+	uint32_t *depth;              /* ... and their depth in the tree */
 	uint32_t npids;
 	uint32_t cur;                 /* index into pids */
+	int weight;                   /* index into hp_alloc_weights: f and c use it */
 	struct site *sites;           /* most bytes first */
 	uint32_t nsites;
 	uint32_t sel, top;            /* allocation site cursor */
@@ -130,13 +142,42 @@ static void draw_header(struct memory *m, struct tui_screen *sc, struct tui_rect
 	const struct hp_profile *p = app_profile(m->base.app);
 	const struct hp_pprocess *pr = process_of(p, m->pids[m->cur]);
 	char last[32], hwm[32] = "?";
+	int64_t own = pr ? memreport_peak(p, pr) : -1;
 	chart_bytes(rss->last, last, sizeof(last));
-	if (pr && pr->peak_rss >= 0)
-		chart_bytes((double)pr->peak_rss, hwm, sizeof(hwm));
+	if (own >= 0)
+		chart_bytes((double)own, hwm, sizeof(hwm));
 	screen_printf(sc, r.y, r.x, r.w, TUI_NORMAL,
-		      "process %u (%s): %u readings, last %s, peak RSS at exit %s%s",
+		      "process %u (%s): %u readings, last %s, own peak %s%s",
 		      m->pids[m->cur], pr && pr->comm ? pr->comm : "?", rss->readings, last, hwm,
 		      m->npids > 1 ? "   (p: next process)" : "");
+}
+
+/* The process tree, the chart's process marked; rows r.h at most, the
+ * current process kept in sight. */
+static void draw_tree(struct memory *m, struct tui_screen *sc, struct tui_rect r)
+{
+	const struct hp_profile *p = app_profile(m->base.app);
+	uint32_t rows = r.h > 1 ? (uint32_t)r.h - 1 : 1, top = 0;
+	if (m->cur >= rows)
+		top = m->cur - rows + 1;
+	screen_fill(sc, r.y, r.x, r.w, TUI_HEADER, ' ');
+	screen_printf(sc, r.y, r.x, r.w, TUI_HEADER, "%8s %10s %10s  %s", "PID", "Peak RSS",
+		      "Heap peak", "Processes (own peaks; p: next)");
+	for (uint32_t i = 0; i < rows && top + i < m->npids; i++) {
+		uint32_t k = top + i;
+		const struct hp_pprocess *pr = process_of(p, m->pids[k]);
+		char rss[32] = "-", heap[32] = "-";
+		int64_t own = pr ? memreport_peak(p, pr) : -1;
+		int role = k == m->cur ? TUI_SELECTED : TUI_NORMAL;
+		if (own >= 0)
+			chart_bytes((double)own, rss, sizeof(rss));
+		if (pr && pr->heap_peak >= 0)
+			chart_bytes((double)pr->heap_peak, heap, sizeof(heap));
+		screen_fill(sc, r.y + 1 + (int)i, r.x, r.w, role, ' ');
+		screen_printf(sc, r.y + 1 + (int)i, r.x, r.w, role, "%8u %10s %10s  %*s%s",
+			      m->pids[k], rss, heap, (int)(m->depth[k] > 8 ? 16 : 2 * m->depth[k]), "",
+			      pr && pr->comm ? pr->comm : "?");
+	}
 }
 
 static void draw_alloc_note(struct tui_screen *sc, int y, struct tui_rect r)
@@ -170,7 +211,8 @@ static void draw_sites(struct memory *m, struct tui_screen *sc, struct tui_rect 
 	chart_bytes((double)m->total_bytes, total, sizeof(total));
 	chart_bytes((double)m->total_leaked, leaked, sizeof(leaked));
 	screen_printf(sc, r.y, r.x, r.w, TUI_NORMAL, "Allocation sites: %u, %s allocated, %s "
-		      "never freed   (Up/Down, Enter: source)", m->nsites, total, leaked);
+		      "never freed   (Enter: source, c: callers, f: flame graph, w: by %s)",
+		      m->nsites, total, leaked, hp_alloc_weights[m->weight]);
 	screen_fill(sc, r.y + 1, r.x, r.w, TUI_HEADER, ' ');
 	screen_printf(sc, r.y + 1, r.x, r.w, TUI_HEADER, "%10s %9s %10s %10s  %s", "Bytes", "Allocs",
 		      "At peak", "Leaked", "Site");
@@ -190,24 +232,30 @@ static void memory_draw(struct tui_view *v, struct tui_screen *sc, struct tui_re
 	struct series rss, heap = { 0 };
 	int cw = r.w - LABEL_W, chart_h;
 	int sites_h = m->nsites ? (r.h * 2 / 5 < 4 ? 4 : r.h * 2 / 5) : 2;
+	int tree_h = m->npids > 1 ? (int)(m->npids + 1 < 6 ? m->npids + 1 : 6) : 0;
+	if (r.h < 8 + sites_h + tree_h)
+		tree_h = 0;
 	struct tui_rect sr = { r.y + r.h - sites_h, r.x, sites_h, r.w };
+	struct tui_rect tr = { sr.y - tree_h, r.x, tree_h, r.w };
 	if (m->nsites)
 		draw_sites(m, sc, sr);
 	else
 		draw_alloc_note(sc, sr.y, r);
+	if (tree_h)
+		draw_tree(m, sc, tr);
 	if (!m->npids) {
 		screen_put(sc, r.y + 1, r.x + 2, r.w - 2, TUI_ERROR,
 			   "no memory readings in this profile (the run recorded no RSS timeline)");
 		return;
 	}
-	if (cw < 10 || r.h < 8 + sites_h || fill_series(p, m->pids[m->cur], 0, cw, &rss))
+	if (cw < 10 || r.h < 8 + sites_h + tree_h || fill_series(p, m->pids[m->cur], 0, cw, &rss))
 		return;
 	if (fill_series(p, m->pids[m->cur], 1, cw, &heap)) {
 		free(rss.v);
 		return;
 	}
 	draw_header(m, sc, r, &rss);
-	chart_h = r.h - sites_h - 3;                /* header, axis, gap */
+	chart_h = r.h - sites_h - tree_h - 3;       /* header, axis, gap */
 	if (heap.readings)
 		chart_h /= 2;
 	struct tui_rect cr = { r.y + 1, r.x, chart_h, r.w };
@@ -221,14 +269,66 @@ static void memory_draw(struct tui_view *v, struct tui_screen *sc, struct tui_re
 	free(heap.v);
 }
 
+/* The profile's column of the chosen allocation weight, or -1 (the run
+ * tracked no allocations). */
+static int weight_col(const struct memory *m)
+{
+	return profile_weight_column(app_profile(m->base.app), hp_alloc_weights[m->weight]);
+}
+
+/* The function of the selected site in the profile, or HP_CT_NONE. */
+static uint32_t site_function(const struct memory *m, int col)
+{
+	const struct hp_profile *p = app_profile(m->base.app);
+	const struct site *s = &m->sites[m->sel];
+	uint32_t best = HP_CT_NONE;
+	for (uint32_t i = 0; s->function && i < p->nfunctions; i++)
+		if (!strcmp(p->functions[i].name, s->function) &&
+		    (best == HP_CT_NONE || p->functions[i].ctotal[col] > p->functions[best].ctotal[col]))
+			best = i;
+	return best;
+}
+
+/* f: the allocation flame graph; c: the callers of the selected site. */
+static int open_alloc_view(struct memory *m, int callers)
+{
+	int col = weight_col(m);
+	struct tui_view *v;
+	if (col < 0) {
+		app_message(m->base.app, TUI_DIM, "%s", profile_meta(app_profile(m->base.app),
+								      "alloc_tracking")
+			    ? "the allocation views are not available with --diff"
+			    : "no allocation data: record with `hpprof run --alloc`");
+		return TUI_R_VIEW;
+	}
+	if (!callers) {
+		v = view_flame_new_weighted(m->base.app, col);
+	} else {
+		uint32_t f = m->nsites ? site_function(m, col) : HP_CT_NONE;
+		if (f == HP_CT_NONE)
+			return TUI_R_VIEW;
+		v = view_calltree_new_weighted(m->base.app, 1, f, col);
+	}
+	return v ? app_push(m->base.app, v) : TUI_R_VIEW;
+}
+
 static int memory_action(struct tui_view *v, enum tui_action a, int arg)
 {
 	struct memory *m = (struct memory *)v;
 	uint32_t page = m->site_rows > 1 ? (uint32_t)m->site_rows - 1 : 1;
+	(void)arg;
 	if (a == TUI_A_PROCESS && m->npids) {
 		m->cur = (m->cur + 1) % m->npids;
 		return TUI_R_VIEW;
 	}
+	if (a == TUI_A_WEIGHT) {
+		m->weight = (m->weight + 1) % HP_ALLOC_NWEIGHTS;
+		app_message(v->app, TUI_DIM, "allocation flame graph and callers by %s",
+			    hp_alloc_weights[m->weight]);
+		return TUI_R_VIEW;
+	}
+	if (a == TUI_A_FLAME || a == TUI_A_CALLERS)
+		return open_alloc_view(m, a == TUI_A_CALLERS);
 	if (!m->nsites)
 		return TUI_R_UNHANDLED;
 	switch (a) {
@@ -290,27 +390,49 @@ static void memory_status(struct tui_view *v, char *buf, size_t len)
 	snprintf(buf, len, "process %u/%u", m->npids ? m->cur + 1 : 0, m->npids);
 }
 
+/* The processes in tree order; the chart shows the same process as
+ * before, or at first the one with the largest own peak. */
 static int memory_reload(struct tui_view *v)
 {
 	struct memory *m = (struct memory *)v;
 	const struct hp_profile *p = app_profile(v->app);
-	uint32_t keep = m->npids ? m->pids[m->cur] : 0;
-	uint32_t *pids = malloc((p->nmemory + 1) * sizeof(*pids));
-	if (!pids)
+	uint32_t keep = m->npids ? m->pids[m->cur] : 0, n = p->nprocesses;
+	size_t cap = (size_t)n + p->nmemory + 1;    /* readings may name pids with no row */
+	uint32_t *order = malloc(cap * sizeof(*order)), *depth = malloc(cap * sizeof(*depth));
+	uint32_t *pids = malloc(cap * sizeof(*pids));
+	if (!order || !depth || !pids) {
+		free(order);
+		free(depth);
+		free(pids);
 		return -1;
+	}
+	if (!keep) {
+		uint32_t big = memreport_largest(p);
+		keep = big == UINT32_MAX ? 0 : p->processes[big].pid;
+	}
+	n = memreport_tree(p, order, depth);
 	free(m->pids);
+	free(m->depth);
 	m->pids = pids;
+	m->depth = depth;
 	m->npids = 0;
 	m->cur = 0;
+	for (uint32_t i = 0; i < n; i++)
+		pids[m->npids++] = p->processes[order[i]].pid;
+	free(order);
+	/* readings of a pid with no process row (a merged or old file): at the end */
 	for (uint32_t i = 0; i < p->nmemory; i++) {
 		uint32_t k = 0;
 		while (k < m->npids && pids[k] != p->memory[i].pid)
 			k++;
-		if (k == m->npids)
+		if (k == m->npids) {
+			depth[m->npids] = 0;
 			pids[m->npids++] = p->memory[i].pid;
+		}
+	}
+	for (uint32_t k = 0; k < m->npids; k++)
 		if (pids[k] == keep)
 			m->cur = k;
-	}
 	return 0;
 }
 
@@ -323,6 +445,7 @@ static void memory_free(struct tui_view *v)
 	}
 	free(m->sites);
 	free(m->pids);
+	free(m->depth);
 	free(m);
 }
 
@@ -338,6 +461,7 @@ struct tui_view *view_memory_new(struct tui_app *a)
 		return NULL;
 	m->base.ops = &memory_ops;
 	m->base.app = a;
+	m->weight = 1;                          /* alloc-bytes */
 	snprintf(m->base.title, sizeof(m->base.title), "Memory: resident set size over time");
 	if (memory_reload(&m->base)) {
 		free(m);

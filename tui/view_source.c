@@ -1,7 +1,9 @@
 /*
  * view_source.c - source annotation: a file's lines with a gutter of
- * per-line costs (self %, call-path total %, measured counters), hot lines
- * marked '>' and colored HOT, opened on a function's hottest line.
+ * per-line costs (self %, call-path total %, the part of self spent in the
+ * kernel when a line entered it, measured counters), hot lines marked '>'
+ * and colored HOT, opened on a function's hottest line. The status line
+ * names the kernel functions beneath the selected line.
  *
  * The file is read from the path the profile recorded (relative paths are
  * tried against the run's working directory). When it cannot be read, the
@@ -147,6 +149,7 @@ static int make_rows(struct source *s)
 /* --- drawing --- */
 
 struct gutter {
+	int kernel;                   /* the Kern% column: some line entered the kernel */
 	int ncounters;                /* counter columns that fit */
 	int counter[16];              /* their event indices */
 	int numw;                     /* line number width */
@@ -161,7 +164,8 @@ static void plan_gutter(const struct source *s, const struct hp_profile *p, int 
 	if (g->numw < 4)
 		g->numw = 4;
 	g->ncounters = 0;
-	g->code_x = 7 + 7 + g->numw + 3;
+	g->kernel = s->costs && s->costs->kernel;
+	g->code_x = 7 + 7 + (g->kernel ? 7 : 0) + g->numw + 3;
 	for (uint32_t e = 0; e < p->nevents && g->ncounters < 16; e++) {
 		if (!p->events[e].measured || g->code_x + COUNTER_W + 60 > w)
 			continue;
@@ -231,6 +235,11 @@ static void draw_row(struct source *s, struct tui_screen *sc, const struct hp_pr
 			      total);
 	}
 	x += 7;
+	if (g->kernel) {
+		if (c && c->kernel)
+			screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, c->kernel));
+		x += 7;
+	}
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (c && c->c && c->c[g->counter[k]])
 			screen_printf(sc, y, x, COUNTER_W - 1, grole, "%*" PRId64, COUNTER_W - 1,
@@ -251,6 +260,10 @@ static void draw_header(struct source *s, struct tui_screen *sc, const struct hp
 	screen_put(sc, r.y, x, 6, TUI_HEADER, " Self%");
 	screen_put(sc, r.y, x + 7, 6, TUI_HEADER, "Total%");
 	x += 14;
+	if (g->kernel) {
+		screen_put(sc, r.y, x, 6, TUI_HEADER, " Kern%");
+		x += 7;
+	}
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		screen_put_right(sc, r.y, x + COUNTER_W - 1, COUNTER_W - 1, TUI_HEADER,
 				 p->events[g->counter[k]].name);
@@ -370,9 +383,17 @@ static void source_status(struct tui_view *v, char *buf, size_t len)
 	uint32_t line = s->nrows ? s->rows[s->sel] : 0;
 	const struct hp_line_cost *c = s->costs && line < s->costs->nlines ? &s->costs->lines[line]
 									  : NULL;
-	snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
-		 s->ntext ? s->ntext : line, c ? profile_pct(p, c->self) : 0.0,
-		 c ? profile_pct(p, c->total) : 0.0);
+	struct hp_kernel_share k[3];
+	uint32_t nk = c && c->kernel ? annotate_line_kernel(p, s->file_id, line, k, 3) : 0;
+	int n = snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
+			 s->ntext ? s->ntext : line, c ? profile_pct(p, c->self) : 0.0,
+			 c ? profile_pct(p, c->total) : 0.0);
+	if (nk && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "  kernel %.2f%%:", profile_pct(p, c->kernel));
+	for (uint32_t i = 0; i < nk && n > 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s %s %.0f%%", i ? "," : "",
+			      p->functions[k[i].func].name,
+			      100.0 * (double)k[i].samples / (double)c->kernel);
 }
 
 static void source_free(struct tui_view *v)

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/report_kernel.h"
+#include "analyzer/report.h"
 #include "tui/colors.h"
 #include "tui/text.h"
 #include "tui/view.h"
@@ -32,16 +34,19 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 	struct tui_text *t = &s->text;
 	const char *samples = profile_meta(p, "samples"), *complete = profile_meta(p, "complete_stacks");
 	double all = samples ? atof(samples) : 0;
+	char exit_s[64], freq[64];
+	report_exit_text(p, exit_s, sizeof(exit_s));        /* as `hpprof report` says it */
+	report_frequency_text(p, freq, sizeof(freq));
 	text_add(t, TUI_HEADER, "Run");
 	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
 	text_add(t, TUI_NORMAL, "  database         %s", app_db_path(s->base.app));
 	text_add(t, TUI_NORMAL, "  duration         %.3f s        exit status %s%s",
-		 (double)p->duration_ns / 1e9, meta(p, "exit_status", "?"),
+		 (double)p->duration_ns / 1e9, exit_s,
 		 !strcmp(meta(p, "interrupted", "0"), "1") ? " (interrupted)" : "");
-	text_add(t, TUI_NORMAL, "  samples          %" PRIu64 "%s    lost %s    frequency %s Hz",
+	text_add(t, TUI_NORMAL, "  samples          %" PRIu64 "%s    lost %s    frequency %s",
 		 p->nsamples, app_filter(s->base.app)->tid || app_filter(s->base.app)->pid ||
 		 app_filter(s->base.app)->t_from || app_filter(s->base.app)->t_to ? " (filtered)" : "",
-		 meta(p, "lost_samples", "0"), meta(p, "frequency", "?"));
+		 meta(p, "lost_samples", "0"), freq);
 	text_add(t, TUI_NORMAL, "  call graph       %s, %.1f%% complete stacks",
 		 meta(p, "call_graph", "?"), all > 0 && complete ? 100.0 * atof(complete) / all : 0.0);
 }
@@ -55,6 +60,8 @@ static void add_counters(struct summary *s, const struct hp_profile *p)
 	text_add(t, TUI_HEADER, "Counters (whole run)");
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
+		if (!strcmp(ev->role, "alloc"))
+			continue;             /* the memory view's */
 		if (ev->measured)
 			text_add(t, TUI_NORMAL, "  %-22s %15" PRId64 "%s", ev->name, ev->total,
 				 ev->running_pct < 99.5 ? "  (multiplexed, scaled)" : "");
@@ -96,6 +103,16 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 		text_add(t, TUI_ERROR, "  ! %s%s not measured", strstr(why, "PMU") ? "no PMU: " : "",
 			 names);
 		text_add(t, TUI_DIM, "    %s", why);
+	}
+	char note[768], *why;
+	if (report_kernel_note_of(p, note, sizeof(note)) && (why = strstr(note, ": "))) {
+		*why = '\0';
+		if (!header++) {
+			text_add(t, TUI_NORMAL, "%s", "");
+			text_add(t, TUI_HEADER, "Warnings");
+		}
+		text_add(t, TUI_ERROR, "  ! %s", note);
+		text_add(t, TUI_DIM, "    %s", why + 2);
 	}
 	if (lost && atoll(lost) > 0) {
 		if (!header++) {

@@ -5,10 +5,12 @@
  * Interposes the malloc family (malloc, calloc, realloc, reallocarray,
  * free, posix_memalign, aligned_alloc, memalign, valloc, pvalloc;
  * malloc_usable_size passes through), forwards every call to the next
- * definition (dlsym RTLD_NEXT) and appends one record per event to this
- * process's stream (stream.c; format in common/allocproto.h). Allocations
- * carry a unw_backtrace() stack with the shim's own frames skipped; frees
- * carry none. It does not aggregate, symbolize or order anything: the
+ * definition (dlsym RTLD_NEXT) and appends one compact record per event
+ * to this process's stream (stream.c; format in common/allocproto.h).
+ * Allocations carry a unw_backtrace() stack with the shim's own frames
+ * skipped, as the id of a stack written before when there is one
+ * (stacktab.c); frees carry none. Pointers are deltas from the thread's
+ * previous one, times come from TIME records (stream_tick). It does not aggregate, symbolize or order anything: the
  * collector's reader (collector/allocstream.c) does. The CPU sampling
  * agent (agent.c) shares the stream and is started from here.
  *
@@ -41,6 +43,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#define UNW_LOCAL_ONLY               /* unw_* are the local unwinder's (_UL*) */
 #include <libunwind.h>
 #include <limits.h>
 #include <link.h>
@@ -51,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define HOOK __attribute__((visibility("default")))
@@ -132,7 +137,8 @@ static struct {
 } cfg;
 
 static int init_state;        /* 0 none, 1 running, 2 done */
-static uint32_t thread_ordinal;
+static uint32_t thread_ordinal;   /* sampling seeds */
+static uint32_t thread_count;     /* thread numbers of compact records */
 
 static uint64_t parse_uint(const char *s)
 {
@@ -265,6 +271,27 @@ static int capture_stack(struct shim_tls *t, void **pcs, int max, int *first)
 	return n - skip > HP_AP_MAX_FRAMES ? skip + HP_AP_MAX_FRAMES : n;
 }
 
+/* This thread's number in compact records: given on its first event,
+ * announced with a THREAD record (tid). */
+static uint32_t thread_number(struct shim_tls *t)
+{
+	if (likely(t->thread))
+		return t->thread;
+	t->thread = __atomic_add_fetch(&thread_count, 1, __ATOMIC_RELAXED);
+	t->last_ptr = 0;
+	unsigned char buf[32];
+	unsigned char *p = hp_ap_put(hp_ap_put(buf + 4, t->thread), shim_tid(t));
+	uint32_t len = rec_end(buf, p);
+	stream_put(buf, len, HP_AP_CHEAD(len, HP_AP_THREAD, 0, 0), 0);
+	return t->thread;
+}
+
+/* ptr as the thread's next delta. */
+static unsigned char *put_ptr(unsigned char *p, const struct shim_tls *t, const void *ptr)
+{
+	return hp_ap_put(p, hp_ap_zigzag((int64_t)((uint64_t)(uintptr_t)ptr - t->last_ptr)));
+}
+
 static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_t size)
 {
 	uint64_t weight = 0;
@@ -276,14 +303,22 @@ static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_
 	void *pcs[HP_AP_MAX_FRAMES + SKIP_SLACK];
 	int first, n = capture_stack(t, pcs, HP_AP_MAX_FRAMES + SKIP_SLACK, &first);
 	unsigned char buf[HP_AP_MAX_REC];
-	unsigned char *p = rec_begin(buf, t, func, cfg.sample ? HP_AP_RF_WEIGHT : 0, (unsigned)(n - first));
-	p = hp_ap_put(p, (uint64_t)(uintptr_t)ptr);
+	unsigned flags = cfg.sample ? HP_AP_RF_WEIGHT : 0;
+	if (stream_tick() < 0)
+		stream_count_drop(0);
+	unsigned char *p = hp_ap_put(buf + 4, thread_number(t));
+	uint32_t id = stacktab_id(pcs + first, n - first);
+	p = put_ptr(hp_ap_put(p, id), t, ptr);
 	p = hp_ap_put(p, size);
 	if (cfg.sample)
 		p = hp_ap_put(p, weight);
-	p = put_pcs(p, pcs + first, n - first);
-	if (stream_write(buf, rec_end(buf, p), HP_AP_ALLOC, 0) < 0)
+	if (!id)
+		p = put_pcs(hp_ap_put(p, (uint64_t)(n - first)), pcs + first, n - first);
+	uint32_t len = rec_end(buf, p);
+	if (stream_put(buf, len, HP_AP_CHEAD(len, HP_AP_ALLOC, func, flags), 0) < 0)
 		stream_count_drop(0);
+	else
+		t->last_ptr = (uint64_t)(uintptr_t)ptr;
 	errno = saved;
 }
 
@@ -295,34 +330,71 @@ static unsigned char *free_begin(struct shim_tls *t, unsigned func, const void *
 		return NULL;
 	int saved = errno;
 	unsigned char buf[48];
-	unsigned char *p = hp_ap_put(rec_begin(buf, t, func, 0, 0), (uint64_t)(uintptr_t)ptr);
+	if (stream_tick() < 0)
+		stream_count_drop(0);
+	unsigned char *p = put_ptr(hp_ap_put(buf + 4, thread_number(t)), t, ptr);
 	uint32_t len = rec_end(buf, p);
 	unsigned char *rec = stream_reserve(len, 0);
-	if (rec)
+	if (rec) {
 		memcpy(rec + 4, buf + 4, len - 4);
-	else
+		t->last_ptr = (uint64_t)(uintptr_t)ptr;
+		/* func kept for free_commit in the reserved head */
+		__atomic_store_n((uint32_t *)rec, HP_AP_HEAD(len, 0, HP_AP_TAG_RESERVED) |
+				 (uint32_t)func << 16, __ATOMIC_RELAXED);
+	} else {
 		stream_count_drop(0);
+	}
 	errno = saved;
 	return rec;
 }
 
-/* Publish a slot from free_begin: as FREE when ptr was released, as PAD
+/* Publish a slot from free_begin: as FREE when ptr was released, as NOFREE
  * when it was not (a failed realloc; then it is a sampled block again). */
 static void free_commit(unsigned char *rec, const void *ptr, int released)
 {
 	if (!rec)
 		return;
-	uint32_t len = HP_AP_HEAD_LEN(__atomic_load_n((uint32_t *)rec, __ATOMIC_RELAXED));
+	uint32_t head = __atomic_load_n((uint32_t *)rec, __ATOMIC_RELAXED);
+	uint32_t len = HP_AP_HEAD_LEN(head);
 	if (!released && cfg.sample)
 		sampled_insert(ptr);
-	stream_commit(rec, HP_AP_HEAD(len, released ? HP_AP_FREE : HP_AP_PAD, HP_AP_TAG_COMMIT));
+	stream_commit(rec, HP_AP_CHEAD(len, released ? HP_AP_FREE : HP_AP_NOFREE,
+				       HP_AP_HEAD_FUNC(head), 0));
+}
+
+/* VmHWM of this process image from /proc/self/status, in bytes (0 when
+ * unknown): its own peak, never its children's (rusage would add them, and
+ * the image before exec), read with raw calls (no stdio, no malloc). */
+static uint64_t own_vm_hwm(void)
+{
+	char buf[4096];
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	long n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, (int)fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = strstr(buf, "\nVmHWM:");
+	uint64_t kb = 0;
+	if (!p)
+		return 0;
+	for (p += 7; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p >= '0' && *p <= '9'; p++)
+		kb = kb * 10 + (uint64_t)(*p - '0');
+	return kb * 1024;
 }
 
 static void note_exit(void)
 {
 	struct shim_tls *t = &shim_tls;
-	if (!stream_header())
+	struct hp_ap_header *h = stream_header();
+	if (!h)
 		return;
+	__atomic_store_n(&h->vm_hwm, own_vm_hwm(), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->table_bytes, stacktab_bytes(), __ATOMIC_RELAXED);
 	stream_set_flags(HP_AP_F_EXITED);
 	if (t->guard)
 		return;
@@ -383,8 +455,12 @@ static void open_stream(void)
 static void on_fork_child(void)
 {
 	stream_forget();
+	stacktab_fork_child();
 	shim_tls.tid = 0;
 	shim_tls.rng = 0;
+	shim_tls.thread = 0;
+	shim_tls.last_ptr = 0;
+	thread_count = 0;
 	open_stream();
 	if (cfg.sample_hz)
 		agent_fork_child();
@@ -432,6 +508,13 @@ static void shim_init(void)
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&shim_init);
 	read_config();
 	if (cfg.enabled) {
+		if (cfg.track) {
+			stacktab_init();
+			/* libunwind's cache of unwind info: per thread (no lock shared
+			 * by the threads), and large enough for a program's hot code */
+			unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+			unw_set_cache_size(unw_local_addr_space, 1024, 0);
+		}
 		pthread_atfork(NULL, NULL, on_fork_child);
 		open_stream();
 	}

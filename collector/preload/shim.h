@@ -7,6 +7,7 @@
  *   alloc_shim.c  the malloc-family hooks, configuration, init and fork
  *   agent.c       the CPU sampling agent: per-thread CPU-time timers and
  *                 the SIGPROF handler that writes SAMPLE records
+ *   stacktab.c    the allocation stacks already in the stream, by id
  *
  * Everything here may run in a malloc hook; what is marked "signal-safe"
  * may also run in the SIGPROF handler (no malloc, stdio, locks or waits).
@@ -31,6 +32,8 @@ struct shim_tls {
 	int timer_slot;       /* agent: 1 + this thread's slot in the timer table, 0 = none */
 	int64_t bytes_left;   /* allocation sampling: bytes until the next sample point */
 	uint64_t rng;         /* allocation sampling: xorshift64* state, 0 = unseeded */
+	uint32_t thread;      /* this thread's number in compact records, 0 = none yet */
+	uint64_t last_ptr;    /* ptr of this thread's last ALLOC/FREE/NOFREE record */
 };
 
 extern __thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
@@ -65,7 +68,7 @@ struct hp_ap_header *stream_header(void);
 /* Flags for stream_reserve. */
 #define STREAM_NOWAIT 0x1u    /* from a signal handler: drop rather than wait for room */
 
-/* Reserve len bytes (8-aligned, <= HP_AP_MAX_REC) for one record: returns
+/* Reserve len bytes (a multiple of HP_AP_ALIGN, <= HP_AP_MAX_REC) for one record: returns
  * its address with the head set to RESERVED, or NULL when the record must
  * be dropped (the caller counts it). With STREAM_NOWAIT it never sleeps
  * and is signal-safe. */
@@ -76,8 +79,14 @@ unsigned char *stream_reserve(uint32_t len, unsigned flags);
 void stream_commit(unsigned char *rec, uint32_t head);
 
 /* Reserve, copy the encoded record buf[0, len) after its head word, and
- * commit it as type. Returns 0, or -1 when it was dropped (not counted). */
+ * commit it with head (its final head word). Returns 0, or -1 when it was
+ * dropped (not counted). stream_write: the same for a long record of type. */
+int stream_put(const unsigned char *buf, uint32_t len, uint32_t head, unsigned flags);
 int stream_write(const unsigned char *buf, uint32_t len, unsigned type, unsigned flags);
+
+/* Append a TIME record when the coarse clock moved since the stream's last
+ * one (a few ns when it did not). Returns -1 when one was due but dropped. */
+int stream_tick(void);
 
 /* Count a dropped event (dropped_events) or sample (dropped_samples). */
 void stream_count_drop(int sample);
@@ -89,10 +98,22 @@ void stream_set_flags(uint32_t flags);
  * relative to the stream's start) and return where its body goes on. */
 unsigned char *rec_begin(unsigned char *buf, struct shim_tls *t, unsigned func,
 			 unsigned flags, unsigned nr_pcs);
-/* Zero-pad the record to 8 bytes; returns its length. */
+/* Zero-pad the record to HP_AP_ALIGN bytes; returns its length. */
 uint32_t rec_end(unsigned char *buf, unsigned char *p);
 /* Append n pcs: the first as is, then zigzag deltas. */
 unsigned char *put_pcs(unsigned char *p, void *const *pcs, int n);
+
+/* ---- stacktab.c ----------------------------------------------------------- */
+
+/* Reserve the table (once, at start-up). Not signal-safe. */
+void stacktab_init(void);
+/* In a forked child: forget every id (the child's stream starts empty). */
+void stacktab_fork_child(void);
+/* The id of this allocation stack (pcs as the ALLOC carries them), writing
+ * its STACK record the first time; 0 when the frames must go inline. */
+uint32_t stacktab_id(void *const *pcs, int n);
+/* Resident bytes of the table (the tracker's own memory in the target). */
+uint64_t stacktab_bytes(void);
 
 /* ---- agent.c ------------------------------------------------------------ */
 

@@ -6,7 +6,11 @@
  * records with one compare-and-swap on the cursor, keeps the ring backed
  * ahead of the writers during the first lap, and publishes records. It
  * knows nothing about what the records mean (alloc_shim.c and agent.c
- * encode them).
+ * encode them). It also keeps the target's share of the ring small: the
+ * writer that opens a new chunk of the ring drops the target's pages of
+ * the chunk two behind (the data stays in the shared file for the
+ * collector), so the ring costs the target a window of a few chunks of
+ * RSS, not its whole size.
  *
  * Two kinds of writers: hooks, which may nap while the ring is full (for
  * at most the reader's heartbeat timeout, never while they hold an
@@ -29,7 +33,7 @@
 #include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
+#define MADV_POPULATE_WRITE 23          /* Linux 5.14; older kernels say EINVAL: pages fault in */
 #endif
 
 enum {
@@ -99,6 +103,9 @@ static int file_allocate(uint64_t from, uint64_t to)
 	return rc < 0 ? -1 : 0;
 }
 
+static void ring_populate(struct hp_ap_header *h, uint64_t k);
+static int stream_grow(struct hp_ap_header *h, uint64_t end);
+
 static void header_fill(struct hp_ap_header *h, uint32_t gen, uint64_t backed)
 {
 	h->version = HP_AP_VERSION;
@@ -156,6 +163,7 @@ static void open_file(const char *dir)
 	st.ring = m + HP_AP_DATA_OFF;
 	st.t_start = shim_now_ns();
 	header_fill((struct hp_ap_header *)m, gen, backed);
+	ring_populate((struct hp_ap_header *)m, 0);
 	__atomic_store_n(&st.hdr, (struct hp_ap_header *)m, __ATOMIC_RELEASE);
 	return;
 fail_unlink:
@@ -226,7 +234,6 @@ static int stream_grow(struct hp_ap_header *h, uint64_t end)
 			want = st.ring_size;
 		if (file_allocate(have, want) < 0)
 			break;
-		madvise(st.ring + have, want - have, MADV_POPULATE_WRITE);
 		while (have < want && !__atomic_compare_exchange_n(&h->backed, &have, want, 1,
 								   __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
 			;
@@ -260,6 +267,48 @@ static unsigned char *ring_at(uint64_t off)
 	return st.ring + (off & (st.ring_size - 1));
 }
 
+static void atomic_max(uint64_t *p, uint64_t v)
+{
+	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (old < v && !__atomic_compare_exchange_n(p, &old, v, 1, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+/* Map the pages of chunk k in this process ahead of the writers, when
+ * the file has them: one call instead of a page fault per page (and the
+ * target's page-fault count stays the program's). */
+static void ring_populate(struct hp_ap_header *h, uint64_t k)
+{
+	uint64_t at = (k * HP_AP_CHUNK) & (st.ring_size - 1);
+	if (at + HP_AP_CHUNK <= __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE) ||
+	    k * HP_AP_CHUNK >= st.ring_size)
+		syscall(SYS_madvise, st.ring + at, (size_t)HP_AP_CHUNK, MADV_POPULATE_WRITE);
+}
+
+/* The claim [o, end) holds the first byte of chunk k: map chunk k + 1, and
+ * drop this process's pages of chunk k - 2 (the shared file keeps them for
+ * the reader; a late writer still in there faults its page back in). Raw
+ * system calls: safe in a signal handler, no cancellation point. */
+static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
+{
+	uint64_t k = (end - 1) / HP_AP_CHUNK;
+	if (o % HP_AP_CHUNK && o / HP_AP_CHUNK == k)
+		return;                         /* no chunk starts in this claim */
+	uint64_t ahead = (k + 2) * HP_AP_CHUNK;   /* first lap: the file backs it before we map it */
+	if (ahead <= st.ring_size && __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE) < ahead)
+		stream_grow(h, ahead);
+	ring_populate(h, k + 1);
+	if (k >= 2) {
+		syscall(SYS_madvise, ring_at((k - 2) * HP_AP_CHUNK), (size_t)HP_AP_CHUNK,
+			MADV_DONTNEED);
+		atomic_max(&h->zapped, (k - 1) * HP_AP_CHUNK);
+	}
+	/* mapped now: from the oldest chunk kept to the end of the one mapped ahead */
+	uint64_t zapped = __atomic_load_n(&h->zapped, __ATOMIC_RELAXED);
+	atomic_max(&h->window_max, ahead - zapped);
+}
+
 /* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
  * ends first (*got says how many). Returns 0 when the record must be
  * dropped (full and no reader or no waiting allowed, or /dev/shm full). */
@@ -285,6 +334,7 @@ static int stream_claim(struct hp_ap_header *h, uint32_t len, unsigned flags, ui
 			return 0;
 		}
 	}
+	ring_window(h, o, end);
 	*off = o;
 	*got = (uint32_t)(end - o);
 	return 1;
@@ -314,14 +364,44 @@ void stream_commit(unsigned char *rec, uint32_t head)
 	__atomic_store_n((uint32_t *)rec, head, __ATOMIC_RELEASE);
 }
 
-int stream_write(const unsigned char *buf, uint32_t len, unsigned type, unsigned flags)
+int stream_put(const unsigned char *buf, uint32_t len, uint32_t head, unsigned flags)
 {
 	unsigned char *rec = stream_reserve(len, flags);
 	if (!rec)
 		return -1;
-	memcpy(rec + 4, buf + 4, len - 4);
-	stream_commit(rec, HP_AP_HEAD(len, type, HP_AP_TAG_COMMIT));
+	if (likely(len <= 32))                  /* most records: a few words, no memcpy call */
+		for (uint32_t i = 4; i < len; i += 4)
+			__builtin_memcpy(rec + i, buf + i, 4);
+	else
+		memcpy(rec + 4, buf + 4, len - 4);
+	stream_commit(rec, head);
 	return 0;
+}
+
+int stream_write(const unsigned char *buf, uint32_t len, unsigned type, unsigned flags)
+{
+	return stream_put(buf, len, HP_AP_HEAD(len, type, HP_AP_TAG_COMMIT), flags);
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+int stream_tick(void)
+{
+	struct hp_ap_header *h = stream_header();
+	struct timespec ts;
+	if (!h)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	uint64_t last = __atomic_load_n(&h->last_tick, __ATOMIC_RELAXED);
+	if (likely(now == last) ||
+	    !__atomic_compare_exchange_n(&h->last_tick, &last, now, 0, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return 0;
+	unsigned char buf[16];
+	unsigned char *p = hp_ap_put(buf + 4, now > st.t_start ? now - st.t_start : 0);
+	uint32_t len = rec_end(buf, p);
+	return stream_put(buf, len, HP_AP_CHEAD(len, HP_AP_TIME, 0, 0), 0);
 }
 
 /* ---- encoding -------------------------------------------------------------- */
@@ -341,7 +421,7 @@ unsigned char *rec_begin(unsigned char *buf, struct shim_tls *t, unsigned func,
 
 uint32_t rec_end(unsigned char *buf, unsigned char *p)
 {
-	while ((uintptr_t)(p - buf) & 7)
+	while ((uintptr_t)(p - buf) & (HP_AP_ALIGN - 1))
 		*p++ = 0;
 	return (uint32_t)(p - buf);
 }

@@ -33,6 +33,13 @@ expect_one_line "report --memory=1" "option '--memory' takes no value; $see" \
 expect_one_line "report --f" "option '--f' is ambiguous (--format, --from); $see" \
 	"$HPPROF" report --f x
 expect_one_line "report -mZ" "unknown option '-Z'; $see" "$HPPROF" report -mZ
+expect_one_line "report --columns" "option '--columns' needs a value; $see" "$HPPROF" report --columns
+expect_one_line "diff --fail-if" "option '--fail-if' needs a value; see 'hpprof diff --help'" \
+	"$HPPROF" diff --fail-if
+expect_one_line "diff --fail-if 'total>>3'" "invalid --fail-if 'total>>3'" \
+	"$HPPROF" diff --fail-if 'total>>3' a.db b.db
+expect_one_line "diff --work 0" "invalid --work '0'" "$HPPROF" diff --work 0 a.db b.db
+expect_one_line "diff --norm work" "--norm work needs --work" "$HPPROF" diff --norm work a.db b.db
 expect_one_line "stat -r" "option '-r' needs a value; see 'hpprof stat --help'" "$HPPROF" stat -r
 expect_one_line "run --freq" "option '--freq' needs a value; see 'hpprof run --help'" \
 	"$HPPROF" run --freq

@@ -43,6 +43,19 @@ check "kernels" "$HPPROF" kernels
 check "--help" "$HPPROF" --help
 check "report --help" "$HPPROF" report --help
 
+# A verdict decided before the reader went away is kept: diff --fail-if
+# whose condition holds exits 3 into a closed pipe too (a CI job piping the
+# diff through head must still see the regression). g.db: half the samples
+# of f.db, so its CPU time is ~50% lower and 'total<-10%' holds.
+cp f.db g.db
+sqlite3 g.db "DELETE FROM samples WHERE event = 0 AND rowid % 2 = 0" || fail "cannot make g.db"
+got=$(closed_pipe "$HPPROF" diff --fail-if 'total<-10%' f.db g.db 2>err.txt)
+[ "${got% *}" = 3 ] || { cat err.txt; fail "diff --fail-if into a closed pipe: status '$got', expected 3"; }
+note "diff --fail-if (condition met) into a closed pipe: exit 3"
+got=$(closed_pipe "$HPPROF" diff --fail-if 'total>+10%' f.db g.db 2>err.txt)
+[ "${got% *}" = 0 ] || { cat err.txt; fail "diff --fail-if (not met) into a closed pipe: status '$got'"; }
+note "diff --fail-if (condition not met) into a closed pipe: exit 0"
+
 # The shell's view, with hpprof's own status (pipefail): 0 and silent.
 command -v bash >/dev/null || skip "bash is not installed"
 for args in "report -n 0 f.db" "export f.db --format json" "list"; do

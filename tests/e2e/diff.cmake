@@ -5,7 +5,12 @@
 add_executable(diff_shift_a ${CMAKE_SOURCE_DIR}/tests/fixtures/diff/shift.c)
 add_executable(diff_shift_b ${CMAKE_SOURCE_DIR}/tests/fixtures/diff/shift.c)
 target_compile_definitions(diff_shift_b PRIVATE SHIFT)
-foreach(t diff_shift_a diff_shift_b)
+# The calibration program of the time verdicts, in two versions: with
+# FAST, work_a does a third of its work and the others keep theirs.
+add_executable(diff_speedup ${CMAKE_SOURCE_DIR}/tests/fixtures/diff/speedup.c)
+add_executable(diff_speedup_fast ${CMAKE_SOURCE_DIR}/tests/fixtures/diff/speedup.c)
+target_compile_definitions(diff_speedup_fast PRIVATE FAST)
+foreach(t diff_shift_a diff_shift_b diff_speedup diff_speedup_fast)
   target_compile_options(${t} PRIVATE -O2 -g)
 endforeach()
 
@@ -16,3 +21,6 @@ hp_script_test(diff_alloc      e2e e2e/diff_alloc.sh)
 hp_script_test(diff_repeated   e2e e2e/diff_repeated.sh)
 hp_script_test(diff_merge      e2e e2e/diff_merge.sh)
 hp_script_test(diff_cli        e2e e2e/diff_cli.sh)
+hp_script_test(diff_time       e2e e2e/diff_time.sh $<TARGET_FILE:diff_speedup>
+               $<TARGET_FILE:diff_speedup_fast>)
+hp_script_test(diff_gate       e2e e2e/diff_gate.sh $<TARGET_FILE:diff_speedup>)

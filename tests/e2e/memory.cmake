@@ -2,3 +2,11 @@
 hp_script_test(e2e_memory_growth e2e e2e/memory_growth.sh)
 hp_script_test(e2e_memory_alloc e2e e2e/memory_alloc.sh)
 set_tests_properties(e2e_memory_growth PROPERTIES RUN_SERIAL TRUE)
+# issue 13: per-process peaks, callers of allocation sites, the tracker's own memory
+hp_script_test(e2e_memory_procs e2e e2e/memory_procs.sh)
+hp_script_test(e2e_memory_callers e2e e2e/memory_callers.sh)
+hp_script_test(e2e_memory_overhead e2e e2e/memory_overhead.sh)
+# the benchmark of issue 13 (label bench: make bench, not make test on a tree
+# whose make test leaves the bench label out): bench/memory_bench.sh
+hp_script_test(bench_memory bench ../bench/memory_bench.sh)
+set_tests_properties(bench_memory PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

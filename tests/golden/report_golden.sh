@@ -1,6 +1,7 @@
 #!/bin/sh
 # Golden tests of the report formats and annotate on a fixed profile
-# (fixtures/julia-small.sql). HP_REGEN=1 rewrites the expected files.
+# (fixtures/julia-small.sql, and fixtures/kernel.sql for the kernel
+# section). HP_REGEN=1 rewrites the expected files.
 . "$HP_SRC/tests/e2e/lib.sh"
 G="$HP_SRC/tests/golden"
 sh "$HP_SRC/tests/golden/fixture.sh" load julia-small f.db || fail "cannot build the fixture database"
@@ -20,8 +21,28 @@ check() {  # check NAME CMD...
 
 check report_text "$HPPROF" report f.db
 check report_limit "$HPPROF" report -n 3 --sort total f.db
+check report_wide "$HPPROF" report -n 3 --wide f.db
+check report_columns "$HPPROF" report -n 3 --columns self,function,location,page-faults:sampled f.db
+# --tid: the header's counters are the selected samples' own
+tid=$(sqlite3 f.db "SELECT tid FROM thread_profile LIMIT 1")
+check report_tid "$HPPROF" report -n 2 --tid "$tid" --from 0.05 f.db
+# a location longer than its column loses its start, never its line number;
+# a function name longer than its column loses its end
+cp f.db long.db
+sqlite3 long.db "UPDATE files SET path = '/src/' || replace(path, 'julia.c',
+	'a_source_file_with_a_really_very_long_name.c') WHERE path LIKE '%julia.c';
+	UPDATE functions SET name = 'calculate_z_with_a_name_much_longer_than_its_column'
+	WHERE name = 'calculate_z'" || fail "cannot make the long-name fixture"
+check report_long_names "$HPPROF" report -n 3 long.db
+grep -q '\.\.[a-z_]*\.c:92 ' report_long_names.out || fail "the long location lost its line number"
 check report_csv "$HPPROF" report --format csv f.db
 check report_json "$HPPROF" report --format json f.db
 check annotate "$HPPROF" annotate f.db calculate_z
 check views sqlite3 -header f.db "SELECT * FROM function_profile LIMIT 8; SELECT * FROM line_profile LIMIT 8; SELECT * FROM thread_profile;"
+# Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
+# the kernel section, and the hot lines charging kernel time and page
+# faults to the touching line.
+sh "$HP_SRC/tests/golden/fixture.sh" load kernel k.db || fail "cannot build the kernel fixture"
+check report_kernel "$HPPROF" report --kernel -n 8 k.db
+check report_kernel_text "$HPPROF" report -n 6 k.db
 echo "PASS"

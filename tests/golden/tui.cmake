@@ -28,6 +28,9 @@ set(HP_TUI_GOLDEN
   "timeline|timeline|100x30|"
   "diff_self|diff|100x30||--diff|fixture.db"
   "diff_self_lines|diff|100x30|<space>|--diff|fixture.db"
+  "diff_time|diff|100x30||--diff|fixture-base.db"
+  "diff_flame|flame|100x30||--diff|fixture-base.db"
+  "diff_flame_self|flame|100x30|<down><down><down><down><down>|--diff|fixture.db"
   "timeline_range|timeline|100x30|<right><right><right><space><right><right><right><right><right><right><enter>2"
 )
 foreach(entry ${HP_TUI_GOLDEN})

@@ -18,3 +18,4 @@ target_compile_definitions(test_alloc PRIVATE
   ALLOC_FIXTURE_DIR="${CMAKE_BINARY_DIR}/tests/fixtures/alloc"
   ALLOC_SHIM="$<TARGET_FILE:hpprof_alloc>")
 add_dependencies(test_alloc hpprof_alloc alloc_pattern alloc_bulk alloc_bench alloc_threads)
+hp_unit_test(test_alloctrack SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_alloctrack.c LIBS hp_collector)

@@ -70,3 +70,15 @@ target_compile_definitions(test_symbolize_store PRIVATE
   SYMFIX_PIE="$<TARGET_FILE:symfix_pie>"
   SYMFIX_NODEBUG="${SYMFIX_NODEBUG}"
   SYMFIX_MAIN_SRC="${SYMFIX_SRC}/fixture_main.c")
+
+# Segments (answers for ranges of addresses) against per-address answers,
+# and the symbol cache on disk (analyzer/symfill.c, analyzer/symcache.c).
+hp_unit_test(test_symbolize_segments
+             SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_symbolize_segments.c LIBS hp_analyzer)
+add_dependencies(test_symbolize_segments symfix_pie symfix_exec symfix_lib symfix_stripped)
+target_compile_definitions(test_symbolize_segments PRIVATE
+  SYMFIX_PIE="$<TARGET_FILE:symfix_pie>"
+  SYMFIX_EXEC="$<TARGET_FILE:symfix_exec>"
+  SYMFIX_LIB="$<TARGET_FILE:symfix_lib>"
+  SYMFIX_NODEBUG="${SYMFIX_NODEBUG}"
+  SYMFIX_STRIPPED="${SYMFIX_STRIPPED}")

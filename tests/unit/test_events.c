@@ -167,10 +167,14 @@ static void test_probe_defaults(void)
 	CHECK_EQ_INT(events_default(&set, events_default_plm()), 0);
 	CHECK_EQ_INT(set.n, 9);
 	size_t avail = events_probe(&set);
-	CHECK(avail >= 4);      /* the software events always open */
+	CHECK(avail >= 2);      /* the software events always open (task-clock, page-faults) */
 	for (size_t i = 0; i < set.n; i++) {
 		struct hp_event *ev = &set.ev[i];
-		if (ev->cls == HP_EVCLASS_SOFTWARE) {
+		if (ev->cls == HP_EVCLASS_SOFTWARE && events_kernel_only(&ev->attr)) {
+			/* unprivileged: context-switches and cpu-migrations would read 0 */
+			CHECK(!ev->available);
+			CHECK(strstr(ev->reason, "happens only in the kernel") != NULL);
+		} else if (ev->cls == HP_EVCLASS_SOFTWARE) {
 			CHECK(ev->available);
 			CHECK_EQ_INT(ev->err, 0);
 			CHECK(!ev->reason[0]);
@@ -186,6 +190,28 @@ static void test_probe_defaults(void)
 		CHECK(!strcmp(set.ev[0].name, "task-clock"));
 		CHECK(!strcmp(set.ev[4].name, "cycles"));
 	}
+	events_release(&set);
+}
+
+/* A scheduler event counted in user mode only would read 0 however often
+ * it happened: not measured, with the reason and the way out. */
+static void test_kernel_only(void)
+{
+	struct hp_event_set set;
+	events_init(&set);
+	CHECK_EQ_INT(events_parse(&set, "cs:u,cpu-migrations:u,page-faults:u,cs:k",
+				  HP_EV_USER), 0);
+	CHECK_EQ_INT(set.n, 4);
+	if (set.n != 4)
+		return;
+	CHECK(events_kernel_only(&set.ev[0].attr));
+	CHECK(events_kernel_only(&set.ev[1].attr));
+	CHECK(!events_kernel_only(&set.ev[2].attr));     /* user-mode faults count */
+	CHECK(!events_kernel_only(&set.ev[3].attr));
+	events_probe(&set);
+	CHECK(!set.ev[0].available && !set.ev[1].available);
+	CHECK(strstr(set.ev[0].reason, "happens only in the kernel") != NULL);
+	CHECK(set.ev[2].available);
 	events_release(&set);
 }
 
@@ -266,6 +292,7 @@ int main(int argc, char **argv)
 	test_suggest();
 	test_reasons();
 	test_probe_defaults();
+	test_kernel_only();
 	test_scale();
 	test_count_page_faults();
 	return hp_test_result();

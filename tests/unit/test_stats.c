@@ -44,6 +44,24 @@ static void test_t(void)
 	CHECK(stats_welch_p(10, 1, 5, 10, 1, 5) == 1);
 	CHECK(stats_welch_p(10, 0, 5, 12, 0, 5) == 0);
 	CHECK(NEAR(stats_welch_p(10, 1, 5, 12, 1, 5), 0.0134, 5e-4));
+	struct hp_stats_test t;
+	stats_welch(10, 1, 5, 12, 1, 5, &t);
+	CHECK(NEAR(t.delta, 2, 1e-12) && NEAR(t.se, sqrt(0.4), 1e-12) && NEAR(t.df, 8, 1e-9));
+	CHECK(NEAR(t.p, 0.0134, 5e-4));
+	/* tabulated critical values: 1.960 (normal), 2.228 (df 10), 2.306 (df 8),
+	 * 12.706 (df 1); 2.576 for alpha 0.01 */
+	CHECK(NEAR(stats_t_critical(0.05, INFINITY), 1.95996, 1e-4));
+	CHECK(NEAR(stats_t_critical(0.05, 10), 2.2281, 1e-3));
+	CHECK(NEAR(stats_t_critical(0.05, 8), 2.3060, 1e-3));
+	CHECK(NEAR(stats_t_critical(0.05, 1), 12.706, 1e-2));
+	CHECK(NEAR(stats_t_critical(0.01, INFINITY), 2.5758, 1e-3));
+	/* half-width of the 95% interval: t(0.05, 8) * se */
+	CHECK(NEAR(stats_ci_half(&t, 0.05), 2.3060 * sqrt(0.4), 2e-3));
+	/* z: delta 1.96 se 1 -> p 0.05 */
+	stats_z(1.959964, 1, &t);
+	CHECK(NEAR(t.p, 0.05, 1e-5) && isinf(t.df));
+	stats_z(0, 1, &t);
+	CHECK(t.p == 1);
 }
 
 static void test_metrics(void)

@@ -87,8 +87,10 @@ static void test_shared_lib(struct hp_symbolizer *s, const char *path)
 }
 
 /* --strip-debug keeps .symtab: names, no lines. --strip-all keeps .dynsym
- * only: fixture_work (not exported) falls back to module+0xVADDR, the
- * library's exported function keeps its name. */
+ * only: fixture_work (not exported) is named after its .eh_frame FDE,
+ * module+0xSTART with START its first address (the unstripped symbol's
+ * value: the compiler opens the FDE at the function's entry), for every
+ * address in it; the library's exported function keeps its name. */
 static void test_stripped(struct hp_symbolizer *s)
 {
 	struct tsym work, fn;
@@ -101,16 +103,59 @@ static void test_stripped(struct hp_symbolizer *s)
 	CHECK(streq(fr[0].function, "fixture_work"));
 	CHECK(fr[0].file == NULL && fr[0].line == 0);
 
-	CHECK_EQ_INT(symbolize_addr(s, SYMFIX_STRIPPED, a, fr, MAXF), 1);
 	snprintf(want, sizeof(want), "%s+0x%lx", tsym_basename(SYMFIX_STRIPPED),
-		 (unsigned long)a);
-	CHECK(streq(fr[0].function, want));
-	CHECK(fr[0].file == NULL && fr[0].line == 0);
+		 (unsigned long)work.value);
+	for (a = work.value; a < work.value + work.size; a++) {
+		CHECK_EQ_INT(symbolize_addr(s, SYMFIX_STRIPPED, a, fr, MAXF), 1);
+		CHECK(streq(fr[0].function, want));
+		CHECK(fr[0].raw_function == NULL);
+		CHECK(fr[0].file == NULL && fr[0].line == 0);
+	}
 
 	CHECK_EQ_INT(tsym_lookup(SYMFIX_LIB, "fixture_lib_func", &fn), 0);
 	CHECK_EQ_INT(symbolize_addr(s, SYMFIX_LIB_STRIPPED, fn.value + 1, fr, MAXF), 1);
 	CHECK(streq(fr[0].function, "fixture_lib_func"));
 	CHECK(fr[0].file == NULL);
+}
+
+/* Every FDE that readelf (binutils, independent of libdw) lists for the
+ * --strip-all fixture names each address in it after its first address,
+ * unless an exported symbol covers the address. readelf prints
+ * "... FDE cie=... pc=START..END" per FDE. */
+static void test_fde_names(struct hp_symbolizer *s)
+{
+	char cmd[1024], line[512], want[256];
+	struct hp_frame fr[MAXF];
+	unsigned long fdes = 0, addrs = 0;
+	snprintf(cmd, sizeof(cmd), "readelf --debug-dump=frames '%s' 2>/dev/null", SYMFIX_STRIPPED);
+	FILE *p = popen(cmd, "r");
+	if (!p) {
+		printf("readelf not available: FDE names not checked\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), p)) {
+		unsigned long lo, hi;
+		const char *pc = strstr(line, " FDE ") ? strstr(line, "pc=") : NULL;
+		if (!pc || sscanf(pc, "pc=%lx..%lx", &lo, &hi) != 2 || lo >= hi)
+			continue;
+		fdes++;
+		snprintf(want, sizeof(want), "%s+0x%lx", tsym_basename(SYMFIX_STRIPPED), lo);
+		for (unsigned long a = lo; a < hi; a++) {
+			int n = symbolize_addr(s, SYMFIX_STRIPPED, a, fr, MAXF);
+			CHECK_EQ_INT(n, 1);
+			if (fr[0].raw_function)         /* an exported symbol names it */
+				continue;
+			addrs++;
+			if (!streq(fr[0].function, want)) {
+				fprintf(stderr, "0x%lx: %s, want %s\n", a, fr[0].function, want);
+				CHECK(streq(fr[0].function, want));
+				break;
+			}
+		}
+	}
+	pclose(p);
+	printf("stripped: %lu FDEs, %lu addresses named after their FDE\n", fdes, addrs);
+	CHECK(fdes > 0 && addrs > 0);
 }
 
 static void test_unreadable(struct hp_symbolizer *s)
@@ -309,6 +354,7 @@ int main(void)
 	test_shared_lib(s, SYMFIX_LIB);
 	test_shared_lib(s, SYMFIX_LIB_BASED);      /* first PT_LOAD at 0x20000000 */
 	test_stripped(s);
+	test_fde_names(s);
 	test_unreadable(s);
 	test_libc(s);
 	test_vdso(s);

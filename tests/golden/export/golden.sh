@@ -60,6 +60,7 @@ check pprof.hex         pprof_hex "$db"
 check speedscope.json   "$HPPROF" export -f speedscope "$db"
 check chrome.json       "$HPPROF" export -f chrome "$db"
 check flame.svg         "$HPPROF" export -f svg "$db"
+check flame-diff.svg    in_tmp "$HPPROF" export -f svg --diff f.db g.db
 check functions.csv     "$HPPROF" export -f csv "$db"
 check lines.csv         "$HPPROF" export -f csv --view line_profile "$db"
 check views.json        "$HPPROF" export -f json "$db"

@@ -4,7 +4,9 @@
 # the options (e.g. --diff fixture.db), and compare it with NAME.txt;
 # HP_REGEN=1 rewrites NAME.txt instead. Runs in a scratch directory holding
 # fixture.db and the fixture's source file, so that the source view finds
-# it by the relative path the fixture records.
+# it by the relative path the fixture records. fixture-base.db is a
+# baseline for the diff views: the fixture with two thirds of the main
+# thread's samples dropped, so that thread's functions are faster in it.
 set -eu
 name=$1 view=$2 size=$3 keys=$4
 shift 4
@@ -14,6 +16,8 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not ins
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sh "$HP_SRC/tests/golden/fixture.sh" load tui "$tmp/fixture.db"
+cp "$tmp/fixture.db" "$tmp/fixture-base.db"
+sqlite3 "$tmp/fixture-base.db" "DELETE FROM samples WHERE tid = 1000 AND event = 0 AND rowid % 3 != 0"
 cp "$here/fixture_prog.c" "$tmp/"
 cd "$tmp"
 NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump "$view" --width "${size%x*}" --height "${size#*x}" \

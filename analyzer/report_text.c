@@ -1,0 +1,492 @@
+/*
+ * report_text.c - the text report (report.h): header, tables laid out to
+ * fit 100 columns, threads and processes.
+ *
+ * A table's columns come from columns.h; this file only chooses and sizes
+ * them. Default: the numbers, then the name columns (function and module,
+ * or location and function), then counter columns in order of use while
+ * the line stays within 100 columns; --columns names them, --wide takes
+ * every measured counter and longer names. A cell wider than its column is
+ * shortened: names at the end ("very_long_na.."), locations at the start
+ * ("..g_directory_name/file.c:123"), so a line number is never cut.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/columns.h"
+#include "analyzer/profile.h"
+#include "analyzer/report_internal.h"
+#include "analyzer/report_kernel.h"
+
+#define CELL 512
+#define MAX_WIDTH 100         /* the default table width */
+#define INDENT 2
+
+/* Counter columns in the order the default layout adds them while they
+ * fit: derived ratios first (they explain), then the page faults, misses,
+ * raw events. The scheduler counts and task-clock (= the samples' time)
+ * only with --wide or --columns. */
+static const char *const priority[] = {
+	"IPC", "cache-miss%", "branch-miss%", "LLC-miss%", "page-faults:sampled", "page-faults",
+	"cache-misses", "LLC-load-misses", "branch-misses", "cycles", "instructions",
+	"cache-references",
+};
+static const char *const not_by_default[] = { "task-clock", "context-switches",
+					       "cpu-migrations" };
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+struct table {
+	const struct hp_profile *p;
+	enum hp_row_kind kind;
+	struct hp_column all[HP_MAX_COLUMNS];
+	int nall;
+	int show[HP_MAX_COLUMNS];    /* indices into all[], in display order */
+	int width[HP_MAX_COLUMNS];   /* of show[i] */
+	int nshow;
+	int hidden_counters;         /* measured counters the default left out */
+	uint32_t *rows;
+	uint32_t nrows;              /* shown rows, in rows[] order */
+	uint32_t *shown;
+};
+
+/* --- choosing columns --- */
+
+static int is_counter(const struct hp_column *c)
+{
+	return c->event >= 0 || c->derived;
+}
+
+static int measured(const struct hp_profile *p, const struct hp_column *c)
+{
+	return c->derived || c->event < 0 || p->events[c->event].measured;
+}
+
+static int index_of(const struct table *t, const char *id)
+{
+	const struct hp_column *c = columns_find(t->all, t->nall, id);
+	return c ? (int)(c - t->all) : -1;
+}
+
+static int shown(const struct table *t, int i)
+{
+	for (int k = 0; k < t->nshow; k++)
+		if (t->show[k] == i)
+			return 1;
+	return 0;
+}
+
+static void add(struct table *t, int i)
+{
+	if (i >= 0 && !shown(t, i) && t->nshow < HP_MAX_COLUMNS)
+		t->show[t->nshow++] = i;
+}
+
+/* The longest name a text column may take before it is shortened. */
+static int cap(const struct hp_column *c, int wide)
+{
+	if (!strcmp(c->id, "function"))
+		return wide ? 80 : 36;
+	if (!strcmp(c->id, "module"))
+		return wide ? 40 : 20;
+	if (!strcmp(c->id, "location"))
+		return wide ? 80 : 32;
+	if (!strcmp(c->id, "file"))
+		return wide ? 120 : 48;
+	return CELL - 1;
+}
+
+/* Width of column i: its header or its widest shown cell, up to its cap. */
+static int natural_width(const struct table *t, int i, int wide)
+{
+	const struct hp_column *c = &t->all[i];
+	char cell[CELL];
+	int w = (int)strlen(c->header);
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		c->format(t->p, c, t->shown[r], cell, sizeof(cell));
+		if ((int)strlen(cell) > w)
+			w = (int)strlen(cell);
+	}
+	return c->right || w <= cap(c, wide) ? w : cap(c, wide);
+}
+
+static int line_width(const struct table *t)
+{
+	int w = INDENT;
+	for (int k = 0; k < t->nshow; k++)
+		w += t->width[k] + (k ? 2 : 0);
+	return w;
+}
+
+/* The default: base columns, names shrunk to fit, then counters in
+ * priority order while the line stays within MAX_WIDTH. */
+static void fit(struct table *t)
+{
+	for (int k = 0; k < t->nshow; k++)
+		t->width[k] = natural_width(t, t->show[k], 0);
+	for (int k = 0; k < t->nshow && line_width(t) > MAX_WIDTH; k++) {
+		const struct hp_column *c = &t->all[t->show[k]];
+		if (!c->right && t->width[k] > 16) {
+			int over = line_width(t) - MAX_WIDTH;
+			t->width[k] = t->width[k] - over < 16 ? 16 : t->width[k] - over;
+		}
+	}
+	int cand[HP_MAX_COLUMNS], n = 0;
+	for (int i = 0; i < N(priority); i++) {
+		int k = index_of(t, priority[i]);
+		if (k >= 0 && measured(t->p, &t->all[k]))
+			cand[n++] = k;
+	}
+	for (int i = 0; i < t->nall; i++) {
+		int listed = 0, held = 0;
+		for (int j = 0; j < N(not_by_default); j++)
+			held |= !strcmp(t->all[i].id, not_by_default[j]);
+		for (int j = 0; j < n; j++)
+			listed |= cand[j] == i;
+		if (!is_counter(&t->all[i]) || !measured(t->p, &t->all[i]) || listed)
+			continue;
+		if (held)
+			t->hidden_counters++;
+		else
+			cand[n++] = i;
+	}
+	for (int j = 0; j < n; j++) {
+		int w = natural_width(t, cand[j], 0);
+		if (line_width(t) + 2 + w <= MAX_WIDTH && t->nshow < HP_MAX_COLUMNS) {
+			t->width[t->nshow] = w;
+			t->show[t->nshow++] = cand[j];
+		} else {
+			t->hidden_counters++;
+		}
+	}
+}
+
+/* Columns named by --columns, in the order given (ids of the other table
+ * are skipped). */
+static void named(struct table *t, const char *list)
+{
+	char id[128];
+	for (const char *s = list; *s;) {
+		size_t n = strcspn(s, ",");
+		snprintf(id, sizeof(id), "%.*s", (int)(n < sizeof(id) ? n : sizeof(id) - 1), s);
+		add(t, index_of(t, id));
+		s += n + (s[n] == ',');
+	}
+	for (int k = 0; k < t->nshow; k++)
+		t->width[k] = natural_width(t, t->show[k], 1);
+}
+
+static void base_columns(struct table *t, int by_total)
+{
+	static const char *const functions[] = { "self_pct", "total_pct", "self", "total",
+						 "function", "module" };
+	static const char *const lines[] = { "self_pct", "self", "location", "function" };
+	static const char *const threads[] = { "pid", "tid", "samples", "pct", "comm" };
+	const char *const *ids = t->kind == HP_ROWS_FUNCTIONS ? functions
+			       : t->kind == HP_ROWS_LINES ? lines : threads;
+	int n = t->kind == HP_ROWS_FUNCTIONS ? N(functions) : t->kind == HP_ROWS_LINES ? N(lines)
+										   : N(threads);
+	for (int i = 0; i < n; i++)
+		add(t, index_of(t, ids[i]));
+	(void)by_total;
+}
+
+static void choose(struct table *t, const struct hp_report_opts *o, int by_total)
+{
+	if (o->columns && t->kind != HP_ROWS_THREADS) {
+		named(t, o->columns);
+		return;
+	}
+	base_columns(t, by_total);
+	if (t->kind == HP_ROWS_THREADS || (by_total && !o->wide)) {
+		for (int k = 0; k < t->nshow; k++)
+			t->width[k] = natural_width(t, t->show[k], 0);
+		return;
+	}
+	if (!o->wide) {
+		fit(t);
+		return;
+	}
+	for (int i = 0; i < t->nall; i++)
+		if (is_counter(&t->all[i]) && measured(t->p, &t->all[i]))
+			add(t, i);
+	for (int k = 0; k < t->nshow; k++)
+		t->width[k] = natural_width(t, t->show[k], 1);
+}
+
+/* --- drawing --- */
+
+/* Left-aligned text in width w; shortened at the end, or at the start for
+ * locations and paths. The last column is not padded. */
+static void put_text(FILE *out, const struct hp_column *c, const char *s, int w, int last)
+{
+	int len = (int)strlen(s);
+	if (len <= w) {
+		if (last)
+			fputs(s, out);
+		else
+			fprintf(out, "%-*s", w, s);
+		return;
+	}
+	if (!strcmp(c->id, "location") || !strcmp(c->id, "file"))
+		fprintf(out, "..%s", s + len - (w - 2));
+	else
+		fprintf(out, "%.*s..", w - 2, s);
+}
+
+static void draw(FILE *out, const struct table *t)
+{
+	char cell[CELL];
+	fprintf(out, "%*s", INDENT, "");
+	for (int k = 0; k < t->nshow; k++) {
+		const struct hp_column *c = &t->all[t->show[k]];
+		fputs(k ? "  " : "", out);
+		if (c->right)
+			fprintf(out, "%*s", t->width[k], c->header);
+		else
+			put_text(out, c, c->header, t->width[k], k == t->nshow - 1);
+	}
+	fputc('\n', out);
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		fprintf(out, "%*s", INDENT, "");
+		for (int k = 0; k < t->nshow; k++) {
+			const struct hp_column *c = &t->all[t->show[k]];
+			c->format(t->p, c, t->shown[r], cell, sizeof(cell));
+			fputs(k ? "  " : "", out);
+			if (c->right)
+				fprintf(out, "%*s", t->width[k], cell);
+			else
+				put_text(out, c, cell, t->width[k], k == t->nshow - 1);
+		}
+		fputc('\n', out);
+	}
+}
+
+/* What a report has explained already (each note once, under the first
+ * table that needs it). */
+enum { NOTE_NEAR = 1, NOTE_AT = 2, NOTE_MORE = 4 };
+
+/* One line of explanation under a table for the columns that need one. */
+static void footnotes(FILE *out, const struct table *t, unsigned *done)
+{
+	const char *period = profile_meta(t->p, "fault_period");
+	for (int k = 0; k < t->nshow; k++) {
+		const char *id = t->all[t->show[k]].id;
+		unsigned note = !strcmp(id, "page-faults") ? NOTE_NEAR
+			      : !strcmp(id, "page-faults:sampled") ? NOTE_AT : 0;
+		if (!note || (*done & note))
+			continue;
+		*done |= note;
+		if (note == NOTE_NEAR)
+			fprintf(out, "  Faults near: page faults counted between samples, charged to "
+				"the next sample's stack (approximate)\n");
+		else if (!strcmp(id, "page-faults:sampled"))
+			fprintf(out, "  Faults at: 1 in %s page faults recorded with the stack that "
+				"took it, x%s (exact place)\n", period ? period : "N",
+				period ? period : "N");
+	}
+	if (t->hidden_counters && !(*done & NOTE_MORE)) {
+		*done |= NOTE_MORE;
+		fprintf(out, "  (%d more counter column%s: --wide shows all, --columns picks)\n",
+			t->hidden_counters, t->hidden_counters > 1 ? "s" : "");
+	}
+}
+
+static void text_table(FILE *out, const struct hp_profile *p, enum hp_row_kind kind,
+		       const char *title, const char *sort, const struct hp_report_opts *o,
+		       int by_total, unsigned *notes)
+{
+	struct table t = { .p = p, .kind = kind };
+	/* a table ordered by self time lists only rows with self time */
+	int self_only = !sort || !strcmp(sort, "self") || !strcmp(sort, "self_pct");
+	t.nall = columns_build(p, kind, t.all, HP_MAX_COLUMNS);
+	uint32_t n = columns_nrows(p, kind);
+	t.rows = report_sorted_rows(p, kind, t.all, t.nall, sort);
+	t.shown = malloc((n ? n : 1) * sizeof(*t.shown));
+	if (!t.rows || !t.shown)
+		goto out;
+	for (uint32_t i = 0; i < n && (!o->limit || t.nrows < o->limit); i++)
+		if (!report_row_empty(p, kind, t.rows[i], self_only))
+			t.shown[t.nrows++] = t.rows[i];
+	choose(&t, o, by_total);
+	fprintf(out, "\n%s\n", title);
+	draw(out, &t);
+	if (kind != HP_ROWS_THREADS)
+		footnotes(out, &t, notes);
+out:
+	free(t.rows);
+	free(t.shown);
+}
+
+/* --- the header --- */
+
+static double complete_pct(const struct hp_profile *p)
+{
+	const char *s = profile_meta(p, "samples"), *c = profile_meta(p, "entry_stacks");
+	if (!c)
+		c = profile_meta(p, "complete_stacks");
+	double n = s ? atof(s) : 0;
+	return n > 0 && c ? 100.0 * atof(c) / n : 0.0;
+}
+
+void report_exit_text(const struct hp_profile *p, char *buf, size_t len)
+{
+	const char *status = profile_meta(p, "exit_status"), *sig = profile_meta(p, "signal");
+	int code = status ? atoi(status) : -1;
+	const char *abbrev = code > 128 && code < 128 + NSIG ? sigabbrev_np(code - 128) : NULL;
+	if (!status)
+		snprintf(buf, len, "?");
+	else if (sig && abbrev)
+		snprintf(buf, len, "killed by SIG%s (%s)", abbrev, status);
+	else
+		snprintf(buf, len, "%s", status);
+}
+
+void report_frequency_text(const struct hp_profile *p, char *buf, size_t len)
+{
+	const char *f = profile_meta(p, "frequency");
+	if (!f)
+		snprintf(buf, len, "?");
+	else if (strcmp(f, "0"))
+		snprintf(buf, len, "%s Hz", f);
+	else if (profile_meta(p, "merged_runs"))
+		snprintf(buf, len, "mixed (merged runs sampled at different rates)");
+	else
+		snprintf(buf, len, "by period (run -c)");
+}
+
+/* The whole run's count of event e, or with a selection its samples' sum. */
+static int64_t event_value(const struct hp_profile *p, uint32_t e, int selection)
+{
+	int64_t sum = 0;
+	if (!selection)
+		return p->events[e].total;
+	for (uint32_t s = 0; s < p->nstacks; s++)
+		sum += p->stacks[s].c[e];
+	return sum;
+}
+
+static void header_events(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
+{
+	if (o->selection)
+		fprintf(out, "  counters: the selected samples' own (the run's totals without a "
+			"selection)\n");
+	for (uint32_t e = 0; e < p->nevents; e++) {
+		const struct hp_pevent *ev = &p->events[e];
+		int64_t v = event_value(p, e, o->selection != NULL);
+		if (ev->measured && ev->running_pct < 99.5)
+			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
+				ev->name, v, ev->running_pct);
+		else if (ev->measured)
+			fprintf(out, "  %-22s %" PRId64 "\n", ev->name, v);
+		else
+			fprintf(out, "  %-22s n/a: %s\n", ev->name, ev->reason ? ev->reason : "?");
+	}
+}
+
+static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
+{
+	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
+	const char *mode = profile_meta(p, "call_graph"), *intr = profile_meta(p, "interrupted");
+	char exit_s[64], freq[64];
+	report_exit_text(p, exit_s, sizeof(exit_s));
+	report_frequency_text(p, freq, sizeof(freq));
+	fprintf(out, "hpprof report\n");
+	fprintf(out, "  command:   %s\n", cmd ? cmd : "?");
+	fprintf(out, "  duration:  %.3f s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
+		exit_s, intr && !strcmp(intr, "1") ? " (interrupted)" : "");
+	if (o->selection)
+		fprintf(out, "  selection: %s\n", o->selection);
+	fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: %s\n",
+		p->nsamples, lost ? lost : "0", freq, mode ? mode : "?");
+	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
+		complete_pct(p));
+	const char *sampling = profile_meta(p, "sampling");
+	if (sampling && strncmp(sampling, "perf_event", 10))
+		fprintf(out, "  sampled by: %s\n", sampling);
+	char note[768];
+	if (report_kernel_note_of(p, note, sizeof(note)))
+		fprintf(out, "  note: %s\n", note);
+	header_events(out, p, o);
+}
+
+/* --- processes --- */
+
+static void text_processes(FILE *out, const struct hp_profile *p)
+{
+	int unknown = 0;
+	fprintf(out, "\nProcesses\n%8s  %8s  %9s  %7s  %10s  %s\n", "PID", "PPID", "Samples",
+		"Exit", "Peak RSS", "Command");
+	for (uint32_t i = 0; i < p->nprocesses; i++) {
+		const struct hp_pprocess *r = &p->processes[i];
+		char exit_s[16] = "?", rss[24] = "?";
+		if (r->exit_code >= 0)
+			snprintf(exit_s, sizeof(exit_s), "%d", r->exit_code);
+		else
+			unknown = 1;
+		if (r->peak_rss >= 0)
+			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
+		fprintf(out, "%8u  %8u  %9" PRIu64 "  %7s  %10s  %s\n", r->pid, r->ppid, r->samples,
+			exit_s, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+	}
+	if (unknown)
+		fprintf(out, "  Exit ?: not known - hpprof waits for the program it started; its "
+			"children's exits reach it\n  without a status (the kernel's exit record "
+			"carries none)\n");
+}
+
+int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
+{
+	unsigned notes = 0;
+	text_header(out, p, o);
+	if (o->kernel)
+		return report_kernel_print(out, p, o->limit) ? -1 : 0;
+	if (!p->nsamples)
+		fprintf(out, "\nno samples were recorded (the program may have run too briefly)\n");
+	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: samples in the function itself)",
+		   o->sort, o, 0, &notes);
+	text_table(out, p, HP_ROWS_FUNCTIONS, "Functions by total time (total: samples in the "
+		   "function and its callees)", "total", o, 1, &notes);
+	text_table(out, p, HP_ROWS_LINES, "Hot lines", o->sort, o, 0, &notes);
+	text_table(out, p, HP_ROWS_THREADS, "Threads", NULL, o, 0, &notes);
+	text_processes(out, p);
+	return report_ranks_section(out, p, o, 0);
+}
+
+/* --- --columns --- */
+
+static int known(const struct hp_column *cols, int n, const char *id)
+{
+	return columns_find(cols, n, id) != NULL;
+}
+
+int report_check_columns(const struct hp_profile *p, const char *list, char *bad, size_t badlen,
+			 char *valid, size_t validlen)
+{
+	struct hp_column f[HP_MAX_COLUMNS], l[HP_MAX_COLUMNS];
+	int nf = columns_build(p, HP_ROWS_FUNCTIONS, f, HP_MAX_COLUMNS);
+	int nl = columns_build(p, HP_ROWS_LINES, l, HP_MAX_COLUMNS), err = 0;
+	char id[128];
+	valid[0] = '\0';
+	for (int i = 0; i < nf + nl; i++) {
+		const char *v = i < nf ? f[i].id : l[i - nf].id;
+		if (i >= nf && known(f, nf, v))
+			continue;
+		if (valid[0])
+			strncat(valid, ",", validlen - strlen(valid) - 1);
+		strncat(valid, v, validlen - strlen(valid) - 1);
+	}
+	for (const char *s = list; *s && !err;) {
+		size_t n = strcspn(s, ",");
+		snprintf(id, sizeof(id), "%.*s", (int)(n < sizeof(id) ? n : sizeof(id) - 1), s);
+		if (!known(f, nf, id) && !known(l, nl, id)) {
+			snprintf(bad, badlen, "%s", id);
+			err = -EINVAL;
+		}
+		s += n + (s[n] == ',');
+	}
+	return err;
+}

@@ -1,0 +1,706 @@
+/*
+ * symcache.c - a module's resolved segments on disk, one file per build id.
+ *
+ * Takes the symbolizer's modules and their segments (symfill.c) and keeps
+ * them in DIR/BUILDID-SIZE-HASH.sym (entry_key), so that the next run answers the same
+ * neighbourhoods of code without reading and decompressing debug info
+ * (libc6-dbg's compressed DWARF is most of a short run's cost). What is
+ * kept is the answer, not the question: [lo, hi) vaddr ranges with their
+ * frame chains (raw names, files, lines), so a cached answer is byte for
+ * byte the one the symbolizer would compute (names are demangled after).
+ *
+ * An entry is used only when it is intact and current: the magic, format
+ * version and hpprof version match, its size is what its header says, a
+ * CRC-32 over the rest matches, every index and string offset is in
+ * bounds, the segments are sorted and disjoint, and the "debug stamp" -
+ * which separate debug files exist for the module (by build id and
+ * .gnu_debuglink) with their sizes and modification times - is the same
+ * as now (installing libc6-dbg changes the answers, so it changes the
+ * stamp). Anything else is ignored with a debug note (--debug=syms) and
+ * rewritten at the next save.
+ *
+ * Writers never disturb readers: a new entry is written to a temporary
+ * file in the same directory and renamed over the old one. Two runs that
+ * save the same module at once each merge what is on disk first; the
+ * later rename wins, and at worst the other's additions are resolved
+ * again next time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "analyzer/debugcopy.h"
+#include "analyzer/symbolize_internal.h"
+#include "common/error.h"
+#include "common/grow.h"
+#include "common/log.h"
+
+#define CACHE_MAGIC    "HPSYMC\r\n"
+#define CACHE_FORMAT   2u              /* bump when resolution or layout changes */
+#define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
+#define NO_STRING      UINT32_MAX
+#define STAMP_MAX      4096
+#define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
+
+/* The file: header, segments, frames, strings, in the host's byte order
+ * (an entry from another architecture fails the magic-and-format check
+ * only by luck: the key's build id and file size keep it apart anyway). */
+struct cache_header {
+	char magic[8];
+	uint32_t format;
+	uint32_t nsegs, nframes, strbytes;
+	uint32_t crc;               /* CRC-32 of everything after the header */
+	uint32_t key;               /* string offsets: the key (entry_key) ... */
+	uint32_t version;           /* ... HPPROF_VERSION ... */
+	uint32_t stamp;             /* ... and the debug stamp */
+	uint32_t pad[4];            /* 56 bytes: the segments that follow are 8-aligned */
+};
+
+struct cache_seg {
+	uint64_t lo, hi;
+	uint32_t first, n;
+};
+
+struct cache_frame {
+	uint32_t function, file, decl_file, line, made_up;
+};
+
+_Static_assert(sizeof(struct cache_header) % 8 == 0, "segments must be 8-aligned");
+_Static_assert(sizeof(struct cache_seg) % 8 == 0, "frames follow segments");
+
+/* --- the debug stamp --- */
+
+struct stamp {
+	char *buf;
+	size_t size;
+};
+
+static void stamp_file(void *ctx, const char *path)
+{
+	struct stamp *st = ctx;
+	struct stat sb;
+	size_t len = strlen(st->buf);
+	if (stat(path, &sb) != 0 || len + 1 >= st->size)
+		return;
+	snprintf(st->buf + len, st->size - len, "%s:%lld:%lld.%09ld;", path,
+		 (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+}
+
+/* The name in m's .gnu_debuglink, or NULL. */
+static const char *debuglink(struct sym_module *m)
+{
+	GElf_Addr bias;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	Elf *elf = dwfl_module_getelf(m->dm, &bias);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".gnu_debuglink"))
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && d->d_size > 1 && memchr(d->d_buf, '\0', d->d_size))
+			return d->d_buf;
+	}
+	return NULL;
+}
+
+/* Which separate debug files libdwfl could pick for m, with their sizes
+ * and times (debugcopy_candidates: build id, then .gnu_debuglink). */
+static void debug_stamp(struct sym_module *m, char *buf, size_t size)
+{
+	struct stamp st = { buf, size };
+	buf[0] = '\0';
+	debugcopy_candidates(m->path, m->build_id, debuglink(m), stamp_file, &st);
+}
+
+/* The entry's key: the build id, and what tells apart files sharing it -
+ * a stripped copy keeps its build id but answers differently, and the
+ * names made up for unnamed code carry the file's basename - its size and
+ * a hash of its basename: "BUILDID-SIZE-HASH". */
+static void entry_key(const struct sym_module *m, char *buf, size_t size)
+{
+	struct stat sb;
+	uint32_t h = 2166136261u;
+	for (const char *p = m->base; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	long long bytes = m->pseudo || stat(m->path, &sb) ? 0 : (long long)sb.st_size;
+	snprintf(buf, size, "%s-%llx-%08x", m->build_id, bytes, h);
+}
+
+static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m, char *buf,
+		       size_t size)
+{
+	char key[KEY_MAX];
+	entry_key(m, key, sizeof(key));
+	snprintf(buf, size, "%s/%s.sym", s->cache_dir, key);
+}
+
+/* --- reading --- */
+
+/* The file at path mapped read-only (a writer renames a new file over it,
+ * never rewrites it in place); NULL when it cannot be. Mapping costs no
+ * copy and no zeroed pages, which is most of reading an entry here. */
+static void *map_file(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	void *p = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof(struct cache_header) &&
+	    sb.st_size <= (off_t)CACHE_MAX) {
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			p = NULL;
+		*size = (size_t)sb.st_size;
+	}
+	close(fd);
+	return p;
+}
+
+/* A parsed, validated entry (pointers into the file's buffer). */
+struct cache_view {
+	const struct cache_header *h;
+	const struct cache_seg *segs;
+	const struct cache_frame *frames;
+	const char *strings;
+};
+
+/* An entry read from disk: its mapped bytes and their view. */
+struct symcache_entry {
+	void *buf;
+	size_t size;
+	struct cache_view v;
+};
+
+static const char *view_string(const struct cache_view *v, uint32_t off)
+{
+	return off == NO_STRING ? NULL : v->strings + off;
+}
+
+/* NULL when the entry is sound, else what is wrong with it. */
+static const char *check_entry(const void *buf, size_t size, struct cache_view *v)
+{
+	const struct cache_header *h = buf;
+	uint64_t need;
+	if (memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) || h->format != CACHE_FORMAT)
+		return "not a cache entry of this format";
+	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
+	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes;
+	if (need != size)
+		return "truncated or oversized";
+	if (crc32(0L, (const Bytef *)buf + sizeof(*h), (uInt)(size - sizeof(*h))) != h->crc)
+		return "checksum mismatch";
+	v->h = h;
+	v->segs = (const void *)((const char *)buf + sizeof(*h));
+	v->frames = (const void *)(v->segs + h->nsegs);
+	v->strings = (const char *)(v->frames + h->nframes);
+	if (!h->strbytes || v->strings[h->strbytes - 1] != '\0')
+		return "unterminated strings";
+	for (uint32_t i = 0; i < h->nframes; i++) {
+		const struct cache_frame *f = &v->frames[i];
+		if (f->function >= h->strbytes ||
+		    (f->file != NO_STRING && f->file >= h->strbytes) ||
+		    (f->decl_file != NO_STRING && f->decl_file >= h->strbytes))
+			return "string offset out of bounds";
+	}
+	for (uint32_t i = 0; i < h->nsegs; i++) {
+		const struct cache_seg *g = &v->segs[i];
+		if (g->lo >= g->hi || !g->n || g->first > h->nframes || g->n > h->nframes - g->first ||
+		    (i && g->lo < v->segs[i - 1].hi))
+			return "bad segment";
+	}
+	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
+		return "bad header strings";
+	return NULL;
+}
+
+/* Frames of a cached segment appended to s->frames; 0 or -ENOMEM. */
+static int import_frames(struct hp_symbolizer *s, const struct cache_view *v,
+			 const struct cache_seg *g)
+{
+	if (hp_grow((void **)&s->frames, &s->capframes, s->nframes + g->n, sizeof(*s->frames)))
+		return -ENOMEM;
+	for (uint32_t k = 0; k < g->n; k++) {
+		const struct cache_frame *cf = &v->frames[g->first + k];
+		const char *file = view_string(v, cf->file), *decl = view_string(v, cf->decl_file);
+		struct sym_frame f = {
+			.function = symbolize_intern(s, view_string(v, cf->function)),
+			.file = file ? symbolize_intern(s, file) : NULL,
+			.decl_file = decl ? symbolize_intern(s, decl) : NULL,
+			.line = cf->line, .made_up = cf->made_up ? 1 : 0,
+		};
+		if (!f.function || (file && !f.file) || (decl && !f.decl_file))
+			return -ENOMEM;
+		s->frames[s->nframes + k] = f;
+	}
+	return 0;
+}
+
+/* m's entry on disk when it is sound and current, else NULL. */
+static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
+					 const struct sym_module *m, const char *stamp)
+{
+	char path[PATH_MAX];
+	struct symcache_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	entry_path(s, m, path, sizeof(path));
+	if (!(e->buf = map_file(path, &e->size))) {
+		free(e);
+		return NULL;
+	}
+	struct cache_view *v = &e->v;
+	char key[KEY_MAX];
+	entry_key(m, key, sizeof(key));
+	const char *why = check_entry(e->buf, e->size, v);
+	if (!why && strcmp(view_string(v, v->h->key), key))
+		why = "another module";
+	if (!why && strcmp(view_string(v, v->h->version), HPPROF_VERSION))
+		why = "written by another hpprof version";
+	if (!why && strcmp(view_string(v, v->h->stamp), stamp))
+		why = "debug files changed since";
+	if (!why)
+		return e;
+	hp_debug(HP_DBG_SYMS, 1, "symbol cache: ignoring '%s': %s", path, why);
+	munmap(e->buf, e->size);
+	free(e);
+	return NULL;
+}
+
+static void free_entry(struct symcache_entry *e)
+{
+	if (e) {
+		munmap(e->buf, e->size);
+		free(e);
+	}
+}
+
+void symcache_release(struct sym_module *m)
+{
+	free_entry(m->cache);
+	m->cache = NULL;
+}
+
+void symcache_load(struct hp_symbolizer *s, uint32_t mi)
+{
+	struct sym_module *m = &s->mods[mi];
+	char stamp[STAMP_MAX];
+	if (m->cache_tried || !m->dm || !m->build_id[0] || !s->cache_dir)
+		return;
+	m->cache_tried = 1;
+	debug_stamp(m, stamp, sizeof(stamp));
+	m->cache = read_entry(s, m, stamp);
+	if (m->cache)
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %u ranges", m->path,
+			 m->cache->v.h->nsegs);
+}
+
+/* Index of the first segment of v starting above vaddr. */
+static size_t view_above(const struct cache_view *v, uint64_t vaddr)
+{
+	size_t lo = 0, hi = v->h->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->segs[mid].lo <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
+{
+	struct sym_module *m = &s->mods[mi];
+	if (!m->cache)
+		return NULL;
+	const struct cache_view *v = &m->cache->v;
+	size_t i = view_above(v, vaddr);
+	if (!i || vaddr >= v->segs[i - 1].hi)
+		return NULL;
+	const struct cache_seg *g = &v->segs[i - 1];
+	if (!symsegs_free(&m->segs, g->lo, g->hi))
+		return NULL;
+	uint32_t first = (uint32_t)s->nframes;
+	if (import_frames(s, v, g) || symsegs_add(&m->segs, g->lo, g->hi, first, g->n))
+		return NULL;
+	s->nframes += g->n;
+	return symsegs_find(&m->segs, vaddr);
+}
+
+uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
+{
+	if (!m->cache)
+		return UINT64_MAX;
+	const struct cache_view *v = &m->cache->v;
+	size_t i = view_above(v, vaddr);
+	return i < v->h->nsegs ? v->segs[i].lo : UINT64_MAX;
+}
+
+/* --- writing --- */
+
+/* A segment to write: from this run (frames in the symbolizer) or from an
+ * entry on disk (frames in its view), in address order. */
+struct out_seg {
+	uint64_t lo, hi;
+	uint32_t first, n;
+	const struct cache_view *view;  /* NULL: the symbolizer's frames */
+};
+
+struct writer {
+	struct out_seg *segs;
+	size_t nsegs, capsegs;
+	struct cache_frame *frames;
+	size_t nframes, capframes;
+	char *strings;
+	size_t strbytes, capstrings;
+	struct hp_hmap offsets;     /* fnv(string) -> offset + 1 */
+	struct hp_hmap interned;    /* the symbolizer's string pointer -> offset + 1 */
+	struct hp_hmap remap;       /* key2(view, offset in it) -> offset + 1 */
+};
+
+static uint64_t fnv64(const char *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/* Offset of str in the string table, added once per content. */
+static int put_string(struct writer *w, const char *str, uint32_t *off)
+{
+	uint64_t key, val;
+	if (!str) {
+		*off = NO_STRING;
+		return 0;
+	}
+	key = fnv64(str);
+	if (hmap_get(&w->offsets, key, &val) && !strcmp(w->strings + val - 1, str)) {
+		*off = (uint32_t)(val - 1);
+		return 0;
+	}
+	size_t len = strlen(str) + 1;
+	if (w->strbytes + len >= CACHE_MAX ||
+	    hp_grow((void **)&w->strings, &w->capstrings, w->strbytes + len, 1))
+		return -ENOMEM;
+	memcpy(w->strings + w->strbytes, str, len);
+	*off = (uint32_t)w->strbytes;
+	w->strbytes += len;
+	if (hmap_get(&w->offsets, key, &val))
+		return 0;               /* a collision: this copy goes unshared */
+	return hmap_put(&w->offsets, key, *off + 1);
+}
+
+/* put_string for a string the symbolizer interned: hashed once per pointer. */
+static int put_interned(struct writer *w, const char *str, uint32_t *off)
+{
+	uint64_t key = (uint64_t)(uintptr_t)str, val;
+	if (!str) {
+		*off = NO_STRING;
+		return 0;
+	}
+	if (hmap_get(&w->interned, key, &val)) {
+		*off = (uint32_t)(val - 1);
+		return 0;
+	}
+	int err = put_string(w, str, off);
+	return err ? err : hmap_put(&w->interned, key, *off + 1);
+}
+
+/* Where string offset off of view v went in w (remap_view has run). */
+static uint32_t remapped(const struct writer *w, const struct cache_view *v, uint32_t off)
+{
+	uint64_t val;
+	if (off == NO_STRING)
+		return NO_STRING;
+	hmap_get(&w->remap, hmap_key2((uint64_t)(uintptr_t)v, off), &val);
+	return (uint32_t)(val - 1);
+}
+
+/* Every string of view v into w, once per content, with the map from its
+ * offsets to w's: its frames then cost no hashing. */
+static int remap_view(struct writer *w, const struct cache_view *v)
+{
+	int err = 0;
+	for (uint32_t off = 0; off < v->h->strbytes && !err;) {
+		uint32_t to;
+		const char *str = v->strings + off;
+		err = put_string(w, str, &to);
+		if (!err)
+			err = hmap_put(&w->remap, hmap_key2((uint64_t)(uintptr_t)v, off), to + 1);
+		off += (uint32_t)strlen(str) + 1;
+	}
+	return err;
+}
+
+static int push_frame(struct writer *w, struct cache_frame f)
+{
+	if (hp_grow((void **)&w->frames, &w->capframes, w->nframes + 1, sizeof(*w->frames)))
+		return -ENOMEM;
+	w->frames[w->nframes++] = f;
+	return 0;
+}
+
+/* The frames of g appended to w->frames, from wherever they live. */
+static int put_frames(struct writer *w, const struct hp_symbolizer *s, struct out_seg *g)
+{
+	uint32_t first = (uint32_t)w->nframes;
+	int err = 0;
+	for (uint32_t k = 0; k < g->n && !err; k++) {
+		struct cache_frame out;
+		if (g->view) {
+			const struct cache_frame *f = &g->view->frames[g->first + k];
+			out = (struct cache_frame){
+				.function = remapped(w, g->view, f->function),
+				.file = remapped(w, g->view, f->file),
+				.decl_file = remapped(w, g->view, f->decl_file),
+				.line = f->line, .made_up = f->made_up ? 1 : 0,
+			};
+		} else {
+			const struct sym_frame *f = &s->frames[g->first + k];
+			out = (struct cache_frame){ .line = f->line, .made_up = f->made_up };
+			err = put_interned(w, f->function, &out.function);
+			if (!err)
+				err = put_interned(w, f->file, &out.file);
+			if (!err)
+				err = put_interned(w, f->decl_file, &out.decl_file);
+		}
+		if (!err)
+			err = push_frame(w, out);
+	}
+	g->first = first;
+	return err;
+}
+
+static int add_out(struct writer *w, uint64_t lo, uint64_t hi, uint32_t first, uint32_t n,
+		   const struct cache_view *view)
+{
+	if (hp_grow((void **)&w->segs, &w->capsegs, w->nsegs + 1, sizeof(*w->segs)))
+		return -ENOMEM;
+	w->segs[w->nsegs++] = (struct out_seg){ lo, hi, first, n, view };
+	return 0;
+}
+
+/* 1 when [lo, hi) overlaps none of w->segs[0 .. upto) (sorted, disjoint). */
+static int out_free(const struct writer *w, size_t upto, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b = upto;
+	while (a < b) {                 /* a = first segment starting at or above hi */
+		size_t mid = a + (b - a) / 2;
+		if (w->segs[mid].lo < hi)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return !a || w->segs[a - 1].hi <= lo;
+}
+
+/* The segments of view v that overlap none already taken. Those taken
+ * (w->segs[0 .. n)) are sorted; the new ones are sorted among themselves,
+ * so the whole is sorted again after. */
+static int add_view(struct writer *w, const struct cache_view *v)
+{
+	size_t taken = w->nsegs;
+	int err = 0;
+	for (uint32_t i = 0; v && i < v->h->nsegs && !err; i++) {
+		const struct cache_seg *g = &v->segs[i];
+		if (out_free(w, taken, g->lo, g->hi))
+			err = add_out(w, g->lo, g->hi, g->first, g->n, v);
+	}
+	if (!err && w->nsegs > taken)
+		err = remap_view(w, v);
+	return err;
+}
+
+/* w->segs[0 .. mid) and [mid .. nsegs) are each sorted: merge them. */
+static int merge_out(struct writer *w, size_t mid)
+{
+	size_t n = w->nsegs, i = 0, j = mid, k = 0;
+	if (mid == n || !mid)
+		return 0;
+	struct out_seg *v = malloc(n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (i < mid || j < n)
+		v[k++] = j == n || (i < mid && w->segs[i].lo < w->segs[j].lo) ? w->segs[i++]
+									  : w->segs[j++];
+	free(w->segs);
+	w->segs = v;
+	w->capsegs = n;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t size)
+{
+	const char *p = buf;
+	while (size) {
+		ssize_t r = write(fd, p, size);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		p += r;
+		size -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Write the header, segments, frames and strings to a temporary file and
+ * rename it into place. */
+static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m,
+		       const struct writer *w, const struct cache_seg *segs,
+		       struct cache_header *h)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	entry_path(s, m, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	crc = crc32(crc, (const Bytef *)segs, (uInt)(h->nsegs * sizeof(*segs)));
+	crc = crc32(crc, (const Bytef *)w->frames, (uInt)(w->nframes * sizeof(*w->frames)));
+	crc = crc32(crc, (const Bytef *)w->strings, (uInt)w->strbytes);
+	h->crc = (uint32_t)crc;
+	int err = write_all(fd, h, sizeof(*h));
+	if (!err)
+		err = write_all(fd, segs, h->nsegs * sizeof(*segs));
+	if (!err)
+		err = write_all(fd, w->frames, w->nframes * sizeof(*w->frames));
+	if (!err)
+		err = write_all(fd, w->strings, w->strbytes);
+	if (close(fd) != 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) != 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* This run's segments, then those of the entry read at the start, then
+ * those another run saved meanwhile, each where no earlier one is. */
+static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *w,
+		  const struct cache_view *now)
+{
+	const struct cache_view *old = m->cache ? &m->cache->v : NULL;
+	size_t segs = m->segs.len + m->segs.nrecent + (old ? old->h->nsegs : 0) +
+		      (now ? now->h->nsegs : 0);
+	size_t frames = s->nframes + (old ? old->h->nframes : 0) + (now ? now->h->nframes : 0);
+	int err = symsegs_flatten(&m->segs);
+	/* Room for everything at once: growing these was most of a save. */
+	if (!err && (hp_grow((void **)&w->segs, &w->capsegs, segs + 1, sizeof(*w->segs)) ||
+		     hp_grow((void **)&w->frames, &w->capframes, frames + 1, sizeof(*w->frames))))
+		err = -ENOMEM;
+	for (size_t i = 0; i < m->segs.len && !err; i++) {
+		const struct sym_seg *g = &m->segs.v[i];
+		err = add_out(w, g->lo, g->hi, g->first, g->n, NULL);
+	}
+	size_t mid = w->nsegs;
+	if (!err && old && !(err = add_view(w, old)))
+		err = merge_out(w, mid);
+	mid = w->nsegs;
+	if (!err && now && !(err = add_view(w, now)))
+		err = merge_out(w, mid);
+	return err;
+}
+
+static int save_module(struct hp_symbolizer *s, struct sym_module *m)
+{
+	char stamp[STAMP_MAX], key[KEY_MAX];
+	struct writer w = { 0 };
+	struct cache_header h = { .format = CACHE_FORMAT };
+	struct cache_seg *segs = NULL;
+	debug_stamp(m, stamp, sizeof(stamp));
+	entry_key(m, key, sizeof(key));
+	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+	hmap_init(&w.offsets);
+	hmap_init(&w.interned);
+	hmap_init(&w.remap);
+	struct symcache_entry *now = read_entry(s, m, stamp);
+	int err = gather(s, m, &w, now ? &now->v : NULL);
+	if (!err)
+		err = put_string(&w, key, &h.key);
+	if (!err)
+		err = put_string(&w, HPPROF_VERSION, &h.version);
+	if (!err)
+		err = put_string(&w, stamp, &h.stamp);
+	if (!err && !(segs = calloc(w.nsegs ? w.nsegs : 1, sizeof(*segs))))
+		err = -ENOMEM;
+	for (size_t i = 0; i < w.nsegs && !err; i++) {
+		err = put_frames(&w, s, &w.segs[i]);
+		segs[i] = (struct cache_seg){ w.segs[i].lo, w.segs[i].hi, w.segs[i].first,
+					      w.segs[i].n };
+	}
+	h.nsegs = (uint32_t)w.nsegs;
+	h.nframes = (uint32_t)w.nframes;
+	h.strbytes = (uint32_t)w.strbytes;
+	/* Too large to be worth it: not written. */
+	if (!err && w.nsegs * sizeof(*segs) + w.nframes * sizeof(*w.frames) + w.strbytes <=
+		    CACHE_MAX)
+		err = write_entry(s, m, &w, segs, &h);
+	if (!err)
+		m->cache_dirty = 0;
+	free_entry(now);
+	free(segs);
+	free(w.segs);
+	free(w.frames);
+	free(w.strings);
+	hmap_release(&w.offsets);
+	hmap_release(&w.interned);
+	hmap_release(&w.remap);
+	return err;
+}
+
+/* mkdir -p, the last component private to the user. */
+static int make_dirs(const char *dir)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int symcache_save(struct hp_symbolizer *s)
+{
+	int first_err = 0, dir_ready = 0;
+	for (size_t i = 0; i < s->nmods; i++) {
+		struct sym_module *m = &s->mods[i];
+		if (!m->cache_dirty || !m->dm || !m->build_id[0])
+			continue;
+		int err = dir_ready ? 0 : make_dirs(s->cache_dir);
+		dir_ready = !err;
+		if (!err)
+			err = save_module(s, m);
+		if (err) {
+			hp_debug(HP_DBG_SYMS, 1, "symbol cache: cannot save '%s': %s", m->path,
+				 hp_strerror(err));
+			if (!first_err)
+				first_err = err;
+		}
+	}
+	return first_err;
+}

@@ -1,0 +1,37 @@
+/*
+ * kaccess.h - what this process may see of the kernel: whether perf may
+ * sample kernel mode (kernel.perf_event_paranoid, root), whether
+ * /proc/kallsyms shows addresses (kernel.kptr_restrict), and, when not,
+ * the setting that would allow it, in words a user can act on.
+ *
+ * Reads /proc/sys/kernel/{perf_event_paranoid,kptr_restrict} and the first
+ * lines of /proc/kallsyms. Knows nothing about events, rings or storage.
+ */
+#ifndef HP_KACCESS_H
+#define HP_KACCESS_H
+
+#include <stddef.h>
+
+/* kernel.perf_event_paranoid (2, the kernel's default, when unreadable). */
+int kaccess_paranoid(void);
+
+/* 1 when perf events may count and sample kernel mode here: root, or
+ * perf_event_paranoid <= 1 (perf's rule). */
+int kaccess_kernel_allowed(void);
+
+/* 1 when /proc/kallsyms shows real addresses to this process (it shows
+ * zeros when kptr_restrict hides them). */
+int kaccess_kallsyms_visible(void);
+
+/* Why kernel-mode samples are not permitted and what would permit them,
+ * e.g. "not permitted: kernel.perf_event_paranoid is 2; run as root or
+ * `sysctl kernel.perf_event_paranoid=1`". Returns buf. */
+const char *kaccess_why_no_samples(char *buf, size_t len);
+
+/* Why kernel functions cannot be named (kallsyms hides addresses) and what
+ * would allow it, e.g. "/proc/kallsyms hides kernel addresses
+ * (kernel.kptr_restrict is 1); run as root or `sysctl
+ * kernel.kptr_restrict=0`". Returns buf. */
+const char *kaccess_why_no_symbols(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,119 @@
+#!/bin/sh
+# Verdicts in time, not shares (issue 14), on a calibration program built
+# twice (tests/fixtures/diff/speedup.c): with FAST, work_a does a third of
+# its steps and work_b, work_c keep theirs, so their shares rise.
+#
+# Truth by construction: the program times each function's calls with
+# CLOCK_THREAD_CPUTIME_ID and prints its CPU seconds. Checks:
+# - 3x: hpprof's time change of each function agrees with the program's
+#   own, within 4 binomial standard errors of the sample counts plus 3%
+#   (task-clock is charged per sample, a round boundary can fall either
+#   side). The total time is compared: the program's clock also runs while
+#   the kernel handles an interrupt in the function, which hpprof shows as
+#   a [kernel] frame under it. work_a is "faster"; work_b and work_c, whose own clocks
+#   moved by less than 2%, are "same" although their shares rose; the whole
+#   run is "faster".
+# - A/A (two runs of one build): no row with 1% or more of self time is
+#   faster or slower, unless the program's own clock says that function's
+#   time really moved by the threshold (then the verdict is right and is
+#   only noted). Run at --alpha 0.001: with Bonferroni over the rows, noise
+#   alone gives a verdict in at most 0.1% of runs - the check does not
+#   depend on luck.
+# usage: diff_time.sh SLOW FAST     env: HPPROF
+. "$HP_SRC/tests/e2e/lib.sh"
+command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
+slow=$1 fast=$2
+# ~1.5 s of CPU in the slow build at 2 kHz: ~3000 samples, so work_c (10%)
+# has ~300 and its relative standard error is ~8% per side
+rounds=30000
+
+prof() {  # prof NAME PROGRAM
+	"$HPPROF" run -q -F 2000 -o "$1.db" "$2" $rounds >"$1.out" 2>"$1.err" ||
+		{ cat "$1.err"; fail "hpprof run $2"; }
+}
+prof a1 "$slow"
+prof b "$fast"
+prof a2 "$slow"
+"$HPPROF" diff -n 8 a1.db b.db || fail "hpprof diff"
+"$HPPROF" diff -f json --alpha 0.001 a1.db b.db >ab.json || fail "hpprof diff -f json (3x)"
+"$HPPROF" diff -f json --alpha 0.001 a1.db a2.db >aa.json || fail "hpprof diff -f json (A/A)"
+
+python3 - <<'PY' || exit 1
+import json, math, sys
+
+def fail(*a):
+    print("FAIL:", *a); sys.exit(1)
+
+def truth(name):
+    t = {}
+    for line in open(name + ".out"):
+        f = line.split()
+        if f and f[0].startswith("work_"):
+            t[f[0]] = float(f[1])
+    return t
+
+def rows(d):
+    return {r["name"]: r for r in d["rows"]}
+
+def se_rel(r, d):
+    """relative standard error of after/before total time: binomial counts"""
+    v = 0
+    for side in ("before", "after"):
+        n, N = r[side + "_samples"], d[side]["samples"]["mean"]
+        if n <= 0:
+            return float("inf")
+        v += (1 - n / N) / n
+    return math.sqrt(v)
+
+def check_agrees(d, r, t_before, t_after, what):
+    got = r["after_total_time"] / r["before_total_time"]
+    want = t_after / t_before
+    tol = 4 * se_rel(r, d) + 0.03
+    if abs(got / want - 1) > tol:
+        fail("%s %s: hpprof says x%.3f, the program's clock x%.3f (tolerance %.1f%%)"
+             % (what, r["name"], got, want, 100 * tol))
+    print("  %s %s: time x%.3f, program's clock x%.3f (within %.1f%%), %s, share %.1f%% -> %.1f%%"
+          % (what, r["name"], got, want, 100 * tol, r["verdict"], r["before_self_pct"],
+             r["after_self_pct"]))
+    return want
+
+ta, tb, ta2 = truth("a1"), truth("b"), truth("a2")
+d = json.load(open("ab.json"))
+if d["time_basis"] not in ("task-clock", "samples x sampling period"):
+    fail("no time basis:", d["time_basis"])
+R = rows(d)
+for f in ("work_a", "work_b", "work_c"):
+    if f not in R: fail(f, "is not in the diff")
+    want = check_agrees(d, R[f], ta[f], tb[f], "3x")
+    if f == "work_a":
+        if R[f]["verdict"] != "faster": fail("work_a (x%.2f) is %s" % (want, R[f]["verdict"]))
+    elif abs(want - 1) < 0.02:
+        if R[f]["verdict"] != "same":
+            fail(f, "kept its time (x%.3f) but is" % want, R[f]["verdict"])
+        if not R[f]["after_self_pct"] > R[f]["before_self_pct"]:
+            fail(f, "share did not rise:", R[f]["before_self_pct"], "->", R[f]["after_self_pct"])
+    else:
+        print("  note: the machine changed %s's own time by %+.1f%%; its verdict is not checked"
+              % (f, 100 * (want - 1)))
+if d["verdict"] != "faster": fail("the whole run is", d["verdict"], "not faster")
+
+d = json.load(open("aa.json"))
+R = rows(d)
+for f in ("work_a", "work_b", "work_c"):
+    check_agrees(d, R[f], ta[f], ta2[f], "A/A")
+bad = []
+for r in d["rows"]:
+    big = max(r["before_self_pct"], r["after_self_pct"]) >= 1
+    if not big or r["verdict"] not in ("faster", "slower"):
+        continue
+    if r["name"] in ta and abs(ta2[r["name"]] / ta[r["name"]] - 1) >= d["threshold_pct"] / 100:
+        print("  note: A/A %s is %s and the program's clock agrees (x%.3f)"
+              % (r["name"], r["verdict"], ta2[r["name"]] / ta[r["name"]]))
+        continue
+    bad.append("%s %s (%+.1f%%, p %.2g)" % (r["name"], r["verdict"],
+               r["self_time"]["change_pct"] or 0, r["p_value"]))
+if bad: fail("A/A rows with 1% or more self time judged:", ", ".join(bad))
+n = sum(1 for r in d["rows"] if max(r["before_self_pct"], r["after_self_pct"]) >= 1)
+print("A/A: %d rows with >= 1%% self, none faster or slower" % n)
+PY
+echo "PASS"

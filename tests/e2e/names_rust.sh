@@ -1,0 +1,29 @@
+#!/bin/sh
+# A real Rust program (std only, builds offline), with rustc's default
+# (legacy) symbol mangling and with v0: the hot function is shown as
+# "names_rust::work::churn" and its raw_name is the symbol nm shows; no
+# mangled name is left in the profile (std's inlined frames included).
+. "$HP_SRC/tests/e2e/lib.sh"
+command -v rustc >/dev/null || skip "rustc is not installed"
+src=$HP_SRC/tests/fixtures/names/names_rust.rs
+for mangling in legacy v0; do
+	flag=""                 # legacy is rustc's default (naming it needs -Z)
+	[ $mangling = v0 ] && flag="-C symbol-mangling-version=v0"
+	rustc -C opt-level=2 -g $flag -o nr_$mangling "$src" 2>rustc.err ||
+		{ cat rustc.err >&2; fail "rustc ($mangling)"; }
+	raw=$(nm nr_$mangling | awk '$3 ~ /churn/ { print $3 }' | head -1)
+	case "$mangling:$raw" in
+	legacy:_ZN*|v0:_R*) ;;
+	*) fail "unexpected $mangling symbol '$raw'";;
+	esac
+	"$HPPROF" run -q -o r_$mangling.db ./nr_$mangling 400 >/dev/null || fail "hpprof run ($mangling)"
+	# churn's body is inlined std code (wrapping_mul, black_box): its
+	# total, not its self time, is the run's.
+	top=names_rust::work::churn
+	total=$(q r_$mangling.db "SELECT total_pct FROM function_profile WHERE function = '$top'")
+	assert_ge "$mangling: total % of $top" "${total:-0}" 50
+	assert_eq "$mangling: raw_name" "$(q r_$mangling.db "SELECT raw_name FROM functions WHERE name = '$top'")" "$raw"
+	assert_eq "$mangling: mangled names shown" \
+		"$(q r_$mangling.db "SELECT COUNT(*) FROM function_profile WHERE function LIKE '\_R%' ESCAPE '\' OR function LIKE '\_ZN%' ESCAPE '\'")" 0
+done
+echo "PASS"

@@ -1,0 +1,52 @@
+#!/bin/sh
+# The report's header and layout on real runs:
+# - a program killed by SIGSEGV: "exit status: killed by SIGSEGV (139)"
+#   (139 = 128 + 11, what the shell reports), and hpprof's own exit 139;
+# - a shell that forks children: their Exit is '?' and a note says why;
+# - two runs at different frequencies merged: "frequency: mixed", not 0 Hz;
+# - --tid: the header's counters are the selected samples' own: task-clock
+#   in the header equals the sum over the thread's functions' self
+#   task-clock in the same report (CSV), and is below the run's total;
+# - the default text report fits 100 columns (the lines of the tables).
+# usage: report_header.sh PROGRAM     env: HPPROF
+. "$HP_SRC/tests/e2e/lib.sh"
+prog=$1
+
+"$HPPROF" run -q -o crash.db sh -c 'kill -SEGV $$' >/dev/null 2>run.err
+rc=$?
+assert_eq "hpprof run of a crashing program: exit status" "$rc" 139
+"$HPPROF" report crash.db >crash.txt || fail "report of the crash"
+assert_contains "crash header" crash.txt "exit status: killed by SIGSEGV (139)"
+
+"$HPPROF" run -q -o fork.db sh -c '/bin/true; /bin/true; exit 0' >/dev/null 2>run.err ||
+	{ cat run.err; fail "hpprof run sh"; }
+"$HPPROF" report fork.db >fork.txt || fail "report of the forking run"
+if awk '/^Processes/ { p = 1; next } p && $4 == "?" { found = 1 } END { exit !found }' fork.txt; then
+	assert_contains "Exit ? explained" fork.txt "Exit ?: not known"
+else
+	note "no child with an unknown exit in this run (the note is not needed)"
+fi
+
+"$HPPROF" run -q -F 500 -o f500.db "$prog" 2000 >/dev/null 2>&1 || fail "run -F 500"
+"$HPPROF" run -q -F 1000 -o f1000.db "$prog" 2000 >/dev/null 2>&1 || fail "run -F 1000"
+"$HPPROF" merge -o m.db f500.db f1000.db 2>/dev/null || fail "merge"
+"$HPPROF" report m.db >m.txt || fail "report of the merged file"
+assert_contains "merged frequency" m.txt "frequency: mixed (merged runs sampled at different rates)"
+grep -q "frequency: 0 Hz" m.txt && fail "the merged report still says 0 Hz"
+
+tid=$(q f1000.db "SELECT tid FROM thread_profile ORDER BY samples DESC LIMIT 1")
+"$HPPROF" report --tid "$tid" -n 0 f1000.db >tid.txt || fail "report --tid"
+"$HPPROF" report --tid "$tid" -n 0 -f csv f1000.db >tid.csv || fail "report --tid -f csv"
+assert_contains "selection line" tid.txt "selection: thread $tid"
+head_tc=$(awk '$1 == "task-clock" { print $2; exit }' tid.txt)
+rows_tc=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "task-clock") c = i; next }
+	$1 == "functions" && c { s += $c } $1 != "functions" && NR > 1 { exit } END { print s + 0 }' tid.csv)
+assert_eq "header task-clock = the thread's functions' self task-clock" "$head_tc" "$rows_tc"
+run_tc=$(q f1000.db "SELECT value FROM run_info WHERE key = 'event:task-clock'" | sed 's/[^0-9]//g')
+assert_le "selected task-clock vs the run's" "$head_tc" "$run_tc"
+
+"$HPPROF" report f1000.db >plain.txt || fail "report"
+wide=$(awk 'length($0) > 100 && !/^  (command|[a-z-]+ +n\/a)/' plain.txt | grep -v "^ *[A-Za-z ]*:" | head -3)
+[ -z "$wide" ] || { printf '%s\n' "$wide"; fail "table lines wider than 100 columns"; }
+note "the default tables fit 100 columns"
+echo "PASS"

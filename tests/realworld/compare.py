@@ -1,0 +1,308 @@
+#!/usr/bin/python3
+"""The CPU checks of the realworld tier: hpprof against perf (allocations
+against heaptrack: memory_check.py).
+
+  compare.py cpu --same-perf A.data --same-db A.db \\
+                 --alone-perf B.data --alone-db C.db --alone-log C.err
+      A: `perf record --call-graph dwarf -- hpprof run -o A.db TARGET`, one
+         execution seen by both tools: user-space symbol shares.
+      B: `perf record --call-graph dwarf -- TARGET` and C: `hpprof run -o C.db
+         TARGET`, separate runs: kernel share (an outer perf changes the
+         target's kernel time, so A cannot be used for it) and complete stacks.
+
+Every check prints its figures, the tolerance and where the tolerance comes
+from; the exit status is 1 when any check failed (all are run first).
+Peers' files are read by peers.py. docs/realworld.md explains the method.
+"""
+
+import argparse
+import collections
+import math
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+
+ALLOWANCE_PP = 3.0      # the stated allowance of issue #10, in percentage points
+Z = 3.0                 # binomial standard errors added to it
+COMPLETE_MIN = 95.0     # complete stacks, percent of samples
+TOP = 5
+
+# Frames that prove a stack reached the program's entry or a thread's start:
+# the definition of a complete stack in issue #12. __libc_start_call_main
+# (glibc >= 2.34) is the frame that calls main: Debian's programs are
+# stripped, so reaching it is how a stack shows it got through main.
+ENTRY_FRAMES = {"_start", "__libc_start_main", "__libc_start_main_impl",
+                "__libc_start_call_main", "main", "clone", "clone3",
+                "start_thread", "_dl_start_user"}
+
+# Processes in the outer perf's data that are not the target: hpprof itself
+# (and the target's child before exec, still named hpprof) and perf's own child.
+TOOL_COMMS = ("hpprof", "perf-exec", "perf")
+
+failures = []
+
+
+def check(ok, text):
+    print("  %-4s %s" % ("ok" if ok else "FAIL", text))
+    if not ok:
+        failures.append(text)
+
+
+def tolerance(p1, n1, p2, n2):
+    """ALLOWANCE_PP + Z standard errors of the difference of two independent
+    binomial shares (percent), with the pooled share as p.
+
+    For separate runs the two shares are independent estimates. In the one
+    execution both tools sample, their cpu-clock timers are both enabled at
+    the target's exec and tick at the same rate, so they tend to sample the
+    same instants (sample counts agree to a few): the independent-sampling
+    error is then an upper bound."""
+    if not n1 or not n2:
+        return float("inf")
+    p = (p1 * n1 + p2 * n2) / (100.0 * (n1 + n2))
+    return ALLOWANCE_PP + Z * 100.0 * math.sqrt(p * (1 - p) * (1.0 / n1 + 1.0 / n2))
+
+
+def pct(n, d):
+    return 100.0 * n / d if d else 0.0
+
+
+def norm(name):
+    """A function name with perf's and hpprof's spelling differences taken
+    out: the @VERSION perf prints after versioned symbols (cfree@GLIBC_2.2.5)
+    and a C++ parameter list (perf prints none; hpprof may). Mangled names
+    stay mangled: demangling is something hpprof must do (issue #12.2)."""
+    name = name.split("@", 1)[0].strip()
+    if name.endswith(")") and not name.endswith("operator()"):
+        depth = 0
+        for i in range(len(name) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(name[i], 0)
+            if depth == 0:
+                return name[:i] if i > 0 else name
+    return name
+
+
+# ---------------------------------------------------------------- user symbols
+
+class Names:
+    """ElfNames per dso, loaded once."""
+
+    def __init__(self):
+        self.cache = {}
+
+    def __call__(self, path):
+        if path not in self.cache:
+            self.cache[path] = peers.ElfNames(path)
+        return self.cache[path]
+
+
+KERNEL = "[kernel]"     # one module name for perf's [kernel.kallsyms] and hpprof's [kernel]
+
+
+def perf_functions(rows, names):
+    """perf's rows grouped into functions the way hpprof is meant to name
+    them (the mapping where hpprof is more precise than perf):
+
+    - unnamed code: perf has one row per sampled address; hpprof names the
+      .eh_frame FDE that contains it, `module+0xSTART` (issue #12.4). perf's
+      addresses are summed per FDE and given that name.
+    - a named symbol keeps perf's name; the names hpprof may give the same
+      code are its aliases (symbols at the same address: pread64 and
+      __libc_pread, __memmove_* and __memcpy_*), as perf shows them
+      (demangled without parameters), and the symbol's extent is kept to
+      say where hpprof put those samples.
+    - kernel symbols are taken as perf names them (from kallsyms).
+    Returns {(module basename, name): {'samples', 'aliases', 'extents'}}."""
+    groups = {}
+    raw = collections.defaultdict(set)
+    for r in rows:
+        if r.kernel:
+            base, key, ext = KERNEL, norm(r.sym), None
+        else:
+            elf = names(r.dso)
+            base, addr = elf.base, elf.vaddr(r.addr)
+            if r.sym.startswith("0x") or r.sym == "[unknown]":
+                ext = elf.fde(addr) or (addr, addr + 1)
+                key = "%s+0x%x" % (elf.base, ext[0])
+            else:
+                ext = elf.symbol_extent(addr) or (addr, addr + 1)
+                key = norm(r.sym)
+                raw[(base, key)] |= elf.aliases(addr)
+        g = groups.setdefault((base, key), {"samples": 0, "aliases": {key}, "extents": set()})
+        g["samples"] += r.samples
+        if ext:
+            g["extents"].add(ext)
+    shown = peers.demangle(set().union(*raw.values()) if raw else set())
+    for k, al in raw.items():
+        groups[k]["aliases"] |= {norm(shown[a]) for a in al}
+    return groups
+
+
+def hpprof_functions(leaves):
+    """hpprof's samples per (module basename, function name).
+
+    hpprof's name for a sample is its innermost frame, an inlined function
+    when the address lies in an inline expansion (hpprof reads DWARF; perf
+    sorts by ELF symbol): it is compared by the function that contains the
+    inline chain, the outermost frame of the location (issue #10: inline
+    frames are hpprof being more precise; tcache_get inside malloc)."""
+    by_name = collections.Counter()
+    for l in leaves:
+        base = KERNEL if peers.is_kernel_module(l.module) else os.path.basename(l.module)
+        by_name[(base, norm(l.outer_function))] += l.samples
+    return by_name
+
+
+def same_execution(perf_data, db):
+    """perf's top user-space and kernel functions of the one execution both
+    tools sampled, each as a share of that space's samples (the outer perf
+    changes how much kernel time there is, not which instants both see)."""
+    hp = peers.HpDb(db)
+    rows, lost = peers.perf_rows(perf_data)
+    rows = [r for r in rows if r.comm not in TOOL_COMMS]
+    leaves = hp.leaves()
+    if lost or int(hp.info("lost_samples", 0) or 0):
+        print("  note: samples lost: perf %d, hpprof %s" % (lost, hp.info("lost_samples")))
+    unseen = {r.tid for r in rows} - hp.threads()
+    if unseen:
+        print("  note: perf sampled %d threads hpprof has no record of (%d samples)"
+              % (len(unseen), sum(r.samples for r in rows if r.tid in unseen)))
+    groups = perf_functions(rows, Names())
+    by_name = hpprof_functions(leaves)
+    for space, kernel in (("user-space", False), ("kernel", True)):
+        print("# %s functions, one execution (perf record --call-graph dwarf -- hpprof run)" % space)
+        p_rows = [r for r in rows if r.kernel == kernel]
+        h_rows = [l for l in leaves if peers.is_kernel_module(l.module) == kernel]
+        n_perf, n_hp = sum(r.samples for r in p_rows), sum(l.samples for l in h_rows)
+        print("  perf: %d %s samples of %d in the target's processes; hpprof: %d of %d"
+              % (n_perf, space, sum(r.samples for r in rows), n_hp,
+                 sum(l.samples for l in leaves)))
+        check(n_perf > 0 and n_hp > 0, "both tools have %s samples" % space)
+        if not n_perf or not n_hp:
+            continue
+        mine = {k: g for k, g in groups.items() if (k[0] == KERNEL) == kernel}
+        top = sorted(mine.items(), key=lambda kv: -kv[1]["samples"])[:TOP]
+        print("  %7s %7s %6s  %s" % ("perf%", "hpprof%", "tol", "function (module)"))
+        for (base, key), g in top:
+            hn = sum(n for (b, name), n in by_name.items() if b == base and name in g["aliases"])
+            pp, hpp = pct(g["samples"], n_perf), pct(hn, n_hp)
+            # within 3 pp + 3 binomial standard errors of the difference
+            # (n = each tool's samples of this space): tolerance() above
+            tol = tolerance(pp, n_perf, hpp, n_hp)
+            where = "" if kernel else where_hpprof_put(g, base, h_rows, n_hp)
+            check(abs(pp - hpp) <= tol, "%6.2f%% %6.2f%% %5.1fpp  %s (%s)%s"
+                  % (pp, hpp, tol, key, base, where))
+        # Beyond the top 5: how much of hpprof's time is under a name perf
+        # also uses (small functions can differ by less than the allowance).
+        named = sum(n for (b, name), n in by_name.items()
+                    if (b == KERNEL) == kernel and any(
+                        b == gb and name in g["aliases"] for (gb, _), g in mine.items()))
+        top_hp = ["%s %.2f%%" % (name, pct(n, n_hp)) for (b, name), n in by_name.most_common()
+                  if (b == KERNEL) == kernel][:3]
+        print("  info %.1f%% of hpprof's %s samples are under a name perf gives the same code;"
+              " hpprof's top: %s" % (pct(named, n_hp), space, ", ".join(top_hp)))
+
+
+def where_hpprof_put(g, base, hp_leaves, n_hp):
+    """For the report: hpprof's names for the samples whose address lies in
+    the code perf attributed to this function."""
+    names = collections.Counter()
+    for l in hp_leaves:
+        if os.path.basename(l.module) == base and \
+                any(s <= l.addr < e for s, e in g["extents"]):
+            names[l.function] += l.samples
+    if not names:
+        return "\n         hpprof has no sample at these addresses"
+    parts = ["%s %.2f%%" % (n, pct(c, n_hp)) for n, c in names.most_common(4)]
+    more = len(names) - 4
+    return "\n         hpprof's names there: " + ", ".join(parts) + \
+        (", and %d more" % more if more > 0 else "")
+
+
+# ---------------------------------------------------------------- kernel share
+
+def kernel_share(perf_data, db):
+    print("# kernel share, separate runs (perf record --call-graph dwarf; hpprof run)")
+    rows = [r for r in peers.perf_rows(perf_data)[0] if r.comm not in TOOL_COMMS]
+    n_perf = sum(r.samples for r in rows)
+    k_perf = sum(r.samples for r in rows if r.kernel)
+    k_hp, n_hp = peers.HpDb(db).kernel_share()
+    pp, hpp = pct(k_perf, n_perf), pct(k_hp, n_hp)
+    # two runs, two independent binomial estimates of the kernel share:
+    # 3 pp + 3 standard errors of their difference (tolerance() above)
+    tol = tolerance(pp, n_perf, hpp, n_hp)
+    check(n_hp > 0 and abs(pp - hpp) <= tol,
+          "kernel: perf %.2f%% (%d/%d), hpprof %.2f%% (%d/%d), tolerance %.1fpp"
+          % (pp, k_perf, n_perf, hpp, k_hp, n_hp, tol))
+
+
+# ---------------------------------------------------------------- complete stacks
+
+def complete_stacks(db, run_log):
+    print("# complete stacks (hpprof run alone)")
+    hp = peers.HpDb(db)
+    n = int(hp.info("samples", 0))
+    stored = hp.info("complete_stacks")
+    if stored is None:
+        check(False, "run_info has no complete_stacks")
+    else:
+        check(pct(int(stored), n) >= COMPLETE_MIN, "run_info complete_stacks %s of %d = %.1f%% (>= %g%%)"
+              % (stored, n, pct(int(stored), n), COMPLETE_MIN))
+    printed = None
+    for line in open(run_log):
+        if "complete stacks" in line:
+            printed = line.split("% complete stacks")[0].rsplit(" ", 1)[-1]
+    if stored is not None:
+        check(printed is not None and abs(float(printed) - pct(int(stored), n)) < 0.051,
+              "run printed %s%% complete stacks, run_info says %.1f%% (one definition, #12.5)"
+              % (printed, pct(int(stored), n)))
+    names = Names()
+
+    def is_entry(fn, module, addr):
+        # a named entry frame, or the code of the module's ELF entry point
+        # (_start of a stripped executable has no name: sqlite3+0xa7a0)
+        if fn in ENTRY_FRAMES:
+            return True
+        if module.startswith("[") or not os.path.exists(module):
+            return False
+        elf = names(module)
+        fde = elf.fde(addr)
+        return elf.entry is not None and fde is not None and fde[0] == elf.entry
+
+    outer = hp.outermost_frames()
+    entry = sum(c for k, c in outer.items() if is_entry(*k))
+    check(pct(entry, n) >= COMPLETE_MIN,
+          "stacks that reach an entry (_start, __libc_start_main, main, clone, start_thread, "
+          "...: issue #12's definition) computed from the stored stacks: %.1f%% (>= %g%%)"
+          % (pct(entry, n), COMPLETE_MIN))
+    shown = collections.Counter()
+    for (fn, module, addr), c in outer.items():
+        shown["%s%s" % (fn, " (entry)" if is_entry(fn, module, addr) else "")] += c
+    print("         hpprof's outermost frames: " + ", ".join(
+        "%s %.1f%%" % (f, pct(c, n)) for f, c in shown.most_common(4)))
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("cpu")
+    for a in ("same-perf", "same-db", "alone-perf", "alone-db", "alone-log"):
+        c.add_argument("--" + a, required=True)
+    args = ap.parse_args()
+    same_execution(args.same_perf, args.same_db)
+    kernel_share(args.alone_perf, args.alone_db)
+    complete_stacks(args.alone_db, args.alone_log)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

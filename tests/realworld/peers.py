@@ -1,0 +1,265 @@
+"""What the peers and hpprof say about one execution, as plain Python data.
+
+The realworld tier (docs/realworld.md) compares hpprof with perf and
+heaptrack on programs nobody here wrote. This module only reads: perf's
+report, heaptrack's data file, an hpprof database and ELF files (through
+binutils' readelf and c++filt). The checks themselves are in compare.py.
+
+  perf_rows(perf.data)            perf report's rows: thread, dso, symbol, samples; lost
+  HpDb(path)                      queries on an hpprof database
+  ElfNames(path)                  symbols, FDEs and the names perf gives them
+  heaptrack_totals(file.zst, own)  heaptrack's records, the tool's own apart
+"""
+
+import bisect
+import collections
+import os
+import re
+import sqlite3
+import subprocess
+
+KERNEL_MODULES = ("[kernel", )    # hpprof: [kernel]; perf and #12: [kernel.kallsyms]
+
+
+def is_kernel_module(path):
+    return path.startswith(KERNEL_MODULES)
+
+
+def run(argv):
+    """Run a tool and return its stdout (stderr is dropped: perf chats there).
+    readelf's status is not checked: it exits 1 after a warning about one
+    section (libc.so.6's program interpreter) having printed the rest."""
+    res = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         universal_newlines=True, errors="replace")
+    if res.returncode != 0 and argv[0] != "readelf":
+        raise RuntimeError("%s exited %d" % (" ".join(argv), res.returncode))
+    return res.stdout
+
+
+# ---------------------------------------------------------------- perf
+
+PerfRow = collections.namedtuple("PerfRow", "tid comm dso kernel addr sym samples")
+
+
+def perf_rows(perf_data):
+    """(rows, lost): perf report's per-thread symbol rows, as a user reads
+    them, and the samples perf says it lost.
+
+    `--sort pid,comm,dso,sym -v`: perf's `pid` key is the thread id, `-v`
+    gives the dso's full path and, before the symbol, one address inside it
+    (map-relative, a file offset: ElfNames.vaddr makes it the ELF address
+    hpprof stores). Symbols are perf's
+    own: demangled without parameters, versioned ones with their @VERSION,
+    unnamed code as one row per address (`0x...`)."""
+    out = run(["perf", "report", "-i", perf_data, "--stdio", "--no-children",
+               "-g", "none", "--no-inline", "--sort", "pid,comm,dso,sym",
+               "-F", "sample,pid,comm,dso,sym", "-t", "|", "-v"])
+    rows, lost = [], 0
+    sym_re = re.compile(r"^(0x[0-9a-f]+)\s+\S*\s*\[(.)\] (.*?)\s*$")
+    for line in out.splitlines():
+        if line.startswith("# Total Lost Samples:"):
+            lost = int(line.split(":")[1])
+        if not line.strip() or line.startswith("#"):
+            continue
+        f = line.split("|", 4)
+        if len(f) != 5:
+            continue
+        samples, pidcomm, comm, dso, symf = f
+        m = sym_re.match(symf.strip())
+        if not m:
+            raise RuntimeError("unexpected perf report line: " + line)
+        addr, mode, sym = int(m.group(1), 16), m.group(2), m.group(3)
+        rows.append(PerfRow(int(pidcomm.split(":")[0]), comm.strip(), dso.strip(),
+                            mode != ".", addr, sym, int(samples)))
+    return rows, lost
+
+
+# ---------------------------------------------------------------- hpprof
+
+Leaf = collections.namedtuple("Leaf", "pid module addr function outer_function samples")
+
+
+class HpDb:
+    """An hpprof database. The public views (docs/schema.md) serve what they
+    can; per-sample facts they aggregate away (the process of a sample, the
+    function that contains an inlined leaf, the outermost frame of a stack)
+    come from the internal tables, all in this class, so a schema change
+    touches one place."""
+
+    def __init__(self, path):
+        self.path = path
+        self.db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+
+    def q(self, sql, *args):
+        return self.db.execute(sql, args).fetchall()
+
+    def info(self, key, default=None):
+        r = self.q("SELECT value FROM run_info WHERE key = ?", key)
+        return r[0][0] if r else default
+
+    def threads(self):
+        return {t for (t,) in self.q("SELECT tid FROM threads")}
+
+    def leaves(self):
+        """Main-sampler samples grouped by their innermost location: the
+        process, the module, the ELF address, the innermost function (an
+        inlined one when the address is inside an inline expansion) and the
+        outermost one of the inline chain (the function whose code it is)."""
+        rows = self.q("""
+            SELECT t.pid, COALESCE(m.path, '?'), l.addr,
+                   (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+                     WHERE lf.location_id = l.id ORDER BY lf.depth ASC LIMIT 1),
+                   (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+                     WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
+                   COUNT(*)
+            FROM samples s
+            LEFT JOIN threads t ON t.tid = s.tid
+            LEFT JOIN stack_nodes n ON n.id = s.stack_id
+            LEFT JOIN locations l ON l.id = n.location_id
+            LEFT JOIN modules m ON m.id = l.module_id
+            WHERE s.event = 0
+            GROUP BY t.pid, l.id""")
+        return [Leaf(pid, mod, addr, fn or "?", outer or fn or "?", n)
+                for pid, mod, addr, fn, outer, n in rows]
+
+    def kernel_share(self):
+        """(kernel samples, all samples) as the public function_profile view
+        and run_info report them."""
+        k = self.q("SELECT COALESCE(SUM(self_samples), 0) FROM function_profile "
+                   "WHERE module LIKE '[kernel%'")[0][0]
+        return k, int(self.info("samples", 0))
+
+    def outermost_frames(self):
+        """{(function, module, address) of the outermost frame: samples}
+        over main-sampler samples (the function is the outermost of the
+        location's inline chain; '(no stack)' when a sample has none)."""
+        parent, loc = {}, {}
+        for i, p, l in self.q("SELECT id, parent, location_id FROM stack_nodes"):
+            parent[i], loc[i] = p, l
+        where = {i: (m, a) for i, m, a in self.q("""
+            SELECT l.id, COALESCE(m.path, '?'), l.addr FROM locations l
+            LEFT JOIN modules m ON m.id = l.module_id""")}
+        name = dict(self.q("""
+            SELECT lf.location_id, f.name FROM location_frames lf
+            JOIN functions f ON f.id = lf.function_id
+            WHERE lf.depth = (SELECT MAX(depth) FROM location_frames x
+                              WHERE x.location_id = lf.location_id)"""))
+        out = collections.Counter()
+        for sid, n in self.q("SELECT stack_id, COUNT(*) FROM samples WHERE event = 0 "
+                             "GROUP BY stack_id"):
+            node = sid
+            while node and parent.get(node):
+                node = parent[node]
+            l = loc.get(node)
+            m, a = where.get(l, ("?", 0))
+            out[(name.get(l, "(no stack)"), m, a)] += n
+        return out
+
+# ---------------------------------------------------------------- ELF
+
+class ElfNames:
+    """The functions of one ELF file as perf would name them: symbols of the
+    file and of its separate debug file (build-id under /usr/lib/debug, as
+    perf and hpprof look them up), demangled without parameters, and the
+    .eh_frame FDEs that give unnamed code its extent (issue #12)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.base = os.path.basename(path)
+        self.syms = []                      # (start, end, raw name)
+        for f in [path] + self._debug_files(path):
+            self.syms += self._symbols(f)
+        self.syms.sort()
+        self.starts = [s for s, e, n in self.syms]
+        self.by_start = collections.defaultdict(set)
+        for s, e, n in self.syms:
+            self.by_start[s].add(n)
+        self._fdes = None
+        # the ELF entry point: _start in an executable, named or not
+        h = run(["readelf", "-hW", path]) if os.path.exists(path) else ""
+        m = re.search(r"Entry point address:\s+(0x[0-9a-f]+)", h)
+        self.entry = int(m.group(1), 16) if m else None
+        # LOAD segments (file offset, vaddr, size in the file)
+        ph = run(["readelf", "-lW", path]) if os.path.exists(path) else ""
+        self.loads = [(int(o, 16), int(v, 16), int(fs, 16)) for o, v, fs in re.findall(
+            r"^\s*LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)", ph, re.M)]
+
+    def vaddr(self, perf_addr):
+        """The ELF address of an address perf reports for this dso. perf
+        reports map-relative addresses, ip - map start + map offset: a file
+        offset. It equals the ELF address in a shared library whose code is
+        laid out at its file offset, but not in a non-PIE executable
+        (python3.11, cc1 at 0x400000), where hpprof and the symbol table
+        use the ELF address."""
+        for off, va, size in self.loads:
+            if off <= perf_addr < off + size:
+                return perf_addr - off + va
+        return perf_addr
+
+    @staticmethod
+    def _debug_files(path):
+        out = run(["readelf", "-n", path]) if os.path.exists(path) else ""
+        m = re.search(r"Build ID: ([0-9a-f]{2})([0-9a-f]+)", out)
+        cand = []
+        if m:
+            cand.append("/usr/lib/debug/.build-id/%s/%s.debug" % m.groups())
+        return [c for c in cand if os.path.exists(c)]
+
+    @staticmethod
+    def _symbols(path):
+        if not os.path.exists(path):
+            return []
+        syms = []
+        for line in run(["readelf", "-sW", path]).splitlines():
+            f = line.split()
+            if len(f) < 8 or f[3] not in ("FUNC", "IFUNC") or f[6] == "UND":
+                continue
+            start, size = int(f[1], 16), int(f[2], 0)
+            syms.append((start, start + max(size, 1), f[7]))
+        return syms
+
+    def _covering(self, addr):
+        """Symbols (start, end, name) that contain addr. Functions do not
+        nest, so only the symbols starting at the closest start at or below
+        addr are candidates, and a few before them (zero-size ones)."""
+        i = bisect.bisect_right(self.starts, addr)
+        out = []
+        for s, e, n in self.syms[max(0, i - 64):i]:
+            if s <= addr < e:
+                out.append((s, e, n))
+        return out
+
+    def aliases(self, addr):
+        """Raw names of the symbols that cover addr, and of every symbol
+        that starts where they start (aliases such as pread64/__libc_pread)."""
+        return {n for s, e, _ in self._covering(addr) for n in self.by_start[s]}
+
+    def symbol_extent(self, addr):
+        ext = [(s, e) for s, e, n in self._covering(addr)]
+        return min(ext, key=lambda x: x[1] - x[0]) if ext else None
+
+    def fde(self, addr):
+        """(start, end) of the .eh_frame FDE that contains addr, or None."""
+        if self._fdes is None:
+            self._fdes = []
+            out = run(["readelf", "-W", "--debug-dump=frames", self.path]) \
+                if os.path.exists(self.path) else ""
+            for m in re.finditer(r" FDE cie=\S+ pc=([0-9a-f]+)\.\.([0-9a-f]+)", out):
+                self._fdes.append((int(m.group(1), 16), int(m.group(2), 16)))
+            self._fdes.sort()
+        i = bisect.bisect_right(self._fdes, (addr, float("inf"))) - 1
+        if i >= 0 and self._fdes[i][0] <= addr < self._fdes[i][1]:
+            return self._fdes[i]
+        return None
+
+
+def demangle(names):
+    """{raw: as perf shows it}: C++ names demangled without parameters."""
+    names = sorted(set(names))
+    mangled = [n for n in names if n.startswith("_Z")]
+    out = {n: n for n in names}
+    if mangled:
+        res = subprocess.run(["c++filt", "-p"], input="\n".join(mangled) + "\n",
+                             stdout=subprocess.PIPE, universal_newlines=True, check=True)
+        out.update(zip(mangled, res.stdout.splitlines()))
+    return out

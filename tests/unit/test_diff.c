@@ -1,0 +1,219 @@
+/*
+ * test_diff.c - analyzer/diff.c, diff_judge.c and diff_gate.c on profiles
+ * built by hand (the model's fields diff reads: functions with samples,
+ * run_info, sample counts), so every expected value follows from the
+ * construction:
+ * - one function 3x faster, the others keep their samples: only it is
+ *   faster, their shares rise and they stay "same"; times are samples /
+ *   frequency; the interval is the binomial sampling error;
+ * - a function under --min-samples on both sides is minor, not gone;
+ * - a program renamed between the runs still joins;
+ * - --norm work divides by the work counts; without a time basis, sample
+ *   counts stand for time;
+ * - gates parse (C++ names with < and > included), pass and fail by their
+ *   interval; repeated runs switch to Welch.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/diff.h"
+#include "analyzer/profile.h"
+#include "hp_test.h"
+
+#define NEAR(a, b, tol) (fabs((a) - (b)) <= (tol))
+
+struct fake {
+	struct hp_profile p;
+	struct hp_pfunc f[8];
+	char *keys[4], *values[4];
+};
+
+/* A run at 1000 Hz of program `exe` with functions names[i] holding
+ * self[i] samples each (total = self; a leaf-only profile). */
+static void fake_init(struct fake *x, const char *exe, const char *const *names,
+		      const uint64_t *self, int n)
+{
+	memset(x, 0, sizeof(*x));
+	x->keys[0] = "frequency";
+	x->values[0] = "1000";
+	x->keys[1] = "target";
+	x->values[1] = (char *)exe;
+	x->p.meta_keys = x->keys;
+	x->p.meta_values = x->values;
+	x->p.nmeta = 2;
+	for (int i = 0; i < n; i++) {
+		x->f[i] = (struct hp_pfunc){ (uint32_t)i, names[i], exe, NULL, self[i], self[i],
+					     NULL, NULL };
+		x->p.nsamples += self[i];
+	}
+	x->p.functions = x->f;
+	x->p.nfunctions = (uint32_t)n;
+	x->p.duration_ns = x->p.nsamples * 1000000;
+}
+
+static const struct hp_diff_row *row(const struct hp_diff *d, const char *name)
+{
+	for (uint32_t i = 0; i < d->nrows; i++)
+		if (!strcmp(d->rows[i].name, name))
+			return &d->rows[i];
+	return NULL;
+}
+
+static void test_three_times_faster(void)
+{
+	static const char *const names[] = { "a", "b", "c", "tiny" };
+	const uint64_t before[] = { 600, 300, 100, 3 }, after[] = { 200, 300, 100, 0 };
+	struct fake b, a;
+	struct hp_diff *d;
+	fake_init(&b, "/old/prog", names, before, 4);
+	fake_init(&a, "/new/prog-renamed", names, after, 3);
+	/* the program's own module joins although its file name changed */
+	a.f[0].module = a.f[1].module = a.f[2].module = "/new/prog-renamed";
+	CHECK(diff_pair(&b.p, &a.p, NULL, &d) == 0);
+	if (!d)
+		return;
+	CHECK(d->basis == HP_DIFF_TIME_PERIOD && !d->welch);
+	const struct hp_diff_row *ra = row(d, "a"), *rb = row(d, "b"), *rc = row(d, "c");
+	const struct hp_diff_row *rt = row(d, "tiny");
+	CHECK(ra && rb && rc && rt);
+	if (!ra || !rb || !rc || !rt)
+		goto out;
+	CHECK_EQ_INT(d->nrows, 4);                   /* joined: no new/gone pairs */
+	CHECK(NEAR(ra->before_time.mean, 0.600, 1e-12) && NEAR(ra->after_time.mean, 0.200, 1e-12));
+	CHECK(ra->verdict == HP_VERDICT_FASTER);
+	CHECK(rb->verdict == HP_VERDICT_SAME && rc->verdict == HP_VERDICT_SAME);
+	CHECK(rb->after_self.mean > rb->before_self.mean);   /* its share rose: 30% -> 50% */
+	CHECK(NEAR(rb->before_self.mean, 300.0 / 1003 * 100, 1e-9));
+	CHECK(rt->verdict == HP_VERDICT_MINOR);      /* 3 samples -> 0: minor, not gone */
+	CHECK(d->verdict == HP_VERDICT_FASTER);      /* the run: 1.003 s -> 0.6 s */
+	CHECK_EQ_INT(d->judged, 3);
+	CHECK(NEAR(d->row_alpha, 0.05 / 3, 1e-12));
+	/* the binomial interval of a: var = m^2 (1 - n/N) / n per side */
+	double vb = 0.6 * 0.6 * (1 - 600.0 / 1003) / 600, va = 0.2 * 0.2 * (1 - 200.0 / 600) / 200;
+	CHECK(NEAR(ra->self.ci, 2.3940 * sqrt(vb + va), 2e-4));   /* z for 0.05/3 two-sided */
+	/* the whole run's CPU time is measured: no sampling error */
+	CHECK(d->time.ci == 0 && d->time.p == 0);
+
+	struct hp_diff_gate g;
+	const char *why;
+	CHECK(diff_gate_parse("a<-50%", &g, &why) == 0);
+	CHECK(diff_gate_eval(d, &g) == 0 && g.failed);   /* -66.7% +- ~11%: all below -50% */
+	CHECK(diff_gate_parse("a<-70%", &g, &why) == 0);
+	CHECK(diff_gate_eval(d, &g) == 0 && !g.failed);  /* the interval reaches past -70% */
+	CHECK(diff_gate_parse("total>+3%", &g, &why) == 0);
+	CHECK(diff_gate_eval(d, &g) == 0 && !g.failed);  /* faster */
+	CHECK(diff_gate_parse("nope>+3%", &g, &why) == 0);
+	CHECK(diff_gate_eval(d, &g) == -ENOENT && !g.evaluated);
+out:
+	diff_free(d);
+}
+
+static void test_norm_work(void)
+{
+	static const char *const names[] = { "a" };
+	const uint64_t s1[] = { 400 }, s2[] = { 800 };
+	const double work[] = { 100, 200 };
+	struct fake b, a;
+	struct hp_diff_opts o;
+	struct hp_diff *d = NULL;
+	fake_init(&b, "/p", names, s1, 1);
+	fake_init(&a, "/p", names, s2, 1);
+	diff_opts_init(&o);
+	o.norm = HP_DIFF_PER_WORK;
+	CHECK(diff_pair(&b.p, &a.p, &o, &d) == -EINVAL);      /* no work counts */
+	o.work = work;
+	CHECK(diff_pair(&b.p, &a.p, &o, &d) == 0);
+	if (!d)
+		return;
+	/* twice the time for twice the work: 4 ms per unit both sides */
+	CHECK(NEAR(d->rows[0].before_time.mean, 0.004, 1e-12));
+	CHECK(NEAR(d->rows[0].after_time.mean, 0.004, 1e-12));
+	CHECK(d->rows[0].verdict == HP_VERDICT_SAME);
+	diff_free(d);
+}
+
+/* Two runs per side: Welch's test over the runs, each run's spread floored
+ * at its binomial sampling error. */
+static void test_welch(void)
+{
+	static const char *const names[] = { "a", "b" };
+	const uint64_t x1[] = { 500, 500 }, x2[] = { 510, 490 }, y1[] = { 700, 500 },
+		       y2[] = { 710, 505 };
+	struct fake b1, b2, a1, a2;
+	struct hp_diff *d = NULL;
+	fake_init(&b1, "/p", names, x1, 2);
+	fake_init(&b2, "/p", names, x2, 2);
+	fake_init(&a1, "/p", names, y1, 2);
+	fake_init(&a2, "/p", names, y2, 2);
+	const struct hp_profile *before[] = { &b1.p, &b2.p }, *after[] = { &a1.p, &a2.p };
+	CHECK(diff_profiles(before, 2, after, 2, NULL, NULL, NULL, &d) == 0);
+	if (!d)
+		return;
+	CHECK(d->welch && d->before.runs == 2 && d->after.runs == 2);
+	const struct hp_diff_row *ra = row(d, "a"), *rb = row(d, "b");
+	CHECK(ra && rb);
+	if (ra && rb) {
+		CHECK(NEAR(ra->before_time.mean, 0.505, 1e-12) && NEAR(ra->after_time.mean, 0.705, 1e-12));
+		CHECK(NEAR(ra->before_time.sd, sqrt(0.00005), 1e-9));   /* sd of 0.500, 0.510 */
+		CHECK(ra->verdict == HP_VERDICT_SLOWER);
+		CHECK(rb->verdict == HP_VERDICT_SAME);
+		/* the floor: the sd used is the sampling error, larger than the runs'
+		 * spread, so p is larger than with the spread alone */
+		CHECK(ra->self.p > 0.001 && ra->self.p < d->row_alpha);
+	}
+	diff_free(d);
+}
+
+/* Without a frequency or task-clock (merged runs of mixed rates, sampling
+ * by a period of another event), sample counts stand for time. */
+static void test_no_time_basis(void)
+{
+	static const char *const names[] = { "a" };
+	const uint64_t s1[] = { 400 }, s2[] = { 100 };
+	struct fake b, a;
+	struct hp_diff *d = NULL;
+	fake_init(&b, "/p", names, s1, 1);
+	fake_init(&a, "/p", names, s2, 1);
+	b.values[0] = "0";                   /* frequency 0: by period */
+	CHECK(diff_pair(&b.p, &a.p, NULL, &d) == 0);
+	if (!d)
+		return;
+	CHECK(d->basis == HP_DIFF_TIME_SAMPLES);
+	CHECK(NEAR(d->rows[0].before_time.mean, 400, 1e-12) && NEAR(d->rows[0].after_time.mean, 100, 1e-12));
+	CHECK(d->rows[0].verdict == HP_VERDICT_FASTER);
+	diff_free(d);
+}
+
+static void test_gate_parse(void)
+{
+	struct hp_diff_gate g;
+	const char *why;
+	CHECK(diff_gate_parse("total>+3%", &g, &why) == 0);
+	CHECK(g.subject == HP_GATE_TOTAL && g.greater && g.relative && NEAR(g.bound, 0.03, 1e-12));
+	CHECK(diff_gate_parse(" wall > 5 % ", &g, &why) == 0);
+	CHECK(g.subject == HP_GATE_WALL && NEAR(g.bound, 0.05, 1e-12));
+	CHECK(diff_gate_parse("self:calculate_z>+20ms", &g, &why) == 0);
+	CHECK(g.subject == HP_GATE_FUNCTION_SELF && !strcmp(g.name, "calculate_z") && !g.relative &&
+	      NEAR(g.bound, 0.020, 1e-12));
+	CHECK(diff_gate_parse("std::vector<int>::push_back>0.5s", &g, &why) == 0);
+	CHECK(g.subject == HP_GATE_FUNCTION && !strcmp(g.name, "std::vector<int>::push_back") &&
+	      g.greater && NEAR(g.bound, 0.5, 1e-12));
+	CHECK(diff_gate_parse("f<-10%", &g, &why) == 0 && !g.greater && NEAR(g.bound, -0.1, 1e-12));
+	CHECK(diff_gate_parse("f>300us", &g, &why) == 0 && NEAR(g.bound, 300e-6, 1e-15));
+	CHECK(diff_gate_parse("total>>3", &g, &why) == -EINVAL);
+	CHECK(diff_gate_parse("total", &g, &why) == -EINVAL);
+	CHECK(diff_gate_parse(">+3%", &g, &why) == -EINVAL);
+	CHECK(diff_gate_parse("total>+3 parsecs", &g, &why) == -EINVAL);
+}
+
+int main(void)
+{
+	test_three_times_faster();
+	test_norm_work();
+	test_welch();
+	test_no_time_basis();
+	test_gate_parse();
+	return hp_test_result();
+}
