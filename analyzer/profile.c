@@ -158,7 +158,11 @@ static int on_alloc_stack(void *ctx, const struct hp_alloc_site_row *r)
 	int64_t v[HP_ALLOC_NWEIGHTS] = { (int64_t)r->allocs, (int64_t)r->bytes,
 					 (int64_t)r->leaked_bytes, (int64_t)r->peak_bytes,
 					 (int64_t)r->temporary };
+	const struct hp_sthread *t;
 	if (col < 0 || (f->pid && r->pid && r->pid != f->pid))
+		return 0;
+	/* a rank's allocations: its processes' (a process's main thread has tid = pid) */
+	if (f->run && (!(t = stacks_thread(p->model, r->pid)) || t->run != f->run))
 		return 0;
 	struct hp_pstack *s = stack_of(p, r->stack_id);
 	if (!s)
