@@ -10,12 +10,16 @@
 #include "analyzer/annotate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzer/profile.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 
 #define CONTEXT 3
 
@@ -48,7 +52,7 @@ static void add_self(const struct hp_profile *p, struct hp_file_costs *fc)
 		fc->self += l->self;
 		fc->kernel += l->kernel;
 		for (uint32_t e = 0; e < p->nevents; e++)
-			lc->c[e] += l->c[e];
+			lc->c[e] = hp_add_sat(lc->c[e], l->c[e]);
 		if (l->line && (!fc->hottest || lc->self > fc->lines[fc->hottest].self))
 			fc->hottest = l->line;
 	}
@@ -261,23 +265,56 @@ static uint32_t main_file(const struct hp_profile *p, uint32_t fi)
 	return best;
 }
 
+FILE *annotate_open_source(const char *path, char *why, size_t len)
+{
+	struct stat sb;
+	FILE *f;
+	int fd = path ? open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		snprintf(why, len, "%s", path ? strerror(errno) : "no file name");
+		return NULL;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(why, len, "%s: not read",
+			 S_ISDIR(sb.st_mode) ? "a directory" : S_ISCHR(sb.st_mode) ? "a character device"
+			 : S_ISBLK(sb.st_mode) ? "a block device" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+			 : "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((uint64_t)sb.st_size > ANNOTATE_MAX_SOURCE) {
+		snprintf(why, len, "larger than %u MiB: not read", ANNOTATE_MAX_SOURCE >> 20);
+		close(fd);
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "r"))) {
+		snprintf(why, len, "%s", strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 static void read_source(struct hp_annotation *a, uint32_t lo)
 {
-	FILE *f = a->file ? fopen(a->file, "r") : NULL;
+	FILE *f = annotate_open_source(a->file, a->source_why, sizeof(a->source_why));
 	char buf[4096];
-	uint32_t n = 0;
+	uint64_t n = 0, bytes = 0;
 	if (!f) {
 		a->source_missing = 1;
 		return;
 	}
-	while (fgets(buf, sizeof(buf), f)) {
+	while (fgets(buf, sizeof(buf), f) && (bytes += strlen(buf)) <= ANNOTATE_MAX_SOURCE) {
 		n++;
 		if (n < lo)
 			continue;
-		if (n >= lo + a->nlines)
+		if (n >= (uint64_t)lo + a->nlines)
 			break;
 		buf[strcspn(buf, "\n")] = '\0';
 		a->lines[n - lo].text = strdup(buf);
+	}
+	if (ferror(f)) {
+		snprintf(a->source_why, sizeof(a->source_why), "%s", strerror(errno));
+		a->source_missing = 1;
 	}
 	fclose(f);
 }

@@ -16,7 +16,9 @@
 #ifndef HP_ANNOTATE_H
 #define HP_ANNOTATE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct hp_profile;
 
@@ -75,11 +77,24 @@ struct hp_annotation {
 	const char *function;
 	const char *file;             /* path from the debug info, NULL when unknown */
 	int source_missing;           /* 1 when the file could not be read */
+	char source_why[160];         /* why not, when source_missing */
 	uint64_t function_total;      /* samples with F on the stack */
 	struct hp_annotated_line *lines;
 	uint32_t nlines;
 	struct hp_file_costs *costs;  /* of the whole file: lines[].c point into it */
 };
+
+/* The largest source file read (a larger one is not shown). */
+#define ANNOTATE_MAX_SOURCE (64u << 20)
+
+/* Open a source file named by a profile for reading. The path comes from
+ * the database (untrusted) and is read with the invoking user's rights:
+ * only a regular file of at most ANNOTATE_MAX_SOURCE bytes is opened
+ * (never a device, FIFO, socket or directory: /dev/zero or a FIFO would
+ * never end), without blocking and without becoming a controlling
+ * terminal. Returns the stream, or NULL with why[] saying why not
+ * ("No such file or directory", "a character device: not read", ...). */
+FILE *annotate_open_source(const char *path, char *why, size_t len);
 
 /* Annotate the function at index fi of p->functions. *out is owned by the
  * caller (annotate_free). Returns 0, -ENOENT when the function has no line

@@ -15,6 +15,7 @@
 #include "analyzer/profile.h"
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 
 struct tree_priv {
 	struct hp_hmap children;      /* hmap_key2(parent + 1, func + 1) -> node */
@@ -100,7 +101,7 @@ static void add_counters(struct hp_calltree *t, struct tree_priv *pv, uint32_t n
 {
 	int64_t *d = pv->cbuf + (size_t)node * t->nevents;
 	for (uint32_t e = 0; e < t->nevents; e++)
-		d[e] += c[e];
+		d[e] = hp_add_sat(d[e], c[e]);
 }
 
 /* Insert seq[0..n) below the root, adding s's samples and counters. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analyzer/diff_internal.h"
+#include "common/textsafe.h"
 
 #define MAX_SHOWN 8
 
@@ -237,8 +238,10 @@ static void summary_line(FILE *out, const struct hp_diff *d, const char *what,
 
 static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
 {
+	char sb[1024], sa[1024];               /* file names are untrusted (textsafe.h) */
 	fprintf(out, "hpprof diff: %s -> %s (by %s; CPU time from %s, %s%s)\n\n",
-		o->before_name ? o->before_name : "before", o->after_name ? o->after_name : "after",
+		o->before_name ? textsafe(o->before_name, sb, sizeof(sb)) : "before",
+		o->after_name ? textsafe(o->after_name, sa, sizeof(sa)) : "after",
 		d->opts.by == HP_DIFF_LINE ? "line" : "function", diff_basis_name(d->basis),
 		diff_norm_name(d->opts.norm), reps(d) ? "; mean±sd over runs" : "");
 	char ci[32];
@@ -261,7 +264,9 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 		char ratio[32] = "";
 		if (k->before.mean > 0)
 			snprintf(ratio, sizeof(ratio), "x%.3g", k->after.mean / k->before.mean);
-		summary_line(out, d, k->name, k->before, k->after, 0, norm_suffix(d), ratio);
+		char name[256];
+		summary_line(out, d, textsafe(k->name, name, sizeof(name)), k->before, k->after, 0,
+			     norm_suffix(d), ratio);
 	}
 	putc('\n', out);
 }
@@ -360,7 +365,9 @@ static void rows_header(FILE *out, const struct hp_diff *d, const struct layout 
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%-18s", "  total time");
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "%-14s", " self share %");
 	for (int i = 0; i < l->nshown && n < sizeof(line); i++) {
-		snprintf(head, sizeof(head), "  %s%s", d->counters[l->shown[i]].name, norm_suffix(d));
+		char safe[256];
+		snprintf(head, sizeof(head), "  %s%s",
+			 textsafe(d->counters[l->shown[i]].name, safe, sizeof(safe)), norm_suffix(d));
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%-20s", head);
 	}
 	while (n > 0 && n < sizeof(line) && line[n - 1] == ' ')
@@ -378,7 +385,7 @@ static void rows_header(FILE *out, const struct hp_diff *d, const struct layout 
 static void row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_row *r,
 		     const struct layout *l)
 {
-	char b[80], a[80], ch[32], ci[32], label[600], verdict[16];
+	char b[80], a[80], ch[32], ci[32], label[600], verdict[16], safe[2400];
 	time_text(b, sizeof(b), d, r->before_time, &l->unit);
 	time_text(a, sizeof(a), d, r->after_time, &l->unit);
 	rel_text(ch, ci, sizeof(ch), &r->self, r->before_time.mean, r->after_time.mean);
@@ -408,7 +415,7 @@ static void row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_ro
 	row_label(label, sizeof(label), d, r);
 	snprintf(verdict, sizeof(verdict), "%s%s", diff_verdict_name(r->verdict),
 		 r->on_total ? "*" : "");
-	fprintf(out, "  %-8s %s\n", verdict, label);
+	fprintf(out, "  %-8s %s\n", verdict, textsafe(label, safe, sizeof(safe)));
 }
 
 static struct layout make_layout(const struct hp_diff *d, const struct hp_diff_print_opts *o,

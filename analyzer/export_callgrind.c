@@ -22,6 +22,7 @@
 #include "analyzer/profile.h"
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 
 #define NO_FUNC UINT32_MAX   /* the frame of a sample without a stack */
 
@@ -106,9 +107,9 @@ static const char *file_of(const struct cg *c, uint32_t file_id, uint32_t f)
 
 static void add_costs(const struct cg *c, int64_t *dst, const struct hp_pstack *s)
 {
-	dst[0] += (int64_t)s->samples;
+	dst[0] = hp_add_sat(dst[0], (int64_t)s->samples);
 	for (uint32_t k = 0; k < c->nev; k++)
-		dst[k + 1] += s->c[c->ev[k]];
+		dst[k + 1] = hp_add_sat(dst[k + 1], s->c[c->ev[k]]);
 }
 
 /* Make room for n cost vectors of width in *arr (capacity *cap), zeroed. */
@@ -153,7 +154,7 @@ static int add_calls(struct cg *c, const struct hp_pstack *s, uint32_t gen)
 			continue;
 		c->call_seen[idx] = gen;
 		int64_t *cost = c->call_cost + (size_t)idx * width;
-		cost[0] += (int64_t)s->samples;
+		cost[0] = hp_add_sat(cost[0], (int64_t)s->samples);
 		add_costs(c, cost + 1, s);
 	}
 	return 0;
@@ -208,7 +209,7 @@ static void header(struct cg *c)
 	for (uint32_t k = 0; k < c->nev; k++) {
 		put_event_name(c->out, c->p->events[c->ev[k]].name);
 		for (uint32_t i = 0; i < c->p->nstacks; i++)
-			total[k + 1] += c->p->stacks[i].c[c->ev[k]];
+			total[k + 1] = hp_add_sat(total[k + 1], c->p->stacks[i].c[c->ev[k]]);
 	}
 	fputs("\nsummary:", c->out);
 	put_costs(c->out, total, c->ncost);

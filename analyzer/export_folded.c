@@ -15,6 +15,7 @@
 #include "analyzer/export_internal.h"
 #include "analyzer/profile.h"
 #include "common/error.h"
+#include "common/satarith.h"
 
 struct folded_line {
 	char *path;
@@ -78,7 +79,7 @@ int export_folded(FILE *out, const struct hp_profile *p, const struct hp_export_
 		int64_t w = 0;
 		uint32_t j = i;
 		for (; j < n && !strcmp(lines[j].path, lines[i].path); j++)
-			w += lines[j].weight;
+			w = hp_add_sat(w, lines[j].weight);
 		xw_str(out, lines[i].path);
 		putc_unlocked(' ', out);
 		xw_i64(out, w);

@@ -42,6 +42,7 @@
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/record.h"
+#include "common/satarith.h"
 #include "common/store.h"
 
 /* --- protobuf encoding --- */
@@ -276,17 +277,18 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 		return -ENOMEM;
 	if (s->event == 0) {
 		v[0]++;
-		v[1] += (int64_t)x->period_ns;
+		v[1] = hp_add_sat(v[1], (int64_t)x->period_ns);
 		for (uint32_t k = 0; k < s->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t d;
 			if (id >= 64 || x->col_of_event[id] < 0)
 				continue;
 			memcpy(&d, (const char *)s->counters + k * sizeof(d), sizeof(d));
-			v[x->col_of_event[id]] += d;
+			v[x->col_of_event[id]] = hp_add_sat(v[x->col_of_event[id]], d);
 		}
 	} else if (s->event > 0 && s->event < 64 && x->col_of_event[s->event] >= 0) {
-		v[x->col_of_event[s->event]] += x->fault_period;
+		v[x->col_of_event[s->event]] = hp_add_sat(v[x->col_of_event[s->event]],
+							       x->fault_period);
 	}
 	return 0;
 }
@@ -347,17 +349,19 @@ static void process_labels(struct writer *w, uint32_t tid, int heap)
 static void write_samples(struct writer *w)
 {
 	struct px *x = w->x;
-	uint32_t locs[4 * HP_MAX_FRAMES];
+	uint32_t locs[4 * HP_MAX_FRAMES], nloc = stacks_nlocations(x->xs);
 	uint64_t tid_key = str_index(&w->strs, x->heap ? "pid" : "tid");
 	uint64_t thread_key = str_index(&w->strs, "thread");
 	for (uint32_t i = 0; i < x->keys.n && !w->prof.err; i++) {
 		uint32_t stack_id = x->keys.keys[2 * i], tid = x->keys.keys[2 * i + 1];
-		uint32_t n = stacks_locations(x->xs, stack_id, locs, 4 * HP_MAX_FRAMES);
+		uint32_t n = stacks_locations(x->xs, stack_id, locs, 4 * HP_MAX_FRAMES), used = 0;
 		for (uint32_t k = 0; k < n; k++) {
-			w->ids[k] = locs[k];
+			if (!locs[k] || locs[k] >= nloc)
+				continue;       /* the model bounds them; never index past loc_used */
+			w->ids[used++] = locs[k];
 			w->loc_used[locs[k]] = 1;
 		}
-		pb_packed(&w->sub, 1, &w->tmp, w->ids, n);
+		pb_packed(&w->sub, 1, &w->tmp, w->ids, used);
 		pb_packed(&w->sub, 2, &w->tmp, (const uint64_t *)(x->vals + (size_t)i * x->nvals),
 			  x->nvals);
 		/* label {key: "tid", num: tid} and {key: "thread", str: comm};

@@ -32,6 +32,7 @@
 #include "analyzer/profile.h"
 #include "common/error.h"
 #include "common/grow.h"
+#include "common/satarith.h"
 
 #define WIDTH     1200.0
 #define XPAD      10.0
@@ -86,7 +87,7 @@ static int add_line(void *ctx, uint32_t node, const struct hp_pstack *s, uint32_
 	if (hp_grow((void **)&f->line_w, &f->line_cap, f->lines.n, sizeof(*f->line_w)))
 		return -ENOMEM;
 	memset(f->line_w + old, 0, (f->line_cap - old) * sizeof(*f->line_w));
-	f->line_w[idx] += profile_stack_weight(s, f->col);
+	f->line_w[idx] = hp_add_sat(f->line_w[idx], profile_stack_weight(s, f->col));
 	return 0;
 }
 

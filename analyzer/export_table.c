@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analyzer/export_internal.h"
+#include "common/error.h"
 #include "common/store.h"
 
 static const char *const public_views[] = {
@@ -115,10 +116,18 @@ static int export_json(FILE *out, struct hp_store *st, const char *only)
 int export_table(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 {
 	const char *view = o->view;
-	if (o->format == HP_EXPORT_CSV && !view)
+	size_t present = 0;
+	if (o->format == HP_EXPORT_CSV && !view) {
 		view = "function_profile";
+		if (!store_has_view(st, view))
+			return hp_damaged("it has no view '%s'", view);
+	}
 	if (view && !store_has_view(st, view))
-		return -ENOENT;
+		return -ENOENT;                  /* the user named a view it does not have */
+	for (size_t i = 0; i < NVIEWS; i++)
+		present += store_has_view(st, public_views[i]);
+	if (!present)                            /* every hpprof file has them */
+		return hp_damaged("it has no public views (%s, ...)", public_views[0]);
 	if (o->format == HP_EXPORT_JSON)
 		return export_json(out, st, view);
 	return store_each_view_row(st, view, csv_row, out);

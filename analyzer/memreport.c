@@ -22,6 +22,8 @@
 #include "analyzer/profile.h"
 #include "common/hmap.h"
 #include "common/store.h"
+#include "common/satarith.h"
+#include "common/textsafe.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -184,7 +186,9 @@ static void print_process(FILE *out, const struct hp_profile *p, const struct hp
 			if (p->memory[i].split && p->memory[i].rss_bytes == peak && !split)
 				split = &p->memory[i];
 		}
-	fprintf(out, "\nProcess %u (%s)\n", proc->pid, proc->comm ? proc->comm : "?");
+	char safe[256];
+	fprintf(out, "\nProcess %u (%s)\n", proc->pid,
+		proc->comm ? textsafe(proc->comm, safe, sizeof(safe)) : "?");
 	if (!first) {
 		fprintf(out, "  no memory readings (it ran shorter than the interval)\n");
 		return;
@@ -223,12 +227,12 @@ static void print_tree(FILE *out, const struct hp_profile *p)
 		"Samples", "Command");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_pprocess *pr = &p->processes[order[i]];
-		char rss[32], heap[32];
+		char rss[32], heap[32], safe[256];
 		bytes_cell(rss, sizeof(rss), memreport_peak(p, pr));
 		bytes_cell(heap, sizeof(heap), pr->heap_peak);
 		fprintf(out, "%8u  %8u  %10s  %10s  %8" PRIu64 "  %*s%s\n", pr->pid, pr->ppid, rss,
 			heap, pr->samples, (int)(depth[i] > 8 ? 16 : 2 * depth[i]), "",
-			pr->comm ? pr->comm : "?");
+			pr->comm ? textsafe(pr->comm, safe, sizeof(safe)) : "?");
 	}
 out:
 	free(order);
@@ -401,7 +405,7 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 			if (hmap_put(&index, key, j))
 				break;
 		}
-		g[j].faults += st->c[e];
+		g[j].faults = hp_add_sat(g[j].faults, st->c[e]);
 	}
 	hmap_release(&index);
 	qsort(g, *n, sizeof(*g), by_growth);
@@ -432,12 +436,13 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
 		"Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
-		char loc[64];
+		char loc[64], sl[256], sf[1024];
 		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
 		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].faults,
 			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
-			loc, p->functions[g[i].func].name);
+			textsafe(loc, sl, sizeof(sl)),
+			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
 	if (tool)
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  hpprof's own (its preload library: ring,"

@@ -20,6 +20,7 @@
 #include "analyzer/calltree.h"
 #include "analyzer/profile.h"
 #include "common/store.h"
+#include "common/textsafe.h"
 
 #define MIB (1024.0 * 1024.0)
 #define CALLER_DEPTH 4           /* levels of callers below a site */
@@ -35,20 +36,21 @@ struct site_print {
 static int print_site(void *ctx, const struct hp_alloc_site *a)
 {
 	struct site_print *sp = ctx;
-	char loc[96];
+	char loc[96], sl[384], sf[1024];
 	if ((sp->leaks && !a->leaked_bytes) || (sp->peak && !a->peak_bytes))
 		return 0;
 	if (sp->limit && sp->shown >= sp->limit)
 		return 1;
 	const char *base = stacks_basename(a->file);
 	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", a->line);
+	const char *l = textsafe(loc, sl, sizeof(sl));     /* untrusted names (textsafe.h) */
+	const char *f = a->function ? textsafe(a->function, sf, sizeof(sf)) : "?";
 	if (sp->leaks)
 		fprintf(sp->out, "%14" PRIu64 "  %9" PRIu64 "  %-28s  %s\n", a->leaked_bytes,
-			a->leaked_allocs, loc, a->function);
+			a->leaked_allocs, l, f);
 	else
 		fprintf(sp->out, "%10" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "  %9" PRIu64
-			"  %-28s  %s\n", a->allocs, a->bytes, a->peak_bytes, a->temporary, loc,
-			a->function);
+			"  %-28s  %s\n", a->allocs, a->bytes, a->peak_bytes, a->temporary, l, f);
 	sp->shown++;
 	return 0;
 }
@@ -96,8 +98,10 @@ static void print_caller(const struct callers *c, uint32_t node, uint32_t depth,
 {
 	const struct hp_cnode *n = &c->t->nodes[node];
 	uint32_t nk, shown = 0, *kids;
+	char sf[1024];
 	fprintf(c->out, "%14" PRId64 "  %10" PRId64 "  %*s%s%s\n", n->c[c->bytes], n->c[c->calls],
-		(int)(2 * depth), "", depth ? "<- " : "", c->p->functions[n->func].name);
+		(int)(2 * depth), "", depth ? "<- " : "",
+		textsafe(c->p->functions[n->func].name, sf, sizeof(sf)));
 	if (depth >= CALLER_DEPTH)
 		return;
 	if (!(kids = sorted_children(c, node, &nk)))
@@ -174,12 +178,14 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 		fprintf(out, "\nAllocations: not tracked (run with --alloc)\n");
 		return;
 	}
+	char sm[256], sc[64];
+	const char *count = profile_meta(p, "alloc_count");
 	fprintf(out, "\nAllocations (%s): %s calls, %" PRId64 " temporary, heap peak %.1f MiB at"
-		" %.3f s", mode, profile_meta(p, "alloc_count") ? profile_meta(p, "alloc_count") : "?",
+		" %.3f s", textsafe(mode, sm, sizeof(sm)), count ? textsafe(count, sc, sizeof(sc)) : "?",
 		meta_int(p, "alloc_temporary", 0), (double)meta_int(p, "heap_peak_bytes", 0) / MIB,
 		(double)meta_int(p, "heap_peak_t_ns", 0) / 1e9);
 	if (profile_meta(p, "heap_peak_pid"))
-		fprintf(out, " (pid %s)", profile_meta(p, "heap_peak_pid"));
+		fprintf(out, " (pid %s)", textsafe(profile_meta(p, "heap_peak_pid"), sc, sizeof(sc)));
 	fprintf(out, "\n  heaptrack's definitions, per process: at peak = held when its heap in use"
 		" was highest; temporary = a free right after the last allocation (no free between)"
 		" when that allocation had the block's stack and size; leaked = never freed\n");

@@ -18,6 +18,7 @@
 #include "analyzer/arena.h"
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 #include "common/store.h"
 
 #define NONE UINT32_MAX
@@ -341,10 +342,11 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 			if (id >= pv->nevs || pv->evs[id].col == NONE)
 				continue;
 			memcpy(&v, (const char *)r->counters + k * sizeof(v), sizeof(v));
-			s->c[pv->evs[id].col] += v;
+			s->c[pv->evs[id].col] = hp_add_sat(s->c[pv->evs[id].col], v);
 		}
 	} else if ((uint32_t)r->event < pv->nevs && pv->evs[r->event].col != NONE) {
-		s->c[pv->evs[r->event].col] += pv->evs[r->event].weight;
+		s->c[pv->evs[r->event].col] = hp_add_sat(s->c[pv->evs[r->event].col],
+							   pv->evs[r->event].weight);
 	}
 	return 0;
 }
@@ -403,7 +405,7 @@ static uint32_t line_index(struct hp_profile *p, uint32_t file_id, uint32_t line
 static void add_weights(int64_t *dst, const int64_t *src, uint32_t n)
 {
 	for (uint32_t e = 0; e < n; e++)
-		dst[e] += src[e];
+		dst[e] = hp_add_sat(dst[e], src[e]);
 }
 
 static void add_runs(uint64_t *dst, const uint64_t *src, uint32_t n)

@@ -20,6 +20,7 @@
 #include "analyzer/profile.h"
 #include "analyzer/report_internal.h"
 #include "analyzer/report_kernel.h"
+#include "common/textsafe.h"
 
 #define CELL 512
 #define MAX_WIDTH 100         /* the default table width */
@@ -223,6 +224,8 @@ static void choose(struct table *t, const struct hp_report_opts *o, int by_total
  * locations and paths. The last column is not padded. */
 static void put_text(FILE *out, const struct hp_column *c, const char *s, int w, int last)
 {
+	char safe[4 * CELL];
+	s = textsafe(s, safe, sizeof(safe));     /* names are untrusted (textsafe.h) */
 	int len = (int)strlen(s);
 	if (len <= w) {
 		if (last)
@@ -239,13 +242,13 @@ static void put_text(FILE *out, const struct hp_column *c, const char *s, int w,
 
 static void draw(FILE *out, const struct table *t)
 {
-	char cell[CELL];
+	char cell[CELL], safe[4 * CELL];
 	fprintf(out, "%*s", INDENT, "");
 	for (int k = 0; k < t->nshow; k++) {
 		const struct hp_column *c = &t->all[t->show[k]];
 		fputs(k ? "  " : "", out);
 		if (c->right)
-			fprintf(out, "%*s", t->width[k], c->header);
+			fprintf(out, "%*s", t->width[k], textsafe(c->header, safe, sizeof(safe)));
 		else
 			put_text(out, c, c->header, t->width[k], k == t->nshow - 1);
 	}
@@ -257,7 +260,7 @@ static void draw(FILE *out, const struct table *t)
 			c->format(t->p, c, t->shown[r], cell, sizeof(cell));
 			fputs(k ? "  " : "", out);
 			if (c->right)
-				fprintf(out, "%*s", t->width[k], cell);
+				fprintf(out, "%*s", t->width[k], textsafe(cell, safe, sizeof(safe)));
 			else
 				put_text(out, c, cell, t->width[k], k == t->nshow - 1);
 		}
@@ -377,13 +380,16 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
 		int64_t v = event_value(p, e, o->selection != NULL);
+		char name[256], why[1024];
+		const char *n = textsafe(ev->name, name, sizeof(name));
 		if (ev->measured && ev->running_pct < 99.5)
 			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
-				ev->name, v, ev->running_pct);
+				n, v, ev->running_pct);
 		else if (ev->measured)
-			fprintf(out, "  %-22s %" PRId64 "\n", ev->name, v);
+			fprintf(out, "  %-22s %" PRId64 "\n", n, v);
 		else
-			fprintf(out, "  %-22s n/a: %s\n", ev->name, ev->reason ? ev->reason : "?");
+			fprintf(out, "  %-22s n/a: %s\n", n,
+				ev->reason ? textsafe(ev->reason, why, sizeof(why)) : "?");
 	}
 }
 
@@ -395,18 +401,20 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	report_exit_text(p, exit_s, sizeof(exit_s));
 	report_frequency_text(p, freq, sizeof(freq));
 	fprintf(out, "hpprof report\n");
-	fprintf(out, "  command:   %s\n", cmd ? cmd : "?");
+	char safe[4096], b1[64], b2[64], b3[256], b4[256];
+	fprintf(out, "  command:   %s\n", cmd ? textsafe(cmd, safe, sizeof(safe)) : "?");
 	fprintf(out, "  duration:  %.3f s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
-		exit_s, intr && !strcmp(intr, "1") ? " (interrupted)" : "");
+		textsafe(exit_s, b3, sizeof(b3)), intr && !strcmp(intr, "1") ? " (interrupted)" : "");
 	if (o->selection)
 		fprintf(out, "  selection: %s\n", o->selection);
 	fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: %s\n",
-		p->nsamples, lost ? lost : "0", freq, mode ? mode : "?");
+		p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0", textsafe(freq, b4, sizeof(b4)),
+		mode ? textsafe(mode, b2, sizeof(b2)) : "?");
 	fprintf(out, "  complete stacks: %.1f%% (unwound to the program entry or thread start)\n",
 		complete_pct(p));
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10))
-		fprintf(out, "  sampled by: %s\n", sampling);
+		fprintf(out, "  sampled by: %s\n", textsafe(sampling, safe, sizeof(safe)));
 	char note[768];
 	if (report_kernel_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", note);
@@ -422,7 +430,7 @@ static void text_processes(FILE *out, const struct hp_profile *p)
 		"Exit", "Peak RSS", "Command");
 	for (uint32_t i = 0; i < p->nprocesses; i++) {
 		const struct hp_pprocess *r = &p->processes[i];
-		char exit_s[16] = "?", rss[24] = "?";
+		char exit_s[16] = "?", rss[24] = "?", name[1024];
 		if (r->exit_code >= 0)
 			snprintf(exit_s, sizeof(exit_s), "%d", r->exit_code);
 		else
@@ -430,7 +438,8 @@ static void text_processes(FILE *out, const struct hp_profile *p)
 		if (r->peak_rss >= 0)
 			snprintf(rss, sizeof(rss), "%.1f MiB", (double)r->peak_rss / 1048576.0);
 		fprintf(out, "%8u  %8u  %9" PRIu64 "  %7s  %10s  %s\n", r->pid, r->ppid, r->samples,
-			exit_s, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+			exit_s, rss, textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
+					      sizeof(name)));
 	}
 	if (unknown)
 		fprintf(out, "  Exit ?: not known - hpprof waits for the program it started; its "

@@ -29,6 +29,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -39,6 +40,7 @@
 #include <strings.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyzer/arena.h"
@@ -239,15 +241,28 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 	return fd;
 }
 
+/* A module path comes from a database (untrusted, issue 15): only a
+ * regular file is opened as ELF - a FIFO would block, a device stream
+ * forever. Returns the descriptor or a negative error. */
+static int open_module_file(const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -HP_ENOTREG;
+	}
+	return fd;
+}
+
 static Dwfl_Module *report_module(struct hp_symbolizer *s, const char *path)
 {
-	int fd = -1;
-	if (!strcmp(path, VDSO_PATH)) {
-		fd = vdso_memfd();
-		if (fd < 0) {
-			hp_debug(HP_DBG_SYMS, 1, "cannot copy the vdso: %s", hp_strerror(fd));
-			return NULL;
-		}
+	int fd = !strcmp(path, VDSO_PATH) ? vdso_memfd() : open_module_file(path);
+	if (fd < 0) {
+		hp_debug(HP_DBG_SYMS, 1, "cannot read module '%s': %s", path, hp_strerror(fd));
+		return NULL;
 	}
 	dwfl_report_begin_add(s->dwfl);
 	/* ET_DYN placed at its own p_vaddr (base 0 + p_vaddr), ET_EXEC where it

@@ -15,6 +15,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
+#include "common/textsafe.h"
 
 static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
@@ -53,7 +54,9 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 		else
 			printf("%12s ", "");
 	}
-	printf("%6u  %s\n", l->line, text);
+	printf("%6u  ", l->line);
+	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
+	putchar('\n');
 }
 
 /* Does line l carry anything: samples, or a measured counter? */
@@ -71,11 +74,17 @@ static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *
 static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a)
 {
 	uint32_t with = 0;
+	char sp[4096], sw[512];
 	for (uint32_t i = 0; i < a->nlines; i++)
 		with += has_cost(p, &a->lines[i]);
-	printf("(no source: '%s' is not on this machine%s; the %u of %u lines with samples or "
-	       "counts:)\n", a->file, a->file[0] == '/' ? "" : " (relative to where it was compiled)",
-	       with, a->nlines);
+	if (a->file && strcmp(a->source_why, strerror(ENOENT)))
+		printf("(source file not shown, %s; ", textsafe(a->source_why, sw, sizeof(sw)));
+	else if (a->file)
+		printf("(no source: '%s' is not on this machine%s; ", textsafe(a->file, sp, sizeof(sp)),
+		       a->file[0] == '/' ? "" : " (relative to where it was compiled)");
+	else
+		printf("(no source file is known; ");
+	printf("the %u of %u lines with samples or counts:)\n", with, a->nlines);
 }
 
 int cmd_annotate(int argc, char **argv)
@@ -118,8 +127,10 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
-	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n", a->function,
-	       a->file ? a->file : "unknown file",
+	char sf[1024], sp[4096], sw[512];
+	printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
+	       textsafe(a->function, sf, sizeof(sf)),
+	       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
 	       profile_pct(p, a->function_total),
 	       p->nsamples);
 	if (a->source_missing)
@@ -133,7 +144,7 @@ int cmd_annotate(int argc, char **argv)
 	printf("%8s ", "Samples");
 	for (uint32_t e = 0; counters && e < p->nevents; e++)
 		if (p->events[e].measured)
-			printf("%12.12s ", p->events[e].name);
+			printf("%12.12s ", textsafe(p->events[e].name, sw, sizeof(sw)));
 	printf("%6s  %s\n", "Line", "Source");
 	for (uint32_t i = 0; i < a->nlines; i++)
 		if (!a->source_missing || has_cost(p, &a->lines[i]))

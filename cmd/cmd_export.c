@@ -131,24 +131,24 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 	}
 }
 
+/* The export goes to a temporary file beside -o FILE, renamed into place
+ * only when complete: a failed export leaves FILE as it was. */
 static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp_profile *p)
 {
+	struct hp_outfile of;
 	FILE *out = stdout;
 	int err;
-	if (o->output && !(out = fopen(o->output, "wb"))) {
-		hp_err("cannot write '%s': %s", o->output, strerror(errno));
-		return 1;
+	if (o->output) {
+		if (cmd_output_open(&of, o->output, "cannot write"))
+			return 1;
+		out = of.f;
 	}
 	err = export_write(out, st, p, &o->x);
-	if (o->output && fclose(out) && !err)
-		err = -EIO;
-	if (err) {
+	if (err)
 		explain(o, p, err);
-		if (o->output)
-			unlink(o->output);
+	if (o->output && cmd_output_close(&of, !err))
 		return 1;
-	}
-	return 0;
+	return err ? 1 : 0;
 }
 
 int cmd_export(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "collector/events.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/textsafe.h"
 
 #define MAX_NOTES 32
 
@@ -101,8 +102,10 @@ static int probe_name(struct list_ctx *lc, const char *name, int *note)
 	return ok;
 }
 
-static void print_status(struct list_ctx *lc, const char *label, int ok, int note)
+static void print_status(struct list_ctx *lc, const char *label_raw, int ok, int note)
 {
+	char safe[512];
+	const char *label = textsafe(label_raw, safe, sizeof(safe));
 	if (ok)
 		fprintf(lc->out, "  %-48s available\n", label);
 	else if (note)
@@ -170,12 +173,13 @@ static void print_pmu_event(struct list_ctx *lc, const struct hp_pmu_event *pe,
 			    const char *name, int ok, int note)
 {
 	print_status(lc, name, ok, note);
+	char safe[4096];
 	if (pe->equiv)
-		fprintf(lc->out, "      = %s\n", pe->equiv);
+		fprintf(lc->out, "      = %s\n", textsafe(pe->equiv, safe, sizeof(safe)));
 	else if (*pe->desc)
-		fprintf(lc->out, "      %s\n", pe->desc);
+		fprintf(lc->out, "      %s\n", textsafe(pe->desc, safe, sizeof(safe)));
 	if (*pe->umasks)
-		fprintf(lc->out, "      unit masks: %s\n", pe->umasks);
+		fprintf(lc->out, "      unit masks: %s\n", textsafe(pe->umasks, safe, sizeof(safe)));
 }
 
 static int show_pmu_event(const struct hp_pmu_event *pe, void *arg)

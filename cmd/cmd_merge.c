@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include "cmd/cmd_util.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/outfile.h"
+#include "common/satarith.h"
 #include "common/store.h"
 
 static const char usage_text[] =
@@ -134,14 +137,16 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		int64_t freq = store_get_meta_int(st, "frequency", 0);
 		int64_t fp = store_get_meta_int(st, "fault_period", 0);
 		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);
+		/* run_info values come from the files: sums saturate (satarith.h) */
 		int64_t d = store_get_meta_int(st, "duration_ns", 0);
-		t->duration_ns += d;
+		t->duration_ns = hp_add_sat(t->duration_ns, d);
 		t->longest_ns = d > t->longest_ns ? d : t->longest_ns;
 		note_rank(st, t);
-		t->lost += store_get_meta_int(st, "lost_samples", 0);
-		t->fault_samples += store_get_meta_int(st, "fault_samples", 0);
-		t->complete += store_get_meta_int(st, "complete_stacks", 0);
-		t->entry += store_get_meta_int(st, "entry_stacks", 0);
+		t->lost = hp_add_sat(t->lost, store_get_meta_int(st, "lost_samples", 0));
+		t->fault_samples = hp_add_sat(t->fault_samples,
+					      store_get_meta_int(st, "fault_samples", 0));
+		t->complete = hp_add_sat(t->complete, store_get_meta_int(st, "complete_stacks", 0));
+		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
 		t->frequency_differs |= i && freq != t->frequency;
 		t->fault_period_differs |= i && fp != t->fault_period;
@@ -234,17 +239,15 @@ static int merge(const struct merge_cmd *o, struct hp_store *st, const struct to
 	int err = per_run ? store_merge(st, o->inputs, o->n, per_run, &bad) : -ENOMEM;
 	if (err) {
 		hp_err("cannot merge '%s': %s", o->inputs[bad],
-		       err == -HP_ESQL ? store_errmsg(st) :
-		       err == -HP_ENOSYMS ? "it has no symbolization (was `hpprof run` interrupted?)"
-					  : hp_strerror(err));
+		       err == -HP_ENOSYMS ? "it has no symbolization (was `hpprof run` interrupted?"
+					    " `hpprof report` on it finishes it)" : hp_strerror(err));
 		goto out;
 	}
 	for (unsigned i = 0; i < o->n; i++)
 		sum += per_run[i];
 	if ((err = write_meta(st, o, t, sum)) || (err = store_flush(st)) ||
 	    (err = write_stats(st, &merged))) {
-		hp_err("cannot write '%s': %s", o->output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		hp_err("cannot write '%s': %s", o->output, hp_strerror(err));
 		goto out;
 	}
 	if (merged != sum) {
@@ -260,33 +263,66 @@ out:
 	return err;
 }
 
+/* May the merged file go to o->output? New, or (with --force) an hpprof
+ * database to replace; never a device, FIFO, directory or another file. */
+static int check_output(const struct merge_cmd *o, char *dest, size_t len)
+{
+	enum hp_outfile_kind kind;
+	struct hp_store *old;
+	const char *why = cmd_output_refusal(o->output, &(int){ 0 });
+	int err = why ? 0 : outfile_resolve(o->output, dest, len, &kind, NULL);
+	if (!why && err)
+		why = hp_strerror(err);
+	if (!why && kind == HP_OUT_REGULAR && !o->force)
+		why = "it exists (use --force to replace it)";
+	if (!why && kind == HP_OUT_REGULAR) {
+		if ((err = store_open(dest, 0, &old)))
+			why = "it exists and is not an hpprof database; not replacing it";
+		store_close(err ? NULL : old);
+	}
+	if (why) {
+		hp_err("cannot write '%s': %s", o->output, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The merged database is written to a temporary file beside the output
+ * and renamed into place only when complete: a failed merge leaves the
+ * output as it was (with --force too). */
 int cmd_merge(int argc, char **argv)
 {
 	struct merge_cmd o = { 0 };
 	struct totals t;
 	struct hp_store *st;
-	int rc = parse(argc, argv, &o), err;
+	char dest[PATH_MAX], tmp[PATH_MAX];
+	int rc = parse(argc, argv, &o), err, fd;
 	if (rc >= 0)
 		return rc;
-	if (read_totals(&o, &t))
+	if (check_output(&o, dest, sizeof(dest)) || read_totals(&o, &t))
 		return 1;
 	if (t.fault_period_differs)
 		hp_warn("the runs sampled page faults with different periods; the merged file"
 			" weighs them all with the first run's (%lld)", (long long)t.fault_period);
-	if (o.force)
-		unlink(o.output);
-	if ((err = store_create(o.output, &st))) {
-		hp_err("cannot create '%s': %s%s", o.output, hp_strerror(err),
-		       err == -EEXIST ? " (use --force to replace it)" : "");
+	if ((fd = outfile_temp(dest, tmp, sizeof(tmp))) >= 0) {
+		close(fd);
+		unlink(tmp);            /* store_create makes it, complete, in its place */
+	}
+	if (fd < 0 || (err = store_create(tmp, &st))) {
+		hp_err("cannot create '%s': %s", o.output, hp_strerror(fd < 0 ? fd : err));
 		free(t.command);
 		free(t.job);
 		return 1;
 	}
 	err = merge(&o, st, &t);
-	if (store_close(st) && !err)
-		err = -EIO;
+	if ((rc = store_close(st)) && !err) {
+		hp_err("cannot write '%s': %s", o.output, hp_strerror(rc));
+		err = rc;
+	}
+	if (!err && (err = outfile_rename(tmp, dest, o.force)))
+		hp_err("cannot write '%s': %s", o.output, hp_strerror(err));
 	if (err)
-		unlink(o.output);
+		store_unlink(tmp);
 	free(t.command);
 	free(t.job);
 	return err ? 1 : 0;

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,14 +254,37 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	return targv;
 }
 
+/* An existing file at path may be replaced by a profile: it is an hpprof
+ * database, one file (a WAL left by a killed run merged into it), not
+ * open in another run. Returns NULL, or why not. */
+static const char *not_replaceable(const char *path, char *why, size_t len)
+{
+	struct hp_store *st;
+	int err = store_open(path, 0, &st);
+	if (err) {
+		snprintf(why, len, "it exists and is not an hpprof database (%s); not overwriting it"
+			 " - choose another file with -o", hp_strerror(err));
+		return why;
+	}
+	store_close(st);
+	if (store_settle_file(path)) {
+		snprintf(why, len, "it is being written by another process (its -wal file stays)");
+		return why;
+	}
+	return NULL;
+}
+
 /* Make room for the output: keep an existing profile as .old, refuse to
- * touch anything that is not an hpprof database. */
-static int prepare_output(const char *path)
+ * touch anything that is not an hpprof database (the output itself or an
+ * existing .old). *rotated: the previous profile now is the .old. */
+static int prepare_output(const char *path, int *rotated)
 {
 	struct stat sb;
-	char old[PATH_MAX], dir[PATH_MAX];
-	struct hp_store *st;
+	char old[PATH_MAX], dir[PATH_MAX], why[512];
+	const char *refused;
+	int err;
 
+	*rotated = 0;
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
@@ -271,26 +295,38 @@ static int prepare_output(const char *path)
 		hp_err("cannot write output '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if (stat(path, &sb) < 0)
+	if ((refused = cmd_output_refusal(path, &err))) {
+		hp_err("cannot write output '%s': %s", path, refused);
+		return -1;
+	}
+	if (lstat(path, &sb) < 0)
 		return 0;
-	if (S_ISDIR(sb.st_mode)) {
-		hp_err("cannot write output '%s': it is a directory", path);
+	if ((refused = not_replaceable(path, why, sizeof(why)))) {
+		hp_err("output '%s': %s", path, refused);
 		return -1;
 	}
-	int err = store_open(path, 0, &st);
-	if (err) {
-		hp_err("output '%s' exists and is not an hpprof database (%s); not overwriting it"
-		       " - choose another file with -o", path, hp_strerror(err));
-		return -1;
-	}
-	store_close(st);
 	snprintf(old, sizeof(old), "%s.old", path);
+	if (!lstat(old, &sb) && ((refused = cmd_output_refusal(old, &err)) ||
+				 (refused = not_replaceable(old, why, sizeof(why))))) {
+		hp_err("cannot keep the previous profile as '%s': %s", old, refused);
+		return -1;
+	}
 	if (rename(path, old) < 0) {
 		hp_err("cannot keep the previous profile as '%s': %s", old, strerror(errno));
 		return -1;
 	}
+	*rotated = 1;
 	hp_info("kept the previous profile as '%s'", old);
 	return 0;
+}
+
+/* The run never started: the previous profile goes back to its name. */
+static void undo_rotation(const char *path)
+{
+	char old[PATH_MAX];
+	snprintf(old, sizeof(old), "%s.old", path);
+	if (rename(old, path) == 0)
+		hp_info("'%s' is back in its place", path);
 }
 
 /* --- the run's facts --- */
@@ -535,6 +571,47 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
+/* --- processes that outlive the program --- */
+
+struct survivors { unsigned n; uint32_t pid; char comm[64]; };
+
+static int note_survivor(void *ctx, const struct hp_process_row *p)
+{
+	struct survivors *sv = ctx;
+	char path[64], state[256] = "";
+	FILE *f;
+	if (p->ppid == (uint32_t)getpid() || p->end_ns || kill((pid_t)p->pid, 0) < 0)
+		return 0;                   /* the program itself, ended, or gone */
+	snprintf(path, sizeof(path), "/proc/%u/stat", p->pid);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(state, sizeof(state), f))
+			state[0] = '\0';
+		fclose(f);
+	}
+	const char *close_paren = strrchr(state, ')');
+	if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
+		return 0;                   /* a zombie: it has ended */
+	if (!sv->n++) {
+		sv->pid = p->pid;
+		snprintf(sv->comm, sizeof(sv->comm), "%s", p->comm ? p->comm : "?");
+	}
+	return 0;
+}
+
+/* A program that daemonizes exits while its children run on: they are
+ * not sampled past its exit (the session ends with the program). Say so
+ * instead of ending silently. */
+static void warn_survivors(struct hp_store *st)
+{
+	struct survivors sv = { 0 };
+	store_flush(st);
+	store_each_process(st, note_survivor, &sv);
+	if (sv.n)
+		hp_warn("the program exited while %u of its processes still run (pid %u '%s'%s):"
+			" they were sampled until it exited, not after", sv.n, sv.pid, sv.comm,
+			sv.n > 1 ? ", ..." : "");
+}
+
 static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
 				 const struct hp_session_result *r)
 {
@@ -564,11 +641,11 @@ int cmd_run(int argc, char **argv)
 	struct hp_streamfeed *feed = NULL;
 	struct symbol_warmup warm = { 0 };
 	struct run_record rec;
-	struct hp_session_result res;
+	struct hp_session_result res = { 0 };
 	struct hp_store *st = NULL;
 	char path[PATH_MAX], output[PATH_MAX];
 	char **targv = NULL;
-	int ret = 1, err;
+	int ret = 1, err, rotated = 0;
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
@@ -582,18 +659,20 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
-	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output))
+	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
+		if (rotated)
+			undo_rotation(o.output);
 		goto out;
 	}
 	/* What ran is in the file from the start: an interrupted profile says it. */
 	command_facts(&rec, targv, &o);
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
 		hp_err("cannot write database '%s': %s", o.output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		goto out;
 	}
 	err = run_session(&o, targv, st, &warm, &res);
@@ -604,14 +683,21 @@ int cmd_run(int argc, char **argv)
 		ret = exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;
-		unlink(o.output);
+		store_unlink(o.output);
+		if (rotated)
+			undo_rotation(o.output);
 		goto out;
 	}
+	/* From here on the program has run: hpprof exits with its status
+	 * whatever happens to the profile (a full disk is said, not hidden
+	 * in the status: docs/reliability.md). */
+	ret = res.exit_code;
 	if (err) {
 		/* The store failed during the run (the session said why): what
 		 * was committed stays; readers finish it when they can. */
 		hp_err("'%s' keeps the samples written before the error; `hpprof report %s`"
-		       " finishes it once there is room", o.output, o.output);
+		       " finishes it once there is room (if you move it, move its '-wal' file"
+		       " with it)", o.output, o.output);
 		goto out;
 	}
 	write_events(st, &o, &re, &res);
@@ -621,15 +707,20 @@ int cmd_run(int argc, char **argv)
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
 	    (err = finish_profile(st, warm.sym))) {
 		hp_err("cannot finish database '%s': %s", o.output,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		goto out;
 	}
 	summary(o.output, &res, st);
-	ret = res.exit_code;
+	warn_survivors(st);
+	if (res.adopted)
+		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
+			" %u processes whose start it lost were taken from their preload streams,"
+			" with all their allocations", (unsigned long long)res.lost, res.adopted);
 out:
-	if (st && (err = store_close(st)) && ret == 0) {
+	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));
-		ret = 1;
+		if (!res.ran && ret == 0)
+			ret = 1;
 	}
 	events_release(&re.set);
 	events_release(&re.sampler);

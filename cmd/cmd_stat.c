@@ -45,7 +45,8 @@ struct stat_ctx {
 	double *scratch;              /* repeat values being reduced */
 	struct stat_event *ev;
 	struct stat_result res;
-	FILE *out;                    /* -o FILE or stderr */
+	FILE *out;                    /* -o FILE (its temporary file) or stderr */
+	struct hp_outfile file;       /* -o FILE */
 };
 
 /* ---- options ---- */
@@ -322,21 +323,22 @@ static int open_output(struct stat_ctx *c)
 	c->out = stderr;
 	if (!c->o.output)
 		return 0;
-	if (!(c->out = fopen(c->o.output, "we"))) {
-		hp_err("cannot open output '%s': %s", c->o.output, strerror(errno));
-		return -errno;
-	}
+	if (cmd_output_open(&c->file, c->o.output, "cannot open output"))
+		return -1;
+	c->out = c->file.f;
 	return 0;
 }
 
-/* Flush (and close a -o file); a write error is hpprof's failure. */
-static int close_output(struct stat_ctx *c)
+/* Flush (and put a -o file in place: written beside it, renamed when
+ * complete); a write error is hpprof's failure. */
+static int close_output(struct stat_ctx *c, int ok)
 {
 	if (!c->out)
 		return 0;
-	if (c->out == stderr ? fflush(stderr) != 0 : fclose(c->out) != 0) {
-		hp_err("cannot write output '%s': %s", c->o.output ? c->o.output : "<stderr>",
-		       strerror(errno));
+	if (c->out != stderr)
+		return cmd_output_close(&c->file, ok) ? -EIO : 0;
+	if (fflush(stderr) != 0) {
+		hp_err("cannot write output '<stderr>': %s", strerror(errno));
 		return -EIO;
 	}
 	return 0;
@@ -385,7 +387,7 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (!status && c.res.interrupted)
 		status = 128 + counting_stop_signal();   /* stopped by the user */
-	if (close_output(&c) < 0 && !status)
+	if (close_output(&c, c.res.runs > 0) < 0 && !status)
 		status = 1;
 out:
 	release(&c);

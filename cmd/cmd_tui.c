@@ -112,8 +112,8 @@ static int db_alloc_sites(void *ctx, int (*cb)(void *cbctx, const struct tui_all
 
 static const char *db_strerror(void *ctx, int err)
 {
-	struct db *d = ctx;
-	return err == -HP_ESQL ? store_errmsg(d->st) : hp_strerror(err);
+	(void)ctx;
+	return hp_strerror(err);
 }
 
 struct tui_cmd_opts {

@@ -24,6 +24,10 @@ static const char *open_hint(int err)
 	switch (-err) {
 	case ENOENT:     return " (record one with `hpprof run PROGRAM`)";
 	case HP_ENOTDB:  return " (pass a file written by `hpprof run`)";
+	case HP_ENOTREG: return " (a database is a regular file written by `hpprof run`)";
+	case HP_EHOTJOURNAL:
+		return " (run `hpprof report` on it once as a user who may write the file and"
+		       " its directory, or copy the file with its -wal beside it to such a place)";
 	default:         return "";
 	}
 }
@@ -40,18 +44,26 @@ struct hp_store *cmd_open_db(const char *path, int writable)
 }
 
 /* A run that stopped before its end (hpprof killed, disk full) left raw
- * samples without symbols: finish the file now, as run would have. */
+ * samples without symbols: finish the file now, as run would have. A
+ * reader that may not write the file shows it unfinished (raw addresses)
+ * and says so. */
 static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 {
 	struct hp_symbolizer *sym;
+	struct hp_store *w;
 	if (store_is_symbolized(st) || !store_has_locations(st))
 		return st;
+	int err = store_open(path, 1, &w);
+	if (err) {
+		hp_warn("'%s' is from a run that did not finish, and cannot be finished here: %s;"
+			" showing raw addresses", path, hp_strerror(err));
+		return st;
+	}
 	store_close(st);
-	if (!(st = cmd_open_db(path, 1)))
-		return NULL;
+	st = w;
 	hp_info("'%s' is from a run that did not finish: symbolizing it now", path);
 	char dir[PATH_MAX];
-	int err = symbolizer_new(&sym);
+	err = symbolizer_new(&sym);
 	if (!err)
 		err = symbolizer_set_cache(sym, cmd_symbol_cache_dir(dir, sizeof(dir), 0));
 	if (!err) {
@@ -73,7 +85,7 @@ struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_fi
 	int err = profile_load(st, f, &p);
 	if (err) {
 		hp_err("cannot read profile from '%s': %s", path,
-		       err == -HP_ESQL ? store_errmsg(st) : hp_strerror(err));
+		       hp_strerror(err));
 		store_close(st);
 		return NULL;
 	}
@@ -82,6 +94,49 @@ struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_fi
 	else
 		store_close(st);
 	return p;
+}
+
+const char *cmd_output_refusal(const char *path, int *err)
+{
+	static char why[128];
+	char resolved[PATH_MAX];
+	enum hp_outfile_kind kind;
+	const char *what;
+	*err = outfile_resolve(path, resolved, sizeof(resolved), &kind, &what);
+	if (*err)
+		return hp_strerror(*err);
+	if (kind != HP_OUT_OTHER)
+		return NULL;
+	*err = -HP_ENOTREG;
+	snprintf(why, sizeof(why), "it is %s; hpprof writes only regular files", what);
+	return why;
+}
+
+int cmd_output_open(struct hp_outfile *o, const char *path, const char *what)
+{
+	int err;
+	const char *why = cmd_output_refusal(path, &err);
+	if (!why && (err = outfile_open(o, path)))
+		why = hp_strerror(err);
+	if (why) {
+		hp_err("%s '%s': %s", what, path, why);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_output_close(struct hp_outfile *o, int ok)
+{
+	int err;
+	if (!ok) {
+		outfile_discard(o);
+		return 0;
+	}
+	if ((err = outfile_commit(o))) {
+		hp_err("cannot write '%s': %s", o->dest, hp_strerror(err));
+		return -1;
+	}
+	return 0;
 }
 
 int64_t cmd_parse_size(const char *opt, const char *value)

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/outfile.h"
+
 struct hp_store;
 struct hp_profile;
 struct hp_profile_filter;
@@ -21,6 +23,19 @@ struct hp_store *cmd_open_db(const char *path, int writable);
 /* Open path and load its profile model; NULL after printing an error. */
 struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_filter *f,
 				    struct hp_store **st_out);
+
+/* Check that path may receive an output (new, or a regular file: never a
+ * device, FIFO, socket or directory) and open a temporary file beside it
+ * (common/outfile.h). On failure print "WHAT 'x': why" (what: "cannot
+ * write", "cannot open output") and return -1; nothing is created. */
+int cmd_output_open(struct hp_outfile *o, const char *path, const char *what);
+/* Rename the finished output into place (ok: 1), or remove it (ok: 0).
+ * Returns 0, or -1 after printing why the output could not be written. */
+int cmd_output_close(struct hp_outfile *o, int ok);
+/* The reason path cannot receive an output, or NULL when it can (new, or
+ * a regular file); *err set to the negative code. For the outputs that are
+ * not written through cmd_output_open (databases). */
+const char *cmd_output_refusal(const char *path, int *err);
 
 /* Parse a non-negative integer option value with an optional k/M/G suffix;
  * prints "invalid value 'x' for OPT" and returns -1 on error. */

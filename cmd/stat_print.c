@@ -15,6 +15,7 @@
 #include "analyzer/report.h"
 #include "analyzer/stats.h"
 #include "cmd/stat.h"
+#include "common/textsafe.h"
 
 double stat_rel_stddev(const struct stat_value *v)
 {
@@ -58,8 +59,10 @@ static int ratio_of(const struct stat_event *se, double *v, const char **unit)
 static void print_header(FILE *f, const struct stat_result *r)
 {
 	fprintf(f, "\n Performance counter stats for '");
-	for (char **a = r->o->argv; *a; a++)
-		fprintf(f, "%s%s", a == r->o->argv ? "" : " ", *a);
+	for (char **a = r->o->argv; *a; a++) {
+		fputs(a == r->o->argv ? "" : " ", f);
+		textsafe_fputs(*a, 0, f);
+	}
 	fprintf(f, "'");
 	if (r->interrupted)
 		fprintf(f, " (interrupted after %d of %d runs)", r->runs, r->o->repeat);
@@ -81,12 +84,14 @@ static void row_add(char *row, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Event names come from the command line: escaped (textsafe.h). */
 static void row_print(FILE *f, char *row)
 {
 	size_t n = strlen(row);
+	char safe[2048];
 	while (n && row[n - 1] == ' ')
 		row[--n] = '\0';
-	fprintf(f, "%s\n", row);
+	fprintf(f, "%s\n", textsafe(row, safe, sizeof(safe)));
 }
 
 static void print_event_row(FILE *f, const struct stat_result *r, size_t i)
@@ -134,9 +139,13 @@ static void print_reasons(FILE *f, const struct hp_event_set *set)
 			fprintf(f, "\n Not measured:\n");
 		fprintf(f, "   ");
 		for (j = i; j < set->n; j++)
-			if (!set->ev[j].available && !strcmp(set->ev[j].reason, ev->reason))
-				fprintf(f, "%s%s", j == i ? "" : ", ", set->ev[j].name);
-		fprintf(f, ": %s\n", ev->reason);
+			if (!set->ev[j].available && !strcmp(set->ev[j].reason, ev->reason)) {
+				fputs(j == i ? "" : ", ", f);
+				textsafe_fputs(set->ev[j].name, 0, f);
+			}
+		fputs(": ", f);
+		textsafe_fputs(ev->reason, 0, f);
+		fputc('\n', f);
 	}
 }
 

@@ -2,21 +2,18 @@
  * events.c - perf events by name: resolve, probe, open, read, scale
  * (events.h).
  *
- * Takes event names, produces struct hp_event. libpfm4 encodes names
- * (pfm_get_os_event_encoding, PFM_OS_PERF_EVENT_EXT), so modifiers and
- * PMU-specific names work as libpfm4 documents them. perf's generic names
- * are also kept below as data: they group `hpprof list`, feed "did you
- * mean" suggestions, and encode the few names libpfm4 4.13 lacks
- * (alignment-faults, emulation-faults, dummy, bpf-output) or all of them
- * when libpfm4 cannot initialize.
+ * Takes event names, produces struct hp_event. perf's generic names are
+ * kept below as data: they encode the generic events with privilege
+ * modifiers (u, k, h) - the defaults - group `hpprof list` and feed "did
+ * you mean" suggestions. libpfm4, loaded on first need (pfmload.h), encodes
+ * the rest (pfm_get_os_event_encoding, PFM_OS_PERF_EVENT_EXT): PMU-specific
+ * names and the modifiers it documents.
  *
  * Opening, reading and scaling counting events live here; sampling rings
  * and records do not. libpfm4 keeps global state: call from one thread.
  */
 #include "collector/events.h"
 
-#include <linux/perf_event.h>       /* before libpfm4's copy of it */
-#include <perfmon/pfmlib_perf_event.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -28,6 +25,7 @@
 #include <unistd.h>
 
 #include "collector/kaccess.h"
+#include "collector/pfmload.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
@@ -213,18 +211,11 @@ int events_foreach_generic(int (*fn)(const char *name, const char *alias,
 
 /* ---- libpfm4 ---- */
 
-static int pfm_state;           /* 0 untried, 1 ready, -1 failed */
+static const struct hp_pfm *pf;  /* libpfm4 once loaded (pfmload.h) */
 
 static int pfm_ready(void)
 {
-	if (!pfm_state) {
-		int ret = pfm_initialize();
-		pfm_state = ret == PFM_SUCCESS ? 1 : -1;
-		if (ret != PFM_SUCCESS)
-			hp_debug(HP_DBG_PERF, 1, "libpfm4 initialization failed: %s",
-				 pfm_strerror(ret));
-	}
-	return pfm_state > 0;
+	return pf || (pf = pfm_load(NULL)) != NULL;
 }
 
 static int pfm_plm(unsigned plm)
@@ -266,11 +257,11 @@ static int pfm_encode(const char *name, unsigned plm, struct hp_event *ev,
 	memset(&arg, 0, sizeof(arg));
 	arg.attr = (void *)&buf.attr;
 	arg.size = sizeof(arg);
-	int ret = pfm_get_os_event_encoding(name, pfm_plm(plm), PFM_OS_PERF_EVENT_EXT, &arg);
+	int ret = pf->get_os_event_encoding(name, pfm_plm(plm), PFM_OS_PERF_EVENT_EXT, &arg);
 	if (ret == PFM_ERR_NOTFOUND)
 		return -ENOENT;
 	if (ret != PFM_SUCCESS) {
-		snprintf(err, errlen, "%s", pfm_strerror(ret));
+		snprintf(err, errlen, "%s", pf->strerror(ret));
 		return -HP_EBADEVENT;
 	}
 	ev->attr = buf.attr;
@@ -350,17 +341,24 @@ static int unknown_event(struct hp_event_set *set, const char *name)
 	return -HP_EBADEVENT;
 }
 
-/* Resolve a name that is one of perf's generic names: libpfm4's "perf"
- * PMU first (it decodes modifiers), else the table. */
+/* Resolve a name that is one of perf's generic names: the table when its
+ * modifiers are only privilege levels (u, k, h: the defaults, without
+ * loading libpfm4), else libpfm4's "perf" PMU (it decodes the others),
+ * else the table's error. */
 static int resolve_generic(const struct generic_name *g, const char *name, const char *mods,
 			   unsigned plm, struct hp_event *ev, char *why, size_t whylen)
 {
 	char qualified[HP_EVENT_NAME_MAX + 8];
-	snprintf(qualified, sizeof(qualified), "perf::%s", name);
-	int ret = pfm_encode(qualified, plm, ev, why, whylen);
-	if (ret != -ENOENT)
-		return ret;
-	ret = table_encode(g, mods, plm, ev);
+	int ret;
+	if (!mods || strspn(mods, "ukh") == strlen(mods))
+		ret = table_encode(g, mods, plm, ev);
+	else {
+		snprintf(qualified, sizeof(qualified), "perf::%s", name);
+		ret = pfm_encode(qualified, plm, ev, why, whylen);
+		if (ret != -ENOENT)
+			return ret;
+		ret = table_encode(g, mods, plm, ev);
+	}
 	if (ret)
 		snprintf(why, whylen, "invalid modifier ':%s' (use u, k or h)", mods ? mods : "");
 	return ret;
@@ -655,7 +653,7 @@ static void join_umasks(int idx, int nattrs, char *buf, size_t len)
 		pfm_event_attr_info_t ai;
 		memset(&ai, 0, sizeof(ai));
 		ai.size = sizeof(ai);
-		if (pfm_get_event_attr_info(idx, a, PFM_OS_NONE, &ai) != PFM_SUCCESS ||
+		if (pf->get_event_attr_info(idx, a, PFM_OS_NONE, &ai) != PFM_SUCCESS ||
 		    ai.type != PFM_ATTR_UMASK)
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", ai.name);
@@ -670,12 +668,12 @@ static void join_umasks(int idx, int nattrs, char *buf, size_t len)
 static int pmu_each_event(const pfm_pmu_info_t *pinfo,
 			  int (*fn)(const struct hp_pmu_event *, void *), void *arg)
 {
-	for (int e = pinfo->first_event; e != -1; e = pfm_get_event_next(e)) {
+	for (int e = pinfo->first_event; e != -1; e = pf->get_event_next(e)) {
 		pfm_event_info_t info;
 		char umasks[1024];
 		memset(&info, 0, sizeof(info));
 		info.size = sizeof(info);
-		if (pfm_get_event_info(e, PFM_OS_NONE, &info) != PFM_SUCCESS)
+		if (pf->get_event_info(e, PFM_OS_NONE, &info) != PFM_SUCCESS)
 			continue;
 		join_umasks(e, info.nattrs, umasks, sizeof(umasks));
 		struct hp_pmu_event pe = {
@@ -703,7 +701,7 @@ int events_foreach_pmu_event(int (*fn)(const struct hp_pmu_event *pe, void *arg)
 		pfm_pmu_info_t pinfo;
 		memset(&pinfo, 0, sizeof(pinfo));
 		pinfo.size = sizeof(pinfo);
-		if (pfm_get_pmu_info(i, &pinfo) != PFM_SUCCESS || !pinfo.is_present ||
+		if (pf->get_pmu_info(i, &pinfo) != PFM_SUCCESS || !pinfo.is_present ||
 		    !strcmp(pinfo.name, "perf_raw"))
 			continue;
 		int ret = pmu_each_event(&pinfo, fn, arg);

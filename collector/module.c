@@ -4,9 +4,13 @@
  * modcache_get() opens a path on first use, maps the whole file PROT_READ and
  * parses its ELF64 program headers: the PT_LOAD segments (to translate file
  * offsets and virtual addresses), PT_GNU_EH_FRAME (the .eh_frame_hdr binary
- * search table the unwinder needs) and PT_NOTE (the GNU build id). Section
- * headers are never read, so stripped files work; .debug_frame is not looked
- * at (modules that only have .debug_frame cannot be unwound through).
+ * search table the unwinder needs) and PT_NOTE (the GNU build id). A file
+ * without .eh_frame_hdr (gcc -static links none) has its .eh_frame, found
+ * through the section headers, indexed into the same table (ehframe.c);
+ * that table is served by module_read at a virtual address of its own past
+ * the file's segments (eh_table_vaddr), so the unwinder reads it like the
+ * header's. .debug_frame is not looked at (modules that only have
+ * .debug_frame cannot be unwound through).
  *
  * "[vdso]" has no file: the collector's own vDSO (the kernel maps the same
  * image into every process) is copied into a memfd and mapped like a file.
@@ -28,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector/ehframe.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -54,6 +59,10 @@ struct mod_priv {
 	int nloads;
 	uint64_t fde_table_vaddr;   /* .eh_frame_hdr search table, 0 when unusable */
 	uint64_t fde_count;
+	uint64_t segbase;           /* what the table's entries are relative to */
+	/* the table built from .eh_frame when there is no header: served at
+	 * fde_table_vaddr, which lies past every segment */
+	struct hp_eh_entry *built;
 };
 
 /* A cache entry: the public module, its internals, and the hash chain. */
@@ -130,6 +139,16 @@ static int read_vaddr(const struct hp_module *mod, uint64_t vaddr, void *buf, si
 {
 	const struct mod_priv *p = mod->priv;
 
+	if (p->built && vaddr >= p->fde_table_vaddr) {
+		/* the built table, then 8 zero bytes: libunwind reads whole words */
+		uint64_t rel = vaddr - p->fde_table_vaddr, bytes = p->fde_count * sizeof(*p->built);
+		if (rel <= bytes + 8 && len <= bytes + 8 - rel) {
+			size_t from_table = rel >= bytes ? 0 : (size_t)(bytes - rel < len ? bytes - rel : len);
+			memcpy(buf, (const uint8_t *)p->built + rel, from_table);
+			memset((uint8_t *)buf + from_table, 0, len - from_table);
+			return 0;
+		}
+	}
 	for (int i = 0; i < p->nloads; i++) {
 		const struct mod_load *l = &p->loads[i];
 		if (vaddr < l->vaddr || vaddr - l->vaddr > l->memsz || len > l->memsz - (vaddr - l->vaddr))
@@ -207,6 +226,59 @@ static void parse_eh_frame_hdr(struct hp_module *mod, struct mod_priv *p)
 		return;
 	p->fde_table_vaddr = at;
 	p->fde_count = count;
+	p->segbase = mod->eh_frame_hdr_vaddr;
+}
+
+/* The .eh_frame section from the section headers: its file offset, size
+ * and address, when it lies in the file. Returns 0 or -ENOENT. */
+static int find_eh_frame(const struct hp_module *mod, uint64_t *off, uint64_t *size,
+			 uint64_t *addr)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)mod->image;
+	if (!eh->e_shoff || eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 ||
+	    eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum ||
+	    !in_image(mod, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		return -ENOENT;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(mod->image + eh->e_shoff);
+	const Elf64_Shdr *names = &sh[eh->e_shstrndx];
+	if (!in_image(mod, names->sh_offset, names->sh_size))
+		return -ENOENT;
+	for (int i = 0; i < eh->e_shnum; i++) {
+		static const char want[] = ".eh_frame";
+		if (sh[i].sh_type != SHT_PROGBITS || !(sh[i].sh_flags & SHF_ALLOC) ||
+		    sh[i].sh_name >= names->sh_size ||
+		    names->sh_size - sh[i].sh_name < sizeof(want) ||
+		    memcmp(mod->image + names->sh_offset + sh[i].sh_name, want, sizeof(want)))
+			continue;
+		if (!in_image(mod, sh[i].sh_offset, sh[i].sh_size))
+			return -ENOENT;
+		*off = sh[i].sh_offset;
+		*size = sh[i].sh_size;
+		*addr = sh[i].sh_addr;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* No usable .eh_frame_hdr: index .eh_frame into a table of our own. */
+static void index_eh_frame(struct hp_module *mod, struct mod_priv *p)
+{
+	uint64_t off, size, addr;
+	size_t n;
+	int err;
+	if (find_eh_frame(mod, &off, &size, &addr))
+		return;
+	if ((err = ehframe_index(mod->image + off, size, addr, addr, &p->built, &n))) {
+		hp_debug(HP_DBG_UNWIND, 1, "module '%s': cannot index .eh_frame: %s", mod->path,
+			 hp_strerror(err));
+		return;
+	}
+	p->fde_count = n;
+	p->segbase = addr;
+	/* an address no segment uses, far past them all */
+	p->fde_table_vaddr = (mod->max_vaddr + (1ull << 40)) & ~(MOD_PAGE - 1);
+	hp_debug(HP_DBG_UNWIND, 1, "module '%s' has no .eh_frame_hdr: indexed %zu FDEs of"
+		 " .eh_frame", mod->path, n);
 }
 
 static int parse_elf(struct hp_module *mod, struct mod_priv *p)
@@ -251,6 +323,8 @@ static int parse_elf(struct hp_module *mod, struct mod_priv *p)
 		mod->eh_frame_hdr_size = eh_frame->p_memsz;
 		parse_eh_frame_hdr(mod, p);
 	}
+	if (!p->fde_table_vaddr)
+		index_eh_frame(mod, p);
 	return 0;
 }
 
@@ -360,6 +434,7 @@ static void open_module(struct mod_entry *e)
 	if ((err = map_image(mod)) || (err = parse_elf(mod, &e->priv))) {
 		hp_warn("cannot read module '%s': %s", mod->path, open_error(err));
 		unmap_image(mod);
+		free(e->priv.built);
 		memset(&e->priv, 0, sizeof(e->priv));
 		mod->min_vaddr = mod->max_vaddr = 0;
 		mod->eh_frame_hdr_vaddr = mod->eh_frame_hdr_size = 0;
@@ -390,6 +465,7 @@ void modcache_free(struct hp_module_cache *mc)
 		for (; e; e = next) {
 			next = e->next;
 			unmap_image(&e->mod);
+			free(e->priv.built);
 			free(e->mod.path);
 			free(e);
 		}
@@ -458,4 +534,9 @@ int module_eh_table(const struct hp_module *mod, uint64_t *table_vaddr, uint64_t
 	*table_vaddr = p->fde_table_vaddr;
 	*fde_count = p->fde_count;
 	return 0;
+}
+
+uint64_t module_eh_segbase(const struct hp_module *mod)
+{
+	return ((const struct mod_priv *)mod->priv)->segbase;
 }

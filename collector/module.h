@@ -48,9 +48,15 @@ int module_offset_to_vaddr(const struct hp_module *mod, uint64_t off, uint64_t *
 int module_read(const struct hp_module *mod, uint64_t vaddr, void *buf, size_t len);
 
 /* The .eh_frame_hdr binary search table: its virtual address and number of
- * (initial location, FDE) pairs, each two datarel sdata4 words. Returns 0, or
- * -ENOENT when the module has no usable table (no .eh_frame_hdr, or one
- * without a datarel|sdata4 table). */
+ * (initial location, FDE) pairs, each two datarel sdata4 words relative to
+ * module_eh_segbase. A file without .eh_frame_hdr (static binaries) gets
+ * the same table built from its .eh_frame, at an address past its segments
+ * that module_read serves. Returns 0, or -ENOENT when the module has no
+ * usable table (no .eh_frame_hdr with a datarel|sdata4 table, and no
+ * .eh_frame to index). */
 int module_eh_table(const struct hp_module *mod, uint64_t *table_vaddr, uint64_t *fde_count);
+/* The address the table's entries are relative to (valid after
+ * module_eh_table returned 0). */
+uint64_t module_eh_segbase(const struct hp_module *mod);
 
 #endif

@@ -378,6 +378,13 @@ const struct hp_map *procmaps_find_image(struct hp_procmaps *pm, uint32_t pid, u
 	return NULL;
 }
 
+size_t procmaps_count(struct hp_procmaps *pm, uint32_t pid)
+{
+	struct proc *p = get_proc(pm, pid, 0);
+
+	return p ? p->n : 0;
+}
+
 uint64_t procmaps_generation(struct hp_procmaps *pm, uint32_t pid)
 {
 	struct proc *p = get_proc(pm, pid, 0);

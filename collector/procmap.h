@@ -47,6 +47,10 @@ const struct hp_map *procmaps_find(struct hp_procmaps *pm, uint32_t pid, uint64_
  * tracked themselves. Never reads /proc. */
 const struct hp_map *procmaps_find_image(struct hp_procmaps *pm, uint32_t pid, uint64_t addr);
 
+/* How many mappings of pid are known (0 for an unknown pid, or one whose
+ * maps could not be read: a zombie's /proc/PID/maps is empty). */
+size_t procmaps_count(struct hp_procmaps *pm, uint32_t pid);
+
 /* A value that changes whenever a mapping of pid is replaced or dropped
  * (overlap, fork, exec), so caches keyed by address can tell they are
  * stale. 0 for an unknown pid. */

@@ -89,8 +89,10 @@ int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint3
 	char comm[64];
 	session_read_proc(pid, "comm", comm, sizeof(comm));
 	procmaps_exec(s->pm, pid);                 /* whatever an earlier image left */
-	if (procmaps_load_proc(s->pm, pid) < 0 && gen == 0)
-		procmaps_fork(s->pm, ppid, pid);   /* gone already: a fork has its parent's maps */
+	/* gone already, or a zombie (its maps read empty): a fork has its
+	 * parent's maps */
+	if ((procmaps_load_proc(s->pm, pid) < 0 || !procmaps_count(s->pm, pid)) && gen == 0)
+		procmaps_fork(s->pm, ppid, pid);
 	hmap_put(&s->refreshed, (uint64_t)pid | 1ull << 32, s->round);
 	memwatch_add(s->mw, pid);
 	const char *c = comm[0] ? comm : NULL, *e = exe && *exe ? exe : NULL;
@@ -114,6 +116,31 @@ void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int 
 	store_end_process(s->st, pid, session_rel_time(s, t_ns), -1, peak ? (int64_t)peak : -1);
 	procmaps_exit(s->pm, pid);                 /* its events are all in: the pid may come back */
 	hmap_del(&s->refreshed, (uint64_t)pid | 1ull << 32, NULL);
+}
+
+int session_adopt_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
+			  const char *exe, uint64_t t_ns)
+{
+	if (procmaps_count(s->pm, pid))
+		return 0;                          /* perf reported it */
+	s->res->adopted++;
+	hmap_put(&s->adopted, (uint64_t)pid | 1ull << 32, 1);
+	hp_debug(HP_DBG_PERF, 1, "pid %u: no fork record (lost?); maps and row from its stream", pid);
+	return session_add_process(s, pid, ppid, gen, exe, t_ns);
+}
+
+void session_unadopt(struct hp_session *s, uint32_t pid)
+{
+	if (s->res->adopted && hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, NULL))
+		s->res->adopted--;
+}
+
+void session_adopted_end(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed)
+{
+	if (hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, NULL))
+		session_end_process(s, pid, t_ns, execed);
+	else if (!execed)      /* perf's exit record may be lost too: an end, if none */
+		store_end_open_process(s->st, pid, session_rel_time(s, t_ns));
 }
 
 /* A threads row for tid the first time one of its samples comes. */
@@ -307,6 +334,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	hmap_init(&s->threads);
 	hmap_init(&s->tcount_index);
 	hmap_init(&s->refreshed);
+	hmap_init(&s->adopted);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
@@ -338,6 +366,7 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->ids);
 	hmap_release(&s->threads);
 	hmap_release(&s->refreshed);
+	hmap_release(&s->adopted);
 	ring_reader_release(&s->reader);
 	free(s->tcount);
 	hmap_release(&s->tcount_index);

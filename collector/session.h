@@ -88,6 +88,8 @@ struct hp_session_result {
 	char kernel_frames_why[256];
 	uint64_t bad_records;          /* malformed ring records skipped (warned about) */
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
+	uint32_t adopted;              /* processes perf did not report (its fork record
+				        * lost), taken from their preload stream */
 };
 
 /* Run argv under the profiler. Returns 0 when the target ran (whatever its
@@ -127,6 +129,21 @@ int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint3
  * later image of pid follows) or gone, when its end time is recorded and
  * its maps dropped. */
 void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed);
+
+/* --- perf mode with the preload stream (--alloc) --- */
+
+/* A process image announced by its preload stream. Perf reports every
+ * fork, unless its ring overflowed (a fork storm starves the collector of
+ * CPU): a pid perf did not report is adopted - maps and row as
+ * session_add_process makes them, counted in res->adopted - so that its
+ * allocations still find their code. A pid perf reported is left alone.
+ * Returns 0 or a store error. */
+int session_adopt_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
+			  const char *exe, uint64_t t_ns);
+/* The stream of pid ended: an adopted process ends as in
+ * session_end_process; another gets this end only when perf's exit record
+ * did not give it one. */
+void session_adopted_end(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed);
 
 /* Store one CPU sample of thread tid of pid taken at t_ns
  * (CLOCK_MONOTONIC) as a main-sampler sample: pcs[0] is the interrupted

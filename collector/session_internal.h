@@ -69,6 +69,7 @@ struct hp_session {
 
 	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
 	struct hp_hmap refreshed;      /* no_perf: pid -> poll round its maps were last re-read */
+	struct hp_hmap adopted;        /* perf: pids known only from their stream (adopt) */
 	uint64_t round;                /* poll rounds so far */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
@@ -76,6 +77,10 @@ struct hp_session {
 	struct hp_session_result *res;
 	int err;                       /* first store error: stops the run */
 };
+
+/* perf reported the fork of pid after its preload stream did: it was not
+ * lost after all (session_adopt_process). */
+void session_unadopt(struct hp_session *s, uint32_t pid);
 
 enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3 };
 

@@ -80,6 +80,7 @@ static void handle_fork(struct hp_session *s, const struct hp_perf_task *f, uint
 	char comm[64];
 	session_read_proc(f->pid, "comm", comm, sizeof(comm));
 	if (f->pid != f->ppid) {                              /* a new process */
+		session_unadopt(s, f->pid);   /* its stream came first: the fork was not lost */
 		procmaps_fork(s->pm, f->ppid, f->pid);
 		store_add_process(s->st, f->pid, f->ppid, comm[0] ? comm : NULL, NULL,
 				  session_rel_time(s, t));

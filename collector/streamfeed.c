@@ -103,12 +103,27 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 	return 0;
 }
 
+/* With perf sampling: every process image has a stream, while perf may
+ * lose forks when its rings overflow, so a process perf did not report
+ * is taken from its stream (session_adopt_process): its allocations keep
+ * their stacks and it keeps its row. */
+static int perf_event_of_stream(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
+{
+	if (ev->kind == HP_ALLOC_BEGIN)
+		return session_adopt_process(f->session, ev->pid, ev->ppid, ev->gen, ev->exe,
+					     ev->t_ns);
+	if (ev->kind == HP_ALLOC_END)
+		session_adopted_end(f->session, ev->pid, ev->t_ns,
+				    !!(ev->end_flags & HP_ALLOC_END_EXECED));
+	return 0;
+}
+
 /* One event of the stream (an hp_alloc_cb). */
 static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 {
 	struct hp_streamfeed *f = ctx;
 	int err;
-	if (f->o.agent_hz && (err = agent_event(f, ev)))
+	if (f->o.agent_hz ? (err = agent_event(f, ev)) : (err = perf_event_of_stream(f, ev)))
 		return err;
 	/* the process's own peak RSS, as it measured it at exit */
 	if (ev->kind == HP_ALLOC_END && ev->vm_hwm &&

@@ -8,7 +8,9 @@
  *              [SP, SP + stack_size), else from the ELF image of the module
  *              placed there (procmaps_find_image + module_read);
  *   tables     from the module's .eh_frame_hdr, handed to libunwind as a
- *              UNW_INFO_FORMAT_REMOTE_TABLE (as Linux perf does).
+ *              UNW_INFO_FORMAT_REMOTE_TABLE (as Linux perf does), or the
+ *              same table built from .eh_frame for files without the
+ *              header (module.c, ehframe.c: static binaries).
  * Nothing is written; nothing is allocated per sample beyond the caches.
  *
  * Stepping. unw_step() takes a lock around libunwind's register-state cache,
@@ -193,7 +195,7 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
 	di.start_ip = m->start;
 	di.end_ip = m->end;
-	di.u.rti.segbase = m->mod->eh_frame_hdr_vaddr + m->bias;
+	di.u.rti.segbase = module_eh_segbase(m->mod) + m->bias;
 	di.u.rti.table_data = table + m->bias;
 	/* Entries are two 32-bit words; table_len counts unw_word_t. */
 	di.u.rti.table_len = count * 2 * sizeof(int32_t) / sizeof(unw_word_t);

@@ -4,6 +4,7 @@
 #include "common/grow.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,10 @@ int hp_grow(void **v, size_t *cap, size_t need, size_t elem)
 	if (need <= *cap)
 		return 0;
 	size_t ncap = *cap ? *cap : 16;
+	/* the doubling and the byte count never wrap (a wrapped capacity
+	 * once made a loop that never ended) */
+	if (!elem || need > SIZE_MAX / 2 / elem)
+		return -ENOMEM;
 	while (ncap < need)
 		ncap *= 2;
 	void *nv = realloc(*v, ncap * elem);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/textsafe.h"
+
 int hp_debug_levels[HP_DBG_NDOMAINS];
 int hp_quiet;
 
@@ -51,11 +53,16 @@ int hp_log_parse_debug(const char *spec)
 	return 0;
 }
 
+/* One line on stderr; what it quotes (paths, names from a profile) is
+ * escaped, so a message never carries a terminal control sequence or
+ * breaks into forged lines (textsafe.h). */
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "hpprof: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[4096];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	textsafe_line(msg, sizeof(msg));
+	fprintf(stderr, "hpprof: %s%s\n", prefix, msg);
 }
 
 void hp_err(const char *fmt, ...)

@@ -1,6 +1,7 @@
 /*
- * store.c - the hpprof database (store.h): creating and opening the file,
- * batched writes, processes, threads, samples and interning. The run's
+ * store.c - the hpprof database (store.h): batched writes, processes,
+ * threads, samples and interning. Creating, opening and closing the file
+ * are in store_file.c, the run's
  * facts and events are in store_facts.c, the pre-aggregated stats and
  * views in store_stats.c, reads in store_read.c, merging runs in
  * store_merge.c; together they own every SQL string of the project.
@@ -15,13 +16,10 @@
 #include "common/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/counters.h"
 #include "common/error.h"
@@ -29,8 +27,6 @@
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store_internal.h"
-
-extern const char hp_schema_sql[];
 
 #define BATCH_ROWS 20000
 
@@ -72,26 +68,41 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_ADD_RAW]      = "INSERT INTO raw_records(t_ns, ring, type, record) VALUES (?, ?, ?, ?)",
 	[S_ADD_LCOUNTER] = "INSERT INTO line_counter_stats(file_id, line, function_id, event_id,"
 			   " self_value) VALUES (?, ?, ?, ?, ?)",
+	[S_END_OPEN_PROCESS] = "UPDATE processes SET end_ns = ?2 WHERE pid = ?1 AND end_ns IS NULL",
 };
 
 
 int store_sql_err(struct hp_store *st, const char *what)
 {
-	hp_debug(HP_DBG_STORE, 1, "%s: %s", what, sqlite3_errmsg(st->db));
-	int code = sqlite3_errcode(st->db);
-	if (code == SQLITE_FULL)
+	const char *msg = sqlite3_errmsg(st->db);
+	int code = sqlite3_extended_errcode(st->db);
+	hp_debug(HP_DBG_STORE, 1, "%s: %s", what, msg);
+	switch (code & 0xff) {
+	case SQLITE_FULL:
 		return -ENOSPC;
-	if (code == SQLITE_NOTADB)
+	case SQLITE_NOTADB:
 		return -HP_ENOTDB;
-	if (code == SQLITE_CORRUPT)
-		return -HP_ECORRUPT;
-	if (code == SQLITE_READONLY || code == SQLITE_PERM)
+	case SQLITE_CORRUPT:
+		return hp_damaged("SQLite: %s", msg);
+	case SQLITE_TOOBIG:
+		return hp_damaged("a value is larger than the %d bytes hpprof reads", STORE_MAX_VALUE);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -HP_ELOCKED;
+	case SQLITE_READONLY:
+		return code == SQLITE_READONLY_ROLLBACK || code == SQLITE_READONLY_RECOVERY ||
+		       code == SQLITE_READONLY_CANTINIT ? -HP_EHOTJOURNAL : -EACCES;
+	case SQLITE_PERM:
 		return -EACCES;
-	if (code == SQLITE_CANTOPEN)
+	case SQLITE_CANTOPEN:
 		return -ENOENT;
-	if (code == SQLITE_IOERR)
+	case SQLITE_IOERR:
 		return -EIO;
-	return -HP_ESQL;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return hp_error_detail(-HP_ESQL, "%s", msg);
+	}
 }
 
 const char *store_errmsg(struct hp_store *st)
@@ -102,6 +113,7 @@ const char *store_errmsg(struct hp_store *st)
 int store_exec_sql(struct hp_store *st, const char *sql)
 {
 	char *msg = NULL;
+	st->bounds_valid = 0;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		hp_debug(HP_DBG_STORE, 1, "exec '%.60s': %s", sql, msg ? msg : "?");
 		sqlite3_free(msg);
@@ -137,7 +149,12 @@ int store_flush(struct hp_store *st)
 		return 0;
 	st->in_txn = 0;
 	st->batch_rows = 0;
-	return store_exec_sql(st, "COMMIT");
+	int err = store_exec_sql(st, "COMMIT");
+	/* tests/e2e/run_kill9.sh reads this line: the samples a file must keep */
+	if (!err)
+		hp_debug(HP_DBG_STORE, 1, "committed: %llu samples",
+			 (unsigned long long)st->samples_added);
+	return err;
 }
 
 /* Run a prepared write statement (already bound) inside the batch. */
@@ -149,6 +166,7 @@ int store_step_write(struct hp_store *st, sqlite3_stmt *s)
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+	st->bounds_valid = 0;
 	if (rc != SQLITE_DONE)
 		return store_sql_err(st, "write");
 	if (++st->batch_rows >= BATCH_ROWS)
@@ -170,189 +188,6 @@ void store_bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id)
 		sqlite3_bind_int64(s, i, id);
 	else
 		sqlite3_bind_null(s, i);
-}
-
-int store_create(const char *path, struct hp_store **out)
-{
-	struct hp_store *st;
-	char pragma[128];
-	int err, fd;
-
-	/* O_EXCL: never silently replace a file (the caller rotates it first). */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	st->writable = 1;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		err = store_sql_err(st, "open");
-		goto fail;
-	}
-	/* WAL would leave -wal/-shm files beside the output; a profile is
-	 * written by one process, so a rollback journal is enough. */
-	sqlite3_busy_timeout(st->db, 2000);
-	err = store_exec_sql(st, "PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = OFF;"
-		       " PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
-		       " PRAGMA page_size = 4096;");
-	if (err)
-		goto fail;
-	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-		 HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
-	if ((err = store_exec_sql(st, "BEGIN")) || (err = store_exec_sql(st, hp_schema_sql)) ||
-	    (err = store_exec_sql(st, pragma)) || (err = store_exec_sql(st, "COMMIT")))
-		goto fail;
-	*out = st;
-	return 0;
-fail:
-	if (st->db)
-		sqlite3_close_v2(st->db);
-	free(st);
-	unlink(path);
-	return err;
-}
-
-static int pragma_int(struct hp_store *st, const char *sql, int64_t *v)
-{
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_sql_err(st, sql);
-	int rc = sqlite3_step(s);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_err(st, sql);
-}
-
-static int check_identity(struct hp_store *st)
-{
-	int64_t app, ver;
-	int err = pragma_int(st, "PRAGMA application_id", &app);
-	if (err)
-		return err;
-	if (app != HP_STORE_APPLICATION_ID)
-		return -HP_ENOTDB;
-	if ((err = pragma_int(st, "PRAGMA user_version", &ver)))
-		return err;
-	if (ver > HP_STORE_VERSION)
-		return -HP_ENEWER;
-	if (ver < 1)
-		return -HP_ECORRUPT;
-	return 0;
-}
-
-/* Files written before functions.raw_name: add the column when writable
- * (it is NULL for their functions), else read NULL in its place. */
-static int upgrade_functions(struct hp_store *st)
-{
-	int64_t has = 0;
-	int err = store_each_row(st, "SELECT COUNT(*) FROM pragma_table_info('functions')"
-			   " WHERE name = 'raw_name'", store_int_row, &has);
-	if (err || has)
-		return err;
-	if (!st->writable) {
-		st->no_raw_name = 1;
-		return 0;
-	}
-	return store_exec_sql(st, "ALTER TABLE functions ADD COLUMN raw_name TEXT");
-}
-
-/* One attempt at opening path; *hot is set when a read-only open found a
- * hot rollback journal (the writer was killed inside a transaction). */
-static int open_once(const char *path, int writable, struct hp_store **out, int *hot)
-{
-	struct hp_store *st = calloc(1, sizeof(*st));
-	int err;
-	*hot = 0;
-	if (!st)
-		return -ENOMEM;
-	st->writable = writable;
-	/* NOMUTEX: a store is used by one thread at a time (about 10% of a
-	 * profile load went to SQLite's connection mutex). */
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_NOMUTEX |
-			    (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY),
-			    NULL) != SQLITE_OK) {
-		err = store_sql_err(st, "open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 2000);
-	if ((err = check_identity(st))) {
-		*hot = !writable && sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK;
-		goto fail;
-	}
-	if ((err = upgrade_functions(st)))
-		goto fail;
-	if (writable && (err = store_exec_sql(st, "PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;"
-				       " PRAGMA cache_size = -65536;")))
-		goto fail;
-	if (!writable)
-		store_exec_sql(st, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
-	*out = st;
-	return 0;
-fail:
-	sqlite3_close_v2(st->db);
-	free(st);
-	return err;
-}
-
-int store_open(const char *path, int writable, struct hp_store **out)
-{
-	struct hp_store *st;
-	struct stat sb;
-	int err, hot;
-
-	if (stat(path, &sb) < 0)
-		return -errno;
-	if (S_ISDIR(sb.st_mode))
-		return -EISDIR;
-	err = open_once(path, writable, out, &hot);
-	/* A writer killed inside a transaction (hpprof run killed with an MPI
-	 * rank) leaves a hot journal that only a writable connection can roll
-	 * back: do that once (the uncommitted transaction is dropped, as on
-	 * any reopen), then open as asked. */
-	if (err && hot && !open_once(path, 1, &st, &hot)) {
-		hp_debug(HP_DBG_STORE, 1, "%s: rolled back a hot journal", path);
-		store_close(st);
-		err = open_once(path, writable, out, &hot);
-	}
-	return err;
-}
-
-static void free_strings(char **v, uint32_t n)
-{
-	for (uint32_t i = 1; i <= n && v; i++)
-		free(v[i]);
-	free(v);
-}
-
-int store_close(struct hp_store *st)
-{
-	int err = 0;
-	if (!st)
-		return 0;
-	if (st->in_txn)
-		err = store_flush(st);
-	/* A truncated rollback journal would stay beside the file: remove it. */
-	if (st->writable && !err)
-		store_exec_sql(st, "PRAGMA journal_mode = DELETE");
-	for (int i = 0; i < S_NSTMTS; i++)
-		sqlite3_finalize(st->stmt[i]);
-	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)
-		err = -HP_ESQL;
-	hmap_release(&st->modules);
-	hmap_release(&st->locations);
-	hmap_release(&st->nodes);
-	hmap_release(&st->files);
-	hmap_release(&st->functions);
-	free_strings(st->module_paths, st->nmodules);
-	free_strings(st->file_paths, st->nfiles);
-	free_strings(st->function_names, st->nfunctions);
-	free(st->function_modules);
-	free(st);
-	return err;
 }
 
 /* Generic read loop: prepare sql, call row(ctx, stmt) per row. */
@@ -412,6 +247,16 @@ int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int ex
 		sqlite3_bind_int(s, 3, exit_code);
 	if (peak_rss >= 0)
 		sqlite3_bind_int64(s, 4, peak_rss);
+	return store_step_write(st, s);
+}
+
+int store_end_open_process(struct hp_store *st, uint32_t pid, uint64_t end_ns)
+{
+	sqlite3_stmt *s = store_stmt(st, S_END_OPEN_PROCESS);
+	if (!s)
+		return -HP_ESQL;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_int64(s, 2, (int64_t)end_ns);
 	return store_step_write(st, s);
 }
 
@@ -600,7 +445,9 @@ int store_add_sample(struct hp_store *st, const struct hp_sample *smp)
 		size_t len = counters_encode(smp->counters, smp->nr_counters, blob);
 		sqlite3_bind_blob(s, 5, blob, (int)len, SQLITE_TRANSIENT);
 	}
-	return store_step_write(st, s);
+	if (!(err = store_step_write(st, s)))
+		st->samples_added++;
+	return err;
 }
 
 int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m)
@@ -735,13 +582,18 @@ int store_add_location_frame(struct hp_store *st, uint32_t location_id, uint32_t
 	return store_step_write(st, s);
 }
 
-/* Rebuild the interning maps from an existing file (opened, not created). */
+/* Rebuild the interning maps from an existing file (opened, not created);
+ * ids are bounded (store_bounds) before arrays are sized by them. */
 static int load_row_module(void *c, sqlite3_stmt *s)
 {
 	struct hp_store *st = c;
 	uint64_t key;
-	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
-	const char *path = store_col_text(s, 1);
+	int64_t id64 = sqlite3_column_int64(s, 0);
+	int err = store_check_id(st, TB_MODULES, id64, 0, "modules.id");
+	uint32_t id = (uint32_t)id64;
+	const char *path = store_col_text_nn(s, 1);
+	if (err)
+		return err;
 	if (lookup_string(&st->modules, st->module_paths, NULL, path, 0, &key))
 		return 0;
 	for (uint32_t i = st->nmodules + 1; i <= id; i++)
@@ -754,7 +606,11 @@ static int load_row_module(void *c, sqlite3_stmt *s)
 static int load_row_location(void *c, sqlite3_stmt *s)
 {
 	struct hp_store *st = c;
-	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	int64_t id64 = sqlite3_column_int64(s, 0);
+	int err = store_check_id(st, TB_LOCATIONS, id64, 0, "locations.id");
+	uint32_t id = (uint32_t)id64;
+	if (err)
+		return err;
 	if (id > st->nlocations)
 		st->nlocations = id;
 	return hmap_put(&st->locations, hmap_key2((uint64_t)sqlite3_column_int64(s, 1),
@@ -764,7 +620,11 @@ static int load_row_location(void *c, sqlite3_stmt *s)
 static int load_row_node(void *c, sqlite3_stmt *s)
 {
 	struct hp_store *st = c;
-	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
+	int64_t id64 = sqlite3_column_int64(s, 0);
+	int err = store_check_id(st, TB_NODES, id64, 0, "stack_nodes.id");
+	uint32_t id = (uint32_t)id64;
+	if (err)
+		return err;
 	if (id > st->nnodes)
 		st->nnodes = id;
 	return hmap_put(&st->nodes, hmap_key2((uint64_t)sqlite3_column_int64(s, 1),
@@ -775,9 +635,14 @@ static int load_row_file(void *c, sqlite3_stmt *s)
 {
 	struct hp_store *st = c;
 	uint64_t key;
-	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
-	const char *path = store_col_text(s, 1);
-	lookup_string(&st->files, st->file_paths, NULL, path, 0, &key);
+	int64_t id64 = sqlite3_column_int64(s, 0);
+	int err = store_check_id(st, TB_FILES, id64, 0, "files.id");
+	uint32_t id = (uint32_t)id64;
+	const char *path = store_col_text_nn(s, 1);
+	if (err)
+		return err;
+	if (lookup_string(&st->files, st->file_paths, NULL, path, 0, &key))
+		return 0;
 	for (uint32_t i = st->nfiles + 1; i <= id; i++)
 		if (store_push_string(&st->file_paths, &st->file_paths_cap, i, i == id ? path : ""))
 			return -ENOMEM;
@@ -789,11 +654,16 @@ static int load_row_function(void *c, sqlite3_stmt *s)
 {
 	struct hp_store *st = c;
 	uint64_t key;
-	uint32_t id = (uint32_t)sqlite3_column_int64(s, 0);
-	const char *name = store_col_text(s, 1);
+	int64_t id64 = sqlite3_column_int64(s, 0);
+	int err = store_check_id(st, TB_FUNCTIONS, id64, 0, "functions.id");
+	uint32_t id = (uint32_t)id64;
+	const char *name = store_col_text_nn(s, 1);
 	uint32_t module_id = (uint32_t)sqlite3_column_int64(s, 2);
-	lookup_string(&st->functions, st->function_names, st->function_modules, name, module_id,
-		      &key);
+	if (err)
+		return err;
+	if (lookup_string(&st->functions, st->function_names, st->function_modules, name,
+			  module_id, &key))
+		return 0;
 	for (uint32_t i = st->nfunctions + 1; i < id; i++)
 		if (remember_function(st, i, "", 0, hmap_key2(0xdead, i)))
 			return -ENOMEM;
@@ -806,12 +676,16 @@ int store_load_interning(struct hp_store *st)
 	if (st->interning_loaded)
 		return 0;
 	st->interning_loaded = 1;
-	if ((err = store_each_row(st, "SELECT id, path FROM modules ORDER BY id", load_row_module, st)) ||
-	    (err = store_each_row(st, "SELECT id, module_id, addr FROM locations", load_row_location, st)) ||
-	    (err = store_each_row(st, "SELECT id, parent, location_id FROM stack_nodes", load_row_node, st)) ||
-	    (err = store_each_row(st, "SELECT id, path FROM files ORDER BY id", load_row_file, st)) ||
-	    (err = store_each_row(st, "SELECT id, name, module_id FROM functions ORDER BY id",
-			    load_row_function, st)))
+	if ((err = store_each_checked_row(st, "SELECT id, path FROM modules ORDER BY id",
+					  load_row_module, st)) ||
+	    (err = store_each_checked_row(st, "SELECT id, module_id, addr FROM locations",
+					  load_row_location, st)) ||
+	    (err = store_each_checked_row(st, "SELECT id, parent, location_id FROM stack_nodes",
+					  load_row_node, st)) ||
+	    (err = store_each_checked_row(st, "SELECT id, path FROM files ORDER BY id",
+					  load_row_file, st)) ||
+	    (err = store_each_checked_row(st, "SELECT id, name, module_id FROM functions ORDER BY id",
+					  load_row_function, st)))
 		return err;
 	return 0;
 }

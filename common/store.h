@@ -9,6 +9,12 @@
  *
  * All functions return 0 or a negative error code (common/error.h). A store
  * may move between threads but must be used by one thread at a time.
+ *
+ * A database is untrusted input (docs/reliability.md): the iterators check
+ * every id and reference of a row against its table before the callback
+ * sees it, and a file that breaks a bound is refused with -HP_ECORRUPT and
+ * a detail ("this profile is damaged: ..."); text the schema declares NOT
+ * NULL is never NULL in a row.
  */
 #ifndef HP_STORE_H
 #define HP_STORE_H
@@ -23,10 +29,24 @@
 
 struct hp_store;
 
-/* Create a new database at path, which must not exist (O_EXCL). */
+/* Create a new database at path, which must not exist: the file appears
+ * with its schema complete (written beside it and renamed into place
+ * without replacing anything), then is opened for writing in WAL mode.
+ * -EEXIST when path exists, or a -wal/-journal of that name is left. */
 int store_create(const char *path, struct hp_store **out);
-/* Open an existing database; refuses foreign, corrupt and newer files. */
+/* Open an existing database; refuses what is not a regular file
+ * (-HP_ENOTREG: a FIFO would block), foreign (-HP_ENOTDB), damaged
+ * (-HP_ECORRUPT with the detail) and newer files. A read-only open first
+ * settles a WAL left by a killed writer when it may (store_settle_file). */
 int store_open(const char *path, int writable, struct hp_store **out);
+/* A database left in WAL mode by a process that died (its -wal beside
+ * it): when this process may write there and no one else has it open,
+ * checkpoint the WAL into the file and remove it. Returns 0 when no -wal
+ * is left, -EBUSY when one is (open elsewhere, or not writable here). */
+int store_settle_file(const char *path);
+/* Remove a database this process created (closed), with its -wal, -shm
+ * and -journal. */
+void store_unlink(const char *path);
 /* Commit pending rows and close. NULL is ignored. */
 int store_close(struct hp_store *st);
 /* Commit the batch in progress; the next write starts a new one. */
@@ -72,6 +92,9 @@ int store_end_process(struct hp_store *st, uint32_t pid, uint64_t end_ns, int ex
 int store_note_process_peak(struct hp_store *st, uint32_t pid, int64_t peak_rss);
 /* Bytes of heap pid had in use at its heap peak (allocation tracking). */
 int store_set_process_heap(struct hp_store *st, uint32_t pid, int64_t heap_peak);
+/* The end of a process whose end is not known yet (perf lost its exit
+ * record; its preload stream ended): nothing else changes. */
+int store_end_open_process(struct hp_store *st, uint32_t pid, uint64_t end_ns);
 int store_add_thread(struct hp_store *st, uint32_t tid, uint32_t pid, const char *comm,
 		     uint64_t start_ns);
 int store_set_thread_comm(struct hp_store *st, uint32_t tid, const char *comm);

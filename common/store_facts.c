@@ -174,15 +174,20 @@ int store_add_event(struct hp_store *st, const struct hp_event_info *ev)
 	return store_step_write(st, s);
 }
 
-struct event_ctx { int (*cb)(void *, const struct hp_event_info *); void *ctx; };
+struct event_ctx { int (*cb)(void *, const struct hp_event_info *); void *ctx;
+		   struct hp_store *st; };
 
 static int event_row(void *c, sqlite3_stmt *s)
 {
 	struct event_ctx *e = c;
+	int64_t id = sqlite3_column_int64(s, 0);
+	int err = store_check_id(e->st, TB_EVENTS, id, 1, "events.id");
+	if (err)
+		return err;
 	struct hp_event_info ev = {
-		.id = sqlite3_column_int(s, 0),
-		.name = store_col_text(s, 1),
-		.role = store_col_text(s, 2),
+		.id = (int)id,
+		.name = store_col_text_nn(s, 1),
+		.role = store_col_text_nn(s, 2),
 		.measured = sqlite3_column_int(s, 3),
 		.reason = store_col_text(s, 4),
 		.total = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 5),
@@ -195,8 +200,8 @@ static int event_row(void *c, sqlite3_stmt *s)
 int store_each_event(struct hp_store *st,
 		     int (*cb)(void *ctx, const struct hp_event_info *ev), void *ctx)
 {
-	struct event_ctx e = { cb, ctx };
-	return store_each_row(st, "SELECT id, name, role, measured, reason, total, enabled_ns,"
+	struct event_ctx e = { cb, ctx, st };
+	return store_each_checked_row(st, "SELECT id, name, role, measured, reason, total, enabled_ns,"
 			    " running_ns FROM events ORDER BY id", event_row, &e);
 }
 

@@ -18,8 +18,18 @@ enum stmt_id {
 	S_SET_META, S_GET_META, S_ADD_EVENT, S_ADD_PROCESS, S_PROCESS_COMM, S_END_PROCESS,
 	S_ADD_THREAD, S_THREAD_COMM, S_END_THREAD, S_ADD_MODULE, S_ADD_LOCATION, S_ADD_NODE,
 	S_ADD_SAMPLE, S_ADD_MEMORY, S_ADD_FILE, S_ADD_FUNCTION, S_ADD_LOCFRAME,
-	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_ADD_RAW, S_PROCESS_HEAP, S_PROCESS_PEAK, S_NSTMTS
+	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_ADD_RAW, S_PROCESS_HEAP, S_PROCESS_PEAK,
+	S_END_OPEN_PROCESS, S_NSTMTS
 };
+
+/* The largest text or blob a store reads or writes (SQLITE_LIMIT_LENGTH). */
+#define STORE_MAX_VALUE (16 << 20)
+/* Source lines beyond this are damage, not code (annotate sizes arrays by line). */
+#define STORE_MAX_LINE (1u << 22)
+
+/* Tables whose ids index readers' arrays, with the bound their ids must
+ * respect (store_read.c). */
+enum store_table { TB_MODULES, TB_FILES, TB_FUNCTIONS, TB_LOCATIONS, TB_NODES, TB_EVENTS, TB_N };
 
 struct hp_store {
 	sqlite3 *db;
@@ -48,6 +58,11 @@ struct hp_store {
 	size_t function_modules_cap;
 	uint32_t nfunctions;
 	int interning_loaded;
+	/* largest valid id per table (store_bounds), valid until the next write */
+	int64_t max_id[TB_N];
+	int bounds_valid;
+	uint64_t samples_added;       /* sample rows written through this store */
+	char private_dir[4096];       /* a private copy being read (store_file.c), or "" */
 };
 
 /* Map SQLite's last error to a negative code (logged at debug level). */
@@ -69,6 +84,20 @@ int store_each_row(struct hp_store *st, const char *sql,
 void store_append_ident(char *buf, size_t cap, const char *name);
 /* A store_each_row callback: the first column as int64 into *(int64_t *)c. */
 int store_int_row(void *c, sqlite3_stmt *s);
+/* Read (once until the next write) the largest id of each id-indexed
+ * table into st->max_id[], refusing a file whose ids are out of all
+ * proportion to its rows: readers size arrays by id, so the ids of
+ * every table must stay within 2 x its rows + 1024 (hpprof numbers rows
+ * 1..n). Returns 0 or -HP_ECORRUPT with the detail. */
+int store_bounds(struct hp_store *st);
+/* v as an id of table t read from a row: 0 when 1 <= v <= max_id[t] (or 0
+ * <= v with may_be_zero), else -HP_ECORRUPT naming what (e.g.
+ * "stack_nodes.location_id"). */
+int store_check_id(struct hp_store *st, enum store_table t, int64_t v, int may_be_zero,
+		   const char *what);
+/* store_each_row after store_bounds. */
+int store_each_checked_row(struct hp_store *st, const char *sql,
+			   int (*row)(void *ctx, sqlite3_stmt *s), void *ctx);
 /* Build the interning maps from the file's rows (once). */
 int store_load_interning(struct hp_store *st);
 int store_intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id);
@@ -81,6 +110,13 @@ int store_push_string(char ***strings, size_t *cap, uint32_t id, const char *str
 static inline const char *store_col_text(sqlite3_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* Text of a NOT NULL column: "" when the file has NULL there. */
+static inline const char *store_col_text_nn(sqlite3_stmt *s, int i)
+{
+	const char *t = store_col_text(s, i);
+	return t ? t : "";
 }
 
 #endif

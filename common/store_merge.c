@@ -15,6 +15,7 @@
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
+#include "common/satarith.h"
 #include "common/store_internal.h"
 
 /* --- merging runs ---
@@ -138,7 +139,7 @@ static int merge_on_event(void *c, const struct hp_event_info *ev)
 	e->present++;
 	if (ev->measured) {
 		e->measured++;
-		e->total += ev->total > 0 ? ev->total : 0;
+		e->total = hp_add_sat(e->total, ev->total > 0 ? ev->total : 0);
 		e->enabled_ns += ev->enabled_ns;
 		e->running_ns += ev->running_ns;
 	} else if (!e->reason && ev->reason) {

@@ -15,32 +15,108 @@
 #include "common/error.h"
 #include "common/hmap.h"
 #include "common/log.h"
+#include "common/record.h"
 #include "common/store_internal.h"
+
+/* --- bounds: a database is untrusted input ---
+ *
+ * Readers index arrays by the ids of modules, files, functions, locations,
+ * stack nodes and events, and walk stacks from node to parent. The
+ * iterators below check every id and reference of a row against its
+ * table's bound before a callback sees it, so a crafted or damaged file
+ * (an id of 999999999, a parent that loops, a negative line) is refused
+ * with "this profile is damaged: ..." instead of a multi-GB allocation, a
+ * hang or an out-of-bounds access. Text that the schema says is NOT NULL
+ * reads as "" when NULL. */
+
+static const char *const table_name[TB_N] = {
+	[TB_MODULES] = "modules", [TB_FILES] = "files", [TB_FUNCTIONS] = "functions",
+	[TB_LOCATIONS] = "locations", [TB_NODES] = "stack_nodes", [TB_EVENTS] = "events",
+};
+
+struct bound_row { int64_t count, max, min; };
+
+static int bound_row(void *c, sqlite3_stmt *s)
+{
+	struct bound_row *b = c;
+	b->count = sqlite3_column_int64(s, 0);
+	b->max = sqlite3_column_int64(s, 1);
+	b->min = sqlite3_column_int64(s, 2);
+	return 0;
+}
+
+int store_bounds(struct hp_store *st)
+{
+	char sql[128];
+	if (st->bounds_valid)
+		return 0;
+	for (int t = 0; t < TB_N; t++) {
+		struct bound_row b = { 0, 0, 0 };
+		int64_t lowest = t == TB_EVENTS ? 0 : 1;
+		snprintf(sql, sizeof(sql), "SELECT count(*), COALESCE(max(id), 0), COALESCE(min(id), %d)"
+			 " FROM %s", (int)lowest, table_name[t]);
+		int err = store_each_row(st, sql, bound_row, &b);
+		if (err)
+			return err;
+		if (b.min < lowest)
+			return hp_damaged("%s.id %lld is not a valid id", table_name[t],
+					  (long long)b.min);
+		if (b.max > 2 * b.count + 1024 || b.max > UINT32_MAX - 1)
+			return hp_damaged("%s.id %lld is out of all proportion to the table's %lld"
+					  " rows", table_name[t], (long long)b.max,
+					  (long long)b.count);
+		st->max_id[t] = b.max;
+	}
+	st->bounds_valid = 1;
+	return 0;
+}
+
+int store_check_id(struct hp_store *st, enum store_table t, int64_t v, int may_be_zero,
+		   const char *what)
+{
+	if (v >= (may_be_zero ? 0 : 1) && v <= st->max_id[t])
+		return 0;
+	return hp_damaged("%s %lld names no row of %s (largest id %lld)", what, (long long)v,
+			  table_name[t], (long long)st->max_id[t]);
+}
+
+int store_each_checked_row(struct hp_store *st, const char *sql,
+			    int (*row)(void *ctx, sqlite3_stmt *s), void *ctx)
+{
+	int err = store_bounds(st);
+	return err ? err : store_each_row(st, sql, row, ctx);
+}
 
 /* --- iterators over raw facts --- */
 
-struct cb_ctx { void *cb; void *ctx; };
+struct cb_ctx { void *cb; void *ctx; struct hp_store *st; };
 
 static int module_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
-	struct hp_module_row m = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1),
-				   store_col_text(s, 2) };
-	return ((int (*)(void *, const struct hp_module_row *))k->cb)(k->ctx, &m);
+	int64_t id = sqlite3_column_int64(s, 0);
+	int err = store_check_id(k->st, TB_MODULES, id, 0, "modules.id");
+	struct hp_module_row m = { (uint32_t)id, store_col_text_nn(s, 1), store_col_text(s, 2) };
+	return err ? err : ((int (*)(void *, const struct hp_module_row *))k->cb)(k->ctx, &m);
 }
 
 int store_each_module(struct hp_store *st,
 		      int (*cb)(void *ctx, const struct hp_module_row *m), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT id, path, build_id FROM modules ORDER BY id", module_row, &k);
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_checked_row(st, "SELECT id, path, build_id FROM modules ORDER BY id", module_row,
+				&k);
 }
 
 static int location_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
-	struct hp_location_row l = { (uint32_t)sqlite3_column_int64(s, 0),
-				     (uint32_t)sqlite3_column_int64(s, 1),
+	int64_t id = sqlite3_column_int64(s, 0), mod = sqlite3_column_int64(s, 1);
+	int err;
+	if ((err = store_check_id(k->st, TB_LOCATIONS, id, 0, "locations.id")) ||
+	    (err = store_check_id(k->st, TB_MODULES, mod, 1, "locations.module_id")))
+		return err;
+	struct hp_location_row l = { (uint32_t)id, (uint32_t)mod,
 				     (uint64_t)sqlite3_column_int64(s, 2) };
 	return ((int (*)(void *, const struct hp_location_row *))k->cb)(k->ctx, &l);
 }
@@ -48,37 +124,50 @@ static int location_row(void *c, sqlite3_stmt *s)
 int store_each_location(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_location_row *l), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT id, module_id, addr FROM locations ORDER BY id", location_row,
-			&k);
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_checked_row(st, "SELECT id, module_id, addr FROM locations ORDER BY id",
+				location_row, &k);
 }
 
+/* A node's parent is an earlier node (the prefix tree is built outermost
+ * first), so walking parents always ends. */
 static int node_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
-	struct hp_node_row n = { (uint32_t)sqlite3_column_int64(s, 0),
-				 (uint32_t)sqlite3_column_int64(s, 1),
-				 (uint32_t)sqlite3_column_int64(s, 2) };
+	int64_t id = sqlite3_column_int64(s, 0), parent = sqlite3_column_int64(s, 1);
+	int64_t loc = sqlite3_column_int64(s, 2);
+	int err;
+	if ((err = store_check_id(k->st, TB_NODES, id, 0, "stack_nodes.id")) ||
+	    (err = store_check_id(k->st, TB_LOCATIONS, loc, 1, "stack_nodes.location_id")))
+		return err;
+	if (parent < 0 || parent >= id)
+		return hp_damaged("stack node %lld has parent %lld: a parent precedes its child",
+				  (long long)id, (long long)parent);
+	struct hp_node_row n = { (uint32_t)id, (uint32_t)parent, (uint32_t)loc };
 	return ((int (*)(void *, const struct hp_node_row *))k->cb)(k->ctx, &n);
 }
 
 int store_each_stack_node(struct hp_store *st,
 			  int (*cb)(void *ctx, const struct hp_node_row *n), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT id, parent, location_id FROM stack_nodes ORDER BY id",
-			node_row, &k);
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_checked_row(st, "SELECT id, parent, location_id FROM stack_nodes ORDER BY id",
+				node_row, &k);
 }
 
 static int sample_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
+	int64_t stack = sqlite3_column_int64(s, 2);
+	int err = store_check_id(k->st, TB_NODES, stack, 1, "samples.stack_id");
 	struct hp_sample_row r = {
 		.t_ns = (uint64_t)sqlite3_column_int64(s, 0),
 		.tid = (uint32_t)sqlite3_column_int64(s, 1),
-		.stack_id = (uint32_t)sqlite3_column_int64(s, 2),
+		.stack_id = (uint32_t)stack,
 		.event = sqlite3_column_int(s, 3),
 	};
+	if (err)
+		return err;
 	int64_t values[HP_MAX_COUNTERS * 4];
 	const uint8_t *blob = sqlite3_column_blob(s, 4);
 	int n = blob ? counters_decode(blob, (size_t)sqlite3_column_bytes(s, 4), values,
@@ -91,7 +180,7 @@ static int sample_row(void *c, sqlite3_stmt *s)
 int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
+	struct cb_ctx k = { (void *)cb, ctx, st };
 	char sql[160];
 	if (!t_from && !t_to)
 		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
@@ -101,7 +190,7 @@ int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 			 " WHERE t_ns >= %llu AND t_ns < %llu ORDER BY t_ns",
 			 (unsigned long long)t_from,
 			 (unsigned long long)(t_to ? t_to : (uint64_t)INT64_MAX));
-	return store_each_row(st, sql, sample_row, &k);
+	return store_each_checked_row(st, sql, sample_row, &k);
 }
 
 static int thread_row(void *c, sqlite3_stmt *s)
@@ -118,7 +207,7 @@ static int thread_row(void *c, sqlite3_stmt *s)
 int store_each_thread(struct hp_store *st,
 		      int (*cb)(void *ctx, const struct hp_thread_row *t), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
+	struct cb_ctx k = { (void *)cb, ctx, st };
 	return store_each_row(st, "SELECT tid, pid, comm, start_ns, end_ns, run FROM threads"
 			" ORDER BY tid",
 			thread_row, &k);
@@ -144,7 +233,7 @@ static int process_row(void *c, sqlite3_stmt *s)
 int store_each_process(struct hp_store *st,
 		       int (*cb)(void *ctx, const struct hp_process_row *p), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
+	struct cb_ctx k = { (void *)cb, ctx, st };
 	return store_each_row(st, "SELECT pid, ppid, comm, exe, start_ns, end_ns, exit_code, peak_rss,"
 			    " heap_peak FROM processes ORDER BY start_ns, pid", process_row, &k);
 }
@@ -169,7 +258,7 @@ static int memory_row(void *c, sqlite3_stmt *s)
 int store_each_memory(struct hp_store *st,
 		      int (*cb)(void *ctx, const struct hp_mem_reading *m), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
+	struct cb_ctx k = { (void *)cb, ctx, st };
 	return store_each_row(st, "SELECT pid, t_ns, rss_bytes, heap_bytes, rss_anon, rss_file,"
 			    " rss_shmem FROM memory ORDER BY pid, t_ns", memory_row, &k);
 }
@@ -177,23 +266,31 @@ int store_each_memory(struct hp_store *st,
 static int file_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
-	struct hp_file_row f = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1) };
-	return ((int (*)(void *, const struct hp_file_row *))k->cb)(k->ctx, &f);
+	int64_t id = sqlite3_column_int64(s, 0);
+	int err = store_check_id(k->st, TB_FILES, id, 0, "files.id");
+	struct hp_file_row f = { (uint32_t)id, store_col_text_nn(s, 1) };
+	return err ? err : ((int (*)(void *, const struct hp_file_row *))k->cb)(k->ctx, &f);
 }
 
 int store_each_file(struct hp_store *st,
 		    int (*cb)(void *ctx, const struct hp_file_row *f), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT id, path FROM files ORDER BY id", file_row, &k);
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_checked_row(st, "SELECT id, path FROM files ORDER BY id", file_row, &k);
 }
 
 static int function_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
-	struct hp_function_row f = { (uint32_t)sqlite3_column_int64(s, 0), store_col_text(s, 1),
-				     (uint32_t)sqlite3_column_int64(s, 2),
-				     (uint32_t)sqlite3_column_int64(s, 3),
+	int64_t id = sqlite3_column_int64(s, 0), mod = sqlite3_column_int64(s, 2);
+	int64_t file = sqlite3_column_int64(s, 3);
+	int err;
+	if ((err = store_check_id(k->st, TB_FUNCTIONS, id, 0, "functions.id")) ||
+	    (err = store_check_id(k->st, TB_MODULES, mod, 1, "functions.module_id")) ||
+	    (err = store_check_id(k->st, TB_FILES, file, 1, "functions.file_id")))
+		return err;
+	struct hp_function_row f = { (uint32_t)id, store_col_text_nn(s, 1), (uint32_t)mod,
+				     (uint32_t)file,
 				     (const char *)sqlite3_column_text(s, 4) };
 	return ((int (*)(void *, const struct hp_function_row *))k->cb)(k->ctx, &f);
 }
@@ -201,8 +298,8 @@ static int function_row(void *c, sqlite3_stmt *s)
 int store_each_function(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_function_row *f), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, st->no_raw_name ?
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_checked_row(st, st->no_raw_name ?
 			"SELECT id, name, module_id, file_id, NULL FROM functions ORDER BY id" :
 			"SELECT id, name, module_id, file_id, raw_name FROM functions ORDER BY id",
 			function_row, &k);
@@ -211,20 +308,28 @@ int store_each_function(struct hp_store *st,
 static int frame_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;
-	struct hp_frame_row f = { (uint32_t)sqlite3_column_int64(s, 0),
-				  (uint32_t)sqlite3_column_int64(s, 1),
-				  (uint32_t)sqlite3_column_int64(s, 2),
-				  (uint32_t)sqlite3_column_int64(s, 3),
-				  (uint32_t)sqlite3_column_int64(s, 4) };
+	int64_t loc = sqlite3_column_int64(s, 0), depth = sqlite3_column_int64(s, 1);
+	int64_t func = sqlite3_column_int64(s, 2), file = sqlite3_column_int64(s, 3);
+	int64_t line = sqlite3_column_int64(s, 4);
+	int err;
+	if ((err = store_check_id(k->st, TB_LOCATIONS, loc, 0, "location_frames.location_id")) ||
+	    (err = store_check_id(k->st, TB_FUNCTIONS, func, 1, "location_frames.function_id")) ||
+	    (err = store_check_id(k->st, TB_FILES, file, 1, "location_frames.file_id")))
+		return err;
+	if (depth < 0 || depth >= 4 * HP_MAX_FRAMES || line < 0 || line >= STORE_MAX_LINE)
+		return hp_damaged("location %lld has an inline frame at depth %lld, line %lld",
+				  (long long)loc, (long long)depth, (long long)line);
+	struct hp_frame_row f = { (uint32_t)loc, (uint32_t)depth, (uint32_t)func, (uint32_t)file,
+				  (uint32_t)line };
 	return ((int (*)(void *, const struct hp_frame_row *))k->cb)(k->ctx, &f);
 }
 
 int store_each_location_frame(struct hp_store *st,
 			      int (*cb)(void *ctx, const struct hp_frame_row *f), void *ctx)
 {
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, "SELECT location_id, depth, function_id, file_id, line"
-			    " FROM location_frames ORDER BY location_id, depth", frame_row, &k);
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_checked_row(st, "SELECT location_id, depth, function_id, file_id, line"
+				" FROM location_frames ORDER BY location_id, depth", frame_row, &k);
 }
 
 int store_int_row(void *c, sqlite3_stmt *s)
@@ -418,7 +523,7 @@ int store_each_alloc_site(struct hp_store *st, const char *order_by,
 {
 	static const char *const allowed[] = { "bytes", "allocs", "peak_bytes", "leaked_bytes",
 					       "temporary" };
-	struct cb_ctx k = { (void *)cb, ctx };
+	struct cb_ctx k = { (void *)cb, ctx, st };
 	const char *col = "bytes";
 	char sql[256];
 	for (size_t i = 0; order_by && i < sizeof(allowed) / sizeof(allowed[0]); i++)

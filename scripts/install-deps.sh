@@ -23,6 +23,8 @@ PKGS="$PKGS openmpi-bin libopenmpi-dev golang-go"
 PKGS="$PKGS time zstd util-linux"
 # The realworld tier profiles these Debian programs (tests/realworld/).
 PKGS="$PKGS gcc make git binutils"
+# Fuzzing (make fuzz, docs/reliability.md): clang's libFuzzer.
+PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

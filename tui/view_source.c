@@ -50,20 +50,19 @@ struct source {
 
 static FILE *open_source(struct source *s, const struct tui_app *a)
 {
-	char alt[4096];
+	char alt[4096], why[160], why_alt[160];
 	const char *cwd = app_run_cwd(a);
-	FILE *f = fopen(s->path, "r");
-	int saved = errno;
+	/* the path comes from the database: never a device or FIFO (annotate.h) */
+	FILE *f = annotate_open_source(s->path, why, sizeof(why));
 	if (!f && s->path[0] != '/' && cwd) {
 		snprintf(alt, sizeof(alt), "%s/%s", cwd, s->path);
-		if ((f = fopen(alt, "r")))
+		if ((f = annotate_open_source(alt, why_alt, sizeof(why_alt))))
 			s->shown = strdup(alt);
 	}
 	if (f && !s->shown)
 		s->shown = strdup(s->path);
 	if (!f)
-		snprintf(s->err, sizeof(s->err), "cannot read source file '%s': %s", s->path,
-			 strerror(saved));
+		snprintf(s->err, sizeof(s->err), "cannot read source file '%s': %s", s->path, why);
 	return f;
 }
 

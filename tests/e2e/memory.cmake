@@ -10,3 +10,8 @@ hp_script_test(e2e_memory_overhead e2e e2e/memory_overhead.sh)
 # whose make test leaves the bench label out): bench/memory_bench.sh
 hp_script_test(bench_memory bench ../bench/memory_bench.sh)
 set_tests_properties(bench_memory PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
+# Issue 15: a fork storm under --alloc loses no process and no allocation stack.
+add_executable(forkstorm ${CMAKE_SOURCE_DIR}/tests/fixtures/forkstorm/forkstorm.c)
+target_compile_options(forkstorm PRIVATE -O1 -g -fno-omit-frame-pointer)
+set_target_properties(forkstorm PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+hp_script_test(e2e_memory_forkstorm e2e e2e/memory_forkstorm.sh)

@@ -6,3 +6,15 @@ hp_script_test(e2e_install_layout e2e e2e/install_layout.sh)
 add_executable(noperf ${CMAKE_SOURCE_DIR}/tests/fixtures/noperf/noperf.c)
 hp_script_test(e2e_run_noperf e2e e2e/run_noperf.sh)
 hp_script_test(e2e_run_diskfull e2e e2e/run_diskfull.sh)
+# Issue 15: outputs never destroy what hpprof did not write; messages say what failed.
+hp_script_test(e2e_run_outputs e2e e2e/run_outputs.sh)
+# Issue 15: a static binary (no .eh_frame_hdr) unwinds from its .eh_frame.
+hp_script_test(e2e_run_static e2e e2e/run_static.sh)
+# Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
+hp_script_test(e2e_run_kill9 e2e e2e/run_kill9.sh)
+set_tests_properties(e2e_run_kill9 PROPERTIES TIMEOUT 1200)
+# bench tier (docs/reliability.md): what the store's crash safety costs.
+add_executable(bench_store_durability ${CMAKE_SOURCE_DIR}/bench/store_durability.c)
+target_link_libraries(bench_store_durability PRIVATE hp_common)
+add_test(NAME bench_store_durability COMMAND bench_store_durability ${CMAKE_BINARY_DIR} 1000000 20000 5)
+set_tests_properties(bench_store_durability PROPERTIES LABELS bench TIMEOUT 1800)

@@ -1,7 +1,9 @@
 #!/bin/sh
 # A full disk during the run: one clear error, the program keeps running to
-# its end, the samples committed before are kept, and `hpprof report`
-# finishes the profile (symbolizes it) once it is somewhere with room.
+# its end, hpprof exits with the program's status (0 here: issue 15 - it
+# was 1, contrary to the documentation), the samples committed before are
+# kept (in the file and its WAL), and `hpprof report` finishes the profile
+# (symbolizes it) once it is somewhere with room.
 . "$HP_SRC/tests/e2e/lib.sh"
 need_kernel julia
 mkdir small
@@ -10,8 +12,19 @@ trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
 "$HPPROF" run -F 20000 -o small/x.db -k julia >out.txt 2>err.txt
 st=$?
 cp small/x.db partial.db
+[ ! -e small/x.db-wal ] || cp small/x.db-wal partial.db-wal
+# A disk already full: the database cannot be created; the target does not
+# run, and nothing is left behind (it was a 0-byte -journal).
+mkdir small/full
+dd if=/dev/zero of=small/full/fill bs=4k 2>/dev/null
+"$HPPROF" run -o small/full/y.db -k julia >out2.txt 2>err2.txt
+st2=$?
+left=$(ls small/full | grep -v '^fill$' | tr '\n' ' ')
 umount small
-[ "$st" -eq 1 ] || { cat err.txt; fail "exit $st, expected 1"; }
+[ "$st2" -eq 1 ] || { cat err2.txt; fail "full disk at the start: exit $st2, expected 1"; }
+assert_contains "the error says why" err2.txt "cannot create database 'small/full/y.db': No space left on device"
+[ -z "$left" ] || fail "a full disk at the start left '$left' behind"
+[ "$st" -eq 0 ] || { cat err.txt; fail "exit $st, expected the program's (0)"; }
 assert_contains "the error says why" err.txt "No space left on device"
 assert_contains "the program ran to its end" out.txt "checksum 33219980"
 n=$(q partial.db "SELECT COUNT(*) FROM samples")

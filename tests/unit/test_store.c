@@ -150,8 +150,9 @@ static void test_refuses_foreign(void)
 
 /* A writer killed inside a transaction that had spilled pages to the file
  * (hpprof run SIGKILLed with an MPI rank) leaves a hot rollback journal; a
- * read-only open must roll it back rather than fail with EACCES, and the
- * uncommitted rows are gone. */
+ * read-only open must read the file as committed (the store recovers a
+ * private copy) rather than fail with EACCES: the uncommitted rows are
+ * gone. */
 static void test_hot_journal(void)
 {
 	struct hp_store *st;

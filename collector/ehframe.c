@@ -1,0 +1,236 @@
+/*
+ * ehframe.c - index the FDEs of an .eh_frame section into the search table
+ * of .eh_frame_hdr (ehframe.h), for files linked without the header.
+ *
+ * The format is the LSB's (Linux Standard Base Core, "Exception Frames"):
+ * a sequence of CIEs and FDEs, each a length (32 bits, or 0xffffffff and
+ * 64 bits), then an id: 0 for a CIE, else the distance back to the FDE's
+ * CIE. A CIE's augmentation string says ('z' ... 'R') how its FDEs encode
+ * their initial location (DW_EH_PE_*); what matters here is only that
+ * location and where the FDE starts. A zero length ends the section.
+ */
+#include "collector/ehframe.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/grow.h"
+
+enum {
+	PE_absptr = 0x00, PE_uleb128 = 0x01, PE_udata2 = 0x02, PE_udata4 = 0x03,
+	PE_udata8 = 0x04, PE_sleb128 = 0x09, PE_sdata2 = 0x0a, PE_sdata4 = 0x0b,
+	PE_sdata8 = 0x0c, PE_pcrel = 0x10, PE_datarel = 0x30, PE_aligned = 0x50,
+	PE_indirect = 0x80, PE_omit = 0xff,
+};
+
+/* A reader over the section: every read is checked against end. */
+struct cur {
+	const uint8_t *data;
+	size_t at, end;
+	int bad;
+};
+
+static uint64_t get(struct cur *c, size_t n)
+{
+	uint64_t v = 0;
+	if (c->bad || n > c->end - c->at || c->at > c->end) {
+		c->bad = 1;
+		return 0;
+	}
+	memcpy(&v, c->data + c->at, n);        /* little-endian, as the module */
+	c->at += n;
+	return v;
+}
+
+static uint64_t uleb(struct cur *c)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; !c->bad; shift += 7) {
+		uint8_t b = (uint8_t)get(c, 1);
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	return v;
+}
+
+static int64_t sleb(struct cur *c)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b = 0x80;
+	while (!c->bad && (b & 0x80)) {
+		b = (uint8_t)get(c, 1);
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	}
+	if (shift < 64 && (b & 0x40))
+		v |= ~0ull << shift;
+	return (int64_t)v;
+}
+
+/* A pointer encoded with enc at the cursor (vaddr: the address of the
+ * section's first byte, for pcrel). Only what .eh_frame uses: absolute or
+ * pc-relative values of any size; datarel and the rest are refused. */
+static int read_ptr(struct cur *c, uint8_t enc, uint64_t vaddr, uint64_t *out)
+{
+	uint64_t field = vaddr + c->at, v;
+	if (enc == PE_omit || (enc & PE_indirect))
+		return -HP_EUNSUPPORTED;
+	switch (enc & 0x0f) {
+	case PE_absptr: case PE_udata8: case PE_sdata8: v = get(c, 8); break;
+	case PE_udata2: v = get(c, 2); break;
+	case PE_sdata2: v = (uint64_t)(int64_t)(int16_t)get(c, 2); break;
+	case PE_udata4: v = get(c, 4); break;
+	case PE_sdata4: v = (uint64_t)(int64_t)(int32_t)get(c, 4); break;
+	case PE_uleb128: v = uleb(c); break;
+	case PE_sleb128: v = (uint64_t)sleb(c); break;
+	default: return -HP_EUNSUPPORTED;
+	}
+	switch (enc & 0x70) {
+	case PE_absptr: break;
+	case PE_pcrel: v += field; break;
+	default: return -HP_EUNSUPPORTED;
+	}
+	*out = v;
+	return c->bad ? -HP_ECORRUPT : 0;
+}
+
+/* The FDE pointer encoding of the CIE that starts (its length field) at
+ * cie. */
+static int cie_encoding(const uint8_t *data, size_t size, size_t cie, uint64_t vaddr,
+			uint8_t *enc)
+{
+	struct cur c = { data, cie, size, 0 };
+	char aug[16];
+	size_t n = 0;
+	uint64_t len = get(&c, 4);
+	if (len == 0xffffffffu)
+		len = get(&c, 8);
+	if (c.bad || len < 4 || len > size - c.at)
+		return -HP_ECORRUPT;
+	c.end = c.at + (size_t)len;
+	if (get(&c, 4) != 0)
+		return -HP_ECORRUPT;            /* not a CIE */
+	uint8_t version = (uint8_t)get(&c, 1);
+	for (;;) {                              /* augmentation string */
+		char ch = (char)get(&c, 1);
+		if (c.bad || n == sizeof(aug))
+			return -HP_ECORRUPT;
+		aug[n++] = ch;
+		if (!ch)
+			break;
+	}
+	*enc = PE_absptr;
+	if (strstr(aug, "eh"))
+		get(&c, 8);
+	uleb(&c);                               /* code alignment */
+	sleb(&c);                               /* data alignment */
+	if (version == 1)
+		get(&c, 1);                     /* return address register */
+	else
+		uleb(&c);
+	if (aug[0] != 'z')
+		return c.bad ? -HP_ECORRUPT : 0;
+	uleb(&c);                               /* augmentation data length */
+	for (const char *a = aug + 1; *a && !c.bad; a++) {
+		uint64_t ignored;
+		uint8_t e;
+		switch (*a) {
+		case 'R': *enc = (uint8_t)get(&c, 1); break;
+		case 'L': get(&c, 1); break;
+		case 'P':
+			e = (uint8_t)get(&c, 1);
+			if ((e & 0x70) == PE_aligned || read_ptr(&c, e & 0x7f, vaddr, &ignored))
+				return -HP_EUNSUPPORTED;
+			break;
+		case 'S': case 'B': break;
+		default: return -HP_EUNSUPPORTED;
+		}
+	}
+	return c.bad ? -HP_ECORRUPT : 0;
+}
+
+static int by_loc(const void *a, const void *b)
+{
+	const struct hp_eh_entry *x = a, *y = b;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+/* d - segbase as an int32 table value. */
+static int rel32(uint64_t d, uint64_t segbase, int32_t *out)
+{
+	int64_t r = (int64_t)(d - segbase);
+	if (r < INT32_MIN || r > INT32_MAX)
+		return -HP_EUNSUPPORTED;
+	*out = (int32_t)r;
+	return 0;
+}
+
+int ehframe_index(const uint8_t *data, size_t size, uint64_t vaddr, uint64_t segbase,
+		  struct hp_eh_entry **out, size_t *n)
+{
+	struct hp_eh_entry *v = NULL;
+	size_t cap = 0, count = 0, last_cie = SIZE_MAX;
+	uint8_t enc = PE_absptr;
+	int err = 0;
+
+	for (size_t off = 0; off + 4 <= size;) {
+		struct cur c = { data, off, size, 0 };
+		uint64_t len = get(&c, 4), loc;
+		if (len == 0)
+			break;                  /* terminator */
+		if (len == 0xffffffffu)
+			len = get(&c, 8);
+		size_t id_at = c.at;
+		if (c.bad || len < 4 || len > size - id_at) {
+			err = -HP_ECORRUPT;
+			break;
+		}
+		size_t end = id_at + (size_t)len;
+		uint32_t id = (uint32_t)get(&c, 4);
+		if (id) {                       /* an FDE: its CIE is id bytes back */
+			if (id > id_at) {
+				err = -HP_ECORRUPT;
+				break;
+			}
+			size_t cie = id_at - id;        /* where the CIE starts */
+			if (cie != last_cie) {
+				if ((err = cie_encoding(data, size, cie, vaddr, &enc)))
+					break;
+				last_cie = cie;
+			}
+			c.end = end;
+			int32_t l, f;
+			if ((err = read_ptr(&c, enc, vaddr, &loc)) ||
+			    (err = rel32(loc, segbase, &l)) || (err = rel32(vaddr + off, segbase, &f)))
+				break;
+			if (hp_grow((void **)&v, &cap, count + 1, sizeof(*v))) {
+				err = -ENOMEM;
+				break;
+			}
+			v[count++] = (struct hp_eh_entry){ l, f };
+		}
+		off = end;
+	}
+	if (err == -HP_ECORRUPT && count)
+		err = 0;                        /* keep the FDEs before the damage */
+	if (!err && !count)
+		err = -ENOENT;
+	if (err) {
+		free(v);
+		return err;
+	}
+	qsort(v, count, sizeof(*v), by_loc);
+	size_t k = 0;
+	for (size_t i = 0; i < count; i++)
+		if (!k || v[i].loc != v[k - 1].loc)
+			v[k++] = v[i];
+	*out = v;
+	*n = k;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * ehframe.h - the binary search table of .eh_frame_hdr, built from
+ * .eh_frame itself for files linked without a header.
+ *
+ * The unwinder finds the FDE of a PC through the sorted table that
+ * .eh_frame_hdr holds. Static binaries linked by gcc -static (and anything
+ * linked with --no-eh-frame-hdr) have .eh_frame without that header: their
+ * FDEs must be indexed here. The result has the header's layout, pairs of
+ * int32 (initial location - segbase, FDE address - segbase) sorted by
+ * location, so the unwinder searches both kinds the same way.
+ *
+ * Works on the section's bytes as the file holds them; every length,
+ * pointer and encoding is checked against the section (the file is
+ * untrusted: a malformed section gives an error, never a read past it).
+ */
+#ifndef HP_EHFRAME_H
+#define HP_EHFRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hp_eh_entry {
+	int32_t loc;                  /* initial location - segbase */
+	int32_t fde;                  /* FDE address (its length field) - segbase */
+};
+
+/* Index the FDEs of an .eh_frame section: data[0..size) loaded at virtual
+ * address vaddr; entries relative to segbase. *out (malloc'd, caller frees)
+ * holds *n entries sorted by loc, duplicates removed. Returns 0, -ENOENT
+ * when the section has no FDE, -HP_ECORRUPT when it is malformed,
+ * -HP_EUNSUPPORTED for a pointer encoding or a distance from segbase that
+ * the table cannot hold, or -ENOMEM. */
+int ehframe_index(const uint8_t *data, size_t size, uint64_t vaddr, uint64_t segbase,
+		  struct hp_eh_entry **out, size_t *n);
+
+#endif

@@ -1,0 +1,481 @@
+/*
+ * store_file.c - the database file (store.h): creating it complete or not
+ * at all, opening it as untrusted input, the WAL that keeps it readable
+ * after any death of the writer, and closing it as one file again.
+ *
+ * Writers use WAL with synchronous = NORMAL (docs/reliability.md says why
+ * and what it costs); a finished file is switched back to a rollback
+ * journal at close, so at rest a profile is one file. Readers refuse what
+ * is not a regular file (a FIFO blocks, a device streams forever), check
+ * the identity and that the tables they read are tables, and cap the size
+ * of any value (STORE_MAX_VALUE). A reader that may not write a file left
+ * by a killed writer (a WAL without its index, a hot rollback journal)
+ * reads it all the same (read_only_fallback).
+ */
+#include "common/store.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/outfile.h"
+#include "common/store_internal.h"
+
+extern const char hp_schema_sql[];
+
+/* Connection settings of a store opened for writing. WAL: a reader opens
+ * the file while it is written, and after hpprof is killed (even with
+ * SIGKILL) every reader, read-only ones included, sees the last commit:
+ * no hot rollback journal that only a writer may recover. synchronous =
+ * NORMAL syncs at checkpoints only; a process death loses no commit (the
+ * WAL is in the page cache), a power loss may lose the last ones but never
+ * the file's consistency (docs/reliability.md, with the measured cost). */
+static int writer_pragmas(struct hp_store *st)
+{
+	return store_exec_sql(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			      " PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;");
+}
+
+/* Limits of every connection: a value (text or blob) larger than
+ * STORE_MAX_VALUE is refused by SQLite as too big, which the readers report
+ * as a damaged profile instead of allocating it. */
+static void set_limits(struct hp_store *st)
+{
+	sqlite3_limit(st->db, SQLITE_LIMIT_LENGTH, STORE_MAX_VALUE);
+	sqlite3_busy_timeout(st->db, 2000);
+}
+
+/* The schema in a new file at tmp (closed again: no journal left). */
+static int write_schema(const char *tmp)
+{
+	struct hp_store st = { 0 };
+	char pragma[128];
+	int err;
+	if (sqlite3_open_v2(tmp, &st.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		err = store_sql_err(&st, "open");
+		goto out;
+	}
+	set_limits(&st);
+	snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		 HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
+	/* WAL is set here, before the file has its name: the writer then never
+	 * switches modes in the named file (a switch killed half-way would
+	 * leave a hot rollback journal there). */
+	if (!(err = store_exec_sql(&st, "PRAGMA page_size = 4096; PRAGMA journal_mode = DELETE;")) &&
+	    !(err = store_exec_sql(&st, "BEGIN")) && !(err = store_exec_sql(&st, hp_schema_sql)) &&
+	    !(err = store_exec_sql(&st, pragma)) && !(err = store_exec_sql(&st, "COMMIT")))
+		err = store_exec_sql(&st, "PRAGMA journal_mode = WAL");
+out:
+	if (st.db && sqlite3_close_v2(st.db) != SQLITE_OK && !err)
+		err = -EIO;
+	return err;
+}
+
+void store_unlink(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char buf[2 * PATH_MAX];
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
+		unlink(buf);
+	}
+}
+
+/* A database file, its -wal or its -journal exists at path: creating
+ * beside a stray -wal or -journal would let SQLite replay it into the new
+ * file. */
+static int exists_with_journals(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-journal" };
+	char buf[PATH_MAX + 16];
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", path, suffix[i]);
+		if (!access(buf, F_OK))
+			return i ? hp_error_detail(-EEXIST, "'%s' exists (left by a killed"
+						   " process?)", buf) : -EEXIST;
+	}
+	return 0;
+}
+
+int store_create(const char *path, struct hp_store **out)
+{
+	struct hp_store *st;
+	char tmp[PATH_MAX];
+	int err, fd;
+
+	/* The file appears complete (schema, identity) or not at all: the
+	 * schema is written to a temporary file beside it, which is renamed
+	 * into place without replacing anything (outfile.h). */
+	if ((err = exists_with_journals(path)))
+		return err;
+	if ((fd = outfile_temp(path, tmp, sizeof(tmp))) < 0)
+		return fd;
+	close(fd);
+	if ((err = write_schema(tmp)) || (err = outfile_rename(tmp, path, 0))) {
+		store_unlink(tmp);
+		return err;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	st->writable = 1;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		err = store_sql_err(st, "open");
+		goto fail;
+	}
+	set_limits(st);
+	if ((err = writer_pragmas(st)))
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	if (st && st->db)
+		sqlite3_close_v2(st->db);
+	free(st);
+	store_unlink(path);
+	return err;
+}
+
+static int pragma_int(struct hp_store *st, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, sql);
+	int rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_err(st, sql);
+}
+
+/* The tables readers read must be tables: a view in their place is SQL
+ * of the file's author, run by every reader (a recursive one never ends). */
+static const char *const read_tables[] = {
+	"meta", "events", "processes", "threads", "modules", "locations", "stack_nodes",
+	"samples", "functions", "files", "location_frames", "memory",
+};
+
+static int check_tables(struct hp_store *st)
+{
+	for (size_t i = 0; i < sizeof(read_tables) / sizeof(read_tables[0]); i++) {
+		sqlite3_stmt *s;
+		const char *type = NULL;
+		if (sqlite3_prepare_v2(st->db, "SELECT type FROM sqlite_master WHERE name = ?1",
+				       -1, &s, NULL) != SQLITE_OK)
+			return store_sql_err(st, "sqlite_master");
+		sqlite3_bind_text(s, 1, read_tables[i], -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			type = store_col_text(s, 0);
+		int bad = rc == SQLITE_DONE ? 1 : rc != SQLITE_ROW ? 2
+			  : !type || strcmp(type, "table") ? 3 : 0;
+		char what[32];
+		snprintf(what, sizeof(what), "%s", type ? type : "NULL");
+		sqlite3_finalize(s);
+		if (bad == 2)
+			return store_sql_err(st, "sqlite_master");
+		if (bad == 1)
+			return hp_damaged("it has no table '%s'", read_tables[i]);
+		if (bad == 3)
+			return hp_damaged("'%s' is a %s, not a table", read_tables[i], what);
+	}
+	return 0;
+}
+
+static int check_identity(struct hp_store *st)
+{
+	int64_t app, ver;
+	int err = pragma_int(st, "PRAGMA application_id", &app);
+	if (err)
+		return err;
+	if (app != HP_STORE_APPLICATION_ID)
+		return -HP_ENOTDB;
+	if ((err = pragma_int(st, "PRAGMA user_version", &ver)))
+		return err;
+	if (ver > HP_STORE_VERSION)
+		return -HP_ENEWER;
+	if (ver < 1)
+		return hp_damaged("its schema version is %lld", (long long)ver);
+	return check_tables(st);
+}
+
+/* Files written before functions.raw_name: add the column when writable
+ * (it is NULL for their functions), else read NULL in its place. */
+static int upgrade_functions(struct hp_store *st)
+{
+	int64_t has = 0;
+	int err = store_each_row(st, "SELECT COUNT(*) FROM pragma_table_info('functions')"
+			   " WHERE name = 'raw_name'", store_int_row, &has);
+	if (err || has)
+		return err;
+	if (!st->writable) {
+		st->no_raw_name = 1;
+		return 0;
+	}
+	return store_exec_sql(st, "ALTER TABLE functions ADD COLUMN raw_name TEXT");
+}
+
+/* A file in WAL mode whose writer is gone (a killed run) keeps its -wal
+ * and -shm beside it. Readers read it as it is (SQLite reads the WAL);
+ * settling merges it into the file so the file is one file again. Never
+ * waits: while a writer has it open the switch fails at once and nothing
+ * changes. */
+int store_settle_file(const char *path)
+{
+	char wal[PATH_MAX + 8];
+	struct hp_store st = { 0 };
+	struct stat sb;
+	int64_t app = 0;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (access(wal, F_OK))
+		return 0;
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || access(wal, W_OK) || access(path, W_OK))
+		return -EBUSY;
+	if (sqlite3_open_v2(path, &st.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_busy_timeout(st.db, 0);
+		/* only hpprof's own files are changed */
+		if (!pragma_int(&st, "PRAGMA application_id", &app) && app == HP_STORE_APPLICATION_ID)
+			sqlite3_exec(st.db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	}
+	sqlite3_close_v2(st.db);
+	return access(wal, F_OK) ? 0 : -EBUSY;
+}
+
+/* Open path (a file name or a file: URI) and check it is an hpprof file. */
+static int open_connection(struct hp_store *st, const char *name, int flags)
+{
+	int err;
+	if (sqlite3_open_v2(name, &st->db, SQLITE_OPEN_NOMUTEX | flags, NULL) != SQLITE_OK)
+		return store_sql_err(st, "open");
+	set_limits(st);
+	/* SQLite opens a file it may not write read-only, silently */
+	if ((flags & SQLITE_OPEN_READWRITE) && sqlite3_db_readonly(st->db, "main") == 1)
+		return -EACCES;
+	if ((err = check_identity(st)))
+		return err;
+	return 0;
+}
+
+/* --- a reader that may not write a file a killed run left in WAL mode ---
+ *
+ * SQLite reads a WAL through its index (-shm), which a reader must be able
+ * to create or map; a reader that may not write beside the file cannot
+ * when the writer died before making it. The file is then read without
+ * its index: as immutable when the WAL holds no frames (everything
+ * committed is in the file), else from a private copy of the file and its
+ * WAL in $TMPDIR, where SQLite rebuilds the index. Nothing beside the
+ * file is changed, and every commit is seen. */
+
+static int wal_mode_file(const char *path)
+{
+	unsigned char hdr[20];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+	if (fd >= 0) {
+		ok = read(fd, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr) && hdr[18] == 2 &&
+		     hdr[19] == 2;
+		close(fd);
+	}
+	return ok;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	ssize_t n = 0;
+	int err = 0, in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		err = -errno;
+	while (!err && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			err = -(errno ? errno : EIO);
+	if (!err && n < 0)
+		err = -errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) && !err)
+		err = -errno;
+	return err;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded. */
+static void immutable_uri(char *uri, size_t len, const char *path)
+{
+	size_t n = (size_t)snprintf(uri, len, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < len; p++)
+		n += (size_t)(isalnum(*p) || strchr("/-._~", *p)
+			      ? snprintf(uri + n, len - n, "%c", *p)
+			      : snprintf(uri + n, len - n, "%%%02X", *p));
+	snprintf(uri + n, len - n, "?immutable=1");
+}
+
+/* Size of path + suffix, -1 when it does not exist. */
+static long long file_size(const char *path, const char *suffix)
+{
+	char buf[PATH_MAX + 16];
+	struct stat sb;
+	snprintf(buf, sizeof(buf), "%s%s", path, suffix);
+	return stat(buf, &sb) < 0 ? -1 : (long long)sb.st_size;
+}
+
+/* Copy path + suffix into the private directory, as profile.db + suffix,
+ * when it exists. */
+static int copy_part(const char *path, const char *dir, const char *suffix)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 48];
+	snprintf(from, sizeof(from), "%s%s", path, suffix);
+	snprintf(to, sizeof(to), "%s/profile.db%s", dir, suffix);
+	return access(from, F_OK) ? 0 : copy_file(from, to);
+}
+
+/* A reader that may not write what a killed writer left beside the file:
+ * the WAL index it cannot create, or a hot rollback journal (a file
+ * written by an older hpprof, or killed while switching modes) it may not
+ * roll back. */
+static int left_by_a_writer(const char *path)
+{
+	return wal_mode_file(path) || file_size(path, "-journal") > 0;
+}
+
+static int read_only_fallback(const char *path, struct hp_store *st)
+{
+	char copy[PATH_MAX + 32], uri[3 * PATH_MAX + 64];
+	const char *tmpdir = getenv("TMPDIR");
+	int err;
+	if (file_size(path, "-journal") <= 0 && file_size(path, "-wal") <= 32) {
+		immutable_uri(uri, sizeof(uri), path);   /* everything is in the file */
+		return open_connection(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+	}
+	snprintf(st->private_dir, sizeof(st->private_dir), "%s/hpprof-read.XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(st->private_dir)) {
+		err = -errno;
+		st->private_dir[0] = '\0';
+		return err;
+	}
+	if ((err = copy_part(path, st->private_dir, "")) ||
+	    (err = copy_part(path, st->private_dir, "-wal")) ||
+	    (err = copy_part(path, st->private_dir, "-journal")))
+		return err;
+	hp_info("'%s' was left unfinished by a process that died while writing it, and this"
+		" user may not write beside it: reading a private copy in '%s'", path,
+		st->private_dir);
+	/* read-write: SQLite recovers the copy (replays its WAL, rolls back
+	 * its journal); nothing else is written */
+	snprintf(copy, sizeof(copy), "%s/profile.db", st->private_dir);
+	return open_connection(st, copy, SQLITE_OPEN_READWRITE);
+}
+
+static void remove_private_copy(struct hp_store *st)
+{
+	char buf[PATH_MAX + 32];
+	if (!st->private_dir[0])
+		return;
+	snprintf(buf, sizeof(buf), "%s/profile.db", st->private_dir);
+	store_unlink(buf);
+	rmdir(st->private_dir);
+	st->private_dir[0] = '\0';
+}
+
+/* Errors of a read-only open that a private reading may get past. */
+static int index_trouble(int err)
+{
+	return err != -HP_ENOTDB && err != -HP_ENEWER && err != -HP_ECORRUPT && err != -ENOMEM;
+}
+
+int store_open(const char *path, int writable, struct hp_store **out)
+{
+	struct hp_store *st;
+	struct stat sb;
+	int err;
+
+	hp_error_clear();                       /* no detail of an earlier file */
+	/* A FIFO or a device would block or stream forever: only regular files. */
+	if (stat(path, &sb) < 0)
+		return -errno;
+	if (S_ISDIR(sb.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(sb.st_mode))
+		return -HP_ENOTREG;
+	if (!writable)
+		store_settle_file(path);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->writable = writable;
+	/* NOMUTEX: a store is used by one thread at a time (about 10% of a
+	 * profile load went to SQLite's connection mutex). */
+	err = open_connection(st, path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+	if (err && !writable && index_trouble(err) && left_by_a_writer(path)) {
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		hp_debug(HP_DBG_STORE, 1, "read-only open of '%s': %s; reading it without its index",
+			 path, hp_strerror(err));
+		err = read_only_fallback(path, st);
+	}
+	if (!err)
+		err = upgrade_functions(st);
+	if (err)
+		goto fail;
+	if (writable && (err = writer_pragmas(st)))
+		goto fail;
+	if (!writable)
+		store_exec_sql(st, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+	*out = st;
+	return 0;
+fail:
+	sqlite3_close_v2(st->db);
+	remove_private_copy(st);
+	free(st);
+	return err;
+}
+
+static void free_strings(char **v, uint32_t n)
+{
+	for (uint32_t i = 1; i <= n && v; i++)
+		free(v[i]);
+	free(v);
+}
+
+int store_close(struct hp_store *st)
+{
+	int err = 0;
+	if (!st)
+		return 0;
+	if (st->in_txn)
+		err = store_flush(st);
+	/* A truncated rollback journal would stay beside the file: remove it. */
+	if (st->writable && !err)
+		store_exec_sql(st, "PRAGMA journal_mode = DELETE");
+	for (int i = 0; i < S_NSTMTS; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)
+		err = -HP_ESQL;
+	remove_private_copy(st);
+	hmap_release(&st->modules);
+	hmap_release(&st->locations);
+	hmap_release(&st->nodes);
+	hmap_release(&st->files);
+	hmap_release(&st->functions);
+	free_strings(st->module_paths, st->nmodules);
+	free_strings(st->file_paths, st->nfiles);
+	free_strings(st->function_names, st->nfunctions);
+	free(st->function_modules);
+	free(st);
+	return err;
+}
+
