@@ -170,6 +170,9 @@ struct px {
 	int heap;                     /* a heap profile of alloc_stacks (keys: stack, pid) */
 	uint32_t default_col;         /* the default sample type's column */
 	int col_of_event[64];         /* events.id -> value column, -1 when none */
+	int offcpu_event;             /* events.id of off-cpu (run --off-cpu), 0 when none */
+	int wall_col;                 /* its "wall" column (cpu + off-cpu ns), 0 when none */
+	const char *weight;           /* -w: off-cpu or wall makes it the default type */
 	const char *col_name[66], *col_unit[66];
 	struct hp_xmap keys;          /* (stack id, tid) */
 	int64_t *vals;                /* [vals_cap * nvals] */
@@ -206,6 +209,24 @@ static int px_on_event(void *c, const struct hp_event_info *ev)
 	struct px *x = c;
 	if (ev->id <= 0 || ev->id >= 64 || !ev->measured || x->nvals >= 66)
 		return 0;
+	if (!strcmp(ev->role, "offcpu") && x->nvals + 2 <= 66) {
+		/* its samples weigh their nanoseconds off the CPU; wall = cpu + off */
+		x->offcpu_event = ev->id;
+		x->col_of_event[ev->id] = (int)x->nvals;
+		x->col_name[x->nvals] = strdup("off-cpu");
+		x->col_unit[x->nvals] = "nanoseconds";
+		x->wall_col = (int)x->nvals + 1;
+		x->col_name[x->wall_col] = strdup("wall");
+		x->col_unit[x->wall_col] = "nanoseconds";
+		if (!x->col_name[x->nvals] || !x->col_name[x->wall_col])
+			return -ENOMEM;
+		if (x->weight && !strcmp(x->weight, "off-cpu"))
+			x->default_col = x->nvals;
+		if (x->weight && !strcmp(x->weight, "wall"))
+			x->default_col = (uint32_t)x->wall_col;
+		x->nvals += 2;
+		return 0;
+	}
 	if (strcmp(ev->role, "counter") && strcmp(ev->role, "pagefault"))
 		return 0;
 	x->col_of_event[ev->id] = (int)x->nvals;
@@ -278,6 +299,8 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 	if (s->event == 0) {
 		v[0]++;
 		v[1] = hp_add_sat(v[1], (int64_t)x->period_ns);
+		if (x->wall_col)
+			v[x->wall_col] = hp_add_sat(v[x->wall_col], (int64_t)x->period_ns);
 		for (uint32_t k = 0; k < s->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t d;
@@ -286,6 +309,12 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 			memcpy(&d, (const char *)s->counters + k * sizeof(d), sizeof(d));
 			v[x->col_of_event[id]] = hp_add_sat(v[x->col_of_event[id]], d);
 		}
+	} else if (x->offcpu_event && s->event == x->offcpu_event) {
+		int64_t ns = 0;
+		if (s->nr_counters)
+			memcpy(&ns, s->counters, sizeof(ns));
+		v[x->col_of_event[s->event]] = hp_add_sat(v[x->col_of_event[s->event]], ns);
+		v[x->wall_col] = hp_add_sat(v[x->wall_col], ns);
 	} else if (s->event > 0 && s->event < 64 && x->col_of_event[s->event] >= 0) {
 		v[x->col_of_event[s->event]] = hp_add_sat(v[x->col_of_event[s->event]],
 							       x->fault_period);
@@ -582,7 +611,7 @@ static void writer_release(struct writer *w)
 
 int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 {
-	struct px x = { .st = st, .nvals = 2, .default_col = 1,
+	struct px x = { .st = st, .nvals = 2, .default_col = 1, .weight = o->weight,
 			.col_name = { "samples", "cpu" }, .col_unit = { "count", "nanoseconds" } };
 	struct writer w;
 	int err;
@@ -598,6 +627,11 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 	if ((!x.heap && (err = store_each_event(st, px_on_event, &x))) ||
 	    (err = stacks_load(st, &x.xs)) || (err = store_each_run(st, px_on_run, &x)))
 		goto out;
+	if (o->weight && (!strcmp(o->weight, "off-cpu") || !strcmp(o->weight, "wall")) &&
+	    !x.offcpu_event) {
+		err = -HP_EBADEVENT;          /* the run recorded no off-CPU time */
+		goto out;
+	}
 	if (x.heap) {
 		struct hp_alloc_totals t;
 		if ((err = store_alloc_totals(st, &t)) || (!t.sites && (err = -HP_EBADEVENT)) ||

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analyzer/arena.h"
+#include "analyzer/offcpu_class.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/satarith.h"
@@ -27,6 +28,7 @@
 struct ev_info {
 	uint32_t col;                 /* index into events[], NONE if not a column */
 	int64_t weight;               /* value of one sample (second samplers) */
+	int offcpu;                   /* the off-CPU event: a sample weighs its counters[0] */
 };
 
 struct priv {
@@ -112,6 +114,9 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 					: 100.0;
 	if (!e->name || !e->role || (ev->reason && !e->reason))
 		return -ENOMEM;
+	pv->evs[ev->id].offcpu = !strcmp(ev->role, "offcpu");
+	if (pv->evs[ev->id].offcpu && ev->measured)
+		p->offcpu_col = (int)p->nevents;
 	pv->evs[ev->id].col = p->nevents++;
 	pv->evs[ev->id].weight = 1;
 	return 0;
@@ -217,6 +222,40 @@ static uint32_t run_index(const struct hp_profile *p, uint32_t id)
 	return 0;
 }
 
+/* With off-CPU time and a known CPU time per sample, the derived "wall"
+ * column (id -16: no events row), before any stack exists. */
+static int add_wall_column(struct hp_profile *p)
+{
+	struct priv *pv = p->priv;
+	const char *ns = profile_meta(p, "cpu_sample_ns");
+	p->cpu_sample_ns = ns ? strtoll(ns, NULL, 10) : 0;
+	if (p->offcpu_col < 0 || p->cpu_sample_ns <= 0)
+		return 0;
+	if (hp_grow((void **)&p->events, &pv->events_cap, p->nevents + 1, sizeof(*p->events)))
+		return -ENOMEM;
+	p->wall_col = (int)p->nevents;
+	p->events[p->nevents++] = (struct hp_pevent){ -16, "wall", "wall", 1, NULL, 0, 100.0 };
+	return 0;
+}
+
+/* An off-CPU sample: counters[0] ns off the CPU, counters[1] its class. */
+static void add_offcpu(struct hp_profile *p, struct hp_pstack *s, const struct hp_sample_row *r)
+{
+	int64_t v[2] = { 0, 0 };
+	memcpy(v, r->counters, (r->nr_counters < 2 ? r->nr_counters : 2) * sizeof(int64_t));
+	s->c[p->offcpu_col] += v[0];
+	if (p->wall_col >= 0) {
+		s->c[p->wall_col] += v[0];
+		p->events[p->wall_col].total += v[0];
+	}
+	if (v[1] == HP_WAIT_PREEMPTED)
+		s->preempted_ns += v[0];
+	uint64_t idx;
+	struct priv *pv = p->priv;
+	if (hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx))
+		p->threads[idx].off_ns += v[0];
+}
+
 static int add_thread(struct hp_profile *p, uint32_t tid, uint32_t pid, const char *comm)
 {
 	struct priv *pv = p->priv;
@@ -224,7 +263,7 @@ static int add_thread(struct hp_profile *p, uint32_t tid, uint32_t pid, const ch
 	if (hp_grow((void **)&p->threads, &pv->threads_cap, p->nthreads + 1, sizeof(*p->threads)))
 		return -ENOMEM;
 	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0,
-						       run_index(p, st ? st->run : 0) };
+						       run_index(p, st ? st->run : 0), 0 };
 	return hmap_put(&pv->thread_index, (uint64_t)tid + 1, p->nthreads++);
 }
 
@@ -336,6 +375,10 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		uint32_t run = count_thread(p, r);
 		if (s->rsamples)
 			s->rsamples[run]++;
+		if (p->wall_col >= 0) {
+			s->c[p->wall_col] += p->cpu_sample_ns;
+			p->events[p->wall_col].total += p->cpu_sample_ns;
+		}
 		for (uint32_t k = 0; k < r->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t v;
@@ -344,6 +387,9 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 			memcpy(&v, (const char *)r->counters + k * sizeof(v), sizeof(v));
 			s->c[pv->evs[id].col] = hp_add_sat(s->c[pv->evs[id].col], v);
 		}
+	} else if ((uint32_t)r->event < pv->nevs && pv->evs[r->event].offcpu) {
+		if (p->offcpu_col >= 0)
+			add_offcpu(p, s, r);
 	} else if ((uint32_t)r->event < pv->nevs && pv->evs[r->event].col != NONE) {
 		s->c[pv->evs[r->event].col] = hp_add_sat(s->c[pv->evs[r->event].col],
 							   pv->evs[r->event].weight);
@@ -425,6 +471,33 @@ static void classify(struct hp_profile *p, struct hp_pstack *s)
 		p->runs[r].mpi_samples += s->rsamples ? s->rsamples[r] : s->samples;
 }
 
+/* The off-CPU and wall columns' self belongs to the innermost program
+ * frame: taken back from the innermost frame (sign -1), given to the
+ * user leaf (+1). */
+static void move_user_self(struct hp_profile *p, const struct hp_pstack *s, struct hp_pfunc *f,
+			   int sign)
+{
+	if (p->offcpu_col >= 0)
+		f->cself[p->offcpu_col] += sign * s->c[p->offcpu_col];
+	if (p->wall_col >= 0)
+		f->cself[p->wall_col] += sign * s->c[p->wall_col];
+}
+
+/* The off-CPU time of every stack by wait class: preempted as the
+ * collector saw it, the rest from the stack's frames. */
+static void classify_waits(struct hp_profile *p)
+{
+	if (p->offcpu_col < 0)
+		return;
+	for (uint32_t i = 0; i < p->nstacks; i++) {
+		const struct hp_pstack *s = &p->stacks[i];
+		int64_t blocked = s->c[p->offcpu_col] - s->preempted_ns;
+		p->wait_ns[HP_WAIT_PREEMPTED] += s->preempted_ns;
+		if (blocked > 0)
+			p->wait_ns[offcpu_classify(p->model, s->frames, s->nframes)] += blocked;
+	}
+}
+
 /* Self of the innermost frame's function, self of the innermost user
  * frame's line (a kernel function's time and counters go to the user line
  * that entered the kernel), total of every function on the stack once
@@ -449,7 +522,10 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 			f->self += s->samples;
 			add_weights(f->cself, s->c, p->nevents);
 			add_runs(f->rself, s->rsamples, p->nruns);
+			move_user_self(p, s, f, -1);
 		}
+		if (k == s->user_leaf)
+			move_user_self(p, s, f, 1);
 		if (k == s->user_leaf) {           /* kernel time: the line that entered it */
 			uint32_t li = line_index(p, fr->file, fr->line, fi);
 			if (li == NONE)
@@ -517,6 +593,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	p->priv = pv;
 	pv->filter = filter;
 	p->run_filter = filter ? filter->run : 0;
+	p->offcpu_col = p->wall_col = -1;
 	hmap_init(&pv->stack_index);
 	hmap_init(&pv->line_index);
 	hmap_init(&pv->thread_index);
@@ -527,7 +604,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	    (filter && filter->alloc_weights && (err = add_alloc_columns(p, st))))
 		goto fail;
 	set_weights(p);
-	if ((err = load_runs(st, p)) || (err = load_threads(p)) ||
+	if ((err = add_wall_column(p)) || (err = load_runs(st, p)) || (err = load_threads(p)) ||
 	    (err = store_each_process(st, on_process, p)) ||
 	    (err = store_each_memory(st, on_memory, p)) ||
 	    (err = store_each_sample(st, filter ? filter->t_from : 0, filter ? filter->t_to : 0,
@@ -535,6 +612,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	    (filter && filter->alloc_weights && (err = store_each_alloc_stack(st, on_alloc_stack, p))) ||
 	    (err = aggregate_all(p)))
 		goto fail;
+	classify_waits(p);
 	count_processes(p);
 	p->duration_ns = (uint64_t)strtoull(profile_meta(p, "duration_ns") ?
 					    profile_meta(p, "duration_ns") : "0", NULL, 10);
@@ -606,48 +684,6 @@ int64_t profile_stack_weight(const struct hp_pstack *s, int col)
 	return col < 0 ? (int64_t)s->samples : s->c[col];
 }
 
-uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
-{
-	return f->rself ? f->rself[r] : r < p->nruns ? f->self : 0;
-}
-
-uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
-{
-	return f->rtotal ? f->rtotal[r] : r < p->nruns ? f->total : 0;
-}
-
-int profile_rank_index(const struct hp_profile *p, int64_t rank)
-{
-	for (uint32_t i = 0; i < p->nruns; i++)
-		if (p->runs[i].rank == rank)
-			return (int)i;
-	return -1;
-}
-
-int profile_has_ranks(const struct hp_profile *p)
-{
-	for (uint32_t i = 0; i < p->nruns; i++)
-		if (p->runs[i].rank >= 0)
-			return 1;
-	return 0;
-}
-
-/* rank_stats: each run's samples split into compute and MPI time. */
-static int write_rank_stats(struct hp_store *st, const struct hp_profile *p)
-{
-	struct hp_rank_stat *rows = calloc(p->nruns ? p->nruns : 1, sizeof(*rows));
-	if (!rows)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < p->nruns; i++) {
-		const struct hp_prun *r = &p->runs[i];
-		rows[i] = (struct hp_rank_stat){ r->id, r->rank, r->host, r->pid, r->samples,
-						 r->mpi_samples };
-	}
-	int err = store_write_rank_stats(st, rows, p->nruns);
-	free(rows);
-	return err;
-}
-
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 {
 	int err = store_clear_stats(st);
@@ -673,7 +709,7 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 							     p->events[e].id, l->c[e]);
 	}
 	if (!err)
-		err = write_rank_stats(st, p);
+		err = profile_write_rank_stats(st, p);
 	if (!err)
 		err = store_create_views(st);
 	if (!err)

@@ -36,6 +36,14 @@
  * same aggregation over the same stacks. They are of the whole run (a time
  * range does not apply; a process filter does).
  *
+ * Off-CPU and wall time (run --off-cpu): the event "off-cpu" (role
+ * "offcpu") is a column whose samples weigh the nanoseconds their thread
+ * spent off the CPU; "wall" (role "wall", derived) adds the on-CPU time of
+ * the main samples (samples x cpu_sample_ns) to it. Their self is charged
+ * to the innermost *program* frame (user_leaf), like kernel time to its
+ * line: a thread waits in a program's call, not in schedule(). wait_ns
+ * splits the off-CPU time by wait class (analyzer/offcpu_class.h).
+ *
  * The model owns all its strings (in the stack model's arena) and frees
  * them at once in profile_free.
  */
@@ -87,6 +95,7 @@ struct hp_pthread {
 	uint64_t samples;
 	uint64_t first_ns, last_ns;   /* first and last sample */
 	uint32_t run;                 /* index into runs[] */
+	int64_t off_ns;               /* time off the CPU (run --off-cpu), 0 without */
 };
 
 /* A run: the recorded run itself, or one input of a merged file - for an
@@ -128,6 +137,7 @@ struct hp_pstack {
 	uint32_t user_leaf;           /* the innermost user frame: kernel frames follow it */
 	uint8_t cls;                  /* enum hp_stack_class */
 	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
+	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */
 };
 
 struct hp_profile_filter {
@@ -172,6 +182,13 @@ struct hp_profile {
 	uint64_t mpi_samples;         /* main-sampler samples in MPI (stacks_class) */
 	uint32_t run_filter;          /* filter.run it was loaded with (0: every run) */
 
+	/* off-CPU: columns in events[] of "off-cpu" and "wall", -1 when the
+	 * run has none; the CPU time of one main sample (0: unknown, no wall
+	 * column); the off-CPU time by wait class (enum hp_wait_class) */
+	int offcpu_col, wall_col;
+	int64_t cpu_sample_ns;
+	int64_t wait_ns[HP_WAIT_NCLASSES];
+
 	struct hp_stacks *model;      /* names, paths, frames: the stack model */
 	void *priv;                   /* lookup tables of the aggregation */
 };
@@ -209,6 +226,8 @@ uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f,
 int profile_rank_index(const struct hp_profile *p, int64_t rank);
 /* 1 when any run of p was an MPI rank. */
 int profile_has_ranks(const struct hp_profile *p);
+/* The rank_stats rows of p (profile_runs.c; profile_write_stats calls it). */
+int profile_write_rank_stats(struct hp_store *st, const struct hp_profile *p);
 
 /* Arrays of indices into functions[] / lines[] ordered by self (then
  * total) descending. Caller frees. */

@@ -34,6 +34,8 @@ struct hp_report_opts {
 	const char *selection;
 	int kernel;                   /* text: the header and the kernel section only
 				       * (report_kernel.h) */
+	const char *weight;           /* text: NULL or "cpu" (samples), "off-cpu" or "wall":
+				       * the header and the wall sections (report_wall.h) */
 };
 
 /* The report; with MPI ranks (profile_has_ranks) it ends with the rank

@@ -20,6 +20,7 @@
 #include "analyzer/profile.h"
 #include "analyzer/report_internal.h"
 #include "analyzer/report_kernel.h"
+#include "analyzer/report_wall.h"
 #include "common/textsafe.h"
 
 #define CELL 512
@@ -419,6 +420,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	if (report_kernel_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", note);
 	header_events(out, p, o);
+	report_wall_summary(out, p);
 }
 
 /* --- processes --- */
@@ -453,6 +455,8 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 	text_header(out, p, o);
 	if (o->kernel)
 		return report_kernel_print(out, p, o->limit) ? -1 : 0;
+	if (o->weight && strcmp(o->weight, "cpu"))
+		return report_wall_print(out, p, o->weight, o->limit) ? -1 : 0;
 	if (!p->nsamples)
 		fprintf(out, "\nno samples were recorded (the program may have run too briefly)\n");
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: samples in the function itself)",

@@ -21,6 +21,7 @@ struct row {
 	uint32_t tid;
 	uint64_t samples;
 	uint32_t *counts;             /* [nbuckets] */
+	uint64_t *blocked;            /* [nbuckets] off-CPU ns, NULL without */
 };
 
 struct pass {
@@ -32,6 +33,7 @@ struct pass {
 	uint64_t bucket_ns;
 	uint64_t t_max;               /* latest sample seen */
 	uint64_t nsamples;
+	int offcpu_event;             /* events.id of off-cpu, 0 when none */
 };
 
 static struct row *row_of(struct pass *ps, uint32_t tid)
@@ -45,17 +47,45 @@ static struct row *row_of(struct pass *ps, uint32_t tid)
 	r->tid = tid;
 	r->samples = 0;
 	r->counts = calloc(ps->nbuckets, sizeof(*r->counts));
-	if (!r->counts || hmap_put(&ps->index, (uint64_t)tid + 1, ps->nrows)) {
+	r->blocked = ps->offcpu_event ? calloc(ps->nbuckets, sizeof(*r->blocked)) : NULL;
+	if (!r->counts || (ps->offcpu_event && !r->blocked) ||
+	    hmap_put(&ps->index, (uint64_t)tid + 1, ps->nrows)) {
 		free(r->counts);
+		free(r->blocked);
 		return NULL;
 	}
 	ps->nrows++;
 	return r;
 }
 
+/* An off-CPU interval [t, t + ns) spread over the buckets it covers. */
+static int on_offcpu(struct pass *ps, const struct hp_sample_row *s)
+{
+	int64_t ns = s->nr_counters ? s->counters[0] : 0;
+	uint64_t t = s->t_ns, end = s->t_ns + (uint64_t)(ns > 0 ? ns : 0);
+	if (end > ps->t_max)
+		ps->t_max = end;
+	if (!ps->bucket_ns || end <= t)
+		return 0;
+	struct row *r = row_of(ps, s->tid);
+	if (!r)
+		return -ENOMEM;
+	while (t < end) {
+		uint64_t b = t / ps->bucket_ns;
+		if (b >= ps->nbuckets)
+			break;
+		uint64_t stop = (b + 1) * ps->bucket_ns < end ? (b + 1) * ps->bucket_ns : end;
+		r->blocked[b] += stop - t;
+		t = stop;
+	}
+	return 0;
+}
+
 static int on_sample(void *ctx, const struct hp_sample_row *s)
 {
 	struct pass *ps = ctx;
+	if (ps->offcpu_event && s->event == ps->offcpu_event)
+		return on_offcpu(ps, s);
 	if (s->event != 0)
 		return 0;
 	if (s->t_ns > ps->t_max)
@@ -69,6 +99,14 @@ static int on_sample(void *ctx, const struct hp_sample_row *s)
 	uint64_t b = s->t_ns / ps->bucket_ns;
 	r->counts[b < ps->nbuckets ? b : ps->nbuckets - 1]++;
 	r->samples++;
+	return 0;
+}
+
+static int find_offcpu(void *ctx, const struct hp_event_info *ev)
+{
+	struct pass *ps = ctx;
+	if (ev->id > 0 && ev->measured && !strcmp(ev->role, "offcpu"))
+		ps->offcpu_event = ev->id;
 	return 0;
 }
 
@@ -91,7 +129,11 @@ static int fold(struct pass *ps, struct hp_timeline *tl)
 	tl->thread_samples = calloc(tl->nthreads + 1, sizeof(*tl->thread_samples));
 	tl->counts = calloc((size_t)(tl->nthreads + 1) * tl->nbuckets, sizeof(*tl->counts));
 	tl->total = calloc(tl->nbuckets, sizeof(*tl->total));
-	if (!tl->tids || !tl->thread_samples || !tl->counts || !tl->total)
+	if (ps->offcpu_event)
+		tl->blocked_ns = calloc((size_t)(tl->nthreads + 1) * tl->nbuckets,
+					sizeof(*tl->blocked_ns));
+	if (!tl->tids || !tl->thread_samples || !tl->counts || !tl->total ||
+	    (ps->offcpu_event && !tl->blocked_ns))
 		return -ENOMEM;
 	qsort(ps->rows, n, sizeof(*ps->rows), by_samples);
 	for (uint32_t i = 0; i < n; i++) {
@@ -103,14 +145,18 @@ static int fold(struct pass *ps, struct hp_timeline *tl)
 			dst[b] += ps->rows[i].counts[b];
 			tl->total[b] += ps->rows[i].counts[b];
 		}
+		for (uint32_t b = 0; tl->blocked_ns && b < tl->nbuckets; b++)
+			tl->blocked_ns[(size_t)r * tl->nbuckets + b] += ps->rows[i].blocked[b];
 	}
 	return 0;
 }
 
 static void release_pass(struct pass *ps)
 {
-	for (uint32_t i = 0; i < ps->nrows; i++)
+	for (uint32_t i = 0; i < ps->nrows; i++) {
 		free(ps->rows[i].counts);
+		free(ps->rows[i].blocked);
+	}
 	free(ps->rows);
 	hmap_release(&ps->index);
 }
@@ -125,6 +171,8 @@ int timeline_load(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
 	if (!tl)
 		return -ENOMEM;
 	hmap_init(&ps.index);
+	if ((err = store_each_event(st, find_offcpu, &ps)))
+		goto fail;
 	if (!duration_ns && (err = store_each_sample(st, 0, 0, on_sample, &ps)))
 		goto fail;
 	tl->t_end = duration_ns > ps.t_max ? duration_ns : ps.t_max + 1;
@@ -155,6 +203,7 @@ void timeline_free(struct hp_timeline *tl)
 	free(tl->thread_samples);
 	free(tl->counts);
 	free(tl->total);
+	free(tl->blocked_ns);
 	free(tl);
 }
 

@@ -5,7 +5,9 @@
  *
  * The run [0, t_end) is cut into nbuckets equal buckets. Threads are kept
  * individually up to HP_TIMELINE_MAX_THREADS (the busiest ones); the rest
- * are summed in a last row with tid 0.
+ * are summed in a last row with tid 0. With off-CPU time (run --off-cpu)
+ * each row also has the nanoseconds its thread was off the CPU per bucket
+ * (each interval spread over the buckets it covers): running vs blocked.
  */
 #ifndef HP_TIMELINE_H
 #define HP_TIMELINE_H
@@ -25,6 +27,9 @@ struct hp_timeline {
 	uint64_t *thread_samples;     /* [nthreads] */
 	uint32_t *counts;             /* [nthreads * nbuckets]: row r, bucket b at r * nbuckets + b */
 	uint32_t *total;              /* [nbuckets] all threads */
+	/* run --off-cpu: ns each row spent off the CPU in each bucket (same
+	 * layout as counts); NULL when the run recorded no off-CPU time */
+	uint64_t *blocked_ns;
 	uint64_t nsamples;
 };
 

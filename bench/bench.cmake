@@ -9,5 +9,7 @@ hp_script_test(bench_export_perf bench ../bench/export_perf.sh $<TARGET_FILE:hp_
 hp_script_test(bench_tui_perf    bench ../bench/tui_perf.sh $<TARGET_FILE:tui_gen_big>)
 hp_script_test(bench_kernels     bench ../bench/kernels.sh)
 hp_script_test(bench_mpi         bench ../bench/mpi.sh)
+hp_script_test(bench_offcpu      bench ../bench/offcpu.sh)
 # Benchmarks run alone: their figures are times.
-set_tests_properties(bench_export_perf bench_tui_perf bench_kernels bench_mpi PROPERTIES RUN_SERIAL TRUE)
+set_tests_properties(bench_export_perf bench_tui_perf bench_kernels bench_mpi bench_offcpu
+                     PROPERTIES RUN_SERIAL TRUE)

@@ -36,7 +36,9 @@ static const char usage_text[] =
 	"                       (run --alloc): allocs, alloc-bytes, leaked-bytes,\n"
 	"                       peak-bytes, temporary; pprof: an allocation weight\n"
 	"                       writes a heap profile (alloc_objects, alloc_space,\n"
-	"                       inuse_objects, inuse_space, peak_space, temporary)\n"
+	"                       inuse_objects, inuse_space, peak_space, temporary);\n"
+	"                       folded, svg, pprof: off-cpu or wall (nanoseconds, for\n"
+	"                       runs recorded with `run --off-cpu`)\n"
 	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
 	"                       line_profile, thread_profile, process_profile,\n"
 	"                       memory_timeline, alloc_sites);\n"
@@ -114,6 +116,10 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 	if (err == -HP_EBADEVENT && profile_is_alloc_weight(o->x.weight)) {
 		hp_err("invalid --weight '%s': '%s' has no allocation data (record it with"
 		       " `hpprof run --alloc`)", o->x.weight, o->db);
+	} else if (err == -HP_EBADEVENT && o->x.weight && (!strcmp(o->x.weight, "off-cpu") ||
+							    !strcmp(o->x.weight, "wall"))) {
+		hp_err("invalid --weight '%s': '%s' has no off-CPU time (record it with"
+		       " `hpprof run --off-cpu`)", o->x.weight, o->db);
 	} else if (err == -HP_EBADEVENT) {
 		char names[1024] = "samples";
 		for (uint32_t e = 0; p && e < p->nevents; e++)

@@ -42,6 +42,9 @@ static const char usage_text[] =
 	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
 	"                       peak, end, growth phases), the lines that grew RSS,\n"
 	"                       allocation sites and leaks (with run --alloc)\n"
+	"      --weight W       text: cpu (default: on-CPU samples), off (time off the\n"
+	"                       CPU: locks, I/O, sleep...) or wall (both), for runs\n"
+	"                       recorded with `run --off-cpu` (docs/offcpu.md)\n"
 	"      --kernel         the operating-system kernel's part (text): time in\n"
 	"                       kernel functions, the user lines that entered them\n"
 	"  -h, --help           this help\n";
@@ -60,6 +63,7 @@ static const struct option long_opts[] = {
 	{ "kernel", no_argument,       NULL, 'K' },
 	{ "columns", required_argument, NULL, 'C' },
 	{ "wide",   no_argument,       NULL, 'w' },
+	{ "weight", required_argument, NULL, 'W' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -139,6 +143,14 @@ int cmd_report(int argc, char **argv)
 		case 'K': o.kernel = 1; break;
 		case 'C': o.columns = optarg; break;
 		case 'w': o.wide = 1; break;
+		case 'W':
+			if (!strcmp(optarg, "cpu") || !strcmp(optarg, "off") ||
+			    !strcmp(optarg, "off-cpu") || !strcmp(optarg, "wall")) {
+				o.weight = !strcmp(optarg, "off") ? "off-cpu" : optarg;
+				break;
+			}
+			hp_err("invalid --weight '%s': use cpu, off or wall", optarg);
+			return 2;
 		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
 		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
@@ -149,6 +161,11 @@ int cmd_report(int argc, char **argv)
 	}
 	if (argc - optind > 1) {
 		hp_err("report takes one database");
+		return 2;
+	}
+	if (o.weight && strcmp(o.weight, "cpu") && (memory || o.kernel ||
+						     o.format != HP_REPORT_TEXT)) {
+		hp_err("--weight %s prints text, without --memory or --kernel", o.weight);
 		return 2;
 	}
 	if (o.kernel && (memory || o.format != HP_REPORT_TEXT)) {
@@ -163,6 +180,14 @@ int cmd_report(int argc, char **argv)
 	struct hp_profile *p = cmd_load_profile(db, filtered || memory ? &f : NULL, &st);
 	if (!p)
 		return 1;
+	if (o.weight && strcmp(o.weight, "cpu") &&
+	    (!strcmp(o.weight, "wall") ? p->wall_col : p->offcpu_col) < 0) {
+		hp_err("'%s' has no %s time: record it with `hpprof run --off-cpu`%s", db, o.weight,
+		       p->offcpu_col >= 0 ? " and the cpu-clock sampler" : "");
+		profile_free(p);
+		store_close(st);
+		return 1;
+	}
 	if (o.columns && check_columns(p, o.columns)) {
 		profile_free(p);
 		store_close(st);

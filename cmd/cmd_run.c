@@ -49,6 +49,7 @@
 static const char usage_text[] =
 	"usage: hpprof run [OPTIONS] [--] PROGRAM [ARGS...]\n"
 	"       hpprof run [OPTIONS] -k KERNEL [-- KERNEL-ARGS...]\n"
+	"       hpprof run [OPTIONS] -p PID[,PID...]\n"
 	"\n"
 	"Run PROGRAM, sample its call stacks, counters and memory, and write a\n"
 	"self-contained SQLite profile. The exit status is PROGRAM's.\n"
@@ -71,6 +72,10 @@ static const char usage_text[] =
 	"      --mem-interval MS    RSS sampling interval (default 10; 0 disables)\n"
 	"      --fault-period N     sample every Nth page fault with its stack\n"
 	"                           (default 32; 0 disables)\n"
+	"      --off-cpu            also record where threads wait off the CPU (locks,\n"
+	"                           I/O, sleep, page faults, preemption) with their stacks\n"
+	"                           and durations: wall-clock profiles (docs/offcpu.md)\n"
+	"      --no-off-cpu         do not (the default: see docs/offcpu.md)\n"
 	"      --alloc              track malloc, calloc, realloc, free & co. with their\n"
 	"                           stacks (LD_PRELOAD shim): sites, peak, leaks\n"
 	"      --alloc-sample BYTES sample allocations (one per BYTES allocated on average)\n"
@@ -85,6 +90,14 @@ static const char usage_text[] =
 	"      --no-cache           neither read nor update the symbol cache\n"
 	"                           ($XDG_CACHE_HOME/hpprof, default ~/.cache/hpprof)\n"
 	"  -k, --kernel NAME        run a bundled kernel (see `hpprof kernels`)\n"
+	"  -p, --pid PID[,PID...]   profile these running processes (every thread, and\n"
+	"                           the threads and children they start) instead; they\n"
+	"                           keep running when hpprof detaches (at --duration,\n"
+	"                           Ctrl-C or their exit)\n"
+	"      --duration SEC       stop sampling after SEC seconds (decimals allowed); a\n"
+	"                           launched program runs on unless --kill\n"
+	"      --kill               with --duration: end the launched program then\n"
+	"                           (SIGTERM, SIGKILL after 2 s)\n"
 	"  -q, --quiet              no progress messages\n"
 	"  -h, --help               this help\n";
 
@@ -99,12 +112,17 @@ static const struct option long_opts[] = {
 	{ "mem-interval", required_argument, NULL, 'M' },
 	{ "fault-period", required_argument, NULL, 'P' },
 	{ "alloc",        no_argument,       NULL, 'A' },
+	{ "off-cpu",      no_argument,       NULL, 'O' },
+	{ "no-off-cpu",   no_argument,       NULL, 'Q' },
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
 	{ "no-demangle",  no_argument,       NULL, 'N' },
 	{ "no-cache",     no_argument,       NULL, 'C' },
 	{ "kernel",       required_argument, NULL, 'k' },
+	{ "pid",          required_argument, NULL, 'p' },
+	{ "duration",     required_argument, NULL, 'D' },
+	{ "kill",         no_argument,       NULL, 'K' },
 	{ "quiet",        no_argument,       NULL, 'q' },
 	{ "help",         no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -134,7 +152,8 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.stack_size = 16384;
 	o->s.mem_interval_ms = 10;
 	o->s.fault_period = 32;
-	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:qh", long_opts, NULL)) != -1) {
+	o->off_cpu = -1;
+	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:p:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'e': o->events = optarg; break;
@@ -163,6 +182,27 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'A':
 			o->alloc = 1;
+			break;
+		case 'p':
+			if (run_parse_pids(optarg, o))
+				return -1;
+			break;
+		case 'D': {
+			char *end;
+			double d = strtod(optarg, &end);
+			if (end == optarg || *end || !(d > 0) || d > 1e6) {
+				hp_err("invalid --duration '%s': give seconds, e.g. 2 or 0.5", optarg);
+				return -1;
+			}
+			o->s.duration_ns = (uint64_t)(d * 1e9);
+			break;
+		}
+		case 'K':
+			o->s.kill_at_end = 1;
+			break;
+		case 'O':
+		case 'Q':
+			o->off_cpu = c == 'O';
 			break;
 		case 'R':
 			o->s.raw = 1;
@@ -336,7 +376,7 @@ struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
-	char kernel_samples[256], kernel_frames[320], boot_id[64];
+	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320];
 	struct utsname uts;
 };
 
@@ -350,6 +390,11 @@ static void command_facts(struct run_record *r, char **targv, const struct run_o
 	for (char **a = targv; *a && len < sizeof(r->command) - 2; a++)
 		len += (size_t)snprintf(r->command + len, sizeof(r->command) - len, "%s%s",
 					a == targv ? "" : " ", *a);
+	for (unsigned i = 0; i < o->nattach && len < sizeof(r->command) - 16; i++)
+		len += (size_t)snprintf(r->command + len, sizeof(r->command) - len, "%s%u",
+					i ? "," : " (attached: -p ", o->attach[i]);
+	if (o->nattach && len < sizeof(r->command) - 2)
+		snprintf(r->command + len, sizeof(r->command) - len, ")");
 	strftime(r->start_time, sizeof(r->start_time), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
 	f->command = r->command;
 	f->target = targv[0];
@@ -368,6 +413,8 @@ static void command_facts(struct run_record *r, char **targv, const struct run_o
 	f->stack_size = o->s.stack_size;
 	f->mem_interval_ms = o->s.mem_interval_ms;
 	f->fault_period = o->s.fault_period;
+	if (!o->s.sampler)                    /* cpu-clock turns -F into a fixed period */
+		f->cpu_sample_ns = 1000000000 / o->s.freq;
 	f->kernel_name = o->kernel;
 	run_mpi_facts(&o->mpi, f);
 }
@@ -507,6 +554,8 @@ static void write_events(struct hp_store *st, const struct run_opts *o, struct r
 					     NULL, res->fault_total, 0, 0 };
 		store_add_event(st, &ev);
 	}
+	if (o->s.off_cpu)
+		run_offcpu_event(st, o, res);
 }
 
 /* Whether kernel time and kernel functions were recorded, and if not why
@@ -544,16 +593,20 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 			 o->sample_event ? o->sample_event : "cpu-clock");
 	f->sampling = rec->sampling;
 	f->duration_ns = (int64_t)r->duration_ns;
-	f->exit_status = r->exit_code;
+	if (!r->detached && !o->nattach)        /* else it runs on, or is not ours: unknown */
+		f->exit_status = r->exit_code;
 	f->signal = r->term_signal ? strsignal(r->term_signal) : NULL;
 	f->interrupted = r->interrupted;
 	f->samples = (int64_t)r->samples;
 	f->complete_stacks = (int64_t)r->complete;
 	f->lost_samples = (int64_t)r->lost;
 	f->fault_samples = (int64_t)r->fault_samples;
+	rec->f.off_cpu = run_offcpu_facts(&rec->f, o, r, rec->off_cpu, sizeof(rec->off_cpu));
 	f->unwind_ns = (int64_t)r->unwind_ns;
-	f->peak_rss_bytes = r->peak_rss;
 	kernel_facts(rec, o, r);
+	if (r->detached || o->nattach)
+		return;                       /* no rusage of a process that was not reaped */
+	f->peak_rss_bytes = r->peak_rss;
 	f->user_s = r->user_s;
 	f->sys_s = r->sys_s;
 }
@@ -655,13 +708,23 @@ int cmd_run(int argc, char **argv)
 			      &o.mpi, output, sizeof(output)))
 		return 2;
 	o.output = output;
-	if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret)))
+	if (o.s.kill_at_end && !o.s.duration_ns) {
+		hp_err("--kill needs --duration");
+		return 2;
+	}
+	if (o.nattach) {
+		if (run_attach_check(&o, argc - optind) || !(targv = run_attach_argv(&o)))
+			return 2;
+	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
+	}
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
+	o.s.offcpu_event = o.s.fault_event + 1;
+	o.s.off_cpu = o.off_cpu == 1;         /* the default: docs/offcpu.md */
 	if ((err = store_create(o.output, &st))) {
 		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
 		if (rotated)
@@ -680,7 +743,9 @@ int cmd_run(int argc, char **argv)
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
-		ret = exit_for_launch_error(err, targv[0], &o, &res);
+		ret = o.nattach ? run_attach_error(err, &o, res.attach_bad_pid ? res.attach_bad_pid
+						   : o.attach[0])
+				: exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;
 		store_unlink(o.output);
@@ -691,7 +756,7 @@ int cmd_run(int argc, char **argv)
 	/* From here on the program has run: hpprof exits with its status
 	 * whatever happens to the profile (a full disk is said, not hidden
 	 * in the status: docs/reliability.md). */
-	ret = res.exit_code;
+	ret = res.detached || o.nattach ? 0 : res.exit_code;   /* -1: it runs on */
 	if (err) {
 		/* The store failed during the run (the session said why): what
 		 * was committed stays; readers finish it when they can. */
@@ -716,6 +781,9 @@ int cmd_run(int argc, char **argv)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"
 			" with all their allocations", (unsigned long long)res.lost, res.adopted);
+	if (res.detached)
+		hp_info("sampling stopped after %.2f s; %s keeps running", (double)res.duration_ns / 1e9,
+			o.nattach ? "the process" : "the program");
 out:
 	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));

@@ -29,6 +29,7 @@ struct run_mpi {
 	const char *rank_from;        /* the variable the rank came from; NULL: not a rank */
 	char job[128];                /* the job's id, "" when unknown */
 };
+#define RUN_MAX_ATTACH 64
 
 struct run_opts {
 	const char *output;           /* -o, after expansion (run_output_expand) */
@@ -41,6 +42,10 @@ struct run_opts {
 	int alloc;                    /* --alloc */
 	int raw_names;                /* --no-demangle */
 	int no_cache;                 /* --no-cache */
+	int off_cpu;                  /* --off-cpu 1, --no-off-cpu 0, -1 = the default */
+	uint32_t attach[RUN_MAX_ATTACH]; /* -p: the running processes to profile */
+	unsigned nattach;
+	char attach_exe[4096];        /* the first one's executable (the facts' target) */
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */
@@ -98,6 +103,31 @@ void run_mpi_facts(const struct run_mpi *m, struct hp_run_facts *f);
  * unknown %x, %r outside an MPI job, a path too long). Warns when a rank
  * of a larger job names a file without %r or %p. */
 int run_output_expand(const char *pattern, const struct run_mpi *m, char *out, size_t len);
+
+/* --- run_offcpu.c (--off-cpu) --- */
+
+struct hp_run_facts;
+
+/* The events row of the off-CPU intervals (measured, or why not). */
+void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
+		      const struct hp_session_result *res);
+/* run_info's off_cpu (text in buf, or a constant; NULL when not asked
+ * for) and the interval counts into f; says once why not or what lacks. */
+const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
+			     const struct hp_session_result *r, char *buf, size_t len);
+
+/* --- run_attach.c (-p) --- */
+
+/* Parse "PID[,PID...]" into o->attach and o->s. Returns -1 (printed) on
+ * bad input. */
+int run_parse_pids(const char *list, struct run_opts *o);
+/* Options that cannot go with -p; -1 (printed) when one is given. */
+int run_attach_check(struct run_opts *o, int noperands);
+/* What stands for argv in the facts: the first process's executable.
+ * Caller frees the array (not the string, in o). */
+char **run_attach_argv(struct run_opts *o);
+/* The one message of a failed attach; returns the exit status (1). */
+int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
 
 /* --- run_symbols.c --- */
 

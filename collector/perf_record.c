@@ -276,6 +276,29 @@ int perf_record_time(const void *rec, uint32_t size, uint64_t sample_type, uint6
 	return 0;
 }
 
+int perf_parse_switch(const void *rec, uint32_t size, uint64_t sample_type,
+		      struct hp_perf_switch *out)
+{
+	struct perf_event_header h;
+	struct cursor c;
+	memset(out, 0, sizeof(*out));
+	if ((sample_type & (PERF_SAMPLE_TID | PERF_SAMPLE_TIME)) !=
+	    (PERF_SAMPLE_TID | PERF_SAMPLE_TIME))
+		return -EINVAL;
+	if (open_record(rec, size, &c, &h))
+		return -EBADMSG;
+	/* the trailer is the whole body: TID first, TIME next */
+	if (!room(&c, (uint64_t)__builtin_popcountll(sample_type & SAMPLE_ID_FIELDS)))
+		return -EBADMSG;
+	uint64_t pidtid = word(&c);
+	out->pid = (uint32_t)pidtid;
+	out->tid = (uint32_t)(pidtid >> 32);
+	out->time = word(&c);
+	out->out = !!(h.misc & PERF_RECORD_MISC_SWITCH_OUT);
+	out->preempt = !!(h.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
+	return 0;
+}
+
 /* A NUL-terminated string at offset off of the record, inside it. */
 static const char *string_at(const void *rec, uint32_t size, uint32_t off)
 {

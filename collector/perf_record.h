@@ -102,6 +102,19 @@ struct hp_perf_mmap {
 };
 int perf_parse_mmap(const void *rec, uint32_t size, struct hp_perf_mmap *out);
 
+/* PERF_RECORD_SWITCH of a per-task event (context_switch = 1): the task
+ * in the sample_id trailer went off a CPU (out) or came back on one;
+ * preempt: it went out while still runnable (the kernel preempted it). */
+struct hp_perf_switch {
+	uint32_t pid, tid;
+	uint64_t time;
+	int out, preempt;
+};
+/* Needs TID and TIME in sample_type (sample_id_all). Returns 0, -EINVAL
+ * without them, -EBADMSG when short. */
+int perf_parse_switch(const void *rec, uint32_t size, uint64_t sample_type,
+		      struct hp_perf_switch *out);
+
 /* PERF_RECORD_LOST: lost records of event id. */
 int perf_parse_lost(const void *rec, uint32_t size, uint64_t *id, uint64_t *lost);
 

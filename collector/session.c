@@ -38,6 +38,7 @@
 
 #include "collector/launch.h"
 #include "collector/memwatch.h"
+#include "collector/offcpu.h"
 #include "collector/module.h"
 #include "collector/perf_ring.h"
 #include "collector/procmap.h"
@@ -240,6 +241,32 @@ static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusa
 	return w == pid;
 }
 
+/* --duration passed: stop sampling, then end the target (kill_at_end:
+ * SIGTERM, SIGKILL after 2 s) or leave it running. Returns 1 when it was
+ * reaped (status, ru set), 0 when it runs on. */
+static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rusage *ru)
+{
+	for (unsigned r = 0; r < s->nrings; r++) {
+		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
+		if (s->fault_fds[r] >= 0)
+			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+		if (s->offcpu_fds[r] >= 0)
+			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+	}
+	if (!s->o->kill_at_end) {
+		s->res->detached = 1;
+		return 0;
+	}
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (wait_target(s, pid, status, ru, 0))
+			return 1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	return wait_target(s, pid, status, ru, 1);
+}
+
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
 	struct pollfd pfd[MAX_CPUS];
@@ -270,6 +297,13 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		forward_stop(s, pid, &forwarded);
 		if (wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
+		if (s->o->duration_ns && hp_now_ns() - s->t0 >= s->o->duration_ns) {
+			if (duration_end(s, pid, &status, &ru))
+				goto reaped;
+			s->res->duration_ns = hp_now_ns() - s->t0;
+			s->res->exit_code = -1;        /* it runs on: no status */
+			return 0;
+		}
 	}
 	/* The profile cannot be written (disk full...): stop profiling, keep
 	 * what was committed, and let the program finish its work. */
@@ -292,6 +326,22 @@ reaped:
 	return err;
 }
 
+/* Close the off-CPU intervals still open (threads blocked at the end)
+ * and report the totals. */
+static void session_offcpu_end(struct hp_session *s)
+{
+	struct hp_offcpu_totals t;
+	if (!s->oc)
+		return;
+	int err = offcpu_flush(s->oc, s->st, session_rel_time(s, hp_now_ns()));
+	if (err && !s->err)
+		s->err = err;
+	offcpu_totals(s->oc, &t);
+	s->res->offcpu_intervals = t.intervals;
+	s->res->offcpu_ns = t.ns;
+	s->res->offcpu_no_stack = t.no_stack;
+}
+
 static int finish(struct hp_session *s, pid_t pid)
 {
 	if (s->stopped)
@@ -305,6 +355,7 @@ static int finish(struct hp_session *s, pid_t pid)
 	}
 	session_release_exited(s);
 	session_read_totals(s);
+	session_offcpu_end(s);
 	s->res->bad_records += s->reader.bad;
 	if (s->res->bad_records)
 		hp_warn("skipped %llu malformed perf records (see --debug=perf)",
@@ -347,6 +398,8 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	}
 	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
+	if (o->off_cpu && !o->no_perf && (err = offcpu_new(o->offcpu_event, &s->oc)))
+		return err;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
@@ -357,6 +410,7 @@ static void session_release(struct hp_session *s)
 {
 	session_close_events(s);
 	memwatch_stop(s->mw);
+	offcpu_free(s->oc);
 	if (s->uw)
 		unwinder_free(s->uw);
 	if (s->pm)
@@ -389,6 +443,10 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	struct sigaction oi, ot, oh;
 	int err;
 
+	if (o->nattach) {
+		free(s);
+		return session_attach(o, st, res);
+	}
 	if (!s)
 		return -ENOMEM;
 	if ((err = session_init(s, o, st, res)))
@@ -424,4 +482,49 @@ out_release:
 	session_release(s);
 	free(s);
 	return err;
+}
+
+/* --- shared with session_attach.c (session_internal.h) --- */
+
+int session_setup(struct hp_session *s, const struct hp_session_opts *o, struct hp_store *st,
+		  struct hp_session_result *res)
+{
+	return session_init(s, o, st, res);
+}
+
+void session_teardown(struct hp_session *s)
+{
+	session_release(s);
+}
+
+int session_pump(struct hp_session *s)
+{
+	int err = drain(s);
+	store_memory(s);
+	return err;
+}
+
+int session_stop_signal(void)
+{
+	return stop_signal;
+}
+
+void session_catch_stop(int install)
+{
+	static struct sigaction oi, ot, oh;
+	if (install)
+		install_signals(&oi, &ot, &oh);
+	else
+		restore_signals(&oi, &ot, &oh);
+}
+
+int session_finish_common(struct hp_session *s)
+{
+	int err = drain(s);
+	store_memory(s);
+	session_release_exited(s);
+	session_read_totals(s);
+	session_offcpu_end(s);
+	s->res->bad_records += s->reader.bad;
+	return err ? err : s->err;
 }

@@ -43,6 +43,12 @@ struct hp_session_opts {
 	unsigned mem_interval_ms;      /* RSS polling interval; 0 disables */
 	unsigned fault_period;         /* page-fault sampling period; 0 disables */
 	int fault_event;               /* events.id given to page-fault samples */
+	int off_cpu;                   /* record off-CPU intervals (collector/offcpu.h) */
+	const uint32_t *attach_pids;   /* profile these running processes instead of argv */
+	unsigned nattach;
+	uint64_t duration_ns;          /* stop sampling after this long; 0 = at the end */
+	int kill_at_end;               /* launched target: end it when duration_ns passes */
+	int offcpu_event;              /* events.id given to off-CPU samples */
 	int raw;                       /* also store every perf record undecoded (--raw) */
 	const struct perf_event_attr *sampler; /* NULL: cpu-clock at freq */
 	const char *sampler_name;
@@ -86,6 +92,13 @@ struct hp_session_result {
 	/* kernel samples without their functions (one "[kernel]" frame):
 	 * why, and what allows them; "" when kernel frames were recorded */
 	char kernel_frames_why[256];
+	/* off-CPU recording: intervals written, their summed ns, those
+	 * without a stack; offcpu_err: 0, or -errno when it could not open */
+	uint64_t offcpu_intervals, offcpu_ns, offcpu_no_stack;
+	int offcpu_err;
+	int detached;                  /* sampling stopped (duration, attach) with the target
+				        * still running: exit_code is -1 */
+	uint32_t attach_bad_pid;       /* the pid an attach failed on (with -ESRCH, -EPERM) */
 	uint64_t bad_records;          /* malformed ring records skipped (warned about) */
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 	uint32_t adopted;              /* processes perf did not report (its fork record
@@ -95,9 +108,21 @@ struct hp_session_result {
 /* Run argv under the profiler. Returns 0 when the target ran (whatever its
  * exit status: see res->exit_code) or a negative error: -ENOENT/-EACCES
  * when it cannot be executed, -HP_ENOPERF when no sampling event could be
- * opened (res->perf_errno says why). */
+ * opened (res->perf_errno says why). With opts->nattach: session_attach.
+ * With opts->duration_ns, sampling stops then: the target is ended
+ * (kill_at_end: SIGTERM, SIGKILL after 2 s) or left running (detached). */
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
 		struct hp_session_result *res);
+
+/* What session_run does with opts->nattach: profile the running processes
+ * attach_pids (every thread, and the threads and processes they start),
+ * from their /proc maps and the perf records, until duration_ns passes,
+ * Ctrl-C, or every one of them is gone; then detach (close the events),
+ * leaving them running. Returns 0, -ESRCH when a pid does not exist,
+ * -EPERM / -EACCES when it may not be traced (res->attach_bad_pid says
+ * which), or -HP_ENOPERF. */
+int session_attach(const struct hp_session_opts *o, struct hp_store *st,
+		   struct hp_session_result *res);
 
 /* CLOCK_MONOTONIC nanoseconds of the session's t = 0: times of other
  * streams (allocation events) are made relative to it. */

@@ -23,6 +23,7 @@
 #include "collector/kaccess.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/log.h"
 
 /* Ring pages per CPU: 4 MiB holds ~250 samples with 16 KiB stacks, enough
@@ -76,7 +77,7 @@ static void sampler_attr(struct hp_session *s, struct perf_event_attr *a)
 		a->sample_freq = o->freq;
 	}
 	a->disabled = 1;
-	a->enable_on_exec = 1;
+	a->enable_on_exec = !s->attach;
 	a->mmap = 1;
 	a->mmap2 = 1;
 	a->comm = 1;
@@ -190,7 +191,7 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.sample_period = s->o->fault_period;
 	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
 	a.disabled = 1;
-	a.enable_on_exec = 1;
+	a.enable_on_exec = !s->attach;
 	a.exclude_kernel = 1;
 	a.read_format = 0;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -203,6 +204,41 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	    remember_id(s, fd, ID_FAULT, 0) < 0) {
 		close(fd);
 		s->fault_fds[ring] = -1;
+	}
+}
+
+/* --off-cpu: the context-switches event, period 1, into the ring of its
+ * CPU. Its sample is taken in the kernel as the thread leaves the CPU, so
+ * it needs kernel-mode sampling; without it the switch records alone give
+ * the intervals (without stacks). context_switch adds the SWITCH records. */
+static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+{
+	struct perf_event_attr a;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	a.sample_period = 1;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a.read_format = 0;
+	a.disabled = 1;
+	a.enable_on_exec = !s->attach;
+	a.context_switch = 1;
+	a.exclude_kernel = !s->res->kernel_samples;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	s->offcpu_fds[ring] = fd;
+	if (fd < 0) {
+		if (!s->res->offcpu_err)
+			s->res->offcpu_err = -errno;
+		hp_debug(HP_DBG_PERF, 1, "context-switch sampler on cpu %d: %s", cpu,
+			 strerror(errno));
+		return;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
+	    remember_id(s, fd, ID_OFFCPU, 0) < 0) {
+		if (!s->res->offcpu_err)
+			s->res->offcpu_err = -errno;
+		close(fd);
+		s->offcpu_fds[ring] = -1;
 	}
 }
 
@@ -235,20 +271,124 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		s->fault_fds[r] = -1;
 		if (s->o->fault_period)
 			open_fault_sampler(s, pid, cpu, r);
+		s->offcpu_fds[r] = -1;
+		if (s->o->off_cpu)
+			open_offcpu_sampler(s, pid, cpu, r);
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
 	return 0;
 }
 
+/* Keep fd of an attached thread's event for the end (-1 ignored). */
+static int keep_extra(struct hp_session *s, int fd)
+{
+	if (fd < 0)
+		return 0;
+	if (hp_grow((void **)&s->extra_fds, &s->extra_cap, s->nextra + 1, sizeof(*s->extra_fds))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->extra_fds[s->nextra++] = fd;
+	return 0;
+}
+
+/* Another thread's sampler on the CPU of ring r: into that ring, with its
+ * fault and off-CPU samplers (whose fds the ring's slots do not hold). */
+static int open_task_extra(struct hp_session *s, pid_t tid, int cpu, unsigned r)
+{
+	int fd = open_sampler(s, tid, cpu), err;
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[r].fd) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	remember_id(s, fd, ID_SAMPLER, 0);
+	if ((err = keep_extra(s, fd)))
+		return err;
+	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r];
+	if (s->o->fault_period) {
+		open_fault_sampler(s, tid, cpu, r);
+		err = keep_extra(s, s->fault_fds[r]);
+	}
+	if (!err && s->o->off_cpu) {
+		open_offcpu_sampler(s, tid, cpu, r);
+		err = keep_extra(s, s->offcpu_fds[r]);
+	}
+	s->fault_fds[r] = saved_fault;
+	s->offcpu_fds[r] = saved_off;
+	return err;
+}
+
+static void enable(int fd)
+{
+	if (fd >= 0)
+		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), first_err = 0, err;
+	if (!s->ring_pages)
+		s->ring_pages = ring_pages_try[0];
+	if (ncpu > MAX_CPUS)
+		ncpu = MAX_CPUS;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		unsigned r = s->nrings;
+		size_t k = 0;
+		int fd = -1;
+		/* the first thread that opens holds the ring (a thread may be gone) */
+		for (; k < n && fd < 0; k++)
+			if ((fd = open_sampler(s, (pid_t)tids[k], cpu)) < 0 && !first_err)
+				first_err = fd;
+		if (fd < 0)
+			continue;
+		if ((err = map_ring(s, &s->rings[r], fd))) {
+			close(fd);
+			return err;
+		}
+		s->nrings++;
+		remember_id(s, fd, ID_SAMPLER, 0);
+		open_counters(s, (pid_t)tids[k - 1], cpu, r, fd);
+		s->fault_fds[r] = s->offcpu_fds[r] = -1;
+		if (s->o->fault_period)
+			open_fault_sampler(s, (pid_t)tids[k - 1], cpu, r);
+		if (s->o->off_cpu)
+			open_offcpu_sampler(s, (pid_t)tids[k - 1], cpu, r);
+		for (; k < n; k++)
+			if ((err = open_task_extra(s, (pid_t)tids[k], cpu, r)) && err != -ESRCH)
+				hp_debug(HP_DBG_PERF, 1, "thread %u on cpu %d: %s", tids[k], cpu,
+					 strerror(-err));
+	}
+	if (!s->nrings)
+		return first_err ? first_err : -HP_ENOPERF;
+	for (unsigned r = 0; r < s->nrings; r++) {
+		enable(s->rings[r].fd);
+		enable(s->fault_fds[r]);
+		enable(s->offcpu_fds[r]);
+	}
+	for (size_t i = 0; i < s->nextra; i++)
+		enable(s->extra_fds[i]);
+	return 0;
+}
+
 void session_close_events(struct hp_session *s)
 {
+	for (size_t i = 0; i < s->nextra; i++)
+		close(s->extra_fds[i]);
+	free(s->extra_fds);
+	s->extra_fds = NULL;
+	s->nextra = s->extra_cap = 0;
 	for (unsigned r = 0; r < s->nrings; r++) {
 		for (unsigned i = 0; i < s->o->ncounters; i++)
 			if (s->counter_fds[r][i] >= 0)
 				close(s->counter_fds[r][i]);
 		if (s->fault_fds[r] >= 0)
 			close(s->fault_fds[r]);
+		if (s->offcpu_fds[r] >= 0)
+			close(s->offcpu_fds[r]);
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}

@@ -19,6 +19,7 @@
 #include "common/record.h"
 
 struct hp_memwatch;
+struct hp_offcpu;
 
 #define MAX_CPUS      256
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
@@ -51,6 +52,12 @@ struct hp_session {
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
+	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
+	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
+	int attach;                    /* profiling running processes (session_attach.c):
+				        * events are enabled at once, not at exec */
+	int *extra_fds;                /* attach: the other threads' events (into the rings) */
+	size_t nextra, extra_cap;
 	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
 
 	struct hp_ring_reader reader;
@@ -82,7 +89,7 @@ struct hp_session {
  * lost after all (session_adopt_process). */
 void session_unadopt(struct hp_session *s, uint32_t pid);
 
-enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3 };
+enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3, ID_OFFCPU = 4 };
 
 /* What the session may see of the kernel, decided before the events
  * open: kernel samples (res->kernel_samples) unless no_perf; kernel
@@ -95,6 +102,25 @@ void session_no_kernel_samples(struct hp_session *s);
  * and the page-fault sampler redirected into its ring) and map the rings. */
 int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
+/* Attach: one sampler (and fault and off-CPU samplers) per CPU and thread
+ * of tids[0..n), the first thread's holding the ring and the counters, the
+ * others' written into its ring; all enabled at the end. Threads created
+ * later inherit them. */
+int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n);
+
+/* --- session.c, for session_attach.c --- */
+int session_setup(struct hp_session *s, const struct hp_session_opts *o, struct hp_store *st,
+		  struct hp_session_result *res);
+void session_teardown(struct hp_session *s);
+/* Drain the rings and move RSS readings to the store; returns the first
+ * store error. */
+int session_pump(struct hp_session *s);
+/* The stop signal received (SIGINT, SIGTERM, SIGHUP), 0 when none;
+ * session_catch_stop installs the handlers (install = 1) or restores them. */
+int session_stop_signal(void);
+void session_catch_stop(int install);
+/* The end of a session: last drain, totals, off-CPU intervals closed. */
+int session_finish_common(struct hp_session *s);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
 

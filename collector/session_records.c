@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "collector/memwatch.h"
+#include "collector/offcpu.h"
 #include "collector/perf_record.h"
 #include "collector/session_internal.h"
 #include "common/clock.h"
@@ -114,6 +115,8 @@ void session_release_exited(struct hp_session *s)
 static void handle_exit(struct hp_session *s, const struct hp_perf_task *f, uint64_t t)
 {
 	store_end_thread(s->st, f->tid, session_rel_time(s, t));
+	if (s->oc)
+		offcpu_forget(s->oc, f->tid);
 	if (f->pid == f->tid) {
 		uint64_t peak = memwatch_peak(s->mw, f->pid);
 		store_end_process(s->st, f->pid, session_rel_time(s, t), -1,
@@ -323,6 +326,10 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	}
 	smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
 	smp->complete = (uint32_t)complete;
+	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
+		note_err(s, offcpu_sample(s->oc, smp));
+		return 0;
+	}
 
 	note_err(s, store_add_sample(s->st, smp));
 	if (smp->event) {
@@ -343,6 +350,7 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 	struct hp_perf_comm comm;
 	struct hp_perf_task task;
 	struct hp_perf_mmap mm;
+	struct hp_perf_switch sw;
 	uint64_t id, lost;
 	int err;
 
@@ -367,6 +375,12 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 		else
 			handle_exit(s, &task, t);
 		return 0;
+	case PERF_RECORD_SWITCH:
+		if (!s->oc)
+			return 0;
+		if (!(err = perf_parse_switch(rec, size, s->sample_type, &sw)))
+			note_err(s, offcpu_switch(s->oc, s->st, &sw, session_rel_time(s, t)));
+		return err;
 	case PERF_RECORD_LOST:
 		if (!(err = perf_parse_lost(rec, size, &id, &lost)))
 			s->res->lost += lost;

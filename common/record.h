@@ -30,7 +30,24 @@ struct hp_sample {
 	int event;                             /* events.id of the sampling event (0 = main sampler) */
 	struct hp_location frames[HP_MAX_FRAMES];
 	uint32_t nr_counters;
-	int64_t counters[HP_MAX_COUNTERS];     /* deltas since the previous sample of this thread */
+	int64_t counters[HP_MAX_COUNTERS];     /* deltas since the previous sample of this thread;
+						* an off-CPU sample (events.role 'offcpu'): [0] ns
+						* off the CPU, [1] enum hp_wait_class */
+};
+
+/* Why a thread was off the CPU (an off-CPU sample's second value). The
+ * collector knows only HP_WAIT_PREEMPTED (the switch record says the thread
+ * was still runnable); the analyzer classifies HP_WAIT_BLOCKED from the
+ * stack (analyzer/offcpu_class.c) into the others. */
+enum hp_wait_class {
+	HP_WAIT_BLOCKED,          /* went to sleep: the stack tells on what */
+	HP_WAIT_LOCK,             /* futex, mutex, condition variable, semaphore, join */
+	HP_WAIT_IO,               /* read, write, poll, select, sockets, pipes, fsync */
+	HP_WAIT_SLEEP,            /* nanosleep, usleep, sleep */
+	HP_WAIT_FAULT,            /* a page fault waiting for memory or the disk */
+	HP_WAIT_PREEMPTED,        /* runnable, but another task had the CPU */
+	HP_WAIT_OTHER,            /* blocked, on nothing the stack names */
+	HP_WAIT_NCLASSES
 };
 
 /* A memory reading of one process. */

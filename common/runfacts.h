@@ -33,6 +33,8 @@ struct hp_run_facts {
 	int64_t stack_size;            /* user stack bytes copied per sample */
 	int64_t mem_interval_ms;
 	int64_t fault_period;          /* 0: no page-fault samples */
+	int64_t cpu_sample_ns;         /* CPU time one main sample stands for (cpu-clock's
+				        * period, 1e9 / frequency); unset for other samplers */
 	/* the sampler */
 	const char *sampling;          /* "perf_event cpu-clock" or "preload agent (REASON)" */
 	const char *kernel_samples;    /* "yes", or "no (why, and what would allow it)" */
@@ -51,6 +53,10 @@ struct hp_run_facts {
 	int64_t entry_stacks;          /* of those, ending at the program entry or a thread start */
 	int64_t lost_samples;          /* records the kernel dropped */
 	int64_t fault_samples;         /* page-fault samples */
+	const char *off_cpu;           /* "yes", or "no (why)"; unset when not asked for */
+	int64_t offcpu_intervals;      /* off-CPU intervals recorded (samples of event off-cpu) */
+	int64_t offcpu_ns;             /* their summed time, all threads */
+	int64_t offcpu_no_stack;       /* of the intervals, those whose stack was lost */
 	int64_t peak_rss_bytes;        /* the target's rusage: the largest peak of it and the
 				        * descendants it waited for (/usr/bin/time's figure);
 				        * each process's own is in processes.peak_rss */

@@ -284,6 +284,61 @@ CREATE VIEW rank_profile AS
   SELECT rank, host, pid, samples, compute_samples, mpi_samples,
          ROUND(100.0 * mpi_samples / MAX(1, samples), 2) AS mpi_pct, run
   FROM rank_stats ORDER BY rank IS NULL, rank, run;
+-- Wall-clock time per function (run --off-cpu; docs/offcpu.md): time on the
+-- CPU (main samples x run_info cpu_sample_ns) and off it (the off-CPU
+-- event's intervals, in ns). self = time whose innermost program frame
+-- (kernel frames aside) is in the function; total = time whose stack
+-- contains it; total_pct of the summed wall time of all threads. Off-CPU
+-- columns and total_ns are NULL when the run recorded no off-CPU time, the
+-- on-CPU ones when the sampler was not cpu-clock: never 0 for "not measured".
+CREATE VIEW wall_profile AS
+  WITH k AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpu_sample_ns') AS cpu_ns,
+                    (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id),
+       tot AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples') * k.cpu_ns
+                      + (SELECT total FROM events WHERE id = k.off_id) AS wall FROM k),
+       son AS (SELECT function_id AS fid, SUM(self_samples) AS n FROM line_stats GROUP BY function_id),
+       soff AS (SELECT function_id AS fid, SUM(self_value) AS ns FROM line_counter_stats, k
+                WHERE event_id = k.off_id GROUP BY function_id),
+       w AS (SELECT s.function_id AS fid, COALESCE(son.n, 0) * k.cpu_ns AS self_on_ns,
+                    CASE WHEN k.off_id IS NULL THEN NULL ELSE COALESCE(soff.ns, 0) END AS self_off_ns,
+                    s.total_samples * k.cpu_ns
+                    + CASE WHEN k.off_id IS NULL THEN NULL ELSE COALESCE(o.total_value, 0) END AS total_ns
+             FROM function_stats s CROSS JOIN k
+             LEFT JOIN son ON son.fid = s.function_id
+             LEFT JOIN soff ON soff.fid = s.function_id
+             LEFT JOIN function_counter_stats o ON o.function_id = s.function_id AND o.event_id = k.off_id)
+  SELECT f.name AS function, m.path AS module, fi.path AS file, w.self_on_ns, w.self_off_ns,
+         w.total_ns, ROUND(100.0 * w.total_ns / MAX(1, tot.wall), 2) AS total_pct
+  FROM w CROSS JOIN tot
+  JOIN functions f ON f.id = w.fid
+  LEFT JOIN modules m ON m.id = f.module_id
+  LEFT JOIN files fi ON fi.id = f.file_id
+  WHERE m.path IS NULL OR m.path NOT LIKE '[kernel%'
+  ORDER BY w.total_ns DESC, w.self_on_ns DESC;
+
+-- The same by source line: self time of the lines where program frames
+-- were innermost (a kernel function's time goes to the line that entered
+-- it); self_pct of the summed wall time of all threads.
+CREATE VIEW wall_line_profile AS
+  WITH k AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpu_sample_ns') AS cpu_ns,
+                    (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id),
+       tot AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples') * k.cpu_ns
+                      + (SELECT total FROM events WHERE id = k.off_id) AS wall FROM k),
+       w AS (SELECT l.file_id AS file_id, l.line AS line, l.function_id AS fid,
+                    l.self_samples * k.cpu_ns AS self_on_ns,
+                    CASE WHEN k.off_id IS NULL THEN NULL ELSE COALESCE(
+                      (SELECT SUM(c.self_value) FROM line_counter_stats c
+                       WHERE c.file_id IS l.file_id AND c.line IS l.line
+                       AND c.function_id = l.function_id AND c.event_id = k.off_id), 0) END AS self_off_ns
+             FROM line_stats l CROSS JOIN k)
+  SELECT fi.path AS file, w.line AS line, f.name AS function, m.path AS module,
+         w.self_on_ns, w.self_off_ns, w.self_on_ns + w.self_off_ns AS self_ns,
+         ROUND(100.0 * (w.self_on_ns + w.self_off_ns) / MAX(1, tot.wall), 2) AS self_pct
+  FROM w CROSS JOIN tot
+  JOIN functions f ON f.id = w.fid
+  LEFT JOIN modules m ON m.id = f.module_id
+  LEFT JOIN files fi ON fi.id = w.file_id
+  ORDER BY self_ns DESC, w.self_on_ns DESC;
 
 -- Allocation sites (run --alloc): per source line of the call to malloc & co.
 CREATE VIEW alloc_sites AS

@@ -37,6 +37,8 @@ const struct hp_kernel hp_kernels[] = {
 	  "serial (default), threads, procs", "HPP ch. 9, seed 004" },
 	{ "pi", "Monte Carlo pi: threads, forked processes, and a contended lock",
 	  "serial (default), threads, procs, locked", "HPP ch. 9, seed 004" },
+	{ "io", "I/O-bound requests to a local delay server: serial vs concurrent (run --off-cpu)",
+	  "serial (default), concurrent", "HPP ch. 8" },
 	{ "calib", "calibration: CPU time split 60/30/10 between calib_a, calib_b, calib_c",
 	  "split (default)", "hpprof's own ground truth" },
 #ifdef HP_HAVE_MPI

@@ -31,6 +31,7 @@ static const struct role_style styles[TUI_NROLES] = {
 	[TUI_ERROR]      = { COLOR_RED, -1, A_BOLD, A_BOLD },
 	[TUI_CHART]      = { COLOR_GREEN, -1, A_NORMAL, A_NORMAL },
 	[TUI_CHART2]     = { COLOR_MAGENTA, -1, A_NORMAL, A_NORMAL },
+	[TUI_OFFCPU]     = { COLOR_CYAN, -1, A_NORMAL, A_UNDERLINE },
 	[TUI_SLOWER]     = { COLOR_WHITE, COLOR_RED, A_BOLD, A_BOLD | A_REVERSE },
 	[TUI_FASTER]     = { COLOR_WHITE, COLOR_BLUE, A_BOLD, A_UNDERLINE },
 };

@@ -24,6 +24,7 @@ enum tui_role {
 	TUI_DIM,          /* secondary text */
 	TUI_ERROR,        /* messages about missing data */
 	TUI_CHART,        /* RSS bars */
+	TUI_OFFCPU,       /* flame graph by wall time: frames mostly off the CPU */
 	TUI_CHART2,       /* heap bars, second series */
 	TUI_SLOWER,       /* diff flame graph: a frame whose time grew (red) */
 	TUI_FASTER,       /* diff flame graph: a frame whose time shrank (blue) */

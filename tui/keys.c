@@ -43,6 +43,8 @@ static const struct tui_key table[] = {
 	{ KEY_DOWN, "Down", TUI_A_DOWN, 0, TUI_V_FLAME, "go to the hottest callee" },
 	{ KEY_LEFT, "Left", TUI_A_LEFT, 0, TUI_V_FLAME, "previous frame on this level" },
 	{ KEY_RIGHT, "Right", TUI_A_RIGHT, 0, TUI_V_FLAME, "next frame on this level" },
+	{ 'w', "w", TUI_A_WEIGHT, 0, TUI_V_FLAME,
+	  "weigh frames by CPU samples, off-CPU or wall time (run --off-cpu)" },
 	/* diff */
 	{ '\n', "Enter", TUI_A_ANNOTATE, 0, TUI_V_DIFF, "annotate the source (after)" },
 	{ ' ', "Space", TUI_A_TOGGLE, 0, TUI_V_DIFF, "compare functions / lines" },

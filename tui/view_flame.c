@@ -146,6 +146,11 @@ static int frame_role(const struct flame *f, uint32_t node)
 	if (f->dt)
 		return f->dt->diff[node].verdict > 0 ? TUI_SLOWER
 			: f->dt->diff[node].verdict < 0 ? TUI_FASTER : TUI_NORMAL;
+	const struct hp_profile *p = app_profile(f->base.app);
+	const struct hp_cnode *n = &f->tree->nodes[node];
+	if (f->col >= 0 && f->col == p->wall_col && p->offcpu_col >= 0 && n->c &&
+	    2 * n->c[p->offcpu_col] > n->c[p->wall_col])
+		return TUI_OFFCPU;            /* mostly waiting: coloured apart */
 	if (pct(f, self_weight(f, node)) >= 10.0)
 		return TUI_HOT;
 	return pct(f, weight(f, node)) >= 10.0 ? TUI_WARM : TUI_COLD;
@@ -278,6 +283,27 @@ static uint32_t first_visible_child(const struct flame *f)
 	return f->sel;
 }
 
+static int flame_reload(struct tui_view *v);
+
+/* w: samples -> off-CPU -> wall -> samples, for a run with off-CPU time. */
+static int next_weight(struct flame *f)
+{
+	const struct hp_profile *p = app_profile(f->base.app);
+	if (p->offcpu_col < 0) {
+		app_message(f->base.app, TUI_ERROR, "no off-CPU time in this profile"
+			    " (record it with `hpprof run --off-cpu`)");
+		return TUI_R_VIEW;
+	}
+	if (f->col >= 0 && f->col != p->offcpu_col && f->col != p->wall_col)
+		return TUI_R_UNHANDLED;       /* an allocation flame graph: its own weights */
+	f->col = f->col < 0 ? p->offcpu_col : f->col == p->offcpu_col ? p->wall_col : -1;
+	if (flame_reload(&f->base))
+		return TUI_R_VIEW;
+	app_message(f->base.app, TUI_DIM, "flame graph by %s", f->col < 0 ? "CPU samples"
+		    : f->col == p->offcpu_col ? "off-CPU time (ns)" : "wall time (ns; off-CPU frames coloured apart)");
+	return TUI_R_VIEW;
+}
+
 static int flame_action(struct tui_view *v, enum tui_action a, int arg)
 {
 	struct flame *f = (struct flame *)v;
@@ -312,6 +338,8 @@ static int flame_action(struct tui_view *v, enum tui_action a, int arg)
 		return TUI_R_VIEW;
 	case TUI_A_ANNOTATE:
 		return n->func == HP_CT_NONE ? TUI_R_VIEW : app_annotate_function(v->app, n->func);
+	case TUI_A_WEIGHT:
+		return next_weight(f);
 	case TUI_A_CALLERS:
 	case TUI_A_CALLEES:
 		return n->func == HP_CT_NONE ? TUI_R_VIEW

@@ -6,7 +6,10 @@
  * range as a filter, so every other view shows only that part of the run.
  *
  * Reads the whole-run hp_timeline (app_timeline) and profile->memory;
- * the selected range is drawn over the charts in the MARK role.
+ * the selected range is drawn over the charts in the MARK role. With
+ * off-CPU time (run --off-cpu), a thread's columns that it spent mostly
+ * blocked are drawn with a shaded block in the OFFCPU role: running vs
+ * blocked per thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +96,24 @@ static void memory_curve(const struct hp_profile *p, uint64_t t_end, int w, doub
 			out[i] = out[i - 1];
 }
 
+/* run --off-cpu: the columns where thread row i spent more than half of
+ * the time off the CPU (and ran little) are drawn as blocked. */
+static void draw_blocked(const struct hp_timeline *tl, struct tui_screen *s, struct tui_rect row,
+			 uint32_t i, const double *v, double max)
+{
+	if (!tl->blocked_ns)
+		return;
+	for (int c = 0; c < row.w; c++) {
+		uint32_t b0, b1;
+		uint64_t off = 0;
+		col_buckets(tl, c, row.w, &b0, &b1);
+		for (uint32_t b = b0; b < b1 && b < tl->nbuckets; b++)
+			off += tl->blocked_ns[(size_t)i * tl->nbuckets + b];
+		if (2 * off > (uint64_t)(b1 - b0) * tl->bucket_ns && v[c] < max / 2)
+			screen_putc(s, row.y, row.x + c, TUI_OFFCPU, 0x2591);
+	}
+}
+
 static void draw_thread_rows(struct timeline *t, const struct hp_timeline *tl,
 			     struct tui_screen *s, struct tui_rect r, int rows, double *v)
 {
@@ -110,6 +131,7 @@ static void draw_thread_rows(struct timeline *t, const struct hp_timeline *tl,
 		screen_put(s, r.y + i, r.x, LABEL_W - 1, TUI_NORMAL, label);
 		rates(tl, (uint32_t)i, w, v);
 		chart_bars(s, row, v, w, max, TUI_CHART);
+		draw_blocked(tl, s, row, (uint32_t)i, v, max);
 	}
 	if (tl->nthreads > (uint32_t)rows && rows > 0)
 		screen_printf(s, r.y + rows - 1, r.x, LABEL_W - 1, TUI_DIM, "+%u more",

@@ -15,7 +15,8 @@ set(HP_KERNEL_VARIANTS
   memory:growvec memory:exactvec
   primes:serial primes:threads primes:procs
   pi:serial pi:threads pi:procs pi:locked
-  calib:split)
+  calib:split
+  io:serial io:concurrent)
 
 foreach(kv ${HP_KERNEL_VARIANTS})
   string(REPLACE ":" ";" kv_list ${kv})

@@ -9,7 +9,7 @@
 #       then the function_profile and line_profile views (hp_fixture_db).
 #       env: HP_SRC, HP_BUILD (set by CTest)
 #   fixture.sh record BUILD_DIR [NAME...] [--out DIR]
-#       record the fixtures again with BUILD_DIR/hpprof (all four, or the
+#       record the fixtures again with BUILD_DIR/hpprof (all five, or the
 #       NAMEs), normalize what changes from run to run (paths, pids, times,
 #       host) and write DIR/NAME.sql (default: tests/golden/fixtures). Run
 #       it by hand, rarely: every golden output changes with a fixture
@@ -23,6 +23,9 @@
 #   kernel       tests/fixtures/kernel/first_touch.c as root: kernel frames
 #                in [kernel.kallsyms] beneath the touching line (report
 #                --kernel golden)
+#   offcpu       tests/fixtures/offcpu/offcpu_fixture.c mutex 10 as root with
+#                --off-cpu: lock waits with kernel frames (report --weight
+#                wall, wall_profile goldens)
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 FIXTURES=$SRC/tests/golden/fixtures
@@ -139,6 +142,29 @@ SQL
 	rows "$W/f.db" | sed -e "s|$BUILD|/build|g" -e "s|$SRC|/src|g"
 }
 
+record_offcpu() {
+	"$BUILD/hpprof" run -q -F 250 --off-cpu -o "$W/f.db" "$BUILD/tests/offcpu_fixture" mutex 10 \
+		>/dev/null
+	sqlite3 "$W/f.db" <<'SQL'
+UPDATE meta SET value = 'fixture-host' WHERE key = 'hostname';
+UPDATE meta SET value = '6.0.0' WHERE key = 'kernel';
+UPDATE meta SET value = 'fixture-boot' WHERE key = 'boot_id';
+UPDATE meta SET value = '2026-01-01T00:00:00+0000' WHERE key = 'start_time';
+UPDATE meta SET value = '/work' WHERE key = 'cwd';
+UPDATE meta SET value = '0' WHERE key IN ('unwind_ns', 'symbolize_ns');
+UPDATE meta SET value = '0.000' WHERE key IN ('user_s', 'sys_s');
+CREATE TEMP TABLE ids AS
+  SELECT tid AS old, 999 + ROW_NUMBER() OVER (ORDER BY tid) AS new FROM threads;
+UPDATE samples SET tid = -(SELECT new FROM ids WHERE old = tid);
+UPDATE samples SET tid = -tid;
+UPDATE threads SET tid = -(SELECT new FROM ids WHERE old = tid), pid = 1000;
+UPDATE threads SET tid = -tid;
+UPDATE processes SET pid = 1000, ppid = 999;
+UPDATE memory SET pid = 1000;
+SQL
+	rows "$W/f.db" | sed -e "s|$BUILD|/build|g" -e "s|$SRC|/src|g"
+}
+
 # record BUILD_DIR [NAME...] [--out DIR]
 record() {
 	BUILD=$(cd "${1:?usage: fixture.sh record BUILD_DIR [NAME...] [--out DIR]}" && pwd)
@@ -147,11 +173,11 @@ record() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--out) out=$(cd "$2" && pwd); shift 2 ;;
-		julia-small|export|tui|kernel) names="$names $1"; shift ;;
-		*) die "unknown fixture '$1' (julia-small, export, tui, kernel)" ;;
+		julia-small|export|tui|kernel|offcpu) names="$names $1"; shift ;;
+		*) die "unknown fixture '$1' (julia-small, export, tui, kernel, offcpu)" ;;
 		esac
 	done
-	for name in ${names:-julia-small export tui kernel}; do
+	for name in ${names:-julia-small export tui kernel offcpu}; do
 		W=$(mktemp -d)
 		{
 			echo "-- The golden fixture '$name': rows of a real profile, normalized and"

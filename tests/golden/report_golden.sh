@@ -45,4 +45,10 @@ check views sqlite3 -header f.db "SELECT * FROM function_profile LIMIT 8; SELECT
 sh "$HP_SRC/tests/golden/fixture.sh" load kernel k.db || fail "cannot build the kernel fixture"
 check report_kernel "$HPPROF" report --kernel -n 8 k.db
 check report_kernel_text "$HPPROF" report -n 6 k.db
+# Off-CPU time (fixtures/offcpu.sql: four workers on one mutex, recorded
+# with --off-cpu as root): the wall report with its wait classes, and the
+# wall views.
+sh "$HP_SRC/tests/golden/fixture.sh" load offcpu o.db || fail "cannot build the offcpu fixture"
+check report_wall "$HPPROF" report --weight wall -n 6 o.db
+check views_wall sqlite3 -header o.db "SELECT * FROM wall_profile LIMIT 10; SELECT * FROM wall_line_profile LIMIT 6;"
 echo "PASS"

@@ -14,3 +14,4 @@ hp_unit_test(test_procmap SOURCES unit/test_procmap.c LIBS hp_collector ${CMAKE_
 # collector/perf_record.c and perf_ring.c on hand-made records and rings:
 # truncated and malformed records are refused without reading past them.
 hp_unit_test(test_perf_record SOURCES unit/test_perf_record.c LIBS hp_collector)
+hp_unit_test(test_offcpu SOURCES unit/test_offcpu.c LIBS hp_collector)

@@ -1,0 +1,53 @@
+/*
+ * run_offcpu.c - what `hpprof run --off-cpu` adds to the run's record
+ * (run.h): the events row of the off-CPU intervals and the run_info facts
+ * that say whether they were recorded, and if not why (docs/offcpu.md).
+ */
+#include <stdio.h>
+
+#include "cmd/run.h"
+#include "collector/events.h"
+#include "common/log.h"
+#include "common/runfacts.h"
+#include "common/store.h"
+
+void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
+		      const struct hp_session_result *res)
+{
+	char reason[HP_EVENT_REASON_MAX];
+	struct hp_event_info ev = { o->s.offcpu_event, "off-cpu", "offcpu", 1, NULL,
+				    (int64_t)res->offcpu_ns, 0, 0 };
+	if (res->offcpu_err) {
+		events_reason(HP_EVCLASS_SOFTWARE, res->offcpu_err, reason, sizeof(reason));
+		ev = (struct hp_event_info){ o->s.offcpu_event, "off-cpu", "offcpu", 0, reason, -1,
+					     0, 0 };
+	}
+	store_add_event(st, &ev);
+}
+
+const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
+			     const struct hp_session_result *r, char *buf, size_t len)
+{
+	char reason[HP_EVENT_REASON_MAX];
+	if (o->agent)
+		return o->off_cpu == 1 ? "no (the preload agent samples CPU time only)" : NULL;
+	if (!o->s.off_cpu)
+		return NULL;
+	if (r->offcpu_err) {
+		events_reason(HP_EVCLASS_SOFTWARE, r->offcpu_err, reason, sizeof(reason));
+		snprintf(buf, len, "no (context-switch events: %s)", reason);
+		hp_warn("off-CPU time not recorded: context-switch events: %s", reason);
+		return buf;
+	}
+	if (!r->kernel_samples) {
+		snprintf(buf, len, "yes, without stacks (the switch-out sample is kernel-mode: %s)",
+			 r->kernel_why);
+		hp_info("off-CPU time recorded without its stacks: %s", r->kernel_why);
+	} else {
+		snprintf(buf, len, "yes");
+	}
+	f->offcpu_intervals = (int64_t)r->offcpu_intervals;
+	f->offcpu_ns = (int64_t)r->offcpu_ns;
+	f->offcpu_no_stack = (int64_t)r->offcpu_no_stack;
+	return buf;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Issue 16: the io kernel (kernels/io.c) makes the same requests to its own
+# delay server on 127.0.0.1 one after another (serial) or many at once in one
+# thread under poll() (concurrent), and times its fetch phase itself. With
+# --off-cpu, hpprof's wall time of the fetch function matches that truth in
+# both variants, the concurrent one blocks less of it, and the serial run's
+# waits are classified as I/O.
+. "$HP_SRC/tests/e2e/lib.sh"
+need_kernel io
+
+for v in serial concurrent; do
+	"$HPPROF" run -q --off-cpu -o "$v.db" -k io -- --variant "$v" --requests 60 >"$v.txt" 2>err.txt ||
+		{ cat err.txt; fail "run io $v failed"; }
+	assert_contains "io $v validation" "$v.txt" "answers correct (expected 60) OK"
+	off=$(q "$v.db" "SELECT value FROM run_info WHERE key = 'off_cpu'")
+	case "$off" in yes*) ;; *) skip "off-CPU recording unavailable here: $off" ;; esac
+	t=$(truth "$v.txt" phase fetch wall_ns)
+	h=$(q "$v.db" "SELECT total_ns FROM wall_profile WHERE function = 'fetch_$v'")
+	n=$(q "$v.db" "SELECT value FROM run_info WHERE key = 'samples'")
+	per=$(q "$v.db" "SELECT value FROM run_info WHERE key = 'cpu_sample_ns'")
+	# As offcpu_sleep.sh: off-CPU time is exact, on-CPU time off by at most
+	# K_SIGMA x sqrt(n) samples; 2% (at least 2 ms) for the phase's edges.
+	awk -v h="$h" -v t="$t" -v n="$n" -v per="$per" -v k="$K_SIGMA" -v v="$v" 'BEGIN {
+		e = 0.02 * t; if (e < 2e6) e = 2e6
+		tol = k * sqrt(n) * per + e
+		printf "# fetch_%s wall: hpprof %.1f ms, truth %.1f ms, tolerance %.1f ms\n", v, h / 1e6, t / 1e6, tol / 1e6
+		exit !(h >= t - tol && h <= t + tol) }' || fail "fetch_$v wall time"
+	eval "h_$v=$h"
+done
+# The lesson: the same requests, far less time blocked when they overlap
+# (by construction ~inflight = 20 times less; at least 2 times here).
+assert_le "concurrent / serial blocked time" "$(ratio "$h_concurrent" "$h_serial")" 0.5
+"$HPPROF" report -n 1 serial.db >rep.txt 2>&1 || { cat rep.txt; fail "report"; }
+assert_contains "serial waits are I/O" rep.txt "off-CPU by wait:.*I/O"

@@ -1,0 +1,83 @@
+#!/bin/sh
+# Issue 16: `hpprof run -p PID --duration S` on a running program whose
+# split is known by construction (offcpu_fixture spin: spin_a computes 1 ms
+# of CPU time, spin_b 3 ms, timed with CLOCK_THREAD_CPUTIME_ID), every
+# thread of a multi-threaded one, one clear message for a pid that does
+# not exist or may not be traced, and --duration / --kill on a launched one.
+. "$HP_SRC/tests/e2e/lib.sh"
+F="$HP_BUILD/tests/offcpu_fixture"
+[ -x "$F" ] || fail "offcpu_fixture is not built"
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
+trap cleanup EXIT
+
+# start_target OUT ARGS...: the fixture in the background; TPID its pid.
+start_target() {
+	out=$1; shift
+	"$F" "$@" >"$out" 2>&1 &
+	TPID=$!
+	PIDS="$PIDS $TPID"
+}
+
+# 1. attach for 2 s: shares of spin_a and spin_b, the target alive after.
+start_target spin.txt spin 60
+i=0; until grep -q ready spin.txt; do sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "fixture not ready"; done
+"$HPPROF" run -q -F 4000 -p "$TPID" --duration 2 -o a.db 2>err.txt || { cat err.txt; fail "attach failed"; }
+kill -0 "$TPID" 2>/dev/null || fail "the target died when hpprof detached"
+note "target $TPID still running after the detach"
+dur=$(q a.db "SELECT value FROM run_info WHERE key = 'duration_ns'")
+assert_ge "duration_ns" "$dur" 1900000000
+assert_eq "exit_status of a process that runs on" "$(q a.db "SELECT COUNT(*) FROM run_info WHERE key = 'exit_status'")" 0
+kill -TERM "$TPID"; wait "$TPID" 2>/dev/null
+a=$(truth spin.txt function spin_a cpu_ns)
+b=$(truth spin.txt function spin_b cpu_ns)
+ha=$(q a.db "SELECT total_samples FROM function_profile WHERE function = 'spin_a'")
+hb=$(q a.db "SELECT total_samples FROM function_profile WHERE function = 'spin_b'")
+# The split is the same in every second of the fixture's life (each loop
+# iteration computes 1 + 3 ms), so the whole-life truth holds for the 2 s
+# window. Skid 1 pp: the clock reads between the two calls.
+check_share "spin_a of spin_a + spin_b" "$ha" "$((ha + hb))" "$(ratio "$a" "$(awk -v a="$a" -v b="$b" 'BEGIN { print a + b }')")" \
+	"$(ratio "$a" "$(awk -v a="$a" -v b="$b" 'BEGIN { print a + b }')")" 1
+
+# 2. every thread: four workers on a lock, attached with --off-cpu.
+start_target mutex.txt mutex 100000
+sleep 0.3
+"$HPPROF" run -q --off-cpu -p "$TPID" --duration 1 -o m.db 2>err.txt || { cat err.txt; fail "attach (threads) failed"; }
+kill -0 "$TPID" 2>/dev/null || fail "the multi-threaded target died when hpprof detached"
+assert_ge "threads sampled" "$(q m.db "SELECT COUNT(*) FROM thread_profile")" 4
+assert_ge "off-CPU intervals" "$(q m.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")" 1
+kill "$TPID"; wait "$TPID" 2>/dev/null
+
+# 3. a pid that does not exist: one line, exit 2, no file.
+( sleep 0.01 ) & gone=$!; wait $gone
+"$HPPROF" run -p "$gone" -o g.db >out.txt 2>err.txt && fail "attach to a missing pid succeeded"
+assert_eq "stderr lines" "$(wc -l <err.txt)" 1
+assert_contains "missing pid message" err.txt "cannot attach to process $gone: no such process"
+[ -e g.db ] && fail "a file was written for a missing pid"
+
+# 4. a pid we may not trace: as nobody, a root-owned target.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	start_target spin2.txt spin 30
+	mkdir -p nob && chmod 777 nob
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$HPPROF" run -p "$TPID" -o nob/x.db \
+		>out.txt 2>err.txt && fail "nobody attached to a root process"
+	assert_eq "stderr lines" "$(wc -l <err.txt)" 1
+	assert_contains "forbidden pid message" err.txt "cannot attach to process $TPID: not permitted"
+	kill -0 "$TPID" 2>/dev/null || fail "the target died"
+	kill "$TPID"
+else
+	note "not root or no setpriv/nobody: the 'not permitted' case is not checked"
+fi
+
+# 5. --duration on a launched program: it runs on; with --kill it ends.
+"$HPPROF" run -q --duration 1 -o d.db -- "$F" spin 30 >d.txt 2>err.txt || { cat err.txt; fail "--duration failed"; }
+p=$(sed -n 's/^ready pid=//p' d.txt)
+[ -n "$p" ] && kill -0 "$p" 2>/dev/null || fail "the launched program did not run on after --duration"
+PIDS="$PIDS $p"
+kill "$p"
+"$HPPROF" run -q --duration 1 --kill -o k.db -- "$F" spin 30 >k.txt 2>err.txt || { cat err.txt; fail "--kill failed"; }
+p=$(sed -n 's/^ready pid=//p' k.txt)
+sleep 0.1
+kill -0 "$p" 2>/dev/null && fail "--kill left the program running"
+assert_contains "the program ended by SIGTERM printed its truth" k.txt "truth scope=function name=spin_a"
+assert_eq "exit_status after --kill" "$(q k.db "SELECT value FROM run_info WHERE key = 'exit_status'")" 0
