@@ -6,7 +6,12 @@
  * Sample types: samples/count and cpu/nanoseconds (samples x the sampling
  * period), then one column per measured counter of the run (page-faults,
  * ..., and the page-fault sampler as samples x its period). One Sample per
- * distinct (stack, thread), labelled tid and thread. A Location is a stored
+ * distinct (stack, thread), labelled so a fleet or an MPI job can be
+ * sliced (`go tool pprof -tagfocus='rank=^3$'`): numeric tid and pid;
+ * string thread (the thread's name), host and, for an MPI rank, rank. The
+ * rank is a string because pprof drops a numeric label of value 0 that has
+ * no unit (and a filter without the unit would not match one that has):
+ * rank 0 must survive. A Location is a stored
  * location (one code address) whose Lines are its inline chain, innermost
  * first, as pprof wants. Addresses are module-relative (ELF vaddrs: the
  * database keeps no load addresses), each module given its own address
@@ -16,7 +21,7 @@
  * With an allocation weight (-w allocs, alloc-bytes, leaked-bytes,
  * peak-bytes, temporary) it writes a heap profile instead, as pprof's own
  * are: one Sample per allocating (stack, process) of alloc_stacks, labelled
- * pid, with sample types alloc_objects/count, alloc_space/bytes,
+ * pid (and host, and rank for an MPI rank), with sample types alloc_objects/count, alloc_space/bytes,
  * inuse_objects/count and inuse_space/bytes (in use = never freed before
  * exit), then peak_space/bytes (held at the process's heap peak) and
  * temporary/count; the default sample type is the one -w names.
@@ -25,6 +30,7 @@
  * (stacks.h), not the aggregated profile.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,8 +177,32 @@ struct px {
 	struct hp_xmap keys;          /* (stack id, tid) */
 	int64_t *vals;                /* [vals_cap * nvals] */
 	size_t vals_cap;
+	struct px_run { uint32_t id; int64_t rank; char *host; } *runs;  /* the rank labels */
+	uint32_t nruns;
 	int err;
 };
+
+static int px_on_run(void *c, const struct hp_run_row *r)
+{
+	struct px *x = c;
+	struct px_run *n = realloc(x->runs, (x->nruns + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	x->runs = n;
+	n[x->nruns] = (struct px_run){ r->id, r->rank, r->host ? strdup(r->host) : NULL };
+	if (r->host && !n[x->nruns].host)
+		return -ENOMEM;
+	x->nruns++;
+	return 0;
+}
+
+static const struct px_run *px_run_of(const struct px *x, uint32_t id)
+{
+	for (uint32_t i = 0; i < x->nruns; i++)
+		if (x->runs[i].id == id)
+			return &x->runs[i];
+	return NULL;
+}
 
 static int px_on_event(void *c, const struct hp_event_info *ev)
 {
@@ -316,6 +346,35 @@ static void value_type(struct writer *w, uint32_t field, const char *type, const
 	pb_msg(&w->prof, field, &w->sub);
 }
 
+/* Label {key, num} or, with str, {key, str}. */
+static void label(struct writer *w, uint64_t key, const char *str, uint64_t num)
+{
+	pb_int(&w->tmp, 1, key);
+	if (str)
+		pb_int(&w->tmp, 2, str_index(&w->strs, str));
+	else
+		pb_int(&w->tmp, 3, num);
+	pb_msg(&w->sub, 3, &w->tmp);
+}
+
+/* pid, rank and host of the thread's process and run. A heap profile's
+ * samples are keyed by pid (labelled already): its main thread (tid ==
+ * pid) says the run. */
+static void process_labels(struct writer *w, uint32_t tid, int heap)
+{
+	const struct hp_sthread *t = stacks_thread(w->x->xs, tid);
+	const struct px_run *r = px_run_of(w->x, t ? t->run : 0);
+	if (t && !heap)
+		label(w, str_index(&w->strs, "pid"), NULL, t->pid);
+	if (r && r->rank >= 0) {
+		char rank[24];
+		snprintf(rank, sizeof(rank), "%lld", (long long)r->rank);
+		label(w, str_index(&w->strs, "rank"), rank, 0);
+	}
+	if (r && r->host)
+		label(w, str_index(&w->strs, "host"), r->host, 0);
+}
+
 static void write_samples(struct writer *w)
 {
 	struct px *x = w->x;
@@ -344,6 +403,7 @@ static void write_samples(struct writer *w)
 			pb_int(&w->tmp, 2, str_index(&w->strs, thread_comm(x->xs, tid)));
 			pb_msg(&w->sub, 3, &w->tmp);
 		}
+		process_labels(w, tid, x->heap);
 		pb_msg(&w->prof, 2, &w->sub);
 	}
 }
@@ -565,7 +625,7 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 		x.fault_period = 1;
 	xmap_init(&x.keys, 2);
 	if ((!x.heap && (err = store_each_event(st, px_on_event, &x))) ||
-	    (err = stacks_load(st, &x.xs)))
+	    (err = stacks_load(st, &x.xs)) || (err = store_each_run(st, px_on_run, &x)))
 		goto out;
 	if (o->weight && (!strcmp(o->weight, "off-cpu") || !strcmp(o->weight, "wall")) &&
 	    !x.offcpu_event) {
@@ -592,5 +652,8 @@ out:
 	stacks_free(x.xs);
 	xmap_release(&x.keys);
 	free(x.vals);
+	for (uint32_t i = 0; i < x.nruns; i++)
+		free(x.runs[i].host);
+	free(x.runs);
 	return err;
 }

@@ -35,7 +35,7 @@ struct ev_info {
 struct priv {
 	struct hp_arena *arena;       /* the model's */
 	size_t meta_cap, events_cap, threads_cap, processes_cap, memory_cap;
-	size_t functions_cap, lines_cap, stacks_cap;
+	size_t functions_cap, lines_cap, stacks_cap, runs_cap;
 	struct ev_info *evs; size_t nevs;
 	uint32_t *func_index;         /* functions.id -> index in functions[], NONE */
 	size_t nfunc_index;
@@ -57,6 +57,21 @@ static int64_t *columns(struct hp_profile *p, int *err)
 	else
 		memset(c, 0, p->nevents * sizeof(*c));
 	return c;
+}
+
+/* A zeroed [nruns] vector in the arena when the profile has several runs,
+ * else NULL (a single run's figures are the whole profile's). */
+static uint64_t *per_run(struct hp_profile *p, int *err)
+{
+	struct priv *pv = p->priv;
+	if (p->nruns < 2)
+		return NULL;
+	uint64_t *v = arena_alloc(pv->arena, p->nruns * sizeof(*v));
+	if (!v)
+		*err = -ENOMEM;
+	else
+		memset(v, 0, p->nruns * sizeof(*v));
+	return v;
 }
 
 /* --- run facts --- */
@@ -151,7 +166,11 @@ static int on_alloc_stack(void *ctx, const struct hp_alloc_site_row *r)
 	int64_t v[HP_ALLOC_NWEIGHTS] = { (int64_t)r->allocs, (int64_t)r->bytes,
 					 (int64_t)r->leaked_bytes, (int64_t)r->peak_bytes,
 					 (int64_t)r->temporary };
+	const struct hp_sthread *t;
 	if (col < 0 || (f->pid && r->pid && r->pid != f->pid))
+		return 0;
+	/* a rank's allocations: its processes' (a process's main thread has tid = pid) */
+	if (f->run && (!(t = stacks_thread(p->model, r->pid)) || t->run != f->run))
 		return 0;
 	struct hp_pstack *s = stack_of(p, r->stack_id);
 	if (!s)
@@ -171,6 +190,38 @@ static void set_weights(struct hp_profile *p)
 	for (uint32_t e = 0; e < p->nevents; e++)
 		if (!strcmp(p->events[e].role, "pagefault") && period)
 			pv->evs[p->events[e].id].weight = strtoll(period, NULL, 10);
+}
+
+static int on_run(void *ctx, const struct hp_run_row *r)
+{
+	struct hp_profile *p = ctx;
+	struct priv *pv = p->priv;
+	if (hp_grow((void **)&p->runs, &pv->runs_cap, p->nruns + 1, sizeof(*p->runs)))
+		return -ENOMEM;
+	p->runs[p->nruns++] = (struct hp_prun){
+		.id = r->id, .path = arena_strdup(pv->arena, r->path), .rank = r->rank,
+		.size = r->size, .host = arena_strdup(pv->arena, r->host),
+		.job = arena_strdup(pv->arena, r->job), .pid = r->pid, .exit_status = r->exit_status,
+		.signal = arena_strdup(pv->arena, r->signal), .interrupted = r->interrupted };
+	return 0;
+}
+
+static int load_runs(struct hp_store *st, struct hp_profile *p)
+{
+	int err = store_each_run(st, on_run, p);
+	if (!err && !p->nruns)
+		err = on_run(p, &(struct hp_run_row){ .rank = -1, .size = -1, .exit_status = -1 });
+	return err;
+}
+
+/* Index into runs[] of runs.id `id` (0 when unknown: a thread of a file
+ * that names no run). */
+static uint32_t run_index(const struct hp_profile *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].id == id)
+			return i;
+	return 0;
 }
 
 /* With off-CPU time and a known CPU time per sample, the derived "wall"
@@ -210,9 +261,11 @@ static void add_offcpu(struct hp_profile *p, struct hp_pstack *s, const struct h
 static int add_thread(struct hp_profile *p, uint32_t tid, uint32_t pid, const char *comm)
 {
 	struct priv *pv = p->priv;
+	const struct hp_sthread *st = stacks_thread(p->model, tid);
 	if (hp_grow((void **)&p->threads, &pv->threads_cap, p->nthreads + 1, sizeof(*p->threads)))
 		return -ENOMEM;
-	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0, 0 };
+	p->threads[p->nthreads] = (struct hp_pthread){ tid, pid, comm, 0, 0, 0,
+						       run_index(p, st ? st->run : 0), 0 };
 	return hmap_put(&pv->thread_index, (uint64_t)tid + 1, p->nthreads++);
 }
 
@@ -265,6 +318,7 @@ static struct hp_pstack *stack_of(struct hp_profile *p, uint32_t stack_id)
 	s->id = stack_id;
 	s->leaf_line = NONE;
 	s->c = columns(p, &err);
+	s->rsamples = per_run(p, &err);
 	if (err || hmap_put(&pv->stack_index, (uint64_t)stack_id + 1, p->nstacks))
 		return NULL;
 	p->nstacks++;
@@ -281,23 +335,28 @@ static int selected(const struct hp_profile *p, const struct hp_sample_row *r)
 		return 0;
 	if (f->pid && (!(t = stacks_thread(p->model, r->tid)) || t->pid != f->pid))
 		return 0;
+	if (f->run && (!(t = stacks_thread(p->model, r->tid)) || t->run != f->run))
+		return 0;
 	return 1;
 }
 
-static void count_thread(struct hp_profile *p, const struct hp_sample_row *r)
+/* Count the sample for its thread and run; the run's index into runs[]. */
+static uint32_t count_thread(struct hp_profile *p, const struct hp_sample_row *r)
 {
 	struct priv *pv = p->priv;
 	uint64_t idx;
 	if (!hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx)) {
 		if (add_thread(p, r->tid, r->tid, NULL) ||
 		    !hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx))
-			return;
+			return 0;
 	}
 	struct hp_pthread *t = &p->threads[idx];
 	if (!t->samples)
 		t->first_ns = r->t_ns;
 	t->samples++;
 	t->last_ns = r->t_ns;
+	p->runs[t->run].samples++;
+	return t->run;
 }
 
 static int on_sample(void *ctx, const struct hp_sample_row *r)
@@ -315,7 +374,9 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		if (p->nsamples == 1)
 			p->t_first = r->t_ns;
 		p->t_last = r->t_ns;
-		count_thread(p, r);
+		uint32_t run = count_thread(p, r);
+		if (s->rsamples)
+			s->rsamples[run]++;
 		if (p->wall_col >= 0) {
 			s->c[p->wall_col] += p->cpu_sample_ns;
 			p->events[p->wall_col].total += p->cpu_sample_ns;
@@ -358,6 +419,8 @@ static uint32_t function_index(struct hp_profile *p, uint32_t fid)
 	f->file = sf ? stacks_file(p->model, sf->file) : NULL;
 	f->cself = columns(p, &err);
 	f->ctotal = columns(p, &err);
+	f->rself = per_run(p, &err);
+	f->rtotal = per_run(p, &err);
 	if (err)
 		return NONE;
 	if (fid < pv->nfunc_index)
@@ -391,6 +454,23 @@ static void add_weights(int64_t *dst, const int64_t *src, uint32_t n)
 {
 	for (uint32_t e = 0; e < n; e++)
 		dst[e] = hp_add_sat(dst[e], src[e]);
+}
+
+static void add_runs(uint64_t *dst, const uint64_t *src, uint32_t n)
+{
+	for (uint32_t r = 0; dst && r < n; r++)
+		dst[r] += src[r];
+}
+
+/* The stack's samples as compute or MPI time, per run. */
+static void classify(struct hp_profile *p, struct hp_pstack *s)
+{
+	s->cls = (uint8_t)stacks_class(p->model, s->id);
+	if (s->cls != HP_STACK_MPI)
+		return;
+	p->mpi_samples += s->samples;
+	for (uint32_t r = 0; r < p->nruns; r++)
+		p->runs[r].mpi_samples += s->rsamples ? s->rsamples[r] : s->samples;
 }
 
 /* The off-CPU and wall columns' self belongs to the innermost program
@@ -431,6 +511,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 	if (err || !(s->func = arena_alloc(((struct priv *)p->priv)->arena,
 					   (s->nframes ? s->nframes : 1) * sizeof(*s->func))))
 		return err ? err : -ENOMEM;
+	classify(p, s);
 	s->user_leaf = stacks_user_leaf(s->frames, s->nframes);
 	for (uint32_t k = s->nframes; k-- > 0;) {
 		const struct hp_sframe *fr = &s->frames[k];
@@ -442,6 +523,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 		if (k == s->nframes - 1) {
 			f->self += s->samples;
 			add_weights(f->cself, s->c, p->nevents);
+			add_runs(f->rself, s->rsamples, p->nruns);
 			move_user_self(p, s, f, -1);
 		}
 		if (k == s->user_leaf)
@@ -460,6 +542,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 			mark[fi] = gen;
 			f->total += s->samples;
 			add_weights(f->ctotal, s->c, p->nevents);
+			add_runs(f->rtotal, s->rsamples, p->nruns);
 		}
 	}
 	return 0;
@@ -539,6 +622,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	}
 	p->priv = pv;
 	pv->filter = filter;
+	p->run_filter = filter ? filter->run : 0;
 	p->offcpu_col = p->wall_col = -1;
 	hmap_init(&pv->stack_index);
 	hmap_init(&pv->line_index);
@@ -550,7 +634,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	    (filter && filter->alloc_weights && (err = add_alloc_columns(p, st))))
 		goto fail;
 	set_weights(p);
-	if ((err = add_wall_column(p)) || (err = load_threads(p)) ||
+	if ((err = add_wall_column(p)) || (err = load_runs(st, p)) || (err = load_threads(p)) ||
 	    (err = store_each_process(st, on_process, p)) ||
 	    (err = store_each_memory(st, on_memory, p)) ||
 	    (err = store_each_sample(st, filter ? filter->t_from : 0, filter ? filter->t_to : 0,
@@ -591,6 +675,7 @@ void profile_free(struct hp_profile *p)
 	free(p->processes);
 	free(p->stacks);
 	free(p->memory);
+	free(p->runs);
 	stacks_free(p->model);        /* every string and frame, at once */
 	free(p);
 }
@@ -659,6 +744,8 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 				err = store_add_line_counter(st, l->file_id, l->line, fid,
 							     p->events[e].id, l->c[e]);
 	}
+	if (!err)
+		err = profile_write_rank_stats(st, p);
 	if (!err)
 		err = store_create_views(st);
 	if (!err)

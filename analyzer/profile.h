@@ -24,6 +24,15 @@
  * (profile_weight_column, profile_stack_weight); a new per-sample weight
  * (bytes allocated, time off the CPU) is one more column.
  *
+ * Runs and ranks: a merged file holds several runs (one per input; for an
+ * MPI job, one per rank) and a recorded one a single run. runs[] lists
+ * them with their samples and MPI samples (stacks_class: a sample is MPI
+ * time when its stack holds an MPI frame). With more than one run, every
+ * stack and function also carries its samples per run (rsamples, rself,
+ * rtotal: [nruns]), summed by the same aggregation, so the rank dimension
+ * (ranks.h: min/mean/max across ranks) needs no second pass; memory grows
+ * as stacks x runs. filter.run keeps one run's samples only.
+ *
  * Allocation weights: with filter->alloc_weights, the allocation tracking
  * of the run (alloc_stacks) adds five columns of role "alloc" (names in
  * HP_ALLOC_WEIGHTS: allocs, alloc-bytes, leaked-bytes, peak-bytes,
@@ -73,6 +82,7 @@ struct hp_pfunc {
 	const char *file;             /* defining file, or NULL */
 	uint64_t self, total;         /* main-sampler samples */
 	int64_t *cself, *ctotal;      /* [nevents] counter sums, NULL when nevents = 0 */
+	uint64_t *rself, *rtotal;     /* [nruns] per run when nruns > 1, else NULL */
 };
 
 struct hp_pline {
@@ -90,7 +100,23 @@ struct hp_pthread {
 	const char *comm;
 	uint64_t samples;
 	uint64_t first_ns, last_ns;   /* first and last sample */
+	uint32_t run;                 /* index into runs[] */
 	int64_t off_ns;               /* time off the CPU (run --off-cpu), 0 without */
+};
+
+/* A run: the recorded run itself, or one input of a merged file - for an
+ * MPI job, one rank (store_each_run). */
+struct hp_prun {
+	uint32_t id;                  /* runs.id; 0 in a recorded profile */
+	const char *path;             /* the merged input, NULL in a recorded profile */
+	int64_t rank, size;           /* MPI rank and job size; -1 when not an MPI rank */
+	const char *host, *job;       /* NULL when unknown */
+	uint32_t pid;                 /* its first process, 0 when unknown */
+	int64_t exit_status;          /* -1 when unknown */
+	const char *signal;           /* the signal that ended it, or NULL */
+	int interrupted;              /* stopped by SIGINT/SIGTERM (an aborted job) */
+	uint64_t samples;             /* main-sampler samples in the selection */
+	uint64_t mpi_samples;         /* of those, MPI time (HP_STACK_MPI stacks) */
 };
 
 struct hp_pprocess {
@@ -115,6 +141,8 @@ struct hp_pstack {
 	int64_t *c;                   /* [nevents] */
 	uint32_t leaf_line;           /* index into lines[] of frames[user_leaf], or UINT32_MAX */
 	uint32_t user_leaf;           /* the innermost user frame: kernel frames follow it */
+	uint8_t cls;                  /* enum hp_stack_class */
+	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
 	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */
 };
 
@@ -122,6 +150,7 @@ struct hp_profile_filter {
 	uint64_t t_from, t_to;        /* [from, to) ns; t_to = 0 means no end */
 	uint32_t tid;                 /* 0 = all */
 	uint32_t pid;                 /* 0 = all */
+	uint32_t run;                 /* runs.id (an MPI rank of a merged job); 0 = all */
 	int alloc_weights;            /* add the allocation columns (see above) */
 };
 
@@ -154,6 +183,10 @@ struct hp_profile {
 	uint32_t nstacks;
 	struct hp_mem_reading *memory;
 	uint32_t nmemory;
+	struct hp_prun *runs;         /* at least one */
+	uint32_t nruns;
+	uint64_t mpi_samples;         /* main-sampler samples in MPI (stacks_class) */
+	uint32_t run_filter;          /* filter.run it was loaded with (0: every run) */
 
 	/* off-CPU: columns in events[] of "off-cpu" and "wall", -1 when the
 	 * run has none; the CPU time of one main sample (0: unknown, no wall
@@ -198,6 +231,16 @@ double profile_pct(const struct hp_profile *p, uint64_t n);
 int profile_weight_column(const struct hp_profile *p, const char *name);
 /* Weight of stack s in column col (-1: samples). */
 int64_t profile_stack_weight(const struct hp_pstack *s, int col);
+
+/* Self and total of function f in run index r (into runs[]). */
+uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
+uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
+/* Index into runs[] of the run with MPI rank `rank`, or -1. */
+int profile_rank_index(const struct hp_profile *p, int64_t rank);
+/* 1 when any run of p was an MPI rank. */
+int profile_has_ranks(const struct hp_profile *p);
+/* The rank_stats rows of p (profile_runs.c; profile_write_stats calls it). */
+int profile_write_rank_stats(struct hp_store *st, const struct hp_profile *p);
 
 /* Arrays of indices into functions[] / lines[] ordered by self (then
  * total) descending. Caller frees. */

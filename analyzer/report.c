@@ -10,6 +10,7 @@
 
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "analyzer/report_internal.h"
 
 #define CELL 512
@@ -86,6 +87,36 @@ int report_row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t
 		return 1;
 	}
 	return p->threads[r].samples == 0;
+}
+
+/* The rank section (ranks.h) in o's format, when p is an MPI job or
+ * `only` (report --ranks) asks for it. */
+int report_ranks_section(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o,
+			 int only)
+{
+	struct hp_ranks *r;
+	if (!only && !profile_has_ranks(p))
+		return ferror(out) ? -1 : 0;
+	if (ranks_analyze(p, &r))
+		return -1;
+	if (o->format == HP_REPORT_TEXT)
+		ranks_report_text(out, p, r, o->limit);
+	else if (o->format == HP_REPORT_CSV)
+		ranks_report_csv(out, p, r, o->limit);
+	else
+		ranks_report_json(out, p, r, o->limit);
+	ranks_free(r);
+	return ferror(out) ? -1 : 0;
+}
+
+int report_print_ranks(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
+{
+	if (o->format != HP_REPORT_JSON)
+		return report_ranks_section(out, p, o, 1);
+	fprintf(out, "{\n  \"samples\": %" PRIu64, p->nsamples);
+	int err = report_ranks_section(out, p, o, 1);
+	fprintf(out, "\n}\n");
+	return err || ferror(out) ? -1 : 0;
 }
 
 static void csv_table(FILE *out, const struct hp_profile *p, enum hp_row_kind kind,
@@ -205,8 +236,9 @@ static int print_json(FILE *out, const struct hp_profile *p, const struct hp_rep
 	json_table(out, p, HP_ROWS_LINES, "lines", o->sort, o->limit);
 	json_table(out, p, HP_ROWS_THREADS, "threads", NULL, o->limit);
 	json_processes(out, p);
+	int err = report_ranks_section(out, p, o, 0);
 	fprintf(out, "\n}\n");
-	return ferror(out) ? -1 : 0;
+	return err || ferror(out) ? -1 : 0;
 }
 
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
@@ -218,7 +250,7 @@ int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_o
 		csv_table(out, p, HP_ROWS_FUNCTIONS, "functions", o->sort, o->limit);
 		csv_table(out, p, HP_ROWS_LINES, "lines", o->sort, o->limit);
 		csv_table(out, p, HP_ROWS_THREADS, "threads", NULL, o->limit);
-		return ferror(out) ? -1 : 0;
+		return report_ranks_section(out, p, o, 0);
 	case HP_REPORT_JSON:
 		return print_json(out, p, o);
 	}

@@ -38,7 +38,11 @@ struct hp_report_opts {
 				       * the header and the wall sections (report_wall.h) */
 };
 
+/* The report; with MPI ranks (profile_has_ranks) it ends with the rank
+ * section (ranks.h). */
 int report_print(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
+/* Only the rank section (report --ranks), in o->format. */
+int report_print_ranks(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
 
 /* The run's exit as the report writes it: "0", "killed by SIGSEGV (139)"
  * (the signal that ended it, 128 + its number), or "?". */

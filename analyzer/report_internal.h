@@ -22,4 +22,9 @@ int report_row_empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t
 
 int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o);
 
+/* The rank section of an MPI job (ranks.h) in o's format; with only = 0,
+ * nothing for a profile that holds no MPI rank. */
+int report_ranks_section(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o,
+			 int only);
+
 #endif

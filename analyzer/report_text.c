@@ -519,7 +519,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 	text_table(out, p, HP_ROWS_LINES, "Hot lines", o->sort, o, 0, &notes);
 	text_table(out, p, HP_ROWS_THREADS, "Threads", NULL, o, 0, &notes);
 	text_processes(out, p);
-	return ferror(out) ? -1 : 0;
+	return report_ranks_section(out, p, o, 0);
 }
 
 /* --- --columns --- */

@@ -27,6 +27,7 @@
 struct module_info {
 	const char *path, *build_id;  /* NULL when the id is unknown */
 	uint8_t kind;
+	uint8_t mpi;                  /* stacks_module_is_mpi */
 };
 
 struct location_info {
@@ -42,6 +43,7 @@ struct node_info {
 struct expansion {
 	const struct hp_sframe *frames;
 	uint32_t n;                   /* NOT_YET until expanded */
+	uint8_t cls;                  /* enum hp_stack_class */
 };
 
 struct hp_stacks {
@@ -91,6 +93,7 @@ static int on_module(void *ctx, const struct hp_module_row *m)
 	mi->path = arena_strdup(&s->arena, m->path);
 	mi->build_id = arena_strdup(&s->arena, m->build_id);
 	mi->kind = kind_of_module(m->path);
+	mi->mpi = (uint8_t)stacks_module_is_mpi(m->path);
 	return (m->path && !mi->path) || (m->build_id && !mi->build_id) ? -ENOMEM : 0;
 }
 
@@ -165,6 +168,7 @@ static int on_thread(void *ctx, const struct hp_thread_row *t)
 	struct hp_sthread *th = &s->threads[s->nthreads];
 	th->tid = t->tid;
 	th->pid = t->pid;
+	th->run = t->run;
 	th->comm = arena_strdup(&s->arena, t->comm);
 	if ((t->comm && !th->comm) || hmap_put(&s->thread_index, (uint64_t)t->tid + 1, s->nthreads))
 		return -ENOMEM;
@@ -248,6 +252,52 @@ static uint32_t walk(const struct hp_stacks *s, uint32_t stack_id, struct hp_sfr
 	return n;
 }
 
+/* --- classes --- */
+
+int stacks_module_is_mpi(const char *path)
+{
+	static const char *const prefixes[] = {
+		"libmpi", "libopen-pal", "libopen-rte", "libmca_", "libpmix", "libpmi",
+		"libprrte", "libfabric", "libucp", "libuct", "libucs", "libucm", "libpsm",
+		"libinfinipath", "libhcoll",
+	};
+	const char *base = stacks_basename(path);
+	if (!path)
+		return 0;
+	if (strstr(path, "/openmpi/") || strstr(path, "/mpich/"))
+		return 1;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
+static int function_is_mpi(const char *name)
+{
+	return !strncmp(name, "MPI_", 4) || !strncmp(name, "PMPI_", 5) ||
+	       !strncmp(name, "mpi_", 4) || !strncmp(name, "pmpi_", 5);
+}
+
+static uint8_t class_of(const struct hp_stacks *s, const struct hp_sframe *f, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_sfunc *fn = stacks_func(s, f[i].func);
+		if ((f[i].module < s->nmodules && s->modules[f[i].module].mpi) ||
+		    (fn && function_is_mpi(fn->name)))
+			return HP_STACK_MPI;
+	}
+	return HP_STACK_COMPUTE;
+}
+
+enum hp_stack_class stacks_class(struct hp_stacks *s, uint32_t stack_id)
+{
+	const struct hp_sframe *f;
+	uint32_t n;
+	if (stacks_expand(s, stack_id, &f, &n))
+		return HP_STACK_COMPUTE;
+	return (enum hp_stack_class)s->exp[stack_id].cls;
+}
+
 int stacks_expand(struct hp_stacks *s, uint32_t stack_id, const struct hp_sframe **frames,
 		  uint32_t *n)
 {
@@ -268,6 +318,7 @@ int stacks_expand(struct hp_stacks *s, uint32_t stack_id, const struct hp_sframe
 			f[i] = buf[count - 1 - i];
 		e->frames = f;
 		e->n = count;
+		e->cls = class_of(s, f, count);
 	}
 	*frames = e->frames;
 	*n = e->n;

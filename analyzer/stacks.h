@@ -41,6 +41,12 @@
  * interpreter's evaluation loop in a stack, and native code called from
  * Python sits under them.
  *
+ * Classes: a whole stack is compute or MPI time (stacks_class, decided
+ * here once per distinct stack): MPI when any of its frames is MPI code.
+ * A rank that busy-polls in MPI_Allreduce waiting for a slower one spends
+ * MPI time, not compute, and the rank dimension of a job (ranks.h, the
+ * rank_profile view) counts it so.
+ *
  * Strings live in the model's arena (stacks_arena) and are freed at once by
  * stacks_free; a profile keeps its own strings there too.
  */
@@ -59,6 +65,13 @@ enum hp_frame_kind {
 	HP_FRAME_PYTHON,              /* an interpreted Python function ("[python] FILE" modules:
 				       * function co_qualname, file FILE, the line; written by the
 				       * collector, collector/pyfeed.h) */
+};
+
+/* What a stack's samples were doing (stacks_class). */
+enum hp_stack_class {
+	HP_STACK_COMPUTE,             /* the program's own work */
+	HP_STACK_MPI,                 /* inside MPI: a frame of an MPI_* / PMPI_* function or
+				       * of an MPI library (stacks_module_is_mpi) */
 };
 
 /* One frame of an expanded stack: the meaning of one location at one depth
@@ -82,10 +95,11 @@ struct hp_sfunc {
 	uint32_t file;                /* files.id of its definition; 0 when unknown */
 };
 
-/* A thread: its process and name. */
+/* A thread: its process, name and run. */
 struct hp_sthread {
 	uint32_t tid, pid;
 	const char *comm;             /* NULL when unknown */
+	uint32_t run;                 /* runs.id in a merged file (an MPI rank's input); 0 */
 };
 
 /* Read the tables, locations, inline chains and stack tree of st (not the
@@ -103,6 +117,17 @@ struct hp_arena *stacks_arena(struct hp_stacks *s);
  * and cached: *frames stays valid until stacks_free. Returns 0 or -ENOMEM. */
 int stacks_expand(struct hp_stacks *s, uint32_t stack_id, const struct hp_sframe **frames,
 		  uint32_t *n);
+/* The class of stack_id: HP_STACK_MPI when a frame is a function named
+ * MPI_*, PMPI_* (or the Fortran mpi_* / pmpi_*), or any code of a module
+ * stacks_module_is_mpi accepts; else HP_STACK_COMPUTE (stack 0 too).
+ * Decided with the expansion and cached. */
+enum hp_stack_class stacks_class(struct hp_stacks *s, uint32_t stack_id);
+/* 1 when the module at path is an MPI library: Open MPI (libmpi*,
+ * libopen-pal, libopen-rte, anything under an .../openmpi/ directory: the
+ * mca_* components), MPICH and Intel MPI (libmpi*, libmpich*), the process
+ * managers' client libraries (libpmix, libpmi*, libprrte) and the
+ * transports only MPI calls (libfabric, UCX's libuc[pstm], PSM). */
+int stacks_module_is_mpi(const char *path);
 /* Location ids of stack_id, innermost first, into locs[0..max); returns
  * how many. */
 uint32_t stacks_locations(const struct hp_stacks *s, uint32_t stack_id, uint32_t *locs,

@@ -8,11 +8,13 @@
 hp_script_test(bench_export_perf bench ../bench/export_perf.sh $<TARGET_FILE:hp_synth>)
 hp_script_test(bench_tui_perf    bench ../bench/tui_perf.sh $<TARGET_FILE:tui_gen_big>)
 hp_script_test(bench_kernels     bench ../bench/kernels.sh)
+hp_script_test(bench_mpi         bench ../bench/mpi.sh)
 hp_script_test(bench_offcpu      bench ../bench/offcpu.sh)
 # The book's chapter 6 table with simulated caches (valgrind; exit 77 without).
 hp_script_test(bench_cachesim_book bench ../bench/cachesim_book.sh)
 # Benchmarks run alone: their figures are times.
 set_tests_properties(bench_export_perf bench_tui_perf bench_kernels bench_offcpu bench_cachesim_book
+                     bench_mpi
                      PROPERTIES RUN_SERIAL TRUE)
 
 # The kernel's stack copy by size (bench/stackcopy.sh): a sampler that drops

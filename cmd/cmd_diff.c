@@ -17,6 +17,7 @@
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
+#include "cmd/ranks_util.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -56,6 +57,9 @@ static const char usage_text[] =
 	"      --counters LIST  text: counter columns of the rows, comma-separated, or\n"
 	"                       all (default: page-faults, cache-misses or the counter\n"
 	"                       that changed most, when it changed by half or more)\n"
+	"      --ranks          MPI jobs: compare the ranks only (imbalance, MPI share,\n"
+	"                       each rank's compute and MPI samples), text or json;\n"
+	"                       the text diff of two jobs ends with this comparison\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0, 1 when a profile cannot be read, 2 for a usage error, 3 when\n"
@@ -74,6 +78,7 @@ static const struct option long_opts[] = {
 	{ "min-samples", required_argument, NULL, 'M' },
 	{ "fail-if",     required_argument, NULL, 'G' },
 	{ "counters",    required_argument, NULL, 'C' },
+	{ "ranks",       no_argument,       NULL, 'R' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -82,6 +87,7 @@ struct diff_cmd {
 	struct hp_diff_opts d;
 	struct hp_diff_print_opts p;
 	int limit_set, norm_set;
+	int ranks;                    /* --ranks */
 	char **before, **after;
 	unsigned nb, na;
 	double *work;                 /* as given: nwork counts */
@@ -192,6 +198,7 @@ static int parse_option(struct diff_cmd *o, int c, const char *arg)
 	case 'M': return parse_number("--min-samples", arg, 0, 1e12, &o->d.min_samples);
 	case 'G': return parse_gate(o, arg);
 	case 'C': o->p.counters = arg; return 0;
+	case 'R': o->ranks = 1; return 0;
 	default:  return -1;
 	}
 }
@@ -275,6 +282,10 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 	}
 	if ((rc = split_names(o, argv + optind, argc - optind)) >= 0)
 		return rc;
+	if (o->ranks && (o->nb != 1 || o->na != 1)) {
+		hp_err("--ranks compares one job with another: give BEFORE.db AFTER.db");
+		return 2;
+	}
 	if (expand_work(o))
 		return 2;
 	if (!o->limit_set)
@@ -385,11 +396,15 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 	 * valgrind ran it: compare them per run, not per second */
 	if (simulated && !o->norm_set)
 		o->d.norm = HP_DIFF_PER_RUN;
-	if (!err)
+	if (!err && o->ranks)
+		err = cmd_ranks_diff(stdout, p[0], p[o->nb], o->p.format == HP_DIFF_JSON);
+	else if (!err)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {
 		hp_err("cannot compare the profiles: %s", hp_strerror(err));
 		rc = 1;
+	} else if (o->ranks) {
+		rc = fflush(stdout) ? 1 : 0;
 	} else if (!(rc = eval_gates(o, p, d, allocs))) {
 		o->p.before_name = o->nb == 1 ? o->before[0] : "before";
 		o->p.after_name = o->na == 1 ? o->after[0] : "after";
@@ -398,7 +413,11 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		/* the verdict first: it must survive a reader that stops early */
 		int gate_rc = report_gates(o, d);
 		cmd_closed_pipe_status = gate_rc;
-		if (diff_print(stdout, d, &o->p) || fflush(stdout)) {
+		/* two MPI jobs: the text ends with their ranks side by side */
+		if (diff_print(stdout, d, &o->p) ||
+		    (o->p.format == HP_DIFF_TEXT && o->nb == 1 && o->na == 1 &&
+		     (profile_has_ranks(p[0]) || profile_has_ranks(p[1])) &&
+		     cmd_ranks_diff(stdout, p[0], p[1], 0)) || fflush(stdout)) {
 			hp_err("cannot write the diff");
 			rc = 1;
 		} else {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/error.h"
@@ -33,6 +34,10 @@ static const char usage_text[] =
 	"table lists the inputs, and threads.run / processes.run say which run a\n"
 	"thread or process came from. Identical binaries share their functions,\n"
 	"so report, diff and export see one profile of all the runs.\n"
+	"\n"
+	"For an MPI job (one database per rank: run -o prof.%r.db) each rank stays\n"
+	"a run of its own (rank_profile view, report --ranks); merge warns about\n"
+	"ranks of the job that no input holds, and ranks that failed.\n"
 	"\n"
 	"  -o, --output FILE    the merged database (required)\n"
 	"      --force          replace FILE when it exists\n"
@@ -89,13 +94,43 @@ struct totals {
 	int64_t fault_period;
 	int frequency_differs, fault_period_differs, command_differs;
 	char *command;
+	int64_t longest_ns;           /* the longest input's duration */
+	int ranks;                    /* inputs that are ranks of the first input's MPI job */
+	char *job;                    /* that job's id */
 };
+
+/* Count the input if it is a rank of the job of the first rank seen. */
+static void note_rank(struct hp_store *st, struct totals *t)
+{
+	char *job = NULL;
+	if (store_get_meta_int(st, "mpi_rank", -1) < 0 || store_get_meta(st, "mpi_job", &job) || !job)
+		return;
+	if (!t->job)
+		t->job = job;
+	else if (strcmp(t->job, job))
+		t->ranks = -(int)UINT16_MAX;   /* ranks of different jobs: sum as unrelated runs */
+	if (job != t->job)
+		free(job);
+	t->ranks++;
+}
+
+/* An input whose `hpprof run` never finished (the profiler was killed
+ * with its rank): finish it as report would, so its samples are merged. */
+static struct hp_store *open_finished(const char *path)
+{
+	struct hp_store *st = cmd_open_db(path, 0);
+	if (!st || store_is_symbolized(st) || !store_has_locations(st))
+		return st;
+	store_close(st);
+	profile_free(cmd_load_profile(path, NULL, NULL));
+	return cmd_open_db(path, 0);
+}
 
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < o->n; i++) {
-		struct hp_store *st = cmd_open_db(o->inputs[i], 0);
+		struct hp_store *st = open_finished(o->inputs[i]);
 		char *cmd = NULL, *sim = NULL;
 		if (!st)
 			return -1;
@@ -111,7 +146,10 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		int64_t fp = store_get_meta_int(st, "fault_period", 0);
 		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);
 		/* run_info values come from the files: sums saturate (satarith.h) */
-		t->duration_ns = hp_add_sat(t->duration_ns, store_get_meta_int(st, "duration_ns", 0));
+		int64_t d = store_get_meta_int(st, "duration_ns", 0);
+		t->duration_ns = hp_add_sat(t->duration_ns, d);
+		t->longest_ns = d > t->longest_ns ? d : t->longest_ns;
+		note_rank(st, t);
 		t->lost = hp_add_sat(t->lost, store_get_meta_int(st, "lost_samples", 0));
 		t->fault_samples = hp_add_sat(t->fault_samples,
 					      store_get_meta_int(st, "fault_samples", 0));
@@ -152,7 +190,9 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	f.merged_from = buf;
 	f.merged_runs = o->n;
 	f.samples = (int64_t)samples;
-	f.duration_ns = t->duration_ns;
+	/* The ranks of one MPI job ran side by side: the job lasted as long as
+	 * its longest rank. Unrelated runs ran one after the other. */
+	f.duration_ns = t->ranks == (int)o->n ? t->longest_ns : t->duration_ns;
 	f.lost_samples = t->lost;
 	f.fault_samples = t->fault_samples;
 	f.complete_stacks = t->complete;
@@ -166,6 +206,27 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	return store_write_facts(st, &f);
 }
 
+/* An MPI job: warn about ranks that are missing (run_info
+ * mpi_ranks_missing), held twice, failed or interrupted. */
+static int rank_notes(struct hp_store *st, const struct hp_profile *p)
+{
+	struct hp_ranks *r;
+	struct hp_run_facts f;
+	char list[512];
+	int err;
+	if (!profile_has_ranks(p))
+		return 0;
+	if ((err = ranks_analyze(p, &r)))
+		return err;
+	ranks_print_problems(stderr, p, r, "hpprof: warning: ");
+	store_facts_init(&f);
+	if (r->nmissing)
+		f.mpi_ranks_missing = ranks_missing_list(r, list, sizeof(list));
+	err = store_write_facts(st, &f);
+	ranks_free(r);
+	return err;
+}
+
 /* Aggregate the merged samples into the statistics and views, as `run` does. */
 static int write_stats(struct hp_store *st, uint64_t *nsamples)
 {
@@ -175,6 +236,8 @@ static int write_stats(struct hp_store *st, uint64_t *nsamples)
 		return err;
 	*nsamples = p->nsamples;
 	err = profile_write_stats(st, p);
+	if (!err)
+		err = rank_notes(st, p);
 	profile_free(p);
 	return err;
 }
@@ -258,6 +321,7 @@ int cmd_merge(int argc, char **argv)
 	if (fd < 0 || (err = store_create(tmp, &st))) {
 		hp_err("cannot create '%s': %s", o.output, hp_strerror(fd < 0 ? fd : err));
 		free(t.command);
+		free(t.job);
 		return 1;
 	}
 	err = merge(&o, st, &t);
@@ -270,5 +334,6 @@ int cmd_merge(int argc, char **argv)
 	if (err)
 		store_unlink(tmp);
 	free(t.command);
+	free(t.job);
 	return err ? 1 : 0;
 }

@@ -8,9 +8,11 @@
 
 #include "analyzer/memreport.h"
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "analyzer/report.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
+#include "cmd/ranks_util.h"
 #include "common/log.h"
 #include "common/store.h"
 
@@ -33,6 +35,10 @@ static const char usage_text[] =
 	"      --pid PID        only samples of this process\n"
 	"      --from SEC       only samples at or after SEC seconds into the run\n"
 	"      --to SEC         only samples before SEC seconds into the run\n"
+	"      --rank N         only samples of MPI rank N (a merged job, docs/mpi.md)\n"
+	"      --ranks          the MPI rank report only: each rank's compute and MPI\n"
+	"                       samples, the load imbalance, missing or failed ranks,\n"
+	"                       and per function the min/mean/max across ranks\n"
 	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
 	"                       peak, end, growth phases), the lines that grew RSS,\n"
 	"                       allocation sites and leaks (with run --alloc)\n"
@@ -52,6 +58,8 @@ static const struct option long_opts[] = {
 	{ "from",   required_argument, NULL, 'A' },
 	{ "to",     required_argument, NULL, 'B' },
 	{ "memory", no_argument,       NULL, 'm' },
+	{ "rank",   required_argument, NULL, 'R' },
+	{ "ranks",  no_argument,       NULL, 'Q' },
 	{ "kernel", no_argument,       NULL, 'K' },
 	{ "columns", required_argument, NULL, 'C' },
 	{ "wide",   no_argument,       NULL, 'w' },
@@ -73,13 +81,16 @@ static int parse_format(const char *s, enum hp_report_format *f)
 	return 0;
 }
 
-/* "thread 1234, 0.500 s to 1.200 s" */
-static void describe_filter(const struct hp_profile_filter *f, char *buf, size_t len)
+/* "MPI rank 2, thread 1234, 0.500 s to 1.200 s" */
+static void describe_filter(const struct hp_profile_filter *f, int64_t rank, char *buf,
+			    size_t len)
 {
 	size_t n = 0;
 	buf[0] = '\0';
-	if (f->tid)
-		n += (size_t)snprintf(buf + n, len - n, "thread %u", f->tid);
+	if (rank >= 0)
+		n += (size_t)snprintf(buf + n, len - n, "MPI rank %lld", (long long)rank);
+	if (f->tid && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sthread %u", n ? ", " : "", f->tid);
 	if (f->pid && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "%sprocess %u", n ? ", " : "", f->pid);
 	if ((f->t_from || f->t_to) && n < len) {
@@ -104,8 +115,8 @@ int cmd_report(int argc, char **argv)
 {
 	struct hp_report_opts o = { .format = HP_REPORT_TEXT, .limit = 20 };
 	struct hp_profile_filter f = { 0 };
-	int c, filtered = 0, memory = 0;
-	int64_t n;
+	int c, filtered = 0, memory = 0, ranks = 0;
+	int64_t n, rank = -1;
 	char selection[160] = "";
 
 	while ((c = getopt_long(argc, argv, "n:f:s:mwh", long_opts, NULL)) != -1) {
@@ -123,6 +134,12 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 's': o.sort = optarg; break;
 		case 'm': memory = 1; break;
+		case 'Q': ranks = 1; break;
+		case 'R':
+			if (cmd_parse_rank(optarg, &rank))
+				return 2;
+			filtered = 1;
+			break;
 		case 'K': o.kernel = 1; break;
 		case 'C': o.columns = optarg; break;
 		case 'w': o.wide = 1; break;
@@ -157,6 +174,8 @@ int cmd_report(int argc, char **argv)
 	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
 	struct hp_store *st = NULL;
+	if (rank >= 0 && cmd_rank_filter(db, rank, &f))
+		return 1;
 	f.alloc_weights = memory;             /* the callers of the allocation sites */
 	struct hp_profile *p = cmd_load_profile(db, filtered || memory ? &f : NULL, &st);
 	if (!p)
@@ -175,10 +194,11 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 	if (filtered) {
-		describe_filter(&f, selection, sizeof(selection));
+		describe_filter(&f, rank, selection, sizeof(selection));
 		o.selection = selection;
 	}
-	int err = memory ? memreport_print(stdout, p, st, o.limit) : report_print(stdout, p, &o);
+	int err = memory ? memreport_print(stdout, p, st, o.limit)
+		: ranks ? report_print_ranks(stdout, p, &o) : report_print(stdout, p, &o);
 	profile_free(p);
 	store_close(st);
 	if (fflush(stdout) || err) {

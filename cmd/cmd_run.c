@@ -55,8 +55,10 @@ static const char usage_text[] =
 	"Run PROGRAM, sample its call stacks, counters and memory, and write a\n"
 	"self-contained SQLite profile. The exit status is PROGRAM's.\n"
 	"\n"
-	"  -o, --output FILE        database to write (default hpprof.db; an existing\n"
-	"                           profile there is kept as FILE.old)\n"
+	"  -o, --output FILE        database to write (default hpprof.db, or\n"
+	"                           hpprof.RANK.db as an MPI rank; an existing profile\n"
+	"                           there is kept as FILE.old); %r expands to the MPI\n"
+	"                           rank, %h to the host name, %p to hpprof's pid\n"
 	"  -F, --freq HZ            samples per second per thread (default 1000)\n"
 	"  -e, --event LIST         counters read with every sample, comma-separated\n"
 	"                           (default: cycles,instructions,cache-references,\n"
@@ -180,7 +182,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 {
 	int c;
 	int64_t n;
-	o->output = "hpprof.db";
+	o->output = NULL;
 	o->s.freq = 1000;
 	o->s.call_graph = HP_CG_DWARF;
 	o->s.stack_size = 0;                  /* the session's default */
@@ -460,6 +462,7 @@ void run_command_facts(struct run_record *r, char **targv, const struct run_opts
 	if (!o->s.sampler)                    /* cpu-clock turns -F into a fixed period */
 		f->cpu_sample_ns = 1000000000 / o->s.freq;
 	f->kernel_name = o->kernel;
+	run_mpi_facts(&o->mpi, f);
 }
 
 /* --- events --- */
@@ -741,13 +744,18 @@ int cmd_run(int argc, char **argv)
 	struct run_record rec;
 	struct hp_session_result res = { 0 };
 	struct hp_store *st = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], output[PATH_MAX];
 	char **targv = NULL;
 	int ret = 1, err, rotated = 0;
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
+	run_mpi_detect(&o.mpi);
+	if (run_output_expand(o.output ? o.output : o.mpi.rank >= 0 ? "hpprof.%r.db" : "hpprof.db",
+			      &o.mpi, output, sizeof(output)))
+		return 2;
+	o.output = output;
 	if (o.s.kill_at_end && !o.s.duration_ns) {
 		hp_err("--kill needs --duration");
 		return 2;

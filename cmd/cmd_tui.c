@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "analyzer/timeline.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
+#include "cmd/ranks_util.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -26,7 +28,7 @@ static const char usage_text[] =
 	"\n"
 	"Browse a profile (DB defaults to hpprof.db) in the terminal: summary,\n"
 	"functions, lines, source, call tree, flame graph, memory, threads and\n"
-	"timeline. Press ? inside for the keys.\n"
+	"timeline; r opens the MPI ranks of a merged job. Press ? inside for the keys.\n"
 	"\n"
 	"      --diff BASE      also load BASE.db and compare with it (diff view)\n"
 	"      --view NAME      start in this view\n"
@@ -34,11 +36,12 @@ static const char usage_text[] =
 	"      --width N        width of the --dump text (default 100)\n"
 	"      --height N       height of the --dump text (default 30)\n"
 	"      --keys KEYS      with --dump: keys to press first, e.g. '2<enter>'\n"
+	"      --rank N         show only MPI rank N (x inside shows all ranks)\n"
 	"      --no-color       do not use colors (so does NO_COLOR=1)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Views: summary functions lines tree flame memory threads timeline diff,\n"
-	"and source (the hottest function's source) and help for --dump.\n";
+	"and source (the hottest function's source), ranks and help for --dump.\n";
 
 static const struct option long_opts[] = {
 	{ "diff",     required_argument, NULL, 'D' },
@@ -48,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "height",   required_argument, NULL, 'H' },
 	{ "keys",     required_argument, NULL, 'k' },
 	{ "no-color", no_argument,       NULL, 'c' },
+	{ "rank",     required_argument, NULL, 'r' },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -57,6 +61,12 @@ struct db {
 	struct hp_store *st;
 	int alloc;                    /* load the allocation weights (not with --diff) */
 };
+
+static int db_rank_timeline(void *ctx, const struct hp_profile *p, uint32_t nbuckets,
+			    struct hp_rank_timeline **out)
+{
+	return ranks_timeline_load(((struct db *)ctx)->st, p, nbuckets, out);
+}
 
 static int db_load(void *ctx, const struct hp_profile_filter *f, struct hp_profile **out)
 {
@@ -109,6 +119,7 @@ static const char *db_strerror(void *ctx, int err)
 struct tui_cmd_opts {
 	struct tui_opts tui;
 	const char *diff;
+	int64_t rank;                 /* --rank, -1: all */
 };
 
 static int parse_dim(const char *opt, const char *v, int *out)
@@ -143,6 +154,7 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 		case 'H': if (parse_dim("--height", optarg, &o->tui.height)) return 2; break;
 		case 'k': o->tui.keys = optarg; break;
 		case 'c': o->tui.color = 0; break;
+		case 'r': if (cmd_parse_rank(optarg, &o->rank)) return 2; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}
@@ -160,7 +172,8 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 
 int cmd_tui(int argc, char **argv)
 {
-	struct tui_cmd_opts o = { .tui = { .color = 1 } };
+	struct tui_cmd_opts o = { .tui = { .color = 1 }, .rank = -1 };
+	struct hp_profile_filter f = { 0 };
 	struct db main_db = { 0 }, base_db = { 0 };
 	struct tui_source src = { 0 }, base_src = { 0 };
 	struct hp_profile *p, *base = NULL;
@@ -169,14 +182,18 @@ int cmd_tui(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	main_db.path = optind < argc ? argv[optind] : "hpprof.db";
+	if (o.rank >= 0 && cmd_rank_filter(main_db.path, o.rank, &f))
+		return 1;
+	o.tui.run = f.run;
 	/* Allocation weights for the memory view, as db_load: not in a diff,
 	 * which compares CPU profiles function by function. */
 	main_db.alloc = !o.diff;
+	f.alloc_weights = main_db.alloc;
 	struct hp_profile_filter all = { .alloc_weights = main_db.alloc };
-	if (!(p = cmd_load_profile(main_db.path, &all, &main_db.st)))
+	if (!(p = cmd_load_profile(main_db.path, &f, &main_db.st)))
 		return 1;
 	src = (struct tui_source){ main_db.path, &main_db, db_load, db_timeline,
-					  db_alloc_sites, db_strerror };
+					  db_alloc_sites, db_strerror, db_rank_timeline };
 	if (o.diff) {
 		base_db.path = o.diff;
 		if (!(base = cmd_load_profile(o.diff, &all, &base_db.st))) {
@@ -185,7 +202,7 @@ int cmd_tui(int argc, char **argv)
 			return 1;
 		}
 		base_src = (struct tui_source){ o.diff, &base_db, db_load, db_timeline,
-						  db_alloc_sites, db_strerror };
+						  db_alloc_sites, db_strerror, db_rank_timeline };
 		if (!o.tui.view)
 			o.tui.view = "diff";
 	}

@@ -27,10 +27,17 @@ enum run_sampler {
 	SAMPLER_PRELOAD,              /* --sampler preload: the agent */
 };
 
+/* The MPI rank this run is (run_mpi.c), from the launcher's environment. */
+struct run_mpi {
+	int64_t rank, size;           /* -1 when unknown (not a rank) */
+	const char *rank_from;        /* the variable the rank came from; NULL: not a rank */
+	char job[128];                /* the job's id, "" when unknown */
+};
 #define RUN_MAX_ATTACH 64
 
 struct run_opts {
-	const char *output;
+	const char *output;           /* -o, after expansion (run_output_expand) */
+	struct run_mpi mpi;
 	const char *kernel;
 	const char *events;           /* -e list, NULL = default set */
 	const char *sample_event;     /* --sample-event, NULL = cpu-clock */
@@ -141,6 +148,21 @@ int run_retry_with_agent(struct run_opts *o, struct hp_streamfeed **feed, const 
  * needs it; *feed stays NULL when neither does. Returns -1 when it cannot
  * (the error is printed). */
 int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *target);
+
+/* --- run_mpi.c --- */
+
+/* Which MPI rank this is, from OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK or
+ * SLURM_PROCID (the first set), with the job's size and id. */
+void run_mpi_detect(struct run_mpi *m);
+/* The rank's facts (mpi_rank, mpi_size, mpi_job, mpi_rank_from) into f;
+ * nothing when m is not a rank. m must outlive f. */
+struct hp_run_facts;
+void run_mpi_facts(const struct run_mpi *m, struct hp_run_facts *f);
+/* Expand the -o pattern into out[len]: %r the rank, %h the host name, %p
+ * hpprof's pid, %% a '%'. Returns 0, or -1 with the error printed (an
+ * unknown %x, %r outside an MPI job, a path too long). Warns when a rank
+ * of a larger job names a file without %r or %p. */
+int run_output_expand(const char *pattern, const struct run_mpi *m, char *out, size_t len);
 
 /* --- run_offcpu.c (--off-cpu) --- */
 

@@ -100,6 +100,13 @@ struct hp_run_facts {
 	/* merge */
 	const char *merged_from;       /* the inputs, comma-separated */
 	int64_t merged_runs;
+	/* MPI (docs/mpi.md): the rank's place in its job, from the launcher's
+	 * environment; unset when the run was not an MPI rank */
+	int64_t mpi_rank;              /* OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK or SLURM_PROCID */
+	int64_t mpi_size;              /* ranks in the job, when the launcher says */
+	const char *mpi_job;           /* the job's id (Open MPI jobid, PMIx namespace, Slurm job.step) */
+	const char *mpi_rank_from;     /* the variable the rank was read from */
+	const char *mpi_ranks_missing; /* merge: ranks of the job with no input, comma-separated */
 };
 
 #endif

@@ -193,6 +193,30 @@ CREATE TABLE runs (
   exit_status INTEGER
 );
 
+-- Each merged run's own run_info (no rows in a recorded profile, whose
+-- run_info is its own): what differs between the runs, such as an MPI
+-- rank's mpi_rank, hostname, exit_status and signal. Written by merge.
+CREATE TABLE run_meta (
+  run   INTEGER NOT NULL,         -- runs.id
+  key   TEXT NOT NULL,
+  value TEXT,
+  PRIMARY KEY (run, key)
+) WITHOUT ROWID;
+
+-- Main-sampler samples per run split into compute and MPI time, written by
+-- the analyzer with the other statistics (the split needs the stack model:
+-- a sample is MPI time when its stack holds an MPI frame; analyzer/stacks.h).
+-- One row per run: run 0 in a recorded profile, runs.id in a merged one.
+CREATE TABLE rank_stats (
+  run             INTEGER PRIMARY KEY,
+  rank            INTEGER,        -- run_info mpi_rank; NULL when the run was no MPI rank
+  host            TEXT,           -- run_info hostname
+  pid             INTEGER,        -- the run's first process: the rank itself
+  samples         INTEGER NOT NULL,
+  compute_samples INTEGER NOT NULL,
+  mpi_samples     INTEGER NOT NULL
+);
+
 -- Undecoded perf records (run --raw only): for chasing unwinder bugs, with
 -- the registers and stack copy of every sample as the kernel wrote them.
 CREATE TABLE raw_records (
@@ -273,6 +297,12 @@ CREATE VIEW line_profile AS
   LEFT JOIN files fi ON fi.id = l.file_id
   ORDER BY l.self_samples DESC;
 
+-- One row per MPI rank (per run; a recorded profile has one): its samples,
+-- how many were compute and how many MPI time, and MPI's share.
+CREATE VIEW rank_profile AS
+  SELECT rank, host, pid, samples, compute_samples, mpi_samples,
+         ROUND(100.0 * mpi_samples / MAX(1, samples), 2) AS mpi_pct, run
+  FROM rank_stats ORDER BY rank IS NULL, rank, run;
 -- Wall-clock time per function (run --off-cpu; docs/offcpu.md): time on the
 -- CPU (main samples x run_info cpu_sample_ns) and off it (the off-CPU
 -- event's intervals, in ns). self = time whose innermost program frame

@@ -143,7 +143,10 @@ int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 struct hp_stack_end_row { uint32_t stack_id; int unwind; uint64_t samples; };
 int store_each_stack_end(struct hp_store *st,
 			 int (*cb)(void *ctx, const struct hp_stack_end_row *r), void *ctx);
-struct hp_thread_row { uint32_t tid, pid; const char *comm; uint64_t start_ns, end_ns; };
+struct hp_thread_row {
+	uint32_t tid, pid; const char *comm; uint64_t start_ns, end_ns;
+	uint32_t run;           /* runs.id in a merged file; 0 in a recorded one */
+};
 int store_each_thread(struct hp_store *st,
 		      int (*cb)(void *ctx, const struct hp_thread_row *t), void *ctx);
 struct hp_process_row {
@@ -218,6 +221,34 @@ struct hp_sim_cost_row {
 /* Every simulated cost (none in a file without the table, an older one). */
 int store_each_sim_cost(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_sim_cost_row *r), void *ctx);
+/* --- runs and ranks (store_runs.c) --- */
+/* A run of the file: the recorded run itself (id 0), or each input of a
+ * merged file (runs.id) with that input's own run_info (run_meta). */
+struct hp_run_row {
+	uint32_t id;            /* runs.id; 0 in a recorded profile */
+	const char *path;       /* the merged input as named to merge; NULL for run 0 */
+	int64_t rank, size;     /* mpi_rank, mpi_size; -1 when unknown (not an MPI rank) */
+	const char *host, *job; /* hostname, mpi_job; NULL when unknown */
+	uint32_t pid;           /* its first process (the rank), 0 when none */
+	int64_t exit_status;    /* exit code or 128 + signal; -1 when unknown */
+	const char *signal;     /* the signal that ended it, or NULL */
+	int interrupted;        /* stopped by Ctrl-C / SIGTERM (an aborted job) */
+	int64_t samples, duration_ns; /* as the run recorded them; -1 when unknown */
+};
+/* Each run, in runs.id order (a recorded profile: one, id 0). */
+int store_each_run(struct hp_store *st, int (*cb)(void *ctx, const struct hp_run_row *r),
+		   void *ctx);
+/* A run's samples split into compute and MPI time (the analyzer's). */
+struct hp_rank_stat {
+	uint32_t run;           /* runs.id, 0 in a recorded profile */
+	int64_t rank;           /* -1: not an MPI rank (NULL in the table) */
+	const char *host;
+	uint32_t pid;
+	uint64_t samples, mpi_samples;  /* compute = samples - mpi_samples */
+};
+/* Replace the rank_stats rows (behind the rank_profile view) with
+ * rows[0..n); a file written before rank_stats existed gets none. */
+int store_write_rank_stats(struct hp_store *st, const struct hp_rank_stat *rows, uint32_t n);
 
 /* ===================================================================== */
 /* Additions for `hpprof diff`, `hpprof export` and `hpprof merge`.      */

@@ -61,6 +61,7 @@ static const struct fact facts[] = {
 	INT(python_truncated), INT(python_unmerged), INT(python_unresolved), INT(python_native),
 	TEXT(jit_maps),
 	TEXT(merged_from), INT(merged_runs),
+	INT(mpi_rank), INT(mpi_size), TEXT(mpi_job), TEXT(mpi_rank_from), TEXT(mpi_ranks_missing),
 	TEXT(kernel_frames), TEXT(boot_id),
 	INT(cpu_sample_ns), TEXT(off_cpu), INT(offcpu_intervals), INT(offcpu_ns),
 	INT(offcpu_no_stack),

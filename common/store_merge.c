@@ -505,6 +505,15 @@ static const char merge_copy_sql[] =
 	" leaked_allocs = leaked_allocs + excluded.leaked_allocs,"
 	" temporary = temporary + excluded.temporary;";
 
+/* The input's run_info as its run's run_meta rows. */
+static int merge_run_meta(struct merge_run *r)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "INSERT INTO main.run_meta(run, key, value) SELECT %u, key, value"
+		 " FROM src.meta", r->k);
+	return store_exec_sql(r->m->out, sql);
+}
+
 static int merge_bulk(struct merge_run *r, const char *path)
 {
 	struct hp_store *out = r->m->out;
@@ -521,9 +530,13 @@ static int merge_bulk(struct merge_run *r, const char *path)
 		return store_sql_err(out, "attach");
 	if ((err = merge_functions(out, r)) || (err = store_begin(out)) || (err = store_exec_sql(out, merge_copy_sql)))
 		goto detach;
-	if (r->k == 1)
+	/* The merged run_info starts as the first input's, without what is one
+	 * rank's own; every input keeps its run_info in run_meta. */
+	if (!err && r->k == 1)
 		err = store_exec_sql(out, "INSERT OR REPLACE INTO main.meta(key, value) SELECT key, value"
-				" FROM src.meta");
+				" FROM src.meta WHERE key NOT IN ('mpi_rank', 'mpi_rank_from')");
+	if (!err)
+		err = merge_run_meta(r);
 	if (!err && sqlite3_prepare_v2(out->db,
 		"INSERT INTO main.runs(id, path, command, start_time, duration_ns, samples, exit_status)"
 		" SELECT ?1, ?2, (SELECT value FROM src.meta WHERE key = 'command'),"

@@ -227,7 +227,8 @@ static int thread_row(void *c, sqlite3_stmt *s)
 	struct hp_thread_row t = { (uint32_t)sqlite3_column_int64(s, 0),
 				   (uint32_t)sqlite3_column_int64(s, 1), store_col_text(s, 2),
 				   (uint64_t)sqlite3_column_int64(s, 3),
-				   (uint64_t)sqlite3_column_int64(s, 4) };
+				   (uint64_t)sqlite3_column_int64(s, 4),
+				   (uint32_t)sqlite3_column_int64(s, 5) };
 	return ((int (*)(void *, const struct hp_thread_row *))k->cb)(k->ctx, &t);
 }
 
@@ -235,7 +236,8 @@ int store_each_thread(struct hp_store *st,
 		      int (*cb)(void *ctx, const struct hp_thread_row *t), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx, st };
-	return store_each_row(st, "SELECT tid, pid, comm, start_ns, end_ns FROM threads ORDER BY tid",
+	return store_each_row(st, "SELECT tid, pid, comm, start_ns, end_ns, run FROM threads"
+			" ORDER BY tid",
 			thread_row, &k);
 }
 

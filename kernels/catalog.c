@@ -41,6 +41,10 @@ const struct hp_kernel hp_kernels[] = {
 	  "serial (default), concurrent", "HPP ch. 8" },
 	{ "calib", "calibration: CPU time split 60/30/10 between calib_a, calib_b, calib_c",
 	  "split (default)", "hpprof's own ground truth" },
+#ifdef HP_HAVE_MPI
+	{ "mpi-pi", "Monte Carlo pi over MPI ranks (run under mpirun): compute vs MPI time,"
+	  " --skew imbalance", "allreduce (default)", "HPP ch. 10, seed 004" },
+#endif
 	{ "julia-py", "Julia set in pure Python: calculate_z line by line, C beneath abs()",
 	  "complex (default), expanded", "HPP ch. 2", "julia.py" },
 	{ "diffusion-py", "2-D diffusion in pure Python: the stencil line, a new grid per step or two",

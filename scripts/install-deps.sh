@@ -15,6 +15,10 @@ libcapstone-dev hyperfine"
 # python3-numpy: diffusion-numpy); nodejs writes the /tmp/perf-PID.map the
 # perfmap test reads.
 PKGS="$PKGS python3.11 python3.11-dev python3-numpy nodejs"
+# MPI jobs (docs/mpi.md): Open MPI's mpirun and headers build and run the
+# hp-mpi-pi kernel and the MPI tests; golang-go's `go tool pprof` reads back
+# the rank labels of the pprof export.
+PKGS="$PKGS openmpi-bin libopenmpi-dev golang-go"
 # Memory truths (tests/e2e/memory_*.sh, tests/realworld/memory_*.sh):
 # /usr/bin/time, heaptrack's zstd files, setarch.
 PKGS="$PKGS time zstd util-linux"

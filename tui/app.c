@@ -21,6 +21,7 @@
 #include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "analyzer/timeline.h"
 #include "common/log.h"
 #include "tui/colors.h"
@@ -64,6 +65,8 @@ struct tui_app {
 	struct hp_profile_filter filter;
 	struct hp_timeline *timeline;
 	int timeline_failed;
+	struct hp_rank_timeline *rank_timeline;
+	int rank_timeline_failed;
 	uint32_t *thread_order;       /* tids by samples, for `t` */
 	uint32_t nthread_order;
 
@@ -129,11 +132,16 @@ const char *app_thread_label(const struct tui_app *a, uint32_t tid)
 {
 	static char buf[96];
 	for (uint32_t i = 0; i < a->p->nthreads; i++) {
-		if (a->p->threads[i].tid == tid) {
-			snprintf(buf, sizeof(buf), "%u %s", tid,
-				 a->p->threads[i].comm ? a->p->threads[i].comm : "?");
-			return buf;
-		}
+		const struct hp_pthread *t = &a->p->threads[i];
+		const struct hp_prun *run = &a->p->runs[t->run];
+		if (t->tid != tid)
+			continue;
+		if (run->rank >= 0)       /* an MPI job: the timeline's rows side by side */
+			snprintf(buf, sizeof(buf), "r%lld %u %s", (long long)run->rank, tid,
+				 t->comm ? t->comm : "?");
+		else
+			snprintf(buf, sizeof(buf), "%u %s", tid, t->comm ? t->comm : "?");
+		return buf;
 	}
 	snprintf(buf, sizeof(buf), "%u", tid);
 	return buf;
@@ -155,6 +163,22 @@ const struct hp_timeline *app_timeline(struct tui_app *a)
 			    a->src->strerror(a->src->ctx, err));
 	}
 	return a->timeline;
+}
+
+const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a)
+{
+	int err;
+	if (a->rank_timeline || a->rank_timeline_failed)
+		return a->rank_timeline;
+	a->rank_timeline_failed = 1;
+	if (!a->src->rank_timeline)
+		return NULL;
+	if ((err = a->src->rank_timeline(a->src->ctx, a->p, TL_BUCKETS, &a->rank_timeline))) {
+		a->rank_timeline = NULL;
+		app_message(a, TUI_ERROR, "cannot count the ranks' timeline: %s",
+			    a->src->strerror(a->src->ctx, err));
+	}
+	return a->rank_timeline;
 }
 
 int app_alloc_sites(struct tui_app *a, int (*cb)(void *ctx, const struct tui_alloc_site *s),
@@ -332,6 +356,12 @@ static void describe_filter(const struct tui_app *a, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, " thread %s", app_thread_label(a, f->tid));
 	if (f->pid && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " process %u", f->pid);
+	for (uint32_t i = 0; f->run && i < a->p->nruns && n < len; i++)
+		if (a->p->runs[i].id == f->run) {
+			char name[96];
+			n += (size_t)snprintf(buf + n, len - n, " %s",
+					      ranks_name(a->p, i, name, sizeof(name)));
+		}
 	if ((f->t_from || f->t_to) && n < len)
 		snprintf(buf + n, len - n, " %.3f-%.3f s", (double)f->t_from / 1e9,
 			 f->t_to ? (double)f->t_to / 1e9 : (double)a->p->duration_ns / 1e9);
@@ -339,7 +369,8 @@ static void describe_filter(const struct tui_app *a, char *buf, size_t len)
 
 static int same_filter(const struct hp_profile_filter *x, const struct hp_profile_filter *y)
 {
-	return x->t_from == y->t_from && x->t_to == y->t_to && x->tid == y->tid && x->pid == y->pid;
+	return x->t_from == y->t_from && x->t_to == y->t_to && x->tid == y->tid && x->pid == y->pid &&
+	       x->run == y->run;
 }
 
 /* Take the profile of filter f out of the cache, or NULL. */
@@ -373,7 +404,7 @@ static void apply_filter(struct tui_app *a)
 {
 	struct hp_profile *np;
 	const struct hp_profile_filter *f = &a->next_filter;
-	int any = f->tid || f->pid || f->t_from || f->t_to, err = 0;
+	int any = f->tid || f->pid || f->t_from || f->t_to || f->run, err = 0;
 	a->pending_filter = 0;
 	if (same_filter(f, &a->filter))
 		return;
@@ -442,7 +473,7 @@ static int idle_work(struct tui_app *a)
 	for (int i = 0; i < a->ncache; i++)
 		if (same_filter(&a->cache[i].filter, &f))
 			return 0;
-	if (a->src->load(a->src->ctx, f.tid || f.pid || f.t_from || f.t_to ? &f : NULL, &np))
+	if (a->src->load(a->src->ctx, f.tid || f.pid || f.t_from || f.t_to || f.run ? &f : NULL, &np))
 		return 0;
 	cache_put(a, &f, np);
 	return 0;
@@ -577,6 +608,10 @@ static int app_action(struct tui_app *a, enum tui_action act, int arg)
 		return search(a, -1);
 	case TUI_A_THREAD:
 		return cycle_thread(a);
+	case TUI_A_RANKS:
+		if (top(a)->ops->kind == TUI_V_RANKS)
+			return TUI_R_VIEW;
+		return app_push(a, view_ranks_new(a));
 	case TUI_A_CLEAR_FILTER: {
 		struct hp_profile_filter none = { 0 };
 		return app_set_filter(a, &none);
@@ -651,6 +686,8 @@ static int open_view(struct tui_app *a, const char *name)
 		if (order && a->p->nfunctions)
 			app_annotate_function(a, order[0]);
 		free(order);
+	} else if (!strcmp(name, "ranks")) {
+		app_push(a, view_ranks_new(a));
 	} else if (!strcmp(name, "diff")) {
 		app_message(a, TUI_ERROR, "no diff: start with --diff BASE.db");
 	}
@@ -662,20 +699,22 @@ int tui_view_known(const char *name)
 	for (int i = 0; i < NTABS; i++)
 		if (!strcmp(tabs[i].name, name))
 			return 1;
-	return !strcmp(name, "source") || !strcmp(name, "help");
+	return !strcmp(name, "source") || !strcmp(name, "help") || !strcmp(name, "ranks");
 }
 
 const char *tui_view_names(void)
 {
-	return "summary functions lines tree flame memory threads timeline diff source help";
+	return "summary functions lines tree flame memory threads timeline diff source ranks help";
 }
 
 static int app_init(struct tui_app *a, const struct tui_source *src, struct hp_profile *p,
-		    const struct tui_source *base_src, struct hp_profile *base, int w, int h)
+		    const struct tui_source *base_src, struct hp_profile *base, int w, int h,
+		    uint32_t run)
 {
 	memset(a, 0, sizeof(*a));
 	a->src = src;
 	a->p = p;
+	a->filter.run = run;
 	a->base_src = base_src;
 	a->base = base;
 	a->ntabs = base ? NTABS : NTABS - 1;
@@ -691,6 +730,7 @@ static void app_release(struct tui_app *a)
 	profile_free(a->p);
 	profile_free(a->base);
 	timeline_free(a->timeline);
+	ranks_timeline_free(a->rank_timeline);
 	free(a->thread_order);
 	screen_release(&a->screen);
 }
@@ -761,7 +801,7 @@ int tui_main(const struct tui_source *src, struct hp_profile *p,
 	struct tui_app *a = calloc(1, sizeof(*a));
 	int rc;
 	if (!a || app_init(a, src, p, base_src, base, o->width > 0 ? o->width : 100,
-			   o->height > 0 ? o->height : 30)) {
+			   o->height > 0 ? o->height : 30, o->run)) {
 		hp_err("cannot start the browser: out of memory");
 		free(a);
 		profile_free(p);

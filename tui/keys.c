@@ -69,6 +69,8 @@ static const struct tui_key table[] = {
 	{ '\n', "Enter", TUI_A_ENTER, 0, TUI_V_TIMELINE,
 	  "show only the range (or the cursor column) in every view" },
 	/* tables */
+	{ '\n', "Enter", TUI_A_ENTER, 0, TUI_V_RANKS, "show only this rank in every view" },
+	{ ' ', "Space", TUI_A_TOGGLE, 0, TUI_V_RANKS, "functions across ranks: self / total" },
 	{ 's', "s", TUI_A_SORT_NEXT, 0, TUI_V_TABLES, "sort by the next column" },
 	{ 'S', "S", TUI_A_SORT_PREV, 0, TUI_V_TABLES, "sort by the previous column" },
 	{ KEY_LEFT, "Left", TUI_A_LEFT, 0, TUI_V_TABLES | TUI_V_SOURCE | TUI_V_DISASM,
@@ -109,7 +111,8 @@ static const struct tui_key table[] = {
 	{ '8', "8", TUI_A_VIEW_N, 7, TUI_V_ALL, "timeline" },
 	{ '9', "9", TUI_A_VIEW_N, 8, TUI_V_ALL, "diff (with --diff)" },
 	{ 't', "t", TUI_A_THREAD, 0, TUI_V_ALL, "filter by the next thread (cycles; all at the end)" },
-	{ 'x', "x", TUI_A_CLEAR_FILTER, 0, TUI_V_ALL, "clear the thread and time filters" },
+	{ 'x', "x", TUI_A_CLEAR_FILTER, 0, TUI_V_ALL, "clear the thread, rank and time filters" },
+	{ 'r', "r", TUI_A_RANKS, 0, TUI_V_ALL, "MPI ranks: imbalance, each rank, functions across ranks" },
 	{ CTRL('l'), "Ctrl-L", TUI_A_REDRAW, 0, TUI_V_ALL, "redraw the screen" },
 	{ '?', "?", TUI_A_HELP, 0, TUI_V_ALL, "this help" },
 	{ KEY_F(1), "F1", TUI_A_HELP, 0, TUI_V_ALL, "this help" },

@@ -25,6 +25,7 @@ enum {
 	TUI_V_DIFF      = 1u << 9,
 	TUI_V_HELP      = 1u << 10,
 	TUI_V_DISASM    = 1u << 11,
+	TUI_V_RANKS     = 1u << 12,
 	TUI_V_ALL       = 0xffffu,
 };
 #define TUI_V_TABLES (TUI_V_FUNCTIONS | TUI_V_LINES | TUI_V_THREADS | TUI_V_DIFF)
@@ -46,6 +47,7 @@ enum tui_action {
 	TUI_A_TOGGLE, TUI_A_EXPAND_ALL, TUI_A_COLLAPSE_ALL, TUI_A_INVERT,
 	TUI_A_PROCESS,        /* filter by / cycle the process */
 	TUI_A_MARK,           /* start or drop a time-range selection */
+	TUI_A_RANKS,          /* the MPI ranks view */
 	TUI_A_FLAME,          /* memory: the allocation flame graph */
 	TUI_A_WEIGHT,         /* memory: the next allocation weight */
 	TUI_A_DISASM,         /* machine code of the selected function */

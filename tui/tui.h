@@ -14,6 +14,7 @@
 struct hp_profile;
 struct hp_profile_filter;
 struct hp_timeline;
+struct hp_rank_timeline;
 
 /* An allocation site as the memory view lists it (strings valid during
  * the callback only). */
@@ -36,6 +37,10 @@ struct tui_source {
 			   void *cbctx);
 	/* Text for an error the callbacks returned. */
 	const char *(*strerror)(void *ctx, int err);
+	/* Count samples per interval of every run (MPI rank) of p, compute and
+	 * MPI apart (ranks.h; may be NULL). */
+	int (*rank_timeline)(void *ctx, const struct hp_profile *p, uint32_t nbuckets,
+			     struct hp_rank_timeline **out);
 };
 
 struct tui_opts {
@@ -44,6 +49,7 @@ struct tui_opts {
 	int width, height;            /* dump size (default 100 x 30) */
 	const char *keys;             /* dump: keys to play first (keys_parse notation) */
 	int color;                    /* 0: never use colors */
+	uint32_t run;                 /* p holds only this run (--rank: runs.id), 0: all */
 };
 
 /* 1 when name is a view --view and --dump accept. */

@@ -21,6 +21,7 @@
 struct tui_app;
 struct tui_source;
 struct hp_timeline;
+struct hp_rank_timeline;
 
 /* What an action handler asks for. */
 enum {
@@ -63,6 +64,9 @@ const struct hp_profile *app_baseline(const struct tui_app *a);
 /* The samples-per-interval timeline of the whole run, loaded on first use;
  * NULL when unavailable (a message says why). */
 const struct hp_timeline *app_timeline(struct tui_app *a);
+/* Samples per interval of every run (MPI rank), compute and MPI apart,
+ * loaded on first use; NULL when unavailable. */
+const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a);
 /* Call cb for each allocation site of the run, most bytes first (nothing
  * when the run did not track allocations). 0 or a negative error. */
 struct tui_alloc_site;
@@ -122,6 +126,7 @@ struct tui_view *view_memory_new(struct tui_app *a);
 struct tui_view *view_threads_new(struct tui_app *a);
 struct tui_view *view_timeline_new(struct tui_app *a);
 struct tui_view *view_diff_new(struct tui_app *a);
+struct tui_view *view_ranks_new(struct tui_app *a);
 struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char *path,
 				 uint32_t line);
 /* 1 when the source view could not read its file. */

@@ -1,0 +1,53 @@
+/*
+ * profile_runs.c - the runs of a profile (profile.h): each run's (MPI
+ * rank's) self and total of a function, finding a rank, and the rank_stats
+ * rows (samples, compute and MPI samples per run) written with the
+ * statistics.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "analyzer/profile.h"
+#include "common/store.h"
+
+uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
+{
+	return f->rself ? f->rself[r] : r < p->nruns ? f->self : 0;
+}
+
+uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
+{
+	return f->rtotal ? f->rtotal[r] : r < p->nruns ? f->total : 0;
+}
+
+int profile_rank_index(const struct hp_profile *p, int64_t rank)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].rank == rank)
+			return (int)i;
+	return -1;
+}
+
+int profile_has_ranks(const struct hp_profile *p)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].rank >= 0)
+			return 1;
+	return 0;
+}
+
+/* rank_stats: each run's samples split into compute and MPI time. */
+int profile_write_rank_stats(struct hp_store *st, const struct hp_profile *p)
+{
+	struct hp_rank_stat *rows = calloc(p->nruns ? p->nruns : 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->nruns; i++) {
+		const struct hp_prun *r = &p->runs[i];
+		rows[i] = (struct hp_rank_stat){ r->id, r->rank, r->host, r->pid, r->samples,
+						 r->mpi_samples };
+	}
+	int err = store_write_rank_stats(st, rows, p->nruns);
+	free(rows);
+	return err;
+}

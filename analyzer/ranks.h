@@ -1,0 +1,110 @@
+/*
+ * ranks.h - the rank dimension of a profile: an MPI job, one run per rank
+ * (`mpirun -np N hpprof run -o prof.%r.db`, then `hpprof merge`), seen
+ * rank by rank, as HPCToolkit and mpiP show it.
+ *
+ * Everything here is derived from the profile model (profile.h), which
+ * already sums every stack and function per run and splits each run's
+ * samples into compute and MPI time with the stack model's per-stack class
+ * (stacks_class): no second aggregation. From it:
+ *
+ *   - each rank's samples, compute and MPI samples (rank_profile);
+ *   - the load imbalance: max/mean of the ranks' compute samples (1 is a
+ *     balanced job; rank 0 with twice the work of 3 others: 2*4/5 = 1.6);
+ *   - per function, the min, mean and max of its samples across ranks and
+ *     the rank that holds the max (self and total);
+ *   - what is wrong with the job: ranks of [0, mpi_size) that no input
+ *     holds (a rank that crashed before writing, or an input left out),
+ *     ranks two inputs claim, ranks that ended with a signal or were
+ *     interrupted (a job mpirun aborted);
+ *   - samples over time per rank, compute and MPI apart (the TUI's ranks
+ *     side by side).
+ *
+ * A profile that is not an MPI job has one run with rank -1: the figures
+ * still hold for it, and profile_has_ranks() says whether to show them.
+ */
+#ifndef HP_RANKS_H
+#define HP_RANKS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct hp_profile;
+struct hp_store;
+
+/* One function across the ranks (samples: self or total). */
+struct hp_rank_fstat {
+	uint32_t func;                /* index into p->functions[] */
+	uint64_t min, max;            /* of its samples over the ranks (0 where it never ran) */
+	double mean;                  /* over all ranks */
+	uint32_t max_run;             /* index into p->runs[] of the (lowest) rank with the max */
+};
+
+struct hp_ranks {
+	uint32_t n;                   /* ranks: p->nruns */
+	uint32_t *order;              /* [n] indices into p->runs[], by rank (no rank last) */
+	uint64_t samples, mpi_samples;
+	uint64_t compute_min, compute_max;
+	double compute_mean;
+	uint32_t compute_max_run;     /* index into p->runs[] */
+	double imbalance;             /* compute max/mean; 0 when no compute sample */
+	int64_t size;                 /* the job's size (largest mpi_size), -1 unknown */
+	int64_t *missing;             /* ranks of [0, size) no run holds, ascending */
+	uint32_t nmissing;
+	int64_t *duplicate;           /* ranks more than one run holds */
+	uint32_t nduplicate;
+	uint32_t nfailed;             /* runs ended by a signal or non-zero status */
+	uint32_t ninterrupted;        /* runs stopped by SIGINT/SIGTERM */
+	struct hp_rank_fstat *self;   /* [nfuncs], by max descending (then mean) */
+	struct hp_rank_fstat *total;  /* [nfuncs], by max descending */
+	uint32_t nfuncs;
+};
+
+/* The rank dimension of p. *out is owned by the caller (ranks_free); it
+ * refers to p, which must outlive it. Returns 0 or -ENOMEM. */
+int ranks_analyze(const struct hp_profile *p, struct hp_ranks **out);
+void ranks_free(struct hp_ranks *r);
+
+/* "rank 3", or "run 2 (path)" for a run that was no MPI rank, in buf. */
+const char *ranks_name(const struct hp_profile *p, uint32_t run, char *buf, size_t len);
+
+/* Samples per time bucket for every run, compute and MPI apart. Each run's
+ * clock starts at its own start (ranks of one job start together). */
+struct hp_rank_timeline {
+	uint32_t nruns, nbuckets;     /* rows are p->runs[] indices */
+	uint64_t t_end, bucket_ns;
+	uint32_t *compute, *mpi;      /* [nruns * nbuckets]: run r, bucket b at r * nbuckets + b */
+};
+/* Count st's main-sampler samples (the store p was loaded from) into
+ * nbuckets buckets. *out is owned by the caller (ranks_timeline_free). */
+int ranks_timeline_load(struct hp_store *st, const struct hp_profile *p, uint32_t nbuckets,
+			struct hp_rank_timeline **out);
+void ranks_timeline_free(struct hp_rank_timeline *tl);
+
+/* --- rendering (ranks_report.c) --- */
+
+/* The rank section of `hpprof report`: the job, the imbalance, one row per
+ * rank, what is wrong with the job, and the functions across ranks (limit
+ * rows each; 0 = all). */
+void ranks_report_text(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
+		       unsigned limit);
+/* The same as CSV rows (section ranks, rank_functions) and as a JSON
+ * member `"ranks": {...}` (written after a comma: the caller's object has
+ * members before it). */
+void ranks_report_csv(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
+		      unsigned limit);
+void ranks_report_json(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
+		       unsigned limit);
+/* One line per problem of the job (missing, duplicate, failed, unfinished and
+ * interrupted ranks), each starting with prefix; returns how many. */
+unsigned ranks_print_problems(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
+			      const char *prefix);
+/* The missing ranks as "2,5" in buf ("" when none). */
+const char *ranks_missing_list(const struct hp_ranks *r, char *buf, size_t len);
+
+/* `hpprof diff` between two jobs: imbalance, MPI share and each rank's
+ * compute and MPI samples before and after; json: one JSON object. */
+void ranks_diff_print(FILE *out, const struct hp_profile *a, const struct hp_ranks *ra,
+		      const struct hp_profile *b, const struct hp_ranks *rb, int json);
+
+#endif

@@ -1,0 +1,21 @@
+# MPI jobs profiled rank by rank (issue 18, docs/mpi.md): -o patterns and
+# the rank's run_info without a launcher, a 4-rank job of hp-mpi-pi under
+# Open MPI's mpirun (imbalance, MPI time, merge, per-function min/mean/max,
+# pprof labels, report/tui/diff), a rank that crashes, and a rank whose
+# hpprof is killed with it (no launcher needed), and the rank dimension
+# of the TUI (under tmux), report --rank and diff --ranks. The mpirun tests
+# exit 77 when mpirun or the MPI kernel is missing.
+hp_script_test(e2e_mpi_output e2e e2e/mpi_output.sh)
+hp_script_test(e2e_mpi_imbalance e2e e2e/mpi_imbalance.sh)
+hp_script_test(e2e_mpi_crash e2e e2e/mpi_crash.sh)
+hp_script_test(e2e_mpi_killed e2e e2e/mpi_killed.sh)
+hp_script_test(e2e_mpi_views e2e e2e/mpi_views.sh)
+if(TARGET hp-mpi-pi)
+  # The kernel alone (a singleton rank) and its variant list.
+  hp_script_test(kernel_mpi-pi_allreduce e2e e2e/kernels_run.sh mpi-pi --variant allreduce --small)
+  hp_script_test(kernel_variants_covered_mpi e2e e2e/kernels_variants.sh mpi-pi:allreduce)
+endif()
+# Two busy-polling MPI jobs at once (ctest -j2) slow each other's waits in
+# ways their truths then record (e2e_mpi_imbalance says so when it happens):
+# the mpirun tests take turns.
+set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views PROPERTIES RESOURCE_LOCK mpirun)

@@ -1,0 +1,44 @@
+# Shared by the MPI tests (sourced after lib.sh; docs/mpi.md). Skips (77)
+# without Open MPI's mpirun or the MPI kernel, and runs jobs the way this
+# machine allows: 4 ranks on 2 shared cores.
+
+command -v mpirun >/dev/null 2>&1 ||
+	skip "mpirun is not installed (openmpi-bin: scripts/install-deps.sh)"
+mpirun --version 2>/dev/null | grep -q "Open MPI" ||
+	skip "these tests drive Open MPI's mpirun; $(command -v mpirun) is another MPI's"
+[ -x "$KDIR/hp-mpi-pi" ] ||
+	skip "hp-mpi-pi is not built: CMake found no MPI (libopenmpi-dev: scripts/install-deps.sh)"
+
+# mpirun_np N PROGRAM ARGS...: N ranks of PROGRAM. As root Open MPI refuses
+# to start without --allow-run-as-root; more ranks than cores need
+# --oversubscribe (Open MPI then yields the core while a rank waits);
+# --bind-to none lets the scheduler move the ranks, instead of pinning them
+# in pairs to the 2 cores. stdin is not the rank's.
+mpirun_np() {
+	n=$1
+	shift
+	root=
+	[ "$(id -u)" = 0 ] && root=--allow-run-as-root
+	# shellcheck disable=SC2086
+	mpirun $root --oversubscribe --bind-to none -np "$n" "$@" </dev/null
+}
+
+# rank_truth OUT RANK SCOPE NAME KEY: KEY of the truth line of that rank
+# (the kernel appends rank=R to its calls and process lines).
+rank_truth() {
+	awk -v r="$2" -v s="$3" -v n="$4" -v k="$5" '$1 == "truth" {
+		split("", f)
+		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+		if (f["rank"] == r && f["scope"] == s && f["name"] == n) { print f[k]; exit }
+	}' "$1"
+}
+
+# rank_mpi_cpu OUT RANK: CPU seconds the rank spent inside its MPI calls
+# (MPI_Init, MPI_Allreduce, MPI_Finalize: the kernel times each).
+rank_mpi_cpu() {
+	awk -v r="$2" '$1 == "truth" {
+		split("", f)
+		for (i = 2; i <= NF; i++) { j = index($i, "="); f[substr($i, 1, j - 1)] = substr($i, j + 1) }
+		if (f["rank"] == r && f["scope"] == "calls" && f["name"] ~ /^MPI_/) s += f["cpu_s"]
+	} END { printf "%.6f\n", s }' "$1"
+}
