@@ -26,6 +26,7 @@
 #include "analyzer/stats.h"
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 
 #define SHIFT_LINES 3        /* a vanished and an appeared line this close are one line */
 
@@ -576,7 +577,7 @@ static double run_time(const struct build *b, unsigned r)
 	memset(sums, 0, sizeof(sums));
 	for (uint32_t s = 0; s < p->nstacks; s++)
 		for (uint32_t e = 0; e < p->nevents; e++)
-			sums[e] += p->stacks[s].c[e];
+			sums[e] = hp_add_sat(sums[e], p->stacks[s].c[e]);   /* untrusted files */
 	return diff_time_of(p, b->d->basis, p->nsamples, sums) * b->norm[r];
 }
 

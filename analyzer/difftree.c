@@ -18,6 +18,7 @@
 #include "analyzer/diff_internal.h"
 #include "analyzer/profile.h"
 #include "common/hmap.h"
+#include "common/satarith.h"
 
 static uint64_t str_hash(const char *s)
 {
@@ -144,7 +145,7 @@ static double profile_time(const struct hp_profile *p, enum hp_diff_time_basis b
 	memset(sums, 0, sizeof(sums));
 	for (uint32_t s = 0; s < p->nstacks; s++)
 		for (uint32_t e = 0; e < p->nevents; e++)
-			sums[e] += p->stacks[s].c[e];
+			sums[e] = hp_add_sat(sums[e], p->stacks[s].c[e]);
 	return diff_time_of(p, basis, p->nsamples, sums);
 }
 
