@@ -80,13 +80,16 @@ struct run_record {
 	struct utsname uts;
 };
 
-/* --- cmd_run.c --- */
+/* --- run_output.c --- */
 
 /* Keep an existing profile at path as path.old (*rotated = 1); refuse
  * anything else that exists. Returns -1 after printing why. */
 int run_prepare_output(const char *path, int *rotated);
 /* The run never started: path.old goes back to path. */
 void run_undo_rotation(const char *path);
+
+/* --- cmd_run.c --- */
+
 /* The facts known before the run: command, target, where, when, settings. */
 void run_command_facts(struct run_record *r, char **targv, const struct run_opts *o);
 
