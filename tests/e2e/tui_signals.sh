@@ -4,7 +4,7 @@
 set -eu
 TUI_TMP=$(mktemp -d)
 . "$HP_SRC/tests/e2e/tui_lib.sh"
-trap 'tui_stop; rm -rf "$TUI_TMP"' EXIT
+trap 'tui_diagnose $?; tui_stop; rm -rf "$TUI_TMP"' EXIT
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
 sh "$HP_SRC/tests/golden/fixture.sh" load tui "$TUI_TMP/f.db"
 

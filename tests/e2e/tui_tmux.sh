@@ -9,7 +9,7 @@
 set -eu
 TUI_TMP=$(mktemp -d)
 . "$HP_SRC/tests/e2e/tui_lib.sh"
-trap 'tui_stop; rm -rf "$TUI_TMP"' EXIT
+trap 'tui_diagnose $?; tui_stop; rm -rf "$TUI_TMP"' EXIT
 db="$TUI_TMP/p.db"
 
 if [ -x "$HP_BUILD/kernels/hp-julia" ]; then
