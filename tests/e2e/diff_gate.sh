@@ -6,15 +6,15 @@
 #
 # Truth by construction: the program counts its own work (20% more steps)
 # and times its functions with CLOCK_THREAD_CPUTIME_ID. Expected:
-# - 20% slower: 'total>+3%' and 'work_a>+2%' fail (exit 3, the failed
+# - 20% slower: 'total>+3%' fails (exit 3, the failed
 #   conditions on stderr) when the program's own clocks say the slow side
 #   took at least 10% more CPU time (the construction gives 20%; a machine
 #   that hid half of it would make the check meaningless, and says so);
 #   'total>+50%' passes (the regression is real but not that large). The
-#   function's limit is lower than the total's: its time per run carries
-#   the sampling error of ~250 samples (~6% per run) on top of the machine's
-#   run-to-run spread, so over 5+5 runs its interval is +-10..18%: a 20%
-#   regression is surely past +2%, not surely past +5%.
+#   function's time per run carries the sampling error of ~250 samples
+#   (~6% per run) on top of the machine's run-to-run spread, so its gate is
+#   checked to follow its own interval (FAILED exactly when the interval
+#   lies past +2%), not to fail.
 # - A/A: the same conditions pass (exit 0) unless the program's own clocks
 #   say the second side really took 3% more (then failing is right, noted).
 # Nothing depends on how fast this machine is: the gate fails only when its
@@ -63,7 +63,16 @@ awk -v r="$slow" 'BEGIN { exit !(r >= 1.10) }' ||
 gate 3 slow --fail-if 'total>+3%' --fail-if 'work_a>+2%' $A -- $S
 assert_contains "slow: stderr names the failed condition" slow.err "regression: fail-if 'total>+3%'"
 grep -q "fail-if 'total>+3%'.*FAILED" slow.txt || fail "slow: total>+3% is not reported as failed"
-grep -q "fail-if 'work_a>+2%'.*FAILED" slow.txt || fail "slow: work_a>+2% is not reported as failed"
+# work_a alone carries its sampling error and the machine's run-to-run
+# spread: on a loaded machine one slow run can widen its interval below
+# +2% (seen: +13.2%, CI -0.3% .. +26.6%). What holds on every machine is
+# the gate's rule: FAILED exactly when the whole interval is past +2%.
+awk '/^fail-if .work_a>\+2%.:/ {
+	for (i = 1; i <= NF; i++) if ($i == "CI") { lo = $(i + 1); sub(/%/, "", lo) }
+	failed = $NF == "FAILED"
+	if ((lo + 0 > 2) != failed) { print "FAIL: work_a gate: lower bound " lo "%, " $NF; exit 1 }
+	print "# work_a gate follows its interval: lower bound " lo "%, " $NF; found = 1 }
+	END { exit !found }' slow.txt || fail "slow: the work_a gate does not follow its interval"
 gate 0 slow_bound --fail-if 'total>+50%' $A -- $S
 grep -q "fail-if 'total>+50%'.*passed" slow_bound.txt || fail "slow: total>+50% did not pass"
 
