@@ -50,7 +50,11 @@ if pf_hp < 16384 or abs(pf_hp - perf["page-faults"]) > 0.03 * perf["page-faults"
 # of the launcher's copy-on-write pages before exec (as lib.sh's check_faults)
 if abs(pf_hp - self_pf) > 250:
     print("FAIL: page-faults differ from the fixture's own count by more than 250"); ok = False
-if cs_hp < 20 or abs(cs_hp - self_cs) > 2:
-    print("FAIL: context-switches differ from the fixture's own count by more than 2"); ok = False
+# getrusage also counts the switches of the launcher's child before exec
+# (it waits for the go signal; on a loaded machine it is preempted there
+# too: seen 4 per run at load ~3), which the counter, enabled at exec, does
+# not: hpprof may read fewer, by at most 10 per run, never more than 2 over.
+if cs_hp < 20 or cs_hp - self_cs > 2 or self_cs - cs_hp > 10:
+    print("FAIL: context-switches outside the fixture's own count -10..+2"); ok = False
 sys.exit(0 if ok else 1)
 PY
