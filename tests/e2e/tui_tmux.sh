@@ -38,7 +38,7 @@ tui_keys 2
 tui_wait_for "Self%"
 tui_keys / ; tui_keys -l "$hot" ; tui_keys Enter
 tui_keys Enter
-tui_wait_for "Source:"
+tui_wait_for " Line   /"           # the source view's header: its path (the status line's "Source:" label is shortened when kernel functions fill it)
 # the hot line is on screen with its '>' marker ...
 tui_screen | grep -E "^ *[0-9]+\.[0-9]+ .* $line > " > /dev/null ||
 	{ echo "FAIL: hot line $line not shown with '>'"; tui_screen; exit 1; }
