@@ -26,7 +26,6 @@
 #include "analyzer/stats.h"
 #include "common/grow.h"
 #include "common/hmap.h"
-#include "common/satarith.h"
 
 #define SHIFT_LINES 3        /* a vanished and an appeared line this close are one line */
 
@@ -574,10 +573,7 @@ static double run_time(const struct build *b, unsigned r)
 {
 	const struct hp_profile *p = b->runs[r];
 	int64_t sums[p->nevents ? p->nevents : 1];
-	memset(sums, 0, sizeof(sums));
-	for (uint32_t s = 0; s < p->nstacks; s++)
-		for (uint32_t e = 0; e < p->nevents; e++)
-			sums[e] = hp_add_sat(sums[e], p->stacks[s].c[e]);   /* untrusted files */
+	profile_stack_sums(p, sums);
 	return diff_time_of(p, b->d->basis, p->nsamples, sums) * b->norm[r];
 }
 

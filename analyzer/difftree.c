@@ -18,7 +18,6 @@
 #include "analyzer/diff_internal.h"
 #include "analyzer/profile.h"
 #include "common/hmap.h"
-#include "common/satarith.h"
 
 static uint64_t str_hash(const char *s)
 {
@@ -142,10 +141,7 @@ static void judge(struct hp_difftree *dt, const struct hp_profile *before,
 static double profile_time(const struct hp_profile *p, enum hp_diff_time_basis basis)
 {
 	int64_t sums[p->nevents ? p->nevents : 1];
-	memset(sums, 0, sizeof(sums));
-	for (uint32_t s = 0; s < p->nstacks; s++)
-		for (uint32_t e = 0; e < p->nevents; e++)
-			sums[e] = hp_add_sat(sums[e], p->stacks[s].c[e]);
+	profile_stack_sums(p, sums);
 	return diff_time_of(p, basis, p->nsamples, sums);
 }
 

@@ -232,6 +232,11 @@ int profile_weight_column(const struct hp_profile *p, const char *name);
 /* Weight of stack s in column col (-1: samples). */
 int64_t profile_stack_weight(const struct hp_pstack *s, int col);
 
+/* Each counter column summed over p's stacks into sums[0..nevents): the
+ * selected samples' own counts (a filtered profile). Saturating: a file
+ * is untrusted (profile_runs.c). */
+void profile_stack_sums(const struct hp_profile *p, int64_t *sums);
+
 /* Self and total of function f in run index r (into runs[]). */
 uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
 uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);

@@ -1,14 +1,24 @@
 /*
- * profile_runs.c - the runs of a profile (profile.h): each run's (MPI
- * rank's) self and total of a function, finding a rank, and the rank_stats
- * rows (samples, compute and MPI samples per run) written with the
- * statistics.
+ * profile_runs.c - sums over a loaded profile (profile.h): its counters
+ * over its stacks, each run's (MPI rank's) self and total of a function,
+ * finding a rank, and the rank_stats rows (samples, compute and MPI
+ * samples per run) written with the statistics.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "analyzer/profile.h"
+#include "common/satarith.h"
 #include "common/store.h"
+
+void profile_stack_sums(const struct hp_profile *p, int64_t *sums)
+{
+	for (uint32_t e = 0; e < p->nevents; e++)
+		sums[e] = 0;
+	for (uint32_t s = 0; s < p->nstacks; s++)
+		for (uint32_t e = 0; e < p->nevents; e++)
+			sums[e] = hp_add_sat(sums[e], p->stacks[s].c[e]);
+}
 
 uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
 {

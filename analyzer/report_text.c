@@ -359,25 +359,17 @@ void report_frequency_text(const struct hp_profile *p, char *buf, size_t len)
 		snprintf(buf, len, "by period (run -c)");
 }
 
-/* The whole run's count of event e, or with a selection its samples' sum. */
-static int64_t event_value(const struct hp_profile *p, uint32_t e, int selection)
-{
-	int64_t sum = 0;
-	if (!selection)
-		return p->events[e].total;
-	for (uint32_t s = 0; s < p->nstacks; s++)
-		sum += p->stacks[s].c[e];
-	return sum;
-}
-
 static void header_events(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
-	if (o->selection)
+	int64_t sums[p->nevents ? p->nevents : 1];  /* with a selection: its samples' own */
+	if (o->selection) {
 		fprintf(out, "  counters: the selected samples' own (the run's totals without a "
 			"selection)\n");
+		profile_stack_sums(p, sums);
+	}
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
-		int64_t v = event_value(p, e, o->selection != NULL);
+		int64_t v = o->selection ? sums[e] : ev->total;
 		char name[256], why[1024];
 		const char *n = textsafe(ev->name, name, sizeof(name));
 		if (ev->measured && !columns_event_shown(p, e))
