@@ -281,12 +281,19 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	}
 }
 
-int session_open_events(struct hp_session *s, pid_t pid)
+/* The first ring size to try and the stack copy that fits it (also what
+ * run reports), before any sampler opens. */
+static void rings_and_copy_sizes(struct hp_session *s)
 {
 	if (!s->ring_pages)
 		s->ring_pages = ring_pages_try[0];
 	s->stack_size = stack_size_for(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
+}
+
+int session_open_events(struct hp_session *s, pid_t pid)
+{
+	rings_and_copy_sizes(s);
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
 	int first_err = 0;
 	if (ncpu > MAX_CPUS)
@@ -382,10 +389,7 @@ static void enable(int fd)
 int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
 {
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), first_err = 0, err;
-	if (!s->ring_pages)
-		s->ring_pages = ring_pages_try[0];
-	s->stack_size = stack_size_for(s);
-	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
+	rings_and_copy_sizes(s);
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
