@@ -40,7 +40,7 @@ victim=
 for i in $(seq 1 240); do
 	victim=$(rank_pid 2)
 	if [ -n "$victim" ] && [ -n "$(rank_pid 0)" ] && [ -n "$(rank_pid 1)" ] && [ -n "$(rank_pid 3)" ] &&
-	   [ -f prof.2.db ] && [ "$(q prof.2.db "SELECT COUNT(*) FROM samples" 2>/dev/null || echo 0)" -gt 200 ]; then
+	   [ -s prof.2.db ] && [ "$(sqlite3 -readonly prof.2.db "SELECT COUNT(*) FROM samples" 2>/dev/null || echo 0)" -gt 200 ]; then
 		break
 	fi
 	victim=
