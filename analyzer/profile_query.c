@@ -1,0 +1,130 @@
+/*
+ * profile_query.c - questions asked of a loaded profile (profile.h): its
+ * meta facts, event columns and weights, the functions and lines in order
+ * of self cost, and the statistics tables written back to the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "common/store.h"
+
+const char *profile_meta(const struct hp_profile *p, const char *key)
+{
+	for (uint32_t i = 0; i < p->nmeta; i++)
+		if (!strcmp(p->meta_keys[i], key))
+			return p->meta_values[i];
+	return NULL;
+}
+
+int profile_simulated_only(const struct hp_profile *p)
+{
+	return profile_meta(p, "simulation") && !profile_meta(p, "samples");
+}
+
+int profile_event_index(const struct hp_profile *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->nevents; i++)
+		if (!strcmp(p->events[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+double profile_pct(const struct hp_profile *p, uint64_t n)
+{
+	return p->nsamples ? 100.0 * (double)n / (double)p->nsamples : 0.0;
+}
+
+int profile_weight_column(const struct hp_profile *p, const char *name)
+{
+	if (!name || !strcmp(name, "samples"))
+		return -1;
+	int e = profile_event_index(p, name);
+	/* simulated counts are per line, not per stack: no weight */
+	return e >= 0 && p->events[e].measured && strcmp(p->events[e].role, "simulated") ? e : -2;
+}
+
+int64_t profile_stack_weight(const struct hp_pstack *s, int col)
+{
+	return col < 0 ? (int64_t)s->samples : s->c[col];
+}
+
+int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
+{
+	int err = store_clear_stats(st);
+	for (uint32_t i = 0; i < p->nfunctions && !err; i++) {
+		const struct hp_pfunc *f = &p->functions[i];
+		if (!f->id)
+			continue;
+		err = store_add_function_stat(st, f->id, f->self, f->total);
+		for (uint32_t e = 0; e < p->nevents && !err; e++)
+			if (p->events[e].measured && p->events[e].id >= 0 && (f->cself[e] || f->ctotal[e]))
+				err = store_add_function_counter(st, f->id, p->events[e].id,
+								 f->cself[e], f->ctotal[e]);
+	}
+	for (uint32_t i = 0; i < p->nlines && !err; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		uint32_t fid = p->functions[l->func].id;
+		if (!fid)
+			continue;
+		err = store_add_line_stat(st, l->file_id, l->line, fid, l->self);
+		for (uint32_t e = 0; e < p->nevents && !err; e++)
+			if (p->events[e].measured && p->events[e].id >= 0 && l->c[e])
+				err = store_add_line_counter(st, l->file_id, l->line, fid,
+							     p->events[e].id, l->c[e]);
+	}
+	if (!err)
+		err = profile_write_rank_stats(st, p);
+	if (!err)
+		err = store_create_views(st);
+	if (!err)
+		err = store_flush(st);
+	return err;
+}
+
+/* qsort_r comparators over index arrays */
+static int by_self(const void *a, const void *b, void *ctx)
+{
+	const struct hp_profile *p = ctx;
+	const struct hp_pfunc *x = &p->functions[*(const uint32_t *)a];
+	const struct hp_pfunc *y = &p->functions[*(const uint32_t *)b];
+	if (x->self != y->self)
+		return x->self > y->self ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int line_by_self(const void *a, const void *b, void *ctx)
+{
+	const struct hp_profile *p = ctx;
+	const struct hp_pline *x = &p->lines[*(const uint32_t *)a];
+	const struct hp_pline *y = &p->lines[*(const uint32_t *)b];
+	if (x->self != y->self)
+		return x->self > y->self ? -1 : 1;
+	int c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static uint32_t *sorted(const struct hp_profile *p, uint32_t n,
+			int (*cmp)(const void *, const void *, void *))
+{
+	uint32_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	if (!idx)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = i;
+	if (n)
+		qsort_r(idx, n, sizeof(*idx), cmp, (void *)p);
+	return idx;
+}
+
+uint32_t *profile_functions_by_self(const struct hp_profile *p)
+{
+	return sorted(p, p->nfunctions, by_self);
+}
+
+uint32_t *profile_lines_by_self(const struct hp_profile *p)
+{
+	return sorted(p, p->nlines, line_by_self);
+}

@@ -1,0 +1,193 @@
+/*
+ * app_ask.c - what the browser's views may ask of the application object
+ * (view.h): the profile and its baseline, the drawing area, messages,
+ * thread labels, the timelines (counted on first use), filters, tab
+ * switches, and opening source, machine-code and call-tree views.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "analyzer/annotate.h"
+#include "analyzer/calltree.h"
+#include "tui/app_priv.h"
+#include "tui/colors.h"
+
+const struct hp_profile *app_profile(const struct tui_app *a) { return a->p; }
+const struct hp_profile *app_baseline(const struct tui_app *a) { return a->base; }
+const struct hp_profile_filter *app_filter(const struct tui_app *a) { return &a->filter; }
+const char *app_db_path(const struct tui_app *a) { return a->src->path; }
+const char *app_baseline_path(const struct tui_app *a)
+{
+	return a->base_src ? a->base_src->path : NULL;
+}
+
+const char *app_run_cwd(const struct tui_app *a)
+{
+	return profile_meta(a->p, "cwd");
+}
+
+struct tui_rect app_area(const struct tui_app *a)
+{
+	struct tui_rect r = { 1, 0, a->screen.h - 2, a->screen.w };
+	if (r.h < 1)
+		r.h = 1;
+	return r;
+}
+
+void app_message(struct tui_app *a, int role, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	a->msg_role = role;
+}
+
+const char *app_thread_label(const struct tui_app *a, uint32_t tid)
+{
+	static char buf[96];
+	for (uint32_t i = 0; i < a->p->nthreads; i++) {
+		const struct hp_pthread *t = &a->p->threads[i];
+		const struct hp_prun *run = &a->p->runs[t->run];
+		if (t->tid != tid)
+			continue;
+		if (run->rank >= 0)       /* an MPI job: the timeline's rows side by side */
+			snprintf(buf, sizeof(buf), "r%lld %u %s", (long long)run->rank, tid,
+				 t->comm ? t->comm : "?");
+		else
+			snprintf(buf, sizeof(buf), "%u %s", tid, t->comm ? t->comm : "?");
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "%u", tid);
+	return buf;
+}
+
+const struct hp_timeline *app_timeline(struct tui_app *a)
+{
+	if (a->timeline || a->timeline_failed)
+		return a->timeline;
+	if (!a->src->timeline) {
+		a->timeline_failed = 1;
+		return NULL;
+	}
+	int err = a->src->timeline(a->src->ctx, TL_BUCKETS, &a->timeline);
+	if (err) {
+		a->timeline_failed = 1;
+		a->timeline = NULL;
+		app_message(a, TUI_ERROR, "cannot count the timeline: %s",
+			    a->src->strerror(a->src->ctx, err));
+	}
+	return a->timeline;
+}
+
+const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a)
+{
+	int err;
+	if (a->rank_timeline || a->rank_timeline_failed)
+		return a->rank_timeline;
+	a->rank_timeline_failed = 1;
+	if (!a->src->rank_timeline)
+		return NULL;
+	if ((err = a->src->rank_timeline(a->src->ctx, a->p, TL_BUCKETS, &a->rank_timeline))) {
+		a->rank_timeline = NULL;
+		app_message(a, TUI_ERROR, "cannot count the ranks' timeline: %s",
+			    a->src->strerror(a->src->ctx, err));
+	}
+	return a->rank_timeline;
+}
+
+int app_alloc_sites(struct tui_app *a, int (*cb)(void *ctx, const struct tui_alloc_site *s),
+		    void *ctx)
+{
+	return a->src->alloc_sites ? a->src->alloc_sites(a->src->ctx, cb, ctx) : 0;
+}
+
+int app_set_filter(struct tui_app *a, const struct hp_profile_filter *f)
+{
+	a->next_filter = *f;
+	a->pending_filter = 1;
+	return TUI_R_VIEW;
+}
+
+int app_switch(struct tui_app *a, int tab)
+{
+	if (tab < 0 || tab >= a->ntabs) {
+		if (tab == DIFF_TAB)
+			app_message(a, TUI_DIM, "no diff: start with --diff BASE.db");
+		return TUI_R_VIEW;
+	}
+	a->pending_tab = tab + 1;
+	return TUI_R_VIEW;
+}
+
+int app_push(struct tui_app *a, struct tui_view *v)
+{
+	if (!v) {
+		if (!a->msg[0])
+			app_message(a, TUI_ERROR, "out of memory");
+		return TUI_R_VIEW;
+	}
+	if (a->depth == MAX_STACK) {
+		v->ops->free(v);
+		app_message(a, TUI_ERROR, "too many views open: go back first");
+		return TUI_R_VIEW;
+	}
+	a->stack[a->depth++] = v;
+	return TUI_R_VIEW;
+}
+
+int app_disasm_function(struct tui_app *a, uint32_t f)
+{
+	char why[512];
+	struct tui_view *v = f < a->p->nfunctions ? view_disasm_new(a, f, why, sizeof(why)) : NULL;
+	if (!v) {
+		if (f < a->p->nfunctions)
+			app_message(a, TUI_ERROR, "no machine code for '%s': %s",
+				    a->p->functions[f].name, why);
+		return TUI_R_VIEW;
+	}
+	return app_push(a, v);
+}
+
+int app_annotate_function(struct tui_app *a, uint32_t f)
+{
+	uint32_t file_id, line;
+	const char *path;
+	char why[512];
+	if (f >= a->p->nfunctions)
+		return TUI_R_VIEW;
+	if (annotate_function_line(a->p, f, &file_id, &line, &path)) {
+		struct tui_view *d = view_disasm_new(a, f, why, sizeof(why));
+		if (d)
+			return app_push(a, d);
+		app_message(a, TUI_ERROR, "no source line information for '%s' (built without -g?),"
+			    " and no machine code: %s", a->p->functions[f].name, why);
+		return TUI_R_VIEW;
+	}
+	struct tui_view *v = view_source_new(a, file_id, path, line);
+	if (v && view_source_missing(v)) {
+		/* Nothing to read there: the machine code says more, when it can. */
+		struct tui_view *d = view_disasm_new(a, f, why, sizeof(why));
+		if (d) {
+			v->ops->free(v);
+			v = d;
+		}
+	}
+	return app_push(a, v);
+}
+
+int app_annotate_file(struct tui_app *a, uint32_t file_id, const char *path, uint32_t line)
+{
+	if (!path) {
+		app_message(a, TUI_ERROR, "no source file for this line");
+		return TUI_R_VIEW;
+	}
+	return app_push(a, view_source_new(a, file_id, path, line));
+}
+
+int app_open_calltree(struct tui_app *a, int callers, uint32_t f, uint32_t li)
+{
+	return app_push(a, view_calltree_new(a, callers, f, li));
+}
+
+/* --- tabs and the stack --- */
