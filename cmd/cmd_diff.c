@@ -57,9 +57,12 @@ static const char usage_text[] =
 	"      --counters LIST  text: counter columns of the rows, comma-separated, or\n"
 	"                       all (default: page-faults, cache-misses or the counter\n"
 	"                       that changed most, when it changed by half or more)\n"
-	"      --ranks          MPI jobs: compare the ranks only (imbalance, MPI share,\n"
-	"                       each rank's compute and MPI samples), text or json;\n"
-	"                       the text diff of two jobs ends with this comparison\n"
+	"      --ranks          MPI jobs: compare the ranks only: the load imbalance\n"
+	"                       (judged against the sampling error), MPI share, each\n"
+	"                       rank's compute and MPI samples, and per function its\n"
+	"                       min/mean/max across ranks and the rank of the max,\n"
+	"                       before and after (-n rows); text or json. The text\n"
+	"                       diff of two jobs ends with this comparison\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0, 1 when a profile cannot be read, 2 for a usage error, 3 when\n"
@@ -397,7 +400,8 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 	if (simulated && !o->norm_set)
 		o->d.norm = HP_DIFF_PER_RUN;
 	if (!err && o->ranks)
-		err = cmd_ranks_diff(stdout, p[0], p[o->nb], o->p.format == HP_DIFF_JSON);
+		err = cmd_ranks_diff(stdout, p[0], p[o->nb], &o->d, o->p.limit,
+				     o->p.format == HP_DIFF_JSON);
 	else if (!err)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {
@@ -417,7 +421,7 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		if (diff_print(stdout, d, &o->p) ||
 		    (o->p.format == HP_DIFF_TEXT && o->nb == 1 && o->na == 1 &&
 		     (profile_has_ranks(p[0]) || profile_has_ranks(p[1])) &&
-		     cmd_ranks_diff(stdout, p[0], p[1], 0)) || fflush(stdout)) {
+		     cmd_ranks_diff(stdout, p[0], p[1], &o->d, o->p.limit, 0)) || fflush(stdout)) {
 			hp_err("cannot write the diff");
 			rc = 1;
 		} else {
