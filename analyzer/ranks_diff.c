@@ -190,11 +190,10 @@ static int by_self_peak(const void *a, const void *b)
 	return by_peak(a, b, 0);
 }
 
-static const struct hp_ranks_fdiff *sort_base;
-
-static int by_total_peak(const void *a, const void *b)
+static int by_total_peak(const void *a, const void *b, void *ctx)
 {
-	return by_peak(&sort_base[*(const uint32_t *)a], &sort_base[*(const uint32_t *)b], 1);
+	const struct hp_ranks_fdiff *f = ctx;
+	return by_peak(&f[*(const uint32_t *)a], &f[*(const uint32_t *)b], 1);
 }
 
 static int join_functions(struct hp_ranks_diff *d)
@@ -214,8 +213,7 @@ static int join_functions(struct hp_ranks_diff *d)
 		} else {
 			for (uint32_t e = 0; e < d->nfuncs; e++)
 				d->by_total[e] = e;
-			sort_base = d->funcs;
-			qsort(d->by_total, d->nfuncs, sizeof(*d->by_total), by_total_peak);
+			qsort_r(d->by_total, d->nfuncs, sizeof(*d->by_total), by_total_peak, d->funcs);
 		}
 	}
 	for (uint32_t e = 0; e < d->nfuncs; e++)

@@ -289,6 +289,10 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 		hp_err("--ranks compares one job with another: give BEFORE.db AFTER.db");
 		return 2;
 	}
+	if (o->ranks && o->p.format == HP_DIFF_CSV) {
+		hp_err("--ranks prints text or json (-f json), not csv");
+		return 2;
+	}
 	if (expand_work(o))
 		return 2;
 	if (!o->limit_set)
