@@ -77,9 +77,13 @@ static void text_imbalance(FILE *out, const struct hp_ranks_diff *d)
 	fprintf(out, "  load imbalance (compute samples, max/mean): %.2f, max on %s -> %.2f, max on %s\n",
 		ra->imbalance, ra->n ? ranks_name(d->p[0], ra->compute_max_run, na, sizeof(na)) : "-",
 		rb->imbalance, rb->n ? ranks_name(d->p[1], rb->compute_max_run, nb, sizeof(nb)) : "-");
-	fprintf(out, "    change %+.2f%s ±%.2f: %s\n", d->delta, rel, d->ci,
-		d->verdict < 0 ? "better balanced" : d->verdict > 0 ? "worse balanced"
-		: "same (within the noise, or under the threshold)");
+	fprintf(out, "    change %+.2f%s ±%.2f: ", d->delta, rel, d->ci);
+	if (d->verdict)
+		fprintf(out, "%s balanced\n", d->verdict < 0 ? "better" : "worse");
+	else if (d->p_value >= d->alpha)
+		fprintf(out, "same (within the noise)\n");
+	else
+		fprintf(out, "same (under the threshold of %g%%)\n", d->threshold);
 	fprintf(out, "  compute per rank: min %" PRIu64 " -> %" PRIu64 ", mean %.2f -> %.2f, max %"
 		PRIu64 " -> %" PRIu64 "\n", ra->compute_min, rb->compute_min, ra->compute_mean,
 		rb->compute_mean, ra->compute_max, rb->compute_max);
