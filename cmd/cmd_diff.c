@@ -15,6 +15,7 @@
 
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/ranks_util.h"
@@ -53,7 +54,8 @@ static const char usage_text[] =
 	"      --fail-if COND   exit 3 when a regression beyond the noise passes COND:\n"
 	"                       'total>+3%' (CPU time of all samples), 'wall>+5%',\n"
 	"                       'NAME>+5%' (a function with its callees),\n"
-	"                       'self:NAME>+10ms'; may be repeated (docs/ci.md)\n"
+	"                       'self:NAME>+10ms', 'imbalance>+10%' (two MPI jobs'\n"
+	"                       load imbalance); may be repeated (docs/ci.md)\n"
 	"      --counters LIST  text: counter columns of the rows, comma-separated, or\n"
 	"                       all (default: page-faults, cache-misses or the counter\n"
 	"                       that changed most, when it changed by half or more)\n"
@@ -339,6 +341,34 @@ static int load_all(struct load_job *jobs, unsigned n)
 	return ok ? 0 : -1;
 }
 
+/* The imbalance gates ('imbalance>+10%') of two MPI jobs, from their rank
+ * comparison. Returns 0, 1 on an error, 2 when the profiles are no jobs. */
+static int eval_imbalance_gates(struct diff_cmd *o, const struct hp_profile **p)
+{
+	struct hp_ranks_diff *rd = NULL;
+	unsigned n = 0;
+	for (unsigned i = 0; i < o->ngates; i++)
+		n += o->gates[i].subject == HP_GATE_IMBALANCE;
+	if (!n)
+		return 0;
+	if (o->nb != 1 || o->na != 1 || !profile_has_ranks(p[0]) || !profile_has_ranks(p[1])) {
+		hp_err("invalid --fail-if: an imbalance condition compares two MPI jobs"
+		       " (merged files, BEFORE.db AFTER.db)");
+		return 2;
+	}
+	if (ranks_diff(p[0], p[1], o->d.alpha, o->d.threshold, &rd)) {
+		hp_err("cannot compare the ranks of the two jobs");
+		return 1;
+	}
+	for (unsigned i = 0; i < o->ngates; i++)
+		if (o->gates[i].subject == HP_GATE_IMBALANCE)
+			diff_gate_eval_imbalance(&o->gates[i], rd->r[0]->imbalance,
+						 rd->r[1]->imbalance, rd->delta, rd->ci, rd->p_value,
+						 o->d.alpha);
+	ranks_diff_free(rd);
+	return 0;
+}
+
 /* Evaluate the gates on a diff by function (d itself, or one made for
  * them when d is by line). Returns 0, or 2 when a subject is in neither
  * profile. */
@@ -365,7 +395,7 @@ static int eval_gates(struct diff_cmd *o, const struct hp_profile **p, const str
 			rc = 2;
 		}
 	diff_free(byf);
-	return rc;
+	return rc ? rc : eval_imbalance_gates(o, p);
 }
 
 /* Failed gates on stderr (CI logs), and the exit status they ask for. */
