@@ -273,6 +273,10 @@ struct hp_diff_print_opts {
 	const char *before_name, *after_name;   /* labels, e.g. the file names; may be NULL */
 	const struct hp_diff_gate *gates;       /* evaluated, shown with the result; may be NULL */
 	unsigned ngates;
+	/* json: writes more members of the top object, each as ",\n\"name\":
+	 * value" (the rank comparison of two MPI jobs); NULL: none */
+	void (*json_more)(FILE *out, void *ctx);
+	void *json_more_ctx;
 };
 int diff_print(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o);
 

@@ -416,6 +416,16 @@ static int report_gates(const struct diff_cmd *o, const struct hp_diff *d)
 	return failed ? 3 : 0;
 }
 
+/* The "ranks" member of the JSON diff of two MPI jobs. */
+struct ranks_json { const struct hp_profile *a, *b; const struct diff_cmd *o; int err; };
+
+static void ranks_json_member(FILE *out, void *ctx)
+{
+	struct ranks_json *k = ctx;
+	fputs(",\n\"ranks\":", out);
+	k->err = cmd_ranks_diff(out, k->a, k->b, &k->o->d, k->o->p.limit, 1);
+}
+
 static int compare(struct diff_cmd *o, struct load_job *jobs)
 {
 	unsigned n = o->nb + o->na;
@@ -451,10 +461,17 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		/* the verdict first: it must survive a reader that stops early */
 		int gate_rc = report_gates(o, d);
 		cmd_closed_pipe_status = gate_rc;
-		/* two MPI jobs: the text ends with their ranks side by side */
-		if (diff_print(stdout, d, &o->p) ||
-		    (o->p.format == HP_DIFF_TEXT && o->nb == 1 && o->na == 1 &&
-		     (profile_has_ranks(p[0]) || profile_has_ranks(p[1])) &&
+		/* two MPI jobs: the text ends with their ranks side by side, the
+		 * JSON has them as "ranks" */
+		int mpi_jobs = o->nb == 1 && o->na == 1 &&
+			   (profile_has_ranks(p[0]) || profile_has_ranks(p[1]));
+		struct ranks_json rj = { p[0], p[1], o, 0 };
+		if (mpi_jobs && o->p.format == HP_DIFF_JSON) {
+			o->p.json_more = ranks_json_member;
+			o->p.json_more_ctx = &rj;
+		}
+		if (diff_print(stdout, d, &o->p) || rj.err ||
+		    (o->p.format == HP_DIFF_TEXT && mpi_jobs &&
 		     cmd_ranks_diff(stdout, p[0], p[1], &o->d, o->p.limit, 0)) || fflush(stdout)) {
 			hp_err("cannot write the diff");
 			rc = 1;

@@ -77,6 +77,7 @@ check diff.txt         "$HPPROF" diff a.db b.db
 check ranks.txt        "$HPPROF" diff --ranks -n 5 a.db b.db
 check ranks.json       "$HPPROF" diff --ranks -f json a.db b.db
 check ranks-same.txt   "$HPPROF" diff --ranks -n 3 b.db b.db
+check diff-n2.json     "$HPPROF" diff -f json -n 2 a.db b.db
 
 [ "${HP_REGEN:-0}" = 1 ] && echo "regenerated the expectations in $exp"
 exit $fail
