@@ -207,8 +207,9 @@ static int by_tid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int write_all(FILE *out, struct ss *s, struct hp_store *st)
+static int write_all(FILE *out, struct ss *s, struct hp_store *st, const char *weight)
 {
+	char title[1024];
 	uint32_t busiest = 0;
 	char *cmd = NULL;
 	int err = 0;
@@ -220,7 +221,10 @@ static int write_all(FILE *out, struct ss *s, struct hp_store *st)
 	store_get_meta(st, "command", &cmd);
 	xw_str(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
 		    "\"exporter\":\"hpprof " HPPROF_VERSION "\",\"name\":");
-	report_json_string(out, cmd ? cmd : "hpprof");
+	/* the document's name says what the weights are when not CPU time */
+	snprintf(title, sizeof(title), "%s%s", cmd ? cmd : "hpprof",
+		 !weight ? "" : !strcmp(weight, "wall") ? " (wall time)" : " (off-CPU time)");
+	report_json_string(out, title);
 	free(cmd);
 	xw_str(out, ",\"activeProfileIndex\":");
 	xw_u64(out, busiest);
@@ -275,7 +279,7 @@ int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opt
 		for (uint32_t i = 0; i < s.nthreads; i++)
 			collapse(&s.threads[i]);
 		if (!(err = assign_frames(&s)))
-			err = write_all(out, &s, st);
+			err = write_all(out, &s, st, o->weight);
 	}
 	for (uint32_t i = 0; i < s.nthreads; i++)
 		free(s.threads[i].runs);

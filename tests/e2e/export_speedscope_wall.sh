@@ -2,7 +2,9 @@
 # `hpprof export --format speedscope -w off-cpu|wall` (docs/man/hpprof-export.md)
 # against the wall_profile view of the same database, exactly (both count the
 # same samples and intervals):
-#   - every profile's unit is nanoseconds;
+#   - every profile is a "sampled" one in nanoseconds, one weight per
+#     sample, frame indices in range, its span (endValue - startValue) its
+#     weights; the document's name says which time it weighs;
 #   - -w wall: per function, the weights of the samples whose stack holds it
 #     (once per sample) = wall_profile.total_ns; all the weights together =
 #     the run's wall time (samples x cpu_sample_ns + the off-CPU event's total);
@@ -67,8 +69,12 @@ def totals(path):
         seen[f] = seen.get(f, 0) + 1
     per, whole = {}, 0
     for p in ss["profiles"]:
-        if p["unit"] != "nanoseconds":
-            print("FAIL: %s: unit %s" % (path, p["unit"]))
+        if p["unit"] != "nanoseconds" or p["type"] != "sampled" or \
+           len(p["samples"]) != len(p["weights"]) or \
+           any(i < 0 or i >= len(frames) for st in p["samples"] for i in st) or \
+           p["endValue"] - p["startValue"] != sum(p["weights"]):
+            print("FAIL: %s: profile %s is not a sampled profile in nanoseconds with one"
+                  " weight per sample, frames in range, its span its weights" % (path, p["name"]))
             return None, None, None
         for st, w in zip(p["samples"], p["weights"]):
             whole += w
@@ -104,6 +110,11 @@ if whole != samples * period:
 sys.exit(1 if bad else 0)
 PY
 
+for w in wall off-cpu; do
+	python3 -c 'import json, sys; n = json.load(open(sys.argv[1]))["name"]; sys.exit(not n.endswith(sys.argv[2]))' \
+		$w.json "$([ $w = wall ] && echo "(wall time)" || echo "(off-CPU time)")" ||
+		fail "-w $w: the document's name does not say what it weighs"
+done
 "$HPPROF" export -f speedscope -w page-faults w.db >/dev/null 2>err.txt
 assert_eq "speedscope -w page-faults: exit status" $? 2
 assert_contains "speedscope -w page-faults: the message" err.txt "speedscope weighs CPU time (the default), off-cpu or wall"
