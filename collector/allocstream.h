@@ -52,7 +52,8 @@ enum hp_alloc_kind {
 /* hp_alloc_event.flags */
 #define HP_ALLOC_F_TRUNCATED 0x1u /* SAMPLE: the stack is cut short (too deep or not unwound) */
 #define HP_ALLOC_F_PYTHON    0x2u /* SAMPLE: from a PYSAMPLE record: py[0..nr_py) are its
-                                   * Python frames (none when the thread ran no Python) */
+                                   * Python frames (none when the thread ran no Python).
+                                   * ALLOC: its stack carries Python frames (py[0..nr_py)) */
 #define HP_ALLOC_F_PYFAIL    0x4u /* SAMPLE: the agent could not read the Python chain */
 
 /* One decoded event. (pid, gen) names the stream: gen counts execs of pid.

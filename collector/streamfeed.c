@@ -68,8 +68,16 @@ static int locate_alloc(void *ctx, const struct hp_alloc_event *ev, uint32_t *st
 		}
 	}
 	key = stack_digest(ev->pid, ev->pcs, n);
+	for (uint32_t i = 0; i < ev->nr_py; i++)   /* Python frames: part of the stack */
+		key = hmap_key2(hmap_key2(key, ev->py[i].code),
+				(uint64_t)(uint32_t)ev->py[i].offset << 32 | ev->py[i].flags);
 	if (!hmap_get(&f->stacks, key, &id)) {
-		n = session_locate(f->session, ev->pid, ev->pcs, n, 1, locs);
+		int r = (ev->flags & HP_ALLOC_F_PYTHON) && f->py
+				? pyfeed_locate_alloc(f->py, f->session, ev, locs)
+				: (int)session_locate(f->session, ev->pid, ev->pcs, n, 1, locs);
+		if (r < 0)
+			return r;
+		n = (uint32_t)r;
 		uint32_t sid;
 		int err = store_intern_stack(session_store(f->session), locs, n, &sid);
 		if (err || (err = hmap_put(&f->stacks, key, sid)))

@@ -99,6 +99,17 @@
  *             co_linetable bytes object, each cut to what pycode_load reads)
  *   PAD, TRUNC: no body.
  *
+ * Python frames of an allocation. In a process whose agent reads Python
+ * frames (py_state HP_AP_PY_FRAMES or HP_AP_PY_NOEVENT), an allocation
+ * made while its thread runs Python carries them at the end of its
+ * stack's pcs (STACK and inline alike, so stack ids cover them): the
+ * native pcs, the word HP_AP_PY_MARK (never a user address), then two
+ * words per Python frame, innermost first: the code object's address and
+ * (uint32 offset) << 32 | pyflags (as in PYSAMPLE). At most HP_AP_MAX_FRAMES
+ * native pcs and HP_AP_MAX_PY_FRAMES Python frames (HP_AP_MAX_ALLOC_WORDS
+ * words). The code objects are sent in PYCODE records before, as for
+ * PYSAMPLE.
+ *
  * t = CLOCK_MONOTONIC ns - header.t_start_ns. pcs are nr_pcs values:
  * pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]; all PCs are
  * absolute. In an allocation's stack pcs[0] is the return address into
@@ -125,6 +136,8 @@
 #define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
 #define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
 #define HP_AP_MAX_PY_FRAMES 128                 /* most Python frames a PYSAMPLE carries */
+#define HP_AP_PY_MARK    0xfffffffffffffe50ull  /* native pcs end, Python frames follow */
+#define HP_AP_MAX_ALLOC_WORDS (HP_AP_MAX_FRAMES + 1 + 2 * HP_AP_MAX_PY_FRAMES)
 #define HP_AP_MAX_REC    4092u                  /* no record is longer (bytes; < 4096, the head's length field) */
 #define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
 
@@ -255,8 +268,8 @@ _Static_assert(sizeof(struct hp_ap_header) <= HP_AP_DATA_OFF, "header fits its p
 _Static_assert(sizeof(struct hp_ap_rec) == 8, "record prefix is 8 bytes");
 
 /* Worst-case body: 6 varints before the pcs, each <= 10 bytes. */
-_Static_assert(4 + 6 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
-	       "largest ALLOC fits HP_AP_MAX_REC");
+_Static_assert(4 + 6 * 10 + HP_AP_MAX_ALLOC_WORDS * 10 <= HP_AP_MAX_REC,
+	       "largest ALLOC (with Python frames) fits HP_AP_MAX_REC");
 _Static_assert(sizeof(struct hp_ap_rec) + 3 * 10 + HP_AP_MAX_SAMPLE_FRAMES * 10 <= HP_AP_MAX_REC,
 	       "largest SAMPLE fits HP_AP_MAX_REC");
 /* PYSAMPLE: a SAMPLE, nr_py, then per frame a code delta (<= 10 bytes),

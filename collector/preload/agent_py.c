@@ -251,6 +251,32 @@ void agentpy_sample(struct shim_tls *t, int overrun, const void *uc)
 	take_pysample(t, overrun, uc);
 }
 
+/* ---- allocations: the Python frames of the allocating thread ------------- */
+
+int agentpy_alloc_tail(struct shim_tls *t, void **out, int max)
+{
+	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
+	struct pysample_frame packed[HP_AP_MAX_PY_FRAMES];
+	int nentry;
+	if (!agentpy_usable() || max < 3)
+		return 0;
+	int npy = pysample_take(&py.ps, &py_thread, raw, HP_AP_MAX_PY_FRAMES, &nentry);
+	if (npy <= 0)
+		return 0;                    /* no Python running, or unreadable: native only */
+	if (1 + 2 * npy > max)
+		npy = (max - 1) / 2;         /* cut: the collector's merge check refuses it */
+	for (int i = 0; i < npy; i++)
+		send_code(t, &raw[i]);
+	pysample_pack(py.ps.rt.off, raw, npy, packed);
+	out[0] = (void *)(uintptr_t)HP_AP_PY_MARK;
+	for (int i = 0; i < npy; i++) {
+		out[1 + 2 * i] = (void *)(uintptr_t)packed[i].code;
+		out[2 + 2 * i] = (void *)(uintptr_t)((uint64_t)(uint32_t)packed[i].offset << 32 |
+						     packed[i].flags);
+	}
+	return 1 + 2 * npy;
+}
+
 /* ---- per thread -------------------------------------------------------- */
 
 static int open_event(void)

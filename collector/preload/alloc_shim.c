@@ -300,8 +300,9 @@ static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_
 			return;         /* not sampled, or the table is full */
 	}
 	int saved = errno;
-	void *pcs[HP_AP_MAX_FRAMES + SKIP_SLACK];
+	void *pcs[HP_AP_MAX_ALLOC_WORDS + SKIP_SLACK];
 	int first, n = capture_stack(t, pcs, HP_AP_MAX_FRAMES + SKIP_SLACK, &first);
+	n += agentpy_alloc_tail(t, pcs + n, HP_AP_MAX_ALLOC_WORDS + first - n);  /* Python frames */
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned flags = cfg.sample ? HP_AP_RF_WEIGHT : 0;
 	if (stream_tick() < 0)

@@ -6,3 +6,8 @@ foreach(c shares native threads pool unsupported noperf julia)
 endforeach()
 hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
 hp_script_test(e2e_tui_python e2e e2e/tui_python.sh)
+# Memory per Python line: allocations (--alloc), page faults
+# (tests/e2e/python_memory.sh).
+foreach(c alloc)
+  hp_script_test(e2e_python_mem_${c} e2e e2e/python_memory.sh ${c})
+endforeach()
