@@ -194,7 +194,10 @@ enum hp_ap_type {
 enum hp_ap_func {
 	HP_AF_NONE = 0, HP_AF_MALLOC, HP_AF_CALLOC, HP_AF_REALLOC, HP_AF_REALLOCARRAY,
 	HP_AF_POSIX_MEMALIGN, HP_AF_ALIGNED_ALLOC, HP_AF_MEMALIGN, HP_AF_VALLOC,
-	HP_AF_PVALLOC, HP_AF_FREE, HP_AF_COUNT
+	HP_AF_PVALLOC, HP_AF_FREE,
+	HP_AF_PYARENA,     /* a CPython pymalloc arena (PyObject_SetArenaAllocator): its
+			    * ALLOC when pymalloc takes one, its FREE when it gives it back */
+	HP_AF_COUNT
 };
 
 /* hp_ap_rec.flags */

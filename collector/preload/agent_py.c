@@ -31,6 +31,7 @@
  */
 #include "collector/preload/shim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <signal.h>
@@ -343,6 +344,52 @@ void agentpy_thread_stop(void)
 		close_event(i, v);
 }
 
+/* ---- pymalloc's arenas ----------------------------------------------------- */
+
+/* CPython's PyObjectArenaAllocator: pymalloc takes its arenas (1 MiB,
+ * mmap) from it, not from malloc, so the shim's hooks never see them. The
+ * agent puts itself in front (PyObject_SetArenaAllocator, before the
+ * interpreter starts) and records each arena as an allocation of the
+ * Python line that made pymalloc need it. With PYTHONMALLOC=malloc there
+ * are no arenas (every object is a malloc). */
+struct arena_allocator {
+	void *ctx;
+	void *(*alloc)(void *ctx, size_t size);
+	void (*free)(void *ctx, void *ptr, size_t size);
+};
+
+static struct arena_allocator arena_orig;
+
+static void *arena_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	void *p = arena_orig.alloc(arena_orig.ctx, n);
+	shim_note_alloc(HP_AF_PYARENA, p, n);
+	return p;
+}
+
+static void arena_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	shim_note_free(HP_AF_PYARENA, p);
+	arena_orig.free(arena_orig.ctx, p, n);
+}
+
+static void wrap_arenas(void)
+{
+	void (*get)(struct arena_allocator *) =
+		(void (*)(struct arena_allocator *))dlsym(RTLD_DEFAULT, "PyObject_GetArenaAllocator");
+	void (*set)(struct arena_allocator *) =
+		(void (*)(struct arena_allocator *))dlsym(RTLD_DEFAULT, "PyObject_SetArenaAllocator");
+	if (!get || !set)
+		return;
+	get(&arena_orig);
+	if (!arena_orig.alloc || !arena_orig.free)
+		return;
+	struct arena_allocator mine = { NULL, arena_alloc, arena_free };
+	set(&mine);
+}
+
 /* ---- start and fork ------------------------------------------------------ */
 
 static void note_header(void)
@@ -369,8 +416,10 @@ void agentpy_start(unsigned hz)
 	if (err == -ENOENT)
 		return;                          /* not a CPython: the timers sample it */
 	py.period_ns = 1000000000ull / hz;
-	if (!err)
+	if (!err) {
 		__atomic_store_n(&py.usable, 1, __ATOMIC_RELEASE);
+		wrap_arenas();
+	}
 	if (!err) {
 		/* probe: the kernel must have sigtrap events (Linux 5.13) and allow them */
 		int fd = open_event();

@@ -558,6 +558,26 @@ static inline int is_resolving(void)
 	return unlikely(!__atomic_load_n(&real_ok, __ATOMIC_ACQUIRE));
 }
 
+/* ---- allocators the library wraps (CPython's arenas: agent_py.c) ---------- */
+
+void shim_note_alloc(unsigned func, const void *p, size_t n)
+{
+	struct shim_tls *t = &shim_tls;
+	if (!p || !hook_enter(t))
+		return;
+	note_alloc(t, func, p, n);
+	t->guard = 0;
+}
+
+void shim_note_free(unsigned func, const void *p)
+{
+	struct shim_tls *t = &shim_tls;
+	if (!p || !hook_enter(t))
+		return;
+	free_commit(free_begin(t, func, p), p, 1);
+	t->guard = 0;
+}
+
 /* ---- the hooks ------------------------------------------------------------ */
 
 HOOK void *malloc(size_t n)

@@ -51,6 +51,13 @@ int shim_contains(const void *pc);
 void *shim_real_malloc(size_t n);
 void shim_real_free(void *p);
 
+/* An allocation (or, before it is given back, a free) of an allocator the
+ * library wraps rather than interposes - CPython's pymalloc arenas
+ * (agent_py.c) - recorded as the hooks record theirs (func: enum
+ * hp_ap_func). Nothing when allocations are not tracked. */
+void shim_note_alloc(unsigned func, const void *p, size_t n);
+void shim_note_free(unsigned func, const void *p);
+
 /* ---- stream.c ---------------------------------------------------------- */
 
 /* Create "<dir>/<pid>.<gen>.ring" and map it; on failure the process

@@ -10,6 +10,12 @@
 #            64 bytes per object (CPython mallocs n + 1 bytes for a
 #            bytearray of n; the allowance is the interpreter's overhead per
 #            object)
+#   arenas   arena_lines.py under --alloc: keep_small's line builds 400,000
+#            small tuples (pymalloc blocks, never malloc); the 1 MiB arenas
+#            pymalloc takes for them are allocations of that line. Truth:
+#            CPython's own count of arenas allocated during the call
+#            (sys._debugmallocstats before and after); allowance 1 arena:
+#            the second reading itself may take one, after the call
 . "$HP_SRC/tests/e2e/lib.sh"
 PY=/usr/bin/python3.11
 FX="$HP_SRC/tests/fixtures/python"
@@ -42,6 +48,26 @@ alloc)
 		assert_ge "$fn: bytes at line $line" "$2" "$want"
 		assert_le "$fn: bytes at line $line" "$2" $((want + 64 * objs))
 	done <truth
+	;;
+arenas)
+	"$HPPROF" run --alloc -o r.db "$PY" "$FX/arena_lines.py" >r.out 2>r.err ||
+		{ cat r.err >&2; fail "hpprof run --alloc failed"; }
+	set -- $(awk -F'\t' '$1 == "TRUTH" && $2 == "arenas" { print $4, $5 }' r.out)
+	line=$1 want=$2
+	[ -n "$want" ] || fail "the fixture printed no truth"
+	assert_ge "arenas the call took (CPython's count)" "$want" 4
+	# allocation stacks through keep_small's line whose every block is one arena
+	got=$(q r.db "WITH RECURSIVE walk(sid, node) AS (
+		SELECT stack_id, stack_id FROM alloc_stacks
+		UNION ALL SELECT sid, parent FROM walk JOIN stack_nodes ON id = node WHERE parent != 0)
+		SELECT coalesce(sum(allocs), 0) FROM alloc_stacks WHERE bytes = allocs * 1048576
+		AND stack_id IN (SELECT sid FROM walk JOIN stack_nodes n ON n.id = node
+		  JOIN location_frames lf ON lf.location_id = n.location_id
+		  JOIN functions f ON f.id = lf.function_id JOIN modules m ON m.id = f.module_id
+		  WHERE f.name LIKE 'keep_small%' AND lf.line = $line AND m.path LIKE '[python] %')")
+	note "arenas at arena_lines.py:$line: $got, CPython counted $want"
+	assert_le "arenas charged to the line" "$got" "$want"
+	assert_ge "arenas charged to the line" "$got" $((want - 1))
 	;;
 *)
 	fail "unknown case $case_name"
