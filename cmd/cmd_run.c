@@ -485,6 +485,14 @@ static void write_agent_events(struct hp_store *st, const struct run_opts *o,
 					     -1, 0, 0 };
 		store_add_event(st, &ev);
 	}
+	if (o->agent_fault_period) {      /* a CPython 3.11 target's faults, by the agent */
+		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault",
+					     res->fault_samples > 0, NULL, res->fault_total, 0, 0 };
+		if (!res->fault_samples)
+			ev.reason = "no page-fault samples: the agent samples faults in CPython 3.11"
+				    " processes only";
+		store_add_event(st, &ev);
+	}
 }
 
 /* events table: 0 = sampler, 1..N = every requested counter (measured or

@@ -43,6 +43,7 @@ struct hp_pyfeed {
 	unsigned ncwd;
 	uint64_t merged, truncated, unmerged, unresolved, native;
 	uint64_t alloc_stacks, alloc_native;  /* allocation stacks: all, left native */
+	uint64_t faults, faults_native;       /* page-fault samples: all, left native */
 	uint32_t version;             /* PY_VERSION_HEX of the first Python seen */
 	int by_events, by_timers;     /* samples came from SIGTRAP events / CPU-time timers */
 	char version_text[32];
@@ -368,8 +369,38 @@ int pyfeed_locate_alloc(struct hp_pyfeed *f, struct hp_session *s,
 	return m;
 }
 
-int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev)
+uint64_t pyfeed_fault_samples(const struct hp_pyfeed *f)
 {
+	return f->faults;
+}
+
+/* A page-fault sample: merged when its stacks agree, else native. */
+static int fault_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+			unsigned period)
+{
+	int m = 0, err;
+	uint32_t n = ev->nr_pcs;
+	f->faults++;
+	if (ev->nr_py && !(ev->flags & HP_ALLOC_F_PYFAIL)) {
+		note_python(f, ev);
+		m = merge(f, ev, !(ev->flags & HP_ALLOC_F_TRUNCATED), 1);
+	}
+	uint32_t nn = session_locate(s, ev->pid, ev->pcs, n, 0, f->nat);
+	if (!m) {
+		f->faults_native++;
+		return session_add_fault_located(s, ev->pid, ev->tid, ev->t_ns, f->nat, nn, period);
+	}
+	if ((err = located(f, session_store(s), ev, m, nn)))
+		return err;
+	return session_add_fault_located(s, ev->pid, ev->tid, ev->t_ns, f->out, (uint32_t)m,
+					 period);
+}
+
+int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+		  unsigned period)
+{
+	if (ev->flags & HP_ALLOC_F_FAULT)
+		return fault_sample(f, s, ev, period ? period : 1);
 	int complete = !(ev->flags & HP_ALLOC_F_TRUNCATED);
 	/* how its unwinding ended (samples.unwind): the agent knows a cut only */
 	int end = complete ? HP_STACK_END_UNKNOWN : HP_STACK_END_DEEP;
@@ -446,6 +477,10 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 	facts->python_unmerged = (int64_t)f->unmerged;
 	facts->python_unresolved = (int64_t)f->unresolved;
 	facts->python_native = (int64_t)f->native;
+	if (f->faults_native)
+		hp_info("Python frames: %llu of %llu page-fault samples of Python threads keep"
+			" native frames only", (unsigned long long)f->faults_native,
+			(unsigned long long)f->faults);
 	if (f->alloc_native)
 		hp_info("Python frames: %llu of %llu allocation stacks of Python processes keep"
 			" native frames only (a code object unresolved, or the stacks disagree)",

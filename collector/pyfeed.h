@@ -31,9 +31,12 @@ struct hp_pyfeed;
 int pyfeed_new(struct hp_pyfeed **out);
 void pyfeed_free(struct hp_pyfeed *f);
 
-/* A SAMPLE of the agent (HP_ALLOC_F_PYTHON or not): stored through s.
- * Returns 0 or a store error. */
-int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev);
+/* A SAMPLE of the agent (HP_ALLOC_F_PYTHON or not): stored through s; a
+ * page-fault sample (HP_ALLOC_F_FAULT) as one of the fault sampler
+ * (session_add_fault_located), standing for period faults. Returns 0 or
+ * a store error. */
+int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+		  unsigned period);
 
 /* The store locations of an allocation's stack (ALLOC with
  * HP_ALLOC_F_PYTHON): its Python frames merged into its native frames as
@@ -42,6 +45,9 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
  * error. */
 int pyfeed_locate_alloc(struct hp_pyfeed *f, struct hp_session *s,
 			const struct hp_alloc_event *ev, struct hp_location *out);
+
+/* Page-fault samples stored so far. */
+uint64_t pyfeed_fault_samples(const struct hp_pyfeed *f);
 
 /* A PYCODE record: a code object's memory as the agent copied it, kept
  * to name the frames of this process that show it (at its address, until

@@ -89,7 +89,9 @@
  *             co_code_adaptive to the last instruction started), pyflags
  *             = struct pysample_frame.flags (collector/pysample.h).
  *             HP_AP_RF_PYFAIL: the chain could not be read (nr_py = 0).
- *             A thread running no Python has nr_py = 0 without the flag.)
+ *             A thread running no Python has nr_py = 0 without the flag.
+ *             HP_AP_RF_FAULT: taken by the thread's page-fault event, every
+ *             HPPROF_FAULT_PERIOD faults, instead of its CPU-time event.)
  *     PYCODE: tid, t, nr_ranges, nr_ranges x (addr, len, len bytes)
  *             (from the same handler, before the PYSAMPLE that first shows
  *             a code object, or shows a new one at a known address: copies
@@ -149,6 +151,7 @@
 #define HP_AP_ENV_TRACK   "HPPROF_ALLOC_TRACK"   /* "0": allocation hooks only pass calls on */
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_ENV_PYTHON  "HPPROF_PYTHON"        /* "0": no Python frames (the agent samples natively) */
+#define HP_AP_ENV_FAULTS  "HPPROF_FAULT_PERIOD"  /* Python processes: a PYSAMPLE every N page faults; 0/unset = off */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
 #define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
@@ -204,6 +207,8 @@ enum hp_ap_func {
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 #define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
 #define HP_AP_RF_PYFAIL 0x04u  /* PYSAMPLE: the Python chain could not be read (or was too deep) */
+#define HP_AP_RF_FAULT  0x08u  /* PYSAMPLE: taken at the N-th page fault of its thread
+				* (HPPROF_FAULT_PERIOD), not at a period of CPU time */
 
 /* hp_ap_header.flags */
 #define HP_AP_F_FULL    0x01u  /* the ring could not be backed (/dev/shm full): stream over */

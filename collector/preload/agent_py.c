@@ -13,6 +13,12 @@
  * capped at CONFIG_HZ; they need Linux >= 5.13 and perf_event_open, and
  * are removed at exec (remove_on_exec) and never inherited.
  *
+ * With HPPROF_FAULT_PERIOD=N each thread also gets a page-fault event
+ * with sigtrap: its SIGTRAP (si_perf_data SIG_FAULT) comes at every N-th
+ * user-space page fault of the thread, before the faulting instruction is
+ * retried, and the PYSAMPLE it writes is flagged HP_AP_RF_FAULT: page
+ * faults per Python line (docs/python.md says why in the target).
+ *
  * The SIGTRAP handler takes the native stack (agent_unwind) and the
  * thread's Python frames (pysample_take, a microsecond: the interrupted
  * thread cannot change its own chain), and writes one PYSAMPLE record
@@ -55,6 +61,7 @@ static struct {
 	int on;                   /* threads get SIGTRAP events */
 	int usable;               /* frames can be read (CPython 3.11), events or not */
 	int exclude_kernel;       /* the kernel refused counting kernel time */
+	uint64_t fault_period;    /* a PYSAMPLE every this many page faults; 0 = off */
 	struct sigaction old;     /* the program's SIGTRAP disposition before ours */
 } py;
 
@@ -63,6 +70,12 @@ static struct {
  * closing every fd) may have reused its number, which we must not close. */
 static int events[MAX_EVENTS];
 static uint64_t event_ids[MAX_EVENTS];
+/* The same for each thread's page-fault event (fault_period). */
+static int fault_events[MAX_EVENTS];
+static uint64_t fault_ids[MAX_EVENTS];
+
+/* attr.sig_data (siginfo si_perf_data) of the two events */
+enum { SIG_CPU = 1, SIG_FAULT = 2 };
 
 static __thread struct pysample_thread py_thread __attribute__((tls_model("initial-exec")));
 static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slot + 1 */
@@ -199,7 +212,7 @@ static unsigned char *put_frames(unsigned char *p, const struct pysample_frame *
 	return p;
 }
 
-static void take_pysample(struct shim_tls *t, int overrun, const void *uc)
+static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsigned rflags)
 {
 	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
 	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
@@ -213,6 +226,7 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc)
 		stream_count_drop(1);
 		return;
 	}
+	flags |= rflags;
 	if (npy < 0) {
 		flags |= HP_AP_RF_PYFAIL;
 		npy = 0;
@@ -233,7 +247,11 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	if (si && si->si_code == TRAP_PERF && uc) {
-		take_pysample(&shim_tls, 0, uc);
+		/* si_perf_data (glibc's siginfo_t does not name it): the long
+		 * after si_addr, as in the kernel's _sigfault._perf */
+		unsigned long data;
+		memcpy(&data, (const char *)&si->si_addr + sizeof(void *), sizeof(data));
+		take_pysample(&shim_tls, 0, uc, data == SIG_FAULT ? HP_AP_RF_FAULT : 0);
 	} else if (py.old.sa_flags & SA_SIGINFO) {
 		if (py.old.sa_sigaction)
 			py.old.sa_sigaction(sig, si, uc);
@@ -249,7 +267,7 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 
 void agentpy_sample(struct shim_tls *t, int overrun, const void *uc)
 {
-	take_pysample(t, overrun, uc);
+	take_pysample(t, overrun, uc, 0);
 }
 
 /* ---- allocations: the Python frames of the allocating thread ------------- */
@@ -289,6 +307,7 @@ static int open_event(void)
 	a.config = PERF_COUNT_SW_CPU_CLOCK;
 	a.sample_period = py.period_ns;
 	a.sigtrap = 1;
+	a.sig_data = SIG_CPU;
 	a.remove_on_exec = 1;
 	a.exclude_hv = 1;
 	a.exclude_kernel = (unsigned)py.exclude_kernel;
@@ -299,6 +318,48 @@ static int open_event(void)
 		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	return fd;
+}
+
+/* The calling thread's page-fault event: SIGTRAP every fault_period
+ * faults (user-space faults, as perf's fault sampler counts them), or -1. */
+static int open_fault_event(void)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_PAGE_FAULTS;
+	a.sample_period = py.fault_period;
+	a.sigtrap = 1;
+	a.sig_data = SIG_FAULT;
+	a.remove_on_exec = 1;
+	a.exclude_hv = 1;
+	a.exclude_kernel = 1;
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Put fd (with its id) in slot i of a table; 0, or -1 when taken. */
+static int claim(int *tab, uint64_t *ids, int i, int fd)
+{
+	uint64_t id = 0;
+	int expect = 0;
+	ioctl(fd, PERF_EVENT_IOC_ID, &id);
+	if (!__atomic_compare_exchange_n(&tab[i], &expect, fd + 1, 0, __ATOMIC_SEQ_CST,
+					 __ATOMIC_RELAXED))
+		return -1;
+	__atomic_store_n(&ids[i], id, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void thread_faults_start(int slot)
+{
+	if (!py.fault_period)
+		return;
+	int fd = open_fault_event();
+	if (fd < 0)
+		return;
+	if (claim(fault_events, fault_ids, slot, fd) < 0)
+		close(fd);
 }
 
 void agentpy_thread_start(void)
@@ -320,6 +381,7 @@ void agentpy_thread_start(void)
 						__ATOMIC_RELAXED)) {
 			__atomic_store_n(&event_ids[i], id, __ATOMIC_RELEASE);
 			py_slot = i + 1;
+			thread_faults_start(i);
 			return;
 		}
 	}
@@ -327,11 +389,20 @@ void agentpy_thread_start(void)
 }
 
 /* Close the fd of slot i (value v = fd + 1) if it is still our event. */
-static void close_event(int i, int v)
+static void close_in(const uint64_t *ids, int i, int v)
 {
-	uint64_t id = 0, want = __atomic_load_n(&event_ids[i], __ATOMIC_ACQUIRE);
+	uint64_t id = 0, want = __atomic_load_n(&ids[i], __ATOMIC_ACQUIRE);
 	if (ioctl(v - 1, PERF_EVENT_IOC_ID, &id) == 0 && id == want)
 		close(v - 1);
+}
+
+/* Close both events of slot i (v: its CPU event's fd + 1). */
+static void close_event(int i, int v)
+{
+	close_in(event_ids, i, v);
+	int f = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST);
+	if (f)
+		close_in(fault_ids, i, f);
 }
 
 void agentpy_thread_stop(void)
@@ -342,6 +413,8 @@ void agentpy_thread_stop(void)
 	py_slot = 0;
 	if (v)
 		close_event(i, v);
+	else if ((v = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST)))
+		close_in(fault_ids, i, v);
 }
 
 /* ---- pymalloc's arenas ----------------------------------------------------- */
@@ -416,6 +489,9 @@ void agentpy_start(unsigned hz)
 	if (err == -ENOENT)
 		return;                          /* not a CPython: the timers sample it */
 	py.period_ns = 1000000000ull / hz;
+	const char *fp = getenv(HP_AP_ENV_FAULTS);
+	for (py.fault_period = 0; fp && *fp >= '0' && *fp <= '9'; fp++)
+		py.fault_period = py.fault_period * 10 + (uint64_t)(*fp - '0');
 	if (!err) {
 		__atomic_store_n(&py.usable, 1, __ATOMIC_RELEASE);
 		wrap_arenas();
@@ -444,6 +520,8 @@ void agentpy_fork_child(void)
 		int v = __atomic_exchange_n(&events[i], 0, __ATOMIC_RELAXED);
 		if (v)
 			close_event(i, v);
+		else if ((v = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_RELAXED)))
+			close_in(fault_ids, i, v);
 	}
 	py_slot = 0;
 	py_thread.tid = 0;

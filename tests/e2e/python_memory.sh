@@ -16,6 +16,14 @@
 #            CPython's own count of arenas allocated during the call
 #            (sys._debugmallocstats before and after); allowance 1 arena:
 #            the second reading itself may take one, after the call
+#   faults   fault_lines.py (no --alloc): touch_a and touch_b write one byte
+#            per page of fresh anonymous memory, each from one line; the
+#            page faults report --memory charges to each line (the agent's
+#            fault samples, one every P = 32 faults of the thread, times P)
+#            against the minor faults getrusage counted during the call:
+#            within 2P (sampling is every P-th fault: at most P-1 of the
+#            line's are not sampled, and P-1 of another line's may be) plus
+#            1% (the call's faults outside that line: mmap, the loop)
 . "$HP_SRC/tests/e2e/lib.sh"
 PY=/usr/bin/python3.11
 FX="$HP_SRC/tests/fixtures/python"
@@ -68,6 +76,27 @@ arenas)
 	note "arenas at arena_lines.py:$line: $got, CPython counted $want"
 	assert_le "arenas charged to the line" "$got" "$want"
 	assert_ge "arenas charged to the line" "$got" $((want - 1))
+	;;
+faults)
+	"$HPPROF" run -o f.db "$PY" "$FX/fault_lines.py" >f.out 2>f.err ||
+		{ cat f.err >&2; fail "hpprof run failed"; }
+	"$HPPROF" report --memory f.db >f.report 2>f.report.err || fail "report --memory"
+	assert_eq "page-fault event measured" \
+		"$(q f.db "SELECT measured FROM events WHERE role = 'pagefault'")" 1
+	period=$(q f.db "SELECT value FROM run_info WHERE key = 'fault_period'")
+	assert_eq "fault period" "$period" 32
+	awk -F'\t' '$1 == "TRUTH" && $2 == "faults" { print $3, $4, $5, $6 }' f.out >truth
+	[ "$(wc -l <truth)" -eq 2 ] || fail "the fixture printed no truth"
+	while read -r fn line pages want; do
+		got=$(awk -v loc="fault_lines.py:$line" -v f="$fn" \
+			'/^Lines that grew RSS/ { on = 1; next } on && /^$/ { on = 0 }
+			 on && $4 == loc && $5 == f { print $1 }' f.report)
+		[ -n "$got" ] || { cat f.report >&2; fail "$fn: no row for fault_lines.py:$line"; }
+		note "$fn: $got faults at line $line; getrusage counted $want ($pages pages written)"
+		tol=$(awk -v w="$want" -v p="$period" 'BEGIN { printf "%d", 2 * p + 0.01 * w }')
+		assert_ge "$fn: faults at its line" "$got" $((want - tol))
+		assert_le "$fn: faults at its line" "$got" $((want + tol))
+	done <truth
 	;;
 *)
 	fail "unknown case $case_name"
