@@ -491,8 +491,8 @@ static void write_agent_events(struct hp_store *st, const struct run_opts *o,
 		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault",
 					     res->fault_samples > 0, NULL, res->fault_total, 0, 0 };
 		if (!res->fault_samples)
-			ev.reason = "no page-fault samples: the agent samples faults in CPython 3.11"
-				    " processes only";
+			ev.reason = "no page-fault samples: the agent samples faults with perf events,"
+				    " in CPython 3.11 processes only";
 		store_add_event(st, &ev);
 	}
 }
