@@ -121,7 +121,10 @@ static int code_seen(uint64_t code, uint64_t key)
 		unsigned s = (unsigned)((h >> 40) + i) % SEEN_SLOTS;
 		uint64_t a = __atomic_load_n(&seen_addr[s], __ATOMIC_ACQUIRE), zero = 0;
 		if (a == code) {
-			if (__atomic_exchange_n(&seen_key[s], key, __ATOMIC_ACQ_REL) == key)
+			/* a plain load first: the common case writes nothing (allocation
+			 * hooks of several threads call this for every frame) */
+			if (__atomic_load_n(&seen_key[s], __ATOMIC_ACQUIRE) == key ||
+			    __atomic_exchange_n(&seen_key[s], key, __ATOMIC_ACQ_REL) == key)
 				return 1;
 			return 0;
 		}
