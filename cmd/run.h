@@ -35,7 +35,27 @@ struct run_mpi {
 };
 #define RUN_MAX_ATTACH 64
 
+struct run_opts;
+struct option;
+
+/* A live view of the run (hpprof top, cmd_top.c): its own options beside
+ * run's, and what it does around each session. */
+struct run_live {
+	const char *name;             /* the command, for messages */
+	const struct option *opts;    /* its long options (codes >= RUN_OPT_LIVE, or a
+				       * letter of shortopts), NULL-ended */
+	const char *shortopts;        /* its short options, getopt's way ("i:b") */
+	/* One of its options (c), or 'h' for --help: 0, 1 (done: exit 0) or -1 (printed) */
+	int (*option)(void *ctx, int c, const char *arg);
+	/* Before a session writes st: 0, or -1 (printed) to not run it. */
+	int (*start)(void *ctx, struct run_opts *o, char **targv, struct hp_store *st);
+	/* After it (res: how it ended). */
+	void (*stop)(void *ctx, const struct hp_session_result *res);
+	void *ctx;
+};
+
 struct run_opts {
+	const struct run_live *live;  /* hpprof top; NULL for run */
 	const char *output;           /* -o, after expansion (run_output_expand) */
 	struct run_mpi mpi;
 	const char *kernel;
@@ -69,7 +89,11 @@ struct run_opts {
 enum {
 	RUN_OPT_CACHE_SIM = 1000, RUN_OPT_SIM_FALLBACK, RUN_OPT_SIM_OUT, RUN_OPT_VALGRIND,
 	RUN_OPT_SIM_I1, RUN_OPT_SIM_D1, RUN_OPT_SIM_LL,
+	RUN_OPT_LIVE = 2000,          /* the first of a live view's own options */
 };
+
+/* `hpprof run` with argv, and a live view when live is not NULL. */
+int run_main(int argc, char **argv, const struct run_live *live);
 
 /* The facts and the text they point to, alive until the last write. */
 struct run_record {
