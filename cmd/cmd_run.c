@@ -730,6 +730,10 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
 	}
+	if (live && (ret = live->check(live->ctx, &o))) {
+		free(targv);
+		return ret;
+	}
 	if (o.cache_sim && live) {
 		hp_err("%s shows samples as they come: --cache-sim cannot be used", live->name);
 		free(targv);

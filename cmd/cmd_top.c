@@ -328,14 +328,25 @@ static void catch_sigint(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/* Before anything is created: the screen needs a terminal, and top shows time. */
+static int top_check(void *ctx, const struct run_opts *o)
+{
+	struct top_ctx *t = ctx;
+	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		hp_err("top needs a terminal; --batch prints one table per interval instead");
+		return 2;
+	}
+	if (o->sample_event) {
+		hp_err("top shows time: --sample-event cannot be used (see `hpprof run`)");
+		return 2;
+	}
+	return 0;
+}
+
 static int top_start(void *ctx, struct run_opts *o, char **targv, struct hp_store *st)
 {
 	struct top_ctx *t = ctx;
 	char dir[PATH_MAX], err[256];
-	if (o->sample_event) {
-		hp_err("top shows time: --sample-event cannot be used (see `hpprof run`)");
-		return -1;
-	}
 	const char *base = strrchr(targv[0], '/');
 	base = base ? base + 1 : targv[0];
 	t->attached = o->nattach > 0;
@@ -361,10 +372,6 @@ static int top_start(void *ctx, struct run_opts *o, char **targv, struct hp_stor
 				    .interval_s = t->interval_s, .batch = t->batch };
 	t->done = 0;
 	t->quit = 0;
-	if (!t->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		hp_err("top needs a terminal; --batch prints one table per interval instead");
-		goto fail;
-	}
 	if (t->batch)
 		catch_sigint();
 	t->saved_fd[0] = t->saved_fd[1] = t->saved_fd[2] = -1;
@@ -427,18 +434,8 @@ static void top_stop(void *ctx, const struct hp_session_result *res)
 int cmd_top(int argc, char **argv)
 {
 	struct top_ctx t = { .interval_s = 1, .rows = 20, .saved_fd = { -1, -1, -1 } };
-	const struct run_live live = { "top", top_opts, "i:bn:", top_option, top_start, top_stop,
-				       &t };
-	int batch_asked = 0;
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--batch") || !strncmp(argv[i], "-b", 2) ||
-		    !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			batch_asked = 1;
-	/* Before anything is created: the screen needs a terminal. */
-	if (!batch_asked && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		hp_err("top needs a terminal; --batch prints one table per interval instead");
-		return 2;
-	}
+	const struct run_live live = { "top", top_opts, "i:bn:", top_option, top_check, top_start,
+				       top_stop, &t };
 	int ret = run_main(argc, argv, &live);
 	if (t.quit && t.ran)
 		return 0;                     /* stopped with q, as asked: not the program's failure */

@@ -47,6 +47,9 @@ struct run_live {
 	const char *shortopts;        /* its short options, getopt's way ("i:b") */
 	/* One of its options (c), or 'h' for --help: 0, 1 (done: exit 0) or -1 (printed) */
 	int (*option)(void *ctx, int c, const char *arg);
+	/* Once the options are read and the target is known, before anything
+	 * is created: 0, or the exit status after printing why not. */
+	int (*check)(void *ctx, const struct run_opts *o);
 	/* Before a session writes st: 0, or -1 (printed) to not run it. */
 	int (*start)(void *ctx, struct run_opts *o, char **targv, struct hp_store *st);
 	/* After it (res: how it ended). */

@@ -75,7 +75,7 @@ void top_draw(struct tui_screen *s, const struct tui_top *t, struct hp_live *l)
 {
 	static struct live_row rows[TOP_MAX_ROWS];
 	struct live_totals iv, all;
-	int wall = t->weight == LIVE_WALL;
+	int wall = live_has_wall(l);
 	screen_clear(s);
 	live_totals(l, LIVE_INTERVAL, t->weight, &iv);
 	live_totals(l, LIVE_OVERALL, t->weight, &all);
