@@ -52,6 +52,8 @@ static const char usage_text[] =
 	"                           and the whole run's table at the end\n"
 	"  -n, --iterations N       stop after N intervals (as q does)\n"
 	"      --rows N             functions per table in --batch (default 20)\n"
+	"      --weight cpu|wall    what the table weighs first (wall needs --off-cpu)\n"
+	"      --sort self|total    how it is sorted first (default self)\n"
 	"      --no-color           monochrome screen\n"
 	"  -h, --help               this help\n"
 	"\n"
@@ -63,7 +65,7 @@ static const char usage_text[] =
 	"pause, s sort by self/total, i last interval/whole run, w CPU/wall time,\n"
 	"arrows scroll. Exit status: 0 after q, else PROGRAM's, as `hpprof run`.\n";
 
-enum { OPT_ROWS = RUN_OPT_LIVE, OPT_NO_COLOR };
+enum { OPT_ROWS = RUN_OPT_LIVE, OPT_NO_COLOR, OPT_WEIGHT, OPT_SORT };
 
 static const struct option top_opts[] = {
 	{ "interval",   required_argument, NULL, 'i' },
@@ -71,6 +73,8 @@ static const struct option top_opts[] = {
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "rows",       required_argument, NULL, OPT_ROWS },
 	{ "no-color",   no_argument,       NULL, OPT_NO_COLOR },
+	{ "weight",     required_argument, NULL, OPT_WEIGHT },
+	{ "sort",       required_argument, NULL, OPT_SORT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -79,6 +83,8 @@ struct top_ctx {
 	int batch, no_color;
 	int64_t iterations;           /* 0 = until the end */
 	int64_t rows;
+	enum live_weight weight;      /* --weight */
+	enum live_sort sort;          /* --sort */
 	/* the session's */
 	struct hp_store *st;
 	struct hp_live *live;
@@ -118,6 +124,20 @@ static int top_option(void *ctx, int c, const char *arg)
 		return 0;
 	case OPT_NO_COLOR:
 		t->no_color = 1;
+		return 0;
+	case OPT_WEIGHT:
+		if (strcmp(arg, "cpu") && strcmp(arg, "wall")) {
+			hp_err("invalid --weight '%s': use cpu or wall", arg);
+			return -1;
+		}
+		t->weight = !strcmp(arg, "wall") ? LIVE_WALL : LIVE_CPU;
+		return 0;
+	case OPT_SORT:
+		if (strcmp(arg, "self") && strcmp(arg, "total")) {
+			hp_err("invalid --sort '%s': use self or total", arg);
+			return -1;
+		}
+		t->sort = !strcmp(arg, "total") ? LIVE_SORT_TOTAL : LIVE_SORT_SELF;
 		return 0;
 	case 'n':
 	case OPT_ROWS: {
@@ -340,6 +360,10 @@ static int top_check(void *ctx, const struct run_opts *o)
 		hp_err("top shows time: --sample-event cannot be used (see `hpprof run`)");
 		return 2;
 	}
+	if (t->weight == LIVE_WALL && o->off_cpu != 1) {
+		hp_err("--weight wall needs --off-cpu (wall = CPU + off-CPU time)");
+		return 2;
+	}
 	return 0;
 }
 
@@ -369,7 +393,8 @@ static int top_start(void *ctx, struct run_opts *o, char **targv, struct hp_stor
 	}
 	t->st = st;
 	t->view = (struct tui_top){ .target = t->target, .output = o->output,
-				    .interval_s = t->interval_s, .batch = t->batch };
+				    .interval_s = t->interval_s, .batch = t->batch,
+				    .weight = t->weight, .sort = t->sort };
 	t->done = 0;
 	t->quit = 0;
 	if (t->batch)

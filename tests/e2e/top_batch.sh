@@ -30,6 +30,21 @@ db_pct=$(q b.db "SELECT printf('%.2f', 100.0 * self_samples / (SELECT COUNT(*) F
 assert_eq "calib_a self% (top's last table vs the database)" "$top_pct" "$db_pct"
 note "launched: 4 tables, calib_a $top_pct% in top and in the database"
 
+# 1b. wall time (--off-cpu --weight wall): the last table counts what the
+# database holds, so its Total% is wall_profile's total_pct (the database's
+# wall figures are checked against the program's own clocks in offcpu_sleep).
+F="$HP_BUILD/tests/offcpu_fixture"
+if [ -x "$F" ]; then
+	"$HPPROF" top --batch --off-cpu --weight wall --sort total -n 2 --rows 60 -o w.db -- \
+		"$F" sleep 100000 >out.txt 2>err.txt || { cat err.txt; fail "top --weight wall failed"; }
+	for fn in sleep_phase compute_phase; do
+		t=$(awk -v f=$fn '/^Showing the whole run/ { on = 1 } on && $5 == f { sub("%", "", $2); print $2; exit }' out.txt)
+		d=$(q w.db "SELECT printf('%.2f', total_pct) FROM wall_profile WHERE function = '$fn'")
+		assert_eq "$fn wall Total% (top's last table vs wall_profile)" "$t" "$d"
+		note "wall: $fn $t% in top and in the database"
+	done
+fi
+
 # 2. attached, two intervals: the process runs on
 "$C" --rounds 100000000 >calib.txt 2>&1 &
 CP=$!

@@ -70,8 +70,10 @@ tui_stop
 
 # 3. --off-cpu: w shows wall time, where sleep_phase (half the fixture's
 # time by construction: ~25 ms computing, ~25 ms asleep) appears. Its share
-# is only checked to be there (> 5%): preemption on a loaded machine
-# stretches the computing half's wall time, never the sleep's below 25 ms.
+# is only checked to be there (> 1%): preemption on a loaded machine
+# stretches the computing half's wall time (85% of it was seen at load 10),
+# never the sleep's below 25 ms a round. top_batch.sh checks the wall
+# figures against the database's wall_profile.
 db="$TUI_TMP/w.db"
 tui_start "$HPPROF" top --off-cpu -o "$db" -- "$F" sleep 100000
 tui_wait_for "Last interval"
@@ -82,8 +84,8 @@ until tui_keys w && tui_screen | grep -q "by wall time"; do
 done
 tui_keys s
 i=0
-until tui_screen | awk '$5 == "sleep_phase" && $2 + 0 > 5 { f = 1 } END { exit !f }'; do
-	i=$((i + 1)); [ $i -le 600 ] || fail "sleep_phase never showed > 5% of the wall time"; sleep 0.1
+until tui_screen | awk '$5 == "sleep_phase" && $2 + 0 > 1 { f = 1 } END { exit !f }'; do
+	i=$((i + 1)); [ $i -le 600 ] || fail "sleep_phase never showed > 1% of the wall time"; sleep 0.1
 done
 echo "# wall view: $(tui_screen | awk '$5 == "sleep_phase"' | head -1)"
 tui_keys q
