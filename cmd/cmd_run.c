@@ -631,47 +631,6 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
-/* --- processes that outlive the program --- */
-
-struct survivors { unsigned n; uint32_t pid; char comm[64]; };
-
-static int note_survivor(void *ctx, const struct hp_process_row *p)
-{
-	struct survivors *sv = ctx;
-	char path[64], state[256] = "";
-	FILE *f;
-	if (p->ppid == (uint32_t)getpid() || p->end_ns || kill((pid_t)p->pid, 0) < 0)
-		return 0;                   /* the program itself, ended, or gone */
-	snprintf(path, sizeof(path), "/proc/%u/stat", p->pid);
-	if ((f = fopen(path, "re"))) {
-		if (!fgets(state, sizeof(state), f))
-			state[0] = '\0';
-		fclose(f);
-	}
-	const char *close_paren = strrchr(state, ')');
-	if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
-		return 0;                   /* a zombie: it has ended */
-	if (!sv->n++) {
-		sv->pid = p->pid;
-		snprintf(sv->comm, sizeof(sv->comm), "%s", p->comm ? p->comm : "?");
-	}
-	return 0;
-}
-
-/* A program that daemonizes exits while its children run on: they are
- * not sampled past its exit (the session ends with the program). Say so
- * instead of ending silently. */
-static void warn_survivors(struct hp_store *st)
-{
-	struct survivors sv = { 0 };
-	store_flush(st);
-	store_each_process(st, note_survivor, &sv);
-	if (sv.n)
-		hp_warn("the program exited while %u of its processes still run (pid %u '%s'%s):"
-			" they were sampled until it exited, not after", sv.n, sv.pid, sv.comm,
-			sv.n > 1 ? ", ..." : "");
-}
-
 static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
 				 const struct hp_session_result *r)
 {
@@ -803,7 +762,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		goto out;
 	}
 	summary(o.output, &res, st);
-	warn_survivors(st);
+	run_warn_survivors(st);
 	if (res.adopted)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"

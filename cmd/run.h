@@ -206,6 +206,12 @@ void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 			     const struct hp_session_result *r, char *buf, size_t len);
 
+/* --- run_survivors.c --- */
+
+/* Warn when processes of the program still run after it exited: they were
+ * sampled until it exited, not after. */
+void run_warn_survivors(struct hp_store *st);
+
 /* --- run_attach.c (-p) --- */
 
 /* Parse "PID[,PID...]" into o->attach and o->s. Returns -1 (printed) on
