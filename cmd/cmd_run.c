@@ -361,7 +361,10 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	*status = 2;
 	if (nargs < 1) {
 		hp_err("no program to run");
-		fputs(usage_text, stderr);
+		if (o->live)
+			fprintf(stderr, "see `hpprof %s --help`\n", o->live->name);
+		else
+			fputs(usage_text, stderr);
 		return NULL;
 	}
 	int err = launch_resolve(argv[first], path, len);
