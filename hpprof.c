@@ -29,6 +29,7 @@ struct hp_command {
 static const struct hp_command commands[] = {
 	{ "run",      cmd_run,      "run a program and record a profile (hpprof.db)" },
 	{ "report",   cmd_report,   "print hot functions, lines, threads and memory" },
+	{ "top",      cmd_top,      "live view of the hottest functions, recording a profile" },
 	{ "tui",      cmd_tui,      "browse a profile in the terminal" },
 	{ "annotate", cmd_annotate, "source listing of a function with per-line costs" },
 	{ "stat",     cmd_stat,     "count events over repeated runs (mean and stddev)" },

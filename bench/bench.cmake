@@ -26,3 +26,6 @@ hp_script_test(bench_overhead  bench ../bench/overhead.sh ${CMAKE_BINARY_DIR} 11
 set_tests_properties(bench_stackcopy bench_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 1200)
 hp_script_test(bench_python_overhead bench ../bench/python_overhead.sh)
 set_tests_properties(bench_python_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
+# hpprof top's own CPU time at 1 Hz on a 16-thread program (issue 16).
+hp_script_test(bench_top_overhead bench ../bench/top_overhead.sh)
+set_tests_properties(bench_top_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

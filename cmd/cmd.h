@@ -28,5 +28,6 @@ int cmd_export(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

@@ -180,9 +180,25 @@ static const char *option_name(int c)
 	return "?";
 }
 
-static int parse_options(int argc, char **argv, struct run_opts *o)
+/* run's options and a live view's, in one table (freed by the caller). */
+static struct option *all_options(const struct run_live *live)
 {
-	int c;
+	size_t n = sizeof(long_opts) / sizeof(long_opts[0]), m = 0;
+	while (live && live->opts[m].name)
+		m++;
+	struct option *all = calloc(n + m, sizeof(*all));
+	if (!all)
+		return NULL;
+	memcpy(all, long_opts, (n - 1) * sizeof(*all));
+	if (m)
+		memcpy(all + n - 1, live->opts, m * sizeof(*all));
+	return all;
+}
+
+static int parse_options_in(int argc, char **argv, struct run_opts *o,
+			    const struct option *opts)
+{
+	int c, r = 0;
 	int64_t n;
 	o->output = NULL;
 	o->s.freq = 1000;
@@ -192,7 +208,15 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 	o->s.fault_period = 32;
 	o->off_cpu = -1;
 	o->python = 1;
-	while ((c = getopt_long(argc, argv, "+o:F:e:s:c:k:p:qh", long_opts, NULL)) != -1) {
+	char shortopts[64];
+	snprintf(shortopts, sizeof(shortopts), "+o:F:e:s:c:k:p:qh%s",
+		 o->live ? o->live->shortopts : "");
+	while (!r && (c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		if (o->live && (c >= RUN_OPT_LIVE || c == 'h' ||
+				(c > ':' && c < 128 && strchr(o->live->shortopts, c)))) {
+			r = o->live->option(o->live->ctx, c, optarg);
+			continue;
+		}
 		/* --no-demangle and --no-cache name functions: a simulation does too */
 		if (c != 'o' && c != 'k' && c != 'q' && c != 'h' && c != '?' && c != ':' &&
 		    c != 'N' && c != 'C' &&
@@ -296,11 +320,21 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		default:
-			cmd_option_error(argv, long_opts);
+			cmd_option_error(argv, opts);
 			return -1;
 		}
 	}
-	return 0;
+	return r;
+}
+
+static int parse_options(int argc, char **argv, struct run_opts *o)
+{
+	struct option *opts = all_options(o->live);
+	if (!opts)
+		return -1;
+	int r = parse_options_in(argc, argv, o, opts);
+	free(opts);
+	return r;
 }
 
 /* argv for the target: -k resolves the kernel, else the first operand.
@@ -329,7 +363,10 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	*status = 2;
 	if (nargs < 1) {
 		hp_err("no program to run");
-		fputs(usage_text, stderr);
+		if (o->live)
+			fprintf(stderr, "see `hpprof %s --help`\n", o->live->name);
+		else
+			fputs(usage_text, stderr);
 		return NULL;
 	}
 	int err = launch_resolve(argv[first], path, len);
@@ -610,47 +647,6 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");
 }
 
-/* --- processes that outlive the program --- */
-
-struct survivors { unsigned n; uint32_t pid; char comm[64]; };
-
-static int note_survivor(void *ctx, const struct hp_process_row *p)
-{
-	struct survivors *sv = ctx;
-	char path[64], state[256] = "";
-	FILE *f;
-	if (p->ppid == (uint32_t)getpid() || p->end_ns || kill((pid_t)p->pid, 0) < 0)
-		return 0;                   /* the program itself, ended, or gone */
-	snprintf(path, sizeof(path), "/proc/%u/stat", p->pid);
-	if ((f = fopen(path, "re"))) {
-		if (!fgets(state, sizeof(state), f))
-			state[0] = '\0';
-		fclose(f);
-	}
-	const char *close_paren = strrchr(state, ')');
-	if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
-		return 0;                   /* a zombie: it has ended */
-	if (!sv->n++) {
-		sv->pid = p->pid;
-		snprintf(sv->comm, sizeof(sv->comm), "%s", p->comm ? p->comm : "?");
-	}
-	return 0;
-}
-
-/* A program that daemonizes exits while its children run on: they are
- * not sampled past its exit (the session ends with the program). Say so
- * instead of ending silently. */
-static void warn_survivors(struct hp_store *st)
-{
-	struct survivors sv = { 0 };
-	store_flush(st);
-	store_each_process(st, note_survivor, &sv);
-	if (sv.n)
-		hp_warn("the program exited while %u of its processes still run (pid %u '%s'%s):"
-			" they were sampled until it exited, not after", sv.n, sv.pid, sv.comm,
-			sv.n > 1 ? ", ..." : "");
-}
-
 static int exit_for_launch_error(int err, const char *prog, const struct run_opts *o,
 				 const struct hp_session_result *r)
 {
@@ -675,7 +671,12 @@ static int exit_for_launch_error(int err, const char *prog, const struct run_opt
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { 0 };
+	return run_main(argc, argv, NULL);
+}
+
+int run_main(int argc, char **argv, const struct run_live *live)
+{
+	struct run_opts o = { .live = live };
 	struct run_events re = { 0 };
 	struct hp_streamfeed *feed = NULL;
 	struct symbol_warmup warm = { 0 };
@@ -703,6 +704,15 @@ int cmd_run(int argc, char **argv)
 			return 2;
 	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
+	}
+	if (live && (ret = live->check(live->ctx, &o))) {
+		free(targv);
+		return ret;
+	}
+	if (o.cache_sim && live) {
+		hp_err("%s shows samples as they come: --cache-sim cannot be used", live->name);
+		free(targv);
+		return 2;
 	}
 	if (o.cache_sim && (ret = run_cachesim(&o, targv)) != RUN_SAMPLE_INSTEAD) {
 		free(targv);
@@ -733,7 +743,8 @@ int cmd_run(int argc, char **argv)
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
-		ret = o.nattach ? run_attach_error(err, &o, res.attach_bad_pid ? res.attach_bad_pid
+		ret = err == -ECANCELED ? 1 :      /* the live view could not start: it said why */
+		      o.nattach ? run_attach_error(err, &o, res.attach_bad_pid ? res.attach_bad_pid
 						   : o.attach[0])
 				: exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
@@ -767,7 +778,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	summary(o.output, &res, st);
-	warn_survivors(st);
+	run_warn_survivors(st);
 	if (res.adopted)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"

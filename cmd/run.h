@@ -35,7 +35,30 @@ struct run_mpi {
 };
 #define RUN_MAX_ATTACH 64
 
+struct run_opts;
+struct option;
+
+/* A live view of the run (hpprof top, cmd_top.c): its own options beside
+ * run's, and what it does around each session. */
+struct run_live {
+	const char *name;             /* the command, for messages */
+	const struct option *opts;    /* its long options (codes >= RUN_OPT_LIVE, or a
+				       * letter of shortopts), NULL-ended */
+	const char *shortopts;        /* its short options, getopt's way ("i:b") */
+	/* One of its options (c), or 'h' for --help: 0, 1 (done: exit 0) or -1 (printed) */
+	int (*option)(void *ctx, int c, const char *arg);
+	/* Once the options are read and the target is known, before anything
+	 * is created: 0, or the exit status after printing why not. */
+	int (*check)(void *ctx, const struct run_opts *o);
+	/* Before a session writes st: 0, or -1 (printed) to not run it. */
+	int (*start)(void *ctx, struct run_opts *o, char **targv, struct hp_store *st);
+	/* After it (res: how it ended). */
+	void (*stop)(void *ctx, const struct hp_session_result *res);
+	void *ctx;
+};
+
 struct run_opts {
+	const struct run_live *live;  /* hpprof top; NULL for run */
 	const char *output;           /* -o, after expansion (run_output_expand) */
 	struct run_mpi mpi;
 	const char *kernel;
@@ -70,7 +93,11 @@ struct run_opts {
 enum {
 	RUN_OPT_CACHE_SIM = 1000, RUN_OPT_SIM_FALLBACK, RUN_OPT_SIM_OUT, RUN_OPT_VALGRIND,
 	RUN_OPT_SIM_I1, RUN_OPT_SIM_D1, RUN_OPT_SIM_LL,
+	RUN_OPT_LIVE = 2000,          /* the first of a live view's own options */
 };
+
+/* `hpprof run` with argv, and a live view when live is not NULL. */
+int run_main(int argc, char **argv, const struct run_live *live);
 
 /* The facts and the text they point to, alive until the last write. */
 struct run_record {
@@ -179,6 +206,12 @@ void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
  * for) and the interval counts into f; says once why not or what lacks. */
 const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 			     const struct hp_session_result *r, char *buf, size_t len);
+
+/* --- run_survivors.c --- */
+
+/* Warn when processes of the program still run after it exited: they were
+ * sampled until it exited, not after. */
+void run_warn_survivors(struct hp_store *st);
 
 /* --- run_attach.c (-p) --- */
 

@@ -97,7 +97,14 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
 		return err;
 	}
+	if (o->live && o->live->start(o->live->ctx, o, targv, st)) {
+		memset(res, 0, sizeof(*res));
+		warmup_stop(w);
+		return -ECANCELED;
+	}
 	err = session_run(&o->s, targv, st, res);
+	if (o->live)
+		o->live->stop(o->live->ctx, res);
 	warmup_stop(w);
 	return err;
 }

@@ -450,9 +450,24 @@ int store_add_sample(struct hp_store *st, const struct hp_sample *smp)
 	}
 	if (smp->unwind >= 0)
 		sqlite3_bind_int(s, 6, smp->unwind);
-	if (!(err = store_step_write(st, s)))
+	if (!(err = store_step_write(st, s))) {
 		st->samples_added++;
+		if (st->tap)
+			st->tap(st->tap_ctx, smp);
+	}
 	return err;
+}
+
+void store_set_sample_tap(struct hp_store *st,
+			  void (*tap)(void *ctx, const struct hp_sample *s), void *ctx)
+{
+	st->tap = tap;
+	st->tap_ctx = ctx;
+}
+
+const char *store_module_path(struct hp_store *st, uint32_t id)
+{
+	return id && id <= st->nmodules && st->module_paths ? st->module_paths[id] : NULL;
 }
 
 int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m)

@@ -110,6 +110,14 @@ int store_intern_location(struct hp_store *st, const struct hp_location *loc, ui
 int store_intern_stack(struct hp_store *st, const struct hp_location *frames, uint32_t n,
 		       uint32_t *stack_id);
 int store_add_sample(struct hp_store *st, const struct hp_sample *s);
+/* A live reader of the samples as they are written (hpprof top): tap is
+ * called by store_add_sample with every sample it wrote, in the writer's
+ * thread; NULL removes it. */
+void store_set_sample_tap(struct hp_store *st,
+			  void (*tap)(void *ctx, const struct hp_sample *s), void *ctx);
+/* The path of module id as interned by this writer, or NULL. Valid until
+ * the next store_intern_module. */
+const char *store_module_path(struct hp_store *st, uint32_t id);
 int store_add_memory(struct hp_store *st, const struct hp_mem_reading *m);
 /* A perf record as the kernel wrote it (run --raw, for debugging the
  * unwinder): ring is the CPU ring it came from. */

@@ -62,6 +62,8 @@ struct hp_store {
 	int64_t max_id[TB_N];
 	int bounds_valid;
 	uint64_t samples_added;       /* sample rows written through this store */
+	void (*tap)(void *ctx, const struct hp_sample *s); /* store_set_sample_tap */
+	void *tap_ctx;
 	char private_dir[4096];       /* a private copy being read (store_file.c), or "" */
 };
 

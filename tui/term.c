@@ -66,10 +66,15 @@ int term_start(int use_color, char *err, size_t len)
 		snprintf(err, len, "the browser needs a terminal (use --dump VIEW for text output)");
 		return -1;
 	}
+	return term_start_on(stdin, stdout, use_color, err, len);
+}
+
+int term_start_on(FILE *in, FILE *out, int use_color, char *err, size_t len)
+{
 	setlocale(LC_ALL, "");
 	utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	install_signals();
-	scr = newterm(NULL, stdout, stdin);
+	scr = newterm(NULL, out, in);
 	if (!scr) {
 		snprintf(err, len, "cannot start the terminal (TERM='%s')",
 			 getenv("TERM") ? getenv("TERM") : "");

@@ -7,12 +7,16 @@
 #define HP_TUI_TERM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tui/screen.h"
 
 /* Start curses on the controlling terminal. Returns 0, or -1 with a
  * message in err (no terminal, unknown TERM...). */
 int term_start(int use_color, char *err, size_t len);
+/* term_start on the terminal open as in and out (hpprof top keeps the
+ * terminal while its standard streams go elsewhere). */
+int term_start_on(FILE *in, FILE *out, int use_color, char *err, size_t len);
 /* Restore the terminal; safe to call more than once. */
 void term_stop(void);
 /* Current terminal size. */

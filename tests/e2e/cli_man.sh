@@ -6,7 +6,7 @@
 # help` lists the commands, and --version prints the project's version.
 . "$HP_SRC/tests/e2e/lib.sh"
 command -v man >/dev/null || skip "man is not installed (scripts/install-deps.sh installs man-db)"
-CMDS="run report tui annotate stat diff export merge list kernels"
+CMDS="run report top tui annotate stat diff export merge list kernels"
 
 cmake --install "$HP_BUILD" --prefix "$T/inst" >install.log 2>&1 || { cat install.log; fail "cmake --install"; }
 M="$T/inst/share/man/man1"

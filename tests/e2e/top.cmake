@@ -1,0 +1,5 @@
+# hpprof top: the live view in a real terminal (tmux drives it) and in
+# --batch mode (tables on stdout), launched and attached, and the database
+# it writes read back by report.
+hp_script_test(e2e_top_tmux e2e e2e/top_tmux.sh)
+hp_script_test(e2e_top_batch e2e e2e/top_batch.sh)
