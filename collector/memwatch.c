@@ -11,6 +11,15 @@
  * madvise update the high-water mark before they release pages, so a peak
  * between two readings shows in VmHWM then). Anonymous growth alone, the
  * common case, costs statm only; anon = resident - shared.
+ *
+ * Each wake-up of the thread costs more than its reading (a context switch
+ * in and out: ~20-90 us on a paravirtualized VM, against ~1 us for a
+ * statm pread), so while no watched process's resident or shared pages
+ * move the thread backs off: after FLAT_ROUNDS unchanged readings the
+ * interval doubles, up to MAX_BACKOFF times the asked one; any change, and
+ * any process added, brings it back at once. A CPU-bound program with a
+ * steady footprint (the julia kernel) is read ~4x less often; a growing
+ * one at the asked interval (docs/performance.md, "Whole-run overhead").
  */
 #include "collector/memwatch.h"
 
@@ -27,6 +36,8 @@
 #include "common/grow.h"
 
 #define MAX_WATCHED 4096
+#define FLAT_ROUNDS 4          /* unchanged readings before the interval doubles */
+#define MAX_BACKOFF 4          /* at most this many times the asked interval */
 
 struct watched {
 	uint32_t pid;
@@ -43,6 +54,7 @@ struct hp_memwatch {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stop;
+	int added;                    /* a process was added since the last round */
 	unsigned interval_ms;
 	uint64_t t0;
 	long page;
@@ -105,20 +117,42 @@ static int read_status(struct watched *p, struct hp_mem_reading *m)
 	return 0;
 }
 
-/* One statm reading of p; called with the lock held. */
-static void read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
+/* The first n decimal fields of a statm line into v; 0, or -1 when the
+ * line has fewer (cheaper than sscanf, which showed in profiles of the
+ * thread). */
+static int statm_fields(const char *buf, unsigned long *v, int n)
+{
+	const char *p = buf;
+	for (int i = 0; i < n; i++) {
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned long x = 0;
+		while (*p >= '0' && *p <= '9')
+			x = x * 10 + (unsigned long)(*p++ - '0');
+		v[i] = x;
+	}
+	return 0;
+}
+
+/* One statm reading of p; called with the lock held. Returns 1 when its
+ * resident or shared pages moved (or it is gone), else 0. */
+static int read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 {
 	char buf[128];
-	unsigned long size, resident, shared;
+	unsigned long f[3];
 	ssize_t n = pread(p->fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0) {                 /* the process is gone */
 		close(p->fd);
 		p->fd = -1;
-		return;
+		return 1;
 	}
 	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) != 3 || !resident)
-		return;                   /* a zombie: its memory is gone */
+	if (statm_fields(buf, f, 3) || !f[1])
+		return 0;                 /* a zombie: its memory is gone */
+	unsigned long resident = f[1], shared = f[2];
+	int moved = resident != p->resident || shared != p->shared;
 	uint64_t page = (uint64_t)w->page;
 	struct hp_mem_reading m = { p->pid, t > w->t0 ? t - w->t0 : 0, resident * page, -1,
 				    0, 0, 0, 0 };
@@ -136,24 +170,29 @@ static void read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 	if (m.rss_bytes > p->peak)
 		p->peak = m.rss_bytes;
 	push(w, &m);
+	return moved;
 }
 
-static void read_all(struct hp_memwatch *w)
+/* One round over every live process; 1 when any moved. */
+static int read_all(struct hp_memwatch *w)
 {
 	uint64_t t = hp_now_ns();
+	int moved = 0;
 	for (unsigned i = 0; i < w->nprocs; i++)
 		if (w->procs[i].fd >= 0)
-			read_one(w, &w->procs[i], t);
+			moved |= read_one(w, &w->procs[i], t);
+	return moved;
 }
 
 static void *poller(void *arg)
 {
 	struct hp_memwatch *w = arg;
 	struct timespec next;
+	unsigned step = 1, flat = 0;  /* the interval's multiple; unchanged rounds */
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
-		next.tv_nsec += (long)w->interval_ms * 1000000L;
+		next.tv_nsec += (long)(w->interval_ms * step) * 1000000L;
 		while (next.tv_nsec >= 1000000000L) {
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
@@ -161,8 +200,16 @@ static void *poller(void *arg)
 		/* the condition variable uses CLOCK_MONOTONIC (memwatch_start) */
 		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &next) != ETIMEDOUT)
 			;
-		if (!w->stop)
-			read_all(w);
+		if (w->stop)
+			break;
+		if (read_all(w) || w->added) {
+			step = 1;
+			flat = 0;
+			w->added = 0;
+		} else if (++flat >= FLAT_ROUNDS && step < MAX_BACKOFF) {
+			step *= 2;
+			flat = 0;
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -213,6 +260,7 @@ void memwatch_add(struct hp_memwatch *w, uint32_t pid)
 		struct watched *p = &w->procs[w->nprocs++];
 		*p = (struct watched){ .pid = pid, .fd = fd };
 		read_one(w, p, hp_now_ns());
+		w->added = 1;
 	} else {
 		close(fd);
 	}
@@ -236,7 +284,6 @@ int memwatch_take(struct hp_memwatch *w, struct hp_mem_reading *out, int max)
 uint64_t memwatch_rss_now(uint32_t pid)
 {
 	char path[64], buf[128];
-	unsigned long size, resident;
 	snprintf(path, sizeof(path), "/proc/%u/statm", pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -246,9 +293,10 @@ uint64_t memwatch_rss_now(uint32_t pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+	unsigned long f[2];
+	if (statm_fields(buf, f, 2))
 		return 0;
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	return (uint64_t)f[1] * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 unsigned memwatch_count(struct hp_memwatch *w)

@@ -1,6 +1,7 @@
 /*
  * memwatch.h - the RSS timeline: a thread that reads /proc/PID/statm of
- * every process of the run at a fixed interval.
+ * every process of the run at an interval (backing off, up to 4x, while
+ * nothing moves: memwatch.c).
  *
  * It runs apart from the ring-draining loop so that the timeline stays
  * regular when the collector is busy (a burst of samples, an allocation

@@ -263,6 +263,13 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	a.enable_on_exec = !s->attach;
 	a.context_switch = 1;
 	a.exclude_kernel = !s->res->kernel_samples;
+	/* A thread that blocks is in a system call a few frames below its
+	 * caller: with the default copy, the page-fault sampler's smaller one.
+	 * A record takes the whole copy size in the ring, so at 100k switches
+	 * a second the 64 KiB copy filled the rings (lost records) and cost
+	 * the collector a 64 KiB read per switch (docs/offcpu.md). */
+	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
+		a.sample_stack_user = FAULT_STACK_SIZE;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	s->offcpu_fds[ring] = fd;
 	if (fd < 0) {

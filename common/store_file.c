@@ -71,8 +71,11 @@ static int write_schema(const char *tmp)
 		 HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
 	/* WAL is set here, before the file has its name: the writer then never
 	 * switches modes in the named file (a switch killed half-way would
-	 * leave a hot rollback journal there). */
-	if (!(err = store_exec_sql(&st, "PRAGMA page_size = 4096; PRAGMA journal_mode = DELETE;")) &&
+	 * leave a hot rollback journal there). synchronous = OFF: the file
+	 * has no name yet, a crash leaves only a temporary to remove, so its
+	 * eight fdatasync calls bought nothing (~2 ms of a run's fixed cost). */
+	if (!(err = store_exec_sql(&st, "PRAGMA page_size = 4096; PRAGMA journal_mode = DELETE;"
+				   " PRAGMA synchronous = OFF;")) &&
 	    !(err = store_exec_sql(&st, "BEGIN")) && !(err = store_exec_sql(&st, hp_schema_sql)) &&
 	    !(err = store_exec_sql(&st, pragma)) && !(err = store_exec_sql(&st, "COMMIT")))
 		err = store_exec_sql(&st, "PRAGMA journal_mode = WAL");

@@ -1,4 +1,5 @@
-# Unwinding: collector/module.c, procmap.c, unwind.c.
+# Unwinding: collector/module.c, procmap.c, unwind.c (and the RSS thread,
+# memwatch.c, at the end).
 # The unwind tests are built -O2 without frame pointers (the case DWARF
 # unwinding exists for) and -rdynamic so that dladdr names their functions.
 hp_unit_test(test_unwind SOURCES unit/test_unwind.c LIBS hp_collector ${CMAKE_DL_LIBS})
@@ -15,3 +16,4 @@ hp_unit_test(test_procmap SOURCES unit/test_procmap.c LIBS hp_collector ${CMAKE_
 # truncated and malformed records are refused without reading past them.
 hp_unit_test(test_perf_record SOURCES unit/test_perf_record.c LIBS hp_collector)
 hp_unit_test(test_offcpu SOURCES unit/test_offcpu.c LIBS hp_collector)
+hp_unit_test(test_memwatch SOURCES unit/test_memwatch.c LIBS hp_collector)
