@@ -183,11 +183,11 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 		.no_alloc = !o->alloc,
 		.sample_hz = o->agent_hz,
 		.sample_bytes = o->alloc_sample,
-		/* 16 MiB with allocations: a ring's pages are new memory only on its
-		 * first lap, and new pages are what the writers wait on most where
-		 * memory is virtualized (docs/performance.md); samples alone need
-		 * little room */
-		.buf_mib = o->alloc ? 16 : 4,
+		/* allocations: 2 MiB, which the target keeps mapped whole (its
+		 * writers never map pages again after the first lap: where
+		 * memory is virtualized that cost ~45 ns per event, see
+		 * docs/performance.md); samples alone: 4 MiB, windowed */
+		.buf_mib = o->alloc ? 2 : 4,
 		.no_python = o->no_python,
 	};
 	uint64_t interval = (uint64_t)(o->heap_interval_ms ? o->heap_interval_ms : 10) * 1000000ull;

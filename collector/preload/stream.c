@@ -10,7 +10,8 @@
  * writer that opens a new chunk of the ring drops the target's pages of
  * the chunk two behind (the data stays in the shared file for the
  * collector), so the ring costs the target a window of a few chunks of
- * RSS, not its whole size.
+ * RSS, not its whole size; a ring of at most HP_AP_RESIDENT_RING stays
+ * mapped whole instead (no pages dropped and mapped again each lap).
  *
  * Two kinds of writers: hooks, which may nap while the ring is full (for
  * at most the reader's heartbeat timeout, never while they hold an
@@ -298,17 +299,19 @@ static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
 	if (o % HP_AP_CHUNK && o / HP_AP_CHUNK == k)
 		return;                         /* no chunk starts in this claim */
 	uint64_t ahead = (k + 2) * HP_AP_CHUNK;   /* first lap: the file backs it before we map it */
+	int resident = st.ring_size <= HP_AP_RESIDENT_RING;
 	if (ahead <= st.ring_size && __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE) < ahead)
 		stream_grow(h, ahead);
-	ring_populate(h, k + 1);
-	if (k >= 2) {
+	if (!resident || ahead <= st.ring_size)
+		ring_populate(h, k + 1);    /* a resident ring: first lap only */
+	if (!resident && k >= 2) {
 		syscall(SYS_madvise, ring_at((k - 2) * HP_AP_CHUNK), (size_t)HP_AP_CHUNK,
 			MADV_DONTNEED);
 		atomic_max(&h->zapped, (k - 1) * HP_AP_CHUNK);
 	}
 	/* mapped now: from the oldest chunk kept to the end of the one mapped ahead */
 	uint64_t zapped = __atomic_load_n(&h->zapped, __ATOMIC_RELAXED);
-	atomic_max(&h->window_max, ahead - zapped);
+	atomic_max(&h->window_max, ahead - zapped < st.ring_size ? ahead - zapped : st.ring_size);
 }
 
 /* Advance the cursor from *o to end when it is still *o (else *o gets
