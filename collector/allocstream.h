@@ -109,7 +109,7 @@ struct hp_allocstream_opts {
 	unsigned sample_hz;       /* CPU agent: samples per second of thread CPU time, 0 = off */
 	int no_python;            /* CPU agent: no Python frames (HPPROF_PYTHON=0) */
 	uint64_t sample_bytes;    /* 0: record every call; else Poisson sampling, mean bytes */
-	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 2), 0 = 64; backed as used;
+	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 2), 0 = 2; backed as used;
 				 * <= 2: mapped whole in the target, else a window */
 	uint64_t seed;            /* sampling seed, 0 = from time and tid */
 	const char *shim_path;    /* NULL: allocstream_find_shim() */

@@ -183,11 +183,11 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 		.no_alloc = !o->alloc,
 		.sample_hz = o->agent_hz,
 		.sample_bytes = o->alloc_sample,
-		/* allocations: 2 MiB, which the target keeps mapped whole (its
-		 * writers never map pages again after the first lap: where
-		 * memory is virtualized that cost ~45 ns per event, see
-		 * docs/performance.md); samples alone: 4 MiB, windowed */
-		.buf_mib = o->alloc ? 2 : 4,
+		/* allocations: the shim's default ring, 2 MiB, which the target
+		 * keeps mapped whole (its writers never map pages again after the
+		 * first lap: where memory is virtualized that cost ~45 ns per
+		 * event, docs/performance.md); samples alone: 4 MiB, windowed */
+		.buf_mib = o->alloc ? 0 : 4,
 		.no_python = o->no_python,
 	};
 	uint64_t interval = (uint64_t)(o->heap_interval_ms ? o->heap_interval_ms : 10) * 1000000ull;

@@ -140,7 +140,7 @@
 #define HP_AP_ENV_TRACK   "HPPROF_ALLOC_TRACK"   /* "0": allocation hooks only pass calls on */
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_ENV_PYTHON  "HPPROF_PYTHON"        /* "0": no Python frames (the agent samples natively) */
-#define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
+#define HP_AP_DEFAULT_RING (2ull << 20)         /* --alloc's: resident, backed as the first lap fills it */
 #define HP_AP_MIN_RING     (2ull << 20)
 #define HP_AP_RESIDENT_RING (2ull << 20)        /* a ring this small stays mapped whole */
 #define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
