@@ -113,7 +113,8 @@ struct hp_allocstream_opts {
 	int no_python;            /* CPU agent: no Python frames (HPPROF_PYTHON=0) */
 	unsigned fault_period;    /* CPU agent, Python: a sample every this many page faults */
 	uint64_t sample_bytes;    /* 0: record every call; else Poisson sampling, mean bytes */
-	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 4), 0 = 64; backed as used */
+	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 2), 0 = 2; backed as used;
+				 * <= 2: mapped whole in the target, else a window */
 	uint64_t seed;            /* sampling seed, 0 = from time and tid */
 	const char *shim_path;    /* NULL: allocstream_find_shim() */
 	const char *base_dir;     /* NULL: /dev/shm, else $TMPDIR, else /tmp */

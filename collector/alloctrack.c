@@ -66,6 +66,12 @@ struct hp_alloctrack {
 	uint32_t nprocs;
 	size_t procs_cap;
 	struct hp_hmap proc_of_pid;   /* pid + 1 -> index into procs[] */
+	/* the last lookups of proc_of and site_of (most events repeat them);
+	 * indices never change once given */
+	uint64_t memo_pid;            /* pid + 1 of memo_proc, 0 = none */
+	uint32_t memo_proc;
+	uint64_t memo_site_key;       /* site_of_stack's key of memo_site, 0 = none */
+	uint32_t memo_site;
 	uint64_t seq;                 /* events so far */
 	uint64_t allocs, frees, unknown_frees, dropped, temporary;
 	uint64_t sample_period;
@@ -114,8 +120,13 @@ static void heap_point(struct hp_alloctrack *t, struct proc_heap *ph, uint64_t n
 static int proc_of(struct hp_alloctrack *t, uint32_t pid, uint32_t *idx)
 {
 	uint64_t v;
+	if (t->memo_pid == (uint64_t)pid + 1) {
+		*idx = t->memo_proc;
+		return 0;
+	}
 	if (hmap_get(&t->proc_of_pid, (uint64_t)pid + 1, &v)) {
-		*idx = (uint32_t)v;
+		*idx = t->memo_proc = (uint32_t)v;
+		t->memo_pid = (uint64_t)pid + 1;
 		return 0;
 	}
 	if (hp_grow((void **)&t->procs, &t->procs_cap, (size_t)t->nprocs + 1, sizeof(*t->procs)))
@@ -131,8 +142,13 @@ static int proc_of(struct hp_alloctrack *t, uint32_t pid, uint32_t *idx)
 static int site_of(struct hp_alloctrack *t, uint32_t proc, uint32_t stack_id, uint32_t *idx)
 {
 	uint64_t v, key = hmap_key2(t->procs[proc].pid, (uint64_t)stack_id + 1);
+	if (key && key == t->memo_site_key) {
+		*idx = t->memo_site;
+		return 0;
+	}
 	if (hmap_get(&t->site_of_stack, key, &v)) {
-		*idx = (uint32_t)v;
+		*idx = t->memo_site = (uint32_t)v;
+		t->memo_site_key = key;
 		return 0;
 	}
 	if (hp_grow((void **)&t->sites, &t->sites_cap, (size_t)t->nsites + 1, sizeof(*t->sites)))

@@ -27,8 +27,12 @@
  * maps the next chunk (MADV_POPULATE_WRITE) and drops the target's pages
  * of the chunk two behind (MADV_DONTNEED on the shared mapping keeps the
  * data in the file), so the target's RSS carries about three chunks of the
- * ring, whatever its size. `window_max` says
- * how much it held at most.
+ * ring, whatever its size. A ring of at most HP_AP_RESIDENT_RING bytes
+ * (what `--alloc` uses) is not windowed: it stays mapped whole, so that
+ * after its first lap writers only write memory that is already mapped
+ * (dropping and mapping pages again costs ~20 us per page where memory is
+ * virtualized: docs/performance.md). `window_max` says how much it held
+ * at most.
  *
  * Writing. A writer reserves a record by advancing `cursor` with one
  * compare-and-swap (no lock), stores the length with a RESERVED tag in the
@@ -152,8 +156,9 @@
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_ENV_PYTHON  "HPPROF_PYTHON"        /* "0": no Python frames (the agent samples natively) */
 #define HP_AP_ENV_FAULTS  "HPPROF_FAULT_PERIOD"  /* Python processes: a PYSAMPLE every N page faults; 0/unset = off */
-#define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
-#define HP_AP_MIN_RING     (4ull << 20)
+#define HP_AP_DEFAULT_RING (2ull << 20)         /* --alloc's: resident, backed as the first lap fills it */
+#define HP_AP_MIN_RING     (2ull << 20)
+#define HP_AP_RESIDENT_RING (2ull << 20)        /* a ring this small stays mapped whole */
 #define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
 #define HP_AP_READER_TIMEOUT_NS 2000000000ull   /* writers wait this long for room */
 

@@ -337,7 +337,8 @@ static unsigned char *free_begin(struct shim_tls *t, unsigned func, const void *
 	uint32_t len = rec_end(buf, p);
 	unsigned char *rec = stream_reserve(len, 0);
 	if (rec) {
-		memcpy(rec + 4, buf + 4, len - 4);
+		for (uint32_t i = 4; i < len; i += 4)      /* a few words: no memcpy call */
+			__builtin_memcpy(rec + i, buf + i, 4);
 		t->last_ptr = (uint64_t)(uintptr_t)ptr;
 		/* func kept for free_commit in the reserved head */
 		__atomic_store_n((uint32_t *)rec, HP_AP_HEAD(len, 0, HP_AP_TAG_RESERVED) |

@@ -67,12 +67,18 @@ uint64_t stacktab_bytes(void)
 	return n * 4096;
 }
 
-/* One multiply per frame, a full mix at the end (splitmix64's). */
+/* Each frame mixed on its own with its position (two multiplies that do
+ * not wait for the previous frame's, so frames hash in parallel rather
+ * than in one chain of multiplies), the mixes added, then a full mix at
+ * the end (splitmix64's). */
 static uint64_t stack_hash(void *const *pcs, int n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-	for (int i = 0; i < n; i++)
-		h = (h ^ (uint64_t)(uintptr_t)pcs[i]) * 0x100000001b3ull + (h >> 29);
+	for (int i = 0; i < n; i++) {
+		uint64_t x = ((uint64_t)(uintptr_t)pcs[i] ^ ((uint64_t)i << 56)) * 0xff51afd7ed558ccdull;
+		x ^= x >> 33;
+		h += x * 0xc4ceb9fe1a85ec53ull;
+	}
 	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
 	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
 	h ^= h >> 31;

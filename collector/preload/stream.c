@@ -10,7 +10,8 @@
  * writer that opens a new chunk of the ring drops the target's pages of
  * the chunk two behind (the data stays in the shared file for the
  * collector), so the ring costs the target a window of a few chunks of
- * RSS, not its whole size.
+ * RSS, not its whole size; a ring of at most HP_AP_RESIDENT_RING stays
+ * mapped whole instead (no pages dropped and mapped again each lap).
  *
  * Two kinds of writers: hooks, which may nap while the ring is full (for
  * at most the reader's heartbeat timeout, never while they hold an
@@ -28,6 +29,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +42,7 @@ enum {
 	INITIAL_BACKED = 64 << 10,            /* ring bytes backed when a stream opens */
 	GROW_MAX = 4 << 20,                   /* then doubled, at most this much at a time */
 	WAIT_NAP_NS = 100000,                 /* sleep between looks while the ring is full */
+	PREFETCH_AHEAD = 256,                 /* bytes past a claim whose line is fetched for writing */
 };
 
 static struct {
@@ -296,17 +299,44 @@ static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
 	if (o % HP_AP_CHUNK && o / HP_AP_CHUNK == k)
 		return;                         /* no chunk starts in this claim */
 	uint64_t ahead = (k + 2) * HP_AP_CHUNK;   /* first lap: the file backs it before we map it */
+	int resident = st.ring_size <= HP_AP_RESIDENT_RING;
 	if (ahead <= st.ring_size && __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE) < ahead)
 		stream_grow(h, ahead);
-	ring_populate(h, k + 1);
-	if (k >= 2) {
+	if (!resident || ahead <= st.ring_size)
+		ring_populate(h, k + 1);    /* a resident ring: first lap only */
+	if (!resident && k >= 2) {
 		syscall(SYS_madvise, ring_at((k - 2) * HP_AP_CHUNK), (size_t)HP_AP_CHUNK,
 			MADV_DONTNEED);
 		atomic_max(&h->zapped, (k - 1) * HP_AP_CHUNK);
 	}
 	/* mapped now: from the oldest chunk kept to the end of the one mapped ahead */
 	uint64_t zapped = __atomic_load_n(&h->zapped, __ATOMIC_RELAXED);
-	atomic_max(&h->window_max, ahead - zapped);
+	atomic_max(&h->window_max, ahead - zapped < st.ring_size ? ahead - zapped : st.ring_size);
+}
+
+/* Advance the cursor from *o to end when it is still *o (else *o gets
+ * its value). While the process has one thread (glibc's
+ * __libc_single_threaded, cleared by pthread_create before a second
+ * thread exists, and only this thread could create one) the only other
+ * writers are this thread's signal handlers, and a cmpxchg without the
+ * lock prefix is atomic against them: it is one instruction. The lock
+ * prefix would also wait for the previous record's stores to reach the
+ * cache. glibc's malloc makes the same single-thread bet. */
+static int cursor_advance(uint64_t *cursor, uint64_t *o, uint64_t end)
+{
+#if defined(__x86_64__)
+	if (__libc_single_threaded) {
+		uint64_t prev = *o;
+		unsigned char ok;
+		__asm__ volatile("cmpxchgq %3, %1\n\tsete %2"
+				 : "+a"(prev), "+m"(*cursor), "=q"(ok)
+				 : "r"(end)
+				 : "memory", "cc");
+		*o = prev;
+		return ok;
+	}
+#endif
+	return __atomic_compare_exchange_n(cursor, o, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 /* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
@@ -324,7 +354,9 @@ static int stream_claim(struct hp_ap_header *h, uint32_t len, unsigned flags, ui
 		if (unlikely(end - __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) > st.ring_size) &&
 		    ((flags & STREAM_NOWAIT) || !stream_wait_room(h, end - st.ring_size)))
 			return 0;
-	} while (!__atomic_compare_exchange_n(&h->cursor, &o, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	} while (!cursor_advance(&h->cursor, &o, end));
+	/* the writers' next lines: ask for them now (a prefetch never faults) */
+	__builtin_prefetch(ring_at(end + PREFETCH_AHEAD), 1, 3);
 	uint64_t backed = __atomic_load_n(&h->backed, __ATOMIC_RELAXED);
 	if (unlikely(backed < st.ring_size) && end > backed - grow_step(backed) / 2) {
 		if (!stream_grow(h, end > st.ring_size ? st.ring_size : end)) {
