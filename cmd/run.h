@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 
 #include "collector/cachesim.h"
+#include "collector/events.h"
 #include "collector/session.h"
 #include "common/runfacts.h"
 
@@ -194,6 +195,26 @@ void run_mpi_facts(const struct run_mpi *m, struct hp_run_facts *f);
  * unknown %x, %r outside an MPI job, a path too long). Warns when a rank
  * of a larger job names a file without %r or %p. */
 int run_output_expand(const char *pattern, const struct run_mpi *m, char *out, size_t len);
+
+/* --- run_events.c --- */
+
+/* The counters and sampler of a run: parsed (-e, --sample-event, or the
+ * default set), probed, the unavailable ones noticed once per reason. */
+struct run_events {
+	struct hp_event_set set;
+	struct hp_event_set sampler;
+	struct hp_session_counter counters[HP_MAX_COUNTERS];
+	int counter_event[HP_MAX_COUNTERS];   /* index into set.ev */
+	unsigned ncounters;
+};
+
+/* Parse and probe the events into re and point o->s at them; -1 after
+ * saying why (a bad -e or --sample-event). */
+int run_setup_events(struct run_opts *o, struct run_events *re);
+/* The events table: 0 = the sampler, 1..N every requested counter
+ * (measured or why not), then the fault and off-CPU samplers. */
+void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
+		      const struct hp_session_result *res);
 
 /* --- run_offcpu.c (--off-cpu) --- */
 

@@ -1,0 +1,152 @@
+/*
+ * run_events.c - the events of `hpprof run`: the requested (or default)
+ * counters probed and opened, notices for those this machine cannot
+ * measure, the --sample-event sampler, and the events table written at
+ * the end (measured, or why not; the agent's own rows).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/run.h"
+#include "collector/events.h"
+#include "collector/session.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/store.h"
+
+/* One notice per reason for the events that cannot be measured here,
+ * naming the events it applies to: a warning when the user asked for them
+ * (-e), a note (quiet with -q) for the default set. */
+static void notice_unavailable(const struct hp_event_set *set, int requested)
+{
+	void (*say)(const char *, ...) = requested ? hp_warn : hp_info;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct hp_event *ev = &set->ev[i];
+		char names[512] = "";
+		size_t k;
+		if (ev->available)
+			continue;
+		for (k = 0; k < i; k++)            /* said with an earlier event */
+			if (!set->ev[k].available && !strcmp(set->ev[k].reason, ev->reason))
+				break;
+		if (k < i)
+			continue;
+		for (k = i; k < set->n; k++) {
+			if (set->ev[k].available || strcmp(set->ev[k].reason, ev->reason))
+				continue;
+			strncat(names, names[0] ? ", " : "", sizeof(names) - strlen(names) - 1);
+			strncat(names, set->ev[k].name, sizeof(names) - strlen(names) - 1);
+		}
+		say("not measured: %s: %s (shown as n/a)", names, ev->reason);
+	}
+}
+
+/* --- the sampler: perf events or the preload agent --- */
+
+int run_setup_events(struct run_opts *o, struct run_events *re)
+{
+	unsigned plm = events_default_plm();
+	int err;
+	events_init(&re->set);
+	events_init(&re->sampler);
+	err = o->events ? events_parse(&re->set, o->events, plm) : events_default(&re->set, plm);
+	if (err) {
+		hp_err("%s", re->set.error[0] ? re->set.error : hp_strerror(err));
+		return -1;
+	}
+	if (o->agent)
+		return 0;             /* no counters: run_write_events says why */
+	events_probe(&re->set);
+	notice_unavailable(&re->set, o->events != NULL);
+	for (size_t i = 0; i < re->set.n && re->ncounters < HP_MAX_COUNTERS; i++) {
+		if (!re->set.ev[i].available)
+			continue;
+		re->counters[re->ncounters].name = re->set.ev[i].name;
+		re->counters[re->ncounters].attr = re->set.ev[i].attr;
+		re->counter_event[re->ncounters++] = (int)i;
+	}
+	o->s.counters = re->counters;
+	o->s.ncounters = re->ncounters;
+	if (o->sample_event) {
+		if (events_parse(&re->sampler, o->sample_event, plm) || re->sampler.n != 1) {
+			hp_err("%s", re->sampler.error[0] ? re->sampler.error
+							 : "--sample-event takes one event");
+			return -1;
+		}
+		events_probe(&re->sampler);
+		if (!re->sampler.ev[0].available) {
+			hp_err("cannot sample on '%s': %s", o->sample_event, re->sampler.ev[0].reason);
+			return -1;
+		}
+		o->s.sampler = &re->sampler.ev[0].attr;
+		o->s.sampler_name = o->sample_event;
+		o->s.sampler_period = (uint64_t)(o->period ? o->period : 100003);
+	}
+	return 0;
+}
+
+/* events table with the agent: 0 = its CPU-time sampler, 1..N = every
+ * requested counter, none measured. */
+static void write_agent_events(struct hp_store *st, const struct run_opts *o,
+			       struct run_events *re, const struct hp_session_result *res)
+{
+	struct hp_event_info ev = { 0, "cpu-time", "sampler", 1, NULL, (int64_t)res->samples, 0, 0 };
+	char reason[128];
+	snprintf(reason, sizeof(reason), "the preload agent reads no counters (%s)", o->agent_tag);
+	store_add_event(st, &ev);
+	for (size_t i = 0; i < re->set.n; i++) {
+		ev = (struct hp_event_info){ (int)i + 1, re->set.ev[i].name, "counter", 0, reason,
+					     -1, 0, 0 };
+		store_add_event(st, &ev);
+	}
+	if (o->agent_fault_period) {      /* a CPython 3.11 target's faults, by the agent */
+		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault",
+					     res->fault_samples > 0, NULL, res->fault_total, 0, 0 };
+		if (!res->fault_samples)
+			ev.reason = "no page-fault samples: the agent samples faults with perf events,"
+				    " in CPython 3.11 processes only";
+		store_add_event(st, &ev);
+	}
+}
+
+/* events table: 0 = sampler, 1..N = every requested counter (measured or
+ * not, in the blob order of the opened ones first), then the fault sampler. */
+void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
+			 const struct hp_session_result *res)
+{
+	struct hp_event_info ev = { 0, o->sample_event ? o->sample_event : "cpu-clock", "sampler",
+				    1, NULL, (int64_t)res->samples, 0, 0 };
+	int id = 1;
+	if (o->agent) {
+		write_agent_events(st, o, re, res);
+		return;
+	}
+	store_add_event(st, &ev);
+	for (unsigned i = 0; i < re->ncounters; i++, id++) {
+		const struct hp_event *e = &re->set.ev[re->counter_event[i]];
+		char reason[256];
+		ev = (struct hp_event_info){ id, e->name, "counter", !res->counter_err[i], NULL,
+					     res->counter_total[i], res->counter_enabled[i],
+					     res->counter_running[i] };
+		if (res->counter_err[i]) {
+			events_reason(e->cls, res->counter_err[i], reason, sizeof(reason));
+			ev.reason = reason;
+			ev.total = -1;
+		}
+		store_add_event(st, &ev);
+	}
+	for (size_t i = 0; i < re->set.n; i++) {
+		if (re->set.ev[i].available)
+			continue;
+		ev = (struct hp_event_info){ id++, re->set.ev[i].name, "counter", 0,
+					     re->set.ev[i].reason, -1, 0, 0 };
+		store_add_event(st, &ev);
+	}
+	if (o->s.fault_period) {
+		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault", 1,
+					     NULL, res->fault_total, 0, 0 };
+		store_add_event(st, &ev);
+	}
+	if (o->s.off_cpu)
+		run_offcpu_event(st, o, res);
+}
