@@ -79,7 +79,10 @@ struct hp_session {
 
 	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
 	struct hp_hmap refreshed;      /* no_perf: pid -> poll round its maps were last re-read */
-	struct hp_hmap adopted;        /* perf: pids known only from their stream (adopt) */
+	struct hp_hmap adopted;        /* perf: pid -> ADOPTED_ROW (known only from its stream)
+				        * or ADOPTED_MAPS (maps restored for a known pid) */
+	struct hp_hmap rows;           /* pids this session wrote a processes row for (perf's
+				        * FORK or exec COMM, the target, an adoption) */
 	uint64_t round;                /* poll rounds so far */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
@@ -91,6 +94,9 @@ struct hp_session {
 /* perf reported the fork of pid after its preload stream did: it was not
  * lost after all (session_adopt_process). */
 void session_unadopt(struct hp_session *s, uint32_t pid);
+/* pid has its processes row now (perf reported it, or it was adopted). */
+void session_note_row(struct hp_session *s, uint32_t pid);
+enum { ADOPTED_ROW = 1, ADOPTED_MAPS = 2 };
 
 enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3, ID_OFFCPU = 4 };
 

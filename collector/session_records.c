@@ -71,6 +71,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		store_add_process(s->st, c->pid, 0, c->comm, exe[0] ? exe : NULL,
 				  session_rel_time(s, t));
 		store_set_process_comm(s->st, c->pid, c->comm, exe[0] ? exe : NULL);
+		session_note_row(s, c->pid);
 	} else if (c->pid == c->tid) {
 		store_set_process_comm(s->st, c->pid, c->comm, NULL);
 	}
@@ -85,6 +86,7 @@ static void handle_fork(struct hp_session *s, const struct hp_perf_task *f, uint
 		procmaps_fork(s->pm, f->ppid, f->pid);
 		store_add_process(s->st, f->pid, f->ppid, comm[0] ? comm : NULL, NULL,
 				  session_rel_time(s, t));
+		session_note_row(s, f->pid);
 		memwatch_add(s->mw, f->pid);
 	}
 	store_add_thread(s->st, f->tid, f->pid, comm[0] ? comm : NULL, session_rel_time(s, t));
