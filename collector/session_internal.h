@@ -31,11 +31,18 @@ struct hp_offcpu;
 #define MAX_KERNEL_FRAMES 128              /* of one sample; the rest of the stack is user code */
 
 /* Counter values last read for a thread on one CPU's group (each CPU has
- * its own event instance), to turn group reads into deltas. */
+ * its own event instance), to turn group reads into deltas; and the time
+ * of samples its ring lost, still to be charged (session_records.c,
+ * counter_deltas). */
 struct thread_counters {
 	uint32_t tid;
 	uint32_t ring;
+	int gap;                       /* records of this ring were lost since the last sample */
 	uint64_t prev[HP_MAX_COUNTERS];
+	uint64_t prev_running;         /* the group's time_running at the last sample */
+	uint64_t period;               /* running ns between its last two samples without a gap */
+	uint64_t debt_running;         /* running ns of lost samples not charged yet */
+	int64_t debt[HP_MAX_COUNTERS]; /* their counter deltas not charged yet */
 };
 
 struct hp_session {
