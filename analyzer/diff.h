@@ -220,7 +220,8 @@ void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, cha
 
 /* --- regression gates (diff_gate.c): `--fail-if 'total>+3%'` --- */
 
-enum hp_gate_subject { HP_GATE_TOTAL, HP_GATE_WALL, HP_GATE_FUNCTION, HP_GATE_FUNCTION_SELF };
+enum hp_gate_subject { HP_GATE_TOTAL, HP_GATE_WALL, HP_GATE_FUNCTION, HP_GATE_FUNCTION_SELF,
+		       HP_GATE_IMBALANCE };
 
 struct hp_diff_gate {
 	char text[256];               /* the condition as written */
@@ -238,15 +239,21 @@ struct hp_diff_gate {
 };
 
 /* Parse one condition: SUBJECT OP LIMIT, SUBJECT = total (the CPU time of
- * every sample), wall (run time), a function name (its total time, with
+ * every sample), wall (run time), imbalance (two MPI jobs' load imbalance,
+ * ranks.h; a percentage only), a function name (its total time, with
  * callees) or self:NAME (its self time); OP = > or <; LIMIT = a signed
  * percentage (+3%) or a time (+20ms, 0.5s, 300us). Returns 0 or -EINVAL
  * with *why set to a static explanation. */
 int diff_gate_parse(const char *text, struct hp_diff_gate *g, const char **why);
 
 /* Evaluate g on d (a diff by function). Returns 0, or -ENOENT when a
- * function subject is in neither side (g->evaluated stays 0). */
+ * function subject is in neither side (g->evaluated stays 0). An
+ * imbalance gate is left as it is: diff_gate_eval_imbalance decides it. */
 int diff_gate_eval(const struct hp_diff *d, struct hp_diff_gate *g);
+/* Evaluate an imbalance gate on the imbalance before and after and its
+ * change (delta, half-width ci of its (1 - alpha) interval, p-value). */
+void diff_gate_eval_imbalance(struct hp_diff_gate *g, double before, double after, double delta,
+			      double ci, double p, double alpha);
 
 /* One line about g (no newline): the condition, the change with its
  * interval, and "failed" / "passed". */
@@ -266,6 +273,10 @@ struct hp_diff_print_opts {
 	const char *before_name, *after_name;   /* labels, e.g. the file names; may be NULL */
 	const struct hp_diff_gate *gates;       /* evaluated, shown with the result; may be NULL */
 	unsigned ngates;
+	/* json: writes more members of the top object, each as ",\n\"name\":
+	 * value" (the rank comparison of two MPI jobs); NULL: none */
+	void (*json_more)(FILE *out, void *ctx);
+	void *json_more_ctx;
 };
 int diff_print(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o);
 

@@ -273,6 +273,8 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 	}
 	fputs("]", out);
 	json_gates(out, d, o);
+	if (o->json_more)
+		o->json_more(out, o->json_more_ctx);
 	fputs(",\n\"rows\":[", out);
 	for (uint32_t i = 0; i < n; i++) {
 		fputs(i ? ",\n" : "\n", out);

@@ -70,12 +70,18 @@ int diff_gate_parse(const char *text, struct hp_diff_gate *g, const char **why)
 	while (e > s && isspace((unsigned char)e[-1]))
 		e--;
 	if (e == s)
-		return *why = "the condition names no subject (total, wall, or a function)", -EINVAL;
+		return *why = "the condition names no subject (total, wall, imbalance, or a function)", -EINVAL;
 	size_t n = (size_t)(e - s);
 	if (n == 5 && !strncmp(s, "total", 5))
 		g->subject = HP_GATE_TOTAL;
 	else if (n == 4 && !strncmp(s, "wall", 4))
 		g->subject = HP_GATE_WALL;
+	else if (n == 9 && !strncmp(s, "imbalance", 9)) {
+		g->subject = HP_GATE_IMBALANCE;
+		if (!g->relative)
+			return *why = "the imbalance has no unit: give its limit in percent,"
+				      " e.g. 'imbalance>+10%'", -EINVAL;
+	}
 	else if (n > 5 && !strncmp(s, "self:", 5)) {
 		g->subject = HP_GATE_FUNCTION_SELF;
 		s += 5;
@@ -117,9 +123,23 @@ static int past_limit(const struct hp_diff_gate *g, double before)
 	return g->greater ? edge > g->bound : edge < g->bound;
 }
 
+void diff_gate_eval_imbalance(struct hp_diff_gate *g, double before, double after, double delta,
+			      double ci, double p, double alpha)
+{
+	g->before = before;
+	g->after = after;
+	g->change = (struct hp_diff_change){ .delta = delta, .ci = ci, .p = p,
+					     .rel = before > 0 ? delta / before : NAN };
+	g->evaluated = 1;
+	g->failed = delta != 0 && p < alpha && past_limit(g, before);
+	g->change.beyond = g->failed;
+}
+
 int diff_gate_eval(const struct hp_diff *d, struct hp_diff_gate *g)
 {
 	const struct hp_diff_row *r;
+	if (g->subject == HP_GATE_IMBALANCE)
+		return 0;                     /* decided from the ranks: diff_gate_eval_imbalance */
 	g->evaluated = 0;
 	g->failed = 0;
 	switch (g->subject) {
@@ -178,6 +198,15 @@ void diff_gate_describe(const struct hp_diff *d, const struct hp_diff_gate *g, c
 	const struct hp_diff_change *c = &g->change;
 	if (!g->evaluated) {
 		snprintf(buf, len, "'%s': '%s' is in neither profile", g->text, g->name);
+		return;
+	}
+	if (g->subject == HP_GATE_IMBALANCE) {
+		snprintf(buf, len, "'%s': load imbalance %.3f -> %.3f, %+.1f%% (%.4g%% CI %+.1f%% .."
+			 " %+.1f%%; sampling error of the ranks' compute samples, p %.2g): %s",
+			 g->text, g->before, g->after, 100 * c->delta / (g->before > 0 ? g->before : 1),
+			 100 * (1 - d->opts.alpha), 100 * (c->delta - c->ci) / (g->before > 0 ? g->before : 1),
+			 100 * (c->delta + c->ci) / (g->before > 0 ? g->before : 1), c->p,
+			 g->failed ? "FAILED" : "passed");
 		return;
 	}
 	amount(b, sizeof(b), d, g->before);

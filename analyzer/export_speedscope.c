@@ -6,7 +6,11 @@
  * defining file. Consecutive samples of a thread with the same stack are
  * written once with their summed weight; weights are nanoseconds
  * (samples x the sampling period), so sum(weights) / period = samples.
- * The busiest thread is the profile shown first.
+ * With --weight off-cpu (a run recorded with `run --off-cpu`) the samples
+ * are the thread's off-CPU intervals, each weighing its nanoseconds; with
+ * --weight wall, its CPU samples (each run_info cpu_sample_ns, as the
+ * wall_profile view counts them) and its off-CPU intervals in time order.
+ * The busiest thread (the largest weight) is the profile shown first.
  *
  * Reads the samples and the stack model (stacks.h).
  */
@@ -15,13 +19,16 @@
 #include <string.h>
 
 #include "analyzer/export_internal.h"
+#include "common/error.h"
 #include "common/grow.h"
 #include "common/store.h"
 
-/* A run of consecutive samples of one thread on one stack. */
+/* One sample of a thread; after collapse(), a run of consecutive
+ * samples on one stack with their summed weight (ns). */
 struct run {
+	uint64_t t_ns;
+	uint64_t weight;
 	uint32_t stack_id;
-	uint32_t count;
 };
 
 struct sthread {
@@ -29,7 +36,7 @@ struct sthread {
 	struct run *runs;
 	uint32_t nruns;
 	size_t cap;
-	uint64_t samples, first_ns, last_ns;
+	uint64_t weight, first_ns;
 };
 
 struct ss {
@@ -41,6 +48,8 @@ struct ss {
 	uint32_t *frame_of;           /* function id -> frame index + 1 (0: not yet) */
 	uint32_t nframes;
 	uint32_t *frame_func;         /* frame index -> function id */
+	uint64_t cpu_ns;              /* weight of a main sample; 0: main samples left out */
+	int off_event;                /* events.id of off-cpu when weighed in, else -1 */
 };
 
 static struct sthread *thread_of(struct ss *s, uint32_t tid)
@@ -63,22 +72,49 @@ static struct sthread *thread_of(struct ss *s, uint32_t tid)
 static int on_sample(void *c, const struct hp_sample_row *r)
 {
 	struct ss *s = c;
-	if (r->event != 0)
+	uint64_t w;
+	if (r->event == 0 && s->cpu_ns) {
+		w = s->cpu_ns;
+	} else if (s->off_event > 0 && r->event == s->off_event) {
+		int64_t ns = 0;                /* the interval's nanoseconds off the CPU */
+		if (r->nr_counters)
+			memcpy(&ns, r->counters, sizeof(ns));
+		w = ns > 0 ? (uint64_t)ns : 0;
+	} else {
 		return 0;
+	}
 	struct sthread *t = thread_of(s, r->tid);
 	if (!t)
 		return -ENOMEM;
-	if (!t->samples++)
-		t->first_ns = r->t_ns;
-	t->last_ns = r->t_ns;
-	if (t->nruns && t->runs[t->nruns - 1].stack_id == r->stack_id) {
-		t->runs[t->nruns - 1].count++;
-		return 0;
-	}
 	if (hp_grow((void **)&t->runs, &t->cap, (size_t)t->nruns + 1, sizeof(*t->runs)))
 		return -ENOMEM;
-	t->runs[t->nruns++] = (struct run){ r->stack_id, 1 };
+	t->runs[t->nruns++] = (struct run){ r->t_ns, w, r->stack_id };
 	return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	return (x > y) - (x < y);    /* stored order: a stable sort */
+}
+
+/* Each thread's samples in time order, consecutive ones on one stack
+ * merged into one run with their summed weight. */
+static void collapse(struct sthread *t)
+{
+	uint32_t n = 0;
+	qsort(t->runs, t->nruns, sizeof(*t->runs), by_time);
+	for (uint32_t i = 0; i < t->nruns; i++) {
+		t->weight += t->runs[i].weight;
+		if (n && t->runs[n - 1].stack_id == t->runs[i].stack_id)
+			t->runs[n - 1].weight += t->runs[i].weight;
+		else
+			t->runs[n++] = t->runs[i];
+	}
+	t->first_ns = t->nruns ? t->runs[0].t_ns : 0;
+	t->nruns = n;
 }
 
 /* Give every function of every sampled stack a frame index. */
@@ -125,7 +161,7 @@ static void write_frames(FILE *out, const struct ss *s)
 	xw_str(out, "]},\n");
 }
 
-static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64_t period)
+static int write_thread(FILE *out, struct ss *s, const struct sthread *t)
 {
 	char name[256];
 	const struct hp_sthread *th = stacks_thread(s->xs, t->tid);
@@ -136,7 +172,7 @@ static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64
 	xw_str(out, ",\"unit\":\"nanoseconds\",\"startValue\":");
 	xw_u64(out, t->first_ns);
 	xw_str(out, ",\"endValue\":");
-	xw_u64(out, t->first_ns + t->samples * period);
+	xw_u64(out, t->first_ns + t->weight);
 	xw_str(out, ",\n\"samples\":[");
 	for (uint32_t r = 0; r < t->nruns; r++) {
 		const struct hp_sframe *fr;
@@ -159,7 +195,7 @@ static int write_thread(FILE *out, struct ss *s, const struct sthread *t, uint64
 	for (uint32_t r = 0; r < t->nruns; r++) {
 		if (r)
 			putc_unlocked(',', out);
-		xw_u64(out, t->runs[r].count * period);
+		xw_u64(out, t->runs[r].weight);
 	}
 	xw_str(out, "]}");
 	return 0;
@@ -171,21 +207,24 @@ static int by_tid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int write_all(FILE *out, struct ss *s, struct hp_store *st)
+static int write_all(FILE *out, struct ss *s, struct hp_store *st, const char *weight)
 {
-	uint64_t period = export_period_ns(st);
+	char title[1024];
 	uint32_t busiest = 0;
 	char *cmd = NULL;
 	int err = 0;
 	if (s->nthreads > 1)
 		qsort(s->threads, s->nthreads, sizeof(*s->threads), by_tid);
 	for (uint32_t i = 1; i < s->nthreads; i++)
-		if (s->threads[i].samples > s->threads[busiest].samples)
+		if (s->threads[i].weight > s->threads[busiest].weight)
 			busiest = i;
 	store_get_meta(st, "command", &cmd);
 	xw_str(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n"
 		    "\"exporter\":\"hpprof " HPPROF_VERSION "\",\"name\":");
-	report_json_string(out, cmd ? cmd : "hpprof");
+	/* the document's name says what the weights are when not CPU time */
+	snprintf(title, sizeof(title), "%s%s", cmd ? cmd : "hpprof",
+		 !weight ? "" : !strcmp(weight, "wall") ? " (wall time)" : " (off-CPU time)");
+	report_json_string(out, title);
 	free(cmd);
 	xw_str(out, ",\"activeProfileIndex\":");
 	xw_u64(out, busiest);
@@ -195,22 +234,53 @@ static int write_all(FILE *out, struct ss *s, struct hp_store *st)
 	for (uint32_t i = 0; i < s->nthreads && !err; i++) {
 		if (i)
 			xw_str(out, ",\n");
-		err = write_thread(out, s, &s->threads[i], period);
+		err = write_thread(out, s, &s->threads[i]);
 	}
 	xw_str(out, "]}\n");
 	return err;
+}
+
+static int find_offcpu(void *c, const struct hp_event_info *ev)
+{
+	struct ss *s = c;
+	if (ev->measured && !strcmp(ev->role, "offcpu") && (s->off_event < 0 || ev->id < s->off_event))
+		s->off_event = ev->id;
+	return 0;
+}
+
+/* What weighs: samples (period each), off-cpu or wall. 0, or -HP_EBADEVENT
+ * when the weight is unknown or the run has no such time. */
+static int pick_weight(struct ss *s, struct hp_store *st, const char *weight)
+{
+	int off = weight && !strcmp(weight, "off-cpu"), wall = weight && !strcmp(weight, "wall");
+	int err;
+	s->off_event = -1;
+	s->cpu_ns = export_period_ns(st);
+	if (weight && !off && !wall)
+		return -HP_EBADEVENT;
+	if (!off && !wall)
+		return 0;
+	if ((err = store_each_event(st, find_offcpu, s)))
+		return err;
+	if (s->off_event <= 0)
+		return -HP_EBADEVENT;     /* the run recorded no off-CPU time */
+	/* wall: on-CPU time as the wall_profile view counts it */
+	s->cpu_ns = off ? 0 : (uint64_t)store_get_meta_int(st, "cpu_sample_ns", 0);
+	return wall && !s->cpu_ns ? -HP_EBADEVENT : 0;
 }
 
 int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 {
 	struct ss s = { 0 };
 	int err;
-	(void)o;
 	xmap_init(&s.tids, 1);
-	if (!(err = stacks_load(st, &s.xs)) &&
-	    !(err = store_each_sample(st, 0, 0, on_sample, &s)) &&
-	    !(err = assign_frames(&s)))
-		err = write_all(out, &s, st);
+	if (!(err = pick_weight(&s, st, o->weight)) && !(err = stacks_load(st, &s.xs)) &&
+	    !(err = store_each_sample(st, 0, 0, on_sample, &s))) {
+		for (uint32_t i = 0; i < s.nthreads; i++)
+			collapse(&s.threads[i]);
+		if (!(err = assign_frames(&s)))
+			err = write_all(out, &s, st, o->weight);
+	}
 	for (uint32_t i = 0; i < s.nthreads; i++)
 		free(s.threads[i].runs);
 	free(s.threads);

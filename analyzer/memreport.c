@@ -388,10 +388,11 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 			*tool += st->c[e];
 			continue;
 		}
-		uint32_t k = st->nframes - 1;
-		while (k > 0 && !memreport_own_frame(p, st, k))
+		int py = memreport_python_frame(st);   /* a Python program's line first */
+		uint32_t k = py >= 0 ? (uint32_t)py : st->nframes - 1;
+		while (py < 0 && k > 0 && !memreport_own_frame(p, st, k))
 			k--;
-		if (!memreport_own_frame(p, st, k)) {
+		if (py < 0 && !memreport_own_frame(p, st, k)) {
 			if (tool_dep_stack(p, st)) {
 				*tool += st->c[e];
 				continue;

@@ -59,6 +59,13 @@ int memreport_tool_stack(const struct hp_profile *p, const struct hp_pstack *s);
  * per table (0 = all). */
 int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit);
 
+/* The innermost Python frame of s (an index into s->frames), or -1 when
+ * it has none (memreport_py.c). */
+int memreport_python_frame(const struct hp_pstack *s);
+/* The allocations of a Python program per Python line (innermost Python
+ * frame); prints nothing when no allocation stack has a Python frame. */
+void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigned limit);
+
 /* The allocation part (memreport_alloc.c). */
 void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_store *st,
 			   unsigned limit);

@@ -192,6 +192,7 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 	fprintf(out, "%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs", "Bytes", "At peak", "Temporary",
 		"Location", "Function");
 	store_each_alloc_site(st, "bytes", print_site, &sp);
+	memreport_python_allocations(out, p, limit);
 	print_callers(out, p, limit);
 	fprintf(out, "\nHeld at the heap peak\n%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs",
 		"Bytes", "At peak", "Temporary", "Location", "Function");

@@ -102,9 +102,48 @@ unsigned ranks_print_problems(FILE *out, const struct hp_profile *p, const struc
 /* The missing ranks as "2,5" in buf ("" when none). */
 const char *ranks_missing_list(const struct hp_ranks *r, char *buf, size_t len);
 
-/* `hpprof diff` between two jobs: imbalance, MPI share and each rank's
- * compute and MPI samples before and after; json: one JSON object. */
-void ranks_diff_print(FILE *out, const struct hp_profile *a, const struct hp_ranks *ra,
-		      const struct hp_profile *b, const struct hp_ranks *rb, int json);
+/* --- `hpprof diff` between two jobs (ranks_diff.c, ranks_diff_print.c) --- */
+
+/* The sampling standard error of r's imbalance: each rank's compute
+ * samples a binomial count out of its samples (its CPU time, measured),
+ * propagated to max/mean by the delta method with the rank of the max
+ * held fixed. 0 when there is no noise (no MPI sample) or no imbalance. */
+double ranks_imbalance_se(const struct hp_profile *p, const struct hp_ranks *r);
+
+/* One function (joined by name and module basename, diff_function_key)
+ * across the ranks of each job: side[0] before, side[1] after; [0] self,
+ * [1] total. func and max_run index into that side's profile. */
+struct hp_ranks_fdiff {
+	const char *name, *module;    /* module: basename, or NULL */
+	struct hp_rank_fstat side[2][2];
+	int in[2];                    /* it has samples on that side */
+};
+
+struct hp_ranks_diff {
+	const struct hp_profile *p[2];   /* before, after: not owned */
+	struct hp_ranks *r[2];
+	double alpha, threshold;      /* as given: significance, smallest change in % */
+	/* the imbalance after - before, with the sampling error of each side
+	 * (ranks_imbalance_se): a z test, its p-value and the half-width of
+	 * the (1 - alpha) interval of delta */
+	double imbalance_se[2];
+	double delta, ci, p_value;
+	int verdict;                  /* -1 better balanced, +1 worse: beyond the noise
+				       * (p < alpha) and by threshold % of before or more;
+				       * 0 same */
+	struct hp_ranks_fdiff *funcs; /* by the larger self max of the two sides */
+	uint32_t nfuncs;
+	uint32_t *by_total;           /* [nfuncs] indices into funcs by total max */
+};
+
+/* The rank comparison of before and after. *out is owned by the caller
+ * (ranks_diff_free) and refers to both profiles. 0 or -ENOMEM. */
+int ranks_diff(const struct hp_profile *before, const struct hp_profile *after, double alpha,
+	       double threshold, struct hp_ranks_diff **out);
+void ranks_diff_free(struct hp_ranks_diff *d);
+/* "better", "worse", "same". */
+const char *ranks_diff_verdict_name(int verdict);
+/* As text (limit function rows, 0 = all) or one JSON object. */
+void ranks_diff_print(FILE *out, const struct hp_ranks_diff *d, unsigned limit, int json);
 
 #endif

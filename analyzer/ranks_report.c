@@ -1,7 +1,7 @@
 /*
  * ranks_report.c - the rank dimension as text, CSV and JSON (ranks.h): the
  * rank section of `hpprof report`, the problems `hpprof merge` warns
- * about, and the rank comparison of `hpprof diff`.
+ * about (the rank comparison of `hpprof diff` is ranks_diff_print.c).
  *
  * Figures are samples (one per 1/frequency seconds of CPU time on the
  * rank); the imbalance is max/mean of the ranks' compute samples.
@@ -244,80 +244,4 @@ void ranks_report_json(FILE *out, const struct hp_profile *p, const struct hp_ra
 		fputc('}', out);
 	}
 	fprintf(out, "\n    ]\n  }");
-}
-
-/* --- diff --- */
-
-/* The run of rank `rank` in p, or -1. */
-static int find_rank(const struct hp_profile *p, int64_t rank)
-{
-	return rank >= 0 ? profile_rank_index(p, rank) : -1;
-}
-
-static void diff_text(FILE *out, const struct hp_profile *a, const struct hp_ranks *ra,
-		      const struct hp_profile *b, const struct hp_ranks *rb)
-{
-	fprintf(out, "\nMPI ranks: %u before, %u after\n", ra->n, rb->n);
-	fprintf(out, "  load imbalance (compute max/mean): %.2f -> %.2f\n", ra->imbalance,
-		rb->imbalance);
-	fprintf(out, "  MPI time: %.2f%% -> %.2f%% of all samples\n",
-		pct(ra->mpi_samples, ra->samples), pct(rb->mpi_samples, rb->samples));
-	fprintf(out, "%6s  %9s  %9s  %9s  %9s  %7s  %7s\n", "Rank", "Compute", "after", "MPI",
-		"after", "MPI%", "after");
-	const struct hp_ranks *rows = ra->n >= rb->n ? ra : rb;
-	const struct hp_profile *rp = ra->n >= rb->n ? a : b;
-	for (uint32_t k = 0; k < rows->n; k++) {
-		int64_t rank = rp->runs[rows->order[k]].rank;
-		int ia = rp == a ? (int)rows->order[k] : find_rank(a, rank);
-		int ib = rp == b ? (int)rows->order[k] : find_rank(b, rank);
-		const struct hp_prun *x = ia >= 0 ? &a->runs[ia] : NULL;
-		const struct hp_prun *y = ib >= 0 ? &b->runs[ib] : NULL;
-		char cell[32];
-		rank_cell(&rp->runs[rows->order[k]], cell, sizeof(cell));
-		fprintf(out, "%6s", cell);
-		const struct hp_prun *sides[2] = { x, y };
-		for (int col = 0; col < 3; col++)
-			for (int side = 0; side < 2; side++) {
-				const struct hp_prun *r = sides[side];
-				if (!r)
-					fprintf(out, "  %*s", col == 2 ? 7 : 9, "-");
-				else if (col == 0)
-					fprintf(out, "  %9" PRIu64, r->samples - r->mpi_samples);
-				else if (col == 1)
-					fprintf(out, "  %9" PRIu64, r->mpi_samples);
-				else
-					fprintf(out, "  %7.2f", pct(r->mpi_samples, r->samples));
-			}
-		fputc('\n', out);
-	}
-}
-
-static void diff_json_side(FILE *out, const char *name, const struct hp_profile *p,
-			   const struct hp_ranks *r)
-{
-	fprintf(out, "  \"%s\": {\"count\": %u, \"imbalance\": %.4f, \"mpi_pct\": %.2f, \"rows\": [",
-		name, r->n, r->imbalance, pct(r->mpi_samples, r->samples));
-	for (uint32_t k = 0; k < r->n; k++) {
-		const struct hp_prun *run = &p->runs[r->order[k]];
-		fprintf(out, "%s\n    {\"rank\": ", k ? "," : "");
-		json_rank_or_null(out, run->rank);
-		fprintf(out, ", \"samples\": %" PRIu64 ", \"compute_samples\": %" PRIu64
-			", \"mpi_samples\": %" PRIu64 "}", run->samples, run->samples - run->mpi_samples,
-			run->mpi_samples);
-	}
-	fprintf(out, "\n  ]}");
-}
-
-void ranks_diff_print(FILE *out, const struct hp_profile *a, const struct hp_ranks *ra,
-		      const struct hp_profile *b, const struct hp_ranks *rb, int json)
-{
-	if (!json) {
-		diff_text(out, a, ra, b, rb);
-		return;
-	}
-	fprintf(out, "{\n");
-	diff_json_side(out, "before", a, ra);
-	fprintf(out, ",\n");
-	diff_json_side(out, "after", b, rb);
-	fprintf(out, ",\n  \"imbalance_change\": %.4f\n}\n", rb->imbalance - ra->imbalance);
 }

@@ -15,6 +15,7 @@
 
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
+#include "analyzer/ranks.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/ranks_util.h"
@@ -53,13 +54,17 @@ static const char usage_text[] =
 	"      --fail-if COND   exit 3 when a regression beyond the noise passes COND:\n"
 	"                       'total>+3%' (CPU time of all samples), 'wall>+5%',\n"
 	"                       'NAME>+5%' (a function with its callees),\n"
-	"                       'self:NAME>+10ms'; may be repeated (docs/ci.md)\n"
+	"                       'self:NAME>+10ms', 'imbalance>+10%' (two MPI jobs'\n"
+	"                       load imbalance); may be repeated (docs/ci.md)\n"
 	"      --counters LIST  text: counter columns of the rows, comma-separated, or\n"
 	"                       all (default: page-faults, cache-misses or the counter\n"
 	"                       that changed most, when it changed by half or more)\n"
-	"      --ranks          MPI jobs: compare the ranks only (imbalance, MPI share,\n"
-	"                       each rank's compute and MPI samples), text or json;\n"
-	"                       the text diff of two jobs ends with this comparison\n"
+	"      --ranks          MPI jobs: compare the ranks only: the load imbalance\n"
+	"                       (judged against the sampling error), MPI share, each\n"
+	"                       rank's compute and MPI samples, and per function its\n"
+	"                       min/mean/max across ranks and the rank of the max,\n"
+	"                       before and after (-n rows); text or json. The text\n"
+	"                       diff of two jobs ends with this comparison\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0, 1 when a profile cannot be read, 2 for a usage error, 3 when\n"
@@ -286,6 +291,10 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 		hp_err("--ranks compares one job with another: give BEFORE.db AFTER.db");
 		return 2;
 	}
+	if (o->ranks && o->p.format == HP_DIFF_CSV) {
+		hp_err("--ranks prints text or json (-f json), not csv");
+		return 2;
+	}
 	if (expand_work(o))
 		return 2;
 	if (!o->limit_set)
@@ -332,6 +341,34 @@ static int load_all(struct load_job *jobs, unsigned n)
 	return ok ? 0 : -1;
 }
 
+/* The imbalance gates ('imbalance>+10%') of two MPI jobs, from their rank
+ * comparison. Returns 0, 1 on an error, 2 when the profiles are no jobs. */
+static int eval_imbalance_gates(struct diff_cmd *o, const struct hp_profile **p)
+{
+	struct hp_ranks_diff *rd = NULL;
+	unsigned n = 0;
+	for (unsigned i = 0; i < o->ngates; i++)
+		n += o->gates[i].subject == HP_GATE_IMBALANCE;
+	if (!n)
+		return 0;
+	if (o->nb != 1 || o->na != 1 || !profile_has_ranks(p[0]) || !profile_has_ranks(p[1])) {
+		hp_err("invalid --fail-if: an imbalance condition compares two MPI jobs"
+		       " (merged files, BEFORE.db AFTER.db)");
+		return 2;
+	}
+	if (ranks_diff(p[0], p[1], o->d.alpha, o->d.threshold, &rd)) {
+		hp_err("cannot compare the ranks of the two jobs");
+		return 1;
+	}
+	for (unsigned i = 0; i < o->ngates; i++)
+		if (o->gates[i].subject == HP_GATE_IMBALANCE)
+			diff_gate_eval_imbalance(&o->gates[i], rd->r[0]->imbalance,
+						 rd->r[1]->imbalance, rd->delta, rd->ci, rd->p_value,
+						 o->d.alpha);
+	ranks_diff_free(rd);
+	return 0;
+}
+
 /* Evaluate the gates on a diff by function (d itself, or one made for
  * them when d is by line). Returns 0, or 2 when a subject is in neither
  * profile. */
@@ -358,7 +395,7 @@ static int eval_gates(struct diff_cmd *o, const struct hp_profile **p, const str
 			rc = 2;
 		}
 	diff_free(byf);
-	return rc;
+	return rc ? rc : eval_imbalance_gates(o, p);
 }
 
 /* Failed gates on stderr (CI logs), and the exit status they ask for. */
@@ -379,6 +416,16 @@ static int report_gates(const struct diff_cmd *o, const struct hp_diff *d)
 	return failed ? 3 : 0;
 }
 
+/* The "ranks" member of the JSON diff of two MPI jobs. */
+struct ranks_json { const struct hp_profile *a, *b; const struct diff_cmd *o; int err; };
+
+static void ranks_json_member(FILE *out, void *ctx)
+{
+	struct ranks_json *k = ctx;
+	fputs(",\n\"ranks\":", out);
+	k->err = cmd_ranks_diff(out, k->a, k->b, &k->o->d, k->o->p.limit, 1);
+}
+
 static int compare(struct diff_cmd *o, struct load_job *jobs)
 {
 	unsigned n = o->nb + o->na;
@@ -397,7 +444,8 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 	if (simulated && !o->norm_set)
 		o->d.norm = HP_DIFF_PER_RUN;
 	if (!err && o->ranks)
-		err = cmd_ranks_diff(stdout, p[0], p[o->nb], o->p.format == HP_DIFF_JSON);
+		err = cmd_ranks_diff(stdout, p[0], p[o->nb], &o->d, o->p.limit,
+				     o->p.format == HP_DIFF_JSON);
 	else if (!err)
 		err = diff_profiles(p, o->nb, p + o->nb, o->na, allocs, allocs + o->nb, &o->d, &d);
 	if (err) {
@@ -413,11 +461,18 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		/* the verdict first: it must survive a reader that stops early */
 		int gate_rc = report_gates(o, d);
 		cmd_closed_pipe_status = gate_rc;
-		/* two MPI jobs: the text ends with their ranks side by side */
-		if (diff_print(stdout, d, &o->p) ||
-		    (o->p.format == HP_DIFF_TEXT && o->nb == 1 && o->na == 1 &&
-		     (profile_has_ranks(p[0]) || profile_has_ranks(p[1])) &&
-		     cmd_ranks_diff(stdout, p[0], p[1], 0)) || fflush(stdout)) {
+		/* two MPI jobs: the text ends with their ranks side by side, the
+		 * JSON has them as "ranks" */
+		int mpi_jobs = o->nb == 1 && o->na == 1 &&
+			   (profile_has_ranks(p[0]) || profile_has_ranks(p[1]));
+		struct ranks_json rj = { p[0], p[1], o, 0 };
+		if (mpi_jobs && o->p.format == HP_DIFF_JSON) {
+			o->p.json_more = ranks_json_member;
+			o->p.json_more_ctx = &rj;
+		}
+		if (diff_print(stdout, d, &o->p) || rj.err ||
+		    (o->p.format == HP_DIFF_TEXT && mpi_jobs &&
+		     cmd_ranks_diff(stdout, p[0], p[1], &o->d, o->p.limit, 0)) || fflush(stdout)) {
 			hp_err("cannot write the diff");
 			rc = 1;
 		} else {

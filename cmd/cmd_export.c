@@ -37,8 +37,8 @@ static const char usage_text[] =
 	"                       peak-bytes, temporary; pprof: an allocation weight\n"
 	"                       writes a heap profile (alloc_objects, alloc_space,\n"
 	"                       inuse_objects, inuse_space, peak_space, temporary);\n"
-	"                       folded, svg, pprof: off-cpu or wall (nanoseconds, for\n"
-	"                       runs recorded with `run --off-cpu`)\n"
+	"                       folded, svg, pprof, speedscope: off-cpu or wall\n"
+	"                       (nanoseconds, for runs recorded with `run --off-cpu`)\n"
 	"      --view VIEW      csv, json: only this view (run_info, function_profile,\n"
 	"                       line_profile, thread_profile, process_profile,\n"
 	"                       memory_timeline, alloc_sites);\n"
@@ -101,6 +101,12 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 	}
 	if (o->base && o->x.format != HP_EXPORT_SVG) {
 		hp_err("--diff draws a differential flame graph: it needs --format svg");
+		return 2;
+	}
+	if (o->x.format == HP_EXPORT_SPEEDSCOPE && o->x.weight && strcmp(o->x.weight, "off-cpu") &&
+	    strcmp(o->x.weight, "wall")) {
+		hp_err("invalid --weight '%s': speedscope weighs CPU time (the default), off-cpu or"
+		       " wall", o->x.weight);
 		return 2;
 	}
 	if (o->base && o->x.weight) {

@@ -87,7 +87,9 @@ static const char usage_text[] =
 	"                           perf, the agent when perf_event_open is refused\n"
 	"      --python MODE        auto (default: a CPython 3.11 target is sampled by the\n"
 	"                           LD_PRELOAD agent, which reads its Python frames at\n"
-	"                           each sample; no counters, no kernel frames) or off\n"
+	"                           each sample and page fault (--fault-period) and puts\n"
+	"                           them on --alloc stacks; no counters, no kernel\n"
+	"                           frames) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
@@ -485,6 +487,14 @@ static void write_agent_events(struct hp_store *st, const struct run_opts *o,
 					     -1, 0, 0 };
 		store_add_event(st, &ev);
 	}
+	if (o->agent_fault_period) {      /* a CPython 3.11 target's faults, by the agent */
+		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault",
+					     res->fault_samples > 0, NULL, res->fault_total, 0, 0 };
+		if (!res->fault_samples)
+			ev.reason = "no page-fault samples: the agent samples faults with perf events,"
+				    " in CPython 3.11 processes only";
+		store_add_event(st, &ev);
+	}
 }
 
 /* events table: 0 = sampler, 1..N = every requested counter (measured or
@@ -537,7 +547,10 @@ static void kernel_facts(struct run_record *rec, const struct run_opts *o,
 	struct hp_run_facts *f = &rec->f;
 	char note[768];
 	if (o->agent) {
-		f->kernel_samples = "no (preload agent: it samples user space only)";
+		f->kernel_samples = o->agent_fault_period || !strcmp(o->agent_tag, "Python frames")
+			? "no (preload agent: no kernel frames; in a CPython 3.11 process the time a"
+			  " Python line spends in the kernel is in its samples, docs/python.md)"
+			: "no (preload agent: it samples user space only)";
 		return;                   /* the agent's own note said it already */
 	}
 	snprintf(rec->kernel_samples, sizeof(rec->kernel_samples), r->kernel_samples ? "yes"

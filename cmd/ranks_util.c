@@ -1,6 +1,7 @@
 /*
  * ranks_util.c - `--rank N` for the commands that read a profile (report,
- * tui, export): the run of that MPI rank in the database, as a filter.
+ * tui, export): the run of that MPI rank in the database, as a filter;
+ * and the rank comparison of `hpprof diff`.
  */
 #include "cmd/ranks_util.h"
 
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/diff.h"
 #include "analyzer/profile.h"
 #include "analyzer/ranks.h"
 #include "cmd/cmd_util.h"
@@ -64,15 +66,13 @@ int cmd_rank_filter(const char *path, int64_t rank, struct hp_profile_filter *f)
 	return 0;
 }
 
-int cmd_ranks_diff(FILE *out, const struct hp_profile *a, const struct hp_profile *b, int json)
+int cmd_ranks_diff(FILE *out, const struct hp_profile *a, const struct hp_profile *b,
+		   const struct hp_diff_opts *o, unsigned limit, int json)
 {
-	struct hp_ranks *ra = NULL, *rb = NULL;
-	int err = ranks_analyze(a, &ra);
+	struct hp_ranks_diff *d = NULL;
+	int err = ranks_diff(a, b, o->alpha, o->threshold, &d);
 	if (!err)
-		err = ranks_analyze(b, &rb);
-	if (!err)
-		ranks_diff_print(out, a, ra, b, rb, json);
-	ranks_free(ra);
-	ranks_free(rb);
+		ranks_diff_print(out, d, limit, json);
+	ranks_diff_free(d);
 	return err;
 }

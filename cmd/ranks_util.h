@@ -20,8 +20,11 @@ int cmd_parse_rank(const char *value, int64_t *rank);
 int cmd_rank_filter(const char *path, int64_t rank, struct hp_profile_filter *f);
 
 struct hp_profile;
-/* The rank comparison of `hpprof diff` (ranks_diff_print) of a and b, as
- * text or JSON; 0, or a negative error. */
-int cmd_ranks_diff(FILE *out, const struct hp_profile *a, const struct hp_profile *b, int json);
+struct hp_diff_opts;
+/* The rank comparison of `hpprof diff` (ranks_diff, ranks_diff_print) of a
+ * and b, the imbalance judged at o's alpha and threshold, as text (limit
+ * function rows; 0 = all) or JSON; 0, or a negative error. */
+int cmd_ranks_diff(FILE *out, const struct hp_profile *a, const struct hp_profile *b,
+		   const struct hp_diff_opts *o, unsigned limit, int json);
 
 #endif

@@ -55,6 +55,7 @@ struct run_opts {
 	int agent;                    /* the preload agent samples (s.no_perf) */
 	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused" */
 	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
+	unsigned agent_fault_period;  /* the agent samples a Python target's page faults (0: no) */
 	const char *sampling_opt;     /* the first option given that only sampling uses */
 	/* --cache-sim (run_cachesim.c) */
 	int cache_sim;                /* simulate under cachegrind instead of sampling */

@@ -65,7 +65,11 @@ void run_mpi_detect(struct run_mpi *m)
 		m->rank = r;
 		m->rank_from = rank_vars[i].rank;
 		m->size = env_count(rank_vars[i].size);
-		if (m->size < 0 && strcmp(rank_vars[i].size, "SLURM_NTASKS") == 0)
+		/* srun --mpi=pmix gives its tasks PMIX_RANK too, but no size: the
+		 * job's size is srun's when its SLURM_PROCID is this rank */
+		if (m->size < 0 && env_count("SLURM_PROCID") == r)
+			m->size = env_count("SLURM_NTASKS");
+		if (m->size < 0 && env_count("SLURM_PROCID") == r)
 			m->size = env_count("SLURM_NPROCS");
 		break;
 	}

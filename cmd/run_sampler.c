@@ -75,7 +75,9 @@ static void use_agent(struct run_opts *o, const char *tag, const char *detail)
 	o->s.no_perf = 1;
 	o->s.counters = NULL;
 	o->s.ncounters = 0;
-	o->s.fault_period = 0;
+	/* in a CPython 3.11 target the agent samples page faults (docs/python.md) */
+	o->agent_fault_period = strcmp(tag, "Python frames") ? 0 : o->s.fault_period;
+	o->s.fault_period = o->agent_fault_period;
 }
 
 /* perf_event_open failed with err: the one note, then the agent. */
@@ -145,6 +147,7 @@ int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *
 		.agent_hz = o->agent ? o->s.freq : 0,
 		.heap_interval_ms = o->s.mem_interval_ms,
 		.no_python = !o->python,
+		.fault_period = o->agent ? o->agent_fault_period : 0,
 	};
 	int err;
 	if (o->alloc && launch_is_static(target) == 1) {

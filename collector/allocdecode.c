@@ -82,11 +82,33 @@ static const unsigned char *get_ptr(struct hp_apdecode *d, const unsigned char *
 	return p;
 }
 
+/* An allocation stack's words (allocproto.h): native pcs, then, after
+ * HP_AP_PY_MARK, two words per Python frame. Sets ev's pcs, nr_pcs and
+ * its Python frames (HP_ALLOC_F_PYTHON) or none. */
+static int split_words(struct hp_alloc_event *ev, const uint64_t *w, unsigned n)
+{
+	unsigned k = 0;
+	while (k < n && w[k] != HP_AP_PY_MARK)
+		k++;
+	unsigned npy = k < n ? (n - k - 1) / 2 : 0;
+	if (k > HP_AP_MAX_FRAMES || (k < n && (n - k - 1) % 2) || npy > HP_AP_MAX_PY_FRAMES)
+		return -HP_ECORRUPT;
+	memcpy(ev->pcs, w, k * sizeof(*w));
+	ev->nr_pcs = (uint16_t)k;
+	ev->nr_py = (uint16_t)npy;
+	ev->flags = k < n ? HP_ALLOC_F_PYTHON : 0;
+	for (unsigned i = 0; i < npy; i++)
+		ev->py[i] = (struct pysample_frame){ .code = w[k + 1 + 2 * i],
+						     .offset = (int32_t)(w[k + 2 + 2 * i] >> 32),
+						     .flags = (uint32_t)w[k + 2 + 2 * i] };
+	return 0;
+}
+
 static int add_stack(struct hp_apdecode *d, const unsigned char *p, const unsigned char *end)
 {
 	uint64_t id, n;
 	if (!(p = hp_ap_get(p, end, &id)) || !(p = hp_ap_get(p, end, &n)) || !id ||
-	    id > (1u << 26) || n > HP_AP_MAX_FRAMES)
+	    id > (1u << 26) || n > HP_AP_MAX_ALLOC_WORDS)
 		return -HP_ECORRUPT;
 	if (id >= d->nstacks) {
 		size_t c1 = d->nstacks, c2 = d->nstacks;
@@ -121,15 +143,13 @@ static int alloc_rest(struct hp_apdecode *d, const unsigned char *p, const unsig
 		uint32_t id = ev->stack_ref;
 		if (id >= d->nstacks || d->stack_at[id] == UNKNOWN)
 			return -HP_ECORRUPT;        /* an id before its STACK */
-		ev->nr_pcs = d->stack_n[id];
-		memcpy(ev->pcs, d->pool + d->stack_at[id], ev->nr_pcs * sizeof(*ev->pcs));
-		return 0;
+		return split_words(ev, d->pool + d->stack_at[id], d->stack_n[id]);
 	}
-	uint64_t n;
-	if (!(p = hp_ap_get(p, end, &n)) || n > HP_AP_MAX_FRAMES || !get_pcs(ev->pcs, p, end, (unsigned)n))
+	uint64_t n, w[HP_AP_MAX_ALLOC_WORDS];
+	if (!(p = hp_ap_get(p, end, &n)) || n > HP_AP_MAX_ALLOC_WORDS ||
+	    !get_pcs(w, p, end, (unsigned)n))
 		return -HP_ECORRUPT;
-	ev->nr_pcs = (uint16_t)n;
-	return 0;
+	return split_words(ev, w, (unsigned)n);
 }
 
 static int decode_compact(struct hp_apdecode *d, const unsigned char *rec, uint32_t len,
@@ -186,7 +206,8 @@ static int get_py(const unsigned char *p, const unsigned char *end, unsigned rfl
 						     .flags = (uint32_t)fl };
 	}
 	ev->nr_py = (uint16_t)n;
-	ev->flags |= HP_ALLOC_F_PYTHON | ((rflags & HP_AP_RF_PYFAIL) ? HP_ALLOC_F_PYFAIL : 0);
+	ev->flags |= HP_ALLOC_F_PYTHON | ((rflags & HP_AP_RF_PYFAIL) ? HP_ALLOC_F_PYFAIL : 0) |
+		     ((rflags & HP_AP_RF_FAULT) ? HP_ALLOC_F_FAULT : 0);
 	return 1;
 }
 

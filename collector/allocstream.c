@@ -155,6 +155,8 @@ static int build_env(struct hp_allocstream *s, const struct hp_allocstream_opts 
 	    (err = env_add_uint(s, &n, HP_AP_ENV_SEED, o->seed)) ||
 	    (err = env_add_uint(s, &n, HP_AP_ENV_HZ, o->sample_hz)) ||
 	    (o->no_alloc && (err = env_add(s, &n, HP_AP_ENV_TRACK, "0", "", ""))) ||
+	    (o->fault_period && o->sample_hz && !o->no_python &&
+	     (err = env_add_uint(s, &n, HP_AP_ENV_FAULTS, o->fault_period))) ||
 	    (o->no_python && o->sample_hz &&
 	     (err = env_add(s, &n, HP_AP_ENV_PYTHON, "0", "", ""))))
 		return err;

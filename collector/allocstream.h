@@ -52,8 +52,11 @@ enum hp_alloc_kind {
 /* hp_alloc_event.flags */
 #define HP_ALLOC_F_TRUNCATED 0x1u /* SAMPLE: the stack is cut short (too deep or not unwound) */
 #define HP_ALLOC_F_PYTHON    0x2u /* SAMPLE: from a PYSAMPLE record: py[0..nr_py) are its
-                                   * Python frames (none when the thread ran no Python) */
+                                   * Python frames (none when the thread ran no Python).
+                                   * ALLOC: its stack carries Python frames (py[0..nr_py)) */
 #define HP_ALLOC_F_PYFAIL    0x4u /* SAMPLE: the agent could not read the Python chain */
+#define HP_ALLOC_F_FAULT     0x8u /* SAMPLE (Python): taken at a page fault, every
+                                   * fault_period faults of the thread, not CPU time */
 
 /* One decoded event. (pid, gen) names the stream: gen counts execs of pid.
  * Frees of blocks the stream never showed allocated (allocated before the
@@ -108,6 +111,7 @@ struct hp_allocstream_opts {
 	int no_alloc;             /* allocation hooks only pass calls on (CPU agent alone) */
 	unsigned sample_hz;       /* CPU agent: samples per second of thread CPU time, 0 = off */
 	int no_python;            /* CPU agent: no Python frames (HPPROF_PYTHON=0) */
+	unsigned fault_period;    /* CPU agent, Python: a sample every this many page faults */
 	uint64_t sample_bytes;    /* 0: record every call; else Poisson sampling, mean bytes */
 	uint64_t buf_mib;         /* ring per process in MiB (2^n, >= 4), 0 = 64; backed as used */
 	uint64_t seed;            /* sampling seed, 0 = from time and tid */

@@ -42,6 +42,8 @@ struct hp_pyfeed {
 	struct cwd_slot cwd[CWD_SLOTS];
 	unsigned ncwd;
 	uint64_t merged, truncated, unmerged, unresolved, native;
+	uint64_t alloc_stacks, alloc_native;  /* allocation stacks: all, left native */
+	uint64_t faults, faults_native;       /* page-fault samples: all, left native */
 	uint32_t version;             /* PY_VERSION_HEX of the first Python seen */
 	int by_events, by_timers;     /* samples came from SIGTRAP events / CPU-time timers */
 	char version_text[32];
@@ -285,8 +287,9 @@ static int resolve(struct hp_pyfeed *f, const struct py_offsets *o,
 }
 
 /* Resolve and merge; returns the merged frame count, or 0 when the sample
- * keeps its native frames only (counted). */
-static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int complete)
+ * keeps its native frames only (counted unless quiet: allocation stacks
+ * count apart). */
+static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int complete, int quiet)
 {
 	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
 	const struct py_offsets *o = pyoffsets_for(ev->py_version >> 24 & 0xff,
@@ -302,16 +305,18 @@ static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int compl
 	if (r != n) {
 		hp_debug(HP_DBG_RUN, 1, "pid %u tid %u: %d Python frames unresolved: %s", ev->pid,
 			 ev->tid, n, r < 0 ? hp_strerror(r) : "short");
-		f->unresolved++;
+		f->unresolved += !quiet;
 		return 0;
 	}
 	enum pymerge_status status;
 	int m = pymerge(ev->pcs, ev->nr_pcs, complete, ev->py_eval_start, ev->py_eval_end, f->py,
 			n, f->merged_frames, HP_MAX_FRAMES, &status);
 	if (status == PYMERGE_UNMERGED) {
-		f->unmerged++;
+		f->unmerged += !quiet;
 		return 0;
 	}
+	if (quiet)
+		return m;
 	if (status == PYMERGE_TRUNCATED)
 		f->truncated++;
 	else
@@ -319,8 +324,83 @@ static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int compl
 	return m;
 }
 
-int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev)
+/* The merged stack's m frames as store locations in f->out: Python frames
+ * as theirs, native ones as located (nat: pcs located, nn of them; native
+ * frames keep their order: the j-th native frame of the merged stack is
+ * the next pcs[] with its pc, evaluation frames skipped). */
+static int located(struct hp_pyfeed *f, struct hp_store *st, const struct hp_alloc_event *ev,
+		   int m, uint32_t nn)
 {
+	uint32_t j = 0;
+	for (int i = 0; i < m; i++) {
+		const struct pymerge_frame *mf = &f->merged_frames[i];
+		if (mf->py >= 0) {
+			int err = py_location(f, st, ev->pid, &f->py[mf->py], &f->out[i]);
+			if (err)
+				return err;
+			continue;
+		}
+		while (j < nn && ev->pcs[j] != mf->pc)
+			j++;
+		f->out[i] = j < nn ? f->nat[j++] : (struct hp_location){ 0, mf->pc };
+	}
+	return 0;
+}
+
+int pyfeed_locate_alloc(struct hp_pyfeed *f, struct hp_session *s,
+			const struct hp_alloc_event *ev, struct hp_location *out)
+{
+	uint32_t n = ev->nr_pcs > HP_MAX_FRAMES ? HP_MAX_FRAMES : ev->nr_pcs;
+	/* the shim keeps HP_AP_MAX_FRAMES native frames: fewer is a whole stack */
+	int m = 0, err;
+	f->alloc_stacks++;
+	if (ev->nr_py) {
+		note_python(f, ev);
+		m = merge(f, ev, ev->nr_pcs < HP_AP_MAX_FRAMES, 1);
+	}
+	if (!m) {
+		f->alloc_native++;
+		return (int)session_locate(s, ev->pid, ev->pcs, n, 1, out);
+	}
+	uint32_t nn = session_locate(s, ev->pid, ev->pcs, n, 1, f->nat);
+	if ((err = located(f, session_store(s), ev, m, nn)))
+		return err;
+	memcpy(out, f->out, (size_t)m * sizeof(*out));
+	return m;
+}
+
+uint64_t pyfeed_fault_samples(const struct hp_pyfeed *f)
+{
+	return f->faults;
+}
+
+/* A page-fault sample: merged when its stacks agree, else native. */
+static int fault_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+			unsigned period)
+{
+	int m = 0, err;
+	uint32_t n = ev->nr_pcs;
+	f->faults++;
+	if (ev->nr_py && !(ev->flags & HP_ALLOC_F_PYFAIL)) {
+		note_python(f, ev);
+		m = merge(f, ev, !(ev->flags & HP_ALLOC_F_TRUNCATED), 1);
+	}
+	uint32_t nn = session_locate(s, ev->pid, ev->pcs, n, 0, f->nat);
+	if (!m) {
+		f->faults_native++;
+		return session_add_fault_located(s, ev->pid, ev->tid, ev->t_ns, f->nat, nn, period);
+	}
+	if ((err = located(f, session_store(s), ev, m, nn)))
+		return err;
+	return session_add_fault_located(s, ev->pid, ev->tid, ev->t_ns, f->out, (uint32_t)m,
+					 period);
+}
+
+int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+		  unsigned period)
+{
+	if (ev->flags & HP_ALLOC_F_FAULT)
+		return fault_sample(f, s, ev, period ? period : 1);
 	int complete = !(ev->flags & HP_ALLOC_F_TRUNCATED);
 	/* how its unwinding ended (samples.unwind): the agent knows a cut only */
 	int end = complete ? HP_STACK_END_UNKNOWN : HP_STACK_END_DEEP;
@@ -338,26 +418,14 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
 	else if (!ev->nr_py)
 		f->native++;
 	else
-		m = merge(f, ev, complete);
+		m = merge(f, ev, complete, 0);
 	if (!m)
 		return session_add_sample(s, ev->pid, ev->tid, ev->t_ns, ev->pcs, ev->nr_pcs,
 					  end);
-	/* native frames keep their order: the j-th native frame of the merged
-	 * stack is the next pcs[] with its pc (evaluation frames skipped) */
-	struct hp_store *st = session_store(s);
-	uint32_t nn = session_locate(s, ev->pid, ev->pcs, ev->nr_pcs, 0, f->nat), j = 0;
-	for (int i = 0; i < m; i++) {
-		const struct pymerge_frame *mf = &f->merged_frames[i];
-		if (mf->py >= 0) {
-			int err = py_location(f, st, ev->pid, &f->py[mf->py], &f->out[i]);
-			if (err)
-				return err;
-			continue;
-		}
-		while (j < nn && ev->pcs[j] != mf->pc)
-			j++;
-		f->out[i] = j < nn ? f->nat[j++] : (struct hp_location){ 0, mf->pc };
-	}
+	uint32_t nn = session_locate(s, ev->pid, ev->pcs, ev->nr_pcs, 0, f->nat);
+	int err = located(f, session_store(s), ev, m, nn);
+	if (err)
+		return err;
 	return session_add_located(s, ev->pid, ev->tid, ev->t_ns, f->out, (uint32_t)m, end);
 }
 
@@ -409,6 +477,14 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 	facts->python_unmerged = (int64_t)f->unmerged;
 	facts->python_unresolved = (int64_t)f->unresolved;
 	facts->python_native = (int64_t)f->native;
+	if (f->faults_native)
+		hp_info("Python frames: %llu of %llu page-fault samples of Python threads keep"
+			" native frames only", (unsigned long long)f->faults_native,
+			(unsigned long long)f->faults);
+	if (f->alloc_native)
+		hp_info("Python frames: %llu of %llu allocation stacks of Python processes keep"
+			" native frames only (a code object unresolved, or the stacks disagree)",
+			(unsigned long long)f->alloc_native, (unsigned long long)f->alloc_stacks);
 	if (f->unmerged + f->unresolved)
 		hp_info("Python frames: %llu of %llu samples of Python threads kept native frames"
 			" only (%llu unmerged, %llu unresolved)",

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 struct hp_alloc_event;
+struct hp_location;
 struct hp_run_facts;
 struct hp_session;
 struct hp_pyfeed;
@@ -30,9 +31,23 @@ struct hp_pyfeed;
 int pyfeed_new(struct hp_pyfeed **out);
 void pyfeed_free(struct hp_pyfeed *f);
 
-/* A SAMPLE of the agent (HP_ALLOC_F_PYTHON or not): stored through s.
- * Returns 0 or a store error. */
-int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev);
+/* A SAMPLE of the agent (HP_ALLOC_F_PYTHON or not): stored through s; a
+ * page-fault sample (HP_ALLOC_F_FAULT) as one of the fault sampler
+ * (session_add_fault_located), standing for period faults. Returns 0 or
+ * a store error. */
+int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+		  unsigned period);
+
+/* The store locations of an allocation's stack (ALLOC with
+ * HP_ALLOC_F_PYTHON): its Python frames merged into its native frames as
+ * for a sample, or its native frames alone when they cannot be (counted).
+ * Writes at most HP_MAX_FRAMES to out; returns the count or a store
+ * error. */
+int pyfeed_locate_alloc(struct hp_pyfeed *f, struct hp_session *s,
+			const struct hp_alloc_event *ev, struct hp_location *out);
+
+/* Page-fault samples stored so far. */
+uint64_t pyfeed_fault_samples(const struct hp_pyfeed *f);
 
 /* A PYCODE record: a code object's memory as the agent copied it, kept
  * to name the frames of this process that show it (at its address, until

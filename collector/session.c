@@ -244,6 +244,35 @@ int session_add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64
 	return add_located(s, pid, tid, t_ns, n, end);
 }
 
+int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+			      const struct hp_location *frames, uint32_t n, unsigned period)
+{
+	struct hp_sample *smp = &s->sample;
+	if (s->stopped)
+		return s->err;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	memcpy(smp->frames, frames, n * sizeof(*frames));
+	smp->t_ns = session_rel_time(s, t_ns);
+	smp->pid = pid;
+	smp->tid = tid;
+	smp->event = s->o->fault_event;
+	smp->nr_counters = 0;
+	smp->unwind = HP_STACK_END_UNKNOWN;
+	smp->nr_frames = n;
+	int err = note_thread(s, pid, tid, smp->t_ns);
+	if (!err)
+		err = store_add_sample(s->st, smp);
+	if (err) {
+		if (!s->err)
+			s->err = err;
+		return err;
+	}
+	s->res->fault_samples++;
+	s->agent_faults += period;
+	return 0;
+}
+
 /* --- the rings --- */
 
 /* Handle what the rings hold, in time order. Returns the first store error. */

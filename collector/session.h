@@ -166,6 +166,12 @@ int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint3
 int session_add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
 			const struct hp_location *frames, uint32_t n, int end);
 
+/* A page-fault sample whose frames are store locations: stored with the
+ * fault sampler's event (opts fault_event), counted in fault_samples; it
+ * stands for period faults (fault_total, no_perf mode). */
+int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+			      const struct hp_location *frames, uint32_t n, unsigned period);
+
 /* A process image is over and all its samples were added: exec'd (a
  * later image of pid follows) or gone, when its end time is recorded and
  * its maps dropped. */

@@ -476,6 +476,8 @@ void session_read_totals(struct hp_session *s)
 	for (unsigned i = 0; i < s->o->ncounters; i++)
 		res->counter_total[i] = res->counter_err[i] ? -1 : 0;
 	res->fault_total = s->o->fault_period ? 0 : -1;
+	if (s->o->no_perf)      /* the agent's fault samples: each stands for its period */
+		res->fault_total = res->fault_samples ? (int64_t)s->agent_faults : -1;
 	for (unsigned r = 0; r < s->nrings; r++) {
 		if (s->o->ncounters && read(s->rings[r].fd, buf, sizeof(buf)) > 0) {
 			uint64_t nr = buf[0];

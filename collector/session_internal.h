@@ -47,6 +47,7 @@ struct thread_counters {
 
 struct hp_session {
 	const struct hp_session_opts *o;
+	uint64_t agent_faults;          /* no_perf: faults the agent's fault samples stand for */
 	struct hp_store *st;
 	struct hp_module_cache *mc;
 	struct hp_procmaps *pm;

@@ -68,8 +68,16 @@ static int locate_alloc(void *ctx, const struct hp_alloc_event *ev, uint32_t *st
 		}
 	}
 	key = stack_digest(ev->pid, ev->pcs, n);
+	for (uint32_t i = 0; i < ev->nr_py; i++)   /* Python frames: part of the stack */
+		key = hmap_key2(hmap_key2(key, ev->py[i].code),
+				(uint64_t)(uint32_t)ev->py[i].offset << 32 | ev->py[i].flags);
 	if (!hmap_get(&f->stacks, key, &id)) {
-		n = session_locate(f->session, ev->pid, ev->pcs, n, 1, locs);
+		int r = (ev->flags & HP_ALLOC_F_PYTHON) && f->py
+				? pyfeed_locate_alloc(f->py, f->session, ev, locs)
+				: (int)session_locate(f->session, ev->pid, ev->pcs, n, 1, locs);
+		if (r < 0)
+			return r;
+		n = (uint32_t)r;
 		uint32_t sid;
 		int err = store_intern_stack(session_store(f->session), locs, n, &sid);
 		if (err || (err = hmap_put(&f->stacks, key, sid)))
@@ -88,9 +96,10 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 {
 	switch (ev->kind) {
 	case HP_ALLOC_SAMPLE:
-		f->periods += ev->weight;
+		if (!(ev->flags & HP_ALLOC_F_FAULT))
+			f->periods += ev->weight;
 		if (f->py)
-			return pyfeed_sample(f->py, f->session, ev);
+			return pyfeed_sample(f->py, f->session, ev, f->o.fault_period);
 		return session_add_sample(f->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
 					  ev->nr_pcs, ev->flags & HP_ALLOC_F_TRUNCATED ?
 					  HP_STACK_END_DEEP : HP_STACK_END_UNKNOWN);
@@ -178,6 +187,7 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 		.sample_bytes = o->alloc_sample,
 		.buf_mib = o->alloc ? 0 : 4,       /* samples alone need little room */
 		.no_python = o->no_python,
+		.fault_period = o->fault_period,
 	};
 	uint64_t interval = (uint64_t)(o->heap_interval_ms ? o->heap_interval_ms : 10) * 1000000ull;
 	struct hp_streamfeed *f = calloc(1, sizeof(*f));
@@ -217,6 +227,8 @@ static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run
 	facts->frequency = hz;
 	facts->call_graph = "unw_backtrace (in the target)";
 	facts->fault_period = 0;
+	if (f->py && pyfeed_fault_samples(f->py))
+		facts->fault_period = f->o.fault_period;   /* Python processes' faults */
 	facts->agent_stood_aside = f->stats.aside;
 	if (hz < want * 9 / 10)
 		hp_info("the agent sampled at %u Hz per thread, not %u: the kernel checks CPU-time"

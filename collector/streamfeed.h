@@ -32,6 +32,8 @@ struct hp_streamfeed_opts {
 				        * 0: perf samples, the agent is off */
 	unsigned heap_interval_ms;     /* spacing of the heap timeline (0: 10 ms) */
 	int no_python;                 /* the agent takes no Python frames (run --python off) */
+	unsigned fault_period;         /* the agent, in CPython 3.11: a page-fault sample
+				        * every this many faults of a thread; 0 = none */
 };
 
 /* Set up the stream (and the tracker with alloc). Returns 0, or an

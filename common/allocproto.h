@@ -89,7 +89,9 @@
  *             co_code_adaptive to the last instruction started), pyflags
  *             = struct pysample_frame.flags (collector/pysample.h).
  *             HP_AP_RF_PYFAIL: the chain could not be read (nr_py = 0).
- *             A thread running no Python has nr_py = 0 without the flag.)
+ *             A thread running no Python has nr_py = 0 without the flag.
+ *             HP_AP_RF_FAULT: taken by the thread's page-fault event, every
+ *             HPPROF_FAULT_PERIOD faults, instead of its CPU-time event.)
  *     PYCODE: tid, t, nr_ranges, nr_ranges x (addr, len, len bytes)
  *             (from the same handler, before the PYSAMPLE that first shows
  *             a code object, or shows a new one at a known address: copies
@@ -98,6 +100,17 @@
  *             its co_qualname and co_filename str objects and its
  *             co_linetable bytes object, each cut to what pycode_load reads)
  *   PAD, TRUNC: no body.
+ *
+ * Python frames of an allocation. In a process whose agent reads Python
+ * frames (py_state HP_AP_PY_FRAMES or HP_AP_PY_NOEVENT), an allocation
+ * made while its thread runs Python carries them at the end of its
+ * stack's pcs (STACK and inline alike, so stack ids cover them): the
+ * native pcs, the word HP_AP_PY_MARK (never a user address), then two
+ * words per Python frame, innermost first: the code object's address and
+ * (uint32 offset) << 32 | pyflags (as in PYSAMPLE). At most HP_AP_MAX_FRAMES
+ * native pcs and HP_AP_MAX_PY_FRAMES Python frames (HP_AP_MAX_ALLOC_WORDS
+ * words). The code objects are sent in PYCODE records before, as for
+ * PYSAMPLE.
  *
  * t = CLOCK_MONOTONIC ns - header.t_start_ns. pcs are nr_pcs values:
  * pcs[0] as is, then zigzag deltas pcs[i] - pcs[i-1]; all PCs are
@@ -125,6 +138,8 @@
 #define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
 #define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
 #define HP_AP_MAX_PY_FRAMES 128                 /* most Python frames a PYSAMPLE carries */
+#define HP_AP_PY_MARK    0xfffffffffffffe50ull  /* native pcs end, Python frames follow */
+#define HP_AP_MAX_ALLOC_WORDS (HP_AP_MAX_FRAMES + 1 + 2 * HP_AP_MAX_PY_FRAMES)
 #define HP_AP_MAX_REC    4092u                  /* no record is longer (bytes; < 4096, the head's length field) */
 #define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
 
@@ -136,6 +151,7 @@
 #define HP_AP_ENV_TRACK   "HPPROF_ALLOC_TRACK"   /* "0": allocation hooks only pass calls on */
 #define HP_AP_ENV_HZ      "HPPROF_SAMPLE_HZ"     /* CPU samples per second of thread CPU time; 0/unset = off */
 #define HP_AP_ENV_PYTHON  "HPPROF_PYTHON"        /* "0": no Python frames (the agent samples natively) */
+#define HP_AP_ENV_FAULTS  "HPPROF_FAULT_PERIOD"  /* Python processes: a PYSAMPLE every N page faults; 0/unset = off */
 #define HP_AP_DEFAULT_RING (64ull << 20)        /* backed as the first lap fills it */
 #define HP_AP_MIN_RING     (4ull << 20)
 #define HP_AP_CHUNK        (256u << 10)    /* residency window step in the target */
@@ -181,13 +197,18 @@ enum hp_ap_type {
 enum hp_ap_func {
 	HP_AF_NONE = 0, HP_AF_MALLOC, HP_AF_CALLOC, HP_AF_REALLOC, HP_AF_REALLOCARRAY,
 	HP_AF_POSIX_MEMALIGN, HP_AF_ALIGNED_ALLOC, HP_AF_MEMALIGN, HP_AF_VALLOC,
-	HP_AF_PVALLOC, HP_AF_FREE, HP_AF_COUNT
+	HP_AF_PVALLOC, HP_AF_FREE,
+	HP_AF_PYARENA,     /* a CPython pymalloc arena (PyObject_SetArenaAllocator): its
+			    * ALLOC when pymalloc takes one, its FREE when it gives it back */
+	HP_AF_COUNT
 };
 
 /* hp_ap_rec.flags */
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 #define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
 #define HP_AP_RF_PYFAIL 0x04u  /* PYSAMPLE: the Python chain could not be read (or was too deep) */
+#define HP_AP_RF_FAULT  0x08u  /* PYSAMPLE: taken at the N-th page fault of its thread
+				* (HPPROF_FAULT_PERIOD), not at a period of CPU time */
 
 /* hp_ap_header.flags */
 #define HP_AP_F_FULL    0x01u  /* the ring could not be backed (/dev/shm full): stream over */
@@ -255,8 +276,8 @@ _Static_assert(sizeof(struct hp_ap_header) <= HP_AP_DATA_OFF, "header fits its p
 _Static_assert(sizeof(struct hp_ap_rec) == 8, "record prefix is 8 bytes");
 
 /* Worst-case body: 6 varints before the pcs, each <= 10 bytes. */
-_Static_assert(4 + 6 * 10 + HP_AP_MAX_FRAMES * 10 <= HP_AP_MAX_REC,
-	       "largest ALLOC fits HP_AP_MAX_REC");
+_Static_assert(4 + 6 * 10 + HP_AP_MAX_ALLOC_WORDS * 10 <= HP_AP_MAX_REC,
+	       "largest ALLOC (with Python frames) fits HP_AP_MAX_REC");
 _Static_assert(sizeof(struct hp_ap_rec) + 3 * 10 + HP_AP_MAX_SAMPLE_FRAMES * 10 <= HP_AP_MAX_REC,
 	       "largest SAMPLE fits HP_AP_MAX_REC");
 /* PYSAMPLE: a SAMPLE, nr_py, then per frame a code delta (<= 10 bytes),

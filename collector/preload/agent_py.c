@@ -13,6 +13,12 @@
  * capped at CONFIG_HZ; they need Linux >= 5.13 and perf_event_open, and
  * are removed at exec (remove_on_exec) and never inherited.
  *
+ * With HPPROF_FAULT_PERIOD=N each thread also gets a page-fault event
+ * with sigtrap: its SIGTRAP (si_perf_data SIG_FAULT) comes at every N-th
+ * user-space page fault of the thread, before the faulting instruction is
+ * retried, and the PYSAMPLE it writes is flagged HP_AP_RF_FAULT: page
+ * faults per Python line (docs/python.md says why in the target).
+ *
  * The SIGTRAP handler takes the native stack (agent_unwind) and the
  * thread's Python frames (pysample_take, a microsecond: the interrupted
  * thread cannot change its own chain), and writes one PYSAMPLE record
@@ -31,6 +37,7 @@
  */
 #include "collector/preload/shim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <signal.h>
@@ -54,6 +61,7 @@ static struct {
 	int on;                   /* threads get SIGTRAP events */
 	int usable;               /* frames can be read (CPython 3.11), events or not */
 	int exclude_kernel;       /* the kernel refused counting kernel time */
+	uint64_t fault_period;    /* a PYSAMPLE every this many page faults; 0 = off */
 	struct sigaction old;     /* the program's SIGTRAP disposition before ours */
 } py;
 
@@ -62,6 +70,12 @@ static struct {
  * closing every fd) may have reused its number, which we must not close. */
 static int events[MAX_EVENTS];
 static uint64_t event_ids[MAX_EVENTS];
+/* The same for each thread's page-fault event (fault_period). */
+static int fault_events[MAX_EVENTS];
+static uint64_t fault_ids[MAX_EVENTS];
+
+/* attr.sig_data (siginfo si_perf_data) of the two events */
+enum { SIG_CPU = 1, SIG_FAULT = 2 };
 
 static __thread struct pysample_thread py_thread __attribute__((tls_model("initial-exec")));
 static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slot + 1 */
@@ -107,7 +121,10 @@ static int code_seen(uint64_t code, uint64_t key)
 		unsigned s = (unsigned)((h >> 40) + i) % SEEN_SLOTS;
 		uint64_t a = __atomic_load_n(&seen_addr[s], __ATOMIC_ACQUIRE), zero = 0;
 		if (a == code) {
-			if (__atomic_exchange_n(&seen_key[s], key, __ATOMIC_ACQ_REL) == key)
+			/* a plain load first: the common case writes nothing (allocation
+			 * hooks of several threads call this for every frame) */
+			if (__atomic_load_n(&seen_key[s], __ATOMIC_ACQUIRE) == key ||
+			    __atomic_exchange_n(&seen_key[s], key, __ATOMIC_ACQ_REL) == key)
 				return 1;
 			return 0;
 		}
@@ -198,7 +215,7 @@ static unsigned char *put_frames(unsigned char *p, const struct pysample_frame *
 	return p;
 }
 
-static void take_pysample(struct shim_tls *t, int overrun, const void *uc)
+static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsigned rflags)
 {
 	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
 	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
@@ -212,6 +229,7 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc)
 		stream_count_drop(1);
 		return;
 	}
+	flags |= rflags;
 	if (npy < 0) {
 		flags |= HP_AP_RF_PYFAIL;
 		npy = 0;
@@ -232,7 +250,11 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	if (si && si->si_code == TRAP_PERF && uc) {
-		take_pysample(&shim_tls, 0, uc);
+		/* si_perf_data (glibc's siginfo_t does not name it): the long
+		 * after si_addr, as in the kernel's _sigfault._perf */
+		unsigned long data;
+		memcpy(&data, (const char *)&si->si_addr + sizeof(void *), sizeof(data));
+		take_pysample(&shim_tls, 0, uc, data == SIG_FAULT ? HP_AP_RF_FAULT : 0);
 	} else if (py.old.sa_flags & SA_SIGINFO) {
 		if (py.old.sa_sigaction)
 			py.old.sa_sigaction(sig, si, uc);
@@ -248,7 +270,33 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 
 void agentpy_sample(struct shim_tls *t, int overrun, const void *uc)
 {
-	take_pysample(t, overrun, uc);
+	take_pysample(t, overrun, uc, 0);
+}
+
+/* ---- allocations: the Python frames of the allocating thread ------------- */
+
+int agentpy_alloc_tail(struct shim_tls *t, void **out, int max)
+{
+	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
+	struct pysample_frame packed[HP_AP_MAX_PY_FRAMES];
+	int nentry;
+	if (!agentpy_usable() || max < 3)
+		return 0;
+	int npy = pysample_take(&py.ps, &py_thread, raw, HP_AP_MAX_PY_FRAMES, &nentry);
+	if (npy <= 0)
+		return 0;                    /* no Python running, or unreadable: native only */
+	if (1 + 2 * npy > max)
+		npy = (max - 1) / 2;         /* cut: the collector's merge check refuses it */
+	for (int i = 0; i < npy; i++)
+		send_code(t, &raw[i]);
+	pysample_pack(py.ps.rt.off, raw, npy, packed);
+	out[0] = (void *)(uintptr_t)HP_AP_PY_MARK;
+	for (int i = 0; i < npy; i++) {
+		out[1 + 2 * i] = (void *)(uintptr_t)packed[i].code;
+		out[2 + 2 * i] = (void *)(uintptr_t)((uint64_t)(uint32_t)packed[i].offset << 32 |
+						     packed[i].flags);
+	}
+	return 1 + 2 * npy;
 }
 
 /* ---- per thread -------------------------------------------------------- */
@@ -262,6 +310,7 @@ static int open_event(void)
 	a.config = PERF_COUNT_SW_CPU_CLOCK;
 	a.sample_period = py.period_ns;
 	a.sigtrap = 1;
+	a.sig_data = SIG_CPU;
 	a.remove_on_exec = 1;
 	a.exclude_hv = 1;
 	a.exclude_kernel = (unsigned)py.exclude_kernel;
@@ -272,6 +321,48 @@ static int open_event(void)
 		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	return fd;
+}
+
+/* The calling thread's page-fault event: SIGTRAP every fault_period
+ * faults (user-space faults, as perf's fault sampler counts them), or -1. */
+static int open_fault_event(void)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_PAGE_FAULTS;
+	a.sample_period = py.fault_period;
+	a.sigtrap = 1;
+	a.sig_data = SIG_FAULT;
+	a.remove_on_exec = 1;
+	a.exclude_hv = 1;
+	a.exclude_kernel = 1;
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Put fd (with its id) in slot i of a table; 0, or -1 when taken. */
+static int claim(int *tab, uint64_t *ids, int i, int fd)
+{
+	uint64_t id = 0;
+	int expect = 0;
+	ioctl(fd, PERF_EVENT_IOC_ID, &id);
+	if (!__atomic_compare_exchange_n(&tab[i], &expect, fd + 1, 0, __ATOMIC_SEQ_CST,
+					 __ATOMIC_RELAXED))
+		return -1;
+	__atomic_store_n(&ids[i], id, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void thread_faults_start(int slot)
+{
+	if (!py.fault_period)
+		return;
+	int fd = open_fault_event();
+	if (fd < 0)
+		return;
+	if (claim(fault_events, fault_ids, slot, fd) < 0)
+		close(fd);
 }
 
 void agentpy_thread_start(void)
@@ -293,6 +384,7 @@ void agentpy_thread_start(void)
 						__ATOMIC_RELAXED)) {
 			__atomic_store_n(&event_ids[i], id, __ATOMIC_RELEASE);
 			py_slot = i + 1;
+			thread_faults_start(i);
 			return;
 		}
 	}
@@ -300,11 +392,20 @@ void agentpy_thread_start(void)
 }
 
 /* Close the fd of slot i (value v = fd + 1) if it is still our event. */
-static void close_event(int i, int v)
+static void close_in(const uint64_t *ids, int i, int v)
 {
-	uint64_t id = 0, want = __atomic_load_n(&event_ids[i], __ATOMIC_ACQUIRE);
+	uint64_t id = 0, want = __atomic_load_n(&ids[i], __ATOMIC_ACQUIRE);
 	if (ioctl(v - 1, PERF_EVENT_IOC_ID, &id) == 0 && id == want)
 		close(v - 1);
+}
+
+/* Close both events of slot i (v: its CPU event's fd + 1). */
+static void close_event(int i, int v)
+{
+	close_in(event_ids, i, v);
+	int f = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST);
+	if (f)
+		close_in(fault_ids, i, f);
 }
 
 void agentpy_thread_stop(void)
@@ -315,6 +416,54 @@ void agentpy_thread_stop(void)
 	py_slot = 0;
 	if (v)
 		close_event(i, v);
+	else if ((v = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST)))
+		close_in(fault_ids, i, v);
+}
+
+/* ---- pymalloc's arenas ----------------------------------------------------- */
+
+/* CPython's PyObjectArenaAllocator: pymalloc takes its arenas (1 MiB,
+ * mmap) from it, not from malloc, so the shim's hooks never see them. The
+ * agent puts itself in front (PyObject_SetArenaAllocator, before the
+ * interpreter starts) and records each arena as an allocation of the
+ * Python line that made pymalloc need it. With PYTHONMALLOC=malloc there
+ * are no arenas (every object is a malloc). */
+struct arena_allocator {
+	void *ctx;
+	void *(*alloc)(void *ctx, size_t size);
+	void (*free)(void *ctx, void *ptr, size_t size);
+};
+
+static struct arena_allocator arena_orig;
+
+static void *arena_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	void *p = arena_orig.alloc(arena_orig.ctx, n);
+	shim_note_alloc(HP_AF_PYARENA, p, n);
+	return p;
+}
+
+static void arena_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	shim_note_free(HP_AF_PYARENA, p);
+	arena_orig.free(arena_orig.ctx, p, n);
+}
+
+static void wrap_arenas(void)
+{
+	void (*get)(struct arena_allocator *) =
+		(void (*)(struct arena_allocator *))dlsym(RTLD_DEFAULT, "PyObject_GetArenaAllocator");
+	void (*set)(struct arena_allocator *) =
+		(void (*)(struct arena_allocator *))dlsym(RTLD_DEFAULT, "PyObject_SetArenaAllocator");
+	if (!get || !set)
+		return;
+	get(&arena_orig);
+	if (!arena_orig.alloc || !arena_orig.free)
+		return;
+	struct arena_allocator mine = { NULL, arena_alloc, arena_free };
+	set(&mine);
 }
 
 /* ---- start and fork ------------------------------------------------------ */
@@ -343,8 +492,13 @@ void agentpy_start(unsigned hz)
 	if (err == -ENOENT)
 		return;                          /* not a CPython: the timers sample it */
 	py.period_ns = 1000000000ull / hz;
-	if (!err)
+	const char *fp = getenv(HP_AP_ENV_FAULTS);
+	for (py.fault_period = 0; fp && *fp >= '0' && *fp <= '9'; fp++)
+		py.fault_period = py.fault_period * 10 + (uint64_t)(*fp - '0');
+	if (!err) {
 		__atomic_store_n(&py.usable, 1, __ATOMIC_RELEASE);
+		wrap_arenas();
+	}
 	if (!err) {
 		/* probe: the kernel must have sigtrap events (Linux 5.13) and allow them */
 		int fd = open_event();
@@ -369,6 +523,8 @@ void agentpy_fork_child(void)
 		int v = __atomic_exchange_n(&events[i], 0, __ATOMIC_RELAXED);
 		if (v)
 			close_event(i, v);
+		else if ((v = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_RELAXED)))
+			close_in(fault_ids, i, v);
 	}
 	py_slot = 0;
 	py_thread.tid = 0;

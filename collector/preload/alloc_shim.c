@@ -300,8 +300,9 @@ static void note_alloc(struct shim_tls *t, unsigned func, const void *ptr, size_
 			return;         /* not sampled, or the table is full */
 	}
 	int saved = errno;
-	void *pcs[HP_AP_MAX_FRAMES + SKIP_SLACK];
+	void *pcs[HP_AP_MAX_ALLOC_WORDS + SKIP_SLACK];
 	int first, n = capture_stack(t, pcs, HP_AP_MAX_FRAMES + SKIP_SLACK, &first);
+	n += agentpy_alloc_tail(t, pcs + n, HP_AP_MAX_ALLOC_WORDS + first - n);  /* Python frames */
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned flags = cfg.sample ? HP_AP_RF_WEIGHT : 0;
 	if (stream_tick() < 0)
@@ -555,6 +556,26 @@ static inline int hook_enter(struct shim_tls *t)
 static inline int is_resolving(void)
 {
 	return unlikely(!__atomic_load_n(&real_ok, __ATOMIC_ACQUIRE));
+}
+
+/* ---- allocators the library wraps (CPython's arenas: agent_py.c) ---------- */
+
+void shim_note_alloc(unsigned func, const void *p, size_t n)
+{
+	struct shim_tls *t = &shim_tls;
+	if (!p || !hook_enter(t))
+		return;
+	note_alloc(t, func, p, n);
+	t->guard = 0;
+}
+
+void shim_note_free(unsigned func, const void *p)
+{
+	struct shim_tls *t = &shim_tls;
+	if (!p || !hook_enter(t))
+		return;
+	free_commit(free_begin(t, func, p), p, 1);
+	t->guard = 0;
 }
 
 /* ---- the hooks ------------------------------------------------------------ */

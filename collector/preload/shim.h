@@ -51,6 +51,13 @@ int shim_contains(const void *pc);
 void *shim_real_malloc(size_t n);
 void shim_real_free(void *p);
 
+/* An allocation (or, before it is given back, a free) of an allocator the
+ * library wraps rather than interposes - CPython's pymalloc arenas
+ * (agent_py.c) - recorded as the hooks record theirs (func: enum
+ * hp_ap_func). Nothing when allocations are not tracked. */
+void shim_note_alloc(unsigned func, const void *p, size_t n);
+void shim_note_free(unsigned func, const void *p);
+
 /* ---- stream.c ---------------------------------------------------------- */
 
 /* Create "<dir>/<pid>.<gen>.ring" and map it; on failure the process
@@ -150,6 +157,12 @@ int agentpy_usable(void);
 /* From a sampling signal handler: write a PYSAMPLE of the interrupted
  * thread (overrun: timer periods missed before this one). Signal-safe. */
 void agentpy_sample(struct shim_tls *t, int overrun, const void *uc);
+/* From the allocation hook: the Python frames of the calling thread as
+ * an allocation stack's tail (allocproto.h: HP_AP_PY_MARK, then two words
+ * a frame) into out (room for max words), sending the PYCODE records of
+ * new code objects first. Returns the words written, 0 when the thread
+ * runs no Python (or frames cannot be read here). */
+int agentpy_alloc_tail(struct shim_tls *t, void **out, int max);
 /* Open (and close) the calling thread's perf event. */
 void agentpy_thread_start(void);
 void agentpy_thread_stop(void);

@@ -10,6 +10,13 @@ hp_script_test(e2e_mpi_imbalance e2e e2e/mpi_imbalance.sh)
 hp_script_test(e2e_mpi_crash e2e e2e/mpi_crash.sh)
 hp_script_test(e2e_mpi_killed e2e e2e/mpi_killed.sh)
 hp_script_test(e2e_mpi_views e2e e2e/mpi_views.sh)
+# diff of two jobs (--skew 2 before, --skew 1 after): per-function
+# min/mean/max across ranks against the per-rank files, the imbalance and
+# its fall against the ranks' own truth.
+hp_script_test(e2e_mpi_diff e2e e2e/mpi_diff.sh)
+# srun's variables (SLURM_*) set by hand for the two tasks of a job step:
+# run_info, -o %r/%h, merge (no Slurm here; docs/mpi.md).
+hp_script_test(e2e_mpi_srun e2e e2e/mpi_srun.sh)
 if(TARGET hp-mpi-pi)
   # The kernel alone (a singleton rank) and its variant list.
   hp_script_test(kernel_mpi-pi_allreduce e2e e2e/kernels_run.sh mpi-pi --variant allreduce --small)
@@ -18,4 +25,5 @@ endif()
 # Two busy-polling MPI jobs at once (ctest -j2) slow each other's waits in
 # ways their truths then record (e2e_mpi_imbalance says so when it happens):
 # the mpirun tests take turns.
-set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views PROPERTIES RESOURCE_LOCK mpirun)
+set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views e2e_mpi_diff PROPERTIES
+  RESOURCE_LOCK mpirun)

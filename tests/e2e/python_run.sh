@@ -22,6 +22,12 @@
 #   noperf       three_shares.py with perf_event_open refused (seccomp): the
 #                agent's CPU-time timers take the Python frames, the note
 #                says so, the shares hold
+#   kernel       kernel_lines.py: in_kernel spends most of its CPU time in the
+#                kernel (reads of /dev/zero; its measured system share must
+#                be >= 50%), in_user in user space; each one's share of
+#                their samples against its measured share of their CPU time
+#                (user + system): kernel time is sampled and charged to the
+#                Python line that entered the kernel
 #   julia        `hpprof run -k julia-py`: calculate_z at its .py lines in
 #                line_profile and annotate, >= 99% of the samples of
 #                Python code merged
@@ -82,6 +88,20 @@ shares)
 	body=$(marker_lines "$FX/three_shares.py" "# BODY")
 	q s.db "SELECT line FROM line_profile WHERE function = 'share_a' ORDER BY self_samples DESC
 		LIMIT 1" | grep -qx "$(echo "$body" | cut -d, -f1)" || fail "share_a's hottest line is not its BODY line"
+	;;
+kernel)
+	run_py k.db "$PY" "$FX/kernel_lines.py"
+	sys_share=$(awk -F'\t' '$1 == "TRUTH" && $2 == "system" { print $5 }' k.db.out)
+	assert_ge "in_kernel's measured share of system time" "$sys_share" 0.5
+	n=$(q k.db "SELECT sum(total_samples) FROM function_profile
+		    WHERE function IN ('in_kernel','in_user') AND module LIKE '[python] %'")
+	assert_ge "samples of in_kernel/in_user" "$n" 100
+	for f in in_kernel in_user; do
+		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $6 }' k.db.out)
+		got=$(q k.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
+		# allowance 0.03 as in `threads`: the calls' own set-up is outside the timed work
+		within "$f share (kernel time sampled)" "$got" "$want" "$n" 0.03
+	done
 	;;
 noperf)
 	NP="$HP_BUILD/tests/noperf"

@@ -10,9 +10,11 @@
 #     "committed: N samples" (--debug=store) after each COMMIT, and the file
 #     holds at least the N of the last such line;
 #   - no database exists without its schema (the file appears complete).
-# The kill moments are uniform over the run's measured length (one in five
-# within its first 60 ms), so some fall before the file exists, most while
-# samples are written and some during symbolization; the test counts them.
+# The kill moments: one in five within the run's first 60 ms (start-up,
+# creating the file), two in five within 200 ms after the run's first
+# COMMIT (while samples are written, whatever the machine's load), the
+# rest uniform over the run's measured length (some during
+# symbolization); the test counts where they fell.
 . "$HP_SRC/tests/e2e/lib.sh"
 need_kernel pi
 TRIALS=${HP_KILL_TRIALS:-50}
@@ -39,6 +41,15 @@ while [ "$i" -lt "$TRIALS" ]; do
 		printf "%.3f", (s % 5 == 0 ? r * 60 : r * l * 1.1) / 1000 }')
 	setsid "$HPPROF" --debug=store run -o "$db" $ARGS >/dev/null 2>"err$i.txt" &
 	pid=$!
+	if [ $((i % 5)) -eq 1 ] || [ $((i % 5)) -eq 2 ]; then
+		# two kills in five while samples are written, by construction
+		# rather than by the clock (a loaded machine stretches runs
+		# unevenly): soon after the run's first COMMIT
+		while kill -0 "$pid" 2>/dev/null && ! grep -q 'committed: ' "err$i.txt"; do
+			sleep 0.01
+		done
+		delay=$(awk -v s="$i" 'BEGIN { srand(s * 104729); printf "%.3f", rand() * 0.2 }')
+	fi
 	sleep "$delay"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null

@@ -1,0 +1,104 @@
+#!/bin/sh
+# python_memory.sh CASE - memory of CPython 3.11 programs per Python line
+# (docs/python.md, "Memory per Python line"), against truths that hold by
+# construction (tests/fixtures/python, TRUTH lines).
+#
+#   alloc    alloc_lines.py under --alloc: alloc_a and alloc_b make bytearrays
+#            of known sizes from one line each; `export -w alloc-bytes`
+#            (folded) and `report --memory` give each of those Python
+#            functions and lines what the program asked for, plus at most
+#            64 bytes per object (CPython mallocs n + 1 bytes for a
+#            bytearray of n; the allowance is the interpreter's overhead per
+#            object)
+#   arenas   arena_lines.py under --alloc: keep_small's line builds 400,000
+#            small tuples (pymalloc blocks, never malloc); the 1 MiB arenas
+#            pymalloc takes for them are allocations of that line. Truth:
+#            CPython's own count of arenas allocated during the call
+#            (sys._debugmallocstats before and after); allowance 1 arena:
+#            the second reading itself may take one, after the call
+#   faults   fault_lines.py (no --alloc): touch_a and touch_b write one byte
+#            per page of fresh anonymous memory, each from one line; the
+#            page faults report --memory charges to each line (the agent's
+#            fault samples, one every P = 32 faults of the thread, times P)
+#            against the minor faults getrusage counted during the call:
+#            within 2P (sampling is every P-th fault: at most P-1 of the
+#            line's are not sampled, and P-1 of another line's may be) plus
+#            1% (the call's faults outside that line: mmap, the loop)
+. "$HP_SRC/tests/e2e/lib.sh"
+PY=/usr/bin/python3.11
+FX="$HP_SRC/tests/fixtures/python"
+[ -x "$PY" ] || skip "python3.11 is not installed"
+case_name=${1:?usage: python_memory.sh CASE}
+
+case "$case_name" in
+alloc)
+	"$HPPROF" run --alloc -o a.db "$PY" "$FX/alloc_lines.py" >a.out 2>a.err ||
+		{ cat a.err >&2; fail "hpprof run --alloc failed"; }
+	"$HPPROF" export -f folded -w alloc-bytes -o a.folded a.db || fail "export folded"
+	"$HPPROF" report --memory a.db >a.report 2>a.report.err || fail "report --memory"
+	awk -F'\t' '$1 == "TRUTH" && $2 == "line" { print $3, $4, $5, $6 }' a.out >truth
+	[ "$(wc -l <truth)" -eq 2 ] || fail "the fixture printed no truth"
+	while read -r fn line objs want; do
+		# folded: every stack through the Python frame fn (it allocates on one line)
+		got=$(awk -v f=";$fn;" 'index(";" $1 ";", f) { s += $NF } END { printf "%d", s }' \
+			FS=' ' a.folded)
+		note "$fn: folded alloc-bytes $got, the program asked for $want in $objs objects"
+		assert_ge "$fn: folded alloc-bytes" "$got" "$want"
+		assert_le "$fn: folded alloc-bytes" "$got" $((want + 64 * objs))
+		# report --memory: the Python line's row
+		row=$(awk -v loc="alloc_lines.py:$line" -v f="$fn" \
+			'/^Python lines that allocated/ { on = 1; next } on && /^$/ { on = 0 }
+			 on && $5 == loc && $6 == f { print $1, $2 }' a.report)
+		[ -n "$row" ] || { cat a.report >&2; fail "$fn: no row for alloc_lines.py:$line"; }
+		set -- $row
+		assert_ge "$fn: allocations at line $line" "$1" "$objs"
+		assert_le "$fn: allocations at line $line" "$1" $((objs + 2))
+		assert_ge "$fn: bytes at line $line" "$2" "$want"
+		assert_le "$fn: bytes at line $line" "$2" $((want + 64 * objs))
+	done <truth
+	;;
+arenas)
+	"$HPPROF" run --alloc -o r.db "$PY" "$FX/arena_lines.py" >r.out 2>r.err ||
+		{ cat r.err >&2; fail "hpprof run --alloc failed"; }
+	set -- $(awk -F'\t' '$1 == "TRUTH" && $2 == "arenas" { print $4, $5 }' r.out)
+	line=$1 want=$2
+	[ -n "$want" ] || fail "the fixture printed no truth"
+	assert_ge "arenas the call took (CPython's count)" "$want" 4
+	# allocation stacks through keep_small's line whose every block is one arena
+	got=$(q r.db "WITH RECURSIVE walk(sid, node) AS (
+		SELECT stack_id, stack_id FROM alloc_stacks
+		UNION ALL SELECT sid, parent FROM walk JOIN stack_nodes ON id = node WHERE parent != 0)
+		SELECT coalesce(sum(allocs), 0) FROM alloc_stacks WHERE bytes = allocs * 1048576
+		AND stack_id IN (SELECT sid FROM walk JOIN stack_nodes n ON n.id = node
+		  JOIN location_frames lf ON lf.location_id = n.location_id
+		  JOIN functions f ON f.id = lf.function_id JOIN modules m ON m.id = f.module_id
+		  WHERE f.name LIKE 'keep_small%' AND lf.line = $line AND m.path LIKE '[python] %')")
+	note "arenas at arena_lines.py:$line: $got, CPython counted $want"
+	assert_le "arenas charged to the line" "$got" "$want"
+	assert_ge "arenas charged to the line" "$got" $((want - 1))
+	;;
+faults)
+	"$HPPROF" run -o f.db "$PY" "$FX/fault_lines.py" >f.out 2>f.err ||
+		{ cat f.err >&2; fail "hpprof run failed"; }
+	"$HPPROF" report --memory f.db >f.report 2>f.report.err || fail "report --memory"
+	assert_eq "page-fault event measured" \
+		"$(q f.db "SELECT measured FROM events WHERE role = 'pagefault'")" 1
+	period=$(q f.db "SELECT value FROM run_info WHERE key = 'fault_period'")
+	assert_eq "fault period" "$period" 32
+	awk -F'\t' '$1 == "TRUTH" && $2 == "faults" { print $3, $4, $5, $6 }' f.out >truth
+	[ "$(wc -l <truth)" -eq 2 ] || fail "the fixture printed no truth"
+	while read -r fn line pages want; do
+		got=$(awk -v loc="fault_lines.py:$line" -v f="$fn" \
+			'/^Lines that grew RSS/ { on = 1; next } on && /^$/ { on = 0 }
+			 on && $4 == loc && $5 == f { print $1 }' f.report)
+		[ -n "$got" ] || { cat f.report >&2; fail "$fn: no row for fault_lines.py:$line"; }
+		note "$fn: $got faults at line $line; getrusage counted $want ($pages pages written)"
+		tol=$(awk -v w="$want" -v p="$period" 'BEGIN { printf "%d", 2 * p + 0.01 * w }')
+		assert_ge "$fn: faults at its line" "$got" $((want - tol))
+		assert_le "$fn: faults at its line" "$got" $((want + tol))
+	done <truth
+	;;
+*)
+	fail "unknown case $case_name"
+	;;
+esac

@@ -1,0 +1,3 @@
+# The rank comparison of `hpprof diff` (text and JSON) on two 4-rank jobs
+# made from the export fixture's rows (tests/golden/ranks_diff.sh).
+hp_script_test(golden_ranks_diff golden golden/ranks_diff.sh)

@@ -1,0 +1,4 @@
+# Memory per Python line (issue 17) on the standard library's json.tool:
+# allocations against the file it reads, page faults against perf stat.
+hp_script_test(realworld_python_lines realworld realworld/python_lines.sh)
+set_tests_properties(realworld_python_lines PROPERTIES RESOURCE_LOCK realworld)
