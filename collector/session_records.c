@@ -217,8 +217,8 @@ static void split_gap(struct thread_counters *tc, uint64_t *running, int64_t *d,
  * of it as the sample's own running time: the lost stretch is charged to
  * the next stretch of the thread's time as long as itself, in the
  * proportions sampled there - never all to the one function that happened
- * to run when the ring had room again (diff_time: a 20% gap once moved
- * work_a's time to work_b). What is still owed at the end is not charged. */
+ * to run when the ring had room again (diff_time once saw work_a's time
+ * charged to work_b). What is still owed at the end is not charged. */
 static void repay_gap(struct thread_counters *tc, uint64_t running, int64_t *d, unsigned n)
 {
 	if (!tc->debt_running || !running)
