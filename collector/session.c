@@ -84,6 +84,29 @@ static void store_memory(struct hp_session *s)
 		}
 }
 
+/* Whether the session wrote pid's processes row. Not whether pid has maps:
+ * a sample of a process whose fork record was lost loads its maps from
+ * /proc (procmaps_find), and such a process must still be adopted. */
+static int has_row(struct hp_session *s, uint32_t pid)
+{
+	uint64_t v;
+	return hmap_get(&s->rows, (uint64_t)pid | 1ull << 32, &v);
+}
+
+void session_note_row(struct hp_session *s, uint32_t pid)
+{
+	hmap_put(&s->rows, (uint64_t)pid | 1ull << 32, 1);
+}
+
+/* The maps of a fork as session_add_process makes them: its own, or its
+ * parent's once it is gone (or a zombie, whose maps read empty). */
+static void process_maps(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen)
+{
+	procmaps_exec(s->pm, pid);                 /* whatever an earlier image left */
+	if ((procmaps_load_proc(s->pm, pid) < 0 || !procmaps_count(s->pm, pid)) && gen == 0)
+		procmaps_fork(s->pm, ppid, pid);
+}
+
 /* --- no_perf mode: facts from the caller --- */
 
 int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
@@ -91,11 +114,8 @@ int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint3
 {
 	char comm[64];
 	session_read_proc(pid, "comm", comm, sizeof(comm));
-	procmaps_exec(s->pm, pid);                 /* whatever an earlier image left */
-	/* gone already, or a zombie (its maps read empty): a fork has its
-	 * parent's maps */
-	if ((procmaps_load_proc(s->pm, pid) < 0 || !procmaps_count(s->pm, pid)) && gen == 0)
-		procmaps_fork(s->pm, ppid, pid);
+	process_maps(s, pid, ppid, gen);
+	session_note_row(s, pid);
 	hmap_put(&s->refreshed, (uint64_t)pid | 1ull << 32, s->round);
 	memwatch_add(s->mw, pid);
 	const char *c = comm[0] ? comm : NULL, *e = exe && *exe ? exe : NULL;
@@ -124,26 +144,44 @@ void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int 
 int session_adopt_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
 			  const char *exe, uint64_t t_ns)
 {
-	if (procmaps_count(s->pm, pid))
-		return 0;                          /* perf reported it */
+	uint64_t key = (uint64_t)pid | 1ull << 32;
+	if (has_row(s, pid)) {                     /* perf reported it */
+		/* its exit may have dropped its maps already: its allocations
+		 * still need them, until its stream ends */
+		if (!procmaps_count(s->pm, pid)) {
+			process_maps(s, pid, ppid, gen);
+			hmap_put(&s->adopted, key, ADOPTED_MAPS);
+		}
+		return 0;
+	}
 	s->res->adopted++;
-	hmap_put(&s->adopted, (uint64_t)pid | 1ull << 32, 1);
+	hmap_put(&s->adopted, key, ADOPTED_ROW);
 	hp_debug(HP_DBG_PERF, 1, "pid %u: no fork record (lost?); maps and row from its stream", pid);
 	return session_add_process(s, pid, ppid, gen, exe, t_ns);
 }
 
 void session_unadopt(struct hp_session *s, uint32_t pid)
 {
-	if (s->res->adopted && hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, NULL))
+	uint64_t v = 0;
+	if (hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, &v) && v == ADOPTED_ROW &&
+	    s->res->adopted)
 		s->res->adopted--;
 }
 
 void session_adopted_end(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed)
 {
-	if (hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, NULL))
+	uint64_t v = 0;
+	int had = hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, &v);
+	if (had && v == ADOPTED_ROW) {
 		session_end_process(s, pid, t_ns, execed);
-	else if (!execed)      /* perf's exit record may be lost too: an end, if none */
-		store_end_open_process(s->st, pid, session_rel_time(s, t_ns));
+		return;
+	}
+	if (execed)
+		return;
+	/* perf's exit record may be lost too: an end, if none */
+	store_end_open_process(s->st, pid, session_rel_time(s, t_ns));
+	if (had)                                   /* the maps restored for the stream */
+		procmaps_exit(s->pm, pid);
 }
 
 /* A threads row for tid the first time one of its samples comes. */
@@ -455,6 +493,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	hmap_init(&s->tcount_index);
 	hmap_init(&s->refreshed);
 	hmap_init(&s->adopted);
+	hmap_init(&s->rows);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
@@ -490,6 +529,7 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->threads);
 	hmap_release(&s->refreshed);
 	hmap_release(&s->adopted);
+	hmap_release(&s->rows);
 	ring_reader_release(&s->reader);
 	free(s->tcount);
 	hmap_release(&s->tcount_index);
@@ -502,6 +542,7 @@ static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
 	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
 	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
 	hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
+	session_note_row(s, (uint32_t)pid);
 }
 
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,

@@ -183,8 +183,11 @@ void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int 
  * fork, unless its ring overflowed (a fork storm starves the collector of
  * CPU): a pid perf did not report is adopted - maps and row as
  * session_add_process makes them, counted in res->adopted - so that its
- * allocations still find their code. A pid perf reported is left alone.
- * Returns 0 or a store error. */
+ * allocations still find their code. "Reported" means perf's FORK or exec
+ * COMM record gave it its row, never that it has maps: a sample of a
+ * process whose fork was lost loads its maps from /proc. A pid perf
+ * reported keeps its row; only its maps are restored if its exit dropped
+ * them already. Returns 0 or a store error. */
 int session_adopt_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
 			  const char *exe, uint64_t t_ns);
 /* The stream of pid ended: an adopted process ends as in

@@ -31,11 +31,18 @@ struct hp_offcpu;
 #define MAX_KERNEL_FRAMES 128              /* of one sample; the rest of the stack is user code */
 
 /* Counter values last read for a thread on one CPU's group (each CPU has
- * its own event instance), to turn group reads into deltas. */
+ * its own event instance), to turn group reads into deltas; and the time
+ * of samples its ring lost, still to be charged (session_records.c,
+ * counter_deltas). */
 struct thread_counters {
 	uint32_t tid;
 	uint32_t ring;
+	int gap;                       /* records of this ring were lost since the last sample */
 	uint64_t prev[HP_MAX_COUNTERS];
+	uint64_t prev_running;         /* the group's time_running at the last sample */
+	uint64_t period;               /* running ns between its last two samples without a gap */
+	uint64_t debt_running;         /* running ns of lost samples not charged yet */
+	int64_t debt[HP_MAX_COUNTERS]; /* their counter deltas not charged yet */
 };
 
 struct hp_session {
@@ -80,7 +87,10 @@ struct hp_session {
 
 	struct hp_hmap threads;        /* no_perf: tids that have their threads row */
 	struct hp_hmap refreshed;      /* no_perf: pid -> poll round its maps were last re-read */
-	struct hp_hmap adopted;        /* perf: pids known only from their stream (adopt) */
+	struct hp_hmap adopted;        /* perf: pid -> ADOPTED_ROW (known only from its stream)
+				        * or ADOPTED_MAPS (maps restored for a known pid) */
+	struct hp_hmap rows;           /* pids this session wrote a processes row for (perf's
+				        * FORK or exec COMM, the target, an adoption) */
 	uint64_t round;                /* poll rounds so far */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
@@ -92,6 +102,9 @@ struct hp_session {
 /* perf reported the fork of pid after its preload stream did: it was not
  * lost after all (session_adopt_process). */
 void session_unadopt(struct hp_session *s, uint32_t pid);
+/* pid has its processes row now (perf reported it, or it was adopted). */
+void session_note_row(struct hp_session *s, uint32_t pid);
+enum { ADOPTED_ROW = 1, ADOPTED_MAPS = 2 };
 
 enum { ID_SAMPLER = 1, ID_COUNTER = 2, ID_FAULT = 3, ID_OFFCPU = 4 };
 

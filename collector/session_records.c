@@ -71,6 +71,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		store_add_process(s->st, c->pid, 0, c->comm, exe[0] ? exe : NULL,
 				  session_rel_time(s, t));
 		store_set_process_comm(s->st, c->pid, c->comm, exe[0] ? exe : NULL);
+		session_note_row(s, c->pid);
 	} else if (c->pid == c->tid) {
 		store_set_process_comm(s->st, c->pid, c->comm, NULL);
 	}
@@ -85,6 +86,7 @@ static void handle_fork(struct hp_session *s, const struct hp_perf_task *f, uint
 		procmaps_fork(s->pm, f->ppid, f->pid);
 		store_add_process(s->st, f->pid, f->ppid, comm[0] ? comm : NULL, NULL,
 				  session_rel_time(s, t));
+		session_note_row(s, f->pid);
 		memwatch_add(s->mw, f->pid);
 	}
 	store_add_thread(s->st, f->tid, f->pid, comm[0] ? comm : NULL, session_rel_time(s, t));
@@ -194,13 +196,51 @@ static struct thread_counters *thread_counters(struct hp_session *s, uint32_t ti
 	return tc;
 }
 
+/* A sample after lost records (or a throttled stretch) of its ring: its
+ * deltas span the samples that never came. Keep one period of them for
+ * it and owe the rest (struct thread_counters). */
+static void split_gap(struct thread_counters *tc, uint64_t *running, int64_t *d, unsigned n)
+{
+	uint64_t own = tc->period, run = *running;
+	if (!own || run <= own)
+		return;                        /* no gap in it after all, or no period known */
+	for (unsigned i = 0; i < n; i++) {
+		int64_t keep = (int64_t)((double)d[i] * (double)own / (double)run);
+		tc->debt[i] += d[i] - keep;
+		d[i] = keep;
+	}
+	tc->debt_running += run - own;
+	*running = own;
+}
+
+/* Charge what lost samples owe to the samples that follow them, as much
+ * of it as the sample's own running time: the lost stretch is charged to
+ * the next stretch of the thread's time as long as itself, in the
+ * proportions sampled there - never all to the one function that happened
+ * to run when the ring had room again (diff_time once saw work_a's time
+ * charged to work_b). What is still owed at the end is not charged. */
+static void repay_gap(struct thread_counters *tc, uint64_t running, int64_t *d, unsigned n)
+{
+	if (!tc->debt_running || !running)
+		return;
+	uint64_t take = running < tc->debt_running ? running : tc->debt_running;
+	double f = (double)take / (double)tc->debt_running;
+	for (unsigned i = 0; i < n; i++) {
+		int64_t extra = (int64_t)((double)tc->debt[i] * f);
+		d[i] += extra;
+		tc->debt[i] -= extra;
+	}
+	tc->debt_running -= take;
+}
+
 /* The group read of the sampler: each counter's delta since the previous
  * sample of this thread on this ring (each CPU has its own instance). */
 static void counter_deltas(struct hp_session *s, const struct hp_perf_sample *ps, unsigned ring,
 			   struct hp_sample *smp)
 {
 	struct thread_counters *tc = thread_counters(s, ps->tid, ring);
-	smp->nr_counters = s->o->ncounters;
+	unsigned n = s->o->ncounters;
+	smp->nr_counters = n;
 	memset(smp->counters, 0, sizeof(smp->counters));
 	for (uint64_t k = 0; k < ps->read_nr; k++) {
 		uint64_t v, id, what;
@@ -211,6 +251,26 @@ static void counter_deltas(struct hp_session *s, const struct hp_perf_sample *ps
 		smp->counters[i] = (int64_t)(v - tc->prev[i]);
 		tc->prev[i] = v;
 	}
+	if (!tc || !ps->time_running)
+		return;
+	uint64_t running = ps->time_running - tc->prev_running;
+	int first = !tc->prev_running;
+	tc->prev_running = ps->time_running;
+	if (tc->gap)
+		split_gap(tc, &running, smp->counters, n);
+	else if (!first)
+		tc->period = running;
+	tc->gap = 0;
+	repay_gap(tc, running, smp->counters, n);
+}
+
+/* Records of ring were lost (or its sampler was throttled): the next
+ * sample of each thread there spans the samples that never came. */
+static void note_gap(struct hp_session *s, unsigned ring)
+{
+	for (size_t i = 0; i < s->ntcount; i++)
+		if (s->tcount[i].ring == ring)
+			s->tcount[i].gap = 1;
 }
 
 /* A kernel-mode sample without its kernel frames: one "[kernel]" frame. */
@@ -388,7 +448,11 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 	case PERF_RECORD_LOST:
 		if (!(err = perf_parse_lost(rec, size, &id, &lost)))
 			s->res->lost += lost;
+		note_gap(s, ring);
 		return err;
+	case PERF_RECORD_UNTHROTTLE:
+		note_gap(s, ring);
+		return 0;
 	default:
 		return 0;
 	}

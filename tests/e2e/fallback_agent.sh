@@ -62,8 +62,17 @@ note "threads_churn: busy $busy s, main $main s, short threads $short s, process
 check_share "busy_worker total" "$bw" "$(q c.db "SELECT value FROM run_info WHERE key = 'samples'")" \
 	"$(ratio "$busy" "$(awk -v a="$busy" -v b="$main" -v c="$short" 'BEGIN { print a + b + c }')")" \
 	"$(ratio "$busy" "$(awk -v a="$busy" -v b="$main" 'BEGIN { print a + b }')")" 2
-own=$(q c.db "SELECT COUNT(*) FROM function_profile WHERE module LIKE '%libhpprof_alloc%'")
-assert_eq "frames of the agent in stacks" "$own" 0
+# The agent's frames are dropped among the callers (the start wrapper under
+# every thread, a hook that called into libc). A tick that lands in the
+# agent's own code (its pthread_create or malloc wrapper) is time the agent
+# really took in the target and keeps its innermost frame, as perf would
+# show it: seen under a CPU hog in 2 of 8 runs (pthread_create 1 sample,
+# shim_real_malloc 1 sample), where "no agent frame at all" failed.
+own=$(q c.db "SELECT COUNT(*) FROM function_profile WHERE module LIKE '%libhpprof_alloc%'
+	AND total_samples > self_samples")
+note "agent code sampled as the innermost frame: $(q c.db "SELECT COALESCE(SUM(self_samples), 0)
+	FROM function_profile WHERE module LIKE '%libhpprof_alloc%'") samples"
+assert_eq "frames of the agent among callers" "$own" 0
 entry=$(q c.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'complete_stacks')
                 / (SELECT value FROM run_info WHERE key = 'samples')")
 assert_ge "complete stacks %" "$entry" 95
