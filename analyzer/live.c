@@ -261,7 +261,8 @@ int live_refresh(struct hp_live *l, uint64_t now_ns)
 
 	take_modules(l, mods, nmods);
 	free(mods);
-	memset(l->iv, 0, l->nfns * sizeof(*l->iv));
+	if (l->nfns)                           /* (l->iv is NULL before the first function) */
+		memset(l->iv, 0, l->nfns * sizeof(*l->iv));
 	l->tot[LIVE_INTERVAL] = (struct live_span_totals){ 0 };
 	int err = 0;
 	for (size_t off = 0; off < len && !err;) {

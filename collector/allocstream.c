@@ -411,7 +411,7 @@ static int list_new(struct hp_allocstream *s, struct found **out, size_t *count)
 		}
 		v[n].pid = pid;
 		v[n].gen = gen;
-		snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
+		memcpy(v[n].name, e->d_name, strlen(e->d_name) + 1);   /* length checked above */
 		n++;
 	}
 	closedir(d);
