@@ -7,7 +7,9 @@
  * slots (.rela.plt, .rela.dyn) into a table sorted by slot address, then
  * every entry of .plt, .plt.sec and .plt.got, whose "jmp *disp(%rip)" gives
  * the slot it jumps through. An entry that jumps through no named slot
- * (the lazy-binding header .plt[0], IBT's lazy entries) gets no name.
+ * (the lazy-binding header .plt[0], IBT's lazy entries) is "[plt]": time
+ * spent binding a symbol on its first call, never the symbol before .plt
+ * (`_init`, which a nearest-symbol lookup would give it).
  */
 #include "analyzer/plt.h"
 
@@ -121,8 +123,8 @@ static int name_entries(Elf_Scn *scn, const GElf_Shdr *sh, const struct plt_slot
 		char name[512];
 		if (!entry_target((const unsigned char *)d->d_buf + off, esize, addr, &got) ||
 		    !(slot = find_slot(s, got)))
-			continue;
-		if (slot->name)
+			snprintf(name, sizeof(name), "%s", PLT_LAZY_NAME);
+		else if (slot->name)
 			snprintf(name, sizeof(name), "%s@plt", slot->name);
 		else
 			snprintf(name, sizeof(name), "*ABS*+0x%" PRIx64 "@plt", slot->addend);

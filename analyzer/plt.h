@@ -19,7 +19,12 @@
 #include <gelf.h>
 #include <stdint.h>
 
-/* Call cb once per named stub of elf: name ("printf@plt", valid during
+/* The name of the entries that jump through no named slot: the lazy-
+ * binding header .plt[0] and IBT's lazy entries (the dynamic linker's
+ * binding of a symbol on its first call). */
+#define PLT_LAZY_NAME "[plt]"
+
+/* Call cb once per stub of elf: name ("printf@plt", or PLT_LAZY_NAME; valid during
  * the call only), its first address (ELF vaddr + bias) and size. Stops at
  * and returns the first non-zero value cb returns; otherwise 0, also when
  * elf has no PLT or is not x86-64. -ENOMEM when out of memory. */

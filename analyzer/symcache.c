@@ -44,7 +44,7 @@
 #include "common/log.h"
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   2u              /* bump when resolution or layout changes */
+#define CACHE_FORMAT   3u              /* bump when resolution or layout changes */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096

@@ -82,3 +82,6 @@ target_compile_definitions(test_symbolize_segments PRIVATE
   SYMFIX_LIB="$<TARGET_FILE:symfix_lib>"
   SYMFIX_NODEBUG="${SYMFIX_NODEBUG}"
   SYMFIX_STRIPPED="${SYMFIX_STRIPPED}")
+
+# PLT entry names on the test's own executable (analyzer/plt.c).
+hp_unit_test(test_plt SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plt.c LIBS hp_analyzer)
