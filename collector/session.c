@@ -197,26 +197,34 @@ static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	return store_add_thread(s->st, tid, pid, comm[0] ? comm : NULL, t_rel);
 }
 
-/* A sample whose frames smp->frames[0..n) are set: the rest, and store it. */
-static int add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
-		       uint32_t n, int end)
+/* A sample of event whose frames smp->frames[0..n) are set: the rest,
+ * and store it. The first error is also the session's. */
+static int store_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+			 uint32_t n, int32_t event, int end)
 {
 	struct hp_sample *smp = &s->sample;
 	smp->t_ns = session_rel_time(s, t_ns);
 	smp->pid = pid;
 	smp->tid = tid;
-	smp->event = 0;
+	smp->event = event;
 	smp->nr_counters = 0;
 	smp->unwind = end;
 	smp->nr_frames = n;
 	int err = note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
 		err = store_add_sample(s->st, smp);
-	if (err) {
-		if (!s->err)
-			s->err = err;
+	if (err && !s->err)
+		s->err = err;
+	return err;
+}
+
+/* A CPU sample (event 0) whose frames are set: store and count it. */
+static int add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
+		       uint32_t n, int end)
+{
+	int err = store_located(s, pid, tid, t_ns, n, 0, end);
+	if (err)
 		return err;
-	}
 	s->res->samples++;
 	session_count_end(s, end);
 	return 0;
@@ -247,27 +255,14 @@ int session_add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64
 int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
 			      const struct hp_location *frames, uint32_t n, unsigned period)
 {
-	struct hp_sample *smp = &s->sample;
 	if (s->stopped)
 		return s->err;
 	if (n > HP_MAX_FRAMES)
 		n = HP_MAX_FRAMES;
-	memcpy(smp->frames, frames, n * sizeof(*frames));
-	smp->t_ns = session_rel_time(s, t_ns);
-	smp->pid = pid;
-	smp->tid = tid;
-	smp->event = s->o->fault_event;
-	smp->nr_counters = 0;
-	smp->unwind = HP_STACK_END_UNKNOWN;
-	smp->nr_frames = n;
-	int err = note_thread(s, pid, tid, smp->t_ns);
-	if (!err)
-		err = store_add_sample(s->st, smp);
-	if (err) {
-		if (!s->err)
-			s->err = err;
+	memcpy(s->sample.frames, frames, n * sizeof(*frames));
+	int err = store_located(s, pid, tid, t_ns, n, s->o->fault_event, HP_STACK_END_UNKNOWN);
+	if (err)
 		return err;
-	}
 	s->res->fault_samples++;
 	s->agent_faults += period;
 	return 0;
