@@ -301,24 +301,37 @@ int agentpy_alloc_tail(struct shim_tls *t, void **out, int max)
 
 /* ---- per thread -------------------------------------------------------- */
 
+/* A software event of the calling thread that sends it SIGTRAP (with
+ * sig_data) every period events, gone at exec. */
+static void sigtrap_attr(struct perf_event_attr *a, uint64_t config, uint64_t period,
+			 uint64_t sig_data)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = config;
+	a->sample_period = period;
+	a->sigtrap = 1;
+	a->sig_data = sig_data;
+	a->remove_on_exec = 1;
+	a->exclude_hv = 1;
+}
+
+static int open_attr(struct perf_event_attr *a)
+{
+	return (int)syscall(SYS_perf_event_open, a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
 static int open_event(void)
 {
 	struct perf_event_attr a;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_CPU_CLOCK;
-	a.sample_period = py.period_ns;
-	a.sigtrap = 1;
-	a.sig_data = SIG_CPU;
-	a.remove_on_exec = 1;
-	a.exclude_hv = 1;
+	sigtrap_attr(&a, PERF_COUNT_SW_CPU_CLOCK, py.period_ns, SIG_CPU);
 	a.exclude_kernel = (unsigned)py.exclude_kernel;
-	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	int fd = open_attr(&a);
 	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel) {
 		py.exclude_kernel = 1;           /* time in the kernel is not sampled then */
 		a.exclude_kernel = 1;
-		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		fd = open_attr(&a);
 	}
 	return fd;
 }
@@ -328,17 +341,9 @@ static int open_event(void)
 static int open_fault_event(void)
 {
 	struct perf_event_attr a;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_PAGE_FAULTS;
-	a.sample_period = py.fault_period;
-	a.sigtrap = 1;
-	a.sig_data = SIG_FAULT;
-	a.remove_on_exec = 1;
-	a.exclude_hv = 1;
+	sigtrap_attr(&a, PERF_COUNT_SW_PAGE_FAULTS, py.fault_period, SIG_FAULT);
 	a.exclude_kernel = 1;
-	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return open_attr(&a);
 }
 
 /* Put fd (with its id) in slot i of a table; 0, or -1 when taken. */
