@@ -104,28 +104,47 @@ static int by_max(const void *a, const void *b)
 	return (x->func > y->func) - (x->func < y->func);
 }
 
-/* min/mean/max of one function's samples over the ranks. */
-static struct hp_rank_fstat fstat(const struct hp_profile *p, const struct hp_ranks *r,
-				  uint32_t fi, int total)
+struct hp_rank_fstat ranks_fstat(const struct hp_ranks *r, uint32_t func,
+				 uint64_t (*value)(const void *ctx, uint32_t run), const void *ctx)
 {
-	const struct hp_pfunc *f = &p->functions[fi];
-	struct hp_rank_fstat s = { .func = fi, .min = UINT64_MAX };
+	struct hp_rank_fstat s = { .func = func, .min = UINT64_MAX };
 	uint64_t sum = 0;
 	for (uint32_t k = 0; k < r->n; k++) {
-		uint32_t i = r->order[k];
-		uint64_t v = total ? profile_run_total(p, f, i) : profile_run_self(p, f, i);
+		uint32_t run = r->order[k];
+		uint64_t v = value(ctx, run);
 		sum += v;
 		if (v < s.min)
 			s.min = v;
 		if (v > s.max || k == 0) {
 			s.max = v;
-			s.max_run = i;
+			s.max_run = run;
 		}
 	}
 	if (!r->n)
 		s.min = 0;
 	s.mean = r->n ? (double)sum / r->n : 0;
 	return s;
+}
+
+/* One function's self or total samples in a run. */
+struct one_func {
+	const struct hp_profile *p;
+	const struct hp_pfunc *f;
+	int total;
+};
+
+static uint64_t one_func_value(const void *ctx, uint32_t run)
+{
+	const struct one_func *o = ctx;
+	return o->total ? profile_run_total(o->p, o->f, run) : profile_run_self(o->p, o->f, run);
+}
+
+/* min/mean/max of one function's samples over the ranks. */
+static struct hp_rank_fstat fstat(const struct hp_profile *p, const struct hp_ranks *r,
+				  uint32_t fi, int total)
+{
+	struct one_func o = { p, &p->functions[fi], total };
+	return ranks_fstat(r, fi, one_func_value, &o);
 }
 
 static int function_figures(const struct hp_profile *p, struct hp_ranks *r)

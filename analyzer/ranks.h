@@ -40,6 +40,13 @@ struct hp_rank_fstat {
 	uint32_t max_run;             /* index into p->runs[] of the (lowest) rank with the max */
 };
 
+struct hp_ranks;
+
+/* min/mean/max (and the max's run) over r's ranks of value(ctx, run),
+ * for the function index func. */
+struct hp_rank_fstat ranks_fstat(const struct hp_ranks *r, uint32_t func,
+				 uint64_t (*value)(const void *ctx, uint32_t run), const void *ctx);
+
 struct hp_ranks {
 	uint32_t n;                   /* ranks: p->nruns */
 	uint32_t *order;              /* [n] indices into p->runs[], by rank (no rank last) */

@@ -139,32 +139,31 @@ static int join_side(struct join *j, int side)
 	return 0;
 }
 
+/* The functions of one side chained from first (1-based). */
+struct chain {
+	const struct join *j;
+	int side, total;
+	uint32_t first;
+};
+
+/* The chain's samples in a run, summed over its functions. */
+static uint64_t chain_value(const void *ctx, uint32_t run)
+{
+	const struct chain *c = ctx;
+	const struct hp_profile *p = c->j->d->p[c->side];
+	uint64_t v = 0;
+	for (uint32_t fi = c->first; fi; fi = c->j->next[c->side][fi - 1])
+		v += c->total ? profile_run_total(p, &p->functions[fi - 1], run)
+			      : profile_run_self(p, &p->functions[fi - 1], run);
+	return v;
+}
+
 /* min/mean/max over the ranks of one side of the functions chained from
  * first (1-based), summed rank by rank. */
 static struct hp_rank_fstat side_stat(const struct join *j, int side, uint32_t first, int total)
 {
-	const struct hp_profile *p = j->d->p[side];
-	const struct hp_ranks *r = j->d->r[side];
-	struct hp_rank_fstat s = { .func = first ? first - 1 : 0, .min = UINT64_MAX };
-	uint64_t sum = 0;
-	for (uint32_t k = 0; k < r->n; k++) {
-		uint32_t run = r->order[k];
-		uint64_t v = 0;
-		for (uint32_t fi = first; fi; fi = j->next[side][fi - 1])
-			v += total ? profile_run_total(p, &p->functions[fi - 1], run)
-				   : profile_run_self(p, &p->functions[fi - 1], run);
-		sum += v;
-		if (v < s.min)
-			s.min = v;
-		if (v > s.max || k == 0) {
-			s.max = v;
-			s.max_run = run;
-		}
-	}
-	if (!r->n)
-		s.min = 0;
-	s.mean = r->n ? (double)sum / r->n : 0;
-	return s;
+	struct chain c = { j, side, total, first };
+	return ranks_fstat(j->d->r[side], first ? first - 1 : 0, chain_value, &c);
 }
 
 static uint64_t peak(const struct hp_ranks_fdiff *f, int total)
