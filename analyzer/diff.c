@@ -371,22 +371,37 @@ static int on_side(const struct build *b, const struct entry *e, int after)
 struct pair {
 	uint32_t gone, added, dist;
 	int offset;              /* line after - line before */
-	uint32_t support;        /* candidate pairs of the same function with this offset */
+	double mass;             /* samples the pair would match: min of the two sides */
+	double support;          /* mass of the candidate pairs of its function with this offset */
 };
 
-/* An edit moves a block of lines by one offset: pairs agreeing with the
- * offset most candidates of their function share go first, then the
- * closest. */
-static int by_dist(const void *x, const void *y)
+/* An edit moves a block of lines by one offset. Each candidate pair votes
+ * for its offset with the samples it would match, so the hot lines decide
+ * and a line of two skid samples next to them cannot: pairs agreeing with
+ * the offset holding most of their function's mass go first, then the
+ * heaviest, then the closest. */
+static int by_support(const void *x, const void *y)
 {
 	const struct pair *a = x, *b = y;
 	if (a->support != b->support)
 		return a->support > b->support ? -1 : 1;
+	if (a->mass != b->mass)
+		return a->mass > b->mass ? -1 : 1;
 	if (a->dist != b->dist)
 		return a->dist < b->dist ? -1 : 1;
 	if (a->gone != b->gone)
 		return a->gone < b->gone ? -1 : 1;
 	return (a->added > b->added) - (a->added < b->added);
+}
+
+/* Mean total samples of an entry over the runs of one side. */
+static double side_samples(const struct build *b, const struct entry *e, int after)
+{
+	unsigned from = after ? b->nb : 0, to = after ? b->nruns : b->nb;
+	double s = 0;
+	for (unsigned r = from; r < to; r++)
+		s += e->v[(size_t)r * b->nv + V_TOTAL_N];
+	return to > from ? s / (to - from) : 0;
 }
 
 /* Merge the after-run values of entry `added` into entry `gone`. */
@@ -431,16 +446,19 @@ static int pair_moved_lines(struct build *b)
 				err = -ENOMEM;
 				break;
 			}
+			double wg = side_samples(b, eg, 0), wa = side_samples(b, ea, 1);
 			pairs[n++] = (struct pair){ gone[g], added[a], dist,
-						    (int)ea->line - (int)eg->line, 0 };
+						    (int)ea->line - (int)eg->line,
+						    wg < wa ? wg : wa, 0 };
 		}
 	for (size_t i = 0; i < n && !err; i++)
 		for (size_t j = 0; j < n; j++)
-			pairs[i].support += pairs[j].offset == pairs[i].offset &&
-					    !strcmp(b->e[pairs[j].gone].fkey, b->e[pairs[i].gone].fkey);
+			if (pairs[j].offset == pairs[i].offset &&
+			    !strcmp(b->e[pairs[j].gone].fkey, b->e[pairs[i].gone].fkey))
+				pairs[i].support += pairs[j].mass;
 	if (!err && n) {
 		/* each line pairs at most once */
-		qsort(pairs, n, sizeof(*pairs), by_dist);
+		qsort(pairs, n, sizeof(*pairs), by_support);
 		for (size_t i = 0; i < n; i++) {
 			struct entry *g = &b->e[pairs[i].gone], *a = &b->e[pairs[i].added];
 			if (!g->dead && !a->dead && !on_side(b, g, 1))

@@ -10,6 +10,9 @@
  * - a program renamed between the runs still joins;
  * - --norm work divides by the work counts; without a time basis, sample
  *   counts stand for time;
+ * - by line, a hot line that moved by 2 pairs with its new place although
+ *   a line of 2 skid samples sits 1 line from the old place (the offset is
+ *   voted for by samples, not by count of candidate lines);
  * - gates parse (C++ names with < and > included), pass and fail by their
  *   interval; repeated runs switch to Welch.
  */
@@ -134,6 +137,53 @@ static void test_norm_work(void)
 	diff_free(d);
 }
 
+/* Lines of one function "hot" in shift.c, one-sided each: before
+ * {16: 1, 17: 1, 19: 401}, after {18: 1, 20: 2, 21: 369} (the hot line of
+ * a CI run, with the skid lines around it). The edit moved the block by
+ * +2, so 19 -> 21. Counted by candidate lines, offsets +1 (17->18, 19->20)
+ * and +2 (16->18, 19->21) tie and the closer +1 won: 19 paired with the
+ * 2-sample line 20 and 21 came out new. */
+static void lines_init(struct fake *x, struct hp_pline *l, const uint32_t *line,
+		       const uint64_t *self)
+{
+	static const char *const names[] = { "hot" };
+	uint64_t sum = self[0] + self[1] + self[2];
+	fake_init(x, "/p", names, &sum, 1);
+	for (int i = 0; i < 3; i++)
+		l[i] = (struct hp_pline){ "/src/shift.c", 1, line[i], 0, self[i], 0, NULL };
+	x->p.lines = l;
+	x->p.nlines = 3;
+}
+
+static void test_moved_lines(void)
+{
+	const uint32_t lb[] = { 16, 17, 19 }, la[] = { 18, 20, 21 };
+	const uint64_t sb[] = { 1, 1, 401 }, sa[] = { 1, 2, 369 };
+	struct hp_pline lines_b[3], lines_a[3];
+	struct fake b, a;
+	struct hp_diff_opts o;
+	struct hp_diff *d = NULL;
+	lines_init(&b, lines_b, lb, sb);
+	lines_init(&a, lines_a, la, sa);
+	diff_opts_init(&o);
+	o.by = HP_DIFF_LINE;
+	CHECK(diff_pair(&b.p, &a.p, &o, &d) == 0);
+	if (!d)
+		return;
+	CHECK_EQ_INT(d->nrows, 3);                   /* every line paired: no gone or new */
+	int hot = 0;
+	for (uint32_t i = 0; i < d->nrows; i++) {
+		const struct hp_diff_row *r = &d->rows[i];
+		CHECK(r->verdict != HP_VERDICT_NEW && r->verdict != HP_VERDICT_GONE);
+		if (r->before_line == 19) {
+			hot = 1;
+			CHECK_EQ_INT(r->line, 21);
+		}
+	}
+	CHECK(hot);
+	diff_free(d);
+}
+
 /* Two runs per side: Welch's test over the runs, each run's spread floored
  * at its binomial sampling error. */
 static void test_welch(void)
@@ -212,6 +262,7 @@ int main(void)
 {
 	test_three_times_faster();
 	test_norm_work();
+	test_moved_lines();
 	test_welch();
 	test_no_time_basis();
 	test_gate_parse();
