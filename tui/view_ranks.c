@@ -239,8 +239,7 @@ static int switch_mode(struct ranks_view *v)
 			return TUI_R_VIEW;
 		}
 		if (f->run || f->tid || f->pid || f->t_from || f->t_to) {
-			app_message(a, TUI_DIM, "the rank comparison is of whole jobs: x clears the"
-				    " filter first");
+			app_message(a, TUI_DIM, "comparing needs whole jobs: x clears the filter");
 			return TUI_R_VIEW;
 		}
 		if (ranks_cmp_build(v)) {
