@@ -8,7 +8,7 @@
  * with either job; then each rank's compute, MPI and MPI% before and after;
  * then the functions across ranks: min, mean, max, the rank of the max and
  * max/mean of their samples per rank, before and after (Space: self /
- * total, PgUp/PgDn scroll them).
+ * total, PgUp/PgDn scroll them; under 100 columns without max/mean).
  *
  * Every figure is the analyzer's rank comparison (ranks_diff, the same as
  * `hpprof diff` with its default --alpha and --threshold); nothing is
@@ -25,7 +25,7 @@
 #include "tui/colors.h"
 #include "tui/view_ranks.h"
 
-#define HEAD 5                        /* rows above the rank table */
+#define HEAD 6                        /* rows above the rank table */
 
 static double pct(uint64_t a, uint64_t b)
 {
@@ -132,25 +132,26 @@ static void draw_head(const struct ranks_view *v, struct tui_screen *s, struct t
 	if (b->n)
 		ranks_name(d->p[1], b->compute_max_run, nb, sizeof(nb));
 	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL,
-		      "%u ranks before, %u after   load imbalance (compute max/mean) %.2f, max on %s"
-		      " -> %.2f, max on %s", a->n, b->n, a->imbalance, na, b->imbalance, nb);
+		      "%u ranks before, %u after   MPI time %.2f%% -> %.2f%% of all samples", a->n,
+		      b->n, pct(a->mpi_samples, a->samples), pct(b->mpi_samples, b->samples));
+	screen_printf(s, r.y + 1, r.x, r.w, TUI_NORMAL,
+		      "load imbalance (compute max/mean) %.2f, max on %s -> %.2f, max on %s",
+		      a->imbalance, na, b->imbalance, nb);
 	if (a->imbalance > 0)
 		snprintf(rel, sizeof(rel), " (%+.1f%%)", 100 * d->delta / a->imbalance);
-	screen_printf(s, r.y + 1, r.x, r.w,
+	screen_printf(s, r.y + 2, r.x, r.w,
 		      d->verdict < 0 ? TUI_GAIN : d->verdict > 0 ? TUI_REGRESSION : TUI_NORMAL,
-		      "change %+.2f%s \u00b1%.2f: %s", d->delta, rel, d->ci,
+		      "  change %+.2f%s \u00b1%.2f: %s", d->delta, rel, d->ci,
 		      ranks_diff_verdict_text(d, verdict, sizeof(verdict)));
-	screen_printf(s, r.y + 2, r.x, r.w, TUI_NORMAL,
+	screen_printf(s, r.y + 3, r.x, r.w, TUI_NORMAL,
 		      "compute per rank: min %" PRIu64 " -> %" PRIu64 ", mean %.2f -> %.2f, max %"
-		      PRIu64 " -> %" PRIu64 "   MPI %.2f%% -> %.2f%% of all samples",
-		      a->compute_min, b->compute_min, a->compute_mean, b->compute_mean,
-		      a->compute_max, b->compute_max, pct(a->mpi_samples, a->samples),
-		      pct(b->mpi_samples, b->samples));
-	screen_printf(s, r.y + 3, r.x, r.w, TUI_DIM,
+		      PRIu64 " -> %" PRIu64, a->compute_min, b->compute_min, a->compute_mean,
+		      b->compute_mean, a->compute_max, b->compute_max);
+	screen_printf(s, r.y + 4, r.x, r.w, TUI_DIM,
 		      "\u00b1: %.4g%% interval of the compute samples' sampling error (run-to-run"
 		      " variation not in it); counts beyond it and by %g%%",
 		      100 * (1 - d->alpha), d->threshold);
-	draw_problems(d, s, r.y + 4, r.x, r.w);
+	draw_problems(d, s, r.y + 5, r.x, r.w);
 }
 
 static void draw_ranks(const struct ranks_view *v, struct tui_screen *s, struct tui_rect r)
@@ -219,9 +220,13 @@ static void center(char *buf, size_t len, const char *label, int w)
 	snprintf(buf, len, "%*s%s%*s", l > 0 ? l : 0, "", label, w - n - l > 0 ? w - n - l : 0, "");
 }
 
+/* Under this width the max/mean columns make way for the names. */
+#define NARROW 100
+
 static void draw_functions(const struct ranks_view *v, struct tui_screen *s, struct tui_rect r)
 {
 	const struct hp_ranks_diff *d = v->rd;
+	int wide = r.w >= NARROW;
 	char g[5][24];
 	center(g[0], sizeof(g[0]), "Min", 14);
 	center(g[1], sizeof(g[1]), "Mean", 17);
@@ -233,19 +238,22 @@ static void draw_functions(const struct ranks_view *v, struct tui_screen *s, str
 	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL, "%s across ranks (%s samples per rank, before"
 		      " and after)", v->total ? "Call paths" : "Functions", v->total ? "total" : "self");
 	screen_printf(s, r.y + 1, r.x, r.w, TUI_HEADER, "%s  %s  %s  %s  %s", g[0], g[1], g[2],
-		      g[3], g[4]);
-	screen_printf(s, r.y + 2, r.x, r.w, TUI_HEADER, "%7s %6s  %8s %8s  %6s %6s  %5s %5s  %5s"
-		      " %5s  %s", "before", "after", "before", "after", "before", "after", "bef.",
-		      "after", "bef.", "after", "Function (module)");
+		      g[3], wide ? g[4] : "");
+	screen_printf(s, r.y + 2, r.x, r.w, TUI_HEADER, "%7s %6s  %8s %8s  %6s %6s  %5s %5s  %s%s",
+		      "before", "after", "before", "after", "before", "after", "bef.", "after",
+		      wide ? " bef. after  " : "", "Function (module)");
 	for (int i = 3; i < r.h && v->ftop + (uint32_t)i - 3 < v->nf[v->total]; i++) {
 		const struct hp_ranks_fdiff *f = &d->funcs[v->fidx[v->total][v->ftop + (uint32_t)i - 3]];
 		struct cells b, a;
 		fill_cells(d, f, 0, v->total, &b);
 		fill_cells(d, f, 1, v->total, &a);
+		char ratios[64] = "";
+		if (wide)
+			snprintf(ratios, sizeof(ratios), "%5s %5s  ", b.ratio, a.ratio);
 		screen_printf(s, r.y + i, r.x, r.w, TUI_NORMAL, "%7s %6s  %8s %8s  %6s %6s  %5s %5s"
-			      "  %5s %5s  %s%s%s%s", b.min, a.min, b.mean, a.mean, b.max, a.max, b.rank,
-			      a.rank, b.ratio, a.ratio, f->name, f->module ? " (" : "",
-			      f->module ? f->module : "", f->module ? ")" : "");
+			      "  %s%s%s%s%s", b.min, a.min, b.mean, a.mean, b.max, a.max, b.rank,
+			      a.rank, ratios, f->name, f->module ? " (" : "", f->module ? f->module : "",
+			      f->module ? ")" : "");
 	}
 }
 

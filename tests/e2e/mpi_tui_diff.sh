@@ -72,12 +72,15 @@ def find(pattern):
 
 def head():
     b, a, imb = d["before"], d["after"], d["imbalance"]
-    m = find(r"(\d+) ranks before, (\d+) after   load imbalance \(compute max/mean\) ([\d.]+), "
-             r"max on rank (\d+) -> ([\d.]+), max on rank (\d+)")
+    m = find(r"(\d+) ranks before, (\d+) after   MPI time ([\d.]+)% -> ([\d.]+)% of all samples")
     if m:
         same("ranks before", m[1], b["count"]); same("ranks after", m[2], a["count"])
-        near("imbalance before", m[3], imb["before"]); near("imbalance after", m[5], imb["after"])
-        same("max rank before", m[4], b["imbalance_rank"]); same("max rank after", m[6], a["imbalance_rank"])
+        same("MPI % before", m[3], "%.2f" % b["mpi_pct"]); same("MPI % after", m[4], "%.2f" % a["mpi_pct"])
+    m = find(r"^load imbalance \(compute max/mean\) ([\d.]+), max on rank (\d+) -> ([\d.]+), "
+             r"max on rank (\d+)")
+    if m:
+        near("imbalance before", m[1], imb["before"]); near("imbalance after", m[3], imb["after"])
+        same("max rank before", m[2], b["imbalance_rank"]); same("max rank after", m[4], a["imbalance_rank"])
     m = find(r"change ([+-][\d.]+) \(([+-][\d.]+)%\) \u00b1([\d.]+): (.*)$")
     if m:
         near("change", m[1], imb["change"]); near("change %", m[2], imb["change_pct"], 0.05 + 0.005)
@@ -88,13 +91,11 @@ def head():
         print("# screen: change %s (%s%%) +-%s: %s; json: %.4f -> %.4f, change %.4f +-%.4f, %s" % (
             m[1], m[2], m[3], m[4].strip(), imb["before"], imb["after"], imb["change"], imb["ci"],
             imb["verdict"]))
-    m = find(r"compute per rank: min (\d+) -> (\d+), mean ([\d.]+) -> ([\d.]+), max (\d+) -> (\d+)"
-             r"   MPI ([\d.]+)% -> ([\d.]+)% of all samples")
+    m = find(r"compute per rank: min (\d+) -> (\d+), mean ([\d.]+) -> ([\d.]+), max (\d+) -> (\d+)$")
     if m:
         same("compute min before", m[1], b["compute_min"]); same("compute min after", m[2], a["compute_min"])
         near("compute mean before", m[3], b["compute_mean"]); near("compute mean after", m[4], a["compute_mean"])
         same("compute max before", m[5], b["compute_max"]); same("compute max after", m[6], a["compute_max"])
-        same("MPI % before", m[7], "%.2f" % b["mpi_pct"]); same("MPI % after", m[8], "%.2f" % a["mpi_pct"])
     rows = {}
     for side in ("before", "after"):
         for r in d[side]["rows"]:
