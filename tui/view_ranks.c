@@ -72,10 +72,10 @@ static void draw_head(struct ranks_view *v, const struct hp_profile *p, struct t
 }
 
 /* One rank's samples over time in w columns: bar height is the sample
- * rate (of the busiest column of any rank), the role says which of compute
- * and MPI had more. */
-static void draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double max,
-		       struct tui_screen *s, int y, int x, int w)
+ * rate (of the busiest column of any rank: ranks_spark_max), the role says
+ * which of compute and MPI had more. */
+void ranks_draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double max,
+		      struct tui_screen *s, int y, int x, int w)
 {
 	for (int c = 0; c < w; c++) {
 		uint32_t b0 = (uint32_t)((uint64_t)c * tl->nbuckets / (uint64_t)w);
@@ -97,7 +97,7 @@ static void draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double m
 	}
 }
 
-static double spark_max(const struct hp_rank_timeline *tl, int w)
+double ranks_spark_max(const struct hp_rank_timeline *tl, int w)
 {
 	double max = 0;
 	for (uint32_t run = 0; run < tl->nruns; run++)
@@ -121,7 +121,7 @@ static void draw_ranks(struct ranks_view *v, const struct hp_profile *p, struct 
 {
 	const struct hp_rank_timeline *tl = app_rank_timeline(v->base.app);
 	int spark_w = r.w - TABLE_W - 1;
-	double max = tl && spark_w > 0 ? spark_max(tl, spark_w) : 0;
+	double max = tl && spark_w > 0 ? ranks_spark_max(tl, spark_w) : 0;
 	screen_fill(s, r.y, r.x, r.w, TUI_HEADER, ' ');
 	screen_printf(s, r.y, r.x, TABLE_W, TUI_HEADER, "%6s %-12s %8s %8s %8s %8s %6s  %s", "Rank",
 		      "Host", "PID", "Samples", "Compute", "MPI", "MPI%", "Exit");
@@ -151,7 +151,7 @@ static void draw_ranks(struct ranks_view *v, const struct hp_profile *p, struct 
 			      pr->samples ? 100.0 * (double)pr->mpi_samples / (double)pr->samples : 0.0,
 			      ex);
 		if (tl && spark_w > 0 && run < tl->nruns)
-			draw_spark(tl, run, max, s, r.y + i, r.x + TABLE_W + 1, spark_w);
+			ranks_draw_spark(tl, run, max, s, r.y + i, r.x + TABLE_W + 1, spark_w);
 	}
 }
 

@@ -26,6 +26,12 @@ struct ranks_view {
 
 /* Rows of a rank table (header included) of want ranks in h rows. */
 int ranks_table_rows(uint32_t want, int h);
+/* Run `run`'s samples over time in w columns at (y, x), bars scaled to
+ * max, the largest rate of a column of any run (ranks_spark_max). */
+struct hp_rank_timeline;
+void ranks_draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double max,
+		      struct tui_screen *s, int y, int x, int w);
+double ranks_spark_max(const struct hp_rank_timeline *tl, int w);
 
 /* --- the comparison (view_ranks_diff.c) --- */
 

@@ -5,8 +5,10 @@
  * imbalance of each job and the rank of its max, the change with the
  * half-width of its interval and the verdict (GAIN- or REGRESSION-colored),
  * compute per rank and the MPI share before -> after, and what is wrong
- * with either job; then each rank's compute, MPI and MPI% before and after;
- * then the functions across ranks: min, mean, max, the rank of the max and
+ * with either job; then each rank's compute, MPI and MPI% before and after
+ * with, beside them, its samples over time in each job (as the one-job view
+ * draws them; each job on its own time axis); then the functions across
+ * ranks: min, mean, max, the rank of the max and
  * max/mean of their samples per rank, before and after (Space: self /
  * total, PgUp/PgDn scroll them; under 100 columns without max/mean).
  *
@@ -26,6 +28,7 @@
 #include "tui/view_ranks.h"
 
 #define HEAD 6                        /* rows above the rank table */
+#define TABLE_CMP_W 65                /* the rank table's columns, left of the timelines */
 
 static double pct(uint64_t a, uint64_t b)
 {
@@ -154,12 +157,40 @@ static void draw_head(const struct ranks_view *v, struct tui_screen *s, struct t
 	draw_problems(d, s, r.y + 5, r.x, r.w);
 }
 
+/* Beside the rank table: each job's samples per rank over time (its own
+ * time axis and scale), before and after side by side. */
+struct sparks {
+	const struct hp_rank_timeline *tl[2];
+	double max[2];
+	int x[2], w;
+};
+
+static void plan_sparks(const struct ranks_view *v, struct tui_rect r, struct sparks *k)
+{
+	int spare = r.w - TABLE_CMP_W - 1;
+	memset(k, 0, sizeof(*k));
+	if (spare < 2 * 8 + 3)
+		return;
+	k->w = (spare - 3) / 2;
+	k->x[0] = r.x + TABLE_CMP_W + 1;
+	k->x[1] = k->x[0] + k->w + 3;
+	k->tl[0] = app_baseline_rank_timeline(v->base.app);
+	k->tl[1] = app_rank_timeline(v->base.app);
+	for (int side = 0; side < 2; side++)
+		k->max[side] = k->tl[side] ? ranks_spark_max(k->tl[side], k->w) : 0;
+}
+
 static void draw_ranks(const struct ranks_view *v, struct tui_screen *s, struct tui_rect r)
 {
 	const struct hp_ranks_diff *d = v->rd;
+	struct sparks sp;
+	plan_sparks(v, r, &sp);
 	screen_fill(s, r.y, r.x, r.w, TUI_HEADER, ' ');
 	screen_printf(s, r.y, r.x, r.w, TUI_HEADER, "%6s  %9s %9s  %9s %9s  %7s %7s", "Rank",
 		      "Compute", "after", "MPI", "after", "MPI%", "after");
+	for (int side = 0; sp.w && side < 2; side++)
+		screen_put(s, r.y, sp.x[side], sp.w, TUI_HEADER, sp.w < 17 ? side ? "after" : "before"
+			   : side ? "after: over time" : "before: over time");
 	for (int i = 1; i < r.h && v->top + (uint32_t)i - 1 < ranks_diff_nrows(d); i++) {
 		uint32_t k = v->top + (uint32_t)i - 1;
 		int idx[2], role = k == v->sel ? TUI_SELECTED : TUI_NORMAL;
@@ -181,6 +212,10 @@ static void draw_ranks(const struct ranks_view *v, struct tui_screen *s, struct 
 		screen_printf(s, r.y + i, r.x, r.w, role, "%6s  %9s %9s  %9s %9s  %7s %7s",
 			      rank_cell(&d->p[side]->runs[idx[side]], cell, sizeof(cell)),
 			      cols[0][0], cols[0][1], cols[1][0], cols[1][1], cols[2][0], cols[2][1]);
+		for (int t = 0; sp.w && t < 2; t++)
+			if (sp.tl[t] && idx[t] >= 0 && (uint32_t)idx[t] < sp.tl[t]->nruns)
+				ranks_draw_spark(sp.tl[t], (uint32_t)idx[t], sp.max[t], s, r.y + i,
+						 sp.x[t], sp.w);
 	}
 }
 

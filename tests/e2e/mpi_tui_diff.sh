@@ -10,7 +10,8 @@
 #   - the imbalance of each job and the rank of its max, the change (and in
 #     percent) with the half-width of its interval, the verdict; compute per
 #     rank (min, mean, max) and the MPI share, before and after;
-#   - each rank's compute and MPI samples and MPI% before and after;
+#   - each rank's compute and MPI samples and MPI% before and after, and
+#     each job's timeline of it beside them;
 #   - every function row shown: min, mean, max, the rank of the max and
 #     max/mean, before and after, in the JSON's order (self), then by total
 #     (Space) with the same figures, PgDn (the next page is the JSON's next
@@ -103,8 +104,8 @@ def head():
     start = [i for i, l in enumerate(screen) if re.match(r"\s+Rank\s+Compute\s+after", l)]
     seen = 0
     for line in screen[start[0] + 1:] if start else []:
-        t = line.split()
-        if len(t) != 7 or not t[0].isdigit():
+        t = line.split()               # 7 columns, then each job's timeline of the rank
+        if len(t) < 7 or not t[0].isdigit():
             break
         r = rows.get(int(t[0]), {})
         for k, side in enumerate(("before", "after")):
@@ -203,6 +204,11 @@ python3 check.py cmp.txt self || { cat cmp.txt >&2; fail "the comparison on the 
 # GAIN or REGRESSION colors on the verdict: the change line is colored
 tui_screen -e | grep "change [+-]" | grep -q "$(printf '\033')\[" ||
 	fail "the verdict line has no color"
+
+# each rank's samples over time in both jobs (the rank 0 row: U+2581-U+2588)
+tui_screen | grep -q "before: over time.*after: over time" || fail "no timelines beside the ranks"
+n=$(tui_screen | awk '$1 == 0 && NF >= 7' | grep -o '[▁▂▃▄▅▆▇█]' | wc -l)
+[ "$n" -gt 20 ] || { tui_screen >&2; fail "rank 0's timelines hold $n bars"; }
 
 tui_keys PgDn
 tui_wait_for "fn [2-9][0-9]*/"
