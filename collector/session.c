@@ -479,7 +479,7 @@ int session_counters_per_sample(const struct hp_session_opts *o)
 	for (unsigned i = 0; i < o->ncounters; i++)
 		if (o->counters[i].attr.type != PERF_TYPE_SOFTWARE)
 			return 1;
-	return 0;
+	return o->counters_per_sample && o->ncounters;
 }
 
 static int session_init(struct hp_session *s, const struct hp_session_opts *o,

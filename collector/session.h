@@ -59,6 +59,8 @@ struct hp_session_opts {
 	int kill_at_end;               /* launched target: end it when duration_ns passes */
 	int offcpu_event;              /* events.id given to off-CPU samples */
 	int raw;                       /* also store every perf record undecoded (--raw) */
+	int counters_per_sample;       /* read the counters with every sample even when all
+				        * are software counters (session_counters_per_sample) */
 	const struct perf_event_attr *sampler; /* NULL: cpu-clock at freq */
 	const char *sampler_name;
 	uint64_t sampler_period;       /* for a user-chosen sampler; 0 = use freq */
@@ -149,6 +151,7 @@ int session_attach(const struct hp_session_opts *o, struct hp_store *st,
  * switches from --off-cpu. Without per-sample reads the counters give
  * whole-run totals only. */
 int session_counters_per_sample(const struct hp_session_opts *o);
+/* (o->counters_per_sample forces it.) */
 
 /* CLOCK_MONOTONIC nanoseconds of the session's t = 0: times of other
  * streams (allocation events) are made relative to it. */
