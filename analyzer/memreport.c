@@ -15,12 +15,13 @@
  */
 #include "analyzer/memreport.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/lineacc.h"
 #include "analyzer/profile.h"
-#include "common/hmap.h"
 #include "common/store.h"
 #include "common/satarith.h"
 #include "common/textsafe.h"
@@ -356,36 +357,19 @@ static int tool_dep_stack(const struct hp_profile *p, const struct hp_pstack *s)
 	return 0;
 }
 
-struct growth_line {
-	uint32_t func, file, line;
-	int64_t faults;
-};
-
-static int by_growth(const void *a, const void *b)
+/* Sampled faults (event e) per line of the program's own code, summed
+ * into acc's column 0 and sorted: for each stack, the innermost frame that
+ * is the program's, or the leaf when none is; the preload library's stacks
+ * go to *tool. Returns 0 or -ENOMEM. */
+static int growth_lines(const struct hp_profile *p, int e, struct lineacc *acc, int64_t *tool)
 {
-	const struct growth_line *x = a, *y = b;
-	return x->faults == y->faults ? 0 : x->faults > y->faults ? -1 : 1;
-}
-
-/* Sampled faults per line of the program's own code: for each stack, the
- * innermost frame that is the program's, or the leaf when none is; the
- * preload library's stacks go to *tool. */
-static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint32_t *n,
-					int64_t *tool)
-{
-	struct growth_line *g = calloc(p->nstacks ? p->nstacks : 1, sizeof(*g));
-	struct hp_hmap index;         /* (file, line, function) -> index in g */
-	*n = 0;
 	*tool = 0;
-	if (!g)
-		return NULL;
-	hmap_init(&index);
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *st = &p->stacks[i];
 		if (st->c[e] <= 0 || !st->nframes)
 			continue;
 		if (memreport_tool_stack(p, st)) {
-			*tool += st->c[e];
+			*tool = hp_add_sat(*tool, st->c[e]);
 			continue;
 		}
 		int py = memreport_python_frame(st);   /* a Python program's line first */
@@ -394,31 +378,22 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 			k--;
 		if (py < 0 && !memreport_own_frame(p, st, k)) {
 			if (tool_dep_stack(p, st)) {
-				*tool += st->c[e];
+				*tool = hp_add_sat(*tool, st->c[e]);
 				continue;
 			}
 			k = st->nframes - 1;
 		}
 		const struct hp_sframe *fr = &st->frames[k];
-		uint64_t key = hmap_key2(((uint64_t)fr->file << 32) | fr->line, st->func[k]);
-		uint64_t j;
-		if (!hmap_get(&index, key, &j)) {
-			j = (*n)++;
-			g[j] = (struct growth_line){ st->func[k], fr->file, fr->line, 0 };
-			if (hmap_put(&index, key, j))
-				break;
-		}
-		g[j].faults = hp_add_sat(g[j].faults, st->c[e]);
+		if (lineacc_add(acc, st->func[k], fr->file, fr->line, &st->c[e], 1))
+			return -ENOMEM;
 	}
-	hmap_release(&index);
-	qsort(g, *n, sizeof(*g), by_growth);
-	return g;
+	lineacc_sort(acc, 0);
+	return 0;
 }
 
 static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	int e = -1;
-	uint32_t n;
 	int64_t tool;
 	for (uint32_t i = 0; i < p->nevents; i++)
 		if (!strcmp(p->events[i].role, "pagefault") && p->events[i].measured)
@@ -430,9 +405,14 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 							       : "--fault-period 0");
 		return;
 	}
-	struct growth_line *g = growth_lines(p, e, &n, &tool);
-	if (!g)
+	struct lineacc acc;
+	lineacc_init(&acc);
+	if (growth_lines(p, e, &acc, &tool)) {
+		lineacc_release(&acc);
 		return;
+	}
+	const struct lineacc_row *g = acc.rows;
+	uint32_t n = acc.n;
 	int64_t total = p->events[e].total > 0 ? p->events[e].total : 1;
 	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled; a fault in memset,"
 		" memcpy, calloc or the kernel is charged to the program's code that called it)\n");
@@ -442,8 +422,8 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 		char loc[64], sl[256], sf[1024];
 		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
 		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
-		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].faults,
-			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
+		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].v[0],
+			100.0 * (double)g[i].v[0] / (double)total, (double)g[i].v[0] * 4096.0 / MIB,
 			textsafe(loc, sl, sizeof(sl)),
 			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
@@ -451,7 +431,7 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  hpprof's own (its preload library: ring,"
 			" start-up, libraries it loads)\n", tool, 100.0 * (double)tool / (double)total,
 			(double)tool * 4096.0 / MIB);
-	free(g);
+	lineacc_release(&acc);
 }
 
 int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit)
