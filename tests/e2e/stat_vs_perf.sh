@@ -10,8 +10,8 @@
 #   windows that contain each other: hpprof's counter runs from exec to
 #   exit, which contains the fixture's count from the start of main to its
 #   end and is contained in its count from the launcher's fork (the
-#   launcher's child before exec: under load, tens of preemptions while exec
-#   tears down the copy of hpprof's address space) plus the exit path.
+#   launcher's child before exec, preempted more the more loaded the
+#   machine: 13-16 switches per run at load 15-20) plus the exit path.
 # usage: stat_vs_perf.sh STAT_TOUCH     env: HPPROF
 set -u
 fixture=$1
