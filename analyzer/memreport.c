@@ -94,18 +94,25 @@ int64_t memreport_peak(const struct hp_profile *p, const struct hp_pprocess *pro
 	return seen ? (int64_t)seen : -1;
 }
 
-uint32_t memreport_largest(const struct hp_profile *p)
+/* The process with the largest own peak among those not yet shown (shown
+ * may be NULL: all), or UINT32_MAX. */
+static uint32_t largest_peak(const struct hp_profile *p, const uint8_t *shown)
 {
 	uint32_t best = UINT32_MAX;
 	int64_t most = -1;
 	for (uint32_t i = 0; i < p->nprocesses; i++) {
 		int64_t v = memreport_peak(p, &p->processes[i]);
-		if (v > most) {
+		if ((!shown || !shown[i]) && v > most) {
 			most = v;
 			best = i;
 		}
 	}
 	return best;
+}
+
+uint32_t memreport_largest(const struct hp_profile *p)
+{
+	return largest_peak(p, NULL);
 }
 
 /* The process whose pid is pid (not i itself), or UINT32_MAX. */
@@ -247,15 +254,7 @@ static void print_largest(FILE *out, const struct hp_profile *p)
 	if (!shown)
 		return;
 	for (int k = 0; k < DETAILED; k++) {
-		uint32_t best = UINT32_MAX;
-		int64_t most = -1;
-		for (uint32_t i = 0; i < p->nprocesses; i++) {
-			int64_t v = memreport_peak(p, &p->processes[i]);
-			if (!shown[i] && v > most) {
-				most = v;
-				best = i;
-			}
-		}
+		uint32_t best = largest_peak(p, shown);
 		if (best == UINT32_MAX)
 			break;
 		shown[best] = 1;
@@ -357,6 +356,18 @@ static int tool_dep_stack(const struct hp_profile *p, const struct hp_pstack *s)
 	return 0;
 }
 
+const char *memreport_line_location(const struct hp_profile *p, const struct lineacc_row *r,
+				    char *buf, size_t len)
+{
+	char loc[96];
+	const char *base = stacks_basename(stacks_file(p->model, r->file));
+	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", r->line);
+	const char *safe = textsafe(loc, buf, len);   /* loc itself when it needs no escape */
+	if (safe != buf)
+		snprintf(buf, len, "%s", safe);
+	return buf;
+}
+
 /* Sampled faults (event e) per line of the program's own code, summed
  * into acc's column 0 and sorted: for each stack, the innermost frame that
  * is the program's, or the leaf when none is; the preload library's stacks
@@ -419,12 +430,10 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
 		"Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
-		char loc[64], sl[256], sf[1024];
-		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
-		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
+		char sl[384], sf[1024];
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].v[0],
 			100.0 * (double)g[i].v[0] / (double)total, (double)g[i].v[0] * 4096.0 / MIB,
-			textsafe(loc, sl, sizeof(sl)),
+			memreport_line_location(p, &g[i], sl, sizeof(sl)),
 			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
 	if (tool)

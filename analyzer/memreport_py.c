@@ -71,11 +71,10 @@ void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigne
 	fprintf(out, "%10s  %14s  %12s  %12s  %-28s  %s\n", "Allocs", "Bytes", "At peak", "Leaked",
 		"Location", "Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
-		char loc[96], sl[384], sf[1024];
-		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
-		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
+		char sl[384], sf[1024];
 		fprintf(out, "%10" PRId64 "  %14" PRId64 "  %12" PRId64 "  %12" PRId64 "  %-28s  %s\n",
-			g[i].v[0], g[i].v[1], g[i].v[2], g[i].v[3], textsafe(loc, sl, sizeof(sl)),
+			g[i].v[0], g[i].v[1], g[i].v[2], g[i].v[3],
+			memreport_line_location(p, &g[i], sl, sizeof(sl)),
 			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
 	if (rest)
