@@ -15,32 +15,32 @@
 
 #include "common/hmap.h"
 
-#define LINEACC_COLS 4            /* values per row at the most */
+#define HP_LINEACC_COLS 4            /* values per row at the most */
 
-struct lineacc_row {
+struct hp_lineacc_row {
 	uint32_t func;                /* index into the profile's functions */
 	uint32_t file;                /* files.id */
 	uint32_t line;
 	uint32_t first;               /* the order in which the line was first added */
-	int64_t v[LINEACC_COLS];      /* the sums; columns past the caller's count stay 0 */
+	int64_t v[HP_LINEACC_COLS];      /* the sums; columns past the caller's count stay 0 */
 };
 
-struct lineacc {
-	struct lineacc_row *rows;     /* [n] */
+struct hp_lineacc {
+	struct hp_lineacc_row *rows;     /* [n] */
 	uint32_t *pos;                /* [n] a row's first-added number -> its index in rows */
 	uint32_t n, cap;
 	struct hp_hmap index;         /* (function, file, line) -> first-added number */
 };
 
-void lineacc_init(struct lineacc *a);
-void lineacc_release(struct lineacc *a);
-/* Add v[0..nv) (nv <= LINEACC_COLS) to the row of (func, file, line),
+void lineacc_init(struct hp_lineacc *a);
+void lineacc_release(struct hp_lineacc *a);
+/* Add v[0..nv) (nv <= HP_LINEACC_COLS) to the row of (func, file, line),
  * making the row when it is the line's first. Returns 0, -EINVAL for a
  * bad nv, or -ENOMEM (nothing is added then). */
-int lineacc_add(struct lineacc *a, uint32_t func, uint32_t file, uint32_t line,
+int lineacc_add(struct hp_lineacc *a, uint32_t func, uint32_t file, uint32_t line,
 		const int64_t *v, int nv);
 /* Order the rows by column col, largest first (ties: first added first).
  * Adding may go on afterwards (a new line's row comes last). */
-void lineacc_sort(struct lineacc *a, int col);
+void lineacc_sort(struct hp_lineacc *a, int col);
 
 #endif

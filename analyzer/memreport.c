@@ -356,7 +356,7 @@ static int tool_dep_stack(const struct hp_profile *p, const struct hp_pstack *s)
 	return 0;
 }
 
-const char *memreport_line_location(const struct hp_profile *p, const struct lineacc_row *r,
+const char *memreport_line_location(const struct hp_profile *p, const struct hp_lineacc_row *r,
 				    char *buf, size_t len)
 {
 	char loc[96];
@@ -372,7 +372,7 @@ const char *memreport_line_location(const struct hp_profile *p, const struct lin
  * into acc's column 0 and sorted: for each stack, the innermost frame that
  * is the program's, or the leaf when none is; the preload library's stacks
  * go to *tool. Returns 0 or -ENOMEM. */
-static int growth_lines(const struct hp_profile *p, int e, struct lineacc *acc, int64_t *tool)
+static int growth_lines(const struct hp_profile *p, int e, struct hp_lineacc *acc, int64_t *tool)
 {
 	*tool = 0;
 	for (uint32_t i = 0; i < p->nstacks; i++) {
@@ -416,13 +416,13 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 							       : "--fault-period 0");
 		return;
 	}
-	struct lineacc acc;
+	struct hp_lineacc acc;
 	lineacc_init(&acc);
 	if (growth_lines(p, e, &acc, &tool)) {
 		lineacc_release(&acc);
 		return;
 	}
-	const struct lineacc_row *g = acc.rows;
+	const struct hp_lineacc_row *g = acc.rows;
 	uint32_t n = acc.n;
 	int64_t total = p->events[e].total > 0 ? p->events[e].total : 1;
 	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled; a fault in memset,"

@@ -69,8 +69,8 @@ void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigne
 /* "file:line" of a row of the line tables (analyzer/lineacc.h: the lines
  * that grew RSS, the Python lines that allocated), made safe for a
  * terminal in buf; returns buf. */
-struct lineacc_row;
-const char *memreport_line_location(const struct hp_profile *p, const struct lineacc_row *r,
+struct hp_lineacc_row;
+const char *memreport_line_location(const struct hp_profile *p, const struct hp_lineacc_row *r,
 				    char *buf, size_t len);
 
 /* The allocation part (memreport_alloc.c). */

@@ -26,7 +26,7 @@ int memreport_python_frame(const struct hp_pstack *s)
 /* The allocation columns (allocs, alloc-bytes, peak-bytes, leaked-bytes)
  * summed per innermost Python line into acc, by bytes; *rest gets the
  * bytes of stacks with no Python frame. Returns 0 or -ENOMEM. */
-static int python_lines(const struct hp_profile *p, const int col[4], struct lineacc *acc,
+static int python_lines(const struct hp_profile *p, const int col[4], struct hp_lineacc *acc,
 			int64_t *rest)
 {
 	*rest = 0;
@@ -54,7 +54,7 @@ void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigne
 {
 	const char *names[4] = { "allocs", "alloc-bytes", "peak-bytes", "leaked-bytes" };
 	int col[4];
-	struct lineacc acc;
+	struct hp_lineacc acc;
 	int64_t rest;
 	for (int c = 0; c < 4; c++)
 		if ((col[c] = profile_event_index(p, names[c])) < 0)
@@ -64,7 +64,7 @@ void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigne
 		lineacc_release(&acc);
 		return;
 	}
-	const struct lineacc_row *g = acc.rows;
+	const struct hp_lineacc_row *g = acc.rows;
 	uint32_t n = acc.n;
 	fprintf(out, "\nPython lines that allocated (each allocation charged to the innermost"
 		" Python frame of its thread when it was made)\n");

@@ -16,7 +16,7 @@
 
 static void sums_per_key(void)
 {
-	struct lineacc a;
+	struct hp_lineacc a;
 	lineacc_init(&a);
 	int64_t one[4] = { 1, 10, 100, 1000 }, two[4] = { 2, 20, 200, 2000 };
 	CHECK(lineacc_add(&a, 1, 2, 3, one, 4) == 0);
@@ -26,7 +26,7 @@ static void sums_per_key(void)
 	CHECK(lineacc_add(&a, 1, 2, 3, two, 4) == 0);     /* the first line again */
 	CHECK(lineacc_add(&a, 6, 2, 3, two, 2) == 0);     /* two columns only */
 	CHECK_EQ_INT(a.n, 4);
-	const struct lineacc_row *r = a.rows;
+	const struct hp_lineacc_row *r = a.rows;
 	CHECK(r[0].func == 1 && r[0].file == 2 && r[0].line == 3);
 	CHECK(r[0].v[0] == 3 && r[0].v[1] == 30 && r[0].v[2] == 300 && r[0].v[3] == 3000);
 	CHECK(r[1].func == 1 && r[1].file == 2 && r[1].line == 4 && r[1].v[3] == 1000);
@@ -44,7 +44,7 @@ static void sums_per_key(void)
 
 static void sorted(void)
 {
-	struct lineacc a;
+	struct hp_lineacc a;
 	lineacc_init(&a);
 	/* lines 1..6 with column 1 = 5, 9, 5, 7, 9, 5 and column 0 = line */
 	int64_t col1[6] = { 5, 9, 5, 7, 9, 5 };
@@ -73,7 +73,7 @@ static void sorted(void)
 
 static void saturates(void)
 {
-	struct lineacc a;
+	struct hp_lineacc a;
 	lineacc_init(&a);
 	int64_t big[2] = { INT64_MAX - 1, INT64_MIN + 1 }, more[2] = { 5, -5 };
 	CHECK(lineacc_add(&a, 1, 1, 1, big, 2) == 0);
@@ -84,7 +84,7 @@ static void saturates(void)
 
 static void many(void)
 {
-	struct lineacc a;
+	struct hp_lineacc a;
 	lineacc_init(&a);
 	enum { N = 100000 };
 	for (int pass = 1; pass <= 2; pass++)
