@@ -15,12 +15,13 @@
  */
 #include "analyzer/memreport.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/lineacc.h"
 #include "analyzer/profile.h"
-#include "common/hmap.h"
 #include "common/store.h"
 #include "common/satarith.h"
 #include "common/textsafe.h"
@@ -93,18 +94,25 @@ int64_t memreport_peak(const struct hp_profile *p, const struct hp_pprocess *pro
 	return seen ? (int64_t)seen : -1;
 }
 
-uint32_t memreport_largest(const struct hp_profile *p)
+/* The process with the largest own peak among those not yet shown (shown
+ * may be NULL: all), or UINT32_MAX. */
+static uint32_t largest_peak(const struct hp_profile *p, const uint8_t *shown)
 {
 	uint32_t best = UINT32_MAX;
 	int64_t most = -1;
 	for (uint32_t i = 0; i < p->nprocesses; i++) {
 		int64_t v = memreport_peak(p, &p->processes[i]);
-		if (v > most) {
+		if ((!shown || !shown[i]) && v > most) {
 			most = v;
 			best = i;
 		}
 	}
 	return best;
+}
+
+uint32_t memreport_largest(const struct hp_profile *p)
+{
+	return largest_peak(p, NULL);
 }
 
 /* The process whose pid is pid (not i itself), or UINT32_MAX. */
@@ -246,15 +254,7 @@ static void print_largest(FILE *out, const struct hp_profile *p)
 	if (!shown)
 		return;
 	for (int k = 0; k < DETAILED; k++) {
-		uint32_t best = UINT32_MAX;
-		int64_t most = -1;
-		for (uint32_t i = 0; i < p->nprocesses; i++) {
-			int64_t v = memreport_peak(p, &p->processes[i]);
-			if (!shown[i] && v > most) {
-				most = v;
-				best = i;
-			}
-		}
+		uint32_t best = largest_peak(p, shown);
 		if (best == UINT32_MAX)
 			break;
 		shown[best] = 1;
@@ -356,36 +356,31 @@ static int tool_dep_stack(const struct hp_profile *p, const struct hp_pstack *s)
 	return 0;
 }
 
-struct growth_line {
-	uint32_t func, file, line;
-	int64_t faults;
-};
-
-static int by_growth(const void *a, const void *b)
+const char *memreport_line_location(const struct hp_profile *p, const struct hp_lineacc_row *r,
+				    char *buf, size_t len)
 {
-	const struct growth_line *x = a, *y = b;
-	return x->faults == y->faults ? 0 : x->faults > y->faults ? -1 : 1;
+	char loc[96];
+	const char *base = stacks_basename(stacks_file(p->model, r->file));
+	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", r->line);
+	const char *safe = textsafe(loc, buf, len);   /* loc itself when it needs no escape */
+	if (safe != buf)
+		snprintf(buf, len, "%s", safe);
+	return buf;
 }
 
-/* Sampled faults per line of the program's own code: for each stack, the
- * innermost frame that is the program's, or the leaf when none is; the
- * preload library's stacks go to *tool. */
-static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint32_t *n,
-					int64_t *tool)
+/* Sampled faults (event e) per line of the program's own code, summed
+ * into acc's column 0 and sorted: for each stack, the innermost frame that
+ * is the program's, or the leaf when none is; the preload library's stacks
+ * go to *tool. Returns 0 or -ENOMEM. */
+static int growth_lines(const struct hp_profile *p, int e, struct hp_lineacc *acc, int64_t *tool)
 {
-	struct growth_line *g = calloc(p->nstacks ? p->nstacks : 1, sizeof(*g));
-	struct hp_hmap index;         /* (file, line, function) -> index in g */
-	*n = 0;
 	*tool = 0;
-	if (!g)
-		return NULL;
-	hmap_init(&index);
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *st = &p->stacks[i];
 		if (st->c[e] <= 0 || !st->nframes)
 			continue;
 		if (memreport_tool_stack(p, st)) {
-			*tool += st->c[e];
+			*tool = hp_add_sat(*tool, st->c[e]);
 			continue;
 		}
 		int py = memreport_python_frame(st);   /* a Python program's line first */
@@ -394,31 +389,22 @@ static struct growth_line *growth_lines(const struct hp_profile *p, int e, uint3
 			k--;
 		if (py < 0 && !memreport_own_frame(p, st, k)) {
 			if (tool_dep_stack(p, st)) {
-				*tool += st->c[e];
+				*tool = hp_add_sat(*tool, st->c[e]);
 				continue;
 			}
 			k = st->nframes - 1;
 		}
 		const struct hp_sframe *fr = &st->frames[k];
-		uint64_t key = hmap_key2(((uint64_t)fr->file << 32) | fr->line, st->func[k]);
-		uint64_t j;
-		if (!hmap_get(&index, key, &j)) {
-			j = (*n)++;
-			g[j] = (struct growth_line){ st->func[k], fr->file, fr->line, 0 };
-			if (hmap_put(&index, key, j))
-				break;
-		}
-		g[j].faults = hp_add_sat(g[j].faults, st->c[e]);
+		if (lineacc_add(acc, st->func[k], fr->file, fr->line, &st->c[e], 1))
+			return -ENOMEM;
 	}
-	hmap_release(&index);
-	qsort(g, *n, sizeof(*g), by_growth);
-	return g;
+	lineacc_sort(acc, 0);
+	return 0;
 }
 
 static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	int e = -1;
-	uint32_t n;
 	int64_t tool;
 	for (uint32_t i = 0; i < p->nevents; i++)
 		if (!strcmp(p->events[i].role, "pagefault") && p->events[i].measured)
@@ -430,28 +416,31 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 							       : "--fault-period 0");
 		return;
 	}
-	struct growth_line *g = growth_lines(p, e, &n, &tool);
-	if (!g)
+	struct hp_lineacc acc;
+	lineacc_init(&acc);
+	if (growth_lines(p, e, &acc, &tool)) {
+		lineacc_release(&acc);
 		return;
+	}
+	const struct hp_lineacc_row *g = acc.rows;
+	uint32_t n = acc.n;
 	int64_t total = p->events[e].total > 0 ? p->events[e].total : 1;
 	fprintf(out, "\nLines that grew RSS (first-touch page faults, sampled; a fault in memset,"
 		" memcpy, calloc or the kernel is charged to the program's code that called it)\n");
 	fprintf(out, "%9s  %7s  %10s  %-28s  %s\n", "Faults", "Share%", "~MiB", "Location",
 		"Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
-		char loc[64], sl[256], sf[1024];
-		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
-		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
-		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].faults,
-			100.0 * (double)g[i].faults / (double)total, (double)g[i].faults * 4096.0 / MIB,
-			textsafe(loc, sl, sizeof(sl)),
+		char sl[384], sf[1024];
+		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  %-28s  %s\n", g[i].v[0],
+			100.0 * (double)g[i].v[0] / (double)total, (double)g[i].v[0] * 4096.0 / MIB,
+			memreport_line_location(p, &g[i], sl, sizeof(sl)),
 			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
 	if (tool)
 		fprintf(out, "%9" PRId64 "  %7.2f  %10.1f  hpprof's own (its preload library: ring,"
 			" start-up, libraries it loads)\n", tool, 100.0 * (double)tool / (double)total,
 			(double)tool * 4096.0 / MIB);
-	free(g);
+	lineacc_release(&acc);
 }
 
 int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit)

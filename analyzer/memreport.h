@@ -66,6 +66,13 @@ int memreport_python_frame(const struct hp_pstack *s);
  * frame); prints nothing when no allocation stack has a Python frame. */
 void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigned limit);
 
+/* "file:line" of a row of the line tables (analyzer/lineacc.h: the lines
+ * that grew RSS, the Python lines that allocated), made safe for a
+ * terminal in buf; returns buf. */
+struct hp_lineacc_row;
+const char *memreport_line_location(const struct hp_profile *p, const struct hp_lineacc_row *r,
+				    char *buf, size_t len);
+
 /* The allocation part (memreport_alloc.c). */
 void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_store *st,
 			   unsigned limit);

@@ -7,12 +7,11 @@
  */
 #include "analyzer/memreport.h"
 
+#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "analyzer/lineacc.h"
 #include "analyzer/profile.h"
-#include "common/hmap.h"
 #include "common/satarith.h"
 #include "common/textsafe.h"
 
@@ -24,29 +23,13 @@ int memreport_python_frame(const struct hp_pstack *s)
 	return -1;
 }
 
-struct py_line {
-	uint32_t func, file, line;
-	int64_t v[4];                 /* allocs, alloc-bytes, peak-bytes, leaked-bytes */
-};
-
-static int by_bytes(const void *a, const void *b)
+/* The allocation columns (allocs, alloc-bytes, peak-bytes, leaked-bytes)
+ * summed per innermost Python line into acc, by bytes; *rest gets the
+ * bytes of stacks with no Python frame. Returns 0 or -ENOMEM. */
+static int python_lines(const struct hp_profile *p, const int col[4], struct hp_lineacc *acc,
+			int64_t *rest)
 {
-	const struct py_line *x = a, *y = b;
-	return x->v[1] == y->v[1] ? 0 : x->v[1] > y->v[1] ? -1 : 1;
-}
-
-/* The allocation columns summed per innermost Python line; *rest gets the
- * bytes of stacks with no Python frame. NULL when none has one. */
-static struct py_line *python_lines(const struct hp_profile *p, const int col[4], uint32_t *n,
-				    int64_t *rest)
-{
-	struct py_line *g = calloc(p->nstacks ? p->nstacks : 1, sizeof(*g));
-	struct hp_hmap index;         /* (file, line, function) -> index in g */
-	*n = 0;
 	*rest = 0;
-	if (!g)
-		return NULL;
-	hmap_init(&index);
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *st = &p->stacks[i];
 		if (st->c[col[0]] <= 0)
@@ -57,51 +40,45 @@ static struct py_line *python_lines(const struct hp_profile *p, const int col[4]
 			continue;
 		}
 		const struct hp_sframe *fr = &st->frames[k];
-		uint64_t key = hmap_key2(((uint64_t)fr->file << 32) | fr->line, st->func[k]), j;
-		if (!hmap_get(&index, key, &j)) {
-			j = (*n)++;
-			g[j] = (struct py_line){ st->func[k], fr->file, fr->line, { 0 } };
-			if (hmap_put(&index, key, j))
-				break;
-		}
+		int64_t v[4];
 		for (int c = 0; c < 4; c++)
-			g[j].v[c] = hp_add_sat(g[j].v[c], st->c[col[c]]);
+			v[c] = st->c[col[c]];
+		if (lineacc_add(acc, st->func[k], fr->file, fr->line, v, 4))
+			return -ENOMEM;
 	}
-	hmap_release(&index);
-	if (!*n) {
-		free(g);
-		return NULL;
-	}
-	qsort(g, *n, sizeof(*g), by_bytes);
-	return g;
+	lineacc_sort(acc, 1);
+	return 0;
 }
 
 void memreport_python_allocations(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	const char *names[4] = { "allocs", "alloc-bytes", "peak-bytes", "leaked-bytes" };
 	int col[4];
-	uint32_t n;
+	struct hp_lineacc acc;
 	int64_t rest;
 	for (int c = 0; c < 4; c++)
 		if ((col[c] = profile_event_index(p, names[c])) < 0)
 			return;
-	struct py_line *g = python_lines(p, col, &n, &rest);
-	if (!g)
+	lineacc_init(&acc);
+	if (python_lines(p, col, &acc, &rest) || !acc.n) {
+		lineacc_release(&acc);
 		return;
+	}
+	const struct hp_lineacc_row *g = acc.rows;
+	uint32_t n = acc.n;
 	fprintf(out, "\nPython lines that allocated (each allocation charged to the innermost"
 		" Python frame of its thread when it was made)\n");
 	fprintf(out, "%10s  %14s  %12s  %12s  %-28s  %s\n", "Allocs", "Bytes", "At peak", "Leaked",
 		"Location", "Function");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
-		char loc[96], sl[384], sf[1024];
-		const char *base = stacks_basename(stacks_file(p->model, g[i].file));
-		snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", g[i].line);
+		char sl[384], sf[1024];
 		fprintf(out, "%10" PRId64 "  %14" PRId64 "  %12" PRId64 "  %12" PRId64 "  %-28s  %s\n",
-			g[i].v[0], g[i].v[1], g[i].v[2], g[i].v[3], textsafe(loc, sl, sizeof(sl)),
+			g[i].v[0], g[i].v[1], g[i].v[2], g[i].v[3],
+			memreport_line_location(p, &g[i], sl, sizeof(sl)),
 			textsafe(p->functions[g[i].func].name, sf, sizeof(sf)));
 	}
 	if (rest)
 		fprintf(out, "%10s  %14" PRId64 "  %12s  %12s  no Python frame (start-up, shutdown,"
 			" threads running no Python)\n", "", rest, "", "");
-	free(g);
+	lineacc_release(&acc);
 }

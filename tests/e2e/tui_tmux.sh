@@ -39,6 +39,9 @@ tui_wait_for "Self%"
 tui_keys / ; tui_keys -l "$hot" ; tui_keys Enter
 tui_keys Enter
 tui_wait_for " Line   /"           # the source view's header: its path (the status line's "Source:" label is shortened when kernel functions fill it)
+# the screen can be read while tmux is still taking in a frame (the header
+# before the lines under it): wait for the line itself, then check it
+tui_wait_for " $line > "
 # the hot line is on screen with its '>' marker ...
 tui_screen | grep -E "^ *[0-9]+\.[0-9]+ .* $line > " > /dev/null ||
 	{ echo "FAIL: hot line $line not shown with '>'"; tui_screen; exit 1; }
@@ -50,6 +53,7 @@ echo "ok: hot line $line of $hot is highlighted"
 
 tui_keys 6
 tui_wait_for "RSS"
+tui_wait_for "peak"
 tui_screen | grep -q "peak" || { echo "FAIL: memory view shows no peak"; tui_screen; exit 1; }
 echo "ok: memory view"
 
