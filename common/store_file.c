@@ -258,6 +258,40 @@ int store_settle_file(const char *path)
 	return access(wal, F_OK) ? 0 : -EBUSY;
 }
 
+/* Big-endian 32-bit field of a SQLite header. */
+static uint32_t header_u32(const unsigned char *h)
+{
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+int store_identify(const char *path)
+{
+	unsigned char hdr[100];
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	int err = fstat(fd, &sb) < 0 ? -errno : S_ISDIR(sb.st_mode) ? -EISDIR
+		  : !S_ISREG(sb.st_mode) ? -HP_ENOTREG : 0;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	ssize_t n = pread(fd, hdr, sizeof(hdr), 0);
+	close(fd);
+	/* application_id at 68 and user_version at 60 (sqlite.org/fileformat.html);
+	 * hpprof writes both before the file has its name, in the file itself */
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, "SQLite format 3", 16) ||
+	    header_u32(hdr + 68) != HP_STORE_APPLICATION_ID)
+		return -HP_ENOTDB;
+	uint32_t ver = header_u32(hdr + 60);
+	if (ver > HP_STORE_VERSION && ver < 0x80000000u)
+		return -HP_ENEWER;
+	if (ver < 1 || ver > HP_STORE_VERSION)
+		return hp_damaged("its schema version is %d", (int)ver);
+	return 0;
+}
+
 /* Open path (a file name or a file: URI) and check it is an hpprof file. */
 static int open_connection(struct hp_store *st, const char *name, int flags)
 {

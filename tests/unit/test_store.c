@@ -148,6 +148,36 @@ static void test_refuses_foreign(void)
 	CHECK(strstr(hp_strerror(-HP_ENEWER), "newer") != NULL);
 }
 
+/* store_identify (run's check before it keeps a profile as .old) reads
+ * the header only; it must agree with store_open's identity check on
+ * every kind of file, a profile left in WAL mode by a killed run too. */
+static void test_identify(void)
+{
+	struct hp_store *st;
+	sqlite3 *db;
+	CHECK(store_create(path_of("mine.db"), &st) == 0);
+	CHECK(store_identify(path_of("mine.db")) == 0);        /* open, in WAL mode */
+	CHECK(store_close(st) == 0);
+	CHECK(store_identify(path_of("mine.db")) == 0);
+	CHECK(sqlite3_open(path_of("other.db"), &db) == SQLITE_OK);
+	sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(store_identify(path_of("other.db")) == -HP_ENOTDB);
+	CHECK(store_identify(path_of("text.db")) == -HP_ENOTDB);
+	CHECK(store_identify(path_of("new.db")) == -HP_ENEWER);
+	CHECK(store_identify(path_of("absent.db")) == -ENOENT);
+	CHECK(store_identify(dir) == -EISDIR);
+	CHECK(store_identify("/dev/null") == -HP_ENOTREG);
+	CHECK(sqlite3_open(path_of("mine.db"), &db) == SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA user_version = 0", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(store_identify(path_of("mine.db")) == -HP_ECORRUPT);
+	FILE *f = fopen(path_of("short.db"), "w");
+	fputs("SQLite format 3", f);                             /* the magic, no header */
+	fclose(f);
+	CHECK(store_identify(path_of("short.db")) == -HP_ENOTDB);
+}
+
 /* A writer killed inside a transaction that had spilled pages to the file
  * (hpprof run SIGKILLed with an MPI rank) leaves a hot rollback journal; a
  * read-only open must read the file as committed (the store recovers a
@@ -193,6 +223,7 @@ int main(void)
 	test_hmap();
 	test_create_and_intern();
 	test_refuses_foreign();
+	test_identify();
 	test_hot_journal();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
