@@ -148,6 +148,61 @@ static void test_refuses_foreign(void)
 	CHECK(strstr(hp_strerror(-HP_ENEWER), "newer") != NULL);
 }
 
+/* The rows of sqlite_master and the identity of a database, as text. */
+static void describe(const char *path, char *out, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	size_t n = 0;
+	out[0] = '\0';
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT type || '|' || name || '|' || tbl_name || '|' || sql"
+			       " FROM sqlite_master UNION ALL SELECT 'app ' || application_id"
+			       " FROM pragma_application_id UNION ALL SELECT 'ver ' || user_version"
+			       " FROM pragma_user_version UNION ALL SELECT 'page ' || page_size"
+			       " FROM pragma_page_size UNION ALL SELECT integrity_check"
+			       " FROM pragma_integrity_check ORDER BY 1", -1, &q, NULL) == SQLITE_OK)
+		while (sqlite3_step(q) == SQLITE_ROW && n + 2 < len)
+			n += (size_t)snprintf(out + n, len - n, "%s\n", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* store_create writes the empty database of schema.sql from an image made
+ * at build time (common/gen/schema_image.c): it must be the database that
+ * executing schema.sql with the same settings makes, in WAL mode. */
+extern const char hp_schema_sql[];
+
+static void test_schema_image(void)
+{
+	static char want[1 << 16], got[1 << 16];
+	struct hp_store *st;
+	sqlite3 *db;
+	unsigned char hdr[20] = { 0 };
+	char pragma[128];
+	const char *p = path_of("image.db");
+	CHECK(store_create(p, &st) == 0);
+	FILE *f = fopen(p, "rb");
+	CHECK(f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr));
+	if (f)
+		fclose(f);
+	CHECK(hdr[18] == 2 && hdr[19] == 2);                    /* WAL before it had its name */
+	describe(p, got, sizeof(got));
+	CHECK(store_close(st) == 0);
+
+	CHECK(sqlite3_open(path_of("sql.db"), &db) == SQLITE_OK);
+	snprintf(pragma, sizeof(pragma), "PRAGMA page_size = 4096; PRAGMA application_id = %d;"
+		 " PRAGMA user_version = %d;", HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
+	CHECK(sqlite3_exec(db, pragma, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, hp_schema_sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	describe(path_of("sql.db"), want, sizeof(want));
+	CHECK(strstr(want, "table|samples|samples|CREATE TABLE samples") != NULL);
+	CHECK(strstr(want, "\nok\n") != NULL);
+	CHECK(!strcmp(got, want));
+}
+
 /* store_identify (run's check before it keeps a profile as .old) reads
  * the header only; it must agree with store_open's identity check on
  * every kind of file, a profile left in WAL mode by a killed run too. */
@@ -224,6 +279,7 @@ int main(void)
 	test_create_and_intern();
 	test_refuses_foreign();
 	test_identify();
+	test_schema_image();
 	test_hot_journal();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
