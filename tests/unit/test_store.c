@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/hmap.h"
 #include "common/store.h"
+#include "common/store_internal.h"
 #include "hp_test.h"
 
 static char dir[] = "/tmp/hp-test-store.XXXXXX";
@@ -203,6 +204,29 @@ static void test_schema_image(void)
 	CHECK(!strcmp(got, want));
 }
 
+/* A new file's first commit is written without syncs, every later one
+ * with synchronous = NORMAL (the durability docs/reliability.md states). */
+static void test_unsynced_start(void)
+{
+	struct hp_store *st;
+	struct hp_run_facts f;
+	int64_t sync = -1;
+	CHECK(store_create(path_of("sync.db"), &st) == 0);
+	CHECK(store_each_row(st, "PRAGMA synchronous", store_int_row, &sync) == 0);
+	CHECK_EQ_INT(sync, 0);
+	store_facts_init(&f);
+	f.samples = 1;
+	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
+	CHECK(store_each_row(st, "PRAGMA synchronous", store_int_row, &sync) == 0);
+	CHECK_EQ_INT(sync, 1);
+	CHECK(store_close(st) == 0);
+	CHECK(store_open(path_of("sync.db"), 1, &st) == 0);     /* an existing file: NORMAL */
+	CHECK(store_each_row(st, "PRAGMA synchronous", store_int_row, &sync) == 0);
+	CHECK_EQ_INT(sync, 1);
+	CHECK(store_get_meta_int(st, "samples", -1) == 1);
+	CHECK(store_close(st) == 0);
+}
+
 /* store_identify (run's check before it keeps a profile as .old) reads
  * the header only; it must agree with store_open's identity check on
  * every kind of file, a profile left in WAL mode by a killed run too. */
@@ -280,6 +304,7 @@ int main(void)
 	test_refuses_foreign();
 	test_identify();
 	test_schema_image();
+	test_unsynced_start();
 	test_hot_journal();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
