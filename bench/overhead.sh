@@ -8,7 +8,8 @@
 #   bench/overhead.sh [BUILD_DIR] [PAIRS] [-- HPPROF-RUN-OPTIONS...]
 #
 # Prints per pair the ratios, then the medians of the profiled/bare ratios
-# (wall and CPU) for hpprof and for perf record, the target's own duration under hpprof (run_info
+# (wall and CPU) for hpprof and for perf record, hpprof's own CPU (the
+# command's minus what julia's truth line says julia used), the target's own duration under hpprof (run_info
 # duration_ns) against its bare wall time, and the load average before and
 # after: on a shared machine the figures mean little when the load exceeds
 # the number of CPUs, and the script says so. docs/performance.md gives the
@@ -33,14 +34,19 @@ timed() {
 	shift
 	t0=$(now)
 	if [ -n "$PERF" ]; then
-		"$PERF" stat -x, -o "$W/stat" -e task-clock -- "$@" >/dev/null 2>&1 || true
+		"$PERF" stat -x, -o "$W/stat" -e task-clock -- "$@" >"$W/out" 2>&1 || true
 		cpu=$(awk -F, '$3 == "task-clock" { printf "%.6f", $1 / 1000 }' "$W/stat")
 	else
-		/usr/bin/time -f "%U %S" -o "$W/stat" "$@" >/dev/null 2>&1 || true
+		/usr/bin/time -f "%U %S" -o "$W/stat" "$@" >"$W/out" 2>&1 || true
 		cpu=$(awk '{ printf "%.6f", $1 + $2 }' "$W/stat")
 	fi
 	t1=$(now)
 	echo "$name $(echo "$t1 - $t0" | bc -l) $cpu" >>"$W/t"
+	# hpprof's own CPU: the command's minus the CPU julia measured itself
+	# (its "truth scope=process ... cpu_s=" line, kernels/ktruth.c)
+	[ "$name" = hpprof ] || return 0
+	sed -n 's/.*scope=process.* cpu_s=\([0-9.]*\).*/\1/p' "$W/out" |
+		awk -v c="$cpu" 'NR == 1 { printf "%.3f\n", (c - $1) * 1000 }' >>"$W/own"
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -51,6 +57,7 @@ echo "profiled: hpprof run $*; CPU time from $how"
 "$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true    # symbol cache, page cache
 : >"$W/t"
 : >"$W/dur"
+: >"$W/own"
 # perf record with the same sampling (cpu-clock at 1 kHz, DWARF stacks; perf
 # copies 8 KiB of stack by default and unwinds at `perf report`, not here).
 perf_run() {
@@ -92,6 +99,8 @@ cr=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "hpprof" { h[++nh] = $3 }
 bw=$(awk '$1 == "bare" { print $2 }' "$W/t" | median)
 dur=$(awk '{ print $1 / 1e9 }' "$W/dur" | median)
 printf 'median ratio, profiled / bare:  wall %.3f   CPU %.3f\n' "$wr" "$cr"
+[ -s "$W/own" ] && printf "hpprof's own CPU (the command's minus julia's own): median %.1f ms, min %.1f ms\n" \
+	"$(median <"$W/own")" "$(sort -n "$W/own" | head -1)"
 if [ -n "$PERF" ]; then
 	pw=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "perf" { h[++nh] = $2 }
 		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)

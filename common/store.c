@@ -153,6 +153,12 @@ int store_flush(struct hp_store *st)
 	st->in_txn = 0;
 	st->batch_rows = 0;
 	int err = store_exec_sql(st, "COMMIT");
+	/* The first commit of a new file is written with synchronous = OFF
+	 * (store_create): later ones sync as writer_pragmas says. */
+	if (!err && st->unsynced_start) {
+		st->unsynced_start = 0;
+		err = store_exec_sql(st, "PRAGMA synchronous = NORMAL");
+	}
 	/* tests/e2e/run_kill9.sh reads this line: the samples a file must keep */
 	if (!err)
 		hp_debug(HP_DBG_STORE, 1, "committed: %llu samples",

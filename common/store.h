@@ -44,6 +44,12 @@ int store_open(const char *path, int writable, struct hp_store **out);
  * checkpoint the WAL into the file and remove it. Returns 0 when no -wal
  * is left, -EBUSY when one is (open elsewhere, or not writable here). */
 int store_settle_file(const char *path);
+/* Whether the file at path is an hpprof database, by its header alone
+ * (SQLite's magic string, hpprof's application_id and schema version):
+ * 0, -HP_ENOTDB, -HP_ENEWER, -HP_ECORRUPT, -HP_ENOTREG or -errno. Reads
+ * 100 bytes and parses no schema: for deciding whether a file may be
+ * replaced, not for reading it (store_open checks its tables too). */
+int store_identify(const char *path);
 /* Remove a database this process created (closed), with its -wal, -shm
  * and -journal. */
 void store_unlink(const char *path);

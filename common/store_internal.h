@@ -37,6 +37,7 @@ struct hp_store {
 	int in_txn;
 	unsigned batch_rows;
 	int writable;
+	int unsynced_start;         /* a new file before its first commit: synchronous = OFF */
 	int no_raw_name;            /* a file from before functions.raw_name, opened read-only */
 	/* interning state for writers */
 	struct hp_hmap modules;     /* hash(path) -> id (collisions checked by path list) */

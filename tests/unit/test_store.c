@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/hmap.h"
 #include "common/store.h"
+#include "common/store_internal.h"
 #include "hp_test.h"
 
 static char dir[] = "/tmp/hp-test-store.XXXXXX";
@@ -148,6 +149,114 @@ static void test_refuses_foreign(void)
 	CHECK(strstr(hp_strerror(-HP_ENEWER), "newer") != NULL);
 }
 
+/* The rows of sqlite_master and the identity of a database, as text. */
+static void describe(const char *path, char *out, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	size_t n = 0;
+	out[0] = '\0';
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT type || '|' || name || '|' || tbl_name || '|' || sql"
+			       " FROM sqlite_master UNION ALL SELECT 'app ' || application_id"
+			       " FROM pragma_application_id UNION ALL SELECT 'ver ' || user_version"
+			       " FROM pragma_user_version UNION ALL SELECT 'page ' || page_size"
+			       " FROM pragma_page_size UNION ALL SELECT integrity_check"
+			       " FROM pragma_integrity_check ORDER BY 1", -1, &q, NULL) == SQLITE_OK)
+		while (sqlite3_step(q) == SQLITE_ROW && n + 2 < len)
+			n += (size_t)snprintf(out + n, len - n, "%s\n", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* store_create writes the empty database of schema.sql from an image made
+ * at build time (common/gen/schema_image.c): it must be the database that
+ * executing schema.sql with the same settings makes, in WAL mode. */
+extern const char hp_schema_sql[];
+
+static void test_schema_image(void)
+{
+	static char want[1 << 16], got[1 << 16];
+	struct hp_store *st;
+	sqlite3 *db;
+	unsigned char hdr[20] = { 0 };
+	char pragma[128];
+	const char *p = path_of("image.db");
+	CHECK(store_create(p, &st) == 0);
+	FILE *f = fopen(p, "rb");
+	CHECK(f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr));
+	if (f)
+		fclose(f);
+	CHECK(hdr[18] == 2 && hdr[19] == 2);                    /* WAL before it had its name */
+	describe(p, got, sizeof(got));
+	CHECK(store_close(st) == 0);
+
+	CHECK(sqlite3_open(path_of("sql.db"), &db) == SQLITE_OK);
+	snprintf(pragma, sizeof(pragma), "PRAGMA page_size = 4096; PRAGMA application_id = %d;"
+		 " PRAGMA user_version = %d;", HP_STORE_APPLICATION_ID, HP_STORE_VERSION);
+	CHECK(sqlite3_exec(db, pragma, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, hp_schema_sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	describe(path_of("sql.db"), want, sizeof(want));
+	CHECK(strstr(want, "table|samples|samples|CREATE TABLE samples") != NULL);
+	CHECK(strstr(want, "\nok\n") != NULL);
+	CHECK(!strcmp(got, want));
+}
+
+/* A new file's first commit is written without syncs, every later one
+ * with synchronous = NORMAL (the durability docs/reliability.md states). */
+static void test_unsynced_start(void)
+{
+	struct hp_store *st;
+	struct hp_run_facts f;
+	int64_t sync = -1;
+	CHECK(store_create(path_of("sync.db"), &st) == 0);
+	CHECK(store_each_row(st, "PRAGMA synchronous", store_int_row, &sync) == 0);
+	CHECK_EQ_INT(sync, 0);
+	store_facts_init(&f);
+	f.samples = 1;
+	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
+	CHECK(store_each_row(st, "PRAGMA synchronous", store_int_row, &sync) == 0);
+	CHECK_EQ_INT(sync, 1);
+	CHECK(store_close(st) == 0);
+	CHECK(store_open(path_of("sync.db"), 1, &st) == 0);     /* an existing file: NORMAL */
+	CHECK(store_each_row(st, "PRAGMA synchronous", store_int_row, &sync) == 0);
+	CHECK_EQ_INT(sync, 1);
+	CHECK(store_get_meta_int(st, "samples", -1) == 1);
+	CHECK(store_close(st) == 0);
+}
+
+/* store_identify (run's check before it keeps a profile as .old) reads
+ * the header only; it must agree with store_open's identity check on
+ * every kind of file, a profile left in WAL mode by a killed run too. */
+static void test_identify(void)
+{
+	struct hp_store *st;
+	sqlite3 *db;
+	CHECK(store_create(path_of("mine.db"), &st) == 0);
+	CHECK(store_identify(path_of("mine.db")) == 0);        /* open, in WAL mode */
+	CHECK(store_close(st) == 0);
+	CHECK(store_identify(path_of("mine.db")) == 0);
+	CHECK(sqlite3_open(path_of("other.db"), &db) == SQLITE_OK);
+	sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(store_identify(path_of("other.db")) == -HP_ENOTDB);
+	CHECK(store_identify(path_of("text.db")) == -HP_ENOTDB);
+	CHECK(store_identify(path_of("new.db")) == -HP_ENEWER);
+	CHECK(store_identify(path_of("absent.db")) == -ENOENT);
+	CHECK(store_identify(dir) == -EISDIR);
+	CHECK(store_identify("/dev/null") == -HP_ENOTREG);
+	CHECK(sqlite3_open(path_of("mine.db"), &db) == SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA user_version = 0", NULL, NULL, NULL);
+	sqlite3_close(db);
+	CHECK(store_identify(path_of("mine.db")) == -HP_ECORRUPT);
+	FILE *f = fopen(path_of("short.db"), "w");
+	fputs("SQLite format 3", f);                             /* the magic, no header */
+	fclose(f);
+	CHECK(store_identify(path_of("short.db")) == -HP_ENOTDB);
+}
+
 /* A writer killed inside a transaction that had spilled pages to the file
  * (hpprof run SIGKILLed with an MPI rank) leaves a hot rollback journal; a
  * read-only open must read the file as committed (the store recovers a
@@ -193,6 +302,9 @@ int main(void)
 	test_hmap();
 	test_create_and_intern();
 	test_refuses_foreign();
+	test_identify();
+	test_schema_image();
+	test_unsynced_start();
 	test_hot_journal();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
