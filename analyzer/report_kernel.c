@@ -6,7 +6,9 @@
  * is a kernel frame; its kernel function is that frame's, its line the
  * profile's leaf_line of the stack (the user line that entered the
  * kernel). Pairs (kernel function, line) are summed once, and both tables
- * are read from them.
+ * are read from them. A sample of a Python thread also pairs its kernel
+ * function with its innermost Python line (py_line), for the lines table
+ * only: a .py line lists the kernel functions beneath it.
  */
 #include "analyzer/report_kernel.h"
 
@@ -96,6 +98,8 @@ static int sum_stack(struct ksums *k, const struct hp_pstack *s, uint32_t gen)
 		k->nfuncs++;
 	k->self[leaf] += s->samples;
 	k->samples += s->samples;
+	if (!err && s->py_line != UINT32_MAX)
+		err = add_pair(&k->pairs, leaf, s->py_line, s->samples);
 	return err || line == UINT32_MAX ? err : add_pair(&k->pairs, leaf, line, s->samples);
 }
 
@@ -245,7 +249,8 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 			rows[n++] = l;
 	qsort_r(rows, n, sizeof(*rows), by_line_kernel, (void *)p);
 	fprintf(out, "\nLines that entered the kernel (kernel: samples in kernel functions beneath"
-		" the line; self includes them)\n");
+		" the line; self includes them, but for a Python line, whose self is its own"
+		" bytecode)\n");
 	fprintf(out, "%9s  %8s  %7s  %-40s  %s\n", "Kernel%", "Kernel", "Self%", "Line",
 		"Kernel functions beneath it");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {
