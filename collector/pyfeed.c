@@ -494,6 +494,12 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 		 " events, CPU-time timers where they would not open" : f->by_timers ?
 		 "CPU-time timers" : "per-thread SIGTRAP perf events", kern);
 	facts->python_frames = f->sampler;
+	if (f->kknown) {
+		/* the events sampled kernel time and recorded its frames (cmd_run
+		 * said "no" for the agent before the samples came) */
+		facts->kernel_samples = "yes";
+		facts->kernel_frames = "yes";
+	}
 	facts->python_merged = (int64_t)f->merged;
 	facts->python_truncated = (int64_t)f->truncated;
 	facts->python_unmerged = (int64_t)f->unmerged;
