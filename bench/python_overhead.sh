@@ -12,6 +12,15 @@
 #    and the medians of the ratios; also hpprof's own CPU time (the
 #    collector: /usr/bin/time's user + system of the whole `hpprof run`
 #    minus the kernel's), which competes with the target for the cores;
+#  - where the cost in the target goes, by perf (when installed and
+#    allowed): one more `hpprof run` under `perf record -e cpu-clock -g`;
+#    of the kernel's process's samples, those in the agent's handler
+#    (libhpprof_alloc.so, libunwind at the top of the stack), in signal
+#    delivery and return (kernel functions send_sig_perf, perf_pending_task,
+#    setup/restore of the signal frame, rt_sigreturn) and in the overflow's
+#    kernel call chain (perf_callchain); a share of the process's CPU time
+#    that other jobs on the machine disturb far less than a difference of
+#    two timings;
 #  - merged Python frames: the share of the samples of Python threads whose
 #    Python frames were merged into the native stack (run_info python_*;
 #    budget >= 99%), over all of them (unmerged, unresolved and samples taken
@@ -58,6 +67,23 @@ while [ $i -lt "$REPS" ]; do
 	done | paste -sd' ' >>"$tmp/py"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
+attribute() {  # the cost in the target, by perf
+	command -v perf >/dev/null 2>&1 || { echo "  (perf is not installed: no attribution)"; return 0; }
+	perf record -q -e cpu-clock -F 1999 -g -o "$tmp/perf.data" -- "$HPPROF" run -q -F 1000 \
+		-o "$tmp/a.db" -k julia-py -- $ARGS >"$tmp/a.out" 2>"$tmp/a.err" ||
+		{ echo "  (perf record failed: no attribution)"; return 0; }
+	pid=$(awk '$1 == "truth" && / scope=process / { for (i = 2; i <= NF; i++)
+		if ($i ~ /^pid=/) print substr($i, 5) }' "$tmp/a.out")
+	perf script -i "$tmp/perf.data" --pid "$pid" -F ip,sym,dso 2>/dev/null | awk 'BEGIN { RS = "" }
+	{ n++; split($0, L, "\n")
+	  if ($0 ~ /send_sig_perf|perf_pending_task|setup_rt_frame|get_signal|copy_fpstate_to_sigframe|restore_sigcontext|rt_sigreturn|fpu__restore_sig/) sig++
+	  else if (L[1] ~ /libhpprof_alloc|libunwind/) ag++
+	  else if ($0 ~ /perf_callchain|perf_output/) cc++ }
+	END { if (!n) { print "  (no samples of the kernel process: no attribution)"; exit }
+	  printf "  the cost in the target, by perf (%d samples of its process): agent handler %.2f%%, signal delivery %.2f%%, kernel call chains %.2f%%: %.2f%% of its CPU time\n",
+		n, 100 * ag / n, 100 * sig / n, 100 * cc / n, 100 * (ag + sig + cc) / n }'
+}
+
 col() { awk -v c="$1" '{ print $c }' "$tmp/pairs" | median; }
 echo "julia-py ${ARGS:-(default size)}, $REPS pairs interleaved ABBA, load average $load0 at the start, $load1 at the end"
 echo "  pair: wall bare, profiled; the kernel's CPU bare, profiled; hpprof's own CPU; ratios wall, CPU"
@@ -66,6 +92,7 @@ rw=$(col 6) rc=$(col 7)
 echo "  wall: medians bare $(col 1) s, profiled $(col 2) s; median of the pairs' ratios $rw: $(pct "$rw")% (budget 5%)"
 echo "  the kernel's CPU: medians bare $(col 3) s, profiled $(col 4) s; median ratio $rc: $(pct "$rc")%"
 echo "  hpprof's own CPU (collector, beside the kernel): median $(col 5) s"
+attribute
 awk '{ m += $1; t += $2; u += $3; r += $4; n += $5 } END {
 	all = m + t + u + r + n; py = m + t + u + r
 	printf "  samples of Python threads: %d; merged %d, truncated %d, unmerged %d, unresolved %d, no Python running %d\n", all, m, t, u, r, n
