@@ -2,9 +2,9 @@
 # tui_python.sh - the TUI's source view on a .py file: profile the
 # pure-Python julia kernel, go to calculate_z's source in tmux and check
 # that its hottest line (from the text report) is shown, from julia.py,
-# with the '>' marker. Then kernel_lines.py: the source view of in_kernel
-# opens on its KERNEL line (os.readv of /dev/zero) and its status line names
-# the kernel function beneath that .py line.
+# with the '>' marker. Then kernel_lines.py: in the source view of in_kernel,
+# its KERNEL line (os.readv of /dev/zero) is selected and its status line names
+# the kernel function beneath that .py line when it is selected.
 set -eu
 TUI_TMP=$(mktemp -d)
 . "$HP_SRC/tests/e2e/tui_lib.sh"
@@ -45,6 +45,10 @@ tui_keys 2
 tui_wait_for "Self%"
 tui_keys / ; tui_keys -l in_kernel ; tui_keys Enter
 tui_keys Enter
+tui_wait_for "Source:"
+# to the KERNEL line: the first line, then down (the view has a row per line)
+tui_keys Home
+tui_keys $(i=1; while [ $i -lt "$kline" ]; do printf 'Down '; i=$((i + 1)); done)
 # (a long status line covers the view's "Source:" label: wait for the line)
 tui_wait_for "line $kline/"
 tui_screen | grep "line $kline/" | grep -qE "kernel [0-9.]+%: (iov_iter_zero|read_iter_zero)" ||
