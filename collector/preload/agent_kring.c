@@ -80,10 +80,11 @@ static void take_chain(const uint64_t *w, size_t nw, uint16_t misc, struct kring
 {
 	ks->kernel = (misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
 	ks->n = 0;
-	if (!nw || w[0] > nw - 1)
+	if (!nw)
 		return;
+	uint64_t nr = w[0] < nw - 1 ? w[0] : nw - 1;   /* a cut record: its innermost part */
 	int in_kernel = 0;
-	for (uint64_t i = 1; i <= w[0] && ks->n < HP_AP_MAX_KERNEL_FRAMES; i++) {
+	for (uint64_t i = 1; i <= nr && ks->n < HP_AP_MAX_KERNEL_FRAMES; i++) {
 		if (w[i] >= (uint64_t)PERF_CONTEXT_MAX) {
 			in_kernel = w[i] == (uint64_t)PERF_CONTEXT_KERNEL;
 			continue;
