@@ -45,7 +45,8 @@ tui_keys 2
 tui_wait_for "Self%"
 tui_keys / ; tui_keys -l in_kernel ; tui_keys Enter
 tui_keys Enter
-tui_wait_for "Source:"
+# the source view's header (its status line may cover the "Source:" label)
+tui_wait_for "Line .*kernel_lines\.py"
 # to the KERNEL line: the first line, then down (the view has a row per line)
 tui_keys Home
 tui_keys $(i=1; while [ $i -lt "$kline" ]; do printf 'Down '; i=$((i + 1)); done)
