@@ -298,7 +298,7 @@ static int lc_derived(const struct hp_profile *p, const struct hp_column *c, uin
 static int measured_event(const struct hp_profile *p, const char *name)
 {
 	int e = profile_event_index(p, name);
-	return e >= 0 && p->events[e].measured ? e : -1;
+	return e >= 0 && p->events[e].measured && p->events[e].rows ? e : -1;
 }
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -349,6 +349,8 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 		const struct hp_sim_event *sim = strcmp(p->events[e].role, "simulated") ? NULL
 						 : cachegrind_sim_event(p->events[e].name);
 		const char *header = counter_header(p->events[e].name);
+		if (!p->events[e].rows)
+			continue;             /* a whole-run total: no value per row */
 		struct hp_column c = {
 			.id = p->events[e].name, .header = header,
 			.width = (int)strlen(header) > 10 ? (int)strlen(header) : 10,
@@ -415,7 +417,7 @@ void columns_sort(const struct hp_profile *p, const struct hp_column *c, uint32_
 int columns_event_shown(const struct hp_profile *p, uint32_t e)
 {
 	const struct hp_sim_event *sim;
-	if (e >= p->nevents || !p->events[e].measured)
+	if (e >= p->nevents || !p->events[e].measured || !p->events[e].rows)
 		return 0;
 	if (strcmp(p->events[e].role, "simulated"))
 		return 1;

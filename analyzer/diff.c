@@ -116,7 +116,11 @@ static int pick_counters(struct build *b)
 			all = (b->ev[r][b->nc] = measured_in(b->runs[r], first->events[e].name)) >= 0;
 		if (!all)
 			continue;
-		struct hp_diff_counter *c = &b->d->counters[b->nc++];
+		struct hp_diff_counter *c = &b->d->counters[b->nc];
+		c->rows = 1;
+		for (unsigned r = 0; r < b->nruns; r++)
+			c->rows &= b->runs[r]->events[b->ev[r][b->nc]].rows;
+		b->nc++;
 		c->name = keep(b->pv, first->events[e].name);
 		c->role = keep(b->pv, first->events[e].role);
 		if (!c->name || !c->role)
@@ -504,6 +508,9 @@ static void make_row(struct build *b, const struct entry *e, struct hp_diff_row 
 		row->after_c[c] = reduce(va + V_COUNTERS + c, na, nv);
 		row->before_ct[c] = reduce(vb + V_COUNTERS + b->nc + c, nb, nv);
 		row->after_ct[c] = reduce(va + V_COUNTERS + b->nc + c, na, nv);
+		if (!b->d->counters[c].rows)      /* a whole-run total: not per row */
+			row->before_c[c] = row->after_c[c] = row->before_ct[c] = row->after_ct[c] =
+				(struct hp_diff_stat){ NAN, NAN };
 	}
 	row->in_before = on_side(b, e, 0);
 	row->in_after = on_side(b, e, 1);

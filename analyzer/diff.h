@@ -107,6 +107,8 @@ struct hp_diff_change {
 struct hp_diff_counter {
 	const char *name;
 	const char *role;             /* "counter" or "pagefault" */
+	int rows;                     /* 0: a whole-run total in some run (role "total"):
+				       * the rows' values of it are NaN (not measured) */
 	struct hp_diff_stat before, after;   /* whole-run value, normalized */
 };
 

@@ -74,8 +74,10 @@ static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_p
 		};
 		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
 			csv_num(out, v[k]);
-		for (uint32_t c = 0; c < d->ncounters; c++)
-			fprintf(out, ",%.6g,%.6g", r->before_c[c].mean, r->after_c[c].mean);
+		for (uint32_t c = 0; c < d->ncounters; c++) {
+			csv_num(out, r->before_c[c].mean);
+			csv_num(out, r->after_c[c].mean);
+		}
 		putc('\n', out);
 	}
 }

@@ -325,7 +325,7 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 			int want = !strcmp(spec, "all");
 			for (; !want && (p = strstr(p, d->counters[c].name)); p += len)
 				want = (p == spec || p[-1] == ',') && (p[len] == ',' || !p[len]);
-			if (want)
+			if (want && d->counters[c].rows)   /* a whole-run total has no rows */
 				shown[n++] = (int)c;
 		}
 		return n;
@@ -344,7 +344,8 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 	static const char *const skip[] = { "task-clock", "context-switches", "cpu-migrations" };
 	for (size_t i = 0; i < 2 && !n; i++)
 		for (uint32_t c = 0; c < d->ncounters && !n; c++)
-			if (!strcmp(d->counters[c].name, first[i]) && changed(&d->counters[c]))
+			if (!strcmp(d->counters[c].name, first[i]) && changed(&d->counters[c]) &&
+			    d->counters[c].rows)
 				shown[n++] = (int)c;
 	double best = -1;
 	int pick = -1;
@@ -355,7 +356,7 @@ static int shown_counters(const struct hp_diff *d, const char *spec, int *shown)
 			listed |= !strcmp(k->name, first[i]);
 		for (size_t i = 0; i < 3; i++)
 			listed |= !strcmp(k->name, skip[i]);
-		if (listed || !changed(k))
+		if (listed || !changed(k) || !k->rows)
 			continue;
 		double score = fabs(log((k->after.mean + 1e-9) / (k->before.mean + 1e-9)));
 		if (score > best) {

@@ -347,7 +347,7 @@ int export_callgrind(FILE *out, const struct hp_profile *p, const struct hp_expo
 	int err;
 	(void)o;
 	for (uint32_t e = 0; e < p->nevents && c.nev < 64; e++)
-		if (p->events[e].measured)
+		if (p->events[e].measured && p->events[e].rows)
 			c.ev[c.nev++] = (int)e;
 	c.ncost = c.nev + 1;
 	xmap_init(&c.self, 3);

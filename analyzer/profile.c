@@ -109,6 +109,7 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 	e->name = arena_strdup(pv->arena, ev->name);
 	e->role = arena_strdup(pv->arena, ev->role);
 	e->measured = ev->measured;
+	e->rows = strcmp(ev->role, "total") != 0;
 	e->reason = arena_strdup(pv->arena, ev->reason);
 	e->total = ev->total;
 	e->running_pct = ev->enabled_ns ? 100.0 * (double)ev->running_ns / (double)ev->enabled_ns
@@ -152,8 +153,9 @@ static int add_alloc_columns(struct hp_profile *p, struct hp_store *st)
 	for (int i = 0; i < HP_ALLOC_NWEIGHTS; i++) {
 		if (hp_grow((void **)&p->events, &pv->events_cap, p->nevents + 1, sizeof(*p->events)))
 			return -ENOMEM;
-		p->events[p->nevents++] = (struct hp_pevent){ -1 - i, hp_alloc_weights[i], "alloc",
-							     1, NULL, 0, 100.0 };
+		p->events[p->nevents++] = (struct hp_pevent){
+			.id = -1 - i, .name = hp_alloc_weights[i], .role = "alloc", .measured = 1,
+			.rows = 1, .running_pct = 100.0 };
 	}
 	return 0;
 }
@@ -236,7 +238,8 @@ static int add_wall_column(struct hp_profile *p)
 	if (hp_grow((void **)&p->events, &pv->events_cap, p->nevents + 1, sizeof(*p->events)))
 		return -ENOMEM;
 	p->wall_col = (int)p->nevents;
-	p->events[p->nevents++] = (struct hp_pevent){ -16, "wall", "wall", 1, NULL, 0, 100.0 };
+	p->events[p->nevents++] = (struct hp_pevent){ .id = -16, .name = "wall", .role = "wall",
+						     .measured = 1, .rows = 1, .running_pct = 100.0 };
 	return 0;
 }
 

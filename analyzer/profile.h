@@ -70,6 +70,10 @@ struct hp_pevent {
 	const char *role;             /* "counter", "pagefault", or "simulated" (run
 				       * --cache-sim: per-line counts, no stacks) */
 	int measured;
+	/* 1 when functions, lines and stacks have values of it; 0 for a
+	 * counter counted for the whole run only (role "total": not read with
+	 * the samples), whose rows must show nothing rather than 0 */
+	int rows;
 	const char *reason;           /* why not measured, or NULL */
 	int64_t total;                /* whole run, -1 when unknown */
 	double running_pct;           /* 100 unless multiplexed */

@@ -41,7 +41,8 @@ int profile_weight_column(const struct hp_profile *p, const char *name)
 		return -1;
 	int e = profile_event_index(p, name);
 	/* simulated counts are per line, not per stack: no weight */
-	return e >= 0 && p->events[e].measured && strcmp(p->events[e].role, "simulated") ? e : -2;
+	return e >= 0 && p->events[e].measured && p->events[e].rows &&
+	       strcmp(p->events[e].role, "simulated") ? e : -2;
 }
 
 int64_t profile_stack_weight(const struct hp_pstack *s, int col)

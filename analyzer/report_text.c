@@ -372,9 +372,12 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 		int64_t v = o->selection ? sums[e] : ev->total;
 		char name[256], why[1024];
 		const char *n = textsafe(ev->name, name, sizeof(name));
-		if (ev->measured && !columns_event_shown(p, e))
+		if (ev->measured && ev->rows && !columns_event_shown(p, e))
 			continue;             /* a raw simulated count: run_info has it */
-		if (ev->measured && ev->running_pct < 99.5)
+		if (ev->measured && !ev->rows && o->selection)
+			fprintf(out, "  %-22s n/a: counted for the whole run only (%" PRId64 "), not "
+				"per sample\n", n, ev->total);
+		else if (ev->measured && ev->running_pct < 99.5)
 			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
 				n, v, ev->running_pct);
 		else if (ev->measured)

@@ -132,7 +132,7 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 		for (uint32_t e = 0; p && e < p->nevents; e++)
 			if (p->events[e].measured && !strcmp(p->events[e].role, "simulated")) {
 				sim = 1;          /* per line, no stacks: no weight */
-			} else if (p->events[e].measured) {
+			} else if (p->events[e].measured && p->events[e].rows) {
 				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 				strncat(names, p->events[e].name, sizeof(names) - strlen(names) - 1);
 			}

@@ -60,10 +60,16 @@ static const char usage_text[] =
 	"                           there is kept as FILE.old); %r expands to the MPI\n"
 	"                           rank, %h to the host name, %p to hpprof's pid\n"
 	"  -F, --freq HZ            samples per second per thread (default 1000)\n"
-	"  -e, --event LIST         counters read with every sample, comma-separated\n"
-	"                           (default: cycles,instructions,cache-references,\n"
-	"                           cache-misses,branch-misses where a PMU exists, and\n"
-	"                           page-faults,context-switches,cpu-migrations,task-clock)\n"
+	"  -e, --event LIST         counters to count, comma-separated (default: cycles,\n"
+	"                           instructions,cache-references,cache-misses,\n"
+	"                           branch-misses where a PMU exists, and page-faults,\n"
+	"                           context-switches,cpu-migrations,task-clock); read\n"
+	"                           with every sample (per-function and per-line values)\n"
+	"                           when one is a hardware counter, else counted for the\n"
+	"                           whole run only (docs/offcpu.md: reading them with each\n"
+	"                           sample slows every context switch of the program)\n"
+	"      --counters-per-sample  read the counters with every sample even when all\n"
+	"                           are software counters\n"
 	"  -s, --sample-event NAME  sample on this event instead of cpu-clock\n"
 	"  -c, --period N           sample every N events of --sample-event\n"
 	"      --call-graph MODE    dwarf (default: unwind copied stacks, no frame\n"
@@ -135,6 +141,7 @@ static const struct option long_opts[] = {
 	{ "alloc-sample", required_argument, NULL, 'a' },
 	{ "sampler",      required_argument, NULL, 'm' },
 	{ "raw",          no_argument,       NULL, 'R' },
+	{ "counters-per-sample", no_argument, NULL, 'T' },
 	{ "cache-sim",    no_argument,       NULL, RUN_OPT_CACHE_SIM },
 	{ "cache-sim-fallback", no_argument, NULL, RUN_OPT_SIM_FALLBACK },
 	{ "cache-sim-out", required_argument, NULL, RUN_OPT_SIM_OUT },
@@ -279,6 +286,9 @@ static int parse_options_in(int argc, char **argv, struct run_opts *o,
 			break;
 		case 'R':
 			o->s.raw = 1;
+			break;
+		case 'T':
+			o->s.counters_per_sample = 1;
 			break;
 		case 'Y':
 			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off")) {

@@ -125,7 +125,11 @@ void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_
 	for (unsigned i = 0; i < re->ncounters; i++, id++) {
 		const struct hp_event *e = &re->set.ev[re->counter_event[i]];
 		char reason[256];
-		ev = (struct hp_event_info){ id, e->name, "counter", !res->counter_err[i], NULL,
+		/* "total": counted for the whole run, not read with the samples
+		 * (no per-function or per-line values: never shown as 0) */
+		ev = (struct hp_event_info){ id, e->name,
+					     res->counters_sampled ? "counter" : "total",
+					     !res->counter_err[i], NULL,
 					     res->counter_total[i], res->counter_enabled[i],
 					     res->counter_running[i] };
 		if (res->counter_err[i]) {

@@ -474,6 +474,14 @@ static int finish(struct hp_session *s, pid_t pid)
 	return err;
 }
 
+int session_counters_per_sample(const struct hp_session_opts *o)
+{
+	for (unsigned i = 0; i < o->ncounters; i++)
+		if (o->counters[i].attr.type != PERF_TYPE_SOFTWARE)
+			return 1;
+	return o->counters_per_sample && o->ncounters;
+}
+
 static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 			struct hp_store *st, struct hp_session_result *res)
 {
@@ -496,7 +504,10 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	if (o->call_graph == HP_CG_FP || s->kernel_chain)
 		s->sample_type |= PERF_SAMPLE_CALLCHAIN;
 	if (o->ncounters) {
-		s->sample_type |= PERF_SAMPLE_READ;
+		/* the group's read_format serves the whole-run totals too */
+		res->counters_sampled = session_counters_per_sample(o);
+		if (res->counters_sampled)
+			s->sample_type |= PERF_SAMPLE_READ;
 		s->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	}

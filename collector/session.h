@@ -59,6 +59,8 @@ struct hp_session_opts {
 	int kill_at_end;               /* launched target: end it when duration_ns passes */
 	int offcpu_event;              /* events.id given to off-CPU samples */
 	int raw;                       /* also store every perf record undecoded (--raw) */
+	int counters_per_sample;       /* read the counters with every sample even when all
+				        * are software counters (session_counters_per_sample) */
 	const struct perf_event_attr *sampler; /* NULL: cpu-clock at freq */
 	const char *sampler_name;
 	uint64_t sampler_period;       /* for a user-chosen sampler; 0 = use freq */
@@ -98,6 +100,10 @@ struct hp_session_result {
 	uint64_t counter_enabled[HP_MAX_COUNTERS], counter_running[HP_MAX_COUNTERS];
 	uint64_t fault_samples;        /* page-fault samples stored (event id fault_event) */
 	int64_t fault_total;           /* page faults counted by the fault sampler, -1 if off */
+	/* 1 when the counters were read with every sample (per-function and
+	 * per-line values); 0 when only their whole-run totals were (every
+	 * counter a software one: session_counters_per_sample) */
+	int counters_sampled;
 	int kernel_samples;            /* 1 when kernel-mode time was sampled too */
 	char kernel_why[192];          /* without kernel samples: why, and what allows them */
 	/* kernel samples without their functions (one "[kernel]" frame):
@@ -134,6 +140,18 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
  * which), or -HP_ENOPERF. */
 int session_attach(const struct hp_session_opts *o, struct hp_store *st,
 		   struct hp_session_result *res);
+
+/* Are o's counters read with every sample (PERF_SAMPLE_READ of the
+ * group)? Only when one of them is not a software counter: reading the
+ * group with each sample of an inherited event stops the kernel's cheap
+ * context swap between threads of one process, which tripled the system
+ * time of a program switching 100k times a second (docs/offcpu.md). The
+ * software counters' per-line values are not worth it: task-clock is the
+ * samples, page faults per line come from the page-fault sampler, context
+ * switches from --off-cpu. Without per-sample reads the counters give
+ * whole-run totals only. */
+int session_counters_per_sample(const struct hp_session_opts *o);
+/* (o->counters_per_sample forces it.) */
 
 /* CLOCK_MONOTONIC nanoseconds of the session's t = 0: times of other
  * streams (allocation events) are made relative to it. */

@@ -1,7 +1,8 @@
 /*
  * session_events.c - the perf events of a session: one sampling leader
  * per online CPU on the target (inherit, enable_on_exec), the counters as
- * its group read with every sample, the page-fault sampler redirected into
+ * its group (read with every sample only when one is not a software
+ * counter: session_counters_per_sample), the page-fault sampler redirected into
  * the same ring; the rings' mapping; and the whole-run totals.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back

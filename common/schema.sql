@@ -17,7 +17,7 @@ CREATE TABLE meta (
 CREATE TABLE events (
   id        INTEGER PRIMARY KEY,   -- 0: main sampler; counter N is slot N-1 of samples.counters
   name      TEXT NOT NULL,         -- as the user wrote it
-  role      TEXT NOT NULL,         -- 'sampler' | 'counter' | 'pagefault' (a second sampler)
+  role      TEXT NOT NULL,         -- 'sampler' | 'counter' | 'total' (counted, not per sample) | 'pagefault' (a second sampler)
                                    -- | 'simulated' (run --cache-sim: sim_costs, no samples)
   measured  INTEGER NOT NULL,      -- 1 when opened and counted
   reason    TEXT,                  -- why not measured (errno text and the fix)

@@ -107,16 +107,17 @@ static int view_event(void *c, const struct hp_event_info *ev)
 		store_append_ident(v->first_sim, sizeof(v->first_sim), ev->name);
 	if (ev->id < 0 || strcmp(ev->role, "sampler") == 0)
 		return 0;
-	/* Measured: the sum, 0 when this row had none. Not measured: NULL
-	 * ("n/a"), never 0. */
-	if (ev->measured)
+	/* Measured: the sum, 0 when this row had none. Not measured, or
+	 * counted for the whole run only (role "total"): NULL ("n/a"), never 0. */
+	int rows = ev->measured && strcmp(ev->role, "total");
+	if (rows)
 		snprintf(col, sizeof(col), ", COALESCE((SELECT c.self_value FROM function_counter_stats c"
 			 " WHERE c.function_id = s.function_id AND c.event_id = %d), 0) AS ", ev->id);
 	else
 		snprintf(col, sizeof(col), ", NULL AS ");
 	store_append_ident(col, sizeof(col), ev->name);
 	strncat(v->fcols, col, sizeof(v->fcols) - strlen(v->fcols) - 1);
-	if (ev->measured)
+	if (rows)
 		snprintf(col, sizeof(col), ", COALESCE((SELECT SUM(c.self_value) FROM line_counter_stats c"
 			 " WHERE c.file_id IS l.file_id AND c.line IS l.line"
 			 " AND c.function_id = l.function_id AND c.event_id = %d), 0) AS ", ev->id);

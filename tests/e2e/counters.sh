@@ -2,8 +2,11 @@
 # Issue 4 on a machine without a PMU: hardware events requested with -e are
 # probed, the run succeeds with one notice naming the reason, run_info says
 # "not measured" and why, every output shows n/a (never 0). Software
-# counters ride in the samples as a group read: the page-faults counter
-# lands on the lines that write numpy-style temporaries, >= 10x inplace.
+# counters alone are counted for the whole run only (events role 'total':
+# no read group in the samples, no per-row values, NULL - never 0 - in the
+# views); with --counters-per-sample they ride in the samples as a group
+# read: the page-faults counter lands on the lines that write numpy-style
+# temporaries, >= 10x inplace.
 . "$HP_SRC/tests/e2e/lib.sh"
 need_kernel julia
 need_kernel diffusion
@@ -31,8 +34,33 @@ grep -q ',n/a,' csv.txt || { cat csv.txt; fail "csv: n/a for cycles"; }
 import json, sys
 d = json.load(sys.stdin)
 assert all(f["cycles"] is None for f in d["functions"]), "cycles must be null"
-assert any(f["page-faults"] for f in d["functions"]), "page-faults measured"
-' || fail "json: cycles must be null"
+# a whole-run total only: no per-function values, never 0
+assert all(f.get("page-faults") is None for f in d["functions"]), "page-faults per row"
+ev = [e for e in d["events"] if e["name"] == "page-faults"][0]
+assert ev["measured"] and ev["total"] > 0, ev
+' || fail "json: cycles must be null, page-faults a total only"
+
+# Software counters only (the hardware ones are not on this machine): no
+# read group with the samples (the kernel's cheap context swap stays on),
+# totals from the counters at the end, nothing per row.
+assert_eq "role of page-faults (whole-run total)" \
+	"$(q hw.db "SELECT role FROM events WHERE name = 'page-faults'")" total
+assert_eq "samples carrying counter values" \
+	"$(q hw.db "SELECT COUNT(*) FROM samples WHERE event = 0 AND counters IS NOT NULL")" 0
+assert_eq "function_profile page-faults values (NULL, never 0)" \
+	"$(q hw.db "SELECT COUNT(*) FROM function_profile WHERE \"page-faults\" IS NOT NULL")" 0
+assert_eq "line_profile page-faults values (NULL, never 0)" \
+	"$(q hw.db "SELECT COUNT(*) FROM line_profile WHERE \"page-faults\" IS NOT NULL")" 0
+assert_contains "report: the page-faults total" rep.txt "^  page-faults  *[1-9]"
+if grep -q "Faults near" rep.txt; then cat rep.txt; fail "report: a per-row column of a total"; fi
+"$HPPROF" report --columns self,page-faults hw.db >/dev/null 2>&1 &&
+	fail "--columns page-faults of a whole-run total must be refused"
+"$HPPROF" export --format folded -w page-faults hw.db >/dev/null 2>&1 &&
+	fail "-w page-faults of a whole-run total must be refused"
+tid=$(q hw.db "SELECT tid FROM threads LIMIT 1")
+"$HPPROF" report --tid "$tid" hw.db >sel.txt || fail "report --tid"
+assert_contains "a selection: the total is not the selection's" sel.txt \
+	"page-faults.*n/a: counted for the whole run only"
 
 # Group reads: the page-faults counter per line (not the fault sampler).
 # A counter's delta is charged to the next sample's stack, so the set-up's
@@ -40,6 +68,7 @@ assert any(f["page-faults"] for f in d["functions"]), "page-faults measured"
 # steps make the temporaries' own faults (~85 per step) dwarf them.
 for v in temporaries inplace; do
 	"$HPPROF" run -q -o $v.db -e page-faults,context-switches --fault-period 0 \
+		--counters-per-sample \
 		-k diffusion -- --variant $v --size 256 --steps 300 >/dev/null || fail "$v run"
 done
 hot=$(marker_lines "$HP_SRC/kernels/diffusion.c" "HOT: ")
@@ -50,6 +79,8 @@ fi=$(sum_lines inplace.db)
 note "page-faults counter on the stencil lines: temporaries $ft, inplace $fi"
 assert_ge "temporaries/inplace page faults per line" \
 	"$(awk -v a="$ft" -v b="$fi" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" 10
+assert_eq "role of page-faults with --counters-per-sample" \
+	"$(q temporaries.db "SELECT role FROM events WHERE name = 'page-faults'")" counter
 total=$(q temporaries.db "SELECT total FROM events WHERE name = 'page-faults'")
 sum=$(q temporaries.db "SELECT SUM(\"page-faults\") FROM line_profile")
 # deltas between samples add up to the counter's total (the last stretch

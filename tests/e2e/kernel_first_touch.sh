@@ -15,7 +15,8 @@ FT=${1:?usage: kernel_first_touch.sh FIRST_TOUCH}
 SRC="$HP_SRC/tests/fixtures/kernel/first_touch.c"
 TOUCH=$(marker_lines "$SRC" "/\* TOUCH \*/")
 
-"$HPPROF" run -o ft.db "$FT" 128 4 >out.txt 2>err.txt || { cat err.txt; fail "hpprof run"; }
+"$HPPROF" run --counters-per-sample -o ft.db "$FT" 128 4 >out.txt 2>err.txt ||
+	{ cat err.txt; fail "hpprof run"; }
 cat out.txt
 kf=$(q ft.db "SELECT value FROM run_info WHERE key = 'kernel_frames'")
 case "$kf" in
@@ -43,8 +44,8 @@ note "kernel functions: $(q ft.db "SELECT function || ' ' || ROUND(self_pct, 1) 
 	ORDER BY total_pct DESC LIMIT 6" | paste -sd, -)"
 assert_ge "% of stacks with a page-fault kernel function" "${pf:-0}" 5
 
-# 2. The page-fault counter (read with every sample, kernel-mode ones
-# included) on the touching line: >= 90% of all it counted. What may land
+# 2. The page-fault counter (read with every sample: --counters-per-sample,
+# kernel-mode ones included) on the touching line: >= 90% of all it counted. What may land
 # elsewhere: the program's start-up faults (a few hundred), and the faults
 # counted between a round's last sample and the next sample, which is
 # outside the loop (<= 1 sample period, ~1 ms of faults, per round boundary;

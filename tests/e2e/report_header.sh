@@ -27,8 +27,13 @@ else
 	note "no child with an unknown exit in this run (the note is not needed)"
 fi
 
-"$HPPROF" run -q -F 500 -o f500.db "$prog" 2000 >/dev/null 2>&1 || fail "run -F 500"
-"$HPPROF" run -q -F 1000 -o f1000.db "$prog" 2000 >/dev/null 2>&1 || fail "run -F 1000"
+# --counters-per-sample: the software counters per sample, so that the
+# selected samples have their own task-clock (without it they are whole-run
+# totals, n/a for a selection: e2e/counters.sh)
+"$HPPROF" run -q -F 500 --counters-per-sample -o f500.db "$prog" 2000 >/dev/null 2>&1 ||
+	fail "run -F 500"
+"$HPPROF" run -q -F 1000 --counters-per-sample -o f1000.db "$prog" 2000 >/dev/null 2>&1 ||
+	fail "run -F 1000"
 "$HPPROF" merge -o m.db f500.db f1000.db 2>/dev/null || fail "merge"
 "$HPPROF" report m.db >m.txt || fail "report of the merged file"
 assert_contains "merged frequency" m.txt "frequency: mixed (merged runs sampled at different rates)"

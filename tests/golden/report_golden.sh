@@ -39,6 +39,18 @@ check report_csv "$HPPROF" report --format csv f.db
 check report_json "$HPPROF" report --format json f.db
 check annotate "$HPPROF" annotate f.db calculate_z
 check views sqlite3 -header f.db "SELECT * FROM function_profile LIMIT 8; SELECT * FROM line_profile LIMIT 8; SELECT * FROM thread_profile;"
+# Software counters counted for the whole run only (role 'total', no
+# counter values in the samples: a run without a hardware counter since
+# wave 6, docs/offcpu.md): totals in the header, no column per row, NULL in
+# the views, n/a for a selection - never 0.
+cp f.db t.db
+sqlite3 t.db "UPDATE events SET role = 'total' WHERE role = 'counter' AND measured = 1;
+	UPDATE samples SET counters = NULL WHERE event = 0" || fail "cannot make the totals fixture"
+"$HP_BUILD/tests/hp_fixture_db" views t.db || fail "cannot recreate the views of t.db"
+check report_total "$HPPROF" report -n 3 t.db
+check report_total_tid "$HPPROF" report -n 2 --tid "$tid" t.db
+check report_total_csv "$HPPROF" report -n 2 --format csv t.db
+check views_total sqlite3 -header t.db "SELECT * FROM function_profile LIMIT 3; SELECT * FROM line_profile LIMIT 3;"
 # Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
 # the kernel section, and the hot lines charging kernel time and page
 # faults to the touching line.

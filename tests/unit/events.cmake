@@ -12,3 +12,8 @@ set_tests_properties(test_events_pmu PROPERTIES LABELS unit SKIP_RETURN_CODE 77
 # documented encodings.
 hp_unit_test(test_events_encoding SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_events_encoding.c
              LIBS hp_collector Pfm::pfm)
+
+# Which counter sets are read with every sample (software only: whole-run
+# totals; a hardware counter, also a forced-PMU encoding: per sample).
+hp_unit_test(test_counters_read SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_counters_read.c
+             LIBS hp_collector Pfm::pfm)
