@@ -127,9 +127,11 @@ uint32_t annotate_line_kernel(const struct hp_profile *p, uint32_t file_id, uint
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *s = &p->stacks[i];
 		uint64_t v = 0, key;
-		if (s->leaf_line == UINT32_MAX || !s->nframes ||
+		uint32_t li = s->py_line != UINT32_MAX && p->lines[s->py_line].file_id == file_id
+				      ? s->py_line : s->leaf_line;   /* a .py line: its Python line */
+		if (li == UINT32_MAX || !s->nframes ||
 		    s->frames[s->nframes - 1].kind != HP_FRAME_KERNEL ||
-		    p->lines[s->leaf_line].file_id != file_id || p->lines[s->leaf_line].line != line)
+		    p->lines[li].file_id != file_id || p->lines[li].line != line)
 			continue;
 		key = (uint64_t)s->func[s->nframes - 1] + 1;
 		hmap_get(&sums, key, &v);

@@ -320,6 +320,7 @@ static struct hp_pstack *stack_of(struct hp_profile *p, uint32_t stack_id)
 	memset(s, 0, sizeof(*s));
 	s->id = stack_id;
 	s->leaf_line = NONE;
+	s->py_line = NONE;
 	s->c = columns(p, &err);
 	s->rsamples = per_run(p, &err);
 	if (err || hmap_put(&pv->stack_index, (uint64_t)stack_id + 1, p->nstacks))
@@ -508,6 +509,30 @@ static void classify_waits(struct hp_profile *p)
  * that entered the kernel), total of every function on the stack once
  * (mark[f] == gen: already counted for this stack).
  * Frames are visited innermost first, which fixes the order of functions[]. */
+/* A kernel sample of a Python thread: its kernel time goes to the line's
+ * kernel too, beneath the innermost Python frame (whose self it is not:
+ * the C code between them has it), so that a .py line shows the kernel
+ * functions its calls entered. */
+static int python_kernel(struct hp_profile *p, struct hp_pstack *s)
+{
+	if (!s->nframes || s->frames[s->nframes - 1].kind != HP_FRAME_KERNEL)
+		return 0;
+	for (uint32_t k = s->nframes; k-- > 0;) {
+		const struct hp_sframe *fr = &s->frames[k];
+		if (fr->kind != HP_FRAME_PYTHON)
+			continue;
+		if (k == s->user_leaf)
+			return 0;                  /* its line has it already */
+		uint32_t li = line_index(p, fr->file, fr->line, s->func[k]);
+		if (li == NONE)
+			return -ENOMEM;
+		p->lines[li].kernel += s->samples;
+		s->py_line = li;
+		return 0;
+	}
+	return 0;
+}
+
 static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, uint32_t gen)
 {
 	int err = stacks_expand(p->model, s->id, &s->frames, &s->nframes);
@@ -548,7 +573,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 			add_runs(f->rtotal, s->rsamples, p->nruns);
 		}
 	}
-	return 0;
+	return python_kernel(p, s);
 }
 
 static int aggregate_all(struct hp_profile *p)

@@ -95,7 +95,9 @@ struct hp_pline {
 	uint32_t line;                /* 0 when unknown */
 	uint32_t func;                /* index into functions[] */
 	uint64_t self;                /* samples with this line innermost of the user frames */
-	uint64_t kernel;              /* of self: taken in the kernel this line entered */
+	uint64_t kernel;              /* of self: taken in the kernel this line entered; a
+	                               * Python line: in the kernel beneath it, as the
+	                               * innermost Python line (not part of its self) */
 	int64_t *c;                   /* [nevents], of self */
 };
 
@@ -145,6 +147,8 @@ struct hp_pstack {
 	int64_t *c;                   /* [nevents] */
 	uint32_t leaf_line;           /* index into lines[] of frames[user_leaf], or UINT32_MAX */
 	uint32_t user_leaf;           /* the innermost user frame: kernel frames follow it */
+	uint32_t py_line;             /* a kernel sample's innermost Python line (lines[]),
+	                               * when it is not leaf_line; else UINT32_MAX */
 	uint8_t cls;                  /* enum hp_stack_class */
 	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
 	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */

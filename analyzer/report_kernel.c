@@ -6,7 +6,9 @@
  * is a kernel frame; its kernel function is that frame's, its line the
  * profile's leaf_line of the stack (the user line that entered the
  * kernel). Pairs (kernel function, line) are summed once, and both tables
- * are read from them.
+ * are read from them. A sample of a Python thread also pairs its kernel
+ * function with its innermost Python line (py_line), for the lines table
+ * only: a .py line lists the kernel functions beneath it.
  */
 #include "analyzer/report_kernel.h"
 
@@ -65,6 +67,7 @@ struct ksums {
 	struct hp_hmap tpairs;        /* the same -> total samples */
 	uint64_t samples;             /* samples in the kernel */
 	uint32_t nfuncs;              /* kernel functions with samples */
+	int python;                   /* some Python line has kernel time beneath it */
 };
 
 static int is_kernel_stack(const struct hp_pstack *s)
@@ -96,6 +99,10 @@ static int sum_stack(struct ksums *k, const struct hp_pstack *s, uint32_t gen)
 		k->nfuncs++;
 	k->self[leaf] += s->samples;
 	k->samples += s->samples;
+	if (!err && s->py_line != UINT32_MAX) {
+		k->python = 1;
+		err = add_pair(&k->pairs, leaf, s->py_line, s->samples);
+	}
 	return err || line == UINT32_MAX ? err : add_pair(&k->pairs, leaf, line, s->samples);
 }
 
@@ -245,7 +252,8 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 			rows[n++] = l;
 	qsort_r(rows, n, sizeof(*rows), by_line_kernel, (void *)p);
 	fprintf(out, "\nLines that entered the kernel (kernel: samples in kernel functions beneath"
-		" the line; self includes them)\n");
+		" the line; self includes them%s)\n", k->python ? ", but for a Python line, whose"
+		" self is its own bytecode" : "");
 	fprintf(out, "%9s  %8s  %7s  %-40s  %s\n", "Kernel%", "Kernel", "Self%", "Line",
 		"Kernel functions beneath it");
 	for (uint32_t i = 0; i < n && (!limit || i < limit); i++) {

@@ -188,6 +188,24 @@ static int decode_compact(struct hp_apdecode *d, const unsigned char *rec, uint3
 	return (err = alloc_rest(d, p, end, head, ev)) ? err : 1;
 }
 
+/* The kernel part of a PYSAMPLE (HP_AP_RF_KCHAIN): nr_k, then the
+ * addresses (the first as is, then zigzag deltas). */
+static int get_kernel(const unsigned char *p, const unsigned char *end, struct hp_alloc_event *ev)
+{
+	uint64_t n, v, ip = 0;
+	if (!(p = hp_ap_get(p, end, &n)) || n > HP_AP_MAX_KERNEL_FRAMES)
+		return -HP_ECORRUPT;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!(p = hp_ap_get(p, end, &v)))
+			return -HP_ECORRUPT;
+		ip = i ? ip + (uint64_t)hp_ap_unzigzag(v) : v;
+		ev->kpcs[i] = ip;
+	}
+	ev->nr_kpcs = (uint16_t)n;
+	ev->flags |= HP_ALLOC_F_KCHAIN | (n ? HP_ALLOC_F_KMODE : 0);
+	return 1;
+}
+
 /* The Python frames of a PYSAMPLE: nr_py, then (code delta, offset,
  * flags) each. */
 static int get_py(const unsigned char *p, const unsigned char *end, unsigned rflags,
@@ -208,7 +226,7 @@ static int get_py(const unsigned char *p, const unsigned char *end, unsigned rfl
 	ev->nr_py = (uint16_t)n;
 	ev->flags |= HP_ALLOC_F_PYTHON | ((rflags & HP_AP_RF_PYFAIL) ? HP_ALLOC_F_PYFAIL : 0) |
 		     ((rflags & HP_AP_RF_FAULT) ? HP_ALLOC_F_FAULT : 0);
-	return 1;
+	return (rflags & HP_AP_RF_KCHAIN) ? get_kernel(p, end, ev) : 1;
 }
 
 /* EXIT and SAMPLE: the 8-byte prefix, tid, t, then for SAMPLE overrun, pcs. */
@@ -242,6 +260,7 @@ static int decode_long(struct hp_apdecode *d, const unsigned char *rec, uint32_t
 	ev->weight = 1 + overrun;
 	ev->flags = (r.flags & HP_AP_RF_TRUNCATED) ? HP_ALLOC_F_TRUNCATED : 0;
 	ev->nr_py = 0;
+	ev->nr_kpcs = 0;
 	if (HP_AP_HEAD_TYPE(head) == HP_AP_PYSAMPLE)
 		return get_py(p, end, r.flags, ev);
 	return 1;

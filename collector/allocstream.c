@@ -297,6 +297,7 @@ static void ev_reset(struct hp_allocstream *s, const struct astream *st, unsigne
 	ev->ppid = ev->end_flags = ev->sample_hz = ev->stack_ref = 0;
 	ev->exe = "";
 	ev->nr_py = 0;
+	ev->nr_kpcs = 0;
 	ev->blob = NULL;
 	ev->blob_len = 0;
 	/* set by the agent before its first PYSAMPLE (release) */

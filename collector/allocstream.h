@@ -57,6 +57,9 @@ enum hp_alloc_kind {
 #define HP_ALLOC_F_PYFAIL    0x4u /* SAMPLE: the agent could not read the Python chain */
 #define HP_ALLOC_F_FAULT     0x8u /* SAMPLE (Python): taken at a page fault, every
                                    * fault_period faults of the thread, not CPU time */
+#define HP_ALLOC_F_KCHAIN    0x10u /* SAMPLE (Python): kpcs[0..nr_kpcs) is its kernel part
+                                   * (none: taken in user mode); without it, unknown */
+#define HP_ALLOC_F_KMODE     0x20u /* with F_KCHAIN: taken in kernel mode */
 
 /* One decoded event. (pid, gen) names the stream: gen counts execs of pid.
  * Frees of blocks the stream never showed allocated (allocated before the
@@ -101,6 +104,11 @@ struct hp_alloc_event {
 	uint32_t py_version;      /* PY_VERSION_HEX, 0 unknown */
 	uint64_t py_eval_start, py_eval_end;
 	struct pysample_frame py[HP_AP_MAX_PY_FRAMES];
+	/* SAMPLE with HP_ALLOC_F_KCHAIN: the kernel part of the sample (the
+	 * thread's own CPU event recorded it), innermost first: the sampled
+	 * kernel instruction, then return addresses. */
+	uint16_t nr_kpcs;
+	uint64_t kpcs[HP_AP_MAX_KERNEL_FRAMES];
 };
 
 /* Called for each event; return 0 to go on, or a negative code to stop

@@ -44,14 +44,15 @@ struct hp_pyfeed {
 	uint64_t merged, truncated, unmerged, unresolved, native;
 	uint64_t alloc_stacks, alloc_native;  /* allocation stacks: all, left native */
 	uint64_t faults, faults_native;       /* page-fault samples: all, left native */
+	uint64_t kknown, kmode;       /* CPU samples whose kernel part is known; in the kernel */
 	uint32_t version;             /* PY_VERSION_HEX of the first Python seen */
 	int by_events, by_timers;     /* samples came from SIGTRAP events / CPU-time timers */
 	char version_text[32];
 	char note[256];               /* an unsupported Python's note */
-	char sampler[192];
+	char sampler[384];
 	struct pyframe py[HP_AP_MAX_PY_FRAMES];
 	struct pymerge_frame merged_frames[HP_MAX_FRAMES];
-	struct hp_location nat[HP_MAX_FRAMES], out[HP_MAX_FRAMES];
+	struct hp_location nat[HP_MAX_FRAMES], out[HP_MAX_FRAMES], all[HP_MAX_FRAMES];
 };
 
 int pyfeed_new(struct hp_pyfeed **out)
@@ -396,6 +397,23 @@ static int fault_sample(struct hp_pyfeed *f, struct hp_session *s, const struct 
 					 period);
 }
 
+/* Store a CPU sample of a Python thread: its kernel part (when the agent
+ * sent it: HP_ALLOC_F_KCHAIN) innermost, then the n user frames in loc. */
+static int add_located(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
+		       const struct hp_location *loc, uint32_t n, int end)
+{
+	uint32_t k = 0;
+	if (ev->flags & HP_ALLOC_F_KCHAIN) {
+		f->kknown++;
+		f->kmode += ev->nr_kpcs > 0;
+		k = session_locate_kernel(s, ev->kpcs, ev->nr_kpcs, f->all);
+	}
+	if (k + n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES - k;               /* the outermost user frames go */
+	memcpy(f->all + k, loc, (size_t)n * sizeof(*loc));
+	return session_add_located(s, ev->pid, ev->tid, ev->t_ns, f->all, k + n, end);
+}
+
 int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_alloc_event *ev,
 		  unsigned period)
 {
@@ -419,14 +437,13 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
 		f->native++;
 	else
 		m = merge(f, ev, complete, 0);
-	if (!m)
-		return session_add_sample(s, ev->pid, ev->tid, ev->t_ns, ev->pcs, ev->nr_pcs,
-					  end);
 	uint32_t nn = session_locate(s, ev->pid, ev->pcs, ev->nr_pcs, 0, f->nat);
+	if (!m)
+		return add_located(f, s, ev, f->nat, nn, end);
 	int err = located(f, session_store(s), ev, m, nn);
 	if (err)
 		return err;
-	return session_add_located(s, ev->pid, ev->tid, ev->t_ns, f->out, (uint32_t)m, end);
+	return add_located(f, s, ev, f->out, (uint32_t)m, end);
 }
 
 void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
@@ -467,11 +484,22 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 		facts->python_note = f->note;
 	if (!all)
 		return;
+	char kern[160] = "";
+	if (f->kknown || f->by_events)
+		snprintf(kern, sizeof(kern), "; kernel frames from the events' own samples: %llu of"
+			 " %llu samples known (%llu in the kernel)", (unsigned long long)f->kknown,
+			 (unsigned long long)all, (unsigned long long)f->kmode);
 	snprintf(f->sampler, sizeof(f->sampler), "in the target: the agent reads the frame chain"
-		 " at each sample (%s)", f->by_events && f->by_timers ? "per-thread SIGTRAP perf"
+		 " at each sample (%s)%s", f->by_events && f->by_timers ? "per-thread SIGTRAP perf"
 		 " events, CPU-time timers where they would not open" : f->by_timers ?
-		 "CPU-time timers" : "per-thread SIGTRAP perf events");
+		 "CPU-time timers" : "per-thread SIGTRAP perf events", kern);
 	facts->python_frames = f->sampler;
+	if (f->kknown) {
+		/* the events sampled kernel time and recorded its frames (cmd_run
+		 * said "no" for the agent before the samples came) */
+		facts->kernel_samples = "yes";
+		facts->kernel_frames = "yes";
+	}
 	facts->python_merged = (int64_t)f->merged;
 	facts->python_truncated = (int64_t)f->truncated;
 	facts->python_unmerged = (int64_t)f->unmerged;

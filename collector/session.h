@@ -166,6 +166,12 @@ uint64_t session_t0(const struct hp_session *s);
 uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs, uint32_t n,
 			int first_is_return, struct hp_location *out);
 
+/* Kernel addresses (innermost first: the sampled instruction, then
+ * return addresses) as "[kernel.kallsyms]" locations, as perf samples'
+ * kernel frames are stored. Returns frames written (0: store error). */
+uint32_t session_locate_kernel(struct hp_session *s, const uint64_t *ips, uint32_t n,
+			       struct hp_location *out);
+
 /* The store the session writes to. */
 struct hp_store *session_store(struct hp_session *s);
 

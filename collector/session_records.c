@@ -287,17 +287,36 @@ static uint32_t kernel_frame(struct hp_session *s, struct hp_location *loc)
  * "[kernel.kallsyms]" locations at their absolute addresses, innermost
  * first: the sampled instruction, then return addresses - 1 (their call's
  * line, as for user frames). The analyzer names them from kallsyms. */
-static uint32_t kernel_chain(struct hp_session *s, const struct hp_perf_sample *ps,
-			     struct hp_location *out)
+static int kallsyms_module(struct hp_session *s)
 {
-	uint32_t n = 0;
-	int in_kernel = 0;
 	if (!s->kallsyms_module) {
 		if (store_intern_module(s->st, KALLSYMS_PATH, NULL, &s->kallsyms_module) < 0)
 			return 0;
 		if (s->o->on_module)          /* e.g. read the kernel's symbols early */
 			s->o->on_module(s->o->module_ctx, KALLSYMS_PATH);
 	}
+	return 1;
+}
+
+uint32_t session_locate_kernel(struct hp_session *s, const uint64_t *ips, uint32_t n,
+			       struct hp_location *out)
+{
+	if (!kallsyms_module(s))
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		out[i].module_id = s->kallsyms_module;
+		out[i].addr = i ? ips[i] - 1 : ips[i];
+	}
+	return n;
+}
+
+static uint32_t kernel_chain(struct hp_session *s, const struct hp_perf_sample *ps,
+			     struct hp_location *out)
+{
+	uint32_t n = 0;
+	int in_kernel = 0;
+	if (!kallsyms_module(s))
+		return 0;
 	for (uint64_t i = 0; i < ps->nr_ips && n < MAX_KERNEL_FRAMES; i++) {
 		uint64_t ip = ps->ips[i];
 		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {

@@ -96,6 +96,14 @@
  *             A thread running no Python has nr_py = 0 without the flag.
  *             HP_AP_RF_FAULT: taken by the thread's page-fault event, every
  *             HPPROF_FAULT_PERIOD faults, instead of its CPU-time event.)
+ *             With HP_AP_RF_KCHAIN the record ends with the kernel part of
+ *             the sample: nr_k, then nr_k kernel addresses (the first as
+ *             is, then zigzag deltas), innermost first: the sampled
+ *             kernel instruction, then return addresses. They come from
+ *             the sample the thread's own CPU event wrote to its ring
+ *             (agent_kring.c): nr_k = 0 means the sample was taken in
+ *             user mode (no kernel part). Without the flag the kernel
+ *             part is unknown (no ring, or its record was not found).
  *     PYCODE: tid, t, nr_ranges, nr_ranges x (addr, len, len bytes)
  *             (from the same handler, before the PYSAMPLE that first shows
  *             a code object, or shows a new one at a known address: copies
@@ -141,6 +149,7 @@
 #define HP_AP_DATA_OFF   4096u                  /* first record; header page before */
 #define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
 #define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
+#define HP_AP_MAX_KERNEL_FRAMES 64              /* most kernel frames a PYSAMPLE carries */
 #define HP_AP_MAX_PY_FRAMES 128                 /* most Python frames a PYSAMPLE carries */
 #define HP_AP_PY_MARK    0xfffffffffffffe50ull  /* native pcs end, Python frames follow */
 #define HP_AP_MAX_ALLOC_WORDS (HP_AP_MAX_FRAMES + 1 + 2 * HP_AP_MAX_PY_FRAMES)
@@ -212,6 +221,7 @@ enum hp_ap_func {
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 #define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
 #define HP_AP_RF_PYFAIL 0x04u  /* PYSAMPLE: the Python chain could not be read (or was too deep) */
+#define HP_AP_RF_KCHAIN 0x10u  /* PYSAMPLE: the kernel part follows the Python frames */
 #define HP_AP_RF_FAULT  0x08u  /* PYSAMPLE: taken at the N-th page fault of its thread
 				* (HPPROF_FAULT_PERIOD), not at a period of CPU time */
 

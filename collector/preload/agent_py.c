@@ -22,7 +22,9 @@
  * The SIGTRAP handler takes the native stack (agent_unwind) and the
  * thread's Python frames (pysample_take, a microsecond: the interrupted
  * thread cannot change its own chain), and writes one PYSAMPLE record
- * (common/allocproto.h). The collector resolves the frames while the
+ * (common/allocproto.h). The CPU event also writes its samples, with their
+ * kernel call chain, to a ring of the thread (agent_kring.c): the handler
+ * appends the kernel part of each sample that led to the signal. The collector resolves the frames while the
  * process lives and merges both stacks (collector/pyfeed.c, pymerge.h).
  *
  * The stream header says what was found (py_state, py_version and the
@@ -73,12 +75,16 @@ static uint64_t event_ids[MAX_EVENTS];
 /* The same for each thread's page-fault event (fault_period). */
 static int fault_events[MAX_EVENTS];
 static uint64_t fault_ids[MAX_EVENTS];
+/* The ring of each thread's CPU event (kernel call chains), NULL when it
+ * could not be mapped (the kernel part of its samples is then unknown). */
+static void *rings[MAX_EVENTS];
 
 /* attr.sig_data (siginfo si_perf_data) of the two events */
 enum { SIG_CPU = 1, SIG_FAULT = 2 };
 
 static __thread struct pysample_thread py_thread __attribute__((tls_model("initial-exec")));
 static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slot + 1 */
+static __thread void *py_ring __attribute__((tls_model("initial-exec")));
 
 int agentpy_on(void)
 {
@@ -215,7 +221,45 @@ static unsigned char *put_frames(unsigned char *p, const struct pysample_frame *
 	return p;
 }
 
-static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsigned rflags)
+/* Append the kernel part of a sample (HP_AP_RF_KCHAIN), as many frames
+ * as fit in the record. */
+static unsigned char *put_kernel(unsigned char *buf, unsigned char *p, const struct kring_sample *ks)
+{
+	int room = (int)((buf + HP_AP_MAX_REC - HP_AP_ALIGN - p) / 10) - 1;
+	int n = ks->n < room ? ks->n : room > 0 ? room : 0;
+	uint64_t prev = 0;
+	p = hp_ap_put(p, (uint64_t)n);
+	for (int i = 0; i < n; i++) {
+		p = i ? hp_ap_put(p, hp_ap_zigzag((int64_t)(ks->ips[i] - prev))) : hp_ap_put(p, ks->ips[i]);
+		prev = ks->ips[i];
+	}
+	return p;
+}
+
+/* Write the PYSAMPLE in buf (body up to p): once per sample record of the
+ * thread's ring before head, each with its kernel part; once without a
+ * kernel part when there is none (no ring, or its record was lost). */
+static void write_samples(unsigned char *buf, unsigned char *p, void *ring, uint64_t head)
+{
+	struct kring_sample ks;
+	int any = 0;
+	while (kring_next(ring, head, &ks)) {
+		any = 1;
+		((struct hp_ap_rec *)buf)->flags |= HP_AP_RF_KCHAIN;
+		unsigned char *q = put_kernel(buf, p, &ks);
+		if (stream_write(buf, rec_end(buf, q), HP_AP_PYSAMPLE, STREAM_NOWAIT) < 0)
+			stream_count_drop(1);
+	}
+	if (any)
+		return;
+	if (stream_write(buf, rec_end(buf, p), HP_AP_PYSAMPLE, STREAM_NOWAIT) < 0)
+		stream_count_drop(1);
+}
+
+/* ring: the thread's CPU event ring when its SIGTRAP is the cause, else
+ * NULL (fault event, timers); head: its head at the handler's start. */
+static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsigned rflags,
+			  void *ring, uint64_t head)
 {
 	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
 	struct pyframe_raw raw[HP_AP_MAX_PY_FRAMES];
@@ -242,8 +286,7 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 	p = hp_ap_put(p, overrun > 0 ? (uint64_t)overrun : 0);   /* perf events: always 0 */
 	p = put_pcs(p, pcs, n);
 	p = put_frames(p, packed, npy);
-	if (stream_write(buf, rec_end(buf, p), HP_AP_PYSAMPLE, STREAM_NOWAIT) < 0)
-		stream_count_drop(1);
+	write_samples(buf, p, ring, head);
 }
 
 static void on_sigtrap(int sig, siginfo_t *si, void *uc)
@@ -254,7 +297,9 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 		 * after si_addr, as in the kernel's _sigfault._perf */
 		unsigned long data;
 		memcpy(&data, (const char *)&si->si_addr + sizeof(void *), sizeof(data));
-		take_pysample(&shim_tls, 0, uc, data == SIG_FAULT ? HP_AP_RF_FAULT : 0);
+		void *ring = data == SIG_FAULT ? NULL : __atomic_load_n(&py_ring, __ATOMIC_RELAXED);
+		uint64_t head = kring_head(ring);   /* first: later records are the handler's */
+		take_pysample(&shim_tls, 0, uc, data == SIG_FAULT ? HP_AP_RF_FAULT : 0, ring, head);
 	} else if (py.old.sa_flags & SA_SIGINFO) {
 		if (py.old.sa_sigaction)
 			py.old.sa_sigaction(sig, si, uc);
@@ -270,7 +315,7 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 
 void agentpy_sample(struct shim_tls *t, int overrun, const void *uc)
 {
-	take_pysample(t, overrun, uc, 0);
+	take_pysample(t, overrun, uc, 0, NULL, 0);
 }
 
 /* ---- allocations: the Python frames of the allocating thread ------------- */
@@ -327,9 +372,16 @@ static int open_event(void)
 	struct perf_event_attr a;
 	sigtrap_attr(&a, PERF_COUNT_SW_CPU_CLOCK, py.period_ns, SIG_CPU);
 	a.exclude_kernel = (unsigned)py.exclude_kernel;
+	if (!a.exclude_kernel) {
+		/* the kernel part of each sample, to the ring (agent_kring.c) */
+		a.sample_type = PERF_SAMPLE_CALLCHAIN;
+		a.exclude_callchain_user = 1;
+		a.sample_max_stack = HP_AP_MAX_KERNEL_FRAMES;
+	}
 	int fd = open_attr(&a);
 	if (fd < 0 && (errno == EACCES || errno == EPERM) && !a.exclude_kernel) {
 		py.exclude_kernel = 1;           /* time in the kernel is not sampled then */
+		sigtrap_attr(&a, PERF_COUNT_SW_CPU_CLOCK, py.period_ns, SIG_CPU);
 		a.exclude_kernel = 1;
 		fd = open_attr(&a);
 	}
@@ -389,6 +441,9 @@ void agentpy_thread_start(void)
 						__ATOMIC_RELAXED)) {
 			__atomic_store_n(&event_ids[i], id, __ATOMIC_RELEASE);
 			py_slot = i + 1;
+			if (!py.exclude_kernel)
+				rings[i] = kring_map(fd);
+			__atomic_store_n(&py_ring, rings[i], __ATOMIC_RELAXED);
 			thread_faults_start(i);
 			return;
 		}
@@ -407,6 +462,8 @@ static void close_in(const uint64_t *ids, int i, int v)
 /* Close both events of slot i (v: its CPU event's fd + 1). */
 static void close_event(int i, int v)
 {
+	kring_unmap(rings[i]);
+	rings[i] = NULL;
 	close_in(event_ids, i, v);
 	int f = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST);
 	if (f)
@@ -419,6 +476,8 @@ void agentpy_thread_stop(void)
 		return;
 	int i = py_slot - 1, v = __atomic_exchange_n(&events[i], 0, __ATOMIC_SEQ_CST);
 	py_slot = 0;
+	__atomic_store_n(&py_ring, NULL, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);   /* no handler uses the ring past here */
 	if (v)
 		close_event(i, v);
 	else if ((v = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST)))
@@ -532,6 +591,7 @@ void agentpy_fork_child(void)
 			close_in(fault_ids, i, v);
 	}
 	py_slot = 0;
+	py_ring = NULL;
 	py_thread.tid = 0;
 	py_thread.tstate = 0;
 	memset(seen_addr, 0, sizeof(seen_addr));   /* the child's stream has none of them */

@@ -169,4 +169,25 @@ void agentpy_thread_stop(void);
 /* In a forked child: close the parent's events, new stream's header. */
 void agentpy_fork_child(void);
 
+/* ---- agent_kring.c -------------------------------------------------------- */
+
+/* One sample record of a thread's CPU event ring: whether it was taken in
+ * kernel mode, and the kernel part of its call chain, innermost first. */
+struct kring_sample {
+	int kernel;
+	int n;
+	uint64_t ips[HP_AP_MAX_KERNEL_FRAMES];
+};
+
+/* Bytes to map for a ring; map it on a perf event fd (NULL on failure);
+ * unmap it. Not signal-safe. */
+size_t kring_bytes(void);
+void *kring_map(int fd);
+void kring_unmap(void *ring);
+/* The ring's head now (0 without a ring). Signal-safe. */
+uint64_t kring_head(void *ring);
+/* The next sample record before head, consumed: 1, or 0 when none is left.
+ * Only the ring's thread may call it (from its SIGTRAP handler). */
+int kring_next(void *ring, uint64_t head, struct kring_sample *ks);
+
 #endif

@@ -3,8 +3,9 @@
  * allocproto.h, version 3) through the collector's decoder
  * (collector/allocdecode.c): a PYSAMPLE built as the protocol says gives
  * back its pcs and frames (code deltas, negative offsets, flags, the
- * PYFAIL flag); a PYCODE gives its body; every truncation of either is
- * refused as corrupt, never read past its end.
+ * PYFAIL flag) and its kernel part (HP_AP_RF_KCHAIN: kernel addresses as
+ * deltas; none for a user-mode sample); a PYCODE gives its body; every
+ * truncation of either is refused as corrupt, never read past its end.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,14 @@ static uint32_t build_pysample(unsigned flags)
 	p = hp_ap_put(p, PYSAMPLE_ENTRY);
 	p = hp_ap_put(p, hp_ap_zigzag(-0x800)); p = hp_ap_put(p, hp_ap_zigzag(40));
 	p = hp_ap_put(p, 0);
+	if (flags & HP_AP_RF_KCHAIN) {                       /* 3 kernel frames */
+		static const uint64_t k[3] = { 0xffffffff8161a0f0ull, 0xffffffff8161a200ull,
+					       0xffffffff81000130ull };
+		p = hp_ap_put(p, 3);
+		p = hp_ap_put(p, k[0]);
+		for (int i = 1; i < 3; i++)
+			p = hp_ap_put(p, hp_ap_zigzag((int64_t)(k[i] - k[i - 1])));
+	}
 	uint32_t len = (uint32_t)(p - rec);
 	while (len % HP_AP_ALIGN)
 		rec[len++] = 0;
@@ -77,7 +86,26 @@ int main(void)
 	CHECK(ev.flags & HP_ALLOC_F_PYFAIL);
 	CHECK(ev.flags & HP_ALLOC_F_TRUNCATED);
 
+	CHECK(!(ev.flags & HP_ALLOC_F_KCHAIN));
+	CHECK_EQ_INT(ev.nr_kpcs, 0);
+
+	/* the kernel part */
+	len = build_pysample(HP_AP_RF_KCHAIN);
+	CHECK_EQ_INT(decode(len, HP_AP_PYSAMPLE, &ev), 1);
+	CHECK(ev.flags & HP_ALLOC_F_KCHAIN);
+	CHECK(ev.flags & HP_ALLOC_F_KMODE);
+	CHECK_EQ_INT(ev.nr_py, 2);
+	CHECK_EQ_INT(ev.nr_kpcs, 3);
+	CHECK(ev.kpcs[0] == 0xffffffff8161a0f0ull && ev.kpcs[1] == 0xffffffff8161a200ull &&
+	      ev.kpcs[2] == 0xffffffff81000130ull);
+	uint32_t kend = len;
+	while (kend > 0 && !rec[kend - 1])
+		kend--;
+	for (uint32_t cut = kend - 12; cut + 1 < kend; cut++)   /* cut in the kernel part */
+		CHECK_EQ_INT(decode(cut, HP_AP_PYSAMPLE, &ev), -HP_ECORRUPT);
+
 	/* a SAMPLE record is no Python sample */
+	len = build_pysample(HP_AP_RF_PYFAIL | HP_AP_RF_TRUNCATED);
 	CHECK_EQ_INT(decode(len, HP_AP_SAMPLE, &ev), 1);
 	CHECK(!(ev.flags & HP_ALLOC_F_PYTHON));
 
