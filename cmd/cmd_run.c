@@ -38,6 +38,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/run.h"
+#include "collector/pyremote.h"
 #include "collector/events.h"
 #include "collector/launch.h"
 #include "collector/session.h"
@@ -89,7 +90,10 @@ static const char usage_text[] =
 	"                           LD_PRELOAD agent, which reads its Python frames at\n"
 	"                           each sample and page fault (--fault-period) and puts\n"
 	"                           them on --alloc stacks; no counters, no kernel\n"
-	"                           frames) or off\n"
+	"                           frames), attach (as auto; with -p, also read the\n"
+	"                           Python frames of an attached CPython 3.11 from its\n"
+	"                           memory after each sample: approximate, see\n"
+	"                           docs/python.md) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
@@ -281,10 +285,11 @@ static int parse_options_in(int argc, char **argv, struct run_opts *o,
 			o->s.raw = 1;
 			break;
 		case 'Y':
-			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off")) {
-				o->python = !strcmp(optarg, "auto");
+			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off") ||
+			    !strcmp(optarg, "attach")) {
+				o->python = !strcmp(optarg, "auto") ? 1 : !strcmp(optarg, "off") ? 0 : 2;
 			} else {
-				hp_err("invalid --python '%s': use auto or off", optarg);
+				hp_err("invalid --python '%s': use auto, attach or off", optarg);
 				return -1;
 			}
 			break;
@@ -557,6 +562,10 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (o.nattach) {
 		if (run_attach_check(&o, argc - optind) || !(targv = run_attach_argv(&o)))
 			return 2;
+		if (run_attach_python(&o)) {
+			free(targv);
+			return 1;
+		}
 	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
 	}
@@ -623,6 +632,8 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	}
 	run_write_events(st, &o, &re, &res);
 	result_facts(&rec, &o, &res);
+	if (o.pyremote)
+		pyremote_facts(o.pyremote, &rec.f);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = run_jit_symbols(st, &rec.f, rec.jit_maps, sizeof(rec.jit_maps))) ||
@@ -651,6 +662,7 @@ out:
 	events_release(&re.sampler);
 	run_symbols_release(&warm);
 	streamfeed_free(feed);
+	pyremote_free(o.pyremote);
 	free(targv);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/run.h"
+#include "collector/pyremote.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -100,4 +101,25 @@ int run_attach_error(int err, const struct run_opts *o, uint32_t pid)
 	}
 	(void)o;
 	return 1;
+}
+
+int run_attach_python(struct run_opts *o)
+{
+	struct hp_pyremote *r;
+	int any = 0, err;
+	if (!o->python)
+		return 0;
+	if ((err = pyremote_new(&r)))
+		return err;
+	for (unsigned i = 0; i < o->nattach; i++)
+		any |= pyremote_probe(r, o->attach[i]);
+	o->pyremote = r;
+	if (any && o->python == 2)
+		o->s.pyremote = r;
+	else if (any)   /* measured too often wrong to be the default: docs/python.md */
+		pyremote_not_read(r, "Python frames: an attached CPython 3.11 is sampled with"
+				  " native frames only; --python attach reads its Python frames"
+				  " from its memory after each sample (approximate:"
+				  " docs/python.md, \"Attach\")");
+	return 0;
 }

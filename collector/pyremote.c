@@ -1,0 +1,310 @@
+/*
+ * pyremote.c - Python frames of attached processes, read from their memory
+ * when a sample is processed and checked against the sample's stack copy
+ * (pyremote.h says what the checks can and cannot see).
+ *
+ * Reuses the collector-side reader: pyframes (runtime per process, code
+ * objects), pywalk (the chain from a frame address), pymerge (the merge
+ * rule and its count check), pyfeed_location (the store locations of
+ * Python frames, shared with the agent's samples).
+ */
+#include "collector/pyremote.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/pyfeed.h"
+#include "collector/pyframes.h"
+#include "collector/pymerge.h"
+#include "collector/session.h"
+#include "collector/unwind.h"
+#include "common/error.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/record.h"
+#include "common/runfacts.h"
+
+enum {
+	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
+	TS_MAX = 256,             /* bytes of a thread state read */
+};
+
+struct hp_pyremote {
+	struct pyframes *pf;
+	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
+	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
+	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
+	uint64_t merged, truncated, unmerged, moved, unresolved, native;
+	char version[32];
+	char note[256];
+	char frames[256];
+	struct pyframe_raw raw[PYFRAMES_MAX];
+	struct pyframe py[PYFRAMES_MAX];
+	struct pymerge_frame mf[HP_MAX_FRAMES];
+	struct hp_location nat[HP_MAX_FRAMES];
+};
+
+int pyremote_new(struct hp_pyremote **out)
+{
+	struct hp_pyremote *r = calloc(1, sizeof(*r));
+	int err;
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	if ((err = pyframes_new(&r->pf)) || (err = pyfeed_new(&r->locs))) {
+		pyremote_free(r);
+		return err;
+	}
+	hmap_init(&r->tstates);
+	hmap_init(&r->probed);
+	*out = r;
+	return 0;
+}
+
+void pyremote_free(struct hp_pyremote *r)
+{
+	if (!r)
+		return;
+	pyframes_free(r->pf);
+	pyfeed_free(r->locs);
+	hmap_release(&r->tstates);
+	hmap_release(&r->probed);
+	free(r);
+}
+
+int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
+{
+	const struct py_runtime *rt;
+	uint64_t v;
+	if (hmap_get(&r->probed, pid, &v))
+		return v == 1;
+	int err = pyframes_runtime(r->pf, pid, &rt);
+	int ok = !err && rt->off;
+	if (!err && !r->version[0] && rt->major)
+		snprintf(r->version, sizeof(r->version), "%u.%u.%u", rt->major, rt->minor,
+			 rt->micro);
+	if (!err && !rt->off && !r->note[0]) {
+		pyruntime_note(rt, r->note, sizeof(r->note));
+		hp_info("process %u: %s", pid, r->note);
+	}
+	hmap_put(&r->probed, pid, ok ? 1 : 2);
+	return ok;
+}
+
+void pyremote_not_read(struct hp_pyremote *r, const char *note)
+{
+	if (!r->note[0]) {
+		snprintf(r->note, sizeof(r->note), "%s", note);
+		hp_info("%s", note);
+	}
+}
+
+static uint64_t u64_at(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+	memcpy(&v, p + off, sizeof v);
+	return v;
+}
+
+/* The copy's bytes at address a (len of them), or NULL when outside it. */
+static const uint8_t *in_copy(uint64_t sp, const uint8_t *stack, uint64_t len, uint64_t a,
+			      size_t n)
+{
+	return a >= sp && a - sp <= len && n <= len - (a - sp) ? stack + (a - sp) : NULL;
+}
+
+/* The thread state of tid (cached, checked against native_thread_id) in ts. */
+static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
+			uint32_t tid, uint8_t *ts)
+{
+	const struct py_offsets *o = rt->off;
+	void *ctx = (void *)(uintptr_t)pid;
+	uint64_t key = hmap_key2(pid, tid), t;
+	int err;
+	if (hmap_get(&r->tstates, key, &t) && !pywalk_read_remote(ctx, t, ts, o->tstate_size) &&
+	    u64_at(ts, o->tstate_native_id) == tid)
+		return 0;
+	if ((err = pywalk_find_tstate(rt, pywalk_read_remote, ctx, tid, &t)) ||
+	    (err = pywalk_read_remote(ctx, t, ts, o->tstate_size)))
+		return err;
+	return hmap_put(&r->tstates, key, t);
+}
+
+struct anchors {
+	uint64_t frame[MAX_CFRAMES];   /* current_frame of each activation in the copy */
+	int n;
+};
+
+/*
+ * The innermost activation at the sample that the copy holds: from the
+ * thread's _PyCFrame now, follow `previous` past activations started
+ * after the sample (below the copy) to the first one inside it. Its
+ * current_frame and previous must be the same now as in the copy, else
+ * the activation moved on (-ESTALE). Fills a with the current_frame of
+ * it and of every caller activation the copy holds, innermost first.
+ */
+static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uint64_t sp,
+		  const uint8_t *stack, uint64_t len, struct anchors *a)
+{
+	size_t need = (o->cframe_current_frame > o->cframe_previous ? o->cframe_current_frame
+		       : o->cframe_previous) + 8;
+	void *ctx = (void *)(uintptr_t)pid;
+	uint8_t now[64];
+	const uint8_t *c = NULL;
+	int err;
+	if (need > sizeof(now))
+		return -EINVAL;
+	for (int k = 0; cframe && k < MAX_CFRAMES; k++) {
+		if ((c = in_copy(sp, stack, len, cframe, need)) || cframe > sp)
+			break;
+		if ((err = pywalk_read_remote(ctx, cframe + o->cframe_previous, &cframe, 8)))
+			return err;
+	}
+	if (!c)
+		return -ESTALE;                /* the sample's activations are gone, or above the copy */
+	if ((err = pywalk_read_remote(ctx, cframe, now, need)))
+		return err;
+	if (u64_at(now, o->cframe_current_frame) != u64_at(c, o->cframe_current_frame) ||
+	    u64_at(now, o->cframe_previous) != u64_at(c, o->cframe_previous))
+		return -ESTALE;
+	a->n = 0;
+	while (c && a->n < MAX_CFRAMES) {
+		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
+		c = in_copy(sp, stack, len, u64_at(c, o->cframe_previous), need);
+	}
+	return 0;
+}
+
+/* Each anchored activation's group must start at its anchor frame. */
+static int groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
+{
+	int g = 0, start = 0;
+	for (int i = 0; i < n && g < a->n; i++) {
+		if (i == start && raw[i].frame != a->frame[g])
+			return 0;
+		if (raw[i].is_entry) {
+			g++;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+/* The sample's Python frames into r->py: their count, 0 when the thread
+ * runs no Python, -ESTALE when the copy shows they moved, another -errno
+ * when they could not be read. */
+static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
+		       uint32_t tid, const uint64_t *regs, const uint8_t *stack, uint64_t len)
+{
+	const struct py_offsets *o = rt->off;
+	uint8_t ts[TS_MAX];
+	struct anchors a;
+	int nentry, n, err;
+	if (o->tstate_size > sizeof(ts))
+		return -EINVAL;
+	if ((err = thread_state(r, rt, pid, tid, ts)))
+		return err;
+	if ((err = anchor(o, pid, u64_at(ts, o->tstate_cframe), regs[HP_REG_SP], stack, len, &a)))
+		return err;
+	n = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a.frame[0], r->raw,
+			PYFRAMES_MAX, &nentry);
+	if (n <= 0)
+		return n;
+	if (!groups_match(r->raw, n, &a))
+		return -ESTALE;
+	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
+		return err < 0 ? err : -EAGAIN;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(r->py[i].function, "?"))
+			return -ENOENT;
+	return n;
+}
+
+/* The merged frames as locations: Python ones from pyfeed_location,
+ * native ones as located in r->nat (in order, evaluation frames skipped). */
+static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+		   const uint64_t *pcs, uint32_t nn, int m, struct hp_location *out)
+{
+	uint32_t j = 0;
+	for (int i = 0; i < m; i++) {
+		if (r->mf[i].py >= 0) {
+			int err = pyfeed_location(r->locs, session_store(s), pid, &r->py[r->mf[i].py],
+						  &out[i]);
+			if (err)
+				return err;
+			continue;
+		}
+		while (j < nn && pcs[j] != r->mf[i].pc)
+			j++;
+		out[i] = j < nn ? r->nat[j++] : (struct hp_location){ 0, r->mf[i].pc };
+	}
+	return m;
+}
+
+uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
+			 struct hp_location *out, uint32_t max)
+{
+	const struct py_runtime *rt;
+	enum pymerge_status st;
+	int neval = 0, npy;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	if (!pyremote_probe(r, pid) || pyframes_runtime(r->pf, pid, &rt) || !regs || !stack)
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	for (uint32_t i = 0; i < n; i++)
+		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
+	if (!neval) {
+		r->native++;
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
+	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len);
+	if (npy <= 0) {
+		r->moved += npy == -ESTALE;
+		r->unmerged += npy == -ESTALE;
+		r->unresolved += npy != -ESTALE;
+		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no Python frames: %s", pid, tid,
+			 npy ? hp_strerror(npy) : "none");
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
+	int m = pymerge(pcs, (int)n, complete, rt->eval_start, rt->eval_end, r->py, npy, r->mf,
+			(int)(max < HP_MAX_FRAMES ? max : HP_MAX_FRAMES), &st);
+	if (st == PYMERGE_UNMERGED) {
+		r->unmerged++;
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
+	r->merged += st == PYMERGE_MERGED;
+	r->truncated += st == PYMERGE_TRUNCATED;
+	uint32_t nn = session_locate(s, pid, pcs, n, 0, r->nat);
+	int got = located(r, s, pid, pcs, nn, m, out);
+	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
+}
+
+void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
+{
+	uint64_t all = r->merged + r->truncated + r->unmerged + r->unresolved + r->native;
+	if (r->version[0])
+		facts->python_version = r->version;
+	if (r->note[0])
+		facts->python_note = r->note;
+	if (!all)
+		return;
+	snprintf(r->frames, sizeof(r->frames), "collector-side (attached): read from the"
+		 " process's memory after each sample, checked against the sample's stack copy;"
+		 " approximate (docs/python.md, Attach); %llu samples unmerged because the frames"
+		 " had moved on", (unsigned long long)r->moved);
+	facts->python_frames = r->frames;
+	facts->python_merged = (int64_t)r->merged;
+	facts->python_truncated = (int64_t)r->truncated;
+	facts->python_unmerged = (int64_t)r->unmerged;
+	facts->python_unresolved = (int64_t)r->unresolved;
+	facts->python_native = (int64_t)r->native;
+	hp_info("Python frames (attached, read after each sample): %llu of %llu samples of"
+		" Python threads merged, %llu unmerged (%llu had moved on), %llu unresolved",
+		(unsigned long long)(r->merged + r->truncated), (unsigned long long)all,
+		(unsigned long long)r->unmerged, (unsigned long long)r->moved,
+		(unsigned long long)r->unresolved);
+}

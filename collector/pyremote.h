@@ -1,0 +1,60 @@
+/*
+ * pyremote.h - Python frames of processes hpprof attached to (`run -p`),
+ * read from their memory when each perf sample is processed.
+ *
+ * An attached process has no preload agent, so its Python frames cannot be
+ * read in the target at the sample (docs/python.md, "Choosing the
+ * mechanism"). They are read by the collector instead (pyframes.h,
+ * process_vm_readv), after the fact, and checked against what the sample's
+ * own stack copy says of the moment of the sample:
+ *  - each _PyEval_EvalFrameDefault activation keeps its _PyCFrame on the C
+ *    stack, so the copy holds, for every activation it covers, the address
+ *    of the Python frame that activation was running at the sample
+ *    (current_frame) and of its caller's _PyCFrame (previous);
+ *  - the chain read later must still start at the innermost such frame and
+ *    pass through every other one where its group starts, and its number
+ *    of entry frames must match the evaluation loops of the native stack
+ *    (pymerge.h). A sample that fails is unmerged (native frames only).
+ * What the copy cannot show: a frame popped and another pushed at the same
+ * address between the sample and the read (a Python function returning
+ * and the next one called from the same caller), and the innermost
+ * frame's line (its last instruction is in the heap). Those are read as
+ * they are at the read: measured in docs/python.md ("Attach").
+ */
+#ifndef HP_PYREMOTE_H
+#define HP_PYREMOTE_H
+
+#include <stdint.h>
+
+struct hp_location;
+struct hp_run_facts;
+struct hp_session;
+struct hp_pyremote;
+
+int pyremote_new(struct hp_pyremote **out);
+void pyremote_free(struct hp_pyremote *r);
+
+/* Looks at pid once: 1 when hpprof can read its Python frames, 0 when it
+ * runs no Python, or one it cannot read (then said on stderr once, with
+ * pyruntime_note's text, and kept for run_info). */
+int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
+
+/* The Python frames of readable processes will not be read: the note
+ * (said on stderr now, run_info's python_note). */
+void pyremote_not_read(struct hp_pyremote *r, const char *note);
+
+/* The sample at the moment described by its user registers and stack copy
+ * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the
+ * unwinding reached the outermost frame) located into out with the Python
+ * frames merged in, or as they are when the checks fail. Returns the number
+ * of locations written (at most max). */
+uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
+			 struct hp_location *out, uint32_t max);
+
+/* The run_info facts (python_frames, python_version, the counts). Strings
+ * stay valid until pyremote_free. */
+void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts);
+
+#endif
