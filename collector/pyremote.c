@@ -37,6 +37,7 @@ struct hp_pyremote {
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
 	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
 	uint64_t merged, truncated, unmerged, moved, unresolved, native;
+	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
 	char version[32];
 	char note[256];
 	char frames[256];
@@ -59,6 +60,7 @@ int pyremote_new(struct hp_pyremote **out)
 	}
 	hmap_init(&r->tstates);
 	hmap_init(&r->probed);
+	r->check_code = !getenv("HPPROF_PYATTACH_NOCODE");
 	*out = r;
 	return 0;
 }
@@ -177,6 +179,53 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 	return 0;
 }
 
+/*
+ * Was the innermost frame running this code object at the sample? Its
+ * evaluation loop keeps a pointer to the next code unit (next_instr) in a
+ * register; when the sample is in a C function the loop called, the
+ * register is still live or was saved on the stack by that function (or
+ * one it called). So some register of the sample, or some word of the
+ * copy below the loop's return address (the C functions' frames, not the
+ * loop's own, whose slots can hold stale pointers of earlier calls),
+ * points into the code units of the code object that ran. A frame popped
+ * and another pushed at the same address since shows another code object,
+ * which nothing there points into. ret: the offset in the copy of the
+ * innermost loop's return address (0: the sample is in the loop itself).
+ */
+static int code_seen(uint32_t pid, const struct py_offsets *o, uint64_t code,
+		     const uint64_t *regs, const uint8_t *stack, uint64_t ret)
+{
+	enum { VAR_SIZE = 16 };                  /* PyVarObject.ob_size (LP64): code units */
+	int64_t units;
+	if (pywalk_read_remote((void *)(uintptr_t)pid, code + VAR_SIZE, &units, 8) || units <= 0)
+		return 0;
+	uint64_t lo = code + o->code_adaptive, hi = lo + 2 * (uint64_t)units;
+	for (int i = 0; i < HP_UNWIND_NREGS; i++)
+		if (i != HP_REG_IP && regs[i] >= lo && regs[i] <= hi)
+			return 1;
+	for (uint64_t off = 0; off + 8 <= ret; off += 8)
+		if (u64_at(stack, off) >= lo && u64_at(stack, off) <= hi)
+			return 1;
+	return 0;
+}
+
+/* Where the innermost evaluation loop's return address pcs[k] (k > 0) is
+ * in the copy: the first word equal to it; 0 when the sample is in the
+ * loop (k = 0) or the word is not found. */
+static uint64_t loop_return(const uint64_t *pcs, uint32_t n, uint64_t eval_start,
+			    uint64_t eval_end, const uint8_t *stack, uint64_t len)
+{
+	uint32_t k = 0;
+	while (k < n && !pymerge_is_eval(pcs, (int)k, eval_start, eval_end))
+		k++;
+	if (!k || k == n)
+		return 0;
+	for (uint64_t off = 0; off + 8 <= len; off += 8)
+		if (u64_at(stack, off) == pcs[k])
+			return off;
+	return 0;
+}
+
 /* Each anchored activation's group must start at its anchor frame. */
 static int groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
 {
@@ -196,7 +245,8 @@ static int groups_match(const struct pyframe_raw *raw, int n, const struct ancho
  * runs no Python, -ESTALE when the copy shows they moved, another -errno
  * when they could not be read. */
 static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
-		       uint32_t tid, const uint64_t *regs, const uint8_t *stack, uint64_t len)
+		       uint32_t tid, const uint64_t *regs, const uint8_t *stack, uint64_t len,
+		       uint64_t ret)
 {
 	const struct py_offsets *o = rt->off;
 	uint8_t ts[TS_MAX];
@@ -212,7 +262,8 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 			PYFRAMES_MAX, &nentry);
 	if (n <= 0)
 		return n;
-	if (!groups_match(r->raw, n, &a))
+	if (!groups_match(r->raw, n, &a) ||
+	    (r->check_code && !code_seen(pid, o, r->raw[0].code, regs, stack, ret)))
 		return -ESTALE;
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
@@ -261,7 +312,8 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		r->native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len);
+	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
+			  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack, stack_len));
 	if (npy <= 0) {
 		r->moved += npy == -ESTALE;
 		r->unmerged += npy == -ESTALE;
