@@ -21,6 +21,7 @@
 #include "collector/session.h"
 #include "collector/unwind.h"
 #include "common/error.h"
+#include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/record.h"
@@ -37,10 +38,13 @@ struct hp_pyremote {
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
 	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
 	uint64_t merged, truncated, unmerged, moved, unresolved, native;
+	uint64_t recoded;              /* innermost code object found from the sample */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
+	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
+	size_t nknown, capknown;
 	char version[32];
 	char note[256];
-	char frames[256];
+	char frames[512];
 	struct pyframe_raw raw[PYFRAMES_MAX];
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
@@ -73,6 +77,7 @@ void pyremote_free(struct hp_pyremote *r)
 	pyfeed_free(r->locs);
 	hmap_release(&r->tstates);
 	hmap_release(&r->probed);
+	free(r->known);
 	free(r);
 }
 
@@ -180,32 +185,97 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 }
 
 /*
- * Was the innermost frame running this code object at the sample? Its
+ * Which code object was the innermost frame running at the sample? Its
  * evaluation loop keeps a pointer to the next code unit (next_instr) in a
  * register; when the sample is in a C function the loop called, the
  * register is still live or was saved on the stack by that function (or
  * one it called). So some register of the sample, or some word of the
  * copy below the loop's return address (the C functions' frames, not the
  * loop's own, whose slots can hold stale pointers of earlier calls),
- * points into the code units of the code object that ran. A frame popped
- * and another pushed at the same address since shows another code object,
- * which nothing there points into. ret: the offset in the copy of the
- * innermost loop's return address (0: the sample is in the loop itself).
+ * points into the code units of the code object that ran: [lo, hi] of
+ * code_range. ret: the offset in the copy of the innermost loop's return
+ * address (0: the sample is in the loop itself). The pointer found goes
+ * to *next; 0 when none.
  */
-static int code_seen(uint32_t pid, const struct py_offsets *o, uint64_t code,
-		     const uint64_t *regs, const uint8_t *stack, uint64_t ret)
+static int code_seen(uint64_t lo, uint64_t hi, const uint64_t *regs, const uint8_t *stack,
+		     uint64_t ret, uint64_t *next)
+{
+	for (int i = 0; i < HP_UNWIND_NREGS; i++)
+		if (i != HP_REG_IP && regs[i] > lo && regs[i] <= hi) {
+			*next = regs[i];
+			return 1;
+		}
+	for (uint64_t off = 0; off + 8 <= ret; off += 8)
+		if (u64_at(stack, off) > lo && u64_at(stack, off) <= hi) {
+			*next = u64_at(stack, off);
+			return 1;
+		}
+	return 0;
+}
+
+/* The code units of the code object at code: [*lo, *hi]. */
+static int code_range(uint32_t pid, const struct py_offsets *o, uint64_t code, uint64_t *lo,
+		      uint64_t *hi)
 {
 	enum { VAR_SIZE = 16 };                  /* PyVarObject.ob_size (LP64): code units */
 	int64_t units;
-	if (pywalk_read_remote((void *)(uintptr_t)pid, code + VAR_SIZE, &units, 8) || units <= 0)
-		return 0;
-	uint64_t lo = code + o->code_adaptive, hi = lo + 2 * (uint64_t)units;
-	for (int i = 0; i < HP_UNWIND_NREGS; i++)
-		if (i != HP_REG_IP && regs[i] >= lo && regs[i] <= hi)
-			return 1;
-	for (uint64_t off = 0; off + 8 <= ret; off += 8)
-		if (u64_at(stack, off) >= lo && u64_at(stack, off) <= hi)
-			return 1;
+	int err = pywalk_read_remote((void *)(uintptr_t)pid, code + VAR_SIZE, &units, 8);
+	if (err || units <= 0 || units > 1 << 24)
+		return err ? err : -EAGAIN;
+	*lo = code + o->code_adaptive;
+	*hi = *lo + 2 * (uint64_t)units;
+	return 0;
+}
+
+/* Code objects seen running in pid, by the range of their code units. */
+static int known_index(const struct hp_pyremote *r, uint32_t pid, uint64_t v)
+{
+	int lo = 0, hi = (int)r->nknown - 1, at = -1;
+	while (lo <= hi) {                       /* the last entry <= (pid, v) */
+		int mid = (lo + hi) / 2;
+		const struct known *k = &r->known[mid];
+		if (k->pid < pid || (k->pid == pid && k->lo <= v)) {
+			at = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return at;
+}
+
+static void remember(struct hp_pyremote *r, uint32_t pid, uint64_t code, uint64_t lo,
+		     uint64_t hi)
+{
+	int at = known_index(r, pid, lo);
+	if (at >= 0 && r->known[at].pid == pid && r->known[at].lo == lo) {
+		r->known[at].hi = hi;            /* the same address: maybe another object now */
+		r->known[at].code = code;
+		return;
+	}
+	if (hp_grow((void **)&r->known, &r->capknown, r->nknown + 1, sizeof(*r->known)))
+		return;
+	memmove(&r->known[at + 2], &r->known[at + 1], (r->nknown - (size_t)(at + 1)) *
+		sizeof(*r->known));
+	r->known[at + 1] = (struct known){ pid, lo, hi, code };
+	r->nknown++;
+}
+
+/* A known code object of pid that a register or a word of the C frames
+ * below the loop points into (as code_seen): its address, the pointer in
+ * *next; 0 when none. */
+static uint64_t known_seen(const struct hp_pyremote *r, uint32_t pid, const uint64_t *regs,
+			   const uint8_t *stack, uint64_t ret, uint64_t *next)
+{
+	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8; i++) {
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		int at = i == HP_REG_IP ? -1 : known_index(r, pid, v);
+		if (at >= 0 && r->known[at].pid == pid && v > r->known[at].lo &&
+		    v <= r->known[at].hi) {
+			*next = v;
+			return r->known[at].code;
+		}
+	}
 	return 0;
 }
 
@@ -241,6 +311,29 @@ static int groups_match(const struct pyframe_raw *raw, int n, const struct ancho
 	return 1;
 }
 
+/* The innermost frame's code object and line as at the sample
+ * (code_seen): the one read when it is pointed into, else a known one
+ * that is (the frame was popped and another pushed at its address since:
+ * counted in r->recoded), else -ESTALE. */
+static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_offsets *o,
+			  const uint64_t *regs, const uint8_t *stack, uint64_t ret)
+{
+	uint64_t lo, hi, next = 0, code;
+	int err = code_range(pid, o, r->raw[0].code, &lo, &hi);
+	if (err)
+		return err;
+	if (code_seen(lo, hi, regs, stack, ret, &next)) {
+		remember(r, pid, r->raw[0].code, lo, hi);
+	} else if ((code = known_seen(r, pid, regs, stack, ret, &next))) {
+		r->raw[0].code = code;
+		r->recoded++;
+	} else {
+		return -ESTALE;
+	}
+	r->raw[0].instr = next - 2;               /* the code unit before next_instr: its line */
+	return 0;
+}
+
 /* The sample's Python frames into r->py: their count, 0 when the thread
  * runs no Python, -ESTALE when the copy shows they moved, another -errno
  * when they could not be read. */
@@ -262,9 +355,10 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 			PYFRAMES_MAX, &nentry);
 	if (n <= 0)
 		return n;
-	if (!groups_match(r->raw, n, &a) ||
-	    (r->check_code && !code_seen(pid, o, r->raw[0].code, regs, stack, ret)))
+	if (!groups_match(r->raw, n, &a))
 		return -ESTALE;
+	if (r->check_code && (err = innermost_code(r, pid, o, regs, stack, ret)))
+		return err;
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
 	for (int i = 0; i < n; i++)
@@ -346,8 +440,10 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 		return;
 	snprintf(r->frames, sizeof(r->frames), "collector-side (attached): read from the"
 		 " process's memory after each sample, checked against the sample's stack copy;"
-		 " approximate (docs/python.md, Attach); %llu samples unmerged because the frames"
-		 " had moved on", (unsigned long long)r->moved);
+		 " the innermost frame's code object and line from the sample's next_instr"
+		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
+		 " on, %llu whose innermost function had returned", (unsigned long long)r->moved,
+		 (unsigned long long)r->recoded);
 	facts->python_frames = r->frames;
 	facts->python_merged = (int64_t)r->merged;
 	facts->python_truncated = (int64_t)r->truncated;
@@ -355,8 +451,9 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 	facts->python_unresolved = (int64_t)r->unresolved;
 	facts->python_native = (int64_t)r->native;
 	hp_info("Python frames (attached, read after each sample): %llu of %llu samples of"
-		" Python threads merged, %llu unmerged (%llu had moved on), %llu unresolved",
+		" Python threads merged (%llu of them from a function that had returned), %llu"
+		" unmerged (%llu had moved on), %llu unresolved",
 		(unsigned long long)(r->merged + r->truncated), (unsigned long long)all,
-		(unsigned long long)r->unmerged, (unsigned long long)r->moved,
-		(unsigned long long)r->unresolved);
+		(unsigned long long)r->recoded, (unsigned long long)r->unmerged,
+		(unsigned long long)r->moved, (unsigned long long)r->unresolved);
 }
