@@ -45,7 +45,7 @@ struct hp_pyremote {
 	char version[32];
 	char note[256];
 	char frames[512];
-	struct pyframe_raw raw[PYFRAMES_MAX];
+	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
 	struct hp_location nat[HP_MAX_FRAMES];
@@ -141,6 +141,7 @@ static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint
 
 struct anchors {
 	uint64_t frame[MAX_CFRAMES];   /* current_frame of each activation in the copy */
+	uint64_t now;                  /* the innermost one's current_frame at the read */
 	int n;
 };
 
@@ -148,8 +149,8 @@ struct anchors {
  * The innermost activation at the sample that the copy holds: from the
  * thread's _PyCFrame now, follow `previous` past activations started
  * after the sample (below the copy) to the first one inside it. Its
- * current_frame and previous must be the same now as in the copy, else
- * the activation moved on (-ESTALE). Fills a with the current_frame of
+ * previous must be the same now as in the copy, else it is another
+ * activation (-ESTALE); its current_frame now goes to a->now. Fills a with the current_frame of
  * it and of every caller activation the copy holds, innermost first.
  */
 static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uint64_t sp,
@@ -173,9 +174,9 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 		return -ESTALE;                /* the sample's activations are gone, or above the copy */
 	if ((err = pywalk_read_remote(ctx, cframe, now, need)))
 		return err;
-	if (u64_at(now, o->cframe_current_frame) != u64_at(c, o->cframe_current_frame) ||
-	    u64_at(now, o->cframe_previous) != u64_at(c, o->cframe_previous))
+	if (u64_at(now, o->cframe_previous) != u64_at(c, o->cframe_previous))
 		return -ESTALE;
+	a->now = u64_at(now, o->cframe_current_frame);
 	a->n = 0;
 	while (c && a->n < MAX_CFRAMES) {
 		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
@@ -311,6 +312,21 @@ static int groups_match(const struct pyframe_raw *raw, int n, const struct ancho
 	return 1;
 }
 
+/* The innermost frame at the sample is not the activation's current
+ * frame now: it called another (it is in the chain from the current
+ * one), or it returned (its caller, still in memory as its previous, is
+ * in that chain). Else the chain read from it is not the sample's. */
+static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_t pid, int n,
+		      const struct anchors *a)
+{
+	int nentry, m = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a->now,
+				    r->now, PYFRAMES_MAX, &nentry);
+	for (int i = 0; i < m; i++)
+		if (r->now[i].frame == r->raw[0].frame || (n > 1 && r->now[i].frame == r->raw[1].frame))
+			return 1;
+	return 0;
+}
+
 /* The innermost frame's code object and line as at the sample
  * (code_seen): the one read when it is pointed into, else a known one
  * that is (the frame was popped and another pushed at its address since:
@@ -355,7 +371,7 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 			PYFRAMES_MAX, &nentry);
 	if (n <= 0)
 		return n;
-	if (!groups_match(r->raw, n, &a))
+	if (!groups_match(r->raw, n, &a) || (a.now != a.frame[0] && !still_live(r, o, pid, n, &a)))
 		return -ESTALE;
 	if (r->check_code && (err = innermost_code(r, pid, o, regs, stack, ret)))
 		return err;
