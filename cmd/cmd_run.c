@@ -90,10 +90,9 @@ static const char usage_text[] =
 	"                           LD_PRELOAD agent, which reads its Python frames at\n"
 	"                           each sample and page fault (--fault-period) and puts\n"
 	"                           them on --alloc stacks; no counters, no kernel\n"
-	"                           frames), attach (as auto; with -p, also read the\n"
-	"                           Python frames of an attached CPython 3.11 from its\n"
-	"                           memory after each sample: approximate, see\n"
-	"                           docs/python.md) or off\n"
+	"                           frames; with -p, an attached CPython 3.11's Python\n"
+	"                           frames are read from its memory after each sample\n"
+	"                           and checked against the sample) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
@@ -285,11 +284,10 @@ static int parse_options_in(int argc, char **argv, struct run_opts *o,
 			o->s.raw = 1;
 			break;
 		case 'Y':
-			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off") ||
-			    !strcmp(optarg, "attach")) {
-				o->python = !strcmp(optarg, "auto") ? 1 : !strcmp(optarg, "off") ? 0 : 2;
+			if (!strcmp(optarg, "auto") || !strcmp(optarg, "off")) {
+				o->python = !strcmp(optarg, "auto");
 			} else {
-				hp_err("invalid --python '%s': use auto, attach or off", optarg);
+				hp_err("invalid --python '%s': use auto or off", optarg);
 				return -1;
 			}
 			break;

@@ -114,12 +114,7 @@ int run_attach_python(struct run_opts *o)
 	for (unsigned i = 0; i < o->nattach; i++)
 		any |= pyremote_probe(r, o->attach[i]);
 	o->pyremote = r;
-	if (any && o->python == 2)
+	if (any)
 		o->s.pyremote = r;
-	else if (any)   /* measured too often wrong to be the default: docs/python.md */
-		pyremote_not_read(r, "Python frames: an attached CPython 3.11 is sampled with"
-				  " native frames only; --python attach reads its Python frames"
-				  " from its memory after each sample (approximate:"
-				  " docs/python.md, \"Attach\")");
 	return 0;
 }

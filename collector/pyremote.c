@@ -39,6 +39,7 @@ struct hp_pyremote {
 	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
 	uint64_t merged, truncated, unmerged, moved, unresolved, native;
 	uint64_t recoded;              /* innermost code object found from the sample */
+	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
 	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
 	size_t nknown, capknown;
@@ -98,14 +99,6 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 	}
 	hmap_put(&r->probed, pid, ok ? 1 : 2);
 	return ok;
-}
-
-void pyremote_not_read(struct hp_pyremote *r, const char *note)
-{
-	if (!r->note[0]) {
-		snprintf(r->note, sizeof(r->note), "%s", note);
-		hp_info("%s", note);
-	}
 }
 
 static uint64_t u64_at(const uint8_t *p, size_t off)
@@ -314,27 +307,31 @@ static int groups_match(const struct pyframe_raw *raw, int n, const struct ancho
 
 /* The innermost frame at the sample is not the activation's current
  * frame now: it called another (it is in the chain from the current
- * one), or it returned (its caller, still in memory as its previous, is
- * in that chain). Else the chain read from it is not the sample's. */
+ * one: 1), or it returned (its caller, still in memory as its previous,
+ * is in that chain: 2). Else (0) the chain read from it is not the
+ * sample's. */
 static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_t pid, int n,
 		      const struct anchors *a)
 {
 	int nentry, m = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a->now,
 				    r->now, PYFRAMES_MAX, &nentry);
-	for (int i = 0; i < m; i++)
-		if (r->now[i].frame == r->raw[0].frame || (n > 1 && r->now[i].frame == r->raw[1].frame))
+	int caller = 0;
+	for (int i = 0; i < m; i++) {
+		if (r->now[i].frame == r->raw[0].frame)
 			return 1;
-	return 0;
+		caller |= n > 1 && r->now[i].frame == r->raw[1].frame;
+	}
+	return caller ? 2 : 0;
 }
 
 /* The innermost frame's code object and line as at the sample
  * (code_seen): the one read when it is pointed into, else a known one
  * that is (the frame was popped and another pushed at its address since:
- * counted in r->recoded), else -ESTALE. */
+ * counted in r->recoded; returns 1), else -ESTALE. */
 static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_offsets *o,
 			  const uint64_t *regs, const uint8_t *stack, uint64_t ret)
 {
-	uint64_t lo, hi, next = 0, code;
+	uint64_t lo, hi, next = 0, code = 0;
 	int err = code_range(pid, o, r->raw[0].code, &lo, &hi);
 	if (err)
 		return err;
@@ -347,7 +344,7 @@ static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_o
 		return -ESTALE;
 	}
 	r->raw[0].instr = next - 2;               /* the code unit before next_instr: its line */
-	return 0;
+	return code ? 1 : 0;
 }
 
 /* The sample's Python frames into r->py: their count, 0 when the thread
@@ -371,15 +368,22 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 			PYFRAMES_MAX, &nentry);
 	if (n <= 0)
 		return n;
-	if (!groups_match(r->raw, n, &a) || (a.now != a.frame[0] && !still_live(r, o, pid, n, &a)))
+	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
+	if (!groups_match(r->raw, n, &a) || !live)
 		return -ESTALE;
-	if (r->check_code && (err = innermost_code(r, pid, o, regs, stack, ret)))
-		return err;
+	if (r->check_code && (recoded = innermost_code(r, pid, o, regs, stack, ret)) < 0)
+		return recoded;
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
 	for (int i = 0; i < n; i++)
 		if (!strcmp(r->py[i].function, "?"))
 			return -ENOENT;
+	if (n > 1 && (live == 2 || recoded)) {
+		/* the frame that ran at the sample has returned since: its caller
+		 * may have gone on to another line, which is not known */
+		r->py[1].line = 0;
+		r->caller_unknown++;
+	}
 	return n;
 }
 
@@ -458,8 +462,9 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 		 " process's memory after each sample, checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
-		 " on, %llu whose innermost function had returned", (unsigned long long)r->moved,
-		 (unsigned long long)r->recoded);
+		 " on, %llu whose innermost function had returned (%llu with their caller's line"
+		 " unknown)", (unsigned long long)r->moved, (unsigned long long)r->recoded,
+		 (unsigned long long)r->caller_unknown);
 	facts->python_frames = r->frames;
 	facts->python_merged = (int64_t)r->merged;
 	facts->python_truncated = (int64_t)r->truncated;

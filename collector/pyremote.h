@@ -39,10 +39,6 @@ void pyremote_free(struct hp_pyremote *r);
  * pyruntime_note's text, and kept for run_info). */
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
 
-/* The Python frames of readable processes will not be read: the note
- * (said on stderr now, run_info's python_note). */
-void pyremote_not_read(struct hp_pyremote *r, const char *note);
-
 /* The sample at the moment described by its user registers and stack copy
  * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the
  * unwinding reached the outermost frame) located into out with the Python
