@@ -560,10 +560,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (o.nattach) {
 		if (run_attach_check(&o, argc - optind) || !(targv = run_attach_argv(&o)))
 			return 2;
-		if (run_attach_python(&o)) {
-			free(targv);
-			return 1;
-		}
 	} else if (!(targv = target_argv(&o, argc, argv, path, sizeof(path), &ret))) {
 		return ret;
 	}
@@ -579,6 +575,10 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (o.cache_sim && (ret = run_cachesim(&o, targv)) != RUN_SAMPLE_INSTEAD) {
 		free(targv);
 		return ret;           /* simulated (or failed): no sampling */
+	}
+	if (o.nattach && run_attach_python(&o)) {
+		free(targv);
+		return 1;
 	}
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || run_setup_events(&o, &re) ||

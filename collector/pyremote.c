@@ -1,7 +1,7 @@
 /*
  * pyremote.c - Python frames of attached processes, read from their memory
- * when a sample is processed and checked against the sample's stack copy
- * (pyremote.h says what the checks can and cannot see).
+ * when a sample is processed and corrected with the sample's registers and
+ * stack copy (pyremote.h says how).
  *
  * Reuses the collector-side reader: pyframes (runtime per process, code
  * objects), pywalk (the chain from a frame address), pymerge (the merge

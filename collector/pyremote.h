@@ -5,21 +5,20 @@
  * An attached process has no preload agent, so its Python frames cannot be
  * read in the target at the sample (docs/python.md, "Choosing the
  * mechanism"). They are read by the collector instead (pyframes.h,
- * process_vm_readv), after the fact, and checked against what the sample's
- * own stack copy says of the moment of the sample:
+ * process_vm_readv), after the fact, and corrected with what the sample
+ * holds of its own moment (docs/python.md, "Attach"):
  *  - each _PyEval_EvalFrameDefault activation keeps its _PyCFrame on the C
- *    stack, so the copy holds, for every activation it covers, the address
- *    of the Python frame that activation was running at the sample
- *    (current_frame) and of its caller's _PyCFrame (previous);
- *  - the chain read later must still start at the innermost such frame and
- *    pass through every other one where its group starts, and its number
- *    of entry frames must match the evaluation loops of the native stack
- *    (pymerge.h). A sample that fails is unmerged (native frames only).
- * What the copy cannot show: a frame popped and another pushed at the same
- * address between the sample and the read (a Python function returning
- * and the next one called from the same caller), and the innermost
- * frame's line (its last instruction is in the heap). Those are read as
- * they are at the read: measured in docs/python.md ("Attach").
+ *    stack, so the copy names, for every activation it covers, the Python
+ *    frame it was running; the chain is read from there, and that frame
+ *    (or its caller, if it returned) must still be in the thread's chain;
+ *  - the evaluation loop's next_instr, in a register of the sample or
+ *    saved by the C functions below the loop, points into the code object
+ *    the innermost frame was running: the one read must contain it, or a
+ *    code object seen before that does is taken instead; its line is that
+ *    of the code unit before next_instr;
+ *  - the count check of pymerge.h. A sample that fails keeps its native
+ *    frames (unmerged). A caller whose callee returned since the sample
+ *    gets no line (it may have gone on to another).
  */
 #ifndef HP_PYREMOTE_H
 #define HP_PYREMOTE_H
