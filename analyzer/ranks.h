@@ -150,6 +150,15 @@ int ranks_diff(const struct hp_profile *before, const struct hp_profile *after, 
 void ranks_diff_free(struct hp_ranks_diff *d);
 /* "better", "worse", "same". */
 const char *ranks_diff_verdict_name(int verdict);
+/* The verdict on the imbalance in words, in buf: "better balanced", "worse
+ * balanced", "same (within the noise)" or "same (under the threshold of
+ * 5%)". */
+const char *ranks_diff_verdict_text(const struct hp_ranks_diff *d, char *buf, size_t len);
+/* The ranks of the two jobs side by side: the number of rows (the ranks of
+ * the job with more), and for row k the index into each side's runs[] of
+ * that rank (idx[side], -1 where that job lacks it). */
+uint32_t ranks_diff_nrows(const struct hp_ranks_diff *d);
+void ranks_diff_row(const struct hp_ranks_diff *d, uint32_t k, int idx[2]);
 /* As text (limit function rows, 0 = all) or one JSON object. */
 void ranks_diff_print(FILE *out, const struct hp_ranks_diff *d, unsigned limit, int json);
 

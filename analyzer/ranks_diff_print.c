@@ -35,23 +35,45 @@ const char *ranks_diff_verdict_name(int verdict)
 	return verdict < 0 ? "better" : verdict > 0 ? "worse" : "same";
 }
 
+const char *ranks_diff_verdict_text(const struct hp_ranks_diff *d, char *buf, size_t len)
+{
+	if (d->verdict)
+		snprintf(buf, len, "%s balanced", d->verdict < 0 ? "better" : "worse");
+	else if (d->p_value >= d->alpha)
+		snprintf(buf, len, "same (within the noise)");
+	else
+		snprintf(buf, len, "same (under the threshold of %g%%)", d->threshold);
+	return buf;
+}
+
 /* --- text --- */
+
+uint32_t ranks_diff_nrows(const struct hp_ranks_diff *d)
+{
+	return d->r[0]->n >= d->r[1]->n ? d->r[0]->n : d->r[1]->n;
+}
+
+void ranks_diff_row(const struct hp_ranks_diff *d, uint32_t k, int idx[2])
+{
+	int side = d->r[0]->n >= d->r[1]->n ? 0 : 1;    /* the job with more ranks */
+	const struct hp_profile *rp = d->p[side];
+	int run = (int)d->r[side]->order[k];
+	int64_t rank = rp->runs[run].rank;
+	idx[side] = run;
+	idx[!side] = rank >= 0 ? profile_rank_index(d->p[!side], rank) : -1;
+}
 
 static void text_rank_rows(FILE *out, const struct hp_ranks_diff *d)
 {
-	const struct hp_profile *a = d->p[0], *b = d->p[1];
-	const struct hp_ranks *rows = d->r[0]->n >= d->r[1]->n ? d->r[0] : d->r[1];
-	const struct hp_profile *rp = d->r[0]->n >= d->r[1]->n ? a : b;
 	fprintf(out, "%6s  %9s  %9s  %9s  %9s  %7s  %7s\n", "Rank", "Compute", "after", "MPI",
 		"after", "MPI%", "after");
-	for (uint32_t k = 0; k < rows->n; k++) {
-		int64_t rank = rp->runs[rows->order[k]].rank;
-		int ia = rp == a ? (int)rows->order[k] : rank >= 0 ? profile_rank_index(a, rank) : -1;
-		int ib = rp == b ? (int)rows->order[k] : rank >= 0 ? profile_rank_index(b, rank) : -1;
-		const struct hp_prun *sides[2] = { ia >= 0 ? &a->runs[ia] : NULL,
-						   ib >= 0 ? &b->runs[ib] : NULL };
+	for (uint32_t k = 0; k < ranks_diff_nrows(d); k++) {
+		int idx[2];
+		ranks_diff_row(d, k, idx);
+		const struct hp_prun *sides[2] = { idx[0] >= 0 ? &d->p[0]->runs[idx[0]] : NULL,
+						   idx[1] >= 0 ? &d->p[1]->runs[idx[1]] : NULL };
 		char cell[32];
-		fprintf(out, "%6s", rank_cell(&rp->runs[rows->order[k]], cell, sizeof(cell)));
+		fprintf(out, "%6s", rank_cell(sides[0] ? sides[0] : sides[1], cell, sizeof(cell)));
 		for (int col = 0; col < 3; col++)
 			for (int side = 0; side < 2; side++) {
 				const struct hp_prun *r = sides[side];
@@ -71,19 +93,14 @@ static void text_rank_rows(FILE *out, const struct hp_ranks_diff *d)
 static void text_imbalance(FILE *out, const struct hp_ranks_diff *d)
 {
 	const struct hp_ranks *ra = d->r[0], *rb = d->r[1];
-	char na[256], nb[256], rel[32] = "";
+	char na[256], nb[256], rel[32] = "", verdict[64];
 	if (ra->imbalance > 0)
 		snprintf(rel, sizeof(rel), " (%+.1f%%)", 100 * d->delta / ra->imbalance);
 	fprintf(out, "  load imbalance (compute samples, max/mean): %.2f, max on %s -> %.2f, max on %s\n",
 		ra->imbalance, ra->n ? ranks_name(d->p[0], ra->compute_max_run, na, sizeof(na)) : "-",
 		rb->imbalance, rb->n ? ranks_name(d->p[1], rb->compute_max_run, nb, sizeof(nb)) : "-");
-	fprintf(out, "    change %+.2f%s ±%.2f: ", d->delta, rel, d->ci);
-	if (d->verdict)
-		fprintf(out, "%s balanced\n", d->verdict < 0 ? "better" : "worse");
-	else if (d->p_value >= d->alpha)
-		fprintf(out, "same (within the noise)\n");
-	else
-		fprintf(out, "same (under the threshold of %g%%)\n", d->threshold);
+	fprintf(out, "    change %+.2f%s ±%.2f: %s\n", d->delta, rel, d->ci,
+		ranks_diff_verdict_text(d, verdict, sizeof(verdict)));
 	fprintf(out, "  compute per rank: min %" PRIu64 " -> %" PRIu64 ", mean %.2f -> %.2f, max %"
 		PRIu64 " -> %" PRIu64 "\n", ra->compute_min, rb->compute_min, ra->compute_mean,
 		rb->compute_mean, ra->compute_max, rb->compute_max);

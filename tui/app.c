@@ -511,6 +511,7 @@ static void app_release(struct tui_app *a)
 	profile_free(a->base);
 	timeline_free(a->timeline);
 	ranks_timeline_free(a->rank_timeline);
+	ranks_timeline_free(a->base_rank_timeline);
 	free(a->thread_order);
 	screen_release(&a->screen);
 }

@@ -96,6 +96,23 @@ const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a)
 	return a->rank_timeline;
 }
 
+const struct hp_rank_timeline *app_baseline_rank_timeline(struct tui_app *a)
+{
+	int err;
+	if (a->base_rank_timeline || a->base_rank_timeline_failed)
+		return a->base_rank_timeline;
+	a->base_rank_timeline_failed = 1;
+	if (!a->base || !a->base_src->rank_timeline)
+		return NULL;
+	if ((err = a->base_src->rank_timeline(a->base_src->ctx, a->base, TL_BUCKETS,
+					      &a->base_rank_timeline))) {
+		a->base_rank_timeline = NULL;
+		app_message(a, TUI_ERROR, "cannot count the baseline ranks' timeline: %s",
+			    a->base_src->strerror(a->base_src->ctx, err));
+	}
+	return a->base_rank_timeline;
+}
+
 int app_alloc_sites(struct tui_app *a, int (*cb)(void *ctx, const struct tui_alloc_site *s),
 		    void *ctx)
 {

@@ -27,6 +27,8 @@ struct tui_app {
 	int timeline_failed;
 	struct hp_rank_timeline *rank_timeline;
 	int rank_timeline_failed;
+	struct hp_rank_timeline *base_rank_timeline;   /* of the --diff baseline */
+	int base_rank_timeline_failed;
 	uint32_t *thread_order;       /* tids by samples, for `t` */
 	uint32_t nthread_order;
 

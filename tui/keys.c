@@ -71,6 +71,10 @@ static const struct tui_key table[] = {
 	/* tables */
 	{ '\n', "Enter", TUI_A_ENTER, 0, TUI_V_RANKS, "show only this rank in every view" },
 	{ ' ', "Space", TUI_A_TOGGLE, 0, TUI_V_RANKS, "functions across ranks: self / total" },
+	{ KEY_PPAGE, "PgUp", TUI_A_PGUP, 0, TUI_V_RANKS, "scroll the functions across ranks" },
+	{ KEY_NPAGE, "PgDn", TUI_A_PGDN, 0, TUI_V_RANKS, "scroll the functions across ranks" },
+	{ 'd', "d", TUI_A_COMPARE, 0, TUI_V_RANKS,
+	  "with --diff: the two jobs side by side (imbalance, ranks, functions) / this job alone" },
 	{ 's', "s", TUI_A_SORT_NEXT, 0, TUI_V_TABLES, "sort by the next column" },
 	{ 'S', "S", TUI_A_SORT_PREV, 0, TUI_V_TABLES, "sort by the previous column" },
 	{ KEY_LEFT, "Left", TUI_A_LEFT, 0, TUI_V_TABLES | TUI_V_SOURCE | TUI_V_DISASM,

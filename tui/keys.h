@@ -51,6 +51,7 @@ enum tui_action {
 	TUI_A_FLAME,          /* memory: the allocation flame graph */
 	TUI_A_WEIGHT,         /* memory: the next allocation weight */
 	TUI_A_DISASM,         /* machine code of the selected function */
+	TUI_A_COMPARE,        /* ranks: the two jobs of --diff, or this job alone */
 };
 
 struct tui_key {

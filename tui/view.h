@@ -67,6 +67,8 @@ const struct hp_timeline *app_timeline(struct tui_app *a);
 /* Samples per interval of every run (MPI rank), compute and MPI apart,
  * loaded on first use; NULL when unavailable. */
 const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a);
+/* The same of the --diff baseline (rows: its runs[]); NULL without. */
+const struct hp_rank_timeline *app_baseline_rank_timeline(struct tui_app *a);
 /* Call cb for each allocation site of the run, most bytes first (nothing
  * when the run did not track allocations). 0 or a negative error. */
 struct tui_alloc_site;

@@ -6,7 +6,10 @@
  * functions across ranks: min, mean and max of their samples per rank and
  * the rank that holds the max (Space: self / total).
  *
- * Enter shows only the selected rank in every view (x shows all again).
+ * Enter shows only the selected rank in every view (x shows all again);
+ * PgUp/PgDn scroll the functions, / finds one. In a --diff session whose
+ * profiles are MPI jobs the view opens on the comparison of the two jobs
+ * (view_ranks_diff.c); d switches between it and this job alone.
  * Reads the profile's runs (profile.h), the rank analysis (ranks.h) and
  * the per-rank timeline the app loads once (app_rank_timeline).
  */
@@ -19,23 +22,29 @@
 #include "analyzer/ranks.h"
 #include "tui/colors.h"
 #include "tui/view.h"
+#include "tui/view_ranks.h"
 
 #define LOWER_EIGHTH 0x2581           /* U+2581..U+2587, then the full block */
 #define FULL_BLOCK 0x2588
 #define TABLE_W 76                    /* the rank columns left of the timeline */
 
-struct ranks_view {
-	struct tui_view base;
-	struct hp_ranks *r;
-	uint32_t sel, top;            /* rank rows: selection and first shown */
-	int total;                    /* functions by total, not self */
-};
+int ranks_table_rows(uint32_t want, int h)
+{
+	int most = (h - 3) / 2;
+	return (int)want < most ? (int)want : most > 2 ? most : 2;
+}
 
 /* Rows of the rank table (header included) in an area of h rows. */
 static int rank_rows(const struct ranks_view *v, int h)
 {
-	int want = (int)v->r->n + 1, most = (h - 3) / 2;
-	return want < most ? want : most > 2 ? most : 2;
+	return ranks_table_rows(v->r->n + 1, h);
+}
+
+/* Function rows the one-job view shows in an area of h rows. */
+static int func_rows(const struct ranks_view *v, int h)
+{
+	int n = h - 3 - rank_rows(v, h - 3) - 2;
+	return n > 0 ? n : 0;
 }
 
 static void draw_head(struct ranks_view *v, const struct hp_profile *p, struct tui_screen *s,
@@ -63,10 +72,10 @@ static void draw_head(struct ranks_view *v, const struct hp_profile *p, struct t
 }
 
 /* One rank's samples over time in w columns: bar height is the sample
- * rate (of the busiest column of any rank), the role says which of compute
- * and MPI had more. */
-static void draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double max,
-		       struct tui_screen *s, int y, int x, int w)
+ * rate (of the busiest column of any rank: ranks_spark_max), the role says
+ * which of compute and MPI had more. */
+void ranks_draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double max,
+		      struct tui_screen *s, int y, int x, int w)
 {
 	for (int c = 0; c < w; c++) {
 		uint32_t b0 = (uint32_t)((uint64_t)c * tl->nbuckets / (uint64_t)w);
@@ -88,7 +97,7 @@ static void draw_spark(const struct hp_rank_timeline *tl, uint32_t run, double m
 	}
 }
 
-static double spark_max(const struct hp_rank_timeline *tl, int w)
+double ranks_spark_max(const struct hp_rank_timeline *tl, int w)
 {
 	double max = 0;
 	for (uint32_t run = 0; run < tl->nruns; run++)
@@ -112,7 +121,7 @@ static void draw_ranks(struct ranks_view *v, const struct hp_profile *p, struct 
 {
 	const struct hp_rank_timeline *tl = app_rank_timeline(v->base.app);
 	int spark_w = r.w - TABLE_W - 1;
-	double max = tl && spark_w > 0 ? spark_max(tl, spark_w) : 0;
+	double max = tl && spark_w > 0 ? ranks_spark_max(tl, spark_w) : 0;
 	screen_fill(s, r.y, r.x, r.w, TUI_HEADER, ' ');
 	screen_printf(s, r.y, r.x, TABLE_W, TUI_HEADER, "%6s %-12s %8s %8s %8s %8s %6s  %s", "Rank",
 		      "Host", "PID", "Samples", "Compute", "MPI", "MPI%", "Exit");
@@ -142,7 +151,7 @@ static void draw_ranks(struct ranks_view *v, const struct hp_profile *p, struct 
 			      pr->samples ? 100.0 * (double)pr->mpi_samples / (double)pr->samples : 0.0,
 			      ex);
 		if (tl && spark_w > 0 && run < tl->nruns)
-			draw_spark(tl, run, max, s, r.y + i, r.x + TABLE_W + 1, spark_w);
+			ranks_draw_spark(tl, run, max, s, r.y + i, r.x + TABLE_W + 1, spark_w);
 	}
 }
 
@@ -154,8 +163,8 @@ static void draw_functions(struct ranks_view *v, const struct hp_profile *p,
 	screen_printf(s, r.y, r.x, r.w, TUI_HEADER, "%8s %10s %8s %8s %8s  %s (%s samples per rank)",
 		      "Min", "Mean", "Max", "Max rank", "Max/Mean", "Function",
 		      v->total ? "total" : "self");
-	for (int i = 1; i < r.h && (uint32_t)i - 1 < v->r->nfuncs; i++) {
-		const struct hp_rank_fstat *f = &fs[i - 1];
+	for (int i = 1; i < r.h && v->ftop + (uint32_t)i - 1 < v->r->nfuncs; i++) {
+		const struct hp_rank_fstat *f = &fs[v->ftop + (uint32_t)i - 1];
 		const struct hp_prun *mr = &p->runs[f->max_run];
 		char rank[24];
 		if (mr->rank >= 0)
@@ -172,6 +181,10 @@ static void ranks_draw(struct tui_view *tv, struct tui_screen *s, struct tui_rec
 {
 	struct ranks_view *v = (struct ranks_view *)tv;
 	const struct hp_profile *p = app_profile(tv->app);
+	if (v->compare) {
+		ranks_cmp_draw(v, s, r);
+		return;
+	}
 	if (!v->r) {
 		screen_put(s, r.y + 1, r.x + 2, r.w - 2, TUI_ERROR, "cannot analyze the ranks");
 		return;
@@ -186,26 +199,106 @@ static void ranks_draw(struct tui_view *tv, struct tui_screen *s, struct tui_rec
 	draw_functions(v, p, s, (struct tui_rect){ r.y + 4 + rows, r.x, r.h - 4 - rows, r.w });
 }
 
+/* The number of rank rows and function rows on screen, and of each. */
+static void extent(const struct ranks_view *v, uint32_t *nranks, int *shown, uint32_t *nfuncs,
+		   int *fshown)
+{
+	int h = app_area(v->base.app).h;
+	if (v->compare) {
+		*nranks = ranks_diff_nrows(v->rd);
+		*shown = ranks_cmp_rank_rows(v, h) - 1;
+		*nfuncs = v->nf[v->total];
+		*fshown = ranks_cmp_func_rows(v, h);
+	} else {
+		*nranks = v->r->n;
+		*shown = rank_rows(v, h - 3) - 1;
+		*nfuncs = v->r->nfuncs;
+		*fshown = func_rows(v, h);
+	}
+}
+
+static void set_title(struct ranks_view *v)
+{
+	snprintf(v->base.title, sizeof(v->base.title), "%s", v->compare
+		 ? "MPI ranks of two jobs: before -> after"
+		 : "MPI ranks: compute and MPI time per rank");
+}
+
+/* d: the comparison with the --diff baseline, or this job alone. */
+static int switch_mode(struct ranks_view *v)
+{
+	struct tui_app *a = v->base.app;
+	const struct hp_profile_filter *f = app_filter(a);
+	if (!v->compare && !v->rd) {
+		if (!app_baseline(a)) {
+			app_message(a, TUI_DIM, "nothing to compare with: start with --diff BASE.db");
+			return TUI_R_VIEW;
+		}
+		if (!profile_has_ranks(app_baseline(a)) && !profile_has_ranks(app_profile(a))) {
+			app_message(a, TUI_DIM, "neither profile is an MPI job: no ranks to compare");
+			return TUI_R_VIEW;
+		}
+		if (f->run || f->tid || f->pid || f->t_from || f->t_to) {
+			app_message(a, TUI_DIM, "comparing needs whole jobs: x clears the filter");
+			return TUI_R_VIEW;
+		}
+		if (ranks_cmp_build(v)) {
+			app_message(a, TUI_ERROR, "cannot compare the ranks of the two jobs");
+			return TUI_R_VIEW;
+		}
+	}
+	v->compare = !v->compare;
+	v->sel = v->top = v->ftop = 0;
+	set_title(v);
+	return TUI_R_VIEW;
+}
+
+/* Enter: only the selected rank in every view (of this job). */
+static int only_rank(struct ranks_view *v)
+{
+	struct tui_app *a = v->base.app;
+	struct hp_profile_filter f = *app_filter(a);
+	int run = (int)v->r->order[v->sel];
+	if (v->compare) {
+		int idx[2];
+		ranks_diff_row(v->rd, v->sel, idx);
+		if ((run = idx[1]) < 0) {
+			app_message(a, TUI_DIM, "this job (after) has no such rank");
+			return TUI_R_VIEW;
+		}
+	}
+	f.run = app_profile(a)->runs[run].id;
+	f.tid = f.pid = 0;
+	app_set_filter(a, &f);
+	return app_switch(a, 1);
+}
+
+static void scroll_functions(struct ranks_view *v, int64_t by, uint32_t n, int shown)
+{
+	int64_t top = (int64_t)v->ftop + by, last = (int64_t)n - (shown > 0 ? shown : 1);
+	v->ftop = (uint32_t)(top > last ? (last > 0 ? last : 0) : top < 0 ? 0 : top);
+}
+
 static int ranks_action(struct tui_view *tv, enum tui_action a, int arg)
 {
 	struct ranks_view *v = (struct ranks_view *)tv;
-	int shown = rank_rows(v, app_area(tv->app).h - 3) - 1;
+	uint32_t n, nf;
+	int shown, fshown;
 	(void)arg;
+	if (a == TUI_A_COMPARE)
+		return switch_mode(v);
 	if (!v->r || !v->r->n)
 		return TUI_R_UNHANDLED;
+	extent(v, &n, &shown, &nf, &fshown);
 	switch (a) {
 	case TUI_A_UP: v->sel = v->sel ? v->sel - 1 : 0; break;
-	case TUI_A_DOWN: v->sel = v->sel + 1 < v->r->n ? v->sel + 1 : v->sel; break;
+	case TUI_A_DOWN: v->sel = v->sel + 1 < n ? v->sel + 1 : v->sel; break;
 	case TUI_A_HOME: v->sel = 0; break;
-	case TUI_A_END: v->sel = v->r->n - 1; break;
-	case TUI_A_TOGGLE: v->total = !v->total; return TUI_R_VIEW;
-	case TUI_A_ENTER: {
-		struct hp_profile_filter f = *app_filter(tv->app);
-		f.run = app_profile(tv->app)->runs[v->r->order[v->sel]].id;
-		f.tid = f.pid = 0;
-		app_set_filter(tv->app, &f);
-		return app_switch(tv->app, 1);
-	}
+	case TUI_A_END: v->sel = n ? n - 1 : 0; break;
+	case TUI_A_PGDN: scroll_functions(v, fshown, nf, fshown); return TUI_R_VIEW;
+	case TUI_A_PGUP: scroll_functions(v, -(int64_t)fshown, nf, fshown); return TUI_R_VIEW;
+	case TUI_A_TOGGLE: v->total = !v->total; v->ftop = 0; return TUI_R_VIEW;
+	case TUI_A_ENTER: return only_rank(v);
 	default:
 		return TUI_R_UNHANDLED;
 	}
@@ -216,22 +309,52 @@ static int ranks_action(struct tui_view *tv, enum tui_action a, int arg)
 	return TUI_R_VIEW;
 }
 
+/* /: the next function (of the table shown) whose name holds needle, as
+ * the first row of the table. */
+static int ranks_search(struct tui_view *tv, const char *needle, int dir)
+{
+	struct ranks_view *v = (struct ranks_view *)tv;
+	int64_t at = -1;
+	if (v->compare) {
+		at = ranks_cmp_find(v, needle, v->ftop, dir);
+	} else if (v->r && v->r->nfuncs) {
+		const struct hp_rank_fstat *fs = v->total ? v->r->total : v->r->self;
+		int64_t n = v->r->nfuncs;
+		for (int64_t k = 1; k <= n && at < 0; k++) {
+			int64_t i = (((int64_t)v->ftop + dir * k) % n + n) % n;
+			if (strstr(app_profile(tv->app)->functions[fs[i].func].name, needle))
+				at = i;
+		}
+	}
+	if (at < 0)
+		return 0;
+	v->ftop = (uint32_t)at;
+	return 1;
+}
+
 static void ranks_status(struct tui_view *tv, char *buf, size_t len)
 {
 	struct ranks_view *v = (struct ranks_view *)tv;
-	snprintf(buf, len, "rank %u/%u  Enter: only this rank  Space: self/total",
-		 v->r && v->r->n ? v->sel + 1 : 0, v->r ? v->r->n : 0);
+	uint32_t n = 0, nf = 0;
+	int shown, fshown;
+	if (v->r)
+		extent(v, &n, &shown, &nf, &fshown);
+	snprintf(buf, len, "rank %u/%u  fn %u/%u  Space: self/total%s",
+		 n ? v->sel + 1 : 0, n, nf ? v->ftop + 1 : 0, nf,
+		 app_baseline(tv->app) ? v->compare ? "  d: this job" : "  d: compare" : "");
 }
 
 static void ranks_free_view(struct tui_view *tv)
 {
-	ranks_free(((struct ranks_view *)tv)->r);
+	struct ranks_view *v = (struct ranks_view *)tv;
+	ranks_cmp_release(v);
+	ranks_free(v->r);
 	free(tv);
 }
 
 static const struct tui_view_ops ranks_ops = {
 	.name = "ranks", .kind = TUI_V_RANKS, .draw = ranks_draw, .action = ranks_action,
-	.status = ranks_status, .free = ranks_free_view,
+	.search = ranks_search, .status = ranks_status, .free = ranks_free_view,
 };
 
 struct tui_view *view_ranks_new(struct tui_app *a)
@@ -241,8 +364,14 @@ struct tui_view *view_ranks_new(struct tui_app *a)
 		return NULL;
 	v->base.ops = &ranks_ops;
 	v->base.app = a;
-	snprintf(v->base.title, sizeof(v->base.title), "MPI ranks: compute and MPI time per rank");
 	if (ranks_analyze(app_profile(a), &v->r))
 		v->r = NULL;
+	/* a --diff session of MPI jobs opens on their comparison */
+	const struct hp_profile *base = app_baseline(a);
+	const struct hp_profile_filter *f = app_filter(a);
+	if (v->r && base && (profile_has_ranks(base) || profile_has_ranks(app_profile(a))) &&
+	    !(f->run || f->tid || f->pid || f->t_from || f->t_to) && !ranks_cmp_build(v))
+		v->compare = 1;
+	set_title(v);
 	return &v->base;
 }

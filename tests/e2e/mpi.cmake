@@ -14,6 +14,9 @@ hp_script_test(e2e_mpi_views e2e e2e/mpi_views.sh)
 # min/mean/max across ranks against the per-rank files, the imbalance and
 # its fall against the ranks' own truth.
 hp_script_test(e2e_mpi_diff e2e e2e/mpi_diff.sh)
+# the TUI's ranks view comparing the two jobs of a --diff session (under
+# tmux), its figures against `hpprof diff --ranks -f json` of the same files.
+hp_script_test(e2e_mpi_tui_diff e2e e2e/mpi_tui_diff.sh)
 # srun's variables (SLURM_*) set by hand for the two tasks of a job step:
 # run_info, -o %r/%h, merge (no Slurm here; docs/mpi.md).
 hp_script_test(e2e_mpi_srun e2e e2e/mpi_srun.sh)
@@ -25,5 +28,6 @@ endif()
 # Two busy-polling MPI jobs at once (ctest -j2) slow each other's waits in
 # ways their truths then record (e2e_mpi_imbalance says so when it happens):
 # the mpirun tests take turns.
-set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views e2e_mpi_diff PROPERTIES
+set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views e2e_mpi_diff e2e_mpi_tui_diff
+  PROPERTIES
   RESOURCE_LOCK mpirun)

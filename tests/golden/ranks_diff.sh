@@ -1,7 +1,8 @@
 #!/bin/sh
 # Golden outputs of `hpprof diff` between two MPI jobs (docs/mpi.md, "diff"):
 # the rank comparison's text layout (after the ordinary diff, and alone with
-# --ranks) and its JSON, compared byte for byte with tests/golden/ranks/*.expected.
+# --ranks), its JSON and the TUI's ranks view of a --diff session (--dump),
+# compared byte for byte with tests/golden/ranks/*.expected.
 # HP_REGEN=1 rewrites the expectations instead.
 #
 # The jobs are made from the rows of the export fixture (fixture.sh load
@@ -78,6 +79,11 @@ check ranks.txt        "$HPPROF" diff --ranks -n 5 a.db b.db
 check ranks.json       "$HPPROF" diff --ranks -f json a.db b.db
 check ranks-same.txt   "$HPPROF" diff --ranks -n 3 b.db b.db
 check diff-n2.json     "$HPPROF" diff -f json -n 2 a.db b.db
+# the TUI's ranks view of the same two jobs (hpprof tui AFTER --diff BEFORE):
+# the comparison, its call paths (Space), and after alone (d)
+check tui.txt          "$HPPROF" tui --no-color --dump ranks --width 120 --height 40 b.db --diff a.db
+check tui-total.txt    "$HPPROF" tui --no-color --dump ranks --width 120 --height 40 --keys '<space>' b.db --diff a.db
+check tui-after.txt    "$HPPROF" tui --no-color --dump ranks --width 120 --height 30 --keys d b.db --diff a.db
 
 [ "${HP_REGEN:-0}" = 1 ] && echo "regenerated the expectations in $exp"
 exit $fail

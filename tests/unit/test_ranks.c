@@ -2,7 +2,9 @@
  * test_ranks.c - analyzer/ranks_diff.c: the sampling standard error of a
  * job's load imbalance (ranks_imbalance_se) against the spread of the
  * imbalance over many simulated jobs whose ranks' compute samples are
- * binomial draws out of their samples, as the model says they are.
+ * binomial draws out of their samples, as the model says they are; the
+ * pairing of two jobs' ranks side by side (ranks_diff_row, which the text
+ * diff and the TUI share) and the verdict's words.
  */
 #include <math.h>
 #include <stdint.h>
@@ -121,9 +123,81 @@ static void test_se_edges(void)
 	CHECK(ranks_imbalance_se(&p, &r) == 0);
 }
 
+/* A side of a comparison: runs with these ranks, in this order. */
+static void side(struct hp_profile *p, struct hp_prun *runs, struct hp_ranks *r, uint32_t *order,
+		 const int64_t *ranks, uint32_t n)
+{
+	memset(p, 0, sizeof(*p));
+	memset(r, 0, sizeof(*r));
+	for (uint32_t i = 0; i < n; i++) {
+		memset(&runs[i], 0, sizeof(runs[i]));
+		runs[i].id = i + 1;
+		runs[i].rank = ranks[i];
+		order[i] = n - 1 - i;     /* an order that is not the runs' own */
+	}
+	p->runs = runs;
+	p->nruns = n;
+	r->n = n;
+	r->order = order;
+}
+
+static void test_rank_rows(void)
+{
+	struct hp_profile p[2];
+	struct hp_prun runs[2][NR];
+	struct hp_ranks r[2];
+	uint32_t order[2][NR];
+	struct hp_ranks_diff d = { .p = { &p[0], &p[1] }, .r = { &r[0], &r[1] } };
+	int idx[2];
+	/* before: ranks 3, 1, 0 (no rank 2); after: ranks 0..3 */
+	const int64_t three[] = { 3, 1, 0 }, four[] = { 0, 1, 2, 3 };
+	side(&p[0], runs[0], &r[0], order[0], three, 3);
+	side(&p[1], runs[1], &r[1], order[1], four, 4);
+	CHECK(ranks_diff_nrows(&d) == 4);
+	/* rows follow the after job's order (it has more ranks): runs 3, 2, 1, 0
+	 * = ranks 3, 2, 1, 0; before holds rank 3 at run 0, rank 1 at 1, none of 2 */
+	const int want[4][2] = { { 0, 3 }, { -1, 2 }, { 1, 1 }, { 2, 0 } };
+	for (uint32_t k = 0; k < 4; k++) {
+		ranks_diff_row(&d, k, idx);
+		CHECK(idx[0] == want[k][0] && idx[1] == want[k][1]);
+	}
+	/* swapped: the before job has more; equal counts: the before job's order */
+	d.p[0] = &p[1], d.p[1] = &p[0], d.r[0] = &r[1], d.r[1] = &r[0];
+	ranks_diff_row(&d, 1, idx);
+	CHECK(idx[0] == 2 && idx[1] == -1);
+	side(&p[0], runs[0], &r[0], order[0], four, 4);
+	ranks_diff_row(&d, 0, idx);
+	CHECK(ranks_diff_nrows(&d) == 4 && idx[0] == 3 && idx[1] == 3);
+	/* runs that were no MPI rank pair with nothing */
+	const int64_t none[] = { -1, -1 };
+	side(&p[0], runs[0], &r[0], order[0], none, 2);
+	side(&p[1], runs[1], &r[1], order[1], none, 1);
+	d.p[0] = &p[0], d.p[1] = &p[1], d.r[0] = &r[0], d.r[1] = &r[1];
+	ranks_diff_row(&d, 0, idx);
+	CHECK(ranks_diff_nrows(&d) == 2 && idx[0] == 1 && idx[1] == -1);
+}
+
+static void test_verdict_text(void)
+{
+	struct hp_ranks_diff d = { .alpha = 0.05, .threshold = 5 };
+	char buf[64];
+	d.verdict = -1;
+	CHECK(!strcmp(ranks_diff_verdict_text(&d, buf, sizeof(buf)), "better balanced"));
+	d.verdict = 1;
+	CHECK(!strcmp(ranks_diff_verdict_text(&d, buf, sizeof(buf)), "worse balanced"));
+	d.verdict = 0;
+	d.p_value = 0.2;
+	CHECK(!strcmp(ranks_diff_verdict_text(&d, buf, sizeof(buf)), "same (within the noise)"));
+	d.p_value = 0.01;
+	CHECK(!strcmp(ranks_diff_verdict_text(&d, buf, sizeof(buf)),
+		      "same (under the threshold of 5%)"));
+}
+
 int main(void)
 {
 	test_se_against_simulation();
 	test_se_edges();
+	test_rank_rows();
+	test_verdict_text();
 	return hp_test_result();
 }

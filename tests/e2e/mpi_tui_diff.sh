@@ -1,0 +1,270 @@
+#!/bin/sh
+# The TUI's rank comparison of two MPI jobs (docs/tui.md, docs/mpi.md):
+# two 4-rank jobs of hp-mpi-pi under Open MPI's mpirun, `--skew 2` (rank 0
+# throws twice the darts of each other rank) before and `--skew 1` after,
+# each merged from its per-rank files; `hpprof tui after.db --diff
+# before.db` under tmux, then r. Every figure on the screen is checked
+# against `hpprof diff --ranks -n 0 -f json` of the same two files (the
+# figures e2e_mpi_diff checks against the per-rank files and the ranks' own
+# truth):
+#   - the imbalance of each job and the rank of its max, the change (and in
+#     percent) with the half-width of its interval, the verdict; compute per
+#     rank (min, mean, max) and the MPI share, before and after;
+#   - each rank's compute and MPI samples and MPI% before and after, and
+#     each job's timeline of it beside them;
+#   - every function row shown: min, mean, max, the rank of the max and
+#     max/mean, before and after, in the JSON's order (self), then by total
+#     (Space) with the same figures, PgDn (the next page is the JSON's next
+#     rows), / (a function found becomes the first row);
+#   - d shows the after job alone (its imbalance) and back; a rank filter
+#     refuses the comparison, x restores it; ? lists d; q exits 0.
+# Printed figures are compared within the rounding of the two printings
+# (the screen has 2 decimals, the JSON 4): |screen - json| <= 0.005 + 0.00005.
+# env: HPPROF, HP_SRC, HP_BUILD
+. "$HP_SRC/tests/e2e/lib.sh"
+. "$HP_SRC/tests/e2e/mpi_lib.sh"
+command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed (scripts/install-deps.sh)"
+TUI_TMP="$T/tui"
+mkdir "$TUI_TMP"
+. "$HP_SRC/tests/e2e/tui_lib.sh"
+trap 'tui_stop; rm -rf "$T"' EXIT
+
+# As e2e_mpi_views: a small job (a few hundred samples per rank) with
+# busy-polling waits, so that MPI time is CPU time the samples see.
+OMPI_MCA_mpi_yield_when_idle=0
+export OMPI_MCA_mpi_yield_when_idle
+for job in a:2 b:1; do
+	name=${job%%:*} skew=${job#*:}
+	mpirun_np 4 "$HPPROF" run -q -o "$name.%r.db" "$KDIR/hp-mpi-pi" --skew "$skew" \
+		--samples 4e7 --rounds 8 >"$name.out" 2>"$name.err" ||
+		{ cat "$name.err" "$name.out" >&2; fail "mpirun of job $name (--skew $skew)"; }
+	"$HPPROF" merge -o "$name.db" "$name.0.db" "$name.1.db" "$name.2.db" "$name.3.db" \
+		2>"$name.merge" || { cat "$name.merge" >&2; fail "merge of job $name"; }
+done
+"$HPPROF" diff --ranks -n 0 -f json a.db b.db >diff.json || fail "diff --ranks -f json"
+"$HPPROF" diff --ranks -n 5 a.db b.db | sed 's/^/# /'
+
+# check.py SCREEN MODE: the screen's figures against diff.json (MODE: head
+# and self rows, total rows, or page: the rows after PgDn).
+cat >check.py <<'EOF'
+import json, re, sys
+screen = open(sys.argv[1]).read().split("\n")
+mode = sys.argv[2]
+d = json.load(open("diff.json"))
+bad = []
+TOL = 0.005 + 0.00005                 # 2 decimals on screen, 4 in the JSON
+
+def near(what, got, want, tol=TOL):
+    if abs(float(got) - float(want)) > tol + 1e-12:
+        bad.append("%s: screen %s, json %s" % (what, got, want))
+
+def same(what, got, want):
+    if str(got) != str(want):
+        bad.append("%s: screen %s, json %s" % (what, got, want))
+
+def find(pattern):
+    for line in screen:
+        m = re.search(pattern, line)
+        if m:
+            return m
+    bad.append("not on the screen: " + pattern)
+    return None
+
+def head():
+    b, a, imb = d["before"], d["after"], d["imbalance"]
+    m = find(r"(\d+) ranks before, (\d+) after   MPI time ([\d.]+)% -> ([\d.]+)% of all samples")
+    if m:
+        same("ranks before", m[1], b["count"]); same("ranks after", m[2], a["count"])
+        same("MPI % before", m[3], "%.2f" % b["mpi_pct"]); same("MPI % after", m[4], "%.2f" % a["mpi_pct"])
+    m = find(r"^load imbalance \(compute max/mean\) ([\d.]+), max on rank (\d+) -> ([\d.]+), "
+             r"max on rank (\d+)")
+    if m:
+        near("imbalance before", m[1], imb["before"]); near("imbalance after", m[3], imb["after"])
+        same("max rank before", m[2], b["imbalance_rank"]); same("max rank after", m[4], a["imbalance_rank"])
+    m = find(r"change ([+-][\d.]+) \(([+-][\d.]+)%\) \u00b1([\d.]+): (.*)$")
+    if m:
+        near("change", m[1], imb["change"]); near("change %", m[2], imb["change_pct"], 0.05 + 0.005)
+        near("interval", m[3], imb["ci"])
+        words = {"better": "better balanced", "worse": "worse balanced"}.get(imb["verdict"],
+                 "same (within the noise)" if imb["p"] >= imb["alpha"] else "same (under the threshold of %g%%)" % imb["threshold_pct"])
+        same("verdict", m[4].strip(), words)
+        print("# screen: change %s (%s%%) +-%s: %s; json: %.4f -> %.4f, change %.4f +-%.4f, %s" % (
+            m[1], m[2], m[3], m[4].strip(), imb["before"], imb["after"], imb["change"], imb["ci"],
+            imb["verdict"]))
+    m = find(r"compute per rank: min (\d+) -> (\d+), mean ([\d.]+) -> ([\d.]+), max (\d+) -> (\d+)$")
+    if m:
+        same("compute min before", m[1], b["compute_min"]); same("compute min after", m[2], a["compute_min"])
+        near("compute mean before", m[3], b["compute_mean"]); near("compute mean after", m[4], a["compute_mean"])
+        same("compute max before", m[5], b["compute_max"]); same("compute max after", m[6], a["compute_max"])
+    rows = {}
+    for side in ("before", "after"):
+        for r in d[side]["rows"]:
+            rows.setdefault(r["rank"], {})[side] = r
+    start = [i for i, l in enumerate(screen) if re.match(r"\s+Rank\s+Compute\s+after", l)]
+    seen = 0
+    for line in screen[start[0] + 1:] if start else []:
+        t = line.split()               # 7 columns, then each job's timeline of the rank
+        if len(t) < 7 or not t[0].isdigit():
+            break
+        r = rows.get(int(t[0]), {})
+        for k, side in enumerate(("before", "after")):
+            x = r.get(side)
+            want = [str(x["compute_samples"]), str(x["mpi_samples"]),
+                    "%.2f" % (100.0 * x["mpi_samples"] / x["samples"]) if x["samples"] else "0.00"] if x else ["-"] * 3
+            same("rank %s compute %s" % (t[0], side), t[1 + k], want[0])
+            same("rank %s MPI %s" % (t[0], side), t[3 + k], want[1])
+            same("rank %s MPI%% %s" % (t[0], side), t[5 + k], want[2])
+        seen += 1
+    same("rank rows", seen, len(rows))
+
+def cells(f, side, kind):
+    s = f[side]
+    mx = s[kind + "_max"]
+    return [s[kind + "_min"], s[kind + "_mean"], mx, "-" if mx == 0 else s[kind + "_max_rank"],
+            None if mx == 0 else mx / s[kind + "_mean"]]
+
+def label(f):
+    return f["function"] + (" (%s)" % f["module"] if f["module"] else "")
+
+def check_row(line, f, kind):
+    t = line.split(None, 10)
+    if len(t) < 11:
+        bad.append("a short function row: " + line)
+        return
+    full = label(f)
+    # a long name is cut at the pane's edge (120 columns)
+    if not (t[10] == full or (len(line) >= 119 and full.startswith(t[10]))):
+        bad.append("row %r: function %r, json %r" % (line[:60], t[10], full))
+        return
+    for k, side in enumerate(("before", "after")):
+        mn, mean, mx, rank, ratio = cells(f, side, kind)
+        what = "%s %s %s" % (full, kind, side)
+        same(what + " min", t[0 + k], mn); near(what + " mean", t[2 + k], mean)
+        same(what + " max", t[4 + k], mx); same(what + " max rank", t[6 + k], rank)
+        if ratio is None:
+            same(what + " max/mean", t[8 + k], "-")
+        else:
+            near(what + " max/mean", t[8 + k], ratio, 0.005 + 0.001)
+
+def func_lines():
+    start = [i for i, l in enumerate(screen) if "Function (module)" in l]
+    if not start:
+        bad.append("no function table")
+        return []
+    out = []
+    for line in screen[start[0] + 1:]:
+        if not line.strip() or line.startswith(" MPI ranks"):
+            break
+        out.append(line)
+    return out
+
+def status():
+    m = find(r"fn (\d+)/(\d+)")
+    return (int(m[1]), int(m[2])) if m else (0, 0)
+
+funcs = d["functions"]
+kind = "total" if mode == "total" else "self"
+want = [f for f in funcs if f["before"][kind + "_max"] or f["after"][kind + "_max"]]
+lines = func_lines()
+top, n = status()
+same("function rows in all (status)", n, len(want))
+if mode == "self":
+    head()
+if mode in ("self", "page"):
+    for k, line in enumerate(lines):
+        check_row(line, want[top - 1 + k], kind)
+else:                                 # total: by the larger max of the two jobs
+    by_key = {label(f): f for f in want}
+    peaks = []
+    for line in lines:
+        name = line.split(None, 10)[-1]
+        f = by_key.get(name) or next((g for k, g in by_key.items() if k.startswith(name) and len(line) >= 119), None)
+        if not f:
+            bad.append("total row %r is no function of the JSON" % name)
+            continue
+        check_row(line, f, kind)
+        peaks.append(max(f["before"]["total_max"], f["after"]["total_max"]))
+    if peaks != sorted(peaks, reverse=True):
+        bad.append("total rows not by the larger max: %s" % peaks)
+if len(lines) < 10:
+    bad.append("only %d function rows on the screen" % len(lines))
+print("# %s: %d function rows checked (rows %d.. of %d)" % (mode, len(lines), top, n))
+for b in bad[:20]:
+    print("FAIL: " + b)
+sys.exit(1 if bad else 0)
+EOF
+
+tui_start "$HPPROF" tui "$T/b.db" --diff "$T/a.db"
+tui_wait_for "9 Diff"
+tui_keys r
+tui_wait_for "ranks before"
+tui_screen >cmp.txt
+python3 check.py cmp.txt self || { cat cmp.txt >&2; fail "the comparison on the screen differs from hpprof diff --ranks -f json"; }
+# GAIN or REGRESSION colors on the verdict: the change line is colored
+tui_screen -e | grep "change [+-]" | grep -q "$(printf '\033')\[" ||
+	fail "the verdict line has no color"
+
+# each rank's samples over time in both jobs (the rank 0 row: U+2581-U+2588)
+tui_screen | grep -q "before: over time.*after: over time" || fail "no timelines beside the ranks"
+n=$(tui_screen | awk '$1 == 0 && NF >= 7' | grep -o '[▁▂▃▄▅▆▇█]' | wc -l)
+[ "$n" -gt 20 ] || { tui_screen >&2; fail "rank 0's timelines hold $n bars"; }
+
+tui_keys PgDn
+tui_wait_for "fn [2-9][0-9]*/"
+tui_screen >page.txt
+python3 check.py page.txt page || { cat page.txt >&2; fail "PgDn: the next functions differ from the JSON's"; }
+
+tui_keys Space
+tui_wait_for "Call paths across ranks"
+tui_screen >total.txt
+python3 check.py total.txt total || { cat total.txt >&2; fail "Space: the call paths differ from the JSON's"; }
+
+# / finds a function: the first row after the top whose name holds the
+# needle becomes the top row (a plain identifier from the JSON's rows)
+tui_keys Space
+tui_wait_for "Functions across ranks"
+needle=$(python3 -c '
+import json, re
+fs = [f for f in json.load(open("diff.json"))["functions"] if f["before"]["self_max"] or f["after"]["self_max"]]
+names = [f["function"] for f in fs]
+for i in range(3, len(names)):
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{3,}", names[i]):
+        at = next(k for k in range(1, len(names)) if names[i] in names[k])
+        print(names[i], at + 1)
+        break')
+[ -n "$needle" ] || fail "no plain function name to search for in diff.json"
+set -- $needle
+tui_keys "/$1" Enter
+tui_wait_for "fn $2/"
+tui_screen >found.txt
+python3 check.py found.txt page || { cat found.txt >&2; fail "/$1: the rows shown differ from the JSON's"; }
+note "/$1: row $2 is the first row shown"
+
+# d: the after job alone, and back
+tui_keys d
+tui_wait_for "of 4 ranks   load imbalance"
+got=$(tui_screen | sed -n 's/.* of 4 ranks   load imbalance \([0-9.]*\) .*/\1/p')
+want=$(python3 -c 'import json; print(json.load(open("diff.json"))["imbalance"]["after"])')
+awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d <= 0.00505 && -d <= 0.00505) }' ||
+	fail "d: the after job's imbalance $got is not the diff's $want"
+tui_keys d
+tui_wait_for "ranks before"
+
+# a rank filter: the comparison is of whole jobs
+tui_keys Down Enter
+tui_wait_for "showing rank 1"
+tui_keys r
+tui_wait_for "MPI ranks: compute and MPI time"
+tui_keys d
+tui_wait_for "comparing needs whole jobs"
+tui_keys x
+tui_wait_for "showing everything"
+tui_keys r
+tui_wait_for "ranks before"
+tui_keys '?'
+tui_wait_for "with --diff: the two jobs side by side"
+tui_keys Escape
+tui_keys q
+assert_eq "tui exit status" "$(tui_wait_exit)" 0
+note "PASS"
