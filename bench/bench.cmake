@@ -29,3 +29,5 @@ set_tests_properties(bench_python_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 90
 # hpprof top's own CPU time at 1 Hz on a 16-thread program (issue 16).
 hp_script_test(bench_top_overhead bench ../bench/top_overhead.sh)
 set_tests_properties(bench_top_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
+hp_script_test(bench_python_attach bench ../bench/python_attach.sh)
+set_tests_properties(bench_python_attach PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

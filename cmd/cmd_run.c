@@ -40,6 +40,7 @@
 #include "cmd/run.h"
 #include "collector/events.h"
 #include "collector/launch.h"
+#include "collector/pyremote.h"
 #include "collector/session.h"
 #include "collector/streamfeed.h"
 #include "common/error.h"
@@ -95,7 +96,9 @@ static const char usage_text[] =
 	"                           LD_PRELOAD agent, which reads its Python frames at\n"
 	"                           each sample and page fault (--fault-period) and puts\n"
 	"                           them on --alloc stacks; no counters, no kernel\n"
-	"                           frames) or off\n"
+	"                           frames; with -p, an attached CPython 3.11's Python\n"
+	"                           frames are read from its memory after each sample\n"
+	"                           and checked against the sample) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
@@ -583,6 +586,10 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		free(targv);
 		return ret;           /* simulated (or failed): no sampling */
 	}
+	if (o.nattach && run_attach_python(&o)) {
+		free(targv);
+		return 1;
+	}
 	ret = 1;
 	if (run_choose_sampler(&o, targv[0]) || run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
@@ -633,6 +640,8 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	}
 	run_write_events(st, &o, &re, &res);
 	result_facts(&rec, &o, &res);
+	if (o.pyremote)
+		pyremote_facts(o.pyremote, &rec.f);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = run_jit_symbols(st, &rec.f, rec.jit_maps, sizeof(rec.jit_maps))) ||
@@ -661,6 +670,7 @@ out:
 	events_release(&re.sampler);
 	run_symbols_release(&warm);
 	streamfeed_free(feed);
+	pyremote_free(o.pyremote);
 	free(targv);
 	return ret;
 }

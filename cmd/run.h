@@ -58,6 +58,8 @@ struct run_live {
 	void *ctx;
 };
 
+struct hp_pyremote;
+
 struct run_opts {
 	const struct run_live *live;  /* hpprof top; NULL for run */
 	const char *output;           /* -o, after expansion (run_output_expand) */
@@ -88,6 +90,7 @@ struct run_opts {
 	const char *sim_out;          /* --cache-sim-out DIR */
 	struct hp_cache_geom sim_I1, sim_D1, sim_LL;
 	int python;                   /* --python: 1 auto (default), 0 off */
+	struct hp_pyremote *pyremote; /* attach: the targets' Python (run_attach_python) */
 };
 
 /* Option codes of the --cache-sim options (above every short option). */
@@ -244,6 +247,11 @@ int run_attach_check(struct run_opts *o, int noperands);
 /* What stands for argv in the facts: the first process's executable.
  * Caller frees the array (not the string, in o). */
 char **run_attach_argv(struct run_opts *o);
+/* Attach with --python auto: what the targets' Python is (o->pyremote:
+ * run_info's Python facts, an unreadable Python's note) and, when one is a
+ * CPython hpprof can read, the reader of their Python frames
+ * (o->s.pyremote). Returns 0 or -ENOMEM. */
+int run_attach_python(struct run_opts *o);
 /* The one message of a failed attach; returns the exit status (1). */
 int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
 

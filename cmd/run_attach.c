@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/run.h"
+#include "collector/pyremote.h"
 #include "common/error.h"
 #include "common/log.h"
 
@@ -100,4 +101,20 @@ int run_attach_error(int err, const struct run_opts *o, uint32_t pid)
 	}
 	(void)o;
 	return 1;
+}
+
+int run_attach_python(struct run_opts *o)
+{
+	struct hp_pyremote *r;
+	int any = 0, err;
+	if (!o->python)
+		return 0;
+	if ((err = pyremote_new(&r)))
+		return err;
+	for (unsigned i = 0; i < o->nattach; i++)
+		any |= pyremote_probe(r, o->attach[i]);
+	o->pyremote = r;
+	if (any)
+		o->s.pyremote = r;
+	return 0;
 }

@@ -172,6 +172,12 @@ static int py_location(struct hp_pyfeed *f, struct hp_store *st, uint32_t pid,
 	return store_add_location_frame(st, lid, 0, func_id, file_id, (uint32_t)p->line);
 }
 
+int pyfeed_location(struct hp_pyfeed *f, struct hp_store *st, uint32_t pid,
+		    const struct pyframe *p, struct hp_location *loc)
+{
+	return py_location(f, st, pid, p, loc);
+}
+
 /* Note the Python of a process the first time one of its samples comes. */
 static void note_python(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 {

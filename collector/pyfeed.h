@@ -58,6 +58,14 @@ int pyfeed_code(struct hp_pyfeed *f, const struct hp_alloc_event *ev);
 /* A stream ended (HP_ALLOC_END): note its Python, forget the process. */
 void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev);
 
+/* The store location of the resolved Python frame p of pid: module
+ * "[python] FILE", its one-frame chain written the first time (the same
+ * locations for the agent's samples and for attach, pyremote.h). */
+struct hp_store;
+struct pyframe;
+int pyfeed_location(struct hp_pyfeed *f, struct hp_store *st, uint32_t pid,
+		    const struct pyframe *p, struct hp_location *loc);
+
 /* The run_info facts of Python sampling (unset when no Python ran). The
  * strings stay valid until pyfeed_free. */
 void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts);

@@ -76,6 +76,9 @@ struct hp_session_opts {
 	 * its addresses is stored, e.g. to start reading its symbols early. */
 	void (*on_module)(void *ctx, const char *path);
 	void *module_ctx;
+	/* Attach: Python frames read from the targets' memory (pyremote.h);
+	 * NULL: native frames only. */
+	struct hp_pyremote *pyremote;
 };
 
 struct hp_session_result {

@@ -26,6 +26,7 @@
 #include "collector/memwatch.h"
 #include "collector/offcpu.h"
 #include "collector/perf_record.h"
+#include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -407,7 +408,12 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	} else if (!skip) {
 		s->pcs[n++] = ps.ip;
 	}
-	smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
+	if (s->o->pyremote && (what >> 32 == ID_SAMPLER || what >> 32 == ID_OFFCPU) && ps.regs)
+		smp->nr_frames = skip + pyremote_locate(s->o->pyremote, s, ps.pid, ps.tid, ps.regs,
+			ps.stack, ps.stack_dyn_size, s->pcs, n, end == HP_STACK_END_OUTERMOST,
+			smp->frames + skip, HP_MAX_FRAMES - skip);
+	else
+		smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
 	smp->unwind = end;
 	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
 		note_err(s, offcpu_sample(s->oc, smp));

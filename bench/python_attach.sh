@@ -1,0 +1,76 @@
+#!/bin/sh
+# Benchmark (label bench): Python frames of an attached CPython 3.11
+# (`hpprof run -p PID`, collector/pyremote.c, docs/python.md "Attach"),
+# against per-sample truths by construction (tests/fixtures/python/
+# attach_truth.py: whether a sample was taken in the function / on the line
+# that calls zlib.compress shows on its native stack, libz or the C library
+# beneath the Python frame). Per program, attached at 1 kHz for 3 s:
+#   function  in_c / in_py alternating from one line, calls of MS ms:
+#             merged, unmerged, wrong innermost function
+#   lines     the same two on two lines of one function: wrong innermost line
+#   calls     in_c / in_py called from two lines: the caller's line wrong,
+#             or unknown (the innermost frame had returned since the sample)
+# each with the checks (default) and, for comparison, with
+# HPPROF_PYATTACH_NOCODE=1 (no next_instr check: the frames as read).
+# Prints figures; fails only when a program cannot be attached.
+# env: HPPROF, HP_SRC; HP_BENCH_REPS (default 3)
+set -u
+: "${HPPROF:?}" "${HP_SRC:?}"
+PY=/usr/bin/python3.11
+FX=$HP_SRC/tests/fixtures/python
+REPS=${HP_BENCH_REPS:-3}
+[ -x "$PY" ] || { echo "SKIP: python3.11 is not installed"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# attach MODE MS DB: attach_truth.py MODE --ms MS, attached 3 s into DB
+attach() {
+	"$PY" "$FX/attach_truth.py" $1 --ms "$2" --seconds 60 >"$3.out" &
+	pid=$!
+	while ! grep -q READY "$3.out" 2>/dev/null; do sleep 0.1; done
+	"$HPPROF" run -p "$pid" -F 1000 --duration 3 -o "$3" 2>"$3.err" || { cat "$3.err"; exit 1; }
+	kill "$pid"; wait "$pid" 2>/dev/null; pid=
+}
+
+# The innermost Python frame of each sample (function, line), its caller's
+# line, and whether libz or the C library lies beneath it.
+LEAVES="WITH RECURSIVE walk(s, node, depth) AS (
+  SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
+  UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node WHERE parent != 0),
+ fr AS (SELECT s, walk.depth AS depth, m.path AS mod, lf.function_id AS fid, lf.line AS line
+  FROM walk JOIN stack_nodes n ON n.id = node JOIN locations l ON l.id = n.location_id
+  JOIN modules m ON m.id = l.module_id LEFT JOIN location_frames lf ON lf.location_id = l.id),
+ py AS (SELECT s, min(depth) AS d FROM fr WHERE mod LIKE '[python] %' GROUP BY s),
+ py2 AS (SELECT fr.s, min(fr.depth) AS d FROM fr JOIN py ON py.s = fr.s
+  WHERE fr.mod LIKE '[python] %' AND fr.depth > py.d GROUP BY fr.s),
+ c AS (SELECT DISTINCT fr.s FROM fr JOIN py ON py.s = fr.s WHERE fr.depth < py.d
+  AND (mod LIKE '%libz%' OR mod LIKE '%libc.so%')),
+ leaf AS (SELECT py.s, f.name, fr.line, cf.line AS cline, py.s IN (SELECT s FROM c) AS inc
+  FROM py JOIN fr ON fr.s = py.s AND fr.depth = py.d JOIN functions f ON f.id = fr.fid
+  LEFT JOIN py2 ON py2.s = py.s LEFT JOIN fr cf ON cf.s = py2.s AND cf.depth = py2.d)"
+counts() { sqlite3 "$1" "SELECT coalesce(max(CASE key WHEN 'python_merged' THEN value END), 0) || ' merged, ' ||
+	coalesce(max(CASE key WHEN 'python_unmerged' THEN value END), 0) || ' unmerged' FROM run_info"; }
+line_of() { grep -n -- "$1" "$FX/attach_truth.py" | tail -1 | cut -d: -f1; }
+cl=$(line_of "# C_LINE"); pl=$(line_of "# PY_LINE"); cc=$(line_of "# CALL_C"); cp=$(line_of "# CALL_PY")
+
+for rep in $(seq "$REPS"); do
+	for check in on off; do
+		[ $check = off ] && export HPPROF_PYATTACH_NOCODE=1 || unset HPPROF_PYATTACH_NOCODE
+		for ms in 1 10; do
+			db=$tmp/f$ms$check.db; rm -f "$db"*; attach "" $ms "$db"
+			echo "rep $rep check $check function ms=$ms: $(counts "$db"); wrong function: $(sqlite3 "$db" "$LEAVES
+			SELECT sum((inc AND name != 'in_c') OR (NOT inc AND name = 'in_c')) || ' of ' || count(*) FROM leaf")"
+			db=$tmp/l$ms$check.db; rm -f "$db"*; attach --lines $ms "$db"
+			echo "rep $rep check $check lines ms=$ms: $(counts "$db"); wrong line: $(sqlite3 "$db" "$LEAVES
+			SELECT sum((inc AND line != $cl) OR (NOT inc AND line NOT IN ($pl, $pl - 1))) || ' of ' || count(*)
+			FROM leaf WHERE name = 'lines'")"
+			db=$tmp/c$ms$check.db; rm -f "$db"*; attach --calls $ms "$db"
+			echo "rep $rep check $check calls ms=$ms: $(counts "$db"); caller's line wrong / unknown: $(sqlite3 "$db" "$LEAVES
+			SELECT sum(cline IS NOT NULL AND ((inc AND name = 'in_c' AND cline != $cc) OR
+			  (NOT inc AND name = 'in_py' AND cline != $cp))) || ' / ' || sum(cline IS NULL) || ' of ' || count(*)
+			FROM leaf WHERE (inc AND name = 'in_c') OR (NOT inc AND name = 'in_py')")"
+		done
+	done
+	echo "rep $rep load $(cut -d' ' -f1 /proc/loadavg)"
+done

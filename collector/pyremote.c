@@ -1,0 +1,480 @@
+/*
+ * pyremote.c - Python frames of attached processes, read from their memory
+ * when a sample is processed and corrected with the sample's registers and
+ * stack copy (pyremote.h says how).
+ *
+ * Reuses the collector-side reader: pyframes (runtime per process, code
+ * objects), pywalk (the chain from a frame address), pymerge (the merge
+ * rule and its count check), pyfeed_location (the store locations of
+ * Python frames, shared with the agent's samples).
+ */
+#include "collector/pyremote.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/pyfeed.h"
+#include "collector/pyframes.h"
+#include "collector/pymerge.h"
+#include "collector/session.h"
+#include "collector/unwind.h"
+#include "common/error.h"
+#include "common/grow.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/record.h"
+#include "common/runfacts.h"
+
+enum {
+	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
+	TS_MAX = 256,             /* bytes of a thread state read */
+};
+
+struct hp_pyremote {
+	struct pyframes *pf;
+	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
+	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
+	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
+	uint64_t merged, truncated, unmerged, moved, unresolved, native;
+	uint64_t recoded;              /* innermost code object found from the sample */
+	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
+	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
+	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
+	size_t nknown, capknown;
+	char version[32];
+	char note[256];
+	char frames[512];
+	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
+	struct pyframe py[PYFRAMES_MAX];
+	struct pymerge_frame mf[HP_MAX_FRAMES];
+	struct hp_location nat[HP_MAX_FRAMES];
+};
+
+int pyremote_new(struct hp_pyremote **out)
+{
+	struct hp_pyremote *r = calloc(1, sizeof(*r));
+	int err;
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	if ((err = pyframes_new(&r->pf)) || (err = pyfeed_new(&r->locs))) {
+		pyremote_free(r);
+		return err;
+	}
+	hmap_init(&r->tstates);
+	hmap_init(&r->probed);
+	r->check_code = !getenv("HPPROF_PYATTACH_NOCODE");
+	*out = r;
+	return 0;
+}
+
+void pyremote_free(struct hp_pyremote *r)
+{
+	if (!r)
+		return;
+	pyframes_free(r->pf);
+	pyfeed_free(r->locs);
+	hmap_release(&r->tstates);
+	hmap_release(&r->probed);
+	free(r->known);
+	free(r);
+}
+
+int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
+{
+	const struct py_runtime *rt;
+	uint64_t v;
+	if (hmap_get(&r->probed, pid, &v))
+		return v == 1;
+	int err = pyframes_runtime(r->pf, pid, &rt);
+	int ok = !err && rt->off;
+	if (!err && !r->version[0] && rt->major)
+		snprintf(r->version, sizeof(r->version), "%u.%u.%u", rt->major, rt->minor,
+			 rt->micro);
+	if (!err && !rt->off && !r->note[0]) {
+		pyruntime_note(rt, r->note, sizeof(r->note));
+		hp_info("process %u: %s", pid, r->note);
+	}
+	hmap_put(&r->probed, pid, ok ? 1 : 2);
+	return ok;
+}
+
+static uint64_t u64_at(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+	memcpy(&v, p + off, sizeof v);
+	return v;
+}
+
+/* The copy's bytes at address a (len of them), or NULL when outside it. */
+static const uint8_t *in_copy(uint64_t sp, const uint8_t *stack, uint64_t len, uint64_t a,
+			      size_t n)
+{
+	return a >= sp && a - sp <= len && n <= len - (a - sp) ? stack + (a - sp) : NULL;
+}
+
+/* The thread state of tid (cached, checked against native_thread_id) in ts. */
+static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
+			uint32_t tid, uint8_t *ts)
+{
+	const struct py_offsets *o = rt->off;
+	void *ctx = (void *)(uintptr_t)pid;
+	uint64_t key = hmap_key2(pid, tid), t;
+	int err;
+	if (hmap_get(&r->tstates, key, &t) && !pywalk_read_remote(ctx, t, ts, o->tstate_size) &&
+	    u64_at(ts, o->tstate_native_id) == tid)
+		return 0;
+	if ((err = pywalk_find_tstate(rt, pywalk_read_remote, ctx, tid, &t)) ||
+	    (err = pywalk_read_remote(ctx, t, ts, o->tstate_size)))
+		return err;
+	return hmap_put(&r->tstates, key, t);
+}
+
+struct anchors {
+	uint64_t frame[MAX_CFRAMES];   /* current_frame of each activation in the copy */
+	uint64_t now;                  /* the innermost one's current_frame at the read */
+	int n;
+};
+
+/*
+ * The innermost activation at the sample that the copy holds: from the
+ * thread's _PyCFrame now, follow `previous` past activations started
+ * after the sample (below the copy) to the first one inside it. Its
+ * previous must be the same now as in the copy, else it is another
+ * activation (-ESTALE); its current_frame now goes to a->now. Fills a with the current_frame of
+ * it and of every caller activation the copy holds, innermost first.
+ */
+static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uint64_t sp,
+		  const uint8_t *stack, uint64_t len, struct anchors *a)
+{
+	size_t need = (o->cframe_current_frame > o->cframe_previous ? o->cframe_current_frame
+		       : o->cframe_previous) + 8;
+	void *ctx = (void *)(uintptr_t)pid;
+	uint8_t now[64];
+	const uint8_t *c = NULL;
+	int err;
+	if (need > sizeof(now))
+		return -EINVAL;
+	for (int k = 0; cframe && k < MAX_CFRAMES; k++) {
+		if ((c = in_copy(sp, stack, len, cframe, need)) || cframe > sp)
+			break;
+		if ((err = pywalk_read_remote(ctx, cframe + o->cframe_previous, &cframe, 8)))
+			return err;
+	}
+	if (!c)
+		return -ESTALE;                /* the sample's activations are gone, or above the copy */
+	if ((err = pywalk_read_remote(ctx, cframe, now, need)))
+		return err;
+	if (u64_at(now, o->cframe_previous) != u64_at(c, o->cframe_previous))
+		return -ESTALE;
+	a->now = u64_at(now, o->cframe_current_frame);
+	a->n = 0;
+	while (c && a->n < MAX_CFRAMES) {
+		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
+		c = in_copy(sp, stack, len, u64_at(c, o->cframe_previous), need);
+	}
+	return 0;
+}
+
+/*
+ * Which code object was the innermost frame running at the sample? Its
+ * evaluation loop keeps a pointer to the next code unit (next_instr) in a
+ * register; when the sample is in a C function the loop called, the
+ * register is still live or was saved on the stack by that function (or
+ * one it called). So some register of the sample, or some word of the
+ * copy below the loop's return address (the C functions' frames, not the
+ * loop's own, whose slots can hold stale pointers of earlier calls),
+ * points into the code units of the code object that ran: [lo, hi] of
+ * code_range. ret: the offset in the copy of the innermost loop's return
+ * address (0: the sample is in the loop itself). The pointer found goes
+ * to *next; 0 when none.
+ */
+static int code_seen(uint64_t lo, uint64_t hi, const uint64_t *regs, const uint8_t *stack,
+		     uint64_t ret, uint64_t *next)
+{
+	for (int i = 0; i < HP_UNWIND_NREGS; i++)
+		if (i != HP_REG_IP && regs[i] > lo && regs[i] <= hi) {
+			*next = regs[i];
+			return 1;
+		}
+	for (uint64_t off = 0; off + 8 <= ret; off += 8)
+		if (u64_at(stack, off) > lo && u64_at(stack, off) <= hi) {
+			*next = u64_at(stack, off);
+			return 1;
+		}
+	return 0;
+}
+
+/* The code units of the code object at code: [*lo, *hi]. */
+static int code_range(uint32_t pid, const struct py_offsets *o, uint64_t code, uint64_t *lo,
+		      uint64_t *hi)
+{
+	enum { VAR_SIZE = 16 };                  /* PyVarObject.ob_size (LP64): code units */
+	int64_t units;
+	int err = pywalk_read_remote((void *)(uintptr_t)pid, code + VAR_SIZE, &units, 8);
+	if (err || units <= 0 || units > 1 << 24)
+		return err ? err : -EAGAIN;
+	*lo = code + o->code_adaptive;
+	*hi = *lo + 2 * (uint64_t)units;
+	return 0;
+}
+
+/* Code objects seen running in pid, by the range of their code units. */
+static int known_index(const struct hp_pyremote *r, uint32_t pid, uint64_t v)
+{
+	int lo = 0, hi = (int)r->nknown - 1, at = -1;
+	while (lo <= hi) {                       /* the last entry <= (pid, v) */
+		int mid = (lo + hi) / 2;
+		const struct known *k = &r->known[mid];
+		if (k->pid < pid || (k->pid == pid && k->lo <= v)) {
+			at = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return at;
+}
+
+static void remember(struct hp_pyremote *r, uint32_t pid, uint64_t code, uint64_t lo,
+		     uint64_t hi)
+{
+	int at = known_index(r, pid, lo);
+	if (at >= 0 && r->known[at].pid == pid && r->known[at].lo == lo) {
+		r->known[at].hi = hi;            /* the same address: maybe another object now */
+		r->known[at].code = code;
+		return;
+	}
+	if (hp_grow((void **)&r->known, &r->capknown, r->nknown + 1, sizeof(*r->known)))
+		return;
+	memmove(&r->known[at + 2], &r->known[at + 1], (r->nknown - (size_t)(at + 1)) *
+		sizeof(*r->known));
+	r->known[at + 1] = (struct known){ pid, lo, hi, code };
+	r->nknown++;
+}
+
+/* A known code object of pid that a register or a word of the C frames
+ * below the loop points into (as code_seen): its address, the pointer in
+ * *next; 0 when none. */
+static uint64_t known_seen(const struct hp_pyremote *r, uint32_t pid, const uint64_t *regs,
+			   const uint8_t *stack, uint64_t ret, uint64_t *next)
+{
+	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8; i++) {
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		int at = i == HP_REG_IP ? -1 : known_index(r, pid, v);
+		if (at >= 0 && r->known[at].pid == pid && v > r->known[at].lo &&
+		    v <= r->known[at].hi) {
+			*next = v;
+			return r->known[at].code;
+		}
+	}
+	return 0;
+}
+
+/* Where the innermost evaluation loop's return address pcs[k] (k > 0) is
+ * in the copy: the first word equal to it; 0 when the sample is in the
+ * loop (k = 0) or the word is not found. */
+static uint64_t loop_return(const uint64_t *pcs, uint32_t n, uint64_t eval_start,
+			    uint64_t eval_end, const uint8_t *stack, uint64_t len)
+{
+	uint32_t k = 0;
+	while (k < n && !pymerge_is_eval(pcs, (int)k, eval_start, eval_end))
+		k++;
+	if (!k || k == n)
+		return 0;
+	for (uint64_t off = 0; off + 8 <= len; off += 8)
+		if (u64_at(stack, off) == pcs[k])
+			return off;
+	return 0;
+}
+
+/* Each anchored activation's group must start at its anchor frame. */
+static int groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
+{
+	int g = 0, start = 0;
+	for (int i = 0; i < n && g < a->n; i++) {
+		if (i == start && raw[i].frame != a->frame[g])
+			return 0;
+		if (raw[i].is_entry) {
+			g++;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+/* The innermost frame at the sample is not the activation's current
+ * frame now: it called another (it is in the chain from the current
+ * one: 1), or it returned (its caller, still in memory as its previous,
+ * is in that chain: 2). Else (0) the chain read from it is not the
+ * sample's. */
+static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_t pid, int n,
+		      const struct anchors *a)
+{
+	int nentry, m = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a->now,
+				    r->now, PYFRAMES_MAX, &nentry);
+	int caller = 0;
+	for (int i = 0; i < m; i++) {
+		if (r->now[i].frame == r->raw[0].frame)
+			return 1;
+		caller |= n > 1 && r->now[i].frame == r->raw[1].frame;
+	}
+	return caller ? 2 : 0;
+}
+
+/* The innermost frame's code object and line as at the sample
+ * (code_seen): the one read when it is pointed into, else a known one
+ * that is (the frame was popped and another pushed at its address since:
+ * counted in r->recoded; returns 1), else -ESTALE. */
+static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_offsets *o,
+			  const uint64_t *regs, const uint8_t *stack, uint64_t ret)
+{
+	uint64_t lo, hi, next = 0, code = 0;
+	int err = code_range(pid, o, r->raw[0].code, &lo, &hi);
+	if (err)
+		return err;
+	if (code_seen(lo, hi, regs, stack, ret, &next)) {
+		remember(r, pid, r->raw[0].code, lo, hi);
+	} else if ((code = known_seen(r, pid, regs, stack, ret, &next))) {
+		r->raw[0].code = code;
+		r->recoded++;
+	} else {
+		return -ESTALE;
+	}
+	r->raw[0].instr = next - 2;               /* the code unit before next_instr: its line */
+	return code ? 1 : 0;
+}
+
+/* The sample's Python frames into r->py: their count, 0 when the thread
+ * runs no Python, -ESTALE when the copy shows they moved, another -errno
+ * when they could not be read. */
+static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
+		       uint32_t tid, const uint64_t *regs, const uint8_t *stack, uint64_t len,
+		       uint64_t ret)
+{
+	const struct py_offsets *o = rt->off;
+	uint8_t ts[TS_MAX];
+	struct anchors a;
+	int nentry, n, err;
+	if (o->tstate_size > sizeof(ts))
+		return -EINVAL;
+	if ((err = thread_state(r, rt, pid, tid, ts)))
+		return err;
+	if ((err = anchor(o, pid, u64_at(ts, o->tstate_cframe), regs[HP_REG_SP], stack, len, &a)))
+		return err;
+	n = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a.frame[0], r->raw,
+			PYFRAMES_MAX, &nentry);
+	if (n <= 0)
+		return n;
+	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
+	if (!groups_match(r->raw, n, &a) || !live)
+		return -ESTALE;
+	if (r->check_code && (recoded = innermost_code(r, pid, o, regs, stack, ret)) < 0)
+		return recoded;
+	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
+		return err < 0 ? err : -EAGAIN;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(r->py[i].function, "?"))
+			return -ENOENT;
+	if (n > 1 && (live == 2 || recoded)) {
+		/* the frame that ran at the sample has returned since: its caller
+		 * may have gone on to another line, which is not known */
+		r->py[1].line = 0;
+		r->caller_unknown++;
+	}
+	return n;
+}
+
+/* The merged frames as locations: Python ones from pyfeed_location,
+ * native ones as located in r->nat (in order, evaluation frames skipped). */
+static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+		   const uint64_t *pcs, uint32_t nn, int m, struct hp_location *out)
+{
+	uint32_t j = 0;
+	for (int i = 0; i < m; i++) {
+		if (r->mf[i].py >= 0) {
+			int err = pyfeed_location(r->locs, session_store(s), pid, &r->py[r->mf[i].py],
+						  &out[i]);
+			if (err)
+				return err;
+			continue;
+		}
+		while (j < nn && pcs[j] != r->mf[i].pc)
+			j++;
+		out[i] = j < nn ? r->nat[j++] : (struct hp_location){ 0, r->mf[i].pc };
+	}
+	return m;
+}
+
+uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
+			 struct hp_location *out, uint32_t max)
+{
+	const struct py_runtime *rt;
+	enum pymerge_status st;
+	int neval = 0, npy;
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	if (!pyremote_probe(r, pid) || pyframes_runtime(r->pf, pid, &rt) || !regs || !stack)
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	for (uint32_t i = 0; i < n; i++)
+		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
+	if (!neval) {
+		r->native++;
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
+	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
+			  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack, stack_len));
+	if (npy <= 0) {
+		r->moved += npy == -ESTALE;
+		r->unmerged += npy == -ESTALE;
+		r->unresolved += npy != -ESTALE;
+		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no Python frames: %s", pid, tid,
+			 npy ? hp_strerror(npy) : "none");
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
+	int m = pymerge(pcs, (int)n, complete, rt->eval_start, rt->eval_end, r->py, npy, r->mf,
+			(int)(max < HP_MAX_FRAMES ? max : HP_MAX_FRAMES), &st);
+	if (st == PYMERGE_UNMERGED) {
+		r->unmerged++;
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
+	r->merged += st == PYMERGE_MERGED;
+	r->truncated += st == PYMERGE_TRUNCATED;
+	uint32_t nn = session_locate(s, pid, pcs, n, 0, r->nat);
+	int got = located(r, s, pid, pcs, nn, m, out);
+	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
+}
+
+void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
+{
+	uint64_t all = r->merged + r->truncated + r->unmerged + r->unresolved + r->native;
+	if (r->version[0])
+		facts->python_version = r->version;
+	if (r->note[0])
+		facts->python_note = r->note;
+	if (!all)
+		return;
+	snprintf(r->frames, sizeof(r->frames), "collector-side (attached): read from the"
+		 " process's memory after each sample, checked against the sample's stack copy;"
+		 " the innermost frame's code object and line from the sample's next_instr"
+		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
+		 " on, %llu whose innermost function had returned (%llu with their caller's line"
+		 " unknown)", (unsigned long long)r->moved, (unsigned long long)r->recoded,
+		 (unsigned long long)r->caller_unknown);
+	facts->python_frames = r->frames;
+	facts->python_merged = (int64_t)r->merged;
+	facts->python_truncated = (int64_t)r->truncated;
+	facts->python_unmerged = (int64_t)r->unmerged;
+	facts->python_unresolved = (int64_t)r->unresolved;
+	facts->python_native = (int64_t)r->native;
+	hp_info("Python frames (attached, read after each sample): %llu of %llu samples of"
+		" Python threads merged (%llu of them from a function that had returned), %llu"
+		" unmerged (%llu had moved on), %llu unresolved",
+		(unsigned long long)(r->merged + r->truncated), (unsigned long long)all,
+		(unsigned long long)r->recoded, (unsigned long long)r->unmerged,
+		(unsigned long long)r->moved, (unsigned long long)r->unresolved);
+}

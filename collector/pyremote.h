@@ -1,0 +1,55 @@
+/*
+ * pyremote.h - Python frames of processes hpprof attached to (`run -p`),
+ * read from their memory when each perf sample is processed.
+ *
+ * An attached process has no preload agent, so its Python frames cannot be
+ * read in the target at the sample (docs/python.md, "Choosing the
+ * mechanism"). They are read by the collector instead (pyframes.h,
+ * process_vm_readv), after the fact, and corrected with what the sample
+ * holds of its own moment (docs/python.md, "Attach"):
+ *  - each _PyEval_EvalFrameDefault activation keeps its _PyCFrame on the C
+ *    stack, so the copy names, for every activation it covers, the Python
+ *    frame it was running; the chain is read from there, and that frame
+ *    (or its caller, if it returned) must still be in the thread's chain;
+ *  - the evaluation loop's next_instr, in a register of the sample or
+ *    saved by the C functions below the loop, points into the code object
+ *    the innermost frame was running: the one read must contain it, or a
+ *    code object seen before that does is taken instead; its line is that
+ *    of the code unit before next_instr;
+ *  - the count check of pymerge.h. A sample that fails keeps its native
+ *    frames (unmerged). A caller whose callee returned since the sample
+ *    gets no line (it may have gone on to another).
+ */
+#ifndef HP_PYREMOTE_H
+#define HP_PYREMOTE_H
+
+#include <stdint.h>
+
+struct hp_location;
+struct hp_run_facts;
+struct hp_session;
+struct hp_pyremote;
+
+int pyremote_new(struct hp_pyremote **out);
+void pyremote_free(struct hp_pyremote *r);
+
+/* Looks at pid once: 1 when hpprof can read its Python frames, 0 when it
+ * runs no Python, or one it cannot read (then said on stderr once, with
+ * pyruntime_note's text, and kept for run_info). */
+int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
+
+/* The sample at the moment described by its user registers and stack copy
+ * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the
+ * unwinding reached the outermost frame) located into out with the Python
+ * frames merged in, or as they are when the checks fail. Returns the number
+ * of locations written (at most max). */
+uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
+			 struct hp_location *out, uint32_t max);
+
+/* The run_info facts (python_frames, python_version, the counts). Strings
+ * stay valid until pyremote_free. */
+void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts);
+
+#endif

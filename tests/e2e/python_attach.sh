@@ -1,0 +1,194 @@
+#!/bin/sh
+# python_attach.sh CASE - `hpprof run -p PID` of a running CPython 3.11
+# (docs/python.md, "Attach"), against the program's own truth:
+#   shares       attach_shares.py runs share_a/b/c 5:3:2 and reports its CPU
+#                time per function on SIGUSR1; attached for 2 s, each
+#                function's share of their samples is
+#                within tolerance of its share of the CPU time between the
+#                reports bracketing the attach; share_a's hottest line is its
+#                BODY line; the program answers the second report and exits
+#                0 on SIGTERM (alive and unharmed)
+#   truth        attach_truth.py --lines: one function alternating a line that
+#                calls zlib.compress (C_LINE) and a bytecode loop (PY_LINE),
+#                ~1 ms each; a sample with libz or the C library beneath the
+#                Python frame was taken on C_LINE, one without on PY_LINE (or
+#                its `for` line): the innermost line of each merged sample is
+#                checked against that, and the merged share
+#   off          the same program attached with --python off: native frames
+#                only, no Python fact
+#   unsupported  a copy of Debian's python3.11 whose Py_Version says 3.12,
+#                attached: the note, no Python frame
+#
+# Tolerance: a share p measured over n samples is within 3*sqrt(p(1-p)/n)
+# of the truth, plus a stated allowance.
+. "$HP_SRC/tests/e2e/lib.sh"
+PY=/usr/bin/python3.11
+FX="$HP_SRC/tests/fixtures/python"
+[ -x "$PY" ] || skip "python3.11 is not installed"
+case_name=${1:?usage: python_attach.sh CASE}
+pid=
+
+cleanup_target() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; pid=; }
+trap cleanup_target EXIT
+
+# start PYTHON: attach_shares.py in the background, its stdout in t.out;
+# sets pid once it is running
+start() {
+	"$1" "$FX/attach_shares.py" --seconds 120 >t.out 2>t.err &
+	pid=$!
+	i=0
+	while ! grep -q '^READY' t.out 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "attach_shares.py did not start"
+		sleep 0.1
+	done
+}
+
+# report N: send SIGUSR1 and wait for the N-th report to end
+report() {
+	kill -USR1 "$pid" || fail "the target is gone before report $1"
+	i=0
+	while [ "$(grep -c '^TRUTH	end' t.out)" -lt "$1" ]; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "the target did not answer report $1"
+		sleep 0.1
+	done
+}
+
+# truth N F: F's CPU seconds in the N-th report
+truth() { awk -F'\t' -v n="$1" -v f="$2" '$1 == "TRUTH" && $2 == "end" { k++ }
+	$1 == "TRUTH" && $2 == f && k == n - 1 { print $3 }' t.out; }
+
+within() {
+	awk -v g="$2" -v w="$3" -v n="$4" -v a="$5" 'BEGIN {
+		tol = 3 * sqrt(w * (1 - w) / n) + a; d = g - w; if (d < 0) d = -d
+		printf "# %s: %.4f vs truth %.4f (n=%d, tolerance %.4f)\n", "'"$1"'", g, w, n, tol
+		exit !(d <= tol) }' || fail "$1: $2 is not within tolerance of $3 (n=$4)"
+}
+
+# finish: the target is alive, answers, and ends with status 0 on SIGTERM
+finish() {
+	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
+	report 2
+	kill -TERM "$pid"
+	wait "$pid"; st=$?
+	pid=
+	assert_eq "the target's exit status after SIGTERM" "$st" 0
+	assert_eq "reports written" "$(grep -c '^TRUTH	end' t.out)" 3
+}
+
+case "$case_name" in
+shares)
+	start "$PY"
+	report 1
+	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o a.db >a.out 2>a.err ||
+		{ cat a.err >&2; fail "hpprof run -p failed"; }
+	finish
+	assert_contains "the counts on stderr" a.err "Python frames (attached, read after each sample)"
+	merged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_merged'")
+	unmerged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_unmerged'")
+	echo "# merged $merged, unmerged $unmerged"
+	n=$(q a.db "SELECT sum(total_samples) FROM function_profile
+		    WHERE function IN ('share_a','share_b','share_c') AND module LIKE '[python] %'")
+	assert_ge "samples of share_a/b/c" "$n" 100
+	tot=0
+	for f in share_a share_b share_c; do
+		tot=$(awk -v t="$tot" -v a="$(truth 2 $f)" -v b="$(truth 1 $f)" 'BEGIN { print t + a - b }')
+	done
+	for f in share_a share_b share_c; do
+		want=$(awk -v a="$(truth 2 $f)" -v b="$(truth 1 $f)" -v t="$tot" 'BEGIN { print (a - b) / t }')
+		got=$(q a.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
+		# allowance 0.03: the reports bracket hpprof's start and end, not the
+		# sampling itself (the shares hold in any stretch of whole rounds, one
+		# round is ~10 ms); a sample whose frames cannot be checked is left
+		# unmerged and is not counted (docs/python.md, "Attach": <= 1%)
+		within "$f share (attached)" "$got" "$want" "$n" 0.03
+	done
+	body=$(marker_lines "$FX/attach_shares.py" "# BODY" | cut -d, -f1)
+	assert_eq "share_a's hottest line" "$(q a.db "SELECT line FROM line_profile
+		WHERE function = 'share_a' ORDER BY self_samples DESC LIMIT 1")" "$body"
+	;;
+truth)
+	"$PY" "$FX/attach_truth.py" --lines --ms 1 --seconds 120 >t.out 2>t.err &
+	pid=$!
+	i=0
+	while ! grep -q '^READY' t.out 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "attach_truth.py did not start"
+		sleep 0.1
+	done
+	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o t.db >t.db.out 2>t.db.err ||
+		{ cat t.db.err >&2; fail "hpprof run -p failed"; }
+	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
+	kill -TERM "$pid"; wait "$pid"; st=$?; pid=
+	assert_eq "the target's exit status after SIGTERM" "$st" 0
+	cl=$(marker_lines "$FX/attach_truth.py" "# C_LINE"); pl=$(marker_lines "$FX/attach_truth.py" "# PY_LINE")
+	set -- $(q t.db "WITH RECURSIVE walk(s, node, depth) AS (
+		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
+		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
+		WHERE parent != 0),
+	  fr AS (SELECT s, walk.depth AS depth, m.path AS mod, lf.function_id AS fid, lf.line AS line
+		FROM walk JOIN stack_nodes n ON n.id = node JOIN locations l ON l.id = n.location_id
+		JOIN modules m ON m.id = l.module_id LEFT JOIN location_frames lf ON lf.location_id = l.id),
+	  py AS (SELECT s, min(depth) AS d FROM fr WHERE mod LIKE '[python] %' GROUP BY s),
+	  c AS (SELECT DISTINCT fr.s FROM fr JOIN py ON py.s = fr.s WHERE fr.depth < py.d
+		AND (mod LIKE '%libz%' OR mod LIKE '%libc.so%')),
+	  leaf AS (SELECT py.s, fr.line, py.s IN (SELECT s FROM c) AS inc FROM py
+		JOIN fr ON fr.s = py.s AND fr.depth = py.d JOIN functions f ON f.id = fr.fid
+		WHERE f.name = 'lines')
+	SELECT count(*), coalesce(sum((inc AND line != $cl) OR (NOT inc AND line NOT IN ($pl, $pl - 1))), 0)
+	FROM leaf" | tr '|' ' ')
+	n=$1; wrong=$2
+	merged=$(q t.db "SELECT value FROM run_info WHERE key = 'python_merged'")
+	unmerged=$(q t.db "SELECT value FROM run_info WHERE key = 'python_unmerged'")
+	echo "# merged $merged, unmerged $unmerged; of $n samples in lines(), $wrong on the wrong line"
+	assert_ge "samples in lines()" "$n" 100
+	# measured 0.2-1% wrong (docs/python.md); allowed: 3% plus 3 sigma of it
+	assert_le "share of samples on the wrong line" "$(awk -v w="$wrong" -v n="$n" 'BEGIN { print w / n }')" \
+		"$(awk -v n="$n" 'BEGIN { print 0.03 + 3 * sqrt(0.03 * 0.97 / n) }')"
+	# measured >= 97% merged; allowed 90%
+	assert_ge "merged share" "$(awk -v m="$merged" -v u="$unmerged" 'BEGIN { print m / (m + u) }')" 0.90
+	;;
+off)
+	start "$PY"
+	report 1
+	"$HPPROF" run -p "$pid" --python off --duration 1 -o d.db >d.out 2>d.err ||
+		{ cat d.err >&2; fail "hpprof run -p failed"; }
+	finish
+	assert_eq "Python facts" "$(q d.db "SELECT count(*) FROM run_info WHERE key LIKE 'python%'")" 0
+	assert_eq "Python frames stored" "$(q d.db "SELECT count(*) FROM modules
+		WHERE path LIKE '[python] %'")" 0
+	assert_ge "samples" "$(q d.db "SELECT count(*) FROM samples")" 1
+	;;
+unsupported)
+	off=$(python3 - "$PY" <<'EOF'
+import subprocess, sys
+syms = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]], capture_output=True, text=True).stdout
+addr = next(int(l.split()[0], 16) for l in syms.splitlines() if l.split()[-1] == "Py_Version")
+hdrs = subprocess.run(["readelf", "-lW", sys.argv[1]], capture_output=True, text=True).stdout
+for l in hdrs.splitlines():
+    f = l.split()
+    if f and f[0] == "LOAD":
+        o, v, fs = int(f[1], 16), int(f[2], 16), int(f[4], 16)
+        if v <= addr < v + fs:
+            print(o + addr - v)
+EOF
+)
+	[ -n "$off" ] || skip "cannot patch Py_Version (nm/readelf)"
+	cp "$PY" ./python3.11 && chmod +x ./python3.11
+	# Py_Version = 0x030c02f0: 3.12.2 final
+	printf '\360\002\014\003\000\000\000\000' | dd of=./python3.11 bs=1 seek="$off" conv=notrunc 2>/dev/null
+	start ./python3.11
+	report 1
+	"$HPPROF" run -p "$pid" --duration 1 -o u.db >u.out 2>u.err ||
+		{ cat u.err >&2; fail "hpprof run -p failed"; }
+	finish
+	assert_contains "the note" u.err "Python frames: not supported for 3.12"
+	case "$(q u.db "SELECT value FROM run_info WHERE key = 'python_note'")" in
+		"Python frames: not supported for 3.12"*"native frames only") ;;
+		*) fail "run_info python_note is not the note" ;; esac
+	assert_eq "Python frames stored" "$(q u.db "SELECT count(*) FROM modules
+		WHERE path LIKE '[python] %'")" 0
+	;;
+*)
+	fail "unknown case $case_name"
+	;;
+esac
+echo "PASS: python_attach $case_name"
