@@ -128,7 +128,8 @@ static void test_refuses_foreign(void)
 {
 	struct hp_store *st;
 	sqlite3 *db;
-	const char *p = path_of("foreign.db");
+	char p[256];
+	snprintf(p, sizeof(p), "%s", path_of("foreign.db"));   /* path_of's buffer is reused */
 	CHECK(store_open(path_of("missing.db"), 0, &st) == -ENOENT);
 	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
 	sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
