@@ -84,6 +84,24 @@ assert_eq "merge of a merge: page-faults events" \
 assert_eq "merge of a merge: page-faults total" "$(tot_of mm.db page-faults)" \
 	"$(( $(tot_of m.db page-faults) + $(tot_of ps2.db page-faults) ))"
 
+# Off-CPU intervals keep their blob (ns and wait class, not counter slots)
+# when the merge drops an input's per-sample counters.
+"$HPPROF" run -q -o oa.db --off-cpu --counters-per-sample -e $ev -- sleep 0.2 >/dev/null 2>oa.err &&
+"$HPPROF" run -q -o ob.db --off-cpu -e page-faults -- sleep 0.2 >/dev/null 2>ob.err ||
+	{ cat oa.err ob.err >&2; fail "hpprof run --off-cpu"; }
+if [ "$(q oa.db "SELECT measured FROM events WHERE role = 'offcpu'")" = 1 ] &&
+   [ "$(q ob.db "SELECT measured FROM events WHERE role = 'offcpu'")" = 1 ]; then
+	"$HPPROF" merge -o om.db oa.db ob.db 2>merge.err || { cat merge.err >&2; fail "merge off-cpu"; }
+	off() { q "$1" "SELECT COALESCE(SUM(self_off_ns), 0) FROM wall_profile"; }
+	assert_eq "off-cpu merge: off-CPU ns = the inputs' sum" "$(off om.db)" \
+		"$(( $(off oa.db) + $(off ob.db) ))"
+	assert_ge "off-cpu merge: off-CPU ns (sleep 0.2 twice)" "$(off om.db)" 1
+	assert_eq "off-cpu merge: page-faults role" \
+		"$(q om.db "SELECT role FROM events WHERE name = 'page-faults'")" total
+else
+	note "off-CPU recording is not available here: its merge check is skipped"
+fi
+
 # diff per-sample vs total (either way round): one counter column per name,
 # a whole-run comparison, no per-row values (null, never 0).
 for pair in "ps1.db tot.db" "tot.db ps1.db"; do
