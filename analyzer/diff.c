@@ -122,7 +122,8 @@ static int pick_counters(struct build *b)
 			c->rows &= b->runs[r]->events[b->ev[r][b->nc]].rows;
 		b->nc++;
 		c->name = keep(b->pv, first->events[e].name);
-		c->role = keep(b->pv, first->events[e].role);
+		/* a whole-run total in some run: compared as a total on both sides */
+		c->role = keep(b->pv, c->rows ? first->events[e].role : "total");
 		if (!c->name || !c->role)
 			return -ENOMEM;
 	}

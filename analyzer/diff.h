@@ -106,7 +106,7 @@ struct hp_diff_change {
 /* A counter column: an event measured by both sides (in every run). */
 struct hp_diff_counter {
 	const char *name;
-	const char *role;             /* "counter" or "pagefault" */
+	const char *role;             /* "counter", "pagefault", or "total" when !rows */
 	int rows;                     /* 0: a whole-run total in some run (role "total"):
 				       * the rows' values of it are NaN (not measured) */
 	struct hp_diff_stat before, after;   /* whole-run value, normalized */

@@ -9,6 +9,14 @@
  * (symbolize_addr: its inline chain, kept as function ids) and counts the
  * interval's samples. Everything but the pending buffer belongs to the
  * reader. Sorting and percentages are in live_rows.c.
+ *
+ * Python frames ("[python] FILE" modules) are locations the collector
+ * names itself: it writes their location_frames rows when it interns them
+ * (collector/pyfeed.c), and report reads those rows. The tap reads the
+ * same rows, in the writer's thread, the first time it meets such an
+ * address (store_location_names) and passes the names on with the
+ * samples; the reader enters them as that address's functions, so the
+ * symbolizer never sees it.
  */
 #include "analyzer/live.h"
 #include "analyzer/live_internal.h"
@@ -18,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/stacks.h"
 #include "analyzer/symbolize.h"
 #include "common/grow.h"
 #include "common/store.h"
@@ -56,13 +65,69 @@ static void note_module(struct hp_live *l, uint32_t id)
 	l->pend_mods[l->npend_mods++].path = copy;
 }
 
+struct name_job { struct hp_live *l; uint32_t module; uint64_t addr; };
+
+static int take_name(void *ctx, const struct hp_named_frame *f)
+{
+	struct name_job *j = ctx;
+	struct hp_live *l = j->l;
+	if (hp_grow((void **)&l->tap_names, &l->tap_names_cap, l->ntap_names + 1,
+		    sizeof(*l->tap_names)))
+		return -ENOMEM;
+	char *copy = strdup(f->function);
+	if (!copy)
+		return -ENOMEM;
+	l->tap_names[l->ntap_names++] = (struct live_pending_name){ j->module, f->depth, j->addr,
+								    copy };
+	return 0;
+}
+
+/* The store's names of the sample's collector-named addresses not asked
+ * for yet, into tap_names (writer only, before the lock). An address
+ * without names (none written) is left to the symbolizer. */
+static void name_frames(struct hp_live *l, const struct hp_sample *s)
+{
+	for (uint32_t i = 0; i < s->nr_frames; i++) {
+		uint32_t m = s->frames[i].module_id;
+		uint64_t key = hmap_key2(m, s->frames[i].addr), v;
+		const char *path = m ? store_module_path(l->st, m) : NULL;
+		if (!path || stacks_path_kind(path) != HP_FRAME_PYTHON ||
+		    hmap_get(&l->tap_named, key, &v) || hmap_put(&l->tap_named, key, 1))
+			continue;
+		struct name_job j = { l, m, s->frames[i].addr };
+		size_t before = l->ntap_names;
+		if (store_location_names(l->st, m, j.addr, take_name, &j))
+			while (l->ntap_names > before)         /* half named: not named */
+				free(l->tap_names[--l->ntap_names].function);
+	}
+}
+
+/* Hand tap_names over to the reader (under the lock). */
+static void pass_names(struct hp_live *l)
+{
+	if (!l->ntap_names)
+		return;
+	if (!hp_grow((void **)&l->pend_names, &l->pend_names_cap,
+		     l->npend_names + l->ntap_names, sizeof(*l->pend_names))) {
+		memcpy(l->pend_names + l->npend_names, l->tap_names,
+		       l->ntap_names * sizeof(*l->tap_names));
+		l->npend_names += l->ntap_names;
+	} else {
+		for (size_t i = 0; i < l->ntap_names; i++)
+			free(l->tap_names[i].function);
+	}
+	l->ntap_names = 0;
+}
+
 void live_tap(void *ctx, const struct hp_sample *s)
 {
 	struct hp_live *l = ctx;
 	if (s->event != 0 && (!l->o.offcpu_event || s->event != l->o.offcpu_event))
 		return;                        /* page faults and the like: not a weight here */
 	size_t need = sizeof(struct pending_head) + s->nr_frames * sizeof(struct pending_frame);
+	name_frames(l, s);
 	pthread_mutex_lock(&l->lock);
+	pass_names(l);
 	if (l->pend_len + need <= LIVE_PENDING_MAX &&
 	    !hp_grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1)) {
 		struct pending_head h = { s->event, s->nr_frames,
@@ -166,10 +231,12 @@ static int resolve(struct hp_live *l, struct live_addr *a)
 	return 0;
 }
 
-/* The address entry of (module, addr), named on first sight; NULL when out of memory. */
-static struct live_addr *addr_of(struct hp_live *l, uint32_t module, uint64_t addr)
+/* The address entry of (module, addr); *fresh set when it was added now
+ * (unnamed yet). NULL when out of memory. */
+static struct live_addr *find_addr(struct hp_live *l, uint32_t module, uint64_t addr, int *fresh)
 {
 	uint64_t key = hmap_key2(module, addr), v;
+	*fresh = 0;
 	while (hmap_get(&l->addr_index, key, &v)) {
 		struct live_addr *a = &l->addrs[v];
 		if (a->module == module && a->addr == addr)
@@ -180,10 +247,45 @@ static struct live_addr *addr_of(struct hp_live *l, uint32_t module, uint64_t ad
 	    hmap_put(&l->addr_index, key, l->naddrs))
 		return NULL;
 	struct live_addr *a = &l->addrs[l->naddrs++];
-	*a = (struct live_addr){ .module = module, .addr = addr };
-	if (resolve(l, a))
-		return NULL;
+	*a = (struct live_addr){ .module = module, .addr = addr, .first = (uint32_t)l->npool };
+	*fresh = 1;
 	return a;
+}
+
+/* The address entry of (module, addr), named on first sight; NULL when out of memory. */
+static struct live_addr *addr_of(struct hp_live *l, uint32_t module, uint64_t addr)
+{
+	int fresh;
+	struct live_addr *a = find_addr(l, module, addr, &fresh);
+	return a && fresh && resolve(l, a) ? NULL : a;
+}
+
+/* Enter the names the collector gave (the tap's, live_pending_name: the
+ * frames of one address come together, innermost first) as their
+ * addresses' functions. Frees the names. */
+static int take_names(struct hp_live *l, struct live_pending_name *nm, size_t n)
+{
+	int err = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		int fresh;
+		struct live_addr *a = find_addr(l, nm[i].module, nm[i].addr, &fresh);
+		if (!a || hp_grow((void **)&l->pool, &l->pool_cap, l->npool + 1, sizeof(*l->pool))) {
+			err = -ENOMEM;
+			break;
+		}
+		if (!fresh && (nm[i].depth == 0 || a->first + a->count != l->npool))
+			continue;                      /* named already (never twice: the tap asks once) */
+		uint32_t f = intern_function(l, nm[i].function, nm[i].module);
+		if (f == UINT32_MAX) {
+			err = -ENOMEM;
+			break;
+		}
+		l->pool[l->npool++] = f;
+		a->count++;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(nm[i].function);
+	return err;
 }
 
 /* --- the reader's side: counting --- */
@@ -244,14 +346,19 @@ static int count_sample(struct hp_live *l, const struct pending_head *h,
 int live_refresh(struct hp_live *l, uint64_t now_ns)
 {
 	uint8_t *buf;
-	size_t len, cap, nmods;
+	size_t len, cap, nmods, nnames;
 	struct live_pending_module *mods;
+	struct live_pending_name *names;
 	pthread_mutex_lock(&l->lock);
 	buf = l->pend;
 	cap = l->pend_cap;
 	len = l->pend_len;
 	mods = l->pend_mods;
 	nmods = l->npend_mods;
+	names = l->pend_names;
+	nnames = l->npend_names;
+	l->pend_names = NULL;
+	l->npend_names = l->pend_names_cap = 0;
 	l->pend = l->spare;
 	l->pend_cap = l->spare_cap;
 	l->pend_len = 0;
@@ -261,10 +368,11 @@ int live_refresh(struct hp_live *l, uint64_t now_ns)
 
 	take_modules(l, mods, nmods);
 	free(mods);
+	int err = take_names(l, names, nnames);
+	free(names);
 	if (l->nfns)                           /* (l->iv is NULL before the first function) */
 		memset(l->iv, 0, l->nfns * sizeof(*l->iv));
 	l->tot[LIVE_INTERVAL] = (struct live_span_totals){ 0 };
-	int err = 0;
 	for (size_t off = 0; off < len && !err;) {
 		struct pending_head h;
 		memcpy(&h, buf + off, sizeof(h));
@@ -292,6 +400,7 @@ int live_new(const struct hp_live_opts *o, struct hp_store *st, struct hp_live *
 	pthread_mutex_init(&l->lock, NULL);
 	hmap_init(&l->addr_index);
 	hmap_init(&l->fn_index);
+	hmap_init(&l->tap_named);
 	if ((err = symbolizer_new(&l->sym))) {
 		live_free(l);
 		return err;
@@ -315,13 +424,20 @@ void live_free(struct hp_live *l)
 		symbolizer_free(l->sym);
 	for (size_t i = 0; i < l->npend_mods; i++)
 		free(l->pend_mods[i].path);
+	for (size_t i = 0; i < l->npend_names; i++)
+		free(l->pend_names[i].function);
+	for (size_t i = 0; i < l->ntap_names; i++)
+		free(l->tap_names[i].function);
 	for (size_t i = 0; i < l->nmods; i++)
 		free(l->mods[i].path);
 	for (uint32_t i = 0; i < l->nfns; i++)
 		free(l->fns[i].name);
 	hmap_release(&l->addr_index);
 	hmap_release(&l->fn_index);
+	hmap_release(&l->tap_named);
 	free(l->pend_mods);
+	free(l->pend_names);
+	free(l->tap_names);
 	free(l->pend);
 	free(l->spare);
 	free(l->tap_seen);

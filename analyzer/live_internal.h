@@ -18,6 +18,14 @@
 
 struct live_pending_module { uint32_t id; char *path; };
 
+/* One frame of an address the collector named itself (a Python frame):
+ * the store's name for it, taken by the tap (store_location_names). */
+struct live_pending_name {
+	uint32_t module, depth;
+	uint64_t addr;
+	char *function;
+};
+
 struct live_module {
 	char *path;                   /* NULL: not reported yet */
 	const char *base;             /* into path */
@@ -56,8 +64,14 @@ struct hp_live {
 	size_t pend_len, pend_cap;
 	struct live_pending_module *pend_mods;
 	size_t npend_mods, pend_mods_cap;
-	uint8_t *tap_seen;            /* module ids reported (writer only) */
+	struct live_pending_name *pend_names;
+	size_t npend_names, pend_names_cap;
+	/* the writer's own (no lock) */
+	uint8_t *tap_seen;            /* module ids reported */
 	size_t tap_seen_cap;
+	struct hp_hmap tap_named;     /* key(module, addr) of collector-named addresses asked */
+	struct live_pending_name *tap_names;   /* names taken for the sample being tapped */
+	size_t ntap_names, tap_names_cap;
 	uint64_t dropped;             /* samples not kept (the buffer was full) */
 
 	/* the reader's side */

@@ -74,8 +74,8 @@ static int fit(void **arr, size_t *n, uint32_t id, size_t elem)
 	return 0;
 }
 
-/* The one place a frame's kind is decided. */
-static uint8_t kind_of_module(const char *path)
+/* The one place a frame's kind is decided (stacks.h). */
+enum hp_frame_kind stacks_path_kind(const char *path)
 {
 	if (path && !strncmp(path, "[kernel", 7))
 		return HP_FRAME_KERNEL;
@@ -92,7 +92,7 @@ static int on_module(void *ctx, const struct hp_module_row *m)
 	struct module_info *mi = &s->modules[m->id];
 	mi->path = arena_strdup(&s->arena, m->path);
 	mi->build_id = arena_strdup(&s->arena, m->build_id);
-	mi->kind = kind_of_module(m->path);
+	mi->kind = (uint8_t)stacks_path_kind(m->path);
 	mi->mpi = (uint8_t)stacks_module_is_mpi(m->path);
 	return (m->path && !mi->path) || (m->build_id && !mi->build_id) ? -ENOMEM : 0;
 }

@@ -67,6 +67,9 @@ enum hp_frame_kind {
 				       * collector, collector/pyfeed.h) */
 };
 
+/* The kind of a module's frames, from its path: the one place it is decided. */
+enum hp_frame_kind stacks_path_kind(const char *path);
+
 /* What a stack's samples were doing (stacks_class). */
 enum hp_stack_class {
 	HP_STACK_COMPUTE,             /* the program's own work */

@@ -202,6 +202,14 @@ struct hp_frame_row { uint32_t location_id, depth, function_id, file_id, line; }
 /* Ordered by location_id, then depth. */
 int store_each_location_frame(struct hp_store *st,
 			      int (*cb)(void *ctx, const struct hp_frame_row *f), void *ctx);
+/* The frames the writer has stored so far for its location (module_id,
+ * addr), innermost first, with their names: the ones the collector names
+ * itself when it interns them (Python frames); none for a location not
+ * symbolized yet. For the writer's thread (hpprof top's sample tap). file
+ * is NULL and line 0 when unknown; the strings live until cb returns. */
+struct hp_named_frame { uint32_t depth; const char *function, *file; uint32_t line; };
+int store_location_names(struct hp_store *st, uint32_t module_id, uint64_t addr,
+			 int (*cb)(void *ctx, const struct hp_named_frame *f), void *ctx);
 /* 1 when the file has symbolization results. */
 int store_is_symbolized(struct hp_store *st);
 /* 1 when the file has code addresses (samples with stacks). */

@@ -37,9 +37,14 @@ struct merge_event {
 	int out_id;
 };
 
+/* What a source event's samples carry in their counters blob. */
+enum { SRC_OTHER, SRC_COUNTER, SRC_OFFCPU };
+
 struct merge_input_events {
 	int *index;                   /* src events.id -> index in merge_events, -1 when none */
 	size_t n;
+	unsigned char *kind;          /* src events.id -> SRC_* (0 beyond nkind) */
+	size_t nkind;
 };
 
 struct merge_module { char *path, *build_id; uint32_t id; };
@@ -91,16 +96,52 @@ static uint32_t map_get(const uint32_t *arr, size_t n, uint32_t id)
 /* Phase 1: the union of the inputs' events. */
 struct merge_ev_ctx { struct merge *m; unsigned input; };
 
+/* A counter read with every sample ("counter") and the same counter
+ * counted for the whole run only ("total") are one event. */
+static int is_counter_role(const char *role)
+{
+	return !strcmp(role, "counter") || !strcmp(role, "total");
+}
+
+static int same_role(const char *a, const char *b)
+{
+	return !strcmp(a, b) || (is_counter_role(a) && is_counter_role(b));
+}
+
 static int merge_find_event(struct merge *m, const struct hp_event_info *ev)
 {
 	for (unsigned i = 0; i < m->nev; i++) {
 		int sampler = !strcmp(ev->role, "sampler") && ev->id == 0;
 		if (sampler ? m->ev[i].out_id == 0
-			    : (!strcmp(m->ev[i].name, ev->name) && !strcmp(m->ev[i].role, ev->role) &&
+			    : (!strcmp(m->ev[i].name, ev->name) && same_role(m->ev[i].role, ev->role) &&
 			       m->ev[i].out_id != 0))
 			return (int)i;
 	}
 	return -1;
+}
+
+/* Per-row values only when every input read it with its samples: one
+ * input's whole-run total makes the merged event a whole-run total. */
+static int merge_event_role(struct merge_event *e, const char *role)
+{
+	if (strcmp(e->role, "counter") || strcmp(role, "total"))
+		return 0;
+	char *t = strdup("total");
+	if (!t)
+		return -ENOMEM;
+	free(e->role);
+	e->role = t;
+	return 0;
+}
+
+static int merge_src_kind(struct merge_input_events *in, const struct hp_event_info *ev)
+{
+	unsigned char kind = !strcmp(ev->role, "counter") ? SRC_COUNTER
+			     : !strcmp(ev->role, "offcpu") ? SRC_OFFCPU : SRC_OTHER;
+	if (hp_grow_zero((void **)&in->kind, &in->nkind, (size_t)ev->id + 1, sizeof(*in->kind)))
+		return -ENOMEM;
+	in->kind[ev->id] = kind;
+	return 0;
 }
 
 static int merge_new_event(struct merge *m, const struct hp_event_info *ev)
@@ -136,6 +177,9 @@ static int merge_on_event(void *c, const struct hp_event_info *ev)
 	}
 	in->index[ev->id] = i;
 	struct merge_event *e = &m->ev[i];
+	int err = merge_src_kind(in, ev);
+	if (err || (err = merge_event_role(e, ev->role)))
+		return err;
 	e->present++;
 	if (ev->measured) {
 		e->measured++;
@@ -222,6 +266,9 @@ static int merge_run_events(struct merge_run *r)
 		int i = in->index[id];
 		r->event[id] = i < 0 ? -1 : r->m->ev[i].out_id;
 		r->slot[id] = -1;
+		if (id && id < in->nkind && in->kind[id] == SRC_COUNTER &&
+		    (i < 0 || strcmp(r->m->ev[i].role, "counter")))
+			r->identity = 0;      /* a per-sample counter merged as a total: dropped */
 		if (id && i >= 0 && !strcmp(r->m->ev[i].role, "counter")) {
 			r->slot[id - 1] = r->event[id] - 1;
 			src_counters = id;
@@ -455,17 +502,27 @@ static void sqlf_event(sqlite3_context *cx, int argc, sqlite3_value **argv)
 					 ? r->event[id] : id);
 }
 
+/* hp_merge_counters(event, counters): a sample's counter values moved to
+ * the merged slots. An off-CPU interval's blob (its ns and wait class, not
+ * counter slots) is copied as it is; no merged counter left: NULL. */
 static void sqlf_counters(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
 	struct merge_run *r = sqlite3_user_data(cx);
+	const struct merge_input_events *src = &r->m->in[r->k - 1];
 	int64_t in[HP_MAX_COUNTERS * 4], outv[HP_MAX_COUNTERS * 4] = { 0 };
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || r->identity) {
-		sqlite3_result_value(cx, argv[0]);
+	int64_t ev = sqlite3_value_int64(argv[0]);
+	if (sqlite3_value_type(argv[1]) == SQLITE_NULL || r->identity ||
+	    (ev >= 0 && (uint64_t)ev < src->nkind && src->kind[ev] == SRC_OFFCPU)) {
+		sqlite3_result_value(cx, argv[1]);
 		return;
 	}
 	uint8_t enc[HP_COUNTERS_MAX_BYTES(HP_MAX_COUNTERS * 4)];
 	uint32_t nout = r->m->ncounters;
-	int n = counters_decode(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+	if (!nout) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	int n = counters_decode(sqlite3_value_blob(argv[1]), (size_t)sqlite3_value_bytes(argv[1]),
 				in, HP_MAX_COUNTERS * 4);
 	if (n < 0 || nout > sizeof(outv) / sizeof(outv[0])) {
 		sqlite3_result_error(cx, "malformed counter blob", -1);
@@ -483,7 +540,8 @@ static int merge_functions(struct hp_store *out, void *r)
 	fns[] = { { "hp_merge_node", sqlf_node }, { "hp_merge_id", sqlf_id },
 		  { "hp_merge_event", sqlf_event }, { "hp_merge_counters", sqlf_counters } };
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		if (sqlite3_create_function(out->db, fns[i].name, 1, SQLITE_UTF8, r,
+		if (sqlite3_create_function(out->db, fns[i].name, fns[i].fn == sqlf_counters ? 2 : 1,
+					    SQLITE_UTF8, r,
 					    r ? fns[i].fn : NULL, NULL, NULL) != SQLITE_OK)
 			return store_sql_err(out, "create function");
 	return 0;
@@ -492,7 +550,7 @@ static int merge_functions(struct hp_store *out, void *r)
 static const char merge_copy_sql[] =
 	"INSERT INTO main.samples(t_ns, tid, stack_id, event, counters)"
 	" SELECT t_ns, hp_merge_id(tid), hp_merge_node(stack_id), hp_merge_event(event),"
-	" hp_merge_counters(counters) FROM src.samples ORDER BY rowid;"
+	" hp_merge_counters(event, counters) FROM src.samples ORDER BY rowid;"
 	"INSERT INTO main.memory(pid, t_ns, rss_bytes, heap_bytes, rss_anon, rss_file, rss_shmem)"
 	" SELECT hp_merge_id(pid), t_ns, rss_bytes, heap_bytes, rss_anon, rss_file, rss_shmem"
 	" FROM src.memory ORDER BY rowid;"
@@ -651,8 +709,10 @@ out:
 		free(m.ev[i].role);
 		free(m.ev[i].reason);
 	}
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < n; k++) {
 		free(m.in[k].index);
+		free(m.in[k].kind);
+	}
 	for (unsigned i = 0; i < m.nmods; i++) {
 		free(m.mods[i].path);
 		free(m.mods[i].build_id);

@@ -360,6 +360,29 @@ int store_each_location_frame(struct hp_store *st,
 				" FROM location_frames ORDER BY location_id, depth", frame_row, &k);
 }
 
+static int named_frame_row(void *c, sqlite3_stmt *s)
+{
+	struct cb_ctx *k = c;
+	int64_t depth = sqlite3_column_int64(s, 0), line = sqlite3_column_int64(s, 3);
+	struct hp_named_frame f = { (uint32_t)depth, store_col_text_nn(s, 1), store_col_text(s, 2),
+				    line > 0 && line < STORE_MAX_LINE ? (uint32_t)line : 0 };
+	return ((int (*)(void *, const struct hp_named_frame *))k->cb)(k->ctx, &f);
+}
+
+int store_location_names(struct hp_store *st, uint32_t module_id, uint64_t addr,
+			 int (*cb)(void *ctx, const struct hp_named_frame *f), void *ctx)
+{
+	uint64_t id;
+	if (!hmap_get(&st->locations, hmap_key2(module_id, addr), &id))
+		return 0;                      /* not interned by this writer */
+	char sql[320];
+	snprintf(sql, sizeof(sql), "SELECT lf.depth, f.name, fi.path, lf.line FROM location_frames lf"
+		 " JOIN functions f ON f.id = lf.function_id LEFT JOIN files fi ON fi.id = lf.file_id"
+		 " WHERE lf.location_id = %llu ORDER BY lf.depth", (unsigned long long)id);
+	struct cb_ctx k = { (void *)cb, ctx, st };
+	return store_each_row(st, sql, named_frame_row, &k);
+}
+
 int store_int_row(void *c, sqlite3_stmt *s)
 {
 	*(int64_t *)c = sqlite3_column_int64(s, 0);

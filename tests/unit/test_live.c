@@ -5,7 +5,9 @@
  * real symbolizer. Checks self and total (a recursive function once per
  * sample), the interval table replaced at each refresh while the whole
  * run's adds up, sorting, the wall weight (off-CPU ns) and that other
- * events (page faults) are not counted.
+ * events (page faults) are not counted. Python frames ("[python] FILE"
+ * locations, named by the collector as collector/pyfeed.c names them) get
+ * the store's names, never the symbolizer's file+offset.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -57,6 +59,31 @@ static void add(struct hp_store *st, int event, int64_t value, int n, ...)
 		s->nr_counters = 2;
 		s->counters[0] = value;
 	}
+	CHECK_EQ_INT(store_add_sample(st, s), 0);
+	free(s);
+}
+
+/* A Python location as collector/pyfeed.c writes it: the location, its
+ * function and its one frame (file, line). */
+static struct hp_location py_loc(struct hp_store *st, uint32_t mod, uint64_t addr,
+				 const char *fn, uint32_t line)
+{
+	struct hp_location loc = { mod, addr };
+	uint32_t lid, file, func;
+	CHECK_EQ_INT(store_intern_location(st, &loc, &lid), 0);
+	CHECK_EQ_INT(store_intern_file(st, "/x/prog.py", &file), 0);
+	CHECK_EQ_INT(store_intern_function_raw(st, fn, fn, mod, file, &func), 0);
+	CHECK_EQ_INT(store_add_location_frame(st, lid, 0, func, file, line), 0);
+	return loc;
+}
+
+static void add_py(struct hp_store *st, const struct hp_location *fr, uint32_t n)
+{
+	struct hp_sample *s = calloc(1, sizeof(*s));
+	memcpy(s->frames, fr, n * sizeof(*fr));
+	s->nr_frames = n;
+	s->pid = s->tid = 1;
+	s->unwind = -1;
 	CHECK_EQ_INT(store_add_sample(st, s), 0);
 	free(s);
 }
@@ -145,6 +172,31 @@ int main(void)
 	CHECK_EQ_INT(live_refresh(l, 2500000000), 0);
 	CHECK_EQ_INT(live_rows(l, LIVE_INTERVAL, LIVE_CPU, LIVE_SORT_SELF, rows, 32), 0);
 	CHECK(live_rows(l, LIVE_OVERALL, LIVE_CPU, LIVE_SORT_SELF, rows, 32) > 0);
+
+	/* interval 4: Python frames, two lines of Grid.step under <module>,
+	 * one with a native leaf beneath */
+	uint32_t pym;
+	CHECK_EQ_INT(store_intern_module(st, "[python] /x/prog.py", NULL, &pym), 0);
+	struct hp_location step10 = py_loc(st, pym, 1, "Grid.step", 10);
+	struct hp_location step11 = py_loc(st, pym, 2, "Grid.step", 11);
+	struct hp_location top = py_loc(st, pym, 3, "<module>", 40);
+	struct hp_location leaf_loc = { module, vaddr_of((void *)live_leaf) };
+	add_py(st, (struct hp_location[]){ leaf_loc, step10, top }, 3);
+	add_py(st, (struct hp_location[]){ step11, top }, 2);
+	add_py(st, (struct hp_location[]){ step10, top }, 2);
+	CHECK_EQ_INT(live_refresh(l, 3500000000), 0);
+	n = live_rows(l, LIVE_INTERVAL, LIVE_CPU, LIVE_SORT_SELF, rows, 32);
+	const struct live_row *step = find(rows, n, "Grid.step"), *mod = find(rows, n, "<module>");
+	CHECK(step && mod);
+	if (step && mod) {
+		CHECK_EQ_INT(step->self_samples, 2);              /* both lines: one function */
+		CHECK_EQ_INT(step->total_samples, 3);
+		CHECK_EQ_INT(mod->total_samples, 3);
+		CHECK(!strcmp(step->module, "prog.py"));
+	}
+	for (size_t i = 0; i < n; i++)
+		CHECK(!strstr(rows[i].function, "prog.py+"));  /* the symbolizer's name */
+	CHECK(find(rows, n, "live_leaf") != NULL);
 
 	store_set_sample_tap(st, NULL, NULL);
 	live_free(l);
