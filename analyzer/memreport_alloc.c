@@ -169,6 +169,19 @@ static void print_tracker(FILE *out, const struct hp_profile *p)
 	fputc('\n', out);
 }
 
+/* How often and how long the target's allocation hooks waited for room in
+ * the stream's ring (hpprof reading too slowly): only when the run
+ * measured it (a run before the count existed has no line). */
+static void print_waits(FILE *out, const struct hp_profile *p)
+{
+	int64_t waits = meta_int(p, "alloc_writer_waits", -1);
+	int64_t ns = meta_int(p, "alloc_writer_wait_ns", -1);
+	if (waits < 0 || ns < 0)
+		return;
+	fprintf(out, "  the target waited for room in the stream %" PRId64 " time%s, %.3f s in all"
+		" (hpprof reading behind)\n", waits, waits == 1 ? "" : "s", (double)ns / 1e9);
+}
+
 void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_store *st,
 			   unsigned limit)
 {
@@ -186,7 +199,9 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 		(double)meta_int(p, "heap_peak_t_ns", 0) / 1e9);
 	if (profile_meta(p, "heap_peak_pid"))
 		fprintf(out, " (pid %s)", textsafe(profile_meta(p, "heap_peak_pid"), sc, sizeof(sc)));
-	fprintf(out, "\n  heaptrack's definitions, per process: at peak = held when its heap in use"
+	fputc('\n', out);
+	print_waits(out, p);
+	fprintf(out, "  heaptrack's definitions, per process: at peak = held when its heap in use"
 		" was highest; temporary = a free right after the last allocation (no free between)"
 		" when that allocation had the block's stack and size; leaked = never freed\n");
 	fprintf(out, "%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs", "Bytes", "At peak", "Temporary",

@@ -11,7 +11,9 @@
 # ROUNDS rounds (default 5), the median of each. The slowdown is
 # time / bare - 1. Budgets: churn: hpprof's slowdown <= 1/2 of heaptrack's;
 # live: hpprof's <= 1.1 x heaptrack's (on par). Also the stream's bytes per
-# allocation event with whole stacks kept (<= 16; a count, not a time). The
+# allocation event with whole stacks kept (<= 16; a count, not a time), and
+# how often and how long the target waited for room in the stream's ring
+# (run_info.alloc_writer_waits, alloc_writer_wait_ns) in each churn run. The
 # load average is printed before and after: on a shared machine the wall
 # times are inflated and noisy, the ratios are what to read. A budget missed
 # is reported, and fails only with HP_BENCH_STRICT=1.
@@ -49,6 +51,11 @@ wall() {  # wall OUT CMD...: appends the run's wall ms to OUT.wall
 	"$@" >/dev/null 2>&1
 	echo $(( ($(date +%s%N) - t0) / 1000000 )) >>"$W/$o.wall"
 }
+waits() {  # waits OUT: appends the last hpprof run's writer waits and their ns per pair
+	sqlite3 "$W/r.db" "SELECT value FROM run_info WHERE key = 'alloc_writer_waits'" >>"$W/$1.waits"
+	sqlite3 "$W/r.db" "SELECT value / $N.0 FROM run_info WHERE key = 'alloc_writer_wait_ns'" \
+		>>"$W/$1.waitns"
+}
 slow() { awk -v t="$1" -v b="$2" 'BEGIN { printf "%.2f", t / b - 1 }'; }
 budget() {  # budget TEXT HOLDS(1/0)
 	if [ "$2" = 1 ]; then echo "within budget: $1"; else echo "OVER BUDGET:   $1"; bad=1; fi
@@ -62,6 +69,7 @@ N=2000000
 for r in $(seq "$ROUNDS"); do
 	churn cb "$BENCH" $N 8
 	churn ch hpr "$HPPROF" "$BENCH" $N 8
+	waits ch
 	[ -z "$BASE" ] || churn cB hpr "$BASE" "$BENCH" $N 8
 	churn ct ht "$BENCH" $N 8
 done
@@ -78,6 +86,11 @@ for k in wall cpu; do
 	[ "$k" = wall ] && budget "churn: hpprof's slowdown $hs <= half of heaptrack's $ts" \
 		"$(awk -v h="$hs" -v t="$ts" 'BEGIN { print (h <= t / 2) ? 1 : 0 }')"
 done
+# Did the target wait for room in the stream's ring (hpprof reading behind)?
+# Its wait per pair is part of hpprof's wall slowdown per pair.
+printf 'churn: writer waits per hpprof run %s (median; each run: %s), waited ns per pair %s (each: %s)\n' \
+	"$(median "$W/ch.waits")" "$(tr '\n' ' ' <"$W/ch.waits" | sed 's/ $//')" \
+	"$(median "$W/ch.waitns")" "$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 }' "$W/ch.waitns")"
 hpr "$HPPROF" "$BENCH" $N 8 >/dev/null 2>&1
 bytes=$(sqlite3 "$W/r.db" "SELECT value FROM run_info WHERE key = 'alloc_stream_bytes'")
 events=$(sqlite3 "$W/r.db" "SELECT value FROM run_info WHERE key = 'alloc_stream_events'")

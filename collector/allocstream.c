@@ -294,6 +294,7 @@ static void ev_reset(struct hp_allocstream *s, const struct astream *st, unsigne
 	ev->flags = 0;
 	ev->t_ns = ev->ptr = ev->size = ev->weight = ev->dropped = ev->sample_period = 0;
 	ev->dropped_samples = 0;
+	ev->writer_waits = ev->writer_wait_ns = 0;
 	ev->ppid = ev->end_flags = ev->sample_hz = ev->stack_ref = 0;
 	ev->exe = "";
 	ev->nr_py = 0;
@@ -587,6 +588,10 @@ static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
 	s->ev.vm_hwm = __atomic_load_n(&st->hdr->vm_hwm, __ATOMIC_RELAXED);
 	s->ev.window_max = __atomic_load_n(&st->hdr->window_max, __ATOMIC_RELAXED);
 	s->ev.table_bytes = __atomic_load_n(&st->hdr->table_bytes, __ATOMIC_RELAXED);
+	s->ev.writer_waits = __atomic_load_n(&st->hdr->writer_waits, __ATOMIC_RELAXED);
+	s->ev.writer_wait_ns = __atomic_load_n(&st->hdr->writer_wait_ns, __ATOMIC_RELAXED);
+	s->stats.writer_waits += s->ev.writer_waits;
+	s->stats.writer_wait_ns += s->ev.writer_wait_ns;
 	s->stats.record_bytes += st->dec.bytes;
 	s->stats.record_events += st->dec.events;
 	if (s->ev.window_max > s->stats.window_max)

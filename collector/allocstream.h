@@ -85,6 +85,8 @@ struct hp_alloc_event {
 	uint64_t vm_hwm;          /* END: the process's own peak RSS (getrusage at its exit), 0 unknown */
 	uint64_t window_max;      /* END: most stream bytes the process had mapped at once */
 	uint64_t table_bytes;     /* END: resident bytes of the shim's stack table at exit */
+	uint64_t writer_waits;    /* END: times the shim's writers found the ring full and waited */
+	uint64_t writer_wait_ns;  /* END: CLOCK_MONOTONIC ns they waited, all threads summed */
 	uint32_t stack_ref;       /* ALLOC: the stream's id of its stack (same id, same pcs), 0 none */
 	uint64_t sample_period;   /* BEGIN: mean bytes between allocation samples, 0 = exact */
 	const char *exe;          /* BEGIN: executable path, "" if unknown; valid during the call */
@@ -142,6 +144,8 @@ struct hp_allocstream_stats {
 	uint64_t record_events;   /* allocation events (ALLOC, FREE, NOFREE records) */
 	uint64_t window_max;      /* most stream bytes one process had mapped at once */
 	uint64_t table_bytes;     /* largest resident stack table of one process */
+	uint64_t writer_waits;    /* times writers waited for room in a ring, all streams */
+	uint64_t writer_wait_ns;  /* ... and how long in all (CLOCK_MONOTONIC ns) */
 };
 
 struct hp_allocstream;

@@ -276,6 +276,8 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 	facts->alloc_stream_bytes = (int64_t)f->stats.record_bytes;
 	facts->alloc_stream_events = (int64_t)f->stats.record_events;
 	facts->alloc_target_bytes = (int64_t)(f->stats.window_max + f->stats.table_bytes);
+	facts->alloc_writer_waits = (int64_t)f->stats.writer_waits;
+	facts->alloc_writer_wait_ns = (int64_t)f->stats.writer_wait_ns;
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		facts->hpprof_peak_rss_bytes = (int64_t)ru.ru_maxrss * 1024;

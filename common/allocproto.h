@@ -3,7 +3,8 @@
  * (collector/preload/: the allocation shim and the CPU sampling agent,
  * inside the target) and the collector's reader (collector/allocstream.c).
  * Version HP_AP_VERSION (2: compact allocation records, stack ids; 3: PYSAMPLE
- * and PYCODE records, the header's Python fields).
+ * and PYCODE records, the header's Python fields; 4: the header's writer
+ * waits, writer_waits and writer_wait_ns).
  *
  * Naming. The collector creates a directory and passes it to the target in
  * HPPROF_ALLOC_DIR. Every process image that loads the shim writes exactly
@@ -45,7 +46,9 @@
  * sleeps until the reader frees room, as long as the reader's heartbeat
  * (`reader_ns`, or t_start_ns before the first poll) is younger than
  * HP_AP_READER_TIMEOUT_NS; past that it drops events and counts them in
- * dropped_events. It never blocks for longer than that timeout, and not at
+ * dropped_events. Every such wait is counted in writer_waits and its
+ * length (CLOCK_MONOTONIC ns, from the first look that found no room to
+ * the return, room or timeout) added to writer_wait_ns. It never blocks for longer than that timeout, and not at
  * all once the reader has set HP_AP_F_DETACHED.
  *
  * Reading. The reader consumes records in logical order, loading each
@@ -145,7 +148,7 @@
 #include <stdint.h>
 
 #define HP_AP_MAGIC      0x31434f4c4c415048ull  /* "HPALLOC1", little-endian */
-#define HP_AP_VERSION    3
+#define HP_AP_VERSION    4
 #define HP_AP_DATA_OFF   4096u                  /* first record; header page before */
 #define HP_AP_MAX_FRAMES 64                     /* deepest stack an ALLOC carries */
 #define HP_AP_MAX_SAMPLE_FRAMES 128             /* deepest stack a SAMPLE carries */
@@ -282,6 +285,8 @@ struct hp_ap_header {
 	uint32_t reserved2;
 	uint64_t py_eval_start;        /* _PyEval_EvalFrameDefault [start, end) in the process */
 	uint64_t py_eval_end;
+	uint64_t writer_waits;         /* hooks that found the ring full and waited for room */
+	uint64_t writer_wait_ns;       /* CLOCK_MONOTONIC ns those waits took, all threads summed */
 	/* written by the reader */
 	_Alignas(64) uint64_t released;  /* logical bytes below it are read and zeroed */
 	uint64_t reader_ns;              /* CLOCK_MONOTONIC of the reader's last poll */

@@ -76,6 +76,9 @@ struct hp_run_facts {
 	int64_t alloc_stream_events;   /* ... for this many allocation events */
 	int64_t alloc_target_bytes;    /* most memory the preload library kept resident in one
 				        * target process (its ring window and stack table) */
+	int64_t alloc_writer_waits;    /* times the target's allocation hooks found the stream's
+				        * ring full and waited for hpprof to read (all processes) */
+	int64_t alloc_writer_wait_ns;  /* ... and the CLOCK_MONOTONIC ns they waited, summed */
 	int64_t hpprof_peak_rss_bytes; /* hpprof's own peak RSS (collector, stream, tracker) */
 	const char *preload_libraries; /* what the preload library loads into the target besides
 				        * the C runtime: comma-separated sonames (libunwind...) */

@@ -253,16 +253,30 @@ static int stream_grow(struct hp_ap_header *h, uint64_t end)
 static int stream_wait_room(struct hp_ap_header *h, uint64_t need)
 {
 	const struct timespec nap = { 0, WAIT_NAP_NS };
+	uint64_t t0 = 0, now;
+	int room;
 	for (;;) {
-		if (__atomic_load_n(&h->released, __ATOMIC_ACQUIRE) >= need)
-			return 1;
+		if (__atomic_load_n(&h->released, __ATOMIC_ACQUIRE) >= need) {
+			room = 1;
+			break;
+		}
+		now = shim_now_ns();
+		if (!t0)
+			t0 = now;
 		uint64_t beat = __atomic_load_n(&h->reader_ns, __ATOMIC_RELAXED);
-		if (shim_now_ns() - (beat > st.t_start ? beat : st.t_start) > HP_AP_READER_TIMEOUT_NS ||
-		    (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED))
-			return 0;
+		if (now - (beat > st.t_start ? beat : st.t_start) > HP_AP_READER_TIMEOUT_NS ||
+		    (__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED)) {
+			room = 0;
+			break;
+		}
 		/* the raw call: nanosleep() would make malloc a cancellation point */
 		syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &nap, NULL);
 	}
+	if (t0) {   /* it found no room at its first look: a wait, counted and timed */
+		__atomic_fetch_add(&h->writer_waits, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&h->writer_wait_ns, shim_now_ns() - t0, __ATOMIC_RELAXED);
+	}
+	return room;
 }
 
 static unsigned char *ring_at(uint64_t off)

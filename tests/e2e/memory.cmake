@@ -6,6 +6,8 @@ set_tests_properties(e2e_memory_growth PROPERTIES RUN_SERIAL TRUE)
 hp_script_test(e2e_memory_procs e2e e2e/memory_procs.sh)
 hp_script_test(e2e_memory_callers e2e e2e/memory_callers.sh)
 hp_script_test(e2e_memory_overhead e2e e2e/memory_overhead.sh)
+# the --alloc stream's writer waits, made by stopping hpprof for a second
+hp_script_test(e2e_memory_waits e2e e2e/memory_waits.sh)
 # the benchmark of issue 13 (label bench: make bench, not make test on a tree
 # whose make test leaves the bench label out): bench/memory_bench.sh
 hp_script_test(bench_memory bench ../bench/memory_bench.sh)

@@ -1,0 +1,88 @@
+#!/bin/sh
+# The --alloc stream records its writers' waits (issue 13): when hpprof
+# stops reading, the target's allocation hooks wait for room in the 2 MiB
+# ring, and run_info.alloc_writer_waits / alloc_writer_wait_ns say how
+# often and how long; report --memory shows them only when measured.
+#
+# Truths, in the same runs: the stall is made here (SIGSTOP of hpprof for
+# 1 s, timed by this script around the stop and the continue), and the
+# program times its own loop (CLOCK_MONOTONIC wall, CLOCK_THREAD_CPUTIME_ID
+# CPU: wall - cpu is the time it was off the CPU, which bounds its waits,
+# since a waiting writer naps).
+. "$HP_SRC/tests/e2e/lib.sh"
+cc -O2 -g -o churn_wait "$HP_SRC/tests/fixtures/memory/churn_wait.c" || fail "cc"
+meta() { q "$1" "SELECT value FROM run_info WHERE key = '$2'"; }
+
+# run DB: churn under --alloc until told to stop; $2 = "stall" stops hpprof
+# for a second while it churns. Sets stall_ns (0 without a stall).
+run() {
+	rm -f ready stop
+	"$HPPROF" run -q --alloc -o "$1" ./churn_wait ready stop >"$1.out" &
+	hp=$!
+	n=0
+	while [ ! -e ready ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
+	[ -e ready ] || { kill $hp; fail "$1: the program never got going"; }
+	stall_ns=0
+	if [ "${2:-}" = stall ]; then
+		t0=$(date +%s%N)
+		kill -STOP $hp
+		sleep 1
+		kill -CONT $hp
+		stall_ns=$(($(date +%s%N) - t0))
+	fi
+	sleep 0.5
+	touch stop
+	wait $hp || fail "$1: hpprof run failed"
+}
+
+# Off-CPU time of the program's loop; its waits are at most that, plus the
+# CPU of the waiting itself (a 100 us nap per look at the ring: a system
+# call of a few us, so at most 10% of the wait is on the CPU).
+check_bound() {
+	wall=$(truth "$1.out" process churn wall_ns)
+	cpu=$(truth "$1.out" process churn cpu_ns)
+	[ -n "$wall" ] && [ -n "$cpu" ] || fail "$1: no truth line"
+	note "$1: program wall $wall ns, cpu $cpu ns; waits $(meta "$1" alloc_writer_waits)," \
+		"$(meta "$1" alloc_writer_wait_ns) ns"
+	assert_le "$1: 0.9 x wait ns <= the program's off-CPU ns" \
+		$(($(meta "$1" alloc_writer_wait_ns) * 9 / 10)) $((wall - cpu))
+}
+
+# A stalled reader: the writers waited, about as long as the stall.
+run stall.db stall
+check_bound stall.db
+waits=$(meta stall.db alloc_writer_waits)
+wait_ns=$(meta stall.db alloc_writer_wait_ns)
+assert_ge "stalled: writer waits" "${waits:-0}" 1
+# Lower bound: once the stall begins the program fills what is left of the
+# 2 MiB ring (~130,000 pairs at ~16 stream bytes per pair; ~40 ms of its
+# CPU at ~300 ns per pair, its own truth says how much here) and then waits
+# until hpprof reads again. Half the stall is left for the filling: the
+# program may get as little as a tenth of a core during it.
+pairs=$(truth stall.db.out process churn pairs)
+note "stall $stall_ns ns; the program's CPU per pair $((cpu / pairs)) ns"
+assert_ge "stalled: wait ns >= half the stall" "${wait_ns:-0}" $((stall_ns / 2))
+"$HPPROF" report --memory stall.db >stall.txt || fail "report --memory"
+assert_contains "report shows the waits" stall.txt \
+	"the target waited for room in the stream $waits time"
+[ "$(meta stall.db alloc_dropped)" = 0 ] || note "dropped $(meta stall.db alloc_dropped) events"
+
+# A quiet run: the figures are there (measured, whatever they are), and
+# bounded by the program's off-CPU time.
+run quiet.db
+[ -n "$(meta quiet.db alloc_writer_waits)" ] || fail "quiet: alloc_writer_waits missing"
+[ -n "$(meta quiet.db alloc_writer_wait_ns)" ] || fail "quiet: alloc_writer_wait_ns missing"
+check_bound quiet.db
+"$HPPROF" report --memory quiet.db >quiet.txt || fail "report --memory"
+assert_contains "quiet report shows the waits" quiet.txt "the target waited for room in the stream"
+
+# Without --alloc nothing was measured: no figure, no line.
+"$HPPROF" run -q -o plain.db ./churn_wait ready stop-now-missing >/dev/null 2>&1 &
+hp=$!
+sleep 0.3
+touch stop-now-missing
+wait $hp || fail "plain run failed"
+[ -z "$(meta plain.db alloc_writer_waits)" ] || fail "no --alloc, yet alloc_writer_waits is set"
+"$HPPROF" report --memory plain.db >plain.txt || fail "report --memory (plain)"
+if grep -q "waited for room" plain.txt; then fail "no --alloc, yet the report shows waits"; fi
+echo "PASS"
