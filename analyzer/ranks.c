@@ -209,6 +209,15 @@ const char *ranks_name(const struct hp_profile *p, uint32_t run, char *buf, size
 	return buf;
 }
 
+const char *ranks_cell(const struct hp_prun *r, char *buf, size_t len)
+{
+	if (r->rank >= 0)
+		snprintf(buf, len, "%lld", (long long)r->rank);
+	else
+		snprintf(buf, len, "run %u", r->id);
+	return buf;
+}
+
 /* --- the per-rank timeline --- */
 
 struct tl_pass {

@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 struct hp_profile;
+struct hp_prun;
 struct hp_store;
 
 /* One function across the ranks (samples: self or total). */
@@ -74,6 +75,8 @@ void ranks_free(struct hp_ranks *r);
 
 /* "rank 3", or "run 2 (path)" for a run that was no MPI rank, in buf. */
 const char *ranks_name(const struct hp_profile *p, uint32_t run, char *buf, size_t len);
+/* A run in a rank column: "3", or "run 2" for a run that was no MPI rank. */
+const char *ranks_cell(const struct hp_prun *r, char *buf, size_t len);
 
 /* Samples per time bucket for every run, compute and MPI apart. Each run's
  * clock starts at its own start (ranks of one job start together). */
@@ -159,6 +162,14 @@ const char *ranks_diff_verdict_text(const struct hp_ranks_diff *d, char *buf, si
  * that rank (idx[side], -1 where that job lacks it). */
 uint32_t ranks_diff_nrows(const struct hp_ranks_diff *d);
 void ranks_diff_row(const struct hp_ranks_diff *d, uint32_t k, int idx[2]);
+/* One job's cells of a function in the diff: min, mean, max, max rank,
+ * max/mean ("-" where the job has no ranks; rank and ratio "-" where the
+ * function ran on no rank of it). side 0 before, 1 after; total 0 self. */
+struct hp_ranks_cells {
+	char min[24], mean[24], max[24], rank[32], ratio[24];
+};
+void ranks_diff_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff *f, int side,
+		      int total, struct hp_ranks_cells *c);
 /* As text (limit function rows, 0 = all) or one JSON object. */
 void ranks_diff_print(FILE *out, const struct hp_ranks_diff *d, unsigned limit, int json);
 

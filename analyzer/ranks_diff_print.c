@@ -20,16 +20,6 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-/* "3", or "run 2" for a run that was no MPI rank. */
-static const char *rank_cell(const struct hp_prun *r, char *buf, size_t len)
-{
-	if (r->rank >= 0)
-		snprintf(buf, len, "%lld", (long long)r->rank);
-	else
-		snprintf(buf, len, "run %u", r->id);
-	return buf;
-}
-
 const char *ranks_diff_verdict_name(int verdict)
 {
 	return verdict < 0 ? "better" : verdict > 0 ? "worse" : "same";
@@ -73,7 +63,7 @@ static void text_rank_rows(FILE *out, const struct hp_ranks_diff *d)
 		const struct hp_prun *sides[2] = { idx[0] >= 0 ? &d->p[0]->runs[idx[0]] : NULL,
 						   idx[1] >= 0 ? &d->p[1]->runs[idx[1]] : NULL };
 		char cell[32];
-		fprintf(out, "%6s", rank_cell(sides[0] ? sides[0] : sides[1], cell, sizeof(cell)));
+		fprintf(out, "%6s", ranks_cell(sides[0] ? sides[0] : sides[1], cell, sizeof(cell)));
 		for (int col = 0; col < 3; col++)
 			for (int side = 0; side < 2; side++) {
 				const struct hp_prun *r = sides[side];
@@ -108,13 +98,8 @@ static void text_imbalance(FILE *out, const struct hp_ranks_diff *d)
 		pct(ra->mpi_samples, ra->samples), pct(rb->mpi_samples, rb->samples));
 }
 
-/* A side's cells of one function: min, mean, max, max rank, max/mean. */
-struct cells {
-	char min[24], mean[24], max[24], rank[32], ratio[24];
-};
-
-static void fill_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff *f, int side,
-		       int total, struct cells *c)
+void ranks_diff_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff *f, int side,
+		      int total, struct hp_ranks_cells *c)
 {
 	const struct hp_rank_fstat *s = &f->side[side][total];
 	if (!d->r[side]->n) {
@@ -129,7 +114,7 @@ static void fill_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdif
 	snprintf(c->mean, sizeof(c->mean), "%.2f", s->mean);
 	snprintf(c->max, sizeof(c->max), "%" PRIu64, s->max);
 	if (s->max > 0) {
-		rank_cell(&d->p[side]->runs[s->max_run], c->rank, sizeof(c->rank));
+		ranks_cell(&d->p[side]->runs[s->max_run], c->rank, sizeof(c->rank));
 		snprintf(c->ratio, sizeof(c->ratio), "%.2f", (double)s->max / s->mean);
 	} else {                      /* it ran on no rank of this job */
 		strcpy(c->rank, "-");
@@ -148,14 +133,14 @@ static void text_functions(FILE *out, const struct hp_ranks_diff *d, int total, 
 	uint32_t shown = 0, rows = 0;
 	for (uint32_t i = 0; i < d->nfuncs; i++) {
 		const struct hp_ranks_fdiff *f = &d->funcs[total ? d->by_total[i] : i];
-		struct cells b, a;
+		struct hp_ranks_cells b, a;
 		if (!f->side[0][total].max && !f->side[1][total].max)
 			continue;             /* no samples of its own on any rank (self) */
 		if (rows++, limit && shown >= limit)
 			continue;
 		shown++;
-		fill_cells(d, f, 0, total, &b);
-		fill_cells(d, f, 1, total, &a);
+		ranks_diff_cells(d, f, 0, total, &b);
+		ranks_diff_cells(d, f, 1, total, &a);
 		fprintf(out, "  %6s %6s  %8s %8s  %6s %6s  %6s %5s  %5s %5s  %s", b.min, a.min, b.mean,
 			a.mean, b.max, a.max, b.rank, a.rank, b.ratio, a.ratio, f->name);
 		if (f->module)

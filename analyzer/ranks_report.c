@@ -34,14 +34,6 @@ static const char *ending(const struct hp_prun *r, char *buf, size_t len)
 	return buf;
 }
 
-static void rank_cell(const struct hp_prun *r, char *buf, size_t len)
-{
-	if (r->rank >= 0)
-		snprintf(buf, len, "%lld", (long long)r->rank);
-	else
-		snprintf(buf, len, "run %u", r->id);
-}
-
 const char *ranks_missing_list(const struct hp_ranks *r, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -98,7 +90,7 @@ static void text_ranks(FILE *out, const struct hp_profile *p, const struct hp_ra
 		"Compute", "MPI", "MPI%", "Exit");
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
-		rank_cell(run, rank, sizeof(rank));
+		ranks_cell(run, rank, sizeof(rank));
 		fprintf(out, "%6s  %-16.16s  %8u  %9" PRIu64 "  %9" PRIu64 "  %9" PRIu64 "  %6.2f  %s\n",
 			rank, run->host ? run->host : "?", run->pid, run->samples,
 			run->samples - run->mpi_samples, run->mpi_samples,
@@ -115,7 +107,7 @@ static void text_functions(FILE *out, const struct hp_profile *p, const struct h
 	for (uint32_t i = 0; i < r->nfuncs && (!limit || i < limit); i++) {
 		const struct hp_rank_fstat *s = &fs[i];
 		const struct hp_pfunc *f = &p->functions[s->func];
-		rank_cell(&p->runs[s->max_run], rank, sizeof(rank));
+		ranks_cell(&p->runs[s->max_run], rank, sizeof(rank));
 		fprintf(out, "%9" PRIu64 "  %11.2f  %9" PRIu64 "  %8s  %9.2f  %s\n", s->min, s->mean,
 			s->max, rank, s->mean > 0 ? (double)s->max / s->mean : 0.0, f->name);
 	}

@@ -35,16 +35,6 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-/* "3", or "run 2" for a run that was no MPI rank. */
-static const char *rank_cell(const struct hp_prun *r, char *buf, size_t len)
-{
-	if (r->rank >= 0)
-		snprintf(buf, len, "%lld", (long long)r->rank);
-	else
-		snprintf(buf, len, "run %u", r->id);
-	return buf;
-}
-
 /* The function rows each table shows: those with samples on some rank of
  * either job (self: in rd's order; total: in its by_total order). */
 static int pick_rows(struct ranks_view *v)
@@ -210,41 +200,12 @@ static void draw_ranks(const struct ranks_view *v, struct tui_screen *s, struct 
 		int side = idx[0] >= 0 ? 0 : 1;          /* a side that has the rank */
 		screen_fill(s, r.y + i, r.x, r.w, role, ' ');
 		screen_printf(s, r.y + i, r.x, r.w, role, "%6s  %9s %9s  %9s %9s  %7s %7s",
-			      rank_cell(&d->p[side]->runs[idx[side]], cell, sizeof(cell)),
+			      ranks_cell(&d->p[side]->runs[idx[side]], cell, sizeof(cell)),
 			      cols[0][0], cols[0][1], cols[1][0], cols[1][1], cols[2][0], cols[2][1]);
 		for (int t = 0; sp.w && t < 2; t++)
 			if (sp.tl[t] && idx[t] >= 0 && (uint32_t)idx[t] < sp.tl[t]->nruns)
 				ranks_draw_spark(sp.tl[t], (uint32_t)idx[t], sp.max[t], s, r.y + i,
 						 sp.x[t], sp.w);
-	}
-}
-
-/* A side's cells of one function: min, mean, max, max rank, max/mean. */
-struct cells {
-	char min[24], mean[24], max[24], rank[32], ratio[24];
-};
-
-static void fill_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff *f, int side,
-		       int total, struct cells *c)
-{
-	const struct hp_rank_fstat *st = &f->side[side][total];
-	if (!d->r[side]->n) {
-		strcpy(c->min, "-");
-		strcpy(c->mean, "-");
-		strcpy(c->max, "-");
-		strcpy(c->rank, "-");
-		strcpy(c->ratio, "-");
-		return;
-	}
-	snprintf(c->min, sizeof(c->min), "%" PRIu64, st->min);
-	snprintf(c->mean, sizeof(c->mean), "%.2f", st->mean);
-	snprintf(c->max, sizeof(c->max), "%" PRIu64, st->max);
-	if (st->max > 0) {
-		rank_cell(&d->p[side]->runs[st->max_run], c->rank, sizeof(c->rank));
-		snprintf(c->ratio, sizeof(c->ratio), "%.2f", (double)st->max / st->mean);
-	} else {                      /* it ran on no rank of this job */
-		strcpy(c->rank, "-");
-		strcpy(c->ratio, "-");
 	}
 }
 
@@ -279,9 +240,9 @@ static void draw_functions(const struct ranks_view *v, struct tui_screen *s, str
 		      wide ? " bef. after  " : "", "Function (module)");
 	for (int i = 3; i < r.h && v->ftop + (uint32_t)i - 3 < v->nf[v->total]; i++) {
 		const struct hp_ranks_fdiff *f = &d->funcs[v->fidx[v->total][v->ftop + (uint32_t)i - 3]];
-		struct cells b, a;
-		fill_cells(d, f, 0, v->total, &b);
-		fill_cells(d, f, 1, v->total, &a);
+		struct hp_ranks_cells b, a;
+		ranks_diff_cells(d, f, 0, v->total, &b);
+		ranks_diff_cells(d, f, 1, v->total, &a);
 		char ratios[64] = "";
 		if (wide)
 			snprintf(ratios, sizeof(ratios), "%5s %5s  ", b.ratio, a.ratio);
