@@ -186,3 +186,36 @@ check_present() {
 	note "$1: $2 samples (expected about $3)"
 	[ "$2" -ge 1 ] || fail "$1: no sample where the truth expects $3"
 }
+
+# wait_ready FILE WHAT: wait up to 60 s for a line starting with READY in
+# FILE (the Python fixtures print it once running), else fail.
+wait_ready() {
+	_w=0
+	while ! grep -q '^READY' "$1" 2>/dev/null; do
+		_w=$((_w + 1)); [ $_w -lt 600 ] || fail "$2 did not start"
+		sleep 0.1
+	done
+}
+
+# fake_python312 PY OUT: a copy of CPython 3.11 PY at OUT whose Py_Version
+# datum says 3.12.2 (0x030c02f0), for the "not supported" paths. Returns 1
+# when nm/readelf cannot locate the datum.
+fake_python312() {
+	_off=$(python3 - "$1" <<'PYEOF'
+import subprocess, sys
+syms = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]], capture_output=True, text=True).stdout
+addr = next(int(l.split()[0], 16) for l in syms.splitlines() if l.split()[-1] == "Py_Version")
+hdrs = subprocess.run(["readelf", "-lW", sys.argv[1]], capture_output=True, text=True).stdout
+for l in hdrs.splitlines():
+    f = l.split()
+    if f and f[0] == "LOAD":
+        o, v, fs = int(f[1], 16), int(f[2], 16), int(f[4], 16)
+        if v <= addr < v + fs:
+            print(o + addr - v)
+PYEOF
+)
+	[ -n "$_off" ] || return 1
+	cp "$1" "$2" && chmod +x "$2" || fail "cannot copy $1 to $2"
+	printf '\360\002\014\003\000\000\000\000' |
+		dd of="$2" bs=1 seek="$_off" conv=notrunc 2>/dev/null || fail "cannot patch $2"
+}

@@ -36,11 +36,7 @@ trap cleanup_target EXIT
 start() {
 	"$1" "$FX/attach_shares.py" --seconds 120 >t.out 2>t.err &
 	pid=$!
-	i=0
-	while ! grep -q '^READY' t.out 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 600 ] || fail "attach_shares.py did not start"
-		sleep 0.1
-	done
+	wait_ready t.out attach_shares.py
 }
 
 # report N: send SIGUSR1 and wait for the N-th report to end
@@ -109,11 +105,7 @@ shares)
 truth)
 	"$PY" "$FX/attach_truth.py" --lines --ms 1 --seconds 120 >t.out 2>t.err &
 	pid=$!
-	i=0
-	while ! grep -q '^READY' t.out 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 600 ] || fail "attach_truth.py did not start"
-		sleep 0.1
-	done
+	wait_ready t.out attach_truth.py
 	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o t.db >t.db.out 2>t.db.err ||
 		{ cat t.db.err >&2; fail "hpprof run -p failed"; }
 	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
@@ -158,23 +150,7 @@ off)
 	assert_ge "samples" "$(q d.db "SELECT count(*) FROM samples")" 1
 	;;
 unsupported)
-	off=$(python3 - "$PY" <<'EOF'
-import subprocess, sys
-syms = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]], capture_output=True, text=True).stdout
-addr = next(int(l.split()[0], 16) for l in syms.splitlines() if l.split()[-1] == "Py_Version")
-hdrs = subprocess.run(["readelf", "-lW", sys.argv[1]], capture_output=True, text=True).stdout
-for l in hdrs.splitlines():
-    f = l.split()
-    if f and f[0] == "LOAD":
-        o, v, fs = int(f[1], 16), int(f[2], 16), int(f[4], 16)
-        if v <= addr < v + fs:
-            print(o + addr - v)
-EOF
-)
-	[ -n "$off" ] || skip "cannot patch Py_Version (nm/readelf)"
-	cp "$PY" ./python3.11 && chmod +x ./python3.11
-	# Py_Version = 0x030c02f0: 3.12.2 final
-	printf '\360\002\014\003\000\000\000\000' | dd of=./python3.11 bs=1 seek="$off" conv=notrunc 2>/dev/null
+	fake_python312 "$PY" ./python3.11 || skip "cannot patch Py_Version (nm/readelf)"
 	start ./python3.11
 	report 1
 	"$HPPROF" run -p "$pid" --duration 1 -o u.db >u.out 2>u.err ||

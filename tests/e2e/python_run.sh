@@ -244,23 +244,8 @@ EOF
 	for py in "$HOME/.pyenv/versions/3.12"*/bin/python3.12 fake; do
 		if [ "$py" = fake ]; then
 			# a copy of Debian's python3.11 whose Py_Version datum says 3.12.2
-			off=$(python3 - "$PY" <<'EOF'
-import subprocess, sys
-syms = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]], capture_output=True, text=True).stdout
-addr = next(int(l.split()[0], 16) for l in syms.splitlines() if l.split()[-1] == "Py_Version")
-hdrs = subprocess.run(["readelf", "-lW", sys.argv[1]], capture_output=True, text=True).stdout
-for l in hdrs.splitlines():
-    f = l.split()
-    if f and f[0] == "LOAD":
-        o, v, fs = int(f[1], 16), int(f[2], 16), int(f[4], 16)
-        if v <= addr < v + fs:
-            print(o + addr - v)
-EOF
-)
-			[ -n "$off" ] || { note "cannot patch Py_Version (nm/readelf)"; continue; }
-			cp "$PY" ./python3.11 && chmod +x ./python3.11
-			printf '\360\002\014\003\000\000\000\000' |
-				dd of=./python3.11 bs=1 seek="$off" conv=notrunc 2>/dev/null
+			fake_python312 "$PY" ./python3.11 ||
+				{ note "cannot patch Py_Version (nm/readelf)"; continue; }
 			py=./python3.11
 		fi
 		[ -x "$py" ] || continue

@@ -57,11 +57,7 @@ note "launched: $(wc -l <rows.txt) Python functions named live, as in function_p
 # 2. attached for two intervals: the process runs on
 "$PY" "$FX/attach_shares.py" --seconds 120 >t.out 2>t.err &
 pid=$!
-i=0
-while ! grep -q '^READY' t.out 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 600 ] || fail "attach_shares.py did not start"
-	sleep 0.1
-done
+wait_ready t.out attach_shares.py
 "$HPPROF" top --batch -n 2 --rows 40 -o a.db -p "$pid" >out2.txt 2>err.txt ||
 	{ cat err.txt >&2; fail "top --batch -p failed"; }
 kill -0 "$pid" 2>/dev/null || fail "the attached program died"
