@@ -102,6 +102,16 @@ check_share() {
 	}' || fail "$1: outside the tolerance"
 }
 
+# share_within NAME GOT WANT N ALLOW: a share GOT (0..1) of N samples
+#   against the truth WANT: |GOT - WANT| <= 3*sqrt(WANT(1-WANT)/N) + ALLOW,
+#   ALLOW the allowance stated at each call; fails otherwise.
+share_within() {
+	awk -v g="$2" -v w="$3" -v n="$4" -v a="$5" 'BEGIN {
+		tol = 3 * sqrt(w * (1 - w) / n) + a; d = g - w; if (d < 0) d = -d
+		printf "# %s: %.4f vs truth %.4f (n=%d, tolerance %.4f)\n", "'"$1"'", g, w, n, tol
+		exit !(d <= tol) }' || fail "$1: $2 is not within tolerance of $3 (n=$4)"
+}
+
 # ratio A B: A / B with 4 decimals (0 when B is 0).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b ? a / b : 0 }'; }
 

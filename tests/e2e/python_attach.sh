@@ -53,13 +53,6 @@ report() {
 truth() { awk -F'\t' -v n="$1" -v f="$2" '$1 == "TRUTH" && $2 == "end" { k++ }
 	$1 == "TRUTH" && $2 == f && k == n - 1 { print $3 }' t.out; }
 
-within() {
-	awk -v g="$2" -v w="$3" -v n="$4" -v a="$5" 'BEGIN {
-		tol = 3 * sqrt(w * (1 - w) / n) + a; d = g - w; if (d < 0) d = -d
-		printf "# %s: %.4f vs truth %.4f (n=%d, tolerance %.4f)\n", "'"$1"'", g, w, n, tol
-		exit !(d <= tol) }' || fail "$1: $2 is not within tolerance of $3 (n=$4)"
-}
-
 # finish: the target is alive, answers, and ends with status 0 on SIGTERM
 finish() {
 	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
@@ -96,7 +89,7 @@ shares)
 		# sampling itself (the shares hold in any stretch of whole rounds, one
 		# round is ~10 ms); a sample whose frames cannot be checked is left
 		# unmerged and is not counted (docs/python.md, "Attach": <= 1%)
-		within "$f share (attached)" "$got" "$want" "$n" 0.03
+		share_within "$f share (attached)" "$got" "$want" "$n" 0.03
 	done
 	body=$(marker_lines "$FX/attach_shares.py" "# BODY" | cut -d, -f1)
 	assert_eq "share_a's hottest line" "$(q a.db "SELECT line FROM line_profile

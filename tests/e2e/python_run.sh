@@ -56,14 +56,6 @@ run_py() {  # run_py DB ARGS...: profile, stdout in DB.out, stderr in DB.err
 	assert_contains "$db: Python frames taken" "$db.err" "reads its Python frames"
 }
 
-# within NAME GOT WANT N ALLOW: |GOT - WANT| <= 3*sqrt(WANT(1-WANT)/N) + ALLOW
-within() {
-	awk -v g="$2" -v w="$3" -v n="$4" -v a="$5" 'BEGIN {
-		tol = 3 * sqrt(w * (1 - w) / n) + a; d = g - w; if (d < 0) d = -d
-		printf "# %s: %.4f vs truth %.4f (n=%d, tolerance %.4f)\n", "'"$1"'", g, w, n, tol
-		exit !(d <= tol) }' || fail "$1: $2 is not within tolerance of $3 (n=$4)"
-}
-
 # Samples whose innermost Python frame is FUNCTION, as "total beneath_at_line":
 # beneath = a native frame is inside it, at_line = the frame is on LINE.
 innermost_python() {
@@ -114,7 +106,7 @@ shares)
 		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $5 }' s.db.out)
 		got=$(q s.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
 		# allowance 0.02: thread_time() brackets the calls, samples land on them
-		within "$f share" "$got" "$want" "$n" 0.02
+		share_within "$f share" "$got" "$want" "$n" 0.02
 	done
 	# the one loop body line of each, in line_profile
 	body=$(marker_lines "$FX/three_shares.py" "# BODY")
@@ -132,7 +124,7 @@ kernel)
 		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $6 }' k.db.out)
 		got=$(q k.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
 		# allowance 0.03 as in `threads`: the calls' own set-up is outside the timed work
-		within "$f share (kernel time sampled)" "$got" "$want" "$n" 0.03
+		share_within "$f share (kernel time sampled)" "$got" "$want" "$n" 0.03
 	done
 	;;
 kernelfn)
@@ -182,7 +174,7 @@ noperf)
 		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $5 }' s.db.out)
 		got=$(q s.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
 		# allowance 0.02 as in `shares`
-		within "$f share (timers)" "$got" "$want" "$n" 0.02
+		share_within "$f share (timers)" "$got" "$want" "$n" 0.02
 	done
 	;;
 native)
@@ -209,7 +201,7 @@ threads)
 	while read -r tid fn want; do
 		got=$(q t.db "SELECT 1.0 * samples / $n FROM thread_profile WHERE tid = $tid")
 		# allowance 0.03: the threads' start and join are outside the timed work
-		within "thread $tid ($fn) share" "$got" "$want" "$n" 0.03 || exit 1
+		share_within "thread $tid ($fn) share" "$got" "$want" "$n" 0.03 || exit 1
 		fnt=$(q t.db "SELECT total_samples FROM function_profile WHERE function = '$fn'")
 		assert_ge "samples with $fn on the stack" "${fnt:-0}" 1
 	done || exit 1
