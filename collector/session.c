@@ -241,15 +241,22 @@ int session_add_sample(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	return add_located(s, pid, tid, t_ns, n, end);
 }
 
+/* Frames located elsewhere (the Python agent's samples), copied into the
+ * sample being built, at most HP_MAX_FRAMES of them: how many. */
+static uint32_t take_frames(struct hp_session *s, const struct hp_location *frames, uint32_t n)
+{
+	if (n > HP_MAX_FRAMES)
+		n = HP_MAX_FRAMES;
+	memcpy(s->sample.frames, frames, n * sizeof(*frames));
+	return n;
+}
+
 int session_add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
 			const struct hp_location *frames, uint32_t n, int end)
 {
 	if (s->stopped)
 		return s->err;
-	if (n > HP_MAX_FRAMES)
-		n = HP_MAX_FRAMES;
-	memcpy(s->sample.frames, frames, n * sizeof(*frames));
-	return add_located(s, pid, tid, t_ns, n, end);
+	return add_located(s, pid, tid, t_ns, take_frames(s, frames, n), end);
 }
 
 int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_ns,
@@ -257,10 +264,8 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 {
 	if (s->stopped)
 		return s->err;
-	if (n > HP_MAX_FRAMES)
-		n = HP_MAX_FRAMES;
-	memcpy(s->sample.frames, frames, n * sizeof(*frames));
-	int err = store_located(s, pid, tid, t_ns, n, s->o->fault_event, HP_STACK_END_UNKNOWN);
+	int err = store_located(s, pid, tid, t_ns, take_frames(s, frames, n), s->o->fault_event,
+				HP_STACK_END_UNKNOWN);
 	if (err)
 		return err;
 	s->res->fault_samples++;
