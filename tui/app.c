@@ -301,17 +301,27 @@ static void draw_status(struct tui_app *a)
 	}
 	if (v->ops->status)
 		v->ops->status(v, right, sizeof(right));
-	int rw = screen_text_width(right) + 10;
-	if (rw < s->w)
-		screen_printf(s, y, s->w - rw, rw, TUI_STATUS, "%s  ?:help", right);
+	/* the view's status (e.g. the kernel functions beneath a source line)
+	 * matters more than the title: a long one is cut, never dropped; a
+	 * message keeps at least half the line */
+	int rw = screen_text_width(right) + 10, most = a->msg[0] ? s->w / 2 : s->w - 1;
+	if (rw > most)
+		rw = most;
+	if (rw >= 10) {
+		int x = s->w - rw;
+		x += screen_put(s, y, x, rw - 10, TUI_STATUS, right);
+		screen_put(s, y, x, 8, TUI_STATUS, "  ?:help");
+	} else {
+		rw = 0;
+	}
 	if (a->msg[0]) {
-		screen_put(s, y, 0, s->w - (rw < s->w ? rw : 0), a->msg_role == TUI_DIM ? TUI_STATUS
-			   : a->msg_role, a->msg);
+		screen_put(s, y, 0, s->w - rw, a->msg_role == TUI_DIM ? TUI_STATUS : a->msg_role,
+			   a->msg);
 		return;
 	}
 	describe_filter(a, filt, sizeof(filt));
 	snprintf(left, sizeof(left), " %s%s%s", v->title, filt[0] ? "  |" : "", filt);
-	screen_put(s, y, 0, s->w - (rw < s->w ? rw : 0) - 1, TUI_STATUS, left);
+	screen_put(s, y, 0, s->w - rw - 1, TUI_STATUS, left);
 }
 
 static void render(struct tui_app *a)

@@ -14,6 +14,7 @@ set(HP_TUI_GOLDEN
   "lines|lines|100x30|"
   "line_callers|lines|100x30|<enter>"
   "source|source|100x30|"
+  "source_narrow|source|44x12|"
   "source_missing|functions|100x30|/lib_work<enter><enter>"
   "tree|tree|100x30|"
   "tree_bottom_up|tree|100x30|i"
