@@ -278,7 +278,7 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 /* Handle what the rings hold, in time order. Returns the first store error. */
 static int drain(struct hp_session *s)
 {
-	int err = ring_drain(&s->reader, s->rings, s->nrings, s->sample_type,
+	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
 	return err ? err : s->err;
 }
@@ -367,12 +367,12 @@ static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
-	struct pollfd pfd[MAX_CPUS + 1];
+	struct pollfd pfd[2 * MAX_CPUS + 1];
 	int status = 0, forwarded = 0, err = 0;
 	struct rusage ru;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)s->nrings;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)(s->nrings + s->nswitch);
 
-	for (unsigned r = 0; r < s->nrings; r++)
+	for (unsigned r = 0; r < s->nrings + s->nswitch; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	if (pidfd >= 0)
 		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };

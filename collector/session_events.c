@@ -3,7 +3,8 @@
  * per online CPU on the target (inherit, enable_on_exec), the counters as
  * its group (read with every sample only when one is not a software
  * counter: session_counters_per_sample), the page-fault sampler redirected into
- * the same ring; the rings' mapping; and the whole-run totals.
+ * the same ring; with --off-cpu the context-switch sampler, into a ring of
+ * its own per CPU; the rings' mapping; and the whole-run totals.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back
  * to user mode only and says why in the result), and records the kernel
@@ -247,13 +248,39 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	}
 }
 
-/* --off-cpu: the context-switches event, period 1, into the ring of its
- * CPU. Its sample is taken in the kernel as the thread leaves the CPU, so
- * it needs kernel-mode sampling; without it the switch records alone give
- * the intervals (without stacks). context_switch adds the SWITCH records. */
+/* CPU ring r's switch ring while the events open (session_internal.h). */
+static struct hp_ring *switch_slot(struct hp_session *s, unsigned r)
+{
+	return &s->rings[MAX_CPUS + r];
+}
+
+/* fd, a switch event of CPU ring r, owns its own ring (own) or writes into
+ * the switch ring that another one owns; when its own cannot be mapped
+ * (perf_event_mlock_kb), into the CPU's ring as before wave 7. */
+static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
+{
+	struct hp_ring *sw = switch_slot(s, r);
+	if (own) {
+		int err = ring_map(sw, fd, s->ring_pages);
+		if (!err)
+			return 0;
+		hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring", r,
+			 strerror(-err));
+		memset(sw, 0, sizeof(*sw));
+	}
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, sw->meta ? sw->fd : s->rings[r].fd) < 0 ? -errno
+											  : 0;
+}
+
+/* --off-cpu: the context-switches event, period 1, into a ring of its own
+ * per CPU (switch_output). Its sample is taken in the kernel as the thread
+ * leaves the CPU, so it needs kernel-mode sampling; without it the switch
+ * records alone give the intervals (without stacks). context_switch adds
+ * the SWITCH records. */
 static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
+	int own = !switch_slot(s, ring)->meta, err;
 	base_attr(s, &a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
@@ -264,6 +291,9 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	a.enable_on_exec = !s->attach;
 	a.context_switch = 1;
 	a.exclude_kernel = !s->res->kernel_samples;
+	/* The owner of a switch ring sets when it wakes the loop. */
+	a.watermark = 1;
+	a.wakeup_watermark = RING_WAKEUP(s);
 	/* A thread that blocks is in a system call a few frames below its
 	 * caller: with the default copy, the page-fault sampler's smaller one.
 	 * A record takes the whole copy size in the ring, so at 100k switches
@@ -280,12 +310,30 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 			 strerror(errno));
 		return;
 	}
-	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
-	    remember_id(s, fd, ID_OFFCPU, 0) < 0) {
+	if ((err = switch_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0))) {
 		if (!s->res->offcpu_err)
-			s->res->offcpu_err = -errno;
+			s->res->offcpu_err = err;
+		if (own && switch_slot(s, ring)->meta)
+			ring_unmap(switch_slot(s, ring));
 		close(fd);
 		s->offcpu_fds[ring] = -1;
+	}
+}
+
+/* Move the switch rings from their slots (MAX_CPUS + r) to just after the
+ * CPU rings, where the drain and the loop's poll see them. Slot r moves to
+ * nrings + k <= nrings + r < MAX_CPUS + r' for every r' > r: no slot still
+ * to move is overwritten. */
+static void pack_switch_rings(struct hp_session *s)
+{
+	s->nswitch = 0;
+	for (unsigned r = 0; r < s->nrings; r++) {
+		struct hp_ring *sw = switch_slot(s, r);
+		if (!sw->meta)
+			continue;
+		struct hp_ring moved = *sw;
+		memset(sw, 0, sizeof(*sw));
+		s->rings[s->nrings + s->nswitch++] = moved;
 	}
 }
 
@@ -342,6 +390,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	pack_switch_rings(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
 }
@@ -429,6 +478,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	pack_switch_rings(s);
 	for (unsigned r = 0; r < s->nrings; r++) {
 		enable(s->rings[r].fd);
 		enable(s->fault_fds[r]);
@@ -457,7 +507,12 @@ void session_close_events(struct hp_session *s)
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
-	s->nrings = 0;
+	/* the switch rings' fds are offcpu_fds[], closed above */
+	for (unsigned k = 0; k < s->nswitch; k++)
+		ring_unmap(&s->rings[s->nrings + k]);
+	for (unsigned r = 0; r < MAX_CPUS; r++)      /* an open that failed before packing */
+		ring_unmap(switch_slot(s, r));
+	s->nrings = s->nswitch = 0;
 }
 
 /* Add one CPU's reading of counter i. Hardware counters may be

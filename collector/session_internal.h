@@ -57,8 +57,14 @@ struct hp_session {
 	uint64_t read_format;          /* of the sampler's group read */
 	uint32_t nregs;
 
-	struct hp_ring rings[MAX_CPUS];
-	unsigned nrings;
+	/* [0, nrings): the CPU samplers' rings (one per CPU; counters, faults and
+	 * task records go there too); [nrings, nrings + nswitch): the rings of
+	 * the switch events (--off-cpu: context-switch samples and SWITCH
+	 * records), so that a flood of switches never costs CPU samples. While
+	 * the events open, CPU ring r's switch ring waits at MAX_CPUS + r
+	 * (session_events.c, pack_switch_rings). Drained together, in time order. */
+	struct hp_ring rings[2 * MAX_CPUS];
+	unsigned nrings, nswitch;
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
