@@ -275,11 +275,44 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 
 /* --- the rings --- */
 
+/* --off-cpu: the switch-out stack samplers are on or off by slots of
+ * GATE_SLOT_NS on a fixed grid of the session's time (collector/offcpu.h):
+ * each slot drawn on with probability pi (1 at low switch rates) before
+ * or as it starts, so that which slots are on depends neither on what the
+ * program does in them nor on how long hpprof takes to drain them. The
+ * samplers follow with the loop's delay: a switch-out of an "on" slot
+ * whose stack was not taken yet is written without it, a stack taken in
+ * an "off" slot is not used. */
+static void gate_offcpu(struct hp_session *s)
+{
+	if (!s->oc || !s->ngate)
+		return;
+	uint64_t now = session_rel_time(s, hp_now_ns());
+	int on = s->gate_on;
+	double weight = s->gate_weight;
+	if (s->gate_next > now)
+		return;
+	double pi = offcpu_gate_pi(s->oc, now);
+	for (; s->gate_next <= now; s->gate_next += GATE_SLOT_NS) {
+		on = offcpu_gate_draw(s->oc, pi);
+		weight = 1.0 / pi;
+		if (on != s->gate_slot_on || weight != s->gate_weight) {
+			offcpu_gate_start(s->oc, s->gate_next, on, weight);
+			s->gate_slot_on = on;
+			s->gate_weight = weight;
+		}
+	}
+	if (on != s->gate_on)
+		session_gate_set(s, on);
+	s->gate_on = on;
+}
+
 /* Handle what the rings hold, in time order. Returns the first store error. */
 static int drain(struct hp_session *s)
 {
 	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
+	gate_offcpu(s);
 	return err ? err : s->err;
 }
 
@@ -340,6 +373,8 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
 			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
 		if (s->offcpu_fds[r] >= 0)
 			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+		if (s->swrec_fds[r] >= 0)
+			ioctl(s->swrec_fds[r], PERF_EVENT_IOC_DISABLE, 0);
 	}
 	if (!s->o->kill_at_end) {
 		s->res->detached = 1;
@@ -362,6 +397,8 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
  * (docs/performance.md, "Whole-run overhead"). */
 static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 {
+	if (s->ngate && (!s->gate_on || s->gate_weight > 1.0))
+		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
 	return s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS : LOOP_IDLE_MS;
 }
 
@@ -376,10 +413,9 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	if (pidfd >= 0)
 		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	int timeout = loop_timeout_ms(s, pidfd);
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	for (;;) {
-		poll(pfd, (nfds_t)nfd, timeout);      /* nothing to poll (no_perf): a nap */
+		poll(pfd, (nfds_t)nfd, loop_timeout_ms(s, pidfd));  /* no_perf: a nap */
 		s->round++;
 		if ((err = drain(s)))
 			break;
@@ -447,6 +483,11 @@ static void session_offcpu_end(struct hp_session *s)
 	s->res->offcpu_intervals = t.intervals;
 	s->res->offcpu_ns = t.ns;
 	s->res->offcpu_no_stack = t.no_stack;
+	s->res->offcpu_sampled = t.sampled;
+	s->res->offcpu_weighted_ns = t.weighted_ns;
+	s->res->offcpu_unsampled = t.unsampled;
+	s->res->offcpu_slots = t.slots;
+	s->res->offcpu_slots_off = t.slots_off;
 }
 
 static int finish(struct hp_session *s, pid_t pid)
@@ -517,7 +558,14 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	}
 	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
-	if (o->off_cpu && !o->no_perf && (err = offcpu_new(o->offcpu_event, &s->oc)))
+	/* off-CPU stacks: all of them up to -F a second per CPU, a budget as
+	 * many as the CPU samples; above it, gated (offcpu.h) */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned hz = o->sampler || o->sampler_period || !o->freq ? OFFCPU_STACKS_HZ : o->freq;
+	s->gate_on = s->gate_slot_on = 1;
+	s->gate_weight = 1.0;
+	if (o->off_cpu && !o->no_perf &&
+	    (err = offcpu_new(o->offcpu_event, hz * (unsigned)(ncpu > 0 ? ncpu : 1), &s->oc)))
 		return err;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))

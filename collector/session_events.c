@@ -272,15 +272,66 @@ static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 											  : 0;
 }
 
-/* --off-cpu: the context-switches event, period 1, into a ring of its own
- * per CPU (switch_output). Its sample is taken in the kernel as the thread
- * leaves the CPU, so it needs kernel-mode sampling; without it the switch
- * records alone give the intervals (without stacks). context_switch adds
- * the SWITCH records. */
-static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+/* --off-cpu, per CPU: a dummy event with context_switch = 1, whose
+ * SWITCH records (every switch of a thread, out and in) time the off-CPU
+ * intervals, owning the CPU's switch ring (switch_output); and the
+ * context-switches event, period 1, whose samples give the stacks, into
+ * the same ring. Its sample is taken in the kernel as the thread leaves
+ * the CPU (so it needs kernel-mode sampling; without it the intervals have
+ * no stacks). At high switch rates the session turns the stack samplers
+ * off and on in random time slots (session_gate_offcpu, offcpu.h): the
+ * records keep timing every interval. Frequency mode was tried (wave 7):
+ * the kernel raises the period on any two switches a few microseconds
+ * apart, so the io kernel, blocking ~100 times a second, lost stacks to
+ * periods of 2-5 (docs/offcpu.md). */
+static void offcpu_failed(struct hp_session *s, int err, int cpu, const char *what)
+{
+	if (!s->res->offcpu_err)
+		s->res->offcpu_err = err;
+	hp_debug(HP_DBG_PERF, 1, "%s on cpu %d: %s", what, cpu, strerror(-err));
+}
+
+static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
 	int own = !switch_slot(s, ring)->meta, err;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.sample_period = 1;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a.sample_stack_user = 0;
+	a.sample_regs_user = 0;
+	a.sample_type &= ~(uint64_t)(PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_USER);
+	a.read_format = 0;
+	a.disabled = 1;
+	a.enable_on_exec = !s->attach;
+	a.context_switch = 1;
+	a.exclude_kernel = !s->res->kernel_samples;
+	a.watermark = 1;                   /* the ring's owner sets when it wakes the loop */
+	a.wakeup_watermark = RING_WAKEUP(s);
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		offcpu_failed(s, -errno, cpu, "switch records");
+		return -1;
+	}
+	if ((err = switch_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0))) {
+		offcpu_failed(s, err, cpu, "switch records");
+		if (own && switch_slot(s, ring)->meta)
+			ring_unmap(switch_slot(s, ring));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+{
+	struct perf_event_attr a;
+	int err;
+	s->offcpu_fds[ring] = -1;
+	if ((s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
+		return;
 	base_attr(s, &a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
@@ -289,11 +340,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	a.read_format = 0;
 	a.disabled = 1;
 	a.enable_on_exec = !s->attach;
-	a.context_switch = 1;
 	a.exclude_kernel = !s->res->kernel_samples;
-	/* The owner of a switch ring sets when it wakes the loop. */
-	a.watermark = 1;
-	a.wakeup_watermark = RING_WAKEUP(s);
 	/* A thread that blocks is in a system call a few frames below its
 	 * caller: with the default copy, the page-fault sampler's smaller one.
 	 * A record takes the whole copy size in the ring, so at 100k switches
@@ -302,22 +349,26 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
 		a.sample_stack_user = FAULT_STACK_SIZE;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	s->offcpu_fds[ring] = fd;
 	if (fd < 0) {
-		if (!s->res->offcpu_err)
-			s->res->offcpu_err = -errno;
-		hp_debug(HP_DBG_PERF, 1, "context-switch sampler on cpu %d: %s", cpu,
-			 strerror(errno));
+		offcpu_failed(s, -errno, cpu, "context-switch sampler");
 		return;
 	}
-	if ((err = switch_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0))) {
-		if (!s->res->offcpu_err)
-			s->res->offcpu_err = err;
-		if (own && switch_slot(s, ring)->meta)
-			ring_unmap(switch_slot(s, ring));
+	if ((err = switch_output(s, fd, ring, 0)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
+	    (err = hp_grow((void **)&s->gate_fds, &s->gate_cap, s->ngate + 1,
+			   sizeof(*s->gate_fds)))) {
+		offcpu_failed(s, err, cpu, "context-switch sampler");
 		close(fd);
-		s->offcpu_fds[ring] = -1;
+		return;
 	}
+	s->gate_fds[s->ngate++] = fd;
+	s->offcpu_fds[ring] = fd;
+}
+
+/* Turn the stack samplers on or off (all of them: children follow). */
+void session_gate_set(struct hp_session *s, int on)
+{
+	for (size_t i = 0; i < s->ngate; i++)
+		ioctl(s->gate_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 }
 
 /* Move the switch rings from their slots (MAX_CPUS + r) to just after the
@@ -384,7 +435,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		s->fault_fds[r] = -1;
 		if (s->o->fault_period)
 			open_fault_sampler(s, pid, cpu, r);
-		s->offcpu_fds[r] = -1;
+		s->offcpu_fds[r] = s->swrec_fds[r] = -1;
 		if (s->o->off_cpu)
 			open_offcpu_sampler(s, pid, cpu, r);
 	}
@@ -423,17 +474,20 @@ static int open_task_extra(struct hp_session *s, pid_t tid, int cpu, unsigned r)
 	remember_id(s, fd, ID_SAMPLER, 0);
 	if ((err = keep_extra(s, fd)))
 		return err;
-	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r];
+	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r], saved_rec = s->swrec_fds[r];
 	if (s->o->fault_period) {
 		open_fault_sampler(s, tid, cpu, r);
 		err = keep_extra(s, s->fault_fds[r]);
 	}
 	if (!err && s->o->off_cpu) {
 		open_offcpu_sampler(s, tid, cpu, r);
-		err = keep_extra(s, s->offcpu_fds[r]);
+		err = keep_extra(s, s->swrec_fds[r]);
+		if (!err)
+			err = keep_extra(s, s->offcpu_fds[r]);
 	}
 	s->fault_fds[r] = saved_fault;
 	s->offcpu_fds[r] = saved_off;
+	s->swrec_fds[r] = saved_rec;
 	return err;
 }
 
@@ -466,7 +520,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 		s->nrings++;
 		remember_id(s, fd, ID_SAMPLER, 0);
 		open_counters(s, (pid_t)tids[k - 1], cpu, r, fd);
-		s->fault_fds[r] = s->offcpu_fds[r] = -1;
+		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
 		if (s->o->fault_period)
 			open_fault_sampler(s, (pid_t)tids[k - 1], cpu, r);
 		if (s->o->off_cpu)
@@ -482,6 +536,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	for (unsigned r = 0; r < s->nrings; r++) {
 		enable(s->rings[r].fd);
 		enable(s->fault_fds[r]);
+		enable(s->swrec_fds[r]);
 		enable(s->offcpu_fds[r]);
 	}
 	for (size_t i = 0; i < s->nextra; i++)
@@ -495,6 +550,9 @@ void session_close_events(struct hp_session *s)
 		close(s->extra_fds[i]);
 	free(s->extra_fds);
 	s->extra_fds = NULL;
+	free(s->gate_fds);                 /* the same fds as offcpu_fds[] and extras */
+	s->gate_fds = NULL;
+	s->ngate = s->gate_cap = 0;
 	s->nextra = s->extra_cap = 0;
 	for (unsigned r = 0; r < s->nrings; r++) {
 		for (unsigned i = 0; i < s->o->ncounters; i++)
@@ -504,10 +562,12 @@ void session_close_events(struct hp_session *s)
 			close(s->fault_fds[r]);
 		if (s->offcpu_fds[r] >= 0)
 			close(s->offcpu_fds[r]);
+		if (s->swrec_fds[r] >= 0)
+			close(s->swrec_fds[r]);
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
-	/* the switch rings' fds are offcpu_fds[], closed above */
+	/* the switch rings' fds are swrec_fds[], closed above */
 	for (unsigned k = 0; k < s->nswitch; k++)
 		ring_unmap(&s->rings[s->nrings + k]);
 	for (unsigned r = 0; r < MAX_CPUS; r++)      /* an open that failed before packing */

@@ -5,7 +5,11 @@
  * switch-out stack, the nanoseconds between the records and the wait class
  * (preempted from the record's flag, else blocked); a lost switch-out sample
  * keeps the time without a stack; an in without an out writes nothing; a
- * thread's exit drops its open interval; the end closes the others.
+ * thread's exit drops its open interval; the end closes the others. The
+ * gate: while the switch-out rate is within the stack budget every slot is
+ * on and every interval written with its own time; above it slots are on
+ * with probability pi, and the intervals of "on" slots, weighted 1/pi,
+ * stand for all of them.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -54,7 +58,7 @@ static void test_parse_switch(void)
 
 struct rows {
 	int n;
-	struct { uint64_t t; uint32_t tid, stack; int64_t ns, cls; } r[8];
+	struct { uint64_t t; uint32_t tid, stack; int64_t ns, cls, own; } r[8];
 };
 
 static int on_row(void *ctx, const struct hp_sample_row *s)
@@ -66,6 +70,7 @@ static int on_row(void *ctx, const struct hp_sample_row *s)
 		rs->r[rs->n].stack = s->stack_id;
 		rs->r[rs->n].ns = s->nr_counters > 0 ? s->counters[0] : -1;
 		rs->r[rs->n].cls = s->nr_counters > 1 ? s->counters[1] : -1;
+		rs->r[rs->n].own = s->nr_counters > 2 ? s->counters[2] : -1;
 		rs->n++;
 	}
 	return 0;
@@ -88,7 +93,7 @@ static void test_pairing(void)
 	close(fd);
 	unlink(path);
 	CHECK_EQ_INT(store_create(path, &st), 0);
-	CHECK_EQ_INT(offcpu_new(9, &oc), 0);
+	CHECK_EQ_INT(offcpu_new(9, 0, &oc), 0);
 
 	/* thread 2: sample at 100, out at 101, in at 1101: blocked 1000 ns */
 	smp.pid = 1; smp.tid = 2; smp.t_ns = 100; smp.nr_frames = 2; smp.unwind = HP_STACK_END_OUTERMOST;
@@ -128,6 +133,7 @@ static void test_pairing(void)
 			CHECK_EQ_INT(rs.r[i].t, 101);
 			CHECK_EQ_INT(rs.r[i].ns, 1000);
 			CHECK_EQ_INT(rs.r[i].cls, HP_WAIT_BLOCKED);
+			CHECK_EQ_INT(rs.r[i].own, 1000);
 			CHECK(rs.r[i].stack != 0);
 		} else if (rs.r[i].tid == 3) {
 			CHECK_EQ_INT(rs.r[i].ns, 500);
@@ -143,9 +149,115 @@ static void test_pairing(void)
 	unlink(path);
 }
 
+struct sums {
+	int64_t rows, ns, own_ns;
+};
+
+static int on_sum(void *ctx, const struct hp_sample_row *s)
+{
+	struct sums *x = ctx;
+	if (s->event == 9 && s->nr_counters > 2) {
+		x->rows++;
+		x->ns += s->counters[0];
+		x->own_ns += s->counters[2];
+	}
+	return 0;
+}
+
+/* nout switch-outs of thread tid every gap ns from t0, each 100 ns off the
+ * CPU, each with its switch-out sample when offcpu_decide says its slot
+ * is on. */
+static void switches(struct hp_offcpu *oc, struct hp_store *st, uint32_t tid, int nout,
+		     uint64_t t0, uint64_t gap)
+{
+	static struct hp_sample smp;
+	struct hp_perf_switch s;
+	smp.pid = 1; smp.tid = tid; smp.nr_frames = 1; smp.unwind = HP_STACK_END_OUTERMOST;
+	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
+	for (int i = 0; i < nout; i++) {
+		uint64_t t = t0 + gap * (uint64_t)i;
+		if (offcpu_decide(oc, t)) {
+			smp.t_ns = t;
+			CHECK_EQ_INT(offcpu_sample(oc, &smp), 0);
+		}
+		s = sw(tid, 1, 0);
+		CHECK_EQ_INT(offcpu_switch(oc, st, &s, t + 1), 0);
+		s = sw(tid, 0, 0);
+		CHECK_EQ_INT(offcpu_switch(oc, st, &s, t + 101), 0);
+	}
+}
+
+/* A budget of 1000 stacks a second, slots of 10 ms: 5 switch-outs a slot
+ * (500 a second) keep every slot on, every interval written with its own
+ * time; then 100 a slot (10,000 a second) turn each slot on with pi = 0.1,
+ * and the intervals of "on" slots are written with 10 times their time:
+ * over 1000 slots the weighted time stands for all of it. */
+static void test_gate(void)
+{
+	char path[] = "/tmp/test_offcpu_w.XXXXXX";
+	int fd = mkstemp(path);
+	struct hp_store *st;
+	struct hp_offcpu *oc;
+	struct sums slow = { 0 }, fast = { 0 };
+	struct hp_offcpu_totals t;
+	double w;
+	close(fd);
+	unlink(path);
+	CHECK_EQ_INT(store_create(path, &st), 0);
+	CHECK_EQ_INT(offcpu_new(9, 1000, &oc), 0);
+	uint64_t t0 = 0, slot = 10000000;
+	for (int k = 0; k < 100; k++, t0 += slot) {
+		double pi = offcpu_gate_pi(oc, t0);
+		int on = offcpu_gate_draw(oc, pi);
+		w = 1.0 / pi;
+		CHECK(on && w == 1.0);
+		offcpu_gate_start(oc, t0, on, w);
+		switches(oc, st, 2, 5, t0 + 1000, slot / 5);
+	}
+	offcpu_totals(oc, &t);
+	CHECK_EQ_INT(t.intervals, 500);
+	CHECK_EQ_INT(t.sampled, 500);
+	CHECK_EQ_INT(t.unsampled, 0);
+	CHECK_EQ_INT(t.weighted_ns, 500 * 100);
+	CHECK_EQ_INT(store_flush(st), 0);
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_sum, &slow), 0);
+	CHECK_EQ_INT(slow.rows, 500);
+	CHECK_EQ_INT(slow.ns, slow.own_ns);
+
+	int ons = 0;
+	for (int k = 0; k < 1000; k++, t0 += slot) {
+		double pi = offcpu_gate_pi(oc, t0);
+		int on = offcpu_gate_draw(oc, pi);
+		w = 1.0 / pi;
+		if (k)                                  /* the first plan saw the slow slot */
+			CHECK(w > 9.99 && w < 10.01);
+		ons += on && k;
+		offcpu_gate_start(oc, t0, on, w);
+		switches(oc, st, 3, 100, t0 + 1000, slot / 100);
+	}
+	offcpu_totals(oc, &t);
+	CHECK_EQ_INT(t.intervals, 500 + 100000);
+	CHECK_EQ_INT(t.no_stack, 0);
+	CHECK_EQ_INT(t.sampled + t.unsampled, t.intervals);
+	CHECK_EQ_INT(store_flush(st), 0);
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_sum, &fast), 0);
+	fast.rows -= slow.rows;
+	fast.ns -= slow.ns;
+	CHECK_EQ_INT((int64_t)t.weighted_ns, slow.ns + fast.ns);
+	/* 999 slots on with p = 0.1: on ~ Binomial(999, 0.1), sd 9.5; each on
+	 * slot stands for 10 x 100 x 100 ns = 100,000 ns: the weighted time is
+	 * within 4 sd (38 slots, 3.8e6 ns) of the 1e7 ns it stands for. */
+	CHECK(ons >= 100 - 38 && ons <= 100 + 38);
+	CHECK(fast.ns >= 10000000 - 3800000 && fast.ns <= 10000000 + 3800000);
+	offcpu_free(oc);
+	store_close(st);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_parse_switch();
 	test_pairing();
+	test_gate();
 	return hp_test_result();
 }
