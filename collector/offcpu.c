@@ -9,20 +9,25 @@
  * are kept for reuse, so the ring drain allocates only for new threads.
  *
  * Weights: at high switch rates the session turns the stack samplers off
- * and on (offcpu_gate_plan): the SWITCH records still time every interval,
- * but only those switched out while the samplers were on have a stack. The
- * session decides for one slot of time at a time, on with probability pi
- * (1 while the switch-out rate is at most the stack budget; budget / rate
- * above it), drawn at random and from the past only; an interval switched
- * out in an "on" slot is written with 1/pi times its time, one switched out
- * in an "off" slot is counted and not written: the weights stand for it
- * (Horvitz-Thompson: unbiased per stack whatever the program does, as long
- * as its phases do not follow hpprof's random slots). At low rates pi = 1:
- * every interval is written with its own time, as before.
+ * and on (offcpu_gate_pi, offcpu_gate_draw): the SWITCH records still time
+ * every interval, but only those switched out while the samplers were
+ * surely on have a stack. Each decision, every few ms, is "on" with
+ * probability pi (1 while the switch-out rate is at most the stack budget;
+ * budget / rate above it), drawn at random from the past only. An "on"
+ * period [t_on, t_off) stands for itself and the "off" time since the last
+ * one ended: its intervals are written with their time times 1 + off /
+ * (t_off - t_on) (a ratio of real times, so that neither the random number
+ * of "on" periods nor how late hpprof's loop switched the samplers biases
+ * the total); the intervals switched out while off are counted and not
+ * written. Unbiased per stack when the program does much the same over a
+ * few periods whatever it does in any one of them; a change of phase is
+ * seen up to ~1/pi decisions late. At low rates pi = 1: the samplers stay
+ * on and every interval is written with its own time, as before.
  */
 #include "collector/offcpu.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,14 +35,17 @@
 #include "common/hmap.h"
 #include "common/store.h"
 
-/* Gate slots remembered: records of a slot may come a few drains late. */
-#define GATES 256
+/* "On" periods remembered: records of one may come a few drains late. */
+#define PERIODS 256
 
-/* From t on (relative ns), the stack samplers were on (weight 1/pi) or off. */
-struct gate {
-	uint64_t t;
-	int on;
-	double weight;
+/* The stack samplers were surely on in [t_on, t_off): every switch-out in
+ * it has its stack. It stands for itself and the "off" time before it
+ * (gap): its intervals weigh 1 + gap / (t_off - t_on), known when it ends
+ * (at once when gap = 0: weight 1). */
+struct period {
+	uint64_t t_on, t_off;         /* t_off: UINT64_MAX while it lasts */
+	uint64_t gap;
+	double weight;                /* 0 while unknown */
 };
 
 struct pending {
@@ -48,8 +56,8 @@ struct pending {
 	uint64_t t_out;               /* relative ns */
 	uint32_t nr_frames;
 	int32_t unwind;               /* enum hp_stack_end of the switch-out stack */
-	int skipped;                  /* switched out in an "off" slot: counted, not written */
-	double weight;                /* 1/pi of the slot it switched out in */
+	int skipped;                  /* switched out while gated off: counted, not written */
+	uint64_t period;              /* else the "on" period it switched out in */
 	struct hp_location frames[HP_MAX_FRAMES];
 };
 
@@ -57,8 +65,12 @@ struct hp_offcpu {
 	int event;
 	unsigned budget;              /* stacks a second, about, at high rates (0: all) */
 	uint64_t rng;                 /* xorshift64 state of the draws */
-	struct gate gates[GATES];     /* the last slots, a ring: gates[(ngates - 1) % GATES] newest */
-	uint64_t ngates;
+	struct period periods[PERIODS]; /* a ring: periods[(nperiods - 1) % PERIODS] newest */
+	uint64_t nperiods;
+	uint64_t last_off;            /* relative ns the last "on" period ended */
+	struct hp_sample *held;       /* intervals of the open period, its weight unknown */
+	uint64_t *held_ns;            /* their own ns */
+	size_t nheld, held_cap, held_ns_cap;
 	uint64_t outs;                /* switch-outs since the last plan */
 	uint64_t t_plan;              /* relative ns of the last plan */
 	struct pending **slots;       /* one per thread seen */
@@ -76,6 +88,8 @@ int offcpu_new(int event, unsigned budget, struct hp_offcpu **out)
 	oc->event = event;
 	oc->budget = budget;
 	oc->rng = 0x9e3779b97f4a7c15ull;      /* fixed: a run's draws are reproducible */
+	oc->periods[0] = (struct period){ 0, UINT64_MAX, 0, 1.0 };   /* on from the start */
+	oc->nperiods = 1;
 	hmap_init(&oc->index);
 	*out = oc;
 	return 0;
@@ -88,6 +102,8 @@ void offcpu_free(struct hp_offcpu *oc)
 	for (size_t i = 0; i < oc->nslots; i++)
 		free(oc->slots[i]);
 	free(oc->slots);
+	free(oc->held);
+	free(oc->held_ns);
 	hmap_release(&oc->index);
 	free(oc);
 }
@@ -118,16 +134,24 @@ static uint64_t draw(struct hp_offcpu *oc)
 	return oc->rng;
 }
 
-/* The slot that t_rel is in; before the first one, on with weight 1. */
-static struct gate gate_at(const struct hp_offcpu *oc, uint64_t t_rel)
+/* The number of the "on" period t_rel is in, or UINT64_MAX: gated off
+ * (or older than the periods remembered). */
+static uint64_t period_at(const struct hp_offcpu *oc, uint64_t t_rel)
 {
-	uint64_t n = oc->ngates < GATES ? oc->ngates : GATES;
+	uint64_t n = oc->nperiods < PERIODS ? oc->nperiods : PERIODS;
 	for (uint64_t k = 1; k <= n; k++) {
-		const struct gate *g = &oc->gates[(oc->ngates - k) % GATES];
-		if (g->t <= t_rel)
-			return *g;
+		const struct period *q = &oc->periods[(oc->nperiods - k) % PERIODS];
+		if (q->t_on <= t_rel)
+			return t_rel < q->t_off ? oc->nperiods - k : UINT64_MAX;
 	}
-	return (struct gate){ 0, 1, 1.0 };
+	return UINT64_MAX;
+}
+
+static double period_weight(const struct hp_offcpu *oc, uint64_t idx)
+{
+	if (idx + PERIODS < oc->nperiods)
+		return 1.0;                   /* long gone: cannot be (PERIODS "on" ago) */
+	return oc->periods[idx % PERIODS].weight;
 }
 
 double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel)
@@ -149,14 +173,39 @@ int offcpu_gate_draw(struct hp_offcpu *oc, double pi)
 	return on;
 }
 
-void offcpu_gate_start(struct hp_offcpu *oc, uint64_t t_rel, int on, double weight)
+void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel)
 {
-	oc->gates[oc->ngates++ % GATES] = (struct gate){ t_rel, on, on ? weight : 0 };
+	uint64_t gap = t_rel > oc->last_off ? t_rel - oc->last_off : 0;
+	oc->periods[oc->nperiods++ % PERIODS] =
+		(struct period){ t_rel, UINT64_MAX, gap, gap ? 0 : 1.0 };
+}
+
+static int write_row(struct hp_offcpu *oc, struct hp_store *st, struct hp_sample *s,
+		     uint64_t ns, double weight)
+{
+	s->counters[0] = weight == 1.0 ? (int64_t)ns : (int64_t)((double)ns * weight + 0.5);
+	oc->tot.weighted_ns += (uint64_t)s->counters[0];
+	return store_add_sample(st, s);
+}
+
+int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
+{
+	struct period *q = &oc->periods[(oc->nperiods - 1) % PERIODS];
+	int err = 0;
+	if (q->t_off != UINT64_MAX)
+		return 0;                     /* off already */
+	q->t_off = t_rel > q->t_on ? t_rel : q->t_on + 1;
+	q->weight = 1.0 + (double)q->gap / (double)(q->t_off - q->t_on);
+	oc->last_off = q->t_off;
+	for (size_t i = 0; i < oc->nheld && !err; i++)
+		err = write_row(oc, st, &oc->held[i], oc->held_ns[i], q->weight);
+	oc->nheld = 0;
+	return err;
 }
 
 int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel)
 {
-	return gate_at(oc, t_rel).on;
+	return period_at(oc, t_rel) != UINT64_MAX;
 }
 
 int offcpu_sample(struct hp_offcpu *oc, const struct hp_sample *smp)
@@ -175,16 +224,16 @@ int offcpu_sample(struct hp_offcpu *oc, const struct hp_sample *smp)
 	return 0;
 }
 
-/* Close p's interval at t_in: switched out in an "off" slot, it is only
- * counted; else written with 1/pi times its time (counters[0]) and its own
- * time (counters[2]), with its stack or, when the sample was lost or there
- * are none (no kernel-mode sampling), without. */
+/* Close p's interval at t_in: switched out while gated off, it is only
+ * counted; else written with its time times its period's weight
+ * (counters[0]; held until the period ends when that is not known yet)
+ * and its own time (counters[2]), with its stack or, when the sample was
+ * lost or there are none (no kernel-mode sampling), without. */
 static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pending *p,
 			  uint64_t t_in)
 {
 	struct hp_sample *s = &oc->out;
 	uint64_t ns = t_in > p->t_out ? t_in - p->t_out : 0;
-	double weight = p->weight;
 	int stack = p->have_stack, skipped = p->skipped;
 	p->open = 0;
 	p->have_stack = 0;
@@ -195,6 +244,15 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 		oc->tot.unsampled++;
 		return 0;
 	}
+	double weight = period_weight(oc, p->period);
+	if (!weight) {                        /* the period lasts: hold the row */
+		if (hp_grow((void **)&oc->held, &oc->held_cap, oc->nheld + 1, sizeof(*oc->held)) ||
+		    hp_grow((void **)&oc->held_ns, &oc->held_ns_cap, oc->nheld + 1,
+			    sizeof(*oc->held_ns)))
+			return -ENOMEM;
+		s = &oc->held[oc->nheld];
+		oc->held_ns[oc->nheld++] = ns;
+	}
 	s->t_ns = p->t_out;
 	s->pid = p->pid;
 	s->tid = p->tid;
@@ -203,13 +261,12 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 	s->nr_frames = stack ? p->nr_frames : 0;
 	memcpy(s->frames, p->frames, s->nr_frames * sizeof(*s->frames));
 	s->nr_counters = 3;
-	s->counters[0] = weight == 1.0 ? (int64_t)ns : (int64_t)((double)ns * weight + 0.5);
+	s->counters[0] = 0;
 	s->counters[1] = p->cls;
 	s->counters[2] = (int64_t)ns;
 	oc->tot.sampled += stack;
 	oc->tot.no_stack += !stack;
-	oc->tot.weighted_ns += (uint64_t)s->counters[0];
-	return store_add_sample(st, s);
+	return weight ? write_row(oc, st, s, ns, weight) : 0;
 }
 
 int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_perf_switch *sw,
@@ -223,12 +280,11 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 			p->nr_frames = 0;
 			p->cls = HP_WAIT_BLOCKED;
 		}
-		struct gate g = gate_at(oc, t_rel);
 		p->pid = sw->pid;
 		p->open = 1;
 		p->t_out = t_rel;
-		p->skipped = !g.on;
-		p->weight = g.weight;
+		p->period = period_at(oc, t_rel);
+		p->skipped = p->period == UINT64_MAX;
 		oc->outs++;
 		if (sw->preempt)
 			p->cls = HP_WAIT_PREEMPTED;
@@ -252,7 +308,7 @@ int offcpu_flush(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
 	for (size_t i = 0; i < oc->nslots && !err; i++)
 		if (oc->slots[i]->open)
 			err = close_interval(oc, st, oc->slots[i], t_rel);
-	return err;
+	return err ? err : offcpu_gate_off(oc, st, t_rel);
 }
 
 void offcpu_totals(const struct hp_offcpu *oc, struct hp_offcpu_totals *t)

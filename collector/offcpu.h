@@ -18,10 +18,9 @@
  *
  * Every interval is timed from the switch records. Its stack comes from the
  * switch-out sample. At high switch rates the session turns the samplers
- * off and on in slots of time (offcpu_gate_plan): intervals switched out in
- * an "on" slot are written with weight 1/pi, the others are counted
- * (offcpu_totals) but not written, their time being stood for by the
- * weights (offcpu.c). An interval whose sample was lost (or that has none:
+ * off and on at random (offcpu_gate_*): intervals switched out in an "on"
+ * period are written weighted, the others are counted (offcpu_totals) but
+ * not written, their time being stood for by the weights (offcpu.c). An interval whose sample was lost (or that has none:
  * no kernel-mode sampling) is written with an empty stack. An interval
  * still open when its thread exits is dropped; one open when the session
  * ends is closed at the end (offcpu_flush: a thread blocked when an attach
@@ -54,16 +53,19 @@ struct hp_offcpu_totals {
 int offcpu_new(int event, unsigned budget, struct hp_offcpu **out);
 void offcpu_free(struct hp_offcpu *oc);
 
-/* The gate (offcpu.c): pi for the next slots of time = 1 while the
- * switch-outs since the last call came at most budget a second, else
- * budget / their rate; offcpu_gate_draw: on (1) with probability pi, each
- * slot independently. offcpu_gate_start: from t_rel on, the slots are on
- * with weight 1/pi, or off (called when that changes). */
+/* The gate (offcpu.c): offcpu_gate_pi: pi for the next decision = 1
+ * while the switch-outs since the last call came at most budget a second,
+ * else budget / their rate; offcpu_gate_draw: on (1) with probability pi.
+ * offcpu_gate_on: the samplers are surely on from t_rel (call it after
+ * turning them on); offcpu_gate_off: surely off from t_rel (call it
+ * before): the period's weight is known and its held intervals are
+ * written (returns 0 or a store error). */
 double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel);
 int offcpu_gate_draw(struct hp_offcpu *oc, double pi);
-void offcpu_gate_start(struct hp_offcpu *oc, uint64_t t_rel, int on, double weight);
+void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel);
+int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
 
-/* Was a switch-out at t_rel in an "on" slot (its stack to be unwound)? */
+/* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
 int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
 
 /* The switch-out sample of smp->tid (its stack, already located; t_ns
@@ -79,7 +81,8 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 /* tid exited: its open interval (the switch into death) is dropped. */
 void offcpu_forget(struct hp_offcpu *oc, uint32_t tid);
 
-/* Close every open interval at t_rel (the end of the session). */
+/* Close every open interval at t_rel (the end of the session), and the
+ * "on" period. */
 int offcpu_flush(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
 
 void offcpu_totals(const struct hp_offcpu *oc, struct hp_offcpu_totals *t);

@@ -275,44 +275,39 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 
 /* --- the rings --- */
 
-/* --off-cpu: the switch-out stack samplers are on or off by slots of
- * GATE_SLOT_NS on a fixed grid of the session's time (collector/offcpu.h):
- * each slot drawn on with probability pi (1 at low switch rates) before
- * or as it starts, so that which slots are on depends neither on what the
- * program does in them nor on how long hpprof takes to drain them. The
- * samplers follow with the loop's delay: a switch-out of an "on" slot
- * whose stack was not taken yet is written without it, a stack taken in
- * an "off" slot is not used. */
+/* --off-cpu: at most every GATE_SLOT_NS, the switch-out stack samplers
+ * stay or go on or off (collector/offcpu.h): on with probability pi, 1 at
+ * low switch rates. "On" periods are timed from after the samplers went
+ * on to before they go off, so that every switch-out in one has its stack
+ * and none outside is used; their weights are ratios of those real times. */
 static void gate_offcpu(struct hp_session *s)
 {
-	if (!s->oc || !s->ngate)
+	uint64_t now = hp_now_ns();
+	if (!s->oc || !s->ngate || now < s->gate_next)
 		return;
-	uint64_t now = session_rel_time(s, hp_now_ns());
-	int on = s->gate_on;
-	double weight = s->gate_weight;
-	if (s->gate_next > now)
+	s->gate_next = now + GATE_SLOT_NS;
+	s->gate_pi = offcpu_gate_pi(s->oc, session_rel_time(s, now));
+	int on = offcpu_gate_draw(s->oc, s->gate_pi), err;
+	if (on == s->gate_on)
 		return;
-	double pi = offcpu_gate_pi(s->oc, now);
-	for (; s->gate_next <= now; s->gate_next += GATE_SLOT_NS) {
-		on = offcpu_gate_draw(s->oc, pi);
-		weight = 1.0 / pi;
-		if (on != s->gate_slot_on || weight != s->gate_weight) {
-			offcpu_gate_start(s->oc, s->gate_next, on, weight);
-			s->gate_slot_on = on;
-			s->gate_weight = weight;
-		}
+	if (on) {
+		session_gate_set(s, 1);
+		offcpu_gate_on(s->oc, session_rel_time(s, hp_now_ns()));
+	} else {
+		if ((err = offcpu_gate_off(s->oc, s->st, session_rel_time(s, hp_now_ns()))) &&
+		    !s->err)
+			s->err = err;
+		session_gate_set(s, 0);
 	}
-	if (on != s->gate_on)
-		session_gate_set(s, on);
 	s->gate_on = on;
 }
 
 /* Handle what the rings hold, in time order. Returns the first store error. */
 static int drain(struct hp_session *s)
 {
+	gate_offcpu(s);         /* first: the records drained look up their slots */
 	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
-	gate_offcpu(s);
 	return err ? err : s->err;
 }
 
@@ -397,14 +392,14 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
  * (docs/performance.md, "Whole-run overhead"). */
 static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 {
-	if (s->ngate && (!s->gate_on || s->gate_weight > 1.0))
+	if (s->ngate && s->gate_pi < 1.0)
 		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
 	return s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS : LOOP_IDLE_MS;
 }
 
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
-	struct pollfd pfd[2 * MAX_CPUS + 1];
+	struct pollfd pfd[3 * MAX_CPUS + 1];
 	int status = 0, forwarded = 0, err = 0;
 	struct rusage ru;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)(s->nrings + s->nswitch);
@@ -562,8 +557,8 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	 * many as the CPU samples; above it, gated (offcpu.h) */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned hz = o->sampler || o->sampler_period || !o->freq ? OFFCPU_STACKS_HZ : o->freq;
-	s->gate_on = s->gate_slot_on = 1;
-	s->gate_weight = 1.0;
+	s->gate_on = 1;
+	s->gate_pi = 1.0;
 	if (o->off_cpu && !o->no_perf &&
 	    (err = offcpu_new(o->offcpu_event, hz * (unsigned)(ncpu > 0 ? ncpu : 1), &s->oc)))
 		return err;

@@ -248,10 +248,16 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	}
 }
 
-/* CPU ring r's switch ring while the events open (session_internal.h). */
+/* CPU ring r's switch ring, and its stack ring, while the events open
+ * (session_internal.h). */
 static struct hp_ring *switch_slot(struct hp_session *s, unsigned r)
 {
 	return &s->rings[MAX_CPUS + r];
+}
+
+static struct hp_ring *stack_slot(struct hp_session *s, unsigned r)
+{
+	return &s->rings[2 * MAX_CPUS + r];
 }
 
 /* fd, a switch event of CPU ring r, owns its own ring (own) or writes into
@@ -325,6 +331,21 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 	return fd;
 }
 
+/* fd, a stack sampler of CPU ring r, owns the stack ring (own) or writes
+ * into it; without one, into the switch ring. */
+static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
+{
+	struct hp_ring *st = stack_slot(s, r);
+	if (own && ring_map(st, fd, s->ring_pages)) {
+		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
+		memset(st, 0, sizeof(*st));
+	}
+	if (own && st->meta)
+		return 0;
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, st->meta ? st->fd : switch_slot(s, r)->fd) < 0
+		       ? -errno : 0;
+}
+
 static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
@@ -341,6 +362,11 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	a.disabled = 1;
 	a.enable_on_exec = !s->attach;
 	a.exclude_kernel = !s->res->kernel_samples;
+	/* Its own ring: a burst of stacks (an "on" slot drained late) may
+	 * overflow it, never the switch records that time the intervals. */
+	int own = !stack_slot(s, ring)->meta;
+	a.watermark = 1;
+	a.wakeup_watermark = RING_WAKEUP(s);
 	/* A thread that blocks is in a system call a few frames below its
 	 * caller: with the default copy, the page-fault sampler's smaller one.
 	 * A record takes the whole copy size in the ring, so at 100k switches
@@ -353,10 +379,12 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 		offcpu_failed(s, -errno, cpu, "context-switch sampler");
 		return;
 	}
-	if ((err = switch_output(s, fd, ring, 0)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
+	if ((err = stack_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->gate_fds, &s->gate_cap, s->ngate + 1,
 			   sizeof(*s->gate_fds)))) {
 		offcpu_failed(s, err, cpu, "context-switch sampler");
+		if (own && stack_slot(s, ring)->meta)
+			ring_unmap(stack_slot(s, ring));
 		close(fd);
 		return;
 	}
@@ -371,21 +399,23 @@ void session_gate_set(struct hp_session *s, int on)
 		ioctl(s->gate_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 }
 
-/* Move the switch rings from their slots (MAX_CPUS + r) to just after the
- * CPU rings, where the drain and the loop's poll see them. Slot r moves to
- * nrings + k <= nrings + r < MAX_CPUS + r' for every r' > r: no slot still
- * to move is overwritten. */
+/* Move the switch rings, then the stack rings, from their slots (MAX_CPUS
+ * + r, 2 MAX_CPUS + r) to just after the CPU rings, where the drain and
+ * the loop's poll see them. A ring moves to an index below its slot and
+ * below every slot still to move (nrings + moved so far <= its own slot's
+ * offset): no slot still to move is overwritten. */
 static void pack_switch_rings(struct hp_session *s)
 {
 	s->nswitch = 0;
-	for (unsigned r = 0; r < s->nrings; r++) {
-		struct hp_ring *sw = switch_slot(s, r);
-		if (!sw->meta)
-			continue;
-		struct hp_ring moved = *sw;
-		memset(sw, 0, sizeof(*sw));
-		s->rings[s->nrings + s->nswitch++] = moved;
-	}
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned r = 0; r < s->nrings; r++) {
+			struct hp_ring *sw = k ? stack_slot(s, r) : switch_slot(s, r);
+			if (!sw->meta)
+				continue;
+			struct hp_ring moved = *sw;
+			memset(sw, 0, sizeof(*sw));
+			s->rings[s->nrings + s->nswitch++] = moved;
+		}
 }
 
 /* The first ring size to try and the stack copy that fits it (also what
@@ -567,11 +597,13 @@ void session_close_events(struct hp_session *s)
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
-	/* the switch rings' fds are swrec_fds[], closed above */
+	/* the switch and stack rings' fds are swrec_fds[], offcpu_fds[] */
 	for (unsigned k = 0; k < s->nswitch; k++)
 		ring_unmap(&s->rings[s->nrings + k]);
-	for (unsigned r = 0; r < MAX_CPUS; r++)      /* an open that failed before packing */
+	for (unsigned r = 0; r < MAX_CPUS; r++) {    /* an open that failed before packing */
 		ring_unmap(switch_slot(s, r));
+		ring_unmap(stack_slot(s, r));
+	}
 	s->nrings = s->nswitch = 0;
 }
 

@@ -23,7 +23,7 @@ struct hp_offcpu;
 
 #define MAX_CPUS      256
 #define OFFCPU_STACKS_HZ 1000        /* off-CPU stack budget per CPU a second, without -F */
-#define GATE_SLOT_NS  2000000ull     /* off-CPU stack gate: one decision per slot */
+#define GATE_SLOT_NS  2000000ull     /* off-CPU stack gate: a decision at most this often */
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
 #define LOOP_MS       10             /* loop period with an on_poll stream to drain */
 #define LOOP_IDLE_MS  100            /* without: rings and the pidfd wake the loop */
@@ -61,11 +61,12 @@ struct hp_session {
 
 	/* [0, nrings): the CPU samplers' rings (one per CPU; counters, faults and
 	 * task records go there too); [nrings, nrings + nswitch): the rings of
-	 * the switch events (--off-cpu: context-switch samples and SWITCH
-	 * records), so that a flood of switches never costs CPU samples. While
-	 * the events open, CPU ring r's switch ring waits at MAX_CPUS + r
+	 * the switch events (--off-cpu: SWITCH records, then the context-switch
+	 * samples' stacks), so that a flood of switches never costs CPU samples
+	 * and a burst of stacks never costs switch records. While the events
+	 * open, CPU ring r's wait at MAX_CPUS + r and 2 MAX_CPUS + r
 	 * (session_events.c, pack_switch_rings). Drained together, in time order. */
-	struct hp_ring rings[2 * MAX_CPUS];
+	struct hp_ring rings[3 * MAX_CPUS];
 	unsigned nrings, nswitch;
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
@@ -76,9 +77,8 @@ struct hp_session {
 	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
 	size_t ngate, gate_cap;
 	int gate_on;                   /* the stack samplers are on (session.c, gate_offcpu) */
-	int gate_slot_on;              /* the last slot decided is on */
-	double gate_weight;            /* its 1/pi */
-	uint64_t gate_next;            /* relative ns of the next slot to decide */
+	double gate_pi;                /* the last pi (< 1: gating, the loop keeps the beat) */
+	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */
 	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
 	int attach;                    /* profiling running processes (session_attach.c):
 				        * events are enabled at once, not at exec */
