@@ -47,6 +47,13 @@ static const unsigned ring_pages_try[] = { 1024, 256, 64 };
  * eighth, a julia run woke the loop 125 times a second. */
 #define RING_WAKEUP(s) ((s)->ring_pages * 4096 / 4)
 
+/* The switch records' ring: as large as a CPU ring (4 MiB by default,
+ * ~80,000 records of ~48 bytes, 400 ms of 100k switches a second, two
+ * records each); a quarter of it (1 MiB) lost 27k records in one of 7
+ * pingpong runs at load 10, when the loop was late (docs/offcpu.md). It
+ * wakes the loop at a quarter. */
+#define SWITCH_RING_PAGES(s) ((s)->ring_pages)
+
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
  * counted in complete_stacks (census.h: main-sampler samples). */
@@ -267,7 +274,7 @@ static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *sw = switch_slot(s, r);
 	if (own) {
-		int err = ring_map(sw, fd, s->ring_pages);
+		int err = ring_map(sw, fd, SWITCH_RING_PAGES(s));
 		if (!err)
 			return 0;
 		hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring", r,
@@ -315,7 +322,7 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.context_switch = 1;
 	a.exclude_kernel = !s->res->kernel_samples;
 	a.watermark = 1;                   /* the ring's owner sets when it wakes the loop */
-	a.wakeup_watermark = RING_WAKEUP(s);
+	a.wakeup_watermark = SWITCH_RING_PAGES(s) * 4096 / 4;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		offcpu_failed(s, -errno, cpu, "switch records");
