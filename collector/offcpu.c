@@ -35,6 +35,9 @@
 #include "common/hmap.h"
 #include "common/store.h"
 
+/* The switch-out rate is measured over windows at least this long. */
+#define RATE_WINDOW_NS 100000000ull
+
 /* "On" periods remembered: records of one may come a few drains late. */
 #define PERIODS 256
 
@@ -72,7 +75,8 @@ struct hp_offcpu {
 	uint64_t *held_ns;            /* their own ns */
 	size_t nheld, held_cap, held_ns_cap;
 	uint64_t outs;                /* switch-outs since the last plan */
-	uint64_t t_plan;              /* relative ns of the last plan */
+	uint64_t t_plan;              /* relative ns pi was last measured */
+	double pi;                    /* the last pi */
 	struct pending **slots;       /* one per thread seen */
 	size_t nslots, cap;
 	struct hp_hmap index;         /* tid + 1 -> slot */
@@ -87,6 +91,7 @@ int offcpu_new(int event, unsigned budget, struct hp_offcpu **out)
 		return -ENOMEM;
 	oc->event = event;
 	oc->budget = budget;
+	oc->pi = 1.0;
 	oc->rng = 0x9e3779b97f4a7c15ull;      /* fixed: a run's draws are reproducible */
 	oc->periods[0] = (struct period){ 0, UINT64_MAX, 0, 1.0 };   /* on from the start */
 	oc->nperiods = 1;
@@ -157,12 +162,13 @@ static double period_weight(const struct hp_offcpu *oc, uint64_t idx)
 double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel)
 {
 	uint64_t dt = now_rel > oc->t_plan ? now_rel - oc->t_plan : 0;
-	double rate = dt ? (double)oc->outs * 1e9 / (double)dt : 0, pi = 1.0;
-	if (oc->budget && rate > oc->budget)
-		pi = oc->budget / rate;
+	if (dt < RATE_WINDOW_NS)
+		return oc->pi;                /* a burst of a few switches is no rate */
+	double rate = (double)oc->outs * 1e9 / (double)dt;
+	oc->pi = oc->budget && rate > oc->budget ? oc->budget / rate : 1.0;
 	oc->outs = 0;
 	oc->t_plan = now_rel;
-	return pi;
+	return oc->pi;
 }
 
 int offcpu_gate_draw(struct hp_offcpu *oc, double pi)
