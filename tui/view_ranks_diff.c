@@ -36,6 +36,7 @@
 
 #define HEAD 7                        /* rows above the rank table */
 #define TABLE_CMP_W 65                /* the rank table's columns, left of the timelines */
+#define SPARKS_MIN (2 * 8 + 3)        /* columns the two timelines need at least */
 
 static double pct(uint64_t a, uint64_t b)
 {
@@ -173,6 +174,8 @@ void ranks_cmp_release(struct ranks_view *v)
 static int axis_rows(const struct ranks_view *v)
 {
 	const struct hp_profile_filter *f = app_filter(v->base.app);
+	if (app_area(v->base.app).w - TABLE_CMP_W - 1 < SPARKS_MIN)
+		return 0;                     /* too narrow for the timelines */
 	return f->t_from || f->t_to ? 2 : 1;
 }
 
@@ -226,12 +229,15 @@ static void describe_scope(const struct ranks_view *v, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, "rank %lld of each job",
 					      (long long)p->runs[i].rank);
 	if ((f->t_from || f->t_to) && n < len) {
-		char to[32] = "its end";
+		const char *sep = f->run ? ", " : "";
 		if (f->t_to)
-			snprintf(to, sizeof(to), "%.3f s", (double)f->t_to / 1e9);
-		n += (size_t)snprintf(buf + n, len - n, "%sthe samples from %.3f s to %s, counted from"
-				      " each job's start (the same window of both)", f->run ? ", " : "",
-				      (double)f->t_from / 1e9, to);
+			n += (size_t)snprintf(buf + n, len - n, "%ssamples %.3f-%.3f s after each job's"
+					      " start (the same window of both)", sep,
+					      (double)f->t_from / 1e9, (double)f->t_to / 1e9);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%ssamples from %.3f s after each job's"
+					      " start to its end (the same window of both)", sep,
+					      (double)f->t_from / 1e9);
 	}
 	if (!f->run && !f->t_from && !f->t_to && n < len)
 		snprintf(buf + n, len - n, "whole jobs");
@@ -312,7 +318,7 @@ static void plan_sparks(const struct ranks_view *v, struct tui_rect r, struct sp
 {
 	int spare = r.w - TABLE_CMP_W - 1;
 	memset(k, 0, sizeof(*k));
-	if (spare < 2 * 8 + 3)
+	if (spare < SPARKS_MIN)
 		return;
 	k->w = (spare - 3) / 2;
 	k->x[0] = r.x + TABLE_CMP_W + 1;

@@ -220,7 +220,7 @@ from=$(awk -v d="$dur" 'BEGIN { printf "%.3f", d / 4e9 }')
 to=$(awk -v d="$dur" 'BEGIN { printf "%.3f", 3 * d / 4e9 }')
 note "window: $from s to $to s of each job (after job: $dur ns)"
 dump --from "$from" --to "$to" b.db --diff a.db >win.txt || fail "tui --from --to --diff"
-grep -q "^compared: the samples from $from s to $to s, counted from each job's start" win.txt ||
+grep -q "^compared: samples $from-$to s after each job's start (the same window of both)" win.txt ||
 	{ cat win.txt >&2; fail "--from/--to: the window is not said"; }
 grep -q '▔' win.txt || fail "--from/--to: the window is not marked under the time axis"
 "$HPPROF" report --ranks -n 0 --from "$from" --to "$to" -f json a.db >win-a.json || fail "report --from a.db"
