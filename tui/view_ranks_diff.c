@@ -213,8 +213,10 @@ static void draw_problems(const struct hp_ranks_diff *d, struct tui_screen *s, i
 			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s: %s%s", n ? "   " : "",
 					      side ? "after" : "before", buf, k > 1 ? " (and more)" : "");
 	}
-	screen_put(s, y, x, w, line[0] ? TUI_ERROR : TUI_DIM,
-		   line[0] ? line : "every rank of both jobs is here and ended normally");
+	/* under a rank filter only that rank was looked at, not the others */
+	screen_put(s, y, x, w, line[0] ? TUI_ERROR : TUI_DIM, line[0] ? line
+		   : d->p[1]->run_filter ? "the rank ended normally in both jobs"
+		   : "every rank of both jobs is here and ended normally");
 }
 
 /* What the comparison is of: whole jobs, or the filter's rank of each job
