@@ -19,7 +19,8 @@
 #   - d shows the after job alone (its imbalance) and back; under a rank
 #     filter (Enter on rank 1) r compares rank 1 of both jobs (its row the
 #     JSON's rank 1 row, the imbalance said not compared); under a thread
-#     filter (t) the screen says why there is no comparison; x restores it;
+#     filter (t) the screen says why there is no comparison; a time range
+#     set in the timeline is compared as the same window of both; x restores it;
 #     ? lists d; q exits 0 (e2e_mpi_tui_filters checks the filters further).
 # Printed figures are compared within the rounding of the two printings
 # (the screen has 2 decimals, the JSON 4): |screen - json| <= 0.005 + 0.00005.
@@ -283,6 +284,21 @@ tui_keys t
 tui_wait_for "showing thread"
 tui_keys r
 tui_wait_for "no comparison under a thread filter"
+tui_keys x
+tui_wait_for "showing everything"
+tui_keys r
+tui_wait_for "ranks before"
+# a time range chosen in the timeline (8): r compares that window of both
+# jobs, the one the status line shows, marked under the time axis
+tui_keys 8
+tui_wait_for "Timeline: samples per interval"
+tui_keys Home Space PgDn PgDn PgDn Enter
+tui_wait_for "showing [0-9.]*-[0-9.]* s (x clears)"
+win=$(tui_screen | sed -n 's/.*showing \([0-9.]*-[0-9.]*\) s (x clears).*/\1/p')
+tui_keys r
+tui_wait_for "compared: samples $win s after each job's start (the same window of both)"
+tui_screen | grep -q '▔' || { tui_screen >&2; fail "the window $win s is not marked under the time axis"; }
+note "the timeline's range $win s: compared in both jobs"
 tui_keys x
 tui_wait_for "showing everything"
 tui_keys r

@@ -244,6 +244,12 @@ grep -q "no comparison under a thread filter: thread [0-9]* is one" why.txt ||
 	{ cat why.txt >&2; fail "a thread filter: no reason on the screen"; }
 "$HPPROF" tui --dump ranks --threshold 5 b.db 2>err.txt && fail "--threshold without --diff accepted"
 grep -q "need --diff" err.txt || fail "--threshold without --diff: $(cat err.txt)"
+for bad in "--alpha 0.6 --diff a.db" "--threshold -1 --diff a.db" "--from 2 --to 1" "--to 0" "--from x"; do
+	# shellcheck disable=SC2086
+	"$HPPROF" tui --dump ranks $bad b.db >/dev/null 2>err.txt
+	[ $? = 2 ] || fail "tui $bad: not a usage error (exit 2)"
+	grep -q "invalid value\|must be after" err.txt || fail "tui $bad: $(cat err.txt)"
+done
 
 # --- 3. one time axis ------------------------------------------------------
 dump b.db --diff a.db >axis.txt || fail "tui --diff"
