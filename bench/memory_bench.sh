@@ -37,12 +37,17 @@ median() {  # median FILE: the median of the numbers in FILE, one a line
 	sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
 		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-churn() {  # churn OUT CMD...: appends wall and CPU ns per pair to OUT.wall, OUT.cpu
+churn() {  # churn OUT CMD...: appends wall, CPU, run-queue and slept ns per pair to OUT.*
 	o=$1
 	shift
 	"$@" >"$W/out" 2>/dev/null
 	sed -n 's/^ns_per_pair=//p' "$W/out" >>"$W/$o.wall"
 	sed -n 's/^cpu_ns_per_pair=//p' "$W/out" >>"$W/$o.cpu"
+	sed -n 's/^runq_ns_per_pair=//p' "$W/out" >>"$W/$o.runq"
+	# slept: neither running nor waiting for a core (ring waits, a pipe)
+	awk -F= '{ v[$1] = $2 } END { if ("runq_ns_per_pair" in v)
+		printf "%.1f\n", v["ns_per_pair"] - v["cpu_ns_per_pair"] - v["runq_ns_per_pair"] }' \
+		"$W/out" >>"$W/$o.slept"
 }
 wall() {  # wall OUT CMD...: appends the run's wall ms to OUT.wall
 	o=$1
@@ -85,6 +90,16 @@ for k in wall cpu; do
 	fi
 	[ "$k" = wall ] && budget "churn: hpprof's slowdown $hs <= half of heaptrack's $ts" \
 		"$(awk -v h="$hs" -v t="$ts" 'BEGIN { print (h <= t / 2) ? 1 : 0 }')"
+done
+# Where the target's wall time per pair went: its CPU, waiting for a core
+# (run queue, the kernel's schedstat) and sleeping (hpprof: waiting for room
+# in the ring; heaptrack: blocked writing its pipe). Medians of each.
+for c in cb:bare ch:hpprof ct:heaptrack; do
+	o=${c%%:*}
+	[ -s "$W/$o.runq" ] || continue
+	printf 'churn, the target per pair, %s: wall %s = CPU %s + run queue %s + slept %s (ns, medians; each run slept: %s)\n' \
+		"${c#*:}" "$(median "$W/$o.wall")" "$(median "$W/$o.cpu")" "$(median "$W/$o.runq")" \
+		"$(median "$W/$o.slept")" "$(tr '\n' ' ' <"$W/$o.slept" | sed 's/ $//')"
 done
 # Did the target wait for room in the stream's ring (hpprof reading behind)?
 # Its wait per pair is part of hpprof's wall slowdown per pair.
