@@ -106,15 +106,16 @@ int run_attach_error(int err, const struct run_opts *o, uint32_t pid)
 int run_attach_python(struct run_opts *o)
 {
 	struct hp_pyremote *r;
-	int any = 0, err;
+	int err;
 	if (!o->python)
 		return 0;
 	if ((err = pyremote_new(&r)))
 		return err;
 	for (unsigned i = 0; i < o->nattach; i++)
-		any |= pyremote_probe(r, o->attach[i]);
+		pyremote_probe(r, o->attach[i]);
+	/* also when no target runs Python yet: one may exec into it, or a child
+	 * may (pyremote_exec); samples of other processes cost a cached probe */
 	o->pyremote = r;
-	if (any)
-		o->s.pyremote = r;
+	o->s.pyremote = r;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "collector/session.h"
 #include "collector/unwind.h"
 #include "common/error.h"
+#include "common/clock.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
@@ -30,13 +31,19 @@
 enum {
 	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
 	TS_MAX = 256,             /* bytes of a thread state read */
+	REPROBE_MS = 250,         /* a process without Python is looked at again after this */
 };
+
+/* What a probe found (the low 2 bits of r->probed's values). */
+enum probe { PROBE_PYTHON = 1, PROBE_UNSUPPORTED = 2, PROBE_NONE = 3 };
 
 struct hp_pyremote {
 	struct pyframes *pf;
 	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
-	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
+	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
+	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
+	uint64_t exec_python;          /* processes found running Python after an exec */
 	uint64_t merged, truncated, unmerged, moved, unresolved, native;
 	uint64_t recoded;              /* innermost code object found from the sample */
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
@@ -65,6 +72,7 @@ int pyremote_new(struct hp_pyremote **out)
 	}
 	hmap_init(&r->tstates);
 	hmap_init(&r->probed);
+	hmap_init(&r->execed);
 	r->check_code = !getenv("HPPROF_PYATTACH_NOCODE");
 	*out = r;
 	return 0;
@@ -78,18 +86,37 @@ void pyremote_free(struct hp_pyremote *r)
 	pyfeed_free(r->locs);
 	hmap_release(&r->tstates);
 	hmap_release(&r->probed);
+	hmap_release(&r->execed);
 	free(r->known);
 	free(r);
+}
+
+/* A process without Python may map one later (a libpython loaded after
+ * the sample that probed it, an embedding program): it is probed again
+ * once REPROBE_MS have passed. A Python found stays until an exec. */
+static int probe_cached(struct hp_pyremote *r, uint32_t pid, uint64_t now_ms, int *ok)
+{
+	uint64_t v;
+	if (!hmap_get(&r->probed, pid, &v))
+		return 0;
+	if ((v & 3) == PROBE_NONE && now_ms - (v >> 2) >= REPROBE_MS) {
+		pyframes_forget(r->pf, pid);
+		hmap_del(&r->probed, pid, NULL);
+		return 0;
+	}
+	*ok = (v & 3) == PROBE_PYTHON;
+	return 1;
 }
 
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 {
 	const struct py_runtime *rt;
-	uint64_t v;
-	if (hmap_get(&r->probed, pid, &v))
-		return v == 1;
+	uint64_t now_ms = hp_now_ns() / 1000000;
+	int ok;
+	if (probe_cached(r, pid, now_ms, &ok))
+		return ok;
 	int err = pyframes_runtime(r->pf, pid, &rt);
-	int ok = !err && rt->off;
+	ok = !err && rt->off;
 	if (!err && !r->version[0] && rt->major)
 		snprintf(r->version, sizeof(r->version), "%u.%u.%u", rt->major, rt->minor,
 			 rt->micro);
@@ -97,8 +124,29 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		pyruntime_note(rt, r->note, sizeof(r->note));
 		hp_info("process %u: %s", pid, r->note);
 	}
-	hmap_put(&r->probed, pid, ok ? 1 : 2);
+	if (ok && hmap_del(&r->execed, pid, NULL)) {
+		r->exec_python++;
+		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
+			 rt->major, rt->minor);
+	}
+	hmap_put(&r->probed, pid, now_ms << 2 | (uint64_t)(ok ? PROBE_PYTHON : err ? PROBE_NONE
+						 : PROBE_UNSUPPORTED));
 	return ok;
+}
+
+void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
+{
+	size_t k = 0;
+	hmap_del(&r->probed, pid, NULL);
+	pyframes_forget(r->pf, pid);
+	hmap_put(&r->execed, pid, 1);
+	for (size_t i = 0; i < r->nknown; i++)       /* the old image's code objects */
+		if (r->known[i].pid != pid)
+			r->known[k++] = r->known[i];
+	r->nknown = k;
+	/* thread states are keyed by (pid, tid) and only a cache: start afresh */
+	hmap_release(&r->tstates);
+	hmap_init(&r->tstates);
 }
 
 static uint64_t u64_at(const uint8_t *p, size_t off)
@@ -458,13 +506,17 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 		facts->python_note = r->note;
 	if (!all)
 		return;
+	char execs[96] = "";
+	if (r->exec_python)
+		snprintf(execs, sizeof(execs), "; %llu process%s found running Python after an exec",
+			 (unsigned long long)r->exec_python, r->exec_python > 1 ? "es" : "");
 	snprintf(r->frames, sizeof(r->frames), "collector-side (attached): read from the"
 		 " process's memory after each sample, checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
 		 " on, %llu whose innermost function had returned (%llu with their caller's line"
-		 " unknown)", (unsigned long long)r->moved, (unsigned long long)r->recoded,
-		 (unsigned long long)r->caller_unknown);
+		 " unknown)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
+		 (unsigned long long)r->caller_unknown, execs);
 	facts->python_frames = r->frames;
 	facts->python_merged = (int64_t)r->merged;
 	facts->python_truncated = (int64_t)r->truncated;
