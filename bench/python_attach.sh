@@ -13,12 +13,14 @@
 # each with the checks (default) and, for comparison, with
 # HPPROF_PYATTACH_NOCODE=1 (no next_instr check: the frames as read).
 # Prints figures; fails only when a program cannot be attached.
-# env: HPPROF, HP_SRC; HP_BENCH_REPS (default 3)
+# env: HPPROF, HP_SRC; HP_BENCH_REPS (default 3); HP_BENCH_CHECKS (default
+# "on off": which of the two to run)
 set -u
 : "${HPPROF:?}" "${HP_SRC:?}"
 PY=/usr/bin/python3.11
 FX=$HP_SRC/tests/fixtures/python
 REPS=${HP_BENCH_REPS:-3}
+CHECKS=${HP_BENCH_CHECKS:-on off}
 [ -x "$PY" ] || { echo "SKIP: python3.11 is not installed"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 pid=
@@ -55,7 +57,7 @@ line_of() { grep -n -- "$1" "$FX/attach_truth.py" | tail -1 | cut -d: -f1; }
 cl=$(line_of "# C_LINE"); pl=$(line_of "# PY_LINE"); cc=$(line_of "# CALL_C"); cp=$(line_of "# CALL_PY")
 
 for rep in $(seq "$REPS"); do
-	for check in on off; do
+	for check in $CHECKS; do
 		[ $check = off ] && export HPPROF_PYATTACH_NOCODE=1 || unset HPPROF_PYATTACH_NOCODE
 		for ms in 1 10; do
 			db=$tmp/f$ms$check.db; rm -f "$db"*; attach "" $ms "$db"

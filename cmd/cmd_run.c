@@ -592,7 +592,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		return 1;
 	}
 	ret = 1;
-	if (run_choose_sampler(&o, targv[0]) || run_setup_events(&o, &re) ||
+	if (run_choose_sampler(&o, targv[0]) || run_launch_python(&o) || run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);

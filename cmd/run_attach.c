@@ -103,6 +103,24 @@ int run_attach_error(int err, const struct run_opts *o, uint32_t pid)
 	return 1;
 }
 
+/* A launched program sampled with perf events whose process execs into
+ * CPython 3.11 (a shell script's `exec python3.11`, a child that runs it)
+ * gets its Python frames as an attached one does. Not with --alloc: the
+ * preload shim's Python frames of allocations have their own reader, and
+ * the two would number the same module's locations apart. */
+int run_launch_python(struct run_opts *o)
+{
+	struct hp_pyremote *r;
+	int err;
+	if (!o->python || o->agent || o->alloc || o->nattach)
+		return 0;
+	if ((err = pyremote_new(&r)))
+		return err;
+	o->pyremote = r;
+	o->s.pyremote = r;
+	return 0;
+}
+
 int run_attach_python(struct run_opts *o)
 {
 	struct hp_pyremote *r;

@@ -29,6 +29,8 @@
 #include "common/runfacts.h"
 
 enum {
+	WINDOW = 8192,            /* bytes below a pointer searched for its code object */
+	HEAD = 24,                /* ob_refcnt, ob_type, ob_size */
 	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
 	TS_MAX = 256,             /* bytes of a thread state read */
 	REPROBE_MS = 250,         /* a process without Python is looked at again after this */
@@ -43,7 +45,7 @@ struct hp_pyremote {
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
 	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
 	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
-	uint64_t exec_python;          /* processes found running Python after an exec */
+	struct hp_hmap exec_python;    /* pid -> 1: found running Python after an exec */
 	uint64_t merged, truncated, unmerged, moved, unresolved, native;
 	uint64_t recoded;              /* innermost code object found from the sample */
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
@@ -57,6 +59,7 @@ struct hp_pyremote {
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
 	struct hp_location nat[HP_MAX_FRAMES];
+	uint8_t window[WINDOW + HEAD];  /* code_around's read */
 };
 
 int pyremote_new(struct hp_pyremote **out)
@@ -73,6 +76,7 @@ int pyremote_new(struct hp_pyremote **out)
 	hmap_init(&r->tstates);
 	hmap_init(&r->probed);
 	hmap_init(&r->execed);
+	hmap_init(&r->exec_python);
 	r->check_code = !getenv("HPPROF_PYATTACH_NOCODE");
 	*out = r;
 	return 0;
@@ -87,6 +91,7 @@ void pyremote_free(struct hp_pyremote *r)
 	hmap_release(&r->tstates);
 	hmap_release(&r->probed);
 	hmap_release(&r->execed);
+	hmap_release(&r->exec_python);
 	free(r->known);
 	free(r);
 }
@@ -125,7 +130,7 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		hp_info("process %u: %s", pid, r->note);
 	}
 	if (ok && hmap_del(&r->execed, pid, NULL)) {
-		r->exec_python++;
+		hmap_put(&r->exec_python, pid, 1);
 		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
 			 rt->major, rt->minor);
 	}
@@ -372,23 +377,85 @@ static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_
 	return caller ? 2 : 0;
 }
 
+/* The code object of pid whose code units hold v, found in its memory: a
+ * code object is one allocation with its code units at its end (at
+ * code_adaptive), so it starts at a 16-byte boundary at most WINDOW bytes
+ * below v - code_adaptive, has PyCode_Type as its type and enough units to
+ * reach v. Its address; 0 when there is none. */
+static uint64_t code_around(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt,
+			    uint64_t v)
+{
+	uint8_t *buf = r->window;
+	const struct py_offsets *o = rt->off;
+	if ((v & 1) || v < WINDOW + o->code_adaptive + 4096)
+		return 0;
+	uint64_t top = (v - o->code_adaptive - 2) & ~15ull;   /* v at its first unit or later */
+	uint64_t lo = top - WINDOW + 16;
+	if (pywalk_read_remote((void *)(uintptr_t)pid, lo, buf, top + HEAD - lo)) {
+		lo = top & ~4095ull;                  /* the pages below may be unmapped */
+		if (pywalk_read_remote((void *)(uintptr_t)pid, lo, buf, top + HEAD - lo))
+			return 0;
+	}
+	for (uint64_t a = top; a >= lo; a -= 16) {
+		int64_t units;
+		memcpy(&units, buf + (a - lo) + 16, 8);
+		if (u64_at(buf, a - lo + 8) == rt->code_type)
+			return units > 0 && a + o->code_adaptive + 2 * (uint64_t)units >= v ? a : 0;
+	}
+	return 0;
+}
+
+/* A code object not seen before that a register or a word of the C
+ * frames below the loop points into (as code_seen), found in pid's memory
+ * (code_around) and remembered: its address, the pointer in *next; 0 when
+ * none. At most MAX_TRIES words are looked at. */
+static uint64_t found_seen(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt,
+			   const uint64_t *regs, const uint8_t *stack, uint64_t ret, uint64_t *next)
+{
+	enum { MAX_TRIES = 32 };
+	uint64_t sp = regs[HP_REG_SP], tried[MAX_TRIES], lo, hi;
+	int ntried = 0;
+	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8 && ntried < MAX_TRIES; i++) {
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		int seen = 0;
+		if (i == HP_REG_IP || i == HP_REG_SP || (v & 1) || (v >= sp && v - sp < (1u << 20)))
+			continue;                     /* not a pointer into code units */
+		for (int k = 0; k < ntried && !seen; k++)
+			seen = tried[k] == v;
+		if (seen)
+			continue;
+		tried[ntried++] = v;
+		uint64_t code = code_around(r, pid, rt, v);
+		if (code && !code_range(pid, rt->off, code, &lo, &hi) && v > lo && v <= hi) {
+			remember(r, pid, code, lo, hi);
+			*next = v;
+			return code;
+		}
+	}
+	return 0;
+}
+
 /* The innermost frame's code object and line as at the sample
  * (code_seen): the one read when it is pointed into, else a known one
- * that is (the frame was popped and another pushed at its address since:
- * counted in r->recoded; returns 1), else -ESTALE. */
-static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_offsets *o,
+ * that is, else one found in memory that is (the frame was popped and
+ * another pushed at its address since: counted in r->recoded; returns 1),
+ * else -ESTALE. */
+static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt,
 			  const uint64_t *regs, const uint8_t *stack, uint64_t ret)
 {
 	uint64_t lo, hi, next = 0, code = 0;
-	int err = code_range(pid, o, r->raw[0].code, &lo, &hi);
+	int err = code_range(pid, rt->off, r->raw[0].code, &lo, &hi);
 	if (err)
 		return err;
 	if (code_seen(lo, hi, regs, stack, ret, &next)) {
 		remember(r, pid, r->raw[0].code, lo, hi);
-	} else if ((code = known_seen(r, pid, regs, stack, ret, &next))) {
+	} else if ((code = known_seen(r, pid, regs, stack, ret, &next)) ||
+		   (code = found_seen(r, pid, rt, regs, stack, ret, &next))) {
 		r->raw[0].code = code;
 		r->recoded++;
 	} else {
+		hp_debug(HP_DBG_RUN, 3, "pid %u: no code object holds the sample's next_instr"
+			 " (%zu known)", pid, r->nknown);
 		return -ESTALE;
 	}
 	r->raw[0].instr = next - 2;               /* the code unit before next_instr: its line */
@@ -417,9 +484,12 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 	if (n <= 0)
 		return n;
 	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
-	if (!groups_match(r->raw, n, &a) || !live)
+	if (!groups_match(r->raw, n, &a) || !live) {
+		hp_debug(HP_DBG_RUN, 3, "pid %u tid %u: %s", pid, tid, live ? "the groups moved"
+			 : "the sample's frame is neither live nor returned");
 		return -ESTALE;
-	if (r->check_code && (recoded = innermost_code(r, pid, o, regs, stack, ret)) < 0)
+	}
+	if (r->check_code && (recoded = innermost_code(r, pid, rt, regs, stack, ret)) < 0)
 		return recoded;
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
@@ -507,11 +577,11 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 	if (!all)
 		return;
 	char execs[96] = "";
-	if (r->exec_python)
-		snprintf(execs, sizeof(execs), "; %llu process%s found running Python after an exec",
-			 (unsigned long long)r->exec_python, r->exec_python > 1 ? "es" : "");
-	snprintf(r->frames, sizeof(r->frames), "collector-side (attached): read from the"
-		 " process's memory after each sample, checked against the sample's stack copy;"
+	if (r->exec_python.len)
+		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
+			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
+	snprintf(r->frames, sizeof(r->frames), "collector-side: read from the"
+		 " process's memory after each sample (attached, or exec'd into under perf events), checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
 		 " on, %llu whose innermost function had returned (%llu with their caller's line"
@@ -523,7 +593,7 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 	facts->python_unmerged = (int64_t)r->unmerged;
 	facts->python_unresolved = (int64_t)r->unresolved;
 	facts->python_native = (int64_t)r->native;
-	hp_info("Python frames (attached, read after each sample): %llu of %llu samples of"
+	hp_info("Python frames (read from the process after each sample): %llu of %llu samples of"
 		" Python threads merged (%llu of them from a function that had returned), %llu"
 		" unmerged (%llu had moved on), %llu unresolved",
 		(unsigned long long)(r->merged + r->truncated), (unsigned long long)all,

@@ -119,7 +119,7 @@ shares)
 	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o a.db >a.out 2>a.err ||
 		{ cat a.err >&2; fail "hpprof run -p failed"; }
 	finish
-	assert_contains "the counts on stderr" a.err "Python frames (attached, read after each sample)"
+	assert_contains "the counts on stderr" a.err "Python frames (read from the process after each sample)"
 	merged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_merged'")
 	unmerged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_unmerged'")
 	echo "# merged $merged, unmerged $unmerged"
@@ -180,7 +180,7 @@ exec|child)
 	kill -TERM "$pid"
 	wait "$pid" 2>/dev/null; pid=
 	wait "$shell" 2>/dev/null; shell=          # the child's shell ends after it
-	assert_contains "the counts on stderr" e.err "Python frames (attached, read after each sample)"
+	assert_contains "the counts on stderr" e.err "Python frames (read from the process after each sample)"
 	case "$(q e.db "SELECT value FROM run_info WHERE key = 'python_frames'")" in
 		*"1 process found running Python after an exec") ;;
 		*) fail "run_info python_frames does not say the exec was seen" ;; esac
