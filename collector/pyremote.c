@@ -46,7 +46,8 @@ struct hp_pyremote {
 	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
 	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
 	struct hp_hmap exec_python;    /* pid -> 1: found running Python after an exec */
-	uint64_t merged, truncated, unmerged, moved, unresolved, native;
+	struct pyfeed_counts n;        /* samples of Python threads */
+	uint64_t moved;                /* of n.unmerged: the frames had moved on */
 	uint64_t recoded;              /* innermost code object found from the sample */
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
@@ -541,15 +542,15 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
 	if (!neval) {
-		r->native++;
+		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
 	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
 			  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack, stack_len));
 	if (npy <= 0) {
 		r->moved += npy == -ESTALE;
-		r->unmerged += npy == -ESTALE;
-		r->unresolved += npy != -ESTALE;
+		r->n.unmerged += npy == -ESTALE;
+		r->n.unresolved += npy != -ESTALE;
 		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no Python frames: %s", pid, tid,
 			 npy ? hp_strerror(npy) : "none");
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
@@ -557,11 +558,11 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	int m = pymerge(pcs, (int)n, complete, rt->eval_start, rt->eval_end, r->py, npy, r->mf,
 			(int)(max < HP_MAX_FRAMES ? max : HP_MAX_FRAMES), &st);
 	if (st == PYMERGE_UNMERGED) {
-		r->unmerged++;
+		r->n.unmerged++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	r->merged += st == PYMERGE_MERGED;
-	r->truncated += st == PYMERGE_TRUNCATED;
+	r->n.merged += st == PYMERGE_MERGED;
+	r->n.truncated += st == PYMERGE_TRUNCATED;
 	uint32_t nn = session_locate(s, pid, pcs, n, 0, r->nat);
 	int got = located(r, s, pid, pcs, nn, m, out);
 	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
@@ -569,34 +570,26 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
-	uint64_t all = r->merged + r->truncated + r->unmerged + r->unresolved + r->native;
-	if (r->version[0])
-		facts->python_version = r->version;
-	if (r->note[0])
-		facts->python_note = r->note;
+	uint64_t all = pyfeed_counts_all(&r->n);
+	char execs[96] = "";
+	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
 	if (!all)
 		return;
-	char execs[96] = "";
 	if (r->exec_python.len)
 		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
 			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
 	snprintf(r->frames, sizeof(r->frames), "collector-side: read from the"
-		 " process's memory after each sample (attached, or exec'd into under perf events), checked against the sample's stack copy;"
+		 " process's memory after each sample (attached, or exec'd into under perf events),"
+		 " checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
 		 " on, %llu whose innermost function had returned (%llu with their caller's line"
 		 " unknown)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
 		 (unsigned long long)r->caller_unknown, execs);
-	facts->python_frames = r->frames;
-	facts->python_merged = (int64_t)r->merged;
-	facts->python_truncated = (int64_t)r->truncated;
-	facts->python_unmerged = (int64_t)r->unmerged;
-	facts->python_unresolved = (int64_t)r->unresolved;
-	facts->python_native = (int64_t)r->native;
 	hp_info("Python frames (read from the process after each sample): %llu of %llu samples of"
 		" Python threads merged (%llu of them from a function that had returned), %llu"
 		" unmerged (%llu had moved on), %llu unresolved",
-		(unsigned long long)(r->merged + r->truncated), (unsigned long long)all,
-		(unsigned long long)r->recoded, (unsigned long long)r->unmerged,
-		(unsigned long long)r->moved, (unsigned long long)r->unresolved);
+		(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
+		(unsigned long long)r->recoded, (unsigned long long)r->n.unmerged,
+		(unsigned long long)r->moved, (unsigned long long)r->n.unresolved);
 }
