@@ -497,12 +497,15 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 	for (int i = 0; i < n; i++)
 		if (!strcmp(r->py[i].function, "?"))
 			return -ENOENT;
-	if (n > 1 && (live == 2 || recoded)) {
-		/* the frame that ran at the sample has returned since: its caller
-		 * may have gone on to another line, which is not known */
-		r->py[1].line = 0;
-		r->caller_unknown++;
-	}
+	/* Only the innermost frame's line is the sample's (its next_instr).
+	 * Every other frame's line is as read, and a caller may have moved on
+	 * and come back since: the callee returned and the same function was
+	 * called again at the same address from another line (nothing in the
+	 * sample or in the frames tells the two calls apart; docs/python.md,
+	 * "Attach"). Their lines are not known. */
+	for (int i = 1; i < n; i++)
+		r->py[i].line = 0;
+	r->caller_unknown += n > 1;
 	return n;
 }
 
@@ -583,8 +586,8 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 		 " checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
-		 " on, %llu whose innermost function had returned (%llu with their caller's line"
-		 " unknown)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
+		 " on, %llu whose innermost function had returned; the callers' lines are not"
+		 " known (%llu samples)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
 		 (unsigned long long)r->caller_unknown, execs);
 	hp_info("Python frames (read from the process after each sample): %llu of %llu samples of"
 		" Python threads merged (%llu of them from a function that had returned), %llu"
