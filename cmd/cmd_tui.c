@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/diff.h"
 #include "analyzer/profile.h"
 #include "analyzer/ranks.h"
 #include "analyzer/timeline.h"
@@ -38,6 +39,14 @@ static const char usage_text[] =
 	"      --height N       height of the --dump text (default 30)\n"
 	"      --keys KEYS      with --dump: keys to press first, e.g. '2<enter>'\n"
 	"      --rank N         show only MPI rank N (x inside shows all ranks)\n"
+	"      --from SEC       show only samples at or after SEC seconds into the run\n"
+	"                       (each rank's; with --diff, r compares that window of\n"
+	"                       both jobs)\n"
+	"      --to SEC         show only samples before SEC seconds into the run\n"
+	"      --threshold PCT  with --diff: smallest change that counts, in percent\n"
+	"                       of the before value (default 5), as for hpprof diff\n"
+	"      --alpha P        with --diff: significance level of the tests, and\n"
+	"                       1 - the confidence of the intervals (default 0.05)\n"
 	"      --no-color       do not use colors (so does NO_COLOR=1)\n"
 	"  -h, --help           this help\n"
 	"\n"
@@ -53,6 +62,10 @@ static const struct option long_opts[] = {
 	{ "keys",     required_argument, NULL, 'k' },
 	{ "no-color", no_argument,       NULL, 'c' },
 	{ "rank",     required_argument, NULL, 'r' },
+	{ "from",     required_argument, NULL, 'F' },
+	{ "to",       required_argument, NULL, 'U' },
+	{ "threshold", required_argument, NULL, 'T' },
+	{ "alpha",    required_argument, NULL, 'A' },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -121,7 +134,32 @@ struct tui_cmd_opts {
 	struct tui_opts tui;
 	const char *diff;
 	int64_t rank;                 /* --rank, -1: all */
+	struct hp_diff_opts d;        /* --alpha, --threshold: hpprof diff's */
+	int diff_opts;                /* one of them was given */
 };
+
+/* A number in [lo, hi] for opt, as `hpprof diff` reads it. */
+static int parse_number(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !(v >= lo && v <= hi)) {
+		hp_err("invalid value '%s' for %s", s, opt);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* --from/--to SEC: seconds into the run, as `hpprof report` takes them. */
+static int parse_seconds(const char *opt, const char *s, uint64_t *ns)
+{
+	double v;
+	if (parse_number(opt, s, 0, 1e9, &v))
+		return -1;
+	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
 
 static int parse_dim(const char *opt, const char *v, int *out)
 {
@@ -156,12 +194,39 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 		case 'k': o->tui.keys = optarg; break;
 		case 'c': o->tui.color = 0; break;
 		case 'r': if (cmd_parse_rank(optarg, &o->rank)) return 2; break;
+		case 'F': if (parse_seconds("--from", optarg, &o->tui.t_from)) return 2; break;
+		case 'U':
+			if (parse_seconds("--to", optarg, &o->tui.t_to))
+				return 2;
+			if (!o->tui.t_to) {
+				hp_err("invalid value '%s' for --to: use a time after 0", optarg);
+				return 2;
+			}
+			break;
+		case 'T':
+			if (parse_number("--threshold", optarg, 0, 1e6, &o->d.threshold))
+				return 2;
+			o->diff_opts = 1;
+			break;
+		case 'A':
+			if (parse_number("--alpha", optarg, 1e-9, 0.5, &o->d.alpha))
+				return 2;
+			o->diff_opts = 1;
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}
 	}
 	if (argc - optind > 1) {
 		hp_err("tui takes one database (compare two with --diff)");
+		return 2;
+	}
+	if (o->diff_opts && !o->diff) {
+		hp_err("--threshold and --alpha need --diff");
+		return 2;
+	}
+	if (o->tui.t_to && o->tui.t_to <= o->tui.t_from) {
+		hp_err("--to must be after --from");
 		return 2;
 	}
 	if (o->tui.keys && !o->tui.dump) {
@@ -178,14 +243,21 @@ int cmd_tui(int argc, char **argv)
 	struct db main_db = { 0 }, base_db = { 0 };
 	struct tui_source src = { 0 }, base_src = { 0 };
 	struct hp_profile *p, *base = NULL;
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
-	if (rc >= 0)
+	diff_opts_init(&o.d);
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return rc;
+	if (o.diff_opts) {
+		o.tui.alpha = o.d.alpha;
+		o.tui.threshold = o.d.threshold;
+	}
 	main_db.path = optind < argc ? argv[optind] : "hpprof.db";
 	if (o.rank >= 0 && cmd_rank_filter(main_db.path, o.rank, &f))
 		return 1;
 	o.tui.run = f.run;
+	f.t_from = o.tui.t_from;
+	f.t_to = o.tui.t_to;
 	/* Allocation weights for the memory view, as db_load: not in a diff,
 	 * which compares CPU profiles function by function. */
 	main_db.alloc = !o.diff;

@@ -599,6 +599,10 @@ int tui_main(const struct tui_source *src, struct hp_profile *p,
 		profile_free(base);
 		return 1;
 	}
+	a->filter.t_from = o->t_from;
+	a->filter.t_to = o->t_to;
+	a->alpha = o->alpha;
+	a->threshold = o->threshold;
 	rc = o->dump ? dump(a, o) : browse(a, o);
 	app_release(a);
 	free(a);

@@ -4,11 +4,13 @@
  * thread labels, the timelines (counted on first use), filters, tab
  * switches, and opening source, machine-code and call-tree views.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
+#include "analyzer/diff.h"
 #include "tui/app_priv.h"
 #include "tui/colors.h"
 
@@ -111,6 +113,23 @@ const struct hp_rank_timeline *app_baseline_rank_timeline(struct tui_app *a)
 			    a->base_src->strerror(a->base_src->ctx, err));
 	}
 	return a->base_rank_timeline;
+}
+
+int app_baseline_load(struct tui_app *a, const struct hp_profile_filter *f,
+		      struct hp_profile **out)
+{
+	if (!a->base || !a->base_src || !a->base_src->load)
+		return -ENOENT;
+	return a->base_src->load(a->base_src->ctx, f, out);
+}
+
+void app_diff_opts(const struct tui_app *a, struct hp_diff_opts *o)
+{
+	diff_opts_init(o);
+	if (a->alpha > 0) {           /* given by the command (alpha is never 0) */
+		o->alpha = a->alpha;
+		o->threshold = a->threshold;
+	}
 }
 
 int app_alloc_sites(struct tui_app *a, int (*cb)(void *ctx, const struct tui_alloc_site *s),

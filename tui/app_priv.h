@@ -23,6 +23,7 @@ struct tui_app {
 	const struct tui_source *src, *base_src;
 	struct hp_profile *p, *base;
 	struct hp_profile_filter filter;
+	double alpha, threshold;      /* tui_opts' (alpha 0: diff's defaults) */
 	struct hp_timeline *timeline;
 	int timeline_failed;
 	struct hp_rank_timeline *rank_timeline;

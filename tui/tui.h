@@ -50,6 +50,9 @@ struct tui_opts {
 	const char *keys;             /* dump: keys to play first (keys_parse notation) */
 	int color;                    /* 0: never use colors */
 	uint32_t run;                 /* p holds only this run (--rank: runs.id), 0: all */
+	uint64_t t_from, t_to;        /* p holds only this time range (--from/--to), 0: all */
+	double alpha, threshold;      /* --diff: `hpprof diff`'s --alpha and --threshold;
+				       * alpha 0: both its defaults */
 };
 
 /* 1 when name is a view --view and --dump accept. */

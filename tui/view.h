@@ -69,6 +69,13 @@ const struct hp_timeline *app_timeline(struct tui_app *a);
 const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a);
 /* The same of the --diff baseline (rows: its runs[]); NULL without. */
 const struct hp_rank_timeline *app_baseline_rank_timeline(struct tui_app *a);
+/* The --diff baseline loaded under filter f (the caller owns *out:
+ * profile_free). 0, -ENOENT without a baseline, or a negative error. */
+int app_baseline_load(struct tui_app *a, const struct hp_profile_filter *f,
+		      struct hp_profile **out);
+/* `hpprof diff`'s options with the --alpha and --threshold tui was given. */
+struct hp_diff_opts;
+void app_diff_opts(const struct tui_app *a, struct hp_diff_opts *o);
 /* Call cb for each allocation site of the run, most bytes first (nothing
  * when the run did not track allocations). 0 or a negative error. */
 struct tui_alloc_site;

@@ -162,7 +162,7 @@ static int build(struct diff_view *v)
 {
 	const struct hp_profile *before = app_baseline(v->base.app);
 	struct hp_diff_opts o;
-	diff_opts_init(&o);
+	app_diff_opts(v->base.app, &o);       /* tui's --alpha and --threshold */
 	o.by = v->by;
 	diff_free(v->d);
 	free(v->rows);

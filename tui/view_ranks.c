@@ -9,7 +9,8 @@
  * Enter shows only the selected rank in every view (x shows all again);
  * PgUp/PgDn scroll the functions, / finds one. In a --diff session whose
  * profiles are MPI jobs the view opens on the comparison of the two jobs
- * (view_ranks_diff.c); d switches between it and this job alone.
+ * (view_ranks_diff.c), also under a rank or time filter (the same rank
+ * and time range of both jobs); d switches between it and this job alone.
  * Reads the profile's runs (profile.h), the rank analysis (ranks.h) and
  * the per-rank timeline the app loads once (app_rank_timeline).
  */
@@ -204,7 +205,10 @@ static void extent(const struct ranks_view *v, uint32_t *nranks, int *shown, uin
 		   int *fshown)
 {
 	int h = app_area(v->base.app).h;
-	if (v->compare) {
+	if (v->compare && !v->rd) {
+		*nranks = *nfuncs = 0;
+		*shown = *fshown = 0;
+	} else if (v->compare) {
 		*nranks = ranks_diff_nrows(v->rd);
 		*shown = ranks_cmp_rank_rows(v, h) - 1;
 		*nfuncs = v->nf[v->total];
@@ -228,7 +232,6 @@ static void set_title(struct ranks_view *v)
 static int switch_mode(struct ranks_view *v)
 {
 	struct tui_app *a = v->base.app;
-	const struct hp_profile_filter *f = app_filter(a);
 	if (!v->compare && !v->rd) {
 		if (!app_baseline(a)) {
 			app_message(a, TUI_DIM, "nothing to compare with: start with --diff BASE.db");
@@ -236,10 +239,6 @@ static int switch_mode(struct ranks_view *v)
 		}
 		if (!profile_has_ranks(app_baseline(a)) && !profile_has_ranks(app_profile(a))) {
 			app_message(a, TUI_DIM, "neither profile is an MPI job: no ranks to compare");
-			return TUI_R_VIEW;
-		}
-		if (f->run || f->tid || f->pid || f->t_from || f->t_to) {
-			app_message(a, TUI_DIM, "comparing needs whole jobs: x clears the filter");
 			return TUI_R_VIEW;
 		}
 		if (ranks_cmp_build(v)) {
@@ -259,6 +258,8 @@ static int only_rank(struct ranks_view *v)
 	struct tui_app *a = v->base.app;
 	struct hp_profile_filter f = *app_filter(a);
 	int run = (int)v->r->order[v->sel];
+	if (v->compare && !v->rd)
+		return TUI_R_VIEW;
 	if (v->compare) {
 		int idx[2];
 		ranks_diff_row(v->rd, v->sel, idx);
@@ -366,11 +367,11 @@ struct tui_view *view_ranks_new(struct tui_app *a)
 	v->base.app = a;
 	if (ranks_analyze(app_profile(a), &v->r))
 		v->r = NULL;
-	/* a --diff session of MPI jobs opens on their comparison */
+	/* a --diff session of MPI jobs opens on their comparison (under a
+	 * filter: of the same rank and time range of both, or why not) */
 	const struct hp_profile *base = app_baseline(a);
-	const struct hp_profile_filter *f = app_filter(a);
 	if (v->r && base && (profile_has_ranks(base) || profile_has_ranks(app_profile(a))) &&
-	    !(f->run || f->tid || f->pid || f->t_from || f->t_to) && !ranks_cmp_build(v))
+	    !ranks_cmp_build(v))
 		v->compare = 1;
 	set_title(v);
 	return &v->base;

@@ -16,6 +16,9 @@ struct ranks_view {
 	struct tui_view base;
 	struct hp_ranks *r;           /* this job (the profile on screen) */
 	struct hp_ranks_diff *rd;     /* --diff: BASE -> this job; NULL when none */
+	struct hp_profile *fbase;     /* BASE under the filter's rank and time range
+				       * (owned; rd refers to it), NULL: no filter */
+	char why[320];                /* compare without rd: why there is no comparison */
 	int compare;                  /* showing rd, not r */
 	uint32_t sel, top;            /* rank rows: selection and first shown */
 	uint32_t ftop;                /* first function row shown */
@@ -35,8 +38,10 @@ double ranks_spark_max(const struct hp_rank_timeline *tl, int w);
 
 /* --- the comparison (view_ranks_diff.c) --- */
 
-/* Compare BASE with the profile on screen (v->rd, v->fidx). 0, or a
- * negative error. */
+/* Compare BASE with the profile on screen (v->rd, v->fidx), under the
+ * filter's rank (the same rank of BASE) and time range (the same range of
+ * BASE, from each job's start). 0, also when the filter leaves nothing to
+ * compare (v->rd NULL, v->why says why), or a negative error. */
 int ranks_cmp_build(struct ranks_view *v);
 void ranks_cmp_release(struct ranks_view *v);
 void ranks_cmp_draw(struct ranks_view *v, struct tui_screen *s, struct tui_rect r);

@@ -17,6 +17,11 @@ hp_script_test(e2e_mpi_diff e2e e2e/mpi_diff.sh)
 # the TUI's ranks view comparing the two jobs of a --diff session (under
 # tmux), its figures against `hpprof diff --ranks -f json` of the same files.
 hp_script_test(e2e_mpi_tui_diff e2e e2e/mpi_tui_diff.sh)
+# the same comparison with --threshold/--alpha (against diff's JSON with the
+# same options), under a rank and a time filter (against report --rank and
+# --from/--to of each job), the reasons where nothing compares, and the two
+# jobs' timelines on one time axis (against the samples' times).
+hp_script_test(e2e_mpi_tui_filters e2e e2e/mpi_tui_filters.sh)
 # srun's variables (SLURM_*) set by hand for the two tasks of a job step:
 # run_info, -o %r/%h, merge (no Slurm here; docs/mpi.md).
 hp_script_test(e2e_mpi_srun e2e e2e/mpi_srun.sh)
@@ -29,5 +34,6 @@ endif()
 # ways their truths then record (e2e_mpi_imbalance says so when it happens):
 # the mpirun tests take turns.
 set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views e2e_mpi_diff e2e_mpi_tui_diff
+  e2e_mpi_tui_filters
   PROPERTIES
   RESOURCE_LOCK mpirun)

@@ -16,8 +16,12 @@
 #     max/mean, before and after, in the JSON's order (self), then by total
 #     (Space) with the same figures, PgDn (the next page is the JSON's next
 #     rows), / (a function found becomes the first row);
-#   - d shows the after job alone (its imbalance) and back; a rank filter
-#     refuses the comparison, x restores it; ? lists d; q exits 0.
+#   - d shows the after job alone (its imbalance) and back; under a rank
+#     filter (Enter on rank 1) r compares rank 1 of both jobs (its row the
+#     JSON's rank 1 row, the imbalance said not compared); under a thread
+#     filter (t) the screen says why there is no comparison; a time range
+#     set in the timeline is compared as the same window of both; x restores it;
+#     ? lists d; q exits 0 (e2e_mpi_tui_filters checks the filters further).
 # Printed figures are compared within the rounding of the two printings
 # (the screen has 2 decimals, the JSON 4): |screen - json| <= 0.005 + 0.00005.
 # env: HPPROF, HP_SRC, HP_BUILD
@@ -251,13 +255,50 @@ awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d <= 0.00505 && -d <= 0.
 tui_keys d
 tui_wait_for "ranks before"
 
-# a rank filter: the comparison is of whole jobs
+# a rank filter (Enter on rank 1): r compares rank 1 of both jobs, its row
+# the diff's rank 1 row; d shows the after job's rank alone
 tui_keys Down Enter
 tui_wait_for "showing rank 1"
 tui_keys r
-tui_wait_for "MPI ranks: compute and MPI time"
+tui_wait_for "compared: rank 1 of each job"
+tui_screen >rank1.txt
+python3 - rank1.txt <<'PY' || { cat rank1.txt >&2; fail "the comparison of rank 1 differs from the diff's rank 1 row"; }
+import json, sys
+d = json.load(open("diff.json"))
+rows = {s: {r["rank"]: r for r in d[s]["rows"]} for s in ("before", "after")}
+want = [str(rows[s][1][k]) for k in ("compute_samples", "mpi_samples") for s in ("before", "after")]
+for line in open(sys.argv[1]):
+    t = line.split()
+    if len(t) >= 7 and t[0] == "1" and t[1].isdigit():
+        sys.exit(0 if t[1:5] == want else print("screen %s, json %s" % (t[1:5], want)) or 1)
+sys.exit(1)
+PY
+grep -q "load imbalance: not compared: one rank in each job" rank1.txt ||
+	fail "the comparison of one rank does not say the imbalance is not compared"
 tui_keys d
-tui_wait_for "comparing needs whole jobs"
+tui_wait_for "MPI ranks: compute and MPI time"
+# a thread filter: no comparison, and the screen says why
+tui_keys x
+tui_wait_for "showing everything"
+tui_keys t
+tui_wait_for "showing thread"
+tui_keys r
+tui_wait_for "no comparison under a thread filter"
+tui_keys x
+tui_wait_for "showing everything"
+tui_keys r
+tui_wait_for "ranks before"
+# a time range chosen in the timeline (8): r compares that window of both
+# jobs, the one the status line shows, marked under the time axis
+tui_keys 8
+tui_wait_for "Timeline: samples per interval"
+tui_keys Home Space PgDn PgDn PgDn Enter
+tui_wait_for "showing [0-9.]*-[0-9.]* s (x clears)"
+win=$(tui_screen | sed -n 's/.*showing \([0-9.]*-[0-9.]*\) s (x clears).*/\1/p')
+tui_keys r
+tui_wait_for "compared: samples $win s after each job's start (the same window of both)"
+tui_screen | grep -q '▔' || { tui_screen >&2; fail "the window $win s is not marked under the time axis"; }
+note "the timeline's range $win s: compared in both jobs"
 tui_keys x
 tui_wait_for "showing everything"
 tui_keys r

@@ -84,6 +84,17 @@ check diff-n2.json     "$HPPROF" diff -f json -n 2 a.db b.db
 check tui.txt          "$HPPROF" tui --no-color --dump ranks --width 120 --height 40 b.db --diff a.db
 check tui-total.txt    "$HPPROF" tui --no-color --dump ranks --width 120 --height 40 --keys '<space>' b.db --diff a.db
 check tui-after.txt    "$HPPROF" tui --no-color --dump ranks --width 120 --height 30 --keys d b.db --diff a.db
+# ... with --threshold/--alpha, under a rank and a time filter, and where
+# nothing compares: a thread filter, a rank the before job (a3: ranks 0-2)
+# lacks, a window past both jobs' ends
+(cd "$tmp" && "$HPPROF" merge -o a3.db a.0.db a.1.db a.2.db 2>/dev/null) ||
+	{ echo "FAIL: merge of job a without rank 3"; exit 1; }
+check tui-alpha.txt    "$HPPROF" tui --no-color --dump ranks --width 120 --height 14 --threshold 20 --alpha 0.01 b.db --diff a.db
+check tui-rank.txt     "$HPPROF" tui --no-color --dump ranks --width 120 --height 24 --rank 1 b.db --diff a.db
+check tui-window.txt   "$HPPROF" tui --no-color --dump ranks --width 120 --height 24 --from 0.05 --to 0.1 b.db --diff a.db
+check tui-thread.txt   "$HPPROF" tui --no-color --dump summary --width 100 --height 12 --keys tr b.db --diff a.db
+check tui-missing.txt  "$HPPROF" tui --no-color --dump ranks --width 100 --height 12 --rank 3 b.db --diff a3.db
+check tui-empty.txt    "$HPPROF" tui --no-color --dump ranks --width 100 --height 12 --from 5 b.db --diff a.db
 
 [ "${HP_REGEN:-0}" = 1 ] && echo "regenerated the expectations in $exp"
 exit $fail
