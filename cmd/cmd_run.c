@@ -669,8 +669,7 @@ out:
 		if (!res.ran && ret == 0)
 			ret = 1;
 	}
-	events_release(&re.set);
-	events_release(&re.sampler);
+	run_events_release(&re);
 	run_symbols_release(&warm);
 	streamfeed_free(feed);
 	pyremote_free(o.pyremote);

@@ -209,11 +209,16 @@ struct run_events {
 	struct hp_session_counter counters[HP_MAX_COUNTERS];
 	int counter_event[HP_MAX_COUNTERS];   /* index into set.ev */
 	unsigned ncounters;
+	int held[HP_MAX_COUNTERS + 2];        /* run_events.c: one event per software type */
+	uint64_t held_config[HP_MAX_COUNTERS + 2];
+	unsigned nheld;
 };
 
 /* Parse and probe the events into re and point o->s at them; -1 after
  * saying why (a bad -e or --sample-event). */
 int run_setup_events(struct run_opts *o, struct run_events *re);
+/* Close what run_setup_events opened and free the sets. */
+void run_events_release(struct run_events *re);
 /* The events table: 0 = the sampler, 1..N every requested counter
  * (measured or why not), then the fault and off-CPU samplers. */
 void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
