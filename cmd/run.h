@@ -253,10 +253,14 @@ int run_attach_check(struct run_opts *o, int noperands);
  * Caller frees the array (not the string, in o). */
 char **run_attach_argv(struct run_opts *o);
 /* Attach with --python auto: what the targets' Python is (o->pyremote:
- * run_info's Python facts, an unreadable Python's note) and, when one is a
- * CPython hpprof can read, the reader of their Python frames
- * (o->s.pyremote). Returns 0 or -ENOMEM. */
+ * run_info's Python facts, an unreadable Python's note) and the reader of
+ * their Python frames (o->s.pyremote), also when none runs Python yet: a
+ * target or its child may exec into it. Returns 0 or -ENOMEM. */
 int run_attach_python(struct run_opts *o);
+/* A launched program sampled with perf events (no agent, no --alloc) with
+ * --python auto: the same reader, for its processes that exec into
+ * CPython 3.11 (o->s.pyremote). Returns 0 or -ENOMEM. */
+int run_launch_python(struct run_opts *o);
 /* The one message of a failed attach; returns the exit status (1). */
 int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
 
