@@ -13,8 +13,12 @@
 # live: hpprof's <= 1.1 x heaptrack's (on par). Also the stream's bytes per
 # allocation event with whole stacks kept (<= 16; a count, not a time), and
 # how often and how long the target waited for room in the stream's ring
-# (run_info.alloc_writer_waits, alloc_writer_wait_ns) in each churn run. The
-# load average is printed before and after: on a shared machine the wall
+# (run_info.alloc_writer_waits, alloc_writer_wait_ns) in each churn run, and
+# where the target's wall time per pair went (alloc_bench prints its CPU and
+# its run-queue wait, the kernel's schedstat): CPU + waiting for a core +
+# slept (hpprof: waits for room in the ring; heaptrack: its pipe), and the
+# slowdowns of wall less the run-queue wait, which the machine's load does
+# not inflate (the budget is still judged on wall). The load average is printed before and after: on a shared machine the wall
 # times are inflated and noisy, the ratios are what to read. A budget missed
 # is reported, and fails only with HP_BENCH_STRICT=1.
 # env: HPPROF, HP_BUILD; ROUNDS; HPPROF_BASE: a second hpprof (e.g. a copy of
@@ -37,12 +41,20 @@ median() {  # median FILE: the median of the numbers in FILE, one a line
 	sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
 		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-churn() {  # churn OUT CMD...: appends wall and CPU ns per pair to OUT.wall, OUT.cpu
+churn() {  # churn OUT CMD...: appends wall, CPU, run-queue and slept ns per pair to OUT.*
 	o=$1
 	shift
 	"$@" >"$W/out" 2>/dev/null
 	sed -n 's/^ns_per_pair=//p' "$W/out" >>"$W/$o.wall"
 	sed -n 's/^cpu_ns_per_pair=//p' "$W/out" >>"$W/$o.cpu"
+	sed -n 's/^runq_ns_per_pair=//p' "$W/out" >>"$W/$o.runq"
+	# slept: neither running nor waiting for a core (ring waits, a pipe)
+	awk -F= '{ v[$1] = $2 } END { if ("runq_ns_per_pair" in v)
+		printf "%.1f\n", v["ns_per_pair"] - v["cpu_ns_per_pair"] - v["runq_ns_per_pair"] }' \
+		"$W/out" >>"$W/$o.slept"
+	# wall less the run-queue wait: the time per pair had a core been free
+	awk -F= '{ v[$1] = $2 } END { if ("runq_ns_per_pair" in v)
+		printf "%.1f\n", v["ns_per_pair"] - v["runq_ns_per_pair"] }' "$W/out" >>"$W/$o.oncore"
 }
 wall() {  # wall OUT CMD...: appends the run's wall ms to OUT.wall
 	o=$1
@@ -86,6 +98,22 @@ for k in wall cpu; do
 	[ "$k" = wall ] && budget "churn: hpprof's slowdown $hs <= half of heaptrack's $ts" \
 		"$(awk -v h="$hs" -v t="$ts" 'BEGIN { print (h <= t / 2) ? 1 : 0 }')"
 done
+# Where the target's wall time per pair went: its CPU, waiting for a core
+# (run queue, the kernel's schedstat) and sleeping (hpprof: waiting for room
+# in the ring; heaptrack: blocked writing its pipe). Medians of each.
+for c in cb:bare ch:hpprof ct:heaptrack; do
+	o=${c%%:*}
+	[ -s "$W/$o.runq" ] || continue
+	printf 'churn, the target per pair, %s: wall %s = CPU %s + run queue %s + slept %s (ns, medians; each run slept: %s)\n' \
+		"${c#*:}" "$(median "$W/$o.wall")" "$(median "$W/$o.cpu")" "$(median "$W/$o.runq")" \
+		"$(median "$W/$o.slept")" "$(tr '\n' ' ' <"$W/$o.slept" | sed 's/ $//')"
+done
+if [ -s "$W/cb.oncore" ]; then
+	b=$(median "$W/cb.oncore") h=$(median "$W/ch.oncore") t=$(median "$W/ct.oncore")
+	printf 'churn, wall less run-queue wait, ns/pair: bare %s, hpprof --alloc %s (slowdown %s), heaptrack %s (slowdown %s), ratio %s\n' \
+		"$b" "$h" "$(slow "$h" "$b")" "$t" "$(slow "$t" "$b")" \
+		"$(awk -v h="$(slow "$h" "$b")" -v t="$(slow "$t" "$b")" 'BEGIN { printf "%.2f", h / t }')"
+fi
 # Did the target wait for room in the stream's ring (hpprof reading behind)?
 # Its wait per pair is part of hpprof's wall slowdown per pair.
 printf 'churn: writer waits per hpprof run %s (median; each run: %s), waited ns per pair %s (each: %s)\n' \

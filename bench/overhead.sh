@@ -14,6 +14,10 @@
 # after: on a shared machine the figures mean little when the load exceeds
 # the number of CPUs, and the script says so. docs/performance.md gives the
 # figures with the machine they came from.
+#
+# HPPROF_BASE=/tmp/old/hpprof (another build, e.g. main before a change):
+# each round runs it too, beside this build, and the script prints its
+# ratios and own CPU, and the median of the rounds' differences in own CPU.
 set -eu
 BUILD=${1:-build}
 N=${2:-11}
@@ -44,9 +48,11 @@ timed() {
 	echo "$name $(echo "$t1 - $t0" | bc -l) $cpu" >>"$W/t"
 	# hpprof's own CPU: the command's minus the CPU julia measured itself
 	# (its "truth scope=process ... cpu_s=" line, kernels/ktruth.c)
-	[ "$name" = hpprof ] || return 0
+	[ "$name" = hpprof ] || [ "$name" = base ] || return 0
+	own=own
+	[ "$name" = base ] && own=own_base
 	sed -n 's/.*scope=process.* cpu_s=\([0-9.]*\).*/\1/p' "$W/out" |
-		awk -v c="$cpu" 'NR == 1 { printf "%.3f\n", (c - $1) * 1000 }' >>"$W/own"
+		awk -v c="$cpu" 'NR == 1 { printf "%.3f\n", (c - $1) * 1000 }' >>"$W/$own"
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -58,6 +64,14 @@ echo "profiled: hpprof run $*; CPU time from $how"
 : >"$W/t"
 : >"$W/dur"
 : >"$W/own"
+: >"$W/own_base"
+BASE=${HPPROF_BASE:-}
+[ -z "$BASE" ] || [ -x "$BASE" ] || { echo "HPPROF_BASE=$BASE is not an executable" >&2; exit 1; }
+[ -z "$BASE" ] || "$BASE" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true
+base_run() {
+	[ -n "$BASE" ] || return 0
+	timed base "$BASE" run -q -o "$W/b.db" "$@" "$JULIA"
+}
 # perf record with the same sampling (cpu-clock at 1 kHz, DWARF stacks; perf
 # copies 8 KiB of stack by default and unwinds at `perf report`, not here).
 perf_run() {
@@ -68,11 +82,13 @@ i=0
 while [ $i -lt "$N" ]; do
 	if [ $((i % 2)) -eq 0 ]; then
 		timed bare "$JULIA"
+		base_run "$@"
 		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
 		perf_run
 	else
 		perf_run
 		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
+		base_run "$@"
 		timed bare "$JULIA"
 	fi
 	sqlite3 "$W/h.db" "SELECT value FROM run_info WHERE key = 'duration_ns'" >>"$W/dur" 2>/dev/null ||
@@ -107,6 +123,18 @@ if [ -n "$PERF" ]; then
 	pc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "perf" { h[++nh] = $3 }
 		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
 	printf 'median ratio, perf record --call-graph dwarf / bare:  wall %.3f   CPU %.3f\n' "$pw" "$pc"
+fi
+if [ -n "$BASE" ]; then
+	bwr=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "base" { h[++nh] = $2 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	bcr=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "base" { h[++nh] = $3 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	printf 'median ratio, HPPROF_BASE / bare:  wall %.3f   CPU %.3f\n' "$bwr" "$bcr"
+	printf "HPPROF_BASE's own CPU: median %.1f ms; this build minus HPPROF_BASE, median of the rounds: %.1f ms (lower in %d of %d)\n" \
+		"$(median <"$W/own_base")" \
+		"$(paste "$W/own" "$W/own_base" | awk '{ print $1 - $2 }' | median)" \
+		"$(paste "$W/own" "$W/own_base" | awk '$1 < $2 { n++ } END { print n + 0 }')" \
+		"$(wc -l <"$W/own")"
 fi
 printf "target's own duration under hpprof (median run_info duration_ns) %.3f s vs bare wall %.3f s: %.3f\n" \
 	"$dur" "$bw" "$(echo "$dur / $bw" | bc -l)"

@@ -10,15 +10,22 @@
 #   lines     the same two on two lines of one function: wrong innermost line
 #   calls     in_c / in_py called from two lines: the caller's line wrong,
 #             or unknown (the innermost frame had returned since the sample)
+#   same      one function called from two lines, doing C from one and
+#             bytecode from the other: the caller's line wrong, or unknown
+#   callers   the same function called by two functions (via_c, via_py)
+#             in turn: the caller's function wrong
 # each with the checks (default) and, for comparison, with
 # HPPROF_PYATTACH_NOCODE=1 (no next_instr check: the frames as read).
 # Prints figures; fails only when a program cannot be attached.
-# env: HPPROF, HP_SRC; HP_BENCH_REPS (default 3)
+# env: HPPROF, HP_SRC; HP_BENCH_REPS (default 3); HP_BENCH_CHECKS (default
+# "on off": which of the two to run); HP_BENCH_PROGS (default "function lines
+# calls same callers")
 set -u
 : "${HPPROF:?}" "${HP_SRC:?}"
 PY=/usr/bin/python3.11
 FX=$HP_SRC/tests/fixtures/python
 REPS=${HP_BENCH_REPS:-3}
+CHECKS=${HP_BENCH_CHECKS:-on off}
 [ -x "$PY" ] || { echo "SKIP: python3.11 is not installed"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 pid=
@@ -46,30 +53,57 @@ LEAVES="WITH RECURSIVE walk(s, node, depth) AS (
   WHERE fr.mod LIKE '[python] %' AND fr.depth > py.d GROUP BY fr.s),
  c AS (SELECT DISTINCT fr.s FROM fr JOIN py ON py.s = fr.s WHERE fr.depth < py.d
   AND (mod LIKE '%libz%' OR mod LIKE '%libc.so%')),
- leaf AS (SELECT py.s, f.name, fr.line, cf.line AS cline, py.s IN (SELECT s FROM c) AS inc
+ leaf AS (SELECT py.s, f.name, fr.line, cf.line AS cline, cfn.name AS cname,
+  py.s IN (SELECT s FROM c) AS inc
   FROM py JOIN fr ON fr.s = py.s AND fr.depth = py.d JOIN functions f ON f.id = fr.fid
-  LEFT JOIN py2 ON py2.s = py.s LEFT JOIN fr cf ON cf.s = py2.s AND cf.depth = py2.d)"
+  LEFT JOIN py2 ON py2.s = py.s LEFT JOIN fr cf ON cf.s = py2.s AND cf.depth = py2.d
+  LEFT JOIN functions cfn ON cfn.id = cf.fid)"
 counts() { sqlite3 "$1" "SELECT coalesce(max(CASE key WHEN 'python_merged' THEN value END), 0) || ' merged, ' ||
 	coalesce(max(CASE key WHEN 'python_unmerged' THEN value END), 0) || ' unmerged' FROM run_info"; }
 line_of() { grep -n -- "$1" "$FX/attach_truth.py" | tail -1 | cut -d: -f1; }
 cl=$(line_of "# C_LINE"); pl=$(line_of "# PY_LINE"); cc=$(line_of "# CALL_C"); cp=$(line_of "# CALL_PY")
+sc=$(line_of "# SAME_C"); sp=$(line_of "# SAME_PY")
+PROGS=${HP_BENCH_PROGS:-function lines calls same callers}
+
+# measure PROG MS CHECK: one attach of the program, its figures on one line
+measure() {
+	db=$tmp/$1$2$3.db; rm -f "$db"*
+	case $1 in
+	function)
+		attach "" $2 "$db"
+		echo "rep $rep check $3 function ms=$2: $(counts "$db"); wrong function: $(sqlite3 "$db" "$LEAVES
+		SELECT sum((inc AND name != 'in_c') OR (NOT inc AND name = 'in_c')) || ' of ' || count(*) FROM leaf")" ;;
+	lines)
+		attach --lines $2 "$db"
+		echo "rep $rep check $3 lines ms=$2: $(counts "$db"); wrong line: $(sqlite3 "$db" "$LEAVES
+		SELECT sum((inc AND line != $cl) OR (NOT inc AND line NOT IN ($pl, $pl - 1))) || ' of ' || count(*)
+		FROM leaf WHERE name = 'lines'")" ;;
+	calls)
+		attach --calls $2 "$db"
+		echo "rep $rep check $3 calls ms=$2: $(counts "$db"); caller's line wrong / unknown: $(sqlite3 "$db" "$LEAVES
+		SELECT sum(cline IS NOT NULL AND ((inc AND name = 'in_c' AND cline != $cc) OR
+		  (NOT inc AND name = 'in_py' AND cline != $cp))) || ' / ' || sum(cline IS NULL) || ' of ' || count(*)
+		FROM leaf WHERE (inc AND name = 'in_c') OR (NOT inc AND name = 'in_py')")" ;;
+	same)
+		attach --same $2 "$db"
+		echo "rep $rep check $3 same ms=$2: $(counts "$db"); caller's line wrong / unknown: $(sqlite3 "$db" "$LEAVES
+		SELECT sum(cline IS NOT NULL AND ((inc AND cline != $sc) OR (NOT inc AND cline != $sp)))
+		  || ' / ' || sum(cline IS NULL) || ' of ' || count(*) FROM leaf WHERE name = 'both'")" ;;
+	callers)
+		attach --callers $2 "$db"
+		echo "rep $rep check $3 callers ms=$2: $(counts "$db"); caller's function wrong: $(sqlite3 "$db" "$LEAVES
+		SELECT sum((inc AND cname != 'via_c') OR (NOT inc AND cname != 'via_py')) || ' of ' || count(*)
+		FROM leaf WHERE name = 'both'")" ;;
+	esac
+}
 
 for rep in $(seq "$REPS"); do
-	for check in on off; do
+	for check in $CHECKS; do
 		[ $check = off ] && export HPPROF_PYATTACH_NOCODE=1 || unset HPPROF_PYATTACH_NOCODE
 		for ms in 1 10; do
-			db=$tmp/f$ms$check.db; rm -f "$db"*; attach "" $ms "$db"
-			echo "rep $rep check $check function ms=$ms: $(counts "$db"); wrong function: $(sqlite3 "$db" "$LEAVES
-			SELECT sum((inc AND name != 'in_c') OR (NOT inc AND name = 'in_c')) || ' of ' || count(*) FROM leaf")"
-			db=$tmp/l$ms$check.db; rm -f "$db"*; attach --lines $ms "$db"
-			echo "rep $rep check $check lines ms=$ms: $(counts "$db"); wrong line: $(sqlite3 "$db" "$LEAVES
-			SELECT sum((inc AND line != $cl) OR (NOT inc AND line NOT IN ($pl, $pl - 1))) || ' of ' || count(*)
-			FROM leaf WHERE name = 'lines'")"
-			db=$tmp/c$ms$check.db; rm -f "$db"*; attach --calls $ms "$db"
-			echo "rep $rep check $check calls ms=$ms: $(counts "$db"); caller's line wrong / unknown: $(sqlite3 "$db" "$LEAVES
-			SELECT sum(cline IS NOT NULL AND ((inc AND name = 'in_c' AND cline != $cc) OR
-			  (NOT inc AND name = 'in_py' AND cline != $cp))) || ' / ' || sum(cline IS NULL) || ' of ' || count(*)
-			FROM leaf WHERE (inc AND name = 'in_c') OR (NOT inc AND name = 'in_py')")"
+			for prog in $PROGS; do
+				measure $prog $ms $check
+			done
 		done
 	done
 	echo "rep $rep load $(cut -d' ' -f1 /proc/loadavg)"

@@ -8,6 +8,16 @@
 # the tool and its children, /bin/true included, from `perf stat`) and of
 # the wall time, in milliseconds. --check MS: exit 1 unless the warm
 # median CPU time is at most MS (the CTest `bench` label runs it so).
+#
+# Before/after a change (the machine's load moves, so the two builds are
+# measured in alternation, not one series after the other):
+#   HPPROF_BASE=/tmp/old/hpprof bench/symcache.sh build 12
+# adds, with a warm cache, REPEATS rounds of `perf stat -r 10` of
+# `hpprof run /bin/true` and of `hpprof --version` (the process start
+# alone) for the base build and this one, alternating; prints each
+# side's median of the rounds' means, the median of the rounds'
+# differences, in how many rounds this build was lower, and the load
+# average before and after.
 set -eu
 BUILD=${1:-build}
 N=${2:-15}
@@ -74,6 +84,46 @@ measure "perf record" ':' \
 measure "perf record -g" ':' \
 	"$PERF" record -q -g -o "$W/p.data" "$TARGET"
 echo "cache: $(du -sh "$W/cache" 2>/dev/null | cut -f1) in $(find "$W/cache" -type f | wc -l) files"
+# interleaved CMD...: HPPROF_BASE's and this build's `perf stat -r 10`
+# means of CMD (HPPROF standing for the binary), N rounds alternating.
+interleaved() {
+	label=$1
+	shift
+	: >"$W/ab"
+	i=0
+	while [ $i -lt "$N" ]; do
+		line=
+		for bin in "$HPPROF_BASE" "$HPPROF"; do
+			cmd=$(echo "$*" | sed "s|HPPROF|$bin|")
+			# shellcheck disable=SC2086
+			v=$(LC_ALL=C "$PERF" stat -r 10 -x, -e task-clock -- $cmd 2>&1 >/dev/null |
+				awk -F, '/task-clock/ { print $1 }')
+			rm -f "$W/out.db" "$W/out.db.old"
+			line="$line ${v:-nan}"
+		done
+		echo "$line" >>"$W/ab"
+		i=$((i + 1))
+	done
+	awk -v label="$label" '
+		function median(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		{ n++; b[n] = $1; h[n] = $2; d[n] = $2 - $1; if ($2 < $1) lower++ }
+		END { printf "%-28s base %6.2f ms, this build %6.2f ms, difference %+6.2f ms (median of %d rounds), lower in %d\n",
+			label, median(b, n), median(h, n), median(d, n), n, lower }' "$W/ab"
+}
+if [ -n "${HPPROF_BASE:-}" ]; then
+	[ -x "$HPPROF_BASE" ] || { echo "HPPROF_BASE=$HPPROF_BASE is not an executable"; exit 1; }
+	"$HPPROF_BASE" run -q -o "$W/out.db" "$TARGET" >/dev/null 2>&1 || true
+	rm -f "$W/out.db" "$W/out.db.old"
+	echo "interleaved with $HPPROF_BASE (warm cache), CPU ms of \`perf stat -r 10\` per round;"
+	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	interleaved "hpprof run $TARGET" "HPPROF run -q -o $W/out.db $TARGET"
+	interleaved "hpprof --version" "HPPROF --version"
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 if [ -n "$CHECK" ]; then
 	awk -v w="$warm" -v c="$CHECK" 'BEGIN { exit !(w <= c) }' ||
 		{ echo "FAIL: warm median CPU $warm ms > $CHECK ms"; exit 1; }

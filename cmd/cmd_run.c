@@ -98,7 +98,9 @@ static const char usage_text[] =
 	"                           them on --alloc stacks; no counters, no kernel\n"
 	"                           frames; with -p, an attached CPython 3.11's Python\n"
 	"                           frames are read from its memory after each sample\n"
-	"                           and checked against the sample) or off\n"
+	"                           and checked against the sample, also after an exec\n"
+	"                           into Python, as for a launched program's process\n"
+	"                           that execs into it under perf events) or off\n"
 	"      --raw                also store every perf record undecoded (stack copies\n"
 	"                           included: large) in raw_records, to debug unwinding\n"
 	"      --cache-sim          simulate caches and branches instead of sampling: run\n"
@@ -591,7 +593,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		return 1;
 	}
 	ret = 1;
-	if (run_choose_sampler(&o, targv[0]) || run_setup_events(&o, &re) ||
+	if (run_choose_sampler(&o, targv[0]) || run_launch_python(&o) || run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
 	o.s.fault_event = (int)(re.set.n + 1);
@@ -652,7 +654,8 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		goto out;
 	}
 	summary(o.output, &res, st);
-	run_warn_survivors(st);
+	if (!res.detached)      /* it runs on (--duration, -p): said below, not "exited" */
+		run_warn_survivors(st);
 	if (res.adopted)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"
@@ -666,8 +669,7 @@ out:
 		if (!res.ran && ret == 0)
 			ret = 1;
 	}
-	events_release(&re.set);
-	events_release(&re.sampler);
+	run_events_release(&re);
 	run_symbols_release(&warm);
 	streamfeed_free(feed);
 	pyremote_free(o.pyremote);

@@ -209,11 +209,16 @@ struct run_events {
 	struct hp_session_counter counters[HP_MAX_COUNTERS];
 	int counter_event[HP_MAX_COUNTERS];   /* index into set.ev */
 	unsigned ncounters;
+	int held[HP_MAX_COUNTERS + 2];        /* run_events.c: one event per software type */
+	uint64_t held_config[HP_MAX_COUNTERS + 2];
+	unsigned nheld;
 };
 
 /* Parse and probe the events into re and point o->s at them; -1 after
  * saying why (a bad -e or --sample-event). */
 int run_setup_events(struct run_opts *o, struct run_events *re);
+/* Close what run_setup_events opened and free the sets. */
+void run_events_release(struct run_events *re);
 /* The events table: 0 = the sampler, 1..N every requested counter
  * (measured or why not), then the fault and off-CPU samplers. */
 void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
@@ -248,10 +253,14 @@ int run_attach_check(struct run_opts *o, int noperands);
  * Caller frees the array (not the string, in o). */
 char **run_attach_argv(struct run_opts *o);
 /* Attach with --python auto: what the targets' Python is (o->pyremote:
- * run_info's Python facts, an unreadable Python's note) and, when one is a
- * CPython hpprof can read, the reader of their Python frames
- * (o->s.pyremote). Returns 0 or -ENOMEM. */
+ * run_info's Python facts, an unreadable Python's note) and the reader of
+ * their Python frames (o->s.pyremote), also when none runs Python yet: a
+ * target or its child may exec into it. Returns 0 or -ENOMEM. */
 int run_attach_python(struct run_opts *o);
+/* A launched program sampled with perf events (no agent, no --alloc) with
+ * --python auto: the same reader, for its processes that exec into
+ * CPython 3.11 (o->s.pyremote). Returns 0 or -ENOMEM. */
+int run_launch_python(struct run_opts *o);
 /* The one message of a failed attach; returns the exit status (1). */
 int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
 

@@ -103,18 +103,37 @@ int run_attach_error(int err, const struct run_opts *o, uint32_t pid)
 	return 1;
 }
 
+/* A launched program sampled with perf events whose process execs into
+ * CPython 3.11 (a shell script's `exec python3.11`, a child that runs it)
+ * gets its Python frames as an attached one does. Not with --alloc: the
+ * preload shim's Python frames of allocations have their own reader, and
+ * the two would number the same module's locations apart. */
+int run_launch_python(struct run_opts *o)
+{
+	struct hp_pyremote *r;
+	int err;
+	if (!o->python || o->agent || o->alloc || o->nattach)
+		return 0;
+	if ((err = pyremote_new(&r)))
+		return err;
+	o->pyremote = r;
+	o->s.pyremote = r;
+	return 0;
+}
+
 int run_attach_python(struct run_opts *o)
 {
 	struct hp_pyremote *r;
-	int any = 0, err;
+	int err;
 	if (!o->python)
 		return 0;
 	if ((err = pyremote_new(&r)))
 		return err;
 	for (unsigned i = 0; i < o->nattach; i++)
-		any |= pyremote_probe(r, o->attach[i]);
+		pyremote_probe(r, o->attach[i]);
+	/* also when no target runs Python yet: one may exec into it, or a child
+	 * may (pyremote_exec); samples of other processes cost a cached probe */
 	o->pyremote = r;
-	if (any)
-		o->s.pyremote = r;
+	o->s.pyremote = r;
 	return 0;
 }

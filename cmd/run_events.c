@@ -4,8 +4,11 @@
  * measure, the --sample-event sampler, and the events table written at
  * the end (measured, or why not; the agent's own rows).
  */
+#include <linux/perf_event.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cmd/run.h"
 #include "collector/events.h"
@@ -41,6 +44,54 @@ static void notice_unavailable(const struct hp_event_set *set, int requested)
 	}
 }
 
+/* The kernel patches its own code (a static key: a text poke with a
+ * cross-CPU call, ~0.25 ms in this VM) when the first event of a software
+ * type other than the clocks (page-faults, context-switches,
+ * cpu-migrations, ...) opens anywhere and when the last one closes. The
+ * probe below and the session's counters and samplers would each switch
+ * every such key on and off again: one disabled event of each type, held
+ * on hpprof itself from before the probe to the end of the run, makes it
+ * one switch on and one off per type (docs/performance.md, "Fixed cost of
+ * a run"). It counts nothing (disabled, user space only, not inherited);
+ * one that cannot open is simply not held. */
+static void hold_type(struct run_events *re, uint64_t config)
+{
+	if (config == PERF_COUNT_SW_CPU_CLOCK || config == PERF_COUNT_SW_TASK_CLOCK ||
+	    re->nheld >= sizeof(re->held) / sizeof(re->held[0]))
+		return;
+	for (unsigned i = 0; i < re->nheld; i++)
+		if (re->held_config[i] == config)
+			return;
+	struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
+				     .config = config, .disabled = 1, .exclude_kernel = 1,
+				     .exclude_hv = 1 };
+	long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		re->held_config[re->nheld] = config;
+		re->held[re->nheld++] = (int)fd;
+	}
+}
+
+static void hold_software_types(const struct run_opts *o, struct run_events *re)
+{
+	for (size_t i = 0; i < re->set.n; i++)
+		if (re->set.ev[i].attr.type == PERF_TYPE_SOFTWARE)
+			hold_type(re, re->set.ev[i].attr.config);
+	if (o->s.fault_period)
+		hold_type(re, PERF_COUNT_SW_PAGE_FAULTS);
+	if (o->off_cpu == 1)
+		hold_type(re, PERF_COUNT_SW_CONTEXT_SWITCHES);
+}
+
+void run_events_release(struct run_events *re)
+{
+	for (unsigned i = 0; i < re->nheld; i++)
+		close(re->held[i]);
+	re->nheld = 0;
+	events_release(&re->set);
+	events_release(&re->sampler);
+}
+
 /* --- the sampler: perf events or the preload agent --- */
 
 int run_setup_events(struct run_opts *o, struct run_events *re)
@@ -56,6 +107,7 @@ int run_setup_events(struct run_opts *o, struct run_events *re)
 	}
 	if (o->agent)
 		return 0;             /* no counters: run_write_events says why */
+	hold_software_types(o, re);   /* before any probe opens one */
 	events_probe(&re->set);
 	notice_unavailable(&re->set, o->events != NULL);
 	for (size_t i = 0; i < re->set.n && re->ncounters < HP_MAX_COUNTERS; i++) {
@@ -73,6 +125,8 @@ int run_setup_events(struct run_opts *o, struct run_events *re)
 							 : "--sample-event takes one event");
 			return -1;
 		}
+		if (re->sampler.ev[0].attr.type == PERF_TYPE_SOFTWARE)
+			hold_type(re, re->sampler.ev[0].attr.config);
 		events_probe(&re->sampler);
 		if (!re->sampler.ev[0].available) {
 			hp_err("cannot sample on '%s': %s", o->sample_event, re->sampler.ev[0].reason);

@@ -41,7 +41,7 @@ struct hp_pyfeed {
 	size_t ncode, capcode;
 	struct cwd_slot cwd[CWD_SLOTS];
 	unsigned ncwd;
-	uint64_t merged, truncated, unmerged, unresolved, native;
+	struct pyfeed_counts n;       /* samples of Python threads */
 	uint64_t alloc_stacks, alloc_native;  /* allocation stacks: all, left native */
 	uint64_t faults, faults_native;       /* page-fault samples: all, left native */
 	uint64_t kknown, kmode;       /* CPU samples whose kernel part is known; in the kernel */
@@ -178,6 +178,16 @@ int pyfeed_location(struct hp_pyfeed *f, struct hp_store *st, uint32_t pid,
 	return py_location(f, st, pid, p, loc);
 }
 
+/* The version of the first Python seen (PY_VERSION_HEX; 0: not known). */
+static void first_version(struct hp_pyfeed *f, uint32_t hex)
+{
+	if (f->version || !hex)
+		return;
+	f->version = hex;
+	snprintf(f->version_text, sizeof(f->version_text), "%u.%u.%u", hex >> 24 & 0xff,
+		 hex >> 16 & 0xff, hex >> 8 & 0xff);
+}
+
 /* Note the Python of a process the first time one of its samples comes. */
 static void note_python(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 {
@@ -187,12 +197,7 @@ static void note_python(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 	hmap_put(&f->procs, ev->pid, 1);
 	const struct py_runtime *rt;
 	pyframes_runtime(f->pf, ev->pid, &rt);          /* while it lives: cached */
-	if (!f->version && ev->py_version) {
-		f->version = ev->py_version;
-		snprintf(f->version_text, sizeof(f->version_text), "%u.%u.%u",
-			 ev->py_version >> 24 & 0xff, ev->py_version >> 16 & 0xff,
-			 ev->py_version >> 8 & 0xff);
-	}
+	first_version(f, ev->py_version);
 }
 
 /* --- code objects the agent sent --- */
@@ -312,22 +317,22 @@ static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int compl
 	if (r != n) {
 		hp_debug(HP_DBG_RUN, 1, "pid %u tid %u: %d Python frames unresolved: %s", ev->pid,
 			 ev->tid, n, r < 0 ? hp_strerror(r) : "short");
-		f->unresolved += !quiet;
+		f->n.unresolved += !quiet;
 		return 0;
 	}
 	enum pymerge_status status;
 	int m = pymerge(ev->pcs, ev->nr_pcs, complete, ev->py_eval_start, ev->py_eval_end, f->py,
 			n, f->merged_frames, HP_MAX_FRAMES, &status);
 	if (status == PYMERGE_UNMERGED) {
-		f->unmerged += !quiet;
+		f->n.unmerged += !quiet;
 		return 0;
 	}
 	if (quiet)
 		return m;
 	if (status == PYMERGE_TRUNCATED)
-		f->truncated++;
+		f->n.truncated++;
 	else
-		f->merged++;
+		f->n.merged++;
 	return m;
 }
 
@@ -438,9 +443,9 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
 		f->by_events = 1;
 	int m = 0;
 	if (ev->flags & HP_ALLOC_F_PYFAIL)
-		f->unmerged++;
+		f->n.unmerged++;
 	else if (!ev->nr_py)
-		f->native++;
+		f->n.native++;
 	else
 		m = merge(f, ev, complete, 0);
 	uint32_t nn = session_locate(s, ev->pid, ev->pcs, ev->nr_pcs, 0, f->nat);
@@ -467,12 +472,8 @@ void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 			 " frames taken by CPU-time timers instead (at most CONFIG_HZ per second)");
 		hp_info("process %u: %s", ev->pid, f->note);
 	}
-	if (ev->py_state && !f->version && ev->py_version) {
-		f->version = ev->py_version;
-		snprintf(f->version_text, sizeof(f->version_text), "%u.%u.%u",
-			 ev->py_version >> 24 & 0xff, ev->py_version >> 16 & 0xff,
-			 ev->py_version >> 8 & 0xff);
-	}
+	if (ev->py_state)
+		first_version(f, ev->py_version);
 	pyframes_forget(f->pf, ev->pid);
 	hmap_del(&f->procs, ev->pid, NULL);
 
@@ -481,13 +482,32 @@ void pyfeed_end(struct hp_pyfeed *f, const struct hp_alloc_event *ev)
 			f->cwd[i].pid = 0;
 }
 
+uint64_t pyfeed_counts_all(const struct pyfeed_counts *c)
+{
+	return c->merged + c->truncated + c->unmerged + c->unresolved + c->native;
+}
+
+void pyfeed_put_facts(struct hp_run_facts *facts, const char *version, const char *note,
+		      const char *frames, const struct pyfeed_counts *c)
+{
+	if (version[0])
+		facts->python_version = version;
+	if (note[0])
+		facts->python_note = note;
+	if (!pyfeed_counts_all(c))
+		return;
+	facts->python_frames = frames;
+	facts->python_merged = (int64_t)c->merged;
+	facts->python_truncated = (int64_t)c->truncated;
+	facts->python_unmerged = (int64_t)c->unmerged;
+	facts->python_unresolved = (int64_t)c->unresolved;
+	facts->python_native = (int64_t)c->native;
+}
+
 void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 {
-	uint64_t all = f->merged + f->truncated + f->unmerged + f->unresolved + f->native;
-	if (f->version_text[0])
-		facts->python_version = f->version_text;
-	if (f->note[0])
-		facts->python_note = f->note;
+	uint64_t all = pyfeed_counts_all(&f->n);
+	pyfeed_put_facts(facts, f->version_text, f->note, f->sampler, &f->n);  /* f->sampler: below */
 	if (!all)
 		return;
 	char kern[160] = "";
@@ -499,18 +519,12 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 		 " at each sample (%s)%s", f->by_events && f->by_timers ? "per-thread SIGTRAP perf"
 		 " events, CPU-time timers where they would not open" : f->by_timers ?
 		 "CPU-time timers" : "per-thread SIGTRAP perf events", kern);
-	facts->python_frames = f->sampler;
 	if (f->kknown) {
 		/* the events sampled kernel time and recorded its frames (cmd_run
 		 * said "no" for the agent before the samples came) */
 		facts->kernel_samples = "yes";
 		facts->kernel_frames = "yes";
 	}
-	facts->python_merged = (int64_t)f->merged;
-	facts->python_truncated = (int64_t)f->truncated;
-	facts->python_unmerged = (int64_t)f->unmerged;
-	facts->python_unresolved = (int64_t)f->unresolved;
-	facts->python_native = (int64_t)f->native;
 	if (f->faults_native)
 		hp_info("Python frames: %llu of %llu page-fault samples of Python threads keep"
 			" native frames only", (unsigned long long)f->faults_native,
@@ -519,9 +533,9 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 		hp_info("Python frames: %llu of %llu allocation stacks of Python processes keep"
 			" native frames only (a code object unresolved, or the stacks disagree)",
 			(unsigned long long)f->alloc_native, (unsigned long long)f->alloc_stacks);
-	if (f->unmerged + f->unresolved)
+	if (f->n.unmerged + f->n.unresolved)
 		hp_info("Python frames: %llu of %llu samples of Python threads kept native frames"
 			" only (%llu unmerged, %llu unresolved)",
-			(unsigned long long)(f->unmerged + f->unresolved), (unsigned long long)all,
-			(unsigned long long)f->unmerged, (unsigned long long)f->unresolved);
+			(unsigned long long)(f->n.unmerged + f->n.unresolved), (unsigned long long)all,
+			(unsigned long long)f->n.unmerged, (unsigned long long)f->n.unresolved);
 }

@@ -70,4 +70,18 @@ int pyfeed_location(struct hp_pyfeed *f, struct hp_store *st, uint32_t pid,
  * strings stay valid until pyfeed_free. */
 void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts);
 
+/* The samples of Python threads, each counted once (the five kinds above). */
+struct pyfeed_counts {
+	uint64_t merged, truncated, unmerged, unresolved, native;
+};
+
+uint64_t pyfeed_counts_all(const struct pyfeed_counts *c);
+
+/* The run_info facts both mechanisms give (the agent's samples here,
+ * attach in pyremote.c): python_version and python_note when not empty;
+ * when any sample was counted, python_frames (how they were read: the
+ * caller's text, which must outlive facts) and the counts. */
+void pyfeed_put_facts(struct hp_run_facts *facts, const char *version, const char *note,
+		      const char *frames, const struct pyfeed_counts *c);
+
 #endif

@@ -21,6 +21,7 @@
 #include "collector/session.h"
 #include "collector/unwind.h"
 #include "common/error.h"
+#include "common/clock.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
@@ -28,16 +29,25 @@
 #include "common/runfacts.h"
 
 enum {
+	WINDOW = 8192,            /* bytes below a pointer searched for its code object */
+	HEAD = 24,                /* ob_refcnt, ob_type, ob_size */
 	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
 	TS_MAX = 256,             /* bytes of a thread state read */
+	REPROBE_MS = 250,         /* a process without Python is looked at again after this */
 };
+
+/* What a probe found (the low 2 bits of r->probed's values). */
+enum probe { PROBE_PYTHON = 1, PROBE_UNSUPPORTED = 2, PROBE_NONE = 3 };
 
 struct hp_pyremote {
 	struct pyframes *pf;
 	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
-	struct hp_hmap probed;         /* pid -> 1 readable, 2 not */
-	uint64_t merged, truncated, unmerged, moved, unresolved, native;
+	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
+	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
+	struct hp_hmap exec_python;    /* pid -> 1: found running Python after an exec */
+	struct pyfeed_counts n;        /* samples of Python threads */
+	uint64_t moved;                /* of n.unmerged: the frames had moved on */
 	uint64_t recoded;              /* innermost code object found from the sample */
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
@@ -50,6 +60,7 @@ struct hp_pyremote {
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
 	struct hp_location nat[HP_MAX_FRAMES];
+	uint8_t window[WINDOW + HEAD];  /* code_around's read */
 };
 
 int pyremote_new(struct hp_pyremote **out)
@@ -65,6 +76,8 @@ int pyremote_new(struct hp_pyremote **out)
 	}
 	hmap_init(&r->tstates);
 	hmap_init(&r->probed);
+	hmap_init(&r->execed);
+	hmap_init(&r->exec_python);
 	r->check_code = !getenv("HPPROF_PYATTACH_NOCODE");
 	*out = r;
 	return 0;
@@ -78,18 +91,38 @@ void pyremote_free(struct hp_pyremote *r)
 	pyfeed_free(r->locs);
 	hmap_release(&r->tstates);
 	hmap_release(&r->probed);
+	hmap_release(&r->execed);
+	hmap_release(&r->exec_python);
 	free(r->known);
 	free(r);
+}
+
+/* A process without Python may map one later (a libpython loaded after
+ * the sample that probed it, an embedding program): it is probed again
+ * once REPROBE_MS have passed. A Python found stays until an exec. */
+static int probe_cached(struct hp_pyremote *r, uint32_t pid, uint64_t now_ms, int *ok)
+{
+	uint64_t v;
+	if (!hmap_get(&r->probed, pid, &v))
+		return 0;
+	if ((v & 3) == PROBE_NONE && now_ms - (v >> 2) >= REPROBE_MS) {
+		pyframes_forget(r->pf, pid);
+		hmap_del(&r->probed, pid, NULL);
+		return 0;
+	}
+	*ok = (v & 3) == PROBE_PYTHON;
+	return 1;
 }
 
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 {
 	const struct py_runtime *rt;
-	uint64_t v;
-	if (hmap_get(&r->probed, pid, &v))
-		return v == 1;
+	uint64_t now_ms = hp_now_ns() / 1000000;
+	int ok;
+	if (probe_cached(r, pid, now_ms, &ok))
+		return ok;
 	int err = pyframes_runtime(r->pf, pid, &rt);
-	int ok = !err && rt->off;
+	ok = !err && rt->off;
 	if (!err && !r->version[0] && rt->major)
 		snprintf(r->version, sizeof(r->version), "%u.%u.%u", rt->major, rt->minor,
 			 rt->micro);
@@ -97,8 +130,29 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		pyruntime_note(rt, r->note, sizeof(r->note));
 		hp_info("process %u: %s", pid, r->note);
 	}
-	hmap_put(&r->probed, pid, ok ? 1 : 2);
+	if (ok && hmap_del(&r->execed, pid, NULL)) {
+		hmap_put(&r->exec_python, pid, 1);
+		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
+			 rt->major, rt->minor);
+	}
+	hmap_put(&r->probed, pid, now_ms << 2 | (uint64_t)(ok ? PROBE_PYTHON : err ? PROBE_NONE
+						 : PROBE_UNSUPPORTED));
 	return ok;
+}
+
+void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
+{
+	size_t k = 0;
+	hmap_del(&r->probed, pid, NULL);
+	pyframes_forget(r->pf, pid);
+	hmap_put(&r->execed, pid, 1);
+	for (size_t i = 0; i < r->nknown; i++)       /* the old image's code objects */
+		if (r->known[i].pid != pid)
+			r->known[k++] = r->known[i];
+	r->nknown = k;
+	/* thread states are keyed by (pid, tid) and only a cache: start afresh */
+	hmap_release(&r->tstates);
+	hmap_init(&r->tstates);
 }
 
 static uint64_t u64_at(const uint8_t *p, size_t off)
@@ -324,23 +378,85 @@ static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_
 	return caller ? 2 : 0;
 }
 
+/* The code object of pid whose code units hold v, found in its memory: a
+ * code object is one allocation with its code units at its end (at
+ * code_adaptive), so it starts at a 16-byte boundary at most WINDOW bytes
+ * below v - code_adaptive, has PyCode_Type as its type and enough units to
+ * reach v. Its address; 0 when there is none. */
+static uint64_t code_around(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt,
+			    uint64_t v)
+{
+	uint8_t *buf = r->window;
+	const struct py_offsets *o = rt->off;
+	if ((v & 1) || v < WINDOW + o->code_adaptive + 4096)
+		return 0;
+	uint64_t top = (v - o->code_adaptive - 2) & ~15ull;   /* v at its first unit or later */
+	uint64_t lo = top - WINDOW + 16;
+	if (pywalk_read_remote((void *)(uintptr_t)pid, lo, buf, top + HEAD - lo)) {
+		lo = top & ~4095ull;                  /* the pages below may be unmapped */
+		if (pywalk_read_remote((void *)(uintptr_t)pid, lo, buf, top + HEAD - lo))
+			return 0;
+	}
+	for (uint64_t a = top; a >= lo; a -= 16) {
+		int64_t units;
+		memcpy(&units, buf + (a - lo) + 16, 8);
+		if (u64_at(buf, a - lo + 8) == rt->code_type)
+			return units > 0 && a + o->code_adaptive + 2 * (uint64_t)units >= v ? a : 0;
+	}
+	return 0;
+}
+
+/* A code object not seen before that a register or a word of the C
+ * frames below the loop points into (as code_seen), found in pid's memory
+ * (code_around) and remembered: its address, the pointer in *next; 0 when
+ * none. At most MAX_TRIES words are looked at. */
+static uint64_t found_seen(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt,
+			   const uint64_t *regs, const uint8_t *stack, uint64_t ret, uint64_t *next)
+{
+	enum { MAX_TRIES = 32 };
+	uint64_t sp = regs[HP_REG_SP], tried[MAX_TRIES], lo, hi;
+	int ntried = 0;
+	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8 && ntried < MAX_TRIES; i++) {
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		int seen = 0;
+		if (i == HP_REG_IP || i == HP_REG_SP || (v & 1) || (v >= sp && v - sp < (1u << 20)))
+			continue;                     /* not a pointer into code units */
+		for (int k = 0; k < ntried && !seen; k++)
+			seen = tried[k] == v;
+		if (seen)
+			continue;
+		tried[ntried++] = v;
+		uint64_t code = code_around(r, pid, rt, v);
+		if (code && !code_range(pid, rt->off, code, &lo, &hi) && v > lo && v <= hi) {
+			remember(r, pid, code, lo, hi);
+			*next = v;
+			return code;
+		}
+	}
+	return 0;
+}
+
 /* The innermost frame's code object and line as at the sample
  * (code_seen): the one read when it is pointed into, else a known one
- * that is (the frame was popped and another pushed at its address since:
- * counted in r->recoded; returns 1), else -ESTALE. */
-static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_offsets *o,
+ * that is, else one found in memory that is (the frame was popped and
+ * another pushed at its address since: counted in r->recoded; returns 1),
+ * else -ESTALE. */
+static int innermost_code(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt,
 			  const uint64_t *regs, const uint8_t *stack, uint64_t ret)
 {
 	uint64_t lo, hi, next = 0, code = 0;
-	int err = code_range(pid, o, r->raw[0].code, &lo, &hi);
+	int err = code_range(pid, rt->off, r->raw[0].code, &lo, &hi);
 	if (err)
 		return err;
 	if (code_seen(lo, hi, regs, stack, ret, &next)) {
 		remember(r, pid, r->raw[0].code, lo, hi);
-	} else if ((code = known_seen(r, pid, regs, stack, ret, &next))) {
+	} else if ((code = known_seen(r, pid, regs, stack, ret, &next)) ||
+		   (code = found_seen(r, pid, rt, regs, stack, ret, &next))) {
 		r->raw[0].code = code;
 		r->recoded++;
 	} else {
+		hp_debug(HP_DBG_RUN, 3, "pid %u: no code object holds the sample's next_instr"
+			 " (%zu known)", pid, r->nknown);
 		return -ESTALE;
 	}
 	r->raw[0].instr = next - 2;               /* the code unit before next_instr: its line */
@@ -369,21 +485,27 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 	if (n <= 0)
 		return n;
 	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
-	if (!groups_match(r->raw, n, &a) || !live)
+	if (!groups_match(r->raw, n, &a) || !live) {
+		hp_debug(HP_DBG_RUN, 3, "pid %u tid %u: %s", pid, tid, live ? "the groups moved"
+			 : "the sample's frame is neither live nor returned");
 		return -ESTALE;
-	if (r->check_code && (recoded = innermost_code(r, pid, o, regs, stack, ret)) < 0)
+	}
+	if (r->check_code && (recoded = innermost_code(r, pid, rt, regs, stack, ret)) < 0)
 		return recoded;
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
 	for (int i = 0; i < n; i++)
 		if (!strcmp(r->py[i].function, "?"))
 			return -ENOENT;
-	if (n > 1 && (live == 2 || recoded)) {
-		/* the frame that ran at the sample has returned since: its caller
-		 * may have gone on to another line, which is not known */
-		r->py[1].line = 0;
-		r->caller_unknown++;
-	}
+	/* Only the innermost frame's line is the sample's (its next_instr).
+	 * Every other frame's line is as read, and a caller may have moved on
+	 * and come back since: the callee returned and the same function was
+	 * called again at the same address from another line (nothing in the
+	 * sample or in the frames tells the two calls apart; docs/python.md,
+	 * "Attach"). Their lines are not known. */
+	for (int i = 1; i < n; i++)
+		r->py[i].line = 0;
+	r->caller_unknown += n > 1;
 	return n;
 }
 
@@ -423,15 +545,15 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
 	if (!neval) {
-		r->native++;
+		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
 	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
 			  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack, stack_len));
 	if (npy <= 0) {
 		r->moved += npy == -ESTALE;
-		r->unmerged += npy == -ESTALE;
-		r->unresolved += npy != -ESTALE;
+		r->n.unmerged += npy == -ESTALE;
+		r->n.unresolved += npy != -ESTALE;
 		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no Python frames: %s", pid, tid,
 			 npy ? hp_strerror(npy) : "none");
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
@@ -439,11 +561,11 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	int m = pymerge(pcs, (int)n, complete, rt->eval_start, rt->eval_end, r->py, npy, r->mf,
 			(int)(max < HP_MAX_FRAMES ? max : HP_MAX_FRAMES), &st);
 	if (st == PYMERGE_UNMERGED) {
-		r->unmerged++;
+		r->n.unmerged++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	r->merged += st == PYMERGE_MERGED;
-	r->truncated += st == PYMERGE_TRUNCATED;
+	r->n.merged += st == PYMERGE_MERGED;
+	r->n.truncated += st == PYMERGE_TRUNCATED;
 	uint32_t nn = session_locate(s, pid, pcs, n, 0, r->nat);
 	int got = located(r, s, pid, pcs, nn, m, out);
 	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
@@ -451,30 +573,26 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
-	uint64_t all = r->merged + r->truncated + r->unmerged + r->unresolved + r->native;
-	if (r->version[0])
-		facts->python_version = r->version;
-	if (r->note[0])
-		facts->python_note = r->note;
+	uint64_t all = pyfeed_counts_all(&r->n);
+	char execs[96] = "";
+	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
 	if (!all)
 		return;
-	snprintf(r->frames, sizeof(r->frames), "collector-side (attached): read from the"
-		 " process's memory after each sample, checked against the sample's stack copy;"
+	if (r->exec_python.len)
+		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
+			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
+	snprintf(r->frames, sizeof(r->frames), "collector-side: read from the"
+		 " process's memory after each sample (attached, or exec'd into under perf events),"
+		 " checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
-		 " on, %llu whose innermost function had returned (%llu with their caller's line"
-		 " unknown)", (unsigned long long)r->moved, (unsigned long long)r->recoded,
-		 (unsigned long long)r->caller_unknown);
-	facts->python_frames = r->frames;
-	facts->python_merged = (int64_t)r->merged;
-	facts->python_truncated = (int64_t)r->truncated;
-	facts->python_unmerged = (int64_t)r->unmerged;
-	facts->python_unresolved = (int64_t)r->unresolved;
-	facts->python_native = (int64_t)r->native;
-	hp_info("Python frames (attached, read after each sample): %llu of %llu samples of"
+		 " on, %llu whose innermost function had returned; the callers' lines are not"
+		 " known (%llu samples)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
+		 (unsigned long long)r->caller_unknown, execs);
+	hp_info("Python frames (read from the process after each sample): %llu of %llu samples of"
 		" Python threads merged (%llu of them from a function that had returned), %llu"
 		" unmerged (%llu had moved on), %llu unresolved",
-		(unsigned long long)(r->merged + r->truncated), (unsigned long long)all,
-		(unsigned long long)r->recoded, (unsigned long long)r->unmerged,
-		(unsigned long long)r->moved, (unsigned long long)r->unresolved);
+		(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
+		(unsigned long long)r->recoded, (unsigned long long)r->n.unmerged,
+		(unsigned long long)r->moved, (unsigned long long)r->n.unresolved);
 }

@@ -33,10 +33,20 @@ struct hp_pyremote;
 int pyremote_new(struct hp_pyremote **out);
 void pyremote_free(struct hp_pyremote *r);
 
-/* Looks at pid once: 1 when hpprof can read its Python frames, 0 when it
+/* Looks at pid: 1 when hpprof can read its Python frames, 0 when it
  * runs no Python, or one it cannot read (then said on stderr once, with
- * pyruntime_note's text, and kept for run_info). */
+ * pyruntime_note's text, and kept for run_info). The answer is kept until
+ * pid execs (pyremote_exec); "no Python" only for 250 ms, after which pid
+ * is looked at again (a libpython mapped later). */
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
+
+/* pid exec'd (PERF_RECORD_COMM with its exec flag): its runtime, thread
+ * states and code objects were those of the old image. They are
+ * forgotten, and the new image is probed at the pid's next sample, so a
+ * process that execs into CPython 3.11 after the attach (a shell script's
+ * `exec python3.11`, a child of an attached process) gets Python frames
+ * from then on. */
+void pyremote_exec(struct hp_pyremote *r, uint32_t pid);
 
 /* The sample at the moment described by its user registers and stack copy
  * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the

@@ -69,6 +69,8 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		session_read_proc(c->pid, "exe", exe, sizeof(exe));
 		procmaps_exec(s->pm, c->pid);
 		unwinder_forget(s->uw, c->pid);
+		if (s->o->pyremote)                   /* the new image may run Python */
+			pyremote_exec(s->o->pyremote, c->pid);
 		store_add_process(s->st, c->pid, 0, c->comm, exe[0] ? exe : NULL,
 				  session_rel_time(s, t));
 		store_set_process_comm(s->st, c->pid, c->comm, exe[0] ? exe : NULL);

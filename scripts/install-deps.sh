@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config
 libunwind-dev libpfm4-dev libdw-dev libelf-dev libsqlite3-dev libncurses-dev
-libiberty-dev xz-utils
+libiberty-dev xz-utils libbz2-dev liblzma-dev
 libc6-dbg sqlite3 tmux jq python3 zlib1g-dev bc go-md2man man-db
 protobuf-compiler valgrind linux-perf heaptrack
 libcapstone-dev hyperfine"

@@ -1,7 +1,7 @@
 # `hpprof run` of CPython 3.11 programs: Python frames merged into native
 # stacks, against the fixtures' own truths (tests/e2e/python_run.sh), and
 # JIT maps (/tmp/perf-PID.map) from Node.
-foreach(c shares native threads pool unsupported noperf julia kernel kernelfn)
+foreach(c shares execshell native threads pool unsupported noperf julia kernel kernelfn)
   hp_script_test(e2e_python_${c} e2e e2e/python_run.sh ${c})
 endforeach()
 hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
@@ -12,6 +12,6 @@ foreach(c alloc arenas faults)
   hp_script_test(e2e_python_mem_${c} e2e e2e/python_memory.sh ${c})
 endforeach()
 # `hpprof run -p PID` of a running CPython 3.11 (tests/e2e/python_attach.sh).
-foreach(c shares truth off unsupported)
+foreach(c shares truth callerline exec child off unsupported)
   hp_script_test(e2e_python_attach_${c} e2e e2e/python_attach.sh ${c})
 endforeach()
