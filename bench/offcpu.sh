@@ -11,7 +11,10 @@
 #    bare, under hpprof without and with --off-cpu, and under `perf record -e
 #    context-switches -c 1 -g`; budget: --off-cpu within 5% of perf's. The
 #    target's system time (bare: /usr/bin/time; hpprof: run_info sys_s) shows
-#    what a context switch costs it.
+#    what a context switch costs it; the CPU samples per CPU-second of the
+#    target with and without --off-cpu (1000 at -F 1000: none lost) and the
+#    records lost (since wave 7 switch records and stacks have rings of
+#    their own: a lost one is a stack or switch record, never a CPU sample).
 # Over budget is reported; it fails only with HP_BENCH_STRICT=1 (a shared
 # machine is slow for reasons not hpprof's).
 . "$HP_SRC/tests/e2e/lib.sh"
@@ -22,6 +25,9 @@ N=${HP_BENCH_REPS:-5}
 ROUNDS=${HP_BENCH_ROUNDS:-50000}
 over=0
 med() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# CPU samples per second of the target's CPU time
+rate() { q "$1" "SELECT printf('%.0f', (SELECT value FROM run_info WHERE key = 'samples') /
+	((SELECT value FROM run_info WHERE key = 'user_s') + (SELECT value FROM run_info WHERE key = 'sys_s')))"; }
 pp() { awk '/name=pingpong/ { for (i = 1; i <= NF; i++) if ($i ~ /^wall_ns=/) print substr($i, 9) / 1e6 }'; }
 have_perf=0
 command -v perf >/dev/null && perf stat -e context-switches true >/dev/null 2>&1 && have_perf=1
@@ -43,11 +49,16 @@ for i in $(seq "$N"); do
 		      cat st.txt >>"ps_$how.txt" ;;
 		hp) "$HPPROF" run -q --no-off-cpu -o p.db -- "$F" pingpong "$ROUNDS" 2>/dev/null |
 			pp >>"pw_$how.txt"
-		    q p.db "SELECT value FROM run_info WHERE key = 'sys_s'" >>"ps_$how.txt" ;;
+		    q p.db "SELECT value FROM run_info WHERE key = 'sys_s'" >>"ps_$how.txt"
+		    rate p.db >>"pr_$how.txt" ;;
 		hpoff) "$HPPROF" run -q --off-cpu -o p.db -- "$F" pingpong "$ROUNDS" 2>/dev/null |
 			pp >>"pw_$how.txt"
 		       q p.db "SELECT value FROM run_info WHERE key = 'sys_s'" >>"ps_$how.txt"
-		       q p.db "SELECT value FROM run_info WHERE key = 'lost_samples'" >>lost.txt ;;
+		       rate p.db >>"pr_$how.txt"
+		       q p.db "SELECT value FROM run_info WHERE key = 'lost_samples'" >>lost.txt
+		       q p.db "SELECT printf('%.1f', 100.0 * (SELECT value FROM run_info WHERE key =
+			'offcpu_sampled') / (SELECT value FROM run_info WHERE key = 'offcpu_intervals'))" \
+			>>stacked.txt ;;
 		perf) [ $have_perf = 1 ] || continue
 		      perf record -q -o p.data -e context-switches -c 1 -g -- "$F" pingpong "$ROUNDS" \
 			2>/dev/null | pp >>"pw_$how.txt" ;;
@@ -71,6 +82,7 @@ done
 [ $have_perf = 1 ] || w_perf=0
 note "pingpong $ROUNDS round trips, wall ms (medians of $N): bare $w_bare, hpprof $w_hp, hpprof --off-cpu $w_hpoff, perf record -e context-switches -c 1 -g $w_perf"
 note "pingpong target system time, s: bare $s_bare, hpprof $s_hp, hpprof --off-cpu $s_hpoff; records lost with --off-cpu: $(tr '\n' ' ' <lost.txt)"
+note "pingpong CPU samples per target CPU-second: hpprof $(med <pr_hp.txt), hpprof --off-cpu $(med <pr_hpoff.txt); intervals with their stack (%): $(tr '\n' ' ' <stacked.txt)"
 if [ $have_perf = 1 ]; then
 	note "pingpong: --off-cpu / perf = $(awk -v a="$w_hpoff" -v b="$w_perf" 'BEGIN { printf "%.3f", a / b }') (budget 1.05)"
 	awk -v a="$w_hpoff" -v b="$w_perf" 'BEGIN { exit !(a > 1.05 * b) }' &&

@@ -15,8 +15,10 @@ void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 		      const struct hp_session_result *res)
 {
 	char reason[HP_EVENT_REASON_MAX];
+	/* the total is what the rows hold: their weighted time (= offcpu_ns
+	 * when every interval was written, an estimate of it when gated) */
 	struct hp_event_info ev = { o->s.offcpu_event, "off-cpu", "offcpu", 1, NULL,
-				    (int64_t)res->offcpu_ns, 0, 0 };
+				    (int64_t)res->offcpu_weighted_ns, 0, 0 };
 	if (res->offcpu_err) {
 		events_reason(HP_EVCLASS_SOFTWARE, res->offcpu_err, reason, sizeof(reason));
 		ev = (struct hp_event_info){ o->s.offcpu_event, "off-cpu", "offcpu", 0, reason, -1,
@@ -43,9 +45,16 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 		snprintf(buf, len, "yes, without stacks (the switch-out sample is kernel-mode: %s)",
 			 r->kernel_why);
 		hp_info("off-CPU time recorded without its stacks: %s", r->kernel_why);
+	} else if (r->offcpu_slots_off) {
+		snprintf(buf, len, "yes, stacks sampled (switch rate over the budget: stacks taken"
+			 " in %.1f%% of the 2 ms slots, weighted; docs/offcpu.md)",
+			 100.0 * (double)(r->offcpu_slots - r->offcpu_slots_off) /
+				 (double)r->offcpu_slots);
 	} else {
 		snprintf(buf, len, "yes");
 	}
+	f->offcpu_sampled = (int64_t)r->offcpu_sampled;
+	f->offcpu_unsampled = (int64_t)r->offcpu_unsampled;
 	f->offcpu_intervals = (int64_t)r->offcpu_intervals;
 	f->offcpu_ns = (int64_t)r->offcpu_ns;
 	f->offcpu_no_stack = (int64_t)r->offcpu_no_stack;

@@ -7,16 +7,49 @@
  * store samples of the off-CPU event. One slot per thread holds the stack
  * of its pending switch-out (a copy: the session reuses its sample); slots
  * are kept for reuse, so the ring drain allocates only for new threads.
+ *
+ * Weights: at high switch rates the session turns the stack samplers off
+ * and on (offcpu_gate_pi, offcpu_gate_draw): the SWITCH records still time
+ * every interval, but only those switched out while the samplers were
+ * surely on have a stack. Each decision, every few ms, is "on" with
+ * probability pi (1 while the switch-out rate is at most the stack budget;
+ * budget / rate above it), drawn at random from the past only. An "on"
+ * period [t_on, t_off) stands for itself and the "off" time since the last
+ * one ended: its intervals are written with their time times 1 + off /
+ * (t_off - t_on) (a ratio of real times, so that neither the random number
+ * of "on" periods nor how late hpprof's loop switched the samplers biases
+ * the total); the intervals switched out while off are counted and not
+ * written. Unbiased per stack when the program does much the same over a
+ * few periods whatever it does in any one of them; a change of phase is
+ * seen up to ~1/pi decisions late. At low rates pi = 1: the samplers stay
+ * on and every interval is written with its own time, as before.
  */
 #include "collector/offcpu.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/store.h"
+
+/* The switch-out rate is measured over windows at least this long. */
+#define RATE_WINDOW_NS 100000000ull
+
+/* "On" periods remembered: records of one may come a few drains late. */
+#define PERIODS 256
+
+/* The stack samplers were surely on in [t_on, t_off): every switch-out in
+ * it has its stack. It stands for itself and the "off" time before it
+ * (gap): its intervals weigh 1 + gap / (t_off - t_on), known when it ends
+ * (at once when gap = 0: weight 1). */
+struct period {
+	uint64_t t_on, t_off;         /* t_off: UINT64_MAX while it lasts */
+	uint64_t gap;
+	double weight;                /* 0 while unknown */
+};
 
 struct pending {
 	uint32_t pid, tid;
@@ -26,11 +59,24 @@ struct pending {
 	uint64_t t_out;               /* relative ns */
 	uint32_t nr_frames;
 	int32_t unwind;               /* enum hp_stack_end of the switch-out stack */
+	int skipped;                  /* switched out while gated off: counted, not written */
+	uint64_t period;              /* else the "on" period it switched out in */
 	struct hp_location frames[HP_MAX_FRAMES];
 };
 
 struct hp_offcpu {
 	int event;
+	unsigned budget;              /* stacks a second, about, at high rates (0: all) */
+	uint64_t rng;                 /* xorshift64 state of the draws */
+	struct period periods[PERIODS]; /* a ring: periods[(nperiods - 1) % PERIODS] newest */
+	uint64_t nperiods;
+	uint64_t last_off;            /* relative ns the last "on" period ended */
+	struct hp_sample *held;       /* intervals of the open period, its weight unknown */
+	uint64_t *held_ns;            /* their own ns */
+	size_t nheld, held_cap, held_ns_cap;
+	uint64_t outs;                /* switch-outs since the last plan */
+	uint64_t t_plan;              /* relative ns pi was last measured */
+	double pi;                    /* the last pi */
 	struct pending **slots;       /* one per thread seen */
 	size_t nslots, cap;
 	struct hp_hmap index;         /* tid + 1 -> slot */
@@ -38,12 +84,17 @@ struct hp_offcpu {
 	struct hp_offcpu_totals tot;
 };
 
-int offcpu_new(int event, struct hp_offcpu **out)
+int offcpu_new(int event, unsigned budget, struct hp_offcpu **out)
 {
 	struct hp_offcpu *oc = calloc(1, sizeof(*oc));
 	if (!oc)
 		return -ENOMEM;
 	oc->event = event;
+	oc->budget = budget;
+	oc->pi = 1.0;
+	oc->rng = 0x9e3779b97f4a7c15ull;      /* fixed: a run's draws are reproducible */
+	oc->periods[0] = (struct period){ 0, UINT64_MAX, 0, 1.0 };   /* on from the start */
+	oc->nperiods = 1;
 	hmap_init(&oc->index);
 	*out = oc;
 	return 0;
@@ -56,6 +107,8 @@ void offcpu_free(struct hp_offcpu *oc)
 	for (size_t i = 0; i < oc->nslots; i++)
 		free(oc->slots[i]);
 	free(oc->slots);
+	free(oc->held);
+	free(oc->held_ns);
 	hmap_release(&oc->index);
 	free(oc);
 }
@@ -78,6 +131,89 @@ static struct pending *slot(struct hp_offcpu *oc, uint32_t tid, int create)
 	return p;
 }
 
+static uint64_t draw(struct hp_offcpu *oc)
+{
+	oc->rng ^= oc->rng << 13;
+	oc->rng ^= oc->rng >> 7;
+	oc->rng ^= oc->rng << 17;
+	return oc->rng;
+}
+
+/* The number of the "on" period t_rel is in, or UINT64_MAX: gated off
+ * (or older than the periods remembered). */
+static uint64_t period_at(const struct hp_offcpu *oc, uint64_t t_rel)
+{
+	uint64_t n = oc->nperiods < PERIODS ? oc->nperiods : PERIODS;
+	for (uint64_t k = 1; k <= n; k++) {
+		const struct period *q = &oc->periods[(oc->nperiods - k) % PERIODS];
+		if (q->t_on <= t_rel)
+			return t_rel < q->t_off ? oc->nperiods - k : UINT64_MAX;
+	}
+	return UINT64_MAX;
+}
+
+static double period_weight(const struct hp_offcpu *oc, uint64_t idx)
+{
+	if (idx + PERIODS < oc->nperiods)
+		return 1.0;                   /* long gone: cannot be (PERIODS "on" ago) */
+	return oc->periods[idx % PERIODS].weight;
+}
+
+double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel)
+{
+	uint64_t dt = now_rel > oc->t_plan ? now_rel - oc->t_plan : 0;
+	if (dt < RATE_WINDOW_NS)
+		return oc->pi;                /* a burst of a few switches is no rate */
+	double rate = (double)oc->outs * 1e9 / (double)dt;
+	oc->pi = oc->budget && rate > oc->budget ? oc->budget / rate : 1.0;
+	oc->outs = 0;
+	oc->t_plan = now_rel;
+	return oc->pi;
+}
+
+int offcpu_gate_draw(struct hp_offcpu *oc, double pi)
+{
+	int on = pi >= 1.0 || (double)(draw(oc) >> 11) / 9007199254740992.0 < pi;
+	oc->tot.slots++;
+	oc->tot.slots_off += !on;
+	return on;
+}
+
+void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel)
+{
+	uint64_t gap = t_rel > oc->last_off ? t_rel - oc->last_off : 0;
+	oc->periods[oc->nperiods++ % PERIODS] =
+		(struct period){ t_rel, UINT64_MAX, gap, gap ? 0 : 1.0 };
+}
+
+static int write_row(struct hp_offcpu *oc, struct hp_store *st, struct hp_sample *s,
+		     uint64_t ns, double weight)
+{
+	s->counters[0] = weight == 1.0 ? (int64_t)ns : (int64_t)((double)ns * weight + 0.5);
+	oc->tot.weighted_ns += (uint64_t)s->counters[0];
+	return store_add_sample(st, s);
+}
+
+int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
+{
+	struct period *q = &oc->periods[(oc->nperiods - 1) % PERIODS];
+	int err = 0;
+	if (q->t_off != UINT64_MAX)
+		return 0;                     /* off already */
+	q->t_off = t_rel > q->t_on ? t_rel : q->t_on + 1;
+	q->weight = 1.0 + (double)q->gap / (double)(q->t_off - q->t_on);
+	oc->last_off = q->t_off;
+	for (size_t i = 0; i < oc->nheld && !err; i++)
+		err = write_row(oc, st, &oc->held[i], oc->held_ns[i], q->weight);
+	oc->nheld = 0;
+	return err;
+}
+
+int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel)
+{
+	return period_at(oc, t_rel) != UINT64_MAX;
+}
+
 int offcpu_sample(struct hp_offcpu *oc, const struct hp_sample *smp)
 {
 	struct pending *p = slot(oc, smp->tid, 1);
@@ -94,26 +230,49 @@ int offcpu_sample(struct hp_offcpu *oc, const struct hp_sample *smp)
 	return 0;
 }
 
-static int write_interval(struct hp_offcpu *oc, struct hp_store *st, struct pending *p,
+/* Close p's interval at t_in: switched out while gated off, it is only
+ * counted; else written with its time times its period's weight
+ * (counters[0]; held until the period ends when that is not known yet)
+ * and its own time (counters[2]), with its stack or, when the sample was
+ * lost or there are none (no kernel-mode sampling), without. */
+static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pending *p,
 			  uint64_t t_in)
 {
 	struct hp_sample *s = &oc->out;
+	uint64_t ns = t_in > p->t_out ? t_in - p->t_out : 0;
+	int stack = p->have_stack, skipped = p->skipped;
 	p->open = 0;
+	p->have_stack = 0;
+	p->skipped = 0;
+	oc->tot.intervals++;
+	oc->tot.ns += ns;
+	if (skipped) {
+		oc->tot.unsampled++;
+		return 0;
+	}
+	double weight = period_weight(oc, p->period);
+	if (!weight) {                        /* the period lasts: hold the row */
+		if (hp_grow((void **)&oc->held, &oc->held_cap, oc->nheld + 1, sizeof(*oc->held)) ||
+		    hp_grow((void **)&oc->held_ns, &oc->held_ns_cap, oc->nheld + 1,
+			    sizeof(*oc->held_ns)))
+			return -ENOMEM;
+		s = &oc->held[oc->nheld];
+		oc->held_ns[oc->nheld++] = ns;
+	}
 	s->t_ns = p->t_out;
 	s->pid = p->pid;
 	s->tid = p->tid;
 	s->event = oc->event;
-	s->unwind = p->have_stack ? p->unwind : HP_STACK_END_UNKNOWN;
-	s->nr_frames = p->have_stack ? p->nr_frames : 0;
+	s->unwind = stack ? p->unwind : HP_STACK_END_UNKNOWN;
+	s->nr_frames = stack ? p->nr_frames : 0;
 	memcpy(s->frames, p->frames, s->nr_frames * sizeof(*s->frames));
-	s->nr_counters = 2;
-	s->counters[0] = (int64_t)(t_in > p->t_out ? t_in - p->t_out : 0);
+	s->nr_counters = 3;
+	s->counters[0] = 0;
 	s->counters[1] = p->cls;
-	oc->tot.intervals++;
-	oc->tot.ns += (uint64_t)s->counters[0];
-	oc->tot.no_stack += !p->have_stack;
-	p->have_stack = 0;
-	return store_add_sample(st, s);
+	s->counters[2] = (int64_t)ns;
+	oc->tot.sampled += stack;
+	oc->tot.no_stack += !stack;
+	return weight ? write_row(oc, st, s, ns, weight) : 0;
 }
 
 int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_perf_switch *sw,
@@ -130,11 +289,14 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 		p->pid = sw->pid;
 		p->open = 1;
 		p->t_out = t_rel;
+		p->period = period_at(oc, t_rel);
+		p->skipped = p->period == UINT64_MAX;
+		oc->outs++;
 		if (sw->preempt)
 			p->cls = HP_WAIT_PREEMPTED;
 		return 0;
 	}
-	return p->open ? write_interval(oc, st, p, t_rel) : 0;
+	return p->open ? close_interval(oc, st, p, t_rel) : 0;
 }
 
 void offcpu_forget(struct hp_offcpu *oc, uint32_t tid)
@@ -151,14 +313,13 @@ int offcpu_flush(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
 	int err = 0;
 	for (size_t i = 0; i < oc->nslots && !err; i++)
 		if (oc->slots[i]->open)
-			err = write_interval(oc, st, oc->slots[i], t_rel);
-	return err;
+			err = close_interval(oc, st, oc->slots[i], t_rel);
+	return err ? err : offcpu_gate_off(oc, st, t_rel);
 }
 
 void offcpu_totals(const struct hp_offcpu *oc, struct hp_offcpu_totals *t)
 {
+	memset(t, 0, sizeof(*t));
 	if (oc)
 		*t = oc->tot;
-	else
-		memset(t, 0, sizeof(*t));
 }

@@ -9,14 +9,22 @@
  *   switch-out sample (stack) -> SWITCH out record (time, preempted?) ->
  *   SWITCH in record (time) = one off-CPU interval of that thread
  *
- * and writes each interval as a sample of the off-CPU event: the stack at
+ * and writes the intervals as samples of the off-CPU event: the stack at
  * switch-out, t_ns the switch-out time, counters[0] the nanoseconds off
- * the CPU and counters[1] the wait class (record.h: HP_WAIT_PREEMPTED from
- * the switch record, else HP_WAIT_BLOCKED for the analyzer to classify from
- * the stack). A switch-out whose sample was lost gets an empty stack (its
- * time still counts). An interval still open when its thread exits is
- * dropped; one open when the session ends is closed at the end
- * (offcpu_flush: a thread blocked when an attach detaches).
+ * the CPU the interval stands for (its own times its weight), counters[1]
+ * the wait class (record.h: HP_WAIT_PREEMPTED from the switch record, else
+ * HP_WAIT_BLOCKED for the analyzer to classify from the stack) and
+ * counters[2] its own nanoseconds.
+ *
+ * Every interval is timed from the switch records. Its stack comes from the
+ * switch-out sample. At high switch rates the session turns the samplers
+ * off and on at random (offcpu_gate_*): intervals switched out in an "on"
+ * period are written weighted, the others are counted (offcpu_totals) but
+ * not written, their time being stood for by the weights (offcpu.c). An interval whose sample was lost (or that has none:
+ * no kernel-mode sampling) is written with an empty stack. An interval
+ * still open when its thread exits is dropped; one open when the session
+ * ends is closed at the end (offcpu_flush: a thread blocked when an attach
+ * detaches).
  */
 #ifndef HP_OFFCPU_H
 #define HP_OFFCPU_H
@@ -30,15 +38,36 @@ struct hp_store;
 struct hp_offcpu;
 
 struct hp_offcpu_totals {
-	uint64_t intervals;           /* off-CPU samples written */
-	uint64_t ns;                  /* their summed time */
-	uint64_t no_stack;            /* of those, without the switch-out stack */
+	uint64_t intervals;           /* intervals timed from the switch records */
+	uint64_t ns;                  /* their summed time, exact */
+	uint64_t sampled;             /* of those, written with their stack (and weight) */
+	uint64_t unsampled;           /* counted only: their stack was not kept */
+	uint64_t no_stack;            /* written without a stack (sample lost or none) */
+	uint64_t weighted_ns;         /* the written samples' summed weighted time */
+	uint64_t slots, slots_off;    /* gate slots planned, and of them "off" */
 };
 
-/* event: events.id given to the off-CPU samples. *out is freed with
- * offcpu_free. Returns 0 or -ENOMEM. */
-int offcpu_new(int event, struct hp_offcpu **out);
+/* event: events.id given to the off-CPU samples; budget: switch-out
+ * stacks a second above which the samplers are gated (0: never). *out is
+ * freed with offcpu_free. Returns 0 or -ENOMEM. */
+int offcpu_new(int event, unsigned budget, struct hp_offcpu **out);
 void offcpu_free(struct hp_offcpu *oc);
+
+/* The gate (offcpu.c): offcpu_gate_pi: pi for the next decisions = 1
+ * while the switch-outs came at most budget a second, else budget / their
+ * rate, the rate measured over windows of at least 100 ms (a shorter call
+ * returns the last pi); offcpu_gate_draw: on (1) with probability pi.
+ * offcpu_gate_on: the samplers are surely on from t_rel (call it after
+ * turning them on); offcpu_gate_off: surely off from t_rel (call it
+ * before): the period's weight is known and its held intervals are
+ * written (returns 0 or a store error). */
+double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel);
+int offcpu_gate_draw(struct hp_offcpu *oc, double pi);
+void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel);
+int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
+
+/* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
+int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
 
 /* The switch-out sample of smp->tid (its stack, already located; t_ns
  * relative to the session's start). Returns 0 or -ENOMEM. */
@@ -53,7 +82,8 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 /* tid exited: its open interval (the switch into death) is dropped. */
 void offcpu_forget(struct hp_offcpu *oc, uint32_t tid);
 
-/* Close every open interval at t_rel (the end of the session). */
+/* Close every open interval at t_rel (the end of the session), and the
+ * "on" period. */
 int offcpu_flush(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
 
 void offcpu_totals(const struct hp_offcpu *oc, struct hp_offcpu_totals *t);

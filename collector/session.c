@@ -275,10 +275,38 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 
 /* --- the rings --- */
 
+/* --off-cpu: at most every GATE_SLOT_NS, the switch-out stack samplers
+ * stay or go on or off (collector/offcpu.h): on with probability pi, 1 at
+ * low switch rates. "On" periods are timed from after the samplers went
+ * on to before they go off, so that every switch-out in one has its stack
+ * and none outside is used; their weights are ratios of those real times. */
+static void gate_offcpu(struct hp_session *s)
+{
+	uint64_t now = hp_now_ns();
+	if (!s->oc || !s->ngate || now < s->gate_next)
+		return;
+	s->gate_next = now + GATE_SLOT_NS;
+	s->gate_pi = offcpu_gate_pi(s->oc, session_rel_time(s, now));
+	int on = offcpu_gate_draw(s->oc, s->gate_pi), err;
+	if (on == s->gate_on)
+		return;
+	if (on) {
+		session_gate_set(s, 1);
+		offcpu_gate_on(s->oc, session_rel_time(s, hp_now_ns()));
+	} else {
+		if ((err = offcpu_gate_off(s->oc, s->st, session_rel_time(s, hp_now_ns()))) &&
+		    !s->err)
+			s->err = err;
+		session_gate_set(s, 0);
+	}
+	s->gate_on = on;
+}
+
 /* Handle what the rings hold, in time order. Returns the first store error. */
 static int drain(struct hp_session *s)
 {
-	int err = ring_drain(&s->reader, s->rings, s->nrings, s->sample_type,
+	gate_offcpu(s);         /* first: the records drained look up their slots */
+	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
 	return err ? err : s->err;
 }
@@ -340,6 +368,8 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
 			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
 		if (s->offcpu_fds[r] >= 0)
 			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+		if (s->swrec_fds[r] >= 0)
+			ioctl(s->swrec_fds[r], PERF_EVENT_IOC_DISABLE, 0);
 	}
 	if (!s->o->kill_at_end) {
 		s->res->detached = 1;
@@ -362,24 +392,25 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
  * (docs/performance.md, "Whole-run overhead"). */
 static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 {
+	if (s->ngate && s->gate_pi < 1.0)
+		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
 	return s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS : LOOP_IDLE_MS;
 }
 
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
-	struct pollfd pfd[MAX_CPUS + 1];
+	struct pollfd pfd[3 * MAX_CPUS + 1];
 	int status = 0, forwarded = 0, err = 0;
 	struct rusage ru;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)s->nrings;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)(s->nrings + s->nswitch);
 
-	for (unsigned r = 0; r < s->nrings; r++)
+	for (unsigned r = 0; r < s->nrings + s->nswitch; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	if (pidfd >= 0)
 		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	int timeout = loop_timeout_ms(s, pidfd);
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	for (;;) {
-		poll(pfd, (nfds_t)nfd, timeout);      /* nothing to poll (no_perf): a nap */
+		poll(pfd, (nfds_t)nfd, loop_timeout_ms(s, pidfd));  /* no_perf: a nap */
 		s->round++;
 		if ((err = drain(s)))
 			break;
@@ -447,6 +478,11 @@ static void session_offcpu_end(struct hp_session *s)
 	s->res->offcpu_intervals = t.intervals;
 	s->res->offcpu_ns = t.ns;
 	s->res->offcpu_no_stack = t.no_stack;
+	s->res->offcpu_sampled = t.sampled;
+	s->res->offcpu_weighted_ns = t.weighted_ns;
+	s->res->offcpu_unsampled = t.unsampled;
+	s->res->offcpu_slots = t.slots;
+	s->res->offcpu_slots_off = t.slots_off;
 }
 
 static int finish(struct hp_session *s, pid_t pid)
@@ -517,7 +553,14 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	}
 	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
-	if (o->off_cpu && !o->no_perf && (err = offcpu_new(o->offcpu_event, &s->oc)))
+	/* off-CPU stacks: all of them up to -F a second per CPU, a budget as
+	 * many as the CPU samples; above it, gated (offcpu.h) */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned hz = o->sampler || o->sampler_period || !o->freq ? OFFCPU_STACKS_HZ : o->freq;
+	s->gate_on = 1;
+	s->gate_pi = 1.0;
+	if (o->off_cpu && !o->no_perf &&
+	    (err = offcpu_new(o->offcpu_event, hz * (unsigned)(ncpu > 0 ? ncpu : 1), &s->oc)))
 		return err;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))

@@ -112,9 +112,15 @@ struct hp_session_result {
 	/* kernel samples without their functions (one "[kernel]" frame):
 	 * why, and what allows them; "" when kernel frames were recorded */
 	char kernel_frames_why[256];
-	/* off-CPU recording: intervals written, their summed ns, those
-	 * without a stack; offcpu_err: 0, or -errno when it could not open */
+	/* off-CPU recording (collector/offcpu.h): intervals timed and their
+	 * exact summed ns, those no stack stands for, those written with their
+	 * stack (weighted by their switch period) and the written samples'
+	 * summed weighted ns; offcpu_err: 0, or -errno when it could not open */
 	uint64_t offcpu_intervals, offcpu_ns, offcpu_no_stack;
+	uint64_t offcpu_sampled, offcpu_weighted_ns;
+	/* intervals counted only (switched out while the stack samplers were
+	 * gated off), and the gate's slots, of them off */
+	uint64_t offcpu_unsampled, offcpu_slots, offcpu_slots_off;
 	int offcpu_err;
 	int detached;                  /* sampling stopped (duration, attach) with the target
 				        * still running: exit_code is -1 */

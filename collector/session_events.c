@@ -3,7 +3,8 @@
  * per online CPU on the target (inherit, enable_on_exec), the counters as
  * its group (read with every sample only when one is not a software
  * counter: session_counters_per_sample), the page-fault sampler redirected into
- * the same ring; the rings' mapping; and the whole-run totals.
+ * the same ring; with --off-cpu the context-switch sampler, into a ring of
+ * its own per CPU; the rings' mapping; and the whole-run totals.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back
  * to user mode only and says why in the result), and records the kernel
@@ -45,6 +46,13 @@ static const unsigned ring_pages_try[] = { 1024, 256, 64 };
  * an interrupt in the target (irq_work) and a loop round in hpprof: at an
  * eighth, a julia run woke the loop 125 times a second. */
 #define RING_WAKEUP(s) ((s)->ring_pages * 4096 / 4)
+
+/* The switch records' ring: as large as a CPU ring (4 MiB by default,
+ * ~80,000 records of ~48 bytes, 400 ms of 100k switches a second, two
+ * records each); a quarter of it (1 MiB) lost 27k records in one of 7
+ * pingpong runs at load 10, when the loop was late (docs/offcpu.md). It
+ * wakes the loop at a quarter. */
+#define SWITCH_RING_PAGES(s) ((s)->ring_pages)
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
@@ -247,13 +255,111 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	}
 }
 
-/* --off-cpu: the context-switches event, period 1, into the ring of its
- * CPU. Its sample is taken in the kernel as the thread leaves the CPU, so
- * it needs kernel-mode sampling; without it the switch records alone give
- * the intervals (without stacks). context_switch adds the SWITCH records. */
+/* CPU ring r's switch ring, and its stack ring, while the events open
+ * (session_internal.h). */
+static struct hp_ring *switch_slot(struct hp_session *s, unsigned r)
+{
+	return &s->rings[MAX_CPUS + r];
+}
+
+static struct hp_ring *stack_slot(struct hp_session *s, unsigned r)
+{
+	return &s->rings[2 * MAX_CPUS + r];
+}
+
+/* fd, a switch event of CPU ring r, owns its own ring (own) or writes into
+ * the switch ring that another one owns; when its own cannot be mapped
+ * (perf_event_mlock_kb), into the CPU's ring as before wave 7. */
+static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
+{
+	struct hp_ring *sw = switch_slot(s, r);
+	if (own) {
+		int err = ring_map(sw, fd, SWITCH_RING_PAGES(s));
+		if (!err)
+			return 0;
+		hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring", r,
+			 strerror(-err));
+		memset(sw, 0, sizeof(*sw));
+	}
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, sw->meta ? sw->fd : s->rings[r].fd) < 0 ? -errno
+											  : 0;
+}
+
+/* --off-cpu, per CPU: a dummy event with context_switch = 1, whose
+ * SWITCH records (every switch of a thread, out and in) time the off-CPU
+ * intervals, owning the CPU's switch ring (switch_output); and the
+ * context-switches event, period 1, whose samples give the stacks, into
+ * the same ring. Its sample is taken in the kernel as the thread leaves
+ * the CPU (so it needs kernel-mode sampling; without it the intervals have
+ * no stacks). At high switch rates the session turns the stack samplers
+ * off and on in random time slots (session_gate_offcpu, offcpu.h): the
+ * records keep timing every interval. Frequency mode was tried (wave 7):
+ * the kernel raises the period on any two switches a few microseconds
+ * apart, so the io kernel, blocking ~100 times a second, lost stacks to
+ * periods of 2-5 (docs/offcpu.md). */
+static void offcpu_failed(struct hp_session *s, int err, int cpu, const char *what)
+{
+	if (!s->res->offcpu_err)
+		s->res->offcpu_err = err;
+	hp_debug(HP_DBG_PERF, 1, "%s on cpu %d: %s", what, cpu, strerror(-err));
+}
+
+static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+{
+	struct perf_event_attr a;
+	int own = !switch_slot(s, ring)->meta, err;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_DUMMY;
+	a.sample_period = 1;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a.sample_stack_user = 0;
+	a.sample_regs_user = 0;
+	a.sample_type &= ~(uint64_t)(PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_USER);
+	a.read_format = 0;
+	a.disabled = 1;
+	a.enable_on_exec = !s->attach;
+	a.context_switch = 1;
+	a.exclude_kernel = !s->res->kernel_samples;
+	a.watermark = 1;                   /* the ring's owner sets when it wakes the loop */
+	a.wakeup_watermark = SWITCH_RING_PAGES(s) * 4096 / 4;
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		offcpu_failed(s, -errno, cpu, "switch records");
+		return -1;
+	}
+	if ((err = switch_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0))) {
+		offcpu_failed(s, err, cpu, "switch records");
+		if (own && switch_slot(s, ring)->meta)
+			ring_unmap(switch_slot(s, ring));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* fd, a stack sampler of CPU ring r, owns the stack ring (own) or writes
+ * into it; without one, into the switch ring. */
+static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
+{
+	struct hp_ring *st = stack_slot(s, r);
+	if (own && ring_map(st, fd, s->ring_pages)) {
+		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
+		memset(st, 0, sizeof(*st));
+	}
+	if (own && st->meta)
+		return 0;
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, st->meta ? st->fd : switch_slot(s, r)->fd) < 0
+		       ? -errno : 0;
+}
+
 static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
+	int err;
+	s->offcpu_fds[ring] = -1;
+	if ((s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
+		return;
 	base_attr(s, &a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
@@ -262,8 +368,12 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	a.read_format = 0;
 	a.disabled = 1;
 	a.enable_on_exec = !s->attach;
-	a.context_switch = 1;
 	a.exclude_kernel = !s->res->kernel_samples;
+	/* Its own ring: a burst of stacks (an "on" slot drained late) may
+	 * overflow it, never the switch records that time the intervals. */
+	int own = !stack_slot(s, ring)->meta;
+	a.watermark = 1;
+	a.wakeup_watermark = RING_WAKEUP(s);
 	/* A thread that blocks is in a system call a few frames below its
 	 * caller: with the default copy, the page-fault sampler's smaller one.
 	 * A record takes the whole copy size in the ring, so at 100k switches
@@ -272,21 +382,47 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
 		a.sample_stack_user = FAULT_STACK_SIZE;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	s->offcpu_fds[ring] = fd;
 	if (fd < 0) {
-		if (!s->res->offcpu_err)
-			s->res->offcpu_err = -errno;
-		hp_debug(HP_DBG_PERF, 1, "context-switch sampler on cpu %d: %s", cpu,
-			 strerror(errno));
+		offcpu_failed(s, -errno, cpu, "context-switch sampler");
 		return;
 	}
-	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
-	    remember_id(s, fd, ID_OFFCPU, 0) < 0) {
-		if (!s->res->offcpu_err)
-			s->res->offcpu_err = -errno;
+	if ((err = stack_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
+	    (err = hp_grow((void **)&s->gate_fds, &s->gate_cap, s->ngate + 1,
+			   sizeof(*s->gate_fds)))) {
+		offcpu_failed(s, err, cpu, "context-switch sampler");
+		if (own && stack_slot(s, ring)->meta)
+			ring_unmap(stack_slot(s, ring));
 		close(fd);
-		s->offcpu_fds[ring] = -1;
+		return;
 	}
+	s->gate_fds[s->ngate++] = fd;
+	s->offcpu_fds[ring] = fd;
+}
+
+/* Turn the stack samplers on or off (all of them: children follow). */
+void session_gate_set(struct hp_session *s, int on)
+{
+	for (size_t i = 0; i < s->ngate; i++)
+		ioctl(s->gate_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
+/* Move the switch rings, then the stack rings, from their slots (MAX_CPUS
+ * + r, 2 MAX_CPUS + r) to just after the CPU rings, where the drain and
+ * the loop's poll see them. A ring moves to an index below its slot and
+ * below every slot still to move (nrings + moved so far <= its own slot's
+ * offset): no slot still to move is overwritten. */
+static void pack_switch_rings(struct hp_session *s)
+{
+	s->nswitch = 0;
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned r = 0; r < s->nrings; r++) {
+			struct hp_ring *sw = k ? stack_slot(s, r) : switch_slot(s, r);
+			if (!sw->meta)
+				continue;
+			struct hp_ring moved = *sw;
+			memset(sw, 0, sizeof(*sw));
+			s->rings[s->nrings + s->nswitch++] = moved;
+		}
 }
 
 /* The first ring size to try and the stack copy that fits it (also what
@@ -336,12 +472,13 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		s->fault_fds[r] = -1;
 		if (s->o->fault_period)
 			open_fault_sampler(s, pid, cpu, r);
-		s->offcpu_fds[r] = -1;
+		s->offcpu_fds[r] = s->swrec_fds[r] = -1;
 		if (s->o->off_cpu)
 			open_offcpu_sampler(s, pid, cpu, r);
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	pack_switch_rings(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
 }
@@ -374,17 +511,20 @@ static int open_task_extra(struct hp_session *s, pid_t tid, int cpu, unsigned r)
 	remember_id(s, fd, ID_SAMPLER, 0);
 	if ((err = keep_extra(s, fd)))
 		return err;
-	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r];
+	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r], saved_rec = s->swrec_fds[r];
 	if (s->o->fault_period) {
 		open_fault_sampler(s, tid, cpu, r);
 		err = keep_extra(s, s->fault_fds[r]);
 	}
 	if (!err && s->o->off_cpu) {
 		open_offcpu_sampler(s, tid, cpu, r);
-		err = keep_extra(s, s->offcpu_fds[r]);
+		err = keep_extra(s, s->swrec_fds[r]);
+		if (!err)
+			err = keep_extra(s, s->offcpu_fds[r]);
 	}
 	s->fault_fds[r] = saved_fault;
 	s->offcpu_fds[r] = saved_off;
+	s->swrec_fds[r] = saved_rec;
 	return err;
 }
 
@@ -417,7 +557,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 		s->nrings++;
 		remember_id(s, fd, ID_SAMPLER, 0);
 		open_counters(s, (pid_t)tids[k - 1], cpu, r, fd);
-		s->fault_fds[r] = s->offcpu_fds[r] = -1;
+		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
 		if (s->o->fault_period)
 			open_fault_sampler(s, (pid_t)tids[k - 1], cpu, r);
 		if (s->o->off_cpu)
@@ -429,9 +569,11 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	pack_switch_rings(s);
 	for (unsigned r = 0; r < s->nrings; r++) {
 		enable(s->rings[r].fd);
 		enable(s->fault_fds[r]);
+		enable(s->swrec_fds[r]);
 		enable(s->offcpu_fds[r]);
 	}
 	for (size_t i = 0; i < s->nextra; i++)
@@ -445,6 +587,9 @@ void session_close_events(struct hp_session *s)
 		close(s->extra_fds[i]);
 	free(s->extra_fds);
 	s->extra_fds = NULL;
+	free(s->gate_fds);                 /* the same fds as offcpu_fds[] and extras */
+	s->gate_fds = NULL;
+	s->ngate = s->gate_cap = 0;
 	s->nextra = s->extra_cap = 0;
 	for (unsigned r = 0; r < s->nrings; r++) {
 		for (unsigned i = 0; i < s->o->ncounters; i++)
@@ -454,10 +599,19 @@ void session_close_events(struct hp_session *s)
 			close(s->fault_fds[r]);
 		if (s->offcpu_fds[r] >= 0)
 			close(s->offcpu_fds[r]);
+		if (s->swrec_fds[r] >= 0)
+			close(s->swrec_fds[r]);
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
-	s->nrings = 0;
+	/* the switch and stack rings' fds are swrec_fds[], offcpu_fds[] */
+	for (unsigned k = 0; k < s->nswitch; k++)
+		ring_unmap(&s->rings[s->nrings + k]);
+	for (unsigned r = 0; r < MAX_CPUS; r++) {    /* an open that failed before packing */
+		ring_unmap(switch_slot(s, r));
+		ring_unmap(stack_slot(s, r));
+	}
+	s->nrings = s->nswitch = 0;
 }
 
 /* Add one CPU's reading of counter i. Hardware counters may be

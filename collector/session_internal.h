@@ -22,6 +22,8 @@ struct hp_memwatch;
 struct hp_offcpu;
 
 #define MAX_CPUS      256
+#define OFFCPU_STACKS_HZ 1000        /* off-CPU stack budget per CPU a second, without -F */
+#define GATE_SLOT_NS  2000000ull     /* off-CPU stack gate: a decision at most this often */
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
 #define LOOP_MS       10             /* loop period with an on_poll stream to drain */
 #define LOOP_IDLE_MS  100            /* without: rings and the pidfd wake the loop */
@@ -57,13 +59,26 @@ struct hp_session {
 	uint64_t read_format;          /* of the sampler's group read */
 	uint32_t nregs;
 
-	struct hp_ring rings[MAX_CPUS];
-	unsigned nrings;
+	/* [0, nrings): the CPU samplers' rings (one per CPU; counters, faults and
+	 * task records go there too); [nrings, nrings + nswitch): the rings of
+	 * the switch events (--off-cpu: SWITCH records, then the context-switch
+	 * samples' stacks), so that a flood of switches never costs CPU samples
+	 * and a burst of stacks never costs switch records. While the events
+	 * open, CPU ring r's wait at MAX_CPUS + r and 2 MAX_CPUS + r
+	 * (session_events.c, pack_switch_rings). Drained together, in time order. */
+	struct hp_ring rings[3 * MAX_CPUS];
+	unsigned nrings, nswitch;
 	unsigned ring_pages, ring_try; /* data pages per ring, index in ring_pages_try */
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
 	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
+	int swrec_fds[MAX_CPUS];       /* their SWITCH records' events (owning the switch rings) */
+	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
+	size_t ngate, gate_cap;
+	int gate_on;                   /* the stack samplers are on (session.c, gate_offcpu) */
+	double gate_pi;                /* the last pi (< 1: gating, the loop keeps the beat) */
+	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */
 	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
 	int attach;                    /* profiling running processes (session_attach.c):
 				        * events are enabled at once, not at exec */
@@ -124,6 +139,9 @@ void session_close_events(struct hp_session *s);
  * others' written into its ring; all enabled at the end. Threads created
  * later inherit them. */
 int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n);
+
+/* Turn every context-switch (stack) sampler on or off. */
+void session_gate_set(struct hp_session *s, int on);
 
 /* --- session.c, for session_attach.c --- */
 int session_setup(struct hp_session *s, const struct hp_session_opts *o, struct hp_store *st,

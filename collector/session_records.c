@@ -395,6 +395,10 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	smp->t_ns = session_rel_time(s, ps.time);
 	smp->pid = ps.pid;
 	smp->tid = ps.tid;
+	/* a switch-out in an "off" slot (offcpu.h; the sampler was still on):
+	 * its interval is counted, its stack never unwound */
+	if (what >> 32 == ID_OFFCPU && !offcpu_decide(s->oc, smp->t_ns))
+		return 0;
 	if ((ps.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
 		skip = kernel_frames(s, &ps, smp->frames);
 	if (s->o->call_graph == HP_CG_FP && ps.ips) {

@@ -59,6 +59,8 @@ struct hp_run_facts {
 	int64_t offcpu_intervals;      /* off-CPU intervals recorded (samples of event off-cpu) */
 	int64_t offcpu_ns;             /* their summed time, all threads */
 	int64_t offcpu_no_stack;       /* of the intervals, those whose stack was lost */
+	int64_t offcpu_sampled;        /* intervals written with their stack (weighted) */
+	int64_t offcpu_unsampled;      /* intervals counted only (stack samplers gated off) */
 	int64_t peak_rss_bytes;        /* the target's rusage: the largest peak of it and the
 				        * descendants it waited for (/usr/bin/time's figure);
 				        * each process's own is in processes.peak_rss */

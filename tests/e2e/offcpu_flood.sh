@@ -1,0 +1,70 @@
+#!/bin/sh
+# Issue 16, wave 7: off-CPU stacks at a high switch rate are sampled (the
+# stack samplers gated on and off at random, docs/offcpu.md) and weighted.
+# The flood fixture has two threads switching tens of thousands of times a
+# second, each timing its own time off the CPU in its wait function
+# (CLOCK_MONOTONIC minus CLOCK_THREAD_CPUTIME_ID around the blocking read):
+# hpprof's weighted off-CPU time of wait_reply and wait_request matches
+# those truths. At a low rate (the sleep fixture) nothing is sampled:
+# every interval is written with its own time, as before.
+. "$HP_SRC/tests/e2e/lib.sh"
+F="$HP_BUILD/tests/offcpu_fixture"
+[ -x "$F" ] || fail "offcpu_fixture is not built"
+
+"$HPPROF" run -q --off-cpu -o f.db -- "$F" flood 40000 >out.txt 2>err.txt ||
+	{ cat err.txt; fail "run failed"; }
+off=$(q f.db "SELECT value FROM run_info WHERE key = 'off_cpu'")
+case "$off" in
+"yes, without stacks"*) skip "off-CPU stacks unavailable here: $off" ;;
+yes*) ;;
+*) skip "off-CPU recording unavailable here: $off" ;;
+esac
+note "off_cpu: $off"
+unsampled=$(q f.db "SELECT value FROM run_info WHERE key = 'offcpu_unsampled'")
+assert_ge "intervals counted, not written (gated)" "$unsampled" 1
+total=$(q f.db "SELECT value FROM run_info WHERE key = 'offcpu_ns'")
+est=$(q f.db "SELECT total FROM events WHERE role = 'offcpu' AND measured")
+# The independent units of the estimate are the "on" periods (every
+# interval of one has its stack; between them none): counted from the rows,
+# a new period where two rows are more than one 2 ms decision apart.
+non=$(q f.db "WITH r AS (SELECT t_ns - LAG(t_ns) OVER (ORDER BY t_ns) AS d FROM samples
+	WHERE event = (SELECT MIN(id) FROM events WHERE role = 'offcpu'))
+	SELECT 1 + COUNT(*) FROM r WHERE d > 2000000")
+note "off-CPU: exact $total ns, weighted rows $est ns, $non on periods"
+# Tolerance: a function holding share p of the off-CPU time T is estimated
+# from n "on" periods: sd ~ T sqrt(p (1 - p) / n) (the binomial error of
+# its share over n units); K_SIGMA of that, plus 5% of T for the edges
+# (thread start and end, the fixture's clock reads outside the read call)
+# and the periods the samplers slowed the program (every switch copies a
+# stack while they are on).
+for fn in wait_reply wait_request; do
+	t=$(truth out.txt function "$fn" off_ns)
+	h=$(q f.db "SELECT o.total_value FROM function_counter_stats o JOIN functions f
+		ON f.id = o.function_id WHERE f.name = '$fn' AND o.event_id =
+		(SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured)")
+	awk -v h="${h:-0}" -v t="$t" -v T="$total" -v n="$non" -v k="$K_SIGMA" -v fn="$fn" 'BEGIN {
+		p = t / T; if (p > 1) p = 1
+		tol = k * T * sqrt(p * (1 - p) / n) + 0.05 * T
+		printf "# %s off-CPU: hpprof %.1f ms, truth %.1f ms, tolerance %.1f ms\n", fn, h / 1e6, t / 1e6, tol / 1e6
+		exit !(h >= t - tol && h <= t + tol) }' || fail "$fn off-CPU time"
+done
+# The weighted rows stand for every interval: sd ~ T / sqrt(n) at most.
+awk -v e="$est" -v T="$total" -v n="$non" -v k="$K_SIGMA" 'BEGIN {
+	tol = k * T / sqrt(n) + 0.05 * T
+	printf "# all off-CPU: weighted %.1f ms, exact %.1f ms, tolerance %.1f ms\n", e / 1e6, T / 1e6, tol / 1e6
+	exit !(e >= T - tol && e <= T + tol) }' || fail "weighted total"
+
+# Low rate: ~40 switches a second, nothing gated, every interval written
+# with its own time (the weighted total is the exact one).
+"$HPPROF" run -q --off-cpu -o s.db -- "$F" sleep 8 >sout.txt 2>err.txt ||
+	{ cat err.txt; fail "run sleep failed"; }
+assert_eq "low rate: off_cpu" "$(q s.db "SELECT value FROM run_info WHERE key = 'off_cpu'")" "yes"
+assert_eq "low rate: intervals gated" \
+	"$(q s.db "SELECT value FROM run_info WHERE key = 'offcpu_unsampled'")" 0
+assert_eq "low rate: every interval written" \
+	"$(q s.db "SELECT (SELECT value FROM run_info WHERE key = 'offcpu_sampled')
+		+ (SELECT value FROM run_info WHERE key = 'offcpu_no_stack')")" \
+	"$(q s.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")"
+assert_eq "low rate: weighted = exact time" \
+	"$(q s.db "SELECT total FROM events WHERE role = 'offcpu' AND measured")" \
+	"$(q s.db "SELECT value FROM run_info WHERE key = 'offcpu_ns'")"
