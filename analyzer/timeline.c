@@ -58,10 +58,17 @@ static struct row *row_of(struct pass *ps, uint32_t tid)
 	return r;
 }
 
-/* An off-CPU interval [t, t + ns) spread over the buckets it covers. */
+/* An off-CPU interval [t, t + own ns) spread over the buckets it covers.
+ * At high switch rates its stack was sampled and its row weighs more than
+ * its own time (counters[0] weighted ns, counters[2] own ns: docs/offcpu.md):
+ * the weighted time is spread over the interval's own span, so that each
+ * bucket's blocked time estimates all the intervals there, sampled or not,
+ * and no interval reaches past the time it lasted. */
 static int on_offcpu(struct pass *ps, const struct hp_sample_row *s)
 {
-	int64_t ns = s->nr_counters ? s->counters[0] : 0;
+	int64_t w = s->nr_counters ? s->counters[0] : 0;
+	int64_t ns = s->nr_counters > 2 && s->counters[2] > 0 ? s->counters[2] : w;
+	double scale = ns > 0 && w > ns ? (double)w / (double)ns : 1.0;
 	uint64_t t = s->t_ns, end = s->t_ns + (uint64_t)(ns > 0 ? ns : 0);
 	if (end > ps->t_max)
 		ps->t_max = end;
@@ -75,7 +82,7 @@ static int on_offcpu(struct pass *ps, const struct hp_sample_row *s)
 		if (b >= ps->nbuckets)
 			break;
 		uint64_t stop = (b + 1) * ps->bucket_ns < end ? (b + 1) * ps->bucket_ns : end;
-		r->blocked[b] += stop - t;
+		r->blocked[b] += (uint64_t)((double)(stop - t) * scale);
 		t = stop;
 	}
 	return 0;

@@ -43,7 +43,9 @@ struct hp_sample {
 	uint32_t nr_counters;
 	int64_t counters[HP_MAX_COUNTERS];     /* deltas since the previous sample of this thread;
 						* an off-CPU sample (events.role 'offcpu'): [0] ns
-						* off the CPU, [1] enum hp_wait_class */
+						* off the CPU it stands for (more than its own
+						* when switch stacks were sampled), [1] enum
+						* hp_wait_class, [2] its own ns */
 };
 
 /* Why a thread was off the CPU (an off-CPU sample's second value). The
