@@ -274,9 +274,11 @@ int memwatch_take(struct hp_memwatch *w, struct hp_mem_reading *out, int max)
 		return 0;
 	pthread_mutex_lock(&w->lock);
 	n = (int)(w->nqueue < (size_t)max ? w->nqueue : (size_t)max);
-	memcpy(out, w->queue, (size_t)n * sizeof(*out));
-	memmove(w->queue, w->queue + n, (w->nqueue - (size_t)n) * sizeof(*out));
-	w->nqueue -= (size_t)n;
+	if (n > 0) {     /* an empty queue may not be allocated yet (NULL) */
+		memcpy(out, w->queue, (size_t)n * sizeof(*out));
+		memmove(w->queue, w->queue + n, (w->nqueue - (size_t)n) * sizeof(*out));
+		w->nqueue -= (size_t)n;
+	}
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
