@@ -102,18 +102,6 @@ struct diff_cmd {
 	unsigned ngates;
 };
 
-static int parse_number(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || !(v >= lo && v <= hi)) {
-		hp_err("invalid value '%s' for %s", s, opt);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* --work N[,N...]: positive numbers. */
 static int parse_work(struct diff_cmd *o, const char *arg)
 {
@@ -198,9 +186,9 @@ static int parse_option(struct diff_cmd *o, int c, const char *arg)
 		return 0;
 	case 'N': return parse_norm(o, arg);
 	case 'W': return parse_work(o, arg);
-	case 'T': return parse_number("--threshold", arg, 0, 1e6, &o->d.threshold);
-	case 'A': return parse_number("--alpha", arg, 1e-9, 0.5, &o->d.alpha);
-	case 'M': return parse_number("--min-samples", arg, 0, 1e12, &o->d.min_samples);
+	case 'T': return cmd_parse_number("--threshold", arg, 0, 1e6, &o->d.threshold);
+	case 'A': return cmd_parse_number("--alpha", arg, 1e-9, 0.5, &o->d.alpha);
+	case 'M': return cmd_parse_number("--min-samples", arg, 0, 1e12, &o->d.min_samples);
 	case 'G': return parse_gate(o, arg);
 	case 'C': o->p.counters = arg; return 0;
 	case 'R': o->ranks = 1; return 0;

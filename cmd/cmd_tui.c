@@ -138,24 +138,11 @@ struct tui_cmd_opts {
 	int diff_opts;                /* one of them was given */
 };
 
-/* A number in [lo, hi] for opt, as `hpprof diff` reads it. */
-static int parse_number(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || !(v >= lo && v <= hi)) {
-		hp_err("invalid value '%s' for %s", s, opt);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* --from/--to SEC: seconds into the run, as `hpprof report` takes them. */
 static int parse_seconds(const char *opt, const char *s, uint64_t *ns)
 {
 	double v;
-	if (parse_number(opt, s, 0, 1e9, &v))
+	if (cmd_parse_number(opt, s, 0, 1e9, &v))
 		return -1;
 	*ns = (uint64_t)(v * 1e9);
 	return 0;
@@ -204,12 +191,12 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 			}
 			break;
 		case 'T':
-			if (parse_number("--threshold", optarg, 0, 1e6, &o->d.threshold))
+			if (cmd_parse_number("--threshold", optarg, 0, 1e6, &o->d.threshold))
 				return 2;
 			o->diff_opts = 1;
 			break;
 		case 'A':
-			if (parse_number("--alpha", optarg, 1e-9, 0.5, &o->d.alpha))
+			if (cmd_parse_number("--alpha", optarg, 1e-9, 0.5, &o->d.alpha))
 				return 2;
 			o->diff_opts = 1;
 			break;

@@ -139,6 +139,18 @@ int cmd_output_close(struct hp_outfile *o, int ok)
 	return 0;
 }
 
+int cmd_parse_number(const char *opt, const char *value, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(value, &end);
+	if (end == value || *end || !(v >= lo && v <= hi)) {
+		hp_err("invalid value '%s' for %s", value, opt);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 int64_t cmd_parse_size(const char *opt, const char *value)
 {
 	char *end;

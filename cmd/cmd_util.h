@@ -41,6 +41,10 @@ const char *cmd_output_refusal(const char *path, int *err);
  * prints "invalid value 'x' for OPT" and returns -1 on error. */
 int64_t cmd_parse_size(const char *opt, const char *value);
 
+/* Parse a number in [lo, hi] (strtod syntax) into *out; prints "invalid
+ * value 'x' for OPT" and returns -1 on error. */
+int cmd_parse_number(const char *opt, const char *value, double lo, double hi, double *out);
+
 /* After getopt_long returned '?' or ':' (opterr is 0, set by main): print one
  * line naming the wrong option and pointing at the command's help, e.g.
  *   hpprof: error: unknown option '--lmit'; see 'hpprof report --help'
