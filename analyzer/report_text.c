@@ -410,6 +410,7 @@ static void header_python(FILE *out, const struct hp_profile *p)
 	const char *ver = profile_meta(p, "python_version"), *note = profile_meta(p, "python_note");
 	const char *m = profile_meta(p, "python_merged"), *t = profile_meta(p, "python_truncated");
 	const char *u = profile_meta(p, "python_unmerged"), *r = profile_meta(p, "python_unresolved");
+	const char *frames = profile_meta(p, "python_frames");
 	char safe[256];                       /* the file is untrusted (textsafe.h) */
 	if (ver && m && t && u && r) {
 		double good = atof(m) + atof(t), bad = atof(u) + atof(r), all = good + bad;
@@ -420,6 +421,12 @@ static void header_python(FILE *out, const struct hp_profile *p)
 	}
 	if (note)
 		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
+	/* frames read from an attached process after each sample: the
+	 * innermost is checked against the sample, its callers cannot be */
+	if (frames && !strncmp(frames, "collector-side", 14))
+		fprintf(out, "  note: Python frames were read from the process after each sample;"
+			" the innermost frame is exact, its callers may be those of a later call"
+			" (docs/python.md); launch the program under hpprof for exact stacks\n");
 }
 
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)

@@ -129,6 +129,10 @@ shares)
 	unmerged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_unmerged'")
 	echo "# merged $merged, unmerged $unmerged"
 	check_shares a.db 1 2
+	# the report says the callers of an attached process's frames are a reading
+	"$HPPROF" report a.db >r.txt 2>r.err || { cat r.err >&2; fail "hpprof report failed"; }
+	assert_contains "the report's note on callers read after the sample" r.txt \
+		"its callers may be those of a later call"
 	;;
 truth)
 	"$PY" "$FX/attach_truth.py" --lines --ms 1 --seconds 120 >t.out 2>t.err &
