@@ -233,6 +233,10 @@ int profile_event_index(const struct hp_profile *p, const char *name);
 /* n as a percentage of the selection's main-sampler samples (0 when none). */
 double profile_pct(const struct hp_profile *p, uint64_t n);
 
+/* " ns (1.254 s)" for a count v of ev in nanoseconds (the software clocks,
+ * the off-CPU and wall totals), "" for a count of events; into buf. */
+const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
+
 /* The weight column named name: -1 for samples (name NULL or "samples"),
  * an index into events[] of a measured event, or -2 when p has none such
  * (a simulated event is no stack weight: -2). */

@@ -3,6 +3,7 @@
  * meta facts, event columns and weights, the functions and lines in order
  * of self cost, and the statistics tables written back to the store.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,4 +129,14 @@ uint32_t *profile_functions_by_self(const struct hp_profile *p)
 uint32_t *profile_lines_by_self(const struct hp_profile *p)
 {
 	return sorted(p, p->nlines, line_by_self);
+}
+
+const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
+{
+	static const char *const clocks[] = { "task-clock", "cpu-clock", "off-cpu", "wall" };
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++)
+		if (!strcmp(ev->name, clocks[i]))
+			snprintf(buf, len, " ns (%.3f s)", (double)v / 1e9);
+	return buf;
 }

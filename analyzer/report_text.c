@@ -370,7 +370,7 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
 		int64_t v = o->selection ? sums[e] : ev->total;
-		char name[256], why[1024];
+		char name[256], why[1024], unit[64];
 		const char *n = textsafe(ev->name, name, sizeof(name));
 		if (ev->measured && ev->rows && !columns_event_shown(p, e))
 			continue;             /* a raw simulated count: run_info has it */
@@ -378,10 +378,10 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 			fprintf(out, "  %-22s n/a: counted for the whole run only (%" PRId64 "), not "
 				"per sample\n", n, ev->total);
 		else if (ev->measured && ev->running_pct < 99.5)
-			fprintf(out, "  %-22s %" PRId64 " (scaled: counted %.1f%% of the time)\n",
-				n, v, ev->running_pct);
+			fprintf(out, "  %-22s %" PRId64 "%s (scaled: counted %.1f%% of the time)\n",
+				n, v, profile_count_unit(ev, v, unit, sizeof(unit)), ev->running_pct);
 		else if (ev->measured)
-			fprintf(out, "  %-22s %" PRId64 "%s\n", n, v,
+			fprintf(out, "  %-22s %" PRId64 "%s%s\n", n, v, profile_count_unit(ev, v, unit, sizeof(unit)),
 				strcmp(ev->role, "simulated") ? "" : "  (simulated)");
 		else
 			fprintf(out, "  %-22s n/a: %s\n", n,

@@ -93,8 +93,10 @@ static void add_counters(struct summary *s, const struct hp_profile *p)
 			continue;             /* add_simulation */
 		if (!strcmp(ev->role, "alloc"))
 			continue;             /* the memory view's */
+		char unit[64];
 		if (ev->measured)
-			text_add(t, TUI_NORMAL, "  %-22s %15" PRId64 "%s", ev->name, ev->total,
+			text_add(t, TUI_NORMAL, "  %-22s %15" PRId64 "%s%s", ev->name, ev->total,
+				 profile_count_unit(ev, ev->total, unit, sizeof(unit)),
 				 ev->running_pct < 99.5 ? "  (multiplexed, scaled)" : "");
 		else
 			text_add(t, TUI_DIM, "  %-22s %15s  %s", ev->name, "n/a",
