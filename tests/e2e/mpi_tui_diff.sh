@@ -52,28 +52,13 @@ done
 # check.py SCREEN MODE: the screen's figures against diff.json (MODE: head
 # and self rows, total rows, or page: the rows after PgDn).
 cat >check.py <<'EOF'
-import json, re, sys
-screen = open(sys.argv[1]).read().split("\n")
+import json, os, re, sys
+sys.path.insert(0, os.path.join(os.environ["HP_SRC"], "tests", "e2e"))
+import screencheck
+from screencheck import TOL, bad, find, near, same
+screen = screencheck.screen = open(sys.argv[1]).read().split("\n")
 mode = sys.argv[2]
 d = json.load(open("diff.json"))
-bad = []
-TOL = 0.005 + 0.00005                 # 2 decimals on screen, 4 in the JSON
-
-def near(what, got, want, tol=TOL):
-    if abs(float(got) - float(want)) > tol + 1e-12:
-        bad.append("%s: screen %s, json %s" % (what, got, want))
-
-def same(what, got, want):
-    if str(got) != str(want):
-        bad.append("%s: screen %s, json %s" % (what, got, want))
-
-def find(pattern):
-    for line in screen:
-        m = re.search(pattern, line)
-        if m:
-            return m
-    bad.append("not on the screen: " + pattern)
-    return None
 
 def head():
     b, a, imb = d["before"], d["after"], d["imbalance"]

@@ -54,15 +54,12 @@ dump() { "$HPPROF" tui --no-color --dump ranks --width 140 --height 60 "$@"; }
 	fail "diff --ranks -f json --threshold 50 --alpha 0.01"
 dump --threshold 50 --alpha 0.01 b.db --diff a.db >opt.txt || fail "tui --threshold --alpha"
 python3 - opt.txt opt.json def.json <<'EOF' || { cat opt.txt >&2; fail "tui --threshold 50 --alpha 0.01 differs from diff's JSON"; }
-import json, re, sys
+import json, os, re, sys
+sys.path.insert(0, os.path.join(os.environ["HP_SRC"], "tests", "e2e"))
+from screencheck import TOL, bad, near
 screen = open(sys.argv[1]).read()
 d, dd = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
 imb, dimb = d["imbalance"], dd["imbalance"]
-TOL = 0.005 + 0.00005
-bad = []
-def near(what, got, want, tol=TOL):
-    if abs(float(got) - float(want)) > tol + 1e-12:
-        bad.append("%s: screen %s, json %s" % (what, got, want))
 if "--alpha 0.01 --threshold 50%: counts beyond \u00b1, 99% interval" not in screen:
     bad.append("the options in effect are not on the screen")
 m = re.search(r"load imbalance \(compute max/mean\) ([\d.]+), max on rank (\d+) -> ([\d.]+), max on rank (\d+)", screen)
@@ -104,24 +101,12 @@ EOF
 # rank: one rank, imbalance not compared; window: imbalance compared).
 cat >check.py <<'EOF'
 import json, os, re, sys
-screen = open(sys.argv[1]).read().split("\n")
+sys.path.insert(0, os.path.join(os.environ["HP_SRC"], "tests", "e2e"))
+import screencheck
+from screencheck import TOL, bad, find, near, same
+screen = screencheck.screen = open(sys.argv[1]).read().split("\n")
 rep = [json.load(open(sys.argv[2]))["ranks"], json.load(open(sys.argv[3]))["ranks"]]
 mode = sys.argv[4]
-TOL = 0.005 + 0.00005
-bad = []
-def near(what, got, want, tol=TOL):
-    if abs(float(got) - float(want)) > tol + 1e-12:
-        bad.append("%s: screen %s, json %s" % (what, got, want))
-def same(what, got, want):
-    if str(got) != str(want):
-        bad.append("%s: screen %s, json %s" % (what, got, want))
-def find(pattern):
-    for line in screen:
-        m = re.search(pattern, line)
-        if m:
-            return m
-    bad.append("not on the screen: " + pattern)
-    return None
 
 rows = [{r["rank"]: r for r in side["rows"]} for side in rep]
 m = find(r"(\d+) ranks? before, (\d+) after   MPI time ([\d.]+)% -> ([\d.]+)% of all samples")
