@@ -20,19 +20,9 @@ command -v python3 >/dev/null || skip "python3 is not installed (scripts/install
 
 N=4
 # As e2e_mpi_imbalance: 1.2e8 darts per rank in 12 rounds (rank 0 twice
-# that with --skew 2), busy-polling waits (mpi_yield_when_idle=0) so that
-# the waits are CPU time the samples see.
-OMPI_MCA_mpi_yield_when_idle=0
-export OMPI_MCA_mpi_yield_when_idle
-for job in a:2 b:1; do
-	name=${job%%:*} skew=${job#*:}
-	mpirun_np $N "$HPPROF" run -q -o "$name.%r.db" "$KDIR/hp-mpi-pi" --skew "$skew" \
-		--samples 1.2e8 --rounds 12 >"$name.out" 2>"$name.err" ||
-		{ cat "$name.err" "$name.out" >&2; fail "mpirun of job $name (--skew $skew)"; }
-	grep -q "^mpi-pi: .* OK$" "$name.out" || { cat "$name.out" >&2; fail "job $name: no validation line"; }
-	"$HPPROF" merge -o "$name.db" "$name.0.db" "$name.1.db" "$name.2.db" "$name.3.db" \
-		2>"$name.merge" || { cat "$name.merge" >&2; fail "merge of job $name"; }
-done
+# that with --skew 2), busy-polling waits so that the waits are CPU time
+# the samples see.
+mpi_two_jobs 1.2e8 12
 
 "$HPPROF" diff --ranks -n 0 -f json a.db b.db >diff.json || fail "diff --ranks -f json"
 "$HPPROF" diff a.db b.db >diff.txt || fail "diff"

@@ -42,3 +42,24 @@ rank_mpi_cpu() {
 		if (f["rank"] == r && f["scope"] == "calls" && f["name"] ~ /^MPI_/) s += f["cpu_s"]
 	} END { printf "%.6f\n", s }' "$1"
 }
+
+# mpi_two_jobs SAMPLES ROUNDS: the before/after pair of the diff tests, two
+# 4-rank jobs of hp-mpi-pi recorded by hpprof: a with --skew 2 (rank 0
+# throws twice the darts of each other rank), b with --skew 1; waits
+# busy-poll (mpi_yield_when_idle=0) so that MPI time is CPU time the
+# samples see. Each job must print its validation line; its per-rank files
+# (a.R.db) are merged into a.db and b.db (outputs in a.out, b.out).
+mpi_two_jobs() {
+	OMPI_MCA_mpi_yield_when_idle=0
+	export OMPI_MCA_mpi_yield_when_idle
+	for job in a:2 b:1; do
+		name=${job%%:*} skew=${job#*:}
+		mpirun_np 4 "$HPPROF" run -q -o "$name.%r.db" "$KDIR/hp-mpi-pi" --skew "$skew" \
+			--samples "$1" --rounds "$2" >"$name.out" 2>"$name.err" ||
+			{ cat "$name.err" "$name.out" >&2; fail "mpirun of job $name (--skew $skew)"; }
+		grep -q "^mpi-pi: .* OK$" "$name.out" ||
+			{ cat "$name.out" >&2; fail "job $name: no validation line"; }
+		"$HPPROF" merge -o "$name.db" "$name.0.db" "$name.1.db" "$name.2.db" "$name.3.db" \
+			2>"$name.merge" || { cat "$name.merge" >&2; fail "merge of job $name"; }
+	done
+}

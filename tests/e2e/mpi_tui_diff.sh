@@ -36,16 +36,7 @@ trap 'tui_stop; rm -rf "$T"' EXIT
 
 # As e2e_mpi_views: a small job (a few hundred samples per rank) with
 # busy-polling waits, so that MPI time is CPU time the samples see.
-OMPI_MCA_mpi_yield_when_idle=0
-export OMPI_MCA_mpi_yield_when_idle
-for job in a:2 b:1; do
-	name=${job%%:*} skew=${job#*:}
-	mpirun_np 4 "$HPPROF" run -q -o "$name.%r.db" "$KDIR/hp-mpi-pi" --skew "$skew" \
-		--samples 4e7 --rounds 8 >"$name.out" 2>"$name.err" ||
-		{ cat "$name.err" "$name.out" >&2; fail "mpirun of job $name (--skew $skew)"; }
-	"$HPPROF" merge -o "$name.db" "$name.0.db" "$name.1.db" "$name.2.db" "$name.3.db" \
-		2>"$name.merge" || { cat "$name.merge" >&2; fail "merge of job $name"; }
-done
+mpi_two_jobs 4e7 8
 "$HPPROF" diff --ranks -n 0 -f json a.db b.db >diff.json || fail "diff --ranks -f json"
 "$HPPROF" diff --ranks -n 5 a.db b.db | sed 's/^/# /'
 

@@ -33,16 +33,7 @@
 . "$HP_SRC/tests/e2e/mpi_lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
 
-OMPI_MCA_mpi_yield_when_idle=0        # busy-polling waits: MPI time is CPU time
-export OMPI_MCA_mpi_yield_when_idle
-for job in a:2 b:1; do
-	name=${job%%:*} skew=${job#*:}
-	mpirun_np 4 "$HPPROF" run -q -o "$name.%r.db" "$KDIR/hp-mpi-pi" --skew "$skew" \
-		--samples 4e7 --rounds 8 >"$name.out" 2>"$name.err" ||
-		{ cat "$name.err" "$name.out" >&2; fail "mpirun of job $name (--skew $skew)"; }
-	"$HPPROF" merge -o "$name.db" "$name.0.db" "$name.1.db" "$name.2.db" "$name.3.db" \
-		2>"$name.merge" || { cat "$name.merge" >&2; fail "merge of job $name"; }
-done
+mpi_two_jobs 4e7 8
 "$HPPROF" merge -o a3.db a.0.db a.1.db a.2.db 2>/dev/null ||
 	fail "merge of the before job without rank 3"
 
