@@ -40,24 +40,8 @@ attach() {
 	kill "$pid"; wait "$pid" 2>/dev/null; pid=
 }
 
-# The innermost Python frame of each sample (function, line), its caller's
-# line, and whether libz or the C library lies beneath it.
-LEAVES="WITH RECURSIVE walk(s, node, depth) AS (
-  SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
-  UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node WHERE parent != 0),
- fr AS (SELECT s, walk.depth AS depth, m.path AS mod, lf.function_id AS fid, lf.line AS line
-  FROM walk JOIN stack_nodes n ON n.id = node JOIN locations l ON l.id = n.location_id
-  JOIN modules m ON m.id = l.module_id LEFT JOIN location_frames lf ON lf.location_id = l.id),
- py AS (SELECT s, min(depth) AS d FROM fr WHERE mod LIKE '[python] %' GROUP BY s),
- py2 AS (SELECT fr.s, min(fr.depth) AS d FROM fr JOIN py ON py.s = fr.s
-  WHERE fr.mod LIKE '[python] %' AND fr.depth > py.d GROUP BY fr.s),
- c AS (SELECT DISTINCT fr.s FROM fr JOIN py ON py.s = fr.s WHERE fr.depth < py.d
-  AND (mod LIKE '%libz%' OR mod LIKE '%libc.so%')),
- leaf AS (SELECT py.s, f.name, fr.line, cf.line AS cline, cfn.name AS cname,
-  py.s IN (SELECT s FROM c) AS inc
-  FROM py JOIN fr ON fr.s = py.s AND fr.depth = py.d JOIN functions f ON f.id = fr.fid
-  LEFT JOIN py2 ON py2.s = py.s LEFT JOIN fr cf ON cf.s = py2.s AND cf.depth = py2.d
-  LEFT JOIN functions cfn ON cfn.id = cf.fid)"
+# the innermost Python frame of each sample, its caller, and the truth
+LEAVES=$(cat "$FX/attach_leaves.sql")
 counts() { sqlite3 "$1" "SELECT coalesce(max(CASE key WHEN 'python_merged' THEN value END), 0) || ' merged, ' ||
 	coalesce(max(CASE key WHEN 'python_unmerged' THEN value END), 0) || ' unmerged' FROM run_info"; }
 line_of() { grep -n -- "$1" "$FX/attach_truth.py" | tail -1 | cut -d: -f1; }

@@ -144,21 +144,9 @@ truth)
 	kill -TERM "$pid"; wait "$pid"; st=$?; pid=
 	assert_eq "the target's exit status after SIGTERM" "$st" 0
 	cl=$(marker_lines "$FX/attach_truth.py" "# C_LINE"); pl=$(marker_lines "$FX/attach_truth.py" "# PY_LINE")
-	set -- $(q t.db "WITH RECURSIVE walk(s, node, depth) AS (
-		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
-		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
-		WHERE parent != 0),
-	  fr AS (SELECT s, walk.depth AS depth, m.path AS mod, lf.function_id AS fid, lf.line AS line
-		FROM walk JOIN stack_nodes n ON n.id = node JOIN locations l ON l.id = n.location_id
-		JOIN modules m ON m.id = l.module_id LEFT JOIN location_frames lf ON lf.location_id = l.id),
-	  py AS (SELECT s, min(depth) AS d FROM fr WHERE mod LIKE '[python] %' GROUP BY s),
-	  c AS (SELECT DISTINCT fr.s FROM fr JOIN py ON py.s = fr.s WHERE fr.depth < py.d
-		AND (mod LIKE '%libz%' OR mod LIKE '%libc.so%')),
-	  leaf AS (SELECT py.s, fr.line, py.s IN (SELECT s FROM c) AS inc FROM py
-		JOIN fr ON fr.s = py.s AND fr.depth = py.d JOIN functions f ON f.id = fr.fid
-		WHERE f.name = 'lines')
+	set -- $(q t.db "$(cat "$FX/attach_leaves.sql")
 	SELECT count(*), coalesce(sum((inc AND line != $cl) OR (NOT inc AND line NOT IN ($pl, $pl - 1))), 0)
-	FROM leaf" | tr '|' ' ')
+	FROM leaf WHERE name = 'lines'" | tr '|' ' ')
 	n=$1; wrong=$2
 	merged=$(q t.db "SELECT value FROM run_info WHERE key = 'python_merged'")
 	unmerged=$(q t.db "SELECT value FROM run_info WHERE key = 'python_unmerged'")
@@ -178,24 +166,9 @@ callerline)
 		{ cat c.db.err >&2; fail "hpprof run -p failed"; }
 	kill -TERM "$pid"; wait "$pid"; pid=
 	sc=$(marker_lines "$FX/attach_truth.py" "# SAME_C"); sp=$(marker_lines "$FX/attach_truth.py" "# SAME_PY")
-	set -- $(q c.db "WITH RECURSIVE walk(s, node, depth) AS (
-		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
-		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
-		WHERE parent != 0),
-	  fr AS (SELECT s, walk.depth AS depth, m.path AS mod, lf.function_id AS fid, lf.line AS line
-		FROM walk JOIN stack_nodes n ON n.id = node JOIN locations l ON l.id = n.location_id
-		JOIN modules m ON m.id = l.module_id LEFT JOIN location_frames lf ON lf.location_id = l.id),
-	  py AS (SELECT s, min(depth) AS d FROM fr WHERE mod LIKE '[python] %' GROUP BY s),
-	  py2 AS (SELECT fr.s, min(fr.depth) AS d FROM fr JOIN py ON py.s = fr.s
-		WHERE fr.mod LIKE '[python] %' AND fr.depth > py.d GROUP BY fr.s),
-	  c AS (SELECT DISTINCT fr.s FROM fr JOIN py ON py.s = fr.s WHERE fr.depth < py.d
-		AND (mod LIKE '%libz%' OR mod LIKE '%libc.so%')),
-	  leaf AS (SELECT py.s, cf.line AS cline, py.s IN (SELECT s FROM c) AS inc FROM py
-		JOIN fr ON fr.s = py.s AND fr.depth = py.d JOIN functions f ON f.id = fr.fid
-		JOIN py2 ON py2.s = py.s JOIN fr cf ON cf.s = py2.s AND cf.depth = py2.d
-		WHERE f.name = 'both')
+	set -- $(q c.db "$(cat "$FX/attach_leaves.sql")
 	SELECT count(*), coalesce(sum(cline > 0 AND ((inc AND cline != $sc) OR (NOT inc AND cline != $sp))), 0)
-	FROM leaf" | tr '|' ' ')
+	FROM leaf WHERE name = 'both' AND cdepth IS NOT NULL" | tr '|' ' ')
 	echo "# of $1 samples in both(), $2 with their caller's line wrong"
 	assert_ge "samples in both()" "$1" 100
 	# by construction (no caller line is given after the fact): none
