@@ -304,23 +304,31 @@ static void offcpu_failed(struct hp_session *s, int err, int cpu, const char *wh
 	hp_debug(HP_DBG_PERF, 1, "%s on cpu %d: %s", what, cpu, strerror(-err));
 }
 
+/* The attributes the off-CPU events share: a software event of every
+ * occurrence (period 1), no counters read, opened disabled (enabled at the
+ * target's exec, or by the session when attaching). */
+static void switch_attr(struct hp_session *s, struct perf_event_attr *a, uint64_t config)
+{
+	base_attr(s, a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = config;
+	a->sample_period = 1;
+	a->sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	a->read_format = 0;
+	a->disabled = 1;
+	a->enable_on_exec = !s->attach;
+	a->exclude_kernel = !s->res->kernel_samples;
+}
+
 static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
 	int own = !switch_slot(s, ring)->meta, err;
-	base_attr(s, &a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_DUMMY;
-	a.sample_period = 1;
-	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	switch_attr(s, &a, PERF_COUNT_SW_DUMMY);
 	a.sample_stack_user = 0;
 	a.sample_regs_user = 0;
 	a.sample_type &= ~(uint64_t)(PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_USER);
-	a.read_format = 0;
-	a.disabled = 1;
-	a.enable_on_exec = !s->attach;
 	a.context_switch = 1;
-	a.exclude_kernel = !s->res->kernel_samples;
 	a.watermark = 1;                   /* the ring's owner sets when it wakes the loop */
 	a.wakeup_watermark = SWITCH_RING_PAGES(s) * 4096 / 4;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -360,15 +368,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	s->offcpu_fds[ring] = -1;
 	if ((s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
 		return;
-	base_attr(s, &a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
-	a.sample_period = 1;
-	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
-	a.read_format = 0;
-	a.disabled = 1;
-	a.enable_on_exec = !s->attach;
-	a.exclude_kernel = !s->res->kernel_samples;
+	switch_attr(s, &a, PERF_COUNT_SW_CONTEXT_SWITCHES);
 	/* Its own ring: a burst of stacks (an "on" slot drained late) may
 	 * overflow it, never the switch records that time the intervals. */
 	int own = !stack_slot(s, ring)->meta;
