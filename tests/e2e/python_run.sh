@@ -101,18 +101,25 @@ kernel_beneath() {
 	SELECT (SELECT count(*) FROM inner), (SELECT count(*) FROM k), (SELECT count(*) FROM z)"
 }
 
-case "$case_name" in
-shares)
-	run_py s.db "$PY" "$FX/three_shares.py"
-	n=$(q s.db "SELECT sum(total_samples) FROM function_profile
+# three_shares DB ALLOWANCE: three_shares.py's share_a/b/c in DB (>= 300
+# samples) against the CPU-time shares it printed (DB.out), each within its
+# binomial tolerance plus ALLOWANCE
+three_shares() {
+	n=$(q "$1" "SELECT sum(total_samples) FROM function_profile
 		    WHERE function IN ('share_a','share_b','share_c') AND module LIKE '[python] %'")
 	assert_ge "samples of share_a/b/c" "$n" 300
 	for f in share_a share_b share_c; do
-		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $5 }' s.db.out)
-		got=$(q s.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
-		# allowance 0.02: thread_time() brackets the calls, samples land on them
-		share_within "$f share" "$got" "$want" "$n" 0.02
+		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $5 }' "$1.out")
+		got=$(q "$1" "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
+		share_within "$f share" "$got" "$want" "$n" "$2"
 	done
+}
+
+case "$case_name" in
+shares)
+	run_py s.db "$PY" "$FX/three_shares.py"
+	# allowance 0.02: thread_time() brackets the calls, samples land on them
+	three_shares s.db 0.02
 	# the one loop body line of each, in line_profile
 	body=$(marker_lines "$FX/three_shares.py" "# BODY")
 	q s.db "SELECT line FROM line_profile WHERE function = 'share_a' ORDER BY self_samples DESC
@@ -127,17 +134,10 @@ execshell)
 	case "$(q x.db "SELECT value FROM run_info WHERE key = 'python_frames'")" in
 		"collector-side"*"1 process found running Python after an exec") ;;
 		*) fail "run_info python_frames does not say the frames were read after the exec" ;; esac
-	n=$(q x.db "SELECT sum(total_samples) FROM function_profile
-		    WHERE function IN ('share_a','share_b','share_c') AND module LIKE '[python] %'")
-	assert_ge "samples of share_a/b/c" "$n" 300
-	for f in share_a share_b share_c; do
-		want=$(awk -F'\t' -v f=$f '$1 == "TRUTH" && $2 == "function" && $3 == f { print $5 }' x.db.out)
-		got=$(q x.db "SELECT 1.0 * total_samples / $n FROM function_profile WHERE function = '$f'")
-		# allowance 0.03: thread_time() brackets the calls (0.02, as for
-		# shares); a sample whose frames cannot be checked after the fact
-		# is left unmerged and not counted (docs/python.md, "Attach")
-		share_within "$f share" "$got" "$want" "$n" 0.03
-	done
+	# allowance 0.03: thread_time() brackets the calls (0.02, as for
+	# shares); a sample whose frames cannot be checked after the fact
+	# is left unmerged and not counted (docs/python.md, "Attach")
+	three_shares x.db 0.03
 	;;
 kernel)
 	run_py k.db "$PY" "$FX/kernel_lines.py"
