@@ -117,6 +117,19 @@ check_shares() {
 		WHERE function = 'share_a' ORDER BY self_samples DESC LIMIT 1")" "$body"
 }
 
+# attach_truth MODE DB: attach_truth.py MODE (1 ms calls) attached for 2 s
+# at 1 kHz into DB; the target must outlive the attach and end cleanly
+attach_truth() {
+	"$PY" "$FX/attach_truth.py" "$1" --ms 1 --seconds 120 >t.out 2>t.err &
+	pid=$!
+	wait_ready t.out attach_truth.py
+	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o "$2" >"$2.out" 2>"$2.err" ||
+		{ cat "$2.err" >&2; fail "hpprof run -p failed"; }
+	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
+	kill -TERM "$pid"; wait "$pid"; st=$?; pid=
+	assert_eq "the target's exit status after SIGTERM" "$st" 0
+}
+
 case "$case_name" in
 shares)
 	start "$PY"
@@ -135,14 +148,7 @@ shares)
 		"its callers may be those of a later call"
 	;;
 truth)
-	"$PY" "$FX/attach_truth.py" --lines --ms 1 --seconds 120 >t.out 2>t.err &
-	pid=$!
-	wait_ready t.out attach_truth.py
-	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o t.db >t.db.out 2>t.db.err ||
-		{ cat t.db.err >&2; fail "hpprof run -p failed"; }
-	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
-	kill -TERM "$pid"; wait "$pid"; st=$?; pid=
-	assert_eq "the target's exit status after SIGTERM" "$st" 0
+	attach_truth --lines t.db
 	cl=$(marker_lines "$FX/attach_truth.py" "# C_LINE"); pl=$(marker_lines "$FX/attach_truth.py" "# PY_LINE")
 	set -- $(q t.db "$(cat "$FX/attach_leaves.sql")
 	SELECT count(*), coalesce(sum((inc AND line != $cl) OR (NOT inc AND line NOT IN ($pl, $pl - 1))), 0)
@@ -159,12 +165,7 @@ truth)
 	assert_ge "merged share" "$(awk -v m="$merged" -v u="$unmerged" 'BEGIN { print m / (m + u) }')" 0.90
 	;;
 callerline)
-	"$PY" "$FX/attach_truth.py" --same --ms 1 --seconds 120 >t.out 2>t.err &
-	pid=$!
-	wait_ready t.out attach_truth.py
-	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o c.db >c.db.out 2>c.db.err ||
-		{ cat c.db.err >&2; fail "hpprof run -p failed"; }
-	kill -TERM "$pid"; wait "$pid"; pid=
+	attach_truth --same c.db
 	sc=$(marker_lines "$FX/attach_truth.py" "# SAME_C"); sp=$(marker_lines "$FX/attach_truth.py" "# SAME_PY")
 	set -- $(q c.db "$(cat "$FX/attach_leaves.sql")
 	SELECT count(*), coalesce(sum(cline > 0 AND ((inc AND cline != $sc) OR (NOT inc AND cline != $sp))), 0)
