@@ -558,3 +558,17 @@ int report_check_columns(const struct hp_profile *p, const char *list, char *bad
 	}
 	return err;
 }
+
+int report_check_sort(const struct hp_profile *p, const char *id, char *why, size_t len)
+{
+	char bad[128], valid[2048], safe[128];
+	int unknown = report_check_columns(p, id, bad, sizeof(bad), valid, sizeof(valid)) != 0;
+	if (columns_counter_why(p, id, why, len))
+		return -EINVAL;
+	if (unknown || strchr(id, ',')) {
+		snprintf(why, len, "no column '%s' (this profile has: %s)",
+			 textsafe(id, safe, sizeof(safe)), valid);
+		return -EINVAL;
+	}
+	return 0;
+}

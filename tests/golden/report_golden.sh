@@ -51,6 +51,41 @@ check report_total "$HPPROF" report -n 3 t.db
 check report_total_tid "$HPPROF" report -n 2 --tid "$tid" t.db
 check report_total_csv "$HPPROF" report -n 2 --format csv t.db
 check views_total sqlite3 -header t.db "SELECT * FROM function_profile LIMIT 3; SELECT * FROM line_profile LIMIT 3;"
+# A --sort, --columns or --weight that cannot order or weigh rows is an
+# error naming why, never a silently unsorted (or garbage-ordered) table:
+# an unknown id, a counter not measured (cycles: no PMU in the fixture's
+# run), a counter counted for the whole run only (t.db's page-faults).
+# refuse NAME STATUS TEXT CMD...: exit STATUS, nothing on stdout, TEXT on stderr.
+refuse() {
+	name=$1 want=$2 text=$3
+	shift 3
+	"$@" >"$name.out" 2>"$name.err"
+	rc=$?
+	[ "$rc" -eq "$want" ] || { cat "$name.err"; fail "$name: exit status $rc, expected $want"; }
+	[ -s "$name.out" ] && { head -3 "$name.out"; fail "$name: printed on stdout"; }
+	grep -qF -- "$text" "$name.err" || { cat "$name.err"; fail "$name: '$text' not said"; }
+	note "$name: $(cat "$name.err")"
+}
+refuse sort_unknown 2 "invalid --sort 'bogus': no column 'bogus' (this profile has: self_pct," \
+	"$HPPROF" report -s bogus f.db
+refuse sort_not_measured 2 "cycles was not measured in this run: not supported" \
+	"$HPPROF" report -s cycles f.db
+refuse sort_whole_run 2 "page-faults was counted for the whole run only (950), not with each" \
+	"$HPPROF" report -s page-faults t.db
+refuse columns_whole_run 2 "invalid --columns id 'page-faults': page-faults was counted for" \
+	"$HPPROF" report --columns self,page-faults t.db
+refuse weight_whole_run 1 "invalid --weight 'page-faults': page-faults was counted for" \
+	"$HPPROF" export -f folded -w page-faults t.db
+refuse weight_not_measured 1 "invalid --weight 'cycles': cycles was not measured" \
+	"$HPPROF" export -f svg -w cycles f.db
+# a thread or process the profile does not have is a mistake, not an empty report
+refuse tid_unknown 1 "'f.db' has no samples of thread 4000000" "$HPPROF" report --tid 4000000 f.db
+refuse pid_unknown 1 "'f.db' has no process 4000000" "$HPPROF" report --pid 4000000 f.db
+# ... while an empty time window of a thread is an answer (no samples there)
+"$HPPROF" report --tid "$tid" --from 100 f.db >win.out 2>win.err || { cat win.err; fail "empty window"; }
+grep -q "samples:   0 " win.out || fail "the empty window did not report 0 samples"
+# the accepted sort still orders: page-faults:sampled is per row in t.db
+"$HPPROF" report -n 3 -s page-faults:sampled t.db >pfs.out 2>pfs.err || fail "sort page-faults:sampled"
 # Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
 # the kernel section, and the hot lines charging kernel time and page
 # faults to the touching line.
