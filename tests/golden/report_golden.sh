@@ -86,6 +86,23 @@ refuse pid_unknown 1 "'f.db' has no process 4000000" "$HPPROF" report --pid 4000
 grep -q "samples:   0 " win.out || fail "the empty window did not report 0 samples"
 # the accepted sort still orders: page-faults:sampled is per row in t.db
 "$HPPROF" report -n 3 -s page-faults:sampled t.db >pfs.out 2>pfs.err || fail "sort page-faults:sampled"
+# The callers of the allocation sites: two allocating functions of one name
+# in two modules (libiberty's xmalloc is linked into both gcc's cc1 and
+# libbfd, seen in `gcc -O2` under --alloc) name their module, or the tree
+# shows two identical "xmalloc" roots (fixtures/tui.sql: main allocates 32
+# MiB, ld.so's calloc 304 bytes; the calloc is renamed main here).
+sh "$HP_SRC/tests/golden/fixture.sh" load tui a.db || fail "cannot build the tui fixture"
+sqlite3 a.db "UPDATE functions SET name = 'main' WHERE name = 'calloc' AND module_id IN
+	(SELECT id FROM modules WHERE path LIKE '%ld-linux%')" || fail "cannot rename calloc"
+"$HPPROF" report --memory a.db >mem.out 2>mem.err || { cat mem.err; fail "report --memory"; }
+sed -n '/^Callers/,/^Held/p' mem.out >callers.out
+grep -Eq '^ +33554432 +1  main \(fixture_prog\)$' callers.out ||
+	{ cat callers.out; fail "the callers' main root does not name fixture_prog"; }
+grep -Eq '^ +304 +1  main \(ld-linux-x86-64\.so\.2\)$' callers.out ||
+	{ cat callers.out; fail "the callers' second main root does not name ld.so"; }
+grep -Eq '^ +4096 +1  _IO_file_doallocate$' callers.out ||
+	{ cat callers.out; fail "a root of a unique name got a module"; }
+note "callers name the module of shared names"
 # Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
 # the kernel section, and the hot lines charging kernel time and page
 # faults to the touching line.
