@@ -31,6 +31,7 @@ struct site_print {
 	unsigned limit, shown;
 	int leaks;                    /* print only sites with leaked bytes */
 	int peak;                     /* print only sites holding bytes at the peak */
+	uint64_t sites, bytes, blocks; /* leaks: every leaking site's, shown or not */
 };
 
 static int print_site(void *ctx, const struct hp_alloc_site *a)
@@ -39,8 +40,13 @@ static int print_site(void *ctx, const struct hp_alloc_site *a)
 	char loc[96], sl[384], sf[1024];
 	if ((sp->leaks && !a->leaked_bytes) || (sp->peak && !a->peak_bytes))
 		return 0;
+	if (sp->leaks) {              /* the total counts the sites not shown too */
+		sp->sites++;
+		sp->bytes += a->leaked_bytes;
+		sp->blocks += a->leaked_allocs;
+	}
 	if (sp->limit && sp->shown >= sp->limit)
-		return 1;
+		return !sp->leaks;
 	const char *base = stacks_basename(a->file);
 	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", a->line);
 	const char *l = textsafe(loc, sl, sizeof(sl));     /* untrusted names (textsafe.h) */
@@ -204,7 +210,7 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 			   unsigned limit)
 {
 	const char *mode = profile_meta(p, "alloc_tracking");
-	struct site_print sp = { out, limit, 0, 0, 0 };
+	struct site_print sp = { out, limit, 0, 0, 0, 0, 0, 0 };
 	if (!mode) {
 		fprintf(out, "\nAllocations: not tracked (run with --alloc)\n");
 		return;
@@ -229,13 +235,17 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 	print_callers(out, p, limit);
 	fprintf(out, "\nHeld at the heap peak\n%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs",
 		"Bytes", "At peak", "Temporary", "Location", "Function");
-	sp = (struct site_print){ out, limit, 0, 0, 1 };
+	sp = (struct site_print){ out, limit, 0, 0, 1, 0, 0, 0 };
 	store_each_alloc_site(st, "peak_bytes", print_site, &sp);
 	fprintf(out, "\nLeaks (never freed before exit)\n%14s  %9s  %-28s  %s\n", "Bytes", "Blocks",
 		"Location", "Function");
-	sp = (struct site_print){ out, limit, 0, 1, 0 };
+	sp = (struct site_print){ out, limit, 0, 1, 0, 0, 0, 0 };
 	store_each_alloc_site(st, "leaked_bytes", print_site, &sp);
 	if (!sp.shown)
 		fprintf(out, "%14s\n", "none");
+	else
+		fprintf(out, "%14" PRIu64 "  %9" PRIu64 "  total of %" PRIu64 " site%s (%.1f MiB;"
+			" heaptrack's \"total memory leaked\")\n", sp.bytes, sp.blocks, sp.sites,
+			sp.sites == 1 ? "" : "s", (double)sp.bytes / MIB);
 	print_tracker(out, p);
 }

@@ -103,6 +103,14 @@ grep -Eq '^ +304 +1  main \(ld-linux-x86-64\.so\.2\)$' callers.out ||
 grep -Eq '^ +4096 +1  _IO_file_doallocate$' callers.out ||
 	{ cat callers.out; fail "a root of a unique name got a module"; }
 note "callers name the module of shared names"
+# The leaks end with their total over every leaking site, shown or not
+# (heaptrack_print's "total memory leaked"): the alloc_sites view's sum.
+want=$(sqlite3 a.db "SELECT SUM(leaked_bytes) || ' ' || SUM(leaked_allocs) || ' ' || COUNT(*)
+	FROM alloc_sites WHERE leaked_bytes > 0")
+"$HPPROF" report --memory -n 1 a.db >mem1.out 2>mem.err || { cat mem.err; fail "report --memory -n 1"; }
+got=$(awk '/^Leaks/ { on = 1 } on && / total of / { print $1, $2, $5 }' mem1.out)
+[ "$got" = "$want" ] || { cat mem1.out; fail "leak total '$got', the view says '$want'"; }
+note "leak total $got (bytes blocks sites) = alloc_sites"
 # Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
 # the kernel section, and the hot lines charging kernel time and page
 # faults to the touching line.
