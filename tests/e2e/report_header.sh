@@ -27,6 +27,22 @@ else
 	note "no child with an unknown exit in this run (the note is not needed)"
 fi
 
+# -n limits the Processes table too (a make -j has hundreds): the program
+# hpprof started stays, then the processes with the most samples, and one
+# line counts the rest. Truth: the process_profile view of the same file.
+nproc=$(q fork.db "SELECT COUNT(*) FROM process_profile")
+"$HPPROF" report -n 1 fork.db >fork1.txt || fail "report -n 1 of the forking run"
+rows=$(awk '/^Processes/ { p = 1; getline; next } p && /^ +[0-9]+ +[0-9]+ / { n++ } END { print n + 0 }' fork1.txt)
+assert_eq "processes shown under -n 1" "$rows" 1
+first=$(q fork.db "SELECT pid FROM process_profile ORDER BY start_ns, pid LIMIT 1")
+awk '/^Processes/ { p = 1; getline; next } p && /^ +[0-9]+ +[0-9]+ / { print $1 }' fork1.txt |
+	grep -qx "$first" || { cat fork1.txt; fail "-n 1 did not keep the started program $first"; }
+if [ "$nproc" -gt 1 ]; then
+	rest=$((nproc - 1))
+	grep -q "($rest more process" fork1.txt || { cat fork1.txt; fail "no line for the $rest others"; }
+fi
+note "-n 1: 1 of $nproc processes shown"
+
 # --counters-per-sample: the software counters per sample, so that the
 # selected samples have their own task-clock (without it they are whole-run
 # totals, n/a for a selection: e2e/counters.sh)
