@@ -82,8 +82,8 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 		       int counters, int kernel, int sampled)
 {
 	/* without its text, a line with counts only would read blank */
-	const char *text = l->text ? l->text : !l->self && !l->total && !counters
-			   ? "(counts only: -c shows them)" : "";
+	const char *text = l->text ? l->text : !l->self && !l->total && !counters &&
+			   any_count(p, l->c) ? "(counts only: -c shows them)" : "";
 	print_costs(p, l->self, l->total, l->kernel, l->c, counters, kernel, sampled);
 	printf("%6u  ", l->line);
 	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */

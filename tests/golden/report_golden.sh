@@ -111,6 +111,19 @@ want=$(sqlite3 a.db "SELECT SUM(leaked_bytes) || ' ' || SUM(leaked_allocs) || ' 
 got=$(awk '/^Leaks/ { on = 1 } on && / total of / { print $1, $2, $5 }' mem1.out)
 [ "$got" = "$want" ] || { cat mem1.out; fail "leak total '$got', the view says '$want'"; }
 note "leak total $got (bytes blocks sites) = alloc_sites"
+# annotate's context after the function stops at the end of its file:
+# calculate_z's last line is 99, and its source is cut to 99 lines here
+# (a function at the end of a file; a Python script's last line): no line
+# 100-102 "(counts only ...)" that the file does not have and nothing cost.
+cp f.db short.db
+seq -f "src line %g" 1 99 >short.c
+sqlite3 short.db "UPDATE files SET path = '$PWD/short.c' WHERE path LIKE '%julia.c'" ||
+	fail "cannot point the fixture at short.c"
+"$HPPROF" annotate short.db calculate_z >short.out 2>short.err || { cat short.err; fail "annotate"; }
+last=$(tail -n 1 short.out | sed 's/^ *//')
+[ "$last" = "99  src line 99" ] || { tail -n 5 short.out; fail "annotate lists past the file's end"; }
+grep -q "counts only" short.out && { cat short.out; fail "a line without counts says 'counts only'"; }
+note "annotate stops at the file's last line (99)"
 # Kernel frames (fixtures/kernel.sql: a first-touch loop recorded as root):
 # the kernel section, and the hot lines charging kernel time and page
 # faults to the touching line.
