@@ -85,6 +85,13 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 			hp_err("cannot merge '%s' into itself: choose another -o", o->inputs[i]);
 			return 2;
 		}
+	for (unsigned i = 0; i < o->n; i++)     /* a glob and a name, or a typo: say so */
+		for (unsigned j = 0; j < i; j++)
+			if (same_file(o->inputs[i], o->inputs[j])) {
+				hp_warn("'%s' is given twice (inputs %u and %u): its samples count"
+					" twice", o->inputs[i], j + 1, i + 1);
+				break;
+			}
 	return -1;
 }
 
@@ -266,7 +273,7 @@ static int merge(const struct merge_cmd *o, struct hp_store *st, const struct to
 		err = -HP_ECORRUPT;
 		goto out;
 	}
-	hp_info("merged %u runs into '%s': %llu samples", o->n, o->output,
+	hp_info("merged %u run%s into '%s': %llu samples", o->n, o->n == 1 ? "" : "s", o->output,
 		(unsigned long long)sum);
 out:
 	free(per_run);
