@@ -126,6 +126,17 @@ static int check_sort(const struct hp_profile *p, const char *id)
 	return -1;
 }
 
+/* --ranks compares the runs of a merged file (the ranks of an MPI job, or
+ * runs merged by hand); one run that is no MPI rank has nothing to compare. */
+static int not_a_job(const struct hp_profile *p, const char *db)
+{
+	if (p->nruns > 1 || (p->nruns == 1 && p->runs[0].rank >= 0))
+		return 0;
+	hp_err("'%s' is one run, not an MPI job: --ranks compares the ranks (or runs) of a"
+	       " merged file (docs/mpi.md)", db);
+	return -1;
+}
+
 /* A thread or process id (decimal, 1 .. 2^32-1: a merged file renumbers
  * them above Linux's 2^22). */
 static int parse_id(const char *opt, const char *value, uint32_t *out)
@@ -251,6 +262,12 @@ int cmd_report(int argc, char **argv)
 		hp_err("--kernel prints text, without --memory");
 		return 2;
 	}
+	if (memory && (ranks || o.format != HP_REPORT_TEXT)) {
+		hp_err("--memory prints text, without --ranks (the data as CSV or JSON: `hpprof"
+		       " export -f json` has the views memory_timeline, process_profile and"
+		       " alloc_sites)");
+		return 2;
+	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
 	struct hp_store *st = NULL;
 	if (rank >= 0 && cmd_rank_filter(db, rank, &f))
@@ -272,7 +289,7 @@ int cmd_report(int argc, char **argv)
 		store_close(st);
 		return 2;
 	}
-	if (selection_missing(p, &f, db)) {
+	if ((ranks && not_a_job(p, db)) || selection_missing(p, &f, db)) {
 		profile_free(p);
 		store_close(st);
 		return 1;

@@ -81,6 +81,9 @@ refuse weight_not_measured 1 "invalid --weight 'cycles': cycles was not measured
 # a thread or process the profile does not have is a mistake, not an empty report
 refuse tid_unknown 1 "'f.db' has no samples of thread 4000000" "$HPPROF" report --tid 4000000 f.db
 refuse pid_unknown 1 "'f.db' has no process 4000000" "$HPPROF" report --pid 4000000 f.db
+# --ranks on one run that is no MPI rank: nothing to compare (it printed
+# "MPI ranks: 1, the max on run 0")
+refuse ranks_one_run 1 "'f.db' is one run, not an MPI job" "$HPPROF" report --ranks f.db
 # ... while an empty time window of a thread is an answer (no samples there)
 "$HPPROF" report --tid "$tid" --from 100 f.db >win.out 2>win.err || { cat win.err; fail "empty window"; }
 grep -q "samples:   0 " win.out || fail "the empty window did not report 0 samples"
