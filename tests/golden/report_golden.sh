@@ -106,6 +106,14 @@ grep -Eq '^ +304 +1  main \(ld-linux-x86-64\.so\.2\)$' callers.out ||
 grep -Eq '^ +4096 +1  _IO_file_doallocate$' callers.out ||
 	{ cat callers.out; fail "a root of a unique name got a module"; }
 note "callers name the module of shared names"
+# annotate of such a name lists the one with the most samples and says so
+# (libc's clone3, 25 samples, renamed main beside fixture_prog's, 94)
+sqlite3 a.db "UPDATE functions SET name = 'main' WHERE name = 'clone3'" || fail "rename clone3"
+"$HPPROF" annotate a.db main >ann.out 2>ann.err || { cat ann.err; fail "annotate main"; }
+assert_contains "annotate's namesake note" ann.err \
+	"'main' is a function of 2 modules: this is fixture_prog's, the one with the most samples (also in libc.so.6)"
+"$HPPROF" annotate f.db calculate_z >ann1.out 2>ann1.err || fail "annotate calculate_z"
+[ -s ann1.err ] && { cat ann1.err; fail "annotate of a unique name printed a note"; }
 # The leaks end with their total over every leaking site, shown or not
 # (heaptrack_print's "total memory leaked"): the alloc_sites view's sum.
 want=$(sqlite3 a.db "SELECT SUM(leaked_bytes) || ' ' || SUM(leaked_allocs) || ' ' || COUNT(*)
