@@ -200,7 +200,7 @@ static void note_namesakes(const struct hp_profile *p, uint32_t fi)
 		n > 4 ? ", ..." : "");
 }
 
-int cmd_annotate(int argc, char **argv)
+static int annotate_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "asm", no_argument, NULL, 'd' },
@@ -298,4 +298,17 @@ int cmd_annotate(int argc, char **argv)
 	annotate_free(a);
 	profile_free(p);
 	return 0;
+}
+
+/* The listing goes to stdout: a write that failed (a full disk) is an
+ * error, not a listing cut short in silence (a closed pipe ends hpprof
+ * with status 0 before this: hpprof.c). */
+int cmd_annotate(int argc, char **argv)
+{
+	int rc = annotate_cmd(argc, argv);
+	if (fflush(stdout) || ferror(stdout)) {
+		hp_err("cannot write the listing");
+		return rc ? rc : 1;
+	}
+	return rc;
 }
