@@ -69,6 +69,28 @@ struct export_cmd {
 	const char *base;             /* --diff */
 };
 
+/* An option the chosen format does not use is a mistake (it used to be
+ * ignored: `-f callgrind -w allocs` wrote samples): say which formats take it. */
+static int option_ignored(const struct export_cmd *o)
+{
+	enum hp_export_format f = o->x.format;
+	const char *fmt = export_format_name(f);
+	if (o->x.weight && f != HP_EXPORT_FOLDED && f != HP_EXPORT_SVG && f != HP_EXPORT_PPROF &&
+	    f != HP_EXPORT_SPEEDSCOPE) {
+		hp_err("--weight is for folded, svg, pprof and speedscope, not %s", fmt);
+		return 1;
+	}
+	if (o->x.view && f != HP_EXPORT_CSV && f != HP_EXPORT_JSON) {
+		hp_err("--view is for csv and json, not %s", fmt);
+		return 1;
+	}
+	if (o->x.title && f != HP_EXPORT_SVG && f != HP_EXPORT_MEMSVG) {
+		hp_err("--title is for svg and memory-svg, not %s", fmt);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct export_cmd *o)
 {
 	int c;
@@ -110,6 +132,8 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		       " wall", o->x.weight);
 		return 2;
 	}
+	if (option_ignored(o))
+		return 2;
 	if (o->base && o->x.weight) {
 		hp_err("--diff draws CPU time: it takes no --weight");
 		return 2;

@@ -45,6 +45,14 @@ expect_one_line "report --from 5 --to 1" "--to must be after --from (5.000 s)" \
 # --memory prints text: -f json used to print the text report anyway
 expect_one_line "report --memory -f json" "--memory prints text, without --ranks" \
 	"$HPPROF" report --memory -f json x.db
+# an export option its format does not use was ignored (callgrind -w allocs
+# wrote samples)
+expect_one_line "export -f callgrind -w allocs" "--weight is for folded, svg, pprof and speedscope, not callgrind" \
+	"$HPPROF" export -f callgrind -w allocs x.db
+expect_one_line "export -f folded --view" "--view is for csv and json, not folded" \
+	"$HPPROF" export -f folded --view alloc_sites x.db
+expect_one_line "export -f pprof --title" "--title is for svg and memory-svg, not pprof" \
+	"$HPPROF" export -f pprof --title T x.db
 expect_one_line "diff --fail-if" "option '--fail-if' needs a value; see 'hpprof diff --help'" \
 	"$HPPROF" diff --fail-if
 expect_one_line "diff --fail-if 'total>>3'" "invalid --fail-if 'total>>3'" \
