@@ -193,7 +193,7 @@ int cmd_report(int argc, char **argv)
 {
 	struct hp_report_opts o = { .format = HP_REPORT_TEXT, .limit = 20 };
 	struct hp_profile_filter f = { 0 };
-	int c, filtered = 0, memory = 0, ranks = 0;
+	int c, filtered = 0, memory = 0, ranks = 0, to_set = 0;
 	int64_t n, rank = -1;
 	char selection[160] = "";
 
@@ -240,6 +240,7 @@ int cmd_report(int argc, char **argv)
 			if (parse_seconds(c == 'A' ? "--from" : "--to", optarg,
 					  c == 'A' ? &f.t_from : &f.t_to))
 				return 2;
+			to_set |= c == 'B';
 			filtered = 1;
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
@@ -250,7 +251,7 @@ int cmd_report(int argc, char **argv)
 		hp_err("report takes one database");
 		return 2;
 	}
-	if (f.t_to && f.t_to <= f.t_from) {
+	if (to_set && f.t_to <= f.t_from) {     /* --to 0 too: t_to 0 means "no end" */
 		hp_err("--to must be after --from (%.3f s)", (double)f.t_from / 1e9);
 		return 2;
 	}

@@ -42,6 +42,7 @@ expect_one_line "report --from x" "invalid value 'x' for --from" "$HPPROF" repor
 expect_one_line "report --from -3" "invalid value '-3' for --from" "$HPPROF" report --from -3 x.db
 expect_one_line "report --from 5 --to 1" "--to must be after --from (5.000 s)" \
 	"$HPPROF" report --from 5 --to 1 x.db
+expect_one_line "report --to 0" "--to must be after --from (0.000 s)" "$HPPROF" report --to 0 x.db
 # --memory prints text: -f json used to print the text report anyway
 expect_one_line "report --memory -f json" "--memory prints text, without --ranks" \
 	"$HPPROF" report --memory -f json x.db
