@@ -520,6 +520,7 @@ static void app_release(struct tui_app *a)
 	profile_free(a->p);
 	profile_free(a->base);
 	timeline_free(a->timeline);
+	timeline_free(a->base_timeline);
 	ranks_timeline_free(a->rank_timeline);
 	ranks_timeline_free(a->base_rank_timeline);
 	free(a->thread_order);
