@@ -57,6 +57,9 @@ foreach(entry ${HP_TUI_GOLDEN})
                  "${keys}" ${extra})
 endforeach()
 
+# The diff timeline on the off-CPU fixture (blocked columns of both runs).
+hp_script_test(tui_golden_timeline_diff_offcpu golden golden/tui/timeline_diff_offcpu.sh)
+
 # A synthetic database of a million samples, for the benchmark of how long
 # opening and keys take (bench/bench.cmake, label bench).
 add_executable(tui_gen_big golden/tui/gen_big.c)
