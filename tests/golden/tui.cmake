@@ -34,6 +34,9 @@ set(HP_TUI_GOLDEN
   "diff_flame_self|flame|100x30|<down><down><down><down><down>|--diff|fixture.db"
   "timeline_range|timeline|100x30|<right><right><right><space><right><right><right><right><right><right><enter>2"
   "timeline_diff|timeline|100x30||--diff|fixture-short.db"
+  "summary_diff|summary|100x30||--diff|fixture-short.db"
+  "threads_diff|threads|100x30||--diff|fixture-short.db"
+  "memory_diff|memory|100x30||--diff|fixture-short.db"
   "timeline_diff_range|timeline|100x30|<pgdn><pgdn><space><pgdn><pgdn><enter>8|--diff|fixture-short.db"
 )
 foreach(entry ${HP_TUI_GOLDEN})
