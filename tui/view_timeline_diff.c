@@ -6,7 +6,8 @@
  * run that took less time ends in an earlier column. Each run has a
  * header (its file, duration from run_info, threads, samples), its thread
  * rows (blocked columns shaded with run --off-cpu), all threads and its
- * RSS curve. Under a time filter the window is the same time from each
+ * RSS curve, and dots after the column where it ended (its duration).
+ * Under a time filter the window is the same time from each
  * run's start (as in the ranks comparison) and each header gives the
  * samples the run has in it: the after profile's under the filter and the
  * baseline's loaded under the same window.
@@ -97,6 +98,17 @@ static void split_rows(const struct tl_track k[2], int h, int rows[2])
 	}
 }
 
+/* Where the run ended (its duration from run_info, else its timeline's
+ * end): '·' in the empty columns after it, under its all-threads bars. */
+static void draw_end(const struct tl_track *k, struct tui_screen *s, int y, int x,
+		     const double *v)
+{
+	uint64_t end = k->p->duration_ns ? k->p->duration_ns : k->tl->t_end;
+	for (int c = chart_axis_col(k->span, k->w, end) + 1; c < k->w; c++)
+		if (v[c] <= 0)
+			screen_putc(s, y, x + c, TUI_DIM, 0x00b7);
+}
+
 int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window *win,
 		 struct tui_screen *s, struct tui_rect body, double *v)
 {
@@ -125,6 +137,7 @@ int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window
 		snprintf(top, sizeof(top), "%.0f/s", amax);
 		tl_draw_block(s, (struct tui_rect){ y, body.x, ALL_H, body.w }, "all threads", top, v,
 			      amax, TUI_HOT);
+		draw_end(t, s, y + ALL_H - 1, body.x + TL_LABEL_W, v);
 		y += ALL_H;
 		tl_memory(t, v);
 		chart_bytes(mmax, top, sizeof(top));

@@ -5,13 +5,16 @@
 # the after run ends much sooner), drawn on one time axis.
 #   1. Both runs are on the screen, labelled before/after with their files,
 #      each header's duration is the run's own (run_info duration_ns, within
-#      the header's rounding), and each run's drawn extent - the last
-#      column with a bar in its "all threads" chart - is the column of its
-#      own duration on the common axis (the span is the longer run's
-#      timeline: max(duration, last sample + 1) rounded up to 2048
-#      buckets, analyzer/timeline.c) within one column (the column's
-#      rounding; the gap between a run's last sample and its recorded end is
-#      printed).
+#      the header's rounding), and each run's drawn extent - the columns
+#      before the dots that follow a run's end under its "all threads"
+#      chart - ends at the column of its own duration on the common axis
+#      (the span is the longer run's timeline: max(duration, last sample +
+#      1) rounded up to 2048 buckets, analyzer/timeline.c) within one
+#      column (the column's rounding), with every bar of the run inside it.
+#      (The last bar is not the truth: on a loaded machine a run's last
+#      sample can come 100+ ms before its recorded end.)
+#      The summary (1) gives both durations as run_info has them, and the
+#      threads view (7), which shows the after run alone, says so.
 #   2. --from/--to: the window is marked on the axis over the columns of
 #      [from, to) and each header's "N in the filter's window" equals
 #      `hpprof report --from --to -f json`'s samples of that run (the same
@@ -64,14 +67,19 @@ for k, name in enumerate(("before", "after")):
     rows = [i for i in range(heads[k], len(screen)) if screen[i].startswith("all threads")]
     cells = [screen[r][LABEL:LABEL + w] for r in (rows[0], rows[0] + 1)] if rows else []
     bars = [c for c in range(w) if any("\u2581" <= line[c:c + 1] <= "\u2588" for line in cells)]
-    want = col(dur[k])
-    if not bars or abs(bars[-1] - want) > 1:
-        bad.append("%s: last bar in column %s, its duration %.3f s is column %d" %
-                   (name, bars[-1] if bars else None, dur[k] / 1e9, want))
-    print("# %s: ran %.3f s (header %s %s), last sample %.3f s; last bar column %s,"
-          " duration column %d of %d (span %.3f s, %.1f ms a column)" % (name, dur[k] / 1e9,
-          m[1], m[2], last[k] / 1e9, bars[-1] if bars else None, want, w, span / 1e9,
-          span / w / 1e6))
+    dots = [c for c in range(w) if cells and cells[1][c:c + 1] == "\u00b7"]
+    extent = dots[0] - 1 if dots else w - 1      # the run's end: dots after it
+    want = min(col(dur[k]), w - 1)
+    if abs(extent - want) > 1 or (dots and dots != list(range(dots[0], w))):
+        bad.append("%s: drawn to column %d, its duration %.3f s is column %d" %
+                   (name, extent, dur[k] / 1e9, want))
+    if not bars or bars[-1] > extent + 1:   # its samples lie within it
+        bad.append("%s: a bar in column %s, after the run's end in column %d" %
+                   (name, bars[-1] if bars else None, extent))
+    print("# %s: ran %.3f s (header %s %s), last sample %.3f s; drawn to column %d, duration"
+          " column %d, last bar column %s of %d (span %.3f s, %.1f ms a column)" % (name,
+          dur[k] / 1e9, m[1], m[2], last[k] / 1e9, extent, want, bars[-1] if bars else None, w,
+          span / 1e9, span / w / 1e6))
 if len(sys.argv) > 2:
     fr, to = float(sys.argv[2]) * 1e9, float(sys.argv[3]) * 1e9
     want = [json.load(open(p))["samples"] for p in sys.argv[4:6]]
@@ -99,6 +107,19 @@ tui_keys 8
 tui_wait_for "after  b.db"
 tui_screen >axis.txt
 python3 check.py axis.txt || { cat axis.txt; fail "the two runs are not on one time axis"; }
+# the summary compares the durations (3 decimals of s: +-0.0005 s); the
+# threads view shows the after run alone and its status line says so
+tui_keys 1
+tui_wait_for "duration change"
+line=$(tui_screen | grep "duration change")
+awk -v l="$line" -v a="$(cat a.dur)" -v b="$(cat b.dur)" 'BEGIN {
+	split(l, f, " "); x = f[3]; y = f[6]
+	printf "# summary: %s s -> %s s; run_info %.6f s -> %.6f s\n", x, y, a / 1e9, b / 1e9
+	d1 = x - a / 1e9; d2 = y - b / 1e9
+	exit !(d1 < 0.0005001 && d1 > -0.0005001 && d2 < 0.0005001 && d2 > -0.0005001) }' ||
+	fail "summary's duration change '$line' is not run_info's"
+tui_keys 7
+tui_wait_for "after run only, not compared: Processes and threads"
 tui_keys q
 [ "$(tui_wait_exit)" = 0 ] || fail "tui did not exit with 0"
 tui_stop
