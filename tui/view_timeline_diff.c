@@ -26,6 +26,12 @@
 #define MEM_H 2                       /* rows of each run's memory chart */
 #define BELOW 2                       /* the axis and the filter's window */
 
+/* Rows of each run's charts: ALL_H and MEM_H, fewer on a short screen
+ * (the memory chart first), so that the axis stays on it. */
+struct heights {
+	int all, mem, threads[2];
+};
+
 static const char *base_name(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -82,19 +88,28 @@ static void draw_head(struct tui_app *a, const struct tl_track *k, int side,
 		      k->tl->nthreads == 1 ? "" : "s", (unsigned long long)k->tl->nsamples, in);
 }
 
-/* Thread rows of each run: as many as fit, split between the two. */
-static void split_rows(const struct tl_track k[2], int h, int rows[2])
+/* The charts' rows, then thread rows of each run: as many as fit, split
+ * between the two. */
+static void plan_rows(const struct tl_track k[2], int h, struct heights *z)
 {
-	int spare = h - BELOW - 2 * (HEAD_H + ALL_H + MEM_H);
 	int n[2] = { (int)k[0].tl->nthreads, (int)k[1].tl->nthreads };
+	z->all = ALL_H;
+	z->mem = MEM_H;
+	while (h < BELOW + 2 * (HEAD_H + z->all + z->mem) && (z->mem > 0 || z->all > 1))
+		if (z->mem > 0)
+			z->mem--;
+		else
+			z->all--;
+	int spare = h - BELOW - 2 * (HEAD_H + z->all + z->mem);
 	if (spare < 0)
 		spare = 0;
 	for (int side = 0; side < 2; side++)
-		rows[side] = n[side] < spare / 2 ? n[side] : spare / 2;
+		z->threads[side] = n[side] < spare / 2 ? n[side] : spare / 2;
 	for (int side = 0; side < 2; side++) {      /* what one leaves, the other may take */
-		int left = spare - rows[0] - rows[1];
-		if (n[side] > rows[side])
-			rows[side] += n[side] - rows[side] < left ? n[side] - rows[side] : left;
+		int left = spare - z->threads[0] - z->threads[1];
+		if (n[side] > z->threads[side])
+			z->threads[side] += n[side] - z->threads[side] < left ? n[side] - z->threads[side]
+									: left;
 	}
 }
 
@@ -113,11 +128,12 @@ int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window
 		 struct tui_screen *s, struct tui_rect body, double *v)
 {
 	double tmax = 0, amax = 0, mmax = 0;
-	int rows[2], y = body.y, w = k[1].w;
+	int y = body.y, w = k[1].w;
+	struct heights z;
 	char top[32];
 	if (win->stale)
 		count_window(a, win);
-	split_rows(k, body.h, rows);
+	plan_rows(k, body.h, &z);
 	for (int side = 0; side < 2; side++) {      /* one scale per chart for both runs */
 		double m = tl_threads_max(&k[side], v);
 		tmax = m > tmax ? m : tmax;
@@ -130,23 +146,25 @@ int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window
 		const struct tl_track *t = &k[side];
 		draw_head(a, t, side, win, s, y, body.x, body.w);
 		y += HEAD_H;
-		tl_draw_threads(t, s, (struct tui_rect){ y, body.x, rows[side], body.w }, rows[side],
-				tmax, v);
-		y += rows[side];
+		tl_draw_threads(t, s, (struct tui_rect){ y, body.x, z.threads[side], body.w },
+				z.threads[side], tmax, v);
+		y += z.threads[side];
 		tl_rates(t, t->tl->nthreads, v);
 		snprintf(top, sizeof(top), "%.0f/s", amax);
-		tl_draw_block(s, (struct tui_rect){ y, body.x, ALL_H, body.w }, "all threads", top, v,
+		tl_draw_block(s, (struct tui_rect){ y, body.x, z.all, body.w }, "all threads", top, v,
 			      amax, TUI_HOT);
-		draw_end(t, s, y + ALL_H - 1, body.x + TL_LABEL_W, v);
-		y += ALL_H;
+		draw_end(t, s, y + z.all - 1, body.x + TL_LABEL_W, v);
+		y += z.all;
+		if (!z.mem)
+			continue;
 		tl_memory(t, v);
 		chart_bytes(mmax, top, sizeof(top));
 		if (t->p->nmemory)
-			tl_draw_block(s, (struct tui_rect){ y, body.x, MEM_H, body.w }, "RSS", top, v,
+			tl_draw_block(s, (struct tui_rect){ y, body.x, z.mem, body.w }, "RSS", top, v,
 				      mmax, TUI_CHART);
 		else
 			screen_put(s, y, body.x, body.w, TUI_DIM, "RSS: no memory readings");
-		y += MEM_H;
+		y += z.mem;
 	}
 	return y;
 }
