@@ -267,7 +267,7 @@ tui_wait_for "ranks before"
 # a time range chosen in the timeline (8): r compares that window of both
 # jobs, the one the status line shows, marked under the time axis
 tui_keys 8
-tui_wait_for "Timeline: samples per interval"
+tui_wait_for "Timeline: before and after on one time axis"
 tui_keys Home Space PgDn PgDn PgDn Enter
 tui_wait_for "showing [0-9.]*-[0-9.]* s (x clears)"
 win=$(tui_screen | sed -n 's/.*showing \([0-9.]*-[0-9.]*\) s (x clears).*/\1/p')
