@@ -60,8 +60,8 @@ for k, name in enumerate(("before", "after")):
     h = screen[heads[k]]
     m = re.search(r"ran ([\d.]+) (s|ms)", h)
     got = float(m[1]) * (1e9 if m[2] == "s" else 1e6)
-    # chart_time: 2 decimals of s (1 to 10 s), 0 decimals of ms below 1 s
-    tol = 0.005e9 if m[2] == "s" else 0.5e6
+    # chart_time: 1 decimal of s from 10 s, 2 from 1 to 10 s, 0 decimals of ms below 1 s
+    tol = (0.05e9 if got >= 10e9 else 0.005e9) if m[2] == "s" else 0.5e6
     if abs(got - dur[k]) > tol + 1:
         bad.append("%s: header says ran %s %s, run_info %.3f s" % (name, m[1], m[2], dur[k] / 1e9))
     rows = [i for i in range(heads[k], len(screen)) if screen[i].startswith("all threads")]
