@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/pybpf.h"
 #include "collector/pyfeed.h"
 #include "collector/pyframes.h"
 #include "collector/pymerge.h"
@@ -52,10 +53,21 @@ struct hp_pyremote {
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
 	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
+	/* the BPF reader (pybpf.h): tried at the first sampling event */
+	struct hp_pybpf *bpf;
+	int bpf_state;                 /* 0 not tried, 1 loaded and attached, -1 not used */
+	char bpf_why[160];             /* why not, for run_info */
+	struct bpf_pid { uint32_t pid; uint64_t since; } *bpf_pids;    /* registered */
+	size_t nbpf_pids, capbpf_pids;
+	uint64_t bpf_read;             /* samples whose frames came from their BPF record */
+	uint64_t bpf_norec;            /* ... that had no record (unmerged) */
+	uint64_t bpf_failed;           /* ... whose record says the chain was not read */
+	uint64_t bpf_moved;            /* ... whose chain disagrees with the copy's activations */
+	uint64_t late;                 /* samples read after the fact (no BPF record possible) */
 	size_t nknown, capknown;
 	char version[32];
 	char note[256];
-	char frames[512];
+	char frames[768];
 	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
@@ -94,6 +106,8 @@ void pyremote_free(struct hp_pyremote *r)
 	hmap_release(&r->execed);
 	hmap_release(&r->exec_python);
 	free(r->known);
+	pybpf_free(r->bpf);
+	free(r->bpf_pids);
 	free(r);
 }
 
@@ -114,6 +128,88 @@ static int probe_cached(struct hp_pyremote *r, uint32_t pid, uint64_t now_ms, in
 	return 1;
 }
 
+/* The BPF reader reads pid's threads from now on (since: now), or from
+ * when it is loaded (since 0 until then: a target probed at the attach,
+ * before the events are opened). */
+static void bpf_register(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt)
+{
+	int err;
+	if (r->bpf_state < 0)
+		return;
+	if (hp_grow((void **)&r->bpf_pids, &r->capbpf_pids, r->nbpf_pids + 1,
+		    sizeof(*r->bpf_pids)))
+		return;
+	if (r->bpf_state == 1 && (err = pybpf_register(r->bpf, pid, rt))) {
+		hp_debug(HP_DBG_RUN, 1, "BPF reader: process %u not registered: %s", pid,
+			 hp_strerror(err));
+		return;
+	}
+	r->bpf_pids[r->nbpf_pids++] = (struct bpf_pid){ pid, r->bpf_state == 1 ? hp_now_ns() : 0 };
+}
+
+/* The reader is loaded: the processes probed before it are read from now. */
+static void bpf_register_pending(struct hp_pyremote *r)
+{
+	const struct py_runtime *rt;
+	size_t k = 0;
+	for (size_t i = 0; i < r->nbpf_pids; i++) {
+		struct bpf_pid *b = &r->bpf_pids[i];
+		if (!pyframes_runtime(r->pf, b->pid, &rt) && rt->off &&
+		    !pybpf_register(r->bpf, b->pid, rt)) {
+			b->since = hp_now_ns();
+			r->bpf_pids[k++] = *b;
+		}
+	}
+	r->nbpf_pids = k;
+}
+
+/* When the BPF reader began reading pid (CLOCK_MONOTONIC ns); 0: it does not. */
+static uint64_t bpf_since(const struct hp_pyremote *r, uint32_t pid)
+{
+	for (size_t i = 0; i < r->nbpf_pids; i++)
+		if (r->bpf_pids[i].pid == pid)
+			return r->bpf_pids[i].since;
+	return 0;
+}
+
+static void bpf_unregister(struct hp_pyremote *r, uint32_t pid)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->nbpf_pids; i++)
+		if (r->bpf_pids[i].pid != pid)
+			r->bpf_pids[k++] = r->bpf_pids[i];
+		else
+			pybpf_unregister(r->bpf, pid);
+	r->nbpf_pids = k;
+}
+
+void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
+{
+	int err;
+	if (!r->bpf_state) {
+		r->bpf_state = -1;
+		if (getenv("HPPROF_PYATTACH_NOBPF")) {
+			snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader turned off"
+				 " (HPPROF_PYATTACH_NOBPF)");
+			return;
+		}
+		if (pybpf_open(&r->bpf, r->bpf_why, sizeof(r->bpf_why))) {
+			r->nbpf_pids = 0;
+			return;
+		}
+		r->bpf_state = 1;
+		bpf_register_pending(r);
+	}
+	if (r->bpf_state != 1 || !(err = pybpf_attach(r->bpf, fd)))
+		return;
+	/* an event that refuses it: no sample may miss its record, so none gets one */
+	snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader not attached to the sampling"
+		 " event (%s)", hp_strerror(err));
+	while (r->nbpf_pids)
+		bpf_unregister(r, r->bpf_pids[0].pid);
+	r->bpf_state = -1;
+}
+
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 {
 	const struct py_runtime *rt;
@@ -130,6 +226,8 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		pyruntime_note(rt, r->note, sizeof(r->note));
 		hp_info("process %u: %s", pid, r->note);
 	}
+	if (ok)
+		bpf_register(r, pid, rt);
 	if (ok && hmap_del(&r->execed, pid, NULL)) {
 		hmap_put(&r->exec_python, pid, 1);
 		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
@@ -143,6 +241,7 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
 {
 	size_t k = 0;
+	bpf_unregister(r, pid);
 	hmap_del(&r->probed, pid, NULL);
 	pyframes_forget(r->pf, pid);
 	hmap_put(&r->execed, pid, 1);
@@ -509,6 +608,72 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 	return n;
 }
 
+/* The activations of the copy from the innermost one, cframe (as the BPF
+ * record saw it at the sample): their current_frame, innermost first.
+ * a->n is 0 when cframe is not in the copy (nothing to check against). */
+static void copy_anchors(const struct py_offsets *o, uint64_t cframe, uint64_t sp,
+			 const uint8_t *stack, uint64_t len, struct anchors *a)
+{
+	size_t need = (o->cframe_current_frame > o->cframe_previous ? o->cframe_current_frame
+		       : o->cframe_previous) + 8;
+	const uint8_t *c = in_copy(sp, stack, len, cframe, need);
+	a->n = 0;
+	while (c && a->n < MAX_CFRAMES) {
+		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
+		c = in_copy(sp, stack, len, u64_at(c, o->cframe_previous), need);
+	}
+}
+
+/* The sample's Python frames from its BPF record (the chain as it was at
+ * the sample, read in the thread) into r->py: their count, 0 when the
+ * thread ran no Python, -ENODATA when the sample has no record, -ESTALE
+ * when the chain disagrees with the copy's activations, another -errno
+ * when it could not be read or resolved. Every frame's line is known. */
+static int bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
+		      uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
+		      uint64_t len)
+{
+	struct pybpf_rec *rec = pybpf_take(r->bpf, tid, time, regs[HP_REG_IP]);
+	struct anchors a;
+	int n, err;
+	if (!rec) {
+		r->bpf_norec++;
+		return -ENODATA;
+	}
+	if (rec->status != PYBPF_OK) {
+		r->bpf_failed++;
+		err = rec->status == PYBPF_NO_TSTATE ? 0 : rec->status == PYBPF_TRUNCATED ? -E2BIG
+		      : -EAGAIN;
+		free(rec);
+		return err;
+	}
+	n = rec->nframes < PYFRAMES_MAX ? rec->nframes : PYFRAMES_MAX;
+	for (int i = 0; i < n; i++)
+		r->raw[i] = (struct pyframe_raw){
+			.frame = rec->frames[i].frame,
+			.code = rec->frames[i].code,
+			.instr = rec->frames[i].instr,
+			.is_entry = (rec->entry[i >> 6] >> (i & 63)) & 1,
+		};
+	copy_anchors(rt->off, rec->cframe, regs[HP_REG_SP], stack, len, &a);
+	free(rec);
+	if (n && a.n && !groups_match(r->raw, n, &a)) {
+		r->bpf_moved++;
+		hp_debug(HP_DBG_RUN, 3, "pid %u tid %u: the BPF chain's groups are not the copy's",
+			 pid, tid);
+		return -ESTALE;
+	}
+	if (n <= 0)
+		return n;
+	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
+		return err < 0 ? err : -EAGAIN;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(r->py[i].function, "?"))
+			return -ENOENT;
+	r->bpf_read++;
+	return n;
+}
+
 /* The merged frames as locations: Python ones from pyfeed_location,
  * native ones as located in r->nat (in order, evaluation frames skipped). */
 static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
@@ -531,10 +696,11 @@ static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
 }
 
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
-			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
 			 struct hp_location *out, uint32_t max)
 {
+	uint64_t since;
 	const struct py_runtime *rt;
 	enum pymerge_status st;
 	int neval = 0, npy;
@@ -548,8 +714,18 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
-			  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack, stack_len));
+	if (time && r->bpf_state == 1 && (since = bpf_since(r, pid)) && time > since) {
+		npy = bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
+	} else {
+		r->late++;
+		npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
+				  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack,
+					      stack_len));
+	}
+	if (npy == -ENODATA) {                   /* no record: unmerged, not read late */
+		r->n.unmerged++;
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
 	if (npy <= 0) {
 		r->moved += npy == -ESTALE;
 		r->n.unmerged += npy == -ESTALE;
@@ -571,28 +747,56 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
 }
 
+/* run_info python_frames when the BPF reader gave every sample's frames. */
+static void facts_bpf(struct hp_pyremote *r, const char *execs)
+{
+	snprintf(r->frames, sizeof(r->frames), "bpf: read in the sampled thread at each sample"
+		 " by a BPF program on the sampling event (docs/python.md, Attach); every frame's"
+		 " function and line as at the sample; %llu samples without a record, %llu whose"
+		 " chain could not be read, %llu whose chain disagreed with the stack copy"
+		 " (unmerged); %llu records lost, %llu unmatched%s",
+		 (unsigned long long)r->bpf_norec, (unsigned long long)r->bpf_failed,
+		 (unsigned long long)r->bpf_moved, (unsigned long long)pybpf_lost(r->bpf),
+		 (unsigned long long)pybpf_unmatched(r->bpf), execs);
+}
+
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
 	uint64_t all = pyfeed_counts_all(&r->n);
-	char execs[96] = "";
+	char execs[96] = "", bpf[256] = "";
 	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
 	if (!all)
 		return;
 	if (r->exec_python.len)
 		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
 			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
+	if (r->bpf_state == 1 && !r->late) {
+		facts_bpf(r, execs);
+		hp_info("Python frames (read at each sample by the BPF reader): %llu of %llu samples"
+			" of Python threads merged, %llu unmerged, %llu unresolved",
+			(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
+			(unsigned long long)r->n.unmerged, (unsigned long long)r->n.unresolved);
+		return;
+	}
+	if (r->bpf_state == 1)
+		snprintf(bpf, sizeof(bpf), "; %llu samples read at the sample by the BPF reader,"
+			 " %llu read late (before it knew the process, or off-CPU)",
+			 (unsigned long long)r->bpf_read, (unsigned long long)r->late);
+	else
+		snprintf(bpf, sizeof(bpf), "; %s: callers may be those of a later call",
+			 r->bpf_why[0] ? r->bpf_why : "BPF reader not tried");
 	snprintf(r->frames, sizeof(r->frames), "collector-side: read from the"
 		 " process's memory after each sample (attached, or exec'd into under perf events),"
 		 " checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
 		 " on, %llu whose innermost function had returned; the callers' lines are not"
-		 " known (%llu samples)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
-		 (unsigned long long)r->caller_unknown, execs);
+		 " known (%llu samples)%s%s", (unsigned long long)(r->moved - r->bpf_moved),
+		 (unsigned long long)r->recoded, (unsigned long long)r->caller_unknown, bpf, execs);
 	hp_info("Python frames (read from the process after each sample): %llu of %llu samples of"
 		" Python threads merged (%llu of them from a function that had returned), %llu"
-		" unmerged (%llu had moved on), %llu unresolved",
+		" unmerged (%llu had moved on), %llu unresolved%s",
 		(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
 		(unsigned long long)r->recoded, (unsigned long long)r->n.unmerged,
-		(unsigned long long)r->moved, (unsigned long long)r->n.unresolved);
+		(unsigned long long)r->moved, (unsigned long long)r->n.unresolved, bpf);
 }
