@@ -9,6 +9,7 @@
  * Python frames, shared with the agent's samples).
  */
 #include "collector/pyremote.h"
+#include "collector/pyremote_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,52 +29,6 @@
 #include "common/log.h"
 #include "common/record.h"
 #include "common/runfacts.h"
-
-enum {
-	WINDOW = 8192,            /* bytes below a pointer searched for its code object */
-	HEAD = 24,                /* ob_refcnt, ob_type, ob_size */
-	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
-	TS_MAX = 256,             /* bytes of a thread state read */
-	REPROBE_MS = 250,         /* a process without Python is looked at again after this */
-};
-
-/* What a probe found (the low 2 bits of r->probed's values). */
-enum probe { PROBE_PYTHON = 1, PROBE_UNSUPPORTED = 2, PROBE_NONE = 3 };
-
-struct hp_pyremote {
-	struct pyframes *pf;
-	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
-	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
-	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
-	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
-	struct hp_hmap exec_python;    /* pid -> 1: found running Python after an exec */
-	struct pyfeed_counts n;        /* samples of Python threads */
-	uint64_t moved;                /* of n.unmerged: the frames had moved on */
-	uint64_t recoded;              /* innermost code object found from the sample */
-	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
-	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
-	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
-	/* the BPF reader (pybpf.h): tried at the first sampling event */
-	struct hp_pybpf *bpf;
-	int bpf_state;                 /* 0 not tried, 1 loaded and attached, -1 not used */
-	char bpf_why[160];             /* why not, for run_info */
-	struct bpf_pid { uint32_t pid; uint64_t since; } *bpf_pids;    /* registered */
-	size_t nbpf_pids, capbpf_pids;
-	uint64_t bpf_read;             /* samples whose frames came from their BPF record */
-	uint64_t bpf_norec;            /* ... that had no record (unmerged) */
-	uint64_t bpf_failed;           /* ... whose record says the chain was not read */
-	uint64_t bpf_moved;            /* ... whose chain disagrees with the copy's activations */
-	uint64_t late;                 /* samples read after the fact (no BPF record possible) */
-	size_t nknown, capknown;
-	char version[32];
-	char note[256];
-	char frames[768];
-	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
-	struct pyframe py[PYFRAMES_MAX];
-	struct pymerge_frame mf[HP_MAX_FRAMES];
-	struct hp_location nat[HP_MAX_FRAMES];
-	uint8_t window[WINDOW + HEAD];  /* code_around's read */
-};
 
 int pyremote_new(struct hp_pyremote **out)
 {
@@ -128,88 +83,6 @@ static int probe_cached(struct hp_pyremote *r, uint32_t pid, uint64_t now_ms, in
 	return 1;
 }
 
-/* The BPF reader reads pid's threads from now on (since: now), or from
- * when it is loaded (since 0 until then: a target probed at the attach,
- * before the events are opened). */
-static void bpf_register(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt)
-{
-	int err;
-	if (r->bpf_state < 0)
-		return;
-	if (hp_grow((void **)&r->bpf_pids, &r->capbpf_pids, r->nbpf_pids + 1,
-		    sizeof(*r->bpf_pids)))
-		return;
-	if (r->bpf_state == 1 && (err = pybpf_register(r->bpf, pid, rt))) {
-		hp_debug(HP_DBG_RUN, 1, "BPF reader: process %u not registered: %s", pid,
-			 hp_strerror(err));
-		return;
-	}
-	r->bpf_pids[r->nbpf_pids++] = (struct bpf_pid){ pid, r->bpf_state == 1 ? hp_now_ns() : 0 };
-}
-
-/* The reader is loaded: the processes probed before it are read from now. */
-static void bpf_register_pending(struct hp_pyremote *r)
-{
-	const struct py_runtime *rt;
-	size_t k = 0;
-	for (size_t i = 0; i < r->nbpf_pids; i++) {
-		struct bpf_pid *b = &r->bpf_pids[i];
-		if (!pyframes_runtime(r->pf, b->pid, &rt) && rt->off &&
-		    !pybpf_register(r->bpf, b->pid, rt)) {
-			b->since = hp_now_ns();
-			r->bpf_pids[k++] = *b;
-		}
-	}
-	r->nbpf_pids = k;
-}
-
-/* When the BPF reader began reading pid (CLOCK_MONOTONIC ns); 0: it does not. */
-static uint64_t bpf_since(const struct hp_pyremote *r, uint32_t pid)
-{
-	for (size_t i = 0; i < r->nbpf_pids; i++)
-		if (r->bpf_pids[i].pid == pid)
-			return r->bpf_pids[i].since;
-	return 0;
-}
-
-static void bpf_unregister(struct hp_pyremote *r, uint32_t pid)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < r->nbpf_pids; i++)
-		if (r->bpf_pids[i].pid != pid)
-			r->bpf_pids[k++] = r->bpf_pids[i];
-		else
-			pybpf_unregister(r->bpf, pid);
-	r->nbpf_pids = k;
-}
-
-void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
-{
-	int err;
-	if (!r->bpf_state) {
-		r->bpf_state = -1;
-		if (getenv("HPPROF_PYATTACH_NOBPF")) {
-			snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader turned off"
-				 " (HPPROF_PYATTACH_NOBPF)");
-			return;
-		}
-		if (pybpf_open(&r->bpf, r->bpf_why, sizeof(r->bpf_why))) {
-			r->nbpf_pids = 0;
-			return;
-		}
-		r->bpf_state = 1;
-		bpf_register_pending(r);
-	}
-	if (r->bpf_state != 1 || !(err = pybpf_attach(r->bpf, fd)))
-		return;
-	/* an event that refuses it: no sample may miss its record, so none gets one */
-	snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader not attached to the sampling"
-		 " event (%s)", hp_strerror(err));
-	while (r->nbpf_pids)
-		bpf_unregister(r, r->bpf_pids[0].pid);
-	r->bpf_state = -1;
-}
-
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 {
 	const struct py_runtime *rt;
@@ -227,7 +100,7 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		hp_info("process %u: %s", pid, r->note);
 	}
 	if (ok)
-		bpf_register(r, pid, rt);
+		pyremote_bpf_register(r, pid, rt);
 	if (ok && hmap_del(&r->execed, pid, NULL)) {
 		hmap_put(&r->exec_python, pid, 1);
 		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
@@ -241,7 +114,7 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
 {
 	size_t k = 0;
-	bpf_unregister(r, pid);
+	pyremote_bpf_unregister(r, pid);
 	hmap_del(&r->probed, pid, NULL);
 	pyframes_forget(r->pf, pid);
 	hmap_put(&r->execed, pid, 1);
@@ -254,20 +127,6 @@ void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
 	hmap_init(&r->tstates);
 }
 
-static uint64_t u64_at(const uint8_t *p, size_t off)
-{
-	uint64_t v;
-	memcpy(&v, p + off, sizeof v);
-	return v;
-}
-
-/* The copy's bytes at address a (len of them), or NULL when outside it. */
-static const uint8_t *in_copy(uint64_t sp, const uint8_t *stack, uint64_t len, uint64_t a,
-			      size_t n)
-{
-	return a >= sp && a - sp <= len && n <= len - (a - sp) ? stack + (a - sp) : NULL;
-}
-
 /* The thread state of tid (cached, checked against native_thread_id) in ts. */
 static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
 			uint32_t tid, uint8_t *ts)
@@ -277,19 +136,13 @@ static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint
 	uint64_t key = hmap_key2(pid, tid), t;
 	int err;
 	if (hmap_get(&r->tstates, key, &t) && !pywalk_read_remote(ctx, t, ts, o->tstate_size) &&
-	    u64_at(ts, o->tstate_native_id) == tid)
+	    pyremote_u64_at(ts, o->tstate_native_id) == tid)
 		return 0;
 	if ((err = pywalk_find_tstate(rt, pywalk_read_remote, ctx, tid, &t)) ||
 	    (err = pywalk_read_remote(ctx, t, ts, o->tstate_size)))
 		return err;
 	return hmap_put(&r->tstates, key, t);
 }
-
-struct anchors {
-	uint64_t frame[MAX_CFRAMES];   /* current_frame of each activation in the copy */
-	uint64_t now;                  /* the innermost one's current_frame at the read */
-	int n;
-};
 
 /*
  * The innermost activation at the sample that the copy holds: from the
@@ -311,7 +164,7 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 	if (need > sizeof(now))
 		return -EINVAL;
 	for (int k = 0; cframe && k < MAX_CFRAMES; k++) {
-		if ((c = in_copy(sp, stack, len, cframe, need)) || cframe > sp)
+		if ((c = pyremote_in_copy(sp, stack, len, cframe, need)) || cframe > sp)
 			break;
 		if ((err = pywalk_read_remote(ctx, cframe + o->cframe_previous, &cframe, 8)))
 			return err;
@@ -320,13 +173,13 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 		return -ESTALE;                /* the sample's activations are gone, or above the copy */
 	if ((err = pywalk_read_remote(ctx, cframe, now, need)))
 		return err;
-	if (u64_at(now, o->cframe_previous) != u64_at(c, o->cframe_previous))
+	if (pyremote_u64_at(now, o->cframe_previous) != pyremote_u64_at(c, o->cframe_previous))
 		return -ESTALE;
-	a->now = u64_at(now, o->cframe_current_frame);
+	a->now = pyremote_u64_at(now, o->cframe_current_frame);
 	a->n = 0;
 	while (c && a->n < MAX_CFRAMES) {
-		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
-		c = in_copy(sp, stack, len, u64_at(c, o->cframe_previous), need);
+		a->frame[a->n++] = pyremote_u64_at(c, o->cframe_current_frame);
+		c = pyremote_in_copy(sp, stack, len, pyremote_u64_at(c, o->cframe_previous), need);
 	}
 	return 0;
 }
@@ -353,8 +206,8 @@ static int code_seen(uint64_t lo, uint64_t hi, const uint64_t *regs, const uint8
 			return 1;
 		}
 	for (uint64_t off = 0; off + 8 <= ret; off += 8)
-		if (u64_at(stack, off) > lo && u64_at(stack, off) <= hi) {
-			*next = u64_at(stack, off);
+		if (pyremote_u64_at(stack, off) > lo && pyremote_u64_at(stack, off) <= hi) {
+			*next = pyremote_u64_at(stack, off);
 			return 1;
 		}
 	return 0;
@@ -415,7 +268,7 @@ static uint64_t known_seen(const struct hp_pyremote *r, uint32_t pid, const uint
 			   const uint8_t *stack, uint64_t ret, uint64_t *next)
 {
 	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8; i++) {
-		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : pyremote_u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
 		int at = i == HP_REG_IP ? -1 : known_index(r, pid, v);
 		if (at >= 0 && r->known[at].pid == pid && v > r->known[at].lo &&
 		    v <= r->known[at].hi) {
@@ -438,13 +291,12 @@ static uint64_t loop_return(const uint64_t *pcs, uint32_t n, uint64_t eval_start
 	if (!k || k == n)
 		return 0;
 	for (uint64_t off = 0; off + 8 <= len; off += 8)
-		if (u64_at(stack, off) == pcs[k])
+		if (pyremote_u64_at(stack, off) == pcs[k])
 			return off;
 	return 0;
 }
 
-/* Each anchored activation's group must start at its anchor frame. */
-static int groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
+int pyremote_groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
 {
 	int g = 0, start = 0;
 	for (int i = 0; i < n && g < a->n; i++) {
@@ -499,7 +351,7 @@ static uint64_t code_around(struct hp_pyremote *r, uint32_t pid, const struct py
 	for (uint64_t a = top; a >= lo; a -= 16) {
 		int64_t units;
 		memcpy(&units, buf + (a - lo) + 16, 8);
-		if (u64_at(buf, a - lo + 8) == rt->code_type)
+		if (pyremote_u64_at(buf, a - lo + 8) == rt->code_type)
 			return units > 0 && a + o->code_adaptive + 2 * (uint64_t)units >= v ? a : 0;
 	}
 	return 0;
@@ -516,7 +368,7 @@ static uint64_t found_seen(struct hp_pyremote *r, uint32_t pid, const struct py_
 	uint64_t sp = regs[HP_REG_SP], tried[MAX_TRIES], lo, hi;
 	int ntried = 0;
 	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8 && ntried < MAX_TRIES; i++) {
-		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : pyremote_u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
 		int seen = 0;
 		if (i == HP_REG_IP || i == HP_REG_SP || (v & 1) || (v >= sp && v - sp < (1u << 20)))
 			continue;                     /* not a pointer into code units */
@@ -577,14 +429,14 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 		return -EINVAL;
 	if ((err = thread_state(r, rt, pid, tid, ts)))
 		return err;
-	if ((err = anchor(o, pid, u64_at(ts, o->tstate_cframe), regs[HP_REG_SP], stack, len, &a)))
+	if ((err = anchor(o, pid, pyremote_u64_at(ts, o->tstate_cframe), regs[HP_REG_SP], stack, len, &a)))
 		return err;
 	n = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a.frame[0], r->raw,
 			PYFRAMES_MAX, &nentry);
 	if (n <= 0)
 		return n;
 	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
-	if (!groups_match(r->raw, n, &a) || !live) {
+	if (!pyremote_groups_match(r->raw, n, &a) || !live) {
 		hp_debug(HP_DBG_RUN, 3, "pid %u tid %u: %s", pid, tid, live ? "the groups moved"
 			 : "the sample's frame is neither live nor returned");
 		return -ESTALE;
@@ -605,72 +457,6 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 	for (int i = 1; i < n; i++)
 		r->py[i].line = 0;
 	r->caller_unknown += n > 1;
-	return n;
-}
-
-/* The activations of the copy from the innermost one, cframe (as the BPF
- * record saw it at the sample): their current_frame, innermost first.
- * a->n is 0 when cframe is not in the copy (nothing to check against). */
-static void copy_anchors(const struct py_offsets *o, uint64_t cframe, uint64_t sp,
-			 const uint8_t *stack, uint64_t len, struct anchors *a)
-{
-	size_t need = (o->cframe_current_frame > o->cframe_previous ? o->cframe_current_frame
-		       : o->cframe_previous) + 8;
-	const uint8_t *c = in_copy(sp, stack, len, cframe, need);
-	a->n = 0;
-	while (c && a->n < MAX_CFRAMES) {
-		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
-		c = in_copy(sp, stack, len, u64_at(c, o->cframe_previous), need);
-	}
-}
-
-/* The sample's Python frames from its BPF record (the chain as it was at
- * the sample, read in the thread) into r->py: their count, 0 when the
- * thread ran no Python, -ENODATA when the sample has no record, -ESTALE
- * when the chain disagrees with the copy's activations, another -errno
- * when it could not be read or resolved. Every frame's line is known. */
-static int bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
-		      uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
-		      uint64_t len)
-{
-	struct pybpf_rec *rec = pybpf_take(r->bpf, tid, time, regs[HP_REG_IP]);
-	struct anchors a;
-	int n, err;
-	if (!rec) {
-		r->bpf_norec++;
-		return -ENODATA;
-	}
-	if (rec->status != PYBPF_OK) {
-		r->bpf_failed++;
-		err = rec->status == PYBPF_NO_TSTATE ? 0 : rec->status == PYBPF_TRUNCATED ? -E2BIG
-		      : -EAGAIN;
-		free(rec);
-		return err;
-	}
-	n = rec->nframes < PYFRAMES_MAX ? rec->nframes : PYFRAMES_MAX;
-	for (int i = 0; i < n; i++)
-		r->raw[i] = (struct pyframe_raw){
-			.frame = rec->frames[i].frame,
-			.code = rec->frames[i].code,
-			.instr = rec->frames[i].instr,
-			.is_entry = (rec->entry[i >> 6] >> (i & 63)) & 1,
-		};
-	copy_anchors(rt->off, rec->cframe, regs[HP_REG_SP], stack, len, &a);
-	free(rec);
-	if (n && a.n && !groups_match(r->raw, n, &a)) {
-		r->bpf_moved++;
-		hp_debug(HP_DBG_RUN, 3, "pid %u tid %u: the BPF chain's groups are not the copy's",
-			 pid, tid);
-		return -ESTALE;
-	}
-	if (n <= 0)
-		return n;
-	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
-		return err < 0 ? err : -EAGAIN;
-	for (int i = 0; i < n; i++)
-		if (!strcmp(r->py[i].function, "?"))
-			return -ENOENT;
-	r->bpf_read++;
 	return n;
 }
 
@@ -714,8 +500,8 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	if (time && r->bpf_state == 1 && (since = bpf_since(r, pid)) && time > since) {
-		npy = bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
+	if (time && r->bpf_state == 1 && (since = pyremote_bpf_since(r, pid)) && time > since) {
+		npy = pyremote_bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
 	} else {
 		r->late++;
 		npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
@@ -747,19 +533,6 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
 }
 
-/* run_info python_frames when the BPF reader gave every sample's frames. */
-static void facts_bpf(struct hp_pyremote *r, const char *execs)
-{
-	snprintf(r->frames, sizeof(r->frames), "bpf: read in the sampled thread at each sample"
-		 " by a BPF program on the sampling event (docs/python.md, Attach); every frame's"
-		 " function and line as at the sample; %llu samples without a record, %llu whose"
-		 " chain could not be read, %llu whose chain disagreed with the stack copy"
-		 " (unmerged); %llu records lost, %llu unmatched%s",
-		 (unsigned long long)r->bpf_norec, (unsigned long long)r->bpf_failed,
-		 (unsigned long long)r->bpf_moved, (unsigned long long)pybpf_lost(r->bpf),
-		 (unsigned long long)pybpf_unmatched(r->bpf), execs);
-}
-
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
 	uint64_t all = pyfeed_counts_all(&r->n);
@@ -771,7 +544,7 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
 			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
 	if (r->bpf_state == 1 && !r->late) {
-		facts_bpf(r, execs);
+		pyremote_bpf_facts(r, execs);
 		hp_info("Python frames (read at each sample by the BPF reader): %llu of %llu samples"
 			" of Python threads merged, %llu unmerged, %llu unresolved",
 			(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
