@@ -30,14 +30,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 1024);
 	__type(key, __u64);             /* tgid << 32 | tid */
 	__type(value, __u64);           /* PyThreadState */
 } tstates SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, 1 << 20);   /* set at load: 1 MiB per CPU (pybpf.c) */
 } events SEC(".maps");
 
 /* records the ring had no room for */
@@ -59,55 +59,90 @@ static __always_inline int native_id_is(const struct pybpf_proc *p, __u64 t, __u
 	return t && !read_u64(&id, t + p->tstate_native_id) && id == tid;
 }
 
+/* The search for tid's thread state, one thread state (or interpreter)
+ * per bpf_loop step: the verifier checks a step once, not each iteration. */
+struct find {
+	const struct pybpf_proc *p;
+	__u64 interp, t, found;
+	__u32 tid, ninterps;
+};
+
+static long find_step(__u32 i, void *arg)
+{
+	struct find *f = arg;
+	const struct pybpf_proc *p = f->p;
+	if (!f->t) {                               /* the next interpreter's threads */
+		if (!f->interp || f->ninterps++ >= PYBPF_MAX_INTERPS ||
+		    read_u64(&f->t, f->interp + p->interp_threads_head) ||
+		    read_u64(&f->interp, f->interp + p->interp_next))
+			return 1;
+		return 0;
+	}
+	if (native_id_is(p, f->t, f->tid)) {
+		f->found = f->t;
+		return 1;
+	}
+	return read_u64(&f->t, f->t + p->tstate_next) ? 1 : 0;
+}
+
 /* tid's thread state among the interpreters' threads; 0 when none. */
 static __always_inline __u64 find_tstate(const struct pybpf_proc *p, __u32 tid)
 {
-	__u64 interp = 0, t = 0;
-	if (read_u64(&interp, p->runtime + p->runtime_interp_head))
+	struct find f = { .p = p, .tid = tid };
+	if (read_u64(&f.interp, p->runtime + p->runtime_interp_head))
 		return 0;
-	for (int i = 0; i < PYBPF_MAX_INTERPS && interp; i++) {
-		if (read_u64(&t, interp + p->interp_threads_head))
-			return 0;
-		for (int k = 0; k < PYBPF_MAX_THREADS && t; k++) {
-			if (native_id_is(p, t, tid))
-				return t;
-			if (read_u64(&t, t + p->tstate_next))
-				return 0;
-		}
-		if (read_u64(&interp, interp + p->interp_next))
-			return 0;
+	bpf_loop(PYBPF_MAX_INTERPS * (PYBPF_MAX_THREADS + 1), find_step, &f, 0);
+	return f.found;
+}
+
+/* The walk of the chain, one frame per bpf_loop step. */
+struct walk {
+	const struct pybpf_proc *p;
+	struct pybpf_rec *r;
+	__u64 frame;
+	int status;
+};
+
+static long walk_step(__u32 i, void *arg)
+{
+	struct walk *w = arg;
+	const struct pybpf_proc *p = w->p;
+	struct pybpf_rec *r = w->r;
+	__u64 prev = 0, code = 0, instr = 0, frame = w->frame;
+	__u8 entry = 0;
+	__u64 k = i;
+	if (!frame || i >= PYBPF_MAX_FRAMES)
+		return 1;
+	/* the bound the verifier needs, kept from the compiler (which knows it) */
+	asm volatile("%0 &= %1" : "+r"(k) : "i"(PYBPF_MAX_FRAMES - 1));
+	if (read_u64(&code, frame + p->frame_code) ||
+	    read_u64(&prev, frame + p->frame_previous) ||
+	    read_u64(&instr, frame + p->frame_prev_instr) ||
+	    bpf_probe_read_user(&entry, 1, (const void *)(frame + p->frame_is_entry))) {
+		w->status = PYBPF_READ_FAILED;
+		return 1;
 	}
+	if (prev == frame) {
+		w->status = PYBPF_LOOP;
+		return 1;
+	}
+	r->frames[k].frame = frame;
+	r->frames[k].code = code;
+	r->frames[k].instr = instr;
+	if (entry)
+		r->entry[(k >> 6) & 1] |= 1ull << (k & 63);
+	r->nframes = (__u16)(k + 1);
+	w->frame = prev;
 	return 0;
 }
 
 static __always_inline int walk(const struct pybpf_proc *p, struct pybpf_rec *r, __u64 frame)
 {
-	__u64 prev = 0, code = 0, instr = 0;
-	__u8 entry = 0;
-	int n = 0;
-	for (n = 0; n < PYBPF_MAX_FRAMES; n++) {
-		if (!frame)
-			break;
-		if (read_u64(&code, frame + p->frame_code) ||
-		    read_u64(&prev, frame + p->frame_previous) ||
-		    read_u64(&instr, frame + p->frame_prev_instr) ||
-		    bpf_probe_read_user(&entry, 1, (const void *)(frame + p->frame_is_entry))) {
-			r->nframes = n;
-			return PYBPF_READ_FAILED;
-		}
-		if (prev == frame) {
-			r->nframes = n;
-			return PYBPF_LOOP;
-		}
-		r->frames[n].frame = frame;
-		r->frames[n].code = code;
-		r->frames[n].instr = instr;
-		if (entry)
-			r->entry[(n >> 6) & 1] |= 1ull << (n & 63);
-		frame = prev;
-	}
-	r->nframes = n;
-	return frame ? PYBPF_TRUNCATED : PYBPF_OK;
+	struct walk w = { .p = p, .r = r, .frame = frame, .status = PYBPF_OK };
+	bpf_loop(PYBPF_MAX_FRAMES, walk_step, &w, 0);
+	if (w.status == PYBPF_OK && w.frame && r->nframes == PYBPF_MAX_FRAMES)
+		w.status = PYBPF_TRUNCATED;
+	return w.status;
 }
 
 SEC("perf_event")
