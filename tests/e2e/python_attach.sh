@@ -30,6 +30,10 @@
 #                77 with the reason where BPF is not permitted
 #   bpfsame      attach_truth.py --same with the BPF reader: the caller's
 #                line (SAME_C / SAME_PY) right in >= 99% of the samples
+#   nobpf        the target and hpprof run as an unprivileged user (nobody,
+#                through setpriv, when the test runs as root): the BPF reader
+#                is not permitted, the frames are read after the fact,
+#                run_info python_frames and the report say so
 #   exec         a shell, attached while it waits, then execs python3.11
 #                attach_shares.py: its Python frames from the exec on
 #                (docs/python.md, "Attach": the new image is probed at the
@@ -268,6 +272,27 @@ bpfsame)
 	FROM leaf WHERE name = 'both'" | tr '|' ' ')
 	echo "# of $1 samples in both(), $2 with their caller's function wrong, $3 its line"
 	bpf_checks "$@"
+	;;
+nobpf)
+	as=
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+		chmod 777 .
+	fi
+	$as "$PY" "$FX/attach_truth.py" --callers --ms 1 --seconds 120 >t.out 2>t.err &
+	pid=$!
+	wait_ready t.out attach_truth.py
+	$as "$HPPROF" run -p "$pid" -F 1000 --duration 1 -o n.db >n.out 2>n.err ||
+		{ cat n.err >&2; fail "hpprof run -p failed"; }
+	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
+	assert_contains "the reason on stderr" n.err "BPF reader not permitted"
+	case "$(q n.db "SELECT value FROM run_info WHERE key = 'python_frames'")" in
+		"collector-side"*"BPF reader not permitted (needs root or CAP_BPF and CAP_PERFMON)"*) ;;
+		*) fail "run_info python_frames does not say the BPF reader was not permitted" ;; esac
+	"$HPPROF" report n.db >r.txt 2>r.err || { cat r.err >&2; fail "hpprof report failed"; }
+	assert_contains "the report's note on callers read after the sample" r.txt \
+		"its callers may be those of a later call"
 	;;
 off)
 	start "$PY"
