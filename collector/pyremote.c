@@ -496,11 +496,15 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
+	int bpf = time && r->bpf_state == 1 && (since = pyremote_bpf_since(r, pid)) &&
+		  time > since;
 	if (!neval) {
+		if (bpf)                          /* its record, unused: not left for another */
+			free(pybpf_take(r->bpf, tid, time, regs[HP_REG_IP]));
 		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	if (time && r->bpf_state == 1 && (since = pyremote_bpf_since(r, pid)) && time > since) {
+	if (bpf) {
 		npy = pyremote_bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
 	} else {
 		r->late++;
