@@ -129,6 +129,8 @@ int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint
 	struct anchors a;
 	int n, err;
 	if (!rec) {
+		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no BPF record for the sample at %llu (ip %llx)",
+			 pid, tid, (unsigned long long)time, (unsigned long long)regs[HP_REG_IP]);
 		r->bpf_norec++;
 		return -ENODATA;
 	}
