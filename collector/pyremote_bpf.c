@@ -162,8 +162,12 @@ int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
 	for (int i = 0; i < n; i++)
-		if (!strcmp(r->py[i].function, "?"))
+		if (!strcmp(r->py[i].function, "?")) {
+			hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: frame %d of %d (%llx, code %llx): no"
+				 " code object there now", pid, tid, i, n,
+				 (unsigned long long)r->raw[i].frame, (unsigned long long)r->raw[i].code);
 			return -ENOENT;
+		}
 	r->bpf_read++;
 	return n;
 }
