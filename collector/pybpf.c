@@ -190,7 +190,7 @@ struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, ui
 
 uint64_t pybpf_lost(struct hp_pybpf *b)
 {
-	uint64_t sum = 0, v[1024];
+	uint64_t sum = 0, v[1024] = { 0 };   /* filled by the kernel (valgrind cannot tell) */
 	uint32_t zero = 0;
 	int ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0 || ncpu > 1024 || bpf_map_lookup_elem(b->lost_fd, &zero, v))
