@@ -83,7 +83,7 @@ measure() {
 		attach --callers $2 "$db"
 		echo "rep $rep check $3 callers ms=$2: $(counts "$db"); caller's function wrong: $(sqlite3 "$db" "$LEAVES
 		SELECT sum((inc AND cname != 'via_c') OR (NOT inc AND cname != 'via_py')) || ' of ' || count(*)
-		|| '; its line wrong / unknown: ' || sum(cline > 0 AND ((inc AND cline != $vc) OR (NOT inc AND cline != $vp)))
+		|| '; its line wrong / unknown: ' || coalesce(sum(cline > 0 AND ((inc AND cline != $vc) OR (NOT inc AND cline != $vp))), 0)
 		|| ' / ' || sum(cline IS NULL OR cline = 0) FROM leaf WHERE name = 'both'")" ;;
 	esac
 }
