@@ -23,6 +23,7 @@
 
 #include "collector/events.h"
 #include "collector/kaccess.h"
+#include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
 #include "common/grow.h"
@@ -187,6 +188,8 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
 		a.exclude_callchain_kernel = 1;
 		fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
+	if (fd >= 0 && s->o->pyremote)          /* the BPF Python frame reader (pyremote.h) */
+		pyremote_sampler_fd(s->o->pyremote, fd);
 	return fd < 0 ? -errno : fd;
 }
 
