@@ -87,6 +87,7 @@ hp_script_test(test_pysample unit fixtures/python/check_pysample.sh)
 
 # The merge rule on hand-made stacks.
 hp_unit_test(test_pymerge SOURCES unit/test_pymerge.c LIBS hp_collector)
+hp_unit_test(test_pybpfq SOURCES unit/test_pybpfq.c LIBS hp_collector)
 
 # The PYSAMPLE and PYCODE stream records through the collector's decoder.
 hp_unit_test(test_pydecode SOURCES unit/test_pydecode.c LIBS hp_collector)
