@@ -63,6 +63,7 @@ void pyremote_free(struct hp_pyremote *r)
 	free(r->known);
 	pybpf_free(r->bpf);
 	free(r->bpf_pids);
+	free(r->bpf_fds);
 	free(r);
 }
 
@@ -506,7 +507,9 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	}
 	if (bpf) {
 		npy = pyremote_bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
-	} else {
+		bpf = npy != -ENODATA || !pyremote_bpf_drop_unseen(r, pid);
+	}
+	if (!bpf) {
 		r->late++;
 		npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
 				  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack,
@@ -557,7 +560,8 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 	}
 	if (r->bpf_state == 1)
 		snprintf(bpf, sizeof(bpf), "; %llu samples read at the sample by the BPF reader,"
-			 " %llu read late (before it knew the process, or off-CPU)",
+			 " %llu read late (before it knew the process, off-CPU, or a process whose"
+			 " events predate its load)",
 			 (unsigned long long)r->bpf_read, (unsigned long long)r->late);
 	else
 		snprintf(bpf, sizeof(bpf), "; %s: callers may be those of a later call",

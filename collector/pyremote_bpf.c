@@ -1,9 +1,14 @@
 /*
  * pyremote_bpf.c - attached processes' Python frames from the BPF reader
- * (pybpf.h): loaded at the first sampling event, the processes found
- * running Python registered with it, and each sample's frames taken from
- * its record (the chain as at the sample) and checked against the stack
- * copy's activations (pyremote.h).
+ * (pybpf.h): loaded when the first process found running Python is
+ * registered (an attach probes its targets before the events are opened:
+ * at the first sampling event), so that a run without Python does not pay
+ * its load (~8 ms of CPU at load 6-9, the verifier); attached to every
+ * sampling event seen before and since; the processes found running
+ * Python registered with it, and each sample's frames taken from its
+ * record (the chain as at the sample) and checked against the stack
+ * copy's activations (pyremote.h). A process whose events were inherited
+ * before the load (a child forked earlier) has no records: it is read late.
  */
 #include "collector/pyremote.h"
 #include "collector/pyremote_priv.h"
@@ -18,9 +23,12 @@
 #include "common/grow.h"
 #include "common/log.h"
 
+static void bpf_load(struct hp_pyremote *r);
+
 /* The BPF reader reads pid's threads from now on (since: now), or from
  * when it is loaded (since 0 until then: a target probed at the attach,
- * before the events are opened). */
+ * before the events are opened; the first process found running Python
+ * in a launched run loads it). */
 void pyremote_bpf_register(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt)
 {
 	int err;
@@ -29,12 +37,18 @@ void pyremote_bpf_register(struct hp_pyremote *r, uint32_t pid, const struct py_
 	if (hp_grow((void **)&r->bpf_pids, &r->capbpf_pids, r->nbpf_pids + 1,
 		    sizeof(*r->bpf_pids)))
 		return;
+	if (r->bpf_state == 0 && r->nbpf_fds) {
+		r->bpf_pids[r->nbpf_pids++] = (struct bpf_pid){ .pid = pid };
+		bpf_load(r);                     /* registers it */
+		return;
+	}
 	if (r->bpf_state == 1 && (err = pybpf_register(r->bpf, pid, rt))) {
 		hp_debug(HP_DBG_RUN, 1, "BPF reader: process %u not registered: %s", pid,
 			 hp_strerror(err));
 		return;
 	}
-	r->bpf_pids[r->nbpf_pids++] = (struct bpf_pid){ pid, r->bpf_state == 1 ? hp_now_ns() : 0 };
+	r->bpf_pids[r->nbpf_pids++] = (struct bpf_pid){ .pid = pid,
+							.since = r->bpf_state == 1 ? hp_now_ns() : 0 };
 }
 
 /* The reader is loaded: the processes probed before it are read from now. */
@@ -62,6 +76,27 @@ uint64_t pyremote_bpf_since(const struct hp_pyremote *r, uint32_t pid)
 	return 0;
 }
 
+int pyremote_bpf_drop_unseen(struct hp_pyremote *r, uint32_t pid)
+{
+	for (size_t i = 0; i < r->nbpf_pids; i++)
+		if (r->bpf_pids[i].pid == pid) {
+			if (r->bpf_pids[i].seen)
+				return 0;
+			hp_debug(HP_DBG_RUN, 1, "BPF reader: process %u has no records (its events"
+				 " predate the reader): read late", pid);
+			pyremote_bpf_unregister(r, pid);
+			return 1;
+		}
+	return 0;
+}
+
+static void bpf_seen(struct hp_pyremote *r, uint32_t pid)
+{
+	for (size_t i = 0; i < r->nbpf_pids; i++)
+		if (r->bpf_pids[i].pid == pid)
+			r->bpf_pids[i].seen = 1;
+}
+
 void pyremote_bpf_unregister(struct hp_pyremote *r, uint32_t pid)
 {
 	size_t k = 0;
@@ -73,24 +108,10 @@ void pyremote_bpf_unregister(struct hp_pyremote *r, uint32_t pid)
 	r->nbpf_pids = k;
 }
 
-void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
+static void bpf_attach(struct hp_pyremote *r, int fd)
 {
-	int err;
-	if (!r->bpf_state) {
-		r->bpf_state = -1;
-		if (getenv("HPPROF_PYATTACH_NOBPF")) {
-			snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader turned off"
-				 " (HPPROF_PYATTACH_NOBPF)");
-			return;
-		}
-		if (pybpf_open(&r->bpf, r->bpf_why, sizeof(r->bpf_why))) {
-			r->nbpf_pids = 0;
-			return;
-		}
-		r->bpf_state = 1;
-		bpf_register_pending(r);
-	}
-	if (r->bpf_state != 1 || !(err = pybpf_attach(r->bpf, fd)))
+	int err = pybpf_attach(r->bpf, fd);
+	if (!err)
 		return;
 	/* an event that refuses it: no sample may miss its record, so none gets one */
 	snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader not attached to the sampling"
@@ -98,6 +119,48 @@ void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
 	while (r->nbpf_pids)
 		pyremote_bpf_unregister(r, r->bpf_pids[0].pid);
 	r->bpf_state = -1;
+}
+
+/* Loads the reader, attaches it to the sampling events seen so far and
+ * registers the processes probed so far. */
+static void bpf_load(struct hp_pyremote *r)
+{
+	r->bpf_state = -1;
+	if (getenv("HPPROF_PYATTACH_NOBPF")) {
+		snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader turned off"
+			 " (HPPROF_PYATTACH_NOBPF)");
+		r->nbpf_pids = 0;
+		return;
+	}
+	if (pybpf_open(&r->bpf, r->bpf_why, sizeof(r->bpf_why))) {
+		r->nbpf_pids = 0;
+		return;
+	}
+	r->bpf_state = 1;
+	for (size_t i = 0; i < r->nbpf_fds && r->bpf_state == 1; i++)
+		bpf_attach(r, r->bpf_fds[i]);
+	r->nbpf_fds = 0;
+	if (r->bpf_state == 1)
+		bpf_register_pending(r);
+}
+
+void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
+{
+	if (r->bpf_state == 0 && !r->nbpf_pids) {
+		/* nothing found running Python yet: kept for the load */
+		if (!hp_grow((void **)&r->bpf_fds, &r->capbpf_fds, r->nbpf_fds + 1,
+			     sizeof(*r->bpf_fds))) {
+			r->bpf_fds[r->nbpf_fds++] = fd;
+			return;
+		}
+		snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader not loaded (out of memory)");
+		r->bpf_state = -1;
+		return;
+	}
+	if (r->bpf_state == 0)
+		bpf_load(r);
+	if (r->bpf_state == 1)
+		bpf_attach(r, fd);
 }
 
 /* The activations of the copy from the innermost one, cframe (as the BPF
@@ -134,6 +197,7 @@ int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint
 		r->bpf_norec++;
 		return -ENODATA;
 	}
+	bpf_seen(r, pid);
 	if (rec->status != PYBPF_OK) {
 		r->bpf_failed++;
 		err = rec->status == PYBPF_NO_TSTATE ? 0 : rec->status == PYBPF_TRUNCATED ? -E2BIG

@@ -41,12 +41,19 @@ struct hp_pyremote {
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
 	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
-	/* the BPF reader (pybpf.h): tried at the first sampling event */
+	/* the BPF reader (pybpf.h): loaded when a process running Python is
+	 * first registered (at the attach: the first sampling event) */
 	struct hp_pybpf *bpf;
 	int bpf_state;                 /* 0 not tried, 1 loaded and attached, -1 not used */
 	char bpf_why[160];             /* why not, for run_info */
-	struct bpf_pid { uint32_t pid; uint64_t since; } *bpf_pids;    /* registered */
+	struct bpf_pid {               /* registered */
+		uint32_t pid;
+		int seen;              /* a sample of it had its record */
+		uint64_t since;
+	} *bpf_pids;
 	size_t nbpf_pids, capbpf_pids;
+	int *bpf_fds;                  /* sampling events seen before the load */
+	size_t nbpf_fds, capbpf_fds;
 	uint64_t bpf_read;             /* samples whose frames came from their BPF record */
 	uint64_t bpf_norec;            /* ... that had no record (unmerged) */
 	uint64_t bpf_failed;           /* ... whose record says the chain was not read */
@@ -90,6 +97,10 @@ int pyremote_groups_match(const struct pyframe_raw *raw, int n, const struct anc
  * when it is loaded), when it began (0: it does not), pid no longer. */
 void pyremote_bpf_register(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt);
 uint64_t pyremote_bpf_since(const struct hp_pyremote *r, uint32_t pid);
+/* pid's sample had no record: 1 (and pid no longer read by BPF) when none
+ * of its samples ever had one - its events were inherited before the
+ * reader was attached to theirs, so it is read late; 0 otherwise. */
+int pyremote_bpf_drop_unseen(struct hp_pyremote *r, uint32_t pid);
 void pyremote_bpf_unregister(struct hp_pyremote *r, uint32_t pid);
 
 /* The sample's Python frames from its BPF record into r->py (pyremote_bpf.c). */
