@@ -225,7 +225,8 @@ static int get_py(const unsigned char *p, const unsigned char *end, unsigned rfl
 	}
 	ev->nr_py = (uint16_t)n;
 	ev->flags |= HP_ALLOC_F_PYTHON | ((rflags & HP_AP_RF_PYFAIL) ? HP_ALLOC_F_PYFAIL : 0) |
-		     ((rflags & HP_AP_RF_FAULT) ? HP_ALLOC_F_FAULT : 0);
+		     ((rflags & HP_AP_RF_FAULT) ? HP_ALLOC_F_FAULT : 0) |
+		     ((rflags & HP_AP_RF_PYCUT) ? HP_ALLOC_F_PYCUT : 0);
 	return (rflags & HP_AP_RF_KCHAIN) ? get_kernel(p, end, ev) : 1;
 }
 

@@ -96,6 +96,8 @@
  *             co_code_adaptive to the last instruction started), pyflags
  *             = struct pysample_frame.flags (collector/pysample.h).
  *             HP_AP_RF_PYFAIL: the chain could not be read (nr_py = 0).
+ *             HP_AP_RF_PYCUT: the chain was deeper than HP_AP_MAX_PY_FRAMES:
+ *             the record holds its innermost HP_AP_MAX_PY_FRAMES frames.
  *             A thread running no Python has nr_py = 0 without the flag.
  *             HP_AP_RF_FAULT: taken by the thread's page-fault event, every
  *             HPPROF_FAULT_PERIOD faults, instead of its CPU-time event.)
@@ -224,6 +226,8 @@ enum hp_ap_func {
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 #define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
 #define HP_AP_RF_PYFAIL 0x04u  /* PYSAMPLE: the Python chain could not be read (or was too deep) */
+#define HP_AP_RF_PYCUT  0x20u  /* PYSAMPLE: the chain was deeper than HP_AP_MAX_PY_FRAMES: these
+				* are its innermost frames, the outer ones were dropped */
 #define HP_AP_RF_KCHAIN 0x10u  /* PYSAMPLE: the kernel part follows the Python frames */
 #define HP_AP_RF_FAULT  0x08u  /* PYSAMPLE: taken at the N-th page fault of its thread
 				* (HPPROF_FAULT_PERIOD), not at a period of CPU time */

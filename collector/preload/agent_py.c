@@ -280,7 +280,10 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 		return;
 	}
 	flags |= rflags;
-	if (npy < 0) {
+	if (npy == -E2BIG) {
+		flags |= HP_AP_RF_PYCUT;     /* deeper than we carry: its innermost frames */
+		npy = HP_AP_MAX_PY_FRAMES;
+	} else if (npy < 0) {
 		flags |= HP_AP_RF_PYFAIL;
 		npy = 0;
 	}
