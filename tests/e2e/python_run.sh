@@ -51,6 +51,11 @@
 #                deeper than 128 keeps its innermost frames, not none), each
 #                deep_leaf sample counted in run_info python_truncated and
 #                cut (samples.unwind = 3), no shallow_leaf sample cut
+#   diffscripts  three_shares.py copied as julia1.py and julia2.py (the
+#                book's workflow: one copy of the script per version), each
+#                run and the two diffed: share_a/b/c are paired (by function
+#                and by line: no row of them new or gone, both sides' samples
+#                in one row), and the header names the two scripts
 #   julia        `hpprof run -k julia-py`: calculate_z at its .py lines in
 #                line_profile and annotate, >= 99% of the samples of
 #                Python code merged
@@ -179,6 +184,27 @@ deep)
 	echo "$cut" | grep -q 'shallow_leaf|3$' && fail "a shallow_leaf sample is marked cut"
 	echo "$cut" | grep -q 'deep_leaf|3$' || fail "no deep_leaf sample is marked cut (unwind 3)"
 	echo "$cut" | grep -Eq 'deep_leaf\|(-1|[0-2])$' && fail "a deep_leaf sample is not marked cut"
+	;;
+diffscripts)
+	cp "$FX/three_shares.py" julia1.py
+	cp "$FX/three_shares.py" julia2.py
+	run_py j1.db "$PY" julia1.py --rounds 30
+	run_py j2.db "$PY" julia2.py --rounds 30
+	"$HPPROF" diff j1.db j2.db >d.txt 2>&1 || { cat d.txt; fail "diff failed"; }
+	assert_contains "the header" d.txt "scripts julia1.py -> julia2.py: compared as one"
+	# by line: the BODY lines (the loops: most samples), a colder line
+	# may have samples on one side only
+	body=",$(marker_lines julia1.py "# BODY"),"
+	for by in function line; do
+		"$HPPROF" diff -f csv -n 0 -b $by j1.db j2.db >d.csv || fail "diff -b $by failed"
+		awk -F, -v by=$by -v body="$body" '$1 ~ /^share_[abc]$/ &&
+			(by == "function" || index(body, "," $4 ",")) { n++
+			if ($6 == "new" || $6 == "gone") { print "# " $0; bad++ }
+			if ($22 == 0 || $23 == 0) { print "# one side only: " $0; bad++ } }
+			END { printf "# by %s: %d rows of share_a/b/c, %d new, gone or one-sided\n", by, n, bad
+			      exit !(n >= 3 && !bad) }' d.csv ||
+			fail "diff -b $by: share_a/b/c of julia1.py and julia2.py are not paired"
+	done
 	;;
 kernel)
 	run_py k.db "$PY" "$FX/kernel_lines.py"
