@@ -125,6 +125,9 @@ const char *store_errmsg(struct hp_store *st)
 
 int store_exec_sql(struct hp_store *st, const char *sql)
 {
+	int perr = store_settle_pending(st);
+	if (perr)
+		return perr;
 	char *msg = NULL;
 	st->bounds_valid = 0;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -227,7 +230,9 @@ int store_each_row(struct hp_store *st, const char *sql,
 		    int (*row)(void *ctx, sqlite3_stmt *s), void *ctx)
 {
 	sqlite3_stmt *s;
-	int rc, ret = 0;
+	int rc, ret = store_settle_pending(st);
+	if (ret)
+		return ret;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_sql_err(st, sql);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -498,6 +503,11 @@ int store_insert_pending(struct hp_store *st)
 		err = store_step_rows(st, s, 1);
 	}
 	return err;
+}
+
+int store_settle_pending(struct hp_store *st)
+{
+	return st->npending ? store_insert_pending(st) : 0;
 }
 
 int store_add_sample(struct hp_store *st, const struct hp_sample *smp)

@@ -102,6 +102,10 @@ int store_step_rows(struct hp_store *st, sqlite3_stmt *s, unsigned rows);
 /* Insert the sample rows waiting for their multi-row INSERT (store_flush
  * does it before it commits). */
 int store_insert_pending(struct hp_store *st);
+/* The same when rows wait: every read and SQL execution on the writer's own
+ * connection does it first (store_each_row, store_exec_sql, the view
+ * reader), so the writer reads every sample it added, as before. */
+int store_settle_pending(struct hp_store *st);
 void store_bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
 void store_bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id);
 /* Prepare sql and call row() per result row; stops at its first non-zero. */

@@ -4,7 +4,9 @@
  * is, sees no row before a commit and every row, in order and with its
  * values, after it; the 20,000-row batch still commits on its 20,000th
  * row (what a crash or kill -9 keeps); a close commits the rows still
- * waiting. Truth: the rows the test wrote, read back with SQLite directly.
+ * waiting; the writer's own reads (store_each_sample, as the timeline of
+ * a live file and the end of a run use it) see every row it added, held
+ * or not. Truth: the rows the test wrote, read back with SQLite directly.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -87,6 +89,14 @@ static int rows_match(const char *path, unsigned n)
 	return !bad && i == n;
 }
 
+static int count_sample(void *ctx, const struct hp_sample_row *r)
+{
+	unsigned *n = ctx;
+	if (r->t_ns == 1000 + *n)
+		(*n)++;
+	return 0;
+}
+
 static void test_readers_see_commits(const char *path)
 {
 	struct hp_store *st;
@@ -101,6 +111,9 @@ static void test_readers_see_commits(const char *path)
 		CHECK(store_add_sample(st, &smp) == 0);
 		CHECK_EQ_INT(visible(path), 0);        /* nothing before a commit */
 	}
+	unsigned own = 0;                              /* the writer's own read */
+	CHECK(store_each_sample(st, 0, 0, count_sample, &own) == 0);
+	CHECK_EQ_INT(own, 37);
 	CHECK(store_flush(st) == 0);
 	CHECK_EQ_INT(visible(path), 37);               /* every row after it */
 	CHECK(rows_match(path, 37));
