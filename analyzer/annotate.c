@@ -339,6 +339,22 @@ static void read_source(struct hp_annotation *a, uint32_t lo)
 	fclose(f);
 }
 
+/* The context after the function's last line stops at the end of its file
+ * (a function at the end of a file, a Python script's last lines): a line
+ * the file does not have and that has no cost is not listed. */
+static void trim_past_end(const struct hp_profile *p, struct hp_annotation *a)
+{
+	while (!a->source_missing && a->nlines) {
+		const struct hp_annotated_line *l = &a->lines[a->nlines - 1];
+		int cost = l->text || l->self || l->total || l->kernel;
+		for (uint32_t e = 0; !cost && l->c && e < p->nevents; e++)
+			cost = l->c[e] != 0;
+		if (cost)
+			return;
+		a->nlines--;
+	}
+}
+
 int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotation **out)
 {
 	struct hp_annotation *a = calloc(1, sizeof(*a));
@@ -374,6 +390,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 		}
 	}
 	read_source(a, lo);
+	trim_past_end(p, a);
 	*out = a;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "analyzer/cachegrind.h"
 #include "analyzer/metrics.h"
 #include "analyzer/profile.h"
+#include "common/textsafe.h"
 
 static int cmp_u64(uint64_t x, uint64_t y)
 {
@@ -437,4 +438,28 @@ const struct hp_column *columns_find(const struct hp_column *cols, int n, const 
 		if (!strcmp(cols[i].id, id))
 			return &cols[i];
 	return NULL;
+}
+
+const char *columns_counter_why(const struct hp_profile *p, const char *name, char *buf,
+				size_t len)
+{
+	int e = profile_event_index(p, name);
+	char sn[256], reason[256];
+	const char *safe;
+	if (e < 0)
+		return NULL;
+	safe = textsafe(name, sn, sizeof(sn));
+	if (!p->events[e].measured) {
+		snprintf(buf, len, "%s was not measured in this run: %s", safe,
+			 p->events[e].reason ? textsafe(p->events[e].reason, reason, sizeof(reason))
+					     : "no reason recorded");
+	} else if (!p->events[e].rows) {
+		snprintf(buf, len, "%s was counted for the whole run only (%" PRId64 "), not with"
+			 " each sample, so no function or line has a value of it (`hpprof run"
+			 " --counters-per-sample` reads it with every sample)", safe,
+			 p->events[e].total);
+	} else {
+		return NULL;
+	}
+	return buf;
 }

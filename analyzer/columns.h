@@ -63,6 +63,14 @@ const struct hp_column *columns_find(const struct hp_column *cols, int n, const 
  * CSV and JSON (hp_sim_event.shown). */
 int columns_event_shown(const struct hp_profile *p, uint32_t e);
 
+/* Why the counter named name has no value per function or line in p, into
+ * buf: "NAME was not measured in this run: REASON", or "NAME was counted
+ * for the whole run only (TOTAL), not with each sample ..." (a software
+ * counter of a default run). NULL when p has no such event or it has a
+ * value per row. For --sort, --columns and --weight errors. */
+const char *columns_counter_why(const struct hp_profile *p, const char *name, char *buf,
+				size_t len);
+
 /* The id of the column a table of kind is ordered by when none is asked
  * for: "self" ("samples" for threads), or "sim_Ir" in a simulated run. */
 const char *columns_default_sort(const struct hp_profile *p, enum hp_row_kind kind);

@@ -282,4 +282,10 @@ struct hp_diff_print_opts {
 };
 int diff_print(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o);
 
+/* Check a --counters list (names, or "all") against d's counters: 0, or
+ * -EINVAL with why into buf (a name neither profile has, with the ones
+ * they have; a counter counted for the whole run only, which has no value
+ * per row: its change is in the header). */
+int diff_check_counters(const struct hp_diff *d, const char *spec, char *why, size_t len);
+
 #endif

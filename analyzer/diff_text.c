@@ -16,6 +16,7 @@
  * sim_* counters, their rows the simulated instructions (sim_Ir) before
  * and after with sim_LLmiss, labelled SIMULATED.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,4 +605,36 @@ void diff_print_text(FILE *out, const struct hp_diff *d, const struct hp_diff_pr
 	counts(out, d, shown, listed);
 	noise_note(out, d);
 	gates(out, d, o);
+}
+
+int diff_check_counters(const struct hp_diff *d, const char *spec, char *why, size_t len)
+{
+	char name[128], have[1024] = "", sn[160];
+	if (!strcmp(spec, "all"))
+		return 0;
+	for (uint32_t c = 0; c < d->ncounters; c++)
+		if (d->counters[c].rows) {
+			size_t k = strlen(have);
+			snprintf(have + k, sizeof(have) - k, "%s%s", k ? ", " : "", d->counters[c].name);
+		}
+	for (const char *s = spec; *s;) {
+		size_t n = strcspn(s, ",");
+		uint32_t c = 0;
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), s);
+		while (c < d->ncounters && strcmp(d->counters[c].name, name))
+			c++;
+		if (c == d->ncounters) {
+			snprintf(why, len, "neither profile has a counter '%s' (per row: %s)",
+				 textsafe(name, sn, sizeof(sn)), have[0] ? have : "none");
+			return -EINVAL;
+		}
+		if (!d->counters[c].rows) {
+			snprintf(why, len, "%s was counted for the whole run only, not with each sample:"
+				 " no function or line has a value of it (its change is in the header;"
+				 " per row: %s)", textsafe(name, sn, sizeof(sn)), have[0] ? have : "none");
+			return -EINVAL;
+		}
+		s += n + (s[n] == ',');
+	}
+	return 0;
 }

@@ -222,13 +222,40 @@ static void bytes_cell(char *buf, size_t len, int64_t v)
 		snprintf(buf, len, "%.1f MiB", (double)v / MIB);
 }
 
+/* Which processes the tree shows under a --limit: the limit's largest own
+ * peaks and their ancestors (the tree stays a tree). keep[i] = 1 for them. */
+static void tree_keep(const struct hp_profile *p, unsigned limit, uint8_t *keep)
+{
+	uint32_t n = p->nprocesses;
+	memset(keep, !limit || n <= limit, n);
+	if (!limit || n <= limit)
+		return;
+	for (unsigned k = 0; k < limit; k++) {
+		uint32_t best = largest_peak(p, keep);
+		if (best == UINT32_MAX)
+			break;
+		keep[best] = 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t j = i, steps = 0;
+		while (keep[i] && steps++ < n && (j = index_of(p, p->processes[j].ppid, j)) != UINT32_MAX
+		       && !keep[j])
+			keep[j] = 1;
+	}
+	if (!memchr(keep, 1, n))
+		keep[0] = 1;               /* no peak known: the first process */
+}
+
 /* The tree: one line per process, its own peak and heap peak. */
-static void print_tree(FILE *out, const struct hp_profile *p)
+static void print_tree(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	uint32_t *order = calloc(p->nprocesses + 1, sizeof(*order));
 	uint32_t *depth = calloc(p->nprocesses + 1, sizeof(*depth));
-	if (!order || !depth)
+	uint8_t *keep = calloc(p->nprocesses + 1, 1);
+	uint32_t hidden = 0;
+	if (!order || !depth || !keep)
 		goto out;
+	tree_keep(p, limit, keep);
 	uint32_t n = memreport_tree(p, order, depth);
 	fprintf(out, "Processes (each one's own peak RSS, never its children's)\n");
 	fprintf(out, "%8s  %8s  %10s  %10s  %8s  %s\n", "PID", "PPID", "Peak RSS", "Heap peak",
@@ -236,13 +263,21 @@ static void print_tree(FILE *out, const struct hp_profile *p)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_pprocess *pr = &p->processes[order[i]];
 		char rss[32], heap[32], safe[256];
+		if (!keep[order[i]]) {
+			hidden++;
+			continue;
+		}
 		bytes_cell(rss, sizeof(rss), memreport_peak(p, pr));
 		bytes_cell(heap, sizeof(heap), pr->heap_peak);
 		fprintf(out, "%8u  %8u  %10s  %10s  %8" PRIu64 "  %*s%s\n", pr->pid, pr->ppid, rss,
 			heap, pr->samples, (int)(depth[i] > 8 ? 16 : 2 * depth[i]), "",
 			pr->comm ? textsafe(pr->comm, safe, sizeof(safe)) : "?");
 	}
+	if (hidden)
+		fprintf(out, "  (%u more process%s not shown: -n 0 shows all)\n",
+			hidden, hidden == 1 ? "" : "es");
 out:
+	free(keep);
 	free(order);
 	free(depth);
 }
@@ -446,7 +481,7 @@ static void print_growth_lines(FILE *out, const struct hp_profile *p, unsigned l
 int memreport_print(FILE *out, const struct hp_profile *p, struct hp_store *st, unsigned limit)
 {
 	fprintf(out, "Memory\n\n");
-	print_tree(out, p);
+	print_tree(out, p, limit);
 	print_largest(out, p);
 	print_growth_lines(out, p, limit);
 	if (st)

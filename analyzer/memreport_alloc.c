@@ -31,6 +31,7 @@ struct site_print {
 	unsigned limit, shown;
 	int leaks;                    /* print only sites with leaked bytes */
 	int peak;                     /* print only sites holding bytes at the peak */
+	uint64_t sites, bytes, blocks; /* leaks: every leaking site's, shown or not */
 };
 
 static int print_site(void *ctx, const struct hp_alloc_site *a)
@@ -39,8 +40,13 @@ static int print_site(void *ctx, const struct hp_alloc_site *a)
 	char loc[96], sl[384], sf[1024];
 	if ((sp->leaks && !a->leaked_bytes) || (sp->peak && !a->peak_bytes))
 		return 0;
+	if (sp->leaks) {              /* the total counts the sites not shown too */
+		sp->sites++;
+		sp->bytes += a->leaked_bytes;
+		sp->blocks += a->leaked_allocs;
+	}
 	if (sp->limit && sp->shown >= sp->limit)
-		return 1;
+		return !sp->leaks;
 	const char *base = stacks_basename(a->file);
 	snprintf(loc, sizeof(loc), "%s:%u", base ? base : "??", a->line);
 	const char *l = textsafe(loc, sl, sizeof(sl));     /* untrusted names (textsafe.h) */
@@ -94,14 +100,31 @@ static uint32_t *sorted_children(const struct callers *c, uint32_t node, uint32_
 	return kids;
 }
 
-static void print_caller(const struct callers *c, uint32_t node, uint32_t depth, int64_t root)
+/* 1 when another root of the tree has the name of root's function (the
+ * same allocator wrapper, e.g. libiberty's xmalloc, linked into several
+ * programs of a process tree): its rows then name their module. */
+static int name_shared(const struct callers *c, const uint32_t *roots, uint32_t n, uint32_t root)
+{
+	const char *name = c->p->functions[c->t->nodes[root].func].name;
+	for (uint32_t i = 0; i < n; i++)
+		if (roots[i] != root && !strcmp(c->p->functions[c->t->nodes[roots[i]].func].name, name))
+			return 1;
+	return 0;
+}
+
+static void print_caller(const struct callers *c, uint32_t node, uint32_t depth, int64_t root,
+			 int qualify)
 {
 	const struct hp_cnode *n = &c->t->nodes[node];
+	const struct hp_pfunc *f = &c->p->functions[n->func];
 	uint32_t nk, shown = 0, *kids;
-	char sf[1024];
-	fprintf(c->out, "%14" PRId64 "  %10" PRId64 "  %*s%s%s\n", n->c[c->bytes], n->c[c->calls],
-		(int)(2 * depth), "", depth ? "<- " : "",
-		textsafe(c->p->functions[n->func].name, sf, sizeof(sf)));
+	char sf[1024], sm[512];
+	const char *mod = f->module ? strrchr(f->module, '/') : NULL;
+	fprintf(c->out, "%14" PRId64 "  %10" PRId64 "  %*s%s%s", n->c[c->bytes], n->c[c->calls],
+		(int)(2 * depth), "", depth ? "<- " : "", textsafe(f->name, sf, sizeof(sf)));
+	if (qualify && f->module)
+		fprintf(c->out, " (%s)", textsafe(mod ? mod + 1 : f->module, sm, sizeof(sm)));
+	fputc('\n', c->out);
 	if (depth >= CALLER_DEPTH)
 		return;
 	if (!(kids = sorted_children(c, node, &nk)))
@@ -112,11 +135,11 @@ static void print_caller(const struct callers *c, uint32_t node, uint32_t depth,
 			int64_t rest = 0;
 			for (uint32_t j = i; j < nk; j++)
 				rest += c->t->nodes[kids[j]].c[c->bytes];
-			fprintf(c->out, "%14" PRId64 "  %10s  %*s<- (%u other callers)\n", rest, "",
-				(int)(2 * depth + 2), "", nk - i);
+			fprintf(c->out, "%14" PRId64 "  %10s  %*s<- (%u other caller%s)\n", rest, "",
+				(int)(2 * depth + 2), "", nk - i, nk - i == 1 ? "" : "s");
 			break;
 		}
-		print_caller(c, kids[i], depth + 1, root);
+		print_caller(c, kids[i], depth + 1, root, 0);
 		shown++;
 	}
 	free(kids);
@@ -144,7 +167,8 @@ static void print_callers(FILE *out, const struct hp_profile *p, unsigned limit)
 	fprintf(out, "%14s  %10s  %s\n", "Bytes", "Allocs", "Function");
 	if ((roots = sorted_children(&c, 0, &n)))
 		for (uint32_t i = 0; i < n && (!limit || i < limit); i++)
-			print_caller(&c, roots[i], 0, t->nodes[roots[i]].c[c.bytes]);
+			print_caller(&c, roots[i], 0, t->nodes[roots[i]].c[c.bytes],
+				     name_shared(&c, roots, n, roots[i]));
 	free(roots);
 	calltree_free(t);
 }
@@ -186,7 +210,7 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 			   unsigned limit)
 {
 	const char *mode = profile_meta(p, "alloc_tracking");
-	struct site_print sp = { out, limit, 0, 0, 0 };
+	struct site_print sp = { out, limit, 0, 0, 0, 0, 0, 0 };
 	if (!mode) {
 		fprintf(out, "\nAllocations: not tracked (run with --alloc)\n");
 		return;
@@ -211,13 +235,17 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 	print_callers(out, p, limit);
 	fprintf(out, "\nHeld at the heap peak\n%10s  %14s  %12s  %9s  %-28s  %s\n", "Allocs",
 		"Bytes", "At peak", "Temporary", "Location", "Function");
-	sp = (struct site_print){ out, limit, 0, 0, 1 };
+	sp = (struct site_print){ out, limit, 0, 0, 1, 0, 0, 0 };
 	store_each_alloc_site(st, "peak_bytes", print_site, &sp);
 	fprintf(out, "\nLeaks (never freed before exit)\n%14s  %9s  %-28s  %s\n", "Bytes", "Blocks",
 		"Location", "Function");
-	sp = (struct site_print){ out, limit, 0, 1, 0 };
+	sp = (struct site_print){ out, limit, 0, 1, 0, 0, 0, 0 };
 	store_each_alloc_site(st, "leaked_bytes", print_site, &sp);
 	if (!sp.shown)
 		fprintf(out, "%14s\n", "none");
+	else
+		fprintf(out, "%14" PRIu64 "  %9" PRIu64 "  total of %" PRIu64 " site%s (%.1f MiB;"
+			" heaptrack's \"total memory leaked\")\n", sp.bytes, sp.blocks, sp.sites,
+			sp.sites == 1 ? "" : "s", (double)sp.bytes / MIB);
 	print_tracker(out, p);
 }

@@ -51,6 +51,11 @@ void report_exit_text(const struct hp_profile *p, char *buf, size_t len);
  * rates)", "by period (run -c)", or "?". */
 void report_frequency_text(const struct hp_profile *p, char *buf, size_t len);
 
+/* Check a --sort column id against p's function and line tables: 0, or
+ * -EINVAL with why it cannot order them in why (an unknown id, with the
+ * valid ones; a counter not measured or counted for the whole run only). */
+int report_check_sort(const struct hp_profile *p, const char *id, char *why, size_t len);
+
 /* Check a --columns list against the columns p's tables have: 0, or
  * -EINVAL with the first unknown id copied to bad and every valid id
  * (comma-separated) to valid. */

@@ -470,14 +470,44 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 
 /* --- processes --- */
 
-static void text_processes(FILE *out, const struct hp_profile *p)
+/* Which processes the table shows under a --limit: the first (the program
+ * hpprof started, or the oldest of an attach) and the others with the
+ * most samples, in their table order; a make -j or a test suite has
+ * hundreds. keep[i] = 1 for those shown; returns how many. */
+static uint32_t processes_shown(const struct hp_profile *p, unsigned limit, unsigned char *keep)
+{
+	uint32_t n = p->nprocesses, shown = 0;
+	memset(keep, limit && n > limit ? 0 : 1, n);
+	if (!limit || n <= limit)
+		return n;
+	keep[0] = 1;
+	for (shown = 1; shown < limit; shown++) {
+		uint32_t best = n;
+		for (uint32_t i = 1; i < n; i++)
+			if (!keep[i] && (best == n || p->processes[i].samples > p->processes[best].samples))
+				best = i;
+		keep[best] = 1;
+	}
+	return shown;
+}
+
+static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit)
 {
 	int unknown = 0;
+	uint64_t rest_samples = 0;
+	unsigned char *keep = malloc(p->nprocesses ? p->nprocesses : 1);
+	if (!keep)
+		return;
+	uint32_t shown = processes_shown(p, limit, keep);
 	fprintf(out, "\nProcesses\n%8s  %8s  %9s  %7s  %10s  %s\n", "PID", "PPID", "Samples",
 		"Exit", "Peak RSS", "Command");
 	for (uint32_t i = 0; i < p->nprocesses; i++) {
 		const struct hp_pprocess *r = &p->processes[i];
 		char exit_s[16] = "?", rss[24] = "?", name[1024];
+		if (!keep[i]) {
+			rest_samples += r->samples;
+			continue;
+		}
 		if (r->exit_code >= 0)
 			snprintf(exit_s, sizeof(exit_s), "%d", r->exit_code);
 		else
@@ -487,9 +517,14 @@ static void text_processes(FILE *out, const struct hp_profile *p)
 		char samples[24] = "-";           /* a simulated run has none */
 		if (!profile_simulated_only(p))
 			snprintf(samples, sizeof(samples), "%" PRIu64, r->samples);
-		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples, exit_s, rss, textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
-					      sizeof(name)));
+		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples, exit_s, rss,
+			textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name, sizeof(name)));
 	}
+	free(keep);
+	if (shown < p->nprocesses)
+		fprintf(out, "  (%u more process%s with %" PRIu64 " samples not shown: -n 0 shows"
+			" all)\n", p->nprocesses - shown, p->nprocesses - shown == 1 ? "" : "es",
+			rest_samples);
 	if (unknown)
 		fprintf(out, "  Exit ?: not known - hpprof waits for the program it started; its "
 			"children's exits reach it\n  without a status (the kernel's exit record "
@@ -507,7 +542,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 			   " function itself)", o->sort, o, 0, &notes);
 		text_table(out, p, HP_ROWS_LINES, "Lines, SIMULATED by cachegrind", o->sort, o, 0,
 			   &notes);
-		text_processes(out, p);
+		text_processes(out, p, o->limit);
 		return ferror(out) ? -1 : 0;
 	}
 	if (o->weight && strcmp(o->weight, "cpu"))
@@ -520,7 +555,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 		   "function and its callees)", "total", o, 1, &notes);
 	text_table(out, p, HP_ROWS_LINES, "Hot lines", o->sort, o, 0, &notes);
 	text_table(out, p, HP_ROWS_THREADS, "Threads", NULL, o, 0, &notes);
-	text_processes(out, p);
+	text_processes(out, p, o->limit);
 	return report_ranks_section(out, p, o, 0);
 }
 
@@ -557,4 +592,18 @@ int report_check_columns(const struct hp_profile *p, const char *list, char *bad
 		s += n + (s[n] == ',');
 	}
 	return err;
+}
+
+int report_check_sort(const struct hp_profile *p, const char *id, char *why, size_t len)
+{
+	char bad[128], valid[2048], safe[128];
+	int unknown = report_check_columns(p, id, bad, sizeof(bad), valid, sizeof(valid)) != 0;
+	if (columns_counter_why(p, id, why, len))
+		return -EINVAL;
+	if (unknown || strchr(id, ',')) {
+		snprintf(why, len, "no column '%s' (this profile has: %s)",
+			 textsafe(id, safe, sizeof(safe)), valid);
+		return -EINVAL;
+	}
+	return 0;
 }

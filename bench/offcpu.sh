@@ -15,6 +15,13 @@
 #    target with and without --off-cpu (1000 at -F 1000: none lost) and the
 #    records lost (since wave 7 switch records and stacks have rings of
 #    their own: a lost one is a stack or switch record, never a CPU sample).
+# Per term, since wall ratios move with the load and a switch's cost does
+# not: the perf events hpprof opens on the target per CPU (every one of
+# them is scheduled out and in at each switch of the target), the target's
+# system time per context switch (run_info sys_s / the context-switches
+# count; bare: /usr/bin/time %S / (%w + %c)) and hpprof's own CPU per run.
+# HPPROF_BASE=path/to/another/hpprof adds its `run` and `run --off-cpu` to
+# every repetition (a build of main: before/after in one run).
 # Over budget is reported; it fails only with HP_BENCH_STRICT=1 (a shared
 # machine is slow for reasons not hpprof's).
 . "$HP_SRC/tests/e2e/lib.sh"
@@ -28,10 +35,26 @@ med() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; e
 # CPU samples per second of the target's CPU time
 rate() { q "$1" "SELECT printf('%.0f', (SELECT value FROM run_info WHERE key = 'samples') /
 	((SELECT value FROM run_info WHERE key = 'user_s') + (SELECT value FROM run_info WHERE key = 'sys_s')))"; }
+# the target's system time per context switch, in microseconds
+spw() { q "$1" "SELECT printf('%.2f', 1e6 * (SELECT value FROM run_info WHERE key = 'sys_s') /
+	(SELECT CAST(substr(value, 11) AS REAL) FROM run_info WHERE key = 'event:context-switches'))"; }
+# perf events hpprof holds while running $@ (sampled at 0.5 s), less the
+# disabled ones held on hpprof itself (cmd/run_events.c: one per software
+# type counted; 3 with the default set), per CPU: the target's per CPU
+evcount() { "$@" >/dev/null 2>&1 & hp=$!; sleep 0.5
+	n=$(ls -l /proc/$hp/fd 2>/dev/null | grep -c perf_event); wait $hp
+	echo $(( (n - 3) / $(nproc) )); }
 pp() { awk '/name=pingpong/ { for (i = 1; i <= NF; i++) if ($i ~ /^wall_ns=/) print substr($i, 9) / 1e6 }'; }
 have_perf=0
 command -v perf >/dev/null && perf stat -e context-switches true >/dev/null 2>&1 && have_perf=1
 rm -f ./*.txt
+HB=${HPPROF_BASE:-}
+hows="bare hp hpoff perf"
+[ -n "$HB" ] && hows="bare hp hpoff bhp bhpoff perf"
+for m in no-off-cpu off-cpu; do
+	note "perf events on the target per CPU, hpprof run --$m: $(evcount "$HPPROF" run -q --$m -o e.db -- "$F" spin 1)"
+	[ -z "$HB" ] || note "... base $HB --$m: $(evcount "$HB" run -q --$m -o e.db -- "$F" spin 1)"
+done
 note "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$N"); do
 	for mode in no-off-cpu off-cpu; do
@@ -42,26 +65,31 @@ for i in $(seq "$N"); do
 		echo "$tgt" >>"jt_$mode.txt"
 		awk -v t="$tgt" '{ print $1 + $2 - t }' rt.txt >>"jh_$mode.txt"
 	done
-	for how in bare hp hpoff perf; do
+	for how in $hows; do
 		rm -f p.db
 		case $how in
-		bare) /usr/bin/time -f "%S" -o st.txt "$F" pingpong "$ROUNDS" | pp >>"pw_$how.txt"
-		      cat st.txt >>"ps_$how.txt" ;;
-		hp) "$HPPROF" run -q --no-off-cpu -o p.db -- "$F" pingpong "$ROUNDS" 2>/dev/null |
-			pp >>"pw_$how.txt"
-		    q p.db "SELECT value FROM run_info WHERE key = 'sys_s'" >>"ps_$how.txt"
-		    rate p.db >>"pr_$how.txt" ;;
-		hpoff) "$HPPROF" run -q --off-cpu -o p.db -- "$F" pingpong "$ROUNDS" 2>/dev/null |
-			pp >>"pw_$how.txt"
-		       q p.db "SELECT value FROM run_info WHERE key = 'sys_s'" >>"ps_$how.txt"
-		       rate p.db >>"pr_$how.txt"
-		       q p.db "SELECT value FROM run_info WHERE key = 'lost_samples'" >>lost.txt
-		       q p.db "SELECT printf('%.1f', 100.0 * (SELECT value FROM run_info WHERE key =
+		bare) /usr/bin/time -f "%S %w %c" -o st.txt "$F" pingpong "$ROUNDS" | pp >>"pw_$how.txt"
+		      cut -d' ' -f1 st.txt >>"ps_$how.txt"
+		      awk '{ printf "%.2f\n", 1e6 * $1 / ($2 + $3) }' st.txt >>"pu_$how.txt" ;;
+		hp|hpoff|bhp|bhpoff)
+		      h=$HPPROF; case $how in b*) h=$HB ;; esac
+		      m=--no-off-cpu; case $how in *off) m=--off-cpu ;; esac
+		      /usr/bin/time -f "%U %S" -o rt.txt "$h" run -q $m -o p.db -- "$F" pingpong "$ROUNDS" \
+			2>/dev/null | pp >>"pw_$how.txt"
+		      q p.db "SELECT value FROM run_info WHERE key = 'sys_s'" >>"ps_$how.txt"
+		      spw p.db >>"pu_$how.txt"
+		      tgt=$(q p.db "SELECT SUM(value) FROM run_info WHERE key IN ('user_s', 'sys_s')")
+		      awk -v t="$tgt" '{ print $1 + $2 - t }' rt.txt >>"ph_$how.txt"
+		      rate p.db >>"pr_$how.txt"
+		      [ $how = hpoff ] || continue
+		      q p.db "SELECT value FROM run_info WHERE key = 'lost_samples'" >>lost.txt
+		      q p.db "SELECT printf('%.1f', 100.0 * (SELECT value FROM run_info WHERE key =
 			'offcpu_sampled') / (SELECT value FROM run_info WHERE key = 'offcpu_intervals'))" \
 			>>stacked.txt ;;
 		perf) [ $have_perf = 1 ] || continue
-		      perf record -q -o p.data -e context-switches -c 1 -g -- "$F" pingpong "$ROUNDS" \
-			2>/dev/null | pp >>"pw_$how.txt" ;;
+		      /usr/bin/time -f "%U %S" -o rt.txt perf record -q -o p.data -e context-switches \
+			-c 1 -g -- "$F" pingpong "$ROUNDS" 2>/dev/null | pp >>"pw_$how.txt"
+		      awk '{ print $1 + $2 }' rt.txt >>"ph_$how.txt" ;;
 		esac
 	done
 done
@@ -75,10 +103,13 @@ tot=$(awk -v a="$tgt_off" -v b="$own_off" -v c="$tgt_no" -v d="$own_no" \
 	'BEGIN { print 100 * ((a + b) / (c + d) - 1) }')
 note "julia: all CPU (target + hpprof) with --off-cpu: $tot% (budget 1%)"
 awk -v x="$tot" 'BEGIN { exit !(x > 1) }' && { note "OVER BUDGET: julia"; over=1; }
-for how in bare hp hpoff perf; do
+for how in $hows; do
 	eval "w_$how=$(med <"pw_$how.txt" 2>/dev/null || echo 0)"
 	[ -s "ps_$how.txt" ] && eval "s_$how=$(med <"ps_$how.txt")"
+	[ -s "pu_$how.txt" ] && note "pingpong $how: target system time per context switch (us): $(sort -n "pu_$how.txt" | tr '\n' ' ')"
+	[ -s "ph_$how.txt" ] && note "pingpong $how: hpprof's (perf's) own CPU, s: $(sort -n "ph_$how.txt" | tr '\n' ' ')"
 done
+[ -z "$HB" ] || note "pingpong base build, wall ms (medians): run $w_bhp, --off-cpu $w_bhpoff; target system time $s_bhp / $s_bhpoff s"
 [ $have_perf = 1 ] || w_perf=0
 note "pingpong $ROUNDS round trips, wall ms (medians of $N): bare $w_bare, hpprof $w_hp, hpprof --off-cpu $w_hpoff, perf record -e context-switches -c 1 -g $w_perf"
 note "pingpong target system time, s: bare $s_bare, hpprof $s_hp, hpprof --off-cpu $s_hpoff; records lost with --off-cpu: $(tr '\n' ' ' <lost.txt)"

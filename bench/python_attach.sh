@@ -13,9 +13,13 @@
 #   same      one function called from two lines, doing C from one and
 #             bytecode from the other: the caller's line wrong, or unknown
 #   callers   the same function called by two functions (via_c, via_py)
-#             in turn: the caller's function wrong
-# each with the checks (default) and, for comparison, with
-# HPPROF_PYATTACH_NOCODE=1 (no next_instr check: the frames as read).
+#             in turn: the caller's function wrong, its line wrong / unknown
+# with each reader (HP_BENCH_READERS, default "bpf late"): bpf, the frames
+# read in the thread at each sample by the BPF reader (where permitted;
+# the line says which reader ran), and late, the frames read after the
+# sample (HPPROF_PYATTACH_NOBPF=1), the latter with the checks (default) and,
+# for comparison, with HPPROF_PYATTACH_NOCODE=1 (no next_instr check: the
+# frames as read).
 # Prints figures; fails only when a program cannot be attached.
 # env: HPPROF, HP_SRC; HP_BENCH_REPS (default 3); HP_BENCH_CHECKS (default
 # "on off": which of the two to run); HP_BENCH_PROGS (default "function lines
@@ -26,6 +30,7 @@ PY=/usr/bin/python3.11
 FX=$HP_SRC/tests/fixtures/python
 REPS=${HP_BENCH_REPS:-3}
 CHECKS=${HP_BENCH_CHECKS:-on off}
+READERS=${HP_BENCH_READERS:-bpf late}
 [ -x "$PY" ] || { echo "SKIP: python3.11 is not installed"; exit 77; }
 tmp=$(mktemp -d) || exit 1
 pid=
@@ -42,11 +47,12 @@ attach() {
 
 # the innermost Python frame of each sample, its caller, and the truth
 LEAVES=$(cat "$FX/attach_leaves.sql")
-counts() { sqlite3 "$1" "SELECT coalesce(max(CASE key WHEN 'python_merged' THEN value END), 0) || ' merged, ' ||
+counts() { sqlite3 "$1" "SELECT substr(coalesce(max(CASE key WHEN 'python_frames' THEN value END), '?'), 1, 3)
+	|| ' reader, ' || coalesce(max(CASE key WHEN 'python_merged' THEN value END), 0) || ' merged, ' ||
 	coalesce(max(CASE key WHEN 'python_unmerged' THEN value END), 0) || ' unmerged' FROM run_info"; }
 line_of() { grep -n -- "$1" "$FX/attach_truth.py" | tail -1 | cut -d: -f1; }
 cl=$(line_of "# C_LINE"); pl=$(line_of "# PY_LINE"); cc=$(line_of "# CALL_C"); cp=$(line_of "# CALL_PY")
-sc=$(line_of "# SAME_C"); sp=$(line_of "# SAME_PY")
+sc=$(line_of "# SAME_C"); sp=$(line_of "# SAME_PY"); vc=$(line_of "# VIA_C"); vp=$(line_of "# VIA_PY")
 PROGS=${HP_BENCH_PROGS:-function lines calls same callers}
 
 # measure PROG MS CHECK: one attach of the program, its figures on one line
@@ -77,18 +83,23 @@ measure() {
 		attach --callers $2 "$db"
 		echo "rep $rep check $3 callers ms=$2: $(counts "$db"); caller's function wrong: $(sqlite3 "$db" "$LEAVES
 		SELECT sum((inc AND cname != 'via_c') OR (NOT inc AND cname != 'via_py')) || ' of ' || count(*)
-		FROM leaf WHERE name = 'both'")" ;;
+		|| '; its line wrong / unknown: ' || coalesce(sum(cline > 0 AND ((inc AND cline != $vc) OR (NOT inc AND cline != $vp))), 0)
+		|| ' / ' || sum(cline IS NULL OR cline = 0) FROM leaf WHERE name = 'both'")" ;;
 	esac
 }
 
 for rep in $(seq "$REPS"); do
+	for reader in $READERS; do
+	[ $reader = late ] && export HPPROF_PYATTACH_NOBPF=1 || unset HPPROF_PYATTACH_NOBPF
 	for check in $CHECKS; do
+		[ $reader = bpf ] && [ $check = off ] && continue     # no next_instr check to turn off
 		[ $check = off ] && export HPPROF_PYATTACH_NOCODE=1 || unset HPPROF_PYATTACH_NOCODE
 		for ms in 1 10; do
 			for prog in $PROGS; do
-				measure $prog $ms $check
+				measure $prog $ms "$check-$reader"
 			done
 		done
+	done
 	done
 	echo "rep $rep load $(cut -d' ' -f1 /proc/loadavg)"
 done

@@ -82,8 +82,8 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 		       int counters, int kernel, int sampled)
 {
 	/* without its text, a line with counts only would read blank */
-	const char *text = l->text ? l->text : !l->self && !l->total && !counters
-			   ? "(counts only: -c shows them)" : "";
+	const char *text = l->text ? l->text : !l->self && !l->total && !counters &&
+			   any_count(p, l->c) ? "(counts only: -c shows them)" : "";
 	print_costs(p, l->self, l->total, l->kernel, l->c, counters, kernel, sampled);
 	printf("%6u  ", l->line);
 	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
@@ -169,7 +169,38 @@ static void explain_missing(const struct hp_profile *p, const struct hp_annotati
 	       textsafe(why, sw, sizeof(sw)), with, a->nlines);
 }
 
-int cmd_annotate(int argc, char **argv)
+static const char *module_base(const char *m)
+{
+	const char *b = m ? strrchr(m, '/') : NULL;
+	return b ? b + 1 : m ? m : "?";
+}
+
+/* A name that several modules have (xmalloc in cc1 and libbfd, main in a
+ * merged file of several programs): the listing is of the one with the
+ * most samples; say which, and which others there are. */
+static void note_namesakes(const struct hp_profile *p, uint32_t fi)
+{
+	char others[512] = "", sm[256];
+	unsigned n = 0;
+	for (uint32_t i = 0; i < p->nfunctions; i++) {
+		if (i == fi || strcmp(p->functions[i].name, p->functions[fi].name))
+			continue;
+		if (n++ < 4) {
+			size_t k = strlen(others);
+			snprintf(others + k, sizeof(others) - k, "%s%s", k ? ", " : "",
+				 textsafe(module_base(p->functions[i].module), sm, sizeof(sm)));
+		}
+	}
+	if (!n)
+		return;
+	char sf[512], sb[256];
+	hp_info("'%s' is a function of %u modules: this is %s's, the one with the most samples"
+		" (also in %s%s)", textsafe(p->functions[fi].name, sf, sizeof(sf)), n + 1,
+		textsafe(module_base(p->functions[fi].module), sb, sizeof(sb)), others,
+		n > 4 ? ", ..." : "");
+}
+
+static int annotate_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "asm", no_argument, NULL, 'd' },
@@ -208,6 +239,7 @@ int cmd_annotate(int argc, char **argv)
 		profile_free(p);
 		return 1;
 	}
+	note_namesakes(p, (uint32_t)fi);
 	int sampled = !profile_simulated_only(p);
 	if (asm_only && !sampled) {
 		hp_err("--asm shows samples per instruction; a simulated profile has none (its "
@@ -266,4 +298,17 @@ int cmd_annotate(int argc, char **argv)
 	annotate_free(a);
 	profile_free(p);
 	return 0;
+}
+
+/* The listing goes to stdout: a write that failed (a full disk) is an
+ * error, not a listing cut short in silence (a closed pipe ends hpprof
+ * with status 0 before this: hpprof.c). */
+int cmd_annotate(int argc, char **argv)
+{
+	int rc = annotate_cmd(argc, argv);
+	if (fflush(stdout) || ferror(stdout)) {
+		hp_err("cannot write the listing");
+		return rc ? rc : 1;
+	}
+	return rc;
 }

@@ -420,6 +420,7 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 	const struct hp_profile **p = calloc(n, sizeof(*p));
 	struct hp_diff_allocs *allocs = calloc(n, sizeof(*allocs));
 	struct hp_diff *d = NULL;
+	char why[1536];
 	int rc = 0, err = p && allocs ? 0 : -ENOMEM;
 	int simulated = 1;
 	for (unsigned i = 0; i < n && !err; i++) {
@@ -441,6 +442,9 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		rc = 1;
 	} else if (o->ranks) {
 		rc = fflush(stdout) ? 1 : 0;
+	} else if (o->p.counters && diff_check_counters(d, o->p.counters, why, sizeof(why))) {
+		hp_err("invalid --counters '%s': %s", o->p.counters, why);
+		rc = 2;
 	} else if (!(rc = eval_gates(o, p, d, allocs))) {
 		o->p.before_name = o->nb == 1 ? o->before[0] : "before";
 		o->p.after_name = o->na == 1 ? o->after[0] : "after";

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/columns.h"
 #include "analyzer/export.h"
 #include "analyzer/profile.h"
 #include "cmd/cmd.h"
@@ -68,6 +69,28 @@ struct export_cmd {
 	const char *base;             /* --diff */
 };
 
+/* An option the chosen format does not use is a mistake (it used to be
+ * ignored: `-f callgrind -w allocs` wrote samples): say which formats take it. */
+static int option_ignored(const struct export_cmd *o)
+{
+	enum hp_export_format f = o->x.format;
+	const char *fmt = export_format_name(f);
+	if (o->x.weight && f != HP_EXPORT_FOLDED && f != HP_EXPORT_SVG && f != HP_EXPORT_PPROF &&
+	    f != HP_EXPORT_SPEEDSCOPE) {
+		hp_err("--weight is for folded, svg, pprof and speedscope, not %s", fmt);
+		return 1;
+	}
+	if (o->x.view && f != HP_EXPORT_CSV && f != HP_EXPORT_JSON) {
+		hp_err("--view is for csv and json, not %s", fmt);
+		return 1;
+	}
+	if (o->x.title && f != HP_EXPORT_SVG && f != HP_EXPORT_MEMSVG) {
+		hp_err("--title is for svg and memory-svg, not %s", fmt);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct export_cmd *o)
 {
 	int c;
@@ -109,6 +132,8 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		       " wall", o->x.weight);
 		return 2;
 	}
+	if (option_ignored(o))
+		return 2;
 	if (o->base && o->x.weight) {
 		hp_err("--diff draws CPU time: it takes no --weight");
 		return 2;
@@ -119,6 +144,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 
 static void explain(const struct export_cmd *o, const struct hp_profile *p, int err)
 {
+	char why[512];
 	if (err == -HP_EBADEVENT && profile_is_alloc_weight(o->x.weight)) {
 		hp_err("invalid --weight '%s': '%s' has no allocation data (record it with"
 		       " `hpprof run --alloc`)", o->x.weight, o->db);
@@ -126,6 +152,9 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 							    !strcmp(o->x.weight, "wall"))) {
 		hp_err("invalid --weight '%s': '%s' has no off-CPU time (record it with"
 		       " `hpprof run --off-cpu`)", o->x.weight, o->db);
+	} else if (err == -HP_EBADEVENT && p && o->x.weight &&
+		   columns_counter_why(p, o->x.weight, why, sizeof(why))) {
+		hp_err("invalid --weight '%s': %s", o->x.weight, why);
 	} else if (err == -HP_EBADEVENT) {
 		char names[1024] = "samples";
 		int sim = 0;
@@ -136,6 +165,13 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
 				strncat(names, p->events[e].name, sizeof(names) - strlen(names) - 1);
 			}
+		if (p && profile_meta(p, "alloc_tracking"))
+			for (int i = 0; i < HP_ALLOC_NWEIGHTS; i++) {
+				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+				strncat(names, hp_alloc_weights[i], sizeof(names) - strlen(names) - 1);
+			}
+		if (p && p->offcpu_col >= 0)
+			strncat(names, ", off-cpu, wall", sizeof(names) - strlen(names) - 1);
 		if (sim && !strncmp(o->x.weight, "sim_", 4)) {
 			hp_err("invalid --weight '%s': simulated counts (run --cache-sim) are per source"
 			       " line, without call stacks, and weigh no stack (use one of: %s)",

@@ -262,5 +262,9 @@ int cmd_list(int argc, char **argv)
 	events_foreach_generic(show_generic, &lc);
 	list_pmus(&lc);
 	print_notes(&lc);
-	return fflush(stdout) ? 1 : 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		hp_err("cannot write the list of events");
+		return 1;
+	}
+	return 0;
 }

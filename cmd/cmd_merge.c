@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,13 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 			hp_err("cannot merge '%s' into itself: choose another -o", o->inputs[i]);
 			return 2;
 		}
+	for (unsigned i = 0; i < o->n; i++)     /* a glob and a name, or a typo: say so */
+		for (unsigned j = 0; j < i; j++)
+			if (same_file(o->inputs[i], o->inputs[j])) {
+				hp_warn("'%s' is given twice (inputs %u and %u): its samples count"
+					" twice", o->inputs[i], j + 1, i + 1);
+				break;
+			}
 	return -1;
 }
 
@@ -92,6 +100,7 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 struct totals {
 	int64_t duration_ns, lost, fault_samples, complete, cut, entry, peak_rss, frequency;
 	int64_t fault_period;
+	double user_s, sys_s;         /* summed; NAN once an input lacks them */
 	int frequency_differs, fault_period_differs, command_differs;
 	char *command;
 	int64_t longest_ns;           /* the longest input's duration */
@@ -126,6 +135,20 @@ static struct hp_store *open_finished(const char *path)
 	return cmd_open_db(path, 0);
 }
 
+/* A run_info value in seconds, NAN when absent or not a number. */
+static double meta_seconds(struct hp_store *st, const char *key)
+{
+	char *v = NULL, *end;
+	double s = NAN;
+	if (!store_get_meta(st, key, &v) && v) {
+		s = strtod(v, &end);
+		if (end == v || *end)
+			s = NAN;
+	}
+	free(v);
+	return s;
+}
+
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -145,6 +168,8 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		int64_t freq = store_get_meta_int(st, "frequency", 0);
 		int64_t fp = store_get_meta_int(st, "fault_period", 0);
 		int64_t rss = store_get_meta_int(st, "peak_rss_bytes", -1);
+		t->user_s += meta_seconds(st, "user_s");       /* CPU time adds up */
+		t->sys_s += meta_seconds(st, "sys_s");
 		/* run_info values come from the files: sums saturate (satarith.h) */
 		int64_t d = store_get_meta_int(st, "duration_ns", 0);
 		t->duration_ns = hp_add_sat(t->duration_ns, d);
@@ -200,6 +225,8 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	f.entry_stacks = t->entry;
 	if (t->peak_rss >= 0)
 		f.peak_rss_bytes = t->peak_rss;
+	f.user_s = t->user_s;        /* NAN (an input without it): the first input's */
+	f.sys_s = t->sys_s;
 	if (t->frequency_differs)
 		f.frequency = 0;
 	f.hpprof_version = HPPROF_VERSION;
@@ -266,7 +293,7 @@ static int merge(const struct merge_cmd *o, struct hp_store *st, const struct to
 		err = -HP_ECORRUPT;
 		goto out;
 	}
-	hp_info("merged %u runs into '%s': %llu samples", o->n, o->output,
+	hp_info("merged %u run%s into '%s': %llu samples", o->n, o->n == 1 ? "" : "s", o->output,
 		(unsigned long long)sum);
 out:
 	free(per_run);

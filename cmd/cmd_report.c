@@ -2,10 +2,12 @@
  * cmd_report.c - `hpprof report`: the profile as text, CSV or JSON.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/columns.h"
 #include "analyzer/memreport.h"
 #include "analyzer/profile.h"
 #include "analyzer/ranks.h"
@@ -24,24 +26,26 @@ static const char usage_text[] =
 	"\n"
 	"  -n, --limit N        rows per table (default 20; 0 = all)\n"
 	"  -f, --format FMT     text (default), csv or json\n"
-	"  -s, --sort COLUMN    order functions and lines by this column id\n"
-	"                       (self, total, or a counter name such as page-faults)\n"
+	"  -s, --sort COLUMN    order functions and lines by this column id (self,\n"
+	"                       total, or a counter read with the samples, such as\n"
+	"                       page-faults:sampled)\n"
 	"      --columns LIST   text: the columns of the function and line tables, by\n"
 	"                       id, comma-separated (e.g. self_pct,function,page-faults);\n"
 	"                       default: the numbers, the names, then the counters that\n"
 	"                       fit in 100 columns\n"
 	"  -w, --wide           text: every measured counter, names unshortened\n"
-	"      --tid TID        only samples of this thread\n"
-	"      --pid PID        only samples of this process\n"
+	"      --tid TID        only samples of this thread (one without samples: error)\n"
+	"      --pid PID        only samples of this process (one not in DB: error)\n"
 	"      --from SEC       only samples at or after SEC seconds into the run\n"
 	"      --to SEC         only samples before SEC seconds into the run\n"
 	"      --rank N         only samples of MPI rank N (a merged job, docs/mpi.md)\n"
-	"      --ranks          the MPI rank report only: each rank's compute and MPI\n"
-	"                       samples, the load imbalance, missing or failed ranks,\n"
-	"                       and per function the min/mean/max across ranks\n"
-	"  -m, --memory         the memory report: RSS timeline per process (start,\n"
-	"                       peak, end, growth phases), the lines that grew RSS,\n"
-	"                       allocation sites and leaks (with run --alloc)\n"
+	"      --ranks          the MPI rank report only (a merged file): each rank's\n"
+	"                       compute and MPI samples, the load imbalance, missing or\n"
+	"                       failed ranks, and per function the min/mean/max across\n"
+	"                       ranks\n"
+	"  -m, --memory         the memory report (text): RSS timeline per process\n"
+	"                       (start, peak, end, growth phases), the lines that grew\n"
+	"                       RSS, allocation sites and leaks (with run --alloc)\n"
 	"      --weight W       text: cpu (default: on-CPU samples), off (time off the\n"
 	"                       CPU: locks, I/O, sleep...) or wall (both), for runs\n"
 	"                       recorded with `run --off-cpu` (docs/offcpu.md)\n"
@@ -104,18 +108,92 @@ static void describe_filter(const struct hp_profile_filter *f, int64_t rank, cha
 
 static int check_columns(const struct hp_profile *p, const char *list)
 {
-	char bad[128], valid[2048];
+	char bad[128], valid[2048], why[512];
 	if (!report_check_columns(p, list, bad, sizeof(bad), valid, sizeof(valid)))
 		return 0;
-	hp_err("invalid --columns id '%s' (this profile has: %s)", bad, valid);
+	if (columns_counter_why(p, bad, why, sizeof(why)))
+		hp_err("invalid --columns id '%s': %s", bad, why);
+	else
+		hp_err("invalid --columns id '%s' (this profile has: %s)", bad, valid);
 	return -1;
+}
+
+static int check_sort(const struct hp_profile *p, const char *id)
+{
+	char why[512];
+	if (!report_check_sort(p, id, why, sizeof(why)))
+		return 0;
+	hp_err("invalid --sort '%s': %s", id, why);
+	return -1;
+}
+
+/* --ranks compares the runs of a merged file (the ranks of an MPI job, or
+ * runs merged by hand); one run that is no MPI rank has nothing to compare. */
+static int not_a_job(const struct hp_profile *p, const char *db)
+{
+	if (p->nruns > 1 || (p->nruns == 1 && p->runs[0].rank >= 0))
+		return 0;
+	hp_err("'%s' is one run, not an MPI job: --ranks compares the ranks (or runs) of a"
+	       " merged file (docs/mpi.md)", db);
+	return -1;
+}
+
+/* A thread or process id (decimal, 1 .. 2^32-1: a merged file renumbers
+ * them above Linux's 2^22). */
+static int parse_id(const char *opt, const char *value, uint32_t *out)
+{
+	double v;
+	if (cmd_parse_number(opt, value, 1, 4294967295.0, &v))
+		return -1;
+	if (v != (double)(uint32_t)v) {
+		hp_err("invalid value '%s' for %s", value, opt);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Seconds into the run, 0 .. ~10 years, as nanoseconds. */
+static int parse_seconds(const char *opt, const char *value, uint64_t *out)
+{
+	double v;
+	if (cmd_parse_number(opt, value, 0, 3.2e8, &v))
+		return -1;
+	*out = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+/* A --pid that is no process of the profile, or a --tid without a single
+ * sample in it (and no time window that could explain it), is a mistake:
+ * say so rather than print an empty report. */
+static int selection_missing(const struct hp_profile *p, const struct hp_profile_filter *f,
+			     const char *db)
+{
+	int known = 0;
+	uint64_t tid_samples = 0;
+	for (uint32_t i = 0; f->tid && i < p->nthreads; i++)
+		if (p->threads[i].tid == f->tid)
+			tid_samples += p->threads[i].samples + (p->threads[i].off_ns > 0);
+	for (uint32_t i = 0; f->pid && i < p->nprocesses; i++)
+		known |= p->processes[i].pid == f->pid;
+	if (f->pid && !known && p->nprocesses) {
+		hp_err("'%s' has no process %u (the Processes table of `hpprof report %s` lists"
+		       " them)", db, f->pid, db);
+		return -1;
+	}
+	if (f->tid && !tid_samples && !f->t_from && !f->t_to) {
+		hp_err("'%s' has no samples of thread %u (the Threads table of `hpprof report %s`"
+		       " lists them)", db, f->tid, db);
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)
 {
 	struct hp_report_opts o = { .format = HP_REPORT_TEXT, .limit = 20 };
 	struct hp_profile_filter f = { 0 };
-	int c, filtered = 0, memory = 0, ranks = 0;
+	int c, filtered = 0, memory = 0, ranks = 0, to_set = 0;
 	int64_t n, rank = -1;
 	char selection[160] = "";
 
@@ -151,16 +229,30 @@ int cmd_report(int argc, char **argv)
 			}
 			hp_err("invalid --weight '%s': use cpu, off or wall", optarg);
 			return 2;
-		case 'T': f.tid = (uint32_t)atoi(optarg); filtered = 1; break;
-		case 'P': f.pid = (uint32_t)atoi(optarg); filtered = 1; break;
-		case 'A': f.t_from = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
-		case 'B': f.t_to = (uint64_t)(atof(optarg) * 1e9); filtered = 1; break;
+		case 'T':
+		case 'P':
+			if (parse_id(c == 'T' ? "--tid" : "--pid", optarg, c == 'T' ? &f.tid : &f.pid))
+				return 2;
+			filtered = 1;
+			break;
+		case 'A':
+		case 'B':
+			if (parse_seconds(c == 'A' ? "--from" : "--to", optarg,
+					  c == 'A' ? &f.t_from : &f.t_to))
+				return 2;
+			to_set |= c == 'B';
+			filtered = 1;
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}
 	}
 	if (argc - optind > 1) {
 		hp_err("report takes one database");
+		return 2;
+	}
+	if (to_set && f.t_to <= f.t_from) {     /* --to 0 too: t_to 0 means "no end" */
+		hp_err("--to must be after --from (%.3f s)", (double)f.t_from / 1e9);
 		return 2;
 	}
 	if (o.weight && strcmp(o.weight, "cpu") && (memory || o.kernel ||
@@ -170,6 +262,12 @@ int cmd_report(int argc, char **argv)
 	}
 	if (o.kernel && (memory || o.format != HP_REPORT_TEXT)) {
 		hp_err("--kernel prints text, without --memory");
+		return 2;
+	}
+	if (memory && (ranks || o.format != HP_REPORT_TEXT)) {
+		hp_err("--memory prints text, without --ranks (the data as CSV or JSON: `hpprof"
+		       " export -f json` has the views memory_timeline, process_profile and"
+		       " alloc_sites)");
 		return 2;
 	}
 	const char *db = optind < argc ? argv[optind] : "hpprof.db";
@@ -188,10 +286,15 @@ int cmd_report(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
-	if (o.columns && check_columns(p, o.columns)) {
+	if ((o.columns && check_columns(p, o.columns)) || (o.sort && check_sort(p, o.sort))) {
 		profile_free(p);
 		store_close(st);
 		return 2;
+	}
+	if ((ranks && not_a_job(p, db)) || selection_missing(p, &f, db)) {
+		profile_free(p);
+		store_close(st);
+		return 1;
 	}
 	if (filtered) {
 		describe_filter(&f, rank, selection, sizeof(selection));

@@ -55,8 +55,9 @@ void offcpu_free(struct hp_offcpu *oc);
 
 /* The gate (offcpu.c): offcpu_gate_pi: pi for the next decisions = 1
  * while the switch-outs came at most budget a second, else budget / their
- * rate, the rate measured over windows of at least 100 ms (a shorter call
- * returns the last pi); offcpu_gate_draw: on (1) with probability pi.
+ * rate, the rate measured over windows of at least 100 ms, or of at least
+ * 10 ms once they saw budget x 100 ms switch-outs (a shorter call returns
+ * the last pi); offcpu_gate_draw: on (1) with probability pi.
  * offcpu_gate_on: the samplers are surely on from t_rel (call it after
  * turning them on); offcpu_gate_off: surely off from t_rel (call it
  * before): the period's weight is known and its held intervals are

@@ -9,12 +9,14 @@
  * Python frames, shared with the agent's samples).
  */
 #include "collector/pyremote.h"
+#include "collector/pyremote_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/pybpf.h"
 #include "collector/pyfeed.h"
 #include "collector/pyframes.h"
 #include "collector/pymerge.h"
@@ -27,41 +29,6 @@
 #include "common/log.h"
 #include "common/record.h"
 #include "common/runfacts.h"
-
-enum {
-	WINDOW = 8192,            /* bytes below a pointer searched for its code object */
-	HEAD = 24,                /* ob_refcnt, ob_type, ob_size */
-	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
-	TS_MAX = 256,             /* bytes of a thread state read */
-	REPROBE_MS = 250,         /* a process without Python is looked at again after this */
-};
-
-/* What a probe found (the low 2 bits of r->probed's values). */
-enum probe { PROBE_PYTHON = 1, PROBE_UNSUPPORTED = 2, PROBE_NONE = 3 };
-
-struct hp_pyremote {
-	struct pyframes *pf;
-	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
-	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
-	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
-	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
-	struct hp_hmap exec_python;    /* pid -> 1: found running Python after an exec */
-	struct pyfeed_counts n;        /* samples of Python threads */
-	uint64_t moved;                /* of n.unmerged: the frames had moved on */
-	uint64_t recoded;              /* innermost code object found from the sample */
-	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
-	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
-	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
-	size_t nknown, capknown;
-	char version[32];
-	char note[256];
-	char frames[512];
-	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
-	struct pyframe py[PYFRAMES_MAX];
-	struct pymerge_frame mf[HP_MAX_FRAMES];
-	struct hp_location nat[HP_MAX_FRAMES];
-	uint8_t window[WINDOW + HEAD];  /* code_around's read */
-};
 
 int pyremote_new(struct hp_pyremote **out)
 {
@@ -94,6 +61,9 @@ void pyremote_free(struct hp_pyremote *r)
 	hmap_release(&r->execed);
 	hmap_release(&r->exec_python);
 	free(r->known);
+	pybpf_free(r->bpf);
+	free(r->bpf_pids);
+	free(r->bpf_fds);
 	free(r);
 }
 
@@ -130,6 +100,8 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		pyruntime_note(rt, r->note, sizeof(r->note));
 		hp_info("process %u: %s", pid, r->note);
 	}
+	if (ok)
+		pyremote_bpf_register(r, pid, rt);
 	if (ok && hmap_del(&r->execed, pid, NULL)) {
 		hmap_put(&r->exec_python, pid, 1);
 		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
@@ -143,6 +115,7 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
 {
 	size_t k = 0;
+	pyremote_bpf_unregister(r, pid);
 	hmap_del(&r->probed, pid, NULL);
 	pyframes_forget(r->pf, pid);
 	hmap_put(&r->execed, pid, 1);
@@ -155,20 +128,6 @@ void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
 	hmap_init(&r->tstates);
 }
 
-static uint64_t u64_at(const uint8_t *p, size_t off)
-{
-	uint64_t v;
-	memcpy(&v, p + off, sizeof v);
-	return v;
-}
-
-/* The copy's bytes at address a (len of them), or NULL when outside it. */
-static const uint8_t *in_copy(uint64_t sp, const uint8_t *stack, uint64_t len, uint64_t a,
-			      size_t n)
-{
-	return a >= sp && a - sp <= len && n <= len - (a - sp) ? stack + (a - sp) : NULL;
-}
-
 /* The thread state of tid (cached, checked against native_thread_id) in ts. */
 static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
 			uint32_t tid, uint8_t *ts)
@@ -178,19 +137,13 @@ static int thread_state(struct hp_pyremote *r, const struct py_runtime *rt, uint
 	uint64_t key = hmap_key2(pid, tid), t;
 	int err;
 	if (hmap_get(&r->tstates, key, &t) && !pywalk_read_remote(ctx, t, ts, o->tstate_size) &&
-	    u64_at(ts, o->tstate_native_id) == tid)
+	    pyremote_u64_at(ts, o->tstate_native_id) == tid)
 		return 0;
 	if ((err = pywalk_find_tstate(rt, pywalk_read_remote, ctx, tid, &t)) ||
 	    (err = pywalk_read_remote(ctx, t, ts, o->tstate_size)))
 		return err;
 	return hmap_put(&r->tstates, key, t);
 }
-
-struct anchors {
-	uint64_t frame[MAX_CFRAMES];   /* current_frame of each activation in the copy */
-	uint64_t now;                  /* the innermost one's current_frame at the read */
-	int n;
-};
 
 /*
  * The innermost activation at the sample that the copy holds: from the
@@ -212,7 +165,7 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 	if (need > sizeof(now))
 		return -EINVAL;
 	for (int k = 0; cframe && k < MAX_CFRAMES; k++) {
-		if ((c = in_copy(sp, stack, len, cframe, need)) || cframe > sp)
+		if ((c = pyremote_in_copy(sp, stack, len, cframe, need)) || cframe > sp)
 			break;
 		if ((err = pywalk_read_remote(ctx, cframe + o->cframe_previous, &cframe, 8)))
 			return err;
@@ -221,13 +174,13 @@ static int anchor(const struct py_offsets *o, uint32_t pid, uint64_t cframe, uin
 		return -ESTALE;                /* the sample's activations are gone, or above the copy */
 	if ((err = pywalk_read_remote(ctx, cframe, now, need)))
 		return err;
-	if (u64_at(now, o->cframe_previous) != u64_at(c, o->cframe_previous))
+	if (pyremote_u64_at(now, o->cframe_previous) != pyremote_u64_at(c, o->cframe_previous))
 		return -ESTALE;
-	a->now = u64_at(now, o->cframe_current_frame);
+	a->now = pyremote_u64_at(now, o->cframe_current_frame);
 	a->n = 0;
 	while (c && a->n < MAX_CFRAMES) {
-		a->frame[a->n++] = u64_at(c, o->cframe_current_frame);
-		c = in_copy(sp, stack, len, u64_at(c, o->cframe_previous), need);
+		a->frame[a->n++] = pyremote_u64_at(c, o->cframe_current_frame);
+		c = pyremote_in_copy(sp, stack, len, pyremote_u64_at(c, o->cframe_previous), need);
 	}
 	return 0;
 }
@@ -254,8 +207,8 @@ static int code_seen(uint64_t lo, uint64_t hi, const uint64_t *regs, const uint8
 			return 1;
 		}
 	for (uint64_t off = 0; off + 8 <= ret; off += 8)
-		if (u64_at(stack, off) > lo && u64_at(stack, off) <= hi) {
-			*next = u64_at(stack, off);
+		if (pyremote_u64_at(stack, off) > lo && pyremote_u64_at(stack, off) <= hi) {
+			*next = pyremote_u64_at(stack, off);
 			return 1;
 		}
 	return 0;
@@ -316,7 +269,7 @@ static uint64_t known_seen(const struct hp_pyremote *r, uint32_t pid, const uint
 			   const uint8_t *stack, uint64_t ret, uint64_t *next)
 {
 	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8; i++) {
-		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : pyremote_u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
 		int at = i == HP_REG_IP ? -1 : known_index(r, pid, v);
 		if (at >= 0 && r->known[at].pid == pid && v > r->known[at].lo &&
 		    v <= r->known[at].hi) {
@@ -339,13 +292,12 @@ static uint64_t loop_return(const uint64_t *pcs, uint32_t n, uint64_t eval_start
 	if (!k || k == n)
 		return 0;
 	for (uint64_t off = 0; off + 8 <= len; off += 8)
-		if (u64_at(stack, off) == pcs[k])
+		if (pyremote_u64_at(stack, off) == pcs[k])
 			return off;
 	return 0;
 }
 
-/* Each anchored activation's group must start at its anchor frame. */
-static int groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
+int pyremote_groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a)
 {
 	int g = 0, start = 0;
 	for (int i = 0; i < n && g < a->n; i++) {
@@ -400,7 +352,7 @@ static uint64_t code_around(struct hp_pyremote *r, uint32_t pid, const struct py
 	for (uint64_t a = top; a >= lo; a -= 16) {
 		int64_t units;
 		memcpy(&units, buf + (a - lo) + 16, 8);
-		if (u64_at(buf, a - lo + 8) == rt->code_type)
+		if (pyremote_u64_at(buf, a - lo + 8) == rt->code_type)
 			return units > 0 && a + o->code_adaptive + 2 * (uint64_t)units >= v ? a : 0;
 	}
 	return 0;
@@ -417,7 +369,7 @@ static uint64_t found_seen(struct hp_pyremote *r, uint32_t pid, const struct py_
 	uint64_t sp = regs[HP_REG_SP], tried[MAX_TRIES], lo, hi;
 	int ntried = 0;
 	for (uint64_t i = 0; i < HP_UNWIND_NREGS + ret / 8 && ntried < MAX_TRIES; i++) {
-		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
+		uint64_t v = i < HP_UNWIND_NREGS ? regs[i] : pyremote_u64_at(stack, (i - HP_UNWIND_NREGS) * 8);
 		int seen = 0;
 		if (i == HP_REG_IP || i == HP_REG_SP || (v & 1) || (v >= sp && v - sp < (1u << 20)))
 			continue;                     /* not a pointer into code units */
@@ -478,14 +430,14 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 		return -EINVAL;
 	if ((err = thread_state(r, rt, pid, tid, ts)))
 		return err;
-	if ((err = anchor(o, pid, u64_at(ts, o->tstate_cframe), regs[HP_REG_SP], stack, len, &a)))
+	if ((err = anchor(o, pid, pyremote_u64_at(ts, o->tstate_cframe), regs[HP_REG_SP], stack, len, &a)))
 		return err;
 	n = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a.frame[0], r->raw,
 			PYFRAMES_MAX, &nentry);
 	if (n <= 0)
 		return n;
 	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
-	if (!groups_match(r->raw, n, &a) || !live) {
+	if (!pyremote_groups_match(r->raw, n, &a) || !live) {
 		hp_debug(HP_DBG_RUN, 3, "pid %u tid %u: %s", pid, tid, live ? "the groups moved"
 			 : "the sample's frame is neither live nor returned");
 		return -ESTALE;
@@ -531,10 +483,11 @@ static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
 }
 
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
-			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
 			 struct hp_location *out, uint32_t max)
 {
+	uint64_t since;
 	const struct py_runtime *rt;
 	enum pymerge_status st;
 	int neval = 0, npy;
@@ -544,12 +497,28 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
+	int bpf = time && r->bpf_state == 1 && (since = pyremote_bpf_since(r, pid)) &&
+		  time > since;
 	if (!neval) {
+		if (bpf)                          /* its record, unused: not left for another */
+			free(pybpf_take(r->bpf, tid, time, regs[HP_REG_IP]));
 		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
-			  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack, stack_len));
+	if (bpf) {
+		npy = pyremote_bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
+		bpf = npy != -ENODATA || !pyremote_bpf_drop_unseen(r, pid);
+	}
+	if (!bpf) {
+		r->late++;
+		npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
+				  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack,
+					      stack_len));
+	}
+	if (npy == -ENODATA) {                   /* no record: unmerged, not read late */
+		r->n.unmerged++;
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	}
 	if (npy <= 0) {
 		r->moved += npy == -ESTALE;
 		r->n.unmerged += npy == -ESTALE;
@@ -574,25 +543,41 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
 	uint64_t all = pyfeed_counts_all(&r->n);
-	char execs[96] = "";
+	char execs[96] = "", bpf[256] = "";
 	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
 	if (!all)
 		return;
 	if (r->exec_python.len)
 		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
 			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
+	if (r->bpf_state == 1 && !r->late) {
+		pyremote_bpf_facts(r, execs);
+		hp_info("Python frames (read at each sample by the BPF reader): %llu of %llu samples"
+			" of Python threads merged, %llu unmerged, %llu unresolved",
+			(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
+			(unsigned long long)r->n.unmerged, (unsigned long long)r->n.unresolved);
+		return;
+	}
+	if (r->bpf_state == 1)
+		snprintf(bpf, sizeof(bpf), "; %llu samples read at the sample by the BPF reader,"
+			 " %llu read late (before it knew the process, off-CPU, or a process whose"
+			 " events predate its load)",
+			 (unsigned long long)r->bpf_read, (unsigned long long)r->late);
+	else
+		snprintf(bpf, sizeof(bpf), "; %s: callers may be those of a later call",
+			 r->bpf_why[0] ? r->bpf_why : "BPF reader not tried");
 	snprintf(r->frames, sizeof(r->frames), "collector-side: read from the"
 		 " process's memory after each sample (attached, or exec'd into under perf events),"
 		 " checked against the sample's stack copy;"
 		 " the innermost frame's code object and line from the sample's next_instr"
 		 " (docs/python.md, Attach); %llu samples unmerged because the frames had moved"
 		 " on, %llu whose innermost function had returned; the callers' lines are not"
-		 " known (%llu samples)%s", (unsigned long long)r->moved, (unsigned long long)r->recoded,
-		 (unsigned long long)r->caller_unknown, execs);
+		 " known (%llu samples)%s%s", (unsigned long long)(r->moved - r->bpf_moved),
+		 (unsigned long long)r->recoded, (unsigned long long)r->caller_unknown, bpf, execs);
 	hp_info("Python frames (read from the process after each sample): %llu of %llu samples of"
 		" Python threads merged (%llu of them from a function that had returned), %llu"
-		" unmerged (%llu had moved on), %llu unresolved",
+		" unmerged (%llu had moved on), %llu unresolved%s",
 		(unsigned long long)(r->n.merged + r->n.truncated), (unsigned long long)all,
 		(unsigned long long)r->recoded, (unsigned long long)r->n.unmerged,
-		(unsigned long long)r->moved, (unsigned long long)r->n.unresolved);
+		(unsigned long long)r->moved, (unsigned long long)r->n.unresolved, bpf);
 }

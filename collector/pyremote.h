@@ -48,13 +48,20 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
  * from then on. */
 void pyremote_exec(struct hp_pyremote *r, uint32_t pid);
 
+/* A sampling event was opened (fd): the BPF reader (pybpf.h) is loaded at
+ * the first one and attached to each, when permitted; else (said in
+ * run_info python_frames) the frames are read after the fact. */
+void pyremote_sampler_fd(struct hp_pyremote *r, int fd);
+
 /* The sample at the moment described by its user registers and stack copy
  * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the
  * unwinding reached the outermost frame) located into out with the Python
- * frames merged in, or as they are when the checks fail. Returns the number
+ * frames merged in, or as they are when the checks fail. time: the
+ * sample's (CLOCK_MONOTONIC ns), to find its BPF reader's record; 0 for a
+ * sample of an event without the reader (read after the fact). Returns the number
  * of locations written (at most max). */
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
-			 uint32_t tid, const uint64_t *regs, const uint8_t *stack,
+			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
 			 struct hp_location *out, uint32_t max);
 

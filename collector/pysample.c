@@ -9,6 +9,9 @@
  * itself belongs to the interrupted thread, which cannot change it while
  * its handler runs: plain loads read it, unless safe_reads asks otherwise.
  * Nothing is read once Py_Finalize has started (_PyRuntime._finalizing).
+ * The plain loads run under faultguard (installed by the caller): in a few
+ * instructions of the evaluation loop the chain's head is not yet, or no
+ * longer, a mapped frame.
  */
 #include "collector/pysample.h"
 
@@ -19,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "collector/faultguard.h"
 #include "common/error.h"
 
 /* Plain loads. Never called with an address from another thread's state. */
@@ -94,8 +98,8 @@ static int find_tstate(const struct pysample *ps, struct pysample_thread *th)
 	return err;
 }
 
-int pysample_take(const struct pysample *ps, struct pysample_thread *th, struct pyframe_raw *out,
-		  int max, int *nentry)
+static int take(const struct pysample *ps, struct pysample_thread *th, struct pyframe_raw *out,
+		int max, int *nentry)
 {
 	const struct py_offsets *o = ps->rt.off;
 	void *self = (void *)(uintptr_t)ps->pid;
@@ -116,6 +120,21 @@ int pysample_take(const struct pysample *ps, struct pysample_thread *th, struct 
 	if (ps->safe_reads)
 		return pywalk_chain(o, pywalk_read_remote, self, th->tstate, out, max, nentry);
 	return pywalk_chain(o, read_direct, NULL, th->tstate, out, max, nentry);
+}
+
+/* The plain loads run guarded: a pointer of the chain that is not mapped
+ * (a sample in the few instructions where CPython links or unlinks a frame,
+ * faultguard.h) fails the read instead of killing the target. */
+int pysample_take(const struct pysample *ps, struct pysample_thread *th, struct pyframe_raw *out,
+		  int max, int *nentry)
+{
+	sigjmp_buf env;
+	*nentry = 0;
+	if (!FAULTGUARD_TRY(env))
+		return -EFAULT;
+	int n = take(ps, th, out, max, nentry);
+	faultguard_end();
+	return n;
 }
 
 void pysample_pack(const struct py_offsets *o, const struct pyframe_raw *raw, int n,

@@ -4,7 +4,9 @@
  * its group (read with every sample only when one is not a software
  * counter: session_counters_per_sample), the page-fault sampler redirected into
  * the same ring; with --off-cpu the context-switch sampler, into a ring of
- * its own per CPU; the rings' mapping; and the whole-run totals.
+ * its own per CPU, and the SWITCH records, carried by the page-fault
+ * sampler (then writing into a switch ring of its own per CPU) or, without
+ * one, by a dummy event; the rings' mapping; and the whole-run totals.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back
  * to user mode only and says why in the result), and records the kernel
@@ -23,6 +25,7 @@
 
 #include "collector/events.h"
 #include "collector/kaccess.h"
+#include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
 #include "common/grow.h"
@@ -187,6 +190,8 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
 		a.exclude_callchain_kernel = 1;
 		fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
+	if (fd >= 0 && s->o->pyremote)          /* the BPF Python frame reader (pyremote.h) */
+		pyremote_sampler_fd(s->o->pyremote, fd);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -221,40 +226,6 @@ static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned rin
 	}
 }
 
-static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
-{
-	struct perf_event_attr a;
-	base_attr(s, &a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_PAGE_FAULTS;
-	a.sample_period = s->o->fault_period;
-	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
-	/* Faults come in bursts (a first-touch loop: 4-5 samples a ms in a
-	 * julia run): with the default copy, a smaller one, so that a burst
-	 * takes a quarter of the ring room (FAULT_STACK_SIZE). */
-	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
-		a.sample_stack_user = FAULT_STACK_SIZE;
-	a.disabled = 1;
-	a.enable_on_exec = !s->attach;
-	a.exclude_kernel = 1;
-	a.read_format = 0;
-	/* Without a watermark each fault sample would wake the loop: in a
-	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
-	a.watermark = 1;
-	a.wakeup_watermark = RING_WAKEUP(s);
-	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	s->fault_fds[ring] = fd;
-	if (fd < 0) {
-		hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(errno));
-		return;
-	}
-	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ||
-	    remember_id(s, fd, ID_FAULT, 0) < 0) {
-		close(fd);
-		s->fault_fds[ring] = -1;
-	}
-}
-
 /* CPU ring r's switch ring, and its stack ring, while the events open
  * (session_internal.h). */
 static struct hp_ring *switch_slot(struct hp_session *s, unsigned r)
@@ -285,9 +256,63 @@ static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 											  : 0;
 }
 
-/* --off-cpu, per CPU: a dummy event with context_switch = 1, whose
- * SWITCH records (every switch of a thread, out and in) time the off-CPU
- * intervals, owning the CPU's switch ring (switch_output); and the
+/* The page-fault sampler of one CPU. With switches (--off-cpu), it also
+ * carries the SWITCH records (attr.context_switch) and owns the CPU's
+ * switch ring, its fault samples going there too: the records need no
+ * event of their own, one event less that every context switch of the
+ * target schedules out and in (docs/offcpu.md, "What it costs"). When
+ * that cannot be had, it is opened as before, into the CPU's ring, and
+ * the off-CPU events open a dummy event for the records. Returns 1 when
+ * it carries them. */
+static int open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring,
+			      int switches)
+{
+	struct perf_event_attr a;
+	base_attr(s, &a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_PAGE_FAULTS;
+	a.sample_period = s->o->fault_period;
+	a.sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
+	/* Faults come in bursts (a first-touch loop: 4-5 samples a ms in a
+	 * julia run): with the default copy, a smaller one, so that a burst
+	 * takes a quarter of the ring room (FAULT_STACK_SIZE). */
+	if (!s->o->stack_size && a.sample_stack_user > FAULT_STACK_SIZE)
+		a.sample_stack_user = FAULT_STACK_SIZE;
+	a.disabled = 1;
+	a.enable_on_exec = !s->attach;
+	a.exclude_kernel = 1;
+	a.read_format = 0;
+	a.context_switch = !!switches;
+	/* Without a watermark each fault sample would wake the loop: in a
+	 * program's first-touch phase, every ~2 ms (strace of a julia run).
+	 * The switch ring wakes it at the same quarter. */
+	a.watermark = 1;
+	a.wakeup_watermark = RING_WAKEUP(s);
+	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	s->fault_fds[ring] = fd;
+	if (fd < 0) {
+		hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(errno));
+		return switches ? open_fault_sampler(s, pid, cpu, ring, 0) : 0;
+	}
+	int own = switches && !switch_slot(s, ring)->meta;
+	int err = switches ? switch_output(s, fd, ring, own)
+		  : ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ? -errno : 0;
+	if (!err)
+		err = remember_id(s, fd, ID_FAULT, 0);
+	if (!err)
+		return !!switches;
+	hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(-err));
+	if (own && switch_slot(s, ring)->meta)
+		ring_unmap(switch_slot(s, ring));
+	close(fd);
+	s->fault_fds[ring] = -1;
+	return switches ? open_fault_sampler(s, pid, cpu, ring, 0) : 0;
+}
+
+/* --off-cpu, per CPU: the SWITCH records (every switch of a thread, out
+ * and in) time the off-CPU intervals; the page-fault sampler carries them
+ * (open_fault_sampler), else a dummy event with context_switch = 1, owning
+ * the CPU's switch ring (switch_output); and the
  * context-switches event, period 1, whose samples give the stacks, into
  * the same ring. Its sample is taken in the kernel as the thread leaves
  * the CPU (so it needs kernel-mode sampling; without it the intervals have
@@ -361,12 +386,15 @@ static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 		       ? -errno : 0;
 }
 
-static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
+/* records: the page-fault sampler carries the SWITCH records already
+ * (open_fault_sampler); else a dummy event is opened for them. */
+static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring,
+				int records)
 {
 	struct perf_event_attr a;
 	int err;
-	s->offcpu_fds[ring] = -1;
-	if ((s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
+	s->offcpu_fds[ring] = s->swrec_fds[ring] = -1;
+	if (!records && (s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
 		return;
 	switch_attr(s, &a, PERF_COUNT_SW_CONTEXT_SWITCHES);
 	/* Its own ring: a burst of stacks (an "on" slot drained late) may
@@ -397,6 +425,18 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	}
 	s->gate_fds[s->ngate++] = fd;
 	s->offcpu_fds[ring] = fd;
+}
+
+/* A task's page-fault sampler and off-CPU events on the CPU of ring r
+ * (their fds in fault_fds[r], swrec_fds[r], offcpu_fds[r], -1 when not
+ * open): the fault sampler carries the SWITCH records when there is one. */
+static void open_task_offcpu(struct hp_session *s, pid_t pid, int cpu, unsigned r)
+{
+	int records = 0;
+	if (s->o->fault_period)
+		records = open_fault_sampler(s, pid, cpu, r, s->o->off_cpu);
+	if (s->o->off_cpu)
+		open_offcpu_sampler(s, pid, cpu, r, records);
 }
 
 /* Turn the stack samplers on or off (all of them: children follow). */
@@ -469,12 +509,8 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		s->nrings++;
 		remember_id(s, fd, ID_SAMPLER, 0);
 		open_counters(s, pid, cpu, r, fd);
-		s->fault_fds[r] = -1;
-		if (s->o->fault_period)
-			open_fault_sampler(s, pid, cpu, r);
-		s->offcpu_fds[r] = s->swrec_fds[r] = -1;
-		if (s->o->off_cpu)
-			open_offcpu_sampler(s, pid, cpu, r);
+		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
+		open_task_offcpu(s, pid, cpu, r);
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
@@ -512,16 +548,13 @@ static int open_task_extra(struct hp_session *s, pid_t tid, int cpu, unsigned r)
 	if ((err = keep_extra(s, fd)))
 		return err;
 	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r], saved_rec = s->swrec_fds[r];
-	if (s->o->fault_period) {
-		open_fault_sampler(s, tid, cpu, r);
-		err = keep_extra(s, s->fault_fds[r]);
-	}
-	if (!err && s->o->off_cpu) {
-		open_offcpu_sampler(s, tid, cpu, r);
+	s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
+	open_task_offcpu(s, tid, cpu, r);
+	err = keep_extra(s, s->fault_fds[r]);
+	if (!err)
 		err = keep_extra(s, s->swrec_fds[r]);
-		if (!err)
-			err = keep_extra(s, s->offcpu_fds[r]);
-	}
+	if (!err)
+		err = keep_extra(s, s->offcpu_fds[r]);
 	s->fault_fds[r] = saved_fault;
 	s->offcpu_fds[r] = saved_off;
 	s->swrec_fds[r] = saved_rec;
@@ -558,10 +591,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 		remember_id(s, fd, ID_SAMPLER, 0);
 		open_counters(s, (pid_t)tids[k - 1], cpu, r, fd);
 		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
-		if (s->o->fault_period)
-			open_fault_sampler(s, (pid_t)tids[k - 1], cpu, r);
-		if (s->o->off_cpu)
-			open_offcpu_sampler(s, (pid_t)tids[k - 1], cpu, r);
+		open_task_offcpu(s, (pid_t)tids[k - 1], cpu, r);
 		for (; k < n; k++)
 			if ((err = open_task_extra(s, (pid_t)tids[k], cpu, r)) && err != -ESRCH)
 				hp_debug(HP_DBG_PERF, 1, "thread %u on cpu %d: %s", tids[k], cpu,

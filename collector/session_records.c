@@ -415,7 +415,8 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		s->pcs[n++] = ps.ip;
 	}
 	if (s->o->pyremote && (what >> 32 == ID_SAMPLER || what >> 32 == ID_OFFCPU) && ps.regs)
-		smp->nr_frames = skip + pyremote_locate(s->o->pyremote, s, ps.pid, ps.tid, ps.regs,
+		smp->nr_frames = skip + pyremote_locate(s->o->pyremote, s, ps.pid, ps.tid,
+			what >> 32 == ID_SAMPLER ? ps.time : 0, ps.regs,
 			ps.stack, ps.stack_dyn_size, s->pcs, n, end == HP_STACK_END_OUTERMOST,
 			smp->frames + skip, HP_MAX_FRAMES - skip);
 	else

@@ -15,6 +15,9 @@ libcapstone-dev hyperfine"
 # python3-numpy: diffusion-numpy); nodejs writes the /tmp/perf-PID.map the
 # perfmap test reads.
 PKGS="$PKGS python3.11 python3.11-dev python3-numpy nodejs"
+# The BPF Python frame reader of attached processes (collector/pybpf.h):
+# libbpf loads it (linked statically), clang compiles it (-target bpf).
+PKGS="$PKGS libbpf-dev clang"
 # MPI jobs (docs/mpi.md): Open MPI's mpirun and headers build and run the
 # hp-mpi-pi kernel and the MPI tests; golang-go's `go tool pprof` reads back
 # the rank labels of the pprof export.

@@ -287,6 +287,11 @@ static void draw_title(struct tui_app *a)
 		screen_put_right(s, 0, right, right - x, TUI_TITLE, db);
 }
 
+/* With --diff, the views that compare the two runs; the others show the
+ * after run alone and the status line says so. */
+#define COMPARED (TUI_V_SUMMARY | TUI_V_FLAME | TUI_V_TIMELINE | TUI_V_DIFF | TUI_V_RANKS | \
+		  TUI_V_HELP)
+
 static void draw_status(struct tui_app *a)
 {
 	struct tui_screen *s = &a->screen;
@@ -320,7 +325,8 @@ static void draw_status(struct tui_app *a)
 		return;
 	}
 	describe_filter(a, filt, sizeof(filt));
-	snprintf(left, sizeof(left), " %s%s%s", v->title, filt[0] ? "  |" : "", filt);
+	snprintf(left, sizeof(left), " %s%s%s%s", a->base && !(v->ops->kind & COMPARED)
+		 ? "after run only, not compared: " : "", v->title, filt[0] ? "  |" : "", filt);
 	screen_put(s, y, 0, s->w - rw - 1, TUI_STATUS, left);
 }
 
@@ -520,6 +526,7 @@ static void app_release(struct tui_app *a)
 	profile_free(a->p);
 	profile_free(a->base);
 	timeline_free(a->timeline);
+	timeline_free(a->base_timeline);
 	ranks_timeline_free(a->rank_timeline);
 	ranks_timeline_free(a->base_rank_timeline);
 	free(a->thread_order);

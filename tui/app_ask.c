@@ -47,10 +47,15 @@ void app_message(struct tui_app *a, int role, const char *fmt, ...)
 
 const char *app_thread_label(const struct tui_app *a, uint32_t tid)
 {
+	return app_thread_label_of(a->p, tid);
+}
+
+const char *app_thread_label_of(const struct hp_profile *p, uint32_t tid)
+{
 	static char buf[96];
-	for (uint32_t i = 0; i < a->p->nthreads; i++) {
-		const struct hp_pthread *t = &a->p->threads[i];
-		const struct hp_prun *run = &a->p->runs[t->run];
+	for (uint32_t i = 0; i < p->nthreads; i++) {
+		const struct hp_pthread *t = &p->threads[i];
+		const struct hp_prun *run = &p->runs[t->run];
 		if (t->tid != tid)
 			continue;
 		if (run->rank >= 0)       /* an MPI job: the timeline's rows side by side */
@@ -64,22 +69,35 @@ const char *app_thread_label(const struct tui_app *a, uint32_t tid)
 	return buf;
 }
 
-const struct hp_timeline *app_timeline(struct tui_app *a)
+/* src's timeline into *tl, once (*failed: it could not be counted). */
+static const struct hp_timeline *timeline_of(struct tui_app *a, const struct tui_source *src,
+					     struct hp_timeline **tl, int *failed, const char *what)
 {
-	if (a->timeline || a->timeline_failed)
-		return a->timeline;
-	if (!a->src->timeline) {
-		a->timeline_failed = 1;
+	if (*tl || *failed)
+		return *tl;
+	if (!src || !src->timeline) {
+		*failed = 1;
 		return NULL;
 	}
-	int err = a->src->timeline(a->src->ctx, TL_BUCKETS, &a->timeline);
+	int err = src->timeline(src->ctx, TL_BUCKETS, tl);
 	if (err) {
-		a->timeline_failed = 1;
-		a->timeline = NULL;
-		app_message(a, TUI_ERROR, "cannot count the timeline: %s",
-			    a->src->strerror(a->src->ctx, err));
+		*failed = 1;
+		*tl = NULL;
+		app_message(a, TUI_ERROR, "cannot count the %stimeline: %s", what,
+			    src->strerror(src->ctx, err));
 	}
-	return a->timeline;
+	return *tl;
+}
+
+const struct hp_timeline *app_timeline(struct tui_app *a)
+{
+	return timeline_of(a, a->src, &a->timeline, &a->timeline_failed, "");
+}
+
+const struct hp_timeline *app_baseline_timeline(struct tui_app *a)
+{
+	return timeline_of(a, a->base ? a->base_src : NULL, &a->base_timeline,
+			   &a->base_timeline_failed, "baseline's ");
 }
 
 const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a)

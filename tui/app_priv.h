@@ -26,6 +26,8 @@ struct tui_app {
 	double alpha, threshold;      /* tui_opts' (alpha 0: diff's defaults) */
 	struct hp_timeline *timeline;
 	int timeline_failed;
+	struct hp_timeline *base_timeline;             /* of the --diff baseline */
+	int base_timeline_failed;
 	struct hp_rank_timeline *rank_timeline;
 	int rank_timeline_failed;
 	struct hp_rank_timeline *base_rank_timeline;   /* of the --diff baseline */

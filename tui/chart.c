@@ -1,10 +1,12 @@
 /*
  * chart.c - bars, time axes and unit formatting for the memory and
- * timeline views (chart.h).
+ * timeline views (chart.h), and the common time axis on which two runs
+ * are drawn side by side (the ranks comparison, the timeline in --diff).
  */
 #include "tui/chart.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "tui/colors.h"
 
@@ -61,4 +63,51 @@ void chart_bytes(double bytes, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+void chart_axis_buckets(uint64_t span, int w, int c, uint64_t bucket_ns, uint32_t nbuckets,
+			uint32_t *b0, uint32_t *b1)
+{
+	uint64_t t0 = span * (uint64_t)c / (uint64_t)w, t1 = span * (uint64_t)(c + 1) / (uint64_t)w;
+	uint64_t a = (t0 + bucket_ns - 1) / bucket_ns, b = (t1 + bucket_ns - 1) / bucket_ns;
+	*b0 = (uint32_t)(a < nbuckets ? a : nbuckets);
+	*b1 = (uint32_t)(b < nbuckets ? b : nbuckets);
+}
+
+int chart_axis_col(uint64_t span, int w, uint64_t t)
+{
+	if (!span || t >= span)
+		return w;
+	return (int)((double)t / (double)span * w);
+}
+
+void chart_axis_labels(struct tui_screen *s, int y, int x, int w, uint64_t span)
+{
+	char start[40], mid[40], end[40], t[32];
+	chart_time(0, t, sizeof(t));
+	snprintf(start, sizeof(start), "|%s", t);
+	chart_time(span / 2, t, sizeof(t));
+	snprintf(mid, sizeof(mid), "|%s", t);
+	chart_time(span, t, sizeof(t));
+	snprintf(end, sizeof(end), "%s|", t);
+	int ns = (int)strlen(start), nm = (int)strlen(mid), ne = (int)strlen(end);
+	if (ns + 1 + ne <= w) {
+		screen_put(s, y, x, w, TUI_DIM, start);
+		screen_put(s, y, x + w - ne, ne, TUI_DIM, end);
+		if (w / 2 >= ns + 1 && w / 2 + nm + 1 <= w - ne)
+			screen_put(s, y, x + w / 2, nm, TUI_DIM, mid);
+	} else {
+		screen_put(s, y, x, w, TUI_DIM, end);
+	}
+}
+
+void chart_axis_window(struct tui_screen *s, int y, int x, int w, uint64_t span, uint64_t from,
+		       uint64_t to, uint32_t ch)
+{
+	if (!span)
+		return;
+	int c0 = (int)((double)from / (double)span * w);
+	int c1 = to ? (int)((double)to / (double)span * w + 0.999) : w;
+	for (int c = c0 < 0 ? 0 : c0; c < c1 && c < w; c++)
+		screen_putc(s, y, x + c, TUI_MARK, ch);
 }

@@ -64,6 +64,8 @@ const struct hp_profile *app_baseline(const struct tui_app *a);
 /* The samples-per-interval timeline of the whole run, loaded on first use;
  * NULL when unavailable (a message says why). */
 const struct hp_timeline *app_timeline(struct tui_app *a);
+/* The same of the --diff baseline; NULL without (or unavailable). */
+const struct hp_timeline *app_baseline_timeline(struct tui_app *a);
 /* Samples per interval of every run (MPI rank), compute and MPI apart,
  * loaded on first use; NULL when unavailable. */
 const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a);
@@ -102,6 +104,8 @@ const char *app_baseline_path(const struct tui_app *a);
 const char *app_run_cwd(const struct tui_app *a);
 /* Name of thread tid ("1234 comm"), in a static buffer. */
 const char *app_thread_label(const struct tui_app *a, uint32_t tid);
+/* The same of a thread of profile p (e.g. the --diff baseline's). */
+const char *app_thread_label_of(const struct hp_profile *p, uint32_t tid);
 
 /* --- drill-downs shared by several views --- */
 

@@ -306,11 +306,10 @@ struct sparks {
 static void column(const struct hp_rank_timeline *tl, uint32_t run, uint64_t span, int w, int c,
 		   uint64_t *comp, uint64_t *mpi)
 {
-	uint64_t t0 = span * (uint64_t)c / (uint64_t)w, t1 = span * (uint64_t)(c + 1) / (uint64_t)w;
-	uint64_t b0 = (t0 + tl->bucket_ns - 1) / tl->bucket_ns;
-	uint64_t b1 = (t1 + tl->bucket_ns - 1) / tl->bucket_ns;
+	uint32_t b0, b1;
+	chart_axis_buckets(span, w, c, tl->bucket_ns, tl->nbuckets, &b0, &b1);
 	*comp = *mpi = 0;
-	for (uint64_t b = b0; b < b1 && b < tl->nbuckets; b++) {
+	for (uint32_t b = b0; b < b1; b++) {
 		*comp += tl->compute[(size_t)run * tl->nbuckets + b];
 		*mpi += tl->mpi[(size_t)run * tl->nbuckets + b];
 	}
@@ -356,28 +355,6 @@ static void draw_spark(const struct sparks *k, int side, uint32_t run, struct tu
 	}
 }
 
-/* "|0 ms   |1.4 s   2.8 s|": the start, the middle and the end of span in w
- * columns at (y, x), each where its label fits. */
-static void draw_time_labels(struct tui_screen *s, int y, int x, int w, uint64_t span)
-{
-	char start[40], mid[40], end[40], t[32];
-	chart_time(0, t, sizeof(t));
-	snprintf(start, sizeof(start), "|%s", t);
-	chart_time(span / 2, t, sizeof(t));
-	snprintf(mid, sizeof(mid), "|%s", t);
-	chart_time(span, t, sizeof(t));
-	snprintf(end, sizeof(end), "%s|", t);
-	int ns = (int)strlen(start), nm = (int)strlen(mid), ne = (int)strlen(end);
-	if (ns + 1 + ne <= w) {
-		screen_put(s, y, x, w, TUI_DIM, start);
-		screen_put(s, y, x + w - ne, ne, TUI_DIM, end);
-		if (w / 2 >= ns + 1 && w / 2 + nm + 1 <= w - ne)
-			screen_put(s, y, x + w / 2, nm, TUI_DIM, mid);
-	} else {
-		screen_put(s, y, x, w, TUI_DIM, end);
-	}
-}
-
 /* Under the sparks: the common axis, and the filter's time range on it. */
 static void draw_axis(const struct ranks_view *v, const struct sparks *k, struct tui_screen *s,
 		      int y)
@@ -386,13 +363,10 @@ static void draw_axis(const struct ranks_view *v, const struct sparks *k, struct
 	screen_put(s, y, k->x[0] - TABLE_CMP_W - 1, TABLE_CMP_W, TUI_DIM,
 		   "  time since each job's start, one scale for both:");
 	for (int side = 0; side < 2; side++) {
-		draw_time_labels(s, y, k->x[side], k->w, k->span);
-		if (!(f->t_from || f->t_to) || !k->span)
-			continue;
-		int c0 = (int)((double)f->t_from / (double)k->span * k->w);
-		int c1 = f->t_to ? (int)((double)f->t_to / (double)k->span * k->w + 0.999) : k->w;
-		for (int c = c0 < 0 ? 0 : c0; c < c1 && c < k->w; c++)
-			screen_putc(s, y + 1, k->x[side] + c, TUI_MARK, 0x2594);   /* the window */
+		chart_axis_labels(s, y, k->x[side], k->w, k->span);
+		if (f->t_from || f->t_to)             /* the window */
+			chart_axis_window(s, y + 1, k->x[side], k->w, k->span, f->t_from, f->t_to,
+					  0x2594);
 	}
 }
 

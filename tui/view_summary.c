@@ -2,7 +2,8 @@
  * view_summary.c - the first screen: what ran, for how long, how many
  * samples, every counter event with its total or why it was not measured
  * (grouped into warnings such as "no PMU: ... not measured"), the hottest
- * function and line, and the processes with their peak RSS.
+ * function and line, and the processes with their peak RSS. With --diff
+ * the before run's facts follow the run's, with the change of duration.
  *
  * Reads the profile's meta, events, functions, lines and processes; draws
  * a text pane.
@@ -23,6 +24,7 @@
 struct summary {
 	struct tui_view base;
 	struct tui_text text;
+	const char *of;               /* --diff: " of the after run" in the headers below */
 };
 
 static const char *meta(const struct hp_profile *p, const char *key, const char *dflt)
@@ -50,7 +52,11 @@ static void add_simulation(struct summary *s, const struct hp_profile *p)
 				 p->events[e].total);
 }
 
-static void add_run(struct summary *s, const struct hp_profile *p)
+/* The run's facts under title: the after run (on screen, under the
+ * filter) or, with --diff, the before run (the whole BASE, as the diff
+ * view compares it). */
+static void add_run(struct summary *s, const struct hp_profile *p, const char *title,
+		    const char *db, int filtered)
 {
 	struct tui_text *t = &s->text;
 	struct hp_census census;
@@ -59,9 +65,9 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 	census_from_profile(p, &census);
 	report_exit_text(p, exit_s, sizeof(exit_s));        /* as `hpprof report` says it */
 	report_frequency_text(p, freq, sizeof(freq));
-	text_add(t, TUI_HEADER, "Run");
+	text_add(t, TUI_HEADER, "%s", title);
 	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
-	text_add(t, TUI_NORMAL, "  database         %s", app_db_path(s->base.app));
+	text_add(t, TUI_NORMAL, "  database         %s", db);
 	text_add(t, TUI_NORMAL, "  duration         %.3f s        exit status %s%s",
 		 (double)p->duration_ns / 1e9, exit_s,
 		 !strcmp(meta(p, "interrupted", "0"), "1") ? " (interrupted)" : "");
@@ -70,11 +76,30 @@ static void add_run(struct summary *s, const struct hp_profile *p)
 		return;
 	}
 	text_add(t, TUI_NORMAL, "  samples          %" PRIu64 "%s    lost %s    frequency %s",
-		 p->nsamples, app_filter(s->base.app)->tid || app_filter(s->base.app)->pid ||
-		 app_filter(s->base.app)->t_from || app_filter(s->base.app)->t_to ? " (filtered)" : "",
-		 meta(p, "lost_samples", "0"), freq);
+		 p->nsamples, filtered ? " (filtered)" : "", meta(p, "lost_samples", "0"), freq);
 	text_add(t, TUI_NORMAL, "  call graph       %s, %s", meta(p, "call_graph", "?"),
 		 census_describe(&census, stacks, sizeof(stacks)));
+}
+
+/* --diff: the before run beside the after run, the change of duration,
+ * and where the two are compared. */
+static void add_before(struct summary *s, const struct hp_profile *before,
+		       const struct hp_profile *after)
+{
+	struct tui_text *t = &s->text;
+	text_add(t, TUI_NORMAL, "%s", "");
+	add_run(s, before, "Before (--diff BASE, the whole run)", app_baseline_path(s->base.app), 0);
+	if (before->duration_ns && after->duration_ns)
+		text_add(t, TUI_NORMAL, "  duration change  %.3f s -> %.3f s (%+.1f%%, after/before"
+			 " x%.3f)", (double)before->duration_ns / 1e9,
+			 (double)after->duration_ns / 1e9, 100.0 * ((double)after->duration_ns /
+			 (double)before->duration_ns - 1), (double)after->duration_ns /
+			 (double)before->duration_ns);
+	else
+		text_add(t, TUI_DIM, "  duration change  not compared: a run has no duration recorded");
+	text_add(t, TUI_DIM, "  compared: here, in 9 Diff (functions, lines), 5 Flame (differential),");
+	text_add(t, TUI_DIM, "  8 Timeline (one time axis) and r (MPI ranks); the other views and the");
+	text_add(t, TUI_DIM, "  sections below show the after run only");
 }
 
 static void add_counters(struct summary *s, const struct hp_profile *p)
@@ -86,7 +111,7 @@ static void add_counters(struct summary *s, const struct hp_profile *p)
 	if (!n)
 		return;
 	text_add(t, TUI_NORMAL, "%s", "");
-	text_add(t, TUI_HEADER, "Counters (whole run)");
+	text_add(t, TUI_HEADER, "Counters%s (whole run)", s->of);
 	for (uint32_t e = 0; e < p->nevents; e++) {
 		const struct hp_pevent *ev = &p->events[e];
 		if (!strcmp(ev->role, "simulated"))
@@ -131,7 +156,7 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 						      p->events[k].name);
 		if (!header++) {
 			text_add(t, TUI_NORMAL, "%s", "");
-			text_add(t, TUI_HEADER, "Warnings");
+			text_add(t, TUI_HEADER, "Warnings%s", s->of);
 		}
 		text_add(t, TUI_ERROR, "  ! %s%s not measured", strstr(why, "PMU") ? "no PMU: " : "",
 			 names);
@@ -142,7 +167,7 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 		*why = '\0';
 		if (!header++) {
 			text_add(t, TUI_NORMAL, "%s", "");
-			text_add(t, TUI_HEADER, "Warnings");
+			text_add(t, TUI_HEADER, "Warnings%s", s->of);
 		}
 		text_add(t, TUI_ERROR, "  ! %s", note);
 		text_add(t, TUI_DIM, "    %s", why + 2);
@@ -150,7 +175,7 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 	if (lost && atoll(lost) > 0) {
 		if (!header++) {
 			text_add(t, TUI_NORMAL, "%s", "");
-			text_add(t, TUI_HEADER, "Warnings");
+			text_add(t, TUI_HEADER, "Warnings%s", s->of);
 		}
 		text_add(t, TUI_ERROR, "  ! %s samples were lost (the ring buffers overflowed)", lost);
 	}
@@ -185,7 +210,7 @@ static void add_hottest(struct summary *s, const struct hp_profile *p)
 	struct tui_text *t = &s->text;
 	uint32_t *f = profile_functions_by_self(p), *l = profile_lines_by_self(p);
 	text_add(t, TUI_NORMAL, "%s", "");
-	text_add(t, TUI_HEADER, "Hottest");
+	text_add(t, TUI_HEADER, "Hottest%s", s->of);
 	if (profile_simulated_only(p)) {
 		add_hottest_simulated(s, p);
 	} else if (!p->nsamples) {
@@ -213,7 +238,7 @@ static void add_processes(struct summary *s, const struct hp_profile *p)
 	if (!p->nprocesses)
 		return;
 	text_add(t, TUI_NORMAL, "%s", "");
-	text_add(t, TUI_HEADER, "Processes");
+	text_add(t, TUI_HEADER, "Processes%s", s->of);
 	text_add(t, TUI_DIM, "  %8s %8s %9s %6s %10s  %s", "PID", "PPID", "Samples", "Exit",
 		 "Peak RSS", "Command");
 	for (uint32_t i = 0; i < p->nprocesses; i++) {
@@ -237,7 +262,12 @@ static int summary_reload(struct tui_view *v)
 	const struct hp_profile *p = app_profile(v->app);
 	int top = s->text.top;
 	text_clear(&s->text);
-	add_run(s, p);
+	const struct hp_profile_filter *f = app_filter(v->app);
+	s->of = app_baseline(v->app) ? " of the after run" : "";
+	add_run(s, p, app_baseline(v->app) ? "After (this run)" : "Run", app_db_path(v->app),
+		f->tid || f->pid || f->t_from || f->t_to);
+	if (app_baseline(v->app))
+		add_before(s, app_baseline(v->app), p);
 	if (profile_meta(p, "simulation"))
 		add_simulation(s, p);
 	add_counters(s, p);

@@ -10,6 +10,13 @@
  * off-CPU time (run --off-cpu), a thread's columns that it spent mostly
  * blocked are drawn with a shaded block in the OFFCPU role: running vs
  * blocked per thread.
+ *
+ * In a --diff session (`hpprof tui AFTER.db --diff BEFORE.db`) both runs
+ * are drawn on one time axis (view_timeline_diff.c): time since each run's
+ * start, the longer run's span and one scale for both; the cursor, the
+ * range and the filter's window are times from each run's start, and the
+ * filter applies to both as in the ranks comparison. The drawing of one
+ * run on an axis is view_timeline_track.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +27,8 @@
 #include "tui/chart.h"
 #include "tui/colors.h"
 #include "tui/view.h"
+#include "tui/view_timeline.h"
 
-#define LABEL_W 18
 #define ALL_H 4                       /* rows of the all-threads chart */
 #define MEM_H 4                       /* rows of the memory chart */
 
@@ -30,218 +37,128 @@ struct timeline {
 	int cursor;                   /* chart column */
 	int mark;                     /* other end of the range, -1: none */
 	int width;                    /* chart columns at the last draw */
+	uint64_t span;                /* ns over those columns at the last draw */
+	struct tl_window win;         /* --diff: the filter's window in both runs */
 };
 
 static int chart_width(const struct tui_app *a)
 {
-	int w = app_area(a).w - LABEL_W;
+	int w = app_area(a).w - TL_LABEL_W;
 	return w > 1 ? w : 1;
 }
 
-/* Buckets [b0, b1) shown in column c of w. */
-static void col_buckets(const struct hp_timeline *tl, int c, int w, uint32_t *b0, uint32_t *b1)
-{
-	*b0 = (uint32_t)((uint64_t)c * tl->nbuckets / (uint64_t)w);
-	*b1 = (uint32_t)((uint64_t)(c + 1) * tl->nbuckets / (uint64_t)w);
-	if (*b1 <= *b0)
-		*b1 = *b0 + 1;
-}
-
-/* Samples per bucket of row r (nthreads: all threads) in each column. */
-static void rates(const struct hp_timeline *tl, uint32_t r, int w, double *out)
-{
-	for (int c = 0; c < w; c++) {
-		uint32_t b0, b1;
-		col_buckets(tl, c, w, &b0, &b1);
-		out[c] = (double)timeline_sum(tl, r, b0, b1) / (double)(b1 - b0);
-	}
-}
-
-static double max_of(const double *v, int n)
-{
-	double m = 0;
-	for (int i = 0; i < n; i++)
-		if (v[i] > m)
-			m = v[i];
-	return m;
-}
-
-/* RSS summed over processes, per column: each process's latest reading. */
-static void memory_curve(const struct hp_profile *p, uint64_t t_end, int w, double *out)
-{
-	uint32_t pids[64], n = 0;
-	double cur[64] = { 0 };
-	for (int i = 0; i < w; i++)
-		out[i] = -1;
-	for (uint32_t i = 0; i < p->nmemory; i++) {
-		const struct hp_mem_reading *m = &p->memory[i];
-		uint32_t k = 0;
-		int col = (int)((double)m->t_ns / (double)t_end * w);
-		while (k < n && pids[k] != m->pid)
-			k++;
-		if (k == n && n < 64)
-			pids[n++] = m->pid;
-		if (k == n)
-			continue;
-		cur[k] = (double)m->rss_bytes;
-		double sum = 0;
-		for (uint32_t j = 0; j < n; j++)
-			sum += cur[j];
-		col = col < 0 ? 0 : col >= w ? w - 1 : col;
-		if (sum > out[col])
-			out[col] = sum;
-	}
-	for (int i = 1; i < w; i++)
-		if (out[i] < 0 && out[i - 1] >= 0)
-			out[i] = out[i - 1];
-}
-
-/* run --off-cpu: the columns where thread row i spent more than half of
- * the time off the CPU (and ran little) are drawn as blocked. */
-static void draw_blocked(const struct hp_timeline *tl, struct tui_screen *s, struct tui_rect row,
-			 uint32_t i, const double *v, double max)
-{
-	if (!tl->blocked_ns)
-		return;
-	for (int c = 0; c < row.w; c++) {
-		uint32_t b0, b1;
-		uint64_t off = 0;
-		col_buckets(tl, c, row.w, &b0, &b1);
-		for (uint32_t b = b0; b < b1 && b < tl->nbuckets; b++)
-			off += tl->blocked_ns[(size_t)i * tl->nbuckets + b];
-		if (2 * off > (uint64_t)(b1 - b0) * tl->bucket_ns && v[c] < max / 2)
-			screen_putc(s, row.y, row.x + c, TUI_OFFCPU, 0x2591);
-	}
-}
-
-static void draw_thread_rows(struct timeline *t, const struct hp_timeline *tl,
-			     struct tui_screen *s, struct tui_rect r, int rows, double *v)
-{
-	int w = r.w - LABEL_W;
-	double max = 0;
-	for (uint32_t i = 0; i < tl->nthreads; i++) {
-		rates(tl, i, w, v);
-		if (max_of(v, w) > max)
-			max = max_of(v, w);
-	}
-	for (int i = 0; i < rows && (uint32_t)i < tl->nthreads; i++) {
-		struct tui_rect row = { r.y + i, r.x + LABEL_W, 1, w };
-		const char *label = tl->tids[i] ? app_thread_label(t->base.app, tl->tids[i])
-						 : "other threads";
-		screen_put(s, r.y + i, r.x, LABEL_W - 1, TUI_NORMAL, label);
-		rates(tl, (uint32_t)i, w, v);
-		chart_bars(s, row, v, w, max, TUI_CHART);
-		draw_blocked(tl, s, row, (uint32_t)i, v, max);
-	}
-	if (tl->nthreads > (uint32_t)rows && rows > 0)
-		screen_printf(s, r.y + rows - 1, r.x, LABEL_W - 1, TUI_DIM, "+%u more",
-			      tl->nthreads - (uint32_t)rows + 1);
-}
-
-static void draw_block(struct tui_screen *s, struct tui_rect r, const char *label,
-		       const char *top, const double *v, double max, int role)
-{
-	screen_put(s, r.y, r.x, LABEL_W - 1, TUI_NORMAL, label);
-	screen_put(s, r.y + 1, r.x, LABEL_W - 1, TUI_DIM, top);
-	struct tui_rect bars = { r.y, r.x + LABEL_W, r.h, r.w - LABEL_W };
-	chart_bars(s, bars, v, bars.w, max, role);
-}
-
 /* Highlight the cursor column, the marked range and the filter range. */
-static void draw_overlay(struct timeline *t, const struct hp_timeline *tl, struct tui_screen *s,
-			 struct tui_rect r, int axis_y)
+static void draw_overlay(struct timeline *t, struct tui_screen *s, struct tui_rect r, int axis_y)
 {
 	const struct hp_profile_filter *f = app_filter(t->base.app);
-	int w = r.w - LABEL_W;
+	int w = r.w - TL_LABEL_W;
 	if (f->t_from || f->t_to) {
-		int a = (int)((double)f->t_from / (double)tl->t_end * w);
-		int b = f->t_to ? (int)((double)f->t_to / (double)tl->t_end * w + 0.999) : w;
-		for (int c = a; c < b && c < w; c++)
-			screen_putc(s, axis_y + 1, r.x + LABEL_W + c, TUI_MARK, 0x2500);
-		screen_put(s, axis_y + 1, r.x, LABEL_W - 1, TUI_DIM, "filter");
+		chart_axis_window(s, axis_y + 1, r.x + TL_LABEL_W, w, t->span, f->t_from, f->t_to,
+				  0x2500);
+		screen_put(s, axis_y + 1, r.x, TL_LABEL_W - 1, TUI_DIM,
+			   app_baseline(t->base.app) ? "filter, both runs" : "filter");
 	}
 	if (t->mark >= 0) {
 		int a = t->mark < t->cursor ? t->mark : t->cursor;
 		int b = t->mark < t->cursor ? t->cursor : t->mark;
 		for (int y = r.y; y < axis_y; y++)
-			screen_set_role(s, y, r.x + LABEL_W + a, b - a + 1, TUI_MARK);
+			screen_set_role(s, y, r.x + TL_LABEL_W + a, b - a + 1, TUI_MARK);
 	}
 	for (int y = r.y; y < axis_y; y++)
-		screen_set_role(s, y, r.x + LABEL_W + t->cursor, 1, TUI_SELECTED);
+		screen_set_role(s, y, r.x + TL_LABEL_W + t->cursor, 1, TUI_SELECTED);
 }
 
-static void range_of(const struct timeline *t, const struct hp_timeline *tl, uint64_t *from,
-		     uint64_t *to)
+static void range_of(const struct timeline *t, uint64_t *from, uint64_t *to)
 {
 	int a = t->mark >= 0 && t->mark < t->cursor ? t->mark : t->cursor;
 	int b = t->mark > t->cursor ? t->mark : t->cursor;
-	*from = tl->t_end * (uint64_t)a / (uint64_t)t->width;
-	*to = tl->t_end * (uint64_t)(b + 1) / (uint64_t)t->width;
+	*from = t->span * (uint64_t)a / (uint64_t)t->width;
+	*to = t->span * (uint64_t)(b + 1) / (uint64_t)t->width;
 }
 
-static void draw_info(struct timeline *t, const struct hp_timeline *tl, struct tui_screen *s,
-		      struct tui_rect r)
+static void draw_info(struct timeline *t, struct tui_screen *s, struct tui_rect r)
 {
 	char a[32], b[32], len[32];
 	uint64_t from, to;
-	range_of(t, tl, &from, &to);
+	range_of(t, &from, &to);
 	chart_time(from, a, sizeof(a));
 	chart_time(to, b, sizeof(b));
-	chart_time(tl->t_end, len, sizeof(len));
-	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL, "%s %s - %s of %s   %s", t->mark >= 0 ? "range"
-		      : "cursor", a, b, len, t->mark >= 0 ? "(Enter: show only this range)"
+	chart_time(t->span, len, sizeof(len));
+	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL, "%s %s - %s of %s%s   %s", t->mark >= 0 ? "range"
+		      : "cursor", a, b, len, app_baseline(t->base.app) ? " from each run's start" : "",
+		      t->mark >= 0 ? "(Enter: show only this range)"
 		      : "(Space: start a range, Enter: show only this interval)");
+}
+
+/* The run alone: its threads, all threads and the memory curve; the row
+ * of the time axis under them. */
+static int draw_alone(const struct tl_track *k, struct tui_screen *s, struct tui_rect body,
+		      double *vals)
+{
+	int thread_rows = body.h - ALL_H - MEM_H - 3;
+	char top[32];
+	if (thread_rows > (int)k->tl->nthreads)
+		thread_rows = (int)k->tl->nthreads;
+	if (thread_rows < 0)
+		thread_rows = 0;
+	tl_draw_threads(k, s, body, thread_rows, tl_threads_max(k, vals), vals);
+	struct tui_rect all = { body.y + thread_rows, body.x, ALL_H, body.w };
+	tl_rates(k, k->tl->nthreads, vals);
+	snprintf(top, sizeof(top), "%.0f/s", tl_max(vals, k->w));
+	tl_draw_block(s, all, "all threads", top, vals, tl_max(vals, k->w), TUI_HOT);
+	struct tui_rect mem = { all.y + ALL_H, body.x, MEM_H, body.w };
+	tl_memory(k, vals);
+	chart_bytes(tl_max(vals, k->w), top, sizeof(top));
+	if (k->p->nmemory)
+		tl_draw_block(s, mem, "RSS", top, vals, tl_max(vals, k->w), TUI_CHART);
+	else
+		screen_put(s, mem.y, mem.x, body.w, TUI_DIM, "RSS: no memory readings");
+	return mem.y + MEM_H;
 }
 
 static void timeline_draw(struct tui_view *v, struct tui_screen *s, struct tui_rect r)
 {
 	struct timeline *t = (struct timeline *)v;
-	const struct hp_timeline *tl = app_timeline(v->app);
-	const struct hp_profile *p = app_profile(v->app);
-	int w = r.w - LABEL_W, thread_rows = r.h - 1 - ALL_H - MEM_H - 3;
+	struct tl_track k[2] = { { 0 } };
+	int w = r.w - TL_LABEL_W, axis_y;
 	double *vals;
-	char top[32];
-	if (!tl) {
-		screen_put(s, r.y + 1, r.x + 2, r.w - 2, TUI_ERROR, "no timeline for this database");
+	k[1].tl = app_timeline(v->app);
+	k[1].p = app_profile(v->app);
+	if (app_baseline(v->app)) {
+		k[0].tl = app_baseline_timeline(v->app);
+		k[0].p = app_baseline(v->app);
+	}
+	if (!k[1].tl || (k[0].p && !k[0].tl)) {
+		screen_put(s, r.y + 1, r.x + 2, r.w - 2, TUI_ERROR, k[1].tl
+			   ? "no timeline for the --diff baseline" : "no timeline for this database");
 		return;
 	}
 	if (w < 4 || !(vals = malloc((size_t)w * sizeof(*vals))))
 		return;
+	/* one axis: the longer run's span, the same columns */
+	t->span = k[0].tl && k[0].tl->t_end > k[1].tl->t_end ? k[0].tl->t_end : k[1].tl->t_end;
+	k[0].span = k[1].span = t->span;
+	k[0].w = k[1].w = w;
 	t->width = w;
 	if (t->cursor >= w)
 		t->cursor = w - 1;
 	if (t->mark >= w)
 		t->mark = w - 1;
-	draw_info(t, tl, s, r);
+	draw_info(t, s, r);
 	struct tui_rect body = { r.y + 1, r.x, r.h - 1, r.w };
-	if (thread_rows > (int)tl->nthreads)
-		thread_rows = (int)tl->nthreads;
-	if (thread_rows < 0)
-		thread_rows = 0;
-	draw_thread_rows(t, tl, s, body, thread_rows, vals);
-	struct tui_rect all = { body.y + thread_rows, r.x, ALL_H, r.w };
-	rates(tl, tl->nthreads, w, vals);
-	snprintf(top, sizeof(top), "%.0f/s", max_of(vals, w) * 1e9 / (double)tl->bucket_ns);
-	draw_block(s, all, "all threads", top, vals, max_of(vals, w), TUI_HOT);
-	struct tui_rect mem = { all.y + ALL_H, r.x, MEM_H, r.w };
-	memory_curve(p, tl->t_end, w, vals);
-	chart_bytes(max_of(vals, w), top, sizeof(top));
-	if (p->nmemory)
-		draw_block(s, mem, "RSS", top, vals, max_of(vals, w), TUI_CHART);
-	else
-		screen_put(s, mem.y, mem.x, r.w, TUI_DIM, "RSS: no memory readings");
-	chart_time_axis(s, mem.y + MEM_H, r.x + LABEL_W, w, tl->t_end);
-	draw_overlay(t, tl, s, (struct tui_rect){ body.y, r.x, 0, r.w }, mem.y + MEM_H);
+	axis_y = k[0].tl ? tl_diff_body(v->app, k, &t->win, s, body, vals)
+			 : draw_alone(&k[1], s, body, vals);
+	chart_time_axis(s, axis_y, r.x + TL_LABEL_W, w, t->span);
+	draw_overlay(t, s, (struct tui_rect){ body.y, r.x, 0, r.w }, axis_y);
 	free(vals);
 }
 
 static int apply_range(struct timeline *t)
 {
-	const struct hp_timeline *tl = app_timeline(t->base.app);
 	struct hp_profile_filter f = *app_filter(t->base.app);
-	if (!tl || !t->width)
+	if (!t->width || !t->span)
 		return TUI_R_VIEW;
-	range_of(t, tl, &f.t_from, &f.t_to);
+	range_of(t, &f.t_from, &f.t_to);
 	t->mark = -1;
 	return app_set_filter(t->base.app, &f);
 }
@@ -274,12 +191,17 @@ static int timeline_action(struct tui_view *v, enum tui_action a, int arg)
 static void timeline_status(struct tui_view *v, char *buf, size_t len)
 {
 	const struct hp_timeline *tl = app_timeline(v->app);
-	snprintf(buf, len, "%u threads", tl ? tl->nthreads : 0);
+	const struct hp_timeline *bt = app_baseline(v->app) ? app_baseline_timeline(v->app) : NULL;
+	if (bt)
+		snprintf(buf, len, "%u threads before, %u after", bt->nthreads, tl ? tl->nthreads : 0);
+	else
+		snprintf(buf, len, "%u threads", tl ? tl->nthreads : 0);
 }
 
 static int timeline_reload(struct tui_view *v)
 {
-	return 0;                     /* the timeline is of the whole run */
+	((struct timeline *)v)->win.stale = 1;   /* the timelines are of the whole runs */
+	return 0;
 }
 
 static void timeline_view_free(struct tui_view *v)
@@ -301,6 +223,9 @@ struct tui_view *view_timeline_new(struct tui_app *a)
 	t->base.ops = &timeline_ops;
 	t->base.app = a;
 	t->mark = -1;
-	snprintf(t->base.title, sizeof(t->base.title), "Timeline: samples per interval, memory below");
+	t->win.stale = 1;
+	snprintf(t->base.title, sizeof(t->base.title), "%s", app_baseline(a)
+		 ? "Timeline: before and after on one time axis, memory below"
+		 : "Timeline: samples per interval, memory below");
 	return &t->base;
 }

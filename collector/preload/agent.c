@@ -30,6 +30,9 @@
  * In a CPython 3.11 process (agent_py.c) each thread gets a cpu-clock
  * perf event with sigtrap instead of a timer, and its SIGTRAP handler
  * writes PYSAMPLE records: the same stack plus the thread's Python frames.
+ * Its reads run under a SIGSEGV/SIGBUS guard (faultguard.h); a program that
+ * later sets those signals' dispositions (through the same hooks) gets
+ * them as its own, behind the guard.
  *
  * What it does not see: threads made without pthread_create (raw clone),
  * threads that block SIGPROF, kernel frames, and (CPU-time timers being
@@ -49,6 +52,8 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#include "collector/faultguard.h"
 
 #define HOOK __attribute__((visibility("default")))
 
@@ -410,7 +415,25 @@ HOOK int sigaction(int sig, const struct sigaction *restrict act, struct sigacti
 	}
 	if (sig == SIGPROF && act)
 		stand_aside();
+	if (faultguard_sigaction(sig, act, old))
+		return 0;                        /* kept behind the Python reader's guard */
 	return agent.sigaction(sig, act, old);
+}
+
+/* signal()'s disposition for a signal the fault guard keeps (SIGSEGV,
+ * SIGBUS while the Python reader runs): recorded as the program's, with
+ * signal()'s BSD semantics (SA_RESTART). 1 when taken, *prev the old one. */
+static int guarded_signal(int sig, sighandler_t handler, sighandler_t *prev)
+{
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	if (!faultguard_sigaction(sig, &sa, &old))
+		return 0;
+	*prev = old.sa_flags & SA_SIGINFO ? (sighandler_t)(void (*)(void))old.sa_sigaction
+					  : old.sa_handler;
+	return 1;
 }
 
 /* signal() and its variants set a disposition without going through the
@@ -430,6 +453,9 @@ HOOK int sigaction(int sig, const struct sigaction *restrict act, struct sigacti
 		}								\
 		if (sig == SIGPROF)						\
 			stand_aside();						\
+		sighandler_t prev;						\
+		if (guarded_signal(sig, handler, &prev))			\
+			return prev;						\
 		return f(sig, handler);						\
 	}
 

@@ -33,6 +33,11 @@
  * (HP_AP_PY_UNSUPPORTED) and sampled by agent.c's timers: native frames
  * only, never guessed ones.
  *
+ * The handler's plain loads of frames and code objects run under
+ * faultguard.c: a pointer that is not mapped (a sample in the few
+ * instructions where CPython links or unlinks a frame) fails the sample
+ * (HP_AP_RF_PYFAIL) instead of killing the target with SIGSEGV.
+ *
  * A SIGTRAP that is not TRAP_PERF (a breakpoint of a debugger) goes to the
  * handler the program had; programs that install their own SIGTRAP
  * handler later replace ours (their samples are then lost).
@@ -49,6 +54,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "collector/faultguard.h"
 #include "collector/pysample.h"
 
 #ifndef TRAP_PERF
@@ -278,8 +284,15 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 		flags |= HP_AP_RF_PYFAIL;
 		npy = 0;
 	}
-	for (int i = 0; i < npy; i++)
-		send_code(t, &raw[i]);
+	sigjmp_buf env;
+	if (FAULTGUARD_TRY(env)) {
+		for (int i = 0; i < npy; i++)
+			send_code(t, &raw[i]);
+		faultguard_end();
+	} else {
+		flags |= HP_AP_RF_PYFAIL;    /* a frame's code object was not mapped */
+		npy = 0;
+	}
 	pysample_pack(py.ps.rt.off, raw, npy, packed);
 	unsigned char buf[HP_AP_MAX_REC];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n);
@@ -332,8 +345,12 @@ int agentpy_alloc_tail(struct shim_tls *t, void **out, int max)
 		return 0;                    /* no Python running, or unreadable: native only */
 	if (1 + 2 * npy > max)
 		npy = (max - 1) / 2;         /* cut: the collector's merge check refuses it */
+	sigjmp_buf env;
+	if (!FAULTGUARD_TRY(env))
+		return 0;                    /* a frame's code object was not mapped */
 	for (int i = 0; i < npy; i++)
 		send_code(t, &raw[i]);
+	faultguard_end();
 	pysample_pack(py.ps.rt.off, raw, npy, packed);
 	out[0] = (void *)(uintptr_t)HP_AP_PY_MARK;
 	for (int i = 0; i < npy; i++) {
@@ -573,7 +590,9 @@ void agentpy_start(unsigned hz)
 			sa.sa_sigaction = on_sigtrap;
 			sa.sa_flags = SA_SIGINFO | SA_RESTART;
 			sigemptyset(&sa.sa_mask);
-			if (sigaction(SIGTRAP, &sa, &py.old) == 0)
+			/* the reads of frames and code objects fail rather than
+			 * kill the target where a pointer is not mapped */
+			if (faultguard_install() == 0 && sigaction(SIGTRAP, &sa, &py.old) == 0)
 				__atomic_store_n(&py.on, 1, __ATOMIC_RELEASE);
 		}
 	}

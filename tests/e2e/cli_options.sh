@@ -34,6 +34,26 @@ expect_one_line "report --f" "option '--f' is ambiguous (--format, --from); $see
 	"$HPPROF" report --f x
 expect_one_line "report -mZ" "unknown option '-Z'; $see" "$HPPROF" report -mZ
 expect_one_line "report --columns" "option '--columns' needs a value; $see" "$HPPROF" report --columns
+# a selection's value that is no number, or an empty window, is a usage
+# error (it used to be read as 0: the whole run, or 18446744070 s for -3)
+expect_one_line "report --tid abc" "invalid value 'abc' for --tid" "$HPPROF" report --tid abc x.db
+expect_one_line "report --pid 1.5" "invalid value '1.5' for --pid" "$HPPROF" report --pid 1.5 x.db
+expect_one_line "report --from x" "invalid value 'x' for --from" "$HPPROF" report --from x x.db
+expect_one_line "report --from -3" "invalid value '-3' for --from" "$HPPROF" report --from -3 x.db
+expect_one_line "report --from 5 --to 1" "--to must be after --from (5.000 s)" \
+	"$HPPROF" report --from 5 --to 1 x.db
+expect_one_line "report --to 0" "--to must be after --from (0.000 s)" "$HPPROF" report --to 0 x.db
+# --memory prints text: -f json used to print the text report anyway
+expect_one_line "report --memory -f json" "--memory prints text, without --ranks" \
+	"$HPPROF" report --memory -f json x.db
+# an export option its format does not use was ignored (callgrind -w allocs
+# wrote samples)
+expect_one_line "export -f callgrind -w allocs" "--weight is for folded, svg, pprof and speedscope, not callgrind" \
+	"$HPPROF" export -f callgrind -w allocs x.db
+expect_one_line "export -f folded --view" "--view is for csv and json, not folded" \
+	"$HPPROF" export -f folded --view alloc_sites x.db
+expect_one_line "export -f pprof --title" "--title is for svg and memory-svg, not pprof" \
+	"$HPPROF" export -f pprof --title T x.db
 expect_one_line "diff --fail-if" "option '--fail-if' needs a value; see 'hpprof diff --help'" \
 	"$HPPROF" diff --fail-if
 expect_one_line "diff --fail-if 'total>>3'" "invalid --fail-if 'total>>3'" \

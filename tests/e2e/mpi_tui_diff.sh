@@ -267,7 +267,13 @@ tui_wait_for "ranks before"
 # a time range chosen in the timeline (8): r compares that window of both
 # jobs, the one the status line shows, marked under the time axis
 tui_keys 8
-tui_wait_for "Timeline: samples per interval"
+tui_wait_for "Timeline: before and after on one time axis"
+# both jobs on the timeline, each with the threads of its 4 ranks (r0..r3)
+ranks=$(tui_screen | awk '/^before /{s="b"} /^after /{s="a"} s && /^r[0-3] /{print s substr($1, 2)}' |
+	sort -u | tr '\n' ' ')
+[ "$ranks" = "a0 a1 a2 a3 b0 b1 b2 b3 " ] ||
+	{ tui_screen >&2; fail "the timeline does not show the 4 ranks of both jobs: '$ranks'"; }
+note "the timeline shows the ranks of both jobs on one axis: $ranks"
 tui_keys Home Space PgDn PgDn PgDn Enter
 tui_wait_for "showing [0-9.]*-[0-9.]* s (x clears)"
 win=$(tui_screen | sed -n 's/.*showing \([0-9.]*-[0-9.]*\) s (x clears).*/\1/p')

@@ -2,7 +2,7 @@
 add_executable(offcpu_fixture ${CMAKE_SOURCE_DIR}/tests/fixtures/offcpu/offcpu_fixture.c)
 target_link_libraries(offcpu_fixture PRIVATE Threads::Threads)
 target_compile_options(offcpu_fixture PRIVATE -O1 -g)
-foreach(t offcpu_sleep offcpu_mutex offcpu_flood)
+foreach(t offcpu_sleep offcpu_mutex offcpu_flood offcpu_events)
   hp_script_test(e2e_${t} e2e e2e/${t}.sh)
 endforeach()
 hp_script_test(e2e_run_attach e2e e2e/run_attach.sh)

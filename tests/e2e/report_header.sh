@@ -27,6 +27,42 @@ else
 	note "no child with an unknown exit in this run (the note is not needed)"
 fi
 
+# -n limits the Processes table too (a make -j has hundreds): the program
+# hpprof started stays, then the processes with the most samples, and one
+# line counts the rest. Truth: the process_profile view of the same file.
+nproc=$(q fork.db "SELECT COUNT(*) FROM process_profile")
+"$HPPROF" report -n 1 fork.db >fork1.txt || fail "report -n 1 of the forking run"
+rows=$(awk '/^Processes/ { p = 1; getline; next } p && /^ +[0-9]+ +[0-9]+ / { n++ } END { print n + 0 }' fork1.txt)
+assert_eq "processes shown under -n 1" "$rows" 1
+first=$(q fork.db "SELECT pid FROM process_profile ORDER BY start_ns, pid LIMIT 1")
+awk '/^Processes/ { p = 1; getline; next } p && /^ +[0-9]+ +[0-9]+ / { print $1 }' fork1.txt |
+	grep -qx "$first" || { cat fork1.txt; fail "-n 1 did not keep the started program $first"; }
+if [ "$nproc" -gt 1 ]; then
+	rest=$((nproc - 1))
+	grep -q "($rest more process" fork1.txt || { cat fork1.txt; fail "no line for the $rest others"; }
+fi
+note "-n 1: 1 of $nproc processes shown"
+# ... and the memory report's process tree: the largest own peak (the
+# process_profile view) and its ancestors, then one line counts the rest
+"$HPPROF" report --memory -n 1 fork.db >forkm.txt || fail "report --memory -n 1"
+tree=$(awk '/^Processes/ { p = 1; getline; next } p && /^ +[0-9]+ +[0-9]+ / { print $1 } p && /^$/ { exit }' forkm.txt)
+# (hpprof's own peak: the larger of the process's VmHWM and its readings;
+# a tie goes to the process that started first)
+big=$(q fork.db "SELECT p.pid FROM process_profile p ORDER BY MAX(COALESCE(p.peak_rss_bytes, -1),
+	COALESCE((SELECT MAX(m.rss_bytes) FROM memory_timeline m WHERE m.pid = p.pid), -1)) DESC,
+	p.start_ns, p.pid LIMIT 1")
+echo "$tree" | grep -qx "$big" || { cat forkm.txt; fail "the tree under -n 1 lost the largest peak ($big)"; }
+shown=$(echo "$tree" | wc -l)
+want=$(q fork.db "WITH RECURSIVE up(pid, ppid) AS (SELECT pid, ppid FROM process_profile
+	WHERE pid = $big UNION SELECT p.pid, p.ppid FROM process_profile p JOIN up ON p.pid = up.ppid)
+	SELECT COUNT(*) FROM up")
+assert_eq "processes in the tree under -n 1 (the largest and its ancestors)" "$shown" "$want"
+if [ "$shown" -lt "$nproc" ]; then
+	grep -q "($((nproc - shown)) more process" forkm.txt ||
+		{ cat forkm.txt; fail "no line for the $((nproc - shown)) processes not in the tree"; }
+fi
+note "memory tree -n 1: $shown of $nproc processes (largest peak: $big)"
+
 # --counters-per-sample: the software counters per sample, so that the
 # selected samples have their own task-clock (without it they are whole-run
 # totals, n/a for a selection: e2e/counters.sh)

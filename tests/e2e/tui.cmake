@@ -3,3 +3,4 @@
 hp_script_test(tui_tmux e2e e2e/tui_tmux.sh)
 hp_script_test(tui_signals e2e e2e/tui_signals.sh)
 hp_script_test(tui_bad_database e2e e2e/tui_bad_database.sh)
+hp_script_test(tui_timeline_diff e2e e2e/tui_timeline_diff.sh)

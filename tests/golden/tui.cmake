@@ -33,6 +33,11 @@ set(HP_TUI_GOLDEN
   "diff_flame|flame|100x30||--diff|fixture-base.db"
   "diff_flame_self|flame|100x30|<down><down><down><down><down>|--diff|fixture.db"
   "timeline_range|timeline|100x30|<right><right><right><space><right><right><right><right><right><right><enter>2"
+  "timeline_diff|timeline|100x30||--diff|fixture-short.db"
+  "summary_diff|summary|100x30||--diff|fixture-short.db"
+  "threads_diff|threads|100x30||--diff|fixture-short.db"
+  "memory_diff|memory|100x30||--diff|fixture-short.db"
+  "timeline_diff_range|timeline|100x30|<pgdn><pgdn><space><pgdn><pgdn><enter>8|--diff|fixture-short.db"
 )
 foreach(entry ${HP_TUI_GOLDEN})
   string(REPLACE "|" ";" f "${entry}")
@@ -54,6 +59,9 @@ foreach(entry ${HP_TUI_GOLDEN})
   hp_script_test(tui_golden_${name} golden golden/tui/golden.sh ${name} ${view} ${size}
                  "${keys}" ${extra})
 endforeach()
+
+# The diff timeline on the off-CPU fixture (blocked columns of both runs).
+hp_script_test(tui_golden_timeline_diff_offcpu golden golden/tui/timeline_diff_offcpu.sh)
 
 # A synthetic database of a million samples, for the benchmark of how long
 # opening and keys take (bench/bench.cmake, label bench).

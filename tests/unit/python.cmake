@@ -52,6 +52,7 @@ set_tests_properties(test_pyproto_remote PROPERTIES LABELS bench TIMEOUT 600)
 # frame walk compiled in; never sanitized (it runs inside the target).
 pkg_check_modules(HP_PYPROTO_UNWIND REQUIRED IMPORTED_TARGET libunwind)
 add_library(pyproto_agent MODULE unit/test_pyproto_agent.c ${CMAKE_SOURCE_DIR}/collector/pysample.c
+            ${CMAKE_SOURCE_DIR}/collector/faultguard.c
             ${CMAKE_SOURCE_DIR}/collector/pywalk.c ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c)
 target_link_libraries(pyproto_agent PRIVATE PkgConfig::HP_PYPROTO_UNWIND ${CMAKE_DL_LIBS})
 hp_py_module_includes(pyproto_agent)
@@ -70,6 +71,7 @@ set_tests_properties(test_pyproto_agent PROPERTIES TIMEOUT 900)
 # collector/pysample.c inside python3.11 (ctypes): frames as Python sees
 # them, and the merge check at 1 kHz in a signal handler.
 add_library(pysample_test MODULE unit/test_pysample_lib.c ${CMAKE_SOURCE_DIR}/collector/pysample.c
+            ${CMAKE_SOURCE_DIR}/collector/faultguard.c
             ${CMAKE_SOURCE_DIR}/collector/pywalk.c ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c)
 target_link_libraries(pysample_test PRIVATE PkgConfig::HP_PYPROTO_UNWIND ${CMAKE_DL_LIBS})
 hp_py_module_includes(pysample_test)
@@ -87,6 +89,22 @@ hp_script_test(test_pysample unit fixtures/python/check_pysample.sh)
 
 # The merge rule on hand-made stacks.
 hp_unit_test(test_pymerge SOURCES unit/test_pymerge.c LIBS hp_collector)
+hp_unit_test(test_pybpfq SOURCES unit/test_pybpfq.c LIBS hp_collector)
 
 # The PYSAMPLE and PYCODE stream records through the collector's decoder.
 hp_unit_test(test_pydecode SOURCES unit/test_pydecode.c LIBS hp_collector)
+
+# collector/faultguard.c: pysample_take's reads of an unmapped frame fail
+# instead of killing the process; every other fault keeps its disposition.
+# Built from the in-target sources, never sanitized (ASan owns SIGSEGV).
+hp_unit_test(test_faultguard SOURCES unit/test_faultguard.c ${CMAKE_SOURCE_DIR}/collector/faultguard.c
+             ${CMAKE_SOURCE_DIR}/collector/pysample.c ${CMAKE_SOURCE_DIR}/collector/pywalk.c
+             ${CMAKE_SOURCE_DIR}/collector/pyoffsets.c LIBS ${CMAKE_DL_LIBS})
+hp_py_module_includes(test_faultguard)
+foreach(prop COMPILE_OPTIONS LINK_OPTIONS)
+  get_target_property(_opts test_faultguard ${prop})
+  if(_opts)
+    list(FILTER _opts EXCLUDE REGEX "^-fsanitize")
+    set_target_properties(test_faultguard PROPERTIES ${prop} "${_opts}")
+  endif()
+endforeach()

@@ -10,7 +10,8 @@
  *     thread, with unw_backtrace counting _PyEval_EvalFrameDefault frames
  *     (the merge check of pymerge.h); stats = samples, samples with Python
  *     frames, samples whose entry frames match the evaluation loop frames,
- *     read errors.
+ *     read errors (reads that faulted, under collector/faultguard.c, among
+ *     them).
  * Never sanitized: it runs inside python3.11.
  */
 #define UNW_LOCAL_ONLY
@@ -25,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "collector/faultguard.h"
 #include "collector/pysample.h"
 
 #ifndef TRAP_PERF
@@ -98,6 +100,8 @@ EXPORT int hp_sampler_start(int period_us)
 {
 	int err = init();
 	if (err)
+		return err;
+	if ((err = faultguard_install()))
 		return err;
 	struct sigaction sa = { 0 };
 	sa.sa_sigaction = on_sample;

@@ -69,5 +69,13 @@ check diff-lines.txt    in_tmp "$HPPROF" diff --by line -n 0 f.db g.db
 check diff.json         in_tmp "$HPPROF" diff -f json f.db g.db
 check diff.csv          in_tmp "$HPPROF" diff -f csv --by line f.db g.db
 
+# --counters naming no counter of the profiles is an error listing the
+# per-row ones (it printed the diff without the column, exit 0)
+if in_tmp "$HPPROF" diff --counters no-such-counter f.db g.db >"$tmp/c.out" 2>"$tmp/c.err"; then
+	echo "FAIL: diff --counters no-such-counter exited 0"; fail=1
+elif ! grep -q "invalid --counters 'no-such-counter': neither profile has a counter" "$tmp/c.err"; then
+	echo "FAIL: diff --counters no-such-counter said:"; cat "$tmp/c.err"; fail=1
+fi
+
 [ "${HP_REGEN:-0}" = 1 ] && echo "regenerated the expectations in $exp"
 exit $fail

@@ -7,6 +7,9 @@
 # it by the relative path the fixture records. fixture-base.db is a
 # baseline for the diff views: the fixture with two thirds of the main
 # thread's samples dropped, so that thread's functions are faster in it.
+# fixture-short.db is a shorter run for the diff timeline: the fixture cut
+# at 50 ms (samples and memory readings after it dropped, run_info's
+# duration 50 ms).
 set -eu
 name=$1 view=$2 size=$3 keys=$4
 shift 4
@@ -18,6 +21,10 @@ trap 'rm -rf "$tmp"' EXIT
 sh "$HP_SRC/tests/golden/fixture.sh" load tui "$tmp/fixture.db"
 cp "$tmp/fixture.db" "$tmp/fixture-base.db"
 sqlite3 "$tmp/fixture-base.db" "DELETE FROM samples WHERE tid = 1000 AND event = 0 AND rowid % 3 != 0"
+cp "$tmp/fixture.db" "$tmp/fixture-short.db"
+sqlite3 "$tmp/fixture-short.db" "DELETE FROM samples WHERE t_ns >= 50000000;
+	DELETE FROM memory WHERE t_ns >= 50000000;
+	UPDATE meta SET value = '50000000' WHERE key = 'duration_ns'"
 cp "$here/fixture_prog.c" "$tmp/"
 cd "$tmp"
 NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump "$view" --width "${size%x*}" --height "${size#*x}" \

@@ -1,0 +1,64 @@
+/*
+ * view_timeline.h - private to the timeline view (view_timeline*.c): one
+ * run's timeline drawn on a time axis (a track), so that the view draws the
+ * run alone, or in --diff mode both runs on one axis.
+ *
+ * A track is a run's hp_timeline (the analyzer's counts: nothing is
+ * counted here) and its profile (thread names, memory readings) on an axis
+ * of span ns over w columns (chart_axis_buckets: time since the run's
+ * start). Alone, span is the run's own t_end; in --diff mode it is the
+ * longer run's, for both, so one column is the same time in both and a run
+ * that ended sooner ends in an earlier column.
+ */
+#ifndef HP_TUI_VIEW_TIMELINE_H
+#define HP_TUI_VIEW_TIMELINE_H
+
+#include <stdint.h>
+
+#include "tui/view.h"
+
+#define TL_LABEL_W 18                 /* the labels' columns, left of the charts */
+
+struct hp_timeline;
+
+struct tl_track {
+	const struct hp_timeline *tl;
+	const struct hp_profile *p;
+	uint64_t span;                /* ns over the w columns */
+	int w;
+};
+
+/* Samples per second of row r (tl->nthreads: all threads) in each column;
+ * -1 in the columns past the run's end. */
+void tl_rates(const struct tl_track *k, uint32_t r, double *out);
+double tl_max(const double *v, int n);
+/* The largest column of any thread row of the track. */
+double tl_threads_max(const struct tl_track *k, double *scratch);
+/* RSS summed over processes per column (each process's latest reading),
+ * -1 before the first reading and past the run's end. */
+void tl_memory(const struct tl_track *k, double *out);
+/* rows thread rows of the track from r.y (label, bars scaled to max, the
+ * blocked columns of run --off-cpu); "+N more" when they do not all fit. */
+void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_rect r, int rows,
+		     double max, double *scratch);
+/* A chart of r.h rows: label on its first row, top (what max is) under. */
+void tl_draw_block(struct tui_screen *s, struct tui_rect r, const char *label, const char *top,
+		   const double *v, double max, int role);
+
+/* --diff mode (view_timeline_diff.c): samples of each run in the filter's
+ * time window (the same window from each run's start), counted by the
+ * profiles loaded under it; ok 0 when there is no window or the filter also
+ * selects threads/processes/ranks (not compared), why says so. */
+struct tl_window {
+	int stale;                    /* recount at the next draw */
+	int ok;
+	uint64_t samples[2];          /* before, after */
+	char why[160];
+};
+
+/* Both runs on one axis in body (k[0] before, k[1] after, same span and
+ * w); returns the row of the time axis (under the charts). */
+int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window *win,
+		 struct tui_screen *s, struct tui_rect body, double *scratch);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * view_timeline_track.c - one run's timeline drawn on a time axis
+ * (view_timeline.h): per column samples per second of each thread and of
+ * all threads, the memory curve, and with off-CPU time (run --off-cpu) the
+ * columns a thread spent mostly blocked shaded in the OFFCPU role. The
+ * columns map to the run's buckets through chart_axis_buckets (the axis the
+ * ranks comparison uses too); the counts are the analyzer's hp_timeline.
+ */
+#include "tui/view_timeline.h"
+
+#include <stdio.h>
+
+#include "analyzer/profile.h"
+#include "analyzer/timeline.h"
+#include "tui/chart.h"
+#include "tui/colors.h"
+
+void tl_rates(const struct tl_track *k, uint32_t r, double *out)
+{
+	const struct hp_timeline *tl = k->tl;
+	for (int c = 0; c < k->w; c++) {
+		uint32_t b0, b1;
+		chart_axis_buckets(k->span, k->w, c, tl->bucket_ns, tl->nbuckets, &b0, &b1);
+		out[c] = b1 > b0 ? (double)timeline_sum(tl, r, b0, b1) * 1e9 /
+				   ((double)(b1 - b0) * (double)tl->bucket_ns) : -1;
+	}
+}
+
+double tl_max(const double *v, int n)
+{
+	double m = 0;
+	for (int i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+double tl_threads_max(const struct tl_track *k, double *scratch)
+{
+	double max = 0;
+	for (uint32_t i = 0; i < k->tl->nthreads; i++) {
+		tl_rates(k, i, scratch);
+		if (tl_max(scratch, k->w) > max)
+			max = tl_max(scratch, k->w);
+	}
+	return max;
+}
+
+void tl_memory(const struct tl_track *k, double *out)
+{
+	const struct hp_profile *p = k->p;
+	uint32_t pids[64], n = 0;
+	double cur[64] = { 0 };
+	uint64_t end = p->duration_ns > k->tl->t_end ? p->duration_ns : k->tl->t_end;
+	int w = k->w, last = chart_axis_col(k->span, w, end);
+	for (int i = 0; i < w; i++)
+		out[i] = -1;
+	for (uint32_t i = 0; i < p->nmemory; i++) {
+		const struct hp_mem_reading *m = &p->memory[i];
+		uint32_t j = 0;
+		int col = chart_axis_col(k->span, w, m->t_ns);
+		while (j < n && pids[j] != m->pid)
+			j++;
+		if (j == n && n < 64)
+			pids[n++] = m->pid;
+		if (j == n)
+			continue;
+		cur[j] = (double)m->rss_bytes;
+		double sum = 0;
+		for (uint32_t q = 0; q < n; q++)
+			sum += cur[q];
+		col = col >= w ? w - 1 : col;
+		if (sum > out[col])
+			out[col] = sum;
+	}
+	for (int i = 1; i < w && i <= last; i++)  /* the latest reading holds until the end */
+		if (out[i] < 0 && out[i - 1] >= 0)
+			out[i] = out[i - 1];
+}
+
+/* run --off-cpu: the columns where thread row i spent more than half of
+ * the time off the CPU (and ran little) are drawn as blocked. */
+static void draw_blocked(const struct tl_track *k, struct tui_screen *s, struct tui_rect row,
+			 uint32_t i, const double *v, double max)
+{
+	const struct hp_timeline *tl = k->tl;
+	if (!tl->blocked_ns)
+		return;
+	for (int c = 0; c < row.w && c < k->w; c++) {
+		uint32_t b0, b1;
+		uint64_t off = 0;
+		chart_axis_buckets(k->span, k->w, c, tl->bucket_ns, tl->nbuckets, &b0, &b1);
+		for (uint32_t b = b0; b < b1; b++)
+			off += tl->blocked_ns[(size_t)i * tl->nbuckets + b];
+		if (b1 > b0 && 2 * off > (uint64_t)(b1 - b0) * tl->bucket_ns && v[c] < max / 2)
+			screen_putc(s, row.y, row.x + c, TUI_OFFCPU, 0x2591);
+	}
+}
+
+void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_rect r, int rows,
+		     double max, double *scratch)
+{
+	const struct hp_timeline *tl = k->tl;
+	for (int i = 0; i < rows && (uint32_t)i < tl->nthreads; i++) {
+		struct tui_rect row = { r.y + i, r.x + TL_LABEL_W, 1, k->w };
+		const char *label = tl->tids[i] ? app_thread_label_of(k->p, tl->tids[i])
+						 : "other threads";
+		screen_put(s, r.y + i, r.x, TL_LABEL_W - 1, TUI_NORMAL, label);
+		tl_rates(k, (uint32_t)i, scratch);
+		chart_bars(s, row, scratch, k->w, max, TUI_CHART);
+		draw_blocked(k, s, row, (uint32_t)i, scratch, max);
+	}
+	if (tl->nthreads > (uint32_t)rows && rows > 0)
+		screen_printf(s, r.y + rows - 1, r.x, TL_LABEL_W - 1, TUI_DIM, "+%u more",
+			      tl->nthreads - (uint32_t)rows + 1);
+}
+
+void tl_draw_block(struct tui_screen *s, struct tui_rect r, const char *label, const char *top,
+		   const double *v, double max, int role)
+{
+	screen_put(s, r.y, r.x, TL_LABEL_W - 1, TUI_NORMAL, label);
+	if (r.h > 1)
+		screen_put(s, r.y + 1, r.x, TL_LABEL_W - 1, TUI_DIM, top);
+	struct tui_rect bars = { r.y, r.x + TL_LABEL_W, r.h, r.w - TL_LABEL_W };
+	chart_bars(s, bars, v, bars.w, max, role);
+}
