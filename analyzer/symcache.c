@@ -2,7 +2,7 @@
  * symcache.c - a module's resolved segments on disk, one file per build id.
  *
  * Takes the symbolizer's modules and their segments (symfill.c) and keeps
- * them in DIR/BUILDID-SIZE-HASH.sym (entry_key), so that the next run answers the same
+ * them in DIR/BUILDID-SIZE-HASH-fFORMAT.sym (entry_key, entry_path), so that the next run answers the same
  * neighbourhoods of code without reading and decompressing debug info
  * (libc6-dbg's compressed DWARF is most of a short run's cost). What is
  * kept is the answer, not the question: [lo, hi) vaddr ranges with their
@@ -11,7 +11,8 @@
  *
  * An entry is used only when it is intact and current: the magic, format
  * version and hpprof version match, its size is what its header says, a
- * CRC-32 over the rest matches, every index and string offset is in
+ * checksum over the rest matches (checksum.c), every index and string
+ * offset is in
  * bounds, the segments are sorted and disjoint, and the "debug stamp" -
  * which separate debug files exist for the module (by build id and
  * .gnu_debuglink) with their sizes and modification times - is the same
@@ -35,8 +36,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "analyzer/checksum.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/symbolize_internal.h"
 #include "common/error.h"
@@ -44,7 +45,7 @@
 #include "common/log.h"
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   3u              /* bump when resolution or layout changes */
+#define CACHE_FORMAT   4u              /* bump when resolution or layout changes */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
@@ -57,11 +58,12 @@ struct cache_header {
 	char magic[8];
 	uint32_t format;
 	uint32_t nsegs, nframes, strbytes;
-	uint32_t crc;               /* CRC-32 of everything after the header */
 	uint32_t key;               /* string offsets: the key (entry_key) ... */
 	uint32_t version;           /* ... HPPROF_VERSION ... */
 	uint32_t stamp;             /* ... and the debug stamp */
-	uint32_t pad[4];            /* 56 bytes: the segments that follow are 8-aligned */
+	uint32_t pad0;
+	uint64_t sum;               /* checksum64 of everything after the header */
+	uint32_t pad[2];            /* 56 bytes: the segments that follow are 8-aligned */
 };
 
 struct cache_seg {
@@ -144,7 +146,10 @@ static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m
 {
 	char key[KEY_MAX];
 	entry_key(m, key, sizeof(key));
-	snprintf(buf, size, "%s/%s.sym", s->cache_dir, key);
+	/* The format in the name: builds of two formats (an upgrade, a
+	 * developer's old and new build) keep their own entries instead of
+	 * rewriting each other's at every run. */
+	snprintf(buf, size, "%s/%s-f%u.sym", s->cache_dir, key, CACHE_FORMAT);
 }
 
 /* --- reading --- */
@@ -201,7 +206,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes;
 	if (need != size)
 		return "truncated or oversized";
-	if (crc32(0L, (const Bytef *)buf + sizeof(*h), (uInt)(size - sizeof(*h))) != h->crc)
+	if (checksum64((const char *)buf + sizeof(*h), size - sizeof(*h)) != h->sum)
 		return "checksum mismatch";
 	v->h = h;
 	v->segs = (const void *)((const char *)buf + sizeof(*h));
@@ -571,18 +576,21 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	uLong crc = crc32(0L, Z_NULL, 0);
-	crc = crc32(crc, (const Bytef *)segs, (uInt)(h->nsegs * sizeof(*segs)));
-	crc = crc32(crc, (const Bytef *)w->frames, (uInt)(w->nframes * sizeof(*w->frames)));
-	crc = crc32(crc, (const Bytef *)w->strings, (uInt)w->strbytes);
-	h->crc = (uint32_t)crc;
-	int err = write_all(fd, h, sizeof(*h));
-	if (!err)
-		err = write_all(fd, segs, h->nsegs * sizeof(*segs));
-	if (!err)
-		err = write_all(fd, w->frames, w->nframes * sizeof(*w->frames));
-	if (!err)
-		err = write_all(fd, w->strings, w->strbytes);
+	/* One buffer: the checksum runs over the bytes as they will be read. */
+	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
+	size_t body = nseg + nfr + w->strbytes;
+	char *buf = malloc(body ? body : 1);
+	int err = buf ? 0 : -ENOMEM;
+	if (buf) {
+		memcpy(buf, segs, nseg);
+		memcpy(buf + nseg, w->frames, nfr);
+		memcpy(buf + nseg + nfr, w->strings, w->strbytes);
+		h->sum = checksum64(buf, body);
+		err = write_all(fd, h, sizeof(*h));
+		if (!err)
+			err = write_all(fd, buf, body);
+		free(buf);
+	}
 	if (close(fd) != 0 && !err)
 		err = -errno;
 	if (!err && rename(tmp, path) != 0)

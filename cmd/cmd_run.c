@@ -553,6 +553,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	struct run_record rec;
 	struct hp_session_result res = { 0 };
 	struct hp_store *st = NULL;
+	struct hp_launch early = { .pid = -1, .gate_fd = -1, .err_fd = -1 };
 	char path[PATH_MAX], output[PATH_MAX];
 	char **targv = NULL;
 	int ret = 1, err, rotated = 0;
@@ -596,6 +597,17 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (run_choose_sampler(&o, targv[0]) || run_launch_python(&o) || run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
+	/* Fork the target now, while hpprof's heap is small: every page
+	 * present at the fork is copied into the child's page tables, then
+	 * write-faulted (a TLB flush each) when hpprof writes it, and torn down
+	 * at the child's exec (~2.5 ms of a run of /bin/true when it forked
+	 * after the database and the symbolizer were set up:
+	 * docs/performance.md, "Fixed cost", wave 8). Not with a preload
+	 * stream (its environment and files are made for the child), a live
+	 * view (`top` points the child's stdio elsewhere first) nor when
+	 * attaching; a failure here is left to the session's own fork. */
+	if (!o.nattach && !o.live && !feed && !o.s.env && !launch_prepare(&early, targv))
+		o.s.launch = &early;
 	o.s.fault_event = (int)(re.set.n + 1);
 	o.s.offcpu_event = o.s.fault_event + 1;
 	o.s.off_cpu = o.off_cpu == 1;         /* the default: docs/offcpu.md */
@@ -664,6 +676,8 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		hp_info("sampling stopped after %.2f s; %s keeps running", (double)res.duration_ns / 1e9,
 			o.nattach ? "the process" : "the program");
 out:
+	if (early.pid > 0)
+		launch_abort(&early);         /* forked, never handed to a session */
 	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));
 		if (!res.ran && ret == 0)

@@ -1,6 +1,12 @@
 /*
- * launch.c - fork the target, hold it on a pipe, exec it on release.
+ * launch.c - fork the target, hold it on a socket, exec it on release.
  * Takes an argv, produces a pid; knows nothing about perf events.
+ *
+ * The child execs only when it reads the release byte: if hpprof dies
+ * before releasing it (kill -9 while it sets up), the gate reads end of
+ * file and the child exits 127, so the program never runs unprofiled.
+ * The gate is a socket so that the release is sent with MSG_NOSIGNAL: a
+ * child already gone (Ctrl-C during the set-up) cannot SIGPIPE hpprof.
  */
 #include "collector/launch.h"
 
@@ -12,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,9 +67,13 @@ int launch_resolve(const char *path, char *out, size_t outlen)
 static void child_main(int gate, int errw, char *const argv[], char **env)
 {
 	char c;
+	ssize_t n;
 	/* The child stays in our process group so Ctrl-C reaches it too. */
-	while (read(gate, &c, 1) < 0 && errno == EINTR)
-		;
+	do
+		n = read(gate, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(127);         /* never released: hpprof is gone */
 	close(gate);
 	for (char **e = env; e && *e; e++)
 		putenv(*e);
@@ -76,7 +87,7 @@ static void child_main(int gate, int errw, char *const argv[], char **env)
 int launch_prepare(struct hp_launch *l, char *const argv[])
 {
 	int gate[2], errp[2];
-	if (pipe2(gate, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gate) < 0)
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
 		int err = -errno;
@@ -115,6 +126,10 @@ int launch_release(struct hp_launch *l)
 {
 	int child_err = 0;
 	ssize_t n;
+	/* A child already gone (killed during the set-up) fails the send; its
+	 * status is what the session reaps. */
+	while (send(l->gate_fd, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
 	close(l->gate_fd);
 	l->gate_fd = -1;
 	do

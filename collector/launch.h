@@ -1,5 +1,5 @@
 /*
- * launch.h - start the target gated on a pipe, and reap it.
+ * launch.h - start the target gated on a socket, and reap it.
  *
  * launch_prepare() forks; the child waits until launch_release() before it
  * execs, so events can be opened on its pid with enable_on_exec first.
@@ -13,7 +13,8 @@
 
 struct hp_launch {
 	pid_t pid;        /* the child, > 0 after launch_prepare */
-	int gate_fd;      /* write end: closing it lets the child exec */
+	int gate_fd;      /* our end: the release byte lets the child exec; closed
+			   * without it (hpprof gone), the child exits 127 */
 	int err_fd;       /* read end: exec errno arrives here */
 	char **env;       /* extra "K=V" strings for the child (NULL-terminated), may be NULL */
 };

@@ -615,8 +615,13 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		return -ENOMEM;
 	if ((err = session_init(s, o, st, res)))
 		goto out_release;
-	if ((err = launch_prepare(&l, argv)))
+	if (o->launch && o->launch->pid > 0) {
+		l = *o->launch;           /* forked early by the caller: ours now */
+		o->launch->pid = -1;
+		o->launch->gate_fd = o->launch->err_fd = -1;
+	} else if ((err = launch_prepare(&l, argv))) {
 		goto out_release;
+	}
 	if (!o->no_perf && (err = session_open_events(s, l.pid))) {
 		/* Not the program's fault: say that perf events failed, and why. */
 		res->perf_errno = -err;

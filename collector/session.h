@@ -27,6 +27,7 @@
 
 struct hp_store;
 struct hp_session;
+struct hp_launch;
 
 enum hp_call_graph { HP_CG_DWARF, HP_CG_FP };
 
@@ -67,6 +68,11 @@ struct hp_session_opts {
 	const struct hp_session_counter *counters;
 	unsigned ncounters;
 	char **env;                    /* extra environment for the target, may be NULL */
+	/* A target already forked and waiting (launch_prepare, made early by
+	 * the caller with env above: docs/performance.md, "Fixed cost"), or
+	 * NULL: session_run forks it. session_run takes it over (its pid set
+	 * to -1 here): released, or killed when the events cannot be opened. */
+	struct hp_launch *launch;
 	int no_perf;                   /* open no perf event: samples come through session_add_sample */
 	/* Called every loop iteration and once after the target exited (final = 1),
 	 * e.g. to drain the allocation stream. A negative return stops the run. */

@@ -9,7 +9,12 @@
  * transaction that is committed every BATCH_ROWS rows and by store_flush(),
  * so a crash loses at most one batch. Stack frames are deduplicated into a
  * prefix tree (stack_nodes) with in-memory hash maps; a sample row is then
- * only (time, tid, stack id[, counters]).
+ * only (time, tid, stack id[, counters]). Sample rows are inserted 16 at a
+ * time by one statement (0.91 against 1.33 us per store_add_sample,
+ * docs/performance.md): the rows waiting for
+ * it are held inside the open batch and inserted by store_flush() before
+ * it commits, so a reader (another connection, which sees only committed
+ * rows) sees exactly what it saw with one INSERT per row.
  *
  * Does not know about perf, DWARF or ncurses.
  */
@@ -29,6 +34,8 @@
 #include "common/store_internal.h"
 
 #define BATCH_ROWS 20000
+#define ROW1  "(?,?,?,?,?,?)"
+#define ROWS4 ROW1 "," ROW1 "," ROW1 "," ROW1
 
 
 static const char *const stmt_sql[S_NSTMTS] = {
@@ -72,7 +79,10 @@ static const char *const stmt_sql[S_NSTMTS] = {
 	[S_END_OPEN_PROCESS] = "UPDATE processes SET end_ns = ?2 WHERE pid = ?1 AND end_ns IS NULL",
 	[S_ADD_SIMCOST]  = "INSERT INTO sim_costs(function_id, file_id, line, event_id, value)"
 			   " VALUES (?, ?, ?, ?, ?)",
+	[S_ADD_SAMPLES]  = "INSERT INTO samples(t_ns, tid, stack_id, event, counters, unwind) VALUES "
+			   ROWS4 "," ROWS4 "," ROWS4 "," ROWS4,
 };
+_Static_assert(SAMPLE_ROWS == 16, "S_ADD_SAMPLES holds 16 rows");
 
 
 int store_sql_err(struct hp_store *st, const char *what)
@@ -115,6 +125,9 @@ const char *store_errmsg(struct hp_store *st)
 
 int store_exec_sql(struct hp_store *st, const char *sql)
 {
+	int perr = store_settle_pending(st);
+	if (perr)
+		return perr;
 	char *msg = NULL;
 	st->bounds_valid = 0;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -150,6 +163,12 @@ int store_flush(struct hp_store *st)
 {
 	if (!st->in_txn)
 		return 0;
+	int perr = store_insert_pending(st);
+	if (perr) {
+		/* As after any failed write: the batch stays open, and what it
+		 * holds is committed by the next flush or the close. */
+		return perr;
+	}
 	st->in_txn = 0;
 	st->batch_rows = 0;
 	int err = store_exec_sql(st, "COMMIT");
@@ -169,6 +188,12 @@ int store_flush(struct hp_store *st)
 /* Run a prepared write statement (already bound) inside the batch. */
 int store_step_write(struct hp_store *st, sqlite3_stmt *s)
 {
+	return store_step_rows(st, s, 1);
+}
+
+/* The same for a statement that writes rows rows. */
+int store_step_rows(struct hp_store *st, sqlite3_stmt *s, unsigned rows)
+{
 	int err = store_begin(st);
 	if (err)
 		return err;
@@ -178,7 +203,8 @@ int store_step_write(struct hp_store *st, sqlite3_stmt *s)
 	st->bounds_valid = 0;
 	if (rc != SQLITE_DONE)
 		return store_sql_err(st, "write");
-	if (++st->batch_rows >= BATCH_ROWS)
+	st->batch_rows += rows;
+	if (st->batch_rows >= BATCH_ROWS)
 		return store_flush(st);
 	return 0;
 }
@@ -204,7 +230,9 @@ int store_each_row(struct hp_store *st, const char *sql,
 		    int (*row)(void *ctx, sqlite3_stmt *s), void *ctx)
 {
 	sqlite3_stmt *s;
-	int rc, ret = 0;
+	int rc, ret = store_settle_pending(st);
+	if (ret)
+		return ret;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_sql_err(st, sql);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -436,32 +464,72 @@ int store_intern_stack(struct hp_store *st, const struct hp_location *frames, ui
 	return 0;
 }
 
+/* Bind pending row p at the statement's parameters from base+1. */
+static void bind_pending(sqlite3_stmt *s, int base, const struct pending_sample *p)
+{
+	sqlite3_bind_int64(s, base + 1, p->t_ns);
+	sqlite3_bind_int64(s, base + 2, p->tid);
+	sqlite3_bind_int64(s, base + 3, p->stack_id);
+	sqlite3_bind_int(s, base + 4, p->event);
+	if (p->nblob)
+		sqlite3_bind_blob(s, base + 5, p->blob, (int)p->nblob, SQLITE_STATIC);
+	if (p->unwind >= 0)
+		sqlite3_bind_int(s, base + 6, p->unwind);
+}
+
+/* Insert the rows waiting in st->pending, in their order (so their rowids
+ * are those one INSERT per row gives): one statement for a full set, one
+ * per row for fewer. 0 or an error; the rows are dropped either way. */
+int store_insert_pending(struct hp_store *st)
+{
+	unsigned n = st->npending;
+	int err = 0;
+	st->npending = 0;
+	if (!n)
+		return 0;
+	if (n == SAMPLE_ROWS) {
+		sqlite3_stmt *s = store_stmt(st, S_ADD_SAMPLES);
+		if (!s)
+			return -HP_ESQL;
+		for (unsigned i = 0; i < n; i++)
+			bind_pending(s, (int)i * 6, &st->pending[i]);
+		return store_step_rows(st, s, n);
+	}
+	sqlite3_stmt *s = store_stmt(st, S_ADD_SAMPLE);
+	if (!s)
+		return -HP_ESQL;
+	for (unsigned i = 0; i < n && !err; i++) {
+		bind_pending(s, 0, &st->pending[i]);
+		err = store_step_rows(st, s, 1);
+	}
+	return err;
+}
+
+int store_settle_pending(struct hp_store *st)
+{
+	return st->npending ? store_insert_pending(st) : 0;
+}
+
 int store_add_sample(struct hp_store *st, const struct hp_sample *smp)
 {
 	uint32_t stack_id;
 	int err = store_intern_stack(st, smp->frames, smp->nr_frames, &stack_id);
+	if (!err)
+		err = store_begin(st);   /* a waiting row is always inside the batch */
 	if (err)
 		return err;
-	sqlite3_stmt *s = store_stmt(st, S_ADD_SAMPLE);
-	if (!s)
-		return -HP_ESQL;
-	sqlite3_bind_int64(s, 1, (int64_t)smp->t_ns);
-	sqlite3_bind_int64(s, 2, smp->tid);
-	sqlite3_bind_int64(s, 3, stack_id);
-	sqlite3_bind_int(s, 4, smp->event);
-	if (smp->nr_counters) {
-		uint8_t blob[HP_COUNTERS_MAX_BYTES(HP_MAX_COUNTERS)];
-		size_t len = counters_encode(smp->counters, smp->nr_counters, blob);
-		sqlite3_bind_blob(s, 5, blob, (int)len, SQLITE_TRANSIENT);
-	}
-	if (smp->unwind >= 0)
-		sqlite3_bind_int(s, 6, smp->unwind);
-	if (!(err = store_step_write(st, s))) {
-		st->samples_added++;
-		if (st->tap)
-			st->tap(st->tap_ctx, smp);
-	}
-	return err;
+	struct pending_sample *p = &st->pending[st->npending++];
+	p->t_ns = (int64_t)smp->t_ns;
+	p->tid = smp->tid;
+	p->stack_id = stack_id;
+	p->event = smp->event;
+	p->unwind = smp->unwind >= 0 ? smp->unwind : -1;
+	p->nblob = smp->nr_counters ? (uint32_t)counters_encode(smp->counters, smp->nr_counters,
+								 p->blob) : 0;
+	st->samples_added++;
+	if (st->tap)
+		st->tap(st->tap_ctx, smp);
+	return st->npending == SAMPLE_ROWS ? store_insert_pending(st) : 0;
 }
 
 void store_set_sample_tap(struct hp_store *st,

@@ -11,7 +11,9 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "common/counters.h"
 #include "common/hmap.h"
+#include "common/record.h"
 #include "common/store.h"
 
 enum stmt_id {
@@ -19,7 +21,7 @@ enum stmt_id {
 	S_ADD_THREAD, S_THREAD_COMM, S_END_THREAD, S_ADD_MODULE, S_ADD_LOCATION, S_ADD_NODE,
 	S_ADD_SAMPLE, S_ADD_MEMORY, S_ADD_FILE, S_ADD_FUNCTION, S_ADD_LOCFRAME,
 	S_ADD_FSTAT, S_ADD_LSTAT, S_ADD_FCOUNTER, S_ADD_LCOUNTER, S_ADD_RAW, S_PROCESS_HEAP, S_PROCESS_PEAK,
-	S_END_OPEN_PROCESS, S_ADD_SIMCOST, S_NSTMTS
+	S_END_OPEN_PROCESS, S_ADD_SIMCOST, S_ADD_SAMPLES, S_NSTMTS
 };
 
 /* The largest text or blob a store reads or writes (SQLITE_LIMIT_LENGTH). */
@@ -30,6 +32,21 @@ enum stmt_id {
 /* Tables whose ids index readers' arrays, with the bound their ids must
  * respect (store_read.c). */
 enum store_table { TB_MODULES, TB_FILES, TB_FUNCTIONS, TB_LOCATIONS, TB_NODES, TB_EVENTS, TB_N };
+
+/* Sample rows are inserted SAMPLE_ROWS at a time by one statement
+ * (S_ADD_SAMPLES): they wait in the store until then, always inside the
+ * open write batch, and store_flush() inserts what waits before it
+ * commits. Readers (other connections) see rows only at a commit, so
+ * they see the same rows as with one INSERT per row (store.c). */
+#define SAMPLE_ROWS 16
+
+/* A sample row waiting for its multi-row INSERT. */
+struct pending_sample {
+	int64_t t_ns, tid, stack_id;
+	int event, unwind;          /* unwind < 0: NULL */
+	uint32_t nblob;             /* 0: counters NULL */
+	uint8_t blob[HP_COUNTERS_MAX_BYTES(HP_MAX_COUNTERS)];
+};
 
 struct hp_store {
 	sqlite3 *db;
@@ -63,6 +80,8 @@ struct hp_store {
 	int64_t max_id[TB_N];
 	int bounds_valid;
 	uint64_t samples_added;       /* sample rows written through this store */
+	struct pending_sample pending[SAMPLE_ROWS]; /* rows not yet inserted (in the batch) */
+	unsigned npending;
 	void (*tap)(void *ctx, const struct hp_sample *s); /* store_set_sample_tap */
 	void *tap_ctx;
 	char private_dir[4096];       /* a private copy being read (store_file.c), or "" */
@@ -78,6 +97,15 @@ int store_begin(struct hp_store *st);
 sqlite3_stmt *store_stmt(struct hp_store *st, enum stmt_id id);
 /* Step a bound write statement inside the batch; commits every BATCH_ROWS. */
 int store_step_write(struct hp_store *st, sqlite3_stmt *s);
+/* The same for a statement that writes rows rows (S_ADD_SAMPLES). */
+int store_step_rows(struct hp_store *st, sqlite3_stmt *s, unsigned rows);
+/* Insert the sample rows waiting for their multi-row INSERT (store_flush
+ * does it before it commits). */
+int store_insert_pending(struct hp_store *st);
+/* The same when rows wait: every read and SQL execution on the writer's own
+ * connection does it first (store_each_row, store_exec_sql, the view
+ * reader), so the writer reads every sample it added, as before. */
+int store_settle_pending(struct hp_store *st);
 void store_bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
 void store_bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id);
 /* Prepare sql and call row() per result row; stops at its first non-zero. */

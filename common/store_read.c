@@ -460,6 +460,8 @@ int store_each_view_row(struct hp_store *st, const char *view,
 	sqlite3_stmt *s;
 	int rc, ret = 0;
 	store_append_ident(sql, sizeof(sql), view);
+	if ((ret = store_settle_pending(st)))
+		return ret;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_sql_err(st, sql);
 	int n = sqlite3_column_count(s);

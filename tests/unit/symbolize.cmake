@@ -85,3 +85,6 @@ target_compile_definitions(test_symbolize_segments PRIVATE
 
 # PLT entry names on the test's own executable (analyzer/plt.c).
 hp_unit_test(test_plt SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plt.c LIBS hp_analyzer)
+
+# The symbol cache entry checksum (analyzer/checksum.c).
+hp_unit_test(test_checksum SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_checksum.c LIBS hp_analyzer)
