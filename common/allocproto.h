@@ -122,7 +122,8 @@
  * frames (py_state HP_AP_PY_FRAMES or HP_AP_PY_NOEVENT), an allocation
  * made while its thread runs Python carries them at the end of its
  * stack's pcs (STACK and inline alike, so stack ids cover them): the
- * native pcs, the word HP_AP_PY_MARK (never a user address), then two
+ * native pcs, the word HP_AP_PY_MARK (never a user address; HP_AP_PY_MARK_CUT
+ * when the chain was deeper than the frames that follow), then two
  * words per Python frame, innermost first: the code object's address and
  * (uint32 offset) << 32 | pyflags (as in PYSAMPLE). At most HP_AP_MAX_FRAMES
  * native pcs and HP_AP_MAX_PY_FRAMES Python frames (HP_AP_MAX_ALLOC_WORDS
@@ -157,6 +158,8 @@
 #define HP_AP_MAX_KERNEL_FRAMES 64              /* most kernel frames a PYSAMPLE carries */
 #define HP_AP_MAX_PY_FRAMES 128                 /* most Python frames a PYSAMPLE carries */
 #define HP_AP_PY_MARK    0xfffffffffffffe50ull  /* native pcs end, Python frames follow */
+#define HP_AP_PY_MARK_CUT 0xfffffffffffffe51ull /* the same, the frames being the innermost
+						* part of a deeper chain */
 #define HP_AP_MAX_ALLOC_WORDS (HP_AP_MAX_FRAMES + 1 + 2 * HP_AP_MAX_PY_FRAMES)
 #define HP_AP_MAX_REC    4092u                  /* no record is longer (bytes; < 4096, the head's length field) */
 #define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
