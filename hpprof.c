@@ -94,7 +94,27 @@ static void setup_sigpipe(void)
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* A command that ended well but whose output could not be written (a
+ * full disk: the help, the version) fails with a word; a closed pipe is
+ * forgiven (above). */
+static int finish(int status)
+{
+	errno = 0;
+	if ((fflush(stdout) || ferror(stdout)) && errno != EPIPE && !status) {
+		hp_err("cannot write the output: %s", strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return status;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	return finish(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
 	int i = 1;
 	setup_sigpipe();

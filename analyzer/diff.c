@@ -215,23 +215,6 @@ static void add_values(struct build *b, unsigned r, struct entry *e, uint64_t se
 		e->present[r] |= cself[b->ev[r][c]] || ctotal[b->ev[r][c]];
 }
 
-/* The name a module joins by: its basename, except the profiled program
- * itself, which joins the other side's program whatever each is called
- * (./prog.old against ./prog.new). */
-static const char *join_module(const struct hp_profile *p, const char *module)
-{
-	const char *target = profile_meta(p, "target");
-	if (module && target && !strcmp(module, stacks_basename(target)))
-		return "\001program";
-	return module ? module : "";
-}
-
-void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
-		       size_t len)
-{
-	snprintf(buf, len, "%s\x1f%s", f->name, join_module(p, stacks_basename(f->module)));
-}
-
 static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f)
 {
 	const char *module = stacks_basename(f->module);
@@ -281,7 +264,9 @@ static int file_keys(struct build *b)
 			if (b->runs[r]->lines[i].file)
 				err = file_key_add(b->runs[r]->lines[i].file, r >= b->nb, &seen,
 						   &base_seen);
-	for (unsigned r = 0; r < b->nruns && !err; r++)
+	for (unsigned r = 0; r < b->nruns && !err; r++) {
+		char script_buf[256];
+		const char *script = diff_script(b->runs[r], script_buf, sizeof(script_buf));
 		for (uint32_t i = 0; i < b->runs[r]->nlines && !err; i++) {
 			const char *path = b->runs[r]->lines[i].file;
 			uint64_t v = 0, h, n0 = 0, n1 = 0, idx;
@@ -292,7 +277,9 @@ static int file_keys(struct build *b)
 			hmap_get(&base_seen, hmap_key2(hb, 0), &n0);
 			hmap_get(&base_seen, hmap_key2(hb, 1), &n1);
 			char key[4096];
-			if (v != 3 && n0 <= 1 && n1 <= 1)
+			if (script && !strcmp(stacks_basename(path), script))
+				snprintf(key, sizeof(key), "\001script");  /* as its functions */
+			else if (v != 3 && n0 <= 1 && n1 <= 1)
 				snprintf(key, sizeof(key), "*/%s", stacks_basename(path));
 			else
 				snprintf(key, sizeof(key), "%s", path);
@@ -304,6 +291,7 @@ static int file_keys(struct build *b)
 			}
 			err = hmap_put(&b->file_keys, h, b->nfk++);
 		}
+	}
 	hmap_release(&seen);
 	hmap_release(&base_seen);
 	return err;
@@ -327,7 +315,7 @@ static int add_line(struct build *b, unsigned r, const struct hp_pline *l)
 		snprintf(key, sizeof(key), "%s:%u", file_key(b, l->file), l->line);
 		snprintf(fkey, sizeof(fkey), "%s\x1f%s", f->name, file_key(b, l->file));
 	} else {   /* no line: one row per function */
-		snprintf(key, sizeof(key), "?\x1f%s\x1f%s", f->name, join_module(p, module));
+		snprintf(key, sizeof(key), "?\x1f%s\x1f%s", f->name, diff_join_module(p, module, 0));
 		fkey[0] = '\0';
 	}
 	struct entry *e = entry_of(b, key);
@@ -698,6 +686,12 @@ int diff_profiles(const struct hp_profile *const *before, unsigned nb,
 	b.work = b.d->opts.work;
 	b.d->opts.work = NULL;         /* the caller's array: not kept */
 	b.d->basis = diff_pick_basis(runs, nb + na);
+	char sb[256], sa[256];
+	if (diff_script(runs[0], sb, sizeof(sb)) && diff_script(runs[nb], sa, sizeof(sa)) &&
+	    strcmp(sb, sa)) {
+		b.d->script_before = keep(b.pv, sb);
+		b.d->script_after = keep(b.pv, sa);
+	}
 	b.d->welch = nb >= 2 && na >= 2;
 	hmap_init(&b.index);
 	hmap_init(&b.file_keys);

@@ -170,6 +170,10 @@ struct hp_diff {
 	/* sorted by |self time change|, then |total time change|, minor rows last */
 	struct hp_diff_row *rows;
 	uint32_t nrows;
+	/* the Python scripts the two sides ran when they are called differently
+	 * (julia1.py, julia2.py): their functions and lines were joined as one
+	 * script's (diff_join.c); NULL otherwise */
+	const char *script_before, *script_after;
 	int simulated;                /* every run was simulated (run --cache-sim): no samples */
 	int sim_counter;              /* counters[] index of sim_Ir in a simulated diff, else -1 */
 	void *priv;                   /* strings and arrays, freed by diff_free */
@@ -215,10 +219,20 @@ double diff_time_of(const struct hp_profile *p, enum hp_diff_time_basis b, uint6
 
 /* The key that joins function f of p with the same function of another
  * profile: its name and module basename, the profiled program itself
- * under one name whatever its file is called. */
+ * under one name whatever its file is called, and so the functions of the
+ * Python script a Python run ran (diff_script: julia1.py against
+ * julia2.py) (diff_join.c). */
 struct hp_pfunc;
 void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
 		       size_t len);
+/* The name module (a basename) joins by: "\001program" for the profiled
+ * binary, "\001script" for the run's script when python (a Python
+ * function's file), else module itself. */
+const char *diff_join_module(const struct hp_profile *p, const char *module, int python);
+/* The basename of the Python script p ran (the first argument of its
+ * command after the interpreter that ends in .py; none after -m or -c), in
+ * buf, or NULL (not a Python run, no script). */
+const char *diff_script(const struct hp_profile *p, char *buf, size_t len);
 
 /* --- regression gates (diff_gate.c): `--fail-if 'total>+3%'` --- */
 

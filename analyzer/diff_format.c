@@ -109,10 +109,15 @@ static void json_optional_stat(FILE *out, const char *key, struct hp_diff_stat s
 		json_stat(out, key, s);
 }
 
-static void json_side(FILE *out, const char *key, const struct hp_diff_side *s, const char *name)
+static void json_side(FILE *out, const char *key, const struct hp_diff_side *s, const char *name,
+		      const char *script)
 {
 	fprintf(out, "\"%s\":{\"name\":", key);
 	report_json_string(out, name ? name : key);
+	if (script) {                 /* joined with the other side's script */
+		fputs(",\"script\":", out);
+		report_json_string(out, script);
+	}
 	fprintf(out, ",\"runs\":%u,", s->runs);
 	json_stat(out, "duration_s", s->duration_s);
 	putc(',', out);
@@ -255,9 +260,9 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 		d->wall_judged ? "\"" : "");
 	json_change(out, "wall", &d->wall);
 	fputs(",\n", out);
-	json_side(out, "before", &d->before, o->before_name);
+	json_side(out, "before", &d->before, o->before_name, d->script_before);
 	fputs(",\n", out);
-	json_side(out, "after", &d->after, o->after_name);
+	json_side(out, "after", &d->after, o->after_name, d->script_after);
 	fputs(",\n\"counters\":[", out);
 	for (uint32_t c = 0; c < d->ncounters; c++) {
 		const struct hp_diff_counter *k = &d->counters[c];

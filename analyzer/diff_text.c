@@ -264,6 +264,10 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 		d->simulated ? "SIMULATED by cachegrind, nothing sampled" : "CPU time from ",
 		d->simulated ? "" : diff_basis_name(d->basis), diff_norm_name(d->opts.norm),
 		reps(d) ? "; mean±sd over runs" : "");
+	if (d->script_before && d->script_after)
+		fprintf(out, "  scripts %s -> %s: compared as one (their functions and lines joined"
+			" by name)\n\n", textsafe(d->script_before, sb, sizeof(sb)),
+			textsafe(d->script_after, sa, sizeof(sa)));
 	char ci[32];
 	snprintf(ci, sizeof(ci), "%.4g%% CI", 100 * (1 - d->opts.alpha));
 	if (d->simulated)             /* no noise, no interval */

@@ -65,6 +65,7 @@ static const char usage_text[] =
 	"                       min/mean/max across ranks and the rank of the max,\n"
 	"                       before and after (-n rows); text or json. The text\n"
 	"                       diff of two jobs ends with this comparison\n"
+	"  -q, --quiet          no notes or progress on stderr (warnings and errors stay)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0, 1 when a profile cannot be read, 2 for a usage error, 3 when\n"
@@ -84,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "fail-if",     required_argument, NULL, 'G' },
 	{ "counters",    required_argument, NULL, 'C' },
 	{ "ranks",       no_argument,       NULL, 'R' },
+	{ "quiet",       no_argument,       NULL, 'q' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -263,7 +265,11 @@ static int parse(int argc, char **argv, struct diff_cmd *o)
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--"))
 			argv[i] = (char *)split_marker;
-	while ((c = getopt_long(argc, argv, "b:f:n:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:n:qh", long_opts, NULL)) != -1) {
+		if (c == 'q') {
+			hp_quiet = 1;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 0;

@@ -48,6 +48,7 @@ static const char usage_text[] =
 	"      --diff BASE      svg: a differential flame graph of DB against BASE.db:\n"
 	"                       frames red where their self time grew beyond the\n"
 	"                       noise, blue where it shrank (see hpprof diff)\n"
+	"  -q, --quiet          no notes or progress on stderr (warnings and errors stay)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
@@ -57,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "view",   required_argument, NULL, 'V' },
 	{ "title",  required_argument, NULL, 'T' },
 	{ "diff",   required_argument, NULL, 'D' },
+	{ "quiet",  no_argument,       NULL, 'q' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -94,7 +96,7 @@ static int option_ignored(const struct export_cmd *o)
 static int parse(int argc, char **argv, struct export_cmd *o)
 {
 	int c;
-	while ((c = getopt_long(argc, argv, "f:o:w:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:w:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (export_parse_format(optarg, &o->x.format)) {
@@ -109,6 +111,7 @@ static int parse(int argc, char **argv, struct export_cmd *o)
 		case 'V': o->x.view = optarg; break;
 		case 'T': o->x.title = optarg; break;
 		case 'D': o->base = optarg; break;
+		case 'q': hp_quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}

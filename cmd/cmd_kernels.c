@@ -33,5 +33,9 @@ int cmd_kernels(int argc, char **argv)
 		printf("%-15s   variants: %s\n", "", k->variants);
 		printf("%-15s   from: %s\n", "", k->source);
 	}
+	if (fflush(stdout) || ferror(stdout)) {
+		hp_err("cannot write the list of kernels");
+		return 1;
+	}
 	return 0;
 }

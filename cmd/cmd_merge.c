@@ -42,11 +42,13 @@ static const char usage_text[] =
 	"\n"
 	"  -o, --output FILE    the merged database (required)\n"
 	"      --force          replace FILE when it exists\n"
+	"  -q, --quiet          no notes or progress on stderr (warnings and errors stay)\n"
 	"  -h, --help           this help\n";
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "force",  no_argument,       NULL, 'F' },
+	{ "quiet",  no_argument,       NULL, 'q' },
 	{ "help",   no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -67,10 +69,11 @@ static int same_file(const char *a, const char *b)
 static int parse(int argc, char **argv, struct merge_cmd *o)
 {
 	int c;
-	while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'F': o->force = 1; break;
+		case 'q': hp_quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);
 		}

@@ -83,12 +83,12 @@ static const unsigned char *get_ptr(struct hp_apdecode *d, const unsigned char *
 }
 
 /* An allocation stack's words (allocproto.h): native pcs, then, after
- * HP_AP_PY_MARK, two words per Python frame. Sets ev's pcs, nr_pcs and
+ * HP_AP_PY_MARK (or HP_AP_PY_MARK_CUT), two words per Python frame. Sets ev's pcs, nr_pcs and
  * its Python frames (HP_ALLOC_F_PYTHON) or none. */
 static int split_words(struct hp_alloc_event *ev, const uint64_t *w, unsigned n)
 {
 	unsigned k = 0;
-	while (k < n && w[k] != HP_AP_PY_MARK)
+	while (k < n && w[k] != HP_AP_PY_MARK && w[k] != HP_AP_PY_MARK_CUT)
 		k++;
 	unsigned npy = k < n ? (n - k - 1) / 2 : 0;
 	if (k > HP_AP_MAX_FRAMES || (k < n && (n - k - 1) % 2) || npy > HP_AP_MAX_PY_FRAMES)
@@ -97,6 +97,8 @@ static int split_words(struct hp_alloc_event *ev, const uint64_t *w, unsigned n)
 	ev->nr_pcs = (uint16_t)k;
 	ev->nr_py = (uint16_t)npy;
 	ev->flags = k < n ? HP_ALLOC_F_PYTHON : 0;
+	if (k < n && w[k] == HP_AP_PY_MARK_CUT)
+		ev->flags |= HP_ALLOC_F_PYCUT;     /* the innermost frames of a deeper chain */
 	for (unsigned i = 0; i < npy; i++)
 		ev->py[i] = (struct pysample_frame){ .code = w[k + 1 + 2 * i],
 						     .offset = (int32_t)(w[k + 2 + 2 * i] >> 32),
@@ -225,7 +227,8 @@ static int get_py(const unsigned char *p, const unsigned char *end, unsigned rfl
 	}
 	ev->nr_py = (uint16_t)n;
 	ev->flags |= HP_ALLOC_F_PYTHON | ((rflags & HP_AP_RF_PYFAIL) ? HP_ALLOC_F_PYFAIL : 0) |
-		     ((rflags & HP_AP_RF_FAULT) ? HP_ALLOC_F_FAULT : 0);
+		     ((rflags & HP_AP_RF_FAULT) ? HP_ALLOC_F_FAULT : 0) |
+		     ((rflags & HP_AP_RF_PYCUT) ? HP_ALLOC_F_PYCUT : 0);
 	return (rflags & HP_AP_RF_KCHAIN) ? get_kernel(p, end, ev) : 1;
 }
 

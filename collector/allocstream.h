@@ -54,6 +54,8 @@ enum hp_alloc_kind {
 #define HP_ALLOC_F_PYTHON    0x2u /* SAMPLE: from a PYSAMPLE record: py[0..nr_py) are its
                                    * Python frames (none when the thread ran no Python).
                                    * ALLOC: its stack carries Python frames (py[0..nr_py)) */
+#define HP_ALLOC_F_PYCUT     0x40u /* SAMPLE (Python): py[] is the innermost part of a deeper
+				     * chain (HP_AP_RF_PYCUT) */
 #define HP_ALLOC_F_PYFAIL    0x4u /* SAMPLE: the agent could not read the Python chain */
 #define HP_ALLOC_F_FAULT     0x8u /* SAMPLE (Python): taken at a page fault, every
                                    * fault_period faults of the thread, not CPU time */

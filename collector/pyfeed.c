@@ -321,8 +321,9 @@ static int merge(struct hp_pyfeed *f, const struct hp_alloc_event *ev, int compl
 		return 0;
 	}
 	enum pymerge_status status;
-	int m = pymerge(ev->pcs, ev->nr_pcs, complete, ev->py_eval_start, ev->py_eval_end, f->py,
-			n, f->merged_frames, HP_MAX_FRAMES, &status);
+	int m = (ev->flags & HP_ALLOC_F_PYCUT ? pymerge_cut : pymerge)(ev->pcs, ev->nr_pcs,
+			complete, ev->py_eval_start, ev->py_eval_end, f->py, n, f->merged_frames,
+			HP_MAX_FRAMES, &status);
 	if (status == PYMERGE_UNMERGED) {
 		f->n.unmerged += !quiet;
 		return 0;
@@ -454,6 +455,8 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
 	int err = located(f, session_store(s), ev, m, nn);
 	if (err)
 		return err;
+	if (ev->flags & HP_ALLOC_F_PYCUT)
+		end = HP_STACK_END_DEEP;         /* the outer Python frames were dropped */
 	return add_located(f, s, ev, f->out, (uint32_t)m, end);
 }
 

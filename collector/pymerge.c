@@ -23,9 +23,18 @@ static int native_only(const uint64_t *pcs, int npcs, struct pymerge_frame *out,
 	return n < max ? n : max;
 }
 
-int pymerge(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
-	    uint64_t eval_end, const struct pyframe *py, int npy, struct pymerge_frame *out,
-	    int max, enum pymerge_status *status)
+/* Do the counts agree (pymerge.h)? cut: py[] is the inner part of a
+ * deeper chain. */
+static int counts_agree(int complete, int cut, int neval, int nentry, int outer_entry)
+{
+	if (cut)        /* at least one more loop ran the dropped frames */
+		return !complete || neval > nentry;
+	return outer_entry && (complete ? neval == nentry : neval <= nentry);
+}
+
+static int merge(const uint64_t *pcs, int npcs, int complete, int cut, uint64_t eval_start,
+		 uint64_t eval_end, const struct pyframe *py, int npy, struct pymerge_frame *out,
+		 int max, enum pymerge_status *status)
 {
 	int nentry = 0, neval = 0;
 
@@ -34,12 +43,11 @@ int pymerge(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
 	for (int i = 0; i < npcs; i++)
 		neval += pymerge_is_eval(pcs, i, eval_start, eval_end);
 
-	int outer_ok = npy == 0 || py[npy - 1].is_entry;
-	if (!outer_ok || (complete ? neval != nentry : neval > nentry)) {
+	if (!counts_agree(complete, cut, neval, nentry, npy == 0 || py[npy - 1].is_entry)) {
 		*status = PYMERGE_UNMERGED;
 		return native_only(pcs, npcs, out, max);
 	}
-	*status = complete || neval == nentry ? PYMERGE_MERGED : PYMERGE_TRUNCATED;
+	*status = !cut && (complete || neval == nentry) ? PYMERGE_MERGED : PYMERGE_TRUNCATED;
 
 	int n = 0, j = 0;                 /* j: next Python frame to place */
 	for (int i = 0; i < npcs; i++) {
@@ -47,13 +55,31 @@ int pymerge(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
 			n = put(out, n, max, -1, pcs[i]);
 			continue;
 		}
+		if (j == npy)                 /* cut: this loop's frames were dropped, */
+			break;                /* the stack ends here */
 		do                            /* this loop's group, up to its entry frame */
 			n = put(out, n, max, j, 0);
-		while (!py[j++].is_entry);
+		while (!py[j++].is_entry && j < npy);
+		if (j == npy && !py[j - 1].is_entry)
+			break;                /* cut inside this loop's group: the stack ends */
 	}
 	for (; j < npy; j++)                  /* truncated: the groups whose loops were cut */
 		n = put(out, n, max, j, 0);
 	return n < max ? n : max;
+}
+
+int pymerge(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
+	    uint64_t eval_end, const struct pyframe *py, int npy, struct pymerge_frame *out,
+	    int max, enum pymerge_status *status)
+{
+	return merge(pcs, npcs, complete, 0, eval_start, eval_end, py, npy, out, max, status);
+}
+
+int pymerge_cut(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
+		uint64_t eval_end, const struct pyframe *py, int npy, struct pymerge_frame *out,
+		int max, enum pymerge_status *status)
+{
+	return merge(pcs, npcs, complete, 1, eval_start, eval_end, py, npy, out, max, status);
 }
 
 const char *pymerge_status_name(enum pymerge_status s)

@@ -23,6 +23,9 @@
  * holds no more evaluation frames than there are groups: the inner groups
  * replace its evaluation frames, and the outer groups, whose native frames
  * were cut, follow its outermost frame.
+ *
+ * A Python chain cut at its outer end (deeper than the reader keeps):
+ * pymerge_cut below.
  */
 #ifndef HP_PYMERGE_H
 #define HP_PYMERGE_H
@@ -62,6 +65,21 @@ static inline int pymerge_is_eval(const uint64_t *pcs, int i, uint64_t eval_star
 int pymerge(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
 	    uint64_t eval_end, const struct pyframe *py, int npy, struct pymerge_frame *out,
 	    int max, enum pymerge_status *status);
+
+/*
+ * As pymerge for py[0..npy) the innermost frames of a chain that was
+ * deeper (the reader kept only these). They replace the evaluation frames
+ * they cover, innermost first (the frames after the last entry frame
+ * being the inner part of the next loop's group); the stack ends with the
+ * last Python frame kept when that frame is not an entry frame, else at
+ * the next evaluation frame, which has no Python frames left: status
+ * PYMERGE_TRUNCATED, a stack cut at its outer end. The check: a complete
+ * native stack holds more evaluation frames than py[] has entry frames
+ * (the dropped frames ran in at least one more loop).
+ */
+int pymerge_cut(const uint64_t *pcs, int npcs, int complete, uint64_t eval_start,
+		uint64_t eval_end, const struct pyframe *py, int npy, struct pymerge_frame *out,
+		int max, enum pymerge_status *status);
 
 /* "merged", "truncated", "unmerged". */
 const char *pymerge_status_name(enum pymerge_status s);

@@ -54,7 +54,8 @@ int pysample_init(struct pysample *ps);
  * Returns the number of frames: 0 when the thread runs no Python, Python
  * is not initialized yet or is finalizing, or the thread has no thread
  * state; a negative errno when the chain could not be read (-EAGAIN,
- * -E2BIG, -EFAULT as pywalk_chain; -EFAULT also when a plain load faulted,
+ * -E2BIG, -EFAULT as pywalk_chain; after -E2BIG out[0..max) holds the
+ * innermost max frames and *nentry their entry frames; -EFAULT also when a plain load faulted,
  * which needs faultguard_install first: without it such a fault kills the
  * process).
  */

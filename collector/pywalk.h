@@ -22,7 +22,7 @@
 #include "collector/pyoffsets.h"
 #include "collector/pyruntime.h"
 
-/* Frames kept per chain; deeper chains are an error (-E2BIG). */
+/* Frames kept per chain; deeper chains are cut (-E2BIG, see pywalk_from). */
 #define PYFRAMES_MAX 512
 
 /* One frame of the chain as found in memory, innermost first. */
@@ -40,7 +40,9 @@ struct pyframe_raw {
  * innermost first, and the number of entry frames to *nentry. Returns the
  * number of frames (0: the thread runs no Python now), -EFAULT on an
  * unreadable address, -EAGAIN when a frame links to itself, -E2BIG when
- * the chain is longer than max. It does not check that f_code is a code
+ * the chain is longer than max: then out[0..max) holds its innermost max
+ * frames and *nentry their entry frames, which a caller may keep as a
+ * chain cut at its outer end. It does not check that f_code is a code
  * object: whoever resolves the frames does (pyframes_resolve in pyframes.h).
  */
 int pywalk_chain(const struct py_offsets *o, py_read_fn read, void *ctx, uint64_t tstate,

@@ -96,6 +96,8 @@
  *             co_code_adaptive to the last instruction started), pyflags
  *             = struct pysample_frame.flags (collector/pysample.h).
  *             HP_AP_RF_PYFAIL: the chain could not be read (nr_py = 0).
+ *             HP_AP_RF_PYCUT: the chain was deeper than HP_AP_MAX_PY_FRAMES:
+ *             the record holds its innermost HP_AP_MAX_PY_FRAMES frames.
  *             A thread running no Python has nr_py = 0 without the flag.
  *             HP_AP_RF_FAULT: taken by the thread's page-fault event, every
  *             HPPROF_FAULT_PERIOD faults, instead of its CPU-time event.)
@@ -120,7 +122,8 @@
  * frames (py_state HP_AP_PY_FRAMES or HP_AP_PY_NOEVENT), an allocation
  * made while its thread runs Python carries them at the end of its
  * stack's pcs (STACK and inline alike, so stack ids cover them): the
- * native pcs, the word HP_AP_PY_MARK (never a user address), then two
+ * native pcs, the word HP_AP_PY_MARK (never a user address; HP_AP_PY_MARK_CUT
+ * when the chain was deeper than the frames that follow), then two
  * words per Python frame, innermost first: the code object's address and
  * (uint32 offset) << 32 | pyflags (as in PYSAMPLE). At most HP_AP_MAX_FRAMES
  * native pcs and HP_AP_MAX_PY_FRAMES Python frames (HP_AP_MAX_ALLOC_WORDS
@@ -155,6 +158,8 @@
 #define HP_AP_MAX_KERNEL_FRAMES 64              /* most kernel frames a PYSAMPLE carries */
 #define HP_AP_MAX_PY_FRAMES 128                 /* most Python frames a PYSAMPLE carries */
 #define HP_AP_PY_MARK    0xfffffffffffffe50ull  /* native pcs end, Python frames follow */
+#define HP_AP_PY_MARK_CUT 0xfffffffffffffe51ull /* the same, the frames being the innermost
+						* part of a deeper chain */
 #define HP_AP_MAX_ALLOC_WORDS (HP_AP_MAX_FRAMES + 1 + 2 * HP_AP_MAX_PY_FRAMES)
 #define HP_AP_MAX_REC    4092u                  /* no record is longer (bytes; < 4096, the head's length field) */
 #define HP_AP_EXE_MAX    256                    /* header.exe, NUL-terminated */
@@ -224,6 +229,8 @@ enum hp_ap_func {
 #define HP_AP_RF_WEIGHT 0x01u  /* sampled: the body carries the estimated bytes */
 #define HP_AP_RF_TRUNCATED 0x02u /* SAMPLE: the stack is cut short (too deep, or not unwound) */
 #define HP_AP_RF_PYFAIL 0x04u  /* PYSAMPLE: the Python chain could not be read (or was too deep) */
+#define HP_AP_RF_PYCUT  0x20u  /* PYSAMPLE: the chain was deeper than HP_AP_MAX_PY_FRAMES: these
+				* are its innermost frames, the outer ones were dropped */
 #define HP_AP_RF_KCHAIN 0x10u  /* PYSAMPLE: the kernel part follows the Python frames */
 #define HP_AP_RF_FAULT  0x08u  /* PYSAMPLE: taken at the N-th page fault of its thread
 				* (HPPROF_FAULT_PERIOD), not at a period of CPU time */

@@ -96,7 +96,8 @@ struct hp_run_facts {
 	const char *python_note;       /* "Python frames: not supported for 3.x, native frames only" */
 	const char *python_frames;     /* how they were read */
 	int64_t python_merged;         /* samples of Python threads with Python frames merged */
-	int64_t python_truncated;      /* ... merged on a truncated native stack */
+	int64_t python_truncated;      /* ... merged on a truncated native stack or from the
+					* innermost frames of a deeper Python chain */
 	int64_t python_unmerged;       /* ... whose stacks disagreed: native frames only */
 	int64_t python_unresolved;     /* ... whose frames could not be read or named */
 	int64_t python_native;         /* ... taken while the thread ran no Python */

@@ -94,7 +94,7 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 		}
 		return;
 	default:
-		if (n->c && p->events[src].measured)
+		if (n->c && p->events[src].measured && p->events[src].rows)
 			snprintf(buf, len, "%" PRId64, n->c[src]);
 		return;
 	}
@@ -118,7 +118,9 @@ static void setup_columns(struct tree_view *t, const struct hp_profile *p)
 	add_col(t, "Total%", 7, COL_TOTAL, 0);
 	add_col(t, "Self%", 7, COL_SELF, 0);
 	for (uint32_t e = 0; e < p->nevents && t->list.ncols < TUI_LIST_MAX_COLS - 1; e++)
-		if (p->events[e].measured && strcmp(p->events[e].role, "simulated") &&  /* per line only */
+		/* a whole-run total (role "total") has no value per node: no column */
+		if (p->events[e].measured && p->events[e].rows &&
+		    strcmp(p->events[e].role, "simulated") &&  /* per line only */
 		    !strcmp(p->events[e].role, "alloc") == (t->col >= 0))
 			add_col(t, p->events[e].name, strlen(p->events[e].name) > 10
 				? (int)strlen(p->events[e].name) : 10, (int)e, 2);

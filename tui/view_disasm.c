@@ -50,7 +50,7 @@ static void plan(const struct hp_profile *p, const struct hp_disasm *d, int w, s
 	g->costs_w = 7 + 7 + (g->kernel ? 7 : 0);
 	g->code_x = g->costs_w + ADDR_W + 3;
 	for (uint32_t e = 0; e < p->nevents && g->ncounters < 16; e++) {
-		if (!p->events[e].measured || g->code_x + COUNTER_W + 50 > w)
+		if (!p->events[e].measured || !p->events[e].rows || g->code_x + COUNTER_W + 50 > w)
 			continue;
 		g->counter[g->ncounters++] = (int)e;
 		g->code_x += COUNTER_W;

@@ -280,7 +280,10 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 		return;
 	}
 	flags |= rflags;
-	if (npy < 0) {
+	if (npy == -E2BIG) {
+		flags |= HP_AP_RF_PYCUT;     /* deeper than we carry: its innermost frames */
+		npy = HP_AP_MAX_PY_FRAMES;
+	} else if (npy < 0) {
 		flags |= HP_AP_RF_PYFAIL;
 		npy = 0;
 	}
@@ -341,10 +344,15 @@ int agentpy_alloc_tail(struct shim_tls *t, void **out, int max)
 	if (!agentpy_usable() || max < 3)
 		return 0;
 	int npy = pysample_take(&py.ps, &py_thread, raw, HP_AP_MAX_PY_FRAMES, &nentry);
+	int cut = npy == -E2BIG;         /* deeper than we carry: its innermost frames */
+	if (cut)
+		npy = HP_AP_MAX_PY_FRAMES;
 	if (npy <= 0)
 		return 0;                    /* no Python running, or unreadable: native only */
-	if (1 + 2 * npy > max)
-		npy = (max - 1) / 2;         /* cut: the collector's merge check refuses it */
+	if (1 + 2 * npy > max) {
+		npy = (max - 1) / 2;         /* no room for the outer frames */
+		cut = 1;
+	}
 	sigjmp_buf env;
 	if (!FAULTGUARD_TRY(env))
 		return 0;                    /* a frame's code object was not mapped */
@@ -352,7 +360,7 @@ int agentpy_alloc_tail(struct shim_tls *t, void **out, int max)
 		send_code(t, &raw[i]);
 	faultguard_end();
 	pysample_pack(py.ps.rt.off, raw, npy, packed);
-	out[0] = (void *)(uintptr_t)HP_AP_PY_MARK;
+	out[0] = (void *)(uintptr_t)(cut ? HP_AP_PY_MARK_CUT : HP_AP_PY_MARK);
 	for (int i = 0; i < npy; i++) {
 		out[1 + 2 * i] = (void *)(uintptr_t)packed[i].code;
 		out[2 + 2 * i] = (void *)(uintptr_t)((uint64_t)(uint32_t)packed[i].offset << 32 |

@@ -72,6 +72,24 @@ expect_one_line "hpprof --no-such-option" "unknown option '--no-such-option'; se
 	"$HPPROF" --no-such-option
 expect_one_line "hpprof nosuch" "unknown command 'nosuch'; see 'hpprof --help'" "$HPPROF" nosuch
 
+# -q/--quiet, as for run: merge, diff and export say nothing on stderr
+# (merge rejected -q before w8-fixes); without it merge and diff do.
+sh "$HP_SRC/tests/golden/fixture.sh" load tui f.db
+"$HPPROF" merge -o m.db f.db 2>err.txt || { cat err.txt; fail "merge failed"; }
+assert_contains "merge without -q" err.txt "merged 1 run"
+for q in -q --quiet; do
+	"$HPPROF" merge $q --force -o m.db f.db >out.txt 2>err.txt || { cat err.txt; fail "merge $q failed"; }
+	[ -s err.txt ] && { cat err.txt; fail "merge $q wrote on stderr"; }
+	"$HPPROF" diff $q --fail-if 'total>+50%' f.db m.db >out.txt 2>err.txt ||
+		{ cat err.txt; fail "diff $q failed"; }
+	[ -s err.txt ] && { cat err.txt; fail "diff $q wrote on stderr"; }
+	assert_contains "diff $q" out.txt "hpprof diff"
+	"$HPPROF" export $q --format folded -o f.folded f.db 2>err.txt || { cat err.txt; fail "export $q failed"; }
+	[ -s err.txt ] && { cat err.txt; fail "export $q wrote on stderr"; }
+done
+"$HPPROF" diff --fail-if 'total>+50%' f.db m.db >out.txt 2>err.txt
+assert_contains "diff without -q" err.txt "one run per side"
+
 # --help itself still prints the whole help, on stdout, exit 0.
 "$HPPROF" report --help >out.txt 2>err.txt || fail "report --help exited $?"
 assert_contains "report --help" out.txt "--limit"

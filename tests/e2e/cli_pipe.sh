@@ -66,10 +66,11 @@ for args in "report -n 0 f.db" "export f.db --format json" "list"; do
 done
 
 # A full disk is still an error: EPIPE alone is forgiven.
-# (annotate exited 0 and list 1 without a word before wave 8)
+# (annotate exited 0 and list 1 without a word before wave 8; kernels,
+# --help and --version exited 0 without a word before w8-fixes)
 if [ -w /dev/full ]; then
 	for args in "report f.db" "annotate f.db calculate_z" "list" "diff f.db f.db" \
-		"export f.db --format folded"; do
+		"export f.db --format folded" "kernels" "--help" "--version" "report --help"; do
 		"$HPPROF" $args >/dev/full 2>err.txt && fail "$args >/dev/full exited 0"
 		assert_contains "$args >/dev/full" err.txt "cannot"
 	done

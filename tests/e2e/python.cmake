@@ -1,14 +1,14 @@
 # `hpprof run` of CPython 3.11 programs: Python frames merged into native
 # stacks, against the fixtures' own truths (tests/e2e/python_run.sh), and
 # JIT maps (/tmp/perf-PID.map) from Node.
-foreach(c shares execshell native threads pool unsupported noperf julia kernel kernelfn)
+foreach(c shares execshell native threads pool unsupported noperf julia kernel kernelfn deep diffscripts)
   hp_script_test(e2e_python_${c} e2e e2e/python_run.sh ${c})
 endforeach()
 hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
 hp_script_test(e2e_tui_python e2e e2e/tui_python.sh)
 # Memory per Python line: allocations (--alloc), page faults
 # (tests/e2e/python_memory.sh).
-foreach(c alloc arenas faults)
+foreach(c alloc arenas faults deepalloc)
   hp_script_test(e2e_python_mem_${c} e2e e2e/python_memory.sh ${c})
 endforeach()
 # `hpprof run -p PID` of a running CPython 3.11 (tests/e2e/python_attach.sh).

@@ -10,6 +10,12 @@
 #            64 bytes per object (CPython mallocs n + 1 bytes for a
 #            bytearray of n; the allowance is the interpreter's overhead per
 #            object)
+#   deepalloc deep_alloc.py under --alloc: deep_alloc makes bytearrays of a
+#            known size from one line at the bottom of a recursion 200
+#            Python frames deep (more than the 128 an allocation stack
+#            carries): its innermost frames are kept, so `export -w
+#            alloc-bytes` gives deep_alloc what the program asked for, plus
+#            at most 64 bytes per object (as alloc)
 #   arenas   arena_lines.py under --alloc: keep_small's line builds 400,000
 #            small tuples (pymalloc blocks, never malloc); the 1 MiB arenas
 #            pymalloc takes for them are allocations of that line. Truth:
@@ -56,6 +62,19 @@ alloc)
 		assert_ge "$fn: bytes at line $line" "$2" "$want"
 		assert_le "$fn: bytes at line $line" "$2" $((want + 64 * objs))
 	done <truth
+	;;
+deepalloc)
+	"$HPPROF" run --alloc -o d.db "$PY" "$FX/deep_alloc.py" >d.out 2>d.err ||
+		{ cat d.err >&2; fail "hpprof run --alloc failed"; }
+	"$HPPROF" export -f folded -w alloc-bytes -o d.folded d.db || fail "export folded"
+	set -- $(awk -F'\t' '$1 == "TRUTH" && $2 == "line" { print $5, $6 }' d.out)
+	objs=$1 want=$2
+	[ -n "$want" ] || fail "the fixture printed no truth"
+	got=$(awk 'index(";" $1 ";", ";deep_alloc;") { s += $NF } END { printf "%d", s }' \
+		FS=' ' d.folded)
+	note "deep_alloc (200 frames deep): folded alloc-bytes $got, the program asked for $want in $objs objects"
+	assert_ge "deep_alloc: folded alloc-bytes" "$got" "$want"
+	assert_le "deep_alloc: folded alloc-bytes" "$got" $((want + 64 * objs))
 	;;
 arenas)
 	"$HPPROF" run --alloc -o r.db "$PY" "$FX/arena_lines.py" >r.out 2>r.err ||

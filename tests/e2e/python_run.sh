@@ -42,6 +42,20 @@
 #                of those, the share with read_iter_zero (the /dev/zero read,
 #                which zeroes it) on the stack; report --kernel names it
 #                beneath the .py line
+#   deep         deep_recursion.py: deep_leaf works at the bottom of a
+#                recursion 200 Python frames deep (more than the 128 a
+#                sample carries), shallow_leaf 20 deep, the same work each
+#                (measured). Of the samples whose innermost Python frame is
+#                one of them, deep_leaf's share against its measured share
+#                of their CPU time (so it is named in its samples: a chain
+#                deeper than 128 keeps its innermost frames, not none), each
+#                deep_leaf sample counted in run_info python_truncated and
+#                cut (samples.unwind = 3), no shallow_leaf sample cut
+#   diffscripts  three_shares.py copied as julia1.py and julia2.py (the
+#                book's workflow: one copy of the script per version), each
+#                run and the two diffed: share_a/b/c are paired (by function
+#                and by line: no row of them new or gone, both sides' samples
+#                in one row), and the header names the two scripts
 #   julia        `hpprof run -k julia-py`: calculate_z at its .py lines in
 #                line_profile and annotate, >= 99% of the samples of
 #                Python code merged
@@ -139,6 +153,58 @@ execshell)
 	# shares); a sample whose frames cannot be checked after the fact
 	# is left unmerged and not counted (docs/python.md, "Attach")
 	three_shares x.db 0.03
+	;;
+deep)
+	run_py d.db "$PY" "$FX/deep_recursion.py"
+	nd=$(innermost_python d.db deep_leaf 0 | cut -d'|' -f1)
+	ns=$(innermost_python d.db shallow_leaf 0 | cut -d'|' -f1)
+	n=$((nd + ns))
+	echo "# innermost Python frame deep_leaf: $nd, shallow_leaf: $ns"
+	assert_ge "samples in deep_leaf and shallow_leaf" "$n" 300
+	want=$(awk -F'\t' '$1 == "TRUTH" && $2 == "function" && $3 == "deep_leaf" { print $5 }' d.db.out)
+	got=$(awk -v a="$nd" -v n="$n" 'BEGIN { printf "%.4f", a / n }')
+	# allowance 0.02 as in `shares`: thread_time() brackets the leaf calls
+	share_within "deep_leaf share (innermost of a 200-frame chain)" "$got" "$want" "$n" 0.02
+	# so deep_leaf is named in >= 95% of the samples it ran in (its
+	# measured share of the n samples), less 3 sigma
+	awk -v a="$nd" -v n="$n" -v p="$want" 'BEGIN { e = n * p; x = 0.95 - 3 * sqrt(0.95 * 0.05 / e)
+		printf "# deep_leaf named in %d of ~%.0f samples it ran in (%.3f, at least %.3f)\n", a, e, a / e, x
+		exit !(a / e >= x) }' || fail "deep_leaf is not named in its samples"
+	trunc=$(q d.db "SELECT value FROM run_info WHERE key = 'python_truncated'")
+	assert_ge "run_info python_truncated" "$trunc" "$nd"
+	# the CPU samples' innermost frames (page-fault samples record no unwind end)
+	cut=$(q d.db "WITH walk(s, node, depth, u) AS (
+		SELECT rowid, stack_id, 0, unwind FROM samples WHERE stack_id != 0
+		AND event = (SELECT id FROM events WHERE role = 'sampler'))
+		SELECT f.name || '|' || coalesce(w.u, -1) FROM walk w JOIN stack_nodes n ON n.id = w.node
+		JOIN location_frames lf ON lf.location_id = n.location_id
+		JOIN functions f ON f.id = lf.function_id
+		WHERE w.depth = 0 AND f.name IN ('deep_leaf', 'shallow_leaf')" | sort | uniq -c)
+	echo "$cut" | sed 's/^/# innermost|unwind: /'
+	echo "$cut" | grep -q 'shallow_leaf|3$' && fail "a shallow_leaf sample is marked cut"
+	echo "$cut" | grep -q 'deep_leaf|3$' || fail "no deep_leaf sample is marked cut (unwind 3)"
+	echo "$cut" | grep -Eq 'deep_leaf\|(-1|[0-2])$' && fail "a deep_leaf sample is not marked cut"
+	;;
+diffscripts)
+	cp "$FX/three_shares.py" julia1.py
+	cp "$FX/three_shares.py" julia2.py
+	run_py j1.db "$PY" julia1.py --rounds 30
+	run_py j2.db "$PY" julia2.py --rounds 30
+	"$HPPROF" diff j1.db j2.db >d.txt 2>&1 || { cat d.txt; fail "diff failed"; }
+	assert_contains "the header" d.txt "scripts julia1.py -> julia2.py: compared as one"
+	# by line: the BODY lines (the loops: most samples), a colder line
+	# may have samples on one side only
+	body=",$(marker_lines julia1.py "# BODY"),"
+	for by in function line; do
+		"$HPPROF" diff -f csv -n 0 -b $by j1.db j2.db >d.csv || fail "diff -b $by failed"
+		awk -F, -v by=$by -v body="$body" '$1 ~ /^share_[abc]$/ &&
+			(by == "function" || index(body, "," $4 ",")) { n++
+			if ($6 == "new" || $6 == "gone") { print "# " $0; bad++ }
+			if ($22 == 0 || $23 == 0) { print "# one side only: " $0; bad++ } }
+			END { printf "# by %s: %d rows of share_a/b/c, %d new, gone or one-sided\n", by, n, bad
+			      exit !(n >= 3 && !bad) }' d.csv ||
+			fail "diff -b $by: share_a/b/c of julia1.py and julia2.py are not paired"
+	done
 	;;
 kernel)
 	run_py k.db "$PY" "$FX/kernel_lines.py"

@@ -67,3 +67,6 @@ hp_script_test(tui_golden_timeline_diff_offcpu golden golden/tui/timeline_diff_o
 # opening and keys take (bench/bench.cmake, label bench).
 add_executable(tui_gen_big golden/tui/gen_big.c)
 target_link_libraries(tui_gen_big PRIVATE hp_analyzer hp_common)
+
+# Counters counted for the whole run only (no value per row): no column of 0s.
+hp_script_test(tui_golden_whole_run_counters golden golden/tui/whole_run_counters.sh)

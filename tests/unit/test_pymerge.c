@@ -5,7 +5,8 @@
  * frames than groups on a truncated stack leave the sample unmerged; a
  * truncated stack takes its cut groups at its outer end; a return address
  * just past the function's end still counts (pc - 1); max cuts the outer
- * end. (Real stacks: test_pyframes.c.)
+ * end; a Python chain cut at its outer end (pymerge_cut) merges as far as
+ * its frames go. (Real stacks: test_pyframes.c.)
  */
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,39 @@ int main(void)
 	names(m, n, py, got, sizeof got);
 	CHECK_EQ_INT(st, PYMERGE_MERGED);
 	CHECK(!strcmp(got, "2000 a 700"));
+
+	/* a Python chain cut at its outer end (pymerge_cut): its frames replace
+	 * the evaluation frames they cover; cut inside a group, the stack ends
+	 * with its last kept frame */
+	make_py(py, "ab", "..");
+	n = pymerge_cut(pcs, 5, 1, EV_LO, EV_HI, py, 2, m, 64, &st);
+	names(m, n, py, got, sizeof got);
+	CHECK_EQ_INT(st, PYMERGE_TRUNCATED);
+	CHECK(!strcmp(got, "500 a b"));
+	make_py(py, "abc", ".*.");
+	n = pymerge_cut(pcs, 5, 1, EV_LO, EV_HI, py, 3, m, 64, &st);
+	names(m, n, py, got, sizeof got);
+	CHECK_EQ_INT(st, PYMERGE_TRUNCATED);
+	CHECK(!strcmp(got, "500 a b 600 c"));
+	/* cut just after an entry frame: the native frames up to the next
+	 * evaluation frame stay, the stack ends there */
+	make_py(py, "ab", ".*");
+	n = pymerge_cut(pcs, 5, 1, EV_LO, EV_HI, py, 2, m, 64, &st);
+	names(m, n, py, got, sizeof got);
+	CHECK_EQ_INT(st, PYMERGE_TRUNCATED);
+	CHECK(!strcmp(got, "500 a b 600"));
+	/* a complete native stack needs a loop more than the kept entries */
+	make_py(py, "abc", ".**");
+	n = pymerge_cut(pcs, 5, 1, EV_LO, EV_HI, py, 3, m, 64, &st);
+	names(m, n, py, got, sizeof got);
+	CHECK_EQ_INT(st, PYMERGE_UNMERGED);
+	CHECK(!strcmp(got, "500 1100 600 1800 700"));
+	/* both cut (native copy too): merged as far as both go */
+	make_py(py, "abc", ".**");
+	n = pymerge_cut(pcs, 3, 0, EV_LO, EV_HI, py, 3, m, 64, &st);
+	names(m, n, py, got, sizeof got);
+	CHECK_EQ_INT(st, PYMERGE_TRUNCATED);
+	CHECK(!strcmp(got, "500 a b 600 c"));
 
 	/* max cuts the outer end */
 	make_py(py, "abc", ".**");

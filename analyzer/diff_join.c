@@ -1,0 +1,73 @@
+/*
+ * diff_join.c - the keys that join a function (or a file's lines) of one
+ * profile with the same one of another (diff.h): by name and module
+ * basename, except the run's own program - the profiled binary, or the
+ * Python script a Python run ran - which joins the other side's program
+ * or script whatever each file is called (./prog.old against ./prog.new,
+ * julia1.py against julia2.py).
+ *
+ * Takes a profile's run_info (target, command) and a function's module;
+ * produces key strings. No allocation.
+ */
+#include "analyzer/diff.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer/profile.h"
+#include "analyzer/stacks.h"
+
+#define PY_MODULE "[python] "
+
+static int ends_with(const char *s, size_t len, const char *tail)
+{
+	size_t n = strlen(tail);
+	return len > n && !memcmp(s + len - n, tail, n);
+}
+
+const char *diff_script(const struct hp_profile *p, char *buf, size_t len)
+{
+	const char *cmd = profile_meta(p, "command");
+	if (!cmd || !profile_meta(p, "python_version") || !len)
+		return NULL;
+	const char *s = cmd + strcspn(cmd, " ");          /* the interpreter */
+	while (*s) {
+		s += strspn(s, " ");
+		size_t n = strcspn(s, " ");
+		if (n && s[0] != '-' && ends_with(s, n, ".py")) {
+			const char *base = s;
+			for (size_t i = 0; i < n; i++)
+				if (s[i] == '/')
+					base = s + i + 1;
+			size_t bn = (size_t)(s + n - base);
+			if (bn >= len)
+				return NULL;
+			memcpy(buf, base, bn);
+			buf[bn] = '\0';
+			return buf;
+		}
+		if (n == 2 && (!strncmp(s, "-m", 2) || !strncmp(s, "-c", 2)))
+			return NULL;                      /* a module or a string: no script */
+		s += n;
+	}
+	return NULL;
+}
+
+const char *diff_join_module(const struct hp_profile *p, const char *module, int python)
+{
+	const char *target = profile_meta(p, "target");
+	char script[256];
+	if (module && target && !strcmp(module, stacks_basename(target)))
+		return "\001program";
+	if (python && module && diff_script(p, script, sizeof(script)) && !strcmp(module, script))
+		return "\001script";
+	return module ? module : "";
+}
+
+void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
+		       size_t len)
+{
+	int python = f->module && !strncmp(f->module, PY_MODULE, strlen(PY_MODULE));
+	snprintf(buf, len, "%s\x1f%s", f->name,
+		 diff_join_module(p, stacks_basename(f->module), python));
+}
