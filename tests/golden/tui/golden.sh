@@ -15,26 +15,14 @@ name=$1 view=$2 size=$3 keys=$4
 shift 4
 [ "$keys" = - ] && keys=
 here="$HP_SRC/tests/golden/tui"
-command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
 sh "$HP_SRC/tests/golden/fixture.sh" load tui "$tmp/fixture.db"
 cp "$tmp/fixture.db" "$tmp/fixture-base.db"
 sqlite3 "$tmp/fixture-base.db" "DELETE FROM samples WHERE tid = 1000 AND event = 0 AND rowid % 3 != 0"
 cp "$tmp/fixture.db" "$tmp/fixture-short.db"
-sqlite3 "$tmp/fixture-short.db" "DELETE FROM samples WHERE t_ns >= 50000000;
-	DELETE FROM memory WHERE t_ns >= 50000000;
-	UPDATE meta SET value = '50000000' WHERE key = 'duration_ns'"
+golden_cut "$tmp/fixture-short.db" 50000000
 cp "$here/fixture_prog.c" "$tmp/"
 cd "$tmp"
 NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump "$view" --width "${size%x*}" --height "${size#*x}" \
 	${keys:+--keys "$keys"} "$@" fixture.db > out.txt
-if [ -n "${HP_REGEN-}" ]; then
-	cp out.txt "$here/$name.txt"
-	echo "regenerated $here/$name.txt"
-	exit 0
-fi
-if ! diff -u "$here/$name.txt" out.txt; then
-	echo "FAIL: '$name' differs from tests/golden/tui/$name.txt (HP_REGEN=1 to accept)"
-	exit 1
-fi
+golden_check "$name" out.txt

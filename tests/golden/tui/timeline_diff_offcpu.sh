@@ -9,23 +9,11 @@
 # timeline_diff_offcpu.txt; HP_REGEN=1 rewrites it.
 set -eu
 here="$HP_SRC/tests/golden/tui"
-command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
 sh "$HP_SRC/tests/golden/fixture.sh" load offcpu "$tmp/after.db"
 cp "$tmp/after.db" "$tmp/before.db"
-sqlite3 "$tmp/before.db" "DELETE FROM samples WHERE t_ns >= 160000000;
-	DELETE FROM memory WHERE t_ns >= 160000000;
-	UPDATE meta SET value = '160000000' WHERE key = 'duration_ns'"
+golden_cut "$tmp/before.db" 160000000
 cd "$tmp"
 NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump timeline --width 100 --height 30 \
 	--diff before.db after.db > out.txt
-if [ -n "${HP_REGEN-}" ]; then
-	cp out.txt "$here/timeline_diff_offcpu.txt"
-	echo "regenerated $here/timeline_diff_offcpu.txt"
-	exit 0
-fi
-if ! diff -u "$here/timeline_diff_offcpu.txt" out.txt; then
-	echo "FAIL: differs from tests/golden/tui/timeline_diff_offcpu.txt (HP_REGEN=1 to accept)"
-	exit 1
-fi
+golden_check timeline_diff_offcpu out.txt

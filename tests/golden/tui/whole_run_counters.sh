@@ -10,9 +10,7 @@
 # HP_REGEN=1 rewrites it.
 set -eu
 here="$HP_SRC/tests/golden/tui"
-command -v sqlite3 >/dev/null 2>&1 || { echo "skip: the sqlite3 shell is not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
 sh "$HP_SRC/tests/golden/fixture.sh" load tui "$tmp/total.db"
 sqlite3 "$tmp/total.db" "UPDATE events SET role = 'total' WHERE id BETWEEN 1 AND 4;
 	UPDATE samples SET counters = NULL"
@@ -29,15 +27,7 @@ dump() {
 	dump lines
 	dump source
 } > out.txt
-if [ -n "${HP_REGEN-}" ]; then
-	cp out.txt "$here/whole_run_counters.txt"
-	echo "regenerated $here/whole_run_counters.txt"
-	exit 0
-fi
-if ! diff -u "$here/whole_run_counters.txt" out.txt; then
-	echo "FAIL: differs from tests/golden/tui/whole_run_counters.txt (HP_REGEN=1 to accept)"
-	exit 1
-fi
+golden_check whole_run_counters out.txt
 # Never a counter that was not measured per row as a column.
 if grep -E 'task-clock|context-switches|cpu-migrations|page-faults( |$)' out.txt; then
 	echo "FAIL: a whole-run counter is shown as a per-row column"
