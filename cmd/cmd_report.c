@@ -153,16 +153,6 @@ static int parse_id(const char *opt, const char *value, uint32_t *out)
 	return 0;
 }
 
-/* Seconds into the run, 0 .. ~10 years, as nanoseconds. */
-static int parse_seconds(const char *opt, const char *value, uint64_t *out)
-{
-	double v;
-	if (cmd_parse_number(opt, value, 0, 3.2e8, &v))
-		return -1;
-	*out = (uint64_t)(v * 1e9);
-	return 0;
-}
-
 /* A --pid that is no process of the profile, or a --tid without a single
  * sample in it (and no time window that could explain it), is a mistake:
  * say so rather than print an empty report. */
@@ -237,7 +227,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'A':
 		case 'B':
-			if (parse_seconds(c == 'A' ? "--from" : "--to", optarg,
+			if (cmd_parse_seconds(c == 'A' ? "--from" : "--to", optarg,
 					  c == 'A' ? &f.t_from : &f.t_to))
 				return 2;
 			to_set |= c == 'B';

@@ -139,16 +139,6 @@ struct tui_cmd_opts {
 	int diff_opts;                /* one of them was given */
 };
 
-/* --from/--to SEC: seconds into the run, as `hpprof report` takes them. */
-static int parse_seconds(const char *opt, const char *s, uint64_t *ns)
-{
-	double v;
-	if (cmd_parse_number(opt, s, 0, 1e9, &v))
-		return -1;
-	*ns = (uint64_t)(v * 1e9);
-	return 0;
-}
-
 static int parse_dim(const char *opt, const char *v, int *out)
 {
 	int64_t n = cmd_parse_size(opt, v);
@@ -182,9 +172,9 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 		case 'k': o->tui.keys = optarg; break;
 		case 'c': o->tui.color = 0; break;
 		case 'r': if (cmd_parse_rank(optarg, &o->rank)) return 2; break;
-		case 'F': if (parse_seconds("--from", optarg, &o->tui.t_from)) return 2; break;
+		case 'F': if (cmd_parse_seconds("--from", optarg, &o->tui.t_from)) return 2; break;
 		case 'U':
-			if (parse_seconds("--to", optarg, &o->tui.t_to))
+			if (cmd_parse_seconds("--to", optarg, &o->tui.t_to))
 				return 2;
 			if (!o->tui.t_to) {
 				hp_err("invalid value '%s' for --to: use a time after 0", optarg);

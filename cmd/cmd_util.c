@@ -151,6 +151,15 @@ int cmd_parse_number(const char *opt, const char *value, double lo, double hi, d
 	return 0;
 }
 
+int cmd_parse_seconds(const char *opt, const char *value, uint64_t *ns)
+{
+	double v;
+	if (cmd_parse_number(opt, value, 0, 3.2e8, &v))
+		return -1;
+	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
 int64_t cmd_parse_size(const char *opt, const char *value)
 {
 	char *end;

@@ -45,6 +45,10 @@ int64_t cmd_parse_size(const char *opt, const char *value);
  * value 'x' for OPT" and returns -1 on error. */
 int cmd_parse_number(const char *opt, const char *value, double lo, double hi, double *out);
 
+/* Parse --from/--to SEC: seconds into the run, 0 .. 3.2e8 (~10 years), as
+ * nanoseconds; prints "invalid value 'x' for OPT" and returns -1 on error. */
+int cmd_parse_seconds(const char *opt, const char *value, uint64_t *ns);
+
 /* After getopt_long returned '?' or ':' (opterr is 0, set by main): print one
  * line naming the wrong option and pointing at the command's help, e.g.
  *   hpprof: error: unknown option '--lmit'; see 'hpprof report --help'
