@@ -33,7 +33,6 @@
 #include "common/log.h"
 #include "common/store_internal.h"
 
-#define BATCH_ROWS 20000
 #define ROW1  "(?,?,?,?,?,?)"
 #define ROWS4 ROW1 "," ROW1 "," ROW1 "," ROW1
 
@@ -169,6 +168,10 @@ int store_flush(struct hp_store *st)
 		 * holds is committed by the next flush or the close. */
 		return perr;
 	}
+	/* The rows that waited may have filled the batch, which then
+	 * committed itself (store_step_rows): nothing is open to commit. */
+	if (!st->in_txn)
+		return 0;
 	st->in_txn = 0;
 	st->batch_rows = 0;
 	int err = store_exec_sql(st, "COMMIT");

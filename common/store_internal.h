@@ -40,6 +40,9 @@ enum store_table { TB_MODULES, TB_FILES, TB_FUNCTIONS, TB_LOCATIONS, TB_NODES, T
  * they see the same rows as with one INSERT per row (store.c). */
 #define SAMPLE_ROWS 16
 
+/* Rows of one write transaction: it commits on its BATCH_ROWS-th row. */
+#define BATCH_ROWS 20000
+
 /* A sample row waiting for its multi-row INSERT. */
 struct pending_sample {
 	int64_t t_ns, tid, stack_id;
