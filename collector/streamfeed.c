@@ -15,6 +15,7 @@
 #include "collector/preload_deps.h"
 #include "collector/pyfeed.h"
 #include "collector/session.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/hmap.h"
 #include "common/log.h"
@@ -34,6 +35,7 @@ struct hp_streamfeed {
 	uint64_t periods;              /* timer periods the agent's samples stand for */
 	struct hp_allocstream_stats stats;
 	int failed;                    /* allocation tracking stopped; samples go on */
+	char stopped[192];             /* facts->alloc_tracking once it stopped */
 	char deps[512];                /* facts->preload_libraries */
 	char env[8192];                /* facts->preload_env */
 };
@@ -143,6 +145,19 @@ static int perf_event_of_stream(struct hp_streamfeed *f, const struct hp_alloc_e
 	return 0;
 }
 
+/* Keep profiling: allocation data is lost from here on, the CPU profile
+ * is not. The run says so in its facts (alloc_tracking), not only in a
+ * warning that -q hides: its counts cover the run up to t_ns only. */
+static void tracking_stopped(struct hp_streamfeed *f, uint64_t t_ns, int err)
+{
+	double at = t_ns > f->t0 ? (double)(t_ns - f->t0) / 1e9 : 0.0;
+	hp_warn("allocation tracking stopped at %.3f s: %s; the allocation figures cover"
+		" the run up to there", at, hp_strerror(err));
+	snprintf(f->stopped, sizeof(f->stopped), "%s, stopped at %.3f s (%s): incomplete",
+		 f->o.alloc_sample ? "sampled" : "exact", at, hp_strerror(err));
+	f->failed = 1;
+}
+
 /* One event of the stream (an hp_alloc_cb). */
 static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 {
@@ -156,11 +171,8 @@ static int stream_event(void *ctx, const struct hp_alloc_event *ev)
 		return err;
 	if (!f->track || f->failed || ev->kind == HP_ALLOC_SAMPLE || ev->kind == HP_ALLOC_PYCODE)
 		return 0;
-	if ((err = alloctrack_event(f->track, ev))) {
-		/* Keep profiling: allocation data is lost, the CPU profile is not. */
-		hp_warn("allocation tracking stopped: %s", hp_strerror(err));
-		f->failed = 1;
-	}
+	if ((err = alloctrack_event(f->track, ev)))
+		tracking_stopped(f, ev->t_ns, err);
 	return 0;
 }
 
@@ -179,8 +191,7 @@ static int stream_poll(void *ctx, struct hp_session *s, int final)
 		return 0;
 	if (f->o.agent_hz)
 		return err;           /* no samples without the stream: the session says why */
-	hp_warn("allocation tracking stopped: %s", hp_strerror(err));
-	f->failed = 1;
+	tracking_stopped(f, hp_now_ns(), err);
 	return 0;
 }
 
@@ -272,7 +283,7 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 	if (f->stats.incomplete)
 		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
 			" their leaks include blocks the exit would have freed", f->stats.incomplete);
-	facts->alloc_tracking = f->o.alloc_sample ? "sampled" : "exact";
+	facts->alloc_tracking = f->failed ? f->stopped : f->o.alloc_sample ? "sampled" : "exact";
 	facts->alloc_stream_bytes = (int64_t)f->stats.record_bytes;
 	facts->alloc_stream_events = (int64_t)f->stats.record_events;
 	facts->alloc_target_bytes = (int64_t)(f->stats.window_max + f->stats.table_bytes);
