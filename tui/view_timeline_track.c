@@ -107,8 +107,14 @@ void tl_describe(const struct tl_track *k, char *buf, size_t len)
 	if (f && f->run && n < len)
 		n += rank >= 0 ? (size_t)snprintf(buf + n, len - n, ", rank %lld", (long long)rank)
 			       : (size_t)snprintf(buf + n, len - n, ", run %u", f->run);
-	if (f && f->tid && n < len)
-		n += (size_t)snprintf(buf + n, len - n, ", thread %s", app_thread_label_of(k->p, f->tid));
+	if (f && f->tid && n < len) {
+		const struct hp_pthread *t = thread_of(k->p, f->tid);
+		int64_t r = t && !f->run ? k->p->runs[t->run].rank : -1;
+		n += (size_t)snprintf(buf + n, len - n, ", thread %u%s%s", f->tid,
+				      t && t->comm ? " " : "", t && t->comm ? t->comm : "");
+		if (r >= 0 && n < len)
+			n += (size_t)snprintf(buf + n, len - n, " of rank %lld", (long long)r);
+	}
 	if (f && f->pid && n < len) {
 		const char *comm = NULL;
 		for (uint32_t i = 0; i < k->p->nprocesses; i++)
