@@ -9,10 +9,9 @@
  * (app_timeline: a thread, process or rank filter selects the rows and
  * counts, a time range is marked, not cut) and profile->memory (of the
  * selection's processes); the selected range is drawn over the charts in
- * the MARK role. With
- * off-CPU time (run --off-cpu), a thread's columns that it spent mostly
- * blocked are drawn with a shaded block in the OFFCPU role: running vs
- * blocked per thread.
+ * the MARK role. With off-CPU time (run --off-cpu), a thread's columns that
+ * it spent mostly blocked are drawn with a shaded block in the OFFCPU role:
+ * running vs blocked per thread.
  *
  * In a --diff session (`hpprof tui AFTER.db --diff BEFORE.db`) both runs
  * are drawn on one time axis (view_timeline_diff.c): time since each run's
@@ -43,6 +42,7 @@ struct timeline {
 	int mark;                     /* other end of the range, -1: none */
 	int width;                    /* chart columns at the last draw */
 	uint64_t span;                /* ns over those columns at the last draw */
+	int both;                     /* --diff: both runs drawn at the last draw */
 	struct tl_window win;         /* --diff: the filter's window in both runs */
 };
 
@@ -61,7 +61,7 @@ static void draw_overlay(struct timeline *t, struct tui_screen *s, struct tui_re
 		chart_axis_window(s, axis_y + 1, r.x + TL_LABEL_W, w, t->span, f->t_from, f->t_to,
 				  0x2500);
 		screen_put(s, axis_y + 1, r.x, TL_LABEL_W - 1, TUI_DIM,
-			   app_baseline(t->base.app) ? "filter, both runs" : "filter");
+			   t->both ? "filter, both runs" : "filter");
 	}
 	if (t->mark >= 0) {
 		int a = t->mark < t->cursor ? t->mark : t->cursor;
@@ -98,7 +98,7 @@ static void draw_info(struct timeline *t, struct tui_screen *s, struct tui_rect 
 /* The run alone: its threads, all threads and the memory curve; the row
  * of the time axis under them. */
 int tl_draw_alone(const struct tl_track *k, struct tui_screen *s, struct tui_rect body,
-		      double *vals)
+		  double *vals)
 {
 	int thread_rows = body.h - ALL_H - MEM_H - 3;
 	char top[32], label[32];
@@ -151,6 +151,7 @@ static void timeline_draw(struct tui_view *v, struct tui_screen *s, struct tui_r
 	k[0].span = k[1].span = t->span;
 	k[0].w = k[1].w = w;
 	t->width = w;
+	t->both = k[0].tl != NULL;
 	if (t->cursor >= w)
 		t->cursor = w - 1;
 	if (t->mark >= w)
