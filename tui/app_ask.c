@@ -156,7 +156,7 @@ static int pair_id(const struct tui_app *a, const struct hp_profile_filter *f, c
 	const char *rule = "paired by id and name: both runs must come from one recording, e.g."
 			   " a file and a copy cut shorter; separately started runs have other ids."
 			   " A rank filter compares the same rank of two MPI jobs; x clears the filter";
-	if (there)
+	if (here && there)                    /* both named, differently */
 		snprintf(why, len, "no comparison under a %s filter: %s %u of the before run is %s,"
 			 " not %s (%ss are %s)", what, what, id, theirs, mine, what, rule);
 	else
