@@ -9,6 +9,8 @@
  */
 #include "analyzer/timeline.h"
 
+#include "analyzer/profile.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,29 @@ struct pass {
 	uint64_t t_max;               /* latest sample seen */
 	uint64_t nsamples;
 	int offcpu_event;             /* events.id of off-cpu, 0 when none */
+	const struct hp_profile_filter *f;  /* the threads to count (NULL: all) */
+	struct hp_hmap chosen;        /* f with a pid or run: tid + 1 of its threads */
 };
+
+/* The threads of f's pid and run (threads table: a thread not in it is in
+ * neither, as in profile_load). */
+static int on_thread(void *ctx, const struct hp_thread_row *t)
+{
+	struct pass *ps = ctx;
+	if ((ps->f->pid && t->pid != ps->f->pid) || (ps->f->run && t->run != ps->f->run))
+		return 0;
+	return hmap_put(&ps->chosen, (uint64_t)t->tid + 1, 1);
+}
+
+static int counted(const struct pass *ps, uint32_t tid)
+{
+	uint64_t v;
+	if (!ps->f)
+		return 1;
+	if (ps->f->tid && tid != ps->f->tid)
+		return 0;
+	return !(ps->f->pid || ps->f->run) || hmap_get(&ps->chosen, (uint64_t)tid + 1, &v);
+}
 
 static struct row *row_of(struct pass *ps, uint32_t tid)
 {
@@ -72,7 +96,7 @@ static int on_offcpu(struct pass *ps, const struct hp_sample_row *s)
 	uint64_t t = s->t_ns, end = s->t_ns + (uint64_t)(ns > 0 ? ns : 0);
 	if (end > ps->t_max)
 		ps->t_max = end;
-	if (!ps->bucket_ns || end <= t)
+	if (!ps->bucket_ns || end <= t || !counted(ps, s->tid))
 		return 0;
 	struct row *r = row_of(ps, s->tid);
 	if (!r)
@@ -96,7 +120,9 @@ static int on_sample(void *ctx, const struct hp_sample_row *s)
 	if (s->event != 0)
 		return 0;
 	if (s->t_ns > ps->t_max)
-		ps->t_max = s->t_ns;
+		ps->t_max = s->t_ns;       /* the run's extent, whatever is counted */
+	if (!counted(ps, s->tid))
+		return 0;
 	ps->nsamples++;
 	if (!ps->bucket_ns)
 		return 0;                     /* first pass: only the extent */
@@ -167,10 +193,17 @@ static void release_pass(struct pass *ps)
 	}
 	free(ps->rows);
 	hmap_release(&ps->index);
+	hmap_release(&ps->chosen);
 }
 
 int timeline_load(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
 		  struct hp_timeline **out)
+{
+	return timeline_load_where(st, duration_ns, nbuckets, NULL, out);
+}
+
+int timeline_load_where(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
+			const struct hp_profile_filter *f, struct hp_timeline **out)
 {
 	struct hp_timeline *tl = calloc(1, sizeof(*tl));
 	struct pass ps = { .nbuckets = nbuckets ? nbuckets : 1 };
@@ -179,7 +212,11 @@ int timeline_load(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
 	if (!tl)
 		return -ENOMEM;
 	hmap_init(&ps.index);
-	if ((err = store_each_event(st, find_offcpu, &ps)))
+	hmap_init(&ps.chosen);
+	if (f && (f->tid || f->pid || f->run))
+		ps.f = f;
+	if ((err = store_each_event(st, find_offcpu, &ps)) ||
+	    (ps.f && (ps.f->pid || ps.f->run) && (err = store_each_thread(st, on_thread, &ps))))
 		goto fail;
 	if (!duration_ns && (err = store_each_sample(st, 0, 0, on_sample, &ps)))
 		goto fail;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct hp_store;
+struct hp_profile_filter;
 
 #define HP_TIMELINE_MAX_THREADS 64
 
@@ -38,6 +39,13 @@ struct hp_timeline {
  * (timeline_free). Returns 0 or a negative error (common/error.h). */
 int timeline_load(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
 		  struct hp_timeline **out);
+/* The same of the threads filter f selects (its tid, pid and run - an MPI
+ * rank of a merged file - as profile_load selects them; NULL or none: all
+ * threads). Its time range is not applied: the buckets still cover the
+ * whole run (t_end as timeline_load's), so that a filtered timeline is
+ * drawn on the run's own axis; nsamples counts the selected threads. */
+int timeline_load_where(struct hp_store *st, uint64_t duration_ns, uint32_t nbuckets,
+			const struct hp_profile_filter *f, struct hp_timeline **out);
 void timeline_free(struct hp_timeline *tl);
 
 /* Samples of row r (r >= nthreads: all threads) in buckets [b0, b1). */

@@ -93,11 +93,12 @@ static int db_load(void *ctx, const struct hp_profile_filter *f, struct hp_profi
 	return profile_load(d->st, &g, out);
 }
 
-static int db_timeline(void *ctx, uint32_t nbuckets, struct hp_timeline **out)
+static int db_timeline(void *ctx, const struct hp_profile_filter *f, uint32_t nbuckets,
+		       struct hp_timeline **out)
 {
 	struct db *d = ctx;
 	int64_t duration = store_get_meta_int(d->st, "duration_ns", 0);
-	return timeline_load(d->st, duration > 0 ? (uint64_t)duration : 0, nbuckets, out);
+	return timeline_load_where(d->st, duration > 0 ? (uint64_t)duration : 0, nbuckets, f, out);
 }
 
 struct site_cb {

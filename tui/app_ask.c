@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "analyzer/annotate.h"
 #include "analyzer/calltree.h"
@@ -69,17 +70,25 @@ const char *app_thread_label_of(const struct hp_profile *p, uint32_t tid)
 	return buf;
 }
 
-/* src's timeline into *tl, once (*failed: it could not be counted). */
+/* src's timeline of the threads f selects into *tl, once per selection
+ * (*sel: the one *tl counts; *failed: it could not be counted). */
 static const struct hp_timeline *timeline_of(struct tui_app *a, const struct tui_source *src,
-					     struct hp_timeline **tl, int *failed, const char *what)
+					     const struct hp_profile_filter *f, struct hp_timeline **tl,
+					     int *failed, struct hp_profile_filter *sel, const char *what)
 {
+	if (f->tid != sel->tid || f->pid != sel->pid || f->run != sel->run) {
+		timeline_free(*tl);
+		*tl = NULL;
+		*failed = 0;
+		*sel = (struct hp_profile_filter){ .tid = f->tid, .pid = f->pid, .run = f->run };
+	}
 	if (*tl || *failed)
 		return *tl;
 	if (!src || !src->timeline) {
 		*failed = 1;
 		return NULL;
 	}
-	int err = src->timeline(src->ctx, TL_BUCKETS, tl);
+	int err = src->timeline(src->ctx, sel, TL_BUCKETS, tl);
 	if (err) {
 		*failed = 1;
 		*tl = NULL;
@@ -91,13 +100,111 @@ static const struct hp_timeline *timeline_of(struct tui_app *a, const struct tui
 
 const struct hp_timeline *app_timeline(struct tui_app *a)
 {
-	return timeline_of(a, a->src, &a->timeline, &a->timeline_failed, "");
+	return timeline_of(a, a->src, &a->filter, &a->timeline, &a->timeline_failed,
+			   &a->timeline_sel, "");
 }
 
-const struct hp_timeline *app_baseline_timeline(struct tui_app *a)
+const struct hp_timeline *app_baseline_timeline(struct tui_app *a, char *why, size_t len)
 {
-	return timeline_of(a, a->base ? a->base_src : NULL, &a->base_timeline,
-			   &a->base_timeline_failed, "baseline's ");
+	struct hp_profile_filter g;
+	char buf[320];
+	if (why && len)
+		why[0] = '\0';
+	if (!a->base)
+		return NULL;
+	if (app_baseline_filter(a, &g, buf, sizeof(buf))) {
+		if (why && len)
+			snprintf(why, len, "%s", buf);
+		return NULL;
+	}
+	return timeline_of(a, a->base_src, &g, &a->base_timeline, &a->base_timeline_failed,
+			   &a->base_timeline_sel, "baseline's ");
+}
+
+/* The thread (tid != 0) or process of that id in p, and its name: 1 when p
+ * has it. */
+static int find_id(const struct hp_profile *p, uint32_t tid, uint32_t pid, const char **comm)
+{
+	*comm = NULL;
+	for (uint32_t i = 0; tid && i < p->nthreads; i++)
+		if (p->threads[i].tid == tid) {
+			*comm = p->threads[i].comm;
+			return 1;
+		}
+	for (uint32_t i = 0; !tid && i < p->nprocesses; i++)
+		if (p->processes[i].pid == pid) {
+			*comm = p->processes[i].comm;
+			return 1;
+		}
+	for (uint32_t i = 0; !tid && i < p->nthreads; i++)   /* a file without processes */
+		if (p->threads[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+/* The thread or process filter's counterpart in the baseline: the same id
+ * with the same name. 1 with why when it has none. */
+static int pair_id(const struct tui_app *a, const struct hp_profile_filter *f, char *why,
+		   size_t len)
+{
+	const char *what = f->tid ? "thread" : "process", *mine, *theirs;
+	uint32_t id = f->tid ? f->tid : f->pid;
+	int here = find_id(a->p, f->tid, f->pid, &mine);
+	int there = find_id(a->base, f->tid, f->pid, &theirs);
+	if (here && there && (!mine || !theirs || !strcmp(mine, theirs)))
+		return 0;
+	const char *rule = "paired by id and name: both runs must come from one recording, e.g."
+			   " a file and a copy cut shorter; separately started runs have other ids."
+			   " A rank filter compares the same rank of two MPI jobs; x clears the filter";
+	if (here && there)                    /* both named, differently */
+		snprintf(why, len, "no comparison under a %s filter: %s %u of the before run is %s,"
+			 " not %s (%ss are %s)", what, what, id, theirs, mine, what, rule);
+	else
+		snprintf(why, len, "no comparison under a %s filter: the before run has no %s %u"
+			 " (%ss are %s)", what, what, id, what, rule);
+	return 1;
+}
+
+int app_baseline_filter(struct tui_app *a, struct hp_profile_filter *g, char *why, size_t len)
+{
+	const struct hp_profile_filter *f = &a->filter;
+	const struct hp_profile *p = a->p, *base = a->base;
+	memset(g, 0, sizeof(*g));
+	if (!base) {
+		snprintf(why, len, "no --diff baseline");
+		return 1;
+	}
+	if ((f->tid || f->pid) && pair_id(a, f, why, len))
+		return 1;
+	if (f->run) {
+		int64_t rank = -1;
+		for (uint32_t i = 0; i < p->nruns; i++)
+			if (p->runs[i].id == f->run)
+				rank = p->runs[i].rank;
+		if (rank < 0) {
+			snprintf(why, len, "no comparison: run %u of the after profile is no MPI rank,"
+				 " so no rank of the before job matches it (x clears the filter)", f->run);
+			return 1;
+		}
+		int j = profile_rank_index(base, rank);
+		if (j < 0) {
+			size_t n = (size_t)snprintf(why, len, "no comparison: the before job has no"
+						    " rank %lld (its ranks:", (long long)rank);
+			for (uint32_t i = 0; i < base->nruns && n + 32 < len; i++)
+				if (base->runs[i].rank >= 0)
+					n += (size_t)snprintf(why + n, len - n, " %lld",
+							      (long long)base->runs[i].rank);
+			if (n < len)
+				snprintf(why + n, len - n, "; x clears the filter)");
+			return 1;
+		}
+		g->run = base->runs[j].id;
+	}
+	g->tid = f->tid;
+	g->pid = f->pid;
+	g->t_from = f->t_from;
+	g->t_to = f->t_to;
+	return 0;
 }
 
 const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a)

@@ -26,8 +26,10 @@ struct tui_app {
 	double alpha, threshold;      /* tui_opts' (alpha 0: diff's defaults) */
 	struct hp_timeline *timeline;
 	int timeline_failed;
+	struct hp_profile_filter timeline_sel;         /* the threads it counts (tid, pid, run) */
 	struct hp_timeline *base_timeline;             /* of the --diff baseline */
 	int base_timeline_failed;
+	struct hp_profile_filter base_timeline_sel;
 	struct hp_rank_timeline *rank_timeline;
 	int rank_timeline_failed;
 	struct hp_rank_timeline *base_rank_timeline;   /* of the --diff baseline */

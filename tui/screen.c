@@ -116,6 +116,28 @@ int screen_printf(struct tui_screen *s, int y, int x, int maxw, int role, const 
 	return screen_put(s, y, x, maxw, role, buf);
 }
 
+/* text in lines of at most w columns (broken at spaces) from row y; the
+ * row after the last. */
+int screen_put_wrapped(struct tui_screen *s, int y, int x, int w, int role, const char *text)
+{
+	char line[512];
+	while (*text && w > 0) {
+		size_t n = strlen(text), cut = n;
+		if ((int)n > w) {
+			for (cut = (size_t)w; cut > 0 && text[cut] != ' '; cut--)
+				;
+			if (!cut)
+				cut = (size_t)w;
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)cut, text);
+		screen_put(s, y++, x, w, role, line);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	return y;
+}
+
 int screen_text_width(const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;

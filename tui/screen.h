@@ -36,6 +36,9 @@ void screen_clear(struct tui_screen *s);
  * Characters that are not one column wide or not printable show as '?'.
  * Returns the number of columns written. */
 int screen_put(struct tui_screen *s, int y, int x, int maxw, int role, const char *text);
+/* text in lines of at most w columns (broken at spaces) from row y; the
+ * row after the last. */
+int screen_put_wrapped(struct tui_screen *s, int y, int x, int w, int role, const char *text);
 int screen_printf(struct tui_screen *s, int y, int x, int maxw, int role, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* Put text right-aligned so that it ends before column x_end. */

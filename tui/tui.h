@@ -29,8 +29,11 @@ struct tui_source {
 	void *ctx;
 	/* Load the profile under filter f (NULL: everything). 0 or a negative error. */
 	int (*load)(void *ctx, const struct hp_profile_filter *f, struct hp_profile **out);
-	/* Count samples per interval over the whole run (may be NULL). */
-	int (*timeline)(void *ctx, uint32_t nbuckets, struct hp_timeline **out);
+	/* Count samples per interval over the whole run, of the threads f
+	 * selects (its tid, pid and run; NULL: all; timeline_load_where). May
+	 * be NULL. */
+	int (*timeline)(void *ctx, const struct hp_profile_filter *f, uint32_t nbuckets,
+			struct hp_timeline **out);
 	/* Call cb for each allocation site of the run, most bytes first; cb
 	 * returns non-zero to stop. May be NULL (no allocation tracking). */
 	int (*alloc_sites)(void *ctx, int (*cb)(void *cbctx, const struct tui_alloc_site *s),

@@ -61,11 +61,23 @@ struct tui_view {
  * (NULL without). Valid until the next reload. */
 const struct hp_profile *app_profile(const struct tui_app *a);
 const struct hp_profile *app_baseline(const struct tui_app *a);
-/* The samples-per-interval timeline of the whole run, loaded on first use;
- * NULL when unavailable (a message says why). */
+/* The samples-per-interval timeline over the whole run of the threads the
+ * filter selects (its thread, process or rank; its time range is not
+ * applied), counted on first use and again when those change; NULL when
+ * unavailable (a message says why). */
 const struct hp_timeline *app_timeline(struct tui_app *a);
-/* The same of the --diff baseline; NULL without (or unavailable). */
-const struct hp_timeline *app_baseline_timeline(struct tui_app *a);
+/* The same of the --diff baseline under app_baseline_filter's pairing of
+ * the filter; NULL without a baseline, when unavailable, or when nothing
+ * of it pairs with the filter (why, when not NULL, says so; "" otherwise). */
+const struct hp_timeline *app_baseline_timeline(struct tui_app *a, char *why, size_t len);
+/* The filter of the --diff baseline that selects what the filter on screen
+ * selects of the after run: the same rank (by its MPI rank number), the
+ * same thread or process (by its id, when the baseline has a thread or
+ * process of that id and name: both runs of one recording, e.g. a file and
+ * a copy cut shorter; separately started runs have other ids) and the same
+ * time range from each run's start. 0 with *g, or 1 with why (a sentence
+ * for the screen) when no part of the baseline pairs with it. */
+int app_baseline_filter(struct tui_app *a, struct hp_profile_filter *g, char *why, size_t len);
 /* Samples per interval of every run (MPI rank), compute and MPI apart,
  * loaded on first use; NULL when unavailable. */
 const struct hp_rank_timeline *app_rank_timeline(struct tui_app *a);

@@ -68,7 +68,6 @@ static int base_filter(struct ranks_view *v, struct hp_profile_filter *g)
 {
 	struct tui_app *a = v->base.app;
 	const struct hp_profile_filter *f = app_filter(a);
-	const struct hp_profile *p = app_profile(a), *base = app_baseline(a);
 	memset(g, 0, sizeof(*g));
 	if (f->tid || f->pid) {
 		snprintf(v->why, sizeof(v->why), "no comparison under a %s filter: %s %u is one"
@@ -79,33 +78,7 @@ static int base_filter(struct ranks_view *v, struct hp_profile_filter *g)
 			 f->tid ? "thread" : "processe");
 		return 1;
 	}
-	if (f->run) {
-		int64_t rank = -1;
-		for (uint32_t i = 0; i < p->nruns; i++)
-			if (p->runs[i].id == f->run)
-				rank = p->runs[i].rank;
-		if (rank < 0) {
-			snprintf(v->why, sizeof(v->why), "no comparison: run %u of the after profile"
-				 " is no MPI rank, so no rank of the before job matches it"
-				 " (x clears the filter)", f->run);
-			return 1;
-		}
-		int j = profile_rank_index(base, rank);
-		if (j < 0) {
-			size_t n = (size_t)snprintf(v->why, sizeof(v->why), "no comparison: the before"
-						    " job has no rank %lld (its ranks:", (long long)rank);
-			for (uint32_t i = 0; i < base->nruns && n + 32 < sizeof(v->why); i++)
-				if (base->runs[i].rank >= 0)
-					n += (size_t)snprintf(v->why + n, sizeof(v->why) - n, " %lld",
-							      (long long)base->runs[i].rank);
-			snprintf(v->why + n, sizeof(v->why) - n, "; x clears the filter)");
-			return 1;
-		}
-		g->run = base->runs[j].id;
-	}
-	g->t_from = f->t_from;
-	g->t_to = f->t_to;
-	return 0;
+	return app_baseline_filter(a, g, v->why, sizeof(v->why));   /* the rank, the window */
 }
 
 /* Why there is nothing to compare when one job has no sample in the
@@ -454,33 +427,11 @@ static void draw_functions(const struct ranks_view *v, struct tui_screen *s, str
 	}
 }
 
-/* text in lines of at most w columns (broken at spaces) from row y; the
- * row after the last. */
-static int draw_wrapped(struct tui_screen *s, int y, int x, int w, int role, const char *text)
-{
-	char line[512];
-	while (*text && w > 0) {
-		size_t n = strlen(text), cut = n;
-		if ((int)n > w) {
-			for (cut = (size_t)w; cut > 0 && text[cut] != ' '; cut--)
-				;
-			if (!cut)
-				cut = (size_t)w;
-		}
-		snprintf(line, sizeof(line), "%.*s", (int)cut, text);
-		screen_put(s, y++, x, w, role, line);
-		text += cut;
-		while (*text == ' ')
-			text++;
-	}
-	return y;
-}
-
 void ranks_cmp_draw(struct ranks_view *v, struct tui_screen *s, struct tui_rect r)
 {
 	if (!v->rd) {
-		int y = draw_wrapped(s, r.y + 1, r.x + 2, r.w - 4, TUI_ERROR, v->why[0] ? v->why
-				     : "cannot compare the ranks of the two jobs");
+		int y = screen_put_wrapped(s, r.y + 1, r.x + 2, r.w - 4, TUI_ERROR, v->why[0] ? v->why
+					   : "cannot compare the ranks of the two jobs");
 		screen_put(s, y + 1, r.x + 2, r.w - 2, TUI_DIM, "d: this job alone");
 		return;
 	}

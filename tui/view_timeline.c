@@ -5,17 +5,21 @@
  * Space marks one end of a range, Enter reloads the profile with that
  * range as a filter, so every other view shows only that part of the run.
  *
- * Reads the whole-run hp_timeline (app_timeline) and profile->memory;
- * the selected range is drawn over the charts in the MARK role. With
- * off-CPU time (run --off-cpu), a thread's columns that it spent mostly
- * blocked are drawn with a shaded block in the OFFCPU role: running vs
- * blocked per thread.
+ * Reads the hp_timeline of the filter's threads over the whole run
+ * (app_timeline: a thread, process or rank filter selects the rows and
+ * counts, a time range is marked, not cut) and profile->memory (of the
+ * selection's processes); the selected range is drawn over the charts in
+ * the MARK role. With off-CPU time (run --off-cpu), a thread's columns that
+ * it spent mostly blocked are drawn with a shaded block in the OFFCPU role:
+ * running vs blocked per thread.
  *
  * In a --diff session (`hpprof tui AFTER.db --diff BEFORE.db`) both runs
  * are drawn on one time axis (view_timeline_diff.c): time since each run's
  * start, the longer run's span and one scale for both; the cursor, the
  * range and the filter's window are times from each run's start, and the
- * filter applies to both as in the ranks comparison. The drawing of one
+ * filter applies to both as in the ranks comparison: the same rank, the
+ * same thread or process when the before run has it (app_baseline_filter),
+ * else the after run alone with the reason. The drawing of one
  * run on an axis is view_timeline_track.c's.
  */
 #include <stdio.h>
@@ -38,6 +42,7 @@ struct timeline {
 	int mark;                     /* other end of the range, -1: none */
 	int width;                    /* chart columns at the last draw */
 	uint64_t span;                /* ns over those columns at the last draw */
+	int both;                     /* --diff: both runs drawn at the last draw */
 	struct tl_window win;         /* --diff: the filter's window in both runs */
 };
 
@@ -56,7 +61,7 @@ static void draw_overlay(struct timeline *t, struct tui_screen *s, struct tui_re
 		chart_axis_window(s, axis_y + 1, r.x + TL_LABEL_W, w, t->span, f->t_from, f->t_to,
 				  0x2500);
 		screen_put(s, axis_y + 1, r.x, TL_LABEL_W - 1, TUI_DIM,
-			   app_baseline(t->base.app) ? "filter, both runs" : "filter");
+			   t->both ? "filter, both runs" : "filter");
 	}
 	if (t->mark >= 0) {
 		int a = t->mark < t->cursor ? t->mark : t->cursor;
@@ -92,11 +97,11 @@ static void draw_info(struct timeline *t, struct tui_screen *s, struct tui_rect 
 
 /* The run alone: its threads, all threads and the memory curve; the row
  * of the time axis under them. */
-static int draw_alone(const struct tl_track *k, struct tui_screen *s, struct tui_rect body,
-		      double *vals)
+int tl_draw_alone(const struct tl_track *k, struct tui_screen *s, struct tui_rect body,
+		  double *vals)
 {
 	int thread_rows = body.h - ALL_H - MEM_H - 3;
-	char top[32];
+	char top[32], label[32];
 	if (thread_rows > (int)k->tl->nthreads)
 		thread_rows = (int)k->tl->nthreads;
 	if (thread_rows < 0)
@@ -109,8 +114,9 @@ static int draw_alone(const struct tl_track *k, struct tui_screen *s, struct tui
 	struct tui_rect mem = { all.y + ALL_H, body.x, MEM_H, body.w };
 	tl_memory(k, vals);
 	chart_bytes(tl_max(vals, k->w), top, sizeof(top));
+	tl_memory_label(k, label, sizeof(label));
 	if (k->p->nmemory)
-		tl_draw_block(s, mem, "RSS", top, vals, tl_max(vals, k->w), TUI_CHART);
+		tl_draw_block(s, mem, label, top, vals, tl_max(vals, k->w), TUI_CHART);
 	else
 		screen_put(s, mem.y, mem.x, body.w, TUI_DIM, "RSS: no memory readings");
 	return mem.y + MEM_H;
@@ -120,15 +126,20 @@ static void timeline_draw(struct tui_view *v, struct tui_screen *s, struct tui_r
 {
 	struct timeline *t = (struct timeline *)v;
 	struct tl_track k[2] = { { 0 } };
+	struct hp_profile_filter g;           /* --diff: the before run's pairing of the filter */
+	char why[320] = "";
 	int w = r.w - TL_LABEL_W, axis_y;
 	double *vals;
 	k[1].tl = app_timeline(v->app);
 	k[1].p = app_profile(v->app);
+	k[1].sel = app_filter(v->app);
 	if (app_baseline(v->app)) {
-		k[0].tl = app_baseline_timeline(v->app);
+		k[0].tl = app_baseline_timeline(v->app, why, sizeof(why));
 		k[0].p = app_baseline(v->app);
+		if (!app_baseline_filter(v->app, &g, NULL, 0))
+			k[0].sel = &g;
 	}
-	if (!k[1].tl || (k[0].p && !k[0].tl)) {
+	if (!k[1].tl || (k[0].p && !k[0].tl && !why[0])) {
 		screen_put(s, r.y + 1, r.x + 2, r.w - 2, TUI_ERROR, k[1].tl
 			   ? "no timeline for the --diff baseline" : "no timeline for this database");
 		return;
@@ -140,6 +151,7 @@ static void timeline_draw(struct tui_view *v, struct tui_screen *s, struct tui_r
 	k[0].span = k[1].span = t->span;
 	k[0].w = k[1].w = w;
 	t->width = w;
+	t->both = k[0].tl != NULL;
 	if (t->cursor >= w)
 		t->cursor = w - 1;
 	if (t->mark >= w)
@@ -147,7 +159,8 @@ static void timeline_draw(struct tui_view *v, struct tui_screen *s, struct tui_r
 	draw_info(t, s, r);
 	struct tui_rect body = { r.y + 1, r.x, r.h - 1, r.w };
 	axis_y = k[0].tl ? tl_diff_body(v->app, k, &t->win, s, body, vals)
-			 : draw_alone(&k[1], s, body, vals);
+		 : why[0] ? tl_diff_unpaired(v->app, &k[1], why, s, body, vals)
+		 : tl_draw_alone(&k[1], s, body, vals);
 	chart_time_axis(s, axis_y, r.x + TL_LABEL_W, w, t->span);
 	draw_overlay(t, s, (struct tui_rect){ body.y, r.x, 0, r.w }, axis_y);
 	free(vals);
@@ -191,16 +204,19 @@ static int timeline_action(struct tui_view *v, enum tui_action a, int arg)
 static void timeline_status(struct tui_view *v, char *buf, size_t len)
 {
 	const struct hp_timeline *tl = app_timeline(v->app);
-	const struct hp_timeline *bt = app_baseline(v->app) ? app_baseline_timeline(v->app) : NULL;
+	const struct hp_timeline *bt = app_baseline(v->app) ? app_baseline_timeline(v->app, NULL, 0)
+							    : NULL;
+	uint32_t n = tl ? tl->nthreads : 0;
 	if (bt)
-		snprintf(buf, len, "%u threads before, %u after", bt->nthreads, tl ? tl->nthreads : 0);
+		snprintf(buf, len, "%u thread%s before, %u after", bt->nthreads,
+			 bt->nthreads == 1 ? "" : "s", n);
 	else
-		snprintf(buf, len, "%u threads", tl ? tl->nthreads : 0);
+		snprintf(buf, len, "%u thread%s", n, n == 1 ? "" : "s");
 }
 
 static int timeline_reload(struct tui_view *v)
 {
-	((struct timeline *)v)->win.stale = 1;   /* the timelines are of the whole runs */
+	((struct timeline *)v)->win.stale = 1;   /* the window's counts, under the new filter */
 	return 0;
 }
 

@@ -7,10 +7,15 @@
  * header (its file, duration from run_info, threads, samples), its thread
  * rows (blocked columns shaded with run --off-cpu), all threads and its
  * RSS curve, and dots after the column where it ended (its duration).
- * Under a time filter the window is the same time from each
- * run's start (as in the ranks comparison) and each header gives the
- * samples the run has in it: the after profile's under the filter and the
- * baseline's loaded under the same window.
+ * Under a thread, process or rank filter each run is drawn as that part of
+ * it (the after run's selection and its pairing in the before run,
+ * app_baseline_filter: the same rank, the same thread or process id and
+ * name), its header says which, and its samples, thread rows and memory
+ * curve are of it; when the before run has no such part the after run is
+ * drawn alone under the reason. Under a time filter the window is the
+ * same time from each run's start (as in the ranks comparison) and each
+ * header gives the samples the run has in it: the after profile's under
+ * the filter and the baseline's loaded under the paired filter.
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,25 +43,21 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path ? path : "?";
 }
 
-/* Samples of each run in the filter's time window, when it changed. */
+/* Samples of each run in the filter's time window, when it changed: the
+ * after profile's (loaded under the whole filter) and the before run's
+ * loaded under its pairing (the same rank, thread or process). */
 static void count_window(struct tui_app *a, struct tl_window *win)
 {
 	const struct hp_profile_filter *f = app_filter(a);
-	struct hp_profile_filter g = { 0 };
+	struct hp_profile_filter g;
 	struct hp_profile *base = NULL;
 	win->stale = 0;
 	win->ok = 0;
 	win->why[0] = '\0';
 	if (!f->t_from && !f->t_to)
 		return;
-	if (f->tid || f->pid || f->run) {
-		snprintf(win->why, sizeof(win->why), "window not compared under a %s filter"
-			 " (the charts are whole runs)", f->tid ? "thread" : f->pid ? "process"
-			 : "rank");
+	if (app_baseline_filter(a, &g, win->why, sizeof(win->why)))
 		return;
-	}
-	g.t_from = f->t_from;
-	g.t_to = f->t_to;
 	int err = app_baseline_load(a, &g, &base);
 	if (err) {
 		snprintf(win->why, sizeof(win->why), "cannot load the before run's window (error %d)",
@@ -72,18 +73,19 @@ static void count_window(struct tui_app *a, struct tl_window *win)
 static void draw_head(struct tui_app *a, const struct tl_track *k, int side,
 		      const struct tl_window *win, struct tui_screen *s, int y, int x, int w)
 {
-	char dur[32] = "?", in[200] = "";
+	char dur[32] = "?", in[200] = "", what[160];
 	if (k->p->duration_ns)
 		chart_time(k->p->duration_ns, dur, sizeof(dur));
-	if (win->ok)
+	if (win && win->ok)
 		snprintf(in, sizeof(in), ", %llu in the filter's window",
 			 (unsigned long long)win->samples[side]);
-	else if (win->why[0])
+	else if (win && win->why[0])
 		snprintf(in, sizeof(in), "; %s", win->why);
+	tl_describe(k, what, sizeof(what));
 	screen_fill(s, y, x, w, TUI_HEADER, ' ');
-	screen_printf(s, y, x, w, TUI_HEADER, "%-6s %s: ran %s%s, %u thread%s, %llu samples%s",
+	screen_printf(s, y, x, w, TUI_HEADER, "%-6s %s%s: ran %s%s, %u thread%s, %llu samples%s",
 		      side ? "after" : "before",
-		      base_name(side ? app_db_path(a) : app_baseline_path(a)), dur,
+		      base_name(side ? app_db_path(a) : app_baseline_path(a)), what, dur,
 		      k->p->duration_ns ? "" : " (no duration recorded)", k->tl->nthreads,
 		      k->tl->nthreads == 1 ? "" : "s", (unsigned long long)k->tl->nsamples, in);
 }
@@ -130,7 +132,7 @@ int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window
 	double tmax = 0, amax = 0, mmax = 0;
 	int y = body.y, w = k[1].w;
 	struct heights z;
-	char top[32];
+	char top[32], label[32];
 	if (win->stale)
 		count_window(a, win);
 	plan_rows(k, body.h, &z);
@@ -159,12 +161,23 @@ int tl_diff_body(struct tui_app *a, const struct tl_track k[2], struct tl_window
 			continue;
 		tl_memory(t, v);
 		chart_bytes(mmax, top, sizeof(top));
+		tl_memory_label(t, label, sizeof(label));
 		if (t->p->nmemory)
-			tl_draw_block(s, (struct tui_rect){ y, body.x, z.mem, body.w }, "RSS", top, v,
+			tl_draw_block(s, (struct tui_rect){ y, body.x, z.mem, body.w }, label, top, v,
 				      mmax, TUI_CHART);
 		else
 			screen_put(s, y, body.x, body.w, TUI_DIM, "RSS: no memory readings");
 		y += z.mem;
 	}
 	return y;
+}
+
+int tl_diff_unpaired(struct tui_app *a, const struct tl_track *k, const char *why,
+		     struct tui_screen *s, struct tui_rect body, double *scratch)
+{
+	int y = screen_put_wrapped(s, body.y, body.x, body.w, TUI_ERROR, why);
+	draw_head(a, k, 1, NULL, s, y, body.x, body.w);
+	y++;
+	return tl_draw_alone(k, s, (struct tui_rect){ y, body.x, body.y + body.h - y, body.w },
+			     scratch);
 }

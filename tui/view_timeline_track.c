@@ -46,6 +46,85 @@ double tl_threads_max(const struct tl_track *k, double *scratch)
 	return max;
 }
 
+static const struct hp_pthread *thread_of(const struct hp_profile *p, uint32_t tid)
+{
+	for (uint32_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	return NULL;
+}
+
+/* The selection's process (its thread's, or its pid; 0: none or a rank). */
+static uint32_t sel_pid(const struct tl_track *k)
+{
+	const struct hp_pthread *t;
+	if (!k->sel)
+		return 0;
+	if (k->sel->tid)
+		return (t = thread_of(k->p, k->sel->tid)) ? t->pid : k->sel->pid;
+	return k->sel->pid;
+}
+
+/* Whether process pid's memory readings are of the selection: its process,
+ * or a process of its rank (a process's main thread has tid = pid). */
+static int mem_kept(const struct tl_track *k, uint32_t pid)
+{
+	const struct hp_pthread *t;
+	uint32_t want = sel_pid(k);
+	if (want || (k->sel && (k->sel->tid || k->sel->pid)))
+		return pid == want;
+	if (!k->sel || !k->sel->run)
+		return 1;
+	return (t = thread_of(k->p, pid)) && k->p->runs[t->run].id == k->sel->run;
+}
+
+static int64_t sel_rank(const struct tl_track *k)
+{
+	for (uint32_t i = 0; k->sel && k->sel->run && i < k->p->nruns; i++)
+		if (k->p->runs[i].id == k->sel->run)
+			return k->p->runs[i].rank;
+	return -1;
+}
+
+void tl_memory_label(const struct tl_track *k, char *buf, size_t len)
+{
+	uint32_t pid = sel_pid(k);
+	int64_t rank = sel_rank(k);
+	if (pid)
+		snprintf(buf, len, "RSS pid %u", pid);
+	else if (rank >= 0)
+		snprintf(buf, len, "RSS rank %lld", (long long)rank);
+	else
+		snprintf(buf, len, "RSS");
+}
+
+void tl_describe(const struct tl_track *k, char *buf, size_t len)
+{
+	const struct hp_profile_filter *f = k->sel;
+	size_t n = 0;
+	int64_t rank = sel_rank(k);
+	buf[0] = '\0';
+	if (f && f->run && n < len)
+		n += rank >= 0 ? (size_t)snprintf(buf + n, len - n, ", rank %lld", (long long)rank)
+			       : (size_t)snprintf(buf + n, len - n, ", run %u", f->run);
+	if (f && f->tid && n < len) {
+		const struct hp_pthread *t = thread_of(k->p, f->tid);
+		int64_t r = t && !f->run ? k->p->runs[t->run].rank : -1;
+		n += (size_t)snprintf(buf + n, len - n, ", thread %u%s%s", f->tid,
+				      t && t->comm ? " " : "", t && t->comm ? t->comm : "");
+		if (r >= 0 && n < len)
+			n += (size_t)snprintf(buf + n, len - n, " of rank %lld", (long long)r);
+	}
+	if (f && f->pid && n < len) {
+		const char *comm = NULL;
+		for (uint32_t i = 0; i < k->p->nprocesses; i++)
+			if (k->p->processes[i].pid == f->pid)
+				comm = k->p->processes[i].comm;
+		snprintf(buf + n, len - n, ", process %u%s%s", f->pid, comm ? " " : "",
+			 comm ? comm : "");
+	}
+}
+
 void tl_memory(const struct tl_track *k, double *out)
 {
 	const struct hp_profile *p = k->p;
@@ -58,6 +137,8 @@ void tl_memory(const struct tl_track *k, double *out)
 	for (uint32_t i = 0; i < p->nmemory; i++) {
 		const struct hp_mem_reading *m = &p->memory[i];
 		uint32_t j = 0;
+		if (!mem_kept(k, m->pid))
+			continue;
 		int col = chart_axis_col(k->span, w, m->t_ns);
 		while (j < n && pids[j] != m->pid)
 			j++;

@@ -22,6 +22,9 @@ hp_script_test(e2e_mpi_tui_diff e2e e2e/mpi_tui_diff.sh)
 # --from/--to of each job), the reasons where nothing compares, and the two
 # jobs' timelines on one time axis (against the samples' times).
 hp_script_test(e2e_mpi_tui_filters e2e e2e/mpi_tui_filters.sh)
+# the timeline (8) of the two jobs under a rank, thread or process filter:
+# each run's header samples against `report --rank/--tid/--pid -f json`.
+hp_script_test(e2e_mpi_tui_timeline e2e e2e/mpi_tui_timeline.sh)
 # srun's variables (SLURM_*) set by hand for the two tasks of a job step:
 # run_info, -o %r/%h, merge (no Slurm here; docs/mpi.md).
 hp_script_test(e2e_mpi_srun e2e e2e/mpi_srun.sh)
@@ -34,6 +37,6 @@ endif()
 # ways their truths then record (e2e_mpi_imbalance says so when it happens):
 # the mpirun tests take turns.
 set_tests_properties(e2e_mpi_imbalance e2e_mpi_crash e2e_mpi_views e2e_mpi_diff e2e_mpi_tui_diff
-  e2e_mpi_tui_filters
+  e2e_mpi_tui_filters e2e_mpi_tui_timeline
   PROPERTIES
   RESOURCE_LOCK mpirun)

@@ -19,10 +19,17 @@
 #      [from, to) and each header's "N in the filter's window" equals
 #      `hpprof report --from --to -f json`'s samples of that run (the same
 #      window from each run's start).
+#   3. A thread and a process filter (tl_check_ids, tui_timeline_lib.sh):
+#      the two runs were started separately, so the after run's busiest
+#      thread has no counterpart in the before run and the screen says why;
+#      against the after run cut at half its duration (the same ids) each
+#      run's header gives its thread's / process's samples, equal to
+#      `report --tid/--pid -f json`'s of its file.
 # env: HPPROF, HP_SRC, HP_BUILD
 . "$HP_SRC/tests/e2e/lib.sh"
 TUI_TMP=$T
 . "$HP_SRC/tests/e2e/tui_lib.sh"
+. "$HP_SRC/tests/e2e/tui_timeline_lib.sh"
 trap 'st=$?; tui_diagnose $st; tui_stop; cd /; rm -rf "$T"' EXIT
 command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
 command -v sqlite3 >/dev/null || skip "the sqlite3 shell is not installed"
@@ -137,4 +144,8 @@ python3 check.py window.txt $from $to a.json b.json ||
 	{ cat window.txt; fail "the filter's window of both runs"; }
 tui_keys q
 tui_wait_exit >/dev/null
+tui_stop
+
+# --- 3. a thread and a process filter of both runs --------------------------
+tl_check_ids b.db a.db
 echo "PASS"

@@ -38,6 +38,13 @@ set(HP_TUI_GOLDEN
   "threads_diff|threads|100x30||--diff|fixture-short.db"
   "memory_diff|memory|100x30||--diff|fixture-short.db"
   "timeline_diff_range|timeline|100x30|<pgdn><pgdn><space><pgdn><pgdn><enter>8|--diff|fixture-short.db"
+  # a thread, process or rank filter applies to both runs of the diff timeline
+  # (and the thread filter to the timeline alone)
+  "timeline_thread|timeline|100x30|tt"
+  "timeline_diff_thread|timeline|100x30|t|--diff|fixture-short.db"
+  "timeline_diff_thread_range|timeline|100x30|t<pgdn><pgdn><space><pgdn><pgdn><enter>8|--diff|fixture-short.db"
+  "timeline_diff_process|timeline|100x30|7p8|--diff|fixture-short.db"
+  "timeline_diff_thread_unpaired|timeline|100x30|tt|--diff|fixture-other.db"
 )
 foreach(entry ${HP_TUI_GOLDEN})
   string(REPLACE "|" ";" f "${entry}")
@@ -62,6 +69,8 @@ endforeach()
 
 # The diff timeline on the off-CPU fixture (blocked columns of both runs).
 hp_script_test(tui_golden_timeline_diff_offcpu golden golden/tui/timeline_diff_offcpu.sh)
+# The diff timeline of two merged two-rank jobs under a rank filter.
+hp_script_test(tui_golden_timeline_diff_rank golden golden/tui/timeline_diff_rank.sh)
 
 # A synthetic database of a million samples, for the benchmark of how long
 # opening and keys take (bench/bench.cmake, label bench).

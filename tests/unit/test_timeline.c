@@ -4,13 +4,15 @@
  * per bucket and thread, and off-CPU intervals spread over the buckets they
  * cover. An interval whose stack was sampled (run --off-cpu at a high switch
  * rate) weighs more than its own time: its weighted time is spread over its
- * own span, never past the time it lasted.
+ * own span, never past the time it lasted. timeline_load_where counts the
+ * threads a filter selects (a thread, a process) over the whole run's axis.
  */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/profile.h"
 #include "analyzer/timeline.h"
 #include "common/store.h"
 #include "hp_test.h"
@@ -71,6 +73,37 @@ int main(void)
 		CHECK_EQ_INT(tl->blocked_ns[3], 0);
 	}
 	timeline_free(tl);
+	tl = NULL;
+
+	/* thread 8 of another process (pid 2) runs once, at 5 ms: a filter on
+	 * it or its process counts it alone, on the whole run's axis (the
+	 * extent of every sample: 35 ms + 1 without a duration) */
+	CHECK_EQ_INT(store_add_thread(st, 7, 1, "seven", 0), 0);
+	CHECK_EQ_INT(store_add_thread(st, 8, 2, "eight", 0), 0);
+	add(st, 0, 8, 5 * MS, 0, 0);
+	struct hp_timeline *all = NULL;
+	CHECK_EQ_INT(timeline_load(st, 0, 4, &all), 0);
+	struct hp_profile_filter by[3] = { { .tid = 8 }, { .pid = 2 }, { .pid = 1 } };
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ_INT(timeline_load_where(st, 0, 4, &by[i], &tl), 0);
+		CHECK(tl && all && tl->nthreads == 1);
+		if (tl && all && tl->nthreads == 1) {
+			CHECK_EQ_INT(tl->t_end, all->t_end);
+			CHECK_EQ_INT(tl->tids[0], i < 2 ? 8 : 7);
+			CHECK_EQ_INT(tl->nsamples, i < 2 ? 1 : 3);
+			CHECK_EQ_INT(timeline_sum(tl, 1, 0, 4), i < 2 ? 1 : 3);
+			/* bucket 0 is [0, 8.75 ms): thread 8's 5 ms, thread 7's 1 and 2 ms */
+			CHECK_EQ_INT(tl->counts[0], i < 2 ? 1 : 2);
+			uint64_t blocked = 0;             /* thread 7's 10 + 8 ms blocked */
+			for (uint32_t b = 0; b < tl->nbuckets; b++)
+				blocked += tl->blocked_ns[b];
+			CHECK_EQ_INT(blocked, i < 2 ? 0 : 18 * MS);
+		}
+		timeline_free(tl);
+		tl = NULL;
+	}
+	CHECK(all && all->nthreads == 2 && all->nsamples == 4);
+	timeline_free(all);
 	store_close(st);
 	unlink(db);
 	rmdir(dir);
