@@ -416,12 +416,12 @@ void offcpu_records_on(struct hp_offcpu *oc, uint64_t t_rel)
 	oc->rec_t_off = UINT64_MAX;
 }
 
-int offcpu_records_idle(const struct hp_offcpu *oc, uint64_t now_rel)
+int offcpu_records_idle(const struct hp_offcpu *oc, uint64_t now_rel, int can_cut)
 {
 	const struct period *q = &oc->periods[(oc->nperiods - 1) % PERIODS];
 	if (!oc->rec_on || q->t_off == UINT64_MAX)
 		return 0;                     /* off already, or the stacks are on */
-	return !oc->nwindow || now_rel >= q->t_off + RECORDS_HOLD_NS;
+	return !oc->nwindow || (can_cut && now_rel >= q->t_off + RECORDS_HOLD_NS);
 }
 
 static uint64_t poll_gap(const struct pending *p, uint64_t now_rel)

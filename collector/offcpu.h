@@ -82,15 +82,16 @@ int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
 /* The SWITCH records, gated with the stacks (offcpu.c): offcpu_records_on:
  * they are surely on from t_rel (call it after turning them on);
  * offcpu_records_idle: they may go off now (the stacks are off, and every
- * interval of an "on" period has ended or has been open for
- * RECORDS_HOLD_NS); offcpu_records_off: they are off from t_rel (call it
+ * interval of an "on" period has ended or, can_cut, has been open for
+ * RECORDS_HOLD_NS: without switch-in counts to read, the records stay on
+ * until the last one ends); offcpu_records_off: they are off from t_rel (call it
  * before turning them off): an interval of an "on" period still open is
  * cut (fn reads its thread's switch-ins), one counted only is dropped.
  * offcpu_poll: read the switch-ins of the cut intervals' threads that are
  * due (all: every one), and close those that changed (returns 0 or a
  * store error); offcpu_cut_count: how many are cut. */
 void offcpu_records_on(struct hp_offcpu *oc, uint64_t t_rel);
-int offcpu_records_idle(const struct hp_offcpu *oc, uint64_t now_rel);
+int offcpu_records_idle(const struct hp_offcpu *oc, uint64_t now_rel, int can_cut);
 void offcpu_records_off(struct hp_offcpu *oc, uint64_t t_rel, offcpu_pcount_fn *fn, void *ctx);
 int offcpu_poll(struct hp_offcpu *oc, struct hp_store *st, uint64_t now_rel, int all,
 		offcpu_pcount_fn *fn, void *ctx);

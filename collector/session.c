@@ -339,7 +339,7 @@ static void records_gate(struct hp_session *s)
 	if (!s->oc || !s->nrec)
 		return;
 	uint64_t now = session_rel_time(s, hp_now_ns());
-	if (s->rec_on && offcpu_records_idle(s->oc, now)) {
+	if (s->rec_on && offcpu_records_idle(s->oc, now, s->have_schedstat)) {
 		offcpu_records_off(s->oc, now, read_pcount, s);
 		session_records_set(s, 0);
 		s->rec_on = 0;
@@ -616,6 +616,8 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	if (o->off_cpu && !o->no_perf &&
 	    (err = offcpu_new(o->offcpu_event, hz * (unsigned)(ncpu > 0 ? ncpu : 1), &s->oc)))
 		return err;
+	/* the cut waits' switch-in counts (CONFIG_SCHED_INFO) */
+	s->have_schedstat = access("/proc/self/schedstat", R_OK) == 0;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;

@@ -79,6 +79,7 @@ struct hp_session {
 	int *rec_fds;                  /* every SWITCH records' event (extras too): gated with them */
 	size_t nrec, rec_cap;
 	int rec_on;                    /* the records' events are on */
+	int have_schedstat;            /* /proc/.../schedstat: waits may be cut (offcpu.h) */
 	int gate_on;                   /* the stack samplers are on (session.c, gate_offcpu) */
 	double gate_pi;                /* the last pi (< 1: gating, the loop keeps the beat) */
 	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */

@@ -337,11 +337,12 @@ static void test_cut(void)
 	in_out(oc, st, 6, 1, 1500);
 	in_out(oc, st, 8, 1, 1800);
 	in_out(oc, st, 9, 1, 1900);
-	CHECK(!offcpu_records_idle(oc, 1950));      /* the stacks are on */
+	CHECK(!offcpu_records_idle(oc, 1950, 1));      /* the stacks are on */
 	CHECK_EQ_INT(offcpu_gate_off(oc, st, 2000), 0);
 	in_out(oc, st, 10, 1, 2500);
-	CHECK(!offcpu_records_idle(oc, 3000));      /* four waits of the period open */
-	CHECK(offcpu_records_idle(oc, 2000 + hold));
+	CHECK(!offcpu_records_idle(oc, 3000, 1));      /* four waits of the period open */
+	CHECK(!offcpu_records_idle(oc, 2000 + hold, 0));   /* no counts: hold on */
+	CHECK(offcpu_records_idle(oc, 2000 + hold, 1));
 	offcpu_records_off(oc, 2000 + hold, fake_pcount, NULL);
 	CHECK_EQ_INT(offcpu_cut_count(oc), 4);
 	in_out(oc, st, 8, 0, 2000 + hold - 5);      /* drained after the cut: exact */
@@ -472,7 +473,7 @@ static void test_records_gate(void)
 		}
 		/* the drain is over: records_gate */
 		uint64_t end = t0 + slot - 1;
-		if (rec && offcpu_records_idle(oc, end)) {
+		if (rec && offcpu_records_idle(oc, end, 1)) {
 			offcpu_records_off(oc, end, fake_pcount, NULL);
 			rec = 0;
 		}
