@@ -61,6 +61,14 @@
 #define RATE_WINDOW_NS 100000000ull
 #define RATE_WINDOW_MIN_NS 10000000ull
 
+/* While the stack samplers are on, every switch copies a stack and the
+ * program runs slower: the rate over the records' "on" time (mostly "on"
+ * periods) came out at ~half the rate (pi ~2x budget / rate: docs/offcpu.md,
+ * "Wave 9"). The records' holds after an "on" period (the stacks off) see
+ * the program at its own speed: once they add up to this long, their rate
+ * is the rate, if higher. */
+#define HOLD_RATE_MIN_NS 5000000ull
+
 /* "On" periods remembered: records of one may come a few drains late. */
 #define PERIODS 256
 
@@ -118,6 +126,9 @@ struct hp_offcpu {
 	int rec_on;                   /* the SWITCH records are on */
 	uint64_t rec_t_on, rec_t_off; /* their last "on" span (rec_t_off: UINT64_MAX while on) */
 	uint64_t rec_acc;             /* their "on" ns since t_plan, spans ended */
+	uint64_t hold_from;           /* records on, stacks off since then (UINT64_MAX: not) */
+	uint64_t hold_acc, hold_outs; /* such time, and its switch-outs, since last measured */
+	double hold_rate;             /* switch-outs a second measured so (0: none yet) */
 	size_t nwindow;               /* open intervals switched out in an "on" period */
 	size_t ncut;                  /* cut intervals */
 	struct pending **slots;       /* one per thread seen */
@@ -140,6 +151,7 @@ int offcpu_new(int event, unsigned budget, struct hp_offcpu **out)
 	oc->nperiods = 1;
 	oc->rec_on = 1;                       /* the records too, from the start */
 	oc->rec_t_off = UINT64_MAX;
+	oc->hold_from = UINT64_MAX;
 	hmap_init(&oc->index);
 	*out = oc;
 	return 0;
@@ -220,6 +232,16 @@ double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel)
 	if (!full && !early)
 		return oc->pi;                /* a burst of a few switches is no rate */
 	double rate = (double)oc->outs * 1e9 / (double)dt;
+	uint64_t hold = oc->hold_acc + (oc->hold_from != UINT64_MAX && now_rel > oc->hold_from
+					? now_rel - oc->hold_from : 0);
+	if (hold >= HOLD_RATE_MIN_NS) {
+		oc->hold_rate = (double)oc->hold_outs * 1e9 / (double)hold;
+		oc->hold_acc = oc->hold_outs = 0;
+		if (oc->hold_from != UINT64_MAX)
+			oc->hold_from = now_rel;
+	}
+	if (oc->hold_rate > rate)
+		rate = oc->hold_rate;
 	oc->pi = oc->budget && rate > oc->budget ? oc->budget / rate : 1.0;
 	oc->outs = 0;
 	oc->t_plan = now_rel;
@@ -235,8 +257,17 @@ int offcpu_gate_draw(struct hp_offcpu *oc, double pi)
 	return on;
 }
 
+/* The records' hold (on, the stacks off) ends at t_rel. */
+static void hold_end(struct hp_offcpu *oc, uint64_t t_rel)
+{
+	if (oc->hold_from != UINT64_MAX && t_rel > oc->hold_from)
+		oc->hold_acc += t_rel - oc->hold_from;
+	oc->hold_from = UINT64_MAX;
+}
+
 void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel)
 {
+	hold_end(oc, t_rel);
 	uint64_t gap = t_rel > oc->last_off ? t_rel - oc->last_off : 0;
 	oc->periods[oc->nperiods++ % PERIODS] =
 		(struct period){ t_rel, UINT64_MAX, gap, gap ? 0 : 1.0 };
@@ -259,6 +290,8 @@ int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
 	q->t_off = t_rel > q->t_on ? t_rel : q->t_on + 1;
 	q->weight = 1.0 + (double)q->gap / (double)(q->t_off - q->t_on);
 	oc->last_off = q->t_off;
+	if (oc->rec_on)
+		oc->hold_from = q->t_off;
 	for (size_t i = 0; i < oc->nheld && !err; i++)
 		err = write_row(oc, st, &oc->held[i], oc->held_ns[i], q->weight);
 	oc->nheld = 0;
@@ -385,6 +418,7 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 		p->period = period_at(oc, t_rel);
 		p->skipped = p->period == UINT64_MAX;
 		oc->nwindow += !p->skipped;
+		oc->hold_outs += p->skipped && oc->hold_from != UINT64_MAX && t_rel >= oc->hold_from;
 		oc->outs++;
 		if (sw->preempt)
 			p->cls = HP_WAIT_PREEMPTED;
@@ -450,6 +484,7 @@ void offcpu_records_off(struct hp_offcpu *oc, uint64_t t_rel, offcpu_pcount_fn *
 		p->t_poll = t_rel + poll_gap(p, t_rel);
 	}
 	oc->rec_acc = records_on_ns(oc, t_rel);
+	hold_end(oc, t_rel);
 	oc->rec_on = 0;
 	oc->rec_t_off = t_rel;
 	oc->tot.records_off++;

@@ -60,26 +60,53 @@ done
 # Long waits in the flood: the napper thread sleeps 20 ms at a time. A
 # nap switched out in an "on" period outlasts the records' hold (10 ms
 # after the period) more often than not: it is cut, and its end read from
-# the thread's switch-in count (offcpu.h). Its weighted time matches the
-# napper's own clock: the independent units are the naps written (q of
-# all naps): K_SIGMA x T sqrt((1 - q) / (q naps)) + 10% of T (the reads'
-# spacing, ~age/8, and the 5% edges above).
+# the thread's switch-in count (offcpu.h). Checked against the napper's
+# own clock (python decodes the rows' counters: weighted ns, class, own ns):
+#  - each written nap keeps its own length: their mean is the napper's
+#    mean nap within K_SIGMA standard errors of a mean of that many naps
+#    (sd from the napper) + 2.5 ms (one spacing of the switch-in count
+#    reads at that age, max(2 ms, age / 8); the midpoint is within half);
+#  - their weighted sum is the napper's total within K_SIGMA x the
+#    estimate's own standard error (Horvitz-Thompson: sqrt(sum w (w - 1)
+#    own^2), the weights vary) + 10% (the 5% edges above, the spacing).
 cut=$(echo "$off" | sed -n 's/.*; \([0-9]*\) of the written intervals outlasted.*/\1/p')
 est=$(echo "$off" | sed -n 's/.* \([0-9]*\) of those ended from switch-in counts.*/\1/p')
 assert_ge "long waits cut from their records" "${cut:-0}" 1
 assert_ge "cut waits ended from switch-in counts" "${est:-0}" 1
-nap=$(truth out.txt function nap off_ns)
-naps=$(awk '/name=nap / { for (i = 1; i <= NF; i++) if ($i ~ /^naps=/) print substr($i, 6) }' out.txt)
-wrote=$(q f.db "SELECT COUNT(*) FROM samples s JOIN threads t ON t.tid = s.tid
-	WHERE t.comm = 'napper' AND s.event = (SELECT MIN(id) FROM events WHERE role = 'offcpu')")
-h=$(q f.db "SELECT o.total_value FROM function_counter_stats o JOIN functions f
-	ON f.id = o.function_id WHERE f.name = 'nap' AND o.event_id =
-	(SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured)")
-awk -v h="${h:-0}" -v t="$nap" -v m="$naps" -v w="$wrote" -v k="$K_SIGMA" 'BEGIN {
-	q = w / m; if (q > 1) q = 1; if (q <= 0) q = 1 / m
-	tol = k * t * sqrt((1 - q) / (q * m)) + 0.10 * t
-	printf "# nap off-CPU: hpprof %.1f ms, truth %.1f ms (%d naps, %d written), tolerance %.1f ms\n", h / 1e6, t / 1e6, m, w, tol / 1e6
-	exit !(h >= t - tol && h <= t + tol) }' || fail "nap off-CPU time"
+/usr/bin/python3.11 - f.db "$(truth out.txt function nap off_ns)" \
+	"$(truth out.txt function nap naps)" "$(truth out.txt function nap var_ns2)" "$K_SIGMA" <<'PY' ||
+import math, sqlite3, sys
+db, total, naps, k = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[5])
+sd = math.sqrt(float(sys.argv[4]))
+def varints(b):
+    out, v, sh = [], 0, 0
+    for x in b:
+        v |= (x & 0x7f) << sh
+        sh += 7
+        if not x & 0x80:
+            out.append((v >> 1) ^ -(v & 1))
+            v, sh = 0, 0
+    return out
+con = sqlite3.connect(db)
+rows = [varints(c)[:3] for (c,) in con.execute(
+    "SELECT s.counters FROM samples s JOIN threads t ON t.tid = s.tid WHERE t.comm = 'napper'"
+    " AND s.event = (SELECT MIN(id) FROM events WHERE role = 'offcpu')")]
+rows = [r for r in rows if len(r) == 3 and r[2] > 0]
+if not rows:
+    sys.exit("no nap written")
+own = [r[2] for r in rows]
+mean, want = sum(own) / len(own), total / naps
+tol = k * sd / math.sqrt(len(own)) + 2.5e6
+print("# nap: %d of %d written, mean own %.2f ms, the napper's mean %.2f ms (sd %.2f), tolerance %.2f ms"
+      % (len(own), naps, mean / 1e6, want / 1e6, sd / 1e6, tol / 1e6))
+ok = abs(mean - want) <= tol
+est = sum(r[0] for r in rows)
+se = math.sqrt(sum(max(r[0] / r[2], 1) * (max(r[0] / r[2], 1) - 1) * r[2] * r[2] for r in rows))
+tol2 = k * se + 0.10 * total
+print("# nap weighted: hpprof %.1f ms, the napper's %.1f ms, tolerance %.1f ms" % (est / 1e6, total / 1e6, tol2 / 1e6))
+sys.exit(0 if ok and abs(est - total) <= tol2 else 1)
+PY
+	fail "nap off-CPU time"
 
 # The weighted total holds the two waits (the rest: the main thread's
 # start and join, preemptions on a busy machine outside the reads).
