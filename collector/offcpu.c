@@ -107,6 +107,8 @@ struct pending {
 	uint64_t t_lo;                /* P_CUT: it was surely off the CPU then (relative ns) */
 	uint64_t t_poll;              /* P_CUT: read its switch-ins again from then */
 	uint64_t t_cut;               /* P_CUT: the records went off then (on since its out) */
+	double cut_weight;            /* P_CUT: its period's weight (long waits may outlast
+				       * the PERIODS remembered) */
 	struct hp_location frames[HP_MAX_FRAMES];
 };
 
@@ -327,6 +329,7 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 	struct hp_sample *s = &oc->out;
 	uint64_t ns = t_in > p->t_out ? t_in - p->t_out : 0;
 	int stack = p->have_stack, skipped = p->skipped;
+	double weight = p->open == P_CUT ? p->cut_weight : skipped ? 0 : period_weight(oc, p->period);
 	if (p->open == P_CUT)
 		oc->ncut--;
 	else if (!skipped)
@@ -340,7 +343,6 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 		oc->tot.unsampled++;
 		return 0;
 	}
-	double weight = period_weight(oc, p->period);
 	if (!weight) {                        /* the period lasts: hold the row */
 		if (hp_grow((void **)&oc->held, &oc->held_cap, oc->nheld + 1, sizeof(*oc->held)) ||
 		    hp_grow((void **)&oc->held_ns, &oc->held_ns_cap, oc->nheld + 1,
@@ -479,6 +481,7 @@ void offcpu_records_off(struct hp_offcpu *oc, uint64_t t_rel, offcpu_pcount_fn *
 		oc->ncut++;
 		oc->tot.cut++;
 		p->open = P_CUT;
+		p->cut_weight = period_weight(oc, p->period);   /* its period has ended */
 		p->pcount = c;
 		p->t_lo = p->t_cut = t_rel;
 		p->t_poll = t_rel + poll_gap(p, t_rel);

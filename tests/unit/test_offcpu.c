@@ -383,6 +383,29 @@ static void test_cut(void)
 	CHECK_EQ_INT(rows[6].own_ns, (int64_t)(t3 + 500 - 1500));
 	CHECK_EQ_INT(rows[9].rows + rows[10].rows, 0);
 	CHECK_EQ_INT(rows[5].ns, rows[5].own_ns);   /* the period [0, 2 us): weight 1 */
+
+	/* A wait cut from a period of weight 1 + t4 / 1 us (on for 1 us after
+	 * t4 off since the first one ended at 2 us) keeps that weight however
+	 * many periods (more than offcpu.c remembers) come before it ends. */
+	uint64_t t4 = t3 + 2 * ms;
+	offcpu_gate_on(oc, t4 + 2000);
+	in_out(oc, st, 11, 1, t4 + 2500);
+	CHECK_EQ_INT(offcpu_gate_off(oc, st, t4 + 3000), 0);
+	offcpu_records_off(oc, t4 + 3000 + hold, fake_pcount, NULL);
+	uint64_t t5 = t4 + 3000 + hold;
+	for (int i = 0; i < 300; i++, t5 += 10000) {
+		offcpu_gate_on(oc, t5);
+		CHECK_EQ_INT(offcpu_gate_off(oc, st, t5 + 5000), 0);
+	}
+	pcounts[11]++;
+	CHECK_EQ_INT(offcpu_poll(oc, st, t5, 1, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(store_flush(st), 0);
+	memset(rows, 0, sizeof(rows));
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_tid, rows), 0);
+	CHECK_EQ_INT(rows[11].rows, 1);
+	double w11 = 1.0 + (double)t4 / 1000.0;
+	CHECK(rows[11].ns >= (int64_t)(w11 * (double)rows[11].own_ns) - 1 &&
+	      rows[11].ns <= (int64_t)(w11 * (double)rows[11].own_ns) + 1);
 	offcpu_free(oc);
 	store_close(st);
 	unlink(path);
