@@ -16,7 +16,8 @@ void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 {
 	char reason[HP_EVENT_REASON_MAX];
 	/* the total is what the rows hold: their weighted time (= offcpu_ns
-	 * when every interval was written, an estimate of it when gated) */
+	 * when every interval was written, an estimate of all of it when
+	 * gated) */
 	struct hp_event_info ev = { o->s.offcpu_event, "off-cpu", "offcpu", 1, NULL,
 				    (int64_t)res->offcpu_weighted_ns, 0, 0 };
 	if (res->offcpu_err) {
@@ -46,17 +47,24 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 			 r->kernel_why);
 		hp_info("off-CPU time recorded without its stacks: %s", r->kernel_why);
 	} else if (r->offcpu_slots_off) {
-		snprintf(buf, len, "yes, stacks sampled (switch rate over the budget: stacks taken"
-			 " in %.1f%% of the 2 ms slots, weighted; docs/offcpu.md)",
+		snprintf(buf, len, "yes, stacks sampled (switch rate over the budget: stacks and"
+			 " switch records taken in %.1f%% of the 2 ms slots, weighted; %llu of the"
+			 " written intervals outlasted their records, %llu of those ended from"
+			 " switch-in counts; docs/offcpu.md)",
 			 100.0 * (double)(r->offcpu_slots - r->offcpu_slots_off) /
-				 (double)r->offcpu_slots);
+				 (double)r->offcpu_slots,
+			 (unsigned long long)r->offcpu_cut, (unsigned long long)r->offcpu_estimated);
 	} else {
 		snprintf(buf, len, "yes");
 	}
 	f->offcpu_sampled = (int64_t)r->offcpu_sampled;
+	f->offcpu_no_stack = (int64_t)r->offcpu_no_stack;
+	/* With the switch records gated, the intervals outside their "on"
+	 * time were never seen: no count, no exact total (NULL). */
+	if (r->offcpu_records_off)
+		return buf;
 	f->offcpu_unsampled = (int64_t)r->offcpu_unsampled;
 	f->offcpu_intervals = (int64_t)r->offcpu_intervals;
 	f->offcpu_ns = (int64_t)r->offcpu_ns;
-	f->offcpu_no_stack = (int64_t)r->offcpu_no_stack;
 	return buf;
 }

@@ -20,7 +20,10 @@
  * switch-out sample. At high switch rates the session turns the samplers
  * off and on at random (offcpu_gate_*): intervals switched out in an "on"
  * period are written weighted, the others are counted (offcpu_totals) but
- * not written, their time being stood for by the weights (offcpu.c). An interval whose sample was lost (or that has none:
+ * not written, their time being stood for by the weights (offcpu.c). The
+ * records are gated with them (offcpu_records_*): above the budget only
+ * the intervals seen while they were on are counted, and a long wait of an
+ * "on" period is ended from its thread's switch-in count. An interval whose sample was lost (or that has none:
  * no kernel-mode sampling) is written with an empty stack. An interval
  * still open when its thread exits is dropped; one open when the session
  * ends is closed at the end (offcpu_flush: a thread blocked when an attach
@@ -45,7 +48,16 @@ struct hp_offcpu_totals {
 	uint64_t no_stack;            /* written without a stack (sample lost or none) */
 	uint64_t weighted_ns;         /* the written samples' summed weighted time */
 	uint64_t slots, slots_off;    /* gate slots planned, and of them "off" */
+	uint64_t records_off;         /* times the SWITCH records went off (> 0: the counts
+				       * above are of the intervals seen while they were on) */
+	uint64_t cut;                 /* written intervals still open when they went off */
+	uint64_t estimated;           /* of those, ended from switch-in counts (offcpu_poll) */
 };
+
+/* The number of times thread tid of process pid has been switched in
+ * (/proc/PID/task/TID/schedstat, third field) into *count: 0, or -errno
+ * (the thread is gone). */
+typedef int offcpu_pcount_fn(void *ctx, uint32_t pid, uint32_t tid, uint64_t *count);
 
 /* event: events.id given to the off-CPU samples; budget: switch-out
  * stacks a second above which the samplers are gated (0: never). *out is
@@ -67,12 +79,31 @@ int offcpu_gate_draw(struct hp_offcpu *oc, double pi);
 void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel);
 int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
 
+/* The SWITCH records, gated with the stacks (offcpu.c): offcpu_records_on:
+ * they are surely on from t_rel (call it after turning them on);
+ * offcpu_records_idle: they may go off now (the stacks are off, and every
+ * interval of an "on" period has ended or, can_cut, has been open for
+ * RECORDS_HOLD_NS: without switch-in counts to read, the records stay on
+ * until the last one ends); offcpu_records_off: they are off from t_rel (call it
+ * before turning them off): an interval of an "on" period still open is
+ * cut (fn reads its thread's switch-ins), one counted only is dropped.
+ * offcpu_poll: read the switch-ins of the cut intervals' threads that are
+ * due (all: every one), and close those that changed (returns 0 or a
+ * store error); offcpu_cut_count: how many are cut. */
+void offcpu_records_on(struct hp_offcpu *oc, uint64_t t_rel);
+int offcpu_records_idle(const struct hp_offcpu *oc, uint64_t now_rel, int can_cut);
+void offcpu_records_off(struct hp_offcpu *oc, uint64_t t_rel, offcpu_pcount_fn *fn, void *ctx);
+int offcpu_poll(struct hp_offcpu *oc, struct hp_store *st, uint64_t now_rel, int all,
+		offcpu_pcount_fn *fn, void *ctx);
+size_t offcpu_cut_count(const struct hp_offcpu *oc);
+
 /* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
 int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
 
 /* The switch-out sample of smp->tid (its stack, already located; t_ns
- * relative to the session's start). Returns 0 or -ENOMEM. */
-int offcpu_sample(struct hp_offcpu *oc, const struct hp_sample *smp);
+ * relative to the session's start); a cut wait of that thread ended
+ * before it and is written to st. Returns 0, -ENOMEM or a store error. */
+int offcpu_sample(struct hp_offcpu *oc, struct hp_store *st, const struct hp_sample *smp);
 
 /* A switch record of a thread, t_rel its time relative to the session's
  * start: an "in" closes the thread's interval and writes it to st.
@@ -83,8 +114,8 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 /* tid exited: its open interval (the switch into death) is dropped. */
 void offcpu_forget(struct hp_offcpu *oc, uint32_t tid);
 
-/* Close every open interval at t_rel (the end of the session), and the
- * "on" period. */
+/* Close every open interval at t_rel (the end of the session; poll the
+ * cut ones first), and the "on" period. */
 int offcpu_flush(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
 
 void offcpu_totals(const struct hp_offcpu *oc, struct hp_offcpu_totals *t);

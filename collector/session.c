@@ -275,11 +275,34 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 
 /* --- the rings --- */
 
+/* --off-cpu: the switch-in count of thread tid (offcpu.h, offcpu_pcount_fn). */
+static int read_pcount(void *ctx, uint32_t pid, uint32_t tid, uint64_t *count)
+{
+	char path[64], buf[96];
+	unsigned long long run, delay, n;
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", pid, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -ESRCH;
+	buf[len] = '\0';
+	if (sscanf(buf, "%llu %llu %llu", &run, &delay, &n) != 3)
+		return -EINVAL;
+	*count = n;
+	return 0;
+}
+
 /* --off-cpu: at most every GATE_SLOT_NS, the switch-out stack samplers
  * stay or go on or off (collector/offcpu.h): on with probability pi, 1 at
  * low switch rates. "On" periods are timed from after the samplers went
  * on to before they go off, so that every switch-out in one has its stack
- * and none outside is used; their weights are ratios of those real times. */
+ * and none outside is used; their weights are ratios of those real times.
+ * The SWITCH records go on first (their "on" time is read for the cut
+ * waits at once) and off after the drain (records_gate). */
 static void gate_offcpu(struct hp_session *s)
 {
 	uint64_t now = hp_now_ns();
@@ -287,19 +310,43 @@ static void gate_offcpu(struct hp_session *s)
 		return;
 	s->gate_next = now + GATE_SLOT_NS;
 	s->gate_pi = offcpu_gate_pi(s->oc, session_rel_time(s, now));
-	int on = offcpu_gate_draw(s->oc, s->gate_pi), err;
+	int on = offcpu_gate_draw(s->oc, s->gate_pi), err = 0;
 	if (on == s->gate_on)
 		return;
 	if (on) {
+		if (!s->rec_on) {
+			session_records_set(s, 1);
+			offcpu_records_on(s->oc, session_rel_time(s, hp_now_ns()));
+			s->rec_on = 1;
+			err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 1,
+					  read_pcount, s);
+		}
 		session_gate_set(s, 1);
 		offcpu_gate_on(s->oc, session_rel_time(s, hp_now_ns()));
 	} else {
-		if ((err = offcpu_gate_off(s->oc, s->st, session_rel_time(s, hp_now_ns()))) &&
-		    !s->err)
-			s->err = err;
+		err = offcpu_gate_off(s->oc, s->st, session_rel_time(s, hp_now_ns()));
 		session_gate_set(s, 0);
 	}
+	if (err && !s->err)
+		s->err = err;
 	s->gate_on = on;
+}
+
+/* After a drain: the records go off once the intervals of the last "on"
+ * period have ended (or are cut), and the cut waits due are read. */
+static void records_gate(struct hp_session *s)
+{
+	if (!s->oc || !s->nrec)
+		return;
+	uint64_t now = session_rel_time(s, hp_now_ns());
+	if (s->rec_on && offcpu_records_idle(s->oc, now, s->have_schedstat)) {
+		offcpu_records_off(s->oc, now, read_pcount, s);
+		session_records_set(s, 0);
+		s->rec_on = 0;
+	}
+	int err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 0, read_pcount, s);
+	if (err && !s->err)
+		s->err = err;
 }
 
 /* Handle what the rings hold, in time order. Returns the first store error. */
@@ -308,6 +355,7 @@ static int drain(struct hp_session *s)
 	gate_offcpu(s);         /* first: the records drained look up their slots */
 	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
+	records_gate(s);
 	return err ? err : s->err;
 }
 
@@ -392,7 +440,7 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
  * (docs/performance.md, "Whole-run overhead"). */
 static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 {
-	if (s->ngate && s->gate_pi < 1.0)
+	if (s->ngate && (s->gate_pi < 1.0 || (s->oc && offcpu_cut_count(s->oc))))
 		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
 	return s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS : LOOP_IDLE_MS;
 }
@@ -471,7 +519,9 @@ static void session_offcpu_end(struct hp_session *s)
 	struct hp_offcpu_totals t;
 	if (!s->oc)
 		return;
-	int err = offcpu_flush(s->oc, s->st, session_rel_time(s, hp_now_ns()));
+	int err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 1, read_pcount, s);
+	if (!err)
+		err = offcpu_flush(s->oc, s->st, session_rel_time(s, hp_now_ns()));
 	if (err && !s->err)
 		s->err = err;
 	offcpu_totals(s->oc, &t);
@@ -483,6 +533,9 @@ static void session_offcpu_end(struct hp_session *s)
 	s->res->offcpu_unsampled = t.unsampled;
 	s->res->offcpu_slots = t.slots;
 	s->res->offcpu_slots_off = t.slots_off;
+	s->res->offcpu_records_off = t.records_off;
+	s->res->offcpu_cut = t.cut;
+	s->res->offcpu_estimated = t.estimated;
 }
 
 static int finish(struct hp_session *s, pid_t pid)
@@ -558,10 +611,13 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned hz = o->sampler || o->sampler_period || !o->freq ? OFFCPU_STACKS_HZ : o->freq;
 	s->gate_on = 1;
+	s->rec_on = 1;
 	s->gate_pi = 1.0;
 	if (o->off_cpu && !o->no_perf &&
 	    (err = offcpu_new(o->offcpu_event, hz * (unsigned)(ncpu > 0 ? ncpu : 1), &s->oc)))
 		return err;
+	/* the cut waits' switch-in counts (CONFIG_SCHED_INFO) */
+	s->have_schedstat = access("/proc/self/schedstat", R_OK) == 0;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;

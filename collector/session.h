@@ -127,6 +127,10 @@ struct hp_session_result {
 	/* intervals counted only (switched out while the stack samplers were
 	 * gated off), and the gate's slots, of them off */
 	uint64_t offcpu_unsampled, offcpu_slots, offcpu_slots_off;
+	/* the SWITCH records gated too: times they went off (> 0: the counts
+	 * above are of the intervals seen while they were on), written
+	 * intervals still open then, and of those ended from switch-in counts */
+	uint64_t offcpu_records_off, offcpu_cut, offcpu_estimated;
 	int offcpu_err;
 	int detached;                  /* sampling stopped (duration, attach) with the target
 				        * still running: exit_code is -1 */

@@ -4,9 +4,10 @@
  * its group (read with every sample only when one is not a software
  * counter: session_counters_per_sample), the page-fault sampler redirected into
  * the same ring; with --off-cpu the context-switch sampler, into a ring of
- * its own per CPU, and the SWITCH records, carried by the page-fault
- * sampler (then writing into a switch ring of its own per CPU) or, without
- * one, by a dummy event; the rings' mapping; and the whole-run totals.
+ * its own per CPU, and the SWITCH records, carried by a dummy event into a
+ * switch ring of its own per CPU (both gated at high switch rates:
+ * session_gate_set, session_records_set); the rings' mapping; and the
+ * whole-run totals.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back
  * to user mode only and says why in the result), and records the kernel
@@ -256,16 +257,11 @@ static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 											  : 0;
 }
 
-/* The page-fault sampler of one CPU. With switches (--off-cpu), it also
- * carries the SWITCH records (attr.context_switch) and owns the CPU's
- * switch ring, its fault samples going there too: the records need no
- * event of their own, one event less that every context switch of the
- * target schedules out and in (docs/offcpu.md, "What it costs"). When
- * that cannot be had, it is opened as before, into the CPU's ring, and
- * the off-CPU events open a dummy event for the records. Returns 1 when
- * it carries them. */
-static int open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring,
-			      int switches)
+/* The page-fault sampler of one CPU, into the CPU's ring. (From wave 8
+ * to 9 it also carried the SWITCH records, one event less at every
+ * switch; the records are gated now, and its fault samples must not be:
+ * docs/offcpu.md, "Wave 9".) */
+static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
 	base_attr(s, &a);
@@ -282,43 +278,36 @@ static int open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned
 	a.enable_on_exec = !s->attach;
 	a.exclude_kernel = 1;
 	a.read_format = 0;
-	a.context_switch = !!switches;
 	/* Without a watermark each fault sample would wake the loop: in a
-	 * program's first-touch phase, every ~2 ms (strace of a julia run).
-	 * The switch ring wakes it at the same quarter. */
+	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
 	a.watermark = 1;
 	a.wakeup_watermark = RING_WAKEUP(s);
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	s->fault_fds[ring] = fd;
 	if (fd < 0) {
 		hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(errno));
-		return switches ? open_fault_sampler(s, pid, cpu, ring, 0) : 0;
+		return;
 	}
-	int own = switches && !switch_slot(s, ring)->meta;
-	int err = switches ? switch_output(s, fd, ring, own)
-		  : ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ? -errno : 0;
+	int err = ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ? -errno : 0;
 	if (!err)
 		err = remember_id(s, fd, ID_FAULT, 0);
 	if (!err)
-		return !!switches;
+		return;
 	hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(-err));
-	if (own && switch_slot(s, ring)->meta)
-		ring_unmap(switch_slot(s, ring));
 	close(fd);
 	s->fault_fds[ring] = -1;
-	return switches ? open_fault_sampler(s, pid, cpu, ring, 0) : 0;
 }
 
 /* --off-cpu, per CPU: the SWITCH records (every switch of a thread, out
- * and in) time the off-CPU intervals; the page-fault sampler carries them
- * (open_fault_sampler), else a dummy event with context_switch = 1, owning
- * the CPU's switch ring (switch_output); and the
+ * and in) time the off-CPU intervals: a dummy event with context_switch =
+ * 1, owning the CPU's switch ring (switch_output); and the
  * context-switches event, period 1, whose samples give the stacks, into
  * the same ring. Its sample is taken in the kernel as the thread leaves
  * the CPU (so it needs kernel-mode sampling; without it the intervals have
  * no stacks). At high switch rates the session turns the stack samplers
- * off and on in random time slots (session_gate_offcpu, offcpu.h): the
- * records keep timing every interval. Frequency mode was tried (wave 7):
+ * off and on in random time slots (session.c, gate_offcpu; offcpu.h), and
+ * the records with them, on until the intervals of an "on" slot have
+ * ended. Frequency mode was tried (wave 7):
  * the kernel raises the period on any two switches a few microseconds
  * apart, so the io kernel, blocking ~100 times a second, lost stacks to
  * periods of 2-5 (docs/offcpu.md). */
@@ -361,13 +350,15 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 		offcpu_failed(s, -errno, cpu, "switch records");
 		return -1;
 	}
-	if ((err = switch_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0))) {
+	if ((err = switch_output(s, fd, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
+	    (err = hp_grow((void **)&s->rec_fds, &s->rec_cap, s->nrec + 1, sizeof(*s->rec_fds)))) {
 		offcpu_failed(s, err, cpu, "switch records");
 		if (own && switch_slot(s, ring)->meta)
 			ring_unmap(switch_slot(s, ring));
 		close(fd);
 		return -1;
 	}
+	s->rec_fds[s->nrec++] = fd;
 	return fd;
 }
 
@@ -386,15 +377,13 @@ static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 		       ? -errno : 0;
 }
 
-/* records: the page-fault sampler carries the SWITCH records already
- * (open_fault_sampler); else a dummy event is opened for them. */
-static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring,
-				int records)
+/* The SWITCH records' event, then the stack sampler. */
+static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
 	int err;
-	s->offcpu_fds[ring] = s->swrec_fds[ring] = -1;
-	if (!records && (s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
+	s->offcpu_fds[ring] = -1;
+	if ((s->swrec_fds[ring] = open_switch_records(s, pid, cpu, ring)) < 0)
 		return;
 	switch_attr(s, &a, PERF_COUNT_SW_CONTEXT_SWITCHES);
 	/* Its own ring: a burst of stacks (an "on" slot drained late) may
@@ -429,14 +418,13 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 
 /* A task's page-fault sampler and off-CPU events on the CPU of ring r
  * (their fds in fault_fds[r], swrec_fds[r], offcpu_fds[r], -1 when not
- * open): the fault sampler carries the SWITCH records when there is one. */
+ * open). */
 static void open_task_offcpu(struct hp_session *s, pid_t pid, int cpu, unsigned r)
 {
-	int records = 0;
 	if (s->o->fault_period)
-		records = open_fault_sampler(s, pid, cpu, r, s->o->off_cpu);
+		open_fault_sampler(s, pid, cpu, r);
 	if (s->o->off_cpu)
-		open_offcpu_sampler(s, pid, cpu, r, records);
+		open_offcpu_sampler(s, pid, cpu, r);
 }
 
 /* Turn the stack samplers on or off (all of them: children follow). */
@@ -444,6 +432,13 @@ void session_gate_set(struct hp_session *s, int on)
 {
 	for (size_t i = 0; i < s->ngate; i++)
 		ioctl(s->gate_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
+/* Turn the SWITCH records' events on or off (all of them). */
+void session_records_set(struct hp_session *s, int on)
+{
+	for (size_t i = 0; i < s->nrec; i++)
+		ioctl(s->rec_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 }
 
 /* Move the switch rings, then the stack rings, from their slots (MAX_CPUS
@@ -620,6 +615,9 @@ void session_close_events(struct hp_session *s)
 	free(s->gate_fds);                 /* the same fds as offcpu_fds[] and extras */
 	s->gate_fds = NULL;
 	s->ngate = s->gate_cap = 0;
+	free(s->rec_fds);                  /* the same fds as swrec_fds[] and extras */
+	s->rec_fds = NULL;
+	s->nrec = s->rec_cap = 0;
 	s->nextra = s->extra_cap = 0;
 	for (unsigned r = 0; r < s->nrings; r++) {
 		for (unsigned i = 0; i < s->o->ncounters; i++)

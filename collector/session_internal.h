@@ -76,6 +76,10 @@ struct hp_session {
 	int swrec_fds[MAX_CPUS];       /* their SWITCH records' events (owning the switch rings) */
 	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
 	size_t ngate, gate_cap;
+	int *rec_fds;                  /* every SWITCH records' event (extras too): gated with them */
+	size_t nrec, rec_cap;
+	int rec_on;                    /* the records' events are on */
+	int have_schedstat;            /* /proc/.../schedstat: waits may be cut (offcpu.h) */
 	int gate_on;                   /* the stack samplers are on (session.c, gate_offcpu) */
 	double gate_pi;                /* the last pi (< 1: gating, the loop keeps the beat) */
 	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */
@@ -142,6 +146,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 
 /* Turn every context-switch (stack) sampler on or off. */
 void session_gate_set(struct hp_session *s, int on);
+void session_records_set(struct hp_session *s, int on);
 
 /* --- session.c, for session_attach.c --- */
 int session_setup(struct hp_session *s, const struct hp_session_opts *o, struct hp_store *st,

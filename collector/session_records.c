@@ -423,7 +423,7 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
 	smp->unwind = end;
 	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
-		note_err(s, offcpu_sample(s->oc, smp));
+		note_err(s, offcpu_sample(s->oc, s->st, smp));
 		return 0;
 	}
 

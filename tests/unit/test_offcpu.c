@@ -9,7 +9,14 @@
  * gate: while the switch-out rate is within the stack budget every slot is
  * on and every interval written with its own time; above it slots are on
  * with probability pi, and the intervals of "on" slots, weighted 1/pi,
- * stand for all of them.
+ * stand for all of them. The records gate: the records go off once the
+ * intervals of an "on" period have ended, or after the hold; a wait still
+ * open then is cut and ended from its thread's switch-in count (a table
+ * the test keeps, by construction), exactly by a switch-in record seen
+ * while the records were on since the last read, at the midpoint of two
+ * reads otherwise; the flood's written time still adds up with the records
+ * gated, and a long sleeper's cut waits keep their length to the reads'
+ * spacing.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -99,7 +106,7 @@ static void test_pairing(void)
 	smp.pid = 1; smp.tid = 2; smp.t_ns = 100; smp.nr_frames = 2; smp.unwind = HP_STACK_END_OUTERMOST;
 	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
 	smp.frames[1] = (struct hp_location){ 0, 0x2000 };
-	CHECK_EQ_INT(offcpu_sample(oc, &smp), 0);
+	CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
 	s = sw(2, 1, 0);
 	CHECK_EQ_INT(offcpu_switch(oc, st, &s, 101), 0);
 	s = sw(2, 0, 0);
@@ -178,7 +185,7 @@ static void switches(struct hp_offcpu *oc, struct hp_store *st, uint32_t tid, in
 		uint64_t t = t0 + gap * (uint64_t)i;
 		if (offcpu_decide(oc, t)) {
 			smp.t_ns = t;
-			CHECK_EQ_INT(offcpu_sample(oc, &smp), 0);
+			CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
 		}
 		s = sw(tid, 1, 0);
 		CHECK_EQ_INT(offcpu_switch(oc, st, &s, t + 1), 0);
@@ -260,10 +267,277 @@ static void test_gate(void)
 	unlink(path);
 }
 
+/* Switch-ins per thread, as /proc/.../schedstat would count them: the
+ * test's own table (a thread at -1 is gone). */
+static int64_t pcounts[16];
+
+static int fake_pcount(void *ctx, uint32_t pid, uint32_t tid, uint64_t *count)
+{
+	(void)ctx;
+	(void)pid;
+	if (tid >= 16 || pcounts[tid] < 0)
+		return -ESRCH;
+	*count = (uint64_t)pcounts[tid];
+	return 0;
+}
+
+struct tidrows {
+	int64_t rows, ns, own_ns, own_min, own_max;
+	int64_t own[16];
+};
+
+static int on_tid(void *ctx, const struct hp_sample_row *s)
+{
+	struct tidrows *x = ctx;
+	if (s->event != 9 || s->nr_counters < 3)
+		return 0;
+	struct tidrows *r = &x[s->tid < 16 ? s->tid : 0];
+	if (r->rows < 16)
+		r->own[r->rows] = s->counters[2];
+	if (!r->rows || s->counters[2] < r->own_min)
+		r->own_min = s->counters[2];
+	if (s->counters[2] > r->own_max)
+		r->own_max = s->counters[2];
+	r->rows++;
+	r->ns += s->counters[0];
+	r->own_ns += s->counters[2];
+	return 0;
+}
+
+static void in_out(struct hp_offcpu *oc, struct hp_store *st, uint32_t tid, int out, uint64_t t)
+{
+	struct hp_perf_switch s = sw(tid, out, 0);
+	CHECK_EQ_INT(offcpu_switch(oc, st, &s, t), 0);
+}
+
+/* The cut waits, by hand: the records go off after the hold with threads
+ * 5, 6, 8 and 9 still off since the "on" period [0, 2 us) and thread 10
+ * switched out after it (counted only: dropped). Thread 8's switch-in
+ * record, written before the records went off, ends it exactly; thread 5
+ * is read unchanged, then changed: ended at the midpoint of the two reads;
+ * thread 6 is read unchanged when the records come back on, and its
+ * switch-in record then ends it exactly; thread 9 is gone (dropped). */
+static void test_cut(void)
+{
+	char path[] = "/tmp/test_offcpu_c.XXXXXX";
+	int fd = mkstemp(path);
+	struct hp_store *st;
+	struct hp_offcpu *oc;
+	struct hp_offcpu_totals t;
+	struct tidrows rows[16];
+	const uint64_t hold = 10000000, ms = 1000000;
+	close(fd);
+	unlink(path);
+	memset(rows, 0, sizeof(rows));
+	CHECK_EQ_INT(store_create(path, &st), 0);
+	CHECK_EQ_INT(offcpu_new(9, 1000, &oc), 0);
+	for (int i = 0; i < 16; i++)
+		pcounts[i] = 7;
+	in_out(oc, st, 5, 1, 1000);
+	in_out(oc, st, 6, 1, 1500);
+	in_out(oc, st, 8, 1, 1800);
+	in_out(oc, st, 9, 1, 1900);
+	CHECK(!offcpu_records_idle(oc, 1950, 1));      /* the stacks are on */
+	CHECK_EQ_INT(offcpu_gate_off(oc, st, 2000), 0);
+	in_out(oc, st, 10, 1, 2500);
+	CHECK(!offcpu_records_idle(oc, 3000, 1));      /* four waits of the period open */
+	CHECK(!offcpu_records_idle(oc, 2000 + hold, 0));   /* no counts: hold on */
+	CHECK(offcpu_records_idle(oc, 2000 + hold, 1));
+	offcpu_records_off(oc, 2000 + hold, fake_pcount, NULL);
+	CHECK_EQ_INT(offcpu_cut_count(oc), 4);
+	in_out(oc, st, 8, 0, 2000 + hold - 5);      /* drained after the cut: exact */
+	CHECK_EQ_INT(offcpu_cut_count(oc), 3);
+	in_out(oc, st, 10, 0, 2000 + hold + 100);   /* dropped at the cut: nothing */
+	pcounts[9] = -1;
+	/* due 2 ms after the cut: 5 and 6 unchanged, 9 gone */
+	uint64_t t1 = 2000 + hold + 2 * ms;
+	CHECK_EQ_INT(offcpu_poll(oc, st, t1 - 1, 0, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(offcpu_cut_count(oc), 3);      /* not due yet */
+	CHECK_EQ_INT(offcpu_poll(oc, st, t1, 0, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(offcpu_cut_count(oc), 2);
+	pcounts[5]++;                               /* thread 5 ran */
+	uint64_t t2 = t1 + 2 * ms;
+	CHECK_EQ_INT(offcpu_poll(oc, st, t2, 0, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(offcpu_cut_count(oc), 1);
+	/* the records back on; thread 6 read unchanged after, then its in */
+	uint64_t t3 = t2 + 5 * ms;
+	in_out(oc, st, 6, 0, t3 - 10);              /* before the read: not trusted */
+	offcpu_records_on(oc, t3);
+	CHECK_EQ_INT(offcpu_poll(oc, st, t3 + 10, 1, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(offcpu_cut_count(oc), 1);
+	in_out(oc, st, 6, 0, t3 + 500);
+	CHECK_EQ_INT(offcpu_cut_count(oc), 0);
+	CHECK_EQ_INT(offcpu_flush(oc, st, t3 + ms), 0);
+	offcpu_totals(oc, &t);
+	CHECK_EQ_INT(t.records_off, 1);
+	CHECK_EQ_INT(t.cut, 4);
+	CHECK_EQ_INT(t.estimated, 1);
+	CHECK_EQ_INT(t.intervals, 3);
+	CHECK_EQ_INT(store_flush(st), 0);
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_tid, rows), 0);
+	CHECK_EQ_INT(rows[8].rows, 1);
+	CHECK_EQ_INT(rows[8].own_ns, (int64_t)(2000 + hold - 5 - 1800));
+	CHECK_EQ_INT(rows[5].rows, 1);
+	CHECK_EQ_INT(rows[5].own_ns, (int64_t)(t1 + (t2 - t1) / 2 - 1000));
+	CHECK_EQ_INT(rows[6].rows, 1);
+	CHECK_EQ_INT(rows[6].own_ns, (int64_t)(t3 + 500 - 1500));
+	CHECK_EQ_INT(rows[9].rows + rows[10].rows, 0);
+	CHECK_EQ_INT(rows[5].ns, rows[5].own_ns);   /* the period [0, 2 us): weight 1 */
+
+	/* A wait cut from a period of weight 1 + t4 / 1 us (on for 1 us after
+	 * t4 off since the first one ended at 2 us) keeps that weight however
+	 * many periods (more than offcpu.c remembers) come before it ends. */
+	uint64_t t4 = t3 + 2 * ms;
+	offcpu_gate_on(oc, t4 + 2000);
+	in_out(oc, st, 11, 1, t4 + 2500);
+	CHECK_EQ_INT(offcpu_gate_off(oc, st, t4 + 3000), 0);
+	offcpu_records_off(oc, t4 + 3000 + hold, fake_pcount, NULL);
+	uint64_t t5 = t4 + 3000 + hold;
+	for (int i = 0; i < 300; i++, t5 += 10000) {
+		offcpu_gate_on(oc, t5);
+		CHECK_EQ_INT(offcpu_gate_off(oc, st, t5 + 5000), 0);
+	}
+	pcounts[11]++;
+	CHECK_EQ_INT(offcpu_poll(oc, st, t5, 1, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(store_flush(st), 0);
+	memset(rows, 0, sizeof(rows));
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_tid, rows), 0);
+	CHECK_EQ_INT(rows[11].rows, 1);
+	double w11 = 1.0 + (double)t4 / 1000.0;
+	CHECK(rows[11].ns >= (int64_t)(w11 * (double)rows[11].own_ns) - 1 &&
+	      rows[11].ns <= (int64_t)(w11 * (double)rows[11].own_ns) + 1);
+	offcpu_free(oc);
+	store_close(st);
+	unlink(path);
+}
+
+/* The records gated as the session does it (session.c: gate_offcpu before
+ * a drain, records_gate after): thread 3 switches out 100 times every 10 ms
+ * slot for 100 ns each, thread 4 sleeps 47 ms, runs 1 ms, and so on. A
+ * record is written only while the records are on, a stack only while the
+ * stacks are. Thread 3's written time still adds up to all of it but the
+ * "off" time after the last "on" period (its waits all end in their
+ * period: none is cut), with the records off most of the time (pi 0.1);
+ * each of thread 4's written waits keeps its 47 ms to the reads' spacing
+ * (here the 10 ms slot: its midpoint within 5 ms) or exactly. */
+static void test_records_gate(void)
+{
+	char path[] = "/tmp/test_offcpu_r.XXXXXX";
+	int fd = mkstemp(path);
+	struct hp_store *st;
+	struct hp_offcpu *oc;
+	struct hp_offcpu_totals t;
+	struct tidrows rows[16];
+	static struct hp_sample smp;
+	const uint64_t slot = 10000000, sleep_ns = 47000000;
+	close(fd);
+	unlink(path);
+	memset(rows, 0, sizeof(rows));
+	memset(pcounts, 0, sizeof(pcounts));
+	CHECK_EQ_INT(store_create(path, &st), 0);
+	CHECK_EQ_INT(offcpu_new(9, 1000, &oc), 0);
+	smp.pid = 1; smp.nr_frames = 1; smp.unwind = HP_STACK_END_OUTERMOST;
+	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
+	int on = 1, rec = 1, ons = 0, trailing = 0, nslots = 1000;
+	uint64_t t0 = 0, t4_next_out = 3000000;     /* thread 4: its next switch-out */
+	int t4_off = 0;
+	uint64_t t4_in = 0;
+	for (int k = 0; k < nslots; k++, t0 += slot) {
+		double pi = offcpu_gate_pi(oc, t0);
+		int next = offcpu_gate_draw(oc, pi);
+		if (next && !on) {
+			if (!rec) {
+				offcpu_records_on(oc, t0);
+				rec = 1;
+				CHECK_EQ_INT(offcpu_poll(oc, st, t0, 1, fake_pcount, NULL), 0);
+			}
+			offcpu_gate_on(oc, t0);
+		}
+		if (!next && on)
+			CHECK_EQ_INT(offcpu_gate_off(oc, st, t0), 0);
+		on = next;
+		ons += on;
+		trailing = on ? 0 : trailing + 1;
+		/* 10,000 switch-outs a second and thread 4's ~20 */
+		if (k > 1)
+			CHECK(pi > 0.0975 && pi < 0.1001);
+		/* the slot's switches in time order: thread 3 every 100 us,
+		 * thread 4's wake-up and its next sleep */
+		for (int i = 0; i < 100; i++) {
+			uint64_t ts = t0 + 1000 + (slot / 100) * (uint64_t)i;
+			while (t4_off && t4_in <= ts + 101) {      /* 4 comes back */
+				pcounts[4]++;
+				if (rec)
+					in_out(oc, st, 4, 0, t4_in);
+				t4_off = 0;
+				t4_next_out = t4_in + 1000000;
+			}
+			while (!t4_off && t4_next_out <= ts + 101) {  /* 4 sleeps */
+				if (on) {
+					smp.tid = 4;
+					smp.t_ns = t4_next_out;
+					CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
+				}
+				if (rec)
+					in_out(oc, st, 4, 1, t4_next_out + 1);
+				t4_off = 1;
+				t4_in = t4_next_out + 1 + sleep_ns;
+			}
+			if (on) {
+				smp.tid = 3;
+				smp.t_ns = ts;
+				CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
+			}
+			pcounts[3]++;
+			if (rec) {
+				in_out(oc, st, 3, 1, ts + 1);
+				in_out(oc, st, 3, 0, ts + 101);
+			}
+		}
+		/* the drain is over: records_gate */
+		uint64_t end = t0 + slot - 1;
+		if (rec && offcpu_records_idle(oc, end, 1)) {
+			offcpu_records_off(oc, end, fake_pcount, NULL);
+			rec = 0;
+		}
+		CHECK_EQ_INT(offcpu_poll(oc, st, end, 0, fake_pcount, NULL), 0);
+	}
+	CHECK_EQ_INT(offcpu_poll(oc, st, t0, 1, fake_pcount, NULL), 0);
+	CHECK_EQ_INT(offcpu_flush(oc, st, t0), 0);
+	offcpu_totals(oc, &t);
+	CHECK_EQ_INT(store_flush(st), 0);
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_tid, rows), 0);
+	/* ons ~ Binomial(998, 0.1) + the first two: within 4 sd of 102 */
+	CHECK(ons >= 102 - 38 && ons <= 102 + 38);
+	CHECK(t.records_off >= 50);
+	CHECK_EQ_INT(t.no_stack, 0);
+	/* thread 3: 100 intervals of 100 ns per slot, all but the trailing
+	 * "off" slots stood for, to each row's rounding */
+	int64_t want = (int64_t)(nslots - trailing) * 100 * 100;
+	CHECK_EQ_INT(rows[3].rows, 100 * (int64_t)ons - 0);
+	CHECK(rows[3].ns >= want - rows[3].rows && rows[3].ns <= want + rows[3].rows);
+	/* thread 4: cut waits, each 47 ms to the reads' spacing */
+	CHECK(t.cut >= 1);
+	CHECK(t.estimated >= 1);
+	CHECK(rows[4].rows >= 1);
+	fprintf(stderr, "# records gate: %d on slots, records off %llu times, thread 4: %lld"
+		" waits written (%llu cut, %llu ended from reads), %.3f-%.3f ms each\n", ons,
+		(unsigned long long)t.records_off, (long long)rows[4].rows,
+		(unsigned long long)t.cut, (unsigned long long)t.estimated,
+		rows[4].own_min / 1e6, rows[4].own_max / 1e6);
+	CHECK(rows[4].own_min >= (int64_t)(sleep_ns - slot / 2) &&
+	      rows[4].own_max <= (int64_t)(sleep_ns + slot / 2));
+	offcpu_free(oc);
+	store_close(st);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_parse_switch();
 	test_pairing();
 	test_gate();
+	test_cut();
+	test_records_gate();
 	return hp_test_result();
 }
