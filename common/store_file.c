@@ -154,6 +154,9 @@ int store_create(const char *path, struct hp_store **out)
 	if ((err = writer_pragmas(st)) || (err = store_exec_sql(st, "PRAGMA synchronous = OFF")))
 		goto fail;
 	st->unsynced_start = 1;
+	/* Its interning tables are empty: nothing to load (five statements
+	 * prepared and run on empty tables at the first sample, ~0.3 ms). */
+	st->interning_loaded = 1;
 	*out = st;
 	return 0;
 fail:
