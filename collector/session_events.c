@@ -167,8 +167,11 @@ static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 {
 	for (;;) {
 		int err = ring_map(r, fd, s->ring_pages);
-		if (!err)
+		if (!err) {
+			if (!s->nrings)
+				hp_debug(HP_DBG_PERF, 1, "rings: %u pages per CPU", s->ring_pages);
 			return 0;
+		}
 		/* Only the first ring may shrink: all rings share one size. */
 		if (err != -EPERM || s->nrings || s->ring_pages <= RING_PAGES_LAST)
 			return err;
