@@ -5,6 +5,7 @@
 #include "collector/perf_ring.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,6 +45,27 @@ unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu)
 	while (pages > RING_PAGES_MIN && pages > limit)
 		pages >>= 1;
 	return pages < RING_PAGES_MIN ? RING_PAGES_MIN : (unsigned)pages;
+}
+
+int ring_may_grow(void)
+{
+	char line[256];
+	unsigned long long cap = 0;
+	int paranoid = 2, found = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (f) {
+		while (!found && fgets(line, sizeof(line), f))
+			found = sscanf(line, "CapEff: %llx", &cap) == 1;
+		fclose(f);
+	}
+	if (cap & (1ull << 14))                 /* CAP_IPC_LOCK */
+		return 1;
+	if ((f = fopen("/proc/sys/kernel/perf_event_paranoid", "r"))) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = 2;
+		fclose(f);
+	}
+	return paranoid == -1;
 }
 
 int ring_map(struct hp_ring *r, int fd, unsigned pages)

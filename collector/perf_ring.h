@@ -48,6 +48,13 @@ struct hp_ring {
  * over all rings. */
 unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu);
 
+/* Whether rings may be larger than RING_PAGES_MIN: the kernel counts a
+ * user's rings against perf_event_mlock_kb and RLIMIT_MEMLOCK unless the
+ * process has CAP_IPC_LOCK or perf_event_paranoid is -1, and only the
+ * first ring of a session can shrink when refused (a later one refused
+ * fails the session), so without either the rings keep the default size. */
+int ring_may_grow(void);
+
 /* Map pages data pages (a power of two) of fd's ring. Returns 0 or -errno
  * (EPERM: over perf_event_mlock_kb; try fewer pages). */
 int ring_map(struct hp_ring *r, int fd, unsigned pages);

@@ -482,6 +482,8 @@ static void rings_and_copy_sizes(struct hp_session *s)
 		/* a period given (-c, a sampler of the user's): the rate is unknown */
 		unsigned freq = o->sampler_period ? 0 : o->freq;
 		s->ring_pages = ring_pages_for(freq, copy, (unsigned)sysconf(_SC_NPROCESSORS_CONF));
+		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
+			s->ring_pages = RING_PAGES_MIN;
 	}
 	s->stack_size = stack_size_for(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
