@@ -5,6 +5,7 @@
 #include "collector/perf_ring.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,9 @@
 #include "common/grow.h"
 #include "common/log.h"
 
+/* Records handled between two releases of ring space during a drain. */
+#define RING_RELEASE_EVERY 32
+
 /* A record found in a ring during a drain. */
 struct ring_entry {
 	uint64_t time;
@@ -21,6 +25,48 @@ struct ring_entry {
 	uint32_t size;
 	uint64_t pos;
 };
+
+static uint64_t pow2_ceil(uint64_t v)
+{
+	uint64_t p = 1;
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu)
+{
+	/* samples in RING_SPAN_MS at freq, rounded up */
+	uint64_t records = ((uint64_t)freq * RING_SPAN_MS + 999) / 1000;
+	uint64_t pages = pow2_ceil((records * record_bytes + 4095) / 4096);
+	uint64_t limit = RING_TOTAL_MAX / 4096 / (ncpu ? ncpu : 1);
+	if (pages > RING_PAGES_MAX)
+		pages = RING_PAGES_MAX;
+	while (pages > RING_PAGES_MIN && pages > limit)
+		pages >>= 1;
+	return pages < RING_PAGES_MIN ? RING_PAGES_MIN : (unsigned)pages;
+}
+
+int ring_may_grow(void)
+{
+	char line[256];
+	unsigned long long cap = 0;
+	int paranoid = 2, found = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	if (f) {
+		while (!found && fgets(line, sizeof(line), f))
+			found = sscanf(line, "CapEff: %llx", &cap) == 1;
+		fclose(f);
+	}
+	if (cap & (1ull << 14))                 /* CAP_IPC_LOCK */
+		return 1;
+	if ((f = fopen("/proc/sys/kernel/perf_event_paranoid", "r"))) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = 2;
+		fclose(f);
+	}
+	return paranoid == -1;
+}
 
 int ring_map(struct hp_ring *r, int fd, unsigned pages)
 {
@@ -127,11 +173,25 @@ int ring_drain(struct hp_ring_reader *rd, struct hp_ring *rings, unsigned n,
 			return err;
 	if (rd->nentries)
 		qsort(rd->entries, rd->nentries, sizeof(*rd->entries), cmp_entry);
+	/* Release each ring's space as its records are handled, not only at
+	 * the end: a drain of a long backlog (hundreds of samples, ms of
+	 * unwinding) leaves the kernel room to write the samples that arrive
+	 * meanwhile. A ring's tail moves past a record only once every record
+	 * before it was handled (one out of position order holds it). */
+	for (unsigned r = 0; r < n; r++)
+		rings[r].tail = rings[r].meta->data_tail;
 	for (size_t i = 0; i < rd->nentries; i++) {
 		const struct ring_entry *e = &rd->entries[i];
-		const uint8_t *rec = record_at(rd, &rings[e->ring], e->pos, e->size);
+		struct hp_ring *r = &rings[e->ring];
+		const uint8_t *rec = record_at(rd, r, e->pos, e->size);
 		if (rec)
 			fn(ctx, e->ring, rec, e->size, e->time);
+		if (e->pos == r->tail)
+			r->tail += e->size;
+		if (i % RING_RELEASE_EVERY == RING_RELEASE_EVERY - 1)
+			for (unsigned k = 0; k < n; k++)
+				__atomic_store_n(&rings[k].meta->data_tail, rings[k].tail,
+						 __ATOMIC_RELEASE);
 	}
 	for (unsigned r = 0; r < n; r++)
 		__atomic_store_n(&rings[r].meta->data_tail, rings[r].head, __ATOMIC_RELEASE);

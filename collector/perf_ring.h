@@ -6,8 +6,10 @@
  * Records of different rings are not in time order, so a drain collects
  * the records of every ring, sorts them by their time (sample_id_all,
  * perf_record_time), hands each one whole to a callback (a record that
- * wraps around the ring's end is copied to a scratch buffer first) and
- * then releases the ring space. A record whose header lies (smaller than a
+ * wraps around the ring's end is copied to a scratch buffer first),
+ * releasing the ring space of the records handled as it goes (every 32
+ * records) and all of it at the end: a callback must not keep a pointer
+ * into a record after it returns. A record whose header lies (smaller than a
  * header, or running past what the kernel published) ends that ring's
  * drain; the rest of it is released unread.
  *
@@ -26,8 +28,32 @@ struct hp_ring {
 	uint8_t *data;
 	uint64_t size, mask;           /* data bytes (a power of two) and size - 1 */
 	uint64_t head;                 /* data_head seen by the current drain */
+	uint64_t tail;                 /* the current drain released up to here */
 	size_t map_len;
 };
+
+/* Ring sizing (session_events.c uses it; docs/performance.md, "The perf
+ * rings"). A sample record takes the room of its whole stack copy however
+ * little the kernel copied, so a ring holds ring bytes / copy samples. */
+#define RING_PAGES_MIN   1024u   /* 4 MiB: 64 samples of the default 64 KiB copy */
+#define RING_PAGES_MAX   8192u   /* 32 MiB per CPU */
+#define RING_TOTAL_MAX   (64ull << 20)   /* growth above the minimum, all CPUs together */
+#define RING_SPAN_MS     64u     /* a ring holds at least this long of one busy CPU's samples */
+
+/* Data pages (a power of two) of each of ncpu rings for samples at freq
+ * per second (0: not known, a period was given) of record_bytes each (the
+ * stack copy; 0 without one): enough for RING_SPAN_MS of samples on a busy
+ * CPU, at least RING_PAGES_MIN (page-fault samples and task records share
+ * the ring), at most RING_PAGES_MAX and, above the minimum, RING_TOTAL_MAX
+ * over all rings. */
+unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu);
+
+/* Whether rings may be larger than RING_PAGES_MIN: the kernel counts a
+ * user's rings against perf_event_mlock_kb and RLIMIT_MEMLOCK unless the
+ * process has CAP_IPC_LOCK or perf_event_paranoid is -1, and only the
+ * first ring of a session can shrink when refused (a later one refused
+ * fails the session), so without either the rings keep the default size. */
+int ring_may_grow(void);
 
 /* Map pages data pages (a power of two) of fd's ring. Returns 0 or -errno
  * (EPERM: over perf_event_mlock_kb; try fewer pages). */

@@ -32,12 +32,15 @@
 #include "common/grow.h"
 #include "common/log.h"
 
-/* Ring pages per CPU: 4 MiB holds 64 samples with a full 64 KiB stack copy
- * (a record takes the room of the whole copy however little the kernel
- * copied) and ~400 of a typical 9 KiB main-thread stack's; an unprivileged
- * user's perf_event_mlock_kb may refuse that, so smaller rings are tried,
- * and the default copy shrinks with them (stack_size_for). */
-static const unsigned ring_pages_try[] = { 1024, 256, 64 };
+/* Ring pages per CPU (ring_pages_for, perf_ring.h): 4 MiB hold 64 samples
+ * with a full 64 KiB stack copy (a record takes the room of the whole copy
+ * however little the kernel copied), 64 ms of a busy CPU at the default
+ * 1 kHz; a higher -F gets larger rings (up to 32 MiB), so that the loop has
+ * as long to drain them (at -F 5000 4 MiB rings lost 101 of 7,388 samples
+ * at load 13). An unprivileged user's perf_event_mlock_kb may refuse that,
+ * so rings a quarter as large are tried, down to RING_PAGES_LAST, and the
+ * default copy shrinks with them (stack_size_for). */
+#define RING_PAGES_LAST 64u
 
 /* The default copy takes at most this share of a ring. */
 #define RING_RECORDS_MIN 64
@@ -56,7 +59,7 @@ static const unsigned ring_pages_try[] = { 1024, 256, 64 };
  * records each); a quarter of it (1 MiB) lost 27k records in one of 7
  * pingpong runs at load 10, when the loop was late (docs/offcpu.md). It
  * wakes the loop at a quarter. */
-#define SWITCH_RING_PAGES(s) ((s)->ring_pages)
+#define SWITCH_RING_PAGES(s) ((s)->ring_pages < RING_PAGES_MIN ? (s)->ring_pages : RING_PAGES_MIN)
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
@@ -165,13 +168,16 @@ static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 {
 	for (;;) {
 		int err = ring_map(r, fd, s->ring_pages);
-		if (!err)
+		if (!err) {
+			if (!s->nrings)
+				hp_debug(HP_DBG_PERF, 1, "rings: %u pages per CPU", s->ring_pages);
 			return 0;
+		}
 		/* Only the first ring may shrink: all rings share one size. */
-		if (err != -EPERM || s->nrings || s->ring_try + 1 >= sizeof(ring_pages_try) /
-							      sizeof(ring_pages_try[0]))
+		if (err != -EPERM || s->nrings || s->ring_pages <= RING_PAGES_LAST)
 			return err;
-		s->ring_pages = ring_pages_try[++s->ring_try];
+		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
+		s->ring_try++;
 		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
 			 s->ring_pages);
 	}
@@ -464,8 +470,16 @@ static void pack_switch_rings(struct hp_session *s)
  * run reports), before any sampler opens. */
 static void rings_and_copy_sizes(struct hp_session *s)
 {
-	if (!s->ring_pages)
-		s->ring_pages = ring_pages_try[0];
+	if (!s->ring_pages) {
+		const struct hp_session_opts *o = s->o;
+		unsigned copy = o->call_graph != HP_CG_DWARF ? 0
+				: o->stack_size ? o->stack_size : HP_STACK_SIZE_DEFAULT;
+		/* a period given (-c, a sampler of the user's): the rate is unknown */
+		unsigned freq = o->sampler_period ? 0 : o->freq;
+		s->ring_pages = ring_pages_for(freq, copy, (unsigned)sysconf(_SC_NPROCESSORS_CONF));
+		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
+			s->ring_pages = RING_PAGES_MIN;
+	}
 	s->stack_size = stack_size_for(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 }

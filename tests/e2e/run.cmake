@@ -10,6 +10,8 @@ hp_script_test(e2e_run_diskfull e2e e2e/run_diskfull.sh)
 hp_script_test(e2e_run_outputs e2e e2e/run_outputs.sh)
 # Issue 15: a static binary (no .eh_frame_hdr) unwinds from its .eh_frame.
 hp_script_test(e2e_run_static e2e e2e/run_static.sh)
+# Issue 12: the perf rings grow with -F (no samples lost at a high rate).
+hp_script_test(e2e_run_rings e2e e2e/run_rings.sh)
 # Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
 hp_script_test(e2e_run_kill9 e2e e2e/run_kill9.sh)
 set_tests_properties(e2e_run_kill9 PROPERTIES TIMEOUT 1200)

@@ -411,6 +411,104 @@ static void test_ring_drain(void)
 	ring_reader_release(&rd);
 }
 
+/* A drain releases ring space as it goes (every 32 records handled), but
+ * never past a record it has not handled yet. */
+#define BIG_RING 4096
+
+struct big_ring {
+	struct perf_event_mmap_page meta;
+	uint8_t data[BIG_RING];
+};
+
+struct tails {
+	const struct perf_event_mmap_page *meta;
+	uint64_t tail[64];          /* data_tail as each record was handed over */
+	unsigned n;
+};
+
+static void on_record_tail(void *ctx, unsigned ring, const uint8_t *rec, uint32_t size,
+			   uint64_t t)
+{
+	struct tails *tl = ctx;
+	(void)ring; (void)rec; (void)size; (void)t;
+	if (tl->n < 64)
+		tl->tail[tl->n++] = tl->meta->data_tail;
+}
+
+static void big_put(struct big_ring *f, uint64_t t)
+{
+	struct builder b;
+	header(&b, PERF_RECORD_EXIT, 0);
+	put(&b, 1); put(&b, 0); put(&b, 0);
+	put(&b, 0); put(&b, t); put(&b, 0);
+	uint32_t size = finish(&b);
+	for (uint32_t i = 0; i < size; i++)
+		f->data[(f->meta.data_head + i) & (BIG_RING - 1)] = ((uint8_t *)b.w)[i];
+	f->meta.data_head += size;
+}
+
+static void test_ring_release(void)
+{
+	static struct big_ring f;
+	struct hp_ring r;
+	struct hp_ring_reader rd = { 0 };
+	struct tails tl = { .meta = &f.meta };
+	uint64_t st = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_IDENTIFIER;
+	const uint64_t rec = 56, start = 1000;   /* an EXIT record with its trailer */
+
+	for (int pass = 0; pass < 2; pass++) {
+		memset(&f, 0, sizeof(f));
+		memset(&r, 0, sizeof(r));
+		r.fd = -1;
+		r.meta = &f.meta;
+		r.data = f.data;
+		r.size = BIG_RING;
+		r.mask = BIG_RING - 1;
+		f.meta.data_tail = f.meta.data_head = start;
+		/* pass 1: the second record is the latest, handed over last */
+		for (unsigned i = 0; i < 40; i++)
+			big_put(&f, pass && i == 1 ? 1000000 : 100 + i);
+		tl.n = 0;
+		CHECK_EQ_INT(ring_drain(&rd, &r, 1, st, on_record_tail, &tl), 0);
+		CHECK_EQ_INT(tl.n, 40);
+		CHECK_EQ_INT(tl.tail[0], start);
+		CHECK_EQ_INT(tl.tail[31], start);                   /* 31 handled: not yet */
+		/* 32 handled: released up to the first one not handled */
+		CHECK_EQ_INT(tl.tail[32], start + (pass ? 1 : 32) * rec);
+		CHECK_EQ_INT(tl.tail[39], start + (pass ? 1 : 32) * rec);
+		CHECK(f.meta.data_tail == f.meta.data_head);        /* all of it at the end */
+	}
+	ring_reader_release(&rd);
+}
+
+/* Ring sizes: the default (1 kHz, 64 KiB copies) stays 4 MiB; a higher
+ * rate gets rings that hold RING_SPAN_MS of one busy CPU's samples, up to
+ * the caps; never below the default. */
+static void test_ring_sizing(void)
+{
+	const uint64_t copy = 65528;                    /* HP_STACK_SIZE_DEFAULT */
+	CHECK_EQ_INT(ring_pages_for(1000, copy, 2), RING_PAGES_MIN);
+	CHECK_EQ_INT(ring_pages_for(1000, copy, 256), RING_PAGES_MIN);
+	CHECK_EQ_INT(ring_pages_for(100, copy, 2), RING_PAGES_MIN);
+	CHECK_EQ_INT(ring_pages_for(0, copy, 2), RING_PAGES_MIN);      /* a period: rate unknown */
+	CHECK_EQ_INT(ring_pages_for(5000, 0, 2), RING_PAGES_MIN);      /* no stack copy */
+	CHECK_EQ_INT(ring_pages_for(100000, copy, 1024), RING_PAGES_MIN);
+	for (unsigned f = 1000; f <= 100000; f += 500)
+		for (unsigned ncpu = 1; ncpu <= 64; ncpu *= 2) {
+			unsigned p = ring_pages_for(f, copy, ncpu);
+			uint64_t held = (uint64_t)p * 4096 / copy;        /* samples a ring holds */
+			CHECK((p & (p - 1)) == 0);
+			CHECK(p >= RING_PAGES_MIN && p <= RING_PAGES_MAX);
+			CHECK(p == RING_PAGES_MIN || (uint64_t)p * 4096 * ncpu <= RING_TOTAL_MAX);
+			/* RING_SPAN_MS of samples, when the caps allow it */
+			if ((uint64_t)f * RING_SPAN_MS / 1000 * copy <= RING_TOTAL_MAX / ncpu &&
+			    (uint64_t)f * RING_SPAN_MS / 1000 * copy <= (uint64_t)RING_PAGES_MAX * 4096)
+				CHECK(held + 1 >= (uint64_t)f * RING_SPAN_MS / 1000);
+		}
+	/* at -F 5000 on two CPUs: 32 MiB, 512 samples (102 ms) */
+	CHECK_EQ_INT(ring_pages_for(5000, copy, 2), RING_PAGES_MAX);
+}
+
 int main(void)
 {
 	guard_init();
@@ -419,5 +517,7 @@ int main(void)
 	test_lying_counts();
 	test_other_records();
 	test_ring_drain();
+	test_ring_sizing();
+	test_ring_release();
 	return hp_test_result();
 }

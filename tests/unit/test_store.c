@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,6 +229,55 @@ static void test_unsynced_start(void)
 	CHECK(store_close(st) == 0);
 }
 
+/* fdatasync, counted: SQLite (the shared library in tests) calls it
+ * through its PLT, so this definition stands in for libc's. */
+static int syncs;
+
+int fdatasync(int fd)
+{
+	syncs++;
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+/* At close the WAL is checkpointed with its syncs (the WAL, its directory,
+ * the file) and the switch back to a rollback journal, which changes only
+ * page 1's header, adds none (it added three: the journal, its directory,
+ * the file again); the file is one file again, whole. */
+static void test_close_syncs(void)
+{
+	struct hp_store *st;
+	struct hp_run_facts f;
+	struct stat sb;
+	const char *p = path_of("close.db");
+	char side[300];
+	CHECK(store_create(p, &st) == 0);
+	store_facts_init(&f);
+	f.samples = 1;
+	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);   /* unsynced first commit */
+	f.samples = 7;
+	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
+	syncs = 0;
+	CHECK(store_close(st) == 0);
+	CHECK_EQ_INT(syncs, 3);
+	snprintf(side, sizeof(side), "%s-wal", p);
+	CHECK(stat(side, &sb) != 0);
+	snprintf(side, sizeof(side), "%s-journal", p);
+	CHECK(stat(side, &sb) != 0);
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "delete"));
+	sqlite3_finalize(q);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), "ok"));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	CHECK(store_open(p, 0, &st) == 0);
+	CHECK(store_get_meta_int(st, "samples", -1) == 7);
+	CHECK(store_close(st) == 0);
+}
+
 /* store_identify (run's check before it keeps a profile as .old) reads
  * the header only; it must agree with store_open's identity check on
  * every kind of file, a profile left in WAL mode by a killed run too. */
@@ -306,6 +356,7 @@ int main(void)
 	test_identify();
 	test_schema_image();
 	test_unsynced_start();
+	test_close_syncs();
 	test_hot_journal();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
