@@ -271,10 +271,12 @@ void agent_handler_mask(sigset_t *set)
  * instruction between two handlers. Seen in CPU time, not by a clock
  * (preemption by other processes, frequent on a loaded machine, must not
  * count): the SIGTRAP event's ring holds a new sample record when the
- * event overflowed again during the unwind; a SIGPROF timer reports its
- * missed periods as the next signal's overrun. Then the next unwind_skip
+ * event overflowed again during the unwind. Then the next unwind_skip
  * samples (4, doubling while it repeats, at most 64) keep the interrupted
  * instruction only; the first full unwind that does not overrun resets it.
+ * SIGPROF timers are not watched: they fire at most once a kernel tick
+ * (1-4 ms, longer than the slowest unwinds measured) and their overrun
+ * counts the periods shorter than a tick (a higher -F), not the handler.
  */
 enum { BACKOFF_FIRST = 4, BACKOFF_MAX = 64 };
 static __thread int unwind_skip __attribute__((tls_model("initial-exec")));
@@ -287,8 +289,8 @@ static void overran(void)
 	unwind_backoff = b * 2 < BACKOFF_MAX ? b * 2 : BACKOFF_MAX;
 }
 
-int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flags, int overrun,
-		 void *ring, uint64_t head)
+int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flags, void *ring,
+		 uint64_t head)
 {
 	const ucontext_t *uc = ucv;
 	void *pcs[STACK_SLOTS];
@@ -296,8 +298,6 @@ int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flag
 	if (__atomic_load_n(&t->unwinding, __ATOMIC_RELAXED) || !stream_header())
 		return -1;
 	uintptr_t pc = context_pc(uc);
-	if (overrun > 0)
-		overran();                   /* the last handler outlasted a period */
 	if (unwind_skip > 0) {
 		unwind_skip--;               /* backing off: the interrupted instruction only */
 		out[0] = (void *)pc;
@@ -313,7 +313,7 @@ int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flag
 	__atomic_store_n(&t->unwinding, 0, __ATOMIC_RELAXED);
 	if (ring && kring_head(ring) != head)
 		overran();                   /* the event overflowed again meanwhile */
-	else if (overrun <= 0)
+	else
 		unwind_backoff = 0;
 	if (n == STACK_SLOTS)
 		*flags |= HP_AP_RF_TRUNCATED;
@@ -338,7 +338,7 @@ static void take_sample(struct shim_tls *t, int overrun, const ucontext_t *uc)
 {
 	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
 	unsigned flags;
-	int n = agent_unwind(t, uc, pcs, &flags, overrun, NULL, 0);
+	int n = agent_unwind(t, uc, pcs, &flags, NULL, 0);
 	if (n < 0) {
 		stream_count_drop(1);
 		return;

@@ -276,7 +276,7 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 	int nentry;
 	/* Python first: it is what the sample is for, and it is cheap */
 	int npy = pysample_take(&py.ps, &py_thread, raw, HP_AP_MAX_PY_FRAMES, &nentry);
-	int n = agent_unwind(t, uc, pcs, &flags, overrun, ring, head);
+	int n = agent_unwind(t, uc, pcs, &flags, ring, head);
 	if (n < 0) {
 		stream_count_drop(1);
 		return;
