@@ -10,9 +10,10 @@
 #    own CPU time (the workload prints getrusage(RUSAGE_SELF) of the Python
 #    process at its end: its startup, the loop and the agent's handler
 #    inside it; hpprof's collector is not in it);
-#  - the medians per Python and mode, the ratios to bare, the samples and
-#    the share of them whose native stack the agent left at the interrupted
-#    instruction (backing off: agent.c) and the merged share.
+#  - the medians per Python and mode, the ratios to bare, the samples, the
+#    share of them whose native stack is cut (samples.unwind 3: the agent
+#    backing off to the interrupted instruction, agent.c, or a stack too
+#    deep) and the merged share of the samples of Python code.
 # A profiled run that does not end within HP_BENCH_DEADLINE s (default 120)
 # is killed and reported (with the agent before this bench's fix, pyenv's
 # CPython at 4 kHz never ended). Budget: target CPU <= 1.10x bare at 1 kHz
@@ -60,7 +61,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "nan"; else print 
 # run TAG PY MODE: one run; appends "tag mode wall cpu samples leafonly merged" to $tmp/runs
 run() {
 	tag=$1 py=$2 mode=$3 out=$tmp/o
-	rm -f "$tmp/p.db" "$out"
+	rm -f "$tmp/p.db" "$tmp/p.db-wal" "$tmp/p.db-shm" "$out"   # a killed run leaves its WAL
 	if [ "$mode" = bare ]; then
 		/usr/bin/time -f '%e' -o "$tmp/t" "$py" "$tmp/work.py" "$ITERS" >"$out" 2>/dev/null
 	else
@@ -77,6 +78,7 @@ run() {
 	if [ -z "$cpu" ]; then
 		echo "$tag $mode hung" >>"$tmp/runs"
 		echo "  $tag $mode: no result (killed after ${DEADLINE} s or failed)"
+		[ "$mode" = bare ] || tail -2 "$tmp/err" | sed 's/^/    /'
 		return
 	fi
 	s=0 leaf=0 merged=nan
@@ -110,7 +112,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "recursion/generator workload ($ITERS iterations), $REPS rounds, load average $load0 at the start, $load1 at the end"
 echo "  pyenv: $pyenv; debian: /usr/bin/python3.11"
-echo "  python   mode   wall s (median)  target CPU s (median)  CPU ratio  samples  leaf-only  merged  hung"
+echo "  python   mode   wall s (median)  target CPU s (median)  CPU ratio  samples  cut  merged  hung"
 bad=0
 for tag in pyenv debian; do
 	bw=$(awk -v t=$tag '$1 == t && $2 == "bare" { print $3 }' "$tmp/runs" | median)
