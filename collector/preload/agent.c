@@ -63,6 +63,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -510,7 +511,7 @@ HOOK int mincore(void *addr, size_t len, unsigned char *vec)
 {
 	static mincore_fn real_fn;
 	if (__atomic_load_n(&handler_unwind, __ATOMIC_RELAXED)) {
-		size_t page = 4096, n = (len + page - 1) / page;
+		size_t page = getauxval(AT_PAGESZ), n = page ? (len + page - 1) / page : 1;
 		for (size_t i = 0; i < n; i++)
 			vec[i] = 1;
 		return 0;
