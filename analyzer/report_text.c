@@ -418,6 +418,10 @@ static void header_python(FILE *out, const struct hp_profile *p)
 			" (%.0f unmerged or unresolved: native frames only)\n",
 			textsafe(ver, safe, sizeof(safe)),
 			all > 0 && good >= 0 && bad >= 0 ? 100.0 * good / all : 0.0, bad);
+		/* merged on a cut stack: said only when there are some */
+		if (atof(t) > 0)
+			fprintf(out, "             %.0f of them cut short (a Python chain deeper than"
+				" the 128 frames kept, or a truncated native stack)\n", atof(t));
 	}
 	if (note)
 		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));

@@ -29,5 +29,8 @@ set_tests_properties(bench_python_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 90
 # hpprof top's own CPU time at 1 Hz on a 16-thread program (issue 16).
 hp_script_test(bench_top_overhead bench ../bench/top_overhead.sh)
 set_tests_properties(bench_top_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
+# The agent's cost with pyenv's CPython 3.11 (a libpython build) and Debian's.
+hp_script_test(bench_python_pyenv bench ../bench/python_pyenv.sh)
+set_tests_properties(bench_python_pyenv PROPERTIES RUN_SERIAL TRUE TIMEOUT 1800)
 hp_script_test(bench_python_attach bench ../bench/python_attach.sh)
 set_tests_properties(bench_python_attach PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

@@ -21,6 +21,21 @@
  * (and counted) when it interrupts the library's own unw_backtrace call
  * (an allocation stack being taken), whose caches are not reentrant.
  *
+ * The cost of unwinding in the handler (docs/python.md, "The agent's
+ * unwinding cost"). libunwind blocks every signal around each of its
+ * locks (the register-state cache, its memory pool, dl_iterate_phdr):
+ * two sigprocmask system calls a time, eight or more for each frame it
+ * has not cached (always the interrupted one), every frame when its fast
+ * trace gives up (a PLT stub, the lazy-binding resolver). A system call
+ * costs ~8 us in the VMs hpprof is tested on. The sampling handlers run
+ * with those signals blocked already (sa_mask: agent_handler_mask), so
+ * while the handler unwinds, the library's sigprocmask answers without a
+ * system call. And a thread whose unwind outlasted its sampling period
+ * gets a few samples with the interrupted instruction only
+ * (HP_AP_RF_TRUNCATED, the Python frames still read; "Backing off"
+ * below): a period shorter than one slow unwind can no longer starve the
+ * program (pyenv's CPython at 4 kHz made no progress at all).
+ *
  * The program's own use of SIGPROF wins: when a handler is already
  * installed at start the agent does not start; when the program later
  * sets SIGPROF's disposition (sigaction, signal and their variants,
@@ -48,6 +63,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
@@ -70,6 +87,8 @@ enum {
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
+typedef int (*sigprocmask_fn)(int, const sigset_t *, sigset_t *);
+typedef int (*mincore_fn)(void *, size_t, unsigned char *);
 
 static struct {
 	long period_ns;           /* timer period: 1 s / HZ */
@@ -84,6 +103,10 @@ static struct {
  * Whoever swaps a slot back to 0 deletes that timer: the thread at its
  * exit, or the whole table when the agent stands aside. */
 static int timers[MAX_TIMERS];
+
+/* Set while a sampling handler unwinds (its signals are blocked): the
+ * sigprocmask hook answers libunwind without a system call. */
+static __thread int handler_unwind __attribute__((tls_model("initial-exec")));
 
 /* ---- real functions -------------------------------------------------------- */
 
@@ -232,21 +255,71 @@ static int drop_own_callers(void **pcs, int n)
 	return n ? k : 0;
 }
 
-int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flags)
+void agent_handler_mask(sigset_t *set)
+{
+	sigfillset(set);
+	/* synchronous signals stay deliverable: the fault guard's SIGSEGV and
+	 * SIGBUS (a blocked fault kills the process), SIGILL, SIGFPE; and
+	 * SIGTRAP, the Python sampler's own signal */
+	sigdelset(set, SIGSEGV);
+	sigdelset(set, SIGBUS);
+	sigdelset(set, SIGILL);
+	sigdelset(set, SIGFPE);
+	sigdelset(set, SIGTRAP);
+}
+
+/*
+ * Backing off (per thread). A handler whose unwind outlasts the sampling
+ * period finds its next signal already due: the program would run no
+ * instruction between two handlers. Seen in CPU time, not by a clock
+ * (preemption by other processes, frequent on a loaded machine, must not
+ * count): the SIGTRAP event's ring holds a new sample record when the
+ * event overflowed again during the unwind. Then the next unwind_skip
+ * samples (4, doubling while it repeats, at most 64) keep the interrupted
+ * instruction only; the first full unwind that does not overrun resets it.
+ * SIGPROF timers are not watched: they fire at most once a kernel tick
+ * (1-4 ms, longer than the slowest unwinds measured) and their overrun
+ * counts the periods shorter than a tick (a higher -F), not the handler.
+ */
+enum { BACKOFF_FIRST = 4, BACKOFF_MAX = 64 };
+static __thread int unwind_skip __attribute__((tls_model("initial-exec")));
+static __thread int unwind_backoff __attribute__((tls_model("initial-exec")));
+
+static void overran(void)
+{
+	int b = unwind_backoff ? unwind_backoff : BACKOFF_FIRST;
+	unwind_skip = b;
+	unwind_backoff = b * 2 < BACKOFF_MAX ? b * 2 : BACKOFF_MAX;
+}
+
+int agent_unwind(struct shim_tls *t, const void *ucv, void **out, unsigned *flags, void *ring,
+		 uint64_t head)
 {
 	const ucontext_t *uc = ucv;
 	void *pcs[STACK_SLOTS];
 	*flags = 0;
 	if (__atomic_load_n(&t->unwinding, __ATOMIC_RELAXED) || !stream_header())
 		return -1;
+	uintptr_t pc = context_pc(uc);
+	if (unwind_skip > 0) {
+		unwind_skip--;               /* backing off: the interrupted instruction only */
+		out[0] = (void *)pc;
+		*flags |= HP_AP_RF_TRUNCATED;
+		return pc ? 1 : 0;
+	}
 	__atomic_store_n(&t->unwinding, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&handler_unwind, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	int n = unw_backtrace(pcs, STACK_SLOTS);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&handler_unwind, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->unwinding, 0, __ATOMIC_RELAXED);
+	if (ring && kring_head(ring) != head)
+		overran();                   /* the event overflowed again meanwhile */
+	else
+		unwind_backoff = 0;
 	if (n == STACK_SLOTS)
 		*flags |= HP_AP_RF_TRUNCATED;
-	uintptr_t pc = context_pc(uc);
 	int first = interrupted_frame(pcs, n, pc);
 	if (first < 0) {
 		/* not unwound through the trampoline: keep the one certain frame */
@@ -268,7 +341,7 @@ static void take_sample(struct shim_tls *t, int overrun, const ucontext_t *uc)
 {
 	void *pcs[HP_AP_MAX_SAMPLE_FRAMES];
 	unsigned flags;
-	int n = agent_unwind(t, uc, pcs, &flags);
+	int n = agent_unwind(t, uc, pcs, &flags, NULL, 0);
 	if (n < 0) {
 		stream_count_drop(1);
 		return;
@@ -320,7 +393,7 @@ void agent_start(unsigned hz)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigprof;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
+	agent_handler_mask(&sa.sa_mask);
 	if (agent.sigaction(SIGPROF, &sa, NULL) < 0)
 		return;
 	agent.pid = getpid();
@@ -404,6 +477,53 @@ HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(v
 	if (rc)
 		shim_real_free(ts);
 	return rc;
+}
+
+/* libunwind blocks every signal around each of its locks. Inside a
+ * sampling handler's unwind they are blocked already (the handler's
+ * sa_mask), so the call changes nothing and is answered here; the saved
+ * mask it returns is only given back to this hook by the same unwind.
+ * Everywhere else the real function. */
+HOOK int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
+{
+	static sigprocmask_fn real_fn;
+	if (__atomic_load_n(&handler_unwind, __ATOMIC_RELAXED)) {
+		if (old)
+			sigfillset(old);
+		return 0;
+	}
+	sigprocmask_fn f = __atomic_load_n(&real_fn, __ATOMIC_ACQUIRE);
+	if (!f) {
+		f = (sigprocmask_fn)next_symbol("sigprocmask");
+		__atomic_store_n(&real_fn, f, __ATOMIC_RELEASE);
+	}
+	if (!f)
+		return pthread_sigmask(how, set, old) ? (errno = EINVAL, -1) : 0;
+	return f(how, set, old);
+}
+
+/* libunwind checks each page it reads while stepping (built with
+ * CONSERVATIVE_CHECKS): mincore, then a one-byte write from the address
+ * to a pipe of its own, which fails (EFAULT) where nothing is mapped. The
+ * write alone decides, so inside a sampling handler's unwind mincore
+ * says "resident" without a system call (~8 us in these VMs). */
+HOOK int mincore(void *addr, size_t len, unsigned char *vec)
+{
+	static mincore_fn real_fn;
+	if (__atomic_load_n(&handler_unwind, __ATOMIC_RELAXED)) {
+		size_t page = getauxval(AT_PAGESZ), n = page ? (len + page - 1) / page : 1;
+		for (size_t i = 0; i < n; i++)
+			vec[i] = 1;
+		return 0;
+	}
+	mincore_fn f = __atomic_load_n(&real_fn, __ATOMIC_ACQUIRE);
+	if (!f) {
+		f = (mincore_fn)next_symbol("mincore");
+		__atomic_store_n(&real_fn, f, __ATOMIC_RELEASE);
+	}
+	if (!f)
+		return (int)syscall(SYS_mincore, addr, len, vec);
+	return f(addr, len, vec);
 }
 
 HOOK int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)

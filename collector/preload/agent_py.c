@@ -47,11 +47,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "collector/faultguard.h"
@@ -274,7 +276,7 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 	int nentry;
 	/* Python first: it is what the sample is for, and it is cheap */
 	int npy = pysample_take(&py.ps, &py_thread, raw, HP_AP_MAX_PY_FRAMES, &nentry);
-	int n = agent_unwind(t, uc, pcs, &flags);
+	int n = agent_unwind(t, uc, pcs, &flags, ring, head);
 	if (n < 0) {
 		stream_count_drop(1);
 		return;
@@ -305,6 +307,22 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 	write_samples(buf, p, ring, head);
 }
 
+/* A SIGTRAP that is not ours: the signal mask its handler would have had
+ * (ours blocks more, agent_handler_mask). */
+static void program_mask(const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+	sigset_t set;
+	if (!uc || (py.old.sa_flags & SA_SIGINFO ? !py.old.sa_sigaction
+		    : py.old.sa_handler == SIG_DFL || py.old.sa_handler == SIG_IGN))
+		return;
+	set = uc->uc_sigmask;
+	sigorset(&set, &set, &py.old.sa_mask);
+	if (!(py.old.sa_flags & SA_NODEFER))
+		sigaddset(&set, SIGTRAP);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+}
+
 static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -316,7 +334,7 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 		void *ring = data == SIG_FAULT ? NULL : __atomic_load_n(&py_ring, __ATOMIC_RELAXED);
 		uint64_t head = kring_head(ring);   /* first: later records are the handler's */
 		take_pysample(&shim_tls, 0, uc, data == SIG_FAULT ? HP_AP_RF_FAULT : 0, ring, head);
-	} else if (py.old.sa_flags & SA_SIGINFO) {
+	} else if (program_mask(uc), py.old.sa_flags & SA_SIGINFO) {
 		if (py.old.sa_sigaction)
 			py.old.sa_sigaction(sig, si, uc);
 	} else if (py.old.sa_handler != SIG_DFL && py.old.sa_handler != SIG_IGN) {
@@ -597,7 +615,7 @@ void agentpy_start(unsigned hz)
 			memset(&sa, 0, sizeof(sa));
 			sa.sa_sigaction = on_sigtrap;
 			sa.sa_flags = SA_SIGINFO | SA_RESTART;
-			sigemptyset(&sa.sa_mask);
+			agent_handler_mask(&sa.sa_mask);
 			/* the reads of frames and code objects fail rather than
 			 * kill the target where a pointer is not mapped */
 			if (faultguard_install() == 0 && sigaction(SIGTRAP, &sa, &py.old) == 0)

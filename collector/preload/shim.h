@@ -15,6 +15,7 @@
 #ifndef HP_PRELOAD_SHIM_H
 #define HP_PRELOAD_SHIM_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -139,9 +140,17 @@ void agent_fork_child(void);
  * (uc: its ucontext): out[0] is the interrupted instruction, then return
  * addresses, the library's own frames dropped; at most
  * HP_AP_MAX_SAMPLE_FRAMES. *flags gets HP_AP_RF_TRUNCATED when cut short.
- * Returns the count, or -1 when the thread was unwinding already (the
- * sample must be dropped). Signal-safe. */
-int agent_unwind(struct shim_tls *t, const void *uc, void **out, unsigned *flags);
+ * ring, head: the thread's SIGTRAP event ring and its head at the
+ * handler's start (NULL, 0 otherwise): a new record there tells that the
+ * unwind outlasted the period, and the next few samples get out[0] alone
+ * (agent.c, "Backing off"). Returns the count, or -1 when the thread was
+ * unwinding already (the sample must be dropped). Signal-safe; call it
+ * from a handler installed with agent_handler_mask. */
+int agent_unwind(struct shim_tls *t, const void *uc, void **out, unsigned *flags, void *ring,
+		 uint64_t head);
+/* The sa_mask of a sampling handler: every signal but the synchronous
+ * ones and SIGTRAP (agent.c says why). */
+void agent_handler_mask(sigset_t *set);
 
 /* ---- agent_py.c ---------------------------------------------------------- */
 

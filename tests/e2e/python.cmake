@@ -1,7 +1,8 @@
 # `hpprof run` of CPython 3.11 programs: Python frames merged into native
 # stacks, against the fixtures' own truths (tests/e2e/python_run.sh), and
 # JIT maps (/tmp/perf-PID.map) from Node.
-foreach(c shares execshell native threads pool unsupported noperf julia kernel kernelfn deep diffscripts)
+foreach(c shares execshell native threads pool unsupported noperf julia kernel kernelfn deep diffscripts
+          pyenv sigmask)
   hp_script_test(e2e_python_${c} e2e e2e/python_run.sh ${c})
 endforeach()
 hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
