@@ -128,11 +128,18 @@ class Frames:
         with open(self.target, "rb") as f:
             pie = f.read(18)[16] == 3                       # e_type ET_DYN
         self.base = 0x555555554000 if pie else 0
+        self.real = {}
+
+    def real_path(self, module):
+        if module not in self.real:            # heaptrack names the link, hpprof the file
+            self.real[module] = os.path.realpath(module) if module else "?"
+        return self.real[module]
 
     def frame(self, module, addr, absolute):
-        if module and os.path.realpath(module) == self.target:
+        path = self.real_path(module)
+        if path == self.target:
             return "%x" % (addr - self.base if absolute else addr)
-        return os.path.basename(module or "?")
+        return os.path.basename(path)
 
 
 def stack_diff(hp, ht, names, limit=12):
