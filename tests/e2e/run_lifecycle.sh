@@ -49,12 +49,19 @@ assert_ge "interrupted: samples under main" "${n:-0}" 250
 
 # Frame-pointer mode still runs (no frame pointers here: shallow stacks).
 "$HPPROF" run -q -o fp.db --call-graph fp -k julia -- --width 500 >fp.out || fail "fp run"
-self=$(q fp.db "SELECT self_samples FROM function_profile WHERE function='calculate_z'")
-# calculate_z is a leaf: its self samples are the compute phase's share
-# (truth lines); skid 1 pp for the phase boundaries
+tot=$(q fp.db "SELECT total_samples FROM function_profile WHERE function='calculate_z'")
+# calculate_z calls nothing: its total samples (its own and the kernel's
+# taken while it was interrupted: timer and other interrupts, preemption)
+# are the compute phase's share of the CPU time (truth lines: the thread's
+# clock counts the kernel's time too); skid 1 pp for the phase boundaries.
+# Not its self samples: in wave 9 at load ~10-25, 25% of this short run's
+# samples were in the kernel (pvm_irq_enable) above calculate_z, and its
+# self share was 58-66% against a truth of 84-85%.
+note "fp: $(q fp.db "SELECT self_samples FROM function_profile WHERE function='calculate_z'") of" \
+	"calculate_z's $tot samples are its own, the rest the kernel's"
 proc=$(truth fp.out process main cpu_s)
 comp=$(truth fp.out phase compute cpu_s)
-check_share "fp: calculate_z self" "$self" "$(samples_where fp.db)" "$(ratio "$comp" "$proc")" \
+check_share "fp: calculate_z total" "$tot" "$(samples_where fp.db)" "$(ratio "$comp" "$proc")" \
 	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$(truth_startup fp.out)" 'BEGIN { print a - b }')")" 1
 # --raw keeps every record undecoded: a SAMPLE row per sample (with its
 # 16 KiB stack copy), the MMAP2 records, and a normal profile beside them.

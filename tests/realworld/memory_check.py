@@ -114,25 +114,71 @@ class Replay:
                 "loader_allocs": self.loader_allocs}
 
 
-def heaptrack(path, own):
-    """Replays of heaptrack's file: every event, and the target's only."""
+STACK_DEPTH = 12     # innermost frames that name a stack in the per-stack comparison
+
+
+class Frames:
+    """A stack's innermost frames, as both tools can name them: the
+    target's own frames by their address in its ELF file (setarch -R: a
+    PIE sits at the kernel's fixed base in both runs), other frames by
+    their module (libraries sit at other addresses under each tool)."""
+
+    def __init__(self, target):
+        self.target = os.path.realpath(target)
+        with open(self.target, "rb") as f:
+            pie = f.read(18)[16] == 3                       # e_type ET_DYN
+        self.base = 0x555555554000 if pie else 0
+        self.real = {}
+
+    def real_path(self, module):
+        if module not in self.real:            # heaptrack names the link, hpprof the file
+            self.real[module] = os.path.realpath(module) if module else "?"
+        return self.real[module]
+
+    def frame(self, module, addr, absolute):
+        path = self.real_path(module)
+        if path == self.target:
+            return "%x" % (addr - self.base if absolute else addr)
+        return os.path.basename(path)
+
+
+def stack_diff(hp, ht, names, limit=12):
+    """Print the stacks whose allocation counts differ, largest first."""
+    keys = [k for k in set(hp) | set(ht) if hp.get(k, (0, 0))[0] != ht.get(k, (0, 0))[0]]
+    keys.sort(key=lambda k: -abs(hp.get(k, (0, 0))[0] - ht.get(k, (0, 0))[0]))
+    print("  # stacks whose calls differ (innermost %d frames; the target's by address,"
+          " others by module): %d" % (STACK_DEPTH, len(keys)))
+    for k in keys[:limit]:
+        (ha, hb), (ta, tb) = hp.get(k, (0, 0)), ht.get(k, (0, 0))
+        print("  #   hpprof %d calls %d bytes, heaptrack %d calls %d bytes: %s" % (
+            ha, hb, ta, tb, " < ".join(names.get(f, f) for f in k)))
+
+
+def heaptrack(path, own, frames=None):
+    """Replays of heaptrack's file: every event, and the target's only;
+    with frames, the target's calls and bytes per stack (Frames)."""
     proc = subprocess.Popen(["zstdcat", path], stdout=subprocess.PIPE,
                             universal_newlines=True, errors="replace")
     strings, ips, traces, kinds = [None], [None], [None], []
     trace_own = {}
     every, target = Replay(quirk=True), Replay()
     named = collections.Counter()
+    per_stack = collections.defaultdict(lambda: [0, 0])
     for line in proc.stdout:
         tag, _, rest = line.rstrip("\n").partition(" ")
         if tag == "+" or tag == "-":
             kind = int(rest, 16)
-            size, trace, mine, ld = kinds[kind]
+            size, trace, mine, ld, _ = kinds[kind]
             if tag == "+":
                 every.alloc(size, kind)
                 if mine:
                     named[mine] += 1
                 else:
                     target.alloc(size, kind, ld)
+                    if frames:
+                        st = per_stack[kinds[kind][4]]
+                        st[0] += 1
+                        st[1] += size
             else:
                 every.free(size, kind)
                 if not mine:
@@ -141,7 +187,7 @@ def heaptrack(path, own):
             strings.append(rest.partition(" ")[2])
         elif tag == "i":
             f = [int(x, 16) for x in rest.split()]
-            ips.append(strings[f[1]] if len(f) > 1 else None)
+            ips.append((strings[f[1]] if len(f) > 1 else None, f[0]))
         elif tag == "t":
             ip, parent = (int(x, 16) for x in rest.split())
             traces.append((ip, parent))
@@ -152,11 +198,14 @@ def heaptrack(path, own):
                 while t:
                     ip, t = traces[t]
                     mods.append(ips[ip])
-                trace_own[trace] = (first_own(mods, own), bool(mods) and loader(mods[0]))
+                key = tuple(frames.frame(m, a, True) for m, a in mods[:STACK_DEPTH]) \
+                    if frames else None
+                mods = [m for m, a in mods]
+                trace_own[trace] = (first_own(mods, own), bool(mods) and loader(mods[0]), key)
             kinds.append((size, trace) + trace_own[trace])
     if proc.wait() != 0:
         sys.exit("zstdcat %s exited %d" % (path, proc.returncode))
-    return every.totals(), target.totals(), named
+    return every.totals(), target.totals(), named, per_stack
 
 
 def heaptrack_print(path):
@@ -168,24 +217,37 @@ def heaptrack_print(path):
             "temporary": num("temporary memory allocations")}
 
 
-def hpprof(db, own):
-    """hpprof's totals without its own allocations, and those named."""
+def hpprof(db, own, frames=None):
+    """hpprof's totals without its own allocations, and those named; with
+    frames, the target's calls and bytes per stack (Frames) and the
+    function names of those frames."""
     c = sqlite3.connect(db)
     info = dict(c.execute("SELECT key, value FROM run_info"))
-    mod = dict(c.execute("SELECT l.id, m.path FROM locations l LEFT JOIN modules m"
-                         " ON m.id = l.module_id"))
+    mod, addr = {}, {}
+    for i, m, a in c.execute("SELECT l.id, m.path, l.addr FROM locations l LEFT JOIN modules m"
+                             " ON m.id = l.module_id"):
+        mod[i], addr[i] = m, a
     node = {i: (p, l) for i, p, l in c.execute("SELECT id, parent, location_id FROM stack_nodes")}
     tot = collections.Counter()
     named = collections.Counter()
+    per_stack = collections.defaultdict(lambda: [0, 0])
+    locs_seen = set()
     own_peak = own_temp = loader_peak = 0
-    for stack, a, lb, la, pb, tmp in c.execute(
-            "SELECT stack_id, allocs, leaked_bytes, leaked_allocs, peak_bytes, temporary"
+    for stack, a, b, lb, la, pb, tmp in c.execute(
+            "SELECT stack_id, allocs, bytes, leaked_bytes, leaked_allocs, peak_bytes, temporary"
             " FROM alloc_stacks"):
-        mods, n = [], stack
+        mods, locs, n = [], [], stack
         while n:
             n, loc = node[n]
             mods.append(mod.get(loc))
+            locs.append(loc)
         mine = first_own(mods, own)
+        if frames and not mine:
+            st = per_stack[tuple(frames.frame(mod.get(l), addr.get(l, 0), False)
+                                 for l in locs[:STACK_DEPTH])]
+            st[0] += a
+            st[1] += b
+            locs_seen.update(locs[:STACK_DEPTH])
         if mine:
             named[mine] += a
             own_peak += pb
@@ -200,7 +262,15 @@ def hpprof(db, own):
             loader_peak += pb
     tot["peak"] = int(info.get("heap_peak_bytes", -1)) - own_peak
     tot["peak_without_loader"] = tot["peak"] - loader_peak
-    return tot, named, info
+    names = {}
+    if frames:
+        fname = dict(c.execute("SELECT lf.location_id, f.name FROM location_frames lf"
+                               " JOIN functions f ON f.id = lf.function_id WHERE lf.depth = 0"))
+        for l in locs_seen:
+            k = frames.frame(mod.get(l), addr.get(l, 0), False)
+            if k != os.path.basename(mod.get(l) or "?") and l in fname:
+                names[k] = "%s %s" % (k, fname[l])
+    return tot, named, info, per_stack, names
 
 
 def main():
@@ -214,13 +284,14 @@ def main():
     args = ap.parse_args()
     print("# allocations: hpprof run --alloc against heaptrack, same command")
     ht_own = own_modules("/usr/lib/heaptrack/libheaptrack_preload.so", args.target)
-    every, ht, ht_named = heaptrack(args.heaptrack, ht_own)
+    frames = Frames(args.target)
+    every, ht, ht_named, ht_stacks = heaptrack(args.heaptrack, ht_own, frames)
     printed = heaptrack_print(args.heaptrack)
     check((every["allocs"], every["temporary"]) == (printed["allocs"], printed["temporary"]),
           "heaptrack's file replayed here agrees with heaptrack_print: %d calls, %d temporary"
           % (printed["allocs"], printed["temporary"]))
     hp_own = own_modules(args.shim, args.target)
-    hp, hp_named, info = hpprof(args.db, hp_own)
+    hp, hp_named, info, hp_stacks, names = hpprof(args.db, hp_own, frames)
     check(int(info.get("alloc_dropped", 0)) == 0, "hpprof dropped no allocation event")
     for tool, named in (("heaptrack", ht_named), ("hpprof", hp_named)):
         print("  removed, %s's own start-up allocations: %s" % (tool, ", ".join(
@@ -231,6 +302,11 @@ def main():
                       ("leaked_allocs", "leaked allocations"), ("leaked_bytes", "leaked bytes"),
                       ("loader_allocs", "the dynamic loader's allocations")):
         check(hp[key] == ht[key], "%s: hpprof %d, heaptrack %d" % (what, hp[key], ht[key]))
+        if key == "allocs" and hp[key] != ht[key]:
+            # which stacks: one that only one tool has (a frame of its own that
+            # the module rule missed) or the same stack with other counts (the
+            # program made other calls, or one tool lost or doubled events)
+            stack_diff(hp_stacks, ht_stacks, names)
     room = args.temp_allowance
     check(abs(hp["temporary"] - ht["temporary"]) <= room,
           "temporary allocations: hpprof %d, heaptrack %d (%s)" % (

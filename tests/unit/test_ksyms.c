@@ -168,13 +168,36 @@ static void test_running_kernel(void)
 			valid[valid_len - 1] = 'x';
 			write_bytes(file, valid, (size_t)valid_len);
 		}
+		struct stat bad;
+		int had = stat(file, &bad) == 0;
 		CHECK_EQ_INT(ksyms_new(&k), 0);
 		ksyms_check_boot(k, boot);                      /* this boot: trusted */
 		CHECK(!strcmp(ksyms_name(k, addr + 1, buf, sizeof(buf)), "schedule"));
 		CHECK(ksyms_count(k) > 1000);
 		ksyms_free(k);
 		CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600);
-		CHECK(round < 2 || st.st_size == valid_len);    /* replaced by a good one */
+		if (round < 2)
+			continue;
+		/* Replaced by a good one: a new file (written aside and renamed
+		 * over the bad one), which the next load takes as it is. Not "as
+		 * large as round 0's": the kernel's table changes between rounds
+		 * when BPF programs are loaded or unloaded (hpprof's own Python
+		 * walker, in tests beside this one: 3 "[bpf]" lines), which the
+		 * cache's key leaves out by design (ksyms_cache.c); that size
+		 * check failed 1 run in ~80 beside the e2e tier (wave 9). */
+		CHECK(had && st.st_ino != bad.st_ino);
+		struct stat again;
+		CHECK_EQ_INT(ksyms_new(&k), 0);
+		ksyms_check_boot(k, boot);
+		CHECK(!strcmp(ksyms_name(k, addr + 1, buf, sizeof(buf)), "schedule"));
+		CHECK(ksyms_count(k) > 1000);
+		ksyms_free(k);
+		CHECK(stat(file, &again) == 0 && again.st_ino == st.st_ino &&
+		      again.st_mtim.tv_nsec == st.st_mtim.tv_nsec && again.st_size == st.st_size);
+		if (st.st_size != valid_len)
+			printf("note: round %d: the rebuilt cache has %lld bytes, round 0's %ld"
+			       " (the kernel's table changed: BPF programs?)\n", round,
+			       (long long)st.st_size, valid_len);
 	}
 	free(valid);
 	/* another boot's cache files are removed when this boot's is written */
