@@ -183,7 +183,9 @@ static void copy_anchors(const struct py_offsets *o, uint64_t cframe, uint64_t s
  * the sample, read in the thread) into r->py: their count, 0 when the
  * thread ran no Python, -ENODATA when the sample has no record, -ESTALE
  * when the chain disagrees with the copy's activations, another -errno
- * when it could not be read or resolved. Every frame's line is known. */
+ * when it could not be read or resolved. Every frame's line is known.
+ * r->cut: the chain was deeper than the record's PYBPF_MAX_FRAMES, these
+ * are its innermost ones. */
 int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
 		      uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
 		      uint64_t len)
@@ -198,10 +200,12 @@ int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint
 		return -ENODATA;
 	}
 	bpf_seen(r, pid);
-	if (rec->status != PYBPF_OK) {
+	/* a chain deeper than the record holds: its innermost frames, the
+	 * sample marked cut (as the launched path's HP_AP_RF_PYCUT) */
+	r->cut = rec->status == PYBPF_TRUNCATED;
+	if (rec->status != PYBPF_OK && !r->cut) {
 		r->bpf_failed++;
-		err = rec->status == PYBPF_NO_TSTATE ? 0 : rec->status == PYBPF_TRUNCATED ? -E2BIG
-		      : -EAGAIN;
+		err = rec->status == PYBPF_NO_TSTATE ? 0 : -EAGAIN;
 		free(rec);
 		return err;
 	}

@@ -59,6 +59,7 @@ struct hp_pyremote {
 	uint64_t bpf_failed;           /* ... whose record says the chain was not read */
 	uint64_t bpf_moved;            /* ... whose chain disagrees with the copy's activations */
 	uint64_t late;                 /* samples read after the fact (no BPF record possible) */
+	int cut;                       /* the last frames read are a deeper chain's innermost */
 	size_t nknown, capknown;
 	char version[32];
 	char note[256];

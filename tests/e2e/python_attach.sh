@@ -41,6 +41,15 @@
 #                CPU time per function over its whole life
 #   child        the same with the shell running python3.11 as a child (a
 #                fork, then the child's exec)
+#   deep         deep_recursion.py (deep_leaf at the bottom of a 200-frame
+#                recursion, more than the 128 frames a BPF record holds;
+#                shallow_leaf 20 deep; the same work each) attached until it
+#                ends, with the BPF reader (77 where it is not permitted):
+#                deep_leaf's share within tolerance of its measured share,
+#                named in >= 95% of the samples it ran in (before: none, the
+#                truncated records were unresolved), each deep_leaf sample
+#                marked cut (samples.unwind 3) and counted in run_info
+#                python_truncated, no shallow_leaf sample marked cut
 #   off          the same program attached with --python off: native frames
 #                only, no Python fact
 #   unsupported  a copy of Debian's python3.11 whose Py_Version says 3.12,
@@ -170,7 +179,73 @@ bpf_checks() {
 	assert_le "share with the caller's line wrong" "$(awk -v w="$3" -v n="$1" 'BEGIN { print w / n }')" "$lim"
 }
 
+# innermost DB FUNCTION: samples whose innermost Python frame is FUNCTION
+innermost() {
+	q "$1" "WITH RECURSIVE walk(s, node, depth) AS (
+		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
+		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
+		WHERE parent != 0),
+	  py AS (SELECT s, depth, location_id FROM walk JOIN stack_nodes n ON n.id = node
+		JOIN locations l ON l.id = n.location_id JOIN modules m ON m.id = l.module_id
+		WHERE m.path LIKE '[python] %'),
+	  leaf AS (SELECT s, min(depth) AS d FROM py GROUP BY s),
+	  inner AS (SELECT py.s, f.name FROM py JOIN leaf ON leaf.s = py.s
+		AND leaf.d = py.depth JOIN location_frames lf ON lf.location_id = py.location_id
+		JOIN functions f ON f.id = lf.function_id)
+	SELECT count(*) FROM inner WHERE name = '$2'"
+}
+
+# deep_attach DB DEPTH: deep_recursion.py --deep DEPTH attached from its
+# start to its end, checked as in
+# python_run.sh's deep: the innermost frames of a chain deeper than those
+# read are kept, merged and the sample marked cut
+deep_attach() {
+	"$PY" "$FX/deep_recursion.py" --rounds 300 --deep "$2" >t.out 2>t.err &
+	pid=$!
+	sleep 0.3                              # its runtime up (else re-probed)
+	"$HPPROF" run -p "$pid" -F 1000 -o "$1" >"$1.out" 2>"$1.err" ||
+		{ cat "$1.err" >&2; fail "hpprof run -p failed"; }
+	wait "$pid"; st=$?; pid=
+	assert_eq "the target's exit status" "$st" 0
+}
+
+deep_checks() {
+	nd=$(innermost "$1" deep_leaf); ns=$(innermost "$1" shallow_leaf)
+	n=$((nd + ns))
+	echo "# innermost Python frame deep_leaf: $nd, shallow_leaf: $ns;" \
+		"$(q "$1" "SELECT group_concat(key || '=' || value, ' ') FROM run_info WHERE key IN
+		('python_merged', 'python_truncated', 'python_unmerged', 'python_unresolved')")"
+	assert_ge "samples in deep_leaf and shallow_leaf" "$n" 300
+	want=$(awk -F'\t' '$1 == "TRUTH" && $2 == "function" && $3 == "deep_leaf" { print $5 }' t.out)
+	got=$(awk -v a="$nd" -v n="$n" 'BEGIN { printf "%.4f", a / n }')
+	# allowance 0.03: thread_time() brackets the leaf calls (0.02, as in
+	# python_run.sh deep); the first ~0.3 s run before the attach (0.01:
+	# any stretch of whole rounds has the same split)
+	share_within "deep_leaf share (innermost of a $2-frame chain, attached)" "$got" "$want" "$n" 0.03
+	# deep_leaf named in >= 95% of the samples it ran in, less 3 sigma
+	awk -v a="$nd" -v n="$n" -v p="$want" 'BEGIN { e = n * p; x = 0.95 - 3 * sqrt(0.95 * 0.05 / e)
+		printf "# deep_leaf named in %d of ~%.0f samples it ran in (%.3f, at least %.3f)\n", a, e, a / e, x
+		exit !(a / e >= x) }' || fail "deep_leaf is not named in its samples"
+	assert_ge "run_info python_truncated" "$(q "$1" "SELECT value FROM run_info
+		WHERE key = 'python_truncated'")" "$nd"
+	cut=$(q "$1" "SELECT f.name || '|' || coalesce(s.unwind, -1) FROM samples s
+		JOIN stack_nodes n ON n.id = s.stack_id
+		JOIN location_frames lf ON lf.location_id = n.location_id
+		JOIN functions f ON f.id = lf.function_id
+		WHERE s.event = (SELECT id FROM events WHERE role = 'sampler')
+		AND f.name IN ('deep_leaf', 'shallow_leaf')" | sort | uniq -c)
+	echo "$cut" | sed 's/^/# innermost|unwind: /'
+	echo "$cut" | grep -q 'shallow_leaf|3$' && fail "a shallow_leaf sample is marked cut"
+	echo "$cut" | grep -q 'deep_leaf|3$' || fail "no deep_leaf sample is marked cut (unwind 3)"
+	echo "$cut" | grep -Eq 'deep_leaf\|(-1|[0-2])$' && fail "a deep_leaf sample is not marked cut"
+}
+
 case "$case_name" in
+deep)
+	deep_attach d.db 200
+	bpf_or_skip d.db
+	deep_checks d.db 200
+	;;
 shares)
 	start "$PY"
 	report 1
