@@ -55,6 +55,14 @@ void pyremote_exec(struct hp_pyremote *r, uint32_t pid);
  * run_info python_frames) the frames are read after the fact. */
 void pyremote_sampler_fd(struct hp_pyremote *r, int fd);
 
+/* Load the BPF reader at the first sampling event even when no process
+ * was found running Python yet (an attach: a child forked before its exec
+ * into Python inherits the events as they are at its fork, so only events
+ * that carry the reader by then give its samples records). Else it is
+ * loaded when the first process running Python is found (a launched run
+ * without Python does not pay the load). */
+void pyremote_bpf_early(struct hp_pyremote *r);
+
 /* The sample at the moment described by its user registers and stack copy
  * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the
  * unwinding reached the outermost frame: *end is HP_STACK_END_OUTERMOST)

@@ -9,6 +9,9 @@
  * record (the chain as at the sample) and checked against the stack
  * copy's activations (pyremote.h). A process whose events were inherited
  * before the load (a child forked earlier) has no records: it is read late.
+ * So an attach loads it at the first sampling event also when no target
+ * runs Python yet (pyremote_bpf_early): a shell's child forked before it
+ * execs into Python inherits events that carry the reader.
  */
 #include "collector/pyremote.h"
 #include "collector/pyremote_priv.h"
@@ -144,9 +147,14 @@ static void bpf_load(struct hp_pyremote *r)
 		bpf_register_pending(r);
 }
 
+void pyremote_bpf_early(struct hp_pyremote *r)
+{
+	r->bpf_early = 1;
+}
+
 void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
 {
-	if (r->bpf_state == 0 && !r->nbpf_pids) {
+	if (r->bpf_state == 0 && !r->nbpf_pids && !r->bpf_early) {
 		/* nothing found running Python yet: kept for the load */
 		if (!hp_grow((void **)&r->bpf_fds, &r->capbpf_fds, r->nbpf_fds + 1,
 			     sizeof(*r->bpf_fds))) {
