@@ -322,6 +322,8 @@ static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_
 	int nentry, m = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a->now,
 				    r->now, PYFRAMES_MAX, &nentry);
 	int caller = 0;
+	if (m == -E2BIG)                         /* deeper: its innermost are enough */
+		m = PYFRAMES_MAX;
 	for (int i = 0; i < m; i++) {
 		if (r->now[i].frame == r->raw[0].frame)
 			return 1;
