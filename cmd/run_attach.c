@@ -129,6 +129,7 @@ int run_attach_python(struct run_opts *o)
 		return 0;
 	if ((err = pyremote_new(&r)))
 		return err;
+	pyremote_bpf_early(r);               /* for children forked before an exec */
 	for (unsigned i = 0; i < o->nattach; i++)
 		pyremote_probe(r, o->attach[i]);
 	/* also when no target runs Python yet: one may exec into it, or a child

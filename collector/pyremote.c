@@ -322,6 +322,8 @@ static int still_live(struct hp_pyremote *r, const struct py_offsets *o, uint32_
 	int nentry, m = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a->now,
 				    r->now, PYFRAMES_MAX, &nentry);
 	int caller = 0;
+	if (m == -E2BIG)                         /* deeper: its innermost are enough */
+		m = PYFRAMES_MAX;
 	for (int i = 0; i < m; i++) {
 		if (r->now[i].frame == r->raw[0].frame)
 			return 1;
@@ -434,6 +436,10 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 		return err;
 	n = pywalk_from(o, pywalk_read_remote, (void *)(uintptr_t)pid, a.frame[0], r->raw,
 			PYFRAMES_MAX, &nentry);
+	if (n == -E2BIG) {                       /* deeper than PYFRAMES_MAX: its innermost */
+		n = PYFRAMES_MAX;
+		r->cut = 1;
+	}
 	if (n <= 0)
 		return n;
 	int live = a.now == a.frame[0] ? 1 : still_live(r, o, pid, n, &a), recoded = 0;
@@ -484,13 +490,14 @@ static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
 
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
 			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
-			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
+			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max)
 {
 	uint64_t since;
 	const struct py_runtime *rt;
 	enum pymerge_status st;
-	int neval = 0, npy;
+	int neval = 0, npy, complete = *end == HP_STACK_END_OUTERMOST;
+	r->cut = 0;
 	if (n > HP_MAX_FRAMES)
 		n = HP_MAX_FRAMES;
 	if (!pyremote_probe(r, pid) || pyframes_runtime(r->pf, pid, &rt) || !regs || !stack)
@@ -527,7 +534,10 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 			 npy ? hp_strerror(npy) : "none");
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
-	int m = pymerge(pcs, (int)n, complete, rt->eval_start, rt->eval_end, r->py, npy, r->mf,
+	/* a chain cut at its outer end (deeper than the BPF record or the
+	 * walk holds): merged for the loops its frames cover, as pymerge_cut */
+	int m = (r->cut ? pymerge_cut : pymerge)(pcs, (int)n, complete, rt->eval_start,
+			rt->eval_end, r->py, npy, r->mf,
 			(int)(max < HP_MAX_FRAMES ? max : HP_MAX_FRAMES), &st);
 	if (st == PYMERGE_UNMERGED) {
 		r->n.unmerged++;
@@ -537,7 +547,11 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	r->n.truncated += st == PYMERGE_TRUNCATED;
 	uint32_t nn = session_locate(s, pid, pcs, n, 0, r->nat);
 	int got = located(r, s, pid, pcs, nn, m, out);
-	return got < 0 ? session_locate(s, pid, pcs, n < max ? n : max, 0, out) : (uint32_t)got;
+	if (got < 0)
+		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
+	if (r->cut)
+		*end = HP_STACK_END_DEEP;        /* the outer Python frames were dropped */
+	return (uint32_t)got;
 }
 
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)

@@ -25,6 +25,8 @@
 
 #include <stdint.h>
 
+#include "common/record.h"             /* enum hp_stack_end */
+
 struct hp_location;
 struct hp_run_facts;
 struct hp_session;
@@ -53,16 +55,27 @@ void pyremote_exec(struct hp_pyremote *r, uint32_t pid);
  * run_info python_frames) the frames are read after the fact. */
 void pyremote_sampler_fd(struct hp_pyremote *r, int fd);
 
+/* Load the BPF reader at the first sampling event even when no process
+ * was found running Python yet (an attach: a child forked before its exec
+ * into Python inherits the events as they are at its fork, so only events
+ * that carry the reader by then give its samples records). Else it is
+ * loaded when the first process running Python is found (a launched run
+ * without Python does not pay the load). */
+void pyremote_bpf_early(struct hp_pyremote *r);
+
 /* The sample at the moment described by its user registers and stack copy
  * (stack_len bytes from regs' SP): its native pcs[0..n) (complete: the
- * unwinding reached the outermost frame) located into out with the Python
- * frames merged in, or as they are when the checks fail. time: the
+ * unwinding reached the outermost frame: *end is HP_STACK_END_OUTERMOST)
+ * located into out with the Python frames merged in, or as they are when
+ * the checks fail. A Python chain deeper than the frames read (the BPF
+ * record's PYBPF_MAX_FRAMES, PYFRAMES_MAX) keeps its innermost frames,
+ * merged as pymerge_cut, and sets *end to HP_STACK_END_DEEP. time: the
  * sample's (CLOCK_MONOTONIC ns), to find its BPF reader's record; 0 for a
  * sample of an event without the reader (read after the fact). Returns the number
  * of locations written (at most max). */
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
 			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
-			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, int complete,
+			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max);
 
 /* The run_info facts (python_frames, python_version, the counts). Strings

@@ -9,6 +9,9 @@
  * record (the chain as at the sample) and checked against the stack
  * copy's activations (pyremote.h). A process whose events were inherited
  * before the load (a child forked earlier) has no records: it is read late.
+ * So an attach loads it at the first sampling event also when no target
+ * runs Python yet (pyremote_bpf_early): a shell's child forked before it
+ * execs into Python inherits events that carry the reader.
  */
 #include "collector/pyremote.h"
 #include "collector/pyremote_priv.h"
@@ -144,9 +147,14 @@ static void bpf_load(struct hp_pyremote *r)
 		bpf_register_pending(r);
 }
 
+void pyremote_bpf_early(struct hp_pyremote *r)
+{
+	r->bpf_early = 1;
+}
+
 void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
 {
-	if (r->bpf_state == 0 && !r->nbpf_pids) {
+	if (r->bpf_state == 0 && !r->nbpf_pids && !r->bpf_early) {
 		/* nothing found running Python yet: kept for the load */
 		if (!hp_grow((void **)&r->bpf_fds, &r->capbpf_fds, r->nbpf_fds + 1,
 			     sizeof(*r->bpf_fds))) {
@@ -183,7 +191,9 @@ static void copy_anchors(const struct py_offsets *o, uint64_t cframe, uint64_t s
  * the sample, read in the thread) into r->py: their count, 0 when the
  * thread ran no Python, -ENODATA when the sample has no record, -ESTALE
  * when the chain disagrees with the copy's activations, another -errno
- * when it could not be read or resolved. Every frame's line is known. */
+ * when it could not be read or resolved. Every frame's line is known.
+ * r->cut: the chain was deeper than the record's PYBPF_MAX_FRAMES, these
+ * are its innermost ones. */
 int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
 		      uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
 		      uint64_t len)
@@ -198,10 +208,12 @@ int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint
 		return -ENODATA;
 	}
 	bpf_seen(r, pid);
-	if (rec->status != PYBPF_OK) {
+	/* a chain deeper than the record holds: its innermost frames, the
+	 * sample marked cut (as the launched path's HP_AP_RF_PYCUT) */
+	r->cut = rec->status == PYBPF_TRUNCATED;
+	if (rec->status != PYBPF_OK && !r->cut) {
 		r->bpf_failed++;
-		err = rec->status == PYBPF_NO_TSTATE ? 0 : rec->status == PYBPF_TRUNCATED ? -E2BIG
-		      : -EAGAIN;
+		err = rec->status == PYBPF_NO_TSTATE ? 0 : -EAGAIN;
 		free(rec);
 		return err;
 	}

@@ -45,6 +45,7 @@ struct hp_pyremote {
 	 * first registered (at the attach: the first sampling event) */
 	struct hp_pybpf *bpf;
 	int bpf_state;                 /* 0 not tried, 1 loaded and attached, -1 not used */
+	int bpf_early;                 /* loaded at the first sampling event (pyremote_bpf_early) */
 	char bpf_why[160];             /* why not, for run_info */
 	struct bpf_pid {               /* registered */
 		uint32_t pid;
@@ -59,6 +60,7 @@ struct hp_pyremote {
 	uint64_t bpf_failed;           /* ... whose record says the chain was not read */
 	uint64_t bpf_moved;            /* ... whose chain disagrees with the copy's activations */
 	uint64_t late;                 /* samples read after the fact (no BPF record possible) */
+	int cut;                       /* the last frames read are a deeper chain's innermost */
 	size_t nknown, capknown;
 	char version[32];
 	char note[256];

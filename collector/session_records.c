@@ -417,7 +417,7 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	if (s->o->pyremote && (what >> 32 == ID_SAMPLER || what >> 32 == ID_OFFCPU) && ps.regs)
 		smp->nr_frames = skip + pyremote_locate(s->o->pyremote, s, ps.pid, ps.tid,
 			what >> 32 == ID_SAMPLER ? ps.time : 0, ps.regs,
-			ps.stack, ps.stack_dyn_size, s->pcs, n, end == HP_STACK_END_OUTERMOST,
+			ps.stack, ps.stack_dyn_size, s->pcs, n, &end,
 			smp->frames + skip, HP_MAX_FRAMES - skip);
 	else
 		smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);

@@ -13,6 +13,7 @@ foreach(c alloc arenas faults deepalloc)
   hp_script_test(e2e_python_mem_${c} e2e e2e/python_memory.sh ${c})
 endforeach()
 # `hpprof run -p PID` of a running CPython 3.11 (tests/e2e/python_attach.sh).
-foreach(c shares truth callerline bpfcallers bpfsame nobpf exec child off unsupported)
+foreach(c shares truth callerline bpfcallers bpfsame nobpf exec child bpfchild off unsupported
+    deep)
   hp_script_test(e2e_python_attach_${c} e2e e2e/python_attach.sh ${c})
 endforeach()

@@ -41,6 +41,22 @@
 #                CPU time per function over its whole life
 #   child        the same with the shell running python3.11 as a child (a
 #                fork, then the child's exec)
+#   deep         deep_recursion.py (deep_leaf at the bottom of a 200-frame
+#                recursion, more than the 128 frames a BPF record holds;
+#                shallow_leaf 20 deep; the same work each) attached until it
+#                ends, with the BPF reader (77 where it is not permitted):
+#                deep_leaf's share within tolerance of its measured share,
+#                named in >= 95% of the samples it ran in (before: none, the
+#                truncated records were unresolved), each deep_leaf sample
+#                marked cut (samples.unwind 3) and counted in run_info
+#                python_truncated, no shallow_leaf sample marked cut
+#   bpfchild     child (a shell attached while it waits, then running
+#                python3.11 as a child), with the BPF reader: the child's
+#                events, inherited at its fork, carry the reader, so >= 95%
+#                of its Python samples are read at the sample by it (before:
+#                it was loaded when the child was found running Python,
+#                after the fork, and every sample was read late); 77 where
+#                BPF is not permitted
 #   off          the same program attached with --python off: native frames
 #                only, no Python fact
 #   unsupported  a copy of Debian's python3.11 whose Py_Version says 3.12,
@@ -96,11 +112,15 @@ finish() {
 }
 
 
-# wait_attached HPPID: wait up to 60 s until hpprof holds a perf event for
-# each CPU (one sampler per CPU and thread of a one-thread target)
+# wait_attached HPPID: wait up to 60 s until hpprof has mapped a perf ring
+# for each CPU (one sampler per CPU of a one-thread target; the events are
+# enabled right after the last). Not its perf event fds: hpprof holds three
+# of its own from its start (its self-measurement), so that count was
+# reached before any sampler was open, and a target's exec could come
+# before the events were enabled (its COMM record missed)
 wait_attached() {
 	_w=0
-	while [ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'perf_event')" -lt "$(nproc)" ]; do
+	while [ "$(grep -c 'anon_inode:\[perf_event\]' "/proc/$1/maps" 2>/dev/null)" -lt "$(nproc)" ]; do
 		_w=$((_w + 1)); [ $_w -lt 600 ] || fail "hpprof did not attach"
 		kill -0 "$1" 2>/dev/null || fail "hpprof ended before it attached"
 		sleep 0.1
@@ -170,7 +190,73 @@ bpf_checks() {
 	assert_le "share with the caller's line wrong" "$(awk -v w="$3" -v n="$1" 'BEGIN { print w / n }')" "$lim"
 }
 
+# innermost DB FUNCTION: samples whose innermost Python frame is FUNCTION
+innermost() {
+	q "$1" "WITH RECURSIVE walk(s, node, depth) AS (
+		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
+		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
+		WHERE parent != 0),
+	  py AS (SELECT s, depth, location_id FROM walk JOIN stack_nodes n ON n.id = node
+		JOIN locations l ON l.id = n.location_id JOIN modules m ON m.id = l.module_id
+		WHERE m.path LIKE '[python] %'),
+	  leaf AS (SELECT s, min(depth) AS d FROM py GROUP BY s),
+	  inner AS (SELECT py.s, f.name FROM py JOIN leaf ON leaf.s = py.s
+		AND leaf.d = py.depth JOIN location_frames lf ON lf.location_id = py.location_id
+		JOIN functions f ON f.id = lf.function_id)
+	SELECT count(*) FROM inner WHERE name = '$2'"
+}
+
+# deep_attach DB DEPTH: deep_recursion.py --deep DEPTH attached from its
+# start to its end, checked as in
+# python_run.sh's deep: the innermost frames of a chain deeper than those
+# read are kept, merged and the sample marked cut
+deep_attach() {
+	"$PY" "$FX/deep_recursion.py" --rounds 300 --deep "$2" >t.out 2>t.err &
+	pid=$!
+	sleep 0.3                              # its runtime up (else re-probed)
+	"$HPPROF" run -p "$pid" -F 1000 -o "$1" >"$1.out" 2>"$1.err" ||
+		{ cat "$1.err" >&2; fail "hpprof run -p failed"; }
+	wait "$pid"; st=$?; pid=
+	assert_eq "the target's exit status" "$st" 0
+}
+
+deep_checks() {
+	nd=$(innermost "$1" deep_leaf); ns=$(innermost "$1" shallow_leaf)
+	n=$((nd + ns))
+	echo "# innermost Python frame deep_leaf: $nd, shallow_leaf: $ns;" \
+		"$(q "$1" "SELECT group_concat(key || '=' || value, ' ') FROM run_info WHERE key IN
+		('python_merged', 'python_truncated', 'python_unmerged', 'python_unresolved')")"
+	assert_ge "samples in deep_leaf and shallow_leaf" "$n" 300
+	want=$(awk -F'\t' '$1 == "TRUTH" && $2 == "function" && $3 == "deep_leaf" { print $5 }' t.out)
+	got=$(awk -v a="$nd" -v n="$n" 'BEGIN { printf "%.4f", a / n }')
+	# allowance 0.03: thread_time() brackets the leaf calls (0.02, as in
+	# python_run.sh deep); the first ~0.3 s run before the attach (0.01:
+	# any stretch of whole rounds has the same split)
+	share_within "deep_leaf share (innermost of a $2-frame chain, attached)" "$got" "$want" "$n" 0.03
+	# deep_leaf named in >= 95% of the samples it ran in, less 3 sigma
+	awk -v a="$nd" -v n="$n" -v p="$want" 'BEGIN { e = n * p; x = 0.95 - 3 * sqrt(0.95 * 0.05 / e)
+		printf "# deep_leaf named in %d of ~%.0f samples it ran in (%.3f, at least %.3f)\n", a, e, a / e, x
+		exit !(a / e >= x) }' || fail "deep_leaf is not named in its samples"
+	assert_ge "run_info python_truncated" "$(q "$1" "SELECT value FROM run_info
+		WHERE key = 'python_truncated'")" "$nd"
+	cut=$(q "$1" "SELECT f.name || '|' || coalesce(s.unwind, -1) FROM samples s
+		JOIN stack_nodes n ON n.id = s.stack_id
+		JOIN location_frames lf ON lf.location_id = n.location_id
+		JOIN functions f ON f.id = lf.function_id
+		WHERE s.event = (SELECT id FROM events WHERE role = 'sampler')
+		AND f.name IN ('deep_leaf', 'shallow_leaf')" | sort | uniq -c)
+	echo "$cut" | sed 's/^/# innermost|unwind: /'
+	echo "$cut" | grep -q 'shallow_leaf|3$' && fail "a shallow_leaf sample is marked cut"
+	echo "$cut" | grep -q 'deep_leaf|3$' || fail "no deep_leaf sample is marked cut (unwind 3)"
+	echo "$cut" | grep -Eq 'deep_leaf\|(-1|[0-2])$' && fail "a deep_leaf sample is not marked cut"
+}
+
 case "$case_name" in
+deep)
+	deep_attach d.db 200
+	bpf_or_skip d.db
+	deep_checks d.db 200
+	;;
 shares)
 	start "$PY"
 	report 1
@@ -221,7 +307,7 @@ callerline)
 	# by construction (no caller line is given after the fact): none
 	assert_eq "samples with the caller's line wrong" "$2" 0
 	;;
-exec|child)
+exec|child|bpfchild)
 	# the shell spins (builtins only) until go exists, then runs the program
 	run="$PY"; [ "$case_name" = exec ] && run="exec $PY"
 	sh -c "while [ ! -e go ]; do :; done; $run '$FX/attach_shares.py' --seconds 120" \
@@ -250,6 +336,23 @@ exec|child)
 	# the truth is the program's whole life (report 1 against none): it
 	# started under the attach; after hpprof's end it runs only until report 1
 	check_shares e.db 0 1
+	if [ "$case_name" = bpfchild ]; then
+		# python_frames: "bpf: ..." (every sample by the BPF reader), or the
+		# late reader's text with "; B samples read at the sample by the BPF
+		# reader, L read late", or why the reader was not used
+		case "$frames" in
+		bpf:*)	b=$(q e.db "SELECT sum(value) FROM run_info WHERE key IN ('python_merged',
+				'python_truncated', 'python_unmerged', 'python_unresolved')"); l=0 ;;
+		*"samples read at the sample by the BPF reader"*)
+			set -- $(echo "$frames" | sed -n 's/.*; \([0-9]*\) samples read at the sample by the BPF reader, \([0-9]*\) read late.*/\1 \2/p')
+			b=$1; l=$2 ;;
+		*) skip "the BPF reader was not used: $(echo "$frames" | sed -n 's/.*; \(BPF reader[^:]*\).*/\1/p')" ;;
+		esac
+		echo "# the child's samples: $b read by the BPF reader, $l read late"
+		# the first sample after the exec is read late (the process is
+		# registered when that sample finds it running Python); allowed 5%
+		assert_ge "share read by the BPF reader" "$(awk -v b="$b" -v l="$l" 'BEGIN { print b / (b + l) }')" 0.95
+	fi
 	;;
 bpfcallers)
 	attach_truth --callers b.db
