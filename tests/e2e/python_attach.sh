@@ -192,18 +192,7 @@ bpf_checks() {
 
 # innermost DB FUNCTION: samples whose innermost Python frame is FUNCTION
 innermost() {
-	q "$1" "WITH RECURSIVE walk(s, node, depth) AS (
-		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
-		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
-		WHERE parent != 0),
-	  py AS (SELECT s, depth, location_id FROM walk JOIN stack_nodes n ON n.id = node
-		JOIN locations l ON l.id = n.location_id JOIN modules m ON m.id = l.module_id
-		WHERE m.path LIKE '[python] %'),
-	  leaf AS (SELECT s, min(depth) AS d FROM py GROUP BY s),
-	  inner AS (SELECT py.s, f.name FROM py JOIN leaf ON leaf.s = py.s
-		AND leaf.d = py.depth JOIN location_frames lf ON lf.location_id = py.location_id
-		JOIN functions f ON f.id = lf.function_id)
-	SELECT count(*) FROM inner WHERE name = '$2'"
+	innermost_python "$1" "$2" 0 | cut -d'|' -f1
 }
 
 # deep_attach DB DEPTH: deep_recursion.py --deep DEPTH attached from its

@@ -92,22 +92,6 @@ run_py() {  # run_py DB ARGS...: profile, stdout in DB.out, stderr in DB.err
 	assert_contains "$db: Python frames taken" "$db.err" "reads its Python frames"
 }
 
-# Samples whose innermost Python frame is FUNCTION, as "total beneath_at_line":
-# beneath = a native frame is inside it, at_line = the frame is on LINE.
-innermost_python() {
-	q "$1" "WITH RECURSIVE walk(s, node, depth) AS (
-		SELECT rowid, stack_id, 0 FROM samples WHERE stack_id != 0
-		UNION ALL SELECT s, parent, depth + 1 FROM walk JOIN stack_nodes ON id = node
-		WHERE parent != 0),
-	  py AS (SELECT s, depth, location_id FROM walk JOIN stack_nodes n ON n.id = node
-		JOIN locations l ON l.id = n.location_id JOIN modules m ON m.id = l.module_id
-		WHERE m.path LIKE '[python] %'),
-	  leaf AS (SELECT s, min(depth) AS d FROM py GROUP BY s),
-	  inner AS (SELECT py.s, py.depth, f.name, lf.line FROM py JOIN leaf ON leaf.s = py.s
-		AND leaf.d = py.depth JOIN location_frames lf ON lf.location_id = py.location_id
-		JOIN functions f ON f.id = lf.function_id)
-	SELECT count(*), coalesce(sum(depth > 0 AND line = $3), 0) FROM inner WHERE name = '$2'"
-}
 
 # Samples whose innermost Python frame is FUNCTION at LINE, as "n|k|z": k of
 # them with a kernel frame beneath, z with the kernel function KFUNC.
