@@ -88,19 +88,34 @@ static struct hp_perf_switch sw(uint32_t tid, int out, int preempt)
 	return (struct hp_perf_switch){ 1, tid, 0, out, preempt };
 }
 
+/* A new store in a fresh temporary file (its name in path, a mkstemp
+ * template) and an off-CPU recorder writing to it at hz. */
+static void fixture_open(char *path, unsigned hz, struct hp_store **st, struct hp_offcpu **oc)
+{
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	unlink(path);
+	CHECK_EQ_INT(store_create(path, st), 0);
+	CHECK_EQ_INT(offcpu_new(9, hz, oc), 0);
+}
+
+static void fixture_close(const char *path, struct hp_store *st, struct hp_offcpu *oc)
+{
+	offcpu_free(oc);
+	store_close(st);
+	unlink(path);
+}
+
 static void test_pairing(void)
 {
 	char path[] = "/tmp/test_offcpu.XXXXXX";
-	int fd = mkstemp(path);
 	struct hp_store *st;
 	struct hp_offcpu *oc;
 	static struct hp_sample smp;
 	struct rows rs = { 0 };
 	struct hp_perf_switch s;
-	close(fd);
-	unlink(path);
-	CHECK_EQ_INT(store_create(path, &st), 0);
-	CHECK_EQ_INT(offcpu_new(9, 0, &oc), 0);
+	fixture_open(path, 0, &st, &oc);
 
 	/* thread 2: sample at 100, out at 101, in at 1101: blocked 1000 ns */
 	smp.pid = 1; smp.tid = 2; smp.t_ns = 100; smp.nr_frames = 2; smp.unwind = HP_STACK_END_OUTERMOST;
@@ -151,9 +166,7 @@ static void test_pairing(void)
 			CHECK_EQ_INT(rs.r[i].ns, 500);
 		}
 	}
-	offcpu_free(oc);
-	store_close(st);
-	unlink(path);
+	fixture_close(path, st, oc);
 }
 
 struct sums {
@@ -204,15 +217,11 @@ static void switches(struct hp_offcpu *oc, struct hp_store *st, uint32_t tid, in
 static void test_gate(void)
 {
 	char path[] = "/tmp/test_offcpu_w.XXXXXX";
-	int fd = mkstemp(path);
 	struct hp_store *st;
 	struct hp_offcpu *oc;
 	struct sums slow = { 0 }, fast = { 0 };
 	struct hp_offcpu_totals t;
-	close(fd);
-	unlink(path);
-	CHECK_EQ_INT(store_create(path, &st), 0);
-	CHECK_EQ_INT(offcpu_new(9, 1000, &oc), 0);
+	fixture_open(path, 1000, &st, &oc);
 	uint64_t t0 = 0, slot = 10000000;
 	for (int k = 0; k < 100; k++, t0 += slot) {
 		double pi = offcpu_gate_pi(oc, t0);
@@ -262,9 +271,7 @@ static void test_gate(void)
 	CHECK(ons >= 101 - 38 && ons <= 101 + 38);
 	int64_t want = (int64_t)(1000 - trailing) * 100 * 100;
 	CHECK(fast.ns >= want - fast.rows && fast.ns <= want + fast.rows);
-	offcpu_free(oc);
-	store_close(st);
-	unlink(path);
+	fixture_close(path, st, oc);
 }
 
 /* Switch-ins per thread, as /proc/.../schedstat would count them: the
@@ -320,17 +327,13 @@ static void in_out(struct hp_offcpu *oc, struct hp_store *st, uint32_t tid, int 
 static void test_cut(void)
 {
 	char path[] = "/tmp/test_offcpu_c.XXXXXX";
-	int fd = mkstemp(path);
 	struct hp_store *st;
 	struct hp_offcpu *oc;
 	struct hp_offcpu_totals t;
 	struct tidrows rows[16];
 	const uint64_t hold = 10000000, ms = 1000000;
-	close(fd);
-	unlink(path);
 	memset(rows, 0, sizeof(rows));
-	CHECK_EQ_INT(store_create(path, &st), 0);
-	CHECK_EQ_INT(offcpu_new(9, 1000, &oc), 0);
+	fixture_open(path, 1000, &st, &oc);
 	for (int i = 0; i < 16; i++)
 		pcounts[i] = 7;
 	in_out(oc, st, 5, 1, 1000);
@@ -406,9 +409,7 @@ static void test_cut(void)
 	double w11 = 1.0 + (double)t4 / 1000.0;
 	CHECK(rows[11].ns >= (int64_t)(w11 * (double)rows[11].own_ns) - 1 &&
 	      rows[11].ns <= (int64_t)(w11 * (double)rows[11].own_ns) + 1);
-	offcpu_free(oc);
-	store_close(st);
-	unlink(path);
+	fixture_close(path, st, oc);
 }
 
 /* The records gated as the session does it (session.c: gate_offcpu before
@@ -423,19 +424,15 @@ static void test_cut(void)
 static void test_records_gate(void)
 {
 	char path[] = "/tmp/test_offcpu_r.XXXXXX";
-	int fd = mkstemp(path);
 	struct hp_store *st;
 	struct hp_offcpu *oc;
 	struct hp_offcpu_totals t;
 	struct tidrows rows[16];
 	static struct hp_sample smp;
 	const uint64_t slot = 10000000, sleep_ns = 47000000;
-	close(fd);
-	unlink(path);
 	memset(rows, 0, sizeof(rows));
 	memset(pcounts, 0, sizeof(pcounts));
-	CHECK_EQ_INT(store_create(path, &st), 0);
-	CHECK_EQ_INT(offcpu_new(9, 1000, &oc), 0);
+	fixture_open(path, 1000, &st, &oc);
 	smp.pid = 1; smp.nr_frames = 1; smp.unwind = HP_STACK_END_OUTERMOST;
 	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
 	int on = 1, rec = 1, ons = 0, trailing = 0, nslots = 1000;
@@ -527,9 +524,7 @@ static void test_records_gate(void)
 		rows[4].own_min / 1e6, rows[4].own_max / 1e6);
 	CHECK(rows[4].own_min >= (int64_t)(sleep_ns - slot / 2) &&
 	      rows[4].own_max <= (int64_t)(sleep_ns + slot / 2));
-	offcpu_free(oc);
-	store_close(st);
-	unlink(path);
+	fixture_close(path, st, oc);
 }
 
 int main(void)
