@@ -115,6 +115,18 @@ static void *next_symbol(const char *name)
 	return dlsym(RTLD_NEXT, name);
 }
 
+/* The real function behind a hook, looked up at its first call into
+ * *slot (the hook's own static). */
+static void *real_symbol(void **slot, const char *name)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (!f) {
+		f = next_symbol(name);
+		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
+
 static void resolve(void)
 {
 	if (!__atomic_load_n(&agent.sigaction, __ATOMIC_ACQUIRE)) {
@@ -486,17 +498,13 @@ HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(v
  * Everywhere else the real function. */
 HOOK int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict old)
 {
-	static sigprocmask_fn real_fn;
+	static void *real;
 	if (__atomic_load_n(&handler_unwind, __ATOMIC_RELAXED)) {
 		if (old)
 			sigfillset(old);
 		return 0;
 	}
-	sigprocmask_fn f = __atomic_load_n(&real_fn, __ATOMIC_ACQUIRE);
-	if (!f) {
-		f = (sigprocmask_fn)next_symbol("sigprocmask");
-		__atomic_store_n(&real_fn, f, __ATOMIC_RELEASE);
-	}
+	sigprocmask_fn f = (sigprocmask_fn)real_symbol(&real, "sigprocmask");
 	if (!f)
 		return pthread_sigmask(how, set, old) ? (errno = EINVAL, -1) : 0;
 	return f(how, set, old);
@@ -509,18 +517,14 @@ HOOK int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict o
  * says "resident" without a system call (~8 us in these VMs). */
 HOOK int mincore(void *addr, size_t len, unsigned char *vec)
 {
-	static mincore_fn real_fn;
+	static void *real;
 	if (__atomic_load_n(&handler_unwind, __ATOMIC_RELAXED)) {
 		size_t page = getauxval(AT_PAGESZ), n = page ? (len + page - 1) / page : 1;
 		for (size_t i = 0; i < n; i++)
 			vec[i] = 1;
 		return 0;
 	}
-	mincore_fn f = __atomic_load_n(&real_fn, __ATOMIC_ACQUIRE);
-	if (!f) {
-		f = (mincore_fn)next_symbol("mincore");
-		__atomic_store_n(&real_fn, f, __ATOMIC_RELEASE);
-	}
+	mincore_fn f = (mincore_fn)real_symbol(&real, "mincore");
 	if (!f)
 		return (int)syscall(SYS_mincore, addr, len, vec);
 	return f(addr, len, vec);
