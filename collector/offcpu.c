@@ -305,8 +305,9 @@ int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel)
 	return period_at(oc, t_rel) != UINT64_MAX;
 }
 
-/* Leave p's interval unwritten: its thread exited, its switch-in record
- * was lost, or the records went off while it was counted only. */
+/* End p's interval without writing anything (close_interval writes its
+ * row after): here its thread exited, its switch-in record was lost, or
+ * the records went off while it was counted only. */
 static void drop_interval(struct hp_offcpu *oc, struct pending *p)
 {
 	if (p->open == P_OPEN && !p->skipped)
@@ -330,13 +331,7 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 	uint64_t ns = t_in > p->t_out ? t_in - p->t_out : 0;
 	int stack = p->have_stack, skipped = p->skipped;
 	double weight = p->open == P_CUT ? p->cut_weight : skipped ? 0 : period_weight(oc, p->period);
-	if (p->open == P_CUT)
-		oc->ncut--;
-	else if (!skipped)
-		oc->nwindow--;
-	p->open = P_NONE;
-	p->have_stack = 0;
-	p->skipped = 0;
+	drop_interval(oc, p);
 	oc->tot.intervals++;
 	oc->tot.ns += ns;
 	if (skipped) {
