@@ -177,7 +177,6 @@ static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 		if (err != -EPERM || s->nrings || s->ring_pages <= RING_PAGES_LAST)
 			return err;
 		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
-		s->ring_try++;
 		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
 			 s->ring_pages);
 	}
@@ -434,17 +433,21 @@ static void open_task_offcpu(struct hp_session *s, pid_t pid, int cpu, unsigned 
 }
 
 /* Turn the stack samplers on or off (all of them: children follow). */
+static void enable_all(const int *fds, size_t n, int on)
+{
+	for (size_t i = 0; i < n; i++)
+		ioctl(fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
 void session_gate_set(struct hp_session *s, int on)
 {
-	for (size_t i = 0; i < s->ngate; i++)
-		ioctl(s->gate_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+	enable_all(s->gate_fds, s->ngate, on);
 }
 
 /* Turn the SWITCH records' events on or off (all of them). */
 void session_records_set(struct hp_session *s, int on)
 {
-	for (size_t i = 0; i < s->nrec; i++)
-		ioctl(s->rec_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+	enable_all(s->rec_fds, s->nrec, on);
 }
 
 /* Move the switch rings, then the stack rings, from their slots (MAX_CPUS

@@ -68,7 +68,7 @@ struct hp_session {
 	 * (session_events.c, pack_switch_rings). Drained together, in time order. */
 	struct hp_ring rings[3 * MAX_CPUS];
 	unsigned nrings, nswitch;
-	unsigned ring_pages, ring_try; /* data pages per ring, times they were refused and quartered */
+	unsigned ring_pages;           /* data pages per ring (quartered while refused) */
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
