@@ -51,22 +51,25 @@ const char *app_thread_label(const struct tui_app *a, uint32_t tid)
 	return app_thread_label_of(a->p, tid);
 }
 
+const struct hp_pthread *app_thread_of(const struct hp_profile *p, uint32_t tid)
+{
+	for (uint32_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	return NULL;
+}
+
 const char *app_thread_label_of(const struct hp_profile *p, uint32_t tid)
 {
 	static char buf[96];
-	for (uint32_t i = 0; i < p->nthreads; i++) {
-		const struct hp_pthread *t = &p->threads[i];
-		const struct hp_prun *run = &p->runs[t->run];
-		if (t->tid != tid)
-			continue;
-		if (run->rank >= 0)       /* an MPI job: the timeline's rows side by side */
-			snprintf(buf, sizeof(buf), "r%lld %u %s", (long long)run->rank, tid,
-				 t->comm ? t->comm : "?");
-		else
-			snprintf(buf, sizeof(buf), "%u %s", tid, t->comm ? t->comm : "?");
-		return buf;
-	}
-	snprintf(buf, sizeof(buf), "%u", tid);
+	const struct hp_pthread *t = app_thread_of(p, tid);
+	if (!t)
+		snprintf(buf, sizeof(buf), "%u", tid);
+	else if (p->runs[t->run].rank >= 0)   /* an MPI job: the timeline's rows side by side */
+		snprintf(buf, sizeof(buf), "r%lld %u %s", (long long)p->runs[t->run].rank, tid,
+			 t->comm ? t->comm : "?");
+	else
+		snprintf(buf, sizeof(buf), "%u %s", tid, t->comm ? t->comm : "?");
 	return buf;
 }
 
@@ -125,18 +128,16 @@ const struct hp_timeline *app_baseline_timeline(struct tui_app *a, char *why, si
  * has it. */
 static int find_id(const struct hp_profile *p, uint32_t tid, uint32_t pid, const char **comm)
 {
-	*comm = NULL;
-	for (uint32_t i = 0; tid && i < p->nthreads; i++)
-		if (p->threads[i].tid == tid) {
-			*comm = p->threads[i].comm;
-			return 1;
-		}
-	for (uint32_t i = 0; !tid && i < p->nprocesses; i++)
+	const struct hp_pthread *t = tid ? app_thread_of(p, tid) : NULL;
+	*comm = t ? t->comm : NULL;
+	if (tid)
+		return t != NULL;
+	for (uint32_t i = 0; i < p->nprocesses; i++)
 		if (p->processes[i].pid == pid) {
 			*comm = p->processes[i].comm;
 			return 1;
 		}
-	for (uint32_t i = 0; !tid && i < p->nthreads; i++)   /* a file without processes */
+	for (uint32_t i = 0; i < p->nthreads; i++)   /* a file without processes */
 		if (p->threads[i].pid == pid)
 			return 1;
 	return 0;

@@ -118,6 +118,8 @@ const char *app_run_cwd(const struct tui_app *a);
 const char *app_thread_label(const struct tui_app *a, uint32_t tid);
 /* The same of a thread of profile p (e.g. the --diff baseline's). */
 const char *app_thread_label_of(const struct hp_profile *p, uint32_t tid);
+/* p's thread of that tid, or NULL. */
+const struct hp_pthread *app_thread_of(const struct hp_profile *p, uint32_t tid);
 
 /* --- drill-downs shared by several views --- */
 

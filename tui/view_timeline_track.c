@@ -46,14 +46,6 @@ double tl_threads_max(const struct tl_track *k, double *scratch)
 	return max;
 }
 
-static const struct hp_pthread *thread_of(const struct hp_profile *p, uint32_t tid)
-{
-	for (uint32_t i = 0; i < p->nthreads; i++)
-		if (p->threads[i].tid == tid)
-			return &p->threads[i];
-	return NULL;
-}
-
 /* The selection's process (its thread's, or its pid; 0: none or a rank). */
 static uint32_t sel_pid(const struct tl_track *k)
 {
@@ -61,7 +53,7 @@ static uint32_t sel_pid(const struct tl_track *k)
 	if (!k->sel)
 		return 0;
 	if (k->sel->tid)
-		return (t = thread_of(k->p, k->sel->tid)) ? t->pid : k->sel->pid;
+		return (t = app_thread_of(k->p, k->sel->tid)) ? t->pid : k->sel->pid;
 	return k->sel->pid;
 }
 
@@ -75,7 +67,7 @@ static int mem_kept(const struct tl_track *k, uint32_t pid)
 		return pid == want;
 	if (!k->sel || !k->sel->run)
 		return 1;
-	return (t = thread_of(k->p, pid)) && k->p->runs[t->run].id == k->sel->run;
+	return (t = app_thread_of(k->p, pid)) && k->p->runs[t->run].id == k->sel->run;
 }
 
 static int64_t sel_rank(const struct tl_track *k)
@@ -108,7 +100,7 @@ void tl_describe(const struct tl_track *k, char *buf, size_t len)
 		n += rank >= 0 ? (size_t)snprintf(buf + n, len - n, ", rank %lld", (long long)rank)
 			       : (size_t)snprintf(buf + n, len - n, ", run %u", f->run);
 	if (f && f->tid && n < len) {
-		const struct hp_pthread *t = thread_of(k->p, f->tid);
+		const struct hp_pthread *t = app_thread_of(k->p, f->tid);
 		int64_t r = t && !f->run ? k->p->runs[t->run].rank : -1;
 		n += (size_t)snprintf(buf + n, len - n, ", thread %u%s%s", f->tid,
 				      t && t->comm ? " " : "", t && t->comm ? t->comm : "");
