@@ -84,106 +84,6 @@ static void store_memory(struct hp_session *s)
 		}
 }
 
-/* Whether the session wrote pid's processes row. Not whether pid has maps:
- * a sample of a process whose fork record was lost loads its maps from
- * /proc (procmaps_find), and such a process must still be adopted. */
-static int has_row(struct hp_session *s, uint32_t pid)
-{
-	uint64_t v;
-	return hmap_get(&s->rows, (uint64_t)pid | 1ull << 32, &v);
-}
-
-void session_note_row(struct hp_session *s, uint32_t pid)
-{
-	hmap_put(&s->rows, (uint64_t)pid | 1ull << 32, 1);
-}
-
-/* The maps of a fork as session_add_process makes them: its own, or its
- * parent's once it is gone (or a zombie, whose maps read empty). */
-static void process_maps(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen)
-{
-	procmaps_exec(s->pm, pid);                 /* whatever an earlier image left */
-	if ((procmaps_load_proc(s->pm, pid) < 0 || !procmaps_count(s->pm, pid)) && gen == 0)
-		procmaps_fork(s->pm, ppid, pid);
-}
-
-/* --- no_perf mode: facts from the caller --- */
-
-int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
-			const char *exe, uint64_t t_ns)
-{
-	char comm[64];
-	session_read_proc(pid, "comm", comm, sizeof(comm));
-	process_maps(s, pid, ppid, gen);
-	session_note_row(s, pid);
-	hmap_put(&s->refreshed, (uint64_t)pid | 1ull << 32, s->round);
-	memwatch_add(s->mw, pid);
-	const char *c = comm[0] ? comm : NULL, *e = exe && *exe ? exe : NULL;
-	int err = store_add_process(s->st, pid, ppid, c, e, session_rel_time(s, t_ns));
-	if (!err && gen)
-		err = store_set_process_comm(s->st, pid, c, e);
-	if (!err) {
-		hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
-		err = store_add_thread(s->st, pid, pid, c, session_rel_time(s, t_ns));
-	}
-	if (err && !s->err)
-		s->err = err;
-	return err;
-}
-
-void session_end_process(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed)
-{
-	if (execed)
-		return;                            /* the next image's start replaces the maps */
-	uint64_t peak = memwatch_peak(s->mw, pid);
-	store_end_process(s->st, pid, session_rel_time(s, t_ns), -1, peak ? (int64_t)peak : -1);
-	procmaps_exit(s->pm, pid);                 /* its events are all in: the pid may come back */
-	hmap_del(&s->refreshed, (uint64_t)pid | 1ull << 32, NULL);
-}
-
-int session_adopt_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint32_t gen,
-			  const char *exe, uint64_t t_ns)
-{
-	uint64_t key = (uint64_t)pid | 1ull << 32;
-	if (has_row(s, pid)) {                     /* perf reported it */
-		/* its exit may have dropped its maps already: its allocations
-		 * still need them, until its stream ends */
-		if (!procmaps_count(s->pm, pid)) {
-			process_maps(s, pid, ppid, gen);
-			hmap_put(&s->adopted, key, ADOPTED_MAPS);
-		}
-		return 0;
-	}
-	s->res->adopted++;
-	hmap_put(&s->adopted, key, ADOPTED_ROW);
-	hp_debug(HP_DBG_PERF, 1, "pid %u: no fork record (lost?); maps and row from its stream", pid);
-	return session_add_process(s, pid, ppid, gen, exe, t_ns);
-}
-
-void session_unadopt(struct hp_session *s, uint32_t pid)
-{
-	uint64_t v = 0;
-	if (hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, &v) && v == ADOPTED_ROW &&
-	    s->res->adopted)
-		s->res->adopted--;
-}
-
-void session_adopted_end(struct hp_session *s, uint32_t pid, uint64_t t_ns, int execed)
-{
-	uint64_t v = 0;
-	int had = hmap_del(&s->adopted, (uint64_t)pid | 1ull << 32, &v);
-	if (had && v == ADOPTED_ROW) {
-		session_end_process(s, pid, t_ns, execed);
-		return;
-	}
-	if (execed)
-		return;
-	/* perf's exit record may be lost too: an end, if none */
-	store_end_open_process(s->st, pid, session_rel_time(s, t_ns));
-	if (had)                                   /* the maps restored for the stream */
-		procmaps_exit(s->pm, pid);
-}
-
 /* A threads row for tid the first time one of its samples comes. */
 static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_rel)
 {
@@ -275,87 +175,13 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 
 /* --- the rings --- */
 
-/* --off-cpu: the switch-in count of thread tid (offcpu.h, offcpu_pcount_fn). */
-static int read_pcount(void *ctx, uint32_t pid, uint32_t tid, uint64_t *count)
-{
-	char path[64], buf[96];
-	unsigned long long run, delay, n;
-	(void)ctx;
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", pid, tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return -ESRCH;
-	buf[len] = '\0';
-	if (sscanf(buf, "%llu %llu %llu", &run, &delay, &n) != 3)
-		return -EINVAL;
-	*count = n;
-	return 0;
-}
-
-/* --off-cpu: at most every GATE_SLOT_NS, the switch-out stack samplers
- * stay or go on or off (collector/offcpu.h): on with probability pi, 1 at
- * low switch rates. "On" periods are timed from after the samplers went
- * on to before they go off, so that every switch-out in one has its stack
- * and none outside is used; their weights are ratios of those real times.
- * The SWITCH records go on first (their "on" time is read for the cut
- * waits at once) and off after the drain (records_gate). */
-static void gate_offcpu(struct hp_session *s)
-{
-	uint64_t now = hp_now_ns();
-	if (!s->oc || !s->ngate || now < s->gate_next)
-		return;
-	s->gate_next = now + GATE_SLOT_NS;
-	s->gate_pi = offcpu_gate_pi(s->oc, session_rel_time(s, now));
-	int on = offcpu_gate_draw(s->oc, s->gate_pi), err = 0;
-	if (on == s->gate_on)
-		return;
-	if (on) {
-		if (!s->rec_on) {
-			session_records_set(s, 1);
-			offcpu_records_on(s->oc, session_rel_time(s, hp_now_ns()));
-			s->rec_on = 1;
-			err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 1,
-					  read_pcount, s);
-		}
-		session_gate_set(s, 1);
-		offcpu_gate_on(s->oc, session_rel_time(s, hp_now_ns()));
-	} else {
-		err = offcpu_gate_off(s->oc, s->st, session_rel_time(s, hp_now_ns()));
-		session_gate_set(s, 0);
-	}
-	if (err && !s->err)
-		s->err = err;
-	s->gate_on = on;
-}
-
-/* After a drain: the records go off once the intervals of the last "on"
- * period have ended (or are cut), and the cut waits due are read. */
-static void records_gate(struct hp_session *s)
-{
-	if (!s->oc || !s->nrec)
-		return;
-	uint64_t now = session_rel_time(s, hp_now_ns());
-	if (s->rec_on && offcpu_records_idle(s->oc, now, s->have_schedstat)) {
-		offcpu_records_off(s->oc, now, read_pcount, s);
-		session_records_set(s, 0);
-		s->rec_on = 0;
-	}
-	int err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 0, read_pcount, s);
-	if (err && !s->err)
-		s->err = err;
-}
-
 /* Handle what the rings hold, in time order. Returns the first store error. */
 static int drain(struct hp_session *s)
 {
-	gate_offcpu(s);         /* first: the records drained look up their slots */
+	session_gate_step(s);   /* first: the records drained look up their slots */
 	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
-	records_gate(s);
+	session_records_step(s);
 	return err ? err : s->err;
 }
 
@@ -510,32 +336,6 @@ reaped:
 	s->res->sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	s->res->peak_rss = (int64_t)ru.ru_maxrss * 1024;
 	return err;
-}
-
-/* Close the off-CPU intervals still open (threads blocked at the end)
- * and report the totals. */
-static void session_offcpu_end(struct hp_session *s)
-{
-	struct hp_offcpu_totals t;
-	if (!s->oc)
-		return;
-	int err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 1, read_pcount, s);
-	if (!err)
-		err = offcpu_flush(s->oc, s->st, session_rel_time(s, hp_now_ns()));
-	if (err && !s->err)
-		s->err = err;
-	offcpu_totals(s->oc, &t);
-	s->res->offcpu_intervals = t.intervals;
-	s->res->offcpu_ns = t.ns;
-	s->res->offcpu_no_stack = t.no_stack;
-	s->res->offcpu_sampled = t.sampled;
-	s->res->offcpu_weighted_ns = t.weighted_ns;
-	s->res->offcpu_unsampled = t.unsampled;
-	s->res->offcpu_slots = t.slots;
-	s->res->offcpu_slots_off = t.slots_off;
-	s->res->offcpu_records_off = t.records_off;
-	s->res->offcpu_cut = t.cut;
-	s->res->offcpu_estimated = t.estimated;
 }
 
 static int finish(struct hp_session *s, pid_t pid)

@@ -310,7 +310,7 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
  * the same ring. Its sample is taken in the kernel as the thread leaves
  * the CPU (so it needs kernel-mode sampling; without it the intervals have
  * no stacks). At high switch rates the session turns the stack samplers
- * off and on in random time slots (session.c, gate_offcpu; offcpu.h), and
+ * off and on in random time slots (session_offgate.c; offcpu.h), and
  * the records with them, on until the intervals of an "on" slot have
  * ended. Frequency mode was tried (wave 7):
  * the kernel raises the period on any two switches a few microseconds

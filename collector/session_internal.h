@@ -1,5 +1,6 @@
 /*
- * session_internal.h - what session.c (the loop, facts without perf),
+ * session_internal.h - what session.c (the loop), session_procs.c (facts
+ * without perf, adopted processes), session_offgate.c (the off-CPU gate),
  * session_records.c (what each ring record means) and session_events.c
  * (opening the perf events and their rings, whole-run totals) share. Not
  * an interface: only collector/session*.c include it.
@@ -80,7 +81,7 @@ struct hp_session {
 	size_t nrec, rec_cap;
 	int rec_on;                    /* the records' events are on */
 	int have_schedstat;            /* /proc/.../schedstat: waits may be cut (offcpu.h) */
-	int gate_on;                   /* the stack samplers are on (session.c, gate_offcpu) */
+	int gate_on;                   /* the stack samplers are on (session_offgate.c) */
 	double gate_pi;                /* the last pi (< 1: gating, the loop keeps the beat) */
 	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */
 	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
@@ -163,6 +164,17 @@ void session_catch_stop(int install);
 int session_finish_common(struct hp_session *s);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
+
+/* --- session_offgate.c (--off-cpu) --- */
+
+/* Before a drain: at most every GATE_SLOT_NS, the stack samplers (and
+ * the SWITCH records with them) go on or off. */
+void session_gate_step(struct hp_session *s);
+/* After a drain: the records go off once the last "on" period's waits
+ * have ended or are cut; the cut waits due are read. */
+void session_records_step(struct hp_session *s);
+/* The end of the run: close the intervals still open, totals into s->res. */
+void session_offcpu_end(struct hp_session *s);
 
 /* --- session_records.c --- */
 
