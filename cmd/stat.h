@@ -45,6 +45,10 @@ struct stat_opts {
 	char **argv;                  /* PROGRAM [ARGS], NULL-terminated */
 };
 
+/* stat_opts.c: parse argv into o. Returns 0 to go on, or the exit status
+ * (-1: exit 0 after --help). */
+int stat_parse_args(int argc, char **argv, struct stat_opts *o);
+
 /* A value over the runs that measured it. */
 struct stat_value {
 	unsigned n;                   /* runs with a value */
