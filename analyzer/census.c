@@ -111,7 +111,7 @@ void census_from_store(struct hp_store *st, struct hp_census *out)
 
 /* n of all as a percentage rounded to one decimal, but never to 0.0 or
  * 100.0 unless it is exactly that. */
-static double pct(int64_t n, int64_t all)
+static double shown_pct(int64_t n, int64_t all)
 {
 	double p = 100.0 * (double)n / (double)all;
 	if (n < all && p >= 99.95)
@@ -125,7 +125,7 @@ double census_complete_pct(const struct hp_census *c)
 {
 	if (c->samples <= 0 || c->complete < 0)
 		return -1;
-	return pct(c->complete, c->samples);
+	return shown_pct(c->complete, c->samples);
 }
 
 /* "16 KiB", "64 KiB" (65528 bytes, the kernel's maximum), "12000 bytes" */
@@ -151,7 +151,7 @@ const char *census_describe(const struct hp_census *c, char *buf, size_t n)
 	if (c->cut > 0 && len >= 0 && (size_t)len < n) {
 		kib(c->stack_size, size, sizeof(size));
 		snprintf(buf + len, n - (size_t)len, ", %.1f%% cut by the %s stack copy",
-			 pct(c->cut, c->samples), size);
+			 shown_pct(c->cut, c->samples), size);
 	}
 	return buf;
 }

@@ -14,11 +14,7 @@
 
 #include "analyzer/profile.h"
 #include "analyzer/report.h"
-
-static double pct(uint64_t a, uint64_t b)
-{
-	return b ? 100.0 * (double)a / (double)b : 0.0;
-}
+#include "common/pct.h"
 
 const char *ranks_diff_verdict_name(int verdict)
 {
@@ -74,7 +70,7 @@ static void text_rank_rows(FILE *out, const struct hp_ranks_diff *d)
 				else if (col == 1)
 					fprintf(out, "  %9" PRIu64, r->mpi_samples);
 				else
-					fprintf(out, "  %7.2f", pct(r->mpi_samples, r->samples));
+					fprintf(out, "  %7.2f", hp_pct(r->mpi_samples, r->samples));
 			}
 		fputc('\n', out);
 	}
@@ -95,7 +91,7 @@ static void text_imbalance(FILE *out, const struct hp_ranks_diff *d)
 		PRIu64 " -> %" PRIu64 "\n", ra->compute_min, rb->compute_min, ra->compute_mean,
 		rb->compute_mean, ra->compute_max, rb->compute_max);
 	fprintf(out, "  MPI time: %.2f%% -> %.2f%% of all samples\n",
-		pct(ra->mpi_samples, ra->samples), pct(rb->mpi_samples, rb->samples));
+		hp_pct(ra->mpi_samples, ra->samples), hp_pct(rb->mpi_samples, rb->samples));
 }
 
 void ranks_diff_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff *f, int side,
@@ -182,7 +178,7 @@ static void json_side(FILE *out, const char *name, const struct hp_ranks_diff *d
 	json_rank_or_null(out, r->n ? p->runs[r->compute_max_run].rank : -1);
 	fprintf(out, ", \"imbalance_se\": %.4f, \"compute_min\": %" PRIu64 ", \"compute_mean\": %.4f,"
 		" \"compute_max\": %" PRIu64 ", \"mpi_pct\": %.2f, \"rows\": [", d->imbalance_se[side],
-		r->compute_min, r->compute_mean, r->compute_max, pct(r->mpi_samples, r->samples));
+		r->compute_min, r->compute_mean, r->compute_max, hp_pct(r->mpi_samples, r->samples));
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
 		fprintf(out, "%s\n    {\"rank\": ", k ? "," : "");

@@ -14,11 +14,7 @@
 
 #include "analyzer/profile.h"
 #include "analyzer/report.h"
-
-static double pct(uint64_t a, uint64_t b)
-{
-	return b ? 100.0 * (double)a / (double)b : 0.0;
-}
+#include "common/pct.h"
 
 /* How a run ended: "0", "137 (SIGKILL)", "interrupted", "?". */
 static const char *ending(const struct hp_prun *r, char *buf, size_t len)
@@ -94,7 +90,7 @@ static void text_ranks(FILE *out, const struct hp_profile *p, const struct hp_ra
 		fprintf(out, "%6s  %-16.16s  %8u  %9" PRIu64 "  %9" PRIu64 "  %9" PRIu64 "  %6.2f  %s\n",
 			rank, run->host ? run->host : "?", run->pid, run->samples,
 			run->samples - run->mpi_samples, run->mpi_samples,
-			pct(run->mpi_samples, run->samples), ending(run, end, sizeof(end)));
+			hp_pct(run->mpi_samples, run->samples), ending(run, end, sizeof(end)));
 	}
 }
 
@@ -127,7 +123,7 @@ void ranks_report_text(FILE *out, const struct hp_profile *p, const struct hp_ra
 		r->imbalance, r->n ? ranks_name(p, r->compute_max_run, name, sizeof(name)) : "-");
 	fprintf(out, "  compute per rank: min %" PRIu64 ", mean %.2f, max %" PRIu64
 		"; MPI time: %.2f%% of all samples\n", r->compute_min, r->compute_mean,
-		r->compute_max, pct(r->mpi_samples, r->samples));
+		r->compute_max, hp_pct(r->mpi_samples, r->samples));
 	text_ranks(out, p, r);
 	ranks_print_problems(out, p, r, "  note: ");
 	text_functions(out, p, r, r->self, limit, "Functions across ranks (self samples per rank)");
@@ -149,7 +145,7 @@ void ranks_report_csv(FILE *out, const struct hp_profile *p, const struct hp_ran
 		report_csv_field(out, run->host);
 		fprintf(out, ",%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.2f,", run->pid, run->samples,
 			run->samples - run->mpi_samples, run->mpi_samples,
-			pct(run->mpi_samples, run->samples));
+			hp_pct(run->mpi_samples, run->samples));
 		report_csv_field(out, ending(run, end, sizeof(end)));
 		fputc('\n', out);
 	}
@@ -204,7 +200,7 @@ void ranks_report_json(FILE *out, const struct hp_profile *p, const struct hp_ra
 	fprintf(out, ", \"imbalance\": %.4f, \"imbalance_rank\": ", r->imbalance);
 	json_rank_or_null(out, r->n ? p->runs[r->compute_max_run].rank : -1);
 	fprintf(out, ", \"mpi_pct\": %.2f,\n    \"missing\": [%s], \"failed\": %u,"
-		" \"interrupted\": %u,\n    \"rows\": [", pct(r->mpi_samples, r->samples),
+		" \"interrupted\": %u,\n    \"rows\": [", hp_pct(r->mpi_samples, r->samples),
 		ranks_missing_list(r, list, sizeof(list)), r->nfailed, r->ninterrupted);
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
@@ -215,7 +211,7 @@ void ranks_report_json(FILE *out, const struct hp_profile *p, const struct hp_ra
 		fprintf(out, ", \"pid\": %u, \"samples\": %" PRIu64 ", \"compute_samples\": %" PRIu64
 			", \"mpi_samples\": %" PRIu64 ", \"mpi_pct\": %.2f, \"exit\": ", run->pid,
 			run->samples, run->samples - run->mpi_samples, run->mpi_samples,
-			pct(run->mpi_samples, run->samples));
+			hp_pct(run->mpi_samples, run->samples));
 		report_json_string(out, ending(run, end, sizeof(end)));
 		fputc('}', out);
 	}

@@ -18,15 +18,11 @@
 #include "analyzer/offcpu_class.h"
 #include "analyzer/profile.h"
 #include "analyzer/stacks.h"
+#include "common/pct.h"
 
 static double ms(int64_t ns)
 {
 	return (double)ns / 1e6;
-}
-
-static double pct(int64_t v, int64_t all)
-{
-	return all > 0 ? 100.0 * (double)v / (double)all : 0.0;
 }
 
 void report_wall_summary(FILE *out, const struct hp_profile *p)
@@ -38,15 +34,15 @@ void report_wall_summary(FILE *out, const struct hp_profile *p)
 		off += p->wait_ns[c];
 	if (p->cpu_sample_ns > 0)
 		fprintf(out, "  wall time: %.1f ms over all threads = on-CPU %.1f ms (%.1f%%)"
-			" + off-CPU %.1f ms (%.1f%%)\n", ms(on + off), ms(on), pct(on, on + off),
-			ms(off), pct(off, on + off));
+			" + off-CPU %.1f ms (%.1f%%)\n", ms(on + off), ms(on), hp_pct(on, on + off),
+			ms(off), hp_pct(off, on + off));
 	else
 		fprintf(out, "  off-CPU time: %.1f ms over all threads\n", ms(off));
 	fprintf(out, "  off-CPU by wait:");
 	for (int c = 1; c < HP_WAIT_NCLASSES; c++)
 		if (p->wait_ns[c])
 			fprintf(out, "  %s %.1f ms (%.1f%%)", offcpu_class_name(c), ms(p->wait_ns[c]),
-				pct(p->wait_ns[c], off));
+				hp_pct(p->wait_ns[c], off));
 	fputc('\n', out);
 }
 
@@ -90,8 +86,8 @@ static int functions(FILE *out, const struct hp_profile *p, int col, const char 
 		const struct hp_pfunc *f = &p->functions[idx[i]];
 		if (!keys[idx[i]])
 			break;
-		fprintf(out, "%8.2f %8.2f %11.1f %11.1f  %s\n", pct(f->cself[col], all),
-			pct(f->ctotal[col], all), ms(f->cself[col]), ms(f->ctotal[col]), f->name);
+		fprintf(out, "%8.2f %8.2f %11.1f %11.1f  %s\n", hp_pct(f->cself[col], all),
+			hp_pct(f->ctotal[col], all), ms(f->cself[col]), ms(f->ctotal[col]), f->name);
 		shown++;
 	}
 	free(idx);
@@ -116,7 +112,7 @@ static int lines(FILE *out, const struct hp_profile *p, int col, const char *wha
 		if (!keys[idx[i]])
 			break;
 		snprintf(loc, sizeof(loc), "%s:%u", l->file ? stacks_basename(l->file) : "??", l->line);
-		fprintf(out, "%8.2f %11.1f  %-30s %s\n", pct(l->c[col], all), ms(l->c[col]), loc,
+		fprintf(out, "%8.2f %11.1f  %-30s %s\n", hp_pct(l->c[col], all), ms(l->c[col]), loc,
 			p->functions[l->func].name);
 		shown++;
 	}
@@ -135,7 +131,7 @@ static void threads(FILE *out, const struct hp_profile *p)
 		if (!on && !t->off_ns)
 			continue;
 		fprintf(out, "%8u %8u %11.1f %11.1f %8.2f  %s\n", t->pid, t->tid, ms(on),
-			ms(t->off_ns), pct(t->off_ns, on + t->off_ns), t->comm ? t->comm : "?");
+			ms(t->off_ns), hp_pct(t->off_ns, on + t->off_ns), t->comm ? t->comm : "?");
 	}
 }
 

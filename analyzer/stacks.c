@@ -434,3 +434,8 @@ const char *stacks_basename(const char *path)
 	const char *slash = path ? strrchr(path, '/') : NULL;
 	return slash ? slash + 1 : path;
 }
+
+const char *stacks_basename_or(const char *path, const char *none)
+{
+	return path ? stacks_basename(path) : none;
+}

@@ -176,5 +176,7 @@ uint32_t stacks_nlocations(const struct hp_stacks *s);
 /* Last component of a path ("/usr/lib/libc.so.6" -> "libc.so.6"); NULL
  * for NULL. */
 const char *stacks_basename(const char *path);
+/* The same, or none when path is NULL. */
+const char *stacks_basename_or(const char *path, const char *none);
 
 #endif

@@ -59,11 +59,6 @@ static double node_pct(const struct tree_view *t, const struct hp_cnode *n, int 
 }
 
 /* A file's last component, "??" when unknown. */
-static const char *base_name(const char *path)
-{
-	return path ? stacks_basename(path) : "??";
-}
-
 static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *role)
 {
 	struct tree_view *t = ctx;
@@ -90,7 +85,7 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 		if (n->depth == 1 && t->opts.leaf_line != HP_CT_NONE) {
 			const struct hp_pline *l = &p->lines[t->opts.leaf_line];
 			size_t k = strlen(buf);
-			snprintf(buf + k, len - k, "  [%s:%u]", base_name(l->file), l->line);
+			snprintf(buf + k, len - k, "  [%s:%u]", stacks_basename_or(l->file, "??"), l->line);
 		}
 		return;
 	default:
@@ -198,7 +193,7 @@ static void set_title(struct tree_view *t)
 	const struct hp_calltree_opts *o = &t->opts;
 	if (o->leaf_line != HP_CT_NONE)
 		snprintf(t->base.title, sizeof(t->base.title), "Call paths to %s:%u (%s)",
-			 base_name(p->lines[o->leaf_line].file), p->lines[o->leaf_line].line,
+			 stacks_basename_or(p->lines[o->leaf_line].file, "??"), p->lines[o->leaf_line].line,
 			 p->functions[p->lines[o->leaf_line].func].name);
 	else if (o->focus_func != HP_CT_NONE)
 		snprintf(t->base.title, sizeof(t->base.title), "%s of %s%s%s",

@@ -61,11 +61,6 @@ static int verdict_role(enum hp_verdict v)
 }
 
 /* A file's last component, "??" when unknown. */
-static const char *base_name(const char *path)
-{
-	return path ? stacks_basename(path) : "??";
-}
-
 /* A time in the unit of the view (ms, or samples without a time basis). */
 static void time_cell(const struct diff_view *v, char *buf, size_t len, double t)
 {
@@ -117,7 +112,7 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 		break;
 	case C_NAME:
 		if (v->by == HP_DIFF_LINE)
-			snprintf(buf, len, "%s:%u  %s", base_name(r->file), r->line, r->name);
+			snprintf(buf, len, "%s:%u  %s", stacks_basename_or(r->file, "??"), r->line, r->name);
 		else
 			snprintf(buf, len, "%s", r->name);
 		break;
@@ -191,8 +186,8 @@ static void draw_header(struct diff_view *v, struct tui_screen *s, struct tui_re
 	const struct hp_diff *d = v->d;
 	screen_printf(s, r.y, r.x, r.w, TUI_NORMAL,
 		      "before %s: %.0f samples, %.3f s CPU   after %s: %.0f samples, %.3f s CPU   "
-		      "CPU time: %s", base_name(app_baseline_path(v->base.app)),
-		      d->before.samples.mean, d->before.time.mean, base_name(app_db_path(v->base.app)),
+		      "CPU time: %s", stacks_basename_or(app_baseline_path(v->base.app), "??"),
+		      d->before.samples.mean, d->before.time.mean, stacks_basename_or(app_db_path(v->base.app), "??"),
 		      d->after.samples.mean, d->after.time.mean, diff_verdict_name(d->verdict));
 	screen_printf(s, r.y + 1, r.x, r.w, TUI_DIM,
 		      "self time (%s); a change counts beyond the sampling error and %g%% (run-to-run "

@@ -30,6 +30,7 @@
 #include "analyzer/difftree.h"
 #include "analyzer/profile.h"
 #include "common/grow.h"
+#include "common/pct.h"
 #include "tui/colors.h"
 #include "tui/view.h"
 
@@ -78,8 +79,7 @@ static uint64_t self_weight(const struct flame *f, uint32_t node)
 /* w as a percentage of the whole graph's weight. */
 static double pct(const struct flame *f, uint64_t w)
 {
-	uint64_t all = weight(f, 0);
-	return all ? 100.0 * (double)w / (double)all : 0.0;
+	return hp_pct((double)w, (double)weight(f, 0));
 }
 
 static uint32_t zoom_root(const struct flame *f)

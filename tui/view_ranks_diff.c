@@ -30,6 +30,7 @@
 
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
+#include "common/pct.h"
 #include "tui/chart.h"
 #include "tui/colors.h"
 #include "tui/view_ranks.h"
@@ -37,11 +38,6 @@
 #define HEAD 7                        /* rows above the rank table */
 #define TABLE_CMP_W 65                /* the rank table's columns, left of the timelines */
 #define SPARKS_MIN (2 * 8 + 3)        /* columns the two timelines need at least */
-
-static double pct(uint64_t a, uint64_t b)
-{
-	return b ? 100.0 * (double)a / (double)b : 0.0;
-}
 
 /* The function rows each table shows: those with samples on some rank of
  * either job (self: in rd's order; total: in its by_total order). */
@@ -251,7 +247,7 @@ static void draw_head(const struct ranks_view *v, struct tui_screen *s, struct t
 	screen_put(s, r.y, r.x, r.w, TUI_NORMAL, scope);
 	screen_printf(s, r.y + 1, r.x, r.w, TUI_NORMAL,
 		      "%u rank%s before, %u after   MPI time %.2f%% -> %.2f%% of all samples", a->n,
-		      a->n == 1 ? "" : "s", b->n, pct(a->mpi_samples, a->samples), pct(b->mpi_samples, b->samples));
+		      a->n == 1 ? "" : "s", b->n, hp_pct(a->mpi_samples, a->samples), hp_pct(b->mpi_samples, b->samples));
 	draw_imbalance(d, s, r.y + 2, r.x, r.w);
 	screen_printf(s, r.y + 4, r.x, r.w, TUI_NORMAL,
 		      "compute per rank: min %" PRIu64 " -> %" PRIu64 ", mean %.2f -> %.2f, max %"
@@ -368,7 +364,7 @@ static void draw_ranks(const struct ranks_view *v, struct tui_screen *s, struct 
 			}
 			snprintf(cols[0][side], 24, "%" PRIu64, run->samples - run->mpi_samples);
 			snprintf(cols[1][side], 24, "%" PRIu64, run->mpi_samples);
-			snprintf(cols[2][side], 24, "%.2f", pct(run->mpi_samples, run->samples));
+			snprintf(cols[2][side], 24, "%.2f", hp_pct(run->mpi_samples, run->samples));
 		}
 		int side = idx[0] >= 0 ? 0 : 1;          /* a side that has the rank */
 		screen_fill(s, r.y + i, r.x, r.w, role, ' ');

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/stacks.h"
 #include "analyzer/timeline.h"
 #include "tui/chart.h"
 #include "tui/colors.h"
@@ -36,12 +37,6 @@
 struct heights {
 	int all, mem, threads[2];
 };
-
-static const char *base_name(const char *path)
-{
-	const char *slash = path ? strrchr(path, '/') : NULL;
-	return slash ? slash + 1 : path ? path : "?";
-}
 
 /* Samples of each run in the filter's time window, when it changed: the
  * after profile's (loaded under the whole filter) and the before run's
@@ -85,7 +80,7 @@ static void draw_head(struct tui_app *a, const struct tl_track *k, int side,
 	screen_fill(s, y, x, w, TUI_HEADER, ' ');
 	screen_printf(s, y, x, w, TUI_HEADER, "%-6s %s%s: ran %s%s, %u thread%s, %llu samples%s",
 		      side ? "after" : "before",
-		      base_name(side ? app_db_path(a) : app_baseline_path(a)), what, dur,
+		      stacks_basename_or(side ? app_db_path(a) : app_baseline_path(a), "?"), what, dur,
 		      k->p->duration_ns ? "" : " (no duration recorded)", k->tl->nthreads,
 		      k->tl->nthreads == 1 ? "" : "s", (unsigned long long)k->tl->nsamples, in);
 }
