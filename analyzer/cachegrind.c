@@ -56,18 +56,10 @@ static int fail(struct parser *ps, const char *fmt, ...)
 	return -HP_ECORRUPT;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* Index of s in t, adding a copy when new; -1 on ENOMEM. */
 static int64_t intern(struct strtab *t, const char *s)
 {
-	uint64_t h = str_hash(s), v;
+	uint64_t h = hmap_str_key(s), v;
 	for (uint64_t attempt = 1;; attempt++) {
 		if (!hmap_get(&t->index, h, &v))
 			break;

@@ -96,14 +96,6 @@ struct hp_cg_attach {
 	char reasons[NSIM][128];
 };
 
-static uint64_t name_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n && s[i]; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* Length of a symbol name without its version ("memcpy@@GLIBC_2.14"). */
 static size_t unversioned(const char *name)
 {
@@ -140,7 +132,7 @@ static void add_symbols(const char *path, struct hp_hmap *names)
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
 			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)) || !*name)
 				continue;
-			if (hmap_put(names, name_hash(name, unversioned(name)), 1))
+			if (hmap_put(names, hmap_strn_key(name, unversioned(name)), 1))
 				break;
 		}
 	}
@@ -214,7 +206,7 @@ static int file_id(struct hp_cg_attach *a, const char *path, uint32_t *id)
 static uint32_t module_of(struct hp_cg_attach *a, struct objsyms **objs, unsigned nobjs,
 			  const char *name, int *err)
 {
-	uint64_t h = name_hash(name, unversioned(name)), v;
+	uint64_t h = hmap_strn_key(name, unversioned(name)), v;
 	for (unsigned i = 0; i < nobjs; i++) {
 		if (!objs[i] || !hmap_get(&objs[i]->names, h, &v))
 			continue;

@@ -78,14 +78,6 @@ static char *keep(struct priv *pv, const char *s)
 	return arena_strdup(&pv->strs, s);
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* --- statistics --- */
 
 static struct hp_diff_stat reduce(const double *v, unsigned n, unsigned stride)
@@ -170,7 +162,7 @@ static int norm_factors(struct build *b)
 
 static struct entry *entry_of(struct build *b, const char *key)
 {
-	uint64_t h = str_hash(key), v;
+	uint64_t h = hmap_str_key(key), v;
 	for (uint64_t attempt = 1;; attempt++) {
 		if (!hmap_get(&b->index, h, &v))
 			break;
@@ -242,7 +234,7 @@ static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f)
 static int file_key_add(const char *path, unsigned side, struct hp_hmap *seen,
 			struct hp_hmap *base_seen)
 {
-	uint64_t v = 0, h = str_hash(path), hb = str_hash(stacks_basename(path));
+	uint64_t v = 0, h = hmap_str_key(path), hb = hmap_str_key(stacks_basename(path));
 	hmap_get(seen, h, &v);
 	if (!(v & (1u << side))) {
 		uint64_t bv = 0;
@@ -270,10 +262,10 @@ static int file_keys(struct build *b)
 		for (uint32_t i = 0; i < b->runs[r]->nlines && !err; i++) {
 			const char *path = b->runs[r]->lines[i].file;
 			uint64_t v = 0, h, n0 = 0, n1 = 0, idx;
-			if (!path || hmap_get(&b->file_keys, h = str_hash(path), &idx))
+			if (!path || hmap_get(&b->file_keys, h = hmap_str_key(path), &idx))
 				continue;
 			hmap_get(&seen, h, &v);
-			uint64_t hb = str_hash(stacks_basename(path));
+			uint64_t hb = hmap_str_key(stacks_basename(path));
 			hmap_get(&base_seen, hmap_key2(hb, 0), &n0);
 			hmap_get(&base_seen, hmap_key2(hb, 1), &n1);
 			char key[4096];
@@ -299,7 +291,7 @@ static int file_keys(struct build *b)
 
 static const char *file_key(const struct build *b, const char *path)
 {
-	uint64_t idx, h = str_hash(path);
+	uint64_t idx, h = hmap_str_key(path);
 	/* str_hash collisions between two paths are not resolved here: they
 	 * would only merge the key of two files in a diff by line */
 	return hmap_get(&b->file_keys, h, &idx) ? b->fk_key[idx] : path;

@@ -19,14 +19,6 @@
 #include "analyzer/profile.h"
 #include "common/hmap.h"
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* fmap[i]: the before function joined with after function i, or HP_CT_NONE. */
 static uint32_t *function_map(const struct hp_profile *before, const struct hp_profile *after)
 {
@@ -37,14 +29,14 @@ static uint32_t *function_map(const struct hp_profile *before, const struct hp_p
 	hmap_init(&index);
 	for (uint32_t i = 0; i < before->nfunctions && !err; i++) {
 		diff_function_key(before, &before->functions[i], key, sizeof(key));
-		uint64_t h = str_hash(key), v;
+		uint64_t h = hmap_str_key(key), v;
 		for (uint64_t k = 1; hmap_get(&index, h, &v); k++)
 			h = hmap_key2(h, k);         /* a collision or the same key again */
 		err = hmap_put(&index, h, i);
 	}
 	for (uint32_t i = 0; i < after->nfunctions && !err; i++) {
 		diff_function_key(after, &after->functions[i], key, sizeof(key));
-		uint64_t h = str_hash(key), v;
+		uint64_t h = hmap_str_key(key), v;
 		fmap[i] = HP_CT_NONE;
 		for (uint64_t k = 1; hmap_get(&index, h, &v); h = hmap_key2(h, k++)) {
 			diff_function_key(before, &before->functions[v], other, sizeof(other));

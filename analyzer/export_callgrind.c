@@ -50,18 +50,10 @@ struct cg {
 	const char *cur_file, *cur_ob;
 };
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* Write "(id) name" or "(id)" for name in table t. */
 static int put_name(FILE *out, struct names *t, const char *name)
 {
-	uint64_t h = str_hash(name), v;
+	uint64_t h = hmap_str_key(name), v;
 	for (uint64_t attempt = 1;; attempt++) {
 		if (!hmap_get(&t->map, h, &v))
 			break;

@@ -126,18 +126,10 @@ struct strtab {
 	size_t cap;
 };
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* Index of s in the string table, appending it to the profile when new. */
 static uint64_t str_index(struct strtab *t, const char *s)
 {
-	uint64_t h = str_hash(s ? s : ""), v;
+	uint64_t h = hmap_str_key(s ? s : ""), v;
 	s = s ? s : "";
 	for (uint64_t attempt = 1;; attempt++) {
 		if (!hmap_get(&t->map, h, &v))

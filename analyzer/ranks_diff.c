@@ -59,14 +59,6 @@ struct join {
 	size_t cap;
 };
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 static int grow_entries(struct join *j)
 {
 	size_t cap = j->cap ? 2 * j->cap : 64;
@@ -92,7 +84,7 @@ static int grow_entries(struct join *j)
 /* The entry of key, added when new; -1 when out of memory. */
 static int64_t entry_of(struct join *j, const char *key)
 {
-	uint64_t h = str_hash(key), v;
+	uint64_t h = hmap_str_key(key), v;
 	for (uint64_t attempt = 1;; attempt++) {
 		if (!hmap_get(&j->map, h, &v))
 			break;

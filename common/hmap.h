@@ -42,4 +42,19 @@ static inline uint64_t hmap_key2(uint64_t a, uint64_t b)
 	return h ? h : 1;
 }
 
+/* FNV-1a of the string s up to its NUL or n bytes, whichever is first, as
+ * a non-zero key (the one string hash of the analyzer's tables). */
+static inline uint64_t hmap_strn_key(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+static inline uint64_t hmap_str_key(const char *s)
+{
+	return hmap_strn_key(s, (size_t)-1);
+}
+
 #endif
