@@ -204,7 +204,8 @@ static int on_run(void *ctx, const struct hp_run_row *r)
 		.id = r->id, .path = arena_strdup(pv->arena, r->path), .rank = r->rank,
 		.size = r->size, .host = arena_strdup(pv->arena, r->host),
 		.job = arena_strdup(pv->arena, r->job), .pid = r->pid, .exit_status = r->exit_status,
-		.signal = arena_strdup(pv->arena, r->signal), .interrupted = r->interrupted };
+		.signal = arena_strdup(pv->arena, r->signal), .interrupted = r->interrupted,
+		.duration_ns = r->duration_ns };
 	return 0;
 }
 
@@ -212,7 +213,8 @@ static int load_runs(struct hp_store *st, struct hp_profile *p)
 {
 	int err = store_each_run(st, on_run, p);
 	if (!err && !p->nruns)
-		err = on_run(p, &(struct hp_run_row){ .rank = -1, .size = -1, .exit_status = -1 });
+		err = on_run(p, &(struct hp_run_row){ .rank = -1, .size = -1, .exit_status = -1,
+							 .duration_ns = -1 });
 	return err;
 }
 

@@ -123,6 +123,7 @@ struct hp_prun {
 	int interrupted;              /* stopped by SIGINT/SIGTERM (an aborted job) */
 	uint64_t samples;             /* main-sampler samples in the selection */
 	uint64_t mpi_samples;         /* of those, MPI time (HP_STACK_MPI stacks) */
+	int64_t duration_ns;          /* as the run recorded it; -1 when unknown */
 };
 
 struct hp_pprocess {

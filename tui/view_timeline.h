@@ -47,6 +47,9 @@ void tl_memory_label(const struct tl_track *k, char *buf, size_t len);
 /* ", thread 1234 comm", ", process 1234 comm", ", rank 2": what of the run
  * the track draws ("" for all of it). */
 void tl_describe(const struct tl_track *k, char *buf, size_t len);
+/* How long the selection ran: a run's (rank's) recorded duration, a
+ * process's start to end, else the whole recording's (0: not recorded). */
+uint64_t tl_duration(const struct tl_track *k);
 /* rows thread rows of the track from r.y (label, bars scaled to max, the
  * blocked columns of run --off-cpu); "+N more" when they do not all fit. */
 void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_rect r, int rows,

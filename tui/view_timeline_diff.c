@@ -69,8 +69,9 @@ static void draw_head(struct tui_app *a, const struct tl_track *k, int side,
 		      const struct tl_window *win, struct tui_screen *s, int y, int x, int w)
 {
 	char dur[32] = "?", in[200] = "", what[160];
-	if (k->p->duration_ns)
-		chart_time(k->p->duration_ns, dur, sizeof(dur));
+	uint64_t ran = tl_duration(k);
+	if (ran)
+		chart_time(ran, dur, sizeof(dur));
 	if (win && win->ok)
 		snprintf(in, sizeof(in), ", %llu in the filter's window",
 			 (unsigned long long)win->samples[side]);
@@ -81,7 +82,7 @@ static void draw_head(struct tui_app *a, const struct tl_track *k, int side,
 	screen_printf(s, y, x, w, TUI_HEADER, "%-6s %s%s: ran %s%s, %u thread%s, %llu samples%s",
 		      side ? "after" : "before",
 		      stacks_basename_or(side ? app_db_path(a) : app_baseline_path(a), "?"), what, dur,
-		      k->p->duration_ns ? "" : " (no duration recorded)", k->tl->nthreads,
+		      ran ? "" : " (no duration recorded)", k->tl->nthreads,
 		      k->tl->nthreads == 1 ? "" : "s", (unsigned long long)k->tl->nsamples, in);
 }
 

@@ -90,6 +90,22 @@ void tl_memory_label(const struct tl_track *k, char *buf, size_t len)
 		snprintf(buf, len, "RSS");
 }
 
+uint64_t tl_duration(const struct tl_track *k)
+{
+	const struct hp_profile *p = k->p;
+	uint32_t pid = k->sel && !k->sel->tid ? k->sel->pid : 0;
+	for (uint32_t i = 0; !pid && k->sel && k->sel->run && i < p->nruns; i++)
+		if (p->runs[i].id == k->sel->run && p->runs[i].duration_ns > 0)
+			return (uint64_t)p->runs[i].duration_ns;
+	for (uint32_t i = 0; pid && i < p->nprocesses; i++) {
+		const struct hp_pprocess *q = &p->processes[i];
+		uint64_t end = p->duration_ns && q->end_ns > p->duration_ns ? p->duration_ns : q->end_ns;
+		if (q->pid == pid && end > q->start_ns)
+			return end - q->start_ns;      /* within the recording */
+	}
+	return p->duration_ns;
+}
+
 void tl_describe(const struct tl_track *k, char *buf, size_t len)
 {
 	const struct hp_profile_filter *f = k->sel;

@@ -3,8 +3,9 @@
 # thread or process filter (docs/mpi.md, hpprof-tui(1)): two real 4-rank
 # jobs of hp-mpi-pi under Open MPI's mpirun (mpi_two_jobs: a.db before,
 # b.db after, each merged), dumped as text (`tui --dump timeline`).
-#   1. --rank R, for each rank: each run's header names rank R and its
-#      samples equal `hpprof report --rank R -f json`'s of that job; every
+#   1. --rank R, for each rank: each run's header names rank R, says it ran
+#      rank R's own recorded duration (runs.duration_ns, not the job's) and
+#      its samples equal `hpprof report --rank R -f json`'s of that job; every
 #      thread row drawn is one of rank R's ("rR ..."). The timeline alone
 #      (no --diff) under --rank R draws only rank R's threads too.
 #   2. --rank 1 --from/--to (the middle half of the after job): each
@@ -33,6 +34,11 @@ for r in 0 1 2 3; do
 	tl_dump --rank $r b.db --diff a.db >r$r.txt || fail "tui --rank $r --diff"
 	tl_check_side r$r.txt before a.db "rank $r" "$(tl_samples a.db --rank $r)"
 	tl_check_side r$r.txt after b.db "rank $r" "$(tl_samples b.db --rank $r)"
+	for side in before:a after:b; do   # "ran": the rank's own duration, not the job's
+		tl_check_ran r$r.txt "${side%%:*}" "$(q "${side#*:}.db" "SELECT r.duration_ns
+			FROM runs r JOIN run_meta m ON m.run = r.id
+			WHERE m.key = 'mpi_rank' AND m.value = '$r'")"
+	done
 	rows=$(grep -c "^r[0-9]* [0-9]" r$r.txt)
 	other=$(grep "^r[0-9]* [0-9]" r$r.txt | grep -vc "^r$r ")
 	[ "$rows" -ge 2 ] && [ "$other" = 0 ] ||

@@ -28,6 +28,20 @@ tl_head() { grep "^$2 " "$1" | head -n 1; }
 tl_head_samples() { tl_head "$1" "$2" | sed -n 's/.*, \([0-9]*\) samples.*/\1/p'; }
 tl_head_window() { tl_head "$1" "$2" | sed -n 's/.*, \([0-9]*\) in the filter.s window.*/\1/p'; }
 
+# tl_check_ran SCREEN SIDE NS: SIDE's header says "ran" NS nanoseconds, as
+# chart_time prints them (1.23 s, 12.3 s or 123 ms: rounding at most half
+# the last digit shown)
+tl_check_ran() {
+	h=$(tl_head "$1" "$2")
+	echo "$h" | awk -v ns="$3" '{
+		if (!match($0, /ran [0-9.]+ (s|ms)/)) exit 1
+		split(substr($0, RSTART + 4, RLENGTH - 4), a, " ")
+		v = a[2] == "s" ? a[1] * 1e9 : a[1] * 1e6
+		half = a[2] == "ms" ? 0.5e6 : (a[1] >= 10 ? 0.05e9 : 0.005e9)
+		exit (v - ns > half || ns - v > half) ? 1 : 0 }' ||
+		{ cat "$1" >&2; fail "$2 header: '$h', the run recorded $3 ns"; }
+}
+
 # tl_check_side SCREEN SIDE FILE WHAT WANT: SIDE's header is FILE's, names
 # WHAT ("rank 2", "thread 123") and counts WANT samples
 tl_check_side() {

@@ -10,7 +10,9 @@
 #   2. --rank 1 --from 0.02 --to 0.04: the same with each run's samples of
 #      rank 1 in the window [20 ms, 40 ms) from its start;
 #   3. --rank 1 against a before job of ranks 0 and 2: nothing to compare,
-#      the reason above the after job's rank 1.
+#      the reason above the after job's rank 1;
+#   4. --rank 0: the before header says rank 0 ran 50 ms (its own recorded
+#      duration), not the job's 80 ms.
 # Compared with timeline_diff_rank.txt; HP_REGEN=1 rewrites it.
 set -eu
 here="$HP_SRC/tests/golden/tui"
@@ -40,5 +42,6 @@ dump() {
 	dump --height 30 --rank 1 --diff before.db
 	dump --height 30 --rank 1 --from 0.02 --to 0.04 --diff before.db
 	dump --height 16 --rank 1 --diff other.db
+	dump --height 16 --rank 0 --diff before.db
 } > out.txt
 golden_check timeline_diff_rank out.txt
