@@ -495,7 +495,7 @@ static void thread_faults_start(int slot)
 		close(fd);
 		return;
 	}
-	fault_rings[slot] = kring_map(fd);
+	fault_rings[slot] = kring_map(fd, KRING_FAULT_PAGES);
 	__atomic_store_n(&py_fring, fault_rings[slot], __ATOMIC_RELAXED);
 }
 
@@ -520,7 +520,7 @@ void agentpy_thread_start(void)
 			__atomic_store_n(&event_ids[i], id, __ATOMIC_RELEASE);
 			py_slot = i + 1;
 			if (!py.exclude_kernel)
-				rings[i] = kring_map(fd);
+				rings[i] = kring_map(fd, KRING_DATA_PAGES);
 			__atomic_store_n(&py_ring, rings[i], __ATOMIC_RELAXED);
 			thread_faults_start(i);
 			return;
@@ -541,7 +541,7 @@ static void close_in(const uint64_t *ids, int i, int v)
 static void close_faults(int i)
 {
 	int v = __atomic_exchange_n(&fault_events[i], 0, __ATOMIC_SEQ_CST);
-	kring_unmap(fault_rings[i]);
+	kring_unmap(fault_rings[i], KRING_FAULT_PAGES);
 	fault_rings[i] = NULL;
 	if (v)
 		close_in(fault_ids, i, v);
@@ -550,7 +550,7 @@ static void close_faults(int i)
 /* Close both events of slot i (v: its CPU event's fd + 1). */
 static void close_event(int i, int v)
 {
-	kring_unmap(rings[i]);
+	kring_unmap(rings[i], KRING_DATA_PAGES);
 	rings[i] = NULL;
 	close_in(event_ids, i, v);
 	close_faults(i);
