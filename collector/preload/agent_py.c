@@ -499,7 +499,6 @@ static void thread_faults_start(int slot)
 	__atomic_store_n(&py_fring, fault_rings[slot], __ATOMIC_RELAXED);
 }
 
-
 void agentpy_thread_start(void)
 {
 	if (!agentpy_on() || py_slot)
