@@ -29,8 +29,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-enum { KRING_DATA_PAGES = 4 };   /* 16 KiB: ~100 kernel chains */
-
 static size_t page_bytes(void)
 {
 	static size_t page;
@@ -41,21 +39,21 @@ static size_t page_bytes(void)
 	return page;
 }
 
-size_t kring_bytes(void)
+size_t kring_bytes(unsigned data_pages)
 {
-	return (1 + KRING_DATA_PAGES) * page_bytes();
+	return (1 + data_pages) * page_bytes();
 }
 
-void *kring_map(int fd)
+void *kring_map(int fd, unsigned data_pages)
 {
-	void *r = mmap(NULL, kring_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *r = mmap(NULL, kring_bytes(data_pages), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	return r == MAP_FAILED ? NULL : r;
 }
 
-void kring_unmap(void *ring)
+void kring_unmap(void *ring, unsigned data_pages)
 {
 	if (ring)
-		munmap(ring, kring_bytes());
+		munmap(ring, kring_bytes(data_pages));
 }
 
 uint64_t kring_head(void *ring)

@@ -188,11 +188,16 @@ struct kring_sample {
 	uint64_t ips[HP_AP_MAX_KERNEL_FRAMES];
 };
 
-/* Bytes to map for a ring; map it on a perf event fd (NULL on failure);
- * unmap it. Not signal-safe. */
-size_t kring_bytes(void);
-void *kring_map(int fd);
-void kring_unmap(void *ring);
+/* Data pages of a ring (a power of 2): the CPU event's, 16 KiB for ~100
+ * kernel chains; the fault event's, whose records have no fields (8 bytes:
+ * 512 overflows between two signals of the thread). */
+enum { KRING_DATA_PAGES = 4, KRING_FAULT_PAGES = 1 };
+
+/* Bytes to map for a ring of data_pages; map it on a perf event fd (NULL
+ * on failure); unmap it. Not signal-safe. */
+size_t kring_bytes(unsigned data_pages);
+void *kring_map(int fd, unsigned data_pages);
+void kring_unmap(void *ring, unsigned data_pages);
 /* The ring's head now (0 without a ring). Signal-safe. */
 uint64_t kring_head(void *ring);
 /* The next sample record before head, consumed: 1, or 0 when none is left.

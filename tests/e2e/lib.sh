@@ -224,6 +224,17 @@ wait_ready() {
 	done
 }
 
+# wait_exec PID NAME: wait up to 60 s until process PID runs NAME (its
+# comm), i.e. a program started in the background has exec'd; else fail.
+# Not a fixed sleep: on a loaded machine the exec can take longer.
+wait_exec() {
+	_w=0
+	while [ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ]; do
+		_w=$((_w + 1)); [ $_w -lt 600 ] || fail "process $1 never became $2"
+		sleep 0.1
+	done
+}
+
 # fake_python312 PY OUT: a copy of CPython 3.11 PY at OUT whose Py_Version
 # datum says 3.12.2 (0x030c02f0), for the "not supported" paths. Returns 1
 # when nm/readelf cannot locate the datum.

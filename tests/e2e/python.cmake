@@ -9,7 +9,7 @@ hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
 hp_script_test(e2e_tui_python e2e e2e/tui_python.sh)
 # Memory per Python line: allocations (--alloc), page faults
 # (tests/e2e/python_memory.sh).
-foreach(c alloc arenas faults deepalloc)
+foreach(c alloc arenas faults faultsmerge deepalloc)
   hp_script_test(e2e_python_mem_${c} e2e e2e/python_memory.sh ${c})
 endforeach()
 # `hpprof run -p PID` of a running CPython 3.11 (tests/e2e/python_attach.sh).

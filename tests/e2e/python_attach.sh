@@ -86,6 +86,37 @@ start() {
 	wait_ready t.out attach_shares.py
 }
 
+# stop_after_cpu HP PID SECONDS: Ctrl-C to hpprof (HP, attached to PID:
+# the detach) once PID has run SECONDS more of CPU time (utime + stime in
+# /proc/PID/stat, clock ticks) than when called. The checks count samples,
+# which the target's CPU time gives and a wall-clock --duration does not:
+# 3 s of wall gave 0.13 s of CPU and 87 samples at load 15 (wave 10),
+# under the checks' 100. Fails after ~120 s (a hang detector).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+stop_after_cpu() {
+	_t0=$(cpu_ticks "$2")
+	_need=$(($3 * $(getconf CLK_TCK)))
+	_w=0
+	while [ $(($(cpu_ticks "$2") - _t0)) -lt "$_need" ]; do
+		_w=$((_w + 1)); [ $_w -lt 1200 ] || { kill "$1"; fail "the target did not run $3 s in 120 s"; }
+		kill -0 "$1" 2>/dev/null || return 0    # hpprof ended: its wait says how
+		sleep 0.1
+	done
+	kill -INT "$1"
+}
+
+# attach_for_cpu PID SECONDS DB [OPTIONS...]: hpprof run -p PID -o DB
+# OPTIONS until PID has run SECONDS of CPU (stop_after_cpu); RUNENV before
+# hpprof, as for attach_truth
+attach_for_cpu() {
+	_p=$1 _s=$2 _db=$3
+	shift 3
+	env --default-signal=INT $RUNENV "$HPPROF" run -p "$_p" "$@" -o "$_db" >"$_db.out" 2>"$_db.err" &
+	_hp=$!
+	stop_after_cpu "$_hp" "$_p" "$_s"
+	wait "$_hp" || { cat "$_db.err" >&2; fail "hpprof run -p failed"; }
+}
+
 # report N: send SIGUSR1 and wait for the N-th report to end
 report() {
 	kill -USR1 "$pid" || fail "the target is gone before report $1"
@@ -152,16 +183,15 @@ check_shares() {
 		WHERE function = 'share_a' ORDER BY self_samples DESC LIMIT 1")" "$body"
 }
 
-# attach_truth MODE DB: attach_truth.py MODE (1 ms calls) attached for 2 s
-# at 1 kHz into DB; the target must outlive the attach and end cleanly.
+# attach_truth MODE DB: attach_truth.py MODE (1 ms calls) attached for 1 s
+# of its CPU time at 1 kHz into DB; the target must outlive the attach and end cleanly.
 # RUNENV: a command prefix for hpprof (env VAR=VALUE)
 RUNENV=
 attach_truth() {
 	"$PY" "$FX/attach_truth.py" "$1" --ms 1 --seconds 120 >t.out 2>t.err &
 	pid=$!
 	wait_ready t.out attach_truth.py
-	$RUNENV "$HPPROF" run -p "$pid" -F 1000 --duration 2 -o "$2" >"$2.out" 2>"$2.err" ||
-		{ cat "$2.err" >&2; fail "hpprof run -p failed"; }
+	attach_for_cpu "$pid" 1 "$2" -F 1000
 	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
 	kill -TERM "$pid"; wait "$pid"; st=$?; pid=
 	assert_eq "the target's exit status after SIGTERM" "$st" 0
@@ -249,10 +279,9 @@ deep)
 shares)
 	start "$PY"
 	report 1
-	"$HPPROF" run -p "$pid" -F 1000 --duration 2 -o a.db >a.out 2>a.err ||
-		{ cat a.err >&2; fail "hpprof run -p failed"; }
+	attach_for_cpu "$pid" 1 a.db -F 1000
 	finish
-	assert_contains "the counts on stderr" a.err "Python frames (read "
+	assert_contains "the counts on stderr" a.db.err "Python frames (read "
 	merged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_merged'")
 	unmerged=$(q a.db "SELECT value FROM run_info WHERE key = 'python_unmerged'")
 	echo "# merged $merged, unmerged $unmerged"
@@ -302,13 +331,14 @@ exec|child|bpfchild)
 	sh -c "while [ ! -e go ]; do :; done; $run '$FX/attach_shares.py' --seconds 120" \
 		>t.out 2>t.err &
 	shell=$!
-	"$HPPROF" run -p "$shell" -F 1000 --duration 3 -o e.db >e.out 2>e.err &
+	env --default-signal=INT "$HPPROF" run -p "$shell" -F 1000 -o e.db >e.out 2>e.err &
 	hp=$!
 	wait_attached "$hp"
 	touch go
 	wait_ready t.out attach_shares.py
 	pid=$(awk '$1 == "READY" { print $2 }' t.out)
 	[ "$case_name" = exec ] && assert_eq "the program's pid (the shell's, exec'd)" "$pid" "$shell"
+	stop_after_cpu "$hp" "$pid" 1
 	wait "$hp" || { cat e.err >&2; fail "hpprof run -p failed"; }
 	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
 	report 1

@@ -48,7 +48,7 @@ fi
 # 2. attached, two intervals: the process runs on
 "$C" --rounds 100000000 >calib.txt 2>&1 &
 CP=$!
-sleep 0.3
+wait_exec "$CP" hp-calib
 "$HPPROF" top --batch -n 2 -o a.db -p "$CP" >out.txt 2>err.txt || { cat err.txt; fail "top --batch -p failed"; }
 kill -0 "$CP" 2>/dev/null || fail "the attached process died"
 assert_eq "attached: tables" "$(grep -c '^ hpprof top ' out.txt)" 3

@@ -53,7 +53,10 @@ tui_stop
 # 2. attached: calib runs on after q
 "$C" --rounds 100000000 >"$TUI_TMP/calib.out" 2>&1 &
 cp=$!; BG="$cp"
-sleep 0.3
+i=0   # until it has exec'd (a fixed sleep may be too short under load)
+until [ "$(cat "/proc/$cp/comm" 2>/dev/null)" = hp-calib ]; do
+	i=$((i + 1)); [ $i -le 600 ] || fail "calib never started"; sleep 0.1
+done
 db="$TUI_TMP/a.db"
 tui_start "$HPPROF" top -o "$db" -p "$cp"
 tui_wait_for "hp-calib (pid $cp)"

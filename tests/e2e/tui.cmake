@@ -2,5 +2,6 @@
 # browser and capture-pane reads the screen (skipped when tmux is missing).
 hp_script_test(tui_tmux e2e e2e/tui_tmux.sh)
 hp_script_test(tui_signals e2e e2e/tui_signals.sh)
+hp_script_test(tui_cycle e2e e2e/tui_cycle.sh)
 hp_script_test(tui_bad_database e2e e2e/tui_bad_database.sh)
 hp_script_test(tui_timeline_diff e2e e2e/tui_timeline_diff.sh)

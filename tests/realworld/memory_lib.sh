@@ -47,6 +47,10 @@ mem_evidence() {
 		WHERE key LIKE 'alloc%' OR key LIKE '%exit%' OR key LIKE '%lost%'
 		OR key IN ('duration_ns', 'processes', 'preload_env')"
 	sqlite3 alloc.db "SELECT 'processes: ' || count(*) FROM processes"
+	if [ -s dirs.txt ]; then   # memory_python3.sh's RESET: what python lists
+		echo "# the directories python lists, digest before each tool's run (hpprof, heaptrack):"
+		cat dirs.txt
+	fi
 }
 
 mem_compare() {
