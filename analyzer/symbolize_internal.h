@@ -149,6 +149,13 @@ void symsegs_release(struct sym_segs *g);
 /* Number of segments. */
 size_t symsegs_count(const struct sym_segs *g);
 
+/* --- symcomplete.c --- */
+
+/* Resolve every named address of module mi's code into segments when the
+ * module is small (symcomplete.c says which), within a time budget.
+ * Returns 0 or -ENOMEM. */
+int symcomplete_module(struct hp_symbolizer *s, uint32_t mi);
+
 /* --- symcache.c --- */
 
 /* Read module mi's cache entry, once; a missing, stale or damaged entry

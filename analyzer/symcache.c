@@ -702,6 +702,8 @@ int symcache_save(struct hp_symbolizer *s)
 		int err = dir_ready ? 0 : make_dirs(s->cache_dir);
 		dir_ready = !err;
 		if (!err)
+			err = symcomplete_module(s, (uint32_t)i);
+		if (!err)
 			err = save_module(s, m);
 		if (err) {
 			hp_debug(HP_DBG_SYMS, 1, "symbol cache: cannot save '%s': %s", m->path,
