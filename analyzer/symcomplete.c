@@ -27,8 +27,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-#define COMPLETE_MAX_CODE (512u << 10)       /* executable bytes of a module completed */
-#define COMPLETE_BUDGET_NS 400000000ull      /* per module and run, at most */
+#define COMPLETE_MAX_CODE (256u << 10)       /* executable bytes of a module completed */
+#define COMPLETE_BUDGET_NS 300000000ull      /* per module and run, at most */
 #define MAX_CODE_RANGES 8
 
 /* The executable PT_LOAD ranges of m (ELF vaddrs) and their total size. */
