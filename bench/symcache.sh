@@ -16,7 +16,9 @@
 # of `hpprof --version` (the process start alone) for the base build and
 # this one, alternating; prints each side's median of the rounds' means,
 # the median of the rounds' differences, in how many rounds this build
-# was lower, and the load average before and after. Each build has a
+# was lower, and the load average before and after. HP_BENCH_R=1 makes
+# each round one run of each instead of ten (the rounds' medians then
+# show how often a run misses the cache, not its mean). Each build has a
 # cache of its own, made alike (a cold run and five more) before the
 # rounds: what a build writes into its cache (how much of a module it
 # resolves) is part of what is compared, so they must not share one.
@@ -26,6 +28,7 @@ N=${2:-15}
 CHECK=
 [ "${3:-}" = "--check" ] && CHECK=${4:?--check needs a number of ms}
 HPPROF="$BUILD/hpprof"
+R=${HP_BENCH_R:-10}
 TARGET=${TARGET:-/bin/true}
 PERF=$(command -v perf || true)
 W=$(mktemp -d)
@@ -100,7 +103,7 @@ interleaved() {
 			[ $side = base ] && bin=$HPPROF_BASE
 			cmd=$(echo "$*" | sed "s|HPPROF|$bin|")
 			# shellcheck disable=SC2086
-			v=$(XDG_CACHE_HOME="$W/cache-$side" LC_ALL=C "$PERF" stat -r 10 -x, \
+			v=$(XDG_CACHE_HOME="$W/cache-$side" LC_ALL=C "$PERF" stat -r "$R" -x, \
 				-e task-clock -- $cmd 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
 			rm -f "$W/out.db" "$W/out.db.old"
 			line="$line ${v:-nan}"
@@ -129,7 +132,7 @@ if [ -n "${HPPROF_BASE:-}" ]; then
 			rm -f "$W/out.db" "$W/out.db.old"
 		done
 	done
-	echo "interleaved with $HPPROF_BASE (each build its own warm cache), CPU ms of \`perf stat -r 10\` per round;"
+	echo "interleaved with $HPPROF_BASE (each build its own warm cache), CPU ms of \`perf stat -r $R\` per round;"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	interleaved "hpprof run $TARGET" "HPPROF run -q -o $W/out.db $TARGET"
 	interleaved "hpprof --version" "HPPROF --version"
