@@ -9,6 +9,8 @@
  *   symfill.c     segments: ranges of addresses that resolve alike, filled
  *                 around each address asked for, and the lookup through them
  *   symcache.c    a module's segments on disk, per build id
+ *   symcomplete.c a small module's code resolved whole before its entry is
+ *                 saved, so later runs do not miss there
  *
  * Every address of a readable module is answered from its segments, with
  * or without the on-disk cache, so a cached answer is the same answer.
