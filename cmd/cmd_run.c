@@ -543,8 +543,8 @@ static int exit_for_launch_error(int err, const char *prog, const struct run_opt
 /* --debug=run:1: the CPU time (every thread of hpprof, not the target)
  * and the wall time of each phase of the run, on stderr: where the fixed
  * cost of a run goes (docs/performance.md, "Fixed cost of a run"). The
- * first line is the CPU since the process started (exec, the loader, the
- * options). what NULL: only take the time. */
+ * first line is the CPU since the process was created (the parent's fork
+ * child, the exec, the loader, the options). */
 struct run_clock {
 	double cpu_ms, wall_ms;
 };
