@@ -9,6 +9,8 @@
  *   symfill.c     segments: ranges of addresses that resolve alike, filled
  *                 around each address asked for, and the lookup through them
  *   symcache.c    a module's segments on disk, per build id
+ *   symcomplete.c a small module's code resolved whole before its entry is
+ *                 saved, so later runs do not miss there
  *
  * Every address of a readable module is answered from its segments, with
  * or without the on-disk cache, so a cached answer is the same answer.
@@ -148,6 +150,13 @@ int symsegs_flatten(struct sym_segs *g);
 void symsegs_release(struct sym_segs *g);
 /* Number of segments. */
 size_t symsegs_count(const struct sym_segs *g);
+
+/* --- symcomplete.c --- */
+
+/* Resolve every named address of module mi's code into segments when the
+ * module is small (symcomplete.c says which), within a time budget.
+ * Returns 0 or -ENOMEM. */
+int symcomplete_module(struct hp_symbolizer *s, uint32_t mi);
 
 /* --- symcache.c --- */
 

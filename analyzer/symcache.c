@@ -156,7 +156,10 @@ static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m
 
 /* The file at path mapped read-only (a writer renames a new file over it,
  * never rewrites it in place); NULL when it cannot be. Mapping costs no
- * copy and no zeroed pages, which is most of reading an entry here. */
+ * copy and no zeroed pages, which is most of reading an entry here; it is
+ * populated at once because the checksum reads every page: one call
+ * instead of a page fault per 64 KiB (reading a completed ld.so entry,
+ * ~840 KB, symcomplete.c: 1.8-2.4 ms -> 0.5-0.8 ms at load 9). */
 static void *map_file(const char *path, size_t *size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -166,7 +169,7 @@ static void *map_file(const char *path, size_t *size)
 		return NULL;
 	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof(struct cache_header) &&
 	    sb.st_size <= (off_t)CACHE_MAX) {
-		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (p == MAP_FAILED)
 			p = NULL;
 		*size = (size_t)sb.st_size;
@@ -701,6 +704,8 @@ int symcache_save(struct hp_symbolizer *s)
 			continue;
 		int err = dir_ready ? 0 : make_dirs(s->cache_dir);
 		dir_ready = !err;
+		if (!err)
+			err = symcomplete_module(s, (uint32_t)i);
 		if (!err)
 			err = save_module(s, m);
 		if (err) {

@@ -18,6 +18,9 @@
 # HPPROF_BASE=/tmp/old/hpprof (another build, e.g. main before a change):
 # each round runs it too, beside this build, and the script prints its
 # ratios and own CPU, and the median of the rounds' differences in own CPU.
+# Then each build reads and writes a copy of the user's symbol cache of
+# its own ($XDG_CACHE_HOME/hpprof, else ~/.cache/hpprof, copied at the
+# start): what a build keeps there is part of what is compared.
 set -eu
 BUILD=${1:-build}
 N=${2:-11}
@@ -60,17 +63,34 @@ echo "machine: $(nproc) CPUs, $(uname -r); load average $load0; $N interleaved p
 how="/usr/bin/time (10 ms resolution)"
 [ -n "$PERF" ] && how="perf stat's task-clock"
 echo "profiled: hpprof run $*; CPU time from $how"
-"$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true    # symbol cache, page cache
 : >"$W/t"
 : >"$W/dur"
 : >"$W/own"
 : >"$W/own_base"
 BASE=${HPPROF_BASE:-}
 [ -z "$BASE" ] || [ -x "$BASE" ] || { echo "HPPROF_BASE=$BASE is not an executable" >&2; exit 1; }
-[ -z "$BASE" ] || "$BASE" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true
+CACHE_THIS=${XDG_CACHE_HOME:-$HOME/.cache}
+CACHE_BASE=$CACHE_THIS
+if [ -n "$BASE" ]; then            # a copy of the cache for each build
+	mkdir -p "$W/cache-this" "$W/cache-base"
+	if [ -d "$CACHE_THIS/hpprof" ]; then
+		cp -a "$CACHE_THIS/hpprof" "$W/cache-this/"
+		cp -a "$CACHE_THIS/hpprof" "$W/cache-base/"
+	fi
+	CACHE_THIS=$W/cache-this
+	CACHE_BASE=$W/cache-base
+	XDG_CACHE_HOME=$CACHE_THIS "$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 ||
+		true
+	XDG_CACHE_HOME=$CACHE_BASE "$BASE" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true
+else
+	"$HPPROF" run -q -o "$W/warm.db" "$@" "$JULIA" >/dev/null 2>&1 || true  # symbol cache, page cache
+fi
 base_run() {
 	[ -n "$BASE" ] || return 0
-	timed base "$BASE" run -q -o "$W/b.db" "$@" "$JULIA"
+	(export XDG_CACHE_HOME="$CACHE_BASE"; timed base "$BASE" run -q -o "$W/b.db" "$@" "$JULIA")
+}
+this_run() {
+	(export XDG_CACHE_HOME="$CACHE_THIS"; timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA")
 }
 # perf record with the same sampling (cpu-clock at 1 kHz, DWARF stacks; perf
 # copies 8 KiB of stack by default and unwinds at `perf report`, not here).
@@ -83,11 +103,11 @@ while [ $i -lt "$N" ]; do
 	if [ $((i % 2)) -eq 0 ]; then
 		timed bare "$JULIA"
 		base_run "$@"
-		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
+		this_run "$@"
 		perf_run
 	else
 		perf_run
-		timed hpprof "$HPPROF" run -q -o "$W/h.db" "$@" "$JULIA"
+		this_run "$@"
 		base_run "$@"
 		timed bare "$JULIA"
 	fi

@@ -12,18 +12,23 @@
 # Before/after a change (the machine's load moves, so the two builds are
 # measured in alternation, not one series after the other):
 #   HPPROF_BASE=/tmp/old/hpprof bench/symcache.sh build 12
-# adds, with a warm cache, REPEATS rounds of `perf stat -r 10` of
-# `hpprof run /bin/true` and of `hpprof --version` (the process start
-# alone) for the base build and this one, alternating; prints each
-# side's median of the rounds' means, the median of the rounds'
-# differences, in how many rounds this build was lower, and the load
-# average before and after.
+# adds REPEATS rounds of `perf stat -r 10` of `hpprof run /bin/true` and
+# of `hpprof --version` (the process start alone) for the base build and
+# this one, alternating; prints each side's median of the rounds' means,
+# the median of the rounds' differences, in how many rounds this build
+# was lower, and the load average before and after. HP_BENCH_R=1 makes
+# each round one run of each instead of ten (the rounds' medians then
+# show how often a run misses the cache, not its mean). Each build has a
+# cache of its own, made alike (a cold run and five more) before the
+# rounds: what a build writes into its cache (how much of a module it
+# resolves) is part of what is compared, so they must not share one.
 set -eu
 BUILD=${1:-build}
 N=${2:-15}
 CHECK=
 [ "${3:-}" = "--check" ] && CHECK=${4:?--check needs a number of ms}
 HPPROF="$BUILD/hpprof"
+R=${HP_BENCH_R:-10}
 TARGET=${TARGET:-/bin/true}
 PERF=$(command -v perf || true)
 W=$(mktemp -d)
@@ -93,11 +98,13 @@ interleaved() {
 	i=0
 	while [ $i -lt "$N" ]; do
 		line=
-		for bin in "$HPPROF_BASE" "$HPPROF"; do
+		for side in base this; do
+			bin=$HPPROF
+			[ $side = base ] && bin=$HPPROF_BASE
 			cmd=$(echo "$*" | sed "s|HPPROF|$bin|")
 			# shellcheck disable=SC2086
-			v=$(LC_ALL=C "$PERF" stat -r 10 -x, -e task-clock -- $cmd 2>&1 >/dev/null |
-				awk -F, '/task-clock/ { print $1 }')
+			v=$(XDG_CACHE_HOME="$W/cache-$side" LC_ALL=C "$PERF" stat -r "$R" -x, \
+				-e task-clock -- $cmd 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
 			rm -f "$W/out.db" "$W/out.db.old"
 			line="$line ${v:-nan}"
 		done
@@ -116,9 +123,16 @@ interleaved() {
 }
 if [ -n "${HPPROF_BASE:-}" ]; then
 	[ -x "$HPPROF_BASE" ] || { echo "HPPROF_BASE=$HPPROF_BASE is not an executable"; exit 1; }
-	"$HPPROF_BASE" run -q -o "$W/out.db" "$TARGET" >/dev/null 2>&1 || true
-	rm -f "$W/out.db" "$W/out.db.old"
-	echo "interleaved with $HPPROF_BASE (warm cache), CPU ms of \`perf stat -r 10\` per round;"
+	for side in base this; do
+		bin=$HPPROF
+		[ $side = base ] && bin=$HPPROF_BASE
+		for i in 1 2 3 4 5 6; do          # a cold run and five more, as above
+			XDG_CACHE_HOME="$W/cache-$side" "$bin" run -q -o "$W/out.db" "$TARGET" \
+				>/dev/null 2>&1 || true
+			rm -f "$W/out.db" "$W/out.db.old"
+		done
+	done
+	echo "interleaved with $HPPROF_BASE (each build its own warm cache), CPU ms of \`perf stat -r $R\` per round;"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	interleaved "hpprof run $TARGET" "HPPROF run -q -o $W/out.db $TARGET"
 	interleaved "hpprof --version" "HPPROF --version"

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -539,6 +540,34 @@ static int exit_for_launch_error(int err, const char *prog, const struct run_opt
 	return 1;
 }
 
+/* --debug=run:1: the CPU time (every thread of hpprof, not the target)
+ * and the wall time of each phase of the run, on stderr: where the fixed
+ * cost of a run goes (docs/performance.md, "Fixed cost of a run"). The
+ * first line is the CPU since the process was created (the parent's fork
+ * child, the exec, the loader, the options). */
+struct run_clock {
+	double cpu_ms, wall_ms;
+};
+
+static void run_phase(struct run_clock *c, const char *what)
+{
+	struct rusage ru;
+	struct timespec ts;
+	if (hp_debug_levels[HP_DBG_RUN] < 1 || getrusage(RUSAGE_SELF, &ru) ||
+	    clock_gettime(CLOCK_MONOTONIC, &ts))
+		return;
+	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	double wall = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	if (what && c->wall_ms > 0)
+		hp_debug_print(HP_DBG_RUN, "phase %-26s CPU %7.2f ms, wall %8.2f ms", what,
+			       cpu - c->cpu_ms, wall - c->wall_ms);
+	else if (what)
+		hp_debug_print(HP_DBG_RUN, "phase %-26s CPU %7.2f ms", what, cpu);
+	c->cpu_ms = cpu;
+	c->wall_ms = wall;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	return run_main(argc, argv, NULL);
@@ -557,10 +586,12 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	char path[PATH_MAX], output[PATH_MAX];
 	char **targv = NULL;
 	int ret = 1, err, rotated = 0;
+	struct run_clock clock = { 0, 0 };
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
 		return r > 0 ? 0 : 2;
+	run_phase(&clock, "start and options");
 	run_mpi_detect(&o.mpi);
 	if (run_output_expand(o.output ? o.output : o.mpi.rank >= 0 ? "hpprof.%r.db" : "hpprof.db",
 			      &o.mpi, output, sizeof(output)))
@@ -597,6 +628,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (run_choose_sampler(&o, targv[0]) || run_launch_python(&o) || run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
+	run_phase(&clock, "events, previous profile");
 	/* Fork the target now, while hpprof's heap is small: every page
 	 * present at the fork is copied into the child's page tables, then
 	 * write-faulted (a TLB flush each) when hpprof writes it, and torn down
@@ -608,6 +640,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	 * attaching; a failure here is left to the session's own fork. */
 	if (!o.nattach && !o.live && !feed && !o.s.env && !launch_prepare(&early, targv))
 		o.s.launch = &early;
+	run_phase(&clock, "fork of the target");
 	o.s.fault_event = (int)(re.set.n + 1);
 	o.s.offcpu_event = o.s.fault_event + 1;
 	o.s.off_cpu = o.off_cpu == 1;         /* the default: docs/offcpu.md */
@@ -617,6 +650,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 			run_undo_rotation(o.output);
 		goto out;
 	}
+	run_phase(&clock, "store created");
 	/* What ran is in the file from the start: an interrupted profile says it. */
 	run_command_facts(&rec, targv, &o);
 	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
@@ -624,7 +658,9 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		       hp_strerror(err));
 		goto out;
 	}
+	run_phase(&clock, "facts, first commit");
 	err = run_session(&o, targv, st, &warm, &res);
+	run_phase(&clock, "session (the program ran)");
 	if (err == -HP_ENOPERF && !res.ran &&
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
@@ -659,12 +695,18 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = run_jit_symbols(st, &rec.f, rec.jit_maps, sizeof(rec.jit_maps))) ||
-	    (err = store_write_facts(st, &rec.f)) || (err = store_flush(st)) ||
-	    (err = finish_profile(st, warm.sym))) {
+	    (err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
 		hp_err("cannot finish database '%s': %s", o.output,
 		       hp_strerror(err));
 		goto out;
 	}
+	run_phase(&clock, "facts, JIT maps");
+	if ((err = finish_profile(st, warm.sym))) {
+		hp_err("cannot finish database '%s': %s", o.output,
+		       hp_strerror(err));
+		goto out;
+	}
+	run_phase(&clock, "symbols, statistics, views");
 	summary(o.output, &res, st);
 	if (!res.detached)      /* it runs on (--duration, -p): said below, not "exited" */
 		run_warn_survivors(st);
@@ -678,15 +720,18 @@ int run_main(int argc, char **argv, const struct run_live *live)
 out:
 	if (early.pid > 0)
 		launch_abort(&early);         /* forked, never handed to a session */
+	run_phase(&clock, "summary, warnings");
 	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));
 		if (!res.ran && ret == 0)
 			ret = 1;
 	}
+	run_phase(&clock, "store closed");
 	run_events_release(&re);
 	run_symbols_release(&warm);
 	streamfeed_free(feed);
 	pyremote_free(o.pyremote);
 	free(targv);
+	run_phase(&clock, "released");
 	return ret;
 }

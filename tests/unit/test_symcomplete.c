@@ -1,0 +1,128 @@
+/*
+ * test_symcomplete.c - a small module is resolved whole once its debug
+ * information is open (analyzer/symcomplete.c): after one symbolizer
+ * looked up a single address of the fixture and saved its cache, a second
+ * one answers every address of every function of the fixture from the
+ * cache entry alone (no fill: its module stays clean), and each answer is
+ * what resolving that address directly gives.
+ */
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/symbolize.h"
+#include "analyzer/symbolize_internal.h"
+#include "hp_test.h"
+#include "test_symbolize_util.h"
+
+#define MAXF 64
+
+struct span {
+	uint64_t lo, hi;
+};
+
+/* The sized functions of path's .symtab (at most max). */
+static size_t functions(const char *path, struct span *v, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	if (fd < 0)
+		return 0;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	Elf_Scn *scn = NULL;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize && n < max; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size)
+				continue;
+			v[n++] = (struct span){ sym.st_value, sym.st_value + sym.st_size };
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	return n;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static uint32_t module_of(struct hp_symbolizer *s, const char *path)
+{
+	for (uint32_t i = 0; i < s->nmods; i++)
+		if (!strcmp(s->mods[i].path, path))
+			return i;
+	return UINT32_MAX;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/hp-symcomplete-XXXXXX";
+	struct span f[256];
+	struct tsym work = { 0, 0 };
+	struct hp_frame a[MAXF];
+	struct hp_symbolizer *first, *warm, *direct;
+	size_t nf = functions(SYMFIX_PIE, f, 256), addrs = 0, bad = 0;
+	if (!mkdtemp(dir))
+		SKIP("cannot create a temporary directory");
+	CHECK(nf >= 3);
+	CHECK_EQ_INT(tsym_lookup(SYMFIX_PIE, "fixture_work", &work), 0);
+
+	/* One address looked up and saved: the fixture's code is resolved whole. */
+	CHECK_EQ_INT(symbolizer_new(&first), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(first, dir), 0);
+	symbolizer_set_raw_names(first, 1);
+	CHECK(symbolize_addr(first, SYMFIX_PIE, work.value + 1, a, MAXF) > 0);
+	CHECK_EQ_INT(symbolizer_save_cache(first), 0);
+	symbolizer_free(first);
+
+	/* A later run: every function, every address, from the entry. */
+	CHECK_EQ_INT(symbolizer_new(&warm), 0);
+	CHECK_EQ_INT(symbolizer_new(&direct), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(warm, dir), 0);
+	symbolizer_set_raw_names(warm, 1);
+	symbolize_addr(direct, SYMFIX_PIE, work.value, a, MAXF);
+	uint32_t dm = module_of(direct, SYMFIX_PIE);
+	CHECK(dm != UINT32_MAX);
+	for (size_t i = 0; i < nf && dm != UINT32_MAX; i++)
+		for (uint64_t x = f[i].lo; x < f[i].hi; x++, addrs++) {
+			int na = symbolize_addr(warm, SYMFIX_PIE, x, a, MAXF);
+			size_t at = direct->nframes;
+			CHECK_EQ_INT(symresolve_frames(direct, dm, x), 0);
+			int nb = (int)(direct->nframes - at), ok = na == nb;
+			for (int k = 0; ok && k < na; k++) {
+				const struct sym_frame *b = &direct->frames[at + k];
+				ok = same_str(a[k].function, b->function) &&
+				     same_str(a[k].file, b->file) && a[k].line == b->line;
+			}
+			if (!ok && bad++ < 5)
+				fprintf(stderr, "+0x%lx: cached %s:%u, direct %s:%u\n", (unsigned long)x,
+					na > 0 ? a[0].function : "-", na > 0 ? a[0].line : 0,
+					nb ? direct->frames[at].function : "-",
+					nb ? direct->frames[at].line : 0);
+			direct->nframes = at;
+		}
+	uint32_t wm = module_of(warm, SYMFIX_PIE);
+	CHECK(wm != UINT32_MAX);
+	int filled = wm != UINT32_MAX && warm->mods[wm].cache_dirty;
+	printf("%zu addresses of %zu functions: %zu differ; the warm symbolizer %s\n", addrs, nf,
+	       bad, filled ? "had to resolve some (a miss)" : "answered all from the cache");
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(filled, 0);
+	symbolizer_free(warm);
+	symbolizer_free(direct);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return hp_test_result();
+}
