@@ -6,7 +6,8 @@
 # both variants, the concurrent one blocks less of it, and the serial run's
 # waits are classified as I/O.
 #
-# Every wait of a run that lost no record has its stack. A drain reads the
+# Every wait of a run that lost no record (the gate not engaged) has its
+# stack. A drain reads the
 # rings one after another: a thread could switch out (its record in a
 # switch ring already read) and in and out again (its next switch-out
 # sample in a stack ring read after) meanwhile, so that the sample came a
@@ -29,7 +30,10 @@ for v in serial concurrent paused; do
 	lost=$(q "$v.db" "SELECT value FROM run_info WHERE key = 'lost_samples'")
 	bare=$(q "$v.db" "SELECT value FROM run_info WHERE key = 'offcpu_no_stack'")
 	note "io $v: $bare waits without a stack, $lost records lost"
-	[ "$lost" != 0 ] || assert_eq "io $v: waits without a stack (no record lost)" "$bare" 0
+	# (Not asserted when the gate engaged, as it may on a loaded machine:
+	# then waits can still lack a stack - docs/offcpu.md, "A drain's cut".)
+	[ "$lost" != 0 ] || [ "$off" != yes ] ||
+		assert_eq "io $v: waits without a stack (no record lost, no gate)" "$bare" 0
 	t=$(truth "$v.txt" phase fetch wall_ns)
 	h=$(q "$v.db" "SELECT total_ns FROM wall_profile WHERE function = 'fetch_$args'")
 	n=$(q "$v.db" "SELECT value FROM run_info WHERE key = 'samples'")
