@@ -64,7 +64,11 @@ for i in $(seq "$N"); do
 		tgt=$(q j.db "SELECT SUM(value) FROM run_info WHERE key IN ('user_s', 'sys_s')")
 		echo "$tgt" >>"jt_$mode.txt"
 		awk -v t="$tgt" '{ print $1 + $2 - t }' rt.txt >>"jh_$mode.txt"
+		awk '{ print $1 + $2 }' rt.txt >"ja_$mode.txt"
 	done
+	# this repetition's pair: all CPU with / without, in % (wave 10: the
+	# medians of unpaired runs move with the load between repetitions)
+	paste ja_no-off-cpu.txt ja_off-cpu.txt | awk '{ printf "%.3f\n", 100 * ($2 / $1 - 1) }' >>jpair.txt
 	for how in $hows; do
 		rm -f p.db
 		case $how in
@@ -103,6 +107,7 @@ printf '# julia target CPU: %.3f s without, %.3f s with --off-cpu (%+.2f%%); hpp
 tot=$(awk -v a="$tgt_off" -v b="$own_off" -v c="$tgt_no" -v d="$own_no" \
 	'BEGIN { print 100 * ((a + b) / (c + d) - 1) }')
 note "julia: all CPU (target + hpprof) with --off-cpu: $tot% (budget 1%)"
+note "julia: all CPU with / without --off-cpu per repetition (%): $(sort -n jpair.txt | tr '\n' ' ')(median $(med <jpair.txt)%)"
 awk -v x="$tot" 'BEGIN { exit !(x > 1) }' && { note "OVER BUDGET: julia"; over=1; }
 for how in $hows; do
 	eval "w_$how=$(med <"pw_$how.txt" 2>/dev/null || echo 0)"

@@ -135,7 +135,13 @@ static struct perf_event_header header_at(const struct hp_ring *r, uint64_t pos)
 	return h;
 }
 
-/* Collect the records of ring ri up to the head the kernel published. */
+/* A record stamped this far past the cut is no time of this run's clock:
+ * it does not hold its ring. */
+#define CUT_SANE_NS 60000000000ull
+
+/* Collect the records of ring ri up to the head the kernel published, or
+ * up to the first one stamped at or after rd->cut (it and the rest stay
+ * in the ring: r->head stops there). */
 static int collect(struct hp_ring_reader *rd, struct hp_ring *r, unsigned ri,
 		   uint64_t sample_type)
 {
@@ -156,6 +162,10 @@ static int collect(struct hp_ring_reader *rd, struct hp_ring *r, unsigned ri,
 			return -ENOMEM;
 		struct ring_entry e = { 0, ri, h.size, pos };
 		perf_record_time(rec, h.size, sample_type, &e.time);
+		if (rd->cut && e.time >= rd->cut && e.time - rd->cut < CUT_SANE_NS) {
+			r->head = pos;
+			break;
+		}
 		if (push_entry(rd, &e) < 0)
 			return -ENOMEM;
 		pos += h.size;
@@ -163,14 +173,31 @@ static int collect(struct hp_ring_reader *rd, struct hp_ring *r, unsigned ri,
 	return 0;
 }
 
+/* HPPROF_DRAIN_PAUSE_US (tests): a pause between reading two rings, as
+ * a loaded machine makes when it preempts the drain (e2e offcpu_io). */
+static unsigned drain_pause_us(void)
+{
+	static int us = -1;
+	if (us < 0) {
+		const char *v = getenv("HPPROF_DRAIN_PAUSE_US");
+		us = v ? atoi(v) : 0;
+		if (us < 0)
+			us = 0;
+	}
+	return (unsigned)us;
+}
+
 int ring_drain(struct hp_ring_reader *rd, struct hp_ring *rings, unsigned n,
 	       uint64_t sample_type, hp_ring_fn fn, void *ctx)
 {
 	int err;
 	rd->nentries = 0;
-	for (unsigned r = 0; r < n; r++)
+	for (unsigned r = 0; r < n; r++) {
+		if (r && drain_pause_us())
+			usleep(drain_pause_us());
 		if ((err = collect(rd, &rings[r], r, sample_type)))
 			return err;
+	}
 	if (rd->nentries)
 		qsort(rd->entries, rd->nentries, sizeof(*rd->entries), cmp_entry);
 	/* Release each ring's space as its records are handled, not only at

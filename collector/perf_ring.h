@@ -68,6 +68,7 @@ struct hp_ring_reader {
 	uint8_t *scratch;
 	size_t scratch_cap;
 	uint64_t bad;                  /* records dropped as malformed, so far */
+	uint64_t cut;                  /* the next drain's cut (the records' clock; 0: none) */
 };
 
 /* Called once per record, in time order: ring is the index into rings[],
@@ -77,6 +78,13 @@ typedef void (*hp_ring_fn)(void *ctx, unsigned ring, const uint8_t *rec, uint32_
 			   uint64_t time);
 
 /* Drain rings[0..n) once: collect, sort by time, call fn, release.
+ * With rd->cut set (the time the drain began), a ring's records from its
+ * first one stamped at or after the cut stay in it for the next drain:
+ * the rings are read one after another, so without a cut a record written
+ * to a ring already read (a switch record) could come a drain after a
+ * later one of a ring read after it (the thread's next switch-out sample),
+ * out of time order (docs/offcpu.md, "A drain's cut"). Every record
+ * stamped before the cut was published before the drain read any ring.
  * sample_type is the events' (for the records' times). Returns 0 or
  * -ENOMEM (then nothing was released and the next drain sees the same
  * records). */

@@ -175,9 +175,11 @@ int session_add_fault_located(struct hp_session *s, uint32_t pid, uint32_t tid, 
 
 /* --- the rings --- */
 
-/* Handle what the rings hold, in time order. Returns the first store error. */
-static int drain(struct hp_session *s)
+/* Handle what the rings hold, in time order, up to now (the last drain:
+ * everything). Returns the first store error. */
+static int drain(struct hp_session *s, int last)
 {
+	s->reader.cut = last ? 0 : hp_now_ns();   /* perf_ring.h: a consistent cut */
 	session_gate_step(s);   /* first: the records drained look up their slots */
 	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
@@ -286,7 +288,7 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 	for (;;) {
 		poll(pfd, (nfds_t)nfd, loop_timeout_ms(s, pidfd));  /* no_perf: a nap */
 		s->round++;
-		if ((err = drain(s)))
+		if ((err = drain(s, 0)))
 			break;
 		store_memory(s);
 		/* Commit regularly: a crash of hpprof or a full disk loses at
@@ -342,7 +344,7 @@ static int finish(struct hp_session *s, pid_t pid)
 {
 	if (s->stopped)
 		return s->err;
-	int err = drain(s);
+	int err = drain(s, 1);
 	store_memory(s);
 	if (s->o->on_poll) {
 		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
@@ -524,7 +526,7 @@ void session_teardown(struct hp_session *s)
 
 int session_pump(struct hp_session *s)
 {
-	int err = drain(s);
+	int err = drain(s, 0);
 	store_memory(s);
 	return err;
 }
@@ -545,7 +547,7 @@ void session_catch_stop(int install)
 
 int session_finish_common(struct hp_session *s)
 {
-	int err = drain(s);
+	int err = drain(s, 1);
 	store_memory(s);
 	session_release_exited(s);
 	session_read_totals(s);

@@ -54,12 +54,29 @@
  * eighth, a julia run woke the loop 125 times a second. */
 #define RING_WAKEUP(s) ((s)->ring_pages * 4096 / 4)
 
-/* The switch records' ring: as large as a CPU ring (4 MiB by default,
- * ~80,000 records of ~48 bytes, 400 ms of 100k switches a second, two
- * records each); a quarter of it (1 MiB) lost 27k records in one of 7
- * pingpong runs at load 10, when the loop was late (docs/offcpu.md). It
- * wakes the loop at a quarter. */
-#define SWITCH_RING_PAGES(s) ((s)->ring_pages < RING_PAGES_MIN ? (s)->ring_pages : RING_PAGES_MIN)
+/* The off-CPU rings, per CPU, each waking the loop at a quarter: the
+ * switch records' a quarter of a CPU ring (1 MiB by default, ~20,000
+ * records of ~48 bytes: 100 ms of 100k switches a second, two records
+ * each, with the records on throughout; above the stack budget they are
+ * gated, on in ~5-10% of the time), the stacks' half of one (2 MiB, 128
+ * switch-out samples of the 16 KiB copy). Until wave 10 both were 4 MiB
+ * (the switch ring so since wave 7, when the records were not gated and a
+ * 1 MiB one lost 27k records in one of 7 pingpong runs at load 10): the
+ * kernel zeroes a ring's pages when it is mapped (0.6 ms per 4 MiB here)
+ * and each page costs the loop a fault when it first reads it (1.7 ms per
+ * 4 MiB in this VM): hpprof's own CPU for the julia kernel was +18 ms with
+ * --off-cpu (median of 18 pairs), +9-11 ms with these (docs/offcpu.md,
+ * "Wave 10"). */
+static unsigned offcpu_ring_pages(const struct hp_session *s, unsigned div)
+{
+	unsigned p = s->ring_pages / div;
+	if (p >= RING_PAGES_LAST)
+		return p;
+	return s->ring_pages < RING_PAGES_LAST ? s->ring_pages : RING_PAGES_LAST;
+}
+
+#define SWITCH_RING_PAGES(s) offcpu_ring_pages(s, 4)
+#define STACK_RING_PAGES(s) offcpu_ring_pages(s, 2)
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
@@ -372,7 +389,7 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *st = stack_slot(s, r);
-	if (own && ring_map(st, fd, s->ring_pages)) {
+	if (own && ring_map(st, fd, STACK_RING_PAGES(s))) {
 		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
 		memset(st, 0, sizeof(*st));
 	}
@@ -395,7 +412,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	 * overflow it, never the switch records that time the intervals. */
 	int own = !stack_slot(s, ring)->meta;
 	a.watermark = 1;
-	a.wakeup_watermark = RING_WAKEUP(s);
+	a.wakeup_watermark = STACK_RING_PAGES(s) * 4096 / 4;
 	/* A thread that blocks is in a system call a few frames below its
 	 * caller: with the default copy, the page-fault sampler's smaller one.
 	 * A record takes the whole copy size in the ring, so at 100k switches

@@ -411,6 +411,52 @@ static void test_ring_drain(void)
 	ring_reader_release(&rd);
 }
 
+/* A drain with a cut (the time it began) leaves each ring's records from
+ * the first one stamped at or after it for the next drain, so that a
+ * record written meanwhile to a ring read before (here: 250, in ring 0)
+ * still comes before them. Without the cut the first drain gave 100, 200,
+ * 300, 400 and the next 250: out of time order (perf_ring.h). */
+static void test_ring_cut(void)
+{
+	static struct fake_ring f[2];
+	struct hp_ring r[2];
+	struct hp_ring_reader rd = { 0 };
+	struct seen seen = { 0 };
+	uint64_t st = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_IDENTIFIER;
+
+	ring_init(&f[0], &r[0], 0);
+	ring_init(&f[1], &r[1], RING_BYTES - 20);     /* its held record wraps */
+	ring_put(&f[0], 100, 1);
+	ring_put(&f[1], 200, 2);
+	ring_put(&f[1], 300, 4);
+	ring_put(&f[1], 400, 5);
+	uint64_t held = f[1].meta.data_head - 2 * 56;  /* where 300 begins */
+	rd.cut = 260;
+	CHECK_EQ_INT(ring_drain(&rd, r, 2, st, on_record, &seen), 0);
+	CHECK_EQ_INT(seen.n, 2);
+	CHECK_EQ_INT(seen.tag[0], 1);
+	CHECK_EQ_INT(seen.tag[1], 2);
+	CHECK(f[0].meta.data_tail == f[0].meta.data_head);
+	CHECK(f[1].meta.data_tail == held);           /* 300 and 400 stay */
+
+	ring_put(&f[0], 250, 3);                       /* written during that drain */
+	rd.cut = 0;                                    /* the last drain: everything */
+	CHECK_EQ_INT(ring_drain(&rd, r, 2, st, on_record, &seen), 0);
+	CHECK_EQ_INT(seen.n, 5);
+	for (unsigned i = 0; i < seen.n; i++)
+		CHECK_EQ_INT(seen.tag[i], i + 1);
+	CHECK(f[1].meta.data_tail == f[1].meta.data_head);
+
+	/* a time far past the cut is no time of the run's clock: not held */
+	seen.n = 0;
+	ring_put(&f[0], 1000000000000000ull, 6);
+	rd.cut = 500;
+	CHECK_EQ_INT(ring_drain(&rd, r, 2, st, on_record, &seen), 0);
+	CHECK_EQ_INT(seen.n, 1);
+	CHECK(f[0].meta.data_tail == f[0].meta.data_head);
+	ring_reader_release(&rd);
+}
+
 /* A drain releases ring space as it goes (every 32 records handled), but
  * never past a record it has not handled yet. */
 #define BIG_RING 4096
@@ -517,6 +563,7 @@ int main(void)
 	test_lying_counts();
 	test_other_records();
 	test_ring_drain();
+	test_ring_cut();
 	test_ring_sizing();
 	test_ring_release();
 	return hp_test_result();
