@@ -3,11 +3,12 @@
  * (dwname.h).
  *
  * The declaration of a function is found through DW_AT_abstract_origin
- * and DW_AT_specification; its enclosing scopes through libdw's
- * dwarf_getscopes_die, which walks its compilation unit from the top, so
+ * and DW_AT_specification; its enclosing scopes through parent links that
+ * libdw does not keep: the first question about a unit walks its scope
+ * DIEs once (namespaces, classes, functions, blocks) and records each one's
+ * parent. Units of languages without such scopes (C) are never walked, and
  * every answer is memoized per declaration (keyed by the Dwarf it lies in
- * and its offset) and the walk is only made for languages that have such
- * scopes.
+ * and its offset).
  */
 #include "analyzer/dwname.h"
 
@@ -27,13 +28,27 @@
 struct hp_dwname {
 	Dwarf **dbgs;            /* the Dwarf handles seen: a key's high bits */
 	size_t ndbgs, capdbgs;
-	struct hp_hmap memo;     /* (dbg index, die offset) -> interned name */
+	struct hp_hmap memo;     /* key (dbg, declaration offset) -> interned name */
+	struct hp_hmap parent;   /* key (dbg, scope or function offset) -> parent offset + 1 */
+	struct hp_hmap units;    /* key (dbg, unit offset) -> 1 once its parents are in */
+	Dwarf_Die *work;         /* index_unit's list of scopes to expand */
+	size_t capwork;
 };
+
+#define OFF_BITS 40
+
+static uint64_t okey(size_t dbg, Dwarf_Off off)
+{
+	return ((uint64_t)dbg << OFF_BITS) | (off & ((1ull << OFF_BITS) - 1));
+}
 
 static struct hp_dwname *state(struct hp_symbolizer *s)
 {
-	if (!s->dwnames && (s->dwnames = calloc(1, sizeof(*s->dwnames))))
+	if (!s->dwnames && (s->dwnames = calloc(1, sizeof(*s->dwnames)))) {
 		hmap_init(&s->dwnames->memo);
+		hmap_init(&s->dwnames->parent);
+		hmap_init(&s->dwnames->units);
+	}
 	return s->dwnames;
 }
 
@@ -42,6 +57,9 @@ void dwname_free(struct hp_symbolizer *s)
 	if (!s->dwnames)
 		return;
 	hmap_release(&s->dwnames->memo);
+	hmap_release(&s->dwnames->parent);
+	hmap_release(&s->dwnames->units);
+	free(s->dwnames->work);
 	free(s->dwnames->dbgs);
 	free(s->dwnames);
 	s->dwnames = NULL;
@@ -82,9 +100,8 @@ static const char *separator(Dwarf_Die *die)
 	}
 }
 
-static int memo_key(struct hp_dwname *d, Dwarf_Die *decl, uint64_t *key)
+static int dbg_index(struct hp_dwname *d, Dwarf *dbg, size_t *idx)
 {
-	Dwarf *dbg = dwarf_cu_getdwarf(decl->cu);
 	size_t i;
 	for (i = 0; i < d->ndbgs && d->dbgs[i] != dbg; i++)
 		;
@@ -93,7 +110,51 @@ static int memo_key(struct hp_dwname *d, Dwarf_Die *decl, uint64_t *key)
 			return -ENOMEM;
 		d->dbgs[d->ndbgs++] = dbg;
 	}
-	*key = ((uint64_t)i << 40) | (dwarf_dieoffset(decl) & ((1ull << 40) - 1));
+	*idx = i;
+	return 0;
+}
+
+/* DIEs that can be a function's scope (or hold one): their children are
+ * walked and their parents recorded. */
+static int is_scope(int tag)
+{
+	switch (tag) {
+	case DW_TAG_namespace: case DW_TAG_class_type: case DW_TAG_structure_type:
+	case DW_TAG_union_type: case DW_TAG_interface_type: case DW_TAG_module:
+	case DW_TAG_subprogram: case DW_TAG_lexical_block:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Record the parent of every scope DIE of unit (one walk per unit: libdw
+ * has no parent links, and dwarf_getscopes_die walks the unit from its top
+ * for every question). */
+static int index_unit(struct hp_dwname *d, size_t idx, Dwarf_Die *unit)
+{
+	uint64_t seen;
+	size_t n = 0;
+	if (hmap_get(&d->units, okey(idx, dwarf_dieoffset(unit)), &seen))
+		return 0;
+	if (hmap_put(&d->units, okey(idx, dwarf_dieoffset(unit)), 1) ||
+	    hp_grow((void **)&d->work, &d->capwork, 1, sizeof(*d->work)))
+		return -ENOMEM;
+	d->work[n++] = *unit;
+	while (n) {
+		Dwarf_Die scope = d->work[--n], child;
+		Dwarf_Off off = dwarf_dieoffset(&scope);
+		if (dwarf_child(&scope, &child) != 0)
+			continue;
+		do {
+			if (!is_scope(dwarf_tag(&child)))
+				continue;
+			if (hmap_put(&d->parent, okey(idx, dwarf_dieoffset(&child)), off + 1) ||
+			    hp_grow((void **)&d->work, &d->capwork, n + 1, sizeof(*d->work)))
+				return -ENOMEM;
+			d->work[n++] = child;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
 	return 0;
 }
 
@@ -142,15 +203,19 @@ static int add_scope(struct hp_symbolizer *s, Dwarf_Die *scope, int depth, char 
 static const char *qualify(struct hp_symbolizer *s, Dwarf_Die *die, int depth, int *enomem)
 {
 	struct hp_dwname *d = state(s);
-	Dwarf_Die decl, *scopes = NULL;
-	uint64_t key, val;
+	Dwarf_Die decl, unit, cur, up;
+	Dwarf *dbg;
+	uint64_t val;
+	size_t idx;
 	const char *base, *sep, *out;
 	char buf[NAME_MAX_LEN];
-	if (!d || (declaration(die, &decl), memo_key(d, &decl, &key))) {
-		*enomem = 1;
-		return NULL;
-	}
-	if (hmap_get(&d->memo, key, &val))
+	if (!d)
+		goto enomem;
+	declaration(die, &decl);
+	dbg = dwarf_cu_getdwarf(decl.cu);
+	if (dbg_index(d, dbg, &idx))
+		goto enomem;
+	if (hmap_get(&d->memo, okey(idx, dwarf_dieoffset(&decl)), &val))
 		return (const char *)(uintptr_t)val;
 	if (!(base = dwarf_diename(&decl)))
 		return NULL;
@@ -158,17 +223,24 @@ static const char *qualify(struct hp_symbolizer *s, Dwarf_Die *die, int depth, i
 	if (len >= sizeof(buf))
 		return base;
 	memcpy(buf, base, len + 1);
-	int n = (sep = separator(&decl)) ? dwarf_getscopes_die(&decl, &scopes) : 0;
-	for (int i = 1; i < n; i++)         /* scopes[0] is decl itself */
-		if (add_scope(s, &scopes[i], depth, buf, &len, sep, enomem))
-			break;
-	free(scopes);
-	if (!(out = symbolize_intern(s, buf)) ||
-	    hmap_put(&d->memo, key, (uint64_t)(uintptr_t)out)) {
-		*enomem = 1;
-		return NULL;
+	sep = separator(&decl);
+	if (sep && dwarf_diecu(&decl, &unit, NULL, NULL)) {
+		if (index_unit(d, idx, &unit))
+			goto enomem;
+		for (cur = decl; hmap_get(&d->parent, okey(idx, dwarf_dieoffset(&cur)), &val) &&
+				 dwarf_offdie(dbg, val - 1, &up); cur = up)
+			if (add_scope(s, &up, depth, buf, &len, sep, enomem))
+				break;
+		if (*enomem)
+			return NULL;
 	}
+	if (!(out = symbolize_intern(s, buf)) ||
+	    hmap_put(&d->memo, okey(idx, dwarf_dieoffset(&decl)), (uint64_t)(uintptr_t)out))
+		goto enomem;
 	return out;
+enomem:
+	*enomem = 1;
+	return NULL;
 }
 
 const char *dwname_qualified(struct hp_symbolizer *s, Dwarf_Die *die, int *enomem)

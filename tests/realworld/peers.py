@@ -274,8 +274,8 @@ FORTRAN_RE = re.compile(r"^__([a-z][a-z0-9_.]*?)_MOD_(.+)$")
 
 
 def demangle(names):
-    """{raw: the name hpprof is to show}: C++ and Rust names as perf shows
-    them (demangled without parameters); D names, which perf 6.1 leaves
+    """{raw: the name hpprof is to show}: C++ and Rust (legacy and v0) names
+    as perf shows them (demangled without parameters); D names, which perf 6.1 leaves
     mangled, as c++filt -s dlang shows them, a GCC clone suffix
     (.constprop.0) after the name as libiberty prints it after a C++ name
     (" [clone .constprop.0]"); gfortran's module procedures
@@ -284,6 +284,10 @@ def demangle(names):
     names = sorted(set(names))
     out = {n: n for n in names}
     out.update(cxxfilt([n for n in names if n.startswith("_Z")], "-p"))
+    # c++filt prints v0 crate disambiguators (rwrust[3c1c0]::f); perf and
+    # rustc's demangler do not
+    out.update({n: re.sub(r"\[[0-9a-f]+\]", "", d) for n, d in
+                cxxfilt([n for n in names if n.startswith("_R")], "-p").items()})
     d = {n: n.split(".", 1) for n in names if re.match(r"_D([0-9]|main$)", n)}
     shown = cxxfilt(sorted({b for b, *_ in d.values()}), "-s", "dlang")
     for n, parts in d.items():
