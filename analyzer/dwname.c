@@ -24,6 +24,7 @@
 #define MAX_HOPS   8             /* origin/specification links followed */
 #define MAX_DEPTH  8             /* enclosing functions qualified in turn */
 #define NAME_MAX_LEN 4096
+#define PATH_MAX_LAMBDA 256
 
 struct hp_dwname {
 	Dwarf **dbgs;            /* the Dwarf handles seen: a key's high bits */
@@ -160,6 +161,19 @@ static int index_unit(struct hp_dwname *d, size_t idx, Dwarf_Die *unit)
 
 static const char *qualify(struct hp_symbolizer *s, Dwarf_Die *die, int depth, int *enomem);
 
+/* "<lambda at FILE:LINE>" (FILE's basename) for an unnamed class, as
+ * clang names lambdas; "<lambda>" without a declaration line. */
+static const char *lambda_name(Dwarf_Die *cls, char *buf, size_t size)
+{
+	const char *file = dwarf_decl_file(cls), *slash;
+	int line = 0;
+	if (!file || dwarf_decl_line(cls, &line) || line <= 0)
+		return "<lambda>";
+	slash = strrchr(file, '/');
+	snprintf(buf, size, "<lambda at %s:%d>", slash ? slash + 1 : file, line);
+	return buf;
+}
+
 /* Append scope's part of a qualified name to buf (at *len): a namespace,
  * class or module its name ("(anonymous namespace)" when it has none), an
  * enclosing function its own qualified name (which ends the walk: it
@@ -168,6 +182,7 @@ static int add_scope(struct hp_symbolizer *s, Dwarf_Die *scope, int depth, char 
 		     size_t *len, const char *sep, int *enomem)
 {
 	const char *name = NULL;
+	char lambda[PATH_MAX_LAMBDA];
 	int stop = 0;
 	switch (dwarf_tag(scope)) {
 	case DW_TAG_namespace:
@@ -175,8 +190,15 @@ static int add_scope(struct hp_symbolizer *s, Dwarf_Die *scope, int depth, char 
 		if (!name)
 			name = "(anonymous namespace)";
 		break;
-	case DW_TAG_class_type: case DW_TAG_structure_type: case DW_TAG_union_type:
-	case DW_TAG_interface_type: case DW_TAG_module:
+	case DW_TAG_class_type: case DW_TAG_structure_type:
+		/* GCC's lambda closure types are structures without a name (the
+		 * only unnamed classes with member functions in practice): named
+		 * by where they are, so that two lambdas of one function stay
+		 * apart */
+		if (!(name = dwarf_diename(scope)))
+			name = lambda_name(scope, lambda, sizeof(lambda));
+		break;
+	case DW_TAG_union_type: case DW_TAG_interface_type: case DW_TAG_module:
 		name = dwarf_diename(scope);
 		break;
 	case DW_TAG_subprogram:

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Functions that DWARF names without a linkage name (inlined std::sort
-# helpers instantiated with a lambda, the lambda's comparator wrapper:
+# helpers instantiated with a lambda, the lambda's comparator wrapper, a
+# lambda's operator():
 # tests/fixtures/names/cpp_lambda_sort.cpp) are shown with their scopes
 # (analyzer/dwname.c), as gdb shows them, not bare as perf does. Truth:
 # the scopes are the ones the functions are declared in (std::,
@@ -24,6 +25,10 @@ part=$(q s.db "SELECT COUNT(*) FROM functions WHERE name LIKE 'std::\_\_unguarde
 assert_ge "std::__unguarded_partition<...> functions" "$part" 1
 cmp=$(q s.db "SELECT COUNT(*) FROM functions WHERE name LIKE '\_\_gnu\_cxx::\_\_ops::\_Iter\_comp\_iter<%>::operator()<%' ESCAPE '\'")
 assert_ge "__gnu_cxx::__ops::_Iter_comp_iter<...>::operator()<...> functions" "$cmp" 1
+# the capturing lambda's own operator(): a member of an unnamed closure
+# type, named by where the lambda is (line 19 of the fixture)
+lam=$(q s.db "SELECT COUNT(*) FROM functions WHERE name = 'hpnames::sort_desc::<lambda at cpp_lambda_sort.cpp:19>::operator()'")
+assert_eq "hpnames::sort_desc::<lambda at cpp_lambda_sort.cpp:19>::operator()" "$lam" 1
 share=$(q s.db "SELECT ROUND(SUM(self_pct), 1) FROM function_profile WHERE function LIKE 'std::%' OR function LIKE '\_\_gnu\_cxx::%' ESCAPE '\'")
 assert_ge "self % under std:: and __gnu_cxx:: names" "$share" 33
 echo "PASS"
