@@ -3,7 +3,8 @@
 # compiles, a sort with a lambda comparator) on OpenJDK 17, which writes
 # /tmp/perf-PID.map when it exits (-XX:+DumpPerfMapAtExit). hpprof reads the
 # map at the end of its run, after the process has exited, as perf does at
-# report time; -XX:+PreserveFramePointer lets both unwind through JIT code.
+# report time. -XX:+PreserveFramePointer lets hpprof unwind through JIT
+# code (perf --call-graph dwarf stops at the first JIT frame).
 . "$HP_SRC/tests/realworld/lib.sh"
 rw_need java openjdk-17-jdk-headless
 rw_need javac openjdk-17-jdk-headless
