@@ -46,6 +46,7 @@
 #include "analyzer/arena.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/demangle.h"
+#include "analyzer/dwname.h"
 #include "analyzer/fde.h"
 #include "analyzer/inlines.h"
 #include "analyzer/ksyms.h"
@@ -496,6 +497,7 @@ void symbolizer_free(struct hp_symbolizer *s)
 	hmap_release(&s->cache);
 	hmap_release(&s->strings);
 	hmap_release(&s->shown);
+	dwname_free(s);
 	arena_release(&s->arena);
 	free(s);
 }

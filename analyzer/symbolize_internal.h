@@ -104,6 +104,7 @@ struct hp_symbolizer {
 	struct hp_arena arena;      /* every string handed out */
 	struct hp_hmap strings;     /* fnv(string) -> interned char * */
 	struct hp_hmap shown;       /* interned raw name -> interned demangled name */
+	struct hp_dwname *dwnames;  /* qualified DWARF names (dwname.h), NULL until used */
 };
 
 /* --- symbolize.c --- */

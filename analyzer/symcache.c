@@ -45,7 +45,7 @@
 #include "common/log.h"
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   4u              /* bump when resolution or layout changes */
+#define CACHE_FORMAT   5u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096

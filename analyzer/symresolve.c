@@ -27,6 +27,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "analyzer/dwname.h"
 #include "analyzer/fde.h"
 #include "analyzer/inlines.h"
 #include "analyzer/ksyms.h"
@@ -188,14 +189,17 @@ static const char *cu_comp_dir(Dwarf_Die *die)
 }
 
 /* Name of a subprogram or inlined instance: the linkage name when there is
- * one (C++: mangled, like the symbol table), else DW_AT_name. */
-static const char *die_function_name(Dwarf_Die *die)
+ * one (C++: mangled, like the symbol table), else DW_AT_name qualified by
+ * its scopes (dwname.h: "std::__unguarded_partition<...>", not the bare
+ * name). NULL without a name; on ENOMEM *enomem is set. */
+static const char *die_function_name(struct hp_symbolizer *s, Dwarf_Die *die, int *enomem)
 {
 	Dwarf_Attribute attr;
 	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	*enomem = 0;
 	if (!name)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	return name ? name : dwarf_diename(die);
+	return name ? name : dwname_qualified(s, die, enomem);
 }
 
 static const char *die_decl_file(struct hp_symbolizer *s, Dwarf_Die *die)
@@ -247,14 +251,17 @@ static int push_inline_chain(struct hp_symbolizer *s, struct sym_module *m, Dwar
 		Dwarf_Die *die = &path[i];
 		int tag = dwarf_tag(die);
 		const char *name = symname;
+		int enomem = 0;
 		if (tag == DW_TAG_inlined_subroutine) {
-			name = die_function_name(die);
-			err = push_frame(s, name ? name : "[inlined]", *file, *line,
-					 die_decl_file(s, die), !name);
+			name = die_function_name(s, die, &enomem);
+			err = enomem ? -ENOMEM : push_frame(s, name ? name : "[inlined]", *file,
+							    *line, die_decl_file(s, die), !name);
 			inline_call_site(s, die, file, line);
 		} else if (tag == DW_TAG_subprogram || tag == DW_TAG_entry_point) {
 			if (!name)
-				name = die_function_name(die);
+				name = die_function_name(s, die, &enomem);
+			if (enomem)
+				return -ENOMEM;
 			if (name) {
 				err = push_frame(s, name, *file, *line, die_decl_file(s, die), 0);
 				*real = 1;

@@ -27,6 +27,11 @@ PKGS="$PKGS openmpi-bin libopenmpi-dev golang-go"
 PKGS="$PKGS time zstd util-linux"
 # The realworld tier profiles these Debian programs (tests/realworld/).
 PKGS="$PKGS gcc make git binutils"
+# ... and programs it builds in other languages (cargo/rustc come from rustup).
+PKGS="$PKGS g++"
+PKGS="$PKGS gfortran"
+PKGS="$PKGS gdc"
+PKGS="$PKGS openjdk-17-jdk-headless"
 # Fuzzing (make fuzz, docs/reliability.md): clang's libFuzzer.
 PKGS="$PKGS clang libclang-rt-14-dev"
 

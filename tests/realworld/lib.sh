@@ -72,5 +72,9 @@ rw_cpu() {
 	"$PY" "$RW/compare.py" cpu --same-perf same.data --same-db same.db \
 		--alone-perf alone.data --alone-db alone.db --alone-log hpprof.err ||
 		fail "hpprof and perf disagree on $1 (the checks marked FAIL above)"
+	# RW_NAMES=MODULE (the language tests): none of MODULE's functions is
+	# shown mangled or with a Rust hash
+	[ -z "${RW_NAMES:-}" ] || "$PY" "$RW/names_check.py" alone.db "$RW_NAMES" ||
+		fail "mangled names left in $RW_NAMES"
 	echo "PASS"
 }

@@ -104,9 +104,16 @@ class HpDb:
         """Main-sampler samples grouped by their innermost location: the
         process, the module, the ELF address, the innermost function (an
         inlined one when the address is inside an inline expansion) and the
-        outermost one of the inline chain (the function whose code it is)."""
+        outermost one of the inline chain (the function whose code it is).
+        JIT code lies in no module (module_id 0): its module is the one of
+        the function a perf map named it by, "[jit] /tmp/perf-PID.map"."""
         rows = self.q("""
-            SELECT t.pid, COALESCE(m.path, '?'), l.addr,
+            SELECT t.pid,
+                   COALESCE(m.path, (SELECT fm.path FROM location_frames lf
+                                     JOIN functions f ON f.id = lf.function_id
+                                     JOIN modules fm ON fm.id = f.module_id
+                                     WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
+                            '?'), l.addr,
                    (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
                      WHERE lf.location_id = l.id ORDER BY lf.depth ASC LIMIT 1),
                    (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
@@ -253,13 +260,43 @@ class ElfNames:
         return None
 
 
+def cxxfilt(names, *opts):
+    """c++filt's demangling of each name (binutils' libiberty, as perf's)."""
+    if not names:
+        return {}
+    res = subprocess.run(["c++filt"] + list(opts), input="\n".join(names) + "\n",
+                         stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    return dict(zip(names, res.stdout.splitlines()))
+
+
+CLONE_RE = re.compile(r"\.[a-z_]+(?:\.[0-9]+)*")
+FORTRAN_RE = re.compile(r"^__([a-z][a-z0-9_.]*?)_MOD_(.+)$")
+
+
 def demangle(names):
-    """{raw: as perf shows it}: C++ names demangled without parameters."""
+    """{raw: the name hpprof is to show}: C++ and Rust (legacy and v0) names
+    as perf shows them (demangled without parameters); D names, which perf 6.1 leaves
+    mangled, as c++filt -s dlang shows them, a GCC clone suffix
+    (.constprop.0) after the name as libiberty prints it after a C++ name
+    (" [clone .constprop.0]"); gfortran's module procedures
+    (__kernels_MOD_smooth), which perf and c++filt leave as they are, as gdb
+    names them (kernels::smooth)."""
     names = sorted(set(names))
-    mangled = [n for n in names if n.startswith("_Z")]
     out = {n: n for n in names}
-    if mangled:
-        res = subprocess.run(["c++filt", "-p"], input="\n".join(mangled) + "\n",
-                             stdout=subprocess.PIPE, universal_newlines=True, check=True)
-        out.update(zip(mangled, res.stdout.splitlines()))
+    out.update(cxxfilt([n for n in names if n.startswith("_Z")], "-p"))
+    # c++filt prints v0 crate disambiguators (rwrust[3c1c0]::f); perf and
+    # rustc's demangler do not
+    out.update({n: re.sub(r"\[[0-9a-f]+\]", "", d) for n, d in
+                cxxfilt([n for n in names if n.startswith("_R")], "-p").items()})
+    d = {n: n.split(".", 1) for n in names if re.match(r"_D([0-9]|main$)", n)}
+    shown = cxxfilt(sorted({b for b, *_ in d.values()}), "-s", "dlang")
+    for n, parts in d.items():
+        sfx = "." + parts[1] if len(parts) > 1 else ""
+        clones = CLONE_RE.findall(sfx)
+        if "".join(clones) == sfx and shown[parts[0]] != parts[0]:
+            out[n] = shown[parts[0]] + "".join(" [clone %s]" % c for c in clones)
+    for n in names:
+        m = FORTRAN_RE.match(n)
+        if m:
+            out[n] = "%s::%s" % m.groups()
     return out

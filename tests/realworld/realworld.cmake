@@ -5,6 +5,16 @@
 foreach(t xz sqlite3 python3 gcc make git bzip2 perl)
   hp_script_test(realworld_${t} realworld realworld/${t}.sh)
 endforeach()
+# Programs built here from tests/fixtures/rwlang with the toolchains a
+# user has (docs/realworld.md, "Other languages"): each skips when its
+# compiler is missing.
+hp_script_test(realworld_rust_legacy realworld realworld/rust.sh legacy)
+hp_script_test(realworld_rust_v0 realworld realworld/rust.sh v0)
+hp_script_test(realworld_cxx realworld realworld/cxx.sh debug)
+hp_script_test(realworld_cxx_stripped realworld realworld/cxx.sh stripped)
+hp_script_test(realworld_java realworld realworld/java.sh)
+hp_script_test(realworld_fortran realworld realworld/fortran.sh)
+hp_script_test(realworld_d realworld realworld/d.sh)
 # Each test keeps both cores busy (the target, hpprof, perf): one at a time.
 get_property(_rw DIRECTORY PROPERTY TESTS)
 list(FILTER _rw INCLUDE REGEX "^realworld_")

@@ -88,3 +88,6 @@ hp_unit_test(test_plt SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plt.c LIBS hp_analy
 
 # The symbol cache entry checksum (analyzer/checksum.c).
 hp_unit_test(test_checksum SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_checksum.c LIBS hp_analyzer)
+
+# Demangling of names from real binaries (analyzer/demangle.c).
+hp_unit_test(test_demangle SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_demangle.c LIBS hp_analyzer)
