@@ -62,19 +62,11 @@
 #define UNKNOWN_NAME    "[unknown]"   /* module id 0 in the store */
 #define PATH_BUF        (2 * PATH_MAX)
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* The symbolizer's copy of str, shared by equal strings; NULL on ENOMEM.
  * On a (rare) hash collision the copy is simply not shared. */
 const char *symbolize_intern(struct hp_symbolizer *s, const char *str)
 {
-	uint64_t key = fnv1a(str), val;
+	uint64_t key = hmap_str_key(str), val;
 	if (hmap_get(&s->strings, key, &val)) {
 		const char *old = (const char *)(uintptr_t)val;
 		if (!strcmp(old, str))
@@ -324,7 +316,7 @@ static int add_module(struct hp_symbolizer *s, const char *path, uint32_t *index
 /* Index of the module for path, reporting it on first use. */
 static int module_index(struct hp_symbolizer *s, const char *path, uint32_t *index)
 {
-	uint64_t key = fnv1a(path), val;
+	uint64_t key = hmap_str_key(path), val;
 	if (hmap_get(&s->mod_by_path, key, &val) && !strcmp(s->mods[val - 1].path, path)) {
 		*index = (uint32_t)(val - 1);
 		return 0;

@@ -380,14 +380,6 @@ struct writer {
 	struct hp_hmap remap;       /* key2(view, offset in it) -> offset + 1 */
 };
 
-static uint64_t fnv64(const char *p)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	return h ? h : 1;
-}
-
 /* Offset of str in the string table, added once per content. */
 static int put_string(struct writer *w, const char *str, uint32_t *off)
 {
@@ -396,7 +388,7 @@ static int put_string(struct writer *w, const char *str, uint32_t *off)
 		*off = NO_STRING;
 		return 0;
 	}
-	key = fnv64(str);
+	key = hmap_str_key(str);
 	if (hmap_get(&w->offsets, key, &val) && !strcmp(w->strings + val - 1, str)) {
 		*off = (uint32_t)(val - 1);
 		return 0;
