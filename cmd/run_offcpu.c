@@ -39,7 +39,8 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 	if (r->offcpu_err) {
 		events_reason(HP_EVCLASS_SOFTWARE, r->offcpu_err, reason, sizeof(reason));
 		snprintf(buf, len, "no (context-switch events: %s)", reason);
-		hp_warn("off-CPU time not recorded: context-switch events: %s", reason);
+		if (o->off_cpu == 1)          /* asked for; the default says it in run_info */
+			hp_warn("off-CPU time not recorded: context-switch events: %s", reason);
 		return buf;
 	}
 	if (!r->kernel_samples) {

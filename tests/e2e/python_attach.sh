@@ -64,6 +64,11 @@
 #
 # Tolerance: a share p measured over n samples is within 3*sqrt(p(1-p)/n)
 # of the truth, plus a stated allowance.
+# Every attach runs with --no-off-cpu: these are the CPU samples' frames
+# (the BPF reader is a program on the CPU sampling event; off-CPU samples,
+# on by default as root since wave 10, have their frames read late:
+# docs/python.md), and run_info python_frames names the reader of all of a
+# run's samples.
 . "$HP_SRC/tests/e2e/lib.sh"
 PY=/usr/bin/python3.11
 FX="$HP_SRC/tests/fixtures/python"
@@ -111,7 +116,7 @@ stop_after_cpu() {
 attach_for_cpu() {
 	_p=$1 _s=$2 _db=$3
 	shift 3
-	env --default-signal=INT $RUNENV "$HPPROF" run -p "$_p" "$@" -o "$_db" >"$_db.out" 2>"$_db.err" &
+	env --default-signal=INT $RUNENV "$HPPROF" run --no-off-cpu -p "$_p" "$@" -o "$_db" >"$_db.out" 2>"$_db.err" &
 	_hp=$!
 	stop_after_cpu "$_hp" "$_p" "$_s"
 	wait "$_hp" || { cat "$_db.err" >&2; fail "hpprof run -p failed"; }
@@ -233,7 +238,7 @@ deep_attach() {
 	"$PY" "$FX/deep_recursion.py" --rounds 300 --deep "$2" >t.out 2>t.err &
 	pid=$!
 	sleep 0.3                              # its runtime up (else re-probed)
-	"$HPPROF" run -p "$pid" -F 1000 -o "$1" >"$1.out" 2>"$1.err" ||
+	"$HPPROF" run --no-off-cpu -p "$pid" -F 1000 -o "$1" >"$1.out" 2>"$1.err" ||
 		{ cat "$1.err" >&2; fail "hpprof run -p failed"; }
 	wait "$pid"; st=$?; pid=
 	assert_eq "the target's exit status" "$st" 0
@@ -331,7 +336,7 @@ exec|child|bpfchild)
 	sh -c "while [ ! -e go ]; do :; done; $run '$FX/attach_shares.py' --seconds 120" \
 		>t.out 2>t.err &
 	shell=$!
-	env --default-signal=INT "$HPPROF" run -p "$shell" -F 1000 -o e.db >e.out 2>e.err &
+	env --default-signal=INT "$HPPROF" run --no-off-cpu -p "$shell" -F 1000 -o e.db >e.out 2>e.err &
 	hp=$!
 	wait_attached "$hp"
 	touch go
@@ -405,7 +410,7 @@ nobpf)
 	$as "$PY" "$FX/attach_truth.py" --callers --ms 1 --seconds 120 >t.out 2>t.err &
 	pid=$!
 	wait_ready t.out attach_truth.py
-	$as "$HPPROF" run -p "$pid" -F 1000 --duration 1 -o n.db >n.out 2>n.err ||
+	$as "$HPPROF" run --no-off-cpu -p "$pid" -F 1000 --duration 1 -o n.db >n.out 2>n.err ||
 		{ cat n.err >&2; fail "hpprof run -p failed"; }
 	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
 	assert_contains "the reason on stderr" n.err "BPF reader not permitted"
@@ -419,7 +424,7 @@ nobpf)
 off)
 	start "$PY"
 	report 1
-	"$HPPROF" run -p "$pid" --python off --duration 1 -o d.db >d.out 2>d.err ||
+	"$HPPROF" run --no-off-cpu -p "$pid" --python off --duration 1 -o d.db >d.out 2>d.err ||
 		{ cat d.err >&2; fail "hpprof run -p failed"; }
 	finish
 	assert_eq "Python facts" "$(q d.db "SELECT count(*) FROM run_info WHERE key LIKE 'python%'")" 0
@@ -431,7 +436,7 @@ unsupported)
 	fake_python312 "$PY" ./python3.11 || skip "cannot patch Py_Version (nm/readelf)"
 	start ./python3.11
 	report 1
-	"$HPPROF" run -p "$pid" --duration 1 -o u.db >u.out 2>u.err ||
+	"$HPPROF" run --no-off-cpu -p "$pid" --duration 1 -o u.db >u.out 2>u.err ||
 		{ cat u.err >&2; fail "hpprof run -p failed"; }
 	finish
 	assert_contains "the note" u.err "Python frames: not supported for 3.12"
