@@ -46,6 +46,31 @@ FX="$HP_SRC/tests/fixtures/python"
 [ -x "$PY" ] || skip "python3.11 is not installed"
 case_name=${1:?usage: python_memory.sh CASE}
 
+# fault_run N [OPTIONS]: hpprof run [OPTIONS] -o N.db of fault_lines.py,
+# its report --memory in N.report, period 32 (the default), and the
+# fixture's truth lines (function, line, pages written, getrusage's
+# faults) in ./truth
+fault_run() {
+	_n=$1
+	shift
+	"$HPPROF" run "$@" -o "$_n.db" "$PY" "$FX/fault_lines.py" >"$_n.out" 2>"$_n.err" ||
+		{ cat "$_n.err" >&2; fail "hpprof run failed"; }
+	"$HPPROF" report --memory "$_n.db" >"$_n.report" 2>"$_n.report.err" || fail "report --memory"
+	period=$(q "$_n.db" "SELECT value FROM run_info WHERE key = 'fault_period'")
+	assert_eq "fault period" "$period" 32
+	awk -F'\t' '$1 == "TRUTH" && $2 == "faults" { print $3, $4, $5, $6 }' "$_n.out" >truth
+	[ "$(wc -l <truth)" -eq 2 ] || fail "the fixture printed no truth"
+}
+
+# line_faults N FN LINE: the faults N.report charges to fault_lines.py:LINE in FN
+line_faults() {
+	_g=$(awk -v loc="fault_lines.py:$3" -v f="$2" \
+		'/^Lines that grew RSS/ { on = 1; next } on && /^$/ { on = 0 }
+		 on && $4 == loc && $5 == f { print $1 }' "$1.report")
+	[ -n "$_g" ] || { cat "$1.report" >&2; fail "$2: no row for fault_lines.py:$3"; }
+	echo "$_g"
+}
+
 case "$case_name" in
 alloc)
 	"$HPPROF" run --alloc -o a.db "$PY" "$FX/alloc_lines.py" >a.out 2>a.err ||
@@ -107,20 +132,11 @@ arenas)
 	assert_ge "arenas charged to the line" "$got" $((want - 1))
 	;;
 faults)
-	"$HPPROF" run -o f.db "$PY" "$FX/fault_lines.py" >f.out 2>f.err ||
-		{ cat f.err >&2; fail "hpprof run failed"; }
-	"$HPPROF" report --memory f.db >f.report 2>f.report.err || fail "report --memory"
+	fault_run f
 	assert_eq "page-fault event measured" \
 		"$(q f.db "SELECT measured FROM events WHERE role = 'pagefault'")" 1
-	period=$(q f.db "SELECT value FROM run_info WHERE key = 'fault_period'")
-	assert_eq "fault period" "$period" 32
-	awk -F'\t' '$1 == "TRUTH" && $2 == "faults" { print $3, $4, $5, $6 }' f.out >truth
-	[ "$(wc -l <truth)" -eq 2 ] || fail "the fixture printed no truth"
 	while read -r fn line pages want; do
-		got=$(awk -v loc="fault_lines.py:$line" -v f="$fn" \
-			'/^Lines that grew RSS/ { on = 1; next } on && /^$/ { on = 0 }
-			 on && $4 == loc && $5 == f { print $1 }' f.report)
-		[ -n "$got" ] || { cat f.report >&2; fail "$fn: no row for fault_lines.py:$line"; }
+		got=$(line_faults f "$fn" "$line") || fail "$fn: no row for fault_lines.py:$line"
 		note "$fn: $got faults at line $line; getrusage counted $want ($pages pages written)"
 		tol=$(awk -v w="$want" -v p="$period" 'BEGIN { printf "%d", 2 * p + 0.01 * w }')
 		assert_ge "$fn: faults at its line" "$got" $((want - tol))
@@ -128,18 +144,9 @@ faults)
 	done <truth
 	;;
 faultsmerge)
-	"$HPPROF" run -F 10000 -o m.db "$PY" "$FX/fault_lines.py" >m.out 2>m.err ||
-		{ cat m.err >&2; fail "hpprof run failed"; }
-	"$HPPROF" report --memory m.db >m.report 2>m.report.err || fail "report --memory"
-	period=$(q m.db "SELECT value FROM run_info WHERE key = 'fault_period'")
-	assert_eq "fault period" "$period" 32
-	awk -F'\t' '$1 == "TRUTH" && $2 == "faults" { print $3, $4, $5, $6 }' m.out >truth
-	[ "$(wc -l <truth)" -eq 2 ] || fail "the fixture printed no truth"
+	fault_run m -F 10000
 	while read -r fn line pages minflt; do
-		got=$(awk -v loc="fault_lines.py:$line" -v f="$fn" \
-			'/^Lines that grew RSS/ { on = 1; next } on && /^$/ { on = 0 }
-			 on && $4 == loc && $5 == f { print $1 }' m.report)
-		[ -n "$got" ] || { cat m.report >&2; fail "$fn: no row for fault_lines.py:$line"; }
+		got=$(line_faults m "$fn" "$line") || fail "$fn: no row for fault_lines.py:$line"
 		note "$fn at -F 10000: $got faults at line $line; $pages pages written, getrusage counted $minflt"
 		assert_ge "$fn: faults at its line" "$got" $((pages - 2 * period))
 		assert_le "$fn: faults at its line" "$got" $((minflt + 2 * period))

@@ -62,10 +62,11 @@ static inline int tsym_lookup(const char *path, const char *name, struct tsym *o
 	return rc;
 }
 
-/* Every defined, sized function symbol of the dynamic symbol table:
- * calls cb(value, size) for each; returns how many. */
-static inline size_t tsym_each_dynfunc(const char *path, void (*cb)(void *, uint64_t, uint64_t),
-				void *ctx)
+/* Every defined, sized function symbol of path's symbol table of type
+ * sh_type (SHT_DYNSYM, SHT_SYMTAB): calls cb(value, size) for each;
+ * returns how many. */
+static inline size_t tsym_each_func(const char *path, unsigned sh_type,
+				    void (*cb)(void *, uint64_t, uint64_t), void *ctx)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t n = 0;
@@ -76,7 +77,7 @@ static inline size_t tsym_each_dynfunc(const char *path, void (*cb)(void *, uint
 	Elf_Scn *scn = NULL;
 	while (elf && (scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != sh_type || !sh.sh_entsize)
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
 		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
@@ -91,6 +92,13 @@ static inline size_t tsym_each_dynfunc(const char *path, void (*cb)(void *, uint
 	elf_end(elf);
 	close(fd);
 	return n;
+}
+
+/* The same of the dynamic symbol table. */
+static inline size_t tsym_each_dynfunc(const char *path, void (*cb)(void *, uint64_t, uint64_t),
+				       void *ctx)
+{
+	return tsym_each_func(path, SHT_DYNSYM, cb, ctx);
 }
 
 /* The ELF type (ET_EXEC, ET_DYN) of path, or -1. */

@@ -6,11 +6,9 @@
  * cache entry alone (no fill: its module stays clean), and each answer is
  * what resolving that address directly gives.
  */
-#include <fcntl.h>
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "analyzer/symbolize.h"
 #include "analyzer/symbolize_internal.h"
@@ -23,32 +21,24 @@ struct span {
 	uint64_t lo, hi;
 };
 
+struct spans {
+	struct span *v;
+	size_t n, max;
+};
+
+static void add_span(void *ctx, uint64_t value, uint64_t size)
+{
+	struct spans *a = ctx;
+	if (a->n < a->max)
+		a->v[a->n++] = (struct span){ value, value + size };
+}
+
 /* The sized functions of path's .symtab (at most max). */
 static size_t functions(const char *path, struct span *v, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-	if (fd < 0)
-		return 0;
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	Elf_Scn *scn = NULL;
-	while (elf && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
-			continue;
-		Elf_Data *data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize && n < max; i++) {
-			GElf_Sym sym;
-			if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
-			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size)
-				continue;
-			v[n++] = (struct span){ sym.st_value, sym.st_value + sym.st_size };
-		}
-	}
-	elf_end(elf);
-	close(fd);
-	return n;
+	struct spans a = { v, 0, max };
+	tsym_each_func(path, SHT_SYMTAB, add_span, &a);
+	return a.n;
 }
 
 static int same_str(const char *a, const char *b)
