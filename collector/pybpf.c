@@ -30,7 +30,7 @@ extern const unsigned char hp_pybpf_obj_end[];
 struct hp_pybpf {
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
-	int prog_fd, procs_fd, lost_fd;
+	int prog_fd[PYBPF_KINDS], procs_fd, lost_fd;
 	struct pybpfq q;
 	uint64_t last_expire;
 };
@@ -116,12 +116,15 @@ int pybpf_open(struct hp_pybpf **out, char *why, size_t whylen)
 	}
 	if ((err = size_ring(b->obj)) || (err = bpf_object__load(b->obj)))
 		goto fail;
-	prog = bpf_object__find_program_by_name(b->obj, "hp_pyframes");
-	b->prog_fd = prog ? bpf_program__fd(prog) : -ENOENT;
+	static const char *const names[PYBPF_KINDS] = { "hp_pyframes", "hp_pyframes_off" };
+	for (int k = 0; k < PYBPF_KINDS; k++) {
+		prog = bpf_object__find_program_by_name(b->obj, names[k]);
+		b->prog_fd[k] = prog ? bpf_program__fd(prog) : -ENOENT;
+	}
 	b->procs_fd = bpf_object__find_map_fd_by_name(b->obj, "procs");
 	b->lost_fd = bpf_object__find_map_fd_by_name(b->obj, "lost");
 	int events = bpf_object__find_map_fd_by_name(b->obj, "events");
-	if (b->prog_fd < 0 || b->procs_fd < 0 || b->lost_fd < 0 || events < 0) {
+	if (b->prog_fd[PYBPF_CPU] < 0 || b->prog_fd[PYBPF_OFFCPU] < 0 || b->procs_fd < 0 || b->lost_fd < 0 || events < 0) {
 		err = -ENOENT;
 		goto fail;
 	}
@@ -147,9 +150,11 @@ void pybpf_free(struct hp_pybpf *b)
 	free(b);
 }
 
-int pybpf_attach(struct hp_pybpf *b, int perf_fd)
+int pybpf_attach(struct hp_pybpf *b, int perf_fd, unsigned kind)
 {
-	return ioctl(perf_fd, PERF_EVENT_IOC_SET_BPF, b->prog_fd) < 0 ? -errno : 0;
+	if (kind >= PYBPF_KINDS)
+		return -EINVAL;
+	return ioctl(perf_fd, PERF_EVENT_IOC_SET_BPF, b->prog_fd[kind]) < 0 ? -errno : 0;
 }
 
 int pybpf_register(struct hp_pybpf *b, uint32_t pid, const struct py_runtime *rt)
@@ -178,14 +183,15 @@ void pybpf_unregister(struct hp_pybpf *b, uint32_t pid)
 	bpf_map_delete_elem(b->procs_fd, &pid);
 }
 
-struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, uint64_t ip)
+struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, uint64_t ip,
+			     unsigned kind)
 {
 	ring_buffer__consume(b->rb);
 	if (time > b->last_expire + PYBPFQ_MAX_AGE_NS) {
 		pybpfq_expire(&b->q, time);
 		b->last_expire = time;
 	}
-	return pybpfq_take(&b->q, tid, time, ip);
+	return pybpfq_take(&b->q, tid, time, ip, kind);
 }
 
 uint64_t pybpf_lost(struct hp_pybpf *b)
@@ -215,16 +221,21 @@ int pybpf_open(struct hp_pybpf **out, char *why, size_t whylen)
 }
 
 void pybpf_free(struct hp_pybpf *b) { (void)b; }
-int pybpf_attach(struct hp_pybpf *b, int perf_fd) { (void)b; (void)perf_fd; return -ENOTSUP; }
+int pybpf_attach(struct hp_pybpf *b, int perf_fd, unsigned kind)
+{
+	(void)b; (void)perf_fd; (void)kind;
+	return -ENOTSUP;
+}
 int pybpf_register(struct hp_pybpf *b, uint32_t pid, const struct py_runtime *rt)
 {
 	(void)b; (void)pid; (void)rt;
 	return -ENOTSUP;
 }
 void pybpf_unregister(struct hp_pybpf *b, uint32_t pid) { (void)b; (void)pid; }
-struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, uint64_t ip)
+struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, uint64_t ip,
+			     unsigned kind)
 {
-	(void)b; (void)tid; (void)time; (void)ip;
+	(void)b; (void)tid; (void)time; (void)ip; (void)kind;
 	return NULL;
 }
 uint64_t pybpf_lost(struct hp_pybpf *b) { (void)b; return 0; }

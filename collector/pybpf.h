@@ -26,8 +26,10 @@ int pybpf_open(struct hp_pybpf **out, char *why, size_t whylen);
 void pybpf_free(struct hp_pybpf *b);
 
 /* Run the program on each sample of the perf event fd (and of the events
- * it inherits to children created from now on). */
-int pybpf_attach(struct hp_pybpf *b, int perf_fd);
+ * it inherits to children created from now on); kind: the event's
+ * (PYBPF_CPU: a sampling event; PYBPF_OFFCPU: the context-switch sampler,
+ * read at the switch-out), which its records carry. */
+int pybpf_attach(struct hp_pybpf *b, int perf_fd, unsigned kind);
 
 /* Read the frames of pid's threads from now on (its runtime as found by
  * pyruntime_find). */
@@ -36,9 +38,11 @@ int pybpf_register(struct hp_pybpf *b, uint32_t pid, const struct py_runtime *rt
 /* pid exec'd or ended: stop reading it. */
 void pybpf_unregister(struct hp_pybpf *b, uint32_t pid);
 
-/* The record of the sample of tid at time (CLOCK_MONOTONIC ns; ip: its
- * user-mode instruction pointer, 0 when not known), or NULL; free() it. */
-struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, uint64_t ip);
+/* The record of kind of the sample of tid at time (CLOCK_MONOTONIC ns;
+ * ip: its user-mode instruction pointer, 0 when not known), or NULL;
+ * free() it. */
+struct pybpf_rec *pybpf_take(struct hp_pybpf *b, uint32_t tid, uint64_t time, uint64_t ip,
+			     unsigned kind);
 
 /* Records the ring had no room for, and records whose samples never came. */
 uint64_t pybpf_lost(struct hp_pybpf *b);

@@ -38,12 +38,13 @@ static uint64_t gap(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-struct pybpf_rec *pybpfq_take(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip)
+struct pybpf_rec *pybpfq_take(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip,
+			      unsigned kind)
 {
 	size_t best = q->n;
 	for (size_t i = 0; i < q->n; i++) {
 		const struct pybpf_rec *r = q->rec[i];
-		if (r->tid == tid && gap(r->time, time) <= PYBPFQ_MAX_GAP_NS &&
+		if (r->tid == tid && r->kind == kind && gap(r->time, time) <= PYBPFQ_MAX_GAP_NS &&
 		    (best == q->n || gap(r->time, time) < gap(q->rec[best]->time, time)))
 			best = i;
 	}
@@ -52,7 +53,8 @@ struct pybpf_rec *pybpfq_take(struct pybpfq *q, uint32_t tid, uint64_t time, uin
 	struct pybpf_rec *got = q->rec[best];
 	q->rec[best] = NULL;
 	for (size_t i = 0; i < q->n; i++)     /* the same tid's older records: samples lost */
-		if (q->rec[i] && q->rec[i]->tid == tid && q->rec[i]->time <= got->time) {
+		if (q->rec[i] && q->rec[i]->tid == tid && q->rec[i]->kind == kind &&
+		    q->rec[i]->time <= got->time) {
 			free(q->rec[i]);
 			q->rec[i] = NULL;
 			q->dropped++;

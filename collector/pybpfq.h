@@ -12,7 +12,12 @@
  * nearest in time, at most PYBPFQ_MAX_GAP_NS away, is its record, provided
  * that, when the record saw a user-mode ip, that ip is the sample's.
  * Records of that tid up to it are taken out (older ones: their samples
- * were lost); later ones wait for their samples.
+ * were lost); later ones wait for their samples. All of this per event
+ * kind (rec.kind, pybpf_abi.h): a CPU sample and a switch-out of one
+ * thread may be microseconds apart and come out of different rings in
+ * either order, so a CPU sample takes only a CPU record and a switch-out
+ * an off-CPU one (the switch-out's record has the kernel's ip: not
+ * checked).
  */
 #ifndef HP_PYBPFQ_H
 #define HP_PYBPFQ_H
@@ -34,10 +39,11 @@ struct pybpfq {
 /* A copy of rec (its frames only) joins the queue. 0 or -ENOMEM. */
 int pybpfq_push(struct pybpfq *q, const struct pybpf_rec *rec);
 
-/* The record of the sample of tid at time (ip: its user-mode instruction
- * pointer, 0 when not known), taken out of the queue (free() it), or NULL
- * when none matches. */
-struct pybpf_rec *pybpfq_take(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip);
+/* The record of kind (PYBPF_CPU, PYBPF_OFFCPU) of the sample of tid at
+ * time (ip: its user-mode instruction pointer, 0 when not known), taken
+ * out of the queue (free() it), or NULL when none matches. */
+struct pybpf_rec *pybpfq_take(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip,
+			      unsigned kind);
 
 /* Records older than now - PYBPFQ_MAX_AGE_NS are dropped. */
 void pybpfq_expire(struct pybpfq *q, uint64_t now);

@@ -489,7 +489,7 @@ static int located(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
 }
 
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
-			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
+			 uint32_t tid, uint64_t time, unsigned kind, const uint64_t *regs, const uint8_t *stack,
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max)
 {
@@ -504,20 +504,21 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
-	int bpf = time && r->bpf_state == 1 && (since = pyremote_bpf_since(r, pid)) &&
-		  time > since;
+	int bpf = time && r->bpf_state == 1 && (kind == PYBPF_CPU || !r->bpf_off) &&
+		  (since = pyremote_bpf_since(r, pid)) && time > since;
 	if (!neval) {
 		if (bpf)                          /* its record, unused: not left for another */
-			free(pybpf_take(r->bpf, tid, time, regs[HP_REG_IP]));
+			free(pybpf_take(r->bpf, tid, time, regs[HP_REG_IP], kind));
 		r->n.native++;
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	}
 	if (bpf) {
-		npy = pyremote_bpf_frames(r, rt, pid, tid, time, regs, stack, stack_len);
+		npy = pyremote_bpf_frames(r, rt, pid, tid, time, kind, regs, stack, stack_len);
 		bpf = npy != -ENODATA || !pyremote_bpf_drop_unseen(r, pid);
 	}
 	if (!bpf) {
 		r->late++;
+		r->late_off += kind == PYBPF_OFFCPU;
 		npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
 				  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack,
 					      stack_len));
@@ -557,7 +558,7 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
 	uint64_t all = pyfeed_counts_all(&r->n);
-	char execs[96] = "", bpf[256] = "";
+	char execs[96] = "", bpf[384] = "";
 	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
 	if (!all)
 		return;
@@ -574,9 +575,11 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 	}
 	if (r->bpf_state == 1)
 		snprintf(bpf, sizeof(bpf), "; %llu samples read at the sample by the BPF reader,"
-			 " %llu read late (before it knew the process, off-CPU, or a process whose"
-			 " events predate its load)",
-			 (unsigned long long)r->bpf_read, (unsigned long long)r->late);
+			 " %llu read late (before it knew the process, or a process whose events"
+			 " predate its load), %llu of them off-CPU%s%s",
+			 (unsigned long long)r->bpf_read, (unsigned long long)r->late,
+			 (unsigned long long)r->late_off, r->bpf_off ? ": " : "",
+			 r->bpf_off ? r->bpf_off_why : "");
 	else
 		snprintf(bpf, sizeof(bpf), "; %s: callers may be those of a later call",
 			 r->bpf_why[0] ? r->bpf_why : "BPF reader not tried");

@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "collector/bpf/pybpf_abi.h"    /* enum pybpf_kind */
 #include "common/record.h"             /* enum hp_stack_end */
 
 struct hp_location;
@@ -50,10 +51,17 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
  * from then on. */
 void pyremote_exec(struct hp_pyremote *r, uint32_t pid);
 
-/* A sampling event was opened (fd): the BPF reader (pybpf.h) is loaded at
- * the first one and attached to each, when permitted; else (said in
- * run_info python_frames) the frames are read after the fact. */
-void pyremote_sampler_fd(struct hp_pyremote *r, int fd);
+/* A sampling event was opened (fd; kind PYBPF_CPU, or PYBPF_OFFCPU for
+ * the context-switch sampler): the BPF reader (pybpf.h) is loaded at the
+ * first one and attached to each, when permitted; else (said in run_info
+ * python_frames) the frames are read after the fact. */
+void pyremote_sampler_fd(struct hp_pyremote *r, int fd, unsigned kind);
+
+/* A switch-out of pid's tid at time whose stack is not used (an "off"
+ * slot, offcpu.h): its BPF record, if any, is dropped (not left for
+ * another sample). */
+void pyremote_unused(struct hp_pyremote *r, uint32_t pid, uint32_t tid, uint64_t time,
+		     unsigned kind);
 
 /* Load the BPF reader at the first sampling event even when no process
  * was found running Python yet (an attach: a child forked before its exec
@@ -70,11 +78,12 @@ void pyremote_bpf_early(struct hp_pyremote *r);
  * the checks fail. A Python chain deeper than the frames read (the BPF
  * record's PYBPF_MAX_FRAMES, PYFRAMES_MAX) keeps its innermost frames,
  * merged as pymerge_cut, and sets *end to HP_STACK_END_DEEP. time: the
- * sample's (CLOCK_MONOTONIC ns), to find its BPF reader's record; 0 for a
- * sample of an event without the reader (read after the fact). Returns the number
- * of locations written (at most max). */
+ * sample's (CLOCK_MONOTONIC ns), to find its BPF reader's record of kind
+ * (its event's: PYBPF_CPU, PYBPF_OFFCPU); 0 for a sample of an event
+ * without the reader (read after the fact). Returns the number of
+ * locations written (at most max). */
 uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
-			 uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
+			 uint32_t tid, uint64_t time, unsigned kind, const uint64_t *regs, const uint8_t *stack,
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max);
 

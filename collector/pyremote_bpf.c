@@ -4,7 +4,9 @@
  * registered (an attach probes its targets before the events are opened:
  * at the first sampling event), so that a run without Python does not pay
  * its load (~8 ms of CPU at load 6-9, the verifier); attached to every
- * sampling event seen before and since; the processes found running
+ * sampling event seen before and since (the CPU sampler's and, with
+ * off-CPU recording, the context-switch sampler's: another program, whose
+ * records are matched to the switch-outs); the processes found running
  * Python registered with it, and each sample's frames taken from its
  * record (the chain as at the sample) and checked against the stack
  * copy's activations (pyremote.h). A process whose events were inherited
@@ -111,11 +113,19 @@ void pyremote_bpf_unregister(struct hp_pyremote *r, uint32_t pid)
 	r->nbpf_pids = k;
 }
 
-static void bpf_attach(struct hp_pyremote *r, int fd)
+static void bpf_attach(struct hp_pyremote *r, int fd, unsigned kind)
 {
-	int err = pybpf_attach(r->bpf, fd);
+	int err = pybpf_attach(r->bpf, fd, kind);
 	if (!err)
 		return;
+	if (kind == PYBPF_OFFCPU) {
+		/* the off-CPU samples are read late, as without the reader */
+		if (!r->bpf_off)
+			snprintf(r->bpf_off_why, sizeof(r->bpf_off_why), "BPF reader not"
+				 " attached to the context-switch sampler (%s)", hp_strerror(err));
+		r->bpf_off = -1;
+		return;
+	}
 	/* an event that refuses it: no sample may miss its record, so none gets one */
 	snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader not attached to the sampling"
 		 " event (%s)", hp_strerror(err));
@@ -141,7 +151,7 @@ static void bpf_load(struct hp_pyremote *r)
 	}
 	r->bpf_state = 1;
 	for (size_t i = 0; i < r->nbpf_fds && r->bpf_state == 1; i++)
-		bpf_attach(r, r->bpf_fds[i]);
+		bpf_attach(r, r->bpf_fds[i].fd, r->bpf_fds[i].kind);
 	r->nbpf_fds = 0;
 	if (r->bpf_state == 1)
 		bpf_register_pending(r);
@@ -152,13 +162,13 @@ void pyremote_bpf_early(struct hp_pyremote *r)
 	r->bpf_early = 1;
 }
 
-void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
+void pyremote_sampler_fd(struct hp_pyremote *r, int fd, unsigned kind)
 {
 	if (r->bpf_state == 0 && !r->nbpf_pids && !r->bpf_early) {
 		/* nothing found running Python yet: kept for the load */
 		if (!hp_grow((void **)&r->bpf_fds, &r->capbpf_fds, r->nbpf_fds + 1,
 			     sizeof(*r->bpf_fds))) {
-			r->bpf_fds[r->nbpf_fds++] = fd;
+			r->bpf_fds[r->nbpf_fds++] = (struct bpf_fd){ fd, kind };
 			return;
 		}
 		snprintf(r->bpf_why, sizeof(r->bpf_why), "BPF reader not loaded (out of memory)");
@@ -168,7 +178,16 @@ void pyremote_sampler_fd(struct hp_pyremote *r, int fd)
 	if (r->bpf_state == 0)
 		bpf_load(r);
 	if (r->bpf_state == 1)
-		bpf_attach(r, fd);
+		bpf_attach(r, fd, kind);
+}
+
+void pyremote_unused(struct hp_pyremote *r, uint32_t pid, uint32_t tid, uint64_t time,
+		     unsigned kind)
+{
+	uint64_t since;
+	if (r->bpf_state == 1 && (kind == PYBPF_CPU || !r->bpf_off) &&
+	    (since = pyremote_bpf_since(r, pid)) && time > since)
+		free(pybpf_take(r->bpf, tid, time, 0, kind));
 }
 
 /* The activations of the copy from the innermost one, cframe (as the BPF
@@ -195,15 +214,16 @@ static void copy_anchors(const struct py_offsets *o, uint64_t cframe, uint64_t s
  * r->cut: the chain was deeper than the record's PYBPF_MAX_FRAMES, these
  * are its innermost ones. */
 int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
-		      uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
-		      uint64_t len)
+			uint32_t tid, uint64_t time, unsigned kind, const uint64_t *regs,
+			const uint8_t *stack, uint64_t len)
 {
-	struct pybpf_rec *rec = pybpf_take(r->bpf, tid, time, regs[HP_REG_IP]);
+	struct pybpf_rec *rec = pybpf_take(r->bpf, tid, time, regs[HP_REG_IP], kind);
 	struct anchors a;
 	int n, err;
 	if (!rec) {
-		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no BPF record for the sample at %llu (ip %llx)",
-			 pid, tid, (unsigned long long)time, (unsigned long long)regs[HP_REG_IP]);
+		hp_debug(HP_DBG_RUN, 2, "pid %u tid %u: no BPF record for the %s sample at %llu"
+			 " (ip %llx)", pid, tid, kind == PYBPF_OFFCPU ? "off-CPU" : "CPU",
+			 (unsigned long long)time, (unsigned long long)regs[HP_REG_IP]);
 		r->bpf_norec++;
 		return -ENODATA;
 	}
@@ -252,7 +272,9 @@ int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint
 void pyremote_bpf_facts(struct hp_pyremote *r, const char *execs)
 {
 	snprintf(r->frames, sizeof(r->frames), "bpf: read in the sampled thread at each sample"
-		 " by a BPF program on the sampling event (docs/python.md, Attach); every frame's"
+		 " by a BPF program on the sampling events (the CPU sampler; with off-CPU"
+		 " recording, the context-switch sampler at each switch-out) (docs/python.md,"
+		 " Attach); every frame's"
 		 " function and line as at the sample; %llu samples without a record, %llu whose"
 		 " chain could not be read, %llu whose chain disagreed with the stack copy"
 		 " (unmerged); %llu records lost, %llu unmatched%s",

@@ -53,8 +53,12 @@ struct hp_pyremote {
 		uint64_t since;
 	} *bpf_pids;
 	size_t nbpf_pids, capbpf_pids;
-	int *bpf_fds;                  /* sampling events seen before the load */
+	struct bpf_fd { int fd; unsigned kind; } *bpf_fds;  /* events seen before the load */
 	size_t nbpf_fds, capbpf_fds;
+	int bpf_off;                   /* -1: the reader refused by a context-switch sampler:
+					* off-CPU samples read late (bpf_off_why) */
+	char bpf_off_why[160];
+	uint64_t late_off;             /* of late: off-CPU samples */
 	uint64_t bpf_read;             /* samples whose frames came from their BPF record */
 	uint64_t bpf_norec;            /* ... that had no record (unmerged) */
 	uint64_t bpf_failed;           /* ... whose record says the chain was not read */
@@ -64,7 +68,7 @@ struct hp_pyremote {
 	size_t nknown, capknown;
 	char version[32];
 	char note[256];
-	char frames[768];
+	char frames[1024];
 	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
@@ -107,8 +111,8 @@ void pyremote_bpf_unregister(struct hp_pyremote *r, uint32_t pid);
 
 /* The sample's Python frames from its BPF record into r->py (pyremote_bpf.c). */
 int pyremote_bpf_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint32_t pid,
-			uint32_t tid, uint64_t time, const uint64_t *regs, const uint8_t *stack,
-			uint64_t len);
+			uint32_t tid, uint64_t time, unsigned kind, const uint64_t *regs,
+			const uint8_t *stack, uint64_t len);
 
 /* run_info python_frames when the BPF reader gave every sample's frames. */
 void pyremote_bpf_facts(struct hp_pyremote *r, const char *execs);

@@ -214,7 +214,7 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
 		fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	if (fd >= 0 && s->o->pyremote)          /* the BPF Python frame reader (pyremote.h) */
-		pyremote_sampler_fd(s->o->pyremote, fd);
+		pyremote_sampler_fd(s->o->pyremote, fd, PYBPF_CPU);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -436,6 +436,8 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	}
 	s->gate_fds[s->ngate++] = fd;
 	s->offcpu_fds[ring] = fd;
+	if (s->o->pyremote)         /* the BPF Python frame reader, at each switch-out */
+		pyremote_sampler_fd(s->o->pyremote, fd, PYBPF_OFFCPU);
 }
 
 /* A task's page-fault sampler and off-CPU events on the CPU of ring r

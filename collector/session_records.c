@@ -397,8 +397,11 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	smp->tid = ps.tid;
 	/* a switch-out in an "off" slot (offcpu.h; the sampler was still on):
 	 * its interval is counted, its stack never unwound */
-	if (what >> 32 == ID_OFFCPU && !offcpu_decide(s->oc, smp->t_ns))
+	if (what >> 32 == ID_OFFCPU && !offcpu_decide(s->oc, smp->t_ns)) {
+		if (s->o->pyremote)
+			pyremote_unused(s->o->pyremote, ps.pid, ps.tid, ps.time, PYBPF_OFFCPU);
 		return 0;
+	}
 	if ((ps.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
 		skip = kernel_frames(s, &ps, smp->frames);
 	if (s->o->call_graph == HP_CG_FP && ps.ips) {
@@ -416,7 +419,7 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	}
 	if (s->o->pyremote && (what >> 32 == ID_SAMPLER || what >> 32 == ID_OFFCPU) && ps.regs)
 		smp->nr_frames = skip + pyremote_locate(s->o->pyremote, s, ps.pid, ps.tid,
-			what >> 32 == ID_SAMPLER ? ps.time : 0, ps.regs,
+			ps.time, what >> 32 == ID_SAMPLER ? PYBPF_CPU : PYBPF_OFFCPU, ps.regs,
 			ps.stack, ps.stack_dyn_size, s->pcs, n, &end,
 			smp->frames + skip, HP_MAX_FRAMES - skip);
 	else

@@ -33,13 +33,20 @@ enum pybpf_status {
 	PYBPF_LOOP = 4,          /* a frame links to itself */
 };
 
+/* rec.kind: which of hpprof's events the record is of (one program each) */
+enum pybpf_kind {
+	PYBPF_CPU = 0,           /* the CPU sampling event (hp_pyframes) */
+	PYBPF_OFFCPU = 1,        /* the context-switch sampler, at the switch-out (hp_pyframes_off) */
+	PYBPF_KINDS = 2,
+};
+
 struct pybpf_frame {
 	__u64 frame;             /* the _PyInterpreterFrame's address */
 	__u64 code;              /* f_code */
 	__u64 instr;             /* prev_instr: the code unit last started */
 };
 
-/* One record per sample of a thread of a registered process. */
+/* One record per sample of a thread of a registered process, per event kind. */
 struct pybpf_rec {
 	__u64 time;              /* bpf_ktime_get_ns: CLOCK_MONOTONIC, before the sample's */
 	__u64 ip;                /* the interrupted instruction pointer */
@@ -47,7 +54,8 @@ struct pybpf_rec {
 	__u64 tstate;            /* its PyThreadState */
 	__u64 entry[PYBPF_MAX_FRAMES / 64];  /* bit i%64 of word i/64: frames[i].is_entry */
 	__u32 pid, tid;
-	__u32 user;              /* ip is a user-mode address */
+	__u16 user;              /* ip is a user-mode address */
+	__u16 kind;              /* the event's: PYBPF_CPU, PYBPF_OFFCPU */
 	__u16 nframes, status;
 	struct pybpf_frame frames[PYBPF_MAX_FRAMES];
 };

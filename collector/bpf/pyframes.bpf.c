@@ -11,7 +11,8 @@
  * chain (frame, f_code, prev_instr, is_entry) to the ring buffer `events`.
  * Every sample of a registered process gets a record, also when the chain
  * cannot be read (its status says why), so the collector can match records
- * to samples one for one. Returns 1: the perf sample is kept.
+ * to samples one for one. Returns 1: the perf sample is kept. Two entry
+ * points, one per event kind (the record says which: pybpf_abi.h).
  */
 #include <linux/bpf.h>
 #include <linux/bpf_perf_event.h>
@@ -145,8 +146,7 @@ static __always_inline int walk(const struct pybpf_proc *p, struct pybpf_rec *r,
 	return w.status;
 }
 
-SEC("perf_event")
-int hp_pyframes(struct bpf_perf_event_data *ctx)
+static __always_inline int read_chain(struct bpf_perf_event_data *ctx, __u16 kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = id >> 32, tid = (__u32)id;
@@ -166,6 +166,7 @@ int hp_pyframes(struct bpf_perf_event_data *ctx)
 	r->time = bpf_ktime_get_ns();
 	r->ip = ctx->regs.rip;
 	r->user = (ctx->regs.cs & 3) == 3;
+	r->kind = kind;
 	r->pid = pid;
 	r->tid = tid;
 	r->cframe = r->tstate = r->entry[0] = r->entry[1] = 0;
@@ -194,4 +195,21 @@ int hp_pyframes(struct bpf_perf_event_data *ctx)
 	r->status = walk(p, r, frame);
 	bpf_ringbuf_submit(r, 0);
 	return 1;
+}
+
+/* On the CPU sampling event: in the interrupted thread, at the sample. */
+SEC("perf_event")
+int hp_pyframes(struct bpf_perf_event_data *ctx)
+{
+	return read_chain(ctx, PYBPF_CPU);
+}
+
+/* On the context-switch sampler (software event, period 1): it overflows
+ * in the scheduler as the thread is switched out, still in that thread
+ * (its mm: the user reads are the switched-out thread's); ctx->regs are
+ * the kernel's there, so the record's ip is a kernel one (user 0). */
+SEC("perf_event")
+int hp_pyframes_off(struct bpf_perf_event_data *ctx)
+{
+	return read_chain(ctx, PYBPF_OFFCPU);
 }

@@ -6,7 +6,8 @@
  * never does; a record whose user-mode ip is not the sample's is refused;
  * records whose samples were lost are dropped when a later sample of the
  * same thread takes its own; a sample whose record was lost gets none
- * (not its neighbour's); old records expire.
+ * (not its neighbour's); a CPU sample and a switch-out (off-CPU) each
+ * take only their own kind's record; old records expire.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,12 @@
 
 int main(void);
 
-static void push(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip, uint16_t code)
+static void push_kind(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip, uint16_t code,
+		      unsigned kind)
 {
 	struct pybpf_rec r;
 	memset(&r, 0, offsetof(struct pybpf_rec, frames));
+	r.kind = (uint16_t)kind;
 	r.tid = tid;
 	r.pid = 1;
 	r.time = time;
@@ -30,13 +33,23 @@ static void push(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip, uin
 	CHECK_EQ_INT(pybpfq_push(q, &r), 0);
 }
 
-/* The code of the record matched to (tid, time, ip); 0 when none. */
-static long take(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip)
+static void push(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip, uint16_t code)
 {
-	struct pybpf_rec *r = pybpfq_take(q, tid, time, ip);
+	push_kind(q, tid, time, ip, code, PYBPF_CPU);
+}
+
+/* The code of the record matched to (tid, time, ip); 0 when none. */
+static long take_kind(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip, unsigned kind)
+{
+	struct pybpf_rec *r = pybpfq_take(q, tid, time, ip, kind);
 	long code = r ? (long)r->frames[0].code : 0;
 	free(r);
 	return code;
+}
+
+static long take(struct pybpfq *q, uint32_t tid, uint64_t time, uint64_t ip)
+{
+	return take_kind(q, tid, time, ip, PYBPF_CPU);
 }
 
 int main(void)
@@ -89,6 +102,21 @@ int main(void)
 	push(&q, 10, T + 10 * ms + 900000, 0, 11);
 	CHECK_EQ_INT(take(&q, 10, T + 10 * ms + 600000, 0), 11);
 	CHECK_EQ_INT((long)q.n, 0);                  /* the older one dropped with it */
+
+	/* a switch-out 30 us after a CPU sample of the same thread, their
+	 * records in the queue, the switch-out processed first (another
+	 * ring): each takes its own kind's, the CPU record is not dropped as
+	 * older, and a switch-out's kernel ip is not checked */
+	push_kind(&q, 10, T + 20 * ms + 20000, 0x2000, 13, PYBPF_CPU);
+	push_kind(&q, 10, T + 20 * ms + 40000, 0, 14, PYBPF_OFFCPU);
+	CHECK_EQ_INT(take_kind(&q, 10, T + 20 * ms + 50000, 0x2001, PYBPF_OFFCPU), 14);
+	CHECK_EQ_INT((long)q.n, 1);
+	CHECK_EQ_INT(take_kind(&q, 10, T + 20 * ms, 0x2000, PYBPF_CPU), 13);
+	/* a switch-out whose record was lost does not take a CPU sample's */
+	push_kind(&q, 10, T + 21 * ms, 0x2100, 15, PYBPF_CPU);
+	CHECK_EQ_INT(take_kind(&q, 10, T + 21 * ms + 10000, 0x2100, PYBPF_OFFCPU), 0);
+	CHECK_EQ_INT(take_kind(&q, 10, T + 21 * ms, 0x2100, PYBPF_CPU), 15);
+	CHECK_EQ_INT((long)q.n, 0);
 
 	/* records whose samples never come expire */
 	push(&q, 12, T, 0, 12);
