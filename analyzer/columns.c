@@ -343,6 +343,15 @@ static const char *counter_header(const char *event)
 	return event;
 }
 
+/* Off-CPU and wall time (run --off-cpu, on by default as root) are the
+ * weights of their own views (`report --weight off|wall`, the TUI's weight
+ * toggle), not counters beside CPU samples: in CSV, JSON and --columns,
+ * but not a default column of the CPU tables. */
+static int time_weight(const struct hp_pevent *ev)
+{
+	return !strcmp(ev->role, "offcpu") || !strcmp(ev->role, "wall");
+}
+
 static int append_counters(const struct hp_profile *p, struct hp_column *cols, int n, int max,
 			   enum hp_row_kind kind)
 {
@@ -358,7 +367,7 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 			.right = 1, .numeric = 1, .event = (int)e,
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_counter : lc_counter,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_counter : l_counter,
-			.detail = sim && !sim->shown,
+			.detail = (sim && !sim->shown) || time_weight(&p->events[e]),
 		};
 		cols[n++] = c;
 	}

@@ -38,8 +38,10 @@ struct hp_column {
 		       char *buf, size_t len);
 	int derived;                  /* 1 for a ratio of two counters (IPC, miss rates) */
 	int detail;                   /* 1: in CSV, JSON and --sort, but not a column of
-				       * the text tables and the TUI (the raw simulated
-				       * counts behind the shown sums and ratios) */
+				       * the text tables and the TUI unless --columns
+				       * picks it (the raw simulated counts behind the
+				       * shown sums and ratios; off-CPU and wall time,
+				       * which --weight shows) */
 };
 
 #define HP_MAX_COLUMNS 40
