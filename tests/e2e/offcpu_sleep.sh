@@ -62,3 +62,14 @@ assert_eq "self_off_ns without --off-cpu" \
 	"$(q n.db "SELECT COUNT(*) FROM wall_profile WHERE self_off_ns IS NOT NULL OR total_ns IS NOT NULL")" 0
 assert_eq "self_on_ns without --off-cpu is still measured" \
 	"$(q n.db "SELECT COUNT(*) > 0 FROM wall_profile WHERE self_on_ns > 0")" 1
+
+# The CPU tables of the text report carry no off-cpu / wall column (they
+# are --weight off|wall's, docs/offcpu.md "The default"); --columns picks
+# them, with the nanoseconds of the line's off-CPU time.
+"$HPPROF" report s.db >cpu.txt 2>&1 || fail "report"
+if sed -n '/^Hot lines/,/^$/p' cpu.txt | head -n 2 | grep -q -w -e off-cpu -e wall; then
+	cat cpu.txt >&2; fail "the CPU-weighted hot lines show an off-cpu or wall column"
+fi
+"$HPPROF" report --columns self,off-cpu,wall,location s.db >cols.txt 2>&1 || fail "report --columns"
+sed -n '/^Hot lines/,/^$/p' cols.txt | head -n 2 | grep -q -w off-cpu ||
+	{ cat cols.txt >&2; fail "--columns off-cpu shows no off-cpu column"; }
