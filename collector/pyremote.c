@@ -493,7 +493,6 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max)
 {
-	uint64_t since;
 	const struct py_runtime *rt;
 	enum pymerge_status st;
 	int neval = 0, npy, complete = *end == HP_STACK_END_OUTERMOST;
@@ -504,8 +503,7 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		return session_locate(s, pid, pcs, n < max ? n : max, 0, out);
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
-	int bpf = time && r->bpf_state == 1 && (kind == PYBPF_CPU || !r->bpf_off) &&
-		  (since = pyremote_bpf_since(r, pid)) && time > since;
+	int bpf = pyremote_bpf_reads(r, pid, time, kind);
 	if (!neval) {
 		if (bpf)                          /* its record, unused: not left for another */
 			free(pybpf_take(r->bpf, tid, time, regs[HP_REG_IP], kind));

@@ -72,12 +72,13 @@ static void bpf_register_pending(struct hp_pyremote *r)
 	r->nbpf_pids = k;
 }
 
-/* When the BPF reader began reading pid (CLOCK_MONOTONIC ns); 0: it does not. */
-uint64_t pyremote_bpf_since(const struct hp_pyremote *r, uint32_t pid)
+int pyremote_bpf_reads(const struct hp_pyremote *r, uint32_t pid, uint64_t time, unsigned kind)
 {
-	for (size_t i = 0; i < r->nbpf_pids; i++)
+	if (!time || r->bpf_state != 1 || (kind == PYBPF_OFFCPU && r->bpf_off))
+		return 0;
+	for (size_t i = 0; i < r->nbpf_pids; i++)   /* since it began reading pid */
 		if (r->bpf_pids[i].pid == pid)
-			return r->bpf_pids[i].since;
+			return r->bpf_pids[i].since && time > r->bpf_pids[i].since;
 	return 0;
 }
 
@@ -184,9 +185,7 @@ void pyremote_sampler_fd(struct hp_pyremote *r, int fd, unsigned kind)
 void pyremote_unused(struct hp_pyremote *r, uint32_t pid, uint32_t tid, uint64_t time,
 		     unsigned kind)
 {
-	uint64_t since;
-	if (r->bpf_state == 1 && (kind == PYBPF_CPU || !r->bpf_off) &&
-	    (since = pyremote_bpf_since(r, pid)) && time > since)
+	if (pyremote_bpf_reads(r, pid, time, kind))
 		free(pybpf_take(r->bpf, tid, time, 0, kind));
 }
 

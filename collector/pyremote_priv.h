@@ -100,9 +100,11 @@ struct anchors {
 int pyremote_groups_match(const struct pyframe_raw *raw, int n, const struct anchors *a);
 
 /* The BPF reader (pyremote_bpf.c): pid read by it from now on (or from
- * when it is loaded), when it began (0: it does not), pid no longer. */
+ * when it is loaded); whether pid's sample of this kind taken at time has
+ * a record of the reader (loaded, attached to that kind's events, reading
+ * pid since before time); pid no longer. */
 void pyremote_bpf_register(struct hp_pyremote *r, uint32_t pid, const struct py_runtime *rt);
-uint64_t pyremote_bpf_since(const struct hp_pyremote *r, uint32_t pid);
+int pyremote_bpf_reads(const struct hp_pyremote *r, uint32_t pid, uint64_t time, unsigned kind);
 /* pid's sample had no record: 1 (and pid no longer read by BPF) when none
  * of its samples ever had one - its events were inherited before the
  * reader was attached to theirs, so it is read late; 0 otherwise. */
