@@ -27,7 +27,9 @@ PKGS="$PKGS openmpi-bin libopenmpi-dev golang-go"
 PKGS="$PKGS time zstd util-linux"
 # The realworld tier profiles these Debian programs (tests/realworld/).
 PKGS="$PKGS gcc make git binutils"
-# ... and programs it builds in other languages (cargo/rustc come from rustup).
+# ... and programs it builds in other languages (Debian's cargo and rustc
+# 1.63; a rustup toolchain earlier on PATH is used where there is one).
+PKGS="$PKGS cargo rustc"
 PKGS="$PKGS g++"
 PKGS="$PKGS gfortran"
 PKGS="$PKGS gdc"

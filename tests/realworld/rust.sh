@@ -3,15 +3,16 @@
 # objects, std iterators, a panic-free hot loop) built by cargo in release
 # mode with debug info, then profiled by hpprof and perf (rw_cpu, lib.sh).
 #   $1 = legacy (rustc's default symbol mangling) or v0
-# cargo and rustc come from rustup, not from Debian: the test skips when
-# neither PATH nor ~/.cargo/bin has them. No crate is downloaded (--offline,
-# no dependencies).
+# cargo and rustc: Debian's (scripts/install-deps.sh; 1.63, so the crate
+# uses nothing newer) or a rustup toolchain on PATH or in ~/.cargo/bin; the
+# test skips without either. No crate is downloaded (--offline, no
+# dependencies).
 MANGLING=${1:-legacy}
 CARGO=$(command -v cargo 2>/dev/null || echo "$HOME/.cargo/bin/cargo")
 # rustup's proxies find their toolchains through HOME, which lib.sh replaces
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 . "$HP_SRC/tests/realworld/lib.sh"
-[ -x "$CARGO" ] || skip "cargo is not installed (rustup, https://rustup.rs; no Debian package is used here)"
+[ -x "$CARGO" ] || skip "cargo is not installed (scripts/install-deps.sh installs Debian's)"
 "$CARGO" --version >/dev/null 2>&1 || skip "cargo does not run ($CARGO --version failed)"
 cp -r "$HP_SRC/tests/fixtures/rwlang/rust" src
 case $MANGLING in
