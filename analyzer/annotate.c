@@ -315,8 +315,11 @@ FILE *annotate_open_source(const char *path, char *why, size_t len)
 	return f;
 }
 
-static void read_source(const struct hp_profile *p, struct hp_annotation *a, uint32_t lo)
+static void read_source(const struct hp_profile *p, uint32_t fi, struct hp_annotation *a,
+			uint32_t lo)
 {
+	if (a->file && !strncmp(a->file, "/rustc/", 7))
+		rustsrc_note_binary(p->functions[fi].module);   /* the rustc that built it */
 	FILE *f = srcpath_open(a->file, profile_meta(p, "cwd"), &a->source_path, a->source_why,
 			       sizeof(a->source_why));
 	char buf[4096];
@@ -391,7 +394,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 			l->c = c->c;
 		}
 	}
-	read_source(p, a, lo);
+	read_source(p, fi, a, lo);
 	trim_past_end(p, a);
 	*out = a;
 	return 0;

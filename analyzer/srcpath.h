@@ -39,4 +39,11 @@ FILE *srcpath_open(const char *path, const char *cwd, char **shown, char *why, s
  * when path is not such a path (why untouched). */
 char *rustsrc_find(const char *path, int *is_rust, char *why, size_t len);
 
+/* Reads the rustc that built ELF file binary from its .comment section
+ * ("rustc version 1.63.0 (4b91a6ea7 2022-08-08)") and remembers it, so
+ * that a /rustc/COMMIT path of that commit may be read from a rust-src of
+ * the same stable release when no toolchain of the commit is installed.
+ * Each path is read once. 1 when binary names its rustc. */
+int rustsrc_note_binary(const char *binary);
+
 #endif

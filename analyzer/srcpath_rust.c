@@ -14,7 +14,11 @@
  * same commit is used, or (when a toolchain tells which release the
  * commit is, and that release is a stable one) a rust-src whose rustc is
  * that release with its commit unknown (Debian's rustc prints "unknown").
- * A path that finds none says which commit it wanted and what was found.
+ * The program itself may tell the release of its commit too: rustc writes
+ * "rustc version 1.63.0 (4b91a6ea7 2022-08-08)" into its .comment section
+ * (rustsrc_note_binary), for a program built by a toolchain that is not
+ * installed here. A path that finds none says which commit it wanted and
+ * what was found.
  */
 #include "analyzer/srcpath.h"
 
@@ -22,6 +26,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -34,6 +40,8 @@
 #define COMMIT_LEN 40
 #define MIN_COMMIT 7                  /* the shortest hash taken as naming a commit */
 #define MAX_ROOTS 24
+#define MAX_NOTED 64                  /* binaries whose .comment was read */
+#define COMMENT_TAG "rustc version "
 #define SRC_DIR "/lib/rustlib/src/rust"
 #define MANIFEST "/lib/rustlib/multirust-channel-manifest.toml"
 
@@ -50,10 +58,21 @@ struct sysroot {
 static struct sysroot roots[MAX_ROOTS];
 static int nroots = -1;               /* -1: not scanned yet */
 
+/* Binaries whose .comment was read, with the rustc that built them (a
+ * struct sysroot for its commit and release; dir holds the binary). */
+static struct sysroot noted[MAX_NOTED];
+static unsigned nnoted;
+
 static int is_dir(const char *path)
 {
 	struct stat sb;
 	return !stat(path, &sb) && S_ISDIR(sb.st_mode);
+}
+
+static int same_commit(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	return la >= MIN_COMMIT && lb >= MIN_COMMIT && !strncmp(a, b, la < lb ? la : lb);
 }
 
 /* "1.95.0 (59807616e 2026-04-14)" -> release and commit. */
@@ -124,6 +143,66 @@ static void ask_rustc(struct sysroot *r)
 		snprintf(r->release, sizeof(r->release), "%.*s", (int)strcspn(v + 10, "\n"), v + 10);
 	if (c && strspn(c + 14, "0123456789abcdef") == COMMIT_LEN)
 		snprintf(r->commit, sizeof(r->commit), "%.*s", COMMIT_LEN, c + 14);
+}
+
+/* .comment's strings: the first "rustc version ..." one. */
+static void parse_comment(struct sysroot *n, const char *buf, size_t len)
+{
+	size_t tl = strlen(COMMENT_TAG);
+	for (size_t i = 0; i < len; i += strnlen(buf + i, len - i) + 1) {
+		size_t sl = strnlen(buf + i, len - i);
+		if (sl < len - i && sl > tl && !strncmp(buf + i, COMMENT_TAG, tl)) {
+			parse_version(n, buf + i + tl);
+			return;
+		}
+	}
+}
+
+int rustsrc_note_binary(const char *binary)
+{
+	struct stat sb;
+	if (!binary || nnoted >= MAX_NOTED)
+		return 0;
+	for (unsigned i = 0; i < nnoted; i++)
+		if (!strcmp(noted[i].dir, binary))
+			return *noted[i].commit != '\0';
+	struct sysroot *n = &noted[nnoted++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->dir, sizeof(n->dir), "%s", binary);
+	/* the path comes from a database: a regular file only, read-only */
+	int fd = open(binary, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf *e = NULL;
+	size_t shstrndx;
+	elf_version(EV_CURRENT);
+	if (!fstat(fd, &sb) && S_ISREG(sb.st_mode))
+		e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	for (Elf_Scn *scn = NULL; e && !elf_getshdrstrndx(e, &shstrndx) &&
+	     (scn = elf_nextscn(e, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(name = elf_strptr(e, shstrndx, sh.sh_name)) || strcmp(name, ".comment"))
+			continue;
+		if ((d = elf_getdata(scn, NULL)) && d->d_buf)
+			parse_comment(n, d->d_buf, d->d_size);
+		break;
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return *n->commit != '\0';
+}
+
+/* The release of commit, as a binary's .comment gives it, or NULL. */
+static const char *noted_release(const char *commit)
+{
+	for (unsigned i = 0; i < nnoted; i++)
+		if (same_commit(noted[i].commit, commit) && *noted[i].release)
+			return noted[i].release;
+	return NULL;
 }
 
 static void add_root(const char *dir, const char *name)
@@ -204,12 +283,6 @@ static void scan(void)
 	add_root("/usr/local", NULL);
 }
 
-static int same_commit(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	return la >= MIN_COMMIT && lb >= MIN_COMMIT && !strncmp(a, b, la < lb ? la : lb);
-}
-
 /* A stable release: digits and dots only ("1.63.0", not "-nightly"). */
 static int stable(const char *rel)
 {
@@ -228,7 +301,8 @@ static char *in_src(const struct sysroot *r, const char *rest)
 }
 
 /* Why nothing was found: the commit wanted, what the machine has. */
-static void explain(const char *commit, const struct sysroot *of, char *why, size_t len)
+static void explain(const char *commit, const struct sysroot *of, const char *release,
+		    char *why, size_t len)
 {
 	size_t k;
 	if (of && of->has_src)
@@ -238,6 +312,13 @@ static void explain(const char *commit, const struct sysroot *of, char *why, siz
 		k = (size_t)snprintf(why, len, "rustc commit %.12s is rustup toolchain %s (%s), which "
 				     "has no rust-src: `rustup component add rust-src --toolchain %s`",
 				     commit, of->name, of->release, of->name);
+	else if (release)
+		k = (size_t)snprintf(why, len, "no rust-src of rustc commit %.12s (rustc %s, as the "
+				     "program's .comment says) here: rustup's rust-src component of "
+				     "that toolchain (`rustup toolchain install %s --component "
+				     "rust-src`)%s", commit, release, release,
+				     stable(release) ? ", or a distribution's rust-src of that release"
+				     : "");
 	else
 		k = (size_t)snprintf(why, len, "no rust-src of rustc commit %.12s here (the Rust "
 				     "standard library's sources: rustup's rust-src component of "
@@ -274,11 +355,13 @@ char *rustsrc_find(const char *path, int *is_rust, char *why, size_t len)
 			of = &roots[i];
 			found = in_src(of, rest);
 		}
-	/* the same stable release where only the release is known */
-	for (int i = 0; i < nroots && !found && of && stable(of->release); i++)
-		if (!*roots[i].commit && !strcmp(roots[i].release, of->release))
+	/* the same stable release where only the release is known: from the
+	 * toolchain of that commit, else from the program's .comment */
+	const char *release = of && *of->release ? of->release : noted_release(commit);
+	for (int i = 0; i < nroots && !found && release && stable(release); i++)
+		if (!*roots[i].commit && !strcmp(roots[i].release, release))
 			found = in_src(&roots[i], rest);
 	if (!found)
-		explain(commit, of, why, len);
+		explain(commit, of, release, why, len);
 	return found;
 }

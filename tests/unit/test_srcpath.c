@@ -7,7 +7,9 @@
  * names the commit as rustup writes it), or explained: which commit was
  * wanted, the `rustup component add` that installs it. When the machine
  * has Debian's rust-src (1.63.0, commit unknown), a toolchain of release
- * 1.63.0 without a rust-src is served from it (same stable release).
+ * 1.63.0 without a rust-src is served from it (same stable release), and
+ * so is a program whose .comment names rustc 1.63.0 (an ELF made with
+ * objcopy; the commit hashes of those are made up).
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +28,7 @@
 #define ITER "/library/core/src/iter/mod.rs"
 
 static char root[PATH_MAX];
+static char *saved_path;              /* PATH before test_rust cleared it */
 
 static void mkdirs(const char *rel)
 {
@@ -162,6 +165,43 @@ static void test_rust(void)
 	if (!got)
 		fprintf(stderr, "why: %s\n", why);
 	free(shown);
+
+	/* no toolchain of the commit, but the program's .comment says which
+	 * rustc built it (rustsrc_note_binary): a rust-src of that release */
+	char elf[PATH_MAX + 16], note[PATH_MAX + 16], cmd[PATH_MAX * 4];
+	setenv("PATH", saved_path, 1);      /* the sysroots were looked at already */
+	snprintf(note, sizeof(note), "%s/comment.txt", root);
+	snprintf(elf, sizeof(elf), "%s/rustprog", root);
+	FILE *f = fopen(note, "w");
+	CHECK(f && fwrite("GCC: (Debian 12.2.0-14) 12.2.0\0rustc version 1.63.0 (111111111 "
+			  "2022-08-08)\0", 1, 75, f) == 75 && !fclose(f));
+	snprintf(cmd, sizeof(cmd), "objcopy --remove-section .comment --add-section .comment=%s "
+		 "/proc/%d/exe %s 2>/dev/null", note, (int)getpid(), elf);
+	if (system(cmd)) {
+		printf("# objcopy failed: the .comment case not checked\n");
+		return;
+	}
+	CHECK(rustsrc_note_binary(elf) == 1);
+	CHECK(rustsrc_note_binary("/nonexistent/prog") == 0);
+	got = first_line("/rustc/1111111111111111111111111111111111111111" ITER, &shown, why,
+			 sizeof(why));
+	CHECK(got != NULL);
+	CHECK(shown && !strncmp(shown, "/usr/lib/rustlib/src/rust", 25));
+	if (!got)
+		fprintf(stderr, "why: %s\n", why);
+	free(shown);
+	/* a release without a rust-src here: the reason says which */
+	f = fopen(note, "w");
+	CHECK(f && fwrite("rustc version 1.70.0 (222222222 2023-06-01)\0", 1, 44, f) == 44 &&
+	      !fclose(f));
+	snprintf(elf, sizeof(elf), "%s/rustprog2", root);
+	snprintf(cmd, sizeof(cmd), "objcopy --remove-section .comment --add-section .comment=%s "
+		 "/proc/%d/exe %s 2>/dev/null", note, (int)getpid(), elf);
+	CHECK(!system(cmd) && rustsrc_note_binary(elf) == 1);
+	CHECK(!first_line("/rustc/2222222222222222222222222222222222222222" ITER, &shown, why,
+			  sizeof(why)));
+	CHECK(strstr(why, "no rust-src of rustc commit 222222222222 (rustc 1.70.0, as the "
+		     "program's .comment says)"));
 }
 
 int main(void)
@@ -170,11 +210,11 @@ int main(void)
 									  : "/tmp");
 	if (!mkdtemp(root))
 		SKIP("cannot create a temporary directory");
-	char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	saved_path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 	test_maps();
 	test_rust();
-	setenv("PATH", path, 1);
-	free(path);
+	setenv("PATH", saved_path, 1);
+	free(saved_path);
 	char cmd[PATH_MAX + 16];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))
