@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/srcpath.h"
 #include "common/hmap.h"
 #include "common/satarith.h"
 
@@ -314,9 +315,13 @@ FILE *annotate_open_source(const char *path, char *why, size_t len)
 	return f;
 }
 
-static void read_source(struct hp_annotation *a, uint32_t lo)
+static void read_source(const struct hp_profile *p, uint32_t fi, struct hp_annotation *a,
+			uint32_t lo)
 {
-	FILE *f = annotate_open_source(a->file, a->source_why, sizeof(a->source_why));
+	if (a->file && !strncmp(a->file, "/rustc/", 7))
+		rustsrc_note_binary(p->functions[fi].module);   /* the rustc that built it */
+	FILE *f = srcpath_open(a->file, profile_meta(p, "cwd"), &a->source_path, a->source_why,
+			       sizeof(a->source_why));
 	char buf[4096];
 	uint64_t n = 0, bytes = 0;
 	if (!f) {
@@ -389,7 +394,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 			l->c = c->c;
 		}
 	}
-	read_source(a, lo);
+	read_source(p, fi, a, lo);
 	trim_past_end(p, a);
 	*out = a;
 	return 0;
@@ -402,6 +407,7 @@ void annotate_free(struct hp_annotation *a)
 	for (uint32_t i = 0; a->lines && i < a->nlines; i++)
 		free(a->lines[i].text);
 	free(a->lines);
+	free(a->source_path);
 	annotate_file_costs_free(a->costs);
 	free(a);
 }

@@ -78,8 +78,9 @@ struct hp_annotated_line {
 struct hp_annotation {
 	const char *function;
 	const char *file;             /* path from the debug info, NULL when unknown */
+	char *source_path;            /* the file read (srcpath.h), NULL when none */
 	int source_missing;           /* 1 when the file could not be read */
-	char source_why[160];         /* why not, when source_missing */
+	char source_why[512];         /* why not, when source_missing */
 	uint64_t function_total;      /* samples with F on the stack */
 	struct hp_annotated_line *lines;
 	uint32_t nlines;

@@ -6,9 +6,10 @@
  * manglings) and then the Itanium C++ ABI; D is not part of that style and
  * is asked for explicitly for "_D" names. libiberty keeps no state between
  * calls (the style is only read), so this is safe from any thread.
- * Two spellings libiberty does not know are handled here: GCC's clone
- * suffixes after a D name (libiberty reads them after C++ names only) and
- * gfortran's module procedures, which no demangler library covers.
+ * Three spellings libiberty does not know are handled here: GCC's clone
+ * suffixes after a D name (libiberty reads them after C++ names only),
+ * gdc 12's order of a parameter's `return` and `scope` attributes (below),
+ * and gfortran's module procedures, which no demangler library covers.
  */
 #include "analyzer/demangle.h"
 
@@ -119,6 +120,57 @@ static char *demangle_d_clone(const char *raw)
 	return out;
 }
 
+/* gdc 12 (the D front end 2.100) mangles a `return scope` parameter as
+ * "Nk" (return) then "M" (scope): `front(return scope inout(double)[])` is
+ * "...FNaNbNcNdNiNfNkMANgdZNgd". The D ABI's grammar (Parameter: "M"
+ * for scope, "Nk" for return, before the parameter's storage class and
+ * type; https://dlang.org/spec/abi.html) is read by libiberty 2.40 with
+ * scope first only: it rejects every such name (all 15 mangled D names
+ * left in the realworld D program, 785 of libgphobos' symbols). raw with
+ * each "NkM" swapped to "MNk", or NULL when it has none. An "Nk" that may
+ * continue a back reference's number ("Q", upper-case digits, the last
+ * digit lower-case: "QBNk"; so whenever the upper-case letters right
+ * before it hold a "Q") is left alone; one inside an identifier is caught
+ * after demangling (demangle_d_order). */
+static char *swap_return_scope(const char *raw)
+{
+	char *out = strdup(raw);
+	int swapped = 0;
+	for (char *p = out ? strstr(out, "NkM") : NULL; p; p = strstr(p + 3, "NkM")) {
+		const char *q = p;
+		int backref = 0;
+		while (q > out && isupper((unsigned char)q[-1]))
+			backref |= *--q == 'Q';   /* "Q" + upper-case digits right before */
+		if (backref)
+			continue;
+		memcpy(p, "MNk", 3);
+		swapped = 1;
+	}
+	if (!swapped) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* A D name libiberty rejects for gdc 12's "NkM": demangled with scope
+ * first. An "NkM" that was part of an identifier would show as "MNk" in
+ * the result: then the name is left mangled, never shown wrong. */
+static char *demangle_d_order(const char *raw)
+{
+	char *sw = swap_return_scope(raw), *out = NULL;
+	if (!sw)
+		return NULL;
+	if (!(out = cplus_demangle(sw, DEMANGLE_OPTS | DMGL_DLANG)))
+		out = demangle_d_clone(sw);
+	if (out && strstr(out, "MNk")) {
+		free(out);
+		out = NULL;
+	}
+	free(sw);
+	return out;
+}
+
 /* cplus_demangle in the style raw asks for. */
 static char *demangle_plain(const char *raw)
 {
@@ -130,6 +182,8 @@ static char *demangle_plain(const char *raw)
 	out = cplus_demangle(raw, DEMANGLE_OPTS | (raw[1] == 'D' ? DMGL_DLANG : 0));
 	if (!out && raw[1] == 'D')
 		out = demangle_d_clone(raw);
+	if (!out && raw[1] == 'D')
+		out = demangle_d_order(raw);
 	return out;
 }
 

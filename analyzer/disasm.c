@@ -38,6 +38,7 @@
 #include "analyzer/fde.h"
 #include "analyzer/plt.h"
 #include "analyzer/profile.h"
+#include "analyzer/srcpath.h"
 #include "analyzer/stacks.h"
 
 #define MAX_CODE    (4u << 20)     /* bytes of one function disassembled, at most */
@@ -562,13 +563,12 @@ static struct source_file *source_file(struct job *j, const char *path)
 	struct source_file *f = &j->files[j->nfiles++];
 	f->path = path;
 	/* only a regular file of a bounded size, as annotate reads sources */
-	char buf[4096], why[256];
-	FILE *in = annotate_open_source(path, why, sizeof(why));
+	char buf[4096], why[512], *shown;
+	if (!strncmp(path, "/rustc/", 7))
+		rustsrc_note_binary(j->d->module);   /* the rustc that built it */
+	FILE *in = srcpath_open(path, profile_meta(j->p, "cwd"), &shown, why, sizeof(why));
 	size_t cap = 0;
-	if (!in && path[0] != '/' && profile_meta(j->p, "cwd")) {
-		snprintf(buf, sizeof(buf), "%s/%s", profile_meta(j->p, "cwd"), path);
-		in = annotate_open_source(buf, why, sizeof(why));
-	}
+	free(shown);
 	if (!in)
 		return f;
 	while (fgets(buf, sizeof(buf), in)) {

@@ -16,6 +16,7 @@
 #include "analyzer/columns.h"
 #include "analyzer/disasm.h"
 #include "analyzer/profile.h"
+#include "analyzer/srcpath.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "common/log.h"
@@ -36,9 +37,15 @@ static const char usage_text[] =
 	"A profile simulated with `hpprof run --cache-sim` has no samples: its\n"
 	"lines show the simulated counters (sim_Ir, sim_D1mr, ...) instead,\n"
 	"labelled SIMULATED.\n"
+	"A source file not at its recorded path is looked for under the run's\n"
+	"directory, through --source-map and $HPPROF_SOURCE_MAP (FROM=TO[:FROM=TO]),\n"
+	"and a Rust std path (/rustc/COMMIT/...) in the rust-src of that rustc.\n"
 	"\n"
 	"  -d, --asm        print the machine code, interleaved with the source lines\n"
 	"  -c, --counters   also print the counter columns\n"
+	"  -m, --source-map FROM=TO\n"
+	"                   read a source file whose path starts with FROM under TO\n"
+	"                   instead (as gdb's substitute-path; repeatable)\n"
 	"  -h, --help       this help\n";
 
 /* Any count at all (a simulated profile has counts and no samples). */
@@ -205,15 +212,22 @@ static int annotate_cmd(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "asm", no_argument, NULL, 'd' },
 		{ "counters", no_argument, NULL, 'c' },
+		{ "source-map", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hp_annotation *a;
 	char why[512];
 	int c, counters = 0, asm_only = 0;
-	while ((c = getopt_long(argc, argv, "dch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dcm:h", opts, NULL)) != -1) {
 		if (c == 'c') {
 			counters = 1;
+		} else if (c == 'm') {
+			if (srcpath_add_map(optarg)) {
+				hp_err("--source-map wants FROM=TO (two non-empty paths), not '%s'",
+				       optarg);
+				return 2;
+			}
 		} else if (c == 'd') {
 			asm_only = 1;
 		} else if (c == 'h') {
@@ -263,18 +277,22 @@ static int annotate_cmd(int argc, char **argv)
 		profile_free(p);
 		return err;
 	}
-	if (a->source_missing && sampled && !print_disasm(p, (uint32_t)fi, counters,
-					       "source file not found: its machine code", why,
-					       sizeof(why))) {
+	char intro[sizeof(a->source_why) + 64], sw[sizeof(intro) * 4];
+	snprintf(intro, sizeof(intro), "source file not found (%s): its machine code",
+		 textsafe(a->source_why, sw, sizeof(sw)));
+	if (a->source_missing && sampled && !print_disasm(p, (uint32_t)fi, counters, intro, why,
+							  sizeof(why))) {
 		annotate_free(a);
 		profile_free(p);
 		return 0;
 	}
-	char sf[1024], sp[4096];
+	char sf[1024], sp[4096], sr[4096 + 32] = "";
+	if (a->source_path && a->file && strcmp(a->source_path, a->file))
+		snprintf(sr, sizeof(sr), ", read from %s", textsafe(a->source_path, sp, sizeof(sp)));
 	if (sampled)
-		printf("%s  (%s)  total %.2f%% of %" PRIu64 " samples\n",
+		printf("%s  (%s%s)  total %.2f%% of %" PRIu64 " samples\n",
 		       textsafe(a->function, sf, sizeof(sf)),
-		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file",
+		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file", sr,
 		       profile_pct(p, a->function_total),
 		       p->nsamples);
 	else

@@ -15,6 +15,7 @@
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
 #include "analyzer/ranks.h"
+#include "analyzer/srcpath.h"
 #include "analyzer/timeline.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -49,6 +50,8 @@ static const char usage_text[] =
 	"      --alpha P        with --diff: significance level of the tests, and\n"
 	"                       1 - the confidence of the intervals (default 0.05)\n"
 	"      --no-color       do not use colors (so does NO_COLOR=1)\n"
+	"      --source-map FROM=TO  read a source file whose path starts with FROM\n"
+	"                       under TO (repeatable; also $HPPROF_SOURCE_MAP)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Views: summary functions lines tree flame memory threads timeline diff,\n"
@@ -67,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "to",       required_argument, NULL, 'U' },
 	{ "threshold", required_argument, NULL, 'T' },
 	{ "alpha",    required_argument, NULL, 'A' },
+	{ "source-map", required_argument, NULL, 'S' },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -191,6 +195,12 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 			if (cmd_parse_number("--alpha", optarg, 1e-9, 0.5, &o->d.alpha))
 				return 2;
 			o->diff_opts = 1;
+			break;
+		case 'S':
+			if (srcpath_add_map(optarg)) {
+				hp_err("--source-map wants FROM=TO, not '%s'", optarg);
+				return 2;
+			}
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);

@@ -28,8 +28,10 @@ PKGS="$PKGS time zstd util-linux"
 # The realworld tier profiles these Debian programs (tests/realworld/).
 PKGS="$PKGS gcc make git binutils"
 # ... and programs it builds in other languages (Debian's cargo and rustc
-# 1.63; a rustup toolchain earlier on PATH is used where there is one).
-PKGS="$PKGS cargo rustc"
+# 1.63; a rustup toolchain earlier on PATH is used where there is one);
+# rust-src: the Rust standard library's sources that annotate shows for
+# std functions (realworld_rust_src, analyzer/srcpath_rust.c).
+PKGS="$PKGS cargo rustc rust-src"
 PKGS="$PKGS g++"
 PKGS="$PKGS gfortran"
 PKGS="$PKGS gdc"

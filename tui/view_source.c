@@ -23,6 +23,7 @@
 #include "analyzer/calltree.h"
 #include "analyzer/columns.h"
 #include "analyzer/profile.h"
+#include "analyzer/srcpath.h"
 #include "common/grow.h"
 #include "tui/colors.h"
 #include "tui/view.h"
@@ -36,7 +37,7 @@ struct source {
 	uint32_t file_id;
 	char *path;                   /* as recorded */
 	char *shown;                  /* the path read, or NULL when unreadable */
-	char err[256];                /* why the file is missing */
+	char err[768];                /* why the file is missing */
 	char *buf;                    /* file contents */
 	char **text;                  /* text[1..ntext]: line text (NUL-terminated in buf) */
 	uint32_t ntext;
@@ -51,17 +52,15 @@ struct source {
 
 static FILE *open_source(struct source *s, const struct tui_app *a)
 {
-	char alt[4096], why[160], why_alt[160];
-	const char *cwd = app_run_cwd(a);
-	/* the path comes from the database: never a device or FIFO (annotate.h) */
-	FILE *f = annotate_open_source(s->path, why, sizeof(why));
-	if (!f && s->path[0] != '/' && cwd) {
-		snprintf(alt, sizeof(alt), "%s/%s", cwd, s->path);
-		if ((f = annotate_open_source(alt, why_alt, sizeof(why_alt))))
-			s->shown = strdup(alt);
-	}
-	if (f && !s->shown)
-		s->shown = strdup(s->path);
+	char why[512];
+	const struct hp_profile *p = app_profile(a);
+	/* a Rust std file: the rustcs that built the profile's modules */
+	for (uint32_t i = 0; !strncmp(s->path, "/rustc/", 7) && i < p->nfunctions; i++)
+		if (!i || p->functions[i].module != p->functions[i - 1].module)
+			rustsrc_note_binary(p->functions[i].module);
+	/* the path comes from the database: never a device or FIFO (annotate.h);
+	 * relative to the run's directory, --source-map, rust-src (srcpath.h) */
+	FILE *f = srcpath_open(s->path, app_run_cwd(a), &s->shown, why, sizeof(why));
 	if (!f)
 		snprintf(s->err, sizeof(s->err), "cannot read source file '%s': %s", s->path, why);
 	return f;

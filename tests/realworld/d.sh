@@ -7,4 +7,4 @@
 . "$HP_SRC/tests/realworld/lib.sh"
 rw_need gdc gdc
 rw_step build gdc -O2 -g -o work "$HP_SRC/tests/fixtures/rwlang/d/work.d"
-RW_NAMES=work rw_cpu "$T/work" 20
+RW_NAMES=work RW_NAMES_TOP=20 rw_cpu "$T/work" 20

@@ -5,7 +5,11 @@ table, DWARF inline scope), unless binutils' c++filt cannot demangle it
 either, and no member function is shown without its class
 ("operator()<...>"). Prints the offenders and exits 1.
 
-  names_check.py DB MODULE_BASENAME
+  names_check.py DB MODULE_BASENAME [--top N]
+
+--top N: besides, none of the N functions with the most samples (any
+module) is shown mangled, even where c++filt cannot demangle it either
+(the D test: gdc 12's "Nk" names, which hpprof demangles itself).
 """
 
 import os
@@ -21,7 +25,16 @@ MANGLED = re.compile(r"^(_Z|_R[A-Z]|_D[0-9]|__[a-z][a-z0-9_.]*_MOD_)|::h[0-9a-f]
 
 def main():
     db, module = sys.argv[1], sys.argv[2]
+    top = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--top" else 0
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    tops = [n for (n,) in con.execute("SELECT function FROM function_profile "
+                                      "ORDER BY total_samples DESC LIMIT ?", (top,))]
+    top_bad = [n for n in tops if MANGLED.search(n)]
+    if top:
+        print("# names: %d of the %d functions with the most samples mangled" %
+              (len(top_bad), len(tops)))
+    for n in top_bad:
+        print("  FAIL (among the top %d) %s" % (top, n))
     rows = con.execute("SELECT f.name, m.path FROM functions f JOIN modules m "
                        "ON m.id = f.module_id").fetchall()
     mine = [n for n, p in rows if os.path.basename(p) == module]
@@ -46,7 +59,7 @@ def main():
     print("# names: %d member functions of %s without their class" % (len(bare), module))
     for n in bare[:5]:
         print("  FAIL %s" % n)
-    return 1 if bad or bare or not mine else 0
+    return 1 if bad or bare or top_bad or not mine else 0
 
 
 if __name__ == "__main__":

@@ -270,6 +270,10 @@ def cxxfilt(names, *opts):
 
 
 CLONE_RE = re.compile(r"\.[a-z_]+(?:\.[0-9]+)*")
+# gdc 12 mangles a `return scope` parameter "NkM"; binutils 2.40's c++filt
+# reads only "MNk" (scope first): an "Nk" not right after a back
+# reference's "Q" + upper-case digits
+NKM_RE = re.compile(r"(?<![A-Z])((?:(?!Q)[A-Z])*)NkM")
 FORTRAN_RE = re.compile(r"^__([a-z][a-z0-9_.]*?)_MOD_(.+)$")
 
 
@@ -290,6 +294,13 @@ def demangle(names):
                 cxxfilt([n for n in names if n.startswith("_R")], "-p").items()})
     d = {n: n.split(".", 1) for n in names if re.match(r"_D([0-9]|main$)", n)}
     shown = cxxfilt(sorted({b for b, *_ in d.values()}), "-s", "dlang")
+    # what c++filt leaves, with gdc 12's "NkM" in the order it reads; the
+    # name stays mangled when a swap changed an identifier ("MNk" shown)
+    left = {b: NKM_RE.sub(r"\1MNk", b) for b, v in shown.items() if v == b}
+    for b, d2 in cxxfilt(sorted(set(left.values())), "-s", "dlang").items():
+        for orig in [o for o, sw in left.items() if sw == b]:
+            if d2 != b and "MNk" not in d2:
+                shown[orig] = d2
     for n, parts in d.items():
         sfx = "." + parts[1] if len(parts) > 1 else ""
         clones = CLONE_RE.findall(sfx)

@@ -10,6 +10,7 @@ endforeach()
 # compiler is missing.
 hp_script_test(realworld_rust_legacy realworld realworld/rust.sh legacy)
 hp_script_test(realworld_rust_v0 realworld realworld/rust.sh v0)
+hp_script_test(realworld_rust_src realworld realworld/rust_src.sh)
 hp_script_test(realworld_cxx realworld realworld/cxx.sh debug)
 hp_script_test(realworld_cxx_stripped realworld realworld/cxx.sh stripped)
 hp_script_test(realworld_java realworld realworld/java.sh)

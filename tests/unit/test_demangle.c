@@ -32,6 +32,27 @@ int main(void)
 	is("_D4work6Square4areaMxFmZm.isra.0.cold", "work.Square.area(ulong) const [clone .isra.0] [clone .cold]");
 	is("_D4work6Square4areaMxFmZm", "work.Square.area(ulong) const");
 	is("_D4work6Square4areaMxFmZm.9", NULL);        /* not a clone suffix */
+	/* gdc 12's `return scope` parameters, "NkM" (libiberty 2.40 reads
+	 * scope first, "MNk"): the 14 such names of the realworld D program */
+	is("_D3std5range10primitives__T5frontTdZQjFNaNbNcNdNiNfNkMANgdZNgd",
+	   "std.range.primitives.front!(double).front(scope return inout(double)[])");
+	is("_D3std5range10primitives__T5frontTdZQjFNaNbNcNdNiNfNkMANgdZNgd.part.0",
+	   "std.range.primitives.front!(double).front(scope return inout(double)[]) [clone .part.0]");
+	is("_D3std9algorithm8mutation__T15moveEmplaceImplTAdZQvFNaNbNiNfMKQqNkMKQwZv",
+	   "std.algorithm.mutation.moveEmplaceImpl!(double[]).moveEmplaceImpl(scope ref double[], "
+	   "scope return ref double[])");
+	is("_D4core8internal6string__T20unsignedToTempStringVki10ZQBcFNaNbNiNfmNkMAaZQd",
+	   "core.internal.string.unsignedToTempString!(10u).unsignedToTempString(ulong, "
+	   "scope return char[])");
+	is("_D3std9algorithm9searching__T4findVAyaa6_61203d3d2062TQtTxaZQBfFQBdxaZ13trustedMemchr"
+	   "FNaNbNiNeNkMKNgAyaKxaZNgQj",
+	   "std.algorithm.searching.find!(\"a == b\", immutable(char)[], const(char)).find("
+	   "immutable(char)[], const(char)).trustedMemchr(scope return ref inout(immutable(char)[]), "
+	   "ref const(char))");
+	/* constructed: "NkM" inside an identifier too ("aNkMb"): swapping it
+	 * would change the name, so the whole name stays as it is */
+	is("_D3foo5aNkMbFNkMAaZv", NULL);
+	is("_D3foo5aNkMbFMNkAaZv", "foo.aNkMb(scope return char[])");
 	CHECK(demangle_is_mangled("_Dmain"));
 	/* gfortran: module procedures as gdb names them */
 	CHECK(demangle_is_mangled("__kernels_MOD_lcg_sum"));
