@@ -29,11 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/grow.h"
+#include "common/log.h"
 
 #define MAX_WATCHED 4096
 #define FLAT_ROUNDS 4          /* unchanged readings before the interval doubles */
@@ -62,6 +64,7 @@ struct hp_memwatch {
 	unsigned nprocs;
 	struct hp_mem_reading *queue;
 	size_t nqueue, cap;
+	unsigned long rounds, statm_reads, status_reads;   /* for --debug=mem:1 */
 };
 
 static void push(struct hp_memwatch *w, const struct hp_mem_reading *m)
@@ -87,9 +90,10 @@ static int64_t status_kb(const char *buf, const char *key)
 
 /* Read /proc/PID/status: the RSS split and VmHWM. 0, or -1 when it could
  * not be read (the process is gone, or a kernel without the fields). */
-static int read_status(struct watched *p, struct hp_mem_reading *m)
+static int read_status(struct hp_memwatch *w, struct watched *p, struct hp_mem_reading *m)
 {
 	char path[64], buf[4096];
+	w->status_reads++;
 	snprintf(path, sizeof(path), "/proc/%u/status", p->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -143,6 +147,7 @@ static int read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 	char buf[128];
 	unsigned long f[3];
 	ssize_t n = pread(p->fd, buf, sizeof(buf) - 1, 0);
+	w->statm_reads++;
 	if (n <= 0) {                 /* the process is gone */
 		close(p->fd);
 		p->fd = -1;
@@ -160,7 +165,7 @@ static int read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 	p->resident = resident;
 	p->shared = shared;
 	if (!p->have_status || shared != p->status_shared || shrank)
-		read_status(p, &m);
+		read_status(w, p, &m);
 	if (!m.split && p->have_status && shared == p->status_shared) {
 		m.rss_file = p->file;
 		m.rss_shmem = p->shmem;
@@ -202,6 +207,7 @@ static void *poller(void *arg)
 			;
 		if (w->stop)
 			break;
+		w->rounds++;
 		if (read_all(w) || w->added) {
 			step = 1;
 			flat = 0;
@@ -211,6 +217,12 @@ static void *poller(void *arg)
 			flat = 0;
 		}
 	}
+	struct rusage ru;
+	if (!getrusage(RUSAGE_THREAD, &ru))
+		hp_debug(HP_DBG_MEM, 1, "RSS thread: %lu rounds, %lu statm and %lu status reads,"
+			 " CPU %.2f ms", w->rounds, w->statm_reads, w->status_reads,
+			 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+			 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }

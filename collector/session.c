@@ -346,6 +346,7 @@ static int finish(struct hp_session *s, pid_t pid)
 		return s->err;
 	int err = drain(s, 1);
 	store_memory(s);
+	hp_debug(HP_DBG_RUN, 1, "run loop: %llu rounds", (unsigned long long)s->round);
 	if (s->o->on_poll) {
 		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
 		if (!err)
