@@ -340,13 +340,28 @@ reaped:
 	return err;
 }
 
+/* --debug=run:1: the loop's rounds and this thread's CPU since the
+ * events were opened (s->ru0), user and system. */
+static void loop_debug(const struct hp_session *s)
+{
+	struct rusage ru;
+	if (hp_debug_levels[HP_DBG_RUN] < 1 || getrusage(RUSAGE_THREAD, &ru))
+		return;
+	hp_debug_print(HP_DBG_RUN, "run loop: %llu rounds; its thread's CPU %.2f ms user,"
+		       " %.2f ms system", (unsigned long long)s->round,
+		       ((double)(ru.ru_utime.tv_sec - s->ru0.ru_utime.tv_sec) * 1e6 +
+			(double)(ru.ru_utime.tv_usec - s->ru0.ru_utime.tv_usec)) / 1e3,
+		       ((double)(ru.ru_stime.tv_sec - s->ru0.ru_stime.tv_sec) * 1e6 +
+			(double)(ru.ru_stime.tv_usec - s->ru0.ru_stime.tv_usec)) / 1e3);
+}
+
 static int finish(struct hp_session *s, pid_t pid)
 {
 	if (s->stopped)
 		return s->err;
 	int err = drain(s, 1);
 	store_memory(s);
-	hp_debug(HP_DBG_RUN, 1, "run loop: %llu rounds", (unsigned long long)s->round);
+	loop_debug(s);
 	if (s->o->on_poll) {
 		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
 		if (!err)
@@ -481,6 +496,8 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	} else if ((err = launch_prepare(&l, argv))) {
 		goto out_release;
 	}
+	if (hp_debug_levels[HP_DBG_RUN] >= 1)
+		getrusage(RUSAGE_THREAD, &s->ru0);
 	if (!o->no_perf && (err = session_open_events(s, l.pid))) {
 		/* Not the program's fault: say that perf events failed, and why. */
 		res->perf_errno = -err;
