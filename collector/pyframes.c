@@ -58,7 +58,9 @@ int pyframes_new(struct pyframes **out)
 	struct pyframes *pf = malloc(sizeof(*pf));
 	if (!pf)
 		return -ENOMEM;
+	size_t to = offsetof(struct pyframes, hdr) + sizeof(pf->hdr);
 	memset(pf, 0, offsetof(struct pyframes, hdr));
+	memset((char *)pf + to, 0, sizeof(*pf) - to);
 	hmap_init(&pf->pids);
 	*out = pf;
 	return 0;

@@ -31,17 +31,20 @@
 #include "common/record.h"
 #include "common/runfacts.h"
 
-/* The scratch buffers from raw on (~30 KiB) are written before they are
- * read: only the state before them is cleared, so that a run that meets
- * no Python does not touch their pages. */
+/* The scratch buffers raw .. window (~30 KiB) are written before they
+ * are read: only the state around them is cleared, so that a run that
+ * meets no Python does not touch their pages. */
 int pyremote_new(struct hp_pyremote **out)
 {
 	struct hp_pyremote *r = malloc(sizeof(*r));
+	size_t from = offsetof(struct hp_pyremote, raw);
+	size_t to = offsetof(struct hp_pyremote, window) + sizeof(r->window);
 	int err;
 	*out = NULL;
 	if (!r)
 		return -ENOMEM;
-	memset(r, 0, offsetof(struct hp_pyremote, raw));
+	memset(r, 0, from);
+	memset((char *)r + to, 0, sizeof(*r) - to);
 	if ((err = pyframes_new(&r->pf)) || (err = pyfeed_new(&r->locs))) {
 		pyremote_free(r);
 		return err;

@@ -70,7 +70,8 @@ struct hp_pyremote {
 	char version[32];
 	char note[256];
 	char frames[1024];
-	/* scratch, written before it is read (not cleared: pyremote_new) */
+	/* scratch, raw .. window: written before it is read (not cleared:
+	 * pyremote_new); state goes above raw or below window */
 	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];
