@@ -29,11 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/grow.h"
+#include "common/log.h"
 
 #define MAX_WATCHED 4096
 #define FLAT_ROUNDS 4          /* unchanged readings before the interval doubles */
@@ -62,6 +64,10 @@ struct hp_memwatch {
 	unsigned nprocs;
 	struct hp_mem_reading *queue;
 	size_t nqueue, cap;
+	unsigned long rounds, statm_reads, status_reads;   /* for --debug=mem:1 */
+	int threaded;                 /* 0: memwatch_start_polled, no thread */
+	unsigned step, flat;          /* the interval's multiple; unchanged rounds */
+	uint64_t due;                 /* polled: when the next round is due (ns) */
 };
 
 static void push(struct hp_memwatch *w, const struct hp_mem_reading *m)
@@ -87,9 +93,10 @@ static int64_t status_kb(const char *buf, const char *key)
 
 /* Read /proc/PID/status: the RSS split and VmHWM. 0, or -1 when it could
  * not be read (the process is gone, or a kernel without the fields). */
-static int read_status(struct watched *p, struct hp_mem_reading *m)
+static int read_status(struct hp_memwatch *w, struct watched *p, struct hp_mem_reading *m)
 {
 	char path[64], buf[4096];
+	w->status_reads++;
 	snprintf(path, sizeof(path), "/proc/%u/status", p->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -143,6 +150,7 @@ static int read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 	char buf[128];
 	unsigned long f[3];
 	ssize_t n = pread(p->fd, buf, sizeof(buf) - 1, 0);
+	w->statm_reads++;
 	if (n <= 0) {                 /* the process is gone */
 		close(p->fd);
 		p->fd = -1;
@@ -160,7 +168,7 @@ static int read_one(struct hp_memwatch *w, struct watched *p, uint64_t t)
 	p->resident = resident;
 	p->shared = shared;
 	if (!p->have_status || shared != p->status_shared || shrank)
-		read_status(p, &m);
+		read_status(w, p, &m);
 	if (!m.split && p->have_status && shared == p->status_shared) {
 		m.rss_file = p->file;
 		m.rss_shmem = p->shmem;
@@ -184,15 +192,33 @@ static int read_all(struct hp_memwatch *w)
 	return moved;
 }
 
+/* One round of readings, and the back-off it decides; with the lock. */
+static void round_of_readings(struct hp_memwatch *w)
+{
+	w->rounds++;
+	if (read_all(w) || w->added) {
+		w->step = 1;
+		w->flat = 0;
+		w->added = 0;
+	} else if (++w->flat >= FLAT_ROUNDS && w->step < MAX_BACKOFF) {
+		w->step *= 2;
+		w->flat = 0;
+	}
+}
+
+static uint64_t slot_ns(const struct hp_memwatch *w)
+{
+	return (uint64_t)w->interval_ms * w->step * 1000000ull;
+}
+
 static void *poller(void *arg)
 {
 	struct hp_memwatch *w = arg;
 	struct timespec next;
-	unsigned step = 1, flat = 0;  /* the interval's multiple; unchanged rounds */
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
-		next.tv_nsec += (long)(w->interval_ms * step) * 1000000L;
+		next.tv_nsec += (long)(w->interval_ms * w->step) * 1000000L;
 		while (next.tv_nsec >= 1000000000L) {
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
@@ -202,33 +228,80 @@ static void *poller(void *arg)
 			;
 		if (w->stop)
 			break;
-		if (read_all(w) || w->added) {
-			step = 1;
-			flat = 0;
-			w->added = 0;
-		} else if (++flat >= FLAT_ROUNDS && step < MAX_BACKOFF) {
-			step *= 2;
-			flat = 0;
-		}
+		round_of_readings(w);
 	}
+	struct rusage ru;
+	if (!getrusage(RUSAGE_THREAD, &ru))
+		hp_debug(HP_DBG_MEM, 1, "RSS thread: %lu rounds, %lu statm and %lu status reads,"
+			 " CPU %.2f ms", w->rounds, w->statm_reads, w->status_reads,
+			 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+			 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
-int memwatch_start(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out)
+static struct hp_memwatch *watch_new(unsigned interval_ms, uint64_t t0)
 {
 	pthread_condattr_t ca;
 	struct hp_memwatch *w = calloc(1, sizeof(*w));
 	if (!w)
-		return -ENOMEM;
+		return NULL;
 	w->interval_ms = interval_ms;
 	w->t0 = t0;
 	w->page = sysconf(_SC_PAGESIZE);
+	w->step = 1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	return w;
+}
+
+int memwatch_start_polled(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out)
+{
+	struct hp_memwatch *w = watch_new(interval_ms, t0);
+	if (!w)
+		return -ENOMEM;
+	w->due = hp_now_ns() + slot_ns(w);
+	*out = w;
+	return 0;
+}
+
+int memwatch_due_ms(struct hp_memwatch *w, uint64_t now_ns)
+{
+	if (!w || w->threaded)
+		return -1;
+	pthread_mutex_lock(&w->lock);
+	uint64_t due = w->due;
+	pthread_mutex_unlock(&w->lock);
+	return due > now_ns ? (int)((due - now_ns + 999999) / 1000000) : 0;
+}
+
+/* A round is taken up to half a slot before it is due: the caller woke
+ * for something else then, which saves it a wake-up of its own. The
+ * schedule stays one round per slot (the next is due a slot after this
+ * one was), so there are as many readings as the thread takes. */
+void memwatch_poll(struct hp_memwatch *w, uint64_t now_ns)
+{
+	if (!w || w->threaded)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (now_ns + slot_ns(w) / 2 >= w->due) {
+		round_of_readings(w);
+		w->due += slot_ns(w);
+		if (w->due <= now_ns)          /* the caller was late: from now */
+			w->due = now_ns + slot_ns(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+int memwatch_start(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out)
+{
+	struct hp_memwatch *w = watch_new(interval_ms, t0);
+	if (!w)
+		return -ENOMEM;
+	w->threaded = 1;
 	int err = pthread_create(&w->thread, NULL, poller, w);
 	if (err) {
 		pthread_cond_destroy(&w->wake);
@@ -328,11 +401,16 @@ void memwatch_stop(struct hp_memwatch *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = 1;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	if (w->threaded) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = 1;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	} else {
+		hp_debug(HP_DBG_MEM, 1, "RSS readings (by the run loop): %lu rounds, %lu statm"
+			 " and %lu status reads", w->rounds, w->statm_reads, w->status_reads);
+	}
 	for (unsigned i = 0; i < w->nprocs; i++)
 		if (w->procs[i].fd >= 0)
 			close(w->procs[i].fd);

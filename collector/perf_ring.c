@@ -126,13 +126,50 @@ static int cmp_entry(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* The header at pos, read byte by byte: it may wrap around the end. */
+/* len bytes at pos into out: they may wrap around the ring's end. */
+static void copy_out(const struct hp_ring *r, uint64_t pos, void *out, size_t len)
+{
+	uint64_t off = pos & r->mask, first = r->size - off;
+	if (len <= first) {
+		memcpy(out, r->data + off, len);
+	} else {
+		memcpy(out, r->data + off, first);
+		memcpy((uint8_t *)out + first, r->data, len - first);
+	}
+}
+
 static struct perf_event_header header_at(const struct hp_ring *r, uint64_t pos)
 {
 	struct perf_event_header h;
-	for (size_t i = 0; i < sizeof(h); i++)
-		((uint8_t *)&h)[i] = r->data[(pos + i) & r->mask];
+	copy_out(r, pos, &h, sizeof(h));
 	return h;
+}
+
+/* The time of the record at pos with header h (perf_record_time), for
+ * the drain's sort. A sample carries it near its start and takes the
+ * room of its whole stack copy (64 KiB by default): one that wraps
+ * around the ring's end is read from a copy of its head alone (given the
+ * head's size), not copied whole twice (here, then to be handled); other
+ * records are small and carry it in their trailer. */
+static int record_time(struct hp_ring_reader *rd, const struct hp_ring *r, uint64_t pos,
+		       struct perf_event_header h, uint64_t sample_type, uint64_t *t)
+{
+	enum { HEAD = 128 };              /* a sample's time is in its first 40 bytes */
+	uint64_t off = pos & r->mask;
+	*t = 0;
+	if (off + h.size > r->size && h.type == PERF_RECORD_SAMPLE && h.size > HEAD) {
+		uint8_t head[HEAD];
+		copy_out(r, pos, head, sizeof(head));
+		h.size = HEAD;
+		memcpy(head, &h, sizeof(h));
+		perf_record_time(head, HEAD, sample_type, t);
+		return 0;
+	}
+	const uint8_t *rec = record_at(rd, r, pos, h.size);
+	if (!rec)
+		return -ENOMEM;
+	perf_record_time(rec, h.size, sample_type, t);
+	return 0;
 }
 
 /* A record stamped this far past the cut is no time of this run's clock:
@@ -157,11 +194,9 @@ static int collect(struct hp_ring_reader *rd, struct hp_ring *r, unsigned ri,
 				 ri, h.size, (unsigned long long)pos, (unsigned long long)head);
 			break;
 		}
-		const uint8_t *rec = record_at(rd, r, pos, h.size);
-		if (!rec)
-			return -ENOMEM;
 		struct ring_entry e = { 0, ri, h.size, pos };
-		perf_record_time(rec, h.size, sample_type, &e.time);
+		if (record_time(rd, r, pos, h, sample_type, &e.time))
+			return -ENOMEM;
 		if (rd->cut && e.time >= rd->cut && e.time - rd->cut < CUT_SANE_NS) {
 			r->head = pos;
 			break;

@@ -13,6 +13,7 @@
 #include "collector/pyframes.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -53,9 +54,13 @@ struct pyframes {
 
 int pyframes_new(struct pyframes **out)
 {
-	struct pyframes *pf = calloc(1, sizeof(*pf));
+	/* hdr (32 KiB) is scratch, written before it is read: not cleared */
+	struct pyframes *pf = malloc(sizeof(*pf));
 	if (!pf)
 		return -ENOMEM;
+	size_t to = offsetof(struct pyframes, hdr) + sizeof(pf->hdr);
+	memset(pf, 0, offsetof(struct pyframes, hdr));
+	memset((char *)pf + to, 0, sizeof(*pf) - to);
 	hmap_init(&pf->pids);
 	*out = pf;
 	return 0;

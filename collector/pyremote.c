@@ -12,6 +12,7 @@
 #include "collector/pyremote_priv.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,23 +21,30 @@
 #include "collector/pyfeed.h"
 #include "collector/pyframes.h"
 #include "collector/pymerge.h"
+#include "collector/pyruntime.h"
 #include "collector/session.h"
 #include "collector/unwind.h"
 #include "common/error.h"
-#include "common/clock.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/record.h"
 #include "common/runfacts.h"
 
+/* The scratch buffers raw .. window (~30 KiB) are written before they
+ * are read: only the state around them is cleared, so that a run that
+ * meets no Python does not touch their pages. */
 int pyremote_new(struct hp_pyremote **out)
 {
-	struct hp_pyremote *r = calloc(1, sizeof(*r));
+	struct hp_pyremote *r = malloc(sizeof(*r));
+	size_t from = offsetof(struct hp_pyremote, raw);
+	size_t to = offsetof(struct hp_pyremote, window) + sizeof(r->window);
 	int err;
 	*out = NULL;
 	if (!r)
 		return -ENOMEM;
+	memset(r, 0, from);
+	memset((char *)r + to, 0, sizeof(*r) - to);
 	if ((err = pyframes_new(&r->pf)) || (err = pyfeed_new(&r->locs))) {
 		pyremote_free(r);
 		return err;
@@ -68,14 +76,17 @@ void pyremote_free(struct hp_pyremote *r)
 }
 
 /* A process without Python may map one later (a libpython loaded after
- * the sample that probed it, an embedding program): it is probed again
- * once REPROBE_MS have passed. A Python found stays until an exec. */
-static int probe_cached(struct hp_pyremote *r, uint32_t pid, uint64_t now_ms, int *ok)
+ * the sample that probed it, an embedding program): its "no Python" holds
+ * until it maps a file that may hold one (pyremote_mapped), or mapping
+ * records may have been lost (then r->maps_gen moved on). Nothing is
+ * probed again on a timer: a process that maps nothing new costs one
+ * read of its maps in the whole run. A Python found stays until an exec. */
+static int probe_cached(struct hp_pyremote *r, uint32_t pid, int *ok)
 {
 	uint64_t v;
 	if (!hmap_get(&r->probed, pid, &v))
 		return 0;
-	if ((v & 3) == PROBE_NONE && now_ms - (v >> 2) >= REPROBE_MS) {
+	if ((v & 3) == PROBE_NONE && v >> 2 != r->maps_gen) {
 		pyframes_forget(r->pf, pid);
 		hmap_del(&r->probed, pid, NULL);
 		return 0;
@@ -87,10 +98,10 @@ static int probe_cached(struct hp_pyremote *r, uint32_t pid, uint64_t now_ms, in
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 {
 	const struct py_runtime *rt;
-	uint64_t now_ms = hp_now_ns() / 1000000;
 	int ok;
-	if (probe_cached(r, pid, now_ms, &ok))
+	if (probe_cached(r, pid, &ok))
 		return ok;
+	r->probes++;
 	int err = pyframes_runtime(r->pf, pid, &rt);
 	ok = !err && rt->off;
 	if (!err && !r->version[0] && rt->major)
@@ -107,9 +118,22 @@ int pyremote_probe(struct hp_pyremote *r, uint32_t pid)
 		hp_debug(HP_DBG_RUN, 1, "process %u runs Python %u.%u after an exec", pid,
 			 rt->major, rt->minor);
 	}
-	hmap_put(&r->probed, pid, now_ms << 2 | (uint64_t)(ok ? PROBE_PYTHON : err ? PROBE_NONE
+	hmap_put(&r->probed, pid, r->maps_gen << 2 | (uint64_t)(ok ? PROBE_PYTHON : err ? PROBE_NONE
 						 : PROBE_UNSUPPORTED));
 	return ok;
+}
+
+void pyremote_mapped(struct hp_pyremote *r, uint32_t pid, const char *path)
+{
+	uint64_t v;
+	if (!path) {
+		r->maps_gen++;                /* every "no Python" is stale */
+		return;
+	}
+	if (pyruntime_may_hold(path) && hmap_get(&r->probed, pid, &v) && (v & 3) == PROBE_NONE) {
+		pyframes_forget(r->pf, pid);
+		hmap_del(&r->probed, pid, NULL);
+	}
 }
 
 void pyremote_exec(struct hp_pyremote *r, uint32_t pid)
@@ -558,6 +582,9 @@ void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 	uint64_t all = pyfeed_counts_all(&r->n);
 	char execs[96] = "", bpf[384] = "";
 	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
+	/* tests/e2e/python_probes.sh reads this line */
+	hp_debug(HP_DBG_RUN, 1, "Python runtime probes: %llu (reads of a process's maps)",
+		 (unsigned long long)r->probes);
 	if (!all)
 		return;
 	if (r->exec_python.len)

@@ -39,9 +39,17 @@ void pyremote_free(struct hp_pyremote *r);
 /* Looks at pid: 1 when hpprof can read its Python frames, 0 when it
  * runs no Python, or one it cannot read (then said on stderr once, with
  * pyruntime_note's text, and kept for run_info). The answer is kept until
- * pid execs (pyremote_exec); "no Python" only for 250 ms, after which pid
- * is looked at again (a libpython mapped later). */
+ * pid execs (pyremote_exec); "no Python" until pid maps a file that may
+ * hold one (pyremote_mapped), never on a timer. */
 int pyremote_probe(struct hp_pyremote *r, uint32_t pid);
+
+/* pid mapped path executable (a PERF_RECORD_MMAP/MMAP2): when the file
+ * may be a Python runtime (pyruntime_may_hold: a libpython loaded after
+ * the probe, an embedding program) and pid was found running none, it is
+ * probed again at its next sample. path NULL: mapping records may have
+ * been lost (PERF_RECORD_LOST), so every process found without Python is
+ * probed again. */
+void pyremote_mapped(struct hp_pyremote *r, uint32_t pid, const char *path);
 
 /* pid exec'd (PERF_RECORD_COMM with its exec flag): its runtime, thread
  * states and code objects were those of the old image. They are

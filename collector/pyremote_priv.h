@@ -22,7 +22,6 @@ enum {
 	HEAD = 24,                /* ob_refcnt, ob_type, ob_size */
 	MAX_CFRAMES = 128,        /* activations followed below the copy / anchored in it */
 	TS_MAX = 256,             /* bytes of a thread state read */
-	REPROBE_MS = 250,         /* a process without Python is looked at again after this */
 };
 
 /* What a probe found (the low 2 bits of r->probed's values). */
@@ -32,7 +31,9 @@ struct hp_pyremote {
 	struct pyframes *pf;
 	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
-	struct hp_hmap probed;         /* pid -> enum probe | ms of the probe << 2 */
+	struct hp_hmap probed;         /* pid -> enum probe | maps_gen at the probe << 2 */
+	uint64_t maps_gen;             /* bumped when mapping records may have been lost */
+	uint64_t probes;               /* pyruntime lookups (not cached answers) */
 	struct hp_hmap execed;         /* pid -> 1: exec'd since its last probe */
 	struct hp_hmap exec_python;    /* pid -> 1: found running Python after an exec */
 	struct pyfeed_counts n;        /* samples of Python threads */
@@ -69,6 +70,8 @@ struct hp_pyremote {
 	char version[32];
 	char note[256];
 	char frames[1024];
+	/* scratch, raw .. window: written before it is read (not cleared:
+	 * pyremote_new); state goes above raw or below window */
 	struct pyframe_raw raw[PYFRAMES_MAX], now[PYFRAMES_MAX];
 	struct pyframe py[PYFRAMES_MAX];
 	struct pymerge_frame mf[HP_MAX_FRAMES];

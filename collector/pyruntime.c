@@ -53,6 +53,11 @@ static int is_python_name(const char *path)
 	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
 }
 
+int pyruntime_may_hold(const char *path)
+{
+	return is_python_name(path);
+}
+
 /* Value of the 8-byte datum at link-time address vaddr, read from the
  * file through the PT_LOAD segment that holds it. */
 static int read_file_vaddr(Elf *elf, int fd, uint64_t vaddr, uint64_t *val)

@@ -40,6 +40,12 @@ struct py_runtime {
 int pyruntime_find(uint32_t pid, struct py_runtime *rt);
 
 /*
+ * Whether a file mapped from path can change what pyruntime_find says of
+ * a process: only files named python* or libpython* are looked at.
+ */
+int pyruntime_may_hold(const char *path);
+
+/*
  * Same, for a process whose mapped file of the runtime is known: path as
  * opened (a /proc/PID/map_files link works) and mapped at load bias
  * `bias`. Used by pyruntime_find and by tests. Returns 0 or -ENOENT when

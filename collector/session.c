@@ -12,7 +12,9 @@
  * session_records.c turns records into facts (maps, processes, threads,
  * unwound samples). This file is the loop: launch, drain when a ring
  * reaches its watermark (or every 100 ms; every 10 ms with an on_poll
- * stream), RSS readings, commits, on_poll, stop signals, and the end of
+ * stream), RSS readings (taken by the loop itself, memwatch_poll, on the
+ * wake-ups it has anyway, unless an on_poll stream may keep it busy: then
+ * by memwatch's thread), commits, on_poll, stop signals, and the end of
  * the run, noticed at once through the target's pidfd.
  *
  * In no_perf mode there are no rings: the caller feeds processes and
@@ -286,7 +288,9 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	for (;;) {
-		poll(pfd, (nfds_t)nfd, loop_timeout_ms(s, pidfd));  /* no_perf: a nap */
+		int timeout = loop_timeout_ms(s, pidfd), due = memwatch_due_ms(s->mw, hp_now_ns());
+		poll(pfd, (nfds_t)nfd, due >= 0 && due < timeout ? due : timeout);  /* no_perf: a nap */
+		memwatch_poll(s->mw, hp_now_ns());
 		s->round++;
 		if ((err = drain(s, 0)))
 			break;
@@ -340,12 +344,28 @@ reaped:
 	return err;
 }
 
+/* --debug=run:1: the loop's rounds and this thread's CPU since the
+ * events were opened (s->ru0), user and system. */
+static void loop_debug(const struct hp_session *s)
+{
+	struct rusage ru;
+	if (hp_debug_levels[HP_DBG_RUN] < 1 || getrusage(RUSAGE_THREAD, &ru))
+		return;
+	hp_debug_print(HP_DBG_RUN, "run loop: %llu rounds; its thread's CPU %.2f ms user,"
+		       " %.2f ms system", (unsigned long long)s->round,
+		       ((double)(ru.ru_utime.tv_sec - s->ru0.ru_utime.tv_sec) * 1e6 +
+			(double)(ru.ru_utime.tv_usec - s->ru0.ru_utime.tv_usec)) / 1e3,
+		       ((double)(ru.ru_stime.tv_sec - s->ru0.ru_stime.tv_sec) * 1e6 +
+			(double)(ru.ru_stime.tv_usec - s->ru0.ru_stime.tv_usec)) / 1e3);
+}
+
 static int finish(struct hp_session *s, pid_t pid)
 {
 	if (s->stopped)
 		return s->err;
 	int err = drain(s, 1);
 	store_memory(s);
+	loop_debug(s);
 	if (s->o->on_poll) {
 		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
 		if (!err)
@@ -480,6 +500,8 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	} else if ((err = launch_prepare(&l, argv))) {
 		goto out_release;
 	}
+	if (hp_debug_levels[HP_DBG_RUN] >= 1)
+		getrusage(RUSAGE_THREAD, &s->ru0);
 	if (!o->no_perf && (err = session_open_events(s, l.pid))) {
 		/* Not the program's fault: say that perf events failed, and why. */
 		res->perf_errno = -err;
@@ -494,7 +516,9 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	install_signals(&oi, &ot, &oh);
 	s->t0 = hp_now_ns();
 	record_target(s, l.pid, argv);
-	if (o->mem_interval_ms && (err = memwatch_start(o->mem_interval_ms, s->t0, &s->mw)))
+	/* the RSS readings: by the loop itself unless a stream may keep it busy */
+	if (o->mem_interval_ms && (err = (o->on_poll ? memwatch_start : memwatch_start_polled)
+				   (o->mem_interval_ms, s->t0, &s->mw)))
 		hp_warn("no memory timeline: %s", hp_strerror(err));
 	s->preexec_rss = memwatch_rss_now((uint32_t)l.pid);
 	if ((err = launch_release(&l))) {

@@ -10,6 +10,7 @@
 
 #include <linux/perf_event.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "collector/module.h"
 #include "collector/perf_ring.h"
@@ -112,6 +113,7 @@ struct hp_session {
 	struct hp_hmap rows;           /* pids this session wrote a processes row for (perf's
 				        * FORK or exec COMM, the target, an adoption) */
 	uint64_t round;                /* poll rounds so far */
+	struct rusage ru0;             /* --debug=run:1: the loop thread's before the events */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
 	uint64_t pcs[HP_MAX_FRAMES];

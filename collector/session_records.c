@@ -137,6 +137,8 @@ static void handle_mmap(struct hp_session *s, const struct hp_perf_mmap *m)
 	hp_debug(HP_DBG_PERF, 2, "mmap pid %u %#llx-%#llx %s", m->pid, (unsigned long long)m->addr,
 		 (unsigned long long)(m->addr + m->len), m->filename);
 	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff, m->filename);
+	if (s->o->pyremote)                   /* a libpython: probe the pid again */
+		pyremote_mapped(s->o->pyremote, m->pid, m->filename);
 }
 
 /* --- locations --- */
@@ -484,6 +486,8 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 		if (!(err = perf_parse_lost(rec, size, &id, &lost)))
 			s->res->lost += lost;
 		note_gap(s, ring);
+		if (s->o->pyremote)           /* a lost MMAP2 may have mapped a Python */
+			pyremote_mapped(s->o->pyremote, 0, NULL);
 		return err;
 	case PERF_RECORD_UNTHROTTLE:
 		note_gap(s, ring);

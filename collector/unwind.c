@@ -64,6 +64,8 @@ struct space {
 	struct hp_hmap rules;          /* rule_key(pc, exact) -> rule value */
 	uint8_t *states;               /* register states, state_size bytes each */
 	size_t nstates, cap;
+	struct row *rows;              /* CFI rows learned (learn_rule), by address */
+	size_t nrows, rows_cap;
 };
 
 struct hp_unwinder {
@@ -74,6 +76,7 @@ struct hp_unwinder {
 	struct space *last_space;
 	size_t state_size;             /* libunwind's register state size, 0 until seen */
 	int no_rules;                  /* step with unw_step() only */
+	uint64_t cfi_reads;            /* unw_reg_states_iterate() calls (learn_rule) */
 };
 
 /* What the accessors see of the sample being unwound (their void *arg). */
@@ -227,6 +230,7 @@ static void space_free(struct space *s)
 	unw_destroy_addr_space(s->as);
 	hmap_release(&s->rules);
 	free(s->states);
+	free(s->rows);
 	free(s);
 }
 
@@ -234,6 +238,7 @@ static void forget_rules(struct space *s)
 {
 	hmap_release(&s->rules);
 	s->nstates = 0;
+	s->nrows = 0;
 }
 
 static struct space *space_new(struct hp_unwinder *u)
@@ -320,24 +325,87 @@ static int is_sigreturn(struct sample_ctx *ctx, uint64_t pc)
 
 /* ---- step rules ------------------------------------------------------- */
 
-/* What unw_reg_states_iterate() is asked for: the state at one address. */
-struct state_query {
-	uint64_t ip;
-	const void *state;
-	size_t size;
-	uint8_t copy[UNW_RULE_MAX];
+/* A row of a function's CFI table (an FDE): the libunwind register state
+ * that applies to the lookup addresses [start, end). */
+struct row {
+	uint64_t start, end;
+	uint64_t index;                /* in space's states */
 };
+
+/* What unw_reg_states_iterate() is asked for: the state at one address,
+ * and every row of the FDE that holds it, whose states are kept. */
+struct state_query {
+	struct hp_unwinder *u;
+	struct space *s;
+	uint64_t ip;
+	uint64_t index;                /* ip's row's state */
+	int found, err;
+	struct row *rows;              /* the FDE's rows, in address order */
+	size_t nrows, cap;
+};
+
+static int store_state(struct hp_unwinder *u, struct space *s, const void *state, size_t size,
+		       uint64_t *index)
+{
+	if (!u->state_size && size <= UNW_RULE_MAX) {
+		u->state_size = size;
+		hp_debug(HP_DBG_UNWIND, 1, "libunwind register states take %zu bytes", size);
+	}
+	if (size != u->state_size)
+		return -HP_EUNSUPPORTED;
+	if (hp_grow((void **)&s->states, &s->cap, s->nstates + 1, u->state_size))
+		return -ENOMEM;
+	memcpy(s->states + s->nstates * u->state_size, state, size);
+	*index = s->nstates++;
+	return 0;
+}
 
 static int take_state(void *token, void *state, size_t size, unw_word_t start, unw_word_t end)
 {
 	struct state_query *q = token;
+	uint64_t index;
 
-	if (q->ip >= start && q->ip < end && size <= sizeof(q->copy) && !q->state) {
-		memcpy(q->copy, state, size);
-		q->state = q->copy;
-		q->size = size;
+	if (q->err || (q->err = store_state(q->u, q->s, state, size, &index)))
+		return 0;
+	if (q->ip >= start && q->ip < end && !q->found) {
+		q->index = index;
+		q->found = 1;
 	}
+	if (!hp_grow((void **)&q->rows, &q->cap, q->nrows + 1, sizeof(*q->rows)))
+		q->rows[q->nrows++] = (struct row){ start, end, index };
 	return 0;
+}
+
+/* The row of s->rows that holds the lookup address ip, or NULL. */
+static const struct row *row_find(const struct space *s, uint64_t ip)
+{
+	size_t lo = 0, hi = s->nrows;
+
+	while (lo < hi) {                /* the first row starting above ip */
+		size_t mid = (lo + hi) / 2;
+		if (s->rows[mid].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && ip < s->rows[lo - 1].end ? &s->rows[lo - 1] : NULL;
+}
+
+/* Keep the rows of one FDE (in address order, not overlapping) in
+ * s->rows, sorted by address; rows that overlap a kept one are not kept. */
+static void keep_rows(struct space *s, const struct row *rows, size_t n)
+{
+	if (!n || hp_grow((void **)&s->rows, &s->rows_cap, s->nrows + n, sizeof(*s->rows)))
+		return;
+	size_t at = 0;
+	while (at < s->nrows && s->rows[at].start < rows[0].start)
+		at++;
+	if ((at && s->rows[at - 1].end > rows[0].start) ||
+	    (at < s->nrows && s->rows[at].start < rows[n - 1].end))
+		return;                  /* already known in part: keep what is there */
+	memmove(&s->rows[at + n], &s->rows[at], (s->nrows - at) * sizeof(*s->rows));
+	memcpy(&s->rows[at], rows, n * sizeof(*rows));
+	s->nrows += n;
 }
 
 /* A return address is looked up one byte back, inside its call; the first
@@ -347,48 +415,50 @@ static uint64_t rule_key(uint64_t pc, int exact)
 	return (pc << 1 | (uint64_t)!!exact) + 1;
 }
 
-static int store_state(struct hp_unwinder *u, struct space *s, const struct state_query *q,
-		       uint64_t *index)
-{
-	if (!u->state_size) {
-		u->state_size = q->size;
-		hp_debug(HP_DBG_UNWIND, 1, "libunwind register states take %zu bytes", q->size);
-	}
-	if (q->size != u->state_size)
-		return -HP_EUNSUPPORTED;
-	if (hp_grow((void **)&s->states, &s->cap, s->nstates + 1, u->state_size))
-		return -ENOMEM;
-	memcpy(s->states + s->nstates * u->state_size, q->state, q->size);
-	*index = s->nstates++;
-	return 0;
-}
-
 /*
- * Find the register state of libunwind for pc, through a scratch cursor
- * placed at the lookup address (so libunwind picks the FDE there), and
- * remember it. Returns the rule value, or RULE_NONE.
+ * Find the register state of libunwind for pc and remember it: from the
+ * rows of an FDE seen before, else through a scratch cursor placed at the
+ * lookup address (so libunwind picks the FDE there), whose every row is
+ * kept. Returns the rule value, or RULE_NONE.
+ *
+ * Each row is learned once per FDE, not once per PC: a hot loop is
+ * sampled at hundreds of distinct PCs that share a few rows, and each
+ * unw_reg_states_iterate() parses the FDE and runs its CFI program
+ * (with six sigprocmask system calls in Debian's libunwind, for its
+ * memory pool's lock).
  */
 static uint64_t learn_rule(struct space *s, struct sample_ctx *ctx, uint64_t pc, int exact)
 {
 	struct hp_unwinder *u = ctx->u;
 	struct sample_ctx scratch = *ctx;
-	uint64_t regs[HP_UNWIND_NREGS], index, rule = RULE_NONE;
-	struct state_query q = { .ip = exact ? pc : pc - 1 };
+	uint64_t regs[HP_UNWIND_NREGS], rule = RULE_NONE;
+	struct state_query q = { .u = u, .s = s, .ip = exact ? pc : pc - 1 };
+	const struct row *known;
 	unw_cursor_t c;
 
+	if (s->rules.len >= UNW_MAX_RULES || s->nstates >= UNW_MAX_RULES)
+		forget_rules(s);
+	if ((known = row_find(s, q.ip))) {
+		rule = known->index << 1 | (uint64_t)is_sigreturn(ctx, pc);
+		hmap_put(&s->rules, rule_key(pc, exact), rule);
+		return rule;
+	}
 	memcpy(regs, ctx->regs, sizeof(regs));
 	regs[HP_REG_IP] = q.ip;
 	scratch.regs = regs;
-	if (s->rules.len >= UNW_MAX_RULES)
-		forget_rules(s);
+	u->cfi_reads++;
 	if (unw_init_remote(&c, s->as, &scratch) < 0 ||
-	    unw_reg_states_iterate(&c, take_state, &q) < 0 || !q.state) {
+	    unw_reg_states_iterate(&c, take_state, &q) < 0 || !q.found) {
 		/* Without a mapping, a later MMAP2 may still explain pc. */
-		if (!procmaps_find(u->pm, ctx->pid, q.ip))
+		if (!procmaps_find(u->pm, ctx->pid, q.ip)) {
+			free(q.rows);
 			return RULE_NONE;
-	} else if (!store_state(u, s, &q, &index)) {
-		rule = index << 1 | (uint64_t)is_sigreturn(ctx, pc);
+		}
+	} else {
+		rule = q.index << 1 | (uint64_t)is_sigreturn(ctx, pc);
+		keep_rows(s, q.rows, q.nrows);
 	}
+	free(q.rows);
 	hmap_put(&s->rules, rule_key(pc, exact), rule);
 	return rule;
 }
@@ -447,11 +517,18 @@ void unwinder_free(struct hp_unwinder *u)
 {
 	if (!u)
 		return;
+	hp_debug(HP_DBG_UNWIND, 1, "%llu CFI tables read (once per FDE)",
+		 (unsigned long long)u->cfi_reads);
 	for (size_t i = 0; i < u->spaces.cap; i++)
 		if (u->spaces.slots[i].key && u->spaces.slots[i].val)
 			space_free((struct space *)(uintptr_t)u->spaces.slots[i].val);
 	hmap_release(&u->spaces);
 	free(u);
+}
+
+uint64_t unwinder_cfi_reads(const struct hp_unwinder *u)
+{
+	return u->cfi_reads;
 }
 
 void unwinder_use_rules(struct hp_unwinder *u, int on)

@@ -45,6 +45,11 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
  * chasing unwinder bugs). Results are the same. */
 void unwinder_use_rules(struct hp_unwinder *u, int on);
 
+/* How many times a function's CFI program was run to learn its step
+ * rules (unw_reg_states_iterate): once per FDE and process while the
+ * caches hold, not once per PC (for --debug=unwind:1 and tests). */
+uint64_t unwinder_cfi_reads(const struct hp_unwinder *u);
+
 /* Drop per-process caches (libunwind address space) of a pid that exited or exec'd. */
 void unwinder_forget(struct hp_unwinder *u, uint32_t pid);
 

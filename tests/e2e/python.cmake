@@ -17,3 +17,8 @@ foreach(c shares truth callerline bpfcallers bpfsame nobpf exec child bpfchild o
     deep bpfoffcpu)
   hp_script_test(e2e_python_attach_${c} e2e e2e/python_attach.sh ${c})
 endforeach()
+# When a launched program is looked at for a Python runtime: once, and
+# again when it maps a libpython (tests/e2e/python_probes.sh).
+foreach(c native latelib)
+  hp_script_test(e2e_python_probes_${c} e2e e2e/python_probes.sh ${c})
+endforeach()

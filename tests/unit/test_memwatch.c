@@ -10,6 +10,7 @@
  * most REST_MS / interval / 2 readings (a loaded machine only makes
  * fewer; the bound is what backing off guarantees: after 4 readings at
  * 10 ms and 4 at 20 ms it reads every 40 ms, ~1/4 of the 10 ms count).
+ * Then the same without a thread (test_polled), on given times.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -72,6 +73,38 @@ static unsigned drain(struct hp_memwatch *w, uint32_t pid, uint64_t *max)
 	return n;
 }
 
+/*
+ * Polled mode (memwatch_start_polled): no thread; the caller's clock says
+ * when a round is taken. Given times, not slept ones: a round is taken
+ * from half a slot before it is due, not earlier, and the next is due
+ * one slot after this one was, so early rounds add no readings.
+ */
+static void test_polled(uint32_t pid)
+{
+	struct hp_memwatch *w = NULL;
+	uint64_t max = 0, slot = INTERVAL_MS * 1000000ull;
+	CHECK(memwatch_start_polled(INTERVAL_MS, hp_now_ns(), &w) == 0);
+	CHECK_EQ_INT(memwatch_due_ms(w, hp_now_ns()) > 0, 1);
+	memwatch_add(w, pid);                    /* its first reading at once */
+	CHECK_EQ_INT(drain(w, pid, &max), 1);
+	uint64_t due = hp_now_ns() + (uint64_t)memwatch_due_ms(w, hp_now_ns()) * 1000000ull;
+	memwatch_poll(w, due - slot / 2 - slot / 5);   /* too early: nothing */
+	CHECK_EQ_INT(drain(w, pid, &max), 0);
+	memwatch_poll(w, due - slot / 2 + slot / 5);   /* early by less than half a slot */
+	CHECK_EQ_INT(drain(w, pid, &max), 1);
+	memwatch_poll(w, due - slot / 2 + slot / 5);   /* the next round is a slot later */
+	CHECK_EQ_INT(drain(w, pid, &max), 0);
+	CHECK_EQ_INT(memwatch_due_ms(w, due) <= (int)INTERVAL_MS, 1);
+	unsigned rounds = 0;                     /* one reading per round, however often polled */
+	for (uint64_t t = due; t < due + 20 * slot; t += slot / 4)
+		memwatch_poll(w, t);
+	rounds = drain(w, pid, &max);
+	printf("polled: %u readings over 20 slots polled 80 times\n", rounds);
+	CHECK(rounds >= 5 && rounds <= 21);      /* backing off: fewer than 20 */
+	CHECK(max > 0);
+	memwatch_stop(w);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
@@ -112,6 +145,7 @@ int main(void)
 	CHECK(max >= rest + GROW_BYTES / 2);
 
 	memwatch_stop(w);
+	test_polled((uint32_t)pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return hp_test_result();

@@ -248,6 +248,28 @@ static void test_truncated(struct hp_unwinder *u)
 	CHECK_EQ_INT(end, HP_STACK_END_DEEP);
 }
 
+/* Step rules are learned once per CFI row of a function, not once per
+ * PC: another PC of the same row (one byte on, between the capture's
+ * movs) unwinds the same way without running the FDE's CFI program again
+ * (a hot loop is sampled at hundreds of PCs that share a few rows). */
+static void test_rows_shared(struct hp_unwinder *u)
+{
+	struct snap *s = &snap_chain;
+	uint64_t pcs[MAX_FRAMES], again[MAX_FRAMES], ip = s->regs[HP_REG_IP];
+	enum hp_stack_end end, end2;
+	int n = unwind_snap(u, s, pcs, &end), n2;
+	uint64_t reads = unwinder_cfi_reads(u);
+
+	s->regs[HP_REG_IP] = ip + 1;
+	n2 = unwind_snap(u, s, again, &end2);
+	s->regs[HP_REG_IP] = ip;
+	CHECK_EQ_INT(unwinder_cfi_reads(u), reads);
+	CHECK_EQ_INT(n2, n);
+	CHECK_EQ_INT(end2, end);
+	for (int i = 1; i < n && i < n2; i++)
+		CHECK_EQ_INT(again[i], pcs[i]);
+}
+
 int main(void)
 {
 	struct hp_module_cache *mc;
@@ -276,6 +298,7 @@ int main(void)
 	test_qsort(u);
 	test_truncated(u);
 	test_chain(u);                 /* again, from libunwind's caches */
+	test_rows_shared(u);
 
 	unwinder_forget(u, (uint32_t)getpid());
 	test_qsort(u);                 /* a fresh address space */
