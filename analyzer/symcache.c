@@ -40,18 +40,24 @@
 #include "analyzer/checksum.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/symbolize_internal.h"
+#include "analyzer/symtab.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   5u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h) */
+#define CACHE_FORMAT   6u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
+					 * 6: the module's unit ranges and symbol table) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
 #define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
 
-/* The file: header, segments, frames, strings, in the host's byte order
+#define HAS_UNITS      1u              /* header flags: the unit table is there ... */
+#define HAS_SYMS       2u              /* ... the symbol table is (nsyms 0: the module has none) */
+
+/* The file: header, segments, unit ranges, symbols, frames, strings, in
+ * the host's byte order
  * (an entry from another architecture fails the magic-and-format check
  * only by luck: the key's build id and file size keep it apart anyway). */
 struct cache_header {
@@ -61,9 +67,9 @@ struct cache_header {
 	uint32_t key;               /* string offsets: the key (entry_key) ... */
 	uint32_t version;           /* ... HPPROF_VERSION ... */
 	uint32_t stamp;             /* ... and the debug stamp */
-	uint32_t pad0;
+	uint32_t flags;             /* HAS_UNITS, HAS_SYMS */
 	uint64_t sum;               /* checksum64 of everything after the header */
-	uint32_t pad[2];            /* 56 bytes: the segments that follow are 8-aligned */
+	uint32_t nunits, nsyms;     /* 56 bytes: the segments that follow are 8-aligned */
 };
 
 struct cache_seg {
@@ -71,12 +77,25 @@ struct cache_seg {
 	uint32_t first, n;
 };
 
+/* The module's unit address ranges (symunits.c) and its finished symbol
+ * table (symtab_entry): what a miss needs besides the unit it reads. */
+struct cache_unit {
+	uint64_t start, len, die;
+};
+
+struct cache_sym {
+	uint64_t start, end;
+	uint32_t name, sized;
+};
+
 struct cache_frame {
 	uint32_t function, file, decl_file, line, made_up;
 };
 
 _Static_assert(sizeof(struct cache_header) % 8 == 0, "segments must be 8-aligned");
-_Static_assert(sizeof(struct cache_seg) % 8 == 0, "frames follow segments");
+_Static_assert(sizeof(struct cache_seg) % 8 == 0, "units follow segments");
+_Static_assert(sizeof(struct cache_unit) % 8 == 0, "symbols follow units");
+_Static_assert(sizeof(struct cache_sym) % 8 == 0, "frames follow symbols");
 
 /* --- the debug stamp --- */
 
@@ -182,6 +201,8 @@ static void *map_file(const char *path, size_t *size)
 struct cache_view {
 	const struct cache_header *h;
 	const struct cache_seg *segs;
+	const struct cache_unit *units;
+	const struct cache_sym *syms;
 	const struct cache_frame *frames;
 	const char *strings;
 };
@@ -198,6 +219,24 @@ static const char *view_string(const struct cache_view *v, uint32_t off)
 	return off == NO_STRING ? NULL : v->strings + off;
 }
 
+/* NULL when the unit table and the symbols are sound, else what is wrong. */
+static const char *check_index(const struct cache_view *v)
+{
+	const struct cache_header *h = v->h;
+	if ((h->nunits && !(h->flags & HAS_UNITS)) || (h->nsyms && !(h->flags & HAS_SYMS)))
+		return "bad index flags";
+	for (uint32_t i = 1; i < h->nunits; i++)
+		if (v->units[i].start < v->units[i - 1].start)
+			return "bad unit range";
+	for (uint32_t i = 0; i < h->nsyms; i++) {
+		const struct cache_sym *y = &v->syms[i];
+		if (y->name >= h->strbytes || y->end <= y->start || y->sized > 1 ||
+		    (i && y->start <= v->syms[i - 1].start))
+			return "bad symbol";
+	}
+	return NULL;
+}
+
 /* NULL when the entry is sound, else what is wrong with it. */
 static const char *check_entry(const void *buf, size_t size, struct cache_view *v)
 {
@@ -206,6 +245,8 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) || h->format != CACHE_FORMAT)
 		return "not a cache entry of this format";
 	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
+	       (uint64_t)h->nunits * sizeof(struct cache_unit) +
+	       (uint64_t)h->nsyms * sizeof(struct cache_sym) +
 	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes;
 	if (need != size)
 		return "truncated or oversized";
@@ -213,7 +254,9 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 		return "checksum mismatch";
 	v->h = h;
 	v->segs = (const void *)((const char *)buf + sizeof(*h));
-	v->frames = (const void *)(v->segs + h->nsegs);
+	v->units = (const void *)(v->segs + h->nsegs);
+	v->syms = (const void *)(v->units + h->nunits);
+	v->frames = (const void *)(v->syms + h->nsyms);
 	v->strings = (const char *)(v->frames + h->nframes);
 	if (!h->strbytes || v->strings[h->strbytes - 1] != '\0')
 		return "unterminated strings";
@@ -232,7 +275,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	}
 	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
 		return "bad header strings";
-	return NULL;
+	return check_index(v);
 }
 
 /* Frames of a cached segment appended to s->frames; 0 or -ENOMEM. */
@@ -358,6 +401,40 @@ uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
 	return i < v->h->nsegs ? v->segs[i].lo : UINT64_MAX;
 }
 
+int symcache_units(struct sym_module *m)
+{
+	const struct cache_view *v = m->cache ? &m->cache->v : NULL;
+	if (!v || !(v->h->flags & HAS_UNITS))
+		return 0;
+	if (v->h->nunits && !(m->units.v = calloc(v->h->nunits, sizeof(*m->units.v))))
+		return 0;
+	for (uint32_t i = 0; i < v->h->nunits; i++)
+		m->units.v[i] = (struct sym_unit){ v->units[i].start, v->units[i].len,
+						   v->units[i].die };
+	m->units.n = v->h->nunits;
+	return 1;
+}
+
+struct hp_symtab *symcache_symtab(struct sym_module *m, int *had)
+{
+	const struct cache_view *v = m->cache ? &m->cache->v : NULL;
+	struct hp_symtab *t;
+	*had = v && (v->h->flags & HAS_SYMS);
+	if (!*had || !v->h->nsyms || symtab_new(&t))
+		return NULL;
+	/* The names stay in the entry's mapping, which lives as long as m. */
+	for (uint32_t i = 0; i < v->h->nsyms; i++) {
+		const struct cache_sym *y = &v->syms[i];
+		if (symtab_restore(t, view_string(v, y->name), y->start, y->end, (int)y->sized)) {
+			symtab_free(t);
+			*had = 0;       /* built the usual way instead */
+			return NULL;
+		}
+	}
+	symtab_restored(t);
+	return t;
+}
+
 /* --- writing --- */
 
 /* A segment to write: from this run (frames in the symbolizer) or from an
@@ -371,6 +448,9 @@ struct out_seg {
 struct writer {
 	struct out_seg *segs;
 	size_t nsegs, capsegs;
+	struct cache_unit *units;   /* the module's index (symunits.c, symtab.h) */
+	struct cache_sym *syms;
+	uint32_t nunits, nsyms, flags;
 	struct cache_frame *frames;
 	size_t nframes, capframes;
 	char *strings;
@@ -573,13 +653,17 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 		return -errno;
 	/* One buffer: the checksum runs over the bytes as they will be read. */
 	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
-	size_t body = nseg + nfr + w->strbytes;
+	size_t nun = w->nunits * sizeof(*w->units), nsy = w->nsyms * sizeof(*w->syms);
+	size_t body = nseg + nun + nsy + nfr + w->strbytes;
 	char *buf = malloc(body ? body : 1);
 	int err = buf ? 0 : -ENOMEM;
 	if (buf) {
-		memcpy(buf, segs, nseg);
-		memcpy(buf + nseg, w->frames, nfr);
-		memcpy(buf + nseg + nfr, w->strings, w->strbytes);
+		char *p = buf;
+		memcpy(p, segs, nseg);
+		memcpy(p += nseg, w->units, nun);
+		memcpy(p += nun, w->syms, nsy);
+		memcpy(p += nsy, w->frames, nfr);
+		memcpy(p + nfr, w->strings, w->strbytes);
 		h->sum = checksum64(buf, body);
 		err = write_all(fd, h, sizeof(*h));
 		if (!err)
@@ -622,6 +706,37 @@ static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *
 	return err;
 }
 
+/* The module's unit ranges and symbol table into w (read now when this
+ * run did not need them), so that a later miss needs neither
+ * dwarf_getaranges nor the symbol table's construction. */
+static int put_index(struct writer *w, struct sym_module *m)
+{
+	int err = symunits_ready(m);
+	const struct hp_symtab *t = symresolve_symtab(m);
+	size_t nsyms = t ? symtab_count(t) : 0;
+	if (err)
+		return err;
+	if (m->units.n && !(w->units = calloc(m->units.n, sizeof(*w->units))))
+		return -ENOMEM;
+	if (nsyms && !(w->syms = calloc(nsyms, sizeof(*w->syms))))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->units.n; i++)
+		w->units[i] = (struct cache_unit){ m->units.v[i].start, m->units.v[i].len,
+						   m->units.v[i].die };
+	for (size_t i = 0; i < nsyms && !err; i++) {
+		const char *name;
+		int sized;
+		struct cache_sym *y = &w->syms[i];
+		symtab_entry(t, i, &name, &y->start, &y->end, &sized);
+		y->sized = sized ? 1 : 0;
+		err = put_string(w, name, &y->name);
+	}
+	w->nunits = (uint32_t)m->units.n;
+	w->nsyms = (uint32_t)nsyms;
+	w->flags = HAS_UNITS | HAS_SYMS;
+	return err;
+}
+
 static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 {
 	char stamp[STAMP_MAX], key[KEY_MAX];
@@ -636,6 +751,8 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	hmap_init(&w.remap);
 	struct symcache_entry *now = read_entry(s, m, stamp);
 	int err = gather(s, m, &w, now ? &now->v : NULL);
+	if (!err)
+		err = put_index(&w, m);
 	if (!err)
 		err = put_string(&w, key, &h.key);
 	if (!err)
@@ -652,9 +769,13 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	h.nsegs = (uint32_t)w.nsegs;
 	h.nframes = (uint32_t)w.nframes;
 	h.strbytes = (uint32_t)w.strbytes;
+	h.nunits = w.nunits;
+	h.nsyms = w.nsyms;
+	h.flags = w.flags;
 	/* Too large to be worth it: not written. */
-	if (!err && w.nsegs * sizeof(*segs) + w.nframes * sizeof(*w.frames) + w.strbytes <=
-		    CACHE_MAX)
+	if (!err && w.nsegs * sizeof(*segs) + w.nunits * sizeof(*w.units) +
+			    w.nsyms * sizeof(*w.syms) + w.nframes * sizeof(*w.frames) +
+			    w.strbytes <= CACHE_MAX)
 		err = write_entry(s, m, &w, segs, &h);
 	if (!err)
 		m->cache_dirty = 0;
@@ -662,6 +783,8 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	free(segs);
 	free(w.segs);
 	free(w.frames);
+	free(w.units);
+	free(w.syms);
 	free(w.strings);
 	hmap_release(&w.offsets);
 	hmap_release(&w.interned);

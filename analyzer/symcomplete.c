@@ -106,8 +106,10 @@ int symcomplete_module(struct hp_symbolizer *s, uint32_t mi)
 		return 0;
 	uint64_t t0 = hp_now_ns(), before = symsegs_count(&m->segs);
 	int err = 0;
+	s->completing = 1;
 	for (size_t i = 0; i < n && !err; i++)
 		err = complete_range(s, mi, lo[i], hi[i], t0 + COMPLETE_BUDGET_NS);
+	s->completing = 0;
 	hp_debug(HP_DBG_SYMS, 1, "'%s': completed %llu bytes of code, %zu new ranges in %.1f ms%s",
 		 m->path, (unsigned long long)total, symsegs_count(&m->segs) - (size_t)before,
 		 (double)(hp_now_ns() - t0) / 1e6, err == -ETIMEDOUT ? " (budget spent)" : "");
