@@ -56,8 +56,9 @@
 #define HAS_UNITS      1u              /* header flags: the unit table is there ... */
 #define HAS_SYMS       2u              /* ... the symbol table is (nsyms 0: the module has none) */
 
-/* The file: header, segments, unit ranges, symbols, frames, strings, in
- * the host's byte order
+/* The file: header, segments, unit ranges, symbols, frames, strings, the
+ * symbols' names (apart: a save copies them without hashing), in the
+ * host's byte order
  * (an entry from another architecture fails the magic-and-format check
  * only by luck: the key's build id and file size keep it apart anyway). */
 struct cache_header {
@@ -69,7 +70,8 @@ struct cache_header {
 	uint32_t stamp;             /* ... and the debug stamp */
 	uint32_t flags;             /* HAS_UNITS, HAS_SYMS */
 	uint64_t sum;               /* checksum64 of everything after the header */
-	uint32_t nunits, nsyms;     /* 56 bytes: the segments that follow are 8-aligned */
+	uint32_t nunits, nsyms;
+	uint32_t symbytes, pad;     /* 64 bytes: the segments that follow are 8-aligned */
 };
 
 struct cache_seg {
@@ -85,7 +87,7 @@ struct cache_unit {
 
 struct cache_sym {
 	uint64_t start, end;
-	uint32_t name, sized;
+	uint32_t name, sized;       /* name: offset in the symbols' names */
 };
 
 struct cache_frame {
@@ -179,19 +181,18 @@ static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m
  * populated at once because the checksum reads every page: one call
  * instead of a page fault per 64 KiB (reading a completed ld.so entry,
  * ~840 KB, symcomplete.c: 1.8-2.4 ms -> 0.5-0.8 ms at load 9). */
-static void *map_file(const char *path, size_t *size)
+static void *map_file(const char *path, size_t *size, struct stat *sb)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
 	void *p = NULL;
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof(struct cache_header) &&
-	    sb.st_size <= (off_t)CACHE_MAX) {
-		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (fstat(fd, sb) == 0 && sb->st_size >= (off_t)sizeof(struct cache_header) &&
+	    sb->st_size <= (off_t)CACHE_MAX) {
+		p = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (p == MAP_FAILED)
 			p = NULL;
-		*size = (size_t)sb.st_size;
+		*size = (size_t)sb->st_size;
 	}
 	close(fd);
 	return p;
@@ -205,6 +206,7 @@ struct cache_view {
 	const struct cache_sym *syms;
 	const struct cache_frame *frames;
 	const char *strings;
+	const char *symstrings;
 };
 
 /* An entry read from disk: its mapped bytes and their view. */
@@ -212,7 +214,19 @@ struct symcache_entry {
 	void *buf;
 	size_t size;
 	struct cache_view v;
+	struct stat sb;             /* the file's, when it was mapped */
 };
+
+/* 1 when the file at path is still the one e was read from (no run has
+ * saved the entry since: renaming a new file over it changes the inode). */
+static int entry_unchanged(const struct symcache_entry *e, const char *path)
+{
+	struct stat sb;
+	return e && stat(path, &sb) == 0 && sb.st_ino == e->sb.st_ino &&
+	       sb.st_dev == e->sb.st_dev && sb.st_size == e->sb.st_size &&
+	       sb.st_mtim.tv_sec == e->sb.st_mtim.tv_sec &&
+	       sb.st_mtim.tv_nsec == e->sb.st_mtim.tv_nsec;
+}
 
 static const char *view_string(const struct cache_view *v, uint32_t off)
 {
@@ -225,12 +239,14 @@ static const char *check_index(const struct cache_view *v)
 	const struct cache_header *h = v->h;
 	if ((h->nunits && !(h->flags & HAS_UNITS)) || (h->nsyms && !(h->flags & HAS_SYMS)))
 		return "bad index flags";
+	if (h->symbytes && v->symstrings[h->symbytes - 1] != '\0')
+		return "unterminated symbol names";
 	for (uint32_t i = 1; i < h->nunits; i++)
 		if (v->units[i].start < v->units[i - 1].start)
 			return "bad unit range";
 	for (uint32_t i = 0; i < h->nsyms; i++) {
 		const struct cache_sym *y = &v->syms[i];
-		if (y->name >= h->strbytes || y->end <= y->start || y->sized > 1 ||
+		if (y->name >= h->symbytes || y->end <= y->start || y->sized > 1 ||
 		    (i && y->start <= v->syms[i - 1].start))
 			return "bad symbol";
 	}
@@ -247,7 +263,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
 	       (uint64_t)h->nunits * sizeof(struct cache_unit) +
 	       (uint64_t)h->nsyms * sizeof(struct cache_sym) +
-	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes;
+	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes + h->symbytes;
 	if (need != size)
 		return "truncated or oversized";
 	if (checksum64((const char *)buf + sizeof(*h), size - sizeof(*h)) != h->sum)
@@ -258,6 +274,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	v->syms = (const void *)(v->units + h->nunits);
 	v->frames = (const void *)(v->syms + h->nsyms);
 	v->strings = (const char *)(v->frames + h->nframes);
+	v->symstrings = v->strings + h->strbytes;
 	if (!h->strbytes || v->strings[h->strbytes - 1] != '\0')
 		return "unterminated strings";
 	for (uint32_t i = 0; i < h->nframes; i++) {
@@ -309,7 +326,7 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 	if (!e)
 		return NULL;
 	entry_path(s, m, path, sizeof(path));
-	if (!(e->buf = map_file(path, &e->size))) {
+	if (!(e->buf = map_file(path, &e->size, &e->sb))) {
 		free(e);
 		return NULL;
 	}
@@ -425,7 +442,7 @@ struct hp_symtab *symcache_symtab(struct sym_module *m, int *had)
 	/* The names stay in the entry's mapping, which lives as long as m. */
 	for (uint32_t i = 0; i < v->h->nsyms; i++) {
 		const struct cache_sym *y = &v->syms[i];
-		if (symtab_restore(t, view_string(v, y->name), y->start, y->end, (int)y->sized)) {
+		if (symtab_restore(t, v->symstrings + y->name, y->start, y->end, (int)y->sized)) {
 			symtab_free(t);
 			*had = 0;       /* built the usual way instead */
 			return NULL;
@@ -450,6 +467,8 @@ struct writer {
 	size_t nsegs, capsegs;
 	struct cache_unit *units;   /* the module's index (symunits.c, symtab.h) */
 	struct cache_sym *syms;
+	char *symstrings;
+	size_t symbytes;
 	uint32_t nunits, nsyms, flags;
 	struct cache_frame *frames;
 	size_t nframes, capframes;
@@ -654,7 +673,7 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	/* One buffer: the checksum runs over the bytes as they will be read. */
 	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
 	size_t nun = w->nunits * sizeof(*w->units), nsy = w->nsyms * sizeof(*w->syms);
-	size_t body = nseg + nun + nsy + nfr + w->strbytes;
+	size_t body = nseg + nun + nsy + nfr + w->strbytes + w->symbytes;
 	char *buf = malloc(body ? body : 1);
 	int err = buf ? 0 : -ENOMEM;
 	if (buf) {
@@ -663,7 +682,8 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 		memcpy(p += nseg, w->units, nun);
 		memcpy(p += nun, w->syms, nsy);
 		memcpy(p += nsy, w->frames, nfr);
-		memcpy(p + nfr, w->strings, w->strbytes);
+		memcpy(p += nfr, w->strings, w->strbytes);
+		memcpy(p + w->strbytes, w->symstrings, w->symbytes);
 		h->sum = checksum64(buf, body);
 		err = write_all(fd, h, sizeof(*h));
 		if (!err)
@@ -713,9 +733,20 @@ static int put_index(struct writer *w, struct sym_module *m)
 {
 	int err = symunits_ready(m);
 	const struct hp_symtab *t = symresolve_symtab(m);
-	size_t nsyms = t ? symtab_count(t) : 0;
+	size_t nsyms = t ? symtab_count(t) : 0, bytes = 0;
 	if (err)
 		return err;
+	for (size_t i = 0; i < nsyms; i++) {
+		const char *name;
+		uint64_t start, end;
+		int sized;
+		symtab_entry(t, i, &name, &start, &end, &sized);
+		bytes += strlen(name) + 1;
+	}
+	if (bytes >= CACHE_MAX)
+		return -E2BIG;
+	if (bytes && !(w->symstrings = malloc(bytes)))
+		return -ENOMEM;
 	if (m->units.n && !(w->units = calloc(m->units.n, sizeof(*w->units))))
 		return -ENOMEM;
 	if (nsyms && !(w->syms = calloc(nsyms, sizeof(*w->syms))))
@@ -723,13 +754,16 @@ static int put_index(struct writer *w, struct sym_module *m)
 	for (size_t i = 0; i < m->units.n; i++)
 		w->units[i] = (struct cache_unit){ m->units.v[i].start, m->units.v[i].len,
 						   m->units.v[i].die };
-	for (size_t i = 0; i < nsyms && !err; i++) {
+	for (size_t i = 0; i < nsyms; i++) {
 		const char *name;
 		int sized;
 		struct cache_sym *y = &w->syms[i];
 		symtab_entry(t, i, &name, &y->start, &y->end, &sized);
+		size_t len = strlen(name) + 1;
 		y->sized = sized ? 1 : 0;
-		err = put_string(w, name, &y->name);
+		y->name = (uint32_t)w->symbytes;
+		memcpy(w->symstrings + w->symbytes, name, len);
+		w->symbytes += len;
 	}
 	w->nunits = (uint32_t)m->units.n;
 	w->nsyms = (uint32_t)nsyms;
@@ -749,7 +783,12 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	hmap_init(&w.offsets);
 	hmap_init(&w.interned);
 	hmap_init(&w.remap);
-	struct symcache_entry *now = read_entry(s, m, stamp);
+	char path[PATH_MAX];
+	entry_path(s, m, path, sizeof(path));
+	/* What another run saved meanwhile; nothing when the file is the one
+	 * read at the start (the usual case: no second read and checksum). */
+	struct symcache_entry *now = entry_unchanged(m->cache, path) ? NULL
+								     : read_entry(s, m, stamp);
 	int err = gather(s, m, &w, now ? &now->v : NULL);
 	if (!err)
 		err = put_index(&w, m);
@@ -772,10 +811,11 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	h.nunits = w.nunits;
 	h.nsyms = w.nsyms;
 	h.flags = w.flags;
+	h.symbytes = (uint32_t)w.symbytes;
 	/* Too large to be worth it: not written. */
 	if (!err && w.nsegs * sizeof(*segs) + w.nunits * sizeof(*w.units) +
 			    w.nsyms * sizeof(*w.syms) + w.nframes * sizeof(*w.frames) +
-			    w.strbytes <= CACHE_MAX)
+			    w.strbytes + w.symbytes <= CACHE_MAX)
 		err = write_entry(s, m, &w, segs, &h);
 	if (!err)
 		m->cache_dirty = 0;
@@ -785,6 +825,7 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	free(w.frames);
 	free(w.units);
 	free(w.syms);
+	free(w.symstrings);
 	free(w.strings);
 	hmap_release(&w.offsets);
 	hmap_release(&w.interned);
