@@ -8,7 +8,8 @@
  *                 DWARF lines and inline chains, FDE extents for the rest
  *   symfill.c     segments: ranges of addresses that resolve alike, filled
  *                 around each address asked for, and the lookup through them
- *   symcache.c    a module's segments on disk, per build id
+ *   symcache.c    a module's segments on disk, per build id (the layout:
+ *                 symcache_format.h; the module's index: symcache_index.c)
  *   symcomplete.c a small module's code resolved whole before its entry is
  *                 saved, so later runs do not miss there
  *   symunits.c    address -> compilation unit and line row, from a table

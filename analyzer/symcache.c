@@ -20,6 +20,10 @@
  * stamp). Anything else is ignored with a debug note (--debug=syms) and
  * rewritten at the next save.
  *
+ * The entry also carries the module's index - its unit address ranges
+ * and symbol table (symcache_index.c) - so that a miss reads one unit of
+ * the DWARF, not all of them. The layout: symcache_format.h.
+ *
  * Writers never disturb readers: a new entry is written to a temporary
  * file in the same directory and renamed over the old one. Two runs that
  * save the same module at once each merge what is on disk first; the
@@ -40,64 +44,11 @@
 #include "analyzer/checksum.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/symbolize_internal.h"
-#include "analyzer/symtab.h"
+#include "analyzer/symcache_format.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
 
-#define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   6u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
-					 * 6: the module's unit ranges and symbol table) */
-#define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
-#define NO_STRING      UINT32_MAX
-#define STAMP_MAX      4096
-#define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
-
-#define HAS_UNITS      1u              /* header flags: the unit table is there ... */
-#define HAS_SYMS       2u              /* ... the symbol table is (nsyms 0: the module has none) */
-
-/* The file: header, segments, unit ranges, symbols, frames, strings, the
- * symbols' names (apart: a save copies them without hashing), in the
- * host's byte order
- * (an entry from another architecture fails the magic-and-format check
- * only by luck: the key's build id and file size keep it apart anyway). */
-struct cache_header {
-	char magic[8];
-	uint32_t format;
-	uint32_t nsegs, nframes, strbytes;
-	uint32_t key;               /* string offsets: the key (entry_key) ... */
-	uint32_t version;           /* ... HPPROF_VERSION ... */
-	uint32_t stamp;             /* ... and the debug stamp */
-	uint32_t flags;             /* HAS_UNITS, HAS_SYMS */
-	uint64_t sum;               /* checksum64 of everything after the header */
-	uint32_t nunits, nsyms;
-	uint32_t symbytes, pad;     /* 64 bytes: the segments that follow are 8-aligned */
-};
-
-struct cache_seg {
-	uint64_t lo, hi;
-	uint32_t first, n;
-};
-
-/* The module's unit address ranges (symunits.c) and its finished symbol
- * table (symtab_entry): what a miss needs besides the unit it reads. */
-struct cache_unit {
-	uint64_t start, len, die;
-};
-
-struct cache_sym {
-	uint64_t start, end;
-	uint32_t name, sized;       /* name: offset in the symbols' names */
-};
-
-struct cache_frame {
-	uint32_t function, file, decl_file, line, made_up;
-};
-
-_Static_assert(sizeof(struct cache_header) % 8 == 0, "segments must be 8-aligned");
-_Static_assert(sizeof(struct cache_seg) % 8 == 0, "units follow segments");
-_Static_assert(sizeof(struct cache_unit) % 8 == 0, "symbols follow units");
-_Static_assert(sizeof(struct cache_sym) % 8 == 0, "frames follow symbols");
 
 /* --- the debug stamp --- */
 
@@ -198,24 +149,6 @@ static void *map_file(const char *path, size_t *size, struct stat *sb)
 	return p;
 }
 
-/* A parsed, validated entry (pointers into the file's buffer). */
-struct cache_view {
-	const struct cache_header *h;
-	const struct cache_seg *segs;
-	const struct cache_unit *units;
-	const struct cache_sym *syms;
-	const struct cache_frame *frames;
-	const char *strings;
-	const char *symstrings;
-};
-
-/* An entry read from disk: its mapped bytes and their view. */
-struct symcache_entry {
-	void *buf;
-	size_t size;
-	struct cache_view v;
-	struct stat sb;             /* the file's, when it was mapped */
-};
 
 /* 1 when the file at path is still the one e was read from (no run has
  * saved the entry since: renaming a new file over it changes the inode). */
@@ -231,26 +164,6 @@ static int entry_unchanged(const struct symcache_entry *e, const char *path)
 static const char *view_string(const struct cache_view *v, uint32_t off)
 {
 	return off == NO_STRING ? NULL : v->strings + off;
-}
-
-/* NULL when the unit table and the symbols are sound, else what is wrong. */
-static const char *check_index(const struct cache_view *v)
-{
-	const struct cache_header *h = v->h;
-	if ((h->nunits && !(h->flags & HAS_UNITS)) || (h->nsyms && !(h->flags & HAS_SYMS)))
-		return "bad index flags";
-	if (h->symbytes && v->symstrings[h->symbytes - 1] != '\0')
-		return "unterminated symbol names";
-	for (uint32_t i = 1; i < h->nunits; i++)
-		if (v->units[i].start < v->units[i - 1].start)
-			return "bad unit range";
-	for (uint32_t i = 0; i < h->nsyms; i++) {
-		const struct cache_sym *y = &v->syms[i];
-		if (y->name >= h->symbytes || y->end <= y->start || y->sized > 1 ||
-		    (i && y->start <= v->syms[i - 1].start))
-			return "bad symbol";
-	}
-	return NULL;
 }
 
 /* NULL when the entry is sound, else what is wrong with it. */
@@ -292,7 +205,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	}
 	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
 		return "bad header strings";
-	return check_index(v);
+	return symcache_check_index(v);
 }
 
 /* Frames of a cached segment appended to s->frames; 0 or -ENOMEM. */
@@ -418,40 +331,6 @@ uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
 	return i < v->h->nsegs ? v->segs[i].lo : UINT64_MAX;
 }
 
-int symcache_units(struct sym_module *m)
-{
-	const struct cache_view *v = m->cache ? &m->cache->v : NULL;
-	if (!v || !(v->h->flags & HAS_UNITS))
-		return 0;
-	if (v->h->nunits && !(m->units.v = calloc(v->h->nunits, sizeof(*m->units.v))))
-		return 0;
-	for (uint32_t i = 0; i < v->h->nunits; i++)
-		m->units.v[i] = (struct sym_unit){ v->units[i].start, v->units[i].len,
-						   v->units[i].die };
-	m->units.n = v->h->nunits;
-	return 1;
-}
-
-struct hp_symtab *symcache_symtab(struct sym_module *m, int *had)
-{
-	const struct cache_view *v = m->cache ? &m->cache->v : NULL;
-	struct hp_symtab *t;
-	*had = v && (v->h->flags & HAS_SYMS);
-	if (!*had || !v->h->nsyms || symtab_new(&t))
-		return NULL;
-	/* The names stay in the entry's mapping, which lives as long as m. */
-	for (uint32_t i = 0; i < v->h->nsyms; i++) {
-		const struct cache_sym *y = &v->syms[i];
-		if (symtab_restore(t, v->symstrings + y->name, y->start, y->end, (int)y->sized)) {
-			symtab_free(t);
-			*had = 0;       /* built the usual way instead */
-			return NULL;
-		}
-	}
-	symtab_restored(t);
-	return t;
-}
-
 /* --- writing --- */
 
 /* A segment to write: from this run (frames in the symbolizer) or from an
@@ -465,11 +344,7 @@ struct out_seg {
 struct writer {
 	struct out_seg *segs;
 	size_t nsegs, capsegs;
-	struct cache_unit *units;   /* the module's index (symunits.c, symtab.h) */
-	struct cache_sym *syms;
-	char *symstrings;
-	size_t symbytes;
-	uint32_t nunits, nsyms, flags;
+	struct cache_index index;   /* the module's unit ranges and symbols */
 	struct cache_frame *frames;
 	size_t nframes, capframes;
 	char *strings;
@@ -672,18 +547,19 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 		return -errno;
 	/* One buffer: the checksum runs over the bytes as they will be read. */
 	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
-	size_t nun = w->nunits * sizeof(*w->units), nsy = w->nsyms * sizeof(*w->syms);
-	size_t body = nseg + nun + nsy + nfr + w->strbytes + w->symbytes;
+	const struct cache_index *x = &w->index;
+	size_t nun = x->nunits * sizeof(*x->units), nsy = x->nsyms * sizeof(*x->syms);
+	size_t body = nseg + nun + nsy + nfr + w->strbytes + x->symbytes;
 	char *buf = malloc(body ? body : 1);
 	int err = buf ? 0 : -ENOMEM;
 	if (buf) {
 		char *p = buf;
 		memcpy(p, segs, nseg);
-		memcpy(p += nseg, w->units, nun);
-		memcpy(p += nun, w->syms, nsy);
+		memcpy(p += nseg, x->units, nun);
+		memcpy(p += nun, x->syms, nsy);
 		memcpy(p += nsy, w->frames, nfr);
 		memcpy(p += nfr, w->strings, w->strbytes);
-		memcpy(p + w->strbytes, w->symstrings, w->symbytes);
+		memcpy(p + w->strbytes, x->symstrings, x->symbytes);
 		h->sum = checksum64(buf, body);
 		err = write_all(fd, h, sizeof(*h));
 		if (!err)
@@ -726,51 +602,6 @@ static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *
 	return err;
 }
 
-/* The module's unit ranges and symbol table into w (read now when this
- * run did not need them), so that a later miss needs neither
- * dwarf_getaranges nor the symbol table's construction. */
-static int put_index(struct writer *w, struct sym_module *m)
-{
-	int err = symunits_ready(m);
-	const struct hp_symtab *t = symresolve_symtab(m);
-	size_t nsyms = t ? symtab_count(t) : 0, bytes = 0;
-	if (err)
-		return err;
-	for (size_t i = 0; i < nsyms; i++) {
-		const char *name;
-		uint64_t start, end;
-		int sized;
-		symtab_entry(t, i, &name, &start, &end, &sized);
-		bytes += strlen(name) + 1;
-	}
-	if (bytes >= CACHE_MAX)
-		return -E2BIG;
-	if (bytes && !(w->symstrings = malloc(bytes)))
-		return -ENOMEM;
-	if (m->units.n && !(w->units = calloc(m->units.n, sizeof(*w->units))))
-		return -ENOMEM;
-	if (nsyms && !(w->syms = calloc(nsyms, sizeof(*w->syms))))
-		return -ENOMEM;
-	for (size_t i = 0; i < m->units.n; i++)
-		w->units[i] = (struct cache_unit){ m->units.v[i].start, m->units.v[i].len,
-						   m->units.v[i].die };
-	for (size_t i = 0; i < nsyms; i++) {
-		const char *name;
-		int sized;
-		struct cache_sym *y = &w->syms[i];
-		symtab_entry(t, i, &name, &y->start, &y->end, &sized);
-		size_t len = strlen(name) + 1;
-		y->sized = sized ? 1 : 0;
-		y->name = (uint32_t)w->symbytes;
-		memcpy(w->symstrings + w->symbytes, name, len);
-		w->symbytes += len;
-	}
-	w->nunits = (uint32_t)m->units.n;
-	w->nsyms = (uint32_t)nsyms;
-	w->flags = HAS_UNITS | HAS_SYMS;
-	return err;
-}
-
 static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 {
 	char stamp[STAMP_MAX], key[KEY_MAX];
@@ -791,7 +622,7 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 								     : read_entry(s, m, stamp);
 	int err = gather(s, m, &w, now ? &now->v : NULL);
 	if (!err)
-		err = put_index(&w, m);
+		err = symcache_index_build(m, &w.index);
 	if (!err)
 		err = put_string(&w, key, &h.key);
 	if (!err)
@@ -808,14 +639,14 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	h.nsegs = (uint32_t)w.nsegs;
 	h.nframes = (uint32_t)w.nframes;
 	h.strbytes = (uint32_t)w.strbytes;
-	h.nunits = w.nunits;
-	h.nsyms = w.nsyms;
-	h.flags = w.flags;
-	h.symbytes = (uint32_t)w.symbytes;
+	h.nunits = w.index.nunits;
+	h.nsyms = w.index.nsyms;
+	h.flags = w.index.flags;
+	h.symbytes = (uint32_t)w.index.symbytes;
 	/* Too large to be worth it: not written. */
-	if (!err && w.nsegs * sizeof(*segs) + w.nunits * sizeof(*w.units) +
-			    w.nsyms * sizeof(*w.syms) + w.nframes * sizeof(*w.frames) +
-			    w.strbytes + w.symbytes <= CACHE_MAX)
+	if (!err && w.nsegs * sizeof(*segs) + w.index.nunits * sizeof(*w.index.units) +
+			    w.index.nsyms * sizeof(*w.index.syms) + w.nframes * sizeof(*w.frames) +
+			    w.strbytes + w.index.symbytes <= CACHE_MAX)
 		err = write_entry(s, m, &w, segs, &h);
 	if (!err)
 		m->cache_dirty = 0;
@@ -823,9 +654,7 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	free(segs);
 	free(w.segs);
 	free(w.frames);
-	free(w.units);
-	free(w.syms);
-	free(w.symstrings);
+	symcache_index_release(&w.index);
 	free(w.strings);
 	hmap_release(&w.offsets);
 	hmap_release(&w.interned);
