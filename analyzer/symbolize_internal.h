@@ -61,16 +61,22 @@ struct sym_segs {
 };
 
 /* One range of a module's DWARF address-range table (dwarf_getaranges):
- * [start, start + len) of the unit whose DIE is at offset die. */
+ * [start, start + len) of the unit whose DIE is at offset die, the unit
+ * being [cu_off, cu_off + cu_size) of .debug_info. */
 struct sym_unit {
-	uint64_t start, len, die;
+	uint64_t start, len, die, cu_off, cu_size;
 };
+
+struct sym_cuview;
 
 struct sym_units {
 	struct sym_unit *v;         /* sorted by start, as libdw sorts them */
 	size_t n;
 	int ready;                  /* read (from the cache entry or the DWARF) */
 	int cached;                 /* ... from the cache entry */
+	int whole;                  /* no unit views: the module's own Dwarf only */
+	struct sym_cuview *views;   /* units opened alone (symunits.c) */
+	size_t nviews;
 };
 
 struct sym_module {
@@ -188,15 +194,20 @@ int symunits_ready(struct sym_module *m);
  * symunits_cudie stays the same. */
 void symunits_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64_t *hi);
 /* The unit DIE holding dwfl address addr, in *mem (dwfl_module_addrdie's
- * answer); *dwbias as dwfl_module_getdwarf gives it. NULL when none. */
-Dwarf_Die *symunits_cudie(struct sym_module *m, Dwarf_Addr addr, Dwarf_Die *mem,
-			  Dwarf_Addr *dwbias);
+ * unit, maybe read from a Dwarf of its own); *dwbias as
+ * dwfl_module_getdwarf gives it; *key the id under which inlines.h must
+ * index the unit (units read alone are apart from the module's Dwarf; mi
+ * is the module's index). NULL when none. */
+Dwarf_Die *symunits_cudie(struct sym_module *m, uint32_t mi, Dwarf_Addr addr, Dwarf_Die *mem,
+			  Dwarf_Addr *dwbias, uint32_t *key);
 /* The line row at dwfl address addr (dwfl_module_getsrc's): its file name,
  * its unit's compilation directory (may be NULL) and line. Returns 1 when
  * there is one, else 0 (all NULL/0). */
 int symunits_line(struct sym_module *m, Dwarf_Addr addr, const char **name,
 		  const char **comp_dir, int *line);
 void symunits_release(struct sym_module *m);
+/* How many units of m were read alone (each with a Dwarf of its own). */
+size_t symunits_views(const struct sym_module *m);
 
 /* --- symcache.c --- */
 

@@ -13,8 +13,8 @@
 struct sym_module;
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   6u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
-					 * 6: the module's unit ranges and symbol table) */
+#define CACHE_FORMAT   7u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
+					 * 7: the module's unit ranges and symbol table) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
@@ -49,7 +49,7 @@ struct cache_seg {
 /* The module's unit address ranges (symunits.c) and its finished symbol
  * table (symtab_entry): what a miss needs besides the unit it reads. */
 struct cache_unit {
-	uint64_t start, len, die;
+	uint64_t start, len, die, cu_off, cu_size;
 };
 
 struct cache_sym {

@@ -22,8 +22,11 @@ const char *symcache_check_index(const struct cache_view *v)
 		return "bad index flags";
 	if (h->symbytes && v->symstrings[h->symbytes - 1] != '\0')
 		return "unterminated symbol names";
-	for (uint32_t i = 1; i < h->nunits; i++)
-		if (v->units[i].start < v->units[i - 1].start)
+	for (uint32_t i = 0; i < h->nunits; i++)
+		if ((i && v->units[i].start < v->units[i - 1].start) ||
+		    (v->units[i].cu_size && (v->units[i].die < v->units[i].cu_off ||
+					     v->units[i].die >= v->units[i].cu_off +
+								  v->units[i].cu_size)))
 			return "bad unit range";
 	for (uint32_t i = 0; i < h->nsyms; i++) {
 		const struct cache_sym *y = &v->syms[i];
@@ -43,7 +46,8 @@ int symcache_units(struct sym_module *m)
 		return 0;
 	for (uint32_t i = 0; i < v->h->nunits; i++)
 		m->units.v[i] = (struct sym_unit){ v->units[i].start, v->units[i].len,
-						   v->units[i].die };
+						   v->units[i].die, v->units[i].cu_off,
+						   v->units[i].cu_size };
 	m->units.n = v->h->nunits;
 	return 1;
 }
@@ -92,7 +96,8 @@ int symcache_index_build(struct sym_module *m, struct cache_index *w)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->units.n; i++)
 		w->units[i] = (struct cache_unit){ m->units.v[i].start, m->units.v[i].len,
-						   m->units.v[i].die };
+						   m->units.v[i].die, m->units.v[i].cu_off,
+						   m->units.v[i].cu_size };
 	for (size_t i = 0; i < nsyms; i++) {
 		const char *name;
 		int sized;

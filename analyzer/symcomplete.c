@@ -120,6 +120,7 @@ int symcomplete_module(struct hp_symbolizer *s, uint32_t mi)
 	uint64_t t0 = hp_now_ns(), before = symsegs_count(&m->segs);
 	int err = 0;
 	s->completing = 1;
+	m->units.whole = 1;             /* every unit: the module's own Dwarf */
 	for (size_t i = 0; i < n && !err; i++)
 		err = complete_range(s, mi, lo[i], hi[i], t0 + COMPLETE_BUDGET_NS);
 	s->completing = 0;

@@ -248,12 +248,13 @@ static int fill_cuts(struct hp_symbolizer *s, uint32_t mi, Dwarf_Addr addr, stru
 {
 	struct sym_module *m = &s->mods[mi];
 	int err = 0;
-	Dwarf_Die mem, *cudie = symunits_cudie(m, addr, &mem, &c->dwbias);
+	uint32_t key;
+	Dwarf_Die mem, *cudie = symunits_cudie(m, mi, addr, &mem, &c->dwbias, &key);
 	if (cudie) {
 		Dwarf_Addr lo = c->lo - c->dwbias, hi = c->hi - c->dwbias;
 		err = add_line_cuts(c, cudie);
 		if (!err)
-			err = inlines_bounds(s->inlines, mi, cudie, lo, hi, add_dwarf_cut, c);
+			err = inlines_bounds(s->inlines, key, cudie, lo, hi, add_dwarf_cut, c);
 	}
 	uint64_t lo = c->lo, hi = c->hi;
 	c->lo = 0;                      /* let the ends themselves in */

@@ -244,11 +244,11 @@ static int push_inline_chain(struct hp_symbolizer *s, struct sym_module *m, Dwar
 	Dwarf_Die path[MAX_SCOPES], mem;
 	int n = 0, err = 0;
 	*real = 0;
-	Dwarf_Die *cudie = symunits_cudie(m, addr, &mem, &dwbias);
+	uint32_t key;
+	Dwarf_Die *cudie = symunits_cudie(m, (uint32_t)(m - s->mods), addr, &mem, &dwbias, &key);
 	if (!cudie)
 		return 0;
-	n = inlines_lookup(s->inlines, (uint32_t)(m - s->mods), cudie, addr - dwbias, path,
-			   MAX_SCOPES);
+	n = inlines_lookup(s->inlines, key, cudie, addr - dwbias, path, MAX_SCOPES);
 	if (n < 0)
 		return n;
 	for (int i = n - 1; i >= 0 && !err; i--) {

@@ -44,7 +44,8 @@ static int agrees(struct sym_module *m, Dwarf_Addr addr)
 {
 	Dwarf_Die mem, *ours;
 	Dwarf_Addr b1 = 0, b2 = 0;
-	ours = symunits_cudie(m, addr, &mem, &b1);
+	uint32_t key;
+	ours = symunits_cudie(m, 0, addr, &mem, &b1, &key);
 	Dwarf_Die *theirs = dwfl_module_addrdie(m->dm, addr, &b2);
 	if (!ours != !theirs || (ours && dwarf_dieoffset(ours) != dwarf_dieoffset(theirs)))
 		return 0;
@@ -155,6 +156,70 @@ static void check_index(const char *path, const char *dir, uint64_t first, uint6
 	symbolizer_free(plain);
 }
 
+/* Units read alone answer as the module's Dwarf: with an entry that holds
+ * one address of path, fresh symbolizers resolve addresses at each of
+ * n places spread over its code (each a miss that reads its unit alone),
+ * frame by frame as a symbolizer without a cache (129 addresses each). */
+static void check_views(const char *path, const char *dir, size_t n)
+{
+	struct hp_symbolizer *a, *plain;
+	struct hp_frame fa[MAXF], fb[MAXF];
+	struct tsym ex;
+	size_t views = 0, bad = 0, addrs = 0;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	CHECK_EQ_INT(tsym_lookup(path, "exit", &ex), 0);
+	CHECK_EQ_INT(symbolizer_new(&a), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(a, dir), 0);
+	symbolize_addr(a, path, ex.value + 4, fa, MAXF);
+	CHECK_EQ_INT(symbolizer_save_cache(a), 0);
+	symbolizer_free(a);
+	CHECK_EQ_INT(symbolizer_new(&plain), 0);
+	symbolizer_set_raw_names(plain, 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	elf_version(EV_CURRENT);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	Elf_Scn *scn = NULL;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR) && sh.sh_size > hi - lo + 1) {
+			lo = sh.sh_addr;        /* the largest code section: .text */
+			hi = sh.sh_addr + sh.sh_size;
+		}
+	}
+	elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	for (size_t k = 0; k < n && lo < hi; k++) {
+		struct hp_symbolizer *b;
+		uint64_t at = lo + (hi - lo) / n * k + 17;
+		CHECK_EQ_INT(symbolizer_new(&b), 0);
+		CHECK_EQ_INT(symbolizer_set_cache(b, dir), 0);
+		symbolizer_set_raw_names(b, 1);
+		for (uint64_t x = at; x < at + 129; x++, addrs++) {
+			int nb = symbolize_addr(b, path, x, fb, MAXF);
+			int np = symbolize_addr(plain, path, x, fa, MAXF);
+			int ok = nb == np;
+			for (int i = 0; ok && i < nb; i++)
+				ok = same_str(fa[i].function, fb[i].function) &&
+				     same_str(fa[i].file, fb[i].file) && fa[i].line == fb[i].line;
+			if (!ok && bad++ < 5)
+				fprintf(stderr, "%s+0x%lx: unit alone %s %s:%u (%d), module %s %s:%u (%d)\n",
+					tsym_basename(path), (unsigned long)x, fb[0].function,
+					fb[0].file ? fb[0].file : "?", fb[0].line, nb, fa[0].function,
+					fa[0].file ? fa[0].file : "?", fa[0].line, np);
+		}
+		uint32_t mb = module_of(b, path);
+		if (mb != UINT32_MAX)
+			views += symunits_views(&b->mods[mb]);
+		symbolizer_free(b);
+	}
+	printf("%s: %zu addresses at %zu places, %zu units read alone, %zu differ\n",
+	       tsym_basename(path), addrs, n, views, bad);
+	CHECK(views >= n / 2);
+	CHECK_EQ_INT(bad, 0);
+	symbolizer_free(plain);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/hp-symunits-XXXXXX";
@@ -175,6 +240,8 @@ int main(void)
 	CHECK_EQ_INT(tsym_lookup(libc, "qsort", &qs), 0);
 	CHECK_EQ_INT(tsym_lookup(libc, "exit", &ex), 0);
 	check_index(libc, dir, qs.value + 4, ex.value + 4);
+	if (tsym_has_debug_file(libc))
+		check_views(libc, dir, 97);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
