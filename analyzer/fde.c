@@ -286,3 +286,16 @@ int fdes_find(const struct hp_fdes *f, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf
 	*end = f->v[lo - 1].hi;
 	return 1;
 }
+
+Dwarf_Addr fdes_next(const struct hp_fdes *f, Dwarf_Addr addr)
+{
+	size_t lo = 0, hi = f ? f->len : 0;
+	while (lo < hi) {                       /* lo = first range starting above addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->v[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return f && lo < f->len ? f->v[lo].lo : UINT64_MAX;
+}

@@ -32,5 +32,7 @@ void fdes_free(struct hp_fdes *f);
 /* [*start, *end) (dwfl addresses) of the FDE containing the dwfl address
  * addr. Returns 1 when found, 0 when no FDE covers addr (f may be NULL). */
 int fdes_find(const struct hp_fdes *f, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf_Addr *end);
+/* The start of the first FDE starting above addr, or UINT64_MAX. */
+Dwarf_Addr fdes_next(const struct hp_fdes *f, Dwarf_Addr addr);
 
 #endif

@@ -461,6 +461,29 @@ int symbolizer_set_cache(struct hp_symbolizer *s, const char *dir)
 	return 0;
 }
 
+long symbolizer_cache_misses(const struct hp_symbolizer *s)
+{
+	long n = 0;
+	if (!s->cache_dir)
+		return -1;
+	for (size_t i = 0; i < s->nmods; i++)
+		n += s->mods[i].misses;
+	return n;
+}
+
+/* One debug line: the misses per module (--debug=syms:1). */
+static void log_misses(const struct hp_symbolizer *s)
+{
+	char buf[1024];
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->nmods && len + 1 < sizeof(buf); i++)
+		if (s->mods[i].misses)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %s %u;",
+						s->mods[i].base, s->mods[i].misses);
+	hp_debug(HP_DBG_SYMS, 1, "symbol cache: %ld misses%s", symbolizer_cache_misses(s), buf);
+}
+
 int symbolizer_save_cache(struct hp_symbolizer *s)
 {
 	return s->cache_dir ? symcache_save(s) : 0;
@@ -476,6 +499,7 @@ void symbolizer_free(struct hp_symbolizer *s)
 		fdes_free(s->mods[i].dfdes);
 		symsegs_release(&s->mods[i].segs);
 		symcache_release(&s->mods[i]);
+		symunits_release(&s->mods[i]);
 		free(s->mods[i].path);
 	}
 	inlines_free(s->inlines);
@@ -657,6 +681,7 @@ int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 	hp_debug(HP_DBG_SYMS, 1, "symbolized %zu locations in %zu modules", job.nlocs,
 		 s->nmods);
 	if (!err && s->cache_dir) {
+		log_misses(s);
 		int cerr = symcache_save(s);
 		if (cerr)
 			hp_debug(HP_DBG_SYMS, 1, "cannot update the symbol cache in '%s': %s",

@@ -51,6 +51,9 @@ int symbolizer_set_cache(struct hp_symbolizer *s, const char *dir);
 /* Write what was resolved to the cache now (symbolize_store does it at
  * its end). Returns 0 or an error; nothing when the cache is off. */
 int symbolizer_save_cache(struct hp_symbolizer *s);
+/* How many addresses the symbol cache did not answer so far (each read
+ * the module's debug information around it); -1 without a cache. */
+long symbolizer_cache_misses(const struct hp_symbolizer *s);
 
 /* Resolve vaddr in the module at path ("[vdso]" is the running kernel's
  * vDSO). Fills frames[0..n) innermost first: inlined callees, then the real

@@ -8,9 +8,12 @@
  *                 DWARF lines and inline chains, FDE extents for the rest
  *   symfill.c     segments: ranges of addresses that resolve alike, filled
  *                 around each address asked for, and the lookup through them
- *   symcache.c    a module's segments on disk, per build id
+ *   symcache.c    a module's segments on disk, per build id (the layout:
+ *                 symcache_format.h; the module's index: symcache_index.c)
  *   symcomplete.c a small module's code resolved whole before its entry is
  *                 saved, so later runs do not miss there
+ *   symunits.c    address -> compilation unit and line row, from a table
+ *                 kept in the cache entry (a miss then reads one unit)
  *
  * Every address of a readable module is answered from its segments, with
  * or without the on-disk cache, so a cached answer is the same answer.
@@ -57,6 +60,25 @@ struct sym_segs {
 	size_t len, cap, nrecent, caprecent;
 };
 
+/* One range of a module's DWARF address-range table (dwarf_getaranges):
+ * [start, start + len) of the unit whose DIE is at offset die, the unit
+ * being [cu_off, cu_off + cu_size) of .debug_info. */
+struct sym_unit {
+	uint64_t start, len, die, cu_off, cu_size;
+};
+
+struct sym_cuview;
+
+struct sym_units {
+	struct sym_unit *v;         /* sorted by start, as libdw sorts them */
+	size_t n;
+	int ready;                  /* read (from the cache entry or the DWARF) */
+	int cached;                 /* ... from the cache entry */
+	int whole;                  /* no unit views: the module's own Dwarf only */
+	struct sym_cuview *views;   /* units opened alone (symunits.c) */
+	size_t nviews;
+};
+
 struct sym_module {
 	char *path;                 /* as given: the key */
 	const char *base;           /* basename, inside path */
@@ -64,6 +86,7 @@ struct sym_module {
 	Dwarf_Addr bias;            /* dwfl address = vaddr + bias (0 in practice) */
 	struct hp_symtab *symtab;   /* built on first use; NULL when no symbols */
 	int symtab_tried;
+	int symtab_cached;          /* it came from the cache entry */
 	int pseudo;                 /* "[kernel]" and the like: no file to read */
 	struct hp_fdes *fdes;       /* .eh_frame FDEs, read on first use; NULL: none */
 	struct hp_fdes *dfdes;      /* .debug_frame FDEs, when there is no .eh_frame */
@@ -73,6 +96,8 @@ struct sym_module {
 	struct symcache_entry *cache; /* the entry read from disk, NULL when none */
 	int cache_tried;            /* its cache entry was looked for */
 	int cache_dirty;            /* segments were resolved since */
+	struct sym_units units;     /* symunits.c */
+	uint32_t misses;            /* addresses no segment held (symfill.c) */
 };
 
 /* One exact (module, vaddr) result, for modules without segments. */
@@ -105,6 +130,7 @@ struct hp_symbolizer {
 	struct hp_hmap strings;     /* fnv(string) -> interned char * */
 	struct hp_hmap shown;       /* interned raw name -> interned demangled name */
 	struct hp_dwname *dwnames;  /* qualified DWARF names (dwname.h), NULL until used */
+	int completing;             /* symcomplete.c is walking: lookups are not misses */
 };
 
 /* --- symbolize.c --- */
@@ -159,7 +185,39 @@ size_t symsegs_count(const struct sym_segs *g);
  * Returns 0 or -ENOMEM. */
 int symcomplete_module(struct hp_symbolizer *s, uint32_t mi);
 
+/* --- symunits.c --- */
+
+/* Read m's unit address-range table once (from its cache entry, else
+ * from the DWARF). Returns 0 or -ENOMEM. */
+int symunits_ready(struct sym_module *m);
+/* Clip [*lo, *hi) around dwfl address addr to where the unit lookup of
+ * symunits_cudie stays the same. */
+void symunits_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64_t *hi);
+/* The unit DIE holding dwfl address addr, in *mem (dwfl_module_addrdie's
+ * unit, maybe read from a Dwarf of its own); *dwbias as
+ * dwfl_module_getdwarf gives it; *key the id under which inlines.h must
+ * index the unit (units read alone are apart from the module's Dwarf; mi
+ * is the module's index). NULL when none. */
+Dwarf_Die *symunits_cudie(struct sym_module *m, uint32_t mi, Dwarf_Addr addr, Dwarf_Die *mem,
+			  Dwarf_Addr *dwbias, uint32_t *key);
+/* The line row at dwfl address addr (dwfl_module_getsrc's): its file name,
+ * its unit's compilation directory (may be NULL) and line. Returns 1 when
+ * there is one, else 0 (all NULL/0). */
+int symunits_line(struct sym_module *m, Dwarf_Addr addr, const char **name,
+		  const char **comp_dir, int *line);
+void symunits_release(struct sym_module *m);
+/* How many units of m were read alone (each with a Dwarf of its own). */
+size_t symunits_views(const struct sym_module *m);
+
 /* --- symcache.c --- */
+
+/* m's unit table from its cache entry into m->units; 1 when the entry
+ * had one. */
+int symcache_units(struct sym_module *m);
+/* m's symbol table rebuilt from its cache entry, or NULL when the entry
+ * has none (or on ENOMEM); *had says whether the entry carried one (an
+ * entry may record that the module has no symbols). */
+struct hp_symtab *symcache_symtab(struct sym_module *m, int *had);
 
 /* Read module mi's cache entry, once; a missing, stale or damaged entry
  * is skipped (a debug note says why). Its segments are taken into the

@@ -20,6 +20,10 @@
  * stamp). Anything else is ignored with a debug note (--debug=syms) and
  * rewritten at the next save.
  *
+ * The entry also carries the module's index - its unit address ranges
+ * and symbol table (symcache_index.c) - so that a miss reads one unit of
+ * the DWARF, not all of them. The layout: symcache_format.h.
+ *
  * Writers never disturb readers: a new entry is written to a temporary
  * file in the same directory and renamed over the old one. Two runs that
  * save the same module at once each merge what is on disk first; the
@@ -40,43 +44,11 @@
 #include "analyzer/checksum.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/symbolize_internal.h"
+#include "analyzer/symcache_format.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
 
-#define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   5u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h) */
-#define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
-#define NO_STRING      UINT32_MAX
-#define STAMP_MAX      4096
-#define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
-
-/* The file: header, segments, frames, strings, in the host's byte order
- * (an entry from another architecture fails the magic-and-format check
- * only by luck: the key's build id and file size keep it apart anyway). */
-struct cache_header {
-	char magic[8];
-	uint32_t format;
-	uint32_t nsegs, nframes, strbytes;
-	uint32_t key;               /* string offsets: the key (entry_key) ... */
-	uint32_t version;           /* ... HPPROF_VERSION ... */
-	uint32_t stamp;             /* ... and the debug stamp */
-	uint32_t pad0;
-	uint64_t sum;               /* checksum64 of everything after the header */
-	uint32_t pad[2];            /* 56 bytes: the segments that follow are 8-aligned */
-};
-
-struct cache_seg {
-	uint64_t lo, hi;
-	uint32_t first, n;
-};
-
-struct cache_frame {
-	uint32_t function, file, decl_file, line, made_up;
-};
-
-_Static_assert(sizeof(struct cache_header) % 8 == 0, "segments must be 8-aligned");
-_Static_assert(sizeof(struct cache_seg) % 8 == 0, "frames follow segments");
 
 /* --- the debug stamp --- */
 
@@ -160,38 +132,34 @@ static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m
  * populated at once because the checksum reads every page: one call
  * instead of a page fault per 64 KiB (reading a completed ld.so entry,
  * ~840 KB, symcomplete.c: 1.8-2.4 ms -> 0.5-0.8 ms at load 9). */
-static void *map_file(const char *path, size_t *size)
+static void *map_file(const char *path, size_t *size, struct stat *sb)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
 	void *p = NULL;
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)sizeof(struct cache_header) &&
-	    sb.st_size <= (off_t)CACHE_MAX) {
-		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (fstat(fd, sb) == 0 && sb->st_size >= (off_t)sizeof(struct cache_header) &&
+	    sb->st_size <= (off_t)CACHE_MAX) {
+		p = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 		if (p == MAP_FAILED)
 			p = NULL;
-		*size = (size_t)sb.st_size;
+		*size = (size_t)sb->st_size;
 	}
 	close(fd);
 	return p;
 }
 
-/* A parsed, validated entry (pointers into the file's buffer). */
-struct cache_view {
-	const struct cache_header *h;
-	const struct cache_seg *segs;
-	const struct cache_frame *frames;
-	const char *strings;
-};
 
-/* An entry read from disk: its mapped bytes and their view. */
-struct symcache_entry {
-	void *buf;
-	size_t size;
-	struct cache_view v;
-};
+/* 1 when the file at path is still the one e was read from (no run has
+ * saved the entry since: renaming a new file over it changes the inode). */
+static int entry_unchanged(const struct symcache_entry *e, const char *path)
+{
+	struct stat sb;
+	return e && stat(path, &sb) == 0 && sb.st_ino == e->sb.st_ino &&
+	       sb.st_dev == e->sb.st_dev && sb.st_size == e->sb.st_size &&
+	       sb.st_mtim.tv_sec == e->sb.st_mtim.tv_sec &&
+	       sb.st_mtim.tv_nsec == e->sb.st_mtim.tv_nsec;
+}
 
 static const char *view_string(const struct cache_view *v, uint32_t off)
 {
@@ -206,15 +174,20 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) || h->format != CACHE_FORMAT)
 		return "not a cache entry of this format";
 	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
-	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes;
+	       (uint64_t)h->nunits * sizeof(struct cache_unit) +
+	       (uint64_t)h->nsyms * sizeof(struct cache_sym) +
+	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes + h->symbytes;
 	if (need != size)
 		return "truncated or oversized";
 	if (checksum64((const char *)buf + sizeof(*h), size - sizeof(*h)) != h->sum)
 		return "checksum mismatch";
 	v->h = h;
 	v->segs = (const void *)((const char *)buf + sizeof(*h));
-	v->frames = (const void *)(v->segs + h->nsegs);
+	v->units = (const void *)(v->segs + h->nsegs);
+	v->syms = (const void *)(v->units + h->nunits);
+	v->frames = (const void *)(v->syms + h->nsyms);
 	v->strings = (const char *)(v->frames + h->nframes);
+	v->symstrings = v->strings + h->strbytes;
 	if (!h->strbytes || v->strings[h->strbytes - 1] != '\0')
 		return "unterminated strings";
 	for (uint32_t i = 0; i < h->nframes; i++) {
@@ -232,7 +205,7 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	}
 	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
 		return "bad header strings";
-	return NULL;
+	return symcache_check_index(v);
 }
 
 /* Frames of a cached segment appended to s->frames; 0 or -ENOMEM. */
@@ -266,7 +239,7 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 	if (!e)
 		return NULL;
 	entry_path(s, m, path, sizeof(path));
-	if (!(e->buf = map_file(path, &e->size))) {
+	if (!(e->buf = map_file(path, &e->size, &e->sb))) {
 		free(e);
 		return NULL;
 	}
@@ -371,6 +344,7 @@ struct out_seg {
 struct writer {
 	struct out_seg *segs;
 	size_t nsegs, capsegs;
+	struct cache_index index;   /* the module's unit ranges and symbols */
 	struct cache_frame *frames;
 	size_t nframes, capframes;
 	char *strings;
@@ -573,13 +547,19 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 		return -errno;
 	/* One buffer: the checksum runs over the bytes as they will be read. */
 	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
-	size_t body = nseg + nfr + w->strbytes;
+	const struct cache_index *x = &w->index;
+	size_t nun = x->nunits * sizeof(*x->units), nsy = x->nsyms * sizeof(*x->syms);
+	size_t body = nseg + nun + nsy + nfr + w->strbytes + x->symbytes;
 	char *buf = malloc(body ? body : 1);
 	int err = buf ? 0 : -ENOMEM;
 	if (buf) {
-		memcpy(buf, segs, nseg);
-		memcpy(buf + nseg, w->frames, nfr);
-		memcpy(buf + nseg + nfr, w->strings, w->strbytes);
+		char *p = buf;
+		memcpy(p, segs, nseg);
+		memcpy(p += nseg, x->units, nun);
+		memcpy(p += nun, x->syms, nsy);
+		memcpy(p += nsy, w->frames, nfr);
+		memcpy(p += nfr, w->strings, w->strbytes);
+		memcpy(p + w->strbytes, x->symstrings, x->symbytes);
 		h->sum = checksum64(buf, body);
 		err = write_all(fd, h, sizeof(*h));
 		if (!err)
@@ -634,8 +614,15 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	hmap_init(&w.offsets);
 	hmap_init(&w.interned);
 	hmap_init(&w.remap);
-	struct symcache_entry *now = read_entry(s, m, stamp);
+	char path[PATH_MAX];
+	entry_path(s, m, path, sizeof(path));
+	/* What another run saved meanwhile; nothing when the file is the one
+	 * read at the start (the usual case: no second read and checksum). */
+	struct symcache_entry *now = entry_unchanged(m->cache, path) ? NULL
+								     : read_entry(s, m, stamp);
 	int err = gather(s, m, &w, now ? &now->v : NULL);
+	if (!err)
+		err = symcache_index_build(m, &w.index);
 	if (!err)
 		err = put_string(&w, key, &h.key);
 	if (!err)
@@ -652,9 +639,14 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	h.nsegs = (uint32_t)w.nsegs;
 	h.nframes = (uint32_t)w.nframes;
 	h.strbytes = (uint32_t)w.strbytes;
+	h.nunits = w.index.nunits;
+	h.nsyms = w.index.nsyms;
+	h.flags = w.index.flags;
+	h.symbytes = (uint32_t)w.index.symbytes;
 	/* Too large to be worth it: not written. */
-	if (!err && w.nsegs * sizeof(*segs) + w.nframes * sizeof(*w.frames) + w.strbytes <=
-		    CACHE_MAX)
+	if (!err && w.nsegs * sizeof(*segs) + w.index.nunits * sizeof(*w.index.units) +
+			    w.index.nsyms * sizeof(*w.index.syms) + w.nframes * sizeof(*w.frames) +
+			    w.strbytes + w.index.symbytes <= CACHE_MAX)
 		err = write_entry(s, m, &w, segs, &h);
 	if (!err)
 		m->cache_dirty = 0;
@@ -662,6 +654,7 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	free(segs);
 	free(w.segs);
 	free(w.frames);
+	symcache_index_release(&w.index);
 	free(w.strings);
 	hmap_release(&w.offsets);
 	hmap_release(&w.interned);

@@ -12,6 +12,11 @@
  * module anyway (it resolved something: cache_dirty), a module whose code
  * is small is resolved whole, within a time budget, and its cache entry
  * then answers every address of it: later runs no longer miss there.
+ * A module without DWARF is resolved whole up to a much larger size: each
+ * of its functions is one range (a symbol or an FDE, no lines, no inline
+ * scopes), ~2 us each - Debian's python3.11 (2.6 MB of code, only
+ * .dynsym) in ~20 ms once, an entry of ~530 KB; its warm runs missed
+ * 20-60 times each, in whichever functions of the start-up they sampled.
  *
  * It adds segments only through symfill_lookup, so every answer is the one
  * a lookup of that address would give. Code that no symbol and no FDE
@@ -22,12 +27,14 @@
 #include <errno.h>
 #include <gelf.h>
 
+#include "analyzer/fde.h"
 #include "analyzer/symbolize_internal.h"
 #include "analyzer/symtab.h"
 #include "common/clock.h"
 #include "common/log.h"
 
 #define COMPLETE_MAX_CODE (256u << 10)       /* executable bytes of a module completed */
+#define COMPLETE_MAX_PLAIN (16u << 20)       /* ... of a module without DWARF (cheap) */
 #define COMPLETE_BUDGET_NS 300000000ull      /* per module and run, at most */
 #define MAX_CODE_RANGES 8
 
@@ -54,7 +61,8 @@ static size_t code_ranges(struct sym_module *m, uint64_t lo[], uint64_t hi[], ui
 }
 
 /* Where the walk goes on from vaddr a when no symbol and no FDE names it:
- * the end of the symbol table's nameless region there. */
+ * the end of the symbol table's nameless region there, or the next FDE
+ * in it (a stripped module's functions are FDEs in one nameless region). */
 static uint64_t skip_unnamed(struct sym_module *m, const struct hp_symtab *t, uint64_t a)
 {
 	Dwarf_Addr d = a + m->bias, fs, fe;
@@ -62,6 +70,9 @@ static uint64_t skip_unnamed(struct sym_module *m, const struct hp_symtab *t, ui
 	if (symtab_lookup(t, d, NULL) || symresolve_fde(m, d, 1, &fs, &fe))
 		return a;
 	symtab_region(t, d, &rlo, &rhi);
+	Dwarf_Addr next = fdes_next(m->fdes ? m->fdes : m->dfdes, d);
+	if (next < rhi)
+		rhi = next;
 	return rhi > d ? rhi - m->bias : a + 1;
 }
 
@@ -102,12 +113,17 @@ int symcomplete_module(struct hp_symbolizer *s, uint32_t mi)
 	if (!m->dm || m->pseudo || !symresolve_symtab(m))
 		return 0;
 	size_t n = code_ranges(m, lo, hi, &total);
-	if (!n || total > COMPLETE_MAX_CODE)
+	Dwarf_Addr dwbias;
+	if (!n || (total > COMPLETE_MAX_CODE &&
+		   (total > COMPLETE_MAX_PLAIN || dwfl_module_getdwarf(m->dm, &dwbias))))
 		return 0;
 	uint64_t t0 = hp_now_ns(), before = symsegs_count(&m->segs);
 	int err = 0;
+	s->completing = 1;
+	m->units.whole = 1;             /* every unit: the module's own Dwarf */
 	for (size_t i = 0; i < n && !err; i++)
 		err = complete_range(s, mi, lo[i], hi[i], t0 + COMPLETE_BUDGET_NS);
+	s->completing = 0;
 	hp_debug(HP_DBG_SYMS, 1, "'%s': completed %llu bytes of code, %zu new ranges in %.1f ms%s",
 		 m->path, (unsigned long long)total, symsegs_count(&m->segs) - (size_t)before,
 		 (double)(hp_now_ns() - t0) / 1e6, err == -ETIMEDOUT ? " (budget spent)" : "");

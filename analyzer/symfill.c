@@ -149,51 +149,12 @@ static void clip(uint64_t *lo, uint64_t *hi, uint64_t rlo, uint64_t rhi)
 		*hi = rhi;
 }
 
-/* The region (dwfl addresses) around addr in which libdwfl picks one
- * compilation unit: between two starts of its address-range table, as
- * libdwfl's lookup takes the last range starting at or below an address
- * (checking the end of the last range only). */
-static void unit_region(Dwarf *dw, Dwarf_Addr dwbias, Dwarf_Addr addr, uint64_t *lo,
-			uint64_t *hi)
-{
-	Dwarf_Aranges *ar;
-	size_t n, a = 0, b;
-	Dwarf_Addr start, pc = addr - dwbias;
-	Dwarf_Word len;
-	Dwarf_Off off;
-	if (addr < dwbias || dwarf_getaranges(dw, &ar, &n) != 0 || !n)
-		return;
-	b = n;
-	while (a < b) {                 /* a = first range starting above pc */
-		size_t mid = a + (b - a) / 2;
-		if (dwarf_getarangeinfo(dwarf_onearange(ar, mid), &start, NULL, NULL) != 0)
-			return;
-		if (start <= pc)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	if (a < n && dwarf_getarangeinfo(dwarf_onearange(ar, a), &start, NULL, NULL) == 0)
-		clip(lo, hi, 0, start + dwbias);
-	if (a == 0 ||
-	    dwarf_getarangeinfo(dwarf_onearange(ar, a - 1), &start, &len, &off) != 0)
-		return;
-	clip(lo, hi, start + dwbias, UINT64_MAX);
-	if (a == n) {                   /* the last range: its end counts */
-		uint64_t end = start + len + dwbias;
-		if (addr <= end)
-			clip(lo, hi, 0, end + 1);
-		else
-			clip(lo, hi, end + 1, UINT64_MAX);
-	}
-}
-
 /* [*lo, *hi) around dwfl address addr of m where the symbol lookup, the
  * unit and (for unnamed code) the FDE stay the same. */
 static void fill_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64_t *hi)
 {
 	struct hp_symtab *t = symresolve_symtab(m);
-	Dwarf_Addr dwbias = 0, fs, fe;
+	Dwarf_Addr fs, fe;
 	*lo = addr > FILL_WINDOW ? addr - FILL_WINDOW : 0;
 	*hi = addr < UINT64_MAX - FILL_WINDOW ? addr + FILL_WINDOW : UINT64_MAX;
 	if (t) {
@@ -208,9 +169,7 @@ static void fill_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uin
 		else
 			clip(lo, hi, addr, addr + 1);
 	}
-	Dwarf *dw = dwfl_module_getdwarf(m->dm, &dwbias);
-	if (dw)
-		unit_region(dw, dwbias, addr, lo, hi);
+	symunits_region(m, addr, lo, hi);
 }
 
 /* --- cut points --- */
@@ -289,12 +248,13 @@ static int fill_cuts(struct hp_symbolizer *s, uint32_t mi, Dwarf_Addr addr, stru
 {
 	struct sym_module *m = &s->mods[mi];
 	int err = 0;
-	Dwarf_Die *cudie = dwfl_module_addrdie(m->dm, addr, &c->dwbias);
+	uint32_t key;
+	Dwarf_Die mem, *cudie = symunits_cudie(m, mi, addr, &mem, &c->dwbias, &key);
 	if (cudie) {
 		Dwarf_Addr lo = c->lo - c->dwbias, hi = c->hi - c->dwbias;
 		err = add_line_cuts(c, cudie);
 		if (!err)
-			err = inlines_bounds(s->inlines, mi, cudie, lo, hi, add_dwarf_cut, c);
+			err = inlines_bounds(s->inlines, key, cudie, lo, hi, add_dwarf_cut, c);
 	}
 	uint64_t lo = c->lo, hi = c->hi;
 	c->lo = 0;                      /* let the ends themselves in */
@@ -413,6 +373,8 @@ int symfill_lookup(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr, uint32_
 	if (!g) {
 		hp_debug(HP_DBG_SYMS, 2, "'%s'+0x%lx: resolving its neighbourhood", m->path,
 			 (unsigned long)vaddr);
+		if (!s->completing)
+			m->misses++;
 		int err = fill(s, mi, vaddr);
 		if (err)
 			return err;

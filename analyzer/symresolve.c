@@ -145,10 +145,14 @@ int symresolve_fde(struct sym_module *m, Dwarf_Addr addr, int debug_frame, Dwarf
 struct hp_symtab *symresolve_symtab(struct sym_module *m)
 {
 	if (!m->symtab_tried && m->dm) {
+		int cached = 0;
 		m->symtab_tried = 1;
-		m->symtab = build_symtab(m);
-		hp_debug(HP_DBG_SYMS, 2, "'%s': %zu function symbols", m->path,
-			 m->symtab ? symtab_count(m->symtab) : 0);
+		m->symtab = symcache_symtab(m, &cached);
+		if (!cached)
+			m->symtab = build_symtab(m);
+		m->symtab_cached = cached;
+		hp_debug(HP_DBG_SYMS, 2, "'%s': %zu function symbols%s", m->path,
+			 m->symtab ? symtab_count(m->symtab) : 0, cached ? " (cached)" : "");
 	}
 	return m->symtab;
 }
@@ -237,14 +241,14 @@ static int push_inline_chain(struct hp_symbolizer *s, struct sym_module *m, Dwar
 			     const char *symname, const char **file, uint32_t *line, int *real)
 {
 	Dwarf_Addr dwbias = 0;
-	Dwarf_Die path[MAX_SCOPES];
+	Dwarf_Die path[MAX_SCOPES], mem;
 	int n = 0, err = 0;
 	*real = 0;
-	Dwarf_Die *cudie = dwfl_module_addrdie(m->dm, addr, &dwbias);
+	uint32_t key;
+	Dwarf_Die *cudie = symunits_cudie(m, (uint32_t)(m - s->mods), addr, &mem, &dwbias, &key);
 	if (!cudie)
 		return 0;
-	n = inlines_lookup(s->inlines, (uint32_t)(m - s->mods), cudie, addr - dwbias, path,
-			   MAX_SCOPES);
+	n = inlines_lookup(s->inlines, key, cudie, addr - dwbias, path, MAX_SCOPES);
 	if (n < 0)
 		return n;
 	for (int i = n - 1; i >= 0 && !err; i--) {
@@ -273,19 +277,16 @@ static int push_inline_chain(struct hp_symbolizer *s, struct sym_module *m, Dwar
 }
 
 /* File and line of the line-table row for addr; NULL/0 when none. */
-static void line_at(struct hp_symbolizer *s, Dwfl_Module *dm, Dwarf_Addr addr,
+static void line_at(struct hp_symbolizer *s, struct sym_module *m, Dwarf_Addr addr,
 		    const char **file, uint32_t *line)
 {
 	int lineno = 0;
+	const char *name, *dir;
 	*file = NULL;
 	*line = 0;
-	Dwfl_Line *l = dwfl_module_getsrc(dm, addr);
-	if (!l)
+	if (!symunits_line(m, addr, &name, &dir, &lineno))
 		return;
-	const char *name = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL);
-	if (!name)
-		return;
-	*file = symbolize_make_path(s, dwfl_line_comp_dir(l), name);
+	*file = symbolize_make_path(s, dir, name);
 	*line = lineno > 0 ? (uint32_t)lineno : 0;
 }
 
@@ -313,7 +314,7 @@ int symresolve_frames(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
 	if (m->dm) {
 		Dwarf_Addr addr = vaddr + m->bias;
 		name = module_symbol(m, addr);
-		line_at(s, m->dm, addr, &file, &line);
+		line_at(s, m, addr, &file, &line);
 		err = push_inline_chain(s, m, addr, name, &file, &line, &real);
 		if (err || real)
 			return err;

@@ -259,3 +259,27 @@ size_t symtab_count(const struct hp_symtab *t)
 {
 	return t->len;
 }
+
+void symtab_entry(const struct hp_symtab *t, size_t i, const char **name, uint64_t *start,
+		  uint64_t *end, int *sized)
+{
+	assert(t->finished && i < t->len);
+	*name = t->v[i].name;
+	*start = t->v[i].start;
+	*end = t->v[i].end;
+	*sized = t->v[i].sized;
+}
+
+int symtab_restore(struct hp_symtab *t, const char *name, uint64_t start, uint64_t end,
+		   int sized)
+{
+	if (add_entry(t, name, start, sized ? end - start : 0, STB_GLOBAL, 0))
+		return -ENOMEM;
+	t->v[t->len - 1].end = end;
+	return 0;
+}
+
+void symtab_restored(struct hp_symtab *t)
+{
+	t->finished = 1;
+}

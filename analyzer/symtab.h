@@ -63,4 +63,16 @@ void symtab_region(const struct hp_symtab *t, uint64_t addr, uint64_t *lo, uint6
 /* Number of entries (after symtab_finish: distinct start addresses). */
 size_t symtab_count(const struct hp_symtab *t);
 
+/* Entry i of a finished table: all that symtab_lookup and symtab_region
+ * read (for the symbol cache, symcache.c). */
+void symtab_entry(const struct hp_symtab *t, size_t i, const char **name, uint64_t *start,
+		  uint64_t *end, int *sized);
+/* A finished table rebuilt from the entries symtab_entry gave, in their
+ * order (name not copied: it must outlive the table): answers as the
+ * table they came from. Call symtab_restored after the last. Returns 0 or
+ * -ENOMEM. */
+int symtab_restore(struct hp_symtab *t, const char *name, uint64_t start, uint64_t end,
+		   int sized);
+void symtab_restored(struct hp_symtab *t);
+
 #endif

@@ -66,6 +66,7 @@ struct hp_run_facts {
 				        * each process's own is in processes.peak_rss */
 	double user_s, sys_s;          /* CPU seconds of the target and its reaped children */
 	int64_t unwind_ns, symbolize_ns; /* hpprof's own time */
+	int64_t symbol_cache_misses;   /* addresses the symbol cache did not answer */
 	/* allocation tracking (--alloc) */
 	const char *alloc_tracking;    /* "exact" or "sampled" */
 	int64_t alloc_count, alloc_frees, alloc_dropped, alloc_unknown_frees;

@@ -50,6 +50,7 @@ static const struct fact facts[] = {
 	INT(duration_ns), INT(exit_status), TEXT(signal), INT(interrupted), INT(samples),
 	INT(complete_stacks), INT(cut_stacks), INT(entry_stacks), INT(lost_samples), INT(fault_samples),
 	INT(peak_rss_bytes), SECS(user_s), SECS(sys_s), INT(unwind_ns), INT(symbolize_ns),
+	INT(symbol_cache_misses),
 	TEXT(alloc_tracking), INT(alloc_count), INT(alloc_frees), INT(alloc_dropped),
 	INT(alloc_unknown_frees), INT(alloc_sample_bytes), INT(heap_peak_bytes),
 	INT(heap_peak_t_ns), INT(heap_peak_pid), INT(alloc_temporary), INT(alloc_stream_bytes),

@@ -91,3 +91,12 @@ hp_unit_test(test_checksum SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_checksum.c LIB
 
 # Demangling of names from real binaries (analyzer/demangle.c).
 hp_unit_test(test_demangle SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_demangle.c LIBS hp_analyzer)
+
+# Unit and line lookups without libdwfl's address-range table, and the
+# module index kept in the cache entry (analyzer/symunits.c, symcache.c).
+hp_unit_test(test_symunits SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_symunits.c LIBS hp_analyzer)
+add_dependencies(test_symunits symfix_pie symfix_exec symfix_lib)
+target_compile_definitions(test_symunits PRIVATE
+  SYMFIX_PIE="$<TARGET_FILE:symfix_pie>"
+  SYMFIX_EXEC="$<TARGET_FILE:symfix_exec>"
+  SYMFIX_LIB="$<TARGET_FILE:symfix_lib>")
