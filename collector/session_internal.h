@@ -175,6 +175,9 @@ void session_gate_step(struct hp_session *s);
 void session_records_step(struct hp_session *s);
 /* The end of the run: close the intervals still open, totals into s->res. */
 void session_offcpu_end(struct hp_session *s);
+/* How long a loop may sleep in poll: GATE_SLOT_NS while the gate decides
+ * (stacks sampled at random, or cut waits to read), else idle_ms. */
+int session_gate_timeout_ms(const struct hp_session *s, int idle_ms);
 
 /* --- session_records.c --- */
 

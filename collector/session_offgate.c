@@ -91,6 +91,13 @@ void session_records_step(struct hp_session *s)
 		s->err = err;
 }
 
+int session_gate_timeout_ms(const struct hp_session *s, int idle_ms)
+{
+	if (s->ngate && (s->gate_pi < 1.0 || (s->oc && offcpu_cut_count(s->oc))))
+		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
+	return idle_ms;
+}
+
 /* Close the off-CPU intervals still open (threads blocked at the end)
  * and report the totals. */
 void session_offcpu_end(struct hp_session *s)
