@@ -97,6 +97,12 @@ int offcpu_poll(struct hp_offcpu *oc, struct hp_store *st, uint64_t now_rel, int
 		offcpu_pcount_fn *fn, void *ctx);
 size_t offcpu_cut_count(const struct hp_offcpu *oc);
 
+/* fn(ctx) is called after every STEP_OUTS switch-out records handled
+ * (offcpu.c): the session steps its gate there too, so that a long drain
+ * (the backlog of a flood's first "on" period, every stack unwound) does
+ * not hold the stack samplers on while it lasts. */
+void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx);
+
 /* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
 int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
 

@@ -74,6 +74,20 @@ void session_gate_step(struct hp_session *s)
 	s->gate_on = on;
 }
 
+/* offcpu_set_step's callback: a step of the gate in the middle of a
+ * drain (the drain's records are all stamped before its cut, before any
+ * t_on or t_off taken now: they stay on their side of it). */
+static void gate_step_cb(void *ctx)
+{
+	session_gate_step(ctx);
+}
+
+void session_gate_init(struct hp_session *s)
+{
+	if (s->oc && s->ngate)
+		offcpu_set_step(s->oc, gate_step_cb, s);
+}
+
 /* After a drain: the records go off once the intervals of the last "on"
  * period have ended (or are cut), and the cut waits due are read. */
 void session_records_step(struct hp_session *s)
