@@ -258,6 +258,17 @@ double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel)
 	return oc->pi;
 }
 
+int offcpu_gate_first(const struct hp_offcpu *oc)
+{
+	return !oc->t_plan;
+}
+
+void offcpu_gate_outs(struct hp_offcpu *oc, uint64_t n)
+{
+	if (!oc->t_plan && n > oc->outs)
+		oc->outs = n;
+}
+
 int offcpu_gate_draw(struct hp_offcpu *oc, double pi)
 {
 	int on = pi >= 1.0 || (double)(draw(oc) >> 11) / 9007199254740992.0 < pi;

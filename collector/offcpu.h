@@ -75,6 +75,14 @@ void offcpu_free(struct hp_offcpu *oc);
  * before): the period's weight is known and its held intervals are
  * written (returns 0 or a store error). */
 double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel);
+/* Before the first rate is measured (offcpu_gate_first): n, the
+ * switch-outs the kernel counted on the stack samplers since they went on,
+ * stands for the switch-out records not handled yet (a flood's first drain
+ * unwinds every stack of the first "on" period: waiting for its records
+ * held the samplers on for 100-200 ms on a loaded machine, more stacks
+ * than the rings hold). */
+int offcpu_gate_first(const struct hp_offcpu *oc);
+void offcpu_gate_outs(struct hp_offcpu *oc, uint64_t n);
 int offcpu_gate_draw(struct hp_offcpu *oc, double pi);
 void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel);
 int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);

@@ -26,9 +26,11 @@
 
 #include "collector/events.h"
 #include "collector/kaccess.h"
+#include "collector/offcpu.h"
 #include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
+#include "common/clock.h"
 #include "common/grow.h"
 #include "common/log.h"
 
@@ -650,6 +652,8 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	}
 	for (size_t i = 0; i < s->nextra; i++)
 		enable(s->extra_fds[i]);
+	if (s->oc)                  /* the gate's first rate: over the time since */
+		offcpu_records_on(s->oc, session_rel_time(s, hp_now_ns()));
 	return 0;
 }
 
