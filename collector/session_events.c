@@ -82,8 +82,10 @@ static unsigned offcpu_ring_pages(const struct hp_session *s, unsigned div)
  * of a loaded machine gets a CPU milliseconds late, the gate's "on"
  * period lasts as long, and at 100k switches a second 2 MiB lost up to
  * a fifth of its stacks (docs/offcpu.md, "Waits without a stack"); an
- * attach has no start-up budget to spend the zeroing against. */
-#define STACK_RING_PAGES(s) ((s)->attach ? (s)->ring_pages * 2 : offcpu_ring_pages(s, 2))
+ * attach has no start-up budget to spend the zeroing against. Only with
+ * the right to lock more (ring_may_grow: root, CAP_IPC_LOCK). */
+#define STACK_RING_PAGES(s) ((s)->attach && ring_may_grow() \
+			     ? (s)->ring_pages * 2 : offcpu_ring_pages(s, 2))
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
