@@ -33,4 +33,7 @@ set_tests_properties(bench_top_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
 hp_script_test(bench_python_pyenv bench ../bench/python_pyenv.sh)
 set_tests_properties(bench_python_pyenv PROPERTIES RUN_SERIAL TRUE TIMEOUT 1800)
 hp_script_test(bench_python_attach bench ../bench/python_attach.sh)
+# An attached Python ping-pong, bare / --no-off-cpu / --off-cpu / perf (issue 16).
+hp_script_test(bench_python_pingpong bench ../bench/python_pingpong.sh)
+set_tests_properties(bench_python_pingpong PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
 set_tests_properties(bench_python_attach PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

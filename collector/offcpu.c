@@ -69,6 +69,10 @@
  * is the rate, if higher. */
 #define HOLD_RATE_MIN_NS 5000000ull
 
+/* The session's gate is stepped after this many switch-outs handled
+ * (offcpu_set_step): at 100k switches a second, every ~0.6 ms of them. */
+#define STEP_OUTS 64
+
 /* "On" periods remembered: records of one may come a few drains late. */
 #define PERIODS 256
 
@@ -137,6 +141,9 @@ struct hp_offcpu {
 	size_t nslots, cap;
 	struct hp_hmap index;         /* tid + 1 -> slot */
 	struct hp_sample out;         /* the sample being written */
+	void (*step)(void *ctx);      /* offcpu_set_step */
+	void *step_ctx;
+	uint64_t step_outs;           /* switch-outs handled since the last step */
 	struct hp_offcpu_totals tot;
 };
 
@@ -251,6 +258,17 @@ double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel)
 	return oc->pi;
 }
 
+int offcpu_gate_first(const struct hp_offcpu *oc)
+{
+	return !oc->t_plan;
+}
+
+void offcpu_gate_outs(struct hp_offcpu *oc, uint64_t n)
+{
+	if (!oc->t_plan && n > oc->outs)
+		oc->outs = n;
+}
+
 int offcpu_gate_draw(struct hp_offcpu *oc, double pi)
 {
 	int on = pi >= 1.0 || (double)(draw(oc) >> 11) / 9007199254740992.0 < pi;
@@ -298,6 +316,12 @@ int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
 		err = write_row(oc, st, &oc->held[i], oc->held_ns[i], q->weight);
 	oc->nheld = 0;
 	return err;
+}
+
+void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx)
+{
+	oc->step = fn;
+	oc->step_ctx = ctx;
 }
 
 int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel)
@@ -419,6 +443,10 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 		oc->outs++;
 		if (sw->preempt)
 			p->cls = HP_WAIT_PREEMPTED;
+		if (oc->step && ++oc->step_outs >= STEP_OUTS) {
+			oc->step_outs = 0;
+			oc->step(oc->step_ctx);   /* p is done with: the step may close others */
+		}
 		return err;
 	}
 	if (p->open == P_OPEN) {

@@ -75,6 +75,14 @@ void offcpu_free(struct hp_offcpu *oc);
  * before): the period's weight is known and its held intervals are
  * written (returns 0 or a store error). */
 double offcpu_gate_pi(struct hp_offcpu *oc, uint64_t now_rel);
+/* Before the first rate is measured (offcpu_gate_first): n, the
+ * switch-outs the kernel counted on the stack samplers since they went on,
+ * stands for the switch-out records not handled yet (a flood's first drain
+ * unwinds every stack of the first "on" period: waiting for its records
+ * held the samplers on for 100-200 ms on a loaded machine, more stacks
+ * than the rings hold). */
+int offcpu_gate_first(const struct hp_offcpu *oc);
+void offcpu_gate_outs(struct hp_offcpu *oc, uint64_t n);
 int offcpu_gate_draw(struct hp_offcpu *oc, double pi);
 void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel);
 int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel);
@@ -96,6 +104,12 @@ void offcpu_records_off(struct hp_offcpu *oc, uint64_t t_rel, offcpu_pcount_fn *
 int offcpu_poll(struct hp_offcpu *oc, struct hp_store *st, uint64_t now_rel, int all,
 		offcpu_pcount_fn *fn, void *ctx);
 size_t offcpu_cut_count(const struct hp_offcpu *oc);
+
+/* fn(ctx) is called after every STEP_OUTS switch-out records handled
+ * (offcpu.c): the session steps its gate there too, so that a long drain
+ * (the backlog of a flood's first "on" period, every stack unwound) does
+ * not hold the stack samplers on while it lasts. */
+void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx);
 
 /* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
 int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);

@@ -528,7 +528,12 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	for (uint32_t i = 0; i < n; i++)
 		neval += pymerge_is_eval(pcs, (int)i, rt->eval_start, rt->eval_end);
 	int bpf = pyremote_bpf_reads(r, pid, time, kind);
-	if (!neval) {
+	/* A native stack that ended before the innermost evaluation loop
+	 * (select.select's 48 KiB of arrays: beyond the 16 KiB switch-out copy,
+	 * or a page of them never touched) with a BPF record: the chain as at
+	 * the sample (a thread runs an evaluation loop while it has one) goes
+	 * above its outermost frame (pymerge.h, a truncated native stack). */
+	if (!neval && !(bpf && !complete)) {
 		if (bpf)                          /* its record, unused: not left for another */
 			free(pybpf_take(r->bpf, tid, time, regs[HP_REG_IP], kind));
 		r->n.native++;

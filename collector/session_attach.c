@@ -124,15 +124,21 @@ static int any_alive(const struct hp_session_opts *o)
 	return 0;
 }
 
+/* Every ring wakes the loop at its watermark, the off-CPU switch and
+ * stack rings too, and the off-CPU gate has its 2 ms beat (until wave 11
+ * the loop polled the CPU rings only, every 10 ms: above the stack budget
+ * the gate's "on" periods lasted 10-30 ms and the stack rings overflowed,
+ * each lost stack a wait without one: docs/offcpu.md, "Attach"). */
 static int attach_loop(struct hp_session *s)
 {
-	struct pollfd pfd[MAX_CPUS];
+	struct pollfd pfd[3 * MAX_CPUS];
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
+	unsigned n = s->nrings + s->nswitch;
 	int err = 0;
-	for (unsigned r = 0; r < s->nrings; r++)
+	for (unsigned r = 0; r < n; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	for (;;) {
-		poll(pfd, s->nrings, 10);
+		poll(pfd, n, session_gate_timeout_ms(s, LOOP_MS));
 		if ((err = session_pump(s)))
 			return err;
 		if (hp_now_ns() >= next_commit) {

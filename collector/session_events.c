@@ -26,9 +26,11 @@
 
 #include "collector/events.h"
 #include "collector/kaccess.h"
+#include "collector/offcpu.h"
 #include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
+#include "common/clock.h"
 #include "common/grow.h"
 #include "common/log.h"
 
@@ -76,7 +78,14 @@ static unsigned offcpu_ring_pages(const struct hp_session *s, unsigned div)
 }
 
 #define SWITCH_RING_PAGES(s) offcpu_ring_pages(s, 4)
-#define STACK_RING_PAGES(s) offcpu_ring_pages(s, 2)
+/* Attached, twice a CPU ring (8 MiB by default, ~500 stacks): the loop
+ * of a loaded machine gets a CPU milliseconds late, the gate's "on"
+ * period lasts as long, and at 100k switches a second 2 MiB lost up to
+ * a fifth of its stacks (docs/offcpu.md, "Waits without a stack"); an
+ * attach has no start-up budget to spend the zeroing against. Only with
+ * the right to lock more (ring_may_grow: root, CAP_IPC_LOCK). */
+#define STACK_RING_PAGES(s) ((s)->attach && ring_may_grow() \
+			     ? (s)->ring_pages * 2 : offcpu_ring_pages(s, 2))
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
@@ -436,6 +445,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	}
 	s->gate_fds[s->ngate++] = fd;
 	s->offcpu_fds[ring] = fd;
+	session_gate_init(s);       /* the gate steps in long drains too */
 	if (s->o->pyremote)         /* the BPF Python frame reader, at each switch-out */
 		pyremote_sampler_fd(s->o->pyremote, fd, PYBPF_OFFCPU);
 }
@@ -631,6 +641,11 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
 	pack_switch_rings(s);
+	/* The stack samplers first: a switch-out between the enabling of a
+	 * thread's SWITCH records and of its stack sampler was an interval of
+	 * the first "on" period without its stack (docs/offcpu.md, "Waits
+	 * without a stack"); a sample before its records is dropped unused. */
+	enable_all(s->gate_fds, s->ngate, 1);
 	for (unsigned r = 0; r < s->nrings; r++) {
 		enable(s->rings[r].fd);
 		enable(s->fault_fds[r]);
@@ -639,6 +654,8 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	}
 	for (size_t i = 0; i < s->nextra; i++)
 		enable(s->extra_fds[i]);
+	if (s->oc)                  /* the gate's first rate: over the time since */
+		offcpu_records_on(s->oc, session_rel_time(s, hp_now_ns()));
 	return 0;
 }
 

@@ -172,11 +172,17 @@ void session_read_totals(struct hp_session *s);
 /* Before a drain: at most every GATE_SLOT_NS, the stack samplers (and
  * the SWITCH records with them) go on or off. */
 void session_gate_step(struct hp_session *s);
+/* Once the events are open: the gate also steps during long drains
+ * (offcpu_set_step). */
+void session_gate_init(struct hp_session *s);
 /* After a drain: the records go off once the last "on" period's waits
  * have ended or are cut; the cut waits due are read. */
 void session_records_step(struct hp_session *s);
 /* The end of the run: close the intervals still open, totals into s->res. */
 void session_offcpu_end(struct hp_session *s);
+/* How long a loop may sleep in poll: GATE_SLOT_NS while the gate decides
+ * (stacks sampled at random, or cut waits to read), else idle_ms. */
+int session_gate_timeout_ms(const struct hp_session *s, int idle_ms);
 
 /* --- session_records.c --- */
 

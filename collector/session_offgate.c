@@ -38,6 +38,17 @@ static int read_pcount(void *ctx, uint32_t pid, uint32_t tid, uint64_t *count)
 	return 0;
 }
 
+/* The switch-outs the stack samplers counted (each a counting event too:
+ * its children's included), for the gate's first rate (offcpu.h). */
+static uint64_t switch_outs(const struct hp_session *s)
+{
+	uint64_t sum = 0, v;
+	for (size_t i = 0; i < s->ngate; i++)
+		if (read(s->gate_fds[i], &v, sizeof(v)) == (ssize_t)sizeof(v))
+			sum += v;
+	return sum;
+}
+
 /* --off-cpu: at most every GATE_SLOT_NS, the switch-out stack samplers
  * stay or go on or off (collector/offcpu.h): on with probability pi, 1 at
  * low switch rates. "On" periods are timed from after the samplers went
@@ -51,6 +62,8 @@ void session_gate_step(struct hp_session *s)
 	if (!s->oc || !s->ngate || now < s->gate_next)
 		return;
 	s->gate_next = now + GATE_SLOT_NS;
+	if (offcpu_gate_first(s->oc))
+		offcpu_gate_outs(s->oc, switch_outs(s));
 	s->gate_pi = offcpu_gate_pi(s->oc, session_rel_time(s, now));
 	int on = offcpu_gate_draw(s->oc, s->gate_pi), err = 0;
 	if (on == s->gate_on)
@@ -74,6 +87,20 @@ void session_gate_step(struct hp_session *s)
 	s->gate_on = on;
 }
 
+/* offcpu_set_step's callback: a step of the gate in the middle of a
+ * drain (the drain's records are all stamped before its cut, before any
+ * t_on or t_off taken now: they stay on their side of it). */
+static void gate_step_cb(void *ctx)
+{
+	session_gate_step(ctx);
+}
+
+void session_gate_init(struct hp_session *s)
+{
+	if (s->oc && s->ngate)
+		offcpu_set_step(s->oc, gate_step_cb, s);
+}
+
 /* After a drain: the records go off once the intervals of the last "on"
  * period have ended (or are cut), and the cut waits due are read. */
 void session_records_step(struct hp_session *s)
@@ -89,6 +116,13 @@ void session_records_step(struct hp_session *s)
 	int err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 0, read_pcount, s);
 	if (err && !s->err)
 		s->err = err;
+}
+
+int session_gate_timeout_ms(const struct hp_session *s, int idle_ms)
+{
+	if (s->ngate && (s->gate_pi < 1.0 || (s->oc && offcpu_cut_count(s->oc))))
+		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
+	return idle_ms;
 }
 
 /* Close the off-CPU intervals still open (threads blocked at the end)

@@ -7,3 +7,5 @@ foreach(t offcpu_sleep offcpu_mutex offcpu_flood offcpu_events)
 endforeach()
 hp_script_test(e2e_run_attach e2e e2e/run_attach.sh)
 hp_script_test(e2e_offcpu_io e2e e2e/offcpu_io.sh)
+# Attached to a switch flood: every wait without a stack is a lost record.
+hp_script_test(e2e_offcpu_attach e2e e2e/offcpu_attach.sh)

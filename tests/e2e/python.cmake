@@ -14,7 +14,7 @@ foreach(c alloc arenas faults faultsmerge deepalloc)
 endforeach()
 # `hpprof run -p PID` of a running CPython 3.11 (tests/e2e/python_attach.sh).
 foreach(c shares truth callerline bpfcallers bpfsame nobpf exec child bpfchild off unsupported
-    deep bpfoffcpu)
+    deep bpfoffcpu bpfselect)
   hp_script_test(e2e_python_attach_${c} e2e e2e/python_attach.sh ${c})
 endforeach()
 # When a launched program is looked at for a Python runtime: once, and

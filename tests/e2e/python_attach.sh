@@ -66,6 +66,17 @@
 #                clock_nanosleep is beneath it, via_poll when poll is) in
 #                >= 99% of them (before: read late, the caller wrong in
 #                ~half); 77 where off-CPU recording or BPF is not permitted
+#   bpfselect    attach_select.py (wait_in_select() blocking ~1 ms in
+#                select.select, called from via_select) attached with
+#                --off-cpu: select.select's ~48 KiB of stack arrays stop the
+#                native unwind of its switch-outs (16 KiB copied) before the
+#                evaluation loop, and the BPF reader's frames (as at the
+#                switch-out) go above the native ones: >= 99% of the
+#                off-CPU samples with the C library's select beneath them
+#                name wait_in_select called from via_select, and
+#                wait_in_select's off-CPU time is >= 95% of select's
+#                (before: none, the samples stayed native); 77 where
+#                off-CPU recording or BPF is not permitted
 #   off          the same program attached with --python off: native frames
 #                only, no Python fact
 #   unsupported  a copy of Debian's python3.11 whose Py_Version says 3.12,
@@ -484,6 +495,49 @@ bpfoffcpu)
 		"$(awk -v w="$2" -v n="$1" 'BEGIN { print w / n }')" "$lim"
 	# every sample read at the sample (none read late, off-CPU or not)
 	case "$frames" in bpf:*) ;; *) fail "samples were read late: $frames" ;; esac
+	;;
+bpfselect)
+	"$PY" "$FX/attach_select.py" --seconds 300 >t.out 2>t.err &
+	pid=$!
+	wait_ready t.out attach_select.py
+	env --default-signal=INT "$HPPROF" run --off-cpu -p "$pid" -o o.db >o.out 2>o.err &
+	hp=$!
+	stop_after_calls "$hp" 1500
+	wait "$hp" || { cat o.err >&2; fail "hpprof run -p --off-cpu failed"; }
+	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
+	kill -TERM "$pid"; wait "$pid"; st=$?; pid=
+	assert_eq "the target's exit status after SIGTERM" "$st" 0
+	off=$(q o.db "SELECT id FROM events WHERE role = 'offcpu' AND measured")
+	[ -n "$off" ] || skip "off-CPU not recorded: $(q o.db "SELECT reason FROM events
+		WHERE role = 'offcpu'")"
+	frames=$(q o.db "SELECT value FROM run_info WHERE key = 'python_frames'")
+	case "$frames" in
+	bpf:*) ;;
+	*) skip "the BPF reader was not used: $(echo "$frames" | sed -n 's/.*; \(BPF reader[^:]*\).*/\1/p')" ;;
+	esac
+	# the off-CPU samples with the C library's select in their native
+	# stack (at any depth: without Python frames every frame is native),
+	# and of those, the ones whose innermost Python frame is wait_in_select
+	# called from via_select
+	set -- $(q o.db "$(cat "$FX/attach_leaves.sql"),
+	 sel AS (SELECT DISTINCT fr.s FROM fr JOIN functions f ON f.id = fr.fid
+	  WHERE fr.mod LIKE '%libc.so%' AND f.name LIKE '%select%')
+	SELECT count(*), coalesce(sum(leaf.name = 'wait_in_select' AND leaf.cname = 'via_select'), 0)
+	FROM sel JOIN samples ON samples.rowid = sel.s LEFT JOIN leaf ON leaf.s = sel.s
+	WHERE samples.event = $off" | tr '|' ' ')
+	echo "# of $1 off-CPU samples in select, $2 in wait_in_select called from via_select"
+	assert_ge "off-CPU samples in select" "$1" 200
+	# allowance 1% plus 3 sigma of it (measured: all right); the build
+	# before: none (native frames only)
+	lim=$(awk -v n="$1" 'BEGIN { print 0.99 - 3 * sqrt(0.01 * 0.99 / n) }')
+	assert_ge "share of select's off-CPU samples in wait_in_select <- via_select" \
+		"$(awk -v w="$2" -v n="$1" 'BEGIN { print w / n }')" "$lim"
+	set -- $(q o.db "SELECT (SELECT coalesce(sum(self_off_ns), 0) FROM wall_profile
+		WHERE function LIKE '%select' AND module LIKE '%libc.so%'),
+	 (SELECT coalesce(sum(total_ns), 0) FROM wall_profile WHERE function = 'wait_in_select')" | tr '|' ' ')
+	echo "# select off-CPU ns $1, wait_in_select wall ns $2"
+	assert_ge "select's off-CPU time (ns)" "$1" 1
+	assert_ge "wait_in_select's wall time / select's off-CPU time" "$(ratio "$2" "$1")" 0.95
 	;;
 off)
 	start "$PY"

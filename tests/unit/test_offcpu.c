@@ -527,6 +527,46 @@ static void test_records_gate(void)
 	fixture_close(path, st, oc);
 }
 
+/* The gate's first rate (wave 11): before any switch-out record was
+ * handled, the kernel's count of switch-outs (offcpu_gate_outs) over the
+ * records' time since they went on (an attach enables them late) gives a
+ * flood's pi at once; without it pi stayed 1 until the records were
+ * handled (the first "on" period of an attached flood lasted 100-200 ms).
+ * After the first measurement the count is no longer used. And the step
+ * callback comes after every 64 switch-outs handled. */
+static int steps;
+static void count_step(void *ctx)
+{
+	(void)ctx;
+	steps++;
+}
+
+static void test_first_rate(void)
+{
+	char path[] = "/tmp/hp_offcpu_first_XXXXXX";
+	struct hp_store *st;
+	struct hp_offcpu *oc;
+	fixture_open(path, 2000, &st, &oc);
+	offcpu_records_on(oc, 50000000);              /* enabled 50 ms after the start */
+	CHECK(offcpu_gate_first(oc));
+	CHECK(offcpu_gate_pi(oc, 52000000) == 1.0);   /* 2 ms: no rate yet */
+	offcpu_gate_outs(oc, 1200);                   /* 100k switch-outs/s for 12 ms */
+	double pi = offcpu_gate_pi(oc, 62000000);
+	CHECK(pi > 0.015 && pi < 0.025);              /* 2000 / 100,000 */
+	CHECK(!offcpu_gate_first(oc));
+	offcpu_gate_outs(oc, 1000000);                /* measured since: not used */
+	CHECK(offcpu_gate_pi(oc, 64000000) == pi);
+	offcpu_set_step(oc, count_step, NULL);
+	steps = 0;
+	for (uint32_t i = 0; i < 200; i++) {
+		struct hp_perf_switch o = sw(100 + i, 1, 0), in = sw(100 + i, 0, 0);
+		CHECK_EQ_INT(offcpu_switch(oc, st, &o, 70000000 + 2000 * i), 0);
+		CHECK_EQ_INT(offcpu_switch(oc, st, &in, 70001000 + 2000 * i), 0);
+	}
+	CHECK_EQ_INT(steps, 3);                       /* 200 / 64 */
+	fixture_close(path, st, oc);
+}
+
 int main(void)
 {
 	test_parse_switch();
@@ -534,5 +574,6 @@ int main(void)
 	test_gate();
 	test_cut();
 	test_records_gate();
+	test_first_rate();
 	return hp_test_result();
 }
