@@ -590,7 +590,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	char **targv = NULL;
 	int ret = 1, err, rotated = 0;
 	struct run_clock clock = { 0, 0 };
-	struct run_store_open made = { 0 };
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
@@ -653,33 +652,23 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	 * "The default"). Not for a live view, whose table is of CPU time. */
 	o.s.off_cpu = o.off_cpu == 1 ||
 		      (o.off_cpu < 0 && !o.live && !o.agent && kaccess_kernel_allowed());
-	/* What ran is in the file from the start: an interrupted profile says it. */
-	run_command_facts(&rec, targv, &o);
-	/* The database is made on a thread while the session opens the events
-	 * when the program was forked above (run_store.c); else here. */
-	if (o.s.launch && !run_store_open_start(&made, o.output, &rec.f)) {
-		o.s.store_wait = run_store_wait;
-		o.s.store_ctx = &made;
-	} else if (run_store_made_here(&made, o.output, &rec.f, &st)) {
-		run_store_open_say(&made, o.output);
-		if (made.stage == RUN_STORE_CREATE && rotated)
+	if ((err = store_create(o.output, &st))) {
+		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
+		if (rotated)
 			run_undo_rotation(o.output);
 		goto out;
 	}
-	run_phase(&clock, st ? "store created, first commit" : "store started (a thread)");
+	run_phase(&clock, "store created");
+	/* What ran is in the file from the start: an interrupted profile says it. */
+	run_command_facts(&rec, targv, &o);
+	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
+		hp_err("cannot write database '%s': %s", o.output,
+		       hp_strerror(err));
+		goto out;
+	}
+	run_phase(&clock, "facts, first commit");
 	err = run_session(&o, targv, st, &warm, &res);
 	run_phase(&clock, "session (the program ran)");
-	if (o.s.store_wait) {      /* made by now unless the session stopped first */
-		int serr = run_store_open_wait(&made, &st);
-		o.s.store_wait = NULL;
-		if (serr) {
-			run_store_open_say(&made, o.output);
-			if (made.stage == RUN_STORE_CREATE && rotated)
-				run_undo_rotation(o.output);
-			ret = 1;
-			goto out;
-		}
-	}
 	if (err == -HP_ENOPERF && !res.ran &&
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */

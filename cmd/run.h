@@ -112,34 +112,6 @@ struct run_record {
 	struct utsname uts;
 };
 
-/* --- run_store.c --- */
-
-/* The database made on a thread while the session opens the events. */
-enum { RUN_STORE_CREATE, RUN_STORE_WRITE };
-struct run_store_open {
-	pthread_t th;
-	int started, joined;
-	const char *path;
-	const struct hp_run_facts *facts;
-	struct hp_store *st;           /* once made, also when writing failed */
-	int err;                       /* 0 or -errno / -HP_E... */
-	int stage;                     /* RUN_STORE_CREATE or RUN_STORE_WRITE: where err came */
-};
-
-/* Start making PATH with the facts F (which must live until the wait). */
-int run_store_open_start(struct run_store_open *p, const char *path,
-			 const struct hp_run_facts *f);
-/* Wait for it (once started; later calls return at once): its error;
- * *st the store when one was made (NULL otherwise). */
-int run_store_open_wait(struct run_store_open *p, struct hp_store **st);
-/* The same on this thread: its error; *st the store when one was made. */
-int run_store_made_here(struct run_store_open *p, const char *path,
-			const struct hp_run_facts *f, struct hp_store **st);
-/* The session's store_wait callback (ctx: a struct run_store_open). */
-int run_store_wait(void *ctx, struct hp_store **st);
-/* Say why the database could not be made or written. */
-void run_store_open_say(const struct run_store_open *p, const char *path);
-
 /* --- run_output.c --- */
 
 /* Keep an existing profile at path as path.old (*rotated = 1); refuse

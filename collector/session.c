@@ -509,10 +509,6 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		launch_abort(&l);
 		goto out_release;
 	}
-	if (!st && o->store_wait && (err = o->store_wait(o->store_ctx, &s->st))) {
-		launch_abort(&l);
-		goto out_release;
-	}
 	install_signals(&oi, &ot, &oh);
 	s->t0 = hp_now_ns();
 	record_target(s, l.pid, argv);

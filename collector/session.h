@@ -73,12 +73,6 @@ struct hp_session_opts {
 	 * NULL: session_run forks it. session_run takes it over (its pid set
 	 * to -1 here): released, or killed when the events cannot be opened. */
 	struct hp_launch *launch;
-	/* A store made by the caller on a thread of its own (session_run's
-	 * st NULL): called once the events are open, just before the program
-	 * is released; its error stops the run there (the program never
-	 * runs) and is session_run's. */
-	int (*store_wait)(void *ctx, struct hp_store **st);
-	void *store_ctx;
 	int no_perf;                   /* open no perf event: samples come through session_add_sample */
 	/* Called every loop iteration and once after the target exited (final = 1),
 	 * e.g. to drain the allocation stream. A negative return stops the run. */

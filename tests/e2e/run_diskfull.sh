@@ -27,8 +27,6 @@ umount small
 [ "$st2" -eq 1 ] || { cat err2.txt; fail "full disk at the start: exit $st2, expected 1"; }
 assert_contains "the error says why" err2.txt "cannot create database 'small/full/y.db': No space left on device"
 [ -z "$left" ] || fail "a full disk at the start left '$left' behind"
-# (the database is made on a thread while the events are opened: the
-# session waits for it before it lets the program start)
 ! grep -q RAN out2.txt || fail "the program ran although its database could not be made"
 [ "$st" -eq 0 ] || { cat err.txt; fail "exit $st, expected the program's (0)"; }
 assert_contains "the error says why" err.txt "No space left on device"
