@@ -268,18 +268,25 @@ void fdes_free(struct hp_fdes *f)
 	}
 }
 
-int fdes_find(const struct hp_fdes *f, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf_Addr *end)
+/* The index of the first range starting above addr (f->len: none). */
+static size_t first_above(const struct hp_fdes *f, Dwarf_Addr addr)
 {
-	if (!f)
-		return 0;
 	size_t lo = 0, hi = f->len;
-	while (lo < hi) {                       /* lo = first range starting above addr */
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (f->v[mid].lo <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+int fdes_find(const struct hp_fdes *f, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf_Addr *end)
+{
+	if (!f)
+		return 0;
+	size_t lo = first_above(f, addr);
 	if (!lo || addr >= f->v[lo - 1].hi)
 		return 0;
 	*start = f->v[lo - 1].lo;
@@ -289,13 +296,6 @@ int fdes_find(const struct hp_fdes *f, Dwarf_Addr addr, Dwarf_Addr *start, Dwarf
 
 Dwarf_Addr fdes_next(const struct hp_fdes *f, Dwarf_Addr addr)
 {
-	size_t lo = 0, hi = f ? f->len : 0;
-	while (lo < hi) {                       /* lo = first range starting above addr */
-		size_t mid = lo + (hi - lo) / 2;
-		if (f->v[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = f ? first_above(f, addr) : 0;
 	return f && lo < f->len ? f->v[lo].lo : UINT64_MAX;
 }
