@@ -533,6 +533,14 @@ static int write_all(int fd, const void *buf, size_t size)
 	return 0;
 }
 
+/* n bytes of src at p (none: src may be NULL), and the byte after them. */
+static char *put(char *p, const void *src, size_t n)
+{
+	if (n)
+		memcpy(p, src, n);
+	return p + n;
+}
+
 /* Write the header, segments, frames and strings to a temporary file and
  * rename it into place. */
 static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m,
@@ -553,13 +561,12 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	char *buf = malloc(body ? body : 1);
 	int err = buf ? 0 : -ENOMEM;
 	if (buf) {
-		char *p = buf;
-		memcpy(p, segs, nseg);
-		memcpy(p += nseg, x->units, nun);
-		memcpy(p += nun, x->syms, nsy);
-		memcpy(p += nsy, w->frames, nfr);
-		memcpy(p += nfr, w->strings, w->strbytes);
-		memcpy(p + w->strbytes, x->symstrings, x->symbytes);
+		char *p = put(buf, segs, nseg);
+		p = put(p, x->units, nun);
+		p = put(p, x->syms, nsy);
+		p = put(p, w->frames, nfr);
+		p = put(p, w->strings, w->strbytes);
+		put(p, x->symstrings, x->symbytes);
 		h->sum = checksum64(buf, body);
 		err = write_all(fd, h, sizeof(*h));
 		if (!err)
