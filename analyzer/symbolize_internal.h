@@ -185,6 +185,16 @@ size_t symsegs_count(const struct sym_segs *g);
  * Returns 0 or -ENOMEM. */
 int symcomplete_module(struct hp_symbolizer *s, uint32_t mi);
 
+/* Narrow [*lo, *hi) to [rlo, rhi) (the region around an address where
+ * a lookup stays the same: symfill.c, symunits.c). */
+static inline void sym_clip(uint64_t *lo, uint64_t *hi, uint64_t rlo, uint64_t rhi)
+{
+	if (rlo > *lo)
+		*lo = rlo;
+	if (rhi < *hi)
+		*hi = rhi;
+}
+
 /* --- symunits.c --- */
 
 /* Read m's unit address-range table once (from its cache entry, else

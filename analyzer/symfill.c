@@ -141,14 +141,6 @@ size_t symsegs_count(const struct sym_segs *g)
 
 /* --- the region around a miss --- */
 
-static void clip(uint64_t *lo, uint64_t *hi, uint64_t rlo, uint64_t rhi)
-{
-	if (rlo > *lo)
-		*lo = rlo;
-	if (rhi < *hi)
-		*hi = rhi;
-}
-
 /* [*lo, *hi) around dwfl address addr of m where the symbol lookup, the
  * unit and (for unnamed code) the FDE stay the same. */
 static void fill_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64_t *hi)
@@ -160,14 +152,14 @@ static void fill_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uin
 	if (t) {
 		uint64_t slo, shi;
 		symtab_region(t, addr, &slo, &shi);
-		clip(lo, hi, slo, shi);
+		sym_clip(lo, hi, slo, shi);
 	}
 	if (!t || !symtab_lookup(t, addr, NULL)) {
 		/* Unnamed: its FDE names it; without one each address is its own. */
 		if (symresolve_fde(m, addr, 1, &fs, &fe))
-			clip(lo, hi, fs, fe);
+			sym_clip(lo, hi, fs, fe);
 		else
-			clip(lo, hi, addr, addr + 1);
+			sym_clip(lo, hi, addr, addr + 1);
 	}
 	symunits_region(m, addr, lo, hi);
 }

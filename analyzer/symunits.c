@@ -115,17 +115,21 @@ int symunits_ready(struct sym_module *m)
 	return err;
 }
 
+/* Close what view_open made of w (a part it did not make is NULL). */
+static void view_close(struct sym_cuview *w)
+{
+	if (w->dw)
+		dwarf_end(w->dw);
+	if (w->elf)
+		elf_end(w->elf);
+	if (w->map)
+		munmap(w->map, w->size);
+}
+
 void symunits_release(struct sym_module *m)
 {
-	for (size_t i = 0; i < m->units.nviews; i++) {
-		struct sym_cuview *w = &m->units.views[i];
-		if (w->dw)
-			dwarf_end(w->dw);
-		if (w->elf)
-			elf_end(w->elf);
-		if (w->map)
-			munmap(w->map, w->size);
-	}
+	for (size_t i = 0; i < m->units.nviews; i++)
+		view_close(&m->units.views[i]);
 	free(m->units.views);
 	free(m->units.v);
 	memset(&m->units, 0, sizeof(m->units));
@@ -152,14 +156,6 @@ static size_t unit_of(const struct sym_units *u, uint64_t pc, size_t *above)
 	return a - 1;
 }
 
-static void clip(uint64_t *lo, uint64_t *hi, uint64_t rlo, uint64_t rhi)
-{
-	if (rlo > *lo)
-		*lo = rlo;
-	if (rhi < *hi)
-		*hi = rhi;
-}
-
 void symunits_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64_t *hi)
 {
 	Dwarf_Addr dwbias = 0;
@@ -171,16 +167,16 @@ void symunits_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64
 	uint64_t pc = addr - dwbias;
 	unit_of(u, pc, &a);
 	if (a < u->n)
-		clip(lo, hi, 0, u->v[a].start + dwbias);
+		sym_clip(lo, hi, 0, u->v[a].start + dwbias);
 	if (!a)
 		return;
-	clip(lo, hi, u->v[a - 1].start + dwbias, UINT64_MAX);
+	sym_clip(lo, hi, u->v[a - 1].start + dwbias, UINT64_MAX);
 	if (a == u->n) {                /* the last range: its end counts */
 		uint64_t end = u->v[a - 1].start + u->v[a - 1].len + dwbias;
 		if (addr <= end)
-			clip(lo, hi, 0, end + 1);
+			sym_clip(lo, hi, 0, end + 1);
 		else
-			clip(lo, hi, end + 1, UINT64_MAX);
+			sym_clip(lo, hi, end + 1, UINT64_MAX);
 	}
 }
 
@@ -317,12 +313,7 @@ static struct sym_cuview *unit_view(struct sym_module *m, const struct sym_unit 
 	}
 	hp_debug(HP_DBG_SYMS, 2, "'%s': unit at 0x%llx not read alone", m->path,
 		 (unsigned long long)u->cu_off);
-	if (w->dw)
-		dwarf_end(w->dw);
-	if (w->elf)
-		elf_end(w->elf);
-	if (w->map)
-		munmap(w->map, w->size);
+	view_close(w);
 	*w = (struct sym_cuview){ .cu_off = u->cu_off };
 	return NULL;
 }
