@@ -23,8 +23,9 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 	struct hp_run_facts f;
 	store_facts_init(&f);
 	f.symbolize_ns = (int64_t)(hp_now_ns() - t);
-	if (symbolizer_cache_misses(sym) >= 0)
-		f.symbol_cache_misses = symbolizer_cache_misses(sym);
+	long misses = symbolizer_cache_misses(sym);
+	if (misses >= 0)
+		f.symbol_cache_misses = misses;
 	if ((err = profile_load(st, NULL, &p)))
 		return err;
 	if (profile_simulated_only(p)) {

@@ -533,6 +533,16 @@ static int write_all(int fd, const void *buf, size_t size)
 	return 0;
 }
 
+/* Bytes of an entry after its header: segments, unit ranges, symbols,
+ * frames, strings, the symbols' names. */
+static size_t body_bytes(const struct writer *w, size_t nsegs)
+{
+	const struct cache_index *x = &w->index;
+	return nsegs * sizeof(struct cache_seg) + x->nunits * sizeof(*x->units) +
+	       x->nsyms * sizeof(*x->syms) + w->nframes * sizeof(*w->frames) + w->strbytes +
+	       x->symbytes;
+}
+
 /* n bytes of src at p (none: src may be NULL), and the byte after them. */
 static char *put(char *p, const void *src, size_t n)
 {
@@ -557,7 +567,7 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
 	const struct cache_index *x = &w->index;
 	size_t nun = x->nunits * sizeof(*x->units), nsy = x->nsyms * sizeof(*x->syms);
-	size_t body = nseg + nun + nsy + nfr + w->strbytes + x->symbytes;
+	size_t body = body_bytes(w, h->nsegs);
 	char *buf = malloc(body ? body : 1);
 	int err = buf ? 0 : -ENOMEM;
 	if (buf) {
@@ -651,9 +661,7 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	h.flags = w.index.flags;
 	h.symbytes = (uint32_t)w.index.symbytes;
 	/* Too large to be worth it: not written. */
-	if (!err && w.nsegs * sizeof(*segs) + w.index.nunits * sizeof(*w.index.units) +
-			    w.index.nsyms * sizeof(*w.index.syms) + w.nframes * sizeof(*w.frames) +
-			    w.strbytes + w.index.symbytes <= CACHE_MAX)
+	if (!err && body_bytes(&w, w.nsegs) <= CACHE_MAX)
 		err = write_entry(s, m, &w, segs, &h);
 	if (!err)
 		m->cache_dirty = 0;
