@@ -46,16 +46,11 @@ static int version_from_name(const char *path, unsigned *major, unsigned *minor)
 	return sscanf(base + 6, "%u.%u", major, minor) == 2;
 }
 
-static int is_python_name(const char *path)
+int pyruntime_may_hold(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
-}
-
-int pyruntime_may_hold(const char *path)
-{
-	return is_python_name(path);
 }
 
 /* Value of the 8-byte datum at link-time address vaddr, read from the
@@ -200,7 +195,7 @@ static int parse_maps_line(const char *line, struct candidate *c)
 	if (del)
 		*del = '\0';
 	c->start = start, c->end = end, c->off = off;
-	return is_python_name(c->path);
+	return pyruntime_may_hold(c->path);
 }
 
 int pyruntime_find(uint32_t pid, struct py_runtime *rt)
