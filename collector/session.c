@@ -267,12 +267,12 @@ static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rus
  * the target's pidfd when it exits, so only a caller that polls a stream
  * of its own (on_poll), or a kernel without pidfds, needs the 10 ms beat.
  * Fewer wake-ups are less of hpprof's CPU time beside the target's
- * (docs/performance.md, "Whole-run overhead"). */
+ * (docs/performance.md, "Whole-run overhead"). While the off-CPU gate
+ * decides, its slots' beat (session_gate_timeout_ms). */
 static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 {
-	if (s->ngate && (s->gate_pi < 1.0 || (s->oc && offcpu_cut_count(s->oc))))
-		return (int)(GATE_SLOT_NS / 1000000);   /* gating: the slots need the beat */
-	return s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS : LOOP_IDLE_MS;
+	return session_gate_timeout_ms(s, s->o->on_poll || pidfd < 0 || !s->nrings ? LOOP_MS
+										: LOOP_IDLE_MS);
 }
 
 static int sample_loop(struct hp_session *s, pid_t pid)
