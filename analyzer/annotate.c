@@ -318,7 +318,7 @@ FILE *annotate_open_source(const char *path, char *why, size_t len)
 static void read_source(const struct hp_profile *p, uint32_t fi, struct hp_annotation *a,
 			uint32_t lo)
 {
-	if (a->file && !strncmp(a->file, "/rustc/", 7))
+	if (rustsrc_is_std_path(a->file))
 		rustsrc_note_binary(p->functions[fi].module);   /* the rustc that built it */
 	FILE *f = srcpath_open(a->file, profile_meta(p, "cwd"), &a->source_path, a->source_why,
 			       sizeof(a->source_why));

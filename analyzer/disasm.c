@@ -564,7 +564,7 @@ static struct source_file *source_file(struct job *j, const char *path)
 	f->path = path;
 	/* only a regular file of a bounded size, as annotate reads sources */
 	char buf[4096], why[512], *shown;
-	if (!strncmp(path, "/rustc/", 7))
+	if (rustsrc_is_std_path(path))
 		rustsrc_note_binary(j->d->module);   /* the rustc that built it */
 	FILE *in = srcpath_open(path, profile_meta(j->p, "cwd"), &shown, why, sizeof(why));
 	size_t cap = 0;

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "analyzer/annotate.h"
+#include "common/error.h"
+#include "common/log.h"
 
 #define MAX_MAPS 32
 #define ENV_MAP "HPPROF_SOURCE_MAP"
@@ -37,6 +39,16 @@ int srcpath_add_map(const char *spec)
 	}
 	nmaps++;
 	return 0;
+}
+
+int srcpath_option(const char *spec)
+{
+	int err = srcpath_add_map(spec);
+	if (err == -EINVAL)
+		hp_err("--source-map wants FROM=TO (two non-empty paths), not '%s'", spec);
+	else if (err)
+		hp_err("--source-map '%s': %s", spec, hp_strerror(err));
+	return err;
 }
 
 /* FROM is a prefix of path ending at a component boundary: the rest of

@@ -27,12 +27,20 @@
  * -ENOMEM. The strings are copied. */
 int srcpath_add_map(const char *spec);
 
+/* srcpath_add_map for a command's --source-map: an error is said on
+ * stderr (the command exits 2). */
+int srcpath_option(const char *spec);
+
 /* Opens path's source by the rules above (cwd: the run's working
  * directory, or NULL). On success *shown is a new string, the path read
  * (the caller frees it; NULL on ENOMEM). On failure: NULL, why filled
  * (the recorded path's error, and for a Rust path which commit's rust-src
  * was looked for and what was found instead). */
 FILE *srcpath_open(const char *path, const char *cwd, char **shown, char *why, size_t len);
+
+/* 1 when path is a Rust std path "/rustc/COMMIT/REST" (COMMIT: 40 hex
+ * digits), the kind rustsrc_find looks for. */
+int rustsrc_is_std_path(const char *path);
 
 /* The rust-src file of a "/rustc/COMMIT/REST" path (srcpath_rust.c): a new
  * string naming a readable file, or NULL with why filled. 0 in *is_rust

@@ -337,14 +337,19 @@ static void explain(const char *commit, const struct sysroot *of, const char *re
 			 commit);
 }
 
+int rustsrc_is_std_path(const char *path)
+{
+	return path && !strncmp(path, RUSTC_PREFIX, strlen(RUSTC_PREFIX)) &&
+	       strspn(path + strlen(RUSTC_PREFIX), "0123456789abcdef") == COMMIT_LEN &&
+	       path[strlen(RUSTC_PREFIX) + COMMIT_LEN] == '/';
+}
+
 char *rustsrc_find(const char *path, int *is_rust, char *why, size_t len)
 {
 	char commit[COMMIT_LEN + 1];
 	const struct sysroot *of = NULL;
 	char *found = NULL;
-	*is_rust = path && !strncmp(path, RUSTC_PREFIX, strlen(RUSTC_PREFIX)) &&
-		   strspn(path + strlen(RUSTC_PREFIX), "0123456789abcdef") == COMMIT_LEN &&
-		   path[strlen(RUSTC_PREFIX) + COMMIT_LEN] == '/';
+	*is_rust = rustsrc_is_std_path(path);
 	if (!*is_rust)
 		return NULL;
 	const char *rest = path + strlen(RUSTC_PREFIX) + COMMIT_LEN;

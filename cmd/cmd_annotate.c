@@ -223,11 +223,8 @@ static int annotate_cmd(int argc, char **argv)
 		if (c == 'c') {
 			counters = 1;
 		} else if (c == 'm') {
-			if (srcpath_add_map(optarg)) {
-				hp_err("--source-map wants FROM=TO (two non-empty paths), not '%s'",
-				       optarg);
+			if (srcpath_option(optarg))
 				return 2;
-			}
 		} else if (c == 'd') {
 			asm_only = 1;
 		} else if (c == 'h') {

@@ -197,10 +197,8 @@ static int parse_args(int argc, char **argv, struct tui_cmd_opts *o)
 			o->diff_opts = 1;
 			break;
 		case 'S':
-			if (srcpath_add_map(optarg)) {
-				hp_err("--source-map wants FROM=TO, not '%s'", optarg);
+			if (srcpath_option(optarg))
 				return 2;
-			}
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return cmd_option_error(argv, long_opts);

@@ -55,7 +55,7 @@ static FILE *open_source(struct source *s, const struct tui_app *a)
 	char why[512];
 	const struct hp_profile *p = app_profile(a);
 	/* a Rust std file: the rustcs that built the profile's modules */
-	for (uint32_t i = 0; !strncmp(s->path, "/rustc/", 7) && i < p->nfunctions; i++)
+	for (uint32_t i = 0; rustsrc_is_std_path(s->path) && i < p->nfunctions; i++)
 		if (!i || p->functions[i].module != p->functions[i - 1].module)
 			rustsrc_note_binary(p->functions[i].module);
 	/* the path comes from the database: never a device or FIFO (annotate.h);
