@@ -33,7 +33,7 @@ struct disasm_view {
 	struct tui_view base;
 	uint32_t func;                /* index into the profile's functions */
 	struct hp_disasm *d;
-	char *why;                    /* why not the source, or NULL (opened on purpose) */
+	char *reason;                 /* why not the source, or NULL (opened on purpose) */
 	uint32_t sel, top;            /* row indices */
 	int hscroll;
 };
@@ -63,7 +63,7 @@ static void plan(const struct hp_profile *p, const struct hp_disasm *d, int w, s
 /* Rows for the code in area r: under the header and the reason. */
 static int page_rows(const struct disasm_view *v, struct tui_rect r)
 {
-	int h = r.h - view_why_rows(v->why, r.w, r.h);
+	int h = r.h - view_why_rows(v->reason, r.w, r.h);
 	return h > 2 ? h - 1 : 1;
 }
 
@@ -135,7 +135,7 @@ static void disasm_draw(struct tui_view *tv, struct tui_screen *sc, struct tui_r
 	struct disasm_view *v = (struct disasm_view *)tv;
 	const struct hp_profile *p = app_profile(tv->app);
 	struct dgutter g;
-	int x = r.x, page = page_rows(v, r), y = view_why_draw(sc, r, v->why);
+	int x = r.x, page = page_rows(v, r), y = view_why_draw(sc, r, v->reason);
 	plan(p, v->d, r.w, &g);
 	screen_fill(sc, r.y, r.x, r.w, TUI_HEADER, ' ');
 	screen_put(sc, r.y, x, 6, TUI_HEADER, " Self%");
@@ -214,7 +214,7 @@ static void disasm_free_view(struct tui_view *tv)
 {
 	struct disasm_view *v = (struct disasm_view *)tv;
 	disasm_free(v->d);
-	free(v->why);
+	free(v->reason);
 	free(v);
 }
 
@@ -232,13 +232,13 @@ struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, const char *reas
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	if (reason && !(v->why = strdup(reason))) {
+	if (reason && !(v->reason = strdup(reason))) {
 		snprintf(why, whylen, "out of memory");
 		free(v);
 		return NULL;
 	}
 	if (disasm_function(p, f, 1, &v->d, why, whylen)) {
-		free(v->why);
+		free(v->reason);
 		free(v);
 		return NULL;
 	}
