@@ -315,6 +315,51 @@ FILE *annotate_open_source(const char *path, char *why, size_t len)
 	return f;
 }
 
+/* A distribution's file (its remedy is a package): under /usr or /lib. */
+static int system_path(const char *path)
+{
+	return path && (!strncmp(path, "/usr/", 5) || !strncmp(path, "/lib", 4));
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+	return b ? b + 1 : path ? path : "?";
+}
+
+static void why_no_lines(const char *module, char *out, size_t len)
+{
+	if (module && module[0] == '[')       /* [kernel.kallsyms], [vdso], ... */
+		snprintf(out, len, "no line information: %s code has none here", module);
+	else if (system_path(module))
+		snprintf(out, len, "no line information (built without -g?): install the debug"
+			 " symbols of %s (its package's -dbgsym, libc6-dbg for glibc;"
+			 " or DEBUGINFOD_URLS)", base_name(module));
+	else
+		snprintf(out, len, "no line information (compiled without -g?): compile its source"
+			 " with -g and rebuild %s", base_name(module));
+}
+
+const char *annotate_source_why(const char *module, const char *file, const char *why, char *out,
+				size_t len)
+{
+	if (!file && !why)
+		why_no_lines(module, out, len);
+	else if (!file)
+		snprintf(out, len, "no source file is known (the debug information names none)");
+	else if (rustsrc_is_std_path(file))   /* why: the rust-src wanted, and how to get it */
+		snprintf(out, len, "no source: '%s': %s", file, why);
+	else if (why && !strcmp(why, strerror(ENOENT)))
+		snprintf(out, len, "no source: '%s' is not on this machine%s; --source-map OLD=NEW"
+			 " reads it from where it is now%s", file,
+			 file[0] == '/' ? "" : " (relative to where it was compiled)",
+			 system_path(module) ? " (a distribution's library: its source package,"
+			 " e.g. apt-get source)" : "");
+	else
+		snprintf(out, len, "no source: '%s' cannot be read: %s", file, why ? why : "?");
+	return out;
+}
+
 static void read_source(const struct hp_profile *p, uint32_t fi, struct hp_annotation *a,
 			uint32_t lo)
 {

@@ -99,6 +99,21 @@ struct hp_annotation {
  * ("No such file or directory", "a character device: not read", ...). */
 FILE *annotate_open_source(const char *path, char *why, size_t len);
 
+/* Why a function's source is not shown, and what would show it: one
+ * line, the same words in `hpprof annotate` and the TUI's source and
+ * machine-code views (docs/symbols.md's table of remedies).
+ *   file NULL, why NULL: the function has no line information; module is
+ *       its binary (a system library's remedy is its debug package, a
+ *       program's is -g);
+ *   file NULL, why set: it has lines but no file is known;
+ *   file set: file could not be read, why is srcpath_open's reason
+ *       (strerror(ENOENT): not on this machine, the remedy --source-map; a
+ *       Rust std path's why names the rust-src wanted).
+ * Paths are written as recorded (the caller escapes what it prints).
+ * Returns out. */
+const char *annotate_source_why(const char *module, const char *file, const char *why, char *out,
+				size_t len);
+
 /* Annotate the function at index fi of p->functions. *out is owned by the
  * caller (annotate_free). Returns 0, -ENOENT when the function has no line
  * information, or -ENOMEM. */

@@ -158,22 +158,16 @@ static int has_cost(const struct hp_profile *p, const struct hp_annotated_line *
 }
 
 /* The one-line reason for a listing without source text. */
-static void explain_missing(const struct hp_profile *p, const struct hp_annotation *a,
+static void explain_missing(const struct hp_profile *p, uint32_t fi, const struct hp_annotation *a,
 			    const char *why)
 {
 	uint32_t with = 0;
-	char sp[4096], sw[512];
+	char r[1024], sr[4096], sw[512];
 	for (uint32_t i = 0; i < a->nlines; i++)
 		with += has_cost(p, &a->lines[i]);
-	if (a->file && strcmp(a->source_why, strerror(ENOENT)))
-		printf("(source file not shown, %s; ", textsafe(a->source_why, sw, sizeof(sw)));
-	else if (a->file)
-		printf("(no source: '%s' is not on this machine%s; ", textsafe(a->file, sp, sizeof(sp)),
-		       a->file[0] == '/' ? "" : " (relative to where it was compiled)");
-	else
-		printf("(no source file is known; ");
-	printf("no machine code either: %s; the %u of %u lines with samples or counts:)\n",
-	       textsafe(why, sw, sizeof(sw)), with, a->nlines);
+	annotate_source_why(p->functions[fi].module, a->file, a->source_why, r, sizeof(r));
+	printf("(%s; no machine code either: %s; the %u of %u lines with samples or counts:)\n",
+	       textsafe(r, sr, sizeof(sr)), textsafe(why, sw, sizeof(sw)), with, a->nlines);
 }
 
 static const char *module_base(const char *m)
@@ -265,20 +259,21 @@ static int annotate_cmd(int argc, char **argv)
 		profile_free(p);
 		return err;
 	}
+	const char *module = p->functions[fi].module;
+	char intro[1024], sw[sizeof(intro) * 4];
 	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
-		err = print_disasm(p, (uint32_t)fi, counters,
-				   "no source line information: its machine code", why, sizeof(why));
+		annotate_source_why(module, NULL, NULL, intro, sizeof(intro));
+		err = print_disasm(p, (uint32_t)fi, counters, textsafe(intro, sw, sizeof(sw)), why,
+				   sizeof(why));
 		if (err)
-			hp_err("no line information for '%s' (built without -g?), and no machine code:"
-			       " %s", fn, why);
+			hp_err("'%s': %s; no machine code either: %s", fn, sw, why);
 		profile_free(p);
 		return err;
 	}
-	char intro[sizeof(a->source_why) + 64], sw[sizeof(intro) * 4];
-	snprintf(intro, sizeof(intro), "source file not found (%s): its machine code",
-		 textsafe(a->source_why, sw, sizeof(sw)));
-	if (a->source_missing && sampled && !print_disasm(p, (uint32_t)fi, counters, intro, why,
-							  sizeof(why))) {
+	annotate_source_why(module, a->file, a->source_why, intro, sizeof(intro));
+	if (a->source_missing && sampled &&
+	    !print_disasm(p, (uint32_t)fi, counters, textsafe(intro, sw, sizeof(sw)), why,
+			  sizeof(why))) {
 		annotate_free(a);
 		profile_free(p);
 		return 0;
@@ -301,7 +296,7 @@ static int annotate_cmd(int argc, char **argv)
 		snprintf(why, sizeof(why), "a simulated profile has no samples per instruction");
 	}
 	if (a->source_missing)
-		explain_missing(p, a, why);
+		explain_missing(p, (uint32_t)fi, a, why);
 	int kernel = 0;
 	for (uint32_t i = 0; i < a->nlines; i++)
 		kernel |= a->lines[i].kernel != 0;

@@ -301,7 +301,8 @@ int app_push(struct tui_app *a, struct tui_view *v)
 int app_disasm_function(struct tui_app *a, uint32_t f)
 {
 	char why[512];
-	struct tui_view *v = f < a->p->nfunctions ? view_disasm_new(a, f, why, sizeof(why)) : NULL;
+	struct tui_view *v = f < a->p->nfunctions ? view_disasm_new(a, f, NULL, why, sizeof(why))
+						  : NULL;
 	if (!v) {
 		if (f < a->p->nfunctions)
 			app_message(a, TUI_ERROR, "no machine code for '%s': %s",
@@ -311,25 +312,50 @@ int app_disasm_function(struct tui_app *a, uint32_t f)
 	return app_push(a, v);
 }
 
+/* A reason is at most a third of the area, and leaves a row for code. */
+static int why_max_rows(int h)
+{
+	return h / 3 > 1 ? h / 3 : 1;
+}
+
+int view_why_rows(const char *why, int w, int h)
+{
+	return why ? screen_wrapped_rows(why, w - 1, why_max_rows(h)) + 1 : 0;
+}
+
+int view_why_draw(struct tui_screen *sc, struct tui_rect r, const char *why)
+{
+	if (!why)
+		return r.y + 1;
+	return screen_put_wrapped_rows(sc, r.y + 1, r.x + 1, r.w - 1, why_max_rows(r.h), TUI_ERROR,
+				       why) + 1;
+}
+
+/* Enter on a function: its source, else its machine code with why there
+ * is no source (the words of `hpprof annotate`), else the source view
+ * that says why (or a message when there is not even a file). */
 int app_annotate_function(struct tui_app *a, uint32_t f)
 {
 	uint32_t file_id, line;
 	const char *path;
-	char why[512];
+	char why[512], reason[1024];
 	if (f >= a->p->nfunctions)
 		return TUI_R_VIEW;
+	const char *module = a->p->functions[f].module;
 	if (annotate_function_line(a->p, f, &file_id, &line, &path)) {
-		struct tui_view *d = view_disasm_new(a, f, why, sizeof(why));
+		annotate_source_why(module, NULL, NULL, reason, sizeof(reason));
+		struct tui_view *d = view_disasm_new(a, f, reason, why, sizeof(why));
 		if (d)
 			return app_push(a, d);
-		app_message(a, TUI_ERROR, "no source line information for '%s' (built without -g?),"
-			    " and no machine code: %s", a->p->functions[f].name, why);
+		app_message(a, TUI_ERROR, "'%s': %s; no machine code either: %s",
+			    a->p->functions[f].name, reason, why);
 		return TUI_R_VIEW;
 	}
 	struct tui_view *v = view_source_new(a, file_id, path, line);
-	if (v && view_source_missing(v)) {
+	const char *missing = v ? view_source_why(v) : NULL;
+	if (missing) {
 		/* Nothing to read there: the machine code says more, when it can. */
-		struct tui_view *d = view_disasm_new(a, f, why, sizeof(why));
+		struct tui_view *d = view_disasm_new(a, f, missing, why, sizeof(why));
 		if (d) {
 			v->ops->free(v);
 			v = d;

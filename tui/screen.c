@@ -7,6 +7,7 @@
 #include "tui/screen.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +119,12 @@ int screen_printf(struct tui_screen *s, int y, int x, int maxw, int role, const 
 
 /* text in lines of at most w columns (broken at spaces) from row y; the
  * row after the last. */
-int screen_put_wrapped(struct tui_screen *s, int y, int x, int w, int role, const char *text)
+/* text in lines of at most w columns from row y, at most rows of them,
+ * drawn when s is set; the row after the last. */
+static int wrap(struct tui_screen *s, int y, int x, int w, int rows, int role, const char *text)
 {
 	char line[512];
-	while (*text && w > 0) {
+	for (int end = y + rows; text && *text && w > 0 && y < end;) {
 		size_t n = strlen(text), cut = n;
 		if ((int)n > w) {
 			for (cut = (size_t)w; cut > 0 && text[cut] != ' '; cut--)
@@ -130,12 +133,30 @@ int screen_put_wrapped(struct tui_screen *s, int y, int x, int w, int role, cons
 				cut = (size_t)w;
 		}
 		snprintf(line, sizeof(line), "%.*s", (int)cut, text);
-		screen_put(s, y++, x, w, role, line);
+		if (s)
+			screen_put(s, y, x, w, role, line);
+		y++;
 		text += cut;
 		while (*text == ' ')
 			text++;
 	}
 	return y;
+}
+
+int screen_put_wrapped(struct tui_screen *s, int y, int x, int w, int role, const char *text)
+{
+	return wrap(s, y, x, w, INT_MAX / 2, role, text);
+}
+
+int screen_put_wrapped_rows(struct tui_screen *s, int y, int x, int w, int rows, int role,
+			    const char *text)
+{
+	return wrap(s, y, x, w, rows, role, text);
+}
+
+int screen_wrapped_rows(const char *text, int w, int rows)
+{
+	return wrap(NULL, 0, 0, w, rows, 0, text);
 }
 
 int screen_text_width(const char *text)

@@ -39,6 +39,11 @@ int screen_put(struct tui_screen *s, int y, int x, int maxw, int role, const cha
 /* text in lines of at most w columns (broken at spaces) from row y; the
  * row after the last. */
 int screen_put_wrapped(struct tui_screen *s, int y, int x, int w, int role, const char *text);
+/* The same in at most rows rows (the rest of text not shown). */
+int screen_put_wrapped_rows(struct tui_screen *s, int y, int x, int w, int rows, int role,
+			    const char *text);
+/* The rows screen_put_wrapped_rows would take. */
+int screen_wrapped_rows(const char *text, int w, int rows);
 int screen_printf(struct tui_screen *s, int y, int x, int maxw, int role, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* Put text right-aligned so that it ends before column x_end. */

@@ -156,10 +156,20 @@ struct tui_view *view_diff_new(struct tui_app *a);
 struct tui_view *view_ranks_new(struct tui_app *a);
 struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char *path,
 				 uint32_t line);
-/* 1 when the source view could not read its file. */
-int view_source_missing(const struct tui_view *v);
-/* Function f's machine code; NULL with the reason in why when none. */
-struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, char *why, size_t whylen);
+/* Why the source view shows no text (annotate_source_why's words), or
+ * NULL when it could read its file. */
+const char *view_source_why(const struct tui_view *v);
+/* Function f's machine code; NULL with the reason in why when none.
+ * reason: why it is shown instead of the source (kept on screen), NULL
+ * when the user asked for it. */
+struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, const char *reason, char *why,
+				 size_t whylen);
+/* The rows a reason (why there is no source: NULL for none) takes under
+ * a view's header in area r: its text wrapped (at most a third of r) and
+ * a blank row. */
+int view_why_rows(const char *why, int w, int h);
+/* Draws it in red from the row under r's header; the first row after. */
+int view_why_draw(struct tui_screen *sc, struct tui_rect r, const char *why);
 /* Help for the keys of views of kind `kind`, generated from the key table. */
 struct tui_view *view_help_new(struct tui_app *a, unsigned kind, const char *view_name);
 

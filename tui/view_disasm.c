@@ -8,8 +8,10 @@
  * The rows come from disasm_function() (analyzer/disasm.h: the same as
  * `hpprof annotate --asm`), which reads the code from the binary that ran.
  * Opened with 'd' on a function or a source line, and instead of the
- * source view when a function has no source to show. Enter shows the call
- * paths through the function.
+ * source view when a function has no source to show: then the reason, and
+ * what would show the source (annotate_source_why: the words of `hpprof
+ * annotate`), stays in red under the header while the code scrolls. Enter
+ * shows the call paths through the function.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +33,7 @@ struct disasm_view {
 	struct tui_view base;
 	uint32_t func;                /* index into the profile's functions */
 	struct hp_disasm *d;
+	char *reason;                 /* why not the source, or NULL (opened on purpose) */
 	uint32_t sel, top;            /* row indices */
 	int hscroll;
 };
@@ -57,8 +60,10 @@ static void plan(const struct hp_profile *p, const struct hp_disasm *d, int w, s
 	}
 }
 
-static int page_rows(int h)
+/* Rows for the code in area r: under the header and the reason. */
+static int page_rows(const struct disasm_view *v, struct tui_rect r)
 {
+	int h = r.h - view_why_rows(v->reason, r.w, r.h);
 	return h > 2 ? h - 1 : 1;
 }
 
@@ -130,7 +135,7 @@ static void disasm_draw(struct tui_view *tv, struct tui_screen *sc, struct tui_r
 	struct disasm_view *v = (struct disasm_view *)tv;
 	const struct hp_profile *p = app_profile(tv->app);
 	struct dgutter g;
-	int x = r.x, page = page_rows(r.h);
+	int x = r.x, page = page_rows(v, r), y = view_why_draw(sc, r, v->reason);
 	plan(p, v->d, r.w, &g);
 	screen_fill(sc, r.y, r.x, r.w, TUI_HEADER, ' ');
 	screen_put(sc, r.y, x, 6, TUI_HEADER, " Self%");
@@ -147,13 +152,13 @@ static void disasm_draw(struct tui_view *tv, struct tui_screen *sc, struct tui_r
 		      " (from its %s)", v->d->module, v->d->start, v->d->end, v->d->extent);
 	clamp(v, page);
 	for (int i = 0; i < page && v->top + (uint32_t)i < v->d->nrows; i++)
-		draw_row(v, sc, p, &g, r.y + 1 + i, r, v->top + (uint32_t)i);
+		draw_row(v, sc, p, &g, y + i, r, v->top + (uint32_t)i);
 }
 
 static int disasm_action(struct tui_view *tv, enum tui_action a, int arg)
 {
 	struct disasm_view *v = (struct disasm_view *)tv;
-	int page = page_rows(app_area(tv->app).h), step = page > 1 ? page - 1 : 1;
+	int page = page_rows(v, app_area(tv->app)), step = page > 1 ? page - 1 : 1;
 	switch (a) {
 	case TUI_A_UP:    if (v->sel) v->sel--; break;
 	case TUI_A_DOWN:  v->sel++; break;
@@ -183,8 +188,8 @@ static int disasm_search(struct tui_view *tv, const char *needle, int dir)
 		const char *text = r->kind == HP_DISASM_INSN ? r->text : r->source;
 		if (text && strcasestr(text, needle)) {
 			v->sel = k;
-			v->top = k > (uint32_t)page_rows(app_area(tv->app).h) / 2 ?
-				 k - (uint32_t)page_rows(app_area(tv->app).h) / 2 : 0;
+			uint32_t half = (uint32_t)page_rows(v, app_area(tv->app)) / 2;
+			v->top = k > half ? k - half : 0;
 			return 1;
 		}
 	}
@@ -209,6 +214,7 @@ static void disasm_free_view(struct tui_view *tv)
 {
 	struct disasm_view *v = (struct disasm_view *)tv;
 	disasm_free(v->d);
+	free(v->reason);
 	free(v);
 }
 
@@ -217,7 +223,8 @@ static const struct tui_view_ops disasm_ops = {
 	.search = disasm_search, .status = disasm_status, .free = disasm_free_view,
 };
 
-struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, char *why, size_t whylen)
+struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, const char *reason, char *why,
+				 size_t whylen)
 {
 	const struct hp_profile *p = app_profile(a);
 	struct disasm_view *v = calloc(1, sizeof(*v));
@@ -225,7 +232,13 @@ struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, char *why, size_
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
+	if (reason && !(v->reason = strdup(reason))) {
+		snprintf(why, whylen, "out of memory");
+		free(v);
+		return NULL;
+	}
 	if (disasm_function(p, f, 1, &v->d, why, whylen)) {
+		free(v->reason);
 		free(v);
 		return NULL;
 	}
@@ -235,7 +248,7 @@ struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, char *why, size_
 	snprintf(v->base.title, sizeof(v->base.title), "Code: %s (%.1f%% of samples end here)",
 		 v->d->function, profile_pct(p, v->d->self));
 	v->sel = v->d->hottest;
-	v->top = v->sel > (uint32_t)page_rows(app_area(a).h) / 2 ?
-		 v->sel - (uint32_t)page_rows(app_area(a).h) / 2 : 0;
+	uint32_t half = (uint32_t)page_rows(v, app_area(a)) / 2;
+	v->top = v->sel > half ? v->sel - half : 0;
 	return &v->base;
 }

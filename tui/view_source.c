@@ -6,8 +6,10 @@
  * names the kernel functions beneath the selected line.
  *
  * The file is read from the path the profile recorded (relative paths are
- * tried against the run's working directory). When it cannot be read, the
- * view says so in red and still lists the lines that have costs. Costs come
+ * tried against the run's working directory, then srcpath.h's maps). When
+ * it cannot be read, the view says why and what would show it in red
+ * (annotate_source_why: the words of `hpprof annotate`) and still lists
+ * the lines that have costs. Costs come
  * from annotate_file_costs() (the same as `hpprof annotate`); Enter shows
  * the call paths ending on the selected line.
  */
@@ -35,9 +37,9 @@
 struct source {
 	struct tui_view base;
 	uint32_t file_id;
-	char *path;                   /* as recorded */
+	char *path;                   /* as recorded, NULL when none is known */
 	char *shown;                  /* the path read, or NULL when unreadable */
-	char err[768];                /* why the file is missing */
+	char err[1024];               /* why the file is missing */
 	char *buf;                    /* file contents */
 	char **text;                  /* text[1..ntext]: line text (NUL-terminated in buf) */
 	uint32_t ntext;
@@ -50,10 +52,32 @@ struct source {
 
 /* --- loading --- */
 
+/* The module of the function with the most samples in the file (the
+ * reason's remedy differs for a distribution's library). */
+static const char *file_module(const struct hp_profile *p, uint32_t file_id)
+{
+	const struct hp_pline *best = NULL;
+	for (uint32_t i = 0; i < p->nlines; i++)
+		if (p->lines[i].file_id == file_id && p->lines[i].func < p->nfunctions &&
+		    (!best || p->lines[i].self > best->self))
+			best = &p->lines[i];
+	return best ? p->functions[best->func].module : NULL;
+}
+
+static void say_why(struct source *s, const char *file, const char *why)
+{
+	annotate_source_why(file_module(app_profile(s->base.app), s->file_id), file, why, s->err,
+			    sizeof(s->err));
+}
+
 static FILE *open_source(struct source *s, const struct tui_app *a)
 {
 	char why[512];
 	const struct hp_profile *p = app_profile(a);
+	if (!s->path) {
+		say_why(s, NULL, "");
+		return NULL;
+	}
 	/* a Rust std file: the rustcs that built the profile's modules */
 	for (uint32_t i = 0; rustsrc_is_std_path(s->path) && i < p->nfunctions; i++)
 		if (!i || p->functions[i].module != p->functions[i - 1].module)
@@ -62,7 +86,7 @@ static FILE *open_source(struct source *s, const struct tui_app *a)
 	 * relative to the run's directory, --source-map, rust-src (srcpath.h) */
 	FILE *f = srcpath_open(s->path, app_run_cwd(a), &s->shown, why, sizeof(why));
 	if (!f)
-		snprintf(s->err, sizeof(s->err), "cannot read source file '%s': %s", s->path, why);
+		say_why(s, s->path, why);
 	return f;
 }
 
@@ -96,18 +120,18 @@ static void read_source(struct source *s)
 		return;
 	if (fstat(fileno(f), &st) || st.st_size > MAX_SOURCE ||
 	    !(s->buf = malloc((size_t)st.st_size + 1))) {
-		snprintf(s->err, sizeof(s->err), "cannot read source file '%s': %s", s->shown,
-			 st.st_size > MAX_SOURCE ? "file too large" : strerror(errno));
+		say_why(s, s->shown, st.st_size > MAX_SOURCE ? "file too large" : strerror(errno));
 		goto fail;
 	}
 	len = fread(s->buf, 1, (size_t)st.st_size, f);
 	s->buf[len] = '\0';
 	if (split_lines(s, len)) {
-		snprintf(s->err, sizeof(s->err), "cannot read source file '%s': out of memory",
-			 s->shown);
+		say_why(s, s->shown, strerror(ENOMEM));
 		goto fail;
 	}
 	fclose(f);
+	if (!s->ntext)
+		say_why(s, s->shown, "the file is empty");
 	return;
 fail:
 	fclose(f);
@@ -268,7 +292,8 @@ static void draw_header(struct source *s, struct tui_screen *sc, const struct hp
 				 p->events[g->counter[k]].name);
 	screen_put_right(sc, r.y, x + g->numw, g->numw, TUI_HEADER, "Line");
 	x += g->numw + 3;
-	screen_printf(sc, r.y, x, r.x + r.w - x, TUI_HEADER, "%s", s->shown ? s->shown : s->path);
+	screen_printf(sc, r.y, x, r.x + r.w - x, TUI_HEADER, "%s",
+		      s->shown ? s->shown : s->path ? s->path : "?");
 }
 
 static void scroll_into_view(struct source *s, int page)
@@ -283,10 +308,11 @@ static void scroll_into_view(struct source *s, int page)
 		s->top = s->sel - (uint32_t)page + 1;
 }
 
-/* Rows for code: the header, and the error message when the file is missing. */
-static int body_rows(const struct source *s, int h)
+/* Rows for code in area r: under the header, and the reason when the file
+ * is missing. */
+static int body_rows(const struct source *s, struct tui_rect r)
 {
-	return h - 1 - (s->ntext ? 0 : 2);
+	return r.h - 1 - view_why_rows(view_source_why(&s->base), r.w, r.h);
 }
 
 static void source_draw(struct tui_view *v, struct tui_screen *sc, struct tui_rect r)
@@ -294,13 +320,10 @@ static void source_draw(struct tui_view *v, struct tui_screen *sc, struct tui_re
 	struct source *s = (struct source *)v;
 	const struct hp_profile *p = app_profile(v->app);
 	struct gutter g;
-	int y = r.y + 1, page = body_rows(s, r.h);
+	int page = body_rows(s, r);
 	plan_gutter(s, p, r.w, &g);
 	draw_header(s, sc, p, &g, r);
-	if (!s->ntext) {
-		screen_put(sc, y, r.x + 1, r.w - 1, TUI_ERROR, s->err);
-		y += 2;
-	}
+	int y = view_why_draw(sc, r, view_source_why(v));
 	scroll_into_view(s, page);
 	for (int i = 0; i < page && s->top + (uint32_t)i < s->nrows; i++)
 		draw_row(s, sc, p, &g, y + i, r, s->top + (uint32_t)i);
@@ -361,15 +384,16 @@ static int open_disasm(struct source *s)
 	return app_disasm_function(s->base.app, best);
 }
 
-int view_source_missing(const struct tui_view *v)
+const char *view_source_why(const struct tui_view *v)
 {
-	return !((const struct source *)v)->ntext;
+	const struct source *s = (const struct source *)v;
+	return s->ntext ? NULL : s->err;
 }
 
 static int source_action(struct tui_view *v, enum tui_action a, int arg)
 {
 	struct source *s = (struct source *)v;
-	int page = body_rows(s, app_area(v->app).h), step = page > 1 ? page - 1 : 1;
+	int page = body_rows(s, app_area(v->app)), step = page > 1 ? page - 1 : 1;
 	switch (a) {
 	case TUI_A_UP:    if (s->sel) s->sel--; break;
 	case TUI_A_DOWN:  s->sel++; break;
@@ -398,7 +422,7 @@ static int source_search(struct tui_view *v, const char *needle, int dir)
 		uint32_t k = dir > 0 ? (s->sel + i) % s->nrows
 				     : (s->sel + s->nrows - i % s->nrows) % s->nrows;
 		if (s->rows[k] <= s->ntext && strcasestr(s->text[s->rows[k]], needle)) {
-			select_line(s, s->rows[k], body_rows(s, app_area(v->app).h));
+			select_line(s, s->rows[k], body_rows(s, app_area(v->app)));
 			return 1;
 		}
 	}
@@ -456,7 +480,7 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 	s->base.ops = &source_ops;
 	s->base.app = a;
 	s->file_id = file_id;
-	if (!(s->path = strdup(path ? path : "?")) ||
+	if ((path && !(s->path = strdup(path))) ||
 	    (file_id && annotate_file_costs(p, file_id, &s->costs)))
 		goto fail;
 	read_source(s);
@@ -464,13 +488,13 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 		goto fail;
 	if (profile_simulated_only(p))
 		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (simulated counts)",
-			 stacks_basename(s->path));
+			 s->path ? stacks_basename(s->path) : "?");
 	else
 		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
-			 stacks_basename(s->path), s->costs ? profile_pct(p, s->costs->self) : 0.0);
+			 s->path ? stacks_basename(s->path) : "?", s->costs ? profile_pct(p, s->costs->self) : 0.0);
 	if (!line && s->costs)
 		line = s->costs->hottest;
-	select_line(s, line ? line : 1, body_rows(s, app_area(a).h));
+	select_line(s, line ? line : 1, body_rows(s, app_area(a)));
 	return &s->base;
 fail:
 	source_free(&s->base);
