@@ -275,6 +275,49 @@ static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 										: LOOP_IDLE_MS);
 }
 
+/* After poll returned n (pfd[0..nfd): the rings, then the pidfd; a
+ * timeout of timeout ms, or of due ms set by the RSS readings): count why
+ * (--debug=run:1), and stop polling a ring whose events hung up. The
+ * kernel reports POLLHUP once every task of an event is gone, and again at
+ * every poll after: the target's exit goes on (its memory is freed after
+ * its perf events exit) before its pidfd says so, and a loop polling the
+ * ring spun through that, thousands of rounds for a target of a few
+ * hundred MB (docs/performance.md, "Wave 12"). Nothing more comes into a
+ * ring whose every writer is gone; the last drain reads what it holds. */
+static void loop_woken(struct hp_session *s, struct pollfd *pfd, int nfd, int n, int timeout,
+		       int due)
+{
+	int first = -1;
+	if (n <= 0) {
+		if (due >= 0 && due < timeout)
+			s->woke.mem++;
+		else if (timeout < LOOP_IDLE_MS)
+			s->woke.gate++;
+		else
+			s->woke.idle++;
+		return;
+	}
+	for (int i = 0; i < nfd; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (first < 0)
+			first = i;
+		if (i < (int)(s->nrings + s->nswitch) && pfd[i].revents & (POLLHUP | POLLERR)) {
+			pfd[i].fd = -1;       /* poll skips it from now on */
+			s->woke.hup++;
+			first = nfd;
+		}
+	}
+	if (first < 0 || first == nfd)
+		return;
+	if (first < (int)s->nrings)
+		s->woke.ring++;
+	else if (first < (int)(s->nrings + s->nswitch))
+		s->woke.offcpu_ring++;
+	else
+		s->woke.exited++;
+}
+
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
 	struct pollfd pfd[3 * MAX_CPUS + 1];
@@ -289,7 +332,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	for (;;) {
 		int timeout = loop_timeout_ms(s, pidfd), due = memwatch_due_ms(s->mw, hp_now_ns());
-		poll(pfd, (nfds_t)nfd, due >= 0 && due < timeout ? due : timeout);  /* no_perf: a nap */
+		int n = poll(pfd, (nfds_t)nfd, due >= 0 && due < timeout ? due : timeout);  /* no_perf: a nap */
+		loop_woken(s, pfd, nfd, n, timeout, due);
 		memwatch_poll(s->mw, hp_now_ns());
 		s->round++;
 		if ((err = drain(s, 0)))
@@ -351,8 +395,14 @@ static void loop_debug(const struct hp_session *s)
 	struct rusage ru;
 	if (hp_debug_levels[HP_DBG_RUN] < 1 || getrusage(RUSAGE_THREAD, &ru))
 		return;
-	hp_debug_print(HP_DBG_RUN, "run loop: %llu rounds; its thread's CPU %.2f ms user,"
+	hp_debug_print(HP_DBG_RUN, "run loop: %llu rounds (woken by a CPU ring %llu, an off-CPU"
+		       " ring %llu, rings hung up %llu, the exit %llu; timeouts for the RSS readings"
+		       " %llu, the off-CPU gate %llu, idle %llu); its thread's CPU %.2f ms user,"
 		       " %.2f ms system", (unsigned long long)s->round,
+		       (unsigned long long)s->woke.ring, (unsigned long long)s->woke.offcpu_ring,
+		       (unsigned long long)s->woke.hup, (unsigned long long)s->woke.exited,
+		       (unsigned long long)s->woke.mem, (unsigned long long)s->woke.gate,
+		       (unsigned long long)s->woke.idle,
 		       ((double)(ru.ru_utime.tv_sec - s->ru0.ru_utime.tv_sec) * 1e6 +
 			(double)(ru.ru_utime.tv_usec - s->ru0.ru_utime.tv_usec)) / 1e3,
 		       ((double)(ru.ru_stime.tv_sec - s->ru0.ru_stime.tv_sec) * 1e6 +

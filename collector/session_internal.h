@@ -113,6 +113,9 @@ struct hp_session {
 	struct hp_hmap rows;           /* pids this session wrote a processes row for (perf's
 				        * FORK or exec COMM, the target, an adoption) */
 	uint64_t round;                /* poll rounds so far */
+	struct {                       /* --debug=run:1: why the loop's poll returned */
+		uint64_t ring, offcpu_ring, hup, exited, mem, gate, idle;
+	} woke;
 	struct rusage ru0;             /* --debug=run:1: the loop thread's before the events */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
