@@ -329,12 +329,15 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	if (pidfd >= 0)
 		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
+	uint64_t next_commit = hp_now_ns() + COMMIT_NS, t_woke = 0;
 	for (;;) {
 		int timeout = loop_timeout_ms(s, pidfd), due = memwatch_due_ms(s->mw, hp_now_ns());
+		if (t_woke && hp_now_ns() - t_woke > s->round_max_ns)
+			s->round_max_ns = hp_now_ns() - t_woke;
 		int n = poll(pfd, (nfds_t)nfd, due >= 0 && due < timeout ? due : timeout);  /* no_perf: a nap */
 		loop_woken(s, pfd, nfd, n, timeout, due);
-		memwatch_poll(s->mw, hp_now_ns());
+		t_woke = hp_now_ns();
+		memwatch_poll(s->mw, t_woke);
 		s->round++;
 		if ((err = drain(s, 0)))
 			break;
@@ -352,7 +355,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 			break;
 		session_release_exited(s);
 		forward_stop(s, pid, &forwarded);
-		if (wait_target(s, pid, &status, &ru, 0))
+		/* with a pidfd, wait4 only once it says the target ended */
+		if ((pidfd < 0 || pfd[nfd - 1].revents) && wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
 		if (s->o->duration_ns && hp_now_ns() - s->t0 >= s->o->duration_ns) {
 			if (duration_end(s, pid, &status, &ru))
@@ -388,8 +392,10 @@ reaped:
 	return err;
 }
 
-/* --debug=run:1: the loop's rounds and this thread's CPU since the
- * events were opened (s->ru0), user and system. */
+/* --debug=run:1: the loop's rounds and why it woke; how full a ring was
+ * at a drain at most (how late the loop came: the kernel wakes it at a
+ * quarter) and its longest round; this thread's CPU since the events
+ * were opened (s->ru0), user and system, and its page faults. */
 static void loop_debug(const struct hp_session *s)
 {
 	struct rusage ru;
@@ -397,16 +403,19 @@ static void loop_debug(const struct hp_session *s)
 		return;
 	hp_debug_print(HP_DBG_RUN, "run loop: %llu rounds (woken by a CPU ring %llu, an off-CPU"
 		       " ring %llu, rings hung up %llu, the exit %llu; timeouts for the RSS readings"
-		       " %llu, the off-CPU gate %llu, idle %llu); its thread's CPU %.2f ms user,"
-		       " %.2f ms system", (unsigned long long)s->round,
+		       " %llu, the off-CPU gate %llu, idle %llu)", (unsigned long long)s->round,
 		       (unsigned long long)s->woke.ring, (unsigned long long)s->woke.offcpu_ring,
 		       (unsigned long long)s->woke.hup, (unsigned long long)s->woke.exited,
 		       (unsigned long long)s->woke.mem, (unsigned long long)s->woke.gate,
-		       (unsigned long long)s->woke.idle,
+		       (unsigned long long)s->woke.idle);
+	hp_debug_print(HP_DBG_RUN, "run loop: a ring at most %.1f%% full at a drain, the longest"
+		       " round %.2f ms; its thread's CPU %.2f ms user, %.2f ms system, %ld page"
+		       " faults", s->reader.fill_max / 10.0, (double)s->round_max_ns / 1e6,
 		       ((double)(ru.ru_utime.tv_sec - s->ru0.ru_utime.tv_sec) * 1e6 +
 			(double)(ru.ru_utime.tv_usec - s->ru0.ru_utime.tv_usec)) / 1e3,
 		       ((double)(ru.ru_stime.tv_sec - s->ru0.ru_stime.tv_sec) * 1e6 +
-			(double)(ru.ru_stime.tv_usec - s->ru0.ru_stime.tv_usec)) / 1e3);
+			(double)(ru.ru_stime.tv_usec - s->ru0.ru_stime.tv_usec)) / 1e3,
+		       ru.ru_minflt - s->ru0.ru_minflt);
 }
 
 static int finish(struct hp_session *s, pid_t pid)

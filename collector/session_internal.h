@@ -116,6 +116,7 @@ struct hp_session {
 	struct {                       /* --debug=run:1: why the loop's poll returned */
 		uint64_t ring, offcpu_ring, hup, exited, mem, gate, idle;
 	} woke;
+	uint64_t round_max_ns;         /* --debug=run:1: the longest round's work (poll excluded) */
 	struct rusage ru0;             /* --debug=run:1: the loop thread's before the events */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
