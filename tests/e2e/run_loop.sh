@@ -19,7 +19,7 @@ F="$HP_BUILD/tests/loop_fixture"
 [ -x "$F" ] || fail "loop_fixture is not built"
 ncpu=$(getconf _NPROCESSORS_CONF)
 
-# rounds FILE KEY: a count from the "run loop:" line of --debug=run:1
+# count FILE KEY: a count from the "run loop:" line of --debug=run:1
 count() {
 	sed -n "s/.*\[run\] run loop: .*[ (]$2 \([0-9][0-9]*\)[,;)].*/\1/p" "$1" | head -n 1
 }
