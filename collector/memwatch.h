@@ -35,13 +35,14 @@ int memwatch_start(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out);
 /* The same without a thread: the caller takes the readings with
  * memwatch_poll and sleeps at most memwatch_due_ms between them. */
 int memwatch_start_polled(unsigned interval_ms, uint64_t t0, struct hp_memwatch **out);
-/* Polled mode: ms until the next round of readings is due (0: due now);
- * -1 for NULL or a watch with its own thread. */
+/* Polled mode: ms until the next round of readings must be taken (its
+ * latest time, half an interval after it is due; 0: now); -1 for NULL or a
+ * watch with its own thread. */
 int memwatch_due_ms(struct hp_memwatch *w, uint64_t now_ns);
-/* Polled mode: the round of readings when it is due, or due within half
- * its interval (a wake-up for something else serves it); else nothing.
- * One round per interval either way (backing off as the thread does).
- * NULL and a watch with its own thread are ignored. */
+/* Polled mode: the round of readings when it is due within half its
+ * interval, before or after (a wake-up for something else serves it);
+ * else nothing. One round per interval either way (backing off as the
+ * thread does). NULL and a watch with its own thread are ignored. */
 void memwatch_poll(struct hp_memwatch *w, uint64_t now_ns);
 /* Watch pid from now on (takes a first reading at once). Thread-safe. */
 void memwatch_add(struct hp_memwatch *w, uint32_t pid);

@@ -184,6 +184,9 @@ static int collect(struct hp_ring_reader *rd, struct hp_ring *r, unsigned ri,
 {
 	uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t pos = r->meta->data_tail;
+	uint32_t fill = (uint32_t)((head - pos) * 1000 / r->size);
+	if (fill > rd->fill_max)
+		rd->fill_max = fill;
 	r->head = head;
 	while (pos < head) {
 		struct perf_event_header h = header_at(r, pos);

@@ -69,6 +69,7 @@ struct hp_ring_reader {
 	size_t scratch_cap;
 	uint64_t bad;                  /* records dropped as malformed, so far */
 	uint64_t cut;                  /* the next drain's cut (the records' clock; 0: none) */
+	uint32_t fill_max;             /* the fullest a ring was at a drain, per mille of it */
 };
 
 /* Called once per record, in time order: ring is the index into rings[],

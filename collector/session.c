@@ -286,11 +286,15 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	if (pidfd >= 0)
 		pfd[nfd++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
+	uint64_t next_commit = hp_now_ns() + COMMIT_NS, t_woke = 0;
 	for (;;) {
 		int timeout = loop_timeout_ms(s, pidfd), due = memwatch_due_ms(s->mw, hp_now_ns());
-		poll(pfd, (nfds_t)nfd, due >= 0 && due < timeout ? due : timeout);  /* no_perf: a nap */
-		memwatch_poll(s->mw, hp_now_ns());
+		if (t_woke && hp_now_ns() - t_woke > s->round_max_ns)
+			s->round_max_ns = hp_now_ns() - t_woke;
+		int n = poll(pfd, (nfds_t)nfd, due >= 0 && due < timeout ? due : timeout);  /* no_perf: a nap */
+		session_loop_woken(s, pfd, nfd, n, timeout, due);
+		t_woke = hp_now_ns();
+		memwatch_poll(s->mw, t_woke);
 		s->round++;
 		if ((err = drain(s, 0)))
 			break;
@@ -308,7 +312,8 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 			break;
 		session_release_exited(s);
 		forward_stop(s, pid, &forwarded);
-		if (wait_target(s, pid, &status, &ru, 0))
+		/* with a pidfd, wait4 only once it says the target ended */
+		if ((pidfd < 0 || pfd[nfd - 1].revents) && wait_target(s, pid, &status, &ru, 0))
 			goto reaped;
 		if (s->o->duration_ns && hp_now_ns() - s->t0 >= s->o->duration_ns) {
 			if (duration_end(s, pid, &status, &ru))
@@ -344,28 +349,13 @@ reaped:
 	return err;
 }
 
-/* --debug=run:1: the loop's rounds and this thread's CPU since the
- * events were opened (s->ru0), user and system. */
-static void loop_debug(const struct hp_session *s)
-{
-	struct rusage ru;
-	if (hp_debug_levels[HP_DBG_RUN] < 1 || getrusage(RUSAGE_THREAD, &ru))
-		return;
-	hp_debug_print(HP_DBG_RUN, "run loop: %llu rounds; its thread's CPU %.2f ms user,"
-		       " %.2f ms system", (unsigned long long)s->round,
-		       ((double)(ru.ru_utime.tv_sec - s->ru0.ru_utime.tv_sec) * 1e6 +
-			(double)(ru.ru_utime.tv_usec - s->ru0.ru_utime.tv_usec)) / 1e3,
-		       ((double)(ru.ru_stime.tv_sec - s->ru0.ru_stime.tv_sec) * 1e6 +
-			(double)(ru.ru_stime.tv_usec - s->ru0.ru_stime.tv_usec)) / 1e3);
-}
-
 static int finish(struct hp_session *s, pid_t pid)
 {
 	if (s->stopped)
 		return s->err;
 	int err = drain(s, 1);
 	store_memory(s);
-	loop_debug(s);
+	session_loop_debug(s);
 	if (s->o->on_poll) {
 		int e = s->o->on_poll(s->o->poll_ctx, s, 1);
 		if (!err)

@@ -1,6 +1,7 @@
 /*
- * session_internal.h - what session.c (the loop), session_procs.c (facts
- * without perf, adopted processes), session_offgate.c (the off-CPU gate),
+ * session_internal.h - what session.c (the loop), session_wake.c (its
+ * wake-ups), session_procs.c (facts without perf, adopted processes),
+ * session_offgate.c (the off-CPU gate),
  * session_records.c (what each ring record means) and session_events.c
  * (opening the perf events and their rings, whole-run totals) share. Not
  * an interface: only collector/session*.c include it.
@@ -22,6 +23,7 @@
 
 struct hp_memwatch;
 struct hp_offcpu;
+struct pollfd;
 
 #define MAX_CPUS      256
 #define OFFCPU_STACKS_HZ 1000        /* off-CPU stack budget per CPU a second, without -F */
@@ -113,6 +115,10 @@ struct hp_session {
 	struct hp_hmap rows;           /* pids this session wrote a processes row for (perf's
 				        * FORK or exec COMM, the target, an adoption) */
 	uint64_t round;                /* poll rounds so far */
+	struct {                       /* --debug=run:1: why the loop's poll returned */
+		uint64_t ring, offcpu_ring, hup, exited, mem, gate, idle;
+	} woke;
+	uint64_t round_max_ns;         /* --debug=run:1: the longest round's work (poll excluded) */
 	struct rusage ru0;             /* --debug=run:1: the loop thread's before the events */
 
 	struct hp_sample sample;       /* reused: too big for the stack */
@@ -166,6 +172,17 @@ void session_catch_stop(int install);
 int session_finish_common(struct hp_session *s);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
+
+/* --- session_wake.c: the launched loop's wake-ups --- */
+
+/* After poll returned n for pfd[0..nfd) (the rings, then the pidfd) or
+ * timed out after timeout ms (due: the RSS readings' ms, -1 none): count
+ * why (--debug=run:1) and poll a ring whose events hung up no more. */
+void session_loop_woken(struct hp_session *s, struct pollfd *pfd, int nfd, int n, int timeout,
+			int due);
+/* --debug=run:1: the loop's rounds, wake-ups, fullest ring, longest round
+ * and thread CPU, at the end of the run. */
+void session_loop_debug(const struct hp_session *s);
 
 /* --- session_offgate.c (--off-cpu) --- */
 
