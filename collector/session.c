@@ -477,6 +477,31 @@ static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
 	session_note_row(s, (uint32_t)pid);
 }
 
+/* on_started gave no store: nothing is recorded (the events are
+ * disabled, the rings never drained) and the program runs to its end, as
+ * after a store error in the loop (sample_loop); Ctrl-C is forwarded. */
+static void run_unprofiled(struct hp_session *s, pid_t pid)
+{
+	int status = 0, forwarded = 0;
+	struct rusage ru;
+	for (unsigned r = 0; r < s->nrings; r++) {
+		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
+		if (s->fault_fds[r] >= 0)
+			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+		if (s->offcpu_fds[r] >= 0)
+			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+		if (s->swrec_fds[r] >= 0)
+			ioctl(s->swrec_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+	}
+	while (!wait_target(s, pid, &status, &ru, 0)) {
+		forward_stop(s, pid, &forwarded);
+		usleep(10000);
+	}
+	s->res->duration_ns = hp_now_ns() - s->t0;
+	s->res->exit_code = launch_exit_code(status);
+	s->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
 		struct hp_session_result *res)
 {
@@ -511,7 +536,6 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	}
 	install_signals(&oi, &ot, &oh);
 	s->t0 = hp_now_ns();
-	record_target(s, l.pid, argv);
 	/* the RSS readings: by the loop itself unless a stream may keep it busy */
 	if (o->mem_interval_ms && (err = (o->on_poll ? memwatch_start : memwatch_start_polled)
 				   (o->mem_interval_ms, s->t0, &s->mw)))
@@ -523,6 +547,13 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		goto out_release;
 	}
 	res->ran = 1;
+	/* The program runs: now the store, when the caller makes it late. */
+	if (o->on_started && (err = o->on_started(o->started_ctx, &s->st))) {
+		run_unprofiled(s, l.pid);
+		restore_signals(&oi, &ot, &oh);
+		goto out_release;
+	}
+	record_target(s, l.pid, argv);
 	memwatch_add(s->mw, (uint32_t)l.pid);      /* the image as exec left it */
 	err = sample_loop(s, l.pid);
 	int ferr = finish(s, l.pid);
