@@ -127,7 +127,6 @@ struct run_late_store {
 	const struct run_record *rec;  /* the facts of its first commit */
 	struct hp_store **st;
 	struct run_clock *clock;
-	int rotated;
 	int err;                       /* it failed after the program started: said */
 };
 /* The database before the program starts: all of it, with the first

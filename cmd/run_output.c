@@ -112,8 +112,9 @@ static int first_commit(const char *output, const struct run_record *rec, struct
  * made before it (store_create_file), its pragmas and the first commit
  * (~3-5 ms) run now, beside it, not before it (docs/performance.md,
  * "Wave 12"). When they fail, the program runs to its end without a
- * profile: said here, the file removed and a previous profile put back
- * (docs/reliability.md). */
+ * profile: said here and the file removed. A previous profile stays
+ * FILE.old, as said: the run did happen, and a report of FILE must not
+ * show an older run as this one (docs/reliability.md). */
 static int open_store_late(void *ctx, struct hp_store **out)
 {
 	struct run_late_store *l = ctx;
@@ -124,8 +125,6 @@ static int open_store_late(void *ctx, struct hp_store **out)
 	if (err) {
 		hp_err("cannot create database '%s': %s; the program runs to its end without"
 		       " being profiled", l->output, hp_strerror(err));
-		if (l->rotated)
-			run_undo_rotation(l->output);
 		l->err = err;
 	}
 	run_phase(l->clock, "store opened, first commit");
@@ -153,7 +152,6 @@ int run_create_store(struct run_opts *o, struct run_late_store *late, int rotate
 		return 0;
 	late->output = o->output;
 	late->st = st;
-	late->rotated = rotated;
 	o->s.on_started = open_store_late;
 	o->s.started_ctx = late;
 	return 0;
