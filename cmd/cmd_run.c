@@ -652,8 +652,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	/* What ran is in the file's first commit: an interrupted profile says it.
 	 * That commit, and SQLite's open, are made once the program runs
 	 * (run_create_store), unless attaching or for a live view. */
-	run_command_facts(&rec, targv, &o);
-	if (run_create_store(&o, &late, rotated, &st))
+	if (run_create_store(&o, targv, &late, rotated, &st))
 		goto out;
 	run_phase(&clock, st ? "store created, first commit" : "store file created");
 	err = run_session(&o, targv, st, &warm, &res);

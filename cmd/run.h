@@ -124,19 +124,22 @@ void run_undo_rotation(const char *path);
  * runs (run_create_store). */
 struct run_late_store {
 	const char *output;
-	const struct run_record *rec;  /* the facts of its first commit */
+	struct run_record *rec;        /* the facts of its first commit (run_command_facts) */
+	char **targv;
+	const struct run_opts *o;
 	struct hp_store **st;
 	struct run_clock *clock;
 	int err;                       /* it failed after the program started: said */
 };
 /* The database before the program starts: all of it, with the first
- * commit of late->rec's facts, when attaching or for a live view (which
- * reads the store as it starts); else only the file (store_create_file:
- * a full disk fails here, before the program runs), SQLite's open and
- * the first commit being left to o->s.on_started. Returns 0, or -errno
- * after saying why (nothing left behind, the rotation undone). */
-int run_create_store(struct run_opts *o, struct run_late_store *late, int rotated,
-		     struct hp_store **st);
+ * commit of the facts known before the run (late->rec), when attaching
+ * or for a live view (which reads the store as it starts); else only the
+ * file (store_create_file: a full disk fails here, before the program
+ * runs), the facts, SQLite's open and the first commit being left to
+ * o->s.on_started. Returns 0, or -errno after saying why (nothing left
+ * behind, the rotation undone). */
+int run_create_store(struct run_opts *o, char **targv, struct run_late_store *late,
+		     int rotated, struct hp_store **st);
 
 /* --- cmd_run.c --- */
 
