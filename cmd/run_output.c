@@ -114,10 +114,11 @@ static int first_commit(const char *output, struct run_record *rec, char **targv
 /* on_started: the program was let to start. SQLite's open of the file
  * made before it (store_create_file), its pragmas, the facts (localtime
  * reading the time zone: ~0.3 ms) and the first commit (~3-5 ms in all)
- * run now, beside it, not before it (docs/performance.md, "Wave 12"). When they fail, the program runs to its end without a
- * profile: said here and the file removed. A previous profile stays
- * FILE.old, as said: the run did happen, and a report of FILE must not
- * show an older run as this one (docs/reliability.md). */
+ * run now, beside it, not before it (docs/performance.md, "Wave 12").
+ * When they fail, the program runs to its end without a profile: said
+ * here and the file removed. A previous profile stays FILE.old, as said:
+ * the run did happen, and a report of FILE must not show an older run as
+ * this one (docs/reliability.md). */
 static int open_store_late(void *ctx, struct hp_store **out)
 {
 	struct run_late_store *l = ctx;

@@ -467,41 +467,6 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->tcount_index);
 }
 
-static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
-{
-	const char *base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
-	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
-	hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
-	session_note_row(s, (uint32_t)pid);
-}
-
-/* on_started gave no store: nothing is recorded (the events are
- * disabled, the rings never drained) and the program runs to its end, as
- * after a store error in the loop (sample_loop); Ctrl-C is forwarded. */
-static void run_unprofiled(struct hp_session *s, pid_t pid)
-{
-	int status = 0, forwarded = 0;
-	struct rusage ru;
-	for (unsigned r = 0; r < s->nrings; r++) {
-		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
-		if (s->fault_fds[r] >= 0)
-			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
-		if (s->offcpu_fds[r] >= 0)
-			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
-		if (s->swrec_fds[r] >= 0)
-			ioctl(s->swrec_fds[r], PERF_EVENT_IOC_DISABLE, 0);
-	}
-	while (!wait_target(s, pid, &status, &ru, 0)) {
-		forward_stop(s, pid, &forwarded);
-		usleep(10000);
-	}
-	s->res->duration_ns = hp_now_ns() - s->t0;
-	s->res->exit_code = launch_exit_code(status);
-	s->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
 		struct hp_session_result *res)
 {
@@ -543,20 +508,19 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		goto out_release;
 	}
 	res->ran = 1;
-	/* What needs not be done before the program starts is done after:
-	 * the rings hold what it does meanwhile (docs/performance.md, "Wave
-	 * 12: before the program"). The RSS readings: by the loop itself
-	 * unless a stream may keep it busy. */
+	/* What the program's start does not need comes after it, the rings
+	 * holding what it does meanwhile (docs/performance.md, "Wave 12"):
+	 * the RSS readings (by the loop unless a stream may keep it busy) and
+	 * a store the caller makes late (session_start.c). */
 	if (o->mem_interval_ms && (err = (o->on_poll ? memwatch_start : memwatch_start_polled)
 				   (o->mem_interval_ms, s->t0, &s->mw)))
 		hp_warn("no memory timeline: %s", hp_strerror(err));
-	/* The program runs: now the store, when the caller makes it late. */
-	if (o->on_started && (err = o->on_started(o->started_ctx, &s->st))) {
-		run_unprofiled(s, l.pid);
+	if ((err = o->on_started ? o->on_started(o->started_ctx, &s->st) : 0)) {
+		session_run_unprofiled(s, l.pid);
 		restore_signals(&oi, &ot, &oh);
 		goto out_release;
 	}
-	record_target(s, l.pid, argv);
+	session_record_target(s, l.pid, argv);
 	memwatch_add(s->mw, (uint32_t)l.pid);      /* the image as exec left it */
 	err = sample_loop(s, l.pid);
 	int ferr = finish(s, l.pid);

@@ -167,6 +167,12 @@ int session_finish_common(struct hp_session *s);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
 
+/* --- session_start.c: once the launched program was released --- */
+/* Its process and main thread rows. */
+void session_record_target(struct hp_session *s, pid_t pid, char *const argv[]);
+/* No store (on_started failed): the program runs to its end unprofiled. */
+void session_run_unprofiled(struct hp_session *s, pid_t pid);
+
 /* --- session_offgate.c (--off-cpu) --- */
 
 /* Before a drain: at most every GATE_SLOT_NS, the stack samplers (and

@@ -31,4 +31,17 @@ mkdir q.db-shm
 "$HPPROF" run -q -o q.db -- /bin/sh -c 'exit 0' 2>err2.txt || { cat err2.txt; fail "exit, expected 0"; }
 [ ! -e q.db ] && [ ! -e q.db-wal ] || fail "a database without a profile was left: $(ls)"
 assert_contains "said with -q too" err2.txt "cannot create database 'q.db': "
+# A stop signal to hpprof then still reaches the program (passed on).
+mkdir r.db-shm
+"$HPPROF" run -q -o r.db -- sleep 60 2>err3.txt &
+hp=$!
+i=0
+while ! grep -q "cannot create database 'r.db'" err3.txt && [ $i -lt 600 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM "$hp"
+wait "$hp"
+st=$?
+assert_eq "SIGTERM passed on: the program's status" "$st" 143
 echo "PASS"
