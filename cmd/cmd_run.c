@@ -548,11 +548,7 @@ static int exit_for_launch_error(int err, const char *prog, const struct run_opt
  * cost of a run goes (docs/performance.md, "Fixed cost of a run"). The
  * first line is the CPU since the process was created (the parent's fork
  * child, the exec, the loader, the options). */
-struct run_clock {
-	double cpu_ms, wall_ms;
-};
-
-static void run_phase(struct run_clock *c, const char *what)
+void run_phase(struct run_clock *c, const char *what)
 {
 	struct rusage ru;
 	struct timespec ts;
@@ -590,6 +586,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	char **targv = NULL;
 	int ret = 1, err, rotated = 0;
 	struct run_clock clock = { 0, 0 };
+	struct run_late_store late = { .rec = &rec, .clock = &clock };
 
 	int r = parse_options(argc, argv, &o);
 	if (r)
@@ -652,21 +649,12 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	 * "The default"). Not for a live view, whose table is of CPU time. */
 	o.s.off_cpu = o.off_cpu == 1 ||
 		      (o.off_cpu < 0 && !o.live && !o.agent && kaccess_kernel_allowed());
-	if ((err = store_create(o.output, &st))) {
-		hp_err("cannot create database '%s': %s", o.output, hp_strerror(err));
-		if (rotated)
-			run_undo_rotation(o.output);
+	/* What ran is in the file's first commit: an interrupted profile says it.
+	 * That commit, and SQLite's open, are made once the program runs
+	 * (run_create_store), unless attaching or for a live view. */
+	if (run_create_store(&o, targv, &late, rotated, &st))
 		goto out;
-	}
-	run_phase(&clock, "store created");
-	/* What ran is in the file from the start: an interrupted profile says it. */
-	run_command_facts(&rec, targv, &o);
-	if ((err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {
-		hp_err("cannot write database '%s': %s", o.output,
-		       hp_strerror(err));
-		goto out;
-	}
-	run_phase(&clock, "facts, first commit");
+	run_phase(&clock, st ? "store created, first commit" : "store file created");
 	err = run_session(&o, targv, st, &warm, &res);
 	run_phase(&clock, "session (the program ran)");
 	if (err == -HP_ENOPERF && !res.ran &&
@@ -686,8 +674,11 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	}
 	/* From here on the program has run: hpprof exits with its status
 	 * whatever happens to the profile (a full disk is said, not hidden
-	 * in the status: docs/reliability.md). */
+	 * in the status, and so is a database that could not be opened once
+	 * the program started: docs/reliability.md). */
 	ret = res.detached || o.nattach ? 0 : res.exit_code;   /* -1: it runs on */
+	if (late.err)
+		goto out;                 /* no database (open_store_late said why) */
 	if (err) {
 		/* The store failed during the run (the session said why): what
 		 * was committed stays; readers finish it when they can. */

@@ -120,7 +120,35 @@ int run_prepare_output(const char *path, int *rotated);
 /* The run never started: path.old goes back to path. */
 void run_undo_rotation(const char *path);
 
+/* What the session's on_started needs to open the store once the program
+ * runs (run_create_store). */
+struct run_late_store {
+	const char *output;
+	struct run_record *rec;        /* the facts of its first commit (run_command_facts) */
+	char **targv;
+	const struct run_opts *o;
+	struct hp_store **st;
+	struct run_clock *clock;
+	int err;                       /* it failed after the program started: said */
+};
+/* The database before the program starts: all of it, with the first
+ * commit of the facts known before the run (late->rec), when attaching
+ * or for a live view (which reads the store as it starts); else only the
+ * file (store_create_file: a full disk fails here, before the program
+ * runs), the facts, SQLite's open and the first commit being left to
+ * o->s.on_started. Returns 0, or -errno after saying why (nothing left
+ * behind, the rotation undone). */
+int run_create_store(struct run_opts *o, char **targv, struct run_late_store *late,
+		     int rotated, struct hp_store **st);
+
 /* --- cmd_run.c --- */
+
+/* --debug=run:1: the CPU and wall time of each phase of a run, on stderr
+ * (cmd_run.c). */
+struct run_clock {
+	double cpu_ms, wall_ms;
+};
+void run_phase(struct run_clock *c, const char *what);
 
 /* The facts known before the run: command, target, where, when, settings. */
 void run_command_facts(struct run_record *r, char **targv, const struct run_opts *o);

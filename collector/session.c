@@ -457,16 +457,6 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->tcount_index);
 }
 
-static void record_target(struct hp_session *s, pid_t pid, char *const argv[])
-{
-	const char *base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
-	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
-	hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
-	session_note_row(s, (uint32_t)pid);
-}
-
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
 		struct hp_session_result *res)
 {
@@ -501,11 +491,6 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	}
 	install_signals(&oi, &ot, &oh);
 	s->t0 = hp_now_ns();
-	record_target(s, l.pid, argv);
-	/* the RSS readings: by the loop itself unless a stream may keep it busy */
-	if (o->mem_interval_ms && (err = (o->on_poll ? memwatch_start : memwatch_start_polled)
-				   (o->mem_interval_ms, s->t0, &s->mw)))
-		hp_warn("no memory timeline: %s", hp_strerror(err));
 	s->preexec_rss = memwatch_rss_now((uint32_t)l.pid);
 	if ((err = launch_release(&l))) {
 		/* exec failed: the child already exited */
@@ -513,6 +498,19 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		goto out_release;
 	}
 	res->ran = 1;
+	/* What the program's start does not need comes after it, the rings
+	 * holding what it does meanwhile (docs/performance.md, "Wave 12"):
+	 * the RSS readings (by the loop unless a stream may keep it busy) and
+	 * a store the caller makes late (session_start.c). */
+	if (o->mem_interval_ms && (err = (o->on_poll ? memwatch_start : memwatch_start_polled)
+				   (o->mem_interval_ms, s->t0, &s->mw)))
+		hp_warn("no memory timeline: %s", hp_strerror(err));
+	if ((err = o->on_started ? o->on_started(o->started_ctx, &s->st) : 0)) {
+		session_run_unprofiled(s, l.pid);
+		restore_signals(&oi, &ot, &oh);
+		goto out_release;
+	}
+	session_record_target(s, l.pid, argv);
 	memwatch_add(s->mw, (uint32_t)l.pid);      /* the image as exec left it */
 	err = sample_loop(s, l.pid);
 	int ferr = finish(s, l.pid);

@@ -85,6 +85,15 @@ struct hp_session_opts {
 	/* Attach: Python frames read from the targets' memory (pyremote.h);
 	 * NULL: native frames only. */
 	struct hp_pyremote *pyremote;
+	/* Called once the launched program was let to exec (launch_release),
+	 * before the session writes anything: it gives the store to write to
+	 * (session_run's st is NULL then), so that the store's SQLite work
+	 * overlaps the program instead of delaying its start (the rings hold
+	 * what is sampled meanwhile: docs/performance.md, "Wave 12"). A
+	 * negative return (no store): nothing is recorded, the program runs
+	 * to its end, and session_run returns that error with res->ran set. */
+	int (*on_started)(void *ctx, struct hp_store **st);
+	void *started_ctx;
 };
 
 struct hp_session_result {
@@ -141,7 +150,8 @@ struct hp_session_result {
 				        * lost), taken from their preload stream */
 };
 
-/* Run argv under the profiler. Returns 0 when the target ran (whatever its
+/* Run argv under the profiler, writing to st (or to the store on_started
+ * gives). Returns 0 when the target ran (whatever its
  * exit status: see res->exit_code) or a negative error: -ENOENT/-EACCES
  * when it cannot be executed, -HP_ENOPERF when no sampling event could be
  * opened (res->perf_errno says why). With opts->nattach: session_attach.

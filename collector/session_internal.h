@@ -184,6 +184,12 @@ void session_loop_woken(struct hp_session *s, struct pollfd *pfd, int nfd, int n
  * and thread CPU, at the end of the run. */
 void session_loop_debug(const struct hp_session *s);
 
+/* --- session_start.c: once the launched program was released --- */
+/* Its process and main thread rows. */
+void session_record_target(struct hp_session *s, pid_t pid, char *const argv[]);
+/* No store (on_started failed): the program runs to its end unprofiled. */
+void session_run_unprofiled(struct hp_session *s, pid_t pid);
+
 /* --- session_offgate.c (--off-cpu) --- */
 
 /* Before a drain: at most every GATE_SLOT_NS, the stack samplers (and

@@ -34,6 +34,14 @@ struct hp_store;
  * without replacing anything), then is opened for writing in WAL mode.
  * -EEXIST when path exists, or a -wal/-journal of that name is left. */
 int store_create(const char *path, struct hp_store **out);
+/* store_create in two parts: the file (its schema written beside it,
+ * renamed into place: where a full disk, a refused permission or a
+ * read-only directory fails, ~0.3 ms), then SQLite's connection to it
+ * (open, WAL, pragmas: the schema parsed, ~2-4 ms), which `hpprof run`
+ * makes after the program has started (docs/performance.md, "Wave 12").
+ * store_open_created removes the file when it fails. */
+int store_create_file(const char *path);
+int store_open_created(const char *path, struct hp_store **out);
 /* Open an existing database; refuses what is not a regular file
  * (-HP_ENOTREG: a FIFO would block), foreign (-HP_ENOTDB), damaged
  * (-HP_ECORRUPT with the detail) and newer files. A read-only open first

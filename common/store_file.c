@@ -109,9 +109,8 @@ static int exists_with_journals(const char *path)
 	return 0;
 }
 
-int store_create(const char *path, struct hp_store **out)
+int store_create_file(const char *path)
 {
-	struct hp_store *st;
 	char tmp[PATH_MAX];
 	int err, fd;
 
@@ -126,11 +125,16 @@ int store_create(const char *path, struct hp_store **out)
 	err = write_schema(fd);
 	if (close(fd) && !err)
 		err = -errno;
-	if (err || (err = outfile_rename(tmp, path, 0))) {
+	if (err || (err = outfile_rename(tmp, path, 0)))
 		store_unlink(tmp);
-		return err;
-	}
-	st = calloc(1, sizeof(*st));
+	return err;
+}
+
+int store_open_created(const char *path, struct hp_store **out)
+{
+	struct hp_store *st = calloc(1, sizeof(*st));
+	int err;
+
 	if (!st) {
 		err = -ENOMEM;
 		goto fail;
@@ -165,6 +169,12 @@ fail:
 	free(st);
 	store_unlink(path);
 	return err;
+}
+
+int store_create(const char *path, struct hp_store **out)
+{
+	int err = store_create_file(path);
+	return err ? err : store_open_created(path, out);
 }
 
 static int pragma_int(struct hp_store *st, const char *sql, int64_t *v)
