@@ -19,6 +19,7 @@
  */
 #include "collector/procmap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -233,15 +234,12 @@ static int add_maps_line(struct hp_procmaps *pm, struct proc *p, char *line)
 	return add_to_proc(pm, p, start, end - start, pgoff, path);
 }
 
-static int load_proc(struct hp_procmaps *pm, struct proc *p)
+static int read_maps(struct hp_procmaps *pm, struct proc *p, const char *name)
 {
-	char name[64], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 	int err = 0;
-
-	p->tried_proc = 1;
-	snprintf(name, sizeof(name), "/proc/%" PRIu32 "/maps", p->pid);
 	if (!(f = fopen(name, "re")))
 		return -errno;
 	while (getline(&line, &cap, f) > 0)
@@ -252,6 +250,38 @@ static int load_proc(struct hp_procmaps *pm, struct proc *p)
 	hp_debug(HP_DBG_UNWIND, 1, "pid %" PRIu32 ": %zu executable mappings from '%s'",
 		 p->pid, p->n, name);
 	return err;
+}
+
+/* A main thread that called pthread_exit leaves no memory map under
+ * /proc/PID/maps while its other threads run on: theirs is read. */
+static int load_threads_maps(struct hp_procmaps *pm, struct proc *p)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "/proc/%" PRIu32 "/task", p->pid);
+	DIR *d = opendir(name);
+	struct dirent *e;
+	int err = 0;
+	while (d && !err && !p->n && (e = readdir(d))) {
+		unsigned long tid = strtoul(e->d_name, NULL, 10);
+		if (!tid || tid == p->pid)
+			continue;
+		snprintf(name, sizeof(name), "/proc/%" PRIu32 "/task/%lu/maps", p->pid, tid);
+		err = read_maps(pm, p, name);
+		if (err == -ENOENT)
+			err = 0;              /* that thread ended meanwhile */
+	}
+	if (d)
+		closedir(d);
+	return err;
+}
+
+static int load_proc(struct hp_procmaps *pm, struct proc *p)
+{
+	char name[64];
+	p->tried_proc = 1;
+	snprintf(name, sizeof(name), "/proc/%" PRIu32 "/maps", p->pid);
+	int err = read_maps(pm, p, name);
+	return err || p->n ? err : load_threads_maps(pm, p);
 }
 
 /* ---- public API ------------------------------------------------------- */

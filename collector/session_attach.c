@@ -45,10 +45,34 @@ static char proc_state(uint32_t pid, uint32_t *ppid)
 	return st;
 }
 
+/* A thread of pid other than its leader that has not exited. */
+static int live_thread(uint32_t pid)
+{
+	char path[64], what[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%u/task", pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int live = 0;
+	while (d && !live && (e = readdir(d))) {
+		unsigned long tid = strtoul(e->d_name, NULL, 10);
+		if (!tid || tid == pid)
+			continue;
+		snprintf(what, sizeof(what), "task/%lu/stat", tid);
+		session_read_proc(pid, what, buf, sizeof(buf));
+		const char *p = strrchr(buf, ')');
+		live = p && p[1] == ' ' && p[2] && p[2] != 'Z' && p[2] != 'X';
+	}
+	if (d)
+		closedir(d);
+	return live;
+}
+
+/* A process runs while any of its threads does: a main thread that
+ * called pthread_exit is a zombie while its other threads run on. */
 static int alive(uint32_t pid)
 {
 	char st = proc_state(pid, NULL);
-	return st && st != 'Z' && st != 'X';
+	return st && st != 'X' && (st != 'Z' || live_thread(pid));
 }
 
 /* Every pid must exist and be ours to trace: kill(pid, 0) says both. */
@@ -124,6 +148,17 @@ static int any_alive(const struct hp_session_opts *o)
 	return 0;
 }
 
+/* A ring whose owner event's thread exited (a main thread that called
+ * pthread_exit) reports POLLHUP at every poll while the other threads'
+ * samples still come into it: polled no more, it is drained on the
+ * loop's beat like every ring (the loop spun through it before). */
+static void forget_hung_up(struct pollfd *pfd, unsigned n)
+{
+	for (unsigned r = 0; r < n; r++)
+		if (pfd[r].revents & (POLLHUP | POLLERR))
+			pfd[r].fd = -1;
+}
+
 /* Every ring wakes the loop at its watermark, the off-CPU switch and
  * stack rings too, and the off-CPU gate has its 2 ms beat (until wave 11
  * the loop polled the CPU rings only, every 10 ms: above the stack budget
@@ -138,7 +173,8 @@ static int attach_loop(struct hp_session *s)
 	for (unsigned r = 0; r < n; r++)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	for (;;) {
-		poll(pfd, n, session_gate_timeout_ms(s, LOOP_MS));
+		if (poll(pfd, n, session_gate_timeout_ms(s, LOOP_MS)) > 0)
+			forget_hung_up(pfd, n);
 		if ((err = session_pump(s)))
 			return err;
 		if (hp_now_ns() >= next_commit) {

@@ -97,3 +97,42 @@ sleep 0.1
 kill -0 "$p" 2>/dev/null && fail "--kill left the program running"
 assert_contains "the program ended by SIGTERM printed its truth" k.txt "truth scope=function name=spin_a"
 assert_eq "exit_status after --kill" "$(q k.db "SELECT value FROM run_info WHERE key = 'exit_status'")" 0
+
+# 6. a main thread that ends with pthread_exit while a worker runs on
+# (offcpu_fixture leaderexit: at SIGUSR1 the main thread leaves, the worker
+# computes 1,500 ms of CPU in orphan_work, timed by itself, then the
+# process exits). The process lives while any thread does: the profile
+# goes on to the worker's end (it stopped at the main thread's exit), and
+# the worker's stacks are unwound from its own memory map (the zombie main
+# thread's /proc/PID/maps is empty).
+wait_ready() { i=0; until grep -q ready "$1"; do sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || fail "fixture not ready"; done; }
+start_target le.txt leaderexit 1500
+wait_ready le.txt
+"$HPPROF" run -q -p "$TPID" -o le.db 2>le_err.txt &
+HP=$!
+# the events are open once hpprof holds them (then the threads were found)
+i=0; until ls -l "/proc/$HP/fd" 2>/dev/null | grep -q perf_event; do
+	sleep 0.02; i=$((i + 1)); [ $i -lt 3000 ] || fail "hpprof did not open its events in 60 s"
+done
+kill -USR1 "$TPID"
+wait "$HP" || { cat le_err.txt; fail "attach to a process whose main thread exits failed"; }
+wait "$TPID" 2>/dev/null
+cpu=$(truth le.txt function orphan_work cpu_ns)
+dur=$(q le.db "SELECT value FROM run_info WHERE key = 'duration_ns'")
+n=$(q le.db "SELECT COALESCE(SUM(total_samples), 0) FROM function_profile WHERE function = 'orphan_work'")
+assert_ge "duration_ns (the profile lasts through the worker's $cpu ns of CPU)" "$dur" "$cpu"
+# expected cpu_ns x 1000 Hz samples (~1,500; Poisson error ~3%); allowance
+# 27% for records lost under load (counted) and the sampler's start
+assert_ge "orphan_work samples (expected $((cpu / 1000000)))" "$n" "$((cpu * 7 / 10 / 1000000))"
+# attached after the main thread's exit: the worker is still a process
+start_target le2.txt leaderexit 1500
+wait_ready le2.txt
+kill -USR1 "$TPID"
+i=0; until grep -q '^State:.Z' "/proc/$TPID/status" 2>/dev/null; do
+	sleep 0.01; i=$((i + 1)); [ $i -lt 3000 ] || fail "the main thread did not exit"
+done
+"$HPPROF" run -q -p "$TPID" -o le2.db 2>le_err.txt || { cat le_err.txt; fail "attach after the main thread's exit failed"; }
+wait "$TPID" 2>/dev/null
+# the worker computes 1,500 ms; hpprof's start takes far less of its CPU
+assert_ge "orphan_work samples when attached late" \
+	"$(q le2.db "SELECT COALESCE(SUM(total_samples), 0) FROM function_profile WHERE function = 'orphan_work'")" 100
