@@ -662,6 +662,14 @@ static int write_location(struct hp_store *st, struct store_job *job,
 
 int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 {
+	int err = symbolize_store_rows(st, s);
+	if (!err && (err = store_flush(st)))
+		hp_err("cannot symbolize the profile: %s", hp_strerror(err));
+	return err;
+}
+
+int symbolize_store_rows(struct hp_store *st, struct hp_symbolizer *s)
+{
 	struct store_job job = { .s = s };
 	int err;
 	hmap_init(&job.module_of);
@@ -676,8 +684,6 @@ int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 		goto out_release;
 	for (size_t i = 0; i < job.nlocs && !err; i++)
 		err = write_location(st, &job, &job.locs[i]);
-	if (!err)
-		err = store_flush(st);
 	hp_debug(HP_DBG_SYMS, 1, "symbolized %zu locations in %zu modules", job.nlocs,
 		 s->nmods);
 	if (!err && s->cache_dir) {

@@ -84,5 +84,9 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path);
  * recorded is not trusted (its addresses get the fallback name, with a
  * warning). Updates the cache when one is set. Returns 0 or an error. */
 int symbolize_store(struct hp_store *st, struct hp_symbolizer *s);
+/* The same without the commit: the rows stay in the store's open write
+ * transaction, for a caller that writes more and commits once
+ * (finish_profile). */
+int symbolize_store_rows(struct hp_store *st, struct hp_symbolizer *s);
 
 #endif

@@ -148,6 +148,7 @@ struct hp_sample_row {
 	int event;              /* events.id of the sampling event (0 = the main sampler) */
 	uint32_t nr_counters;
 	const int64_t *counters;
+	int unwind;             /* how its unwinding ended: enum hp_stack_end, as below */
 };
 int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx);
