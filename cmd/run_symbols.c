@@ -109,6 +109,13 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 	return err;
 }
 
+void run_symbols_release_keep(struct symbol_warmup *w, struct hp_symbolizer **sym)
+{
+	warmup_stop(w);
+	*sym = w->sym;
+	w->sym = NULL;
+}
+
 void run_symbols_release(struct symbol_warmup *w)
 {
 	warmup_stop(w);
