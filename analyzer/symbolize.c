@@ -412,6 +412,24 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path)
 	return 0;
 }
 
+int symbolizer_prefetch(struct hp_symbolizer *s, const char *path, uint64_t vaddr)
+{
+	uint32_t mi, first, n;
+	int err = module_index(s, path, &mi);
+	if (err)
+		return err;
+	/* Kernel frames only from a table that reads: the warning of one that
+	 * does not is the end's to give, in its place in the output. */
+	if (s->mods[mi].pseudo && (strcmp(path, KSYMS_MODULE) || !ksyms_count(s->ksyms)))
+		return 0;
+	if ((err = resolve(s, mi, vaddr, &first, &n)))
+		return err;
+	for (uint32_t d = 0; d < n; d++)          /* the names shown, memoized */
+		if (!shown_name(s, &s->frames[first + d]))
+			return -ENOMEM;
+	return 1;
+}
+
 int symbolizer_new(struct hp_symbolizer **out)
 {
 	struct hp_symbolizer *s = calloc(1, sizeof(*s));

@@ -141,16 +141,23 @@ int run_cachesim(struct run_opts *o, char **targv);
 
 /* The symbol warm-up: the session reports each module as it first
  * appears and a thread opens it and its debug info (reading and
- * decompressing libc's DWARF alone takes ~40 ms here), so the
+ * decompressing libc's DWARF alone takes ~40 ms here); the store reports
+ * each location as it is first stored and the thread resolves it; so the
  * symbolization at the end finds them ready. The symbolizer is used by
  * that thread only, until warmup_stop() joins it. (Not to be confused with
  * the preload library, the LD_PRELOAD side of --alloc and the agent.) */
-#define WARMUP_QUEUE 256
+#define WARMUP_QUEUE 512
+
+struct warmup_item {
+	char *module;                 /* a module to read (owned), or NULL: */
+	const char *path;             /* an address of this module (the store's string) */
+	uint64_t addr;                /*   to resolve (symbolizer_prefetch) */
+};
 
 struct symbol_warmup {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char *paths[WARMUP_QUEUE];
+	struct warmup_item items[WARMUP_QUEUE];
 	unsigned head, tail;
 	int done, started;
 	pthread_t thread;

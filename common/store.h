@@ -112,6 +112,12 @@ int store_intern_module(struct hp_store *st, const char *path, const char *build
 /* Location id of (module, addr), creating it on first use: for frames the
  * collector names itself (Python frames: store_add_location_frame). */
 int store_intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id);
+/* Call fn(ctx, module path, address) for each location as it is first
+ * interned, on the writer's thread (run: the symbol warm-up resolves it
+ * while the program runs, cmd/run_symbols.c); fn NULL: none. The path
+ * stays valid until store_close. */
+void store_on_location(struct hp_store *st, void (*fn)(void *ctx, const char *path,
+							  uint64_t addr), void *ctx);
 /* Stack id (innermost node) for frames[0..n), innermost first; 0 when n == 0. */
 int store_intern_stack(struct hp_store *st, const struct hp_location *frames, uint32_t n,
 		       uint32_t *stack_id);

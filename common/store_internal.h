@@ -66,6 +66,8 @@ struct hp_store {
 	uint32_t nmodules;
 	struct hp_hmap locations;   /* key(module, addr) -> id */
 	uint32_t nlocations;
+	void (*on_location)(void *ctx, const char *path, uint64_t addr);   /* store_on_location */
+	void *on_location_ctx;
 	struct hp_hmap nodes;       /* key(parent, location) -> id */
 	uint32_t nnodes;
 	struct hp_hmap files;       /* hash(path) -> id */
