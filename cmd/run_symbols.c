@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "analyzer/symbolize.h"
 #include "cmd/cmd_util.h"
@@ -61,7 +62,12 @@ static void *warmup_main(void *arg)
 			pthread_cond_wait(&w->cond, &w->lock);
 		if (w->head == w->tail) {
 			pthread_mutex_unlock(&w->lock);
-			hp_debug(HP_DBG_SYMS, 1, "resolved %u addresses as they were stored", resolved);
+			struct rusage ru;
+			if (!getrusage(RUSAGE_THREAD, &ru))
+				hp_debug(HP_DBG_SYMS, 1, "resolved %u addresses as they were stored;"
+					 " the warm-up thread's CPU %.2f ms", resolved,
+					 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+					 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
 			return NULL;
 		}
 		struct warmup_item it = w->items[w->head++ % WARMUP_QUEUE];
