@@ -26,6 +26,7 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 {
 	struct hp_profile *p;
 	uint64_t t = hp_now_ns();
+	store_sync_ahead(st);        /* the run's pages to disk while this computes */
 	int err = symbolize_store_rows(st, sym);
 	if (err)
 		return err;

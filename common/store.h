@@ -55,6 +55,11 @@ int store_identify(const char *path);
 void store_unlink(const char *path);
 /* Commit pending rows and close. NULL is ignored. */
 int store_close(struct hp_store *st);
+/* Start syncing what the WAL holds so far (and its directory) on a thread,
+ * so that the close's own syncs find little left to write: for a writer
+ * that is about to finish (finish_profile). Changes no guarantee; joined
+ * by store_close. */
+void store_sync_ahead(struct hp_store *st);
 /* Commit the batch in progress; the next write starts a new one. */
 int store_flush(struct hp_store *st);
 /* The last SQLite error message, for logging. */

@@ -90,6 +90,7 @@ struct hp_store {
 	void (*tap)(void *ctx, const struct hp_sample *s); /* store_set_sample_tap */
 	void *tap_ctx;
 	char private_dir[4096];       /* a private copy being read (store_file.c), or "" */
+	struct store_ahead *ahead;    /* store_sync_ahead's thread, joined at the close */
 };
 
 /* Map SQLite's last error to a negative code (logged at debug level). */
