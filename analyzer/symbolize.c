@@ -415,13 +415,15 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path)
 int symbolizer_prefetch(struct hp_symbolizer *s, const char *path, uint64_t vaddr)
 {
 	uint32_t mi, first, n;
+	/* Kernel frames only from a table that reads: the warning of one that
+	 * does not is the end's to give, in its place in the output. Other
+	 * pseudo-modules ("[python] FILE": frames the collector wrote) wait. */
+	if (path[0] == '[' && strcmp(path, VDSO_PATH) &&
+	    (strcmp(path, KSYMS_MODULE) || !ksyms_count(s->ksyms)))
+		return 0;
 	int err = module_index(s, path, &mi);
 	if (err)
 		return err;
-	/* Kernel frames only from a table that reads: the warning of one that
-	 * does not is the end's to give, in its place in the output. */
-	if (s->mods[mi].pseudo && (strcmp(path, KSYMS_MODULE) || !ksyms_count(s->ksyms)))
-		return 0;
 	if ((err = resolve(s, mi, vaddr, &first, &n)))
 		return err;
 	for (uint32_t d = 0; d < n; d++)          /* the names shown, memoized */
