@@ -133,7 +133,8 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		warmup_stop(w);
 		return -ECANCELED;
 	}
-	if (w->started)
+	const char *no_prefetch = getenv("HPPROF_NO_PREFETCH");   /* to measure without it */
+	if (w->started && !(no_prefetch && *no_prefetch && strcmp(no_prefetch, "0")))
 		store_on_location(st, warmup_push_addr, w);
 	err = session_run(&o->s, targv, st, res);
 	store_on_location(st, NULL, NULL);
