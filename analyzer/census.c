@@ -88,6 +88,28 @@ int census_count(struct hp_store *st, struct hp_stacks *model, struct hp_census 
 	return err ? err : k.err;
 }
 
+int census_of_profile(const struct hp_profile *p, struct hp_census *out)
+{
+	struct counting k = { .model = p->model, .c = out };
+	memset(out, 0, sizeof(*out));
+	hmap_init(&k.named);
+	for (uint32_t i = 0; i < p->nstacks && !k.err; i++) {
+		const struct hp_pstack *s = &p->stacks[i];
+		if (!s->samples)
+			continue;
+		/* count_row's rule, per stack instead of per (stack, end) */
+		out->samples += (int64_t)s->samples;
+		if (stack_has_entry(&k, s->id)) {
+			out->complete += (int64_t)s->samples;
+		} else {
+			out->complete += (int64_t)s->end_outermost;
+			out->cut += (int64_t)s->end_cut;
+		}
+	}
+	hmap_release(&k.named);
+	return k.err;
+}
+
 static int64_t meta_int(const char *v, int64_t dflt)
 {
 	return v && *v ? strtoll(v, NULL, 10) : dflt;

@@ -43,6 +43,10 @@ int census_is_entry(const char *name);
 /* Count the samples of a symbolized store, over its stack model. Returns 0
  * or a negative error. */
 int census_count(struct hp_store *st, struct hp_stacks *model, struct hp_census *out);
+/* The same from a profile loaded without a filter (its stacks' samples
+ * and unwind ends), with no pass over the samples of its own; out's
+ * stack_size is left 0. Returns 0 or -ENOMEM. */
+int census_of_profile(const struct hp_profile *p, struct hp_census *out);
 
 /* The figures as stored in run_info (complete_stacks, cut_stacks,
  * samples, stack_size), read from a profile or a store. */

@@ -1,6 +1,15 @@
 /*
  * finish.c - the analyzer's part of a run: symbolize the stored addresses,
  * aggregate, and persist the statistics and public views (finish.h).
+ *
+ * All of it is one write transaction, committed at the end: each page is
+ * written to the WAL once (the frames, the statistics and the facts share
+ * pages), and the reads after the first write take no snapshot and lock of
+ * their own. The reads come before the writes where they can (census, the
+ * views' events), so that the check of the tables' ids (store_bounds) that
+ * every write invalidates is made twice, not three times. The complete
+ * stacks are counted from the loaded profile (census_of_profile), not by a
+ * second pass over the samples.
  */
 #include "analyzer/finish.h"
 
@@ -17,8 +26,9 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 {
 	struct hp_profile *p;
 	uint64_t t = hp_now_ns();
-	int err = symbolize_store(st, sym);
-	if (err || (err = store_flush(st)))
+	store_sync_ahead(st);        /* the run's pages to disk while this computes */
+	int err = symbolize_store_rows(st, sym);
+	if (err)
 		return err;
 	struct hp_run_facts f;
 	store_facts_init(&f);
@@ -34,13 +44,14 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 		if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */
 			f.samples = (int64_t)p->nsamples;
 		struct hp_census c;
-		if (!(err = census_count(st, p->model, &c))) {
+		if (!(err = census_of_profile(p, &c))) {
 			f.complete_stacks = f.entry_stacks = c.complete;
 			f.cut_stacks = c.cut;
 		}
 	}
-	if (!err && !(err = store_write_facts(st, &f)))
-		err = profile_write_stats(st, p);
+	if (!err && !(err = profile_write_stats_rows(st, p)) &&
+	    !(err = store_write_facts(st, &f)))
+		err = store_flush(st);
 	profile_free(p);
 	return err;
 }

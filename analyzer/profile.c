@@ -376,6 +376,8 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		return -ENOMEM;
 	if (r->event == 0) {
 		s->samples++;
+		s->end_outermost += r->unwind == HP_STACK_END_OUTERMOST;
+		s->end_cut += r->unwind == HP_STACK_END_CUT;
 		p->nsamples++;
 		if (p->nsamples == 1)
 			p->t_first = r->t_ns;

@@ -153,6 +153,8 @@ struct hp_pstack {
 	uint8_t cls;                  /* enum hp_stack_class */
 	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
 	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */
+	uint64_t end_outermost;       /* of samples: unwinding reached the outermost frame */
+	uint64_t end_cut;             /* of samples: unwinding cut by the stack copy */
 };
 
 struct hp_profile_filter {
@@ -227,6 +229,8 @@ int profile_simulated_only(const struct hp_profile *p);
 /* Persist the aggregation as function_stats/line_stats (+ counters) and
  * recreate the public views. */
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p);
+/* The same without the commit (the caller commits: finish_profile). */
+int profile_write_stats_rows(struct hp_store *st, const struct hp_profile *p);
 
 /* Index of the event column named name, or -1. */
 int profile_event_index(const struct hp_profile *p, const char *name);

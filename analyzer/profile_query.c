@@ -53,7 +53,18 @@ int64_t profile_stack_weight(const struct hp_pstack *s, int col)
 
 int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 {
-	int err = store_clear_stats(st);
+	int err = profile_write_stats_rows(st, p);
+	return err ? err : store_flush(st);
+}
+
+/* The views first: they read the events, whose check of the tables' ids
+ * (store_bounds) profile_load's reads left valid; any write before would
+ * have the check made again. */
+int profile_write_stats_rows(struct hp_store *st, const struct hp_profile *p)
+{
+	int err = store_create_views(st);
+	if (!err)
+		err = store_clear_stats(st);
 	for (uint32_t i = 0; i < p->nfunctions && !err; i++) {
 		const struct hp_pfunc *f = &p->functions[i];
 		if (!f->id)
@@ -77,10 +88,6 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 	}
 	if (!err)
 		err = profile_write_rank_stats(st, p);
-	if (!err)
-		err = store_create_views(st);
-	if (!err)
-		err = store_flush(st);
 	return err;
 }
 

@@ -412,6 +412,26 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path)
 	return 0;
 }
 
+int symbolizer_prefetch(struct hp_symbolizer *s, const char *path, uint64_t vaddr)
+{
+	uint32_t mi, first, n;
+	/* Kernel frames only from a table that reads: the warning of one that
+	 * does not is the end's to give, in its place in the output. Other
+	 * pseudo-modules ("[python] FILE": frames the collector wrote) wait. */
+	if (path[0] == '[' && strcmp(path, VDSO_PATH) &&
+	    (strcmp(path, KSYMS_MODULE) || !ksyms_count(s->ksyms)))
+		return 0;
+	int err = module_index(s, path, &mi);
+	if (err)
+		return err;
+	if ((err = resolve(s, mi, vaddr, &first, &n)))
+		return err;
+	for (uint32_t d = 0; d < n; d++)          /* the names shown, memoized */
+		if (!shown_name(s, &s->frames[first + d]))
+			return -ENOMEM;
+	return 1;
+}
+
 int symbolizer_new(struct hp_symbolizer **out)
 {
 	struct hp_symbolizer *s = calloc(1, sizeof(*s));
@@ -662,6 +682,14 @@ static int write_location(struct hp_store *st, struct store_job *job,
 
 int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 {
+	int err = symbolize_store_rows(st, s);
+	if (!err && (err = store_flush(st)))
+		hp_err("cannot symbolize the profile: %s", hp_strerror(err));
+	return err;
+}
+
+int symbolize_store_rows(struct hp_store *st, struct hp_symbolizer *s)
+{
 	struct store_job job = { .s = s };
 	int err;
 	hmap_init(&job.module_of);
@@ -676,8 +704,6 @@ int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
 		goto out_release;
 	for (size_t i = 0; i < job.nlocs && !err; i++)
 		err = write_location(st, &job, &job.locs[i]);
-	if (!err)
-		err = store_flush(st);
 	hp_debug(HP_DBG_SYMS, 1, "symbolized %zu locations in %zu modules", job.nlocs,
 		 s->nmods);
 	if (!err && s->cache_dir) {

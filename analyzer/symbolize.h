@@ -75,6 +75,14 @@ int symbolize_addr(struct hp_symbolizer *s, const char *path, uint64_t vaddr,
  * unreadable module is not an error (its lookups will fall back). */
 int symbolizer_preload(struct hp_symbolizer *s, const char *path);
 
+/* Resolve (path, vaddr) now, e.g. from the warm-up thread as each
+ * location is first stored, so that symbolize_store finds it memoized -
+ * the same frames and names it would have resolved itself. Kernel
+ * addresses only once their table is read; other pseudo-modules are left
+ * to the end. Returns 1 when resolved, 0 when left to the end, or an
+ * error (the lookup is simply made again). */
+int symbolizer_prefetch(struct hp_symbolizer *s, const char *path, uint64_t vaddr);
+
 /* Symbolize every location of the store that has no frames yet, writing
  * functions, files and location_frames (depth 0 innermost). A function is
  * (name, module) - the name shown, demangled unless raw names were asked
@@ -84,5 +92,9 @@ int symbolizer_preload(struct hp_symbolizer *s, const char *path);
  * recorded is not trusted (its addresses get the fallback name, with a
  * warning). Updates the cache when one is set. Returns 0 or an error. */
 int symbolize_store(struct hp_store *st, struct hp_symbolizer *s);
+/* The same without the commit: the rows stay in the store's open write
+ * transaction, for a caller that writes more and commits once
+ * (finish_profile). */
+int symbolize_store_rows(struct hp_store *st, struct hp_symbolizer *s);
 
 #endif

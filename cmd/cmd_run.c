@@ -720,6 +720,7 @@ out:
 	if (early.pid > 0)
 		launch_abort(&early);         /* forked, never handed to a session */
 	run_phase(&clock, "summary, warnings");
+	run_release_start(&re, &warm);     /* beside the close's syncs */
 	if (st && (err = store_close(st))) {
 		hp_err("cannot close database '%s': %s", o.output, hp_strerror(err));
 		if (!res.ran && ret == 0)

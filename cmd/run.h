@@ -169,16 +169,23 @@ int run_cachesim(struct run_opts *o, char **targv);
 
 /* The symbol warm-up: the session reports each module as it first
  * appears and a thread opens it and its debug info (reading and
- * decompressing libc's DWARF alone takes ~40 ms here), so the
+ * decompressing libc's DWARF alone takes ~40 ms here); the store reports
+ * each location as it is first stored and the thread resolves it; so the
  * symbolization at the end finds them ready. The symbolizer is used by
  * that thread only, until warmup_stop() joins it. (Not to be confused with
  * the preload library, the LD_PRELOAD side of --alloc and the agent.) */
-#define WARMUP_QUEUE 256
+#define WARMUP_QUEUE 512
+
+struct warmup_item {
+	char *module;                 /* a module to read (owned), or NULL: */
+	const char *path;             /* an address of this module (the store's string) */
+	uint64_t addr;                /*   to resolve (symbolizer_prefetch) */
+};
 
 struct symbol_warmup {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char *paths[WARMUP_QUEUE];
+	struct warmup_item items[WARMUP_QUEUE];
 	unsigned head, tail;
 	int done, started;
 	pthread_t thread;
@@ -240,13 +247,21 @@ struct run_events {
 	int held[HP_MAX_COUNTERS + 2];        /* run_events.c: one event per software type */
 	uint64_t held_config[HP_MAX_COUNTERS + 2];
 	unsigned nheld;
+	struct hp_symbolizer *release_sym;    /* run_release_start: freed by its thread */
+	pthread_t releaser;
+	int releasing;
 };
 
 /* Parse and probe the events into re and point o->s at them; -1 after
  * saying why (a bad -e or --sample-event). */
 int run_setup_events(struct run_opts *o, struct run_events *re);
-/* Close what run_setup_events opened and free the sets. */
+/* Close what run_setup_events opened and free the sets (after joining
+ * run_release_start's thread). */
 void run_events_release(struct run_events *re);
+/* Close the held events and free the symbolizer (warm's) on a thread
+ * while the caller closes the store, whose syncs wait on the disk; the
+ * symbolizer is not used any more. run_events_release joins it. */
+void run_release_start(struct run_events *re, struct symbol_warmup *warm);
 /* The events table: 0 = the sampler, 1..N every requested counter
  * (measured or why not), then the fault and off-CPU samplers. */
 void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
@@ -299,5 +314,7 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		struct symbol_warmup *warm, struct hp_session_result *res);
 /* Stop the thread (when still running) and free the symbolizer. */
 void run_symbols_release(struct symbol_warmup *warm);
+/* Stop the thread and hand its symbolizer over to *sym (to be freed). */
+void run_symbols_release_keep(struct symbol_warmup *warm, struct hp_symbolizer **sym);
 
 #endif

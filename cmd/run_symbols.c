@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "analyzer/symbolize.h"
 #include "cmd/cmd_util.h"
@@ -26,27 +27,57 @@ static void warmup_push(void *ctx, const char *path)
 	if (w->tail - w->head < WARMUP_QUEUE) {
 		char *copy = strdup(path);
 		if (copy)
-			w->paths[w->tail++ % WARMUP_QUEUE] = copy;
+			w->items[w->tail++ % WARMUP_QUEUE] = (struct warmup_item){ .module = copy };
 	}
 	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Addresses wake the thread by batches (a wake-up is a context switch in
+ * and out, tens of us on this VM); what is left when the program ends is
+ * resolved when the thread is stopped. A full queue drops the address: the
+ * end resolves it. */
+#define WARMUP_ADDR_BATCH 8
+
+static void warmup_push_addr(void *ctx, const char *path, uint64_t addr)
+{
+	struct symbol_warmup *w = ctx;
+	pthread_mutex_lock(&w->lock);
+	unsigned queued = w->tail - w->head;
+	if (queued < WARMUP_QUEUE) {
+		w->items[w->tail++ % WARMUP_QUEUE] = (struct warmup_item){ .path = path, .addr = addr };
+		if (queued + 1 >= WARMUP_ADDR_BATCH)
+			pthread_cond_signal(&w->cond);
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 
 static void *warmup_main(void *arg)
 {
 	struct symbol_warmup *w = arg;
+	unsigned resolved = 0;
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
 		while (w->head == w->tail && !w->done)
 			pthread_cond_wait(&w->cond, &w->lock);
 		if (w->head == w->tail) {
 			pthread_mutex_unlock(&w->lock);
+			struct rusage ru;
+			if (!getrusage(RUSAGE_THREAD, &ru))
+				hp_debug(HP_DBG_SYMS, 1, "resolved %u addresses as they were stored;"
+					 " the warm-up thread's CPU %.2f ms", resolved,
+					 (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+					 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
 			return NULL;
 		}
-		char *path = w->paths[w->head++ % WARMUP_QUEUE];
+		struct warmup_item it = w->items[w->head++ % WARMUP_QUEUE];
 		pthread_mutex_unlock(&w->lock);
-		symbolizer_preload(w->sym, path);
-		free(path);
+		if (it.module) {
+			symbolizer_preload(w->sym, it.module);
+			free(it.module);
+		} else {
+			resolved += symbolizer_prefetch(w->sym, it.path, it.addr) == 1;
+		}
 	}
 }
 
@@ -102,11 +133,22 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		warmup_stop(w);
 		return -ECANCELED;
 	}
+	const char *no_prefetch = getenv("HPPROF_NO_PREFETCH");   /* to measure without it */
+	if (w->started && !(no_prefetch && *no_prefetch && strcmp(no_prefetch, "0")))
+		store_on_location(st, warmup_push_addr, w);
 	err = session_run(&o->s, targv, st, res);
+	store_on_location(st, NULL, NULL);
 	if (o->live)
 		o->live->stop(o->live->ctx, res);
 	warmup_stop(w);
 	return err;
+}
+
+void run_symbols_release_keep(struct symbol_warmup *w, struct hp_symbolizer **sym)
+{
+	warmup_stop(w);
+	*sym = w->sym;
+	w->sym = NULL;
 }
 
 void run_symbols_release(struct symbol_warmup *w)

@@ -63,6 +63,11 @@ int store_identify(const char *path);
 void store_unlink(const char *path);
 /* Commit pending rows and close. NULL is ignored. */
 int store_close(struct hp_store *st);
+/* Start syncing what the WAL holds so far (and its directory) on a thread,
+ * so that the close's own syncs find little left to write: for a writer
+ * that is about to finish (finish_profile). Changes no guarantee; joined
+ * by store_close. */
+void store_sync_ahead(struct hp_store *st);
 /* Commit the batch in progress; the next write starts a new one. */
 int store_flush(struct hp_store *st);
 /* The last SQLite error message, for logging. */
@@ -120,6 +125,12 @@ int store_intern_module(struct hp_store *st, const char *path, const char *build
 /* Location id of (module, addr), creating it on first use: for frames the
  * collector names itself (Python frames: store_add_location_frame). */
 int store_intern_location(struct hp_store *st, const struct hp_location *loc, uint32_t *id);
+/* Call fn(ctx, module path, address) for each location as it is first
+ * interned, on the writer's thread (run: the symbol warm-up resolves it
+ * while the program runs, cmd/run_symbols.c); fn NULL: none. The path
+ * stays valid until store_close. */
+void store_on_location(struct hp_store *st, void (*fn)(void *ctx, const char *path,
+							  uint64_t addr), void *ctx);
 /* Stack id (innermost node) for frames[0..n), innermost first; 0 when n == 0. */
 int store_intern_stack(struct hp_store *st, const struct hp_location *frames, uint32_t n,
 		       uint32_t *stack_id);
@@ -156,6 +167,7 @@ struct hp_sample_row {
 	int event;              /* events.id of the sampling event (0 = the main sampler) */
 	uint32_t nr_counters;
 	const int64_t *counters;
+	int unwind;             /* how its unwinding ended: enum hp_stack_end, as below */
 };
 int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx);

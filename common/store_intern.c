@@ -109,7 +109,16 @@ int store_intern_location(struct hp_store *st, const struct hp_location *loc, ui
 	sqlite3_bind_int64(s, 2, loc->module_id);
 	sqlite3_bind_int64(s, 3, (int64_t)loc->addr);
 	*id = nid;
+	if (st->on_location && loc->module_id && loc->module_id <= st->nmodules)
+		st->on_location(st->on_location_ctx, st->module_paths[loc->module_id], loc->addr);
 	return store_step_write(st, s);
+}
+
+void store_on_location(struct hp_store *st, void (*fn)(void *ctx, const char *path,
+							  uint64_t addr), void *ctx)
+{
+	st->on_location = fn;
+	st->on_location_ctx = ctx;
 }
 
 int store_intern_node(struct hp_store *st, uint32_t parent, uint32_t location, uint32_t *id)

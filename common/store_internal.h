@@ -66,6 +66,8 @@ struct hp_store {
 	uint32_t nmodules;
 	struct hp_hmap locations;   /* key(module, addr) -> id */
 	uint32_t nlocations;
+	void (*on_location)(void *ctx, const char *path, uint64_t addr);   /* store_on_location */
+	void *on_location_ctx;
 	struct hp_hmap nodes;       /* key(parent, location) -> id */
 	uint32_t nnodes;
 	struct hp_hmap files;       /* hash(path) -> id */
@@ -88,6 +90,7 @@ struct hp_store {
 	void (*tap)(void *ctx, const struct hp_sample *s); /* store_set_sample_tap */
 	void *tap_ctx;
 	char private_dir[4096];       /* a private copy being read (store_file.c), or "" */
+	struct store_ahead *ahead;    /* store_sync_ahead's thread, joined at the close */
 };
 
 /* Map SQLite's last error to a negative code (logged at debug level). */

@@ -174,20 +174,31 @@ static int sample_row(void *c, sqlite3_stmt *s)
 				       HP_MAX_COUNTERS * 4) : 0;
 	r.counters = values;
 	r.nr_counters = n > 0 ? (uint32_t)n : 0;
+	r.unwind = sqlite3_column_type(s, 5) == SQLITE_NULL ? HP_STACK_END_UNKNOWN
+							    : sqlite3_column_int(s, 5);
 	return ((int (*)(void *, const struct hp_sample_row *))k->cb)(k->ctx, &r);
+}
+
+/* Does samples have its unwind column (files written before it do not)?
+ * Asked of the schema SQLite holds, with no statement to run. */
+static int has_unwind_column(struct hp_store *st)
+{
+	return sqlite3_table_column_metadata(st->db, NULL, "samples", "unwind", NULL, NULL, NULL,
+					     NULL, NULL) == SQLITE_OK;
 }
 
 int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx, st };
-	char sql[160];
+	char sql[192];
+	const char *unwind = has_unwind_column(st) ? "unwind" : "NULL";
 	if (!t_from && !t_to)
-		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
-					   " ORDER BY rowid");
+		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters, %s FROM samples"
+					   " ORDER BY rowid", unwind);
 	else
-		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters FROM samples"
-			 " WHERE t_ns >= %llu AND t_ns < %llu ORDER BY t_ns",
+		snprintf(sql, sizeof(sql), "SELECT t_ns, tid, stack_id, event, counters, %s FROM samples"
+			 " WHERE t_ns >= %llu AND t_ns < %llu ORDER BY t_ns", unwind,
 			 (unsigned long long)t_from,
 			 (unsigned long long)(t_to ? t_to : (uint64_t)INT64_MAX));
 	return store_each_checked_row(st, sql, sample_row, &k);
@@ -209,12 +220,7 @@ int store_each_stack_end(struct hp_store *st,
 			 int (*cb)(void *ctx, const struct hp_stack_end_row *r), void *ctx)
 {
 	struct cb_ctx k = { (void *)cb, ctx };
-	int64_t has = 0;
-	int err = store_each_row(st, "SELECT COUNT(*) FROM pragma_table_info('samples')"
-				 " WHERE name = 'unwind'", store_int_row, &has);
-	if (err)
-		return err;
-	return store_each_row(st, has ? "SELECT stack_id, unwind, COUNT(*) FROM samples"
+	return store_each_row(st, has_unwind_column(st) ? "SELECT stack_id, unwind, COUNT(*) FROM samples"
 					" WHERE event = 0 GROUP BY stack_id, unwind"
 				      : "SELECT stack_id, NULL, COUNT(*) FROM samples"
 					" WHERE event = 0 GROUP BY stack_id",

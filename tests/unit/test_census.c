@@ -2,7 +2,8 @@
  * test_census.c - complete stacks, the one definition (analyzer/census.c):
  * a store with stacks whose unwinding ended every way (outermost by CFI,
  * cut by the copy, stopped, not recorded) and stacks with and without an
- * entry function; census_count's complete and cut counts, page-fault
+ * entry function; census_count's complete and cut counts (and
+ * census_of_profile's, from a loaded profile, the same), page-fault
  * samples left out; the entry names (versioned ones too); the percentage
  * that never rounds to 100.0 or 0.0 unless it is; and the description
  * that run, report and tui print.
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "analyzer/census.h"
+#include "analyzer/profile.h"
 #include "analyzer/stacks.h"
 #include "common/record.h"
 #include "common/runfacts.h"
@@ -48,6 +50,7 @@ static void add(struct hp_store *st, const struct hp_location *fr, uint32_t n, i
  *   leaf <- work <- 0x500, stopped (no CFI):                          2  neither
  *   leaf <- 0x400, end not recorded (agent, fp):                      4  complete (name)
  *   leaf <- 0x500, end not recorded:                                  1  neither
+ *   leaf <- 0x500, unwinding ended at the outermost frame:            2  complete (CFI)
  *   leaf <- work <- 0x500, page-fault sampler, cut:                   6  not counted */
 static void build(struct hp_store *st)
 {
@@ -84,11 +87,12 @@ static void build(struct hp_store *st)
 	add(st, anon, 3, HP_STACK_END_STOPPED, 0, 2);
 	add(st, libc, 2, HP_STACK_END_UNKNOWN, 0, 4);
 	add(st, anon2, 2, HP_STACK_END_UNKNOWN, 0, 1);
+	add(st, anon2, 2, HP_STACK_END_OUTERMOST, 0, 2);
 	add(st, anon, 3, HP_STACK_END_CUT, 1, 6);
 	store_add_thread(st, 7, 7, "prog", 0);
 	struct hp_run_facts f;
 	store_facts_init(&f);
-	f.samples = 25;
+	f.samples = 27;
 	f.stack_size = 16384;
 	store_write_facts(st, &f);
 	CHECK(store_flush(st) == 0);
@@ -101,13 +105,21 @@ static void check_count(struct hp_store *st)
 	char buf[160];
 	CHECK(stacks_load(st, &model) == 0);
 	CHECK(census_count(st, model, &c) == 0);
-	CHECK_EQ_INT(c.samples, 25);          /* the 6 page-fault samples are not counted */
-	CHECK_EQ_INT(c.complete, 17);         /* 10 by CFI, 3 with main, 4 with __libc_start_main */
+	CHECK_EQ_INT(c.samples, 27);          /* the 6 page-fault samples are not counted */
+	CHECK_EQ_INT(c.complete, 19);         /* 10 + 2 by CFI, 3 with main, 4 with __libc_start_main */
 	CHECK_EQ_INT(c.cut, 5);               /* the cut stacks with main are complete */
 	CHECK_EQ_INT(c.stack_size, 16384);
 	CHECK(!strcmp(census_describe(&c, buf, sizeof(buf)),
-		      "68.0% complete stacks, 20.0% cut by the 16 KiB stack copy"));
+		      "70.4% complete stacks, 18.5% cut by the 16 KiB stack copy"));
 	stacks_free(model);
+	/* the end of a run counts from the loaded profile (finish.c): the same figures */
+	struct hp_profile *p;
+	CHECK(profile_load(st, NULL, &p) == 0);
+	CHECK(census_of_profile(p, &c) == 0);
+	CHECK_EQ_INT(c.samples, 27);
+	CHECK_EQ_INT(c.complete, 19);
+	CHECK_EQ_INT(c.cut, 5);
+	profile_free(p);
 }
 
 static void check_describe(void)
@@ -165,7 +177,7 @@ int main(void)
 	struct hp_census c;
 	CHECK(store_open(path, 0, &st) == 0);
 	census_from_store(st, &c);
-	CHECK_EQ_INT(c.samples, 25);
+	CHECK_EQ_INT(c.samples, 27);
 	CHECK_EQ_INT(c.complete, -1);         /* not written by this test: n/a, not 0 */
 	store_close(st);
 

@@ -1,0 +1,53 @@
+#!/bin/sh
+# end_phases.sh - hpprof's serial time after the program, side by side:
+# N alternating rounds of this build and HPPROF_BASE (another build, e.g.
+# main before a change) running the julia kernel with --debug=run:1.
+#
+#   HPPROF_BASE=/tmp/old/hpprof bench/end_phases.sh [BUILD_DIR] [ROUNDS]
+#
+# Per build, median / min / max of: the CPU and wall time of the phases
+# after the program ("facts, JIT maps" to "released"), of "symbols,
+# statistics, views" alone, the serial wall time (the command's wall time
+# minus the target's run_info duration_ns: hpprof's start and end), the
+# session phase's CPU and hpprof's whole CPU (the phases' sum; the target
+# is not in it); and the load average. Both builds share the user's
+# symbol cache (warm it first); symbol cache misses are counted per run.
+set -eu
+BUILD=${1:-build}
+N=${2:-11}
+NEW="$BUILD/hpprof"
+BASE=${HPPROF_BASE:?HPPROF_BASE=<another hpprof build> is needed}
+JULIA="$BUILD/kernels/hp-julia"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+one() {    # TAG BINARY
+	rm -f "$T/$1.db"
+	t0=$(date +%s%N)
+	"$2" --debug=run:1,syms:1 run -q -o "$T/$1.db" "$JULIA" 2>"$T/$1.err" >/dev/null
+	t1=$(date +%s%N)
+	d=$(sqlite3 "$T/$1.db" "SELECT value FROM run_info WHERE key = 'duration_ns'")
+	ld=$(cut -d' ' -f1 /proc/loadavg)
+	awk -v tag="$1" -v w=$((t1 - t0)) -v d="$d" -v ld="$ld" '
+	/phase / { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "CPU") c = $(i + 1)
+		if ($i == "wall") wl = $(i + 1) }; tot += c }
+	/phase session/ { sess = c }
+	/phase (facts, JIT|symbols|summary|store closed|released)/ { ec += c; ew += wl }
+	/phase symbols/ { sc = c; sw = wl }
+	/symbol cache: [0-9]+ misses/ { for (i = 1; i <= NF; i++) if ($i == "misses") m = $(i - 1) }
+	END { printf "%s endcpu %.2f endwall %.2f symcpu %.2f symwall %.2f serial %.2f sesscpu %.2f totcpu %.2f misses %s load %s\n",
+		tag, ec, ew, sc, sw, (w - d) / 1e6, sess, tot, m, ld }' "$T/$1.err" >>"$T/rounds"
+}
+uptime
+for i in $(seq "$N"); do
+	if [ $((i % 2)) = 1 ]; then one base "$BASE"; one new "$NEW"
+	else one new "$NEW"; one base "$BASE"; fi
+done
+uptime
+for tag in base new; do
+	for f in endcpu endwall symcpu symwall serial sesscpu totcpu misses load; do
+		grep "^$tag " "$T/rounds" | awk -v f=$f '{ for (i = 1; i <= NF; i++) if ($i == f) print $(i + 1) }' |
+			sort -n | awk -v f=$f -v t=$tag '{ a[NR] = $1 } END {
+			m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			printf "%-4s %-8s median %8.2f  min %8.2f  max %8.2f  (%d runs)\n", t, f, m, a[1], a[NR], NR }'
+	done
+done
