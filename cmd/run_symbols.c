@@ -119,8 +119,35 @@ static void warmup_stop(struct symbol_warmup *w)
 }
 
 /* One session, with the symbols read alongside (see struct symbol_warmup). */
+/* The store of a launched run is opened once the program started
+ * (on_started, run_output.c): the warm-up hears of its locations from
+ * then on. */
+struct prefetch_hook {
+	int (*started)(void *ctx, struct hp_store **st);
+	void *ctx;
+	struct symbol_warmup *w;
+	struct hp_store *st;
+};
+
+static int started_then_prefetch(void *ctx, struct hp_store **st)
+{
+	struct prefetch_hook *h = ctx;
+	int err = h->started(h->ctx, st);
+	if (!err && *st) {
+		h->st = *st;
+		store_on_location(h->st, warmup_push_addr, h->w);
+	}
+	return err;
+}
+
+static int prefetch_wanted(const struct symbol_warmup *w)
+{
+	const char *no = getenv("HPPROF_NO_PREFETCH");   /* to measure without it */
+	return w->started && !(no && *no && strcmp(no, "0"));
+}
+
 int run_session(struct run_opts *o, char **targv, struct hp_store *st,
-		       struct symbol_warmup *w, struct hp_session_result *res)
+		struct symbol_warmup *w, struct hp_session_result *res)
 {
 	int err = warmup_start(w, o);
 	if (err) {
@@ -133,11 +160,18 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		warmup_stop(w);
 		return -ECANCELED;
 	}
-	const char *no_prefetch = getenv("HPPROF_NO_PREFETCH");   /* to measure without it */
-	if (w->started && !(no_prefetch && *no_prefetch && strcmp(no_prefetch, "0")))
+	struct prefetch_hook h = { o->s.on_started, o->s.started_ctx, w, st };
+	if (prefetch_wanted(w) && st) {
 		store_on_location(st, warmup_push_addr, w);
+	} else if (prefetch_wanted(w) && o->s.on_started) {
+		o->s.on_started = started_then_prefetch;
+		o->s.started_ctx = &h;
+	}
 	err = session_run(&o->s, targv, st, res);
-	store_on_location(st, NULL, NULL);
+	o->s.on_started = h.started;       /* a retry (run_retry_with_agent) hooks again */
+	o->s.started_ctx = h.ctx;
+	if (h.st)
+		store_on_location(h.st, NULL, NULL);
 	if (o->live)
 		o->live->stop(o->live->ctx, res);
 	warmup_stop(w);
