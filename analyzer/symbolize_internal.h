@@ -131,6 +131,7 @@ struct hp_symbolizer {
 	struct hp_hmap shown;       /* interned raw name -> interned demangled name */
 	struct hp_dwname *dwnames;  /* qualified DWARF names (dwname.h), NULL until used */
 	int completing;             /* symcomplete.c is walking: lookups are not misses */
+	uint64_t complete_budget_ns; /* per module and run; 0: COMPLETE_BUDGET_NS */
 };
 
 /* --- symbolize.c --- */

@@ -122,7 +122,9 @@ int symcomplete_module(struct hp_symbolizer *s, uint32_t mi)
 	s->completing = 1;
 	m->units.whole = 1;             /* every unit: the module's own Dwarf */
 	for (size_t i = 0; i < n && !err; i++)
-		err = complete_range(s, mi, lo[i], hi[i], t0 + COMPLETE_BUDGET_NS);
+		err = complete_range(s, mi, lo[i], hi[i],
+				     t0 + (s->complete_budget_ns ? s->complete_budget_ns
+							  : COMPLETE_BUDGET_NS));
 	s->completing = 0;
 	hp_debug(HP_DBG_SYMS, 1, "'%s': completed %llu bytes of code, %zu new ranges in %.1f ms%s",
 		 m->path, (unsigned long long)total, symsegs_count(&m->segs) - (size_t)before,
