@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -240,15 +239,7 @@ static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusa
  * reaped (status, ru set), 0 when it runs on. */
 static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rusage *ru)
 {
-	for (unsigned r = 0; r < s->nrings; r++) {
-		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
-		if (s->fault_fds[r] >= 0)
-			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
-		if (s->offcpu_fds[r] >= 0)
-			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
-		if (s->swrec_fds[r] >= 0)
-			ioctl(s->swrec_fds[r], PERF_EVENT_IOC_DISABLE, 0);
-	}
+	session_disable_events(s);
 	if (!s->o->kill_at_end) {
 		s->res->detached = 1;
 		return 0;
@@ -329,8 +320,7 @@ static int sample_loop(struct hp_session *s, pid_t pid)
 	 * what was committed, and let the program finish its work. */
 	hp_err("cannot write the profile: %s; sampling stops here, the program keeps"
 	       " running%s", hp_strerror(err), stop_signal ? "" : " (Ctrl-C stops it)");
-	for (unsigned r = 0; r < s->nrings; r++)
-		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
+	session_disable_events(s);
 	while (!wait_target(s, pid, &status, &ru, 0)) {
 		forward_stop(s, pid, &forwarded);
 		usleep(10000);

@@ -187,6 +187,9 @@ void session_loop_debug(const struct hp_session *s);
 /* --- session_start.c: once the launched program was released --- */
 /* Its process and main thread rows. */
 void session_record_target(struct hp_session *s, pid_t pid, char *const argv[]);
+/* Sampling stopped: every sampler of every CPU disabled (--duration, or
+ * no store to record into). */
+void session_disable_events(struct hp_session *s);
 /* No store (on_started failed): the program runs to its end unprofiled. */
 void session_run_unprofiled(struct hp_session *s, pid_t pid);
 

@@ -30,12 +30,8 @@ void session_record_target(struct hp_session *s, pid_t pid, char *const argv[])
 	session_note_row(s, (uint32_t)pid);
 }
 
-/* Nothing is recorded: the events are disabled and their rings never
- * drained. A stop signal hpprof gets (session_stop_signal) is passed on
- * once; Ctrl-C at a terminal reaches the program itself too. */
-void session_run_unprofiled(struct hp_session *s, pid_t pid)
+void session_disable_events(struct hp_session *s)
 {
-	int status = 0, forwarded = 0;
 	for (unsigned r = 0; r < s->nrings; r++) {
 		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
 		if (s->fault_fds[r] >= 0)
@@ -45,6 +41,15 @@ void session_run_unprofiled(struct hp_session *s, pid_t pid)
 		if (s->swrec_fds[r] >= 0)
 			ioctl(s->swrec_fds[r], PERF_EVENT_IOC_DISABLE, 0);
 	}
+}
+
+/* Nothing is recorded: the events are disabled and their rings never
+ * drained. A stop signal hpprof gets (session_stop_signal) is passed on
+ * once; Ctrl-C at a terminal reaches the program itself too. */
+void session_run_unprofiled(struct hp_session *s, pid_t pid)
+{
+	int status = 0, forwarded = 0;
+	session_disable_events(s);
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
