@@ -148,17 +148,6 @@ static int any_alive(const struct hp_session_opts *o)
 	return 0;
 }
 
-/* A ring whose owner event's thread exited (a main thread that called
- * pthread_exit) reports POLLHUP at every poll while the other threads'
- * samples still come into it: polled no more, it is drained on the
- * loop's beat like every ring (the loop spun through it before). */
-static void forget_hung_up(struct pollfd *pfd, unsigned n)
-{
-	for (unsigned r = 0; r < n; r++)
-		if (pfd[r].revents & (POLLHUP | POLLERR))
-			pfd[r].fd = -1;
-}
-
 /* Every ring wakes the loop at its watermark, the off-CPU switch and
  * stack rings too, and the off-CPU gate has its 2 ms beat (until wave 11
  * the loop polled the CPU rings only, every 10 ms: above the stack budget
@@ -174,7 +163,7 @@ static int attach_loop(struct hp_session *s)
 		pfd[r] = (struct pollfd){ .fd = s->rings[r].fd, .events = POLLIN };
 	for (;;) {
 		if (poll(pfd, n, session_gate_timeout_ms(s, LOOP_MS)) > 0)
-			forget_hung_up(pfd, n);
+			session_forget_hung_up(pfd, n);
 		if ((err = session_pump(s)))
 			return err;
 		if (hp_now_ns() >= next_commit) {

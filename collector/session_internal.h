@@ -175,6 +175,9 @@ void session_read_totals(struct hp_session *s);
 
 /* --- session_wake.c: the launched loop's wake-ups --- */
 
+/* Stop polling the rings pfd[0..nrings) whose events hung up (POLLHUP at
+ * every poll after); how many did. */
+unsigned session_forget_hung_up(struct pollfd *pfd, unsigned nrings);
 /* After poll returned n for pfd[0..nfd) (the rings, then the pidfd) or
  * timed out after timeout ms (due: the RSS readings' ms, -1 none): count
  * why (--debug=run:1) and poll a ring whose events hung up no more. */

@@ -1,7 +1,8 @@
 /*
- * session_wake.c - the launched run loop's wake-ups (session.c,
- * sample_loop): why each round began, the rings that hung up (polled no
- * more), and what --debug=run:1 says of the loop at the end.
+ * session_wake.c - the run loops' wake-ups (session.c's sample_loop;
+ * attach's loop shares the rings that hung up): why each round began, the
+ * rings that hung up (polled no more), and what --debug=run:1 says of the
+ * launched loop at the end.
  */
 #include <poll.h>
 #include <sys/resource.h>
@@ -9,19 +10,33 @@
 #include "collector/session_internal.h"
 #include "common/log.h"
 
+/* Stop polling the rings pfd[0..nrings) whose events hung up; how many
+ * did. The kernel reports POLLHUP once every task of a ring's owner event
+ * is gone, and again at every poll after. Launched, that is the target's
+ * exit, which goes on (its memory is freed after its perf events exit)
+ * before its pidfd says so: a loop polling the ring spun through it,
+ * thousands of rounds for a target of a few hundred MB (docs/performance.md,
+ * "Wave 12"); nothing more comes into it, the last drain reads what it
+ * holds. Attached, the owner is one thread's event (a main thread that
+ * called pthread_exit): the other threads' samples still come into the
+ * ring, drained on the loop's beat like every ring. */
+unsigned session_forget_hung_up(struct pollfd *pfd, unsigned nrings)
+{
+	unsigned hup = 0;
+	for (unsigned r = 0; r < nrings; r++)
+		if (pfd[r].revents & (POLLHUP | POLLERR)) {
+			pfd[r].fd = -1;       /* poll skips it from now on */
+			hup++;
+		}
+	return hup;
+}
+
 /* After poll returned n (pfd[0..nfd): the rings, then the pidfd; a
  * timeout of timeout ms, or of due ms set by the RSS readings): count why
- * (--debug=run:1), and stop polling a ring whose events hung up. The
- * kernel reports POLLHUP once every task of an event is gone, and again at
- * every poll after: the target's exit goes on (its memory is freed after
- * its perf events exit) before its pidfd says so, and a loop polling the
- * ring spun through that, thousands of rounds for a target of a few
- * hundred MB (docs/performance.md, "Wave 12"). Nothing more comes into a
- * ring whose every writer is gone; the last drain reads what it holds. */
+ * (--debug=run:1), and stop polling a ring whose events hung up. */
 void session_loop_woken(struct hp_session *s, struct pollfd *pfd, int nfd, int n, int timeout,
 			int due)
 {
-	int first = -1;
 	if (n <= 0) {
 		if (due >= 0 && due < timeout)
 			s->woke.mem++;
@@ -31,18 +46,12 @@ void session_loop_woken(struct hp_session *s, struct pollfd *pfd, int nfd, int n
 			s->woke.idle++;
 		return;
 	}
-	for (int i = 0; i < nfd; i++) {
-		if (!pfd[i].revents)
-			continue;
-		if (first < 0)
-			first = i;
-		if (i < (int)(s->nrings + s->nswitch) && pfd[i].revents & (POLLHUP | POLLERR)) {
-			pfd[i].fd = -1;       /* poll skips it from now on */
-			s->woke.hup++;
-			first = nfd;
-		}
-	}
-	if (first < 0 || first == nfd)
+	unsigned hup = session_forget_hung_up(pfd, s->nrings + s->nswitch);
+	s->woke.hup += hup;
+	int first = 0;
+	while (first < nfd && !pfd[first].revents)
+		first++;
+	if (hup || first == nfd)
 		return;
 	if (first < (int)s->nrings)
 		s->woke.ring++;
