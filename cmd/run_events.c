@@ -85,10 +85,10 @@ static void hold_software_types(const struct run_opts *o, struct run_events *re)
 		hold_type(re, PERF_COUNT_SW_CONTEXT_SWITCHES);
 }
 
-/* run_release_start's thread: what the end of a run releases in the
- * kernel (munmap of the symbol cache's entries and the modules' images,
- * the held events' static keys switched off: ~1-2.5 ms here), beside the
- * store's close. */
+/* run_release_start's thread (or run_events_release itself, when there
+ * was none): what the end of a run releases in the kernel (munmap of the
+ * symbol cache's entries and the modules' images, the held events' static
+ * keys switched off: ~1-2.5 ms here), beside the store's close. */
 static void *release_main(void *arg)
 {
 	struct run_events *re = arg;
@@ -122,11 +122,7 @@ void run_events_release(struct run_events *re)
 	if (re->releasing)
 		pthread_join(re->releaser, NULL);
 	re->releasing = 0;
-	symbolizer_free(re->release_sym);
-	re->release_sym = NULL;
-	for (unsigned i = 0; i < re->nheld; i++)
-		close(re->held[i]);
-	re->nheld = 0;
+	release_main(re);             /* what no thread released */
 	events_release(&re->set);
 	events_release(&re->sampler);
 }

@@ -118,7 +118,6 @@ static void warmup_stop(struct symbol_warmup *w)
 	pthread_cond_destroy(&w->cond);
 }
 
-/* One session, with the symbols read alongside (see struct symbol_warmup). */
 /* The store of a launched run is opened once the program started
  * (on_started, run_output.c): the warm-up hears of its locations from
  * then on. */
@@ -146,6 +145,7 @@ static int prefetch_wanted(const struct symbol_warmup *w)
 	return w->started && !(no && *no && strcmp(no, "0"));
 }
 
+/* One session, with the symbols read alongside (see struct symbol_warmup). */
 int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		struct symbol_warmup *w, struct hp_session_result *res)
 {
@@ -161,9 +161,10 @@ int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		return -ECANCELED;
 	}
 	struct prefetch_hook h = { o->s.on_started, o->s.started_ctx, w, st };
-	if (prefetch_wanted(w) && st) {
+	int prefetch = prefetch_wanted(w);
+	if (prefetch && st) {
 		store_on_location(st, warmup_push_addr, w);
-	} else if (prefetch_wanted(w) && o->s.on_started) {
+	} else if (prefetch && o->s.on_started) {
 		o->s.on_started = started_then_prefetch;
 		o->s.started_ctx = &h;
 	}
