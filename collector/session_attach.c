@@ -30,11 +30,12 @@
 #include "common/log.h"
 #include "common/store.h"
 
-/* The state letter of /proc/PID/stat; 0 when the process is gone. */
-static char proc_state(uint32_t pid, uint32_t *ppid)
+/* The state letter of /proc/PID/WHAT ("stat", "task/TID/stat"); 0 when
+ * that process or thread is gone. */
+static char stat_state(uint32_t pid, const char *what, uint32_t *ppid)
 {
 	char buf[512];
-	session_read_proc(pid, "stat", buf, sizeof(buf));
+	session_read_proc(pid, what, buf, sizeof(buf));
 	const char *p = strrchr(buf, ')');
 	char st = 0;
 	unsigned pp = 0;
@@ -45,46 +46,9 @@ static char proc_state(uint32_t pid, uint32_t *ppid)
 	return st;
 }
 
-/* A thread of pid other than its leader that has not exited. */
-static int live_thread(uint32_t pid)
+static char proc_state(uint32_t pid, uint32_t *ppid)
 {
-	char path[64], what[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%u/task", pid);
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int live = 0;
-	while (d && !live && (e = readdir(d))) {
-		unsigned long tid = strtoul(e->d_name, NULL, 10);
-		if (!tid || tid == pid)
-			continue;
-		snprintf(what, sizeof(what), "task/%lu/stat", tid);
-		session_read_proc(pid, what, buf, sizeof(buf));
-		const char *p = strrchr(buf, ')');
-		live = p && p[1] == ' ' && p[2] && p[2] != 'Z' && p[2] != 'X';
-	}
-	if (d)
-		closedir(d);
-	return live;
-}
-
-/* A process runs while any of its threads does: a main thread that
- * called pthread_exit is a zombie while its other threads run on. */
-static int alive(uint32_t pid)
-{
-	char st = proc_state(pid, NULL);
-	return st && st != 'X' && (st != 'Z' || live_thread(pid));
-}
-
-/* Every pid must exist and be ours to trace: kill(pid, 0) says both. */
-static int check_pids(const struct hp_session_opts *o, struct hp_session_result *res)
-{
-	for (unsigned i = 0; i < o->nattach; i++) {
-		if (kill((pid_t)o->attach_pids[i], 0) < 0 || !alive(o->attach_pids[i])) {
-			res->attach_bad_pid = o->attach_pids[i];
-			return errno == EPERM ? -EPERM : -ESRCH;
-		}
-	}
-	return 0;
+	return stat_state(pid, "stat", ppid);
 }
 
 /* The threads of pid (/proc/PID/task) appended to *tids. */
@@ -108,6 +72,43 @@ static int list_threads(uint32_t pid, uint32_t **tids, size_t *n, size_t *cap)
 		(*tids)[(*n)++] = (uint32_t)tid;
 	}
 	closedir(d);
+	return 0;
+}
+
+/* A thread of pid other than its leader that has not exited. */
+static int live_thread(uint32_t pid)
+{
+	uint32_t *tids = NULL;
+	size_t n = 0, cap = 0;
+	char what[48];
+	int live = 0;
+	list_threads(pid, &tids, &n, &cap);
+	for (size_t i = 0; i < n && !live; i++) {
+		snprintf(what, sizeof(what), "task/%u/stat", tids[i]);
+		char st = tids[i] == pid ? 0 : stat_state(pid, what, NULL);
+		live = st && st != 'Z' && st != 'X';
+	}
+	free(tids);
+	return live;
+}
+
+/* A process runs while any of its threads does: a main thread that
+ * called pthread_exit is a zombie while its other threads run on. */
+static int alive(uint32_t pid)
+{
+	char st = proc_state(pid, NULL);
+	return st && st != 'X' && (st != 'Z' || live_thread(pid));
+}
+
+/* Every pid must exist and be ours to trace: kill(pid, 0) says both. */
+static int check_pids(const struct hp_session_opts *o, struct hp_session_result *res)
+{
+	for (unsigned i = 0; i < o->nattach; i++) {
+		if (kill((pid_t)o->attach_pids[i], 0) < 0 || !alive(o->attach_pids[i])) {
+			res->attach_bad_pid = o->attach_pids[i];
+			return errno == EPERM ? -EPERM : -ESRCH;
+		}
+	}
 	return 0;
 }
 
