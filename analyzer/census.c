@@ -3,8 +3,8 @@
  * at the end of a run from each sample's unwind end and its stack's
  * frames, described by one function for run, report and tui.
  *
- * Takes: samples per (stack, unwind end) from the store, frames from the
- * stack model. Produces: struct hp_census and its description.
+ * Takes: a loaded profile's stacks (their samples per unwind end) and
+ * frames. Produces: struct hp_census and its description.
  */
 #include "analyzer/census.h"
 
@@ -63,29 +63,6 @@ static int stack_has_entry(struct counting *k, uint32_t stack_id)
 	if (hmap_put(&k->named, (uint64_t)stack_id + 1, 1 + (uint64_t)found))
 		k->err = -ENOMEM;
 	return found;
-}
-
-static int count_row(void *ctx, const struct hp_stack_end_row *r)
-{
-	struct counting *k = ctx;
-	int complete = r->unwind == HP_STACK_END_OUTERMOST || stack_has_entry(k, r->stack_id);
-	k->c->samples += (int64_t)r->samples;
-	if (complete)
-		k->c->complete += (int64_t)r->samples;
-	else if (r->unwind == HP_STACK_END_CUT)
-		k->c->cut += (int64_t)r->samples;
-	return k->err;
-}
-
-int census_count(struct hp_store *st, struct hp_stacks *model, struct hp_census *out)
-{
-	struct counting k = { .model = model, .c = out };
-	memset(out, 0, sizeof(*out));
-	out->stack_size = store_get_meta_int(st, "stack_size", 0);
-	hmap_init(&k.named);
-	int err = store_each_stack_end(st, count_row, &k);
-	hmap_release(&k.named);
-	return err ? err : k.err;
 }
 
 int census_of_profile(const struct hp_profile *p, struct hp_census *out)

@@ -27,7 +27,6 @@
 #include <stdint.h>
 
 struct hp_store;
-struct hp_stacks;
 struct hp_profile;
 
 struct hp_census {
@@ -40,12 +39,9 @@ struct hp_census {
 /* Is name a program entry or thread start function? */
 int census_is_entry(const char *name);
 
-/* Count the samples of a symbolized store, over its stack model. Returns 0
- * or a negative error. */
-int census_count(struct hp_store *st, struct hp_stacks *model, struct hp_census *out);
-/* The same from a profile loaded without a filter (its stacks' samples
- * and unwind ends), with no pass over the samples of its own; out's
- * stack_size is left 0. Returns 0 or -ENOMEM. */
+/* Count the main sampler's samples of a profile loaded without a filter,
+ * from its stacks' samples and unwind ends (no pass over the samples of
+ * its own); out's stack_size is left 0. Returns 0 or -ENOMEM. */
 int census_of_profile(const struct hp_profile *p, struct hp_census *out);
 
 /* The figures as stored in run_info (complete_stacks, cut_stacks,

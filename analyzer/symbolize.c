@@ -571,7 +571,7 @@ int symbolize_addr(struct hp_symbolizer *s, const char *path, uint64_t vaddr,
 	return copy_frames(s, first, n, frames, max);
 }
 
-/* --- symbolize_store: locations of a store to location_frames --- */
+/* --- symbolize_store_rows: locations of a store to location_frames --- */
 
 struct store_job {
 	struct hp_symbolizer *s;
@@ -677,14 +677,6 @@ static int write_location(struct hp_store *st, struct store_job *job,
 	int err = resolve(s, (uint32_t)(mi - 1), loc->addr, &first, &n);
 	for (uint32_t d = 0; !err && d < n; d++)
 		err = write_frame(st, s, loc->id, d, loc->module_id, &s->frames[first + d]);
-	return err;
-}
-
-int symbolize_store(struct hp_store *st, struct hp_symbolizer *s)
-{
-	int err = symbolize_store_rows(st, s);
-	if (!err && (err = store_flush(st)))
-		hp_err("cannot symbolize the profile: %s", hp_strerror(err));
 	return err;
 }
 

@@ -48,8 +48,8 @@ void symbolizer_set_raw_names(struct hp_symbolizer *s, int raw);
  * NULL (the default) turns the cache off. Set it before the first lookup.
  * Returns 0 or -ENOMEM. */
 int symbolizer_set_cache(struct hp_symbolizer *s, const char *dir);
-/* Write what was resolved to the cache now (symbolize_store does it at
- * its end). Returns 0 or an error; nothing when the cache is off. */
+/* Write what was resolved to the cache now (symbolize_store_rows does it
+ * at its end). Returns 0 or an error; nothing when the cache is off. */
 int symbolizer_save_cache(struct hp_symbolizer *s);
 /* How many addresses the symbol cache did not answer so far (each read
  * the module's debug information around it); -1 without a cache. */
@@ -76,7 +76,7 @@ int symbolize_addr(struct hp_symbolizer *s, const char *path, uint64_t vaddr,
 int symbolizer_preload(struct hp_symbolizer *s, const char *path);
 
 /* Resolve (path, vaddr) now, e.g. from the warm-up thread as each
- * location is first stored, so that symbolize_store finds it memoized -
+ * location is first stored, so that symbolize_store_rows finds it memoized -
  * the same frames and names it would have resolved itself. Kernel
  * addresses only once their table is read; other pseudo-modules are left
  * to the end. Returns 1 when resolved, 0 when left to the end, or an
@@ -90,11 +90,9 @@ int symbolizer_prefetch(struct hp_symbolizer *s, const char *path, uint64_t vadd
  * DWARF declares it, else the file of the frame that first named it. Module id 0 becomes the function
  * "[unknown]" of module 0. A module whose build id differs from the one
  * recorded is not trusted (its addresses get the fallback name, with a
- * warning). Updates the cache when one is set. Returns 0 or an error. */
-int symbolize_store(struct hp_store *st, struct hp_symbolizer *s);
-/* The same without the commit: the rows stay in the store's open write
- * transaction, for a caller that writes more and commits once
- * (finish_profile). */
+ * warning). Updates the cache when one is set. The rows stay in the
+ * store's open write transaction: the caller writes more and commits once
+ * (finish_profile). Returns 0 or an error. */
 int symbolize_store_rows(struct hp_store *st, struct hp_symbolizer *s);
 
 #endif

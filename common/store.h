@@ -171,12 +171,6 @@ struct hp_sample_row {
 };
 int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 		      int (*cb)(void *ctx, const struct hp_sample_row *s), void *ctx);
-/* Main-sampler samples counted per (stack, how its unwinding ended):
- * unwind is enum hp_stack_end (HP_STACK_END_UNKNOWN for NULL, and for every
- * sample of a file written before samples.unwind existed). */
-struct hp_stack_end_row { uint32_t stack_id; int unwind; uint64_t samples; };
-int store_each_stack_end(struct hp_store *st,
-			 int (*cb)(void *ctx, const struct hp_stack_end_row *r), void *ctx);
 struct hp_thread_row {
 	uint32_t tid, pid; const char *comm; uint64_t start_ns, end_ns;
 	uint32_t run;           /* runs.id in a merged file; 0 in a recorded one */

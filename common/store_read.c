@@ -204,29 +204,6 @@ int store_each_sample(struct hp_store *st, uint64_t t_from, uint64_t t_to,
 	return store_each_checked_row(st, sql, sample_row, &k);
 }
 
-static int stack_end_row(void *c, sqlite3_stmt *s)
-{
-	struct cb_ctx *k = c;
-	struct hp_stack_end_row r = {
-		.stack_id = (uint32_t)sqlite3_column_int64(s, 0),
-		.unwind = sqlite3_column_type(s, 1) == SQLITE_NULL ? HP_STACK_END_UNKNOWN
-								   : sqlite3_column_int(s, 1),
-		.samples = (uint64_t)sqlite3_column_int64(s, 2),
-	};
-	return ((int (*)(void *, const struct hp_stack_end_row *))k->cb)(k->ctx, &r);
-}
-
-int store_each_stack_end(struct hp_store *st,
-			 int (*cb)(void *ctx, const struct hp_stack_end_row *r), void *ctx)
-{
-	struct cb_ctx k = { (void *)cb, ctx };
-	return store_each_row(st, has_unwind_column(st) ? "SELECT stack_id, unwind, COUNT(*) FROM samples"
-					" WHERE event = 0 GROUP BY stack_id, unwind"
-				      : "SELECT stack_id, NULL, COUNT(*) FROM samples"
-					" WHERE event = 0 GROUP BY stack_id",
-			      stack_end_row, &k);
-}
-
 static int thread_row(void *c, sqlite3_stmt *s)
 {
 	struct cb_ctx *k = c;

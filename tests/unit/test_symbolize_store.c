@@ -1,13 +1,16 @@
 /*
- * test_symbolize_store.c - symbolize_store on a fresh database: locations
- * in the fixture (with an inline chain), libc (a few thousand), an
- * unreadable module and module 0 become location_frames, functions and
- * files; a second run adds nothing. Prints the end-of-run cost.
+ * test_symbolize_store.c - the end of a run's symbolization (finish_profile,
+ * through symbolize_store_rows) on a fresh database: locations in the
+ * fixture (with an inline chain), libc (a few thousand), an unreadable
+ * module and module 0 become location_frames, functions and files; a
+ * second finish (a reader's, for a run that stopped) adds nothing. Prints
+ * the end-of-run cost.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/finish.h"
 #include "analyzer/symbolize.h"
 #include "common/store.h"
 #include "hp_test.h"
@@ -214,11 +217,11 @@ int main(void)
 
 	CHECK_EQ_INT(symbolizer_new(&s), 0);
 	double t0 = tsym_cpu_us();
-	CHECK_EQ_INT(symbolize_store(st, s), 0);
+	CHECK_EQ_INT(finish_profile(st, s), 0);
 	double t1 = tsym_cpu_us();
 	size_t nlocs = 0;
 	store_each_location(st, count_location, &nlocs);
-	printf("symbolize_store: %zu locations in %.0f ms CPU (%.1f us/location)\n", nlocs,
+	printf("finish_profile: %zu locations in %.0f ms CPU (%.1f us/location)\n", nlocs,
 	       (t1 - t0) / 1e3, (t1 - t0) / (double)nlocs);
 	CHECK(t1 - t0 < 2e6);
 
@@ -230,17 +233,17 @@ int main(void)
 	CHECK_EQ_INT(with_frames, nlocs);
 	check_fixture(st, fix, &work);
 	check_fallbacks(st, garbage, changed, &work);
-	printf("symbolize_store: %zu frames, %u functions, %u files\n", rows, rb.max_fn,
+	printf("finish_profile: %zu frames, %u functions, %u files\n", rows, rb.max_fn,
 	       rb.max_file);
 
 	/* Already symbolized: nothing to add, and no duplicate key errors. */
-	CHECK_EQ_INT(symbolize_store(st, s), 0);
+	CHECK_EQ_INT(finish_profile(st, s), 0);
 	read_all(st);
 	CHECK_EQ_INT(rb.rows, rows);
 
 	/* A new location later: only it is symbolized. */
 	CHECK_EQ_INT(add_location(st, fix, work.value + work.size + 100000), 0);
-	CHECK_EQ_INT(symbolize_store(st, s), 0);
+	CHECK_EQ_INT(finish_profile(st, s), 0);
 	read_all(st);
 	CHECK_EQ_INT(rb.rows, rows + 1);
 
