@@ -298,11 +298,24 @@ int app_push(struct tui_app *a, struct tui_view *v)
 	return TUI_R_VIEW;
 }
 
+/* Why function f has no source to show, in the words app_annotate_function
+ * shows (annotate_source_why's, through the source view's reading), in
+ * out; NULL when it has. */
+static const char *source_missing(struct tui_app *a, uint32_t f, char *out, size_t len)
+{
+	uint32_t file_id, line;
+	const char *path;
+	if (annotate_function_line(a->p, f, &file_id, &line, &path))
+		return annotate_source_why(a->p->functions[f].module, NULL, NULL, out, len);
+	return view_source_missing(a, file_id, path, out, len);
+}
+
 int app_disasm_function(struct tui_app *a, uint32_t f)
 {
-	char why[512];
-	struct tui_view *v = f < a->p->nfunctions ? view_disasm_new(a, f, NULL, why, sizeof(why))
-						  : NULL;
+	char why[512], reason[1024];
+	struct tui_view *v = f < a->p->nfunctions
+		? view_disasm_new(a, f, source_missing(a, f, reason, sizeof(reason)), why, sizeof(why))
+		: NULL;
 	if (!v) {
 		if (f < a->p->nfunctions)
 			app_message(a, TUI_ERROR, "no machine code for '%s': %s",

@@ -126,8 +126,9 @@ const struct hp_pthread *app_thread_of(const struct hp_profile *p, uint32_t tid)
 /* Open the source view on the hottest line of function f; its machine code
  * when it has no line information or its source file cannot be read. */
 int app_annotate_function(struct tui_app *a, uint32_t f);
-/* Open the machine code of function f (a message says why when there is
- * none: no binary, a changed one). */
+/* Open the machine code of function f, with why it has no source when it
+ * has none (as app_annotate_function says it); a message says why when
+ * there is no machine code: no binary, a changed one. */
 int app_disasm_function(struct tui_app *a, uint32_t f);
 /* Open the source view of file_id at line (0: its hottest line). */
 int app_annotate_file(struct tui_app *a, uint32_t file_id, const char *path, uint32_t line);
@@ -159,9 +160,14 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 /* Why the source view shows no text (annotate_source_why's words), or
  * NULL when it could read its file. */
 const char *view_source_why(const struct tui_view *v);
+/* What view_source_why would say of a source view of file_id (path as
+ * recorded, NULL when none), written to out[0..len): out, or NULL when
+ * the file can be read. Reads the file, computes no costs. */
+const char *view_source_missing(struct tui_app *a, uint32_t file_id, const char *path,
+				char *out, size_t len);
 /* Function f's machine code; NULL with the reason in why when none.
- * reason: why it is shown instead of the source (kept on screen), NULL
- * when the user asked for it. */
+ * reason: why the function has no source to show (kept on screen), NULL
+ * when it has. */
 struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, const char *reason, char *why,
 				 size_t whylen);
 /* The rows a reason (why there is no source: NULL for none) takes under

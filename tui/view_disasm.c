@@ -8,10 +8,11 @@
  * The rows come from disasm_function() (analyzer/disasm.h: the same as
  * `hpprof annotate --asm`), which reads the code from the binary that ran.
  * Opened with 'd' on a function or a source line, and instead of the
- * source view when a function has no source to show: then the reason, and
- * what would show the source (annotate_source_why: the words of `hpprof
- * annotate`), stays in red under the header while the code scrolls. Enter
- * shows the call paths through the function.
+ * source view when a function has no source to show. Either way, when it
+ * has none, the reason and what would show the source
+ * (annotate_source_why: the words of `hpprof annotate`) stay in red under
+ * the header while the code scrolls. Enter shows the call paths through
+ * the function.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,7 +34,7 @@ struct disasm_view {
 	struct tui_view base;
 	uint32_t func;                /* index into the profile's functions */
 	struct hp_disasm *d;
-	char *reason;                 /* why not the source, or NULL (opened on purpose) */
+	char *reason;                 /* why the function has no source, or NULL */
 	uint32_t sel, top;            /* row indices */
 	int hscroll;
 };

@@ -390,6 +390,27 @@ const char *view_source_why(const struct tui_view *v)
 	return s->ntext ? NULL : s->err;
 }
 
+const char *view_source_missing(struct tui_app *a, uint32_t file_id, const char *path,
+				char *out, size_t len)
+{
+	/* the view's reading without its costs and rows: the same reason */
+	struct source s = { .base.app = a, .file_id = file_id, .path = path ? strdup(path) : NULL };
+	const char *why = NULL;
+	if (path && !s.path) {
+		why = strerror(ENOMEM);
+	} else {
+		read_source(&s);
+		why = s.ntext ? NULL : s.err;
+	}
+	if (why)
+		snprintf(out, len, "%s", why);
+	free(s.text);
+	free(s.buf);
+	free(s.shown);
+	free(s.path);
+	return why ? out : NULL;
+}
+
 static int source_action(struct tui_view *v, enum tui_action a, int arg)
 {
 	struct source *s = (struct source *)v;

@@ -7,14 +7,17 @@
 # the next row after the selection whose name, module or file has the text:
 # names no other row has.
 #   (c) source present: Enter on churn shows its source and no reason; 'd'
-#       (machine code on purpose) shows none either;
+#       (machine code on purpose) shows none either, from the source view or
+#       from the functions view;
 #   (b) Enter on nolines: its machine code, and annotate's reason ("no line
 #       information ..."), still on screen after End scrolled the code (its
-#       first instruction off the screen);
+#       first instruction off the screen); 'd' on nolines in the functions
+#       view (machine code on purpose) shows the same reason, as long;
 #   (a) the source tree moved away: Enter on churn shows its machine code and
 #       annotate's reason, which names the recorded file and --source-map,
-#       on screen after End; the source view ('a' on the Lines view) says
-#       the same.
+#       on screen after End; 'd' on churn shows the same; the source view
+#       ('a' on the Lines view) says the same, and so does the code view
+#       'd' opens from it.
 # Every wait is for text on the screen (a hang detector, not a budget).
 set -eu
 TUI_TMP=$(mktemp -d)
@@ -87,9 +90,9 @@ scrolled_to_end() {
 	fi
 }
 
-# tui_open FUNCTION: a new TUI, 250 columns (a reason on one row), 14 rows
-# (code longer than the page), Enter on FUNCTION in the functions view.
-tui_open() {
+# tui_find FUNCTION: a new TUI, 250 columns (a reason on one row), 14 rows
+# (code longer than the page), FUNCTION selected in the functions view.
+tui_find() {
 	tui_stop
 	tui_start "$HPPROF" tui s.db
 	tui_wait_for "Summary"
@@ -97,8 +100,13 @@ tui_open() {
 	tui_keys 2
 	tui_wait_for "Self%"
 	tui_keys / ; tui_keys -l "$1" ; tui_keys Enter
-	tui_keys Enter
 }
+
+# tui_open FUNCTION: Enter on it (its source, else its machine code)
+tui_open() { tui_find "$1"; tui_keys Enter; }
+
+# tui_code FUNCTION: 'd' on it (its machine code, asked for)
+tui_code() { tui_find "$1"; tui_keys d; }
 
 # no_reason WHAT: no reason on the screen
 no_reason() {
@@ -122,6 +130,10 @@ tui_keys d
 tui_wait_for "Code: churn"
 tui_wait_for "movabsq"
 no_reason "the code view opened with d"
+tui_code churn
+tui_wait_for "Code: churn"
+tui_wait_for "movabsq"
+no_reason "the code view opened with d on the function"
 echo "ok: with its source, no reason in the source and code views"
 
 # (b) no line information
@@ -137,6 +149,12 @@ has_reason "nolines" "$want"
 scrolled_to_end nolines "$1" "$2"
 has_reason "nolines, scrolled to its end" "$want"
 echo "ok: nolines: $want"
+tui_code nolines
+tui_wait_for "Code: nolines"
+has_reason "d on nolines" "$want"
+scrolled_to_end "d on nolines" "$1" "$2"
+has_reason "d on nolines, scrolled to its end" "$want"
+echo "ok: d on nolines: the same reason"
 
 # (a) the source tree moved away
 set -- $(addrs churn)
@@ -153,6 +171,10 @@ tui_screen | grep -q "HOT-LINE-MARKER" && { echo "FAIL: the moved source was rea
 scrolled_to_end churn "$1" "$2"
 has_reason "churn, scrolled to its end" "$want"
 echo "ok: churn without its source: $want"
+tui_code churn
+tui_wait_for "Code: churn"
+has_reason "d on churn without its source" "$want"
+echo "ok: d on churn without its source: the same reason"
 # the source view of a line of spin.c says the same
 tui_keys 3
 tui_wait_for "Location"
@@ -161,6 +183,10 @@ tui_keys a
 tui_wait_for "Source: spin.c"
 has_reason "the source view of spin.c" "$want"
 echo "ok: the source view says the same"
+tui_keys d
+tui_wait_for "Code: "
+has_reason "d in the source view of spin.c" "$want"
+echo "ok: so does the code view d opens from it"
 tui_keys q
 status=$(tui_wait_exit)
 [ "$status" = 0 ] || { echo "FAIL: exit status $status after q"; exit 1; }
