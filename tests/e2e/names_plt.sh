@@ -24,7 +24,9 @@ for prog in plain ibt; do
 		    JOIN functions f ON f.id = lf.function_id JOIN modules m ON m.id = l.module_id
 		    WHERE f.name = '_init'" | tr '|' ' ' >init_$prog.txt
 	while read -r path addr; do
-		init=$(readelf -SW "$path" | awk '$2 == ".init" { print $4, $6 }')
+		# "[ 6] .init" is two fields, "[12] .init" one: drop the index first
+		init=$(readelf -SW "$path" | sed -n 's/^ *\[ *[0-9]*\] *//p' |
+			awk '$1 == ".init" { print $3, $5 }')
 		[ -n "$init" ] || fail "$prog: _init at $addr in $path, which has no .init section"
 		set -- $init
 		s=$((0x$1))
