@@ -76,11 +76,14 @@ int census_of_profile(const struct hp_profile *p, struct hp_census *out)
 			continue;
 		/* count_row's rule, per stack instead of per (stack, end) */
 		out->samples += (int64_t)s->samples;
+		out->joined += (int64_t)s->end_joined;
 		if (stack_has_entry(&k, s->id)) {
 			out->complete += (int64_t)s->samples;
 		} else {
-			out->complete += (int64_t)s->end_outermost;
+			/* a joined stack ends where its partner did: the outermost frame */
+			out->complete += (int64_t)(s->end_outermost + s->end_joined);
 			out->cut += (int64_t)s->end_cut;
+			out->hole += (int64_t)s->end_hole;
 		}
 	}
 	hmap_release(&k.named);
@@ -97,6 +100,8 @@ void census_from_profile(const struct hp_profile *p, struct hp_census *out)
 	out->samples = meta_int(profile_meta(p, "samples"), -1);
 	out->complete = meta_int(profile_meta(p, "complete_stacks"), -1);
 	out->cut = meta_int(profile_meta(p, "cut_stacks"), 0);
+	out->hole = meta_int(profile_meta(p, "hole_stacks"), 0);
+	out->joined = meta_int(profile_meta(p, "joined_stacks"), 0);
 	out->stack_size = meta_int(profile_meta(p, "stack_size"), 0);
 }
 
@@ -105,6 +110,8 @@ void census_from_store(struct hp_store *st, struct hp_census *out)
 	out->samples = store_get_meta_int(st, "samples", -1);
 	out->complete = store_get_meta_int(st, "complete_stacks", -1);
 	out->cut = store_get_meta_int(st, "cut_stacks", 0);
+	out->hole = store_get_meta_int(st, "hole_stacks", 0);
+	out->joined = store_get_meta_int(st, "joined_stacks", 0);
 	out->stack_size = store_get_meta_int(st, "stack_size", 0);
 }
 
@@ -149,8 +156,12 @@ const char *census_describe(const struct hp_census *c, char *buf, size_t n)
 	int len = snprintf(buf, n, "%.1f%% complete stacks", p);
 	if (c->cut > 0 && len >= 0 && (size_t)len < n) {
 		kib(c->stack_size, size, sizeof(size));
-		snprintf(buf + len, n - (size_t)len, ", %.1f%% cut by the %s stack copy",
-			 shown_pct(c->cut, c->samples), size);
+		len += snprintf(buf + len, n - (size_t)len, ", %.1f%% cut by the %s stack copy",
+				shown_pct(c->cut, c->samples), size);
 	}
+	if (c->hole > 0 && len >= 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len,
+			 ", %.1f%% stopped at a stack page the kernel could not copy",
+			 shown_pct(c->hole, c->samples));
 	return buf;
 }

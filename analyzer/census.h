@@ -6,7 +6,9 @@
  * thread's start, either of:
  *   - the unwinder stopped at a frame whose CFI says it has no caller
  *     (samples.unwind = HP_STACK_END_OUTERMOST: _start, clone3, the
- *     outermost frame of a static or stripped binary);
+ *     outermost frame of a static or stripped binary), or its stack was
+ *     joined with the callers of a later complete sample's same frame
+ *     (HP_STACK_END_JOINED, collector/stackjoin.h);
  *   - one of its frames is an entry or thread-start function by name
  *     (census_is_entry: _start, __libc_start_main, main, clone, clone3,
  *     start_thread, ...), for samples whose end was not recorded (kernel
@@ -14,11 +16,14 @@
  *     main.
  * A sample is cut when it is not complete and its unwinding needed stack
  * memory above the copy the kernel made (HP_STACK_END_CUT): a larger
- * --stack-size would have reached further.
+ * --stack-size would have reached further. It stopped at a hole when not
+ * complete and the kernel's copy ended early, at a stack page the program
+ * had not touched yet (HP_STACK_END_HOLE).
  *
  * Counted over the main sampler's samples (run_info samples), written as
- * run_info complete_stacks and cut_stacks (and entry_stacks, the same
- * figure under its older key) by the end of run (finish.c).
+ * run_info complete_stacks, cut_stacks, hole_stacks and joined_stacks (and
+ * entry_stacks, the same figure as complete_stacks under its older key) by
+ * the end of run (finish.c).
  */
 #ifndef HP_CENSUS_H
 #define HP_CENSUS_H
@@ -33,6 +38,10 @@ struct hp_census {
 	int64_t samples;              /* main-sampler samples; -1 when unknown */
 	int64_t complete;             /* of those, complete (above); -1 when unknown */
 	int64_t cut;                  /* of those, not complete and cut by the copy */
+	int64_t hole;                 /* of those, not complete: the kernel's copy ended early,
+				       * at a stack page not touched yet (record.h) */
+	int64_t joined;               /* of the complete, completed from a later sample of the
+				       * same frame (collector/stackjoin.h) */
 	int64_t stack_size;           /* bytes of stack copied per sample, 0 when none */
 };
 
@@ -45,7 +54,8 @@ int census_is_entry(const char *name);
 int census_of_profile(const struct hp_profile *p, struct hp_census *out);
 
 /* The figures as stored in run_info (complete_stacks, cut_stacks,
- * samples, stack_size), read from a profile or a store. */
+ * hole_stacks, joined_stacks, samples, stack_size), read from a profile or
+ * a store. */
 void census_from_profile(const struct hp_profile *p, struct hp_census *out);
 void census_from_store(struct hp_store *st, struct hp_census *out);
 
@@ -54,7 +64,8 @@ void census_from_store(struct hp_store *st, struct hp_census *out);
 double census_complete_pct(const struct hp_census *c);
 
 /* The one description, e.g. "99.6% complete stacks" or "87.1% complete
- * stacks, 12.5% cut by the 16 KiB stack copy", or
+ * stacks, 12.5% cut by the 16 KiB stack copy" (and ", 0.4% stopped at a
+ * stack page the kernel could not copy"), or
  * "complete stacks: n/a (no samples)". Returns buf. */
 const char *census_describe(const struct hp_census *c, char *buf, size_t n);
 

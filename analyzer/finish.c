@@ -47,6 +47,8 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 		if (!(err = census_of_profile(p, &c))) {
 			f.complete_stacks = f.entry_stacks = c.complete;
 			f.cut_stacks = c.cut;
+			f.hole_stacks = c.hole;
+			f.joined_stacks = c.joined;
 		}
 	}
 	if (!err && !(err = profile_write_stats_rows(st, p)) &&

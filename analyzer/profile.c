@@ -378,10 +378,15 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		s->samples++;
 		s->end_outermost += r->unwind == HP_STACK_END_OUTERMOST;
 		s->end_cut += r->unwind == HP_STACK_END_CUT;
+		s->end_hole += r->unwind == HP_STACK_END_HOLE;
+		s->end_joined += r->unwind == HP_STACK_END_JOINED;
 		p->nsamples++;
-		if (p->nsamples == 1)
+		/* rows come in the order stored: a joined sample (stackjoin.h)
+		 * comes after its thread's next one */
+		if (p->nsamples == 1 || r->t_ns < p->t_first)
 			p->t_first = r->t_ns;
-		p->t_last = r->t_ns;
+		if (r->t_ns > p->t_last)
+			p->t_last = r->t_ns;
 		uint32_t run = count_thread(p, r);
 		if (s->rsamples)
 			s->rsamples[run]++;

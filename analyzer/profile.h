@@ -155,6 +155,8 @@ struct hp_pstack {
 	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */
 	uint64_t end_outermost;       /* of samples: unwinding reached the outermost frame */
 	uint64_t end_cut;             /* of samples: unwinding cut by the stack copy */
+	uint64_t end_hole;            /* of samples: stopped where the kernel's copy ended early */
+	uint64_t end_joined;          /* of samples: completed from a later sample (stackjoin.h) */
 };
 
 struct hp_profile_filter {

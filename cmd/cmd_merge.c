@@ -101,7 +101,8 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 
 /* Sums and agreements over the inputs' run_info. */
 struct totals {
-	int64_t duration_ns, lost, fault_samples, complete, cut, entry, peak_rss, frequency;
+	int64_t duration_ns, lost, fault_samples, complete, cut, hole, joined, entry, peak_rss,
+		frequency;
 	int64_t fault_period;
 	double user_s, sys_s;         /* summed; NAN once an input lacks them */
 	int frequency_differs, fault_period_differs, command_differs;
@@ -183,6 +184,8 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 					      store_get_meta_int(st, "fault_samples", 0));
 		t->complete = hp_add_sat(t->complete, store_get_meta_int(st, "complete_stacks", 0));
 		t->cut = hp_add_sat(t->cut, store_get_meta_int(st, "cut_stacks", 0));
+		t->hole = hp_add_sat(t->hole, store_get_meta_int(st, "hole_stacks", 0));
+		t->joined = hp_add_sat(t->joined, store_get_meta_int(st, "joined_stacks", 0));
 		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
 		t->frequency_differs |= i && freq != t->frequency;
@@ -225,6 +228,8 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	f.fault_samples = t->fault_samples;
 	f.complete_stacks = t->complete;
 	f.cut_stacks = t->cut;
+	f.hole_stacks = t->hole;
+	f.joined_stacks = t->joined;
 	f.entry_stacks = t->entry;
 	if (t->peak_rss >= 0)
 		f.peak_rss_bytes = t->peak_rss;

@@ -53,6 +53,11 @@
 #include "common/log.h"
 #include "common/store.h"
 
+/* Bytes of samples cut for want of stack bytes held at once (stackjoin.h:
+ * about 1 KiB each for 50 frames; a hole lasts until its function touches
+ * the page): 10 s of holes at 1 kHz. */
+#define STACKJOIN_MAX_BYTES (8u << 20)
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -185,6 +190,8 @@ static int drain(struct hp_session *s, int last)
 	int err = ring_drain(&s->reader, s->rings, s->nrings + s->nswitch, s->sample_type,
 			     session_handle_record, s);
 	session_records_step(s);
+	if (last && s->join && !err)         /* no later sample will complete them */
+		err = stackjoin_flush(s->join, 0, 0);
 	return err ? err : s->err;
 }
 
@@ -423,6 +430,10 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
+	if (o->call_graph == HP_CG_DWARF && !o->no_perf &&
+	    (err = stackjoin_new(STACKJOIN_MAX_BYTES, session_emit_sample, session_func_start, s,
+				 &s->join)))
+		return err;
 	return 0;
 }
 
@@ -431,6 +442,7 @@ static void session_release(struct hp_session *s)
 	session_close_events(s);
 	memwatch_stop(s->mw);
 	offcpu_free(s->oc);
+	stackjoin_free(s->join);
 	if (s->uw)
 		unwinder_free(s->uw);
 	if (s->pm)

@@ -17,6 +17,7 @@
 #include "collector/perf_ring.h"
 #include "collector/procmap.h"
 #include "collector/session.h"
+#include "collector/stackjoin.h"
 #include "collector/unwind.h"
 #include "common/hmap.h"
 #include "common/record.h"
@@ -58,6 +59,7 @@ struct hp_session {
 	struct hp_module_cache *mc;
 	struct hp_procmaps *pm;
 	struct hp_unwinder *uw;
+	struct hp_stackjoin *join;     /* cut stacks held for a later sample; NULL: none */
 	uint64_t t0;                   /* CLOCK_MONOTONIC ns at t = 0 */
 	uint64_t sample_type;          /* of the sampler (the fault sampler: without READ) */
 	uint64_t read_format;          /* of the sampler's group read */
@@ -218,6 +220,9 @@ int session_gate_timeout_ms(const struct hp_session *s, int idle_ms);
 /* The drain's callback (hp_ring_fn): one record, in time order. */
 void session_handle_record(void *ctx, unsigned ring, const uint8_t *rec, uint32_t size,
 			   uint64_t t);
+/* stackjoin's callbacks: store a sample; the function that holds pc. */
+int session_emit_sample(void *ctx, const struct hp_sample *smp);
+uint64_t session_func_start(void *ctx, uint32_t pid, uint64_t pc);
 /* Drop the maps of the processes that exited before the last on_poll. */
 void session_release_exited(struct hp_session *s);
 /* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */

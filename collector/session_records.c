@@ -67,6 +67,8 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 	if (c->exec) {
 		char exe[PATH_MAX];
 		session_read_proc(c->pid, "exe", exe, sizeof(exe));
+		if (s->join)                          /* its stacks are gone */
+			note_err(s, stackjoin_flush(s->join, c->pid, 0));
 		procmaps_exec(s->pm, c->pid);
 		unwinder_forget(s->uw, c->pid);
 		if (s->o->pyremote)                   /* the new image may run Python */
@@ -120,6 +122,8 @@ void session_release_exited(struct hp_session *s)
 static void handle_exit(struct hp_session *s, const struct hp_perf_task *f, uint64_t t)
 {
 	store_end_thread(s->st, f->tid, session_rel_time(s, t));
+	if (s->join)
+		note_err(s, stackjoin_flush(s->join, f->pid, f->tid));
 	if (s->oc)
 		offcpu_forget(s->oc, f->tid);
 	if (f->pid == f->tid) {
@@ -185,6 +189,65 @@ uint32_t session_locate(struct hp_session *s, uint32_t pid, const uint64_t *pcs,
 }
 
 /* --- samples --- */
+
+/* Can pid's samples be joined? Not those of a process running Python:
+ * their frames are merged with the Python ones (pyremote.h), which have
+ * their own way past a cut native stack. */
+static int joinable(struct hp_session *s, uint32_t pid)
+{
+	return s->join && (!s->o->pyremote || !pyremote_probe(s->o->pyremote, pid));
+}
+
+/* The unwinding of pid's pcs[0..n) needed stack bytes above a copy the
+ * kernel ended early: at a page not present (a frame not touched yet) when
+ * the last frame has unwind information, else past code without it (a
+ * guess, as at the stack's end of an exec). */
+static int copy_ended_early(struct hp_session *s, uint32_t pid, uint32_t n)
+{
+	return unwinder_func_start(s->uw, pid, s->pcs[n - 1] - (n > 1)) ? HP_STACK_END_HOLE
+									  : HP_STACK_END_STOPPED;
+}
+
+/* A sample cut for want of stack bytes: held for a later sample of its
+ * thread to complete (stackjoin.h). Returns 1 when held. */
+static int hold_cut(struct hp_session *s, const struct hp_sample *smp, uint32_t n, int end)
+{
+	int nsps;
+	if (!n || (end != HP_STACK_END_CUT && end != HP_STACK_END_HOLE) || !joinable(s, smp->pid))
+		return 0;
+	const uint64_t *sps = unwinder_sps(s->uw, &nsps);
+	if ((uint32_t)nsps < n)
+		return 0;
+	uint64_t func = unwinder_func_start(s->uw, smp->pid, s->pcs[n - 1] - (n > 1));
+	return stackjoin_hold(s->join, smp, func, sps[n - 1]);
+}
+
+/* smp is to be stored: the held samples of its thread are stored first,
+ * joined with its callers where it is complete and has their frame. */
+static void release_held(struct hp_session *s, const struct hp_sample *smp, uint32_t skip,
+			 uint32_t n, int end)
+{
+	int nsps;
+	if (!stackjoin_held(s->join))
+		return;
+	const uint64_t *sps = unwinder_sps(s->uw, &nsps);
+	if (end != HP_STACK_END_OUTERMOST || !joinable(s, smp->pid))
+		n = 0;
+	note_err(s, stackjoin_next(s->join, smp, skip, s->pcs, sps,
+				   n < (uint32_t)nsps ? n : (uint32_t)nsps));
+}
+
+int session_emit_sample(void *ctx, const struct hp_sample *smp)
+{
+	struct hp_session *s = ctx;
+	return store_add_sample(s->st, smp);
+}
+
+uint64_t session_func_start(void *ctx, uint32_t pid, uint64_t pc)
+{
+	struct hp_session *s = ctx;
+	return unwinder_func_start(s->uw, pid, pc);
+}
 
 static struct thread_counters *thread_counters(struct hp_session *s, uint32_t tid, unsigned ring)
 {
@@ -413,9 +476,8 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		n = (uint32_t)unwind_sample(s->uw, ps.pid, ps.regs, ps.stack, ps.stack_dyn_size,
 					    s->pcs, HP_MAX_FRAMES - (int)skip, &end);
 		s->res->unwind_ns += hp_now_ns() - t;
-		/* Above a copy the kernel ended early lies no more stack. */
 		if (end == HP_STACK_END_CUT && ps.stack_dyn_size < ps.stack_size)
-			end = HP_STACK_END_STOPPED;
+			end = copy_ended_early(s, ps.pid, n);
 	} else if (!skip) {
 		s->pcs[n++] = ps.ip;
 	}
@@ -432,7 +494,10 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		return 0;
 	}
 
-	note_err(s, store_add_sample(s->st, smp));
+	if (!hold_cut(s, smp, n, end)) {
+		release_held(s, smp, skip, n, end);
+		note_err(s, store_add_sample(s->st, smp));
+	}
 	if (smp->event) {
 		s->res->fault_samples++;
 	} else {

@@ -77,6 +77,8 @@ struct hp_unwinder {
 	size_t state_size;             /* libunwind's register state size, 0 until seen */
 	int no_rules;                  /* step with unw_step() only */
 	uint64_t cfi_reads;            /* unw_reg_states_iterate() calls (learn_rule) */
+	uint64_t sps[HP_MAX_FRAMES];   /* the last unwind's frame SPs (unwinder_sps) */
+	int nsps;
 };
 
 /* What the accessors see of the sample being unwound (their void *arg). */
@@ -526,6 +528,26 @@ void unwinder_free(struct hp_unwinder *u)
 	free(u);
 }
 
+const uint64_t *unwinder_sps(const struct hp_unwinder *u, int *n)
+{
+	*n = u->nsps;
+	return u->sps;
+}
+
+uint64_t unwinder_func_start(struct hp_unwinder *u, uint32_t pid, uint64_t pc)
+{
+	struct sample_ctx ctx = { .u = u, .pid = pid };
+	struct space *s = get_space(u, pid);
+	unw_proc_info_t pi;
+
+	if (!s)
+		return 0;
+	check_generation(u, s, pid);
+	if (unw_get_proc_info_by_ip(s->as, pc, &pi, &ctx) < 0)
+		return 0;
+	return pi.start_ip;
+}
+
 uint64_t unwinder_cfi_reads(const struct hp_unwinder *u)
 {
 	return u->cfi_reads;
@@ -565,6 +587,8 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 	assert(max >= 1);
 	*end = HP_STACK_END_STOPPED;
 	pcs[0] = regs[HP_REG_IP];
+	u->sps[0] = ctx.sp;
+	u->nsps = 1;
 	if (!s)
 		return 1;
 	check_generation(u, s, pid);
@@ -581,6 +605,8 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 			ret = -UNW_EBADFRAME;   /* a loop, or garbage */
 			break;
 		}
+		if (n < HP_MAX_FRAMES)
+			u->sps[u->nsps++] = sp;
 		pcs[n++] = ip;
 		prev_sp = sp;
 	}

@@ -40,6 +40,16 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
 		  enum hp_stack_end *end);
 
+/* The SPs of the frames of the last unwind_sample(), innermost first: [0]
+ * is the sample's SP, [i] the SP of the caller that pcs[i] returns into
+ * (the CFA of frame i - 1). *n is how many (the PCs returned, at most
+ * HP_MAX_FRAMES). Valid until the next unwind_sample(). */
+const uint64_t *unwinder_sps(const struct hp_unwinder *u, int *n);
+
+/* The start address of the function (its FDE) that holds pc in process
+ * pid, 0 when no unwind table covers pc. Pass a return address minus 1. */
+uint64_t unwinder_func_start(struct hp_unwinder *u, uint32_t pid, uint64_t pc);
+
 /* Step with hpprof's own cache of libunwind register states (on = 1, the
  * default) or with plain unw_step() (on = 0: slower, for comparison and for
  * chasing unwinder bugs). Results are the same. */

@@ -30,6 +30,10 @@ enum hp_stack_end {
 	HP_STACK_END_CUT = 1,        /* the next frame lay above the copied part of the stack */
 	HP_STACK_END_STOPPED = 2,    /* no unwind information, unreadable memory, a bad frame */
 	HP_STACK_END_DEEP = 3,       /* HP_MAX_FRAMES reached */
+	HP_STACK_END_HOLE = 4,       /* the next frame lay above where the kernel's copy ended
+				      * early: a stack page not touched yet (or the stack's end) */
+	HP_STACK_END_JOINED = 5,     /* cut or at a hole, completed from a later sample of the
+				      * same thread with the same frame (collector/stackjoin.h) */
 };
 
 /* One sample after unwinding: the innermost frame first. */

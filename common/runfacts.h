@@ -52,6 +52,10 @@ struct hp_run_facts {
 	int64_t complete_stacks;       /* of those, reaching the program entry or a thread start
 					* (analyzer/census.h: the one definition) */
 	int64_t cut_stacks;            /* of those, not complete: cut off by the stack copy */
+	int64_t hole_stacks;           /* of those, not complete: stopped where the kernel's copy
+					* ended early (a stack page not touched yet) */
+	int64_t joined_stacks;         /* of the complete ones, completed from a later sample of
+					* the same frame (collector/stackjoin.h) */
 	int64_t entry_stacks;          /* = complete_stacks (the older key, kept for scripts) */
 	int64_t lost_samples;          /* records the kernel dropped */
 	int64_t fault_samples;         /* page-fault samples */

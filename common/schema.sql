@@ -83,7 +83,10 @@ CREATE TABLE samples (
   counters  BLOB,                  -- counter deltas, zigzag LEB128 varints, one per slot (counters.h)
   unwind    INTEGER                -- how unwinding ended (record.h hp_stack_end): 0 at the
                                    -- outermost frame, 1 cut by the stack copy, 2 stopped,
-                                   -- 3 too deep; NULL when not known (0, 1, NULL take no bytes)
+                                   -- 3 too deep, 4 at a stack page the kernel could not copy,
+                                   -- 5 completed from a later sample of the same frame
+                                   -- (docs/symbols.md); NULL when not known (0, 1, NULL take
+                                   -- no bytes)
 );
 
 -- Symbolization results (written at the end of run).

@@ -14,3 +14,11 @@ target_link_libraries(stacks_deep PRIVATE pthread)
 hp_script_test(e2e_stacks_census e2e e2e/stacks_census.sh)
 hp_script_test(e2e_stacks_deep e2e e2e/stacks_deep.sh $<TARGET_FILE:stacks_deep>)
 hp_script_test(e2e_stacks_annotate e2e e2e/stacks_annotate.sh)
+# A frame with pages not touched yet (the kernel's stack copy stops there):
+# no stack-clash probes, which would touch them.
+add_executable(stacks_hole ${CMAKE_SOURCE_DIR}/tests/fixtures/stacks/hole.c)
+get_target_property(_o stacks_hole COMPILE_OPTIONS)
+list(FILTER _o EXCLUDE REGEX "^-fsanitize|^-fno-omit-frame-pointer")
+set_target_properties(stacks_hole PROPERTIES COMPILE_OPTIONS "${_o}" LINK_OPTIONS "")
+target_compile_options(stacks_hole PRIVATE -O2 -g -fomit-frame-pointer -fno-stack-clash-protection)
+hp_script_test(e2e_stacks_hole e2e e2e/stacks_hole.sh $<TARGET_FILE:stacks_hole>)

@@ -251,6 +251,10 @@ def complete_stacks(db, run_log):
     else:
         check(pct(int(stored), n) >= COMPLETE_MIN, "run_info complete_stacks %s of %d = %.1f%% (>= %g%%)"
               % (stored, n, pct(int(stored), n), COMPLETE_MIN))
+    # stacks the kernel's copy cut short: completed from a later sample of
+    # the same frame, or left as they were (docs/symbols.md, "Holes")
+    print("  info %s joined with a later sample's callers, %s stopped at a stack page "
+          "the kernel could not copy" % (hp.info("joined_stacks", 0), hp.info("hole_stacks", 0)))
     printed = None
     for line in open(run_log):
         if "complete stacks" in line:

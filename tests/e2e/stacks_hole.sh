@@ -1,0 +1,59 @@
+#!/bin/sh
+# stacks_hole.sh - a function whose frame has pages it has not touched yet:
+# the kernel's copy of the stack stops below its return address at every
+# sample taken in it (perf's stacks stop there too). hpprof holds those
+# samples and completes them from the thread's next complete sample that
+# has the same function at the same stack pointer (collector/stackjoin.h):
+# run_info joined_stacks. When the hole is never filled, nothing is
+# guessed: the samples stay incomplete and the run says why (hole_stacks).
+#
+# Truth from the fixture (tests/fixtures/stacks/hole.c): hole_pages, the
+# pages mincore() found not resident under the frame when phase 1 began;
+# phase1_s and phase2_s, its thread CPU seconds in each phase. The sampler
+# fires once per 1/frequency of the thread's CPU time, so phase 1 holds
+# phase1_s * frequency samples, less those lost (run_info lost_samples);
+# allowance 10% for the samples of phase 1's first and last milliseconds
+# and the kernel's timer slack.
+. "$HP_SRC/tests/e2e/lib.sh"
+hole=$1
+
+samples_of() { q "$1" "SELECT value FROM run_info WHERE key = '$2'"; }
+
+# 1. The hole is filled after phase 1: its samples are joined.
+"$HPPROF" run -o h.db "$hole" 0.5 >out.txt 2>err.txt || { cat err.txt; fail "run failed"; }
+cat err.txt
+assert_ge "pages of the frame not resident (the fixture's mincore)" "$(truth out.txt process hole hole_pages)" 1
+p1=$(truth out.txt process hole phase1_s)
+freq=$(samples_of h.db frequency)
+lost=$(samples_of h.db lost_samples)
+n=$(samples_of h.db samples)
+c=$(samples_of h.db complete_stacks)
+j=$(samples_of h.db joined_stacks)
+want=$(awk -v p="$p1" -v f="$freq" -v l="$lost" 'BEGIN { print 0.9 * p * f - l }')
+assert_ge "joined stacks (phase 1: $p1 s at $freq Hz, $lost lost)" "$j" "$want"
+# every sample is complete but the start-up's few in the dynamic loader's
+# early code; without the join, phase 1's half were not
+assert_ge "complete stacks %" "$(awk -v c="$c" -v n="$n" 'BEGIN { print 100 * c / n }')" 98
+r=$(q h.db "SELECT total_samples FROM function_profile WHERE function = 'main'")
+s=$(q h.db "SELECT SUM(self_samples) FROM function_profile WHERE function LIKE 'spin%'")
+assert_ge "spin's samples under main" "$r" "$s"
+# joined samples have the callers of the frame they were joined at: big_frame's
+bad=$(q h.db "SELECT COUNT(*) FROM samples s WHERE s.unwind = 5 AND s.event = 0 AND NOT EXISTS (
+	WITH RECURSIVE up(id) AS (SELECT s.stack_id UNION ALL
+		SELECT n.parent FROM stack_nodes n JOIN up ON n.id = up.id WHERE n.parent <> 0)
+	SELECT 1 FROM up JOIN stack_nodes n ON n.id = up.id
+	JOIN location_frames l ON l.location_id = n.location_id
+	JOIN functions f ON f.id = l.function_id WHERE f.name = 'main')")
+assert_eq "joined samples without main above them" "$bad" 0
+
+# 2. The hole stays: nothing to join with, nothing guessed, and said.
+"$HPPROF" run -o k.db "$hole" 0.3 keep >out.txt 2>err.txt || { cat err.txt; fail "run failed"; }
+cat err.txt
+assert_ge "pages of the frame not resident (keep)" "$(truth out.txt process hole hole_pages)" 1
+p=$(awk -v a="$(truth out.txt process hole phase1_s)" -v b="$(truth out.txt process hole phase2_s)" 'BEGIN { print a + b }')
+assert_eq "joined stacks (keep)" "$(samples_of k.db joined_stacks)" 0
+want=$(awk -v p="$p" -v f="$(samples_of k.db frequency)" -v l="$(samples_of k.db lost_samples)" 'BEGIN { print 0.9 * p * f - l }')
+assert_ge "stacks stopped at the hole (keep: $p s)" "$(samples_of k.db hole_stacks)" "$want"
+assert_contains "run says why they are incomplete" err.txt "stopped at a stack page the kernel could not copy"
+"$HPPROF" report k.db >rep.txt 2>&1 || fail "report failed"
+assert_contains "report says it too" rep.txt "stopped at a stack page the kernel could not copy"
