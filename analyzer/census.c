@@ -74,7 +74,7 @@ int census_of_profile(const struct hp_profile *p, struct hp_census *out)
 		const struct hp_pstack *s = &p->stacks[i];
 		if (!s->samples)
 			continue;
-		/* count_row's rule, per stack instead of per (stack, end) */
+		/* census.h's rule, per stack: its samples and how each one's unwinding ended */
 		out->samples += (int64_t)s->samples;
 		out->joined += (int64_t)s->end_joined;
 		if (stack_has_entry(&k, s->id)) {

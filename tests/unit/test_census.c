@@ -169,6 +169,15 @@ static void check_describe(void)
 	c = (struct hp_census){ .samples = 4, .complete = 1, .cut = 3, .stack_size = 12000 };
 	CHECK(!strcmp(census_describe(&c, buf, sizeof(buf)),
 		      "25.0% complete stacks, 75.0% cut by the 12000 bytes stack copy"));
+	/* stopped at a hole the later samples did not fill (stackjoin.h) */
+	c = (struct hp_census){ .samples = 1000, .complete = 900, .cut = 50, .hole = 40,
+				.joined = 300, .stack_size = 65528 };
+	CHECK(!strcmp(census_describe(&c, buf, sizeof(buf)),
+		      "90.0% complete stacks, 5.0% cut by the 64 KiB stack copy, 4.0% stopped at "
+		      "a stack page the kernel could not copy"));
+	c.cut = 0;
+	CHECK(!strcmp(census_describe(&c, buf, sizeof(buf)),
+		      "90.0% complete stacks, 4.0% stopped at a stack page the kernel could not copy"));
 }
 
 static void check_names(void)
