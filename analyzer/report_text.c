@@ -458,8 +458,12 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 			"%s\n", p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0",
 			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
 		census_from_profile(p, &census);
-		fprintf(out, "  stacks:    %s (reaching the program entry or a thread start)\n",
-			census_describe(&census, stacks, sizeof(stacks)));
+		/* the definition right after the figure it defines, before the others */
+		const char *d = census_describe(&census, stacks, sizeof(stacks));
+		const char *rest = strstr(d, "complete stacks, ");
+		int head = rest ? (int)(rest - d) + 15 : (int)strlen(d);
+		fprintf(out, "  stacks:    %.*s (reaching the program entry or a thread start)%s\n",
+			head, d, rest ? rest + 15 : "");
 	}
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10) && !sim)
