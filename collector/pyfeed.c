@@ -434,6 +434,7 @@ int pyfeed_sample(struct hp_pyfeed *f, struct hp_session *s, const struct hp_all
 	int complete = !(ev->flags & HP_ALLOC_F_TRUNCATED);
 	/* how its unwinding ended (samples.unwind): the agent knows a cut only */
 	int end = complete ? HP_STACK_END_UNKNOWN : HP_STACK_END_DEEP;
+	f->n.backoff += !complete && ev->nr_pcs <= 1 && (ev->flags & HP_ALLOC_F_PYTHON);
 	if (!(ev->flags & HP_ALLOC_F_PYTHON))
 		return session_add_sample(s, ev->pid, ev->tid, ev->t_ns, ev->pcs, ev->nr_pcs,
 					  end);
@@ -505,6 +506,7 @@ void pyfeed_put_facts(struct hp_run_facts *facts, const char *version, const cha
 	facts->python_unmerged = (int64_t)c->unmerged;
 	facts->python_unresolved = (int64_t)c->unresolved;
 	facts->python_native = (int64_t)c->native;
+	facts->python_backoff = (int64_t)c->backoff;
 }
 
 void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)

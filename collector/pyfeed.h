@@ -73,6 +73,9 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts);
 /* The samples of Python threads, each counted once (the five kinds above). */
 struct pyfeed_counts {
 	uint64_t merged, truncated, unmerged, unresolved, native;
+	uint64_t backoff;              /* of Python threads' samples, the agent kept the
+					* interrupted instruction only (backing off, agent.c);
+					* not in pyfeed_counts_all */
 };
 
 uint64_t pyfeed_counts_all(const struct pyfeed_counts *c);

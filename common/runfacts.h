@@ -106,6 +106,8 @@ struct hp_run_facts {
 	int64_t python_unmerged;       /* ... whose stacks disagreed: native frames only */
 	int64_t python_unresolved;     /* ... whose frames could not be read or named */
 	int64_t python_native;         /* ... taken while the thread ran no Python */
+	int64_t python_backoff;        /* ... whose native stack the agent cut to the interrupted
+					* instruction (backing off, agent.c); 0 without it */
 	const char *jit_maps;          /* /tmp/perf-PID.map files read at the end of run, and
 				        * how many addresses they named */
 	/* merge */

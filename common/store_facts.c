@@ -62,6 +62,7 @@ static const struct fact facts[] = {
 	INT(sim_processes),
 	TEXT(python_version), TEXT(python_note), TEXT(python_frames), INT(python_merged),
 	INT(python_truncated), INT(python_unmerged), INT(python_unresolved), INT(python_native),
+	INT(python_backoff),
 	TEXT(jit_maps),
 	TEXT(merged_from), INT(merged_runs),
 	INT(mpi_rank), INT(mpi_size), TEXT(mpi_job), TEXT(mpi_rank_from), TEXT(mpi_ranks_missing),
