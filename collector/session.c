@@ -132,7 +132,6 @@ static int add_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_
 	if (err)
 		return err;
 	s->res->samples++;
-	session_count_end(s, end);
 	return 0;
 }
 

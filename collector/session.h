@@ -102,8 +102,6 @@ struct hp_session_result {
 	int term_signal;               /* 0 unless killed by a signal */
 	int interrupted;               /* stopped by Ctrl-C / SIGTERM */
 	uint64_t samples;              /* main-sampler samples stored */
-	uint64_t outermost;            /* of those, unwound to a frame without caller */
-	uint64_t cut;                  /* of those, cut off by the stack copy */
 	unsigned stack_size;           /* bytes of user stack copied per sample */
 	uint64_t lost;                 /* records the kernel dropped */
 	uint64_t duration_ns;

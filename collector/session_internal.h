@@ -228,13 +228,6 @@ void session_release_exited(struct hp_session *s);
 /* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */
 void session_read_proc(uint32_t pid, const char *what, char *buf, size_t len);
 
-/* Count how a main-sampler sample's unwinding ended in the result. */
-static inline void session_count_end(struct hp_session *s, int end)
-{
-	s->res->outermost += end == HP_STACK_END_OUTERMOST;
-	s->res->cut += end == HP_STACK_END_CUT;
-}
-
 /* t (CLOCK_MONOTONIC ns) relative to the session's start. */
 static inline uint64_t session_rel_time(const struct hp_session *s, uint64_t t)
 {

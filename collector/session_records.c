@@ -502,7 +502,6 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		s->res->fault_samples++;
 	} else {
 		s->res->samples++;
-		session_count_end(s, end);
 	}
 	return 0;
 }
