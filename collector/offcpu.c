@@ -106,6 +106,7 @@ struct pending {
 	uint32_t nr_frames;
 	int32_t unwind;               /* enum hp_stack_end of the switch-out stack */
 	int skipped;                  /* switched out while gated off: counted, not written */
+	uint64_t jfunc, jsp;          /* the stack was cut in function jfunc at SP jsp */
 	uint64_t period;              /* else the "on" period it switched out in */
 	uint64_t pcount;              /* P_CUT: the thread's switch-ins at the cut */
 	uint64_t t_lo;                /* P_CUT: it was surely off the CPU then (relative ns) */
@@ -142,6 +143,8 @@ struct hp_offcpu {
 	struct hp_hmap index;         /* tid + 1 -> slot */
 	struct hp_sample out;         /* the sample being written */
 	void (*step)(void *ctx);      /* offcpu_set_step */
+	offcpu_hold_fn hold;          /* offcpu_set_hold */
+	void *hold_ctx;
 	void *step_ctx;
 	uint64_t step_outs;           /* switch-outs handled since the last step */
 	struct hp_offcpu_totals tot;
@@ -293,12 +296,22 @@ void offcpu_gate_on(struct hp_offcpu *oc, uint64_t t_rel)
 		(struct period){ t_rel, UINT64_MAX, gap, gap ? 0 : 1.0 };
 }
 
+/* func, sp: where the row's stack was cut (0: it was not, or is not
+ * known any more), offered to the hold function. */
 static int write_row(struct hp_offcpu *oc, struct hp_store *st, struct hp_sample *s,
-		     uint64_t ns, double weight)
+		     uint64_t ns, double weight, uint64_t func, uint64_t sp)
 {
 	s->counters[0] = weight == 1.0 ? (int64_t)ns : (int64_t)((double)ns * weight + 0.5);
 	oc->tot.weighted_ns += (uint64_t)s->counters[0];
+	if (func && oc->hold && oc->hold(oc->hold_ctx, s, func, sp))
+		return 0;
 	return store_add_sample(st, s);
+}
+
+void offcpu_set_hold(struct hp_offcpu *oc, offcpu_hold_fn fn, void *ctx)
+{
+	oc->hold = fn;
+	oc->hold_ctx = ctx;
 }
 
 int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
@@ -313,7 +326,7 @@ int offcpu_gate_off(struct hp_offcpu *oc, struct hp_store *st, uint64_t t_rel)
 	if (oc->rec_on)
 		oc->hold_from = q->t_off;
 	for (size_t i = 0; i < oc->nheld && !err; i++)
-		err = write_row(oc, st, &oc->held[i], oc->held_ns[i], q->weight);
+		err = write_row(oc, st, &oc->held[i], oc->held_ns[i], q->weight, 0, 0);
 	oc->nheld = 0;
 	return err;
 }
@@ -354,6 +367,7 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 	struct hp_sample *s = &oc->out;
 	uint64_t ns = t_in > p->t_out ? t_in - p->t_out : 0;
 	int stack = p->have_stack, skipped = p->skipped;
+	uint64_t jfunc = stack ? p->jfunc : 0, jsp = p->jsp;
 	double weight = p->open == P_CUT ? p->cut_weight : skipped ? 0 : period_weight(oc, p->period);
 	drop_interval(oc, p);
 	oc->tot.intervals++;
@@ -383,7 +397,7 @@ static int close_interval(struct hp_offcpu *oc, struct hp_store *st, struct pend
 	s->counters[2] = (int64_t)ns;
 	oc->tot.sampled += stack;
 	oc->tot.no_stack += !stack;
-	return weight ? write_row(oc, st, s, ns, weight) : 0;
+	return weight ? write_row(oc, st, s, ns, weight, jfunc, jsp) : 0;
 }
 
 /* A cut interval that ended before t_hi (its thread was seen switched in,
@@ -395,7 +409,8 @@ static int close_cut(struct hp_offcpu *oc, struct hp_store *st, struct pending *
 	return close_interval(oc, st, p, t_hi > lo ? lo + (t_hi - lo) / 2 : lo);
 }
 
-int offcpu_sample(struct hp_offcpu *oc, struct hp_store *st, const struct hp_sample *smp)
+int offcpu_sample(struct hp_offcpu *oc, struct hp_store *st, const struct hp_sample *smp,
+		  uint64_t func, uint64_t sp)
 {
 	struct pending *p = slot(oc, smp->tid, 1);
 	int err = 0;
@@ -411,6 +426,8 @@ int offcpu_sample(struct hp_offcpu *oc, struct hp_store *st, const struct hp_sam
 	p->t_out = smp->t_ns;
 	p->nr_frames = smp->nr_frames;
 	p->unwind = smp->unwind;
+	p->jfunc = func;
+	p->jsp = sp;
 	memcpy(p->frames, smp->frames, smp->nr_frames * sizeof(*p->frames));
 	return err;
 }

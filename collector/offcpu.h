@@ -116,8 +116,17 @@ int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
 
 /* The switch-out sample of smp->tid (its stack, already located; t_ns
  * relative to the session's start); a cut wait of that thread ended
- * before it and is written to st. Returns 0, -ENOMEM or a store error. */
-int offcpu_sample(struct hp_offcpu *oc, struct hp_store *st, const struct hp_sample *smp);
+ * before it and is written to st. func and sp: its stack was cut there
+ * (the outermost frame's function and SP, for offcpu_set_hold), else 0.
+ * Returns 0, -ENOMEM or a store error. */
+int offcpu_sample(struct hp_offcpu *oc, struct hp_store *st, const struct hp_sample *smp,
+		  uint64_t func, uint64_t sp);
+
+/* Rows whose stack was cut (offcpu_sample's func) are offered to fn when
+ * written: when it returns 1 it keeps the row (collector/stackjoin.h)
+ * and the row is not written to the store. */
+typedef int (*offcpu_hold_fn)(void *ctx, const struct hp_sample *s, uint64_t func, uint64_t sp);
+void offcpu_set_hold(struct hp_offcpu *oc, offcpu_hold_fn fn, void *ctx);
 
 /* A switch record of a thread, t_rel its time relative to the session's
  * start: an "in" closes the thread's interval and writes it to st.

@@ -429,10 +429,13 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
-	if (o->call_graph == HP_CG_DWARF && !o->no_perf &&
-	    (err = stackjoin_new(STACKJOIN_MAX_BYTES, session_emit_sample, session_func_start, s,
-				 &s->join)))
-		return err;
+	if (o->call_graph == HP_CG_DWARF && !o->no_perf) {
+		if ((err = stackjoin_new(STACKJOIN_MAX_BYTES, session_emit_sample,
+					 session_func_start, s, &s->join)))
+			return err;
+		if (s->oc)
+			offcpu_set_hold(s->oc, session_hold_offcpu, s);
+	}
 	return 0;
 }
 

@@ -208,18 +208,37 @@ static int copy_ended_early(struct hp_session *s, uint32_t pid, uint32_t n)
 									  : HP_STACK_END_STOPPED;
 }
 
-/* A sample cut for want of stack bytes: held for a later sample of its
- * thread to complete (stackjoin.h). Returns 1 when held. */
-static int hold_cut(struct hp_session *s, const struct hp_sample *smp, uint32_t n, int end)
+/* Where smp's stack (pcs[0..n), just unwound) was cut for want of stack
+ * bytes, for a later sample of its thread to complete (stackjoin.h): the
+ * outermost frame's function and SP. Returns 0 (and *func 0) when it was
+ * not, or cannot be completed. */
+static int cut_key(struct hp_session *s, const struct hp_sample *smp, uint32_t n, int end,
+		   uint64_t *func, uint64_t *sp)
 {
 	int nsps;
+	*func = *sp = 0;
 	if (!n || (end != HP_STACK_END_CUT && end != HP_STACK_END_HOLE) || !joinable(s, smp->pid))
 		return 0;
 	const uint64_t *sps = unwinder_sps(s->uw, &nsps);
 	if ((uint32_t)nsps < n)
 		return 0;
-	uint64_t func = unwinder_func_start(s->uw, smp->pid, s->pcs[n - 1] - (n > 1));
-	return stackjoin_hold(s->join, smp, func, sps[n - 1]);
+	*func = unwinder_func_start(s->uw, smp->pid, s->pcs[n - 1] - (n > 1));
+	*sp = sps[n - 1];
+	return *func != 0;
+}
+
+/* A sample cut for want of stack bytes: held for a later sample of its
+ * thread to complete. Returns 1 when held. */
+static int hold_cut(struct hp_session *s, const struct hp_sample *smp, uint32_t n, int end)
+{
+	uint64_t func, sp;
+	return cut_key(s, smp, n, end, &func, &sp) && stackjoin_hold(s->join, smp, func, sp);
+}
+
+int session_hold_offcpu(void *ctx, const struct hp_sample *smp, uint64_t func, uint64_t sp)
+{
+	struct hp_session *s = ctx;
+	return stackjoin_hold(s->join, smp, func, sp);
 }
 
 /* smp is to be stored: the held samples of its thread are stored first,
@@ -490,7 +509,9 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
 	smp->unwind = end;
 	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
-		note_err(s, offcpu_sample(s->oc, s->st, smp));
+		uint64_t func, sp;
+		cut_key(s, smp, n, end, &func, &sp);
+		note_err(s, offcpu_sample(s->oc, s->st, smp, func, sp));
 		return 0;
 	}
 

@@ -46,6 +46,32 @@ bad=$(q h.db "SELECT COUNT(*) FROM samples s WHERE s.unwind = 5 AND s.event = 0 
 	JOIN functions f ON f.id = l.function_id WHERE f.name = 'main')")
 assert_eq "joined samples without main above them" "$bad" 0
 
+# 1b. The same with naps below the hole: the switch-out stacks (a 16 KiB
+# copy, and the hole) are completed from the thread's next CPU sample too.
+# Truth: the fixture's naps (naps1, naps2); each nap is one interval with
+# usleep on its stack. Allowance 2: the last nap of phase 2 may have no
+# later sample in big_frame's frame (the program returns from it).
+"$HPPROF" run -o n.db "$hole" 0.3 nap >out.txt 2>err.txt || { cat err.txt; fail "run failed"; }
+naps=$(( $(truth out.txt process hole naps1) + $(truth out.txt process hole naps2) ))
+assert_ge "naps (the fixture's count)" "$naps" 10
+oc=$(q n.db "SELECT value FROM run_info WHERE key = 'off_cpu'")
+has() {  # has FUNCTION: the condition that the sample s has FUNCTION on its stack
+	echo "EXISTS (WITH RECURSIVE up(id) AS (SELECT s.stack_id UNION ALL
+		SELECT n.parent FROM stack_nodes n JOIN up ON n.id = up.id WHERE n.parent <> 0)
+	SELECT 1 FROM up JOIN stack_nodes n ON n.id = up.id
+	JOIN location_frames l ON l.location_id = n.location_id
+	JOIN functions f ON f.id = l.function_id WHERE f.name = '$1')"
+}
+off="s.event = (SELECT id FROM events WHERE role = 'offcpu')"
+if [ "$oc" = yes ]; then
+	nn=$(q n.db "SELECT COUNT(*) FROM samples s WHERE $off AND $(has usleep)")
+	nm=$(q n.db "SELECT COUNT(*) FROM samples s WHERE $off AND $(has usleep) AND $(has main)")
+	assert_ge "off-CPU intervals in usleep" "$nn" "$((naps * 9 / 10))"
+	assert_ge "of them, with main above (joined)" "$nm" "$((nn - 2))"
+else
+	note "off-CPU stacks not recorded here ($oc): the switch-out part not checked"
+fi
+
 # 2. The hole stays: nothing to join with, nothing guessed, and said.
 "$HPPROF" run -o k.db "$hole" 0.3 keep >out.txt 2>err.txt || { cat err.txt; fail "run failed"; }
 cat err.txt

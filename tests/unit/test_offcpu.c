@@ -121,7 +121,7 @@ static void test_pairing(void)
 	smp.pid = 1; smp.tid = 2; smp.t_ns = 100; smp.nr_frames = 2; smp.unwind = HP_STACK_END_OUTERMOST;
 	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
 	smp.frames[1] = (struct hp_location){ 0, 0x2000 };
-	CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
+	CHECK_EQ_INT(offcpu_sample(oc, st, &smp, 0, 0), 0);
 	s = sw(2, 1, 0);
 	CHECK_EQ_INT(offcpu_switch(oc, st, &s, 101), 0);
 	s = sw(2, 0, 0);
@@ -169,6 +169,64 @@ static void test_pairing(void)
 	fixture_close(path, st, oc);
 }
 
+/* offcpu_set_hold's callback: keeps the rows of thread 7, not the others. */
+static struct hp_sample held_row;
+static uint64_t held_func, held_sp;
+static int nheld;
+
+static int hold_fn(void *ctx, const struct hp_sample *s, uint64_t func, uint64_t sp)
+{
+	if (s->tid != 7)
+		return 0;
+	held_row = *s;
+	held_func = func;
+	held_sp = sp;
+	nheld++;
+	return 1;
+}
+
+/* A row whose stack was cut is offered to the hold function with where it
+ * was cut, with its time and class; kept, it is not written. Rows not cut
+ * are never offered. */
+static void test_hold(void)
+{
+	char path[] = "/tmp/test_offcpu.XXXXXX";
+	struct hp_store *st;
+	struct hp_offcpu *oc;
+	static struct hp_sample smp;
+	struct rows rs = { 0 };
+	struct hp_perf_switch s;
+	fixture_open(path, 0, &st, &oc);
+	offcpu_set_hold(oc, hold_fn, NULL);
+	smp.pid = 1; smp.nr_frames = 1; smp.unwind = HP_STACK_END_HOLE;
+	smp.frames[0] = (struct hp_location){ 0, 0x1000 };
+	/* thread 7: cut at (0x2000, 0x7f00): held; thread 8: cut, refused by
+	 * the hook: written; thread 9: not cut: written, never offered */
+	for (uint32_t tid = 7; tid <= 9; tid++) {
+		smp.tid = tid;
+		smp.t_ns = 100 * tid;
+		CHECK_EQ_INT(offcpu_sample(oc, st, &smp, tid < 9 ? 0x2000 : 0, tid < 9 ? 0x7f00 : 0), 0);
+		s = sw(tid, 1, 0);
+		CHECK_EQ_INT(offcpu_switch(oc, st, &s, 100 * tid + 1), 0);
+		s = sw(tid, 0, 0);
+		CHECK_EQ_INT(offcpu_switch(oc, st, &s, 100 * tid + 51), 0);
+	}
+	CHECK_EQ_INT(nheld, 1);
+	CHECK_EQ_INT(held_row.tid, 7);
+	CHECK_EQ_INT(held_row.t_ns, 701);
+	CHECK_EQ_INT(held_row.counters[0], 50);
+	CHECK_EQ_INT(held_row.counters[2], 50);
+	CHECK_EQ_INT(held_row.unwind, HP_STACK_END_HOLE);
+	CHECK_EQ_INT(held_func, 0x2000);
+	CHECK_EQ_INT(held_sp, 0x7f00);
+	CHECK_EQ_INT(store_flush(st), 0);
+	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_row, &rs), 0);
+	CHECK_EQ_INT(rs.n, 2);
+	for (int i = 0; i < rs.n; i++)
+		CHECK(rs.r[i].tid == 8 || rs.r[i].tid == 9);
+	fixture_close(path, st, oc);
+}
+
 struct sums {
 	int64_t rows, ns, own_ns;
 };
@@ -198,7 +256,7 @@ static void switches(struct hp_offcpu *oc, struct hp_store *st, uint32_t tid, in
 		uint64_t t = t0 + gap * (uint64_t)i;
 		if (offcpu_decide(oc, t)) {
 			smp.t_ns = t;
-			CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
+			CHECK_EQ_INT(offcpu_sample(oc, st, &smp, 0, 0), 0);
 		}
 		s = sw(tid, 1, 0);
 		CHECK_EQ_INT(offcpu_switch(oc, st, &s, t + 1), 0);
@@ -473,7 +531,7 @@ static void test_records_gate(void)
 				if (on) {
 					smp.tid = 4;
 					smp.t_ns = t4_next_out;
-					CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
+					CHECK_EQ_INT(offcpu_sample(oc, st, &smp, 0, 0), 0);
 				}
 				if (rec)
 					in_out(oc, st, 4, 1, t4_next_out + 1);
@@ -483,7 +541,7 @@ static void test_records_gate(void)
 			if (on) {
 				smp.tid = 3;
 				smp.t_ns = ts;
-				CHECK_EQ_INT(offcpu_sample(oc, st, &smp), 0);
+				CHECK_EQ_INT(offcpu_sample(oc, st, &smp, 0, 0), 0);
 			}
 			pcounts[3]++;
 			if (rec) {
@@ -571,6 +629,7 @@ int main(void)
 {
 	test_parse_switch();
 	test_pairing();
+	test_hold();
 	test_gate();
 	test_cut();
 	test_records_gate();
