@@ -135,6 +135,8 @@ void session_offcpu_end(struct hp_session *s)
 	int err = offcpu_poll(s->oc, s->st, session_rel_time(s, hp_now_ns()), 1, read_pcount, s);
 	if (!err)
 		err = offcpu_flush(s->oc, s->st, session_rel_time(s, hp_now_ns()));
+	if (!err && s->join)      /* the rows just written may have been held */
+		err = stackjoin_flush(s->join, 0, 0);
 	if (err && !s->err)
 		s->err = err;
 	offcpu_totals(s->oc, &t);

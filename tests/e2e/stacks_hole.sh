@@ -72,6 +72,25 @@ else
 	note "off-CPU stacks not recorded here ($oc): the switch-out part not checked"
 fi
 
+# 1c. Attached for 0.5 s to a program sleeping 100 ms at a time below a
+# hole it keeps: the interval still open at the end (held, its stack cut)
+# is written too. Truth: every interval counted is a row but those gated
+# off.
+if [ "$oc" = yes ]; then
+	"$hole" 0.3 keep longnap >/dev/null &
+	pid=$!
+	sleep 0.3
+	"$HPPROF" run -p "$pid" --duration 0.5 -o a.db >/dev/null 2>err.txt ||
+		{ cat err.txt; kill "$pid"; fail "attach failed"; }
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	iv=$(q a.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")
+	un=$(q a.db "SELECT value FROM run_info WHERE key = 'offcpu_unsampled'")
+	rows=$(q a.db "SELECT COUNT(*) FROM samples s WHERE $off")
+	assert_ge "attached: off-CPU intervals (0.5 s of 100 ms naps)" "$iv" 2
+	assert_eq "attached: off-CPU rows = intervals - unsampled ($iv - $un)" "$rows" "$((iv - un))"
+fi
+
 # 2. The hole stays: nothing to join with, nothing guessed, and said.
 "$HPPROF" run -o k.db "$hole" 0.3 keep >out.txt 2>err.txt || { cat err.txt; fail "run failed"; }
 cat err.txt
