@@ -222,9 +222,9 @@ void session_handle_record(void *ctx, unsigned ring, const uint8_t *rec, uint32_
 			   uint64_t t);
 /* stackjoin's callbacks: store a sample; the function that holds pc. */
 int session_emit_sample(void *ctx, const struct hp_sample *smp);
+uint64_t session_func_start(void *ctx, uint32_t pid, uint64_t pc);
 /* offcpu's: an off-CPU row whose stack was cut, held the same way. */
 int session_hold_offcpu(void *ctx, const struct hp_sample *smp, uint64_t func, uint64_t sp);
-uint64_t session_func_start(void *ctx, uint32_t pid, uint64_t pc);
 /* Drop the maps of the processes that exited before the last on_poll. */
 void session_release_exited(struct hp_session *s);
 /* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */

@@ -198,41 +198,33 @@ static int joinable(struct hp_session *s, uint32_t pid)
 	return s->join && (!s->o->pyremote || !pyremote_probe(s->o->pyremote, pid));
 }
 
-/* The unwinding of pid's pcs[0..n) needed stack bytes above a copy the
- * kernel ended early: at a page not present (a frame not touched yet) when
- * the last frame has unwind information, else past code without it (a
- * guess, as at the stack's end of an exec). */
-static int copy_ended_early(struct hp_session *s, uint32_t pid, uint32_t n)
-{
-	return unwinder_func_start(s->uw, pid, s->pcs[n - 1] - (n > 1)) ? HP_STACK_END_HOLE
-									  : HP_STACK_END_STOPPED;
-}
+/* Where the unwinding of pid's pcs[0..n) (just unwound) stopped for want
+ * of stack bytes: the outermost frame's function (its start; 0 when no
+ * unwind table covers it) and SP, what a later sample of the thread must
+ * have to complete it (stackjoin.h). */
+struct cut_at {
+	uint64_t func, sp;
+};
 
-/* Where smp's stack (pcs[0..n), just unwound) was cut for want of stack
- * bytes, for a later sample of its thread to complete (stackjoin.h): the
- * outermost frame's function and SP. Returns 0 (and *func 0) when it was
- * not, or cannot be completed. */
-static int cut_key(struct hp_session *s, const struct hp_sample *smp, uint32_t n, int end,
-		   uint64_t *func, uint64_t *sp)
+static struct cut_at cut_at(struct hp_session *s, uint32_t pid, uint32_t n)
 {
 	int nsps;
-	*func = *sp = 0;
-	if (!n || (end != HP_STACK_END_CUT && end != HP_STACK_END_HOLE) || !joinable(s, smp->pid))
-		return 0;
 	const uint64_t *sps = unwinder_sps(s->uw, &nsps);
-	if ((uint32_t)nsps < n)
-		return 0;
-	*func = unwinder_func_start(s->uw, smp->pid, s->pcs[n - 1] - (n > 1));
-	*sp = sps[n - 1];
-	return *func != 0;
+	struct cut_at c = { 0, 0 };
+	if (n && (uint32_t)nsps >= n) {
+		c.func = unwinder_func_start(s->uw, pid, s->pcs[n - 1] - (n > 1));
+		c.sp = sps[n - 1];
+	}
+	return c;
 }
 
-/* A sample cut for want of stack bytes: held for a later sample of its
- * thread to complete. Returns 1 when held. */
-static int hold_cut(struct hp_session *s, const struct hp_sample *smp, uint32_t n, int end)
+/* Is smp, whose unwinding ended so, to be held until a later sample of
+ * its thread completes it? */
+static int to_hold(struct hp_session *s, const struct hp_sample *smp, int end,
+		   struct cut_at cut)
 {
-	uint64_t func, sp;
-	return cut_key(s, smp, n, end, &func, &sp) && stackjoin_hold(s->join, smp, func, sp);
+	return cut.func && (end == HP_STACK_END_CUT || end == HP_STACK_END_HOLE) &&
+	       joinable(s, smp->pid);
 }
 
 int session_hold_offcpu(void *ctx, const struct hp_sample *smp, uint64_t func, uint64_t sp)
@@ -464,6 +456,7 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	uint64_t id, what = 0;
 	uint32_t n = 0, skip = 0;
 	enum hp_stack_end end = HP_STACK_END_UNKNOWN;
+	struct cut_at cut = { 0, 0 };
 	int err;
 
 	if ((err = perf_sample_id(rec, size, s->sample_type, &id)))
@@ -495,8 +488,14 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 		n = (uint32_t)unwind_sample(s->uw, ps.pid, ps.regs, ps.stack, ps.stack_dyn_size,
 					    s->pcs, HP_MAX_FRAMES - (int)skip, &end);
 		s->res->unwind_ns += hp_now_ns() - t;
-		if (end == HP_STACK_END_CUT && ps.stack_dyn_size < ps.stack_size)
-			end = copy_ended_early(s, ps.pid, n);
+		int early = ps.stack_dyn_size < ps.stack_size;
+		if (end == HP_STACK_END_CUT && (early || joinable(s, ps.pid)))
+			cut = cut_at(s, ps.pid, n);
+		/* The kernel ended the copy early: at a page not present (a frame
+		 * not touched yet) when the last frame has unwind information,
+		 * else past code without it (a guess, as at an exec's stack end). */
+		if (end == HP_STACK_END_CUT && early)
+			end = cut.func ? HP_STACK_END_HOLE : HP_STACK_END_STOPPED;
 	} else if (!skip) {
 		s->pcs[n++] = ps.ip;
 	}
@@ -508,14 +507,13 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	else
 		smp->nr_frames = skip + session_locate(s, ps.pid, s->pcs, n, 0, smp->frames + skip);
 	smp->unwind = end;
+	int hold = to_hold(s, smp, end, cut);
 	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
-		uint64_t func, sp;
-		cut_key(s, smp, n, end, &func, &sp);
-		note_err(s, offcpu_sample(s->oc, s->st, smp, func, sp));
+		note_err(s, offcpu_sample(s->oc, s->st, smp, hold ? cut.func : 0, cut.sp));
 		return 0;
 	}
 
-	if (!hold_cut(s, smp, n, end)) {
+	if (!(hold && stackjoin_hold(s->join, smp, cut.func, cut.sp))) {
 		release_held(s, smp, skip, n, end);
 		note_err(s, store_add_sample(s->st, smp));
 	}
