@@ -146,14 +146,20 @@ static void kib(int64_t bytes, char *buf, size_t n)
 
 const char *census_describe(const struct hp_census *c, char *buf, size_t n)
 {
+	return census_describe_defined(c, "", buf, n);
+}
+
+const char *census_describe_defined(const struct hp_census *c, const char *definition,
+				    char *buf, size_t n)
+{
 	char size[32];
 	double p = census_complete_pct(c);
 	if (p < 0) {
-		snprintf(buf, n, "complete stacks: n/a (%s)",
-			 c->samples == 0 ? "no samples" : "not recorded in this file");
+		snprintf(buf, n, "complete stacks: n/a (%s)%s",
+			 c->samples == 0 ? "no samples" : "not recorded in this file", definition);
 		return buf;
 	}
-	int len = snprintf(buf, n, "%.1f%% complete stacks", p);
+	int len = snprintf(buf, n, "%.1f%% complete stacks%s", p, definition);
 	if (c->cut > 0 && len >= 0 && (size_t)len < n) {
 		kib(c->stack_size, size, sizeof(size));
 		len += snprintf(buf + len, n - (size_t)len, ", %.1f%% cut by the %s stack copy",

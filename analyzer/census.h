@@ -68,5 +68,9 @@ double census_complete_pct(const struct hp_census *c);
  * stack page the kernel could not copy"), or
  * "complete stacks: n/a (no samples)". Returns buf. */
 const char *census_describe(const struct hp_census *c, char *buf, size_t n);
+/* The same with definition (" (reaching ...)") right after the complete
+ * figure, before the cut and hole figures. */
+const char *census_describe_defined(const struct hp_census *c, const char *definition,
+				    char *buf, size_t n);
 
 #endif

@@ -453,17 +453,13 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 		text_header_simulated(out, p);
 	} else {
 		struct hp_census census;
-		char stacks[160];
+		char stacks[224];
 		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: "
 			"%s\n", p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0",
 			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
 		census_from_profile(p, &census);
-		/* the definition right after the figure it defines, before the others */
-		const char *d = census_describe(&census, stacks, sizeof(stacks));
-		const char *rest = strstr(d, "complete stacks, ");
-		int head = rest ? (int)(rest - d) + 15 : (int)strlen(d);
-		fprintf(out, "  stacks:    %.*s (reaching the program entry or a thread start)%s\n",
-			head, d, rest ? rest + 15 : "");
+		fprintf(out, "  stacks:    %s\n", census_describe_defined(&census,
+			" (reaching the program entry or a thread start)", stacks, sizeof(stacks)));
 	}
 	const char *sampling = profile_meta(p, "sampling");
 	if (sampling && strncmp(sampling, "perf_event", 10) && !sim)

@@ -178,6 +178,13 @@ static void check_describe(void)
 	c.cut = 0;
 	CHECK(!strcmp(census_describe(&c, buf, sizeof(buf)),
 		      "90.0% complete stacks, 4.0% stopped at a stack page the kernel could not copy"));
+	/* report's: the definition right after the figure it defines */
+	CHECK(!strcmp(census_describe_defined(&c, " (def)", buf, sizeof(buf)),
+		      "90.0% complete stacks (def), 4.0% stopped at a stack page the kernel could "
+		      "not copy"));
+	c = (struct hp_census){ .samples = 0, .complete = 0 };
+	CHECK(!strcmp(census_describe_defined(&c, " (def)", buf, sizeof(buf)),
+		      "complete stacks: n/a (no samples) (def)"));
 }
 
 static void check_names(void)
