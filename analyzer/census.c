@@ -90,29 +90,37 @@ int census_of_profile(const struct hp_profile *p, struct hp_census *out)
 	return k.err;
 }
 
-static int64_t meta_int(const char *v, int64_t dflt)
+/* The run_info figures through get (a key's integer, else dflt). */
+static void census_from(int64_t (*get)(void *src, const char *key, int64_t dflt), void *src,
+			struct hp_census *out)
 {
+	out->samples = get(src, "samples", -1);
+	out->complete = get(src, "complete_stacks", -1);
+	out->cut = get(src, "cut_stacks", 0);
+	out->hole = get(src, "hole_stacks", 0);
+	out->joined = get(src, "joined_stacks", 0);
+	out->stack_size = get(src, "stack_size", 0);
+}
+
+static int64_t profile_int(void *p, const char *key, int64_t dflt)
+{
+	const char *v = profile_meta(p, key);
 	return v && *v ? strtoll(v, NULL, 10) : dflt;
+}
+
+static int64_t store_int(void *st, const char *key, int64_t dflt)
+{
+	return store_get_meta_int(st, key, dflt);
 }
 
 void census_from_profile(const struct hp_profile *p, struct hp_census *out)
 {
-	out->samples = meta_int(profile_meta(p, "samples"), -1);
-	out->complete = meta_int(profile_meta(p, "complete_stacks"), -1);
-	out->cut = meta_int(profile_meta(p, "cut_stacks"), 0);
-	out->hole = meta_int(profile_meta(p, "hole_stacks"), 0);
-	out->joined = meta_int(profile_meta(p, "joined_stacks"), 0);
-	out->stack_size = meta_int(profile_meta(p, "stack_size"), 0);
+	census_from(profile_int, (void *)p, out);
 }
 
 void census_from_store(struct hp_store *st, struct hp_census *out)
 {
-	out->samples = store_get_meta_int(st, "samples", -1);
-	out->complete = store_get_meta_int(st, "complete_stacks", -1);
-	out->cut = store_get_meta_int(st, "cut_stacks", 0);
-	out->hole = store_get_meta_int(st, "hole_stacks", 0);
-	out->joined = store_get_meta_int(st, "joined_stacks", 0);
-	out->stack_size = store_get_meta_int(st, "stack_size", 0);
+	census_from(store_int, st, out);
 }
 
 /* n of all as a percentage rounded to one decimal, but never to 0.0 or
