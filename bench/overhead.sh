@@ -8,7 +8,8 @@
 #   bench/overhead.sh [BUILD_DIR] [PAIRS] [-- HPPROF-RUN-OPTIONS...]
 #
 # Prints per pair the ratios, then the medians of the profiled/bare ratios
-# (wall and CPU) for hpprof and for perf record, hpprof's own CPU (the
+# (wall and CPU) for hpprof, for perf record and for the floor (the
+# kernel's sampling alone, bench/stackcopy.c, when built), hpprof's own CPU (the
 # command's minus what julia's truth line says julia used), the target's own duration under hpprof (run_info
 # duration_ns) against its bare wall time, and the load average before and
 # after: on a shared machine the figures mean little when the load exceeds
@@ -98,10 +99,20 @@ perf_run() {
 	[ -n "$PERF" ] || return 0
 	timed perf "$PERF" record -q -e cpu-clock -F 1000 --call-graph dwarf -o "$W/p.data" "$JULIA"
 }
+# The floor: the kernel's part of sampling alone (bench/stackcopy.c: the
+# cpu-clock events opened as hpprof opens them, 1 kHz, the 64 KiB stack
+# copy, records dropped unread), which any sampler that copies stacks for
+# DWARF unwinding pays in the target; what hpprof costs above it is its own.
+SC="$BUILD/bench/hp_stackcopy"
+floor_run() {
+	[ -x "$SC" ] || return 0
+	timed floor "$SC" 65528 1000 "$JULIA"
+}
 i=0
 while [ $i -lt "$N" ]; do
 	if [ $((i % 2)) -eq 0 ]; then
 		timed bare "$JULIA"
+		floor_run
 		base_run "$@"
 		this_run "$@"
 		perf_run
@@ -109,6 +120,7 @@ while [ $i -lt "$N" ]; do
 		perf_run
 		this_run "$@"
 		base_run "$@"
+		floor_run
 		timed bare "$JULIA"
 	fi
 	sqlite3 "$W/h.db" "SELECT value FROM run_info WHERE key = 'duration_ns'" >>"$W/dur" 2>/dev/null ||
@@ -143,6 +155,13 @@ if [ -n "$PERF" ]; then
 	pc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "perf" { h[++nh] = $3 }
 		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
 	printf 'median ratio, perf record --call-graph dwarf / bare:  wall %.3f   CPU %.3f\n' "$pw" "$pc"
+fi
+if [ -x "$SC" ]; then
+	fw=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "floor" { h[++nh] = $2 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	fc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "floor" { h[++nh] = $3 }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	printf 'median ratio, the floor (the kernel sampling at 1 kHz with 64 KiB stack copies, records dropped; bench/stackcopy.c) / bare:  wall %.3f   CPU %.3f\n' "$fw" "$fc"
 fi
 if [ -n "$BASE" ]; then
 	bwr=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "base" { h[++nh] = $2 }
