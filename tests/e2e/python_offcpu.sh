@@ -13,8 +13,8 @@
 #             measured sleep within 15% + 1 ms per sleep (the allowance:
 #             the time between waiter's clock reads and the switches, a
 #             stack sample lost; measured: within 0.5%); waiter and busy
-#             are one function each (the off-CPU samples' Python lines
-#             numbered as the agent's); the CPU samples stay merged (>= 99%
+#             are one function each and each Python line one location
+#             (the off-CPU samples' Python lines numbered as the agent's); the CPU samples stay merged (>= 99%
 #             of those of Python code, as e2e_python_julia asks) and are
 #             still the agent's (python_frames "in the target");
 #             `report --weight off` names waiter. Before: off_cpu NULL, no
@@ -71,6 +71,12 @@ launched)
 		exit !(d <= tol) }' || fail "waiter's off-CPU time is not its own measured sleep"
 	assert_eq "functions named waiter" "$(q a.db "SELECT count(*) FROM functions WHERE name = 'waiter'")" 1
 	assert_eq "functions named busy" "$(q a.db "SELECT count(*) FROM functions WHERE name = 'busy'")" 1
+	# one location per Python line (two numberings of the module gave the
+	# off-CPU samples' main line 43 a second location)
+	assert_eq "Python lines of sleep_busy.py with more than one location" "$(q a.db "SELECT count(*)
+		FROM (SELECT lf.function_id, lf.line FROM location_frames lf
+		JOIN locations l ON l.id = lf.location_id JOIN modules m ON m.id = l.module_id
+		WHERE m.path LIKE '[python] %sleep_busy.py' GROUP BY 1, 2 HAVING count(*) > 1)")" 0
 	case "$(fact a.db python_frames)" in "in the target"*) ;;
 		*) fail "python_frames is not the agent's: $(fact a.db python_frames)" ;; esac
 	m=$(fact a.db python_merged) t=$(fact a.db python_truncated)
