@@ -37,3 +37,7 @@ hp_script_test(bench_python_attach bench ../bench/python_attach.sh)
 hp_script_test(bench_python_pingpong bench ../bench/python_pingpong.sh)
 set_tests_properties(bench_python_pingpong PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
 set_tests_properties(bench_python_attach PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
+# Off-CPU recording of a launched CPython under the preload agent: hpprof's
+# and the target's CPU, on / --no-off-cpu (docs/offcpu.md).
+hp_script_test(bench_python_offcpu bench ../bench/python_offcpu.sh)
+set_tests_properties(bench_python_offcpu PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)

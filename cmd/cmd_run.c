@@ -625,7 +625,8 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		return 1;
 	}
 	ret = 1;
-	if (run_choose_sampler(&o, targv[0]) || run_launch_python(&o) || run_setup_events(&o, &re) ||
+	if (run_choose_sampler(&o, targv[0]) || run_offcpu_choose(&o) || run_launch_python(&o) ||
+	    run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;
 	run_phase(&clock, "events, previous profile");
@@ -643,12 +644,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	run_phase(&clock, "fork of the target");
 	o.s.fault_event = (int)(re.set.n + 1);
 	o.s.offcpu_event = o.s.fault_event + 1;
-	/* Off-CPU time by default where its switch-out stacks can be taken
-	 * (kernel-mode sampling allowed): it costs the CPU-bound julia kernel
-	 * nothing measurable and a switch flood what perf's costs (docs/offcpu.md,
-	 * "The default"). Not for a live view, whose table is of CPU time. */
-	o.s.off_cpu = o.off_cpu == 1 ||
-		      (o.off_cpu < 0 && !o.live && !o.agent && kaccess_kernel_allowed());
 	/* What ran is in the file's first commit: an interrupted profile says it.
 	 * That commit, and SQLite's open, are made once the program runs
 	 * (run_create_store), unless attaching or for a live view. */
@@ -689,7 +684,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	}
 	run_write_events(st, &o, &re, &res);
 	result_facts(&rec, &o, &res);
-	if (o.pyremote)
+	if (o.pyremote && !o.agent)          /* the agent's: its off-CPU note (run_offcpu.c) */
 		pyremote_facts(o.pyremote, &rec.f);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));

@@ -108,7 +108,7 @@ struct run_record {
 	struct hp_run_facts f;
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
-	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[320], jit_maps[128];
+	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[768], jit_maps[128];
 	struct utsname uts;
 };
 
@@ -271,6 +271,11 @@ void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_
 
 struct hp_run_facts;
 
+/* Whether the session records off-CPU time (o->s.off_cpu): --off-cpu,
+ * else by default where kernel-mode sampling is allowed, with perf or
+ * under the preload agent of a Python program; never by default for a
+ * live view. Returns 0. */
+int run_offcpu_choose(struct run_opts *o);
 /* The events row of the off-CPU intervals (measured, or why not). */
 void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 		      const struct hp_session_result *res);

@@ -112,6 +112,19 @@ int run_launch_python(struct run_opts *o)
 {
 	struct hp_pyremote *r;
 	int err;
+	if (o->agent && o->python && o->s.off_cpu && !o->nattach) {
+		/* the agent samples CPU time with Python frames; the off-CPU
+		 * events' switch-out stacks get theirs as an attached process's
+		 * do: the BPF reader, loaded before the fork (the target is
+		 * Python: the events it inherits carry it), else read late */
+		if ((err = pyremote_new(&r)))
+			return err;
+		if (!strcmp(o->agent_tag, "Python frames"))
+			pyremote_bpf_early(r);
+		o->pyremote = r;
+		o->s.pyremote = r;
+		return 0;
+	}
 	if (!o->python || o->agent || o->alloc || o->nattach)
 		return 0;
 	if ((err = pyremote_new(&r)))

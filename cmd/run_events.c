@@ -196,6 +196,8 @@ static void write_agent_events(struct hp_store *st, const struct run_opts *o,
 				    " in CPython 3.11 processes only";
 		store_add_event(st, &ev);
 	}
+	if (o->s.off_cpu)                 /* the waits, by perf's context-switch events */
+		run_offcpu_event(st, o, res);
 }
 
 /* events table: 0 = sampler, 1..N = every requested counter (measured or

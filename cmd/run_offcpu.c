@@ -4,12 +4,30 @@
  * that say whether they were recorded, and if not why (docs/offcpu.md).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/run.h"
 #include "collector/events.h"
+#include "collector/kaccess.h"
+#include "collector/pyremote.h"
 #include "common/log.h"
 #include "common/runfacts.h"
 #include "common/store.h"
+
+int run_offcpu_choose(struct run_opts *o)
+{
+	/* Off-CPU time by default where its switch-out stacks can be taken
+	 * (kernel-mode sampling allowed): it costs the CPU-bound julia kernel
+	 * nothing measurable and a switch flood what perf's costs (docs/offcpu.md,
+	 * "The default"). Not for a live view, whose table is of CPU time. A
+	 * Python program the preload agent samples gets it too: the agent
+	 * samples CPU time, perf the waits (docs/offcpu.md, "Under the preload
+	 * agent"); another agent run only when asked for (--off-cpu). */
+	int python_agent = o->agent && !strcmp(o->agent_tag, "Python frames");
+	o->s.off_cpu = o->off_cpu == 1 || (o->off_cpu < 0 && !o->live &&
+					   (!o->agent || python_agent) && kaccess_kernel_allowed());
+	return 0;
+}
 
 void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 		      const struct hp_session_result *res)
@@ -28,12 +46,25 @@ void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 	store_add_event(st, &ev);
 }
 
+/* Under the agent: how the waits' stacks got their Python frames, after
+ * buf's "yes..." and on stderr. */
+static void offcpu_python_note(const struct run_opts *o, char *buf, size_t len)
+{
+	char note[512];
+	size_t n = strlen(buf);
+	if (!o->agent || !pyremote_offcpu_note(o->pyremote, note, sizeof(note)))
+		return;
+	hp_info("off-CPU time: %s", note);
+	if (!strcmp(buf, "yes"))
+		snprintf(buf + n, len - n, " (%s)", note);
+	else
+		snprintf(buf + n, len - n, "; %s", note);
+}
+
 const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 			     const struct hp_session_result *r, char *buf, size_t len)
 {
 	char reason[HP_EVENT_REASON_MAX];
-	if (o->agent)
-		return o->off_cpu == 1 ? "no (the preload agent samples CPU time only)" : NULL;
 	if (!o->s.off_cpu)
 		return NULL;
 	if (r->offcpu_err) {
@@ -58,6 +89,7 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 	} else {
 		snprintf(buf, len, "yes");
 	}
+	offcpu_python_note(o, buf, len);
 	f->offcpu_sampled = (int64_t)r->offcpu_sampled;
 	f->offcpu_no_stack = (int64_t)r->offcpu_no_stack;
 	/* With the switch records gated, the intervals outside their "on"

@@ -13,6 +13,7 @@
 #include "cmd/run.h"
 #include "collector/events.h"
 #include "collector/launch.h"
+#include "collector/pyremote.h"
 #include "collector/streamfeed.h"
 #include "common/allocproto.h"
 #include "common/error.h"
@@ -163,5 +164,7 @@ int run_feed_setup(struct run_opts *o, struct hp_streamfeed **feed, const char *
 		return -1;
 	}
 	streamfeed_attach(*feed, &o->s);
+	if (o->agent)        /* the off-CPU samples' Python lines numbered as the agent's */
+		pyremote_share_locations(o->pyremote, streamfeed_pyfeed(*feed));
 	return 0;
 }

@@ -58,12 +58,22 @@ int pyremote_new(struct hp_pyremote **out)
 	return 0;
 }
 
+void pyremote_share_locations(struct hp_pyremote *r, struct hp_pyfeed *f)
+{
+	if (!r || !f || r->locs_shared)
+		return;
+	pyfeed_free(r->locs);
+	r->locs = f;
+	r->locs_shared = 1;
+}
+
 void pyremote_free(struct hp_pyremote *r)
 {
 	if (!r)
 		return;
 	pyframes_free(r->pf);
-	pyfeed_free(r->locs);
+	if (!r->locs_shared)
+		pyfeed_free(r->locs);
 	hmap_release(&r->tstates);
 	hmap_release(&r->probed);
 	hmap_release(&r->execed);
@@ -580,6 +590,27 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	if (r->cut)
 		*end = HP_STACK_END_DEEP;        /* the outer Python frames were dropped */
 	return (uint32_t)got;
+}
+
+const char *pyremote_offcpu_note(const struct hp_pyremote *r, char *buf, size_t len)
+{
+	uint64_t all = r ? pyfeed_counts_all(&r->n) : 0;
+	if (!all)
+		return NULL;
+	int n = snprintf(buf, len, "Python frames in %llu of %llu switch-out stacks of Python"
+			 " threads (", (unsigned long long)(r->n.merged + r->n.truncated),
+			 (unsigned long long)all);
+	if (n < 0 || (size_t)n >= len)
+		return buf;
+	if (r->bpf_state == 1)
+		snprintf(buf + n, len - (size_t)n, "%llu read at the switch-out by the BPF reader,"
+			 " %llu read from memory later%s%s)", (unsigned long long)r->bpf_read,
+			 (unsigned long long)r->late, r->bpf_off ? ": " : "",
+			 r->bpf_off ? r->bpf_off_why : "");
+	else
+		snprintf(buf + n, len - (size_t)n, "read from memory later, callers may be those of"
+			 " a later call: %s)", r->bpf_why[0] ? r->bpf_why : "BPF reader not tried");
+	return buf;
 }
 
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)

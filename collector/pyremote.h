@@ -36,6 +36,14 @@ struct hp_pyremote;
 int pyremote_new(struct hp_pyremote **out);
 void pyremote_free(struct hp_pyremote *r);
 
+/* Number the Python frames' locations with f's (the preload agent's
+ * pyfeed, which must outlive r's use): a launched Python whose CPU
+ * samples the agent takes and whose off-CPU samples r merges gets one
+ * location per Python line, not two numberings of one "[python] FILE"
+ * module (docs/python.md). */
+struct hp_pyfeed;
+void pyremote_share_locations(struct hp_pyremote *r, struct hp_pyfeed *f);
+
 /* Looks at pid: 1 when hpprof can read its Python frames, 0 when it
  * runs no Python, or one it cannot read (then said on stderr once, with
  * pyruntime_note's text, and kept for run_info). The answer is kept until
@@ -94,6 +102,11 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 			 uint32_t tid, uint64_t time, unsigned kind, const uint64_t *regs, const uint8_t *stack,
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max);
+
+/* Under the preload agent, whose samples give the python_* facts: how
+ * the off-CPU samples (the only ones r sees then) got their Python
+ * frames, in buf; NULL when r saw no sample of a Python thread. */
+const char *pyremote_offcpu_note(const struct hp_pyremote *r, char *buf, size_t len);
 
 /* The run_info facts (python_frames, python_version, the counts). Strings
  * stay valid until pyremote_free. */

@@ -30,6 +30,7 @@ enum probe { PROBE_PYTHON = 1, PROBE_UNSUPPORTED = 2, PROBE_NONE = 3 };
 struct hp_pyremote {
 	struct pyframes *pf;
 	struct hp_pyfeed *locs;        /* only for pyfeed_location's caches */
+	int locs_shared;               /* locs is the agent's (pyremote_share_locations) */
 	struct hp_hmap tstates;        /* key2(pid, tid) -> PyThreadState address */
 	struct hp_hmap probed;         /* pid -> enum probe | maps_gen at the probe << 2 */
 	uint64_t maps_gen;             /* bumped when mapping records may have been lost */

@@ -91,7 +91,7 @@ static void store_memory(struct hp_session *s)
 }
 
 /* A threads row for tid the first time one of its samples comes. */
-static int note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_rel)
+int session_note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_rel)
 {
 	uint64_t key = (uint64_t)tid | 1ull << 32, seen;
 	char path[64], comm[64];
@@ -116,7 +116,7 @@ static int store_located(struct hp_session *s, uint32_t pid, uint32_t tid, uint6
 	smp->nr_counters = 0;
 	smp->unwind = end;
 	smp->nr_frames = n;
-	int err = note_thread(s, pid, tid, smp->t_ns);
+	int err = session_note_thread(s, pid, tid, smp->t_ns);
 	if (!err)
 		err = store_add_sample(s->st, smp);
 	if (err && !s->err)
@@ -246,6 +246,8 @@ static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusa
 static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rusage *ru)
 {
 	session_disable_events(s);
+	if (s->offcpu_only)
+		session_offcpu_disable(s);
 	if (!s->o->kill_at_end) {
 		s->res->detached = 1;
 		return 0;
@@ -421,7 +423,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	s->gate_on = 1;
 	s->rec_on = 1;
 	s->gate_pi = 1.0;
-	if (o->off_cpu && !o->no_perf &&
+	if (o->off_cpu &&
 	    (err = offcpu_new(o->offcpu_event, hz * (unsigned)(ncpu > 0 ? ncpu : 1), &s->oc)))
 		return err;
 	/* the cut waits' switch-in counts (CONFIG_SCHED_INFO) */
@@ -493,6 +495,9 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		launch_abort(&l);
 		goto out_release;
 	}
+	/* the preload agent samples CPU time; perf the off-CPU time, if it may */
+	if (o->no_perf && o->off_cpu && (err = session_open_offcpu_events(s, l.pid)))
+		hp_debug(HP_DBG_PERF, 1, "no off-CPU events: %s", hp_strerror(err));
 	install_signals(&oi, &ot, &oh);
 	s->t0 = hp_now_ns();
 	s->preexec_rss = memwatch_rss_now((uint32_t)l.pid);

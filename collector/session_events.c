@@ -175,7 +175,13 @@ void session_kernel_access(struct hp_session *s)
 	res->kernel_samples = !s->o->no_perf;
 	res->kernel_why[0] = '\0';
 	s->kernel_chain = 0;
-	if (s->o->no_perf)
+	/* the preload agent's run with off-CPU events: their switch-out
+	 * samples are kernel-mode ones, taken when perf may sample the kernel */
+	if (s->o->no_perf && s->o->off_cpu && !s->o->nattach && kaccess_kernel_allowed())
+		res->kernel_samples = 1;
+	else if (s->o->no_perf && s->o->off_cpu && !s->o->nattach)
+		kaccess_why_no_samples(res->kernel_why, sizeof(res->kernel_why));
+	if (!res->kernel_samples)
 		return;
 	s->kernel_chain = kaccess_kallsyms_visible();
 	if (!s->kernel_chain)
@@ -283,6 +289,8 @@ static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 		hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring", r,
 			 strerror(-err));
 		memset(sw, 0, sizeof(*sw));
+		if (s->offcpu_only)                /* no CPU ring to write into */
+			return err;
 	}
 	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, sw->meta ? sw->fd : s->rings[r].fd) < 0 ? -errno
 											  : 0;
@@ -374,6 +382,7 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.sample_regs_user = 0;
 	a.sample_type &= ~(uint64_t)(PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_USER);
 	a.context_switch = 1;
+	a.task = s->offcpu_only;           /* EXIT records: a thread's last interval dropped */
 	a.watermark = 1;                   /* the ring's owner sets when it wakes the loop */
 	a.wakeup_watermark = SWITCH_RING_PAGES(s) * 4096 / 4;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -484,11 +493,11 @@ void session_records_set(struct hp_session *s, int on)
  * the loop's poll see them. A ring moves to an index below its slot and
  * below every slot still to move (nrings + moved so far <= its own slot's
  * offset): no slot still to move is overwritten. */
-static void pack_switch_rings(struct hp_session *s)
+static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 {
 	s->nswitch = 0;
 	for (unsigned k = 0; k < 2; k++)
-		for (unsigned r = 0; r < s->nrings; r++) {
+		for (unsigned r = 0; r < nslots; r++) {
 			struct hp_ring *sw = k ? stack_slot(s, r) : switch_slot(s, r);
 			if (!sw->meta)
 				continue;
@@ -555,9 +564,41 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
-	pack_switch_rings(s);
+	pack_switch_rings(s, s->nrings);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
+}
+
+int session_open_offcpu_events(struct hp_session *s, pid_t pid)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), offline = 0;
+	rings_and_copy_sizes(s);
+	s->offcpu_only = 1;
+	if (ncpu > MAX_CPUS)
+		ncpu = MAX_CPUS;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int before = s->res->offcpu_err;
+		open_offcpu_sampler(s, pid, cpu, s->noff++);
+		/* an offline CPU refuses with ENODEV or EINVAL (as its sampler
+		 * does in session_open_events): skipped when another opens */
+		if (!before && (s->res->offcpu_err == -ENODEV || s->res->offcpu_err == -EINVAL)) {
+			offline = s->res->offcpu_err;
+			s->res->offcpu_err = 0;
+		}
+	}
+	pack_switch_rings(s, s->noff);
+	if (!s->nswitch) {
+		if (!s->res->offcpu_err)
+			s->res->offcpu_err = offline ? offline : -ENODEV;
+		return s->res->offcpu_err;
+	}
+	return 0;
+}
+
+void session_offcpu_disable(struct hp_session *s)
+{
+	session_gate_set(s, 0);
+	session_records_set(s, 0);
 }
 
 /* Keep fd of an attached thread's event for the end (-1 ignored). */
@@ -640,7 +681,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
-	pack_switch_rings(s);
+	pack_switch_rings(s, s->nrings);
 	/* The stack samplers first: a switch-out between the enabling of a
 	 * thread's SWITCH records and of its stack sampler was an interval of
 	 * the first "on" period without its stack (docs/offcpu.md, "Waits
@@ -685,6 +726,13 @@ void session_close_events(struct hp_session *s)
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
+	for (unsigned r = 0; r < s->noff; r++) {     /* offcpu_only: no CPU rings */
+		if (s->offcpu_fds[r] >= 0)
+			close(s->offcpu_fds[r]);
+		if (s->swrec_fds[r] >= 0)
+			close(s->swrec_fds[r]);
+	}
+	s->noff = 0;
 	/* the switch and stack rings' fds are swrec_fds[], offcpu_fds[] */
 	for (unsigned k = 0; k < s->nswitch; k++)
 		ring_unmap(&s->rings[s->nrings + k]);

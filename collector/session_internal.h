@@ -90,6 +90,10 @@ struct hp_session {
 	double gate_pi;                /* the last pi (< 1: gating, the loop keeps the beat) */
 	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */
 	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
+	int offcpu_only;               /* no_perf with off_cpu: only the off-CPU events are
+				        * open (the preload agent samples CPU time), their
+				        * rings [0, nswitch) (session_open_offcpu_events) */
+	unsigned noff;                 /* then: CPU slots of offcpu_fds[], swrec_fds[] */
 	int attach;                    /* profiling running processes (session_attach.c):
 				        * events are enabled at once, not at exec */
 	int *extra_fds;                /* attach: the other threads' events (into the rings) */
@@ -149,6 +153,15 @@ void session_no_kernel_samples(struct hp_session *s);
  * and the page-fault sampler redirected into its ring) and map the rings. */
 int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
+/* no_perf with off_cpu (a launched program the preload agent samples):
+ * only the off-CPU events, per online CPU on pid (enabled at its exec),
+ * their rings mapped and packed at [0, nswitch). Returns 0 or the error
+ * (in res->offcpu_err too): the run goes on without them. */
+int session_open_offcpu_events(struct hp_session *s, pid_t pid);
+/* Turn every off-CPU event off (--duration passed, offcpu_only). */
+void session_offcpu_disable(struct hp_session *s);
+/* A threads row for tid the first time one of its samples comes (no_perf). */
+int session_note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_rel);
 /* Attach: one sampler (and fault and off-CPU samplers) per CPU and thread
  * of tids[0..n), the first thread's holding the ring and the counters, the
  * others' written into its ring; all enabled at the end. Threads created

@@ -10,6 +10,7 @@
 
 #include "collector/memwatch.h"
 #include "collector/procmap.h"
+#include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "common/hmap.h"
 #include "common/log.h"
@@ -44,6 +45,10 @@ int session_add_process(struct hp_session *s, uint32_t pid, uint32_t ppid, uint3
 	char comm[64];
 	session_read_proc(pid, "comm", comm, sizeof(comm));
 	process_maps(s, pid, ppid, gen);
+	if (s->o->pyremote) {      /* off-CPU samples: the new image's Python, if any, */
+		pyremote_exec(s->o->pyremote, pid);
+		pyremote_probe(s->o->pyremote, pid);   /* told to the BPF reader now */
+	}
 	session_note_row(s, pid);
 	hmap_put(&s->refreshed, (uint64_t)pid | 1ull << 32, s->round);
 	memwatch_add(s->mw, pid);

@@ -479,6 +479,8 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 			pyremote_unused(s->o->pyremote, ps.pid, ps.tid, ps.time, PYBPF_OFFCPU);
 		return 0;
 	}
+	if (s->offcpu_only && !procmaps_count(s->pm, ps.pid))
+		refresh_maps(s, ps.pid);    /* before its stream announced it: unwinding needs them */
 	if ((ps.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
 		skip = kernel_frames(s, &ps, smp->frames);
 	if (s->o->call_graph == HP_CG_FP && ps.ips) {
@@ -509,6 +511,8 @@ static int handle_sample(struct hp_session *s, const uint8_t *rec, uint32_t size
 	smp->unwind = end;
 	int hold = to_hold(s, smp, end, cut);
 	if (what >> 32 == ID_OFFCPU) {          /* a switch-out: stored with its interval */
+		if (s->offcpu_only)            /* no FORK records: the thread's row */
+			note_err(s, session_note_thread(s, ps.pid, ps.tid, smp->t_ns));
 		note_err(s, offcpu_sample(s->oc, s->st, smp, hold ? cut.func : 0, cut.sp));
 		return 0;
 	}
@@ -554,7 +558,10 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 	case PERF_RECORD_EXIT:
 		if ((err = perf_parse_task(rec, size, &task)))
 			return err;
-		if (h->type == PERF_RECORD_FORK)
+		if (s->offcpu_only) {          /* the agent's stream tells the rest */
+			if (h->type == PERF_RECORD_EXIT)
+				offcpu_forget(s->oc, task.tid);
+		} else if (h->type == PERF_RECORD_FORK)
 			handle_fork(s, &task, t);
 		else
 			handle_exit(s, &task, t);

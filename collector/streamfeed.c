@@ -295,6 +295,11 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 	return alloctrack_write(f->track, st, f->t0, facts);
 }
 
+struct hp_pyfeed *streamfeed_pyfeed(struct hp_streamfeed *f)
+{
+	return f ? f->py : NULL;
+}
+
 void streamfeed_free(struct hp_streamfeed *f)
 {
 	if (!f)

@@ -53,6 +53,10 @@ void streamfeed_attach(struct hp_streamfeed *f, struct hp_session_opts *so);
 int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t samples,
 		      struct hp_run_facts *facts);
 
+/* The agent's Python samples' pyfeed (pyfeed.h), NULL without the agent. */
+struct hp_pyfeed;
+struct hp_pyfeed *streamfeed_pyfeed(struct hp_streamfeed *f);
+
 /* NULL is ignored. */
 void streamfeed_free(struct hp_streamfeed *f);
 

@@ -22,3 +22,8 @@ endforeach()
 foreach(c native latelib)
   hp_script_test(e2e_python_probes_${c} e2e e2e/python_probes.sh ${c})
 endforeach()
+# Off-CPU time of a launched CPython 3.11 under the preload agent
+# (tests/e2e/python_offcpu.sh).
+foreach(c launched nooff nobpf unpriv)
+  hp_script_test(e2e_python_offcpu_${c} e2e e2e/python_offcpu.sh ${c})
+endforeach()
