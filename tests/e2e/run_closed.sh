@@ -1,0 +1,47 @@
+#!/bin/sh
+# When `hpprof run` returns, its profile is finished and closed: one file
+# (no -wal, -shm, -journal nor temporary file beside it), in rollback-journal
+# mode (header bytes 18-19 are 1, read before anything opens it), intact,
+# with every sample the run stored and said. Since wave 14 the session's
+# teardown (events closed, rings unmapped) runs on a thread beside the
+# store's close and the store's file is made by a thread beside the events'
+# set-up (docs/performance.md, "Wave 14: serial wall"); neither may leave
+# the file unfinished or the command return before it is closed.
+. "$HP_SRC/tests/e2e/lib.sh"
+export XDG_CACHE_HOME="$T/cache"
+need_kernel julia
+closed() {    # closed NAME DB: the checks of a finished, closed profile
+	left=$(ls -A | grep -F "$2" | grep -vx "$2" || true)
+	[ -z "$left" ] || fail "$1: beside the profile when run returned: $left"
+	assert_eq "$1: journal mode bytes (18-19: 1 1, not WAL's 2 2)" \
+		"$(od -An -tu1 -j18 -N2 "$2" | tr -s ' ' | sed 's/^ //; s/ $//')" "1 1"
+	assert_eq "$1: integrity" "$(q "$2" "PRAGMA integrity_check")" ok
+	assert_eq "$1: the program's exit status" \
+		"$(q "$2" "SELECT value FROM run_info WHERE key = 'exit_status'")" 0
+}
+"$HPPROF" run -o c.db "$KDIR/hp-julia" >out.txt 2>err.txt || { cat err.txt; fail "hpprof run"; }
+closed julia c.db
+said=$(sed -n "s/.*wrote 'c.db': \([0-9]*\) samples.*/\1/p" err.txt)
+stored=$(q c.db "SELECT COUNT(*) FROM samples WHERE event = 0")
+fact=$(q c.db "SELECT value FROM run_info WHERE key = 'samples'")
+assert_eq "samples said = stored" "$said" "$stored"
+assert_eq "samples fact = stored" "$fact" "$stored"
+# Every sample of the run: at the default 1 kHz, one per ms of the
+# sampled CPU time (task-clock, events row 1, the kernel's own total), less
+# what perf said it lost (0 unless the loop starved). Allowance 10%: the
+# kernel's frequency mode sets the period from the rate it measures, low
+# by a few samples at its first adjustments (1256 of 1258 here).
+tc=$(q c.db "SELECT total / 1000000 FROM events WHERE name = 'task-clock'")
+lost=$(q c.db "SELECT COALESCE((SELECT value FROM run_info WHERE key = 'lost_samples'), 0)")
+[ -n "$tc" ] && [ "$tc" -gt 500 ] || fail "no task-clock total ($tc ms)"
+assert_ge "stored + lost >= 90% of the task-clock ms" "$((10 * (stored + lost)))" "$((9 * tc))"
+assert_eq "the process row was ended" \
+	"$(q c.db "SELECT COUNT(*) FROM processes WHERE exe LIKE '%hp-julia' AND end_ns > 0")" 1
+# A short program, ten times: the end of the run comes right after the start.
+i=0
+while [ $i -lt 10 ]; do
+	"$HPPROF" run -q -o "s$i.db" /bin/true 2>"s$i.err" || { cat "s$i.err"; fail "run $i"; }
+	closed "short run $i" "s$i.db"
+	i=$((i + 1))
+done
+echo "PASS"
