@@ -81,21 +81,17 @@ static void *warmup_main(void *arg)
 	}
 }
 
-/* The symbolizer (its failure stops the run before the program starts). */
-static int warmup_prepare(struct symbol_warmup *w, struct run_opts *o)
+static int warmup_start(struct symbol_warmup *w, struct run_opts *o)
 {
+	struct hp_session_opts *so = &o->s;
 	char dir[PATH_MAX];
 	int err = w->sym ? 0 : symbolizer_new(&w->sym);
 	if (err)
 		return err;
 	symbolizer_set_raw_names(w->sym, o->raw_names);
-	return symbolizer_set_cache(w->sym, cmd_symbol_cache_dir(dir, sizeof(dir), o->no_cache));
-}
-
-/* The thread; without one, the end of the run reads every module. */
-static void warmup_start(struct symbol_warmup *w, struct run_opts *o)
-{
-	struct hp_session_opts *so = &o->s;
+	if ((err = symbolizer_set_cache(w->sym, cmd_symbol_cache_dir(dir, sizeof(dir),
+								     o->no_cache))))
+		return err;
 	w->done = 0;                  /* started again after a run that could not start */
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
@@ -103,10 +99,8 @@ static void warmup_start(struct symbol_warmup *w, struct run_opts *o)
 		w->started = 1;
 		so->on_module = warmup_push;
 		so->module_ctx = w;
-	} else {
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->cond);
 	}
+	return 0;
 }
 
 /* Stop the warm-up thread once it has read what is queued. */
@@ -125,17 +119,25 @@ static void warmup_stop(struct symbol_warmup *w)
 }
 
 /* The store of a launched run is opened once the program started
- * (on_started, run_output.c): the warm-up thread starts then too (its
- * queue is first fed by the first drain; its start, ~0.2-0.4 ms, was
- * serial before the program: docs/performance.md, "Wave 14"), and hears
- * of the store's locations from then on. */
+ * (on_started, run_output.c): the warm-up hears of its locations from
+ * then on. */
 struct prefetch_hook {
 	int (*started)(void *ctx, struct hp_store **st);
 	void *ctx;
 	struct symbol_warmup *w;
-	struct run_opts *o;
 	struct hp_store *st;
 };
+
+static int started_then_prefetch(void *ctx, struct hp_store **st)
+{
+	struct prefetch_hook *h = ctx;
+	int err = h->started(h->ctx, st);
+	if (!err && *st) {
+		h->st = *st;
+		store_on_location(h->st, warmup_push_addr, h->w);
+	}
+	return err;
+}
 
 static int prefetch_wanted(const struct symbol_warmup *w)
 {
@@ -143,44 +145,28 @@ static int prefetch_wanted(const struct symbol_warmup *w)
 	return w->started && !(no && *no && strcmp(no, "0"));
 }
 
-static int started_then_prefetch(void *ctx, struct hp_store **st)
-{
-	struct prefetch_hook *h = ctx;
-	int err = h->started(h->ctx, st);
-	if (err || !*st)
-		return err;
-	warmup_start(h->w, h->o);
-	if (prefetch_wanted(h->w)) {
-		h->st = *st;
-		store_on_location(h->st, warmup_push_addr, h->w);
-	}
-	return err;
-}
-
 /* One session, with the symbols read alongside (see struct symbol_warmup). */
 int run_session(struct run_opts *o, char **targv, struct hp_store *st,
 		struct symbol_warmup *w, struct hp_session_result *res)
 {
-	int err = warmup_prepare(w, o);
+	int err = warmup_start(w, o);
 	if (err) {
 		memset(res, 0, sizeof(*res));
 		hp_err("cannot start the symbolizer: %s", hp_strerror(err));
 		return err;
 	}
-	int late = !st && o->s.on_started;      /* a launched run's store, made late */
-	if (!late)
-		warmup_start(w, o);
 	if (o->live && o->live->start(o->live->ctx, o, targv, st)) {
 		memset(res, 0, sizeof(*res));
 		warmup_stop(w);
 		return -ECANCELED;
 	}
-	struct prefetch_hook h = { o->s.on_started, o->s.started_ctx, w, o, st };
-	if (late) {
+	struct prefetch_hook h = { o->s.on_started, o->s.started_ctx, w, st };
+	int prefetch = prefetch_wanted(w);
+	if (prefetch && st) {
+		store_on_location(st, warmup_push_addr, w);
+	} else if (prefetch && o->s.on_started) {
 		o->s.on_started = started_then_prefetch;
 		o->s.started_ctx = &h;
-	} else if (prefetch_wanted(w) && st) {
-		store_on_location(st, warmup_push_addr, w);
 	}
 	err = session_run(&o->s, targv, st, res);
 	o->s.on_started = h.started;       /* a retry (run_retry_with_agent) hooks again */
