@@ -649,19 +649,12 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	 * (run_create_store), unless attaching or for a live view. */
 	if (run_create_store(&o, targv, &late, rotated, &st))
 		goto out;
-	run_phase(&clock, st ? "store created, first commit" : "store file begun");
-	/* What the end of the run does not need, the session's teardown, goes
-	 * beside it (session_teardown_wait below); not under a live view. */
-	o.s.teardown_async = !o.live;
+	run_phase(&clock, st ? "store created, first commit" : "store file created");
 	err = run_session(&o, targv, st, &warm, &res);
 	run_phase(&clock, "session (the program ran)");
-	if (err == -HP_ENOPERF && !res.ran && !run_store_file_wait(&late) &&
+	if (err == -HP_ENOPERF && !res.ran &&
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
-	if (run_store_file_wait(&late)) {
-		ret = 1;                  /* said; the program never ran, nothing was made */
-		goto out;
-	}
 	if (err && !res.ran) {
 		ret = err == -ECANCELED ? 1 :      /* the live view could not start: it said why */
 		      o.nattach ? run_attach_error(err, &o, res.attach_bad_pid ? res.attach_bad_pid
@@ -721,7 +714,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 out:
 	if (early.pid > 0)
 		launch_abort(&early);         /* forked, never handed to a session */
-	run_store_file_wait(&late);       /* (waited for already on every path that made it) */
 	run_phase(&clock, "summary, warnings");
 	run_release_start(&re, &warm);     /* beside the close's syncs */
 	if (st && (err = store_close(st))) {
@@ -729,7 +721,6 @@ out:
 		if (!res.ran && ret == 0)
 			ret = 1;
 	}
-	session_teardown_wait(&res);       /* ended beside the close */
 	run_phase(&clock, "store closed");
 	run_events_release(&re);
 	run_symbols_release(&warm);

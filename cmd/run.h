@@ -130,12 +130,6 @@ struct run_late_store {
 	struct hp_store **st;
 	struct run_clock *clock;
 	int err;                       /* it failed after the program started: said */
-	/* The file, made by a thread while the session opens its events and
-	 * maps its rings (docs/performance.md, "Wave 14"): run_store_file_wait. */
-	pthread_t maker;
-	int making;                    /* the thread runs or was not waited for */
-	int file_err;                  /* its result: the file could not be made */
-	int rotated;                   /* undone when it could not */
 };
 /* The database before the program starts: all of it, with the first
  * commit of the facts known before the run (late->rec), when attaching
@@ -146,10 +140,6 @@ struct run_late_store {
  * behind, the rotation undone). */
 int run_create_store(struct run_opts *o, char **targv, struct run_late_store *late,
 		     int rotated, struct hp_store **st);
-/* Wait for the file's thread (nothing when there is none or it was waited
- * for); returns its error, said once (the rotation undone). The program is
- * let to exec only once the file exists (o->s.before_release). */
-int run_store_file_wait(struct run_late_store *late);
 
 /* --- cmd_run.c --- */
 

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,7 +15,6 @@
 #include "cmd/run.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "common/outfile.h"
 #include "common/store.h"
 
 /* An existing file at path may be replaced by a profile: it is an hpprof
@@ -138,55 +136,6 @@ static int open_store_late(void *ctx, struct hp_store **out)
 	return err;
 }
 
-/* The file's thread (run_create_store): the file exists or the error is
- * known by the time the session lets the program exec (before_release). */
-static void *make_file_main(void *arg)
-{
-	struct run_late_store *l = arg;
-	l->file_err = store_create_file(l->output);
-	return NULL;
-}
-
-int run_store_file_wait(struct run_late_store *l)
-{
-	if (!l->making)
-		return l->file_err;
-	pthread_join(l->maker, NULL);
-	l->making = 0;
-	if (l->file_err) {
-		hp_err("cannot create database '%s': %s", l->output, hp_strerror(l->file_err));
-		if (l->rotated)
-			run_undo_rotation(l->output);
-	}
-	return l->file_err;
-}
-
-static int file_made(void *ctx)
-{
-	return run_store_file_wait(ctx);
-}
-
-/* The file of a launched run, on a thread while the session opens its
- * events and maps its rings (the kernel zeroes ~14 MiB of them: ~2-4 ms
- * of the start), or here when no thread starts. */
-static int start_file(struct run_opts *o, struct run_late_store *late, int rotated)
-{
-	late->output = o->output;
-	late->rotated = rotated;
-	late->file_err = 0;
-	outfile_umask();                   /* read before the thread creates files */
-	pthread_attr_t attr;
-	int ok = !pthread_attr_init(&attr) && !pthread_attr_setstacksize(&attr, 256 << 10);
-	late->making = ok && !pthread_create(&late->maker, &attr, make_file_main, late);
-	if (ok)
-		pthread_attr_destroy(&attr);
-	if (!late->making)
-		return store_create_file(o->output);
-	o->s.before_release = file_made;
-	o->s.release_ctx = late;
-	return 0;
-}
-
 int run_create_store(struct run_opts *o, char **targv, struct run_late_store *late,
 		     int rotated, struct hp_store **st)
 {
@@ -195,7 +144,7 @@ int run_create_store(struct run_opts *o, char **targv, struct run_late_store *la
 		if (!(err = store_create(o->output, st)))
 			err = first_commit(o->output, late->rec, targv, o, st);
 	} else {
-		err = start_file(o, late, rotated);
+		err = store_create_file(o->output);
 	}
 	if (err) {
 		hp_err("cannot create database '%s': %s", o->output, hp_strerror(err));

@@ -66,18 +66,9 @@ static mode_t new_mode(const char *dest)
 	struct stat sb;
 	if (!stat(dest, &sb) && S_ISREG(sb.st_mode))
 		return sb.st_mode & 07777;
-	return 0666 & ~outfile_umask();
-}
-
-mode_t outfile_umask(void)
-{
-	static mode_t mask = (mode_t)-1;
-	if (mask == (mode_t)-1) {
-		mode_t m = umask(022);
-		umask(m);
-		mask = m;
-	}
-	return mask;
+	mode_t mask = umask(022);
+	umask(mask);
+	return 0666 & ~mask;
 }
 
 int outfile_temp(const char *dest, char *tmp, size_t len)

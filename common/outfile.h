@@ -41,11 +41,6 @@ int outfile_resolve(const char *path, char *resolved, size_t len, enum hp_outfil
  * errno. */
 int outfile_temp(const char *dest, char *tmp, size_t len);
 
-/* The process's umask, read once: reading it sets it for an instant
- * (umask(2)), so the first call must come before other threads create
- * files (run_create_store calls it before its file's thread). */
-mode_t outfile_umask(void);
-
 /* Rename tmp to dest; replace: 1 to replace an existing dest, 0 to fail
  * with -EEXIST when dest exists (RENAME_NOREPLACE, or link + unlink where
  * the file system lacks it). Returns 0 or a negative errno. */

@@ -8,13 +8,12 @@ export XDG_CACHE_HOME="$T/cache"
 "$HPPROF" --debug=run:1 run -q -o phases.db /bin/true >phases.out 2>phases.err ||
 	fail "hpprof --debug=run:1 run"
 cmp -s plain.out phases.out || fail "--debug=run:1 changed stdout"
-phases="start and options|events, previous profile|fork of the target|store file begun|\
+phases="start and options|events, previous profile|fork of the target|store file created|\
 session, program started|store opened, first commit|session (the program ran)|facts, JIT maps|\
 symbols, statistics, views|summary, warnings|store closed|released"
 # In this order: SQLite's open of the new file and its first commit come
 # after the program was let to start, beside it (docs/performance.md,
-# "Wave 12: before the program"); only the file is made before, by a
-# thread beside the events' set-up since wave 14 ("store file begun").
+# "Wave 12: before the program"); only the file is made before.
 grep -o '\[run\] phase [a-zA-Z(), ]*[a-z)]  *CPU ' phases.err |
 	sed 's/^\[run\] phase //; s/  *CPU $//' | tr '\n' '|' | sed 's/|$//' >order.txt
 assert_eq "the phases, each once, in order" "$(cat order.txt)" "$phases"
