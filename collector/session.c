@@ -498,10 +498,6 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	/* the preload agent samples CPU time; perf the off-CPU time, if it may */
 	if (o->no_perf && o->off_cpu && (err = session_open_offcpu_events(s, l.pid)))
 		hp_debug(HP_DBG_PERF, 1, "no off-CPU events: %s", hp_strerror(err));
-	if (o->before_release && (err = o->before_release(o->release_ctx))) {
-		launch_abort(&l);             /* the program never runs */
-		goto out_release;
-	}
 	install_signals(&oi, &ot, &oh);
 	s->t0 = hp_now_ns();
 	s->preexec_rss = memwatch_rss_now((uint32_t)l.pid);
@@ -530,10 +526,6 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	if (!err)
 		err = ferr;
 	restore_signals(&oi, &ot, &oh);
-	/* The end of the run no longer needs the events, rings and images:
-	 * their release (~1 ms: munmap, close) goes beside what follows. */
-	if (o->teardown_async && session_teardown_async(s))
-		return err;
 out_release:
 	session_release(s);
 	free(s);

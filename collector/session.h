@@ -94,18 +94,6 @@ struct hp_session_opts {
 	 * to its end, and session_run returns that error with res->ran set. */
 	int (*on_started)(void *ctx, struct hp_store **st);
 	void *started_ctx;
-	/* Called once the events are open, just before the launched program
-	 * is let to exec: what the caller set going beside the events' set-up
-	 * (the store's file, made on a thread: docs/performance.md, "Wave 14")
-	 * is waited for here. A negative return: the launch is aborted (the
-	 * program never runs) and session_run returns it, res->ran 0. */
-	int (*before_release)(void *ctx);
-	void *release_ctx;
-	/* 1: once the program ran, the session's teardown (closing the events,
-	 * unmapping the rings, freeing the unwinder's images: ~1 ms) runs on
-	 * a thread beside the caller's end of the run, which must call
-	 * session_teardown_wait(res) before it returns. */
-	int teardown_async;
 };
 
 struct hp_session_result {
@@ -158,7 +146,6 @@ struct hp_session_result {
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 	uint32_t adopted;              /* processes perf did not report (its fork record
 				        * lost), taken from their preload stream */
-	void *teardown;                /* the teardown's thread (opts teardown_async) */
 };
 
 /* Run argv under the profiler, writing to st (or to the store on_started
@@ -170,10 +157,6 @@ struct hp_session_result {
  * (kill_at_end: SIGTERM, SIGKILL after 2 s) or left running (detached). */
 int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_store *st,
 		struct hp_session_result *res);
-
-/* Wait for the teardown a session_run with opts->teardown_async left on a
- * thread (nothing when there is none). */
-void session_teardown_wait(struct hp_session_result *res);
 
 /* What session_run does with opts->nattach: profile the running processes
  * attach_pids (every thread, and the threads and processes they start),

@@ -176,10 +176,6 @@ void session_records_set(struct hp_session *s, int on);
 int session_setup(struct hp_session *s, const struct hp_session_opts *o, struct hp_store *st,
 		  struct hp_session_result *res);
 void session_teardown(struct hp_session *s);
-/* --- session_start.c, for session.c --- */
-/* Hand s's teardown and free to a thread (opts teardown_async): 1 when
- * handed, 0 when no thread could start (the caller releases it). */
-int session_teardown_async(struct hp_session *s);
 /* Drain the rings and move RSS readings to the store; returns the first
  * store error. */
 int session_pump(struct hp_session *s);

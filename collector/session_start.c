@@ -4,14 +4,11 @@
  * whose store could not be made then (opts.on_started failed: the store's
  * SQLite part comes after the release, docs/performance.md, "Wave 12"),
  * where the program runs to its end unprofiled, as after a store error in
- * the loop (docs/reliability.md, "Full disks"); and the session's
- * teardown on a thread once the program ended (opts teardown_async).
+ * the loop (docs/reliability.md, "Full disks").
  */
 #include <errno.h>
 #include <linux/perf_event.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -67,52 +64,4 @@ void session_run_unprofiled(struct hp_session *s, pid_t pid)
 	s->res->duration_ns = hp_now_ns() - s->t0;
 	s->res->exit_code = launch_exit_code(status);
 	s->res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
-/* The teardown's thread: closing the events and unmapping the rings
- * (~0.9 ms for the 14 MiB of a 2-CPU julia run), the unwinder's module
- * images (~0.3 ms), while the caller symbolizes and closes the store
- * (docs/performance.md, "Wave 14"). Nothing in it writes the profile. */
-struct session_releaser {
-	pthread_t thread;
-	struct hp_session *s;
-};
-
-static void *releaser_main(void *arg)
-{
-	struct session_releaser *r = arg;
-	session_teardown(r->s);
-	free(r->s);
-	return NULL;
-}
-
-int session_teardown_async(struct hp_session *s)
-{
-	struct session_releaser *r = malloc(sizeof(*r));
-	struct hp_session_result *res = s->res;    /* s is the thread's once it starts */
-	pthread_attr_t attr;
-	if (!r)
-		return 0;
-	r->s = s;
-	/* a small stack: the thread calls nothing deep */
-	int ok = !pthread_attr_init(&attr) && !pthread_attr_setstacksize(&attr, 256 << 10);
-	int started = ok && !pthread_create(&r->thread, &attr, releaser_main, r);
-	if (ok)
-		pthread_attr_destroy(&attr);
-	if (!started) {
-		free(r);
-		return 0;
-	}
-	res->teardown = r;
-	return 1;
-}
-
-void session_teardown_wait(struct hp_session_result *res)
-{
-	struct session_releaser *r = res ? res->teardown : NULL;
-	if (!r)
-		return;
-	pthread_join(r->thread, NULL);
-	free(r);
-	res->teardown = NULL;
 }
