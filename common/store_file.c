@@ -68,43 +68,20 @@ extern const uint16_t hp_schema_image_len[];
 extern const unsigned hp_schema_image_pages;
 extern const size_t hp_schema_image_page_size;
 
-/* The image in one write (31 pages of 4 KiB: one system call, not 31),
- * page by page when no buffer can be had. */
-static int write_all(int fd, const unsigned char *b, size_t len, off_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, b, len, off);
-		if (n <= 0)
-			return n < 0 && errno ? -errno : -EIO;
-		b += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 static int write_schema(int fd)
 {
 	unsigned char page[8192];
 	const unsigned char *p = hp_schema_image;
-	size_t size = hp_schema_image_page_size, total = (size_t)hp_schema_image_pages * size;
+	size_t size = hp_schema_image_page_size;
 	if (size > sizeof(page))
 		return -EINVAL;
-	unsigned char *buf = calloc(1, total);
-	int err = 0;
-	for (unsigned i = 0; !err && i < hp_schema_image_pages; p += hp_schema_image_len[i], i++) {
-		if (buf) {
-			memcpy(buf + (size_t)i * size, p, hp_schema_image_len[i]);
-			continue;
-		}
+	for (unsigned i = 0; i < hp_schema_image_pages; p += hp_schema_image_len[i], i++) {
 		memset(page, 0, size);
 		memcpy(page, p, hp_schema_image_len[i]);
-		err = write_all(fd, page, size, (off_t)i * (off_t)size);
+		if (pwrite(fd, page, size, (off_t)i * (off_t)size) != (ssize_t)size)
+			return errno ? -errno : -EIO;
 	}
-	if (buf && !err)
-		err = write_all(fd, buf, total, 0);
-	free(buf);
-	return err;
+	return 0;
 }
 
 void store_unlink(const char *path)
