@@ -246,8 +246,6 @@ static int wait_target(struct hp_session *s, pid_t pid, int *status, struct rusa
 static int duration_end(struct hp_session *s, pid_t pid, int *status, struct rusage *ru)
 {
 	session_disable_events(s);
-	if (s->offcpu_only)
-		session_offcpu_disable(s);
 	if (!s->o->kill_at_end) {
 		s->res->detached = 1;
 		return 0;

@@ -595,12 +595,6 @@ int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 	return 0;
 }
 
-void session_offcpu_disable(struct hp_session *s)
-{
-	session_gate_set(s, 0);
-	session_records_set(s, 0);
-}
-
 /* Keep fd of an attached thread's event for the end (-1 ignored). */
 static int keep_extra(struct hp_session *s, int fd)
 {
@@ -719,14 +713,10 @@ void session_close_events(struct hp_session *s)
 				close(s->counter_fds[r][i]);
 		if (s->fault_fds[r] >= 0)
 			close(s->fault_fds[r]);
-		if (s->offcpu_fds[r] >= 0)
-			close(s->offcpu_fds[r]);
-		if (s->swrec_fds[r] >= 0)
-			close(s->swrec_fds[r]);
 		ring_unmap(&s->rings[r]);
 		close(s->rings[r].fd);
 	}
-	for (unsigned r = 0; r < s->noff; r++) {     /* offcpu_only: no CPU rings */
+	for (unsigned r = 0; r < session_offcpu_slots(s); r++) {
 		if (s->offcpu_fds[r] >= 0)
 			close(s->offcpu_fds[r]);
 		if (s->swrec_fds[r] >= 0)

@@ -158,8 +158,6 @@ void session_close_events(struct hp_session *s);
  * their rings mapped and packed at [0, nswitch). Returns 0 or the error
  * (in res->offcpu_err too): the run goes on without them. */
 int session_open_offcpu_events(struct hp_session *s, pid_t pid);
-/* Turn every off-CPU event off (--duration passed, offcpu_only). */
-void session_offcpu_disable(struct hp_session *s);
 /* A threads row for tid the first time one of its samples comes (no_perf). */
 int session_note_thread(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_rel);
 /* Attach: one sampler (and fault and off-CPU samplers) per CPU and thread
@@ -242,6 +240,14 @@ int session_hold_offcpu(void *ctx, const struct hp_sample *smp, uint64_t func, u
 void session_release_exited(struct hp_session *s);
 /* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */
 void session_read_proc(uint32_t pid, const char *what, char *buf, size_t len);
+
+/* The CPU slots of offcpu_fds[] and swrec_fds[]: one per CPU ring, or
+ * without CPU rings (offcpu_only) the CPUs session_open_offcpu_events
+ * opened. */
+static inline unsigned session_offcpu_slots(const struct hp_session *s)
+{
+	return s->offcpu_only ? s->noff : s->nrings;
+}
 
 /* t (CLOCK_MONOTONIC ns) relative to the session's start. */
 static inline uint64_t session_rel_time(const struct hp_session *s, uint64_t t)

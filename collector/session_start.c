@@ -36,6 +36,8 @@ void session_disable_events(struct hp_session *s)
 		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
 		if (s->fault_fds[r] >= 0)
 			ioctl(s->fault_fds[r], PERF_EVENT_IOC_DISABLE, 0);
+	}
+	for (unsigned r = 0; r < session_offcpu_slots(s); r++) {
 		if (s->offcpu_fds[r] >= 0)
 			ioctl(s->offcpu_fds[r], PERF_EVENT_IOC_DISABLE, 0);
 		if (s->swrec_fds[r] >= 0)
