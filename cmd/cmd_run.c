@@ -458,7 +458,7 @@ static void kernel_facts(struct run_record *rec, const struct run_opts *o,
 	struct hp_run_facts *f = &rec->f;
 	char note[768];
 	if (o->agent) {
-		f->kernel_samples = o->agent_fault_period || !strcmp(o->agent_tag, "Python frames")
+		f->kernel_samples = o->agent_fault_period || run_agent_python(o)
 			? "no (preload agent: no kernel frames; in a CPython 3.11 process the time a"
 			  " Python line spends in the kernel is in its samples, docs/python.md)"
 			: "no (preload agent: it samples user space only)";

@@ -79,7 +79,8 @@ struct run_opts {
 	int64_t alloc_sample;         /* --alloc-sample BYTES, 0 = every call */
 	enum run_sampler sampler;     /* --sampler */
 	int agent;                    /* the preload agent samples (s.no_perf) */
-	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused" */
+	const char *agent_tag;        /* why, short: "--sampler preload", "perf_event_open refused",
+				       * RUN_AGENT_PYTHON */
 	char agent_why[256];          /* why, with the reason: run_info's `sampling` */
 	unsigned agent_fault_period;  /* the agent samples a Python target's page faults (0: no) */
 	const char *sampling_opt;     /* the first option given that only sampling uses */
@@ -193,6 +194,11 @@ struct symbol_warmup {
 };
 
 /* --- run_sampler.c --- */
+
+/* The agent_tag of a Python program sampled by the agent for its Python
+ * frames (run_choose_sampler), and whether o's run is one. */
+#define RUN_AGENT_PYTHON "Python frames"
+int run_agent_python(const struct run_opts *o);
 
 /* Decide the sampler before anything runs (perf events, or the preload
  * agent when perf cannot sample here or --sampler preload). Returns -1

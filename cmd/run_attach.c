@@ -119,7 +119,7 @@ int run_launch_python(struct run_opts *o)
 		 * Python: the events it inherits carry it), else read late */
 		if ((err = pyremote_new(&r)))
 			return err;
-		if (!strcmp(o->agent_tag, "Python frames"))
+		if (run_agent_python(o))
 			pyremote_bpf_early(r);
 		o->pyremote = r;
 		o->s.pyremote = r;

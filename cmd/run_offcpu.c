@@ -23,9 +23,9 @@ int run_offcpu_choose(struct run_opts *o)
 	 * Python program the preload agent samples gets it too: the agent
 	 * samples CPU time, perf the waits (docs/offcpu.md, "Under the preload
 	 * agent"); another agent run only when asked for (--off-cpu). */
-	int python_agent = o->agent && !strcmp(o->agent_tag, "Python frames");
 	o->s.off_cpu = o->off_cpu == 1 || (o->off_cpu < 0 && !o->live &&
-					   (!o->agent || python_agent) && kaccess_kernel_allowed());
+					   (!o->agent || run_agent_python(o)) &&
+					   kaccess_kernel_allowed());
 	return 0;
 }
 

@@ -77,8 +77,13 @@ static void use_agent(struct run_opts *o, const char *tag, const char *detail)
 	o->s.counters = NULL;
 	o->s.ncounters = 0;
 	/* in a CPython 3.11 target the agent samples page faults (docs/python.md) */
-	o->agent_fault_period = strcmp(tag, "Python frames") ? 0 : o->s.fault_period;
+	o->agent_fault_period = strcmp(tag, RUN_AGENT_PYTHON) ? 0 : o->s.fault_period;
 	o->s.fault_period = o->agent_fault_period;
+}
+
+int run_agent_python(const struct run_opts *o)
+{
+	return o->agent && !strcmp(o->agent_tag, RUN_AGENT_PYTHON);
 }
 
 /* perf_event_open failed with err: the one note, then the agent. */
@@ -120,7 +125,7 @@ int run_choose_sampler(struct run_opts *o, const char *target)
 		hp_info("'%s' is a Python program: sampling with the LD_PRELOAD agent, which reads"
 			" its Python frames at each sample (no counters, no kernel frames;"
 			" --python off for perf events)", target);
-		use_agent(o, "Python frames", NULL);
+		use_agent(o, RUN_AGENT_PYTHON, NULL);
 	}
 	return 0;
 }
