@@ -2,11 +2,10 @@
 # When `hpprof run` returns, its profile is finished and closed: one file
 # (no -wal, -shm, -journal nor temporary file beside it), in rollback-journal
 # mode (header bytes 18-19 are 1, read before anything opens it), intact,
-# with every sample the run stored and said. Since wave 14 the session's
-# teardown (events closed, rings unmapped) runs on a thread beside the
-# store's close and the store's file is made by a thread beside the events'
-# set-up (docs/performance.md, "Wave 14: serial wall"); neither may leave
-# the file unfinished or the command return before it is closed.
+# with every sample the run stored and said. Written in wave 14 when work
+# before and after the program was tried on threads (docs/performance.md,
+# "Wave 14: serial wall", reverted): a guard that no such change leaves the
+# file unfinished or lets the command return before it is closed.
 . "$HP_SRC/tests/e2e/lib.sh"
 export XDG_CACHE_HOME="$T/cache"
 need_kernel julia
