@@ -140,34 +140,32 @@ awk '
 				hw[k] / bw[k], hc[k] / bc[k]
 	}' "$W/t"
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-wr=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "hpprof" { h[++nh] = $2 }
-	END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
-cr=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "hpprof" { h[++nh] = $3 }
-	END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+# ratio KIND COLUMN: the median over the rounds of KIND's COLUMN (2 wall, 3 CPU)
+# divided by the same round's bare run's.
+ratio() {
+	awk -v kind="$1" -v col="$2" '$1 == "bare" { b[++nb] = $col } $1 == kind { h[++nh] = $col }
+		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median
+}
+wr=$(ratio hpprof 2)
+cr=$(ratio hpprof 3)
 bw=$(awk '$1 == "bare" { print $2 }' "$W/t" | median)
 dur=$(awk '{ print $1 / 1e9 }' "$W/dur" | median)
 printf 'median ratio, profiled / bare:  wall %.3f   CPU %.3f\n' "$wr" "$cr"
 [ -s "$W/own" ] && printf "hpprof's own CPU (the command's minus julia's own): median %.1f ms, min %.1f ms\n" \
 	"$(median <"$W/own")" "$(sort -n "$W/own" | head -1)"
 if [ -n "$PERF" ]; then
-	pw=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "perf" { h[++nh] = $2 }
-		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
-	pc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "perf" { h[++nh] = $3 }
-		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	pw=$(ratio perf 2)
+	pc=$(ratio perf 3)
 	printf 'median ratio, perf record --call-graph dwarf / bare:  wall %.3f   CPU %.3f\n' "$pw" "$pc"
 fi
 if [ -x "$SC" ]; then
-	fw=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "floor" { h[++nh] = $2 }
-		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
-	fc=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "floor" { h[++nh] = $3 }
-		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	fw=$(ratio floor 2)
+	fc=$(ratio floor 3)
 	printf 'median ratio, the floor (the kernel sampling at 1 kHz with 64 KiB stack copies, records dropped; bench/stackcopy.c) / bare:  wall %.3f   CPU %.3f\n' "$fw" "$fc"
 fi
 if [ -n "$BASE" ]; then
-	bwr=$(awk '$1 == "bare" { b[++nb] = $2 } $1 == "base" { h[++nh] = $2 }
-		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
-	bcr=$(awk '$1 == "bare" { b[++nb] = $3 } $1 == "base" { h[++nh] = $3 }
-		END { for (k = 1; k <= nb && k <= nh; k++) print h[k] / b[k] }' "$W/t" | median)
+	bwr=$(ratio base 2)
+	bcr=$(ratio base 3)
 	printf 'median ratio, HPPROF_BASE / bare:  wall %.3f   CPU %.3f\n' "$bwr" "$bcr"
 	printf "HPPROF_BASE's own CPU: median %.1f ms; this build minus HPPROF_BASE, median of the rounds: %.1f ms (lower in %d of %d)\n" \
 		"$(median <"$W/own_base")" \
