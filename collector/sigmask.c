@@ -6,9 +6,10 @@
  * wraps each of its locks in sigprocmask(SIG_SETMASK, full, &saved) ...
  * sigprocmask(SIG_SETMASK, &saved, NULL): its step cache, its memory pool
  * (_UIx86_64__mempool_alloc/free), its FDE search and register-state
- * iteration. That is 760-836 rt_sigprocmask calls in an `hpprof run
- * /bin/true`, ~1 us or more each in the paravirtualized guests hpprof is
- * measured on (docs/performance.md, "Wave 15"). The executable's own
+ * iteration: 84-122 rt_sigprocmask calls in an `hpprof run /bin/true`,
+ * 234-320 in a julia run (14 left with this file), ~1 us each in the
+ * paravirtualized guests hpprof is measured on (docs/performance.md,
+ * "Wave 15: hpprof's own kernel entries"). The executable's own
  * definition of sigprocmask binds the archive's references (and those of
  * a shared libunwind in the unit tests); the C library's internal calls
  * use its internal alias and never come here. The LD_PRELOAD agent is a
@@ -26,7 +27,8 @@
  *   tui/term.c            on_stop_signal: stores it; on_fatal_signal:
  *                         endwin(), then the default action (raise);
  *   cmd/cmd_top.c         ignore_signal: nothing;
- *   hpprof.c              on_sigpipe: poll() and _exit().
+ *   hpprof.c              on_sigpipe: poll() and _exit();
+ *   ncurses (tui, top)    its SIGTSTP/SIGWINCH handlers: the terminal only.
  * hpprof installs no SIGSEGV/SIGBUS guard of its own (faultguard.c is the
  * agent's); a fatal signal inside libunwind now reaches tui/term.c's
  * handler, which restores the terminal and dies, where a blocked
