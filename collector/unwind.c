@@ -21,6 +21,11 @@
  * unw_apply_reg_state(), which takes no lock. PCs without CFI (PLT stubs
  * without .eh_frame, JIT code) fall back to unw_step() and its heuristics.
  *
+ * Each public function below that calls libunwind does so inside a
+ * sigmask_quiet_begin/end bracket: the locks libunwind still takes (its
+ * memory pool, the FDE search, unw_step) mask signals with sigprocmask,
+ * answered there without a system call (sigmask.c says why that is safe).
+ *
  * Not handled: modules whose only CFI is .debug_frame (Debian's libunwind
  * does not export its .debug_frame search), JIT code without CFI, and
  * 32-bit processes.
@@ -38,6 +43,7 @@
 
 #include <libunwind.h>
 
+#include "collector/sigmask.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/hmap.h"
@@ -519,11 +525,14 @@ void unwinder_free(struct hp_unwinder *u)
 {
 	if (!u)
 		return;
-	hp_debug(HP_DBG_UNWIND, 1, "%llu CFI tables read (once per FDE)",
-		 (unsigned long long)u->cfi_reads);
+	hp_debug(HP_DBG_UNWIND, 1, "%llu CFI tables read (once per FDE), %lu sigprocmask calls "
+		 "answered without a system call", (unsigned long long)u->cfi_reads,
+		 sigmask_quiet_calls());
+	int quiet = sigmask_quiet_begin();
 	for (size_t i = 0; i < u->spaces.cap; i++)
 		if (u->spaces.slots[i].key && u->spaces.slots[i].val)
 			space_free((struct space *)(uintptr_t)u->spaces.slots[i].val);
+	sigmask_quiet_end(quiet);
 	hmap_release(&u->spaces);
 	free(u);
 }
@@ -537,15 +546,18 @@ const uint64_t *unwinder_sps(const struct hp_unwinder *u, int *n)
 uint64_t unwinder_func_start(struct hp_unwinder *u, uint32_t pid, uint64_t pc)
 {
 	struct sample_ctx ctx = { .u = u, .pid = pid };
+	int quiet = sigmask_quiet_begin();
 	struct space *s = get_space(u, pid);
 	unw_proc_info_t pi;
+	uint64_t start = 0;
 
-	if (!s)
-		return 0;
-	check_generation(u, s, pid);
-	if (unw_get_proc_info_by_ip(s->as, pc, &pi, &ctx) < 0)
-		return 0;
-	return pi.start_ip;
+	if (s) {
+		check_generation(u, s, pid);
+		if (unw_get_proc_info_by_ip(s->as, pc, &pi, &ctx) >= 0)
+			start = pi.start_ip;
+	}
+	sigmask_quiet_end(quiet);
+	return start;
 }
 
 uint64_t unwinder_cfi_reads(const struct hp_unwinder *u)
@@ -567,12 +579,15 @@ void unwinder_forget(struct hp_unwinder *u, uint32_t pid)
 	hmap_put(&u->spaces, pid_key(pid), 0);   /* replacing never allocates */
 	if (u->last_space == (struct space *)(uintptr_t)v)
 		u->last_space = NULL;
+	int quiet = sigmask_quiet_begin();
 	space_free((struct space *)(uintptr_t)v);
+	sigmask_quiet_end(quiet);
 }
 
-int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
-		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
-		  enum hp_stack_end *end)
+/* unwind_sample() inside its sigprocmask bracket. */
+static int unwind_quiet(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
+			const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
+			enum hp_stack_end *end)
 {
 	struct sample_ctx ctx = {
 		.u = u, .pid = pid, .regs = regs, .stack = stack,
@@ -619,5 +634,16 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 out:
 	hp_debug(HP_DBG_UNWIND, 2, "pid %" PRIu32 ": %d frames, stopped with %d (%s), end %d", pid,
 		 n, ret, ret < 0 ? unw_strerror(ret) : "end", *end);
+	return n;
+}
+
+int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
+		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
+		  enum hp_stack_end *end)
+{
+	int quiet = sigmask_quiet_begin();
+	int n = unwind_quiet(u, pid, regs, stack, stack_size, pcs, max, end);
+
+	sigmask_quiet_end(quiet);
 	return n;
 }

@@ -21,3 +21,7 @@ hp_unit_test(test_memwatch SOURCES unit/test_memwatch.c LIBS hp_collector)
 # collector/stackjoin.c: stacks cut short, completed from a later sample of
 # the same frame, on hand-made samples.
 hp_unit_test(test_stackjoin SOURCES unit/test_stackjoin.c LIBS hp_collector)
+
+# collector/sigmask.c: the executable's sigprocmask, real outside the
+# unwinder's calls, no system call inside them (libunwind's locks).
+hp_unit_test(test_sigmask SOURCES unit/test_sigmask.c LIBS hp_collector)
