@@ -1,0 +1,76 @@
+#!/bin/sh
+# report_cpp.sh - long C++ names in narrow columns, and a template's
+# instantiations in `annotate` (tests/fixtures/report/cpp_names.cpp).
+# Truth: the program's six hot functions, each a distinct function in
+# function_profile (the database keeps the whole demangled names).
+#   (a) `report`'s default table (36-column names) shows six distinct names,
+#       each with its own part (scale_rows, accumulate_rows, first_pass<1>,
+#       ...): cut at the end, two read "hpnames::kernels::long_table_of_th.."
+#       (their class) and two "std::vector<double, std::allocator.." (their
+#       return type);
+#   (b) the TUI's functions view (tmux, 100 columns) shows them apart too;
+#   (c) `report -f csv` and `-f json` carry the whole names (a cell was cut
+#       at 511 bytes);
+#   (d) `annotate` of spin<double>, named as perf names it (no return type,
+#       no parameters), lists spin<double>'s own samples on the line that
+#       spin<float>'s loop shares: the line's samples are at most the
+#       function's total (they were both instantiations' sum).
+set -eu
+TUI_TMP=$(mktemp -d)
+. "$HP_SRC/tests/e2e/lib.sh"
+. "$HP_SRC/tests/e2e/tui_lib.sh"
+trap 'tui_diagnose $?; tui_stop; rm -rf "$TUI_TMP"' EXIT
+command -v g++ >/dev/null 2>&1 || skip "g++ is not installed"
+cd "$TUI_TMP"
+g++ -O2 -g -o cppn "$HP_SRC/tests/fixtures/report/cpp_names.cpp" || fail "cannot build cpp_names"
+"$HPPROF" run -q -o n.db ./cppn 150 >/dev/null || fail "hpprof run"
+
+parts="::scale_rows ::accumulate_rows ::first_pass<1> ::second_pass<2> ::spin<double> ::spin<float>"
+for part in $parts; do   # the truth: each is one function with samples
+	n=$(q n.db "SELECT COUNT(*) FROM function_profile WHERE instr(function, '$part(') > 0
+		AND self_samples >= 20")
+	assert_eq "functions named *$part(*" "$n" 1
+done
+
+# (a) the text report's hot functions: one row per function, its own name
+"$HPPROF" report -n 6 n.db >report.txt || fail "report"
+sed -n '/^Hot functions/,/^  Faults/p' report.txt | sed -n '3,8p' >rows.txt
+cat rows.txt
+for part in $parts; do
+	assert_eq "rows showing '$part'" "$(grep -cF -- "$part" rows.txt)" 1
+done
+assert_eq "distinct function cells" "$(cut -c31-66 rows.txt | sort -u | wc -l)" 6
+
+# (c) machine-readable reports keep the whole name
+long=$(q n.db "SELECT function FROM function_profile WHERE instr(function, '::scale_rows(') > 0")
+note "the longest name: ${#long} bytes"
+assert_ge "its length" "${#long}" 600
+"$HPPROF" report -f csv -n 0 n.db >r.csv || fail "report -f csv"
+grep -qF -- "$long" r.csv || fail "report -f csv cut the name of scale_rows"
+"$HPPROF" report -f json -n 0 n.db >r.json || fail "report -f json"
+grep -qF -- "$long" r.json || fail "report -f json cut the name of scale_rows"
+
+# (d) annotate: spin<double> named as perf names it; its own samples only
+"$HPPROF" annotate n.db 'hpnames::kernels::spin<double>' >spin.txt 2>spin.err ||
+	{ cat spin.err; fail "annotate by the brief name"; }
+total=$(q n.db "SELECT total_samples FROM function_profile WHERE function LIKE '% hpnames::kernels::spin<double>(%'")
+shared=$(awk '/__attribute__\(\(noinline\)\) T spin\(T x/ { for (i = 1; i <= NF; i++) if ($i == "template") { print $(i - 2); exit } }' spin.txt)
+note "spin<double>: total $total samples; its line in annotate: $shared samples"
+[ -n "$shared" ] || { cat spin.txt; fail "no samples on spin's line"; }
+assert_le "the shared line's samples" "$shared" "$total"
+assert_ge "the shared line's samples" "$shared" $((total * 8 / 10))
+"$HPPROF" annotate n.db 'hpnames::kernels::spin' >/dev/null 2>none.err && fail "a prefix matched"
+assert_contains "no such function" none.err "as perf names it"
+
+# (b) the TUI's functions view, 100 columns wide
+tui_start "$HPPROF" tui n.db
+tmux_ resize-window -t t -x 100 -y 30 2>/dev/null || true
+tui_wait_for "Summary"
+tui_keys 2
+tui_wait_for "Self%"
+tui_screen >tui.txt
+for part in ::scale_rows ::accumulate_rows first_pass\<1\> second_pass\<2\>; do
+	grep -qF -- "$part" tui.txt || { cat tui.txt; fail "the functions view lacks '$part'"; }
+done
+tui_keys q
+echo "PASS"
