@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyzer/annotate.h"
 #include "analyzer/columns.h"
@@ -269,6 +270,12 @@ static int annotate_cmd(int argc, char **argv)
 	}
 	const char *db = nargs == 2 ? argv[optind] : "hpprof.db";
 	const char *fn = argv[argc - 1];
+	struct stat sb;
+	if (nargs == 1 && strstr(fn, ".db") && !stat(fn, &sb) && S_ISREG(sb.st_mode)) {
+		hp_err("'%s' is a database: name the function after it (hpprof annotate %s"
+		       " FUNCTION; `hpprof report %s` lists them)", fn, fn, fn);
+		return 2;
+	}
 	struct hp_profile *p = cmd_load_profile(db, NULL, NULL);
 	if (!p)
 		return 1;

@@ -8,13 +8,15 @@
 #       ...): cut at the end, two read "hpnames::kernels::long_table_of_th.."
 #       (their class) and two "std::vector<double, std::allocator.." (their
 #       return type);
-#   (b) the TUI's functions view (tmux, 100 columns) shows them apart too;
+#   (b) the TUI's functions view (tmux, 120 columns) shows them apart too;
 #   (c) `report -f csv` and `-f json` carry the whole names (a cell was cut
 #       at 511 bytes);
 #   (d) `annotate` of spin<double>, named as perf names it (no return type,
 #       no parameters), lists spin<double>'s own samples on the line that
 #       spin<float>'s loop shares: the line's samples are at most the
-#       function's total (they were both instantiations' sum).
+#       function's total (they were both instantiations' sum); `annotate
+#       n.db` without a function says so (it took n.db for the function
+#       and read ./hpprof.db).
 set -eu
 TUI_TMP=$(mktemp -d)
 . "$HP_SRC/tests/e2e/lib.sh"
@@ -62,9 +64,12 @@ assert_ge "the shared line's samples" "$shared" $((total * 8 / 10))
 "$HPPROF" annotate n.db 'hpnames::kernels::spin' >/dev/null 2>none.err && fail "a prefix matched"
 assert_contains "no such function" none.err "as perf names it"
 
-# (b) the TUI's functions view, 100 columns wide
+# annotate with the database and no function: a usage error saying so
+"$HPPROF" annotate n.db >/dev/null 2>db.err && fail "annotate DB without FUNCTION succeeded"
+assert_contains "annotate DB" db.err "is a database: name the function after it"
+
+# (b) the TUI's functions view (120 columns: a 57-column name)
 tui_start "$HPPROF" tui n.db
-tmux_ resize-window -t t -x 100 -y 30 2>/dev/null || true
 tui_wait_for "Summary"
 tui_keys 2
 tui_wait_for "Self%"
