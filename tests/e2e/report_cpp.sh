@@ -8,7 +8,8 @@
 #       ...): cut at the end, two read "hpnames::kernels::long_table_of_th.."
 #       (their class) and two "std::vector<double, std::allocator.." (their
 #       return type);
-#   (b) the TUI's functions view (tmux, 120 columns) shows them apart too;
+#   (b) the TUI's functions view (tmux, 120 columns) and (e) `top --batch`
+#       show them apart too;
 #   (c) `report -f csv` and `-f json` carry the whole names (a cell was cut
 #       at 511 bytes);
 #   (d) `annotate` of spin<double>, named as perf names it (no return type,
@@ -63,6 +64,13 @@ assert_le "the shared line's samples" "$shared" "$total"
 assert_ge "the shared line's samples" "$shared" $((total * 8 / 10))
 "$HPPROF" annotate n.db 'hpnames::kernels::spin' >/dev/null 2>none.err && fail "a prefix matched"
 assert_contains "no such function" none.err "as perf names it"
+
+# (e) top --batch (120 columns): the members' own names too
+"$HPPROF" top --batch -n 1 -o t.db -- ./cppn 150 >top.txt 2>top.err ||
+	{ cat top.err; fail "top --batch"; }
+for part in ::scale_rows ::accumulate_rows; do
+	grep -qF -- "$part" top.txt || { cat top.txt; fail "top --batch lacks '$part'"; }
+done
 
 # annotate with the database and no function: a usage error saying so
 "$HPPROF" annotate n.db >/dev/null 2>db.err && fail "annotate DB without FUNCTION succeeded"
