@@ -9,7 +9,8 @@
 #       (their class) and two "std::vector<double, std::allocator.." (their
 #       return type);
 #   (b) the TUI's functions view (tmux, 120 columns) and (e) `top --batch`
-#       show them apart too;
+#       show them apart too; (f) `report --kernel` (root) keeps each kernel
+#       function's share after a long C++ name of the line it was entered from;
 #   (c) `report -f csv` and `-f json` carry the whole names (a cell was cut
 #       at 511 bytes);
 #   (d) `annotate` of spin<double>, named as perf names it (no return type,
@@ -71,6 +72,22 @@ assert_contains "no such function" none.err "as perf names it"
 for part in ::scale_rows ::accumulate_rows; do
 	grep -qF -- "$part" top.txt || { cat top.txt; fail "top --batch lacks '$part'"; }
 done
+
+# (f) report --kernel (as root): a kernel function's "entered from" is the
+# touching line with its function shortened, and its share after it (a
+# name of ~2,800 bytes filled the column and cut the share off)
+if [ "$(id -u)" = 0 ]; then
+	"$HPPROF" run -q -o touch.db ./cppn touch 256 >/dev/null || fail "hpprof run (touch)"
+	if [ "$(q touch.db "SELECT value FROM run_info WHERE key = 'kernel_frames'")" = yes ]; then
+		"$HPPROF" report --kernel -n 3 touch.db >kernel.txt || fail "report --kernel"
+		sed -n '/^Kernel functions/,/^$/p' kernel.txt | grep 'first_touch_pages<' >entered.txt ||
+			{ cat kernel.txt; fail "report --kernel: no line entered from first_touch_pages"; }
+		grep -v ' ([0-9]*%)$' entered.txt && { cat kernel.txt; fail "an 'entered from' without its share"; }
+		note "report --kernel: $(wc -l <entered.txt) kernel functions entered from first_touch_pages, each with its share"
+	else
+		note "kernel frames not recorded here: report --kernel not checked"
+	fi
+fi
 
 # annotate with the database and no function: a usage error saying so
 "$HPPROF" annotate n.db >/dev/null 2>db.err && fail "annotate DB without FUNCTION succeeded"
