@@ -133,6 +133,12 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 	       d->start, d->end, d->extent, profile_pct(p, d->function_total), p->nsamples);
 	if (intro)
 		printf("(%s)\n", intro);
+	if (d->inlined_into) {
+		char si[1024];
+		printf("(inlined: this is the code of %s, where it was inlined; an instruction's"
+		       " costs are all the samples there, not only %s's)\n",
+		       textsafe(d->inlined_into, si, sizeof(si)), textsafe(d->function, sf, sizeof(sf)));
+	}
 	print_heads(p, counters, kernel, 1);
 	printf("%10s  %s\n", "Address", "Instruction");
 	for (uint32_t i = 0; i < d->nrows; i++) {

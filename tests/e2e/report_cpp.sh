@@ -11,6 +11,8 @@
 #   (b) the TUI's functions view (tmux, 120 columns) and (e) `top --batch`
 #       show them apart too; (f) `report --kernel` (root) keeps each kernel
 #       function's share after a long C++ name of the line it was entered from;
+#   (g) `annotate --asm` names call targets demangled, and says whose code
+#       an inlined function's listing is;
 #   (c) `report -f csv` and `-f json` carry the whole names (a cell was cut
 #       at 511 bytes);
 #   (d) `annotate` of spin<double>, named as perf names it (no return type,
@@ -87,6 +89,22 @@ if [ "$(id -u)" = 0 ]; then
 	else
 		note "kernel frames not recorded here: report --kernel not checked"
 	fi
+fi
+
+# (g) annotate --asm: call targets demangled as the function names are
+# (they were mangled: <_ZN7hpnames7kernels10first_passILi1EEE...>), and a
+# function inlined into another says whose code it shows
+"$HPPROF" annotate --asm n.db main >asm.txt 2>asm.err || { cat asm.err; fail "annotate --asm main"; }
+assert_contains "main's call of first_pass<1>" asm.txt "<hpnames::kernels::first_pass<1>>"
+grep '<_Z' asm.txt && fail "annotate --asm shows a mangled call target"
+# (vector::operator[], inlined into the table's members, has ~10 samples)
+opb='std::vector<double, std::allocator<double> >::operator[]'
+if [ "$(q n.db "SELECT COUNT(*) FROM function_profile WHERE function = '$opb(unsigned long)'")" = 1 ]; then
+	"$HPPROF" annotate --asm n.db "$opb" >inl.txt 2>inl.err ||
+		{ cat inl.err; fail "annotate --asm of an inlined function"; }
+	assert_contains "an inlined function's code" inl.txt "^(inlined: this is the code of hpnames::"
+else
+	note "no sample in vector::operator[] this time: the inlined listing is not checked"
 fi
 
 # annotate with the database and no function: a usage error saying so
