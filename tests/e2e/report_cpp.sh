@@ -12,7 +12,7 @@
 #       show them apart too; (f) `report --kernel` (root) keeps each kernel
 #       function's share after a long C++ name of the line it was entered from;
 #   (g) `annotate --asm` names call targets demangled, and says whose code
-#       an inlined function's listing is;
+#       an inlined function's listing is (so does the TUI's machine code view);
 #   (c) `report -f csv` and `-f json` carry the whole names (a cell was cut
 #       at 511 bytes);
 #   (d) `annotate` of spin<double>, named as perf names it (no return type,
@@ -120,5 +120,20 @@ tui_screen >tui.txt
 for part in ::scale_rows ::accumulate_rows first_pass\<1\> second_pass\<2\>; do
 	grep -qF -- "$part" tui.txt || { cat tui.txt; fail "the functions view lacks '$part'"; }
 done
+# its machine code ('d'): spin<double> has its own; vector::operator[]
+# (when sampled: see (g)) shows the member it was inlined into, and says so
+tui_keys /
+tui_keys 'spin<double>' Enter
+tui_keys d
+tui_wait_for "Address"
+tui_screen | grep -q "inlined: the code of" && { tui_screen; fail "spin<double> said inlined"; }
+if [ -s inl.txt ]; then
+	tui_keys Escape
+	tui_wait_for "Self%"
+	tui_keys /
+	tui_keys 'operator[]' Enter
+	tui_keys d
+	tui_wait_for "inlined: the code of hpnames::"
+fi
 tui_keys q
 echo "PASS"
