@@ -138,13 +138,16 @@ static const char *fit_name(const struct tui_col *c, const char *text, int w, ch
 	size_t k = 0;
 	if (!c->name || screen_text_width(text) <= w)
 		return text;
-	if (c->name == TUI_NAME_TREE) {
+	if (c->name == TUI_NAME_TREE) {        /* indent, mark (a leaf's is a space), space */
 		while (text[k] == ' ')
 			k++;
-		while (text[k] && text[k] != ' ')   /* the mark (one UTF-8 character) */
+		if ((unsigned char)text[k] >= 0x80) {   /* the mark: one UTF-8 character */
 			k++;
-		while (text[k] == ' ')
-			k++;
+			while (((unsigned char)text[k] & 0xc0) == 0x80)
+				k++;
+			while (text[k] == ' ')
+				k++;
+		}
 	}
 	if (k >= len)
 		return text;

@@ -120,6 +120,12 @@ tui_screen >tui.txt
 for part in ::scale_rows ::accumulate_rows first_pass\<1\> second_pass\<2\>; do
 	grep -qF -- "$part" tui.txt || { cat tui.txt; fail "the functions view lacks '$part'"; }
 done
+# the call tree: main's hottest callee, a member, by its own name
+tui_keys 4
+tui_wait_for "Call path"
+tui_wait_for "::scale_rows"
+tui_keys 2
+tui_wait_for "Self%"
 # its machine code ('d'): spin<double> has its own; vector::operator[]
 # (when sampled: see (g)) shows the member it was inlined into, and says so
 tui_keys /
