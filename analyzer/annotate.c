@@ -41,11 +41,14 @@ static uint32_t max_line(const struct hp_profile *p, uint32_t file_id)
 	return m;
 }
 
-static void add_self(const struct hp_profile *p, struct hp_file_costs *fc)
+/* Every function's lines, or only those of function only (annotate_function). */
+#define ALL_FUNCTIONS UINT32_MAX
+
+static void add_self(const struct hp_profile *p, struct hp_file_costs *fc, uint32_t only)
 {
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
-		if (l->file_id != fc->file_id)
+		if (l->file_id != fc->file_id || (only != ALL_FUNCTIONS && l->func != only))
 			continue;
 		struct hp_line_cost *lc = &fc->lines[l->line];
 		lc->self += l->self;
@@ -61,14 +64,16 @@ static void add_self(const struct hp_profile *p, struct hp_file_costs *fc)
 
 /* Each line of the file counts a stack's samples once, however often it
  * appears in the stack (recursion); mark[] holds the stack last counted. */
-static void add_totals(const struct hp_profile *p, struct hp_file_costs *fc, uint32_t *mark)
+static void add_totals(const struct hp_profile *p, struct hp_file_costs *fc, uint32_t *mark,
+		       uint32_t only)
 {
 	for (uint32_t s = 0; s < p->nstacks; s++) {
 		const struct hp_pstack *st = &p->stacks[s];
 		int in_file = 0;
 		for (uint32_t i = 0; i < st->nframes; i++) {
 			uint32_t line = st->frames[i].line;
-			if (st->frames[i].file != fc->file_id)
+			if (st->frames[i].file != fc->file_id ||
+			    (only != ALL_FUNCTIONS && st->func[i] != only))
 				continue;
 			in_file = 1;
 			if (mark[line] != s + 1) {
@@ -81,7 +86,8 @@ static void add_totals(const struct hp_profile *p, struct hp_file_costs *fc, uin
 	}
 }
 
-int annotate_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_file_costs **out)
+static int file_costs(const struct hp_profile *p, uint32_t file_id, uint32_t only,
+		      struct hp_file_costs **out)
 {
 	struct hp_file_costs *fc = calloc(1, sizeof(*fc));
 	uint32_t *mark = NULL;
@@ -103,11 +109,16 @@ int annotate_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_
 	fc->priv = cbuf;
 	for (uint32_t l = 0; l < fc->nlines; l++)
 		fc->lines[l].c = cbuf ? cbuf + (size_t)l * p->nevents : NULL;
-	add_self(p, fc);
-	add_totals(p, fc, mark);
+	add_self(p, fc, only);
+	add_totals(p, fc, mark, only);
 	free(mark);
 	*out = fc;
 	return 0;
+}
+
+int annotate_file_costs(const struct hp_profile *p, uint32_t file_id, struct hp_file_costs **out)
+{
+	return file_costs(p, file_id, ALL_FUNCTIONS, out);
 }
 
 void annotate_file_costs_free(struct hp_file_costs *fc)
@@ -423,7 +434,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 	lo = lo > CONTEXT ? lo - CONTEXT : 1;
 	hi += CONTEXT;
 	a->nlines = hi - lo + 1;
-	if ((err = annotate_file_costs(p, file_id, &a->costs)) ||
+	if ((err = file_costs(p, file_id, fi, &a->costs)) ||
 	    !(a->lines = calloc(a->nlines, sizeof(*a->lines)))) {
 		annotate_free(a);
 		return err ? err : -ENOMEM;

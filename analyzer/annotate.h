@@ -11,7 +11,13 @@
  *
  * annotate_function() lists one function F: every line of F's file between
  * the first and last line where F has a frame (widened by a few lines of
- * context), with those per-line costs and the text of the line. In a run
+ * context), with the text of the line and F's own part of those costs:
+ * only F's frames count (self: F innermost at the line; total: F's frame
+ * at the line on the stack). A line several functions share - the
+ * instantiations of a C++ template, an inline function of a header, each
+ * inlined copy - adds all of them in the file's costs (the TUI's source
+ * view of the whole file), but only F's in F's listing, whose lines then
+ * never hold more than F's own total. In a run
  * simulated instead of sampled (run --cache-sim) F has no frames: its lines
  * with simulated counts (profile lines[]) give the range and the file.
  */
@@ -84,7 +90,7 @@ struct hp_annotation {
 	uint64_t function_total;      /* samples with F on the stack */
 	struct hp_annotated_line *lines;
 	uint32_t nlines;
-	struct hp_file_costs *costs;  /* of the whole file: lines[].c point into it */
+	struct hp_file_costs *costs;  /* F's part of the file's costs: lines[].c point into it */
 };
 
 /* The largest source file read (a larger one is not shown). */

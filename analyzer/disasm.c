@@ -35,9 +35,11 @@
 
 #include "analyzer/annotate.h"
 #include "analyzer/arena.h"
+#include "analyzer/demangle.h"
 #include "analyzer/fde.h"
 #include "analyzer/plt.h"
 #include "analyzer/profile.h"
+#include "analyzer/shortname.h"
 #include "analyzer/srcpath.h"
 #include "analyzer/stacks.h"
 
@@ -66,6 +68,7 @@ struct insn {
 struct job {
 	const struct hp_profile *p;
 	uint32_t fi;
+	int inlined;                  /* fi has inlined frames: the symbol is another's */
 	struct hp_disasm *d;
 	struct hp_arena arena;
 	char *why;
@@ -120,6 +123,8 @@ static int hot_address(struct job *j, uint64_t *hot, uint64_t *lo, uint64_t *hi)
 				stacks_location(p->model, st->frames[k].location, &mod, &addr);
 				if (!mod)
 					continue;
+				if (pass == 0 && st->frames[k].inlined)
+					j->inlined = 1;
 				if (pass == 0 && st->samples >= top.n) {
 					top.module = mod;
 					top.addr = addr;
@@ -199,6 +204,8 @@ static int open_module(struct job *j)
 	return 0;
 }
 
+static const char *shown_name(struct job *j, const char *raw);
+
 /* The extent of the function around hot: its symbol, else its FDE, else
  * the sampled addresses. */
 static void find_extent(struct job *j, uint64_t hot, uint64_t lo, uint64_t hi)
@@ -211,6 +218,9 @@ static void find_extent(struct job *j, uint64_t hot, uint64_t lo, uint64_t hi)
 		d->start = hot - off;
 		d->end = d->start + sym.st_size;
 		d->extent = "symbol";
+		if (j->inlined)               /* another function's: fi was inlined there; the
+		                               * name outlives libdwfl's (job_release) */
+			d->inlined_into = arena_strdup(&j->arena, shown_name(j, name));
 		return;
 	}
 	struct hp_fdes *fdes = NULL;
@@ -328,6 +338,22 @@ static int plt_match(void *ctx, const char *name, uint64_t start, uint64_t size)
 	return 1;
 }
 
+/* A symbol's name as the profile's names are shown: demangled (and
+ * brief, as perf names call targets: "<std::sort<int*>>") unless the run
+ * kept raw names (run --no-demangle: the function itself is mangled).
+ * Copied into the job's arena; raw when that fails. */
+static const char *shown_name(struct job *j, const char *raw)
+{
+	char brief[INSN_TEXT * 4], *dm;
+	if (!demangle_is_mangled(raw) || demangle_is_mangled(j->p->functions[j->fi].name) ||
+	    !(dm = demangle_name(raw)))
+		return raw;
+	const char *b = name_brief(dm, brief, sizeof(brief));
+	char *out = arena_strdup(&j->arena, b);
+	free(dm);
+	return out ? out : raw;
+}
+
 /* A direct call's target, named: "call 0x1130" -> "call 0x1130 <cabs@plt>"
  * (a PLT stub, named as the symbolizer names it: plt.c), "<calculate_z>". */
 static void name_target(struct job *j, const cs_insn *in, char *text, size_t n)
@@ -343,7 +369,7 @@ static void name_target(struct job *j, const cs_insn *in, char *text, size_t n)
 			   : dwfl_module_addrname(j->dm, target + j->bias);
 	if (name) {
 		size_t len = strlen(text);
-		snprintf(text + len, n - len, " <%s>", name);
+		snprintf(text + len, n - len, " <%s>", shown_name(j, name));
 	}
 }
 

@@ -54,6 +54,9 @@ struct hp_disasm {
 	const char *module;           /* the binary's path */
 	uint64_t start, end;          /* the extent disassembled, ELF vaddrs */
 	const char *extent;           /* "symbol", ".eh_frame FDE" or "sampled addresses" */
+	const char *inlined_into;     /* the function was inlined: the symbol whose code this
+	                               * is, as shown (demangled, brief); the instructions'
+	                               * costs are all its samples. NULL otherwise */
 	uint64_t function_total;      /* samples with the function on the stack */
 	uint64_t self;                /* samples whose innermost user frame is in the extent */
 	uint64_t kernel;              /* of self: in the kernel (0: no instruction entered it) */

@@ -13,7 +13,7 @@
 #include "analyzer/ranks.h"
 #include "analyzer/report_internal.h"
 
-#define CELL 512
+#define CELL 16384         /* a cell: whole names (C++ templates run past 512 bytes) */
 
 void report_json_string(FILE *out, const char *s)
 {

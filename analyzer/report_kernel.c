@@ -18,9 +18,11 @@
 #include <string.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/shortname.h"
 #include "common/hmap.h"
 
 #define TOP_BENEATH 3                 /* kernel functions named per line */
+#define CELL 4096                     /* a location: file, line, function */
 
 /* "no (why)" -> "why"; "yes" and NULL -> NULL. */
 static const char *why_not(const char *fact, char *buf, size_t len)
@@ -159,7 +161,8 @@ static uint32_t top_pairs(const struct hp_hmap *pairs, uint32_t func, uint32_t l
 		const struct hp_hmap_slot *sl = &pairs->slots[i];
 		struct pair pr = { (uint32_t)(sl->key >> 32) - 1, (uint32_t)sl->key, sl->val };
 		uint32_t at;
-		if (!sl->key || (func != UINT32_MAX && pr.func != func) ||
+		if (!sl->key || !pr.samples ||    /* an off-CPU stack's: no CPU samples */
+		    (func != UINT32_MAX && pr.func != func) ||
 		    (line != UINT32_MAX && pr.line != line))
 			continue;
 		if (n < max)
@@ -189,21 +192,29 @@ static int by_kernel_self(const void *a, const void *b, void *ctx)
 	return (x > y) - (x < y);
 }
 
+/* "file:line function", a long C++ function shortened as the report's
+ * tables shorten it (shortname.h), then cut: the share or the kernel
+ * functions after it stay in sight (a name of 2,800 bytes took them). */
 static void location(const struct hp_profile *p, uint32_t li, char *buf, size_t len)
 {
+	enum { NAME_MAX_COLS = 80 };
 	const struct hp_pline *l = &p->lines[li];
+	char brief[CELL];
+	const char *fn = name_fit(p->functions[l->func].name, NAME_MAX_COLS, brief, sizeof(brief));
+	int cut = (int)strlen(fn) > NAME_MAX_COLS;
 	if (l->file && l->line)
-		snprintf(buf, len, "%s:%u %s", stacks_basename(l->file), l->line,
-			 p->functions[l->func].name);
+		snprintf(buf, len, "%s:%u %.*s%s", stacks_basename(l->file), l->line,
+			 cut ? NAME_MAX_COLS - 2 : NAME_MAX_COLS, fn, cut ? ".." : "");
 	else
-		snprintf(buf, len, "%s", p->functions[l->func].name);
+		snprintf(buf, len, "%.*s%s", cut ? NAME_MAX_COLS - 2 : NAME_MAX_COLS, fn,
+			 cut ? ".." : "");
 }
 
 static void print_functions(FILE *out, const struct hp_profile *p, const struct ksums *k,
 			    unsigned limit)
 {
 	uint32_t *rows = malloc((p->nfunctions ? p->nfunctions : 1) * sizeof(*rows)), n = 0;
-	char where[512];
+	char where[CELL];
 	if (!rows)
 		return;
 	for (uint32_t f = 0; f < p->nfunctions; f++)
@@ -244,7 +255,7 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 			unsigned limit)
 {
 	uint32_t *rows = malloc((p->nlines ? p->nlines : 1) * sizeof(*rows)), n = 0;
-	char where[512], beneath[512];
+	char where[CELL], beneath[CELL];
 	if (!rows)
 		return;
 	for (uint32_t l = 0; l < p->nlines; l++)

@@ -7,8 +7,10 @@
  * or location and function), then counter columns in order of use while
  * the line stays within 100 columns; --columns names them, --wide takes
  * every measured counter and longer names. A cell wider than its column is
- * shortened: names at the end ("very_long_na.."), locations at the start
- * ("..g_directory_name/file.c:123"), so a line number is never cut.
+ * shortened: names at the end ("very_long_na..") after their brief form
+ * (shortname.h: a C++ name without its return type and parameters, as perf
+ * shows it), locations at the start ("..g_directory_name/file.c:123"), so
+ * a line number is never cut.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,9 +24,10 @@
 #include "analyzer/report_internal.h"
 #include "analyzer/report_kernel.h"
 #include "analyzer/report_wall.h"
+#include "analyzer/shortname.h"
 #include "common/textsafe.h"
 
-#define CELL 512
+#define CELL 4096          /* a cell: whole names, for their brief form (shortname.h) */
 #define MAX_WIDTH 100         /* the default table width */
 #define INDENT 2
 
@@ -231,7 +234,9 @@ static void choose(struct table *t, const struct hp_report_opts *o, int by_total
  * locations and paths. The last column is not padded. */
 static void put_text(FILE *out, const struct hp_column *c, const char *s, int w, int last)
 {
-	char safe[4 * CELL];
+	char safe[4 * CELL], brief[CELL];
+	if (!strcmp(c->id, "function"))          /* a C++ name: its brief form first */
+		s = name_fit(s, w, brief, sizeof(brief));
 	s = textsafe(s, safe, sizeof(safe));     /* names are untrusted (textsafe.h) */
 	int len = (int)strlen(s);
 	if (len <= w) {

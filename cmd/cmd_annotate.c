@@ -11,11 +11,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyzer/annotate.h"
 #include "analyzer/columns.h"
 #include "analyzer/disasm.h"
 #include "analyzer/profile.h"
+#include "analyzer/shortname.h"
 #include "analyzer/srcpath.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -25,12 +27,16 @@
 static const char usage_text[] =
 	"usage: hpprof annotate [OPTIONS] [DB] FUNCTION\n"
 	"\n"
-	"Print FUNCTION's source with, per line, the share of samples spent on the\n"
-	"line itself (Self%), on the line including its callees (Total%), in the\n"
-	"kernel entered from the line (Kern%, part of Self%; shown when a line\n"
-	"entered the kernel; a Python line's Kern% is the kernel time beneath it,\n"
-	"under the C code it called, not part of its Self%), and the measured\n"
-	"counters. DB defaults to hpprof.db.\n"
+	"Print FUNCTION's source with, per line, the share of FUNCTION's samples\n"
+	"spent on the line itself (Self%), on the line including its callees\n"
+	"(Total%), in the kernel entered from the line (Kern%, part of Self%; shown\n"
+	"when a line entered the kernel; a Python line's Kern% is the kernel time\n"
+	"beneath it, under the C code it called, not part of its Self%), and the\n"
+	"measured counters. A line other functions share (a C++ template's other\n"
+	"instantiations, an inline function's other callers) counts only FUNCTION's\n"
+	"part. FUNCTION is the name as `hpprof report --wide` prints it, or a C++\n"
+	"name as perf prints it, without return type and parameters. DB defaults\n"
+	"to hpprof.db.\n"
 	"Where the source is not available (no line information, file not found)\n"
 	"it prints the function's machine code instead, with the same columns per\n"
 	"instruction, read from the binary (which must be the one that ran).\n"
@@ -127,6 +133,12 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 	       d->start, d->end, d->extent, profile_pct(p, d->function_total), p->nsamples);
 	if (intro)
 		printf("(%s)\n", intro);
+	if (d->inlined_into) {
+		char si[1024];
+		printf("(inlined: this is the code of %s, where it was inlined; an instruction's"
+		       " costs are all the samples there, not only %s's)\n",
+		       textsafe(d->inlined_into, si, sizeof(si)), textsafe(d->function, sf, sizeof(sf)));
+	}
 	print_heads(p, counters, kernel, 1);
 	printf("%10s  %s\n", "Address", "Instruction");
 	for (uint32_t i = 0; i < d->nrows; i++) {
@@ -201,6 +213,35 @@ static void note_namesakes(const struct hp_profile *p, uint32_t fi)
 		n > 4 ? ", ..." : "");
 }
 
+/* FUNCTION as the report prints it in full, else as perf names it (a C++
+ * name without return type and parameters: "bench::sort_and_sum<int>").
+ * Overloads share that brief name: then it says which full names there
+ * are and returns -2. -1: no such function. */
+static int find_function(const struct hp_profile *p, const char *fn)
+{
+	int fi = annotate_find_function(p, fn), first = -1, other = -1;
+	if (fi >= 0)
+		return fi;
+	for (uint32_t i = 0; i < p->nfunctions; i++) {
+		if (!name_matches(p->functions[i].name, fn))
+			continue;
+		if (first < 0)
+			first = (int)i;
+		else if (other < 0 && strcmp(p->functions[i].name, p->functions[first].name))
+			other = (int)i;
+	}
+	if (first < 0)
+		return -1;
+	if (other < 0)                        /* one name (maybe in several modules) */
+		return annotate_find_function(p, p->functions[first].name);
+	char s1[1024], s2[1024];
+	hp_err("'%s' names several functions: give the full name, e.g. '%s' or '%s'"
+	       " (`hpprof report --wide` lists them)", fn,
+	       textsafe(p->functions[first].name, s1, sizeof(s1)),
+	       textsafe(p->functions[other].name, s2, sizeof(s2)));
+	return -2;
+}
+
 static int annotate_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -235,12 +276,21 @@ static int annotate_cmd(int argc, char **argv)
 	}
 	const char *db = nargs == 2 ? argv[optind] : "hpprof.db";
 	const char *fn = argv[argc - 1];
+	struct stat sb;
+	if (nargs == 1 && strstr(fn, ".db") && !stat(fn, &sb) && S_ISREG(sb.st_mode)) {
+		hp_err("'%s' is a database: name the function after it (hpprof annotate %s"
+		       " FUNCTION; `hpprof report %s` lists them)", fn, fn, fn);
+		return 2;
+	}
 	struct hp_profile *p = cmd_load_profile(db, NULL, NULL);
 	if (!p)
 		return 1;
-	int fi = annotate_find_function(p, fn), err;
+	int fi = find_function(p, fn), err;
 	if (fi < 0) {
-		hp_err("no function '%s' in '%s' (see `hpprof report`)", fn, db);
+		if (fi == -1)
+			hp_err("no function '%s' in '%s' (see `hpprof report`; a C++ function is"
+			       " named in full or as perf names it, without return type and"
+			       " parameters)", fn, db);
 		profile_free(p);
 		return 1;
 	}

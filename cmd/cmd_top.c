@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,7 +50,8 @@ static const char usage_text[] =
 	"\n"
 	"  -i, --interval SEC       refresh every SEC seconds (default 1; 0.1 to 3600)\n"
 	"  -b, --batch              no screen: print one table per interval on stdout,\n"
-	"                           and the whole run's table at the end\n"
+	"                           and the whole run's table at the end (a closed\n"
+	"                           stdout, `| head`, stops as q does)\n"
 	"  -n, --iterations N       stop after N intervals (as q does)\n"
 	"      --rows N             functions per table in --batch (default 20)\n"
 	"      --weight cpu|wall    what the table weighs first (wall needs --off-cpu)\n"
@@ -94,6 +96,7 @@ struct top_ctx {
 	int thread_started;
 	volatile int done;            /* the session is over: the thread ends */
 	volatile int quit;            /* q presses (or --iterations reached) */
+	int out_closed;               /* --batch: stdout's reader is gone (`| head`) */
 	int attached;
 	/* the terminal and the standard streams while the screen is up */
 	int screen_up;
@@ -296,15 +299,24 @@ static void *screen_main(void *arg)
 	return NULL;
 }
 
-/* One table as text on stdout. */
+/* One table as text on stdout. A reader that went away (`top --batch |
+ * head`) is a q: the session stops and the profile is saved, as after
+ * --iterations (hpprof's own SIGPIPE handler would end hpprof at once and
+ * leave the database unfinished). */
 static void print_table(struct top_ctx *t, struct tui_screen *scr)
 {
-	if (screen_resize(scr, 120, (int)t->rows + 4))
+	if (t->out_closed || screen_resize(scr, 120, (int)t->rows + 4))
 		return;
 	top_draw(scr, &t->view, t->live);
 	screen_dump(scr, stdout);
 	putchar('\n');
-	fflush(stdout);
+	if ((fflush(stdout) || ferror(stdout)) && errno == EPIPE) {
+		__fpurge(stdout);             /* nothing left to write at exit */
+		clearerr(stdout);
+		t->out_closed = 1;
+		if (!t->quit)
+			request_stop(t);
+	}
 }
 
 static void *batch_main(void *arg)
@@ -338,7 +350,10 @@ static void ignore_signal(int sig)
 }
 
 /* In --batch, a SIGINT of --iterations that comes as the session ends
- * (after it gave SIGINT back) must not kill hpprof before it saves. */
+ * (after it gave SIGINT back) must not kill hpprof before it saves; nor
+ * must a SIGPIPE of a closed stdout (print_table stops the session
+ * instead). Handlers, not SIG_IGN: a program top starts gets the default
+ * dispositions back at exec. */
 static void catch_sigint(void)
 {
 	struct sigaction sa;
@@ -346,6 +361,7 @@ static void catch_sigint(void)
 	sa.sa_handler = ignore_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* Before anything is created: the screen needs a terminal, and top shows time. */

@@ -9,11 +9,12 @@
 #include <strings.h>
 
 #include "analyzer/profile.h"
+#include "analyzer/shortname.h"
 #include "tui/colors.h"
 #include "tui/view.h"
 
 #define FLEX_MIN 20                   /* narrowest a flexible column gets by default */
-#define CELL 512
+#define CELL 4096          /* a cell: whole names, for their brief form (shortname.h) */
 
 void list_init(struct tui_list *l, void *ctx,
 	       void (*cell)(void *, int, uint32_t, char *, size_t, int *))
@@ -53,6 +54,7 @@ void list_columns(struct tui_list *l, const struct hp_profile *p, const struct h
 		t->drop = c->event >= 0 ? 2 : !strcmp(c->id, "module") ? 3
 			: !strcmp(c->id, "file") ? 4 : 0;
 		t->search = !c->numeric;
+		t->name = !strcmp(c->id, "function") ? TUI_NAME_CELL : TUI_NAME_NONE;
 		t->src = i;
 		if (!strcmp(c->id, "file") && !t->width)
 			t->width = 40;
@@ -128,6 +130,36 @@ static void put_cell(struct tui_screen *s, int y, int x, int w, int right, int r
 	screen_put(s, y, right ? x + w - tw : x, tw, role, text);
 }
 
+/* A name cell in w columns: the name's brief form when it is too wide
+ * (shortname.h); a tree's name keeps its indent and mark in front. */
+static const char *fit_name(const struct tui_col *c, const char *text, int w, char *out,
+			    size_t len)
+{
+	size_t k = 0;
+	if (!c->name || screen_text_width(text) <= w)
+		return text;
+	if (c->name == TUI_NAME_TREE) {        /* indent, mark (a leaf's is a space), space */
+		while (text[k] == ' ')
+			k++;
+		if ((unsigned char)text[k] >= 0x80) {   /* the mark: one UTF-8 character */
+			k++;
+			while (((unsigned char)text[k] & 0xc0) == 0x80)
+				k++;
+			while (text[k] == ' ')
+				k++;
+		}
+	}
+	if (k >= len)
+		return text;
+	char brief[CELL];
+	int pw = 0;                              /* the prefix's columns: spaces and a mark */
+	for (size_t i = 0; i < k; i++)
+		pw += ((unsigned char)text[i] & 0xc0) != 0x80;
+	const char *b = name_fit(text + k, w - pw, brief, sizeof(brief));
+	snprintf(out, len, "%.*s%s", (int)k, text, b);
+	return out;
+}
+
 static void draw_header(struct tui_list *l, struct tui_screen *s, struct tui_rect r,
 			const int *ws)
 {
@@ -147,7 +179,7 @@ static void draw_header(struct tui_list *l, struct tui_screen *s, struct tui_rec
 static void draw_row(struct tui_list *l, struct tui_screen *s, int y, struct tui_rect r,
 		     const int *ws, uint32_t row)
 {
-	char text[CELL];
+	char text[CELL], brief[CELL];
 	int x = r.x, base = l->row_role ? l->row_role(l->ctx, row) : TUI_NORMAL;
 	if (row == l->sel)
 		screen_fill(s, y, r.x, r.w, TUI_SELECTED, ' ');
@@ -155,10 +187,11 @@ static void draw_row(struct tui_list *l, struct tui_screen *s, int y, struct tui
 		int role = base;
 		if (!ws[c])
 			continue;
+		int w = ws[c] < r.x + r.w - x ? ws[c] : r.x + r.w - x;
 		text[0] = '\0';
 		l->cell(l->ctx, c, row, text, sizeof(text), &role);
-		put_cell(s, y, x, ws[c] < r.x + r.w - x ? ws[c] : r.x + r.w - x, l->cols[c].right,
-			 row == l->sel ? TUI_SELECTED : role, text);
+		put_cell(s, y, x, w, l->cols[c].right, row == l->sel ? TUI_SELECTED : role,
+			 fit_name(&l->cols[c], text, w, brief, sizeof(brief)));
 		x += ws[c] + 1;
 	}
 }

@@ -20,6 +20,8 @@
 
 #define TUI_LIST_MAX_COLS HP_MAX_COLUMNS
 
+enum { TUI_NAME_NONE, TUI_NAME_CELL, TUI_NAME_TREE /* after an indent and a mark */ };
+
 struct tui_col {
 	const char *header;
 	int width;                    /* 0: flexible, shares the rest of the width */
@@ -29,6 +31,9 @@ struct tui_col {
 	int scroll;                   /* in the group that Left/Right scrolls */
 	int search;                   /* `/` looks at this column */
 	int src;                      /* the caller's column number (e.g. in a column table) */
+	int name;                     /* TUI_NAME_*: a function name, shown in its brief
+	                               * form when too wide (analyzer/shortname.h); last:
+	                               * views list the fields above in order */
 };
 
 struct tui_list {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/shortname.h"
 #include "tui/colors.h"
 #include "tui/term.h"
 
@@ -66,7 +67,10 @@ static void draw_row(struct tui_screen *s, int y, const struct live_row *r)
 	snprintf(num, sizeof(num), "%7.2f%% %7.2f%% %9.3f %9.3f  ", r->self_pct, r->total_pct,
 		 r->self_s, r->total_s);
 	int x = screen_put(s, y, 0, s->w, colors_heat(r->self_pct), num);
-	x += screen_put(s, y, x, s->w - x, TUI_NORMAL, r->function);
+	int room = s->w - x - (r->module[0] ? (int)strlen(r->module) + 2 : 0);
+	char brief[4096];                     /* a long C++ name: as `hpprof report` shortens it */
+	x += screen_put(s, y, x, s->w - x, TUI_NORMAL,
+			name_fit(r->function, room > 20 ? room : 20, brief, sizeof(brief)));
 	if (r->module[0] && x + 2 < s->w)
 		screen_printf(s, y, x + 2, s->w - x - 2, TUI_DIM, "%s", r->module);
 }

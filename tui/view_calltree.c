@@ -105,6 +105,7 @@ static void add_col(struct tree_view *t, const char *header, int width, int src,
 	c->drop = drop;
 	c->scroll = src >= 0;
 	c->search = src == COL_NAME;
+	c->name = src == COL_NAME ? TUI_NAME_TREE : TUI_NAME_NONE;
 	c->src = src;
 }
 

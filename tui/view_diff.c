@@ -45,7 +45,7 @@ static const struct tui_col columns[NCOLS] = {
 	[C_DTOTAL]  = { "\u0394Total", 8, 0, 1, 2, 0, 0, C_DTOTAL },
 	[C_SHARE]   = { "Self%", 6, 0, 1, 2, 0, 0, C_SHARE },
 	[C_VERDICT] = { "Verdict", 7, 0, 0, 0, 0, 0, C_VERDICT },
-	[C_NAME]    = { "Function", 0, 30, 0, 0, 0, 1, C_NAME },
+	[C_NAME]    = { "Function", 0, 30, 0, 0, 0, 1, C_NAME, TUI_NAME_CELL },
 	[C_MODULE]  = { "Module", 18, 0, 0, 3, 0, 1, C_MODULE },
 };
 
@@ -174,8 +174,10 @@ static int build(struct diff_view *v)
 	v->list.hscroll = hs;
 	for (int c = 0; c < NCOLS; c++)
 		v->list.cols[v->list.ncols++] = columns[c];
-	if (v->by == HP_DIFF_LINE)
+	if (v->by == HP_DIFF_LINE) {
 		v->list.cols[C_NAME].header = "Line";
+		v->list.cols[C_NAME].name = TUI_NAME_NONE;
+	}
 	v->list.nrows = v->d->nrows;
 	sort_rows(v);
 	return 0;

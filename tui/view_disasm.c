@@ -149,8 +149,10 @@ static void disasm_draw(struct tui_view *tv, struct tui_screen *sc, struct tui_r
 				 p->events[g.counter[k]].name);
 	screen_put_right(sc, r.y, x + ADDR_W, ADDR_W, TUI_HEADER, "Address");
 	x += ADDR_W + 3;
-	screen_printf(sc, r.y, x, r.x + r.w - x, TUI_HEADER, "%s  0x%" PRIx64 "-0x%" PRIx64
-		      " (from its %s)", v->d->module, v->d->start, v->d->end, v->d->extent);
+	screen_printf(sc, r.y, x, r.x + r.w - x, TUI_HEADER, "%s%s%s%s  0x%" PRIx64 "-0x%" PRIx64
+		      " (from its %s)", v->d->inlined_into ? "inlined: the code of " : "",
+		      v->d->inlined_into ? v->d->inlined_into : "", v->d->inlined_into ? " in " : "",
+		      v->d->module, v->d->start, v->d->end, v->d->extent);
 	clamp(v, page);
 	for (int i = 0; i < page && v->top + (uint32_t)i < v->d->nrows; i++)
 		draw_row(v, sc, p, &g, y + i, r, v->top + (uint32_t)i);

@@ -29,6 +29,7 @@
 #include "analyzer/calltree.h"
 #include "analyzer/difftree.h"
 #include "analyzer/profile.h"
+#include "analyzer/shortname.h"
 #include "common/grow.h"
 #include "common/pct.h"
 #include "tui/colors.h"
@@ -162,8 +163,8 @@ static void draw_box(struct flame *f, struct tui_screen *s, int y, int x0, const
 	screen_fill(s, y, x0 + b->x, b->w, role, ' ');
 	screen_putc(s, y, x0 + b->x, role, v > 0 ? '+' : v < 0 ? '-' : '|');
 	if (b->w > 1) {
-		char label[256];
-		snprintf(label, sizeof(label), "%s", frame_name(f, b->node));
+		char brief[4096];                 /* a C++ name: its brief form when too wide */
+		const char *label = name_fit(frame_name(f, b->node), b->w - 1, brief, sizeof(brief));
 		int len = screen_text_width(label);
 		screen_put(s, y, x0 + b->x + 1, b->w - 1, role, label);
 		if (len > b->w - 1 && b->w > 3)

@@ -1,0 +1,112 @@
+/*
+ * test_shortname.c - the brief and fitted forms of demangled names
+ * (analyzer/shortname.h), on names c++filt prints for real programs
+ * (libstdc++'s std::sort, random, map; operators; thunks; lambdas).
+ */
+#include <string.h>
+
+#include "analyzer/shortname.h"
+#include "hp_test.h"
+
+static char buf[4096];
+
+#define BRIEF(in, want) do { const char *_g = name_brief(in, buf, sizeof(buf)); \
+	if (strcmp(_g, want)) { fprintf(stderr, "%s:%d: brief(%s)\n  got  %s\n  want %s\n", \
+		__FILE__, __LINE__, in, _g, want); hp_test_failures++; } } while (0)
+
+static void test_brief(void)
+{
+	/* std::sort's helpers: a return type and parameters longer than the name */
+	BRIEF("__gnu_cxx::__normal_iterator<bench::Point<int>*, std::vector<bench::Point<int>, "
+	      "std::allocator<bench::Point<int> > > > std::__unguarded_partition<__gnu_cxx::"
+	      "__normal_iterator<bench::Point<int>*, std::vector<bench::Point<int>, std::allocator"
+	      "<bench::Point<int> > > >, __gnu_cxx::__ops::_Iter_less_iter>(__gnu_cxx::"
+	      "__normal_iterator<bench::Point<int>*, std::vector<bench::Point<int>, std::allocator"
+	      "<bench::Point<int> > > >, __gnu_cxx::__normal_iterator<bench::Point<int>*, std::"
+	      "vector<bench::Point<int>, std::allocator<bench::Point<int> > > >, __gnu_cxx::__normal"
+	      "_iterator<bench::Point<int>*, std::vector<bench::Point<int>, std::allocator<bench::"
+	      "Point<int> > > >, __gnu_cxx::__ops::_Iter_less_iter)",
+	      "std::__unguarded_partition<__gnu_cxx::__normal_iterator<bench::Point<int>*, std::"
+	      "vector<bench::Point<int>, std::allocator<bench::Point<int> > > >, __gnu_cxx::__ops::"
+	      "_Iter_less_iter>");
+	BRIEF("double bench::sort_and_sum<int>(std::vector<bench::Point<int>, std::allocator<bench::"
+	      "Point<int> > >)", "bench::sort_and_sum<int>");
+	BRIEF("unsigned long foo::bar(int) const", "foo::bar");
+	/* operators: their brackets are not brackets */
+	BRIEF("bench::Point<double>::operator<(bench::Point<double> const&) const",
+	      "bench::Point<double>::operator<");
+	BRIEF("bool operator< <int>(A<int> const&, A<int> const&)", "operator< <int>");
+	BRIEF("std::ostream& operator<<(std::ostream&, X const&)", "operator<<");
+	BRIEF("S::operator()(int) const &&", "S::operator()");
+	BRIEF("S::operator->() const", "S::operator->");
+	BRIEF("operator new(unsigned long)", "operator new");
+	BRIEF("void* operator new[](unsigned long)", "operator new[]");
+	BRIEF("S::operator std::vector<int, std::allocator<int> >() const",
+	      "S::operator std::vector<int, std::allocator<int> >");
+	/* scopes with parentheses: a local lambda, the anonymous namespace */
+	BRIEF("main::{lambda(int)#1}::operator()(int) const", "main::{lambda(int)#1}::operator()");
+	BRIEF("run(int)::{lambda()#1}::operator()() const", "run(int)::{lambda()#1}::operator()");
+	BRIEF("(anonymous namespace)::work(int)", "(anonymous namespace)::work");
+	/* kept: thunks, clones and PLT stubs are other code than the function */
+	BRIEF("non-virtual thunk to Derived::f(int)", "non-virtual thunk to Derived::f");
+	BRIEF("foo(int) [clone .cold]", "foo [clone .cold]");
+	BRIEF("foo(int) [clone .isra.0] [clone .cold]", "foo [clone .isra.0] [clone .cold]");
+	BRIEF("std::vector<int, std::allocator<int> >::_M_realloc_insert(int&&)@plt",
+	      "std::vector<int, std::allocator<int> >::_M_realloc_insert@plt");
+	/* not C++ signatures: unchanged */
+	BRIEF("calculate_z", "calculate_z");
+	BRIEF("liblzma.so.5.4.1+0x15ae0", "liblzma.so.5.4.1+0x15ae0");
+	BRIEF("<module>", "<module>");
+	BRIEF("core::ptr::drop_in_place<alloc::vec::Vec<u8>>", "core::ptr::drop_in_place<alloc::vec::Vec<u8>>");
+	BRIEF("LazyCompile:*fib /tmp/x.js:3", "LazyCompile:*fib /tmp/x.js:3");
+	BRIEF("fib (/tmp/x.js:3)", "fib (/tmp/x.js:3)");
+	BRIEF("broken(int", "broken(int");
+	BRIEF("void (*signal(int, void (*)(int)))(int)", "void (*signal(int, void (*)(int)))(int)");
+}
+
+static void test_fit(void)
+{
+	const char *a = "__gnu_cxx::__enable_if<!std::__is_scalar<bench::Point<double> >::__value, "
+		"void>::__type std::__fill_a1<bench::Point<double>*, bench::Point<double> >(bench::"
+		"Point<double>*, bench::Point<double>*, bench::Point<double> const&)";
+	const char *b = "__gnu_cxx::__enable_if<!std::__is_scalar<bench::Point<int> >::__value, "
+		"void>::__type std::__fill_a1<bench::Point<int>*, bench::Point<int> >(bench::"
+		"Point<int>*, bench::Point<int>*, bench::Point<int> const&)";
+	char fa[256], fb[256];
+	/* fits: itself */
+	const char *m = "main";
+	CHECK(name_fit(m, 36, buf, sizeof(buf)) == m);
+	/* two instantiations told apart within 36 columns */
+	snprintf(fa, sizeof(fa), "%.36s", name_fit(a, 36, buf, sizeof(buf)));
+	snprintf(fb, sizeof(fb), "%.36s", name_fit(b, 36, buf, sizeof(buf)));
+	CHECK(strcmp(fa, fb) != 0);
+	CHECK(!strcmp(fa, "std::__fill_a1<Point<double>*, Point"));
+	/* too long even brief: the namespaces inside the template arguments go */
+	CHECK(!strcmp(name_fit(a, 50, buf, sizeof(buf)), "std::__fill_a1<Point<double>*, Point<double> >"));
+	CHECK(!strcmp(name_fit("std::map<std::__cxx11::basic_string<char>, int>::find(int)", 40, buf,
+			       sizeof(buf)), "std::map<basic_string<char>, int>::find"));
+	CHECK(!strcmp(name_fit("f<(anonymous namespace)::T>(int)", 5, buf, sizeof(buf)), "f<T>"));
+	/* a member of a long class: its own name stays */
+	const char *mt = "std::mersenne_twister_engine<unsigned long, 32ul, 624ul, 397ul, 31ul, "
+		"2567483615ul, 11ul, 4294967295ul, 7ul, 2636928640ul, 15ul, 4022730752ul, 18ul, "
+		"1812433253ul>::_M_gen_rand()";
+	CHECK(strlen(name_fit(mt, 36, buf, sizeof(buf))) == 36);
+	CHECK(!strcmp(buf + 36 - strlen("..::_M_gen_rand"), "..::_M_gen_rand"));
+	CHECK(!strncmp(buf, "std::mersenne", 13));
+	CHECK(!strcmp(name_fit("__gnu_cxx::__normal_iterator<bench::Point<int>*, std::vector<bench::"
+			       "Point<int>, std::allocator<bench::Point<int> > > >::operator--()", 36,
+			       buf, sizeof(buf)), "__gnu_cxx::__normal_it..::operator--"));
+	/* not C++: unchanged however narrow */
+	CHECK(!strcmp(name_fit("liblzma.so.5.4.1+0x15ae0", 10, buf, sizeof(buf)),
+		      "liblzma.so.5.4.1+0x15ae0"));
+	CHECK(name_matches(a, "std::__fill_a1<bench::Point<double>*, bench::Point<double> >"));
+	CHECK(name_matches(a, a));
+	CHECK(!name_matches(a, "std::__fill_a1"));
+}
+
+int main(void)
+{
+	test_brief();
+	test_fit();
+	return hp_test_result();
+}
