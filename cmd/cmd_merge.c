@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,35 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 	return -1;
 }
 
+/* run_info facts that add up over the inputs (the off-CPU, allocation and
+ * Python counts) or are the largest input's. They used to be the first
+ * input's: a merge of two --alloc runs said the first run's calls, and a
+ * run without --alloc merged first hid the others' allocations ("not
+ * tracked") while alloc_sites held them. Inputs without the fact are left
+ * out; no input with it writes no row. */
+enum { FACT_SUM, FACT_MAX };
+#define FSUM(f) { #f, offsetof(struct hp_run_facts, f), FACT_SUM }
+#define FMAX(f) { #f, offsetof(struct hp_run_facts, f), FACT_MAX }
+static const struct { const char *key; size_t off; int op; } merged_facts[] = {
+	FSUM(offcpu_intervals), FSUM(offcpu_ns), FSUM(offcpu_no_stack), FSUM(offcpu_sampled),
+	FSUM(offcpu_unsampled), FSUM(alloc_count), FSUM(alloc_frees), FSUM(alloc_dropped),
+	FSUM(alloc_unknown_frees), FSUM(alloc_temporary), FSUM(alloc_stream_bytes),
+	FSUM(alloc_stream_events), FSUM(alloc_writer_waits), FSUM(alloc_writer_wait_ns),
+	FMAX(alloc_sample_bytes), FMAX(alloc_target_bytes), FMAX(hpprof_peak_rss_bytes),
+	FSUM(python_merged), FSUM(python_truncated), FSUM(python_unmerged),
+	FSUM(python_unresolved), FSUM(python_native), FSUM(python_backoff),
+	FSUM(agent_stood_aside), FSUM(unwind_ns), FSUM(symbolize_ns), FSUM(symbol_cache_misses),
+};
+#define NMERGED (sizeof(merged_facts) / sizeof(merged_facts[0]))
+
 /* Sums and agreements over the inputs' run_info. */
 struct totals {
+	int64_t fact[NMERGED];        /* merged_facts, HP_FACT_UNSET until an input has it */
+	int64_t heap_peak, heap_peak_pid, heap_peak_t_ns;  /* the largest process heap peak */
+	int64_t cpu_sample_ns;        /* the first input's, or HP_FACT_UNSET */
+	int cpu_sample_differs;       /* an input's differs (or is absent): no wall time */
+	unsigned alloc_runs;          /* inputs with allocation tracking */
+	char *alloc_mode;             /* their alloc_tracking, combined */
 	int64_t duration_ns, lost, fault_samples, complete, cut, hole, joined, entry, peak_rss,
 		frequency;
 	int64_t fault_period;
@@ -153,9 +181,72 @@ static double meta_seconds(struct hp_store *st, const char *key)
 	return s;
 }
 
+static void add_facts(struct hp_store *st, struct totals *t)
+{
+	for (size_t k = 0; k < NMERGED; k++) {
+		int64_t v = store_get_meta_int(st, merged_facts[k].key, HP_FACT_UNSET);
+		if (v == HP_FACT_UNSET)
+			continue;
+		if (t->fact[k] == HP_FACT_UNSET)
+			t->fact[k] = v;
+		else if (merged_facts[k].op == FACT_SUM)
+			t->fact[k] = hp_add_sat(t->fact[k], v);
+		else if (v > t->fact[k])
+			t->fact[k] = v;
+	}
+	int64_t peak = store_get_meta_int(st, "heap_peak_bytes", -1);
+	if (peak > t->heap_peak) {
+		t->heap_peak = peak;
+		t->heap_peak_pid = store_get_meta_int(st, "heap_peak_pid", HP_FACT_UNSET);
+		t->heap_peak_t_ns = store_get_meta_int(st, "heap_peak_t_ns", HP_FACT_UNSET);
+	}
+}
+
+/* The inputs' alloc_tracking ("exact", "sampled", or "... incomplete" when
+ * tracking stopped) as one: theirs when they agree, else the incomplete
+ * one, else "sampled" (some totals are estimates). */
+static int add_alloc_mode(struct hp_store *st, struct totals *t)
+{
+	char *mode = NULL;
+	if (store_get_meta(st, "alloc_tracking", &mode) || !mode)
+		return 0;
+	t->alloc_runs++;
+	if (!t->alloc_mode || strstr(mode, "incomplete")) {
+		free(t->alloc_mode);
+		t->alloc_mode = mode;
+		return 0;
+	}
+	if (strcmp(mode, t->alloc_mode) && !strstr(t->alloc_mode, "incomplete")) {
+		free(t->alloc_mode);
+		t->alloc_mode = strdup("sampled");
+	}
+	free(mode);
+	return t->alloc_mode ? 0 : -ENOMEM;
+}
+
+/* CPU time per sample: one figure for the merged file, or none. */
+static void add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
+{
+	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", HP_FACT_UNSET);
+	if (!i)
+		t->cpu_sample_ns = ns;
+	else if (ns != t->cpu_sample_ns)
+		t->cpu_sample_differs = 1;
+}
+
+static void free_totals(struct totals *t)
+{
+	free(t->command);
+	free(t->job);
+	free(t->alloc_mode);
+}
+
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
+	for (size_t k = 0; k < NMERGED; k++)
+		t->fact[k] = HP_FACT_UNSET;
+	t->heap_peak = -1;
 	for (unsigned i = 0; i < o->n; i++) {
 		struct hp_store *st = open_finished(o->inputs[i]);
 		char *cmd = NULL, *sim = NULL;
@@ -188,6 +279,12 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->joined = hp_add_sat(t->joined, store_get_meta_int(st, "joined_stacks", 0));
 		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
+		add_facts(st, t);
+		add_cpu_sample(st, t, i);
+		if (add_alloc_mode(st, t)) {
+			store_close(st);
+			return -1;
+		}
 		t->frequency_differs |= i && freq != t->frequency;
 		t->fault_period_differs |= i && fp != t->fault_period;
 		t->frequency = freq;
@@ -207,7 +304,7 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 static int write_meta(struct hp_store *st, const struct merge_cmd *o, const struct totals *t,
 		      uint64_t samples)
 {
-	char buf[4096] = "", cmd[4200];
+	char buf[4096] = "", cmd[4200], mode[256];
 	struct hp_run_facts f;
 	for (unsigned i = 0; i < o->n; i++) {
 		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
@@ -238,7 +335,27 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	if (t->frequency_differs)
 		f.frequency = 0;
 	f.hpprof_version = HPPROF_VERSION;
-	return store_write_facts(st, &f);
+	for (size_t k = 0; k < NMERGED; k++)
+		*(int64_t *)((char *)&f + merged_facts[k].off) = t->fact[k];
+	if (t->heap_peak >= 0) {
+		f.heap_peak_bytes = t->heap_peak;
+		f.heap_peak_pid = t->heap_peak_pid;
+		f.heap_peak_t_ns = t->heap_peak_t_ns;
+	}
+	if (t->alloc_mode && t->alloc_runs < o->n) {
+		snprintf(mode, sizeof(mode), "%s; in %u of %u merged runs", t->alloc_mode,
+			 t->alloc_runs, o->n);
+		f.alloc_tracking = mode;
+	} else {
+		f.alloc_tracking = t->alloc_mode;
+	}
+	int err = store_write_facts(st, &f);
+	/* Samples of runs at different rates stand for different CPU times:
+	 * no one figure converts them (wall_profile's on-CPU columns are NULL,
+	 * as for a sampler other than cpu-clock). */
+	if (!err && t->cpu_sample_differs)
+		err = store_unset_meta(st, "cpu_sample_ns");
+	return err;
 }
 
 /* An MPI job: warn about ranks that are missing (run_info
@@ -344,19 +461,26 @@ int cmd_merge(int argc, char **argv)
 	int rc = parse(argc, argv, &o), err, fd;
 	if (rc >= 0)
 		return rc;
-	if (check_output(&o, dest, sizeof(dest)) || read_totals(&o, &t))
+	if (check_output(&o, dest, sizeof(dest)))
 		return 1;
+	if (read_totals(&o, &t)) {
+		free_totals(&t);
+		return 1;
+	}
 	if (t.fault_period_differs)
 		hp_warn("the runs sampled page faults with different periods; the merged file"
 			" weighs them all with the first run's (%lld)", (long long)t.fault_period);
+	if (t.cpu_sample_differs)
+		hp_warn("the runs' samples stand for different CPU times (different rates or"
+			" samplers): the merged file has no on-CPU time in nanoseconds (wall_profile),"
+			" only sample counts");
 	if ((fd = outfile_temp(dest, tmp, sizeof(tmp))) >= 0) {
 		close(fd);
 		unlink(tmp);            /* store_create makes it, complete, in its place */
 	}
 	if (fd < 0 || (err = store_create(tmp, &st))) {
 		hp_err("cannot create '%s': %s", o.output, hp_strerror(fd < 0 ? fd : err));
-		free(t.command);
-		free(t.job);
+		free_totals(&t);
 		return 1;
 	}
 	err = merge(&o, st, &t);
@@ -368,7 +492,6 @@ int cmd_merge(int argc, char **argv)
 		hp_err("cannot write '%s': %s", o.output, hp_strerror(err));
 	if (err)
 		store_unlink(tmp);
-	free(t.command);
-	free(t.job);
+	free_totals(&t);
 	return err ? 1 : 0;
 }

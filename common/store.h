@@ -83,6 +83,8 @@ int store_write_facts(struct hp_store *st, const struct hp_run_facts *f);
 int store_get_meta(struct hp_store *st, const char *key, char **value);
 /* Integer value for key, or dflt when absent. */
 int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt);
+/* Remove the run_info row of key (a fact that no longer holds). */
+int store_unset_meta(struct hp_store *st, const char *key);
 int store_each_meta(struct hp_store *st,
 		    int (*cb)(void *ctx, const char *key, const char *value), void *ctx);
 

@@ -151,6 +151,17 @@ int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt)
 	return r;
 }
 
+int store_unset_meta(struct hp_store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, "unset meta");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	int err = store_step_write(st, s);
+	sqlite3_finalize(s);
+	return err;
+}
+
 struct meta_ctx { int (*cb)(void *, const char *, const char *); void *ctx; };
 
 static int meta_row(void *c, sqlite3_stmt *s)

@@ -1,0 +1,81 @@
+#!/bin/sh
+# hpprof merge's run_info: the facts that add up over the runs are summed,
+# not the first input's (wave 15: a merge of two --alloc runs said the
+# first run's calls; a run without --alloc merged first made report say
+# "Allocations: not tracked" while alloc_sites held the other run's; the
+# off-CPU counts were the first run's while the off-cpu event summed them;
+# and runs sampled at different rates were converted to time with the first
+# run's period, so wall_profile and report's wall line were wrong).
+#   - allocation counts (alloc_count, alloc_temporary, ...) are sums,
+#     alloc_tracking says how many runs tracked allocations, and report
+#     --memory shows the summed calls;
+#   - offcpu_ns and offcpu_intervals are sums (= the off-cpu event's total);
+#   - cpu_sample_ns is kept when every run has the same, and removed (with
+#     a warning) when they differ: wall_profile's on-CPU columns are then
+#     NULL (not measured), never a wrong figure.
+# usage: merge_facts.sh     env: HPPROF, HP_SRC, HP_BUILD
+. "$HP_SRC/tests/e2e/lib.sh"
+need_kernel diffusion
+
+prun() {  # prun OUT.db [run options...]
+	out=$1; shift
+	"$HPPROF" run -q -o "$out" "$@" -k diffusion -- --variant lists --size 128 --steps 40 \
+		>/dev/null 2>"$out.err" || { cat "$out.err" >&2; fail "hpprof run -o $out $*"; }
+}
+prun plain.db -F 1000
+prun alloc1.db -F 1000 --alloc
+prun alloc2.db -F 1000 --alloc
+prun fast.db -F 2000
+fact() { q "$1" "SELECT value FROM run_info WHERE key = '$2'"; }
+sum_fact() {  # sum_fact KEY DB...: the inputs' values added (absent = 0)
+	k=$1; shift
+	s=0
+	for d in "$@"; do s=$((s + $(fact "$d" "$k" | sed 's/^$/0/'))); done
+	echo $s
+}
+
+# Two --alloc runs: the sums.
+"$HPPROF" merge -q -o aa.db alloc1.db alloc2.db || fail "merge alloc1 alloc2"
+for k in alloc_count alloc_frees alloc_temporary alloc_stream_events; do
+	assert_eq "merged $k" "$(fact aa.db $k)" "$(sum_fact $k alloc1.db alloc2.db)"
+done
+assert_eq "merged alloc_count = the allocs of alloc_sites" "$(fact aa.db alloc_count)" \
+	"$(q aa.db "SELECT SUM(allocs) FROM alloc_sites")"
+assert_eq "alloc_tracking of two exact runs" "$(fact aa.db alloc_tracking)" exact
+"$HPPROF" report --memory aa.db >aa.txt 2>&1 || { cat aa.txt; fail "report --memory aa.db"; }
+assert_contains "report --memory says the summed calls" aa.txt \
+	"Allocations (exact): $(fact aa.db alloc_count) calls"
+
+# A run without --alloc first: the other run's allocations are not hidden.
+"$HPPROF" merge -q -o pa.db plain.db alloc1.db || fail "merge plain alloc1"
+assert_eq "merged alloc_count (plain first)" "$(fact pa.db alloc_count)" "$(fact alloc1.db alloc_count)"
+assert_eq "alloc_tracking (plain first)" "$(fact pa.db alloc_tracking)" "exact; in 1 of 2 merged runs"
+"$HPPROF" report --memory pa.db >pa.txt 2>&1 || { cat pa.txt; fail "report --memory pa.db"; }
+if grep -q "not tracked" pa.txt; then
+	cat pa.txt
+	fail "report --memory of plain+alloc says allocations were not tracked"
+fi
+assert_contains "report --memory shows the alloc run's calls" pa.txt \
+	"$(fact alloc1.db alloc_count) calls"
+
+# Off-CPU counts: sums, equal to the off-cpu event's total.
+if [ -n "$(fact plain.db offcpu_ns)" ]; then
+	assert_eq "merged offcpu_ns" "$(fact pa.db offcpu_ns)" "$(sum_fact offcpu_ns plain.db alloc1.db)"
+	assert_eq "merged offcpu_intervals" "$(fact pa.db offcpu_intervals)" \
+		"$(sum_fact offcpu_intervals plain.db alloc1.db)"
+	assert_eq "offcpu_ns = the off-cpu event's total" "$(fact pa.db offcpu_ns)" \
+		"$(q pa.db "SELECT total FROM events WHERE role = 'offcpu' AND measured")"
+else
+	note "these runs recorded no off-CPU time: its sums not checked"
+fi
+
+# Same rate: one CPU time per sample, kept.
+assert_eq "cpu_sample_ns of runs at 1000 Hz" "$(fact pa.db cpu_sample_ns)" 1000000
+# Different rates: none, said, and no wrong nanoseconds.
+"$HPPROF" merge -o pf.db plain.db fast.db 2>pf.err || { cat pf.err; fail "merge plain fast"; }
+assert_eq "cpu_sample_ns of runs at 1000 and 2000 Hz" "$(fact pf.db cpu_sample_ns)" ""
+assert_contains "merge says the times differ" pf.err "stand for different CPU times"
+assert_eq "wall_profile rows with an on-CPU time" \
+	"$(q pf.db "SELECT COUNT(*) FROM wall_profile WHERE self_on_ns IS NOT NULL")" 0
+assert_eq "merged samples" "$(fact pf.db samples)" "$(sum_fact samples plain.db fast.db)"
+echo "PASS"
