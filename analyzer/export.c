@@ -57,6 +57,7 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	int err;
 	if (export_needs_profile(o->format) && !p)
 		return -EINVAL;
+	errno = 0;
 	switch (o->format) {
 	case HP_EXPORT_FOLDED:     err = export_folded(out, p, o); break;
 	case HP_EXPORT_CALLGRIND:  err = export_callgrind(out, p, o); break;
@@ -69,9 +70,28 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	case HP_EXPORT_JSON:       err = export_table(out, st, o); break;
 	default:                   return -EINVAL;
 	}
-	if (!err && (fflush(out) || ferror(out)))
-		err = -EIO;
-	return err;
+	return export_stream_error(out, err);
+}
+
+/* Why writing to out failed, when it did: stdio keeps no error code, but
+ * the failed write left it in errno (a later successful call does not
+ * reset it). A full disk said "Input/output error" (wave 15): it now says
+ * "No space left on device". Only errors a write gives are believed; any
+ * other errno is stale (SQLite's probes) and reads EIO. */
+int export_stream_error(FILE *out, int err)
+{
+	int saved = errno;
+	errno = 0;
+	if (fflush(out) && errno)
+		saved = errno;
+	if (!ferror(out) || (err && err != -EIO))
+		return err;
+	switch (saved) {
+	case ENOSPC: case EDQUOT: case EFBIG: case EPIPE: case EROFS: case EIO:
+		return -saved;
+	default:
+		return -EIO;
+	}
 }
 
 /* --- shared helpers --- */
