@@ -28,6 +28,10 @@ for out in /dev/null /dev/full fifo dir; do
 	"$HPPROF" export a.db --format folded -o "$out" >/dev/null 2>err.txt && fail "export -o $out"
 	assert_contains "export -o $out says why" err.txt "hpprof writes only regular files"
 done
+# /dev/stdout on a pipe is a link to no path: said to be a FIFO (wave 15:
+# "No such file or directory")
+"$HPPROF" export a.db --format folded -o /dev/stdout 2>err.txt | cat >/dev/null
+assert_contains "export -o /dev/stdout on a pipe says why" err.txt "it is a FIFO"
 [ -c /dev/null ] && [ -c /dev/full ] || fail "a device node is gone"
 [ -p fifo ] || fail "the FIFO is gone"
 timeout 20 "$HPPROF" run -o fifo -k pi -- --small >/dev/null 2>err.txt
