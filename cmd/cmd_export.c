@@ -16,6 +16,7 @@
 #include "cmd/cmd_util.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/outfile.h"
 #include "common/store.h"
 
 static const char usage_text[] =
@@ -202,13 +203,14 @@ static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp
 		if (cmd_output_open(&of, o->output, "cannot write"))
 			return 1;
 		out = of.f;
+		outfile_guard(of.tmp, 0);     /* Ctrl-C leaves no partial temporary */
 	}
 	err = export_write(out, st, p, &o->x);
 	if (err)
 		explain(o, p, err);
-	if (o->output && cmd_output_close(&of, !err))
-		return 1;
-	return err ? 1 : 0;
+	int rc = o->output && cmd_output_close(&of, !err);
+	outfile_unguard();
+	return rc || err ? 1 : 0;
 }
 
 int cmd_export(int argc, char **argv)

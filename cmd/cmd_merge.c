@@ -478,7 +478,10 @@ int cmd_merge(int argc, char **argv)
 		close(fd);
 		unlink(tmp);            /* store_create makes it, complete, in its place */
 	}
+	if (fd >= 0)
+		outfile_guard(tmp, 1);       /* Ctrl-C leaves no partial database */
 	if (fd < 0 || (err = store_create(tmp, &st))) {
+		outfile_unguard();
 		hp_err("cannot create '%s': %s", o.output, hp_strerror(fd < 0 ? fd : err));
 		free_totals(&t);
 		return 1;
@@ -492,6 +495,7 @@ int cmd_merge(int argc, char **argv)
 		hp_err("cannot write '%s': %s", o.output, hp_strerror(err));
 	if (err)
 		store_unlink(tmp);
+	outfile_unguard();
 	free_totals(&t);
 	return err ? 1 : 0;
 }
