@@ -138,7 +138,38 @@ struct totals {
 	int64_t longest_ns;           /* the longest input's duration */
 	int ranks;                    /* inputs that are ranks of the first input's MPI job */
 	char *job;                    /* that job's id */
+	int64_t exit_status;          /* the first input's, or the first that failed */
+	char *signal;                 /* ... and the signal that ended it */
+	int64_t interrupted;          /* an input was stopped with Ctrl-C / SIGTERM */
+	unsigned failed;              /* inputs whose program failed (status != 0) */
 };
+
+/* The merged exit status is the first input's, or the first failure's: a
+ * merge whose second run died of SIGSEGV said "exit status: 0". Each run's
+ * own stays in the runs table; merge warns about the failed ones. */
+static int add_exit(struct hp_store *st, struct totals *t, const char *path, unsigned i)
+{
+	int64_t status = store_get_meta_int(st, "exit_status", HP_FACT_UNSET);
+	char *sig = NULL;
+	if (store_get_meta_int(st, "interrupted", 0) > 0)
+		t->interrupted = 1;
+	if (!i)
+		t->exit_status = status;
+	if (status == HP_FACT_UNSET || !status)
+		return 0;
+	int err = store_get_meta(st, "signal", &sig);
+	if (store_get_meta_int(st, "mpi_rank", -1) < 0)   /* a rank's: rank_notes says it */
+		hp_warn("'%s': its program %s %lld%s%s%s", path, sig ? "ended with status" :
+			"exited with status", (long long)status, sig ? " (" : "", sig ? sig : "",
+			sig ? ")" : "");
+	if (t->failed++) {
+		free(sig);
+		return err;
+	}
+	t->exit_status = status;
+	t->signal = sig;
+	return err;
+}
 
 /* Count the input if it is a rank of the job of the first rank seen. */
 static void note_rank(struct hp_store *st, struct totals *t)
@@ -239,6 +270,7 @@ static void free_totals(struct totals *t)
 	free(t->command);
 	free(t->job);
 	free(t->alloc_mode);
+	free(t->signal);
 }
 
 static int read_totals(const struct merge_cmd *o, struct totals *t)
@@ -270,6 +302,10 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->duration_ns = hp_add_sat(t->duration_ns, d);
 		t->longest_ns = d > t->longest_ns ? d : t->longest_ns;
 		note_rank(st, t);
+		if (add_exit(st, t, o->inputs[i], i)) {
+			store_close(st);
+			return -1;
+		}
 		t->lost = hp_add_sat(t->lost, store_get_meta_int(st, "lost_samples", 0));
 		t->fault_samples = hp_add_sat(t->fault_samples,
 					      store_get_meta_int(st, "fault_samples", 0));
@@ -322,6 +358,12 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	 * its longest rank. Unrelated runs ran one after the other. */
 	f.duration_ns = t->ranks == (int)o->n ? t->longest_ns : t->duration_ns;
 	f.lost_samples = t->lost;
+	if (t->failed) {             /* the first failure's, not the first input's success */
+		f.exit_status = t->exit_status;
+		f.signal = t->signal;
+	}
+	if (t->interrupted)
+		f.interrupted = 1;
 	f.fault_samples = t->fault_samples;
 	f.complete_stacks = t->complete;
 	f.cut_stacks = t->cut;

@@ -10,6 +10,7 @@
 #     alloc_tracking says how many runs tracked allocations, and report
 #     --memory shows the summed calls;
 #   - offcpu_ns and offcpu_intervals are sums (= the off-cpu event's total);
+#   - exit_status is the first failed run's when one failed (it said 0);
 #   - cpu_sample_ns is kept when every run has the same, and removed (with
 #     a warning) when they differ: wall_profile's on-CPU columns are then
 #     NULL (not measured), never a wrong figure.
@@ -78,4 +79,12 @@ assert_contains "merge says the times differ" pf.err "stand for different CPU ti
 assert_eq "wall_profile rows with an on-CPU time" \
 	"$(q pf.db "SELECT COUNT(*) FROM wall_profile WHERE self_on_ns IS NOT NULL")" 0
 assert_eq "merged samples" "$(fact pf.db samples)" "$(sum_fact samples plain.db fast.db)"
+# A run whose program failed, merged after one that succeeded: the merged
+# exit status is the failure's (it said 0), and merge names the run.
+"$HPPROF" run -q -o fail.db -- sh -c 'exit 3' >/dev/null 2>&1
+assert_eq "the failing run's status" "$(fact fail.db exit_status)" 3
+"$HPPROF" merge -o pfail.db plain.db fail.db 2>pfail.err || { cat pfail.err; fail "merge plain fail"; }
+assert_eq "merged exit_status" "$(fact pfail.db exit_status)" 3
+assert_contains "merge names the failed run" pfail.err "'fail.db': its program exited with status 3"
+assert_eq "each run keeps its own status" "$(q pfail.db "SELECT group_concat(exit_status) FROM runs")" "0,3"
 echo "PASS"
