@@ -83,6 +83,9 @@ int store_write_facts(struct hp_store *st, const struct hp_run_facts *f);
 int store_get_meta(struct hp_store *st, const char *key, char **value);
 /* Integer value for key, or dflt when absent. */
 int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt);
+/* The time (ns since the run's start) of its last sample or memory
+ * reading into *t_ns (0 when none). */
+int store_last_record_ns(struct hp_store *st, int64_t *t_ns);
 /* Remove the run_info row of key (a fact that no longer holds). */
 int store_unset_meta(struct hp_store *st, const char *key);
 int store_each_meta(struct hp_store *st,
