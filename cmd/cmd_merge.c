@@ -142,6 +142,7 @@ struct totals {
 	char *signal;                 /* ... and the signal that ended it */
 	int64_t interrupted;          /* an input was stopped with Ctrl-C / SIGTERM */
 	unsigned failed;              /* inputs whose program failed (status != 0) */
+	unsigned unfinished;          /* inputs whose hpprof never finished them */
 };
 
 /* The merged exit status is the first input's, or the first failure's: a
@@ -153,6 +154,10 @@ static int add_exit(struct hp_store *st, struct totals *t, const char *path, uns
 	char *sig = NULL;
 	if (store_get_meta_int(st, "interrupted", 0) > 0)
 		t->interrupted = 1;
+	char *u = NULL;
+	if (!store_get_meta(st, "unfinished", &u) && u)
+		t->unfinished++;
+	free(u);
 	if (!i)
 		t->exit_status = status;
 	if (status == HP_FACT_UNSET || !status)
@@ -340,7 +345,7 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 static int write_meta(struct hp_store *st, const struct merge_cmd *o, const struct totals *t,
 		      uint64_t samples)
 {
-	char buf[4096] = "", cmd[4200], mode[256];
+	char buf[4096] = "", cmd[4200], mode[256], unf[160];
 	struct hp_run_facts f;
 	for (unsigned i = 0; i < o->n; i++) {
 		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
@@ -364,6 +369,11 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	}
 	if (t->interrupted)
 		f.interrupted = 1;
+	if (t->unfinished) {          /* not the first input's words alone */
+		snprintf(unf, sizeof(unf), "%u of %u merged runs were not finished by hpprof"
+			 " (killed, or a full disk): their exit status is unknown", t->unfinished, o->n);
+		f.unfinished = unf;
+	}
 	f.fault_samples = t->fault_samples;
 	f.complete_stacks = t->complete;
 	f.cut_stacks = t->cut;

@@ -87,4 +87,11 @@ assert_eq "the failing run's status" "$(fact fail.db exit_status)" 3
 assert_eq "merged exit_status" "$(fact pfail.db exit_status)" 3
 assert_contains "merge names the failed run" pfail.err "'fail.db': its program exited with status 3"
 assert_eq "each run keeps its own status" "$(q pfail.db "SELECT group_concat(exit_status) FROM runs")" "0,3"
+# A run whose hpprof never finished it (run_info.unfinished, written by
+# the reader that finished it): the merged file says how many.
+cp plain.db unf.db
+q unf.db "INSERT OR REPLACE INTO meta(key, value) VALUES ('unfinished', 'killed')"
+"$HPPROF" merge -q -o pu.db plain.db unf.db || fail "merge plain unf"
+assert_eq "merged unfinished" "$(fact pu.db unfinished)" \
+	"1 of 2 merged runs were not finished by hpprof (killed, or a full disk): their exit status is unknown"
 echo "PASS"
