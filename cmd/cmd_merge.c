@@ -289,6 +289,15 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		char *cmd = NULL, *sim = NULL;
 		if (!st)
 			return -1;
+		if (!store_is_symbolized(st) && store_has_locations(st)) {
+			/* open_finished could not finish it (said why): say what to do */
+			hp_err("cannot merge '%s': its run did not finish and it cannot be finished"
+			       " here; `hpprof report %s` by a user who may write it finishes it (or"
+			       " copy it, with its -wal file, where you may write)", o->inputs[i],
+			       o->inputs[i]);
+			store_close(st);
+			return -1;
+		}
 		store_get_meta(st, "simulation", &sim);
 		if (sim) {            /* its counts are per line, not samples to pool */
 			hp_err("cannot merge '%s': it was simulated (run --cache-sim), not sampled;"

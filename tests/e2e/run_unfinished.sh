@@ -23,6 +23,20 @@ kids=$(pgrep -P $hp)          # the program, which runs on without hpprof
 kill -9 $hp
 wait $hp 2>/dev/null
 [ -z "$kids" ] || kill -9 $kids 2>/dev/null
+# merge of it by a user who may not write it: the file cannot be finished
+# there; merge says what to do (it said "it has no symbolization").
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	mkdir ro && cp k.db* ro/ && chmod 644 ro/* && chmod 755 "$T" && chmod 555 ro
+	"$HPPROF" run -q -o ro_ok.db -k pi -- --small >/dev/null 2>&1 && chmod 644 ro_ok.db
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$HPPROF" merge -o /tmp/hpprof-unf-$$.db \
+		"$T/ro/k.db" "$T/ro_ok.db" 2>merge.err
+	st=$?
+	rm -f /tmp/hpprof-unf-$$.db*
+	[ $st -eq 1 ] || { cat merge.err; fail "merge of an unfinished read-only input: exit $st"; }
+	assert_contains "merge says how to finish it" merge.err "by a user who may write it finishes it"
+else
+	note "not root, or no user nobody / setpriv: merge by a reader who may not write it not checked"
+fi
 "$HPPROF" report k.db >rep.txt 2>rep.err || { cat rep.err; fail "report of the killed run"; }
 assert_contains "report finishes it" rep.err "did not finish: symbolizing it now"
 u=$(q k.db "SELECT value FROM run_info WHERE key = 'unfinished'")
