@@ -246,6 +246,9 @@ static int add_alloc_mode(struct hp_store *st, struct totals *t)
 	char *mode = NULL;
 	if (store_get_meta(st, "alloc_tracking", &mode) || !mode)
 		return 0;
+	char *part = strstr(mode, "; in ");   /* a merged input's "; in K of N merged runs" */
+	if (part)
+		*part = '\0';
 	t->alloc_runs++;
 	if (!t->alloc_mode || strstr(mode, "incomplete")) {
 		free(t->alloc_mode);

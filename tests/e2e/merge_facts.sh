@@ -59,6 +59,13 @@ fi
 assert_contains "report --memory shows the alloc run's calls" pa.txt \
 	"$(fact alloc1.db alloc_count) calls"
 
+# A merged file merged again counts as one run; its mode is read without
+# its "; in K of N" part (it made the mode "sampled").
+"$HPPROF" merge -q -o paa.db pa.db alloc2.db || fail "merge pa alloc2"
+assert_eq "alloc_tracking of a merge merged again" "$(fact paa.db alloc_tracking)" exact
+assert_eq "merged alloc_count (merged again)" "$(fact paa.db alloc_count)" \
+	"$(sum_fact alloc_count alloc1.db alloc2.db)"
+
 # Off-CPU counts: sums, equal to the off-cpu event's total.
 if [ -n "$(fact plain.db offcpu_ns)" ]; then
 	assert_eq "merged offcpu_ns" "$(fact pa.db offcpu_ns)" "$(sum_fact offcpu_ns plain.db alloc1.db)"
