@@ -96,6 +96,24 @@ int export_stream_error(FILE *out, int err)
 
 /* --- shared helpers --- */
 
+uint64_t export_cpu_sample_ns(struct hp_store *st)
+{
+	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", -1);
+	if (ns > 0)
+		return (uint64_t)ns;
+	if (ns == -1 && !store_get_meta_int(st, "merged_runs", 0)) {
+		/* a file from before the key: cpu-clock at -F, or another sampler */
+		char *sampling = NULL;
+		int64_t freq = store_get_meta_int(st, "frequency", 0);
+		int cpu = !store_get_meta(st, "sampling", &sampling) &&
+			  (!sampling || strstr(sampling, "cpu-clock") || strstr(sampling, "agent"));
+		free(sampling);
+		if (cpu && freq > 0)
+			return (uint64_t)(1000000000 / freq);
+	}
+	return 0;
+}
+
 uint64_t export_period_ns(struct hp_store *st)
 {
 	int64_t freq = store_get_meta_int(st, "frequency", 0);

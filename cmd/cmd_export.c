@@ -152,8 +152,11 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 	if (err == -HP_EBADEVENT && profile_is_alloc_weight(o->x.weight)) {
 		hp_err("invalid --weight '%s': '%s' has no allocation data (record it with"
 		       " `hpprof run --alloc`)", o->x.weight, o->db);
-	} else if (err == -HP_EBADEVENT && o->x.weight && (!strcmp(o->x.weight, "off-cpu") ||
-							    !strcmp(o->x.weight, "wall"))) {
+	} else if (err == -HP_EBADEVENT && o->x.weight && !strcmp(o->x.weight, "wall")) {
+		hp_err("invalid --weight 'wall': '%s' has no off-CPU time (record it with"
+		       " `hpprof run --off-cpu`), or its samples stand for no CPU time (a sampler"
+		       " other than cpu-clock, or runs merged at different rates)", o->db);
+	} else if (err == -HP_EBADEVENT && o->x.weight && !strcmp(o->x.weight, "off-cpu")) {
 		hp_err("invalid --weight '%s': '%s' has no off-CPU time (record it with"
 		       " `hpprof run --off-cpu`)", o->x.weight, o->db);
 	} else if (err == -HP_EBADEVENT && p && o->x.weight &&
