@@ -21,6 +21,18 @@ assert_eq "the symlink's target after a failed export" "$(cat t.csv)" target
 grep -q '^function,' t.csv || fail "the export did not reach the symlink's target"
 ls ./*.hpprof-tmp.* 2>/dev/null && fail "a temporary file was left behind"
 
+# an export never replaces an hpprof profile: its own input (wave 15:
+# `export -o a.db a.db` replaced the profile with its CSV) or another
+cp a.db self.db
+cp a.db other.db
+"$HPPROF" export self.db --format csv -o self.db 2>err.txt && fail "export -o its own input"
+assert_contains "export -o its input says why" err.txt "it is an hpprof profile (the one being exported)"
+cmp -s a.db self.db || fail "export -o its own input changed it"
+"$HPPROF" export a.db --format folded -o other.db 2>err.txt && fail "export -o another profile"
+assert_contains "export -o another profile says why" err.txt "an export never replaces one"
+cmp -s a.db other.db || fail "export -o another profile changed it"
+rm -f self.db other.db
+
 # outputs that are not regular files are refused, and survive
 mkfifo fifo
 mkdir dir
