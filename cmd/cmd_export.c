@@ -4,11 +4,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyzer/columns.h"
@@ -197,12 +195,6 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 	}
 }
 
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* The export goes to a temporary file beside -o FILE, renamed into place
  * only when complete: a failed export leaves FILE as it was. */
 static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp_profile *p)
@@ -211,19 +203,8 @@ static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp
 	FILE *out = stdout;
 	int err;
 	if (o->output) {
-		/* `export -o prof.db prof.db` replaced the profile with its own
-		 * export: an output that is an hpprof profile (the input, its base
-		 * or another) is never replaced by an export. */
-		char dest[PATH_MAX];
-		enum hp_outfile_kind kind;
-		int id;
-		if (!outfile_resolve(o->output, dest, sizeof(dest), &kind, NULL) &&
-		    kind == HP_OUT_REGULAR && ((id = store_identify(dest)) == 0 || id == -HP_ENEWER)) {
-			hp_err("cannot write '%s': it is an hpprof profile%s; an export never replaces"
-			       " one (choose another -o)", o->output,
-			       same_file(dest, o->db) ? " (the one being exported)" : "");
-			return 1;
-		}
+		/* an hpprof profile is refused (`export -o a.db a.db` replaced the
+		 * profile with its own export): cmd_output_open */
 		if (cmd_output_open(&of, o->output, "cannot write"))
 			return 1;
 		out = of.f;

@@ -26,12 +26,16 @@ ls ./*.hpprof-tmp.* 2>/dev/null && fail "a temporary file was left behind"
 cp a.db self.db
 cp a.db other.db
 "$HPPROF" export self.db --format csv -o self.db 2>err.txt && fail "export -o its own input"
-assert_contains "export -o its input says why" err.txt "it is an hpprof profile (the one being exported)"
+assert_contains "export -o its input says why" err.txt "it is an hpprof profile, which this output never replaces"
 cmp -s a.db self.db || fail "export -o its own input changed it"
 "$HPPROF" export a.db --format folded -o other.db 2>err.txt && fail "export -o another profile"
-assert_contains "export -o another profile says why" err.txt "an export never replaces one"
+assert_contains "export -o another profile says why" err.txt "it is an hpprof profile"
+cp a.db stat.db
+"$HPPROF" stat -o stat.db true 2>err.txt && fail "stat -o a profile"
+assert_contains "stat -o a profile says why" err.txt "it is an hpprof profile"
+cmp -s a.db stat.db || fail "stat -o a profile changed it"
 cmp -s a.db other.db || fail "export -o another profile changed it"
-rm -f self.db other.db
+rm -f self.db other.db stat.db
 
 # outputs that are not regular files are refused, and survive
 mkfifo fifo
