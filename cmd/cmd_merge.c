@@ -125,6 +125,7 @@ static const struct { const char *key; size_t off; int op; } merged_facts[] = {
 struct totals {
 	int64_t fact[NMERGED];        /* merged_facts, HP_FACT_UNSET until an input has it */
 	int64_t heap_peak, heap_peak_pid, heap_peak_t_ns;  /* the largest process heap peak */
+	unsigned heap_peak_run;       /* ... of input (runs.id) */
 	int64_t cpu_sample_ns;        /* the first input's, or HP_FACT_UNSET */
 	int cpu_sample_differs;       /* an input's differs (or is absent): no wall time */
 	unsigned alloc_runs;          /* inputs with allocation tracking */
@@ -217,7 +218,7 @@ static double meta_seconds(struct hp_store *st, const char *key)
 	return s;
 }
 
-static void add_facts(struct hp_store *st, struct totals *t)
+static void add_facts(struct hp_store *st, struct totals *t, unsigned run)
 {
 	for (size_t k = 0; k < NMERGED; k++) {
 		int64_t v = store_get_meta_int(st, merged_facts[k].key, HP_FACT_UNSET);
@@ -235,6 +236,7 @@ static void add_facts(struct hp_store *st, struct totals *t)
 		t->heap_peak = peak;
 		t->heap_peak_pid = store_get_meta_int(st, "heap_peak_pid", HP_FACT_UNSET);
 		t->heap_peak_t_ns = store_get_meta_int(st, "heap_peak_t_ns", HP_FACT_UNSET);
+		t->heap_peak_run = run;
 	}
 }
 
@@ -332,7 +334,7 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->joined = hp_add_sat(t->joined, store_get_meta_int(st, "joined_stacks", 0));
 		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
-		add_facts(st, t);
+		add_facts(st, t, i + 1);
 		add_cpu_sample(st, t, i);
 		if (add_alloc_mode(st, t)) {
 			store_close(st);
@@ -403,7 +405,11 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 		*(int64_t *)((char *)&f + merged_facts[k].off) = t->fact[k];
 	if (t->heap_peak >= 0) {
 		f.heap_peak_bytes = t->heap_peak;
-		f.heap_peak_pid = t->heap_peak_pid;
+		f.heap_peak_pid = t->heap_peak_pid;   /* as the merged file numbers it */
+		if (t->heap_peak_pid != HP_FACT_UNSET &&
+		    store_run_heap_peak_pid(st, t->heap_peak_run, t->heap_peak_pid, t->heap_peak,
+					    &f.heap_peak_pid))
+			f.heap_peak_pid = t->heap_peak_pid;
 		f.heap_peak_t_ns = t->heap_peak_t_ns;
 	}
 	if (t->alloc_mode && t->alloc_runs < o->n) {

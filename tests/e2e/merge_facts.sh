@@ -47,6 +47,19 @@ assert_eq "alloc_tracking of two exact runs" "$(fact aa.db alloc_tracking)" exac
 assert_contains "report --memory says the summed calls" aa.txt \
 	"Allocations (exact): $(fact aa.db alloc_count) calls"
 
+# The largest heap peak's pid as the merged file numbers it: the same run
+# twice, the second's peak a byte higher - its pid, which the first input
+# already used, is renumbered, and heap_peak_pid names the new number
+# (it named the input's pid: the first run's process).
+cp alloc1.db big.db
+q big.db "UPDATE processes SET heap_peak = heap_peak + 1 WHERE pid =
+	(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'heap_peak_pid');
+	UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'heap_peak_bytes'"
+"$HPPROF" merge -q -o ab.db alloc1.db big.db 2>/dev/null || fail "merge alloc1 big"
+want=$(q ab.db "SELECT pid FROM processes WHERE run = 2 AND heap_peak = $(fact big.db heap_peak_bytes)")
+assert_eq "merged heap_peak_pid (renumbered)" "$(fact ab.db heap_peak_pid)" "$want"
+[ "$want" != "$(fact big.db heap_peak_pid)" ] || fail "the second input's pid was not renumbered"
+
 # A run without --alloc first: the other run's allocations are not hidden.
 "$HPPROF" merge -q -o pa.db plain.db alloc1.db || fail "merge plain alloc1"
 assert_eq "merged alloc_count (plain first)" "$(fact pa.db alloc_count)" "$(fact alloc1.db alloc_count)"
