@@ -57,6 +57,7 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	int err;
 	if (export_needs_profile(o->format) && !p)
 		return -EINVAL;
+	errno = 0;
 	switch (o->format) {
 	case HP_EXPORT_FOLDED:     err = export_folded(out, p, o); break;
 	case HP_EXPORT_CALLGRIND:  err = export_callgrind(out, p, o); break;
@@ -69,12 +70,49 @@ int export_write(FILE *out, struct hp_store *st, const struct hp_profile *p,
 	case HP_EXPORT_JSON:       err = export_table(out, st, o); break;
 	default:                   return -EINVAL;
 	}
-	if (!err && (fflush(out) || ferror(out)))
-		err = -EIO;
-	return err;
+	return export_stream_error(out, err);
+}
+
+/* Why writing to out failed, when it did: stdio keeps no error code, but
+ * the failed write left it in errno (a later successful call does not
+ * reset it). A full disk said "Input/output error" (wave 15): it now says
+ * "No space left on device". Only errors a write gives are believed; any
+ * other errno is stale (SQLite's probes) and reads EIO. */
+int export_stream_error(FILE *out, int err)
+{
+	int saved = errno;
+	errno = 0;
+	if (fflush(out) && errno)
+		saved = errno;
+	if (!ferror(out) || (err && err != -EIO))
+		return err;
+	switch (saved) {
+	case ENOSPC: case EDQUOT: case EFBIG: case EPIPE: case EROFS: case EIO:
+		return -saved;
+	default:
+		return -EIO;
+	}
 }
 
 /* --- shared helpers --- */
+
+uint64_t export_cpu_sample_ns(struct hp_store *st)
+{
+	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", -1);
+	if (ns > 0)
+		return (uint64_t)ns;
+	if (ns == -1 && !store_get_meta_int(st, "merged_runs", 0)) {
+		/* a file from before the key: cpu-clock at -F, or another sampler */
+		char *sampling = NULL;
+		int64_t freq = store_get_meta_int(st, "frequency", 0);
+		int cpu = !store_get_meta(st, "sampling", &sampling) &&
+			  (!sampling || strstr(sampling, "cpu-clock") || strstr(sampling, "agent"));
+		free(sampling);
+		if (cpu && freq > 0)
+			return (uint64_t)(1000000000 / freq);
+	}
+	return 0;
+}
 
 uint64_t export_period_ns(struct hp_store *st)
 {

@@ -46,6 +46,14 @@ void xw_xml(FILE *f, const char *s);
 /* Sampling period in ns: 1e9 / frequency, or duration / samples when the
  * run sampled on an event count, or 1 ms when neither is known. */
 uint64_t export_period_ns(struct hp_store *st);
+/* The CPU time one main sample stands for (run_info cpu_sample_ns; a file
+ * from before it: 1e9 / frequency of a cpu-clock sampler), or 0 when the
+ * samples stand for no time: another sampler (-s page-faults), or a merge
+ * of runs at different rates. */
+uint64_t export_cpu_sample_ns(struct hp_store *st);
+/* err, or, when writing to out failed (and err is 0 or -EIO), the
+ * failed write's error (-ENOSPC, -EFBIG, -EPIPE...; -EIO when unknown). */
+int export_stream_error(FILE *out, int err);
 
 /* Dense index of small tuple keys (up to 4 words): the aggregations of
  * callgrind, pprof and svg. Index i's key is keys[i * width ..]. */

@@ -253,7 +253,10 @@ static void legend_svg(FILE *out, const struct hp_profile *p, const uint32_t *or
 int export_memsvg(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
 {
 	struct axes a;
-	int heap = has_heap(p), total = p->nprocesses > 1;
+	/* The total of processes that ran side by side: one run's, or the ranks
+	 * of one MPI job. The runs of a merge ran one after the other, each on
+	 * its own time axis from 0: their sum was memory no moment held. */
+	int heap = has_heap(p), total = p->nprocesses > 1 && (p->nruns <= 1 || profile_has_ranks(p));
 	const char *cmd = profile_meta(p, "command");
 	uint32_t *order = by_peak(p);
 	double total_max = 0, *sum = NULL;

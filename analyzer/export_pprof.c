@@ -202,21 +202,27 @@ static int px_on_event(void *c, const struct hp_event_info *ev)
 	if (ev->id <= 0 || ev->id >= 64 || !ev->measured || x->nvals >= 66)
 		return 0;
 	if (!strcmp(ev->role, "offcpu") && x->nvals + 2 <= 66) {
-		/* its samples weigh their nanoseconds off the CPU; wall = cpu + off */
+		/* its samples weigh their nanoseconds off the CPU; wall = cpu + off
+		 * (only when the main samples stand for CPU time) */
+		int wall = x->period_ns != 0;
 		x->offcpu_event = ev->id;
 		x->col_of_event[ev->id] = (int)x->nvals;
 		x->col_name[x->nvals] = strdup("off-cpu");
 		x->col_unit[x->nvals] = "nanoseconds";
-		x->wall_col = (int)x->nvals + 1;
-		x->col_name[x->wall_col] = strdup("wall");
-		x->col_unit[x->wall_col] = "nanoseconds";
-		if (!x->col_name[x->nvals] || !x->col_name[x->wall_col])
+		if (!x->col_name[x->nvals])
 			return -ENOMEM;
 		if (x->weight && !strcmp(x->weight, "off-cpu"))
 			x->default_col = x->nvals;
-		if (x->weight && !strcmp(x->weight, "wall"))
-			x->default_col = (uint32_t)x->wall_col;
-		x->nvals += 2;
+		if (wall) {
+			x->wall_col = (int)x->nvals + 1;
+			x->col_name[x->wall_col] = strdup("wall");
+			x->col_unit[x->wall_col] = "nanoseconds";
+			if (!x->col_name[x->wall_col])
+				return -ENOMEM;
+			if (x->weight && !strcmp(x->weight, "wall"))
+				x->default_col = (uint32_t)x->wall_col;
+		}
+		x->nvals += 1 + wall;
 		return 0;
 	}
 	if (strcmp(ev->role, "counter") && strcmp(ev->role, "pagefault"))
@@ -290,7 +296,8 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 		return -ENOMEM;
 	if (s->event == 0) {
 		v[0]++;
-		v[1] = hp_add_sat(v[1], (int64_t)x->period_ns);
+		if (x->period_ns)
+			v[1] = hp_add_sat(v[1], (int64_t)x->period_ns);
 		if (x->wall_col)
 			v[x->wall_col] = hp_add_sat(v[x->wall_col], (int64_t)x->period_ns);
 		for (uint32_t k = 0; k < s->nr_counters; k++) {
@@ -306,7 +313,8 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 		if (s->nr_counters)
 			memcpy(&ns, s->counters, sizeof(ns));
 		v[x->col_of_event[s->event]] = hp_add_sat(v[x->col_of_event[s->event]], ns);
-		v[x->wall_col] = hp_add_sat(v[x->wall_col], ns);
+		if (x->wall_col)
+			v[x->wall_col] = hp_add_sat(v[x->wall_col], ns);
 	} else if (s->event > 0 && s->event < 64 && x->col_of_event[s->event] >= 0) {
 		v[x->col_of_event[s->event]] = hp_add_sat(v[x->col_of_event[s->event]],
 							       x->fault_period);
@@ -526,9 +534,12 @@ static void write_profile(struct writer *w)
 	if (x->heap) {
 		value_type(w, 11, "space", "bytes");
 		pb_int(&w->prof, 12, 1);
-	} else {
+	} else if (x->period_ns) {
 		value_type(w, 11, "cpu", "nanoseconds");
 		pb_int(&w->prof, 12, x->period_ns);
+	} else {
+		value_type(w, 11, "samples", "count");
+		pb_int(&w->prof, 12, 1);
 	}
 	if (!store_get_meta(x->st, "command", &cmd) && cmd) {
 		uint64_t idx = str_index(&w->strs, cmd);
@@ -611,7 +622,15 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 		px_heap_columns(&x, o->weight);
 	for (int i = 0; i < 64; i++)
 		x.col_of_event[i] = -1;
-	x.period_ns = export_period_ns(st);
+	/* Samples of another sampler (-s page-faults), or of a merge of runs
+	 * at different rates, stand for no CPU time: they are written as
+	 * counts only (they were "cpu" nanoseconds of duration / samples, and
+	 * "wall" = that + off-CPU). */
+	x.period_ns = export_cpu_sample_ns(st);
+	if (!x.heap && !x.period_ns) {
+		x.nvals = 1;
+		x.default_col = 0;
+	}
 	x.fault_period = store_get_meta_int(st, "fault_period", 1);
 	if (x.fault_period <= 0)
 		x.fault_period = 1;
@@ -620,7 +639,7 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 	    (err = stacks_load(st, &x.xs)) || (err = store_each_run(st, px_on_run, &x)))
 		goto out;
 	if (o->weight && (!strcmp(o->weight, "off-cpu") || !strcmp(o->weight, "wall")) &&
-	    !x.offcpu_event) {
+	    (!x.offcpu_event || (!strcmp(o->weight, "wall") && !x.wall_col))) {
 		err = -HP_EBADEVENT;          /* the run recorded no off-CPU time */
 		goto out;
 	}
@@ -639,7 +658,7 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 release:
 	writer_release(&w);
 out:
-	for (uint32_t c = 2; !x.heap && c < x.nvals; c++)
+	for (uint32_t c = x.period_ns ? 2 : 1; !x.heap && c < x.nvals; c++)
 		free((char *)x.col_name[c]);
 	stacks_free(x.xs);
 	xmap_release(&x.keys);

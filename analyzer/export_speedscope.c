@@ -50,6 +50,7 @@ struct ss {
 	uint32_t *frame_func;         /* frame index -> function id */
 	uint64_t cpu_ns;              /* weight of a main sample; 0: main samples left out */
 	int off_event;                /* events.id of off-cpu when weighed in, else -1 */
+	int counts;                   /* samples stand for no time: unit "none", 1 each */
 };
 
 static struct sthread *thread_of(struct ss *s, uint32_t tid)
@@ -169,10 +170,11 @@ static int write_thread(FILE *out, struct ss *s, const struct sthread *t)
 	snprintf(name, sizeof(name), "%s%stid %u", comm, *comm ? " " : "", t->tid);
 	xw_str(out, "{\"type\":\"sampled\",\"name\":");
 	report_json_string(out, name);
-	xw_str(out, ",\"unit\":\"nanoseconds\",\"startValue\":");
-	xw_u64(out, t->first_ns);
+	xw_str(out, s->counts ? ",\"unit\":\"none\",\"startValue\":" :
+			      ",\"unit\":\"nanoseconds\",\"startValue\":");
+	xw_u64(out, s->counts ? 0 : t->first_ns);
 	xw_str(out, ",\"endValue\":");
-	xw_u64(out, t->first_ns + t->weight);
+	xw_u64(out, (s->counts ? 0 : t->first_ns) + t->weight);
 	xw_str(out, ",\n\"samples\":[");
 	for (uint32_t r = 0; r < t->nruns; r++) {
 		const struct hp_sframe *fr;
@@ -255,11 +257,17 @@ static int pick_weight(struct ss *s, struct hp_store *st, const char *weight)
 	int off = weight && !strcmp(weight, "off-cpu"), wall = weight && !strcmp(weight, "wall");
 	int err;
 	s->off_event = -1;
-	s->cpu_ns = export_period_ns(st);
+	s->cpu_ns = export_cpu_sample_ns(st);
 	if (weight && !off && !wall)
 		return -HP_EBADEVENT;
-	if (!off && !wall)
+	if (!off && !wall) {
+		/* samples of another sampler (-s page-faults) or of a merge of runs
+		 * at different rates stand for no CPU time: counted, not timed
+		 * (they were weighed duration / samples nanoseconds each) */
+		s->counts = !s->cpu_ns;
+		s->cpu_ns = s->cpu_ns ? s->cpu_ns : 1;
 		return 0;
+	}
 	if ((err = store_each_event(st, find_offcpu, s)))
 		return err;
 	if (s->off_event <= 0)

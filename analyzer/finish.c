@@ -22,6 +22,23 @@
 #include "common/store.h"
 #include "common/clock.h"
 
+/* A run whose hpprof never finished it (killed, or its disk filled): its
+ * samples, and how long it ran as far as the file knows - the time of its
+ * last sample or memory reading, not 0 (report said "duration: 0.000 s") -
+ * and run_info.unfinished says what is missing. */
+static void unfinished_facts(struct hp_store *st, const struct hp_profile *p,
+			     struct hp_run_facts *f)
+{
+	int64_t last;
+	f->samples = (int64_t)p->nsamples;
+	if (store_get_meta_int(st, "duration_ns", -1) < 0 && !store_last_record_ns(st, &last) &&
+	    last > 0)
+		f->duration_ns = last;
+	f->unfinished = "hpprof did not finish this run (it was killed, or its disk filled):"
+			" the profile holds what it committed, duration_ns ends at its last record,"
+			" the program's exit status is unknown";
+}
+
 int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 {
 	struct hp_profile *p;
@@ -42,7 +59,7 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 		/* run --cache-sim: nothing was sampled, no sample facts */
 	} else {
 		if (store_get_meta_int(st, "samples", -1) < 0)    /* an unfinished run */
-			f.samples = (int64_t)p->nsamples;
+			unfinished_facts(st, p, &f);
 		struct hp_census c;
 		if (!(err = census_of_profile(p, &c))) {
 			f.complete_stacks = f.entry_stacks = c.complete;

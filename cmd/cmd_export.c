@@ -16,6 +16,7 @@
 #include "cmd/cmd_util.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/outfile.h"
 #include "common/store.h"
 
 static const char usage_text[] =
@@ -151,8 +152,11 @@ static void explain(const struct export_cmd *o, const struct hp_profile *p, int 
 	if (err == -HP_EBADEVENT && profile_is_alloc_weight(o->x.weight)) {
 		hp_err("invalid --weight '%s': '%s' has no allocation data (record it with"
 		       " `hpprof run --alloc`)", o->x.weight, o->db);
-	} else if (err == -HP_EBADEVENT && o->x.weight && (!strcmp(o->x.weight, "off-cpu") ||
-							    !strcmp(o->x.weight, "wall"))) {
+	} else if (err == -HP_EBADEVENT && o->x.weight && !strcmp(o->x.weight, "wall")) {
+		hp_err("invalid --weight 'wall': '%s' has no off-CPU time (record it with"
+		       " `hpprof run --off-cpu`), or its samples stand for no CPU time (a sampler"
+		       " other than cpu-clock, or runs merged at different rates)", o->db);
+	} else if (err == -HP_EBADEVENT && o->x.weight && !strcmp(o->x.weight, "off-cpu")) {
 		hp_err("invalid --weight '%s': '%s' has no off-CPU time (record it with"
 		       " `hpprof run --off-cpu`)", o->x.weight, o->db);
 	} else if (err == -HP_EBADEVENT && p && o->x.weight &&
@@ -199,16 +203,19 @@ static int run_export(struct export_cmd *o, struct hp_store *st, const struct hp
 	FILE *out = stdout;
 	int err;
 	if (o->output) {
+		/* an hpprof profile is refused (`export -o a.db a.db` replaced the
+		 * profile with its own export): cmd_output_open */
 		if (cmd_output_open(&of, o->output, "cannot write"))
 			return 1;
 		out = of.f;
+		outfile_guard(of.tmp, 0);     /* Ctrl-C leaves no partial temporary */
 	}
 	err = export_write(out, st, p, &o->x);
 	if (err)
 		explain(o, p, err);
-	if (o->output && cmd_output_close(&of, !err))
-		return 1;
-	return err ? 1 : 0;
+	int rc = o->output && cmd_output_close(&of, !err);
+	outfile_unguard();
+	return rc || err ? 1 : 0;
 }
 
 int cmd_export(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,36 @@ static int parse(int argc, char **argv, struct merge_cmd *o)
 	return -1;
 }
 
+/* run_info facts that add up over the inputs (the off-CPU, allocation and
+ * Python counts) or are the largest input's. They used to be the first
+ * input's: a merge of two --alloc runs said the first run's calls, and a
+ * run without --alloc merged first hid the others' allocations ("not
+ * tracked") while alloc_sites held them. Inputs without the fact are left
+ * out; no input with it writes no row. */
+enum { FACT_SUM, FACT_MAX };
+#define FSUM(f) { #f, offsetof(struct hp_run_facts, f), FACT_SUM }
+#define FMAX(f) { #f, offsetof(struct hp_run_facts, f), FACT_MAX }
+static const struct { const char *key; size_t off; int op; } merged_facts[] = {
+	FSUM(offcpu_intervals), FSUM(offcpu_ns), FSUM(offcpu_no_stack), FSUM(offcpu_sampled),
+	FSUM(offcpu_unsampled), FSUM(alloc_count), FSUM(alloc_frees), FSUM(alloc_dropped),
+	FSUM(alloc_unknown_frees), FSUM(alloc_temporary), FSUM(alloc_stream_bytes),
+	FSUM(alloc_stream_events), FSUM(alloc_writer_waits), FSUM(alloc_writer_wait_ns),
+	FMAX(alloc_sample_bytes), FMAX(alloc_target_bytes), FMAX(hpprof_peak_rss_bytes),
+	FSUM(python_merged), FSUM(python_truncated), FSUM(python_unmerged),
+	FSUM(python_unresolved), FSUM(python_native), FSUM(python_backoff),
+	FSUM(agent_stood_aside), FSUM(unwind_ns), FSUM(symbolize_ns), FSUM(symbol_cache_misses),
+};
+#define NMERGED (sizeof(merged_facts) / sizeof(merged_facts[0]))
+
 /* Sums and agreements over the inputs' run_info. */
 struct totals {
+	int64_t fact[NMERGED];        /* merged_facts, HP_FACT_UNSET until an input has it */
+	int64_t heap_peak, heap_peak_pid, heap_peak_t_ns;  /* the largest process heap peak */
+	unsigned heap_peak_run;       /* ... of input (runs.id) */
+	int64_t cpu_sample_ns;        /* the first input's, or HP_FACT_UNSET */
+	int cpu_sample_differs;       /* an input's differs (or is absent): no wall time */
+	unsigned alloc_runs;          /* inputs with allocation tracking */
+	char *alloc_mode;             /* their alloc_tracking, combined */
 	int64_t duration_ns, lost, fault_samples, complete, cut, hole, joined, entry, peak_rss,
 		frequency;
 	int64_t fault_period;
@@ -110,7 +139,43 @@ struct totals {
 	int64_t longest_ns;           /* the longest input's duration */
 	int ranks;                    /* inputs that are ranks of the first input's MPI job */
 	char *job;                    /* that job's id */
+	int64_t exit_status;          /* the first input's, or the first that failed */
+	char *signal;                 /* ... and the signal that ended it */
+	int64_t interrupted;          /* an input was stopped with Ctrl-C / SIGTERM */
+	unsigned failed;              /* inputs whose program failed (status != 0) */
+	unsigned unfinished;          /* inputs whose hpprof never finished them */
 };
+
+/* The merged exit status is the first input's, or the first failure's: a
+ * merge whose second run died of SIGSEGV said "exit status: 0". Each run's
+ * own stays in the runs table; merge warns about the failed ones. */
+static int add_exit(struct hp_store *st, struct totals *t, const char *path, unsigned i)
+{
+	int64_t status = store_get_meta_int(st, "exit_status", HP_FACT_UNSET);
+	char *sig = NULL;
+	if (store_get_meta_int(st, "interrupted", 0) > 0)
+		t->interrupted = 1;
+	char *u = NULL;
+	if (!store_get_meta(st, "unfinished", &u) && u)
+		t->unfinished++;
+	free(u);
+	if (!i)
+		t->exit_status = status;
+	if (status == HP_FACT_UNSET || !status)
+		return 0;
+	int err = store_get_meta(st, "signal", &sig);
+	if (store_get_meta_int(st, "mpi_rank", -1) < 0)   /* a rank's: rank_notes says it */
+		hp_warn("'%s': its program %s %lld%s%s%s", path, sig ? "ended with status" :
+			"exited with status", (long long)status, sig ? " (" : "", sig ? sig : "",
+			sig ? ")" : "");
+	if (t->failed++) {
+		free(sig);
+		return err;
+	}
+	t->exit_status = status;
+	t->signal = sig;
+	return err;
+}
 
 /* Count the input if it is a rank of the job of the first rank seen. */
 static void note_rank(struct hp_store *st, struct totals *t)
@@ -153,14 +218,91 @@ static double meta_seconds(struct hp_store *st, const char *key)
 	return s;
 }
 
+static void add_facts(struct hp_store *st, struct totals *t, unsigned run)
+{
+	for (size_t k = 0; k < NMERGED; k++) {
+		int64_t v = store_get_meta_int(st, merged_facts[k].key, HP_FACT_UNSET);
+		if (v == HP_FACT_UNSET)
+			continue;
+		if (t->fact[k] == HP_FACT_UNSET)
+			t->fact[k] = v;
+		else if (merged_facts[k].op == FACT_SUM)
+			t->fact[k] = hp_add_sat(t->fact[k], v);
+		else if (v > t->fact[k])
+			t->fact[k] = v;
+	}
+	int64_t peak = store_get_meta_int(st, "heap_peak_bytes", -1);
+	if (peak > t->heap_peak) {
+		t->heap_peak = peak;
+		t->heap_peak_pid = store_get_meta_int(st, "heap_peak_pid", HP_FACT_UNSET);
+		t->heap_peak_t_ns = store_get_meta_int(st, "heap_peak_t_ns", HP_FACT_UNSET);
+		t->heap_peak_run = run;
+	}
+}
+
+/* The inputs' alloc_tracking ("exact", "sampled", or "... incomplete" when
+ * tracking stopped) as one: theirs when they agree, else the incomplete
+ * one, else "sampled" (some totals are estimates). */
+static int add_alloc_mode(struct hp_store *st, struct totals *t)
+{
+	char *mode = NULL;
+	if (store_get_meta(st, "alloc_tracking", &mode) || !mode)
+		return 0;
+	char *part = strstr(mode, "; in ");   /* a merged input's "; in K of N merged runs" */
+	if (part)
+		*part = '\0';
+	t->alloc_runs++;
+	if (!t->alloc_mode || strstr(mode, "incomplete")) {
+		free(t->alloc_mode);
+		t->alloc_mode = mode;
+		return 0;
+	}
+	if (strcmp(mode, t->alloc_mode) && !strstr(t->alloc_mode, "incomplete")) {
+		free(t->alloc_mode);
+		t->alloc_mode = strdup("sampled");
+	}
+	free(mode);
+	return t->alloc_mode ? 0 : -ENOMEM;
+}
+
+/* CPU time per sample: one figure for the merged file, or none. */
+static void add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
+{
+	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", HP_FACT_UNSET);
+	if (!i)
+		t->cpu_sample_ns = ns;
+	else if (ns != t->cpu_sample_ns)
+		t->cpu_sample_differs = 1;
+}
+
+static void free_totals(struct totals *t)
+{
+	free(t->command);
+	free(t->job);
+	free(t->alloc_mode);
+	free(t->signal);
+}
+
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
+	for (size_t k = 0; k < NMERGED; k++)
+		t->fact[k] = HP_FACT_UNSET;
+	t->heap_peak = -1;
 	for (unsigned i = 0; i < o->n; i++) {
 		struct hp_store *st = open_finished(o->inputs[i]);
 		char *cmd = NULL, *sim = NULL;
 		if (!st)
 			return -1;
+		if (!store_is_symbolized(st) && store_has_locations(st)) {
+			/* open_finished could not finish it (said why): say what to do */
+			hp_err("cannot merge '%s': its run did not finish and it cannot be finished"
+			       " here; `hpprof report %s` by a user who may write it finishes it (or"
+			       " copy it, with its -wal file, where you may write)", o->inputs[i],
+			       o->inputs[i]);
+			store_close(st);
+			return -1;
+		}
 		store_get_meta(st, "simulation", &sim);
 		if (sim) {            /* its counts are per line, not samples to pool */
 			hp_err("cannot merge '%s': it was simulated (run --cache-sim), not sampled;"
@@ -179,6 +321,10 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->duration_ns = hp_add_sat(t->duration_ns, d);
 		t->longest_ns = d > t->longest_ns ? d : t->longest_ns;
 		note_rank(st, t);
+		if (add_exit(st, t, o->inputs[i], i)) {
+			store_close(st);
+			return -1;
+		}
 		t->lost = hp_add_sat(t->lost, store_get_meta_int(st, "lost_samples", 0));
 		t->fault_samples = hp_add_sat(t->fault_samples,
 					      store_get_meta_int(st, "fault_samples", 0));
@@ -188,6 +334,12 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->joined = hp_add_sat(t->joined, store_get_meta_int(st, "joined_stacks", 0));
 		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
+		add_facts(st, t, i + 1);
+		add_cpu_sample(st, t, i);
+		if (add_alloc_mode(st, t)) {
+			store_close(st);
+			return -1;
+		}
 		t->frequency_differs |= i && freq != t->frequency;
 		t->fault_period_differs |= i && fp != t->fault_period;
 		t->frequency = freq;
@@ -207,7 +359,7 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 static int write_meta(struct hp_store *st, const struct merge_cmd *o, const struct totals *t,
 		      uint64_t samples)
 {
-	char buf[4096] = "", cmd[4200];
+	char buf[4096] = "", cmd[4200], mode[256], unf[160];
 	struct hp_run_facts f;
 	for (unsigned i = 0; i < o->n; i++) {
 		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
@@ -225,6 +377,17 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	 * its longest rank. Unrelated runs ran one after the other. */
 	f.duration_ns = t->ranks == (int)o->n ? t->longest_ns : t->duration_ns;
 	f.lost_samples = t->lost;
+	if (t->failed) {             /* the first failure's, not the first input's success */
+		f.exit_status = t->exit_status;
+		f.signal = t->signal;
+	}
+	if (t->interrupted)
+		f.interrupted = 1;
+	if (t->unfinished) {          /* not the first input's words alone */
+		snprintf(unf, sizeof(unf), "%u of %u merged runs were not finished by hpprof"
+			 " (killed, or a full disk): their exit status is unknown", t->unfinished, o->n);
+		f.unfinished = unf;
+	}
 	f.fault_samples = t->fault_samples;
 	f.complete_stacks = t->complete;
 	f.cut_stacks = t->cut;
@@ -238,7 +401,31 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	if (t->frequency_differs)
 		f.frequency = 0;
 	f.hpprof_version = HPPROF_VERSION;
-	return store_write_facts(st, &f);
+	for (size_t k = 0; k < NMERGED; k++)
+		*(int64_t *)((char *)&f + merged_facts[k].off) = t->fact[k];
+	if (t->heap_peak >= 0) {
+		f.heap_peak_bytes = t->heap_peak;
+		f.heap_peak_pid = t->heap_peak_pid;   /* as the merged file numbers it */
+		if (t->heap_peak_pid != HP_FACT_UNSET &&
+		    store_run_heap_peak_pid(st, t->heap_peak_run, t->heap_peak_pid, t->heap_peak,
+					    &f.heap_peak_pid))
+			f.heap_peak_pid = t->heap_peak_pid;
+		f.heap_peak_t_ns = t->heap_peak_t_ns;
+	}
+	if (t->alloc_mode && t->alloc_runs < o->n) {
+		snprintf(mode, sizeof(mode), "%s; in %u of %u merged runs", t->alloc_mode,
+			 t->alloc_runs, o->n);
+		f.alloc_tracking = mode;
+	} else {
+		f.alloc_tracking = t->alloc_mode;
+	}
+	int err = store_write_facts(st, &f);
+	/* Samples of runs at different rates stand for different CPU times:
+	 * no one figure converts them (wall_profile's on-CPU columns are NULL,
+	 * as for a sampler other than cpu-clock). */
+	if (!err && t->cpu_sample_differs)
+		err = store_unset_meta(st, "cpu_sample_ns");
+	return err;
 }
 
 /* An MPI job: warn about ranks that are missing (run_info
@@ -344,19 +531,29 @@ int cmd_merge(int argc, char **argv)
 	int rc = parse(argc, argv, &o), err, fd;
 	if (rc >= 0)
 		return rc;
-	if (check_output(&o, dest, sizeof(dest)) || read_totals(&o, &t))
+	if (check_output(&o, dest, sizeof(dest)))
 		return 1;
+	if (read_totals(&o, &t)) {
+		free_totals(&t);
+		return 1;
+	}
 	if (t.fault_period_differs)
 		hp_warn("the runs sampled page faults with different periods; the merged file"
 			" weighs them all with the first run's (%lld)", (long long)t.fault_period);
+	if (t.cpu_sample_differs)
+		hp_warn("the runs' samples stand for different CPU times (different rates or"
+			" samplers): the merged file has no on-CPU time in nanoseconds (wall_profile),"
+			" only sample counts");
 	if ((fd = outfile_temp(dest, tmp, sizeof(tmp))) >= 0) {
 		close(fd);
 		unlink(tmp);            /* store_create makes it, complete, in its place */
 	}
+	if (fd >= 0)
+		outfile_guard(tmp, 1);       /* Ctrl-C leaves no partial database */
 	if (fd < 0 || (err = store_create(tmp, &st))) {
+		outfile_unguard();
 		hp_err("cannot create '%s': %s", o.output, hp_strerror(fd < 0 ? fd : err));
-		free(t.command);
-		free(t.job);
+		free_totals(&t);
 		return 1;
 	}
 	err = merge(&o, st, &t);
@@ -368,7 +565,7 @@ int cmd_merge(int argc, char **argv)
 		hp_err("cannot write '%s': %s", o.output, hp_strerror(err));
 	if (err)
 		store_unlink(tmp);
-	free(t.command);
-	free(t.job);
+	outfile_unguard();
+	free_totals(&t);
 	return err ? 1 : 0;
 }

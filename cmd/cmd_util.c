@@ -112,10 +112,23 @@ const char *cmd_output_refusal(const char *path, int *err)
 	return why;
 }
 
+/* An existing hpprof profile at path (the input of the command, or any
+ * other): export -o and stat -o replaced it with their text (wave 15). */
+static int output_is_profile(const char *path)
+{
+	char dest[PATH_MAX];
+	enum hp_outfile_kind kind;
+	int id;
+	return !outfile_resolve(path, dest, sizeof(dest), &kind, NULL) && kind == HP_OUT_REGULAR &&
+	       ((id = store_identify(dest)) == 0 || id == -HP_ENEWER);
+}
+
 int cmd_output_open(struct hp_outfile *o, const char *path, const char *what)
 {
 	int err;
 	const char *why = cmd_output_refusal(path, &err);
+	if (!why && output_is_profile(path))
+		why = "it is an hpprof profile, which this output never replaces (choose another -o)";
 	if (!why && (err = outfile_open(o, path)))
 		why = hp_strerror(err);
 	if (why) {

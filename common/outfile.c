@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +48,18 @@ int outfile_resolve(const char *path, char *resolved, size_t len, enum hp_outfil
 		return 0;
 	}
 	if (S_ISLNK(sb.st_mode)) {
-		if (!realpath(path, real))
-			return -errno;          /* dangling or looping link */
+		if (!realpath(path, real)) {
+			/* /dev/stdout on a pipe: a /proc magic link to "pipe:[N]",
+			 * which has no path but is there (it said "No such file or
+			 * directory"); dangling and looping links fail stat too. */
+			int e = errno;
+			if (stat(path, &sb) < 0 || S_ISREG(sb.st_mode))
+				return -e;
+			*kind = HP_OUT_OTHER;
+			if (what)
+				*what = kind_name(sb.st_mode);
+			return 0;
+		}
 		if (snprintf(resolved, len, "%s", real) >= (int)len)
 			return -ENAMETOOLONG;
 		if (stat(real, &sb) < 0)
@@ -157,4 +168,53 @@ void outfile_discard(struct hp_outfile *o)
 	fclose(o->f);
 	o->f = NULL;
 	unlink(o->tmp);
+}
+
+/* --- temporaries removed when a signal ends the process --- */
+
+static const int guarded_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NGUARDED (sizeof(guarded_signals) / sizeof(guarded_signals[0]))
+static char guard_paths[4][PATH_MAX + 16];   /* written before the handler is set */
+static volatile sig_atomic_t guard_n;
+static struct sigaction guard_old[NGUARDED];
+static int guard_set;
+
+static void guard_handler(int sig)
+{
+	for (sig_atomic_t i = 0; i < guard_n; i++)
+		unlink(guard_paths[i]);                  /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void outfile_guard(const char *tmp, int sqlite)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	struct sigaction sa;
+	outfile_unguard();
+	int n = sqlite ? 4 : 1;
+	for (int i = 0; i < n; i++)
+		snprintf(guard_paths[i], sizeof(guard_paths[i]), "%s%s", tmp, suffix[i]);
+	guard_n = n;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_handler;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NGUARDED; i++)
+		sigaddset(&sa.sa_mask, guarded_signals[i]);
+	for (size_t i = 0; i < NGUARDED; i++) {
+		sigaction(guarded_signals[i], &sa, &guard_old[i]);
+		if (guard_old[i].sa_handler == SIG_IGN)   /* nohup, `cmd &`: keep ignoring it */
+			sigaction(guarded_signals[i], &guard_old[i], NULL);
+	}
+	guard_set = 1;
+}
+
+void outfile_unguard(void)
+{
+	if (!guard_set)
+		return;
+	for (size_t i = 0; i < NGUARDED; i++)
+		sigaction(guarded_signals[i], &guard_old[i], NULL);
+	guard_n = 0;
+	guard_set = 0;
 }

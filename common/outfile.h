@@ -63,4 +63,15 @@ int outfile_commit(struct hp_outfile *o);
 /* Remove the temporary file; dest is untouched. NULL f is ignored. */
 void outfile_discard(struct hp_outfile *o);
 
+/* Remove tmp (and, with sqlite, its -wal, -shm and -journal) if SIGINT,
+ * SIGTERM or SIGHUP ends the process before outfile_unguard: the signal
+ * then takes its default action (the exit status says it), after the
+ * temporary is gone. For commands that install no handler of their own
+ * (export, merge); one temporary at a time. Ctrl-C during an export used
+ * to leave DEST.hpprof-tmp.XXXXXX (the partial output) behind. */
+void outfile_guard(const char *tmp, int sqlite);
+/* Stop guarding (the temporary was renamed into place or removed) and
+ * restore the signals' previous actions. */
+void outfile_unguard(void);
+
 #endif

@@ -48,6 +48,8 @@ struct hp_run_facts {
 	int64_t exit_status;           /* exit code, or 128 + signal */
 	const char *signal;            /* the signal that killed the target */
 	int64_t interrupted;           /* 1: stopped with Ctrl-C / SIGTERM */
+	const char *unfinished;        /* set by the reader that finished a run whose hpprof
+				        * never did (killed, full disk): what the file lacks */
 	int64_t samples;               /* main-sampler samples */
 	int64_t complete_stacks;       /* of those, reaching the program entry or a thread start
 					* (analyzer/census.h: the one definition) */

@@ -83,6 +83,11 @@ int store_write_facts(struct hp_store *st, const struct hp_run_facts *f);
 int store_get_meta(struct hp_store *st, const char *key, char **value);
 /* Integer value for key, or dflt when absent. */
 int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt);
+/* The time (ns since the run's start) of its last sample or memory
+ * reading into *t_ns (0 when none). */
+int store_last_record_ns(struct hp_store *st, int64_t *t_ns);
+/* Remove the run_info row of key (a fact that no longer holds). */
+int store_unset_meta(struct hp_store *st, const char *key);
 int store_each_meta(struct hp_store *st,
 		    int (*cb)(void *ctx, const char *key, const char *value), void *ctx);
 
@@ -258,6 +263,11 @@ struct hp_sim_cost_row {
 int store_each_sim_cost(struct hp_store *st,
 			int (*cb)(void *ctx, const struct hp_sim_cost_row *r), void *ctx);
 /* --- runs and ranks (store_runs.c) --- */
+/* In a merged file, the pid that process pid of input run has there (merge
+ * renumbers a pid an earlier input used): the run's process of that heap
+ * peak, that pid first. *out = pid when none matches. */
+int store_run_heap_peak_pid(struct hp_store *st, unsigned run, int64_t pid, int64_t heap_peak,
+			    int64_t *out);
 /* A run of the file: the recorded run itself (id 0), or each input of a
  * merged file (runs.id) with that input's own run_info (run_meta). */
 struct hp_run_row {

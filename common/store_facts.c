@@ -47,7 +47,8 @@ static const struct fact facts[] = {
 	TEXT(kernel_name), TEXT(hpprof_version),
 	INT(frequency), TEXT(call_graph), INT(stack_size), INT(mem_interval_ms), INT(fault_period),
 	TEXT(sampling), TEXT(kernel_samples), INT(agent_stood_aside),
-	INT(duration_ns), INT(exit_status), TEXT(signal), INT(interrupted), INT(samples),
+	INT(duration_ns), INT(exit_status), TEXT(signal), INT(interrupted), TEXT(unfinished),
+	INT(samples),
 	INT(complete_stacks), INT(cut_stacks), INT(hole_stacks),
 	INT(joined_stacks), INT(entry_stacks), INT(lost_samples), INT(fault_samples),
 	INT(peak_rss_bytes), SECS(user_s), SECS(sys_s), INT(unwind_ns), INT(symbolize_ns),
@@ -149,6 +150,27 @@ int64_t store_get_meta_int(struct hp_store *st, const char *key, int64_t dflt)
 	int64_t r = strtoll(v, NULL, 10);
 	free(v);
 	return r;
+}
+
+int store_last_record_ns(struct hp_store *st, int64_t *t_ns)
+{
+	*t_ns = 0;
+	int err = store_each_row(st, "SELECT MAX(COALESCE((SELECT MAX(t_ns) FROM samples), 0),"
+				 " COALESCE((SELECT MAX(t_ns) FROM memory), 0))", store_int_row, t_ns);
+	if (*t_ns < 0)
+		*t_ns = 0;
+	return err;
+}
+
+int store_unset_meta(struct hp_store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, "unset meta");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	int err = store_step_write(st, s);
+	sqlite3_finalize(s);
+	return err;
 }
 
 struct meta_ctx { int (*cb)(void *, const char *, const char *); void *ctx; };

@@ -116,3 +116,24 @@ int store_write_rank_stats(struct hp_store *st, const struct hp_rank_stat *rows,
 	sqlite3_finalize(s);
 	return err;
 }
+
+int store_run_heap_peak_pid(struct hp_store *st, unsigned run, int64_t pid, int64_t heap_peak,
+			    int64_t *out)
+{
+	sqlite3_stmt *s;
+	*out = pid;
+	int err = store_settle_pending(st);
+	if (err)
+		return err;
+	if (sqlite3_prepare_v2(st->db, "SELECT pid FROM processes WHERE run = ?1 AND heap_peak = ?3"
+			       " ORDER BY pid = ?2 DESC, pid LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return store_sql_err(st, "heap peak pid");
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, heap_peak);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_err(st, "heap peak pid");
+}

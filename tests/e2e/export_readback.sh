@@ -135,6 +135,7 @@ check_json_formats() {
 	done
 	"$HPPROF" export -f csv -o "$tmp/x.csv" "$1" || bad "csv export"
 	"$HPPROF" export -f svg -o "$tmp/x.svg" "$1" || bad "svg export"
+	"$HPPROF" export -f folded -o "$tmp/stacks.folded" "$1" || bad "folded export"
 	python3 - "$tmp" "$2" <<'PY' || fail=1
 import csv, json, re, sys, xml.etree.ElementTree as ET
 tmp, total = sys.argv[1], int(sys.argv[2])
@@ -153,23 +154,39 @@ for p in ss["profiles"]:
 ch = json.load(open(tmp + "/x.chrome.json"))
 period = ch["otherData"]["sampling_period_ns"]
 if got != total * period: fail("speedscope weights", got, "!=", total, "samples x", period, "ns")
-# chrome: the top-level slices of each thread cover every sample once
+# chrome: the top-level slices of each thread cover every sample once, and
+# read as the readers read them - sorted by start, slices of equal start in
+# the order of the file (speedscope; Perfetto for equal durations) - every
+# slice nests under its caller: the names from a top-level slice down to
+# any slice are a stack of the folded export (wave 15: the innermost slice
+# came first, and every stack entered at one sample was read upside down).
+stacks = set()
+for line in open(tmp + "/stacks.folded"):
+    fr = line.rsplit(" ", 1)[0].split(";")
+    for i in range(1, len(fr) + 1):
+        stacks.add(tuple(fr[:i]))
 threads = {}
-for e in ch["traceEvents"]:
+for i, e in enumerate(ch["traceEvents"]):
     if e["ph"] == "X":
-        threads.setdefault((e["pid"], e["tid"]), []).append(e)
-got = 0
+        threads.setdefault((e["pid"], e["tid"]), []).append((round(e["ts"] * 1000), i, e))
+got = upside = 0
 for evs in threads.values():
-    evs.sort(key=lambda e: (e["ts"], -e["dur"]))
-    ends = []
-    for e in evs:
-        while ends and ends[-1] <= e["ts"] + 1e-6:
-            ends.pop()
-        if not ends:
+    evs.sort(key=lambda x: (x[0], x[1]))
+    open_ = []            # (end ns, name) of the enclosing slices
+    for ts, i, e in evs:
+        end = ts + round(e["dur"] * 1000)
+        if end <= ts: fail("chrome slice of no duration", e)
+        while open_ and open_[-1][0] <= ts:
+            open_.pop()
+        if not open_:
             got += e["args"]["samples"]
-        elif e["ts"] + e["dur"] > ends[-1] + 1e-6:
+        elif end > open_[-1][0]:
             fail("chrome slices overlap without nesting", e)
-        ends.append(e["ts"] + e["dur"])
+        open_.append((end, e["name"]))
+        if tuple(n for _, n in open_) not in stacks:
+            upside += 1
+            if upside <= 3: print("not a stack:", ";".join(n for _, n in open_)[:400])
+if upside: fail("chrome:", upside, "slices nest under a frame that is not their caller")
 if got != total: fail("chrome top-level slices cover", got, "samples, not", total)
 names = {e["args"]["name"] for e in ch["traceEvents"] if e["ph"] == "M" and e["name"] == "thread_name"}
 if not names: fail("chrome has no thread names")

@@ -18,6 +18,8 @@ hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
 hp_script_test(e2e_run_latestore e2e e2e/run_latestore.sh)
 # Issue 12 (wave 14): the profile is one closed, finished file when run returns.
 hp_script_test(e2e_run_closed e2e e2e/run_closed.sh)
+# Wave 15: a killed run finished by a reader says what it lacks, and how long it ran.
+hp_script_test(e2e_run_unfinished e2e e2e/run_unfinished.sh)
 # Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
 hp_script_test(e2e_run_kill9 e2e e2e/run_kill9.sh)
 set_tests_properties(e2e_run_kill9 PROPERTIES TIMEOUT 1200)

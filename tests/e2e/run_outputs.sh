@@ -21,6 +21,22 @@ assert_eq "the symlink's target after a failed export" "$(cat t.csv)" target
 grep -q '^function,' t.csv || fail "the export did not reach the symlink's target"
 ls ./*.hpprof-tmp.* 2>/dev/null && fail "a temporary file was left behind"
 
+# an export never replaces an hpprof profile: its own input (wave 15:
+# `export -o a.db a.db` replaced the profile with its CSV) or another
+cp a.db self.db
+cp a.db other.db
+"$HPPROF" export self.db --format csv -o self.db 2>err.txt && fail "export -o its own input"
+assert_contains "export -o its input says why" err.txt "it is an hpprof profile, which this output never replaces"
+cmp -s a.db self.db || fail "export -o its own input changed it"
+"$HPPROF" export a.db --format folded -o other.db 2>err.txt && fail "export -o another profile"
+assert_contains "export -o another profile says why" err.txt "it is an hpprof profile"
+cp a.db stat.db
+"$HPPROF" stat -o stat.db true 2>err.txt && fail "stat -o a profile"
+assert_contains "stat -o a profile says why" err.txt "it is an hpprof profile"
+cmp -s a.db stat.db || fail "stat -o a profile changed it"
+cmp -s a.db other.db || fail "export -o another profile changed it"
+rm -f self.db other.db stat.db
+
 # outputs that are not regular files are refused, and survive
 mkfifo fifo
 mkdir dir
@@ -28,6 +44,10 @@ for out in /dev/null /dev/full fifo dir; do
 	"$HPPROF" export a.db --format folded -o "$out" >/dev/null 2>err.txt && fail "export -o $out"
 	assert_contains "export -o $out says why" err.txt "hpprof writes only regular files"
 done
+# /dev/stdout on a pipe is a link to no path: said to be a FIFO (wave 15:
+# "No such file or directory")
+"$HPPROF" export a.db --format folded -o /dev/stdout 2>err.txt | cat >/dev/null
+assert_contains "export -o /dev/stdout on a pipe says why" err.txt "it is a FIFO"
 [ -c /dev/null ] && [ -c /dev/full ] || fail "a device node is gone"
 [ -p fifo ] || fail "the FIFO is gone"
 timeout 20 "$HPPROF" run -o fifo -k pi -- --small >/dev/null 2>err.txt
