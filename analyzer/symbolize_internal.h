@@ -9,7 +9,9 @@
  *   symfill.c     segments: ranges of addresses that resolve alike, filled
  *                 around each address asked for, and the lookup through them
  *   symcache.c    a module's segments on disk, per build id (the layout:
- *                 symcache_format.h; the module's index: symcache_index.c)
+ *                 symcache_format.h; the module's index: symcache_index.c;
+ *                 the entry's name and debug stamp: symcache_key.c; the
+ *                 small records a warm run appends: symcache_delta.c)
  *   symcomplete.c a small module's code resolved whole before its entry is
  *                 saved, so later runs do not miss there
  *   symunits.c    address -> compilation unit and line row, from a table
