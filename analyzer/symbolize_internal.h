@@ -240,6 +240,9 @@ void symcache_load(struct hp_symbolizer *s, uint32_t mi);
  * module's segments (its frames interned); NULL when the entry has none
  * or on ENOMEM. */
 const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr);
+/* 1 when m's cache entry (its base or a delta record) has a segment
+ * holding vaddr. */
+int symcache_holds(const struct sym_module *m, uint64_t vaddr);
 /* The first address above vaddr where a segment of m's entry starts
  * (UINT64_MAX when none). */
 uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr);

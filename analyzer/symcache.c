@@ -279,10 +279,10 @@ const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64
 	return symsegs_find(&m->segs, vaddr);
 }
 
-int symcache_holds(const struct symcache_entry *e, uint64_t vaddr)
+int symcache_holds(const struct sym_module *m, uint64_t vaddr)
 {
 	const struct cache_view *v;
-	return e && entry_find(e, vaddr, &v) != NULL;
+	return m->cache && entry_find(m->cache, vaddr, &v) != NULL;
 }
 
 uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)

@@ -262,7 +262,7 @@ static int collect_new(struct hp_symbolizer *s, struct sym_module *m, struct del
 {
 	int err = symsegs_flatten(&m->segs);
 	for (size_t i = 0; i < m->segs.len && !err; i++)
-		if (!symcache_holds(m->cache, m->segs.v[i].lo))
+		if (!symcache_holds(m, m->segs.v[i].lo))
 			err = out_seg(o, s, &m->segs.v[i]);
 	return err;
 }

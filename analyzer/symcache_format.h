@@ -145,9 +145,6 @@ void symcache_path(const struct hp_symbolizer *s, const struct sym_module *m, ch
  * sound, else what is wrong. */
 const char *symcache_check_body(const struct cache_view *v);
 
-/* 1 when e (its base or a kept delta segment) holds vaddr. */
-int symcache_holds(const struct symcache_entry *e, uint64_t vaddr);
-
 /* --- symcache_delta.c --- */
 
 /* Read the delta records after e's base (e->base .. e->size): each one
