@@ -38,7 +38,6 @@
 #include "analyzer/checksum.h"
 #include "analyzer/symbolize_internal.h"
 #include "analyzer/symcache_format.h"
-#include "common/clock.h"
 #include "common/grow.h"
 #include "common/log.h"
 
@@ -325,7 +324,7 @@ int symcache_append(struct hp_symbolizer *s, struct sym_module *m, const char *p
 	struct delta_out o = { 0 };
 	size_t len = 0;
 	char *buf = NULL;
-	uint64_t t0 = hp_now_ns();
+	uint64_t t0 = symcache_cpu_ns();
 	if (e->damaged || e->ndeltas + 1 >= DELTA_MAX || strcmp(v->strings + v->h->stamp, stamp))
 		return 1;
 	hmap_init(&o.offsets);
@@ -336,8 +335,9 @@ int symcache_append(struct hp_symbolizer *s, struct sym_module *m, const char *p
 	}
 	if (!ret)
 		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %zu new ranges appended, %zu bytes "
-			 "(the entry: %zu, its deltas %zu before) in %.2f ms", m->path, o.nsegs, len,
-			 e->base, e->size - e->base, (double)(hp_now_ns() - t0) / 1e6);
+			 "(the entry: %zu, its deltas %zu before) in %.2f ms of CPU", m->path,
+			 o.nsegs, len, e->base, e->size - e->base,
+			 (double)(symcache_cpu_ns() - t0) / 1e6);
 	free(buf);
 	free(o.segs);
 	free(o.frames);

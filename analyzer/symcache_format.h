@@ -141,6 +141,9 @@ void symcache_path(const struct hp_symbolizer *s, const struct sym_module *m, ch
 
 /* --- symcache.c --- */
 
+/* The calling thread's CPU time in ns (for the debug notes of saves). */
+uint64_t symcache_cpu_ns(void);
+
 /* NULL when the segments, frames and strings of v (counts set) are
  * sound, else what is wrong. */
 const char *symcache_check_body(const struct cache_view *v);

@@ -126,10 +126,11 @@ static int complete_range(struct hp_symbolizer *s, uint32_t mi, uint64_t lo, uin
 
 /* libc's functions that every run (or most) executes at start-up and
  * exit, as "normalized" names: without a "__GI_" prefix, leading
- * underscores and a clone's suffix (".part.0", ".constprop.0"). Aliases collapse to one name in the symbol table (symtab.c
- * keeps the global one with the fewest underscores: write, not
- * __libc_write or __GI___libc_write), so both spellings are listed:
- * glibc 2.36's and the internal one. Sorted (strcmp). */
+ * underscores and a clone's suffix (".part.0", ".constprop.0"). Aliases
+ * collapse to one name in the symbol table (symtab.c keeps the global one
+ * with the fewest underscores: write, not __libc_write or
+ * __GI___libc_write), so both spellings are listed: glibc 2.36's and the
+ * internal one. Sorted (strcmp). */
 static const char *const libc_startup[] = {
 	"IO_cleanup", "IO_default_uflow", "IO_default_xsputn", "IO_do_write",
 	"IO_doallocbuf", "IO_fflush", "IO_file_close_it", "IO_file_doallocate",
