@@ -3,8 +3,8 @@
  *
  * Takes the symbolizer's modules and their segments (symfill.c) and keeps
  * them in DIR/BUILDID-SIZE-HASH-fFORMAT.sym (symcache_key.c), so that the
- * next run answers the same
- * neighbourhoods of code without reading and decompressing debug info
+ * next run answers the same neighbourhoods of code without reading and
+ * decompressing debug info
  * (libc6-dbg's compressed DWARF is most of a short run's cost). What is
  * kept is the answer, not the question: [lo, hi) vaddr ranges with their
  * frame chains (raw names, files, lines), so a cached answer is byte for
