@@ -9,7 +9,9 @@
  *   symfill.c     segments: ranges of addresses that resolve alike, filled
  *                 around each address asked for, and the lookup through them
  *   symcache.c    a module's segments on disk, per build id (the layout:
- *                 symcache_format.h; the module's index: symcache_index.c)
+ *                 symcache_format.h; the module's index: symcache_index.c;
+ *                 the entry's name and debug stamp: symcache_key.c; the
+ *                 small records a warm run appends: symcache_delta.c)
  *   symcomplete.c a small module's code resolved whole before its entry is
  *                 saved, so later runs do not miss there
  *   symunits.c    address -> compilation unit and line row, from a table
@@ -238,6 +240,9 @@ void symcache_load(struct hp_symbolizer *s, uint32_t mi);
  * module's segments (its frames interned); NULL when the entry has none
  * or on ENOMEM. */
 const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr);
+/* 1 when m's cache entry (its base or a delta record) has a segment
+ * holding vaddr. */
+int symcache_holds(const struct sym_module *m, uint64_t vaddr);
 /* The first address above vaddr where a segment of m's entry starts
  * (UINT64_MAX when none). */
 uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr);

@@ -2,8 +2,9 @@
  * symcache.c - a module's resolved segments on disk, one file per build id.
  *
  * Takes the symbolizer's modules and their segments (symfill.c) and keeps
- * them in DIR/BUILDID-SIZE-HASH-fFORMAT.sym (entry_key, entry_path), so that the next run answers the same
- * neighbourhoods of code without reading and decompressing debug info
+ * them in DIR/BUILDID-SIZE-HASH-fFORMAT.sym (symcache_key.c), so that the
+ * next run answers the same neighbourhoods of code without reading and
+ * decompressing debug info
  * (libc6-dbg's compressed DWARF is most of a short run's cost). What is
  * kept is the answer, not the question: [lo, hi) vaddr ranges with their
  * frame chains (raw names, files, lines), so a cached answer is byte for
@@ -28,21 +29,22 @@
  * file in the same directory and renamed over the old one. Two runs that
  * save the same module at once each merge what is on disk first; the
  * later rename wins, and at worst the other's additions are resolved
- * again next time.
+ * again next time. A run that resolved only a few new segments appends
+ * them to the entry as a delta record instead (symcache_delta.c); the
+ * entry is written whole again when its records outgrow its base.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analyzer/checksum.h"
-#include "analyzer/debugcopy.h"
 #include "analyzer/symbolize_internal.h"
 #include "analyzer/symcache_format.h"
 #include "common/error.h"
@@ -50,78 +52,12 @@
 #include "common/log.h"
 
 
-/* --- the debug stamp --- */
-
-struct stamp {
-	char *buf;
-	size_t size;
-};
-
-static void stamp_file(void *ctx, const char *path)
+uint64_t symcache_cpu_ns(void)
 {
-	struct stamp *st = ctx;
-	struct stat sb;
-	size_t len = strlen(st->buf);
-	if (stat(path, &sb) != 0 || len + 1 >= st->size)
-		return;
-	snprintf(st->buf + len, st->size - len, "%s:%lld:%lld.%09ld;", path,
-		 (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
-}
-
-/* The name in m's .gnu_debuglink, or NULL. */
-static const char *debuglink(struct sym_module *m)
-{
-	GElf_Addr bias;
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-	Elf *elf = dwfl_module_getelf(m->dm, &bias);
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
-		    strcmp(name, ".gnu_debuglink"))
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (d && d->d_buf && d->d_size > 1 && memchr(d->d_buf, '\0', d->d_size))
-			return d->d_buf;
-	}
-	return NULL;
-}
-
-/* Which separate debug files libdwfl could pick for m, with their sizes
- * and times (debugcopy_candidates: build id, then .gnu_debuglink). */
-static void debug_stamp(struct sym_module *m, char *buf, size_t size)
-{
-	struct stamp st = { buf, size };
-	buf[0] = '\0';
-	debugcopy_candidates(m->path, m->build_id, debuglink(m), stamp_file, &st);
-}
-
-/* The entry's key: the build id, and what tells apart files sharing it -
- * a stripped copy keeps its build id but answers differently, and the
- * names made up for unnamed code carry the file's basename - its size and
- * a hash of its basename: "BUILDID-SIZE-HASH". */
-static void entry_key(const struct sym_module *m, char *buf, size_t size)
-{
-	struct stat sb;
-	uint32_t h = 2166136261u;
-	for (const char *p = m->base; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	long long bytes = m->pseudo || stat(m->path, &sb) ? 0 : (long long)sb.st_size;
-	snprintf(buf, size, "%s-%llx-%08x", m->build_id, bytes, h);
-}
-
-static void entry_path(const struct hp_symbolizer *s, const struct sym_module *m, char *buf,
-		       size_t size)
-{
-	char key[KEY_MAX];
-	entry_key(m, key, sizeof(key));
-	/* The format in the name: builds of two formats (an upgrade, a
-	 * developer's old and new build) keep their own entries instead of
-	 * rewriting each other's at every run. */
-	snprintf(buf, size, "%s/%s-f%u.sym", s->cache_dir, key, CACHE_FORMAT);
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* --- reading --- */
@@ -166,43 +102,56 @@ static const char *view_string(const struct cache_view *v, uint32_t off)
 	return off == NO_STRING ? NULL : v->strings + off;
 }
 
-/* NULL when the entry is sound, else what is wrong with it. */
-static const char *check_entry(const void *buf, size_t size, struct cache_view *v)
+const char *symcache_check_body(const struct cache_view *v)
+{
+	if (!v->strbytes || v->strings[v->strbytes - 1] != '\0')
+		return "unterminated strings";
+	for (uint32_t i = 0; i < v->nframes; i++) {
+		const struct cache_frame *f = &v->frames[i];
+		if (f->function >= v->strbytes ||
+		    (f->file != NO_STRING && f->file >= v->strbytes) ||
+		    (f->decl_file != NO_STRING && f->decl_file >= v->strbytes))
+			return "string offset out of bounds";
+	}
+	for (uint32_t i = 0; i < v->nsegs; i++) {
+		const struct cache_seg *g = &v->segs[i];
+		if (g->lo >= g->hi || !g->n || g->first > v->nframes || g->n > v->nframes - g->first ||
+		    (i && g->lo < v->segs[i - 1].hi))
+			return "bad segment";
+	}
+	return NULL;
+}
+
+/* NULL when the entry's base is sound, else what is wrong with it; *base
+ * its size (what follows it are delta records). */
+static const char *check_entry(const void *buf, size_t size, struct cache_view *v, size_t *base)
 {
 	const struct cache_header *h = buf;
 	uint64_t need;
+	const char *why;
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) || h->format != CACHE_FORMAT)
 		return "not a cache entry of this format";
 	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
 	       (uint64_t)h->nunits * sizeof(struct cache_unit) +
 	       (uint64_t)h->nsyms * sizeof(struct cache_sym) +
 	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes + h->symbytes;
-	if (need != size)
-		return "truncated or oversized";
-	if (checksum64((const char *)buf + sizeof(*h), size - sizeof(*h)) != h->sum)
+	if (need > size)
+		return "truncated";
+	if (checksum64((const char *)buf + sizeof(*h), need - sizeof(*h)) != h->sum)
 		return "checksum mismatch";
+	*base = need;
 	v->h = h;
+	v->nsegs = h->nsegs;
+	v->nframes = h->nframes;
+	v->strbytes = h->strbytes;
 	v->segs = (const void *)((const char *)buf + sizeof(*h));
 	v->units = (const void *)(v->segs + h->nsegs);
 	v->syms = (const void *)(v->units + h->nunits);
 	v->frames = (const void *)(v->syms + h->nsyms);
 	v->strings = (const char *)(v->frames + h->nframes);
 	v->symstrings = v->strings + h->strbytes;
-	if (!h->strbytes || v->strings[h->strbytes - 1] != '\0')
-		return "unterminated strings";
-	for (uint32_t i = 0; i < h->nframes; i++) {
-		const struct cache_frame *f = &v->frames[i];
-		if (f->function >= h->strbytes ||
-		    (f->file != NO_STRING && f->file >= h->strbytes) ||
-		    (f->decl_file != NO_STRING && f->decl_file >= h->strbytes))
-			return "string offset out of bounds";
-	}
-	for (uint32_t i = 0; i < h->nsegs; i++) {
-		const struct cache_seg *g = &v->segs[i];
-		if (g->lo >= g->hi || !g->n || g->first > h->nframes || g->n > h->nframes - g->first ||
-		    (i && g->lo < v->segs[i - 1].hi))
-			return "bad segment";
-	}
+	if ((why = symcache_check_body(v)))
+		return why;
 	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
 		return "bad header strings";
 	return symcache_check_index(v);
@@ -238,23 +187,28 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 	struct symcache_entry *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	entry_path(s, m, path, sizeof(path));
+	symcache_path(s, m, path, sizeof(path));
 	if (!(e->buf = map_file(path, &e->size, &e->sb))) {
 		free(e);
 		return NULL;
 	}
 	struct cache_view *v = &e->v;
 	char key[KEY_MAX];
-	entry_key(m, key, sizeof(key));
-	const char *why = check_entry(e->buf, e->size, v);
+	symcache_key(m, key, sizeof(key));
+	const char *why = check_entry(e->buf, e->size, v, &e->base);
 	if (!why && strcmp(view_string(v, v->h->key), key))
 		why = "another module";
 	if (!why && strcmp(view_string(v, v->h->version), HPPROF_VERSION))
 		why = "written by another hpprof version";
 	if (!why && strcmp(view_string(v, v->h->stamp), stamp))
 		why = "debug files changed since";
-	if (!why)
+	if (!why) {
+		symcache_read_deltas(e);
+		if (e->damaged)
+			hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': a damaged delta record "
+				 "(the records before it are used; the entry is rewritten)", path);
 		return e;
+	}
 	hp_debug(HP_DBG_SYMS, 1, "symbol cache: ignoring '%s': %s", path, why);
 	munmap(e->buf, e->size);
 	free(e);
@@ -264,6 +218,7 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 static void free_entry(struct symcache_entry *e)
 {
 	if (e) {
+		symcache_deltas_free(e);
 		munmap(e->buf, e->size);
 		free(e);
 	}
@@ -282,17 +237,19 @@ void symcache_load(struct hp_symbolizer *s, uint32_t mi)
 	if (m->cache_tried || !m->dm || !m->build_id[0] || !s->cache_dir)
 		return;
 	m->cache_tried = 1;
-	debug_stamp(m, stamp, sizeof(stamp));
+	symcache_stamp(m, stamp, sizeof(stamp));
 	m->cache = read_entry(s, m, stamp);
 	if (m->cache)
-		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %u ranges", m->path,
-			 m->cache->v.h->nsegs);
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %u ranges, %zu more in %zu delta records",
+			 m->path, m->cache->v.h->nsegs, m->cache->nextra, m->cache->ndeltas);
+	if (m->cache && m->cache->damaged)
+		m->cache_dirty = 1;     /* written whole at the end of this run */
 }
 
 /* Index of the first segment of v starting above vaddr. */
 static size_t view_above(const struct cache_view *v, uint64_t vaddr)
 {
-	size_t lo = 0, hi = v->h->nsegs;
+	size_t lo = 0, hi = v->nsegs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (v->segs[mid].lo <= vaddr)
@@ -303,17 +260,26 @@ static size_t view_above(const struct cache_view *v, uint64_t vaddr)
 	return lo;
 }
 
+/* The segment of m's entry (its base, else a delta's) holding vaddr. */
+static const struct cache_seg *entry_find(const struct symcache_entry *e, uint64_t vaddr,
+					  const struct cache_view **view)
+{
+	size_t i = view_above(&e->v, vaddr);
+	if (i && vaddr < e->v.segs[i - 1].hi) {
+		*view = &e->v;
+		return &e->v.segs[i - 1];
+	}
+	const struct cache_extra *x = symcache_extra_find(e, vaddr);
+	*view = x ? x->view : NULL;
+	return x ? &x->seg : NULL;
+}
+
 const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
 {
 	struct sym_module *m = &s->mods[mi];
-	if (!m->cache)
-		return NULL;
-	const struct cache_view *v = &m->cache->v;
-	size_t i = view_above(v, vaddr);
-	if (!i || vaddr >= v->segs[i - 1].hi)
-		return NULL;
-	const struct cache_seg *g = &v->segs[i - 1];
-	if (!symsegs_free(&m->segs, g->lo, g->hi))
+	const struct cache_view *v;
+	const struct cache_seg *g = m->cache ? entry_find(m->cache, vaddr, &v) : NULL;
+	if (!g || !symsegs_free(&m->segs, g->lo, g->hi))
 		return NULL;
 	uint32_t first = (uint32_t)s->nframes;
 	if (import_frames(s, v, g) || symsegs_add(&m->segs, g->lo, g->hi, first, g->n))
@@ -322,13 +288,21 @@ const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64
 	return symsegs_find(&m->segs, vaddr);
 }
 
+int symcache_holds(const struct sym_module *m, uint64_t vaddr)
+{
+	const struct cache_view *v;
+	return m->cache && entry_find(m->cache, vaddr, &v) != NULL;
+}
+
 uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
 {
 	if (!m->cache)
 		return UINT64_MAX;
 	const struct cache_view *v = &m->cache->v;
 	size_t i = view_above(v, vaddr);
-	return i < v->h->nsegs ? v->segs[i].lo : UINT64_MAX;
+	uint64_t base = i < v->nsegs ? v->segs[i].lo : UINT64_MAX;
+	uint64_t extra = symcache_extra_next(m->cache, vaddr);
+	return extra < base ? extra : base;
 }
 
 /* --- writing --- */
@@ -410,7 +384,7 @@ static uint32_t remapped(const struct writer *w, const struct cache_view *v, uin
 static int remap_view(struct writer *w, const struct cache_view *v)
 {
 	int err = 0;
-	for (uint32_t off = 0; off < v->h->strbytes && !err;) {
+	for (uint32_t off = 0; off < v->strbytes && !err;) {
 		uint32_t to;
 		const char *str = v->strings + off;
 		err = put_string(w, str, &to);
@@ -490,7 +464,7 @@ static int add_view(struct writer *w, const struct cache_view *v)
 {
 	size_t taken = w->nsegs;
 	int err = 0;
-	for (uint32_t i = 0; v && i < v->h->nsegs && !err; i++) {
+	for (uint32_t i = 0; v && i < v->nsegs && !err; i++) {
 		const struct cache_seg *g = &v->segs[i];
 		if (out_free(w, taken, g->lo, g->hi))
 			err = add_out(w, g->lo, g->hi, g->first, g->n, v);
@@ -558,7 +532,7 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 		       struct cache_header *h)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	entry_path(s, m, path, sizeof(path));
+	symcache_path(s, m, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -592,15 +566,57 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 	return err;
 }
 
+/* The kept delta segments of e that overlap none already taken, as
+ * add_view does for a view (they are sorted and disjoint). */
+static int add_extra(struct writer *w, const struct symcache_entry *e)
+{
+	size_t taken = w->nsegs;
+	int err = 0;
+	for (size_t i = 0; i < e->nextra && !err; i++) {
+		const struct cache_extra *x = &e->extra[i];
+		if (out_free(w, taken, x->seg.lo, x->seg.hi))
+			err = add_out(w, x->seg.lo, x->seg.hi, x->seg.first, x->seg.n, x->view);
+	}
+	for (size_t d = 0; d < e->ndeltas && !err && w->nsegs > taken; d++)
+		err = remap_view(w, &e->deltas[d]);
+	return err;
+}
+
+/* The segments of entry e (its base, then its deltas) where no segment
+ * already in w is. */
+static int add_entry(struct writer *w, const struct symcache_entry *e)
+{
+	size_t mid = w->nsegs;
+	int err = add_view(w, &e->v);
+	if (!err)
+		err = merge_out(w, mid);
+	mid = w->nsegs;
+	if (!err && e->nextra && !(err = add_extra(w, e)))
+		err = merge_out(w, mid);
+	return err;
+}
+
+static size_t entry_segs(const struct symcache_entry *e)
+{
+	return e ? e->v.nsegs + e->nextra : 0;
+}
+
+static size_t entry_frames(const struct symcache_entry *e)
+{
+	size_t n = e ? e->v.nframes : 0;
+	for (size_t d = 0; e && d < e->ndeltas; d++)
+		n += e->deltas[d].nframes;
+	return n;
+}
+
 /* This run's segments, then those of the entry read at the start, then
  * those another run saved meanwhile, each where no earlier one is. */
 static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *w,
-		  const struct cache_view *now)
+		  const struct symcache_entry *now)
 {
-	const struct cache_view *old = m->cache ? &m->cache->v : NULL;
-	size_t segs = m->segs.len + m->segs.nrecent + (old ? old->h->nsegs : 0) +
-		      (now ? now->h->nsegs : 0);
-	size_t frames = s->nframes + (old ? old->h->nframes : 0) + (now ? now->h->nframes : 0);
+	const struct symcache_entry *old = m->cache;
+	size_t segs = m->segs.len + m->segs.nrecent + entry_segs(old) + entry_segs(now);
+	size_t frames = s->nframes + entry_frames(old) + entry_frames(now);
 	int err = symsegs_flatten(&m->segs);
 	/* Room for everything at once: growing these was most of a save. */
 	if (!err && (hp_grow((void **)&w->segs, &w->capsegs, segs + 1, sizeof(*w->segs)) ||
@@ -610,34 +626,40 @@ static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *
 		const struct sym_seg *g = &m->segs.v[i];
 		err = add_out(w, g->lo, g->hi, g->first, g->n, NULL);
 	}
-	size_t mid = w->nsegs;
-	if (!err && old && !(err = add_view(w, old)))
-		err = merge_out(w, mid);
-	mid = w->nsegs;
-	if (!err && now && !(err = add_view(w, now)))
-		err = merge_out(w, mid);
+	if (!err && old)
+		err = add_entry(w, old);
+	if (!err && now)
+		err = add_entry(w, now);
 	return err;
 }
 
 static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 {
-	char stamp[STAMP_MAX], key[KEY_MAX];
+	char stamp[STAMP_MAX], key[KEY_MAX], path[PATH_MAX];
+	symcache_stamp(m, stamp, sizeof(stamp));
+	symcache_path(s, m, path, sizeof(path));
+	/* A few new segments beside a sound entry: appended as a delta record
+	 * (symcache_delta.c), not the whole entry merged and rewritten. */
+	int appended = m->cache ? symcache_append(s, m, path, stamp) : 1;
+	if (appended <= 0) {
+		if (!appended)
+			m->cache_dirty = 0;
+		return appended;
+	}
 	struct writer w = { 0 };
 	struct cache_header h = { .format = CACHE_FORMAT };
 	struct cache_seg *segs = NULL;
-	debug_stamp(m, stamp, sizeof(stamp));
-	entry_key(m, key, sizeof(key));
+	uint64_t t0 = symcache_cpu_ns();
+	symcache_key(m, key, sizeof(key));
 	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
 	hmap_init(&w.offsets);
 	hmap_init(&w.interned);
 	hmap_init(&w.remap);
-	char path[PATH_MAX];
-	entry_path(s, m, path, sizeof(path));
 	/* What another run saved meanwhile; nothing when the file is the one
 	 * read at the start (the usual case: no second read and checksum). */
 	struct symcache_entry *now = entry_unchanged(m->cache, path) ? NULL
 								     : read_entry(s, m, stamp);
-	int err = gather(s, m, &w, now ? &now->v : NULL);
+	int err = gather(s, m, &w, now);
 	if (!err)
 		err = symcache_index_build(m, &w.index);
 	if (!err)
@@ -663,8 +685,12 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	/* Too large to be worth it: not written. */
 	if (!err && body_bytes(&w, w.nsegs) <= CACHE_MAX)
 		err = write_entry(s, m, &w, segs, &h);
-	if (!err)
+	if (!err) {
 		m->cache_dirty = 0;
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s' written whole: %u ranges, %zu bytes "
+			 "in %.2f ms of CPU", m->path, h.nsegs, sizeof(h) + body_bytes(&w, w.nsegs),
+			 (double)(symcache_cpu_ns() - t0) / 1e6);
+	}
 	free_entry(now);
 	free(segs);
 	free(w.segs);

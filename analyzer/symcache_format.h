@@ -1,7 +1,8 @@
 /*
  * symcache_format.h - the symbol cache entry on disk, shared by
- * symcache.c (segments: reading, merging, writing) and symcache_index.c
- * (the module's unit ranges and symbol table); not an interface.
+ * symcache.c (segments: reading, merging, writing), symcache_index.c
+ * (the module's unit ranges and symbol table) and symcache_delta.c (the
+ * small records a run appends after a miss); not an interface.
  */
 #ifndef HP_SYMCACHE_FORMAT_H
 #define HP_SYMCACHE_FORMAT_H
@@ -10,11 +11,13 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+struct hp_symbolizer;
 struct sym_module;
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   7u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
-					 * 7: the module's unit ranges and symbol table) */
+#define CACHE_FORMAT   8u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
+					 * 7: the module's unit ranges and symbol table;
+					 * 8: delta records after the entry) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
@@ -24,8 +27,9 @@ struct sym_module;
 #define HAS_SYMS       2u              /* ... the symbol table is (nsyms 0: the module has none) */
 
 /* The file: header, segments, unit ranges, symbols, frames, strings, the
- * symbols' names (apart: a save copies them without hashing), in the
- * host's byte order
+ * symbols' names (apart: a save copies them without hashing) - the
+ * "base", whose size the header gives - then any number of delta records
+ * (struct cache_delta), all in the host's byte order
  * (an entry from another architecture fails the magic-and-format check
  * only by luck: the key's build id and file size keep it apart anyway). */
 struct cache_header {
@@ -61,14 +65,29 @@ struct cache_frame {
 	uint32_t function, file, decl_file, line, made_up;
 };
 
+/* A delta record, appended to an entry by a run that resolved a few new
+ * segments (symcache_delta.c): the header, then nsegs segments, nframes
+ * frames and strbytes of strings, as in the base, numbered from 0 within
+ * the record. Records are not aligned (a reader copies each one). */
+#define DELTA_MAGIC    "HPSYMD\r\n"
+struct cache_delta {
+	char magic[8];
+	uint64_t sum;               /* checksum64 of what follows this field */
+	uint64_t base;              /* the sum of the base it extends: else ignored */
+	uint32_t nsegs, nframes, strbytes, pad;
+};
+
 _Static_assert(sizeof(struct cache_header) % 8 == 0, "segments must be 8-aligned");
 _Static_assert(sizeof(struct cache_seg) % 8 == 0, "units follow segments");
 _Static_assert(sizeof(struct cache_unit) % 8 == 0, "symbols follow units");
 _Static_assert(sizeof(struct cache_sym) % 8 == 0, "frames follow symbols");
+_Static_assert(sizeof(struct cache_delta) % 8 == 0, "a delta's segments follow its header");
 
-/* A parsed, validated entry (pointers into the file's buffer). */
+/* A parsed, validated base or delta (pointers into the file's buffer or
+ * a delta's copy); h is the base's header (NULL for a delta). */
 struct cache_view {
 	const struct cache_header *h;
+	uint32_t nsegs, nframes, strbytes;
 	const struct cache_seg *segs;
 	const struct cache_unit *units;
 	const struct cache_sym *syms;
@@ -77,12 +96,27 @@ struct cache_view {
 	const char *symstrings;
 };
 
-/* An entry read from disk: its mapped bytes and their view. */
+/* A segment of a delta record kept when an entry is read: it overlaps
+ * no segment of the base nor any other kept one. */
+struct cache_extra {
+	struct cache_seg seg;
+	const struct cache_view *view;
+};
+
+/* An entry read from disk: its mapped bytes and their view, and its delta
+ * records (copied, validated) with the segments kept of them. */
 struct symcache_entry {
 	void *buf;
-	size_t size;
+	size_t size;                /* bytes mapped: the base and the deltas */
+	size_t base;                /* bytes of the base (its header says) */
 	struct cache_view v;
 	struct stat sb;             /* the file's, when it was mapped */
+	struct cache_view *deltas;  /* each over a malloc'd copy (delta_bufs) */
+	void **delta_bufs;
+	size_t ndeltas;
+	struct cache_extra *extra;  /* sorted by address, disjoint */
+	size_t nextra;
+	int damaged;                /* a delta record failed its checks: rewrite whole */
 };
 
 /* The module's index as it is written: unit ranges, symbols, their names. */
@@ -93,6 +127,46 @@ struct cache_index {
 	size_t symbytes;
 	uint32_t nunits, nsyms, flags;
 };
+
+/* --- symcache_key.c --- */
+
+/* The debug stamp of m: which separate debug files it could use, with
+ * their sizes and times ("" when none). */
+void symcache_stamp(struct sym_module *m, char *buf, size_t size);
+/* m's key: "BUILDID-SIZE-HASH". */
+void symcache_key(const struct sym_module *m, char *buf, size_t size);
+/* The path of m's entry in s's cache directory. */
+void symcache_path(const struct hp_symbolizer *s, const struct sym_module *m, char *buf,
+		   size_t size);
+
+/* --- symcache.c --- */
+
+/* The calling thread's CPU time in ns (for the debug notes of saves). */
+uint64_t symcache_cpu_ns(void);
+
+/* NULL when the segments, frames and strings of v (counts set) are
+ * sound, else what is wrong. */
+const char *symcache_check_body(const struct cache_view *v);
+
+/* --- symcache_delta.c --- */
+
+/* Read the delta records after e's base (e->base .. e->size): each one
+ * checked and copied, stopping at the first damaged one (e->damaged);
+ * records of another base are skipped. Then e->extra. Never fails: on
+ * ENOMEM the deltas are left out (and e->damaged set). */
+void symcache_read_deltas(struct symcache_entry *e);
+/* The kept delta segment of e holding vaddr, or NULL. */
+const struct cache_extra *symcache_extra_find(const struct symcache_entry *e, uint64_t vaddr);
+/* The first address above vaddr where a kept delta segment starts. */
+uint64_t symcache_extra_next(const struct symcache_entry *e, uint64_t vaddr);
+void symcache_deltas_free(struct symcache_entry *e);
+/* Append module m's new segments (those its entry m->cache holds not)
+ * as one delta record to the entry file at path, when that is still the
+ * file m->cache was read from, sound, and its deltas stay small beside
+ * its base. Returns 0 when appended (or nothing was new), 1 when the
+ * entry must be written whole instead, or a negative error. */
+int symcache_append(struct hp_symbolizer *s, struct sym_module *m, const char *path,
+		    const char *stamp);
 
 /* --- symcache_index.c --- */
 

@@ -363,8 +363,10 @@ int symfill_lookup(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr, uint32_
 	if (!g)
 		g = symcache_take(s, mi, vaddr);
 	if (!g) {
-		hp_debug(HP_DBG_SYMS, 2, "'%s'+0x%lx: resolving its neighbourhood", m->path,
-			 (unsigned long)vaddr);
+		/* level 2 lists the misses; level 3 also what completion resolves */
+		hp_debug(HP_DBG_SYMS, s->completing ? 3 : 2, "'%s'+0x%lx: resolving its "
+			 "neighbourhood%s", m->path, (unsigned long)vaddr,
+			 s->completing ? " (completing)" : "");
 		if (!s->completing)
 			m->misses++;
 		int err = fill(s, mi, vaddr);

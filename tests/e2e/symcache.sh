@@ -2,7 +2,9 @@
 # The symbol cache ($XDG_CACHE_HOME/hpprof) never changes a result:
 #   - the same samples symbolized with a cold cache, a warm one and none
 #     give byte-identical reports and folded stacks;
-#   - four runs at once share one cache and all come out right;
+#   - four runs at once share one cache and all come out right, on an
+#     empty cache (each writes entries whole) and on a warm one (a run
+#     that misses appends a delta record to the entry: symcache_delta.c);
 #   - truncated or corrupted entries (and a damaged debug copy) are
 #     ignored with a debug note, and the results stay identical.
 . "$HP_SRC/tests/e2e/lib.sh"
@@ -59,6 +61,24 @@ ls "$C"/*.XXXXXX* "$C"/*.sym.* 2>/dev/null && fail "temporary files left in the 
 unsymbolize a.db again.db
 "$HPPROF" --debug=syms:1 report again.db >/dev/null 2>dbg.txt || fail "report after the concurrent runs"
 grep -q "ignoring" dbg.txt && { cat dbg.txt >&2; fail "a concurrent run left a bad entry"; }
+
+# Four runs at once on the warm cache: misses are appended as records.
+for i in 1 2 3 4; do
+	"$HPPROF" --debug=syms:1 run -q -o w$i.db -k julia -- --width 300 >/dev/null 2>w$i.err &
+done
+wait
+for i in 1 2 3 4; do
+	[ -s w$i.db ] || { cat w$i.err >&2; fail "concurrent warm run $i"; }
+	assert_eq "warm run $i: calculate_z present" \
+		"$(q w$i.db "SELECT COUNT(*) FROM function_profile WHERE function = 'calculate_z'")" 1
+done
+note "warm runs at once: $(cat w?.err | grep -c 'new ranges appended') delta records appended"
+unsymbolize a.db again.db
+"$HPPROF" --debug=syms:1 report -n 0 again.db >again.report 2>dbg.txt || fail "report after the warm runs"
+"$HPPROF" export -f folded -o again.folded again.db || fail "export again.db"
+grep -q "ignoring\|damaged delta" dbg.txt && { cat dbg.txt >&2; fail "a concurrent warm run left a bad entry"; }
+cmp -s run.folded again.folded || fail "after the warm runs: folded stacks differ"
+cmp -s run.report again.report || fail "after the warm runs: report differs"
 
 # Damage: truncate one entry, flip a byte in another, cut the debug copies.
 set -- "$C"/*.sym

@@ -4,7 +4,12 @@
  * looked up a single address of the fixture and saved its cache, a second
  * one answers every address of every function of the fixture from the
  * cache entry alone (no fill: its module stays clean), and each answer is
- * what resolving that address directly gives.
+ * what resolving that address directly gives. A large module with DWARF
+ * (libc with libc6-dbg) is not resolved whole, but its start-up set is
+ * (its IFUNC resolvers, and for libc the functions of its start-up, exit,
+ * stdio and malloc paths): after a miss elsewhere in libc and a save, a
+ * second symbolizer answers exit, malloc, __libc_start_main, fopen and
+ * strlen's IFUNC resolver from the entry, as direct resolution does.
  */
 #include <fcntl.h>
 #include <gelf.h>
@@ -135,6 +140,61 @@ static void check_plain(const char *path, const char *dir)
 	symbolizer_free(direct);
 }
 
+/* libc's start-up set comes with its first save (see the header). */
+static void check_startup(const char *dir)
+{
+	static const char *const names[] = { "exit", "malloc", "__libc_start_main", "fopen",
+					     "strlen" /* an IFUNC: its resolver */ };
+	const char *path = tsym_loaded_lib("libc.so.6");
+	struct hp_symbolizer *first, *warm, *direct;
+	struct hp_frame a[MAXF], b[MAXF];
+	struct tsym sv;
+	char sub[512];
+	Dwarf_Addr bias;
+	if (!path || tsym_lookup(path, "strverscmp", &sv)) {
+		printf("libc.so.6: not found, start-up set not checked\n");
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/startup", dir);
+	CHECK_EQ_INT(symbolizer_new(&first), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(first, sub), 0);
+	symbolize_addr(first, path, sv.value + 4, a, MAXF);
+	uint32_t fm = module_of(first, path);
+	if (fm == UINT32_MAX || !first->mods[fm].dm ||
+	    !dwfl_module_getdwarf(first->mods[fm].dm, &bias)) {
+		printf("%s: no DWARF (resolved whole instead), start-up set not checked\n", path);
+		symbolizer_free(first);
+		return;
+	}
+	first->complete_budget_ns = UINT64_MAX / 4;
+	CHECK_EQ_INT(symbolizer_save_cache(first), 0);
+	symbolizer_free(first);
+	CHECK_EQ_INT(symbolizer_new(&warm), 0);
+	CHECK_EQ_INT(symbolizer_new(&direct), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(warm, sub), 0);
+	symbolizer_set_raw_names(warm, 1);
+	symbolizer_set_raw_names(direct, 1);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct tsym f;
+		CHECK_EQ_INT(tsym_lookup(path, names[i], &f), 0);
+		uint64_t x = f.value + f.size / 2;
+		long before = symbolizer_cache_misses(warm);
+		int na = symbolize_addr(warm, path, x, a, MAXF);
+		int nb = symbolize_addr(direct, path, x, b, MAXF);
+		long missed = symbolizer_cache_misses(warm) - before;
+		int ok = na == nb && na > 0;
+		for (int k = 0; ok && k < na; k++)
+			ok = same_str(a[k].function, b[k].function) && same_str(a[k].file, b[k].file) &&
+			     a[k].line == b[k].line;
+		printf("libc %s+0x%lx: %s%s\n", names[i], (unsigned long)(x - f.value),
+		       na > 0 ? a[0].function : "-", missed ? " (a miss)" : " (from the entry)");
+		CHECK_EQ_INT(missed, 0);
+		CHECK(ok);
+	}
+	symbolizer_free(warm);
+	symbolizer_free(direct);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/hp-symcomplete-XXXXXX";
@@ -192,6 +252,7 @@ int main(void)
 	symbolizer_free(warm);
 	symbolizer_free(direct);
 	check_plain("/usr/bin/python3.11", dir);
+	check_startup(dir);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

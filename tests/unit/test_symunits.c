@@ -236,9 +236,10 @@ int main(void)
 	check_lookups(SYMFIX_PIE, 1);
 	check_lookups(SYMFIX_EXEC, 1);
 	check_lookups(SYMFIX_LIB, 1);
-	/* two functions far apart in libc: qsort's, then exit's neighbourhood */
-	CHECK_EQ_INT(tsym_lookup(libc, "qsort", &qs), 0);
-	CHECK_EQ_INT(tsym_lookup(libc, "exit", &ex), 0);
+	/* two functions far apart in libc, neither in its start-up set
+	 * (symcomplete.c: resolved with the first save) */
+	CHECK_EQ_INT(tsym_lookup(libc, "strverscmp", &qs), 0);
+	CHECK_EQ_INT(tsym_lookup(libc, "getservbyname", &ex), 0);
 	check_index(libc, dir, qs.value + 4, ex.value + 4);
 	if (tsym_has_debug_file(libc))
 		check_views(libc, dir, 97);
