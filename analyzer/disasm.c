@@ -34,6 +34,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "analyzer/annotate.h"
+#include "analyzer/buildid.h"
 #include "analyzer/arena.h"
 #include "analyzer/demangle.h"
 #include "analyzer/fde.h"
@@ -146,24 +147,6 @@ static int hot_address(struct job *j, uint64_t *hot, uint64_t *lo, uint64_t *hi)
 
 /* --- the binary --- */
 
-static int build_id_matches(Dwfl_Module *dm, const char *hex)
-{
-	const unsigned char *bits;
-	GElf_Addr where;
-	int len = dwfl_module_build_id(dm, &bits, &where);
-	if (!hex || !hex[0] || len <= 0)
-		return 1;
-	if (strlen(hex) != 2 * (size_t)len)
-		return 0;
-	for (int i = 0; i < len; i++) {
-		char byte[3];
-		snprintf(byte, sizeof(byte), "%02x", bits[i]);
-		if (strncasecmp(byte, hex + 2 * i, 2))
-			return 0;
-	}
-	return 1;
-}
-
 static int open_module(struct job *j)
 {
 	const char *path = stacks_module(j->p->model, j->module);
@@ -198,7 +181,7 @@ static int open_module(struct job *j)
 	if (!j->dm || !(j->elf = dwfl_module_getelf(j->dm, &j->bias)))
 		return fail(j, -ENOENT, "cannot read '%s' as an ELF file: %s", path,
 			    dwfl_errmsg(-1));
-	if (!build_id_matches(j->dm, stacks_module_build_id(j->p->model, j->module)))
+	if (!buildid_matches(j->dm, stacks_module_build_id(j->p->model, j->module)))
 		return fail(j, -ESTALE, "'%s' changed since the profile was recorded (its build id "
 			    "differs): its code is not the code that ran", path);
 	return 0;

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "analyzer/arena.h"
+#include "analyzer/buildid.h"
 #include "analyzer/debugcopy.h"
 #include "analyzer/demangle.h"
 #include "analyzer/dwname.h"
@@ -276,17 +277,6 @@ static Dwfl_Module *report_module(struct hp_symbolizer *s, const char *path)
 	return dm;
 }
 
-/* m->build_id in hex from the module's note ("" when it has none). */
-static void module_build_id(struct sym_module *m)
-{
-	const unsigned char *bits;
-	GElf_Addr where;
-	int len = dwfl_module_build_id(m->dm, &bits, &where);
-	m->build_id[0] = '\0';
-	for (int i = 0; i < len && 2 * i + 2 < SYM_BUILD_ID_HEX; i++)
-		snprintf(m->build_id + 2 * i, 3, "%02x", bits[i]);
-}
-
 static int add_module(struct hp_symbolizer *s, const char *path, uint32_t *index)
 {
 	int err = hp_grow((void **)&s->mods, &s->capmods, s->nmods + 1, sizeof(*s->mods));
@@ -305,7 +295,7 @@ static int add_module(struct hp_symbolizer *s, const char *path, uint32_t *index
 		GElf_Addr bias = 0;
 		if (dwfl_module_getelf(m->dm, &bias))
 			m->bias = bias;
-		module_build_id(m);
+		buildid_hex(m->dm, m->build_id, sizeof(m->build_id));
 	}
 	*index = (uint32_t)s->nmods++;
 	if (m->dm && s->cache_dir)
@@ -581,25 +571,6 @@ struct store_job {
 	size_t nlocs, caplocs;
 };
 
-/* 1 unless both build ids are known and differ. */
-static int build_id_matches(Dwfl_Module *dm, const char *hex)
-{
-	const unsigned char *bits;
-	GElf_Addr where;
-	int len = dwfl_module_build_id(dm, &bits, &where);
-	if (!hex || !hex[0] || len <= 0)
-		return 1;
-	if (strlen(hex) != 2 * (size_t)len)
-		return 0;
-	for (int i = 0; i < len; i++) {
-		char byte[3];
-		snprintf(byte, sizeof(byte), "%02x", bits[i]);
-		if (strncasecmp(byte, hex + 2 * i, 2))
-			return 0;
-	}
-	return 1;
-}
-
 static int collect_module(void *ctx, const struct hp_module_row *row)
 {
 	struct store_job *job = ctx;
@@ -609,7 +580,7 @@ static int collect_module(void *ctx, const struct hp_module_row *row)
 	if (err)
 		return err;
 	m = &job->s->mods[mi];
-	if (m->dm && !build_id_matches(m->dm, row->build_id)) {
+	if (m->dm && !buildid_matches(m->dm, row->build_id)) {
 		/* Rebuilt since the run: its symbols would be wrong ones. */
 		hp_warn("module '%s' changed since the profile was recorded (build id differs); "
 			"its addresses stay unresolved", row->path);
