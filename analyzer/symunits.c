@@ -23,11 +23,12 @@
  * the first VIEWS_MAX of a run and those of a module resolved whole. The
  * lookups replicate
  * libdwfl's (elfutils 0.188, libdwfl/cu.c and dwfl_module_getsrc.c): the
- * last range starting at or below the address, whose end counts for the
- * last range only; then the line-table row of dwarf_getsrc_die (the
+ * last range starting at or below the address (but every range's end
+ * counts, where libdwfl checks the last one's only: unit_of); then the line-table row of dwarf_getsrc_die (the
  * search dwfl_module_getsrc makes), the unit's DW_AT_comp_dir. A skeleton
  * unit (split DWARF), which libdwfl replaces by its split unit, is left to
- * libdwfl. So the answers are libdwfl's, from the cache or not.
+ * libdwfl. So the answers are libdwfl's, but in the gaps between units,
+ * from the cache or not.
  */
 #include <dwarf.h>
 #include <elf.h>
@@ -136,7 +137,12 @@ void symunits_release(struct sym_module *m)
 }
 
 /* Index of the range of pc (a DWARF address), or (size_t)-1: the last
- * range starting at or below pc; past the last range's end, none. */
+ * range starting at or below pc, unless pc is past its end. libdwfl checks
+ * the end of the last range only, so an address in a gap between two
+ * ranges took the unit before it and the last line of that unit's code
+ * (crt1's _start after a C++ main placed in .text.startup was named after
+ * an inlined libstdc++ header); here no unit holds it, as for binutils'
+ * addr2line. */
 static size_t unit_of(const struct sym_units *u, uint64_t pc, size_t *above)
 {
 	size_t a = 0, b = u->n;
@@ -150,8 +156,8 @@ static size_t unit_of(const struct sym_units *u, uint64_t pc, size_t *above)
 	*above = a;
 	if (!a)
 		return (size_t)-1;
-	const struct sym_unit *last = &u->v[a - 1];
-	if (a == u->n && pc > last->start + last->len)
+	const struct sym_unit *r = &u->v[a - 1];
+	if (pc > r->start + r->len)
 		return (size_t)-1;
 	return a - 1;
 }
@@ -171,13 +177,11 @@ void symunits_region(struct sym_module *m, Dwarf_Addr addr, uint64_t *lo, uint64
 	if (!a)
 		return;
 	sym_clip(lo, hi, u->v[a - 1].start + dwbias, UINT64_MAX);
-	if (a == u->n) {                /* the last range: its end counts */
-		uint64_t end = u->v[a - 1].start + u->v[a - 1].len + dwbias;
-		if (addr <= end)
-			sym_clip(lo, hi, 0, end + 1);
-		else
-			sym_clip(lo, hi, end + 1, UINT64_MAX);
-	}
+	uint64_t end = u->v[a - 1].start + u->v[a - 1].len + dwbias;
+	if (addr <= end)
+		sym_clip(lo, hi, 0, end + 1);
+	else
+		sym_clip(lo, hi, end + 1, UINT64_MAX);
 }
 
 /* The file holding m's DWARF (its separate debug file, else itself). */
