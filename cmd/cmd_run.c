@@ -536,8 +536,7 @@ static int exit_for_launch_error(int err, const char *prog, const struct run_opt
 		return 1;
 	}
 	if (err == -ENOENT || err == -EACCES || err == -ENOEXEC || err == -EISDIR) {
-		hp_err("cannot execute '%s': %s", prog, hp_strerror(err));
-		return err == -ENOENT ? 127 : 126;
+		return cmd_cannot_execute(prog, err);
 	}
 	hp_err("cannot profile '%s': %s", prog, hp_strerror(err));
 	return 1;

@@ -75,13 +75,6 @@ static void record_run(struct stat_ctx *c, int run, const struct hp_count_run *r
 	note_exit(c, run, r->wstatus);
 }
 
-/* Exit status for a program that cannot start, as a shell gives it. */
-static int cannot_execute(const char *prog, int err)
-{
-	hp_err("cannot execute '%s': %s", prog, strerror(-err));
-	return err == -ENOENT ? 127 : 126;
-}
-
 /* Run the program up to repeat times. Returns 0, or hpprof's exit status
  * when a run could not happen (after saying why). */
 static int run_all(struct stat_ctx *c)
@@ -100,7 +93,7 @@ static int run_all(struct stat_ctx *c)
 			break;            /* a signal before the program started: no run */
 		if (err) {
 			if (step == HP_COUNT_EXEC)
-				status = cannot_execute(c->o.argv[0], err);
+				status = cmd_cannot_execute(c->o.argv[0], err);
 			else
 				hp_err("cannot %s '%s': %s", step == HP_COUNT_WAIT ? "wait for" : "start",
 				       c->o.argv[0], strerror(-err));
@@ -293,7 +286,7 @@ int cmd_stat(int argc, char **argv)
 
 	int ret = launch_resolve(c.o.argv[0], c.path, sizeof(c.path));
 	if (ret < 0)
-		return cannot_execute(c.o.argv[0], ret);
+		return cmd_cannot_execute(c.o.argv[0], ret);
 	status = 2;
 	if (setup_events(&c) < 0)
 		goto out;

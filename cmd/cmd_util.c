@@ -308,3 +308,31 @@ const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache)
 	snprintf(buf, size, "%s/.cache/hpprof", home);
 	return buf;
 }
+
+/* What to do about a program execve refused, by its error. */
+static const char *exec_hint(const char *prog, int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return strchr(prog, '/') ? "check the path"
+					 : "check the name: a program without '/' is looked up in PATH";
+	case -EACCES:
+		return "it is not executable by you: chmod +x it, or run its interpreter with it "
+		       "(hpprof run sh FILE)";
+	case -ENOEXEC:
+		return "it is neither a program this machine runs nor a script with a '#!' line: "
+		       "run its interpreter with it (hpprof run sh FILE, hpprof run python3 FILE)";
+	case -EISDIR:
+		return "it is a directory: name the program in it";
+	default:
+		return NULL;
+	}
+}
+
+int cmd_cannot_execute(const char *prog, int err)
+{
+	const char *hint = exec_hint(prog, err);
+	hp_err("cannot execute '%s': %s%s%s", prog, hp_strerror(err), hint ? "; " : "",
+	       hint ? hint : "");
+	return err == -ENOENT ? 127 : 126;
+}

@@ -62,4 +62,9 @@ int cmd_option_error(char **argv, const struct option *longopts);
  * HPPROF_NO_CACHE set to anything but "" or "0", or no home directory. */
 const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache);
 
+/* Say that prog could not be executed (err: -ENOENT, -EACCES, -ENOEXEC,
+ * -EISDIR...) with what to do, and return the shell's status for it: 127
+ * when there is no such program, else 126. */
+int cmd_cannot_execute(const char *prog, int err);
+
 #endif
