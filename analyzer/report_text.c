@@ -438,6 +438,18 @@ static void header_python(FILE *out, const struct hp_profile *p)
 			" (docs/python.md); launch the program under hpprof for exact stacks\n");
 }
 
+/* Why the run's file is incomplete, or NULL: run_info.unfinished, which a
+ * reader writes when it finishes a killed run's file; a file with no
+ * sample committed is left as it is, and only lacks the run's totals. */
+static const char *report_unfinished(const struct hp_profile *p)
+{
+	const char *u = profile_meta(p, "unfinished");
+	if (u || profile_meta(p, "samples") || profile_meta(p, "simulation"))
+		return u;
+	return "hpprof did not finish this run (it was killed, or its disk filled) before it"
+	       " committed a sample: the program's exit status and duration are unknown";
+}
+
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
@@ -449,9 +461,17 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	char safe[4096], b1[64], b2[64], b3[256], b4[256];
 	fprintf(out, "  command:   %s\n", cmd ? textsafe(cmd, safe, sizeof(safe)) : "?");
 	int sim = profile_simulated_only(p);
-	fprintf(out, "  duration:  %.3f s%s    exit status: %s%s\n", (double)p->duration_ns / 1e9,
+	const char *unfinished = report_unfinished(p);
+	char dur[64];
+	if (unfinished && !p->duration_ns)
+		snprintf(dur, sizeof(dur), "unknown");
+	else
+		snprintf(dur, sizeof(dur), "%.3f s", (double)p->duration_ns / 1e9);
+	fprintf(out, "  duration:  %s%s    exit status: %s%s\n", dur,
 		sim ? " (under valgrind)" : "", textsafe(exit_s, b3, sizeof(b3)),
 		intr && !strcmp(intr, "1") ? " (interrupted)" : "");
+	if (unfinished)
+		fprintf(out, "  unfinished: %s\n", textsafe(unfinished, safe, sizeof(safe)));
 	if (o->selection)
 		fprintf(out, "  selection: %s\n", o->selection);
 	if (sim) {
@@ -557,7 +577,9 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 	if (o->weight && strcmp(o->weight, "cpu"))
 		return report_wall_print(out, p, o->weight, o->limit) ? -1 : 0;
 	if (!p->nsamples)
-		fprintf(out, "\nno samples were recorded (the program may have run too briefly)\n");
+		fprintf(out, "\n%s\n", report_unfinished(p) ?
+			"no samples were committed before hpprof stopped" :
+			"no samples were recorded (the program may have run too briefly)");
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Hot functions (self: samples in the function itself)",
 		   o->sort, o, 0, &notes);
 	text_table(out, p, HP_ROWS_FUNCTIONS, "Functions by total time (total: samples in the "

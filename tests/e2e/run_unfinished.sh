@@ -46,4 +46,15 @@ last=$(q k.db "SELECT MAX(t_ns) FROM samples")
 assert_ge "duration_ns of the killed run" "$d" "$last"
 assert_ge "duration_ns of the killed run (> 0)" "$d" 1
 ! grep -q 'duration:  0.000 s' rep.txt || { cat rep.txt; fail "report says duration 0.000 s"; }
+assert_contains "report's header says the run is unfinished" rep.txt "unfinished: hpprof did not finish"
+
+# Killed before it committed any sample (the program kills hpprof, its
+# parent, at once; samples are committed every 0.5 s): report says so, and
+# neither "duration: 0.000 s" nor "the program may have run too briefly".
+"$HPPROF" run -q -o k0.db sh -c 'kill -9 $PPID; sleep 0.2' >/dev/null 2>&1
+sleep 0.3
+"$HPPROF" report k0.db >rep0.txt 2>rep0.err || { cat rep0.err; fail "report of the run killed at once"; }
+assert_contains "report of a run killed at once: unfinished" rep0.txt "before it committed a sample"
+assert_contains "report of a run killed at once: duration" rep0.txt "duration:  unknown"
+assert_contains "report of a run killed at once: no samples" rep0.txt "no samples were committed before hpprof stopped"
 echo PASS
