@@ -182,6 +182,22 @@ static void print_phases(FILE *out, const struct hp_profile *p, uint32_t pid, ui
 			n - shown);
 }
 
+/* A memory size as the tables show it: MiB with one decimal, KiB below
+ * one MiB (a 12 KiB process read "0.0 MiB"), bytes below one KiB; "-"
+ * when unknown. */
+static const char *bytes_cell(char *buf, size_t len, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else if (v < 1024)
+		snprintf(buf, len, "%lld B", (long long)v);
+	else if (v < MIB)
+		snprintf(buf, len, "%.0f KiB", (double)v / 1024);
+	else
+		snprintf(buf, len, "%.1f MiB", (double)v / MIB);
+	return buf;
+}
+
 static void print_process(FILE *out, const struct hp_profile *p, const struct hp_pprocess *proc)
 {
 	const struct hp_mem_reading *first = NULL, *last = NULL, *split = NULL;
@@ -201,26 +217,21 @@ static void print_process(FILE *out, const struct hp_profile *p, const struct hp
 		fprintf(out, "  no memory readings (it ran shorter than the interval)\n");
 		return;
 	}
-	fprintf(out, "  RSS start %.1f MiB, highest reading %.1f MiB at %.3f s, end %.1f MiB",
-		(double)first->rss_bytes / MIB, (double)peak / MIB, (double)when / 1e9,
-		(double)last->rss_bytes / MIB);
+	char b1[32], b2[32], b3[32];
+	fprintf(out, "  RSS start %s, highest reading %s at %.3f s, end %s",
+		bytes_cell(b1, sizeof(b1), first->rss_bytes), bytes_cell(b2, sizeof(b2), peak),
+		(double)when / 1e9, bytes_cell(b3, sizeof(b3), last->rss_bytes));
 	if (proc->peak_rss > 0)
-		fprintf(out, "; own peak %.1f MiB", (double)proc->peak_rss / MIB);
+		fprintf(out, "; own peak %s", bytes_cell(b1, sizeof(b1), proc->peak_rss));
 	fputc('\n', out);
 	if (split)
-		fprintf(out, "  at that reading: anonymous %.1f MiB, file %.1f MiB, shared memory"
-			" %.1f MiB\n", (double)split->rss_anon / MIB, (double)split->rss_file / MIB,
-			(double)split->rss_shmem / MIB);
+		fprintf(out, "  at that reading: anonymous %s, file %s, shared memory %s\n",
+			bytes_cell(b1, sizeof(b1), split->rss_anon),
+			bytes_cell(b2, sizeof(b2), split->rss_file),
+			bytes_cell(b3, sizeof(b3), split->rss_shmem));
 	print_phases(out, p, proc->pid, peak);
 }
 
-static void bytes_cell(char *buf, size_t len, int64_t v)
-{
-	if (v < 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%.1f MiB", (double)v / MIB);
-}
 
 /* Which processes the tree shows under a --limit: the limit's largest own
  * peaks and their ancestors (the tree stays a tree). keep[i] = 1 for them. */
