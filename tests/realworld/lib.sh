@@ -49,11 +49,12 @@ rw_step() {
 	fail "$step: '$*' exited $rc"
 }
 
-# rw_cpu CMD [ARGS...]: three runs of CMD, then compare.py cpu.
+# rw_cpu CMD [ARGS...]: four runs of CMD, then compare.py cpu.
 #   same:  perf record --call-graph dwarf -- hpprof run CMD (one execution
 #          seen by both: user-space symbol shares)
-#   alone: perf record --call-graph dwarf -- CMD, and hpprof run CMD
-#          (kernel share and complete stacks, without the other tool)
+#   alone: perf record --call-graph dwarf -- CMD, hpprof run CMD, and perf
+#          again (kernel share and complete stacks, without the other tool;
+#          perf's two runs bracket hpprof's and measure the drift)
 # hpprof runs with --python off: these compare native profiles, and a
 # Python target would otherwise be sampled by the agent with Python frames
 # (no kernel samples; docs/python.md), which perf cannot check.
@@ -69,8 +70,11 @@ rw_cpu() {
 	rw_step perf perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone.data -- "$@"
 	rw_reset
 	rw_step hpprof "$HPPROF" run --python off -F "$FREQ" -o alone.db -- "$@"
+	rw_reset    # perf again after hpprof: the program's own drift between runs
+	rw_step perf2 perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone2.data -- "$@"
 	"$PY" "$RW/compare.py" cpu --same-perf same.data --same-db same.db \
-		--alone-perf alone.data --alone-db alone.db --alone-log hpprof.err ||
+		--alone-perf alone.data --alone-perf2 alone2.data --alone-db alone.db \
+		--alone-log hpprof.err ||
 		fail "hpprof and perf disagree on $1 (the checks marked FAIL above)"
 	# RW_NAMES=MODULE (the language tests): none of MODULE's functions is
 	# shown mangled or with a Rust hash (RW_NAMES_TOP=N: nor any of the N
