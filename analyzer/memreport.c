@@ -178,8 +178,8 @@ static void print_phases(FILE *out, const struct hp_profile *p, uint32_t pid, ui
 			: direction(phases[i].delta, peak) < 0 ? "release" : "");
 	}
 	if (n > shown && shown)
-		fprintf(out, "  (%u smaller phases not shown; the timeline is in memory_timeline)\n",
-			n - shown);
+		fprintf(out, "  (%u smaller phase%s not shown; the timeline is in memory_timeline)\n",
+			n - shown, n - shown == 1 ? "" : "s");
 }
 
 /* A memory size as the tables show it: MiB with one decimal, KiB below
@@ -307,8 +307,10 @@ static void print_largest(FILE *out, const struct hp_profile *p)
 		print_process(out, p, &p->processes[best]);
 	}
 	if (p->nprocesses > DETAILED)
-		fprintf(out, "  (the timelines of the %u other processes are in memory_timeline)\n",
-			p->nprocesses - DETAILED);
+		fprintf(out, "  (the timeline%s of the %u other process%s %s in memory_timeline)\n",
+			p->nprocesses - DETAILED == 1 ? "" : "s", p->nprocesses - DETAILED,
+			p->nprocesses - DETAILED == 1 ? "" : "es",
+			p->nprocesses - DETAILED == 1 ? "is" : "are");
 	free(shown);
 }
 
