@@ -28,6 +28,8 @@
  *                         endwin(), then the default action (raise);
  *   cmd/cmd_top.c         ignore_signal: nothing;
  *   hpprof.c              on_sigpipe: poll() and _exit();
+ *   common/outfile.c      guard_handler (export, merge): unlink() of the
+ *                         temporaries, then the default action;
  *   ncurses (tui, top)    its SIGTSTP/SIGWINCH handlers: the terminal only.
  * hpprof installs no SIGSEGV/SIGBUS guard of its own (faultguard.c is the
  * agent's); a fatal signal inside libunwind now reaches tui/term.c's
