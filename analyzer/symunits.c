@@ -24,11 +24,11 @@
  * lookups replicate
  * libdwfl's (elfutils 0.188, libdwfl/cu.c and dwfl_module_getsrc.c): the
  * last range starting at or below the address (but every range's end
- * counts, where libdwfl checks the last one's only: unit_of); then the line-table row of dwarf_getsrc_die (the
- * search dwfl_module_getsrc makes), the unit's DW_AT_comp_dir. A skeleton
- * unit (split DWARF), which libdwfl replaces by its split unit, is left to
- * libdwfl. So the answers are libdwfl's, but in the gaps between units,
- * from the cache or not.
+ * counts, where libdwfl checks the last one's only: unit_of); then the
+ * line-table row of dwarf_getsrc_die (the search dwfl_module_getsrc
+ * makes), the unit's DW_AT_comp_dir. A skeleton unit (split DWARF), which
+ * libdwfl replaces by its split unit, is left to libdwfl. So the answers
+ * are libdwfl's except in the gaps between units, from the cache or not.
  */
 #include <dwarf.h>
 #include <elf.h>

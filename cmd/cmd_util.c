@@ -317,11 +317,11 @@ static const char *exec_hint(const char *prog, int err)
 		return strchr(prog, '/') ? "check the path"
 					 : "check the name: a program without '/' is looked up in PATH";
 	case -EACCES:
-		return "it is not executable by you: chmod +x it, or run its interpreter with it "
-		       "(hpprof run sh FILE)";
+		return "it is not executable by you: chmod +x it, or name its interpreter before "
+		       "it (sh FILE, python3 FILE)";
 	case -ENOEXEC:
 		return "it is neither a program this machine runs nor a script with a '#!' line: "
-		       "run its interpreter with it (hpprof run sh FILE, hpprof run python3 FILE)";
+		       "name its interpreter before it (sh FILE, python3 FILE)";
 	case -EISDIR:
 		return "it is a directory: name the program in it";
 	default:

@@ -20,7 +20,7 @@ expect_fail "non-executable file" 126 "not an executable" "$HPPROF" run ./notexe
 mkdir adir
 expect_fail "directory" 126 "is a directory" "$HPPROF" run ./adir
 printf 'echo hi\n' >noshebang.sh && chmod +x noshebang.sh   # what a shell runs with /bin/sh
-expect_fail "script without #!" 126 "Exec format error.*'#!' line: run its interpreter with it" \
+expect_fail "script without #!" 126 "Exec format error.*'#!' line: name its interpreter before it" \
 	"$HPPROF" run ./noshebang.sh
 expect_fail "unknown kernel" 127 "unknown kernel 'nosuch'" "$HPPROF" run -k nosuch
 expect_fail "no program" 2 "no program to run" "$HPPROF" run

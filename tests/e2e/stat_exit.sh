@@ -31,7 +31,7 @@ expect 127 "cannot execute 'no-such-program-hp'" -- no-such-program-hp
 expect 126 "Permission denied"                -- "$tmp/noexec"
 expect 126 "Is a directory"                   -- "$tmp"
 printf 'echo hi\n' >"$tmp/noshebang" && chmod +x "$tmp/noshebang"
-expect 126 "'#!' line: run its interpreter"   -- "$tmp/noshebang"
+expect 126 "'#!' line: name its interpreter"   -- "$tmp/noshebang"
 expect 2   "did you mean 'page-faults'"       -- -e pagefaults true
 expect 2   "invalid repeat count"             -- -r 0 true
 expect 2   "no program to run"                -- -e page-faults
