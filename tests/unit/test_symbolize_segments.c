@@ -17,6 +17,7 @@
 #include "analyzer/symbolize_internal.h"
 #include "hp_test.h"
 #include "test_symbolize_util.h"
+#include "test_symmods.h"
 
 #define MAXF 64
 
@@ -56,22 +57,6 @@ static void scramble(uint64_t *v, size_t n)
 	}
 }
 
-/* The module index of path in s (created by a first lookup). */
-static uint32_t module_of(struct hp_symbolizer *s, const char *path)
-{
-	struct hp_frame fr[1];
-	symbolize_addr(s, path, 0, fr, 1);
-	for (uint32_t i = 0; i < s->nmods; i++)
-		if (!strcmp(s->mods[i].path, path))
-			return i;
-	return UINT32_MAX;
-}
-
-static int same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
 /* Every address: the segment's answer against the address's own. */
 static size_t compare(const char *path, const uint64_t *v, size_t n, const char *cache_dir)
 {
@@ -83,7 +68,7 @@ static size_t compare(const char *path, const uint64_t *v, size_t n, const char 
 	if (cache_dir)
 		CHECK_EQ_INT(symbolizer_set_cache(filled, cache_dir), 0);
 	symbolizer_set_raw_names(filled, 1);
-	uint32_t mi = module_of(direct, path);
+	uint32_t mi = tsym_module_open(direct, path);
 	CHECK(mi != UINT32_MAX);
 	for (size_t i = 0; i < n && mi != UINT32_MAX; i++) {
 		int na = symbolize_addr(filled, path, v[i], a, MAXF);
@@ -93,9 +78,9 @@ static size_t compare(const char *path, const uint64_t *v, size_t n, const char 
 		int ok = na == nb;
 		for (int k = 0; ok && k < na; k++) {
 			const struct sym_frame *b = &direct->frames[first + k];
-			ok = same_str(a[k].function, b->function) && same_str(a[k].file, b->file) &&
+			ok = tsym_same_str(a[k].function, b->function) && tsym_same_str(a[k].file, b->file) &&
 			     a[k].line == b->line &&
-			     same_str(a[k].raw_function, b->made_up ? NULL : b->function);
+			     tsym_same_str(a[k].raw_function, b->made_up ? NULL : b->function);
 		}
 		if (!ok && bad++ < 5)
 			fprintf(stderr, "%s+0x%lx: segment says %s:%u (%d frames), the address %s:%u"

@@ -30,6 +30,7 @@
 #include "analyzer/symcache_format.h"
 #include "hp_test.h"
 #include "test_symbolize_util.h"
+#include "test_symmods.h"
 
 #define MAXF 64
 #define NFUNC 48
@@ -60,19 +61,6 @@ static void add_span(void *ctx, uint64_t value, uint64_t size)
 		if (value < a->v[i].hi && value + size > a->v[i].lo)
 			return;
 	a->v[a->n++] = (struct span){ value, value + size };
-}
-
-static uint32_t module_of(struct hp_symbolizer *s, const char *path)
-{
-	for (uint32_t i = 0; i < s->nmods; i++)
-		if (!strcmp(s->mods[i].path, path))
-			return i;
-	return UINT32_MAX;
-}
-
-static int same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
 }
 
 /* A symbolizer on the test's cache whose completion does nothing. */
@@ -118,7 +106,7 @@ static int lookup(struct hp_symbolizer *s, size_t i)
 	int na = symbolize_addr(s, target, x, a, MAXF);
 	struct hp_frame unused[MAXF];
 	symbolize_addr(direct, target, x, unused, MAXF);        /* reports the module */
-	uint32_t dm = module_of(direct, target);
+	uint32_t dm = tsym_module_find(direct, target);
 	size_t at = direct->nframes;
 	CHECK(dm != UINT32_MAX);
 	if (dm == UINT32_MAX)
@@ -127,7 +115,7 @@ static int lookup(struct hp_symbolizer *s, size_t i)
 	int nb = (int)(direct->nframes - at), ok = na == nb && na > 0;
 	for (int k = 0; ok && k < na; k++) {
 		const struct sym_frame *b = &direct->frames[at + k];
-		ok = same_str(a[k].function, b->function) && same_str(a[k].file, b->file) &&
+		ok = tsym_same_str(a[k].function, b->function) && tsym_same_str(a[k].file, b->file) &&
 		     a[k].line == b->line;
 	}
 	if (!ok)
@@ -142,7 +130,7 @@ static int lookup(struct hp_symbolizer *s, size_t i)
  * function 0, which loads it). */
 static const struct symcache_entry *entry_of(struct hp_symbolizer *s)
 {
-	uint32_t m = module_of(s, target);
+	uint32_t m = tsym_module_find(s, target);
 	return m == UINT32_MAX ? NULL : s->mods[m].cache;
 }
 

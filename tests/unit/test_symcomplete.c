@@ -21,6 +21,7 @@
 #include "analyzer/symbolize_internal.h"
 #include "hp_test.h"
 #include "test_symbolize_util.h"
+#include "test_symmods.h"
 
 #define MAXF 64
 
@@ -48,19 +49,6 @@ static size_t functions(const char *path, struct span *v, size_t max)
 	return a.n;
 }
 
-static int same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-static uint32_t module_of(struct hp_symbolizer *s, const char *path)
-{
-	for (uint32_t i = 0; i < s->nmods; i++)
-		if (!strcmp(s->mods[i].path, path))
-			return i;
-	return UINT32_MAX;
-}
-
 /* A large module without DWARF (Debian's python3.11: 2.6 MB of code,
  * .dynsym only) is resolved whole too: after one address, every 61st
  * address of its code sections comes from the entry (no miss) and equals
@@ -83,7 +71,7 @@ static void check_plain(const char *path, const char *dir)
 	 * what is checked, whatever the machine's speed. */
 	first->complete_budget_ns = UINT64_MAX / 4;
 	symbolize_addr(first, path, 0x1000, a, MAXF);
-	uint32_t fm = module_of(first, path);
+	uint32_t fm = tsym_module_find(first, path);
 	Dwarf_Addr bias;
 	if (fm == UINT32_MAX || !first->mods[fm].dm ||
 	    dwfl_module_getdwarf(first->mods[fm].dm, &bias)) {
@@ -98,7 +86,7 @@ static void check_plain(const char *path, const char *dir)
 	CHECK_EQ_INT(symbolizer_set_cache(warm, dir), 0);
 	symbolizer_set_raw_names(warm, 1);
 	symbolize_addr(direct, path, 0x1000, a, MAXF);
-	uint32_t dm = module_of(direct, path);
+	uint32_t dm = tsym_module_find(direct, path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	elf_version(EV_CURRENT);
 	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
@@ -120,7 +108,7 @@ static void check_plain(const char *path, const char *dir)
 			    strcmp(direct->frames[at].function, own))
 				misses++;
 			int ok = na == (int)(direct->nframes - at) && na > 0 &&
-				 same_str(a[0].function, direct->frames[at].function);
+				 tsym_same_str(a[0].function, direct->frames[at].function);
 			if (!ok && bad++ < 5)
 				fprintf(stderr, "%s+0x%lx: cached %s, direct %s\n", tsym_basename(path),
 					(unsigned long)x, na > 0 ? a[0].function : "-",
@@ -159,7 +147,7 @@ static void check_startup(const char *dir)
 	CHECK_EQ_INT(symbolizer_new(&first), 0);
 	CHECK_EQ_INT(symbolizer_set_cache(first, sub), 0);
 	symbolize_addr(first, path, sv.value + 4, a, MAXF);
-	uint32_t fm = module_of(first, path);
+	uint32_t fm = tsym_module_find(first, path);
 	if (fm == UINT32_MAX || !first->mods[fm].dm ||
 	    !dwfl_module_getdwarf(first->mods[fm].dm, &bias)) {
 		printf("%s: no DWARF (resolved whole instead), start-up set not checked\n", path);
@@ -184,7 +172,7 @@ static void check_startup(const char *dir)
 		long missed = symbolizer_cache_misses(warm) - before;
 		int ok = na == nb && na > 0;
 		for (int k = 0; ok && k < na; k++)
-			ok = same_str(a[k].function, b[k].function) && same_str(a[k].file, b[k].file) &&
+			ok = tsym_same_str(a[k].function, b[k].function) && tsym_same_str(a[k].file, b[k].file) &&
 			     a[k].line == b[k].line;
 		printf("libc %s+0x%lx: %s%s\n", names[i], (unsigned long)(x - f.value),
 		       na > 0 ? a[0].function : "-", missed ? " (a miss)" : " (from the entry)");
@@ -222,7 +210,7 @@ int main(void)
 	CHECK_EQ_INT(symbolizer_set_cache(warm, dir), 0);
 	symbolizer_set_raw_names(warm, 1);
 	symbolize_addr(direct, SYMFIX_PIE, work.value, a, MAXF);
-	uint32_t dm = module_of(direct, SYMFIX_PIE);
+	uint32_t dm = tsym_module_find(direct, SYMFIX_PIE);
 	CHECK(dm != UINT32_MAX);
 	for (size_t i = 0; i < nf && dm != UINT32_MAX; i++)
 		for (uint64_t x = f[i].lo; x < f[i].hi; x++, addrs++) {
@@ -232,8 +220,8 @@ int main(void)
 			int nb = (int)(direct->nframes - at), ok = na == nb;
 			for (int k = 0; ok && k < na; k++) {
 				const struct sym_frame *b = &direct->frames[at + k];
-				ok = same_str(a[k].function, b->function) &&
-				     same_str(a[k].file, b->file) && a[k].line == b->line;
+				ok = tsym_same_str(a[k].function, b->function) &&
+				     tsym_same_str(a[k].file, b->file) && a[k].line == b->line;
 			}
 			if (!ok && bad++ < 5)
 				fprintf(stderr, "+0x%lx: cached %s:%u, direct %s:%u\n", (unsigned long)x,
@@ -242,7 +230,7 @@ int main(void)
 					nb ? direct->frames[at].line : 0);
 			direct->nframes = at;
 		}
-	uint32_t wm = module_of(warm, SYMFIX_PIE);
+	uint32_t wm = tsym_module_find(warm, SYMFIX_PIE);
 	CHECK(wm != UINT32_MAX);
 	int filled = wm != UINT32_MAX && warm->mods[wm].cache_dirty;
 	printf("%zu addresses of %zu functions: %zu differ; the warm symbolizer %s\n", addrs, nf,

@@ -21,23 +21,9 @@
 #include "analyzer/symtab.h"
 #include "hp_test.h"
 #include "test_symbolize_util.h"
+#include "test_symmods.h"
 
 #define MAXF 64
-
-static int same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-static uint32_t module_of(struct hp_symbolizer *s, const char *path)
-{
-	struct hp_frame fr[1];
-	symbolize_addr(s, path, 0, fr, 1);
-	for (uint32_t i = 0; i < s->nmods; i++)
-		if (!strcmp(s->mods[i].path, path))
-			return i;
-	return UINT32_MAX;
-}
 
 static size_t gaps;                    /* addresses in no unit's ranges */
 
@@ -68,7 +54,7 @@ static int agrees(struct sym_module *m, Dwarf_Addr addr)
 	const char *tname = l ? dwfl_lineinfo(l, NULL, &tline, NULL, NULL, NULL) : NULL;
 	if (!have || !tname)
 		return !have && !tname;
-	return !strcmp(name, tname) && line == tline && same_str(dir, dwfl_line_comp_dir(l));
+	return !strcmp(name, tname) && line == tline && tsym_same_str(dir, dwfl_line_comp_dir(l));
 }
 
 /* Every stride-th address of path's code sections; returns how many. */
@@ -77,7 +63,7 @@ static size_t check_lookups(const char *path, uint64_t stride)
 	struct hp_symbolizer *s;
 	size_t n = 0, bad = 0, units = 0;
 	CHECK_EQ_INT(symbolizer_new(&s), 0);
-	uint32_t mi = module_of(s, path);
+	uint32_t mi = tsym_module_open(s, path);
 	CHECK(mi != UINT32_MAX);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	elf_version(EV_CURRENT);
@@ -143,7 +129,7 @@ static void check_index(const char *path, const char *dir, uint64_t first, uint6
 	symbolizer_set_raw_names(plain, 1);
 	symbolize_addr(a, path, first, fa, MAXF);
 	CHECK_EQ_INT(symbolizer_save_cache(a), 0);
-	uint32_t ma = module_of(a, path), mb = module_of(b, path);
+	uint32_t ma = tsym_module_open(a, path), mb = tsym_module_open(b, path);
 	CHECK(ma != UINT32_MAX && mb != UINT32_MAX);
 	if (ma == UINT32_MAX || mb == UINT32_MAX)
 		return;
@@ -158,7 +144,7 @@ static void check_index(const char *path, const char *dir, uint64_t first, uint6
 	check_same_index(&a->mods[ma], &b->mods[mb]);
 	CHECK_EQ_INT(nb, np);
 	for (int k = 0; k < nb && k < np; k++)
-		CHECK(same_str(fa[k].function, fb[k].function) && same_str(fa[k].file, fb[k].file) &&
+		CHECK(tsym_same_str(fa[k].function, fb[k].function) && tsym_same_str(fa[k].file, fb[k].file) &&
 		      fa[k].line == fb[k].line);
 	printf("%s: index from the entry: %zu unit ranges, %zu symbols; 0x%lx -> %s:%u\n",
 	       tsym_basename(path), b->mods[mb].units.n,
@@ -213,15 +199,15 @@ static void check_views(const char *path, const char *dir, size_t n)
 			int np = symbolize_addr(plain, path, x, fa, MAXF);
 			int ok = nb == np;
 			for (int i = 0; ok && i < nb; i++)
-				ok = same_str(fa[i].function, fb[i].function) &&
-				     same_str(fa[i].file, fb[i].file) && fa[i].line == fb[i].line;
+				ok = tsym_same_str(fa[i].function, fb[i].function) &&
+				     tsym_same_str(fa[i].file, fb[i].file) && fa[i].line == fb[i].line;
 			if (!ok && bad++ < 5)
 				fprintf(stderr, "%s+0x%lx: unit alone %s %s:%u (%d), module %s %s:%u (%d)\n",
 					tsym_basename(path), (unsigned long)x, fb[0].function,
 					fb[0].file ? fb[0].file : "?", fb[0].line, nb, fa[0].function,
 					fa[0].file ? fa[0].file : "?", fa[0].line, np);
 		}
-		uint32_t mb = module_of(b, path);
+		uint32_t mb = tsym_module_open(b, path);
 		if (mb != UINT32_MAX)
 			views += symunits_views(&b->mods[mb]);
 		symbolizer_free(b);
