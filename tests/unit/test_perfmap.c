@@ -151,14 +151,21 @@ static void test_against_perf(void)
 		printf("perf cannot record here: the comparison with perf is not made\n");
 		return;
 	}
-	snprintf(cmd, sizeof cmd, "perf script -i %s -F pid,ip,sym 2>/dev/null", data);
+	/* The samples perf resolved through a perf map are those whose dso is
+	 * "(/tmp/perf-PID.map)"; their names depend on node's version (V8 11,
+	 * node 20: "JS:*hotLoop"; Debian 12's node 18: "LazyCompile:*hotLoop"). */
+	snprintf(cmd, sizeof cmd, "perf script -i %s -F pid,ip,sym,dso 2>/dev/null", data);
 	FILE *p = popen(cmd, "r");
 	while (p && fgets(line, sizeof line, p)) {
 		int spid, off = 0;
 		unsigned long long ip;
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, " %d %llx %n", &spid, &ip, &off) < 2 || !off || strncmp(line + off, "JS:", 3))
+		char *dso = strstr(line, " (/tmp/perf-");
+		size_t n = strlen(line);
+		if (sscanf(line, " %d %llx %n", &spid, &ip, &off) < 2 || !off || !dso ||
+		    dso < line + off || n < 5 || strcmp(line + n - 5, ".map)"))
 			continue;
+		*dso = '\0';                          /* the name alone */
 		if (!pm) {
 			pid = spid;
 			CHECK(perfmap_open((uint32_t)pid, &pm) == 0);
