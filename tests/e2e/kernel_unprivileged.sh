@@ -14,9 +14,9 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null 2>&1 || skip "setpriv (util-linux) is not installed"
 	id nobody >/dev/null 2>&1 || skip "there is no user 'nobody'"
 	as="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
+	nobody_copy "$FT"
+	HPPROF=$NB_HPPROF FT="$T/nb/$(basename "$FT")"
 	chmod 1777 "$T"
-	$as test -x "$HPPROF" -a -x "$FT" ||
-		skip "user nobody cannot run $HPPROF or $FT (directory permissions)"
 fi
 paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 2)
 note "perf_event_paranoid = $paranoid, running as: ${as:-$(id -un)}"

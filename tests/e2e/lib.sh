@@ -11,6 +11,20 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 note() { echo "# $*"; }
 
+# nobody_copy [FILE...]: for a test that runs something as user nobody
+# (root does it through setpriv). Copies hpprof, the preload library beside
+# it and each FILE (a file or a directory) into $T/nb/, readable and
+# runnable by all: the build and source trees may be where nobody cannot
+# go - a clone in root's home (mode 0700) on a fresh machine. Sets
+# NB_HPPROF; a FILE's copy is $T/nb/BASENAME.
+nobody_copy() {
+	chmod 755 "$T" && mkdir -p "$T/nb" || fail "cannot make $T/nb"
+	cp -R "$HPPROF" "$(dirname "$HPPROF")"/libhpprof_*.so "$@" "$T/nb/" ||
+		fail "cannot copy hpprof and $* for user nobody"
+	chmod -R a+rX "$T/nb"
+	NB_HPPROF="$T/nb/$(basename "$HPPROF")"
+}
+
 # q DB SQL: one value (or rows) from sqlite3
 q() { sqlite3 -batch -noheader "$1" "$2"; }
 

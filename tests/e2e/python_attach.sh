@@ -437,16 +437,18 @@ bpfsame)
 	bpf_checks "$@"
 	;;
 nobpf)
-	as=
+	as= hp=$HPPROF fx=$FX
 	if [ "$(id -u)" = 0 ]; then
 		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
 		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+		nobody_copy "$FX"
+		hp=$NB_HPPROF fx="$T/nb/$(basename "$FX")"
 		chmod 777 .
 	fi
-	$as "$PY" "$FX/attach_truth.py" --callers --ms 1 --seconds 120 >t.out 2>t.err &
+	$as "$PY" "$fx/attach_truth.py" --callers --ms 1 --seconds 120 >t.out 2>t.err &
 	pid=$!
 	wait_ready t.out attach_truth.py
-	$as "$HPPROF" run --no-off-cpu -p "$pid" -F 1000 --duration 1 -o n.db >n.out 2>n.err ||
+	$as "$hp" run --no-off-cpu -p "$pid" -F 1000 --duration 1 -o n.db >n.out 2>n.err ||
 		{ cat n.err >&2; fail "hpprof run -p failed"; }
 	kill -0 "$pid" 2>/dev/null || fail "the target died during the attach"
 	assert_contains "the reason on stderr" n.err "BPF reader not permitted"

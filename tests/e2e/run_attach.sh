@@ -74,8 +74,9 @@ assert_contains "missing pid message" err.txt "cannot attach to process $gone: n
 # 4. a pid we may not trace: as nobody, a root-owned target.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	start_target spin2.txt spin 30
+	nobody_copy
 	mkdir -p nob && chmod 777 nob
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$HPPROF" run -p "$TPID" -o nob/x.db \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$NB_HPPROF" run -p "$TPID" -o nob/x.db \
 		>out.txt 2>err.txt && fail "nobody attached to a root process"
 	assert_eq "stderr lines" "$(wc -l <err.txt)" 1
 	assert_contains "forbidden pid message" err.txt "cannot attach to process $TPID: not permitted"

@@ -21,8 +21,8 @@ TRIALS=${HP_KILL_TRIALS:-50}
 ARGS="-k pi -- --samples 150000000"
 RO=""
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
-	RO="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-	chmod 755 "$T"
+	nobody_copy
+	RO="setpriv --reuid=nobody --regid=nogroup --clear-groups $NB_HPPROF"
 fi
 
 # The length of one run (ms), measured here: the kill moments span it.
@@ -67,7 +67,7 @@ while [ "$i" -lt "$TRIALS" ]; do
 	fi
 	if [ -n "$RO" ]; then
 		# a reader that may not write: no recovery of its own, no finishing
-		$RO "$HPPROF" report "$db" >"ro$i.txt" 2>"ro$i.err" ||
+		$RO report "$db" >"ro$i.txt" 2>"ro$i.err" ||
 			{ cat "ro$i.err" >&2; fail "trial $i (killed after ${delay}s): a read-only reader cannot read it"; }
 		ro_checked=$((ro_checked + 1))
 	fi
@@ -101,7 +101,7 @@ c.execute("DELETE FROM samples")
 os._exit(9)
 PY
 	[ -s hot.db-journal ] || fail "no hot journal was left"
-	$RO "$HPPROF" report -f csv hot.db >hot.txt 2>hot.err ||
+	$RO report -f csv hot.db >hot.txt 2>hot.err ||
 		{ cat hot.err >&2; fail "a read-only reader cannot read a file with a hot journal"; }
 	assert_contains "it says how it read it" hot.err "reading a private copy"
 	[ -s hot.db-journal ] || fail "the read-only reader changed what was beside the file"

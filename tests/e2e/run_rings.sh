@@ -32,18 +32,17 @@ assert_le "lost samples (allowance 1%, see above)" "$lost" $((n / 100))
 # (the second CPU's ring was refused: "perf_event_open ... not permitted").
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
 	as="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
+	nobody_copy "$KDIR/hp-julia"
 	chmod 1777 "$T"
-	if $as test -x "$HPPROF" -a -x "$KDIR/hp-julia"; then
-		HOME="$T" XDG_CACHE_HOME="$T/cache" $as "$HPPROF" --debug=perf run -q -F 5000 \
-			-o "$T/u.db" "$KDIR/hp-julia" >out.txt 2>err.txt || { cat err.txt; fail "run as nobody"; }
-		if grep -q "rings:" err.txt; then
-			assert_contains "unprivileged: default rings" err.txt "rings: 1024 pages per CPU"
-			s=$(q "$T/u.db" "SELECT value FROM run_info WHERE key = 'sampling'")
-			note "as nobody: sampling $s"
-			case "$s" in perf_event*) ;; *) fail "as nobody: sampling is '$s', not perf_event" ;; esac
-		else
-			note "as nobody: no perf rings here (perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid))"
-		fi
+	HOME="$T" XDG_CACHE_HOME="$T/cache" $as "$NB_HPPROF" --debug=perf run -q -F 5000 \
+		-o "$T/u.db" "$T/nb/hp-julia" >out.txt 2>err.txt || { cat err.txt; fail "run as nobody"; }
+	if grep -q "rings:" err.txt; then
+		assert_contains "unprivileged: default rings" err.txt "rings: 1024 pages per CPU"
+		s=$(q "$T/u.db" "SELECT value FROM run_info WHERE key = 'sampling'")
+		note "as nobody: sampling $s"
+		case "$s" in perf_event*) ;; *) fail "as nobody: sampling is '$s', not perf_event" ;; esac
+	else
+		note "as nobody: no perf rings here (perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid))"
 	fi
 fi
 echo "PASS"

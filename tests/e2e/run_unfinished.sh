@@ -26,9 +26,10 @@ wait $hp 2>/dev/null
 # merge of it by a user who may not write it: the file cannot be finished
 # there; merge says what to do (it said "it has no symbolization").
 if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	nobody_copy
 	mkdir ro && cp k.db* ro/ && chmod 644 ro/* && chmod 755 "$T" && chmod 555 ro
 	"$HPPROF" run -q -o ro_ok.db -k pi -- --small >/dev/null 2>&1 && chmod 644 ro_ok.db
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$HPPROF" merge -o /tmp/hpprof-unf-$$.db \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$NB_HPPROF" merge -o /tmp/hpprof-unf-$$.db \
 		"$T/ro/k.db" "$T/ro_ok.db" 2>merge.err
 	st=$?
 	rm -f /tmp/hpprof-unf-$$.db*
