@@ -472,17 +472,15 @@ unsigned events_default_plm(void)
  * "cpu_core"/"cpu_atom") with type PERF_TYPE_RAW; Arm names it "armv8_*". */
 static int have_core_pmu(void)
 {
-	DIR *d = opendir("/sys/bus/event_source/devices");
+	static int known = -1;       /* read once: asked for each event refused */
+	DIR *d = known < 0 ? opendir("/sys/bus/event_source/devices") : NULL;
 	struct dirent *de;
-	int found = 0;
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		if (!strncmp(de->d_name, "cpu", 3) || !strncmp(de->d_name, "armv", 4))
-			found = 1;
-	}
+	if (known >= 0 || !d)
+		return known >= 0 ? known : (known = 0);
+	for (known = 0; !known && (de = readdir(d));)
+		known = !strncmp(de->d_name, "cpu", 3) || !strncmp(de->d_name, "armv", 4);
 	closedir(d);
-	return found;
+	return known;
 }
 
 const char *events_reason(enum hp_event_class cls, int err, char *buf, size_t len)

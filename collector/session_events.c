@@ -507,6 +507,16 @@ static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 		}
 }
 
+/* CPUs the rings are for (sysconf reads /sys/devices/system/cpu/possible
+ * at each call: asked once a session). */
+static int conf_cpus(void)
+{
+	static long n;
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_CONF);
+	return (int)n;
+}
+
 /* The first ring size to try and the stack copy that fits it (also what
  * run reports), before any sampler opens. */
 static void rings_and_copy_sizes(struct hp_session *s)
@@ -517,7 +527,7 @@ static void rings_and_copy_sizes(struct hp_session *s)
 				: o->stack_size ? o->stack_size : HP_STACK_SIZE_DEFAULT;
 		/* a period given (-c, a sampler of the user's): the rate is unknown */
 		unsigned freq = o->sampler_period ? 0 : o->freq;
-		s->ring_pages = ring_pages_for(freq, copy, (unsigned)sysconf(_SC_NPROCESSORS_CONF));
+		s->ring_pages = ring_pages_for(freq, copy, (unsigned)conf_cpus());
 		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
 			s->ring_pages = RING_PAGES_MIN;
 	}
@@ -528,7 +538,7 @@ static void rings_and_copy_sizes(struct hp_session *s)
 int session_open_events(struct hp_session *s, pid_t pid)
 {
 	rings_and_copy_sizes(s);
-	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF);
+	int ncpu = conf_cpus();
 	int first_err = 0;
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
@@ -571,7 +581,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 {
-	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), offline = 0;
+	int ncpu = conf_cpus(), offline = 0;
 	rings_and_copy_sizes(s);
 	s->offcpu_only = 1;
 	if (ncpu > MAX_CPUS)
@@ -645,7 +655,7 @@ static void enable(int fd)
 
 int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
 {
-	int ncpu = (int)sysconf(_SC_NPROCESSORS_CONF), first_err = 0, err;
+	int ncpu = conf_cpus(), first_err = 0, err;
 	rings_and_copy_sizes(s);
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
