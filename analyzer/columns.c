@@ -78,6 +78,21 @@ static void f_counter(const struct hp_profile *p, const struct hp_column *c, uin
 	counter_text(p, c->event, F(r)->cself[c->event], b, n);
 }
 
+/* A time (off-CPU, wall, a software clock) in ms for the tables. */
+static void time_text(const struct hp_profile *p, int e, int64_t v, char *b, size_t n)
+{
+	if (!p->events[e].measured)
+		snprintf(b, n, "n/a");
+	else
+		profile_ms_text(v, b, n);
+}
+
+static void f_counter_ms(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+			 char *b, size_t n)
+{
+	time_text(p, c->event, F(r)->cself[c->event], b, n);
+}
+
 static int fc_self(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
 {
 	int r = cmp_u64(F(a)->self, F(b)->self);
@@ -147,6 +162,11 @@ static void l_counter(const struct hp_profile *p, const struct hp_column *c, uin
 		      char *b, size_t n)
 {
 	counter_text(p, c->event, L(r)->c[c->event], b, n);
+}
+static void l_counter_ms(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+			 char *b, size_t n)
+{
+	time_text(p, c->event, L(r)->c[c->event], b, n);
 }
 static int lc_self(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
 {
@@ -359,6 +379,9 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 		const struct hp_sim_event *sim = strcmp(p->events[e].role, "simulated") ? NULL
 						 : cachegrind_sim_event(p->events[e].name);
 		const char *header = counter_header(p->events[e].name);
+		int time = profile_event_is_time(&p->events[e]);
+		if (time)
+			header = profile_event_header(&p->events[e], 0);
 		if (!p->events[e].rows)
 			continue;             /* a whole-run total: no value per row */
 		struct hp_column c = {
@@ -368,6 +391,7 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_counter : lc_counter,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_counter : l_counter,
 			.detail = (sim && !sim->shown) || time_weight(&p->events[e]),
+			.text = !time ? NULL : kind == HP_ROWS_FUNCTIONS ? f_counter_ms : l_counter_ms,
 		};
 		cols[n++] = c;
 	}
@@ -395,6 +419,12 @@ int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_c
 		return append(cols, n, max, thread_cols, N(thread_cols));
 	}
 	return 0;
+}
+
+void columns_cell(const struct hp_profile *p, const struct hp_column *c, uint32_t row, char *buf,
+		  size_t len)
+{
+	(c->text ? c->text : c->format)(p, c, row, buf, len);
 }
 
 uint32_t columns_nrows(const struct hp_profile *p, enum hp_row_kind kind)

@@ -243,6 +243,16 @@ double profile_pct(const struct hp_profile *p, uint64_t n);
 /* " ns (1.254 s)" for a count v of ev in nanoseconds (the software clocks,
  * the off-CPU and wall totals), "" for a count of events; into buf. */
 const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
+/* 1 when ev counts nanoseconds: the software clocks, off-CPU and wall time. */
+int profile_event_is_time(const struct hp_pevent *ev);
+/* A duration in a narrow column, in the report's unit for times (its wall
+ * and off-CPU tables): ms with one decimal, "643.6" (the header says ms). */
+const char *profile_ms_text(int64_t ns, char *buf, size_t len);
+/* A value v of ev in a table cell: profile_ms_text for a time, else the
+ * count; and the header of ev's column ("off-cpu ms" for a time; narrow:
+ * within 10 columns, "task ms"). */
+const char *profile_event_cell(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
+const char *profile_event_header(const struct hp_pevent *ev, int narrow);
 
 /* The weight column named name: -1 for samples (name NULL or "samples"),
  * an index into events[] of a measured event, or -2 when p has none such

@@ -3,6 +3,7 @@
  * meta facts, event columns and weights, the functions and lines in order
  * of self cost, and the statistics tables written back to the store.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,12 +139,51 @@ uint32_t *profile_lines_by_self(const struct hp_profile *p)
 	return sorted(p, p->nlines, line_by_self);
 }
 
-const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
+int profile_event_is_time(const struct hp_pevent *ev)
 {
 	static const char *const clocks[] = { "task-clock", "cpu-clock", "off-cpu", "wall" };
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++)
+	for (size_t i = 0; ev && i < sizeof(clocks) / sizeof(clocks[0]); i++)
 		if (!strcmp(ev->name, clocks[i]))
-			snprintf(buf, len, " ns (%.3f s)", (double)v / 1e9);
+			return 1;
+	return 0;
+}
+
+const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (profile_event_is_time(ev))
+		snprintf(buf, len, " ns (%.3f s)", (double)v / 1e9);
 	return buf;
+}
+
+const char *profile_ms_text(int64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f", (double)ns / 1e6);
+	return buf;
+}
+
+const char *profile_event_cell(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
+{
+	if (profile_event_is_time(ev))
+		return profile_ms_text(v, buf, len);
+	snprintf(buf, len, "%" PRId64, v);
+	return buf;
+}
+
+const char *profile_event_header(const struct hp_pevent *ev, int narrow)
+{
+	static const char *const brief[][2] = {   /* within 10 columns */
+		{ "task-clock", "task ms" }, { "cpu-clock", "cpu ms" },
+	};
+	for (size_t i = 0; narrow && i < sizeof(brief) / sizeof(brief[0]); i++)
+		if (!strcmp(ev->name, brief[i][0]))
+			return brief[i][1];
+	static const char *const headers[][2] = {
+		{ "task-clock", "task-clock ms" }, { "cpu-clock", "cpu-clock ms" },
+		{ "off-cpu", "off-cpu ms" }, { "wall", "wall ms" },
+	};
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
+		if (!strcmp(ev->name, headers[i][0]))
+			return headers[i][1];
+	return ev->name;
 }

@@ -117,7 +117,7 @@ static int natural_width(const struct table *t, int i, int wide)
 	char cell[CELL];
 	int w = (int)strlen(c->header);
 	for (uint32_t r = 0; r < t->nrows; r++) {
-		c->format(t->p, c, t->shown[r], cell, sizeof(cell));
+		columns_cell(t->p, c, t->shown[r], cell, sizeof(cell));
 		if ((int)strlen(cell) > w)
 			w = (int)strlen(cell);
 	}
@@ -269,7 +269,7 @@ static void draw(FILE *out, const struct table *t)
 		fprintf(out, "%*s", INDENT, "");
 		for (int k = 0; k < t->nshow; k++) {
 			const struct hp_column *c = &t->all[t->show[k]];
-			c->format(t->p, c, t->shown[r], cell, sizeof(cell));
+			columns_cell(t->p, c, t->shown[r], cell, sizeof(cell));
 			fputs(k ? "  " : "", out);
 			if (c->right)
 				fprintf(out, "%*s", t->width[k], textsafe(cell, safe, sizeof(safe)));

@@ -90,7 +90,7 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 		return;
 	default:
 		if (n->c && p->events[src].measured && p->events[src].rows)
-			snprintf(buf, len, "%" PRId64, n->c[src]);
+			profile_event_cell(&p->events[src], n->c[src], buf, len);
 		return;
 	}
 }
@@ -118,8 +118,9 @@ static void setup_columns(struct tree_view *t, const struct hp_profile *p)
 		if (p->events[e].measured && p->events[e].rows &&
 		    strcmp(p->events[e].role, "simulated") &&  /* per line only */
 		    !strcmp(p->events[e].role, "alloc") == (t->col >= 0))
-			add_col(t, p->events[e].name, strlen(p->events[e].name) > 10
-				? (int)strlen(p->events[e].name) : 10, (int)e, 2);
+			add_col(t, profile_event_header(&p->events[e], 0),
+				strlen(profile_event_header(&p->events[e], 0)) > 10
+				? (int)strlen(profile_event_header(&p->events[e], 0)) : 10, (int)e, 2);
 	add_col(t, t->opts.kind == HP_CALLTREE_TOP_DOWN ? "Call path (callers above callees)"
 		: "Call path (callees above callers)", 0, COL_NAME, 0);
 	t->list.cols[t->list.ncols - 1].min = 44;

@@ -221,16 +221,22 @@ static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
 {
 	const struct hp_profile *p = app_profile(f->base.app);
 	const struct hp_cnode *n = &f->tree->nodes[f->sel];
-	char diff[160] = "";
+	char diff[160] = "", w[48];
+	if (f->col < 0 || !profile_event_is_time(&p->events[f->col]))
+		snprintf(w, sizeof(w), "%llu %s", (unsigned long long)weight(f, f->sel),
+			 f->col < 0 ? "samples" : p->events[f->col].name);
+	else                               /* a time: ms, as report --weight off|wall */
+		snprintf(w, sizeof(w), "%s ms %s", profile_ms_text((int64_t)weight(f, f->sel), diff,
+								   sizeof(diff)), p->events[f->col].name);
+	diff[0] = '\0';
 	if (f->dt) {
 		diff[0] = ';';
 		diff[1] = ' ';
 		diff_info(f, diff + 2, sizeof(diff) - 2);
 	}
 	screen_printf(s, r.y + r.h - 1, r.x, r.w, TUI_NORMAL,
-		      "%s: total %.2f%% (%llu %s), self %.2f%%, depth %u%s", frame_name(f, f->sel),
-		      pct(f, weight(f, f->sel)), (unsigned long long)weight(f, f->sel),
-		      f->col < 0 ? "samples" : p->events[f->col].name, pct(f, self_weight(f, f->sel)),
+		      "%s: total %.2f%% (%s), self %.2f%%, depth %u%s", frame_name(f, f->sel),
+		      pct(f, weight(f, f->sel)), w, pct(f, self_weight(f, f->sel)),
 		      n->depth, diff);
 }
 
@@ -301,7 +307,7 @@ static int next_weight(struct flame *f)
 	if (flame_reload(&f->base))
 		return TUI_R_VIEW;
 	app_message(f->base.app, TUI_DIM, "flame graph by %s", f->col < 0 ? "CPU samples"
-		    : f->col == p->offcpu_col ? "off-CPU time (ns)" : "wall time (ns; off-CPU frames coloured apart)");
+		    : f->col == p->offcpu_col ? "off-CPU time" : "wall time (off-CPU frames coloured apart)");
 	return TUI_R_VIEW;
 }
 
