@@ -359,7 +359,8 @@ void report_frequency_text(const struct hp_profile *p, char *buf, size_t len)
 	else if (strcmp(f, "0"))
 		snprintf(buf, len, "%s Hz", f);
 	else if (profile_meta(p, "merged_runs"))
-		snprintf(buf, len, "mixed (merged runs sampled at different rates)");
+		snprintf(buf, len, p->cpu_col >= 0 ? "mixed (merged runs: a sample weighs its run's period)"
+			 : "mixed (merged runs sampled at different rates)");
 	else
 		snprintf(buf, len, "by period (run -c)");
 }

@@ -127,7 +127,8 @@ struct totals {
 	int64_t heap_peak, heap_peak_pid, heap_peak_t_ns;  /* the largest process heap peak */
 	unsigned heap_peak_run;       /* ... of input (runs.id) */
 	int64_t cpu_sample_ns;        /* the first input's, or HP_FACT_UNSET */
-	int cpu_sample_differs;       /* an input's differs (or is absent): no wall time */
+	int cpu_sample_differs;       /* an input's differs (or is absent): no one figure */
+	int cpu_sample_missing;       /* an input's is absent: its samples are counts */
 	unsigned alloc_runs;          /* inputs with allocation tracking */
 	char *alloc_mode;             /* their alloc_tracking, combined */
 	int64_t duration_ns, lost, fault_samples, complete, cut, hole, joined, entry, peak_rss,
@@ -269,6 +270,7 @@ static int add_alloc_mode(struct hp_store *st, struct totals *t)
 static void add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
 {
 	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", HP_FACT_UNSET);
+	t->cpu_sample_missing |= ns == HP_FACT_UNSET || ns <= 0;
 	if (!i)
 		t->cpu_sample_ns = ns;
 	else if (ns != t->cpu_sample_ns)
@@ -540,10 +542,14 @@ int cmd_merge(int argc, char **argv)
 	if (t.fault_period_differs)
 		hp_warn("the runs sampled page faults with different periods; the merged file"
 			" weighs them all with the first run's (%lld)", (long long)t.fault_period);
-	if (t.cpu_sample_differs)
-		hp_warn("the runs' samples stand for different CPU times (different rates or"
-			" samplers): the merged file has no on-CPU time in nanoseconds (wall_profile),"
-			" only sample counts");
+	if (t.cpu_sample_differs && t.cpu_sample_missing)
+		hp_warn("the runs' samples stand for different things (a run sampled another"
+			" event than CPU time): the merged file has no on-CPU time in nanoseconds"
+			" (wall_profile), only sample counts");
+	else if (t.cpu_sample_differs)
+		hp_info("the runs were sampled at different rates: each sample weighs its own"
+			" run's period (runs.id's run_meta cpu_sample_ns), so shares are of CPU"
+			" time, as each run has them alone");
 	if ((fd = outfile_temp(dest, tmp, sizeof(tmp))) >= 0) {
 		close(fd);
 		unlink(tmp);            /* store_create makes it, complete, in its place */

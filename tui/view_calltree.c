@@ -44,16 +44,18 @@ static double node_pct(const struct tree_view *t, const struct hp_cnode *n, int 
 {
 	const struct hp_profile *p = app_profile(t->base.app);
 	const struct hp_cnode *root = &t->tree->nodes[0];
-	if (t->col < 0)
+	/* a merge of runs at different rates: shares of CPU time */
+	int col = t->col >= 0 ? t->col : p->cpu_col;
+	if (col < 0 || !n->c)
 		return profile_pct(p, self ? n->self : n->total);
-	int64_t w = n->c[t->col], all = root->c[t->col];
+	int64_t w = n->c[col], all = root->c[col];
 	if (self) {
 		if (t->opts.kind == HP_CALLTREE_BOTTOM_UP)
 			w = n->depth == 1 ? w : 0;   /* where the weight landed: the first level */
 		else
 			for (uint32_t c = n->first_child; c != HP_CT_NONE;
 			     c = t->tree->nodes[c].next_sibling)
-				w -= t->tree->nodes[c].c[t->col];
+				w -= t->tree->nodes[c].c[col];
 	}
 	return all > 0 && w > 0 ? 100.0 * (double)w / (double)all : 0.0;
 }

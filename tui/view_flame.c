@@ -301,12 +301,15 @@ static int next_weight(struct flame *f)
 			    " (record it with `hpprof run --off-cpu`)");
 		return TUI_R_VIEW;
 	}
-	if (f->col >= 0 && f->col != p->offcpu_col && f->col != p->wall_col)
+	if (f->col >= 0 && f->col != p->offcpu_col && f->col != p->wall_col && f->col != p->cpu_col)
 		return TUI_R_UNHANDLED;       /* an allocation flame graph: its own weights */
-	f->col = f->col < 0 ? p->offcpu_col : f->col == p->offcpu_col ? p->wall_col : -1;
+	/* CPU: samples, or their time in a merge of runs at different rates */
+	f->col = f->col < 0 || f->col == p->cpu_col ? p->offcpu_col
+		: f->col == p->offcpu_col ? p->wall_col : p->cpu_col;
 	if (flame_reload(&f->base))
 		return TUI_R_VIEW;
 	app_message(f->base.app, TUI_DIM, "flame graph by %s", f->col < 0 ? "CPU samples"
+		    : f->col == p->cpu_col ? "CPU time (a sample weighs its run's period)"
 		    : f->col == p->offcpu_col ? "off-CPU time" : "wall time (off-CPU frames coloured apart)");
 	return TUI_R_VIEW;
 }
@@ -438,8 +441,9 @@ struct tui_view *view_flame_new_weighted(struct tui_app *a, int col)
 		return NULL;
 	f->base.ops = &flame_ops;
 	f->base.app = a;
-	f->col = col;
-	if (col < 0)
+	/* a merge of runs at different rates: by CPU time, not sample counts */
+	f->col = col < 0 && !app_baseline(a) ? app_profile(a)->cpu_col : col;
+	if (f->col < 0 || f->col == app_profile(a)->cpu_col)
 		snprintf(f->base.title, sizeof(f->base.title),
 			 "Flame graph (icicle): callers above callees");
 	else
