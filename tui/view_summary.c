@@ -67,6 +67,10 @@ static void add_run(struct summary *s, const struct hp_profile *p, const char *t
 	report_frequency_text(p, freq, sizeof(freq));
 	text_add(t, TUI_HEADER, "%s", title);
 	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
+	const char *label, *value;
+	for (unsigned i = 0; report_merged_fact(p, i, &label, &value); i++)
+		if (value)
+			text_add(t, TUI_NORMAL, "  %-16s %s", label, value);
 	text_add(t, TUI_NORMAL, "  database         %s", db);
 	text_add(t, TUI_NORMAL, "  duration         %.3f s        exit status %s%s",
 		 (double)p->duration_ns / 1e9, exit_s,
