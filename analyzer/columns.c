@@ -31,12 +31,12 @@ static int cmp_str(const char *x, const char *y)
 static void f_self_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		       char *b, size_t n)
 {
-	snprintf(b, n, "%.2f", profile_pct(p, F(r)->self));
+	snprintf(b, n, "%.2f", profile_share(p, F(r)->self, F(r)->cself));
 }
 static void f_total_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 			char *b, size_t n)
 {
-	snprintf(b, n, "%.2f", profile_pct(p, F(r)->total));
+	snprintf(b, n, "%.2f", profile_share(p, F(r)->total, F(r)->ctotal));
 }
 static void f_self(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		   char *b, size_t n)
@@ -78,14 +78,44 @@ static void f_counter(const struct hp_profile *p, const struct hp_column *c, uin
 	counter_text(p, c->event, F(r)->cself[c->event], b, n);
 }
 
+/* A time (off-CPU, wall, a software clock) in ms for the tables. */
+static void time_text(const struct hp_profile *p, int e, int64_t v, char *b, size_t n)
+{
+	if (!p->events[e].measured)
+		snprintf(b, n, "n/a");
+	else
+		profile_ms_text(v, b, n);
+}
+
+static void f_counter_ms(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+			 char *b, size_t n)
+{
+	time_text(p, c->event, F(r)->cself[c->event], b, n);
+}
+
+/* In a merge of runs at different rates, rows order by their CPU time
+ * (the shares shown) before their sample counts. */
+static int cmp_time(const struct hp_profile *p, const int64_t *x, const int64_t *y)
+{
+	if (p->cpu_col < 0 || !x || !y)
+		return 0;
+	return cmp_u64((uint64_t)x[p->cpu_col], (uint64_t)y[p->cpu_col]);
+}
+
 static int fc_self(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
 {
-	int r = cmp_u64(F(a)->self, F(b)->self);
+	int r = cmp_time(p, F(a)->cself, F(b)->cself);
+	if (r)
+		return r;
+	r = cmp_u64(F(a)->self, F(b)->self);
 	return r ? r : cmp_u64(F(a)->total, F(b)->total);
 }
 static int fc_total(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
 {
-	int r = cmp_u64(F(a)->total, F(b)->total);
+	int r = cmp_time(p, F(a)->ctotal, F(b)->ctotal);
+	if (r)
+		return r;
+	r = cmp_u64(F(a)->total, F(b)->total);
 	return r ? r : cmp_u64(F(a)->self, F(b)->self);
 }
 static int fc_name(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
@@ -113,7 +143,7 @@ static int fc_counter(const struct hp_profile *p, const struct hp_column *c, uin
 static void l_self_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		       char *b, size_t n)
 {
-	snprintf(b, n, "%.2f", profile_pct(p, L(r)->self));
+	snprintf(b, n, "%.2f", profile_share(p, L(r)->self, L(r)->c));
 }
 static void l_self(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
 		   char *b, size_t n)
@@ -148,9 +178,15 @@ static void l_counter(const struct hp_profile *p, const struct hp_column *c, uin
 {
 	counter_text(p, c->event, L(r)->c[c->event], b, n);
 }
+static void l_counter_ms(const struct hp_profile *p, const struct hp_column *c, uint32_t r,
+			 char *b, size_t n)
+{
+	time_text(p, c->event, L(r)->c[c->event], b, n);
+}
 static int lc_self(const struct hp_profile *p, const struct hp_column *c, uint32_t a, uint32_t b)
 {
-	return cmp_u64(L(a)->self, L(b)->self);
+	int r = cmp_time(p, L(a)->c, L(b)->c);
+	return r ? r : cmp_u64(L(a)->self, L(b)->self);
 }
 static int lc_location(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
 		       uint32_t b)
@@ -196,7 +232,12 @@ static void t_samples(const struct hp_profile *p, const struct hp_column *c, uin
 static void t_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
 		  size_t n)
 {
-	snprintf(b, n, "%.2f", profile_pct(p, T(r)->samples));
+	int64_t all = p->cpu_col >= 0 ? p->events[p->cpu_col].total : 0;
+	if (all > 0)          /* runs at different rates: a share of the time */
+		snprintf(b, n, "%.2f", 100.0 * (double)profile_thread_cpu_ns(p, T(r), T(r)->samples) /
+			 (double)all);
+	else
+		snprintf(b, n, "%.2f", profile_pct(p, T(r)->samples));
 }
 static int tc_samples(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
 		      uint32_t b)
@@ -349,7 +390,8 @@ static const char *counter_header(const char *event)
  * but not a default column of the CPU tables. */
 static int time_weight(const struct hp_pevent *ev)
 {
-	return !strcmp(ev->role, "offcpu") || !strcmp(ev->role, "wall");
+	return !strcmp(ev->role, "offcpu") || !strcmp(ev->role, "wall") ||
+	       !strcmp(ev->role, "cpu-time");
 }
 
 static int append_counters(const struct hp_profile *p, struct hp_column *cols, int n, int max,
@@ -359,6 +401,9 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 		const struct hp_sim_event *sim = strcmp(p->events[e].role, "simulated") ? NULL
 						 : cachegrind_sim_event(p->events[e].name);
 		const char *header = counter_header(p->events[e].name);
+		int time = profile_event_is_time(&p->events[e]);
+		if (time)
+			header = profile_event_header(&p->events[e], 0);
 		if (!p->events[e].rows)
 			continue;             /* a whole-run total: no value per row */
 		struct hp_column c = {
@@ -368,6 +413,7 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 			.compare = kind == HP_ROWS_FUNCTIONS ? fc_counter : lc_counter,
 			.format = kind == HP_ROWS_FUNCTIONS ? f_counter : l_counter,
 			.detail = (sim && !sim->shown) || time_weight(&p->events[e]),
+			.text = !time ? NULL : kind == HP_ROWS_FUNCTIONS ? f_counter_ms : l_counter_ms,
 		};
 		cols[n++] = c;
 	}
@@ -395,6 +441,12 @@ int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_c
 		return append(cols, n, max, thread_cols, N(thread_cols));
 	}
 	return 0;
+}
+
+void columns_cell(const struct hp_profile *p, const struct hp_column *c, uint32_t row, char *buf,
+		  size_t len)
+{
+	(c->text ? c->text : c->format)(p, c, row, buf, len);
 }
 
 uint32_t columns_nrows(const struct hp_profile *p, enum hp_row_kind kind)

@@ -42,6 +42,10 @@ struct hp_column {
 				       * picks it (the raw simulated counts behind the
 				       * shown sums and ratios; off-CPU and wall time,
 				       * which --weight shows) */
+	/* the cell of the text tables and the TUI when it is not format's
+	 * (a time: ms, as the header says; format keeps ns for CSV/JSON) */
+	void (*text)(const struct hp_profile *p, const struct hp_column *c, uint32_t row,
+		     char *buf, size_t len);
 };
 
 #define HP_MAX_COLUMNS 40
@@ -49,6 +53,10 @@ struct hp_column {
 /* Fill cols with the columns for kind; returns how many. */
 int columns_build(const struct hp_profile *p, enum hp_row_kind kind, struct hp_column *cols,
 		  int max);
+
+/* Row's cell of column c as the text tables and the TUI show it. */
+void columns_cell(const struct hp_profile *p, const struct hp_column *c, uint32_t row, char *buf,
+		  size_t len);
 
 /* Number of rows of kind in p. */
 uint32_t columns_nrows(const struct hp_profile *p, enum hp_row_kind kind);

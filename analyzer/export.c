@@ -114,6 +114,57 @@ uint64_t export_cpu_sample_ns(struct hp_store *st)
 	return 0;
 }
 
+static int on_rate(void *c, const struct hp_run_row *row)
+{
+	struct hp_xrates *r = c;
+	struct hp_xrate *n = realloc(r->r, (r->n + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	r->r = n;
+	n[r->n++] = (struct hp_xrate){ row->id, row->cpu_sample_ns > 0 ? (uint64_t)row->cpu_sample_ns
+									 : 0 };
+	return 0;
+}
+
+int export_rates_load(struct hp_store *st, struct hp_xrates *r)
+{
+	int differ = 0, err;
+	r->n = 0;
+	r->r = NULL;
+	if (!store_get_meta_int(st, "merged_runs", 0) || export_cpu_sample_ns(st))
+		return 0;             /* one run, or runs that agree: one figure */
+	if ((err = store_each_run(st, on_rate, r)))
+		return err;
+	for (uint32_t i = 0; i < r->n; i++) {
+		if (!r->r[i].ns)
+			differ = -1;  /* a run whose samples stand for no time: counts */
+		else if (differ >= 0 && r->r[i].ns != r->r[0].ns)
+			differ = 1;
+	}
+	if (differ <= 0)
+		r->n = 0;
+	return 0;
+}
+
+void export_rates_free(struct hp_xrates *r)
+{
+	free(r->r);
+	r->r = NULL;
+	r->n = 0;
+}
+
+uint64_t export_sample_ns(const struct hp_xrates *r, const struct hp_stacks *xs, uint32_t tid,
+			  uint64_t dflt)
+{
+	const struct hp_sthread *t;
+	if (!r->n || !(t = stacks_thread(xs, tid)))
+		return dflt;
+	for (uint32_t i = 0; i < r->n; i++)
+		if (r->r[i].run == t->run)
+			return r->r[i].ns;
+	return dflt;
+}
+
 uint64_t export_period_ns(struct hp_store *st)
 {
 	int64_t freq = store_get_meta_int(st, "frequency", 0);

@@ -51,6 +51,20 @@ uint64_t export_period_ns(struct hp_store *st);
  * samples stand for no time: another sampler (-s page-faults), or a merge
  * of runs at different rates. */
 uint64_t export_cpu_sample_ns(struct hp_store *st);
+/* A merge of runs sampled at different rates: each run's CPU time per main
+ * sample (run_meta cpu_sample_ns), so that a sample weighs the time it
+ * stands for; n = 0 when the runs agree or one has no such time
+ * (export_cpu_sample_ns then holds for every sample). */
+struct hp_xrates {
+	uint32_t n;
+	struct hp_xrate { uint32_t run; uint64_t ns; } *r;
+};
+int export_rates_load(struct hp_store *st, struct hp_xrates *r);
+void export_rates_free(struct hp_xrates *r);
+/* The CPU time of a main sample of thread tid (its run's), dflt when r
+ * has none for it. */
+uint64_t export_sample_ns(const struct hp_xrates *r, const struct hp_stacks *xs, uint32_t tid,
+			  uint64_t dflt);
 /* err, or, when writing to out failed (and err is 0 or -EIO), the
  * failed write's error (-ENOSPC, -EFBIG, -EPIPE...; -EIO when unknown). */
 int export_stream_error(FILE *out, int err);

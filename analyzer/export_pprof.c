@@ -156,6 +156,7 @@ struct px {
 	struct hp_store *st;
 	struct hp_stacks *xs;
 	uint64_t period_ns;
+	struct hp_xrates rates;       /* runs at different rates: each one's period */
 	int64_t fault_period;
 	/* value columns: 0 samples, 1 cpu ns, then events; or the heap columns */
 	uint32_t nvals;
@@ -295,11 +296,12 @@ static int px_on_sample(void *c, const struct hp_sample_row *s)
 	if (!v)
 		return -ENOMEM;
 	if (s->event == 0) {
+		int64_t ns = (int64_t)export_sample_ns(&x->rates, x->xs, s->tid, x->period_ns);
 		v[0]++;
 		if (x->period_ns)
-			v[1] = hp_add_sat(v[1], (int64_t)x->period_ns);
+			v[1] = hp_add_sat(v[1], ns);
 		if (x->wall_col)
-			v[x->wall_col] = hp_add_sat(v[x->wall_col], (int64_t)x->period_ns);
+			v[x->wall_col] = hp_add_sat(v[x->wall_col], ns);
 		for (uint32_t k = 0; k < s->nr_counters; k++) {
 			uint32_t id = k + 1;
 			int64_t d;
@@ -622,11 +624,16 @@ int export_pprof(FILE *out, struct hp_store *st, const struct hp_export_opts *o)
 		px_heap_columns(&x, o->weight);
 	for (int i = 0; i < 64; i++)
 		x.col_of_event[i] = -1;
-	/* Samples of another sampler (-s page-faults), or of a merge of runs
-	 * at different rates, stand for no CPU time: they are written as
-	 * counts only (they were "cpu" nanoseconds of duration / samples, and
-	 * "wall" = that + off-CPU). */
+	/* Samples of another sampler (-s page-faults) stand for no CPU time:
+	 * they are written as counts only (they were "cpu" nanoseconds of
+	 * duration / samples, and "wall" = that + off-CPU). A merge of runs at
+	 * different rates weighs each sample by its own run's period (the
+	 * Profile's period is the first run's). */
 	x.period_ns = export_cpu_sample_ns(st);
+	if (!x.heap && !x.period_ns && (err = export_rates_load(st, &x.rates)))
+		return err;
+	if (x.rates.n)
+		x.period_ns = x.rates.r[0].ns;
 	if (!x.heap && !x.period_ns) {
 		x.nvals = 1;
 		x.default_col = 0;
@@ -666,5 +673,6 @@ out:
 	for (uint32_t i = 0; i < x.nruns; i++)
 		free(x.runs[i].host);
 	free(x.runs);
+	export_rates_free(&x.rates);
 	return err;
 }

@@ -49,6 +49,7 @@ struct ss {
 	uint32_t nframes;
 	uint32_t *frame_func;         /* frame index -> function id */
 	uint64_t cpu_ns;              /* weight of a main sample; 0: main samples left out */
+	struct hp_xrates rates;       /* runs at different rates: each one's cpu_ns */
 	int off_event;                /* events.id of off-cpu when weighed in, else -1 */
 	int counts;                   /* samples stand for no time: unit "none", 1 each */
 };
@@ -75,7 +76,7 @@ static int on_sample(void *c, const struct hp_sample_row *r)
 	struct ss *s = c;
 	uint64_t w;
 	if (r->event == 0 && s->cpu_ns) {
-		w = s->cpu_ns;
+		w = s->counts ? 1 : export_sample_ns(&s->rates, s->xs, r->tid, s->cpu_ns);
 	} else if (s->off_event > 0 && r->event == s->off_event) {
 		int64_t ns = 0;                /* the interval's nanoseconds off the CPU */
 		if (r->nr_counters)
@@ -258,12 +259,17 @@ static int pick_weight(struct ss *s, struct hp_store *st, const char *weight)
 	int err;
 	s->off_event = -1;
 	s->cpu_ns = export_cpu_sample_ns(st);
+	if (!s->cpu_ns && (err = export_rates_load(st, &s->rates)))
+		return err;
+	if (s->rates.n)               /* runs at different rates: each its own */
+		s->cpu_ns = s->rates.r[0].ns;
+	int64_t cpu_ns = (int64_t)s->cpu_ns;
 	if (weight && !off && !wall)
 		return -HP_EBADEVENT;
 	if (!off && !wall) {
-		/* samples of another sampler (-s page-faults) or of a merge of runs
-		 * at different rates stand for no CPU time: counted, not timed
-		 * (they were weighed duration / samples nanoseconds each) */
+		/* samples of another sampler (-s page-faults) stand for no CPU
+		 * time: counted, not timed (they were weighed duration / samples
+		 * nanoseconds each) */
 		s->counts = !s->cpu_ns;
 		s->cpu_ns = s->cpu_ns ? s->cpu_ns : 1;
 		return 0;
@@ -273,7 +279,7 @@ static int pick_weight(struct ss *s, struct hp_store *st, const char *weight)
 	if (s->off_event <= 0)
 		return -HP_EBADEVENT;     /* the run recorded no off-CPU time */
 	/* wall: on-CPU time as the wall_profile view counts it */
-	s->cpu_ns = off ? 0 : (uint64_t)store_get_meta_int(st, "cpu_sample_ns", 0);
+	s->cpu_ns = off ? 0 : (uint64_t)cpu_ns;
 	return wall && !s->cpu_ns ? -HP_EBADEVENT : 0;
 }
 
@@ -296,5 +302,6 @@ int export_speedscope(FILE *out, struct hp_store *st, const struct hp_export_opt
 	free(s.frame_func);
 	xmap_release(&s.tids);
 	stacks_free(s.xs);
+	export_rates_free(&s.rates);
 	return err;
 }

@@ -205,7 +205,7 @@ static int on_run(void *ctx, const struct hp_run_row *r)
 		.size = r->size, .host = arena_strdup(pv->arena, r->host),
 		.job = arena_strdup(pv->arena, r->job), .pid = r->pid, .exit_status = r->exit_status,
 		.signal = arena_strdup(pv->arena, r->signal), .interrupted = r->interrupted,
-		.duration_ns = r->duration_ns };
+		.duration_ns = r->duration_ns, .sample_ns = r->cpu_sample_ns };
 	return 0;
 }
 
@@ -228,21 +228,47 @@ static uint32_t run_index(const struct hp_profile *p, uint32_t id)
 	return 0;
 }
 
-/* With off-CPU time and a known CPU time per sample, the derived "wall"
- * column (id -16: no events row), before any stack exists. */
-static int add_wall_column(struct hp_profile *p)
+/* Each run's CPU time per main sample (a recorded profile's from its
+ * run_info); 1 when the runs of a merge differ (sampled at different rates
+ * or by different samplers) and every one has such a time. */
+static int mixed_rates(struct hp_profile *p)
+{
+	int differ = 0;
+	for (uint32_t i = 0; i < p->nruns; i++) {
+		if (p->nruns == 1 || !p->runs[i].sample_ns)
+			p->runs[i].sample_ns = p->nruns == 1 ? p->cpu_sample_ns : 0;
+		if (p->runs[i].sample_ns <= 0)
+			return 0;
+		differ |= p->runs[i].sample_ns != p->runs[0].sample_ns;
+	}
+	return differ;
+}
+
+static int add_time_column(struct hp_profile *p, int64_t id, const char *name)
 {
 	struct priv *pv = p->priv;
-	const char *ns = profile_meta(p, "cpu_sample_ns");
-	p->cpu_sample_ns = ns ? strtoll(ns, NULL, 10) : 0;
-	if (p->offcpu_col < 0 || p->cpu_sample_ns <= 0)
-		return 0;
 	if (hp_grow((void **)&p->events, &pv->events_cap, p->nevents + 1, sizeof(*p->events)))
 		return -ENOMEM;
-	p->wall_col = (int)p->nevents;
-	p->events[p->nevents++] = (struct hp_pevent){ .id = -16, .name = "wall", .role = "wall",
-						     .measured = 1, .rows = 1, .running_pct = 100.0 };
-	return 0;
+	p->events[p->nevents] = (struct hp_pevent){ .id = id, .name = name, .role = name,
+						    .measured = 1, .rows = 1, .running_pct = 100.0 };
+	return (int)p->nevents++;
+}
+
+/* The derived columns, ids without an events row, before any stack
+ * exists: "cpu-time" (id -17) in a merge of runs sampled at different
+ * rates (the time each main sample stands for: its run's period), and
+ * "wall" (id -16) with off-CPU time and a known CPU time per sample. */
+static int add_wall_column(struct hp_profile *p)
+{
+	const char *ns = profile_meta(p, "cpu_sample_ns");
+	p->cpu_sample_ns = ns ? strtoll(ns, NULL, 10) : 0;
+	int mixed = mixed_rates(p);
+	if (mixed && (p->cpu_col = add_time_column(p, -17, "cpu-time")) < 0)
+		return p->cpu_col;
+	if (p->offcpu_col < 0 || (p->cpu_sample_ns <= 0 && !mixed))
+		return 0;
+	p->wall_col = add_time_column(p, -16, "wall");
+	return p->wall_col < 0 ? p->wall_col : 0;
 }
 
 /* An off-CPU sample: counters[0] ns off the CPU, counters[1] its class. */
@@ -388,11 +414,16 @@ static int on_sample(void *ctx, const struct hp_sample_row *r)
 		if (r->t_ns > p->t_last)
 			p->t_last = r->t_ns;
 		uint32_t run = count_thread(p, r);
+		int64_t ns = p->cpu_col >= 0 ? p->runs[run].sample_ns : p->cpu_sample_ns;
 		if (s->rsamples)
 			s->rsamples[run]++;
 		if (p->wall_col >= 0) {
-			s->c[p->wall_col] += p->cpu_sample_ns;
-			p->events[p->wall_col].total += p->cpu_sample_ns;
+			s->c[p->wall_col] += ns;
+			p->events[p->wall_col].total += ns;
+		}
+		if (p->cpu_col >= 0) {
+			s->c[p->cpu_col] += ns;
+			p->events[p->cpu_col].total += ns;
 		}
 		for (uint32_t k = 0; k < r->nr_counters; k++) {
 			uint32_t id = k + 1;
@@ -660,7 +691,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	p->priv = pv;
 	pv->filter = filter;
 	p->run_filter = filter ? filter->run : 0;
-	p->offcpu_col = p->wall_col = -1;
+	p->offcpu_col = p->wall_col = p->cpu_col = -1;
 	hmap_init(&pv->stack_index);
 	hmap_init(&pv->line_index);
 	hmap_init(&pv->thread_index);
@@ -671,7 +702,7 @@ int profile_load(struct hp_store *st, const struct hp_profile_filter *filter,
 	    (filter && filter->alloc_weights && (err = add_alloc_columns(p, st))))
 		goto fail;
 	set_weights(p);
-	if ((err = add_wall_column(p)) || (err = load_runs(st, p)) || (err = load_threads(p)) ||
+	if ((err = load_runs(st, p)) || (err = add_wall_column(p)) || (err = load_threads(p)) ||
 	    (err = store_each_process(st, on_process, p)) ||
 	    (err = store_each_memory(st, on_memory, p)) ||
 	    (err = store_each_sample(st, filter ? filter->t_from : 0, filter ? filter->t_to : 0,

@@ -124,6 +124,7 @@ struct hp_prun {
 	uint64_t samples;             /* main-sampler samples in the selection */
 	uint64_t mpi_samples;         /* of those, MPI time (HP_STACK_MPI stacks) */
 	int64_t duration_ns;          /* as the run recorded it; -1 when unknown */
+	int64_t sample_ns;            /* CPU time one of its main samples stands for; 0: none */
 };
 
 struct hp_pprocess {
@@ -206,6 +207,11 @@ struct hp_profile {
 	 * column); the off-CPU time by wait class (enum hp_wait_class) */
 	int offcpu_col, wall_col;
 	int64_t cpu_sample_ns;
+	/* a merge of runs sampled at different rates (runs[].sample_ns
+	 * differ): the column "cpu-time" in events[] sums each main sample's
+	 * own run's sample_ns, and shares (profile_share) are of that time,
+	 * not of sample counts; -1 otherwise */
+	int cpu_col;
 	int64_t wait_ns[HP_WAIT_NCLASSES];
 
 	struct hp_stacks *model;      /* names, paths, frames: the stack model */
@@ -239,10 +245,29 @@ int profile_event_index(const struct hp_profile *p, const char *name);
 
 /* n as a percentage of the selection's main-sampler samples (0 when none). */
 double profile_pct(const struct hp_profile *p, uint64_t n);
+/* The share of a row (function, line, stack, tree node) of n samples with
+ * column sums c: profile_pct(p, n), or, in a merge of runs sampled at
+ * different rates (p->cpu_col >= 0), its CPU time's share, each sample
+ * weighed by the time it stands for (its run's period). */
+double profile_share(const struct hp_profile *p, uint64_t n, const int64_t *c);
+/* The CPU time of n main samples of thread t (its run's sample_ns each;
+ * 0 when the run has no such time). */
+int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthread *t,
+			      uint64_t n);
 
 /* " ns (1.254 s)" for a count v of ev in nanoseconds (the software clocks,
  * the off-CPU and wall totals), "" for a count of events; into buf. */
 const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
+/* 1 when ev counts nanoseconds: the software clocks, off-CPU and wall time. */
+int profile_event_is_time(const struct hp_pevent *ev);
+/* A duration in a narrow column, in the report's unit for times (its wall
+ * and off-CPU tables): ms with one decimal, "643.6" (the header says ms). */
+const char *profile_ms_text(int64_t ns, char *buf, size_t len);
+/* A value v of ev in a table cell: profile_ms_text for a time, else the
+ * count; and the header of ev's column ("off-cpu ms" for a time; narrow:
+ * within 10 columns, "task ms"). */
+const char *profile_event_cell(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
+const char *profile_event_header(const struct hp_pevent *ev, int narrow);
 
 /* The weight column named name: -1 for samples (name NULL or "samples"),
  * an index into events[] of a measured event, or -2 when p has none such

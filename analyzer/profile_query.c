@@ -3,6 +3,7 @@
  * meta facts, event columns and weights, the functions and lines in order
  * of self cost, and the statistics tables written back to the store.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,13 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 	return err ? err : store_flush(st);
 }
 
+/* Counter stats of event e: an events row's, or the CPU time of a merge of
+ * runs at different rates (id -17: wall_profile's on-CPU time). */
+static int stat_event(const struct hp_profile *p, uint32_t e)
+{
+	return p->events[e].id >= 0 || (int)e == p->cpu_col;
+}
+
 /* The views first: they read the events, whose check of the tables' ids
  * (store_bounds) profile_load's reads left valid; any write before would
  * have the check made again. */
@@ -71,7 +79,7 @@ int profile_write_stats_rows(struct hp_store *st, const struct hp_profile *p)
 			continue;
 		err = store_add_function_stat(st, f->id, f->self, f->total);
 		for (uint32_t e = 0; e < p->nevents && !err; e++)
-			if (p->events[e].measured && p->events[e].id >= 0 && (f->cself[e] || f->ctotal[e]))
+			if (p->events[e].measured && stat_event(p, e) && (f->cself[e] || f->ctotal[e]))
 				err = store_add_function_counter(st, f->id, p->events[e].id,
 								 f->cself[e], f->ctotal[e]);
 	}
@@ -82,7 +90,7 @@ int profile_write_stats_rows(struct hp_store *st, const struct hp_profile *p)
 			continue;
 		err = store_add_line_stat(st, l->file_id, l->line, fid, l->self);
 		for (uint32_t e = 0; e < p->nevents && !err; e++)
-			if (p->events[e].measured && p->events[e].id >= 0 && l->c[e])
+			if (p->events[e].measured && stat_event(p, e) && l->c[e])
 				err = store_add_line_counter(st, l->file_id, l->line, fid,
 							     p->events[e].id, l->c[e]);
 	}
@@ -97,6 +105,9 @@ static int by_self(const void *a, const void *b, void *ctx)
 	const struct hp_profile *p = ctx;
 	const struct hp_pfunc *x = &p->functions[*(const uint32_t *)a];
 	const struct hp_pfunc *y = &p->functions[*(const uint32_t *)b];
+	if (p->cpu_col >= 0 && x->cself && y->cself &&      /* runs at different rates */
+	    x->cself[p->cpu_col] != y->cself[p->cpu_col])
+		return x->cself[p->cpu_col] > y->cself[p->cpu_col] ? -1 : 1;
 	if (x->self != y->self)
 		return x->self > y->self ? -1 : 1;
 	if (x->total != y->total)
@@ -109,6 +120,8 @@ static int line_by_self(const void *a, const void *b, void *ctx)
 	const struct hp_profile *p = ctx;
 	const struct hp_pline *x = &p->lines[*(const uint32_t *)a];
 	const struct hp_pline *y = &p->lines[*(const uint32_t *)b];
+	if (p->cpu_col >= 0 && x->c && y->c && x->c[p->cpu_col] != y->c[p->cpu_col])
+		return x->c[p->cpu_col] > y->c[p->cpu_col] ? -1 : 1;
 	if (x->self != y->self)
 		return x->self > y->self ? -1 : 1;
 	int c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
@@ -138,12 +151,67 @@ uint32_t *profile_lines_by_self(const struct hp_profile *p)
 	return sorted(p, p->nlines, line_by_self);
 }
 
+double profile_share(const struct hp_profile *p, uint64_t n, const int64_t *c)
+{
+	if (p->cpu_col < 0 || !c)
+		return profile_pct(p, n);
+	int64_t all = p->events[p->cpu_col].total;
+	return all > 0 ? 100.0 * (double)c[p->cpu_col] / (double)all : 0.0;
+}
+
+int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthread *t, uint64_t n)
+{
+	int64_t ns = t->run < p->nruns && p->runs[t->run].sample_ns > 0 ? p->runs[t->run].sample_ns
+									    : p->cpu_sample_ns;
+	return (int64_t)n * ns;
+}
+
+int profile_event_is_time(const struct hp_pevent *ev)
+{
+	static const char *const clocks[] = { "task-clock", "cpu-clock", "off-cpu", "wall",
+					      "cpu-time" };
+	for (size_t i = 0; ev && i < sizeof(clocks) / sizeof(clocks[0]); i++)
+		if (!strcmp(ev->name, clocks[i]))
+			return 1;
+	return 0;
+}
+
 const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
 {
-	static const char *const clocks[] = { "task-clock", "cpu-clock", "off-cpu", "wall" };
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(clocks) / sizeof(clocks[0]); i++)
-		if (!strcmp(ev->name, clocks[i]))
-			snprintf(buf, len, " ns (%.3f s)", (double)v / 1e9);
+	if (profile_event_is_time(ev))
+		snprintf(buf, len, " ns (%.3f s)", (double)v / 1e9);
 	return buf;
+}
+
+const char *profile_ms_text(int64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f", (double)ns / 1e6);
+	return buf;
+}
+
+const char *profile_event_cell(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
+{
+	if (profile_event_is_time(ev))
+		return profile_ms_text(v, buf, len);
+	snprintf(buf, len, "%" PRId64, v);
+	return buf;
+}
+
+const char *profile_event_header(const struct hp_pevent *ev, int narrow)
+{
+	static const char *const brief[][2] = {   /* within 10 columns */
+		{ "task-clock", "task ms" }, { "cpu-clock", "cpu ms" },
+	};
+	for (size_t i = 0; narrow && i < sizeof(brief) / sizeof(brief[0]); i++)
+		if (!strcmp(ev->name, brief[i][0]))
+			return brief[i][1];
+	static const char *const headers[][2] = {
+		{ "task-clock", "task-clock ms" }, { "cpu-clock", "cpu-clock ms" },
+		{ "off-cpu", "off-cpu ms" }, { "wall", "wall ms" },
+	};
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
+		if (!strcmp(ev->name, headers[i][0]))
+			return headers[i][1];
+	return ev->name;
 }

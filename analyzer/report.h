@@ -50,6 +50,13 @@ void report_exit_text(const struct hp_profile *p, char *buf, size_t len);
 /* The sampling rate: "1000 Hz", "mixed (merged runs sampled at different
  * rates)", "by period (run -c)", or "?". */
 void report_frequency_text(const struct hp_profile *p, char *buf, size_t len);
+/* A merged file's i-th header fact, as report and the TUI summary show
+ * it: "merged" (the inputs, unless the command names them), "started"
+ * (the earliest start, and the latest when they differ), "target" and
+ * "cwd" (every input's when they differ: "2 targets: a, b"); *value NULL
+ * when the file has none. 0 when i is past the last, or p is no merge. */
+int report_merged_fact(const struct hp_profile *p, unsigned i, const char **label,
+		       const char **value);
 
 /* Check a --sort column id against p's function and line tables: 0, or
  * -EINVAL with why it cannot order them in why (an unknown id, with the

@@ -117,7 +117,7 @@ static int natural_width(const struct table *t, int i, int wide)
 	char cell[CELL];
 	int w = (int)strlen(c->header);
 	for (uint32_t r = 0; r < t->nrows; r++) {
-		c->format(t->p, c, t->shown[r], cell, sizeof(cell));
+		columns_cell(t->p, c, t->shown[r], cell, sizeof(cell));
 		if ((int)strlen(cell) > w)
 			w = (int)strlen(cell);
 	}
@@ -269,7 +269,7 @@ static void draw(FILE *out, const struct table *t)
 		fprintf(out, "%*s", INDENT, "");
 		for (int k = 0; k < t->nshow; k++) {
 			const struct hp_column *c = &t->all[t->show[k]];
-			c->format(t->p, c, t->shown[r], cell, sizeof(cell));
+			columns_cell(t->p, c, t->shown[r], cell, sizeof(cell));
 			fputs(k ? "  " : "", out);
 			if (c->right)
 				fprintf(out, "%*s", t->width[k], textsafe(cell, safe, sizeof(safe)));
@@ -359,7 +359,8 @@ void report_frequency_text(const struct hp_profile *p, char *buf, size_t len)
 	else if (strcmp(f, "0"))
 		snprintf(buf, len, "%s Hz", f);
 	else if (profile_meta(p, "merged_runs"))
-		snprintf(buf, len, "mixed (merged runs sampled at different rates)");
+		snprintf(buf, len, p->cpu_col >= 0 ? "mixed (merged runs: a sample weighs its run's period)"
+			 : "mixed (merged runs sampled at different rates)");
 	else
 		snprintf(buf, len, "by period (run -c)");
 }
@@ -450,6 +451,33 @@ static const char *report_unfinished(const struct hp_profile *p)
 	       " committed a sample: the program's exit status and duration are unknown";
 }
 
+int report_merged_fact(const struct hp_profile *p, unsigned i, const char **label,
+		       const char **value)
+{
+	static const char *const keys[][2] = {
+		{ "merged_from", "merged" }, { "start_time", "started" }, { "target", "target" },
+		{ "cwd", "cwd" },
+	};
+	const char *cmd = profile_meta(p, "command");
+	if (!profile_meta(p, "merged_runs") || i >= sizeof(keys) / sizeof(keys[0]))
+		return 0;
+	*label = keys[i][1];
+	*value = profile_meta(p, keys[i][0]);
+	if (!i && cmd && !strncmp(cmd, "merge of ", 9))
+		*value = NULL;        /* the command line names the inputs already */
+	return 1;
+}
+
+static void merged_lines(FILE *out, const struct hp_profile *p)
+{
+	const char *label, *value;
+	char safe[2048];
+	for (unsigned i = 0; report_merged_fact(p, i, &label, &value); i++)
+		if (value)
+			fprintf(out, "  %s:%*s%s\n", label, (int)(10 - strlen(label)), "",
+				textsafe(value, safe, sizeof(safe)));
+}
+
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
 	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
@@ -460,6 +488,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	fprintf(out, "hpprof report\n");
 	char safe[4096], b1[64], b2[64], b3[256], b4[256];
 	fprintf(out, "  command:   %s\n", cmd ? textsafe(cmd, safe, sizeof(safe)) : "?");
+	merged_lines(out, p);
 	int sim = profile_simulated_only(p);
 	const char *unfinished = report_unfinished(p);
 	char dur[64];

@@ -29,10 +29,11 @@ void report_wall_summary(FILE *out, const struct hp_profile *p)
 {
 	if (p->offcpu_col < 0)
 		return;
-	int64_t off = 0, on = p->cpu_sample_ns * (int64_t)p->nsamples;
+	int64_t off = 0, on = p->cpu_col >= 0 ? p->events[p->cpu_col].total   /* runs at */
+						  : p->cpu_sample_ns * (int64_t)p->nsamples; /* several rates */
 	for (int c = 0; c < HP_WAIT_NCLASSES; c++)
 		off += p->wait_ns[c];
-	if (p->cpu_sample_ns > 0)
+	if (p->cpu_sample_ns > 0 || p->cpu_col >= 0)
 		fprintf(out, "  wall time: %.1f ms over all threads = on-CPU %.1f ms (%.1f%%)"
 			" + off-CPU %.1f ms (%.1f%%)\n", ms(on + off), ms(on), hp_pct(on, on + off),
 			ms(off), hp_pct(off, on + off));
@@ -127,7 +128,7 @@ static void threads(FILE *out, const struct hp_profile *p)
 		"On-CPU", "Off-CPU", "Off%", "Command");
 	for (uint32_t i = 0; i < p->nthreads; i++) {
 		const struct hp_pthread *t = &p->threads[i];
-		int64_t on = (int64_t)t->samples * p->cpu_sample_ns;
+		int64_t on = profile_thread_cpu_ns(p, t, t->samples);
 		if (!on && !t->off_ns)
 			continue;
 		fprintf(out, "%8u %8u %11.1f %11.1f %8.2f  %s\n", t->pid, t->tid, ms(on),

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analyzer/profile.h"
@@ -121,13 +122,31 @@ static const struct { const char *key; size_t off; int op; } merged_facts[] = {
 };
 #define NMERGED (sizeof(merged_facts) / sizeof(merged_facts[0]))
 
+/* What ran where (run_info target, cwd, kernel_name, hostname): the
+ * inputs' distinct values, so that the merged file says them all when
+ * they differ instead of the first input's alone. */
+#define WHERE_MAX 8                   /* values named; more are counted */
+struct where {
+	const char *key, *what;       /* run_info key; "targets", "directories"... */
+	char *v[WHERE_MAX];
+	unsigned n;                   /* distinct values (named or not) */
+	int missing;                  /* an input had none */
+	char text[1024];
+};
+enum { W_TARGET, W_CWD, W_KERNEL, W_HOST, NWHERE };
+
 /* Sums and agreements over the inputs' run_info. */
 struct totals {
+	struct where where[NWHERE];
+	char *start_first, *start_last;   /* the earliest and the latest start_time */
+	int64_t start_first_s, start_last_s;
+	unsigned starts;              /* inputs with a start_time */
 	int64_t fact[NMERGED];        /* merged_facts, HP_FACT_UNSET until an input has it */
 	int64_t heap_peak, heap_peak_pid, heap_peak_t_ns;  /* the largest process heap peak */
 	unsigned heap_peak_run;       /* ... of input (runs.id) */
 	int64_t cpu_sample_ns;        /* the first input's, or HP_FACT_UNSET */
-	int cpu_sample_differs;       /* an input's differs (or is absent): no wall time */
+	int cpu_sample_differs;       /* an input's differs (or is absent): no one figure */
+	int cpu_sample_missing;       /* an input's is absent: its samples are counts */
 	unsigned alloc_runs;          /* inputs with allocation tracking */
 	char *alloc_mode;             /* their alloc_tracking, combined */
 	int64_t duration_ns, lost, fault_samples, complete, cut, hole, joined, entry, peak_rss,
@@ -269,14 +288,99 @@ static int add_alloc_mode(struct hp_store *st, struct totals *t)
 static void add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
 {
 	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", HP_FACT_UNSET);
+	t->cpu_sample_missing |= ns == HP_FACT_UNSET || ns <= 0;
 	if (!i)
 		t->cpu_sample_ns = ns;
 	else if (ns != t->cpu_sample_ns)
 		t->cpu_sample_differs = 1;
 }
 
+static void add_where(struct hp_store *st, struct where *w)
+{
+	char *v = NULL;
+	if (store_get_meta(st, w->key, &v) || !v) {
+		w->missing = 1;
+		return;
+	}
+	for (unsigned i = 0; i < w->n && i < WHERE_MAX; i++)
+		if (!strcmp(w->v[i], v)) {
+			free(v);
+			return;
+		}
+	if (w->n < WHERE_MAX)
+		w->v[w->n] = v;
+	else
+		free(v);              /* counted only (it may repeat: "at least") */
+	w->n++;
+}
+
+/* An ISO 8601 start_time ("2026-12-06T04:28:00+0000") in seconds since
+ * the epoch; 0 when it does not parse. */
+static int64_t start_seconds(const char *v)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(v, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	long off = tm.tm_gmtoff;
+	time_t s = end ? timegm(&tm) : (time_t)-1;
+	return s == (time_t)-1 ? 0 : (int64_t)s - off;
+}
+
+static void add_start(struct hp_store *st, struct totals *t)
+{
+	char *v = NULL;
+	if (store_get_meta(st, "start_time", &v) || !v)
+		return;
+	int64_t s = start_seconds(v);
+	if (!t->starts++ || s < t->start_first_s) {
+		free(t->start_first);
+		t->start_first = strdup(v);
+		t->start_first_s = s;
+	}
+	if (t->starts == 1 || s > t->start_last_s) {
+		free(t->start_last);
+		t->start_last = strdup(v);
+		t->start_last_s = s;
+	}
+	free(v);
+}
+
+static void init_where(struct totals *t)
+{
+	static const char *const keys[NWHERE][2] = {
+		{ "target", "targets" }, { "cwd", "directories" }, { "kernel_name", "kernels" },
+		{ "hostname", "hosts" },
+	};
+	for (int i = 0; i < NWHERE; i++) {
+		t->where[i].key = keys[i][0];
+		t->where[i].what = keys[i][1];
+	}
+}
+
+/* "3 targets: /bin/a, /bin/b, /bin/c" when the inputs differ, else NULL
+ * (the first input's value, copied with its run_info, holds for all). */
+static const char *where_text(struct where *w)
+{
+	size_t n = 0;
+	if (w->n < 2 && !(w->n == 1 && w->missing))
+		return NULL;
+	n = (size_t)snprintf(w->text, sizeof(w->text), "%s%u %s%s:", w->n > WHERE_MAX ?
+			     "at least " : "", w->n > WHERE_MAX ? WHERE_MAX + 1 : w->n, w->what,
+			     w->missing ? " (and runs without one)" : "");
+	for (unsigned i = 0; i < w->n && i < WHERE_MAX && n < sizeof(w->text); i++)
+		n += (size_t)snprintf(w->text + n, sizeof(w->text) - n, "%s %s", i ? "," : "",
+				      w->v[i]);
+	if (w->n > WHERE_MAX && n < sizeof(w->text))
+		snprintf(w->text + n, sizeof(w->text) - n, ", ...");
+	return w->text;
+}
+
 static void free_totals(struct totals *t)
 {
+	for (int i = 0; i < NWHERE; i++)
+		for (unsigned k = 0; k < t->where[i].n && k < WHERE_MAX; k++)
+			free(t->where[i].v[k]);
+	free(t->start_first);
+	free(t->start_last);
 	free(t->command);
 	free(t->job);
 	free(t->alloc_mode);
@@ -286,6 +390,7 @@ static void free_totals(struct totals *t)
 static int read_totals(const struct merge_cmd *o, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
+	init_where(t);
 	for (size_t k = 0; k < NMERGED; k++)
 		t->fact[k] = HP_FACT_UNSET;
 	t->heap_peak = -1;
@@ -336,6 +441,9 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
 		add_facts(st, t, i + 1);
 		add_cpu_sample(st, t, i);
+		for (int k = 0; k < NWHERE; k++)
+			add_where(st, &t->where[k]);
+		add_start(st, t);
 		if (add_alloc_mode(st, t)) {
 			store_close(st);
 			return -1;
@@ -356,10 +464,21 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 	return 0;
 }
 
-static int write_meta(struct hp_store *st, const struct merge_cmd *o, const struct totals *t,
+/* The runs' start: the earliest start_time, followed by the latest when
+ * they differ ("... .. ... (3 runs)"; the value still begins with a
+ * parseable time), or NULL when one input's holds. */
+static const char *start_text(const struct totals *t, unsigned n, char *buf, size_t len)
+{
+	if (!t->start_first || !t->start_last || !strcmp(t->start_first, t->start_last))
+		return t->starts > 0 && t->starts < n && t->start_first ? t->start_first : NULL;
+	snprintf(buf, len, "%s .. %s (%u runs)", t->start_first, t->start_last, n);
+	return buf;
+}
+
+static int write_meta(struct hp_store *st, const struct merge_cmd *o, struct totals *t,
 		      uint64_t samples)
 {
-	char buf[4096] = "", cmd[4200], mode[256], unf[160];
+	char buf[4096] = "", cmd[4200], mode[256], unf[160], start[256];
 	struct hp_run_facts f;
 	for (unsigned i = 0; i < o->n; i++) {
 		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
@@ -372,6 +491,12 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, const stru
 	}
 	f.merged_from = buf;
 	f.merged_runs = o->n;
+	/* what ran where and when: all of the inputs' when they differ */
+	f.target = where_text(&t->where[W_TARGET]);
+	f.cwd = where_text(&t->where[W_CWD]);
+	f.kernel_name = where_text(&t->where[W_KERNEL]);
+	f.hostname = where_text(&t->where[W_HOST]);
+	f.start_time = start_text(t, o->n, start, sizeof(start));
 	f.samples = (int64_t)samples;
 	/* The ranks of one MPI job ran side by side: the job lasted as long as
 	 * its longest rank. Unrelated runs ran one after the other. */
@@ -464,7 +589,7 @@ static int write_stats(struct hp_store *st, uint64_t *nsamples)
 	return err;
 }
 
-static int merge(const struct merge_cmd *o, struct hp_store *st, const struct totals *t)
+static int merge(const struct merge_cmd *o, struct hp_store *st, struct totals *t)
 {
 	uint64_t *per_run = calloc(o->n, sizeof(*per_run)), sum = 0, merged = 0;
 	unsigned bad = 0;
@@ -540,10 +665,14 @@ int cmd_merge(int argc, char **argv)
 	if (t.fault_period_differs)
 		hp_warn("the runs sampled page faults with different periods; the merged file"
 			" weighs them all with the first run's (%lld)", (long long)t.fault_period);
-	if (t.cpu_sample_differs)
-		hp_warn("the runs' samples stand for different CPU times (different rates or"
-			" samplers): the merged file has no on-CPU time in nanoseconds (wall_profile),"
-			" only sample counts");
+	if (t.cpu_sample_differs && t.cpu_sample_missing)
+		hp_warn("the runs' samples stand for different things (a run sampled another"
+			" event than CPU time): the merged file has no on-CPU time in nanoseconds"
+			" (wall_profile), only sample counts");
+	else if (t.cpu_sample_differs)
+		hp_info("the runs were sampled at different rates: each sample weighs its own"
+			" run's period (runs.id's run_meta cpu_sample_ns), so shares are of CPU"
+			" time, as each run has them alone");
 	if ((fd = outfile_temp(dest, tmp, sizeof(tmp))) >= 0) {
 		close(fd);
 		unlink(tmp);            /* store_create makes it, complete, in its place */

@@ -313,20 +313,32 @@ CREATE VIEW rank_profile AS
 -- contains it; total_pct of the summed wall time of all threads. Off-CPU
 -- columns and total_ns are NULL when the run recorded no off-CPU time, the
 -- on-CPU ones when the sampler was not cpu-clock: never 0 for "not measured".
+-- A merge of runs sampled at different rates has no one cpu_sample_ns: its
+-- on-CPU time is each sample's own run's period, summed per function and
+-- line by the analyzer as counter stats of event_id -17 (no events row).
 CREATE VIEW wall_profile AS
   WITH k AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpu_sample_ns') AS cpu_ns,
-                    (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id),
-       tot AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples') * k.cpu_ns
+                    (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id,
+                    (SELECT SUM(self_value) FROM line_counter_stats WHERE event_id = -17) AS mix_ns),
+       tot AS (SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples') * k.cpu_ns,
+                               k.mix_ns)
                       + (SELECT total FROM events WHERE id = k.off_id) AS wall FROM k),
        son AS (SELECT function_id AS fid, SUM(self_samples) AS n FROM line_stats GROUP BY function_id),
+       mson AS (SELECT function_id AS fid, SUM(self_value) AS ns FROM line_counter_stats
+                WHERE event_id = -17 GROUP BY function_id),
        soff AS (SELECT function_id AS fid, SUM(self_value) AS ns FROM line_counter_stats, k
                 WHERE event_id = k.off_id GROUP BY function_id),
-       w AS (SELECT s.function_id AS fid, COALESCE(son.n, 0) * k.cpu_ns AS self_on_ns,
+       w AS (SELECT s.function_id AS fid,
+                    COALESCE(COALESCE(son.n, 0) * k.cpu_ns,
+                             CASE WHEN k.mix_ns IS NULL THEN NULL ELSE COALESCE(mson.ns, 0) END) AS self_on_ns,
                     CASE WHEN k.off_id IS NULL THEN NULL ELSE COALESCE(soff.ns, 0) END AS self_off_ns,
-                    s.total_samples * k.cpu_ns
+                    COALESCE(s.total_samples * k.cpu_ns,
+                             CASE WHEN k.mix_ns IS NULL THEN NULL ELSE COALESCE(mt.total_value, 0) END)
                     + CASE WHEN k.off_id IS NULL THEN NULL ELSE COALESCE(o.total_value, 0) END AS total_ns
              FROM function_stats s CROSS JOIN k
              LEFT JOIN son ON son.fid = s.function_id
+             LEFT JOIN mson ON mson.fid = s.function_id
+             LEFT JOIN function_counter_stats mt ON mt.function_id = s.function_id AND mt.event_id = -17
              LEFT JOIN soff ON soff.fid = s.function_id
              LEFT JOIN function_counter_stats o ON o.function_id = s.function_id AND o.event_id = k.off_id)
   SELECT f.name AS function, m.path AS module, fi.path AS file, w.self_on_ns, w.self_off_ns,
@@ -343,11 +355,16 @@ CREATE VIEW wall_profile AS
 -- it); self_pct of the summed wall time of all threads.
 CREATE VIEW wall_line_profile AS
   WITH k AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpu_sample_ns') AS cpu_ns,
-                    (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id),
-       tot AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples') * k.cpu_ns
+                    (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id,
+                    (SELECT SUM(self_value) FROM line_counter_stats WHERE event_id = -17) AS mix_ns),
+       tot AS (SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples') * k.cpu_ns,
+                               k.mix_ns)
                       + (SELECT total FROM events WHERE id = k.off_id) AS wall FROM k),
        w AS (SELECT l.file_id AS file_id, l.line AS line, l.function_id AS fid,
-                    l.self_samples * k.cpu_ns AS self_on_ns,
+                    COALESCE(l.self_samples * k.cpu_ns, CASE WHEN k.mix_ns IS NULL THEN NULL ELSE
+                      COALESCE((SELECT SUM(c.self_value) FROM line_counter_stats c
+                       WHERE c.file_id IS l.file_id AND c.line IS l.line
+                       AND c.function_id = l.function_id AND c.event_id = -17), 0) END) AS self_on_ns,
                     CASE WHEN k.off_id IS NULL THEN NULL ELSE COALESCE(
                       (SELECT SUM(c.self_value) FROM line_counter_stats c
                        WHERE c.file_id IS l.file_id AND c.line IS l.line

@@ -280,6 +280,8 @@ struct hp_run_row {
 	const char *signal;     /* the signal that ended it, or NULL */
 	int interrupted;        /* stopped by Ctrl-C / SIGTERM (an aborted job) */
 	int64_t samples, duration_ns; /* as the run recorded them; -1 when unknown */
+	int64_t cpu_sample_ns;  /* the CPU time one of its main samples stands for
+				 * (its run_info cpu_sample_ns); 0 when none */
 };
 /* Each run, in runs.id order (a recorded profile: one, id 0). */
 int store_each_run(struct hp_store *st, int (*cb)(void *ctx, const struct hp_run_row *r),

@@ -46,6 +46,7 @@ static int run_row(void *c, sqlite3_stmt *s)
 		.interrupted = (int)col_int(s, 9, 0),
 		.samples = col_int(s, 10, -1),
 		.duration_ns = col_int(s, 11, -1),
+		.cpu_sample_ns = col_int(s, 12, 0),
 	};
 	return k->cb(k->ctx, &r);
 }
@@ -67,7 +68,8 @@ int store_each_run(struct hp_store *st, int (*cb)(void *ctx, const struct hp_run
 		return store_each_row(st,
 			"SELECT 0, NULL, " RUN_COLUMNS(META, "(SELECT pid FROM processes ORDER BY"
 			" start_ns, pid LIMIT 1)") META("exit_status") ", " META("signal") ", "
-			META("interrupted") ", " META("samples") ", " META("duration_ns"),
+			META("interrupted") ", " META("samples") ", " META("duration_ns") ", "
+			META("cpu_sample_ns"),
 			run_row, &k);
 #undef META
 	}
@@ -75,13 +77,14 @@ int store_each_run(struct hp_store *st, int (*cb)(void *ctx, const struct hp_run
 	if (!has_table(st, "run_meta"))
 		return store_each_row(st, "SELECT id, path, NULL, NULL, NULL, NULL, (SELECT pid FROM"
 				      " processes p WHERE p.run = r.id ORDER BY start_ns, pid LIMIT 1),"
-				      " exit_status, NULL, NULL, samples, duration_ns FROM runs r"
+				      " exit_status, NULL, NULL, samples, duration_ns, NULL FROM runs r"
 				      " ORDER BY id", run_row, &k);
 #define RMETA(key) "(SELECT value FROM run_meta m WHERE m.run = r.id AND m.key = '" key "')"
 	return store_each_row(st,
 		"SELECT r.id, r.path, " RUN_COLUMNS(RMETA, "(SELECT pid FROM processes p WHERE"
 		" p.run = r.id ORDER BY start_ns, pid LIMIT 1)") "r.exit_status, " RMETA("signal")
-		", " RMETA("interrupted") ", r.samples, r.duration_ns FROM runs r ORDER BY r.id",
+		", " RMETA("interrupted") ", r.samples, r.duration_ns, " RMETA("cpu_sample_ns")
+		" FROM runs r ORDER BY r.id",
 		run_row, &k);
 #undef RMETA
 }

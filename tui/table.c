@@ -42,9 +42,10 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 	const struct hp_column *c = &t->cols[t->list.cols[col].src];
 	uint32_t r = t->rows[row];
 	int64_t heat = heat_samples(t, c, r);
-	c->format(p, c, r, buf, len);
-	if (heat >= 0)
-		*role = colors_heat(profile_pct(p, (uint64_t)heat));
+	columns_cell(p, c, r, buf, len);
+	if (heat >= 0)   /* the share shown (of CPU time in a merge of runs at several rates) */
+		*role = colors_heat(p->cpu_col >= 0 ? strtod(buf, NULL)
+						   : profile_pct(p, (uint64_t)heat));
 }
 
 static int empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t i)

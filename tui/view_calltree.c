@@ -44,16 +44,18 @@ static double node_pct(const struct tree_view *t, const struct hp_cnode *n, int 
 {
 	const struct hp_profile *p = app_profile(t->base.app);
 	const struct hp_cnode *root = &t->tree->nodes[0];
-	if (t->col < 0)
+	/* a merge of runs at different rates: shares of CPU time */
+	int col = t->col >= 0 ? t->col : p->cpu_col;
+	if (col < 0 || !n->c)
 		return profile_pct(p, self ? n->self : n->total);
-	int64_t w = n->c[t->col], all = root->c[t->col];
+	int64_t w = n->c[col], all = root->c[col];
 	if (self) {
 		if (t->opts.kind == HP_CALLTREE_BOTTOM_UP)
 			w = n->depth == 1 ? w : 0;   /* where the weight landed: the first level */
 		else
 			for (uint32_t c = n->first_child; c != HP_CT_NONE;
 			     c = t->tree->nodes[c].next_sibling)
-				w -= t->tree->nodes[c].c[t->col];
+				w -= t->tree->nodes[c].c[col];
 	}
 	return all > 0 && w > 0 ? 100.0 * (double)w / (double)all : 0.0;
 }
@@ -90,7 +92,7 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 		return;
 	default:
 		if (n->c && p->events[src].measured && p->events[src].rows)
-			snprintf(buf, len, "%" PRId64, n->c[src]);
+			profile_event_cell(&p->events[src], n->c[src], buf, len);
 		return;
 	}
 }
@@ -118,8 +120,9 @@ static void setup_columns(struct tree_view *t, const struct hp_profile *p)
 		if (p->events[e].measured && p->events[e].rows &&
 		    strcmp(p->events[e].role, "simulated") &&  /* per line only */
 		    !strcmp(p->events[e].role, "alloc") == (t->col >= 0))
-			add_col(t, p->events[e].name, strlen(p->events[e].name) > 10
-				? (int)strlen(p->events[e].name) : 10, (int)e, 2);
+			add_col(t, profile_event_header(&p->events[e], 0),
+				strlen(profile_event_header(&p->events[e], 0)) > 10
+				? (int)strlen(profile_event_header(&p->events[e], 0)) : 10, (int)e, 2);
 	add_col(t, t->opts.kind == HP_CALLTREE_TOP_DOWN ? "Call path (callers above callees)"
 		: "Call path (callees above callers)", 0, COL_NAME, 0);
 	t->list.cols[t->list.ncols - 1].min = 44;

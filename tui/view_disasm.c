@@ -92,7 +92,7 @@ static void draw_row(struct disasm_view *v, struct tui_screen *sc, const struct 
 {
 	const struct hp_disasm_row *row = &v->d->rows[i];
 	int selected = i == v->sel, x = r.x;
-	char buf[1100];
+	char buf[1100], cell[32];
 	if (selected)
 		screen_fill(sc, y, r.x, r.w, TUI_SELECTED, ' ');
 	if (row->kind == HP_DISASM_SOURCE) {
@@ -120,8 +120,9 @@ static void draw_row(struct disasm_view *v, struct tui_screen *sc, const struct 
 	x += g->kernel ? 7 : 0;
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (row->c && row->self && row->c[g->counter[k]])
-			screen_printf(sc, y, x, COUNTER_W - 1, grole, "%*" PRId64, COUNTER_W - 1,
-				      row->c[g->counter[k]]);
+			screen_printf(sc, y, x, COUNTER_W - 1, grole, "%*s", COUNTER_W - 1,
+				      profile_event_cell(&p->events[g->counter[k]], row->c[g->counter[k]],
+							 cell, sizeof(cell)));
 	screen_printf(sc, y, x, ADDR_W, selected ? TUI_SELECTED : TUI_DIM, "%*" PRIx64, ADDR_W,
 		      row->addr);
 	x += ADDR_W + 1;
@@ -146,7 +147,7 @@ static void disasm_draw(struct tui_view *tv, struct tui_screen *sc, struct tui_r
 	x += g.costs_w;
 	for (int k = 0; k < g.ncounters; k++, x += COUNTER_W)
 		screen_put_right(sc, r.y, x + COUNTER_W - 1, COUNTER_W - 1, TUI_HEADER,
-				 p->events[g.counter[k]].name);
+				 profile_event_header(&p->events[g.counter[k]], 1));
 	screen_put_right(sc, r.y, x + ADDR_W, ADDR_W, TUI_HEADER, "Address");
 	x += ADDR_W + 3;
 	screen_printf(sc, r.y, x, r.x + r.w - x, TUI_HEADER, "%s%s%s%s  0x%" PRIx64 "-0x%" PRIx64

@@ -221,16 +221,22 @@ static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
 {
 	const struct hp_profile *p = app_profile(f->base.app);
 	const struct hp_cnode *n = &f->tree->nodes[f->sel];
-	char diff[160] = "";
+	char diff[160] = "", w[48];
+	if (f->col < 0 || !profile_event_is_time(&p->events[f->col]))
+		snprintf(w, sizeof(w), "%llu %s", (unsigned long long)weight(f, f->sel),
+			 f->col < 0 ? "samples" : p->events[f->col].name);
+	else                               /* a time: ms, as report --weight off|wall */
+		snprintf(w, sizeof(w), "%s ms %s", profile_ms_text((int64_t)weight(f, f->sel), diff,
+								   sizeof(diff)), p->events[f->col].name);
+	diff[0] = '\0';
 	if (f->dt) {
 		diff[0] = ';';
 		diff[1] = ' ';
 		diff_info(f, diff + 2, sizeof(diff) - 2);
 	}
 	screen_printf(s, r.y + r.h - 1, r.x, r.w, TUI_NORMAL,
-		      "%s: total %.2f%% (%llu %s), self %.2f%%, depth %u%s", frame_name(f, f->sel),
-		      pct(f, weight(f, f->sel)), (unsigned long long)weight(f, f->sel),
-		      f->col < 0 ? "samples" : p->events[f->col].name, pct(f, self_weight(f, f->sel)),
+		      "%s: total %.2f%% (%s), self %.2f%%, depth %u%s", frame_name(f, f->sel),
+		      pct(f, weight(f, f->sel)), w, pct(f, self_weight(f, f->sel)),
 		      n->depth, diff);
 }
 
@@ -295,13 +301,16 @@ static int next_weight(struct flame *f)
 			    " (record it with `hpprof run --off-cpu`)");
 		return TUI_R_VIEW;
 	}
-	if (f->col >= 0 && f->col != p->offcpu_col && f->col != p->wall_col)
+	if (f->col >= 0 && f->col != p->offcpu_col && f->col != p->wall_col && f->col != p->cpu_col)
 		return TUI_R_UNHANDLED;       /* an allocation flame graph: its own weights */
-	f->col = f->col < 0 ? p->offcpu_col : f->col == p->offcpu_col ? p->wall_col : -1;
+	/* CPU: samples, or their time in a merge of runs at different rates */
+	f->col = f->col < 0 || f->col == p->cpu_col ? p->offcpu_col
+		: f->col == p->offcpu_col ? p->wall_col : p->cpu_col;
 	if (flame_reload(&f->base))
 		return TUI_R_VIEW;
 	app_message(f->base.app, TUI_DIM, "flame graph by %s", f->col < 0 ? "CPU samples"
-		    : f->col == p->offcpu_col ? "off-CPU time (ns)" : "wall time (ns; off-CPU frames coloured apart)");
+		    : f->col == p->cpu_col ? "CPU time (a sample weighs its run's period)"
+		    : f->col == p->offcpu_col ? "off-CPU time" : "wall time (off-CPU frames coloured apart)");
 	return TUI_R_VIEW;
 }
 
@@ -432,8 +441,9 @@ struct tui_view *view_flame_new_weighted(struct tui_app *a, int col)
 		return NULL;
 	f->base.ops = &flame_ops;
 	f->base.app = a;
-	f->col = col;
-	if (col < 0)
+	/* a merge of runs at different rates: by CPU time, not sample counts */
+	f->col = col < 0 && !app_baseline(a) ? app_profile(a)->cpu_col : col;
+	if (f->col < 0 || f->col == app_profile(a)->cpu_col)
 		snprintf(f->base.title, sizeof(f->base.title),
 			 "Flame graph (icicle): callers above callees");
 	else

@@ -247,6 +247,7 @@ static void draw_row(struct source *s, struct tui_screen *sc, const struct hp_pr
 	const struct hp_line_cost *c = s->costs && line < s->costs->nlines ? &s->costs->lines[line]
 									  : NULL;
 	int grole = selected ? TUI_SELECTED : role;
+	char cell[32];
 	if (selected)
 		screen_fill(sc, y, r.x, r.w, TUI_SELECTED, ' ');
 	if (c && c->self)
@@ -265,8 +266,9 @@ static void draw_row(struct source *s, struct tui_screen *sc, const struct hp_pr
 	}
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (c && c->c && c->c[g->counter[k]])
-			screen_printf(sc, y, x, COUNTER_W - 1, grole, "%*" PRId64, COUNTER_W - 1,
-				      c->c[g->counter[k]]);
+			screen_printf(sc, y, x, COUNTER_W - 1, grole, "%*s", COUNTER_W - 1,
+				      profile_event_cell(&p->events[g->counter[k]], c->c[g->counter[k]],
+							 cell, sizeof(cell)));
 	screen_printf(sc, y, x, g->numw, selected ? TUI_SELECTED : TUI_DIM, "%*u", g->numw, line);
 	x += g->numw + 1;
 	screen_putc(sc, y, x, role == TUI_HOT ? TUI_HOT : grole, role == TUI_HOT ? '>' : ' ');
@@ -289,7 +291,7 @@ static void draw_header(struct source *s, struct tui_screen *sc, const struct hp
 	}
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		screen_put_right(sc, r.y, x + COUNTER_W - 1, COUNTER_W - 1, TUI_HEADER,
-				 p->events[g->counter[k]].name);
+				 profile_event_header(&p->events[g->counter[k]], 1));
 	screen_put_right(sc, r.y, x + g->numw, g->numw, TUI_HEADER, "Line");
 	x += g->numw + 3;
 	screen_printf(sc, r.y, x, r.x + r.w - x, TUI_HEADER, "%s",

@@ -67,6 +67,10 @@ static void add_run(struct summary *s, const struct hp_profile *p, const char *t
 	report_frequency_text(p, freq, sizeof(freq));
 	text_add(t, TUI_HEADER, "%s", title);
 	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
+	const char *label, *value;
+	for (unsigned i = 0; report_merged_fact(p, i, &label, &value); i++)
+		if (value)
+			text_add(t, TUI_NORMAL, "  %-16s %s", label, value);
 	text_add(t, TUI_NORMAL, "  database         %s", db);
 	text_add(t, TUI_NORMAL, "  duration         %.3f s        exit status %s%s",
 		 (double)p->duration_ns / 1e9, exit_s,
@@ -217,13 +221,15 @@ static void add_hottest(struct summary *s, const struct hp_profile *p)
 		text_add(t, TUI_DIM, "  no samples in this selection (the program may have run too briefly)");
 	} else {
 		if (f && p->nfunctions)
-			text_add(t, colors_heat(profile_pct(p, p->functions[f[0]].self)),
+			text_add(t, colors_heat(profile_share(p, p->functions[f[0]].self,
+							      p->functions[f[0]].cself)),
 				 "  function  %6.2f%%  %s  (2: functions, Enter: source)",
-				 profile_pct(p, p->functions[f[0]].self), p->functions[f[0]].name);
+				 profile_share(p, p->functions[f[0]].self, p->functions[f[0]].cself),
+				 p->functions[f[0]].name);
 		if (l && p->nlines) {
 			const struct hp_pline *x = &p->lines[l[0]];
 			const char *b = stacks_basename(x->file);
-			double self = profile_pct(p, x->self);
+			double self = profile_share(p, x->self, x->c);
 			text_add(t, colors_heat(self), "  line      %6.2f%%  %s:%u in %s", self,
 				 b ? b : "??", x->line, p->functions[x->func].name);
 		}

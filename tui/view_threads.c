@@ -27,6 +27,19 @@ static int process_rows(const struct hp_profile *p)
 								   : MAX_PROCESS_ROWS) : 0;
 }
 
+/* A process's share: of the samples, or, in a merge of runs at different
+ * rates, of the CPU time (its threads' samples x their run's period). */
+static double process_share(const struct hp_profile *p, const struct hp_pprocess *pr)
+{
+	int64_t ns = 0, all = p->cpu_col >= 0 ? p->events[p->cpu_col].total : 0;
+	if (all <= 0)
+		return profile_pct(p, pr->samples);
+	for (uint32_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].pid == pr->pid)
+			ns += profile_thread_cpu_ns(p, &p->threads[i], p->threads[i].samples);
+	return 100.0 * (double)ns / (double)all;
+}
+
 static void draw_processes(const struct hp_profile *p, struct tui_screen *s, struct tui_rect r)
 {
 	screen_fill(s, r.y, r.x, r.w, TUI_HEADER, ' ');
@@ -35,7 +48,7 @@ static void draw_processes(const struct hp_profile *p, struct tui_screen *s, str
 	for (uint32_t i = 0; i < p->nprocesses && i < MAX_PROCESS_ROWS; i++) {
 		const struct hp_pprocess *pr = &p->processes[i];
 		char ex[16] = "?", rss[24] = "?";
-		double share = profile_pct(p, pr->samples);
+		double share = process_share(p, pr);
 		if (pr->exit_code >= 0)
 			snprintf(ex, sizeof(ex), "%d", pr->exit_code);
 		if (pr->peak_rss >= 0)

@@ -72,7 +72,7 @@ note "memory tree -n 1: $shown of $nproc processes (largest peak: $big)"
 	fail "run -F 1000"
 "$HPPROF" merge -o m.db f500.db f1000.db 2>/dev/null || fail "merge"
 "$HPPROF" report m.db >m.txt || fail "report of the merged file"
-assert_contains "merged frequency" m.txt "frequency: mixed (merged runs sampled at different rates)"
+assert_contains "merged frequency" m.txt "frequency: mixed (merged runs: a sample weighs its run's period)"
 grep -q "frequency: 0 Hz" m.txt && fail "the merged report still says 0 Hz"
 
 tid=$(q f1000.db "SELECT tid FROM thread_profile ORDER BY samples DESC LIMIT 1")

@@ -79,3 +79,6 @@ target_link_libraries(tui_gen_big PRIVATE hp_analyzer hp_common)
 
 # Counters counted for the whole run only (no value per row): no column of 0s.
 hp_script_test(tui_golden_whole_run_counters golden golden/tui/whole_run_counters.sh)
+
+# Times (task-clock, off-CPU, wall) in ms in every TUI view that shows them.
+hp_script_test(tui_golden_offcpu_times golden golden/tui/offcpu_times.sh)
