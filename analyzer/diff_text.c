@@ -23,6 +23,7 @@
 
 #include "analyzer/cachegrind.h"
 #include "analyzer/diff_internal.h"
+#include "analyzer/profile.h"
 #include "common/textsafe.h"
 
 #define MAX_SHOWN 8
@@ -237,20 +238,34 @@ static void summary_wall_sim(FILE *out, const struct hp_diff *d)
 	fputs("  (the program under the simulator: no verdict)\n", out);
 }
 
+enum { AS_COUNT, AS_BYTES, AS_NS };   /* summary_line's values */
+
+static struct hp_diff_stat ns_to_s(struct hp_diff_stat v)
+{
+	v.mean /= 1e9;
+	v.sd /= 1e9;
+	return v;
+}
+
 static void summary_line(FILE *out, const struct hp_diff *d, const char *what,
-			 struct hp_diff_stat b, struct hp_diff_stat a, int as_bytes, const char *unit,
+			 struct hp_diff_stat b, struct hp_diff_stat a, int as, const char *unit,
 			 const char *extra)
 {
-	char bs[80], as[80], ch[32];
-	if (as_bytes) {
+	char bs[80], as_[80], ch[32];
+	if (as == AS_BYTES) {
 		bytes(bs, sizeof(bs), b.mean);
-		bytes(as, sizeof(as), a.mean);
+		bytes(as_, sizeof(as_), a.mean);
+	} else if (as == AS_NS) {      /* task-clock, off-cpu, wall: seconds */
+		char u[32];
+		snprintf(u, sizeof(u), "s%s", unit);
+		seconds_text(bs, sizeof(bs), d, ns_to_s(b), u);
+		seconds_text(as_, sizeof(as_), d, ns_to_s(a), u);
 	} else {
 		summary_stat(bs, sizeof(bs), d, b, unit);
-		summary_stat(as, sizeof(as), d, a, unit);
+		summary_stat(as_, sizeof(as_), d, a, unit);
 	}
 	change(ch, sizeof(ch), b.mean, a.mean);
-	summary_start(out, what, bs, as, ch);
+	summary_start(out, what, bs, as_, ch);
 	fprintf(out, "%s%s\n", extra && *extra ? "  " : "", extra ? extra : "");
 }
 
@@ -281,12 +296,12 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 	if (reps(d))
 		fprintf(out, "  %-22s %16u %16u\n", "runs", d->before.runs, d->after.runs);
 	if (!d->simulated)            /* a simulated run has no samples: no 0 */
-		summary_line(out, d, "samples", d->before.samples, d->after.samples, 0, "", NULL);
+		summary_line(out, d, "samples", d->before.samples, d->after.samples, AS_COUNT, "", NULL);
 	if (d->before.peak_rss.mean >= 0 || d->after.peak_rss.mean >= 0)
-		summary_line(out, d, "peak RSS", d->before.peak_rss, d->after.peak_rss, 1, "", NULL);
+		summary_line(out, d, "peak RSS", d->before.peak_rss, d->after.peak_rss, AS_BYTES, "", NULL);
 	if (d->before.allocs.mean >= 0 && d->after.allocs.mean >= 0) {
-		summary_line(out, d, "allocations", d->before.allocs, d->after.allocs, 0, "", NULL);
-		summary_line(out, d, "allocated", d->before.alloc_bytes, d->after.alloc_bytes, 1, "",
+		summary_line(out, d, "allocations", d->before.allocs, d->after.allocs, AS_COUNT, "", NULL);
+		summary_line(out, d, "allocated", d->before.alloc_bytes, d->after.alloc_bytes, AS_BYTES, "",
 			     NULL);
 	}
 	for (uint32_t c = 0; c < d->ncounters; c++) {
@@ -302,7 +317,8 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 		if (verdict)
 			strncat(ratio, diff_verdict_name(d->verdict), sizeof(ratio) - strlen(ratio) - 1);
 		char name[256];
-		summary_line(out, d, textsafe(k->name, name, sizeof(name)), k->before, k->after, 0,
+		summary_line(out, d, textsafe(k->name, name, sizeof(name)), k->before, k->after,
+			     profile_name_is_time(k->name) ? AS_NS : AS_COUNT,
 			     norm_suffix(d), ratio);
 	}
 	putc('\n', out);

@@ -260,6 +260,8 @@ int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthrea
 const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
 /* 1 when ev counts nanoseconds: the software clocks, off-CPU and wall time. */
 int profile_event_is_time(const struct hp_pevent *ev);
+/* Is a counter of this name a time in nanoseconds (task-clock, off-cpu, ...)? */
+int profile_name_is_time(const char *name);
 /* A duration in a narrow column, in the report's unit for times (its wall
  * and off-CPU tables): ms with one decimal, "643.6" (the header says ms). */
 const char *profile_ms_text(int64_t ns, char *buf, size_t len);

@@ -166,14 +166,19 @@ int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthrea
 	return (int64_t)n * ns;
 }
 
-int profile_event_is_time(const struct hp_pevent *ev)
+int profile_name_is_time(const char *name)
 {
 	static const char *const clocks[] = { "task-clock", "cpu-clock", "off-cpu", "wall",
 					      "cpu-time" };
-	for (size_t i = 0; ev && i < sizeof(clocks) / sizeof(clocks[0]); i++)
-		if (!strcmp(ev->name, clocks[i]))
+	for (size_t i = 0; name && i < sizeof(clocks) / sizeof(clocks[0]); i++)
+		if (!strcmp(name, clocks[i]))
 			return 1;
 	return 0;
+}
+
+int profile_event_is_time(const struct hp_pevent *ev)
+{
+	return ev && profile_name_is_time(ev->name);
 }
 
 const char *profile_count_unit(const struct hp_pevent *ev, int64_t v, char *buf, size_t len)
