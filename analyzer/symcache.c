@@ -135,11 +135,11 @@ static const char *check_entry(const void *buf, size_t size, struct cache_view *
 	       (uint64_t)h->nunits * sizeof(struct cache_unit) +
 	       (uint64_t)h->nsyms * sizeof(struct cache_sym) +
 	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes + h->symbytes;
-	if (need > size)
+	if (CACHE_ALIGN(need) > size)
 		return "truncated";
 	if (checksum64((const char *)buf + sizeof(*h), need - sizeof(*h)) != h->sum)
 		return "checksum mismatch";
-	*base = need;
+	*base = CACHE_ALIGN(need);
 	v->h = h;
 	v->nsegs = h->nsegs;
 	v->nframes = h->nframes;
@@ -271,7 +271,7 @@ static const struct cache_seg *entry_find(const struct symcache_entry *e, uint64
 	}
 	const struct cache_extra *x = symcache_extra_find(e, vaddr);
 	*view = x ? x->view : NULL;
-	return x ? &x->seg : NULL;
+	return x ? x->seg : NULL;
 }
 
 const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
@@ -551,10 +551,13 @@ static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m
 		p = put(p, w->frames, nfr);
 		p = put(p, w->strings, w->strbytes);
 		put(p, x->symstrings, x->symbytes);
+		static const char zeroes[8];
 		h->sum = checksum64(buf, body);
 		err = write_all(fd, h, sizeof(*h));
 		if (!err)
 			err = write_all(fd, buf, body);
+		if (!err)               /* padded: the delta records that follow are aligned */
+			err = write_all(fd, zeroes, CACHE_ALIGN(body) - body);
 		free(buf);
 	}
 	if (close(fd) != 0 && !err)
@@ -574,8 +577,8 @@ static int add_extra(struct writer *w, const struct symcache_entry *e)
 	int err = 0;
 	for (size_t i = 0; i < e->nextra && !err; i++) {
 		const struct cache_extra *x = &e->extra[i];
-		if (out_free(w, taken, x->seg.lo, x->seg.hi))
-			err = add_out(w, x->seg.lo, x->seg.hi, x->seg.first, x->seg.n, x->view);
+		if (out_free(w, taken, x->seg->lo, x->seg->hi))
+			err = add_out(w, x->seg->lo, x->seg->hi, x->seg->first, x->seg->n, x->view);
 	}
 	for (size_t d = 0; d < e->ndeltas && !err && w->nsegs > taken; d++)
 		err = remap_view(w, &e->deltas[d]);

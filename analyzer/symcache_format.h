@@ -15,10 +15,11 @@ struct hp_symbolizer;
 struct sym_module;
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   9u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
+#define CACHE_FORMAT   10u             /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
 					 * 7: the module's unit ranges and symbol table;
 					 * 8: delta records after the entry;
-					 * 9: no line past a line sequence's end, symunits.c) */
+					 * 9: no line past a line sequence's end, symunits.c;
+					 * 10: the base and each record padded to 8 bytes) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
@@ -29,8 +30,10 @@ struct sym_module;
 
 /* The file: header, segments, unit ranges, symbols, frames, strings, the
  * symbols' names (apart: a save copies them without hashing) - the
- * "base", whose size the header gives - then any number of delta records
- * (struct cache_delta), all in the host's byte order
+ * "base", whose size the header gives, padded with zeroes to a multiple
+ * of 8 bytes - then any number of delta records (struct cache_delta, each
+ * padded the same way, so that a reader views them where they are
+ * mapped), all in the host's byte order
  * (an entry from another architecture fails the magic-and-format check
  * only by luck: the key's build id and file size keep it apart anyway). */
 struct cache_header {
@@ -69,8 +72,9 @@ struct cache_frame {
 /* A delta record, appended to an entry by a run that resolved a few new
  * segments (symcache_delta.c): the header, then nsegs segments, nframes
  * frames and strbytes of strings, as in the base, numbered from 0 within
- * the record. Records are not aligned (a reader copies each one). */
+ * the record, then zeroes up to a multiple of 8 bytes (in its checksum). */
 #define DELTA_MAGIC    "HPSYMD\r\n"
+#define CACHE_ALIGN(n) (((n) + 7) & ~(uint64_t)7)
 struct cache_delta {
 	char magic[8];
 	uint64_t sum;               /* checksum64 of what follows this field */
@@ -84,8 +88,8 @@ _Static_assert(sizeof(struct cache_unit) % 8 == 0, "symbols follow units");
 _Static_assert(sizeof(struct cache_sym) % 8 == 0, "frames follow symbols");
 _Static_assert(sizeof(struct cache_delta) % 8 == 0, "a delta's segments follow its header");
 
-/* A parsed, validated base or delta (pointers into the file's buffer or
- * a delta's copy); h is the base's header (NULL for a delta). */
+/* A parsed, validated base or delta (pointers into the file's mapping);
+ * h is the base's header (NULL for a delta). */
 struct cache_view {
 	const struct cache_header *h;
 	uint32_t nsegs, nframes, strbytes;
@@ -97,23 +101,22 @@ struct cache_view {
 	const char *symstrings;
 };
 
-/* A segment of a delta record kept when an entry is read: it overlaps
- * no segment of the base nor any other kept one. */
+/* A segment of a delta record kept when an entry is read (in the
+ * record's view): it overlaps no segment of the base nor any other kept one. */
 struct cache_extra {
-	struct cache_seg seg;
+	const struct cache_seg *seg;
 	const struct cache_view *view;
 };
 
 /* An entry read from disk: its mapped bytes and their view, and its delta
- * records (copied, validated) with the segments kept of them. */
+ * records (validated, viewed in the mapping) with the segments kept of them. */
 struct symcache_entry {
 	void *buf;
 	size_t size;                /* bytes mapped: the base and the deltas */
-	size_t base;                /* bytes of the base (its header says) */
+	size_t base;                /* bytes of the base (its header says, padded) */
 	struct cache_view v;
 	struct stat sb;             /* the file's, when it was mapped */
-	struct cache_view *deltas;  /* each over a malloc'd copy (delta_bufs) */
-	void **delta_bufs;
+	struct cache_view *deltas;  /* each over its record in buf */
 	size_t ndeltas;
 	struct cache_extra *extra;  /* sorted by address, disjoint */
 	size_t nextra;
@@ -152,7 +155,7 @@ const char *symcache_check_body(const struct cache_view *v);
 /* --- symcache_delta.c --- */
 
 /* Read the delta records after e's base (e->base .. e->size): each one
- * checked and copied, stopping at the first damaged one (e->damaged);
+ * checked and viewed where it is mapped, stopping at the first damaged one (e->damaged);
  * records of another base are skipped. Then e->extra. Never fails: on
  * ENOMEM the deltas are left out (and e->damaged set). */
 void symcache_read_deltas(struct symcache_entry *e);
