@@ -18,7 +18,8 @@
  * is ignored), and its segments, frames and strings are in bounds; its
  * segments are kept only where they overlap no segment of the base or of
  * an earlier kept record (two runs may append answers for the same gap:
- * both are right, one is kept). A damaged record ends the reading (what
+ * both are right, one is kept; the base's overlap is checked as a segment
+ * is looked up). A damaged record ends the reading (what
  * follows cannot be trusted to start where it seems to) and makes the
  * run rewrite the entry whole. Appends use O_APPEND and one write() per
  * record, so concurrent runs' records do not interleave; a reader that
@@ -77,22 +78,10 @@ static int add_delta(struct symcache_entry *e, const char *p, const struct cache
 	return 0;
 }
 
-/* 1 when [lo, hi) overlaps a segment of the base view v. */
-static int base_overlaps(const struct cache_view *v, uint64_t lo, uint64_t hi)
-{
-	size_t a = 0, b = v->nsegs;
-	while (a < b) {                 /* a = first segment starting at or above hi */
-		size_t mid = a + (b - a) / 2;
-		if (v->segs[mid].lo < hi)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	return a && v->segs[a - 1].hi > lo;
-}
-
-/* e->extra: the records' segments in address order, each where neither
- * the base nor a kept one is. Each record's segments are sorted (checked):
+/* e->extra: the records' segments in address order, each where no kept
+ * one is (one that overlaps the base is passed over when it is looked up:
+ * symcache.c, entry_find; checking them all here would read the base's
+ * whole segment table). Each record's segments are sorted (checked):
  * merged (at most DELTA_MAX heads), no sort and no copy of the segments;
  * on equal starts the earlier record's is kept. */
 static void build_extra(struct symcache_entry *e)
@@ -114,8 +103,7 @@ static void build_extra(struct symcache_entry *e)
 		if (best == SIZE_MAX)
 			break;
 		const struct cache_seg *g = &e->deltas[best].segs[at[best]++];
-		if (base_overlaps(&e->v, g->lo, g->hi) ||
-		    (e->nextra && e->extra[e->nextra - 1].seg->hi > g->lo))
+		if (e->nextra && e->extra[e->nextra - 1].seg->hi > g->lo)
 			continue;
 		e->extra[e->nextra++] = (struct cache_extra){ g, &e->deltas[best] };
 	}

@@ -19,18 +19,21 @@ struct sym_module;
 					 * 7: the module's unit ranges and symbol table;
 					 * 8: delta records after the entry;
 					 * 9: no line past a line sequence's end, symunits.c;
-					 * 10: the base and each record padded to 8 bytes) */
+					 * 10: the base and each record padded to 8 bytes, the
+					 *     base checked by blocks as it is read) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
 #define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
+#define CACHE_BLOCK    4096u           /* bytes of the base's body under one block sum */
 
 #define HAS_UNITS      1u              /* header flags: the unit table is there ... */
 #define HAS_SYMS       2u              /* ... the symbol table is (nsyms 0: the module has none) */
 
-/* The file: header, segments, unit ranges, symbols, frames, strings, the
- * symbols' names (apart: a save copies them without hashing) - the
- * "base", whose size the header gives, padded with zeroes to a multiple
+/* The file: header, the body's block sums, then the body: segments, unit
+ * ranges, symbols, frames, strings, the symbols' names (apart: a save
+ * copies them without hashing) - the "base", whose size the header gives,
+ * padded with zeroes to a multiple
  * of 8 bytes - then any number of delta records (struct cache_delta, each
  * padded the same way, so that a reader views them where they are
  * mapped), all in the host's byte order
@@ -44,9 +47,11 @@ struct cache_header {
 	uint32_t version;           /* ... HPPROF_VERSION ... */
 	uint32_t stamp;             /* ... and the debug stamp */
 	uint32_t flags;             /* HAS_UNITS, HAS_SYMS */
-	uint64_t sum;               /* checksum64 of everything after the header */
+	uint64_t sum;               /* checksum64 of the header (this field 0) and the block sums */
 	uint32_t nunits, nsyms;
-	uint32_t symbytes, pad;     /* 64 bytes: the segments that follow are 8-aligned */
+	uint32_t symbytes;
+	uint32_t nblocks;           /* 64 bytes; then nblocks uint64_t: checksum64 of each
+				     * CACHE_BLOCK bytes of the body (the last one shorter) */
 };
 
 struct cache_seg {
@@ -109,12 +114,22 @@ struct cache_extra {
 };
 
 /* An entry read from disk: its mapped bytes and their view, and its delta
- * records (validated, viewed in the mapping) with the segments kept of them. */
+ * records (validated, viewed in the mapping) with the segments kept of them.
+ * The base's body is checked a block at a time as it is first read
+ * (symcache_verify): a run reads the few blocks its addresses need, not
+ * the whole entry (ld.so's is ~850 KB); a block that fails marks the
+ * entry broken (unused from then on, and written whole at the save). */
 struct symcache_entry {
 	void *buf;
 	size_t size;                /* bytes mapped: the base and the deltas */
 	size_t base;                /* bytes of the base (its header says, padded) */
 	struct cache_view v;
+	const uint64_t *blocksums;  /* the header's nblocks sums, in buf */
+	const char *body;           /* the first byte under blocksums[0] */
+	size_t bodybytes;
+	unsigned char *verified;    /* per block: its sum was checked */
+	int broken;                 /* a block failed: the base is not used */
+	int index_checked;          /* 1: the index is sound, -1: it is not, 0: not known */
 	struct stat sb;             /* the file's, when it was mapped */
 	struct cache_view *deltas;  /* each over its record in buf */
 	size_t ndeltas;
@@ -151,6 +166,20 @@ uint64_t symcache_cpu_ns(void);
 /* NULL when the segments, frames and strings of v (counts set) are
  * sound, else what is wrong. */
 const char *symcache_check_body(const struct cache_view *v);
+/* 0 when the len bytes at p, in e's base body, are as written (their
+ * blocks' sums checked, each block once), else -1 and e is broken. */
+int symcache_verify(struct symcache_entry *e, const void *p, size_t len);
+/* 0 when e's unit table and symbols are sound (checked once), else -1. */
+int symcache_index_sound(struct symcache_entry *e);
+/* 0 when all of e's base is sound (every block, then the structure),
+ * before a save merges it; else -1 and e is broken. */
+int symcache_verify_all(struct symcache_entry *e);
+/* m's entry on disk when it is sound and current, else NULL. */
+struct symcache_entry *symcache_read_entry(const struct hp_symbolizer *s,
+					   const struct sym_module *m, const char *stamp);
+void symcache_free_entry(struct symcache_entry *e);
+/* 1 when the file at path is still the one e was read from. */
+int symcache_entry_unchanged(const struct symcache_entry *e, const char *path);
 
 /* --- symcache_delta.c --- */
 
