@@ -349,6 +349,14 @@ void symcache_free_entry(struct symcache_entry *e)
 
 void symcache_release(struct sym_module *m)
 {
+	const struct symcache_entry *e = m->cache;
+	if (e && hp_debug_levels[HP_DBG_SYMS] >= 1) {
+		size_t n = 0;
+		for (uint32_t b = 0; b < e->v.h->nblocks; b++)
+			n += e->verified[b] != 0;
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %zu of %u blocks read%s", m->path, n,
+			 e->v.h->nblocks, e->broken ? " (a damaged one: not used further)" : "");
+	}
 	symcache_free_entry(m->cache);
 	m->cache = NULL;
 }
@@ -369,8 +377,13 @@ void symcache_load(struct hp_symbolizer *s, uint32_t mi)
 		m->cache_dirty = 1;     /* written whole at the end of this run */
 }
 
-/* Index of the first segment of e's base starting above vaddr, each
- * segment read checked; SIZE_MAX when one fails (e is then broken). */
+/* Index of the first segment of e's base starting above vaddr; SIZE_MAX
+ * when e is broken. The probes are not checked (the table is ~400 KB for
+ * ld.so: a search would check ~7 of its blocks): what the caller then
+ * uses is. A damaged probe can only misdirect the search - a miss,
+ * resolved from the debug information, or a segment whose own check
+ * fails - and a segment that holds vaddr in a sound block is the answer,
+ * since the written segments are disjoint. */
 static size_t base_above(struct symcache_entry *e, uint64_t vaddr)
 {
 	const struct cache_view *v = &e->v;
@@ -379,8 +392,6 @@ static size_t base_above(struct symcache_entry *e, uint64_t vaddr)
 		return SIZE_MAX;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (symcache_verify(e, &v->segs[mid], sizeof(v->segs[mid])))
-			return SIZE_MAX;
 		if (v->segs[mid].lo <= vaddr)
 			lo = mid + 1;
 		else
@@ -389,11 +400,19 @@ static size_t base_above(struct symcache_entry *e, uint64_t vaddr)
 	return lo;
 }
 
+/* Base segment i of e when its block is sound, else NULL. */
+static const struct cache_seg *base_seg(struct symcache_entry *e, size_t i)
+{
+	const struct cache_seg *g = &e->v.segs[i];
+	return symcache_verify(e, g, sizeof(*g)) ? NULL : g;
+}
+
 /* 1 when [lo, hi) overlaps a segment of e's base (or the base failed). */
 static int base_overlaps(struct symcache_entry *e, uint64_t lo, uint64_t hi)
 {
 	size_t a = base_above(e, hi - 1);  /* the first segment starting at or above hi */
-	return a == SIZE_MAX || (a && e->v.segs[a - 1].hi > lo);
+	const struct cache_seg *g = a && a != SIZE_MAX ? base_seg(e, a - 1) : NULL;
+	return a == SIZE_MAX || (a && (!g || g->hi > lo));
 }
 
 /* The segment of m's entry (its base, else a delta's) holding vaddr. A
@@ -406,9 +425,12 @@ static const struct cache_seg *entry_find(struct symcache_entry *e, uint64_t vad
 	*view = NULL;
 	if (i == SIZE_MAX)
 		return NULL;
-	if (i && vaddr < e->v.segs[i - 1].hi) {
+	const struct cache_seg *g = i ? base_seg(e, i - 1) : NULL;
+	if (e->broken)
+		return NULL;
+	if (g && g->lo <= vaddr && vaddr < g->hi) {
 		*view = &e->v;
-		return &e->v.segs[i - 1];
+		return g;
 	}
 	const struct cache_extra *x = symcache_extra_find(e, vaddr);
 	if (!x || base_overlaps(e, x->seg->lo, x->seg->hi))
@@ -450,8 +472,8 @@ uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
 		return UINT64_MAX;
 	const struct cache_view *v = &m->cache->v;
 	size_t i = base_above(m->cache, vaddr);
-	uint64_t base = i < v->nsegs && !symcache_verify(m->cache, &v->segs[i], sizeof(v->segs[i]))
-				? v->segs[i].lo : UINT64_MAX;
+	const struct cache_seg *g = i < v->nsegs ? base_seg(m->cache, i) : NULL;
+	uint64_t base = g ? g->lo : UINT64_MAX;
 	uint64_t extra = symcache_extra_next(m->cache, vaddr);
 	return extra < base ? extra : base;
 }
