@@ -299,6 +299,8 @@ int symcache_append(struct hp_symbolizer *s, struct sym_module *m, const char *p
 		return 1;
 	hmap_init(&o.offsets);
 	int ret = collect_new(s, m, &o);
+	if (!ret && e->broken)
+		ret = 1;                /* a damaged block met while collecting: written whole */
 	if (!ret && o.nsegs) {
 		buf = make_record(&o, v->h->sum, &len);
 		ret = !buf ? -ENOMEM : !fits(e, e->size, len) ? 1 : append_record(e, path, buf, len);
