@@ -107,7 +107,8 @@ struct cache_view {
 };
 
 /* A segment of a delta record kept when an entry is read (in the
- * record's view): it overlaps no segment of the base nor any other kept one. */
+ * record's view): it overlaps no other kept one; one that overlaps a
+ * segment of the base is passed over when it is looked up (symcache.c). */
 struct cache_extra {
 	const struct cache_seg *seg;
 	const struct cache_view *view;
