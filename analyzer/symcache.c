@@ -12,9 +12,10 @@
  *
  * An entry is used only when it is intact and current: the magic, format
  * version and hpprof version match, its size is what its header says, a
- * checksum over the rest matches (checksum.c), every index and string
- * offset is in
- * bounds, the segments are sorted and disjoint, and the "debug stamp" -
+ * checksum over the header and the body's block sums matches
+ * (checksum.c), each 4 KiB block of the body matches its sum when it is
+ * first read (a run reads a few of ld.so's ~210 blocks, not all: format
+ * 10), every index and string offset read is in bounds, and the "debug stamp" -
  * which separate debug files exist for the module (by build id and
  * .gnu_debuglink) with their sizes and modification times - is the same
  * as now (installing libc6-dbg changes the answers, so it changes the
@@ -25,7 +26,8 @@
  * and symbol table (symcache_index.c) - so that a miss reads one unit of
  * the DWARF, not all of them. The layout: symcache_format.h.
  *
- * Writers never disturb readers: a new entry is written to a temporary
+ * Writing (symcache_write.c): writers never disturb readers: a new entry
+ * is written to a temporary
  * file in the same directory and renamed over the old one. Two runs that
  * save the same module at once each merge what is on disk first; the
  * later rename wins, and at worst the other's additions are resolved
@@ -64,10 +66,10 @@ uint64_t symcache_cpu_ns(void)
 
 /* The file at path mapped read-only (a writer renames a new file over it,
  * never rewrites it in place); NULL when it cannot be. Mapping costs no
- * copy and no zeroed pages, which is most of reading an entry here; it is
- * populated at once because the checksum reads every page: one call
- * instead of a page fault per 64 KiB (reading a completed ld.so entry,
- * ~840 KB, symcomplete.c: 1.8-2.4 ms -> 0.5-0.8 ms at load 9). */
+ * copy and no zeroed pages, which is most of reading an entry here. Not
+ * populated: a run reads (and checks) only the blocks its addresses need
+ * (format 10; before, the checksum read every page and populating saved a
+ * fault per 64 KiB). */
 static void *map_file(const char *path, size_t *size, struct stat *sb)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -76,7 +78,7 @@ static void *map_file(const char *path, size_t *size, struct stat *sb)
 		return NULL;
 	if (fstat(fd, sb) == 0 && sb->st_size >= (off_t)sizeof(struct cache_header) &&
 	    sb->st_size <= (off_t)CACHE_MAX) {
-		p = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		p = mmap(NULL, (size_t)sb->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED)
 			p = NULL;
 		*size = (size_t)sb->st_size;
@@ -88,7 +90,7 @@ static void *map_file(const char *path, size_t *size, struct stat *sb)
 
 /* 1 when the file at path is still the one e was read from (no run has
  * saved the entry since: renaming a new file over it changes the inode). */
-static int entry_unchanged(const struct symcache_entry *e, const char *path)
+int symcache_entry_unchanged(const struct symcache_entry *e, const char *path)
 {
 	struct stat sb;
 	return e && stat(path, &sb) == 0 && sb.st_ino == e->sb.st_ino &&
@@ -100,6 +102,44 @@ static int entry_unchanged(const struct symcache_entry *e, const char *path)
 static const char *view_string(const struct cache_view *v, uint32_t off)
 {
 	return off == NO_STRING ? NULL : v->strings + off;
+}
+
+int symcache_verify(struct symcache_entry *e, const void *p, size_t len)
+{
+	size_t off = (size_t)((const char *)p - e->body);
+	if (e->broken)
+		return -1;
+	if (!len)
+		return 0;
+	for (size_t b = off / CACHE_BLOCK; b <= (off + len - 1) / CACHE_BLOCK; b++) {
+		if (e->verified[b])
+			continue;
+		size_t at = b * CACHE_BLOCK;
+		size_t n = e->bodybytes - at < CACHE_BLOCK ? e->bodybytes - at : CACHE_BLOCK;
+		if (checksum64(e->body + at, n) != e->blocksums[b]) {
+			e->broken = 1;
+			e->damaged = 1;
+			hp_debug(HP_DBG_SYMS, 1, "symbol cache: a damaged block (%zu) in an entry: "
+				 "not used from here, rewritten", b);
+			return -1;
+		}
+		e->verified[b] = 1;
+	}
+	return 0;
+}
+
+/* String off of e's base (NO_STRING: NULL), checked; *bad set when it is
+ * out of bounds or its block fails. The strings end in a checked '\0'. */
+static const char *base_string(struct symcache_entry *e, uint32_t off, int *bad)
+{
+	if (off == NO_STRING)
+		return NULL;
+	const char *str = e->v.strings + off;
+	if (off >= e->v.strbytes || symcache_verify(e, str, strlen(str) + 1)) {
+		*bad = 1;
+		return NULL;
+	}
+	return str;
 }
 
 const char *symcache_check_body(const struct cache_view *v)
@@ -122,52 +162,128 @@ const char *symcache_check_body(const struct cache_view *v)
 	return NULL;
 }
 
-/* NULL when the entry's base is sound, else what is wrong with it; *base
- * its size (what follows it are delta records). */
-static const char *check_entry(const void *buf, size_t size, struct cache_view *v, size_t *base)
+/* checksum64 of e's header (its sum as 0) and block sums. */
+static int header_sum(const struct cache_header *h, uint64_t *sum)
 {
-	const struct cache_header *h = buf;
-	uint64_t need;
-	const char *why;
+	size_t n = sizeof(*h) + (size_t)h->nblocks * sizeof(uint64_t);
+	struct cache_header *copy = malloc(n);
+	if (!copy)
+		return -1;
+	memcpy(copy, h, n);
+	copy->sum = 0;
+	*sum = checksum64(copy, n);
+	free(copy);
+	return 0;
+}
+
+/* NULL when e's header and block sums are sound and its last string byte
+ * is '\0', else what is wrong; e's view, body and base set. The body's
+ * blocks are checked as they are read (symcache_verify), the whole of it
+ * only before a save merges it (symcache_verify_all). */
+static const char *check_entry(struct symcache_entry *e)
+{
+	const struct cache_header *h = e->buf;
+	struct cache_view *v = &e->v;
+	uint64_t body, need, sum;
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof(h->magic)) || h->format != CACHE_FORMAT)
 		return "not a cache entry of this format";
-	need = sizeof(*h) + (uint64_t)h->nsegs * sizeof(struct cache_seg) +
+	body = (uint64_t)h->nsegs * sizeof(struct cache_seg) +
 	       (uint64_t)h->nunits * sizeof(struct cache_unit) +
 	       (uint64_t)h->nsyms * sizeof(struct cache_sym) +
 	       (uint64_t)h->nframes * sizeof(struct cache_frame) + h->strbytes + h->symbytes;
-	if (need > size)
+	if (h->nblocks != (body + CACHE_BLOCK - 1) / CACHE_BLOCK)
+		return "bad block count";
+	need = sizeof(*h) + (uint64_t)h->nblocks * sizeof(uint64_t) + body;
+	if (CACHE_ALIGN(need) > e->size)
 		return "truncated";
-	if (checksum64((const char *)buf + sizeof(*h), need - sizeof(*h)) != h->sum)
+	if (header_sum(h, &sum) || sum != h->sum)
 		return "checksum mismatch";
-	*base = need;
+	e->base = CACHE_ALIGN(need);
+	e->blocksums = (const uint64_t *)(h + 1);
+	e->body = (const char *)(e->blocksums + h->nblocks);
+	e->bodybytes = body;
+	if (!(e->verified = calloc(h->nblocks ? h->nblocks : 1, 1)))
+		return "out of memory";
 	v->h = h;
 	v->nsegs = h->nsegs;
 	v->nframes = h->nframes;
 	v->strbytes = h->strbytes;
-	v->segs = (const void *)((const char *)buf + sizeof(*h));
+	v->segs = (const void *)e->body;
 	v->units = (const void *)(v->segs + h->nsegs);
 	v->syms = (const void *)(v->units + h->nunits);
 	v->frames = (const void *)(v->syms + h->nsyms);
 	v->strings = (const char *)(v->frames + h->nframes);
 	v->symstrings = v->strings + h->strbytes;
-	if ((why = symcache_check_body(v)))
-		return why;
+	if (!v->strbytes || symcache_verify(e, v->strings + v->strbytes - 1, 1) ||
+	    v->strings[v->strbytes - 1] != '\0')
+		return "unterminated strings";
 	if (h->key >= h->strbytes || h->version >= h->strbytes || h->stamp >= h->strbytes)
 		return "bad header strings";
-	return symcache_check_index(v);
+	return NULL;
 }
 
-/* Frames of a cached segment appended to s->frames; 0 or -ENOMEM. */
-static int import_frames(struct hp_symbolizer *s, const struct cache_view *v,
-			 const struct cache_seg *g)
+/* 0 when all of e's base is sound (every block, then the structure),
+ * before a save merges it; else -1 and e is broken. */
+int symcache_verify_all(struct symcache_entry *e)
 {
+	if (symcache_verify(e, e->body, e->bodybytes))
+		return -1;
+	const char *why = symcache_check_body(&e->v);
+	if (!why && symcache_index_sound(e))
+		why = "bad index";
+	if (why) {
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: an entry not merged: %s", why);
+		e->broken = e->damaged = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int symcache_index_sound(struct symcache_entry *e)
+{
+	const struct cache_view *v = &e->v;
+	if (!e->index_checked) {
+		const struct cache_header *h = v->h;
+		int bad = symcache_verify(e, v->units, h->nunits * sizeof(*v->units)) ||
+			  symcache_verify(e, v->syms, h->nsyms * sizeof(*v->syms)) ||
+			  symcache_verify(e, v->symstrings, h->symbytes) ||
+			  symcache_check_index(v) != NULL;
+		e->index_checked = bad ? -1 : 1;
+	}
+	return e->index_checked > 0 ? 0 : -1;
+}
+
+/* A frame's strings: from a delta record (checked whole when read) or
+ * from e's base (checked here); NULL with *bad set when one is not sound. */
+static const char *frame_string(struct symcache_entry *e, const struct cache_view *v,
+				uint32_t off, int *bad)
+{
+	if (v == &e->v)
+		return base_string(e, off, bad);
+	return view_string(v, off);
+}
+
+/* Frames of a cached segment appended to s->frames; 0, -ENOMEM, or -EIO
+ * when the base's bytes for them are not sound. */
+static int import_frames(struct hp_symbolizer *s, struct symcache_entry *e,
+			 const struct cache_view *v, const struct cache_seg *g)
+{
+	if (v == &e->v &&
+	    (g->first > v->nframes || g->n > v->nframes - g->first || g->lo >= g->hi || !g->n ||
+	     symcache_verify(e, &v->frames[g->first], g->n * sizeof(*v->frames))))
+		return -EIO;
 	if (hp_grow((void **)&s->frames, &s->capframes, s->nframes + g->n, sizeof(*s->frames)))
 		return -ENOMEM;
 	for (uint32_t k = 0; k < g->n; k++) {
 		const struct cache_frame *cf = &v->frames[g->first + k];
-		const char *file = view_string(v, cf->file), *decl = view_string(v, cf->decl_file);
+		int bad = 0;
+		const char *fn = frame_string(e, v, cf->function, &bad);
+		const char *file = frame_string(e, v, cf->file, &bad);
+		const char *decl = frame_string(e, v, cf->decl_file, &bad);
+		if (bad || !fn)
+			return -EIO;
 		struct sym_frame f = {
-			.function = symbolize_intern(s, view_string(v, cf->function)),
+			.function = symbolize_intern(s, fn),
 			.file = file ? symbolize_intern(s, file) : NULL,
 			.decl_file = decl ? symbolize_intern(s, decl) : NULL,
 			.line = cf->line, .made_up = cf->made_up ? 1 : 0,
@@ -180,8 +296,8 @@ static int import_frames(struct hp_symbolizer *s, const struct cache_view *v,
 }
 
 /* m's entry on disk when it is sound and current, else NULL. */
-static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
-					 const struct sym_module *m, const char *stamp)
+struct symcache_entry *symcache_read_entry(const struct hp_symbolizer *s,
+					   const struct sym_module *m, const char *stamp)
 {
 	char path[PATH_MAX];
 	struct symcache_entry *e = calloc(1, sizeof(*e));
@@ -192,15 +308,20 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 		free(e);
 		return NULL;
 	}
-	struct cache_view *v = &e->v;
 	char key[KEY_MAX];
+	int bad = 0;
 	symcache_key(m, key, sizeof(key));
-	const char *why = check_entry(e->buf, e->size, v, &e->base);
-	if (!why && strcmp(view_string(v, v->h->key), key))
+	const char *why = check_entry(e);
+	const char *k = why ? NULL : base_string(e, e->v.h->key, &bad);
+	const char *ver = why ? NULL : base_string(e, e->v.h->version, &bad);
+	const char *st = why ? NULL : base_string(e, e->v.h->stamp, &bad);
+	if (!why && bad)
+		why = "checksum mismatch";
+	if (!why && strcmp(k, key))
 		why = "another module";
-	if (!why && strcmp(view_string(v, v->h->version), HPPROF_VERSION))
+	if (!why && strcmp(ver, HPPROF_VERSION))
 		why = "written by another hpprof version";
-	if (!why && strcmp(view_string(v, v->h->stamp), stamp))
+	if (!why && strcmp(st, stamp))
 		why = "debug files changed since";
 	if (!why) {
 		symcache_read_deltas(e);
@@ -211,22 +332,32 @@ static struct symcache_entry *read_entry(const struct hp_symbolizer *s,
 	}
 	hp_debug(HP_DBG_SYMS, 1, "symbol cache: ignoring '%s': %s", path, why);
 	munmap(e->buf, e->size);
+	free(e->verified);
 	free(e);
 	return NULL;
 }
 
-static void free_entry(struct symcache_entry *e)
+void symcache_free_entry(struct symcache_entry *e)
 {
 	if (e) {
 		symcache_deltas_free(e);
 		munmap(e->buf, e->size);
+		free(e->verified);
 		free(e);
 	}
 }
 
 void symcache_release(struct sym_module *m)
 {
-	free_entry(m->cache);
+	const struct symcache_entry *e = m->cache;
+	if (e && hp_debug_levels[HP_DBG_SYMS] >= 1) {
+		size_t n = 0;
+		for (uint32_t b = 0; b < e->v.h->nblocks; b++)
+			n += e->verified[b] != 0;
+		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %zu of %u blocks read%s", m->path, n,
+			 e->v.h->nblocks, e->broken ? " (a damaged one: not used further)" : "");
+	}
+	symcache_free_entry(m->cache);
 	m->cache = NULL;
 }
 
@@ -238,7 +369,7 @@ void symcache_load(struct hp_symbolizer *s, uint32_t mi)
 		return;
 	m->cache_tried = 1;
 	symcache_stamp(m, stamp, sizeof(stamp));
-	m->cache = read_entry(s, m, stamp);
+	m->cache = symcache_read_entry(s, m, stamp);
 	if (m->cache)
 		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s': %u ranges, %zu more in %zu delta records",
 			 m->path, m->cache->v.h->nsegs, m->cache->nextra, m->cache->ndeltas);
@@ -246,10 +377,19 @@ void symcache_load(struct hp_symbolizer *s, uint32_t mi)
 		m->cache_dirty = 1;     /* written whole at the end of this run */
 }
 
-/* Index of the first segment of v starting above vaddr. */
-static size_t view_above(const struct cache_view *v, uint64_t vaddr)
+/* Index of the first segment of e's base starting above vaddr; SIZE_MAX
+ * when e is broken. The probes are not checked (the table is ~400 KB for
+ * ld.so: a search would check ~7 of its blocks): what the caller then
+ * uses is. A damaged probe can only misdirect the search - a miss,
+ * resolved from the debug information, or a segment whose own check
+ * fails - and a segment that holds vaddr in a sound block is the answer,
+ * since the written segments are disjoint. */
+static size_t base_above(struct symcache_entry *e, uint64_t vaddr)
 {
+	const struct cache_view *v = &e->v;
 	size_t lo = 0, hi = v->nsegs;
+	if (e->broken)
+		return SIZE_MAX;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (v->segs[mid].lo <= vaddr)
@@ -260,18 +400,43 @@ static size_t view_above(const struct cache_view *v, uint64_t vaddr)
 	return lo;
 }
 
-/* The segment of m's entry (its base, else a delta's) holding vaddr. */
-static const struct cache_seg *entry_find(const struct symcache_entry *e, uint64_t vaddr,
+/* Base segment i of e when its block is sound, else NULL. */
+static const struct cache_seg *base_seg(struct symcache_entry *e, size_t i)
+{
+	const struct cache_seg *g = &e->v.segs[i];
+	return symcache_verify(e, g, sizeof(*g)) ? NULL : g;
+}
+
+/* 1 when [lo, hi) overlaps a segment of e's base (or the base failed). */
+static int base_overlaps(struct symcache_entry *e, uint64_t lo, uint64_t hi)
+{
+	size_t a = base_above(e, hi - 1);  /* the first segment starting at or above hi */
+	const struct cache_seg *g = a && a != SIZE_MAX ? base_seg(e, a - 1) : NULL;
+	return a == SIZE_MAX || (a && (!g || g->hi > lo));
+}
+
+/* The segment of m's entry (its base, else a delta's) holding vaddr. A
+ * delta's segment that overlaps the base's is not used (records are
+ * written beside the base, so only a damaged or odd file has one). */
+static const struct cache_seg *entry_find(struct symcache_entry *e, uint64_t vaddr,
 					  const struct cache_view **view)
 {
-	size_t i = view_above(&e->v, vaddr);
-	if (i && vaddr < e->v.segs[i - 1].hi) {
+	size_t i = base_above(e, vaddr);
+	*view = NULL;
+	if (i == SIZE_MAX)
+		return NULL;
+	const struct cache_seg *g = i ? base_seg(e, i - 1) : NULL;
+	if (e->broken)
+		return NULL;
+	if (g && g->lo <= vaddr && vaddr < g->hi) {
 		*view = &e->v;
-		return &e->v.segs[i - 1];
+		return g;
 	}
 	const struct cache_extra *x = symcache_extra_find(e, vaddr);
-	*view = x ? x->view : NULL;
-	return x ? &x->seg : NULL;
+	if (!x || base_overlaps(e, x->seg->lo, x->seg->hi))
+		return NULL;
+	*view = x->view;
+	return x->seg;
 }
 
 const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64_t vaddr)
@@ -279,10 +444,17 @@ const struct sym_seg *symcache_take(struct hp_symbolizer *s, uint32_t mi, uint64
 	struct sym_module *m = &s->mods[mi];
 	const struct cache_view *v;
 	const struct cache_seg *g = m->cache ? entry_find(m->cache, vaddr, &v) : NULL;
+	if (m->cache && m->cache->broken)
+		m->cache_dirty = 1;     /* written whole at the end of this run */
 	if (!g || !symsegs_free(&m->segs, g->lo, g->hi))
 		return NULL;
 	uint32_t first = (uint32_t)s->nframes;
-	if (import_frames(s, v, g) || symsegs_add(&m->segs, g->lo, g->hi, first, g->n))
+	int err = import_frames(s, m->cache, v, g);
+	if (err == -EIO) {
+		m->cache->broken = m->cache->damaged = 1;
+		m->cache_dirty = 1;
+	}
+	if (err || symsegs_add(&m->segs, g->lo, g->hi, first, g->n))
 		return NULL;
 	s->nframes += g->n;
 	return symsegs_find(&m->segs, vaddr);
@@ -299,447 +471,10 @@ uint64_t symcache_next(const struct sym_module *m, uint64_t vaddr)
 	if (!m->cache)
 		return UINT64_MAX;
 	const struct cache_view *v = &m->cache->v;
-	size_t i = view_above(v, vaddr);
-	uint64_t base = i < v->nsegs ? v->segs[i].lo : UINT64_MAX;
+	size_t i = base_above(m->cache, vaddr);
+	const struct cache_seg *g = i < v->nsegs ? base_seg(m->cache, i) : NULL;
+	uint64_t base = g ? g->lo : UINT64_MAX;
 	uint64_t extra = symcache_extra_next(m->cache, vaddr);
 	return extra < base ? extra : base;
 }
 
-/* --- writing --- */
-
-/* A segment to write: from this run (frames in the symbolizer) or from an
- * entry on disk (frames in its view), in address order. */
-struct out_seg {
-	uint64_t lo, hi;
-	uint32_t first, n;
-	const struct cache_view *view;  /* NULL: the symbolizer's frames */
-};
-
-struct writer {
-	struct out_seg *segs;
-	size_t nsegs, capsegs;
-	struct cache_index index;   /* the module's unit ranges and symbols */
-	struct cache_frame *frames;
-	size_t nframes, capframes;
-	char *strings;
-	size_t strbytes, capstrings;
-	struct hp_hmap offsets;     /* fnv(string) -> offset + 1 */
-	struct hp_hmap interned;    /* the symbolizer's string pointer -> offset + 1 */
-	struct hp_hmap remap;       /* key2(view, offset in it) -> offset + 1 */
-};
-
-/* Offset of str in the string table, added once per content. */
-static int put_string(struct writer *w, const char *str, uint32_t *off)
-{
-	uint64_t key, val;
-	if (!str) {
-		*off = NO_STRING;
-		return 0;
-	}
-	key = hmap_str_key(str);
-	if (hmap_get(&w->offsets, key, &val) && !strcmp(w->strings + val - 1, str)) {
-		*off = (uint32_t)(val - 1);
-		return 0;
-	}
-	size_t len = strlen(str) + 1;
-	if (w->strbytes + len >= CACHE_MAX ||
-	    hp_grow((void **)&w->strings, &w->capstrings, w->strbytes + len, 1))
-		return -ENOMEM;
-	memcpy(w->strings + w->strbytes, str, len);
-	*off = (uint32_t)w->strbytes;
-	w->strbytes += len;
-	if (hmap_get(&w->offsets, key, &val))
-		return 0;               /* a collision: this copy goes unshared */
-	return hmap_put(&w->offsets, key, *off + 1);
-}
-
-/* put_string for a string the symbolizer interned: hashed once per pointer. */
-static int put_interned(struct writer *w, const char *str, uint32_t *off)
-{
-	uint64_t key = (uint64_t)(uintptr_t)str, val;
-	if (!str) {
-		*off = NO_STRING;
-		return 0;
-	}
-	if (hmap_get(&w->interned, key, &val)) {
-		*off = (uint32_t)(val - 1);
-		return 0;
-	}
-	int err = put_string(w, str, off);
-	return err ? err : hmap_put(&w->interned, key, *off + 1);
-}
-
-/* Where string offset off of view v went in w (remap_view has run). */
-static uint32_t remapped(const struct writer *w, const struct cache_view *v, uint32_t off)
-{
-	uint64_t val;
-	if (off == NO_STRING)
-		return NO_STRING;
-	hmap_get(&w->remap, hmap_key2((uint64_t)(uintptr_t)v, off), &val);
-	return (uint32_t)(val - 1);
-}
-
-/* Every string of view v into w, once per content, with the map from its
- * offsets to w's: its frames then cost no hashing. */
-static int remap_view(struct writer *w, const struct cache_view *v)
-{
-	int err = 0;
-	for (uint32_t off = 0; off < v->strbytes && !err;) {
-		uint32_t to;
-		const char *str = v->strings + off;
-		err = put_string(w, str, &to);
-		if (!err)
-			err = hmap_put(&w->remap, hmap_key2((uint64_t)(uintptr_t)v, off), to + 1);
-		off += (uint32_t)strlen(str) + 1;
-	}
-	return err;
-}
-
-static int push_frame(struct writer *w, struct cache_frame f)
-{
-	if (hp_grow((void **)&w->frames, &w->capframes, w->nframes + 1, sizeof(*w->frames)))
-		return -ENOMEM;
-	w->frames[w->nframes++] = f;
-	return 0;
-}
-
-/* The frames of g appended to w->frames, from wherever they live. */
-static int put_frames(struct writer *w, const struct hp_symbolizer *s, struct out_seg *g)
-{
-	uint32_t first = (uint32_t)w->nframes;
-	int err = 0;
-	for (uint32_t k = 0; k < g->n && !err; k++) {
-		struct cache_frame out;
-		if (g->view) {
-			const struct cache_frame *f = &g->view->frames[g->first + k];
-			out = (struct cache_frame){
-				.function = remapped(w, g->view, f->function),
-				.file = remapped(w, g->view, f->file),
-				.decl_file = remapped(w, g->view, f->decl_file),
-				.line = f->line, .made_up = f->made_up ? 1 : 0,
-			};
-		} else {
-			const struct sym_frame *f = &s->frames[g->first + k];
-			out = (struct cache_frame){ .line = f->line, .made_up = f->made_up };
-			err = put_interned(w, f->function, &out.function);
-			if (!err)
-				err = put_interned(w, f->file, &out.file);
-			if (!err)
-				err = put_interned(w, f->decl_file, &out.decl_file);
-		}
-		if (!err)
-			err = push_frame(w, out);
-	}
-	g->first = first;
-	return err;
-}
-
-static int add_out(struct writer *w, uint64_t lo, uint64_t hi, uint32_t first, uint32_t n,
-		   const struct cache_view *view)
-{
-	if (hp_grow((void **)&w->segs, &w->capsegs, w->nsegs + 1, sizeof(*w->segs)))
-		return -ENOMEM;
-	w->segs[w->nsegs++] = (struct out_seg){ lo, hi, first, n, view };
-	return 0;
-}
-
-/* 1 when [lo, hi) overlaps none of w->segs[0 .. upto) (sorted, disjoint). */
-static int out_free(const struct writer *w, size_t upto, uint64_t lo, uint64_t hi)
-{
-	size_t a = 0, b = upto;
-	while (a < b) {                 /* a = first segment starting at or above hi */
-		size_t mid = a + (b - a) / 2;
-		if (w->segs[mid].lo < hi)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	return !a || w->segs[a - 1].hi <= lo;
-}
-
-/* The segments of view v that overlap none already taken. Those taken
- * (w->segs[0 .. n)) are sorted; the new ones are sorted among themselves,
- * so the whole is sorted again after. */
-static int add_view(struct writer *w, const struct cache_view *v)
-{
-	size_t taken = w->nsegs;
-	int err = 0;
-	for (uint32_t i = 0; v && i < v->nsegs && !err; i++) {
-		const struct cache_seg *g = &v->segs[i];
-		if (out_free(w, taken, g->lo, g->hi))
-			err = add_out(w, g->lo, g->hi, g->first, g->n, v);
-	}
-	if (!err && w->nsegs > taken)
-		err = remap_view(w, v);
-	return err;
-}
-
-/* w->segs[0 .. mid) and [mid .. nsegs) are each sorted: merge them. */
-static int merge_out(struct writer *w, size_t mid)
-{
-	size_t n = w->nsegs, i = 0, j = mid, k = 0;
-	if (mid == n || !mid)
-		return 0;
-	struct out_seg *v = malloc(n * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	while (i < mid || j < n)
-		v[k++] = j == n || (i < mid && w->segs[i].lo < w->segs[j].lo) ? w->segs[i++]
-									  : w->segs[j++];
-	free(w->segs);
-	w->segs = v;
-	w->capsegs = n;
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t size)
-{
-	const char *p = buf;
-	while (size) {
-		ssize_t r = write(fd, p, size);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		p += r;
-		size -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Bytes of an entry after its header: segments, unit ranges, symbols,
- * frames, strings, the symbols' names. */
-static size_t body_bytes(const struct writer *w, size_t nsegs)
-{
-	const struct cache_index *x = &w->index;
-	return nsegs * sizeof(struct cache_seg) + x->nunits * sizeof(*x->units) +
-	       x->nsyms * sizeof(*x->syms) + w->nframes * sizeof(*w->frames) + w->strbytes +
-	       x->symbytes;
-}
-
-/* n bytes of src at p (none: src may be NULL), and the byte after them. */
-static char *put(char *p, const void *src, size_t n)
-{
-	if (n)
-		memcpy(p, src, n);
-	return p + n;
-}
-
-/* Write the header, segments, frames and strings to a temporary file and
- * rename it into place. */
-static int write_entry(const struct hp_symbolizer *s, const struct sym_module *m,
-		       const struct writer *w, const struct cache_seg *segs,
-		       struct cache_header *h)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	symcache_path(s, m, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* One buffer: the checksum runs over the bytes as they will be read. */
-	size_t nseg = h->nsegs * sizeof(*segs), nfr = w->nframes * sizeof(*w->frames);
-	const struct cache_index *x = &w->index;
-	size_t nun = x->nunits * sizeof(*x->units), nsy = x->nsyms * sizeof(*x->syms);
-	size_t body = body_bytes(w, h->nsegs);
-	char *buf = malloc(body ? body : 1);
-	int err = buf ? 0 : -ENOMEM;
-	if (buf) {
-		char *p = put(buf, segs, nseg);
-		p = put(p, x->units, nun);
-		p = put(p, x->syms, nsy);
-		p = put(p, w->frames, nfr);
-		p = put(p, w->strings, w->strbytes);
-		put(p, x->symstrings, x->symbytes);
-		h->sum = checksum64(buf, body);
-		err = write_all(fd, h, sizeof(*h));
-		if (!err)
-			err = write_all(fd, buf, body);
-		free(buf);
-	}
-	if (close(fd) != 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) != 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
-/* The kept delta segments of e that overlap none already taken, as
- * add_view does for a view (they are sorted and disjoint). */
-static int add_extra(struct writer *w, const struct symcache_entry *e)
-{
-	size_t taken = w->nsegs;
-	int err = 0;
-	for (size_t i = 0; i < e->nextra && !err; i++) {
-		const struct cache_extra *x = &e->extra[i];
-		if (out_free(w, taken, x->seg.lo, x->seg.hi))
-			err = add_out(w, x->seg.lo, x->seg.hi, x->seg.first, x->seg.n, x->view);
-	}
-	for (size_t d = 0; d < e->ndeltas && !err && w->nsegs > taken; d++)
-		err = remap_view(w, &e->deltas[d]);
-	return err;
-}
-
-/* The segments of entry e (its base, then its deltas) where no segment
- * already in w is. */
-static int add_entry(struct writer *w, const struct symcache_entry *e)
-{
-	size_t mid = w->nsegs;
-	int err = add_view(w, &e->v);
-	if (!err)
-		err = merge_out(w, mid);
-	mid = w->nsegs;
-	if (!err && e->nextra && !(err = add_extra(w, e)))
-		err = merge_out(w, mid);
-	return err;
-}
-
-static size_t entry_segs(const struct symcache_entry *e)
-{
-	return e ? e->v.nsegs + e->nextra : 0;
-}
-
-static size_t entry_frames(const struct symcache_entry *e)
-{
-	size_t n = e ? e->v.nframes : 0;
-	for (size_t d = 0; e && d < e->ndeltas; d++)
-		n += e->deltas[d].nframes;
-	return n;
-}
-
-/* This run's segments, then those of the entry read at the start, then
- * those another run saved meanwhile, each where no earlier one is. */
-static int gather(struct hp_symbolizer *s, struct sym_module *m, struct writer *w,
-		  const struct symcache_entry *now)
-{
-	const struct symcache_entry *old = m->cache;
-	size_t segs = m->segs.len + m->segs.nrecent + entry_segs(old) + entry_segs(now);
-	size_t frames = s->nframes + entry_frames(old) + entry_frames(now);
-	int err = symsegs_flatten(&m->segs);
-	/* Room for everything at once: growing these was most of a save. */
-	if (!err && (hp_grow((void **)&w->segs, &w->capsegs, segs + 1, sizeof(*w->segs)) ||
-		     hp_grow((void **)&w->frames, &w->capframes, frames + 1, sizeof(*w->frames))))
-		err = -ENOMEM;
-	for (size_t i = 0; i < m->segs.len && !err; i++) {
-		const struct sym_seg *g = &m->segs.v[i];
-		err = add_out(w, g->lo, g->hi, g->first, g->n, NULL);
-	}
-	if (!err && old)
-		err = add_entry(w, old);
-	if (!err && now)
-		err = add_entry(w, now);
-	return err;
-}
-
-static int save_module(struct hp_symbolizer *s, struct sym_module *m)
-{
-	char stamp[STAMP_MAX], key[KEY_MAX], path[PATH_MAX];
-	symcache_stamp(m, stamp, sizeof(stamp));
-	symcache_path(s, m, path, sizeof(path));
-	/* A few new segments beside a sound entry: appended as a delta record
-	 * (symcache_delta.c), not the whole entry merged and rewritten. */
-	int appended = m->cache ? symcache_append(s, m, path, stamp) : 1;
-	if (appended <= 0) {
-		if (!appended)
-			m->cache_dirty = 0;
-		return appended;
-	}
-	struct writer w = { 0 };
-	struct cache_header h = { .format = CACHE_FORMAT };
-	struct cache_seg *segs = NULL;
-	uint64_t t0 = symcache_cpu_ns();
-	symcache_key(m, key, sizeof(key));
-	memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
-	hmap_init(&w.offsets);
-	hmap_init(&w.interned);
-	hmap_init(&w.remap);
-	/* What another run saved meanwhile; nothing when the file is the one
-	 * read at the start (the usual case: no second read and checksum). */
-	struct symcache_entry *now = entry_unchanged(m->cache, path) ? NULL
-								     : read_entry(s, m, stamp);
-	int err = gather(s, m, &w, now);
-	if (!err)
-		err = symcache_index_build(m, &w.index);
-	if (!err)
-		err = put_string(&w, key, &h.key);
-	if (!err)
-		err = put_string(&w, HPPROF_VERSION, &h.version);
-	if (!err)
-		err = put_string(&w, stamp, &h.stamp);
-	if (!err && !(segs = calloc(w.nsegs ? w.nsegs : 1, sizeof(*segs))))
-		err = -ENOMEM;
-	for (size_t i = 0; i < w.nsegs && !err; i++) {
-		err = put_frames(&w, s, &w.segs[i]);
-		segs[i] = (struct cache_seg){ w.segs[i].lo, w.segs[i].hi, w.segs[i].first,
-					      w.segs[i].n };
-	}
-	h.nsegs = (uint32_t)w.nsegs;
-	h.nframes = (uint32_t)w.nframes;
-	h.strbytes = (uint32_t)w.strbytes;
-	h.nunits = w.index.nunits;
-	h.nsyms = w.index.nsyms;
-	h.flags = w.index.flags;
-	h.symbytes = (uint32_t)w.index.symbytes;
-	/* Too large to be worth it: not written. */
-	if (!err && body_bytes(&w, w.nsegs) <= CACHE_MAX)
-		err = write_entry(s, m, &w, segs, &h);
-	if (!err) {
-		m->cache_dirty = 0;
-		hp_debug(HP_DBG_SYMS, 1, "symbol cache: '%s' written whole: %u ranges, %zu bytes "
-			 "in %.2f ms of CPU", m->path, h.nsegs, sizeof(h) + body_bytes(&w, w.nsegs),
-			 (double)(symcache_cpu_ns() - t0) / 1e6);
-	}
-	free_entry(now);
-	free(segs);
-	free(w.segs);
-	free(w.frames);
-	symcache_index_release(&w.index);
-	free(w.strings);
-	hmap_release(&w.offsets);
-	hmap_release(&w.interned);
-	hmap_release(&w.remap);
-	return err;
-}
-
-/* mkdir -p, the last component private to the user. */
-static int make_dirs(const char *dir)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-int symcache_save(struct hp_symbolizer *s)
-{
-	int first_err = 0, dir_ready = 0;
-	for (size_t i = 0; i < s->nmods; i++) {
-		struct sym_module *m = &s->mods[i];
-		if (!m->cache_dirty || !m->dm || !m->build_id[0])
-			continue;
-		int err = dir_ready ? 0 : make_dirs(s->cache_dir);
-		dir_ready = !err;
-		if (!err)
-			err = symcomplete_module(s, (uint32_t)i);
-		if (!err)
-			err = save_module(s, m);
-		if (err) {
-			hp_debug(HP_DBG_SYMS, 1, "symbol cache: cannot save '%s': %s", m->path,
-				 hp_strerror(err));
-			if (!first_err)
-				first_err = err;
-		}
-	}
-	return first_err;
-}

@@ -18,7 +18,8 @@
  * is ignored), and its segments, frames and strings are in bounds; its
  * segments are kept only where they overlap no segment of the base or of
  * an earlier kept record (two runs may append answers for the same gap:
- * both are right, one is kept). A damaged record ends the reading (what
+ * both are right, one is kept; the base's overlap is checked as a segment
+ * is looked up). A damaged record ends the reading (what
  * follows cannot be trusted to start where it seems to) and makes the
  * run rewrite the entry whole. Appends use O_APPEND and one write() per
  * record, so concurrent runs' records do not interleave; a reader that
@@ -51,88 +52,61 @@ _Static_assert(offsetof(struct cache_delta, base) ==
 
 /* --- reading --- */
 
+/* Bytes of a record, its padding included. */
 static uint64_t delta_bytes(const struct cache_delta *d)
 {
-	return sizeof(*d) + (uint64_t)d->nsegs * sizeof(struct cache_seg) +
-	       (uint64_t)d->nframes * sizeof(struct cache_frame) + d->strbytes;
+	return CACHE_ALIGN(sizeof(*d) + (uint64_t)d->nsegs * sizeof(struct cache_seg) +
+			   (uint64_t)d->nframes * sizeof(struct cache_frame) + d->strbytes);
 }
 
-/* The record at p (len bytes, checked) copied and viewed, added to e.
- * Returns 0, or 1 when it is damaged (or on ENOMEM). */
-static int add_delta(struct symcache_entry *e, const char *p, size_t len,
-		     const struct cache_delta *d)
+/* The record at p (checked, 8-aligned in the mapping) viewed and added
+ * to e. Returns 0, or 1 when it is damaged (or on ENOMEM). */
+static int add_delta(struct symcache_entry *e, const char *p, const struct cache_delta *d)
 {
 	size_t cap = e->ndeltas;
-	char *copy = malloc(len);
-	if (!copy || hp_grow((void **)&e->deltas, &cap, e->ndeltas + 1, sizeof(*e->deltas))) {
-		free(copy);
+	if (hp_grow((void **)&e->deltas, &cap, e->ndeltas + 1, sizeof(*e->deltas)))
 		return 1;
-	}
-	cap = e->ndeltas;
-	if (hp_grow((void **)&e->delta_bufs, &cap, e->ndeltas + 1, sizeof(*e->delta_bufs))) {
-		free(copy);
-		return 1;
-	}
-	memcpy(copy, p, len);           /* aligned now: the segments hold uint64_t */
 	struct cache_view *v = &e->deltas[e->ndeltas];
 	*v = (struct cache_view){ .nsegs = d->nsegs, .nframes = d->nframes,
 				  .strbytes = d->strbytes };
-	v->segs = (const void *)(copy + sizeof(*d));
+	v->segs = (const void *)(p + sizeof(*d));
 	v->frames = (const void *)(v->segs + d->nsegs);
 	v->strings = (const char *)(v->frames + d->nframes);
-	if (!d->nsegs || symcache_check_body(v)) {
-		free(copy);
+	if (!d->nsegs || symcache_check_body(v))
 		return 1;
-	}
-	e->delta_bufs[e->ndeltas++] = copy;
+	e->ndeltas++;
 	return 0;
 }
 
-static int compare_extra(const void *pa, const void *pb)
-{
-	const struct cache_extra *a = pa, *b = pb;
-	return a->seg.lo < b->seg.lo ? -1 : a->seg.lo > b->seg.lo;
-}
-
-/* 1 when [lo, hi) overlaps a segment of the base view v. */
-static int base_overlaps(const struct cache_view *v, uint64_t lo, uint64_t hi)
-{
-	size_t a = 0, b = v->nsegs;
-	while (a < b) {                 /* a = first segment starting at or above hi */
-		size_t mid = a + (b - a) / 2;
-		if (v->segs[mid].lo < hi)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	return a && v->segs[a - 1].hi > lo;
-}
-
-/* e->extra: the records' segments, sorted, each where neither the base
- * nor a kept one is. */
+/* e->extra: the records' segments in address order, each where no kept
+ * one is (one that overlaps the base is passed over when it is looked up:
+ * symcache.c, entry_find; checking them all here would read the base's
+ * whole segment table). Each record's segments are sorted (checked):
+ * merged (at most DELTA_MAX heads), no sort and no copy of the segments;
+ * on equal starts the earlier record's is kept. */
 static void build_extra(struct symcache_entry *e)
 {
-	size_t n = 0;
+	size_t n = 0, at[DELTA_MAX] = { 0 };
 	for (size_t d = 0; d < e->ndeltas; d++)
 		n += e->deltas[d].nsegs;
 	if (!n || !(e->extra = malloc(n * sizeof(*e->extra)))) {
 		e->damaged |= n != 0;
 		return;
 	}
-	for (size_t d = 0; d < e->ndeltas; d++)
-		for (uint32_t i = 0; i < e->deltas[d].nsegs; i++)
-			e->extra[e->nextra++] = (struct cache_extra){ e->deltas[d].segs[i],
-								      &e->deltas[d] };
-	qsort(e->extra, e->nextra, sizeof(*e->extra), compare_extra);
-	size_t out = 0;
-	for (size_t i = 0; i < e->nextra; i++) {
-		const struct cache_extra *x = &e->extra[i];
-		if (base_overlaps(&e->v, x->seg.lo, x->seg.hi) ||
-		    (out && e->extra[out - 1].seg.hi > x->seg.lo))
+	for (;;) {
+		size_t best = SIZE_MAX;
+		for (size_t d = 0; d < e->ndeltas; d++)
+			if (at[d] < e->deltas[d].nsegs &&
+			    (best == SIZE_MAX ||
+			     e->deltas[d].segs[at[d]].lo < e->deltas[best].segs[at[best]].lo))
+				best = d;
+		if (best == SIZE_MAX)
+			break;
+		const struct cache_seg *g = &e->deltas[best].segs[at[best]++];
+		if (e->nextra && e->extra[e->nextra - 1].seg->hi > g->lo)
 			continue;
-		e->extra[out++] = *x;
+		e->extra[e->nextra++] = (struct cache_extra){ g, &e->deltas[best] };
 	}
-	e->nextra = out;
 }
 
 void symcache_read_deltas(struct symcache_entry *e)
@@ -152,7 +126,7 @@ void symcache_read_deltas(struct symcache_entry *e)
 			e->damaged = 1;
 			break;
 		}
-		if (d.base == e->v.h->sum && add_delta(e, p + off, len, &d)) {
+		if (d.base == e->v.h->sum && add_delta(e, p + off, &d)) {
 			e->damaged = 1;
 			break;
 		}
@@ -166,12 +140,12 @@ const struct cache_extra *symcache_extra_find(const struct symcache_entry *e, ui
 	size_t lo = 0, hi = e->nextra;
 	while (lo < hi) {               /* lo = first starting above vaddr */
 		size_t mid = lo + (hi - lo) / 2;
-		if (e->extra[mid].seg.lo <= vaddr)
+		if (e->extra[mid].seg->lo <= vaddr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo && vaddr < e->extra[lo - 1].seg.hi ? &e->extra[lo - 1] : NULL;
+	return lo && vaddr < e->extra[lo - 1].seg->hi ? &e->extra[lo - 1] : NULL;
 }
 
 uint64_t symcache_extra_next(const struct symcache_entry *e, uint64_t vaddr)
@@ -179,22 +153,18 @@ uint64_t symcache_extra_next(const struct symcache_entry *e, uint64_t vaddr)
 	size_t lo = 0, hi = e->nextra;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (e->extra[mid].seg.lo <= vaddr)
+		if (e->extra[mid].seg->lo <= vaddr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < e->nextra ? e->extra[lo].seg.lo : UINT64_MAX;
+	return lo < e->nextra ? e->extra[lo].seg->lo : UINT64_MAX;
 }
 
 void symcache_deltas_free(struct symcache_entry *e)
 {
-	for (size_t d = 0; d < e->ndeltas; d++)
-		free(e->delta_bufs[d]);
-	free(e->delta_bufs);
 	free(e->deltas);
 	free(e->extra);
-	e->delta_bufs = NULL;
 	e->deltas = NULL;
 	e->extra = NULL;
 	e->ndeltas = e->nextra = 0;
@@ -274,7 +244,7 @@ static char *make_record(const struct delta_out *o, uint64_t base, size_t *len)
 				 .strbytes = (uint32_t)o->strbytes };
 	memcpy(d.magic, DELTA_MAGIC, sizeof(d.magic));
 	*len = (size_t)delta_bytes(&d);
-	char *buf = malloc(*len), *p = buf;
+	char *buf = calloc(1, *len), *p = buf;        /* the padding zeroed */
 	if (!buf)
 		return NULL;
 	memcpy(p, &d, sizeof(d));
@@ -329,6 +299,8 @@ int symcache_append(struct hp_symbolizer *s, struct sym_module *m, const char *p
 		return 1;
 	hmap_init(&o.offsets);
 	int ret = collect_new(s, m, &o);
+	if (!ret && e->broken)
+		ret = 1;                /* a damaged block met while collecting: written whole */
 	if (!ret && o.nsegs) {
 		buf = make_record(&o, v->h->sum, &len);
 		ret = !buf ? -ENOMEM : !fits(e, e->size, len) ? 1 : append_record(e, path, buf, len);

@@ -15,22 +15,28 @@ struct hp_symbolizer;
 struct sym_module;
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   9u              /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
+#define CACHE_FORMAT   10u             /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
 					 * 7: the module's unit ranges and symbol table;
 					 * 8: delta records after the entry;
-					 * 9: no line past a line sequence's end, symunits.c) */
+					 * 9: no line past a line sequence's end, symunits.c;
+					 * 10: the base and each record padded to 8 bytes, the
+					 *     base checked by blocks as it is read) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096
 #define KEY_MAX        (SYM_BUILD_ID_HEX + 32)
+#define CACHE_BLOCK    4096u           /* bytes of the base's body under one block sum */
 
 #define HAS_UNITS      1u              /* header flags: the unit table is there ... */
 #define HAS_SYMS       2u              /* ... the symbol table is (nsyms 0: the module has none) */
 
-/* The file: header, segments, unit ranges, symbols, frames, strings, the
- * symbols' names (apart: a save copies them without hashing) - the
- * "base", whose size the header gives - then any number of delta records
- * (struct cache_delta), all in the host's byte order
+/* The file: header, the body's block sums, then the body: segments, unit
+ * ranges, symbols, frames, strings, the symbols' names (apart: a save
+ * copies them without hashing) - the "base", whose size the header gives,
+ * padded with zeroes to a multiple
+ * of 8 bytes - then any number of delta records (struct cache_delta, each
+ * padded the same way, so that a reader views them where they are
+ * mapped), all in the host's byte order
  * (an entry from another architecture fails the magic-and-format check
  * only by luck: the key's build id and file size keep it apart anyway). */
 struct cache_header {
@@ -41,9 +47,11 @@ struct cache_header {
 	uint32_t version;           /* ... HPPROF_VERSION ... */
 	uint32_t stamp;             /* ... and the debug stamp */
 	uint32_t flags;             /* HAS_UNITS, HAS_SYMS */
-	uint64_t sum;               /* checksum64 of everything after the header */
+	uint64_t sum;               /* checksum64 of the header (this field 0) and the block sums */
 	uint32_t nunits, nsyms;
-	uint32_t symbytes, pad;     /* 64 bytes: the segments that follow are 8-aligned */
+	uint32_t symbytes;
+	uint32_t nblocks;           /* 64 bytes; then nblocks uint64_t: checksum64 of each
+				     * CACHE_BLOCK bytes of the body (the last one shorter) */
 };
 
 struct cache_seg {
@@ -69,8 +77,9 @@ struct cache_frame {
 /* A delta record, appended to an entry by a run that resolved a few new
  * segments (symcache_delta.c): the header, then nsegs segments, nframes
  * frames and strbytes of strings, as in the base, numbered from 0 within
- * the record. Records are not aligned (a reader copies each one). */
+ * the record, then zeroes up to a multiple of 8 bytes (in its checksum). */
 #define DELTA_MAGIC    "HPSYMD\r\n"
+#define CACHE_ALIGN(n) (((n) + 7) & ~(uint64_t)7)
 struct cache_delta {
 	char magic[8];
 	uint64_t sum;               /* checksum64 of what follows this field */
@@ -84,8 +93,8 @@ _Static_assert(sizeof(struct cache_unit) % 8 == 0, "symbols follow units");
 _Static_assert(sizeof(struct cache_sym) % 8 == 0, "frames follow symbols");
 _Static_assert(sizeof(struct cache_delta) % 8 == 0, "a delta's segments follow its header");
 
-/* A parsed, validated base or delta (pointers into the file's buffer or
- * a delta's copy); h is the base's header (NULL for a delta). */
+/* A parsed, validated base or delta (pointers into the file's mapping);
+ * h is the base's header (NULL for a delta). */
 struct cache_view {
 	const struct cache_header *h;
 	uint32_t nsegs, nframes, strbytes;
@@ -97,23 +106,33 @@ struct cache_view {
 	const char *symstrings;
 };
 
-/* A segment of a delta record kept when an entry is read: it overlaps
- * no segment of the base nor any other kept one. */
+/* A segment of a delta record kept when an entry is read (in the
+ * record's view): it overlaps no other kept one; one that overlaps a
+ * segment of the base is passed over when it is looked up (symcache.c). */
 struct cache_extra {
-	struct cache_seg seg;
+	const struct cache_seg *seg;
 	const struct cache_view *view;
 };
 
 /* An entry read from disk: its mapped bytes and their view, and its delta
- * records (copied, validated) with the segments kept of them. */
+ * records (validated, viewed in the mapping) with the segments kept of them.
+ * The base's body is checked a block at a time as it is first read
+ * (symcache_verify): a run reads the few blocks its addresses need, not
+ * the whole entry (ld.so's is ~850 KB); a block that fails marks the
+ * entry broken (unused from then on, and written whole at the save). */
 struct symcache_entry {
 	void *buf;
 	size_t size;                /* bytes mapped: the base and the deltas */
-	size_t base;                /* bytes of the base (its header says) */
+	size_t base;                /* bytes of the base (its header says, padded) */
 	struct cache_view v;
+	const uint64_t *blocksums;  /* the header's nblocks sums, in buf */
+	const char *body;           /* the first byte under blocksums[0] */
+	size_t bodybytes;
+	unsigned char *verified;    /* per block: its sum was checked */
+	int broken;                 /* a block failed: the base is not used */
+	int index_checked;          /* 1: the index is sound, -1: it is not, 0: not known */
 	struct stat sb;             /* the file's, when it was mapped */
-	struct cache_view *deltas;  /* each over a malloc'd copy (delta_bufs) */
-	void **delta_bufs;
+	struct cache_view *deltas;  /* each over its record in buf */
 	size_t ndeltas;
 	struct cache_extra *extra;  /* sorted by address, disjoint */
 	size_t nextra;
@@ -148,11 +167,25 @@ uint64_t symcache_cpu_ns(void);
 /* NULL when the segments, frames and strings of v (counts set) are
  * sound, else what is wrong. */
 const char *symcache_check_body(const struct cache_view *v);
+/* 0 when the len bytes at p, in e's base body, are as written (their
+ * blocks' sums checked, each block once), else -1 and e is broken. */
+int symcache_verify(struct symcache_entry *e, const void *p, size_t len);
+/* 0 when e's unit table and symbols are sound (checked once), else -1. */
+int symcache_index_sound(struct symcache_entry *e);
+/* 0 when all of e's base is sound (every block, then the structure),
+ * before a save merges it; else -1 and e is broken. */
+int symcache_verify_all(struct symcache_entry *e);
+/* m's entry on disk when it is sound and current, else NULL. */
+struct symcache_entry *symcache_read_entry(const struct hp_symbolizer *s,
+					   const struct sym_module *m, const char *stamp);
+void symcache_free_entry(struct symcache_entry *e);
+/* 1 when the file at path is still the one e was read from. */
+int symcache_entry_unchanged(const struct symcache_entry *e, const char *path);
 
 /* --- symcache_delta.c --- */
 
 /* Read the delta records after e's base (e->base .. e->size): each one
- * checked and copied, stopping at the first damaged one (e->damaged);
+ * checked and viewed where it is mapped, stopping at the first damaged one (e->damaged);
  * records of another base are skipped. Then e->extra. Never fails: on
  * ENOMEM the deltas are left out (and e->damaged set). */
 void symcache_read_deltas(struct symcache_entry *e);

@@ -14,7 +14,8 @@
 #include "analyzer/symcache_format.h"
 #include "analyzer/symtab.h"
 
-/* NULL when the unit table and the symbols are sound, else what is wrong. */
+/* NULL when the unit table and the symbols are sound, else what is wrong
+ * (their blocks checked first: symcache_index_sound). */
 const char *symcache_check_index(const struct cache_view *v)
 {
 	const struct cache_header *h = v->h;
@@ -39,7 +40,8 @@ const char *symcache_check_index(const struct cache_view *v)
 
 int symcache_units(struct sym_module *m)
 {
-	const struct cache_view *v = m->cache ? &m->cache->v : NULL;
+	const struct cache_view *v = m->cache && !symcache_index_sound(m->cache) ? &m->cache->v
+										: NULL;
 	if (!v || !(v->h->flags & HAS_UNITS))
 		return 0;
 	if (v->h->nunits && !(m->units.v = calloc(v->h->nunits, sizeof(*m->units.v))))
@@ -54,7 +56,8 @@ int symcache_units(struct sym_module *m)
 
 struct hp_symtab *symcache_symtab(struct sym_module *m, int *had)
 {
-	const struct cache_view *v = m->cache ? &m->cache->v : NULL;
+	const struct cache_view *v = m->cache && !symcache_index_sound(m->cache) ? &m->cache->v
+										: NULL;
 	struct hp_symtab *t;
 	*had = v && (v->h->flags & HAS_SYMS);
 	if (!*had || !v->h->nsyms || symtab_new(&t))

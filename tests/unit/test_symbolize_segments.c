@@ -6,7 +6,8 @@
  * libc6-dbg: lines and inline chains; without: symbols only) and of the
  * fixtures (PIE, ET_EXEC, library, stripped), asked in a scrambled order
  * so that fills start in every position; then a cache written by one
- * symbolizer answers another the same, and damaged entries are ignored.
+ * symbolizer answers another the same, a lookup checks only the blocks of
+ * the entry it reads, and damaged entries are ignored.
  */
 #include <glob.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "analyzer/symbolize.h"
 #include "analyzer/symbolize_internal.h"
+#include "analyzer/symcache_format.h"
 #include "hp_test.h"
 #include "test_symbolize_util.h"
 #include "test_symmods.h"
@@ -162,6 +164,79 @@ static void check_fixture(const char *path, const char *symbols_from)
 	free(a.v);
 }
 
+/* The blocks of e's base whose sums were checked. */
+static size_t verified_blocks(const struct symcache_entry *e)
+{
+	size_t n = 0;
+	for (uint32_t b = 0; b < e->v.h->nblocks; b++)
+		n += e->verified[b] != 0;
+	return n;
+}
+
+/* Format 10: a lookup checks only the blocks of the entry it reads (a
+ * few of libc's ~100), and a damaged block it reads is not trusted: the
+ * address is resolved as without a cache, the entry is not used further
+ * and is written whole at the save. */
+static void check_lazy(const char *libc, const char *dir, const char *path)
+{
+	struct hp_symbolizer *s, *ref;
+	struct hp_frame fr[8], want[8];
+	CHECK_EQ_INT(symbolizer_new(&s), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(s, dir), 0);
+	symbolize_addr(s, libc, 0, fr, 8);
+	struct symcache_entry *e = s->nmods ? s->mods[0].cache : NULL;
+	CHECK(e != NULL);
+	if (!e) {
+		symbolizer_free(s);
+		return;
+	}
+	const struct cache_seg *mid = &e->v.segs[e->v.nsegs / 2];
+	uint64_t addr = mid->lo, nblocks = e->v.h->nblocks;
+	size_t off = (size_t)((const char *)mid - (const char *)e->buf);
+	symbolizer_free(s);
+	/* A cached address alone (the first lookup above missed: a miss reads
+	 * the module's index, a large part of the entry). */
+	CHECK_EQ_INT(symbolizer_new(&s), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(s, dir), 0);
+	int n = symbolize_addr(s, libc, addr, fr, 8);
+	e = s->nmods ? s->mods[0].cache : NULL;
+	size_t nv = e ? verified_blocks(e) : 0;
+	printf("a cached address checked %zu of the entry's %llu blocks\n", nv,
+	       (unsigned long long)nblocks);
+	CHECK(e && nv > 0 && nv * 4 < nblocks && !e->broken);
+	symbolizer_free(s);
+	/* The middle segment (the binary search's first probe) damaged. */
+	struct stat before;
+	FILE *f = fopen(path, "r+b");
+	CHECK(f != NULL && stat(path, &before) == 0);
+	if (f) {
+		fseek(f, (long)off, SEEK_SET);
+		int c = fgetc(f);
+		fseek(f, (long)off, SEEK_SET);
+		fputc(c ^ 0x10, f);
+		fclose(f);
+	}
+	CHECK_EQ_INT(symbolizer_new(&s), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(s, dir), 0);
+	CHECK_EQ_INT(symbolizer_new(&ref), 0);
+	int got = symbolize_addr(s, libc, addr, fr, 8);
+	int nw = symbolize_addr(ref, libc, addr, want, 8);
+	CHECK(s->nmods == 1 && s->mods[0].cache && s->mods[0].cache->broken);
+	CHECK(got == n && got == nw);
+	for (int i = 0; i < got && i < nw; i++)
+		CHECK(!strcmp(fr[i].function, want[i].function) && fr[i].line == want[i].line);
+	CHECK_EQ_INT(symbolizer_save_cache(s), 0);
+	struct stat after;
+	CHECK(stat(path, &after) == 0 && after.st_ino != before.st_ino);   /* written whole */
+	symbolizer_free(s);
+	symbolizer_free(ref);
+	CHECK_EQ_INT(symbolizer_new(&s), 0);
+	CHECK_EQ_INT(symbolizer_set_cache(s, dir), 0);
+	symbolize_addr(s, libc, addr, fr, 8);
+	CHECK(s->nmods == 1 && s->mods[0].cache && !s->mods[0].cache->broken);
+	symbolizer_free(s);
+}
+
 /* An entry written by one symbolizer answers the next one alike; a
  * damaged entry is ignored, not trusted. */
 static void check_cache(const char *libc, const char *dir)
@@ -183,6 +258,7 @@ static void check_cache(const char *libc, const char *dir)
 	symbolize_addr(s, libc, 0, fr, 4);
 	CHECK(s->nmods == 1 && s->mods[0].cache != NULL);       /* the entry was read */
 	symbolizer_free(s);
+	check_lazy(libc, dir, path);
 	check_module(libc, 89, dir);           /* half from the cache, half new */
 
 	/* Truncated, then one byte flipped: both ignored (and rewritten). */
