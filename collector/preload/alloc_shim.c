@@ -11,8 +11,8 @@
  * skipped, and the frames of C++'s operator new (new, new[], nothrow,
  * aligned) that lead it, as heaptrack leaves them out: the site of `new T`
  * is the line that said it, not libstdc++'s call to malloc (opnew_find;
- * an operator new in a library loaded later by dlopen is kept), as the id of a stack written before when there is one
- * (stacktab.c); frees carry none. Pointers are deltas from the thread's
+ * an operator new in a library loaded later by dlopen is kept), as the id
+ * of a stack written before when there is one (stacktab.c); frees carry none. Pointers are deltas from the thread's
  * previous one, times come from TIME records (stream_tick). It does not aggregate, symbolize or order anything: the
  * collector's reader (collector/allocstream.c) does. The CPU sampling
  * agent (agent.c) shares the stream and is started from here.
