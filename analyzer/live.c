@@ -290,48 +290,73 @@ static int take_names(struct hp_live *l, struct live_pending_name *nm, size_t n)
 
 /* --- the reader's side: counting --- */
 
-static void add_weight(struct live_stat *st, int self, int off, uint64_t value)
+/* self: the sample's innermost frame is in the function; user_self: its
+ * innermost frame outside the kernel is (off-CPU self is only that). */
+static void add_weight(struct live_stat *st, int self, int user_self, int off, uint64_t value)
 {
 	if (off) {
 		st->total_off += value;
-		if (self)
+		if (user_self)
 			st->self_off += value;
 	} else {
 		st->total_n++;
-		if (self)
-			st->self_n++;
+		st->self_n += self != 0;
+		st->self_user_n += user_self != 0;
 	}
 }
 
-static void count_fn(struct hp_live *l, uint32_t f, int self, int off, uint64_t value)
+static void count_fn(struct hp_live *l, uint32_t f, int self, int user_self, int off,
+		     uint64_t value)
 {
 	if (l->stamp[f] == l->seq)
 		return;                        /* on this stack already (recursion) */
 	l->stamp[f] = l->seq;
-	add_weight(&l->iv[f], self, off, value);
-	add_weight(&l->all[f], self, off, value);
+	add_weight(&l->iv[f], self, user_self, off, value);
+	add_weight(&l->all[f], self, user_self, off, value);
+}
+
+static int in_kernel(struct hp_live *l, uint32_t module)
+{
+	const struct live_module *m = module_of(l, module);
+	return m && !strncmp(m->path, "[kernel", 7);
+}
+
+/* The frame a sample's wall self goes to: its innermost outside the
+ * kernel (for a wait, the program's call that waited, as wall_profile
+ * and report charge it, not schedule()); the innermost when all are the
+ * kernel's. */
+static uint32_t user_self_frame(struct hp_live *l, const struct pending_head *h,
+			       const struct pending_frame *fr)
+{
+	for (uint32_t i = 0; i < h->n; i++)
+		if (!in_kernel(l, fr[i].module_id))
+			return i;
+	return 0;
 }
 
 static int count_sample(struct hp_live *l, const struct pending_head *h,
 			const struct pending_frame *fr)
 {
-	int off = h->event != 0, self = 1;
+	int off = h->event != 0, self = 1, user_self = 1, any = 0;
 	uint64_t value = off ? h->value : 0;
+	uint32_t user_at = user_self_frame(l, h, fr);
 	l->seq++;
 	for (uint32_t i = 0; i < h->n; i++) {
 		struct live_addr *a = addr_of(l, fr[i].module_id, fr[i].addr);
 		if (!a)
 			return -ENOMEM;
 		for (uint32_t k = 0; k < a->count; k++) {
-			count_fn(l, l->pool[a->first + k], self, off, value);
+			count_fn(l, l->pool[a->first + k], self, user_self && i >= user_at, off, value);
 			self = 0;
+			user_self = user_self && i < user_at;
+			any = 1;
 		}
 	}
-	if (self) {                            /* no frame */
+	if (!any) {                            /* no frame */
 		uint32_t f = intern_function(l, "[unknown]", 0);
 		if (f == UINT32_MAX)
 			return -ENOMEM;
-		count_fn(l, f, 1, off, value);
+		count_fn(l, f, 1, 1, off, value);
 	}
 	struct live_span_totals *t[2] = { &l->tot[LIVE_INTERVAL], &l->tot[LIVE_OVERALL] };
 	for (int i = 0; i < 2; i++) {

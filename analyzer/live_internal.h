@@ -46,7 +46,9 @@ struct live_addr {
 /* A function's weight in one table. */
 struct live_stat {
 	uint64_t self_n, total_n;     /* CPU samples */
-	uint64_t self_off, total_off; /* off-CPU ns */
+	uint64_t self_user_n;         /* CPU samples whose innermost frame outside the kernel
+				       * is in it: wall time's self, as wall_profile's */
+	uint64_t self_off, total_off; /* off-CPU ns (self: innermost outside the kernel) */
 };
 
 struct live_span_totals {

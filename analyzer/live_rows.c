@@ -21,10 +21,12 @@ struct sort_ctx {
 static uint64_t weight(const struct hp_live *l, const struct live_stat *s, enum live_weight w,
 		       int self)
 {
-	uint64_t n = self ? s->self_n : s->total_n;
 	if (w == LIVE_CPU)
-		return n;
-	return n * l->o.cpu_sample_ns + (self ? s->self_off : s->total_off);
+		return self ? s->self_n : s->total_n;
+	/* wall: self where wall_profile puts it, the innermost frame
+	 * outside the kernel (a kernel function's time is its caller's) */
+	return (self ? s->self_user_n : s->total_n) * l->o.cpu_sample_ns +
+	       (self ? s->self_off : s->total_off);
 }
 
 static int by_weight(const void *a, const void *b, void *arg)

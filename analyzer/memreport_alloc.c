@@ -217,8 +217,12 @@ void memreport_allocations(FILE *out, const struct hp_profile *p, struct hp_stor
 	}
 	char sm[256], sc[64];
 	const char *count = profile_meta(p, "alloc_count");
-	fprintf(out, "\nAllocations (%s): %s calls, %" PRId64 " temporary, heap peak %.1f MiB at"
+	/* sampled (--alloc-sample): the calls counted are the sampled ones,
+	 * the bytes estimates of all */
+	int sampled = !strcmp(mode, "sampled");
+	fprintf(out, "\nAllocations (%s): %s calls%s, %" PRId64 " temporary, heap peak %.1f MiB at"
 		" %.3f s", textsafe(mode, sm, sizeof(sm)), count ? textsafe(count, sc, sizeof(sc)) : "?",
+		sampled ? " sampled (Allocs: sampled calls; Bytes: estimates of all)" : "",
 		meta_int(p, "alloc_temporary", 0), (double)meta_int(p, "heap_peak_bytes", 0) / MIB,
 		(double)meta_int(p, "heap_peak_t_ns", 0) / 1e9);
 	if (profile_meta(p, "heap_peak_pid"))

@@ -27,7 +27,9 @@
  * no kernel-mode sampling) is written with an empty stack. An interval
  * still open when its thread exits is dropped; one open when the session
  * ends is closed at the end (offcpu_flush: a thread blocked when an attach
- * detaches).
+ * detaches). A thread already asleep when an attach's records were enabled
+ * has no switch-out to come: offcpu_attach_waits opens its wait then,
+ * without a stack.
  */
 #ifndef HP_OFFCPU_H
 #define HP_OFFCPU_H
@@ -133,6 +135,13 @@ void offcpu_set_hold(struct hp_offcpu *oc, offcpu_hold_fn fn, void *ctx);
  * Returns 0 or a store error. */
 int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_perf_switch *sw,
 		  uint64_t t_rel);
+
+/* An attach: every thread of pid asleep (S or D in /proc/PID/task/TID/stat)
+ * at t_rel, just after its records were enabled, has been off the CPU since
+ * before: its wait is opened at t_rel, without a stack (a wait seen to end,
+ * or begin, in the records before t_rel is the records'). Returns how many
+ * were opened, or -ENOMEM. */
+int offcpu_attach_waits(struct hp_offcpu *oc, uint32_t pid, uint64_t t_rel);
 
 /* tid exited: its open interval (the switch into death) is dropped. */
 void offcpu_forget(struct hp_offcpu *oc, uint32_t tid);

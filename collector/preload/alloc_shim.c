@@ -8,8 +8,11 @@
  * definition (dlsym RTLD_NEXT) and appends one compact record per event
  * to this process's stream (stream.c; format in common/allocproto.h).
  * Allocations carry a unw_backtrace() stack with the shim's own frames
- * skipped, as the id of a stack written before when there is one
- * (stacktab.c); frees carry none. Pointers are deltas from the thread's
+ * skipped, and the frames of C++'s operator new (new, new[], nothrow,
+ * aligned) that lead it, as heaptrack leaves them out: the site of `new T`
+ * is the line that said it, not libstdc++'s call to malloc (opnew_find;
+ * an operator new in a library loaded later by dlopen is kept), as the id
+ * of a stack written before when there is one (stacktab.c); frees carry none. Pointers are deltas from the thread's
  * previous one, times come from TIME records (stream_tick). It does not aggregate, symbolize or order anything: the
  * collector's reader (collector/allocstream.c) does. The CPU sampling
  * agent (agent.c) shares the stream and is started from here.
@@ -133,6 +136,8 @@ static struct {
 	uint64_t seed;            /* 0 = seed from time and tid */
 	char dir[PATH_MAX - 64];
 	uintptr_t text_lo, text_hi;  /* this object's mapped range: frames to skip */
+	uintptr_t opnew_lo[8], opnew_hi[8];  /* operator new & co: leading frames to skip */
+	int nopnew;
 	uint64_t *sampled;        /* sampling: table of live sampled blocks */
 } cfg;
 
@@ -151,6 +156,15 @@ static uint64_t parse_uint(const char *s)
 int shim_contains(const void *pc)
 {
 	return (uintptr_t)pc >= cfg.text_lo && (uintptr_t)pc < cfg.text_hi;
+}
+
+/* A return address inside one of the operator new found at start-up. */
+static int in_opnew(const void *pc)
+{
+	for (int i = 0; i < cfg.nopnew; i++)
+		if ((uintptr_t)pc > cfg.opnew_lo[i] && (uintptr_t)pc <= cfg.opnew_hi[i])
+			return 1;
+	return 0;
 }
 
 void *shim_real_malloc(size_t n)
@@ -267,6 +281,8 @@ static int capture_stack(struct shim_tls *t, void **pcs, int max, int *first)
 	for (int i = 0; i < n && i < SKIP_SLACK; i++)
 		if (shim_contains(pcs[i]))
 			skip = i + 1;
+	while (skip < n - 1 && in_opnew(pcs[skip]))
+		skip++;
 	*first = skip;
 	return n - skip > HP_AP_MAX_FRAMES ? skip + HP_AP_MAX_FRAMES : n;
 }
@@ -430,6 +446,27 @@ static void resolve_real(void)
 	__atomic_store_n(&real_ok, 1, __ATOMIC_RELEASE);
 }
 
+/* The global operator new of the process (libstdc++'s, or the program's
+ * own replacement: the one its calls reach), by their symbols' extents. */
+static void opnew_find(void)
+{
+	static const char *const names[] = {
+		"_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t",
+		"_ZnwmSt11align_val_t", "_ZnamSt11align_val_t",
+		"_ZnwmSt11align_val_tRKSt9nothrow_t", "_ZnamSt11align_val_tRKSt9nothrow_t",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *a = dlsym(RTLD_DEFAULT, names[i]);
+		Dl_info info;
+		const ElfW(Sym) *sym = NULL;
+		if (!a || !dladdr1(a, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym ||
+		    !sym->st_size || !info.dli_saddr)
+			continue;
+		cfg.opnew_lo[cfg.nopnew] = (uintptr_t)info.dli_saddr;
+		cfg.opnew_hi[cfg.nopnew++] = (uintptr_t)info.dli_saddr + sym->st_size;
+	}
+}
+
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
 	uintptr_t me = (uintptr_t)data;
@@ -511,6 +548,7 @@ static void shim_init(void)
 	read_config();
 	if (cfg.enabled) {
 		if (cfg.track) {
+			opnew_find();
 			stacktab_init();
 			/* libunwind's cache of unwind info: per thread (no lock shared
 			 * by the threads), and large enough for a program's hot code */

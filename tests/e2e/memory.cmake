@@ -17,3 +17,5 @@ add_executable(forkstorm ${CMAKE_SOURCE_DIR}/tests/fixtures/forkstorm/forkstorm.
 target_compile_options(forkstorm PRIVATE -O1 -g -fno-omit-frame-pointer)
 set_target_properties(forkstorm PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 hp_script_test(e2e_memory_forkstorm e2e e2e/memory_forkstorm.sh)
+# wave 16: C++ operator new's frames are left out of allocation stacks (as heaptrack)
+hp_script_test(e2e_memory_cxx e2e e2e/memory_cxx.sh)

@@ -41,6 +41,9 @@ est=$(q samp.db "SELECT bytes FROM alloc_sites WHERE file LIKE '%memory.c' AND l
 assert_ge "sampled bytes estimate at the box line" "$est" 14400000
 assert_le "sampled bytes estimate at the box line" "$est" 17600000
 assert_eq "run_info alloc_tracking" "$(q samp.db "SELECT value FROM run_info WHERE key='alloc_tracking'")" sampled
+# wave 16: the report says the calls are the sampled ones, not all calls
+"$HPPROF" report --memory samp.db >samp.txt || fail "report --memory of a sampled run"
+assert_contains "sampled calls named so" samp.txt "^Allocations (sampled): [0-9]* calls sampled (Allocs: sampled calls"
 
 # The memory chart: valid SVG with an RSS line and a heap line.
 "$HPPROF" export grow.db --format memory-svg -o grow.svg || fail "memory-svg export"

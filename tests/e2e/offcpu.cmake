@@ -9,3 +9,5 @@ hp_script_test(e2e_run_attach e2e e2e/run_attach.sh)
 hp_script_test(e2e_offcpu_io e2e e2e/offcpu_io.sh)
 # Attached to a switch flood: every wait without a stack is a lost record.
 hp_script_test(e2e_offcpu_attach e2e e2e/offcpu_attach.sh)
+# wave 16: a thread asleep when an attach begins has its wait from the attach on
+hp_script_test(e2e_offcpu_attach_asleep e2e e2e/offcpu_attach_asleep.sh)

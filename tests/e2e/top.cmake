@@ -9,3 +9,5 @@ hp_script_test(e2e_top_python e2e e2e/top_python.sh)
 # top --batch | head: the closed pipe stops the session as q does, the
 # database is saved.
 hp_script_test(e2e_top_pipe e2e e2e/top_pipe.sh)
+# wave 16: top's wall self is the innermost frame outside the kernel (wall_profile's)
+hp_script_test(e2e_top_wall_self e2e e2e/top_wall_self.sh)
