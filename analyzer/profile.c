@@ -255,19 +255,19 @@ static int add_time_column(struct hp_profile *p, int64_t id, const char *name)
 }
 
 /* The derived columns, ids without an events row, before any stack
- * exists: "cpu-time" (id -17) in a merge of runs sampled at different
+ * exists: "cpu-time" (HP_PEVENT_CPU_TIME) in a merge of runs sampled at different
  * rates (the time each main sample stands for: its run's period), and
- * "wall" (id -16) with off-CPU time and a known CPU time per sample. */
+ * "wall" (HP_PEVENT_WALL) with off-CPU time and a known CPU time per sample. */
 static int add_wall_column(struct hp_profile *p)
 {
 	const char *ns = profile_meta(p, "cpu_sample_ns");
 	p->cpu_sample_ns = ns ? strtoll(ns, NULL, 10) : 0;
 	int mixed = mixed_rates(p);
-	if (mixed && (p->cpu_col = add_time_column(p, -17, "cpu-time")) < 0)
+	if (mixed && (p->cpu_col = add_time_column(p, HP_PEVENT_CPU_TIME, "cpu-time")) < 0)
 		return p->cpu_col;
 	if (p->offcpu_col < 0 || (p->cpu_sample_ns <= 0 && !mixed))
 		return 0;
-	p->wall_col = add_time_column(p, -16, "wall");
+	p->wall_col = add_time_column(p, HP_PEVENT_WALL, "wall");
 	return p->wall_col < 0 ? p->wall_col : 0;
 }
 

@@ -62,6 +62,11 @@
 
 struct hp_store;
 
+/* The ids of the derived columns, which have no events row: the wall time
+ * (CPU plus off-CPU), and the CPU time of a merge of runs sampled at
+ * different rates, whose counter stats schema.sql's wall views read. */
+enum { HP_PEVENT_WALL = -16, HP_PEVENT_CPU_TIME = -17 };
+
 /* A column of counter values: a counter event read with samples, or a
  * second sampler such as page faults (value = samples x period). */
 struct hp_pevent {

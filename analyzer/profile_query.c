@@ -59,7 +59,7 @@ int profile_write_stats(struct hp_store *st, const struct hp_profile *p)
 }
 
 /* Counter stats of event e: an events row's, or the CPU time of a merge of
- * runs at different rates (id -17: wall_profile's on-CPU time). */
+ * runs at different rates (HP_PEVENT_CPU_TIME: wall_profile's on-CPU time). */
 static int stat_event(const struct hp_profile *p, uint32_t e)
 {
 	return p->events[e].id >= 0 || (int)e == p->cpu_col;

@@ -315,7 +315,8 @@ CREATE VIEW rank_profile AS
 -- on-CPU ones when the sampler was not cpu-clock: never 0 for "not measured".
 -- A merge of runs sampled at different rates has no one cpu_sample_ns: its
 -- on-CPU time is each sample's own run's period, summed per function and
--- line by the analyzer as counter stats of event_id -17 (no events row).
+-- line by the analyzer as counter stats of event_id -17 (no events row;
+-- HP_PEVENT_CPU_TIME in analyzer/profile.h).
 CREATE VIEW wall_profile AS
   WITH k AS (SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'cpu_sample_ns') AS cpu_ns,
                     (SELECT MIN(id) FROM events WHERE role = 'offcpu' AND measured) AS off_id,
