@@ -19,8 +19,10 @@ note() { echo "# $*"; }
 # NB_HPPROF; a FILE's copy is $T/nb/BASENAME.
 nobody_copy() {
 	chmod 755 "$T" && mkdir -p "$T/nb" || fail "cannot make $T/nb"
-	cp -R "$HPPROF" "$(dirname "$HPPROF")"/libhpprof_*.so "$@" "$T/nb/" ||
-		fail "cannot copy hpprof and $* for user nobody"
+	cp -R "$HPPROF" "$@" "$T/nb/" || fail "cannot copy hpprof and $* for user nobody"
+	for _so in "$(dirname "$HPPROF")"/libhpprof_*.so; do
+		[ ! -e "$_so" ] || cp "$_so" "$T/nb/" || fail "cannot copy $_so for user nobody"
+	done
 	chmod -R a+rX "$T/nb"
 	NB_HPPROF="$T/nb/$(basename "$HPPROF")"
 }
