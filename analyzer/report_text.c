@@ -549,7 +549,22 @@ static uint32_t processes_shown(const struct hp_profile *p, unsigned limit, unsi
 	return shown;
 }
 
-static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit)
+/* The table's Command column within the report's 100 columns (the other
+ * columns take 52): a longer path keeps its end, where the program's name
+ * is ("..build/tests/prog", as a location is shortened); --wide shows it
+ * whole. */
+#define PROCESS_COMMAND_COLS 48
+
+static const char *command_cell(const char *cmd, int wide, char *buf, size_t len)
+{
+	size_t n = strlen(cmd);
+	if (wide || n <= PROCESS_COMMAND_COLS)
+		return cmd;
+	snprintf(buf, len, "..%s", cmd + n - (PROCESS_COMMAND_COLS - 2));
+	return buf;
+}
+
+static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit, int wide)
 {
 	int unknown = 0;
 	uint64_t rest_samples = 0;
@@ -575,8 +590,11 @@ static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit
 		char samples[24] = "-";           /* a simulated run has none */
 		if (!profile_simulated_only(p))
 			snprintf(samples, sizeof(samples), "%" PRIu64, r->samples);
+		char cell[PROCESS_COMMAND_COLS + 1];
+		const char *cmd = textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
+					   sizeof(name));
 		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples, exit_s, rss,
-			textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name, sizeof(name)));
+			command_cell(cmd, wide, cell, sizeof(cell)));
 	}
 	free(keep);
 	if (shown < p->nprocesses)
@@ -600,7 +618,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 			   " function itself)", o->sort, o, 0, &notes);
 		text_table(out, p, HP_ROWS_LINES, "Lines, SIMULATED by cachegrind", o->sort, o, 0,
 			   &notes);
-		text_processes(out, p, o->limit);
+		text_processes(out, p, o->limit, o->wide);
 		return ferror(out) ? -1 : 0;
 	}
 	if (o->weight && strcmp(o->weight, "cpu"))
@@ -615,7 +633,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 		   "function and its callees)", "total", o, 1, &notes);
 	text_table(out, p, HP_ROWS_LINES, "Hot lines", o->sort, o, 0, &notes);
 	text_table(out, p, HP_ROWS_THREADS, "Threads", NULL, o, 0, &notes);
-	text_processes(out, p, o->limit);
+	text_processes(out, p, o->limit, o->wide);
 	return report_ranks_section(out, p, o, 0);
 }
 

@@ -68,8 +68,12 @@ note "memory tree -n 1: $shown of $nproc processes (largest peak: $big)"
 # totals, n/a for a selection: e2e/counters.sh)
 "$HPPROF" run -q -F 500 --counters-per-sample -o f500.db "$prog" 2000 >/dev/null 2>&1 ||
 	fail "run -F 500"
-"$HPPROF" run -q -F 1000 --counters-per-sample -o f1000.db "$prog" 2000 >/dev/null 2>&1 ||
-	fail "run -F 1000"
+# The program from a long directory (a clone's path can be long): the
+# Processes table's Command keeps its end within the 100 columns.
+long="$T/a-directory-as-long-as-a-ci-runner-workspace/of-a-clone/of-hpprof/build"
+mkdir -p "$long" && cp "$prog" "$long/" || fail "copy $prog"
+"$HPPROF" run -q -F 1000 --counters-per-sample -o f1000.db "$long/$(basename "$prog")" 2000 \
+	>/dev/null 2>&1 || fail "run -F 1000"
 "$HPPROF" merge -o m.db f500.db f1000.db 2>/dev/null || fail "merge"
 "$HPPROF" report m.db >m.txt || fail "report of the merged file"
 assert_contains "merged frequency" m.txt "frequency: mixed (merged runs: a sample weighs its run's period)"
@@ -90,4 +94,6 @@ assert_le "selected task-clock vs the run's" "$head_tc" "$run_tc"
 wide=$(awk 'length($0) > 100 && !/^  (command|[a-z-]+ +n\/a)/' plain.txt | grep -v "^ *[A-Za-z ]*:" | head -3)
 [ -z "$wide" ] || { printf '%s\n' "$wide"; fail "table lines wider than 100 columns"; }
 note "the default tables fit 100 columns"
+"$HPPROF" report --wide f1000.db >wide.txt || fail "report --wide"
+assert_contains "--wide: the whole command" wide.txt "$long/$(basename "$prog")"
 echo "PASS"
