@@ -232,12 +232,7 @@ static void t_samples(const struct hp_profile *p, const struct hp_column *c, uin
 static void t_pct(const struct hp_profile *p, const struct hp_column *c, uint32_t r, char *b,
 		  size_t n)
 {
-	int64_t all = p->cpu_col >= 0 ? p->events[p->cpu_col].total : 0;
-	if (all > 0)          /* runs at different rates: a share of the time */
-		snprintf(b, n, "%.2f", 100.0 * (double)profile_thread_cpu_ns(p, T(r), T(r)->samples) /
-			 (double)all);
-	else
-		snprintf(b, n, "%.2f", profile_pct(p, T(r)->samples));
+	snprintf(b, n, "%.2f", profile_thread_share(p, T(r)));
 }
 static int tc_samples(const struct hp_profile *p, const struct hp_column *c, uint32_t a,
 		      uint32_t b)

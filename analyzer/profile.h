@@ -259,6 +259,9 @@ double profile_share(const struct hp_profile *p, uint64_t n, const int64_t *c);
  * 0 when the run has no such time). */
 int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthread *t,
 			      uint64_t n);
+/* Thread t's share: profile_pct of its samples, or, in a merge of runs
+ * sampled at different rates, of the CPU time (its run's period each). */
+double profile_thread_share(const struct hp_profile *p, const struct hp_pthread *t);
 
 /* " ns (1.254 s)" for a count v of ev in nanoseconds (the software clocks,
  * the off-CPU and wall totals), "" for a count of events; into buf. */

@@ -166,6 +166,14 @@ int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthrea
 	return (int64_t)n * ns;
 }
 
+double profile_thread_share(const struct hp_profile *p, const struct hp_pthread *t)
+{
+	int64_t all = p->cpu_col >= 0 ? p->events[p->cpu_col].total : 0;
+	if (all <= 0)
+		return profile_pct(p, t->samples);
+	return 100.0 * (double)profile_thread_cpu_ns(p, t, t->samples) / (double)all;
+}
+
 int profile_name_is_time(const char *name)
 {
 	static const char *const clocks[] = { "task-clock", "cpu-clock", "off-cpu", "wall",

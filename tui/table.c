@@ -16,21 +16,24 @@
 #include "tui/colors.h"
 #include "tui/view.h"
 
-/* Samples behind a percentage column, for its heat color; -1 otherwise. */
-static int64_t heat_samples(const struct tui_table *t, const struct hp_column *c, uint32_t r)
+/* The share a percentage column shows, for its heat color; -1 otherwise. */
+static double heat_share(const struct tui_table *t, const struct hp_column *c, uint32_t r)
 {
 	const struct hp_profile *p = app_profile(t->app);
 	switch (t->kind) {
-	case HP_ROWS_FUNCTIONS:
+	case HP_ROWS_FUNCTIONS: {
+		const struct hp_pfunc *f = &p->functions[r];
 		if (!strcmp(c->id, "self_pct"))
-			return (int64_t)p->functions[r].self;
+			return profile_share(p, f->self, f->cself);
 		if (!strcmp(c->id, "total_pct"))
-			return (int64_t)p->functions[r].total;
+			return profile_share(p, f->total, f->ctotal);
 		return -1;
+	}
 	case HP_ROWS_LINES:
-		return !strcmp(c->id, "self_pct") ? (int64_t)p->lines[r].self : -1;
+		return !strcmp(c->id, "self_pct") ? profile_share(p, p->lines[r].self, p->lines[r].c)
+						  : -1;
 	case HP_ROWS_THREADS:
-		return !strcmp(c->id, "pct") ? (int64_t)p->threads[r].samples : -1;
+		return !strcmp(c->id, "pct") ? profile_thread_share(p, &p->threads[r]) : -1;
 	}
 	return -1;
 }
@@ -41,11 +44,10 @@ static void cell(void *ctx, int col, uint32_t row, char *buf, size_t len, int *r
 	const struct hp_profile *p = app_profile(t->app);
 	const struct hp_column *c = &t->cols[t->list.cols[col].src];
 	uint32_t r = t->rows[row];
-	int64_t heat = heat_samples(t, c, r);
+	double heat = heat_share(t, c, r);
 	columns_cell(p, c, r, buf, len);
 	if (heat >= 0)   /* the share shown (of CPU time in a merge of runs at several rates) */
-		*role = colors_heat(p->cpu_col >= 0 ? strtod(buf, NULL)
-						   : profile_pct(p, (uint64_t)heat));
+		*role = colors_heat(heat);
 }
 
 static int empty(const struct hp_profile *p, enum hp_row_kind kind, uint32_t i)

@@ -119,10 +119,10 @@ static void setup_columns(struct tree_view *t, const struct hp_profile *p)
 		/* a whole-run total (role "total") has no value per node: no column */
 		if (p->events[e].measured && p->events[e].rows &&
 		    strcmp(p->events[e].role, "simulated") &&  /* per line only */
-		    !strcmp(p->events[e].role, "alloc") == (t->col >= 0))
-			add_col(t, profile_event_header(&p->events[e], 0),
-				strlen(profile_event_header(&p->events[e], 0)) > 10
-				? (int)strlen(profile_event_header(&p->events[e], 0)) : 10, (int)e, 2);
+		    !strcmp(p->events[e].role, "alloc") == (t->col >= 0)) {
+			const char *h = profile_event_header(&p->events[e], 0);
+			add_col(t, h, strlen(h) > 10 ? (int)strlen(h) : 10, (int)e, 2);
+		}
 	add_col(t, t->opts.kind == HP_CALLTREE_TOP_DOWN ? "Call path (callers above callees)"
 		: "Call path (callees above callers)", 0, COL_NAME, 0);
 	t->list.cols[t->list.ncols - 1].min = 44;

@@ -221,14 +221,13 @@ static void draw_info(struct flame *f, struct tui_screen *s, struct tui_rect r)
 {
 	const struct hp_profile *p = app_profile(f->base.app);
 	const struct hp_cnode *n = &f->tree->nodes[f->sel];
-	char diff[160] = "", w[48];
+	char diff[160] = "", w[48], ms[32];
 	if (f->col < 0 || !profile_event_is_time(&p->events[f->col]))
 		snprintf(w, sizeof(w), "%llu %s", (unsigned long long)weight(f, f->sel),
 			 f->col < 0 ? "samples" : p->events[f->col].name);
 	else                               /* a time: ms, as report --weight off|wall */
-		snprintf(w, sizeof(w), "%s ms %s", profile_ms_text((int64_t)weight(f, f->sel), diff,
-								   sizeof(diff)), p->events[f->col].name);
-	diff[0] = '\0';
+		snprintf(w, sizeof(w), "%s ms %s", profile_ms_text((int64_t)weight(f, f->sel), ms,
+								   sizeof(ms)), p->events[f->col].name);
 	if (f->dt) {
 		diff[0] = ';';
 		diff[1] = ' ';
