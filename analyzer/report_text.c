@@ -230,6 +230,17 @@ static void choose(struct table *t, const struct hp_report_opts *o, int by_total
 
 /* --- drawing --- */
 
+/* s within w columns, shortened at its start when longer ("..c/d.c:92"):
+ * s, or buf holding the shortened text. */
+static const char *cut_start(const char *s, size_t w, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+	if (n <= w)
+		return s;
+	snprintf(buf, len, "..%s", s + n - (w - 2));
+	return buf;
+}
+
 /* Left-aligned text in width w; shortened at the end, or at the start for
  * locations and paths. The last column is not padded. */
 static void put_text(FILE *out, const struct hp_column *c, const char *s, int w, int last)
@@ -247,7 +258,7 @@ static void put_text(FILE *out, const struct hp_column *c, const char *s, int w,
 		return;
 	}
 	if (!strcmp(c->id, "location") || !strcmp(c->id, "file"))
-		fprintf(out, "..%s", s + len - (w - 2));
+		fputs(cut_start(s, (size_t)w, brief, sizeof(brief)), out);
 	else
 		fprintf(out, "%.*s..", w - 2, s);
 }
@@ -555,15 +566,6 @@ static uint32_t processes_shown(const struct hp_profile *p, unsigned limit, unsi
  * whole. */
 #define PROCESS_COMMAND_COLS 48
 
-static const char *command_cell(const char *cmd, int wide, char *buf, size_t len)
-{
-	size_t n = strlen(cmd);
-	if (wide || n <= PROCESS_COMMAND_COLS)
-		return cmd;
-	snprintf(buf, len, "..%s", cmd + n - (PROCESS_COMMAND_COLS - 2));
-	return buf;
-}
-
 static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit, int wide)
 {
 	int unknown = 0;
@@ -594,7 +596,7 @@ static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit
 		const char *cmd = textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
 					   sizeof(name));
 		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples, exit_s, rss,
-			command_cell(cmd, wide, cell, sizeof(cell)));
+			wide ? cmd : cut_start(cmd, PROCESS_COMMAND_COLS, cell, sizeof(cell)));
 	}
 	free(keep);
 	if (shown < p->nprocesses)
