@@ -25,6 +25,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/outfile.h"
 
 #define COPY_MAX ((uint64_t)512 << 20) /* decompressed size beyond which no copy is made */
 
@@ -208,21 +209,6 @@ static const char *decompress_in_place(int fd)
 	return why;
 }
 
-/* mkdir -p of dir/debug (private to the user). */
-static int make_dir(const char *dir)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s/debug", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) != 0 && errno != EEXIST ? -errno : 0;
-}
 
 int debugcopy_make(const char *cache_dir, const char *build_id, const char *src, char **path)
 {
@@ -241,7 +227,9 @@ int debugcopy_make(const char *cache_dir, const char *build_id, const char *src,
 	}
 	copy_path(cache_dir, build_id, dst, sizeof(dst));
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", dst);
-	int err = make_dir(cache_dir);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/debug", cache_dir);
+	int err = hp_mkdirs_private(dir);
 	if (!err && (out = mkostemp(tmp, O_CLOEXEC)) < 0)
 		err = -errno;
 	if (!err)

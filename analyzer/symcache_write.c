@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/log.h"
+#include "common/outfile.h"
 
 /* --- writing --- */
 
@@ -447,24 +448,6 @@ static int save_module(struct hp_symbolizer *s, struct sym_module *m)
 	return err;
 }
 
-/* mkdir -p, the last component private to the user. */
-static int make_dirs(const char *dir)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int symcache_save(struct hp_symbolizer *s)
 {
 	int first_err = 0, dir_ready = 0;
@@ -472,7 +455,7 @@ int symcache_save(struct hp_symbolizer *s)
 		struct sym_module *m = &s->mods[i];
 		if (!m->cache_dirty || !m->dm || !m->build_id[0])
 			continue;
-		int err = dir_ready ? 0 : make_dirs(s->cache_dir);
+		int err = dir_ready ? 0 : hp_mkdirs_private(s->cache_dir);
 		dir_ready = !err;
 		if (!err)
 			err = symcomplete_module(s, (uint32_t)i);

@@ -74,4 +74,8 @@ void outfile_guard(const char *tmp, int sqlite);
  * restore the signals' previous actions. */
 void outfile_unguard(void);
 
+/* mkdir -p path: each directory it lacks made private to the user (0700).
+ * 0, or -errno. */
+int hp_mkdirs_private(const char *path);
+
 #endif
