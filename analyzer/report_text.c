@@ -263,9 +263,35 @@ static void put_text(FILE *out, const struct hp_column *c, const char *s, int w,
 		fprintf(out, "%.*s..", w - 2, s);
 }
 
+/* The function column's names that read alike once shortened (put_text)
+ * told apart (name_fit_column: NULL for a name shortened alone). NULL
+ * when the table has no function column, or out of memory. */
+static char **fit_functions(const struct table *t)
+{
+	char cell[CELL];
+	int k = 0;
+	while (k < t->nshow && strcmp(t->all[t->show[k]].id, "function"))
+		k++;
+	if (k == t->nshow || !t->nrows)
+		return NULL;
+	char **names = calloc(t->nrows, sizeof(*names)), **col = NULL;
+	int ok = names != NULL;
+	for (uint32_t r = 0; ok && r < t->nrows; r++) {
+		columns_cell(t->p, &t->all[t->show[k]], t->shown[r], cell, sizeof(cell));
+		ok = (names[r] = strdup(cell)) != NULL;
+	}
+	if (ok)
+		col = name_fit_column((const char *const *)names, t->nrows, t->width[k]);
+	for (uint32_t r = 0; names && r < t->nrows; r++)
+		free(names[r]);
+	free(names);
+	return col;
+}
+
 static void draw(FILE *out, const struct table *t)
 {
 	char cell[CELL], safe[4 * CELL];
+	char **functions = fit_functions(t);
 	fprintf(out, "%*s", INDENT, "");
 	for (int k = 0; k < t->nshow; k++) {
 		const struct hp_column *c = &t->all[t->show[k]];
@@ -280,7 +306,10 @@ static void draw(FILE *out, const struct table *t)
 		fprintf(out, "%*s", INDENT, "");
 		for (int k = 0; k < t->nshow; k++) {
 			const struct hp_column *c = &t->all[t->show[k]];
-			columns_cell(t->p, c, t->shown[r], cell, sizeof(cell));
+			if (functions && functions[r] && !strcmp(c->id, "function"))
+				snprintf(cell, sizeof(cell), "%s", functions[r]);
+			else
+				columns_cell(t->p, c, t->shown[r], cell, sizeof(cell));
 			fputs(k ? "  " : "", out);
 			if (c->right)
 				fprintf(out, "%*s", t->width[k], textsafe(cell, safe, sizeof(safe)));
@@ -289,6 +318,7 @@ static void draw(FILE *out, const struct table *t)
 		}
 		fputc('\n', out);
 	}
+	free(functions);
 }
 
 /* What a report has explained already (each note once, under the first

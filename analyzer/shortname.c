@@ -10,8 +10,10 @@
 #include "analyzer/shortname.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WORK 4096
@@ -220,6 +222,213 @@ const char *name_fit(const char *name, int w, char *out, size_t len)
 	drop_inner_namespaces(b, out, len);
 	keep_last_component(out, w);
 	return out;
+}
+
+/* name_fit()'s form, cut to w columns ("..") as a column shows it. */
+static const char *name_cut(const char *name, int w, char *out, size_t len)
+{
+	const char *f = name_fit(name, w, out, len);
+	if (w < 3 || (int)strlen(f) <= w)
+		return f;
+	if (f != out)
+		snprintf(out, len, "%s", f);
+	if ((size_t)w < len)
+		memcpy(out + w - 2, "..", 3);
+	return out;
+}
+
+/* The form the names are told apart in: brief, without inner namespaces
+ * (full = 0), or the whole name without them (full = 1: overloads). */
+static void apart_form(const char *name, int full, char *out, size_t len)
+{
+	char brief[WORK];
+	drop_inner_namespaces(full ? name : name_brief(name, brief, sizeof(brief)), out, len);
+}
+
+/* The length of the start all of f[0..n) share. */
+static size_t shared_start(char *const *f, int n)
+{
+	size_t d = strlen(f[0]);
+	for (int i = 1; i < n; i++) {
+		size_t k = 0;
+		while (k < d && f[i][k] == f[0][k])
+			k++;
+		d = k;
+	}
+	return d;
+}
+
+/* 1 when two of f[0..n) are the same text. */
+static int any_same(char *const *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (!strcmp(f[i], f[j]))
+				return 1;
+	return 0;
+}
+
+/* Where the window of f that shows the difference at d starts: the word
+ * there, and the template's name when the word is its first argument
+ * ("Point<double", not "double"), or the "+" of an offset ("+0x3e77") or
+ * the "(" of a parameter list ("(int)": overloads). */
+static size_t window_start(const char *f, size_t d)
+{
+	size_t k = d;
+	while (k > 0 && ident(f[k - 1]))
+		k--;
+	if (k > 0 && (f[k - 1] == '+' || f[k - 1] == '('))  /* "+0x3e77", "(int)" */
+		k--;
+	else if (k > 1 && f[k - 1] == '<' && ident(f[k - 2])) {
+		k--;
+		while (k > 0 && ident(f[k - 1]))
+			k--;
+	}
+	return k;
+}
+
+/* f in w columns showing its text from k: a head, "..", the window, and
+ * "..::member" when the window lies in the class; 0 when w is too narrow. */
+static int fit_window(const char *f, size_t k, int w, char *out, size_t len)
+{
+	enum { HEAD_MIN = 4, WIN = 14 };
+	size_t at = last_scope(f), end = strlen(f);
+	const char *member = "";
+	if (at && at + 2 > k && (int)(end - at - 2 + 4) <= w / 2) {
+		member = f + at + 2;
+		end = at;
+	}
+	int avail = w - (*member ? (int)strlen(member) + 4 : 0);
+	int rest = (int)(end - k), cut = *member ? 0 : 2;     /* ".." after a cut window */
+	if ((int)k + rest <= avail) {
+		snprintf(out, len, "%.*s%s%s", (int)end, f, *member ? "::" : "", member);
+		return 1;
+	}
+	int win = rest < WIN ? rest : WIN;
+	int head = avail - 2 - win - (win < rest ? cut : 0);
+	if (head >= (int)k) {                  /* the head reaches the window: no ".." */
+		head = (int)k;
+		win = avail - head - cut;
+	} else if (head < HEAD_MIN) {
+		return 0;
+	}
+	while (head > HEAD_MIN && head < (int)k && f[head - 1] == '.')
+		head--;                        /* "libunwind.so..", not "libunwind.so..." */
+	snprintf(out, len, "%.*s%s%.*s%s%s%s", head, f, head < (int)k ? ".." : "", win, f + k,
+		 win < rest && !*member ? ".." : "", *member ? "..::" : "", member);
+	return 1;
+}
+
+/* f[i] = names[i]'s form (apart_form); 1 when no two are the same. */
+static int apart_forms(const char *const *names, int n, int full, char *const *f)
+{
+	for (int i = 0; i < n; i++)
+		apart_form(names[i], full, f[i], WORK);
+	return !any_same(f, n);
+}
+
+void name_fit_apart(const char *const *names, int n, int w, char *const *out, size_t len)
+{
+	char *f[n > 0 ? n : 1], fitted[WORK];
+	int ok = n > 1;
+	for (int i = 0; i < n; i++)
+		ok = (f[i] = malloc(WORK)) && ok;
+	ok = ok && (apart_forms(names, n, 0, f) || apart_forms(names, n, 1, f));
+	size_t k = ok ? window_start(f[0], shared_start(f, n)) : 0;
+	for (int i = 0; i < n; i++)
+		if (!ok || !fit_window(f[i], k, w, out[i], len))
+			snprintf(out[i], len, "%s", name_cut(names[i], w, fitted, sizeof(fitted)));
+	for (int i = 0; i < n; i++)
+		free(f[i]);
+}
+
+struct fit_row {
+	const char *name;
+	char *fit;
+	size_t i;
+	int apart;                    /* fit is a told-apart form */
+};
+
+static int by_fit_then_name(const void *a, const void *b)
+{
+	const struct fit_row *x = a, *y = b;
+	int c = strcmp(x->fit, y->fit);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* r[0..n), one fitted text, sorted by name: when 2+ names share it, each
+ * gets its told-apart form. 0, or -ENOMEM (r is left as it was or partly
+ * told apart). */
+static int apart_run(struct fit_row *r, size_t n, int w)
+{
+	const char *uniq[n];
+	char *out[n];
+	size_t u = 0, j;
+	int ok = 1;
+	for (size_t i = 0; i < n; i++)
+		if (!i || strcmp(r[i].name, r[i - 1].name))
+			uniq[u++] = r[i].name;
+	if (u < 2)
+		return 0;
+	for (j = 0; j < u; j++)
+		ok = (out[j] = malloc(WORK)) && ok;
+	if (ok)
+		name_fit_apart(uniq, (int)u, w, out, WORK);
+	j = 0;
+	for (size_t i = 0; i < n && ok; i++) {
+		j += i && strcmp(r[i].name, r[i - 1].name);
+		char *t = strdup(out[j]);
+		if ((ok = t != NULL)) {
+			free(r[i].fit);
+			r[i].fit = t;
+			r[i].apart = 1;
+		}
+	}
+	for (j = 0; j < u; j++)
+		free(out[j]);
+	return ok ? 0 : -ENOMEM;
+}
+
+/* The told-apart texts in one allocation, in the names' order; NULL
+ * for the others. */
+static char **column_of(const struct fit_row *r, size_t n)
+{
+	size_t bytes = n * sizeof(char *);
+	for (size_t i = 0; i < n; i++)
+		bytes += r[i].apart ? strlen(r[i].fit) + 1 : 0;
+	char **col = malloc(bytes ? bytes : 1);
+	if (!col)
+		return NULL;
+	char *text = (char *)(col + n);
+	for (size_t i = 0; i < n; i++) {
+		col[r[i].i] = r[i].apart ? strcpy(text, r[i].fit) : NULL;
+		text += r[i].apart ? strlen(text) + 1 : 0;
+	}
+	return col;
+}
+
+char **name_fit_column(const char *const *names, size_t n, int w)
+{
+	char buf[WORK], **col = NULL;
+	struct fit_row *r = calloc(n ? n : 1, sizeof(*r));
+	int ok = r != NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		r[i] = (struct fit_row){ names[i], strdup(name_cut(names[i], w, buf, sizeof(buf))), i };
+		ok = r[i].fit != NULL;
+	}
+	if (ok)
+		qsort(r, n, sizeof(*r), by_fit_then_name);
+	for (size_t a = 0, b; ok && a < n; a = b) {
+		for (b = a + 1; b < n && !strcmp(r[b].fit, r[a].fit); b++)
+			;
+		ok = apart_run(r + a, b - a, w) == 0;
+	}
+	if (ok)
+		col = column_of(r, n);
+	for (size_t i = 0; r && i < n; i++)
+		free(r[i].fit);
+	free(r);
+	return col;
 }
 
 int name_matches(const char *name, const char *s)

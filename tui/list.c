@@ -5,6 +5,7 @@
 #include "tui/list.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -176,8 +177,35 @@ static void draw_header(struct tui_list *l, struct tui_screen *s, struct tui_rec
 	}
 }
 
+/* The visible rows' name cells (TUI_NAME_CELL columns) that read alike
+ * once shortened, told apart (name_fit_column): fitted[c][i] for the row
+ * top + i, NULL where the row fits its own (fit_name), fitted[c] NULL for
+ * the other columns. */
+static void fit_visible(struct tui_list *l, const int *ws, uint32_t n, char **fitted[])
+{
+	char text[CELL];
+	for (int c = 0; c < l->ncols; c++) {
+		fitted[c] = NULL;
+		if (!ws[c] || l->cols[c].name != TUI_NAME_CELL || !n)
+			continue;
+		char **names = calloc(n, sizeof(*names));
+		int ok = names != NULL;
+		for (uint32_t i = 0; ok && i < n; i++) {
+			int role = 0;
+			text[0] = '\0';
+			l->cell(l->ctx, c, l->top + i, text, sizeof(text), &role);
+			ok = (names[i] = strdup(text)) != NULL;
+		}
+		if (ok)
+			fitted[c] = name_fit_column((const char *const *)names, n, ws[c]);
+		for (uint32_t i = 0; names && i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+}
+
 static void draw_row(struct tui_list *l, struct tui_screen *s, int y, struct tui_rect r,
-		     const int *ws, uint32_t row)
+		     const int *ws, uint32_t row, char **const fitted[])
 {
 	char text[CELL], brief[CELL];
 	int x = r.x, base = l->row_role ? l->row_role(l->ctx, row) : TUI_NORMAL;
@@ -190,8 +218,10 @@ static void draw_row(struct tui_list *l, struct tui_screen *s, int y, struct tui
 		int w = ws[c] < r.x + r.w - x ? ws[c] : r.x + r.w - x;
 		text[0] = '\0';
 		l->cell(l->ctx, c, row, text, sizeof(text), &role);
-		put_cell(s, y, x, w, l->cols[c].right, row == l->sel ? TUI_SELECTED : role,
-			 fit_name(&l->cols[c], text, w, brief, sizeof(brief)));
+		const char *shown = fitted[c] && w == ws[c] && fitted[c][row - l->top]
+					  ? fitted[c][row - l->top]
+					  : fit_name(&l->cols[c], text, w, brief, sizeof(brief));
+		put_cell(s, y, x, w, l->cols[c].right, row == l->sel ? TUI_SELECTED : role, shown);
 		x += ws[c] + 1;
 	}
 }
@@ -204,8 +234,13 @@ void list_draw(struct tui_list *l, struct tui_screen *s, struct tui_rect r)
 	layout(l, r.w, ws);
 	draw_header(l, s, r, ws);
 	list_select(l, l->sel, r.h);
-	for (int i = 0; i < r.h - 1 && l->top + (uint32_t)i < l->nrows; i++)
-		draw_row(l, s, r.y + 1 + i, r, ws, l->top + (uint32_t)i);
+	uint32_t n = l->nrows - l->top < (uint32_t)(r.h - 1) ? l->nrows - l->top : (uint32_t)(r.h - 1);
+	char **fitted[TUI_LIST_MAX_COLS];
+	fit_visible(l, ws, n, fitted);
+	for (uint32_t i = 0; i < n; i++)
+		draw_row(l, s, r.y + 1 + (int)i, r, ws, l->top + i, fitted);
+	for (int c = 0; c < l->ncols; c++)
+		free(fitted[c]);
 	if (!l->nrows)
 		screen_put(s, r.y + 2, r.x + 2, r.w - 2, TUI_DIM, "(nothing in this selection)");
 }

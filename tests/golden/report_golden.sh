@@ -35,6 +35,20 @@ sqlite3 long.db "UPDATE files SET path = '/src/' || replace(path, 'julia.c',
 	WHERE name = 'calculate_z'" || fail "cannot make the long-name fixture"
 check report_long_names "$HPPROF" report -n 3 long.db
 grep -q '\.\.[a-z_]*\.c:92 ' report_long_names.out || fail "the long location lost its line number"
+# two instances of one class template whose cut names read alike
+# ("__gnu_cxx::__normal_it..::operator--" twice) are told apart where they
+# differ: their class's argument, with their member's own name
+cp f.db alike.db
+it='__gnu_cxx::__normal_iterator<Point<%s>*, std::vector<Point<%s>, std::allocator<Point<%s> > > >::operator--()'
+sqlite3 alike.db "UPDATE functions SET name = '$(printf "$it" double double double)'
+	WHERE name = 'calculate_z';
+	UPDATE functions SET name = '$(printf "$it" int int int)' WHERE name = 'points_init'" ||
+	fail "cannot make the alike-names fixture"
+check report_alike_names "$HPPROF" report -n 3 alike.db
+for t in double int; do
+	grep -q "Point<$t>.*::operator--" report_alike_names.out ||
+		fail "the instance of Point<$t> does not show its argument"
+done
 check report_csv "$HPPROF" report --format csv f.db
 check report_json "$HPPROF" report --format json f.db
 check annotate "$HPPROF" annotate f.db calculate_z

@@ -3,6 +3,7 @@
  * (analyzer/shortname.h), on names c++filt prints for real programs
  * (libstdc++'s std::sort, random, map; operators; thunks; lambdas).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/shortname.h"
@@ -104,9 +105,59 @@ static void test_fit(void)
 	CHECK(!name_matches(a, "std::__fill_a1"));
 }
 
+/* A column of names: those that read alike once cut are told apart where
+ * they differ; the others are left to the caller (NULL). */
+#define COLUMN(w, n, ...) do { const char *_in[n] = { __VA_ARGS__ }; \
+	col = name_fit_column(_in, n, w); if (!col) { hp_test_failures++; return; } } while (0)
+#define SHOWN(i, want) do { const char *_g = col[i] ? col[i] : "(null)"; \
+	if (strcmp(_g, want)) { fprintf(stderr, "%s:%d: column[%d]\n  got  %s\n  want %s\n", \
+		__FILE__, __LINE__, i, _g, want); hp_test_failures++; } } while (0)
+
+static void test_column(void)
+{
+	char **col;
+	/* std::sort's iterators for three element types: cut, each read
+	 * "__gnu_cxx::__normal_it..::operator--"; the fourth fits alone */
+#define IT(t) "__gnu_cxx::__normal_iterator<Point<" t ">*, std::vector<Point<" t ">, " \
+	"std::allocator<Point<" t "> > > >::operator--()"
+	COLUMN(36, 4, IT("double"), IT("int"), IT("long"), "random");
+	SHOWN(0, "__gnu_..Point<double>*..::operator--");
+	SHOWN(1, "__gnu_..Point<int>*, v..::operator--");
+	SHOWN(2, "__gnu_..Point<long>*, ..::operator--");
+	SHOWN(3, "(null)");
+	free(col);
+	/* the difference inside a function template's arguments: no member */
+#define UP(t) "__gnu_cxx::__normal_iterator<Point<" t ">*, std::vector<Point<" t ">, " \
+	"std::allocator<Point<" t "> > > > std::__unguarded_partition<__gnu_cxx::__normal_" \
+	"iterator<Point<" t ">*, std::vector<Point<" t ">, std::allocator<Point<" t "> > > >, " \
+	"__gnu_cxx::__ops::_Iter_less_iter>(__gnu_cxx::__normal_iterator<Point<" t ">*, " \
+	"std::vector<Point<" t ">, std::allocator<Point<" t "> > > >)"
+	COLUMN(36, 2, UP("long"), UP("int"));
+	SHOWN(0, "std::__unguarded_p..Point<long>*, ..");
+	SHOWN(1, "std::__unguarded_p..Point<int>*, v..");
+	free(col);
+	/* overloads: their brief forms are one name; told apart by parameters */
+	COLUMN(20, 2, "hpnames::kernels::overloaded_function(int)",
+	       "hpnames::kernels::overloaded_function(double)");
+	SHOWN(0, "hpnames::kern..(int)");
+	SHOWN(1, "hpnames::k..(double)");
+	free(col);
+	/* addresses in one stripped module */
+	COLUMN(22, 2, "libunwind.so.8.0.1+0x3e77", "libunwind.so.8.0.1+0x6ba0");
+	SHOWN(0, "libunwind.so..+0x3e77");
+	SHOWN(1, "libunwind.so..+0x6ba0");
+	free(col);
+	/* the same name twice (two modules): nothing tells them apart */
+	COLUMN(10, 2, "a_long_function_name", "a_long_function_name");
+	SHOWN(0, "(null)");
+	SHOWN(1, "(null)");
+	free(col);
+}
+
 int main(void)
 {
 	test_brief();
 	test_fit();
+	test_column();
 	return hp_test_result();
 }
