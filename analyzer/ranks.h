@@ -49,6 +49,13 @@ struct hp_rank_fstat ranks_fstat(const struct hp_ranks *r, uint32_t func,
 				 uint64_t (*value)(const void *ctx, uint32_t run), const void *ctx);
 
 struct hp_ranks {
+	/* 1 in a merge of runs sampled at different rates (and a rank diff
+	 * with one): every figure across ranks - compute min/mean/max, the
+	 * imbalance, the MPI share of all, the functions across ranks - is CPU
+	 * time in ms (each run's samples times its own period, rounded),
+	 * since samples of different periods do not compare; a rank's own row
+	 * (samples, compute, MPI, MPI%) stays its samples. 0: samples. */
+	int timed;
 	uint32_t n;                   /* ranks: p->nruns */
 	uint32_t *order;              /* [n] indices into p->runs[], by rank (no rank last) */
 	uint64_t samples, mpi_samples;
@@ -71,6 +78,17 @@ struct hp_ranks {
 /* The rank dimension of p. *out is owned by the caller (ranks_free); it
  * refers to p, which must outlive it. Returns 0 or -ENOMEM. */
 int ranks_analyze(const struct hp_profile *p, struct hp_ranks **out);
+/* The same with the figures across ranks in CPU ms when timed (and every
+ * run of p knows its period), else in samples (hp_ranks.timed). */
+int ranks_analyze_timed(const struct hp_profile *p, int timed, struct hp_ranks **out);
+/* 1 when p is a merge of runs sampled at different rates: its figures
+ * across ranks must be times. */
+int ranks_need_time(const struct hp_profile *p);
+/* n samples of run (index into p->runs[]) as r counts them: n, or CPU ms. */
+uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,
+		     uint64_t n);
+/* The unit of r's figures across ranks: "samples" or "CPU ms". */
+const char *ranks_unit(const struct hp_ranks *r);
 void ranks_free(struct hp_ranks *r);
 
 /* "rank 3", or "run 2 (path)" for a run that was no MPI rank, in buf. */
