@@ -284,15 +284,28 @@ static int add_alloc_mode(struct hp_store *st, struct totals *t)
 	return t->alloc_mode ? 0 : -ENOMEM;
 }
 
-/* CPU time per sample: one figure for the merged file, or none. */
-static void add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
+/* CPU time per sample: one figure for the merged file, or none. Each run
+ * of the input counts: a merged input of runs at different rates has no
+ * figure of its own, its runs have theirs (run_meta). */
+struct cpu_sample_ctx { struct totals *t; int first; };
+
+static int on_run_cpu_sample(void *ctx, const struct hp_run_row *r)
 {
-	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", HP_FACT_UNSET);
-	t->cpu_sample_missing |= ns == HP_FACT_UNSET || ns <= 0;
-	if (!i)
-		t->cpu_sample_ns = ns;
-	else if (ns != t->cpu_sample_ns)
-		t->cpu_sample_differs = 1;
+	struct cpu_sample_ctx *k = ctx;
+	int64_t ns = r->cpu_sample_ns > 0 ? r->cpu_sample_ns : HP_FACT_UNSET;
+	k->t->cpu_sample_missing |= ns == HP_FACT_UNSET;
+	if (k->first)
+		k->t->cpu_sample_ns = ns;
+	else if (ns != k->t->cpu_sample_ns)
+		k->t->cpu_sample_differs = 1;
+	k->first = 0;
+	return 0;
+}
+
+static int add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
+{
+	struct cpu_sample_ctx k = { t, !i };
+	return store_each_run(st, on_run_cpu_sample, &k);
 }
 
 static void add_where(struct hp_store *st, struct where *w)
@@ -440,11 +453,10 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
 		add_facts(st, t, i + 1);
-		add_cpu_sample(st, t, i);
 		for (int k = 0; k < NWHERE; k++)
 			add_where(st, &t->where[k]);
 		add_start(st, t);
-		if (add_alloc_mode(st, t)) {
+		if (add_cpu_sample(st, t, i) || add_alloc_mode(st, t)) {
 			store_close(st);
 			return -1;
 		}
