@@ -42,11 +42,11 @@ for d in a b c; do
 	q $d.db "SELECT (SELECT value FROM run_info WHERE key = 'samples'), function, self_samples
 		FROM function_profile" >$d.rows
 done
+cmp -s nested.functions flat.functions ||
+	{ diff nested.functions flat.functions; fail "report's functions differ"; }
 cmp -s nested.runs flat.runs || { paste nested.runs flat.runs; fail "runs differ"; }
 [ "$(cut -d'|' -f2 flat.runs | paste -sd,)" = 1000000,4000000,2000000 ] ||
 	{ cat flat.runs; fail "the runs' periods"; }
-cmp -s nested.functions flat.functions ||
-	{ diff nested.functions flat.functions; fail "report's functions differ"; }
 cmp -s nested.wall flat.wall || { diff nested.wall flat.wall; fail "wall_profile differs"; }
 "$HPPROF" diff -f json flat.db nested.db >d.json || fail "diff"
 "$PY" - <<'PYEOF' || exit 1
