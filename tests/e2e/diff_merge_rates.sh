@@ -24,6 +24,8 @@
 #      sampled time's error (a period per run, 4 ms of ~450 ms) and rows'
 #      sampling error, judged at alpha 0.001 (a false row verdict in at most
 #      0.1% of runs);
+#   5. export -f folded of M weighs by CPU time by default: the stacks whose
+#      leaf is calib_X sum to n1 x 1e6 + n2 x 4e6 ns (exact);
 #   4. M's time against the kernels' clocks: within 5% + 2 periods (8 ms)
 #      (start-up and exit outside the timed phases), and counts alone would
 #      be off by more than 20% (the test tells time from counts).
@@ -42,6 +44,7 @@ run b 1000 16000
 "$HPPROF" merge -q -o m.db a1.db a2.db || fail "merge"
 "$HPPROF" diff --threshold 20 --alpha 0.001 -f json b.db m.db >d.json || fail "diff -f json"
 "$HPPROF" diff --threshold 20 --alpha 0.001 b.db m.db >d.txt || fail "diff"
+"$HPPROF" export -f folded m.db >m.folded || fail "export -f folded"
 for d in a1 a2 b; do
 	q $d.db "SELECT (SELECT value FROM run_info WHERE key = 'samples'), function, self_samples
 		FROM function_profile WHERE function LIKE 'calib\_%' ESCAPE '\\'" >$d.rows
@@ -81,6 +84,14 @@ for fn in ("calib_a", "calib_b", "calib_c"):
         fail(fn, "interval", r["self_time"]["ci"], "!= the weighted sum's", ci)
     print("# %s: B %d samples, M %d + %d: %.3f s -> %.3f s, +-%.4f s (%s)"
           % (fn, nb, n1, n2, r["before_self_time"], t, ci, r["verdict"]))
+folded = {}
+for line in open("m.folded"):
+    path, w = line.rsplit(" ", 1)
+    leaf = path.split(";")[-1]
+    folded[leaf] = folded.get(leaf, 0) + int(w)
+for fn in ("calib_a", "calib_b", "calib_c"):
+    want = f1.get(fn, 0) * 1000000 + f2.get(fn, 0) * 4000000
+    if folded.get(fn) != want: fail("folded", fn, folded.get(fn), "!= its CPU ns", want)
 truth_m, truth_b = cpu["a1"] + cpu["a2"], cpu["b"]
 rel = (truth_m - truth_b) / truth_b
 counts = (N1 + N2) * W1
