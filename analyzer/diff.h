@@ -152,8 +152,9 @@ struct hp_diff_row {
 struct hp_diff_side {
 	unsigned runs;
 	struct hp_diff_stat duration_s, samples;
-	struct hp_diff_stat neff;           /* the effective samples of every sample (= samples,
-					     * unless a run is a merge of runs at different rates) */
+	/* the effective samples of all its samples (= samples, unless a run
+	 * is a merge of runs at different rates: diff_judge.c) */
+	struct hp_diff_stat neff;
 	struct hp_diff_stat time;           /* CPU time of every sample, normalized */
 	struct hp_diff_stat peak_rss;       /* bytes; mean -1 when unknown */
 	struct hp_diff_stat allocs, alloc_bytes;  /* mean -1 unless every run tracked allocations */

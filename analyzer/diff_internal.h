@@ -9,8 +9,9 @@
 
 /* The change of a value from before to after: the test (Welch's over runs
  * when d->welch, else the sampling error of mean_n effective samples per
- * run on each side, of d->before/after.neff in all), its (1 - alpha) confidence interval, and whether it is beyond the
- * noise (p < alpha) and d->opts.threshold. */
+ * run on each side, of d->before/after.neff in all), its (1 - alpha)
+ * confidence interval, and whether it is beyond the noise (p < alpha) and
+ * d->opts.threshold. */
 void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat before,
 		       struct hp_diff_stat after, double before_n, double after_n,
 		       struct hp_diff_change *c);

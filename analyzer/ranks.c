@@ -38,12 +38,15 @@ int ranks_need_time(const struct hp_profile *p)
 	return p->cpu_col >= 0;
 }
 
+double ranks_run_weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run)
+{
+	return r->timed ? (double)p->runs[run].sample_ns / 1e6 : 1;
+}
+
 uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,
 		     uint64_t n)
 {
-	if (!r->timed)
-		return n;
-	return (uint64_t)llround((double)n * (double)p->runs[run].sample_ns / 1e6);
+	return r->timed ? (uint64_t)llround((double)n * ranks_run_weight(p, r, run)) : n;
 }
 
 const char *ranks_unit(const struct hp_ranks *r)

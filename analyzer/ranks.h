@@ -84,7 +84,10 @@ int ranks_analyze_timed(const struct hp_profile *p, int timed, struct hp_ranks *
 /* 1 when p is a merge of runs sampled at different rates: its figures
  * across ranks must be times. */
 int ranks_need_time(const struct hp_profile *p);
-/* n samples of run (index into p->runs[]) as r counts them: n, or CPU ms. */
+/* What one sample of run (index into p->runs[]) counts for in r: 1, or
+ * its period in ms (r->timed). */
+double ranks_run_weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run);
+/* n samples of run as r counts them: n, or CPU ms (rounded). */
 uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,
 		     uint64_t n);
 /* The unit of r's figures across ranks: "samples" or "CPU ms". */

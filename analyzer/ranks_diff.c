@@ -24,12 +24,6 @@
 #include "analyzer/stats.h"
 #include "common/hmap.h"
 
-/* The CPU ms one sample of run stands for when r is timed, else 1. */
-static double weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run)
-{
-	return r->timed ? (double)p->runs[run].sample_ns / 1e6 : 1;
-}
-
 double ranks_imbalance_se(const struct hp_profile *p, const struct hp_ranks *r)
 {
 	/* I = n c_m / S with c_r binomial out of the rank's n_r samples (its
@@ -43,11 +37,12 @@ double ranks_imbalance_se(const struct hp_profile *p, const struct hp_ranks *r)
 		return 0;
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
-		sum += (double)(run->samples - run->mpi_samples) * weight(p, r, r->order[k]);
+		double w = ranks_run_weight(p, r, r->order[k]);
+		sum += (double)(run->samples - run->mpi_samples) * w;
 	}
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
-		double w = weight(p, r, r->order[k]);
+		double w = ranks_run_weight(p, r, r->order[k]);
 		double c = (double)(run->samples - run->mpi_samples), n = (double)run->samples;
 		double v = n > 0 ? w * w * c * (n - c) / n : 0;
 		c *= w;

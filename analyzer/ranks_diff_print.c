@@ -82,8 +82,9 @@ static void text_imbalance(FILE *out, const struct hp_ranks_diff *d)
 	char na[256], nb[256], rel[32] = "", verdict[64];
 	if (ra->imbalance > 0)
 		snprintf(rel, sizeof(rel), " (%+.1f%%)", 100 * d->delta / ra->imbalance);
-	fprintf(out, "  load imbalance (compute %s, max/mean): %.2f, max on %s -> %.2f, max on %s\n",
-		ranks_unit(ra), ra->imbalance, ra->n ? ranks_name(d->p[0], ra->compute_max_run, na, sizeof(na)) : "-",
+	fprintf(out, "  load imbalance (compute %s, max/mean): %.2f, max on %s -> %.2f,"
+		" max on %s\n", ranks_unit(ra), ra->imbalance,
+		ra->n ? ranks_name(d->p[0], ra->compute_max_run, na, sizeof(na)) : "-",
 		rb->imbalance, rb->n ? ranks_name(d->p[1], rb->compute_max_run, nb, sizeof(nb)) : "-");
 	fprintf(out, "    change %+.2f%s ±%.2f: %s\n", d->delta, rel, d->ci,
 		ranks_diff_verdict_text(d, verdict, sizeof(verdict)));

@@ -132,7 +132,8 @@ void ranks_report_text(FILE *out, const struct hp_profile *p, const struct hp_ra
 	text_ranks(out, p, r);
 	ranks_print_problems(out, p, r, "  note: ");
 	snprintf(self, sizeof(self), "Functions across ranks (self %s per rank)", ranks_unit(r));
-	snprintf(total, sizeof(total), "Call paths across ranks (total %s per rank)", ranks_unit(r));
+	snprintf(total, sizeof(total), "Call paths across ranks (total %s per rank)",
+		 ranks_unit(r));
 	text_functions(out, p, r, r->self, limit, self);
 	text_functions(out, p, r, r->total, limit, total);
 }

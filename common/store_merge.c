@@ -583,8 +583,8 @@ static int merge_src_runs(struct merge_run *r)
 {
 	char sql[512];
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO main.runs(id, path, command, start_time, duration_ns, samples, exit_status)"
-		 " SELECT id + %u, path, command, start_time, duration_ns, samples, exit_status"
+		 "INSERT INTO main.runs(id, path, command, start_time, duration_ns, samples,"
+		 " exit_status) SELECT id + %u, path, command, start_time, duration_ns, samples, exit_status"
 		 " FROM src.runs ORDER BY id;"
 		 "INSERT INTO main.run_meta(run, key, value) SELECT run + %u, key, value"
 		 " FROM src.run_meta;"
