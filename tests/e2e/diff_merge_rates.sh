@@ -24,6 +24,8 @@
 #      sampled time's error (a period per run, 4 ms of ~450 ms) and rows'
 #      sampling error, judged at alpha 0.001 (a false row verdict in at most
 #      0.1% of runs);
+#   6. the same interval by line (-b line) for the calib lines with 10
+#      samples or more, from each run's line_profile;
 #   5. export -f folded of M weighs by CPU time by default: the stacks whose
 #      leaf is calib_X sum to n1 x 1e6 + n2 x 4e6 ns (exact);
 #   4. M's time against the kernels' clocks: within 5% + 2 periods (8 ms)
@@ -45,10 +47,13 @@ run b 1000 16000
 "$HPPROF" diff --threshold 20 --alpha 0.001 -f json b.db m.db >d.json || fail "diff -f json"
 "$HPPROF" diff --threshold 20 --alpha 0.001 b.db m.db >d.txt || fail "diff"
 "$HPPROF" export -f folded m.db >m.folded || fail "export -f folded"
+"$HPPROF" diff -b line --threshold 20 --alpha 0.001 -f json b.db m.db >l.json || fail "diff -b line"
 for d in a1 a2 b; do
 	q $d.db "SELECT (SELECT value FROM run_info WHERE key = 'samples'), function, self_samples
 		FROM function_profile WHERE function LIKE 'calib\_%' ESCAPE '\\'" >$d.rows
 	truth $d.out process main cpu_s >$d.cpu
+	q $d.db "SELECT line, SUM(self_samples) FROM line_profile WHERE function LIKE 'calib\_%'
+		ESCAPE '\\' GROUP BY line" >$d.lines
 done
 "$PY" - <<'PYEOF' || exit $?
 import json, math, statistics, sys
@@ -84,6 +89,22 @@ for fn in ("calib_a", "calib_b", "calib_c"):
         fail(fn, "interval", r["self_time"]["ci"], "!= the weighted sum's", ci)
     print("# %s: B %d samples, M %d + %d: %.3f s -> %.3f s, +-%.4f s (%s)"
           % (fn, nb, n1, n2, r["before_self_time"], t, ci, r["verdict"]))
+def lines(d):
+    return {int(a): int(b) for a, b in (x.rstrip("\n").split("|") for x in open(d + ".lines"))}
+l1, l2, lb = lines("a1"), lines("a2"), lines("b")
+dl = json.load(open("l.json"))
+zl = statistics.NormalDist().inv_cdf(1 - dl["row_alpha"] / 2)
+checked = 0
+for r in dl["rows"]:
+    ln = r["line"]
+    if not r["name"].startswith("calib_") or ln not in lb or lb[ln] + l1.get(ln, 0) < 10:
+        continue
+    n1, n2, nb = l1.get(ln, 0), l2.get(ln, 0), lb[ln]
+    ci = zl * math.sqrt(var(W1, nb, NB) + var(W1, n1, N1) + var(W2, n2, N2))
+    if abs(r["self_time"]["ci"] - ci) > 1e-6 * ci:
+        fail("line", ln, "interval", r["self_time"]["ci"], "!= the weighted sum's", ci)
+    checked += 1
+if not checked: fail("no calib line row to check")
 folded = {}
 for line in open("m.folded"):
     path, w = line.rsplit(" ", 1)
