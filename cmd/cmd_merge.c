@@ -634,8 +634,12 @@ static int merge(const struct merge_cmd *o, struct hp_store *st, struct totals *
 		err = -HP_ECORRUPT;
 		goto out;
 	}
-	hp_info("merged %u run%s into '%s': %llu samples", o->n, o->n == 1 ? "" : "s", o->output,
-		(unsigned long long)sum);
+	if (t->out_runs != o->n)        /* a merged input brought its runs */
+		hp_info("merged %u inputs (%u runs) into '%s': %llu samples", o->n, t->out_runs,
+			o->output, (unsigned long long)sum);
+	else
+		hp_info("merged %u run%s into '%s': %llu samples", o->n, o->n == 1 ? "" : "s",
+			o->output, (unsigned long long)sum);
 out:
 	free(per_run);
 	return err;

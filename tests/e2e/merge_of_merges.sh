@@ -28,7 +28,8 @@ PY=/usr/bin/python3.11
 "$HPPROF" run -q --no-off-cpu -F 500 -o c.db -k pi -- --samples 100000000 >c.out 2>&1 ||
 	{ cat c.out; fail "run C"; }
 "$HPPROF" merge -q -o ab.db a.db b.db || fail "merge A B"
-"$HPPROF" merge -q -o nested.db ab.db c.db || fail "merge AB C"
+"$HPPROF" merge -o nested.db ab.db c.db 2>nested.err || { cat nested.err; fail "merge AB C"; }
+assert_contains "merge's summary" nested.err "merged 2 inputs (3 runs) into 'nested.db'"
 "$HPPROF" merge -q -o flat.db a.db b.db c.db || fail "merge A B C"
 for d in nested flat; do
 	q $d.db "SELECT r.samples, (SELECT value FROM run_meta m WHERE m.run = r.id
