@@ -266,6 +266,13 @@ struct tl_pass {
 	struct hp_hmap run_of;        /* tid + 1 -> index into runs[] */
 };
 
+/* What a sample of run counts for in tl: its period in us, or 1. */
+static uint32_t tl_weight(const struct tl_pass *ps, uint32_t run)
+{
+	int64_t ns = ps->p->runs[run].sample_ns;
+	return ps->tl->timed && ns >= 1000 ? (uint32_t)(ns / 1000) : 1;
+}
+
 static uint32_t run_of_tid(struct tl_pass *ps, uint32_t tid)
 {
 	uint64_t v;
@@ -297,10 +304,11 @@ static int tl_count(void *ctx, const struct hp_sample_row *s)
 	uint64_t b = s->t_ns / tl->bucket_ns;
 	size_t at = (size_t)run_of_tid(ps, s->tid) * tl->nbuckets + (b < tl->nbuckets ? b
 						   : tl->nbuckets - 1);
+	uint32_t w = tl_weight(ps, (uint32_t)(at / tl->nbuckets));
 	if (stacks_class(ps->p->model, s->stack_id) == HP_STACK_MPI)
-		tl->mpi[at]++;
+		tl->mpi[at] += w;
 	else
-		tl->compute[at]++;
+		tl->compute[at] += w;
 	return 0;
 }
 
@@ -315,6 +323,7 @@ int ranks_timeline_load(struct hp_store *st, const struct hp_profile *p, uint32_
 	hmap_init(&ps.run_of);
 	tl->nruns = p->nruns;
 	tl->nbuckets = nbuckets;
+	tl->timed = can_time(p);
 	tl->compute = calloc((size_t)p->nruns * nbuckets, sizeof(*tl->compute));
 	tl->mpi = calloc((size_t)p->nruns * nbuckets, sizeof(*tl->mpi));
 	if (!tl->compute || !tl->mpi)

@@ -100,11 +100,15 @@ const char *ranks_name(const struct hp_profile *p, uint32_t run, char *buf, size
 const char *ranks_cell(const struct hp_prun *r, char *buf, size_t len);
 
 /* Samples per time bucket for every run, compute and MPI apart. Each run's
- * clock starts at its own start (ranks of one job start together). */
+ * clock starts at its own start (ranks of one job start together). When
+ * every run knows its period, a sample counts that period in us (timed), so
+ * that runs sampled at different rates, and two jobs, compare in CPU time;
+ * else 1. */
 struct hp_rank_timeline {
 	uint32_t nruns, nbuckets;     /* rows are p->runs[] indices */
 	uint64_t t_end, bucket_ns;
 	uint32_t *compute, *mpi;      /* [nruns * nbuckets]: run r, bucket b at r * nbuckets + b */
+	int timed;                    /* values are CPU us, else samples */
 };
 /* Count st's main-sampler samples (the store p was loaded from) into
  * nbuckets buckets. *out is owned by the caller (ranks_timeline_free). */

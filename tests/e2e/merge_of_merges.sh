@@ -12,7 +12,12 @@
 #   4. report --ranks -f json: the figures across runs in CPU ms ("unit":
 #      "ms"), the imbalance = max/mean of each run's compute samples x its
 #      period (4 decimals), equal in both files;
-#   5. diff of the two: every row's time change 0, verdict same.
+#   5. diff of the two: every row's time change 0, verdict same;
+#   6. the TUI's per-rank timeline (tui --dump ranks) draws CPU time: the
+#      mean bar of the 250 Hz run over the 1 kHz run's is nearer the ratio of
+#      their CPU rates (each kernel's cpu_s / its run's duration) than a
+#      quarter of it, what counting samples draws (a bar is 1/8 of the
+#      busiest column: a level's rounding is 1/16 of it).
 # The old merge gave the merged input one run without a period: its samples
 # counted as samples, calib_a's share changed.
 # usage: merge_of_merges.sh     env: HPPROF, HP_SRC, HP_BUILD
@@ -39,6 +44,11 @@ for d in nested flat; do
 	q $d.db "SELECT function, self_on_ns FROM wall_profile ORDER BY function, self_on_ns" >$d.wall
 	"$HPPROF" report --ranks -f json $d.db >$d.ranks.json || fail "report --ranks $d"
 done
+NO_COLOR=1 LANG=C.UTF-8 "$HPPROF" tui --dump ranks --width 140 --height 20 flat.db >tui.txt ||
+	fail "tui --dump ranks"
+q flat.db "SELECT duration_ns FROM runs ORDER BY id" >flat.durations
+truth a.out process main cpu_s >a.cpu
+truth b.out process main cpu_s >b.cpu
 for d in a b c; do
 	q $d.db "SELECT (SELECT value FROM run_info WHERE key = 'samples'), function, self_samples
 		FROM function_profile" >$d.rows
@@ -85,5 +95,21 @@ for row in d["rows"]:
     if row["self_time"]["delta"] != 0 or row["verdict"] not in ("same", "minor"):
         fail("diff row", row["name"], row["self_time"], row["verdict"])
 print("# calib_a %.2f%% of CPU time in both (exact %.3f)" % (got, want))
+levels = {chr(0x2581 + i): i + 1 for i in range(7)}
+levels[chr(0x2588)] = 8
+bars = {}
+for line in open("tui.txt"):
+    f = line.split()
+    if len(f) > 2 and f[0] == "run" and f[1] in ("1", "2"):
+        v = [levels[ch] for ch in f[-1] if ch in levels]
+        bars[f[1]] = sum(v) / len(v) if v else 0
+dur = [int(x) / 1e9 for x in open("flat.durations")]
+rate = [float(open(d + ".cpu").read()) / t for d, t in zip("ab", dur)]
+if len(bars) != 2 or not bars["1"]: fail("no timeline bars for runs 1 and 2", bars)
+got_r, true_r = bars["2"] / bars["1"], rate[1] / rate[0]
+print("# timeline: 250 Hz run's bars / 1 kHz run's %.2f; CPU rates' ratio %.2f, counts %.2f"
+      % (got_r, true_r, true_r / 4))
+if abs(got_r - true_r) >= abs(got_r - true_r / 4):
+    fail("the timeline draws counts:", got_r, "nearer", true_r / 4, "than", true_r)
 PYEOF
 echo PASS
