@@ -154,9 +154,10 @@ static void print_text(FILE *out, const struct hp_ranks_diff *d, unsigned limit)
 	fprintf(out, "\nMPI ranks: %u before, %u after\n", d->r[0]->n, d->r[1]->n);
 	text_imbalance(out, d);
 	text_rank_rows(out, d);
-	fprintf(out, "  noise: the sampling error of each rank's compute samples (binomial),"
+	fprintf(out, "  noise: the sampling error of each rank's compute samples (binomial%s),"
 		" %.4g%% interval;\n  run-to-run variation is not in it; a change counts when beyond"
-		" it and by %g%% or more\n", 100 * (1 - d->alpha), d->threshold);
+		" it and by %g%% or more\n", d->r[0]->timed ? ", x its period" : "",
+		100 * (1 - d->alpha), d->threshold);
 	text_functions(out, d, 0, limit);
 	text_functions(out, d, 1, limit);
 }

@@ -12,7 +12,9 @@
 #   4. report --ranks -f json: the figures across runs in CPU ms ("unit":
 #      "ms"), the imbalance = max/mean of each run's compute samples x its
 #      period (4 decimals), equal in both files;
-#   5. diff of the two: every row's time change 0, verdict same;
+#   5. diff of the two: every row's time change 0, verdict same; diff
+#      --ranks of A against the nested merge: both sides in CPU ms (A alone
+#      too: one unit), the nested side's imbalance the report's;
 #   6. the TUI's per-rank timeline (tui --dump ranks) draws CPU time: the
 #      mean bar of the 250 Hz run over the 1 kHz run's is nearer the ratio of
 #      their CPU rates (each kernel's cpu_s / its run's duration) than a
@@ -60,6 +62,7 @@ cmp -s nested.runs flat.runs || { paste nested.runs flat.runs; fail "runs differ
 	{ cat flat.runs; fail "the runs' periods"; }
 cmp -s nested.wall flat.wall || { diff nested.wall flat.wall; fail "wall_profile differs"; }
 "$HPPROF" diff -f json flat.db nested.db >d.json || fail "diff"
+"$HPPROF" diff --ranks -f json a.db nested.db >dr.json || fail "diff --ranks"
 "$PY" - <<'PYEOF' || exit 1
 import json, sys
 def fail(*a):
@@ -89,6 +92,12 @@ for name in ("nested", "flat"):
     print("# %s: imbalance %.4f (by counts: %.4f)" % (name, r["imbalance"],
           max(x["compute_samples"] for x in r["rows"]) /
           (sum(x["compute_samples"] for x in r["rows"]) / 3)))
+dr = json.load(open("dr.json"))
+imb_flat = json.load(open("flat.ranks.json"))["ranks"]["imbalance"]
+if dr["before"].get("unit") != "ms" or dr["after"].get("unit") != "ms":
+    fail("diff --ranks units", dr["before"].get("unit"), dr["after"].get("unit"))
+if abs(dr["after"]["imbalance"] - imb_flat) > 5e-5 or dr["before"]["compute_max"] != runs[0][0]:
+    fail("diff --ranks", dr["after"]["imbalance"], "!=", imb_flat, "or A's", dr["before"])
 d = json.load(open("d.json"))
 if d["verdict"] != "same" or d["time"]["delta"] != 0: fail("diff flat nested", d["time"])
 for row in d["rows"]:
