@@ -29,8 +29,10 @@
 
 #define SHIFT_LINES 3        /* a vanished and an appeared line this close are one line */
 
-/* Values of an entry per run: then nc counters self, nc counters total. */
-enum { V_SELF_PCT, V_TOTAL_PCT, V_SELF_T, V_TOTAL_T, V_SELF_N, V_TOTAL_N, V_COUNTERS };
+/* Values of an entry per run: then nc counters self, nc counters total.
+ * W1, W2: the sums of its sampling error (diff_weighted_counts). */
+enum { V_SELF_PCT, V_TOTAL_PCT, V_SELF_T, V_TOTAL_T, V_SELF_N, V_TOTAL_N, V_SELF_W1, V_SELF_W2,
+       V_TOTAL_W1, V_TOTAL_W2, V_COUNTERS };
 
 /* One row in the making: values of every run, before runs first. */
 struct entry {
@@ -183,21 +185,37 @@ static struct entry *entry_of(struct build *b, const char *key)
 	return e;
 }
 
-/* Add one run's values of a function or line to entry e: samples self
- * and total with their counter sums (cself, ctotal: the run's event
- * columns; ctotal may equal cself for lines). */
-static void add_values(struct build *b, unsigned r, struct entry *e, uint64_t self, uint64_t total,
-		       const int64_t *cself, const int64_t *ctotal)
+/* A function's or line's samples: self and total with their counter sums
+ * (the run's event columns) and their samples per run of a merged file
+ * (NULL in a recorded profile); lines: total = self. */
+struct group {
+	uint64_t self, total;
+	const int64_t *cself, *ctotal;
+	const uint64_t *rself, *rtotal;
+};
+
+/* Add one run's values of a function or line to entry e: its shares are
+ * of CPU time (profile_share: in a merge of runs at different rates, each
+ * sample weighs its run's period). */
+static void add_values(struct build *b, unsigned r, struct entry *e, const struct group *g)
 {
 	const struct hp_profile *p = b->runs[r];
-	double n = p->nsamples ? (double)p->nsamples : 1, *v = e->v + (size_t)r * b->nv;
+	double *v = e->v + (size_t)r * b->nv, w1, w2;
+	const int64_t *cself = g->cself, *ctotal = g->ctotal;
+	uint64_t self = g->self, total = g->total;
 	enum hp_diff_time_basis basis = b->d->basis;
-	v[V_SELF_PCT] += 100.0 * (double)self / n;
-	v[V_TOTAL_PCT] += 100.0 * (double)total / n;
+	v[V_SELF_PCT] += profile_share(p, self, cself);
+	v[V_TOTAL_PCT] += profile_share(p, total, ctotal);
 	v[V_SELF_T] += diff_time_of(p, basis, self, cself) * b->norm[r];
 	v[V_TOTAL_T] += diff_time_of(p, basis, total, ctotal) * b->norm[r];
 	v[V_SELF_N] += (double)self;
 	v[V_TOTAL_N] += (double)total;
+	diff_weighted_counts(p, self, g->rself, cself, &w1, &w2);
+	v[V_SELF_W1] += w1;
+	v[V_SELF_W2] += w2;
+	diff_weighted_counts(p, total, g->rtotal, ctotal, &w1, &w2);
+	v[V_TOTAL_W1] += w1;
+	v[V_TOTAL_W2] += w2;
 	for (uint32_t c = 0; c < b->nc; c++) {
 		v[V_COUNTERS + c] += (double)cself[b->ev[r][c]] * b->norm[r];
 		v[V_COUNTERS + b->nc + c] += (double)ctotal[b->ev[r][c]] * b->norm[r];
@@ -221,7 +239,8 @@ static int add_function(struct build *b, unsigned r, const struct hp_pfunc *f)
 		e->module = keep(b->pv, module);
 		e->file = keep(b->pv, f->file);
 	}
-	add_values(b, r, e, f->self, f->total, f->cself, f->ctotal);
+	add_values(b, r, e, &(struct group){ f->self, f->total, f->cself, f->ctotal, f->rself,
+					     f->rtotal });
 	return 0;
 }
 
@@ -321,7 +340,7 @@ static int add_line(struct build *b, unsigned r, const struct hp_pline *l)
 		e->fkey = keep(b->pv, fkey);
 		e->line = e->before_line = l->line;
 	}
-	add_values(b, r, e, l->self, l->self, l->c, l->c);
+	add_values(b, r, e, &(struct group){ l->self, l->self, l->c, l->c, l->rself, l->rself });
 	return 0;
 }
 
@@ -458,6 +477,20 @@ static int pair_moved_lines(struct build *b)
 
 /* --- rows --- */
 
+/* The effective samples (diff_effective) of the samples at value n_at
+ * (V_SELF_N or V_TOTAL_N) with their sums at w_at (V_SELF_W1 or V_TOTAL_W1,
+ * then W2), in runs [from, from + n). */
+static struct hp_diff_stat reduce_neff(const struct build *b, const struct entry *e, unsigned from,
+				       unsigned n, unsigned n_at, unsigned w_at)
+{
+	double x[n ? n : 1];
+	for (unsigned i = 0; i < n; i++) {
+		const double *v = e->v + (size_t)(from + i) * b->nv;
+		x[i] = diff_effective(b->runs[from + i], (uint64_t)v[n_at], v[w_at], v[w_at + 1]);
+	}
+	return reduce(x, n, 1);
+}
+
 static void make_row(struct build *b, const struct entry *e, struct hp_diff_row *row,
 		     struct hp_diff_stat *cstats)
 {
@@ -480,6 +513,10 @@ static void make_row(struct build *b, const struct entry *e, struct hp_diff_row 
 	row->after_self_samples = reduce(va + V_SELF_N, na, nv);
 	row->before_samples = reduce(vb + V_TOTAL_N, nb, nv);
 	row->after_samples = reduce(va + V_TOTAL_N, na, nv);
+	row->before_self_neff = reduce_neff(b, e, 0, nb, V_SELF_N, V_SELF_W1);
+	row->after_self_neff = reduce_neff(b, e, nb, na, V_SELF_N, V_SELF_W1);
+	row->before_neff = reduce_neff(b, e, 0, nb, V_TOTAL_N, V_TOTAL_W1);
+	row->after_neff = reduce_neff(b, e, nb, na, V_TOTAL_N, V_TOTAL_W1);
 	row->before_c = cstats;
 	row->after_c = cstats + b->nc;
 	row->before_ct = cstats + 2 * b->nc;
@@ -586,12 +623,13 @@ static double run_time(const struct build *b, unsigned r)
 static void summarize_side(struct build *b, struct hp_diff_side *s, unsigned from, unsigned n,
 			   const struct hp_diff_allocs *allocs)
 {
-	double dur[n], smp[n], rss[n], al[n], ab[n], cpu[n];
+	double dur[n], smp[n], rss[n], al[n], ab[n], cpu[n], neff[n];
 	int rss_known = 1, alloc_known = allocs != NULL;
 	for (unsigned i = 0; i < n; i++) {
 		const struct hp_profile *p = b->runs[from + i];
 		dur[i] = (double)p->duration_ns / 1e9;
 		smp[i] = (double)p->nsamples;
+		neff[i] = diff_run_neff(p);
 		cpu[i] = run_time(b, from + i);
 		rss[i] = peak_rss(p);
 		rss_known &= rss[i] >= 0;
@@ -602,6 +640,7 @@ static void summarize_side(struct build *b, struct hp_diff_side *s, unsigned fro
 	s->runs = n;
 	s->duration_s = reduce(dur, n, 1);
 	s->samples = reduce(smp, n, 1);
+	s->neff = reduce(neff, n, 1);
 	s->time = reduce(cpu, n, 1);
 	s->peak_rss = rss_known ? reduce(rss, n, 1) : (struct hp_diff_stat){ -1, 0 };
 	s->allocs = alloc_known ? reduce(al, n, 1) : (struct hp_diff_stat){ -1, 0 };

@@ -9,8 +9,10 @@
  * gone + new).
  *
  * Verdicts judge TIME, not shares. Each row's CPU time per run is
- * samples x sampling period (1 / frequency), or the task-clock counter
- * charged to its samples when every run measured it (hp_diff_time_basis);
+ * samples x sampling period (1 / frequency; in a merge of runs sampled at
+ * different rates, each sample weighs its own run's period), or the
+ * task-clock counter charged to its samples when every run measured it
+ * (hp_diff_time_basis);
  * self = in the row itself, total = with callees (functions). Times and
  * counters are normalized per run (default), per second of run time, per
  * unit of work the user counted, or per sample (hp_diff_norm). The shares
@@ -25,6 +27,11 @@
  * row's n samples out of a run's N are a binomial draw (Poisson for small
  * shares), so its time has a relative standard error of sqrt((1 - n/N)/n),
  * and the run's total CPU time, which the sampler measures, has none.
+ * A merge of runs sampled at different rates sums samples of different
+ * weights w_k (periods): its time T = sum w_k n_k has the variance
+ * sum w_k^2 n_k (1 - n_k/N_k) of independent binomials, so the row's
+ * relative variance is that over T^2, and it is judged as the effective
+ * count of samples with that relative error (diff_judge.c).
  * Run-to-run variation is then NOT in the interval (the output says so).
  * Each change carries its p-value and the confidence interval of the time
  * difference. The rows are tested together: each at alpha / (rows
@@ -67,8 +74,8 @@ enum hp_diff_time_basis {
 	HP_DIFF_TIME_TASK_CLOCK,      /* the task-clock counter charged to the samples */
 	HP_DIFF_TIME_PERIOD,          /* samples x 1 / sampling frequency */
 	HP_DIFF_TIME_SAMPLES,         /* no time known (sampled by a period of another
-				       * event, or merged runs of mixed frequencies):
-				       * sample counts stand for time */
+				       * event, or merged with such a run): sample counts
+				       * stand for time */
 };
 
 enum hp_verdict { HP_VERDICT_SAME, HP_VERDICT_FASTER, HP_VERDICT_SLOWER, HP_VERDICT_NEW,
@@ -124,6 +131,10 @@ struct hp_diff_row {
 	struct hp_diff_change self, total;              /* their changes */
 	struct hp_diff_stat before_samples, after_samples;  /* total samples per run */
 	struct hp_diff_stat before_self_samples, after_self_samples;
+	/* the samples the sampling error is of: the samples themselves, or,
+	 * for a merge of runs sampled at different rates, the effective count
+	 * of the weighted sum (diff_judge.c) - total, then self */
+	struct hp_diff_stat before_neff, after_neff, before_self_neff, after_self_neff;
 	/* shares of the profile: self%, total% (lines: total = self) */
 	struct hp_diff_stat before_self, after_self;
 	struct hp_diff_stat before_total, after_total;
@@ -141,6 +152,9 @@ struct hp_diff_row {
 struct hp_diff_side {
 	unsigned runs;
 	struct hp_diff_stat duration_s, samples;
+	/* the effective samples of all its samples (= samples, unless a run
+	 * is a merge of runs at different rates: diff_judge.c) */
+	struct hp_diff_stat neff;
 	struct hp_diff_stat time;           /* CPU time of every sample, normalized */
 	struct hp_diff_stat peak_rss;       /* bytes; mean -1 when unknown */
 	struct hp_diff_stat allocs, alloc_bytes;  /* mean -1 unless every run tracked allocations */

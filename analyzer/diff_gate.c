@@ -159,11 +159,11 @@ int diff_gate_eval(const struct hp_diff *d, struct hp_diff_gate *g)
 		/* a single test at alpha, not the rows' corrected level */
 		if (g->subject == HP_GATE_FUNCTION_SELF)
 			diff_judge_change(d, d->opts.alpha, r->before_time, r->after_time,
-					  r->before_self_samples.mean, r->after_self_samples.mean,
+					  r->before_self_neff.mean, r->after_self_neff.mean,
 					  &g->change);
 		else
 			diff_judge_change(d, d->opts.alpha, r->before_ttime, r->after_ttime,
-					  r->before_samples.mean, r->after_samples.mean, &g->change);
+					  r->before_neff.mean, r->after_neff.mean, &g->change);
 		g->before = g->subject == HP_GATE_FUNCTION_SELF ? r->before_time.mean
 								 : r->before_ttime.mean;
 		g->after = g->subject == HP_GATE_FUNCTION_SELF ? r->after_time.mean

@@ -8,12 +8,30 @@
 #include "analyzer/diff.h"
 
 /* The change of a value from before to after: the test (Welch's over runs
- * when d->welch, else the sampling error of mean_n samples per run on each
- * side), its (1 - alpha) confidence interval, and whether it is beyond the
- * noise (p < alpha) and d->opts.threshold. */
+ * when d->welch, else the sampling error of mean_n effective samples per
+ * run on each side, of d->before/after.neff in all), its (1 - alpha)
+ * confidence interval, and whether it is beyond the noise (p < alpha) and
+ * d->opts.threshold. */
 void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat before,
 		       struct hp_diff_stat after, double before_n, double after_n,
 		       struct hp_diff_change *c);
+
+/* The sampling error of a group of samples of p, as two sums over p's
+ * runs k (w_k: the run's period in ms, 1 when p is not a merge of runs at
+ * different rates): *w1 = sum w_k n_k and *w2 = sum w_k^2 n_k (1 - n_k/N_k),
+ * where n_k of the run's N_k samples are in the group. rn: the group's
+ * samples per run (p->nruns), or NULL when only n and the column sums c
+ * are known: then *w2 is the bound max(w_k) * *w1 (the (1 - n/N) factor
+ * left out). */
+void diff_weighted_counts(const struct hp_profile *p, uint64_t n, const uint64_t *rn,
+			  const int64_t *c, double *w1, double *w2);
+/* The effective samples of such a group: the count whose binomial
+ * relative error (1 - n/N)/n, with N p's effective samples in all
+ * (diff_run_neff), is w2 / w1^2; n itself when p has one rate. */
+double diff_effective(const struct hp_profile *p, uint64_t n, double w1, double w2);
+/* p's effective samples in all: (sum w_k N_k)^2 / sum w_k^2 N_k (Kish's),
+ * p->nsamples when p has one rate. */
+double diff_run_neff(const struct hp_profile *p);
 
 /* Is the row minor (too few samples on both sides)? */
 int diff_row_minor(const struct hp_diff *d, const struct hp_diff_row *r);

@@ -1,8 +1,9 @@
 /*
  * diff_judge.c - time and noise for diff.h: which time basis a set of runs
  * has, the time of a group of samples, and the test of each change (Welch
- * over repeated runs, else the Poisson error of sample counts), its
- * confidence interval and the verdict of a row.
+ * over repeated runs, else the Poisson error of sample counts - of the
+ * effective count of a weighted sum in a merge of runs at different
+ * rates), its confidence interval and the verdict of a row.
  *
  * Takes the reduced values of a row (means and standard deviations per
  * side, samples per run); knows nothing of how rows were joined.
@@ -35,7 +36,7 @@ enum hp_diff_time_basis diff_pick_basis(const struct hp_profile *const *runs, un
 	int tc = 1, period = 1;
 	for (unsigned r = 0; r < n; r++) {
 		tc &= task_clock_column(runs[r]) >= 0 && runs[r]->nsamples > 0;
-		period &= frequency(runs[r]) > 0;
+		period &= frequency(runs[r]) > 0 || runs[r]->cpu_col >= 0;
 	}
 	return tc && n ? HP_DIFF_TIME_TASK_CLOCK : period && n ? HP_DIFF_TIME_PERIOD
 							       : HP_DIFF_TIME_SAMPLES;
@@ -49,7 +50,9 @@ double diff_time_of(const struct hp_profile *p, enum hp_diff_time_basis b, uint6
 	case HP_DIFF_TIME_TASK_CLOCK:
 		e = task_clock_column(p);
 		return e >= 0 && c ? (double)c[e] / 1e9 : 0;
-	case HP_DIFF_TIME_PERIOD:
+	case HP_DIFF_TIME_PERIOD:     /* runs at different rates: each sample its period */
+		if (p->cpu_col >= 0)
+			return c ? (double)c[p->cpu_col] / 1e9 : 0;
 		return frequency(p) > 0 ? (double)samples / frequency(p) : 0;
 	default:
 		return (double)samples;
@@ -57,6 +60,60 @@ double diff_time_of(const struct hp_profile *p, enum hp_diff_time_basis b, uint6
 }
 
 /* --- noise --- */
+
+/* Run k's period in ms: the weight of its samples. */
+static double run_weight(const struct hp_profile *p, uint32_t k)
+{
+	return (double)p->runs[k].sample_ns / 1e6;
+}
+
+void diff_weighted_counts(const struct hp_profile *p, uint64_t n, const uint64_t *rn,
+			  const int64_t *c, double *w1, double *w2)
+{
+	double all = (double)p->nsamples;
+	*w1 = *w2 = 0;
+	if (p->cpu_col < 0) {
+		*w1 = (double)n;
+		*w2 = (double)n * (n < p->nsamples ? 1 - (double)n / all : 0);
+		return;
+	}
+	if (!rn) {                    /* only the sums: bounded by the longest period */
+		double wmax = 0;
+		for (uint32_t k = 0; k < p->nruns; k++)
+			wmax = fmax(wmax, run_weight(p, k));
+		*w1 = c ? (double)c[p->cpu_col] / 1e6 : 0;
+		*w2 = wmax * *w1;
+		return;
+	}
+	for (uint32_t k = 0; k < p->nruns; k++) {
+		double w = run_weight(p, k), nk = (double)rn[k], tk = (double)p->runs[k].samples;
+		*w1 += w * nk;
+		*w2 += w * w * nk * (nk < tk ? 1 - nk / tk : 0);
+	}
+}
+
+double diff_run_neff(const struct hp_profile *p)
+{
+	double s1 = 0, s2 = 0;
+	if (p->cpu_col < 0)
+		return (double)p->nsamples;
+	for (uint32_t k = 0; k < p->nruns; k++) {
+		double w = run_weight(p, k), tk = (double)p->runs[k].samples;
+		s1 += w * tk;
+		s2 += w * w * tk;
+	}
+	return s2 > 0 ? s1 * s1 / s2 : 0;
+}
+
+double diff_effective(const struct hp_profile *p, uint64_t n, double w1, double w2)
+{
+	double all = diff_run_neff(p);
+	if (p->cpu_col < 0 || !n)
+		return (double)n;
+	if (w1 <= 0 || all <= 0)
+		return 0;
+	return 1 / (w2 / (w1 * w1) + 1 / all);
+}
 
 /* The variance of one run's value m made of n of the run's N samples:
  * where a sample lands is a draw among the N, so n is binomial(N, n/N) -
@@ -76,7 +133,7 @@ void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_sta
 {
 	struct hp_stats_test t;
 	unsigned kb = d->before.runs, ka = d->after.runs;
-	double tb = d->before.samples.mean, ta = d->after.samples.mean;
+	double tb = d->before.neff.mean, ta = d->after.neff.mean;
 	if (d->welch) {
 		/* a run's spread is never below its sampling error: two runs that
 		 * happen to agree must not make the noise vanish */
@@ -122,9 +179,9 @@ static enum hp_verdict sim_verdict(const struct hp_diff *d, struct hp_diff_stat 
 
 void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_function)
 {
-	double nb = r->before_samples.mean, na = r->after_samples.mean, alpha = d->row_alpha;
-	diff_judge_change(d, alpha, r->before_time, r->after_time, r->before_self_samples.mean,
-			  r->after_self_samples.mean, &r->self);
+	double nb = r->before_neff.mean, na = r->after_neff.mean, alpha = d->row_alpha;
+	diff_judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
+			  r->after_self_neff.mean, &r->self);
 	if (by_function)
 		diff_judge_change(d, alpha, r->before_ttime, r->after_ttime, nb, na, &r->total);
 	else
@@ -152,8 +209,8 @@ void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_funct
 
 void diff_judge_runs(struct hp_diff *d)
 {
-	diff_judge_change(d, d->opts.alpha, d->before.time, d->after.time, d->before.samples.mean,
-			  d->after.samples.mean, &d->time);
+	diff_judge_change(d, d->opts.alpha, d->before.time, d->after.time, d->before.neff.mean,
+			  d->after.neff.mean, &d->time);
 	d->verdict = d->time.beyond ? direction(&d->time) : HP_VERDICT_SAME;
 	if (d->simulated && d->sim_counter >= 0)
 		d->verdict = sim_verdict(d, d->counters[d->sim_counter].before,

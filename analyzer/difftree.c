@@ -6,7 +6,8 @@
  * maps each after node to the same path of the before tree by the join key
  * of its function (diff_function_key), and judges each node's self time
  * with diff.h's test (diff_judge_change: one run per side, binomial
- * sampling error). Produces per-node times and a verdict; draws nothing.
+ * sampling error; of a merge of runs at different rates, the bound of its
+ * weighted sum's, diff_weighted_counts). Produces per-node times and a verdict; draws nothing.
  */
 #include "analyzer/difftree.h"
 
@@ -54,14 +55,18 @@ static uint32_t *function_map(const struct hp_profile *before, const struct hp_p
 	return fmap;
 }
 
-/* Self and total time of node i of tree t (of profile p). */
+/* Self and total time of node i of tree t (of profile p), and the
+ * effective samples of its self (diff_effective; no samples per run in a
+ * tree node: bounded by the longest period). */
 static void node_times(const struct hp_profile *p, const struct hp_calltree *t, uint32_t i,
-		       enum hp_diff_time_basis basis, double *self, double *total)
+		       enum hp_diff_time_basis basis, double *self, double *total, double *neff)
 {
 	const struct hp_cnode *n = &t->nodes[i];
+	double w1, w2;
 	*total = diff_time_of(p, basis, n->total, n->c);
-	if (basis != HP_DIFF_TIME_TASK_CLOCK || !n->c) {
+	if ((basis != HP_DIFF_TIME_TASK_CLOCK && p->cpu_col < 0) || !n->c) {
 		*self = diff_time_of(p, basis, n->self, NULL);
+		*neff = (double)n->self;
 		return;
 	}
 	/* top-down: a node's own counters are its total less its children's */
@@ -71,6 +76,8 @@ static void node_times(const struct hp_profile *p, const struct hp_calltree *t, 
 		for (uint32_t e = 0; e < p->nevents; e++)
 			c[e] -= t->nodes[k].c[e];
 	*self = diff_time_of(p, basis, n->self, c);
+	diff_weighted_counts(p, n->self, NULL, c, &w1, &w2);
+	*neff = diff_effective(p, n->self, w1, w2);
 }
 
 static void match(struct hp_difftree *dt, const struct hp_profile *before,
@@ -86,11 +93,11 @@ static void match(struct hp_difftree *dt, const struct hp_profile *before,
 			d->before_node = HP_CT_NONE;
 		else      /* nodes are numbered after their parents */
 			d->before_node = calltree_child(b, dt->diff[parent].before_node, fmap[f]);
-		node_times(after, a, i, dt->basis, &d->after_self, &d->after_total);
+		node_times(after, a, i, dt->basis, &d->after_self, &d->after_total, &d->after_neff);
 		d->after_nself = a->nodes[i].self;
 		if (d->before_node != HP_CT_NONE) {
 			node_times(before, b, d->before_node, dt->basis, &d->before_self,
-				   &d->before_total);
+				   &d->before_total, &d->before_neff);
 			d->before_nself = b->nodes[d->before_node].self;
 		}
 	}
@@ -106,6 +113,8 @@ static void judge(struct hp_difftree *dt, const struct hp_profile *before,
 	d.before.runs = d.after.runs = 1;
 	d.before.samples.mean = (double)before->nsamples;
 	d.after.samples.mean = (double)after->nsamples;
+	d.before.neff.mean = diff_run_neff(before);
+	d.after.neff.mean = diff_run_neff(after);
 	double max = 0;
 	for (uint32_t i = 1; i < dt->after->nnodes; i++) {
 		const struct hp_diffnode *n = &dt->diff[i];
@@ -116,8 +125,8 @@ static void judge(struct hp_difftree *dt, const struct hp_profile *before,
 	for (uint32_t i = 1; i < dt->after->nnodes; i++) {
 		struct hp_diffnode *n = &dt->diff[i];
 		struct hp_diff_stat b = { n->before_self, 0 }, a = { n->after_self, 0 };
-		diff_judge_change(&d, dt->node_alpha, b, a, (double)n->before_nself,
-				  (double)n->after_nself, &n->change);
+		diff_judge_change(&d, dt->node_alpha, b, a, n->before_neff, n->after_neff,
+				  &n->change);
 		int minor = o->min_samples > 0 && (double)n->before_nself < o->min_samples &&
 			    (double)n->after_nself < o->min_samples;
 		n->verdict = minor || !n->change.beyond ? 0 : n->change.delta > 0 ? 1 : -1;

@@ -29,6 +29,8 @@ struct hp_diffnode {
 	double before_self, after_self;     /* time of the path's own samples */
 	double before_total, after_total;   /* with callees */
 	uint64_t before_nself, after_nself; /* samples */
+	double before_neff, after_neff;     /* their effective count (diff.h: = the samples
+					     * unless a merge of runs at different rates) */
 	struct hp_diff_change change; /* of the self time (ci at the paths' level) */
 	int verdict;                  /* -1 faster, 0 same or not judged, +1 slower */
 	double intensity;             /* |change.delta| / the largest |delta| judged, 0..1 */

@@ -275,3 +275,10 @@ int xmap_index(struct hp_xmap *m, const uint32_t *key, uint32_t *idx, int *added
 		*added = 1;
 	return 0;
 }
+
+int export_weight_column(const struct hp_profile *p, const char *weight)
+{
+	if (!weight && p->cpu_col >= 0)
+		return p->cpu_col;
+	return profile_weight_column(p, weight);
+}

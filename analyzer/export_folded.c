@@ -55,7 +55,7 @@ static int by_path(const void *a, const void *b)
 
 int export_folded(FILE *out, const struct hp_profile *p, const struct hp_export_opts *o)
 {
-	int col = profile_weight_column(p, o->weight), err = 0;
+	int col = export_weight_column(p, o->weight), err = 0;
 	struct folded_line *lines;
 	uint32_t n = 0;
 	if (col == -2)

@@ -65,6 +65,12 @@ void export_rates_free(struct hp_xrates *r);
  * has none for it. */
 uint64_t export_sample_ns(const struct hp_xrates *r, const struct hp_stacks *xs, uint32_t tid,
 			  uint64_t dflt);
+/* The weight column of folded and svg (an index into p->events, -1 for
+ * samples, -2 for a name p cannot weigh by: profile_weight_column); with
+ * no name, samples - or, in a merge of runs sampled at different rates,
+ * their CPU time ("cpu-time": each sample its own run's period), which
+ * counts would misstate. */
+int export_weight_column(const struct hp_profile *p, const char *weight);
 /* err, or, when writing to out failed (and err is 0 or -EIO), the
  * failed write's error (-ENOSPC, -EFBIG, -EPIPE...; -EIO when unknown). */
 int export_stream_error(FILE *out, int err);

@@ -450,10 +450,10 @@ int export_svg(FILE *out, const struct hp_profile *p, const struct hp_export_opt
 	struct hp_calltree *tree = NULL;
 	char title[1024];
 	int err = 0;
-	f.col = profile_weight_column(p, o->weight);
+	f.col = export_weight_column(p, o->weight);
 	if (f.col == -2)
 		return -HP_EBADEVENT;
-	if (o->base && f.col != -1)
+	if (o->base && o->weight)
 		return -EINVAL;          /* a differential graph draws time */
 	xmap_init(&f.lines, 3);
 	if ((err = build_tree(&f, o->base, &tree)) || (err = layout(&f)))

@@ -489,6 +489,7 @@ static uint32_t line_index(struct hp_profile *p, uint32_t file_id, uint32_t line
 	l->self = 0;
 	l->kernel = 0;
 	l->c = columns(p, &err);
+	l->rself = p->cpu_col >= 0 ? per_run(p, &err) : NULL;   /* diff's noise needs them */
 	if (err || hmap_put(&pv->line_index, key, p->nlines))
 		return NONE;
 	return p->nlines++;
@@ -604,6 +605,7 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 			if (k != s->nframes - 1)
 				p->lines[li].kernel += s->samples;
 			add_weights(p->lines[li].c, s->c, p->nevents);
+			add_runs(p->lines[li].rself, s->rsamples, p->nruns);
 			s->leaf_line = li;
 		}
 		if (mark[fi] != gen) {

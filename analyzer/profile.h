@@ -104,6 +104,8 @@ struct hp_pline {
 	                               * Python line: in the kernel beneath it, as the
 	                               * innermost Python line (not part of its self) */
 	int64_t *c;                   /* [nevents], of self */
+	uint64_t *rself;              /* [nruns] self per run in a merge of runs at different
+				       * rates (cpu_col >= 0: diff's noise), else NULL */
 };
 
 struct hp_pthread {

@@ -4,13 +4,15 @@
  * ranks, what is wrong with the job, and a per-rank timeline.
  *
  * Takes a loaded profile (profile.h: runs[], and rself/rtotal per function
- * when there are several runs); the only pass over samples is the
+ * when there are several runs; a run's period, to weigh the ranks of a
+ * merge of runs at different rates in time); the only pass over samples is the
  * timeline's, which classes each sample through the profile's stack model
  * (stacks_class) like the aggregation does.
  */
 #include "analyzer/ranks.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,36 @@ static int by_rank(const void *a, const void *b, void *ctx)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+int ranks_need_time(const struct hp_profile *p)
+{
+	return p->cpu_col >= 0;
+}
+
+double ranks_run_weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run)
+{
+	return r->timed ? (double)p->runs[run].sample_ns / 1e6 : 1;
+}
+
+uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,
+		     uint64_t n)
+{
+	return r->timed ? (uint64_t)llround((double)n * ranks_run_weight(p, r, run)) : n;
+}
+
+const char *ranks_unit(const struct hp_ranks *r)
+{
+	return r->timed ? "CPU ms" : "samples";
+}
+
+/* Samples stand for time only when every run knows its period. */
+static int can_time(const struct hp_profile *p)
+{
+	for (uint32_t i = 0; i < p->nruns; i++)
+		if (p->runs[i].sample_ns <= 0)
+			return 0;
+	return p->nruns > 0;
+}
+
 static void compute_figures(const struct hp_profile *p, struct hp_ranks *r)
 {
 	uint64_t sum = 0;
@@ -38,9 +70,9 @@ static void compute_figures(const struct hp_profile *p, struct hp_ranks *r)
 	for (uint32_t k = 0; k < r->n; k++) {
 		uint32_t i = r->order[k];
 		const struct hp_prun *run = &p->runs[i];
-		uint64_t c = run->samples - run->mpi_samples;
-		r->samples += run->samples;
-		r->mpi_samples += run->mpi_samples;
+		uint64_t c = ranks_weigh(p, r, i, run->samples - run->mpi_samples);
+		r->samples += ranks_weigh(p, r, i, run->samples);
+		r->mpi_samples += ranks_weigh(p, r, i, run->mpi_samples);
 		sum += c;
 		if (c < r->compute_min)
 			r->compute_min = c;
@@ -126,9 +158,10 @@ struct hp_rank_fstat ranks_fstat(const struct hp_ranks *r, uint32_t func,
 	return s;
 }
 
-/* One function's self or total samples in a run. */
+/* One function's self or total samples (or CPU ms, r->timed) in a run. */
 struct one_func {
 	const struct hp_profile *p;
+	const struct hp_ranks *r;
 	const struct hp_pfunc *f;
 	int total;
 };
@@ -136,14 +169,15 @@ struct one_func {
 static uint64_t one_func_value(const void *ctx, uint32_t run)
 {
 	const struct one_func *o = ctx;
-	return o->total ? profile_run_total(o->p, o->f, run) : profile_run_self(o->p, o->f, run);
+	return ranks_weigh(o->p, o->r, run, o->total ? profile_run_total(o->p, o->f, run)
+						      : profile_run_self(o->p, o->f, run));
 }
 
 /* min/mean/max of one function's samples over the ranks. */
 static struct hp_rank_fstat fstat(const struct hp_profile *p, const struct hp_ranks *r,
 				  uint32_t fi, int total)
 {
-	struct one_func o = { p, &p->functions[fi], total };
+	struct one_func o = { p, r, &p->functions[fi], total };
 	return ranks_fstat(r, fi, one_func_value, &o);
 }
 
@@ -166,10 +200,16 @@ static int function_figures(const struct hp_profile *p, struct hp_ranks *r)
 
 int ranks_analyze(const struct hp_profile *p, struct hp_ranks **out)
 {
+	return ranks_analyze_timed(p, ranks_need_time(p), out);
+}
+
+int ranks_analyze_timed(const struct hp_profile *p, int timed, struct hp_ranks **out)
+{
 	struct hp_ranks *r = calloc(1, sizeof(*r));
 	int err = -ENOMEM;
 	if (!r || !(r->order = malloc((p->nruns ? p->nruns : 1) * sizeof(*r->order))))
 		goto fail;
+	r->timed = timed && can_time(p);
 	r->size = -1;
 	for (uint32_t i = 0; i < p->nruns; i++)       /* the selected run only, under --rank */
 		if (!p->run_filter || p->runs[i].id == p->run_filter)
@@ -226,6 +266,13 @@ struct tl_pass {
 	struct hp_hmap run_of;        /* tid + 1 -> index into runs[] */
 };
 
+/* What a sample of run counts for in tl: its period in us, or 1. */
+static uint32_t tl_weight(const struct tl_pass *ps, uint32_t run)
+{
+	int64_t ns = ps->p->runs[run].sample_ns;
+	return ps->tl->timed && ns >= 1000 ? (uint32_t)(ns / 1000) : 1;
+}
+
 static uint32_t run_of_tid(struct tl_pass *ps, uint32_t tid)
 {
 	uint64_t v;
@@ -257,10 +304,11 @@ static int tl_count(void *ctx, const struct hp_sample_row *s)
 	uint64_t b = s->t_ns / tl->bucket_ns;
 	size_t at = (size_t)run_of_tid(ps, s->tid) * tl->nbuckets + (b < tl->nbuckets ? b
 						   : tl->nbuckets - 1);
+	uint32_t w = tl_weight(ps, (uint32_t)(at / tl->nbuckets));
 	if (stacks_class(ps->p->model, s->stack_id) == HP_STACK_MPI)
-		tl->mpi[at]++;
+		tl->mpi[at] += w;
 	else
-		tl->compute[at]++;
+		tl->compute[at] += w;
 	return 0;
 }
 
@@ -275,6 +323,7 @@ int ranks_timeline_load(struct hp_store *st, const struct hp_profile *p, uint32_
 	hmap_init(&ps.run_of);
 	tl->nruns = p->nruns;
 	tl->nbuckets = nbuckets;
+	tl->timed = can_time(p);
 	tl->compute = calloc((size_t)p->nruns * nbuckets, sizeof(*tl->compute));
 	tl->mpi = calloc((size_t)p->nruns * nbuckets, sizeof(*tl->mpi));
 	if (!tl->compute || !tl->mpi)

@@ -49,6 +49,13 @@ struct hp_rank_fstat ranks_fstat(const struct hp_ranks *r, uint32_t func,
 				 uint64_t (*value)(const void *ctx, uint32_t run), const void *ctx);
 
 struct hp_ranks {
+	/* 1 in a merge of runs sampled at different rates (and a rank diff
+	 * with one): every figure across ranks - compute min/mean/max, the
+	 * imbalance, the MPI share of all, the functions across ranks - is CPU
+	 * time in ms (each run's samples times its own period, rounded),
+	 * since samples of different periods do not compare; a rank's own row
+	 * (samples, compute, MPI, MPI%) stays its samples. 0: samples. */
+	int timed;
 	uint32_t n;                   /* ranks: p->nruns */
 	uint32_t *order;              /* [n] indices into p->runs[], by rank (no rank last) */
 	uint64_t samples, mpi_samples;
@@ -71,6 +78,20 @@ struct hp_ranks {
 /* The rank dimension of p. *out is owned by the caller (ranks_free); it
  * refers to p, which must outlive it. Returns 0 or -ENOMEM. */
 int ranks_analyze(const struct hp_profile *p, struct hp_ranks **out);
+/* The same with the figures across ranks in CPU ms when timed (and every
+ * run of p knows its period), else in samples (hp_ranks.timed). */
+int ranks_analyze_timed(const struct hp_profile *p, int timed, struct hp_ranks **out);
+/* 1 when p is a merge of runs sampled at different rates: its figures
+ * across ranks must be times. */
+int ranks_need_time(const struct hp_profile *p);
+/* What one sample of run (index into p->runs[]) counts for in r: 1, or
+ * its period in ms (r->timed). */
+double ranks_run_weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run);
+/* n samples of run as r counts them: n, or CPU ms (rounded). */
+uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,
+		     uint64_t n);
+/* The unit of r's figures across ranks: "samples" or "CPU ms". */
+const char *ranks_unit(const struct hp_ranks *r);
 void ranks_free(struct hp_ranks *r);
 
 /* "rank 3", or "run 2 (path)" for a run that was no MPI rank, in buf. */
@@ -79,11 +100,15 @@ const char *ranks_name(const struct hp_profile *p, uint32_t run, char *buf, size
 const char *ranks_cell(const struct hp_prun *r, char *buf, size_t len);
 
 /* Samples per time bucket for every run, compute and MPI apart. Each run's
- * clock starts at its own start (ranks of one job start together). */
+ * clock starts at its own start (ranks of one job start together). When
+ * every run knows its period, a sample counts that period in us (timed), so
+ * that runs sampled at different rates, and two jobs, compare in CPU time;
+ * else 1. */
 struct hp_rank_timeline {
 	uint32_t nruns, nbuckets;     /* rows are p->runs[] indices */
 	uint64_t t_end, bucket_ns;
 	uint32_t *compute, *mpi;      /* [nruns * nbuckets]: run r, bucket b at r * nbuckets + b */
+	int timed;                    /* values are CPU us, else samples */
 };
 /* Count st's main-sampler samples (the store p was loaded from) into
  * nbuckets buckets. *out is owned by the caller (ranks_timeline_free). */

@@ -29,18 +29,23 @@ double ranks_imbalance_se(const struct hp_profile *p, const struct hp_ranks *r)
 	/* I = n c_m / S with c_r binomial out of the rank's n_r samples (its
 	 * CPU time, measured): Var(c_r) = c_r (n_r - c_r) / n_r. By the delta
 	 * method, with the rank of the max held fixed:
-	 * Var(ln I) = v_m (1/c_m - 1/S)^2 + sum over r != m of v_r / S^2. */
+	 * Var(ln I) = v_m (1/c_m - 1/S)^2 + sum over r != m of v_r / S^2.
+	 * In CPU time (r->timed) c_r is w_r times the count, w_r the run's
+	 * period: its variance w_r^2 times the count's. */
 	double sum = 0, var = 0;
 	if (!r->n || !(r->imbalance > 0))
 		return 0;
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
-		sum += (double)(run->samples - run->mpi_samples);
+		double w = ranks_run_weight(p, r, r->order[k]);
+		sum += (double)(run->samples - run->mpi_samples) * w;
 	}
 	for (uint32_t k = 0; k < r->n; k++) {
 		const struct hp_prun *run = &p->runs[r->order[k]];
+		double w = ranks_run_weight(p, r, r->order[k]);
 		double c = (double)(run->samples - run->mpi_samples), n = (double)run->samples;
-		double v = n > 0 ? c * (n - c) / n : 0;
+		double v = n > 0 ? w * w * c * (n - c) / n : 0;
+		c *= w;
 		double d = r->order[k] == r->compute_max_run ? 1 / c - 1 / sum : -1 / sum;
 		if (c > 0 || r->order[k] != r->compute_max_run)
 			var += v * d * d;
@@ -147,7 +152,7 @@ static uint64_t chain_value(const void *ctx, uint32_t run)
 	for (uint32_t fi = c->first; fi; fi = c->j->next[c->side][fi - 1])
 		v += c->total ? profile_run_total(p, &p->functions[fi - 1], run)
 			      : profile_run_self(p, &p->functions[fi - 1], run);
-	return v;
+	return ranks_weigh(p, c->j->d->r[c->side], run, v);
 }
 
 /* min/mean/max over the ranks of one side of the functions chained from
@@ -247,8 +252,19 @@ int ranks_diff(const struct hp_profile *before, const struct hp_profile *after, 
 	d->p[1] = after;
 	d->alpha = alpha;
 	d->threshold = threshold;
-	if (!(err = ranks_analyze(before, &d->r[0])) && !(err = ranks_analyze(after, &d->r[1])) &&
-	    !(err = join_functions(d))) {
+	/* one unit on both sides: CPU ms when either is a merge of runs at
+	 * different rates (and both know their periods) */
+	int timed = ranks_need_time(before) || ranks_need_time(after);
+	if (!(err = ranks_analyze_timed(before, timed, &d->r[0])) &&
+	    !(err = ranks_analyze_timed(after, timed, &d->r[1])) &&
+	    d->r[0]->timed != d->r[1]->timed) {
+		ranks_free(d->r[0]);            /* a side without periods: both in samples */
+		ranks_free(d->r[1]);
+		d->r[0] = d->r[1] = NULL;
+		if (!(err = ranks_analyze_timed(before, 0, &d->r[0])))
+			err = ranks_analyze_timed(after, 0, &d->r[1]);
+	}
+	if (!err && !(err = join_functions(d))) {
 		judge(d);
 		*out = d;
 		return 0;

@@ -82,16 +82,18 @@ static void text_imbalance(FILE *out, const struct hp_ranks_diff *d)
 	char na[256], nb[256], rel[32] = "", verdict[64];
 	if (ra->imbalance > 0)
 		snprintf(rel, sizeof(rel), " (%+.1f%%)", 100 * d->delta / ra->imbalance);
-	fprintf(out, "  load imbalance (compute samples, max/mean): %.2f, max on %s -> %.2f, max on %s\n",
-		ra->imbalance, ra->n ? ranks_name(d->p[0], ra->compute_max_run, na, sizeof(na)) : "-",
+	fprintf(out, "  load imbalance (compute %s, max/mean): %.2f, max on %s -> %.2f,"
+		" max on %s\n", ranks_unit(ra), ra->imbalance,
+		ra->n ? ranks_name(d->p[0], ra->compute_max_run, na, sizeof(na)) : "-",
 		rb->imbalance, rb->n ? ranks_name(d->p[1], rb->compute_max_run, nb, sizeof(nb)) : "-");
 	fprintf(out, "    change %+.2f%s ±%.2f: %s\n", d->delta, rel, d->ci,
 		ranks_diff_verdict_text(d, verdict, sizeof(verdict)));
 	fprintf(out, "  compute per rank: min %" PRIu64 " -> %" PRIu64 ", mean %.2f -> %.2f, max %"
 		PRIu64 " -> %" PRIu64 "\n", ra->compute_min, rb->compute_min, ra->compute_mean,
 		rb->compute_mean, ra->compute_max, rb->compute_max);
-	fprintf(out, "  MPI time: %.2f%% -> %.2f%% of all samples\n",
-		hp_pct(ra->mpi_samples, ra->samples), hp_pct(rb->mpi_samples, rb->samples));
+	fprintf(out, "  MPI time: %.2f%% -> %.2f%% of all %s\n",
+		hp_pct(ra->mpi_samples, ra->samples), hp_pct(rb->mpi_samples, rb->samples),
+		ra->timed ? "CPU time" : "samples");
 }
 
 void ranks_diff_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff *f, int side,
@@ -120,8 +122,8 @@ void ranks_diff_cells(const struct hp_ranks_diff *d, const struct hp_ranks_fdiff
 
 static void text_functions(FILE *out, const struct hp_ranks_diff *d, int total, unsigned limit)
 {
-	fprintf(out, "\n%s across ranks (%s samples per rank, before and after)\n",
-		total ? "Call paths" : "Functions", total ? "total" : "self");
+	fprintf(out, "\n%s across ranks (%s %s per rank, before and after)\n",
+		total ? "Call paths" : "Functions", total ? "total" : "self", ranks_unit(d->r[0]));
 	/* the group labels centered over their before/after columns */
 	fputs("       Min              Mean             Max         Max rank      Max/Mean\n", out);
 	fprintf(out, "  %6s %6s  %8s %8s  %6s %6s  %6s %5s  %5s %5s  %s\n", "before", "after",
@@ -152,9 +154,10 @@ static void print_text(FILE *out, const struct hp_ranks_diff *d, unsigned limit)
 	fprintf(out, "\nMPI ranks: %u before, %u after\n", d->r[0]->n, d->r[1]->n);
 	text_imbalance(out, d);
 	text_rank_rows(out, d);
-	fprintf(out, "  noise: the sampling error of each rank's compute samples (binomial),"
+	fprintf(out, "  noise: the sampling error of each rank's compute samples (binomial%s),"
 		" %.4g%% interval;\n  run-to-run variation is not in it; a change counts when beyond"
-		" it and by %g%% or more\n", 100 * (1 - d->alpha), d->threshold);
+		" it and by %g%% or more\n", d->r[0]->timed ? ", x its period" : "",
+		100 * (1 - d->alpha), d->threshold);
 	text_functions(out, d, 0, limit);
 	text_functions(out, d, 1, limit);
 }
@@ -173,8 +176,10 @@ static void json_side(FILE *out, const char *name, const struct hp_ranks_diff *d
 {
 	const struct hp_profile *p = d->p[side];
 	const struct hp_ranks *r = d->r[side];
-	fprintf(out, "  \"%s\": {\"count\": %u, \"imbalance\": %.4f, \"imbalance_rank\": ", name,
-		r->n, r->imbalance);
+	fprintf(out, "  \"%s\": {\"count\": %u, ", name, r->n);
+	if (r->timed)                /* else samples, as files before it had them */
+		fputs("\"unit\": \"ms\", ", out);
+	fprintf(out, "\"imbalance\": %.4f, \"imbalance_rank\": ", r->imbalance);
 	json_rank_or_null(out, r->n ? p->runs[r->compute_max_run].rank : -1);
 	fprintf(out, ", \"imbalance_se\": %.4f, \"compute_min\": %" PRIu64 ", \"compute_mean\": %.4f,"
 		" \"compute_max\": %" PRIu64 ", \"mpi_pct\": %.2f, \"rows\": [", d->imbalance_se[side],

@@ -4,7 +4,9 @@
  * about (the rank comparison of `hpprof diff` is ranks_diff_print.c).
  *
  * Figures are samples (one per 1/frequency seconds of CPU time on the
- * rank); the imbalance is max/mean of the ranks' compute samples.
+ * rank); the imbalance is max/mean of the ranks' compute samples. In a
+ * merge of runs at different rates the figures across ranks are CPU ms
+ * (hp_ranks.timed), a rank's own row its samples.
  */
 #include "analyzer/ranks.h"
 
@@ -119,16 +121,21 @@ void ranks_report_text(FILE *out, const struct hp_profile *p, const struct hp_ra
 		fprintf(out, " of %lld", (long long)r->size);
 	if (first && first->job)
 		fprintf(out, " (job %s)", first->job);
-	fprintf(out, "\n  load imbalance (compute samples, max/mean): %.2f, the max on %s\n",
-		r->imbalance, r->n ? ranks_name(p, r->compute_max_run, name, sizeof(name)) : "-");
+	char self[64], total[64];
+	fprintf(out, "\n  load imbalance (compute %s, max/mean): %.2f, the max on %s\n",
+		ranks_unit(r), r->imbalance,
+		r->n ? ranks_name(p, r->compute_max_run, name, sizeof(name)) : "-");
 	fprintf(out, "  compute per rank: min %" PRIu64 ", mean %.2f, max %" PRIu64
-		"; MPI time: %.2f%% of all samples\n", r->compute_min, r->compute_mean,
-		r->compute_max, hp_pct(r->mpi_samples, r->samples));
+		"; MPI time: %.2f%% of all %s\n", r->compute_min, r->compute_mean,
+		r->compute_max, hp_pct(r->mpi_samples, r->samples),
+		r->timed ? "CPU time" : "samples");
 	text_ranks(out, p, r);
 	ranks_print_problems(out, p, r, "  note: ");
-	text_functions(out, p, r, r->self, limit, "Functions across ranks (self samples per rank)");
-	text_functions(out, p, r, r->total, limit,
-		       "Call paths across ranks (total samples per rank)");
+	snprintf(self, sizeof(self), "Functions across ranks (self %s per rank)", ranks_unit(r));
+	snprintf(total, sizeof(total), "Call paths across ranks (total %s per rank)",
+		 ranks_unit(r));
+	text_functions(out, p, r, r->self, limit, self);
+	text_functions(out, p, r, r->total, limit, total);
 }
 
 void ranks_report_csv(FILE *out, const struct hp_profile *p, const struct hp_ranks *r,
@@ -149,7 +156,8 @@ void ranks_report_csv(FILE *out, const struct hp_profile *p, const struct hp_ran
 		report_csv_field(out, ending(run, end, sizeof(end)));
 		fputc('\n', out);
 	}
-	fprintf(out, "section,function,module,kind,min,mean,max,max_rank\n");
+	fprintf(out, r->timed ? "section,function,module,kind,min_ms,mean_ms,max_ms,max_rank\n"
+			      : "section,function,module,kind,min,mean,max,max_rank\n");
 	for (int total = 0; total < 2; total++)
 		for (uint32_t i = 0; i < r->nfuncs && (!limit || i < limit); i++) {
 			const struct hp_rank_fstat *s = total ? &r->total[i] : &r->self[i];
@@ -197,6 +205,8 @@ void ranks_report_json(FILE *out, const struct hp_profile *p, const struct hp_ra
 	char end[64], list[512];
 	fprintf(out, ",\n  \"ranks\": {\n    \"count\": %u, \"size\": ", r->n);
 	json_rank_or_null(out, r->size);
+	if (r->timed)                /* else samples, as files before it had them */
+		fputs(", \"unit\": \"ms\"", out);
 	fprintf(out, ", \"imbalance\": %.4f, \"imbalance_rank\": ", r->imbalance);
 	json_rank_or_null(out, r->n ? p->runs[r->compute_max_run].rank : -1);
 	fprintf(out, ", \"mpi_pct\": %.2f,\n    \"missing\": [%s], \"failed\": %u,"

@@ -143,7 +143,8 @@ struct totals {
 	unsigned starts;              /* inputs with a start_time */
 	int64_t fact[NMERGED];        /* merged_facts, HP_FACT_UNSET until an input has it */
 	int64_t heap_peak, heap_peak_pid, heap_peak_t_ns;  /* the largest process heap peak */
-	unsigned heap_peak_run;       /* ... of input (runs.id) */
+	unsigned heap_peak_run;       /* ... of input (runs.id; 0: of a merged input) */
+	unsigned out_runs;            /* runs of the inputs read so far (a merged one: its runs) */
 	int64_t cpu_sample_ns;        /* the first input's, or HP_FACT_UNSET */
 	int cpu_sample_differs;       /* an input's differs (or is absent): no one figure */
 	int cpu_sample_missing;       /* an input's is absent: its samples are counts */
@@ -284,15 +285,35 @@ static int add_alloc_mode(struct hp_store *st, struct totals *t)
 	return t->alloc_mode ? 0 : -ENOMEM;
 }
 
-/* CPU time per sample: one figure for the merged file, or none. */
-static void add_cpu_sample(struct hp_store *st, struct totals *t, unsigned i)
+/* CPU time per sample: one figure for the merged file, or none. Each run
+ * of the input counts: a merged input of runs at different rates has no
+ * figure of its own, its runs have theirs (run_meta). */
+struct cpu_sample_ctx { struct totals *t; int first, merged; unsigned n; };
+
+static int on_run_cpu_sample(void *ctx, const struct hp_run_row *r)
 {
-	int64_t ns = store_get_meta_int(st, "cpu_sample_ns", HP_FACT_UNSET);
-	t->cpu_sample_missing |= ns == HP_FACT_UNSET || ns <= 0;
-	if (!i)
-		t->cpu_sample_ns = ns;
-	else if (ns != t->cpu_sample_ns)
-		t->cpu_sample_differs = 1;
+	struct cpu_sample_ctx *k = ctx;
+	int64_t ns = r->cpu_sample_ns > 0 ? r->cpu_sample_ns : HP_FACT_UNSET;
+	k->t->cpu_sample_missing |= ns == HP_FACT_UNSET;
+	if (k->first)
+		k->t->cpu_sample_ns = ns;
+	else if (ns != k->t->cpu_sample_ns)
+		k->t->cpu_sample_differs = 1;
+	k->first = 0;
+	k->merged |= r->id > 0;
+	k->n++;
+	return 0;
+}
+
+/* Input i's periods, and the runs.id its run will have in the merged file
+ * (*run; 0 for a merged input, whose runs stay runs of their own). */
+static int read_runs(struct hp_store *st, struct totals *t, unsigned i, unsigned *run)
+{
+	struct cpu_sample_ctx k = { t, !i, 0, 0 };
+	int err = store_each_run(st, on_run_cpu_sample, &k);
+	*run = k.merged ? 0 : t->out_runs + 1;
+	t->out_runs += k.n;
+	return err;
 }
 
 static void add_where(struct hp_store *st, struct where *w)
@@ -439,15 +460,15 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 		t->joined = hp_add_sat(t->joined, store_get_meta_int(st, "joined_stacks", 0));
 		t->entry = hp_add_sat(t->entry, store_get_meta_int(st, "entry_stacks", 0));
 		t->peak_rss = rss > t->peak_rss ? rss : t->peak_rss;
-		add_facts(st, t, i + 1);
-		add_cpu_sample(st, t, i);
-		for (int k = 0; k < NWHERE; k++)
-			add_where(st, &t->where[k]);
-		add_start(st, t);
-		if (add_alloc_mode(st, t)) {
+		unsigned run;
+		if (read_runs(st, t, i, &run) || add_alloc_mode(st, t)) {
 			store_close(st);
 			return -1;
 		}
+		add_facts(st, t, run);
+		for (int k = 0; k < NWHERE; k++)
+			add_where(st, &t->where[k]);
+		add_start(st, t);
 		t->frequency_differs |= i && freq != t->frequency;
 		t->fault_period_differs |= i && fp != t->fault_period;
 		t->frequency = freq;
@@ -613,8 +634,12 @@ static int merge(const struct merge_cmd *o, struct hp_store *st, struct totals *
 		err = -HP_ECORRUPT;
 		goto out;
 	}
-	hp_info("merged %u run%s into '%s': %llu samples", o->n, o->n == 1 ? "" : "s", o->output,
-		(unsigned long long)sum);
+	if (t->out_runs != o->n)        /* a merged input brought its runs */
+		hp_info("merged %u inputs (%u runs) into '%s': %llu samples", o->n, t->out_runs,
+			o->output, (unsigned long long)sum);
+	else
+		hp_info("merged %u run%s into '%s': %llu samples", o->n, o->n == 1 ? "" : "s",
+			o->output, (unsigned long long)sum);
 out:
 	free(per_run);
 	return err;

@@ -265,7 +265,8 @@ int store_each_sim_cost(struct hp_store *st,
 /* --- runs and ranks (store_runs.c) --- */
 /* In a merged file, the pid that process pid of input run has there (merge
  * renumbers a pid an earlier input used): the run's process of that heap
- * peak, that pid first. *out = pid when none matches. */
+ * peak, that pid first; run 0: any run's (a merged input, whose runs stay
+ * runs of their own). *out = pid when none matches. */
 int store_run_heap_peak_pid(struct hp_store *st, unsigned run, int64_t pid, int64_t heap_peak,
 			    int64_t *out);
 /* A run of the file: the recorded run itself (id 0), or each input of a

@@ -60,12 +60,17 @@ struct merge {
 	unsigned ncounters;           /* out counters: ids 1..ncounters */
 	struct merge_input_events *in;
 	struct hp_hmap used_ids;      /* tids and pids already taken in out (id + 1) */
+	unsigned nruns;               /* runs rows written so far */
 };
 
 /* One input being copied: src id -> out id for every remapped table. */
 struct merge_run {
 	struct merge *m;
 	unsigned k;                   /* 1-based input number */
+	/* out runs.id = base + 1 for a recorded input; a merged input keeps
+	 * its runs apart: its run j is out run base + j (nsrc of them), so a
+	 * merge of merges has each original run's own facts (its period) */
+	unsigned base, nsrc;
 	uint32_t *mod, *file, *func, *loc, *node;
 	size_t nmod, nfile, nfunc, nloc, nnode;   /* capacities: unset ids read 0 */
 	uint32_t *src_parent, *src_loc; /* stack nodes of the input */
@@ -449,7 +454,7 @@ static int merge_insert_process(void *c, const struct hp_process_row *p)
 		sqlite3_bind_int(s, 7, p->exit_code);
 	if (p->peak_rss >= 0)
 		sqlite3_bind_int64(s, 8, p->peak_rss);
-	sqlite3_bind_int(s, 9, (int)r->k);
+	sqlite3_bind_int(s, 9, (int)r->base + 1);   /* a merged input's: merge_src_runs */
 	if (p->heap_peak >= 0)
 		sqlite3_bind_int64(s, 10, p->heap_peak);
 	int err = store_begin(out);
@@ -472,7 +477,7 @@ static int merge_insert_thread(void *c, const struct hp_thread_row *t)
 	store_bind_text_or_null(s, 3, t->comm);
 	sqlite3_bind_int64(s, 4, (int64_t)t->start_ns);
 	sqlite3_bind_int64(s, 5, (int64_t)t->end_ns);
-	sqlite3_bind_int(s, 6, (int)r->k);
+	sqlite3_bind_int(s, 6, (int)(r->base + (r->nsrc ? t->run : 1)));
 	int err = store_begin(out);
 	if (!err && sqlite3_step(s) != SQLITE_DONE)
 		err = store_sql_err(out, "merge threads");
@@ -568,8 +573,37 @@ static int merge_run_meta(struct merge_run *r)
 {
 	char sql[160];
 	snprintf(sql, sizeof(sql), "INSERT INTO main.run_meta(run, key, value) SELECT %u, key, value"
-		 " FROM src.meta", r->k);
+		 " FROM src.meta", r->base + 1);
 	return store_exec_sql(r->m->out, sql);
+}
+
+/* A merged input's runs as runs of their own (ids shifted by r->base):
+ * their rows, their run_meta and their processes' run. */
+static int merge_src_runs(struct merge_run *r)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO main.runs(id, path, command, start_time, duration_ns, samples,"
+		 " exit_status) SELECT id + %u, path, command, start_time, duration_ns, samples, exit_status"
+		 " FROM src.runs ORDER BY id;"
+		 "INSERT INTO main.run_meta(run, key, value) SELECT run + %u, key, value"
+		 " FROM src.run_meta;"
+		 "UPDATE main.processes SET run = %u + (SELECT s.run FROM src.processes s"
+		 " WHERE hp_merge_id(s.pid) = main.processes.pid) WHERE run = %u",
+		 r->base, r->base, r->base, r->base + 1);
+	return store_exec_sql(r->m->out, sql);
+}
+
+/* The runs of a merged input (runs rows with their run_meta), 0 for a
+ * recorded one. */
+static int src_runs(struct hp_store *src, unsigned *n)
+{
+	int64_t v = 0;
+	int err = store_each_row(src, "SELECT CASE WHEN (SELECT COUNT(*) FROM sqlite_master WHERE"
+				 " type = 'table' AND name = 'run_meta') > 0 THEN (SELECT COUNT(*)"
+				 " FROM runs) ELSE 0 END", store_int_row, &v);
+	*n = (unsigned)v;
+	return err;
 }
 
 static int merge_bulk(struct merge_run *r, const char *path)
@@ -593,9 +627,11 @@ static int merge_bulk(struct merge_run *r, const char *path)
 	if (!err && r->k == 1)
 		err = store_exec_sql(out, "INSERT OR REPLACE INTO main.meta(key, value) SELECT key, value"
 				" FROM src.meta WHERE key NOT IN ('mpi_rank', 'mpi_rank_from')");
-	if (!err)
+	if (!err && r->nsrc)
+		err = merge_src_runs(r);
+	else if (!err)
 		err = merge_run_meta(r);
-	if (!err && sqlite3_prepare_v2(out->db,
+	if (!err && !r->nsrc && sqlite3_prepare_v2(out->db,
 		"INSERT INTO main.runs(id, path, command, start_time, duration_ns, samples, exit_status)"
 		" SELECT ?1, ?2, (SELECT value FROM src.meta WHERE key = 'command'),"
 		" (SELECT value FROM src.meta WHERE key = 'start_time'),"
@@ -603,12 +639,12 @@ static int merge_bulk(struct merge_run *r, const char *path)
 		" (SELECT COUNT(*) FROM src.samples WHERE event = 0),"
 		" (SELECT CAST(value AS INTEGER) FROM src.meta WHERE key = 'exit_status')",
 		-1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int(s, 1, (int)r->k);
+		sqlite3_bind_int(s, 1, (int)r->base + 1);
 		sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			err = store_sql_err(out, "merge runs");
 		sqlite3_finalize(s);
-	} else if (!err) {
+	} else if (!err && !r->nsrc) {
 		err = store_sql_err(out, "merge runs");
 	}
 	if (!err)
@@ -645,11 +681,15 @@ static void merge_run_release(struct merge_run *r)
 
 static int merge_input(struct merge *m, const char *path, unsigned k)
 {
-	struct merge_run r = { .m = m, .k = k };
+	struct merge_run r = { .m = m, .k = k, .base = m->nruns };
 	struct hp_store *src;
 	int err = store_open(path, 0, &src);
 	if (err)
 		return err;
+	if ((err = src_runs(src, &r.nsrc))) {
+		store_close(src);
+		return err;
+	}
 	hmap_init(&r.ids);
 	r.loc_before = m->out->nlocations;
 	if ((err = merge_run_events(&r)) ||
@@ -667,17 +707,21 @@ static int merge_input(struct merge *m, const char *path, unsigned k)
 	    (err = store_each_thread(src, merge_insert_thread, &r)))
 		goto out;
 	err = merge_bulk(&r, path);
+	if (!err)
+		m->nruns += r.nsrc ? r.nsrc : 1;
 out:
 	store_close(src);
 	merge_run_release(&r);
 	return err;
 }
 
-static int merged_samples(struct hp_store *out, unsigned k, uint64_t *samples)
+/* The samples of the out runs (from, to]: one input's. */
+static int merged_samples(struct hp_store *out, unsigned from, unsigned to, uint64_t *samples)
 {
-	char sql[80];
+	char sql[96];
 	int64_t v = 0;
-	snprintf(sql, sizeof(sql), "SELECT samples FROM runs WHERE id = %u", k);
+	snprintf(sql, sizeof(sql), "SELECT TOTAL(samples) FROM runs WHERE id > %u AND id <= %u",
+		 from, to);
 	int err = store_each_row(out, sql, store_int_row, &v);
 	*samples = (uint64_t)v;
 	return err;
@@ -697,9 +741,10 @@ int store_merge(struct hp_store *out, const char *const *paths, unsigned n, uint
 		goto out;
 	for (unsigned k = 0; k < n && !err; k++) {
 		bad = k;
+		unsigned from = m.nruns;
 		err = merge_input(&m, paths[k], k + 1);
 		if (!err && samples)
-			err = merged_samples(out, k + 1, &samples[k]);
+			err = merged_samples(out, from, m.nruns, &samples[k]);
 	}
 out:
 	if (bad_input)

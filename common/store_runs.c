@@ -128,7 +128,8 @@ int store_run_heap_peak_pid(struct hp_store *st, unsigned run, int64_t pid, int6
 	int err = store_settle_pending(st);
 	if (err)
 		return err;
-	if (sqlite3_prepare_v2(st->db, "SELECT pid FROM processes WHERE run = ?1 AND heap_peak = ?3"
+	if (sqlite3_prepare_v2(st->db, "SELECT pid FROM processes WHERE (?1 = 0 OR run = ?1)"
+			       " AND heap_peak = ?3"
 			       " ORDER BY pid = ?2 DESC, pid LIMIT 1", -1, &s, NULL) != SQLITE_OK)
 		return store_sql_err(st, "heap peak pid");
 	sqlite3_bind_int64(s, 1, run);

@@ -161,9 +161,9 @@ static void draw_functions(struct ranks_view *v, const struct hp_profile *p,
 {
 	const struct hp_rank_fstat *fs = v->total ? v->r->total : v->r->self;
 	screen_fill(s, r.y, r.x, r.w, TUI_HEADER, ' ');
-	screen_printf(s, r.y, r.x, r.w, TUI_HEADER, "%8s %10s %8s %8s %8s  %s (%s samples per rank)",
+	screen_printf(s, r.y, r.x, r.w, TUI_HEADER, "%8s %10s %8s %8s %8s  %s (%s %s per rank)",
 		      "Min", "Mean", "Max", "Max rank", "Max/Mean", "Function",
-		      v->total ? "total" : "self");
+		      v->total ? "total" : "self", ranks_unit(v->r));
 	for (int i = 1; i < r.h && v->ftop + (uint32_t)i - 1 < v->r->nfuncs; i++) {
 		const struct hp_rank_fstat *f = &fs[v->ftop + (uint32_t)i - 1];
 		const struct hp_prun *mr = &p->runs[f->max_run];

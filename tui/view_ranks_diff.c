@@ -246,8 +246,9 @@ static void draw_head(const struct ranks_view *v, struct tui_screen *s, struct t
 	describe_scope(v, scope, sizeof(scope));
 	screen_put(s, r.y, r.x, r.w, TUI_NORMAL, scope);
 	screen_printf(s, r.y + 1, r.x, r.w, TUI_NORMAL,
-		      "%u rank%s before, %u after   MPI time %.2f%% -> %.2f%% of all samples", a->n,
-		      a->n == 1 ? "" : "s", b->n, hp_pct(a->mpi_samples, a->samples), hp_pct(b->mpi_samples, b->samples));
+		      "%u rank%s before, %u after   MPI time %.2f%% -> %.2f%% of all %s", a->n,
+		      a->n == 1 ? "" : "s", b->n, hp_pct(a->mpi_samples, a->samples), hp_pct(b->mpi_samples, b->samples),
+		      a->timed ? "CPU time" : "samples");
 	draw_imbalance(d, s, r.y + 2, r.x, r.w);
 	screen_printf(s, r.y + 4, r.x, r.w, TUI_NORMAL,
 		      "compute per rank: min %" PRIu64 " -> %" PRIu64 ", mean %.2f -> %.2f, max %"

@@ -61,6 +61,15 @@ q big.db "UPDATE processes SET heap_peak = heap_peak + 1 WHERE pid =
 want=$(q ab.db "SELECT pid FROM processes WHERE run = 2 AND heap_peak = $(fact big.db heap_peak_bytes)")
 assert_eq "merged heap_peak_pid (renumbered)" "$(fact ab.db heap_peak_pid)" "$want"
 [ "$want" != "$(fact big.db heap_peak_pid)" ] || fail "the second input's pid was not renumbered"
+# After a merged input (its runs stay runs of their own: e2e merge_of_merges)
+# the next input's run is 3, not its input number 2: the peak is found there
+# (it named alloc1's process); a merged input's peak, in whichever run has it.
+"$HPPROF" merge -q -o aab.db aa.db big.db 2>/dev/null || fail "merge aa big"
+want=$(q aab.db "SELECT pid FROM processes WHERE run = 3 AND heap_peak = $(fact big.db heap_peak_bytes)")
+assert_eq "heap_peak_pid after a merged input" "$(fact aab.db heap_peak_pid)" "$want"
+"$HPPROF" merge -q -o abp.db plain.db ab.db 2>/dev/null || fail "merge plain ab"
+want=$(q abp.db "SELECT pid FROM processes WHERE run = 3 AND heap_peak = $(fact big.db heap_peak_bytes)")
+assert_eq "heap_peak_pid of a merged input" "$(fact abp.db heap_peak_pid)" "$want"
 
 # A run without --alloc first: the other run's allocations are not hidden.
 "$HPPROF" merge -q -o pa.db plain.db alloc1.db || fail "merge plain alloc1"

@@ -46,6 +46,7 @@ static void fake_init(struct fake *x, const char *exe, const char *const *names,
 	x->p.meta_keys = x->keys;
 	x->p.meta_values = x->values;
 	x->p.nmeta = 2;
+	x->p.offcpu_col = x->p.wall_col = x->p.cpu_col = -1;
 	for (int i = 0; i < n; i++) {
 		x->f[i] = (struct hp_pfunc){ (uint32_t)i, names[i], exe, NULL, self[i], self[i],
 					     NULL, NULL };
