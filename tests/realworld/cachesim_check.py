@@ -8,7 +8,8 @@ columns").
       DIR: the cachegrind.out.PID files valgrind wrote for that run.
 
 Both read one simulation, so every figure must be equal, no tolerance:
-  1. each event's total: cg_annotate's PROGRAM TOTALS = hpprof's events;
+  1. each event's total: cg_annotate's PROGRAM TOTALS (summed over the
+     processes: one file each) = hpprof's events;
   2. the top functions by Ir, every event: cg_annotate's rows (one per
      file:function; summed per function, as a function's code inlined from
      headers is listed under each file) = function_profile, the name
@@ -44,15 +45,34 @@ def unversioned(name):
 
 # ---------------------------------------------------------------- valgrind's side
 
-def cg_annotate(path):
-    """(events, totals, {(file, function): counts}) as cg_annotate prints them."""
+def cg_annotate(paths):
+    """(events, totals, {(file, function): counts}) as cg_annotate prints
+    them, summed over the files (one per process: cg_annotate 3.19 reads
+    one at a time)."""
+    events, totals, rows = None, None, collections.defaultdict(list)
+    for path in paths:
+        ev, t, r = cg_annotate_one(path)
+        if events is not None and ev != events:
+            raise RuntimeError("%s records %s, not %s" % (path, ev, events))
+        events = ev
+        totals = add(totals or [0] * len(t), t) if t else totals
+        for k, v in r.items():
+            rows[k] = add(rows[k] or [0] * len(v), v)
+    return events, totals, dict(rows)
+
+
+def add(a, b):
+    return [x + y for x, y in zip(a, b)]
+
+
+def cg_annotate_one(path):
     out = peers.run(["cg_annotate", "--threshold=0", "--auto=no", path])
     events, totals, rows = None, None, {}
     for line in out.splitlines():
         if line.startswith("Events recorded:"):
             events = line.split(":", 1)[1].split()
             continue
-        if not events or not line[:1].strip() and not line.strip():
+        if not events:
             continue
         text = re.sub(r"\(\s*[0-9.]+%\)", " ", line).split(None, len(events))
         if len(text) != len(events) + 1 or not all(re.fullmatch(r"[0-9,]+|\.", t)
@@ -72,21 +92,21 @@ def clean(path):
     return None if path == "???" else os.path.normpath(path)
 
 
-def cost_lines(path, events):
-    """{(file, line, fn): counts} from the cachegrind.out file itself."""
+def cost_lines(paths, events):
+    """{(file, line, fn): counts} from the cachegrind.out files themselves."""
     lines = collections.defaultdict(lambda: [0] * len(events))
-    fl = fn = None
-    with open(path, errors="replace") as f:
-        for line in f:
-            if line.startswith("fl="):
-                fl = clean(line[3:].strip())
-            elif line.startswith("fn="):
-                fn = line[3:].strip()
-            elif line[:1].isdigit():
-                v = [int(x) for x in line.split()]
-                acc = lines[(fl, v[0], fn)]
-                for i, x in enumerate(v[1:]):
-                    acc[i] += x
+    for path in paths:
+        fl = fn = None
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("fl="):
+                    fl = clean(line[3:].strip())
+                elif line.startswith("fn="):
+                    fn = line[3:].strip()
+                elif line[:1].isdigit():
+                    v = [int(x) for x in line.split()]
+                    k = (fl, v[0], fn)
+                    lines[k] = add(lines[k], v[1:] + [0] * (len(events) - len(v) + 1))
     return lines
 
 
@@ -109,8 +129,11 @@ def hp_rows(hp, view, keys, events):
     return out
 
 
-def check_totals(hp, events, totals):
-    print("# totals (cg_annotate's PROGRAM TOTALS, hpprof's events)")
+def check_totals(hp, events, totals, files):
+    print("# totals (cg_annotate's PROGRAM TOTALS summed over the processes, hpprof's events)")
+    check(hp.info("sim_processes") == str(len(files)),
+          "run_info sim_processes %s = valgrind's files %d" % (hp.info("sim_processes"),
+                                                                len(files)))
     for e, t in zip(events, totals):
         r = hp.q("SELECT total FROM events WHERE name = ?", "sim_" + e)
         check(r and r[0][0] == t, "sim_%s: valgrind %d, hpprof %s" % (e, t, r[0][0] if r else "-"))
@@ -198,17 +221,16 @@ def main():
     ap.add_argument("--hpprof", required=True)
     ap.add_argument("--no-lines")
     args = ap.parse_args()
-    files = glob.glob(os.path.join(args.cg_dir, "cachegrind.out.*"))
-    if len(files) != 1:
-        print("  FAIL expected one process's cachegrind.out in %s, found %d" % (args.cg_dir,
-                                                                              len(files)))
+    files = sorted(glob.glob(os.path.join(args.cg_dir, "cachegrind.out.*")))
+    check(files, "valgrind's files in %s: %d processes" % (args.cg_dir, len(files)))
+    if not files:
         return 1
     hp = peers.HpDb(args.db)
-    events, totals, rows = cg_annotate(files[0])
+    events, totals, rows = cg_annotate(files)
     check(events and totals, "cg_annotate printed the events and PROGRAM TOTALS")
     if not events or not totals:
         return 1
-    check_totals(hp, events, totals)
+    check_totals(hp, events, totals, files)
     elves = {}
 
     def modules_ok(m):
@@ -216,7 +238,7 @@ def main():
             elves[m] = {unversioned(n) for _, _, n in peers.ElfNames(m).syms}
         return elves[m]
     cg_functions = check_functions(hp, events, rows, modules_ok)
-    top_lines = check_lines(hp, events, cost_lines(files[0], events), cg_functions)
+    top_lines = check_lines(hp, events, cost_lines(files, events), cg_functions)
     check_commands(args.hpprof, args.db, top_lines, args.no_lines)
     if failures:
         print("%d check(s) failed" % len(failures))

@@ -16,6 +16,10 @@ rw_cachesim() {
 	rw_reset
 	rw_step hpprof "$HPPROF" run --cache-sim --cache-sim-out cg \
 		--sim-I1 32K,8,64 --sim-D1 32K,8,64 --sim-LL 20M,20,64 -o sim.db -- "$@"
+	# with more than one process, the summary says there is a file each
+	n=$(ls cg/cachegrind.out.* | wc -l)
+	[ "$n" -le 1 ] || grep -q "one cachegrind.out.PID per process" hpprof.err ||
+		fail "$n processes simulated; run's summary names one file: $(grep "files are" hpprof.err)"
 	"$PY" "$RW/cachesim_check.py" --db sim.db --cg-dir cg --hpprof "$HPPROF" \
 		${nolines:+--no-lines "$nolines"} ||
 		fail "hpprof and cg_annotate disagree on $1 (the checks marked FAIL above)"
