@@ -278,11 +278,21 @@ static int line_range(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
 	return *hi ? 0 : -ENOENT;
 }
 
-/* The file the function's samples point at most often. */
+/* The file the function's samples point at most often. A simulated
+ * profile lists the lines of the code inlined into a function under it
+ * (docs/cache-sim.md): there its own file comes first, the one the attach
+ * step gave it, where it has lines (rw::map_work's work.cpp, not the
+ * basic_string.h holding most of its instructions). */
 static uint32_t main_file(const struct hp_profile *p, uint32_t fi)
 {
 	uint32_t best = 0;
 	int64_t best_n = 0;
+	const char *own = profile_simulated_only(p) ? p->functions[fi].file : NULL;
+	for (uint32_t i = 0; own && i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		if (l->func == fi && l->file && !strcmp(l->file, own) && line_weight(p, l))
+			return l->file_id;
+	}
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
 		if (l->func == fi && l->file_id && line_weight(p, l) >= best_n) {

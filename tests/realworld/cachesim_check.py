@@ -14,7 +14,10 @@ Both read one simulation, so every figure must be equal, no tolerance:
      file:function; summed per function, as a function's code inlined from
      headers is listed under each file) = function_profile, the name
      demangled by c++filt, `???` = [unknown];
-  3. each top function's module defines it (its ELF or debug symbols);
+  3. each top function's module defines it (its ELF or debug symbols), and
+     its file is the one of its own code: the outermost of addr2line's
+     inline chain at its symbol's address (not the header whose inlined
+     code holds most of its instructions);
   4. the top lines by Ir, every event: the cost lines of the file itself
      (summed per file, line, function; the file's sums per function are
      checked against cg_annotate's first) = line_profile;
@@ -112,6 +115,28 @@ def cost_lines(paths, events):
 
 # ---------------------------------------------------------------- the checks
 
+def own_file(module, raw):
+    """The file of a function's own code per addr2line (binutils): the
+    outermost frame of the inline chain at its symbol's address, read from
+    the module's debug file when it has one. None when unknown."""
+    elf = peers.ElfNames(module)
+    starts = [a for a, _, n in elf.syms if unversioned(n) == raw]
+    if not starts:
+        return None
+    for f in peers.ElfNames._debug_files(module) + [module]:
+        out = peers.run(["addr2line", "-i", "-e", f, "0x%x" % starts[0]]).split()
+        if out and not out[-1].startswith("??"):
+            return out[-1].rsplit(":", 1)[0]
+    return None
+
+
+def same_file(a, b):
+    """Two spellings of one file: equal, or one a tail of the other (the
+    tools join the compilation directory differently)."""
+    a, b = os.path.normpath(a), os.path.normpath(b)
+    return a == b or a.endswith("/" + b) or b.endswith("/" + a)
+
+
 def names_of(raw_names):
     """{raw fn= name: the name hpprof is to show}."""
     raw = sorted(set(raw_names))
@@ -143,15 +168,16 @@ def check_functions(hp, events, rows, modules_ok):
     print("# top %d functions by Ir, every event (cg_annotate summed per function)" % TOP)
     shown = names_of(fn for _, fn in rows)
     cg = collections.defaultdict(lambda: [0] * len(events))
-    raw_of = {}
+    raw_of, mostly_inlined = {}, []
     for (fl, fn), v in rows.items():
         name = shown[fn]
         raw_of[name] = unversioned(fn)
         cg[name] = [a + b for a, b in zip(cg[name], v)]
     hpf = hp_rows(hp, "function_profile", "function", events)
-    mods = collections.defaultdict(set)
-    for fn, mod in hp.q("SELECT function, module FROM function_profile"):
+    mods, files = collections.defaultdict(set), {}
+    for fn, mod, fl in hp.q("SELECT function, module, file FROM function_profile"):
         mods[fn].add(mod)
+        files[fn] = fl
     for name, v in sorted(cg.items(), key=lambda kv: -kv[1][0])[:TOP]:
         h = hpf.get((name,))
         diff = [e for e, a, b in zip(events, v, h or []) if a != b]
@@ -161,7 +187,15 @@ def check_functions(hp, events, rows, modules_ok):
         if name != "[unknown]" and h is not None:
             ok = [m for m in mods[name] if m and raw_of[name] in modules_ok(m)]
             check(ok, "  defined in its module %s" % (sorted(mods[name]),))
-    return cg
+            own = own_file(ok[0], raw_of[name]) if ok else None
+            if own and files.get(name):
+                check(same_file(files[name], own), "  its file %s is its own code's (%s)"
+                      % (files[name], own))
+                most = max((r for r in rows.items() if shown[r[0][1]] == name),
+                           key=lambda r: r[1][0])[0][0]
+                if not same_file(most, own):
+                    mostly_inlined.append((name, own, most))
+    return cg, mostly_inlined
 
 
 def check_lines(hp, events, lines, cg_functions):
@@ -185,7 +219,7 @@ def check_lines(hp, events, lines, cg_functions):
     return top
 
 
-def check_commands(hpprof, db, top_lines, no_lines):
+def check_commands(hpprof, db, top_lines, no_lines, mostly_inlined):
     print("# hpprof report and annotate")
     rep = subprocess.run([hpprof, "report", db], stdout=subprocess.PIPE,
                          universal_newlines=True).stdout
@@ -207,6 +241,12 @@ def check_commands(hpprof, db, top_lines, no_lines):
             if name == fn and f == fl:
                 check(per_line.get(ln) == v[0], "  line %d: sim_Ir %d, annotate %s"
                       % (ln, v[0], per_line.get(ln)))
+    for name, own, most in mostly_inlined[:2]:
+        out = subprocess.run([hpprof, "annotate", db, name], stdout=subprocess.PIPE,
+                             universal_newlines=True).stdout.split("\n", 1)[0]
+        m = re.search(r"  \((.*?)\)  SIMULATED", out)
+        check(m and same_file(m.group(1), own), "annotate '%s' lists its own file %s, not %s"
+              " (most of its instructions, inlined): %s" % (name[:60], own, most, out[-80:]))
     if no_lines:
         r = subprocess.run([hpprof, "annotate", db, no_lines], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, universal_newlines=True)
@@ -237,9 +277,9 @@ def main():
         if m not in elves:
             elves[m] = {unversioned(n) for _, _, n in peers.ElfNames(m).syms}
         return elves[m]
-    cg_functions = check_functions(hp, events, rows, modules_ok)
+    cg_functions, mostly_inlined = check_functions(hp, events, rows, modules_ok)
     top_lines = check_lines(hp, events, cost_lines(files, events), cg_functions)
-    check_commands(args.hpprof, args.db, top_lines, args.no_lines)
+    check_commands(args.hpprof, args.db, top_lines, args.no_lines, mostly_inlined)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1
