@@ -426,6 +426,32 @@ static void trim_past_end(const struct hp_profile *p, struct hp_annotation *a)
 	}
 }
 
+/* A simulated function's first counter over all its lines, and in other
+ * files than file_id: Cachegrind lists the code inlined into a function
+ * under it, at the inlined code's lines (docs/cache-sim.md). */
+static void sim_elsewhere(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
+			  struct hp_annotation *a)
+{
+	uint32_t seen[64], nseen = 0;
+	if (!profile_simulated_only(p) || !p->nevents)
+		return;
+	for (uint32_t i = 0; i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		uint32_t k = 0;
+		if (l->func != fi || !l->c)
+			continue;
+		a->sim_all += l->c[0];
+		if (l->file_id == file_id || !l->c[0])
+			continue;
+		a->sim_elsewhere += l->c[0];
+		while (k < nseen && seen[k] != l->file_id)
+			k++;
+		if (k == nseen && nseen < 64)     /* counted up to 64 */
+			seen[nseen++] = l->file_id;
+	}
+	a->sim_other_files = nseen;
+}
+
 int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotation **out)
 {
 	struct hp_annotation *a = calloc(1, sizeof(*a));
@@ -460,6 +486,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 			l->c = c->c;
 		}
 	}
+	sim_elsewhere(p, fi, file_id, a);
 	read_source(p, fi, a, lo);
 	trim_past_end(p, a);
 	*out = a;

@@ -91,6 +91,10 @@ struct hp_annotation {
 	struct hp_annotated_line *lines;
 	uint32_t nlines;
 	struct hp_file_costs *costs;  /* F's part of the file's costs: lines[].c point into it */
+	/* a simulated profile: F's first counter (sim_Ir) in all, and in the
+	 * lines of other files (code inlined into F), in how many files */
+	int64_t sim_all, sim_elsewhere;
+	uint32_t sim_other_files;
 };
 
 /* The largest source file read (a larger one is not shown). */

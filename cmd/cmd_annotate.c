@@ -343,6 +343,10 @@ static int annotate_cmd(int argc, char **argv)
 		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n",
 		       textsafe(a->function, sf, sizeof(sf)),
 		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file");
+	if (!sampled && a->sim_elsewhere)
+		printf("(%" PRId64 " of its %" PRId64 " %s are in code inlined from %u other files,"
+		       " not listed here: line_profile has them under this function)\n",
+		       a->sim_elsewhere, a->sim_all, p->events[0].name, a->sim_other_files);
 	if (!sampled) {
 		counters = 1;         /* the simulated counts are all there is */
 		snprintf(why, sizeof(why), "a simulated profile has no samples per instruction");

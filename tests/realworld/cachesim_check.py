@@ -191,10 +191,12 @@ def check_functions(hp, events, rows, modules_ok):
             if own and files.get(name):
                 check(same_file(files[name], own), "  its file %s is its own code's (%s)"
                       % (files[name], own))
-                most = max((r for r in rows.items() if shown[r[0][1]] == name),
-                           key=lambda r: r[1][0])[0][0]
+                mine = [r for r in rows.items() if shown[r[0][1]] == name]
+                most = max(mine, key=lambda r: r[1][0])[0][0]
+                other = {fl: v[0] for (fl, _), v in mine if v[0] and not same_file(fl, own)}
                 if not same_file(most, own):
-                    mostly_inlined.append((name, own, most))
+                    mostly_inlined.append((name, own, most, sum(other.values()), v[0],
+                                           len(other)))
     return cg, mostly_inlined
 
 
@@ -241,12 +243,15 @@ def check_commands(hpprof, db, top_lines, no_lines, mostly_inlined):
             if name == fn and f == fl:
                 check(per_line.get(ln) == v[0], "  line %d: sim_Ir %d, annotate %s"
                       % (ln, v[0], per_line.get(ln)))
-    for name, own, most in mostly_inlined[:2]:
+    for name, own, most, elsewhere, ir, nother in mostly_inlined[:2]:
         out = subprocess.run([hpprof, "annotate", db, name], stdout=subprocess.PIPE,
-                             universal_newlines=True).stdout.split("\n", 1)[0]
-        m = re.search(r"  \((.*?)\)  SIMULATED", out)
+                             universal_newlines=True).stdout.split("\n", 2)
+        m = re.search(r"  \((.*?)\)  SIMULATED", out[0])
         check(m and same_file(m.group(1), own), "annotate '%s' lists its own file %s, not %s"
-              " (most of its instructions, inlined): %s" % (name[:60], own, most, out[-80:]))
+              " (most of its instructions, inlined): %s" % (name[:60], own, most, out[0][-80:]))
+        note = "(%d of its %d sim_Ir are in code inlined from %d other files" % (
+            elsewhere, ir, nother)
+        check(len(out) > 1 and out[1].startswith(note), "  and says %s...)" % note)
     if no_lines:
         r = subprocess.run([hpprof, "annotate", db, no_lines], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, universal_newlines=True)
