@@ -204,13 +204,21 @@ static int hottest_call_site(const struct hp_profile *p, uint32_t f, uint32_t *f
 	return best ? 0 : -ENOENT;
 }
 
+static uint32_t main_file(const struct hp_profile *p, uint32_t fi);
+static int64_t line_weight(const struct hp_profile *p, const struct hp_pline *l);
+
 int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
 			   uint32_t *line, const char **path)
 {
 	const struct hp_pline *best = NULL;
+	/* simulated: no samples; the line with the most sim_Ir in the file
+	 * annotate lists (its own, not a header inlined into it) */
+	uint32_t own = profile_simulated_only(p) ? main_file(p, f) : 0;
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
-		if (l->func == f && l->file_id && l->line && (!best || l->self > best->self))
+		if (l->func != f || !l->file_id || !l->line || (own && l->file_id != own))
+			continue;
+		if (!best || (own ? line_weight(p, l) > line_weight(p, best) : l->self > best->self))
 			best = l;
 	}
 	if (best) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/annotate.h"
 #include "analyzer/cachegrind.h"
 #include "analyzer/finish.h"
 #include "analyzer/profile.h"
@@ -308,6 +309,20 @@ static void test_attach(const struct hp_cachegrind *cg, const struct objects *ob
 		CHECK_EQ_INT(fn->cself[ir], want);
 		CHECK(fn->module && strstr(fn->module, "cachesim_matrix"));
 		CHECK(fn->file && strstr(fn->file, "matrix.c"));
+		/* where the TUI opens it: the line with the most Ir (there are no
+		 * samples to choose by; wave 17: the first line listed) */
+		uint32_t hot = 0, file_id, line;
+		uint64_t hot_ir = 0;
+		const char *path;
+		for (uint32_t i = 0; i < cg->ncosts; i++)
+			if (!strcmp(cg->fns[cg->costs[i].fn], "sum_cols") &&
+			    cg->costs[i].v[e_ir] > hot_ir) {
+				hot = cg->costs[i].line;
+				hot_ir = cg->costs[i].v[e_ir];
+			}
+		CHECK_EQ_INT(annotate_function_line(p, (uint32_t)(fn - p->functions), &file_id,
+						    &line, &path), 0);
+		CHECK_EQ_INT(line, hot);
 	}
 	unsigned cols = marker_line(src, "SUM: cols");
 	int found = 0;
