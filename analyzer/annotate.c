@@ -204,13 +204,21 @@ static int hottest_call_site(const struct hp_profile *p, uint32_t f, uint32_t *f
 	return best ? 0 : -ENOENT;
 }
 
+static uint32_t main_file(const struct hp_profile *p, uint32_t fi);
+static int64_t line_weight(const struct hp_profile *p, const struct hp_pline *l);
+
 int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
 			   uint32_t *line, const char **path)
 {
 	const struct hp_pline *best = NULL;
+	/* simulated: no samples; the line with the most sim_Ir in the file
+	 * annotate lists (its own, not a header inlined into it) */
+	uint32_t own = profile_simulated_only(p) ? main_file(p, f) : 0;
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
-		if (l->func == f && l->file_id && l->line && (!best || l->self > best->self))
+		if (l->func != f || !l->file_id || !l->line || (own && l->file_id != own))
+			continue;
+		if (!best || (own ? line_weight(p, l) > line_weight(p, best) : l->self > best->self))
 			best = l;
 	}
 	if (best) {
@@ -278,11 +286,21 @@ static int line_range(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
 	return *hi ? 0 : -ENOENT;
 }
 
-/* The file the function's samples point at most often. */
+/* The file the function's samples point at most often. A simulated
+ * profile lists the lines of the code inlined into a function under it
+ * (docs/cache-sim.md): there its own file comes first, the one the attach
+ * step gave it, where it has lines (rw::map_work's work.cpp, not the
+ * basic_string.h holding most of its instructions). */
 static uint32_t main_file(const struct hp_profile *p, uint32_t fi)
 {
 	uint32_t best = 0;
 	int64_t best_n = 0;
+	const char *own = profile_simulated_only(p) ? p->functions[fi].file : NULL;
+	for (uint32_t i = 0; own && i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		if (l->func == fi && l->file && !strcmp(l->file, own) && line_weight(p, l))
+			return l->file_id;
+	}
 	for (uint32_t i = 0; i < p->nlines; i++) {
 		const struct hp_pline *l = &p->lines[i];
 		if (l->func == fi && l->file_id && line_weight(p, l) >= best_n) {
@@ -416,6 +434,32 @@ static void trim_past_end(const struct hp_profile *p, struct hp_annotation *a)
 	}
 }
 
+/* A simulated function's first counter over all its lines, and in other
+ * files than file_id: Cachegrind lists the code inlined into a function
+ * under it, at the inlined code's lines (docs/cache-sim.md). */
+static void sim_elsewhere(const struct hp_profile *p, uint32_t fi, uint32_t file_id,
+			  struct hp_annotation *a)
+{
+	uint32_t seen[64], nseen = 0;
+	if (!profile_simulated_only(p) || !p->nevents)
+		return;
+	for (uint32_t i = 0; i < p->nlines; i++) {
+		const struct hp_pline *l = &p->lines[i];
+		uint32_t k = 0;
+		if (l->func != fi || !l->c)
+			continue;
+		a->sim_all += l->c[0];
+		if (l->file_id == file_id || !l->c[0])
+			continue;
+		a->sim_elsewhere += l->c[0];
+		while (k < nseen && seen[k] != l->file_id)
+			k++;
+		if (k == nseen && nseen < 64)     /* counted up to 64 */
+			seen[nseen++] = l->file_id;
+	}
+	a->sim_other_files = nseen;
+}
+
 int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotation **out)
 {
 	struct hp_annotation *a = calloc(1, sizeof(*a));
@@ -450,6 +494,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 			l->c = c->c;
 		}
 	}
+	sim_elsewhere(p, fi, file_id, a);
 	read_source(p, fi, a, lo);
 	trim_past_end(p, a);
 	*out = a;

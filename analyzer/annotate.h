@@ -68,7 +68,8 @@ uint32_t annotate_line_kernel(const struct hp_profile *p, uint32_t file_id, uint
 
 /* Where function f (an index into p->functions) spends its samples: the
  * line with the most self samples, else the call site in f through which
- * most samples pass. Sets *file_id, *line and *path (owned by p; NULL when
+ * most samples pass. In a simulated profile (no samples): the line with
+ * the most of the first counter (sim_Ir) in the file annotate lists. Sets *file_id, *line and *path (owned by p; NULL when
  * only the id is known). Returns 0, or -ENOENT when f has no line
  * information. */
 int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *file_id,
@@ -91,6 +92,10 @@ struct hp_annotation {
 	struct hp_annotated_line *lines;
 	uint32_t nlines;
 	struct hp_file_costs *costs;  /* F's part of the file's costs: lines[].c point into it */
+	/* a simulated profile: F's first counter (sim_Ir) in all, and in the
+	 * lines of other files (code inlined into F), in how many files */
+	int64_t sim_all, sim_elsewhere;
+	uint32_t sim_other_files;
 };
 
 /* The largest source file read (a larger one is not shown). */

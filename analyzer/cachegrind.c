@@ -149,8 +149,10 @@ static int parse_events(struct parser *ps, const char *s)
 }
 
 /* "I1 cache:         32768 B, 64 B, 8-way associative" (or "fully
- * associative"). A desc: line is free text: one that does not parse is
- * not an error, the cache stays unknown. */
+ * associative", or "direct-mapped": what valgrind writes for 1 way, as it
+ * simulates an LL taken from a virtual machine's CPUID). A desc: line is
+ * free text: one that does not parse is not an error, the cache stays
+ * unknown. */
 static void parse_desc(struct parser *ps, const char *s)
 {
 	struct hp_cg_cache c = { 1, 0, 0, 0 }, *dst;
@@ -172,6 +174,8 @@ static void parse_desc(struct parser *ps, const char *s)
 	s += 4;
 	if (!strncmp(s, "fully associative", 17)) {
 		c.assoc = 0;
+	} else if (!strncmp(s, "direct-mapped", 13)) {
+		c.assoc = 1;
 	} else {
 		const char *p = s;
 		while (isdigit((unsigned char)*p))

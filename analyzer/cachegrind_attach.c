@@ -9,7 +9,11 @@
  * the symbolizer writes for sampled runs. A function's module is found by
  * name in the objects' ELF symbol tables (.symtab, .dynsym, and the
  * separate debug file valgrind used), in load order; each object is read
- * once per attach. Nothing here reads samples or stacks.
+ * once per attach. A function's file is the one of its code at its
+ * symbol's address (the symbolizer's outermost frame there: the function
+ * itself, not what was inlined into it), among the files Cachegrind lists
+ * it under; else the file of its most instructions. Nothing here reads
+ * samples or stacks.
  */
 #include "analyzer/cachegrind.h"
 
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include "analyzer/demangle.h"
+#include "analyzer/symbolize.h"
 #include "common/grow.h"
 #include "common/hmap.h"
 #include "common/store.h"
@@ -75,10 +80,10 @@ void cachegrind_sim_totals(const struct hp_cachegrind *cg, uint64_t *total, int 
 }
 
 /* An object's function names, as 64-bit hashes (a false match between
- * ~10^4 names and ~10^3 lookups has odds near 10^-12). */
+ * ~10^4 names and ~10^3 lookups has odds near 10^-12), to their address. */
 struct objsyms {
 	char *path;
-	struct hp_hmap names;
+	struct hp_hmap names;         /* name hash -> st_value */
 	uint32_t module_id;           /* 0 until a function is found in it */
 };
 
@@ -92,6 +97,7 @@ struct hp_cg_attach {
 	char missing_part[NSIM][16];
 	unsigned nprocs;
 	int raw_names;                /* run --no-demangle: names as the binary spells them */
+	struct hp_symbolizer *sym;    /* a function's own file, at its address */
 	struct hp_cache_text { char text[96]; } I1, D1, LL;
 	char reasons[NSIM][128];
 };
@@ -132,7 +138,7 @@ static void add_symbols(const char *path, struct hp_hmap *names)
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
 			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)) || !*name)
 				continue;
-			if (hmap_put(names, hmap_strn_key(name, unversioned(name)), 1))
+			if (hmap_put(names, hmap_strn_key(name, unversioned(name)), sym.st_value))
 				break;
 		}
 	}
@@ -140,23 +146,24 @@ static void add_symbols(const char *path, struct hp_hmap *names)
 	close(fd);
 }
 
-static struct objsyms *object(struct hp_cg_attach *a, const struct hp_cg_object *o)
+/* The index of object o in a->objs, read once per attach; -ENOMEM. (An
+ * index: a->objs moves as it grows.) */
+static long object(struct hp_cg_attach *a, const struct hp_cg_object *o)
 {
 	for (size_t i = 0; i < a->nobjs; i++)
 		if (!strcmp(a->objs[i].path, o->path))
-			return &a->objs[i];
+			return (long)i;
 	if (hp_grow((void **)&a->objs, &a->objs_cap, a->nobjs + 1, sizeof(*a->objs)))
-		return NULL;
+		return -ENOMEM;
 	struct objsyms *s = &a->objs[a->nobjs];
 	memset(s, 0, sizeof(*s));
 	if (!(s->path = strdup(o->path)))
-		return NULL;
+		return -ENOMEM;
 	hmap_init(&s->names);
 	add_symbols(o->path, &s->names);
 	if (o->debug)
 		add_symbols(o->debug, &s->names);
-	a->nobjs++;
-	return s;
+	return (long)a->nobjs++;
 }
 
 /* --- names --- */
@@ -203,18 +210,28 @@ static int file_id(struct hp_cg_attach *a, const char *path, uint32_t *id)
 	return store_intern_file(a->st, clean, id);
 }
 
+/* The first object (in load order) that defines name; NULL when none does.
+ * *addr is the symbol's address there. */
+static struct objsyms *object_of(struct objsyms **objs, unsigned nobjs, const char *name,
+				 uint64_t *addr)
+{
+	uint64_t h = hmap_strn_key(name, unversioned(name));
+	for (unsigned i = 0; i < nobjs; i++)
+		if (objs[i] && hmap_get(&objs[i]->names, h, addr))
+			return objs[i];
+	return NULL;
+}
+
 static uint32_t module_of(struct hp_cg_attach *a, struct objsyms **objs, unsigned nobjs,
 			  const char *name, int *err)
 {
-	uint64_t h = hmap_strn_key(name, unversioned(name)), v;
-	for (unsigned i = 0; i < nobjs; i++) {
-		if (!objs[i] || !hmap_get(&objs[i]->names, h, &v))
-			continue;
-		if (!objs[i]->module_id)
-			*err = store_intern_module(a->st, objs[i]->path, NULL, &objs[i]->module_id);
-		return objs[i]->module_id;
-	}
-	return 0;
+	uint64_t addr;
+	struct objsyms *o = object_of(objs, nobjs, name, &addr);
+	if (!o)
+		return 0;
+	if (!o->module_id)
+		*err = store_intern_module(a->st, o->path, NULL, &o->module_id);
+	return o->module_id;
 }
 
 /* --- one process --- */
@@ -224,7 +241,9 @@ struct proc {
 	const struct hp_cachegrind *cg;
 	int part[NSIM][NPARTS];       /* index of each part in cg->events, -1 when absent */
 	uint32_t *file_ids, *fn_ids;  /* cg index -> store id, UINT32_MAX: not yet */
-	uint32_t *fn_file;            /* cg function -> cg file of its most instructions */
+	uint32_t *fn_file;            /* cg function -> cg file of its code (function_files) */
+	struct objsyms **objs;        /* the process's objects, in load order */
+	unsigned nobjs;
 };
 
 static void resolve_parts(struct proc *p)
@@ -249,23 +268,65 @@ static uint64_t sim_value(const struct proc *p, unsigned k, const uint64_t *v)
 	return sum;
 }
 
-/* The file holding most of each function's instructions: its definition. */
+/* Does Cachegrind's path (made clean) name the symbolizer's file? The
+ * two join directories differently: "malloc/malloc/malloc.c" (comp dir
+ * "malloc" + "./malloc/malloc.c") is the symbolizer's "malloc/malloc.c". */
+static int same_file(const char *cg_path, const char *file)
+{
+	char clean[4096];
+	size_t n, m = strlen(file);
+	clean_path(cg_path, clean, sizeof(clean));
+	n = strlen(clean);
+	if (n == m)
+		return !strcmp(clean, file);
+	if (n > m)
+		return clean[n - m - 1] == '/' && !strcmp(clean + n - m, file);
+	return file[m - n - 1] == '/' && !strcmp(file + m - n, clean);
+}
+
+/* The file of the function's own code: its outermost frame at its symbol's
+ * address. NULL when unknown (no symbol, no line information). */
+static const char *own_file(struct proc *p, uint32_t fn)
+{
+	struct hp_frame fr[16];
+	uint64_t addr;
+	const char *raw = p->cg->fns[fn];
+	struct objsyms *o = strcmp(raw, "???") && p->a->sym
+				    ? object_of(p->objs, p->nobjs, raw, &addr) : NULL;
+	int n = o ? symbolize_addr(p->a->sym, o->path, addr, fr, 16) : 0;
+	return n > 0 ? fr[n - 1].file : NULL;
+}
+
+/* Each function's file: the one of its own code (own_file) where
+ * Cachegrind lists it there, else the one holding most of its
+ * instructions (a function is listed under every file whose code was
+ * inlined into it: rw::map_work under basic_string.h, stl_tree.h, ...). */
 static void function_files(struct proc *p)
 {
 	const struct hp_cachegrind *cg = p->cg;
 	uint64_t *best = calloc(cg->nfns ? cg->nfns : 1, sizeof(*best));
+	const char **own = calloc(cg->nfns ? cg->nfns : 1, sizeof(*own));
 	int ir = cachegrind_event(cg, "Ir");
-	for (uint32_t i = 0; i < cg->nfns; i++)
+	for (uint32_t i = 0; i < cg->nfns; i++) {
 		p->fn_file[i] = UINT32_MAX;
+		if (own)
+			own[i] = own_file(p, i);
+	}
 	for (uint32_t i = 0; i < cg->ncosts; i++) {
 		const struct hp_cg_cost *c = &cg->costs[i];
 		uint64_t v = ir >= 0 ? c->v[ir] : 1;
-		if (p->fn_file[c->fn] == UINT32_MAX || (best && v > best[c->fn])) {
-			p->fn_file[c->fn] = c->file;
+		uint32_t *f = &p->fn_file[c->fn];
+		int mine = own && own[c->fn] && same_file(cg->files[c->file], own[c->fn]);
+		int was_mine = own && own[c->fn] && *f != UINT32_MAX &&
+			       same_file(cg->files[*f], own[c->fn]);
+		if (*f == UINT32_MAX || (mine && !was_mine) ||
+		    (best && v > best[c->fn] && mine == was_mine)) {
+			*f = c->file;
 			if (best)
 				best[c->fn] = v;
 		}
 	}
+	free(own);
 	free(best);
 }
 
@@ -340,20 +401,24 @@ static void cache_text(const struct hp_cg_cache *c, struct hp_cache_text *t)
 int cachegrind_attach(struct hp_cg_attach *a, const struct hp_cachegrind *cg,
 		      const struct hp_cg_object *objs, unsigned nobjs)
 {
-	struct proc p = { a, cg, { { 0 } }, NULL, NULL, NULL };
+	struct proc p = { a, cg, { { 0 } }, NULL, NULL, NULL, NULL, nobjs };
+	long *idx = calloc(nobjs ? nobjs : 1, sizeof(*idx));
 	struct objsyms **os = calloc(nobjs ? nobjs : 1, sizeof(*os));
 	size_t nf = cg->nfiles ? cg->nfiles : 1, nfn = cg->nfns ? cg->nfns : 1;
 	int err = -ENOMEM;
 	p.file_ids = malloc(nf * sizeof(*p.file_ids));
 	p.fn_ids = malloc(nfn * sizeof(*p.fn_ids));
 	p.fn_file = malloc(nfn * sizeof(*p.fn_file));
-	if (!os || !p.file_ids || !p.fn_ids || !p.fn_file)
+	if (!os || !idx || !p.file_ids || !p.fn_ids || !p.fn_file)
 		goto out;
 	memset(p.file_ids, 0xff, nf * sizeof(*p.file_ids));
 	memset(p.fn_ids, 0xff, nfn * sizeof(*p.fn_ids));
 	for (unsigned i = 0; i < nobjs; i++)
-		if (!(os[i] = object(a, &objs[i])))
+		if ((idx[i] = object(a, &objs[i])) < 0)
 			goto out;
+	for (unsigned i = 0; i < nobjs; i++)   /* a->objs stays where it is now */
+		os[i] = &a->objs[idx[i]];
+	p.objs = os;
 	resolve_parts(&p);
 	function_files(&p);
 	if ((err = write_costs(&p, os, nobjs)))
@@ -365,6 +430,7 @@ int cachegrind_attach(struct hp_cg_attach *a, const struct hp_cachegrind *cg,
 	cache_text(&cg->LL, &a->LL);
 	a->nprocs++;
 out:
+	free(idx);
 	free(os);
 	free(p.file_ids);
 	free(p.fn_ids);
@@ -383,6 +449,10 @@ int cachegrind_attach_begin(struct hp_store *st, int first_id, struct hp_cg_atta
 	if (!a)
 		return -ENOMEM;
 	elf_version(EV_CURRENT);
+	/* without a symbolizer, functions take the file of their most
+	 * instructions (function_files) */
+	if (symbolizer_new(&a->sym))
+		a->sym = NULL;
 	a->st = st;
 	a->first_id = first_id;
 	*out = a;
@@ -415,6 +485,7 @@ void cachegrind_attach_free(struct hp_cg_attach *a)
 {
 	if (!a)
 		return;
+	symbolizer_free(a->sym);
 	for (size_t i = 0; i < a->nobjs; i++) {
 		free(a->objs[i].path);
 		hmap_release(&a->objs[i].names);

@@ -313,10 +313,12 @@ static int annotate_cmd(int argc, char **argv)
 	char intro[1024], sw[sizeof(intro) * 4];
 	if ((err = annotate_function(p, (uint32_t)fi, &a))) {
 		annotate_source_why(module, NULL, NULL, intro, sizeof(intro));
-		err = print_disasm(p, (uint32_t)fi, counters, textsafe(intro, sw, sizeof(sw)), why,
-				   sizeof(why));
+		const char *safe = textsafe(intro, sw, sizeof(sw));   /* intro itself when clean */
+		if (!sampled)
+			snprintf(why, sizeof(why), "a simulated profile has no costs per instruction");
+		err = !sampled || print_disasm(p, (uint32_t)fi, counters, safe, why, sizeof(why));
 		if (err)
-			hp_err("'%s': %s; no machine code either: %s", fn, sw, why);
+			hp_err("'%s': %s; no machine code either: %s", fn, safe, why);
 		profile_free(p);
 		return err;
 	}
@@ -341,6 +343,10 @@ static int annotate_cmd(int argc, char **argv)
 		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n",
 		       textsafe(a->function, sf, sizeof(sf)),
 		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file");
+	if (!sampled && a->sim_elsewhere)
+		printf("(%" PRId64 " of its %" PRId64 " %s are in code inlined from %u other files,"
+		       " not listed here: line_profile has them under this function)\n",
+		       a->sim_elsewhere, a->sim_all, p->events[0].name, a->sim_other_files);
 	if (!sampled) {
 		counters = 1;         /* the simulated counts are all there is */
 		snprintf(why, sizeof(why), "a simulated profile has no samples per instruction");

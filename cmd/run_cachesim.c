@@ -213,6 +213,7 @@ struct sim_run {
 	struct hp_cachesim_result r;
 	char tool[128];
 	char ll[128];                 /* the simulated LL, for the summary */
+	int nprocs;                   /* processes whose results were stored */
 	int rotated;                  /* the previous profile was kept as .old */
 };
 
@@ -262,6 +263,7 @@ static int attach_all(struct sim_run *s)
 		}
 	}
 	snprintf(s->ll, sizeof(s->ll), "%s", f->sim_LL ? f->sim_LL : "");
+	s->nprocs = f->sim_processes;
 	f->sim_I1 = f->sim_D1 = f->sim_LL = NULL;   /* written; their texts go with at->a */
 	cachegrind_attach_free(at->a);
 	free(at);
@@ -302,8 +304,9 @@ static void summary(const struct sim_run *s)
 	hp_info("wrote '%s': simulated by cachegrind in %.2f s (%s)%s%s", out,
 		(double)s->r.duration_ns / 1e9, s->tool, ll ? "; LL: " : "", ll ? ll : "");
 	if (s->o->sim_out)
-		hp_info("valgrind's files are in '%s' (cg_annotate reads cachegrind.out.%d)",
-			s->o->sim_out, (int)s->r.pid);
+		hp_info("valgrind's files are in '%s' (cg_annotate reads cachegrind.out.%d%s)",
+			s->o->sim_out, (int)s->r.pid, s->nprocs > 1 ? ", the program's; one"
+			" cachegrind.out.PID per process" : "");
 	hp_info("see it with `hpprof report%s%s` or `hpprof tui%s%s`", dflt ? "" : " ",
 		dflt ? "" : out, dflt ? "" : " ", dflt ? "" : out);
 }

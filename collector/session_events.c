@@ -315,7 +315,11 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 		a.sample_stack_user = FAULT_STACK_SIZE;
 	a.disabled = 1;
 	a.enable_on_exec = !s->attach;
-	a.exclude_kernel = 1;
+	/* A fault the kernel takes on the program's behalf (read() copying
+	 * into a new buffer: 2/3 of sort's faults) counts only without
+	 * exclude_kernel; its sample is charged to the user line that entered
+	 * the kernel (docs/realworld.md, "Wave 17: the why columns"). */
+	a.exclude_kernel = !s->res->kernel_samples;
 	a.read_format = 0;
 	/* Without a watermark each fault sample would wake the loop: in a
 	 * program's first-touch phase, every ~2 ms (strace of a julia run). */

@@ -100,8 +100,9 @@ class HpDb:
     def threads(self):
         return {t for (t,) in self.q("SELECT tid FROM threads")}
 
-    def leaves(self):
-        """Main-sampler samples grouped by their innermost location: the
+    def leaves(self, event=0):
+        """Samples of one event (default the main sampler's; the page-fault
+        sampler's: event_id("pagefault")) grouped by their innermost location: the
         process, the module, the ELF address, the innermost function (an
         inlined one when the address is inside an inline expansion) and the
         outermost one of the inline chain (the function whose code it is).
@@ -124,10 +125,15 @@ class HpDb:
             LEFT JOIN stack_nodes n ON n.id = s.stack_id
             LEFT JOIN locations l ON l.id = n.location_id
             LEFT JOIN modules m ON m.id = l.module_id
-            WHERE s.event = 0
-            GROUP BY t.pid, l.id""")
+            WHERE s.event = ?
+            GROUP BY t.pid, l.id""", event)
         return [Leaf(pid, mod, addr, fn or "?", outer or fn or "?", n)
                 for pid, mod, addr, fn, outer, n in rows]
+
+    def event_id(self, role):
+        """(id, total) of the event of this role in the events table, or None."""
+        r = self.q("SELECT id, total FROM events WHERE role = ? AND measured = 1", role)
+        return r[0] if r else None
 
     def kernel_share(self):
         """(kernel samples, all samples) as the public function_profile view

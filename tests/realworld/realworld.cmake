@@ -16,6 +16,11 @@ hp_script_test(realworld_cxx_stripped realworld realworld/cxx.sh stripped)
 hp_script_test(realworld_java realworld realworld/java.sh)
 hp_script_test(realworld_fortran realworld realworld/fortran.sh)
 hp_script_test(realworld_d realworld realworld/d.sh)
+# The why columns (wave 17): page faults per function against perf record
+# -e page-faults -c 1, simulated caches against valgrind's cg_annotate.
+foreach(t faults_sort faults_xz cachesim_bzip2 cachesim_cxx)
+  hp_script_test(realworld_${t} realworld realworld/${t}.sh)
+endforeach()
 # Each test keeps both cores busy (the target, hpprof, perf): one at a time.
 get_property(_rw DIRECTORY PROPERTY TESTS)
 list(FILTER _rw INCLUDE REGEX "^realworld_")
