@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "collector/memwatch.h"
-#include "collector/offcpu.h"
+#include "collector/offcpu_attach.h"
 #include "collector/session_internal.h"
 #include "common/clock.h"
 #include "common/error.h"
@@ -231,8 +231,8 @@ int session_attach(const struct hp_session_opts *o, struct hp_store *st,
 		}
 		goto out;
 	}
-	for (unsigned i = 0; s->oc && i < o->nattach; i++)   /* waits begun before: offcpu.h */
-		offcpu_attach_waits(s->oc, o->attach_pids[i], session_rel_time(s, hp_now_ns()));
+	for (unsigned i = 0; s->oc && i < o->nattach; i++)   /* waits begun before */
+		offcpu_attach_asleep(s, o->attach_pids[i], session_rel_time(s, hp_now_ns()));
 	res->ran = 1;
 	session_catch_stop(1);
 	err = attach_loop(s);
