@@ -338,8 +338,9 @@ void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx)
 	oc->step_ctx = ctx;
 }
 
-int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel)
+int offcpu_decide(struct hp_offcpu *oc, uint64_t t_rel)
 {
+	oc->tot.samples++;
 	return period_at(oc, t_rel) != UINT64_MAX;
 }
 

@@ -55,6 +55,7 @@ struct hp_offcpu_totals {
 				       * above are of the intervals seen while they were on) */
 	uint64_t cut;                 /* written intervals still open when they went off */
 	uint64_t estimated;           /* of those, ended from switch-in counts (offcpu_poll) */
+	uint64_t samples;             /* switch-out samples received (offcpu_decide) */
 };
 
 /* The number of times thread tid of process pid has been switched in
@@ -114,8 +115,10 @@ size_t offcpu_cut_count(const struct hp_offcpu *oc);
  * not hold the stack samplers on while it lasts. */
 void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx);
 
-/* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
-int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
+/* Was a switch-out at t_rel in an "on" period (its stack to be unwound)?
+ * Called once per switch-out sample received: counts them (totals'
+ * samples). */
+int offcpu_decide(struct hp_offcpu *oc, uint64_t t_rel);
 
 /* The switch-out sample of smp->tid (its stack, already located; t_ns
  * relative to the session's start); a cut wait of that thread ended
