@@ -12,9 +12,10 @@
 #
 # Wave 17: such a wait has the stack its thread is blocked in, read from
 # /proc/PID/task/TID/syscall (user SP and PC) and the thread's memory, and
-# the class of its system call. offcpu_fixture asleep: a thread blocked in
-# read() of a pipe nobody writes, called from wait_input, one in a raw
-# futex system call from wait_word (syscall(): no C library function on
+# the class of its system call. offcpu_asleep (fixtures/offcpu/asleep.c):
+# a thread blocked in read() of a pipe nobody writes, called from
+# wait_input, one in a raw futex system call from wait_word (syscall(): no
+# C library function on
 # its stack names a class, only the call's number does), and the main
 # thread in pthread_join of the first, called from join_reader - all
 # asleep for the whole attach (by construction). Each must have one wait,
@@ -57,13 +58,13 @@ grep -E "^ *$pid +$pid +0\.0 +[0-9.]+ +100\.00 +sleep" th.txt >/dev/null || { ca
 note "threads table: $(grep -E "^ *$pid " th.txt)"
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 
-F="$HP_BUILD/tests/offcpu_fixture"
-[ -x "$F" ] || fail "offcpu_fixture is not built"
-"$F" asleep 1 >fx.out &
+F="$HP_BUILD/tests/offcpu_asleep"
+[ -x "$F" ] || fail "offcpu_asleep is not built"
+"$F" >fx.out &
 pid=$!
 i=0
 until grep -q ready fx.out && [ "$(cat /proc/$pid/task/*/stat | awk '$3 == "S"' | wc -l)" = 3 ]; do
-	sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || fail "offcpu_fixture asleep: its three threads never slept"
+	sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || fail "offcpu_asleep: its three threads never slept"
 done
 "$HPPROF" run -q --off-cpu -p "$pid" --duration 1 -o b.db 2>err.txt || { cat err.txt; fail "attach failed"; }
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
