@@ -17,13 +17,12 @@
  * entry points of the same calls). Kernel frames are not read
  * (/proc/PID/task/TID/stack, root only, gives names without addresses).
  *
- * Takes the session (its unwinder, maps, store); produces one
- * offcpu_attach_wait per thread asleep. Not in the ring drain: once per
+ * Takes the session (its unwinder, maps, store) and the threads found
+ * asleep; produces one offcpu_attach_wait each. Not in the ring drain: once per
  * attached process, before the loop.
  */
 #include "collector/offcpu_attach.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -88,16 +87,6 @@ int offcpu_parse_syscall(const char *text, long *nr, uint64_t *sp, uint64_t *pc)
 	return 0;
 }
 
-/* The state letter of /proc/PID/task/TID/stat (after the command's ')'). */
-static char task_state(uint32_t pid, uint32_t tid)
-{
-	char what[48], buf[512];
-	snprintf(what, sizeof(what), "task/%" PRIu32 "/stat", tid);
-	session_read_proc(pid, what, buf, sizeof(buf));
-	const char *r = strrchr(buf, ')');
-	return r && r[1] == ' ' ? r[2] : 0;
-}
-
 /* Copy up to size bytes of pid's memory from sp into buf: the bytes read
  * (a short copy ends at the first page that cannot be read: the stack's
  * top). */
@@ -147,25 +136,15 @@ static int asleep(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_r
 	return offcpu_attach_wait(s->oc, smp, cls);
 }
 
-int offcpu_attach_asleep(struct hp_session *s, uint32_t pid, uint64_t t_rel)
+int offcpu_attach_asleep(struct hp_session *s, uint32_t pid, const uint32_t *tids, size_t n,
+			 uint64_t t_rel)
 {
 	uint64_t size = s->stack_size ? s->stack_size : HP_STACK_SIZE_DEFAULT;
 	uint8_t *stack = malloc(size);         /* none: the waits without stacks */
-	char path[64];
-	struct dirent *e;
-	int n = 0, r = 0;
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task", pid);
-	DIR *d = opendir(path);
-	while (d && r >= 0 && (e = readdir(d))) {
-		char *end, st;
-		unsigned long tid = strtoul(e->d_name, &end, 10);
-		if (*end || !tid || ((st = task_state(pid, (uint32_t)tid)) != 'S' && st != 'D'))
-			continue;
-		if ((r = asleep(s, pid, (uint32_t)tid, t_rel, stack, size)) > 0)
-			n++;
-	}
-	if (d)
-		closedir(d);
+	int opened = 0, r = 0;
+	for (size_t i = 0; i < n && r >= 0; i++)
+		if ((r = asleep(s, pid, tids[i], t_rel, stack, size)) > 0)
+			opened++;
 	free(stack);
-	return r < 0 ? r : n;
+	return r < 0 ? r : opened;
 }

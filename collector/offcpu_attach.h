@@ -5,17 +5,19 @@
 #ifndef HP_OFFCPU_ATTACH_H
 #define HP_OFFCPU_ATTACH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct hp_session;
 
-/* Every thread of pid asleep (S or D in /proc/PID/task/TID/stat) at t_rel,
- * just after its events were enabled: its wait is opened then
+/* The n threads tids of pid found asleep (S or D in their stat) at t_rel,
+ * just after their events were enabled: the wait of each is opened then
  * (offcpu_attach_wait) with the user stack it is blocked in and the class
  * of its system call, when /proc/PID/task/TID/syscall and its memory can
- * be read; else without a stack, for the analyzer to class "other".
- * Returns how many were opened, or -ENOMEM. */
-int offcpu_attach_asleep(struct hp_session *s, uint32_t pid, uint64_t t_rel);
+ * be read; else without a stack, for the analyzer to class from nothing
+ * ("other"). Returns how many were opened, or -ENOMEM. */
+int offcpu_attach_asleep(struct hp_session *s, uint32_t pid, const uint32_t *tids, size_t n,
+			 uint64_t t_rel);
 
 /* The wait class (enum hp_wait_class) of a thread blocked in system call
  * nr (x86-64 numbers): HP_WAIT_BLOCKED when the call names none. */

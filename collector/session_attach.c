@@ -201,6 +201,25 @@ static void end_targets(struct hp_session *s)
 	}
 }
 
+/* The threads of pid asleep now (S or D), just after their events were
+ * enabled: their waits began before (offcpu_attach.h). */
+static void attach_asleep(struct hp_session *s, uint32_t pid)
+{
+	uint32_t *tids = NULL;
+	size_t n = 0, cap = 0, k = 0;
+	char what[48];
+	uint64_t t_rel = session_rel_time(s, hp_now_ns());
+	list_threads(pid, &tids, &n, &cap);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "task/%u/stat", tids[i]);
+		char st = stat_state(pid, what, NULL);
+		if (st == 'S' || st == 'D')
+			tids[k++] = tids[i];
+	}
+	offcpu_attach_asleep(s, pid, tids, k, t_rel);
+	free(tids);
+}
+
 /* The detach of the switch-out stack samplers, before the last drain:
  * their "on" period ends now and no step of the gate turns them on again,
  * so the last drain holds every stack sample they took. */
@@ -277,7 +296,7 @@ int session_attach(const struct hp_session_opts *o, struct hp_store *st,
 		goto out;
 	}
 	for (unsigned i = 0; s->oc && i < o->nattach; i++)   /* waits begun before */
-		offcpu_attach_asleep(s, o->attach_pids[i], session_rel_time(s, hp_now_ns()));
+		attach_asleep(s, o->attach_pids[i]);
 	res->ran = 1;
 	session_catch_stop(1);
 	err = attach_loop(s);
