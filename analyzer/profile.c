@@ -281,8 +281,10 @@ static void add_offcpu(struct hp_profile *p, struct hp_pstack *s, const struct h
 		s->c[p->wall_col] += v[0];
 		p->events[p->wall_col].total += v[0];
 	}
-	if (v[1] == HP_WAIT_PREEMPTED)
-		s->preempted_ns += v[0];
+	if (v[1] > HP_WAIT_BLOCKED && v[1] < HP_WAIT_NCLASSES) {   /* the collector knew */
+		s->classed_ns += v[0];
+		p->wait_ns[v[1]] += v[0];
+	}
 	uint64_t idx;
 	struct priv *pv = p->priv;
 	if (hmap_get(&pv->thread_index, (uint64_t)r->tid + 1, &idx))
@@ -530,16 +532,16 @@ static void move_user_self(struct hp_profile *p, const struct hp_pstack *s, stru
 		f->cself[p->wall_col] += sign * s->c[p->wall_col];
 }
 
-/* The off-CPU time of every stack by wait class: preempted as the
- * collector saw it, the rest from the stack's frames. */
+/* The off-CPU time of every stack by wait class: as the collector saw it
+ * (preempted; the system call of a wait found asleep at an attach: added
+ * by add_offcpu), the rest from the stack's frames. */
 static void classify_waits(struct hp_profile *p)
 {
 	if (p->offcpu_col < 0)
 		return;
 	for (uint32_t i = 0; i < p->nstacks; i++) {
 		const struct hp_pstack *s = &p->stacks[i];
-		int64_t blocked = s->c[p->offcpu_col] - s->preempted_ns;
-		p->wait_ns[HP_WAIT_PREEMPTED] += s->preempted_ns;
+		int64_t blocked = s->c[p->offcpu_col] - s->classed_ns;
 		if (blocked > 0)
 			p->wait_ns[offcpu_classify(p->model, s->frames, s->nframes)] += blocked;
 	}

@@ -160,7 +160,8 @@ struct hp_pstack {
 	                               * when it is not leaf_line; else UINT32_MAX */
 	uint8_t cls;                  /* enum hp_stack_class */
 	uint64_t *rsamples;           /* [nruns] main-sampler samples per run when nruns > 1 */
-	int64_t preempted_ns;         /* of its off-CPU time: runnable but not running */
+	int64_t classed_ns;           /* of its off-CPU time: classed by the collector (preempted,
+				       * or the system call of a wait found asleep) */
 	uint64_t end_outermost;       /* of samples: unwinding reached the outermost frame */
 	uint64_t end_cut;             /* of samples: unwinding cut by the stack copy */
 	uint64_t end_hole;            /* of samples: stopped where the kernel's copy ended early */

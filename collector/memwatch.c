@@ -211,24 +211,28 @@ static uint64_t slot_ns(const struct hp_memwatch *w)
 	return (uint64_t)w->interval_ms * w->step * 1000000ull;
 }
 
+/* The thread's rounds are due one slot after the last was due, and come
+ * at least half a slot after the last one (its readings' own times): a
+ * thread woken late (a loaded machine) takes its next round on time, not
+ * a burst of the rounds it missed, which would read the same pages at the
+ * same moment (until wave 17 they came back to back). */
 static void *poller(void *arg)
 {
 	struct hp_memwatch *w = arg;
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	uint64_t due = hp_now_ns();
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
-		next.tv_nsec += (long)(w->interval_ms * w->step) * 1000000L;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		/* the condition variable uses CLOCK_MONOTONIC (memwatch_start) */
+		due += slot_ns(w);
+		/* the condition variable uses CLOCK_MONOTONIC (memwatch_start), as hp_now_ns */
+		struct timespec next = { (time_t)(due / 1000000000ull), (long)(due % 1000000000ull) };
 		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &next) != ETIMEDOUT)
 			;
 		if (w->stop)
 			break;
 		round_of_readings(w);
+		uint64_t soonest = hp_now_ns() + slot_ns(w) / 2 - slot_ns(w);
+		if (due < soonest)
+			due = soonest;            /* late: the next round half a slot from now */
 	}
 	struct rusage ru;
 	if (!getrusage(RUSAGE_THREAD, &ru))

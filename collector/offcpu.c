@@ -41,14 +41,10 @@
  */
 #include "collector/offcpu.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/grow.h"
 #include "common/hmap.h"
@@ -105,7 +101,7 @@ struct pending {
 	int open;                     /* P_OPEN: switched out, not back yet; P_CUT: and the
 				       * records went off since (its end from reads) */
 	int have_stack;               /* the switch-out sample came */
-	int at_attach;                /* opened by offcpu_attach_waits, no record yet */
+	int at_attach;                /* opened by offcpu_attach_wait, no record yet */
 	int cls;                      /* enum hp_wait_class */
 	uint64_t t_out;               /* relative ns */
 	uint32_t nr_frames;
@@ -342,8 +338,9 @@ void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx)
 	oc->step_ctx = ctx;
 }
 
-int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel)
+int offcpu_decide(struct hp_offcpu *oc, uint64_t t_rel)
 {
+	oc->tot.samples++;
 	return period_at(oc, t_rel) != UINT64_MAX;
 }
 
@@ -492,59 +489,27 @@ int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_per
 	return 0;
 }
 
-/* The state letter of /proc/PID/task/TID/stat (after the command's ')'). */
-static char task_state(uint32_t pid, uint32_t tid)
+int offcpu_attach_wait(struct hp_offcpu *oc, const struct hp_sample *smp, int cls)
 {
-	char path[96], buf[512];
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", pid, tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	const char *r = strrchr(buf, ')');
-	return r && r[1] == ' ' ? r[2] : 0;
-}
-
-int offcpu_attach_waits(struct hp_offcpu *oc, uint32_t pid, uint64_t t_rel)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%u/task", pid);
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char *end;
-		unsigned long tid = strtoul(e->d_name, &end, 10);
-		char st;
-		if (*end || !tid || ((st = task_state(pid, (uint32_t)tid)) != 'S' && st != 'D'))
-			continue;
-		struct pending *p = slot(oc, (uint32_t)tid, 1);
-		if (!p) {
-			closedir(d);
-			return -ENOMEM;
-		}
-		if (p->open != P_NONE)
-			continue;                 /* a record opened it: exact */
-		p->pid = pid;
-		p->open = P_OPEN;
-		p->at_attach = 1;
-		p->have_stack = 0;
-		p->nr_frames = 0;
-		p->cls = HP_WAIT_BLOCKED;
-		p->t_out = t_rel;
-		p->period = period_at(oc, t_rel);
-		p->skipped = p->period == UINT64_MAX;
-		oc->nwindow += !p->skipped;
-		n++;
-	}
-	closedir(d);
-	return n;
+	struct pending *p = slot(oc, smp->tid, 1);
+	if (!p)
+		return -ENOMEM;
+	if (p->open != P_NONE)
+		return 0;                     /* a record opened it: exact */
+	p->pid = smp->pid;
+	p->open = P_OPEN;
+	p->at_attach = 1;
+	p->have_stack = smp->nr_frames > 0;
+	p->nr_frames = smp->nr_frames;
+	p->unwind = smp->unwind;
+	p->jfunc = p->jsp = 0;
+	memcpy(p->frames, smp->frames, smp->nr_frames * sizeof(*p->frames));
+	p->cls = cls;
+	p->t_out = smp->t_ns;
+	p->period = period_at(oc, smp->t_ns);
+	p->skipped = p->period == UINT64_MAX;
+	oc->nwindow += !p->skipped;
+	return 1;
 }
 
 void offcpu_records_on(struct hp_offcpu *oc, uint64_t t_rel)

@@ -12,7 +12,8 @@
  * and writes the intervals as samples of the off-CPU event: the stack at
  * switch-out, t_ns the switch-out time, counters[0] the nanoseconds off
  * the CPU the interval stands for (its own times its weight), counters[1]
- * the wait class (record.h: HP_WAIT_PREEMPTED from the switch record, else
+ * the wait class (record.h: HP_WAIT_PREEMPTED from the switch record, the
+ * system call's class for a wait found asleep at an attach, else
  * HP_WAIT_BLOCKED for the analyzer to classify from the stack) and
  * counters[2] its own nanoseconds.
  *
@@ -28,8 +29,8 @@
  * still open when its thread exits is dropped; one open when the session
  * ends is closed at the end (offcpu_flush: a thread blocked when an attach
  * detaches). A thread already asleep when an attach's records were enabled
- * has no switch-out to come: offcpu_attach_waits opens its wait then,
- * without a stack.
+ * has no switch-out to come: offcpu_attach_wait opens its wait then, with
+ * the stack read from the blocked thread (collector/offcpu_attach.h).
  */
 #ifndef HP_OFFCPU_H
 #define HP_OFFCPU_H
@@ -54,6 +55,7 @@ struct hp_offcpu_totals {
 				       * above are of the intervals seen while they were on) */
 	uint64_t cut;                 /* written intervals still open when they went off */
 	uint64_t estimated;           /* of those, ended from switch-in counts (offcpu_poll) */
+	uint64_t samples;             /* switch-out samples received (offcpu_decide) */
 };
 
 /* The number of times thread tid of process pid has been switched in
@@ -113,8 +115,10 @@ size_t offcpu_cut_count(const struct hp_offcpu *oc);
  * not hold the stack samplers on while it lasts. */
 void offcpu_set_step(struct hp_offcpu *oc, void (*fn)(void *ctx), void *ctx);
 
-/* Was a switch-out at t_rel in an "on" period (its stack to be unwound)? */
-int offcpu_decide(const struct hp_offcpu *oc, uint64_t t_rel);
+/* Was a switch-out at t_rel in an "on" period (its stack to be unwound)?
+ * Called once per switch-out sample received: counts them (totals'
+ * samples). */
+int offcpu_decide(struct hp_offcpu *oc, uint64_t t_rel);
 
 /* The switch-out sample of smp->tid (its stack, already located; t_ns
  * relative to the session's start); a cut wait of that thread ended
@@ -136,12 +140,14 @@ void offcpu_set_hold(struct hp_offcpu *oc, offcpu_hold_fn fn, void *ctx);
 int offcpu_switch(struct hp_offcpu *oc, struct hp_store *st, const struct hp_perf_switch *sw,
 		  uint64_t t_rel);
 
-/* An attach: every thread of pid asleep (S or D in /proc/PID/task/TID/stat)
- * at t_rel, just after its records were enabled, has been off the CPU since
- * before: its wait is opened at t_rel, without a stack (a wait seen to end,
- * or begin, in the records before t_rel is the records'). Returns how many
- * were opened, or -ENOMEM. */
-int offcpu_attach_waits(struct hp_offcpu *oc, uint32_t pid, uint64_t t_rel);
+/* An attach: thread smp->tid of smp->pid, found asleep at smp->t_ns just
+ * after its records were enabled, has been off the CPU since before (it
+ * has no switch-out to come): its wait is opened then, with smp's stack
+ * (nr_frames 0: none) and class cls (enum hp_wait_class: HP_WAIT_BLOCKED
+ * for the analyzer to classify from the stack). A wait seen to end, or
+ * begin, in the records before t_ns is the records'. Returns 1 when it was
+ * opened, 0 when a record had opened it, or -ENOMEM. */
+int offcpu_attach_wait(struct hp_offcpu *oc, const struct hp_sample *smp, int cls);
 
 /* tid exited: its open interval (the switch into death) is dropped. */
 void offcpu_forget(struct hp_offcpu *oc, uint32_t tid);

@@ -94,6 +94,7 @@ struct sample_ctx {
 	const uint64_t *regs;
 	const uint8_t *stack;
 	uint64_t sp, stack_size;
+	uint64_t known;                /* perf registers known (bit HP_REG_*), 0: all */
 	struct hp_map hint;            /* mapping of the last unwind table used */
 	int past_copy;                 /* a read above the stack copy failed */
 };
@@ -173,6 +174,8 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val,
 		return -UNW_EREADONLYREG;
 	if (reg < 0 || reg >= (int)(sizeof(perf_reg_of) / sizeof(perf_reg_of[0])))
 		return -UNW_EBADREG;
+	if (ctx->known && !(ctx->known >> perf_reg_of[reg] & 1))
+		return -UNW_EBADREG;       /* not known: a step that needs it ends the stack */
 	*val = ctx->regs[perf_reg_of[reg]];
 	return 0;
 }
@@ -584,13 +587,14 @@ void unwinder_forget(struct hp_unwinder *u, uint32_t pid)
 	sigmask_quiet_end(quiet);
 }
 
-/* unwind_sample() inside its sigprocmask bracket. */
+/* unwind_sample() inside its sigprocmask bracket; known: the registers
+ * of regs that are known (0: all). */
 static int unwind_quiet(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
-			const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
-			enum hp_stack_end *end)
+			uint64_t known, const uint8_t *stack, uint64_t stack_size, uint64_t *pcs,
+			int max, enum hp_stack_end *end)
 {
 	struct sample_ctx ctx = {
-		.u = u, .pid = pid, .regs = regs, .stack = stack,
+		.u = u, .pid = pid, .regs = regs, .stack = stack, .known = known,
 		.sp = regs[HP_REG_SP], .stack_size = stack ? stack_size : 0,
 	};
 	struct space *s = get_space(u, pid);
@@ -642,7 +646,22 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  enum hp_stack_end *end)
 {
 	int quiet = sigmask_quiet_begin();
-	int n = unwind_quiet(u, pid, regs, stack, stack_size, pcs, max, end);
+	int n = unwind_quiet(u, pid, regs, 0, stack, stack_size, pcs, max, end);
+
+	sigmask_quiet_end(quiet);
+	return n;
+}
+
+int unwind_blocked(struct hp_unwinder *u, uint32_t pid, uint64_t sp, uint64_t pc,
+		   const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
+		   enum hp_stack_end *end)
+{
+	uint64_t regs[HP_UNWIND_NREGS] = { 0 };
+	regs[HP_REG_SP] = sp;
+	regs[HP_REG_IP] = pc;
+	int quiet = sigmask_quiet_begin();
+	int n = unwind_quiet(u, pid, regs, 1ull << HP_REG_SP | 1ull << HP_REG_IP, stack,
+			     stack_size, pcs, max, end);
 
 	sigmask_quiet_end(quiet);
 	return n;

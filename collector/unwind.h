@@ -40,6 +40,14 @@ int unwind_sample(struct hp_unwinder *u, uint32_t pid, const uint64_t *regs,
 		  const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
 		  enum hp_stack_end *end);
 
+/* unwind_sample() for a thread blocked in a system call, of which only sp
+ * and pc are known (/proc/PID/task/TID/syscall): a step that needs another
+ * register (a CFA based on RBP not saved by an inner frame, say) ends the
+ * stack there with HP_STACK_END_STOPPED. */
+int unwind_blocked(struct hp_unwinder *u, uint32_t pid, uint64_t sp, uint64_t pc,
+		   const uint8_t *stack, uint64_t stack_size, uint64_t *pcs, int max,
+		   enum hp_stack_end *end);
+
 /* The SPs of the frames of the last unwind_sample(), innermost first: [0]
  * is the sample's SP, [i] the SP of the caller that pcs[i] returns into
  * (the CFA of frame i - 1). *n is how many (the PCs returned, at most

@@ -53,9 +53,10 @@ struct hp_sample {
 };
 
 /* Why a thread was off the CPU (an off-CPU sample's second value). The
- * collector knows only HP_WAIT_PREEMPTED (the switch record says the thread
- * was still runnable); the analyzer classifies HP_WAIT_BLOCKED from the
- * stack (analyzer/offcpu_class.c) into the others. */
+ * collector knows HP_WAIT_PREEMPTED (the switch record says the thread was
+ * still runnable) and, for a wait found asleep at an attach, its system
+ * call's class (collector/offcpu_attach.c); the analyzer classifies
+ * HP_WAIT_BLOCKED from the stack (analyzer/offcpu_class.c) into the others. */
 enum hp_wait_class {
 	HP_WAIT_BLOCKED,          /* went to sleep: the stack tells on what */
 	HP_WAIT_LOCK,             /* futex, mutex, condition variable, semaphore, join */

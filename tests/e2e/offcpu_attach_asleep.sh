@@ -9,6 +9,22 @@
 # detach closes it after duration_ns is taken), starting after the events
 # were opened (start-up allowance: half the 2 s window), and the threads
 # table shows the thread 100% off the CPU.
+#
+# Wave 17: such a wait has the stack its thread is blocked in, read from
+# /proc/PID/task/TID/syscall (user SP and PC) and the thread's memory, and
+# the class of its system call. offcpu_asleep (fixtures/offcpu/asleep.c):
+# a thread blocked in read() of a pipe nobody writes, called from
+# wait_input, one in a raw futex system call from wait_word (syscall(): no
+# C library function on
+# its stack names a class, only the call's number does), and the main
+# thread in pthread_join of the first, called from join_reader - all
+# asleep for the whole attach (by construction). Each must have one wait,
+# with a stack (offcpu_no_stack 0) reaching its thread's start (unwind 0:
+# these stacks unwind from SP and PC alone), holding the fixture's
+# calling function (its off-CPU total = the thread's wait); the classes
+# come from the system calls: futex -> lock (2 of the 3 waits, ~2/3 of
+# the time), read -> I/O, none "other". Before wave 17 all were stackless
+# and "other": join_reader, wait_input and wait_word had no off-CPU time.
 . "$HP_SRC/tests/e2e/lib.sh"
 command -v sleep >/dev/null || skip "no sleep"
 pid=
@@ -40,4 +56,38 @@ assert_le "its start (the events' opening, ns)" "$start" "$((dur / 2))"
 sed -n '/^Threads: running vs waiting/,/^$/p' r.txt >th.txt
 grep -E "^ *$pid +$pid +0\.0 +[0-9.]+ +100\.00 +sleep" th.txt >/dev/null || { cat th.txt; fail "threads table: sleep 100% off the CPU"; }
 note "threads table: $(grep -E "^ *$pid " th.txt)"
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+
+F="$HP_BUILD/tests/offcpu_asleep"
+[ -x "$F" ] || fail "offcpu_asleep is not built"
+"$F" >fx.out &
+pid=$!
+i=0
+until grep -q ready fx.out && [ "$(cat /proc/$pid/task/*/stat | awk '$3 == "S"' | wc -l)" = 3 ]; do
+	sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || fail "offcpu_asleep: its three threads never slept"
+done
+"$HPPROF" run -q --off-cpu -p "$pid" --duration 1 -o b.db 2>err.txt || { cat err.txt; fail "attach failed"; }
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+ev=$(q b.db "SELECT id FROM events WHERE role = 'offcpu' AND measured")
+dur=$(q b.db "SELECT value FROM run_info WHERE key = 'duration_ns'")
+assert_eq "off-CPU intervals of the fixture" \
+	"$(q b.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")" 3
+assert_eq "waits without a stack" "$(q b.db "SELECT value FROM run_info WHERE key = 'offcpu_no_stack'")" 0
+assert_eq "waits whose stack reached the thread's start (unwind 0)" \
+	"$(q b.db "SELECT COUNT(*) FROM samples WHERE event = $ev AND unwind = 0")" 3
+for fn in join_reader wait_input wait_word; do
+	h=$(q b.db "SELECT o.total_value FROM function_counter_stats o JOIN functions f
+		ON f.id = o.function_id WHERE f.name = '$fn' AND o.event_id = $ev")
+	note "$fn: ${h:-0} ns off the CPU of a $dur ns attach"
+	assert_ge "$fn's off-CPU time (ns; its thread asleep from the events' opening)" "${h:-0}" "$((dur / 2))"
+done
+"$HPPROF" report --weight wall b.db >r2.txt || fail "report --weight wall"
+cls=$(grep "off-CPU by wait:" r2.txt)
+note "$cls"
+case "$cls" in *lock*I/O*|*I/O*lock*) ;; *) fail "classes: lock (pthread_join, futex) and I/O (read) waits expected" ;; esac
+case "$cls" in *other*) fail "a wait found asleep classed other" ;; esac
+# lock: two of the three waits, each the whole attach but for the ~ms
+# between the threads' reads at the attach: 2/3 of the off-CPU time
+lock=$(echo "$cls" | sed -n 's/.*lock [0-9.]* ms (\([0-9.]*\)%).*/\1/p')
+assert_ge "lock share of the off-CPU time (%)" "${lock%.*}" 60
 echo "PASS: offcpu_attach_asleep"

@@ -6,11 +6,16 @@
  * memory, so a reading at least GROW_BYTES / 2 above its resting RSS must
  * come (the half allows for pages the kernel reclaims or shares; no
  * timing: the test waits up to 20 s for it, however loaded the machine).
- * While the child rests, the thread backs off: over REST_MS it takes at
- * most REST_MS / interval / 2 readings (a loaded machine only makes
- * fewer; the bound is what backing off guarantees: after 4 readings at
- * 10 ms and 4 at 20 ms it reads every 40 ms, ~1/4 of the 10 ms count).
- * Then the same without a thread (test_polled), on given times.
+ * While the child rests, the thread backs off: once it has read the child
+ * unchanged SETTLED times in a row (8 unchanged rounds: 4 at 10 ms, 4 at
+ * 20 ms), it reads every 40 ms, and its rounds come at least half a slot
+ * apart (memwatch.c: a late thread takes no burst of the rounds it
+ * missed), so each of the next REST_READINGS readings comes at least 2
+ * intervals after the one before it, by the readings' own times: at most
+ * half the asked rate whatever the load. (Until wave 17 this counted the
+ * readings in 1.5 s of the test's own sleep, at most 75: at load ~30 the
+ * sleep and the thread's catch-up bursts broke it once.) Then the same
+ * without a thread (test_polled), on given times.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -24,7 +29,8 @@
 
 #define GROW_BYTES (48u << 20)
 #define INTERVAL_MS 10u
-#define REST_MS 1500u
+#define SETTLED 12u
+#define REST_READINGS 20u
 
 static volatile sig_atomic_t grow;
 
@@ -71,6 +77,38 @@ static unsigned drain(struct hp_memwatch *w, uint32_t pid, uint64_t *max)
 					*max = r[i].rss_bytes;
 			}
 	return n;
+}
+
+/* The next n readings of pid (n <= 256) into out, however long they take
+ * (up to 10 minutes: a test that hangs is no answer). Returns how many. */
+static unsigned next_readings(struct hp_memwatch *w, uint32_t pid, struct hp_mem_reading *out,
+			      unsigned n)
+{
+	struct hp_mem_reading r[256];
+	unsigned got = 0;
+	for (unsigned tries = 0; got < n && tries < 120000; tries++) {
+		int k = memwatch_take(w, r, 256);
+		for (int i = 0; i < k; i++)
+			if (r[i].pid == pid && got < n)
+				out[got++] = r[i];
+		if (!k)
+			sleep_ms(5);
+	}
+	return got;
+}
+
+/* Wait until pid has been read unchanged SETTLED times in a row (the
+ * thread has backed off); its resting RSS. */
+static uint64_t settle(struct hp_memwatch *w, uint32_t pid)
+{
+	struct hp_mem_reading r;
+	uint64_t rss = 0;
+	unsigned same = 0;
+	while (same < SETTLED && next_readings(w, pid, &r, 1) == 1) {
+		same = r.rss_bytes == rss ? same + 1 : 1;
+		rss = r.rss_bytes;
+	}
+	return rss;
 }
 
 /*
@@ -184,15 +222,21 @@ int main(void)
 	struct hp_memwatch *w = NULL;
 	CHECK(memwatch_start(INTERVAL_MS, hp_now_ns(), &w) == 0);
 	memwatch_add(w, (uint32_t)pid);
-	uint64_t rest = 0, max = 0;
-	sleep_ms(300);                           /* the child settles */
-	drain(w, (uint32_t)pid, &rest);
-	sleep_ms(REST_MS);
-	unsigned n = drain(w, (uint32_t)pid, &rest);
-	printf("resting child: %u readings in %u ms (interval %u ms), RSS %llu\n", n, REST_MS,
-	       INTERVAL_MS, (unsigned long long)rest);
+	uint64_t rest = settle(w, (uint32_t)pid), max = 0;
+	struct hp_mem_reading r[REST_READINGS];
+	unsigned n = next_readings(w, (uint32_t)pid, r, REST_READINGS), close = 0;
+	uint64_t gap_min = UINT64_MAX;
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t gap = r[i].t_ns - r[i - 1].t_ns;
+		close += gap < 2ull * INTERVAL_MS * 1000000ull || r[i].rss_bytes != rest;
+		gap_min = gap < gap_min ? gap : gap_min;
+	}
+	printf("resting child: %u readings over %.1f ms, the closest %.1f ms apart (interval %u"
+	       " ms), RSS %llu\n", n, n ? (double)(r[n - 1].t_ns - r[0].t_ns) / 1e6 : 0.0,
+	       (double)gap_min / 1e6, INTERVAL_MS, (unsigned long long)rest);
 	CHECK(rest > 0);
-	CHECK(n <= REST_MS / INTERVAL_MS / 2);
+	CHECK_EQ_INT(n, REST_READINGS);
+	CHECK_EQ_INT(close, 0);                  /* each >= 2 intervals after the last */
 
 	kill(pid, SIGUSR1);
 	uint64_t t0 = hp_now_ns();
