@@ -177,6 +177,38 @@ static void describe(const char *path, char *out, size_t len)
  * executing schema.sql with the same settings makes, in WAL mode. */
 extern const char hp_schema_sql[];
 
+/* store_create_file writes the image byte for byte: each page its
+ * bytes, then zeros to the page's end (one pwritev since wave 17). */
+extern const unsigned char hp_schema_image[];
+extern const uint16_t hp_schema_image_len[];
+extern const unsigned hp_schema_image_pages;
+extern const size_t hp_schema_image_page_size;
+
+static void test_schema_bytes(void)
+{
+	static unsigned char got[1 << 20];
+	const char *p = path_of("bytes.db");
+	size_t size = hp_schema_image_page_size, n = 0;
+	CHECK(store_create_file(p) == 0);
+	FILE *f = fopen(p, "rb");
+	CHECK(f != NULL);
+	if (f) {
+		n = fread(got, 1, sizeof(got), f);
+		fclose(f);
+	}
+	CHECK_EQ_INT((long long)n, (long long)(hp_schema_image_pages * size));
+	const unsigned char *img = hp_schema_image;
+	int same = n == hp_schema_image_pages * size;
+	for (unsigned i = 0; same && i < hp_schema_image_pages; img += hp_schema_image_len[i], i++) {
+		const unsigned char *pg = got + (size_t)i * size;
+		same = !memcmp(pg, img, hp_schema_image_len[i]);
+		for (size_t k = hp_schema_image_len[i]; same && k < size; k++)
+			same = !pg[k];
+	}
+	CHECK(same);
+	unlink(p);
+}
+
 static void test_schema_image(void)
 {
 	static char want[1 << 16], got[1 << 16];
@@ -355,6 +387,7 @@ int main(void)
 	test_refuses_foreign();
 	test_identify();
 	test_schema_image();
+	test_schema_bytes();
 	test_unsynced_start();
 	test_close_syncs();
 	test_hot_journal();
