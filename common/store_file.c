@@ -550,11 +550,11 @@ static void free_strings(char **v, uint32_t n)
  * changes only page 1's header (the journal-mode bytes 18-19, the change
  * counter and the version at 24-27 and 92-99, all in its first 512-byte
  * sector; the rest of the page is what the checkpoint just synced), and
- * is written without syncs: its own three (the rollback journal, its
- * directory, the file) protected nothing a power loss could break - the
- * header sector reaches the disk old (WAL mode with no WAL: the same
- * content) or new, a journal left behind holds the old page 1 or fails
- * its checksums - and cost ~1-10 ms of wall time here. A process death at
+ * is written without syncs and without a rollback journal: the syncs
+ * (the journal, its directory, the file) protected nothing a power loss
+ * could break - the header sector reaches the disk old (WAL mode with no
+ * WAL: the same content) or new - and cost ~1-10 ms of wall time here;
+ * the journal only held the old page 1. A process death at
  * any point is the same as before (docs/reliability.md). When the
  * checkpoint could not copy everything (a reader held a snapshot), the
  * switch keeps its syncs, as before. */
@@ -570,10 +570,17 @@ static void back_to_one_file(struct hp_store *st)
 				   sqlite3_column_int(s, 1) == sqlite3_column_int(s, 2);
 		sqlite3_finalize(s);
 	}
+	/* Complete: OFF, the header rewritten in place with no rollback journal
+	 * at all (a journal created, written, then unlinked: 10 system calls
+	 * and a directory entry made and removed a run until wave 17). The
+	 * file is then at rest in the rollback journal's format, which every
+	 * later connection opens in its default mode (DELETE); this one only
+	 * closes. Not complete: DELETE with its syncs (a truncated journal
+	 * would stay beside the file). */
 	if (complete)
-		store_exec_sql(st, "PRAGMA synchronous = OFF");
-	/* DELETE: a truncated rollback journal would stay beside the file */
-	store_exec_sql(st, "PRAGMA journal_mode = DELETE");
+		store_exec_sql(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF");
+	else
+		store_exec_sql(st, "PRAGMA journal_mode = DELETE");
 }
 
 struct store_ahead {
