@@ -228,49 +228,6 @@ void store_bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id)
 }
 
 /* Generic read loop: prepare sql, call row(ctx, stmt) per row. */
-/* A kept statement of sql not in use, marked busy, or NULL. */
-static struct store_read_stmt *kept_read(struct hp_store *st, const char *sql)
-{
-	for (unsigned i = 0; i < STORE_READ_STMTS; i++) {
-		struct store_read_stmt *r = &st->reads[i];
-		if (r->s && !r->busy && !strcmp(r->sql, sql)) {
-			r->busy = 1;
-			return r;
-		}
-	}
-	return NULL;
-}
-
-/* Keep s (just prepared from sql, reset) in the next slot not in use, the
- * statement there finalized; finalized itself when there is none. */
-static void keep_read(struct hp_store *st, const char *sql, sqlite3_stmt *s)
-{
-	for (unsigned k = 0; k < STORE_READ_STMTS; k++) {
-		struct store_read_stmt *r = &st->reads[st->next_read];
-		st->next_read = (st->next_read + 1) % STORE_READ_STMTS;
-		if (r->busy)
-			continue;
-		char *copy = strdup(sql);
-		if (!copy)
-			break;
-		sqlite3_finalize(r->s);
-		free(r->sql);
-		r->sql = copy;
-		r->s = s;
-		return;
-	}
-	sqlite3_finalize(s);
-}
-
-void store_reads_release(struct hp_store *st)
-{
-	for (unsigned i = 0; i < STORE_READ_STMTS; i++) {
-		sqlite3_finalize(st->reads[i].s);
-		free(st->reads[i].sql);
-		memset(&st->reads[i], 0, sizeof(st->reads[i]));
-	}
-}
-
 int store_each_row(struct hp_store *st, const char *sql,
 		    int (*row)(void *ctx, sqlite3_stmt *s), void *ctx)
 {
@@ -278,33 +235,17 @@ int store_each_row(struct hp_store *st, const char *sql,
 	int rc, ret = store_settle_pending(st);
 	if (ret)
 		return ret;
-	struct store_read_stmt *kept = kept_read(st, sql);
-	if (kept)
-		s = kept->s;
-	else if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_sql_err(st, sql);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if ((ret = row(ctx, s)))
 			break;
 	if (!ret && rc != SQLITE_DONE)
 		ret = store_sql_err(st, sql);
-	if (sqlite3_reset(s) != SQLITE_OK || ret) {
-		/* an error: not kept (the next call prepares afresh) */
-		if (kept) {
-			sqlite3_finalize(s);
-			free(kept->sql);
-			memset(kept, 0, sizeof(*kept));
-		} else {
-			sqlite3_finalize(s);
-		}
-		return ret;
-	}
-	if (kept)
-		kept->busy = 0;
-	else
-		keep_read(st, sql, s);
-	return 0;
+	sqlite3_finalize(s);
+	return ret;
 }
+
 
 /* --- processes, threads --- */
 

@@ -195,10 +195,8 @@ int store_open_created(const char *path, struct hp_store **out)
 	*out = st;
 	return 0;
 fail:
-	if (st && st->db) {
-		store_reads_release(st);
+	if (st && st->db)
 		sqlite3_close_v2(st->db);
-	}
 	free(st);
 	store_unlink(path);
 	return err;
@@ -515,7 +513,6 @@ int store_open(const char *path, int writable, struct hp_store **out)
 	 * profile load went to SQLite's connection mutex). */
 	err = open_connection(st, path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
 	if (err && !writable && index_trouble(err) && left_by_a_writer(path)) {
-		store_reads_release(st);
 		sqlite3_close_v2(st->db);
 		st->db = NULL;
 		hp_debug(HP_DBG_STORE, 1, "read-only open of '%s': %s; reading it without its index",
@@ -533,7 +530,6 @@ int store_open(const char *path, int writable, struct hp_store **out)
 	*out = st;
 	return 0;
 fail:
-	store_reads_release(st);
 	sqlite3_close_v2(st->db);
 	remove_private_copy(st);
 	free(st);
@@ -651,7 +647,6 @@ int store_close(struct hp_store *st)
 		back_to_one_file(st);
 	for (int i = 0; i < S_NSTMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
-	store_reads_release(st);
 	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)
 		err = -HP_ESQL;
 	remove_private_copy(st);

@@ -43,10 +43,6 @@ enum store_table { TB_MODULES, TB_FILES, TB_FUNCTIONS, TB_LOCATIONS, TB_NODES, T
 /* Rows of one write transaction: it commits on its BATCH_ROWS-th row. */
 #define BATCH_ROWS 20000
 
-/* Statements of store_each_row kept for reuse (a run asks ~30 distinct
- * queries; the oldest kept one makes room). */
-#define STORE_READ_STMTS 32
-
 /* A sample row waiting for its multi-row INSERT. */
 struct pending_sample {
 	int64_t t_ns, tid, stack_id;
@@ -95,12 +91,6 @@ struct hp_store {
 	void *tap_ctx;
 	char private_dir[4096];       /* a private copy being read (store_file.c), or "" */
 	struct store_ahead *ahead;    /* store_sync_ahead's thread, joined at the close */
-	struct store_read_stmt {      /* store_each_row's statements, kept for their next use */
-		char *sql;
-		sqlite3_stmt *s;
-		int busy;             /* in a row loop: a nested use prepares its own */
-	} reads[STORE_READ_STMTS];
-	unsigned next_read;           /* the slot the next new statement takes */
 };
 
 /* Map SQLite's last error to a negative code (logged at debug level). */
@@ -124,14 +114,9 @@ int store_insert_pending(struct hp_store *st);
 int store_settle_pending(struct hp_store *st);
 void store_bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
 void store_bind_id_or_null(sqlite3_stmt *s, int i, uint32_t id);
-/* Prepare sql and call row() per result row; stops at its first non-zero.
- * The statement is kept (reset) for the next call with the same SQL: the
- * readers of a run and of its profile's load ask the same queries two or
- * three times (wave 17). */
+/* Prepare sql and call row() per result row; stops at its first non-zero. */
 int store_each_row(struct hp_store *st, const char *sql,
 		   int (*row)(void *ctx, sqlite3_stmt *s), void *ctx);
-/* Finalize the statements store_each_row kept (before the connection closes). */
-void store_reads_release(struct hp_store *st);
 /* Append name to buf as a quoted SQL identifier ("cache-misses"). */
 void store_append_ident(char *buf, size_t cap, const char *name);
 /* A store_each_row callback: the first column as int64 into *(int64_t *)c. */

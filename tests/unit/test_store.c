@@ -3,7 +3,6 @@
  * stack prefix tree, meta, samples and views; a file whose writer was
  * killed inside a transaction (a hot journal) still opens read-only.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -285,63 +284,6 @@ int unlink(const char *path)
 	return (int)syscall(SYS_unlinkat, AT_FDCWD, path, 0);
 }
 
-/* sqlite3_prepare_v2, counted the same way (the store's library is linked
- * into this test; the real one is the next definition). */
-static int prepares;
-
-int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **s, const char **tail)
-{
-	static int (*real)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "sqlite3_prepare_v2");
-	prepares++;
-	return real(db, sql, n, s, tail);
-}
-
-struct nest { struct hp_store *st; int rows, inner; };
-
-static int inner_row(void *c, sqlite3_stmt *s)
-{
-	(void)s;
-	((struct nest *)c)->inner++;
-	return 0;
-}
-
-static int outer_row(void *c, sqlite3_stmt *s)
-{
-	struct nest *n = c;
-	(void)s;
-	n->rows++;
-	/* the same query inside its own row loop: a statement of its own */
-	return store_each_row(n->st, "SELECT 1 UNION ALL SELECT 2", inner_row, n);
-}
-
-/* store_each_row keeps a statement for the next call of the same SQL
- * (wave 17): prepared once for two calls; a nested call of the same SQL
- * gets its own; a failing one is reported each time. */
-static void test_kept_reads(void)
-{
-	struct hp_store *st;
-	struct nest n = { NULL, 0, 0 };
-	const char *p = path_of("reads.db");
-	CHECK(store_create(p, &st) == 0);
-	CHECK(store_close(st) == 0);
-	CHECK(store_open(p, 0, &st) == 0);
-	n.st = st;
-	prepares = 0;
-	CHECK(store_each_row(st, "SELECT 1 UNION ALL SELECT 2", inner_row, &n) == 0);
-	CHECK(store_each_row(st, "SELECT 1 UNION ALL SELECT 2", inner_row, &n) == 0);
-	CHECK_EQ_INT(n.inner, 4);
-	CHECK_EQ_INT(prepares, 1);
-	n.inner = 0;
-	CHECK(store_each_row(st, "SELECT 3 UNION ALL SELECT 4", outer_row, &n) == 0);
-	CHECK_EQ_INT(n.rows, 2);
-	CHECK_EQ_INT(n.inner, 4);
-	CHECK(store_each_row(st, "SELECT * FROM no_such_table", inner_row, &n) != 0);
-	CHECK(store_each_row(st, "SELECT * FROM no_such_table", inner_row, &n) != 0);
-	CHECK(store_close(st) == 0);
-}
-
 /* At close the WAL is checkpointed with its syncs (the WAL, its directory,
  * the file) and the switch back to a rollback journal, which changes only
  * page 1's header, adds none (it added three: the journal, its directory,
@@ -462,7 +404,6 @@ int main(void)
 	test_identify();
 	test_schema_image();
 	test_schema_bytes();
-	test_kept_reads();
 	test_unsynced_start();
 	test_close_syncs();
 	test_hot_journal();
