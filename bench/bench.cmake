@@ -22,6 +22,10 @@ set_tests_properties(bench_export_perf bench_tui_perf bench_kernels bench_offcpu
 add_executable(hp_stackcopy ${CMAKE_SOURCE_DIR}/bench/stackcopy.c)
 set_target_properties(hp_stackcopy PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
 hp_script_test(bench_stackcopy bench ../bench/stackcopy.sh ${CMAKE_BINARY_DIR} 5)
+# Issue 12's fixed cost: `hpprof run /bin/true` with a warm symbol cache
+# <= 30 ms of CPU, beside perf record (bench/symcache.sh; wave 17).
+hp_script_test(bench_fixed_cost bench ../bench/symcache.sh ${CMAKE_BINARY_DIR} 11 --check 30)
+set_tests_properties(bench_fixed_cost PROPERTIES RUN_SERIAL TRUE TIMEOUT 900)
 hp_script_test(bench_overhead  bench ../bench/overhead.sh ${CMAKE_BINARY_DIR} 11)
 set_tests_properties(bench_stackcopy bench_overhead PROPERTIES RUN_SERIAL TRUE TIMEOUT 1200)
 hp_script_test(bench_python_overhead bench ../bench/python_overhead.sh)

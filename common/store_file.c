@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -68,20 +69,49 @@ extern const uint16_t hp_schema_image_len[];
 extern const unsigned hp_schema_image_pages;
 extern const size_t hp_schema_image_page_size;
 
-static int write_schema(int fd)
+/* Pages first..n of the image, one at a time (a short write is retried
+ * page by page, so that a full disk fails with its own errno). */
+static int write_schema_pages(int fd, unsigned first)
 {
 	unsigned char page[8192];
 	const unsigned char *p = hp_schema_image;
 	size_t size = hp_schema_image_page_size;
-	if (size > sizeof(page))
-		return -EINVAL;
 	for (unsigned i = 0; i < hp_schema_image_pages; p += hp_schema_image_len[i], i++) {
+		if (i < first)
+			continue;
 		memset(page, 0, size);
 		memcpy(page, p, hp_schema_image_len[i]);
 		if (pwrite(fd, page, size, (off_t)i * (off_t)size) != (ssize_t)size)
 			return errno ? -errno : -EIO;
 	}
 	return 0;
+}
+
+/* The image in one pwritev: each page its bytes, then zeros to its end
+ * (32 pwrite calls a run before wave 17, each with its own copy). */
+#define SCHEMA_IOV_PAGES 128
+static int write_schema(int fd)
+{
+	static const unsigned char zeros[8192];
+	struct iovec iov[2 * SCHEMA_IOV_PAGES];
+	const unsigned char *p = hp_schema_image;
+	size_t size = hp_schema_image_page_size;
+	int n = 0;
+	if (size > sizeof(zeros))
+		return -EINVAL;
+	if (hp_schema_image_pages > SCHEMA_IOV_PAGES)
+		return write_schema_pages(fd, 0);
+	for (unsigned i = 0; i < hp_schema_image_pages; p += hp_schema_image_len[i], i++) {
+		iov[n++] = (struct iovec){ (void *)p, hp_schema_image_len[i] };
+		if (hp_schema_image_len[i] < size)
+			iov[n++] = (struct iovec){ (void *)zeros, size - hp_schema_image_len[i] };
+	}
+	ssize_t done = pwritev(fd, iov, n, 0);
+	if (done == (ssize_t)(hp_schema_image_pages * size))
+		return 0;
+	if (done < 0)
+		return errno ? -errno : -EIO;
+	return write_schema_pages(fd, (unsigned)((size_t)done / size));
 }
 
 void store_unlink(const char *path)
@@ -520,11 +550,11 @@ static void free_strings(char **v, uint32_t n)
  * changes only page 1's header (the journal-mode bytes 18-19, the change
  * counter and the version at 24-27 and 92-99, all in its first 512-byte
  * sector; the rest of the page is what the checkpoint just synced), and
- * is written without syncs: its own three (the rollback journal, its
- * directory, the file) protected nothing a power loss could break - the
- * header sector reaches the disk old (WAL mode with no WAL: the same
- * content) or new, a journal left behind holds the old page 1 or fails
- * its checksums - and cost ~1-10 ms of wall time here. A process death at
+ * is written without syncs and without a rollback journal: the syncs
+ * (the journal, its directory, the file) protected nothing a power loss
+ * could break - the header sector reaches the disk old (WAL mode with no
+ * WAL: the same content) or new - and cost ~1-10 ms of wall time here;
+ * the journal only held the old page 1. A process death at
  * any point is the same as before (docs/reliability.md). When the
  * checkpoint could not copy everything (a reader held a snapshot), the
  * switch keeps its syncs, as before. */
@@ -540,10 +570,17 @@ static void back_to_one_file(struct hp_store *st)
 				   sqlite3_column_int(s, 1) == sqlite3_column_int(s, 2);
 		sqlite3_finalize(s);
 	}
+	/* Complete: OFF, the header rewritten in place with no rollback journal
+	 * at all (a journal created, written, then unlinked: 10 system calls
+	 * and a directory entry made and removed a run until wave 17). The
+	 * file is then at rest in the rollback journal's format, which every
+	 * later connection opens in its default mode (DELETE); this one only
+	 * closes. Not complete: DELETE with its syncs (a truncated journal
+	 * would stay beside the file). */
 	if (complete)
-		store_exec_sql(st, "PRAGMA synchronous = OFF");
-	/* DELETE: a truncated rollback journal would stay beside the file */
-	store_exec_sql(st, "PRAGMA journal_mode = DELETE");
+		store_exec_sql(st, "PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF");
+	else
+		store_exec_sql(st, "PRAGMA journal_mode = DELETE");
 }
 
 struct store_ahead {

@@ -36,36 +36,47 @@ static const char *const table_name[TB_N] = {
 
 struct bound_row { int64_t count, max, min; };
 
-static int bound_row(void *c, sqlite3_stmt *s)
+/* The row of all tables' bounds: count, max and min of each in turn. */
+static int bound_rows(void *c, sqlite3_stmt *s)
 {
 	struct bound_row *b = c;
-	b->count = sqlite3_column_int64(s, 0);
-	b->max = sqlite3_column_int64(s, 1);
-	b->min = sqlite3_column_int64(s, 2);
+	for (int t = 0; t < TB_N; t++) {
+		b[t].count = sqlite3_column_int64(s, 3 * t);
+		b[t].max = sqlite3_column_int64(s, 3 * t + 1);
+		b[t].min = sqlite3_column_int64(s, 3 * t + 2);
+	}
 	return 0;
 }
 
+/* All tables' bounds in one statement: six statements, each prepared, cost
+ * a run ~115 us against ~60 us for one (wave 17), and a run asks twice. */
 int store_bounds(struct hp_store *st)
 {
-	char sql[128];
+	char sql[1024] = "SELECT ";
+	struct bound_row b[TB_N];
 	if (st->bounds_valid)
 		return 0;
+	memset(b, 0, sizeof(b));
 	for (int t = 0; t < TB_N; t++) {
-		struct bound_row b = { 0, 0, 0 };
+		size_t len = strlen(sql);
+		snprintf(sql + len, sizeof(sql) - len,
+			 "%s(SELECT count(*) FROM %s), (SELECT COALESCE(max(id), 0) FROM %s),"
+			 " (SELECT COALESCE(min(id), %d) FROM %s)", t ? ", " : "", table_name[t],
+			 table_name[t], t == TB_EVENTS ? 0 : 1, table_name[t]);
+	}
+	int err = store_each_row(st, sql, bound_rows, b);
+	if (err)
+		return err;
+	for (int t = 0; t < TB_N; t++) {
 		int64_t lowest = t == TB_EVENTS ? 0 : 1;
-		snprintf(sql, sizeof(sql), "SELECT count(*), COALESCE(max(id), 0), COALESCE(min(id), %d)"
-			 " FROM %s", (int)lowest, table_name[t]);
-		int err = store_each_row(st, sql, bound_row, &b);
-		if (err)
-			return err;
-		if (b.min < lowest)
+		if (b[t].min < lowest)
 			return hp_damaged("%s.id %lld is not a valid id", table_name[t],
-					  (long long)b.min);
-		if (b.max > 2 * b.count + 1024 || b.max > UINT32_MAX - 1)
+					  (long long)b[t].min);
+		if (b[t].max > 2 * b[t].count + 1024 || b[t].max > UINT32_MAX - 1)
 			return hp_damaged("%s.id %lld is out of all proportion to the table's %lld"
-					  " rows", table_name[t], (long long)b.max,
-					  (long long)b.count);
-		st->max_id[t] = b.max;
+					  " rows", table_name[t], (long long)b[t].max,
+					  (long long)b[t].count);
+		st->max_id[t] = b[t].max;
 	}
 	st->bounds_valid = 1;
 	return 0;

@@ -4,6 +4,7 @@
  * killed inside a transaction (a hot journal) still opens read-only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,38 @@ static void describe(const char *path, char *out, size_t len)
  * executing schema.sql with the same settings makes, in WAL mode. */
 extern const char hp_schema_sql[];
 
+/* store_create_file writes the image byte for byte: each page its
+ * bytes, then zeros to the page's end (one pwritev since wave 17). */
+extern const unsigned char hp_schema_image[];
+extern const uint16_t hp_schema_image_len[];
+extern const unsigned hp_schema_image_pages;
+extern const size_t hp_schema_image_page_size;
+
+static void test_schema_bytes(void)
+{
+	static unsigned char got[1 << 20];
+	const char *p = path_of("bytes.db");
+	size_t size = hp_schema_image_page_size, n = 0;
+	CHECK(store_create_file(p) == 0);
+	FILE *f = fopen(p, "rb");
+	CHECK(f != NULL);
+	if (f) {
+		n = fread(got, 1, sizeof(got), f);
+		fclose(f);
+	}
+	CHECK_EQ_INT((long long)n, (long long)(hp_schema_image_pages * size));
+	const unsigned char *img = hp_schema_image;
+	int same = n == hp_schema_image_pages * size;
+	for (unsigned i = 0; same && i < hp_schema_image_pages; img += hp_schema_image_len[i], i++) {
+		const unsigned char *pg = got + (size_t)i * size;
+		same = !memcmp(pg, img, hp_schema_image_len[i]);
+		for (size_t k = hp_schema_image_len[i]; same && k < size; k++)
+			same = !pg[k];
+	}
+	CHECK(same);
+	unlink(p);
+}
+
 static void test_schema_image(void)
 {
 	static char want[1 << 16], got[1 << 16];
@@ -239,10 +272,23 @@ int fdatasync(int fd)
 	return (int)syscall(SYS_fdatasync, fd);
 }
 
+/* unlink, watched the same way: SQLite removes a rollback journal it
+ * made with it. */
+static int journals_unlinked;
+
+int unlink(const char *path)
+{
+	size_t n = strlen(path);
+	if (n >= 8 && !strcmp(path + n - 8, "-journal"))
+		journals_unlinked++;
+	return (int)syscall(SYS_unlinkat, AT_FDCWD, path, 0);
+}
+
 /* At close the WAL is checkpointed with its syncs (the WAL, its directory,
  * the file) and the switch back to a rollback journal, which changes only
  * page 1's header, adds none (it added three: the journal, its directory,
- * the file again); the file is one file again, whole. */
+ * the file again) and writes no rollback journal (until wave 17 one was
+ * made, written and unlinked); the file is one file again, whole. */
 static void test_close_syncs(void)
 {
 	struct hp_store *st;
@@ -257,8 +303,10 @@ static void test_close_syncs(void)
 	f.samples = 7;
 	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
 	syncs = 0;
+	journals_unlinked = 0;
 	CHECK(store_close(st) == 0);
 	CHECK_EQ_INT(syncs, 3);
+	CHECK_EQ_INT(journals_unlinked, 0);        /* the switch wrote no journal (wave 17) */
 	snprintf(side, sizeof(side), "%s-wal", p);
 	CHECK(stat(side, &sb) != 0);
 	snprintf(side, sizeof(side), "%s-journal", p);
@@ -355,6 +403,7 @@ int main(void)
 	test_refuses_foreign();
 	test_identify();
 	test_schema_image();
+	test_schema_bytes();
 	test_unsynced_start();
 	test_close_syncs();
 	test_hot_journal();
