@@ -135,7 +135,7 @@ struct hp_prun {
 };
 
 struct hp_pprocess {
-	uint32_t pid, ppid;
+	uint32_t pid, ppid;           /* ppid 0: not known (processes.ppid NULL) */
 	const char *comm, *exe;
 	uint64_t start_ns, end_ns;
 	int exit_code;                /* -1 when unknown */
@@ -241,6 +241,10 @@ const char *profile_meta(const struct hp_profile *p, const char *key);
  * costs, and it has no samples - views leave the sample columns out
  * rather than show 0 for what was not measured. */
 int profile_simulated_only(const struct hp_profile *p);
+
+/* r's parent's pid as text in buf[len], "?" when not known (a process
+ * that valgrind simulated in a pipeline has no recorded parent); returns buf. */
+const char *profile_ppid_text(const struct hp_pprocess *r, char *buf, size_t len);
 
 /* Persist the aggregation as function_stats/line_stats (+ counters) and
  * recreate the public views. */

@@ -19,6 +19,15 @@ const char *profile_meta(const struct hp_profile *p, const char *key)
 	return NULL;
 }
 
+const char *profile_ppid_text(const struct hp_pprocess *r, char *buf, size_t len)
+{
+	if (r->ppid)
+		snprintf(buf, len, "%" PRIu32, r->ppid);
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 int profile_simulated_only(const struct hp_profile *p)
 {
 	return profile_meta(p, "simulation") && !profile_meta(p, "samples");

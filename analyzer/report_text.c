@@ -625,7 +625,9 @@ static void text_processes(FILE *out, const struct hp_profile *p, unsigned limit
 		char cell[PROCESS_COMMAND_COLS + 1];
 		const char *cmd = textsafe(r->exe ? r->exe : r->comm ? r->comm : "?", name,
 					   sizeof(name));
-		fprintf(out, "%8u  %8u  %9s  %7s  %10s  %s\n", r->pid, r->ppid, samples, exit_s, rss,
+		char ppid[16];
+		fprintf(out, "%8u  %8s  %9s  %7s  %10s  %s\n", r->pid,
+			profile_ppid_text(r, ppid, sizeof(ppid)), samples, exit_s, rss,
 			wide ? cmd : cut_start(cmd, PROCESS_COMMAND_COLS, cell, sizeof(cell)));
 	}
 	free(keep);

@@ -185,27 +185,38 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 	}
 }
 
-/* The function and line with the most simulated instructions. */
+/* The function and the source line with the most simulated instructions;
+ * when code without line information (a stripped library: cachegrind
+ * gives it no file) has more, the share that has none, and where. */
 static void add_hottest_simulated(struct summary *s, const struct hp_profile *p)
 {
 	int e = profile_event_index(p, "sim_Ir");
-	uint32_t bf = UINT32_MAX, bl = UINT32_MAX;
+	uint32_t bf = UINT32_MAX, bl = UINT32_MAX, bu = UINT32_MAX;
+	int64_t all = 0, unknown = 0;
 	if (e < 0)
 		return;
 	for (uint32_t i = 0; i < p->nfunctions; i++)
 		if (bf == UINT32_MAX || p->functions[i].cself[e] > p->functions[bf].cself[e])
 			bf = i;
-	for (uint32_t i = 0; i < p->nlines; i++)
-		if (bl == UINT32_MAX || p->lines[i].c[e] > p->lines[bl].c[e])
-			bl = i;
+	for (uint32_t i = 0; i < p->nlines; i++) {
+		uint32_t *best = p->lines[i].file ? &bl : &bu;
+		all += p->lines[i].c[e];
+		unknown += p->lines[i].file ? 0 : p->lines[i].c[e];
+		if (*best == UINT32_MAX || p->lines[i].c[e] > p->lines[*best].c[e])
+			*best = i;
+	}
 	if (bf != UINT32_MAX)
 		text_add(&s->text, TUI_HOT, "  function  %14" PRId64 " sim_Ir  %s  (2: functions)",
 			 p->functions[bf].cself[e], p->functions[bf].name);
-	if (bl != UINT32_MAX) {
-		const char *b = stacks_basename(p->lines[bl].file);
+	if (bl != UINT32_MAX)
 		text_add(&s->text, TUI_HOT, "  line      %14" PRId64 " sim_Ir  %s:%u in %s",
-			 p->lines[bl].c[e], b ? b : "??", p->lines[bl].line,
+			 p->lines[bl].c[e], stacks_basename(p->lines[bl].file), p->lines[bl].line,
 			 p->functions[p->lines[bl].func].name);
+	if (bu != UINT32_MAX && (bl == UINT32_MAX || p->lines[bu].c[e] > p->lines[bl].c[e])) {
+		const char *m = p->functions[p->lines[bu].func].module;
+		text_add(&s->text, TUI_DIM, "  %.1f%% of sim_Ir in code without line information%s%s%s",
+			 all ? 100.0 * (double)unknown / (double)all : 0.0, m ? " (most in " : "",
+			 m ? stacks_basename(m) : "", m ? ")" : "");
 	}
 }
 
@@ -257,8 +268,10 @@ static void add_processes(struct summary *s, const struct hp_profile *p)
 		char smp[24] = "-";           /* a simulated run has none */
 		if (!profile_simulated_only(p))
 			snprintf(smp, sizeof(smp), "%" PRIu64, r->samples);
-		text_add(t, TUI_NORMAL, "  %8u %8u %9s %6s %10s  %s", r->pid, r->ppid,
-			 smp, ex, rss, r->exe ? r->exe : r->comm ? r->comm : "?");
+		char ppid[16];
+		text_add(t, TUI_NORMAL, "  %8u %8s %9s %6s %10s  %s", r->pid,
+			 profile_ppid_text(r, ppid, sizeof(ppid)), smp, ex, rss,
+			 r->exe ? r->exe : r->comm ? r->comm : "?");
 	}
 }
 

@@ -47,15 +47,19 @@ static void draw_processes(const struct hp_profile *p, struct tui_screen *s, str
 		      "Samples", "Share%", "Exit", "Peak RSS", "Process");
 	for (uint32_t i = 0; i < p->nprocesses && i < MAX_PROCESS_ROWS; i++) {
 		const struct hp_pprocess *pr = &p->processes[i];
-		char ex[16] = "?", rss[24] = "?";
-		double share = process_share(p, pr);
+		char ex[16] = "?", rss[24] = "?", ppid[16], smp[24] = "-", share[16] = "-";
 		if (pr->exit_code >= 0)
 			snprintf(ex, sizeof(ex), "%d", pr->exit_code);
 		if (pr->peak_rss >= 0)
 			chart_bytes((double)pr->peak_rss, rss, sizeof(rss));
+		if (!profile_simulated_only(p)) {      /* a simulated run has no samples */
+			snprintf(smp, sizeof(smp), "%" PRIu64, pr->samples);
+			snprintf(share, sizeof(share), "%.2f", process_share(p, pr));
+		}
 		screen_printf(s, r.y + 1 + (int)i, r.x, r.w, TUI_NORMAL,
-			      "%8u %8u %9" PRIu64 " %7.2f %6s %10s  %s", pr->pid, pr->ppid,
-			      pr->samples, share, ex, rss, pr->exe ? pr->exe : pr->comm ? pr->comm : "?");
+			      "%8u %8s %9s %7s %6s %10s  %s", pr->pid,
+			      profile_ppid_text(pr, ppid, sizeof(ppid)), smp, share, ex, rss,
+			      pr->exe ? pr->exe : pr->comm ? pr->comm : "?");
 	}
 }
 
