@@ -77,6 +77,11 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 	if (!r->kernel_samples) {
 		snprintf(buf, len, "yes, without stacks (the switch-out sample is kernel-mode: %s)",
 			 r->kernel_why);
+		if (r->offcpu_slots_off)          /* the total below is then an estimate */
+			snprintf(buf + strlen(buf), len - strlen(buf), "; switch rate over the budget:"
+				 " switch records taken in %.1f%% of the 2 ms slots, weighted",
+				 100.0 * (double)(r->offcpu_slots - r->offcpu_slots_off) /
+					 (double)r->offcpu_slots);
 		hp_info("off-CPU time recorded without its stacks: %s", r->kernel_why);
 	} else if (r->offcpu_slots_off) {
 		snprintf(buf, len, "yes, stacks sampled (switch rate over the budget: stacks and"

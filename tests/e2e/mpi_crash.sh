@@ -34,17 +34,23 @@ rank_pid() {
 			echo "$p"
 	done
 }
-# Wait until all 4 ranks run and rank 2 has sampled stacks in its file (it
-# is past MPI_Init, computing): at most 120 s on a loaded machine. CPU
-# samples (event 0), what rank_profile counts: off-CPU and page-fault
-# samples come too, and a rank that waits in MPI_Init on a loaded machine
-# had 200 rows in samples with 69 CPU samples among them.
-victim=
+# Wait until all 4 ranks run and rank 2 computes (at most 120 s on a
+# loaded machine): by construction, rank 2 prints its "setup" phase's truth
+# line (flushed) once MPI_Init has returned, before it computes; then 300
+# more CPU samples (event 0, what rank_profile counts) in its file, taken
+# while it computes (count_in_circle) - its report must show the compute.
+# Counting samples alone was not enough: a rank waiting in MPI_Init on a
+# loaded machine took 233 CPU samples there (the chroot run of wave 17).
+cpu_samples() {
+	sqlite3 -readonly prof.2.db "SELECT COUNT(*) FROM samples WHERE event = 0" 2>/dev/null || echo 0
+}
+victim= base=
 for i in $(seq 1 240); do
 	victim=$(rank_pid 2)
 	if [ -n "$victim" ] && [ -n "$(rank_pid 0)" ] && [ -n "$(rank_pid 1)" ] && [ -n "$(rank_pid 3)" ] &&
-	   [ -s prof.2.db ] && [ "$(sqlite3 -readonly prof.2.db "SELECT COUNT(*) FROM samples WHERE event = 0" 2>/dev/null || echo 0)" -gt 200 ]; then
-		break
+	   [ -s prof.2.db ] && grep -q "scope=phase name=setup pid=$victim " out.txt; then
+		[ -n "$base" ] || base=$(cpu_samples)
+		[ "$(cpu_samples)" -gt $((base + 300)) ] && break
 	fi
 	victim=
 	kill -0 $job 2>/dev/null || break

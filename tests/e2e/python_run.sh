@@ -29,7 +29,7 @@
 #                says so, the shares hold
 #   kernel       kernel_lines.py: in_kernel spends most of its CPU time in the
 #                kernel (reads of /dev/zero; its measured system share must
-#                be >= 50%), in_user in user space; each one's share of
+#                be >= 30%: ~50-60%, 49.6% once at load ~15), in_user in user space; each one's share of
 #                their samples against its measured share of their CPU time
 #                (user + system): kernel time is sampled and charged to the
 #                Python line that entered the kernel
@@ -278,8 +278,9 @@ diffscripts)
 	;;
 kernel)
 	run_py k.db "$PY" "$FX/kernel_lines.py"
+	# a precondition (the shares are checked against measured truths): see kernelfn
 	sys_share=$(awk -F'\t' '$1 == "TRUTH" && $2 == "system" { print $5 }' k.db.out)
-	assert_ge "in_kernel's measured share of system time" "$sys_share" 0.5
+	assert_ge "in_kernel's measured share of system time" "$sys_share" 0.3
 	n=$(q k.db "SELECT sum(total_samples) FROM function_profile
 		    WHERE function IN ('in_kernel','in_user') AND module LIKE '[python] %'")
 	assert_ge "samples of in_kernel/in_user" "$n" 100
@@ -295,8 +296,11 @@ kernelfn)
 	# time at 1 kHz, and 60 rounds gave 98 samples beside a CPU-bound loop
 	# (CI run 36) where the checks below want >= 100
 	run_py k.db "$PY" "$FX/kernel_lines.py" --rounds 150
+	# a precondition, not the truth (the checks below use the measured
+	# zeroing share): in_kernel spends much of its time in the kernel -
+	# 0.4959 in a chroot's make test at load ~15 (>= 0.5 failed it)
 	sys_share=$(awk -F'\t' '$1 == "TRUTH" && $2 == "system" { print $5 }' k.db.out)
-	assert_ge "in_kernel's measured share of system time" "$sys_share" 0.5
+	assert_ge "in_kernel's measured share of system time" "$sys_share" 0.3
 	line=$(marker_lines "$FX/kernel_lines.py" "# KERNEL")
 	set -- $(kernel_beneath k.db in_kernel "$line" read_iter_zero | tr '|' ' ')
 	n=$1 nk=$2 nz=$3
