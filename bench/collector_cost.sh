@@ -22,6 +22,7 @@ N=${2:-10}
 [ $# -gt 0 ] || set -- /bin/true
 NEW="$BUILD/hpprof"
 BASE=${HPPROF_BASE:-}
+. "$(dirname "$0")/ab_lib.sh"
 PERF=$(command -v perf || true)
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
@@ -48,24 +49,10 @@ one() {
 		END { printf "%s %d %s %s %s %s\n", s, r, t, f, c, (y == "" ? "nan" : y) }' "$W/st"
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for i in $(seq 1 "$N"); do
-	if [ -z "$BASE" ]; then
-		one new "$NEW" "$i" "$@"
-	elif [ $((i % 2)) -eq 0 ]; then            # which goes first alternates too
-		one new "$NEW" "$i" "$@"
-		one base "$BASE" "$i" "$@"
-	else
-		one base "$BASE" "$i" "$@"
-		one new "$NEW" "$i" "$@"
-	fi
-done >"$W/rows"
+ab_rounds "$N" "$@" >"$W/rows"
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-awk '
-function median(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-		t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$AB_AWK_MEDIAN"'
+
 { for (k = 3; k <= 6; k++) v[$1, $2, k] = $k; have[$1] = 1; if ($2 > r) r = $2 }
 END {
 	split("task-clock_ms page-faults context-switches system-calls", name, " ")

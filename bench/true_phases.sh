@@ -20,6 +20,7 @@ N=${2:-11}
 [ $# -gt 0 ] || set -- /bin/true
 NEW="$BUILD/hpprof"
 BASE=${HPPROF_BASE:-}
+. "$(dirname "$0")/ab_lib.sh"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 [ -x "$NEW" ] || { echo "build first (make)"; exit 1; }
@@ -41,24 +42,10 @@ for side in base new; do
 	one "$side" "$bin" 0 "$@" >/dev/null      # the warm-up run
 done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for i in $(seq 1 "$N"); do
-	if [ -z "$BASE" ]; then
-		one new "$NEW" "$i" "$@"
-	elif [ $((i % 2)) -eq 0 ]; then
-		one new "$NEW" "$i" "$@"
-		one base "$BASE" "$i" "$@"
-	else
-		one base "$BASE" "$i" "$@"
-		one new "$NEW" "$i" "$@"
-	fi
-done >"$W/rows"
+ab_rounds "$N" "$@" >"$W/rows"
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-awk '
-function median(a, n,   i, j, t) {
-	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
-		t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$AB_AWK_MEDIAN"'
+
 {
 	name = $4; for (k = 5; k <= NF; k++) name = name " " $k
 	if (!(name in seen)) { seen[name] = 1; order[++np] = name }

@@ -37,7 +37,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peers  # noqa: E402
-from compare import check, failures  # noqa: E402
+from compare import check, verdict  # noqa: E402
 
 TOP = 10
 
@@ -285,11 +285,7 @@ def main():
     cg_functions, mostly_inlined = check_functions(hp, events, rows, modules_ok)
     top_lines = check_lines(hp, events, cost_lines(files, events), cg_functions)
     check_commands(args.hpprof, args.db, top_lines, args.no_lines, mostly_inlined)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":

@@ -53,6 +53,15 @@ def check(ok, text):
         failures.append(text)
 
 
+def verdict():
+    """A check script's exit status: 1 when a check failed (said), else 0."""
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
 def tolerance(p1, n1, p2, n2):
     """ALLOWANCE_PP + Z standard errors of the difference of two independent
     binomial shares (percent), with the pooled share as p.
@@ -323,11 +332,7 @@ def main():
     same_execution(args.same_perf, args.same_db)
     kernel_share(args.alone_perf, args.alone_perf2, args.alone_db)
     complete_stacks(args.alone_db, args.alone_log)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return verdict()
 
 
 if __name__ == "__main__":

@@ -126,11 +126,7 @@ def main():
     totals(hp, args.time_minor, sum(r.samples for r in rows), period, nsamples * period)
     shares(rows, lost, hp, fault[0])
     lines(hp, nsamples * period)
-    if compare.failures:
-        print("%d check(s) failed" % len(compare.failures))
-        return 1
-    print("all checks passed")
-    return 0
+    return compare.verdict()
 
 
 if __name__ == "__main__":
