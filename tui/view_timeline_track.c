@@ -205,7 +205,11 @@ void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_
 		     double max, double *scratch)
 {
 	const struct hp_timeline *tl = k->tl;
-	for (int i = 0; i < rows && (uint32_t)i < tl->nthreads; i++) {
+	int more = tl->nthreads > (uint32_t)rows && rows > 0;
+	/* with more threads than rows, the last row says how many are not
+	 * drawn (until wave 17 it was written over a thread's label, "+28
+	 * more1", beside that thread's bars) */
+	for (int i = 0; i < rows - more && (uint32_t)i < tl->nthreads; i++) {
 		struct tui_rect row = { r.y + i, r.x + TL_LABEL_W, 1, k->w };
 		const char *label = tl->tids[i] ? app_thread_label_of(k->p, tl->tids[i])
 						 : "other threads";
@@ -214,8 +218,8 @@ void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_
 		chart_bars(s, row, scratch, k->w, max, TUI_CHART);
 		draw_blocked(k, s, row, (uint32_t)i, scratch, max);
 	}
-	if (tl->nthreads > (uint32_t)rows && rows > 0)
-		screen_printf(s, r.y + rows - 1, r.x, TL_LABEL_W - 1, TUI_DIM, "+%u more",
+	if (more)
+		screen_printf(s, r.y + rows - 1, r.x, TL_LABEL_W - 1, TUI_DIM, "+%u more threads",
 			      tl->nthreads - (uint32_t)rows + 1);
 }
 
