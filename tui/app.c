@@ -327,7 +327,10 @@ static void draw_status(struct tui_app *a)
 	describe_filter(a, filt, sizeof(filt));
 	snprintf(left, sizeof(left), " %s%s%s%s", a->base && !(v->ops->kind & COMPARED)
 		 ? "after run only, not compared: " : "", v->title, filt[0] ? "  |" : "", filt);
-	screen_put(s, y, 0, s->w - rw - 1, TUI_STATUS, left);
+	int room = s->w - rw - 1;
+	screen_put(s, y, 0, room, TUI_STATUS, left);
+	if (room > 1 && screen_text_width(left) > room)   /* cut: "(3" read as a figure */
+		screen_putc(s, y, room - 1, TUI_STATUS, 0x2026);
 }
 
 static void render(struct tui_app *a)

@@ -48,6 +48,8 @@ void chart_time_axis(struct tui_screen *s, int y, int x, int w, uint64_t t_end)
 		if (c < next_free - x)
 			continue;
 		chart_time(t_end * (uint64_t)c / (uint64_t)(w ? w : 1), label, sizeof(label));
+		if (screen_text_width(label) > w - c - 1)
+			break;                    /* a cut label ("|100 m") reads wrong */
 		screen_putc(s, y, x + c, TUI_DIM, '|');
 		int n = screen_put(s, y, x + c + 1, w - c - 1, TUI_DIM, label);
 		next_free = x + c + n + 2;

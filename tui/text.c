@@ -47,9 +47,12 @@ void text_draw(struct tui_text *t, struct tui_screen *s, struct tui_rect r)
 		t->top = t->n - r.h;
 	if (t->top < 0)
 		t->top = 0;
-	for (int i = 0; i < r.h && t->top + i < t->n; i++)
-		screen_put(s, r.y + i, r.x, r.w, t->lines[t->top + i].role,
-			   t->lines[t->top + i].text);
+	for (int i = 0; i < r.h && t->top + i < t->n; i++) {
+		const struct tui_text_line *l = &t->lines[t->top + i];
+		screen_put(s, r.y + i, r.x, r.w, l->role, l->text);
+		if (r.w > 1 && screen_text_width(l->text) > r.w)  /* cut: say so */
+			screen_putc(s, r.y + i, r.x + r.w - 1, l->role, 0x2026);
+	}
 }
 
 int text_action(struct tui_text *t, enum tui_action a, int h)

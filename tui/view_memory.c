@@ -105,19 +105,32 @@ static int fill_series(const struct hp_profile *p, uint32_t pid, int heap, int w
 	return 0;
 }
 
-static void draw_chart(struct tui_screen *sc, struct tui_rect r, const struct series *s,
-		       const char *what, int role)
+/* The marker row: "▼ what X at T" from the maximum's column, or "what X
+ * at T ▼" ending there when that does not fit on the right. */
+static void draw_marker(struct tui_screen *sc, struct tui_rect r, const struct series *s,
+			const char *what)
 {
-	char top[32], peak[96], t[32];
+	char top[32], t[32], text[128];
+	int x0 = r.x + LABEL_W, mx = x0 + s->col_max, pw;
 	chart_bytes(s->max, top, sizeof(top));
 	chart_time(s->t_max, t, sizeof(t));
-	/* peak marker row */
-	snprintf(peak, sizeof(peak), "\u25bc peak %s at %s", top, t);
-	int pw = screen_text_width(peak), px = r.x + LABEL_W + s->col_max;
-	if (px + pw > r.x + r.w)
-		px = r.x + r.w - pw;
-	screen_put(sc, r.y, px < r.x + LABEL_W ? r.x + LABEL_W : px, pw, TUI_HOT, peak);
-	screen_putc(sc, r.y, r.x + LABEL_W + s->col_max, TUI_HOT, 0x25bc);
+	snprintf(text, sizeof(text), "\u25bc %s %s at %s", what, top, t);
+	pw = screen_text_width(text);
+	if (mx + pw > r.x + r.w) {
+		snprintf(text, sizeof(text), "%s %s at %s \u25bc", what, top, t);
+		pw = screen_text_width(text);
+		mx = mx - pw + 1 < x0 ? x0 : mx - pw + 1;
+	}
+	screen_put(sc, r.y, mx, r.x + r.w - mx, TUI_HOT, text);
+	screen_putc(sc, r.y, x0 + s->col_max, TUI_HOT, 0x25bc);
+}
+
+static void draw_chart(struct tui_screen *sc, struct tui_rect r, const struct series *s,
+		       const char *what, const char *max_is, int role)
+{
+	char top[32];
+	chart_bytes(s->max, top, sizeof(top));
+	draw_marker(sc, r, s, max_is);
 	screen_put(sc, r.y, r.x, LABEL_W - 1, TUI_DIM, what);
 	/* y labels */
 	screen_put_right(sc, r.y + 1, r.x + LABEL_W - 1, LABEL_W - 1, TUI_DIM, top);
@@ -259,10 +272,10 @@ static void memory_draw(struct tui_view *v, struct tui_screen *sc, struct tui_re
 	if (heap.readings)
 		chart_h /= 2;
 	struct tui_rect cr = { r.y + 1, r.x, chart_h, r.w };
-	draw_chart(sc, cr, &rss, "RSS", TUI_CHART);
+	draw_chart(sc, cr, &rss, "RSS", "highest reading", TUI_CHART);
 	if (heap.readings) {
 		cr.y += chart_h;
-		draw_chart(sc, cr, &heap, "heap", TUI_CHART2);
+		draw_chart(sc, cr, &heap, "heap", "heap peak", TUI_CHART2);
 	}
 	chart_time_axis(sc, cr.y + cr.h, r.x + LABEL_W, cw, t_end(p));
 	free(rss.v);

@@ -38,8 +38,9 @@ void tl_rates(const struct tl_track *k, uint32_t r, double *out);
 double tl_max(const double *v, int n);
 /* The largest column of any thread row of the track. */
 double tl_threads_max(const struct tl_track *k, double *scratch);
-/* RSS summed over processes per column (each process's latest reading),
- * -1 before the first reading and past the run's end; under a selection
+/* RSS summed over processes per column (each process's largest reading
+ * in the column, from its first reading to its last), -1 before the first
+ * reading and past the run's end; under a selection
  * only its processes (the thread's, the process, the rank's). */
 void tl_memory(const struct tl_track *k, double *out);
 /* The memory chart's label: "RSS", "RSS pid N", "RSS rank N". */

@@ -9,6 +9,7 @@
 #include "tui/view_timeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "analyzer/profile.h"
 #include "analyzer/timeline.h"
@@ -133,35 +134,49 @@ void tl_describe(const struct tl_track *k, char *buf, size_t len)
 	}
 }
 
+/* Adds one process's RSS (its n readings m, in time order) to out, from
+ * the column of its first reading to the column of its last: the largest
+ * reading in a column, the previous one in a column without any. */
+static void add_process(const struct tl_track *k, const struct hp_mem_reading *m, uint32_t n,
+			double *one, double *out)
+{
+	int first = -1, last = -1;
+	for (int c = 0; c < k->w; c++)
+		one[c] = -1;
+	for (uint32_t i = 0; i < n; i++) {
+		int col = chart_axis_col(k->span, k->w, m[i].t_ns);
+		col = col >= k->w ? k->w - 1 : col;
+		if ((double)m[i].rss_bytes > one[col])
+			one[col] = (double)m[i].rss_bytes;
+		first = first < 0 ? col : first;
+		last = col;
+	}
+	for (int c = first; c >= 0 && c <= last; c++) {
+		if (c > first && one[c] < 0)
+			one[c] = one[c - 1];
+		out[c] = (out[c] < 0 ? 0 : out[c]) + one[c];
+	}
+}
+
+/* The RSS of the kept processes summed per column. The readings come
+ * ordered by process, then time (profile->memory): each process is added
+ * over its own lifetime (until wave 17 a running sum over that order
+ * added every earlier process's last reading to the later ones' columns). */
 void tl_memory(const struct tl_track *k, double *out)
 {
 	const struct hp_profile *p = k->p;
-	uint32_t pids[64], n = 0;
-	double cur[64] = { 0 };
 	uint64_t end = p->duration_ns > k->tl->t_end ? p->duration_ns : k->tl->t_end;
 	int w = k->w, last = chart_axis_col(k->span, w, end);
+	double *one = malloc((size_t)(w > 0 ? w : 1) * sizeof(*one));
 	for (int i = 0; i < w; i++)
 		out[i] = -1;
-	for (uint32_t i = 0; i < p->nmemory; i++) {
-		const struct hp_mem_reading *m = &p->memory[i];
-		uint32_t j = 0;
-		if (!mem_kept(k, m->pid))
-			continue;
-		int col = chart_axis_col(k->span, w, m->t_ns);
-		while (j < n && pids[j] != m->pid)
-			j++;
-		if (j == n && n < 64)
-			pids[n++] = m->pid;
-		if (j == n)
-			continue;
-		cur[j] = (double)m->rss_bytes;
-		double sum = 0;
-		for (uint32_t q = 0; q < n; q++)
-			sum += cur[q];
-		col = col >= w ? w - 1 : col;
-		if (sum > out[col])
-			out[col] = sum;
+	for (uint32_t i = 0, j; one && i < p->nmemory; i = j) {
+		for (j = i; j < p->nmemory && p->memory[j].pid == p->memory[i].pid; j++)
+			;
+		if (mem_kept(k, p->memory[i].pid))
+			add_process(k, p->memory + i, j - i, one, out);
 	}
+	free(one);
 	for (int i = 1; i < w && i <= last; i++)  /* the latest reading holds until the end */
 		if (out[i] < 0 && out[i - 1] >= 0)
 			out[i] = out[i - 1];
@@ -190,7 +205,11 @@ void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_
 		     double max, double *scratch)
 {
 	const struct hp_timeline *tl = k->tl;
-	for (int i = 0; i < rows && (uint32_t)i < tl->nthreads; i++) {
+	int more = tl->nthreads > (uint32_t)rows && rows > 0;
+	/* with more threads than rows, the last row says how many are not
+	 * drawn (until wave 17 it was written over a thread's label, "+28
+	 * more1", beside that thread's bars) */
+	for (int i = 0; i < rows - more && (uint32_t)i < tl->nthreads; i++) {
 		struct tui_rect row = { r.y + i, r.x + TL_LABEL_W, 1, k->w };
 		const char *label = tl->tids[i] ? app_thread_label_of(k->p, tl->tids[i])
 						 : "other threads";
@@ -199,8 +218,8 @@ void tl_draw_threads(const struct tl_track *k, struct tui_screen *s, struct tui_
 		chart_bars(s, row, scratch, k->w, max, TUI_CHART);
 		draw_blocked(k, s, row, (uint32_t)i, scratch, max);
 	}
-	if (tl->nthreads > (uint32_t)rows && rows > 0)
-		screen_printf(s, r.y + rows - 1, r.x, TL_LABEL_W - 1, TUI_DIM, "+%u more",
+	if (more)
+		screen_printf(s, r.y + rows - 1, r.x, TL_LABEL_W - 1, TUI_DIM, "+%u more threads",
 			      tl->nthreads - (uint32_t)rows + 1);
 }
 

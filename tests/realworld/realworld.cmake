@@ -21,6 +21,9 @@ hp_script_test(realworld_d realworld realworld/d.sh)
 foreach(t faults_sort faults_xz cachesim_bzip2 cachesim_cxx)
   hp_script_test(realworld_${t} realworld realworld/${t}.sh)
 endforeach()
+# The TUI on real programs (wave 17): its screens against the database,
+# heaptrack and perf (skipped without tmux).
+hp_script_test(realworld_tui_xz realworld realworld/tui_xz.sh)
 # Each test keeps both cores busy (the target, hpprof, perf): one at a time.
 get_property(_rw DIRECTORY PROPERTY TESTS)
 list(FILTER _rw INCLUDE REGEX "^realworld_")
