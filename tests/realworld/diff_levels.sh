@@ -4,8 +4,11 @@
 # checked against perf in the same test (diff_check.py):
 #   - the whole run: perf stat -e task-clock over RUNS runs per side is the
 #     truth; diff's verdict (one run per side, and RUNS + RUNS runs) must
-#     take its direction, its change must agree within diff's own stated
-#     interval + 3 of perf's standard errors + 5 pp;
+#     take its direction when perf stat's change is beyond 3 of its
+#     standard errors ("same" passes only when that change lies within
+#     diff's stated interval + 3 se: too small for the noise diff states),
+#     and its change must agree within diff's own stated interval + 3 of
+#     perf's standard errors + 5 pp;
 #   - the functions: perf record of one run per side; each function diff
 #     calls slower or faster (on its self time) must have changed the same
 #     way in perf, and perf's 5 largest changes beyond 3 of its standard
