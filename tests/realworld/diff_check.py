@@ -139,11 +139,9 @@ def main():
         reps = json.load(f)
     whole_run(args, one, reps)
     functions(args, one, reps)
-    if compare.failures:
-        print("%d check(s) failed" % len(compare.failures))
-        return 1
-    print("all checks passed")
-    return 0
+    failed = len(compare.failures)
+    print("%d check(s) failed" % failed if failed else "all checks passed")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
