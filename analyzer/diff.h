@@ -78,6 +78,13 @@ enum hp_diff_time_basis {
 				       * stand for time */
 };
 
+/* The run-to-run spread of one run's CPU time assumed when a side has a
+ * single run, percent: 10 pairs of 'xz -6' runs on a loaded 2-core KVM
+ * guest spread by 9.3% (sd over 20 runs; docs/realworld.md, wave 17), and
+ * without this floor 7 of the 10 identical pairs were judged slower or
+ * faster. */
+#define HP_DIFF_RUN_NOISE 10.0
+
 enum hp_verdict { HP_VERDICT_SAME, HP_VERDICT_FASTER, HP_VERDICT_SLOWER, HP_VERDICT_NEW,
 		  HP_VERDICT_GONE, HP_VERDICT_MINOR, HP_VERDICT_COUNT };
 
@@ -90,6 +97,10 @@ struct hp_diff_opts {
 				       * (1 - alpha) confidence intervals */
 	double min_samples;           /* rows under this many samples per run on both
 				       * sides are minor (default 10; 0: none) */
+	double run_noise;             /* a side without repeated runs: the run-to-run
+				       * standard deviation of one run's time assumed,
+				       * percent of it (0, the sampling error alone, by
+				       * default; `hpprof diff` sets HP_DIFF_RUN_NOISE) */
 	const double *work;           /* HP_DIFF_PER_WORK: work per run, before runs then
 				       * after runs (each > 0); not owned */
 };
@@ -220,6 +231,10 @@ void diff_free(struct hp_diff *d);
 const char *diff_verdict_name(enum hp_verdict v);      /* "faster", ... */
 const char *diff_norm_name(enum hp_diff_norm n);       /* "per run", ... */
 const char *diff_basis_name(enum hp_diff_time_basis b);  /* "task-clock", ... */
+/* The run-to-run spread assumed in d's tests, percent of one run's value:
+ * opts.run_noise when a side has a single run, 0 with repeated runs on
+ * both sides (Welch measures it) and for simulated counts. */
+double diff_run_noise(const struct hp_diff *d);
 
 /* The time basis a diff of these runs uses: task-clock when every run
  * measured it with its samples, else the sampling period when every run

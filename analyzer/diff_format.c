@@ -244,7 +244,9 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 		d->basis == HP_DIFF_TIME_SAMPLES ? "samples" : "s",
 		d->opts.norm == HP_DIFF_PER_SECOND ? "/s" : d->opts.norm == HP_DIFF_PER_WORK ? "/unit"
 		: d->opts.norm == HP_DIFF_PER_SAMPLE ? "/sample" : "",
-		d->welch ? "welch" : "sampling error");
+		d->welch ? "welch" : diff_run_noise(d) > 0 ? "sampling error and run noise"
+		: "sampling error");
+	json_field(out, "run_noise_pct", diff_run_noise(d));
 	json_field(out, "threshold_pct", d->opts.threshold);
 	json_field(out, "alpha", d->opts.alpha);
 	json_field(out, "min_samples", d->opts.min_samples);

@@ -221,9 +221,13 @@ void diff_gate_describe(const struct hp_diff *d, const struct hp_diff_gate *g, c
 		amount(lo, sizeof(lo), d, c->delta - c->ci);
 		amount(hi, sizeof(hi), d, c->delta + c->ci);
 	}
+	char assumed[64];
+	snprintf(assumed, sizeof(assumed), "sampling error, %g%% run noise assumed",
+		 diff_run_noise(d));
 	const char *noise = g->subject == HP_GATE_WALL && !d->wall_judged
 		? "no noise estimate with one run per side"
-		: d->welch ? "Welch over runs" : "sampling error only";
+		: d->welch ? "Welch over runs" : diff_run_noise(d) > 0 ? assumed
+		: "sampling error only";
 	snprintf(buf, len, "'%s': %s -> %s, %s (%.4g%% CI %s .. %s; %s, p %.2g): %s", g->text, b, a,
 		 chg, 100 * (1 - d->opts.alpha), lo, hi, noise, c->p,
 		 g->failed ? "FAILED" : "passed");

@@ -4,7 +4,7 @@
  * basename, except the run's own program - the profiled binary, or the
  * Python script a Python run ran - which joins the other side's program
  * or script whatever each file is called (./prog.old against ./prog.new,
- * julia1.py against julia2.py).
+ * julia1.py against julia2.py), its unnamed code (prog.old+0x1450) too.
  *
  * Takes a profile's run_info (target, command) and a function's module;
  * produces key strings. No allocation.
@@ -68,6 +68,13 @@ void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, cha
 		       size_t len)
 {
 	int python = f->module && !strncmp(f->module, PY_MODULE, strlen(PY_MODULE));
-	snprintf(buf, len, "%s\x1f%s", f->name,
-		 diff_join_module(p, stacks_basename(f->module), python));
+	const char *base = stacks_basename(f->module);
+	const char *join = diff_join_module(p, base, python);
+	size_t n = base ? strlen(base) : 0;
+	/* unnamed code is named after its file (prog.old+0x1450, its FDE): the
+	 * program's joins the other side's whatever each file is called */
+	if (join[0] == '\001' && n && !strncmp(f->name, base, n) && !strncmp(f->name + n, "+0x", 3))
+		snprintf(buf, len, "%s%s\x1f%s", join, f->name + n, join);
+	else
+		snprintf(buf, len, "%s\x1f%s", f->name, join);
 }

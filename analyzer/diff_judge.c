@@ -128,6 +128,19 @@ static double sampling_var(double m, double n, double total)
 	return m * m * q / n;
 }
 
+/* The variance of the mean of k runs of value m from the run-to-run spread
+ * assumed (--run-noise): a simulated count has none. */
+double diff_run_noise(const struct hp_diff *d)
+{
+	return d->welch || d->simulated ? 0 : d->opts.run_noise;
+}
+
+static double run_var(const struct hp_diff *d, double m, unsigned k)
+{
+	double f = diff_run_noise(d) / 100;
+	return k ? f * f * m * m / k : 0;
+}
+
 void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
 		       struct hp_diff_stat a, double nb, double na, struct hp_diff_change *c)
 {
@@ -141,8 +154,10 @@ void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_sta
 		double va = fmax(a.sd * a.sd, sampling_var(a.mean, na, ta));
 		stats_welch(b.mean, sqrt(vb), kb, a.mean, sqrt(va), ka, &t);
 	} else {
-		/* the mean of k runs of n samples each: k*n samples of k*N */
+		/* the mean of k runs of n samples each: k*n samples of k*N, plus
+		 * the run-to-run spread assumed (no side has two runs to show it) */
 		double v = sampling_var(b.mean, nb * kb, tb * kb) + sampling_var(a.mean, na * ka, ta * ka);
+		v += run_var(d, b.mean, kb) + run_var(d, a.mean, ka);
 		stats_z(a.mean - b.mean, sqrt(v), &t);
 	}
 	c->delta = t.delta;

@@ -205,7 +205,7 @@ static void summary_times(FILE *out, const struct hp_diff *d)
 	seconds_text(b, sizeof(b), d, d->before.time, unit);
 	seconds_text(a, sizeof(a), d, d->after.time, unit);
 	rel_text(ch, ci, sizeof(ch), &d->time, d->before.time.mean, d->after.time.mean);
-	if (!d->welch)     /* measured by the sampler, not estimated from a share */
+	if (!d->welch && diff_run_noise(d) <= 0)   /* measured by the sampler: no error */
 		snprintf(ci, sizeof(ci), "measured");
 	summary_start(out, "CPU time (all samples)", b, a, ch);
 	fputs("  ", out);
@@ -570,12 +570,18 @@ static void noise_note(FILE *out, const struct hp_diff *d)
 	}
 	if (d->welch)
 		fprintf(out, "noise: Welch's t-test over %u + %u runs", d->before.runs, d->after.runs);
+	else if (diff_run_noise(d) > 0)
+		fprintf(out, "noise: the sampling error of the sample counts (binomial, ~Poisson) and\n"
+			"  an ASSUMED run-to-run spread of %g%% per run (--run-noise; one run per side\n"
+			"  cannot measure it)", diff_run_noise(d));
 	else
 		fprintf(out, "noise: the sampling error of the sample counts only (binomial, ~Poisson)");
 	fprintf(out, ";\n  rows tested at p < %.2g (%g / %u rows judged, Bonferroni); ci = half-width "
 		"of the\n  matching %.4g%% confidence interval of the change\n",
 		d->row_alpha, d->opts.alpha, d->judged ? d->judged : 1, 100 * (1 - d->row_alpha));
-	if (!d->welch)
+	if (!d->welch && diff_run_noise(d) > 0)
+		fprintf(out, "  for a measured spread compare repeated runs (BEFORE... -- AFTER...)\n");
+	else if (!d->welch)
 		fprintf(out, "  run-to-run variation is not in it: compare repeated runs "
 			"(BEFORE... -- AFTER...)\n");
 	fprintf(out, "a row is faster or slower when its time changed beyond the noise and by %g%% "

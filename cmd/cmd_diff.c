@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"Compare two profiles by function or by source line. Verdicts judge CPU\n"
 	"time (samples x sampling period, or task-clock): a row is faster or slower\n"
 	"when its time changed beyond the noise and by --threshold or more. With\n"
-	"one run per side the noise is the sampling error of the sample counts;\n"
+	"one run per side the noise is the sampling error of the sample counts\n"
+	"plus an assumed run-to-run spread (--run-noise);\n"
 	"with repeated runs on each side (split by --) it is Welch's t-test over the\n"
 	"runs. Shares of the profile (self%, total%) are shown beside.\n"
 	"\n"
@@ -50,7 +51,9 @@ static const char usage_text[] =
 	"      --alpha P        significance level of the tests, and 1 - the\n"
 	"                       confidence of the intervals (default 0.05)\n"
 	"      --min-samples N  rows under N samples per run on both sides are minor:\n"
-	"                       counted, not judged (default 10; 0 = none)\n"
+	"                       counted, not judged (default 10; 0 = none)\n"	"      --run-noise PCT  one run per side: the run-to-run spread of a run's\n"
+	"                       time assumed, in percent (default 10; 0 = the\n"
+	"                       sampling error alone); repeated runs measure it\n"
 	"      --fail-if COND   exit 3 when a regression beyond the noise passes COND:\n"
 	"                       'total>+3%' (CPU time of all samples), 'wall>+5%',\n"
 	"                       'NAME>+5%' (a function with its callees),\n"
@@ -82,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "threshold",   required_argument, NULL, 'T' },
 	{ "alpha",       required_argument, NULL, 'A' },
 	{ "min-samples", required_argument, NULL, 'M' },
+	{ "run-noise",   required_argument, NULL, 'S' },
 	{ "fail-if",     required_argument, NULL, 'G' },
 	{ "counters",    required_argument, NULL, 'C' },
 	{ "ranks",       no_argument,       NULL, 'R' },
@@ -191,6 +195,7 @@ static int parse_option(struct diff_cmd *o, int c, const char *arg)
 	case 'T': return cmd_parse_number("--threshold", arg, 0, 1e6, &o->d.threshold);
 	case 'A': return cmd_parse_number("--alpha", arg, 1e-9, 0.5, &o->d.alpha);
 	case 'M': return cmd_parse_number("--min-samples", arg, 0, 1e12, &o->d.min_samples);
+	case 'S': return cmd_parse_number("--run-noise", arg, 0, 1000, &o->d.run_noise);
 	case 'G': return parse_gate(o, arg);
 	case 'C': o->p.counters = arg; return 0;
 	case 'R': o->ranks = 1; return 0;
@@ -405,8 +410,9 @@ static int report_gates(const struct diff_cmd *o, const struct hp_diff *d)
 			failed = 1;
 		}
 	if (o->ngates && !d->welch)
-		hp_info("--fail-if with one run per side judges the sampling error only; in CI, "
-			"compare repeated runs (BEFORE... -- AFTER...; docs/ci.md)");
+		hp_info("--fail-if with one run per side judges the sampling error and an "
+			"assumed run-to-run spread of %g%% (--run-noise); in CI, compare repeated "
+			"runs (BEFORE... -- AFTER...; docs/ci.md)", diff_run_noise(d));
 	return failed ? 3 : 0;
 }
 
@@ -487,6 +493,7 @@ int cmd_diff(int argc, char **argv)
 {
 	struct diff_cmd o = { 0 };
 	diff_opts_init(&o.d);
+	o.d.run_noise = HP_DIFF_RUN_NOISE;     /* one run per side: docs/realworld.md */
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		goto out;

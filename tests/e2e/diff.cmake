@@ -30,3 +30,6 @@ hp_script_test(diff_cli        e2e e2e/diff_cli.sh)
 hp_script_test(diff_time       e2e e2e/diff_time.sh $<TARGET_FILE:diff_speedup>
                $<TARGET_FILE:diff_speedup_fast>)
 hp_script_test(diff_gate       e2e e2e/diff_gate.sh $<TARGET_FILE:diff_speedup>)
+# A stripped program under two names: its unnamed functions (MODULE+0x...)
+# join as the program's (wave 17, second round).
+hp_script_test(diff_stripped   e2e e2e/diff_stripped.sh $<TARGET_FILE:diff_speedup>)

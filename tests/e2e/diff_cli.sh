@@ -34,7 +34,20 @@ expect 2 "invalid --by 'file'" "$HPPROF" diff --by file "$a" "$a"
 expect 2 "invalid --norm" "$HPPROF" diff --norm hour "$a" "$a"
 expect 2 "invalid value '2' for --alpha" "$HPPROF" diff --alpha 2 "$a" "$a"
 expect 1 "cannot open database '$tmp/none.db'" "$HPPROF" diff "$a" "$tmp/none.db"
+expect 2 "invalid value '-1' for --run-noise" "$HPPROF" diff --run-noise -1 "$a" "$a"
 expect 0 "" "$HPPROF" diff "$a" "$a"
+# one run per side: a run-to-run spread is assumed (10%, --run-noise) and said
+grep -q "ASSUMED run-to-run spread of 10%" "$tmp/out" ||
+	{ echo "FAIL: one run per side does not say which run-to-run spread it assumed"; fail=1; }
+expect 0 "" "$HPPROF" diff -f json "$a" "$a"
+grep -q '"run_noise_pct":10,' "$tmp/out" ||
+	{ echo "FAIL: JSON of one run per side has no run_noise_pct 10"; fail=1; }
+expect 0 "" "$HPPROF" diff -f json --run-noise 0 "$a" "$a"
+grep -q '"noise":"sampling error","run_noise_pct":0,' "$tmp/out" ||
+	{ echo "FAIL: --run-noise 0 is not the sampling error alone"; fail=1; }
+expect 0 "" "$HPPROF" diff -f json "$a" "$a" -- "$a" "$a"
+grep -q '"noise":"welch","run_noise_pct":0,' "$tmp/out" ||
+	{ echo "FAIL: repeated runs assume a run-to-run spread (Welch measures it)"; fail=1; }
 expect 0 "" "$HPPROF" diff "$a" "$a" -- "$a" "$a"
 grep -q "same" "$tmp/out" || { echo "FAIL: a profile against itself is not the same"; fail=1; }
 expect 2 "export needs --format" "$HPPROF" export "$a"

@@ -14,6 +14,7 @@
 #      4 ms; each calib row's self time = n1 x 1 ms + n2 x 4 ms and its self
 #      share = (n1 + 4 n2) / (N1 + 4 N2), from each run's own function_profile;
 #   2. the noise of a weighted sum (relative 1e-6): a row's interval
+#      (--run-noise 0: the sampling error alone, no run-to-run term)
 #      half-width = z(1 - row_alpha/2) x sqrt(var_B + var_M), var_M =
 #      sum over runs of w^2 n (1 - n/N) (independent binomials), var_B =
 #      (1 ms)^2 n (1 - n/N);
@@ -44,10 +45,10 @@ run a1 1000 8000
 run a2 250 8000
 run b 1000 16000
 "$HPPROF" merge -q -o m.db a1.db a2.db || fail "merge"
-"$HPPROF" diff --threshold 20 --alpha 0.001 -f json b.db m.db >d.json || fail "diff -f json"
-"$HPPROF" diff --threshold 20 --alpha 0.001 b.db m.db >d.txt || fail "diff"
+"$HPPROF" diff --run-noise 0 --threshold 20 --alpha 0.001 -f json b.db m.db >d.json || fail "diff -f json"
+"$HPPROF" diff --run-noise 0 --threshold 20 --alpha 0.001 b.db m.db >d.txt || fail "diff"
 "$HPPROF" export -f folded m.db >m.folded || fail "export -f folded"
-"$HPPROF" diff -b line --threshold 20 --alpha 0.001 -f json b.db m.db >l.json || fail "diff -b line"
+"$HPPROF" diff -b line --run-noise 0 --threshold 20 --alpha 0.001 -f json b.db m.db >l.json || fail "diff -b line"
 for d in a1 a2 b; do
 	q $d.db "SELECT (SELECT value FROM run_info WHERE key = 'samples'), function, self_samples
 		FROM function_profile WHERE function LIKE 'calib\_%' ESCAPE '\\'" >$d.rows

@@ -24,6 +24,14 @@ endforeach()
 # The TUI on real programs (wave 17): its screens against the database,
 # heaptrack and perf (skipped without tmux).
 hp_script_test(realworld_tui_xz realworld realworld/tui_xz.sh)
+# hpprof diff on real changes of known direction (wave 17, second round):
+# a compressor at two levels, sqlite3 without and with an index, against
+# perf stat and perf record; no change (diff_same).
+hp_script_test(realworld_diff_xz realworld realworld/diff_levels.sh xz 1 6 1)
+hp_script_test(realworld_diff_gzip realworld realworld/diff_levels.sh gzip 1 9 2)
+hp_script_test(realworld_diff_bzip2 realworld realworld/diff_levels.sh bzip2 1 9 2)
+hp_script_test(realworld_diff_sqlite3 realworld realworld/diff_sqlite3.sh)
+hp_script_test(realworld_diff_same realworld realworld/diff_same.sh)
 # Each test keeps both cores busy (the target, hpprof, perf): one at a time.
 get_property(_rw DIRECTORY PROPERTY TESTS)
 list(FILTER _rw INCLUDE REGEX "^realworld_")

@@ -1,0 +1,38 @@
+# Shared part of the realworld diff tests (sourced after lib.sh): a real
+# change of known direction, hpprof diff against perf (diff_check.py).
+# rw_diff "CMD_A" "CMD_B": the commands before and after the change, each a
+# string split on blanks (no quoting). RUNS runs per side, alternating so a
+# slow spell of the machine hits both sides:
+#   hpprof run, and perf stat -e task-clock (the truth of the whole run);
+#   then one perf record -e cpu-clock per side (which functions changed);
+#   hpprof diff -f json of one run per side and of RUNS + RUNS runs.
+RUNS=3
+rw_diff() {
+	rw_need perf linux-perf
+	perf stat -x, -e task-clock -o probe.stat -- true >/dev/null 2>&1 ||
+		skip "perf stat cannot count here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
+	note "before: $1"
+	note "after:  $2"
+	for i in $(seq 1 $RUNS); do
+		rw_reset
+		rw_step hpa$i "$HPPROF" run -q -F "$FREQ" -o a$i.db -- $1
+		rw_step sta$i perf stat -x, -e task-clock -o a$i.stat -- $1
+		rw_reset
+		rw_step hpb$i "$HPPROF" run -q -F "$FREQ" -o b$i.db -- $2
+		rw_step stb$i perf stat -x, -e task-clock -o b$i.stat -- $2
+	done
+	rw_reset
+	rw_step pa perf record -q -e cpu-clock -F "$FREQ" -o a.data -- $1
+	rw_reset
+	rw_step pb perf record -q -e cpu-clock -F "$FREQ" -o b.data -- $2
+	rw_step one "$HPPROF" diff -f json a1.db b1.db
+	cp one.out one.json
+	"$HPPROF" diff -n 10 a1.db b1.db | sed 's/^/# /'
+	rw_step reps "$HPPROF" diff -f json $(seq -f a%g.db 1 $RUNS) -- $(seq -f b%g.db 1 $RUNS)
+	cp reps.out reps.json
+	"$PY" "$RW/diff_check.py" --stat-a $(seq -f a%g.stat 1 $RUNS) \
+		--stat-b $(seq -f b%g.stat 1 $RUNS) --perf-a a.data --perf-b b.data \
+		--one one.json --reps reps.json ||
+		fail "hpprof diff disagrees with perf (the checks marked FAIL above)"
+	echo "PASS"
+}
