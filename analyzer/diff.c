@@ -670,6 +670,7 @@ void diff_opts_init(struct hp_diff_opts *o)
 	o->threshold = 5;
 	o->alpha = 0.05;
 	o->min_samples = 10;
+	o->run_noise = HP_DIFF_RUN_NOISE;      /* diff, the TUI and export alike */
 }
 
 static void build_release(struct build *b)

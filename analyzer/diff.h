@@ -99,8 +99,8 @@ struct hp_diff_opts {
 				       * sides are minor (default 10; 0: none) */
 	double run_noise;             /* a side without repeated runs: the run-to-run
 				       * standard deviation of one run's time assumed,
-				       * percent of it (0, the sampling error alone, by
-				       * default; `hpprof diff` sets HP_DIFF_RUN_NOISE) */
+				       * percent of it (default HP_DIFF_RUN_NOISE; 0:
+				       * the sampling error alone, `--run-noise 0`) */
 	const double *work;           /* HP_DIFF_PER_WORK: work per run, before runs then
 				       * after runs (each > 0); not owned */
 };

@@ -492,8 +492,7 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 int cmd_diff(int argc, char **argv)
 {
 	struct diff_cmd o = { 0 };
-	diff_opts_init(&o.d);
-	o.d.run_noise = HP_DIFF_RUN_NOISE;     /* one run per side: docs/realworld.md */
+	diff_opts_init(&o.d);                  /* run noise for one run a side: docs/realworld.md */
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		goto out;

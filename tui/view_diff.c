@@ -191,10 +191,17 @@ static void draw_header(struct diff_view *v, struct tui_screen *s, struct tui_re
 		      "CPU time: %s", stacks_basename_or(app_baseline_path(v->base.app), "??"),
 		      d->before.samples.mean, d->before.time.mean, stacks_basename_or(app_db_path(v->base.app), "??"),
 		      d->after.samples.mean, d->after.time.mean, diff_verdict_name(d->verdict));
+	char noise[96];
+	if (d->welch)
+		snprintf(noise, sizeof(noise), "the runs' spread");
+	else if (diff_run_noise(d) > 0)
+		snprintf(noise, sizeof(noise), "the sampling error, an assumed %g%% run-to-run spread",
+			 diff_run_noise(d));
+	else
+		snprintf(noise, sizeof(noise), "the sampling error (run-to-run variation not included)");
 	screen_printf(s, r.y + 1, r.x, r.w, TUI_DIM,
-		      "self time (%s); a change counts beyond the sampling error and %g%% (run-to-run "
-		      "variation not included) - Space: functions / lines",
-		      d->basis == HP_DIFF_TIME_SAMPLES ? "samples" : "ms", d->opts.threshold);
+		      "Space: functions / lines - self time (%s); a change counts beyond %s and %g%%",
+		      d->basis == HP_DIFF_TIME_SAMPLES ? "samples" : "ms", noise, d->opts.threshold);
 }
 
 static void diff_draw(struct tui_view *vv, struct tui_screen *s, struct tui_rect r)

@@ -75,7 +75,16 @@ static void test_three_times_faster(void)
 	fake_init(&a, "/new/prog-renamed", names, after, 3);
 	/* the program's own module joins although its file name changed */
 	a.f[0].module = a.f[1].module = a.f[2].module = "/new/prog-renamed";
+	/* the default assumes a run-to-run spread for one run a side: the
+	 * whole run's interval is then not 0 */
 	CHECK(diff_pair(&b.p, &a.p, NULL, &d) == 0);
+	CHECK(d && d->opts.run_noise == HP_DIFF_RUN_NOISE && d->time.ci > 0);
+	diff_free(d);
+	/* the sampling error alone (--run-noise 0): the formulas below */
+	struct hp_diff_opts o0;
+	diff_opts_init(&o0);
+	o0.run_noise = 0;
+	CHECK(diff_pair(&b.p, &a.p, &o0, &d) == 0);
 	if (!d)
 		return;
 	CHECK(d->basis == HP_DIFF_TIME_PERIOD && !d->welch);
