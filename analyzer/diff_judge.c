@@ -128,13 +128,13 @@ static double sampling_var(double m, double n, double total)
 	return m * m * q / n;
 }
 
-/* The variance of the mean of k runs of value m from the run-to-run spread
- * assumed (--run-noise): a simulated count has none. */
 double diff_run_noise(const struct hp_diff *d)
 {
-	return d->welch || d->simulated ? 0 : d->opts.run_noise;
+	return d->welch || d->simulated ? 0 : d->opts.run_noise;   /* a simulated count has none */
 }
 
+/* The variance of the mean of k runs of value m from the run-to-run spread
+ * assumed (--run-noise). */
 static double run_var(const struct hp_diff *d, double m, unsigned k)
 {
 	double f = diff_run_noise(d) / 100;
