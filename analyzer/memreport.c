@@ -384,6 +384,17 @@ int memreport_tool_stack(const struct hp_profile *p, const struct hp_pstack *s)
 	return 0;
 }
 
+double memreport_tool_share(const struct hp_profile *p)
+{
+	uint64_t tool = 0;
+	if (!profile_meta(p, "alloc_tracking") || !p->nsamples)
+		return 0;
+	for (uint32_t i = 0; i < p->nstacks; i++)
+		if (p->stacks[i].nframes && memreport_tool_stack(p, &p->stacks[i]))
+			tool += p->stacks[i].samples;
+	return (double)tool / (double)p->nsamples;
+}
+
 int memreport_own_frame(const struct hp_profile *p, const struct hp_pstack *s, uint32_t k)
 {
 	const struct hp_sframe *fr = &s->frames[k];

@@ -54,6 +54,10 @@ int memreport_own_frame(const struct hp_profile *p, const struct hp_pstack *s, u
  * the user's). */
 int memreport_tool_stack(const struct hp_profile *p, const struct hp_pstack *s);
 
+/* The share of p's samples (0..1) in hpprof's allocation tracker, running
+ * in the target under --alloc (memreport_tool_stack); 0 without tracking. */
+double memreport_tool_share(const struct hp_profile *p);
+
 /* Print the memory report as text; st supplies the allocation sites.
  * p should be loaded with alloc_weights (the callers tree). limit: rows
  * per table (0 = all). */

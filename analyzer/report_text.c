@@ -20,6 +20,7 @@
 
 #include "analyzer/census.h"
 #include "analyzer/columns.h"
+#include "analyzer/memreport.h"
 #include "analyzer/profile.h"
 #include "analyzer/report_internal.h"
 #include "analyzer/report_kernel.h"
@@ -562,6 +563,10 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 	char note[768];
 	if (report_kernel_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", note);
+	double tool = memreport_tool_share(p);   /* as the TUI's summary says it */
+	if (tool > 0)
+		fprintf(out, "  note: %.1f%% of the samples are hpprof's allocation tracker (--alloc),"
+			" not the program; for CPU time, profile without --alloc\n", 100.0 * tool);
 	header_python(out, p);
 	header_events(out, p, o);
 	report_wall_summary(out, p);

@@ -148,17 +148,12 @@ static void warn_header(struct summary *s, int *header)
  * tracker 41% in all, wave 17). Say how much of the profile it is. */
 static void add_tracker_warning(struct summary *s, const struct hp_profile *p, int *header)
 {
-	uint64_t tool = 0;
-	if (!profile_meta(p, "alloc_tracking") || !p->nsamples)
-		return;
-	for (uint32_t i = 0; i < p->nstacks; i++)
-		if (p->stacks[i].nframes && memreport_tool_stack(p, &p->stacks[i]))
-			tool += p->stacks[i].samples;
-	if (!tool)
+	double share = memreport_tool_share(p);
+	if (share <= 0)
 		return;
 	warn_header(s, header);
 	text_add(&s->text, TUI_ERROR, "  ! %.1f%% of the samples are hpprof's allocation tracker, "
-		 "not the program", 100.0 * (double)tool / (double)p->nsamples);
+		 "not the program", 100.0 * share);
 	text_add(&s->text, TUI_DIM, "    libhpprof_alloc.so recording each call's stack (--alloc); "
 		 "for CPU time, profile without --alloc");
 }

@@ -108,6 +108,9 @@ tui_wait_for "Hottest"
 tui_screen | grep -q "! $share% of the samples are hpprof's allocation tracker" ||
 	{ tui_screen; fail "the summary does not say that $share% of the samples are the tracker's"; }
 echo "ok: the summary: $share% of the samples are the tracker's"
+"$HPPROF" report sq.db >sq.txt 2>&1 || fail "report of the --alloc run"
+grep -q "note: $share% of the samples are hpprof's allocation tracker (--alloc)" sq.txt ||
+	{ grep note sq.txt; fail "report's header does not say that $share% of the samples are the tracker's"; }
 tui_keys q
 tui_wait_exit >/dev/null
 echo PASS
