@@ -8,6 +8,7 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/shortname.h"
@@ -61,16 +62,26 @@ static void draw_mode(struct tui_screen *s, int y, const struct tui_top *t)
 	screen_put(s, y, x, s->w - x, TUI_HEADER, t->sort == LIVE_SORT_SELF ? "self" : "total");
 }
 
-static void draw_row(struct tui_screen *s, int y, const struct live_row *r)
+#define NUM_COLS 39        /* the numbers before the name: "%7.2f%% %7.2f%% %9.3f %9.3f  " */
+
+/* The columns left for a row's function name. */
+static int name_room(const struct tui_screen *s, const struct live_row *r)
+{
+	int room = s->w - NUM_COLS - (r->module[0] ? (int)strlen(r->module) + 2 : 0);
+	return room > 20 ? room : 20;
+}
+
+/* apart: the row's name told apart from others that read alike (as in
+ * `hpprof report`, name_fit_column), or NULL. */
+static void draw_row(struct tui_screen *s, int y, const struct live_row *r, const char *apart)
 {
 	char num[64];
 	snprintf(num, sizeof(num), "%7.2f%% %7.2f%% %9.3f %9.3f  ", r->self_pct, r->total_pct,
 		 r->self_s, r->total_s);
 	int x = screen_put(s, y, 0, s->w, colors_heat(r->self_pct), num);
-	int room = s->w - x - (r->module[0] ? (int)strlen(r->module) + 2 : 0);
 	char brief[4096];                     /* a long C++ name: as `hpprof report` shortens it */
 	x += screen_put(s, y, x, s->w - x, TUI_NORMAL,
-			name_fit(r->function, room > 20 ? room : 20, brief, sizeof(brief)));
+			apart ? apart : name_fit(r->function, name_room(s, r), brief, sizeof(brief)));
 	if (r->module[0] && x + 2 < s->w)
 		screen_printf(s, y, x + 2, s->w - x - 2, TUI_DIM, "%s", r->module);
 }
@@ -91,8 +102,16 @@ void top_draw(struct tui_screen *s, const struct tui_top *t, struct hp_live *l)
 	int first = 4, last = t->batch ? s->h : s->h - 1;   /* the last line: the status line */
 	size_t n = live_rows(l, t->span, t->weight, t->sort, rows, TOP_MAX_ROWS);
 	int scroll = t->scroll < (int)n ? t->scroll : (n ? (int)n - 1 : 0);
-	for (int y = first, i = scroll; y < last && i < (int)n; y++, i++)
-		draw_row(s, y, &rows[i]);
+	int shown = last - first < (int)n - scroll ? last - first : (int)n - scroll, w = s->w;
+	const char *names[TOP_MAX_ROWS];
+	for (int i = 0; i < shown; i++) {    /* names that read alike: one width, told apart */
+		names[i] = rows[scroll + i].function;
+		w = name_room(s, &rows[scroll + i]) < w ? name_room(s, &rows[scroll + i]) : w;
+	}
+	char **apart = shown > 0 ? name_fit_column(names, (size_t)shown, w) : NULL;
+	for (int i = 0; i < shown; i++)
+		draw_row(s, first + i, &rows[scroll + i], apart ? apart[i] : NULL);
+	free(apart);
 	if (!n && t->refreshes && first < last)
 		screen_put(s, first, 2, s->w - 2, TUI_DIM, "no samples in this interval");
 	if (t->batch)
