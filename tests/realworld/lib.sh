@@ -49,6 +49,16 @@ rw_step() {
 	fail "$step: '$*' exited $rc"
 }
 
+# rw_alone CMD [ARGS...]: perf, hpprof and perf again, each alone.
+rw_alone() {
+	rw_reset
+	rw_step perf perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone.data -- "$@"
+	rw_reset
+	rw_step hpprof "$HPPROF" run --python off -F "$FREQ" -o alone.db -- "$@"
+	rw_reset    # perf again after hpprof: the program's own drift between runs
+	rw_step perf2 perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone2.data -- "$@"
+}
+
 # rw_cpu CMD [ARGS...]: four runs of CMD, then compare.py cpu.
 #   same:  perf record --call-graph dwarf -- hpprof run CMD (one execution
 #          seen by both: user-space symbol shares)
@@ -66,16 +76,20 @@ rw_cpu() {
 	rw_reset
 	rw_step same perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o same.data -- \
 		"$HPPROF" run -q --python off -F "$FREQ" -o same.db -- "$@"
-	rw_reset
-	rw_step perf perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone.data -- "$@"
-	rw_reset
-	rw_step hpprof "$HPPROF" run --python off -F "$FREQ" -o alone.db -- "$@"
-	rw_reset    # perf again after hpprof: the program's own drift between runs
-	rw_step perf2 perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone2.data -- "$@"
-	"$PY" "$RW/compare.py" cpu --same-perf same.data --same-db same.db \
-		--alone-perf alone.data --alone-perf2 alone2.data --alone-db alone.db \
-		--alone-log hpprof.err ||
-		fail "hpprof and perf disagree on $1 (the checks marked FAIL above)"
+	# the separate runs' kernel share moves with the machine: a burst of
+	# it during hpprof's run alone (realworld_rust_legacy beside a CPU loop
+	# and a chroot's make test: perf 5.4% and 6.0%, hpprof 20.4%; 0.5-3.3%
+	# in 7 runs after) is not hpprof's, a difference hpprof makes shows
+	# again: on a disagreement the three separate runs are made once more,
+	# and both brackets must disagree for the test to fail
+	for try in 1 2; do
+		rw_alone "$@"
+		"$PY" "$RW/compare.py" cpu --same-perf same.data --same-db same.db \
+			--alone-perf alone.data --alone-perf2 alone2.data --alone-db alone.db \
+			--alone-log hpprof.err && break
+		[ "$try" = 1 ] || fail "hpprof and perf disagree on $1 (the checks marked FAIL above), twice"
+		note "hpprof and perf disagree on $1 (above): the separate runs once more"
+	done
 	# RW_NAMES=MODULE (the language tests): none of MODULE's functions is
 	# shown mangled or with a Rust hash (RW_NAMES_TOP=N: nor any of the N
 	# functions with the most samples, even where c++filt fails too)
