@@ -46,6 +46,10 @@ TOOL_COMMS = ("hpprof", "perf-exec", "perf")
 
 failures = []
 
+# Kernel functions where a cpu-clock sample taken at the task's switch-in
+# lands (same_execution).
+SCHED_IN = ("finish_task_switch",)
+
 
 def check(ok, text):
     print("  %-4s %s" % ("ok" if ok else "FAIL", text))
@@ -204,8 +208,16 @@ def same_execution(perf_data, db):
             # (n = each tool's samples of this space): tolerance() above
             tol = tolerance(pp, n_perf, hpp, n_hp)
             where = "" if kernel else where_hpprof_put(g, base, h_rows, n_hp)
-            check(abs(pp - hpp) <= tol, "%6.2f%% %6.2f%% %5.1fpp  %s (%s)%s"
-                  % (pp, hpp, tol, key, base, where))
+            line = "%6.2f%% %6.2f%% %5.1fpp  %s (%s)%s" % (pp, hpp, tol, key, base, where)
+            if kernel and key.startswith(SCHED_IN):
+                # where a sampler's timer fires as the task is switched back
+                # in: each of the two samplers of one task has its own timer
+                # phase, so under preemption one lands here more (CI run 90,
+                # beside a CPU loop: perf 16 of 26 kernel samples, hpprof 1
+                # of 14) - the samplers' own artifact, shown, not compared
+                print("  info %s: the switch-in, each sampler's own" % line)
+                continue
+            check(abs(pp - hpp) <= tol, line)
         # Beyond the top 5: how much of hpprof's time is under a name perf
         # also uses (small functions can differ by less than the allowance).
         named = sum(n for (b, name), n in by_name.items()
