@@ -368,17 +368,6 @@ static int append(struct hp_column *cols, int n, int max, const struct hp_column
 	return n;
 }
 
-/* Headers that say what a counter column means where its event name does
- * not (report.c explains both under the table). */
-static const char *counter_header(const char *event)
-{
-	if (!strcmp(event, "page-faults"))
-		return "Faults near";      /* counted, charged to the next sample's stack */
-	if (!strcmp(event, "page-faults:sampled"))
-		return "Faults at";        /* sampled where the fault happened */
-	return event;
-}
-
 /* Off-CPU and wall time (run --off-cpu, on by default as root) are the
  * weights of their own views (`report --weight off|wall`, the TUI's weight
  * toggle), not counters beside CPU samples: in CSV, JSON and --columns,
@@ -395,10 +384,8 @@ static int append_counters(const struct hp_profile *p, struct hp_column *cols, i
 	for (uint32_t e = 0; e < p->nevents && n < max; e++) {
 		const struct hp_sim_event *sim = strcmp(p->events[e].role, "simulated") ? NULL
 						 : cachegrind_sim_event(p->events[e].name);
-		const char *header = counter_header(p->events[e].name);
+		const char *header = profile_event_header(&p->events[e], 0);
 		int time = profile_event_is_time(&p->events[e]);
-		if (time)
-			header = profile_event_header(&p->events[e], 0);
 		if (!p->events[e].rows)
 			continue;             /* a whole-run total: no value per row */
 		struct hp_column c = {

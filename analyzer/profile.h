@@ -281,7 +281,8 @@ int profile_name_is_time(const char *name);
  * and off-CPU tables): ms with one decimal, "643.6" (the header says ms). */
 const char *profile_ms_text(int64_t ns, char *buf, size_t len);
 /* A value v of ev in a table cell: profile_ms_text for a time, else the
- * count; and the header of ev's column ("off-cpu ms" for a time; narrow:
+ * count; and the header of ev's column ("off-cpu ms" for a time, "Faults at" for
+ * the sampled page faults; narrow:
  * within 10 columns, "task ms"). */
 const char *profile_event_cell(const struct hp_pevent *ev, int64_t v, char *buf, size_t len);
 const char *profile_event_header(const struct hp_pevent *ev, int narrow);

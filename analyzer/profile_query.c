@@ -231,6 +231,9 @@ const char *profile_event_header(const struct hp_pevent *ev, int narrow)
 	static const char *const headers[][2] = {
 		{ "task-clock", "task-clock ms" }, { "cpu-clock", "cpu-clock ms" },
 		{ "off-cpu", "off-cpu ms" }, { "wall", "wall ms" },
+		/* counted, charged to the next sample's stack / sampled where the
+		 * fault happened (report explains both under its table) */
+		{ "page-faults", "Faults near" }, { "page-faults:sampled", "Faults at" },
 	};
 	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++)
 		if (!strcmp(ev->name, headers[i][0]))
