@@ -301,6 +301,11 @@ void profile_stack_sums(const struct hp_profile *p, int64_t *sums);
 /* Self and total of function f in run index r (into runs[]). */
 uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
 uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
+/* What one main sample of run r (an index into runs[]) weighs in CPU
+ * time: its period in ms (runs[r].sample_ns / 1e6; 0 when its samples stand
+ * for no time). The one weight of a run that diff's noise, the ranks'
+ * figures and the shares of a merge of runs at different rates use. */
+double profile_run_ms(const struct hp_profile *p, uint32_t r);
 /* Index into runs[] of the run with MPI rank `rank`, or -1. */
 int profile_rank_index(const struct hp_profile *p, int64_t rank);
 /* 1 when any run of p was an MPI rank. */
