@@ -109,7 +109,8 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 	/* without its text, a line with counts only would read blank */
 	const char *text = l->text ? l->text : !l->self && !l->total && !counters &&
 			   any_count(p, l->c) ? "(counts only: -c shows them)" : "";
-	struct costs k = { l->self, l->total, l->kernel, l->self_ns, l->total_ns, l->kernel_ns, l->c };
+	struct costs k = { l->self, l->total, l->kernel, l->self_ns, l->total_ns, l->kernel_ns,
+			   l->c };
 	print_costs(p, &k, counters, kernel, sampled);
 	printf("%6u  ", l->line);
 	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
@@ -165,8 +166,8 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 			putchar('\n');
 			continue;
 		}
-		struct costs k = { r->self, r->total, r->kernel, r->self_ns, r->total_ns, r->kernel_ns,
-				   r->c };
+		struct costs k = { r->self, r->total, r->kernel,
+				   r->self_ns, r->total_ns, r->kernel_ns, r->c };
 		print_costs(p, &k, counters, kernel, 1);
 		printf("%10" PRIx64 "  %s%s\n", r->addr, d->has_lines ? "    " : "", r->text);
 	}

@@ -170,8 +170,8 @@ int store_create_views(struct hp_store *st)
 		return err;
 	int sampled = v.sampler || !v.simulated;
 	if (sampled) {
-		snprintf(forder, sizeof(forder), "%s DESC, s.self_samples DESC, s.total_samples DESC",
-			 F_NS("self_value"));
+		snprintf(forder, sizeof(forder), "%s DESC, s.self_samples DESC,"
+			 " s.total_samples DESC", F_NS("self_value"));
 		snprintf(lorder, sizeof(lorder), "%s DESC, l.self_samples DESC", L_NS);
 	} else {
 		snprintf(forder, sizeof(forder), "%s DESC", v.first_sim);

@@ -468,7 +468,8 @@ static void source_status(struct tui_view *v, char *buf, size_t len)
 	struct hp_kernel_share k[3];
 	uint32_t nk = c && c->kernel ? annotate_line_kernel(p, s->file_id, line, k, 3) : 0;
 	int n = snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
-			 s->ntext ? s->ntext : line, c ? profile_time_share(p, c->self, c->self_ns) : 0.0,
+			 s->ntext ? s->ntext : line,
+			 c ? profile_time_share(p, c->self, c->self_ns) : 0.0,
 			 c ? profile_time_share(p, c->total, c->total_ns) : 0.0);
 	if (nk && n > 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, "  kernel %.2f%%:",
