@@ -16,7 +16,8 @@
 #      printed for run r alone gives n_r = pct x N_r / 100 exactly while
 #      N_r < 10000), for
 #        - annotate calib_a and touch_pages: each line's Self%, Total%,
-#          Kern% and the header's total;
+#          Kern% and the header's total; the same of each instruction of
+#          annotate --asm (when the machine code can be read here);
 #        - report --kernel -n 0: "Kernel time", every kernel function's
 #          Self% and Total% (rows summed over both runs: the kernel
 #          functions of the two programs are the same), every line's
@@ -57,6 +58,7 @@ for d in a b m; do
 	q $d.db "SELECT value FROM run_info WHERE key = 'samples'" >$d.n
 	for fn in calib_a touch_pages; do   # B has no calib_a, A no touch_pages
 		"$HPPROF" annotate $d.db $fn >$d.$fn.txt 2>/dev/null || : >$d.$fn.txt
+		"$HPPROF" annotate --asm $d.db $fn >$d.$fn.asm 2>$d.$fn.asm.err || : >$d.$fn.asm
 	done
 	"$HPPROF" report --kernel -n 0 $d.db >$d.kernel.txt || fail "report --kernel $d"
 	q $d.db "SELECT function, COALESCE(module, ''), self_samples, total_samples, self_pct,
@@ -91,27 +93,32 @@ def count(pct, d):  # a run's own share back to its samples
     return round(pct * N[RUNS.index(d)] / 100) if pct is not None else 0
 PCT = r"(\d+\.\d\d)"
 def annotate(path):
+    """The header's total and, by line number (or address: --asm), Self%,
+    Total%, Kern% (None when blank) and Samples."""
     lines, total = {}, None
     for s in open(path):
         m = re.match(r"\S+\s+\(.*\)\s+total %s%% of \d+ samples$" % PCT, s.rstrip())
         if m: total = float(m.group(1))
-        m = re.match(r"\s*%s\s+%s\s+(?:%s\s+)?(\d+)\s+(\d+)\s" % (PCT, PCT, PCT), s)
+        m = re.match(r"\s*%s\s+%s\s+(?:%s\s+)?(\d+)\s+(\S+)\s" % (PCT, PCT, PCT), s)
         if m:
             g = m.groups()
-            lines[int(g[4])] = (float(g[0]), float(g[1]), float(g[2]) if g[2] else None, int(g[3]))
+            lines[g[4]] = (float(g[0]), float(g[1]), float(g[2]) if g[2] else None, int(g[3]))
     return total, lines
-# 1. annotate
-for fn in ("calib_a", "touch_pages"):
-    runs = {d: annotate("%s.%s.txt" % (d, fn)) for d in RUNS + ("m",)}
+# 1. annotate, source lines and instructions
+for fn, ext in (("calib_a", "txt"), ("touch_pages", "txt"), ("calib_a", "asm"), ("touch_pages", "asm")):
+    runs = {d: annotate("%s.%s.%s" % (d, fn, ext)) for d in RUNS + ("m",)}
     tm, lm = runs["m"]
+    if not lm and ext == "asm":
+        print("# annotate --asm %s not checked: %s" % (fn, open("m.%s.asm.err" % fn).read().strip()))
+        continue
     if not lm: fail("annotate", fn, "listed no line with samples")
     near("annotate %s total" % fn, tm, [count(runs[d][0], d) for d in RUNS])
     for line, (s, t, k, n) in lm.items():
         own = [runs[d][1].get(line) for d in RUNS]
-        near("annotate %s:%d Self%%" % (fn, line), s, [count(o and o[0], d) for o, d in zip(own, RUNS)])
-        near("annotate %s:%d Total%%" % (fn, line), t, [o[3] if o else 0 for o in own])
+        near("annotate %s:%s Self%%" % (fn, line), s, [count(o and o[0], d) for o, d in zip(own, RUNS)])
+        near("annotate %s:%s Total%%" % (fn, line), t, [o[3] if o else 0 for o in own])
         if k is not None:
-            near("annotate %s:%d Kern%%" % (fn, line), k, [count(o and o[2], d) for o, d in zip(own, RUNS)])
+            near("annotate %s:%s Kern%%" % (fn, line), k, [count(o and o[2], d) for o, d in zip(own, RUNS)])
 # 2. the views
 def table(path, key, cols):
     out = {}
