@@ -51,10 +51,15 @@ static void add_self(const struct hp_profile *p, struct hp_file_costs *fc, uint3
 		if (l->file_id != fc->file_id || (only != ALL_FUNCTIONS && l->func != only))
 			continue;
 		struct hp_line_cost *lc = &fc->lines[l->line];
+		int64_t ns = p->cpu_col >= 0 ? l->c[p->cpu_col] : 0;
 		lc->self += l->self;
 		lc->kernel += l->kernel;
+		lc->self_ns += ns;
+		lc->kernel_ns += l->kernel_ns;
 		fc->self += l->self;
 		fc->kernel += l->kernel;
+		fc->self_ns += ns;
+		fc->kernel_ns += l->kernel_ns;
 		for (uint32_t e = 0; e < p->nevents; e++)
 			lc->c[e] = hp_add_sat(lc->c[e], l->c[e]);
 		if (l->line && (!fc->hottest || lc->self > fc->lines[fc->hottest].self))
@@ -79,10 +84,13 @@ static void add_totals(const struct hp_profile *p, struct hp_file_costs *fc, uin
 			if (mark[line] != s + 1) {
 				mark[line] = s + 1;
 				fc->lines[line].total += st->samples;
+				fc->lines[line].total_ns += profile_stack_cpu_ns(p, st);
 			}
 		}
-		if (in_file)
+		if (in_file) {
 			fc->total += st->samples;
+			fc->total_ns += profile_stack_cpu_ns(p, st);
+		}
 	}
 }
 
@@ -469,6 +477,7 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 		return -ENOMEM;
 	a->function = p->functions[fi].name;
 	a->function_total = p->functions[fi].total;
+	a->function_total_ns = p->cpu_col >= 0 ? p->functions[fi].ctotal[p->cpu_col] : 0;
 	file_id = main_file(p, fi);
 	if (!file_id || line_range(p, fi, file_id, &lo, &hi)) {
 		free(a);
@@ -491,6 +500,9 @@ int annotate_function(const struct hp_profile *p, uint32_t fi, struct hp_annotat
 			l->self = c->self;
 			l->total = c->total;
 			l->kernel = c->kernel;
+			l->self_ns = c->self_ns;
+			l->total_ns = c->total_ns;
+			l->kernel_ns = c->kernel_ns;
 			l->c = c->c;
 		}
 	}

@@ -35,6 +35,8 @@ struct hp_line_cost {
 	uint64_t self;                /* samples with this line innermost (all functions) */
 	uint64_t total;               /* samples with this line anywhere in the stack, once each */
 	uint64_t kernel;              /* of self: samples in kernel functions this line entered */
+	int64_t self_ns, total_ns, kernel_ns;  /* their CPU time in a merge of runs at
+						* different rates, else 0 (profile_time_share) */
 	int64_t *c;                   /* [nevents] counter sums of self, or NULL */
 };
 
@@ -44,6 +46,7 @@ struct hp_file_costs {
 	struct hp_line_cost *lines;
 	uint64_t self, total;         /* sums over the file (total: once per sample) */
 	uint64_t kernel;              /* of self: in the kernel (0: no line entered it) */
+	int64_t self_ns, total_ns, kernel_ns;  /* as in hp_line_cost */
 	uint32_t hottest;             /* line number with the most self, 0 if none */
 	void *priv;
 };
@@ -78,6 +81,7 @@ int annotate_function_line(const struct hp_profile *p, uint32_t f, uint32_t *fil
 struct hp_annotated_line {
 	uint32_t line;
 	uint64_t self, total, kernel; /* as in hp_line_cost */
+	int64_t self_ns, total_ns, kernel_ns;
 	int64_t *c;                   /* [profile->nevents] self counter sums, or NULL */
 	char *text;                   /* source text without newline; NULL when unreadable */
 };
@@ -89,6 +93,7 @@ struct hp_annotation {
 	int source_missing;           /* 1 when the file could not be read */
 	char source_why[512];         /* why not, when source_missing */
 	uint64_t function_total;      /* samples with F on the stack */
+	int64_t function_total_ns;    /* their CPU time (as in hp_line_cost) */
 	struct hp_annotated_line *lines;
 	uint32_t nlines;
 	struct hp_file_costs *costs;  /* F's part of the file's costs: lines[].c point into it */

@@ -61,12 +61,6 @@ double diff_time_of(const struct hp_profile *p, enum hp_diff_time_basis b, uint6
 
 /* --- noise --- */
 
-/* Run k's period in ms: the weight of its samples. */
-static double run_weight(const struct hp_profile *p, uint32_t k)
-{
-	return (double)p->runs[k].sample_ns / 1e6;
-}
-
 void diff_weighted_counts(const struct hp_profile *p, uint64_t n, const uint64_t *rn,
 			  const int64_t *c, double *w1, double *w2)
 {
@@ -80,13 +74,13 @@ void diff_weighted_counts(const struct hp_profile *p, uint64_t n, const uint64_t
 	if (!rn) {                    /* only the sums: bounded by the longest period */
 		double wmax = 0;
 		for (uint32_t k = 0; k < p->nruns; k++)
-			wmax = fmax(wmax, run_weight(p, k));
+			wmax = fmax(wmax, profile_run_ms(p, k));
 		*w1 = c ? (double)c[p->cpu_col] / 1e6 : 0;
 		*w2 = wmax * *w1;
 		return;
 	}
 	for (uint32_t k = 0; k < p->nruns; k++) {
-		double w = run_weight(p, k), nk = (double)rn[k], tk = (double)p->runs[k].samples;
+		double w = profile_run_ms(p, k), nk = (double)rn[k], tk = (double)p->runs[k].samples;
 		*w1 += w * nk;
 		*w2 += w * w * nk * (nk < tk ? 1 - nk / tk : 0);
 	}
@@ -98,7 +92,7 @@ double diff_run_neff(const struct hp_profile *p)
 	if (p->cpu_col < 0)
 		return (double)p->nsamples;
 	for (uint32_t k = 0; k < p->nruns; k++) {
-		double w = run_weight(p, k), tk = (double)p->runs[k].samples;
+		double w = profile_run_ms(p, k), tk = (double)p->runs[k].samples;
 		s1 += w * tk;
 		s2 += w * w * tk;
 	}

@@ -61,6 +61,7 @@ struct insn {
 	const char *file;
 	uint32_t line;
 	uint64_t self, total, kernel;
+	int64_t self_ns, total_ns, kernel_ns;
 	int64_t *c;
 	uint32_t mark;                /* stack index + 1 that last counted total here */
 };
@@ -536,6 +537,7 @@ static int add_costs(struct job *j)
 		const struct hp_pstack *st = &p->stacks[s];
 		int leaf = 1;
 		int in_kernel = st->nframes && st->frames[st->nframes - 1].kind == HP_FRAME_KERNEL;
+		int64_t ns = profile_stack_cpu_ns(p, st);
 		for (uint32_t k = st->nframes; k-- > 0;) {
 			const struct hp_sframe *f = &st->frames[k];
 			if (f->kind != HP_FRAME_USER)
@@ -544,8 +546,12 @@ static int add_costs(struct job *j)
 			if (x && leaf) {
 				x->self += st->samples;
 				x->kernel += in_kernel ? st->samples : 0;
+				x->self_ns += ns;
+				x->kernel_ns += in_kernel ? ns : 0;
 				j->d->self += st->samples;
 				j->d->kernel += in_kernel ? st->samples : 0;
+				j->d->self_ns += ns;
+				j->d->kernel_ns += in_kernel ? ns : 0;
 				for (uint32_t e = 0; e < p->nevents; e++)
 					x->c[e] += st->c[e];
 			}
@@ -553,6 +559,7 @@ static int add_costs(struct job *j)
 			if (x && x->mark != s + 1) {
 				x->mark = s + 1;
 				x->total += st->samples;
+				x->total_ns += ns;
 			}
 		}
 	}
@@ -643,6 +650,7 @@ static int make_rows(struct job *j, int with_source)
 		d->rows[d->nrows++] = (struct hp_disasm_row){
 			.kind = HP_DISASM_INSN, .addr = x->addr, .text = x->text,
 			.self = x->self, .total = x->total, .kernel = x->kernel, .c = x->c,
+			.self_ns = x->self_ns, .total_ns = x->total_ns, .kernel_ns = x->kernel_ns,
 		};
 	}
 	return 0;
@@ -682,6 +690,7 @@ int disasm_function(const struct hp_profile *p, uint32_t fi, int with_source,
 	arena_init(&j.arena);
 	j.d->function = p->functions[fi].name;
 	j.d->function_total = p->functions[fi].total;
+	j.d->function_total_ns = p->cpu_col >= 0 ? p->functions[fi].ctotal[p->cpu_col] : 0;
 	if (!(err = hot_address(&j, &hot, &lo, &hi)) && !(err = open_module(&j))) {
 		find_extent(&j, hot, lo, hi);
 		if (!(err = decode(&j)) && !(err = add_costs(&j)))

@@ -46,6 +46,8 @@ struct hp_disasm_row {
 	const char *text;             /* "mulsd  %xmm1, %xmm0", "call 0x1130 <cabs@plt>" */
 	uint64_t self, total;
 	uint64_t kernel;              /* of self: in the kernel this instruction entered */
+	int64_t self_ns, total_ns, kernel_ns;  /* their CPU time in a merge of runs at
+						* different rates, else 0 (profile_time_share) */
 	int64_t *c;                   /* [profile->nevents] self counter sums, or NULL */
 };
 
@@ -60,6 +62,7 @@ struct hp_disasm {
 	uint64_t function_total;      /* samples with the function on the stack */
 	uint64_t self;                /* samples whose innermost user frame is in the extent */
 	uint64_t kernel;              /* of self: in the kernel (0: no instruction entered it) */
+	int64_t function_total_ns, self_ns, kernel_ns;  /* their CPU time, as in the rows */
 	struct hp_disasm_row *rows;
 	uint32_t nrows;
 	uint32_t hottest;             /* index of the instruction row with the most self */

@@ -2,7 +2,10 @@
  * export_callgrind.c - the callgrind format (callgrind_annotate, KCachegrind).
  *
  * Events: "Samples", then every measured counter of the run (its name with
- * characters other than letters, digits and '_' turned into '_'). Positions
+ * characters other than letters, digits and '_' turned into '_'). In a
+ * merge of runs sampled at different rates the first event, which viewers
+ * open, is "cpu_time" (ns: each sample its own run's period), then
+ * "Samples" and the counters. Positions
  * are source lines. Self costs go to the innermost frame's line; every
  * caller -> callee pair of a stack adds the stack's costs to a call record
  * at the caller's line ("calls=" is the number of samples through it: a
@@ -25,6 +28,7 @@
 #include "common/satarith.h"
 
 #define NO_FUNC UINT32_MAX   /* the frame of a sample without a stack */
+#define SAMPLES (-1)         /* the cost column of the main sampler's samples */
 
 /* Compressed names: "(id) name" the first time a name is written. */
 struct names {
@@ -37,8 +41,8 @@ struct names {
 struct cg {
 	FILE *out;
 	const struct hp_profile *p;
-	int ev[64];                  /* cost column k + 1 = p->events[ev[k]] */
-	uint32_t nev, ncost;
+	int col[65];                 /* cost column k: SAMPLES, or p->events[col[k]] */
+	uint32_t ncost;
 	struct hp_xmap self;         /* (func, file, line) */
 	int64_t *self_cost;          /* [self.n * ncost] */
 	size_t self_cap, call_cap;   /* cost vectors allocated */
@@ -97,11 +101,15 @@ static const char *file_of(const struct cg *c, uint32_t file_id, uint32_t f)
 
 /* --- aggregation --- */
 
+static int64_t cost_of(const struct cg *c, uint32_t k, const struct hp_pstack *s)
+{
+	return c->col[k] == SAMPLES ? (int64_t)s->samples : s->c[c->col[k]];
+}
+
 static void add_costs(const struct cg *c, int64_t *dst, const struct hp_pstack *s)
 {
-	dst[0] = hp_add_sat(dst[0], (int64_t)s->samples);
-	for (uint32_t k = 0; k < c->nev; k++)
-		dst[k + 1] = hp_add_sat(dst[k + 1], s->c[c->ev[k]]);
+	for (uint32_t k = 0; k < c->ncost; k++)
+		dst[k] = hp_add_sat(dst[k], cost_of(c, k, s));
 }
 
 /* Make room for n cost vectors of width in *arr (capacity *cap), zeroed. */
@@ -157,9 +165,9 @@ static int aggregate(struct cg *c)
 	for (uint32_t i = 0; i < c->p->nstacks; i++) {
 		const struct hp_pstack *s = &c->p->stacks[i];
 		int err;
-		int64_t any = (int64_t)s->samples;
-		for (uint32_t k = 0; k < c->nev; k++)
-			any |= s->c[c->ev[k]];
+		int64_t any = 0;
+		for (uint32_t k = 0; k < c->ncost; k++)
+			any |= cost_of(c, k, s);
 		if (!any)
 			continue;
 		if ((err = add_self(c, s)) || (err = add_calls(c, s, i + 1)))
@@ -193,15 +201,20 @@ static void put_event_name(FILE *out, const char *name)
 static void header(struct cg *c)
 {
 	const char *cmd = profile_meta(c->p, "command");
-	int64_t total[65] = { (int64_t)c->p->nsamples };
+	int64_t total[65] = { 0 };
 	fprintf(c->out, "# callgrind format\nversion: 1\ncreator: hpprof %s\n", HPPROF_VERSION);
 	if (c->p->nprocesses)
 		fprintf(c->out, "pid: %u\n", c->p->processes[0].pid);
-	fprintf(c->out, "cmd: %s\npart: 1\npositions: line\nevents: Samples", cmd ? cmd : "");
-	for (uint32_t k = 0; k < c->nev; k++) {
-		put_event_name(c->out, c->p->events[c->ev[k]].name);
+	fprintf(c->out, "cmd: %s\npart: 1\npositions: line\nevents:", cmd ? cmd : "");
+	for (uint32_t k = 0; k < c->ncost; k++) {
+		if (c->col[k] == SAMPLES) {
+			fputs(" Samples", c->out);
+			total[k] = (int64_t)c->p->nsamples;
+			continue;
+		}
+		put_event_name(c->out, c->p->events[c->col[k]].name);
 		for (uint32_t i = 0; i < c->p->nstacks; i++)
-			total[k + 1] = hp_add_sat(total[k + 1], c->p->stacks[i].c[c->ev[k]]);
+			total[k] = hp_add_sat(total[k], c->p->stacks[i].c[c->col[k]]);
 	}
 	fputs("\nsummary:", c->out);
 	put_costs(c->out, total, c->ncost);
@@ -338,10 +351,12 @@ int export_callgrind(FILE *out, const struct hp_profile *p, const struct hp_expo
 	uint32_t *order = NULL, *rank = NULL;
 	int err;
 	(void)o;
-	for (uint32_t e = 0; e < p->nevents && c.nev < 64; e++)
-		if (p->events[e].measured && p->events[e].rows)
-			c.ev[c.nev++] = (int)e;
-	c.ncost = c.nev + 1;
+	if (p->cpu_col >= 0)                 /* runs at different rates: time first */
+		c.col[c.ncost++] = p->cpu_col;
+	c.col[c.ncost++] = SAMPLES;
+	for (uint32_t e = 0; e < p->nevents && c.ncost < 65; e++)
+		if (p->events[e].measured && p->events[e].rows && (int)e != p->cpu_col)
+			c.col[c.ncost++] = (int)e;
 	xmap_init(&c.self, 3);
 	xmap_init(&c.calls, 4);
 	hmap_init(&c.fl.map);

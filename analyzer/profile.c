@@ -490,6 +490,7 @@ static uint32_t line_index(struct hp_profile *p, uint32_t file_id, uint32_t line
 	l->func = func;
 	l->self = 0;
 	l->kernel = 0;
+	l->kernel_ns = 0;
 	l->c = columns(p, &err);
 	l->rself = p->cpu_col >= 0 ? per_run(p, &err) : NULL;   /* diff's noise needs them */
 	if (err || hmap_put(&pv->line_index, key, p->nlines))
@@ -570,6 +571,7 @@ static int python_kernel(struct hp_profile *p, struct hp_pstack *s)
 		if (li == NONE)
 			return -ENOMEM;
 		p->lines[li].kernel += s->samples;
+		p->lines[li].kernel_ns += profile_stack_cpu_ns(p, s);
 		s->py_line = li;
 		return 0;
 	}
@@ -604,8 +606,10 @@ static int aggregate(struct hp_profile *p, struct hp_pstack *s, uint32_t *mark, 
 			if (li == NONE)
 				return -ENOMEM;
 			p->lines[li].self += s->samples;
-			if (k != s->nframes - 1)
+			if (k != s->nframes - 1) {
 				p->lines[li].kernel += s->samples;
+				p->lines[li].kernel_ns += profile_stack_cpu_ns(p, s);
+			}
 			add_weights(p->lines[li].c, s->c, p->nevents);
 			add_runs(p->lines[li].rself, s->rsamples, p->nruns);
 			s->leaf_line = li;

@@ -106,6 +106,8 @@ struct hp_pline {
 	int64_t *c;                   /* [nevents], of self */
 	uint64_t *rself;              /* [nruns] self per run in a merge of runs at different
 				       * rates (cpu_col >= 0: diff's noise), else NULL */
+	int64_t kernel_ns;            /* kernel's CPU time (profile_stack_cpu_ns), 0 but in
+				       * a merge of runs at different rates */
 };
 
 struct hp_pthread {
@@ -262,6 +264,16 @@ double profile_pct(const struct hp_profile *p, uint64_t n);
  * different rates (p->cpu_col >= 0), its CPU time's share, each sample
  * weighed by the time it stands for (its run's period). */
 double profile_share(const struct hp_profile *p, uint64_t n, const int64_t *c);
+/* The CPU time of stack s's main samples in a merge of runs sampled at
+ * different rates (its "cpu-time" column: each sample its run's period),
+ * else 0: what a sum of stacks (a source line's total, an instruction's,
+ * a kernel function's) carries beside its samples for profile_time_share. */
+int64_t profile_stack_cpu_ns(const struct hp_profile *p, const struct hp_pstack *s);
+/* The share of n main samples standing for cpu_ns of CPU time (summed
+ * profile_stack_cpu_ns): profile_pct(p, n), or, in a merge of runs sampled
+ * at different rates (p->cpu_col >= 0), cpu_ns's share of all the CPU
+ * time. profile_share(p, n, c) is profile_time_share(p, n, c[cpu_col]). */
+double profile_time_share(const struct hp_profile *p, uint64_t n, int64_t cpu_ns);
 /* The CPU time of n main samples of thread t (its run's sample_ns each;
  * 0 when the run has no such time). */
 int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthread *t,
@@ -302,6 +314,11 @@ void profile_stack_sums(const struct hp_profile *p, int64_t *sums);
 /* Self and total of function f in run index r (into runs[]). */
 uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
 uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r);
+/* What one main sample of run r (an index into runs[]) weighs in CPU
+ * time: its period in ms (runs[r].sample_ns / 1e6; 0 when its samples stand
+ * for no time). The one weight of a run that diff's noise, the ranks'
+ * figures and the shares of a merge of runs at different rates use. */
+double profile_run_ms(const struct hp_profile *p, uint32_t r);
 /* Index into runs[] of the run with MPI rank `rank`, or -1. */
 int profile_rank_index(const struct hp_profile *p, int64_t rank);
 /* 1 when any run of p was an MPI rank. */

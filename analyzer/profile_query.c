@@ -160,12 +160,24 @@ uint32_t *profile_lines_by_self(const struct hp_profile *p)
 	return sorted(p, p->nlines, line_by_self);
 }
 
+int64_t profile_stack_cpu_ns(const struct hp_profile *p, const struct hp_pstack *s)
+{
+	return p->cpu_col >= 0 && s->c ? s->c[p->cpu_col] : 0;
+}
+
+double profile_time_share(const struct hp_profile *p, uint64_t n, int64_t cpu_ns)
+{
+	if (p->cpu_col < 0)
+		return profile_pct(p, n);
+	int64_t all = p->events[p->cpu_col].total;
+	return all > 0 ? 100.0 * (double)cpu_ns / (double)all : 0.0;
+}
+
 double profile_share(const struct hp_profile *p, uint64_t n, const int64_t *c)
 {
 	if (p->cpu_col < 0 || !c)
 		return profile_pct(p, n);
-	int64_t all = p->events[p->cpu_col].total;
-	return all > 0 ? 100.0 * (double)c[p->cpu_col] / (double)all : 0.0;
+	return profile_time_share(p, n, c[p->cpu_col]);
 }
 
 int64_t profile_thread_cpu_ns(const struct hp_profile *p, const struct hp_pthread *t, uint64_t n)

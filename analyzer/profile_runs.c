@@ -1,8 +1,8 @@
 /*
  * profile_runs.c - sums over a loaded profile (profile.h): its counters
  * over its stacks, each run's (MPI rank's) self and total of a function,
- * finding a rank, and the rank_stats rows (samples, compute and MPI
- * samples per run) written with the statistics.
+ * a run's weight in CPU time, finding a rank, and the rank_stats rows
+ * (samples, compute and MPI samples per run) written with the statistics.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +28,11 @@ uint64_t profile_run_self(const struct hp_profile *p, const struct hp_pfunc *f, 
 uint64_t profile_run_total(const struct hp_profile *p, const struct hp_pfunc *f, uint32_t r)
 {
 	return f->rtotal ? f->rtotal[r] : r < p->nruns ? f->total : 0;
+}
+
+double profile_run_ms(const struct hp_profile *p, uint32_t r)
+{
+	return r < p->nruns ? (double)p->runs[r].sample_ns / 1e6 : 0;
 }
 
 int profile_rank_index(const struct hp_profile *p, int64_t rank)

@@ -40,7 +40,7 @@ int ranks_need_time(const struct hp_profile *p)
 
 double ranks_run_weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run)
 {
-	return r->timed ? (double)p->runs[run].sample_ns / 1e6 : 1;
+	return r->timed ? profile_run_ms(p, run) : 1;
 }
 
 uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,

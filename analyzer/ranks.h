@@ -85,7 +85,7 @@ int ranks_analyze_timed(const struct hp_profile *p, int timed, struct hp_ranks *
  * across ranks must be times. */
 int ranks_need_time(const struct hp_profile *p);
 /* What one sample of run (index into p->runs[]) counts for in r: 1, or
- * its period in ms (r->timed). */
+ * its period in ms (r->timed: profile_run_ms). */
 double ranks_run_weight(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run);
 /* n samples of run as r counts them: n, or CPU ms (rounded). */
 uint64_t ranks_weigh(const struct hp_profile *p, const struct hp_ranks *r, uint32_t run,

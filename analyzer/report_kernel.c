@@ -9,6 +9,11 @@
  * are read from them. A sample of a Python thread also pairs its kernel
  * function with its innermost Python line (py_line), for the lines table
  * only: a .py line lists the kernel functions beneath it.
+ *
+ * Shares, and the order of the rows, weigh each sample by the CPU time it
+ * stands for in a merge of runs sampled at different rates (its own run's
+ * period: profile_time_share); the Self, Total and Kernel columns count
+ * samples.
  */
 #include "analyzer/report_kernel.h"
 
@@ -62,12 +67,16 @@ const char *report_kernel_note_of(const struct hp_profile *p, char *buf, size_t 
 
 /* --- the sums --- */
 
+/* Sums of "weights": samples, or in a merge of runs sampled at different
+ * rates the samples' CPU time in ns (share_weight). */
 struct ksums {
-	uint64_t *self, *total;       /* per function index: kernel functions only */
+	uint64_t *self, *total;       /* per function index: kernel functions only (samples) */
+	uint64_t *wself, *wtotal;     /* the same weighed */
 	uint32_t *mark;               /* stack last counted in total, + 1 */
-	struct hp_hmap pairs;         /* (kernel function + 1) << 32 | line -> self samples */
-	struct hp_hmap tpairs;        /* the same -> total samples */
+	struct hp_hmap pairs;         /* (kernel function + 1) << 32 | line -> self weight */
+	struct hp_hmap tpairs;        /* the same -> total weight */
 	uint64_t samples;             /* samples in the kernel */
+	uint64_t wsamples;            /* their weight */
 	uint32_t nfuncs;              /* kernel functions with samples */
 	int python;                   /* some Python line has kernel time beneath it */
 };
@@ -77,41 +86,61 @@ static int is_kernel_stack(const struct hp_pstack *s)
 	return s->nframes && s->frames[s->nframes - 1].kind == HP_FRAME_KERNEL;
 }
 
-static int add_pair(struct hp_hmap *m, uint32_t func, uint32_t line, uint64_t samples)
+/* What a stack's samples weigh in the shares: their count, or their CPU
+ * time in a merge of runs at different rates (profile_time_share's). */
+static uint64_t share_weight(const struct hp_profile *p, const struct hp_pstack *s)
+{
+	return p->cpu_col >= 0 ? (uint64_t)profile_stack_cpu_ns(p, s) : s->samples;
+}
+
+/* The share of n samples of weight w. */
+static double share(const struct hp_profile *p, uint64_t n, uint64_t w)
+{
+	return profile_time_share(p, n, (int64_t)w);
+}
+
+static int add_pair(struct hp_hmap *m, uint32_t func, uint32_t line, uint64_t w)
 {
 	uint64_t key = (uint64_t)(func + 1) << 32 | line, v = 0;
 	hmap_get(m, key, &v);
-	return hmap_put(m, key, v + samples);
+	return hmap_put(m, key, v + w);
 }
 
-static int sum_stack(struct ksums *k, const struct hp_pstack *s, uint32_t gen)
+static int sum_stack(struct ksums *k, const struct hp_profile *p, const struct hp_pstack *s,
+		     uint32_t gen)
 {
 	uint32_t leaf = s->func[s->nframes - 1], line = s->leaf_line;
+	uint64_t w = share_weight(p, s);
 	int err = 0;
 	for (uint32_t i = s->nframes; !err && i-- > 0 && s->frames[i].kind == HP_FRAME_KERNEL;) {
 		uint32_t f = s->func[i];
 		if (k->mark[f] != gen) {
 			k->mark[f] = gen;
 			k->total[f] += s->samples;
+			k->wtotal[f] += w;
 			if (line != UINT32_MAX)
-				err = add_pair(&k->tpairs, f, line, s->samples);
+				err = add_pair(&k->tpairs, f, line, w);
 		}
 	}
 	if (!k->self[leaf] && s->samples)
 		k->nfuncs++;
 	k->self[leaf] += s->samples;
+	k->wself[leaf] += w;
 	k->samples += s->samples;
+	k->wsamples += w;
 	if (!err && s->py_line != UINT32_MAX) {
 		k->python = 1;
-		err = add_pair(&k->pairs, leaf, s->py_line, s->samples);
+		err = add_pair(&k->pairs, leaf, s->py_line, w);
 	}
-	return err || line == UINT32_MAX ? err : add_pair(&k->pairs, leaf, line, s->samples);
+	return err || line == UINT32_MAX ? err : add_pair(&k->pairs, leaf, line, w);
 }
 
 static void ksums_release(struct ksums *k)
 {
 	free(k->self);
 	free(k->total);
+	free(k->wself);
+	free(k->wtotal);
 	free(k->mark);
 	hmap_release(&k->pairs);
 	hmap_release(&k->tpairs);
@@ -126,25 +155,27 @@ static int ksums_build(struct ksums *k, const struct hp_profile *p)
 	hmap_init(&k->tpairs);
 	k->self = calloc(n, sizeof(*k->self));
 	k->total = calloc(n, sizeof(*k->total));
+	k->wself = calloc(n, sizeof(*k->wself));
+	k->wtotal = calloc(n, sizeof(*k->wtotal));
 	k->mark = calloc(n, sizeof(*k->mark));
-	if (!k->self || !k->total || !k->mark)
+	if (!k->self || !k->total || !k->wself || !k->wtotal || !k->mark)
 		err = -ENOMEM;
 	for (uint32_t i = 0; !err && i < p->nstacks; i++)
 		if (is_kernel_stack(&p->stacks[i]))
-			err = sum_stack(k, &p->stacks[i], i + 1);
+			err = sum_stack(k, p, &p->stacks[i], i + 1);
 	if (err)
 		ksums_release(k);
 	return err;
 }
 
-/* A (kernel function, line) pair and its samples. */
-struct pair { uint32_t func, line; uint64_t samples; };
+/* A (kernel function, line) pair and its weight (samples or CPU ns). */
+struct pair { uint32_t func, line; uint64_t weight; };
 
 /* Heavier first; ties in a stable order. */
 static int better(const struct pair *a, const struct pair *b)
 {
-	if (a->samples != b->samples)
-		return a->samples > b->samples;
+	if (a->weight != b->weight)
+		return a->weight > b->weight;
 	if (a->func != b->func)
 		return a->func < b->func;
 	return a->line < b->line;
@@ -161,7 +192,7 @@ static uint32_t top_pairs(const struct hp_hmap *pairs, uint32_t func, uint32_t l
 		const struct hp_hmap_slot *sl = &pairs->slots[i];
 		struct pair pr = { (uint32_t)(sl->key >> 32) - 1, (uint32_t)sl->key, sl->val };
 		uint32_t at;
-		if (!sl->key || !pr.samples ||    /* an off-CPU stack's: no CPU samples */
+		if (!sl->key || !pr.weight ||    /* an off-CPU stack's: no CPU samples */
 		    (func != UINT32_MAX && pr.func != func) ||
 		    (line != UINT32_MAX && pr.line != line))
 			continue;
@@ -187,8 +218,8 @@ static int by_kernel_self(const void *a, const void *b, void *ctx)
 {
 	const struct ksums *k = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (k->self[x] != k->self[y])
-		return k->self[x] > k->self[y] ? -1 : 1;
+	if (k->wself[x] != k->wself[y])
+		return k->wself[x] > k->wself[y] ? -1 : 1;
 	return (x > y) - (x < y);
 }
 
@@ -233,21 +264,28 @@ static void print_functions(FILE *out, const struct hp_profile *p, const struct 
 			location(p, top.line, where, sizeof(where));
 			size_t m = strlen(where);
 			snprintf(where + m, sizeof(where) - m, " (%.0f%%)",
-				 100.0 * (double)top.samples / (double)k->total[f]);
+				 100.0 * (double)top.weight / (double)k->wtotal[f]);
 		}
 		fprintf(out, "%7.2f  %7.2f  %8" PRIu64 "  %8" PRIu64 "  %-32s  %s\n",
-			profile_pct(p, k->self[f]), profile_pct(p, k->total[f]), k->self[f],
-			k->total[f], p->functions[f].name, where);
+			share(p, k->self[f], k->wself[f]), share(p, k->total[f], k->wtotal[f]),
+			k->self[f], k->total[f], p->functions[f].name, where);
 	}
 	free(rows);
+}
+
+/* A line's kernel samples weighed as share_weight weighs a stack's. */
+static uint64_t line_kernel_weight(const struct hp_profile *p, const struct hp_pline *l)
+{
+	return p->cpu_col >= 0 ? (uint64_t)l->kernel_ns : l->kernel;
 }
 
 static int by_line_kernel(const void *a, const void *b, void *ctx)
 {
 	const struct hp_profile *p = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (p->lines[x].kernel != p->lines[y].kernel)
-		return p->lines[x].kernel > p->lines[y].kernel ? -1 : 1;
+	uint64_t wx = line_kernel_weight(p, &p->lines[x]), wy = line_kernel_weight(p, &p->lines[y]);
+	if (wx != wy)
+		return wx > wy ? -1 : 1;
 	return (x > y) - (x < y);
 }
 
@@ -276,10 +314,12 @@ static void print_lines(FILE *out, const struct hp_profile *p, const struct ksum
 		for (uint32_t t = 0; t < nt && m < sizeof(beneath); t++)
 			m += (size_t)snprintf(beneath + m, sizeof(beneath) - m, "%s%s %.0f%%",
 					      t ? ", " : "", p->functions[top[t].func].name,
-					      100.0 * (double)top[t].samples / (double)l->kernel);
+					      100.0 * (double)top[t].weight /
+					      (double)line_kernel_weight(p, l));
 		location(p, rows[i], where, sizeof(where));
-		fprintf(out, "%9.2f  %8" PRIu64 "  %7.2f  %-40s  %s\n", profile_pct(p, l->kernel),
-			l->kernel, profile_pct(p, l->self), where, beneath);
+		fprintf(out, "%9.2f  %8" PRIu64 "  %7.2f  %-40s  %s\n",
+			profile_time_share(p, l->kernel, l->kernel_ns), l->kernel,
+			profile_share(p, l->self, l->c), where, beneath);
 	}
 	free(rows);
 }
@@ -290,8 +330,10 @@ int report_kernel_print(FILE *out, const struct hp_profile *p, unsigned limit)
 	int err = ksums_build(&k, p);
 	if (err)
 		return err;
-	fprintf(out, "\nKernel time: %.2f%% of the samples (%" PRIu64 " of %" PRIu64 ") in %u "
-		"kernel function%s\n", profile_pct(p, k.samples), k.samples, p->nsamples, k.nfuncs,
+	fprintf(out, "\nKernel time: %.2f%% of the %s (%" PRIu64 " of %" PRIu64 "%s) in %u "
+		"kernel function%s\n", share(p, k.samples, k.wsamples),
+		p->cpu_col >= 0 ? "CPU time" : "samples", k.samples, p->nsamples,
+		p->cpu_col >= 0 ? " samples, each its run's period" : "", k.nfuncs,
 		k.nfuncs == 1 ? "" : "s");
 	if (k.samples) {
 		print_functions(out, p, &k, limit);

@@ -34,7 +34,9 @@ static const char usage_text[] =
 	"beneath it, under the C code it called, not part of its Self%), and the\n"
 	"measured counters. A line other functions share (a C++ template's other\n"
 	"instantiations, an inline function's other callers) counts only FUNCTION's\n"
-	"part. FUNCTION is the name as `hpprof report --wide` prints it, or a C++\n"
+	"part. In a merge of runs sampled at different rates the shares are of\n"
+	"CPU time (each sample its run's period), as in report.\n"
+	"FUNCTION is the name as `hpprof report --wide` prints it, or a C++\n"
 	"name as perf prints it, without return type and parameters. DB defaults\n"
 	"to hpprof.db.\n"
 	"Where the source is not available (no line information, file not found)\n"
@@ -63,24 +65,34 @@ static int any_count(const struct hp_profile *p, const int64_t *c)
 	return 0;
 }
 
+/* A line's or an instruction's costs: samples, their CPU time (a merge of
+ * runs at different rates: the shares are of it) and the counter sums. */
+struct costs {
+	uint64_t self, total, kernel;
+	int64_t self_ns, total_ns, kernel_ns;
+	const int64_t *c;
+};
+
 /* The cost columns of a line or an instruction (blank without samples);
  * a simulated profile (sampled 0) has the counter columns only. */
-static void print_costs(const struct hp_profile *p, uint64_t self, uint64_t total, uint64_t kern,
-			const int64_t *c, int counters, int kernel, int sampled)
+static void print_costs(const struct hp_profile *p, const struct costs *k, int counters, int kernel,
+			int sampled)
 {
-	if (sampled && (self || total))
-		printf("%7.2f %7.2f ", profile_pct(p, self), profile_pct(p, total));
+	const int64_t *c = k->c;
+	if (sampled && (k->self || k->total))
+		printf("%7.2f %7.2f ", profile_time_share(p, k->self, k->self_ns),
+		       profile_time_share(p, k->total, k->total_ns));
 	else if (sampled)
 		printf("%7s %7s ", "", "");
-	if (kernel && kern)
-		printf("%7.2f ", profile_pct(p, kern));
+	if (kernel && k->kernel)
+		printf("%7.2f ", profile_time_share(p, k->kernel, k->kernel_ns));
 	else if (kernel)
 		printf("%7s ", "");
-	if (sampled && (self || total))
-		printf("%8" PRIu64 " ", total);
+	if (sampled && (k->self || k->total))
+		printf("%8" PRIu64 " ", k->total);
 	else if (sampled)
 		printf("%8s ", "");
-	int shown = self || any_count(p, c);
+	int shown = k->self || any_count(p, c);
 	for (uint32_t e = 0; counters && e < p->nevents; e++) {
 		if (!columns_event_shown(p, e))
 			continue;
@@ -97,7 +109,9 @@ static void print_line(const struct hp_profile *p, const struct hp_annotated_lin
 	/* without its text, a line with counts only would read blank */
 	const char *text = l->text ? l->text : !l->self && !l->total && !counters &&
 			   any_count(p, l->c) ? "(counts only: -c shows them)" : "";
-	print_costs(p, l->self, l->total, l->kernel, l->c, counters, kernel, sampled);
+	struct costs k = { l->self, l->total, l->kernel, l->self_ns, l->total_ns, l->kernel_ns,
+			   l->c };
+	print_costs(p, &k, counters, kernel, sampled);
 	printf("%6u  ", l->line);
 	textsafe_fputs(text, 1, stdout);         /* source text, escaped but for its tabs */
 	putchar('\n');
@@ -130,7 +144,8 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 	char sf[1024], sm[4096];
 	printf("%s  (%s, 0x%" PRIx64 "-0x%" PRIx64 ", extent from its %s)  total %.2f%% of %" PRIu64
 	       " samples\n", textsafe(d->function, sf, sizeof(sf)), textsafe(d->module, sm, sizeof(sm)),
-	       d->start, d->end, d->extent, profile_pct(p, d->function_total), p->nsamples);
+	       d->start, d->end, d->extent,
+	       profile_time_share(p, d->function_total, d->function_total_ns), p->nsamples);
 	if (intro)
 		printf("(%s)\n", intro);
 	if (d->inlined_into) {
@@ -144,14 +159,16 @@ static int print_disasm(const struct hp_profile *p, uint32_t fi, int counters, c
 	for (uint32_t i = 0; i < d->nrows; i++) {
 		const struct hp_disasm_row *r = &d->rows[i];
 		if (r->kind == HP_DISASM_SOURCE) {
-			print_costs(p, 0, 0, 0, NULL, counters, kernel, 1);
+			print_costs(p, &(struct costs){ 0 }, counters, kernel, 1);
 			printf("%10s  %s:%u%s", "", textsafe(stacks_basename(r->file), sf, sizeof(sf)),
 			       r->line, r->source ? "  " : "");
 			textsafe_fputs(r->source ? r->source : "", 1, stdout);
 			putchar('\n');
 			continue;
 		}
-		print_costs(p, r->self, r->total, r->kernel, r->c, counters, kernel, 1);
+		struct costs k = { r->self, r->total, r->kernel,
+				   r->self_ns, r->total_ns, r->kernel_ns, r->c };
+		print_costs(p, &k, counters, kernel, 1);
 		printf("%10" PRIx64 "  %s%s\n", r->addr, d->has_lines ? "    " : "", r->text);
 	}
 	disasm_free(d);
@@ -337,7 +354,7 @@ static int annotate_cmd(int argc, char **argv)
 		printf("%s  (%s%s)  total %.2f%% of %" PRIu64 " samples\n",
 		       textsafe(a->function, sf, sizeof(sf)),
 		       a->file ? textsafe(a->file, sp, sizeof(sp)) : "unknown file", sr,
-		       profile_pct(p, a->function_total),
+		       profile_time_share(p, a->function_total, a->function_total_ns),
 		       p->nsamples);
 	else
 		printf("%s  (%s)  SIMULATED by cachegrind: nothing was sampled\n",

@@ -278,27 +278,54 @@ CREATE VIEW process_profile AS
   ORDER BY p.start_ns, p.pid;
 
 -- function_profile and line_profile without counter columns; the store
--- recreates both with one column per measured counter (store_create_views).
+-- recreates both with one column per measured counter (store_create_views,
+-- common/store_stats.c: the same SQL). Shares are of run_info's samples;
+-- in a merge of runs sampled at different rates (the analyzer stored the
+-- CPU time per function and line as counter stats of event_id -17) they
+-- are of the CPU time, each sample its own run's period: that time over
+-- the runs' samples x cpu_sample_ns (runs, run_meta), and rows come in the
+-- order of that time.
 CREATE VIEW function_profile AS
   SELECT f.name AS function, m.path AS module, fi.path AS file,
          s.self_samples, s.total_samples,
-         ROUND(100.0 * s.self_samples  / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples')), 2) AS self_pct,
-         ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples')), 2) AS total_pct
+         ROUND(CASE WHEN (SELECT 1 FROM function_counter_stats WHERE event_id = -17 LIMIT 1) IS NULL
+                    THEN 100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples'))
+                    ELSE 100.0 * COALESCE((SELECT c.self_value FROM function_counter_stats c
+                                           WHERE c.function_id = s.function_id AND c.event_id = -17), 0)
+                         / MAX(1, (SELECT SUM(r.samples * CAST(rm.value AS INTEGER)) FROM runs r
+                                   JOIN run_meta rm ON rm.run = r.id AND rm.key = 'cpu_sample_ns')) END, 2) AS self_pct,
+         ROUND(CASE WHEN (SELECT 1 FROM function_counter_stats WHERE event_id = -17 LIMIT 1) IS NULL
+                    THEN 100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples'))
+                    ELSE 100.0 * COALESCE((SELECT c.total_value FROM function_counter_stats c
+                                           WHERE c.function_id = s.function_id AND c.event_id = -17), 0)
+                         / MAX(1, (SELECT SUM(r.samples * CAST(rm.value AS INTEGER)) FROM runs r
+                                   JOIN run_meta rm ON rm.run = r.id AND rm.key = 'cpu_sample_ns')) END, 2) AS total_pct
   FROM function_stats s
   JOIN functions f ON f.id = s.function_id
   LEFT JOIN modules m ON m.id = f.module_id
   LEFT JOIN files fi ON fi.id = f.file_id
-  ORDER BY s.self_samples DESC, s.total_samples DESC;
+  ORDER BY (SELECT c.self_value FROM function_counter_stats c
+            WHERE c.function_id = s.function_id AND c.event_id = -17) DESC,
+           s.self_samples DESC, s.total_samples DESC;
 
 CREATE VIEW line_profile AS
   SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,
          l.self_samples,
-         ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples')), 2) AS self_pct
+         ROUND(CASE WHEN (SELECT 1 FROM function_counter_stats WHERE event_id = -17 LIMIT 1) IS NULL
+                    THEN 100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples'))
+                    ELSE 100.0 * COALESCE((SELECT SUM(c.self_value) FROM line_counter_stats c
+                                           WHERE c.file_id IS l.file_id AND c.line IS l.line
+                                           AND c.function_id = l.function_id AND c.event_id = -17), 0)
+                         / MAX(1, (SELECT SUM(r.samples * CAST(rm.value AS INTEGER)) FROM runs r
+                                   JOIN run_meta rm ON rm.run = r.id AND rm.key = 'cpu_sample_ns')) END, 2) AS self_pct
   FROM line_stats l
   JOIN functions f ON f.id = l.function_id
   LEFT JOIN modules m ON m.id = f.module_id
   LEFT JOIN files fi ON fi.id = l.file_id
-  ORDER BY l.self_samples DESC;
+  ORDER BY (SELECT SUM(c.self_value) FROM line_counter_stats c
+            WHERE c.file_id IS l.file_id AND c.line IS l.line
+            AND c.function_id = l.function_id AND c.event_id = -17) DESC,
+           l.self_samples DESC;
 
 -- One row per MPI rank (per run; a recorded profile has one): its samples,
 -- how many were compute and how many MPI time, and MPI's share.

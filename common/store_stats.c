@@ -129,33 +129,50 @@ static int view_event(void *c, const struct hp_event_info *ev)
 }
 
 /* The sample columns; NULL in a run that was simulated instead of sampled
- * (never 0 for what was not measured). */
+ * (never 0 for what was not measured). The shares are of the samples
+ * (run_info.samples) - but in a merge of runs sampled at different rates,
+ * whose CPU time per function and line the analyzer stored (counter stats
+ * of event_id -17, HP_PEVENT_CPU_TIME), of the CPU time: that time over
+ * the runs' samples x their periods (runs, run_meta cpu_sample_ns). The
+ * order is the same: by that time first (NULL in any other profile). */
+#define MIXED " (SELECT 1 FROM function_counter_stats WHERE event_id = -17 LIMIT 1)"
+#define RUNS_NS \
+	" MAX(1, (SELECT SUM(r.samples * CAST(rm.value AS INTEGER)) FROM runs r" \
+	"   JOIN run_meta rm ON rm.run = r.id AND rm.key = 'cpu_sample_ns'))"
+#define ALL_SAMPLES \
+	" MAX(1, (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'samples'))"
+#define F_NS(col) \
+	" (SELECT c." col " FROM function_counter_stats c" \
+	"   WHERE c.function_id = s.function_id AND c.event_id = -17)"
+#define L_NS \
+	" (SELECT SUM(c.self_value) FROM line_counter_stats c WHERE c.file_id IS l.file_id" \
+	"   AND c.line IS l.line AND c.function_id = l.function_id AND c.event_id = -17)"
+#define SHARE(n, ns) \
+	" ROUND(CASE WHEN" MIXED " IS NULL THEN 100.0 * " n " /" ALL_SAMPLES \
+	"   ELSE 100.0 * COALESCE(" ns ", 0) /" RUNS_NS " END, 2)"
 #define F_SAMPLES \
 	" s.self_samples, s.total_samples," \
-	" ROUND(100.0 * s.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta" \
-	"   WHERE key = 'samples')), 2) AS self_pct," \
-	" ROUND(100.0 * s.total_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta" \
-	"   WHERE key = 'samples')), 2) AS total_pct"
+	SHARE("s.self_samples", F_NS("self_value")) " AS self_pct," \
+	SHARE("s.total_samples", F_NS("total_value")) " AS total_pct"
 #define F_NO_SAMPLES \
 	" NULL AS self_samples, NULL AS total_samples, NULL AS self_pct, NULL AS total_pct"
 #define L_SAMPLES \
-	" l.self_samples," \
-	" ROUND(100.0 * l.self_samples / MAX(1, (SELECT CAST(value AS INTEGER) FROM meta" \
-	"   WHERE key = 'samples')), 2) AS self_pct"
+	" l.self_samples," SHARE("l.self_samples", L_NS) " AS self_pct"
 #define L_NO_SAMPLES " NULL AS self_samples, NULL AS self_pct"
 
 int store_create_views(struct hp_store *st)
 {
 	struct view_cols v = { "", "", 0, 0, "" };
-	char forder[300], lorder[300];
+	char forder[512], lorder[512];
 	char *sql;
 	int err = store_each_event(st, view_event, &v);
 	if (err)
 		return err;
 	int sampled = v.sampler || !v.simulated;
 	if (sampled) {
-		snprintf(forder, sizeof(forder), "s.self_samples DESC, s.total_samples DESC");
-		snprintf(lorder, sizeof(lorder), "l.self_samples DESC");
+		snprintf(forder, sizeof(forder), "%s DESC, s.self_samples DESC,"
+			 " s.total_samples DESC", F_NS("self_value"));
+		snprintf(lorder, sizeof(lorder), "%s DESC, l.self_samples DESC", L_NS);
 	} else {
 		snprintf(forder, sizeof(forder), "%s DESC", v.first_sim);
 		snprintf(lorder, sizeof(lorder), "%s DESC", v.first_sim);

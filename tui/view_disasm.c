@@ -106,17 +106,20 @@ static void draw_row(struct disasm_view *v, struct tui_screen *sc, const struct 
 		return;
 	}
 	int hot = i == v->d->hottest && row->self;
-	int role = hot ? TUI_HOT : row->self ? colors_heat(profile_pct(p, row->self)) : TUI_NORMAL;
+	double self = profile_time_share(p, row->self, row->self_ns);
+	double total = profile_time_share(p, row->total, row->total_ns);
+	int role = hot ? TUI_HOT : row->self ? colors_heat(self) : TUI_NORMAL;
 	int grole = selected ? TUI_SELECTED : role;
 	if (row->self)
-		screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, row->self));
+		screen_printf(sc, y, x, 6, grole, "%6.2f", self);
 	x += 7;
 	if (row->total)
-		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED :
-			      colors_heat(profile_pct(p, row->total)), "%6.2f", profile_pct(p, row->total));
+		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED : colors_heat(total), "%6.2f",
+			      total);
 	x += 7;
 	if (g->kernel && row->kernel)
-		screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, row->kernel));
+		screen_printf(sc, y, x, 6, grole, "%6.2f",
+			      profile_time_share(p, row->kernel, row->kernel_ns));
 	x += g->kernel ? 7 : 0;
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
 		if (row->c && row->self && row->c[g->counter[k]])
@@ -207,7 +210,8 @@ static void disasm_status(struct tui_view *tv, char *buf, size_t len)
 	const struct hp_disasm_row *r = v->d->nrows ? &v->d->rows[v->sel] : NULL;
 	if (r && r->kind == HP_DISASM_INSN)
 		snprintf(buf, len, "0x%" PRIx64 "  self %.2f%%  total %.2f%%", r->addr,
-			 profile_pct(p, r->self), profile_pct(p, r->total));
+			 profile_time_share(p, r->self, r->self_ns),
+			 profile_time_share(p, r->total, r->total_ns));
 	else if (r)
 		snprintf(buf, len, "%s:%u", stacks_basename(r->file), r->line);
 	else
@@ -250,7 +254,7 @@ struct tui_view *view_disasm_new(struct tui_app *a, uint32_t f, const char *reas
 	v->base.app = a;
 	v->func = f;
 	snprintf(v->base.title, sizeof(v->base.title), "Code: %s (%.1f%% of samples end here)",
-		 v->d->function, profile_pct(p, v->d->self));
+		 v->d->function, profile_time_share(p, v->d->self, v->d->self_ns));
 	v->sel = v->d->hottest;
 	uint32_t half = (uint32_t)page_rows(v, app_area(a)) / 2;
 	v->top = v->sel > half ? v->sel - half : 0;

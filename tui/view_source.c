@@ -207,7 +207,7 @@ static int line_role(const struct source *s, const struct hp_profile *p, uint32_
 		return TUI_NORMAL;
 	if (line == s->costs->hottest)
 		return TUI_HOT;
-	return colors_heat(profile_pct(p, c->self));
+	return colors_heat(profile_time_share(p, c->self, c->self_ns));
 }
 
 static void draw_code(struct source *s, struct tui_screen *sc, int y, int x, int w, int role,
@@ -251,17 +251,19 @@ static void draw_row(struct source *s, struct tui_screen *sc, const struct hp_pr
 	if (selected)
 		screen_fill(sc, y, r.x, r.w, TUI_SELECTED, ' ');
 	if (c && c->self)
-		screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, c->self));
+		screen_printf(sc, y, x, 6, grole, "%6.2f",
+			      profile_time_share(p, c->self, c->self_ns));
 	x += 7;
 	if (c && c->total) {
-		double total = profile_pct(p, c->total);
+		double total = profile_time_share(p, c->total, c->total_ns);
 		screen_printf(sc, y, x, 6, selected ? TUI_SELECTED : colors_heat(total), "%6.2f",
 			      total);
 	}
 	x += 7;
 	if (g->kernel) {
 		if (c && c->kernel)
-			screen_printf(sc, y, x, 6, grole, "%6.2f", profile_pct(p, c->kernel));
+			screen_printf(sc, y, x, 6, grole, "%6.2f",
+				      profile_time_share(p, c->kernel, c->kernel_ns));
 		x += 7;
 	}
 	for (int k = 0; k < g->ncounters; k++, x += COUNTER_W)
@@ -466,10 +468,12 @@ static void source_status(struct tui_view *v, char *buf, size_t len)
 	struct hp_kernel_share k[3];
 	uint32_t nk = c && c->kernel ? annotate_line_kernel(p, s->file_id, line, k, 3) : 0;
 	int n = snprintf(buf, len, "line %u/%u  self %.2f%%  total %.2f%%", line,
-			 s->ntext ? s->ntext : line, c ? profile_pct(p, c->self) : 0.0,
-			 c ? profile_pct(p, c->total) : 0.0);
+			 s->ntext ? s->ntext : line,
+			 c ? profile_time_share(p, c->self, c->self_ns) : 0.0,
+			 c ? profile_time_share(p, c->total, c->total_ns) : 0.0);
 	if (nk && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "  kernel %.2f%%:", profile_pct(p, c->kernel));
+		n += snprintf(buf + n, len - (size_t)n, "  kernel %.2f%%:",
+			      profile_time_share(p, c->kernel, c->kernel_ns));
 	for (uint32_t i = 0; i < nk && n > 0 && (size_t)n < len; i++)
 		n += snprintf(buf + n, len - (size_t)n, "%s %s %.0f%%", i ? "," : "",
 			      p->functions[k[i].func].name,
@@ -514,7 +518,8 @@ struct tui_view *view_source_new(struct tui_app *a, uint32_t file_id, const char
 			 s->path ? stacks_basename(s->path) : "?");
 	else
 		snprintf(s->base.title, sizeof(s->base.title), "Source: %s (%.1f%% of samples end here)",
-			 s->path ? stacks_basename(s->path) : "?", s->costs ? profile_pct(p, s->costs->self) : 0.0);
+			 s->path ? stacks_basename(s->path) : "?",
+			 s->costs ? profile_time_share(p, s->costs->self, s->costs->self_ns) : 0.0);
 	if (!line && s->costs)
 		line = s->costs->hottest;
 	select_line(s, line ? line : 1, body_rows(s, app_area(a)));

@@ -26,6 +26,7 @@ hp_script_test(merge_rates     e2e e2e/merge_rates.sh)
 hp_script_test(merge_where     e2e e2e/merge_where.sh)
 hp_script_test(diff_merge_rates e2e e2e/diff_merge_rates.sh)
 hp_script_test(merge_of_merges e2e e2e/merge_of_merges.sh)
+hp_script_test(merge_shares    e2e e2e/merge_shares.sh $<TARGET_FILE:first_touch>)
 hp_script_test(diff_cli        e2e e2e/diff_cli.sh)
 hp_script_test(diff_time       e2e e2e/diff_time.sh $<TARGET_FILE:diff_speedup>
                $<TARGET_FILE:diff_speedup_fast>)

@@ -57,15 +57,9 @@ for d in a1 a2 b; do
 		ESCAPE '\\' GROUP BY line" >$d.lines
 done
 "$PY" - <<'PYEOF' || exit $?
-import json, math, statistics, sys
-def fail(*a):
-    print("FAIL:", *a); sys.exit(1)
-def rows(d):
-    out, total = {}, 0
-    for line in open(d + ".rows"):
-        n_all, fn, n = line.rstrip("\n").split("|")
-        out[fn], total = int(n), int(n_all)
-    return total, out
+import json, math, os, statistics, sys
+sys.path.insert(0, os.path.join(os.environ["HP_SRC"], "tests", "e2e"))
+from mergerates import fail, rows
 (N1, f1), (N2, f2), (NB, fb) = rows("a1"), rows("a2"), rows("b")
 cpu = {d: float(open(d + ".cpu").read() or "nan") for d in ("a1", "a2", "b")}
 d = json.load(open("d.json"))

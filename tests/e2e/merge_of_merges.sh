@@ -64,19 +64,12 @@ cmp -s nested.wall flat.wall || { diff nested.wall flat.wall; fail "wall_profile
 "$HPPROF" diff -f json flat.db nested.db >d.json || fail "diff"
 "$HPPROF" diff --ranks -f json a.db nested.db >dr.json || fail "diff --ranks"
 "$PY" - <<'PYEOF' || exit 1
-import json, sys
-def fail(*a):
-    print("FAIL:", *a); sys.exit(1)
-def rows(d):
-    out, total = {}, 0
-    for line in open(d + ".rows"):
-        n_all, fn, n = line.rstrip("\n").split("|")
-        out[fn], total = out.get(fn, 0) + int(n), int(n_all)
-    return total, out
+import json, os, sys
+sys.path.insert(0, os.path.join(os.environ["HP_SRC"], "tests", "e2e"))
+from mergerates import fail, rows, share
 runs = [rows(d) for d in ("a", "b", "c")]
 ms = (1, 4, 2)
-t_all = sum(N * w for (N, _), w in zip(runs, ms))
-want = 100.0 * sum(f.get("calib_a", 0) * w for (_, f), w in zip(runs, ms)) / t_all
+want = share([f.get("calib_a", 0) for _, f in runs], [N for N, _ in runs], ms)
 got = None
 for line in open("nested.functions"):
     f = line.split()
