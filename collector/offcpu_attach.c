@@ -21,7 +21,8 @@
  * of the targets before the events are enabled (offcpu_attach_prepare,
  * kstack.h: 50-180 ms here, more than the rings hold of a busy CPU's
  * samples); they go beneath the user stack, as a switch-out's callchain
- * does.
+ * does. An attached Python thread's Python frames are merged in as a
+ * switch-out's read after the fact are (pyremote_locate_blocked).
  *
  * Takes the session (its unwinder, maps, store) and the threads found
  * asleep; produces one offcpu_attach_wait each. Not in the ring drain: once per
@@ -41,6 +42,7 @@
 
 #include "collector/kstack.h"
 #include "collector/offcpu.h"
+#include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "collector/unwind.h"
 #include "common/clock.h"
@@ -175,7 +177,8 @@ static uint32_t kernel_frames(struct hp_session *s, uint32_t tid, struct hp_loca
 }
 
 /* The user frames of thread tid blocked with user SP sp and PC pc into
- * smp after its skip kernel frames. */
+ * smp after its skip kernel frames, with its Python frames merged in
+ * when the session reads them. */
 static void blocked_stack(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t sp,
 			  uint64_t pc, uint8_t *stack, uint64_t size, uint32_t skip,
 			  struct hp_sample *smp)
@@ -186,7 +189,12 @@ static void blocked_stack(struct hp_session *s, uint32_t pid, uint32_t tid, uint
 	int n = unwind_blocked(s->uw, pid, sp, pc, stack, got, s->pcs, (int)max, &end);
 	if (end == HP_STACK_END_CUT && got < size)
 		end = HP_STACK_END_STOPPED;   /* at the stack's top, not the copy's end */
-	n = (int)session_locate(s, pid, s->pcs, (uint32_t)n, 0, smp->frames + skip);
+	if (s->o->pyremote && got) {
+		n = (int)pyremote_locate_blocked(s->o->pyremote, s, pid, tid, sp, pc, stack, got,
+						 s->pcs, (uint32_t)n, &end, smp->frames + skip, max);
+	} else {
+		n = (int)session_locate(s, pid, s->pcs, (uint32_t)n, 0, smp->frames + skip);
+	}
 	smp->nr_frames = skip + (uint32_t)n;
 	smp->unwind = end;
 }

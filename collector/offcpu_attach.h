@@ -12,9 +12,10 @@ struct hp_session;
 
 /* The n threads tids of pid found asleep (S or D in their stat) at t_rel,
  * just after their events were enabled: the wait of each is opened then
- * (offcpu_attach_wait) with the user stack it is blocked in, its kernel
- * frames when offcpu_attach_prepare met their functions, and the class of
- * its system call, when /proc/PID/task/TID/syscall and its memory can
+ * (offcpu_attach_wait) with the user stack it is blocked in (its Python
+ * frames merged in when the session reads them), its kernel frames when
+ * offcpu_attach_prepare met their functions, and the class of its system
+ * call, when /proc/PID/task/TID/syscall and its memory can
  * be read; else without a stack, for the analyzer to class from nothing
  * ("other"). Returns how many were opened, or -ENOMEM. */
 int offcpu_attach_asleep(struct hp_session *s, uint32_t pid, const uint32_t *tids, size_t n,
