@@ -71,10 +71,7 @@ F="$HP_BUILD/tests/offcpu_asleep"
 [ -x "$F" ] || fail "offcpu_asleep is not built"
 "$F" >fx.out &
 pid=$!
-i=0
-until grep -q ready fx.out && [ "$(cat /proc/$pid/task/*/stat | awk '$3 == "S"' | wc -l)" = 3 ]; do
-	sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || fail "offcpu_asleep: its three threads never slept"
-done
+wait_asleep "$pid" fx.out ready 3 offcpu_asleep
 "$HPPROF" run -q --off-cpu -p "$pid" --duration 1 -o b.db 2>err.txt || { cat err.txt; fail "attach failed"; }
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 ev=$(q b.db "SELECT id FROM events WHERE role = 'offcpu' AND measured")

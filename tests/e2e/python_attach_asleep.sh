@@ -28,10 +28,7 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
 "$PY" "$FX" >t.out &
 pid=$!
-i=0
-until grep -q READY t.out && [ "$(cat /proc/$pid/task/*/stat | awk '$3 == "S"' | wc -l)" = 3 ]; do
-	sleep 0.05; i=$((i + 1)); [ $i -lt 600 ] || fail "attach_asleep.py: its three threads never slept"
-done
+wait_asleep "$pid" t.out READY 3 attach_asleep.py
 "$HPPROF" run -q --off-cpu -p "$pid" --duration 1 -o a.db 2>err.txt || { cat err.txt; fail "attach failed"; }
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 off=$(q a.db "SELECT value FROM run_info WHERE key = 'off_cpu'")
