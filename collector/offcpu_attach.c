@@ -14,26 +14,38 @@
  * HP_STACK_END_STOPPED, which the census counts as incomplete unless an
  * entry function was reached. The system call's number gives the wait's
  * class (below: the classes analyzer/offcpu_class.c gives the kernel's
- * entry points of the same calls). Kernel frames are not read
- * (/proc/PID/task/TID/stack, root only, gives names without addresses).
+ * entry points of the same calls). Its kernel frames, where the
+ * switch-outs' kernel callchains are recorded, come from
+ * /proc/PID/task/TID/stack (root only: names and offsets, no addresses),
+ * their addresses from one reading of /proc/kallsyms for all the threads
+ * of the targets before the events are enabled (offcpu_attach_prepare,
+ * kstack.h: 50-180 ms here, more than the rings hold of a busy CPU's
+ * samples); they go beneath the user stack, as a switch-out's callchain
+ * does. An attached Python thread's Python frames are merged in as a
+ * switch-out's read after the fact are (pyremote_locate_blocked).
  *
  * Takes the session (its unwinder, maps, store) and the threads found
  * asleep; produces one offcpu_attach_wait each. Not in the ring drain: once per
- * attached process, before the loop.
+ * attached process, before the loop (kallsyms: once, before the events).
  */
 #include "collector/offcpu_attach.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
+#include "collector/kstack.h"
 #include "collector/offcpu.h"
+#include "collector/pyremote.h"
 #include "collector/session_internal.h"
 #include "collector/unwind.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 /* The class of a wait in a system call, as analyzer/offcpu_class.c classes
@@ -97,16 +109,93 @@ static uint64_t copy_stack(uint32_t pid, uint64_t sp, uint8_t *buf, uint64_t siz
 	return n > 0 ? (uint64_t)n : 0;
 }
 
-/* smp's user frames of thread tid blocked with user SP sp and PC pc. */
-static void blocked_stack(struct hp_session *s, uint32_t pid, uint64_t sp, uint64_t pc,
-			  uint8_t *stack, uint64_t size, struct hp_sample *smp)
+/* The text of /proc/TID/task/TID/stack into buf ("" when it cannot be
+ * read: not root, or the thread is gone). Returns 0 or -errno of the
+ * open. */
+static int read_kstack(uint32_t tid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n, got = 0;
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/task/%" PRIu32 "/stack", tid, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = fd < 0 ? -errno : 0;
+	while (fd >= 0 && (size_t)got < len - 1 &&
+	       (n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
+		got += n;
+	if (fd >= 0)
+		close(fd);
+	buf[got] = 0;
+	return err;
+}
+
+#define KSTACK_TEXT 4096              /* a stack file: ~60 bytes a frame */
+
+void offcpu_attach_prepare(struct hp_session *s, const uint32_t *tids, size_t n)
+{
+	char *text;
+	int frames = 0, known = 0, denied = 0;
+	if (!s->kernel_chain || kstack_new(&s->kstack) || !(text = malloc(KSTACK_TEXT)))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int err = read_kstack(tids[i], text, KSTACK_TEXT);
+		int r = kstack_want(s->kstack, text);
+		frames += r > 0 ? r : 0;
+		denied += err == -EACCES || err == -EPERM;
+	}
+	free(text);
+	if (denied)     /* the switch-outs have theirs: say why these waits do not */
+		hp_info("the kernel frames of waits found asleep at the attach are not recorded:"
+			" /proc/PID/task/TID/stack is readable by root only");
+	uint64_t t = hp_now_ns();
+	if (frames)
+		known = kstack_resolve(s->kstack, "/proc/kallsyms");
+	hp_debug(HP_DBG_RUN, 1, "kernel frames of the targets' threads: %d, %d functions found in"
+		 " kallsyms (%.1f ms, before the events)", frames, known,
+		 (double)(hp_now_ns() - t) / 1e6);
+	if (known <= 0) {
+		kstack_free(s->kstack);
+		s->kstack = NULL;
+	}
+}
+
+/* The kernel frames of thread tid into out, as a switch-out's callchain
+ * (session_locate_kernel): its stack file now, named from the functions
+ * found before the events (none when it shows one not met then). */
+static uint32_t kernel_frames(struct hp_session *s, uint32_t tid, struct hp_location *out)
+{
+	char text[KSTACK_TEXT];
+	uint64_t ips[MAX_KERNEL_FRAMES];
+	if (!s->kstack || !s->kernel_chain)
+		return 0;
+	read_kstack(tid, text, sizeof(text));
+	uint32_t n = kstack_addrs(s->kstack, text, ips, MAX_KERNEL_FRAMES);
+	if (!n && text[0])
+		hp_debug(HP_DBG_RUN, 1, "thread %" PRIu32 ": kernel frames not met before the"
+			 " events, not recorded", tid);
+	if (n)
+		ips[0]--;    /* a return address too, not the sampled instruction of a callchain */
+	return session_locate_kernel(s, ips, n, out);
+}
+
+/* The user frames of thread tid blocked with user SP sp and PC pc into
+ * smp after its skip kernel frames, with its Python frames merged in
+ * when the session reads them. */
+static void blocked_stack(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t sp,
+			  uint64_t pc, uint8_t *stack, uint64_t size, uint32_t skip,
+			  struct hp_sample *smp)
 {
 	enum hp_stack_end end = HP_STACK_END_STOPPED;
 	uint64_t got = copy_stack(pid, sp, stack, size);
-	int n = unwind_blocked(s->uw, pid, sp, pc, stack, got, s->pcs, HP_MAX_FRAMES, &end);
+	uint32_t max = HP_MAX_FRAMES - skip;
+	int n = unwind_blocked(s->uw, pid, sp, pc, stack, got, s->pcs, (int)max, &end);
 	if (end == HP_STACK_END_CUT && got < size)
 		end = HP_STACK_END_STOPPED;   /* at the stack's top, not the copy's end */
-	smp->nr_frames = session_locate(s, pid, s->pcs, (uint32_t)n, 0, smp->frames);
+	if (s->o->pyremote && got) {
+		n = (int)pyremote_locate_blocked(s->o->pyremote, s, pid, tid, sp, pc, stack, got,
+						 s->pcs, (uint32_t)n, &end, smp->frames + skip, max);
+	} else {
+		n = (int)session_locate(s, pid, s->pcs, (uint32_t)n, 0, smp->frames + skip);
+	}
+	smp->nr_frames = skip + (uint32_t)n;
 	smp->unwind = end;
 }
 
@@ -128,8 +217,11 @@ static int asleep(struct hp_session *s, uint32_t pid, uint32_t tid, uint64_t t_r
 	session_read_proc(pid, what, text, sizeof(text));
 	if (!offcpu_parse_syscall(text, &nr, &sp, &pc)) {
 		cls = nr >= 0 ? offcpu_syscall_class(nr) : HP_WAIT_BLOCKED;
+		uint32_t skip = kernel_frames(s, tid, smp->frames);
 		if (stack && s->uw)
-			blocked_stack(s, pid, sp, pc, stack, size, smp);
+			blocked_stack(s, pid, tid, sp, pc, stack, size, skip, smp);
+		else
+			smp->nr_frames = skip;
 	}
 	hp_debug(HP_DBG_RUN, 1, "thread %" PRIu32 " asleep at the attach: syscall %ld, %" PRIu32
 		 " frames, end %d", tid, nr, smp->nr_frames, smp->unwind);

@@ -482,7 +482,8 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 			 : "the sample's frame is neither live nor returned");
 		return -ESTALE;
 	}
-	if (r->check_code && (recoded = innermost_code(r, pid, rt, regs, stack, ret)) < 0)
+	if (r->check_code && !r->blocked &&
+	    (recoded = innermost_code(r, pid, rt, regs, stack, ret)) < 0)
 		return recoded;
 	if ((err = pyframes_resolve(r->pf, pid, r->raw, n, r->py)) != n)
 		return err < 0 ? err : -EAGAIN;
@@ -494,7 +495,10 @@ static int read_frames(struct hp_pyremote *r, const struct py_runtime *rt, uint3
 	 * and come back since: the callee returned and the same function was
 	 * called again at the same address from another line (nothing in the
 	 * sample or in the frames tells the two calls apart; docs/python.md,
-	 * "Attach"). Their lines are not known. */
+	 * "Attach"). Their lines are not known - but for a thread asleep
+	 * while they were read (pyremote_locate_blocked). */
+	if (r->blocked)
+		return n;
 	for (int i = 1; i < n; i++)
 		r->py[i].line = 0;
 	r->caller_unknown += n > 1;
@@ -553,9 +557,9 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 		npy = pyremote_bpf_frames(r, rt, pid, tid, time, kind, regs, stack, stack_len);
 		bpf = npy != -ENODATA || !pyremote_bpf_drop_unseen(r, pid);
 	}
-	if (!bpf) {
-		r->late++;
-		r->late_off += kind == PYBPF_OFFCPU;
+	if (!bpf) {                   /* a thread asleep now is read as at its wait: not late */
+		r->late += !r->blocked;
+		r->late_off += kind == PYBPF_OFFCPU && !r->blocked;
 		npy = read_frames(r, rt, pid, tid, regs, stack, stack_len,
 				  loop_return(pcs, n, rt->eval_start, rt->eval_end, stack,
 					      stack_len));
@@ -592,6 +596,23 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 	return (uint32_t)got;
 }
 
+uint32_t pyremote_locate_blocked(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+				 uint32_t tid, uint64_t sp, uint64_t pc, const uint8_t *stack,
+				 uint64_t stack_len, const uint64_t *pcs, uint32_t n,
+				 enum hp_stack_end *end, struct hp_location *out, uint32_t max)
+{
+	uint64_t regs[HP_UNWIND_NREGS] = { 0 };
+	regs[HP_REG_SP] = sp;
+	regs[HP_REG_IP] = pc;
+	uint64_t before = pyfeed_counts_all(&r->n);
+	r->blocked = 1;
+	uint32_t got = pyremote_locate(r, s, pid, tid, 0, PYBPF_OFFCPU, regs, stack, stack_len,
+				       pcs, n, end, out, max);
+	r->blocked = 0;
+	r->asleep += pyfeed_counts_all(&r->n) > before;   /* a Python thread's */
+	return got;
+}
+
 const char *pyremote_offcpu_note(const struct hp_pyremote *r, char *buf, size_t len)
 {
 	uint64_t all = r ? pyfeed_counts_all(&r->n) : 0;
@@ -616,16 +637,21 @@ const char *pyremote_offcpu_note(const struct hp_pyremote *r, char *buf, size_t 
 void pyremote_facts(struct hp_pyremote *r, struct hp_run_facts *facts)
 {
 	uint64_t all = pyfeed_counts_all(&r->n);
-	char execs[96] = "", bpf[384] = "";
+	char execs[192] = "", bpf[384] = "";
 	pyfeed_put_facts(facts, r->version, r->note, r->frames, &r->n);  /* r->frames: below */
 	/* tests/e2e/python_probes.sh reads this line */
 	hp_debug(HP_DBG_RUN, 1, "Python runtime probes: %llu (reads of a process's maps)",
 		 (unsigned long long)r->probes);
 	if (!all)
 		return;
+	int k = 0;
 	if (r->exec_python.len)
-		snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an exec",
-			 r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
+		k = snprintf(execs, sizeof(execs), "; %zu process%s found running Python after an"
+			     " exec", r->exec_python.len, r->exec_python.len > 1 ? "es" : "");
+	if (r->asleep && k >= 0 && (size_t)k < sizeof(execs))
+		snprintf(execs + k, sizeof(execs) - (size_t)k, "; %llu waits of threads found"
+			 " asleep at the attach read from memory then (docs/offcpu.md, Attach)",
+			 (unsigned long long)r->asleep);
 	if (r->bpf_state == 1 && !r->late) {
 		pyremote_bpf_facts(r, execs);
 		hp_info("Python frames (read at each sample by the BPF reader): %llu of %llu samples"

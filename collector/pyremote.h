@@ -103,6 +103,16 @@ uint32_t pyremote_locate(struct hp_pyremote *r, struct hp_session *s, uint32_t p
 			 uint64_t stack_len, const uint64_t *pcs, uint32_t n, enum hp_stack_end *end,
 			 struct hp_location *out, uint32_t max);
 
+/* pyremote_locate for thread tid asleep now (offcpu_attach.h: found
+ * asleep at the attach), known by its user SP and PC alone: its Python
+ * frames, read now from memory, are its own (it does not run), so the
+ * innermost frame's code object is not checked against the registers
+ * (which are not known) and the callers keep the lines read. */
+uint32_t pyremote_locate_blocked(struct hp_pyremote *r, struct hp_session *s, uint32_t pid,
+				 uint32_t tid, uint64_t sp, uint64_t pc, const uint8_t *stack,
+				 uint64_t stack_len, const uint64_t *pcs, uint32_t n,
+				 enum hp_stack_end *end, struct hp_location *out, uint32_t max);
+
 /* Under the preload agent, whose samples give the python_* facts: how
  * the off-CPU samples (the only ones r sees then) got their Python
  * frames, in buf; NULL when r saw no sample of a Python thread. */

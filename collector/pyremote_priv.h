@@ -42,6 +42,8 @@ struct hp_pyremote {
 	uint64_t recoded;              /* innermost code object found from the sample */
 	uint64_t caller_unknown;       /* merged with the caller's line unknown (0) */
 	int check_code;                /* code_seen: HPPROF_PYATTACH_NOCODE=1 turns it off */
+	int blocked;                   /* the thread is asleep now: the frames read are its own */
+	uint64_t asleep;               /* samples of Python threads read so (not late) */
 	struct known { uint32_t pid; uint64_t lo, hi, code; } *known;   /* sorted by (pid, lo) */
 	/* the BPF reader (pybpf.h): loaded when a process running Python is
 	 * first registered (at the attach: the first sampling event) */

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/kstack.h"
 #include "collector/launch.h"
 #include "collector/memwatch.h"
 #include "collector/offcpu.h"
@@ -445,6 +446,7 @@ static void session_release(struct hp_session *s)
 	memwatch_stop(s->mw);
 	offcpu_free(s->oc);
 	stackjoin_free(s->join);
+	kstack_free(s->kstack);
 	if (s->uw)
 		unwinder_free(s->uw);
 	if (s->pm)

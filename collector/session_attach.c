@@ -282,6 +282,8 @@ int session_attach(const struct hp_session_opts *o, struct hp_store *st,
 		}
 	if (err)
 		goto out;
+	if (s->oc)                    /* kallsyms read before the events, not in their window */
+		offcpu_attach_prepare(s, tids, ntids);
 	s->t0 = hp_now_ns();
 	if (o->mem_interval_ms && (err = memwatch_start(o->mem_interval_ms, s->t0, &s->mw)))
 		hp_warn("no memory timeline: %s", hp_strerror(err));

@@ -22,6 +22,7 @@
 #include "common/hmap.h"
 #include "common/record.h"
 
+struct hp_kstack;
 struct hp_memwatch;
 struct hp_offcpu;
 struct pollfd;
@@ -60,6 +61,7 @@ struct hp_session {
 	struct hp_procmaps *pm;
 	struct hp_unwinder *uw;
 	struct hp_stackjoin *join;     /* cut stacks held for a later sample; NULL: none */
+	struct hp_kstack *kstack;      /* kernel functions of waits found asleep (offcpu_attach.c) */
 	uint64_t t0;                   /* CLOCK_MONOTONIC ns at t = 0 */
 	uint64_t sample_type;          /* of the sampler (the fault sampler: without READ) */
 	uint64_t read_format;          /* of the sampler's group read */

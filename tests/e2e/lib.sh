@@ -243,6 +243,16 @@ wait_ready() {
 	done
 }
 
+# wait_asleep PID FILE MARK N WHAT: wait up to 30 s until FILE (PID's
+# output) holds MARK and N threads of PID are asleep (S in their stat),
+# else fail: the fixtures whose threads are asleep when hpprof attaches.
+wait_asleep() {
+	_w=0
+	until grep -q "$3" "$2" && [ "$(cat /proc/$1/task/*/stat | awk '$3 == "S"' | wc -l)" = "$4" ]; do
+		sleep 0.05; _w=$((_w + 1)); [ $_w -lt 600 ] || fail "$5: its $4 threads never slept"
+	done
+}
+
 # wait_exec PID NAME: wait up to 60 s until process PID runs NAME (its
 # comm), i.e. a program started in the background has exec'd; else fail.
 # Not a fixed sleep: on a loaded machine the exec can take longer.

@@ -25,6 +25,15 @@
 # come from the system calls: futex -> lock (2 of the 3 waits, ~2/3 of
 # the time), read -> I/O, none "other". Before wave 17 all were stackless
 # and "other": join_reader, wait_input and wait_word had no off-CPU time.
+#
+# Wave 18: as root, where the switch-outs' kernel frames are recorded
+# (run_info kernel_frames yes), the waits have their kernel frames beneath
+# the user stack, as a switch-out's callchain: named from
+# /proc/PID/task/TID/stack and kallsyms. wait_word's wait (a futex) has a
+# futex_wait* function of the kernel beneath it, wait_input's (a pipe's
+# read) vfs_read or ksys_read, each in "[kernel.kallsyms]"; before wave 18
+# no kernel frame. Not root, or kallsyms hiding addresses: exit 77 with the
+# reason, once the checks above passed.
 . "$HP_SRC/tests/e2e/lib.sh"
 command -v sleep >/dev/null || skip "no sleep"
 pid=
@@ -62,10 +71,7 @@ F="$HP_BUILD/tests/offcpu_asleep"
 [ -x "$F" ] || fail "offcpu_asleep is not built"
 "$F" >fx.out &
 pid=$!
-i=0
-until grep -q ready fx.out && [ "$(cat /proc/$pid/task/*/stat | awk '$3 == "S"' | wc -l)" = 3 ]; do
-	sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || fail "offcpu_asleep: its three threads never slept"
-done
+wait_asleep "$pid" fx.out ready 3 offcpu_asleep
 "$HPPROF" run -q --off-cpu -p "$pid" --duration 1 -o b.db 2>err.txt || { cat err.txt; fail "attach failed"; }
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 ev=$(q b.db "SELECT id FROM events WHERE role = 'offcpu' AND measured")
@@ -90,4 +96,22 @@ case "$cls" in *other*) fail "a wait found asleep classed other" ;; esac
 # between the threads' reads at the attach: 2/3 of the off-CPU time
 lock=$(echo "$cls" | sed -n 's/.*lock [0-9.]* ms (\([0-9.]*\)%).*/\1/p')
 assert_ge "lock share of the off-CPU time (%)" "${lock%.*}" 60
+
+kf=$(q b.db "SELECT value FROM run_info WHERE key = 'kernel_frames'")
+[ "$(id -u)" = 0 ] || skip "kernel frames of the waits: not root (/proc/PID/task/TID/stack is root's)"
+case "$kf" in
+yes*) ;;
+*) skip "kernel frames of the waits: the switch-outs have none either: $kf" ;;
+esac
+"$HPPROF" export --format folded -w off-cpu -o b.folded b.db || fail "export folded"
+for w in "wait_word:futex_wait[a-z_]*" "wait_input:(vfs_read|ksys_read)"; do
+	fn=${w%%:*} k=${w#*:}
+	line=$(grep ";$fn;" b.folded)
+	note "$fn's wait: $line"
+	echo "$line" | grep -Eq ";$fn;.*;($k)[; ]" ||
+		fail "$fn's wait: no kernel function $k beneath it"
+done
+n=$(q b.db "SELECT COUNT(DISTINCT f.name) FROM functions f JOIN modules m ON m.id = f.module_id
+	WHERE m.path = '[kernel.kallsyms]' AND (f.name LIKE 'futex_wait%' OR f.name IN ('vfs_read', 'ksys_read'))")
+assert_ge "futex_wait* and read functions in [kernel.kallsyms]" "$n" 2
 echo "PASS: offcpu_attach_asleep"

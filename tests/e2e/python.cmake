@@ -5,6 +5,9 @@ foreach(c shares execshell native threads pool unsupported noperf julia kernel k
           pyenv sigmask)
   hp_script_test(e2e_python_${c} e2e e2e/python_run.sh ${c})
 endforeach()
+# Threads of a CPython 3.11 asleep when an attach begins: their waits with
+# their Python frames (tests/e2e/python_attach_asleep.sh).
+hp_script_test(e2e_python_attach_asleep e2e e2e/python_attach_asleep.sh)
 hp_script_test(e2e_jitmap_node e2e e2e/jitmap_node.sh)
 hp_script_test(e2e_tui_python e2e e2e/tui_python.sh)
 # Memory per Python line: allocations (--alloc), page faults
