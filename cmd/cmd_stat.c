@@ -182,6 +182,25 @@ static int setup_events(struct stat_ctx *c)
 	return 0;
 }
 
+/* Events that count user space only because the kernel is not permitted
+ * here, though their names carry no :u: the same list resolved with the
+ * kernel allowed differs for them. The clocks count all CPU time either way. */
+static void mark_user_only(struct stat_ctx *c)
+{
+	const unsigned both = HP_EV_USER | HP_EV_KERNEL;
+	struct hp_event_set all;
+	if (events_default_plm() & HP_EV_KERNEL)
+		return;
+	events_init(&all);
+	int ret = c->o.events ? events_parse(&all, c->o.events, both) : events_default(&all, both);
+	for (size_t i = 0; !ret && i < c->set.n && i < all.n; i++) {
+		const struct hp_event *ev = &c->set.ev[i];
+		c->ev[i].user_only = ev->available && !stat_is_clock(ev) &&
+				     ev->attr.exclude_kernel && !all.ev[i].attr.exclude_kernel;
+	}
+	events_release(&all);
+}
+
 static int setup(struct stat_ctx *c)
 {
 	size_t n = c->set.n ? c->set.n : 1, runs = (size_t)c->o.repeat, argc = 0;
@@ -295,6 +314,7 @@ int cmd_stat(int argc, char **argv)
 		hp_err("out of memory");
 		goto out;
 	}
+	mark_user_only(&c);
 	if (open_output(&c) < 0)
 		goto out;
 	if (c.o.sim.on && (status = check_valgrind(&c)))

@@ -10,6 +10,10 @@
       o, i: one execution seen by both: `perf stat -x, -o o.csv -- hpprof
           stat -x, -o i.csv -- CMD`. ot*, it*: the same with `true` as
           CMD, which measures what hpprof itself adds to the outer counts.
+  stat_check.py user p1.csv p2.csv p3.csv h1.csv h2.csv h3.csv
+      perf stat and hpprof stat run by a user who may not count the kernel
+      (stat_user.sh): hpprof marks the user-space-only counts NAME:u as
+      perf does, shows a kernel-only counter as not measured, not 0.
   stat_check.py ctrlc FLAG_FILE CMD...
       run CMD in its own process group, wait for the file FLAG_FILE to
       appear (the target made it), send SIGINT to the group as a terminal's
@@ -151,6 +155,27 @@ def counts(argv):
     return verdict()
 
 
+def user(argv):
+    """As a user without the right to count the kernel: hpprof's names and
+    values against perf's, both run the same way (3 runs each)."""
+    perf = [read_csv(p) for p in argv[:3]]
+    hp = [read_csv(p) for p in argv[3:6]]
+    check("page-faults:u" in hp[0] and "page-faults:u" in perf[0],
+          "page-faults counted in user space only: hpprof names it %s, perf %s" %
+          ([n for n in hp[0] if n.startswith("page-faults")],
+           [n for n in perf[0] if n.startswith("page-faults")]))
+    cs = hp[0].get("context-switches", "missing")
+    check(cs is None, "context-switches (only in the kernel): hpprof %s (not 0), perf %s" %
+          ("not measured" if cs is None else cs, perf[0].get("context-switches:u")))
+    if "page-faults:u" in hp[0]:
+        for rows in (perf, hp):
+            for r in rows:
+                r["page-faults"] = r["page-faults:u"]
+                r["task-clock"] = r.get("task-clock", r.get("task-clock:u"))
+        faults_separate(perf, hp)
+    return verdict()
+
+
 def ctrlc(argv):
     flag, cmd = argv[0], argv[1:]
     p = subprocess.Popen(cmd, preexec_fn=lambda: os.setpgid(0, 0))
@@ -163,4 +188,4 @@ def ctrlc(argv):
 
 
 if __name__ == "__main__":
-    sys.exit({"counts": counts, "ctrlc": ctrlc}[sys.argv[1]](sys.argv[2:]))
+    sys.exit({"counts": counts, "user": user, "ctrlc": ctrlc}[sys.argv[1]](sys.argv[2:]))
