@@ -6,6 +6,7 @@
  * neither the source file nor the binary is on this machine, one line says
  * so and only the lines that carry samples or counts are listed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -242,6 +243,45 @@ static int find_function(const struct hp_profile *p, const char *fn)
 	return -2;
 }
 
+/* A copy GCC made of the C function fn, named as its symbol:
+ * "mix.constprop.0", "parse.isra.0", "main.cold". */
+static int is_clone_of(const char *name, const char *fn)
+{
+	size_t n = strlen(fn);
+	return !strncmp(name, fn, n) && name[n] == '.' && islower((unsigned char)name[n + 1]);
+}
+
+/* No function is named fn. A C function that GCC copied (constant
+ * propagation, a split cold part) has samples under its copies' symbol
+ * names only, as in perf and the report: name them. */
+static void no_function(const struct hp_profile *p, const char *fn, const char *db)
+{
+	char list[1024] = "", s[512];
+	unsigned n = 0;
+	for (uint32_t i = 0; i < p->nfunctions; i++) {
+		const char *name = p->functions[i].name, *safe;
+		char quoted[520];
+		if (!is_clone_of(name, fn))
+			continue;
+		safe = textsafe(name, s, sizeof(s));
+		snprintf(quoted, sizeof(quoted), "'%s'", safe);
+		if (strstr(list, quoted))
+			continue;         /* the same copy in another module */
+		if (n++ < 3) {
+			size_t k = strlen(list);
+			snprintf(list + k, sizeof(list) - k, "%s%s", k ? ", " : "", quoted);
+		}
+	}
+	if (n)
+		hp_err("no function '%s' in '%s': the compiler's cop%s of it %s %s%s (annotate"
+		       " that name)", fn, db, n > 1 ? "ies" : "y", n > 1 ? "are" : "is", list,
+		       n > 3 ? ", ..." : "");
+	else
+		hp_err("no function '%s' in '%s' (see `hpprof report`; a C++ function is"
+		       " named in full or as perf names it, without return type and"
+		       " parameters)", fn, db);
+}
+
 static int annotate_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -288,9 +328,7 @@ static int annotate_cmd(int argc, char **argv)
 	int fi = find_function(p, fn), err;
 	if (fi < 0) {
 		if (fi == -1)
-			hp_err("no function '%s' in '%s' (see `hpprof report`; a C++ function is"
-			       " named in full or as perf names it, without return type and"
-			       " parameters)", fn, db);
+			no_function(p, fn, db);
 		profile_free(p);
 		return 1;
 	}

@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""hpprof annotate against perf on one execution both sampled (annotate.sh;
+docs/realworld.md, "Wave 18: stat and annotate on real programs").
+
+  annotate_check.py --perf same.data --db same.db --hpprof HPPROF
+                    --module PATH [--function NAME]
+
+The function is NAME, or the module's function with the most self samples
+in hpprof's profile. hpprof's side is what `hpprof annotate` prints: its
+source listing (Self per line) when the function has line information, and
+its machine code (`--asm`, or by itself where there is no source). perf's
+side is `perf annotate --stdio` (per instruction) and its `-l` summary (per
+source line) for a function with a symbol; for stripped code, which perf
+annotate cannot list (it has no symbol to annotate), perf report's rows,
+one per sampled address.
+
+Shares are of the function's user-space samples: perf puts a kernel sample
+under the kernel function, hpprof under the instruction that entered the
+kernel, shown apart as Kern% (its samples are taken out here). For perf's 5
+hottest instructions and lines, hpprof's share must lie within 3 standard
+errors of the difference of two binomial shares plus 0.5 pp (perf prints
+its percentages to 0.01, and the two samplers' counts of one execution
+differ by a few per thousand). Both tools sample the same execution:
+their cpu-clock timers are enabled by the target's exec and tick at the
+same rate, so they sample nearly the same instants, and a busy neighbour
+that slows one stretch of the program slows it for both; the binomial
+term of independent samples is then an upper bound.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+from compare import TOOL_COMMS, check, verdict  # noqa: E402
+
+Z = 3.0
+ALLOW_PP = 0.5
+TOP = 5
+
+ROW = r"^\s*(\d+\.\d+)\s+(\d+\.\d+)\s+(?:(\d+\.\d+)\s+)?(\d+)\s+"
+ASM_ROW = re.compile(ROW + r"([0-9a-f]+)\s\s+(\S.*)$")
+SRC_ROW = re.compile(ROW + r"(\d+)  (.*)$")
+HEADER = re.compile(r"^(.*?)  \((.*)\)  total ([\d.]+)% of (\d+) samples$")
+
+
+def tol(p1, n1, p2, n2):
+    """Z standard errors of the difference of two binomial shares (percent,
+    pooled p) plus the allowance."""
+    if not n1 or not n2:
+        return float("inf")
+    p = (p1 * n1 + p2 * n2) / (100.0 * (n1 + n2))
+    return ALLOW_PP + Z * 100.0 * (p * (1 - p) * (1.0 / n1 + 1.0 / n2)) ** 0.5
+
+
+def hp_annotate(hpprof, db, fn, asm):
+    """(header match, {address or line: user samples}, text) of `hpprof
+    annotate [--asm] db fn`."""
+    argv = [hpprof, "annotate"] + (["--asm"] if asm else []) + [db, fn]
+    res = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         universal_newlines=True)
+    if res.returncode:
+        raise RuntimeError("%s exited %d: %s" % (" ".join(argv), res.returncode, res.stderr))
+    lines = res.stdout.splitlines()
+    head = HEADER.match(lines[0])
+    if not head:
+        raise RuntimeError("unexpected first line of hpprof annotate: " + lines[0])
+    n_all = int(head.group(4))
+    rows, row_re = {}, ASM_ROW if asm or "extent from" in lines[0] else SRC_ROW
+    for line in lines[1:]:
+        m = row_re.match(line)
+        if not m:
+            continue
+        samples, key = int(m.group(4)), m.group(5)
+        kern = round(float(m.group(3)) * n_all / 100.0) if m.group(3) else 0
+        rows[int(key, 16) if row_re is ASM_ROW else int(key)] = samples - kern
+    return head, rows, res.stdout
+
+
+def perf_annotate(perf_data, sym):
+    """({address: samples}, {line: samples}, samples) from perf annotate
+    --stdio -l of sym (percentages of its samples, 'local period')."""
+    out = peers.run(["perf", "annotate", "-i", perf_data, "--stdio", "--stdio-color",
+                     "never", "-l", sym])
+    m = re.search(r"\((\d+) samples, percent: local period\)", out)
+    if not m:
+        raise RuntimeError("perf annotate printed no sample count for %s" % sym)
+    n = int(m.group(1))
+    ins, lines = {}, {}
+    for pct, addr in re.findall(r"^\s*(\d+\.\d+) :\s+([0-9a-f]+):", out, re.M):
+        ins[int(addr, 16)] = float(pct) * n / 100.0
+    summary = out.split("Percent |", 1)[0]
+    for pct, path, line in re.findall(r"^\s*(\d+\.\d+) (\S+?):(\d+)\s*$", summary, re.M):
+        key = (os.path.basename(path), int(line))
+        lines[key] = lines.get(key, 0.0) + float(pct) * n / 100.0
+    return ins, lines, n
+
+
+def perf_addresses(perf_data, module, lo, hi):
+    """{ELF address: samples} of the target's samples in [lo, hi) of module
+    (perf report's rows, one per address in unnamed code)."""
+    rows, _ = peers.perf_rows(perf_data)
+    elf = peers.ElfNames(module)
+    out = {}
+    for r in rows:
+        if r.comm in TOOL_COMMS or r.kernel or os.path.basename(r.dso) != os.path.basename(module):
+            continue
+        a = elf.vaddr(r.addr)
+        if lo <= a < hi:
+            out[a] = out.get(a, 0) + r.samples
+    return out
+
+
+def compare(what, perf, hp, fmt):
+    """perf's TOP hottest keys: hpprof's share of the function's user
+    samples against perf's; and the hottest key the same, unless perf's
+    two hottest are within the tolerance of each other."""
+    n_p, n_h = sum(perf.values()), sum(hp.values())
+    print("# %s: perf %d samples in the function, hpprof %d (user space)" % (what, n_p, n_h))
+    check(n_p > 0 and n_h > 0, "%s: both tools have samples in the function" % what)
+    if not n_p or not n_h:
+        return
+    top = sorted(perf, key=lambda k: -perf[k])[:TOP]
+    print("  %7s %7s %6s  %s" % ("perf%", "hpprof%", "tol", what))
+    for k in top:
+        pp, hpp = 100.0 * perf[k] / n_p, 100.0 * hp.get(k, 0) / n_h
+        t = tol(pp, n_p, hpp, n_h)
+        check(abs(pp - hpp) <= t, "%6.2f%% %6.2f%% %5.2fpp  %s" % (pp, hpp, t, fmt(k)))
+    hot_h = max(hp, key=lambda k: hp[k])
+    p1 = 100.0 * perf[top[0]] / n_p
+    p2 = 100.0 * perf[top[1]] / n_p if len(top) > 1 else 0.0
+    check(hot_h == top[0] or p1 - p2 <= tol(p1, n_p, p2, n_p),
+          "the hottest %s: hpprof %s, perf %s" % (what.split()[0], fmt(hot_h), fmt(top[0])))
+
+
+def hottest(db, module):
+    hp = peers.HpDb(db)
+    r = hp.q("SELECT function FROM function_profile WHERE module = ? "
+             "ORDER BY self_samples DESC LIMIT 1", module)
+    if not r:
+        raise RuntimeError("no function of %s in %s" % (module, db))
+    return r[0][0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--perf", required=True)
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--hpprof", required=True)
+    ap.add_argument("--module", required=True)
+    ap.add_argument("--function")
+    a = ap.parse_args()
+    fn = a.function or hottest(a.db, a.module)
+    head, rows, text = hp_annotate(a.hpprof, a.db, fn, asm=False)
+    print(text[:3000])
+    if "extent from" in head.group(2):
+        # no source: the listing is the machine code; perf report per address
+        m = re.search(r", 0x([0-9a-f]+)-0x([0-9a-f]+), extent from", head.group(2))
+        lo, hi = int(m.group(1), 16), int(m.group(2), 16)
+        check("no line information" in text.splitlines()[1],
+              "the listing says why it shows machine code: %s" % text.splitlines()[1][:100])
+        compare("instructions of %s" % fn, perf_addresses(a.perf, a.module, lo, hi), rows,
+                lambda k: "%x" % k)
+        return verdict()
+    ins, lines, n = perf_annotate(a.perf, fn)
+    base = os.path.basename(head.group(2).split(",")[0])
+    compare("lines of %s" % fn, lines, {(base, k): v for k, v in rows.items()},
+            lambda k: "%s:%d" % k)
+    _, asm_rows, asm_text = hp_annotate(a.hpprof, a.db, fn, asm=True)
+    compare("instructions of %s" % fn, ins, asm_rows, lambda k: "%x" % k)
+    return verdict()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
