@@ -232,6 +232,7 @@ static void release(struct stat_ctx *c)
 			   c->sys, c->scratch, c->ev, c->argv };
 	for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++)
 		free(arrays[k]);
+	free(c->o.events_joined);
 	events_release(&c->set);
 }
 

@@ -36,7 +36,8 @@ struct stat_sim {
 };
 
 struct stat_opts {
-	const char *events;           /* -e LIST; NULL: the default set */
+	const char *events;           /* -e LIST (every -e, joined); NULL: the default set */
+	char *events_joined;          /* owned: the joined lists when -e came more than once */
 	int repeat;                   /* -r N */
 	int json;                     /* --json */
 	const char *sep;              /* -x SEP: CSV with this separator; NULL: the table */

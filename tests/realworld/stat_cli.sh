@@ -10,6 +10,16 @@ perf stat -e task-clock -o /dev/null -- true >/dev/null 2>&1 ||
 	skip "perf stat cannot count here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
 SW=task-clock,context-switches,cpu-migrations,page-faults
 
+# -e given twice: both lists, as perf stat counts them
+"$HPPROF" stat -x, -o two.csv -e page-faults -e task-clock,cs -- xz -V >/dev/null ||
+	fail "hpprof stat -e page-faults -e task-clock,cs failed"
+perf stat -x, -o ptwo.csv -e page-faults -e task-clock,cs -- xz -V >/dev/null ||
+	fail "perf stat -e page-faults -e task-clock,cs failed"
+hp=$(cut -d, -f3 two.csv | head -3 | tr '\n' ' ')
+pf=$(grep -v '^#' ptwo.csv | grep . | cut -d, -f3 | tr '\n' ' ')
+note "-e page-faults -e task-clock,cs: hpprof counts '$hp', perf '$pf'"
+[ "$hp" = "$pf" ] || fail "hpprof stat counted '$hp' for two -e, perf stat '$pf'"
+
 # a failing program: its message as it prints it alone (argv[0] as given,
 # not the path hpprof found), its exit status
 xz -d missing.xz >bare.out 2>bare.err
