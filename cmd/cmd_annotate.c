@@ -35,9 +35,9 @@ static const char usage_text[] =
 	"beneath it, under the C code it called, not part of its Self%), and the\n"
 	"measured counters. A line other functions share (a C++ template's other\n"
 	"instantiations, an inline function's other callers) counts only FUNCTION's\n"
-	"part. FUNCTION is the name as `hpprof report --wide` prints it, or a C++\n"
-	"name as perf prints it, without return type and parameters. DB defaults\n"
-	"to hpprof.db.\n"
+	"part. FUNCTION is the name as `hpprof report --wide` prints it, a C++\n"
+	"name as perf prints it, without return type and parameters, or a name as\n"
+	"report's column cuts it (\"std::sort<__norma..\"). DB defaults to hpprof.db.\n"
 	"Where the source is not available (no line information, file not found)\n"
 	"it prints the function's machine code instead, with the same columns per\n"
 	"instruction, read from the binary (which must be the one that ran).\n"
@@ -214,28 +214,45 @@ static void note_namesakes(const struct hp_profile *p, uint32_t fi)
 		n > 4 ? ", ..." : "");
 }
 
+/* The first function whose name match() accepts for fn, and another of
+ * another name (or -1 each). */
+static void find_matching(const struct hp_profile *p, const char *fn,
+			  int (*match)(const char *name, const char *s), int *first, int *other)
+{
+	*first = *other = -1;
+	for (uint32_t i = 0; i < p->nfunctions && *other < 0; i++) {
+		if (!match(p->functions[i].name, fn))
+			continue;
+		if (*first < 0)
+			*first = (int)i;
+		else if (strcmp(p->functions[i].name, p->functions[*first].name))
+			*other = (int)i;
+	}
+}
+
 /* FUNCTION as the report prints it in full, else as perf names it (a C++
- * name without return type and parameters: "bench::sort_and_sum<int>").
- * Overloads share that brief name: then it says which full names there
- * are and returns -2. -1: no such function. */
+ * name without return type and parameters: "bench::sort_and_sum<int>"),
+ * else as a narrow column of the report shows it, cut with ".."
+ * ("std::__unguarded_partition<__norma.."). Several functions with that
+ * name or cut form: it says which full names there are and returns -2.
+ * -1: no such function. */
 static int find_function(const struct hp_profile *p, const char *fn)
 {
-	int fi = annotate_find_function(p, fn), first = -1, other = -1;
+	int fi = annotate_find_function(p, fn), first, other, cut = 0;
 	if (fi >= 0)
 		return fi;
-	for (uint32_t i = 0; i < p->nfunctions; i++) {
-		if (!name_matches(p->functions[i].name, fn))
-			continue;
-		if (first < 0)
-			first = (int)i;
-		else if (other < 0 && strcmp(p->functions[i].name, p->functions[first].name))
-			other = (int)i;
-	}
+	find_matching(p, fn, name_matches, &first, &other);
+	if (first < 0 && (cut = strstr(fn, "..") != NULL))
+		find_matching(p, fn, name_matches_cut, &first, &other);
 	if (first < 0)
 		return -1;
-	if (other < 0)                        /* one name (maybe in several modules) */
-		return annotate_find_function(p, p->functions[first].name);
 	char s1[1024], s2[1024];
+	if (other < 0) {                      /* one name (maybe in several modules) */
+		if (cut)
+			hp_info("'%s' is read as '%s' (the one function whose name a report column cuts so)",
+				fn, textsafe(p->functions[first].name, s1, sizeof(s1)));
+		return annotate_find_function(p, p->functions[first].name);
+	}
 	hp_err("'%s' names several functions: give the full name, e.g. '%s' or '%s'"
 	       " (`hpprof report --wide` lists them)", fn,
 	       textsafe(p->functions[first].name, s1, sizeof(s1)),

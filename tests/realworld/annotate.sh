@@ -6,6 +6,10 @@
 #        gzip   gzip itself (a stripped PIE executable)
 #        c      a C program built here with gcc -O2 -g (source lines and
 #               --asm against perf annotate --stdio)
+#        cxx    tests/fixtures/rwlang/cxx built with g++ -O2 -g: the names
+#               report cuts to fit ("std::__unguarded_partition<__norma..")
+#               annotated as a user copies them (no peer: perf names the
+#               inlined code by the function it is inlined into)
 . "$HP_SRC/tests/realworld/lib.sh"
 rw_need perf linux-perf
 perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 ||
@@ -25,6 +29,13 @@ c) rw_need gcc gcc; rw_need nm binutils
 	FN=$(nm hotlines | awk '$3 ~ /^mix(\.|$)/ { print $3; exit }')
 	[ -n "$FN" ] || fail "no symbol for mix in hotlines"
 	set -- ./hotlines 200000000 ;;
+cxx) rw_need g++ g++
+	rw_step build g++ -O2 -g -o work "$HP_SRC/tests/fixtures/rwlang/cxx/work.cpp"
+	rw_step run "$HPPROF" run -q -F "$FREQ" -o cx.db -- ./work 30
+	"$PY" "$RW/annotate_check.py" cut --db cx.db --hpprof "$HPPROF" ||
+		fail "names cut by report are not annotated (the checks marked FAIL above)"
+	echo "PASS"
+	exit 0 ;;
 *) fail "unknown program '${1:-}'" ;;
 esac
 note "target: $* (module $MOD)"

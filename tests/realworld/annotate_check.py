@@ -4,6 +4,10 @@ docs/realworld.md, "Wave 18: stat and annotate on real programs").
 
   annotate_check.py --perf same.data --db same.db --hpprof HPPROF
                     --module PATH [--function NAME]
+  annotate_check.py cut --db prof.db --hpprof HPPROF
+      every function name `hpprof report` cuts to fit its column ("..") is
+      annotated as a user copies it, and the listing is of that row's
+      function (its total share is the row's Total%).
 
 The function is NAME, or the module's function with the most self samples
 in hpprof's profile. hpprof's side is what `hpprof annotate` prints: its
@@ -145,7 +149,38 @@ def hottest(db, module):
     return r[0][0]
 
 
+def report_functions(hpprof, db):
+    """(Function, Total%) of report's hot functions, in order."""
+    out = peers.run([hpprof, "report", db])
+    part = out.split("Hot functions", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = [re.split(r"\s{2,}", line.strip()) for line in part
+            if re.match(r"^\s*\d+\.\d+\s", line)]
+    return [(r[4], r[1]) for r in rows]
+
+
+def cut_names(argv):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--hpprof", required=True)
+    a = ap.parse_args(argv)
+    shown = report_functions(a.hpprof, a.db)
+    cut = [(s, t) for s, t in shown if ".." in s]
+    print("# %d of report's %d hot functions are cut to fit" % (len(cut), len(shown)))
+    check(len(cut) > 0, "report cuts some names (g++'s templates)")
+    for s, total in cut:
+        res = subprocess.run([a.hpprof, "annotate", a.db, s], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, universal_newlines=True)
+        head = HEADER.match(res.stdout.split("\n", 1)[0]) if not res.returncode else None
+        got = "total %s%%" % head.group(3) if head else \
+            "exit %d: %s" % (res.returncode, res.stderr.strip()[:120])
+        check(got == "total %s%%" % total,
+              "annotate '%s': %s (the row: total %s%%)" % (s, got, total))
+    return verdict()
+
+
 def main():
+    if sys.argv[1:2] == ["cut"]:
+        return cut_names(sys.argv[2:])
     ap = argparse.ArgumentParser()
     ap.add_argument("--perf", required=True)
     ap.add_argument("--db", required=True)
