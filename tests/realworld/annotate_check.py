@@ -21,14 +21,19 @@ one per sampled address.
 Shares are of the function's user-space samples: perf puts a kernel sample
 under the kernel function, hpprof under the instruction that entered the
 kernel, shown apart as Kern% (its samples are taken out here). For perf's 5
-hottest instructions and lines, hpprof's share must lie within 3 standard
+hottest instructions and lines, hpprof's share must lie within 4 standard
 errors of the difference of two binomial shares plus 0.5 pp (perf prints
 its percentages to 0.01, and the two samplers' counts of one execution
-differ by a few per thousand). Both tools sample the same execution:
-their cpu-clock timers are enabled by the target's exec and tick at the
-same rate, so they sample nearly the same instants, and a busy neighbour
-that slows one stretch of the program slows it for both; the binomial
-term of independent samples is then an upper bound.
+differ by a few per thousand). 4, not 3: a test makes up to 10 such
+comparisons, and P(any of 10 beyond 4 SE) is 0.06% where 3 SE would give
+2.7% (seen: gzip's 0x4337, perf 5.11% against hpprof 2.73% of ~900
+samples, 2.6 SE). Both tools sample the same execution: their cpu-clock
+timers are enabled by the target's exec and tick at the same rate, and a
+busy neighbour that slows one stretch of the program (a loaded 2-core
+machine) slows it for both, so the program's own share of each
+instruction is the same for both samplers; the timers' phases differ, so
+in a loop of a few instructions they land independently, and the
+binomial error of independent samples is what is left.
 """
 
 import argparse
@@ -41,7 +46,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peers  # noqa: E402
 from compare import TOOL_COMMS, check, verdict  # noqa: E402
 
-Z = 3.0
+Z = 4.0
 ALLOW_PP = 0.5
 TOP = 5
 
