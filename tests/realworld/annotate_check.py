@@ -183,6 +183,40 @@ def cut_names(argv):
     return verdict()
 
 
+def call_targets(hpprof, db, module):
+    """In the machine code of the module's functions with the most total
+    samples (callers; the first of the 5 largest that has one), a direct
+    call to unnamed code that starts an FDE names it as the profile does
+    (MODULE+0xSTART), the name to annotate next, and that name annotates
+    (when the target has samples: annotate lists sampled functions)."""
+    hp = peers.HpDb(db)
+    elf = peers.ElfNames(module)
+    base = os.path.basename(module)
+    for (fn,) in hp.q("SELECT function FROM function_profile WHERE module = ? "
+                      "ORDER BY total_samples DESC LIMIT 5", module):
+        _, _, text = hp_annotate(hpprof, db, fn, asm=True)
+        calls = re.findall(r"\scall\w*\s+0x([0-9a-f]+)(?: <([^>]*)>)?\s*$", text, re.M)
+        unnamed = sorted({(int(t, 16), n) for t, n in calls if not elf.aliases(int(t, 16))
+                          and (elf.fde(int(t, 16)) or (0,))[0] == int(t, 16)})
+        print("# calls in %s: %d direct, %d to unnamed code at an FDE's start" %
+              (fn, len(calls), len(unnamed)))
+        if unnamed:
+            break
+    check(len(unnamed) > 0, "a direct call to unnamed code in the 5 largest callers")
+    for t, n in unnamed:
+        want = "%s+0x%x" % (base, t)
+        check(n == want, "call 0x%x is named <%s> (want <%s>)" % (t, n, want))
+    sampled = [n for (n,) in hp.q("SELECT function FROM function_profile WHERE module = ?",
+                                  module)]
+    targets = ["%s+0x%x" % (base, t) for t, _ in unnamed if "%s+0x%x" % (base, t) in sampled]
+    if targets:               # annotate lists functions with samples only
+        name = targets[0]
+        res = subprocess.run([hpprof, "annotate", db, name], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, universal_newlines=True)
+        check("no function" not in res.stderr,
+              "annotate %s (a call's target): %s" % (name, res.stderr.strip()[:100] or "ok"))
+
+
 def main():
     if sys.argv[1:2] == ["cut"]:
         return cut_names(sys.argv[2:])
@@ -204,6 +238,7 @@ def main():
               "the listing says why it shows machine code: %s" % text.splitlines()[1][:100])
         compare("instructions of %s" % fn, perf_addresses(a.perf, a.module, lo, hi), rows,
                 lambda k: "%x" % k)
+        call_targets(a.hpprof, a.db, a.module)
         return verdict()
     ins, lines, n = perf_annotate(a.perf, fn)
     base = os.path.basename(head.group(2).split(",")[0])
