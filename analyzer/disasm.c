@@ -83,6 +83,8 @@ struct job {
 	GElf_Addr bias;
 	Elf *elf;
 	/* the code */
+	struct hp_fdes *fdes;         /* the module's FDEs, loaded for a call's unnamed target */
+	int fdes_tried;
 	uint64_t *anchors;            /* known instruction starts in the extent, sorted */
 	uint32_t nanchors;
 	struct insn *insns;
@@ -337,8 +339,24 @@ static const char *shown_name(struct job *j, const char *raw)
 	return out ? out : raw;
 }
 
+/* An unnamed call target at the start of an FDE, named as the profile
+ * names such code (symresolve.c): "liblzma.so.5.4.1+0x15ae0", the name to
+ * annotate next. Written to buf; NULL when target starts no FDE. */
+static const char *fde_target_name(struct job *j, uint64_t target, char *buf, size_t len)
+{
+	Dwarf_Addr fs, fe;
+	if (!j->fdes_tried++ && fdes_load(j->dm, 0, &j->fdes))
+		j->fdes = NULL;
+	if (!j->fdes || !fdes_find(j->fdes, target + j->bias, &fs, &fe) || fs != target + j->bias)
+		return NULL;
+	const char *base = strrchr(j->d->module, '/');
+	snprintf(buf, len, "%s+0x%" PRIx64, base ? base + 1 : j->d->module, target);
+	return buf;
+}
+
 /* A direct call's target, named: "call 0x1130" -> "call 0x1130 <cabs@plt>"
- * (a PLT stub, named as the symbolizer names it: plt.c), "<calculate_z>". */
+ * (a PLT stub, named as the symbolizer names it: plt.c), "<calculate_z>",
+ * code without a symbol by its FDE: "<liblzma.so.5.4.1+0x15ae0>". */
 static void name_target(struct job *j, const cs_insn *in, char *text, size_t n)
 {
 	char *end;
@@ -348,11 +366,16 @@ static void name_target(struct job *j, const cs_insn *in, char *text, size_t n)
 	if (*end)
 		return;
 	struct plt_find f = { .addr = target };
+	char fde[128];
 	const char *name = plt_each(j->elf, 0, plt_match, &f) == 1 ? f.name
 			   : dwfl_module_addrname(j->dm, target + j->bias);
+	if (name)
+		name = shown_name(j, name);
+	else
+		name = fde_target_name(j, target, fde, sizeof(fde));
 	if (name) {
 		size_t len = strlen(text);
-		snprintf(text + len, n - len, " <%s>", shown_name(j, name));
+		snprintf(text + len, n - len, " <%s>", name);
 	}
 }
 
@@ -669,6 +692,7 @@ static void job_release(struct job *j)
 		free(j->files[i].lines);
 	free(j->insns);
 	free(j->anchors);
+	fdes_free(j->fdes);
 	if (j->dwfl)
 		dwfl_end(j->dwfl);
 }

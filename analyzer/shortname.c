@@ -436,3 +436,38 @@ int name_matches(const char *name, const char *s)
 	char brief[WORK];
 	return !strcmp(name, s) || !strcmp(name_brief(name, brief, sizeof(brief)), s);
 }
+
+/* 1 when the pieces of cut between its ".." lie in order in form: the
+ * first at its start, the last at its end unless cut ends in "..". */
+static int pieces_in(const char *form, const char *cut)
+{
+	const char *p = form;
+	for (int first = 1;; first = 0) {
+		const char *dots = strstr(cut, "..");
+		size_t n = dots ? (size_t)(dots - cut) : strlen(cut);
+		size_t rest = strlen(p);
+		if (first && strncmp(p, cut, n))
+			return 0;
+		if (!dots)                     /* the last piece: form's end */
+			return rest >= n && !strcmp(p + rest - n, cut);
+		const char *at = first ? p : memmem(p, rest, cut, n);
+		if (!at)
+			return 0;
+		p = at + n;
+		cut = dots + 2;
+		if (!*cut)
+			return 1;              /* cut ends in "..": the rest is free */
+	}
+}
+
+int name_matches_cut(const char *name, const char *cut)
+{
+	char brief[WORK], bare[WORK], bare_full[WORK];
+	if (!strstr(cut, ".."))
+		return 0;
+	const char *b = name_brief(name, brief, sizeof(brief));
+	drop_inner_namespaces(b, bare, sizeof(bare));
+	drop_inner_namespaces(name, bare_full, sizeof(bare_full));
+	return pieces_in(name, cut) || pieces_in(b, cut) || pieces_in(bare, cut) ||
+	       pieces_in(bare_full, cut);
+}

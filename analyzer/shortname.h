@@ -59,4 +59,11 @@ char **name_fit_column(const char *const *names, size_t n, int w);
  * accept a function as perf names it). */
 int name_matches(const char *name, const char *s);
 
+/* 1 when cut, a name as a narrow column shows it, cut with ".."
+ * ("std::__unguarded_partition<__norma..", "__gnu_cx..Point<double..::operator--"),
+ * can be name: the pieces between its ".." lie in order in name, its brief
+ * form or either without inner namespaces, the first at the start and the
+ * last at the end (unless cut ends in ".."). 0 when cut has no "..". */
+int name_matches_cut(const char *name, const char *cut);
+
 #endif

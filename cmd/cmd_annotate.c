@@ -6,6 +6,7 @@
  * neither the source file nor the binary is on this machine, one line says
  * so and only the lines that carry samples or counts are listed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,9 +37,9 @@ static const char usage_text[] =
 	"instantiations, an inline function's other callers) counts only FUNCTION's\n"
 	"part. In a merge of runs sampled at different rates the shares are of\n"
 	"CPU time (each sample its run's period), as in report.\n"
-	"FUNCTION is the name as `hpprof report --wide` prints it, or a C++\n"
-	"name as perf prints it, without return type and parameters. DB defaults\n"
-	"to hpprof.db.\n"
+	"FUNCTION is the name as `hpprof report --wide` prints it, a C++\n"
+	"name as perf prints it, without return type and parameters, or a name as\n"
+	"report's column cuts it (\"std::sort<__norma..\"). DB defaults to hpprof.db.\n"
 	"Where the source is not available (no line information, file not found)\n"
 	"it prints the function's machine code instead, with the same columns per\n"
 	"instruction, read from the binary (which must be the one that ran).\n"
@@ -230,33 +231,89 @@ static void note_namesakes(const struct hp_profile *p, uint32_t fi)
 		n > 4 ? ", ..." : "");
 }
 
+/* The first function whose name match() accepts for fn, and another of
+ * another name (or -1 each). */
+static void find_matching(const struct hp_profile *p, const char *fn,
+			  int (*match)(const char *name, const char *s), int *first, int *other)
+{
+	*first = *other = -1;
+	for (uint32_t i = 0; i < p->nfunctions && *other < 0; i++) {
+		if (!match(p->functions[i].name, fn))
+			continue;
+		if (*first < 0)
+			*first = (int)i;
+		else if (strcmp(p->functions[i].name, p->functions[*first].name))
+			*other = (int)i;
+	}
+}
+
 /* FUNCTION as the report prints it in full, else as perf names it (a C++
- * name without return type and parameters: "bench::sort_and_sum<int>").
- * Overloads share that brief name: then it says which full names there
- * are and returns -2. -1: no such function. */
+ * name without return type and parameters: "bench::sort_and_sum<int>"),
+ * else as a narrow column of the report shows it, cut with ".."
+ * ("std::__unguarded_partition<__norma.."). Several functions with that
+ * name or cut form: it says which full names there are and returns -2.
+ * -1: no such function. */
 static int find_function(const struct hp_profile *p, const char *fn)
 {
-	int fi = annotate_find_function(p, fn), first = -1, other = -1;
+	int fi = annotate_find_function(p, fn), first, other, cut = 0;
 	if (fi >= 0)
 		return fi;
-	for (uint32_t i = 0; i < p->nfunctions; i++) {
-		if (!name_matches(p->functions[i].name, fn))
-			continue;
-		if (first < 0)
-			first = (int)i;
-		else if (other < 0 && strcmp(p->functions[i].name, p->functions[first].name))
-			other = (int)i;
-	}
+	find_matching(p, fn, name_matches, &first, &other);
+	if (first < 0 && (cut = strstr(fn, "..") != NULL))
+		find_matching(p, fn, name_matches_cut, &first, &other);
 	if (first < 0)
 		return -1;
-	if (other < 0)                        /* one name (maybe in several modules) */
-		return annotate_find_function(p, p->functions[first].name);
 	char s1[1024], s2[1024];
+	if (other < 0) {                      /* one name (maybe in several modules) */
+		if (cut)
+			hp_info("'%s' is read as '%s' (the one function whose name a report column cuts so)",
+				fn, textsafe(p->functions[first].name, s1, sizeof(s1)));
+		return annotate_find_function(p, p->functions[first].name);
+	}
 	hp_err("'%s' names several functions: give the full name, e.g. '%s' or '%s'"
 	       " (`hpprof report --wide` lists them)", fn,
 	       textsafe(p->functions[first].name, s1, sizeof(s1)),
 	       textsafe(p->functions[other].name, s2, sizeof(s2)));
 	return -2;
+}
+
+/* A copy GCC made of the C function fn, named as its symbol:
+ * "mix.constprop.0", "parse.isra.0", "main.cold". */
+static int is_clone_of(const char *name, const char *fn)
+{
+	size_t n = strlen(fn);
+	return !strncmp(name, fn, n) && name[n] == '.' && islower((unsigned char)name[n + 1]);
+}
+
+/* No function is named fn. A C function that GCC copied (constant
+ * propagation, a split cold part) has samples under its copies' symbol
+ * names only, as in perf and the report: name them. */
+static void no_function(const struct hp_profile *p, const char *fn, const char *db)
+{
+	char list[1024] = "", s[512];
+	unsigned n = 0;
+	for (uint32_t i = 0; i < p->nfunctions; i++) {
+		const char *name = p->functions[i].name, *safe;
+		char quoted[520];
+		if (!is_clone_of(name, fn))
+			continue;
+		safe = textsafe(name, s, sizeof(s));
+		snprintf(quoted, sizeof(quoted), "'%s'", safe);
+		if (strstr(list, quoted))
+			continue;         /* the same copy in another module */
+		if (n++ < 3) {
+			size_t k = strlen(list);
+			snprintf(list + k, sizeof(list) - k, "%s%s", k ? ", " : "", quoted);
+		}
+	}
+	if (n)
+		hp_err("no function '%s' in '%s': the compiler's cop%s of it %s %s%s (annotate"
+		       " that name)", fn, db, n > 1 ? "ies" : "y", n > 1 ? "are" : "is", list,
+		       n > 3 ? ", ..." : "");
+	else
+		hp_err("no function '%s' in '%s' (see `hpprof report`; a C++ function is"
+		       " named in full or as perf names it, without return type and"
+		       " parameters)", fn, db);
 }
 
 static int annotate_cmd(int argc, char **argv)
@@ -305,9 +362,7 @@ static int annotate_cmd(int argc, char **argv)
 	int fi = find_function(p, fn), err;
 	if (fi < 0) {
 		if (fi == -1)
-			hp_err("no function '%s' in '%s' (see `hpprof report`; a C++ function is"
-			       " named in full or as perf names it, without return type and"
-			       " parameters)", fn, db);
+			no_function(p, fn, db);
 		profile_free(p);
 		return 1;
 	}

@@ -34,7 +34,7 @@
 struct stat_ctx {
 	struct stat_opts o;
 	char path[PATH_MAX];          /* PROGRAM resolved */
-	char **argv;                  /* o.argv with argv[0] = path */
+	char **argv;                  /* o.argv with argv[0] = path (for valgrind) */
 	struct hp_event_set set;
 	/* per run: [run * set.n + i] for events, [run] for the times */
 	double *value, *running_pct, *running_ns;
@@ -88,7 +88,7 @@ static int run_all(struct stat_ctx *c)
 					  .running_pct = c->running_pct + (size_t)run * n,
 					  .running_ns = c->running_ns + (size_t)run * n };
 		enum hp_count_step step;
-		int err = counting_run(&c->set, c->argv, &r, &step);
+		int err = counting_run(&c->set, c->path, c->o.argv, &r, &step);
 		if (err == -EINTR)
 			break;            /* a signal before the program started: no run */
 		if (err) {
@@ -182,6 +182,25 @@ static int setup_events(struct stat_ctx *c)
 	return 0;
 }
 
+/* Events that count user space only because the kernel is not permitted
+ * here, though their names carry no :u: the same list resolved with the
+ * kernel allowed differs for them. The clocks count all CPU time either way. */
+static void mark_user_only(struct stat_ctx *c)
+{
+	const unsigned both = HP_EV_USER | HP_EV_KERNEL;
+	struct hp_event_set all;
+	if (events_default_plm() & HP_EV_KERNEL)
+		return;
+	events_init(&all);
+	int ret = c->o.events ? events_parse(&all, c->o.events, both) : events_default(&all, both);
+	for (size_t i = 0; !ret && i < c->set.n && i < all.n; i++) {
+		const struct hp_event *ev = &c->set.ev[i];
+		c->ev[i].user_only = ev->available && !stat_is_clock(ev) &&
+				     ev->attr.exclude_kernel && !all.ev[i].attr.exclude_kernel;
+	}
+	events_release(&all);
+}
+
 static int setup(struct stat_ctx *c)
 {
 	size_t n = c->set.n ? c->set.n : 1, runs = (size_t)c->o.repeat, argc = 0;
@@ -199,7 +218,7 @@ static int setup(struct stat_ctx *c)
 	c->argv = calloc(argc + 1, sizeof(*c->argv));
 	if (!c->ev || !c->argv)
 		return -ENOMEM;
-	c->argv[0] = c->path;              /* argv for launch_prepare: argv[0] resolved */
+	c->argv[0] = c->path;              /* argv for valgrind: argv[0] resolved */
 	for (size_t i = 1; i < argc; i++)
 		c->argv[i] = c->o.argv[i];
 	c->res = (struct stat_result){ .o = &c->o, .set = &c->set, .ev = c->ev,
@@ -213,6 +232,7 @@ static void release(struct stat_ctx *c)
 			   c->sys, c->scratch, c->ev, c->argv };
 	for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++)
 		free(arrays[k]);
+	free(c->o.events_joined);
 	events_release(&c->set);
 }
 
@@ -295,6 +315,7 @@ int cmd_stat(int argc, char **argv)
 		hp_err("out of memory");
 		goto out;
 	}
+	mark_user_only(&c);
 	if (open_output(&c) < 0)
 		goto out;
 	if (c.o.sim.on && (status = check_valgrind(&c)))

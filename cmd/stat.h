@@ -36,7 +36,8 @@ struct stat_sim {
 };
 
 struct stat_opts {
-	const char *events;           /* -e LIST; NULL: the default set */
+	const char *events;           /* -e LIST (every -e, joined); NULL: the default set */
+	char *events_joined;          /* owned: the joined lists when -e came more than once */
 	int repeat;                   /* -r N */
 	int json;                     /* --json */
 	const char *sep;              /* -x SEP: CSV with this separator; NULL: the table */
@@ -62,6 +63,8 @@ struct stat_event {
 	double running_ns;            /* mean time it counted */
 	const struct hp_metric *metric;  /* the ratio beside it, NULL when none */
 	double ratio;                 /* its value, when metric */
+	int user_only;                /* counted in user space only though its name asks for
+				       * the kernel too (not permitted here): shown NAME:u */
 };
 
 struct stat_result {
@@ -102,5 +105,8 @@ void stat_print_csv(FILE *f, const struct stat_result *r);
 void stat_print_json(FILE *f, const struct stat_result *r);
 /* The relative stddev of the mean of v, in percent (0 for one run). */
 double stat_rel_stddev(const struct stat_value *v);
+/* 1 for task-clock and cpu-clock: shown in msec; they count all CPU time,
+ * user and kernel, whatever their modifiers say. */
+int stat_is_clock(const struct hp_event *ev);
 
 #endif

@@ -23,7 +23,8 @@ static void usage(FILE *f)
 		"elapsed, user and sys seconds and the maximum resident set size. The result\n"
 		"goes to standard error, as perf stat's does; PROGRAM keeps standard output.\n"
 		"\n"
-		"  -e, --event LIST   comma-separated event names (see `hpprof list`); default:\n"
+		"  -e, --event LIST   comma-separated event names (see `hpprof list`; repeatable,\n"
+		"                     each -e adds to the list); default:\n"
 		"                     task-clock,context-switches,cpu-migrations,page-faults,\n"
 		"                     cycles,instructions,cache-references,cache-misses,\n"
 		"                     branch-misses\n"
@@ -63,6 +64,22 @@ static int parse_repeat(const char *s, int *out)
 	return 0;
 }
 
+/* -e LIST: each -e adds its events to those of the ones before, as with
+ * perf stat (-e page-faults -e task-clock counts both). */
+static int add_events(struct stat_opts *o, const char *list)
+{
+	char *joined;
+	if (!o->events) {
+		o->events = list;
+		return 0;
+	}
+	if (asprintf(&joined, "%s,%s", o->events, list) < 0)
+		return -ENOMEM;
+	free(o->events_joined);
+	o->events = o->events_joined = joined;
+	return 0;
+}
+
 int stat_parse_args(int argc, char **argv, struct stat_opts *o)
 {
 	enum { OPT_JSON = 256 };
@@ -87,7 +104,12 @@ int stat_parse_args(int argc, char **argv, struct stat_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:e:r:x:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'e': o->events = optarg; break;
+		case 'e':
+			if (add_events(o, optarg) < 0) {
+				hp_err("out of memory");
+				return 1;
+			}
+			break;
 		case 'o': o->output = optarg; break;
 		case 'x': o->sep = optarg; break;
 		case OPT_JSON: o->json = 1; break;

@@ -15,6 +15,7 @@
 #include "analyzer/report.h"
 #include "analyzer/stats.h"
 #include "cmd/stat.h"
+#include "collector/kaccess.h"
 #include "common/textsafe.h"
 
 double stat_rel_stddev(const struct stat_value *v)
@@ -22,7 +23,7 @@ double stat_rel_stddev(const struct stat_value *v)
 	return stats_rel_sem_pct(v->mean, v->sd, v->n);
 }
 
-static int is_clock(const struct hp_event *ev)
+int stat_is_clock(const struct hp_event *ev)
 {
 	return ev->attr.type == PERF_TYPE_SOFTWARE &&
 	       (ev->attr.config == PERF_COUNT_SW_TASK_CLOCK ||
@@ -32,7 +33,7 @@ static int is_clock(const struct hp_event *ev)
 /* The displayed value: clocks in msec, others as counts. */
 static double shown(const struct hp_event *ev, double v)
 {
-	return is_clock(ev) ? v / 1e6 : v;
+	return stat_is_clock(ev) ? v / 1e6 : v;
 }
 
 /* What stands in for the value of an event that has none. */
@@ -52,6 +53,17 @@ static int ratio_of(const struct stat_event *se, double *v, const char **unit)
 	*v = se->ratio;
 	*unit = se->metric->unit ? se->metric->unit : metrics_rate_unit(v);
 	return 1;
+}
+
+/* The name shown for event i: as given, or NAME:u when it counted user
+ * space only though the name asks for the kernel too (perf stat's label). */
+static const char *label(const struct stat_result *r, size_t i, char *buf, size_t len)
+{
+	const char *name = r->set->ev[i].name;
+	if (!r->ev[i].user_only)
+		return name;
+	snprintf(buf, len, "%s:u", name);
+	return buf;
 }
 
 /* ---- the table ---- */
@@ -98,16 +110,16 @@ static void print_event_row(FILE *f, const struct stat_result *r, size_t i)
 {
 	const struct hp_event *ev = &r->set->ev[i];
 	const struct stat_event *se = &r->ev[i];
-	char row[512] = "";
-	const char *unit;
+	char row[512] = "", lb[HP_EVENT_NAME_MAX + 2];
+	const char *unit, *name = label(r, i, lb, sizeof(lb));
 	double v;
 
 	if (!ev->available || !se->v.n)
-		row_add(row, sizeof(row), "%18s      %s", no_value(ev), ev->name);
-	else if (is_clock(ev))
-		row_add(row, sizeof(row), "%18.2f msec %-28s", shown(ev, se->v.mean), ev->name);
+		row_add(row, sizeof(row), "%18s      %s", no_value(ev), name);
+	else if (stat_is_clock(ev))
+		row_add(row, sizeof(row), "%18.2f msec %-28s", shown(ev, se->v.mean), name);
 	else
-		row_add(row, sizeof(row), "%18.0f      %-28s", se->v.mean, ev->name);
+		row_add(row, sizeof(row), "%18.0f      %-28s", se->v.mean, name);
 	if (ev->available && se->v.n) {
 		if (ratio_of(se, &v, &unit))
 			row_add(row, sizeof(row), "  # %8.3f %-25s", v, unit);
@@ -149,6 +161,24 @@ static void print_reasons(FILE *f, const struct hp_event_set *set)
 	}
 }
 
+/* The events counted in user space only (NAME:u) and why: what they count
+ * in the kernel (a page fault taken by read() filling a fresh buffer) is
+ * not in the count, unlike the same table as root. */
+static void print_user_only(FILE *f, const struct stat_result *r)
+{
+	char why[256], lb[HP_EVENT_NAME_MAX + 2];
+	int n = 0;
+	for (size_t i = 0; i < r->set->n; i++) {
+		if (!r->ev[i].user_only)
+			continue;
+		fputs(n++ ? ", " : "\n User space only:\n   ", f);
+		textsafe_fputs(label(r, i, lb, sizeof(lb)), 0, f);
+	}
+	if (n)
+		fprintf(f, ": the kernel's part is not in the count (%s)\n",
+			kaccess_why_no_samples(why, sizeof(why)));
+}
+
 static void print_footer(FILE *f, const struct stat_result *r)
 {
 	double rel = stat_rel_stddev(&r->elapsed);
@@ -176,6 +206,7 @@ void stat_print_table(FILE *f, const struct stat_result *r)
 	for (size_t i = 0; i < r->set->n; i++)
 		print_event_row(f, r, i);
 	print_reasons(f, r->set);
+	print_user_only(f, r);
 	stat_sim_print_table(f, r->sim);
 	print_footer(f, r);
 }
@@ -189,15 +220,16 @@ static void csv_event(FILE *f, const struct stat_result *r, size_t i)
 	const struct hp_event *ev = &r->set->ev[i];
 	const struct stat_event *se = &r->ev[i];
 	const char *s = r->o->sep, *unit;
+	char lb[HP_EVENT_NAME_MAX + 2];
 	double v;
 
 	if (!ev->available || !se->v.n)
-		fprintf(f, "%s%s%s", no_value(ev), s, is_clock(ev) ? "msec" : "");
-	else if (is_clock(ev))
+		fprintf(f, "%s%s%s", no_value(ev), s, stat_is_clock(ev) ? "msec" : "");
+	else if (stat_is_clock(ev))
 		fprintf(f, "%.2f%smsec", shown(ev, se->v.mean), s);
 	else
 		fprintf(f, "%.0f%s", se->v.mean, s);
-	fprintf(f, "%s%s", s, ev->name);
+	fprintf(f, "%s%s", s, label(r, i, lb, sizeof(lb)));
 	if (r->o->repeat > 1) {
 		fprintf(f, "%s", s);
 		if (ev->available && se->v.n)
@@ -257,8 +289,10 @@ static void json_event(FILE *f, const struct stat_result *r, size_t i)
 
 	fprintf(f, "    {\"name\": ");
 	report_json_string(f, ev->name);
-	fprintf(f, ", \"unit\": \"%s\", \"measured\": %s", is_clock(ev) ? "msec" : "",
+	fprintf(f, ", \"unit\": \"%s\", \"measured\": %s", stat_is_clock(ev) ? "msec" : "",
 		ev->available && se->v.n ? "true" : "false");
+	if (se->user_only)
+		fprintf(f, ", \"user_space_only\": true");
 	if (!ev->available) {
 		const char *ename = strerrorname_np(ev->err);
 		fprintf(f, ", \"value\": null, \"errno\": ");

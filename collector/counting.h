@@ -38,13 +38,14 @@ enum hp_count_step {
 	HP_COUNT_WAIT,                 /* waiting for it */
 };
 
-/* Run argv (argv[0] resolved, see launch_resolve) once with set's
- * available events counting on it. Returns 0 when it ran (whatever its
+/* Run the program at path (resolved, see launch_resolve) once with argv as
+ * given (its argv[0] what the user wrote) and set's available events
+ * counting on it. Returns 0 when it ran (whatever its
  * exit status: r->wstatus); -EINTR when a stop signal came before the
  * program started (nothing ran); else -errno with *step saying what
  * failed. */
-int counting_run(struct hp_event_set *set, char *const argv[], struct hp_count_run *r,
-		 enum hp_count_step *step);
+int counting_run(struct hp_event_set *set, const char *path, char *const argv[],
+		 struct hp_count_run *r, enum hp_count_step *step);
 
 #define HP_COUNT_NSIGNALS 4
 

@@ -64,7 +64,7 @@ int launch_resolve(const char *path, char *out, size_t outlen)
 	return err;
 }
 
-static void child_main(int gate, int errw, char *const argv[], char **env)
+static void child_main(int gate, int errw, const char *path, char *const argv[], char **env)
 {
 	char c;
 	ssize_t n;
@@ -77,7 +77,7 @@ static void child_main(int gate, int errw, char *const argv[], char **env)
 	close(gate);
 	for (char **e = env; e && *e; e++)
 		putenv(*e);
-	execv(argv[0], argv);
+	execv(path, argv);
 	int err = errno;
 	ssize_t w = write(errw, &err, sizeof(err));
 	(void)w;
@@ -112,7 +112,7 @@ int launch_prepare(struct hp_launch *l, char *const argv[])
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
-		child_main(gate[0], errp[1], argv, l->env);
+		child_main(gate[0], errp[1], l->path ? l->path : argv[0], argv, l->env);
 	}
 	close(gate[0]);
 	close(errp[1]);

@@ -17,6 +17,9 @@ struct hp_launch {
 			   * without it (hpprof gone), the child exits 127 */
 	int err_fd;       /* read end: exec errno arrives here */
 	char **env;       /* extra "K=V" strings for the child (NULL-terminated), may be NULL */
+	const char *path; /* the file to execute (launch_resolve'd) with argv as given,
+			   * so the program sees argv[0] as the user wrote it, as from
+			   * a shell; NULL: argv[0] is the resolved path */
 };
 
 /* Check that path names an executable regular file (resolving via PATH
@@ -24,7 +27,8 @@ struct hp_launch {
  * -ENOENT, -EACCES or -EISDIR. */
 int launch_resolve(const char *path, char *out, size_t outlen);
 
-/* Fork the child for argv (argv[0] resolved). Returns 0 or -errno. */
+/* Fork the child for argv (argv[0] resolved, or l->path set). Returns 0 or
+ * -errno. */
 int launch_prepare(struct hp_launch *l, char *const argv[]);
 
 /* Let the child exec; returns 0, or -errno when exec failed. */

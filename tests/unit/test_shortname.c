@@ -154,10 +154,44 @@ static void test_column(void)
 	free(col);
 }
 
+/* A name as a column shows it, cut with "..", read back (annotate): each
+ * form a column makes matches its own name and not the others. */
+static void test_cut(void)
+{
+	char fit[512];
+	const char *names[] = { IT("double"), IT("int"), IT("long"),
+		"__gnu_cxx::__normal_iterator<double*, std::vector<double> > "
+		"std::__unguarded_partition<__gnu_cxx::__normal_iterator<double*, "
+		"std::vector<double> >, cmp>(__gnu_cxx::__normal_iterator<double*, "
+		"std::vector<double> >, cmp)",
+		"random" };
+	char **col = name_fit_column(names, 5, 36);
+	CHECK(col != NULL);
+	for (int i = 0; col && i < 5; i++) {
+		const char *shown = col[i] ? col[i] : name_fit(names[i], 36, fit, sizeof(fit));
+		char cut[64];
+		snprintf(cut, sizeof(cut), "%s", shown);
+		if (strlen(cut) > 36)
+			memcpy(cut + 34, "..", 3);     /* as the report's column cuts */
+		for (int j = 0; j < 5; j++)
+			if (name_matches_cut(names[j], cut) != (i == j) && (i < 4 || j < 4)) {
+				fprintf(stderr, "%s:%d: '%s' %s name %d\n", __FILE__, __LINE__, cut,
+					i == j ? "does not match its" : "matches", j);
+				hp_test_failures++;
+			}
+	}
+	free(col);
+	CHECK(name_matches_cut(names[3], "std::__unguarded_partition<__norma.."));
+	CHECK(!name_matches_cut(names[3], "std::__unguarded_partition"));     /* no ".." */
+	CHECK(!name_matches_cut("random", "rand..x"));
+	CHECK(name_matches_cut("random", "ra..om"));
+}
+
 int main(void)
 {
 	test_brief();
 	test_fit();
 	test_column();
+	test_cut();
 	return hp_test_result();
 }
