@@ -402,6 +402,7 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	if (!targv)
 		return NULL;
 	targv[0] = path;
+	o->s.argv0 = argv[first];     /* what the program sees, as from a shell */
 	for (int i = 1; i < nargs; i++)
 		targv[i] = argv[first + i];
 	return targv;
@@ -640,6 +641,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	 * stream (its environment and files are made for the child), a live
 	 * view (`top` points the child's stdio elsewhere first) nor when
 	 * attaching; a failure here is left to the session's own fork. */
+	early.argv0 = o.s.argv0;
 	if (!o.nattach && !o.live && !feed && !o.s.env && !launch_prepare(&early, targv))
 		o.s.launch = &early;
 	run_phase(&clock, "fork of the target");

@@ -64,7 +64,8 @@ int launch_resolve(const char *path, char *out, size_t outlen)
 	return err;
 }
 
-static void child_main(int gate, int errw, const char *path, char *const argv[], char **env)
+static void child_main(int gate, int errw, const char *path, char *const argv[], char **env,
+		       const char *argv0)
 {
 	char c;
 	ssize_t n;
@@ -77,6 +78,8 @@ static void child_main(int gate, int errw, const char *path, char *const argv[],
 	close(gate);
 	for (char **e = env; e && *e; e++)
 		putenv(*e);
+	if (argv0)          /* this process's copy of the array */
+		((char **)argv)[0] = (char *)argv0;
 	execv(path, argv);
 	int err = errno;
 	ssize_t w = write(errw, &err, sizeof(err));
@@ -112,7 +115,8 @@ int launch_prepare(struct hp_launch *l, char *const argv[])
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
-		child_main(gate[0], errp[1], l->path ? l->path : argv[0], argv, l->env);
+		child_main(gate[0], errp[1], l->path ? l->path : argv[0], argv, l->env,
+			   l->path ? NULL : l->argv0);
 	}
 	close(gate[0]);
 	close(errp[1]);

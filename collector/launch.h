@@ -20,6 +20,9 @@ struct hp_launch {
 	const char *path; /* the file to execute (launch_resolve'd) with argv as given,
 			   * so the program sees argv[0] as the user wrote it, as from
 			   * a shell; NULL: argv[0] is the resolved path */
+	const char *argv0; /* with path NULL: the argv[0] the program sees instead of
+			    * the resolved argv[0] exec'd (the name the user wrote);
+			    * NULL: argv[0] */
 };
 
 /* Check that path names an executable regular file (resolving via PATH

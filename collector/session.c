@@ -467,7 +467,8 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 		struct hp_session_result *res)
 {
 	struct hp_session *s = calloc(1, sizeof(*s));
-	struct hp_launch l = { .pid = -1, .gate_fd = -1, .err_fd = -1, .env = o->env };
+	struct hp_launch l = { .pid = -1, .gate_fd = -1, .err_fd = -1, .env = o->env,
+				.argv0 = o->argv0 };
 	struct sigaction oi, ot, oh;
 	int err;
 

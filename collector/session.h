@@ -68,6 +68,9 @@ struct hp_session_opts {
 	const struct hp_session_counter *counters;
 	unsigned ncounters;
 	char **env;                    /* extra environment for the target, may be NULL */
+	const char *argv0;             /* the argv[0] the target sees (the name the user
+					* wrote; argv[0] of session_run is the resolved
+					* path, exec'd); NULL: that path */
 	/* A target already forked and waiting (launch_prepare, made early by
 	 * the caller with env above: docs/performance.md, "Fixed cost"), or
 	 * NULL: session_run forks it. session_run takes it over (its pid set

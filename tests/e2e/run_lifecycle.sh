@@ -8,6 +8,15 @@ need_kernel julia
 assert_eq "exit status passed through" "$?" 3
 assert_eq "run_info exit_status" "$(q e.db "SELECT value FROM run_info WHERE key='exit_status'")" 3
 
+# The program sees argv[0] as the user wrote it, as from a shell (and perf
+# record): a name found in PATH stays the name (a multi-call program such
+# as xz/unxz chooses what to do by it), a path stays that path.
+"$HPPROF" run -q -o a0.db cat /proc/self/cmdline | tr '\0' ' ' >a0.txt
+assert_eq "argv[0] of a program found in PATH" "$(cat a0.txt)" "cat /proc/self/cmdline "
+"$HPPROF" run -q -o a0.db "$(command -v cat)" /proc/self/cmdline | tr '\0' ' ' >a0.txt
+assert_eq "argv[0] of a program given by its path" "$(cat a0.txt)" \
+	"$(command -v cat) /proc/self/cmdline "
+
 # A target that crashes after doing work: its samples and the signal are kept.
 "$HPPROF" run -q -o crash.db sh -c "$KDIR/hp-julia --width 500 >crash.out; kill -SEGV \$\$"
 st=$?
