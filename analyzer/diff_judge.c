@@ -8,6 +8,7 @@
  * Takes the reduced values of a row (means and standard deviations per
  * side, samples per run); knows nothing of how rows were joined.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,19 +142,183 @@ static double run_var(const struct hp_diff *d, double m, unsigned k)
 	return k ? f * f * m * m / k : 0;
 }
 
-void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
-		       struct hp_diff_stat a, double nb, double na, struct hp_diff_change *c)
+/* --- the pooled spread of repeated runs --- */
+
+/* The relative variance of a side's k values (sd / mean)^2, weighted by its
+ * degrees of freedom k - 1: summed over both sides and divided by their
+ * kb + ka - 2, the pooled within-side relative variance. */
+static double rel_ss(struct hp_diff_stat s, unsigned k)
+{
+	return k > 1 && s.mean > 0 ? (k - 1) * (s.sd / s.mean) * (s.sd / s.mean) : 0;
+}
+
+/* The binomial relative variance (1 - p) / n of a row's n of N samples. */
+static double binomial_rel(double n, double total)
+{
+	return n > 0 && total > 0 ? (n < total ? 1 - n / total : 0) / n : 0;
+}
+
+/* One row's evidence about the pooled spread: the relative variance of
+ * its self time over the runs of each side beyond its sampling error, with
+ * that sampling part and its degrees of freedom. */
+struct pool_row {
+	double excess, sampling, df;
+	int out;                 /* spreads beyond the pool: left out of it */
+};
+
+static int pool_row_of(const struct hp_diff *d, const struct hp_diff_row *r,
+		       struct pool_row *pr)
+{
+	unsigned kb = d->before.runs, ka = d->after.runs;
+	double nb = r->before_self_neff.mean, na = r->after_self_neff.mean;
+	double tb = d->before.neff.mean, ta = d->after.neff.mean;
+	if (diff_row_minor(d, r) || !(nb > 0 && na > 0 && nb < tb && na < ta) ||
+	    !(r->before_time.mean > 0 && r->after_time.mean > 0))
+		return 0;
+	pr->df = kb + ka - 2;
+	pr->sampling = ((kb - 1) * binomial_rel(nb, tb) + (ka - 1) * binomial_rel(na, ta)) / pr->df;
+	pr->excess = (rel_ss(r->before_time, kb) + rel_ss(r->after_time, ka)) / pr->df -
+		     pr->sampling;
+	return 1;
+}
+
+/* Does a row's own relative variance per run (df_own degrees of freedom)
+ * exceed the model's (estimated with the variance var_c) beyond chance?
+ * An F test at HP_DIFF_OWN_ALPHA, the model's degrees of freedom by
+ * Satterthwaite. */
+static int beyond_pool(double own, double model, double df_own, double var_c)
+{
+	double df_model = var_c > 0 ? 2 * model * model / var_c : INFINITY;
+	return model <= 0 ||
+	       stats_f_upper(own / model, df_own, fmin(df_model, 1e4)) < HP_DIFF_OWN_ALPHA;
+}
+
+/* The weighted mean of the rows' excess (those not out), each weighted by
+ * the inverse of its estimate's variance 2 (c + sampling)^2 / df (a few
+ * rounds: the weights depend on the estimate c); *var: the variance of
+ * the result. */
+static double pool_excess(const struct pool_row *pr, uint32_t n, double *var)
+{
+	double c = 0, w = 0;
+	for (int round = 0; round < 8; round++) {
+		double sw = 0, swx = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			double v = c + pr[i].sampling, wi = v > 0 && !pr[i].out ? pr[i].df / (v * v) : 0;
+			sw += wi;
+			swx += wi * pr[i].excess;
+		}
+		w = sw;
+		c = sw > 0 ? fmax(0, swx / sw) : 0;
+	}
+	*var = w > 0 ? 2 / w : INFINITY;
+	return c;
+}
+
+/* Pool the n rows of kind k into p: the weighted excess, at least the
+ * whole run's spread, then, until nothing changes, leave out the rows
+ * that spread beyond the pool (one noisy row must not make every row's
+ * noise; it is judged on its own spread) and pool the others again. */
+static void pool_kind(struct hp_diff_pool *p, int k, struct pool_row *pr, uint32_t n)
+{
+	for (int round = 0, changed = 1; changed && round < 16; round++) {
+		double rows_var;
+		p->spread_var[k] = fmax(pool_excess(pr, n, &rows_var), p->run_var);
+		p->spread_var_var[k] = rows_var + 2 * p->run_var * p->run_var / p->run_df;
+		changed = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			int out = beyond_pool(pr[i].excess + pr[i].sampling,
+					      p->spread_var[k] + pr[i].sampling, pr[i].df,
+					      p->spread_var_var[k]);
+			changed |= out != pr[i].out;
+			pr[i].out = out;
+		}
+	}
+	p->rows[k] = p->left_out[k] = 0;
+	for (uint32_t i = 0; i < n; i++)
+		(pr[i].out ? p->left_out : p->rows)[k]++;
+	p->df[k] = p->spread_var_var[k] > 0
+		 ? 2 * p->spread_var[k] * p->spread_var[k] / p->spread_var_var[k] : INFINITY;
+}
+
+enum hp_diff_pool_kind diff_row_pool(const struct hp_diff_row *r)
+{
+	return r->module && r->module[0] == '[' ? HP_DIFF_POOL_MACHINE : HP_DIFF_POOL_PROGRAM;
+}
+
+int diff_pool_spread(struct hp_diff *d)
+{
+	unsigned kb = d->before.runs, ka = d->after.runs;
+	struct hp_diff_pool *p = &d->pool;
+	memset(p, 0, sizeof(*p));
+	if (!d->welch || d->simulated)
+		return 0;
+	struct pool_row *pr = calloc(d->nrows ? d->nrows : 1, sizeof(*pr));
+	if (!pr)
+		return -ENOMEM;
+	p->run_df = kb + ka - 2;
+	p->run_var = (rel_ss(d->before.time, kb) + rel_ss(d->after.time, ka)) / p->run_df;
+	for (int k = 0; k < HP_DIFF_POOLS; k++) {
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < d->nrows; i++)
+			if (diff_row_pool(&d->rows[i]) == (enum hp_diff_pool_kind)k)
+				n += pool_row_of(d, &d->rows[i], &pr[n]);
+		pool_kind(p, k, pr, n);
+	}
+	p->ok = d->before.time.mean > 0 && d->after.time.mean > 0;
+	free(pr);
+	return 0;
+}
+
+/* The test of a part of the run (n < N samples on both sides) with the
+ * pooled spread: each side's mean of k runs has the variance m^2
+ * (spread_var + (1 - n/N)/n) / k; its degrees of freedom (Satterthwaite)
+ * are those of spread_var, the sampling error being known. Returns 0 when
+ * the row's own runs spread beyond that model (F test at
+ * HP_DIFF_OWN_ALPHA): it is to be judged on its own spread. */
+static int pooled_test(const struct hp_diff *d, struct hp_diff_stat b, struct hp_diff_stat a,
+		       double nb, double na, enum hp_diff_pool_kind kind, struct hp_stats_test *t)
+{
+	const struct hp_diff_pool *p = &d->pool;
+	unsigned kb = d->before.runs, ka = d->after.runs;
+	double sb = binomial_rel(nb, d->before.neff.mean), sa = binomial_rel(na, d->after.neff.mean);
+	double c = p->spread_var[kind], var_c = p->spread_var_var[kind], df_own = kb + ka - 2;
+	if (!p->rows[kind])            /* nothing to pool: the row's own spread */
+		return 0;
+	/* the row's own spread against the model's, per run */
+	double model = c + ((kb - 1) * sb + (ka - 1) * sa) / df_own;
+	if (beyond_pool((rel_ss(b, kb) + rel_ss(a, ka)) / df_own, model, df_own, var_c))
+		return 0;
+	double kk = b.mean * b.mean / kb + a.mean * a.mean / ka;
+	double v = b.mean * b.mean * (c + sb) / kb + a.mean * a.mean * (c + sa) / ka;
+	double var_v = kk * kk * var_c;
+	t->delta = a.mean - b.mean;
+	t->se = sqrt(v);
+	t->df = var_v > 0 ? 2 * v * v / var_v : INFINITY;
+	if (t->delta == 0 || !(t->se > 0))
+		t->p = t->delta == 0 ? 1 : 0;
+	else if (isfinite(t->df) && t->df <= 1e6)
+		t->p = stats_t_two_sided(t->delta / t->se, t->df);
+	else
+		t->p = erfc(fabs(t->delta / t->se) / sqrt(2.0));
+	return 1;
+}
+
+static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
+			 struct hp_diff_stat a, double nb, double na, enum hp_diff_pool_kind kind,
+			 struct hp_diff_change *c)
 {
 	struct hp_stats_test t;
 	unsigned kb = d->before.runs, ka = d->after.runs;
 	double tb = d->before.neff.mean, ta = d->after.neff.mean;
-	if (d->welch) {
+	c->pooled = d->welch && d->pool.ok && nb > 0 && na > 0 && nb < tb && na < ta &&
+		    pooled_test(d, b, a, nb, na, kind, &t);
+	if (d->welch && !c->pooled) {
 		/* a run's spread is never below its sampling error: two runs that
 		 * happen to agree must not make the noise vanish */
 		double vb = fmax(b.sd * b.sd, sampling_var(b.mean, nb, tb));
 		double va = fmax(a.sd * a.sd, sampling_var(a.mean, na, ta));
 		stats_welch(b.mean, sqrt(vb), kb, a.mean, sqrt(va), ka, &t);
-	} else {
+	} else if (!d->welch) {
 		/* the mean of k runs of n samples each: k*n samples of k*N, plus
 		 * the run-to-run spread assumed (no side has two runs to show it) */
 		double v = sampling_var(b.mean, nb * kb, tb * kb) + sampling_var(a.mean, na * ka, ta * ka);
@@ -166,6 +331,23 @@ void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_sta
 	c->rel = b.mean > 0 ? t.delta / b.mean : NAN;
 	c->beyond = t.delta != 0 && t.p < alpha &&
 		    (b.mean > 0 ? 100 * fabs(c->rel) >= d->opts.threshold : 1);
+}
+
+void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
+		       struct hp_diff_stat a, double nb, double na, struct hp_diff_change *c)
+{
+	judge_change(d, alpha, b, a, nb, na, HP_DIFF_POOL_PROGRAM, c);
+}
+
+void diff_judge_row_change(const struct hp_diff *d, double alpha, const struct hp_diff_row *r,
+			   int total, struct hp_diff_change *c)
+{
+	if (total)
+		judge_change(d, alpha, r->before_ttime, r->after_ttime, r->before_neff.mean,
+			     r->after_neff.mean, diff_row_pool(r), c);
+	else
+		judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
+			     r->after_self_neff.mean, diff_row_pool(r), c);
 }
 
 static enum hp_verdict direction(const struct hp_diff_change *c)
@@ -194,11 +376,9 @@ static enum hp_verdict sim_verdict(const struct hp_diff *d, struct hp_diff_stat 
 
 void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_function)
 {
-	double nb = r->before_neff.mean, na = r->after_neff.mean, alpha = d->row_alpha;
-	diff_judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
-			  r->after_self_neff.mean, &r->self);
+	diff_judge_row_change(d, d->row_alpha, r, 0, &r->self);
 	if (by_function)
-		diff_judge_change(d, alpha, r->before_ttime, r->after_ttime, nb, na, &r->total);
+		diff_judge_row_change(d, d->row_alpha, r, 1, &r->total);
 	else
 		r->total = r->self;
 	r->delta_self = r->after_self.mean - r->before_self.mean;
@@ -245,7 +425,7 @@ void diff_judge_runs(struct hp_diff *d)
 				 100 * fabs(d->wall.rel) >= d->opts.threshold;
 	} else {
 		double b = d->before.duration_s.mean, a = d->after.duration_s.mean;
-		d->wall = (struct hp_diff_change){ a - b, 0, 1, b > 0 ? (a - b) / b : NAN, 0 };
+		d->wall = (struct hp_diff_change){ a - b, 0, 1, b > 0 ? (a - b) / b : NAN, 0, 0 };
 	}
 	d->wall_verdict = d->wall.beyond ? direction(&d->wall) : HP_VERDICT_SAME;
 }

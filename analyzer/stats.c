@@ -73,6 +73,11 @@ double stats_t_two_sided(double t, double df)
 	return beta_inc(df / 2, 0.5, df / (df + t * t));
 }
 
+double stats_f_upper(double f, double d1, double d2)
+{
+	return f > 0 ? beta_inc(d2 / 2, d1 / 2, d2 / (d2 + d1 * f)) : 1;
+}
+
 double stats_welch_p(double mean_b, double sd_b, unsigned nb, double mean_a, double sd_a,
 		     unsigned na)
 {

@@ -21,6 +21,9 @@ double stats_rel_sem_pct(double mean, double sd, unsigned n);
 /* Two-sided p-value of Student's t with df degrees of freedom. */
 double stats_t_two_sided(double t, double df);
 
+/* P(F > f) for Fisher's F with d1 and d2 degrees of freedom (1 for f <= 0). */
+double stats_f_upper(double f, double d1, double d2);
+
 /* Welch's t-test of mean_a - mean_b from the two samples' means, sample
  * standard deviations and sizes (each at least 2): the two-sided p-value;
  * 1 when the means are equal, 0 when they differ and neither side varies. */
