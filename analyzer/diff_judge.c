@@ -339,12 +339,22 @@ void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_sta
 	judge_change(d, alpha, b, a, nb, na, HP_DIFF_POOL_PROGRAM, c);
 }
 
+/* The pool a row's total time is tested with: its callees may be the
+ * kernel's (a system call's time is in its caller's total), so the wider
+ * of its own kind's and the machine's. */
+static enum hp_diff_pool_kind total_pool(const struct hp_diff *d, const struct hp_diff_row *r)
+{
+	const struct hp_diff_pool *p = &d->pool;
+	enum hp_diff_pool_kind k = diff_row_pool(r), m = HP_DIFF_POOL_MACHINE;
+	return p->rows[m] && (!p->rows[k] || p->spread_var[m] > p->spread_var[k]) ? m : k;
+}
+
 void diff_judge_row_change(const struct hp_diff *d, double alpha, const struct hp_diff_row *r,
 			   int total, struct hp_diff_change *c)
 {
 	if (total)
 		judge_change(d, alpha, r->before_ttime, r->after_ttime, r->before_neff.mean,
-			     r->after_neff.mean, diff_row_pool(r), c);
+			     r->after_neff.mean, total_pool(d, r), c);
 	else
 		judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
 			     r->after_self_neff.mean, diff_row_pool(r), c);
