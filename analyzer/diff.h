@@ -22,14 +22,16 @@
  *
  * The noise: each side may be several runs of one program. With at least
  * two runs on both sides, the run-to-run spread is pooled over the whole
- * diff (hp_diff_pool): the rows' relative spread of time beyond their
- * sampling error, pooled over all rows, plus each row's own sampling
- * error, tested with the degrees of freedom that pooling gives
- * (Satterthwaite); a row whose own runs spread beyond
- * that pool (an F test at HP_DIFF_OWN_ALPHA), and the whole run, are tested
- * with Welch's t-test on their per-run times (each run's spread taken no
- * smaller than its sampling error); otherwise with the sampling error alone and a normal test: a
- * row's n samples out of a run's N are a binomial draw (Poisson for small
+ * diff (hp_diff_pool): the relative spread of the rows' times beyond their
+ * sampling error, pooled over the rows of a kind (the program's; the
+ * kernel's and [vdso]); a row's variance per run is that plus its own
+ * sampling error, combined with its own runs' spread by their degrees of
+ * freedom (a moderated, empirical-Bayes variance), and tested with the
+ * degrees of freedom that gives (Satterthwaite); a row whose own runs
+ * spread beyond that pool (an F test at HP_DIFF_OWN_ALPHA), and the whole
+ * run, are tested with Welch's t-test on their per-run times (each run's
+ * spread taken no smaller than its sampling error); otherwise with the
+ * sampling error alone and a normal test: a row's n samples out of a run's N are a binomial draw (Poisson for small
  * shares), so its time has a relative standard error of sqrt((1 - n/N)/n),
  * and the run's total CPU time, which the sampler measures, has none.
  * A merge of runs sampled at different rates sums samples of different
@@ -120,7 +122,8 @@ struct hp_diff_stat {
  * sides (diff_pool_spread; docs/man/hpprof-diff.md, "Noise"). One run's
  * value of a row (a part of the run, n of its N samples) has the relative
  * variance spread_var + (1 - n/N)/n: the run-to-run spread, pooled over
- * the rows of its kind, and its own binomial sampling error. The kinds:
+ * the rows of its kind, and its own binomial sampling error (then
+ * combined with the row's own runs' spread, diff_judge.c). The kinds:
  * the program's code, and code that runs as the machine's state says
  * (the kernel's, [vdso]: the bracketed modules - page zeroing and
  * interrupts come and go with the neighbours' load), pooled apart. */
@@ -142,9 +145,10 @@ struct hp_diff_pool {
 				       * share); INFINITY without rows */
 	double df[HP_DIFF_POOLS];     /* the degrees of freedom of spread_var (2 var^2 /
 				       * its variance, Satterthwaite) */
-	uint32_t rows[HP_DIFF_POOLS]; /* rows pooled */
-	uint32_t left_out[HP_DIFF_POOLS];  /* rows left out: their self time spreads beyond
-				       * the pool (F test at HP_DIFF_OWN_ALPHA) */
+	uint32_t rows[HP_DIFF_POOLS]; /* sides of rows pooled (a row's runs on one side,
+				       * two runs or more, is one entry) */
+	uint32_t left_out[HP_DIFF_POOLS];  /* sides of rows left out: their self time spreads
+				       * beyond the pool (F test at HP_DIFF_OWN_ALPHA) */
 };
 
 /* A row whose own runs spread beyond the pool at this level (F test) is

@@ -158,28 +158,37 @@ static double binomial_rel(double n, double total)
 	return n > 0 && total > 0 ? (n < total ? 1 - n / total : 0) / n : 0;
 }
 
-/* One row's evidence about the pooled spread: the relative variance of
- * its self time over the runs of each side beyond its sampling error, with
- * that sampling part and its degrees of freedom. */
+/* One side's runs of a row as evidence about the pooled spread: the
+ * relative variance of its self time over those runs beyond its sampling
+ * error, with that sampling part and its degrees of freedom (runs - 1). */
 struct pool_row {
 	double excess, sampling, df;
 	int out;                 /* spreads beyond the pool: left out of it */
 };
 
+/* The evidence of side s (its k runs of mean n of N effective samples) of
+ * row r: 1 and *pr, or 0 when it has none (one run, no samples, all). */
+static int pool_side_of(const struct hp_diff *d, const struct hp_diff_row *r,
+			struct hp_diff_stat t, unsigned k, double n, double total,
+			struct pool_row *pr)
+{
+	if (k < 2 || diff_row_minor(d, r) || !(n > 0 && n < total) || !(t.mean > 0))
+		return 0;
+	pr->df = k - 1;
+	pr->sampling = binomial_rel(n, total);
+	pr->excess = rel_ss(t, k) / pr->df - pr->sampling;
+	pr->out = 0;
+	return 1;
+}
+
+/* Both sides' evidence of row r into pr[0..2): how many. */
 static int pool_row_of(const struct hp_diff *d, const struct hp_diff_row *r,
 		       struct pool_row *pr)
 {
-	unsigned kb = d->before.runs, ka = d->after.runs;
-	double nb = r->before_self_neff.mean, na = r->after_self_neff.mean;
-	double tb = d->before.neff.mean, ta = d->after.neff.mean;
-	if (diff_row_minor(d, r) || !(nb > 0 && na > 0 && nb < tb && na < ta) ||
-	    !(r->before_time.mean > 0 && r->after_time.mean > 0))
-		return 0;
-	pr->df = kb + ka - 2;
-	pr->sampling = ((kb - 1) * binomial_rel(nb, tb) + (ka - 1) * binomial_rel(na, ta)) / pr->df;
-	pr->excess = (rel_ss(r->before_time, kb) + rel_ss(r->after_time, ka)) / pr->df -
-		     pr->sampling;
-	return 1;
+	int n = pool_side_of(d, r, r->before_time, d->before.runs, r->before_self_neff.mean,
+			     d->before.neff.mean, pr);
+	return n + pool_side_of(d, r, r->after_time, d->after.runs, r->after_self_neff.mean,
+				d->after.neff.mean, pr + n);
 }
 
 /* Does a row's own relative variance per run (df_own degrees of freedom)
@@ -214,24 +223,37 @@ static double pool_excess(const struct pool_row *pr, uint32_t n, double *var)
 	return c;
 }
 
-/* Pool the n rows of kind k into p: the weighted excess, at least the
- * whole run's spread, then, until nothing changes, leave out the rows
- * that spread beyond the pool (one noisy row must not make every row's
- * noise; it is judged on its own spread) and pool the others again. */
+/* Mark out the entries that spread beyond the model c (estimated with the
+ * variance var_c): 1 when that changed any. */
+static int mark_out(struct pool_row *pr, uint32_t n, double c, double var_c)
+{
+	int changed = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int out = beyond_pool(pr[i].excess + pr[i].sampling, c + pr[i].sampling, pr[i].df,
+				      var_c);
+		changed |= out != pr[i].out;
+		pr[i].out = out;
+	}
+	return changed;
+}
+
+/* Pool the n entries of kind k into p: the weighted excess of those not
+ * out, at least the whole run's spread. Which are out is found from the
+ * bottom up - first against the whole run's spread alone, then against
+ * the pool of the others, until nothing changes - so that one noisy row
+ * neither makes every row's noise nor hides itself in the pool it
+ * inflated; it is judged on its own spread. */
 static void pool_kind(struct hp_diff_pool *p, int k, struct pool_row *pr, uint32_t n)
 {
-	for (int round = 0, changed = 1; changed && round < 16; round++) {
+	double run_part = 2 * p->run_var * p->run_var / p->run_df;
+	int changed = mark_out(pr, n, p->run_var, run_part);
+	for (int round = 0; round < 16; round++) {
 		double rows_var;
 		p->spread_var[k] = fmax(pool_excess(pr, n, &rows_var), p->run_var);
-		p->spread_var_var[k] = rows_var + 2 * p->run_var * p->run_var / p->run_df;
-		changed = 0;
-		for (uint32_t i = 0; i < n; i++) {
-			int out = beyond_pool(pr[i].excess + pr[i].sampling,
-					      p->spread_var[k] + pr[i].sampling, pr[i].df,
-					      p->spread_var_var[k]);
-			changed |= out != pr[i].out;
-			pr[i].out = out;
-		}
+		p->spread_var_var[k] = rows_var + run_part;
+		if (!changed)
+			break;
+		changed = mark_out(pr, n, p->spread_var[k], p->spread_var_var[k]);
 	}
 	p->rows[k] = p->left_out[k] = 0;
 	for (uint32_t i = 0; i < n; i++)
@@ -252,7 +274,7 @@ int diff_pool_spread(struct hp_diff *d)
 	memset(p, 0, sizeof(*p));
 	if (!d->welch || d->simulated)
 		return 0;
-	struct pool_row *pr = calloc(d->nrows ? d->nrows : 1, sizeof(*pr));
+	struct pool_row *pr = calloc(d->nrows ? 2 * (size_t)d->nrows : 1, sizeof(*pr));
 	if (!pr)
 		return -ENOMEM;
 	p->run_df = kb + ka - 2;
@@ -269,12 +291,29 @@ int diff_pool_spread(struct hp_diff *d)
 	return 0;
 }
 
+/* One side of a row's pooled test: its mean of k runs m, the pool's
+ * spread c (estimated with the variance var_c), the row's sampling error
+ * s per run and its own runs' relative spread. The variance per run is
+ * the model's c + s (Satterthwaite's df_m = 2 (c + s)^2 / var_c) and the
+ * own runs' (k - 1 df, never below s) combined by their degrees of
+ * freedom, as an empirical-Bayes (moderated) variance: the pool decides
+ * where it is precise, the row's runs where it is not. *term: the
+ * variance of the mean, *df: its degrees of freedom. */
+static void pooled_side(struct hp_diff_stat t, unsigned k, double c, double var_c, double s,
+			double *term, double *df)
+{
+	double model = c + s, own = fmax(k > 1 ? rel_ss(t, k) / (k - 1) : 0, s);
+	double df_m = var_c > 0 ? 2 * model * model / var_c : INFINITY, df_o = k - 1;
+	double v = isfinite(df_m) ? (df_m * model + df_o * own) / (df_m + df_o) : model;
+	*term = t.mean * t.mean * v / k;
+	*df = df_m + df_o;
+}
+
 /* The test of a part of the run (n < N samples on both sides) with the
- * pooled spread: each side's mean of k runs has the variance m^2
- * (spread_var + (1 - n/N)/n) / k; its degrees of freedom (Satterthwaite)
- * are those of spread_var, the sampling error being known. Returns 0 when
- * the row's own runs spread beyond that model (F test at
- * HP_DIFF_OWN_ALPHA): it is to be judged on its own spread. */
+ * pooled spread of its kind: each side's mean as pooled_side says, the
+ * two combined by Welch-Satterthwaite. Returns 0 when the row's own runs
+ * spread beyond the pool's model (F test at HP_DIFF_OWN_ALPHA): it is to
+ * be judged on its own spread. */
 static int pooled_test(const struct hp_diff *d, struct hp_diff_stat b, struct hp_diff_stat a,
 		       double nb, double na, enum hp_diff_pool_kind kind, struct hp_stats_test *t)
 {
@@ -282,18 +321,19 @@ static int pooled_test(const struct hp_diff *d, struct hp_diff_stat b, struct hp
 	unsigned kb = d->before.runs, ka = d->after.runs;
 	double sb = binomial_rel(nb, d->before.neff.mean), sa = binomial_rel(na, d->after.neff.mean);
 	double c = p->spread_var[kind], var_c = p->spread_var_var[kind], df_own = kb + ka - 2;
+	double vb, va, dfb, dfa;
 	if (!p->rows[kind])            /* nothing to pool: the row's own spread */
 		return 0;
 	/* the row's own spread against the model's, per run */
 	double model = c + ((kb - 1) * sb + (ka - 1) * sa) / df_own;
 	if (beyond_pool((rel_ss(b, kb) + rel_ss(a, ka)) / df_own, model, df_own, var_c))
 		return 0;
-	double kk = b.mean * b.mean / kb + a.mean * a.mean / ka;
-	double v = b.mean * b.mean * (c + sb) / kb + a.mean * a.mean * (c + sa) / ka;
-	double var_v = kk * kk * var_c;
+	pooled_side(b, kb, c, var_c, sb, &vb, &dfb);
+	pooled_side(a, ka, c, var_c, sa, &va, &dfa);
+	double v = vb + va, den = vb * vb / dfb + va * va / dfa;
 	t->delta = a.mean - b.mean;
 	t->se = sqrt(v);
-	t->df = var_v > 0 ? 2 * v * v / var_v : INFINITY;
+	t->df = den > 0 ? v * v / den : INFINITY;
 	if (t->delta == 0 || !(t->se > 0))
 		t->p = t->delta == 0 ? 1 : 0;
 	else if (isfinite(t->df) && t->df <= 1e6)

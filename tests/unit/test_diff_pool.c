@@ -87,11 +87,12 @@ static void test_pooled(void)
 		return;
 	CHECK(d->welch && d->pool.ok);
 	CHECK_EQ_INT(d->judged, 6);
-	/* program rows: a, b, c, d pooled, noisy left out (it alone would make
-	 * the pool's spread ~20%); the kernel's clear_page apart */
-	CHECK_EQ_INT(d->pool.rows[HP_DIFF_POOL_PROGRAM], 4);
-	CHECK_EQ_INT(d->pool.left_out[HP_DIFF_POOL_PROGRAM], 1);
-	CHECK_EQ_INT(d->pool.rows[HP_DIFF_POOL_MACHINE], 1);
+	/* each side of a row is one entry: program rows a, b, c, d pooled,
+	 * both sides of noisy left out (they alone would make the pool's
+	 * spread ~20%); the kernel's clear_page apart */
+	CHECK_EQ_INT(d->pool.rows[HP_DIFF_POOL_PROGRAM], 8);
+	CHECK_EQ_INT(d->pool.left_out[HP_DIFF_POOL_PROGRAM], 2);
+	CHECK_EQ_INT(d->pool.rows[HP_DIFF_POOL_MACHINE], 2);
 	for (int k = 0; k < HP_DIFF_POOLS; k++)
 		CHECK(d->pool.spread_var[k] >= d->pool.run_var && d->pool.df[k] > 0);
 	const struct hp_diff_row *c = row(d, "c"), *noisy = row(d, "noisy"), *ra = row(d, "a");
