@@ -276,6 +276,7 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 		d->welch ? "welch" : diff_run_noise(d) > 0 ? "sampling error and run noise"
 		: "sampling error");
 	json_field(out, "run_noise_pct", diff_run_noise(d));
+	json_field(out, "machine_run_noise_pct", HP_DIFF_MACHINE_NOISE * diff_run_noise(d));
 	if (d->pool.ok)     /* repeated runs: the spread pooled over the diff */
 		json_pool(out, &d->pool);
 	json_field(out, "threshold_pct", d->opts.threshold);

@@ -135,10 +135,11 @@ double diff_run_noise(const struct hp_diff *d)
 }
 
 /* The variance of the mean of k runs of value m from the run-to-run spread
- * assumed (--run-noise). */
-static double run_var(const struct hp_diff *d, double m, unsigned k)
+ * assumed (--run-noise; HP_DIFF_MACHINE_NOISE times it for the machine's
+ * code). */
+static double run_var(const struct hp_diff *d, double m, unsigned k, enum hp_diff_pool_kind kind)
 {
-	double f = diff_run_noise(d) / 100;
+	double f = diff_run_noise(d) / 100 * (kind == HP_DIFF_POOL_MACHINE ? HP_DIFF_MACHINE_NOISE : 1);
 	return k ? f * f * m * m / k : 0;
 }
 
@@ -362,7 +363,7 @@ static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_s
 		/* the mean of k runs of n samples each: k*n samples of k*N, plus
 		 * the run-to-run spread assumed (no side has two runs to show it) */
 		double v = sampling_var(b.mean, nb * kb, tb * kb) + sampling_var(a.mean, na * ka, ta * ka);
-		v += run_var(d, b.mean, kb) + run_var(d, a.mean, ka);
+		v += run_var(d, b.mean, kb, kind) + run_var(d, a.mean, ka, kind);
 		stats_z(a.mean - b.mean, sqrt(v), &t);
 	}
 	c->delta = t.delta;

@@ -589,8 +589,9 @@ static void noise_note(FILE *out, const struct hp_diff *d)
 		pool_note(out, d);
 	else if (diff_run_noise(d) > 0)
 		fprintf(out, "noise: the sampling error of the sample counts (binomial, ~Poisson) and\n"
-			"  an ASSUMED run-to-run spread of %g%% per run (--run-noise; one run per side\n"
-			"  cannot measure it)", diff_run_noise(d));
+			"  an ASSUMED run-to-run spread of %g%% per run (%g%% for kernel and [vdso] rows;\n"
+			"  --run-noise; one run per side cannot measure it)", diff_run_noise(d),
+			HP_DIFF_MACHINE_NOISE * diff_run_noise(d));
 	else
 		fprintf(out, "noise: the sampling error of the sample counts only (binomial, ~Poisson)");
 	fprintf(out, ";\n  rows tested at p < %.2g (%g / %u rows judged, Bonferroni); ci = half-width "

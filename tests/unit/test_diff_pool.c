@@ -14,7 +14,8 @@
  *   left out of the pool (else its spread would be every row's) and
  *   judged on its own spread (Welch), "same";
  * - kernel rows ([kernel.kallsyms]) are pooled apart from the program's;
- * - the pooled spread is never below the whole run's relative spread.
+ * - the pooled spread is never below the whole run's relative spread;
+ * - one run a side: kernel rows are assumed to spread 3x --run-noise.
  */
 #include <math.h>
 #include <string.h>
@@ -132,9 +133,37 @@ static void test_identical(void)
 	diff_free(d);
 }
 
+/* One run a side: a kernel row is assumed to spread HP_DIFF_MACHINE_NOISE
+ * times --run-noise (30%), the program's rows 10%. clear_page 40 -> 80
+ * samples (the page zeroing of two identical runs can differ so) is
+ * "same": z = 40 / sqrt(40 + 80 + 0.3^2 (40^2 + 80^2)) = 1.4; with the
+ * program's 10% it would be z = 40 / sqrt(120 + 80) = 2.8, "slower" at the
+ * rows' level 0.05 / 6 (z 2.64). a, 2000 -> 3600 samples, is "slower" (z 3.9). */
+static void test_one_run_machine(void)
+{
+	static const uint64_t before[NF] = { 2000, 1000, 100, 500, 50, 40 };
+	static const uint64_t after[NF] = { 3600, 1000, 100, 500, 50, 80 };
+	struct fake b, a;
+	struct hp_diff *d = NULL;
+	fake_init(&b, before);
+	fake_init(&a, after);
+	CHECK(diff_pair(&b.p, &a.p, NULL, &d) == 0);
+	if (!d)
+		return;
+	CHECK(!d->welch && !d->pool.ok);
+	const struct hp_diff_row *k = row(d, "clear_page"), *ra = row(d, "a");
+	CHECK(k && ra);
+	if (k && ra) {
+		CHECK(k->verdict == HP_VERDICT_SAME);
+		CHECK(ra->verdict == HP_VERDICT_SLOWER);
+	}
+	diff_free(d);
+}
+
 int main(void)
 {
 	test_pooled();
 	test_identical();
+	test_one_run_machine();
 	return hp_test_result();
 }
