@@ -332,15 +332,7 @@ static int pooled_test(const struct hp_diff *d, struct hp_diff_stat b, struct hp
 	pooled_side(b, kb, c, var_c, sb, &vb, &dfb);
 	pooled_side(a, ka, c, var_c, sa, &va, &dfa);
 	double v = vb + va, den = vb * vb / dfb + va * va / dfa;
-	t->delta = a.mean - b.mean;
-	t->se = sqrt(v);
-	t->df = den > 0 ? v * v / den : INFINITY;
-	if (t->delta == 0 || !(t->se > 0))
-		t->p = t->delta == 0 ? 1 : 0;
-	else if (isfinite(t->df) && t->df <= 1e6)
-		t->p = stats_t_two_sided(t->delta / t->se, t->df);
-	else
-		t->p = erfc(fabs(t->delta / t->se) / sqrt(2.0));
+	stats_t(a.mean - b.mean, sqrt(v), den > 0 ? v * v / den : INFINITY, t);
 	return 1;
 }
 

@@ -47,6 +47,10 @@ void stats_welch(double mean_b, double sd_b, unsigned nb, double mean_a, double 
  * se / sqrt 2); df = INFINITY. */
 void stats_z(double delta, double se, struct hp_stats_test *t);
 
+/* A t test of delta with standard error se and df degrees of freedom
+ * (INFINITY or > 1e6: the normal's); se 0 with delta != 0 gives p = 0. */
+void stats_t(double delta, double se, double df, struct hp_stats_test *t);
+
 /* The two-sided critical value: the t with P(|T| > t) = alpha for df
  * degrees of freedom (df = INFINITY or > 1e6: the normal's z). alpha in
  * (0, 1); e.g. alpha 0.05: 1.96 for the normal, 2.228 for df 10. */
