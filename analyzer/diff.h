@@ -95,7 +95,7 @@ enum hp_diff_time_basis {
 /* The machine's code (kernel functions, [vdso]: page zeroing, interrupts,
  * the scheduler) with one run per side: the run-to-run spread assumed is
  * this many times --run-noise (30% at the default). Measured: the kernel
- * rows of 3 + 3 runs spread by 21-49% per run beyond sampling beside a CPU
+ * rows of 3 + 3 runs spread by 21-66% per run beyond sampling beside a CPU
  * hog; over 446 pairs of identical one-run profiles (xz -6 at load ~6 and
  * beside a hog, a calibration program beside a hog) kernel rows were
  * called slower or faster in 77 pairs at 10%, 25 at 20%, none at 30%
