@@ -593,6 +593,9 @@ static int make_rows(struct build *b)
 		d->judged += !diff_row_minor(d, &d->rows[i]) && d->rows[i].in_before &&
 			     d->rows[i].in_after;
 	d->row_alpha = d->opts.alpha / (d->judged ? d->judged : 1);
+	int err = diff_pool_spread(d);
+	if (err)
+		return err;
 	for (uint32_t i = 0; i < k; i++)
 		diff_judge_row(d, &d->rows[i], d->opts.by == HP_DIFF_FUNCTION);
 	qsort_r(b->d->rows, k, sizeof(*b->d->rows), by_delta, d);

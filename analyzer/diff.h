@@ -21,10 +21,17 @@
  * a verdict.
  *
  * The noise: each side may be several runs of one program. With at least
- * two runs on both sides, a change is tested with Welch's t-test on the
- * per-run times (each run's spread taken no smaller than its sampling
- * error); otherwise with the sampling error alone and a normal test: a
- * row's n samples out of a run's N are a binomial draw (Poisson for small
+ * two runs on both sides, the run-to-run spread is pooled over the whole
+ * diff (hp_diff_pool): the relative spread of the rows' times beyond their
+ * sampling error, pooled over the rows of a kind (the program's; the
+ * kernel's and [vdso]); a row's variance per run is that plus its own
+ * sampling error, combined with its own runs' spread by their degrees of
+ * freedom (a moderated, empirical-Bayes variance), and tested with the
+ * degrees of freedom that gives (Satterthwaite); a row whose own runs
+ * spread beyond that pool (an F test at HP_DIFF_OWN_ALPHA), and the whole
+ * run, are tested with Welch's t-test on their per-run times (each run's
+ * spread taken no smaller than its sampling error); otherwise with the
+ * sampling error alone and a normal test: a row's n samples out of a run's N are a binomial draw (Poisson for small
  * shares), so its time has a relative standard error of sqrt((1 - n/N)/n),
  * and the run's total CPU time, which the sampler measures, has none.
  * A merge of runs sampled at different rates sums samples of different
@@ -85,6 +92,16 @@ enum hp_diff_time_basis {
  * faster. */
 #define HP_DIFF_RUN_NOISE 10.0
 
+/* The machine's code (kernel functions, [vdso]: page zeroing, interrupts,
+ * the scheduler) with one run per side: the run-to-run spread assumed is
+ * this many times --run-noise (30% at the default). Measured: the kernel
+ * rows of 3 + 3 runs spread by 21-66% per run beyond sampling beside a CPU
+ * hog; over 446 pairs of identical one-run profiles (xz -6 at load ~6 and
+ * beside a hog, a calibration program beside a hog) kernel rows were
+ * called slower or faster in 77 pairs at 10%, 25 at 20%, none at 30%
+ * (docs/realworld.md, wave 18). */
+#define HP_DIFF_MACHINE_NOISE 3.0
+
 enum hp_verdict { HP_VERDICT_SAME, HP_VERDICT_FASTER, HP_VERDICT_SLOWER, HP_VERDICT_NEW,
 		  HP_VERDICT_GONE, HP_VERDICT_MINOR, HP_VERDICT_COUNT };
 
@@ -111,6 +128,44 @@ struct hp_diff_stat {
 	double mean, sd;
 };
 
+/* The run-to-run spread pooled over a diff with repeated runs on both
+ * sides (diff_pool_spread; docs/man/hpprof-diff.md, "Noise"). One run's
+ * value of a row (a part of the run, n of its N samples) has the relative
+ * variance spread_var + (1 - n/N)/n: the run-to-run spread, pooled over
+ * the rows of its kind, and its own binomial sampling error (then
+ * combined with the row's own runs' spread, diff_judge.c). The kinds:
+ * the program's code, and code that runs as the machine's state says
+ * (the kernel's, [vdso]: the bracketed modules - page zeroing and
+ * interrupts come and go with the neighbours' load), pooled apart. */
+enum hp_diff_pool_kind { HP_DIFF_POOL_PROGRAM, HP_DIFF_POOL_MACHINE, HP_DIFF_POOLS };
+
+struct hp_diff_pool {
+	int ok;                       /* 1: rows are judged with it */
+	double run_var;               /* relative variance of one run's CPU time within a
+				       * side, pooled over the two sides */
+	double run_df;                /* its degrees of freedom: runs - 2 */
+	/* per kind (enum hp_diff_pool_kind): */
+	double spread_var[HP_DIFF_POOLS];   /* the relative variance of a row's time beyond
+				       * its sampling error: the rows' weighted mean (each
+				       * by the inverse variance of its estimate), at
+				       * least run_var (what moves the whole run moves its
+				       * parts) */
+	double spread_var_var[HP_DIFF_POOLS];  /* the variance of that estimate: the rows'
+				       * (as if independent) plus run_var's (what they
+				       * share); INFINITY without rows */
+	double df[HP_DIFF_POOLS];     /* the degrees of freedom of spread_var (2 var^2 /
+				       * its variance, Satterthwaite) */
+	uint32_t rows[HP_DIFF_POOLS]; /* sides of rows pooled (a row's runs on one side,
+				       * two runs or more, is one entry) */
+	uint32_t left_out[HP_DIFF_POOLS];  /* sides of rows left out: their self time spreads
+				       * beyond the pool (F test at HP_DIFF_OWN_ALPHA) */
+};
+
+/* A row whose own runs spread beyond the pool at this level (F test) is
+ * judged on its own spread (Welch), as a row that varies more than the
+ * others (kernel paths that depend on the machine's state). */
+#define HP_DIFF_OWN_ALPHA 0.01
+
 /* A change of one value (after - before) with its noise. */
 struct hp_diff_change {
 	double delta;                 /* after mean - before mean */
@@ -119,6 +174,7 @@ struct hp_diff_change {
 	double p;                     /* two-sided p-value of delta != 0 (1 when delta = 0) */
 	double rel;                   /* delta / before mean, NAN when before is 0 */
 	int beyond;                   /* beyond the noise and the threshold */
+	int pooled;                   /* tested with the pooled spread (hp_diff_pool) */
 };
 
 /* A counter column: an event measured by both sides (in every run). */
@@ -174,7 +230,10 @@ struct hp_diff_side {
 struct hp_diff {
 	struct hp_diff_opts opts;
 	enum hp_diff_time_basis basis;
-	int welch;                    /* 1: Welch's t-test over runs; 0: sampling error only */
+	int welch;                    /* 1: repeated runs on both sides (the pooled spread,
+				       * else Welch's t-test); 0: sampling error and the
+				       * assumed run noise */
+	struct hp_diff_pool pool;
 	/* Rows are many tests at once: each is made at row_alpha = alpha /
 	 * judged (Bonferroni), so that noise alone gives a faster/slower row in
 	 * at most alpha of the diffs; row intervals are (1 - row_alpha). */

@@ -149,7 +149,9 @@ static void json_opt_string(FILE *out, const char *key, const char *v)
 }
 
 /* The change of a time: "KEY":{"delta","ci","change_pct","p","beyond"}. */
-static void json_change(FILE *out, const char *key, const struct hp_diff_change *c)
+/* pooled: say whether the change was tested with the pooled spread (a
+ * diff of repeated runs; absent otherwise) */
+static void json_change(FILE *out, const char *key, const struct hp_diff_change *c, int pooled)
 {
 	fprintf(out, ",\"%s\":{\"delta\":", key);
 	json_num(out, c->delta);
@@ -159,7 +161,10 @@ static void json_change(FILE *out, const char *key, const struct hp_diff_change 
 	json_num(out, pct_or_nan(c->rel));
 	fputs(",\"p\":", out);
 	json_num(out, c->p);
-	fprintf(out, ",\"beyond_noise\":%s}", c->beyond ? "true" : "false");
+	fprintf(out, ",\"beyond_noise\":%s", c->beyond ? "true" : "false");
+	if (pooled)
+		fprintf(out, ",\"pooled\":%s", c->pooled ? "true" : "false");
+	fputc('}', out);
 }
 
 static void json_row(FILE *out, const struct hp_diff *d, const struct hp_diff_row *r)
@@ -176,12 +181,12 @@ static void json_row(FILE *out, const struct hp_diff *d, const struct hp_diff_ro
 	json_field(out, "after_self_time", r->after_time.mean);
 	json_field(out, "before_self_time_sd", r->before_time.sd);
 	json_field(out, "after_self_time_sd", r->after_time.sd);
-	json_change(out, "self_time", &r->self);
+	json_change(out, "self_time", &r->self, d->welch);
 	json_field(out, "before_total_time", r->before_ttime.mean);
 	json_field(out, "after_total_time", r->after_ttime.mean);
 	json_field(out, "before_total_time_sd", r->before_ttime.sd);
 	json_field(out, "after_total_time_sd", r->after_ttime.sd);
-	json_change(out, "total_time", &r->total);
+	json_change(out, "total_time", &r->total, d->welch);
 	json_field(out, "before_samples", r->before_samples.mean);
 	json_field(out, "after_samples", r->after_samples.mean);
 	json_field(out, "before_self_samples", r->before_self_samples.mean);
@@ -226,13 +231,37 @@ static void json_gates(FILE *out, const struct hp_diff *d, const struct hp_diff_
 		json_field(out, "before", g->evaluated ? g->before : NAN);
 		json_field(out, "after", g->evaluated ? g->after : NAN);
 		if (g->evaluated)
-			json_change(out, "change", &g->change);
+			json_change(out, "change", &g->change, d->welch);
 		diff_gate_describe(d, g, line, sizeof(line));
 		fputs(",\"text\":", out);
 		report_json_string(out, line);
 		putc('}', out);
 	}
 	fputs("]", out);
+}
+
+static void json_pool_kind(FILE *out, const char *key, const struct hp_diff_pool *p, int k)
+{
+	fprintf(out, ",\"%s\":{\"spread_pct\":", key);
+	json_num(out, 100 * sqrt(p->spread_var[k]));
+	fputs(",\"spread_var\":", out);
+	json_num(out, p->spread_var[k]);
+	fputs(",\"spread_var_se\":", out);
+	json_num(out, sqrt(p->spread_var_var[k]));
+	fputs(",\"df\":", out);
+	json_num(out, p->df[k]);
+	fprintf(out, ",\"rows\":%u,\"left_out\":%u}", p->rows[k], p->left_out[k]);
+}
+
+static void json_pool(FILE *out, const struct hp_diff_pool *p)
+{
+	fputs(",\"pool\":{\"run_spread_pct\":", out);
+	json_num(out, 100 * sqrt(p->run_var));
+	fputs(",\"run_df\":", out);
+	json_num(out, p->run_df);
+	json_pool_kind(out, "program", p, HP_DIFF_POOL_PROGRAM);
+	json_pool_kind(out, "machine", p, HP_DIFF_POOL_MACHINE);
+	fputs("}", out);
 }
 
 static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_print_opts *o)
@@ -247,6 +276,9 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 		d->welch ? "welch" : diff_run_noise(d) > 0 ? "sampling error and run noise"
 		: "sampling error");
 	json_field(out, "run_noise_pct", diff_run_noise(d));
+	json_field(out, "machine_run_noise_pct", HP_DIFF_MACHINE_NOISE * diff_run_noise(d));
+	if (d->pool.ok)     /* repeated runs: the spread pooled over the diff */
+		json_pool(out, &d->pool);
 	json_field(out, "threshold_pct", d->opts.threshold);
 	json_field(out, "alpha", d->opts.alpha);
 	json_field(out, "min_samples", d->opts.min_samples);
@@ -256,11 +288,11 @@ static void print_json(FILE *out, const struct hp_diff *d, const struct hp_diff_
 	/* run --cache-sim: no samples; verdicts rest on sim_Ir, not on time */
 	if (d->simulated)
 		fputs(",\"simulated\":true", out);
-	json_change(out, "time", &d->time);
+	json_change(out, "time", &d->time, d->welch);
 	fprintf(out, ",\"wall_verdict\":%s%s%s", d->wall_judged ? "\"" : "",
 		d->wall_judged ? diff_verdict_name(d->wall_verdict) : "null",
 		d->wall_judged ? "\"" : "");
-	json_change(out, "wall", &d->wall);
+	json_change(out, "wall", &d->wall, d->welch);
 	fputs(",\n", out);
 	json_side(out, "before", &d->before, o->before_name, d->script_before);
 	fputs(",\n", out);

@@ -157,13 +157,8 @@ int diff_gate_eval(const struct hp_diff *d, struct hp_diff_gate *g)
 		if (d->opts.by != HP_DIFF_FUNCTION || !(r = find_row(d, g->name)))
 			return -ENOENT;
 		/* a single test at alpha, not the rows' corrected level */
-		if (g->subject == HP_GATE_FUNCTION_SELF)
-			diff_judge_change(d, d->opts.alpha, r->before_time, r->after_time,
-					  r->before_self_neff.mean, r->after_self_neff.mean,
-					  &g->change);
-		else
-			diff_judge_change(d, d->opts.alpha, r->before_ttime, r->after_ttime,
-					  r->before_neff.mean, r->after_neff.mean, &g->change);
+		diff_judge_row_change(d, d->opts.alpha, r, g->subject != HP_GATE_FUNCTION_SELF,
+				      &g->change);
 		g->before = g->subject == HP_GATE_FUNCTION_SELF ? r->before_time.mean
 								 : r->before_ttime.mean;
 		g->after = g->subject == HP_GATE_FUNCTION_SELF ? r->after_time.mean

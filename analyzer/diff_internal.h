@@ -16,6 +16,14 @@ void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_sta
 		       struct hp_diff_stat after, double before_n, double after_n,
 		       struct hp_diff_change *c);
 
+/* The same for a row's self time (total 0) or total time (total 1), with
+ * the pooled spread of the row's kind (diff_row_pool). */
+void diff_judge_row_change(const struct hp_diff *d, double alpha, const struct hp_diff_row *r,
+			   int total, struct hp_diff_change *c);
+/* The kind of code a row is, for the pooled spread: the machine's (a
+ * bracketed module: [kernel.kallsyms], [vdso]) or the program's. */
+enum hp_diff_pool_kind diff_row_pool(const struct hp_diff_row *r);
+
 /* The sampling error of a group of samples of p, as two sums over p's
  * runs k (w_k: the run's period in ms, 1 when p is not a merge of runs at
  * different rates): *w1 = sum w_k n_k and *w2 = sum w_k^2 n_k (1 - n_k/N_k),
@@ -32,6 +40,12 @@ double diff_effective(const struct hp_profile *p, uint64_t n, double w1, double 
 /* p's effective samples in all: (sum w_k N_k)^2 / sum w_k^2 N_k (Kish's),
  * p->nsamples when p has one rate. */
 double diff_run_neff(const struct hp_profile *p);
+
+/* Estimate d->pool from d's sides and rows (reduced, not yet judged):
+ * with repeated runs on both sides, the pooled relative variance of a
+ * run's CPU time and of the rows' shares beyond sampling (diff.h,
+ * hp_diff_pool); pool.ok stays 0 otherwise. Returns 0 or -ENOMEM. */
+int diff_pool_spread(struct hp_diff *d);
 
 /* Is the row minor (too few samples on both sides)? */
 int diff_row_minor(const struct hp_diff *d, const struct hp_diff_row *r);

@@ -8,6 +8,7 @@
  * Takes the reduced values of a row (means and standard deviations per
  * side, samples per run); knows nothing of how rows were joined.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,30 +129,227 @@ double diff_run_noise(const struct hp_diff *d)
 }
 
 /* The variance of the mean of k runs of value m from the run-to-run spread
- * assumed (--run-noise). */
-static double run_var(const struct hp_diff *d, double m, unsigned k)
+ * assumed (--run-noise; HP_DIFF_MACHINE_NOISE times it for the machine's
+ * code). */
+static double run_var(const struct hp_diff *d, double m, unsigned k, enum hp_diff_pool_kind kind)
 {
-	double f = diff_run_noise(d) / 100;
+	double f = diff_run_noise(d) / 100 * (kind == HP_DIFF_POOL_MACHINE ? HP_DIFF_MACHINE_NOISE : 1);
 	return k ? f * f * m * m / k : 0;
 }
 
-void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
-		       struct hp_diff_stat a, double nb, double na, struct hp_diff_change *c)
+/* --- the pooled spread of repeated runs --- */
+
+/* The relative variance of a side's k values (sd / mean)^2, weighted by its
+ * degrees of freedom k - 1: summed over both sides and divided by their
+ * kb + ka - 2, the pooled within-side relative variance. */
+static double rel_ss(struct hp_diff_stat s, unsigned k)
+{
+	return k > 1 && s.mean > 0 ? (k - 1) * (s.sd / s.mean) * (s.sd / s.mean) : 0;
+}
+
+/* The binomial relative variance (1 - p) / n of a row's n of N samples. */
+static double binomial_rel(double n, double total)
+{
+	return n > 0 && total > 0 ? (n < total ? 1 - n / total : 0) / n : 0;
+}
+
+/* One side's runs of a row as evidence about the pooled spread: the
+ * relative variance of its self time over those runs beyond its sampling
+ * error, with that sampling part and its degrees of freedom (runs - 1). */
+struct pool_row {
+	double excess, sampling, df;
+	int out;                 /* spreads beyond the pool: left out of it */
+};
+
+/* The evidence of side s (its k runs of mean n of N effective samples) of
+ * row r: 1 and *pr, or 0 when it has none (one run, no samples, all). */
+static int pool_side_of(const struct hp_diff *d, const struct hp_diff_row *r,
+			struct hp_diff_stat t, unsigned k, double n, double total,
+			struct pool_row *pr)
+{
+	if (k < 2 || diff_row_minor(d, r) || !(n > 0 && n < total) || !(t.mean > 0))
+		return 0;
+	pr->df = k - 1;
+	pr->sampling = binomial_rel(n, total);
+	pr->excess = rel_ss(t, k) / pr->df - pr->sampling;
+	pr->out = 0;
+	return 1;
+}
+
+/* Both sides' evidence of row r into pr[0..2): how many. */
+static int pool_row_of(const struct hp_diff *d, const struct hp_diff_row *r,
+		       struct pool_row *pr)
+{
+	int n = pool_side_of(d, r, r->before_time, d->before.runs, r->before_self_neff.mean,
+			     d->before.neff.mean, pr);
+	return n + pool_side_of(d, r, r->after_time, d->after.runs, r->after_self_neff.mean,
+				d->after.neff.mean, pr + n);
+}
+
+/* Does a row's own relative variance per run (df_own degrees of freedom)
+ * exceed the model's (estimated with the variance var_c) beyond chance?
+ * An F test at HP_DIFF_OWN_ALPHA, the model's degrees of freedom by
+ * Satterthwaite. */
+static int beyond_pool(double own, double model, double df_own, double var_c)
+{
+	double df_model = var_c > 0 ? 2 * model * model / var_c : INFINITY;
+	return model <= 0 ||
+	       stats_f_upper(own / model, df_own, fmin(df_model, 1e4)) < HP_DIFF_OWN_ALPHA;
+}
+
+/* The weighted mean of the rows' excess (those not out), each weighted by
+ * the inverse of its estimate's variance 2 (c + sampling)^2 / df (a few
+ * rounds: the weights depend on the estimate c); *var: the variance of
+ * the result. */
+static double pool_excess(const struct pool_row *pr, uint32_t n, double *var)
+{
+	double c = 0, w = 0;
+	for (int round = 0; round < 8; round++) {
+		double sw = 0, swx = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			double v = c + pr[i].sampling, wi = v > 0 && !pr[i].out ? pr[i].df / (v * v) : 0;
+			sw += wi;
+			swx += wi * pr[i].excess;
+		}
+		w = sw;
+		c = sw > 0 ? fmax(0, swx / sw) : 0;
+	}
+	*var = w > 0 ? 2 / w : INFINITY;
+	return c;
+}
+
+/* Mark out the entries that spread beyond the model c (estimated with the
+ * variance var_c): 1 when that changed any. */
+static int mark_out(struct pool_row *pr, uint32_t n, double c, double var_c)
+{
+	int changed = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int out = beyond_pool(pr[i].excess + pr[i].sampling, c + pr[i].sampling, pr[i].df,
+				      var_c);
+		changed |= out != pr[i].out;
+		pr[i].out = out;
+	}
+	return changed;
+}
+
+/* Pool the n entries of kind k into p: the weighted excess of those not
+ * out, at least the whole run's spread. Which are out is found from the
+ * bottom up - first against the whole run's spread alone, then against
+ * the pool of the others, until nothing changes - so that one noisy row
+ * neither makes every row's noise nor hides itself in the pool it
+ * inflated; it is judged on its own spread. */
+static void pool_kind(struct hp_diff_pool *p, int k, struct pool_row *pr, uint32_t n)
+{
+	double run_part = 2 * p->run_var * p->run_var / p->run_df;
+	int changed = mark_out(pr, n, p->run_var, run_part);
+	for (int round = 0; round < 16; round++) {
+		double rows_var;
+		p->spread_var[k] = fmax(pool_excess(pr, n, &rows_var), p->run_var);
+		p->spread_var_var[k] = rows_var + run_part;
+		if (!changed)
+			break;
+		changed = mark_out(pr, n, p->spread_var[k], p->spread_var_var[k]);
+	}
+	p->rows[k] = p->left_out[k] = 0;
+	for (uint32_t i = 0; i < n; i++)
+		(pr[i].out ? p->left_out : p->rows)[k]++;
+	p->df[k] = p->spread_var_var[k] > 0
+		 ? 2 * p->spread_var[k] * p->spread_var[k] / p->spread_var_var[k] : INFINITY;
+}
+
+enum hp_diff_pool_kind diff_row_pool(const struct hp_diff_row *r)
+{
+	return r->module && r->module[0] == '[' ? HP_DIFF_POOL_MACHINE : HP_DIFF_POOL_PROGRAM;
+}
+
+int diff_pool_spread(struct hp_diff *d)
+{
+	unsigned kb = d->before.runs, ka = d->after.runs;
+	struct hp_diff_pool *p = &d->pool;
+	memset(p, 0, sizeof(*p));
+	if (!d->welch || d->simulated)
+		return 0;
+	struct pool_row *pr = calloc(d->nrows ? 2 * (size_t)d->nrows : 1, sizeof(*pr));
+	if (!pr)
+		return -ENOMEM;
+	p->run_df = kb + ka - 2;
+	p->run_var = (rel_ss(d->before.time, kb) + rel_ss(d->after.time, ka)) / p->run_df;
+	for (int k = 0; k < HP_DIFF_POOLS; k++) {
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < d->nrows; i++)
+			if (diff_row_pool(&d->rows[i]) == (enum hp_diff_pool_kind)k)
+				n += pool_row_of(d, &d->rows[i], &pr[n]);
+		pool_kind(p, k, pr, n);
+	}
+	p->ok = d->before.time.mean > 0 && d->after.time.mean > 0;
+	free(pr);
+	return 0;
+}
+
+/* One side of a row's pooled test: its mean of k runs m, the pool's
+ * spread c (estimated with the variance var_c), the row's sampling error
+ * s per run and its own runs' relative spread. The variance per run is
+ * the model's c + s (Satterthwaite's df_m = 2 (c + s)^2 / var_c) and the
+ * own runs' (k - 1 df, never below s) combined by their degrees of
+ * freedom, as an empirical-Bayes (moderated) variance: the pool decides
+ * where it is precise, the row's runs where it is not. *term: the
+ * variance of the mean, *df: its degrees of freedom. */
+static void pooled_side(struct hp_diff_stat t, unsigned k, double c, double var_c, double s,
+			double *term, double *df)
+{
+	double model = c + s, own = fmax(k > 1 ? rel_ss(t, k) / (k - 1) : 0, s);
+	double df_m = var_c > 0 ? 2 * model * model / var_c : INFINITY, df_o = k - 1;
+	double v = isfinite(df_m) ? (df_m * model + df_o * own) / (df_m + df_o) : model;
+	*term = t.mean * t.mean * v / k;
+	*df = df_m + df_o;
+}
+
+/* The test of a part of the run (n < N samples on both sides) with the
+ * pooled spread of its kind: each side's mean as pooled_side says, the
+ * two combined by Welch-Satterthwaite. Returns 0 when the row's own runs
+ * spread beyond the pool's model (F test at HP_DIFF_OWN_ALPHA): it is to
+ * be judged on its own spread. */
+static int pooled_test(const struct hp_diff *d, struct hp_diff_stat b, struct hp_diff_stat a,
+		       double nb, double na, enum hp_diff_pool_kind kind, struct hp_stats_test *t)
+{
+	const struct hp_diff_pool *p = &d->pool;
+	unsigned kb = d->before.runs, ka = d->after.runs;
+	double sb = binomial_rel(nb, d->before.neff.mean), sa = binomial_rel(na, d->after.neff.mean);
+	double c = p->spread_var[kind], var_c = p->spread_var_var[kind], df_own = kb + ka - 2;
+	double vb, va, dfb, dfa;
+	if (!p->rows[kind])            /* nothing to pool: the row's own spread */
+		return 0;
+	/* the row's own spread against the model's, per run */
+	double model = c + ((kb - 1) * sb + (ka - 1) * sa) / df_own;
+	if (beyond_pool((rel_ss(b, kb) + rel_ss(a, ka)) / df_own, model, df_own, var_c))
+		return 0;
+	pooled_side(b, kb, c, var_c, sb, &vb, &dfb);
+	pooled_side(a, ka, c, var_c, sa, &va, &dfa);
+	double v = vb + va, den = vb * vb / dfb + va * va / dfa;
+	stats_t(a.mean - b.mean, sqrt(v), den > 0 ? v * v / den : INFINITY, t);
+	return 1;
+}
+
+static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
+			 struct hp_diff_stat a, double nb, double na, enum hp_diff_pool_kind kind,
+			 struct hp_diff_change *c)
 {
 	struct hp_stats_test t;
 	unsigned kb = d->before.runs, ka = d->after.runs;
 	double tb = d->before.neff.mean, ta = d->after.neff.mean;
-	if (d->welch) {
+	c->pooled = d->welch && d->pool.ok && nb > 0 && na > 0 && nb < tb && na < ta &&
+		    pooled_test(d, b, a, nb, na, kind, &t);
+	if (d->welch && !c->pooled) {
 		/* a run's spread is never below its sampling error: two runs that
 		 * happen to agree must not make the noise vanish */
 		double vb = fmax(b.sd * b.sd, sampling_var(b.mean, nb, tb));
 		double va = fmax(a.sd * a.sd, sampling_var(a.mean, na, ta));
 		stats_welch(b.mean, sqrt(vb), kb, a.mean, sqrt(va), ka, &t);
-	} else {
+	} else if (!d->welch) {
 		/* the mean of k runs of n samples each: k*n samples of k*N, plus
 		 * the run-to-run spread assumed (no side has two runs to show it) */
 		double v = sampling_var(b.mean, nb * kb, tb * kb) + sampling_var(a.mean, na * ka, ta * ka);
-		v += run_var(d, b.mean, kb) + run_var(d, a.mean, ka);
+		v += run_var(d, b.mean, kb, kind) + run_var(d, a.mean, ka, kind);
 		stats_z(a.mean - b.mean, sqrt(v), &t);
 	}
 	c->delta = t.delta;
@@ -160,6 +358,33 @@ void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_sta
 	c->rel = b.mean > 0 ? t.delta / b.mean : NAN;
 	c->beyond = t.delta != 0 && t.p < alpha &&
 		    (b.mean > 0 ? 100 * fabs(c->rel) >= d->opts.threshold : 1);
+}
+
+void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
+		       struct hp_diff_stat a, double nb, double na, struct hp_diff_change *c)
+{
+	judge_change(d, alpha, b, a, nb, na, HP_DIFF_POOL_PROGRAM, c);
+}
+
+/* The pool a row's total time is tested with: its callees may be the
+ * kernel's (a system call's time is in its caller's total), so the wider
+ * of its own kind's and the machine's. */
+static enum hp_diff_pool_kind total_pool(const struct hp_diff *d, const struct hp_diff_row *r)
+{
+	const struct hp_diff_pool *p = &d->pool;
+	enum hp_diff_pool_kind k = diff_row_pool(r), m = HP_DIFF_POOL_MACHINE;
+	return p->rows[m] && (!p->rows[k] || p->spread_var[m] > p->spread_var[k]) ? m : k;
+}
+
+void diff_judge_row_change(const struct hp_diff *d, double alpha, const struct hp_diff_row *r,
+			   int total, struct hp_diff_change *c)
+{
+	if (total)
+		judge_change(d, alpha, r->before_ttime, r->after_ttime, r->before_neff.mean,
+			     r->after_neff.mean, total_pool(d, r), c);
+	else
+		judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
+			     r->after_self_neff.mean, diff_row_pool(r), c);
 }
 
 static enum hp_verdict direction(const struct hp_diff_change *c)
@@ -188,11 +413,9 @@ static enum hp_verdict sim_verdict(const struct hp_diff *d, struct hp_diff_stat 
 
 void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_function)
 {
-	double nb = r->before_neff.mean, na = r->after_neff.mean, alpha = d->row_alpha;
-	diff_judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
-			  r->after_self_neff.mean, &r->self);
+	diff_judge_row_change(d, d->row_alpha, r, 0, &r->self);
 	if (by_function)
-		diff_judge_change(d, alpha, r->before_ttime, r->after_ttime, nb, na, &r->total);
+		diff_judge_row_change(d, d->row_alpha, r, 1, &r->total);
 	else
 		r->total = r->self;
 	r->delta_self = r->after_self.mean - r->before_self.mean;
@@ -239,7 +462,7 @@ void diff_judge_runs(struct hp_diff *d)
 				 100 * fabs(d->wall.rel) >= d->opts.threshold;
 	} else {
 		double b = d->before.duration_s.mean, a = d->after.duration_s.mean;
-		d->wall = (struct hp_diff_change){ a - b, 0, 1, b > 0 ? (a - b) / b : NAN, 0 };
+		d->wall = (struct hp_diff_change){ a - b, 0, 1, b > 0 ? (a - b) / b : NAN, 0, 0 };
 	}
 	d->wall_verdict = d->wall.beyond ? direction(&d->wall) : HP_VERDICT_SAME;
 }

@@ -560,6 +560,23 @@ static void counts(FILE *out, const struct hp_diff *d, uint32_t shown, uint32_t 
 			"change beyond the noise\n");
 }
 
+/* Repeated runs: the spread pooled over the rows of each kind, and how
+ * many rows were judged on their own spread instead (Welch). */
+static void pool_note(FILE *out, const struct hp_diff *d)
+{
+	const struct hp_diff_pool *p = &d->pool;
+	static const char *const kind[HP_DIFF_POOLS] = { "program", "kernel and [vdso]" };
+	fprintf(out, "noise: %u + %u runs: the run-to-run spread per run pooled over the rows,\n"
+		"  plus each row's sampling error; whole run %.2g%%", d->before.runs, d->after.runs,
+		100 * sqrt(p->run_var));
+	for (int k = 0; k < HP_DIFF_POOLS; k++)
+		if (p->rows[k])
+			fprintf(out, ",\n  %s rows %.2g%% (%u rows, %.3g df)", kind[k],
+				100 * sqrt(p->spread_var[k]), p->rows[k], p->df[k]);
+	fprintf(out, ";\n  Welch's t-test for the whole run and the %u rows that spread beyond "
+		"their pool", p->left_out[0] + p->left_out[1]);
+}
+
 static void noise_note(FILE *out, const struct hp_diff *d)
 {
 	if (d->simulated) {
@@ -569,11 +586,12 @@ static void noise_note(FILE *out, const struct hp_diff *d)
 		return;
 	}
 	if (d->welch)
-		fprintf(out, "noise: Welch's t-test over %u + %u runs", d->before.runs, d->after.runs);
+		pool_note(out, d);
 	else if (diff_run_noise(d) > 0)
 		fprintf(out, "noise: the sampling error of the sample counts (binomial, ~Poisson) and\n"
-			"  an ASSUMED run-to-run spread of %g%% per run (--run-noise; one run per side\n"
-			"  cannot measure it)", diff_run_noise(d));
+			"  an ASSUMED run-to-run spread of %g%% per run (%g%% for kernel and [vdso] rows;\n"
+			"  --run-noise; one run per side cannot measure it)", diff_run_noise(d),
+			HP_DIFF_MACHINE_NOISE * diff_run_noise(d));
 	else
 		fprintf(out, "noise: the sampling error of the sample counts only (binomial, ~Poisson)");
 	fprintf(out, ";\n  rows tested at p < %.2g (%g / %u rows judged, Bonferroni); ci = half-width "

@@ -73,6 +73,11 @@ double stats_t_two_sided(double t, double df)
 	return beta_inc(df / 2, 0.5, df / (df + t * t));
 }
 
+double stats_f_upper(double f, double d1, double d2)
+{
+	return f > 0 ? beta_inc(d2 / 2, d1 / 2, d2 / (d2 + d1 * f)) : 1;
+}
+
 double stats_welch_p(double mean_b, double sd_b, unsigned nb, double mean_a, double sd_a,
 		     unsigned na)
 {
@@ -101,6 +106,20 @@ void stats_welch(double mean_b, double sd_b, unsigned nb, double mean_a, double 
 	t->p = stats_welch_p(mean_b, sd_b, nb, mean_a, sd_a, na);
 }
 
+/* P(|T| > t) for df degrees of freedom, the normal beyond 1e6. */
+static double two_sided(double t, double df)
+{
+	return isfinite(df) && df <= 1e6 ? stats_t_two_sided(t, df) : erfc(fabs(t) / sqrt(2.0));
+}
+
+void stats_t(double delta, double se, double df, struct hp_stats_test *t)
+{
+	t->delta = delta;
+	t->se = se;
+	t->df = df;
+	t->p = delta == 0 ? 1 : se > 0 ? two_sided(delta / se, df) : 0;
+}
+
 void stats_z(double delta, double se, struct hp_stats_test *t)
 {
 	t->delta = delta;
@@ -109,11 +128,6 @@ void stats_z(double delta, double se, struct hp_stats_test *t)
 	t->p = delta == 0 ? 1 : se > 0 ? erfc(fabs(delta) / se / sqrt(2.0)) : 0;
 }
 
-/* P(|T| > t) for df degrees of freedom, the normal beyond 1e6. */
-static double two_sided(double t, double df)
-{
-	return isfinite(df) && df <= 1e6 ? stats_t_two_sided(t, df) : erfc(fabs(t) / sqrt(2.0));
-}
 
 double stats_t_critical(double alpha, double df)
 {

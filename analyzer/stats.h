@@ -21,6 +21,9 @@ double stats_rel_sem_pct(double mean, double sd, unsigned n);
 /* Two-sided p-value of Student's t with df degrees of freedom. */
 double stats_t_two_sided(double t, double df);
 
+/* P(F > f) for Fisher's F with d1 and d2 degrees of freedom (1 for f <= 0). */
+double stats_f_upper(double f, double d1, double d2);
+
 /* Welch's t-test of mean_a - mean_b from the two samples' means, sample
  * standard deviations and sizes (each at least 2): the two-sided p-value;
  * 1 when the means are equal, 0 when they differ and neither side varies. */
@@ -43,6 +46,10 @@ void stats_welch(double mean_b, double sd_b, unsigned nb, double mean_a, double 
 /* A normal (z) test of delta with standard error se: p = erfc(|delta| /
  * se / sqrt 2); df = INFINITY. */
 void stats_z(double delta, double se, struct hp_stats_test *t);
+
+/* A t test of delta with standard error se and df degrees of freedom
+ * (INFINITY or > 1e6: the normal's); se 0 with delta != 0 gives p = 0. */
+void stats_t(double delta, double se, double df, struct hp_stats_test *t);
 
 /* The two-sided critical value: the t with P(|T| > t) = alpha for df
  * degrees of freedom (df = INFINITY or > 1e6: the normal's z). alpha in

@@ -195,8 +195,8 @@ static void draw_header(struct diff_view *v, struct tui_screen *s, struct tui_re
 	if (d->welch)
 		snprintf(noise, sizeof(noise), "the runs' spread");
 	else if (diff_run_noise(d) > 0)
-		snprintf(noise, sizeof(noise), "the sampling error, an assumed %g%% run-to-run spread",
-			 diff_run_noise(d));
+		snprintf(noise, sizeof(noise), "the sampling error, an assumed %g%% (kernel %g%%) "
+			 "run-to-run spread", diff_run_noise(d), HP_DIFF_MACHINE_NOISE * diff_run_noise(d));
 	else
 		snprintf(noise, sizeof(noise), "the sampling error (run-to-run variation not included)");
 	screen_printf(s, r.y + 1, r.x, r.w, TUI_DIM,

@@ -34,3 +34,6 @@ hp_script_test(diff_gate       e2e e2e/diff_gate.sh $<TARGET_FILE:diff_speedup>)
 # A stripped program under two names: its unnamed functions (MODULE+0x...)
 # join as the program's (wave 17, second round).
 hp_script_test(diff_stripped   e2e e2e/diff_stripped.sh $<TARGET_FILE:diff_speedup>)
+# Three runs per side: the pooled run-to-run spread finds work_c's +30%
+# and flags nothing else, nor anything between runs of one build (wave 18).
+hp_script_test(diff_few_runs   e2e e2e/diff_few_runs.sh $<TARGET_FILE:diff_speedup>)

@@ -194,8 +194,9 @@ static void test_moved_lines(void)
 	diff_free(d);
 }
 
-/* Two runs per side: Welch's test over the runs, each run's spread floored
- * at its binomial sampling error. */
+/* Two runs per side: the runs' spread (pooled over the rows, or Welch's
+ * over the row's own runs) is never taken below the binomial sampling
+ * error. */
 static void test_welch(void)
 {
 	static const char *const names[] = { "a", "b" };
@@ -219,9 +220,14 @@ static void test_welch(void)
 		CHECK(NEAR(ra->before_time.sd, sqrt(0.00005), 1e-9));   /* sd of 0.500, 0.510 */
 		CHECK(ra->verdict == HP_VERDICT_SLOWER);
 		CHECK(rb->verdict == HP_VERDICT_SAME);
-		/* the floor: the sd used is the sampling error, larger than the runs'
-		 * spread, so p is larger than with the spread alone */
-		CHECK(ra->self.p > 0.001 && ra->self.p < d->row_alpha);
+		/* the floor: the noise is never below the sampling error, whatever
+		 * the runs' spread (pooled: the model's c + (1 - n/N)/n, and the
+		 * runs' own spread floored at it) - p no smaller than the z test
+		 * of the sampling error alone */
+		double sb = 0.505 * 0.505 * (1 - 505.0 / 1005) / 505 / 2;
+		double sa = 0.705 * 0.705 * (1 - 705.0 / 1207.5) / 705 / 2;
+		CHECK(ra->self.p >= erfc(0.2 / sqrt(sb + sa) / sqrt(2.0)));
+		CHECK(ra->self.p < d->row_alpha);
 	}
 	diff_free(d);
 }

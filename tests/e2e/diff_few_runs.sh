@@ -1,0 +1,100 @@
+#!/bin/sh
+# hpprof diff with few runs per side (3 + 3): the run-to-run spread pooled
+# over the rows (docs/man/hpprof-diff.md, "Noise") instead of Welch's test
+# per row, whose ~4 degrees of freedom at the rows' Bonferroni level made a
+# function change enormously before it was called slower.
+#
+# Truth by construction: the calibration program (tests/fixtures/diff/
+# speedup.c) with C_PCT 30 gives work_c 30% more steps and work_a, work_b
+# none more, and times each function with CLOCK_THREAD_CPUTIME_ID.
+# Checks:
+# - A/B, 3 runs of each, interleaved, --alpha 0.01: work_c is "slower" and
+#   the program's own clock change lies in its interval (+ 3 pp: task-clock
+#   is charged per sample, the clock's blocks are not); no other row is
+#   slower or faster (rows tested at 0.01 / rows judged each).
+#   Margin: at 4 kHz work_c has ~560 samples a run (binomial relative se
+#   4.0% per run, 2.3% for the mean of 3), so with a few percent of
+#   run-to-run spread the change's se is ~3.5% and +30% is ~8 se, where the
+#   threshold at 0.01 / ~30 rows with the pooled degrees of freedom is
+#   ~4 se (Welch's at ~4 degrees of freedom: ~10 se, so the old code said
+#   "same": p 0.0035 against a row level of 0.00033).
+# - A/A, the same 3 "before" runs against 3 more of the same build,
+#   --alpha 0.001: no row and not the whole run slower or faster (the model
+#   promises a verdict in at most 0.1% of such diffs).
+# usage: diff_few_runs.sh SPEEDUP     env: HPPROF
+. "$HP_SRC/tests/e2e/lib.sh"
+command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
+prog=$1
+rounds=30000             # ~1.4 s of CPU a run; work_c ~10% of it
+
+prof() {  # prof NAME C_PCT
+	"$HPPROF" run -q -F 4000 -o "$1.db" "$prog" $rounds 0 "$2" >"$1.out" 2>"$1.err" ||
+		{ cat "$1.err"; fail "hpprof run $prog $rounds 0 $2"; }
+}
+for i in 1 2 3; do   # interleaved: a drift of the machine falls on both sides
+	prof a$i 0
+	prof b$i 30
+	prof c$i 0
+done
+"$HPPROF" diff -n 6 a1.db a2.db a3.db -- b1.db b2.db b3.db || fail "hpprof diff"
+"$HPPROF" diff -f json --alpha 0.01 a1.db a2.db a3.db -- b1.db b2.db b3.db >ab.json ||
+	fail "hpprof diff -f json (A/B)"
+"$HPPROF" diff -f json --alpha 0.001 a1.db a2.db a3.db -- c1.db c2.db c3.db >aa.json ||
+	fail "hpprof diff -f json (A/A)"
+
+python3 - <<'PY' || exit 1
+import json, sys
+
+def fail(*a):
+    print("FAIL:", *a)
+    sys.exit(1)
+
+def clock(side, f):
+    """the program's own CPU seconds in f, summed over the side's 3 runs"""
+    s = 0
+    for i in (1, 2, 3):
+        for line in open("%s%d.out" % (side, i)):
+            w = line.split()
+            if w and w[0] == f:
+                s += float(w[1])
+    return s
+
+def called(d):
+    return [r for r in d["rows"] if r["verdict"] in ("slower", "faster")]
+
+d = json.load(open("ab.json"))
+p = d.get("pool")
+if not p: fail("A/B: no pooled spread in the JSON")
+for k in ("program", "machine"):
+    print("A/B: pooled spread of the %s's rows %.2f%% per run (%.1f df, %d rows)"
+          % (k, p[k]["spread_pct"], p[k]["df"] or float("inf"), p[k]["rows"]))
+print("A/B: whole run %.2f%% per run, rows at p < %.2g" % (p["run_spread_pct"], d["row_alpha"]))
+R = {r["name"]: r for r in d["rows"]}
+c = R.get("work_c")
+if not c: fail("work_c is not in the diff")
+want = 100 * (clock("b", "work_c") / clock("a", "work_c") - 1)
+got, ci = c["self_time"]["change_pct"], 100 * c["self_time"]["ci"] / c["before_self_time"]
+print("  work_c: %+.1f%% ±%.1f%% (p %.2g, pooled %s), its own clock %+.1f%%"
+      % (got, ci, c["self_time"]["p"], c["self_time"]["pooled"], want))
+if c["verdict"] != "slower": fail("work_c (+%.0f%% by its clock) is %s" % (want, c["verdict"]))
+if abs(got - want) > ci + 3:
+    fail("work_c's change %+.1f%% ±%.1f%% misses its clock's %+.1f%% (+ 3 pp)" % (got, ci, want))
+others = [r for r in called(d) if r["name"] != "work_c"]
+if others:
+    fail("A/B: unchanged rows judged:", ", ".join("%s %s %+.1f%% (p %.2g)" % (
+        r["name"], r["verdict"], r["self_time"]["change_pct"] or 0, r["p_value"]) for r in others))
+for f in ("work_a", "work_b"):
+    print("  %s: %s, %+.1f%% (its own clock %+.1f%%)" % (f, R[f]["verdict"],
+          R[f]["self_time"]["change_pct"], 100 * (clock("b", f) / clock("a", f) - 1)))
+
+d = json.load(open("aa.json"))
+bad = called(d)
+print("A/A: whole run %s (%+.1f%%), %d rows judged at p < %.2g, %d slower or faster"
+      % (d["verdict"], d["time"]["change_pct"], d["rows_judged"], d["row_alpha"], len(bad)))
+if d["verdict"] != "same": fail("A/A: the whole run is", d["verdict"])
+if bad:
+    fail("A/A rows judged:", ", ".join("%s (%s) %s %+.1f%% (p %.2g)" % (
+        r["name"], r["module"], r["verdict"], r["self_time"]["change_pct"] or 0, r["p_value"])
+        for r in bad))
+PY
+echo "PASS"
