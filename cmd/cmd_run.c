@@ -592,8 +592,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (r)
 		return r > 0 ? 0 : 2;
 	run_phase(&clock, "start and options");
-	if (o.sampler != SAMPLER_PRELOAD && !o.cache_sim)
-		run_perf_warm();       /* the kernel's first-event wait, beside what follows */
 	run_mpi_detect(&o.mpi);
 	if (run_output_expand(o.output ? o.output : o.mpi.rank >= 0 ? "hpprof.%r.db" : "hpprof.db",
 			      &o.mpi, output, sizeof(output)))
@@ -627,7 +625,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		return 1;
 	}
 	ret = 1;
-	if (run_parse_events(&o, &re) || run_choose_sampler(&o, targv[0]) || run_offcpu_choose(&o) || run_launch_python(&o) ||
+	if (run_choose_sampler(&o, targv[0]) || run_offcpu_choose(&o) || run_launch_python(&o) ||
 	    run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) || run_prepare_output(o.output, &rotated))
 		goto out;

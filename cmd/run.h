@@ -200,9 +200,6 @@ struct symbol_warmup {
 #define RUN_AGENT_PYTHON "Python frames"
 int run_agent_python(const struct run_opts *o);
 
-/* Start, in a detached thread, the kernel's wait at the machine's first
- * per-task perf event, so that it overlaps the run's own start. */
-void run_perf_warm(void);
 /* Decide the sampler before anything runs (perf events, or the preload
  * agent when perf cannot sample here or --sampler preload). Returns -1
  * when the choice cannot work (the error is printed). */
@@ -261,11 +258,8 @@ struct run_events {
 	int releasing;
 };
 
-/* Parse (encode) the requested or default events into re, before
- * anything is opened; -1 after saying why (a bad -e). */
-int run_parse_events(const struct run_opts *o, struct run_events *re);
-/* Probe the parsed events and point o->s at them; -1 after saying why (a
- * bad --sample-event). */
+/* Parse and probe the events into re and point o->s at them; -1 after
+ * saying why (a bad -e or --sample-event). */
 int run_setup_events(struct run_opts *o, struct run_events *re);
 /* Close what run_setup_events opened and free the sets (after joining
  * run_release_start's thread). */

@@ -129,21 +129,17 @@ void run_events_release(struct run_events *re)
 
 /* --- the sampler: perf events or the preload agent --- */
 
-int run_parse_events(const struct run_opts *o, struct run_events *re)
-{
-	unsigned plm = events_default_plm();
-	events_init(&re->set);
-	events_init(&re->sampler);
-	int err = o->events ? events_parse(&re->set, o->events, plm)
-			    : events_default(&re->set, plm);
-	if (err)
-		hp_err("%s", re->set.error[0] ? re->set.error : hp_strerror(err));
-	return err ? -1 : 0;
-}
-
 int run_setup_events(struct run_opts *o, struct run_events *re)
 {
 	unsigned plm = events_default_plm();
+	int err;
+	events_init(&re->set);
+	events_init(&re->sampler);
+	err = o->events ? events_parse(&re->set, o->events, plm) : events_default(&re->set, plm);
+	if (err) {
+		hp_err("%s", re->set.error[0] ? re->set.error : hp_strerror(err));
+		return -1;
+	}
 	if (o->agent)
 		return 0;             /* no counters: run_write_events says why */
 	hold_software_types(o, re);   /* before any probe opens one */

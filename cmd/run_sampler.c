@@ -6,13 +6,9 @@
  * events of --alloc, come through the stream (collector/streamfeed.c).
  */
 #include <errno.h>
-#include <linux/perf_event.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "cmd/run.h"
 #include "collector/events.h"
@@ -22,43 +18,6 @@
 #include "common/allocproto.h"
 #include "common/error.h"
 #include "common/log.h"
-
-/* The first per-task perf event opened while the machine has none waits
- * in the kernel for an RCU grace period (account_event switches the
- * perf_sched_events static key on, then synchronize_rcu()): 4.6-15.5 ms
- * of an idle CPU on this VM, paid by the first run after a second without
- * per-task events (the key goes off 1 s after the last one closes), i.e.
- * by nearly every run a user starts, perf record's too
- * (docs/performance.md, "Wave 18: the first event's grace period"). One
- * disabled cpu-clock event on hpprof itself, opened from a thread as the
- * run starts, takes that wait while the main thread encodes the events
- * and rotates the previous profile; the probe and the session's events
- * then open at once (or wait on the kernel's mutex for what is left of
- * the grace period). A refused open costs nothing: the probe says why. */
-static void *perf_warm_main(void *arg)
-{
-	struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
-				     .config = PERF_COUNT_SW_CPU_CLOCK, .disabled = 1,
-				     .exclude_kernel = 1, .exclude_hv = 1 };
-	(void)arg;
-	long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd >= 0)
-		close((int)fd);
-	return NULL;
-}
-
-void run_perf_warm(void)
-{
-	pthread_attr_t attr;
-	pthread_t t;
-	if (pthread_attr_init(&attr))
-		return;
-	/* a small stack: one system call (64 KiB against 8 MiB to map) */
-	if (!pthread_attr_setstacksize(&attr, 64 << 10) &&
-	    !pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED))
-		pthread_create(&t, &attr, perf_warm_main, NULL);
-	pthread_attr_destroy(&attr);
-}
 
 /* errno of opening the cpu-clock sampler on ourselves, 0 when it opens:
  * whether perf can sample here at all. */
