@@ -9,20 +9,23 @@
 
 /* The change of a value from before to after: the test (Welch's over runs
  * when d->welch, else the sampling error of mean_n effective samples per
- * run on each side, of d->before/after.neff in all), its (1 - alpha)
- * confidence interval, and whether it is beyond the noise (p < alpha) and
+ * run on each side, of d->before/after.neff in all, and the run-to-run
+ * spread assumed for code of that kind), its (1 - alpha) confidence
+ * interval, and whether it is beyond the noise (p < alpha) and
  * d->opts.threshold. */
 void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat before,
 		       struct hp_diff_stat after, double before_n, double after_n,
-		       struct hp_diff_change *c);
+		       enum hp_diff_pool_kind kind, struct hp_diff_change *c);
 
 /* The same for a row's self time (total 0) or total time (total 1), with
  * the pooled spread of the row's kind (diff_row_pool). */
 void diff_judge_row_change(const struct hp_diff *d, double alpha, const struct hp_diff_row *r,
 			   int total, struct hp_diff_change *c);
 /* The kind of code a row is, for the pooled spread: the machine's (a
- * bracketed module: [kernel.kallsyms], [vdso]) or the program's. */
+ * bracketed module: [kernel.kallsyms], [vdso]) or the program's; of a
+ * function of module (a path or NULL). */
 enum hp_diff_pool_kind diff_row_pool(const struct hp_diff_row *r);
+enum hp_diff_pool_kind diff_module_pool(const char *module);
 
 /* The sampling error of a group of samples of p, as two sums over p's
  * runs k (w_k: the run's period in ms, 1 when p is not a merge of runs at

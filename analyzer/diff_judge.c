@@ -257,9 +257,14 @@ static void pool_kind(struct hp_diff_pool *p, int k, struct pool_row *pr, uint32
 		 ? 2 * p->spread_var[k] * p->spread_var[k] / p->spread_var_var[k] : INFINITY;
 }
 
+enum hp_diff_pool_kind diff_module_pool(const char *module)
+{
+	return module && module[0] == '[' ? HP_DIFF_POOL_MACHINE : HP_DIFF_POOL_PROGRAM;
+}
+
 enum hp_diff_pool_kind diff_row_pool(const struct hp_diff_row *r)
 {
-	return r->module && r->module[0] == '[' ? HP_DIFF_POOL_MACHINE : HP_DIFF_POOL_PROGRAM;
+	return diff_module_pool(r->module);
 }
 
 int diff_pool_spread(struct hp_diff *d)
@@ -361,9 +366,10 @@ static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_s
 }
 
 void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
-		       struct hp_diff_stat a, double nb, double na, struct hp_diff_change *c)
+		       struct hp_diff_stat a, double nb, double na, enum hp_diff_pool_kind kind,
+		       struct hp_diff_change *c)
 {
-	judge_change(d, alpha, b, a, nb, na, HP_DIFF_POOL_PROGRAM, c);
+	judge_change(d, alpha, b, a, nb, na, kind, c);
 }
 
 /* The pool a row's total time is tested with: its callees may be the
@@ -442,7 +448,7 @@ void diff_judge_row(const struct hp_diff *d, struct hp_diff_row *r, int by_funct
 void diff_judge_runs(struct hp_diff *d)
 {
 	diff_judge_change(d, d->opts.alpha, d->before.time, d->after.time, d->before.neff.mean,
-			  d->after.neff.mean, &d->time);
+			  d->after.neff.mean, HP_DIFF_POOL_PROGRAM, &d->time);
 	d->verdict = d->time.beyond ? direction(&d->time) : HP_VERDICT_SAME;
 	if (d->simulated && d->sim_counter >= 0)
 		d->verdict = sim_verdict(d, d->counters[d->sim_counter].before,

@@ -7,7 +7,8 @@
  * of its function (diff_function_key), and judges each node's self time
  * with diff.h's test (diff_judge_change: one run per side, binomial
  * sampling error; of a merge of runs at different rates, the bound of its
- * weighted sum's, diff_weighted_counts). Produces per-node times and a verdict; draws nothing.
+ * weighted sum's, diff_weighted_counts; the kernel's nodes with the
+ * machine's run-to-run spread, as diff's kernel rows). Produces per-node times and a verdict; draws nothing.
  */
 #include "analyzer/difftree.h"
 
@@ -125,8 +126,9 @@ static void judge(struct hp_difftree *dt, const struct hp_profile *before,
 	for (uint32_t i = 1; i < dt->after->nnodes; i++) {
 		struct hp_diffnode *n = &dt->diff[i];
 		struct hp_diff_stat b = { n->before_self, 0 }, a = { n->after_self, 0 };
+		const char *module = after->functions[dt->after->nodes[i].func].module;
 		diff_judge_change(&d, dt->node_alpha, b, a, n->before_neff, n->after_neff,
-				  &n->change);
+				  diff_module_pool(module), &n->change);
 		int minor = o->min_samples > 0 && (double)n->before_nself < o->min_samples &&
 			    (double)n->after_nself < o->min_samples;
 		n->verdict = minor || !n->change.beyond ? 0 : n->change.delta > 0 ? 1 : -1;

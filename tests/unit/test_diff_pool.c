@@ -15,12 +15,14 @@
  *   judged on its own spread (Welch), "same";
  * - kernel rows ([kernel.kallsyms]) are pooled apart from the program's;
  * - the pooled spread is never below the whole run's relative spread;
- * - one run a side: kernel rows are assumed to spread 3x --run-noise.
+ * - one run a side: kernel rows are assumed to spread 3x --run-noise, in
+ *   diff's table and in the TUI's flame-graph diff (difftree.c) alike.
  */
 #include <math.h>
 #include <string.h>
 
 #include "analyzer/diff.h"
+#include "analyzer/difftree.h"
 #include "analyzer/profile.h"
 #include "hp_test.h"
 
@@ -29,6 +31,8 @@
 struct fake {
 	struct hp_profile p;
 	struct hp_pfunc f[NF];
+	struct hp_pstack s[NF];       /* one stack per function, of its frame alone */
+	uint32_t sf[NF];
 	char *keys[2], *values[2];
 };
 
@@ -51,7 +55,13 @@ static void fake_init(struct fake *x, const uint64_t *n)
 		x->f[i] = (struct hp_pfunc){ (uint32_t)i, names[i], modules[i], NULL, n[i], n[i],
 					     NULL, NULL };
 		x->p.nsamples += n[i];
+		x->sf[i] = (uint32_t)i;
+		x->s[i] = (struct hp_pstack){ .id = (uint32_t)i + 1, .nframes = 1, .func = &x->sf[i],
+					      .samples = n[i], .leaf_line = UINT32_MAX,
+					      .py_line = UINT32_MAX };
 	}
+	x->p.stacks = x->s;
+	x->p.nstacks = NF;
 	x->p.functions = x->f;
 	x->p.nfunctions = NF;
 	x->p.duration_ns = x->p.nsamples * 1000000;
@@ -160,10 +170,41 @@ static void test_one_run_machine(void)
 	diff_free(d);
 }
 
+/* The same in the TUI's flame-graph diff: its nodes are judged as diff's
+ * rows of one run a side, the kernel's with the machine's spread. The
+ * nodes (the six functions' one-frame paths) are judged at 0.05 / 6 (z
+ * 2.64): noisy 50 -> 100 samples, z = 50 / sqrt(150 + 0.1^2 (50^2 +
+ * 100^2)) = 3.0, "slower"; clear_page 40 -> 80, z 1.4, not (before wave
+ * 18 the tree judged it with the program's 10%: z 2.8, "slower"). */
+static void test_tree_machine(void)
+{
+	static const uint64_t before[NF] = { 2000, 1000, 100, 500, 50, 40 };
+	static const uint64_t after[NF] = { 2000, 1000, 100, 500, 100, 80 };
+	struct fake b, a;
+	struct hp_difftree *t = NULL;
+	fake_init(&b, before);
+	fake_init(&a, after);
+	CHECK(difftree_build(&b.p, &a.p, NULL, NULL, &t) == 0);
+	if (!t)
+		return;
+	CHECK_EQ_INT(t->judged, NF);
+	int seen = 0;
+	for (uint32_t i = 1; i < t->after->nnodes; i++) {
+		const char *name = a.p.functions[t->after->nodes[i].func].name;
+		if (!strcmp(name, "noisy") && ++seen)
+			CHECK_EQ_INT(t->diff[i].verdict, 1);
+		if (!strcmp(name, "clear_page") && ++seen)
+			CHECK_EQ_INT(t->diff[i].verdict, 0);
+	}
+	CHECK_EQ_INT(seen, 2);
+	difftree_free(t);
+}
+
 int main(void)
 {
 	test_pooled();
 	test_identical();
 	test_one_run_machine();
+	test_tree_machine();
 	return hp_test_result();
 }
