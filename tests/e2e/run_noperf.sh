@@ -69,11 +69,15 @@ kids=$(q p.db "SELECT COUNT(*) FROM (SELECT pid FROM thread_profile WHERE pid !=
                GROUP BY pid HAVING SUM(samples) >= 1)")
 assert_eq "forked children with samples" "$kids" 2
 check_workers p.db out.txt 2
-# the children's symbols: is_prime holds the workers' share of all CPU time
+# the children's symbols: count_range (the loop over the numbers, calling
+# is_prime for each) holds the workers' share of all CPU time. Not
+# is_prime alone: the loop's own time, the calls of the even numbers that
+# return at once, is the workers' too (count_range's self: 2-11 of ~380
+# samples; CI run 94 failed on is_prime's 97.0% against 99.9%).
 workers=$(truth_sum out.txt process cpu_s '^worker')
 all=$(truth_sum out.txt process cpu_s)
-ip=$(q p.db "SELECT total_samples FROM function_profile WHERE function = 'is_prime'")
-check_share "is_prime total (children's symbols)" "$ip" \
+ip=$(q p.db "SELECT total_samples FROM function_profile WHERE function = 'count_range'")
+check_share "count_range total (children's symbols)" "$ip" \
 	"$(q p.db "SELECT value FROM run_info WHERE key = 'samples'")" "$(ratio "$workers" "$all")" \
 	"$(ratio "$workers" "$(awk -v a="$all" -v b="$(truth_startup out.txt)" 'BEGIN { print a - b }')")" 2
 
