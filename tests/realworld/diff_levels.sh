@@ -7,8 +7,11 @@
 #     take its direction when perf stat's change is beyond 3 of its
 #     standard errors ("same" passes only when that change lies within
 #     diff's stated interval + 3 se: too small for the noise diff states),
-#     and its change must agree within diff's own stated interval + 3 of
-#     perf's standard errors + 5 pp;
+#     and its change in seconds must agree within diff's own stated
+#     interval (widened to 3 standard errors) + 3 of perf's standard errors
+#     + 10% of perf's change (hpprof's cost in the runs it samples); the
+#     one-run diff assumes the spread the repeated runs measured where it
+#     exceeds the default 10% (diff_lib.sh);
 #   - the functions: perf record of one run per side; each function diff
 #     calls slower or faster (on its self time) must not have changed the
 #     other way in perf beyond 3 of its standard errors (Poisson plus 10%

@@ -5,7 +5,8 @@
 # slow spell of the machine hits both sides:
 #   hpprof run, and perf stat -e task-clock (the truth of the whole run);
 #   then one perf record -e cpu-clock per side (which functions changed);
-#   hpprof diff -f json of one run per side and of RUNS + RUNS runs.
+#   hpprof diff -f json of RUNS + RUNS runs and of one run per side (with
+#   --run-noise set to the runs' measured spread where it exceeds 10%).
 RUNS=3
 rw_diff() {
 	rw_need perf linux-perf
@@ -25,11 +26,24 @@ rw_diff() {
 	rw_step pa perf record -q -e cpu-clock -F "$FREQ" -o a.data -- $1
 	rw_reset
 	rw_step pb perf record -q -e cpu-clock -F "$FREQ" -o b.data -- $2
-	rw_step one "$HPPROF" diff -f json a1.db b1.db
-	cp one.out one.json
-	"$HPPROF" diff -n 10 a1.db b1.db | sed 's/^/# /'
 	rw_step reps "$HPPROF" diff -f json $(seq -f a%g.db 1 $RUNS) -- $(seq -f b%g.db 1 $RUNS)
 	cp reps.out reps.json
+	# One run per side assumes a run-to-run spread (--run-noise, 10%); the
+	# repeated runs measure it (the whole run's pooled spread). Where this
+	# machine spreads more (a 0.03 s run under load), the one-run diff is
+	# judged with the spread measured: the check is then of the model, not
+	# of the default (as diff_same.sh).
+	noise=$("$PY" -c 'import json
+print("%.1f" % (json.load(open("reps.json")).get("pool", {}).get("run_spread_pct") or 0))') ||
+		fail "cannot read the runs' spread from reps.json"
+	opt=""
+	if "$PY" -c "import sys; sys.exit(float(sys.argv[1]) <= 10)" "$noise"; then
+		note "the runs spread by ${noise}% (over $RUNS + $RUNS runs), more than the 10% assumed: --run-noise $noise"
+		opt="--run-noise $noise"
+	fi
+	rw_step one "$HPPROF" diff -f json $opt a1.db b1.db
+	cp one.out one.json
+	"$HPPROF" diff -n 10 $opt a1.db b1.db | sed 's/^/# /'
 	"$PY" "$RW/diff_check.py" --stat-a $(seq -f a%g.stat 1 $RUNS) \
 		--stat-b $(seq -f b%g.stat 1 $RUNS) --perf-a a.data --perf-b b.data \
 		--one one.json --reps reps.json ||

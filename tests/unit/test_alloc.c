@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector/allocstream.h"
@@ -285,6 +286,15 @@ static struct hp_allocstream *setup(const struct hp_allocstream_opts *extra)
 	return s;
 }
 
+/* What the writers waited for room: a slow or stuck run shows where its
+ * time went (no bound is checked: the machine's load decides it). */
+static void note_waits(const char *test, const struct hp_allocstream_stats *st)
+{
+	printf("# %s: writers waited for room %llu times, %.1f ms in all; %llu events, %llu dropped\n",
+	       test, (unsigned long long)st->writer_waits, st->writer_wait_ns / 1e6,
+	       (unsigned long long)(st->allocs + st->frees), (unsigned long long)st->dropped);
+}
+
 static void check_pattern_parent(const struct evlog *log, pid_t pid, const struct fx_out *o)
 {
 	uint64_t leak_size = symbol_size(fixture("alloc_pattern"), "fixture_leak");
@@ -353,6 +363,7 @@ static void test_pattern(void)
 	snprintf(dir, sizeof(dir), "%s", allocstream_dir(s));
 	CHECK_EQ_INT(run(argv, allocstream_env(s), s, &log, &o, &pid), 0);
 	CHECK_EQ_INT(allocstream_finish(s, collect, &log, &st), 0);
+	note_waits("test_pattern", &st);
 	CHECK_EQ_INT(st.streams, 2);
 	CHECK_EQ_INT(st.incomplete, 0);
 	CHECK_EQ_INT(st.dropped, 0);
@@ -408,6 +419,7 @@ static void test_small_ring(void)
 	char *argv[] = { (char *)fixture("alloc_bulk"), NULL };
 	CHECK_EQ_INT(run(argv, allocstream_env(s), s, &log, &o, &pid), 0);
 	CHECK_EQ_INT(allocstream_finish(s, collect, &log, &st), 0);
+	note_waits("test_small_ring", &st);
 	replay(&log, (uint32_t)pid, 0, &o, 0, 0, 0, &r);
 	CHECK_EQ_INT(st.dropped, 0);
 	CHECK_EQ_INT(st.lost_bytes, 0);
@@ -435,6 +447,7 @@ static void test_threads(void)
 	char *argv[] = { (char *)fixture("alloc_threads"), NULL };
 	CHECK_EQ_INT(run(argv, allocstream_env(s), s, &log, &o, &pid), 0);
 	CHECK_EQ_INT(allocstream_finish(s, collect, &log, &st), 0);
+	note_waits("test_threads", &st);
 	replay(&log, (uint32_t)pid, 0, &o, 0, 0, 0, &r);
 	CHECK_EQ_INT(st.dropped, 0);
 	CHECK_EQ_INT(r.n[HP_AF_MALLOC], o.count);
@@ -462,6 +475,7 @@ static void test_no_reader(void)
 	char *argv[] = { (char *)fixture("alloc_bulk"), NULL };
 	CHECK_EQ_INT(run(argv, allocstream_env(s), NULL, NULL, &o, &pid), 0);
 	CHECK_EQ_INT(allocstream_finish(s, collect, &log, &st), 0);
+	note_waits("test_no_reader", &st);
 	replay(&log, (uint32_t)pid, 0, &o, 0, 0, 0, &r);
 	CHECK(st.dropped > 0);
 	CHECK_EQ_INT(st.lost_bytes, 0);
@@ -577,12 +591,27 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--bench"))
 		return bench(argc > 2 ? argv[2] : "2000000");
-	test_inert();
-	test_pattern();
-	test_sampling();
-	test_small_ring();
-	test_threads();
-	test_no_reader();
-	test_exec();
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "test_inert", test_inert }, { "test_pattern", test_pattern },
+		{ "test_sampling", test_sampling }, { "test_small_ring", test_small_ring },
+		{ "test_threads", test_threads }, { "test_no_reader", test_no_reader },
+		{ "test_exec", test_exec },
+	};
+	/* each test's start and wall time: a run stopped by CTest's timeout
+	 * shows which test it was in */
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		struct timespec t0, t1;
+		printf("# %s ...\n", tests[i].name);
+		fflush(stdout);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		tests[i].fn();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("# %s: %.2f s\n", tests[i].name,
+		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		fflush(stdout);
+	}
 	return hp_test_result();
 }
