@@ -1,8 +1,8 @@
 /*
  * view_diff.c - the diff tab of `hpprof tui DB --diff BASE.db`: per
  * function (or, with Space, per source line) the self time before (BASE)
- * and after (DB), its change with the half-width of its confidence
- * interval, the change of total time, the self share after, and the
+ * and after (DB), its change in percent with its confidence interval
+ * (diff_rel_ci_text: the ratio's), the change of total time, the self share after, and the
  * analyzer's verdict (it judges time, not shares); rows that got slower or
  * appeared are REGRESSION-colored, those that got faster or vanished
  * GAIN-colored, minor rows (too few samples) come last. Enter annotates
