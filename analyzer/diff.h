@@ -177,9 +177,10 @@ struct hp_diff_change {
 	 * the ratio of the two means from the same variances and quantile as
 	 * ci (so it holds 0 exactly when the test of delta is not significant;
 	 * asymmetric: the before mean's own error is in it): rel_lo at least -1
-	 * (a time is never negative), rel_hi INFINITY (and rel_lo -1) when the
-	 * before mean's own interval reaches 0; both rel when there is no noise
-	 * estimate (ci 0), NAN when before is 0 (diff_ratio_interval) */
+	 * (a time is never negative); rel_hi INFINITY when the before mean's
+	 * own interval reaches 0 (then rel_lo is a lower bound, or -1: none);
+	 * both rel when there is no noise estimate (ci 0), NAN when before is
+	 * 0 or nothing was estimated (diff_ratio_interval) */
 	double rel_lo, rel_hi;
 	int beyond;                   /* beyond the noise and the threshold */
 	int pooled;                   /* tested with the pooled spread (hp_diff_pool) */
@@ -313,8 +314,8 @@ void diff_ratio_interval(double b, double vb, double a, double va, double q,
 /* The interval of a change in percent for display: "±4.1%" when its two
  * sides from the point (rel) differ by a tenth of the wider or less (the
  * wider shown), else its bounds "+240..+520%"; "-94.9..>+999%" past
- * +999%, "unbounded" without a bound, "-" without an interval (ci 0, or
- * nothing before) (diff_text.c). */
+ * +999%, ">=+108%" with a lower bound only, "unbounded" without a bound,
+ * "-" without an interval (ci 0, or nothing before) (diff_text.c). */
 void diff_rel_ci_text(char *buf, size_t len, const struct hp_diff_change *c);
 
 /* The time basis a diff of these runs uses: task-clock when every run

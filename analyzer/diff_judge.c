@@ -344,8 +344,16 @@ void diff_ratio_interval(double b, double vb, double a, double va, double q,
 	c->rel_lo = c->rel_hi = b > 0 ? a / b - 1 : NAN;
 	if (!(b > 0) || !(q > 0))
 		return;
-	if (k <= 0) {                 /* b's own interval reaches 0: no bound */
-		c->rel_lo = -1;
+	if (k <= 0) {
+		/* b's own interval reaches 0: no upper bound; the set is t <= t1
+		 * or t >= t2 with t1 <= 0, so at most a lower bound t2 (none when
+		 * the equation has no root: every ratio fits) */
+		double disc = q2 * (a * a * vb + k * va), t2 = 0;
+		if (k < 0 && disc >= 0)
+			t2 = (sqrt(disc) - a * b) / -k;
+		else if (k == 0 && a > 0)
+			t2 = (a * a - q2 * va) / (2 * a * b);
+		c->rel_lo = fmax(t2, 0) - 1;
 		c->rel_hi = INFINITY;
 		return;
 	}

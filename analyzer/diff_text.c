@@ -169,8 +169,12 @@ void diff_rel_ci_text(char *buf, size_t len, const struct hp_diff_change *c)
 	char l[24], u[24];
 	if (!(c->ci > 0) || !isfinite(r) || isnan(lo) || isnan(hi))
 		snprintf(buf, len, "-");
-	else if (!isfinite(hi))
+	else if (!isfinite(hi) && lo <= -100)
 		snprintf(buf, len, "unbounded");
+	else if (!isfinite(hi)) {     /* a lower bound only */
+		signed_pct(l, sizeof(l), lo);
+		snprintf(buf, len, ">=%s%%", l);
+	}
 	else if (fabs(above - below) <= 0.1 * h)   /* symmetric enough: the wider side */
 		snprintf(buf, len, h < 99.95 ? "±%.1f%%" : h < 999.5 ? "±%.0f%%" : ">±999%%", h);
 	else if (hi >= 999.5) {

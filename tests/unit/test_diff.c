@@ -344,6 +344,30 @@ out:
 	diff_free(d);
 }
 
+/* A before mean within q standard errors of 0 bounds the ratio from below
+ * at most: b = 1, a = 10, both variances 1, q = 2: (10 - t)^2 <= 4 (1 +
+ * t^2) for t >= (sqrt(1552) - 20) / 6 = 3.2325 (and t <= -9.9, no time
+ * ratio): ">=+223%"; a = 1 instead: every ratio fits (no real root). */
+static void test_ratio_unbounded(void)
+{
+	struct hp_diff_change c = { .delta = 9, .ci = 2 * sqrt(2.0), .rel = 9 };
+	char buf[32];
+	diff_ratio_interval(1, 1, 10, 1, 2, &c);
+	CHECK(NEAR(c.rel_lo, (sqrt(1552.0) - 20) / 6 - 1, 1e-12) && isinf(c.rel_hi));
+	diff_rel_ci_text(buf, sizeof(buf), &c);
+	CHECK(!strcmp(buf, ">=+223%"));
+	c.rel = 0;
+	diff_ratio_interval(1, 1, 1, 1, 2, &c);
+	CHECK(c.rel_lo == -1 && isinf(c.rel_hi));
+	diff_rel_ci_text(buf, sizeof(buf), &c);
+	CHECK(!strcmp(buf, "unbounded"));
+	/* about symmetric (b's error small): "±", the wider side */
+	c.rel = 0.1;
+	diff_ratio_interval(100, 1, 110, 1, 2, &c);
+	diff_rel_ci_text(buf, sizeof(buf), &c);
+	CHECK(!strcmp(buf, "±3.0%"));
+}
+
 /* A binomial draw of n trials of p (xorshift64*, fixed seed). */
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static double uniform(void)
@@ -442,6 +466,7 @@ int main(void)
 	test_no_time_basis();
 	test_gate_parse();
 	test_ratio_interval();
+	test_ratio_unbounded();
 	test_ratio_coverage();
 	return hp_test_result();
 }
