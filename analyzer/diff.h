@@ -173,6 +173,15 @@ struct hp_diff_change {
 				       * of delta; 0 when there is no noise estimate */
 	double p;                     /* two-sided p-value of delta != 0 (1 when delta = 0) */
 	double rel;                   /* delta / before mean, NAN when before is 0 */
+	/* the (1 - alpha) interval of rel = after / before - 1, Fieller's for
+	 * the ratio of the two means from the same variances and quantile as
+	 * ci (so it holds 0 exactly when the test of delta is not significant;
+	 * asymmetric: the before mean's own error is in it): rel_lo at least -1
+	 * (a time is never negative); rel_hi INFINITY when the before mean's
+	 * own interval reaches 0 (then rel_lo is a lower bound, or -1: none);
+	 * both rel when there is no noise estimate (ci 0), NAN when before is
+	 * 0 or nothing was estimated (diff_ratio_interval) */
+	double rel_lo, rel_hi;
 	int beyond;                   /* beyond the noise and the threshold */
 	int pooled;                   /* tested with the pooled spread (hp_diff_pool) */
 };
@@ -294,6 +303,20 @@ const char *diff_basis_name(enum hp_diff_time_basis b);  /* "task-clock", ... */
  * opts.run_noise when a side has a single run, 0 with repeated runs on
  * both sides (Welch measures it) and for simulated counts. */
 double diff_run_noise(const struct hp_diff *d);
+
+/* Fieller's interval of after / before - 1 into c->rel_lo, c->rel_hi
+ * (struct hp_diff_change): the means b and a, the variances of those
+ * means vb and va, and the two-sided critical value q of the test of
+ * a - b (q = 0: no noise estimate). The set of ratios t with
+ * (a - t b)^2 <= q^2 (va + t^2 vb) (diff_judge.c). */
+void diff_ratio_interval(double b, double vb, double a, double va, double q,
+			 struct hp_diff_change *c);
+/* The interval of a change in percent for display: "±4.1%" when its two
+ * sides from the point (rel) differ by a tenth of the wider or less (the
+ * wider shown), else its bounds "+240..+520%"; "-94.9..>+999%" past
+ * +999%, ">=+108%" with a lower bound only, "unbounded" without a bound,
+ * "-" without an interval (ci 0, or nothing before) (diff_text.c). */
+void diff_rel_ci_text(char *buf, size_t len, const struct hp_diff_change *c);
 
 /* The time basis a diff of these runs uses: task-clock when every run
  * measured it with its samples, else the sampling period when every run

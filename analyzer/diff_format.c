@@ -54,7 +54,9 @@ static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_p
 		fputs(",after_", out);
 		report_csv_field(out, d->counters[c].name);
 	}
-	putc('\n', out);
+	/* added last, after the counters, so that earlier columns keep their place */
+	fputs(",self_time_change_pct_lo,self_time_change_pct_hi,"
+	      "total_time_change_pct_lo,total_time_change_pct_hi\n", out);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_diff_row *r = &d->rows[i];
 		report_csv_field(out, r->name);
@@ -78,6 +80,10 @@ static void print_csv(FILE *out, const struct hp_diff *d, const struct hp_diff_p
 			csv_num(out, r->before_c[c].mean);
 			csv_num(out, r->after_c[c].mean);
 		}
+		csv_num(out, pct_or_nan(r->self.rel_lo));
+		csv_num(out, pct_or_nan(r->self.rel_hi));
+		csv_num(out, pct_or_nan(r->total.rel_lo));
+		csv_num(out, pct_or_nan(r->total.rel_hi));
 		putc('\n', out);
 	}
 }
@@ -148,7 +154,9 @@ static void json_opt_string(FILE *out, const char *key, const char *v)
 		fputs("null", out);
 }
 
-/* The change of a time: "KEY":{"delta","ci","change_pct","p","beyond"}. */
+/* The change of a time: "KEY":{"delta","ci","change_pct","change_pct_lo",
+ * "change_pct_hi","p","beyond"}: ci is the half-width of delta's interval,
+ * lo..hi the interval of change_pct (Fieller's; hi null when unbounded). */
 /* pooled: say whether the change was tested with the pooled spread (a
  * diff of repeated runs; absent otherwise) */
 static void json_change(FILE *out, const char *key, const struct hp_diff_change *c, int pooled)
@@ -159,6 +167,10 @@ static void json_change(FILE *out, const char *key, const struct hp_diff_change 
 	json_num(out, c->ci);
 	fputs(",\"change_pct\":", out);
 	json_num(out, pct_or_nan(c->rel));
+	fputs(",\"change_pct_lo\":", out);
+	json_num(out, pct_or_nan(c->rel_lo));
+	fputs(",\"change_pct_hi\":", out);
+	json_num(out, pct_or_nan(c->rel_hi));
 	fputs(",\"p\":", out);
 	json_num(out, c->p);
 	fprintf(out, ",\"beyond_noise\":%s", c->beyond ? "true" : "false");

@@ -128,8 +128,10 @@ void diff_gate_eval_imbalance(struct hp_diff_gate *g, double before, double afte
 {
 	g->before = before;
 	g->after = after;
+	/* no interval of the ratio: the ranks' test gives the difference's */
 	g->change = (struct hp_diff_change){ .delta = delta, .ci = ci, .p = p,
-					     .rel = before > 0 ? delta / before : NAN };
+					     .rel = before > 0 ? delta / before : NAN,
+					     .rel_lo = NAN, .rel_hi = NAN };
 	g->evaluated = 1;
 	g->failed = delta != 0 && p < alpha && past_limit(g, before);
 	g->change.beyond = g->failed;

@@ -315,24 +315,51 @@ static void pooled_side(struct hp_diff_stat t, unsigned k, double c, double var_
  * spread beyond the pool's model (F test at HP_DIFF_OWN_ALPHA): it is to
  * be judged on its own spread. */
 static int pooled_test(const struct hp_diff *d, struct hp_diff_stat b, struct hp_diff_stat a,
-		       double nb, double na, enum hp_diff_pool_kind kind, struct hp_stats_test *t)
+		       double nb, double na, enum hp_diff_pool_kind kind, struct hp_stats_test *t,
+		       double *vb, double *va)
 {
 	const struct hp_diff_pool *p = &d->pool;
 	unsigned kb = d->before.runs, ka = d->after.runs;
 	double sb = binomial_rel(nb, d->before.neff.mean), sa = binomial_rel(na, d->after.neff.mean);
 	double c = p->spread_var[kind], var_c = p->spread_var_var[kind], df_own = kb + ka - 2;
-	double vb, va, dfb, dfa;
+	double dfb, dfa;
 	if (!p->rows[kind])            /* nothing to pool: the row's own spread */
 		return 0;
 	/* the row's own spread against the model's, per run */
 	double model = c + ((kb - 1) * sb + (ka - 1) * sa) / df_own;
 	if (beyond_pool((rel_ss(b, kb) + rel_ss(a, ka)) / df_own, model, df_own, var_c))
 		return 0;
-	pooled_side(b, kb, c, var_c, sb, &vb, &dfb);
-	pooled_side(a, ka, c, var_c, sa, &va, &dfa);
-	double v = vb + va, den = vb * vb / dfb + va * va / dfa;
+	pooled_side(b, kb, c, var_c, sb, vb, &dfb);
+	pooled_side(a, ka, c, var_c, sa, va, &dfa);
+	double v = *vb + *va, den = *vb * *vb / dfb + *va * *va / dfa;
 	stats_t(a.mean - b.mean, sqrt(v), den > 0 ? v * v / den : INFINITY, t);
 	return 1;
+}
+
+void diff_ratio_interval(double b, double vb, double a, double va, double q,
+			 struct hp_diff_change *c)
+{
+	/* t^2 (b^2 - q^2 vb) - 2 a b t + a^2 - q^2 va <= 0 */
+	double k = b * b - q * q * vb, q2 = q * q;
+	c->rel_lo = c->rel_hi = b > 0 ? a / b - 1 : NAN;
+	if (!(b > 0) || !(q > 0))
+		return;
+	if (k <= 0) {
+		/* b's own interval reaches 0: no upper bound; the set is t <= t1
+		 * or t >= t2 with t1 <= 0, so at most a lower bound t2 (none when
+		 * the equation has no root: every ratio fits) */
+		double disc = q2 * (a * a * vb + k * va), t2 = 0;
+		if (k < 0 && disc >= 0)
+			t2 = (sqrt(disc) - a * b) / -k;
+		else if (k == 0 && a > 0)
+			t2 = (a * a - q2 * va) / (2 * a * b);
+		c->rel_lo = fmax(t2, 0) - 1;
+		c->rel_hi = INFINITY;
+		return;
+	}
+	double root = sqrt(q2 * (a * a * vb + k * va));
+	c->rel_lo = fmax((a * b - root) / k, 0) - 1;
+	c->rel_hi = (a * b + root) / k - 1;
 }
 
 static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
@@ -342,25 +369,29 @@ static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_s
 	struct hp_stats_test t;
 	unsigned kb = d->before.runs, ka = d->after.runs;
 	double tb = d->before.neff.mean, ta = d->after.neff.mean;
+	double vb = 0, va = 0;        /* the variances of the two means */
 	c->pooled = d->welch && d->pool.ok && nb > 0 && na > 0 && nb < tb && na < ta &&
-		    pooled_test(d, b, a, nb, na, kind, &t);
+		    pooled_test(d, b, a, nb, na, kind, &t, &vb, &va);
 	if (d->welch && !c->pooled) {
 		/* a run's spread is never below its sampling error: two runs that
 		 * happen to agree must not make the noise vanish */
-		double vb = fmax(b.sd * b.sd, sampling_var(b.mean, nb, tb));
-		double va = fmax(a.sd * a.sd, sampling_var(a.mean, na, ta));
+		vb = fmax(b.sd * b.sd, sampling_var(b.mean, nb, tb));
+		va = fmax(a.sd * a.sd, sampling_var(a.mean, na, ta));
 		stats_welch(b.mean, sqrt(vb), kb, a.mean, sqrt(va), ka, &t);
+		vb /= kb;
+		va /= ka;
 	} else if (!d->welch) {
 		/* the mean of k runs of n samples each: k*n samples of k*N, plus
 		 * the run-to-run spread assumed (no side has two runs to show it) */
-		double v = sampling_var(b.mean, nb * kb, tb * kb) + sampling_var(a.mean, na * ka, ta * ka);
-		v += run_var(d, b.mean, kb, kind) + run_var(d, a.mean, ka, kind);
-		stats_z(a.mean - b.mean, sqrt(v), &t);
+		vb = sampling_var(b.mean, nb * kb, tb * kb) + run_var(d, b.mean, kb, kind);
+		va = sampling_var(a.mean, na * ka, ta * ka) + run_var(d, a.mean, ka, kind);
+		stats_z(a.mean - b.mean, sqrt(vb + va), &t);
 	}
 	c->delta = t.delta;
 	c->p = t.p;
 	c->ci = stats_ci_half(&t, alpha);
 	c->rel = b.mean > 0 ? t.delta / b.mean : NAN;
+	diff_ratio_interval(b.mean, vb, a.mean, va, t.se > 0 ? stats_t_critical(alpha, t.df) : 0, c);
 	c->beyond = t.delta != 0 && t.p < alpha &&
 		    (b.mean > 0 ? 100 * fabs(c->rel) >= d->opts.threshold : 1);
 }
@@ -464,11 +495,17 @@ void diff_judge_runs(struct hp_diff *d)
 		d->wall.p = t.p;
 		d->wall.ci = stats_ci_half(&t, d->opts.alpha);
 		d->wall.rel = b.mean > 0 ? t.delta / b.mean : NAN;
+		diff_ratio_interval(b.mean, b.sd * b.sd / d->before.runs, a.mean,
+				    a.sd * a.sd / d->after.runs,
+				    t.se > 0 ? stats_t_critical(d->opts.alpha, t.df) : 0, &d->wall);
 		d->wall.beyond = t.delta != 0 && t.p < d->opts.alpha && b.mean > 0 &&
 				 100 * fabs(d->wall.rel) >= d->opts.threshold;
 	} else {
 		double b = d->before.duration_s.mean, a = d->after.duration_s.mean;
-		d->wall = (struct hp_diff_change){ a - b, 0, 1, b > 0 ? (a - b) / b : NAN, 0, 0 };
+		/* no noise estimate: no interval either */
+		d->wall = (struct hp_diff_change){ .delta = a - b, .p = 1,
+						   .rel = b > 0 ? (a - b) / b : NAN,
+						   .rel_lo = NAN, .rel_hi = NAN };
 	}
 	d->wall_verdict = d->wall.beyond ? direction(&d->wall) : HP_VERDICT_SAME;
 }

@@ -156,21 +156,63 @@ static void time_text(char *buf, size_t len, const struct hp_diff *d, struct hp_
 		snprintf(buf, len, "%.*f", dec, m);
 }
 
-/* A change relative to its before value, and its interval: "-66.6%", "±4.1%". */
+/* A percentage with its sign, one decimal under 100: "+4.1", "-66.6", "+356". */
+static void signed_pct(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, fabs(v) < 99.95 ? "%+.1f" : "%+.0f", v);
+}
+
+void diff_rel_ci_text(char *buf, size_t len, const struct hp_diff_change *c)
+{
+	double r = 100 * c->rel, lo = 100 * c->rel_lo, hi = 100 * c->rel_hi;
+	double below = r - lo, above = hi - r, h = fmax(below, above);
+	char l[24], u[24];
+	if (!(c->ci > 0) || !isfinite(r) || isnan(lo) || isnan(hi))
+		snprintf(buf, len, "-");
+	else if (!isfinite(hi) && lo <= -100)
+		snprintf(buf, len, "unbounded");
+	else if (!isfinite(hi)) {     /* a lower bound only */
+		signed_pct(l, sizeof(l), lo);
+		snprintf(buf, len, ">=%s%%", l);
+	}
+	else if (fabs(above - below) <= 0.1 * h)   /* symmetric enough: the wider side */
+		snprintf(buf, len, h < 99.95 ? "±%.1f%%" : h < 999.5 ? "±%.0f%%" : ">±999%%", h);
+	else if (hi >= 999.5) {
+		signed_pct(l, sizeof(l), lo);
+		snprintf(buf, len, "%s..>+999%%", l);
+	} else {
+		signed_pct(l, sizeof(l), lo);
+		signed_pct(u, sizeof(u), hi);
+		snprintf(buf, len, "%s..%s%%", l, u);
+	}
+}
+
+/* A change relative to its before value, and its interval: "-66.6%",
+ * "±4.1%" or "+240..+520%" (diff_rel_ci_text). */
 static void rel_text(char *chg, char *ci, size_t len, const struct hp_diff_change *c,
 		     double before, double after)
 {
 	if (before > 0) {
-		double r = 100 * c->delta / before, h = 100 * c->ci / before;
+		double r = 100 * c->delta / before;
 		snprintf(chg, len, fabs(r) < 999.5 ? "%+.1f%%" : "%+.0f%%", r);
-		if (c->ci > 0)
-			snprintf(ci, len, h < 99.95 ? "±%.1f%%" : h < 999.5 ? "±%.0f%%" : ">±999%%", h);
-		else
-			snprintf(ci, len, "-");
+		diff_rel_ci_text(ci, len, c);
 	} else {
 		snprintf(chg, len, after > 0 ? "from 0" : "-");
 		snprintf(ci, len, "-");
 	}
+}
+
+/* The columns of a change's interval as diff_rel_ci_text shows it. */
+static int ci_width(const struct hp_diff_change *c)
+{
+	char buf[32];
+	diff_rel_ci_text(buf, sizeof(buf), c);
+	return columns_of(buf);
+}
+
+static int imax(int a, int b)
+{
+	return a > b ? a : b;
 }
 
 /* --- the summary --- */
@@ -197,6 +239,12 @@ static void seconds_text(char *buf, size_t len, const struct hp_diff *d, struct 
 		snprintf(buf, len, "%.3f %s", s.mean, unit);
 }
 
+/* The width of the summary's interval column: the CPU and wall times'. */
+static int summary_ci_width(const struct hp_diff *d)
+{
+	return imax(9, imax(ci_width(&d->time), d->wall_judged ? ci_width(&d->wall) : 0));
+}
+
 static void summary_times(FILE *out, const struct hp_diff *d)
 {
 	char b[64], a[64], ch[32], ci[32], unit[32];
@@ -209,7 +257,7 @@ static void summary_times(FILE *out, const struct hp_diff *d)
 		snprintf(ci, sizeof(ci), "measured");
 	summary_start(out, "CPU time (all samples)", b, a, ch);
 	fputs("  ", out);
-	lcol(out, ci, 9);
+	lcol(out, ci, summary_ci_width(d));
 	fprintf(out, " %s\n", diff_verdict_name(d->verdict));
 	seconds_text(b, sizeof(b), d, d->before.duration_s, "s");
 	seconds_text(a, sizeof(a), d, d->after.duration_s, "s");
@@ -219,7 +267,7 @@ static void summary_times(FILE *out, const struct hp_diff *d)
 			 d->after.duration_s.mean);
 		summary_start(out, "wall time", b, a, ch);
 		fputs("  ", out);
-		lcol(out, ci, 9);
+		lcol(out, ci, summary_ci_width(d));
 		fprintf(out, " %s\n", diff_verdict_name(d->wall_verdict));
 	} else {
 		summary_start(out, "wall time", b, a, ch);
@@ -287,8 +335,8 @@ static void summary(FILE *out, const struct hp_diff *d, const struct hp_diff_pri
 	snprintf(ci, sizeof(ci), "%.4g%% CI", 100 * (1 - d->opts.alpha));
 	if (d->simulated)             /* no noise, no interval */
 		ci[0] = '\0';
-	fprintf(out, "  %-22s %16s %16s %9s  %-9s %s\n", "", "before", "after", "change", ci,
-		"verdict");
+	fprintf(out, "  %-22s %16s %16s %9s  %-*s %s\n", "", "before", "after", "change",
+		d->simulated ? 9 : summary_ci_width(d), ci, "verdict");
 	if (d->simulated)
 		summary_wall_sim(out, d);
 	else
@@ -409,6 +457,7 @@ static void row_label(char *buf, size_t len, const struct hp_diff *d, const stru
 struct layout {
 	struct tunit unit;
 	int w;                        /* width of a before/after time */
+	int ciw;                      /* width of an interval (diff_rel_ci_text) */
 	int by_function;
 	int shown[MAX_SHOWN], nshown;
 };
@@ -420,9 +469,9 @@ static void rows_header(FILE *out, const struct hp_diff *d, const struct layout 
 	char head[64], line[512];
 	size_t n = 0;
 	snprintf(head, sizeof(head), "   self time (%s)", l->unit.name);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "%-*s", 2 * l->w + 20, head);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "%-*s", 2 * l->w + 13 + l->ciw, head);
 	if (l->by_function)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%-18s", "  total time");
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%-*s", 11 + l->ciw, "  total time");
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "%-14s", " self share %");
 	for (int i = 0; i < l->nshown && n < sizeof(line); i++) {
 		char safe[256];
@@ -433,9 +482,9 @@ static void rows_header(FILE *out, const struct hp_diff *d, const struct layout 
 	while (n > 0 && n < sizeof(line) && line[n - 1] == ' ')
 		line[--n] = '\0';          /* no trailing blanks */
 	fprintf(out, "%s\n", line);
-	fprintf(out, " %*s %*s %8s %7s ", l->w, "before", l->w, "after", "change", "ci");
+	fprintf(out, " %*s %*s %8s %*s ", l->w, "before", l->w, "after", "change", l->ciw, "ci");
 	if (l->by_function)
-		fprintf(out, " %8s %7s ", "change", "ci");
+		fprintf(out, " %8s %*s ", "change", l->ciw, "ci");
 	fprintf(out, " %6s %6s", "before", "after");
 	for (int i = 0; i < l->nshown; i++)
 		fprintf(out, " %9s %9s", "before", "after");
@@ -456,14 +505,14 @@ static void row_text(FILE *out, const struct hp_diff *d, const struct hp_diff_ro
 	putc(' ', out);
 	rcol(out, ch, 8);
 	putc(' ', out);
-	rcol(out, ci, 7);
+	rcol(out, ci, l->ciw);
 	putc(' ', out);
 	if (l->by_function) {
 		rel_text(ch, ci, sizeof(ch), &r->total, r->before_ttime.mean, r->after_ttime.mean);
 		putc(' ', out);
 		rcol(out, ch, 8);
 		putc(' ', out);
-		rcol(out, ci, 7);
+		rcol(out, ci, l->ciw);
 		putc(' ', out);
 	}
 	fprintf(out, " %6.2f %6.2f", r->before_self.mean, r->after_self.mean);
@@ -487,6 +536,9 @@ static struct layout make_layout(const struct hp_diff *d, const struct hp_diff_p
 		max = fmax(max, fmax(d->rows[i].before_time.mean, d->rows[i].after_time.mean));
 	l.unit = time_unit(d, max);
 	l.w = reps(d) ? 13 : 8;
+	l.ciw = 7;
+	for (uint32_t i = 0; i < n; i++)
+		l.ciw = imax(l.ciw, imax(ci_width(&d->rows[i].self), ci_width(&d->rows[i].total)));
 	l.nshown = shown_counters(d, o->counters, l.shown);
 	return l;
 }
@@ -594,8 +646,9 @@ static void noise_note(FILE *out, const struct hp_diff *d)
 			HP_DIFF_MACHINE_NOISE * diff_run_noise(d));
 	else
 		fprintf(out, "noise: the sampling error of the sample counts only (binomial, ~Poisson)");
-	fprintf(out, ";\n  rows tested at p < %.2g (%g / %u rows judged, Bonferroni); ci = half-width "
-		"of the\n  matching %.4g%% confidence interval of the change\n",
+	fprintf(out, ";\n  rows tested at p < %.2g (%g / %u rows judged, Bonferroni); ci = the "
+		"matching\n  %.4g%% confidence interval of the change in percent (of after / before, "
+		"Fieller's:\n  ±half-width when about symmetric, else its bounds lo..hi%%)\n",
 		d->row_alpha, d->opts.alpha, d->judged ? d->judged : 1, 100 * (1 - d->row_alpha));
 	if (!d->welch && diff_run_noise(d) > 0)
 		fprintf(out, "  for a measured spread compare repeated runs (BEFORE... -- AFTER...)\n");

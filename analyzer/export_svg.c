@@ -255,9 +255,12 @@ static void diff_tooltip(FILE *out, const struct flame *f, uint32_t i)
 	fprintf(out, "&#10;self time: %s -&gt; %s", b, a);
 	if (d->before_node == HP_CT_NONE)
 		xw_str(out, " (a new path)");
-	else if (d->before_self > 0)
-		fprintf(out, ", %+.1f%% &#177;%.1f%%", 100 * d->change.delta / d->before_self,
-			100 * d->change.ci / d->before_self);
+	else if (d->before_self > 0) {
+		char ci[32];
+		diff_rel_ci_text(ci, sizeof(ci), &d->change);
+		fprintf(out, ", %+.1f%% ", 100 * d->change.delta / d->before_self);
+		xw_str(out, ci);
+	}
 	xw_str(out, d->verdict > 0 ? " - slower" : d->verdict < 0 ? " - faster"
 		     : " - no change beyond the noise");
 	time_text(b, sizeof(b), f, d->before_total);

@@ -1,8 +1,8 @@
 /*
  * view_diff.c - the diff tab of `hpprof tui DB --diff BASE.db`: per
  * function (or, with Space, per source line) the self time before (BASE)
- * and after (DB), its change with the half-width of its confidence
- * interval, the change of total time, the self share after, and the
+ * and after (DB), its change in percent with its confidence interval
+ * (diff_rel_ci_text: the ratio's), the change of total time, the self share after, and the
  * analyzer's verdict (it judges time, not shares); rows that got slower or
  * appeared are REGRESSION-colored, those that got faster or vanished
  * GAIN-colored, minor rows (too few samples) come last. Enter annotates
@@ -41,7 +41,7 @@ static const struct tui_col columns[NCOLS] = {
 	[C_BEFORE]  = { "Before", 8, 0, 1, 0, 0, 0, C_BEFORE },
 	[C_AFTER]   = { "After", 8, 0, 1, 0, 0, 0, C_AFTER },
 	[C_DELTA]   = { "Change", 8, 0, 1, 0, 0, 0, C_DELTA },
-	[C_CI]      = { "\u00b1CI", 7, 0, 1, 1, 0, 0, C_CI },
+	[C_CI]      = { "CI", 13, 0, 1, 1, 0, 0, C_CI },
 	[C_DTOTAL]  = { "\u0394Total", 8, 0, 1, 2, 0, 0, C_DTOTAL },
 	[C_SHARE]   = { "Self%", 6, 0, 1, 2, 0, 0, C_SHARE },
 	[C_VERDICT] = { "Verdict", 7, 0, 0, 0, 0, 0, C_VERDICT },
@@ -68,14 +68,17 @@ static void time_cell(const struct diff_view *v, char *buf, size_t len, double t
 	snprintf(buf, len, m >= 100 || m == 0 ? "%.0f" : m >= 10 ? "%.1f" : "%.2f", m);
 }
 
-/* A change in percent of its before value, or "new" from nothing. */
+/* A change in percent of its before value, or "new" from nothing; its
+ * interval ("±4.1%", "+240..+520%": diff_rel_ci_text). */
 static void change_cell(char *buf, size_t len, const struct hp_diff_change *c, double before,
 			int ci)
 {
 	if (before <= 0)
 		snprintf(buf, len, "%s", ci ? "" : c->delta > 0 ? "from 0" : "");
+	else if (ci && c->ci > 0)
+		diff_rel_ci_text(buf, len, c);
 	else if (ci)
-		snprintf(buf, len, c->ci > 0 ? "%.1f%%" : "", 100 * c->ci / before);
+		buf[0] = '\0';
 	else
 		snprintf(buf, len, "%+.1f%%", 100 * c->delta / before);
 }

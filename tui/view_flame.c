@@ -200,18 +200,20 @@ static void time_text(char *buf, size_t len, const struct flame *f, double v)
 		snprintf(buf, len, "%.3gus", v * 1e6);
 }
 
-/* Diff mode: "self 358ms -> 125ms, -65.1% ±10.3%: faster". */
+/* Diff mode: "self 358ms -> 125ms, -65.1% ±10.3%: faster" (or "+356%
+ * +240..+520%": the interval of diff_rel_ci_text). */
 static void diff_info(const struct flame *f, char *buf, size_t len)
 {
 	const struct hp_diffnode *d = &f->dt->diff[f->sel];
-	char b[24], a[24], chg[48] = "";
+	char b[24], a[24], chg[64] = "", ci[32];
 	time_text(b, sizeof(b), f, f->sel ? d->before_self : f->dt->before_time);
 	time_text(a, sizeof(a), f, f->sel ? d->after_self : f->dt->after_time);
 	if (f->sel && d->before_node == HP_CT_NONE)
 		snprintf(chg, sizeof(chg), " (a new path)");
-	else if (f->sel && d->before_self > 0)
-		snprintf(chg, sizeof(chg), ", %+.1f%% \u00b1%.1f%%", 100 * d->change.delta / d->before_self,
-			 100 * d->change.ci / d->before_self);
+	else if (f->sel && d->before_self > 0) {
+		diff_rel_ci_text(ci, sizeof(ci), &d->change);
+		snprintf(chg, sizeof(chg), ", %+.1f%% %s", 100 * d->change.delta / d->before_self, ci);
+	}
 	snprintf(buf, len, "%s %s -> %s%s: %s", f->sel ? "self" : "CPU time", b, a, chg,
 		 !f->sel ? "all samples" : d->verdict > 0 ? "slower" : d->verdict < 0 ? "faster"
 		 : "no change beyond the noise");
