@@ -29,6 +29,7 @@
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
 #include "hp_test.h"
+#include "test_diff_util.h"
 
 #define NEAR(a, b, tol) (fabs((a) - (b)) <= (tol))
 
@@ -60,14 +61,6 @@ static void fake_init(struct fake *x, const char *exe, const char *const *names,
 	x->p.functions = x->f;
 	x->p.nfunctions = (uint32_t)n;
 	x->p.duration_ns = x->p.nsamples * 1000000;
-}
-
-static const struct hp_diff_row *row(const struct hp_diff *d, const char *name)
-{
-	for (uint32_t i = 0; i < d->nrows; i++)
-		if (!strcmp(d->rows[i].name, name))
-			return &d->rows[i];
-	return NULL;
 }
 
 static void test_three_times_faster(void)

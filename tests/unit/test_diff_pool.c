@@ -25,6 +25,7 @@
 #include "analyzer/difftree.h"
 #include "analyzer/profile.h"
 #include "hp_test.h"
+#include "test_diff_util.h"
 
 #define NF 6
 
@@ -65,14 +66,6 @@ static void fake_init(struct fake *x, const uint64_t *n)
 	x->p.functions = x->f;
 	x->p.nfunctions = NF;
 	x->p.duration_ns = x->p.nsamples * 1000000;
-}
-
-static const struct hp_diff_row *row(const struct hp_diff *d, const char *name)
-{
-	for (uint32_t i = 0; i < d->nrows; i++)
-		if (!strcmp(d->rows[i].name, name))
-			return &d->rows[i];
-	return NULL;
 }
 
 static void test_pooled(void)
