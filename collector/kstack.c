@@ -244,7 +244,7 @@ uint32_t kstack_addrs(const struct hp_kstack *k, const char *text, uint64_t *ips
 		int i = find(k, fr.name, fr.module);
 		if (i < 0 || !k->f[i].addr || !fr.off)
 			return 0;
-		ips[n++] = k->f[i].addr + fr.off - 1;
+		ips[n++] = k->f[i].addr + fr.off;
 	}
 	return n;
 }

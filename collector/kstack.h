@@ -37,8 +37,9 @@ int kstack_want(struct hp_kstack *k, const char *text);
 int kstack_resolve(struct hp_kstack *k, const char *kallsyms);
 
 /* The frames of text as kernel addresses, innermost first, at most max:
- * each a return address less one (its call's instruction, as the return
- * addresses of a sampled callchain are taken). 0 when a frame's function
+ * each the return address the stack file gives (function + offset), as a
+ * sampled callchain's callers are (session_locate_kernel takes one off
+ * each, to land in the call's instruction). 0 when a frame's function
  * is not known (a stack that changed since kstack_want, say): no partial
  * stacks. */
 uint32_t kstack_addrs(const struct hp_kstack *k, const char *text, uint64_t *ips,

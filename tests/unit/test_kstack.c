@@ -56,11 +56,11 @@ static void test_resolve(void)
 	CHECK_EQ_INT(kstack_want(k, "[<0>] futex_wait+0x10/0xc0\n"), 1);   /* known already */
 	CHECK_EQ_INT(kstack_resolve(k, write_file(path, kallsyms)), 5);
 	CHECK_EQ_INT((int)kstack_addrs(k, stack, ips, 8), 5);
-	CHECK(ips[0] == 0xffffffff81001300ull + 0x3a - 1);       /* the second wait_event */
-	CHECK(ips[1] == 0xffffffff81001340ull + 0x9a - 1);
-	CHECK(ips[2] == 0xffffffffc0001000ull + 0x10 - 1);
-	CHECK(ips[3] == 0xffffffff81001120ull + 0x71 - 1);
-	CHECK(ips[4] == 0xffffffff81001000ull + 0x76 - 1);
+	CHECK(ips[0] == 0xffffffff81001300ull + 0x3a);       /* the second wait_event */
+	CHECK(ips[1] == 0xffffffff81001340ull + 0x9a);
+	CHECK(ips[2] == 0xffffffffc0001000ull + 0x10);
+	CHECK(ips[3] == 0xffffffff81001120ull + 0x71);
+	CHECK(ips[4] == 0xffffffff81001000ull + 0x76);
 	CHECK_EQ_INT((int)kstack_addrs(k, stack, ips, 2), 2);    /* at most max */
 	/* a function not looked for: no partial stack */
 	CHECK_EQ_INT((int)kstack_addrs(k, "[<0>] unrelated+0x4/0x10\n[<0>] futex_wait+0x9a/0xc0\n",
