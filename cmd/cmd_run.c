@@ -63,7 +63,8 @@ static const char usage_text[] =
 	"                           there is kept as FILE.old); %r expands to the MPI\n"
 	"                           rank, %h to the host name, %p to hpprof's pid\n"
 	"  -F, --freq HZ            samples per second per thread (default 1000)\n"
-	"  -e, --event LIST         counters to count, comma-separated (default: cycles,\n"
+	"  -e, --event LIST         counters to count, comma-separated, each -e adding\n"
+	"                           to the list (default: cycles,\n"
 	"                           instructions,cache-references,cache-misses,\n"
 	"                           branch-misses where a PMU exists, and page-faults,\n"
 	"                           context-switches,cpu-migrations,task-clock); read\n"
@@ -245,7 +246,10 @@ static int parse_options_in(int argc, char **argv, struct run_opts *o,
 		}
 		switch (c) {
 		case 'o': o->output = optarg; break;
-		case 'e': o->events = optarg; break;
+		case 'e':     /* each -e adds, as with perf record */
+			if (cmd_events_add(&o->events, &o->events_joined, optarg) < 0)
+				return -1;
+			break;
 		case 's': o->sample_event = optarg; break;
 		case 'k': o->kernel = optarg; break;
 		case 'q': hp_quiet = 1; break;
@@ -728,6 +732,7 @@ out:
 	streamfeed_free(feed);
 	pyremote_free(o.pyremote);
 	free(targv);
+	free(o.events_joined);
 	run_phase(&clock, "released");
 	return ret;
 }

@@ -336,3 +336,19 @@ int cmd_cannot_execute(const char *prog, int err)
 	       hint ? hint : "");
 	return err == -ENOENT ? 127 : 126;
 }
+
+int cmd_events_add(const char **list, char **owned, const char *add)
+{
+	char *joined;
+	if (!*list) {
+		*list = add;
+		return 0;
+	}
+	if (asprintf(&joined, "%s,%s", *list, add) < 0) {
+		hp_err("out of memory");
+		return -ENOMEM;
+	}
+	free(*owned);
+	*list = *owned = joined;
+	return 0;
+}

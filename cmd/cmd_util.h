@@ -67,4 +67,9 @@ const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache);
  * when there is no such program, else 126. */
 int cmd_cannot_execute(const char *prog, int err);
 
+/* -e LIST given again: *list becomes the lists so far and add joined by a
+ * comma, as perf's -e adds (the string is *owned, freed by the caller;
+ * *list first points at argv). Returns 0 or -ENOMEM (said). */
+int cmd_events_add(const char **list, char **owned, const char *add);
+
 #endif

@@ -65,7 +65,8 @@ struct run_opts {
 	const char *output;           /* -o, after expansion (run_output_expand) */
 	struct run_mpi mpi;
 	const char *kernel;
-	const char *events;           /* -e list, NULL = default set */
+	const char *events;           /* -e list (every -e, joined), NULL = default set */
+	char *events_joined;          /* owned: the joined lists when -e came more than once */
 	const char *sample_event;     /* --sample-event, NULL = cpu-clock */
 	int64_t period;               /* -c for the sample event */
 	struct hp_session_opts s;

@@ -64,22 +64,6 @@ static int parse_repeat(const char *s, int *out)
 	return 0;
 }
 
-/* -e LIST: each -e adds its events to those of the ones before, as with
- * perf stat (-e page-faults -e task-clock counts both). */
-static int add_events(struct stat_opts *o, const char *list)
-{
-	char *joined;
-	if (!o->events) {
-		o->events = list;
-		return 0;
-	}
-	if (asprintf(&joined, "%s,%s", o->events, list) < 0)
-		return -ENOMEM;
-	free(o->events_joined);
-	o->events = o->events_joined = joined;
-	return 0;
-}
-
 int stat_parse_args(int argc, char **argv, struct stat_opts *o)
 {
 	enum { OPT_JSON = 256 };
@@ -104,11 +88,9 @@ int stat_parse_args(int argc, char **argv, struct stat_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:e:r:x:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'e':
-			if (add_events(o, optarg) < 0) {
-				hp_err("out of memory");
+		case 'e':     /* each -e adds, as with perf stat */
+			if (cmd_events_add(&o->events, &o->events_joined, optarg) < 0)
 				return 1;
-			}
 			break;
 		case 'o': o->output = optarg; break;
 		case 'x': o->sep = optarg; break;

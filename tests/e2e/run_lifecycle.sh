@@ -17,6 +17,12 @@ assert_eq "argv[0] of a program found in PATH" "$(cat a0.txt)" "cat /proc/self/c
 assert_eq "argv[0] of a program given by its path" "$(cat a0.txt)" \
 	"$(command -v cat) /proc/self/cmdline "
 
+# -e given twice counts both lists, as perf record does (the last one
+# alone was kept, silently)
+"$HPPROF" run -q -e task-clock -e page-faults -o e2.db true
+assert_eq "events of -e task-clock -e page-faults" \
+	"$(q e2.db "SELECT COUNT(*) FROM events WHERE name IN ('task-clock', 'page-faults') AND measured")" 2
+
 # A target that crashes after doing work: its samples and the signal are kept.
 "$HPPROF" run -q -o crash.db sh -c "$KDIR/hp-julia --width 500 >crash.out; kill -SEGV \$\$"
 st=$?
