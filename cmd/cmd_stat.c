@@ -34,7 +34,7 @@
 struct stat_ctx {
 	struct stat_opts o;
 	char path[PATH_MAX];          /* PROGRAM resolved */
-	char **argv;                  /* o.argv with argv[0] = path (for valgrind) */
+	char **argv;                  /* o.argv with argv[0] = path */
 	struct hp_event_set set;
 	/* per run: [run * set.n + i] for events, [run] for the times */
 	double *value, *running_pct, *running_ns;
@@ -88,7 +88,7 @@ static int run_all(struct stat_ctx *c)
 					  .running_pct = c->running_pct + (size_t)run * n,
 					  .running_ns = c->running_ns + (size_t)run * n };
 		enum hp_count_step step;
-		int err = counting_run(&c->set, c->path, c->o.argv, &r, &step);
+		int err = counting_run(&c->set, c->argv, c->o.argv[0], &r, &step);
 		if (err == -EINTR)
 			break;            /* a signal before the program started: no run */
 		if (err) {
@@ -218,7 +218,7 @@ static int setup(struct stat_ctx *c)
 	c->argv = calloc(argc + 1, sizeof(*c->argv));
 	if (!c->ev || !c->argv)
 		return -ENOMEM;
-	c->argv[0] = c->path;              /* argv for valgrind: argv[0] resolved */
+	c->argv[0] = c->path;              /* argv[0] resolved: exec'd, valgrind's */
 	for (size_t i = 1; i < argc; i++)
 		c->argv[i] = c->o.argv[i];
 	c->res = (struct stat_result){ .o = &c->o, .set = &c->set, .ev = c->ev,

@@ -301,7 +301,7 @@ int cachesim_run(const struct hp_cachesim_opts *o, char *const argv[],
 	events_init(&none);
 	cr.value = cr.running_pct = cr.running_ns = nothing;
 	counting_signals_install(&saved);
-	err = counting_run(&none, vargv[0], vargv, &cr, &step);
+	err = counting_run(&none, vargv, NULL, &cr, &step);
 	r->interrupted = counting_stop_signal() != 0;
 	counting_signals_restore(&saved);
 	events_release(&none);

@@ -112,10 +112,10 @@ static int wait_child(pid_t pid, int *status, struct rusage *ru)
 	return 0;
 }
 
-int counting_run(struct hp_event_set *set, const char *path, char *const argv[],
+int counting_run(struct hp_event_set *set, char *const argv[], const char *argv0,
 		 struct hp_count_run *r, enum hp_count_step *step)
 {
-	struct hp_launch l = { .pid = -1, .gate_fd = -1, .err_fd = -1, .path = path };
+	struct hp_launch l = { .pid = -1, .gate_fd = -1, .err_fd = -1, .argv0 = argv0 };
 	int *fds = calloc(set->n ? set->n : 1, sizeof(*fds));
 	int ret;
 

@@ -38,13 +38,13 @@ enum hp_count_step {
 	HP_COUNT_WAIT,                 /* waiting for it */
 };
 
-/* Run the program at path (resolved, see launch_resolve) once with argv as
- * given (its argv[0] what the user wrote) and set's available events
+/* Run argv (argv[0] resolved, see launch_resolve; argv0 the name the
+ * program sees, what the user wrote) once with set's available events
  * counting on it. Returns 0 when it ran (whatever its
  * exit status: r->wstatus); -EINTR when a stop signal came before the
  * program started (nothing ran); else -errno with *step saying what
  * failed. */
-int counting_run(struct hp_event_set *set, const char *path, char *const argv[],
+int counting_run(struct hp_event_set *set, char *const argv[], const char *argv0,
 		 struct hp_count_run *r, enum hp_count_step *step);
 
 #define HP_COUNT_NSIGNALS 4

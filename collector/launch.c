@@ -115,8 +115,7 @@ int launch_prepare(struct hp_launch *l, char *const argv[])
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
-		child_main(gate[0], errp[1], l->path ? l->path : argv[0], argv, l->env,
-			   l->path ? NULL : l->argv0);
+		child_main(gate[0], errp[1], argv[0], argv, l->env, l->argv0);
 	}
 	close(gate[0]);
 	close(errp[1]);

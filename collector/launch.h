@@ -17,12 +17,9 @@ struct hp_launch {
 			   * without it (hpprof gone), the child exits 127 */
 	int err_fd;       /* read end: exec errno arrives here */
 	char **env;       /* extra "K=V" strings for the child (NULL-terminated), may be NULL */
-	const char *path; /* the file to execute (launch_resolve'd) with argv as given,
-			   * so the program sees argv[0] as the user wrote it, as from
-			   * a shell; NULL: argv[0] is the resolved path */
-	const char *argv0; /* with path NULL: the argv[0] the program sees instead of
-			    * the resolved argv[0] exec'd (the name the user wrote);
-			    * NULL: argv[0] */
+	const char *argv0; /* the argv[0] the program sees instead of the resolved
+			    * argv[0] exec'd: the name the user wrote, as from a
+			    * shell; NULL: argv[0] */
 };
 
 /* Check that path names an executable regular file (resolving via PATH
@@ -30,7 +27,7 @@ struct hp_launch {
  * -ENOENT, -EACCES or -EISDIR. */
 int launch_resolve(const char *path, char *out, size_t outlen);
 
-/* Fork the child for argv (argv[0] resolved, or l->path set). Returns 0 or
+/* Fork the child for argv (argv[0] resolved; l->argv0 what it sees). Returns 0 or
  * -errno. */
 int launch_prepare(struct hp_launch *l, char *const argv[]);
 
