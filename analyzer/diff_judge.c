@@ -362,9 +362,9 @@ void diff_ratio_interval(double b, double vb, double a, double va, double q,
 	c->rel_hi = (a * b + root) / k - 1;
 }
 
-static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
-			 struct hp_diff_stat a, double nb, double na, enum hp_diff_pool_kind kind,
-			 struct hp_diff_change *c)
+void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
+		       struct hp_diff_stat a, double nb, double na, enum hp_diff_pool_kind kind,
+		       struct hp_diff_change *c)
 {
 	struct hp_stats_test t;
 	unsigned kb = d->before.runs, ka = d->after.runs;
@@ -396,13 +396,6 @@ static void judge_change(const struct hp_diff *d, double alpha, struct hp_diff_s
 		    (b.mean > 0 ? 100 * fabs(c->rel) >= d->opts.threshold : 1);
 }
 
-void diff_judge_change(const struct hp_diff *d, double alpha, struct hp_diff_stat b,
-		       struct hp_diff_stat a, double nb, double na, enum hp_diff_pool_kind kind,
-		       struct hp_diff_change *c)
-{
-	judge_change(d, alpha, b, a, nb, na, kind, c);
-}
-
 /* The pool a row's total time is tested with: its callees may be the
  * kernel's (a system call's time is in its caller's total), so the wider
  * of its own kind's and the machine's. */
@@ -417,11 +410,11 @@ void diff_judge_row_change(const struct hp_diff *d, double alpha, const struct h
 			   int total, struct hp_diff_change *c)
 {
 	if (total)
-		judge_change(d, alpha, r->before_ttime, r->after_ttime, r->before_neff.mean,
-			     r->after_neff.mean, total_pool(d, r), c);
+		diff_judge_change(d, alpha, r->before_ttime, r->after_ttime, r->before_neff.mean,
+				  r->after_neff.mean, total_pool(d, r), c);
 	else
-		judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
-			     r->after_self_neff.mean, diff_row_pool(r), c);
+		diff_judge_change(d, alpha, r->before_time, r->after_time, r->before_self_neff.mean,
+				  r->after_self_neff.mean, diff_row_pool(r), c);
 }
 
 static enum hp_verdict direction(const struct hp_diff_change *c)
