@@ -77,7 +77,7 @@ struct hp_session {
 	struct hp_ring rings[3 * MAX_CPUS];
 	unsigned nrings, nswitch;
 	unsigned ring_pages;           /* data pages per ring (quartered while refused) */
-	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
+	unsigned stack_size;           /* user stack bytes copied per sample (session_stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
 	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
@@ -207,6 +207,18 @@ void session_loop_debug(const struct hp_session *s);
 void session_record_target(struct hp_session *s, pid_t pid, char *const argv[]);
 /* Sampling stopped: every sampler of every CPU disabled (--duration, or
  * no store to record into). */
+/* session_rings.c: the rings' sizes (data pages) and the stack copy. */
+int session_conf_cpus(void);
+unsigned session_switch_ring_pages(const struct hp_session *s);
+unsigned session_stack_ring_pages(const struct hp_session *s);
+unsigned session_stack_size_for(const struct hp_session *s);
+void session_rings_and_copy_sizes(struct hp_session *s);
+/* r: fd's ring of kind (enum ringhold_kind) for cpu, made ahead or mapped
+ * now; a CPU's first main ring is retried smaller when refused. 0 or -errno. */
+int session_held_or_map(struct hp_session *s, int kind, int cpu, struct hp_ring *r, int fd,
+			unsigned pages);
+int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd, int cpu);
+
 void session_disable_events(struct hp_session *s);
 /* No store (on_started failed): the program runs to its end unprofiled. */
 void session_run_unprofiled(struct hp_session *s, pid_t pid);
