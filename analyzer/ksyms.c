@@ -23,6 +23,7 @@
 #include "analyzer/ksyms_internal.h"
 #include "common/error.h"
 #include "common/grow.h"
+#include "common/kallsyms.h"
 #include "common/log.h"
 
 /* --- reading /proc/kallsyms --- */
@@ -49,17 +50,6 @@ struct builder {
 	struct hp_arena arena;        /* module names */
 };
 
-static int type_rank(char t)
-{
-	switch (t) {
-	case 'T': return 0;
-	case 'W': return 1;
-	case 't': return 2;
-	case 'w': return 3;
-	default:  return -1;           /* data, absolute, ...: not code */
-	}
-}
-
 static int module_index(struct builder *b, const char *name, size_t len, int32_t *out)
 {
 	/* module symbols come in runs: try the last module first */
@@ -85,34 +75,21 @@ static int module_index(struct builder *b, const char *name, size_t len, int32_t
 	return 0;
 }
 
-/* One kallsyms line, NUL-terminated in place: "ADDR TYPE NAME[\t[MODULE]]".
- * The name stays where it is; a module name is copied. */
+/* One kallsyms line, NUL-terminated in place (common/kallsyms.h): a
+ * function's name stays where it is; a module name is copied. */
 static int parse_symbol(struct builder *b, char *line, int *nonzero)
 {
-	char *p = line, *end;
-	uint64_t addr = strtoull(p, &end, 16);
-	if (end == p || *end != ' ')
+	struct hp_kallsyms_line l;
+	int rank = kallsyms_parse(line, &l);
+	if (rank < 0)
 		return 0;
-	p = end + 1;
-	int rank = type_rank(*p);
-	if (rank < 0 || p[1] != ' ')
-		return 0;
-	p += 2;
-	size_t len = strcspn(p, "\t ");
-	if (!len)
-		return 0;
-	*nonzero |= addr != 0;
+	*nonzero |= l.addr != 0;
 	int32_t mod = -1;
-	char *rest = p + len;
-	if (*rest == '\t' && rest[1] == '[') {
-		char *close = strchr(rest + 2, ']');
-		if (close && module_index(b, rest + 2, (size_t)(close - rest - 2), &mod))
-			return -ENOMEM;
-	}
+	if (l.module && module_index(b, l.module, strlen(l.module), &mod))
+		return -ENOMEM;
 	if (hp_grow((void **)&b->syms, &b->capsyms, b->nsyms + 1, sizeof(*b->syms)))
 		return -ENOMEM;
-	p[len] = '\0';
-	b->syms[b->nsyms++] = (struct bsym){ addr, p, mod, (uint8_t)rank };
+	b->syms[b->nsyms++] = (struct bsym){ l.addr, l.name, mod, (uint8_t)rank };
 	return 0;
 }
 

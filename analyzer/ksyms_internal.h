@@ -14,9 +14,7 @@
 #include <stdint.h>
 
 #include "analyzer/ksyms.h"
-
-#define KALLSYMS_FILE "/proc/kallsyms"
-#define MODULES_FILE  "/proc/modules"
+#include "common/kallsyms.h"
 
 /* One function: sorted by addr, one per address. */
 struct ksym {

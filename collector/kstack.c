@@ -24,6 +24,7 @@
 
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/kallsyms.h"
 
 #define KSTACK_NAME 256               /* KSYM_NAME_LEN of recent kernels is 512: longer ones fail */
 #define KSTACK_MODULE 64              /* MODULE_NAME_LEN is 56 */
@@ -137,29 +138,6 @@ int kstack_want(struct hp_kstack *k, const char *text)
 	return r < 0 ? r : n;
 }
 
-/* One kallsyms line "ADDR TYPE NAME[\t[MODULE]]", cut in place. Returns 1
- * for a text symbol (t, T, w, W), 0 for another. */
-static int kallsyms_line(char *line, uint64_t *addr, char **name, char **module)
-{
-	char *p, *type, *tab;
-	*addr = strtoull(line, &p, 16);
-	if (p == line || *p != ' ')
-		return 0;
-	type = p + 1;
-	if (!*type || type[1] != ' ')
-		return 0;
-	*name = type + 2;
-	*module = "";
-	if ((tab = strchr(*name, '\t'))) {
-		*tab = 0;
-		*module = tab + 1 + (tab[1] == '[');
-		(*module)[strcspn(*module, "]\n")] = 0;
-	} else {
-		(*name)[strcspn(*name, "\n")] = 0;
-	}
-	return strchr("tTwW", *type) != NULL;
-}
-
 /* The candidate met last, waiting for the next higher address to know
  * its extent. */
 struct pending {
@@ -208,9 +186,9 @@ static int known(const struct hp_kstack *k)
 int kstack_resolve(struct hp_kstack *k, const char *kallsyms)
 {
 	FILE *fp = k->sought < k->n ? fopen(kallsyms, "re") : NULL;
-	char *line = NULL, *name, *module;
+	struct hp_kallsyms_line l;
+	char *line = NULL;
 	size_t cap = 0;
-	uint64_t addr;
 	struct pending p = { -1, 0 };
 	int zero = 0, text = 0;
 	if (k->sought == k->n)
@@ -218,14 +196,16 @@ int kstack_resolve(struct hp_kstack *k, const char *kallsyms)
 	if (!fp)
 		return -errno;
 	while (k->exact < k->n && getline(&line, &cap, fp) > 0) {
-		int is_text = kallsyms_line(line, &addr, &name, &module);
-		settle(k, &p, addr);
-		if (!is_text)
+		int rank = kallsyms_parse(line, &l);
+		if (rank == -2)
+			continue;
+		settle(k, &p, l.addr);
+		if (rank < 0)
 			continue;
 		text++;
-		zero += !addr;
-		if (addr)
-			match(k, &p, addr, name, module);
+		zero += !l.addr;
+		if (l.addr)
+			match(k, &p, l.addr, l.name, l.module ? l.module : "");
 	}
 	free(line);
 	fclose(fp);
