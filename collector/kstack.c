@@ -4,11 +4,17 @@
  *
  * The stack file gives "function+offset/size [module]" per frame; the set
  * keeps each distinct (function, module) once, with the size the kernel
- * gave, and one pass over kallsyms gives it its address. kallsyms lists
- * the kernel's own symbols by address, so a symbol's extent is known at
- * the next line with a higher address: of two local functions of one name
- * (static functions of two files) the one of the stack's size is taken,
- * else the first. A module's symbols are taken at their first match.
+ * gave, and one pass over the symbols by address gives it its address:
+ * over the per-boot table when it is cached (common/ksymtab.h: a few
+ * pages mapped), and over kallsyms' text for the functions the table did
+ * not give exactly (the first attach of a boot reads ~120k lines: 50-180
+ * ms). A symbol's extent is known at the next symbol with a higher
+ * address: of two local functions of one name (static functions of two
+ * files) the one of the stack's size is taken, else the first. A module's
+ * symbols are taken at their first match. The table holds text symbols
+ * only, kallsyms data too, so an extent could differ where data lay
+ * between two functions: only an exact match is taken from the table,
+ * and the rest is looked up as if the table were not there.
  *
  * Does not name anything: the analyzer names the addresses from kallsyms
  * at the end of the run, as it names sampled kernel callchains. Not in the
@@ -42,7 +48,8 @@ struct hp_kstack {
 	size_t n, cap;
 	struct hp_hmap index;         /* key of (name, module) -> index into f */
 	size_t exact;                 /* functions with exact set */
-	size_t sought;                /* f[0..sought) were looked for in kallsyms */
+	size_t sought;                /* f[0..sought) were looked for */
+	int reads;                    /* of kallsyms' text */
 };
 
 /* One frame of a stack file: "[<0>] name+0xOFF/0xSIZE [module]". */
@@ -183,18 +190,35 @@ static int known(const struct hp_kstack *k)
 	return n;
 }
 
-int kstack_resolve(struct hp_kstack *k, const char *kallsyms)
+/* k's functions from table, in its order (by address, as kallsyms'). Only
+ * exact matches are kept: the others are left to kallsyms' text. */
+static void resolve_table(struct hp_kstack *k, const struct hp_ksymtab *table)
 {
-	FILE *fp = k->sought < k->n ? fopen(kallsyms, "re") : NULL;
+	struct pending p = { -1, 0 };
+	for (size_t i = 0; i < table->nsyms && k->exact < k->n; i++) {
+		const struct hp_ksym *s = &table->syms[i];
+		const char *module = ksymtab_module(table, s->module);
+		settle(k, &p, s->addr);
+		if (s->addr)
+			match(k, &p, s->addr, ksymtab_name(table, s->name), module ? module : "");
+	}
+	for (size_t i = 0; i < k->n; i++)
+		if (!k->f[i].exact)
+			k->f[i].addr = 0;
+}
+
+/* k's functions not found exactly yet, from the text of kallsyms. */
+static int resolve_text(struct hp_kstack *k, const char *kallsyms)
+{
+	FILE *fp = fopen(kallsyms, "re");
 	struct hp_kallsyms_line l;
 	char *line = NULL;
 	size_t cap = 0;
 	struct pending p = { -1, 0 };
 	int zero = 0, text = 0;
-	if (k->sought == k->n)
-		return known(k);
 	if (!fp)
 		return -errno;
+	k->reads++;
 	while (k->exact < k->n && getline(&line, &cap, fp) > 0) {
 		int rank = kallsyms_parse(line, &l);
 		if (rank == -2)
@@ -209,10 +233,25 @@ int kstack_resolve(struct hp_kstack *k, const char *kallsyms)
 	}
 	free(line);
 	fclose(fp);
-	if (text && zero == text)
-		return -EPERM;
+	return text && zero == text ? -EPERM : 0;
+}
+
+int kstack_resolve(struct hp_kstack *k, const struct hp_ksymtab *table, const char *kallsyms)
+{
+	int err;
+	if (k->sought == k->n)
+		return known(k);
+	if (table)
+		resolve_table(k, table);
+	if (k->exact < k->n && (err = resolve_text(k, kallsyms)))
+		return err;
 	k->sought = k->n;
 	return known(k);
+}
+
+int kstack_kallsyms_reads(const struct hp_kstack *k)
+{
+	return k->reads;
 }
 
 uint32_t kstack_addrs(const struct hp_kstack *k, const char *text, uint64_t *ips, uint32_t max)
