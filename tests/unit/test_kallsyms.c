@@ -5,23 +5,16 @@
  * kernel stacks (collector/kstack.h) give for a frame, with the frame's
  * own function and module. Truth by construction: the lines and stacks
  * are the test's own, with the kernel's tricky names (compiler suffixes,
- * modules, BPF programs, aliases at one address). On the running kernel
- * (root only: stack files): a child asleep in pause(), whose stack names
- * an alias the analyzer does not name addresses by (__do_sys_pause), gets
- * from the per-boot table the analyzer saved the addresses /proc/kallsyms
- * gives, without reading kallsyms.
+ * modules, BPF programs, aliases at one address).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "analyzer/ksyms.h"
 #include "collector/kstack.h"
 #include "common/kallsyms.h"
-#include "common/ksymtab.h"
 #include "hp_test.h"
 
 /* Parse a copy of text; the name and module into name/module ("-" for none). */
@@ -139,89 +132,9 @@ static void test_both_users(void)
 	unlink(path);
 }
 
-/* The stack file of pid into buf once it shows a frame; 0 when it cannot
- * be read (not root). */
-static int asleep_stack(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
-	for (int tries = 0; tries < 500; tries++, usleep(10000)) {
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = '\0';
-		if (!f)
-			return 0;
-		if (strstr(buf, "pause"))
-			return 1;
-	}
-	return buf[0] != '\0';
-}
-
-/* The addresses of text from table (or kallsyms alone, table NULL); the
- * number of kallsyms reads into *reads. */
-static int resolve(const struct hp_ksymtab *table, const char *file, const char *text,
-		   uint64_t *ips, int *reads)
-{
-	struct hp_kstack *ks;
-	int n = 0;
-	CHECK_EQ_INT(kstack_new(&ks), 0);
-	CHECK(kstack_want(ks, text) > 0);
-	if (kstack_resolve(ks, table, file) > 0)
-		n = (int)kstack_addrs(ks, text, ips, 32);
-	*reads = kstack_kallsyms_reads(ks);
-	kstack_free(ks);
-	return n;
-}
-
-static void test_running_kernel(void)
-{
-	char dir[] = "/tmp/test_kallsyms_XXXXXX", text[4096], file[256], boot[64];
-	struct hp_ksymtab table = { 0 };
-	struct hp_ksyms *k;
-	uint64_t warm[32], cold[32];
-	int reads, n;
-	pid_t child = fork();
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
-	if (child < 0 || !asleep_stack(child, text, sizeof(text)) || !mkdtemp(dir)) {
-		printf("note: no stack file to read here (root only): running-kernel check"
-		       " skipped\n");
-		if (child > 0)
-			kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		return;
-	}
-	setenv("XDG_CACHE_HOME", dir, 1);      /* the analyzer saves the table there */
-	CHECK_EQ_INT(ksyms_new(&k), 0);
-	CHECK_EQ_INT(ksyms_preload(k), 0);
-	ksyms_free(k);
-	CHECK_EQ_INT(ksymtab_cache_open(&table), 0);
-	n = resolve(&table, "/nonexistent/kallsyms", text, warm, &reads);
-	CHECK(n > 0);
-	CHECK_EQ_INT(reads, 0);
-	CHECK_EQ_INT(resolve(NULL, KALLSYMS_FILE, text, cold, &reads), n);
-	CHECK(n > 0 && !memcmp(warm, cold, (size_t)n * sizeof(*warm)));
-	if (reads != 1 || n <= 0 || memcmp(warm, cold, (size_t)n * sizeof(*warm)))
-		printf("stack of the child:\n%s", text);
-	ksymtab_unmap(&table);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	snprintf(file, sizeof(file), "%s/hpprof/kallsyms-%s", dir,
-		 ksymtab_boot_id(boot, sizeof(boot)));
-	unlink(file);
-	snprintf(file, sizeof(file), "%s/hpprof", dir);
-	rmdir(file);
-	rmdir(dir);
-}
-
 int main(void)
 {
 	test_lines();
 	test_both_users();
-	test_running_kernel();
 	return hp_test_result();
 }

@@ -7,15 +7,23 @@
  * addresses (kptr_restrict) are refused. From the per-boot table (built
  * here as the analyzer builds it: aliases kept, the preferred last):
  * the same addresses, without reading kallsyms (counted by kstack), and
- * kallsyms read for a function the table lacks.
+ * kallsyms read for a function the table lacks. On the running kernel
+ * (root only: stack files): a child asleep in pause(), whose stack names
+ * an alias the analyzer does not name addresses by (__do_sys_pause), gets
+ * from the table the analyzer saved (analyzer/ksyms.h) the addresses
+ * /proc/kallsyms gives, without reading kallsyms.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "analyzer/ksyms.h"
 #include "collector/kstack.h"
+#include "common/kallsyms.h"
 #include "hp_test.h"
 
 static const char *write_file(char *path, const char *text)
@@ -154,7 +162,7 @@ static int resolve(const struct hp_ksymtab *t, const char *file, const char *tex
 	CHECK_EQ_INT(kstack_new(&k), 0);
 	CHECK(kstack_want(k, text) > 0);
 	if (kstack_resolve(k, t, file) > 0)
-		n = (int)kstack_addrs(k, text, ips, 8);
+		n = (int)kstack_addrs(k, text, ips, 32);
 	*reads = kstack_kallsyms_reads(k);
 	kstack_free(k);
 	return n;
@@ -171,7 +179,7 @@ static void test_table(void)
 {
 	char path[] = "/tmp/test_kstack_XXXXXX", text[] = "/tmp/test_kstack_XXXXXX";
 	struct table tb;
-	uint64_t warm[8], cold[8];
+	uint64_t warm[32], cold[32];
 	int reads;
 	make_table(&tb, text);
 	/* the table gives every function exactly: kallsyms is not read (the
@@ -211,10 +219,74 @@ static void test_table(void)
 	unlink(path);
 }
 
+/* The stack file of pid into buf once it shows a frame; 0 when it cannot
+ * be read (not root). */
+static int asleep_stack(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	for (int tries = 0; tries < 500; tries++, usleep(10000)) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		if (!f)
+			return 0;
+		if (strstr(buf, "pause"))
+			return 1;
+	}
+	return buf[0] != '\0';
+}
+
+static void test_running_kernel(void)
+{
+	char dir[] = "/tmp/test_kallsyms_XXXXXX", text[4096], file[256], boot[64];
+	struct hp_ksymtab table = { 0 };
+	struct hp_ksyms *k;
+	uint64_t warm[32], cold[32];
+	int reads, n;
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	if (child < 0 || !asleep_stack(child, text, sizeof(text)) || !mkdtemp(dir)) {
+		printf("note: no stack file to read here (root only): running-kernel check"
+		       " skipped\n");
+		if (child > 0)
+			kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return;
+	}
+	setenv("XDG_CACHE_HOME", dir, 1);      /* the analyzer saves the table there */
+	CHECK_EQ_INT(ksyms_new(&k), 0);
+	CHECK_EQ_INT(ksyms_preload(k), 0);
+	ksyms_free(k);
+	CHECK_EQ_INT(ksymtab_cache_open(&table), 0);
+	n = resolve(&table, "/nonexistent/kallsyms", text, warm, &reads);
+	CHECK(n > 0);
+	CHECK_EQ_INT(reads, 0);
+	CHECK_EQ_INT(resolve(NULL, KALLSYMS_FILE, text, cold, &reads), n);
+	CHECK(n > 0 && !memcmp(warm, cold, (size_t)n * sizeof(*warm)));
+	if (reads != 1 || n <= 0 || memcmp(warm, cold, (size_t)n * sizeof(*warm)))
+		printf("stack of the child:\n%s", text);
+	ksymtab_unmap(&table);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	snprintf(file, sizeof(file), "%s/hpprof/kallsyms-%s", dir,
+		 ksymtab_boot_id(boot, sizeof(boot)));
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/hpprof", dir);
+	rmdir(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_resolve();
 	test_refused();
 	test_table();
+	test_running_kernel();
 	return hp_test_result();
 }
