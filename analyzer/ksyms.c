@@ -3,13 +3,14 @@
  * /proc/modules (ksyms.h).
  *
  * Keeps the text symbols (types t, T, w, W) sorted by address; of several
- * at one address the one perf would print wins (global over weak over
- * local, fewer leading underscores, then the longer name). A lookup is a
- * binary search; a function ends where the next symbol starts, and never
- * past the end of its module. The file is read whole and parsed in place,
- * then made into the compact table of ksyms_internal.h, which the running
- * kernel's table also comes from when its per-boot cache is valid
- * (ksyms_cache.c).
+ * at one address the one perf would print names it (global over weak over
+ * local, fewer leading underscores, then the longer name) and is placed
+ * last of them; the others stay for the collector's lookups by name
+ * (collector/kstack.c). A lookup is a binary search; a function ends where
+ * the next symbol starts, and never past the end of its module. The file
+ * is read whole and parsed in place (common/kallsyms.h), then made into
+ * the compact table of common/ksymtab.h, which the running kernel's table
+ * also comes from when its per-boot cache is valid.
  */
 #include "analyzer/ksyms.h"
 
@@ -17,13 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "analyzer/arena.h"
-#include "analyzer/ksyms_internal.h"
 #include "common/error.h"
 #include "common/grow.h"
+#include "common/kallsyms.h"
+#include "common/ksymtab.h"
 #include "common/log.h"
+
+struct hp_ksyms {
+	int state;                    /* 0: not read yet, 1: read, else the -errno of reading
+				       * (-ESTALE: recorded in another boot) */
+	int warned;
+	struct hp_ksymtab tab;        /* malloc'd (owned) or the mapped cache file */
+	void *owned[3];               /* tab's syms, mods, names when malloc'd */
+};
 
 /* --- reading /proc/kallsyms --- */
 
@@ -48,17 +57,6 @@ struct builder {
 	size_t nmods, capmods;
 	struct hp_arena arena;        /* module names */
 };
-
-static int type_rank(char t)
-{
-	switch (t) {
-	case 'T': return 0;
-	case 'W': return 1;
-	case 't': return 2;
-	case 'w': return 3;
-	default:  return -1;           /* data, absolute, ...: not code */
-	}
-}
 
 static int module_index(struct builder *b, const char *name, size_t len, int32_t *out)
 {
@@ -85,34 +83,21 @@ static int module_index(struct builder *b, const char *name, size_t len, int32_t
 	return 0;
 }
 
-/* One kallsyms line, NUL-terminated in place: "ADDR TYPE NAME[\t[MODULE]]".
- * The name stays where it is; a module name is copied. */
+/* One kallsyms line, NUL-terminated in place (common/kallsyms.h): a
+ * function's name stays where it is; a module name is copied. */
 static int parse_symbol(struct builder *b, char *line, int *nonzero)
 {
-	char *p = line, *end;
-	uint64_t addr = strtoull(p, &end, 16);
-	if (end == p || *end != ' ')
+	struct hp_kallsyms_line l;
+	int rank = kallsyms_parse(line, &l);
+	if (rank < 0)
 		return 0;
-	p = end + 1;
-	int rank = type_rank(*p);
-	if (rank < 0 || p[1] != ' ')
-		return 0;
-	p += 2;
-	size_t len = strcspn(p, "\t ");
-	if (!len)
-		return 0;
-	*nonzero |= addr != 0;
+	*nonzero |= l.addr != 0;
 	int32_t mod = -1;
-	char *rest = p + len;
-	if (*rest == '\t' && rest[1] == '[') {
-		char *close = strchr(rest + 2, ']');
-		if (close && module_index(b, rest + 2, (size_t)(close - rest - 2), &mod))
-			return -ENOMEM;
-	}
+	if (l.module && module_index(b, l.module, strlen(l.module), &mod))
+		return -ENOMEM;
 	if (hp_grow((void **)&b->syms, &b->capsyms, b->nsyms + 1, sizeof(*b->syms)))
 		return -ENOMEM;
-	p[len] = '\0';
-	b->syms[b->nsyms++] = (struct bsym){ addr, p, mod, (uint8_t)rank };
+	b->syms[b->nsyms++] = (struct bsym){ l.addr, l.name, mod, (uint8_t)rank };
 	return 0;
 }
 
@@ -159,25 +144,25 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* Sorted by address (kallsyms lists the kernel's own symbols in address
- * order already: sort only when something is out of it), keeping the
- * preferred symbol of each address. */
+ * order already: sort only when something is out of it), the preferred
+ * symbol of each address moved after its aliases, which keep their order
+ * (the kernel's, which the collector's lookups by name follow). */
 static void sort_symbols(struct builder *b)
 {
-	size_t n = 0;
 	for (size_t i = 1; i < b->nsyms; i++)
 		if (b->syms[i].addr < b->syms[i - 1].addr) {
 			qsort(b->syms, b->nsyms, sizeof(*b->syms), by_addr);
 			break;
 		}
-	for (size_t i = 0; i < b->nsyms; i++) {
-		if (n && b->syms[n - 1].addr == b->syms[i].addr) {
-			if (by_addr(&b->syms[i], &b->syms[n - 1]) < 0)
-				b->syms[n - 1] = b->syms[i];
-			continue;
-		}
-		b->syms[n++] = b->syms[i];
+	for (size_t i = 0, end; i < b->nsyms; i = end) {
+		size_t best = i;
+		for (end = i + 1; end < b->nsyms && b->syms[end].addr == b->syms[i].addr; end++)
+			if (by_addr(&b->syms[end], &b->syms[best]) < 0)
+				best = end;
+		struct bsym keep = b->syms[best];
+		memmove(&b->syms[best], &b->syms[best + 1], (end - 1 - best) * sizeof(keep));
+		b->syms[end - 1] = keep;
 	}
-	b->nsyms = n;
 }
 
 /* /proc/modules: "NAME SIZE REFS DEPS STATE ADDR": each module's extent. */
@@ -210,8 +195,8 @@ static int compact(struct hp_ksyms *k, const struct builder *b)
 		len += strlen(b->syms[i].name) + 1;
 	for (size_t i = 0; i < b->nmods; i++)
 		len += strlen(b->mods[i].name) + 1;
-	struct ksym *syms = malloc((b->nsyms ? b->nsyms : 1) * sizeof(*syms));
-	struct kmod *mods = malloc((b->nmods ? b->nmods : 1) * sizeof(*mods));
+	struct hp_ksym *syms = malloc((b->nsyms ? b->nsyms : 1) * sizeof(*syms));
+	struct hp_kmod *mods = malloc((b->nmods ? b->nmods : 1) * sizeof(*mods));
 	char *names = len < UINT32_MAX ? malloc(len) : NULL;
 	if (!syms || !mods || !names) {
 		free(syms);
@@ -222,24 +207,27 @@ static int compact(struct hp_ksyms *k, const struct builder *b)
 	size_t at = 0;
 	names[at++] = '\0';                   /* offset 0: "" */
 	for (size_t i = 0; i < b->nmods; i++) {
-		mods[i] = (struct kmod){ b->mods[i].base, b->mods[i].size, (uint32_t)at, 0 };
+		mods[i] = (struct hp_kmod){ b->mods[i].base, b->mods[i].size, (uint32_t)at, 0 };
 		at += (size_t)(stpcpy(names + at, b->mods[i].name) - (names + at)) + 1;
 	}
 	for (size_t i = 0; i < b->nsyms; i++) {
-		syms[i] = (struct ksym){ b->syms[i].addr, (uint32_t)at, b->syms[i].module };
+		syms[i] = (struct hp_ksym){ b->syms[i].addr, (uint32_t)at, b->syms[i].module };
 		at += (size_t)(stpcpy(names + at, b->syms[i].name) - (names + at)) + 1;
 	}
-	k->syms = k->owned[0] = syms;
-	k->nsyms = b->nsyms;
-	k->mods = k->owned[1] = mods;
-	k->nmods = b->nmods;
-	k->names = k->owned[2] = names;
-	k->names_len = len;
+	k->tab.syms = k->owned[0] = syms;
+	k->tab.nsyms = b->nsyms;
+	k->tab.mods = k->owned[1] = mods;
+	k->tab.nmods = b->nmods;
+	k->tab.names = k->owned[2] = names;
+	k->tab.names_len = len;
 	k->state = 1;
 	return 0;
 }
 
-int ksyms_read_files(struct hp_ksyms *k, const char *kallsyms, const char *modules)
+/* Read the table from kallsyms and modules (/proc formats) into k (state
+ * 1), or return an error with k untouched: -ENOENT/-EACCES, -EPERM when
+ * every address is 0, -ENOMEM. */
+static int read_files(struct hp_ksyms *k, const char *kallsyms, const char *modules)
 {
 	struct builder b = { 0 };
 	int err, nonzero = 0;
@@ -275,11 +263,13 @@ int ksyms_read_files(struct hp_ksyms *k, const char *kallsyms, const char *modul
  * cached). */
 static int read_running(struct hp_ksyms *k)
 {
-	if (!ksyms_cache_open(k))
+	if (!ksymtab_cache_open(&k->tab)) {
+		k->state = 1;
 		return 0;
-	int err = ksyms_read_files(k, KALLSYMS_FILE, MODULES_FILE);
+	}
+	int err = read_files(k, KALLSYMS_FILE, MODULES_FILE);
 	if (!err)
-		ksyms_cache_write(k);
+		ksymtab_cache_write(&k->tab);
 	return err;
 }
 
@@ -298,7 +288,7 @@ int ksyms_load(const char *kallsyms, const char *modules, struct hp_ksyms **out)
 	int err = ksyms_new(&k);
 	if (err)
 		return err;
-	if ((err = ksyms_read_files(k, kallsyms, modules))) {
+	if ((err = read_files(k, kallsyms, modules))) {
 		ksyms_free(k);
 		return err;
 	}
@@ -312,8 +302,7 @@ void ksyms_free(struct hp_ksyms *k)
 		return;
 	for (int i = 0; i < 3; i++)
 		free(k->owned[i]);
-	if (k->map)
-		munmap(k->map, k->map_len);
+	ksymtab_unmap(&k->tab);
 	free(k);
 }
 
@@ -330,56 +319,52 @@ int ksyms_preload(struct hp_ksyms *k)
 void ksyms_check_boot(struct hp_ksyms *k, const char *recorded)
 {
 	char now[64];
-	if (!recorded || !*recorded || !strcmp(recorded, ksyms_boot_id(now, sizeof(now))))
+	if (!recorded || !*recorded || !strcmp(recorded, ksymtab_boot_id(now, sizeof(now))))
 		return;
 	k->state = -ESTALE;
 }
 
 size_t ksyms_count(const struct hp_ksyms *k)
 {
-	return k->state == 1 ? k->nsyms : 0;
+	return k->state == 1 ? k->tab.nsyms : 0;
 }
 
 /* The module whose extent holds addr, or -1. */
-static int32_t module_at(const struct hp_ksyms *k, uint64_t addr)
+static int32_t module_at(const struct hp_ksymtab *t, uint64_t addr)
 {
-	for (size_t i = 0; k->state == 1 && i < k->nmods; i++)
-		if (k->mods[i].size && addr >= k->mods[i].base &&
-		    addr - k->mods[i].base < k->mods[i].size)
+	for (size_t i = 0; i < t->nmods; i++)
+		if (t->mods[i].size && addr >= t->mods[i].base &&
+		    addr - t->mods[i].base < t->mods[i].size)
 			return (int32_t)i;
 	return -1;
-}
-
-static const char *name_at(const struct hp_ksyms *k, uint32_t off)
-{
-	return off < k->names_len ? k->names + off : "";    /* the blob ends with NUL */
 }
 
 const char *ksyms_lookup(const struct hp_ksyms *k, uint64_t addr, const char **module,
 			 uint64_t *offset)
 {
+	const struct hp_ksymtab *t = &k->tab;
 	size_t lo = 0, hi = ksyms_count(k);
-	int32_t in_mod = module_at(k, addr);
-	*module = in_mod >= 0 ? name_at(k, k->mods[in_mod].name) : NULL;
-	*offset = in_mod >= 0 ? addr - k->mods[in_mod].base : 0;
+	int32_t in_mod = k->state == 1 ? module_at(t, addr) : -1;
+	*module = ksymtab_module(t, in_mod);
+	*offset = in_mod >= 0 ? addr - t->mods[in_mod].base : 0;
 	while (lo < hi) {                      /* first symbol above addr */
 		size_t mid = lo + (hi - lo) / 2;
-		if (k->syms[mid].addr <= addr)
+		if (t->syms[mid].addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (!lo)
 		return NULL;
-	const struct ksym *s = &k->syms[lo - 1];
-	int32_t m = s->module >= 0 && (size_t)s->module < k->nmods ? s->module : -1;
+	const struct hp_ksym *s = &t->syms[lo - 1];     /* the last alias of its address */
+	int32_t m = ksymtab_module(t, s->module) ? s->module : -1;
 	/* Inside a module, only that module's symbols count; a module's last
 	 * symbol ends with the module. */
-	if (in_mod >= 0 ? m != in_mod : m >= 0 && k->mods[m].size)
+	if (in_mod >= 0 ? m != in_mod : m >= 0 && t->mods[m].size)
 		return NULL;
-	*module = m >= 0 ? name_at(k, k->mods[m].name) : NULL;
+	*module = ksymtab_module(t, m);
 	*offset = addr - s->addr;
-	return name_at(k, s->name);
+	return ksymtab_name(t, s->name);
 }
 
 /* Once per table: why its kernel frames stay unnamed. */
@@ -412,17 +397,5 @@ const char *ksyms_name(struct hp_ksyms *k, uint64_t addr, char *buf, size_t len)
 		return buf;
 	}
 	snprintf(buf, len, KSYMS_MODULE "+0x%llx", (unsigned long long)addr);
-	return buf;
-}
-
-const char *ksyms_boot_id(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-	buf[0] = '\0';
-	if (f) {
-		if (fgets(buf, (int)len, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
 	return buf;
 }

@@ -56,8 +56,4 @@ const char *ksyms_lookup(const struct hp_ksyms *k, uint64_t addr, const char **m
  * table on first use. Returns a pointer to k's name or to buf. */
 const char *ksyms_name(struct hp_ksyms *k, uint64_t addr, char *buf, size_t len);
 
-/* The running kernel's boot id (/proc/sys/kernel/random/boot_id) into
- * buf; "" when unknown. Returns buf. */
-const char *ksyms_boot_id(char *buf, size_t len);
-
 #endif

@@ -34,7 +34,6 @@
 
 #include "analyzer/census.h"
 #include "analyzer/finish.h"
-#include "analyzer/ksyms.h"
 #include "analyzer/report_kernel.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -47,6 +46,7 @@
 #include "collector/session.h"
 #include "collector/streamfeed.h"
 #include "common/error.h"
+#include "common/ksymtab.h"
 #include "common/log.h"
 #include "common/store.h"
 #include "kernels/catalog.h"
@@ -441,7 +441,7 @@ void run_command_facts(struct run_record *r, char **targv, const struct run_opts
 		f->hostname = r->uts.nodename;
 		f->kernel = r->uts.release;
 	}
-	if (*ksyms_boot_id(r->boot_id, sizeof(r->boot_id)))
+	if (*ksymtab_boot_id(r->boot_id, sizeof(r->boot_id)))
 		f->boot_id = r->boot_id;
 	f->frequency = o->s.sampler_period ? 0 : o->s.freq;
 	f->call_graph = o->s.call_graph == HP_CG_DWARF ? "dwarf" : "fp";

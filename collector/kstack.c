@@ -4,11 +4,17 @@
  *
  * The stack file gives "function+offset/size [module]" per frame; the set
  * keeps each distinct (function, module) once, with the size the kernel
- * gave, and one pass over kallsyms gives it its address. kallsyms lists
- * the kernel's own symbols by address, so a symbol's extent is known at
- * the next line with a higher address: of two local functions of one name
- * (static functions of two files) the one of the stack's size is taken,
- * else the first. A module's symbols are taken at their first match.
+ * gave, and one pass over the symbols by address gives it its address:
+ * over the per-boot table when it is cached (common/ksymtab.h: a few
+ * pages mapped), and over kallsyms' text for the functions the table did
+ * not give exactly (the first attach of a boot reads ~120k lines: 50-180
+ * ms). A symbol's extent is known at the next symbol with a higher
+ * address: of two local functions of one name (static functions of two
+ * files) the one of the stack's size is taken, else the first. A module's
+ * symbols are taken at their first match. The table holds text symbols
+ * only, kallsyms data too, so an extent could differ where data lay
+ * between two functions: only an exact match is taken from the table,
+ * and the rest is looked up as if the table were not there.
  *
  * Does not name anything: the analyzer names the addresses from kallsyms
  * at the end of the run, as it names sampled kernel callchains. Not in the
@@ -24,6 +30,7 @@
 
 #include "common/grow.h"
 #include "common/hmap.h"
+#include "common/kallsyms.h"
 
 #define KSTACK_NAME 256               /* KSYM_NAME_LEN of recent kernels is 512: longer ones fail */
 #define KSTACK_MODULE 64              /* MODULE_NAME_LEN is 56 */
@@ -41,7 +48,8 @@ struct hp_kstack {
 	size_t n, cap;
 	struct hp_hmap index;         /* key of (name, module) -> index into f */
 	size_t exact;                 /* functions with exact set */
-	size_t sought;                /* f[0..sought) were looked for in kallsyms */
+	size_t sought;                /* f[0..sought) were looked for */
+	int reads;                    /* of kallsyms' text */
 };
 
 /* One frame of a stack file: "[<0>] name+0xOFF/0xSIZE [module]". */
@@ -137,29 +145,6 @@ int kstack_want(struct hp_kstack *k, const char *text)
 	return r < 0 ? r : n;
 }
 
-/* One kallsyms line "ADDR TYPE NAME[\t[MODULE]]", cut in place. Returns 1
- * for a text symbol (t, T, w, W), 0 for another. */
-static int kallsyms_line(char *line, uint64_t *addr, char **name, char **module)
-{
-	char *p, *type, *tab;
-	*addr = strtoull(line, &p, 16);
-	if (p == line || *p != ' ')
-		return 0;
-	type = p + 1;
-	if (!*type || type[1] != ' ')
-		return 0;
-	*name = type + 2;
-	*module = "";
-	if ((tab = strchr(*name, '\t'))) {
-		*tab = 0;
-		*module = tab + 1 + (tab[1] == '[');
-		(*module)[strcspn(*module, "]\n")] = 0;
-	} else {
-		(*name)[strcspn(*name, "\n")] = 0;
-	}
-	return strchr("tTwW", *type) != NULL;
-}
-
 /* The candidate met last, waiting for the next higher address to know
  * its extent. */
 struct pending {
@@ -205,34 +190,68 @@ static int known(const struct hp_kstack *k)
 	return n;
 }
 
-int kstack_resolve(struct hp_kstack *k, const char *kallsyms)
+/* k's functions from table, in its order (by address, as kallsyms'). Only
+ * exact matches are kept: the others are left to kallsyms' text. */
+static void resolve_table(struct hp_kstack *k, const struct hp_ksymtab *table)
 {
-	FILE *fp = k->sought < k->n ? fopen(kallsyms, "re") : NULL;
-	char *line = NULL, *name, *module;
+	struct pending p = { -1, 0 };
+	for (size_t i = 0; i < table->nsyms && k->exact < k->n; i++) {
+		const struct hp_ksym *s = &table->syms[i];
+		const char *module = ksymtab_module(table, s->module);
+		settle(k, &p, s->addr);
+		if (s->addr)
+			match(k, &p, s->addr, ksymtab_name(table, s->name), module ? module : "");
+	}
+	for (size_t i = 0; i < k->n; i++)
+		if (!k->f[i].exact)
+			k->f[i].addr = 0;
+}
+
+/* k's functions not found exactly yet, from the text of kallsyms. */
+static int resolve_text(struct hp_kstack *k, const char *kallsyms)
+{
+	FILE *fp = fopen(kallsyms, "re");
+	struct hp_kallsyms_line l;
+	char *line = NULL;
 	size_t cap = 0;
-	uint64_t addr;
 	struct pending p = { -1, 0 };
 	int zero = 0, text = 0;
-	if (k->sought == k->n)
-		return known(k);
 	if (!fp)
 		return -errno;
+	k->reads++;
 	while (k->exact < k->n && getline(&line, &cap, fp) > 0) {
-		int is_text = kallsyms_line(line, &addr, &name, &module);
-		settle(k, &p, addr);
-		if (!is_text)
+		int rank = kallsyms_parse(line, &l);
+		if (rank == -2)
+			continue;
+		settle(k, &p, l.addr);
+		if (rank < 0)
 			continue;
 		text++;
-		zero += !addr;
-		if (addr)
-			match(k, &p, addr, name, module);
+		zero += !l.addr;
+		if (l.addr)
+			match(k, &p, l.addr, l.name, l.module ? l.module : "");
 	}
 	free(line);
 	fclose(fp);
-	if (text && zero == text)
-		return -EPERM;
+	return text && zero == text ? -EPERM : 0;
+}
+
+int kstack_resolve(struct hp_kstack *k, const struct hp_ksymtab *table, const char *kallsyms)
+{
+	int err;
+	if (k->sought == k->n)
+		return known(k);
+	if (table)
+		resolve_table(k, table);
+	if (k->exact < k->n && (err = resolve_text(k, kallsyms)))
+		return err;
 	k->sought = k->n;
 	return known(k);
+}
+
+int kstack_kallsyms_reads(const struct hp_kstack *k)
+{
+	return k->reads;
 }
 
 uint32_t kstack_addrs(const struct hp_kstack *k, const char *text, uint64_t *ips, uint32_t max)

@@ -7,14 +7,17 @@
  * without its address; the address is the function's in /proc/kallsyms
  * plus the offset, so that the analyzer names it as it names a sampled
  * kernel callchain ("[kernel.kallsyms]" frames). A set collects the
- * functions of several threads' stacks, is resolved by one reading of
- * kallsyms, then gives each stack's addresses.
+ * functions of several threads' stacks, is resolved by the per-boot
+ * symbol table (common/ksymtab.h) when it is cached, else by one reading
+ * of kallsyms, then gives each stack's addresses.
  */
 #ifndef HP_KSTACK_H
 #define HP_KSTACK_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/ksymtab.h"
 
 struct hp_kstack;
 
@@ -27,14 +30,21 @@ void kstack_free(struct hp_kstack *k);
  * or -ENOMEM. */
 int kstack_want(struct hp_kstack *k, const char *text);
 
-/* Find k's functions in kallsyms (a file in /proc/kallsyms' format): of
- * several symbols of one name in one module, the one whose extent (to the
- * next symbol) is the size the stack file gave. Stops reading once every
- * function is found; reads nothing when every function was looked for
- * before (a second call after kstack_want added none). Returns how many functions are known, -errno when
- * the file cannot be read, or -EPERM when it shows zero addresses
- * (kptr_restrict). */
-int kstack_resolve(struct hp_kstack *k, const char *kallsyms);
+/* Find k's functions in table (the running kernel's cached one; NULL:
+ * none), then those it does not give exactly in kallsyms (a file in
+ * /proc/kallsyms' format): of several symbols of one name in one module,
+ * the one whose extent (to the next symbol) is the size the stack file
+ * gave, else the first. kallsyms is not read when table gives every
+ * function so (a module's at its first match); reading stops once every
+ * function is found. Nothing is looked up when every function was looked
+ * for before (a second call after kstack_want added none). Returns how
+ * many functions are known, -errno when the file cannot be read, or
+ * -EPERM when it shows zero addresses (kptr_restrict). */
+int kstack_resolve(struct hp_kstack *k, const struct hp_ksymtab *table, const char *kallsyms);
+
+/* How many times k read kallsyms (kstack_resolve): 0 when the table gave
+ * every function. */
+int kstack_kallsyms_reads(const struct hp_kstack *k);
 
 /* The frames of text as kernel addresses, innermost first, at most max:
  * each the return address the stack file gives (function + offset), as a

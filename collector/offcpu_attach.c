@@ -46,6 +46,7 @@
 #include "collector/session_internal.h"
 #include "collector/unwind.h"
 #include "common/clock.h"
+#include "common/kallsyms.h"
 #include "common/log.h"
 
 /* The class of a wait in a system call, as analyzer/offcpu_class.c classes
@@ -146,10 +147,14 @@ void offcpu_attach_prepare(struct hp_session *s, const uint32_t *tids, size_t n)
 		hp_info("the kernel frames of waits found asleep at the attach are not recorded:"
 			" /proc/PID/task/TID/stack is readable by root only");
 	uint64_t t = hp_now_ns();
+	struct hp_ksymtab table = { 0 };
+	int cached = frames && !ksymtab_cache_open(&table);
 	if (frames)
-		known = kstack_resolve(s->kstack, "/proc/kallsyms");
-	hp_debug(HP_DBG_RUN, 1, "kernel frames of the targets' threads: %d, %d functions found in"
-		 " kallsyms (%.1f ms, before the events)", frames, known,
+		known = kstack_resolve(s->kstack, cached ? &table : NULL, KALLSYMS_FILE);
+	ksymtab_unmap(&table);
+	hp_debug(HP_DBG_RUN, 1, "kernel frames of the targets' threads: %d, %d functions found"
+		 " (symbol cache: %s, kallsyms read: %s; %.1f ms, before the events)", frames,
+		 known, cached ? "yes" : "no", kstack_kallsyms_reads(s->kstack) ? "yes" : "no",
 		 (double)(hp_now_ns() - t) / 1e6);
 	if (known <= 0) {
 		kstack_free(s->kstack);

@@ -17,7 +17,7 @@ hp_unit_test(test_procmap SOURCES unit/test_procmap.c LIBS hp_collector ${CMAKE_
 hp_unit_test(test_perf_record SOURCES unit/test_perf_record.c LIBS hp_collector)
 hp_unit_test(test_offcpu SOURCES unit/test_offcpu.c LIBS hp_collector)
 hp_unit_test(test_offcpu_attach SOURCES unit/test_offcpu_attach.c LIBS hp_collector)
-hp_unit_test(test_kstack SOURCES unit/test_kstack.c LIBS hp_collector)
+hp_unit_test(test_kstack SOURCES unit/test_kstack.c LIBS hp_collector hp_analyzer)
 hp_unit_test(test_memwatch SOURCES unit/test_memwatch.c LIBS hp_collector)
 
 # collector/stackjoin.c: stacks cut short, completed from a later sample of

@@ -1,6 +1,6 @@
 /*
- * ksyms_cache.c - the running kernel's symbol table kept per boot
- * (ksyms_internal.h).
+ * ksymtab.c - the running kernel's symbol table kept per boot
+ * (ksymtab.h).
  *
  * Reading /proc/kallsyms costs ~30 ms of CPU (the kernel formats 100k+
  * lines) and building the table as much again in page faults: most of a
@@ -16,9 +16,16 @@
  * and permissions it was made with; BPF programs loaded since are missed
  * (their addresses keep the fallback name). A file that is short, of
  * another key or whose sizes do not add up is ignored and replaced;
- * offsets are checked at each lookup (ksyms.c), so a damaged file gives
- * wrong names at worst, never a read outside it. Concurrent runs write
- * temporary files renamed into place. Files of other boots are removed.
+ * offsets are checked at each lookup (ksymtab_name, ksymtab_module), so a
+ * damaged file gives wrong names at worst, never a read outside it. Concurrent runs write
+ * temporary files renamed into place: a reader maps a whole file, never
+ * one being written. Files of other boots are removed.
+ *
+ * The file holds every text symbol, aliases too (the analyzer names an
+ * address by the last of its aliases): the stack files of the collector
+ * name an address by the kernel's own choice (__do_sys_pause where the
+ * analyzer says __x64_sys_pause), which it must find (magic -2; -1 files
+ * held one symbol per address).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,9 +38,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyzer/ksyms_internal.h"
+#include "common/kallsyms.h"
+#include "common/ksymtab.h"
 
-#define CACHE_MAGIC "hpprof-ksyms-1"
+#define CACHE_MAGIC "hpprof-ksyms-2"
 
 struct cache_header {
 	char magic[16];
@@ -70,7 +78,7 @@ static int cache_key(char *buf, size_t len)
 			}
 		fclose(f);
 	}
-	if (!first || !*ksyms_boot_id(boot, sizeof(boot)))
+	if (!first || !*ksymtab_boot_id(boot, sizeof(boot)))
 		return -ENOENT;
 	snprintf(buf, len, "%s %llx %016llx", boot, first, (unsigned long long)h);
 	return 0;
@@ -83,7 +91,7 @@ static int cache_path(char *buf, size_t len)
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	char boot[64];
 	struct stat st;
-	if (!*ksyms_boot_id(boot, sizeof(boot)))
+	if (!*ksymtab_boot_id(boot, sizeof(boot)))
 		return -ENOENT;
 	if (xdg && *xdg == '/')
 		snprintf(buf, len, "%s", xdg);
@@ -107,16 +115,16 @@ static int cache_path(char *buf, size_t len)
 static int sizes_fit(const struct cache_header *h, size_t len)
 {
 	uint64_t limit = len - sizeof(*h);
-	if (h->nsyms > limit / sizeof(struct ksym))
+	if (h->nsyms > limit / sizeof(struct hp_ksym))
 		return 0;
-	limit -= h->nsyms * sizeof(struct ksym);
-	if (h->nmods > limit / sizeof(struct kmod))
+	limit -= h->nsyms * sizeof(struct hp_ksym);
+	if (h->nmods > limit / sizeof(struct hp_kmod))
 		return 0;
-	limit -= h->nmods * sizeof(struct kmod);
+	limit -= h->nmods * sizeof(struct hp_kmod);
 	return h->names_len == limit && h->names_len >= 1 && h->names_len < UINT32_MAX;
 }
 
-int ksyms_cache_open(struct hp_ksyms *k)
+int ksymtab_cache_open(struct hp_ksymtab *t)
 {
 	char path[PATH_MAX], key[sizeof(((struct cache_header *)0)->key)];
 	struct stat st;
@@ -139,15 +147,14 @@ int ksyms_cache_open(struct hp_ksyms *k)
 	if (!memcmp(h->magic, CACHE_MAGIC, sizeof(CACHE_MAGIC)) &&
 	    !memcmp(h->key, key, sizeof(key)) && sizes_fit(h, len) &&
 	    p[len - sizeof(*h) - 1] == '\0') {
-		k->syms = (const void *)p;
-		k->nsyms = h->nsyms;
-		k->mods = (const void *)(p + h->nsyms * sizeof(struct ksym));
-		k->nmods = h->nmods;
-		k->names = p + h->nsyms * sizeof(struct ksym) + h->nmods * sizeof(struct kmod);
-		k->names_len = h->names_len;
-		k->map = map;
-		k->map_len = len;
-		k->state = 1;
+		t->syms = (const void *)p;
+		t->nsyms = h->nsyms;
+		t->mods = (const void *)(p + h->nsyms * sizeof(struct hp_ksym));
+		t->nmods = h->nmods;
+		t->names = p + h->nsyms * sizeof(struct hp_ksym) + h->nmods * sizeof(struct hp_kmod);
+		t->names_len = h->names_len;
+		t->map = map;
+		t->map_len = len;
 		return 0;
 	}
 	munmap(map, len);
@@ -171,11 +178,11 @@ static void remove_stale(const char *path)
 	closedir(d);
 }
 
-void ksyms_cache_write(const struct hp_ksyms *k)
+void ksymtab_cache_write(const struct hp_ksymtab *t)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	struct cache_header h = { .nsyms = k->nsyms, .nmods = k->nmods,
-				  .names_len = k->names_len };
+	struct cache_header h = { .nsyms = t->nsyms, .nmods = t->nmods,
+				  .names_len = t->names_len };
 	memcpy(h.magic, CACHE_MAGIC, sizeof(CACHE_MAGIC));
 	if (cache_key(h.key, sizeof(h.key)) || cache_path(path, sizeof(path)))
 		return;
@@ -189,11 +196,41 @@ void ksyms_cache_write(const struct hp_ksyms *k)
 		return;
 	}
 	fwrite(&h, sizeof(h), 1, f);
-	fwrite(k->syms, sizeof(*k->syms), k->nsyms, f);
-	fwrite(k->mods, sizeof(*k->mods), k->nmods, f);
-	fwrite(k->names, 1, k->names_len, f);
+	fwrite(t->syms, sizeof(*t->syms), t->nsyms, f);
+	fwrite(t->mods, sizeof(*t->mods), t->nmods, f);
+	fwrite(t->names, 1, t->names_len, f);
 	if (ferror(f) | fclose(f) || rename(tmp, path))
 		unlink(tmp);
 	else
 		remove_stale(path);
+}
+
+void ksymtab_unmap(struct hp_ksymtab *t)
+{
+	if (t->map)
+		munmap(t->map, t->map_len);
+	t->map = NULL;
+	t->map_len = 0;
+}
+
+const char *ksymtab_name(const struct hp_ksymtab *t, uint32_t off)
+{
+	return off < t->names_len ? t->names + off : "";    /* the blob ends with NUL */
+}
+
+const char *ksymtab_module(const struct hp_ksymtab *t, int32_t m)
+{
+	return m >= 0 && (size_t)m < t->nmods ? ksymtab_name(t, t->mods[m].name) : NULL;
+}
+
+const char *ksymtab_boot_id(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	return buf;
 }
