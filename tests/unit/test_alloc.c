@@ -11,6 +11,7 @@
  * fixture_leak (its extent read with libelf), exec generations, and the
  * sampling estimate within 10% of the true total.
  *
+ * `test_alloc NAME...` runs only the named tests (test_threads...).
  * `test_alloc --bench [ITERS]` instead prints the cost per malloc+free pair
  * without the shim, with it (exact and sampled) and under heaptrack.
  */
@@ -636,6 +637,15 @@ static int bench(const char *iters)
 	return 0;
 }
 
+/* Whether name is among the n names in v. */
+static int selected(const char *name, int n, char **v)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, v[i]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--bench"))
@@ -650,9 +660,11 @@ int main(int argc, char **argv)
 		{ "test_exec", test_exec },
 	};
 	/* each test's start and wall time: a run stopped by CTest's timeout
-	 * shows which test it was in */
+	 * shows which test it was in; `test_alloc NAME...` runs only those */
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		struct timespec t0, t1;
+		if (argc > 1 && !selected(tests[i].name, argc - 1, argv + 1))
+			continue;
 		printf("# %s ...\n", tests[i].name);
 		fflush(stdout);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
