@@ -328,9 +328,12 @@ static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
 			MADV_DONTNEED);
 		atomic_max(&h->zapped, (k - 1) * HP_AP_CHUNK);
 	}
-	/* mapped now: from the oldest chunk kept to the end of the one mapped ahead */
+	/* mapped now: from the oldest chunk kept to the end of the one mapped
+	 * ahead; a late writer (others dropped chunks past its `ahead`
+	 * meanwhile) knows no window: ahead - zapped wrapped to a whole ring */
 	uint64_t zapped = __atomic_load_n(&h->zapped, __ATOMIC_RELAXED);
-	atomic_max(&h->window_max, ahead - zapped < st.ring_size ? ahead - zapped : st.ring_size);
+	if (zapped < ahead)
+		atomic_max(&h->window_max, ahead - zapped < st.ring_size ? ahead - zapped : st.ring_size);
 }
 
 /* Advance the cursor from *o to end when it is still *o (else *o gets

@@ -18,7 +18,8 @@
  * end - ring_size, wrapped too, napping for ever beside a live reader.
  * Here the reader is marked detached, so that the faulty wait returns at
  * once (a drop) rather than never: the check is that the claim goes on
- * from the fresh cursor and never waits.
+ * from the fresh cursor and never waits. A late writer's residency window
+ * (ring_window) is checked for the same kind of wrap.
  */
 #include "collector/preload/stream.c"
 
@@ -92,6 +93,18 @@ static void test_full(struct hp_ap_header *h)
 	CHECK_EQ_INT(h->cursor, RELEASED + RING);
 }
 
+/* A writer late to open its chunk (the others dropped chunks past the one
+ * it maps ahead meanwhile) leaves window_max alone: the wrapped difference
+ * recorded the whole ring as mapped at once. */
+static void test_late_window(struct hp_ap_header *h)
+{
+	h->zapped = 10 * (uint64_t)HP_AP_CHUNK;
+	h->window_max = 3 * (uint64_t)HP_AP_CHUNK;
+	ring_window(h, 2 * (uint64_t)HP_AP_CHUNK, 2 * (uint64_t)HP_AP_CHUNK + REC);
+	CHECK_EQ_INT(h->zapped, 10 * (uint64_t)HP_AP_CHUNK);
+	CHECK_EQ_INT(h->window_max, 3 * (uint64_t)HP_AP_CHUNK);
+}
+
 int main(void)
 {
 	struct hp_ap_header *h = open_ring();
@@ -103,6 +116,7 @@ int main(void)
 	h->flags |= HP_AP_F_DETACHED;
 	test_stale_claim(h);
 	test_full(h);
+	test_late_window(h);
 	close_ring();
 	return hp_test_result();
 }
