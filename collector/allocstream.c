@@ -11,7 +11,9 @@
  * heartbeat that keeps writers waiting for room rather than dropping. A
  * stream whose process is gone or exec'd is read to its end, reported
  * with END, unmapped and truncated; the END of a pre-exec image comes
- * before the BEGIN of the next one. No descriptor stays open.
+ * before the BEGIN of the next one. A stream it cannot read on (damage,
+ * TRUNC) it marks detached, so that its writers drop rather than wait.
+ * No descriptor stays open.
  *
  * It does not symbolize, aggregate or order events across streams.
  */
@@ -453,6 +455,16 @@ static void stream_release(struct astream *st)
 	__atomic_store_n(&st->hdr->released, st->released, __ATOMIC_RELEASE);
 }
 
+/* No record of st will be read again (damage, TRUNC). Its writers are
+ * told to drop rather than wait for room: this reader will release none,
+ * yet its heartbeat stays fresh, so a writer that found the ring full
+ * would wait for ever (test_alloc's test_stopped_stream). */
+static void stream_stop(struct astream *st)
+{
+	st->stopped = 1;
+	__atomic_fetch_or(&st->hdr->flags, HP_AP_F_DETACHED, __ATOMIC_RELEASE);
+}
+
 /* The record at st->off cannot be read: when the writer is gone, skip a
  * reserved record of known length, else give up on the rest. Returns 1
  * when reading may go on. */
@@ -470,7 +482,7 @@ static int stream_damaged(struct hp_allocstream *s, struct astream *st, uint32_t
 		return 1;
 	}
 	s->stats.lost_bytes += limit - st->off;
-	st->stopped = 1;
+	stream_stop(st);
 	return 0;
 }
 
@@ -481,7 +493,7 @@ static int stream_record(struct hp_allocstream *s, struct astream *st, const uns
 	unsigned type = HP_AP_HEAD_TYPE(head);
 	if (type == HP_AP_TRUNC) {
 		st->end_flags |= HP_ALLOC_END_FULL;
-		st->stopped = 1;
+		stream_stop(st);
 		return 0;
 	}
 	ev_reset(s, st, HP_ALLOC_FREE);
@@ -546,7 +558,7 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 		if (err == -HP_ECORRUPT) {
 			st->end_flags |= HP_ALLOC_END_LOST;
 			s->stats.lost_bytes += limit - st->off;
-			st->stopped = 1;
+			stream_stop(st);
 			err = 0;
 			break;
 		}

@@ -328,9 +328,12 @@ static void ring_window(struct hp_ap_header *h, uint64_t o, uint64_t end)
 			MADV_DONTNEED);
 		atomic_max(&h->zapped, (k - 1) * HP_AP_CHUNK);
 	}
-	/* mapped now: from the oldest chunk kept to the end of the one mapped ahead */
+	/* mapped now: from the oldest chunk kept to the end of the one mapped
+	 * ahead; a late writer (others dropped chunks past its `ahead`
+	 * meanwhile) knows no window: ahead - zapped wrapped to a whole ring */
 	uint64_t zapped = __atomic_load_n(&h->zapped, __ATOMIC_RELAXED);
-	atomic_max(&h->window_max, ahead - zapped < st.ring_size ? ahead - zapped : st.ring_size);
+	if (zapped < ahead)
+		atomic_max(&h->window_max, ahead - zapped < st.ring_size ? ahead - zapped : st.ring_size);
 }
 
 /* Advance the cursor from *o to end when it is still *o (else *o gets
@@ -358,20 +361,37 @@ static int cursor_advance(uint64_t *cursor, uint64_t *o, uint64_t end)
 	return __atomic_compare_exchange_n(cursor, o, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-/* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
- * ends first (*got says how many). Returns 0 when the record must be
- * dropped (full and no reader or no waiting allowed, or /dev/shm full). */
-static int stream_claim(struct hp_ap_header *h, uint32_t len, unsigned flags, uint64_t *off,
-			uint32_t *got)
+/* Whether a claim that ends at end may go on: at once when end stays
+ * within released + ring_size, else once the reader has released room
+ * (never waiting with STREAM_NOWAIT). Returns 0 when the record must be
+ * dropped. end may come from a stale cursor: other writers moved it on and
+ * the reader released past end meanwhile. That is room: the claim's
+ * compare-and-swap fails and retries from the cursor's value. Hence a sum,
+ * not end - released: that difference wrapped to a huge "used", and in the
+ * first lap need = end - ring_size to a value `released` never reaches, so
+ * the writer napped forever beside a live reader, its heartbeat fresh
+ * (test_alloc's test_threads stalls; test_allocring). */
+static int claim_room(struct hp_ap_header *h, uint64_t end, unsigned flags)
 {
-	uint64_t o = __atomic_load_n(&h->cursor, __ATOMIC_RELAXED), end;
+	if (likely(end <= __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) + st.ring_size))
+		return 1;
+	return !(flags & STREAM_NOWAIT) && stream_wait_room(h, end - st.ring_size);
+}
+
+/* Claim logical bytes [off, off + len) of the ring, or fewer when the lap
+ * ends first (*got says how many), starting from o, the cursor as this
+ * writer read it (it may be stale by then). Returns 0 when the record must
+ * be dropped (full and no reader or no waiting allowed, or /dev/shm full). */
+static int stream_claim(struct hp_ap_header *h, uint64_t o, uint32_t len, unsigned flags,
+			uint64_t *off, uint32_t *got)
+{
+	uint64_t end;
 	do {
 		if (unlikely(__atomic_load_n(&h->flags, __ATOMIC_RELAXED) & HP_AP_F_FULL))
 			return 0;
 		uint64_t room = st.ring_size - (o & (st.ring_size - 1));
 		end = o + (room < len ? room : len);
-		if (unlikely(end - __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) > st.ring_size) &&
-		    ((flags & STREAM_NOWAIT) || !stream_wait_room(h, end - st.ring_size)))
+		if (!claim_room(h, end, flags))
 			return 0;
 	} while (!cursor_advance(&h->cursor, &o, end));
 	/* the writers' next lines: ask for them now (a prefetch never faults) */
@@ -398,7 +418,7 @@ unsigned char *stream_reserve(uint32_t len, unsigned flags)
 	uint32_t got;
 	if (!h)
 		return NULL;
-	while (stream_claim(h, len, flags, &off, &got)) {
+	while (stream_claim(h, __atomic_load_n(&h->cursor, __ATOMIC_RELAXED), len, flags, &off, &got)) {
 		uint32_t *head = (uint32_t *)ring_at(off);
 		if (got == len) {
 			__atomic_store_n(head, HP_AP_HEAD(len, 0, HP_AP_TAG_RESERVED), __ATOMIC_RELAXED);

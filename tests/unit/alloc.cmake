@@ -19,3 +19,6 @@ target_compile_definitions(test_alloc PRIVATE
   ALLOC_SHIM="$<TARGET_FILE:hpprof_alloc>")
 add_dependencies(test_alloc hpprof_alloc alloc_pattern alloc_bulk alloc_bench alloc_threads)
 hp_unit_test(test_alloctrack SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_alloctrack.c LIBS hp_collector)
+# The preload library's ring reservation, its stream.c compiled into the
+# test (as a target would run it, but driven with chosen cursor views).
+hp_unit_test(test_allocring SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_allocring.c LIBS hp_collector)

@@ -11,6 +11,7 @@
  * fixture_leak (its extent read with libelf), exec generations, and the
  * sampling estimate within 10% of the true total.
  *
+ * `test_alloc NAME...` runs only the named tests (test_threads...).
  * `test_alloc --bench [ITERS]` instead prints the cost per malloc+free pair
  * without the shim, with it (exact and sampled) and under heaptrack.
  */
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -535,6 +537,64 @@ static void test_no_reader(void)
 	free(log.v);
 }
 
+/* A stream file as a writer makes it (header published, ring backed
+ * whole), mapped: the caller writes its records. NULL on failure. */
+static struct hp_ap_header *fake_stream(const char *path, uint64_t ring_size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	void *m = ftruncate(fd, (off_t)(HP_AP_DATA_OFF + ring_size)) < 0 ? MAP_FAILED :
+		  mmap(NULL, HP_AP_DATA_OFF + ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	struct hp_ap_header *h = m;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	h->version = HP_AP_VERSION;
+	h->data_off = HP_AP_DATA_OFF;
+	h->pid = (uint32_t)getpid();
+	h->ppid = (uint32_t)getppid();
+	h->clock_id = CLOCK_MONOTONIC;
+	h->ring_size = ring_size;
+	h->t_start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	h->max_frames = HP_AP_MAX_FRAMES;
+	h->backed = ring_size;
+	__atomic_store_n(&h->magic, HP_AP_MAGIC, __ATOMIC_RELEASE);
+	return h;
+}
+
+/* The reader stops a stream whose writer lives (here a committed record
+ * of length 0: damage): it tells the writers to drop (HP_AP_F_DETACHED).
+ * Else a writer that found the ring full waited for ever, the reader's
+ * heartbeat fresh but no room ever released. The stream is this
+ * process's, made by hand: its writer is alive. */
+static void test_stopped_stream(void)
+{
+	struct hp_allocstream *s = setup(NULL);
+	struct hp_allocstream_stats st;
+	char path[4200];
+	if (!s)
+		return;
+	snprintf(path, sizeof(path), "%s/%d.0.ring", allocstream_dir(s), (int)getpid());
+	struct hp_ap_header *h = fake_stream(path, HP_AP_MIN_RING);
+	CHECK(h != NULL);
+	if (h) {
+		uint32_t *head = (uint32_t *)((unsigned char *)h + HP_AP_DATA_OFF);
+		__atomic_store_n(head, HP_AP_HEAD(0, HP_AP_ALLOC, HP_AP_TAG_COMMIT), __ATOMIC_RELEASE);
+		__atomic_store_n(&h->cursor, 8, __ATOMIC_RELEASE);
+		CHECK(allocstream_poll(s, NULL, NULL) >= 0);
+		CHECK(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED);
+	}
+	CHECK_EQ_INT(allocstream_finish(s, NULL, NULL, &st), 0);
+	CHECK_EQ_INT(st.streams, 1);
+	CHECK_EQ_INT(st.lost_bytes, 8);
+	if (h)
+		munmap(h, HP_AP_DATA_OFF + HP_AP_MIN_RING);
+	allocstream_free(s);
+}
+
 /* exec replaces the image: the same pid gets a second stream (gen 1). */
 static void test_exec(void)
 {
@@ -636,6 +696,15 @@ static int bench(const char *iters)
 	return 0;
 }
 
+/* Whether name is among the n names in v. */
+static int selected(const char *name, int n, char **v)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, v[i]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--bench"))
@@ -647,12 +716,14 @@ int main(int argc, char **argv)
 		{ "test_inert", test_inert }, { "test_pattern", test_pattern },
 		{ "test_sampling", test_sampling }, { "test_small_ring", test_small_ring },
 		{ "test_threads", test_threads }, { "test_no_reader", test_no_reader },
-		{ "test_exec", test_exec },
+		{ "test_exec", test_exec }, { "test_stopped_stream", test_stopped_stream },
 	};
 	/* each test's start and wall time: a run stopped by CTest's timeout
-	 * shows which test it was in */
+	 * shows which test it was in; `test_alloc NAME...` runs only those */
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		struct timespec t0, t1;
+		if (argc > 1 && !selected(tests[i].name, argc - 1, argv + 1))
+			continue;
 		printf("# %s ...\n", tests[i].name);
 		fflush(stdout);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
