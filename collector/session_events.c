@@ -233,9 +233,31 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Counters read with every sample (session_counters_per_sample) are
+ * members of each CPU's sampler group. The others, read once at the end,
+ * form one group of their own on the task, counting on any CPU (cpu -1):
+ * every process the target forks inherits each of them once instead of
+ * once per CPU (docs/realworld.md, "Wave 19": 4 events a child less on 2
+ * CPUs, 4 x (CPUs - 1) in general; the kernel allocates, schedules and
+ * frees each inherited event). The group's leader, the first counter that
+ * opens, starts disabled, enabled at the target's exec as the samplers are
+ * (or by session_open_events_tasks on an attach). */
+static int counters_on_task(const struct hp_session *s)
+{
+	return !s->res->counters_sampled;
+}
+
 static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ring, int leader)
 {
+	int on_task = counters_on_task(s);
+	if (on_task) {
+		leader = -1;
+		cpu = -1;
+	}
 	for (unsigned i = 0; i < s->o->ncounters; i++) {
+		s->counter_fds[ring][i] = -1;
+		if (on_task && ring)               /* ring 0's holds them */
+			continue;
 		struct perf_event_attr a = s->o->counters[i].attr;
 		a.size = sizeof(a);
 		a.sample_period = 0;
@@ -243,7 +265,8 @@ static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned rin
 		a.sample_type = 0;
 		a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
 				PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-		a.disabled = 0;
+		a.disabled = leader < 0;
+		a.enable_on_exec = leader < 0 && !s->attach;
 		a.inherit = 1;
 		a.exclude_kernel |= !s->res->kernel_samples;
 		a.exclude_hv = 1;
@@ -259,9 +282,24 @@ static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned rin
 				 cpu, strerror(errno));
 		}
 		s->counter_fds[ring][i] = fd;
-		if (fd >= 0)
-			remember_id(s, fd, ID_COUNTER, i);
+		if (fd < 0)
+			continue;
+		remember_id(s, fd, ID_COUNTER, i);
+		if (on_task && leader < 0)
+			leader = fd;
 	}
+}
+
+/* The leader of the task's counter group (counters_on_task), -1 when
+ * none opened. */
+static int task_counter_leader(const struct hp_session *s)
+{
+	if (!counters_on_task(s) || !s->nrings)
+		return -1;
+	for (unsigned i = 0; i < s->o->ncounters; i++)
+		if (s->counter_fds[0][i] >= 0)
+			return s->counter_fds[0][i];
+	return -1;
 }
 
 /* CPU ring r's switch ring, and its stack ring, while the events open
@@ -695,6 +733,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	 * the first "on" period without its stack (docs/offcpu.md, "Waits
 	 * without a stack"); a sample before its records is dropped unused. */
 	enable_all(s->gate_fds, s->ngate, 1);
+	enable(task_counter_leader(s));
 	for (unsigned r = 0; r < s->nrings; r++) {
 		enable(s->rings[r].fd);
 		enable(s->fault_fds[r]);
@@ -763,26 +802,37 @@ static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t ena
 	res->counter_running[i] += running;
 }
 
-/* Whole-run totals: sum the group reads of every CPU's leader. */
+/* Add a group read (PERF_FORMAT_GROUP | ID | TOTAL_TIME_ENABLED |
+ * TOTAL_TIME_RUNNING) of fd's group to the counters' totals. */
+static void add_group_read(struct hp_session *s, int fd)
+{
+	uint64_t buf[3 + 2 * (HP_MAX_COUNTERS + 1)];
+	if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+		return;
+	uint64_t nr = buf[0];
+	for (uint64_t k = 0; k < nr && k <= HP_MAX_COUNTERS; k++) {
+		uint64_t v = buf[3 + 2 * k], id = buf[4 + 2 * k], what;
+		if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER)
+			continue;
+		add_count(s, (unsigned)what, v, buf[1], buf[2]);
+	}
+}
+
+/* Whole-run totals: the task's counter group, or the group reads of every
+ * CPU's leader (counters read with the samples), and the fault samplers. */
 void session_read_totals(struct hp_session *s)
 {
 	struct hp_session_result *res = s->res;
-	uint64_t buf[3 + 2 * (HP_MAX_COUNTERS + 1)];
 	for (unsigned i = 0; i < s->o->ncounters; i++)
 		res->counter_total[i] = res->counter_err[i] ? -1 : 0;
 	res->fault_total = s->o->fault_period ? 0 : -1;
 	if (s->o->no_perf)      /* the agent's fault samples: each stands for its period */
 		res->fault_total = res->fault_samples ? (int64_t)s->agent_faults : -1;
+	if (s->o->ncounters && counters_on_task(s))
+		add_group_read(s, task_counter_leader(s));
 	for (unsigned r = 0; r < s->nrings; r++) {
-		if (s->o->ncounters && read(s->rings[r].fd, buf, sizeof(buf)) > 0) {
-			uint64_t nr = buf[0];
-			for (uint64_t k = 0; k < nr && k <= HP_MAX_COUNTERS; k++) {
-				uint64_t v = buf[3 + 2 * k], id = buf[4 + 2 * k], what;
-				if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER)
-					continue;
-				add_count(s, (unsigned)what, v, buf[1], buf[2]);
-			}
-		}
+		if (s->o->ncounters && !counters_on_task(s))
+			add_group_read(s, s->rings[r].fd);
 		uint64_t faults;
 		if (s->fault_fds[r] >= 0 && read(s->fault_fds[r], &faults, sizeof(faults)) > 0)
 			res->fault_total += (int64_t)faults;
