@@ -33,6 +33,58 @@ static int counters_on_task(const struct hp_session *s)
 	return !s->res->counters_sampled;
 }
 
+/* Counter i, of attributes a, is the page-faults count the fault
+ * samplers make anyway: the same event, the same modes. It is then read
+ * from them at the end instead of being opened: every fault of every
+ * process then runs one perf event less, and every child inherits one
+ * less (docs/realworld.md, "Wave 19"). Launched runs only: an attach
+ * keeps the fault samplers of its other threads apart. */
+static int folds_into_faults(const struct hp_session *s, const struct perf_event_attr *a)
+{
+	return s->o->fault_period && !s->attach && !s->faults_counter &&
+	       a->type == PERF_TYPE_SOFTWARE && a->config == PERF_COUNT_SW_PAGE_FAULTS &&
+	       !a->exclude_user && a->exclude_kernel == !s->res->kernel_samples;
+}
+
+/* Open counter i on pid and cpu in leader's group (-1: a group of its own,
+ * disabled until the target's exec when on the task); its fd, or -1 with
+ * its error in res->counter_err. */
+static int open_counter(struct hp_session *s, unsigned i, const struct perf_event_attr *attr,
+			pid_t pid, int cpu, int leader)
+{
+	struct perf_event_attr a = *attr;
+	a.disabled = leader < 0;
+	a.enable_on_exec = leader < 0 && !s->attach;
+	int fd = s->res->counter_err[i] ? -1
+		 : (int)syscall(SYS_perf_event_open, &a, pid, cpu, leader, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && !s->res->counter_err[i]) {
+		s->res->counter_err[i] = -errno;
+		hp_debug(HP_DBG_PERF, 1, "counter '%s' on cpu %d: %s", s->o->counters[i].name,
+			 cpu, strerror(errno));
+	}
+	if (fd >= 0)
+		session_remember_id(s, fd, ID_COUNTER, i);
+	return fd;
+}
+
+static void counter_attr(struct hp_session *s, unsigned i, struct perf_event_attr *a)
+{
+	*a = s->o->counters[i].attr;
+	a->size = sizeof(*a);
+	a->sample_period = 0;
+	a->freq = 0;
+	a->sample_type = 0;
+	a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+			 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	a->inherit = 1;
+	a->exclude_kernel |= !s->res->kernel_samples;
+	a->exclude_hv = 1;
+	a->use_clockid = 1;                 /* group members must share the leader's clock */
+	a->clockid = CLOCK_MONOTONIC;
+	if (events_kernel_only(a) && !s->res->counter_err[i])
+		s->res->counter_err[i] = -EACCES;  /* it would read 0: not measured */
+}
+
 void session_open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ring, int leader)
 {
 	int on_task = counters_on_task(s);
@@ -41,41 +93,38 @@ void session_open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ri
 		cpu = -1;
 	}
 	for (unsigned i = 0; i < s->o->ncounters; i++) {
+		struct perf_event_attr a;
 		s->counter_fds[ring][i] = -1;
 		if (on_task && ring)               /* ring 0's holds them */
 			continue;
-		struct perf_event_attr a = s->o->counters[i].attr;
-		a.size = sizeof(a);
-		a.sample_period = 0;
-		a.freq = 0;
-		a.sample_type = 0;
-		a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
-				PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-		a.disabled = leader < 0;
-		a.enable_on_exec = leader < 0 && !s->attach;
-		a.inherit = 1;
-		a.exclude_kernel |= !s->res->kernel_samples;
-		a.exclude_hv = 1;
-		a.use_clockid = 1;                 /* group members must share the leader's clock */
-		a.clockid = CLOCK_MONOTONIC;
-		if (events_kernel_only(&a) && !s->res->counter_err[i])
-			s->res->counter_err[i] = -EACCES;  /* it would read 0: not measured */
-		int fd = s->res->counter_err[i] ? -1
-			 : (int)syscall(SYS_perf_event_open, &a, pid, cpu, leader, PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0 && !s->res->counter_err[i]) {
-			s->res->counter_err[i] = -errno;
-			hp_debug(HP_DBG_PERF, 1, "counter '%s' on cpu %d: %s", s->o->counters[i].name,
-				 cpu, strerror(errno));
-		}
-		s->counter_fds[ring][i] = fd;
-		if (fd < 0)
+		counter_attr(s, i, &a);
+		if (on_task && !s->res->counter_err[i] && folds_into_faults(s, &a)) {
+			s->faults_counter = (int)i + 1;
 			continue;
-		session_remember_id(s, fd, ID_COUNTER, i);
-		if (on_task && leader < 0)
+		}
+		int fd = open_counter(s, i, &a, pid, cpu, leader);
+		s->counter_fds[ring][i] = fd;
+		if (on_task && leader < 0 && fd >= 0)
 			leader = fd;
 	}
 }
 
+void session_counters_check_faults(struct hp_session *s, pid_t pid)
+{
+	struct perf_event_attr a;
+	if (!s->faults_counter)
+		return;
+	for (unsigned r = 0; r < s->nrings; r++)
+		if (s->fault_fds[r] >= 0)
+			return;
+	unsigned i = (unsigned)s->faults_counter - 1;
+	s->faults_counter = 0;
+	counter_attr(s, i, &a);
+	s->counter_fds[0][i] = open_counter(s, i, &a, pid, -1, -1);
+}
+
+/* The leader of the task's counter group (counters_on_task), -1 when
+ * none opened. */
 int session_task_counter_leader(const struct hp_session *s)
 {
 	if (!counters_on_task(s) || !s->nrings)
@@ -133,8 +182,11 @@ void session_read_totals(struct hp_session *s)
 	for (unsigned r = 0; r < s->nrings; r++) {
 		if (s->o->ncounters && !counters_on_task(s))
 			add_group_read(s, s->rings[r].fd);
-		uint64_t faults;
-		if (s->fault_fds[r] >= 0 && read(s->fault_fds[r], &faults, sizeof(faults)) > 0)
-			res->fault_total += (int64_t)faults;
+		uint64_t f[3];                  /* count, time enabled, time running */
+		if (s->fault_fds[r] < 0 || read(s->fault_fds[r], f, sizeof(f)) != sizeof(f))
+			continue;
+		res->fault_total += (int64_t)f[0];
+		if (s->faults_counter)
+			add_count(s, (unsigned)s->faults_counter - 1, f[0], f[1], f[2]);
 	}
 }

@@ -288,7 +288,9 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	 * exclude_kernel; its sample is charged to the user line that entered
 	 * the kernel (docs/realworld.md, "Wave 17: the why columns"). */
 	a.exclude_kernel = !s->res->kernel_samples;
-	a.read_format = 0;
+	/* its count, with the times, is the page-faults counter's total
+	 * (session_counters.c, faults_counter) */
+	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	/* Without a watermark each fault sample would wake the loop: in a
 	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
 	a.watermark = 1;
@@ -546,6 +548,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	session_counters_check_faults(s, pid);
 	pack_switch_rings(s, s->nrings);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;

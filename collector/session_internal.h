@@ -80,6 +80,8 @@ struct hp_session {
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
+	int faults_counter;            /* 1 + the page-faults counter read from the fault
+	                                * samplers instead (session_counters.c); 0 none */
 	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
 	int swrec_fds[MAX_CPUS];       /* their SWITCH records' events (owning the switch rings) */
 	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
@@ -198,6 +200,10 @@ void session_open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ri
 /* The task counter group's leader; -1 when the counters are in the
  * samplers' groups or none opened. */
 int session_task_counter_leader(const struct hp_session *s);
+/* After the samplers opened on pid: a page-faults counter that was to be
+ * read from the fault samplers opens as a counter of its own when none of
+ * them opened. */
+void session_counters_check_faults(struct hp_session *s, pid_t pid);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
 /* Map fd's perf id to (kind, index) for the records' decoding. */
