@@ -1,13 +1,12 @@
 /*
  * session_events.c - the perf events of a session: one sampling leader
- * per online CPU on the target (inherit, enable_on_exec), the counters as
- * its group (read with every sample only when one is not a software
- * counter: session_counters_per_sample), the page-fault sampler redirected into
+ * per online CPU on the target (inherit, enable_on_exec), the counters
+ * (session_counters.c: its group when read with every sample, else one
+ * group on the task), the page-fault sampler redirected into
  * the same ring; with --off-cpu the context-switch sampler, into a ring of
  * its own per CPU, and the SWITCH records, carried by a dummy event into a
  * switch ring of its own per CPU (both gated at high switch rates:
- * session_gate_set, session_records_set); the rings' mapping; and the
- * whole-run totals.
+ * session_gate_set, session_records_set); and the rings' mapping.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back
  * to user mode only and says why in the result), and records the kernel
@@ -137,7 +136,7 @@ void session_kernel_access(struct hp_session *s)
 		kaccess_why_no_symbols(res->kernel_frames_why, sizeof(res->kernel_frames_why));
 }
 
-static int remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index)
+int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index)
 {
 	uint64_t id;
 	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
@@ -163,37 +162,6 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
 	if (fd >= 0 && s->o->pyremote)          /* the BPF Python frame reader (pyremote.h) */
 		pyremote_sampler_fd(s->o->pyremote, fd, PYBPF_CPU);
 	return fd < 0 ? -errno : fd;
-}
-
-static void open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ring, int leader)
-{
-	for (unsigned i = 0; i < s->o->ncounters; i++) {
-		struct perf_event_attr a = s->o->counters[i].attr;
-		a.size = sizeof(a);
-		a.sample_period = 0;
-		a.freq = 0;
-		a.sample_type = 0;
-		a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
-				PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-		a.disabled = 0;
-		a.inherit = 1;
-		a.exclude_kernel |= !s->res->kernel_samples;
-		a.exclude_hv = 1;
-		a.use_clockid = 1;                 /* group members must share the leader's clock */
-		a.clockid = CLOCK_MONOTONIC;
-		if (events_kernel_only(&a) && !s->res->counter_err[i])
-			s->res->counter_err[i] = -EACCES;  /* it would read 0: not measured */
-		int fd = s->res->counter_err[i] ? -1
-			 : (int)perf_event_open(&a, pid, cpu, leader, PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0 && !s->res->counter_err[i]) {
-			s->res->counter_err[i] = -errno;
-			hp_debug(HP_DBG_PERF, 1, "counter '%s' on cpu %d: %s", s->o->counters[i].name,
-				 cpu, strerror(errno));
-		}
-		s->counter_fds[ring][i] = fd;
-		if (fd >= 0)
-			remember_id(s, fd, ID_COUNTER, i);
-	}
 }
 
 /* CPU ring r's switch ring, and its stack ring, while the events open
@@ -252,7 +220,9 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	 * exclude_kernel; its sample is charged to the user line that entered
 	 * the kernel (docs/realworld.md, "Wave 17: the why columns"). */
 	a.exclude_kernel = !s->res->kernel_samples;
-	a.read_format = 0;
+	/* its count, with the times, is the page-faults counter's total
+	 * (session_counters.c, faults_counter) */
+	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	/* Without a watermark each fault sample would wake the loop: in a
 	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
 	a.watermark = 1;
@@ -265,7 +235,7 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	}
 	int err = ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[ring].fd) < 0 ? -errno : 0;
 	if (!err)
-		err = remember_id(s, fd, ID_FAULT, 0);
+		err = session_remember_id(s, fd, ID_FAULT, 0);
 	if (!err)
 		return;
 	hp_debug(HP_DBG_PERF, 1, "page-fault sampler on cpu %d: %s", cpu, strerror(-err));
@@ -326,7 +296,8 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 		offcpu_failed(s, -errno, cpu, "switch records");
 		return -1;
 	}
-	if ((err = switch_output(s, fd, cpu, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
+	if ((err = switch_output(s, fd, cpu, ring, own)) ||
+	    (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->rec_fds, &s->rec_cap, s->nrec + 1, sizeof(*s->rec_fds)))) {
 		offcpu_failed(s, err, cpu, "switch records");
 		if (own && switch_slot(s, ring)->meta)
@@ -379,7 +350,8 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 		offcpu_failed(s, -errno, cpu, "context-switch sampler");
 		return;
 	}
-	if ((err = stack_output(s, fd, cpu, ring, own)) || (err = remember_id(s, fd, ID_OFFCPU, 0)) ||
+	if ((err = stack_output(s, fd, cpu, ring, own)) ||
+	    (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->gate_fds, &s->gate_cap, s->ngate + 1,
 			   sizeof(*s->gate_fds)))) {
 		offcpu_failed(s, err, cpu, "context-switch sampler");
@@ -476,13 +448,14 @@ int session_open_events(struct hp_session *s, pid_t pid)
 			return err;
 		}
 		s->nrings++;
-		remember_id(s, fd, ID_SAMPLER, 0);
-		open_counters(s, pid, cpu, r, fd);
+		session_remember_id(s, fd, ID_SAMPLER, 0);
+		session_open_counters(s, pid, cpu, r, fd);
 		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
 		open_task_offcpu(s, pid, cpu, r);
 	}
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
+	session_counters_check_faults(s, pid);
 	pack_switch_rings(s, s->nrings);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
@@ -539,7 +512,7 @@ static int open_task_extra(struct hp_session *s, pid_t tid, int cpu, unsigned r)
 		close(fd);
 		return err;
 	}
-	remember_id(s, fd, ID_SAMPLER, 0);
+	session_remember_id(s, fd, ID_SAMPLER, 0);
 	if ((err = keep_extra(s, fd)))
 		return err;
 	int saved_fault = s->fault_fds[r], saved_off = s->offcpu_fds[r], saved_rec = s->swrec_fds[r];
@@ -583,8 +556,8 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 			return err;
 		}
 		s->nrings++;
-		remember_id(s, fd, ID_SAMPLER, 0);
-		open_counters(s, (pid_t)tids[k - 1], cpu, r, fd);
+		session_remember_id(s, fd, ID_SAMPLER, 0);
+		session_open_counters(s, (pid_t)tids[k - 1], cpu, r, fd);
 		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
 		open_task_offcpu(s, (pid_t)tids[k - 1], cpu, r);
 		for (; k < n; k++)
@@ -600,6 +573,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	 * the first "on" period without its stack (docs/offcpu.md, "Waits
 	 * without a stack"); a sample before its records is dropped unused. */
 	enable_all(s->gate_fds, s->ngate, 1);
+	enable(session_task_counter_leader(s));
 	for (unsigned r = 0; r < s->nrings; r++) {
 		enable(s->rings[r].fd);
 		enable(s->fault_fds[r]);
@@ -650,46 +624,4 @@ void session_close_events(struct hp_session *s)
 		ring_unmap(stack_slot(s, r));
 	}
 	s->nrings = s->nswitch = 0;
-}
-
-/* Add one CPU's reading of counter i. Hardware counters may be
- * multiplexed: scale by enabled/running per CPU as perf does. Software
- * counters never are (a per-CPU task event is "enabled but not running"
- * while its task runs on another CPU, which is not multiplexing). */
-static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t enabled,
-		      uint64_t running)
-{
-	struct hp_session_result *res = s->res;
-	int hw = s->o->counters[i].attr.type != PERF_TYPE_SOFTWARE;
-	if (hw && running && running < enabled)
-		v = (uint64_t)((double)v * (double)enabled / (double)running);
-	res->counter_total[i] += (int64_t)v;
-	res->counter_enabled[i] += hw ? enabled : running;
-	res->counter_running[i] += running;
-}
-
-/* Whole-run totals: sum the group reads of every CPU's leader. */
-void session_read_totals(struct hp_session *s)
-{
-	struct hp_session_result *res = s->res;
-	uint64_t buf[3 + 2 * (HP_MAX_COUNTERS + 1)];
-	for (unsigned i = 0; i < s->o->ncounters; i++)
-		res->counter_total[i] = res->counter_err[i] ? -1 : 0;
-	res->fault_total = s->o->fault_period ? 0 : -1;
-	if (s->o->no_perf)      /* the agent's fault samples: each stands for its period */
-		res->fault_total = res->fault_samples ? (int64_t)s->agent_faults : -1;
-	for (unsigned r = 0; r < s->nrings; r++) {
-		if (s->o->ncounters && read(s->rings[r].fd, buf, sizeof(buf)) > 0) {
-			uint64_t nr = buf[0];
-			for (uint64_t k = 0; k < nr && k <= HP_MAX_COUNTERS; k++) {
-				uint64_t v = buf[3 + 2 * k], id = buf[4 + 2 * k], what;
-				if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER)
-					continue;
-				add_count(s, (unsigned)what, v, buf[1], buf[2]);
-			}
-		}
-		uint64_t faults;
-		if (s->fault_fds[r] >= 0 && read(s->fault_fds[r], &faults, sizeof(faults)) > 0)
-			res->fault_total += (int64_t)faults;
-	}
 }

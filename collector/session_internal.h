@@ -80,6 +80,8 @@ struct hp_session {
 	unsigned stack_size;           /* user stack bytes copied per sample (session_stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
+	int faults_counter;            /* 1 + the page-faults counter read from the fault
+	                                * samplers instead (session_counters.c); 0 none */
 	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
 	int swrec_fds[MAX_CPUS];       /* their SWITCH records' events (owning the switch rings) */
 	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
@@ -151,8 +153,9 @@ void session_kernel_access(struct hp_session *s);
 /* The kernel refused kernel-mode sampling: user mode only, and why. */
 void session_no_kernel_samples(struct hp_session *s);
 
-/* Open one sampler per online CPU on pid (with the counters as its group
- * and the page-fault sampler redirected into its ring) and map the rings. */
+/* Open one sampler per online CPU on pid (with the counters: its group or
+ * the task's, session_open_counters; and the page-fault sampler
+ * redirected into its ring) and map the rings. */
 int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
 /* no_perf with off_cpu (a launched program the preload agent samples):
@@ -185,8 +188,26 @@ int session_stop_signal(void);
 void session_catch_stop(int install);
 /* The end of a session: last drain, totals, off-CPU intervals closed. */
 int session_finish_common(struct hp_session *s);
+/* --- session_counters.c --- */
+
+/* The counters on pid for CPU ring `ring` (fds in counter_fds[ring], -1
+ * for each that did not open, its error in res->counter_err): members of
+ * leader's group (the ring's sampler) when read with the samples, else one
+ * group on the task (cpu -1) opened with ring 0 only, disabled until the
+ * target's exec (an attach enables it: session_task_counter_leader). */
+void session_open_counters(struct hp_session *s, pid_t pid, int cpu, unsigned ring,
+			   int leader);
+/* The task counter group's leader; -1 when the counters are in the
+ * samplers' groups or none opened. */
+int session_task_counter_leader(const struct hp_session *s);
+/* After the samplers opened on pid: a page-faults counter that was to be
+ * read from the fault samplers opens as a counter of its own when none of
+ * them opened. */
+void session_counters_check_faults(struct hp_session *s, pid_t pid);
 /* Whole-run totals of the counters and of the fault sampler into s->res. */
 void session_read_totals(struct hp_session *s);
+/* Map fd's perf id to (kind, index) for the records' decoding. */
+int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index);
 
 /* --- session_wake.c: the launched loop's wake-ups --- */
 

@@ -18,6 +18,8 @@ hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
 hp_script_test(e2e_run_latestore e2e e2e/run_latestore.sh)
 # Issue 12 (wave 14): the profile is one closed, finished file when run returns.
 hp_script_test(e2e_run_closed e2e e2e/run_closed.sh)
+# Wave 19: whole-run counters are inherited once a child, not once a CPU.
+hp_script_test(e2e_run_fork_events e2e e2e/run_fork_events.sh)
 # Wave 15: a killed run finished by a reader says what it lacks, and how long it ran.
 hp_script_test(e2e_run_unfinished e2e e2e/run_unfinished.sh)
 # Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
