@@ -42,7 +42,6 @@
 #include "collector/kaccess.h"
 #include "collector/launch.h"
 #include "collector/pyremote.h"
-#include "collector/ringhold.h"
 #include "collector/session.h"
 #include "collector/streamfeed.h"
 #include "common/error.h"
@@ -577,29 +576,6 @@ int cmd_run(int argc, char **argv)
 	return run_main(argc, argv, NULL);
 }
 
-/* The session's rings, made by a thread while the store is created and
- * the events opened (collector/ringhold.h): not for an
- * attach, a live view (its session starts later) or without perf events. */
-static void start_rings_ahead(struct run_opts *o)
-{
-	struct ringhold_plan plan;
-	if (o->nattach || o->live)
-		return;
-	session_ring_plan(&o->s, &plan);
-	if (plan.ncpu > 0 && ringhold_start(&plan, &o->s.rings_ahead))
-		o->s.rings_ahead = NULL;
-}
-
-static void free_rings_ahead(struct run_opts *o)
-{
-	if (!o->s.rings_ahead)
-		return;
-	hp_debug(HP_DBG_PERF, 1, "rings made ahead: %u taken",
-		 ringhold_taken(o->s.rings_ahead));
-	ringhold_free(o->s.rings_ahead);
-	o->s.rings_ahead = NULL;
-}
-
 int run_main(int argc, char **argv, const struct run_live *live)
 {
 	struct run_opts o = { .live = live };
@@ -670,9 +646,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	early.argv0 = o.s.argv0;
 	if (!o.nattach && !o.live && !feed && !o.s.env && !launch_prepare(&early, targv))
 		o.s.launch = &early;
-	/* after the fork: a ring's mapping holds hpprof's memory map, which
-	 * the fork copies */
-	start_rings_ahead(&o);
 	run_phase(&clock, "fork of the target");
 	o.s.fault_event = (int)(re.set.n + 1);
 	o.s.offcpu_event = o.s.fault_event + 1;
@@ -684,7 +657,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	run_phase(&clock, st ? "store created, first commit" : "store file created");
 	err = run_session(&o, targv, st, &warm, &res);
 	run_phase(&clock, "session (the program ran)");
-	free_rings_ahead(&o);
 	if (err == -HP_ENOPERF && !res.ran &&
 	    !run_retry_with_agent(&o, &feed, targv[0], res.perf_errno))
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
@@ -747,7 +719,6 @@ int run_main(int argc, char **argv, const struct run_live *live)
 out:
 	if (early.pid > 0)
 		launch_abort(&early);         /* forked, never handed to a session */
-	free_rings_ahead(&o);
 	run_phase(&clock, "summary, warnings");
 	run_release_start(&re, &warm);     /* beside the close's syncs */
 	if (st && (err = store_close(st))) {

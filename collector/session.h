@@ -28,8 +28,6 @@
 struct hp_store;
 struct hp_session;
 struct hp_launch;
-struct hp_ringhold;
-struct ringhold_plan;
 
 enum hp_call_graph { HP_CG_DWARF, HP_CG_FP };
 
@@ -78,10 +76,6 @@ struct hp_session_opts {
 	 * NULL: session_run forks it. session_run takes it over (its pid set
 	 * to -1 here): released, or killed when the events cannot be opened. */
 	struct hp_launch *launch;
-	/* Rings made ahead by the caller (ringhold.h, from session_ring_plan),
-	 * or NULL: the session maps every ring itself. The caller frees it
-	 * after session_run. */
-	struct hp_ringhold *rings_ahead;
 	int no_perf;                   /* open no perf event: samples come through session_add_sample */
 	/* Called every loop iteration and once after the target exited (final = 1),
 	 * e.g. to drain the allocation stream. A negative return stops the run. */
@@ -156,11 +150,6 @@ struct hp_session_result {
 	uint32_t adopted;              /* processes perf did not report (its fork record
 				        * lost), taken from their preload stream */
 };
-
-/* The rings session_run would map for o, to be made ahead (ringhold_start)
- * while the caller does the rest of its start: none for an attach or
- * without perf events (plan->ncpu 0). */
-void session_ring_plan(const struct hp_session_opts *o, struct ringhold_plan *plan);
 
 /* Run argv under the profiler, writing to st (or to the store on_started
  * gives). Returns 0 when the target ran (whatever its

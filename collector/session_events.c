@@ -27,7 +27,6 @@
 #include "collector/kaccess.h"
 #include "collector/offcpu.h"
 #include "collector/pyremote.h"
-#include "collector/ringhold.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
 #include "common/clock.h"
@@ -179,11 +178,11 @@ static struct hp_ring *stack_slot(struct hp_session *s, unsigned r)
 /* fd, a switch event of CPU ring r, owns its own ring (own) or writes into
  * the switch ring that another one owns; when its own cannot be mapped
  * (perf_event_mlock_kb), into the CPU's ring as before wave 7. */
-static int switch_output(struct hp_session *s, int fd, int cpu, unsigned r, int own)
+static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *sw = switch_slot(s, r);
 	if (own) {
-		int err = session_held_or_map(s, RINGHOLD_SWITCH, cpu, sw, fd, session_switch_ring_pages(s));
+		int err = ring_map(sw, fd, session_switch_ring_pages(s));
 		if (!err)
 			return 0;
 		hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring", r,
@@ -296,7 +295,7 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 		offcpu_failed(s, -errno, cpu, "switch records");
 		return -1;
 	}
-	if ((err = switch_output(s, fd, cpu, ring, own)) ||
+	if ((err = switch_output(s, fd, ring, own)) ||
 	    (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->rec_fds, &s->rec_cap, s->nrec + 1, sizeof(*s->rec_fds)))) {
 		offcpu_failed(s, err, cpu, "switch records");
@@ -311,10 +310,10 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 
 /* fd, a stack sampler of CPU ring r, owns the stack ring (own) or writes
  * into it; without one, into the switch ring. */
-static int stack_output(struct hp_session *s, int fd, int cpu, unsigned r, int own)
+static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *st = stack_slot(s, r);
-	if (own && session_held_or_map(s, RINGHOLD_STACK, cpu, st, fd, session_stack_ring_pages(s))) {
+	if (own && ring_map(st, fd, session_stack_ring_pages(s))) {
 		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
 		memset(st, 0, sizeof(*st));
 	}
@@ -350,7 +349,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 		offcpu_failed(s, -errno, cpu, "context-switch sampler");
 		return;
 	}
-	if ((err = stack_output(s, fd, cpu, ring, own)) ||
+	if ((err = stack_output(s, fd, ring, own)) ||
 	    (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->gate_fds, &s->gate_cap, s->ngate + 1,
 			   sizeof(*s->gate_fds)))) {
@@ -433,7 +432,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 			continue;
 		}
 		unsigned r = s->nrings;
-		int err = session_map_ring(s, &s->rings[r], fd, cpu);
+		int err = session_map_ring(s, &s->rings[r], fd);
 		if (!err && s->stack_size != session_stack_size_for(s)) {
 			/* The first ring came out smaller: copy less per sample. */
 			ring_unmap(&s->rings[r]);
@@ -441,7 +440,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 			s->stack_size = session_stack_size_for(s);
 			if ((fd = open_sampler(s, pid, cpu)) < 0)
 				return fd;
-			err = session_map_ring(s, &s->rings[r], fd, cpu);
+			err = session_map_ring(s, &s->rings[r], fd);
 		}
 		if (err) {
 			close(fd);
@@ -551,7 +550,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 				first_err = fd;
 		if (fd < 0)
 			continue;
-		if ((err = session_map_ring(s, &s->rings[r], fd, cpu))) {
+		if ((err = session_map_ring(s, &s->rings[r], fd))) {
 			close(fd);
 			return err;
 		}

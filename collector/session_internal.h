@@ -234,11 +234,9 @@ unsigned session_switch_ring_pages(const struct hp_session *s);
 unsigned session_stack_ring_pages(const struct hp_session *s);
 unsigned session_stack_size_for(const struct hp_session *s);
 void session_rings_and_copy_sizes(struct hp_session *s);
-/* r: fd's ring of kind (enum ringhold_kind) for cpu, made ahead or mapped
- * now; a CPU's first main ring is retried smaller when refused. 0 or -errno. */
-int session_held_or_map(struct hp_session *s, int kind, int cpu, struct hp_ring *r, int fd,
-			unsigned pages);
-int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd, int cpu);
+/* r: fd's CPU ring; the session's first is retried smaller when refused
+ * (perf_event_mlock_kb). 0 or -errno. */
+int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd);
 
 void session_disable_events(struct hp_session *s);
 /* No store (on_started failed): the program runs to its end unprofiled. */

@@ -1,12 +1,11 @@
 /*
  * session_rings.c - how large the session's perf rings are, and mapping
- * them (made ahead by collector/ringhold.c, or now).
+ * them.
  */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "collector/ringhold.h"
 #include "collector/session_internal.h"
 #include "common/log.h"
 
@@ -92,20 +91,6 @@ static unsigned first_ring_pages(const struct hp_session_opts *o)
 	return pages > RING_PAGES_MIN && !ring_may_grow() ? RING_PAGES_MIN : pages;
 }
 
-void session_ring_plan(const struct hp_session_opts *o, struct ringhold_plan *p)
-{
-	int ncpu = session_conf_cpus();
-	memset(p, 0, sizeof(*p));
-	if (o->no_perf || o->nattach)
-		return;
-	p->ncpu = ncpu > MAX_CPUS ? MAX_CPUS : ncpu;
-	p->pages[RINGHOLD_MAIN] = first_ring_pages(o);
-	if (o->off_cpu) {           /* as session_switch_ring_pages, _stack_ when launching */
-		p->pages[RINGHOLD_SWITCH] = offcpu_ring_pages(p->pages[RINGHOLD_MAIN], 4);
-		p->pages[RINGHOLD_STACK] = offcpu_ring_pages(p->pages[RINGHOLD_MAIN], 2);
-	}
-}
-
 /* The first ring size to try and the stack copy that fits it (also what
  * run reports), before any sampler opens. */
 void session_rings_and_copy_sizes(struct hp_session *s)
@@ -116,18 +101,10 @@ void session_rings_and_copy_sizes(struct hp_session *s)
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 }
 
-int session_held_or_map(struct hp_session *s, int kind, int cpu, struct hp_ring *r,
-		       int fd, unsigned pages)
-{
-	if (!ringhold_take(s->o->rings_ahead, kind, cpu, pages, fd, r))
-		return 0;
-	return ring_map(r, fd, pages);
-}
-
-int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd, int cpu)
+int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 {
 	for (;;) {
-		int err = session_held_or_map(s, RINGHOLD_MAIN, cpu, r, fd, s->ring_pages);
+		int err = ring_map(r, fd, s->ring_pages);
 		if (!err) {
 			if (!s->nrings)
 				hp_debug(HP_DBG_PERF, 1, "rings: %u pages per CPU", s->ring_pages);
