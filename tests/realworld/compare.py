@@ -261,9 +261,30 @@ def where_hpprof_put(g, base, hp_leaves, n_hp):
 
 # ---------------------------------------------------------------- kernel share
 
+def samplers_own(name):
+    """A kernel function whose self time is the samplers' own rather than the
+    program's: the switch-in landings and the perf events' code (their work
+    at each switch and fault: perf_swevent_event, perf_output_sample...).
+    Under hpprof's events (off-CPU's switch samples, the fault sampler) a
+    fork-heavy program spends more of it: make beside a CPU loop, kernel
+    9.38% under hpprof against 7.65% under perf, the rest 6.83% in both
+    (docs/realworld.md, "Wave 19: fork-heavy programs' kernel share")."""
+    return switch_in(name) or "perf" in name
+
+
 def perf_kernel_share(perf_data):
+    """(the program's kernel samples, all kernel samples, all samples)."""
     rows = [r for r in peers.perf_rows(perf_data)[0] if r.comm not in TOOL_COMMS]
-    return (sum(r.samples for r in rows if r.kernel), sum(r.samples for r in rows))
+    kernel = [r for r in rows if r.kernel]
+    return (sum(r.samples for r in kernel if not samplers_own(r.sym)),
+            sum(r.samples for r in kernel), sum(r.samples for r in rows))
+
+
+def hpprof_kernel_share(db):
+    hp = peers.HpDb(db)
+    funcs = hp.kernel_functions()
+    return (sum(n for f, n in funcs.items() if not samplers_own(f)), sum(funcs.values()),
+            int(hp.info("samples", 0)))
 
 
 def kernel_share(perf_data, perf_data2, db):
@@ -272,11 +293,16 @@ def kernel_share(perf_data, perf_data2, db):
     from 7.9% under perf to 13.4% in the next run, 2026-12-06), so hpprof's
     share is compared with the range of perf's two, widened by the sampling
     tolerance: a difference the program's own drift explains is not
-    hpprof's."""
+    hpprof's. Compared: the program's own kernel work, without the
+    samplers' own functions (samplers_own; CI run 98, make: hpprof 15.25%
+    against perf's 10.44% and 10.32% in all), which are shown."""
     print("# kernel share, separate runs (perf record --call-graph dwarf; hpprof run; perf again)")
-    k1, n1 = perf_kernel_share(perf_data)
-    k2, n2 = perf_kernel_share(perf_data2)
-    k_hp, n_hp = peers.HpDb(db).kernel_share()
+    (k1, all1, n1), (k2, all2, n2) = perf_kernel_share(perf_data), perf_kernel_share(perf_data2)
+    k_hp, all_hp, n_hp = hpprof_kernel_share(db)
+    print("  info all kernel samples: perf %.2f%% and %.2f%%, hpprof %.2f%%; of them the"
+          " samplers' own (switch-in, perf events' code): perf %.2f%% and %.2f%%, hpprof %.2f%%"
+          % (pct(all1, n1), pct(all2, n2), pct(all_hp, n_hp), pct(all1 - k1, n1),
+             pct(all2 - k2, n2), pct(all_hp - k_hp, n_hp)))
     p1, p2, hpp = pct(k1, n1), pct(k2, n2), pct(k_hp, n_hp)
     lo, hi = min(p1, p2), max(p1, p2)
     # independent binomial estimates: 3 pp + 3 standard errors of the
@@ -285,8 +311,8 @@ def kernel_share(perf_data, perf_data2, db):
     tol = tolerance(near_p, near_n, hpp, n_hp)
     inside = lo - tol <= hpp <= hi + tol
     check(n_hp > 0 and inside,
-          "kernel: perf %.2f%% (%d/%d) and %.2f%% (%d/%d), hpprof %.2f%% (%d/%d), "
-          "tolerance %.1fpp" % (p1, k1, n1, p2, k2, n2, hpp, k_hp, n_hp, tol))
+          "the program's kernel work: perf %.2f%% (%d/%d) and %.2f%% (%d/%d), hpprof %.2f%% "
+          "(%d/%d), tolerance %.1fpp" % (p1, k1, n1, p2, k2, n2, hpp, k_hp, n_hp, tol))
 
 
 # ---------------------------------------------------------------- complete stacks

@@ -138,9 +138,12 @@ class HpDb:
     def kernel_share(self):
         """(kernel samples, all samples) as the public function_profile view
         and run_info report them."""
-        k = self.q("SELECT COALESCE(SUM(self_samples), 0) FROM function_profile "
-                   "WHERE module LIKE '[kernel%'")[0][0]
-        return k, int(self.info("samples", 0))
+        return sum(self.kernel_functions().values()), int(self.info("samples", 0))
+
+    def kernel_functions(self):
+        """{kernel function: self samples} from the function_profile view."""
+        return dict(self.q("SELECT function, SUM(self_samples) FROM function_profile "
+                           "WHERE module LIKE '[kernel%' GROUP BY function"))
 
     def outermost_frames(self):
         """{(function, module, address) of the outermost frame: samples}
