@@ -33,6 +33,18 @@
 #include "common/grow.h"
 #include "common/log.h"
 
+/* Ring pages per CPU (ring_pages_for, perf_ring.h): 4 MiB hold 64 samples
+ * with a full 64 KiB stack copy (a record takes the room of the whole copy
+ * however little the kernel copied), 64 ms of a busy CPU at the default
+ * 1 kHz; a higher -F gets larger rings (up to 32 MiB), so that the loop has
+ * as long to drain them (at -F 5000 4 MiB rings lost 101 of 7,388 samples
+ * at load 13). An unprivileged user's perf_event_mlock_kb may refuse that,
+ * so rings a quarter as large are tried, down to RING_PAGES_LAST, and the
+ * default copy shrinks with them (stack_size_for). */
+#define RING_PAGES_LAST 64u
+
+/* The default copy takes at most this share of a ring. */
+#define RING_RECORDS_MIN 64
 
 /* Wake the loop when a quarter of the ring is used. A sample takes the
  * room of the whole copy in the ring (64 KiB by default, however little
@@ -43,6 +55,36 @@
  * eighth, a julia run woke the loop 125 times a second. */
 #define RING_WAKEUP(s) ((s)->ring_pages * 4096 / 4)
 
+/* The off-CPU rings, per CPU, each waking the loop at a quarter: the
+ * switch records' a quarter of a CPU ring (1 MiB by default, ~20,000
+ * records of ~48 bytes: 100 ms of 100k switches a second, two records
+ * each, with the records on throughout; above the stack budget they are
+ * gated, on in ~5-10% of the time), the stacks' half of one (2 MiB, 128
+ * switch-out samples of the 16 KiB copy). Until wave 10 both were 4 MiB
+ * (the switch ring so since wave 7, when the records were not gated and a
+ * 1 MiB one lost 27k records in one of 7 pingpong runs at load 10): the
+ * kernel zeroes a ring's pages when it is mapped (0.6 ms per 4 MiB here)
+ * and each page costs the loop a fault when it first reads it (1.7 ms per
+ * 4 MiB in this VM): hpprof's own CPU for the julia kernel was +18 ms with
+ * --off-cpu (median of 18 pairs), +9-11 ms with these (docs/offcpu.md,
+ * "Wave 10"). */
+static unsigned offcpu_ring_pages(const struct hp_session *s, unsigned div)
+{
+	unsigned p = s->ring_pages / div;
+	if (p >= RING_PAGES_LAST)
+		return p;
+	return s->ring_pages < RING_PAGES_LAST ? s->ring_pages : RING_PAGES_LAST;
+}
+
+#define SWITCH_RING_PAGES(s) offcpu_ring_pages(s, 4)
+/* Attached, twice a CPU ring (8 MiB by default, ~500 stacks): the loop
+ * of a loaded machine gets a CPU milliseconds late, the gate's "on"
+ * period lasts as long, and at 100k switches a second 2 MiB lost up to
+ * a fifth of its stacks (docs/offcpu.md, "Waits without a stack"); an
+ * attach has no start-up budget to spend the zeroing against. Only with
+ * the right to lock more (ring_may_grow: root, CAP_IPC_LOCK). */
+#define STACK_RING_PAGES(s) ((s)->attach && ring_may_grow() \
+			     ? (s)->ring_pages * 2 : offcpu_ring_pages(s, 2))
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
@@ -57,6 +99,16 @@ static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, in
 
 /* --- opening events --- */
 
+/* Bytes of user stack to copy per sample with rings of the current size:
+ * what the user asked for, else the default, at most 1/RING_RECORDS_MIN of
+ * a ring (docs/performance.md, "The stack copy and complete stacks"). */
+static unsigned stack_size_for(const struct hp_session *s)
+{
+	uint64_t room = (uint64_t)s->ring_pages * 4096 / RING_RECORDS_MIN;
+	if (s->o->stack_size)
+		return s->o->stack_size;
+	return (unsigned)(room < HP_STACK_SIZE_DEFAULT ? room & ~7ull : HP_STACK_SIZE_DEFAULT);
+}
 
 static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 {
@@ -143,6 +195,23 @@ int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t in
 	return hmap_put(&s->ids, id ? id : 1ull << 63, ((uint64_t)kind << 32) | index);
 }
 
+static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
+{
+	for (;;) {
+		int err = ring_map(r, fd, s->ring_pages);
+		if (!err) {
+			if (!s->nrings)
+				hp_debug(HP_DBG_PERF, 1, "rings: %u pages per CPU", s->ring_pages);
+			return 0;
+		}
+		/* Only the first ring may shrink: all rings share one size. */
+		if (err != -EPERM || s->nrings || s->ring_pages <= RING_PAGES_LAST)
+			return err;
+		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
+		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
+			 s->ring_pages);
+	}
+}
 
 /* Open the sampler of one CPU; falls back to user-only sampling when kernel
  * sampling is not permitted. */
@@ -182,7 +251,7 @@ static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *sw = switch_slot(s, r);
 	if (own) {
-		int err = ring_map(sw, fd, session_switch_ring_pages(s));
+		int err = ring_map(sw, fd, SWITCH_RING_PAGES(s));
 		if (!err)
 			return 0;
 		hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring", r,
@@ -289,14 +358,13 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.context_switch = 1;
 	a.task = s->offcpu_only;           /* EXIT records: a thread's last interval dropped */
 	a.watermark = 1;                   /* the ring's owner sets when it wakes the loop */
-	a.wakeup_watermark = session_switch_ring_pages(s) * 4096 / 4;
+	a.wakeup_watermark = SWITCH_RING_PAGES(s) * 4096 / 4;
 	int fd = (int)perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		offcpu_failed(s, -errno, cpu, "switch records");
 		return -1;
 	}
-	if ((err = switch_output(s, fd, ring, own)) ||
-	    (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
+	if ((err = switch_output(s, fd, ring, own)) || (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->rec_fds, &s->rec_cap, s->nrec + 1, sizeof(*s->rec_fds)))) {
 		offcpu_failed(s, err, cpu, "switch records");
 		if (own && switch_slot(s, ring)->meta)
@@ -313,7 +381,7 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *st = stack_slot(s, r);
-	if (own && ring_map(st, fd, session_stack_ring_pages(s))) {
+	if (own && ring_map(st, fd, STACK_RING_PAGES(s))) {
 		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
 		memset(st, 0, sizeof(*st));
 	}
@@ -336,7 +404,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	 * overflow it, never the switch records that time the intervals. */
 	int own = !stack_slot(s, ring)->meta;
 	a.watermark = 1;
-	a.wakeup_watermark = session_stack_ring_pages(s) * 4096 / 4;
+	a.wakeup_watermark = STACK_RING_PAGES(s) * 4096 / 4;
 	/* A thread that blocks is in a system call a few frames below its
 	 * caller: with the default copy, the page-fault sampler's smaller one.
 	 * A record takes the whole copy size in the ring, so at 100k switches
@@ -349,8 +417,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 		offcpu_failed(s, -errno, cpu, "context-switch sampler");
 		return;
 	}
-	if ((err = stack_output(s, fd, ring, own)) ||
-	    (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
+	if ((err = stack_output(s, fd, ring, own)) || (err = session_remember_id(s, fd, ID_OFFCPU, 0)) ||
 	    (err = hp_grow((void **)&s->gate_fds, &s->gate_cap, s->ngate + 1,
 			   sizeof(*s->gate_fds)))) {
 		offcpu_failed(s, err, cpu, "context-switch sampler");
@@ -414,11 +481,38 @@ static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 		}
 }
 
+/* CPUs the rings are for (sysconf reads /sys/devices/system/cpu/possible
+ * at each call: asked once a session). */
+static int conf_cpus(void)
+{
+	static long n;
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_CONF);
+	return (int)n;
+}
+
+/* The first ring size to try and the stack copy that fits it (also what
+ * run reports), before any sampler opens. */
+static void rings_and_copy_sizes(struct hp_session *s)
+{
+	if (!s->ring_pages) {
+		const struct hp_session_opts *o = s->o;
+		unsigned copy = o->call_graph != HP_CG_DWARF ? 0
+				: o->stack_size ? o->stack_size : HP_STACK_SIZE_DEFAULT;
+		/* a period given (-c, a sampler of the user's): the rate is unknown */
+		unsigned freq = o->sampler_period ? 0 : o->freq;
+		s->ring_pages = ring_pages_for(freq, copy, (unsigned)conf_cpus());
+		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
+			s->ring_pages = RING_PAGES_MIN;
+	}
+	s->stack_size = stack_size_for(s);
+	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
+}
 
 int session_open_events(struct hp_session *s, pid_t pid)
 {
-	session_rings_and_copy_sizes(s);
-	int ncpu = session_conf_cpus();
+	rings_and_copy_sizes(s);
+	int ncpu = conf_cpus();
 	int first_err = 0;
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
@@ -432,15 +526,15 @@ int session_open_events(struct hp_session *s, pid_t pid)
 			continue;
 		}
 		unsigned r = s->nrings;
-		int err = session_map_ring(s, &s->rings[r], fd);
-		if (!err && s->stack_size != session_stack_size_for(s)) {
+		int err = map_ring(s, &s->rings[r], fd);
+		if (!err && s->stack_size != stack_size_for(s)) {
 			/* The first ring came out smaller: copy less per sample. */
 			ring_unmap(&s->rings[r]);
 			close(fd);
-			s->stack_size = session_stack_size_for(s);
+			s->stack_size = stack_size_for(s);
 			if ((fd = open_sampler(s, pid, cpu)) < 0)
 				return fd;
-			err = session_map_ring(s, &s->rings[r], fd);
+			err = map_ring(s, &s->rings[r], fd);
 		}
 		if (err) {
 			close(fd);
@@ -462,8 +556,8 @@ int session_open_events(struct hp_session *s, pid_t pid)
 
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 {
-	int ncpu = session_conf_cpus(), offline = 0;
-	session_rings_and_copy_sizes(s);
+	int ncpu = conf_cpus(), offline = 0;
+	rings_and_copy_sizes(s);
 	s->offcpu_only = 1;
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
@@ -536,8 +630,8 @@ static void enable(int fd)
 
 int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
 {
-	int ncpu = session_conf_cpus(), first_err = 0, err;
-	session_rings_and_copy_sizes(s);
+	int ncpu = conf_cpus(), first_err = 0, err;
+	rings_and_copy_sizes(s);
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
@@ -550,7 +644,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 				first_err = fd;
 		if (fd < 0)
 			continue;
-		if ((err = session_map_ring(s, &s->rings[r], fd))) {
+		if ((err = map_ring(s, &s->rings[r], fd))) {
 			close(fd);
 			return err;
 		}

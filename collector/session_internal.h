@@ -77,7 +77,7 @@ struct hp_session {
 	struct hp_ring rings[3 * MAX_CPUS];
 	unsigned nrings, nswitch;
 	unsigned ring_pages;           /* data pages per ring (quartered while refused) */
-	unsigned stack_size;           /* user stack bytes copied per sample (session_stack_size_for) */
+	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
 	int fault_fds[MAX_CPUS];
 	int faults_counter;            /* 1 + the page-faults counter read from the fault
@@ -228,16 +228,6 @@ void session_loop_debug(const struct hp_session *s);
 void session_record_target(struct hp_session *s, pid_t pid, char *const argv[]);
 /* Sampling stopped: every sampler of every CPU disabled (--duration, or
  * no store to record into). */
-/* session_rings.c: the rings' sizes (data pages) and the stack copy. */
-int session_conf_cpus(void);
-unsigned session_switch_ring_pages(const struct hp_session *s);
-unsigned session_stack_ring_pages(const struct hp_session *s);
-unsigned session_stack_size_for(const struct hp_session *s);
-void session_rings_and_copy_sizes(struct hp_session *s);
-/* r: fd's CPU ring; the session's first is retried smaller when refused
- * (perf_event_mlock_kb). 0 or -errno. */
-int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd);
-
 void session_disable_events(struct hp_session *s);
 /* No store (on_started failed): the program runs to its end unprofiled. */
 void session_run_unprofiled(struct hp_session *s, pid_t pid);

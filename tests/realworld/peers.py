@@ -135,11 +135,6 @@ class HpDb:
         r = self.q("SELECT id, total FROM events WHERE role = ? AND measured = 1", role)
         return r[0] if r else None
 
-    def kernel_share(self):
-        """(kernel samples, all samples) as the public function_profile view
-        and run_info report them."""
-        return sum(self.kernel_functions().values()), int(self.info("samples", 0))
-
     def kernel_functions(self):
         """{kernel function: self samples} from the function_profile view."""
         return dict(self.q("SELECT function, SUM(self_samples) FROM function_profile "
