@@ -52,12 +52,12 @@ failures = []
 # with interrupts enabled, when a timer interrupt preempted it (CI run 101,
 # beside a CPU loop: hpprof 11 of 17 kernel samples in
 # irqentry_exit_to_user_mode under asm_sysvec_apic_timer_interrupt, perf 2
-# of 29). Compared by name without the compiler's .isra/.part suffix.
+# of 29). Each of the two samplers of one task has its own timer phase, so
+# under preemption one lands there more (CI run 90, beside a CPU loop: perf
+# 16 of 26 kernel samples in finish_task_switch, hpprof 1 of 14): the
+# samplers' own artifact, not a difference in what the program did.
+# Compared by name without the compiler's .isra/.part suffix.
 SCHED_IN = {"finish_task_switch", "__schedule", "irqentry_exit_to_user_mode"}
-# Each of the two samplers of one task has its own timer phase, so under
-# preemption one lands there more (CI run 90, beside a CPU loop: perf 16 of 26
-# kernel samples in finish_task_switch, hpprof 1 of 14): the samplers' own
-# artifact, not a difference in what the program did.
 
 
 def switch_in(name):
