@@ -19,7 +19,7 @@ share=$(sqlite3 sim.db "SELECT printf('%.1f', 100.0 * SUM(CASE WHEN file IS NULL
 note "sim_Ir without line information: $share%"
 TUI_TMP="$T/tui"; mkdir -p "$TUI_TMP"
 . "$HP_SRC/tests/e2e/tui_lib.sh"
-trap 'tui_stop; [ -n "${RW_KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'tui_stop; rw_cleanup' EXIT
 tui_start "$HPPROF" tui sim.db
 tui_wait_for "Hottest"
 tui_screen >summary.txt

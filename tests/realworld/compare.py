@@ -68,6 +68,7 @@ def check(ok, text):
     print("  %-4s %s" % ("ok" if ok else "FAIL", text))
     if not ok:
         failures.append(text)
+    return ok
 
 
 def verdict():
@@ -212,7 +213,11 @@ def same_execution(perf_data, db):
             print("  info too few %s samples to compare: the tool without one would have"
                   " had one by chance" % space)
             continue
-        check(n_perf > 0 and n_hp > 0, "both tools have %s samples" % space)
+        if not check(n_perf > 0 and n_hp > 0, "both tools have %s samples" % space):
+            # what the other tool saw there (its files are kept: lib.sh's fail)
+            print("  info perf's: %s; hpprof's: %s" % (
+                ", ".join("%s %d" % kv for kv in top_counts((r.sym, r.samples) for r in p_rows)),
+                ", ".join("%s %d" % kv for kv in top_counts((l.function, l.samples) for l in h_rows))))
         if kernel:
             # each sampler's own switch-in landings are shown, not compared,
             # and left out of both tools' shares of the other functions
@@ -245,6 +250,14 @@ def same_execution(perf_data, db):
                   if (b == KERNEL) == kernel][:3]
         print("  info %.1f%% of hpprof's %s samples are under a name perf gives the same code;"
               " hpprof's top: %s" % (pct(named, n_hp), space, ", ".join(top_hp)))
+
+
+def top_counts(pairs, n=8):
+    """The n names with the most samples of (name, samples) pairs."""
+    c = collections.Counter()
+    for name, k in pairs:
+        c[name] += k
+    return c.most_common(n)
 
 
 def where_hpprof_put(g, base, hp_leaves, n_hp):

@@ -19,9 +19,9 @@ exec java -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFra
 EOS
 chmod +x runjava
 cleanup() {
-	[ -n "${RW_KEEP:-}" ] && return   # RW_KEEP=1: perf report needs the maps too
+	[ -n "${RW_KEEP:-}${RW_FAILED:-}" ] && return   # kept: perf report needs the maps too
 	[ -f "$T/pids" ] && while read -r p; do rm -f "/tmp/perf-$p.map"; done <"$T/pids"
-	rm -rf "$T"
+	rw_cleanup
 }
 trap cleanup EXIT
 rw_cpu "$T/runjava" 6

@@ -9,8 +9,13 @@ set -u
 RW="$HP_SRC/tests/realworld"
 PY=/usr/bin/python3          # Debian's: the comparison uses no pip package
 T=$(mktemp -d "${TMPDIR:-/tmp}/hpprof-rw.XXXXXX")
-# RW_KEEP=1 keeps the directory (data files of both tools) for a look.
-if [ -n "${RW_KEEP:-}" ]; then echo "# files kept in $T"; else trap 'rm -rf "$T"' EXIT; fi
+# RW_KEEP=1 keeps the directory (data files of both tools) for a look; a
+# failed test keeps it too (fail), so that a one-off failure of a CI run
+# can be read afterwards (CI run 109: realworld_rust_legacy's databases
+# were gone with the directory).
+rw_cleanup() { [ -n "${RW_KEEP:-}${RW_FAILED:-}" ] || rm -rf "$T"; }
+[ -z "${RW_KEEP:-}" ] || echo "# files kept in $T"
+trap rw_cleanup EXIT
 cd "$T" || exit 1
 
 # Samples per second for both tools. Above hpprof's default of 1000 to make
@@ -21,7 +26,7 @@ FREQ=2000
 # The programs see a fixed, neutral environment.
 export LC_ALL=C HOME="$T" GIT_CONFIG_NOSYSTEM=1 PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { RW_FAILED=1; echo "FAIL: $*" >&2; echo "# files kept in $T" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 note() { echo "# $*"; }
 

@@ -24,7 +24,7 @@ need perf linux-perf
 TUI_TMP="$T/tmux"
 mkdir -p "$TUI_TMP"
 . "$HP_SRC/tests/e2e/tui_lib.sh"          # skips (77) without tmux
-if [ -n "${RW_KEEP:-}" ]; then trap 'tui_stop' EXIT; else trap 'tui_stop; rm -rf "$T"' EXIT; fi
+trap 'tui_stop; rw_cleanup' EXIT
 perf record -q -e cpu-clock -o probe.data -- true >/dev/null 2>&1 ||
 	skip "perf record cannot sample here (kernel.perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
 q() { sqlite3 alloc.db "$1"; }
