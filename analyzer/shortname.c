@@ -39,10 +39,25 @@ static int at_operator(const char *s, size_t i)
 	return !strncmp(s + i, "operator", 8) && (i == 0 || !ident(s[i - 1])) && !ident(s[i + 8]);
 }
 
-/* Past the operator at s + i: "operator()", "operator[]", a run of symbol
- * characters ("operator<<=", "operator->"), or a word follows (operator
- * new, delete, a conversion: *words = 1, its spaces are not the end of a
- * return type). */
+/* Length of the operator token at t ("<<=", "->", "-"), longest first, so
+ * that template arguments right after it are not taken for part of it:
+ * "operator-<double*, ...>", "operator==<int>". 0 when none. */
+static size_t operator_token(const char *t)
+{
+	static const char *const tokens[] = {
+		"<=>", "<<=", ">>=", "->*", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "++",
+		"--", "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "->", "+", "-", "*", "/",
+		"%", "^", "&", "|", "~", "!", "=", "<", ">", ","
+	};
+	for (size_t k = 0; k < sizeof(tokens) / sizeof(tokens[0]); k++)
+		if (!strncmp(t, tokens[k], strlen(tokens[k])))
+			return strlen(tokens[k]);
+	return 0;
+}
+
+/* Past the operator at s + i: "operator()", "operator[]", a symbol token
+ * ("operator<<=", "operator->"), or a word follows (operator new, delete,
+ * a conversion: *words = 1, its spaces are not the end of a return type). */
 static size_t skip_operator(const char *s, size_t i, int *words)
 {
 	size_t j = i + 8;
@@ -52,8 +67,7 @@ static size_t skip_operator(const char *s, size_t i, int *words)
 		*words = 1;
 		return j;
 	}
-	while (s[j] && strchr("<>=!+-*/%^&|~,", s[j]))
-		j++;
+	j += operator_token(s + j);
 	if (s[j] == ' ' && s[j + 1] == '<')   /* "operator< <int>": its template arguments */
 		j++;
 	return j;

@@ -38,6 +38,19 @@ static void test_brief(void)
 	      "bench::Point<double>::operator<");
 	BRIEF("bool operator< <int>(A<int> const&, A<int> const&)", "operator< <int>");
 	BRIEF("std::ostream& operator<<(std::ostream&, X const&)", "operator<<");
+	/* template arguments right after the operator (realworld_annotate_cxx:
+	 * libstdc++'s iterator difference kept its return type, and its cut
+	 * read as every __normal_iterator<double*...> function's) */
+	BRIEF("__gnu_cxx::__normal_iterator<double*, std::vector<double, std::allocator<double> > >"
+	      "::difference_type __gnu_cxx::operator-<double*, std::vector<double, "
+	      "std::allocator<double> > >(__gnu_cxx::__normal_iterator<double*, std::vector<double, "
+	      "std::allocator<double> > > const&, __gnu_cxx::__normal_iterator<double*, "
+	      "std::vector<double, std::allocator<double> > > const&)",
+	      "__gnu_cxx::operator-<double*, std::vector<double, std::allocator<double> > >");
+	BRIEF("bool operator==<int>(A<int> const&, A<int> const&)", "operator==<int>");
+	BRIEF("X<int> operator>><int>(X<int>, int)", "operator>><int>");
+	BRIEF("bool operator<=><int>(A<int> const&, A<int> const&)", "operator<=><int>");
+	BRIEF("S& S::operator<<=(int)", "S::operator<<=");
 	BRIEF("S::operator()(int) const &&", "S::operator()");
 	BRIEF("S::operator->() const", "S::operator->");
 	BRIEF("operator new(unsigned long)", "operator new");
