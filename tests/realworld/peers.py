@@ -38,12 +38,22 @@ def run(argv):
 
 # ---------------------------------------------------------------- perf
 
-PerfRow = collections.namedtuple("PerfRow", "tid comm dso kernel addr sym samples")
+PerfRow = collections.namedtuple("PerfRow", "tid comm dso kernel addr sym samples entry",
+                                 defaults=(None,))
+
+# The kernel's entry points, innermost first along a kernel stack: an
+# interrupt's (asm_sysvec_*, asm_common_interrupt), an exception's
+# (asm_exc_page_fault...) or a system call's. A kernel sample's entry is the
+# innermost of them: a softirq run at an interrupt's exit during a page
+# fault is the interrupt's. (As a perf report --parent regex.)
+KERNEL_ENTRY = r"^asm_sysvec_|^asm_common_interrupt|^asm_spurious_interrupt|^asm_exc_|^entry_SYSCALL"
 
 
-def perf_rows(perf_data):
+def perf_rows(perf_data, entries=False):
     """(rows, lost): perf report's per-thread symbol rows, as a user reads
-    them, and the samples perf says it lost.
+    them, and the samples perf says it lost. With entries, the kernel rows
+    are split by the kernel entry their stack went through (PerfRow.entry,
+    KERNEL_ENTRY; "[other]" when none).
 
     `--sort pid,comm,dso,sym -v`: perf's `pid` key is the thread id, `-v`
     gives the dso's full path and, before the symbol, one address inside it
@@ -51,9 +61,10 @@ def perf_rows(perf_data):
     hpprof stores). Symbols are perf's
     own: demangled without parameters, versioned ones with their @VERSION,
     unnamed code as one row per address (`0x...`)."""
+    keys = "pid,comm,dso,sym" + (",parent" if entries else "")
     out = run(["perf", "report", "-i", perf_data, "--stdio", "--no-children",
-               "-g", "none", "--no-inline", "--sort", "pid,comm,dso,sym",
-               "-F", "sample,pid,comm,dso,sym", "-t", "|", "-v"])
+               "-g", "none", "--no-inline", "--sort", keys, "-F", "sample," + keys,
+               "-t", "|", "-v"] + (["-p", KERNEL_ENTRY] if entries else []))
     rows, lost = [], 0
     sym_re = re.compile(r"^(0x[0-9a-f]+)\s+\S*\s*\[(.)\] (.*?)\s*$")
     for line in out.splitlines():
@@ -61,22 +72,24 @@ def perf_rows(perf_data):
             lost = int(line.split(":")[1])
         if not line.strip() or line.startswith("#"):
             continue
-        f = line.split("|", 4)
-        if len(f) != 5:
+        f = line.split("|", 5 if entries else 4)
+        if len(f) != (6 if entries else 5):
             continue
-        samples, pidcomm, comm, dso, symf = f
+        samples, pidcomm, comm, dso, symf = f[:5]
+        entry = f[5].strip() if entries else None
         m = sym_re.match(symf.strip())
         if not m:
             raise RuntimeError("unexpected perf report line: " + line)
         addr, mode, sym = int(m.group(1), 16), m.group(2), m.group(3)
         rows.append(PerfRow(int(pidcomm.split(":")[0]), comm.strip(), dso.strip(),
-                            mode != ".", addr, sym, int(samples)))
+                            mode != ".", addr, sym, int(samples), entry))
     return rows, lost
 
 
 # ---------------------------------------------------------------- hpprof
 
-Leaf = collections.namedtuple("Leaf", "pid module addr function outer_function samples")
+Leaf = collections.namedtuple("Leaf", "pid module addr function outer_function samples entry",
+                              defaults=(None,))
 
 
 class HpDb:
@@ -100,6 +113,19 @@ class HpDb:
     def threads(self):
         return {t for (t,) in self.q("SELECT tid FROM threads")}
 
+    # A location l's module (that of its outermost frame's function where no
+    # module covers it: JIT code), address, innermost and outermost function.
+    LOCATION = """
+            COALESCE(m.path, (SELECT fm.path FROM location_frames lf
+                              JOIN functions f ON f.id = lf.function_id
+                              JOIN modules fm ON fm.id = f.module_id
+                              WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
+                     '?'), l.addr,
+            (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+              WHERE lf.location_id = l.id ORDER BY lf.depth ASC LIMIT 1),
+            (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+              WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1)"""
+
     def leaves(self, event=0):
         """Samples of one event (default the main sampler's; the page-fault
         sampler's: event_id("pagefault")) grouped by their innermost location: the
@@ -109,17 +135,7 @@ class HpDb:
         JIT code lies in no module (module_id 0): its module is the one of
         the function a perf map named it by, "[jit] /tmp/perf-PID.map"."""
         rows = self.q("""
-            SELECT t.pid,
-                   COALESCE(m.path, (SELECT fm.path FROM location_frames lf
-                                     JOIN functions f ON f.id = lf.function_id
-                                     JOIN modules fm ON fm.id = f.module_id
-                                     WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
-                            '?'), l.addr,
-                   (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
-                     WHERE lf.location_id = l.id ORDER BY lf.depth ASC LIMIT 1),
-                   (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
-                     WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
-                   COUNT(*)
+            SELECT t.pid, """ + self.LOCATION + """, COUNT(*)
             FROM samples s
             LEFT JOIN threads t ON t.tid = s.tid
             LEFT JOIN stack_nodes n ON n.id = s.stack_id
@@ -129,6 +145,35 @@ class HpDb:
             GROUP BY t.pid, l.id""", event)
         return [Leaf(pid, mod, addr, fn or "?", outer or fn or "?", n)
                 for pid, mod, addr, fn, outer, n in rows]
+
+    def leaves_by_entry(self, event=0):
+        """leaves(), with each kernel leaf split by the kernel entry its stack
+        went through (Leaf.entry: the innermost frame from the leaf outwards
+        whose function matches KERNEL_ENTRY, as perf report --parent finds
+        it; "[other]" when none, None for a user-space leaf)."""
+        pattern = re.compile(KERNEL_ENTRY)
+        nodes = dict((i, (p, l)) for i, p, l in self.q("SELECT id, parent, location_id FROM stack_nodes"))
+        locs = {}
+        for lid, mod, addr, fn, outer in self.q(
+                "SELECT l.id, " + self.LOCATION +
+                " FROM locations l LEFT JOIN modules m ON m.id = l.module_id"):
+            locs[lid] = (mod, addr, fn or "?", outer or fn or "?")
+
+        def entry_of(node):
+            while node in nodes and is_kernel_module(locs.get(nodes[node][1], ("?",))[0]):
+                if pattern.search(locs[nodes[node][1]][3]):
+                    return locs[nodes[node][1]][3]
+                node = nodes[node][0]
+            return "[other]"
+
+        counts = collections.Counter()
+        for pid, stack, n in self.q("""SELECT t.pid, s.stack_id, COUNT(*) FROM samples s
+                                       LEFT JOIN threads t ON t.tid = s.tid
+                                       WHERE s.event = ? GROUP BY t.pid, s.stack_id""", event):
+            mod, addr, fn, outer = locs.get(nodes.get(stack, (0, 0))[1], ("?", None, "?", "?"))
+            entry = entry_of(stack) if is_kernel_module(mod) else None
+            counts[Leaf(pid, mod, addr, fn, outer, 0, entry)] += n
+        return [l._replace(samples=n) for l, n in counts.items()]
 
     def event_id(self, role):
         """(id, total) of the event of this role in the events table, or None."""
