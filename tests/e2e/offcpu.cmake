@@ -19,3 +19,5 @@ add_executable(offcpu_held ${CMAKE_SOURCE_DIR}/tests/fixtures/offcpu/held.c)
 target_link_libraries(offcpu_held PRIVATE Threads::Threads)
 target_compile_options(offcpu_held PRIVATE -O1 -g)
 hp_script_test(e2e_run_lost_end e2e e2e/run_lost_end.sh)
+# wave 20: the first attach of a boot writes the kernel symbol table
+hp_script_test(e2e_kstack_cache e2e e2e/kstack_cache.sh)
