@@ -17,9 +17,9 @@
 #    lost_samples >= offcpu_no_stack (before the fix: 255 lost against
 #    3,924 stackless waits: only the CPU ring's losses, which the target's
 #    exit records reported);
-#  - by construction, the stack samplers' own count of switch-outs = the
-#    stacks hpprof received + the stacks the kernel counted lost
-#    (--debug=run lines);
+#  - by construction, the stacks hpprof received + the stacks the kernel
+#    counted lost <= the stack samplers' own count of switch-outs
+#    (--debug=run lines; equal unless the kernel throttled a sampler);
 #  - the CPU samples: stored + the kernel's lost count of the CPU ring =
 #    the target's CPU time / the 1 ms period (-c 1000000 of cpu-clock), to
 #    10% (the sampler's period is CPU time: user + system, and a few
@@ -70,7 +70,10 @@ assert_ge "stackless waits (the end's losses)" "$bare" 1000
 assert_ge "lost_samples, against the waits without a stack" "$lost" "$bare"
 taken=$(sed -n 's/.*stack samples: taken \([0-9]*\), received.*/\1/p' err.txt)
 got=$(sed -n 's/.*stack samples: taken [0-9]*, received \([0-9]*\)/\1/p' err.txt)
-assert_eq "switch-outs sampled = stacks received + lost" "$taken" "$((got + $(debug stacks 1)))"
+# = in the runs here (4,091 = 156 + 3,935); <= allows for switch-outs the
+# kernel counted while it throttled the sampler (no sample, no loss)
+assert_le "stacks received + counted lost, against the switch-outs sampled" \
+	"$((got + $(debug stacks 1)))" "$taken"
 assert_eq "stacks the kernel reported lost" "$(debug stacks 2)" 0
 cpu_ms=$(q l.db "SELECT CAST(1000 * (SELECT value FROM run_info WHERE key = 'user_s')
 	+ 1000 * (SELECT value FROM run_info WHERE key = 'sys_s') AS INTEGER)")
