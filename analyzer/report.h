@@ -50,6 +50,10 @@ void report_exit_text(const struct hp_profile *p, char *buf, size_t len);
 /* The sampling rate: "1000 Hz", "mixed (merged runs sampled at different
  * rates)", "by period (run -c)", or "?". */
 void report_frequency_text(const struct hp_profile *p, char *buf, size_t len);
+/* The lost records (run_info lost_samples) for a header: "N", ">= N
+ * (reported only)" when the kernel's own count was not read (lost_count),
+ * "?" when not recorded. */
+void report_lost_text(const struct hp_profile *p, char *buf, size_t len);
 /* A merged file's i-th header fact, as report and the TUI summary show
  * it: "merged" (the inputs, unless the command names them), "started"
  * (the earliest start, and the latest when they differ), "target" and

@@ -407,6 +407,18 @@ void report_frequency_text(const struct hp_profile *p, char *buf, size_t len)
 		snprintf(buf, len, "by period (run -c)");
 }
 
+void report_lost_text(const struct hp_profile *p, char *buf, size_t len)
+{
+	const char *lost = profile_meta(p, "lost_samples"), *how = profile_meta(p, "lost_count");
+	char safe[64];
+	if (!lost)
+		snprintf(buf, len, "?");
+	else if (how && strncmp(how, "reported", 8) == 0)   /* the kernel's count unread */
+		snprintf(buf, len, ">= %s (reported only)", textsafe(lost, safe, sizeof(safe)));
+	else
+		snprintf(buf, len, "%s", textsafe(lost, safe, sizeof(safe)));
+}
+
 static void header_events(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
 	int64_t sums[p->nevents ? p->nevents : 1];  /* with a selection: its samples' own */
@@ -522,13 +534,14 @@ static void merged_lines(FILE *out, const struct hp_profile *p)
 
 static void text_header(FILE *out, const struct hp_profile *p, const struct hp_report_opts *o)
 {
-	const char *cmd = profile_meta(p, "command"), *lost = profile_meta(p, "lost_samples");
+	const char *cmd = profile_meta(p, "command");
 	const char *mode = profile_meta(p, "call_graph"), *intr = profile_meta(p, "interrupted");
-	char exit_s[64], freq[64];
+	char exit_s[64], freq[64], lost[96];
 	report_exit_text(p, exit_s, sizeof(exit_s));
 	report_frequency_text(p, freq, sizeof(freq));
+	report_lost_text(p, lost, sizeof(lost));
 	fprintf(out, "hpprof report\n");
-	char safe[4096], b1[64], b2[64], b3[256], b4[256];
+	char safe[4096], b2[64], b3[256], b4[256];
 	fprintf(out, "  command:   %s\n", cmd ? textsafe(cmd, safe, sizeof(safe)) : "?");
 	merged_lines(out, p);
 	int sim = profile_simulated_only(p);
@@ -551,7 +564,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 		struct hp_census census;
 		char stacks[224];
 		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: "
-			"%s\n", p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0",
+			"%s\n", p->nsamples, lost,
 			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
 		census_from_profile(p, &census);
 		fprintf(out, "  stacks:    %s\n", census_describe_defined(&census,

@@ -481,6 +481,15 @@ static void kernel_facts(struct run_record *rec, const struct run_opts *o,
 		hp_info("%s", note);
 }
 
+/* run_info lost_count: how lost_samples was counted (collector/session_lost.c). */
+static const char *run_lost_count(const struct hp_session_result *r)
+{
+	if (r->lost_counted < 0)
+		return NULL;                  /* no perf ring */
+	return r->lost_counted ? "kernel" : "reported only (this kernel has no PERF_FORMAT_LOST,"
+		" Linux < 6.0: losses of a ring full until the end of the run are not counted)";
+}
+
 /* What the session measured. */
 static void result_facts(struct run_record *rec, const struct run_opts *o,
 			 const struct hp_session_result *r)
@@ -501,6 +510,7 @@ static void result_facts(struct run_record *rec, const struct run_opts *o,
 	if (r->stack_size)
 		f->stack_size = r->stack_size;        /* as opened: smaller when rings are */
 	f->lost_samples = (int64_t)r->lost;
+	f->lost_count = run_lost_count(r);
 	f->fault_samples = (int64_t)r->fault_samples;
 	rec->f.off_cpu = run_offcpu_facts(&rec->f, o, r, rec->off_cpu, sizeof(rec->off_cpu));
 	f->unwind_ns = (int64_t)r->unwind_ns;
@@ -517,9 +527,10 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 	struct hp_census c;
 	char stacks[160];
 	census_from_store(st, &c);
-	hp_info("wrote '%s': %llu samples in %.2f s, %s, %llu lost%s",
+	hp_info("wrote '%s': %llu samples in %.2f s, %s, %s%llu lost%s",
 		out, (unsigned long long)r->samples, (double)r->duration_ns / 1e9,
-		census_describe(&c, stacks, sizeof(stacks)), (unsigned long long)r->lost,
+		census_describe(&c, stacks, sizeof(stacks)), r->lost_counted ? "" : "at least ",
+		(unsigned long long)r->lost,
 		r->term_signal ? "; the program was killed by a signal" : "");
 	hp_info("see it with `hpprof report%s%s` or `hpprof tui%s%s`",
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "",

@@ -5,10 +5,10 @@
  * The stack file gives "function+offset/size [module]" per frame; the set
  * keeps each distinct (function, module) once, with the size the kernel
  * gave, and one pass over the symbols by address gives it its address:
- * over the per-boot table when it is cached (common/ksymtab.h: a few
- * pages mapped), and over kallsyms' text for the functions the table did
- * not give exactly (the first attach of a boot reads ~120k lines: 50-180
- * ms). A symbol's extent is known at the next symbol with a higher
+ * over the per-boot table (common/ksymtab.h: a few pages mapped from its
+ * cache; the first attach of a boot builds it from kallsyms' ~120k lines
+ * and writes the cache: offcpu_attach.c), and over kallsyms' text for the
+ * functions the table did not give exactly. A symbol's extent is known at the next symbol with a higher
  * address: of two local functions of one name (static functions of two
  * files) the one of the stack's size is taken, else the first. A module's
  * symbols are taken at their first match. The table holds text symbols

@@ -8,8 +8,9 @@
  * plus the offset, so that the analyzer names it as it names a sampled
  * kernel callchain ("[kernel.kallsyms]" frames). A set collects the
  * functions of several threads' stacks, is resolved by the per-boot
- * symbol table (common/ksymtab.h) when it is cached, else by one reading
- * of kallsyms, then gives each stack's addresses.
+ * symbol table (common/ksymtab.h), and by one reading of kallsyms for
+ * what the table does not give exactly, then gives each stack's
+ * addresses.
  */
 #ifndef HP_KSTACK_H
 #define HP_KSTACK_H

@@ -17,16 +17,19 @@
  * entry points of the same calls). Its kernel frames, where the
  * switch-outs' kernel callchains are recorded, come from
  * /proc/PID/task/TID/stack (root only: names and offsets, no addresses),
- * their addresses from one reading of /proc/kallsyms for all the threads
- * of the targets before the events are enabled (offcpu_attach_prepare,
- * kstack.h: 50-180 ms here, more than the rings hold of a busy CPU's
- * samples); they go beneath the user stack, as a switch-out's callchain
- * does. An attached Python thread's Python frames are merged in as a
+ * their addresses from the per-boot kernel symbol table for all the
+ * threads of the targets before the events are enabled
+ * (offcpu_attach_prepare, kstack.h): mapped from its cache (~3 ms), or,
+ * at the first attach of a boot, built from /proc/kallsyms and written to
+ * the cache (70-175 ms here, more than the rings hold of a busy CPU's
+ * samples; the analyzer then maps it instead of reading kallsyms again);
+ * they go beneath the user stack, as a switch-out's callchain does. An attached Python thread's Python frames are merged in as a
  * switch-out's read after the fact are (pyremote_locate_blocked).
  *
  * Takes the session (its unwinder, maps, store) and the threads found
  * asleep; produces one offcpu_attach_wait each. Not in the ring drain: once per
- * attached process, before the loop (kallsyms: once, before the events).
+ * attached process, before the loop (the symbol table: once, before the
+ * events).
  */
 #include "collector/offcpu_attach.h"
 
@@ -148,13 +151,16 @@ void offcpu_attach_prepare(struct hp_session *s, const uint32_t *tids, size_t n)
 			" /proc/PID/task/TID/stack is readable by root only");
 	uint64_t t = hp_now_ns();
 	struct hp_ksymtab table = { 0 };
-	int cached = frames && !ksymtab_cache_open(&table);
+	/* the first attach of a boot builds the per-boot table and writes it
+	 * (wave 20): the next ones, and the analyzer, map it */
+	int built = 0, have = frames && !ksymtab_running(&table, &built);
 	if (frames)
-		known = kstack_resolve(s->kstack, cached ? &table : NULL, KALLSYMS_FILE);
-	ksymtab_unmap(&table);
+		known = kstack_resolve(s->kstack, have ? &table : NULL, KALLSYMS_FILE);
+	ksymtab_release(&table);
 	hp_debug(HP_DBG_RUN, 1, "kernel frames of the targets' threads: %d, %d functions found"
 		 " (symbol cache: %s, kallsyms read: %s; %.1f ms, before the events)", frames,
-		 known, cached ? "yes" : "no", kstack_kallsyms_reads(s->kstack) ? "yes" : "no",
+		 known, !have ? "no" : built ? "written" : "yes",
+		 built || kstack_kallsyms_reads(s->kstack) ? "yes" : "no",
 		 (double)(hp_now_ns() - t) / 1e6);
 	if (known <= 0) {
 		kstack_free(s->kstack);

@@ -85,12 +85,12 @@ static int parse_read(struct cursor *c, uint64_t rf, struct hp_perf_sample *s)
 			s->time_enabled = word(c);
 		if (rf & PERF_FORMAT_TOTAL_TIME_RUNNING)
 			s->time_running = word(c);
-		s->read_single[1] = rf & PERF_FORMAT_ID ? word(c) : 0;
-		if (rf & PERF_FORMAT_LOST)
-			word(c);
+		/* laid out as one entry of a group read: { value, [id], [lost] } */
+		for (uint32_t k = 1; k < stride; k++)
+			s->read_single[k] = word(c);
 		s->read_nr = 1;
 		s->read_values = s->read_single;
-		s->read_stride = 2;
+		s->read_stride = stride;
 		return 0;
 	}
 	if (!room(c, 1))
@@ -119,6 +119,22 @@ void perf_read_entry(const struct hp_perf_sample *s, uint64_t k, uint64_t *value
 	const uint64_t *e = s->read_values + k * s->read_stride;
 	*value = e[0];
 	*id = s->read_format & PERF_FORMAT_ID ? e[1] : 0;
+}
+
+uint64_t perf_read_lost(const struct hp_perf_sample *s, uint64_t k)
+{
+	const uint64_t *e = s->read_values + k * s->read_stride;
+	return s->read_format & PERF_FORMAT_LOST ? e[s->read_stride - 1] : 0;
+}
+
+int perf_parse_read(const void *buf, size_t len, uint64_t read_format,
+		    struct hp_perf_sample *out)
+{
+	struct cursor c = { buf, (const uint8_t *)buf + len };
+	memset(out, 0, sizeof(*out));
+	if (len % 8 || parse_read(&c, read_format, out) || c.p != c.end)
+		return -EBADMSG;             /* read() returns the whole format: no more, no less */
+	return 0;
 }
 
 /* Fixed one-word fields before READ, in the order of the layout. */

@@ -18,6 +18,7 @@
 #define HP_PERF_RECORD_H
 
 #include <linux/perf_event.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* How the samples of one event are laid out. */
@@ -41,9 +42,10 @@ struct hp_perf_sample {
 	uint64_t read_nr;
 	uint64_t time_enabled, time_running;
 	uint64_t read_format;
-	const uint64_t *read_values;   /* value k at read_values[k * read_stride], then its id */
+	const uint64_t *read_values;   /* value k at read_values[k * read_stride], then its
+				        * id and lost count when read_format has them */
 	uint32_t read_stride;
-	uint64_t read_single[2];
+	uint64_t read_single[3];
 	/* CALLCHAIN: nr_ips addresses, PERF_CONTEXT_* markers included. */
 	uint64_t nr_ips;
 	const uint64_t *ips;
@@ -72,6 +74,17 @@ int perf_parse_sample(const void *rec, uint32_t size, const struct hp_perf_forma
 /* Value k (< read_nr) of a parsed READ, and its id (0 without
  * PERF_FORMAT_ID). */
 void perf_read_entry(const struct hp_perf_sample *s, uint64_t k, uint64_t *value, uint64_t *id);
+
+/* The records event k of a parsed READ could not write into its ring
+ * (PERF_FORMAT_LOST, Linux >= 6.0); 0 without that format. */
+uint64_t perf_read_lost(const struct hp_perf_sample *s, uint64_t k);
+
+/* What read() of an event's fd returned (len bytes, the event's
+ * read_format: the layout of a sample's READ) into out's READ fields,
+ * read with perf_read_entry and perf_read_lost; out's other fields are 0.
+ * Returns 0, or -EBADMSG when len is not the size read_format gives. */
+int perf_parse_read(const void *buf, size_t len, uint64_t read_format,
+		    struct hp_perf_sample *out);
 
 /* The time of any record: a sample's TIME field, or the time of the
  * sample_id trailer that sample_id_all appends to the other records.

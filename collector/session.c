@@ -361,6 +361,7 @@ static int finish(struct hp_session *s, pid_t pid)
 	session_release_exited(s);
 	session_read_totals(s);
 	session_offcpu_end(s);
+	session_count_lost(s);
 	s->res->bad_records += s->reader.bad;
 	if (s->res->bad_records)
 		hp_warn("skipped %llu malformed perf records (see --debug=perf)",
@@ -414,6 +415,11 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 		s->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
 				 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	}
+	/* the samplers' group read carries each one's lost records too:
+	 * read at the end (session_lost.c) */
+	if (!o->no_perf || o->off_cpu)
+		session_lost_probe(s);
+	s->read_format |= s->lost_format;
 	s->nregs = (uint32_t)__builtin_popcountll(HP_UNWIND_REGS_MASK);
 	/* off-CPU stacks: all of them up to -F a second per CPU, a budget as
 	 * many as the CPU samples; above it, gated (offcpu.h) */
@@ -574,6 +580,7 @@ int session_finish_common(struct hp_session *s)
 	session_release_exited(s);
 	session_read_totals(s);
 	session_offcpu_end(s);
+	session_count_lost(s);
 	s->res->bad_records += s->reader.bad;
 	return err ? err : s->err;
 }

@@ -106,7 +106,11 @@ struct hp_session_result {
 	int interrupted;               /* stopped by Ctrl-C / SIGTERM */
 	uint64_t samples;              /* main-sampler samples stored */
 	unsigned stack_size;           /* bytes of user stack copied per sample */
-	uint64_t lost;                 /* records the kernel dropped */
+	uint64_t lost;                 /* records the kernel dropped (session_lost.c) */
+	int lost_counted;              /* 1: lost is the kernel's count of every event's lost
+				        * records (PERF_FORMAT_LOST, Linux >= 6.0); 0: only
+				        * those it reported (a ring full until the end never
+				        * reports its last losses); -1: no perf ring opened */
 	uint64_t duration_ns;
 	uint64_t unwind_ns;            /* time spent unwinding */
 	int64_t peak_rss;              /* the target's ru_maxrss, bytes: the largest peak of it

@@ -13,7 +13,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -235,34 +234,6 @@ static void detach_stacks(struct hp_session *s)
 		s->err = err;
 }
 
-/* After the last drain: the stack samples the samplers took (each counts
- * its switch-outs while on) and hpprof never received were lost. The
- * kernel reports a ring's losses with the next record it writes there,
- * so a stack ring that overflowed in the last "on" period before the
- * detach never reports its losses (a loaded machine's loop, late to end
- * that period, left every switch-out of it a wait without a stack,
- * unreported: e2e_offcpu_attach, 455 such waits against 126 reported
- * losses). lost becomes at least that count: the reports of every ring
- * include the stack rings' reported part, so the larger of the two is
- * still no more than was lost. */
-static void count_lost_stacks(struct hp_session *s)
-{
-	struct hp_offcpu_totals t;
-	uint64_t taken = 0, v;
-	if (!s->oc || !s->ngate)
-		return;
-	for (size_t i = 0; i < s->ngate; i++)
-		if (read(s->gate_fds[i], &v, sizeof(v)) == (ssize_t)sizeof(v))
-			taken += v;           /* the sampler's count: every switch-out while on */
-	offcpu_totals(s->oc, &t);
-	if (taken > t.samples && taken - t.samples > s->res->lost) {
-		hp_debug(HP_DBG_RUN, 1, "stack samples lost: %" PRIu64 " (taken %" PRIu64
-			 ", received %" PRIu64 "), reported %" PRIu64, taken - t.samples, taken,
-			 t.samples, s->res->lost);
-		s->res->lost = taken - t.samples;
-	}
-}
-
 int session_attach(const struct hp_session_opts *o, struct hp_store *st,
 		   struct hp_session_result *res)
 {
@@ -306,8 +277,7 @@ int session_attach(const struct hp_session_opts *o, struct hp_store *st,
 		ioctl(s->rings[r].fd, PERF_EVENT_IOC_DISABLE, 0);
 	detach_stacks(s);
 	res->duration_ns = hp_now_ns() - s->t0;
-	int ferr = session_finish_common(s);
-	count_lost_stacks(s);
+	int ferr = session_finish_common(s);     /* lost records too: session_lost.c */
 	if (!err)
 		err = ferr;
 	end_targets(s);

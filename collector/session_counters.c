@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "collector/events.h"
+#include "collector/perf_record.h"
 #include "collector/session_internal.h"
 #include "common/log.h"
 
@@ -28,6 +29,11 @@
  * frees each inherited event). The group's leader, the first counter that
  * opens, starts disabled, enabled at the target's exec as the samplers are
  * (or by session_open_events_tasks on an attach). */
+/* The counters' read: their group's values with the times (a counter
+ * writes no records: no lost count, PERF_FORMAT_LOST is the samplers'). */
+#define COUNTER_FORMAT (PERF_FORMAT_GROUP | PERF_FORMAT_ID | PERF_FORMAT_TOTAL_TIME_ENABLED | \
+			PERF_FORMAT_TOTAL_TIME_RUNNING)
+
 static int counters_on_task(const struct hp_session *s)
 {
 	return !s->res->counters_sampled;
@@ -74,8 +80,7 @@ static void counter_attr(struct hp_session *s, unsigned i, struct perf_event_att
 	a->sample_period = 0;
 	a->freq = 0;
 	a->sample_type = 0;
-	a->read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
-			 PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	a->read_format = COUNTER_FORMAT;
 	a->inherit = 1;
 	a->exclude_kernel |= !s->res->kernel_samples;
 	a->exclude_hv = 1;
@@ -152,18 +157,21 @@ static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t ena
 }
 
 /* Add a group read (PERF_FORMAT_GROUP | ID | TOTAL_TIME_ENABLED |
- * TOTAL_TIME_RUNNING) of fd's group to the counters' totals. */
-static void add_group_read(struct hp_session *s, int fd)
+ * TOTAL_TIME_RUNNING, and the samplers' PERF_FORMAT_LOST: rf) of fd's
+ * group to the counters' totals. */
+static void add_group_read(struct hp_session *s, int fd, uint64_t rf)
 {
-	uint64_t buf[3 + 2 * (HP_MAX_COUNTERS + 1)];
-	if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+	uint64_t buf[3 + 3 * (HP_MAX_COUNTERS + 1)];
+	struct hp_perf_sample r;
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+	if (n <= 0 || perf_parse_read(buf, (size_t)n, rf, &r))
 		return;
-	uint64_t nr = buf[0];
-	for (uint64_t k = 0; k < nr && k <= HP_MAX_COUNTERS; k++) {
-		uint64_t v = buf[3 + 2 * k], id = buf[4 + 2 * k], what;
+	for (uint64_t k = 0; k < r.read_nr && k <= HP_MAX_COUNTERS; k++) {
+		uint64_t v, id, what;
+		perf_read_entry(&r, k, &v, &id);
 		if (!hmap_get(&s->ids, id, &what) || what >> 32 != ID_COUNTER)
 			continue;
-		add_count(s, (unsigned)what, v, buf[1], buf[2]);
+		add_count(s, (unsigned)what, v, r.time_enabled, r.time_running);
 	}
 }
 
@@ -178,15 +186,20 @@ void session_read_totals(struct hp_session *s)
 	if (s->o->no_perf)      /* the agent's fault samples: each stands for its period */
 		res->fault_total = res->fault_samples ? (int64_t)s->agent_faults : -1;
 	if (s->o->ncounters && counters_on_task(s))
-		add_group_read(s, session_task_counter_leader(s));
+		add_group_read(s, session_task_counter_leader(s), COUNTER_FORMAT);
 	for (unsigned r = 0; r < s->nrings; r++) {
 		if (s->o->ncounters && !counters_on_task(s))
-			add_group_read(s, s->rings[r].fd);
-		uint64_t f[3];                  /* count, time enabled, time running */
-		if (s->fault_fds[r] < 0 || read(s->fault_fds[r], f, sizeof(f)) != sizeof(f))
+			add_group_read(s, s->rings[r].fd, s->read_format);
+		uint64_t f[4], v, id;           /* count, time enabled, time running, [lost] */
+		struct hp_perf_sample rd;
+		ssize_t n = s->fault_fds[r] < 0 ? -1 : read(s->fault_fds[r], f, sizeof(f));
+		if (n <= 0 || perf_parse_read(f, (size_t)n, PERF_FORMAT_TOTAL_TIME_ENABLED |
+					      PERF_FORMAT_TOTAL_TIME_RUNNING | s->lost_format, &rd))
 			continue;
-		res->fault_total += (int64_t)f[0];
+		perf_read_entry(&rd, 0, &v, &id);
+		res->fault_total += (int64_t)v;
 		if (s->faults_counter)
-			add_count(s, (unsigned)s->faults_counter - 1, f[0], f[1], f[2]);
+			add_count(s, (unsigned)s->faults_counter - 1, v, rd.time_enabled,
+				  rd.time_running);
 	}
 }

@@ -290,7 +290,8 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.exclude_kernel = !s->res->kernel_samples;
 	/* its count, with the times, is the page-faults counter's total
 	 * (session_counters.c, faults_counter) */
-	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING |
+			s->lost_format;             /* its lost records (session_lost.c) */
 	/* Without a watermark each fault sample would wake the loop: in a
 	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
 	a.watermark = 1;
@@ -341,7 +342,7 @@ static void switch_attr(struct hp_session *s, struct perf_event_attr *a, uint64_
 	a->config = config;
 	a->sample_period = 1;
 	a->sample_type &= ~(uint64_t)PERF_SAMPLE_READ;
-	a->read_format = 0;
+	a->read_format = s->lost_format;   /* its lost records (session_lost.c) */
 	a->disabled = 1;
 	a->enable_on_exec = !s->attach;
 	a->exclude_kernel = !s->res->kernel_samples;
@@ -469,7 +470,7 @@ void session_records_set(struct hp_session *s, int on)
  * offset): no slot still to move is overwritten. */
 static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 {
-	s->nswitch = 0;
+	s->nswitch = s->nswitch_rec = 0;
 	for (unsigned k = 0; k < 2; k++)
 		for (unsigned r = 0; r < nslots; r++) {
 			struct hp_ring *sw = k ? stack_slot(s, r) : switch_slot(s, r);
@@ -478,6 +479,7 @@ static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 			struct hp_ring moved = *sw;
 			memset(sw, 0, sizeof(*sw));
 			s->rings[s->nrings + s->nswitch++] = moved;
+			s->nswitch_rec += !k;
 		}
 }
 
@@ -716,5 +718,5 @@ void session_close_events(struct hp_session *s)
 		ring_unmap(switch_slot(s, r));
 		ring_unmap(stack_slot(s, r));
 	}
-	s->nrings = s->nswitch = 0;
+	s->nrings = s->nswitch = s->nswitch_rec = 0;
 }

@@ -38,6 +38,11 @@ struct pollfd;
 #define KALLSYMS_PATH "[kernel.kallsyms]"  /* kernel frames: addresses named from kallsyms */
 #define MAX_KERNEL_FRAMES 128              /* of one sample; the rest of the stack is user code */
 
+/* Records lost, by the kind of ring (session_lost.c): the CPU rings'
+ * (samples, page-fault samples, task records), the switch records', the
+ * switch-out stacks'. */
+enum { LOST_SAMPLES, LOST_SWITCHES, LOST_STACKS, LOST_KINDS };
+
 /* Counter values last read for a thread on one CPU's group (each CPU has
  * its own event instance), to turn group reads into deltas; and the time
  * of samples its ring lost, still to be charged (session_records.c,
@@ -76,6 +81,7 @@ struct hp_session {
 	 * (session_events.c, pack_switch_rings). Drained together, in time order. */
 	struct hp_ring rings[3 * MAX_CPUS];
 	unsigned nrings, nswitch;
+	unsigned nswitch_rec;          /* of the nswitch, the switch records' rings (first) */
 	unsigned ring_pages;           /* data pages per ring (quartered while refused) */
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
 	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
@@ -103,6 +109,8 @@ struct hp_session {
 	int *extra_fds;                /* attach: the other threads' events (into the rings) */
 	size_t nextra, extra_cap;
 	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
+	uint64_t lost_format;          /* PERF_FORMAT_LOST, or 0: the kernel lacks it */
+	uint64_t lost_reported[LOST_KINDS]; /* records the LOST records reported, per kind */
 
 	struct hp_ring_reader reader;
 
@@ -208,6 +216,20 @@ void session_counters_check_faults(struct hp_session *s, pid_t pid);
 void session_read_totals(struct hp_session *s);
 /* Map fd's perf id to (kind, index) for the records' decoding. */
 int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index);
+
+/* --- session_lost.c: records the kernel could not write --- */
+
+/* Before the events open: s->lost_format, PERF_FORMAT_LOST when the
+ * kernel has it (Linux >= 6.0), else 0 (said at --debug=perf). */
+void session_lost_probe(struct hp_session *s);
+/* A LOST record drained from ring: n records lost (res->lost too). */
+void session_lost_reported(struct hp_session *s, unsigned ring, uint64_t n);
+/* After the last drain, before the events close: res->lost becomes the
+ * kernel's count of every event's lost records (never less than those
+ * reported), res->lost_counted 1; without PERF_FORMAT_LOST, those
+ * reported (an attach: at least the stacks its samplers took and hpprof
+ * never received), lost_counted 0. */
+void session_count_lost(struct hp_session *s);
 
 /* --- session_wake.c: the launched loop's wake-ups --- */
 

@@ -574,7 +574,7 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 		return err;
 	case PERF_RECORD_LOST:
 		if (!(err = perf_parse_lost(rec, size, &id, &lost)))
-			s->res->lost += lost;
+			session_lost_reported(s, ring, lost);
 		note_gap(s, ring);
 		if (s->o->pyremote)           /* a lost MMAP2 may have mapped a Python */
 			pyremote_mapped(s->o->pyremote, 0, NULL);

@@ -2,11 +2,11 @@
  * ksymtab.h - the running kernel's functions as one compact table, and
  * its per-boot cache file (ksymtab.c).
  *
- * The analyzer builds the table from /proc/kallsyms to name kernel frames
- * (analyzer/ksyms.c) and saves it; the collector looks up the kernel
- * frames of threads found asleep at an attach in the saved one
- * (collector/kstack.c), so that neither reads /proc/kallsyms again in one
- * boot. The table is position-independent, so that the cache file is the
+ * The analyzer names kernel frames with it (analyzer/ksyms.c); the
+ * collector looks up the kernel frames of threads found asleep at an
+ * attach in it (collector/kstack.c). Whichever needs it first in a boot
+ * builds it from /proc/kallsyms (ksymtab_build.c) and saves it, so that
+ * neither reads /proc/kallsyms again in that boot. The table is position-independent, so that the cache file is the
  * table itself, mapped read-only: symbols and module extents whose names
  * are offsets into one blob of NUL-terminated names.
  */
@@ -41,7 +41,25 @@ struct hp_ksymtab {
 	size_t names_len;
 	void *map;                    /* the cache file when mapped, map_len bytes */
 	size_t map_len;
+	int owned;                    /* syms, mods and names are malloc'd (ksymtab_build) */
 };
+
+/* The table of kallsyms and modules (files in /proc's formats; modules
+ * NULL or missing: no module extents) into *t, its arrays malloc'd
+ * (ksymtab_release). Returns 0, -errno when kallsyms cannot be read,
+ * -EPERM when it shows every address as 0 (kptr_restrict), -ENOMEM; *t
+ * is untouched on error. */
+int ksymtab_build(const char *kallsyms, const char *modules, struct hp_ksymtab *t);
+
+/* The running kernel's table into *t (ksymtab_release): its per-boot
+ * cache when valid (*built 0), else built from /proc/kallsyms and
+ * /proc/modules and written to the cache for the next run or attach
+ * (*built 1). Returns 0 or ksymtab_build's error. */
+int ksymtab_running(struct hp_ksymtab *t, int *built);
+
+/* Free t's arrays (ksymtab_build) or unmap its file (ksymtab_cache_open);
+ * *t is zeroed. */
+void ksymtab_release(struct hp_ksymtab *t);
 
 /* Map the running kernel's cached table into *t (ksymtab_unmap). Returns
  * 0, or an error when there is none valid: -ENOENT (no cache file, boot id

@@ -60,6 +60,8 @@ struct hp_run_facts {
 					* the same frame (collector/stackjoin.h) */
 	int64_t entry_stacks;          /* = complete_stacks (the older key, kept for scripts) */
 	int64_t lost_samples;          /* records the kernel dropped */
+	const char *lost_count;        /* how: "kernel" (its own counts), or "reported only
+				        * (why)": a lower bound; unset without perf rings */
 	int64_t fault_samples;         /* page-fault samples */
 	const char *off_cpu;           /* "yes", or "no (why)"; unset when not asked for */
 	int64_t offcpu_intervals;      /* off-CPU intervals recorded (samples of event off-cpu) */

@@ -69,7 +69,7 @@ static const struct fact facts[] = {
 	INT(mpi_rank), INT(mpi_size), TEXT(mpi_job), TEXT(mpi_rank_from), TEXT(mpi_ranks_missing),
 	TEXT(kernel_frames), TEXT(boot_id),
 	INT(cpu_sample_ns), TEXT(off_cpu), INT(offcpu_intervals), INT(offcpu_ns),
-	INT(offcpu_no_stack), INT(offcpu_sampled), INT(offcpu_unsampled),
+	INT(offcpu_no_stack), INT(offcpu_sampled), INT(offcpu_unsampled), TEXT(lost_count),
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))

@@ -62,10 +62,11 @@ static void add_run(struct summary *s, const struct hp_profile *p, const char *t
 	struct tui_text *t = &s->text;
 	struct hp_census census;
 	char stacks[160];
-	char exit_s[64], freq[64];
+	char exit_s[64], freq[64], lost[96];
 	census_from_profile(p, &census);
 	report_exit_text(p, exit_s, sizeof(exit_s));        /* as `hpprof report` says it */
 	report_frequency_text(p, freq, sizeof(freq));
+	report_lost_text(p, lost, sizeof(lost));
 	text_add(t, TUI_HEADER, "%s", title);
 	text_add(t, TUI_NORMAL, "  command          %s", meta(p, "command", "?"));
 	const char *label, *value;
@@ -81,7 +82,7 @@ static void add_run(struct summary *s, const struct hp_profile *p, const char *t
 		return;
 	}
 	text_add(t, TUI_NORMAL, "  samples          %" PRIu64 "%s    lost %s    frequency %s",
-		 p->nsamples, filtered ? " (filtered)" : "", meta(p, "lost_samples", "0"), freq);
+		 p->nsamples, filtered ? " (filtered)" : "", lost, freq);
 	text_add(t, TUI_NORMAL, "  call graph       %s, %s", meta(p, "call_graph", "?"),
 		 census_describe(&census, stacks, sizeof(stacks)));
 }

@@ -14,3 +14,10 @@ hp_script_test(e2e_offcpu_io e2e e2e/offcpu_io.sh)
 hp_script_test(e2e_offcpu_attach e2e e2e/offcpu_attach.sh)
 # wave 16: a thread asleep when an attach begins has its wait from the attach on
 hp_script_test(e2e_offcpu_attach_asleep e2e e2e/offcpu_attach_asleep.sh)
+# wave 20: records lost at a run's end, counted from the events (PERF_FORMAT_LOST)
+add_executable(offcpu_held ${CMAKE_SOURCE_DIR}/tests/fixtures/offcpu/held.c)
+target_link_libraries(offcpu_held PRIVATE Threads::Threads)
+target_compile_options(offcpu_held PRIVATE -O1 -g)
+hp_script_test(e2e_run_lost_end e2e e2e/run_lost_end.sh)
+# wave 20: the first attach of a boot writes the kernel symbol table
+hp_script_test(e2e_kstack_cache e2e e2e/kstack_cache.sh)

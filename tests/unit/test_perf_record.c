@@ -177,6 +177,69 @@ static void test_full_sample(void)
 	CHECK(!s.regs && !s.stack);
 }
 
+/* PERF_FORMAT_LOST (the session's samplers, Linux >= 6.0) adds a lost
+ * count after each value's id: a group read, a single one and a read()
+ * of an fd give the same values and ids as without it, and their lost
+ * counts; a read() cut short is refused. */
+static void test_read_lost(void)
+{
+	struct builder b;
+	struct hp_perf_sample s;
+	uint64_t v, id;
+	struct hp_perf_format lf = fmt;
+	lf.read_format |= PERF_FORMAT_LOST;
+	header(&b, PERF_RECORD_SAMPLE, 0);
+	put(&b, 1); put(&b, 2); put(&b, 3); put(&b, 4);   /* identifier ip tid time */
+	put(&b, 2); put(&b, 900); put(&b, 800);           /* nr, enabled, running */
+	put(&b, 111); put(&b, 78); put(&b, 5);            /* value, id, lost */
+	put(&b, 222); put(&b, 79); put(&b, 0);
+	put(&b, 0);                                       /* callchain: none */
+	put(&b, PERF_SAMPLE_REGS_ABI_NONE);
+	put(&b, 0);                                       /* no stack */
+	uint32_t size = finish(&b);
+	CHECK_EQ_INT(perf_parse_sample(guarded(b.w, size), size, &lf, &s), 0);
+	CHECK_EQ_INT(s.read_nr, 2);
+	perf_read_entry(&s, 0, &v, &id);
+	CHECK(v == 111 && id == 78);
+	perf_read_entry(&s, 1, &v, &id);
+	CHECK(v == 222 && id == 79);
+	CHECK_EQ_INT(perf_read_lost(&s, 0), 5);
+	CHECK_EQ_INT(perf_read_lost(&s, 1), 0);
+	CHECK_EQ_INT(s.time_running, 800);
+
+	/* read() of the same group: the words after the header */
+	const uint64_t *g = b.w + 5;
+	CHECK_EQ_INT(perf_parse_read(g, 9 * 8, lf.read_format, &s), 0);
+	perf_read_entry(&s, 1, &v, &id);
+	CHECK(v == 222 && id == 79 && s.time_enabled == 900);
+	CHECK_EQ_INT(perf_read_lost(&s, 0), 5);
+	CHECK_EQ_INT(perf_parse_read(g, 8 * 8, lf.read_format, &s), -EBADMSG);
+	/* without the flag, the same read has no lost words and counts none */
+	const uint64_t plain[] = { 2, 900, 800, 111, 78, 222, 79 };
+	CHECK_EQ_INT(perf_parse_read(plain, sizeof(plain), fmt.read_format, &s), 0);
+	perf_read_entry(&s, 1, &v, &id);
+	CHECK(v == 222 && id == 79 && perf_read_lost(&s, 0) == 0);
+
+	/* single reads: { value, [enabled], [running], [id], [lost] } */
+	const uint64_t one[] = { 4242, 7 };
+	CHECK_EQ_INT(perf_parse_read(one, sizeof(one), PERF_FORMAT_LOST, &s), 0);
+	perf_read_entry(&s, 0, &v, &id);
+	CHECK(v == 4242 && id == 0 && perf_read_lost(&s, 0) == 7);
+	const uint64_t fault[] = { 31, 1000, 990, 12 };
+	uint64_t ff = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	CHECK_EQ_INT(perf_parse_read(fault, sizeof(fault), ff | PERF_FORMAT_LOST, &s), 0);
+	perf_read_entry(&s, 0, &v, &id);
+	CHECK(v == 31 && s.time_enabled == 1000 && s.time_running == 990);
+	CHECK_EQ_INT(perf_read_lost(&s, 0), 12);
+	CHECK_EQ_INT(perf_parse_read(fault, 3 * 8, ff | PERF_FORMAT_LOST, &s), -EBADMSG);
+	/* a read of another format (a page-fault sampler's as a sampler's) */
+	CHECK_EQ_INT(perf_parse_read(fault, sizeof(fault), PERF_FORMAT_LOST, &s), -EBADMSG);
+	const uint64_t idl[] = { 9, 81, 3 };
+	CHECK_EQ_INT(perf_parse_read(idl, sizeof(idl), PERF_FORMAT_ID | PERF_FORMAT_LOST, &s), 0);
+	perf_read_entry(&s, 0, &v, &id);
+	CHECK(v == 9 && id == 81 && perf_read_lost(&s, 0) == 3);
+}
+
 /* Every truncation of a valid sample is refused, and nothing past the
  * cut is read (the guard page would fault). */
 static void test_truncated_samples(void)
@@ -559,6 +622,7 @@ int main(void)
 {
 	guard_init();
 	test_full_sample();
+	test_read_lost();
 	test_truncated_samples();
 	test_lying_counts();
 	test_other_records();
