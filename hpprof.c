@@ -20,14 +20,22 @@
 #include "cmd/cmd_help.h"
 #include "common/log.h"
 
+/* Flags of a command. */
+enum {
+	CMD_FILE_PRODUCT = 1,  /* its product is a file, not stdout: a closed stdout
+				* does not end it (on_sigpipe) */
+};
+
 struct hp_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	unsigned flags;        /* CMD_* */
 };
 
 static const struct hp_command commands[] = {
-	{ "run",      cmd_run,      "run a program and record a profile (hpprof.db)" },
+	{ "run",      cmd_run,      "run a program and record a profile (hpprof.db)",
+	  CMD_FILE_PRODUCT },
 	{ "report",   cmd_report,   "print hot functions, lines, threads and memory" },
 	{ "top",      cmd_top,      "live view of the hottest functions, recording a profile" },
 	{ "tui",      cmd_tui,      "browse a profile in the terminal" },
@@ -67,15 +75,19 @@ static const struct hp_command *find_command(const char *name)
 /* A closed pipe on stdout (`hpprof report | head`) is not an error: the
  * reader took what it wanted, so hpprof ends at once, silently, with status
  * 0 (or the verdict a command decided before, cmd_closed_pipe_status). SIGPIPE raised by any other descriptor (a socket, a pipe to a child)
- * returns, and the write that raised it fails with EPIPE as with SIG_IGN. */
+ * returns, and the write that raised it fails with EPIPE as with SIG_IGN.
+ * So does every SIGPIPE of a command whose product is a file
+ * (CMD_FILE_PRODUCT: `hpprof run PROG 2>&1 | head` records to the end, with
+ * the program's status, though its notes go nowhere). */
 volatile sig_atomic_t cmd_closed_pipe_status;
+static volatile sig_atomic_t closed_stdout_ends = 1;
 
 static void on_sigpipe(int sig)
 {
 	int saved = errno;
 	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	(void)sig;
-	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+	if (closed_stdout_ends && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
 		_exit(cmd_closed_pipe_status);
 	errno = saved;
 }
@@ -166,5 +178,6 @@ static int run(int argc, char **argv)
 		return 2;
 	}
 	optind = 1;
+	closed_stdout_ends = !(cmd->flags & CMD_FILE_PRODUCT);
 	return cmd->fn(argc - i, argv + i);
 }
