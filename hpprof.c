@@ -43,7 +43,8 @@ static const struct hp_command commands[] = {
 	{ "stat",     cmd_stat,     "count events over repeated runs (mean and stddev)" },
 	{ "diff",     cmd_diff,     "compare two profiles, by function or by line" },
 	{ "export",   cmd_export,   "write a profile in another tool's format" },
-	{ "merge",    cmd_merge,    "combine several profiles into one database" },
+	{ "merge",    cmd_merge,    "combine several profiles into one database",
+	  CMD_FILE_PRODUCT },
 	{ "list",     cmd_list,     "list the events this machine can measure" },
 	{ "kernels",  cmd_kernels,  "list the bundled example kernels" },
 };
@@ -78,7 +79,8 @@ static const struct hp_command *find_command(const char *name)
  * returns, and the write that raised it fails with EPIPE as with SIG_IGN.
  * So does every SIGPIPE of a command whose product is a file
  * (CMD_FILE_PRODUCT: `hpprof run PROG 2>&1 | head` records to the end, with
- * the program's status, though its notes go nowhere). */
+ * the program's status, and merge writes its file, though their notes go
+ * nowhere). */
 volatile sig_atomic_t cmd_closed_pipe_status;
 static volatile sig_atomic_t closed_stdout_ends = 1;
 
