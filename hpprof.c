@@ -4,7 +4,8 @@
  * The table drives dispatch, `hpprof help` and `hpprof --help`. Global
  * options (--debug, -q) come before the command name. main also sets what
  * every command shares: getopt prints nothing (a wrong option gets the one
- * line of cmd_option_error), and a closed pipe on stdout ends hpprof quietly.
+ * line of cmd_option_error), and a closed pipe on stdout ends hpprof quietly
+ * (run and merge, whose product is a file, go on to their end).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -83,14 +84,18 @@ static const struct hp_command *find_command(const char *name)
  * nowhere). */
 volatile sig_atomic_t cmd_closed_pipe_status;
 static volatile sig_atomic_t closed_stdout_ends = 1;
+static volatile sig_atomic_t stdout_closed;  /* seen by on_sigpipe: finish forgives it */
 
 static void on_sigpipe(int sig)
 {
 	int saved = errno;
 	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	(void)sig;
-	if (closed_stdout_ends && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
-		_exit(cmd_closed_pipe_status);
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+		if (closed_stdout_ends)
+			_exit(cmd_closed_pipe_status);
+		stdout_closed = 1;
+	}
 	errno = saved;
 }
 
@@ -114,7 +119,7 @@ static void setup_sigpipe(void)
 static int finish(int status)
 {
 	errno = 0;
-	if ((fflush(stdout) || ferror(stdout)) && errno != EPIPE && !status) {
+	if ((fflush(stdout) || ferror(stdout)) && errno != EPIPE && !stdout_closed && !status) {
 		hp_err("cannot write the output: %s", strerror(errno ? errno : EIO));
 		return 1;
 	}
