@@ -4,7 +4,8 @@
  * The table drives dispatch, `hpprof help` and `hpprof --help`. Global
  * options (--debug, -q) come before the command name. main also sets what
  * every command shares: getopt prints nothing (a wrong option gets the one
- * line of cmd_option_error), and a closed pipe on stdout ends hpprof quietly.
+ * line of cmd_option_error), and a closed pipe on stdout ends hpprof quietly
+ * (run and merge, whose product is a file, go on to their end).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,14 +21,22 @@
 #include "cmd/cmd_help.h"
 #include "common/log.h"
 
+/* Flags of a command. */
+enum {
+	CMD_FILE_PRODUCT = 1,  /* its product is a file, not stdout: a closed stdout
+				* does not end it (on_sigpipe) */
+};
+
 struct hp_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	unsigned flags;        /* CMD_* */
 };
 
 static const struct hp_command commands[] = {
-	{ "run",      cmd_run,      "run a program and record a profile (hpprof.db)" },
+	{ "run",      cmd_run,      "run a program and record a profile (hpprof.db)",
+	  CMD_FILE_PRODUCT },
 	{ "report",   cmd_report,   "print hot functions, lines, threads and memory" },
 	{ "top",      cmd_top,      "live view of the hottest functions, recording a profile" },
 	{ "tui",      cmd_tui,      "browse a profile in the terminal" },
@@ -35,7 +44,8 @@ static const struct hp_command commands[] = {
 	{ "stat",     cmd_stat,     "count events over repeated runs (mean and stddev)" },
 	{ "diff",     cmd_diff,     "compare two profiles, by function or by line" },
 	{ "export",   cmd_export,   "write a profile in another tool's format" },
-	{ "merge",    cmd_merge,    "combine several profiles into one database" },
+	{ "merge",    cmd_merge,    "combine several profiles into one database",
+	  CMD_FILE_PRODUCT },
 	{ "list",     cmd_list,     "list the events this machine can measure" },
 	{ "kernels",  cmd_kernels,  "list the bundled example kernels" },
 };
@@ -67,16 +77,25 @@ static const struct hp_command *find_command(const char *name)
 /* A closed pipe on stdout (`hpprof report | head`) is not an error: the
  * reader took what it wanted, so hpprof ends at once, silently, with status
  * 0 (or the verdict a command decided before, cmd_closed_pipe_status). SIGPIPE raised by any other descriptor (a socket, a pipe to a child)
- * returns, and the write that raised it fails with EPIPE as with SIG_IGN. */
+ * returns, and the write that raised it fails with EPIPE as with SIG_IGN.
+ * So does every SIGPIPE of a command whose product is a file
+ * (CMD_FILE_PRODUCT: `hpprof run PROG 2>&1 | head` records to the end, with
+ * the program's status, and merge writes its file, though their notes go
+ * nowhere). */
 volatile sig_atomic_t cmd_closed_pipe_status;
+static volatile sig_atomic_t closed_stdout_ends = 1;
+static volatile sig_atomic_t stdout_closed;  /* seen by on_sigpipe: finish forgives it */
 
 static void on_sigpipe(int sig)
 {
 	int saved = errno;
 	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	(void)sig;
-	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
-		_exit(cmd_closed_pipe_status);
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+		if (closed_stdout_ends)
+			_exit(cmd_closed_pipe_status);
+		stdout_closed = 1;
+	}
 	errno = saved;
 }
 
@@ -100,7 +119,7 @@ static void setup_sigpipe(void)
 static int finish(int status)
 {
 	errno = 0;
-	if ((fflush(stdout) || ferror(stdout)) && errno != EPIPE && !status) {
+	if ((fflush(stdout) || ferror(stdout)) && errno != EPIPE && !stdout_closed && !status) {
 		hp_err("cannot write the output: %s", strerror(errno ? errno : EIO));
 		return 1;
 	}
@@ -166,5 +185,6 @@ static int run(int argc, char **argv)
 		return 2;
 	}
 	optind = 1;
+	closed_stdout_ends = !(cmd->flags & CMD_FILE_PRODUCT);
 	return cmd->fn(argc - i, argv + i);
 }

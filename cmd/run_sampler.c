@@ -65,8 +65,10 @@ int run_is_python(const char *target)
 	return 0;
 }
 
-/* Sample with the agent: no perf events, so no counters, no page-fault
- * samples, no kernel frames. tag says why (detail adds the reason). */
+/* Sample with the agent: no perf session, so no counters; no page-fault
+ * samples and no kernel frames but from the agent's own events in a
+ * CPython 3.11 target (docs/python.md). tag says why (detail adds the
+ * reason). */
 static void use_agent(struct run_opts *o, const char *tag, const char *detail)
 {
 	o->agent = 1;
@@ -123,8 +125,8 @@ int run_choose_sampler(struct run_opts *o, const char *target)
 	} else if (o->sampler == SAMPLER_AUTO && !o->sample_event && !no_agent && o->python &&
 		   run_is_python(target)) {
 		hp_info("'%s' is a Python program: sampling with the LD_PRELOAD agent, which reads"
-			" its Python frames at each sample (no counters, no kernel frames;"
-			" --python off for perf events)", target);
+			" its Python frames at each sample (no counters; kernel frames where perf"
+			" may sample the kernel; --python off for perf events)", target);
 		use_agent(o, RUN_AGENT_PYTHON, NULL);
 	}
 	return 0;

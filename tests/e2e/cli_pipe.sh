@@ -42,6 +42,8 @@ check "list" "$HPPROF" list
 check "kernels" "$HPPROF" kernels
 check "--help" "$HPPROF" --help
 check "report --help" "$HPPROF" report --help
+check "run --help" "$HPPROF" run --help      # run goes on after a closed stdout (wave 20)
+check "merge --help" "$HPPROF" merge --help
 
 # A verdict decided before the reader went away is kept: diff --fail-if
 # whose condition holds exits 3 into a closed pipe too (a CI job piping the

@@ -328,6 +328,10 @@ kernelfn)
 		fail "read_iter_zero is beneath the KERNEL line in $nz of $nk kernel samples"
 	q k.db "SELECT value FROM run_info WHERE key = 'kernel_frames'" | grep -qx yes ||
 		fail "run_info kernel_frames is not yes"
+	# run's note on the sampler must not deny them (before wave 20 it said
+	# "no counters, no kernel frames" for every Python program)
+	grep 'is a Python program' k.db.err | grep -q 'no kernel frames' &&
+		fail "run's note says 'no kernel frames' though run_info kernel_frames is yes"
 	"$HPPROF" report --kernel k.db >rk.txt 2>&1 || fail "report --kernel failed"
 	grep -E "kernel_lines\.py:$line in_kernel .*(iov_iter_zero|read_iter_zero)" rk.txt ||
 		{ cat rk.txt; fail "report --kernel does not name the kernel function beneath the .py line"; }

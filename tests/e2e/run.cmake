@@ -22,6 +22,8 @@ hp_script_test(e2e_run_closed e2e e2e/run_closed.sh)
 hp_script_test(e2e_run_fork_events e2e e2e/run_fork_events.sh)
 # Wave 15: a killed run finished by a reader says what it lacks, and how long it ran.
 hp_script_test(e2e_run_unfinished e2e e2e/run_unfinished.sh)
+# Wave 20: run into a closed stdout and stderr records to the end, with the program's status.
+hp_script_test(e2e_run_closed_pipe e2e e2e/run_closed_pipe.sh)
 # Issue 15: every database readable after a SIGKILL at a random moment (50 trials).
 hp_script_test(e2e_run_kill9 e2e e2e/run_kill9.sh)
 set_tests_properties(e2e_run_kill9 PROPERTIES TIMEOUT 1200)
