@@ -61,7 +61,20 @@ for tid in $tids; do
 done
 assert_ge "workers with on-CPU samples" "$(q m.db "SELECT COUNT(*) FROM thread_profile WHERE tid != $TPID")" 1
 assert_eq "samples of threads not the target's" "$(q m.db "SELECT COUNT(*) FROM samples WHERE tid NOT IN ($(echo $tids | tr ' ' ','))")" 0
-assert_ge "off-CPU intervals" "$(q m.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")" 1
+# Off-CPU recorded: its intervals counted, or, when the workers' switch
+# rate went over the budget and the switch records were gated (then the
+# count is unknown and not stored: docs/offcpu.md; a fresh chroot's make
+# test beside other jobs, wave 20), said so in run_info, with off-CPU
+# samples stored.
+iv=$(q m.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")
+if [ -n "$iv" ]; then
+	assert_ge "off-CPU intervals" "$iv" 1
+else
+	q m.db "SELECT value FROM run_info WHERE key = 'off_cpu'" >offcpu.txt
+	assert_contains "off_cpu without an interval count" offcpu.txt "switch rate over the budget"
+	assert_ge "off-CPU samples (switch records gated)" \
+		"$(q m.db "SELECT COUNT(*) FROM samples WHERE event != 0")" 1
+fi
 kill "$TPID"; wait "$TPID" 2>/dev/null
 
 # 3. a pid that does not exist: one line, exit 2, no file.
