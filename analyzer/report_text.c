@@ -569,7 +569,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 			" not the program; for CPU time, profile without --alloc\n", 100.0 * tool);
 	header_python(out, p);
 	header_events(out, p, o);
-	report_wall_summary(out, p);
+	report_wall_summary(out, p, o->selection != NULL);
 }
 
 /* --- processes --- */
@@ -661,7 +661,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 		return ferror(out) ? -1 : 0;
 	}
 	if (o->weight && strcmp(o->weight, "cpu"))
-		return report_wall_print(out, p, o->weight, o->limit) ? -1 : 0;
+		return report_wall_print(out, p, o->weight, o->limit, o->selection != NULL) ? -1 : 0;
 	if (!p->nsamples)
 		fprintf(out, "\n%s\n", report_unfinished(p) ?
 			"no samples were committed before hpprof stopped" :
