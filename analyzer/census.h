@@ -48,9 +48,10 @@ struct hp_census {
 /* Is name a program entry or thread start function? */
 int census_is_entry(const char *name);
 
-/* Count the main sampler's samples of a profile loaded without a filter,
- * from its stacks' samples and unwind ends (no pass over the samples of
- * its own); out's stack_size is left 0. Returns 0 or -ENOMEM. */
+/* Count the main sampler's samples of a profile, from its stacks' samples
+ * and unwind ends (no pass over the samples of its own): loaded without a
+ * filter, the run's; with one (report --tid...), the selection's. out's
+ * stack_size is left 0. Returns 0 or -ENOMEM. */
 int census_of_profile(const struct hp_profile *p, struct hp_census *out);
 
 /* The figures as stored in run_info (complete_stacks, cut_stacks,
