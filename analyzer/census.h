@@ -58,6 +58,13 @@ int census_of_profile(const struct hp_profile *p, struct hp_census *out);
  * hole_stacks, joined_stacks, samples, stack_size), read from a profile or
  * a store. */
 void census_from_profile(const struct hp_profile *p, struct hp_census *out);
+
+/* The figures a report header or the TUI's summary shows: run_info's (the
+ * figure `run` printed) or, when p holds a selection (report --tid...,
+ * the TUI's thread filter), the selection's own (census_of_profile, the
+ * same definition; on -ENOMEM run_info's), so that one thread's figure is
+ * that thread's. */
+void census_shown(const struct hp_profile *p, int selected, struct hp_census *out);
 void census_from_store(struct hp_store *st, struct hp_census *out);
 
 /* Percentage of complete stacks, -1 when unknown. Never 100 unless all are

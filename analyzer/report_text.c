@@ -437,20 +437,6 @@ static void header_events(FILE *out, const struct hp_profile *p, const struct hp
 	}
 }
 
-/* The complete stacks the header gives: run_info's (the figure `run`
- * printed), or with a selection its own samples' (census_of_profile, the
- * same definition), so that one thread's figure is that thread's. */
-static void header_census(const struct hp_profile *p, const struct hp_report_opts *o,
-			  struct hp_census *out)
-{
-	struct hp_census sel;
-	census_from_profile(p, out);
-	if (!o->selection || census_of_profile(p, &sel))
-		return;
-	sel.stack_size = out->stack_size;
-	*out = sel;
-}
-
 /* A run simulated under Cachegrind instead of sampled (run --cache-sim). */
 static void text_header_simulated(FILE *out, const struct hp_profile *p)
 {
@@ -567,7 +553,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: "
 			"%s\n", p->nsamples, lost ? textsafe(lost, b1, sizeof(b1)) : "0",
 			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
-		header_census(p, o, &census);
+		census_shown(p, o->selection != NULL, &census);
 		fprintf(out, "  stacks:    %s\n", census_describe_defined(&census,
 			" (reaching the program entry or a thread start)", stacks, sizeof(stacks)));
 	}
