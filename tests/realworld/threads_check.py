@@ -11,6 +11,9 @@
   threads_check.py stacks --db A.db
       A: `hpprof run -o A.db TARGET` alone, default options: the complete
          stacks of each thread (issue #12's definition).
+  threads_check.py gated --db W.db
+      exit status 0 when W's switch records were gated (a switch rate over
+      hpprof's stack budget: the intervals are weighted, not compared).
   threads_check.py offcpu --perf W.data --db W.db --hpprof BIN
       W: `perf record -e sched:sched_switch -a -g -- hpprof run -o W.db
          TARGET`, one execution: each thread's time off the CPU, preempted
@@ -240,6 +243,13 @@ def off_check(who, what, iv, hp_ms):
           " tolerance %.1f ms" % (who, what, perf, len(iv), hp_ms, tol))
 
 
+def gated(args):
+    """Exit status 0 when the run's switch records were gated (threads.sh
+    then makes the run again), 1 when they were not."""
+    hp = peers.HpDb(args.db)
+    return 0 if hp.info("offcpu_intervals") is None else 1
+
+
 def offcpu(args):
     hp = peers.HpDb(args.db)
     if hp.info("offcpu_intervals") is None:
@@ -303,7 +313,11 @@ def main():
     o = sub.add_parser("offcpu")
     for a in ("perf", "db", "hpprof"):
         o.add_argument("--" + a, required=True)
+    g = sub.add_parser("gated")
+    g.add_argument("--db", required=True)
     args = ap.parse_args()
+    if args.cmd == "gated":
+        return gated(args)
     {"cpu": cpu, "stacks": stacks, "offcpu": offcpu}[args.cmd](args)
     return compare.verdict()
 
