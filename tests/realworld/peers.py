@@ -424,3 +424,18 @@ def sched_intervals(perf_data, pid):
             res[nxt].append(SchedInterval(o[0], t_ns - o[0], t_ns - o[0], o[1], o[2], o[3]))
         last[cpu] = t_ns
     return res, comm
+
+
+def reaches_entry(elf_names, entry_frames, fn, module, addr):
+    """Whether an outermost frame is the program's entry or a thread's
+    start: a function of entry_frames (compare.ENTRY_FRAMES), or the code
+    of its module's ELF entry point (_start of a stripped executable has
+    no name: sqlite3+0xa7a0). elf_names(path) gives an ElfNames. (The
+    test of compare.complete_stacks, for a caller per thread.)"""
+    if fn in entry_frames:
+        return True
+    if module.startswith("[") or not os.path.exists(module):
+        return False
+    elf = elf_names(module)
+    fde = elf.fde(addr)
+    return elf.entry is not None and fde is not None and fde[0] == elf.entry

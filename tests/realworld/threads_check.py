@@ -162,22 +162,14 @@ def stacks(args):
     print("# complete stacks per thread (hpprof run alone, default options)")
     hp = peers.HpDb(args.db)
     names = compare.Names()
-
-    def is_entry(fn, module, addr):
-        if fn in compare.ENTRY_FRAMES:
-            return True
-        if module.startswith("[") or not os.path.exists(module):
-            return False
-        elf = names(module)
-        fde = elf.fde(addr)
-        return elf.entry is not None and fde is not None and fde[0] == elf.entry
     comm = dict(hp.q("SELECT tid, comm FROM thread_profile"))
     holes = dict(hp.q("SELECT tid, COUNT(*) FROM samples WHERE event = 0 AND unwind = 4 "
                       "GROUP BY tid"))
     for tid, outer in sorted(peers.thread_outermost_frames(hp).items(),
                              key=lambda kv: -sum(kv[1].values())):
         n = sum(outer.values())
-        entry = sum(c for k, c in outer.items() if is_entry(*k))
+        entry = sum(c for k, c in outer.items()
+                    if peers.reaches_entry(names, compare.ENTRY_FRAMES, *k))
         whole = n - holes.get(tid, 0)
         shown = collections.Counter()
         for (fn, _, _), c in outer.items():
