@@ -358,7 +358,8 @@ def thread_outermost_frames(hp):
         root[start] = node
         return node
     frame = {lid: (fn or "(no stack)", mod, addr) for lid, fn, mod, addr in hp.q("""
-        SELECT l.id, (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+        SELECT l.id, (SELECT f.name FROM location_frames lf
+                      JOIN functions f ON f.id = lf.function_id
                       WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
                COALESCE(m.path, '?'), l.addr
         FROM locations l LEFT JOIN modules m ON m.id = l.module_id""")}
