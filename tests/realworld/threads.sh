@@ -5,10 +5,11 @@
 #             feeding them and waiting on a condition variable
 #   zstd -T2: two compression workers on 1 MiB jobs, and the main and I/O threads
 #   sort --parallel=2: the main thread and one helper sort halves, then merge
-# Three executions: perf record -- hpprof run (samples, names, functions per
-# thread; the speedscope export), hpprof run alone with default options
-# (complete stacks per thread), perf's sched_switch tracepoint -- hpprof run
-# --off-cpu (each thread's time off the CPU, preempted and in a futex).
+# Executions: perf record -- hpprof run (samples, names, functions per
+# thread; the speedscope export); perf alone, hpprof run alone with default
+# options, perf alone again (each thread's share, complete stacks per
+# thread); perf's sched_switch tracepoint -- hpprof run --off-cpu (each
+# thread's time off the CPU, preempted and in a futex).
 . "$HP_SRC/tests/realworld/lib.sh"
 rw_need perf linux-perf
 perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 ||
@@ -38,7 +39,9 @@ note "target: $*"
 rw_step same perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o same.data -- \
 	"$HPPROF" run -q --python off -F "$FREQ" -o same.db -- "$@"
 rw_step export "$HPPROF" export -q --format speedscope -o same.json same.db
+rw_step perf1 perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone1.data -- "$@"
 rw_step alone "$HPPROF" run -o alone.db -- "$@"
+rw_step perf2 perf record -q -e cpu-clock -F "$FREQ" --call-graph dwarf -o alone2.data -- "$@"
 # off_run: perf's sched_switch tracepoint on every CPU around hpprof run
 # --off-cpu. At -F 2000 hpprof's stack budget is 4,000 switch-outs a second
 # on 2 CPUs: zstd's ~2,500 (its I/O thread) went over the default's 2,000.
@@ -69,6 +72,7 @@ fi
 
 ok=0
 "$PY" "$RW/threads_check.py" cpu --perf same.data --db same.db --speedscope same.json || ok=1
+"$PY" "$RW/threads_check.py" separate --perf alone1.data --perf2 alone2.data --db alone.db || ok=1
 "$PY" "$RW/threads_check.py" stacks --db alone.db || ok=1
 "$PY" "$RW/threads_check.py" offcpu --perf sched.data --db off.db --hpprof "$HPPROF" || ok=1
 [ "$ok" = 0 ] || fail "hpprof and perf disagree on $1's threads (the checks marked FAIL above)"

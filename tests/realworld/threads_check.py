@@ -8,9 +8,13 @@
          its `hpprof export --format speedscope`. Per thread: its share of
          the target's samples, its name, its top functions' shares of its
          user-space samples, and the speedscope profile of the thread.
+  threads_check.py separate --perf B.data --perf2 D.data --db A.db
   threads_check.py stacks --db A.db
-      A: `hpprof run -o A.db TARGET` alone, default options: the complete
-         stacks of each thread (issue #12's definition).
+      A: `hpprof run -o A.db TARGET` alone, default options, between B and
+         D: `perf record -e cpu-clock -F 2000 --call-graph dwarf -- TARGET`:
+         each thread's share (shown: the program's split drifts), how many
+         threads hold 1% or more; the complete stacks of each thread
+         (issue #12's definition).
   threads_check.py gated --db W.db
       exit status 0 when W's switch records were gated (a switch rate over
       hpprof's stack budget: the intervals are weighted, not compared).
@@ -145,6 +149,37 @@ def cpu(args):
     for tid in sorted(perf, key=lambda t: -perf[t][0]):
         thread_functions(rows, leaves.get(tid, []), tid, names)
     speedscope_threads(args.speedscope, hp_threads, perf, n_perf)
+
+
+# ---------------------------------------------------------------- separate runs
+
+def separate(args):
+    """perf alone, hpprof alone (default options), perf alone again:
+    separate runs, with other tids. How the program splits its work
+    between its threads drifts from run to run more than sampling does:
+    zstd's two workers 55.77 / 43.65% in one perf run and 46.79 / 52.70%
+    in the next; sort's main thread 48.0-63.5% in 9 perf runs, 49.4-69.6%
+    in 6 of hpprof's (which thread merges is the scheduler's choice). So
+    each thread's share is shown (threads in creation order: tids grow as
+    a process makes threads), and compared only in the one execution both
+    tools sample (cpu); here the check is that hpprof's run has as many
+    threads with 1% of the samples or more as one of perf's."""
+    print("# threads, separate runs (perf record; hpprof run, default options; perf again)")
+    runs = []
+    for path in (args.perf, args.perf2):
+        n = collections.Counter()
+        for r in peers.perf_rows(path)[0]:
+            if r.comm not in compare.TOOL_COMMS:
+                n[r.tid] += r.samples
+        runs.append(sorted(n.items()))
+    hp = peers.HpDb(args.db)
+    runs.append(sorted(hp.q("SELECT tid, samples FROM thread_profile")))
+    totals = [sum(c for _, c in r) for r in runs]
+    for name, k in (("perf", 0), ("hpprof", 2), ("perf again", 1)):
+        print("  info %s: %s" % (name, ", ".join("%.2f%%" % pct(c, totals[k]) for _, c in runs[k])))
+    big = [sum(1 for _, c in r if pct(c, t) >= 1) for r, t in zip(runs, totals)]
+    check(big[2] in big[:2], "threads with 1%% of the samples or more: perf %d and %d, hpprof %d"
+          % tuple(big))
 
 
 # ---------------------------------------------------------------- complete stacks
@@ -305,12 +340,15 @@ def main():
     o = sub.add_parser("offcpu")
     for a in ("perf", "db", "hpprof"):
         o.add_argument("--" + a, required=True)
+    a = sub.add_parser("separate")
+    for x in ("perf", "perf2", "db"):
+        a.add_argument("--" + x, required=True)
     g = sub.add_parser("gated")
     g.add_argument("--db", required=True)
     args = ap.parse_args()
     if args.cmd == "gated":
         return gated(args)
-    {"cpu": cpu, "stacks": stacks, "offcpu": offcpu}[args.cmd](args)
+    {"cpu": cpu, "separate": separate, "stacks": stacks, "offcpu": offcpu}[args.cmd](args)
     return compare.verdict()
 
 
