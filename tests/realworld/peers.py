@@ -370,9 +370,9 @@ def thread_outermost_frames(hp):
     return out
 
 
-SchedInterval = collections.namedtuple("SchedInterval", "out_ns ns ns_max state futex comm")
+SchedInterval = collections.namedtuple("SchedInterval", "out_ns ns ns_max state futex comm exiting")
 
-SWITCH_RE = re.compile(r"^\s*(\d+)/(\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+prev_comm=(.*) "
+SWITCH_RE = re.compile(r"^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+prev_comm=(.*) "
                        r"prev_pid=(\d+) prev_prio=\S+ prev_state=(\S+) ==> next_comm=(.*) "
                        r"next_pid=(\d+) ")
 
@@ -383,8 +383,8 @@ def sched_intervals(perf_data, pid):
     (the kernel's own tracepoint): from a thread's switch-out (prev_pid) to
     its next switch-in (next_pid), with the state it left in (R, R+:
     preempted; S, D: asleep), whether its kernel call chain at the
-    switch-out waits in a futex, and its comm then (the parent's name
-    before an exec). A switch-out never followed by a switch-in (the
+    switch-out waits in a futex or is in do_exit (exiting), and its comm
+    then (the parent's name before an exec). A switch-out never followed by a switch-in (the
     thread's exit, the end of the recording) is no interval. The comm of
     the second dict is the one at the thread's last switch-out.
 
@@ -408,6 +408,8 @@ def sched_intervals(perf_data, pid):
             f = line.split()    # a call chain's line: address, symbol
             if cur is not None and f and f[-1].startswith(("futex_", "__x64_sys_futex")):
                 cur[2] = True
+            if cur is not None and f and f[-1] == "do_exit":
+                cur[4] = True
             continue
         cpu = int(m.group(3))
         t_ns = int(m.group(4)) * 1000000000 + int(m.group(5).ljust(9, "0")[:9])
@@ -416,13 +418,14 @@ def sched_intervals(perf_data, pid):
         if prev in pending:      # its switch-in was not recorded
             o = pending.pop(prev)
             res[prev].append(SchedInterval(o[0], max(0, last.get(cpu, o[0]) - o[0]),
-                                           t_ns - o[0], o[1], o[2], o[3]))
-        if int(m.group(1)) == pid and prev == int(m.group(2)):
-            cur = pending[prev] = [t_ns, m.group(8), False, m.group(6)]
+                                           t_ns - o[0], *o[1:]))
+        # an exiting thread's records carry tid -1 (its last switch-out)
+        if int(m.group(1)) == pid and int(m.group(2)) in (prev, -1):
+            cur = pending[prev] = [t_ns, m.group(8), False, m.group(6), False]
             comm[prev] = m.group(6)
         if nxt in pending:
             o = pending.pop(nxt)
-            res[nxt].append(SchedInterval(o[0], t_ns - o[0], t_ns - o[0], o[1], o[2], o[3]))
+            res[nxt].append(SchedInterval(o[0], t_ns - o[0], t_ns - o[0], *o[1:]))
         last[cpu] = t_ns
     return res, comm
 

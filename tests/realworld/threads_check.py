@@ -259,15 +259,26 @@ def hpprof_thread_off(hpprof, db, tid):
 
 
 def off_check(who, what, iv, hp_ms):
-    """hpprof's time against the sum of perf's intervals iv, a range where
-    perf missed switch-ins (peers.sched_intervals)."""
-    lo, hi = sum(i.ns for i in iv) / 1e6, sum(i.ns_max for i in iv) / 1e6
+    """hpprof's time against the sum of perf's intervals iv: a range where
+    perf missed switch-ins (peers.sched_intervals), and where the thread
+    was off the CPU in do_exit, which no per-task event sees on this
+    kernel: the thread's PERF_RECORD_EXIT comes before exit_mmap frees the
+    process's memory (xz: a worker's exit record at 4729.6 ms, its
+    preemptions in exit_mmap for 8 ms after, seen by the tracepoint only).
+    Beside a CPU loop, 1-4 such intervals of 0.01-3 ms in each of 5 runs
+    looked at; they count from 0 to their time."""
+    lo = sum(i.ns for i in iv if not i.exiting) / 1e6
+    hi = sum(i.ns_max for i in iv) / 1e6
     missed = sum(1 for i in iv if i.ns != i.ns_max)
+    exiting = [i for i in iv if i.exiting]
     tol = OFF_MIN_MS + PER_SWITCH_US * len(iv) / 1000.0 + OFF_ALLOWANCE * hi
-    perf = "%.1f ms" % lo if not missed else "%.1f-%.1f ms (%d switch-ins not recorded)" % (
-        lo, hi, missed)
-    check(lo - tol <= hp_ms <= hi + tol, "%s %s: perf %s in %d intervals, hpprof %.1f ms,"
-          " tolerance %.1f ms" % (who, what, perf, len(iv), hp_ms, tol))
+    perf = "%.1f ms" % lo if lo == hi else "%.1f-%.1f ms" % (lo, hi)
+    why = ["%d switch-ins not recorded" % missed] if missed else []
+    why += ["%d in do_exit, %.1f ms" % (len(exiting), sum(i.ns_max for i in exiting) / 1e6)] \
+        if exiting else []
+    check(lo - tol <= hp_ms <= hi + tol, "%s %s: perf %s%s in %d intervals, hpprof %.1f ms,"
+          " tolerance %.1f ms" % (who, what, perf, " (%s)" % ", ".join(why) if why else "",
+                                  len(iv), hp_ms, tol))
 
 
 def gated(args):
