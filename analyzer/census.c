@@ -123,6 +123,16 @@ void census_from_store(struct hp_store *st, struct hp_census *out)
 	census_from(store_int, st, out);
 }
 
+void census_shown(const struct hp_profile *p, int selected, struct hp_census *out)
+{
+	struct hp_census sel;
+	census_from_profile(p, out);
+	if (!selected || census_of_profile(p, &sel))
+		return;
+	sel.stack_size = out->stack_size;
+	*out = sel;
+}
+
 /* n of all as a percentage rounded to one decimal, but never to 0.0 or
  * 100.0 unless it is exactly that. */
 static double shown_pct(int64_t n, int64_t all)

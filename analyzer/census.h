@@ -48,15 +48,23 @@ struct hp_census {
 /* Is name a program entry or thread start function? */
 int census_is_entry(const char *name);
 
-/* Count the main sampler's samples of a profile loaded without a filter,
- * from its stacks' samples and unwind ends (no pass over the samples of
- * its own); out's stack_size is left 0. Returns 0 or -ENOMEM. */
+/* Count the main sampler's samples of a profile, from its stacks' samples
+ * and unwind ends (no pass over the samples of its own): loaded without a
+ * filter, the run's; with one (report --tid...), the selection's. out's
+ * stack_size is left 0. Returns 0 or -ENOMEM. */
 int census_of_profile(const struct hp_profile *p, struct hp_census *out);
 
 /* The figures as stored in run_info (complete_stacks, cut_stacks,
  * hole_stacks, joined_stacks, samples, stack_size), read from a profile or
  * a store. */
 void census_from_profile(const struct hp_profile *p, struct hp_census *out);
+
+/* The figures a report header or the TUI's summary shows: run_info's (the
+ * figure `run` printed) or, when p holds a selection (report --tid...,
+ * the TUI's thread filter), the selection's own (census_of_profile, the
+ * same definition; on -ENOMEM run_info's), so that one thread's figure is
+ * that thread's. */
+void census_shown(const struct hp_profile *p, int selected, struct hp_census *out);
 void census_from_store(struct hp_store *st, struct hp_census *out);
 
 /* Percentage of complete stacks, -1 when unknown. Never 100 unless all are

@@ -566,7 +566,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 		fprintf(out, "  samples:   %" PRIu64 "    lost: %s    frequency: %s    call graph: "
 			"%s\n", p->nsamples, lost,
 			textsafe(freq, b4, sizeof(b4)), mode ? textsafe(mode, b2, sizeof(b2)) : "?");
-		census_from_profile(p, &census);
+		census_shown(p, o->selection != NULL, &census);
 		fprintf(out, "  stacks:    %s\n", census_describe_defined(&census,
 			" (reaching the program entry or a thread start)", stacks, sizeof(stacks)));
 	}
@@ -582,7 +582,7 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 			" not the program; for CPU time, profile without --alloc\n", 100.0 * tool);
 	header_python(out, p);
 	header_events(out, p, o);
-	report_wall_summary(out, p);
+	report_wall_summary(out, p, o->selection != NULL);
 }
 
 /* --- processes --- */
@@ -674,7 +674,7 @@ int report_print_text(FILE *out, const struct hp_profile *p, const struct hp_rep
 		return ferror(out) ? -1 : 0;
 	}
 	if (o->weight && strcmp(o->weight, "cpu"))
-		return report_wall_print(out, p, o->weight, o->limit) ? -1 : 0;
+		return report_wall_print(out, p, o->weight, o->limit, o->selection != NULL) ? -1 : 0;
 	if (!p->nsamples)
 		fprintf(out, "\n%s\n", report_unfinished(p) ?
 			"no samples were committed before hpprof stopped" :

@@ -25,8 +25,15 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-void report_wall_summary(FILE *out, const struct hp_profile *p)
+/* Whose time the totals and percentages are. */
+static const char *whose(int selected)
 {
+	return selected ? "the selection's" : "all threads'";
+}
+
+void report_wall_summary(FILE *out, const struct hp_profile *p, int selected)
+{
+	const char *over = selected ? "in the selection" : "over all threads";
 	if (p->offcpu_col < 0)
 		return;
 	int64_t off = 0, on = p->cpu_col >= 0 ? p->events[p->cpu_col].total   /* runs at */
@@ -34,11 +41,11 @@ void report_wall_summary(FILE *out, const struct hp_profile *p)
 	for (int c = 0; c < HP_WAIT_NCLASSES; c++)
 		off += p->wait_ns[c];
 	if (p->cpu_sample_ns > 0 || p->cpu_col >= 0)
-		fprintf(out, "  wall time: %.1f ms over all threads = on-CPU %.1f ms (%.1f%%)"
-			" + off-CPU %.1f ms (%.1f%%)\n", ms(on + off), ms(on), hp_pct(on, on + off),
-			ms(off), hp_pct(off, on + off));
+		fprintf(out, "  wall time: %.1f ms %s = on-CPU %.1f ms (%.1f%%)"
+			" + off-CPU %.1f ms (%.1f%%)\n", ms(on + off), over, ms(on),
+			hp_pct(on, on + off), ms(off), hp_pct(off, on + off));
 	else
-		fprintf(out, "  off-CPU time: %.1f ms over all threads\n", ms(off));
+		fprintf(out, "  off-CPU time: %.1f ms %s\n", ms(off), over);
 	fprintf(out, "  off-CPU by wait:");
 	for (int c = 1; c < HP_WAIT_NCLASSES; c++)
 		if (p->wait_ns[c])
@@ -68,7 +75,7 @@ static uint32_t *order(int64_t *keys, uint32_t n)
 }
 
 static int functions(FILE *out, const struct hp_profile *p, int col, const char *what,
-		     int64_t all, unsigned limit, int by_total)
+		     int64_t all, unsigned limit, int by_total, int selected)
 {
 	int64_t *keys = malloc((p->nfunctions ? p->nfunctions : 1) * sizeof(*keys));
 	if (!keys)
@@ -80,8 +87,8 @@ static int functions(FILE *out, const struct hp_profile *p, int col, const char 
 		keys[i] = kernel ? 0 : by_total ? f->ctotal[col] : f->cself[col];
 	}
 	uint32_t *idx = order(keys, p->nfunctions);
-	fprintf(out, "\nFunctions by %s %s (ms; %% of all threads' %s)\n%8s %8s %11s %11s  %s\n",
-		by_total ? "total" : "self", what, what, "Self%", "Total%", "Self", "Total",
+	fprintf(out, "\nFunctions by %s %s (ms; %% of %s %s)\n%8s %8s %11s %11s  %s\n",
+		by_total ? "total" : "self", what, whose(selected), what, "Self%", "Total%", "Self", "Total",
 		"Function");
 	for (uint32_t i = 0, shown = 0; idx && i < p->nfunctions && (!limit || shown < limit); i++) {
 		const struct hp_pfunc *f = &p->functions[idx[i]];
@@ -136,7 +143,8 @@ static void threads(FILE *out, const struct hp_profile *p)
 	}
 }
 
-int report_wall_print(FILE *out, const struct hp_profile *p, const char *weight, unsigned limit)
+int report_wall_print(FILE *out, const struct hp_profile *p, const char *weight, unsigned limit,
+		      int selected)
 {
 	int col = !strcmp(weight, "wall") ? p->wall_col : p->offcpu_col;
 	const char *what = col == p->wall_col ? "wall time" : "off-CPU time";
@@ -148,8 +156,9 @@ int report_wall_print(FILE *out, const struct hp_profile *p, const char *weight,
 		for (int c = 0; c < HP_WAIT_NCLASSES; c++)
 			all += p->wait_ns[c];
 	}
-	if (functions(out, p, col, what, all, limit, 1) ||
-	    functions(out, p, col, what, all, limit, 0) || lines(out, p, col, what, all, limit))
+	if (functions(out, p, col, what, all, limit, 1, selected) ||
+	    functions(out, p, col, what, all, limit, 0, selected) ||
+	    lines(out, p, col, what, all, limit))
 		return -ENOMEM;
 	threads(out, p);
 	return ferror(out) ? -1 : 0;

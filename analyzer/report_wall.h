@@ -15,11 +15,14 @@
 
 struct hp_profile;
 
-/* The totals, when the profile has off-CPU time; nothing otherwise. */
-void report_wall_summary(FILE *out, const struct hp_profile *p);
+/* The totals, when the profile has off-CPU time; nothing otherwise.
+ * selected: p holds a selection's samples (report --tid, --pid, --from,
+ * --to), whose own totals these are: said so instead of "all threads". */
+void report_wall_summary(FILE *out, const struct hp_profile *p, int selected);
 
-/* weight: "off-cpu" or "wall". Returns 0, -1 on a write error, or
- * -ENOENT when the profile has no such column (not recorded). */
-int report_wall_print(FILE *out, const struct hp_profile *p, const char *weight, unsigned limit);
+/* weight: "off-cpu" or "wall"; selected as above. Returns 0, -1 on a write
+ * error, or -ENOENT when the profile has no such column (not recorded). */
+int report_wall_print(FILE *out, const struct hp_profile *p, const char *weight, unsigned limit,
+		      int selected);
 
 #endif

@@ -63,7 +63,7 @@ static void add_run(struct summary *s, const struct hp_profile *p, const char *t
 	struct hp_census census;
 	char stacks[160];
 	char exit_s[64], freq[64], lost[96];
-	census_from_profile(p, &census);
+	census_shown(p, filtered, &census);
 	report_exit_text(p, exit_s, sizeof(exit_s));        /* as `hpprof report` says it */
 	report_frequency_text(p, freq, sizeof(freq));
 	report_lost_text(p, lost, sizeof(lost));

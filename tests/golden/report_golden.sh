@@ -160,5 +160,9 @@ check report_kernel_text "$HPPROF" report -n 6 k.db
 # wall views.
 sh "$HP_SRC/tests/golden/fixture.sh" load offcpu o.db || fail "cannot build the offcpu fixture"
 check report_wall "$HPPROF" report --weight wall -n 6 o.db
+# one thread (wave 20): its own wall time and the shares of it, said so
+# (they were said to be "over all threads")
+otid=$(sqlite3 o.db "SELECT tid FROM thread_profile ORDER BY samples DESC, tid LIMIT 1")
+check report_wall_tid "$HPPROF" report --weight wall -n 3 --tid "$otid" o.db
 check views_wall sqlite3 -header o.db "SELECT * FROM wall_profile LIMIT 10; SELECT * FROM wall_line_profile LIMIT 6;"
 echo "PASS"

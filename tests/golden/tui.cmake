@@ -45,6 +45,8 @@ set(HP_TUI_GOLDEN
   "timeline_diff_thread_range|timeline|100x30|t<pgdn><pgdn><space><pgdn><pgdn><enter>8|--diff|fixture-short.db"
   "timeline_diff_process|timeline|100x30|7p8|--diff|fixture-short.db"
   "timeline_diff_thread_unpaired|timeline|100x30|tt|--diff|fixture-other.db"
+  # the summary under a thread filter: that thread's complete stacks (wave 20)
+  "summary_thread|threads|100x30|<down><enter>1"
 )
 foreach(entry ${HP_TUI_GOLDEN})
   string(REPLACE "|" ";" f "${entry}")

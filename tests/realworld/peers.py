@@ -360,3 +360,131 @@ def demangle(names):
         if m:
             out[n] = "%s::%s" % m.groups()
     return out
+
+
+# ---------------------------------------------------------------- threads (wave 20)
+
+def thread_leaves(hp, event=0):
+    """{tid: [Leaf]}: HpDb.leaves per thread (threads_check.py). The
+    locations' names are read once and the samples counted per thread and
+    innermost location."""
+    where = {lid: (mod, addr, inner, outer) for lid, mod, addr, inner, outer in hp.q("""
+        SELECT l.id, COALESCE(m.path, '?'), l.addr,
+               (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+                 WHERE lf.location_id = l.id ORDER BY lf.depth ASC LIMIT 1),
+               (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
+                 WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1)
+        FROM locations l LEFT JOIN modules m ON m.id = l.module_id""")}
+    pid = dict(hp.q("SELECT tid, pid FROM threads"))
+    out = collections.defaultdict(list)
+    for tid, lid, n in hp.q("""
+            SELECT s.tid, n.location_id, COUNT(*) FROM samples s
+            LEFT JOIN stack_nodes n ON n.id = s.stack_id
+            WHERE s.event = ? GROUP BY s.tid, n.location_id""", event):
+        mod, addr, inner, outer = where.get(lid, ("?", None, None, None))
+        out[tid].append(Leaf(pid.get(tid), mod, addr, inner or "?", outer or inner or "?", n))
+    return out
+
+
+def thread_outermost_frames(hp):
+    """{tid: {(function, module, address) of the outermost frame: samples}}:
+    HpDb.outermost_frames per thread, over main-sampler samples."""
+    parent, loc = {}, {}
+    for i, p, l in hp.q("SELECT id, parent, location_id FROM stack_nodes"):
+        parent[i], loc[i] = p, l
+    root = {}
+
+    def root_of(node):
+        start = node
+        while node and parent.get(node):
+            if node in root:
+                return root[node]
+            node = parent[node]
+        root[start] = node
+        return node
+    frame = {lid: (fn or "(no stack)", mod, addr) for lid, fn, mod, addr in hp.q("""
+        SELECT l.id, (SELECT f.name FROM location_frames lf
+                      JOIN functions f ON f.id = lf.function_id
+                      WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
+               COALESCE(m.path, '?'), l.addr
+        FROM locations l LEFT JOIN modules m ON m.id = l.module_id""")}
+    out = collections.defaultdict(collections.Counter)
+    for tid, sid, n in hp.q("SELECT tid, stack_id, COUNT(*) FROM samples WHERE event = 0 "
+                            "GROUP BY tid, stack_id"):
+        out[tid][frame.get(loc.get(root_of(sid)), ("(no stack)", "?", 0))] += n
+    return out
+
+
+SchedInterval = collections.namedtuple("SchedInterval", "out_ns ns ns_max state futex comm exiting")
+
+SWITCH_RE = re.compile(r"^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+prev_comm=(.*) "
+                       r"prev_pid=(\d+) prev_prio=\S+ prev_state=(\S+) ==> next_comm=(.*) "
+                       r"next_pid=(\d+) ")
+
+
+def sched_intervals(perf_data, pid):
+    """({tid: [SchedInterval]}, {tid: comm}): the off-CPU intervals of
+    process pid's threads from `perf record -e sched:sched_switch -a -g`
+    (the kernel's own tracepoint): from a thread's switch-out (prev_pid) to
+    its next switch-in (next_pid), with the state it left in (R, R+:
+    preempted; S, D: asleep), whether its kernel call chain at the
+    switch-out waits in a futex or is in do_exit (exiting), and its comm
+    then (the parent's name before an exec). A switch-out never followed by a switch-in (the
+    thread's exit, the end of the recording) is no interval. The comm of
+    the second dict is the one at the thread's last switch-out.
+
+    Some switches never reach perf: on a machine whose sandbox runs tasks
+    outside perf's pid namespace, perf records the switch to such a task
+    but not the one from it (here: tokio-rt-worker, 22 switches to it in
+    one xz run, none from it). A thread switched in by such a task is seen
+    switching out again without a switch-in: it came in on that CPU after
+    the CPU's previous record, so the interval lies between ns (to that
+    record) and ns_max (to the new switch-out); otherwise ns == ns_max."""
+    out = subprocess.run(["perf", "script", "--ns", "-i", perf_data,
+                          "-F", "pid,tid,cpu,time,trace,ip,sym"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         universal_newlines=True, errors="replace", check=True).stdout
+    pending, comm, res = {}, {}, collections.defaultdict(list)
+    last = {}                    # cpu: time of its previous record
+    cur = None                   # the switch-out whose call chain is being read
+    for line in out.splitlines():
+        m = SWITCH_RE.match(line)
+        if not m:
+            f = line.split()    # a call chain's line: address, symbol
+            if cur is not None and f and f[-1].startswith(("futex_", "__x64_sys_futex")):
+                cur[2] = True
+            if cur is not None and f and f[-1] == "do_exit":
+                cur[4] = True
+            continue
+        cpu = int(m.group(3))
+        t_ns = int(m.group(4)) * 1000000000 + int(m.group(5).ljust(9, "0")[:9])
+        cur = None
+        prev, nxt = int(m.group(7)), int(m.group(10))
+        if prev in pending:      # its switch-in was not recorded
+            o = pending.pop(prev)
+            res[prev].append(SchedInterval(o[0], max(0, last.get(cpu, o[0]) - o[0]),
+                                           t_ns - o[0], *o[1:]))
+        # an exiting thread's records carry tid -1 (its last switch-out)
+        if int(m.group(1)) == pid and int(m.group(2)) in (prev, -1):
+            cur = pending[prev] = [t_ns, m.group(8), False, m.group(6), False]
+            comm[prev] = m.group(6)
+        if nxt in pending:
+            o = pending.pop(nxt)
+            res[nxt].append(SchedInterval(o[0], t_ns - o[0], t_ns - o[0], *o[1:]))
+        last[cpu] = t_ns
+    return res, comm
+
+
+def reaches_entry(elf_names, entry_frames, fn, module, addr):
+    """Whether an outermost frame is the program's entry or a thread's
+    start: a function of entry_frames (compare.ENTRY_FRAMES), or the code
+    of its module's ELF entry point (_start of a stripped executable has
+    no name: sqlite3+0xa7a0). elf_names(path) gives an ElfNames. (The
+    test of compare.complete_stacks, for a caller per thread.)"""
+    if fn in entry_frames:
+        return True
+    if module.startswith("[") or not os.path.exists(module):
+        return False
+    elf = elf_names(module)
+    fde = elf.fde(addr)
+    return elf.entry is not None and fde is not None and fde[0] == elf.entry

@@ -36,3 +36,10 @@ hp_script_test(realworld_diff_same realworld realworld/diff_same.sh)
 get_property(_rw DIRECTORY PROPERTY TESTS)
 list(FILTER _rw INCLUDE REGEX "^realworld_")
 set_tests_properties(${_rw} PROPERTIES RESOURCE_LOCK realworld)
+# Multi-threaded programs (wave 20): per thread against perf's samples and
+# its sched_switch tracepoint (docs/realworld.md, "Wave 20: multi-threaded programs").
+foreach(t xz zstd sort)
+  hp_script_test(realworld_threads_${t} realworld realworld/threads.sh ${t})
+endforeach()
+set_tests_properties(realworld_threads_xz realworld_threads_zstd realworld_threads_sort
+  PROPERTIES RESOURCE_LOCK realworld)
