@@ -402,15 +402,7 @@ def complete_stacks(db, run_log):
     names = Names()
 
     def is_entry(fn, module, addr):
-        # a named entry frame, or the code of the module's ELF entry point
-        # (_start of a stripped executable has no name: sqlite3+0xa7a0)
-        if fn in ENTRY_FRAMES:
-            return True
-        if module.startswith("[") or not os.path.exists(module):
-            return False
-        elf = names(module)
-        fde = elf.fde(addr)
-        return elf.entry is not None and fde is not None and fde[0] == elf.entry
+        return peers.reaches_entry(names, ENTRY_FRAMES, fn, module, addr)
 
     outer = hp.outermost_frames()
     entry = sum(c for k, c in outer.items() if is_entry(*k))

@@ -146,6 +146,12 @@ class HpDb:
         return [Leaf(pid, mod, addr, fn or "?", outer or fn or "?", n)
                 for pid, mod, addr, fn, outer, n in rows]
 
+    def locations(self):
+        """{location id: (module, address, innermost function, outermost
+        function)}, as leaves() gives them."""
+        return {lid: (mod, addr, fn or "?", outer or fn or "?") for lid, mod, addr, fn, outer in self.q(
+            "SELECT l.id, " + self.LOCATION + " FROM locations l LEFT JOIN modules m ON m.id = l.module_id")}
+
     def leaves_by_entry(self, event=0):
         """leaves(), with each kernel leaf split by the kernel entry its stack
         went through (Leaf.entry: the innermost frame from the leaf outwards
@@ -153,11 +159,7 @@ class HpDb:
         it; "[other]" when none, None for a user-space leaf)."""
         pattern = re.compile(KERNEL_ENTRY)
         nodes = dict((i, (p, l)) for i, p, l in self.q("SELECT id, parent, location_id FROM stack_nodes"))
-        locs = {}
-        for lid, mod, addr, fn, outer in self.q(
-                "SELECT l.id, " + self.LOCATION +
-                " FROM locations l LEFT JOIN modules m ON m.id = l.module_id"):
-            locs[lid] = (mod, addr, fn or "?", outer or fn or "?")
+        locs = self.locations()
 
         def entry_of(node):
             while node in nodes and is_kernel_module(locs.get(nodes[node][1], ("?",))[0]):
@@ -368,21 +370,15 @@ def thread_leaves(hp, event=0):
     """{tid: [Leaf]}: HpDb.leaves per thread (threads_check.py). The
     locations' names are read once and the samples counted per thread and
     innermost location."""
-    where = {lid: (mod, addr, inner, outer) for lid, mod, addr, inner, outer in hp.q("""
-        SELECT l.id, COALESCE(m.path, '?'), l.addr,
-               (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
-                 WHERE lf.location_id = l.id ORDER BY lf.depth ASC LIMIT 1),
-               (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
-                 WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1)
-        FROM locations l LEFT JOIN modules m ON m.id = l.module_id""")}
+    where = hp.locations()
     pid = dict(hp.q("SELECT tid, pid FROM threads"))
     out = collections.defaultdict(list)
     for tid, lid, n in hp.q("""
             SELECT s.tid, n.location_id, COUNT(*) FROM samples s
             LEFT JOIN stack_nodes n ON n.id = s.stack_id
             WHERE s.event = ? GROUP BY s.tid, n.location_id""", event):
-        mod, addr, inner, outer = where.get(lid, ("?", None, None, None))
-        out[tid].append(Leaf(pid.get(tid), mod, addr, inner or "?", outer or inner or "?", n))
+        mod, addr, inner, outer = where.get(lid, ("?", None, "?", "?"))
+        out[tid].append(Leaf(pid.get(tid), mod, addr, inner, outer, n))
     return out
 
 
