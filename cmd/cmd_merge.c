@@ -152,6 +152,7 @@ struct totals {
 	char *alloc_mode;             /* their alloc_tracking, combined */
 	int64_t duration_ns, lost, fault_samples, complete, cut, hole, joined, entry, peak_rss,
 		frequency;
+	unsigned lost_kernel, lost_reported;  /* inputs whose lost_count is "kernel", "reported only" */
 	int64_t fault_period;
 	double user_s, sys_s;         /* summed; NAN once an input lacks them */
 	int frequency_differs, fault_period_differs, command_differs;
@@ -263,6 +264,32 @@ static void add_facts(struct hp_store *st, struct totals *t, unsigned run)
 /* The inputs' alloc_tracking ("exact", "sampled", or "... incomplete" when
  * tracking stopped) as one: theirs when they agree, else the incomplete
  * one, else "sampled" (some totals are estimates). */
+/* How an input counted its lost samples (run_info lost_count). */
+static void add_lost_count(struct hp_store *st, struct totals *t)
+{
+	char *how = NULL;
+	if (store_get_meta(st, "lost_count", &how) < 0 || !how)
+		return;
+	if (!strcmp(how, "kernel"))
+		t->lost_kernel++;
+	else if (!strncmp(how, "reported", 8))
+		t->lost_reported++;
+	free(how);
+}
+
+/* The merged lost_count: a lower bound when an input's was one, the
+ * kernel's count when every input's was, else unsaid (inputs written
+ * before run_info had it). */
+static const char *lost_count_text(const struct totals *t, unsigned n, char *buf, size_t len)
+{
+	if (t->lost_reported) {
+		snprintf(buf, len, "reported only (%u of %u merged runs counted only the losses their"
+			 " rings reported)", t->lost_reported, n);
+		return buf;
+	}
+	return t->lost_kernel == n ? "kernel" : NULL;
+}
+
 static int add_alloc_mode(struct hp_store *st, struct totals *t)
 {
 	char *mode = NULL;
@@ -452,6 +479,7 @@ static int read_totals(const struct merge_cmd *o, struct totals *t)
 			return -1;
 		}
 		t->lost = hp_add_sat(t->lost, store_get_meta_int(st, "lost_samples", 0));
+		add_lost_count(st, t);
 		t->fault_samples = hp_add_sat(t->fault_samples,
 					      store_get_meta_int(st, "fault_samples", 0));
 		t->complete = hp_add_sat(t->complete, store_get_meta_int(st, "complete_stacks", 0));
@@ -499,7 +527,7 @@ static const char *start_text(const struct totals *t, unsigned n, char *buf, siz
 static int write_meta(struct hp_store *st, const struct merge_cmd *o, struct totals *t,
 		      uint64_t samples)
 {
-	char buf[4096] = "", cmd[4200], mode[256], unf[160], start[256];
+	char buf[4096] = "", cmd[4200], mode[256], unf[160], start[256], lost_how[160];
 	struct hp_run_facts f;
 	for (unsigned i = 0; i < o->n; i++) {
 		strncat(buf, i ? ", " : "", sizeof(buf) - strlen(buf) - 1);
@@ -523,6 +551,7 @@ static int write_meta(struct hp_store *st, const struct merge_cmd *o, struct tot
 	 * its longest rank. Unrelated runs ran one after the other. */
 	f.duration_ns = t->ranks == (int)o->n ? t->longest_ns : t->duration_ns;
 	f.lost_samples = t->lost;
+	f.lost_count = lost_count_text(t, o->n, lost_how, sizeof(lost_how));
 	if (t->failed) {             /* the first failure's, not the first input's success */
 		f.exit_status = t->exit_status;
 		f.signal = t->signal;

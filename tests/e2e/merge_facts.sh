@@ -126,4 +126,17 @@ q unf.db "INSERT OR REPLACE INTO meta(key, value) VALUES ('unfinished', 'killed'
 "$HPPROF" merge -q -o pu.db plain.db unf.db || fail "merge plain unf"
 assert_eq "merged unfinished" "$(fact pu.db unfinished)" \
 	"1 of 2 merged runs were not finished by hpprof (killed, or a full disk): their exit status is unknown"
+# How the lost samples were counted (run_info lost_count, wave 20): the
+# kernel's count when every run's was, a lower bound when one run's was
+# (a kernel without PERF_FORMAT_LOST: its rings' own reports only), and a
+# report of the merge says so.
+assert_eq "each run's lost_count" "$(fact plain.db lost_count)$(fact fast.db lost_count)" "kernelkernel"
+assert_eq "merged lost_count, every run the kernel's" "$(fact pf.db lost_count)" "kernel"
+cp plain.db rep.db
+q rep.db "UPDATE meta SET value = 'reported only (test)' WHERE key = 'lost_count'"
+"$HPPROF" merge -q -o pr.db plain.db rep.db || fail "merge plain rep"
+assert_eq "merged lost_count, one run reported only" "$(fact pr.db lost_count)" \
+	"reported only (1 of 2 merged runs counted only the losses their rings reported)"
+"$HPPROF" report pr.db >pr.txt 2>&1 || fail "report pr.db"
+assert_contains "report of the merge: a lower bound" pr.txt "(reported only)"
 echo "PASS"
