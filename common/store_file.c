@@ -530,6 +530,7 @@ int store_open(const char *path, int writable, struct hp_store **out)
 	*out = st;
 	return 0;
 fail:
+	sqlite3_finalize(st->bounds);
 	sqlite3_close_v2(st->db);
 	remove_private_copy(st);
 	free(st);
@@ -689,6 +690,7 @@ int store_close(struct hp_store *st)
 	st->ahead = NULL;
 	for (int i = 0; i < S_NSTMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
+	sqlite3_finalize(st->bounds);
 	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)
 		err = -HP_ESQL;
 	remove_private_copy(st);
