@@ -84,6 +84,7 @@ struct hp_store {
 	/* largest valid id per table (store_bounds), valid until the next write */
 	int64_t max_id[TB_N];
 	int bounds_valid;
+	sqlite3_stmt *bounds;         /* store_bounds' statement, kept for the next call */
 	uint64_t samples_added;       /* sample rows written through this store */
 	struct pending_sample pending[SAMPLE_ROWS]; /* rows not yet inserted (in the batch) */
 	unsigned npending;
