@@ -66,8 +66,7 @@ int store_close(struct hp_store *st);
 /* Start syncing what the WAL holds so far (and its directory) on a thread,
  * so that the close's own syncs find little left to write: for a writer
  * that is about to finish (finish_profile). Changes no guarantee; joined
- * by store_close, whose checkpoint then leaves out SQLite's sync of the
- * WAL's directory when this thread synced it (the WAL's entry in it). */
+ * by store_close. */
 void store_sync_ahead(struct hp_store *st);
 /* Commit the batch in progress; the next write starts a new one. */
 int store_flush(struct hp_store *st);

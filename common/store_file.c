@@ -586,58 +586,22 @@ static void back_to_one_file(struct hp_store *st)
 
 struct store_ahead {
 	pthread_t thread;
-	int dir_synced;               /* the WAL existed and its directory was synced */
 	char wal[PATH_MAX + 8], dir[PATH_MAX];
 };
 
 static void *sync_ahead_main(void *arg)
 {
 	struct store_ahead *a = arg;
-	int fd = open(a->wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), wal = fd >= 0;
+	int fd = open(a->wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		fdatasync(fd);
 		close(fd);
 	}
 	if ((fd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		a->dir_synced = wal && !fsync(fd);
+		fsync(fd);
 		close(fd);
 	}
 	return NULL;
-}
-
-/* SQLite's unix VFS syncs a WAL's directory at the first sync of a WAL
- * it created (its DIRSYNC flag): here the close's checkpoint, once the
- * sync-ahead thread has already synced that directory with the WAL's
- * entry in it. A directory fsync with nothing new to write still flushes
- * the disk's cache on ext4 (0.1-0.3 ms quiet, up to 4 ms under load,
- * `strace -T`). The VFS opens the directory through its replaceable
- * "openDirectory" call and skips the sync when that fails, which is what
- * skip_synced_dir does for the one WAL whose directory the closing thread
- * knows synced (closing_wal, set by store_close on its own thread, so
- * every other file and thread keeps SQLite's own call). The WAL is never
- * unlinked and made again while its connection is open: the entry synced
- * ahead is the one a power loss must keep. */
-static sqlite3_syscall_ptr vfs_open_directory;
-static _Thread_local const char *closing_wal;
-
-static int skip_synced_dir(const char *path, int *fd)
-{
-	if (closing_wal && !strcmp(path, closing_wal))
-		return SQLITE_CANTOPEN;
-	return ((int (*)(const char *, int *))vfs_open_directory)(path, fd);
-}
-
-/* Installed once, before the first close that uses it. SQLite's table of
- * calls is the process's; the replacement is one aligned pointer store,
- * and it calls the VFS's own function for every other path. */
-static void install_skip_synced_dir(void)
-{
-	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-	if (!vfs || vfs->iVersion < 3 || !vfs->xGetSystemCall || strcmp(vfs->zName, "unix"))
-		return;
-	vfs_open_directory = vfs->xGetSystemCall(vfs, "openDirectory");
-	if (vfs_open_directory)
-		vfs->xSetSystemCall(vfs, "openDirectory", (sqlite3_syscall_ptr)skip_synced_dir);
 }
 
 /* The close's checkpoint syncs the WAL, its directory, then the file
@@ -654,9 +618,6 @@ void store_sync_ahead(struct hp_store *st)
 	struct store_ahead *a = malloc(sizeof(*a));
 	if (!a)
 		return;
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, install_skip_synced_dir);
-	a->dir_synced = 0;
 	snprintf(a->wal, sizeof(a->wal), "%s-wal", db);
 	snprintf(a->dir, sizeof(a->dir), "%s", db);
 	char *slash = strrchr(a->dir, '/');
@@ -674,20 +635,17 @@ void store_sync_ahead(struct hp_store *st)
 int store_close(struct hp_store *st)
 {
 	int err = 0;
-	struct store_ahead *a;
 	if (!st)
 		return 0;
-	if ((a = st->ahead))
-		pthread_join(a->thread, NULL);
+	if (st->ahead) {
+		pthread_join(st->ahead->thread, NULL);
+		free(st->ahead);
+		st->ahead = NULL;
+	}
 	if (st->in_txn)
 		err = store_flush(st);
-	if (st->writable && !err) {
-		closing_wal = a && a->dir_synced && vfs_open_directory ? a->wal : NULL;
+	if (st->writable && !err)
 		back_to_one_file(st);
-		closing_wal = NULL;
-	}
-	free(a);
-	st->ahead = NULL;
 	for (int i = 0; i < S_NSTMTS; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_finalize(st->bounds);

@@ -264,27 +264,12 @@ static void test_unsynced_start(void)
 
 /* fdatasync, counted: SQLite (the shared library in tests) calls it
  * through its PLT, so this definition stands in for libc's. */
-static int syncs, dir_syncs;
-
-static void count_dir_sync(int fd)
-{
-	struct stat sb;
-	if (!fstat(fd, &sb) && S_ISDIR(sb.st_mode))
-		__atomic_fetch_add(&dir_syncs, 1, __ATOMIC_RELAXED);
-}
+static int syncs;
 
 int fdatasync(int fd)
 {
-	__atomic_fetch_add(&syncs, 1, __ATOMIC_RELAXED);
-	count_dir_sync(fd);
+	syncs++;
 	return (int)syscall(SYS_fdatasync, fd);
-}
-
-/* fsync: the sync-ahead thread syncs the directory with it. */
-int fsync(int fd)
-{
-	count_dir_sync(fd);
-	return (int)syscall(SYS_fsync, fd);
 }
 
 /* unlink, watched the same way: SQLite removes a rollback journal it
@@ -317,11 +302,10 @@ static void test_close_syncs(void)
 	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);   /* unsynced first commit */
 	f.samples = 7;
 	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
-	syncs = dir_syncs = 0;
+	syncs = 0;
 	journals_unlinked = 0;
 	CHECK(store_close(st) == 0);
 	CHECK_EQ_INT(syncs, 3);
-	CHECK_EQ_INT(dir_syncs, 1);                /* nothing synced ahead: SQLite's own */
 	CHECK_EQ_INT(journals_unlinked, 0);        /* the switch wrote no journal (wave 17) */
 	snprintf(side, sizeof(side), "%s-wal", p);
 	CHECK(stat(side, &sb) != 0);
@@ -339,37 +323,6 @@ static void test_close_syncs(void)
 	sqlite3_close(db);
 	CHECK(store_open(p, 0, &st) == 0);
 	CHECK(store_get_meta_int(st, "samples", -1) == 7);
-	CHECK(store_close(st) == 0);
-}
-
-/* After store_sync_ahead the close leaves out SQLite's sync of the WAL's
- * directory (the thread synced it with the WAL's entry in it): the
- * directory is synced once in all, the WAL and the file by the close;
- * what was written after the thread started is in the file. */
-static void test_close_after_sync_ahead(void)
-{
-	struct hp_store *st;
-	struct hp_run_facts f;
-	struct stat sb;
-	const char *p = path_of("ahead.db");
-	char side[300];
-	CHECK(store_create(p, &st) == 0);
-	store_facts_init(&f);
-	f.samples = 1;
-	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);   /* unsynced first commit */
-	f.samples = 7;
-	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
-	syncs = dir_syncs = 0;
-	store_sync_ahead(st);
-	f.samples = 9;                             /* the end's rows, after the thread started */
-	CHECK(store_write_facts(st, &f) == 0 && store_flush(st) == 0);
-	CHECK(store_close(st) == 0);
-	CHECK_EQ_INT(dir_syncs, 1);                /* the thread's only (2 with SQLite's) */
-	CHECK_EQ_INT(syncs, 3);                    /* the thread's WAL; the close's WAL and file */
-	snprintf(side, sizeof(side), "%s-wal", p);
-	CHECK(stat(side, &sb) != 0);
-	CHECK(store_open(p, 0, &st) == 0);
-	CHECK(store_get_meta_int(st, "samples", -1) == 9);
 	CHECK(store_close(st) == 0);
 }
 
@@ -453,7 +406,6 @@ int main(void)
 	test_schema_bytes();
 	test_unsynced_start();
 	test_close_syncs();
-	test_close_after_sync_ahead();
 	test_hot_journal();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
