@@ -516,10 +516,8 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	res->ran = 1;
 	/* What the program's start does not need comes after it, the rings
 	 * holding what it does meanwhile (docs/performance.md, "Wave 12"):
-	 * the RSS readings (by the loop unless a stream may keep it busy), a
-	 * store the caller makes late (session_start.c) and the off-CPU
-	 * rings (their records go into the CPU rings until then: "Wave 20
-	 * (w20-start)"). */
+	 * the RSS readings (by the loop unless a stream may keep it busy) and
+	 * a store the caller makes late (session_start.c). */
 	if (o->mem_interval_ms && (err = (o->on_poll ? memwatch_start : memwatch_start_polled)
 				   (o->mem_interval_ms, s->t0, &s->mw)))
 		hp_warn("no memory timeline: %s", hp_strerror(err));
@@ -530,7 +528,6 @@ int session_run(const struct hp_session_opts *o, char *const argv[], struct hp_s
 	}
 	session_record_target(s, l.pid, argv);
 	memwatch_add(s->mw, (uint32_t)l.pid);      /* the image as exec left it */
-	session_map_late_rings(s);
 	err = sample_loop(s, l.pid);
 	int ferr = finish(s, l.pid);
 	if (!err)

@@ -27,7 +27,6 @@
 #include "collector/kaccess.h"
 #include "collector/offcpu.h"
 #include "collector/pyremote.h"
-#include "collector/repoint.h"
 #include "collector/session_internal.h"
 #include "common/error.h"
 #include "common/clock.h"
@@ -352,7 +351,7 @@ static void switch_attr(struct hp_session *s, struct perf_event_attr *a, uint64_
 static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigned ring)
 {
 	struct perf_event_attr a;
-	int own = !s->late_rings && !switch_slot(s, ring)->meta, err;
+	int own = !switch_slot(s, ring)->meta, err;
 	switch_attr(s, &a, PERF_COUNT_SW_DUMMY);
 	a.sample_stack_user = 0;
 	a.sample_regs_user = 0;
@@ -379,19 +378,18 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
 }
 
 /* fd, a stack sampler of CPU ring r, owns the stack ring (own) or writes
- * into it; without one, into the switch ring; without that (its rings made
- * after the release), into the CPU's ring. */
+ * into it; without one, into the switch ring. */
 static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 {
-	struct hp_ring *st = stack_slot(s, r), *sw = switch_slot(s, r);
+	struct hp_ring *st = stack_slot(s, r);
 	if (own && ring_map(st, fd, STACK_RING_PAGES(s))) {
 		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
 		memset(st, 0, sizeof(*st));
 	}
 	if (own && st->meta)
 		return 0;
-	int to = st->meta ? st->fd : sw->meta ? sw->fd : s->rings[r].fd;
-	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, to) < 0 ? -errno : 0;
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, st->meta ? st->fd : switch_slot(s, r)->fd) < 0
+		       ? -errno : 0;
 }
 
 /* The SWITCH records' event, then the stack sampler. */
@@ -405,7 +403,7 @@ static void open_offcpu_sampler(struct hp_session *s, pid_t pid, int cpu, unsign
 	switch_attr(s, &a, PERF_COUNT_SW_CONTEXT_SWITCHES);
 	/* Its own ring: a burst of stacks (an "on" slot drained late) may
 	 * overflow it, never the switch records that time the intervals. */
-	int own = !s->late_rings && !stack_slot(s, ring)->meta;
+	int own = !stack_slot(s, ring)->meta;
 	a.watermark = 1;
 	a.wakeup_watermark = STACK_RING_PAGES(s) * 4096 / 4;
 	/* A thread that blocks is in a system call a few frames below its
@@ -518,8 +516,6 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	rings_and_copy_sizes(s);
 	int ncpu = conf_cpus();
 	int first_err = 0;
-	/* The off-CPU rings after the release (session_map_late_rings). */
-	s->late_rings = !s->attach && !s->offcpu_only;
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
@@ -547,7 +543,6 @@ int session_open_events(struct hp_session *s, pid_t pid)
 			return err;
 		}
 		s->nrings++;
-		s->ring_cpu[r] = cpu;
 		session_remember_id(s, fd, ID_SAMPLER, 0);
 		session_open_counters(s, pid, cpu, r, fd);
 		s->fault_fds[r] = s->offcpu_fds[r] = s->swrec_fds[r] = -1;
@@ -559,85 +554,6 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	pack_switch_rings(s, s->nrings);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
-}
-
-/* --- the off-CPU rings made after the release --- */
-
-/* A disabled dummy event of hpprof's own on cpu: it records nothing; the
- * ring mapped on it is written by the events pointed at it (any event of
- * the same CPU and clock may be, whoever owns it: docs/performance.md,
- * "Wave 19: rings made ahead"). It wakes the loop at a quarter, as the
- * session's own rings do. */
-static int open_holder(int cpu, unsigned pages)
-{
-	struct perf_event_attr a;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = PERF_TYPE_SOFTWARE;
-	a.config = PERF_COUNT_SW_DUMMY;
-	a.disabled = 1;
-	a.exclude_kernel = 1;
-	a.exclude_hv = 1;
-	a.use_clockid = 1;
-	a.clockid = CLOCK_MONOTONIC;
-	a.watermark = 1;
-	a.wakeup_watermark = pages * 4096u / 4;
-	return (int)perf_event_open(&a, getpid(), cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-/* The off-CPU events stay in the CPU's ring this long after the release:
- * moving one waits for an RCU grace period (repoint.h), which the session's
- * end waits for too when it comes during a move; a program that ends first
- * (/bin/true) is not delayed by it. */
-#define LATE_REPOINT_MS 20
-
-/* Map a ring of pages on a new holder of cpu into slot (its fd, polled
- * by the loop, kept in late_fds[] until the end). */
-static int late_ring(struct hp_session *s, struct hp_ring *slot, int cpu, unsigned pages)
-{
-	int h = open_holder(cpu, pages), err;
-	if (h < 0)
-		return -errno;
-	if ((err = ring_map(slot, h, pages))) {
-		close(h);
-		memset(slot, 0, sizeof(*slot));
-		return err;
-	}
-	s->late_fds[s->nlate++] = h;
-	return 0;
-}
-
-void session_map_late_rings(struct hp_session *s)
-{
-	int ev[2 * MAX_CPUS], to[2 * MAX_CPUS], err;
-	unsigned n = 0;
-	if (!s->late_rings)
-		return;
-	s->late_rings = 0;
-	for (unsigned r = 0; r < s->nrings; r++) {
-		int cpu = s->ring_cpu[r];
-		struct hp_ring *sw = switch_slot(s, r), *st = stack_slot(s, r);
-		if (s->swrec_fds[r] >= 0 && !(err = late_ring(s, sw, cpu, SWITCH_RING_PAGES(s)))) {
-			ev[n] = s->swrec_fds[r];
-			to[n++] = sw->fd;
-		} else if (s->swrec_fds[r] >= 0) {
-			hp_debug(HP_DBG_PERF, 1, "switch ring of cpu ring %u: %s; into the CPU's ring",
-				 r, strerror(-err));
-		}
-		if (s->offcpu_fds[r] < 0)
-			continue;
-		if (!(err = late_ring(s, st, cpu, STACK_RING_PAGES(s))) || sw->meta) {
-			ev[n] = s->offcpu_fds[r];
-			to[n++] = st->meta ? st->fd : sw->fd;
-		}
-		if (err)
-			hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u: %s; into the %s ring", r,
-				 strerror(-err), sw->meta ? "switch" : "CPU's");
-	}
-	pack_switch_rings(s, s->nrings);
-	if ((err = repoint_start(ev, to, n, LATE_REPOINT_MS, &s->repoint)))
-		hp_debug(HP_DBG_PERF, 1, "off-CPU events left in the CPU rings: %s", strerror(-err));
-	hp_debug(HP_DBG_PERF, 1, "off-CPU rings made after the release: %u", s->nlate);
 }
 
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)
@@ -768,10 +684,6 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 
 void session_close_events(struct hp_session *s)
 {
-	unsigned moved = repoint_stop(s->repoint);
-	if (s->repoint)
-		hp_debug(HP_DBG_PERF, 1, "off-CPU events moved into their rings: %u", moved);
-	s->repoint = NULL;
 	for (size_t i = 0; i < s->nextra; i++)
 		close(s->extra_fds[i]);
 	free(s->extra_fds);
@@ -806,8 +718,5 @@ void session_close_events(struct hp_session *s)
 		ring_unmap(switch_slot(s, r));
 		ring_unmap(stack_slot(s, r));
 	}
-	for (unsigned k = 0; k < s->nlate; k++)
-		close(s->late_fds[k]);
-	s->nlate = 0;
 	s->nrings = s->nswitch = s->nswitch_rec = 0;
 }

@@ -90,14 +90,6 @@ struct hp_session {
 	                                * samplers instead (session_counters.c); 0 none */
 	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
 	int swrec_fds[MAX_CPUS];       /* their SWITCH records' events (owning the switch rings) */
-	int late_rings;                /* the off-CPU rings are made after the release, their
-				        * events writing into the CPU ring until then
-				        * (session_map_late_rings) */
-	int ring_cpu[MAX_CPUS];        /* the CPU of CPU ring r */
-	int late_fds[2 * MAX_CPUS];    /* the late rings' holder events (polled, closed at
-				        * the end) */
-	unsigned nlate;
-	struct hp_repoint *repoint;    /* moves the off-CPU events into them (repoint.h) */
 	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
 	size_t ngate, gate_cap;
 	int *rec_fds;                  /* every SWITCH records' event (extras too): gated with them */
@@ -173,13 +165,6 @@ void session_no_kernel_samples(struct hp_session *s);
  * the task's, session_open_counters; and the page-fault sampler
  * redirected into its ring) and map the rings. */
 int session_open_events(struct hp_session *s, pid_t pid);
-/* Once the program runs: map the off-CPU rings (switch records, stacks)
- * that session_open_events left to after the release, each on a disabled
- * event of hpprof's own, and let a thread point the off-CPU events at
- * them (repoint.h); until then their records go into the CPU's ring. A
- * ring refused here leaves its events where they were (the CPU's ring, or
- * the stacks the switch ring). */
-void session_map_late_rings(struct hp_session *s);
 void session_close_events(struct hp_session *s);
 /* no_perf with off_cpu (a launched program the preload agent samples):
  * only the off-CPU events, per online CPU on pid (enabled at its exec),
