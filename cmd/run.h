@@ -119,7 +119,14 @@ struct run_record {
 /* Keep an existing profile at path as path.old (*rotated = 1); refuse
  * anything else that exists. Returns -1 after printing why. */
 int run_prepare_output(const char *path, int *rotated);
-/* The run never started: path.old goes back to path. */
+/* The same, but an existing path.old is moved aside (path.old.hpprof-del),
+ * not removed: removing it costs up to ms of the run's start; the caller
+ * removes it once the program runs (run_drop_displaced; open_store_late
+ * does) or puts it back (run_undo_rotation). */
+int run_prepare_output_deferred(const char *path, int *rotated);
+void run_drop_displaced(const char *path);
+/* The run never started: path.old goes back to path (and the older
+ * profile moved aside to path.old). */
 void run_undo_rotation(const char *path);
 
 /* What the session's on_started needs to open the store once the program

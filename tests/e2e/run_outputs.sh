@@ -89,6 +89,19 @@ cmp -s a.db r.db || fail "r.db changed although the run was refused"
 rm r.db.old
 "$HPPROF" -q run -o r.db -k pi -- --small >/dev/null 2>&1 || fail "run with rotation"
 cmp -s a.db r.db.old || fail "the previous profile is not r.db.old"
+# A run whose program never starts puts both profiles back: the previous
+# one at r.db and the one before it at r.db.old (the rotation replaced,
+# so removed, it before the program's exec; now it is moved aside and
+# removed once the program runs: docs/performance.md, "Wave 20 (w20-start)")
+cp r.db prev.db
+printf '#!/nonexistent/interpreter\n' >noexec.sh
+chmod +x noexec.sh
+"$HPPROF" -q run -o r.db ./noexec.sh >/dev/null 2>&1 && fail "a program that cannot start"
+cmp -s prev.db r.db || fail "the previous profile is not back at r.db"
+cmp -s a.db r.db.old || fail "the profile before it is not back at r.db.old"
+"$HPPROF" -q run -o r.db -k pi -- --small >/dev/null 2>&1 || fail "run with rotation, again"
+cmp -s prev.db r.db.old || fail "the previous profile is not r.db.old (second rotation)"
+[ ! -e r.db.old.hpprof-del ] || fail "the profile before it was left aside"
 echo "notes" >n.db
 "$HPPROF" run -o n.db -k pi -- --small >/dev/null 2>err.txt && fail "run over a foreign file"
 assert_contains "run -o foreign says why" err.txt "is not an hpprof database"
