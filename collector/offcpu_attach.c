@@ -23,8 +23,9 @@
  * at the first attach of a boot, built from /proc/kallsyms and written to
  * the cache (70-175 ms here, more than the rings hold of a busy CPU's
  * samples; the analyzer then maps it instead of reading kallsyms again);
- * they go beneath the user stack, as a switch-out's callchain does. An attached Python thread's Python frames are merged in as a
- * switch-out's read after the fact are (pyremote_locate_blocked).
+ * they go beneath the user stack, as a switch-out's callchain does. An
+ * attached Python thread's Python frames are merged in as a switch-out's
+ * read after the fact are (pyremote_locate_blocked).
  *
  * Takes the session (its unwinder, maps, store) and the threads found
  * asleep; produces one offcpu_attach_wait each. Not in the ring drain: once per
