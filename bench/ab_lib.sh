@@ -1,7 +1,8 @@
 # ab_lib.sh - the A/B rounds of bench/collector_cost.sh and
 # bench/true_phases.sh (sourced; each script defines one SIDE BIN ROUND
 # ARGS..., which prints its rows, and sets NEW, this build's hpprof, and
-# BASE, another build's or empty).
+# BASE, another build's or empty); the held perf hooks of
+# bench/overhead.sh and bench/target_clock.sh.
 
 # ab_rounds N ARGS...: N rounds of one, this build alone or beside BASE,
 # which one goes first alternating, so that a slow moment of the shared
@@ -29,3 +30,16 @@ function median(a, n,   i, j, t) {
 		t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }'
+
+# hold_perf_hooks PERF: a counting event held on a sleeping process until
+# the script exits, so that every profiled side starts with the kernel's
+# perf scheduling hooks on (docs/performance.md, "Wave 18: the first
+# event's grace period"); the exit also removes $W.
+hold_perf_hooks() {
+	sleep 100000 &
+	AB_SLEEPER=$!
+	"$1" stat -e cpu-clock -p "$AB_SLEEPER" -o /dev/null &
+	AB_HOLDER=$!
+	trap 'kill "$AB_HOLDER" "$AB_SLEEPER" 2>/dev/null || true; rm -rf "$W"' EXIT
+	sleep 0.2
+}

@@ -114,14 +114,8 @@ floor_run() {
 # waits for an RCU grace period (4.6-15.5 ms here), which fell on the
 # floor after each bare run and on no hpprof run (the one before it had
 # just closed its events); bench/first_event.sh measures that wait apart.
-if [ -n "$PERF" ]; then
-	sleep 100000 &
-	SLEEPER=$!
-	"$PERF" stat -e cpu-clock -p "$SLEEPER" -o /dev/null &
-	HOLDER=$!
-	trap 'kill "$HOLDER" "$SLEEPER" 2>/dev/null || true; rm -rf "$W"' EXIT
-	sleep 0.2
-fi
+. "$(dirname "$0")/ab_lib.sh"
+[ -z "$PERF" ] || hold_perf_hooks "$PERF"
 i=0
 while [ $i -lt "$N" ]; do
 	if [ $((i % 2)) -eq 0 ]; then

@@ -19,12 +19,8 @@ SC="$BUILD/bench/hp_stackcopy"
 for f in "$BUILD/hpprof" "$J" "$SC"; do [ -x "$f" ] || { echo "build first (make): $f"; exit 1; }; done
 PERF=$(command -v perf) || { echo "perf is needed (to hold a counting event)"; exit 1; }
 W=$(mktemp -d)
-sleep 100000 &
-SLEEPER=$!
-"$PERF" stat -e cpu-clock -p "$SLEEPER" -o /dev/null &
-HOLDER=$!
-trap 'kill "$HOLDER" "$SLEEPER" 2>/dev/null || true; rm -rf "$W"' EXIT
-sleep 0.2
+. "$(dirname "$0")/ab_lib.sh"
+hold_perf_hooks "$PERF"
 # own_time CMD...: the seconds julia's line says
 own_time() { "$@" 2>&1 | sed -n 's/^julia: variant.*: \([0-9.]*\) s$/\1/p'; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
