@@ -4,6 +4,16 @@
 # BASE, another build's or empty); the held perf hooks of
 # bench/overhead.sh and bench/target_clock.sh.
 
+# ab_init: NEW (BUILD's hpprof), BASE (HPPROF_BASE, or empty), W (a
+# temporary directory removed at exit); exits when NEW is not built.
+ab_init() {
+	NEW="$BUILD/hpprof"
+	BASE=${HPPROF_BASE:-}
+	W=$(mktemp -d)
+	trap 'rm -rf "$W"' EXIT
+	[ -x "$NEW" ] || { echo "build first (make)"; exit 1; }
+}
+
 # ab_rounds N ARGS...: N rounds of one, this build alone or beside BASE,
 # which one goes first alternating, so that a slow moment of the shared
 # machine falls on both sides alike.

@@ -20,13 +20,9 @@ BUILD=${1:-build}
 N=${2:-10}
 [ $# -ge 2 ] && shift 2 || shift $#
 [ $# -gt 0 ] || set -- /bin/true
-NEW="$BUILD/hpprof"
-BASE=${HPPROF_BASE:-}
 . "$(dirname "$0")/ab_lib.sh"
+ab_init
 PERF=$(command -v perf || true)
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-[ -x "$NEW" ] || { echo "build first (make)"; exit 1; }
 [ -n "$PERF" ] || { echo "SKIP: perf is not installed (linux-perf)"; exit 77; }
 EV=task-clock,page-faults,context-switches
 # the system calls' tracepoint needs tracefs (root, or perf_event_paranoid -1)

@@ -19,13 +19,9 @@ BUILD=${1:-build}
 N=${2:-11}
 [ $# -ge 2 ] && shift 2 || shift $#
 [ $# -gt 0 ] || set -- /bin/true
-NEW="$BUILD/hpprof"
-BASE=${HPPROF_BASE:-}
 PERF=$(command -v perf || true)
 . "$(dirname "$0")/ab_lib.sh"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-[ -x "$NEW" ] || { echo "build first (make)"; exit 1; }
+ab_init
 
 now_us() { echo $(($(date +%s%N) / 1000)); }
 # wall_us CMD...: the command's wall time in microseconds

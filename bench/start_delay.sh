@@ -17,12 +17,8 @@ BUILD=${1:-build}
 N=${2:-41}
 [ $# -ge 2 ] && shift 2 || shift $#
 [ $# -gt 0 ] || set -- /bin/date +%s%N
-NEW="$BUILD/hpprof"
-BASE=${HPPROF_BASE:-}
 . "$(dirname "$0")/ab_lib.sh"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-[ -x "$NEW" ] || { echo "build first (make)"; exit 1; }
+ab_init
 # one SIDE BIN ROUND: a line "SIDE ROUND START_US WALL_US" (START_US -1
 # when the target does not print a clock)
 one() {

@@ -18,12 +18,8 @@ BUILD=${1:-build}
 N=${2:-11}
 [ $# -ge 2 ] && shift 2 || shift $#
 [ $# -gt 0 ] || set -- /bin/true
-NEW="$BUILD/hpprof"
-BASE=${HPPROF_BASE:-}
 . "$(dirname "$0")/ab_lib.sh"
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-[ -x "$NEW" ] || { echo "build first (make)"; exit 1; }
+ab_init
 SRC=${XDG_CACHE_HOME:-$HOME/.cache}/hpprof
 
 # one SIDE BIN ROUND: lines "SIDE ROUND CPU_MS PHASE NAME"
