@@ -159,12 +159,17 @@ static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t ena
 /* Add a group read (PERF_FORMAT_GROUP | ID | TOTAL_TIME_ENABLED |
  * TOTAL_TIME_RUNNING, and the samplers' PERF_FORMAT_LOST: rf) of fd's
  * group to the counters' totals. */
+int session_read_event(int fd, uint64_t rf, uint64_t *buf, size_t words, struct hp_perf_sample *r)
+{
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, words * sizeof(*buf));
+	return n <= 0 || perf_parse_read(buf, (size_t)n, rf, r) ? -1 : 0;
+}
+
 static void add_group_read(struct hp_session *s, int fd, uint64_t rf)
 {
 	uint64_t buf[3 + 3 * (HP_MAX_COUNTERS + 1)];
 	struct hp_perf_sample r;
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
-	if (n <= 0 || perf_parse_read(buf, (size_t)n, rf, &r))
+	if (session_read_event(fd, rf, buf, sizeof(buf) / sizeof(buf[0]), &r))
 		return;
 	for (uint64_t k = 0; k < r.read_nr && k <= HP_MAX_COUNTERS; k++) {
 		uint64_t v, id, what;
@@ -192,12 +197,11 @@ void session_read_totals(struct hp_session *s)
 			add_group_read(s, s->rings[r].fd, s->read_format);
 		uint64_t f[4], v, id;           /* count, time enabled, time running, [lost] */
 		struct hp_perf_sample rd;
-		ssize_t n = s->fault_fds[r] < 0 ? -1 : read(s->fault_fds[r], f, sizeof(f));
-		if (n <= 0 || perf_parse_read(f, (size_t)n, PERF_FORMAT_TOTAL_TIME_ENABLED |
-					      PERF_FORMAT_TOTAL_TIME_RUNNING | s->lost_format, &rd))
+		if (session_read_event(s->fault_fds[r], session_fault_format(s), f, 4, &rd))
 			continue;
 		perf_read_entry(&rd, 0, &v, &id);
 		res->fault_total += (int64_t)v;
+		s->fault_lost += perf_read_lost(&rd, 0);
 		if (s->faults_counter)
 			add_count(s, (unsigned)s->faults_counter - 1, v, rd.time_enabled,
 				  rd.time_running);

@@ -290,8 +290,7 @@ static void open_fault_sampler(struct hp_session *s, pid_t pid, int cpu, unsigne
 	a.exclude_kernel = !s->res->kernel_samples;
 	/* its count, with the times, is the page-faults counter's total
 	 * (session_counters.c, faults_counter) */
-	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING |
-			s->lost_format;             /* its lost records (session_lost.c) */
+	a.read_format = session_fault_format(s);    /* with its lost records (session_lost.c) */
 	/* Without a watermark each fault sample would wake the loop: in a
 	 * program's first-touch phase, every ~2 ms (strace of a julia run). */
 	a.watermark = 1;

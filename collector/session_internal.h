@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "collector/module.h"
+#include "collector/perf_record.h"
 #include "collector/perf_ring.h"
 #include "collector/procmap.h"
 #include "collector/session.h"
@@ -111,6 +112,8 @@ struct hp_session {
 	struct hp_hmap ids;            /* perf sample id -> (kind << 32 | index) */
 	uint64_t lost_format;          /* PERF_FORMAT_LOST, or 0: the kernel lacks it */
 	uint64_t lost_reported[LOST_KINDS]; /* records the LOST records reported, per kind */
+	uint64_t fault_lost;           /* the fault samplers' lost counts, read with their
+				        * totals (session_read_totals) */
 
 	struct hp_ring_reader reader;
 
@@ -212,8 +215,13 @@ int session_task_counter_leader(const struct hp_session *s);
  * read from the fault samplers opens as a counter of its own when none of
  * them opened. */
 void session_counters_check_faults(struct hp_session *s, pid_t pid);
-/* Whole-run totals of the counters and of the fault sampler into s->res. */
+/* Whole-run totals of the counters and of the fault sampler into s->res
+ * (and the fault samplers' lost counts into s->fault_lost). */
 void session_read_totals(struct hp_session *s);
+/* read() of the event fd (its read_format rf) into buf (words long),
+ * parsed into r, whose group entries point into buf; -1 when it cannot be
+ * read or parsed. */
+int session_read_event(int fd, uint64_t rf, uint64_t *buf, size_t words, struct hp_perf_sample *r);
 /* Map fd's perf id to (kind, index) for the records' decoding. */
 int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t index);
 
@@ -222,9 +230,13 @@ int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t in
 /* Before the events open: s->lost_format, PERF_FORMAT_LOST when the
  * kernel has it (Linux >= 6.0), else 0 (said at --debug=perf). */
 void session_lost_probe(struct hp_session *s);
+/* The page-fault samplers' read_format: their count with its times, and
+ * their lost records when the kernel counts them. */
+uint64_t session_fault_format(const struct hp_session *s);
 /* A LOST record drained from ring: n records lost (res->lost too). */
 void session_lost_reported(struct hp_session *s, unsigned ring, uint64_t n);
-/* After the last drain, before the events close: res->lost becomes the
+/* After the last drain and session_read_totals, before the events
+ * close: res->lost becomes the
  * kernel's count of every event's lost records (never less than those
  * reported), res->lost_counted 1; without PERF_FORMAT_LOST, those
  * reported (an attach: at least the stacks its samplers took and hpprof

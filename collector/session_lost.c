@@ -81,21 +81,16 @@ void session_lost_reported(struct hp_session *s, unsigned ring, uint64_t n)
  * cannot be read. */
 static int read_event(int fd, uint64_t rf, uint64_t *value, uint64_t *lost)
 {
-	uint64_t buf[3 + 3 * (HP_MAX_COUNTERS + 1)];   /* a group read: the sampler's */
+	uint64_t buf[3 + 3 * (HP_MAX_COUNTERS + 1)], id;   /* a group read: the sampler's */
 	struct hp_perf_sample r;
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
-	if (n <= 0 || perf_parse_read(buf, (size_t)n, rf, &r) || !r.read_nr)
+	if (session_read_event(fd, rf, buf, sizeof(buf) / sizeof(buf[0]), &r) || !r.read_nr)
 		return -1;
-	uint64_t id;
 	perf_read_entry(&r, 0, value, &id);
 	*lost = perf_read_lost(&r, 0);
 	return 0;
 }
 
-/* The read_format of the events that write records (session_events.c):
- * the samplers (s->read_format: their group's), the page-fault samplers,
- * the off-CPU ones. */
-static uint64_t fault_format(const struct hp_session *s)
+uint64_t session_fault_format(const struct hp_session *s)
 {
 	return PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING | s->lost_format;
 }
@@ -123,7 +118,7 @@ static uint64_t extra_format(const struct hp_session *s, int fd, int *off)
 	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0 || !hmap_get(&s->ids, id ? id : 1ull << 63, &what))
 		return s->read_format;
 	*off = what >> 32 == ID_OFFCPU;
-	return what >> 32 == ID_FAULT ? fault_format(s) : s->read_format;
+	return what >> 32 == ID_FAULT ? session_fault_format(s) : s->read_format;
 }
 
 /* The kernel's counts of every event, per kind (kernel[]), and the
@@ -132,10 +127,9 @@ static void kernel_counts(const struct hp_session *s, uint64_t kernel[LOST_KINDS
 			  uint64_t *taken)
 {
 	uint64_t off = s->lost_format;
-	for (unsigned r = 0; r < s->nrings; r++) {
+	for (unsigned r = 0; r < s->nrings; r++)
 		add_event(s->rings[r].fd, s->read_format, &kernel[LOST_SAMPLES], NULL);
-		add_event(s->fault_fds[r], fault_format(s), &kernel[LOST_SAMPLES], NULL);
-	}
+	kernel[LOST_SAMPLES] += s->fault_lost;     /* read with their totals */
 	for (size_t i = 0; i < s->nrec; i++)
 		add_event(s->rec_fds[i], off, &kernel[LOST_SWITCHES], NULL);
 	for (size_t i = 0; i < s->ngate; i++)      /* value: every switch-out while on */
