@@ -8,9 +8,10 @@
  * over the per-boot table (common/ksymtab.h: a few pages mapped from its
  * cache; the first attach of a boot builds it from kallsyms' ~120k lines
  * and writes the cache: offcpu_attach.c), and over kallsyms' text for the
- * functions the table did not give exactly. A symbol's extent is known at the next symbol with a higher
- * address: of two local functions of one name (static functions of two
- * files) the one of the stack's size is taken, else the first. A module's
+ * functions the table did not give exactly. A symbol's extent is known
+ * at the next symbol with a higher address: of two local functions of one
+ * name (static functions of two files) the one of the stack's size is
+ * taken, else the first. A module's
  * symbols are taken at their first match. The table holds text symbols
  * only, kallsyms data too, so an extent could differ where data lay
  * between two functions: only an exact match is taken from the table,

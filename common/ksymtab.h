@@ -6,9 +6,10 @@
  * collector looks up the kernel frames of threads found asleep at an
  * attach in it (collector/kstack.c). Whichever needs it first in a boot
  * builds it from /proc/kallsyms (ksymtab_build.c) and saves it, so that
- * neither reads /proc/kallsyms again in that boot. The table is position-independent, so that the cache file is the
- * table itself, mapped read-only: symbols and module extents whose names
- * are offsets into one blob of NUL-terminated names.
+ * neither reads /proc/kallsyms again in that boot. The table is
+ * position-independent, so that the cache file is the table itself,
+ * mapped read-only: symbols and module extents whose names are offsets
+ * into one blob of NUL-terminated names.
  */
 #ifndef HP_KSYMTAB_H
 #define HP_KSYMTAB_H
