@@ -126,25 +126,29 @@ class HpDb:
             (SELECT f.name FROM location_frames lf JOIN functions f ON f.id = lf.function_id
               WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1)"""
 
-    def leaves(self, event=0):
+    def leaves(self, event=0, by_thread=False):
         """Samples of one event (default the main sampler's; the page-fault
         sampler's: event_id("pagefault")) grouped by their innermost location: the
         process, the module, the ELF address, the innermost function (an
         inlined one when the address is inside an inline expansion) and the
         outermost one of the inline chain (the function whose code it is).
         JIT code lies in no module (module_id 0): its module is the one of
-        the function a perf map named it by, "[jit] /tmp/perf-PID.map"."""
-        rows = self.q("""
-            SELECT t.pid, """ + self.LOCATION + """, COUNT(*)
-            FROM samples s
-            LEFT JOIN threads t ON t.tid = s.tid
-            LEFT JOIN stack_nodes n ON n.id = s.stack_id
-            LEFT JOIN locations l ON l.id = n.location_id
-            LEFT JOIN modules m ON m.id = l.module_id
-            WHERE s.event = ?
-            GROUP BY t.pid, l.id""", event)
-        return [Leaf(pid, mod, addr, fn or "?", outer or fn or "?", n)
-                for pid, mod, addr, fn, outer, n in rows]
+        the function a perf map named it by, "[jit] /tmp/perf-PID.map".
+        by_thread: {tid: [Leaf]}, each thread's own."""
+        where = self.locations()
+        pid = dict(self.q("SELECT tid, pid FROM threads"))
+        counts = collections.defaultdict(collections.Counter)
+        for tid, lid, n in self.q("""
+                SELECT s.tid, n.location_id, COUNT(*) FROM samples s
+                LEFT JOIN stack_nodes n ON n.id = s.stack_id
+                WHERE s.event = ? GROUP BY s.tid, n.location_id""", event):
+            counts[tid if by_thread else None][(pid.get(tid), lid)] += n
+
+        def as_leaves(c):
+            return [Leaf(p, *where.get(lid, ("?", None, "?", "?")), n) for (p, lid), n in c.items()]
+        if by_thread:
+            return {tid: as_leaves(c) for tid, c in counts.items()}
+        return as_leaves(counts[None])
 
     def locations(self):
         """{location id: (module, address, innermost function, outermost
@@ -187,10 +191,11 @@ class HpDb:
         return dict(self.q("SELECT function, SUM(self_samples) FROM function_profile "
                            "WHERE module LIKE '[kernel%' GROUP BY function"))
 
-    def outermost_frames(self):
+    def outermost_frames(self, by_thread=False):
         """{(function, module, address) of the outermost frame: samples}
         over main-sampler samples (the function is the outermost of the
-        location's inline chain; '(no stack)' when a sample has none)."""
+        location's inline chain; '(no stack)' when a sample has none).
+        by_thread: {tid: that Counter}, each thread's own."""
         parent, loc = {}, {}
         for i, p, l in self.q("SELECT id, parent, location_id FROM stack_nodes"):
             parent[i], loc[i] = p, l
@@ -202,16 +207,16 @@ class HpDb:
             JOIN functions f ON f.id = lf.function_id
             WHERE lf.depth = (SELECT MAX(depth) FROM location_frames x
                               WHERE x.location_id = lf.location_id)"""))
-        out = collections.Counter()
-        for sid, n in self.q("SELECT stack_id, COUNT(*) FROM samples WHERE event = 0 "
-                             "GROUP BY stack_id"):
+        out = collections.defaultdict(collections.Counter)
+        for tid, sid, n in self.q("SELECT tid, stack_id, COUNT(*) FROM samples WHERE event = 0 "
+                                  "GROUP BY tid, stack_id"):
             node = sid
             while node and parent.get(node):
                 node = parent[node]
             l = loc.get(node)
             m, a = where.get(l, ("?", 0))
-            out[(name.get(l, "(no stack)"), m, a)] += n
-        return out
+            out[tid if by_thread else None][(name.get(l, "(no stack)"), m, a)] += n
+        return out if by_thread else out[None]
 
 # ---------------------------------------------------------------- ELF
 
@@ -365,51 +370,6 @@ def demangle(names):
 
 
 # ---------------------------------------------------------------- threads (wave 20)
-
-def thread_leaves(hp, event=0):
-    """{tid: [Leaf]}: HpDb.leaves per thread (threads_check.py). The
-    locations' names are read once and the samples counted per thread and
-    innermost location."""
-    where = hp.locations()
-    pid = dict(hp.q("SELECT tid, pid FROM threads"))
-    out = collections.defaultdict(list)
-    for tid, lid, n in hp.q("""
-            SELECT s.tid, n.location_id, COUNT(*) FROM samples s
-            LEFT JOIN stack_nodes n ON n.id = s.stack_id
-            WHERE s.event = ? GROUP BY s.tid, n.location_id""", event):
-        mod, addr, inner, outer = where.get(lid, ("?", None, "?", "?"))
-        out[tid].append(Leaf(pid.get(tid), mod, addr, inner, outer, n))
-    return out
-
-
-def thread_outermost_frames(hp):
-    """{tid: {(function, module, address) of the outermost frame: samples}}:
-    HpDb.outermost_frames per thread, over main-sampler samples."""
-    parent, loc = {}, {}
-    for i, p, l in hp.q("SELECT id, parent, location_id FROM stack_nodes"):
-        parent[i], loc[i] = p, l
-    root = {}
-
-    def root_of(node):
-        start = node
-        while node and parent.get(node):
-            if node in root:
-                return root[node]
-            node = parent[node]
-        root[start] = node
-        return node
-    frame = {lid: (fn or "(no stack)", mod, addr) for lid, fn, mod, addr in hp.q("""
-        SELECT l.id, (SELECT f.name FROM location_frames lf
-                      JOIN functions f ON f.id = lf.function_id
-                      WHERE lf.location_id = l.id ORDER BY lf.depth DESC LIMIT 1),
-               COALESCE(m.path, '?'), l.addr
-        FROM locations l LEFT JOIN modules m ON m.id = l.module_id""")}
-    out = collections.defaultdict(collections.Counter)
-    for tid, sid, n in hp.q("SELECT tid, stack_id, COUNT(*) FROM samples WHERE event = 0 "
-                            "GROUP BY tid, stack_id"):
-        out[tid][frame.get(loc.get(root_of(sid)), ("(no stack)", "?", 0))] += n
-    return out
-
 
 SchedInterval = collections.namedtuple("SchedInterval", "out_ns ns ns_max state futex comm exiting")
 

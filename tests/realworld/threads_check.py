@@ -144,7 +144,7 @@ def cpu(args):
           "multi-threaded run" % STACKS_MIN)
     print("# each thread's top %d user-space functions (shares of the thread's user-space"
           " samples), threads of %d samples or more" % (TOP, THREAD_MIN))
-    leaves = peers.thread_leaves(hp)
+    leaves = hp.leaves(by_thread=True)
     names = compare.Names()
     for tid in sorted(perf, key=lambda t: -perf[t][0]):
         thread_functions(rows, leaves.get(tid, []), tid, names)
@@ -200,7 +200,7 @@ def stacks(args):
     comm = dict(hp.q("SELECT tid, comm FROM thread_profile"))
     holes = dict(hp.q("SELECT tid, COUNT(*) FROM samples WHERE event = 0 AND unwind = 4 "
                       "GROUP BY tid"))
-    for tid, outer in sorted(peers.thread_outermost_frames(hp).items(),
+    for tid, outer in sorted(hp.outermost_frames(by_thread=True).items(),
                              key=lambda kv: -sum(kv[1].values())):
         n = sum(outer.values())
         entry = sum(c for k, c in outer.items()
