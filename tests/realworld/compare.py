@@ -254,17 +254,9 @@ def same_execution(perf_data, db):
         if not n_perf or not n_hp:
             continue
         mine = {k: g for k, g in groups.items() if (k[0] == KERNEL) == kernel}
-        top = sorted(mine.items(), key=lambda kv: -kv[1]["samples"])[:TOP]
         print("  %7s %7s %6s  %s" % ("perf%", "hpprof%", "tol", "function (module)"))
-        for (base, key), g in top:
-            hn = sum(n for (b, name), n in by_name.items() if b == base and name in g["aliases"])
-            pp, hpp = pct(g["samples"], n_perf), pct(hn, n_hp)
-            # within 3 pp + 3 binomial standard errors of the difference
-            # (n = each tool's samples of this space): tolerance() above
-            tol = tolerance(pp, n_perf, hpp, n_hp)
-            where = "" if kernel else where_hpprof_put(g, base, h_rows, n_hp)
-            line = "%6.2f%% %6.2f%% %5.1fpp  %s (%s)%s" % (pp, hpp, tol, key, base, where)
-            check(abs(pp - hpp) <= tol, line)
+        check_top_functions(mine, by_name, n_perf, n_hp, TOP, None if kernel else
+                            lambda g, base: where_hpprof_put(g, base, h_rows, n_hp))
         # Beyond the top 5: how much of hpprof's time is under a name perf
         # also uses (small functions can differ by less than the allowance).
         named = sum(n for (b, name), n in by_name.items()
@@ -282,6 +274,20 @@ def top_counts(pairs, n=8):
     for name, k in pairs:
         c[name] += k
     return c.most_common(n)
+
+
+def check_top_functions(groups, by_name, n_perf, n_hp, top, where=None):
+    """perf's top functions of groups (perf_functions) against hpprof's
+    samples under the names perf gives that code (by_name:
+    hpprof_functions), as shares of n_perf and n_hp samples: each within
+    3 pp + 3 binomial standard errors of the difference (tolerance()).
+    where(g, base): a text to print after a function's line."""
+    for (base, key), g in sorted(groups.items(), key=lambda kv: -kv[1]["samples"])[:top]:
+        hn = sum(n for (b, name), n in by_name.items() if b == base and name in g["aliases"])
+        pp, hpp = pct(g["samples"], n_perf), pct(hn, n_hp)
+        tol = tolerance(pp, n_perf, hpp, n_hp)
+        check(abs(pp - hpp) <= tol, "%6.2f%% %6.2f%% %5.1fpp  %s (%s)%s"
+              % (pp, hpp, tol, key, base, where(g, base) if where else ""))
 
 
 def where_hpprof_put(g, base, hp_leaves, n_hp):

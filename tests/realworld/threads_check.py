@@ -96,13 +96,8 @@ def thread_functions(rows, leaves, tid, names):
         return
     print("  thread %d: %d user-space samples in perf, %d in hpprof" % (tid, n_perf, n_hp))
     check(n_hp > 0, "thread %d has user-space samples in hpprof" % tid)
-    groups = compare.perf_functions(p_rows, names)
-    by_name = compare.hpprof_functions(h_rows)
-    for (base, key), g in sorted(groups.items(), key=lambda kv: -kv[1]["samples"])[:TOP]:
-        hn = sum(n for (b, name), n in by_name.items() if b == base and name in g["aliases"])
-        pp, hpp = pct(g["samples"], n_perf), pct(hn, n_hp)
-        tol = tolerance(pp, n_perf, hpp, n_hp)
-        check(abs(pp - hpp) <= tol, "%6.2f%% %6.2f%% %5.1fpp  %s (%s)" % (pp, hpp, tol, key, base))
+    compare.check_top_functions(compare.perf_functions(p_rows, names),
+                                compare.hpprof_functions(h_rows), n_perf, n_hp, TOP)
 
 
 def speedscope_threads(path, hp_threads, perf, n_perf):
