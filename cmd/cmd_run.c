@@ -644,7 +644,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	if (run_choose_sampler(&o, targv[0]) || run_offcpu_choose(&o) || run_launch_python(&o) ||
 	    run_setup_events(&o, &re) ||
 	    run_feed_setup(&o, &feed, targv[0]) ||
-	    (o.nattach || o.live ? run_prepare_output : run_prepare_output_deferred)(o.output, &rotated))
+	    run_prepare_output(o.output, &rotated, !o.nattach && !o.live))
 		goto out;
 	run_phase(&clock, "events, previous profile");
 	/* Fork the target now, while hpprof's heap is small: every page

@@ -117,14 +117,12 @@ struct run_record {
 /* --- run_output.c --- */
 
 /* Keep an existing profile at path as path.old (*rotated = 1); refuse
- * anything else that exists. Returns -1 after printing why. */
-int run_prepare_output(const char *path, int *rotated);
-/* The same, but an existing path.old is moved aside (path.old.hpprof-del),
- * not removed: removing it costs up to ms of the run's start; the caller
- * removes it once the program runs (run_drop_displaced; open_store_late
- * does) or puts it back (run_undo_rotation). */
-int run_prepare_output_deferred(const char *path, int *rotated);
-void run_drop_displaced(const char *path);
+ * anything else that exists. Returns -1 after printing why. With defer,
+ * an existing path.old is moved aside (path.old.hpprof-del), not removed
+ * (removing it costs up to ms of the run's start): the store opened once
+ * the program runs removes it (run_create_store's open_store_late), or
+ * run_undo_rotation puts it back; only for a run that opens its store so. */
+int run_prepare_output(const char *path, int *rotated, int defer);
 /* The run never started: path.old goes back to path (and the older
  * profile moved aside to path.old). */
 void run_undo_rotation(const char *path);

@@ -332,7 +332,7 @@ int run_cachesim(struct run_opts *o, char **targv)
 		ret = cannot_simulate(o, targv[0], why, 1);
 		goto out;
 	}
-	if (simdir_make(&s->dir, o->sim_out) || run_prepare_output(o->output, &s->rotated))
+	if (simdir_make(&s->dir, o->sim_out) || run_prepare_output(o->output, &s->rotated, 0))
 		goto out;
 	if ((err = store_create(o->output, &s->st)) || (err = start_facts(s))) {
 		hp_err("cannot create database '%s': %s", o->output,

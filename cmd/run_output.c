@@ -40,7 +40,7 @@ static const char *not_replaceable(const char *path, char *why, size_t len)
 	return NULL;
 }
 
-/* PATH.old's name while it waits for its removal (run_drop_displaced). */
+/* PATH.old's name while it waits for its removal (drop_displaced). */
 static void displaced_name(const char *path, char *out, size_t len)
 {
 	snprintf(out, len, "%s.old.hpprof-del", path);
@@ -59,7 +59,7 @@ static int displace_old(const char *path, const char *old)
 	return rename(old, del) == 0;
 }
 
-void run_drop_displaced(const char *path)
+static void drop_displaced(const char *path)
 {
 	char del[PATH_MAX];
 	displaced_name(path, del, sizeof(del));
@@ -67,11 +67,10 @@ void run_drop_displaced(const char *path)
 		hp_debug(HP_DBG_RUN, 1, "cannot remove '%s': %s", del, strerror(errno));
 }
 
-/* Make room for the output: keep an existing profile as .old, refuse to
- * touch anything that is not an hpprof database (the output itself or an
- * existing .old). *rotated: the previous profile now is the .old. With
- * defer, the .old it replaces is moved aside for run_drop_displaced. */
-static int prepare_output(const char *path, int *rotated, int defer)
+/* Make room for the output (run.h): keep an existing profile as .old,
+ * refuse to touch anything that is not an hpprof database (the output
+ * itself or an existing .old). */
+int run_prepare_output(const char *path, int *rotated, int defer)
 {
 	struct stat sb;
 	char old[PATH_MAX], dir[PATH_MAX], why[512];
@@ -117,18 +116,8 @@ static int prepare_output(const char *path, int *rotated, int defer)
 	return 0;
 }
 
-int run_prepare_output(const char *path, int *rotated)
-{
-	return prepare_output(path, rotated, 0);
-}
-
-int run_prepare_output_deferred(const char *path, int *rotated)
-{
-	return prepare_output(path, rotated, 1);
-}
-
 /* The run never started: the previous profile goes back to its name, and
- * the one before it (moved aside by run_prepare_output_deferred) to .old. */
+ * the one before it (moved aside by a deferred run_prepare_output) to .old. */
 void run_undo_rotation(const char *path)
 {
 	char old[PATH_MAX], del[PATH_MAX];
@@ -181,7 +170,7 @@ static int open_store_late(void *ctx, struct hp_store **out)
 		l->err = err;
 	}
 	run_phase(l->clock, "store opened, first commit");
-	run_drop_displaced(l->output);     /* the run happened: the older .old goes */
+	drop_displaced(l->output);         /* the run happened: the older .old goes */
 	*out = *l->st;
 	return err;
 }
