@@ -371,7 +371,14 @@ def demangle(names):
 
 # ---------------------------------------------------------------- threads (wave 20)
 
-SchedInterval = collections.namedtuple("SchedInterval", "out_ns ns ns_max state futex comm exiting")
+SchedInterval = collections.namedtuple("SchedInterval", "out_ns ns ns_max state lock comm exiting")
+
+# A switch-out asleep on a lock, by the kernel functions docs/offcpu.md's
+# wait classes name: a futex (user-space locks, condition variables,
+# joins) or a read-write semaphore's slow path (mmap_lock: zstd's worker
+# mapping its buffers while another thread maps, 4.3 ms in
+# rwsem_down_write_slowpath under vm_mmap_pgoff, CI run of stop 33).
+KERNEL_LOCK_WAITS = ("futex_", "__futex", "do_futex", "__x64_sys_futex", "rwsem_down")
 
 SWITCH_RE = re.compile(r"^\s*(-?\d+)/(-?\d+)\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+prev_comm=(.*) "
                        r"prev_pid=(\d+) prev_prio=\S+ prev_state=(\S+) ==> next_comm=(.*) "
@@ -384,7 +391,7 @@ def sched_intervals(perf_data, pid):
     (the kernel's own tracepoint): from a thread's switch-out (prev_pid) to
     its next switch-in (next_pid), with the state it left in (R, R+:
     preempted; S, D: asleep), whether its kernel call chain at the
-    switch-out waits in a futex or is in do_exit (exiting), and its comm
+    switch-out waits on a lock (KERNEL_LOCK_WAITS) or is in do_exit (exiting), and its comm
     then (the parent's name before an exec). A switch-out never followed by a switch-in (the
     thread's exit, the end of the recording) is no interval. The comm of
     the second dict is the one at the thread's last switch-out.
@@ -407,7 +414,7 @@ def sched_intervals(perf_data, pid):
         m = SWITCH_RE.match(line)
         if not m:
             f = line.split()    # a call chain's line: address, symbol
-            if cur is not None and f and f[-1].startswith(("futex_", "__x64_sys_futex")):
+            if cur is not None and f and f[-1].startswith(KERNEL_LOCK_WAITS):
                 cur[2] = True
             if cur is not None and f and f[-1] == "do_exit":
                 cur[4] = True

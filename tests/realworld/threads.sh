@@ -9,7 +9,7 @@
 # thread; the speedscope export); perf alone, hpprof run alone with default
 # options, perf alone again (each thread's share, complete stacks per
 # thread); perf's sched_switch tracepoint -- hpprof run --off-cpu (each
-# thread's time off the CPU, preempted and in a futex).
+# thread's time off the CPU, preempted and asleep on a lock).
 . "$HP_SRC/tests/realworld/lib.sh"
 rw_need perf linux-perf
 perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 ||

@@ -21,8 +21,9 @@
   threads_check.py offcpu --perf W.data --db W.db --hpprof BIN
       W: `perf record -e sched:sched_switch -a -g -- hpprof run -o W.db
          TARGET`, one execution: each thread's time off the CPU, preempted
-         and waiting in a futex, from the kernel's sched_switch tracepoint,
-         against `hpprof report --weight off --tid TID`.
+         and asleep on a lock (a futex, an rwsem), from the kernel's
+         sched_switch tracepoint, against `hpprof report --weight off --tid
+         TID`.
 
 Tolerances reuse compare.py's (3 pp + 3 binomial standard errors of the
 difference of two shares); the off-CPU allowance is below, with its reason.
@@ -325,12 +326,13 @@ def offcpu(args):
             continue
         iv = res[tid]
         pre = [i for i in iv if i.state.startswith("R")]
-        fut = [i for i in iv if not i.state.startswith("R") and i.futex]
+        lock = [i for i in iv if not i.state.startswith("R") and i.lock]
         who = "thread %d" % tid
         off_check(who, "off the CPU", iv, off)
         off_check(who, "preempted (state R at the switch-out)", pre, classes.get("preempted", 0.0))
         if stacks:
-            off_check(who, "asleep in a futex (hpprof: lock)", fut, classes.get("lock", 0.0))
+            off_check(who, "asleep on a lock (futex, rwsem; hpprof: lock)", lock,
+                      classes.get("lock", 0.0))
 
 
 # ---------------------------------------------------------------- main
