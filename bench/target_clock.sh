@@ -18,8 +18,8 @@ J="$BUILD/kernels/hp-julia"
 SC="$BUILD/bench/hp_stackcopy"
 for f in "$BUILD/hpprof" "$J" "$SC"; do [ -x "$f" ] || { echo "build first (make): $f"; exit 1; }; done
 PERF=$(command -v perf) || { echo "perf is needed (to hold a counting event)"; exit 1; }
-W=$(mktemp -d)
 . "$(dirname "$0")/ab_lib.sh"
+ab_init
 hold_perf_hooks "$PERF"
 # own_time CMD...: the seconds julia's line says
 own_time() { "$@" 2>&1 | sed -n 's/^julia: variant.*: \([0-9.]*\) s$/\1/p'; }

@@ -261,9 +261,6 @@ static void add_facts(struct hp_store *st, struct totals *t, unsigned run)
 	}
 }
 
-/* The inputs' alloc_tracking ("exact", "sampled", or "... incomplete" when
- * tracking stopped) as one: theirs when they agree, else the incomplete
- * one, else "sampled" (some totals are estimates). */
 /* How an input counted its lost samples (run_info lost_count). */
 static void add_lost_count(struct hp_store *st, struct totals *t)
 {
@@ -290,6 +287,9 @@ static const char *lost_count_text(const struct totals *t, unsigned n, char *buf
 	return t->lost_kernel == n ? "kernel" : NULL;
 }
 
+/* The inputs' alloc_tracking ("exact", "sampled", or "... incomplete" when
+ * tracking stopped) as one: theirs when they agree, else the incomplete
+ * one, else "sampled" (some totals are estimates). */
 static int add_alloc_mode(struct hp_store *st, struct totals *t)
 {
 	char *mode = NULL;

@@ -156,15 +156,15 @@ static void add_count(struct hp_session *s, unsigned i, uint64_t v, uint64_t ena
 	res->counter_running[i] += running;
 }
 
-/* Add a group read (PERF_FORMAT_GROUP | ID | TOTAL_TIME_ENABLED |
- * TOTAL_TIME_RUNNING, and the samplers' PERF_FORMAT_LOST: rf) of fd's
- * group to the counters' totals. */
 int session_read_event(int fd, uint64_t rf, uint64_t *buf, size_t words, struct hp_perf_sample *r)
 {
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, words * sizeof(*buf));
 	return n <= 0 || perf_parse_read(buf, (size_t)n, rf, r) ? -1 : 0;
 }
 
+/* Add a group read (PERF_FORMAT_GROUP | ID | TOTAL_TIME_ENABLED |
+ * TOTAL_TIME_RUNNING, and the samplers' PERF_FORMAT_LOST: rf) of fd's
+ * group to the counters' totals. */
 static void add_group_read(struct hp_session *s, int fd, uint64_t rf)
 {
 	uint64_t buf[3 + 3 * (HP_MAX_COUNTERS + 1)];
