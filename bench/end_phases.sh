@@ -10,8 +10,10 @@
 # statistics, views" alone, the serial wall time (the command's wall time
 # minus the target's run_info duration_ns: hpprof's start and end), the
 # session phase's CPU and hpprof's whole CPU (the phases' sum; the target
-# is not in it); and the load average. Both builds share the user's
-# symbol cache (warm it first); symbol cache misses are counted per run.
+# is not in it); and the load average; then the median of the rounds'
+# differences (new - base) and in how many rounds new was lower. Both
+# builds share the user's symbol cache (warm it first); symbol cache
+# misses are counted per run.
 set -eu
 BUILD=${1:-build}
 N=${2:-11}
@@ -50,4 +52,13 @@ for tag in base new; do
 			m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
 			printf "%-4s %-8s median %8.2f  min %8.2f  max %8.2f  (%d runs)\n", t, f, m, a[1], a[NR], NR }'
 	done
+done
+# Paired: round i's new minus its base (the rounds alternate the order).
+for f in endcpu endwall symcpu serial totcpu; do
+	awk -v f=$f '{ for (i = 1; i <= NF; i++) if ($i == f) v = $(i + 1) }
+		$1 == "base" { b[++nb] = v } $1 == "new" { n[++nn] = v }
+		END { for (k = 1; k <= nb && k <= nn; k++) print n[k] - b[k] }' "$T/rounds" |
+		sort -n | awk -v f=$f '{ a[NR] = $1; lo += $1 < 0 } END {
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		printf "new - base %-8s median of the rounds %+7.2f  (lower in %d of %d)\n", f, m, lo, NR }'
 done

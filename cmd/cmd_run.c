@@ -602,7 +602,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	char **targv = NULL;
 	int ret = 1, err, rotated = 0;
 	struct run_clock clock = { 0, 0 };
-	struct run_late_store late = { .rec = &rec, .clock = &clock };
+	struct run_late_store late = { .rec = &rec, .clock = &clock, .re = &re, .res = &res };
 
 	int r = parse_options(argc, argv, &o);
 	if (r)

@@ -136,6 +136,9 @@ struct run_late_store {
 	const struct run_opts *o;
 	struct hp_store **st;
 	struct run_clock *clock;
+	/* the events, for the views made in the first commit (run_early_views) */
+	struct run_events *re;
+	const struct hp_session_result *res;
 	int err;                       /* it failed after the program started: said */
 };
 /* The database before the program starts: all of it, with the first
@@ -278,6 +281,12 @@ void run_release_start(struct run_events *re, struct symbol_warmup *warm);
  * (measured or why not), then the fault and off-CPU samplers. */
 void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
 		      const struct hp_session_result *res);
+/* The public views over those events as the session opened them (which
+ * are measured and how is known then; the totals are not): made in the
+ * first commit, beside the program, they are kept by the end's
+ * store_create_views when the columns did not change. */
+int run_early_views(struct hp_store *st, const struct run_opts *o, struct run_events *re,
+		    const struct hp_session_result *res);
 
 /* --- run_offcpu.c (--off-cpu) --- */
 
@@ -288,9 +297,11 @@ struct hp_run_facts;
  * under the preload agent of a Python program; never by default for a
  * live view. Returns 0. */
 int run_offcpu_choose(struct run_opts *o);
-/* The events row of the off-CPU intervals (measured, or why not). */
-void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
-		      const struct hp_session_result *res);
+/* The events row of the off-CPU intervals (measured, or why not), to cb;
+ * returns cb's. */
+struct hp_event_info;
+int run_offcpu_event(const struct run_opts *o, const struct hp_session_result *res,
+		     int (*cb)(void *, const struct hp_event_info *), void *ctx);
 /* run_info's off_cpu (text in buf, or a constant; NULL when not asked
  * for) and the interval counts into f; says once why not or what lacks. */
 const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,

@@ -174,19 +174,31 @@ int run_setup_events(struct run_opts *o, struct run_events *re)
 	return 0;
 }
 
-/* events table with the agent: 0 = its CPU-time sampler, 1..N = every
+/* What run_write_events and run_early_views list: the run's events. */
+struct event_list {
+	const struct run_opts *o;
+	struct run_events *re;
+	const struct hp_session_result *res;
+};
+
+/* events with the agent: 0 = its CPU-time sampler, 1..N = every
  * requested counter, none measured. */
-static void write_agent_events(struct hp_store *st, const struct run_opts *o,
-			       struct run_events *re, const struct hp_session_result *res)
+static int list_agent_events(const struct event_list *l,
+			     int (*cb)(void *, const struct hp_event_info *), void *ctx)
 {
+	const struct run_opts *o = l->o;
+	const struct hp_session_result *res = l->res;
 	struct hp_event_info ev = { 0, "cpu-time", "sampler", 1, NULL, (int64_t)res->samples, 0, 0 };
 	char reason[128];
+	int err;
 	snprintf(reason, sizeof(reason), "the preload agent reads no counters (%s)", o->agent_tag);
-	store_add_event(st, &ev);
-	for (size_t i = 0; i < re->set.n; i++) {
-		ev = (struct hp_event_info){ (int)i + 1, re->set.ev[i].name, "counter", 0, reason,
+	if ((err = cb(ctx, &ev)))
+		return err;
+	for (size_t i = 0; i < l->re->set.n; i++) {
+		ev = (struct hp_event_info){ (int)i + 1, l->re->set.ev[i].name, "counter", 0, reason,
 					     -1, 0, 0 };
-		store_add_event(st, &ev);
+		if ((err = cb(ctx, &ev)))
+			return err;
 	}
 	if (o->agent_fault_period) {      /* a CPython 3.11 target's faults, by the agent */
 		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault",
@@ -194,25 +206,29 @@ static void write_agent_events(struct hp_store *st, const struct run_opts *o,
 		if (!res->fault_samples)
 			ev.reason = "no page-fault samples: the agent samples faults with perf events,"
 				    " in CPython 3.11 processes only";
-		store_add_event(st, &ev);
+		if ((err = cb(ctx, &ev)))
+			return err;
 	}
-	if (o->s.off_cpu)                 /* the waits, by perf's context-switch events */
-		run_offcpu_event(st, o, res);
+	/* the waits, by perf's context-switch events */
+	return o->s.off_cpu ? run_offcpu_event(o, res, cb, ctx) : 0;
 }
 
-/* events table: 0 = sampler, 1..N = every requested counter (measured or
- * not, in the blob order of the opened ones first), then the fault sampler. */
-void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
-			 const struct hp_session_result *res)
+/* 0 = sampler, 1..N = every requested counter (measured or not, in the
+ * blob order of the opened ones first), then the fault sampler: in the
+ * order of their ids. */
+static int list_events(void *c, int (*cb)(void *, const struct hp_event_info *), void *ctx)
 {
+	const struct event_list *l = c;
+	const struct run_opts *o = l->o;
+	const struct run_events *re = l->re;
+	const struct hp_session_result *res = l->res;
 	struct hp_event_info ev = { 0, o->sample_event ? o->sample_event : "cpu-clock", "sampler",
 				    1, NULL, (int64_t)res->samples, 0, 0 };
-	int id = 1;
-	if (o->agent) {
-		write_agent_events(st, o, re, res);
-		return;
-	}
-	store_add_event(st, &ev);
+	int id = 1, err;
+	if (o->agent)
+		return list_agent_events(l, cb, ctx);
+	if ((err = cb(ctx, &ev)))
+		return err;
 	for (unsigned i = 0; i < re->ncounters; i++, id++) {
 		const struct hp_event *e = &re->set.ev[re->counter_event[i]];
 		char reason[256];
@@ -228,20 +244,42 @@ void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_
 			ev.reason = reason;
 			ev.total = -1;
 		}
-		store_add_event(st, &ev);
+		if ((err = cb(ctx, &ev)))
+			return err;
 	}
 	for (size_t i = 0; i < re->set.n; i++) {
 		if (re->set.ev[i].available)
 			continue;
 		ev = (struct hp_event_info){ id++, re->set.ev[i].name, "counter", 0,
 					     re->set.ev[i].reason, -1, 0, 0 };
-		store_add_event(st, &ev);
+		if ((err = cb(ctx, &ev)))
+			return err;
 	}
 	if (o->s.fault_period) {
 		ev = (struct hp_event_info){ o->s.fault_event, "page-faults:sampled", "pagefault", 1,
 					     NULL, res->fault_total, 0, 0 };
-		store_add_event(st, &ev);
+		if ((err = cb(ctx, &ev)))
+			return err;
 	}
-	if (o->s.off_cpu)
-		run_offcpu_event(st, o, res);
+	return o->s.off_cpu ? run_offcpu_event(o, res, cb, ctx) : 0;
+}
+
+static int add_event(void *st, const struct hp_event_info *ev)
+{
+	store_add_event(st, ev);      /* a failed write fails the end's flush */
+	return 0;
+}
+
+void run_write_events(struct hp_store *st, const struct run_opts *o, struct run_events *re,
+		      const struct hp_session_result *res)
+{
+	struct event_list l = { o, re, res };
+	list_events(&l, add_event, st);
+}
+
+int run_early_views(struct hp_store *st, const struct run_opts *o, struct run_events *re,
+		    const struct hp_session_result *res)
+{
+	struct event_list l = { o, re, res };
+	return store_create_views_from(st, list_events, &l);
 }

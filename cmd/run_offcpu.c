@@ -29,8 +29,8 @@ int run_offcpu_choose(struct run_opts *o)
 	return 0;
 }
 
-void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
-		      const struct hp_session_result *res)
+int run_offcpu_event(const struct run_opts *o, const struct hp_session_result *res,
+		     int (*cb)(void *, const struct hp_event_info *), void *ctx)
 {
 	char reason[HP_EVENT_REASON_MAX];
 	/* the total is what the rows hold: their weighted time (= offcpu_ns
@@ -43,7 +43,7 @@ void run_offcpu_event(struct hp_store *st, const struct run_opts *o,
 		ev = (struct hp_event_info){ o->s.offcpu_event, "off-cpu", "offcpu", 0, reason, -1,
 					     0, 0 };
 	}
-	store_add_event(st, &ev);
+	return cb(ctx, &ev);
 }
 
 /* Under the agent: how the waits' stacks got their Python frames, after

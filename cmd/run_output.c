@@ -131,14 +131,18 @@ void run_undo_rotation(const char *path)
 }
 
 /* The first commit of a new store: the facts known before the run (an
- * interrupted profile says what ran). On failure the store is closed and
- * its file removed. */
+ * interrupted profile says what ran), and once the program started (late)
+ * the views over its events. On failure the store is closed and its file
+ * removed. */
 static int first_commit(const char *output, struct run_record *rec, char **targv,
-			const struct run_opts *o, struct hp_store **st)
+			const struct run_opts *o, struct hp_store **st,
+			const struct run_late_store *late)
 {
 	int err;
 	run_command_facts(rec, targv, o);
 	err = store_write_facts(*st, &rec->f);
+	if (!err && late && late->res)
+		err = run_early_views(*st, o, late->re, late->res);
 	if (!err)
 		err = store_flush(*st);
 	if (err) {
@@ -163,7 +167,7 @@ static int open_store_late(void *ctx, struct hp_store **out)
 	int err;
 	run_phase(l->clock, "session, program started");
 	if (!(err = store_open_created(l->output, l->st)))
-		err = first_commit(l->output, l->rec, l->targv, l->o, l->st);
+		err = first_commit(l->output, l->rec, l->targv, l->o, l->st, l);
 	if (err) {
 		hp_err("cannot create database '%s': %s; the program runs to its end without"
 		       " being profiled", l->output, hp_strerror(err));
@@ -181,7 +185,7 @@ int run_create_store(struct run_opts *o, char **targv, struct run_late_store *la
 	int err, whole = o->nattach || o->live;
 	if (whole) {
 		if (!(err = store_create(o->output, st)))
-			err = first_commit(o->output, late->rec, targv, o, st);
+			err = first_commit(o->output, late->rec, targv, o, st, NULL);
 	} else {
 		err = store_create_file(o->output);
 	}

@@ -245,9 +245,17 @@ int store_add_function_counter(struct hp_store *st, uint32_t function_id, int ev
 int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
 			   uint32_t function_id, int event_id, int64_t self);
 /* (Re)create function_profile and line_profile with one column per
- * measured counter event (and simulated event). A run that has simulated
- * events and no sampler gets NULL sample columns: nothing was sampled. */
+ * measured counter event (and simulated event) of the events table. A run
+ * that has simulated events and no sampler gets NULL sample columns:
+ * nothing was sampled. Views this connection already created with the
+ * same columns are kept as they are (no schema change). */
 int store_create_views(struct hp_store *st);
+/* The same over the events list calls cb for, in the order of their ids,
+ * as the events table will hold them: a run creates its views beside the
+ * program, and its end keeps them (docs/performance.md, "Wave 22"). */
+typedef int (*hp_event_list)(void *ctx, int (*cb)(void *, const struct hp_event_info *),
+			     void *cbctx);
+int store_create_views_from(struct hp_store *st, hp_event_list list, void *ctx);
 
 /* --- simulated costs (run --cache-sim; common/store_sim.c) --- */
 /* One simulated count of a source line: event_id is a 'simulated' event;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "common/store_internal.h"
 
 /* --- pre-aggregated profile --- */
@@ -160,12 +161,43 @@ static int view_event(void *c, const struct hp_event_info *ev)
 	" l.self_samples," SHARE("l.self_samples", L_NS) " AS self_pct"
 #define L_NO_SAMPLES " NULL AS self_samples, NULL AS self_pct"
 
+static int table_events(void *st, int (*cb)(void *, const struct hp_event_info *), void *ctx)
+{
+	return store_each_event(st, cb, ctx);
+}
+
 int store_create_views(struct hp_store *st)
+{
+	return store_create_views_from(st, table_events, st);
+}
+
+/* 1 when view name's SQL in the schema is sql (as SQLite keeps it: the
+ * CREATE statement without its ';'). */
+static int view_is(struct hp_store *st, const char *name, const char *sql)
+{
+	sqlite3_stmt *s;
+	int same = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT sql FROM sqlite_master WHERE type = 'view'"
+			       " AND name = ?1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *have = (const char *)sqlite3_column_text(s, 0);
+		same = have && !strcmp(have, sql);
+	}
+	sqlite3_finalize(s);
+	return same;
+}
+
+/* Parsing the views' SQL (twice: at CREATE and in SQLite's schema re-read)
+ * is ~3 M instructions, a quarter of a julia run's end: views that are
+ * already as they would be made are kept. */
+int store_create_views_from(struct hp_store *st, hp_event_list list, void *ctx)
 {
 	struct view_cols v = { "", "", 0, 0, "" };
 	char forder[512], lorder[512];
-	char *sql;
-	int err = store_each_event(st, view_event, &v);
+	char *fsql = NULL, *lsql = NULL, *sql = NULL;
+	int err = list(ctx, view_event, &v);
 	if (err)
 		return err;
 	int sampled = v.sampler || !v.simulated;
@@ -177,23 +209,33 @@ int store_create_views(struct hp_store *st)
 		snprintf(forder, sizeof(forder), "%s DESC", v.first_sim);
 		snprintf(lorder, sizeof(lorder), "%s DESC", v.first_sim);
 	}
-	if (asprintf(&sql,
-		     "DROP VIEW IF EXISTS function_profile; DROP VIEW IF EXISTS line_profile;"
+	if (asprintf(&fsql,
 		     "CREATE VIEW function_profile AS"
 		     " SELECT f.name AS function, m.path AS module, fi.path AS file,%s%s"
 		     " FROM function_stats s JOIN functions f ON f.id = s.function_id"
 		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = f.file_id"
-		     " ORDER BY %s;"
+		     " ORDER BY %s", sampled ? F_SAMPLES : F_NO_SAMPLES, v.fcols, forder) < 0)
+		fsql = NULL;                  /* asprintf leaves it undefined */
+	if (asprintf(&lsql,
 		     "CREATE VIEW line_profile AS"
 		     " SELECT fi.path AS file, l.line AS line, f.name AS function, m.path AS module,"
 		     "%s%s"
 		     " FROM line_stats l JOIN functions f ON f.id = l.function_id"
 		     " LEFT JOIN modules m ON m.id = f.module_id LEFT JOIN files fi ON fi.id = l.file_id"
-		     " ORDER BY %s;", sampled ? F_SAMPLES : F_NO_SAMPLES, v.fcols, forder,
-		     sampled ? L_SAMPLES : L_NO_SAMPLES, v.lcols, lorder) < 0)
-		return -ENOMEM;
-	if (!(err = store_begin(st)))
-		err = store_exec_sql(st, sql);
+		     " ORDER BY %s", sampled ? L_SAMPLES : L_NO_SAMPLES, v.lcols, lorder) < 0)
+		lsql = NULL;
+	if (fsql && lsql && asprintf(&sql, "DROP VIEW IF EXISTS function_profile;"
+				     " DROP VIEW IF EXISTS line_profile; %s; %s;", fsql, lsql) < 0)
+		sql = NULL;
+	if (!sql) {
+		err = -ENOMEM;
+	} else if (view_is(st, "function_profile", fsql) && view_is(st, "line_profile", lsql)) {
+		hp_debug(HP_DBG_STORE, 1, "views: kept");
+	} else if (!(err = store_begin(st)) && !(err = store_exec_sql(st, sql))) {
+		hp_debug(HP_DBG_STORE, 1, "views: made");
+	}
+	free(fsql);
+	free(lsql);
 	free(sql);
 	return err;
 }

@@ -17,9 +17,18 @@
 #include "analyzer/profile.h"
 #include "analyzer/stacks.h"
 #include "common/store.h"
+#include "common/store_internal.h"
 #include "hp_test.h"
 
 static char dir[] = "/tmp/hp-test-profile.XXXXXX";
+static struct hp_event_info events[] = {
+	{ 0, "cpu-clock", "sampler", 1, NULL, 10, 0, 0 },
+	{ 1, "page-faults", "counter", 1, NULL, 0, 0, 0 },
+	{ 2, "cycles", "counter", 0, "no PMU", -1, 0, 0 },
+	{ 3, "instructions", "counter", 1, NULL, 0, 0, 0 },
+	{ 4, "cache-references", "counter", 1, NULL, 0, 0, 0 },
+	{ 5, "cache-misses", "counter", 1, NULL, 0, 0, 0 },
+};
 static uint32_t stack_a, stack_c, stack_k;   /* see build() */
 
 static const struct hp_pfunc *func(const struct hp_profile *p, const char *name)
@@ -68,18 +77,8 @@ static void build(struct hp_store *st)
 	store_add_location_frame(st, 4, 0, f_rec, file, 51);
 	store_add_location_frame(st, 6, 0, f_kernel, 0, 0);
 
-	struct hp_event_info ev = { 0, "cpu-clock", "sampler", 1, NULL, 10, 0, 0 };
-	store_add_event(st, &ev);
-	ev = (struct hp_event_info){ 1, "page-faults", "counter", 1, NULL, 0, 0, 0 };
-	store_add_event(st, &ev);
-	ev = (struct hp_event_info){ 2, "cycles", "counter", 0, "no PMU", -1, 0, 0 };
-	store_add_event(st, &ev);
-	ev = (struct hp_event_info){ 3, "instructions", "counter", 1, NULL, 0, 0, 0 };
-	store_add_event(st, &ev);
-	ev = (struct hp_event_info){ 4, "cache-references", "counter", 1, NULL, 0, 0, 0 };
-	store_add_event(st, &ev);
-	ev = (struct hp_event_info){ 5, "cache-misses", "counter", 1, NULL, 0, 0, 0 };
-	store_add_event(st, &ev);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		store_add_event(st, &events[i]);
 
 	struct hp_sample s;
 	memset(&s, 0, sizeof(s));
@@ -322,6 +321,47 @@ static void check_arena(void)
 	arena_release(&a);
 }
 
+static int64_t schema_version(struct hp_store *st)
+{
+	int64_t v = -1;
+	store_each_row(st, "PRAGMA schema_version", store_int_row, &v);
+	return v;
+}
+
+static int list_events(void *ctx, int (*cb)(void *, const struct hp_event_info *), void *cbctx)
+{
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		int err = cb(cbctx, &events[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The views are made only when their columns change: a run makes them
+ * from its events' list beside the program (store_create_views_from), and
+ * its end, from the events table, keeps them (no schema change). */
+static void check_views_kept(struct hp_store *st)
+{
+	int64_t v0 = schema_version(st);
+	CHECK_EQ_INT(store_create_views(st), 0);
+	CHECK_EQ_INT(store_create_views_from(st, list_events, NULL), 0);
+	CHECK(v0 > 0 && schema_version(st) == v0);
+	struct hp_event_info ev = events[2];      /* cycles, measured after all */
+	ev.measured = 1;
+	store_add_event(st, &ev);
+	CHECK_EQ_INT(store_create_views(st), 0);
+	int64_t v1 = schema_version(st);
+	CHECK(v1 > v0);
+	CHECK_EQ_INT(store_create_views_from(st, list_events, NULL), 0);   /* not measured again */
+	CHECK(schema_version(st) > v1);
+	store_add_event(st, &events[2]);
+	int64_t v2 = schema_version(st);
+	CHECK_EQ_INT(store_create_views(st), 0);
+	CHECK(schema_version(st) == v2);
+}
+
 static int scalar(const char *path, const char *sql, double *out)
 {
 	sqlite3 *db;
@@ -362,6 +402,7 @@ int main(void)
 	check_tree(p);
 	CHECK(profile_write_stats(st, p) == 0);
 	profile_free(p);
+	check_views_kept(st);
 
 	struct hp_profile_filter f = { .tid = 101 };
 	CHECK(profile_load(st, &f, &p) == 0);
