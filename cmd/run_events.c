@@ -214,8 +214,8 @@ static int list_agent_events(const struct event_list *l,
 }
 
 /* 0 = sampler, 1..N = every requested counter (measured or not, in the
- * blob order of the opened ones first), then the fault sampler: in the
- * order of their ids. */
+ * blob order of the opened ones first), then the fault and off-CPU
+ * samplers: in the order of their ids. */
 static int list_events(void *c, int (*cb)(void *, const struct hp_event_info *), void *ctx)
 {
 	const struct event_list *l = c;
@@ -266,7 +266,7 @@ static int list_events(void *c, int (*cb)(void *, const struct hp_event_info *),
 
 static int add_event(void *st, const struct hp_event_info *ev)
 {
-	store_add_event(st, ev);      /* a failed write fails the end's flush */
+	store_add_event(st, ev);      /* a store that cannot be written fails the end's flush */
 	return 0;
 }
 

@@ -247,8 +247,8 @@ int store_add_line_counter(struct hp_store *st, uint32_t file_id, uint32_t line,
 /* (Re)create function_profile and line_profile with one column per
  * measured counter event (and simulated event) of the events table. A run
  * that has simulated events and no sampler gets NULL sample columns:
- * nothing was sampled. Views this connection already created with the
- * same columns are kept as they are (no schema change). */
+ * nothing was sampled. Views the file already holds exactly as they
+ * would be made are kept as they are (no schema change). */
 int store_create_views(struct hp_store *st);
 /* The same over the events list calls cb for, in the order of their ids,
  * as the events table will hold them: a run creates its views beside the
