@@ -62,6 +62,7 @@ struct astream {
 	uint64_t t_last;                  /* time of the last event or of EXIT */
 	uint32_t end_flags;               /* HP_ALLOC_END_* seen so far */
 	int stopped;                      /* TRUNC or damage: no record follows */
+	uint64_t stall_off, stall_ns;     /* held at an unpublished record since (stream_beat) */
 	int ended;                        /* END delivered, mappings released */
 	struct hp_apdecode dec;           /* what the records so far imply (allocdecode.h) */
 };
@@ -529,6 +530,33 @@ static uint64_t stream_avail(const struct astream *st, uint64_t limit)
 	return n < HP_AP_MAX_REC ? n : HP_AP_MAX_REC;
 }
 
+/* The reader's heartbeat, unless it has been held for HP_AP_READER_TIMEOUT_NS
+ * at one record that a live writer reserved and has not published: a
+ * thread that left a hook between the two (a longjmp out of an
+ * allocation) never will. The other writers would wait for room beside a
+ * reader that cannot release any, for ever (the program hangs once the
+ * ring fills); without the beat they drop events after their timeout,
+ * counted (dropped_events), and wait again once the record is published
+ * and the reader goes on. */
+static void stream_beat(struct astream *st, uint64_t now)
+{
+	if (st->stall_ns && now - st->stall_ns >= HP_AP_READER_TIMEOUT_NS)
+		return;
+	__atomic_store_n(&st->hdr->reader_ns, now, __ATOMIC_RELAXED);
+}
+
+/* After a drain: held at st->off, below the writers' cursor (limit), since
+ * the first drain that stopped there. */
+static void stream_note_stall(struct astream *st, uint64_t limit, uint64_t now)
+{
+	if (st->stopped || st->off + HP_AP_ALIGN > limit) {
+		st->stall_ns = 0;
+	} else if (!st->stall_ns || st->stall_off != st->off) {
+		st->stall_off = st->off;
+		st->stall_ns = now;
+	}
+}
+
 /* Deliver the committed records of one stream. final: the writer is gone,
  * so an unfinished record will never be finished. Returns the number of
  * events delivered or a negative code. */
@@ -536,7 +564,8 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 			hp_alloc_cb cb, void *ctx)
 {
 	struct hp_ap_header *h = st->hdr;
-	__atomic_store_n(&h->reader_ns, hp_now_ns(), __ATOMIC_RELAXED);
+	uint64_t now = hp_now_ns(), off0 = st->off;
+	stream_beat(st, now);
 	uint64_t limit = __atomic_load_n(&h->cursor, __ATOMIC_ACQUIRE);
 	uint64_t backed = __atomic_load_n(&h->backed, __ATOMIC_ACQUIRE);
 	if (backed < st->ring_size && limit > backed)
@@ -575,6 +604,11 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 		}
 	}
 	stream_release(st);
+	if (st->off != off0 && st->stall_ns) {      /* published at last: alive again */
+		st->stall_ns = 0;
+		stream_beat(st, now);
+	}
+	stream_note_stall(st, limit, now);
 	return err ? err : delivered;
 }
 

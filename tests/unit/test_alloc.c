@@ -595,6 +595,53 @@ static void test_stopped_stream(void)
 	allocstream_free(s);
 }
 
+/* A live writer's record reserved and never published (a thread that
+ * left a hook between the two): the reader waits at it, but stops its
+ * heartbeat once held there for HP_AP_READER_TIMEOUT_NS, so that the
+ * other writers drop rather than wait for room for ever; it beats again
+ * once the record is published. The stream is this process's, by hand. */
+static void test_held_stream(void)
+{
+	struct hp_allocstream *s = setup(NULL);
+	struct hp_allocstream_stats st;
+	char path[4200];
+	if (!s)
+		return;
+	snprintf(path, sizeof(path), "%s/%d.0.ring", allocstream_dir(s), (int)getpid());
+	struct hp_ap_header *h = fake_stream(path, HP_AP_MIN_RING);
+	CHECK(h != NULL);
+	if (h) {
+		uint32_t *rec = (uint32_t *)((unsigned char *)h + HP_AP_DATA_OFF);
+		__atomic_store_n(&rec[2], HP_AP_HEAD(8, HP_AP_PAD, HP_AP_TAG_COMMIT),
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&rec[0], HP_AP_HEAD(8, 0, HP_AP_TAG_RESERVED), __ATOMIC_RELEASE);
+		__atomic_store_n(&h->cursor, 16, __ATOMIC_RELEASE);
+		CHECK(allocstream_poll(s, NULL, NULL) >= 0);          /* held at 0 from here */
+		uint64_t beat = __atomic_load_n(&h->reader_ns, __ATOMIC_ACQUIRE);
+		CHECK(beat > 0 && __atomic_load_n(&h->released, __ATOMIC_ACQUIRE) == 0);
+		struct timespec nap = { 0, 10000000 };
+		nanosleep(&nap, NULL);
+		CHECK(allocstream_poll(s, NULL, NULL) >= 0);          /* held 10 ms: alive */
+		beat = __atomic_load_n(&h->reader_ns, __ATOMIC_ACQUIRE);
+		nap = (struct timespec){ HP_AP_READER_TIMEOUT_NS / 1000000000u,
+					 HP_AP_READER_TIMEOUT_NS % 1000000000u };
+		nanosleep(&nap, NULL);
+		CHECK(allocstream_poll(s, NULL, NULL) >= 0);          /* held too long: no beat */
+		CHECK(__atomic_load_n(&h->reader_ns, __ATOMIC_ACQUIRE) == beat);
+		CHECK(!(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED));
+		__atomic_store_n(&rec[0], HP_AP_HEAD(8, HP_AP_PAD, HP_AP_TAG_COMMIT),
+				 __ATOMIC_RELEASE);                      /* published at last */
+		CHECK(allocstream_poll(s, NULL, NULL) >= 0);
+		CHECK(__atomic_load_n(&h->reader_ns, __ATOMIC_ACQUIRE) > beat);
+		CHECK(__atomic_load_n(&h->released, __ATOMIC_ACQUIRE) == 16);
+	}
+	CHECK_EQ_INT(allocstream_finish(s, NULL, NULL, &st), 0);
+	CHECK_EQ_INT(st.lost_bytes, 0);
+	if (h)
+		munmap(h, HP_AP_DATA_OFF + HP_AP_MIN_RING);
+	allocstream_free(s);
+}
+
 /* exec replaces the image: the same pid gets a second stream (gen 1). */
 static void test_exec(void)
 {
@@ -717,6 +764,7 @@ int main(int argc, char **argv)
 		{ "test_sampling", test_sampling }, { "test_small_ring", test_small_ring },
 		{ "test_threads", test_threads }, { "test_no_reader", test_no_reader },
 		{ "test_exec", test_exec }, { "test_stopped_stream", test_stopped_stream },
+		{ "test_held_stream", test_held_stream },
 	};
 	/* each test's start and wall time: a run stopped by CTest's timeout
 	 * shows which test it was in; `test_alloc NAME...` runs only those */

@@ -93,6 +93,29 @@ static void test_full(struct hp_ap_header *h)
 	CHECK_EQ_INT(h->cursor, RELEASED + RING);
 }
 
+/* A full ring and a reader whose heartbeat is older than
+ * HP_AP_READER_TIMEOUT_NS (gone, or held at a record a thread never
+ * published: allocstream.c's stream_beat): the claim drops after one look,
+ * without the reader having detached. */
+static void test_stale_beat(struct hp_ap_header *h)
+{
+	uint64_t off, old = shim_now_ns() - HP_AP_READER_TIMEOUT_NS - 1000000000u;
+	uint32_t got;
+	uint32_t flags = h->flags;
+	reader_caught_up(h, RELEASED);
+	h->cursor = RELEASED + RING;
+	h->flags &= ~(uint32_t)HP_AP_F_DETACHED;
+	h->reader_ns = old;
+	uint64_t t_start = st.t_start;
+	st.t_start = old;
+	uint64_t t0 = shim_now_ns();
+	CHECK(!stream_claim(h, h->cursor, REC, 0, &off, &got));
+	CHECK(shim_now_ns() - t0 < HP_AP_READER_TIMEOUT_NS / 2);
+	CHECK_EQ_INT(h->writer_waits, 1);
+	st.t_start = t_start;
+	h->flags = flags;
+}
+
 /* A writer late to open its chunk (the others dropped chunks past the one
  * it maps ahead meanwhile) leaves window_max alone: the wrapped difference
  * recorded the whole ring as mapped at once. */
@@ -116,6 +139,7 @@ int main(void)
 	h->flags |= HP_AP_F_DETACHED;
 	test_stale_claim(h);
 	test_full(h);
+	test_stale_beat(h);
 	test_late_window(h);
 	close_ring();
 	return hp_test_result();
