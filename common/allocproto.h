@@ -55,7 +55,11 @@
  * head with acquire; a zero head means "not yet written". It zeroes what
  * it consumed, then advances `released` (release store), so a writer
  * always finds zeroes in the space it reserves. The reader must poll
- * regularly (and so refresh reader_ns), or writers drop events.
+ * regularly (and so refresh reader_ns), or writers drop events. A reader
+ * held for HP_AP_READER_TIMEOUT_NS at one record its live writer never
+ * published (the thread left the hook between reserve and commit) stops
+ * refreshing reader_ns until it is published, so that the other writers
+ * drop rather than wait for room for ever.
  *
  * Signal handlers write too (the CPU sampling agent, from SIGPROF): they
  * reserve the same way but never wait for room and never take a lock; a
