@@ -1,23 +1,20 @@
 #!/bin/sh
 # overhead.sh - whole-run overhead of `hpprof run` on the julia kernel,
 # side by side: N interleaved rounds (bare, profiled, and `perf record` with
-# the same sampling for comparison; the order alternates), each timed for
-# wall time and for the CPU time of the whole command, hpprof's threads and
-# the target together (perf stat's task-clock, inherited by every thread
-# and child; /usr/bin/time's 10 ms resolution without perf).
+# the same sampling for comparison; the order alternates), each timed for wall time and for the CPU time of the whole command, hpprof's
+# threads and the target together (perf stat's task-clock, inherited by
+# every thread and child; /usr/bin/time's 10 ms resolution without perf).
 #
 #   bench/overhead.sh [BUILD_DIR] [PAIRS] [-- HPPROF-RUN-OPTIONS...]
 #
 # Prints per pair the ratios, then the medians of the profiled/bare ratios
 # (wall and CPU) for hpprof, for perf record and for the floor (the
-# kernel's sampling alone, bench/stackcopy.c, when built); hpprof's own
-# CPU (the command's minus what julia's truth line says julia used); the
-# target's own duration under hpprof (run_info duration_ns) against its
-# bare wall time; hpprof's serial time (its wall minus that duration: its
-# start and its end) and the floor's ratio plus that time's share; and the
-# load average before and after: on a shared machine the figures mean
-# little when the load exceeds the number of CPUs, and the script says so.
-# docs/performance.md gives the figures with the machine they came from.
+# kernel's sampling alone, bench/stackcopy.c, when built), hpprof's own CPU (the
+# command's minus what julia's truth line says julia used), the target's own duration under hpprof (run_info
+# duration_ns) against its bare wall time, and the load average before and
+# after: on a shared machine the figures mean little when the load exceeds
+# the number of CPUs, and the script says so. docs/performance.md gives the
+# figures with the machine they came from.
 #
 # HPPROF_BASE=/tmp/old/hpprof (another build, e.g. main before a change):
 # each round runs it too, beside this build, and the script prints its
@@ -186,16 +183,6 @@ if [ -n "$BASE" ]; then
 fi
 printf "target's own duration under hpprof (median run_info duration_ns) %.3f s vs bare wall %.3f s: %.3f\n" \
 	"$dur" "$bw" "$(echo "$dur / $bw" | bc -l)"
-# hpprof's serial time: its command's wall minus its target's duration_ns
-# (the start before the program and the end after it), round by round.
-serial=$(awk '$1 == "hpprof" { print $2 }' "$W/t" | paste - "$W/dur" |
-	awk 'NF == 2 { printf "%.3f\n", ($1 - $2 / 1e9) * 1000 }' | median)
-printf "hpprof's serial time (its wall minus duration_ns): median %.1f ms, %.4f of the bare wall\n" \
-	"$serial" "$(echo "$serial / 1000 / $bw" | bc -l)"
-if [ -x "$SC" ]; then
-	printf "the floor's wall ratio + that share: %.3f (hpprof's: %.3f)\n" \
-		"$(echo "$fw + $serial / 1000 / $bw" | bc -l)" "$wr"
-fi
 echo "load average: before $load0, after $load1"
 awk -v l="${load1%% *}" -v n="$(nproc)" 'BEGIN { if (l + 0 > n + 0)
 	print "NOTE: the load exceeded the CPU count: other work shared the CPUs; re-measure on a quiet machine" }'
