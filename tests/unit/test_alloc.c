@@ -565,53 +565,72 @@ static struct hp_ap_header *fake_stream(const char *path, uint64_t ring_size)
 	return h;
 }
 
+/* A reader (setup) and this process's stream in its directory, made by
+ * hand: its writer is alive. *ring: the stream's first record. NULL when
+ * no reader could be set up. */
+static struct hp_allocstream *own_stream(struct hp_ap_header **h, uint32_t **ring)
+{
+	struct hp_allocstream *s = setup(NULL);
+	char path[4200];
+	*h = NULL;
+	*ring = NULL;
+	if (!s)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%d.0.ring", allocstream_dir(s), (int)getpid());
+	*h = fake_stream(path, HP_AP_MIN_RING);
+	CHECK(*h != NULL);
+	if (*h)
+		*ring = (uint32_t *)((unsigned char *)*h + HP_AP_DATA_OFF);
+	return s;
+}
+
+/* Finish s (its statistics into *st), then let go of h and s. */
+static void own_stream_end(struct hp_allocstream *s, struct hp_ap_header *h,
+			   struct hp_allocstream_stats *st)
+{
+	CHECK_EQ_INT(allocstream_finish(s, NULL, NULL, st), 0);
+	if (h)
+		munmap(h, HP_AP_DATA_OFF + HP_AP_MIN_RING);
+	allocstream_free(s);
+}
+
 /* The reader stops a stream whose writer lives (here a committed record
  * of length 0: damage): it tells the writers to drop (HP_AP_F_DETACHED).
  * Else a writer that found the ring full waited for ever, the reader's
- * heartbeat fresh but no room ever released. The stream is this
- * process's, made by hand: its writer is alive. */
+ * heartbeat fresh but no room ever released. */
 static void test_stopped_stream(void)
 {
-	struct hp_allocstream *s = setup(NULL);
 	struct hp_allocstream_stats st;
-	char path[4200];
+	struct hp_ap_header *h;
+	uint32_t *head;
+	struct hp_allocstream *s = own_stream(&h, &head);
 	if (!s)
 		return;
-	snprintf(path, sizeof(path), "%s/%d.0.ring", allocstream_dir(s), (int)getpid());
-	struct hp_ap_header *h = fake_stream(path, HP_AP_MIN_RING);
-	CHECK(h != NULL);
 	if (h) {
-		uint32_t *head = (uint32_t *)((unsigned char *)h + HP_AP_DATA_OFF);
 		__atomic_store_n(head, HP_AP_HEAD(0, HP_AP_ALLOC, HP_AP_TAG_COMMIT), __ATOMIC_RELEASE);
 		__atomic_store_n(&h->cursor, 8, __ATOMIC_RELEASE);
 		CHECK(allocstream_poll(s, NULL, NULL) >= 0);
 		CHECK(__atomic_load_n(&h->flags, __ATOMIC_ACQUIRE) & HP_AP_F_DETACHED);
 	}
-	CHECK_EQ_INT(allocstream_finish(s, NULL, NULL, &st), 0);
+	own_stream_end(s, h, &st);
 	CHECK_EQ_INT(st.streams, 1);
 	CHECK_EQ_INT(st.lost_bytes, 8);
-	if (h)
-		munmap(h, HP_AP_DATA_OFF + HP_AP_MIN_RING);
-	allocstream_free(s);
 }
 
 /* A live writer's record reserved and never published (a thread that
  * left a hook between the two): the reader waits at it, but stops its
  * heartbeat once held there for HP_AP_READER_TIMEOUT_NS, so that the
  * other writers drop rather than wait for room for ever; it beats again
- * once the record is published. The stream is this process's, by hand. */
+ * once the record is published. */
 static void test_held_stream(void)
 {
-	struct hp_allocstream *s = setup(NULL);
 	struct hp_allocstream_stats st;
-	char path[4200];
+	struct hp_ap_header *h;
+	uint32_t *rec;
+	struct hp_allocstream *s = own_stream(&h, &rec);
 	if (!s)
 		return;
-	snprintf(path, sizeof(path), "%s/%d.0.ring", allocstream_dir(s), (int)getpid());
-	struct hp_ap_header *h = fake_stream(path, HP_AP_MIN_RING);
-	CHECK(h != NULL);
 	if (h) {
-		uint32_t *rec = (uint32_t *)((unsigned char *)h + HP_AP_DATA_OFF);
 		__atomic_store_n(&rec[2], HP_AP_HEAD(8, HP_AP_PAD, HP_AP_TAG_COMMIT),
 				 __ATOMIC_RELEASE);
 		__atomic_store_n(&rec[0], HP_AP_HEAD(8, 0, HP_AP_TAG_RESERVED), __ATOMIC_RELEASE);
@@ -635,11 +654,8 @@ static void test_held_stream(void)
 		CHECK(__atomic_load_n(&h->reader_ns, __ATOMIC_ACQUIRE) > beat);
 		CHECK(__atomic_load_n(&h->released, __ATOMIC_ACQUIRE) == 16);
 	}
-	CHECK_EQ_INT(allocstream_finish(s, NULL, NULL, &st), 0);
+	own_stream_end(s, h, &st);
 	CHECK_EQ_INT(st.lost_bytes, 0);
-	if (h)
-		munmap(h, HP_AP_DATA_OFF + HP_AP_MIN_RING);
-	allocstream_free(s);
 }
 
 /* exec replaces the image: the same pid gets a second stream (gen 1). */
