@@ -20,6 +20,7 @@ N=${2:-11}
 NEW="$BUILD/hpprof"
 BASE=${HPPROF_BASE:?HPPROF_BASE=<another hpprof build> is needed}
 JULIA="$BUILD/kernels/hp-julia"
+. "$(dirname "$0")/ab_lib.sh"     # AB_AWK_MEDIAN
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 one() {    # TAG BINARY
@@ -47,18 +48,18 @@ done
 uptime
 for tag in base new; do
 	for f in endcpu endwall symcpu symwall serial sesscpu totcpu misses load; do
-		grep "^$tag " "$T/rounds" | awk -v f=$f '{ for (i = 1; i <= NF; i++) if ($i == f) print $(i + 1) }' |
-			sort -n | awk -v f=$f -v t=$tag '{ a[NR] = $1 } END {
-			m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-			printf "%-4s %-8s median %8.2f  min %8.2f  max %8.2f  (%d runs)\n", t, f, m, a[1], a[NR], NR }'
+		awk -v f=$f -v t=$tag "$AB_AWK_MEDIAN"'
+			$1 == t { for (i = 1; i <= NF; i++) if ($i == f) a[++n] = $(i + 1) }
+			END { m = median(a, n)      # sorts a: a[1] and a[n] are the extremes
+			printf "%-4s %-8s median %8.2f  min %8.2f  max %8.2f  (%d runs)\n", t, f, m, a[1], a[n], n }' \
+			"$T/rounds"
 	done
 done
 # Paired: round i's new minus its base (the rounds alternate the order).
 for f in endcpu endwall symcpu serial totcpu; do
-	awk -v f=$f '{ for (i = 1; i <= NF; i++) if ($i == f) v = $(i + 1) }
+	awk -v f=$f "$AB_AWK_MEDIAN"'{ for (i = 1; i <= NF; i++) if ($i == f) v = $(i + 1) }
 		$1 == "base" { b[++nb] = v } $1 == "new" { n[++nn] = v }
-		END { for (k = 1; k <= nb && k <= nn; k++) print n[k] - b[k] }' "$T/rounds" |
-		sort -n | awk -v f=$f '{ a[NR] = $1; lo += $1 < 0 } END {
-		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		printf "new - base %-8s median of the rounds %+7.2f  (lower in %d of %d)\n", f, m, lo, NR }'
+		END { for (k = 1; k <= nb && k <= nn; k++) { d[k] = n[k] - b[k]; lo += d[k] < 0 }
+		printf "new - base %-8s median of the rounds %+7.2f  (lower in %d of %d)\n", f,
+			median(d, k - 1), lo, k - 1 }' "$T/rounds"
 done
