@@ -606,7 +606,7 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 	stream_release(st);
 	if (st->off != off0 && st->stall_ns) {      /* published at last: alive again */
 		st->stall_ns = 0;
-		stream_beat(st, now);
+		stream_beat(st, hp_now_ns());          /* not the drain's start: the loop beat since */
 	}
 	stream_note_stall(st, limit, now);
 	return err ? err : delivered;
