@@ -6,13 +6,18 @@ set -u
 : "${HP_SRC:?HP_SRC must point at the source tree}"
 PY=/usr/bin/python3          # Debian's: the checker uses no pip package
 T=$(mktemp -d "${TMPDIR:-/tmp}/hpprof-rwmem.XXXXXX")
-# RW_KEEP=1 keeps the directory (both tools' files) for a look.
-if [ -n "${RW_KEEP:-}" ]; then echo "# files kept in $T"; else trap 'rm -rf "$T"' EXIT; fi
+# RW_KEEP=1 keeps the directory (both tools' files) for a look; a failed
+# test keeps it too (fail), as lib.sh's do. rw_cleanup is lib.sh's too:
+# tui_xz.sh's trap calls it (it was not defined here, and that test's
+# directory stayed behind after every run).
+rw_cleanup() { [ -n "${RW_KEEP:-}${RW_FAILED:-}" ] || rm -rf "$T"; }
+[ -z "${RW_KEEP:-}" ] || echo "# files kept in $T"
+trap rw_cleanup EXIT
 cd "$T" || exit 1
 export LC_ALL=C HOME="$T" PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
 export _=/usr/bin/env        # the same for both tools' targets (dash leaves it alone)
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { RW_FAILED=1; echo "FAIL: $*" >&2; echo "# files kept in $T" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 note() { echo "# $*"; }
 
