@@ -15,9 +15,14 @@
 /* kernel.perf_event_paranoid (2, the kernel's default, when unreadable). */
 int kaccess_paranoid(void);
 
-/* 1 when perf events may count and sample kernel mode here: root, or
- * perf_event_paranoid <= 1 (perf's rule). */
+/* 1 when perf events may count and sample kernel mode here: with
+ * CAP_PERFMON or CAP_SYS_ADMIN (root's, or given to the binary with
+ * setcap), or perf_event_paranoid <= 1 (the kernel's rule). */
 int kaccess_kernel_allowed(void);
+
+/* 1 when capability cap (CAP_* number) is in this process's effective set
+ * (/proc/self/status CapEff). */
+int kaccess_has_cap(int cap);
 
 /* 1 when /proc/kallsyms shows real addresses to this process (it shows
  * zeros when kptr_restrict hides them). */
