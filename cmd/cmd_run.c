@@ -545,7 +545,9 @@ static int exit_for_launch_error(int err, const char *prog, const struct run_opt
 	if (err == -HP_ENOPERF) {
 		const char *no_agent = run_agent_unusable(prog);
 		events_reason(HP_EVCLASS_SOFTWARE, r->perf_errno, reason, sizeof(reason));
-		hp_err("cannot sample '%s': perf_event_open of %s failed: %s%s%s", prog,
+		hp_err("cannot sample '%s': %s %s failed: %s%s%s", prog,
+		       r->perf_errno == HP_ERINGMEM ? "mapping the perf rings of"
+						      : "perf_event_open of",
 		       o->sample_event ? o->sample_event : "cpu-clock", reason,
 		       no_agent ? "; the LD_PRELOAD agent cannot sample it either: " :
 		       o->sampler == SAMPLER_PERF ? " (--sampler preload samples without perf events)"

@@ -519,6 +519,9 @@ const char *events_reason(enum hp_event_class cls, int err, char *buf, size_t le
 	case EMFILE:
 		snprintf(buf, len, "too many open files (raise `ulimit -n`)");
 		break;
+	case HP_ERINGMEM:
+		snprintf(buf, len, "%s", hp_strerror(-HP_ERINGMEM));
+		break;
 	default:
 		snprintf(buf, len, "%s", strerror(err));
 		break;

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "collector/kaccess.h"
 #include "collector/perf_record.h"
 #include "common/grow.h"
 #include "common/log.h"
@@ -47,25 +49,53 @@ unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu)
 	return pages < RING_PAGES_MIN ? RING_PAGES_MIN : (unsigned)pages;
 }
 
+unsigned ring_part_pages(unsigned pages, unsigned div)
+{
+	unsigned p = pages / div;
+	if (p >= RING_PAGES_LAST)
+		return p;
+	return pages < RING_PAGES_LAST ? pages : RING_PAGES_LAST;
+}
+
+/* A number from a one-line file of /proc/sys, or dflt. */
+static uint64_t sysctl_u64(const char *path, uint64_t dflt)
+{
+	unsigned long long v;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
+uint64_t ring_lock_budget(unsigned online_cpus)
+{
+	struct rlimit rl;
+	if (ring_may_grow() || getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	/* the kernel's default perf_event_mlock_kb: 512 KiB and a page */
+	uint64_t kb = sysctl_u64("/proc/sys/kernel/perf_event_mlock_kb", 516);
+	return kb / 4 * (online_cpus ? online_cpus : 1) + rl.rlim_cur / 4096;
+}
+
+unsigned ring_pages_fitting(unsigned pages, unsigned nrings, int cpu_ring, int offcpu,
+			    uint64_t budget)
+{
+	for (uint64_t p = pages; p >= RING_PAGES_LAST; p >>= 1) {
+		uint64_t per_cpu = cpu_ring ? p + 1 : 0;
+		if (offcpu)
+			per_cpu += ring_part_pages((unsigned)p, 4) + 1 + ring_part_pages((unsigned)p, 2) + 1;
+		if (per_cpu * (nrings ? nrings : 1) <= budget)
+			return (unsigned)p;
+	}
+	return 0;
+}
+
 int ring_may_grow(void)
 {
-	char line[256];
-	unsigned long long cap = 0;
-	int paranoid = 2, found = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-	if (f) {
-		while (!found && fgets(line, sizeof(line), f))
-			found = sscanf(line, "CapEff: %llx", &cap) == 1;
-		fclose(f);
-	}
-	if (cap & (1ull << 14))                 /* CAP_IPC_LOCK */
-		return 1;
-	if ((f = fopen("/proc/sys/kernel/perf_event_paranoid", "r"))) {
-		if (fscanf(f, "%d", &paranoid) != 1)
-			paranoid = 2;
-		fclose(f);
-	}
-	return paranoid == -1;
+	return kaccess_has_cap(14) || kaccess_paranoid() == -1;      /* 14: CAP_IPC_LOCK */
 }
 
 int ring_map(struct hp_ring *r, int fd, unsigned pages)

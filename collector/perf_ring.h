@@ -48,6 +48,29 @@ struct hp_ring {
  * over all rings. */
 unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu);
 
+/* The smallest ring (256 KiB): a refused first ring is retried a quarter
+ * as large down to it, and the off-CPU rings are never smaller. */
+#define RING_PAGES_LAST 64u
+
+/* Pages of a ring a 1/div of a CPU ring of pages (the off-CPU rings): at
+ * least RING_PAGES_LAST, or pages when that is smaller. */
+unsigned ring_part_pages(unsigned pages, unsigned div);
+
+/* Pages this process may lock as perf rings, as the kernel counts them
+ * without CAP_IPC_LOCK: the user's allowance (perf_event_mlock_kb for each
+ * of online_cpus) plus RLIMIT_MEMLOCK. UINT64_MAX when not limited
+ * (ring_may_grow, or an unlimited RLIMIT_MEMLOCK). Rings of the same
+ * user's other perf sessions use the same allowance; this cannot see them. */
+uint64_t ring_lock_budget(unsigned online_cpus);
+
+/* The largest ring size per CPU, pages (a power of two, at most pages, at
+ * least RING_PAGES_LAST), whose rings fit budget locked pages on nrings
+ * CPUs: per CPU a CPU ring (when cpu_ring) and the off-CPU rings' two
+ * parts, a quarter and a half of it (when offcpu), each with the page of
+ * its header. 0 when not even the smallest fits. */
+unsigned ring_pages_fitting(unsigned pages, unsigned nrings, int cpu_ring, int offcpu,
+			    uint64_t budget);
+
 /* Whether rings may be larger than RING_PAGES_MIN: the kernel counts a
  * user's rings against perf_event_mlock_kb and RLIMIT_MEMLOCK unless the
  * process has CAP_IPC_LOCK or perf_event_paranoid is -1, and only the

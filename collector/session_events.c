@@ -40,9 +40,8 @@
  * as long to drain them (at -F 5000 4 MiB rings lost 101 of 7,388 samples
  * at load 13). An unprivileged user's perf_event_mlock_kb may refuse that,
  * so rings a quarter as large are tried, down to RING_PAGES_LAST, and the
- * default copy shrinks with them (stack_size_for). */
-#define RING_PAGES_LAST 64u
-
+ * default copy shrinks with them (stack_size_for); the sizes are first
+ * fitted to that allowance (fit_lock_budget). */
 /* The default copy takes at most this share of a ring. */
 #define RING_RECORDS_MIN 64
 
@@ -68,15 +67,7 @@
  * 4 MiB in this VM): hpprof's own CPU for the julia kernel was +18 ms with
  * --off-cpu (median of 18 pairs), +9-11 ms with these (docs/offcpu.md,
  * "Wave 10"). */
-static unsigned offcpu_ring_pages(const struct hp_session *s, unsigned div)
-{
-	unsigned p = s->ring_pages / div;
-	if (p >= RING_PAGES_LAST)
-		return p;
-	return s->ring_pages < RING_PAGES_LAST ? s->ring_pages : RING_PAGES_LAST;
-}
-
-#define SWITCH_RING_PAGES(s) offcpu_ring_pages(s, 4)
+#define SWITCH_RING_PAGES(s) ring_part_pages((s)->ring_pages, 4)
 /* Attached, twice a CPU ring (8 MiB by default, ~500 stacks): the loop
  * of a loaded machine gets a CPU milliseconds late, the gate's "on"
  * period lasts as long, and at 100k switches a second 2 MiB lost up to
@@ -84,7 +75,7 @@ static unsigned offcpu_ring_pages(const struct hp_session *s, unsigned div)
  * attach has no start-up budget to spend the zeroing against. Only with
  * the right to lock more (ring_may_grow: root, CAP_IPC_LOCK). */
 #define STACK_RING_PAGES(s) ((s)->attach && ring_may_grow() \
-			     ? (s)->ring_pages * 2 : offcpu_ring_pages(s, 2))
+			     ? (s)->ring_pages * 2 : ring_part_pages((s)->ring_pages, 2))
 
 /* Stack bytes copied with a page-fault sample by default: fault samples
  * attribute memory growth to lines and call paths; their stacks are not
@@ -204,9 +195,13 @@ static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 				hp_debug(HP_DBG_PERF, 1, "rings: %u pages per CPU", s->ring_pages);
 			return 0;
 		}
-		/* Only the first ring may shrink: all rings share one size. */
-		if (err != -EPERM || s->nrings || s->ring_pages <= RING_PAGES_LAST)
+		/* Only the first ring may shrink: all rings share one size.
+		 * Refused (EPERM) means over the user's locked-memory
+		 * allowance, not perf_event_paranoid: the message says so. */
+		if (err != -EPERM)
 			return err;
+		if (s->nrings || s->ring_pages <= RING_PAGES_LAST)
+			return -HP_ERINGMEM;
 		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
 		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
 			 s->ring_pages);
@@ -250,7 +245,7 @@ static struct hp_ring *stack_slot(struct hp_session *s, unsigned r)
 static int switch_output(struct hp_session *s, int fd, unsigned r, int own)
 {
 	struct hp_ring *sw = switch_slot(s, r);
-	if (own) {
+	if (own && !s->offcpu_shared) {
 		int err = ring_map(sw, fd, SWITCH_RING_PAGES(s));
 		if (!err)
 			return 0;
@@ -380,15 +375,19 @@ static int open_switch_records(struct hp_session *s, pid_t pid, int cpu, unsigne
  * into it; without one, into the switch ring. */
 static int stack_output(struct hp_session *s, int fd, unsigned r, int own)
 {
-	struct hp_ring *st = stack_slot(s, r);
-	if (own && ring_map(st, fd, STACK_RING_PAGES(s))) {
+	struct hp_ring *st = stack_slot(s, r), *sw = switch_slot(s, r);
+	if (own && !s->offcpu_shared && ring_map(st, fd, STACK_RING_PAGES(s))) {
 		hp_debug(HP_DBG_PERF, 1, "stack ring of cpu ring %u refused; into the switch ring", r);
 		memset(st, 0, sizeof(*st));
 	}
-	if (own && st->meta)
+	if (st->meta && st->fd == fd)
 		return 0;
-	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, st->meta ? st->fd : switch_slot(s, r)->fd) < 0
-		       ? -errno : 0;
+	/* else into the stack ring another event owns, the switch ring, or
+	 * (neither mapped) the CPU's ring, where the switch records went */
+	int to = st->meta ? st->fd : sw->meta ? sw->fd : s->offcpu_only ? -1 : s->rings[r].fd;
+	if (to < 0)
+		return -ENOSPC;
+	return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, to) < 0 ? -errno : 0;
 }
 
 /* The SWITCH records' event, then the stack sampler. */
@@ -492,6 +491,45 @@ static int conf_cpus(void)
 	return (int)n;
 }
 
+/* Without the right to lock more (ring_may_grow), all the rings of the
+ * session must fit the user's locked-memory allowance (ring_lock_budget):
+ * beyond it the kernel refuses a ring, and only the first can still shrink
+ * (map_ring). The rings shrink to fit, the stack copy with them
+ * (stack_size_for). The CPU ring's size comes first, as the copy (complete
+ * stacks) depends on it: when the off-CPU rings would make it smaller, the
+ * off-CPU events write into the CPU's ring instead (as before wave 7;
+ * their records are told apart by id, their losses counted per event).
+ * Until wave 23 the
+ * sizes were not fitted: at the default limits (516 KiB a CPU, `ulimit -l`
+ * 8 MiB) the third CPU's 4 MiB ring was refused, so on any machine of 3 or
+ * more CPUs an unprivileged run fell back to the preload agent, blaming
+ * perf_event_paranoid. */
+static void fit_lock_budget(struct hp_session *s)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = online > 0 ? (unsigned)online : 1;
+	uint64_t budget = ring_lock_budget(n);
+	if (budget == UINT64_MAX)
+		return;
+	if (n > MAX_CPUS)
+		n = MAX_CPUS;
+	int cpu = !s->offcpu_only, off = s->o->off_cpu && s->res->kernel_samples;
+	unsigned p = ring_pages_fitting(s->ring_pages, n, cpu, off, budget);
+	if (off && cpu) {
+		unsigned alone = ring_pages_fitting(s->ring_pages, n, cpu, 0, budget);
+		if (alone > p) {
+			p = alone;
+			s->offcpu_shared = 1;
+		}
+	}
+	if (p && (p != s->ring_pages || s->offcpu_shared))
+		hp_debug(HP_DBG_PERF, 1, "rings fitted to the lock budget of %llu pages: %u pages"
+			 " per CPU%s", (unsigned long long)budget, p,
+			 s->offcpu_shared ? ", the off-CPU events into the CPU's ring" : "");
+	if (p)
+		s->ring_pages = p;
+}
+
 /* The first ring size to try and the stack copy that fits it (also what
  * run reports), before any sampler opens. */
 static void rings_and_copy_sizes(struct hp_session *s)
@@ -505,6 +543,7 @@ static void rings_and_copy_sizes(struct hp_session *s)
 		s->ring_pages = ring_pages_for(freq, copy, (unsigned)conf_cpus());
 		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
 			s->ring_pages = RING_PAGES_MIN;
+		fit_lock_budget(s);
 	}
 	s->stack_size = stack_size_for(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
@@ -558,8 +597,8 @@ int session_open_events(struct hp_session *s, pid_t pid)
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 {
 	int ncpu = conf_cpus(), offline = 0;
-	rings_and_copy_sizes(s);
 	s->offcpu_only = 1;
+	rings_and_copy_sizes(s);
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
 	for (int cpu = 0; cpu < ncpu; cpu++) {

@@ -28,6 +28,10 @@ static const char *base_text(int err)
 	case HP_ELOCKED:      return "the database is locked by another process (is a run still writing it?)";
 	case HP_EHOTJOURNAL:  return "the database was left by a process that died while writing it, and"
 				     " recovering it needs write access to the file and its directory";
+	case HP_ERINGMEM:     return "the perf rings need more memory than this user may lock"
+				     " (kernel.perf_event_mlock_kb for each CPU, plus `ulimit -l`,"
+				     " shared with the user's other perf sessions); raise `ulimit -l`"
+				     " or run as root";
 	default:              return strerror(-err);
 	}
 }

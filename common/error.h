@@ -26,6 +26,7 @@ enum {
 	HP_ENOTREG,      /* not a regular file (device, FIFO, socket, directory) */
 	HP_ELOCKED,      /* database is locked by another process */
 	HP_EHOTJOURNAL,  /* database needs a recovery this reader may not write */
+	HP_ERINGMEM,     /* the perf rings exceed the memory this user may lock */
 };
 
 /* Text for a negative error code (-errno or -HP_E*), with the thread's

@@ -618,6 +618,43 @@ static void test_ring_sizing(void)
 	CHECK_EQ_INT(ring_pages_for(5000, copy, 2), RING_PAGES_MAX);
 }
 
+/* Rings fitted to a lock budget (pages): each ring locks its pages and a
+ * header page; the off-CPU rings are a quarter and a half of a CPU ring,
+ * at least RING_PAGES_LAST. The kernel's default allowance on 8 CPUs with
+ * `ulimit -l` 8 MiB is 129 x 8 + 2048 = 3080 pages: 4 MiB rings do not fit
+ * there (3 of them already need 3075). */
+static void test_ring_budget(void)
+{
+	CHECK_EQ_INT(ring_part_pages(1024, 4), 256);
+	CHECK_EQ_INT(ring_part_pages(1024, 2), 512);
+	CHECK_EQ_INT(ring_part_pages(128, 4), RING_PAGES_LAST);
+	CHECK_EQ_INT(ring_part_pages(32, 4), 32);            /* never above the CPU ring */
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 0, UINT64_MAX), 1024);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 0, 2050), 1024);   /* exactly */
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 0, 2049), 512);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 8, 1, 0, 3080), 256);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 64, 1, 0, 129 * 64 + 2048), 128);
+	/* with the off-CPU rings: 1024 + 256 + 512 + 3 a CPU */
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 1, 2 * 1795), 1024);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 1, 2 * 1795 - 1), 512);
+	/* the smallest: 65 + 65 + 65 a CPU with, 65 without */
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 1, 389), 0);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 1, 390), 64);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 0, 258), 128);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 0, 129), 0);
+	/* off-CPU rings only (the preload agent samples the CPU) */
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 0, 1, 2 * (257 + 513)), 1024);
+	for (uint64_t b = 0; b < 20000; b += 97)
+		for (unsigned n = 1; n <= 16; n++) {
+			unsigned p = ring_pages_fitting(1024, n, 1, 1, b);
+			CHECK(p == 0 || (p & (p - 1)) == 0);
+			CHECK(p == 0 || (uint64_t)n * (p + 1 + ring_part_pages(p, 4) + 1 +
+						  ring_part_pages(p, 2) + 1) <= b);
+			CHECK(p == 1024 || p == 0 || (uint64_t)n * (2 * p + 1 + ring_part_pages(2 * p, 4) + 1 +
+							       ring_part_pages(2 * p, 2) + 1) > b);
+		}
+}
+
 int main(void)
 {
 	guard_init();
@@ -629,6 +666,7 @@ int main(void)
 	test_ring_drain();
 	test_ring_cut();
 	test_ring_sizing();
+	test_ring_budget();
 	test_ring_release();
 	return hp_test_result();
 }
