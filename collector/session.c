@@ -275,7 +275,7 @@ static int loop_timeout_ms(const struct hp_session *s, int pidfd)
 
 static int sample_loop(struct hp_session *s, pid_t pid)
 {
-	struct pollfd pfd[3 * MAX_CPUS + 1];
+	struct pollfd *pfd = s->pfd;
 	int status = 0, forwarded = 0, err = 0;
 	struct rusage ru;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), nfd = (int)(s->nrings + s->nswitch);
@@ -394,6 +394,8 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	s->o = o;
 	s->st = st;
 	s->res = res;
+	if ((err = session_alloc_slots(s)))
+		return err;
 	session_kernel_access(s);
 	hmap_init(&s->ids);
 	hmap_init(&s->threads);
@@ -449,6 +451,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 static void session_release(struct hp_session *s)
 {
 	session_close_events(s);
+	session_free_slots(s);
 	memwatch_stop(s->mw);
 	offcpu_free(s->oc);
 	stackjoin_free(s->join);

@@ -158,7 +158,7 @@ static int any_alive(const struct hp_session_opts *o)
  * each lost stack a wait without one: docs/offcpu.md, "Attach"). */
 static int attach_loop(struct hp_session *s)
 {
-	struct pollfd pfd[3 * MAX_CPUS];
+	struct pollfd *pfd = s->pfd;
 	uint64_t next_commit = hp_now_ns() + COMMIT_NS;
 	unsigned n = s->nrings + s->nswitch;
 	int err = 0;

@@ -14,6 +14,7 @@
  * when /proc/kallsyms shows the addresses that would name its frames.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,12 +232,12 @@ static int open_sampler(struct hp_session *s, pid_t pid, int cpu)
  * (session_internal.h). */
 static struct hp_ring *switch_slot(struct hp_session *s, unsigned r)
 {
-	return &s->rings[MAX_CPUS + r];
+	return &s->rings[s->nslots + r];
 }
 
 static struct hp_ring *stack_slot(struct hp_session *s, unsigned r)
 {
-	return &s->rings[2 * MAX_CPUS + r];
+	return &s->rings[2 * s->nslots + r];
 }
 
 /* fd, a switch event of CPU ring r, owns its own ring (own) or writes into
@@ -461,8 +462,8 @@ void session_records_set(struct hp_session *s, int on)
 	enable_all(s->rec_fds, s->nrec, on);
 }
 
-/* Move the switch rings, then the stack rings, from their slots (MAX_CPUS
- * + r, 2 MAX_CPUS + r) to just after the CPU rings, where the drain and
+/* Move the switch rings, then the stack rings, from their slots (nslots
+ * + r, 2 nslots + r) to just after the CPU rings, where the drain and
  * the loop's poll see them. A ring moves to an index below its slot and
  * below every slot still to move (nrings + moved so far <= its own slot's
  * offset): no slot still to move is overwritten. */
@@ -491,6 +492,40 @@ static int conf_cpus(void)
 	return (int)n;
 }
 
+int session_alloc_slots(struct hp_session *s)
+{
+	int n = conf_cpus();
+	s->nslots = n <= 0 ? 1 : n > MAX_CPUS ? MAX_CPUS : (unsigned)n;
+	if (n > MAX_CPUS)
+		hp_warn("this machine has %d CPUs; events open on the first %d only, and the"
+			" program's time on the others is not sampled", n, MAX_CPUS);
+	s->rings = calloc(3 * (size_t)s->nslots, sizeof(*s->rings));
+	s->pfd = calloc(3 * (size_t)s->nslots + 1, sizeof(*s->pfd));
+	s->counter_fds = calloc(s->nslots, sizeof(*s->counter_fds));
+	s->fault_fds = calloc(s->nslots, sizeof(*s->fault_fds));
+	s->offcpu_fds = calloc(s->nslots, sizeof(*s->offcpu_fds));
+	s->swrec_fds = calloc(s->nslots, sizeof(*s->swrec_fds));
+	if (s->rings && s->pfd && s->counter_fds && s->fault_fds && s->offcpu_fds && s->swrec_fds)
+		return 0;
+	session_free_slots(s);
+	return -ENOMEM;
+}
+
+void session_free_slots(struct hp_session *s)
+{
+	free(s->rings);
+	free(s->pfd);
+	free(s->counter_fds);
+	free(s->fault_fds);
+	free(s->offcpu_fds);
+	free(s->swrec_fds);
+	s->rings = NULL;
+	s->pfd = NULL;
+	s->counter_fds = NULL;
+	s->fault_fds = s->offcpu_fds = s->swrec_fds = NULL;
+	s->nslots = 0;
+}
+
 /* Without the right to lock more (ring_may_grow), all the rings of the
  * session must fit the user's locked-memory allowance (ring_lock_budget):
  * beyond it the kernel refuses a ring, and only the first can still shrink
@@ -511,8 +546,8 @@ static void fit_lock_budget(struct hp_session *s)
 	uint64_t budget = ring_lock_budget(n);
 	if (budget == UINT64_MAX)
 		return;
-	if (n > MAX_CPUS)
-		n = MAX_CPUS;
+	if (n > s->nslots)
+		n = s->nslots;
 	int cpu = !s->offcpu_only, off = s->o->off_cpu && s->res->kernel_samples;
 	unsigned p = ring_pages_fitting(s->ring_pages, n, cpu, off, budget);
 	if (off && cpu) {
@@ -554,8 +589,8 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	rings_and_copy_sizes(s);
 	int ncpu = conf_cpus();
 	int first_err = 0;
-	if (ncpu > MAX_CPUS)
-		ncpu = MAX_CPUS;
+	if (ncpu > (int)s->nslots)
+		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		int fd = open_sampler(s, pid, cpu);
 		if (fd < 0) {
@@ -599,8 +634,8 @@ int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 	int ncpu = conf_cpus(), offline = 0;
 	s->offcpu_only = 1;
 	rings_and_copy_sizes(s);
-	if (ncpu > MAX_CPUS)
-		ncpu = MAX_CPUS;
+	if (ncpu > (int)s->nslots)
+		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		int before = s->res->offcpu_err;
 		open_offcpu_sampler(s, pid, cpu, s->noff++);
@@ -672,8 +707,8 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 {
 	int ncpu = conf_cpus(), first_err = 0, err;
 	rings_and_copy_sizes(s);
-	if (ncpu > MAX_CPUS)
-		ncpu = MAX_CPUS;
+	if (ncpu > (int)s->nslots)
+		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		unsigned r = s->nrings;
 		size_t k = 0;
@@ -752,7 +787,7 @@ void session_close_events(struct hp_session *s)
 	/* the switch and stack rings' fds are swrec_fds[], offcpu_fds[] */
 	for (unsigned k = 0; k < s->nswitch; k++)
 		ring_unmap(&s->rings[s->nrings + k]);
-	for (unsigned r = 0; r < MAX_CPUS; r++) {    /* an open that failed before packing */
+	for (unsigned r = 0; r < s->nslots; r++) {   /* an open that failed before packing */
 		ring_unmap(switch_slot(s, r));
 		ring_unmap(stack_slot(s, r));
 	}

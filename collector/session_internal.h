@@ -28,7 +28,12 @@ struct hp_memwatch;
 struct hp_offcpu;
 struct pollfd;
 
-#define MAX_CPUS      256
+/* The most CPUs a session opens events on: Linux's NR_CPUS limit. The
+ * per-CPU arrays are sized by the machine's CPUs (session_cpu_slots);
+ * until wave 23 they were fixed at 256, and a machine with more (2-socket
+ * servers have 384-512) had no events on the rest, its samples there lost
+ * without a word. */
+#define MAX_CPUS      8192
 #define OFFCPU_STACKS_HZ 1000        /* off-CPU stack budget per CPU a second, without -F */
 #define GATE_SLOT_NS  2000000ull     /* off-CPU stack gate: a decision at most this often */
 #define COMMIT_NS     500000000ull   /* commit the batch at least this often */
@@ -78,19 +83,22 @@ struct hp_session {
 	 * the switch events (--off-cpu: SWITCH records, then the context-switch
 	 * samples' stacks), so that a flood of switches never costs CPU samples
 	 * and a burst of stacks never costs switch records. While the events
-	 * open, CPU ring r's wait at MAX_CPUS + r and 2 MAX_CPUS + r
-	 * (session_events.c, pack_switch_rings). Drained together, in time order. */
-	struct hp_ring rings[3 * MAX_CPUS];
+	 * open, CPU ring r's wait at nslots + r and 2 nslots + r
+	 * (session_events.c, pack_switch_rings). Drained together, in time order.
+	 * 3 nslots of them, and as many pollfds and one more. */
+	struct hp_ring *rings;
+	struct pollfd *pfd;
+	unsigned nslots;               /* CPU slots of the per-CPU arrays (session_cpu_slots) */
 	unsigned nrings, nswitch;
 	unsigned nswitch_rec;          /* of the nswitch, the switch records' rings (first) */
 	unsigned ring_pages;           /* data pages per ring (quartered while refused) */
 	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
-	int counter_fds[MAX_CPUS][HP_MAX_COUNTERS];
-	int fault_fds[MAX_CPUS];
+	int (*counter_fds)[HP_MAX_COUNTERS];    /* nslots of each of these */
+	int *fault_fds;
 	int faults_counter;            /* 1 + the page-faults counter read from the fault
 	                                * samplers instead (session_counters.c); 0 none */
-	int offcpu_fds[MAX_CPUS];      /* context-switch samplers (--off-cpu), -1 when none */
-	int swrec_fds[MAX_CPUS];       /* their SWITCH records' events (owning the switch rings) */
+	int *offcpu_fds;               /* context-switch samplers (--off-cpu), -1 when none */
+	int *swrec_fds;                /* their SWITCH records' events (owning the switch rings) */
 	int *gate_fds;                 /* every context-switch sampler (extras too): the gate */
 	size_t ngate, gate_cap;
 	int *rec_fds;                  /* every SWITCH records' event (extras too): gated with them */
@@ -170,6 +178,12 @@ void session_no_kernel_samples(struct hp_session *s);
 /* Open one sampler per online CPU on pid (with the counters: its group or
  * the task's, session_open_counters; and the page-fault sampler
  * redirected into its ring) and map the rings. */
+/* The per-CPU arrays, one slot for each CPU the machine may have (at most
+ * MAX_CPUS, with a warning beyond). Returns 0 or -ENOMEM; freed by
+ * session_free_slots (idempotent). */
+int session_alloc_slots(struct hp_session *s);
+void session_free_slots(struct hp_session *s);
+
 int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
 /* no_perf with off_cpu (a launched program the preload agent samples):
