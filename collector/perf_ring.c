@@ -73,11 +73,13 @@ static uint64_t sysctl_u64(const char *path, uint64_t dflt)
 uint64_t ring_lock_budget(unsigned online_cpus)
 {
 	struct rlimit rl;
+	const uint64_t most = RING_SESSION_MAX / 4096;
 	if (ring_may_grow() || getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
-		return UINT64_MAX;
+		return most;
 	/* the kernel's default perf_event_mlock_kb: 512 KiB and a page */
 	uint64_t kb = sysctl_u64("/proc/sys/kernel/perf_event_mlock_kb", 516);
-	return kb / 4 * (online_cpus ? online_cpus : 1) + rl.rlim_cur / 4096;
+	uint64_t may = kb / 4 * (online_cpus ? online_cpus : 1) + rl.rlim_cur / 4096;
+	return may < most ? may : most;
 }
 
 unsigned ring_pages_fitting(unsigned pages, unsigned nrings, int cpu_ring, int offcpu,
@@ -86,7 +88,8 @@ unsigned ring_pages_fitting(unsigned pages, unsigned nrings, int cpu_ring, int o
 	for (uint64_t p = pages; p >= RING_PAGES_LAST; p >>= 1) {
 		uint64_t per_cpu = cpu_ring ? p + 1 : 0;
 		if (offcpu)
-			per_cpu += ring_part_pages((unsigned)p, 4) + 1 + ring_part_pages((unsigned)p, 2) + 1;
+			per_cpu += ring_part_pages((unsigned)p, 4) + 1 + 1 +
+				   (offcpu == RING_OFFCPU_ATTACH ? 2 * p : ring_part_pages((unsigned)p, 2));
 		if (per_cpu * (nrings ? nrings : 1) <= budget)
 			return (unsigned)p;
 	}

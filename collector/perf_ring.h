@@ -56,18 +56,28 @@ unsigned ring_pages_for(unsigned freq, uint64_t record_bytes, unsigned ncpu);
  * least RING_PAGES_LAST, or pages when that is smaller. */
 unsigned ring_part_pages(unsigned pages, unsigned div);
 
-/* Pages this process may lock as perf rings, as the kernel counts them
- * without CAP_IPC_LOCK: the user's allowance (perf_event_mlock_kb for each
- * of online_cpus) plus RLIMIT_MEMLOCK. UINT64_MAX when not limited
- * (ring_may_grow, or an unlimited RLIMIT_MEMLOCK). Rings of the same
- * user's other perf sessions use the same allowance; this cannot see them. */
+/* All the rings of a session take at most this much memory, locked in the
+ * kernel for the run: 7 MiB a CPU (the default sizes) up to 36 CPUs; on a
+ * larger machine the rings are smaller (ring_pages_fitting), rather than
+ * ~450 MiB on 64 CPUs. */
+#define RING_SESSION_MAX (256ull << 20)
+
+/* Pages a session's rings may take: RING_SESSION_MAX, and no more than the
+ * kernel lets this process lock without CAP_IPC_LOCK: the user's allowance
+ * (perf_event_mlock_kb for each of online_cpus) plus RLIMIT_MEMLOCK (not
+ * counted with ring_may_grow, or an unlimited RLIMIT_MEMLOCK). Rings of
+ * the same user's other perf sessions use the same allowance; this cannot
+ * see them. */
 uint64_t ring_lock_budget(unsigned online_cpus);
 
 /* The largest ring size per CPU, pages (a power of two, at most pages, at
  * least RING_PAGES_LAST), whose rings fit budget locked pages on nrings
- * CPUs: per CPU a CPU ring (when cpu_ring) and the off-CPU rings' two
- * parts, a quarter and a half of it (when offcpu), each with the page of
+ * CPUs: per CPU a CPU ring (when cpu_ring) and, with offcpu, the off-CPU
+ * rings: the switch records' a quarter of it and the stacks' a half
+ * (RING_OFFCPU) or twice it (RING_OFFCPU_ATTACH), each with the page of
  * its header. 0 when not even the smallest fits. */
+#define RING_OFFCPU        1
+#define RING_OFFCPU_ATTACH 2
 unsigned ring_pages_fitting(unsigned pages, unsigned nrings, int cpu_ring, int offcpu,
 			    uint64_t budget);
 

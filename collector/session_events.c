@@ -42,7 +42,7 @@
  * at load 13). An unprivileged user's perf_event_mlock_kb may refuse that,
  * so rings a quarter as large are tried, down to RING_PAGES_LAST, and the
  * default copy shrinks with them (stack_size_for); the sizes are first
- * fitted to that allowance (fit_lock_budget). */
+ * fitted to that allowance (fit_ring_budget). */
 /* The default copy takes at most this share of a ring. */
 #define RING_RECORDS_MIN 64
 
@@ -526,29 +526,29 @@ void session_free_slots(struct hp_session *s)
 	s->nslots = 0;
 }
 
-/* Without the right to lock more (ring_may_grow), all the rings of the
- * session must fit the user's locked-memory allowance (ring_lock_budget):
- * beyond it the kernel refuses a ring, and only the first can still shrink
- * (map_ring). The rings shrink to fit, the stack copy with them
- * (stack_size_for). The CPU ring's size comes first, as the copy (complete
- * stacks) depends on it: when the off-CPU rings would make it smaller, the
- * off-CPU events write into the CPU's ring instead (as before wave 7;
- * their records are told apart by id, their losses counted per event).
- * Until wave 23 the
- * sizes were not fitted: at the default limits (516 KiB a CPU, `ulimit -l`
- * 8 MiB) the third CPU's 4 MiB ring was refused, so on any machine of 3 or
- * more CPUs an unprivileged run fell back to the preload agent, blaming
- * perf_event_paranoid. */
-static void fit_lock_budget(struct hp_session *s)
+/* All the rings of the session fit a budget (ring_lock_budget): at most
+ * RING_SESSION_MAX, and, without the right to lock more (ring_may_grow),
+ * the user's locked-memory allowance, beyond which the kernel refuses a
+ * ring and only the first can still shrink (map_ring). The rings shrink to
+ * fit, the stack copy with them (stack_size_for). The CPU ring's size
+ * comes first, as the copy (complete stacks) depends on it: when the
+ * off-CPU rings would make it smaller, the off-CPU events write into the
+ * CPU's ring instead (as before wave 7; their records are told apart by
+ * id, their losses counted per event). Until wave 23 the sizes were not
+ * fitted: at the default limits (516 KiB a CPU, `ulimit -l` 8 MiB) the
+ * third CPU's 4 MiB ring was refused, so on any machine of 3 or more CPUs
+ * an unprivileged run fell back to the preload agent, blaming
+ * perf_event_paranoid; and root's rings took 7 MiB a CPU however many. */
+static void fit_ring_budget(struct hp_session *s)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = online > 0 ? (unsigned)online : 1;
 	uint64_t budget = ring_lock_budget(n);
-	if (budget == UINT64_MAX)
-		return;
 	if (n > s->nslots)
 		n = s->nslots;
-	int cpu = !s->offcpu_only, off = s->o->off_cpu && s->res->kernel_samples;
+	int cpu = !s->offcpu_only, off = 0;
+	if (s->o->off_cpu && s->res->kernel_samples)
+		off = s->attach && ring_may_grow() ? RING_OFFCPU_ATTACH : RING_OFFCPU;
 	unsigned p = ring_pages_fitting(s->ring_pages, n, cpu, off, budget);
 	if (off && cpu) {
 		unsigned alone = ring_pages_fitting(s->ring_pages, n, cpu, 0, budget);
@@ -558,7 +558,7 @@ static void fit_lock_budget(struct hp_session *s)
 		}
 	}
 	if (p && (p != s->ring_pages || s->offcpu_shared))
-		hp_debug(HP_DBG_PERF, 1, "rings fitted to the lock budget of %llu pages: %u pages"
+		hp_debug(HP_DBG_PERF, 1, "rings fitted to the budget of %llu pages: %u pages"
 			 " per CPU%s", (unsigned long long)budget, p,
 			 s->offcpu_shared ? ", the off-CPU events into the CPU's ring" : "");
 	if (p)
@@ -578,7 +578,7 @@ static void rings_and_copy_sizes(struct hp_session *s)
 		s->ring_pages = ring_pages_for(freq, copy, (unsigned)conf_cpus());
 		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
 			s->ring_pages = RING_PAGES_MIN;
-		fit_lock_budget(s);
+		fit_ring_budget(s);
 	}
 	s->stack_size = stack_size_for(s);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;

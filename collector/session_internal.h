@@ -110,8 +110,8 @@ struct hp_session {
 	uint64_t gate_next;            /* CLOCK_MONOTONIC ns of the next decision */
 	struct hp_offcpu *oc;          /* their intervals; NULL without --off-cpu */
 	int offcpu_shared;             /* the off-CPU events write into the CPU's ring: their
-					* own rings would not fit the lock budget
-					* (fit_lock_budget) */
+					* own rings would make it smaller
+					* (fit_ring_budget) */
 	int offcpu_only;               /* no_perf with off_cpu: only the off-CPU events are
 				        * open (the preload agent samples CPU time), their
 				        * rings [0, nswitch) (session_open_offcpu_events) */

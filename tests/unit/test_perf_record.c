@@ -644,6 +644,18 @@ static void test_ring_budget(void)
 	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, 0, 129), 0);
 	/* off-CPU rings only (the preload agent samples the CPU) */
 	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 0, 1, 2 * (257 + 513)), 1024);
+	/* an attach with the right to lock more: the stacks' ring twice a CPU ring */
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, RING_OFFCPU_ATTACH, 2 * (1025 + 257 + 2049)), 1024);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, RING_OFFCPU_ATTACH, 2 * (1025 + 257 + 2049) - 1),
+		     512);
+	/* RING_SESSION_MAX: the default sizes up to 36 CPUs, then smaller */
+	const uint64_t most = RING_SESSION_MAX / 4096;
+	CHECK_EQ_INT(ring_pages_fitting(1024, 2, 1, RING_OFFCPU, most), 1024);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 36, 1, RING_OFFCPU, most), 1024);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 37, 1, RING_OFFCPU, most), 512);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 64, 1, RING_OFFCPU, most), 512);
+	CHECK_EQ_INT(ring_pages_fitting(1024, 64, 1, 0, most), 512);
+	CHECK_EQ_INT(ring_pages_fitting(8192, 2, 1, RING_OFFCPU, most), 8192);  /* -F 5000 */
 	for (uint64_t b = 0; b < 20000; b += 97)
 		for (unsigned n = 1; n <= 16; n++) {
 			unsigned p = ring_pages_fitting(1024, n, 1, 1, b);
