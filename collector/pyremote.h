@@ -73,6 +73,10 @@ void pyremote_exec(struct hp_pyremote *r, uint32_t pid);
  * python_frames) the frames are read after the fact. */
 void pyremote_sampler_fd(struct hp_pyremote *r, int fd, unsigned kind);
 
+/* The sampling events given by pyremote_sampler_fd and kept for the load
+ * were closed (the session opens its events again): forget them. */
+void pyremote_forget_sampler_fds(struct hp_pyremote *r);
+
 /* A switch-out of pid's tid at time whose stack is not used (an "off"
  * slot, offcpu.h): its BPF record, if any, is dropped (not left for
  * another sample). */

@@ -163,6 +163,11 @@ void pyremote_bpf_early(struct hp_pyremote *r)
 	r->bpf_early = 1;
 }
 
+void pyremote_forget_sampler_fds(struct hp_pyremote *r)
+{
+	r->nbpf_fds = 0;
+}
+
 void pyremote_sampler_fd(struct hp_pyremote *r, int fd, unsigned kind)
 {
 	if (r->bpf_state == 0 && !r->nbpf_pids && !r->bpf_early) {

@@ -584,7 +584,7 @@ static void rings_and_copy_sizes(struct hp_session *s)
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 }
 
-int session_open_events(struct hp_session *s, pid_t pid)
+static int open_events_once(struct hp_session *s, pid_t pid)
 {
 	rings_and_copy_sizes(s);
 	int ncpu = conf_cpus();
@@ -627,6 +627,24 @@ int session_open_events(struct hp_session *s, pid_t pid)
 	pack_switch_rings(s, s->nrings);
 	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
 	return 0;
+}
+
+/* A ring refused after the first (the sizes fit the user's allowance, so
+ * the user's other perf sessions hold part of it, which no interface
+ * shows): every event again, with rings a quarter as large, down to the
+ * smallest. The program has not run yet (it waits at its exec). */
+int session_open_events(struct hp_session *s, pid_t pid)
+{
+	int err;
+	while ((err = open_events_once(s, pid)) == -HP_ERINGMEM && s->ring_pages > RING_PAGES_LAST) {
+		session_close_events(s);
+		if (s->o->pyremote)
+			pyremote_forget_sampler_fds(s->o->pyremote);
+		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
+		hp_debug(HP_DBG_PERF, 1, "a ring refused (the user's other perf sessions hold locked"
+			 " memory); all again with %u pages", s->ring_pages);
+	}
+	return err;
 }
 
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)

@@ -17,8 +17,10 @@
 #      when those fit beside the CPU rings' size, else they write into the
 #      CPU's ring; either way the fixture's sleeps are off-CPU time.
 #   C  another run of the same user holds the allowance, so a later ring
-#      is refused although the sizes were fitted: the run falls back to the
-#      agent, and the message names the locked-memory limit, not
+#      is refused although the sizes were fitted: the session opens its
+#      events again with rings a quarter as large;
+#   C2 the same when not even the smallest ring fits: the run falls back
+#      to the agent, and the message names the locked-memory limit, not
 #      perf_event_paranoid.
 # The expected sizes follow the kernel's rule, written out below: a ring
 # of P pages locks P + 1 (its header page); the off-CPU rings are a
@@ -120,8 +122,7 @@ case_off a 0
 case_off b 8192
 case_off b2 6400
 
-# C: another run of the user holds the allowance; this one's second ring
-# is refused (200 pages of ulimit -l hold one 129-page ring, not two)
+# C, C2: another run of the user holds the allowance
 [ "$online" -ge 2 ] || { echo "PASS"; exit 0; }
 HOME="$T" XDG_CACHE_HOME="$T/cache" $as "$NB_HPPROF" run -q -o "$T/bg.db" -- \
 	"$T/nb/offcpu_fixture" spin 60 >bg.out 2>bg.err &
@@ -132,17 +133,30 @@ while n=$(grep -c 'perf_event' "/proc/$bg/maps" 2>/dev/null); [ "${n:-0}" -lt "$
 	[ $i -lt 300 ] || { kill $bg; cat bg.err; fail "C: the holding run has no rings after 30 s"; }
 	sleep 0.1
 done
+# C: 200 pages of ulimit -l hold one 129-page ring, not two: the second is
+# refused, and the session opens everything again with 64-page rings,
+# two of which fit
 run_as c 800 "" -o "$T/c.db" "$T/nb/hp-julia" --width 300
 rc=$?
+# C2: 50 pages hold not even one ring of the smallest size: the agent
+run_as c2 200 "" -o "$T/c2.db" "$T/nb/hp-julia" --width 300
+rc2=$?
 kill -INT $bg 2>/dev/null
 wait $bg
 [ $rc = 0 ] || { cat c.err; fail "C: run failed (exit $rc)"; }
-assert_contains "C: the locked-memory limit named" c.err "more memory than this user may lock"
-if grep "LD_PRELOAD agent" c.err | grep -q "perf_event_paranoid"; then
-	cat c.err
-	fail "C: the fallback blames perf_event_paranoid"
-fi
+assert_contains "C: all again, smaller" c.err "all again with 64 pages"
 case "$(info "$T/c.db" sampling)" in
-perf_event*) fail "C: sampled by perf although a ring was refused (was the allowance not held?)" ;;
+perf_event*) ;;
+*) cat c.err; fail "C: not sampled by perf after the retry" ;;
+esac
+assert_eq "C: stack copy" "$(info "$T/c.db" stack_size)" 4096
+[ $rc2 = 0 ] || { cat c2.err; fail "C2: run failed (exit $rc2)"; }
+assert_contains "C2: the locked-memory limit named" c2.err "more memory than this user may lock"
+if grep "LD_PRELOAD agent" c2.err | grep -q "perf_event_paranoid"; then
+	cat c2.err
+	fail "C2: the fallback blames perf_event_paranoid"
+fi
+case "$(info "$T/c2.db" sampling)" in
+perf_event*) fail "C2: sampled by perf although no ring fits (was the allowance not held?)" ;;
 esac
 echo "PASS"
