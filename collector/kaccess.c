@@ -34,6 +34,11 @@ int kaccess_paranoid(void)
 	return read_sysctl("/proc/sys/kernel/perf_event_paranoid", 2);
 }
 
+int kaccess_mlock_kb(void)
+{
+	return read_sysctl("/proc/sys/kernel/perf_event_mlock_kb", 516);
+}
+
 static int kptr_restrict(void)
 {
 	return read_sysctl("/proc/sys/kernel/kptr_restrict", 1);

@@ -15,6 +15,11 @@
 /* kernel.perf_event_paranoid (2, the kernel's default, when unreadable). */
 int kaccess_paranoid(void);
 
+/* kernel.perf_event_mlock_kb: the KiB of perf rings a user may lock for
+ * each online CPU without CAP_IPC_LOCK (516, the kernel's default, when
+ * unreadable). */
+int kaccess_mlock_kb(void);
+
 /* 1 when perf events may count and sample kernel mode here: with
  * CAP_PERFMON or CAP_SYS_ADMIN (root's, or given to the binary with
  * setcap), or perf_event_paranoid <= 1 (the kernel's rule). */

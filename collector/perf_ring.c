@@ -57,27 +57,14 @@ unsigned ring_part_pages(unsigned pages, unsigned div)
 	return pages < RING_PAGES_LAST ? pages : RING_PAGES_LAST;
 }
 
-/* A number from a one-line file of /proc/sys, or dflt. */
-static uint64_t sysctl_u64(const char *path, uint64_t dflt)
-{
-	unsigned long long v;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return dflt;
-	if (fscanf(f, "%llu", &v) != 1)
-		v = dflt;
-	fclose(f);
-	return v;
-}
-
 uint64_t ring_lock_budget(unsigned online_cpus)
 {
 	struct rlimit rl;
 	const uint64_t most = RING_SESSION_MAX / 4096;
 	if (ring_may_grow() || getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		return most;
-	/* the kernel's default perf_event_mlock_kb: 512 KiB and a page */
-	uint64_t kb = sysctl_u64("/proc/sys/kernel/perf_event_mlock_kb", 516);
+	int kb_int = kaccess_mlock_kb();
+	uint64_t kb = kb_int > 0 ? (uint64_t)kb_int : 0;
 	uint64_t may = kb / 4 * (online_cpus ? online_cpus : 1) + rl.rlim_cur / 4096;
 	return may < most ? may : most;
 }
