@@ -49,10 +49,10 @@ static int kptr_restrict(void)
 static unsigned long long cap_eff(void)
 {
 	static unsigned long long eff;
-	static int read;
+	static int loaded;
 	char line[256];
 	int found = 0;
-	if (__atomic_load_n(&read, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&loaded, __ATOMIC_ACQUIRE))
 		return __atomic_load_n(&eff, __ATOMIC_RELAXED);
 	FILE *f = fopen("/proc/self/status", "re");
 	unsigned long long v = 0;
@@ -62,7 +62,7 @@ static unsigned long long cap_eff(void)
 		fclose(f);
 	}
 	__atomic_store_n(&eff, v, __ATOMIC_RELAXED);   /* the same from any thread */
-	__atomic_store_n(&read, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
 	return v;
 }
 

@@ -43,6 +43,7 @@
  * so rings a quarter as large are tried, down to RING_PAGES_LAST, and the
  * default copy shrinks with them (stack_size_for); the sizes are first
  * fitted to that allowance (fit_ring_budget). */
+
 /* The default copy takes at most this share of a ring. */
 #define RING_RECORDS_MIN 64
 
