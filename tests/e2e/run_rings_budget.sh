@@ -133,10 +133,11 @@ while n=$(grep -c 'perf_event' "/proc/$bg/maps" 2>/dev/null); [ "${n:-0}" -lt "$
 	[ $i -lt 300 ] || { kill $bg; cat bg.err; fail "C: the holding run has no rings after 30 s"; }
 	sleep 0.1
 done
-# C: 200 pages of ulimit -l hold one 129-page ring, not two: the second is
-# refused, and the session opens everything again with 64-page rings,
-# two of which fit
-run_as c 800 "" -o "$T/c.db" "$T/nb/hp-julia" --width 300
+# C: 65 x CPUs + 70 pages of ulimit -l (200 on 2 CPUs) hold the 64-page
+# rings of every CPU, not the 128-page rings that fit the allowance the
+# other run holds: a later ring is refused, and the session opens
+# everything again with 64-page rings
+run_as c $(((65 * online + 70) * 4)) "" -o "$T/c.db" "$T/nb/hp-julia" --width 300
 rc=$?
 # C2: 50 pages hold not even one ring of the smallest size: the agent
 run_as c2 200 "" -o "$T/c2.db" "$T/nb/hp-julia" --width 300
