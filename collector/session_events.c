@@ -6,7 +6,8 @@
  * the same ring; with --off-cpu the context-switch sampler, into a ring of
  * its own per CPU, and the SWITCH records, carried by a dummy event into a
  * switch ring of its own per CPU (both gated at high switch rates:
- * session_gate_set, session_records_set); and the rings' mapping.
+ * session_gate_set, session_records_set). The rings' sizes and mapping:
+ * session_rings.c.
  *
  * Kernel mode: the sampler samples it when permitted (else it falls back
  * to user mode only and says why in the result), and records the kernel
@@ -14,7 +15,6 @@
  * when /proc/kallsyms shows the addresses that would name its frames.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +33,6 @@
 #include "common/clock.h"
 #include "common/grow.h"
 #include "common/log.h"
-
-/* Ring pages per CPU (ring_pages_for, perf_ring.h): 4 MiB hold 64 samples
- * with a full 64 KiB stack copy (a record takes the room of the whole copy
- * however little the kernel copied), 64 ms of a busy CPU at the default
- * 1 kHz; a higher -F gets larger rings (up to 32 MiB), so that the loop has
- * as long to drain them (at -F 5000 4 MiB rings lost 101 of 7,388 samples
- * at load 13). An unprivileged user's perf_event_mlock_kb may refuse that,
- * so rings a quarter as large are tried, down to RING_PAGES_LAST, and the
- * default copy shrinks with them (stack_size_for); the sizes are first
- * fitted to that allowance (fit_ring_budget). */
-
-/* The default copy takes at most this share of a ring. */
-#define RING_RECORDS_MIN 64
 
 /* Wake the loop when a quarter of the ring is used. A sample takes the
  * room of the whole copy in the ring (64 KiB by default, however little
@@ -91,17 +78,6 @@ static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, in
 }
 
 /* --- opening events --- */
-
-/* Bytes of user stack to copy per sample with rings of the current size:
- * what the user asked for, else the default, at most 1/RING_RECORDS_MIN of
- * a ring (docs/performance.md, "The stack copy and complete stacks"). */
-static unsigned stack_size_for(const struct hp_session *s)
-{
-	uint64_t room = (uint64_t)s->ring_pages * 4096 / RING_RECORDS_MIN;
-	if (s->o->stack_size)
-		return s->o->stack_size;
-	return (unsigned)(room < HP_STACK_SIZE_DEFAULT ? room & ~7ull : HP_STACK_SIZE_DEFAULT);
-}
 
 static void base_attr(struct hp_session *s, struct perf_event_attr *a)
 {
@@ -186,28 +162,6 @@ int session_remember_id(struct hp_session *s, int fd, uint32_t kind, uint32_t in
 	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
 		return -errno;
 	return hmap_put(&s->ids, id ? id : 1ull << 63, ((uint64_t)kind << 32) | index);
-}
-
-static int map_ring(struct hp_session *s, struct hp_ring *r, int fd)
-{
-	for (;;) {
-		int err = ring_map(r, fd, s->ring_pages);
-		if (!err) {
-			if (!s->nrings)
-				hp_debug(HP_DBG_PERF, 1, "rings: %u pages per CPU", s->ring_pages);
-			return 0;
-		}
-		/* Only the first ring may shrink: all rings share one size.
-		 * Refused (EPERM) means over the user's locked-memory
-		 * allowance, not perf_event_paranoid: the message says so. */
-		if (err != -EPERM)
-			return err;
-		if (s->nrings || s->ring_pages <= RING_PAGES_LAST)
-			return -HP_ERINGMEM;
-		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
-		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
-			 s->ring_pages);
-	}
 }
 
 /* Open the sampler of one CPU; falls back to user-only sampling when kernel
@@ -483,112 +437,10 @@ static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 		}
 }
 
-/* CPUs the rings are for (sysconf reads /sys/devices/system/cpu/possible
- * at each call: asked once a session). */
-static int conf_cpus(void)
-{
-	static long n;
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_CONF);
-	return (int)n;
-}
-
-int session_alloc_slots(struct hp_session *s)
-{
-	int n = conf_cpus();
-	s->nslots = n <= 0 ? 1 : n > MAX_CPUS ? MAX_CPUS : (unsigned)n;
-	if (n > MAX_CPUS)
-		hp_warn("this machine has %d CPUs; events open on the first %d only, and the"
-			" program's time on the others is not sampled", n, MAX_CPUS);
-	s->rings = calloc(3 * (size_t)s->nslots, sizeof(*s->rings));
-	s->pfd = calloc(3 * (size_t)s->nslots + 1, sizeof(*s->pfd));
-	s->counter_fds = calloc(s->nslots, sizeof(*s->counter_fds));
-	s->fault_fds = calloc(s->nslots, sizeof(*s->fault_fds));
-	s->offcpu_fds = calloc(s->nslots, sizeof(*s->offcpu_fds));
-	s->swrec_fds = calloc(s->nslots, sizeof(*s->swrec_fds));
-	if (s->rings && s->pfd && s->counter_fds && s->fault_fds && s->offcpu_fds && s->swrec_fds)
-		return 0;
-	session_free_slots(s);
-	return -ENOMEM;
-}
-
-void session_free_slots(struct hp_session *s)
-{
-	free(s->rings);
-	free(s->pfd);
-	free(s->counter_fds);
-	free(s->fault_fds);
-	free(s->offcpu_fds);
-	free(s->swrec_fds);
-	s->rings = NULL;
-	s->pfd = NULL;
-	s->counter_fds = NULL;
-	s->fault_fds = s->offcpu_fds = s->swrec_fds = NULL;
-	s->nslots = 0;
-}
-
-/* All the rings of the session fit a budget (ring_lock_budget): at most
- * RING_SESSION_MAX, and, without the right to lock more (ring_may_grow),
- * the user's locked-memory allowance, beyond which the kernel refuses a
- * ring and only the first can still shrink (map_ring). The rings shrink to
- * fit, the stack copy with them (stack_size_for). The CPU ring's size
- * comes first, as the copy (complete stacks) depends on it: when the
- * off-CPU rings would make it smaller, the off-CPU events write into the
- * CPU's ring instead (as before wave 7; their records are told apart by
- * id, their losses counted per event). Until wave 23 the sizes were not
- * fitted: at the default limits (516 KiB a CPU, `ulimit -l` 8 MiB) the
- * third CPU's 4 MiB ring was refused, so on any machine of 3 or more CPUs
- * an unprivileged run fell back to the preload agent, blaming
- * perf_event_paranoid; and root's rings took 7 MiB a CPU however many. */
-static void fit_ring_budget(struct hp_session *s)
-{
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = online > 0 ? (unsigned)online : 1;
-	uint64_t budget = ring_lock_budget(n);
-	if (n > s->nslots)
-		n = s->nslots;
-	int cpu = !s->offcpu_only, off = 0;
-	if (s->o->off_cpu && s->res->kernel_samples)
-		off = s->attach && ring_may_grow() ? RING_OFFCPU_ATTACH : RING_OFFCPU;
-	unsigned p = ring_pages_fitting(s->ring_pages, n, cpu, off, budget);
-	if (off && cpu) {
-		unsigned alone = ring_pages_fitting(s->ring_pages, n, cpu, 0, budget);
-		if (alone > p) {
-			p = alone;
-			s->offcpu_shared = 1;
-		}
-	}
-	if (p && (p != s->ring_pages || s->offcpu_shared))
-		hp_debug(HP_DBG_PERF, 1, "rings fitted to the budget of %llu pages: %u pages"
-			 " per CPU%s", (unsigned long long)budget, p,
-			 s->offcpu_shared ? ", the off-CPU events into the CPU's ring" : "");
-	if (p)
-		s->ring_pages = p;
-}
-
-/* The first ring size to try and the stack copy that fits it (also what
- * run reports), before any sampler opens. */
-static void rings_and_copy_sizes(struct hp_session *s)
-{
-	if (!s->ring_pages) {
-		const struct hp_session_opts *o = s->o;
-		unsigned copy = o->call_graph != HP_CG_DWARF ? 0
-				: o->stack_size ? o->stack_size : HP_STACK_SIZE_DEFAULT;
-		/* a period given (-c, a sampler of the user's): the rate is unknown */
-		unsigned freq = o->sampler_period ? 0 : o->freq;
-		s->ring_pages = ring_pages_for(freq, copy, (unsigned)conf_cpus());
-		if (s->ring_pages > RING_PAGES_MIN && !ring_may_grow())
-			s->ring_pages = RING_PAGES_MIN;
-		fit_ring_budget(s);
-	}
-	s->stack_size = stack_size_for(s);
-	s->res->stack_size = s->o->call_graph == HP_CG_DWARF ? s->stack_size : 0;
-}
-
 static int open_events_once(struct hp_session *s, pid_t pid)
 {
-	rings_and_copy_sizes(s);
-	int ncpu = conf_cpus();
+	session_ring_sizes(s);
+	int ncpu = session_conf_cpus();
 	int first_err = 0;
 	if (ncpu > (int)s->nslots)
 		ncpu = (int)s->nslots;
@@ -602,15 +454,15 @@ static int open_events_once(struct hp_session *s, pid_t pid)
 			continue;
 		}
 		unsigned r = s->nrings;
-		int err = map_ring(s, &s->rings[r], fd);
-		if (!err && s->stack_size != stack_size_for(s)) {
+		int err = session_map_ring(s, &s->rings[r], fd);
+		if (!err && s->stack_size != session_stack_size_for(s)) {
 			/* The first ring came out smaller: copy less per sample. */
 			ring_unmap(&s->rings[r]);
 			close(fd);
-			s->stack_size = stack_size_for(s);
+			s->stack_size = session_stack_size_for(s);
 			if ((fd = open_sampler(s, pid, cpu)) < 0)
 				return fd;
-			err = map_ring(s, &s->rings[r], fd);
+			err = session_map_ring(s, &s->rings[r], fd);
 		}
 		if (err) {
 			close(fd);
@@ -650,9 +502,9 @@ int session_open_events(struct hp_session *s, pid_t pid)
 
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 {
-	int ncpu = conf_cpus(), offline = 0;
+	int ncpu = session_conf_cpus(), offline = 0;
 	s->offcpu_only = 1;
-	rings_and_copy_sizes(s);
+	session_ring_sizes(s);
 	if (ncpu > (int)s->nslots)
 		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
@@ -724,8 +576,8 @@ static void enable(int fd)
 
 int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
 {
-	int ncpu = conf_cpus(), first_err = 0, err;
-	rings_and_copy_sizes(s);
+	int ncpu = session_conf_cpus(), first_err = 0, err;
+	session_ring_sizes(s);
 	if (ncpu > (int)s->nslots)
 		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
@@ -738,7 +590,7 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 				first_err = fd;
 		if (fd < 0)
 			continue;
-		if ((err = map_ring(s, &s->rings[r], fd))) {
+		if ((err = session_map_ring(s, &s->rings[r], fd))) {
 			close(fd);
 			return err;
 		}

@@ -178,11 +178,21 @@ void session_no_kernel_samples(struct hp_session *s);
 /* Open one sampler per online CPU on pid (with the counters: its group or
  * the task's, session_open_counters; and the page-fault sampler
  * redirected into its ring) and map the rings. */
-/* The per-CPU arrays, one slot for each CPU the machine may have (at most
- * MAX_CPUS, with a warning beyond). Returns 0 or -ENOMEM; freed by
- * session_free_slots (idempotent). */
+/* session_rings.c: the per-CPU arrays, one slot for each CPU the machine
+ * may have (at most MAX_CPUS, with a warning beyond). Returns 0 or
+ * -ENOMEM; freed by session_free_slots (idempotent). */
 int session_alloc_slots(struct hp_session *s);
 void session_free_slots(struct hp_session *s);
+/* The CPUs the rings are for (_SC_NPROCESSORS_CONF, read once). */
+int session_conf_cpus(void);
+/* The rings' size and the stack copy, before any sampler opens (fitted to
+ * the session's budget the first time; also what run reports). */
+void session_ring_sizes(struct hp_session *s);
+/* Bytes of user stack to copy per sample with rings of the current size. */
+unsigned session_stack_size_for(const struct hp_session *s);
+/* Map fd's ring into r at the session's size; the first ring shrinks when
+ * refused, a later one refused is -HP_ERINGMEM. */
+int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd);
 
 int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
