@@ -71,13 +71,9 @@ int kaccess_has_cap(int cap)
 	return cap >= 0 && cap < 64 && (cap_eff() >> cap & 1);
 }
 
-/* CAP_PERFMON (Linux 5.8) and CAP_SYS_ADMIN, by number: the C library's
- * headers need not name the first. Until wave 23 this asked for euid 0,
- * so a binary given CAP_PERFMON got kernel samples (the kernel allowed
- * them) but no kernel counters and no off-CPU time. */
-#define CAP_NUM_SYS_ADMIN 21
-#define CAP_NUM_PERFMON 38
-
+/* Until wave 23 this asked for euid 0, so a binary given CAP_PERFMON got
+ * kernel samples (the kernel allowed them) but no kernel counters and no
+ * off-CPU time. */
 int kaccess_kernel_allowed(void)
 {
 	return kaccess_has_cap(CAP_NUM_PERFMON) || kaccess_has_cap(CAP_NUM_SYS_ADMIN) ||

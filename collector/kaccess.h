@@ -25,8 +25,12 @@ int kaccess_mlock_kb(void);
  * setcap), or perf_event_paranoid <= 1 (the kernel's rule). */
 int kaccess_kernel_allowed(void);
 
-/* 1 when capability cap (CAP_* number) is in this process's effective set
- * (/proc/self/status CapEff). */
+/* 1 when capability cap is in this process's effective set
+ * (/proc/self/status CapEff, read once). The numbers of the ones hpprof
+ * asks about: the C library's headers need not name CAP_PERFMON (5.8). */
+#define CAP_NUM_IPC_LOCK 14
+#define CAP_NUM_SYS_ADMIN 21
+#define CAP_NUM_PERFMON 38
 int kaccess_has_cap(int cap);
 
 /* 1 when /proc/kallsyms shows real addresses to this process (it shows

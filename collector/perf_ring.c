@@ -85,7 +85,7 @@ unsigned ring_pages_fitting(unsigned pages, unsigned nrings, int cpu_ring, int o
 
 int ring_may_grow(void)
 {
-	return kaccess_has_cap(14) || kaccess_paranoid() == -1;      /* 14: CAP_IPC_LOCK */
+	return kaccess_has_cap(CAP_NUM_IPC_LOCK) || kaccess_paranoid() == -1;
 }
 
 int ring_map(struct hp_ring *r, int fd, unsigned pages)

@@ -29,7 +29,7 @@ struct hp_offcpu;
 struct pollfd;
 
 /* The most CPUs a session opens events on: Linux's NR_CPUS limit. The
- * per-CPU arrays are sized by the machine's CPUs (session_cpu_slots);
+ * per-CPU arrays are sized by the machine's CPUs (session_alloc_slots);
  * until wave 23 they were fixed at 256, and a machine with more (2-socket
  * servers have 384-512) had no events on the rest, its samples there lost
  * without a word. */
@@ -88,11 +88,11 @@ struct hp_session {
 	 * 3 nslots of them, and as many pollfds and one more. */
 	struct hp_ring *rings;
 	struct pollfd *pfd;
-	unsigned nslots;               /* CPU slots of the per-CPU arrays (session_cpu_slots) */
+	unsigned nslots;               /* CPU slots of the per-CPU arrays (session_alloc_slots) */
 	unsigned nrings, nswitch;
 	unsigned nswitch_rec;          /* of the nswitch, the switch records' rings (first) */
 	unsigned ring_pages;           /* data pages per ring (quartered while refused) */
-	unsigned stack_size;           /* user stack bytes copied per sample (stack_size_for) */
+	unsigned stack_size;           /* user stack bytes copied per sample (session_stack_size_for) */
 	int (*counter_fds)[HP_MAX_COUNTERS];    /* nslots of each of these */
 	int *fault_fds;
 	int faults_counter;            /* 1 + the page-faults counter read from the fault
@@ -175,9 +175,6 @@ void session_kernel_access(struct hp_session *s);
 /* The kernel refused kernel-mode sampling: user mode only, and why. */
 void session_no_kernel_samples(struct hp_session *s);
 
-/* Open one sampler per online CPU on pid (with the counters: its group or
- * the task's, session_open_counters; and the page-fault sampler
- * redirected into its ring) and map the rings. */
 /* session_rings.c: the per-CPU arrays, one slot for each CPU the machine
  * may have (at most MAX_CPUS, with a warning beyond). Returns 0 or
  * -ENOMEM; freed by session_free_slots (idempotent). */
@@ -194,6 +191,9 @@ unsigned session_stack_size_for(const struct hp_session *s);
  * refused, a later one refused is -HP_ERINGMEM. */
 int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd);
 
+/* Open one sampler per online CPU on pid (with the counters: its group or
+ * the task's, session_open_counters; and the page-fault sampler
+ * redirected into its ring) and map the rings. */
 int session_open_events(struct hp_session *s, pid_t pid);
 void session_close_events(struct hp_session *s);
 /* no_perf with off_cpu (a launched program the preload agent samples):

@@ -107,15 +107,15 @@ void session_free_slots(struct hp_session *s)
 /* All the rings of the session fit a budget (ring_lock_budget): at most
  * RING_SESSION_MAX, and, without the right to lock more (ring_may_grow),
  * the user's locked-memory allowance, beyond which the kernel refuses a
- * ring and only the first can still shrink (session_map_ring). The rings shrink to
- * fit, the stack copy with them (session_stack_size_for). The CPU ring's size
- * comes first, as the copy (complete stacks) depends on it: when the
- * off-CPU rings would make it smaller, the off-CPU events write into the
- * CPU's ring instead (as before wave 7; their records are told apart by
- * id, their losses counted per event). Until wave 23 the sizes were not
- * fitted: at the default limits (516 KiB a CPU, `ulimit -l` 8 MiB) the
- * third CPU's 4 MiB ring was refused, so on any machine of 3 or more CPUs
- * an unprivileged run fell back to the preload agent, blaming
+ * ring and only the first can still shrink (session_map_ring). The rings
+ * shrink to fit, the stack copy with them (session_stack_size_for). The
+ * CPU ring's size comes first, as the copy (complete stacks) depends on
+ * it: when the off-CPU rings would make it smaller, the off-CPU events
+ * write into the CPU's ring instead (as before wave 7; their records are
+ * told apart by id, their losses counted per event). Until wave 23 the
+ * sizes were not fitted: at the default limits (516 KiB a CPU, `ulimit -l`
+ * 8 MiB) the third CPU's 4 MiB ring was refused, so on any machine of 3 or
+ * more CPUs an unprivileged run fell back to the preload agent, blaming
  * perf_event_paranoid; and root's rings took 7 MiB a CPU however many. */
 static void fit_ring_budget(struct hp_session *s)
 {
