@@ -65,6 +65,20 @@ const char *report_kernel_note_of(const struct hp_profile *p, char *buf, size_t 
 				  profile_meta(p, "kernel_frames"), buf, len);
 }
 
+const char *report_privileged_note_of(const struct hp_profile *p, char *buf, size_t len)
+{
+	const char *n = profile_meta(p, "privileged_execs"), *first = profile_meta(p,
+		"privileged_exec");
+	long long k = n ? atoll(n) : 0;
+	if (k <= 0)
+		return NULL;
+	snprintf(buf, len, "%lld %s raised %s privileges at %s exec and %s not sampled after it"
+		 " (the kernel stops perf events there)%s%s", k, k > 1 ? "processes" : "process",
+		 k > 1 ? "their" : "its", k > 1 ? "their" : "its", k > 1 ? "were" : "was",
+		 first ? (k > 1 ? ": the first, " : ": ") : "", first ? first : "");
+	return buf;
+}
+
 /* --- the sums --- */
 
 /* Sums of "weights": samples, or in a merge of runs sampled at different

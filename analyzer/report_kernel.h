@@ -1,7 +1,8 @@
 /*
  * report_kernel.h - the kernel in a profile: the one-line note when kernel
  * time or kernel functions were not recorded (and what would allow them),
- * and `hpprof report --kernel`: the kernel functions and the user lines
+ * the one when it removed a process's events at a privileged exec, and
+ * `hpprof report --kernel`: the kernel functions and the user lines
  * that entered them.
  *
  * Kernel frames are innermost, under the user frame that entered the
@@ -27,6 +28,12 @@ const char *report_kernel_note(const char *kernel_samples, const char *kernel_fr
 
 /* The same for a loaded profile's run_info. */
 const char *report_kernel_note_of(const struct hp_profile *p, char *buf, size_t len);
+
+/* run_info's privileged_execs as a note, e.g. "1 process raised its
+ * privileges at its exec and was not sampled after it (the kernel stops
+ * perf events there): chage (pid 7059, /usr/bin/chage: set-group-ID,
+ * group shadow)". Returns buf, or NULL when none did. */
+const char *report_privileged_note_of(const struct hp_profile *p, char *buf, size_t len);
 
 /* `report --kernel` as text: the share of samples in the kernel, the
  * kernel functions by self (with their total and the user line that

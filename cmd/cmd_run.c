@@ -704,6 +704,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	}
 	run_write_events(st, &o, &re, &res);
 	result_facts(&rec, &o, &res);
+	run_privileged_facts(st, &res, &rec);
 	if (o.pyremote && !o.agent)          /* the agent's: its off-CPU note (run_offcpu.c) */
 		pyremote_facts(o.pyremote, &rec.f);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
@@ -724,6 +725,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	summary(o.output, &res, st);
 	if (!res.detached)      /* it runs on (--duration, -p): said below, not "exited" */
 		run_warn_survivors(st);
+	run_warn_privileged(&rec);
 	if (res.adopted)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"

@@ -1,10 +1,16 @@
 /*
- * run_survivors.c - `hpprof run`: the processes of the program that still
- * run when it exits (a daemon's children) are said, not hidden (run.h).
+ * run_survivors.c - `hpprof run`: processes of the program that were not
+ * sampled to their end are said, not hidden (run.h): those that still run
+ * when it exits (a daemon's children), and those whose exec raised their
+ * privileges (the kernel removed their perf events).
  */
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cmd/run.h"
@@ -48,4 +54,68 @@ void run_warn_survivors(struct hp_store *st)
 		hp_warn("the program exited while %u of its processes still run (pid %u '%s'%s):"
 			" they were sampled until it exited, not after", sv.n, sv.pid, sv.comm,
 			sv.n > 1 ? ", ..." : "");
+}
+
+/* --- privileged execs --- */
+
+struct privileged { uint32_t pid; char *out; size_t len; };
+
+/* What about the file at path raises a process's privileges at its exec
+ * (the kernel's own rule needs the process's ids; this is the file's
+ * side), or "" when it cannot tell (gone, unreadable). */
+static void privilege_of(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	buf[0] = '\0';
+	if (!path || stat(path, &st) < 0)
+		return;
+	if (st.st_mode & S_ISUID) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		snprintf(buf, len, ": set-user-ID, owner %s", pw ? pw->pw_name : "?");
+	} else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) {
+		struct group *gr = getgrgid(st.st_gid);
+		snprintf(buf, len, ": set-group-ID, group %s", gr ? gr->gr_name : "?");
+	} else if (getxattr(path, "security.capability", NULL, 0) > 0) {
+		snprintf(buf, len, ": file capabilities");
+	}
+}
+
+static int name_privileged(void *ctx, const struct hp_process_row *p)
+{
+	struct privileged *pv = ctx;
+	char why[160];
+	if (p->pid != pv->pid)
+		return 0;
+	privilege_of(p->exe, why, sizeof(why));
+	snprintf(pv->out, pv->len, "%s (pid %u%s%s%s)", p->comm ? p->comm : "?", p->pid,
+		 p->exe ? ", " : "", p->exe ? p->exe : "", why);
+	return 1;
+}
+
+void run_privileged_facts(struct hp_store *st, const struct hp_session_result *r,
+			  struct run_record *rec)
+{
+	struct privileged pv = { r->privileged_pid, rec->privileged_exec,
+				 sizeof(rec->privileged_exec) };
+	if (!r->privileged_execs)
+		return;
+	snprintf(rec->privileged_exec, sizeof(rec->privileged_exec), "pid %u", r->privileged_pid);
+	store_flush(st);
+	store_each_process(st, name_privileged, &pv);
+	rec->f.privileged_execs = r->privileged_execs;
+	rec->f.privileged_exec = rec->privileged_exec;
+}
+
+void run_warn_privileged(const struct run_record *rec)
+{
+	static const char fix[] = "the kernel stops perf events at such an exec; profile a copy"
+				  " of the program without the set-ID bit (cp drops it), as root"
+				  " if it needs the privileges";
+	int64_t n = rec->f.privileged_execs;
+	if (n == 1)
+		hp_warn("%s raised its privileges at its exec and was not sampled after it: %s",
+			rec->privileged_exec, fix);
+	else if (n > 1 && n != HP_FACT_UNSET)
+		hp_warn("%lld processes raised their privileges at their exec and were not sampled"
+			" after it (the first: %s): %s", (long long)n, rec->privileged_exec, fix);
 }

@@ -403,6 +403,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	hmap_init(&s->refreshed);
 	hmap_init(&s->adopted);
 	hmap_init(&s->rows);
+	hmap_init(&s->execd);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
@@ -466,6 +467,7 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->threads);
 	hmap_release(&s->refreshed);
 	hmap_release(&s->adopted);
+	hmap_release(&s->execd);
 	hmap_release(&s->rows);
 	ring_reader_release(&s->reader);
 	free(s->tcount);

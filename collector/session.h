@@ -153,6 +153,11 @@ struct hp_session_result {
 	int perf_errno;                /* why no sampling event opened (with -HP_ENOPERF) */
 	uint32_t adopted;              /* processes perf did not report (its fork record
 				        * lost), taken from their preload stream */
+	/* processes whose exec raised their privileges (set-user-ID,
+	 * set-group-ID, file capabilities): the kernel removed every perf
+	 * event from them there, so they are not sampled after it; the
+	 * first one's pid */
+	uint32_t privileged_execs, privileged_pid;
 };
 
 /* Run argv under the profiler, writing to st (or to the store on_started

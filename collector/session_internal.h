@@ -146,6 +146,8 @@ struct hp_session {
 				        * or ADOPTED_MAPS (maps restored for a known pid) */
 	struct hp_hmap rows;           /* pids this session wrote a processes row for (perf's
 				        * FORK or exec COMM, the target, an adoption) */
+	struct hp_hmap execd;          /* perf: pids between an exec's COMM record and their
+				        * first MMAP one (session_records.c: privileged execs) */
 	uint64_t round;                /* poll rounds so far */
 	struct {                       /* --debug=run:1: why the loop's poll returned */
 		uint64_t ring, offcpu_ring, hup, exited, mem, gate, idle;

@@ -70,6 +70,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		if (s->join)                          /* its stacks are gone */
 			note_err(s, stackjoin_flush(s->join, c->pid, 0));
 		procmaps_exec(s->pm, c->pid);
+		hmap_put(&s->execd, (uint64_t)c->pid | 1ull << 32, 1);
 		unwinder_forget(s->uw, c->pid);
 		if (s->o->pyremote)                   /* the new image may run Python */
 			pyremote_exec(s->o->pyremote, c->pid);
@@ -119,23 +120,44 @@ void session_release_exited(struct hp_session *s)
 	s->nexited = 0;
 }
 
+/* The kernel removes every perf event from a process whose exec raises
+ * its privileges (a set-user-ID or set-group-ID program, file
+ * capabilities: perf_event_exit_task in fs/exec.c when the new image is
+ * not dumpable), with an EXIT record after the exec's COMM record and
+ * before any MMAP record of the new image, which a real exec maps before
+ * the process can end. It runs on unseen: no end is recorded for it. */
+static int privileged_exec(struct hp_session *s, uint32_t pid)
+{
+	if (!hmap_del(&s->execd, (uint64_t)pid | 1ull << 32, NULL))
+		return 0;
+	if (!s->res->privileged_execs++)
+		s->res->privileged_pid = pid;
+	hp_debug(HP_DBG_PERF, 1, "pid %u: its exec raised its privileges; the kernel removed"
+		 " its events", pid);
+	return 1;
+}
+
 static void handle_exit(struct hp_session *s, const struct hp_perf_task *f, uint64_t t)
 {
-	store_end_thread(s->st, f->tid, session_rel_time(s, t));
+	int unseen = f->pid == f->tid && privileged_exec(s, f->pid);
+	if (!unseen)
+		store_end_thread(s->st, f->tid, session_rel_time(s, t));
 	if (s->join)
 		note_err(s, stackjoin_flush(s->join, f->pid, f->tid));
 	if (s->oc)
 		offcpu_forget(s->oc, f->tid);
 	if (f->pid == f->tid) {
 		uint64_t peak = memwatch_peak(s->mw, f->pid);
-		store_end_process(s->st, f->pid, session_rel_time(s, t), -1,
-				  peak ? (int64_t)peak : -1);
+		if (!unseen)
+			store_end_process(s->st, f->pid, session_rel_time(s, t), -1,
+					  peak ? (int64_t)peak : -1);
 		defer_exit(s, f->pid);
 	}
 }
 
 static void handle_mmap(struct hp_session *s, const struct hp_perf_mmap *m)
 {
+	hmap_del(&s->execd, (uint64_t)m->pid | 1ull << 32, NULL);   /* its exec mapped it */
 	if (!(m->prot & PROT_EXEC))
 		return;
 	hp_debug(HP_DBG_PERF, 2, "mmap pid %u %#llx-%#llx %s", m->pid, (unsigned long long)m->addr,
@@ -576,6 +598,7 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 		if (!(err = perf_parse_lost(rec, size, &id, &lost)))
 			session_lost_reported(s, ring, lost);
 		note_gap(s, ring);
+		hmap_release(&s->execd);      /* a lost MMAP2 may have ended an exec */
 		if (s->o->pyremote)           /* a lost MMAP2 may have mapped a Python */
 			pyremote_mapped(s->o->pyremote, 0, NULL);
 		return err;

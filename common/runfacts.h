@@ -62,6 +62,11 @@ struct hp_run_facts {
 	int64_t lost_samples;          /* records the kernel dropped */
 	const char *lost_count;        /* how: "kernel" (its own counts), or "reported only
 				        * (why)": a lower bound; unset without perf rings */
+	int64_t privileged_execs;      /* processes whose exec raised their privileges
+				        * (set-user-ID, set-group-ID, file capabilities): the
+				        * kernel stops perf events there, so they were not
+				        * sampled after it; unset when none */
+	const char *privileged_exec;   /* the first of them: "NAME (pid N, PATH: why)" */
 	int64_t fault_samples;         /* page-fault samples */
 	const char *off_cpu;           /* "yes", or "no (why)"; unset when not asked for */
 	int64_t offcpu_intervals;      /* off-CPU intervals recorded (samples of event off-cpu) */

@@ -70,6 +70,7 @@ static const struct fact facts[] = {
 	TEXT(kernel_frames), TEXT(boot_id),
 	INT(cpu_sample_ns), TEXT(off_cpu), INT(offcpu_intervals), INT(offcpu_ns),
 	INT(offcpu_no_stack), INT(offcpu_sampled), INT(offcpu_unsampled), TEXT(lost_count),
+	INT(privileged_execs), TEXT(privileged_exec),
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))

@@ -18,6 +18,7 @@
 #include "analyzer/profile.h"
 #include "analyzer/report_kernel.h"
 #include "analyzer/report.h"
+#include "common/textsafe.h"
 #include "tui/colors.h"
 #include "tui/text.h"
 #include "tui/view.h"
@@ -195,6 +196,15 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 		warn_header(s, &header);
 		text_add(t, TUI_ERROR, "  ! %s", note);
 		text_add(t, TUI_DIM, "    %s", why + 2);
+	}
+	if (report_privileged_note_of(p, note, sizeof(note)) && (why = strstr(note, " (the"))) {
+		const char *first = profile_meta(p, "privileged_exec");
+		char safe[sizeof(note)];
+		*why = '\0';
+		warn_header(s, &header);
+		text_add(t, TUI_ERROR, "  ! %s", note);
+		text_add(t, TUI_DIM, "    the kernel stops perf events at such an exec%s%s",
+			 first ? "; the first: " : "", first ? textsafe(first, safe, sizeof(safe)) : "");
 	}
 	if (lost && atoll(lost) > 0) {
 		warn_header(s, &header);

@@ -13,6 +13,9 @@ hp_script_test(e2e_run_static e2e e2e/run_static.sh)
 # Issue 12: the perf rings grow with -F (no samples lost at a high rate).
 hp_script_test(e2e_run_rings e2e e2e/run_rings.sh)
 hp_script_test(e2e_run_rings_budget e2e e2e/run_rings_budget.sh)
+# Wave 24: a program whose exec raises its privileges is said, not an empty profile.
+add_executable(setid_spin ${CMAKE_SOURCE_DIR}/tests/fixtures/setid/setid_spin.c)
+hp_script_test(e2e_run_privileged e2e e2e/run_privileged.sh)
 # The phases of a run and their times with --debug=run:1 (docs/performance.md).
 hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
 # Issue 12: the database opened once the program runs; when that fails, the program runs on.
