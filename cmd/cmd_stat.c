@@ -45,6 +45,7 @@ struct stat_ctx {
 	struct stat_sim sim;          /* --cache-sim */
 	FILE *out;                    /* -o FILE (its temporary file) or stderr */
 	struct hp_outfile file;       /* -o FILE */
+	int uncounted;                /* runs whose counts missed most of the program */
 };
 
 /* ---- the runs ---- */
@@ -65,6 +66,50 @@ static void note_exit(struct stat_ctx *c, int run, int status)
 	c->res.failed_wstatus = status;
 }
 
+/* task-clock's count of a run over the program's CPU time by its rusage
+ * (it and the children it reaped), or -1 when task-clock did not count or
+ * the program used under 10 ms. The two agree but for each process's time
+ * after the kernel detached its events at its exit (a shell running
+ * /bin/true 300 times: 89%, julia 99.98%); far less means the kernel
+ * removed the events of a process whose exec raised its privileges. */
+static double counted_share(const struct stat_ctx *c, const double *value, double cpu_s)
+{
+	for (size_t i = 0; i < c->set.n; i++) {
+		const struct hp_event *ev = &c->set.ev[i];
+		if (ev->available && ev->attr.type == PERF_TYPE_SOFTWARE &&
+		    ev->attr.config == PERF_COUNT_SW_TASK_CLOCK && !isnan(value[i]))
+			return cpu_s >= 0.01 ? value[i] / 1e9 / cpu_s : -1;
+	}
+	return -1;
+}
+
+/* Counts that saw less than half of the program's CPU time are not its
+ * counts: shown as not counted, and said once. */
+static void check_counted(struct stat_ctx *c, int run)
+{
+	double *value = c->value + (size_t)run * c->set.n;
+	double cpu = c->user[run] + c->sys[run], share = counted_share(c, value, cpu);
+	char why[160];
+	if (share < 0 || share >= 0.5)
+		return;
+	for (size_t i = 0; i < c->set.n; i++)
+		value[i] = NAN;
+	if (c->uncounted++)
+		return;
+	cmd_setid_of(c->path, why, sizeof(why));
+	if (why[0])
+		hp_warn("'%s'%s: run %d counted %.1f ms of its %.1f ms of CPU time (its rusage),"
+			" the kernel stops perf events at an exec that raises privileges; the run's"
+			" counts are not shown. To count it, " CMD_SETID_FIX, c->o.argv[0], why,
+			run + 1, share * cpu * 1e3, cpu * 1e3);
+	else
+		hp_warn("run %d counted %.1f ms of the program's %.1f ms of CPU time (its rusage):"
+			" a process whose exec raised its privileges (set-user-ID, set-group-ID,"
+			" file capabilities) was not counted, the kernel stops perf events at such an"
+			" exec; the run's counts are not shown. To count it, " CMD_SETID_FIX,
+			run + 1, share * cpu * 1e3, cpu * 1e3);
+}
+
 static void record_run(struct stat_ctx *c, int run, const struct hp_count_run *r)
 {
 	c->elapsed[run] = r->elapsed_s;
@@ -73,6 +118,7 @@ static void record_run(struct stat_ctx *c, int run, const struct hp_count_run *r
 	if (r->ru.ru_maxrss > c->res.max_rss_kib)
 		c->res.max_rss_kib = r->ru.ru_maxrss;
 	note_exit(c, run, r->wstatus);
+	check_counted(c, run);
 }
 
 /* Run the program up to repeat times. Returns 0, or hpprof's exit status

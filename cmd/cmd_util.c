@@ -5,12 +5,15 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "analyzer/finish.h"
 #include "analyzer/profile.h"
@@ -307,6 +310,23 @@ const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache)
 		return NULL;
 	snprintf(buf, size, "%s/.cache/hpprof", home);
 	return buf;
+}
+
+void cmd_setid_of(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	buf[0] = '\0';
+	if (!path || stat(path, &st) < 0)
+		return;
+	if (st.st_mode & S_ISUID) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		snprintf(buf, len, ": set-user-ID, owner %s", pw ? pw->pw_name : "?");
+	} else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) {
+		struct group *gr = getgrgid(st.st_gid);
+		snprintf(buf, len, ": set-group-ID, group %s", gr ? gr->gr_name : "?");
+	} else if (getxattr(path, "security.capability", NULL, 0) > 0) {
+		snprintf(buf, len, ": file capabilities");
+	}
 }
 
 /* What to do about a program execve refused, by its error. */

@@ -4,15 +4,12 @@
  * when it exits (a daemon's children), and those whose exec raised their
  * privileges (the kernel removed their perf events).
  */
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
+#include "cmd/cmd_util.h"
 #include "cmd/run.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -60,33 +57,13 @@ void run_warn_survivors(struct hp_store *st)
 
 struct privileged { uint32_t pid; char *out; size_t len; };
 
-/* What about the file at path raises a process's privileges at its exec
- * (the kernel's own rule needs the process's ids; this is the file's
- * side), or "" when it cannot tell (gone, unreadable). */
-static void privilege_of(const char *path, char *buf, size_t len)
-{
-	struct stat st;
-	buf[0] = '\0';
-	if (!path || stat(path, &st) < 0)
-		return;
-	if (st.st_mode & S_ISUID) {
-		struct passwd *pw = getpwuid(st.st_uid);
-		snprintf(buf, len, ": set-user-ID, owner %s", pw ? pw->pw_name : "?");
-	} else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) {
-		struct group *gr = getgrgid(st.st_gid);
-		snprintf(buf, len, ": set-group-ID, group %s", gr ? gr->gr_name : "?");
-	} else if (getxattr(path, "security.capability", NULL, 0) > 0) {
-		snprintf(buf, len, ": file capabilities");
-	}
-}
-
 static int name_privileged(void *ctx, const struct hp_process_row *p)
 {
 	struct privileged *pv = ctx;
 	char why[160];
 	if (p->pid != pv->pid)
 		return 0;
-	privilege_of(p->exe, why, sizeof(why));
+	cmd_setid_of(p->exe, why, sizeof(why));
 	snprintf(pv->out, pv->len, "%s (pid %u%s%s%s)", p->comm ? p->comm : "?", p->pid,
 		 p->exe ? ", " : "", p->exe ? p->exe : "", why);
 	return 1;
@@ -108,9 +85,7 @@ void run_privileged_facts(struct hp_store *st, const struct hp_session_result *r
 
 void run_warn_privileged(const struct run_record *rec)
 {
-	static const char fix[] = "the kernel stops perf events at such an exec; profile a copy"
-				  " of the program without the set-ID bit (cp drops it), as root"
-				  " if it needs the privileges";
+	static const char fix[] = "the kernel stops perf events at such an exec; " CMD_SETID_FIX;
 	int64_t n = rec->f.privileged_execs;
 	if (n == 1)
 		hp_warn("%s raised its privileges at its exec and was not sampled after it: %s",

@@ -6,7 +6,8 @@
 # (Debian's chage and expiry are set-group-ID shadow). hpprof used to write
 # an empty profile and say nothing (perf record does the same); it now
 # says which process, why, and what to do, in run's output, run_info and
-# the report's header, and records no end for the process it lost.
+# the report's header, and records no end for the process it lost; stat
+# shows such a run's counts as not counted instead of ~0.
 # The truth: the fixture prints its real and effective ids, so whether its
 # exec raised its privileges is known by construction.
 . "$HP_SRC/tests/e2e/lib.sh"
@@ -77,6 +78,16 @@ assert_contains "d: the program's ids" d.out "uid=0 euid=0"
 assert_ge "d: samples" "$(fact d.db samples)" 100
 assert_eq "d: no privileged_execs" "$(fact d.db privileged_execs)" ""
 if grep -q "privileges" d.err; then cat d.err; fail "d: run warned about an exec that raised nothing"; fi
+
+# F: stat (counting, no ring) sees it from the program's rusage: its
+# counts are not shown rather than ~0 (task-clock 0.01 ms of 200)
+"$HPPROF" stat ./sg >f.out 2>f.err || { cat f.err; fail "f: stat failed"; }
+assert_contains "f: stat says why" f.err "set-group-ID"
+assert_contains "f: stat says the counts are not shown" f.err "counts are not shown"
+grep -q "<not counted> *task-clock" f.err || { cat f.err; fail "f: task-clock shown as a count"; }
+"$HPPROF" stat ./sr >g.out 2>g.err || { cat g.err; fail "g: stat failed"; }
+grep -q "msec task-clock" g.err || { cat g.err; fail "g: task-clock of a set-user-ID root copy run by root not counted"; }
+if grep -q "counts are not shown" g.err; then cat g.err; fail "g: stat warned about an exec that raised nothing"; fi
 
 # E: set-user-ID root run by nobody (perf_event_paranoid 2 lets a user
 # profile its own programs)
