@@ -62,9 +62,6 @@ int cmd_option_error(char **argv, const struct option *longopts);
  * HPPROF_NO_CACHE set to anything but "" or "0", or no home directory. */
 const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache);
 
-/* Say that prog could not be executed (err: -ENOENT, -EACCES, -ENOEXEC,
- * -EISDIR...) with what to do, and return the shell's status for it: 127
- * when there is no such program, else 126. */
 /* What about the file at path raises a process's privileges at its exec,
  * as ": set-user-ID, owner U", ": set-group-ID, group G" or ": file
  * capabilities" in buf, or "" (none, or path gone). The file's side only:
@@ -75,6 +72,9 @@ void cmd_setid_of(const char *path, char *buf, size_t len);
 #define CMD_SETID_FIX "profile a copy of the program without the set-ID bit (cp drops " \
 		      "it), as root if it needs the privileges"
 
+/* Say that prog could not be executed (err: -ENOENT, -EACCES, -ENOEXEC,
+ * -EISDIR...) with what to do, and return the shell's status for it: 127
+ * when there is no such program, else 126. */
 int cmd_cannot_execute(const char *prog, int err);
 
 /* -e LIST given again: *list becomes the lists so far and add joined by a

@@ -64,8 +64,9 @@ static int name_privileged(void *ctx, const struct hp_process_row *p)
 	if (p->pid != pv->pid)
 		return 0;
 	cmd_setid_of(p->exe, why, sizeof(why));
+	int exe = p->exe && p->exe[0];
 	snprintf(pv->out, pv->len, "%s (pid %u%s%s%s)", p->comm ? p->comm : "?", p->pid,
-		 p->exe ? ", " : "", p->exe ? p->exe : "", why);
+		 exe ? ", " : "", exe ? p->exe : "", why);
 	return 1;
 }
 
