@@ -69,8 +69,8 @@ const char *cmd_symbol_cache_dir(char *buf, size_t size, int no_cache);
  * running a set-user-ID root program gains nothing). */
 void cmd_setid_of(const char *path, char *buf, size_t len);
 /* What to do about it, for the messages. */
-#define CMD_SETID_FIX "profile a copy of the program without the set-ID bit (cp drops " \
-		      "it), as root if it needs the privileges"
+#define CMD_SETID_FIX "profile a copy of the program (cp drops set-ID bits and file " \
+		      "capabilities), as root if it needs the privileges"
 
 /* Say that prog could not be executed (err: -ENOENT, -EACCES, -ENOEXEC,
  * -EISDIR...) with what to do, and return the shell's status for it: 127

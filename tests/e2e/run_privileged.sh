@@ -41,7 +41,7 @@ raised() {
 	assert_contains "$1: run names the process" "$1.err" "$3 (pid "
 	assert_contains "$1: run says why" "$1.err" "$4"
 	assert_contains "$1: run says what happened" "$1.err" "raised its privileges at its exec"
-	assert_contains "$1: run says what to do" "$1.err" "without the set-ID bit"
+	assert_contains "$1: run says what to do" "$1.err" "profile a copy of the program (cp drops set-ID bits"
 	assert_eq "$1: run_info privileged_execs" "$(fact "$2" privileged_execs)" 1
 	"$HPPROF" report "$2" >"$1.rep" 2>&1 || fail "$1: report failed"
 	assert_contains "$1: the report's header says it" "$1.rep" \
