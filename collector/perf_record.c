@@ -387,6 +387,11 @@ int perf_parse_mmap(const void *rec, uint32_t size, struct hp_perf_mmap *out)
 			return -EBADMSG;
 		out->prot = u32_at(rec, name_off - 8);
 		out->flags = u32_at(rec, name_off - 4);
+		if (!(h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID)) {
+			out->maj = u32_at(rec, 40);
+			out->min = u32_at(rec, 44);
+			out->ino = u64_at(rec, 48);
+		}
 	} else {
 		return -EBADMSG;
 	}

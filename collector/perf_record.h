@@ -112,6 +112,8 @@ struct hp_perf_mmap {
 	uint32_t pid, tid;
 	uint64_t addr, len, pgoff;
 	uint32_t prot, flags;
+	uint32_t maj, min;             /* MMAP2: the file's device and inode; 0 for MMAP */
+	uint64_t ino;
 	const char *filename;          /* NUL-terminated inside the record */
 };
 int perf_parse_mmap(const void *rec, uint32_t size, struct hp_perf_mmap *out);

@@ -437,6 +437,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	/* the cut waits' switch-in counts (CONFIG_SCHED_INFO) */
 	s->have_schedstat = access("/proc/self/schedstat", R_OK) == 0;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
+	    (err = procroot_new(&s->roots)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
 	if (o->call_graph == HP_CG_DWARF && !o->no_perf) {
@@ -461,6 +462,7 @@ static void session_release(struct hp_session *s)
 		unwinder_free(s->uw);
 	if (s->pm)
 		procmaps_free(s->pm);
+	procroot_free(s->roots);
 	if (s->mc)
 		modcache_free(s->mc);
 	hmap_release(&s->ids);

@@ -17,6 +17,7 @@
 #include "collector/perf_record.h"
 #include "collector/perf_ring.h"
 #include "collector/procmap.h"
+#include "collector/procroot.h"
 #include "collector/session.h"
 #include "collector/stackjoin.h"
 #include "collector/unwind.h"
@@ -70,6 +71,7 @@ struct hp_session {
 	struct hp_store *st;
 	struct hp_module_cache *mc;
 	struct hp_procmaps *pm;
+	struct hp_procroot *roots;     /* the roots of processes in a chroot or a container */
 	struct hp_unwinder *uw;
 	struct hp_stackjoin *join;     /* cut stacks held for a later sample; NULL: none */
 	struct hp_kstack *kstack;      /* kernel functions of waits found asleep (offcpu_attach.c) */

@@ -70,6 +70,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		if (s->join)                          /* its stacks are gone */
 			note_err(s, stackjoin_flush(s->join, c->pid, 0));
 		procmaps_exec(s->pm, c->pid);
+		procroot_forget(s->roots, c->pid);    /* a chroot then exec */
 		hmap_put(&s->execd, (uint64_t)c->pid | 1ull << 32, 1);
 		unwinder_forget(s->uw, c->pid);
 		if (s->o->pyremote)                   /* the new image may run Python */
@@ -152,6 +153,7 @@ static void handle_exit(struct hp_session *s, const struct hp_perf_task *f, uint
 			store_end_process(s->st, f->pid, session_rel_time(s, t), -1,
 					  peak ? (int64_t)peak : -1);
 		defer_exit(s, f->pid);
+		procroot_forget(s->roots, f->pid);
 	}
 }
 
@@ -162,9 +164,12 @@ static void handle_mmap(struct hp_session *s, const struct hp_perf_mmap *m)
 		return;
 	hp_debug(HP_DBG_PERF, 2, "mmap pid %u %#llx-%#llx %s", m->pid, (unsigned long long)m->addr,
 		 (unsigned long long)(m->addr + m->len), m->filename);
-	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff, m->filename);
+	char buf[PATH_MAX];
+	const char *path = procroot_path(s->roots, m->pid, m->filename, m->maj, m->min, m->ino,
+					 buf, sizeof(buf));
+	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff, path);
 	if (s->o->pyremote)                   /* a libpython: probe the pid again */
-		pyremote_mapped(s->o->pyremote, m->pid, m->filename);
+		pyremote_mapped(s->o->pyremote, m->pid, path);
 }
 
 /* --- locations --- */

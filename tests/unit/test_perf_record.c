@@ -336,9 +336,12 @@ static void test_other_records(void)
 	size = build_string_record(&b, PERF_RECORD_MMAP2, 8, "/lib/libc.so.6", 1);
 	b.w[2] = 0x7f0000000000;
 	b.w[3] = 0x1000;
+	b.w[5] = (uint64_t)7 << 32 | 259;       /* maj 259, min 7 */
+	b.w[6] = 123456;                        /* ino */
 	b.w[8] = (uint64_t)MAP_PRIVATE << 32 | (PROT_READ | PROT_EXEC);
 	CHECK_EQ_INT(perf_parse_mmap(guarded(b.w, size), size, &m), 0);
 	CHECK(m.addr == 0x7f0000000000 && m.len == 0x1000 && (m.prot & PROT_EXEC));
+	CHECK(m.maj == 259 && m.min == 7 && m.ino == 123456);   /* procroot.c's file check */
 	CHECK(m.filename && !strcmp(m.filename, "/lib/libc.so.6"));
 	for (uint32_t cut = 8; cut < size; cut += 8)
 		CHECK_EQ_INT(perf_parse_mmap(guarded(b.w, cut), cut, &m), -EBADMSG);
