@@ -395,6 +395,21 @@ double memreport_tool_share(const struct hp_profile *p)
 	return (double)tool / (double)p->nsamples;
 }
 
+const char *memreport_untracked_note(const struct hp_profile *p, char *buf, size_t len)
+{
+	const char *n = profile_meta(p, "alloc_untracked");
+	const char *first = profile_meta(p, "alloc_untracked_first");
+	long long k = n ? atoll(n) : 0;
+	if (k <= 0)
+		return NULL;
+	snprintf(buf, len, "allocations not tracked in %lld process image%s%s%s%s: the preload"
+		 " library was not loaded into %s (an environment without LD_PRELOAD, a static"
+		 " program); the heap figures leave %s out", k, k > 1 ? "s" : "",
+		 first ? " (the first: " : "", first ? first : "", first ? ")" : "",
+		 k > 1 ? "them" : "it", k > 1 ? "them" : "it");
+	return buf;
+}
+
 int memreport_own_frame(const struct hp_profile *p, const struct hp_pstack *s, uint32_t k)
 {
 	const struct hp_sframe *fr = &s->frames[k];

@@ -58,6 +58,11 @@ int memreport_tool_stack(const struct hp_profile *p, const struct hp_pstack *s);
  * in the target under --alloc (memreport_tool_stack); 0 without tracking. */
 double memreport_tool_share(const struct hp_profile *p);
 
+/* run_info's alloc_untracked as a note ("allocations not tracked in 1
+ * process image (the first: NAME (pid N, PATH)): ..."), or NULL when the
+ * preload library reached every image. */
+const char *memreport_untracked_note(const struct hp_profile *p, char *buf, size_t len);
+
 /* Print the memory report as text; st supplies the allocation sites.
  * p should be loaded with alloc_weights (the callers tree). limit: rows
  * per table (0 = all). */

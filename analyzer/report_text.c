@@ -578,6 +578,8 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 		fprintf(out, "  note: %s\n", note);
 	if (report_privileged_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
+	if (memreport_untracked_note(p, note, sizeof(note)))
+		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
 	double tool = memreport_tool_share(p);   /* as the TUI's summary says it */
 	if (tool > 0)
 		fprintf(out, "  note: %.1f%% of the samples are hpprof's allocation tracker (--alloc),"

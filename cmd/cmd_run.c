@@ -725,7 +725,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	summary(o.output, &res, st);
 	if (!res.detached)      /* it runs on (--duration, -p): said below, not "exited" */
 		run_warn_survivors(st);
-	run_warn_privileged(&rec);
+	run_warn_unseen(&rec);
 	if (res.adopted)
 		hp_warn("perf lost %llu records (hpprof got too little CPU to drain its rings);"
 			" %u processes whose start it lost were taken from their preload streams,"

@@ -111,7 +111,7 @@ struct run_record {
 	char command[8192], cwd[PATH_MAX], start_time[64];
 	char sampling[sizeof(((struct run_opts *)0)->agent_why) + 64];
 	char kernel_samples[256], kernel_frames[320], boot_id[64], off_cpu[768], jit_maps[128];
-	char privileged_exec[PATH_MAX + 192];
+	char privileged_exec[PATH_MAX + 192], alloc_untracked[PATH_MAX + 192];
 	struct utsname uts;
 };
 
@@ -313,13 +313,16 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 /* Warn when processes of the program still run after it exited: they were
  * sampled until it exited, not after. */
 void run_warn_survivors(struct hp_store *st);
-/* The processes whose exec raised their privileges (r->privileged_execs):
- * the kernel removed their perf events there. Sets the run's facts
- * privileged_execs and privileged_exec (the first, named from its
- * processes row and its file's mode); run_warn_privileged says it. */
+/* Processes the profile lacks a part of: those whose exec raised their
+ * privileges (r->privileged_execs: the kernel removed their perf events
+ * there) and, with --alloc, process images the preload library never
+ * reached (r->unpreloaded). Sets the run's facts privileged_execs,
+ * privileged_exec, alloc_untracked and alloc_untracked_first (the first
+ * of each, named from its processes row and its file's mode);
+ * run_warn_unseen says them. */
 void run_privileged_facts(struct hp_store *st, const struct hp_session_result *r,
 			  struct run_record *rec);
-void run_warn_privileged(const struct run_record *rec);
+void run_warn_unseen(const struct run_record *rec);
 
 /* --- run_attach.c (-p) --- */
 

@@ -53,45 +53,63 @@ void run_warn_survivors(struct hp_store *st)
 			sv.n > 1 ? ", ..." : "");
 }
 
-/* --- privileged execs --- */
+/* --- processes not sampled or not tracked --- */
 
-struct privileged { uint32_t pid; char *out; size_t len; };
+struct named { uint32_t pid; char *out; size_t len; };
 
-static int name_privileged(void *ctx, const struct hp_process_row *p)
+static int name_one(void *ctx, const struct hp_process_row *p)
 {
-	struct privileged *pv = ctx;
+	struct named *nm = ctx;
 	char why[160];
-	if (p->pid != pv->pid)
+	if (p->pid != nm->pid)
 		return 0;
 	cmd_setid_of(p->exe, why, sizeof(why));
 	int exe = p->exe && p->exe[0];
-	snprintf(pv->out, pv->len, "%s (pid %u%s%s%s)", p->comm ? p->comm : "?", p->pid,
+	snprintf(nm->out, nm->len, "%s (pid %u%s%s%s)", p->comm ? p->comm : "?", p->pid,
 		 exe ? ", " : "", exe ? p->exe : "", why);
 	return 1;
+}
+
+/* "NAME (pid N, PATH: set-ID bit)" from pid's processes row into buf. */
+static void name_process(struct hp_store *st, uint32_t pid, char *buf, size_t len)
+{
+	struct named nm = { pid, buf, len };
+	snprintf(buf, len, "pid %u", pid);
+	store_flush(st);
+	store_each_process(st, name_one, &nm);
 }
 
 void run_privileged_facts(struct hp_store *st, const struct hp_session_result *r,
 			  struct run_record *rec)
 {
-	struct privileged pv = { r->privileged_pid, rec->privileged_exec,
-				 sizeof(rec->privileged_exec) };
-	if (!r->privileged_execs)
-		return;
-	snprintf(rec->privileged_exec, sizeof(rec->privileged_exec), "pid %u", r->privileged_pid);
-	store_flush(st);
-	store_each_process(st, name_privileged, &pv);
-	rec->f.privileged_execs = r->privileged_execs;
-	rec->f.privileged_exec = rec->privileged_exec;
+	if (r->privileged_execs) {
+		name_process(st, r->privileged_pid, rec->privileged_exec,
+			     sizeof(rec->privileged_exec));
+		rec->f.privileged_execs = r->privileged_execs;
+		rec->f.privileged_exec = rec->privileged_exec;
+	}
+	if (r->unpreloaded) {
+		name_process(st, r->unpreloaded_pid, rec->alloc_untracked,
+			     sizeof(rec->alloc_untracked));
+		rec->f.alloc_untracked = r->unpreloaded;
+		rec->f.alloc_untracked_first = rec->alloc_untracked;
+	}
 }
 
-void run_warn_privileged(const struct run_record *rec)
+void run_warn_unseen(const struct run_record *rec)
 {
 	static const char fix[] = "the kernel stops perf events at such an exec; " CMD_SETID_FIX;
-	int64_t n = rec->f.privileged_execs;
+	int64_t n = rec->f.privileged_execs, u = rec->f.alloc_untracked;
 	if (n == 1)
 		hp_warn("%s raised its privileges at its exec and was not sampled after it: %s",
 			rec->privileged_exec, fix);
 	else if (n > 1 && n != HP_FACT_UNSET)
 		hp_warn("%lld processes raised their privileges at their exec and were not sampled"
 			" after it (the first: %s): %s", (long long)n, rec->privileged_exec, fix);
+	if (u > 0 && u != HP_FACT_UNSET)
+		hp_warn("allocations not tracked in %lld process image%s (the first: %s): the"
+			" preload library was not loaded into %s (an environment without LD_PRELOAD:"
+			" env -i, sudo; a static program; a chroot without the library); the heap"
+			" figures leave %s out", (long long)u, u > 1 ? "s" : "", rec->alloc_untracked,
+			u > 1 ? "them" : "it", u > 1 ? "them" : "it");
 }

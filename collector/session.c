@@ -359,6 +359,7 @@ static int finish(struct hp_session *s, pid_t pid)
 			err = e;
 	}
 	session_release_exited(s);
+	session_preload_finish(s);
 	session_read_totals(s);
 	session_offcpu_end(s);
 	session_count_lost(s);
@@ -404,6 +405,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	hmap_init(&s->adopted);
 	hmap_init(&s->rows);
 	hmap_init(&s->execd);
+	hmap_init(&s->unpreloaded);
 	s->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 			 PERF_SAMPLE_TIME;
 	if (o->call_graph == HP_CG_DWARF)
@@ -470,6 +472,7 @@ static void session_release(struct hp_session *s)
 	hmap_release(&s->refreshed);
 	hmap_release(&s->adopted);
 	hmap_release(&s->execd);
+	hmap_release(&s->unpreloaded);
 	hmap_release(&s->rows);
 	ring_reader_release(&s->reader);
 	free(s->tcount);
@@ -585,6 +588,7 @@ int session_finish_common(struct hp_session *s)
 	int err = drain(s, 1);
 	store_memory(s);
 	session_release_exited(s);
+	session_preload_finish(s);
 	session_read_totals(s);
 	session_offcpu_end(s);
 	session_count_lost(s);

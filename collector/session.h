@@ -68,6 +68,10 @@ struct hp_session_opts {
 	const struct hp_session_counter *counters;
 	unsigned ncounters;
 	char **env;                    /* extra environment for the target, may be NULL */
+	/* --alloc: the preload library every process image should map; one
+	 * that never does (its environment lost LD_PRELOAD, a static program,
+	 * a chroot without it) is counted in res->unpreloaded. NULL: none. */
+	const char *preload_lib;
 	const char *argv0;             /* the argv[0] the target sees (the name the user
 					* wrote; argv[0] of session_run is the resolved
 					* path, exec'd); NULL: that path */
@@ -158,6 +162,9 @@ struct hp_session_result {
 	 * event from them there, so they are not sampled after it; the
 	 * first one's pid */
 	uint32_t privileged_execs, privileged_pid;
+	/* process images that never mapped opts->preload_lib (--alloc: their
+	 * allocations were not tracked), and the first one's pid */
+	uint32_t unpreloaded, unpreloaded_pid;
 };
 
 /* Run argv under the profiler, writing to st (or to the store on_started

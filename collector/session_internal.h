@@ -150,6 +150,8 @@ struct hp_session {
 				        * FORK or exec COMM, the target, an adoption) */
 	struct hp_hmap execd;          /* perf: pids between an exec's COMM record and their
 				        * first MMAP one (session_records.c: privileged execs) */
+	struct hp_hmap unpreloaded;    /* with o->preload_lib: pids whose image has not mapped
+				        * it yet (session_records.c) */
 	uint64_t round;                /* poll rounds so far */
 	struct {                       /* --debug=run:1: why the loop's poll returned */
 		uint64_t ring, offcpu_ring, hup, exited, mem, gate, idle;
@@ -326,6 +328,9 @@ uint64_t session_func_start(void *ctx, uint32_t pid, uint64_t pc);
 int session_hold_offcpu(void *ctx, const struct hp_sample *smp, uint64_t func, uint64_t sp);
 /* Drop the maps of the processes that exited before the last on_poll. */
 void session_release_exited(struct hp_session *s);
+/* The run ended: process images still without the preload library are
+ * counted (res->unpreloaded). */
+void session_preload_finish(struct hp_session *s);
 /* /proc/PID/<what> as one line ("exe": the link's target), "" when gone. */
 void session_read_proc(uint32_t pid, const char *what, char *buf, size_t len);
 

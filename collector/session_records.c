@@ -60,6 +60,50 @@ static void note_err(struct hp_session *s, int err)
 
 /* --- processes and threads --- */
 
+/* --alloc: a process image that never mapped the preload library (its
+ * environment lost LD_PRELOAD: env -i, sudo; a static program; a chroot
+ * without the library) has no allocation stream: counted, not silent. */
+static void note_unpreloaded(struct hp_session *s, uint32_t pid)
+{
+	if (!s->res->unpreloaded++)
+		s->res->unpreloaded_pid = pid;
+	hp_debug(HP_DBG_MEM, 1, "pid %u: an image without the preload library", pid);
+}
+
+static void preload_exec(struct hp_session *s, uint32_t pid)
+{
+	uint64_t key = (uint64_t)pid | 1ull << 32;
+	if (!s->o->preload_lib)
+		return;
+	if (hmap_del(&s->unpreloaded, key, NULL))
+		note_unpreloaded(s, pid);        /* the image before this exec */
+	hmap_put(&s->unpreloaded, key, 1);
+}
+
+static void preload_mapped(struct hp_session *s, uint32_t pid, const char *path)
+{
+	const char *lib = s->o->preload_lib, *base = strrchr(path, '/');
+	if (lib && s->unpreloaded.len && !strcmp(base ? base + 1 : path, strrchr(lib, '/') ?
+						    strrchr(lib, '/') + 1 : lib))
+		hmap_del(&s->unpreloaded, (uint64_t)pid | 1ull << 32, NULL);
+}
+
+/* pid's image ends (count: it never mapped the library) or is unseen. */
+static void preload_end(struct hp_session *s, uint32_t pid, int count)
+{
+	if (s->unpreloaded.len && hmap_del(&s->unpreloaded, (uint64_t)pid | 1ull << 32, NULL) &&
+	    count)
+		note_unpreloaded(s, pid);
+}
+
+void session_preload_finish(struct hp_session *s)
+{
+	for (size_t i = 0; i < s->unpreloaded.cap; i++)
+		if (s->unpreloaded.slots[i].key)
+			note_unpreloaded(s, (uint32_t)s->unpreloaded.slots[i].key);
+	hmap_release(&s->unpreloaded);
+}
+
 static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint64_t t)
 {
 	store_add_thread(s->st, c->tid, c->pid, c->comm, session_rel_time(s, t));
@@ -72,6 +116,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		procmaps_exec(s->pm, c->pid);
 		procroot_forget(s->roots, c->pid);    /* a chroot then exec */
 		hmap_put(&s->execd, (uint64_t)c->pid | 1ull << 32, 1);
+		preload_exec(s, c->pid);
 		unwinder_forget(s->uw, c->pid);
 		if (s->o->pyremote)                   /* the new image may run Python */
 			pyremote_exec(s->o->pyremote, c->pid);
@@ -152,6 +197,7 @@ static void handle_exit(struct hp_session *s, const struct hp_perf_task *f, uint
 		if (!unseen)
 			store_end_process(s->st, f->pid, session_rel_time(s, t), -1,
 					  peak ? (int64_t)peak : -1);
+		preload_end(s, f->pid, !unseen);     /* a privileged exec is said as such */
 		defer_exit(s, f->pid);
 		procroot_forget(s->roots, f->pid);
 	}
@@ -168,6 +214,7 @@ static void handle_mmap(struct hp_session *s, const struct hp_perf_mmap *m)
 	const char *path = procroot_path(s->roots, m->pid, m->filename, m->maj, m->min, m->ino,
 					 buf, sizeof(buf));
 	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff, path);
+	preload_mapped(s, m->pid, path);
 	if (s->o->pyremote)                   /* a libpython: probe the pid again */
 		pyremote_mapped(s->o->pyremote, m->pid, path);
 }
@@ -604,6 +651,7 @@ static int dispatch(struct hp_session *s, const uint8_t *rec, uint32_t size, uns
 			session_lost_reported(s, ring, lost);
 		note_gap(s, ring);
 		hmap_release(&s->execd);      /* a lost MMAP2 may have ended an exec */
+		hmap_release(&s->unpreloaded);   /* ... or mapped the preload library */
 		if (s->o->pyremote)           /* a lost MMAP2 may have mapped a Python */
 			pyremote_mapped(s->o->pyremote, 0, NULL);
 		return err;

@@ -233,6 +233,7 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 void streamfeed_attach(struct hp_streamfeed *f, struct hp_session_opts *so)
 {
 	so->env = allocstream_env(f->stream);
+	so->preload_lib = f->o.alloc ? allocstream_shim(f->stream) : NULL;
 	so->on_poll = stream_poll;
 	so->poll_ctx = f;
 }
@@ -281,7 +282,8 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 		hp_warn("allocation tracking: %llu events did not fit the stream buffer and are"
 			" missing", (unsigned long long)f->stats.dropped);
 	if (f->stats.incomplete)
-		hp_warn("allocation tracking: %u process(es) ended without exiting normally;"
+		hp_warn("allocation tracking: %u process(es) ended without exiting normally"
+			" (killed, or exec'd into an image the preload library did not reach);"
 			" their leaks include blocks the exit would have freed", f->stats.incomplete);
 	facts->alloc_tracking = f->failed ? f->stopped : f->o.alloc_sample ? "sampled" : "exact";
 	facts->alloc_stream_bytes = (int64_t)f->stats.record_bytes;

@@ -83,6 +83,10 @@ struct hp_run_facts {
 	/* allocation tracking (--alloc) */
 	const char *alloc_tracking;    /* "exact" or "sampled" */
 	int64_t alloc_count, alloc_frees, alloc_dropped, alloc_unknown_frees;
+	int64_t alloc_untracked;       /* process images the preload library never reached
+				        * (an environment without LD_PRELOAD, a static program):
+				        * their allocations are missing; unset when none */
+	const char *alloc_untracked_first; /* the first: "NAME (pid N, PATH)" */
 	int64_t alloc_sample_bytes;    /* 0 = every call */
 	int64_t heap_peak_bytes, heap_peak_t_ns; /* the largest heap peak of one process */
 	int64_t heap_peak_pid;         /* ... and that process */

@@ -211,6 +211,13 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 		text_add(t, TUI_ERROR, "  ! %s samples were lost (the ring buffers overflowed)", lost);
 	}
 	add_tracker_warning(s, p, &header);
+	if (memreport_untracked_note(p, note, sizeof(note)) && (why = strstr(note, ": the"))) {
+		char safe[sizeof(note)];
+		*why = '\0';
+		warn_header(s, &header);
+		text_add(t, TUI_ERROR, "  ! %s", textsafe(note, safe, sizeof(safe)));
+		text_add(t, TUI_DIM, "    %s", why + 2);
+	}
 }
 
 /* The function and the source line with the most simulated instructions;

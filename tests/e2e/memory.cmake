@@ -19,3 +19,5 @@ set_target_properties(forkstorm PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINA
 hp_script_test(e2e_memory_forkstorm e2e e2e/memory_forkstorm.sh)
 # wave 16: C++ operator new's frames are left out of allocation stacks (as heaptrack)
 hp_script_test(e2e_memory_cxx e2e e2e/memory_cxx.sh)
+# wave 24: process images the preload library never reached are said
+hp_script_test(e2e_memory_untracked e2e e2e/memory_untracked.sh)
