@@ -17,11 +17,15 @@ hp_script_test(e2e_run_rings_budget e2e e2e/run_rings_budget.sh)
 add_executable(setid_spin ${CMAKE_SOURCE_DIR}/tests/fixtures/setid/setid_spin.c)
 hp_script_test(e2e_run_privileged e2e e2e/run_privileged.sh)
 # Wave 24: a program in a chroot: its files read through its root.
-add_executable(chroot_prog ${CMAKE_SOURCE_DIR}/tests/fixtures/chroot/chroot_prog.c)
-add_executable(chroot_decoy ${CMAKE_SOURCE_DIR}/tests/fixtures/chroot/chroot_prog.c)
+# Static (a chroot without libraries), so without the sanitizers, which
+# cannot link statically.
+foreach(t chroot_prog chroot_decoy)
+  add_executable(${t} ${CMAKE_SOURCE_DIR}/tests/fixtures/chroot/chroot_prog.c)
+  get_target_property(_o ${t} COMPILE_OPTIONS)
+  list(FILTER _o EXCLUDE REGEX "^-fsanitize|^-fno-omit-frame-pointer")
+  set_target_properties(${t} PROPERTIES COMPILE_OPTIONS "${_o}" LINK_OPTIONS "-static")
+endforeach()
 target_compile_definitions(chroot_decoy PRIVATE HP_DECOY=1)
-target_link_options(chroot_prog PRIVATE -static)
-target_link_options(chroot_decoy PRIVATE -static)
 hp_script_test(e2e_run_chroot e2e e2e/run_chroot.sh)
 # The phases of a run and their times with --debug=run:1 (docs/performance.md).
 hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
