@@ -395,8 +395,9 @@ static char **target_argv(struct run_opts *o, int argc, char **argv, char *path,
 	}
 	int err = launch_resolve(argv[first], path, len);
 	if (err) {
+		char denied[256];
 		const char *why = err == -EISDIR ? "is a directory"
-				: err == -EACCES ? "is not an executable file (check its permissions)"
+				: err == -EACCES ? cmd_exec_denied(argv[first], denied, sizeof(denied))
 				: err == -ENOENT ? "no such file or program in PATH"
 				: hp_strerror(err);
 		hp_err("cannot run '%s': %s", argv[first], why);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 
 #include "analyzer/finish.h"
@@ -329,16 +330,39 @@ void cmd_setid_of(const char *path, char *buf, size_t len)
 	}
 }
 
+const char *cmd_exec_denied(const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	struct statvfs vfs;
+	if (!strchr(path, '/') || stat(path, &st) < 0)
+		snprintf(buf, len, "is not an executable file (check its permissions)");
+	else if (!S_ISREG(st.st_mode))
+		snprintf(buf, len, "is not a regular file");
+	else if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+		snprintf(buf, len, "is on a file system mounted noexec: copy it to one that is not"
+			 " (or, for a script, name its interpreter before it: sh FILE, python3 FILE)");
+	else if (!(st.st_mode & 0111))
+		snprintf(buf, len, "is not an executable file: chmod +x it, or name its interpreter"
+			 " before it (sh FILE, python3 FILE)");
+	else {
+		struct passwd *pw = getpwuid(st.st_uid);
+		snprintf(buf, len, "is not executable by you (mode %04o, owner %s)",
+			 (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "?");
+	}
+	return buf;
+}
+
 /* What to do about a program execve refused, by its error. */
-static const char *exec_hint(const char *prog, int err)
+static const char *exec_hint(const char *prog, int err, char *buf, size_t len)
 {
 	switch (err) {
 	case -ENOENT:
 		return strchr(prog, '/') ? "check the path"
 					 : "check the name: a program without '/' is looked up in PATH";
 	case -EACCES:
-		return "it is not executable by you: chmod +x it, or name its interpreter before "
-		       "it (sh FILE, python3 FILE)";
+		snprintf(buf, len, "it ");
+		cmd_exec_denied(prog, buf + 3, len - 3);
+		return buf;
 	case -ENOEXEC:
 		return "it is neither a program this machine runs nor a script with a '#!' line: "
 		       "name its interpreter before it (sh FILE, python3 FILE)";
@@ -351,7 +375,8 @@ static const char *exec_hint(const char *prog, int err)
 
 int cmd_cannot_execute(const char *prog, int err)
 {
-	const char *hint = exec_hint(prog, err);
+	char buf[256];
+	const char *hint = exec_hint(prog, err, buf, sizeof(buf));
 	hp_err("cannot execute '%s': %s%s%s", prog, hp_strerror(err), hint ? "; " : "",
 	       hint ? hint : "");
 	return err == -ENOENT ? 127 : 126;

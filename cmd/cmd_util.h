@@ -72,6 +72,13 @@ void cmd_setid_of(const char *path, char *buf, size_t len);
 #define CMD_SETID_FIX "profile a copy of the program (cp drops set-ID bits and file " \
 		      "capabilities), as root if it needs the privileges"
 
+/* Why this process may not execute path (execve or access said EACCES),
+ * in buf as a phrase after the file's name: on a noexec mount, no execute
+ * bit (chmod +x), not executable by this user (its mode and owner), not a
+ * regular file. A name without '/' (looked up in PATH) gets the generic
+ * one. Returns buf. */
+const char *cmd_exec_denied(const char *path, char *buf, size_t len);
+
 /* Say that prog could not be executed (err: -ENOENT, -EACCES, -ENOEXEC,
  * -EISDIR...) with what to do, and return the shell's status for it: 127
  * when there is no such program, else 126. */

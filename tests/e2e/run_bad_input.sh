@@ -28,6 +28,19 @@ expect_fail "bad option value" 2 "invalid value" "$HPPROF" run -F abc /bin/true
 expect_fail "unwritable output" 1 "cannot write output" "$HPPROF" run -o /nonexistent-dir/x.db /bin/true
 [ ! -e hpprof.db ] || fail "a failed run left hpprof.db behind"
 
+# A program on a noexec mount: the mount is the reason, not its mode (wave
+# 24: the message said "chmod +x it" for a file that had its x bits).
+if [ "$(id -u)" = 0 ] && mkdir nx && mount -t tmpfs -o noexec,size=1m tmpfs nx 2>/dev/null; then
+	trap 'umount "$T/nx" 2>/dev/null; rm -rf "$T"' EXIT
+	cp /bin/true nx/t && chmod 755 nx/t || fail "cannot copy /bin/true to the noexec mount"
+	expect_fail "noexec mount" 126 "cannot run './nx/t': is on a file system mounted noexec" \
+		"$HPPROF" run ./nx/t
+	expect_fail "noexec mount (stat)" 126 "mounted noexec" "$HPPROF" stat ./nx/t
+	umount nx
+else
+	note "noexec mount: not checked (needs root and a tmpfs mount)"
+fi
+
 # A file that is not ours is never overwritten.
 printf 'precious data\n' > precious.db
 sum=$(md5sum precious.db)
