@@ -493,7 +493,7 @@ int session_open_events(struct hp_session *s, pid_t pid)
 		session_close_events(s);
 		if (s->o->pyremote)
 			pyremote_forget_sampler_fds(s->o->pyremote);
-		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
+		s->ring_pages = ring_part_pages(s->ring_pages, 4);
 		hp_debug(HP_DBG_PERF, 1, "a ring refused (the user's other perf sessions hold locked"
 			 " memory); all again with %u pages", s->ring_pages);
 	}

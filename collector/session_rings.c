@@ -54,7 +54,7 @@ int session_map_ring(struct hp_session *s, struct hp_ring *r, int fd)
 			return err;
 		if (s->nrings || s->ring_pages <= RING_PAGES_LAST)
 			return -HP_ERINGMEM;
-		s->ring_pages = s->ring_pages / 4 > RING_PAGES_LAST ? s->ring_pages / 4 : RING_PAGES_LAST;
+		s->ring_pages = ring_part_pages(s->ring_pages, 4);
 		hp_debug(HP_DBG_PERF, 1, "ring refused (perf_event_mlock_kb); trying %u pages",
 			 s->ring_pages);
 	}
