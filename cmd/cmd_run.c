@@ -705,7 +705,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	}
 	run_write_events(st, &o, &re, &res);
 	result_facts(&rec, &o, &res);
-	run_privileged_facts(st, &res, &rec);
+	run_unseen_facts(st, &res, &rec);
 	if (o.pyremote && !o.agent)          /* the agent's: its off-CPU note (run_offcpu.c) */
 		pyremote_facts(o.pyremote, &rec.f);
 	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))

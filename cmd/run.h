@@ -320,7 +320,7 @@ void run_warn_survivors(struct hp_store *st);
  * privileged_exec, alloc_untracked and alloc_untracked_first (the first
  * of each, named from its processes row and its file's mode);
  * run_warn_unseen says them. */
-void run_privileged_facts(struct hp_store *st, const struct hp_session_result *r,
+void run_unseen_facts(struct hp_store *st, const struct hp_session_result *r,
 			  struct run_record *rec);
 void run_warn_unseen(const struct run_record *rec);
 

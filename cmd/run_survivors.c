@@ -79,7 +79,7 @@ static void name_process(struct hp_store *st, uint32_t pid, char *buf, size_t le
 	store_each_process(st, name_one, &nm);
 }
 
-void run_privileged_facts(struct hp_store *st, const struct hp_session_result *r,
+void run_unseen_facts(struct hp_store *st, const struct hp_session_result *r,
 			  struct run_record *rec)
 {
 	if (r->privileged_execs) {

@@ -80,11 +80,16 @@ static void preload_exec(struct hp_session *s, uint32_t pid)
 	hmap_put(&s->unpreloaded, key, 1);
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 static void preload_mapped(struct hp_session *s, uint32_t pid, const char *path)
 {
-	const char *lib = s->o->preload_lib, *base = strrchr(path, '/');
-	if (lib && s->unpreloaded.len && !strcmp(base ? base + 1 : path, strrchr(lib, '/') ?
-						    strrchr(lib, '/') + 1 : lib))
+	const char *lib = s->o->preload_lib;
+	if (lib && s->unpreloaded.len && !strcmp(base_name(path), base_name(lib)))
 		hmap_del(&s->unpreloaded, (uint64_t)pid | 1ull << 32, NULL);
 }
 
