@@ -440,10 +440,8 @@ static void pack_switch_rings(struct hp_session *s, unsigned nslots)
 static int open_events_once(struct hp_session *s, pid_t pid)
 {
 	session_ring_sizes(s);
-	int ncpu = session_conf_cpus();
+	int ncpu = session_event_cpus(s);
 	int first_err = 0;
-	if (ncpu > (int)s->nslots)
-		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		int fd = open_sampler(s, pid, cpu);
 		if (fd < 0) {
@@ -502,11 +500,9 @@ int session_open_events(struct hp_session *s, pid_t pid)
 
 int session_open_offcpu_events(struct hp_session *s, pid_t pid)
 {
-	int ncpu = session_conf_cpus(), offline = 0;
+	int ncpu = session_event_cpus(s), offline = 0;
 	s->offcpu_only = 1;
 	session_ring_sizes(s);
-	if (ncpu > (int)s->nslots)
-		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		int before = s->res->offcpu_err;
 		open_offcpu_sampler(s, pid, cpu, s->noff++);
@@ -576,10 +572,8 @@ static void enable(int fd)
 
 int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
 {
-	int ncpu = session_conf_cpus(), first_err = 0, err;
+	int ncpu = session_event_cpus(s), first_err = 0, err;
 	session_ring_sizes(s);
-	if (ncpu > (int)s->nslots)
-		ncpu = (int)s->nslots;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		unsigned r = s->nrings;
 		size_t k = 0;

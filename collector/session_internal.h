@@ -188,6 +188,8 @@ int session_alloc_slots(struct hp_session *s);
 void session_free_slots(struct hp_session *s);
 /* The CPUs the rings are for (_SC_NPROCESSORS_CONF, read once). */
 int session_conf_cpus(void);
+/* The CPUs events open on: those, as many as the per-CPU arrays hold. */
+int session_event_cpus(const struct hp_session *s);
 /* The rings' size and the stack copy, before any sampler opens (fitted to
  * the session's budget the first time; also what run reports). */
 void session_ring_sizes(struct hp_session *s);

@@ -70,6 +70,12 @@ int session_conf_cpus(void)
 	return (int)n;
 }
 
+int session_event_cpus(const struct hp_session *s)
+{
+	int n = session_conf_cpus();
+	return n > (int)s->nslots ? (int)s->nslots : n;
+}
+
 int session_alloc_slots(struct hp_session *s)
 {
 	int n = session_conf_cpus();
