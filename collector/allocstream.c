@@ -74,6 +74,7 @@ struct hp_allocstream {
 	struct astream **v;
 	size_t nr, cap;
 	struct hp_hmap known;             /* stream_key(pid, gen) -> index, or IGNORED */
+	struct hp_hmap execs;             /* pid | 1 << 32 -> the time of its last exec */
 	struct hp_allocstream_stats stats;
 	int removed;                      /* the directory is gone */
 	struct hp_alloc_event ev;         /* scratch for callbacks */
@@ -196,6 +197,7 @@ int allocstream_setup(struct hp_allocstream **out, const struct hp_allocstream_o
 	if (!s)
 		return -ENOMEM;
 	hmap_init(&s->known);
+	hmap_init(&s->execs);
 	s->removed = 1;
 	if ((err = find_shim(s, o)))
 		goto fail;
@@ -612,6 +614,22 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 	return err ? err : delivered;
 }
 
+/* st's image was replaced: a stream of the pid's next image exists, or
+ * perf saw the pid exec after the stream was made (allocstream_note_exec:
+ * an image the preload library did not reach has no stream). */
+static int stream_replaced(struct hp_allocstream *s, const struct astream *st)
+{
+	uint64_t v;
+	if (hmap_get(&s->known, stream_key(st->pid, st->gen + 1), &v))
+		return 1;
+	return hmap_get(&s->execs, (uint64_t)st->pid | 1ull << 32, &v) && v >= st->hdr->t_start_ns;
+}
+
+int allocstream_note_exec(struct hp_allocstream *s, uint32_t pid, uint64_t t_ns)
+{
+	return hmap_put(&s->execs, (uint64_t)pid | 1ull << 32, t_ns);
+}
+
 /* Report the end of a stream and release it. When its writer is gone the
  * file is emptied but kept, so that a later process with the same pid
  * takes the next gen; else the writer is told to stop waiting for us (the
@@ -619,8 +637,7 @@ static int stream_drain(struct hp_allocstream *s, struct astream *st, int final,
 static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
 		      hp_alloc_cb cb, void *ctx)
 {
-	uint64_t next;
-	if (hmap_get(&s->known, stream_key(st->pid, st->gen + 1), &next))
+	if (stream_replaced(s, st))
 		st->end_flags |= HP_ALLOC_END_EXECED;
 	if (__atomic_load_n(&st->hdr->flags, __ATOMIC_ACQUIRE) & HP_AP_F_EXITED)
 		st->end_flags |= HP_ALLOC_END_EXITED;
@@ -669,10 +686,7 @@ static int stream_end(struct hp_allocstream *s, struct astream *st, int gone,
 /* Whether the writer of st can write no more: exec'd or exited. */
 static int stream_writer_gone(struct hp_allocstream *s, const struct astream *st)
 {
-	uint64_t next;
-	if (hmap_get(&s->known, stream_key(st->pid, st->gen + 1), &next))
-		return 1;
-	return kill((pid_t)st->pid, 0) < 0 && errno == ESRCH;
+	return stream_replaced(s, st) || (kill((pid_t)st->pid, 0) < 0 && errno == ESRCH);
 }
 
 int allocstream_poll(struct hp_allocstream *s, hp_alloc_cb cb, void *ctx)
@@ -769,5 +783,6 @@ void allocstream_free(struct hp_allocstream *s)
 	for (int i = 0; s->env[i]; i++)
 		free(s->env[i]);
 	hmap_release(&s->known);
+	hmap_release(&s->execs);
 	free(s);
 }

@@ -134,7 +134,7 @@ struct hp_allocstream_opts {
 
 struct hp_allocstream_stats {
 	uint32_t streams;         /* process images that wrote a stream */
-	uint32_t incomplete;      /* streams that neither exited nor exec'd (killed, _exit) */
+	uint32_t incomplete;      /* streams that neither exited (exit, _exit) nor exec'd: killed */
 	uint64_t allocs, frees;   /* ALLOC and FREE events delivered */
 	uint64_t samples;         /* SAMPLE events delivered */
 	uint64_t sample_periods;  /* sum of their weights: timer periods they stand for */
@@ -172,6 +172,12 @@ char **allocstream_env(const struct hp_allocstream *s);
 /* The stream directory, and the preload library's path (owned by s). */
 const char *allocstream_dir(const struct hp_allocstream *s);
 const char *allocstream_shim(const struct hp_allocstream *s);
+
+/* perf saw pid exec at t_ns (CLOCK_MONOTONIC): the image of its stream
+ * made before then is gone, also when the new image has no stream (env
+ * -i, a static program: the preload library was not loaded into it). Its
+ * stream ends as exec'd (HP_ALLOC_END_EXECED), not as a kill. */
+int allocstream_note_exec(struct hp_allocstream *s, uint32_t pid, uint64_t t_ns);
 
 /* Deliver every event committed since the last call, stream by stream;
  * streams of processes that are gone (or exec'd) are read to the end,

@@ -85,6 +85,9 @@ struct hp_session_opts {
 	 * e.g. to drain the allocation stream. A negative return stops the run. */
 	int (*on_poll)(void *ctx, struct hp_session *s, int final);
 	void *poll_ctx;
+	/* With preload_lib: called with poll_ctx at each exec perf reports
+	 * (t_ns: CLOCK_MONOTONIC), whether or not the new image maps it. */
+	int (*on_exec)(void *ctx, uint32_t pid, uint64_t t_ns);
 	/* Called once per module (executable or library) the first time one of
 	 * its addresses is stored, e.g. to start reading its symbols early. */
 	void (*on_module)(void *ctx, const char *path);

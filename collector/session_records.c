@@ -70,11 +70,13 @@ static void note_unpreloaded(struct hp_session *s, uint32_t pid)
 	hp_debug(HP_DBG_MEM, 1, "pid %u: an image without the preload library", pid);
 }
 
-static void preload_exec(struct hp_session *s, uint32_t pid)
+static void preload_exec(struct hp_session *s, uint32_t pid, uint64_t t)
 {
 	uint64_t key = (uint64_t)pid | 1ull << 32;
 	if (!s->o->preload_lib)
 		return;
+	if (s->o->on_exec)                  /* the image before it: its stream is complete */
+		note_err(s, s->o->on_exec(s->o->poll_ctx, pid, t));
 	if (hmap_del(&s->unpreloaded, key, NULL))
 		note_unpreloaded(s, pid);        /* the image before this exec */
 	hmap_put(&s->unpreloaded, key, 1);
@@ -121,7 +123,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		procmaps_exec(s->pm, c->pid);
 		procroot_forget(s->roots, c->pid);    /* a chroot then exec */
 		hmap_put(&s->execd, (uint64_t)c->pid | 1ull << 32, 1);
-		preload_exec(s, c->pid);
+		preload_exec(s, c->pid, t);
 		unwinder_forget(s->uw, c->pid);
 		if (s->o->pyremote)                   /* the new image may run Python */
 			pyremote_exec(s->o->pyremote, c->pid);

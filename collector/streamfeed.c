@@ -230,11 +230,20 @@ int streamfeed_new(const struct hp_streamfeed_opts *o, struct hp_streamfeed **ou
 	return 0;
 }
 
+/* perf saw an exec: the stream of the image it replaced is complete,
+ * whether or not the new image has one (allocstream_note_exec). */
+static int stream_exec(void *ctx, uint32_t pid, uint64_t t_ns)
+{
+	struct hp_streamfeed *f = ctx;
+	return allocstream_note_exec(f->stream, pid, t_ns);
+}
+
 void streamfeed_attach(struct hp_streamfeed *f, struct hp_session_opts *so)
 {
 	so->env = allocstream_env(f->stream);
 	so->preload_lib = f->o.alloc ? allocstream_shim(f->stream) : NULL;
 	so->on_poll = stream_poll;
+	so->on_exec = f->o.alloc ? stream_exec : NULL;
 	so->poll_ctx = f;
 }
 
