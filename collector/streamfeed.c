@@ -292,8 +292,8 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 			" missing", (unsigned long long)f->stats.dropped);
 	if (f->stats.incomplete)
 		hp_warn("allocation tracking: %u process(es) ended without exiting normally"
-			" (killed, or exec'd into an image the preload library did not reach);"
-			" their leaks include blocks the exit would have freed", f->stats.incomplete);
+			" (killed by a signal, or by a raw exit system call); their leaks include"
+			" blocks the exit would have freed", f->stats.incomplete);
 	facts->alloc_tracking = f->failed ? f->stopped : f->o.alloc_sample ? "sampled" : "exact";
 	facts->alloc_stream_bytes = (int64_t)f->stats.record_bytes;
 	facts->alloc_stream_events = (int64_t)f->stats.record_events;

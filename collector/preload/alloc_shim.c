@@ -405,7 +405,7 @@ static uint64_t own_vm_hwm(void)
 	return kb * 1024;
 }
 
-static void note_exit(void)
+static void note_exit(unsigned wflags)
 {
 	struct shim_tls *t = &shim_tls;
 	struct hp_ap_header *h = stream_header();
@@ -419,7 +419,7 @@ static void note_exit(void)
 	t->guard = 1;
 	unsigned char buf[32];
 	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, 0, 0);
-	if (stream_write(buf, rec_end(buf, p), HP_AP_EXIT, 0) < 0)
+	if (stream_write(buf, rec_end(buf, p), HP_AP_EXIT, wflags) < 0)
 		stream_count_drop(0);
 	t->guard = 0;
 }
@@ -572,8 +572,24 @@ __attribute__((constructor)) static void shim_ctor(void)
 
 __attribute__((destructor)) static void shim_dtor(void)
 {
-	note_exit();
+	note_exit(0);
 }
+
+/* _exit and _Exit skip the destructors: dash ends every shell that way,
+ * and many programs their forked children. The process exits all the
+ * same (the reader counted it as killed until wave 25). A vfork or raw
+ * clone child, which shares its parent's stream, leaves it alone; the
+ * record is not waited for (a signal handler may call _exit). */
+HOOK void _exit(int status)
+{
+	struct hp_ap_header *h = stream_header();
+	if (h && h->pid == (uint32_t)syscall(SYS_getpid))
+		note_exit(STREAM_NOWAIT);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+HOOK void _Exit(int status) __attribute__((alias("_exit")));
 
 /* Entry of every hook: 1 when the call may be recorded, 0 when it must
  * only be forwarded (real functions are resolved either way, unless the

@@ -48,6 +48,9 @@ assert_eq() {
 assert_contains() {  # assert_contains NAME FILE TEXT
 	grep -q -- "$3" "$2" || { cat "$2" >&2; fail "$1: '$3' not found"; }
 }
+assert_not_contains() {  # assert_not_contains NAME FILE TEXT
+	! grep -q -- "$3" "$2" || { cat "$2" >&2; fail "$1: '$3' found"; }
+}
 
 need_kernel() {
 	[ -x "$KDIR/hp-$1" ] || fail "kernel hp-$1 is not built ($KDIR)"

@@ -21,3 +21,5 @@ hp_script_test(e2e_memory_forkstorm e2e e2e/memory_forkstorm.sh)
 hp_script_test(e2e_memory_cxx e2e e2e/memory_cxx.sh)
 # wave 24: process images the preload library never reached are said
 hp_script_test(e2e_memory_untracked e2e e2e/memory_untracked.sh)
+# wave 25: how an image ended (exit, _exit, exec, a kill) under --alloc
+hp_script_test(e2e_memory_ends e2e e2e/memory_ends.sh)

@@ -36,9 +36,14 @@ assert_contains "b: run says it" b.err "allocations not tracked in 1 process ima
 assert_contains "b: run names the image" b.err "small_allocs (pid "
 "$HPPROF" report b.db >b.rep 2>&1 || fail "b: report failed"
 assert_contains "b: the report's header says it" b.rep "note: allocations not tracked in 1 process image"
+# the image before the exec (sh's) exec'd: it was not killed (wave 25;
+# until then counted as "ended without exiting normally")
+assert_not_contains "b: the exec'd image is not called killed" b.err "without exiting normally"
 
 # C: a static program: no dynamic loader to preload anything
 run c ./small_static
 assert_eq "c: run_info alloc_untracked" "$(fact c.db alloc_untracked)" 1
 assert_contains "c: run names the image" c.err "small_static (pid "
+assert_not_contains "c: the exec'd image is not called killed" c.err "without exiting normally"
+
 echo "PASS"
