@@ -18,13 +18,28 @@
 #include "common/hmap.h"
 #include "common/log.h"
 
+/* A root other than ours, as found for a process. */
+struct root {
+	char *prefix;                  /* a chroot's directory, or /proc/OWNER/root */
+	uint32_t owner;                /* the process it was found for */
+	ino_t ns;                      /* its mount namespace */
+};
+
 struct hp_procroot {
-	struct hp_hmap index;          /* pid -> 0: our root; else its prefix's index + 1 */
-	char **prefix;                 /* the prefixes found, in order */
+	struct hp_hmap index;          /* pid -> 0: our root; else its root's index + 1 */
+	struct root *roots;            /* the roots found, in order */
 	size_t nprefix, cap;
 	dev_t dev;                     /* hpprof's root */
 	ino_t ino;
+	ino_t mntns;                   /* hpprof's mount namespace (0: not known) */
 };
+
+/* The inode of a mount namespace link (0: not known). */
+static ino_t mntns_of(const char *link)
+{
+	struct stat st;
+	return stat(link, &st) == 0 ? st.st_ino : 0;
+}
 
 int procroot_new(struct hp_procroot **out)
 {
@@ -37,6 +52,7 @@ int procroot_new(struct hp_procroot **out)
 		r->dev = st.st_dev;
 		r->ino = st.st_ino;
 	}
+	r->mntns = mntns_of("/proc/self/ns/mnt");
 	*out = r;
 	return 0;
 }
@@ -46,8 +62,8 @@ void procroot_free(struct hp_procroot *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->nprefix; i++)
-		free(r->prefix[i]);
-	free(r->prefix);
+		free(r->roots[i].prefix);
+	free(r->roots);
 	hmap_release(&r->index);
 	free(r);
 }
@@ -57,6 +73,22 @@ static uint64_t key_of(uint32_t pid)
 	return (uint64_t)pid | 1ull << 32;
 }
 
+/* A root through /proc of another process of mount namespace ns that
+ * still runs, or -1: the processes of one container or one service share
+ * one name for each file (one module), as long as the first one lives. */
+static long shared_root(struct hp_procroot *r, ino_t ns)
+{
+	char link[64];
+	for (size_t i = r->nprefix; ns && i-- > 0;) {
+		if (r->roots[i].ns != ns || strncmp(r->roots[i].prefix, "/proc/", 6))
+			continue;
+		snprintf(link, sizeof(link), "/proc/%" PRIu32 "/ns/mnt", r->roots[i].owner);
+		if (mntns_of(link) == ns)
+			return (long)i;
+	}
+	return -1;
+}
+
 /* The prefix of pid's files, "" for our root, NULL when it is gone. */
 static const char *lookup_prefix(struct hp_procroot *r, uint32_t pid)
 {
@@ -64,11 +96,18 @@ static const char *lookup_prefix(struct hp_procroot *r, uint32_t pid)
 	struct stat st, seen;
 	uint64_t v;
 	if (hmap_get(&r->index, key_of(pid), &v))
-		return v ? r->prefix[v - 1] : "";
+		return v ? r->roots[v - 1].prefix : "";
+	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/ns/mnt", pid);
+	ino_t ns = mntns_of(link);
 	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/root", pid);
 	if (stat(link, &st) < 0)
 		return NULL;                /* gone (or not ours to see): names as they are */
-	if (st.st_dev == r->dev && st.st_ino == r->ino) {
+	/* Our root in our mount namespace: our names. Our root in another
+	 * one (unshare -m, a service's private /tmp) may have other files
+	 * mounted over parts of it: through /proc, where our own name is not
+	 * the same file (procroot_path). */
+	int other_ns = ns && r->mntns && ns != r->mntns;
+	if (st.st_dev == r->dev && st.st_ino == r->ino && !other_ns) {
 		hmap_put(&r->index, key_of(pid), 0);
 		return "";
 	}
@@ -76,15 +115,20 @@ static const char *lookup_prefix(struct hp_procroot *r, uint32_t pid)
 	dir[n > 0 ? n : 0] = '\0';
 	/* a chroot's directory is a path of ours; another mount namespace's
 	 * root is not (its link reads "/"): through /proc while it lives */
-	if (n <= 1 || stat(dir, &seen) < 0 || seen.st_dev != st.st_dev || seen.st_ino != st.st_ino)
+	if (n <= 1 || stat(dir, &seen) < 0 || seen.st_dev != st.st_dev || seen.st_ino != st.st_ino ||
+	    other_ns) {
+		long shared = shared_root(r, ns);
+		if (shared >= 0 && !hmap_put(&r->index, key_of(pid), (uint64_t)shared + 1))
+			return r->roots[shared].prefix;
 		snprintf(dir, sizeof(dir), "%s", link);
+	}
 	char *copy = strdup(dir);
-	if (!copy || hp_grow((void **)&r->prefix, &r->cap, r->nprefix + 1, sizeof(*r->prefix)) ||
+	if (!copy || hp_grow((void **)&r->roots, &r->cap, r->nprefix + 1, sizeof(*r->roots)) ||
 	    hmap_put(&r->index, key_of(pid), r->nprefix + 1)) {
 		free(copy);
 		return NULL;
 	}
-	r->prefix[r->nprefix++] = copy;
+	r->roots[r->nprefix++] = (struct root){ copy, pid, ns };
 	hp_debug(HP_DBG_PERF, 1, "pid %" PRIu32 ": its root is %s: its files are read there", pid,
 		 copy);
 	return copy;
@@ -98,18 +142,44 @@ static int is_file(const char *path, uint32_t maj, uint32_t min, uint64_t ino)
 	       minor(st.st_dev) == min;
 }
 
+/* The roots to try for a process gone before its record was read (a
+ * short-lived child in a container or a private /tmp): the latest ones
+ * seen, whose processes may still run. */
+#define GONE_TRIES 32
+
+/* path of a process that is gone: our name when it is the file (device
+ * and inode), else the name under another root seen that is the file. */
+static const char *gone_path(struct hp_procroot *r, const char *path, uint32_t maj, uint32_t min,
+			     uint64_t ino, char *buf, size_t len)
+{
+	if (!ino || is_file(path, maj, min, ino))
+		return path;
+	for (size_t i = r->nprefix, tries = 0; i-- > 0 && tries < GONE_TRIES; tries++)
+		if ((size_t)snprintf(buf, len, "%s%s", r->roots[i].prefix, path) < len &&
+		    is_file(buf, maj, min, ino))
+			return buf;
+	return path;
+}
+
 const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path, uint32_t maj,
 			  uint32_t min, uint64_t ino, char *buf, size_t len)
 {
 	if (!r || !path || path[0] != '/')
 		return path;
 	const char *prefix = lookup_prefix(r, pid);
-	if (!prefix || !prefix[0])
+	if (!prefix)
+		return r->nprefix ? gone_path(r, path, maj, min, ino, buf, len) : path;
+	if (!prefix[0])
 		return path;
 	if ((size_t)snprintf(buf, len, "%s%s", prefix, path) >= len)
 		return path;
-	if (ino && !is_file(buf, maj, min, ino) && is_file(path, maj, min, ino))
-		return path;                /* mapped before its chroot */
+	/* Our name for the same file (the record's device and inode): it
+	 * stays valid after the process, which a name through /proc does not
+	 * (libc in a process with a private /tmp); a chroot's name does, but
+	 * a file mapped before its chroot is not under it. */
+	int via_proc = !strncmp(prefix, "/proc/", 6);
+	if (ino && is_file(path, maj, min, ino) && (via_proc || !is_file(buf, maj, min, ino)))
+		return path;
 	return buf;
 }
 

@@ -10,7 +10,11 @@
  * /proc/PID/root + the name (another mount namespace: valid while the
  * process lives). perf reads the name as it is, so a program in a chroot
  * whose library has a namesake on the host was profiled with the host
- * file's symbols (wave 24).
+ * file's symbols (wave 24). A mount namespace with our root may have
+ * other files mounted over parts of it: read through /proc too, unless
+ * our name is the same file; the processes of one namespace share the
+ * name of its first that still runs, and one gone before its records are
+ * read is named through another root seen, where the file is (wave 25).
  */
 #ifndef HP_PROCROOT_H
 #define HP_PROCROOT_H
