@@ -27,6 +27,8 @@ struct root {
 
 struct hp_procroot {
 	struct hp_hmap index;          /* pid -> 0: our root; else its root's index + 1 */
+	struct hp_hmap guess;          /* the same, for a process gone before its lookup:
+					* its parent's at its fork, its own before its exec */
 	struct root *roots;            /* the roots found, in order */
 	size_t nprefix, cap;
 	dev_t dev;                     /* hpprof's root */
@@ -48,6 +50,7 @@ int procroot_new(struct hp_procroot **out)
 	if (!r)
 		return -ENOMEM;
 	hmap_init(&r->index);
+	hmap_init(&r->guess);
 	if (stat("/", &st) == 0) {
 		r->dev = st.st_dev;
 		r->ino = st.st_ino;
@@ -65,6 +68,7 @@ void procroot_free(struct hp_procroot *r)
 		free(r->roots[i].prefix);
 	free(r->roots);
 	hmap_release(&r->index);
+	hmap_release(&r->guess);
 	free(r);
 }
 
@@ -89,19 +93,29 @@ static long shared_root(struct hp_procroot *r, ino_t ns)
 	return -1;
 }
 
-/* The prefix of pid's files, "" for our root, NULL when it is gone. */
-static const char *lookup_prefix(struct hp_procroot *r, uint32_t pid)
+static const char *prefix_of(const struct hp_procroot *r, uint64_t v)
+{
+	return v ? r->roots[v - 1].prefix : "";
+}
+
+/* The prefix of pid's files, "" for our root, NULL when it is gone and
+ * unknown; *guessed when it is gone and this is its guess (the root it
+ * had, or its parent had, when last seen). */
+static const char *lookup_prefix(struct hp_procroot *r, uint32_t pid, int *guessed)
 {
 	char link[64], dir[PATH_MAX];
 	struct stat st, seen;
 	uint64_t v;
+	*guessed = 0;
 	if (hmap_get(&r->index, key_of(pid), &v))
-		return v ? r->roots[v - 1].prefix : "";
+		return prefix_of(r, v);
 	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/ns/mnt", pid);
 	ino_t ns = mntns_of(link);
 	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/root", pid);
-	if (stat(link, &st) < 0)
-		return NULL;                /* gone (or not ours to see): names as they are */
+	if (stat(link, &st) < 0) {          /* gone (or not ours to see) */
+		*guessed = hmap_get(&r->guess, key_of(pid), &v);
+		return *guessed ? prefix_of(r, v) : NULL;
+	}
 	/* Our root in our mount namespace: our names. Our root in another
 	 * one (unshare -m, a service's private /tmp) may have other files
 	 * mounted over parts of it: through /proc, where our own name is not
@@ -148,17 +162,21 @@ static int is_file(const char *path, uint32_t maj, uint32_t min, uint64_t ino)
 #define GONE_TRIES 32
 
 /* path of a process that is gone: our name when it is the file (device
- * and inode), else the name under another root seen that is the file. */
+ * and inode), else the name under another root seen that is the file,
+ * else the name guessed (its copy in buf; path when none). A mismatch
+ * alone does not rule our name out: on overlayfs and btrfs, stat's device
+ * is not the one the records carry. */
 static const char *gone_path(struct hp_procroot *r, const char *path, uint32_t maj, uint32_t min,
-			     uint64_t ino, char *buf, size_t len)
+			     uint64_t ino, char *buf, size_t len, const char *guess)
 {
+	char tmp[PATH_MAX];
 	if (!ino || is_file(path, maj, min, ino))
 		return path;
 	for (size_t i = r->nprefix, tries = 0; i-- > 0 && tries < GONE_TRIES; tries++)
-		if ((size_t)snprintf(buf, len, "%s%s", r->roots[i].prefix, path) < len &&
-		    is_file(buf, maj, min, ino))
-			return buf;
-	return path;
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s", r->roots[i].prefix, path) <
+			    sizeof(tmp) && is_file(tmp, maj, min, ino) && strlen(tmp) < len)
+			return strcpy(buf, tmp);
+	return guess;
 }
 
 const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path, uint32_t maj,
@@ -166,9 +184,10 @@ const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path,
 {
 	if (!r || !path || path[0] != '/')
 		return path;
-	const char *prefix = lookup_prefix(r, pid);
+	int guessed;
+	const char *prefix = lookup_prefix(r, pid, &guessed);
 	if (!prefix)
-		return r->nprefix ? gone_path(r, path, maj, min, ino, buf, len) : path;
+		return r->nprefix ? gone_path(r, path, maj, min, ino, buf, len, path) : path;
 	if (!prefix[0])
 		return path;
 	if ((size_t)snprintf(buf, len, "%s%s", prefix, path) >= len)
@@ -180,11 +199,31 @@ const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path,
 	int via_proc = !strncmp(prefix, "/proc/", 6);
 	if (ino && is_file(path, maj, min, ino) && (via_proc || !is_file(buf, maj, min, ino)))
 		return path;
+	/* gone, its root guessed: the guess unless a live root holds the file
+	 * (a name that no longer opens, not our namesake's symbols) */
+	if (guessed && ino && !is_file(buf, maj, min, ino))
+		return gone_path(r, path, maj, min, ino, buf, len, buf);
 	return buf;
+}
+
+void procroot_fork(struct hp_procroot *r, uint32_t ppid, uint32_t pid)
+{
+	uint64_t v;
+	if (r && (hmap_get(&r->index, key_of(ppid), &v) || hmap_get(&r->guess, key_of(ppid), &v)))
+		hmap_put(&r->guess, key_of(pid), v);
+}
+
+void procroot_exec(struct hp_procroot *r, uint32_t pid)
+{
+	uint64_t v;
+	if (r && hmap_del(&r->index, key_of(pid), &v))
+		hmap_put(&r->guess, key_of(pid), v);
 }
 
 void procroot_forget(struct hp_procroot *r, uint32_t pid)
 {
-	if (r)
-		hmap_del(&r->index, key_of(pid), NULL);
+	if (!r)
+		return;
+	hmap_del(&r->index, key_of(pid), NULL);
+	hmap_del(&r->guess, key_of(pid), NULL);
 }

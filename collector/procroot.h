@@ -37,7 +37,13 @@ void procroot_free(struct hp_procroot *r);
 const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path, uint32_t maj,
 			  uint32_t min, uint64_t ino, char *buf, size_t len);
 
-/* pid exec'd or ended: its root is looked up again at its next file. */
+/* pid was forked by ppid: ppid's root, as known, is pid's guess, used when
+ * pid is gone before its first lookup. */
+void procroot_fork(struct hp_procroot *r, uint32_t ppid, uint32_t pid);
+/* pid exec'd: its root is looked up again at its next file (a chroot(2)
+ * then exec), the one it had is its guess. */
+void procroot_exec(struct hp_procroot *r, uint32_t pid);
+/* pid ended. */
 void procroot_forget(struct hp_procroot *r, uint32_t pid);
 
 #endif

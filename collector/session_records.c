@@ -121,7 +121,7 @@ static void handle_comm(struct hp_session *s, const struct hp_perf_comm *c, uint
 		if (s->join)                          /* its stacks are gone */
 			note_err(s, stackjoin_flush(s->join, c->pid, 0));
 		procmaps_exec(s->pm, c->pid);
-		procroot_forget(s->roots, c->pid);    /* a chroot then exec */
+		procroot_exec(s->roots, c->pid);      /* a chroot then exec */
 		hmap_put(&s->execd, (uint64_t)c->pid | 1ull << 32, 1);
 		preload_exec(s, c->pid, t);
 		unwinder_forget(s->uw, c->pid);
@@ -143,6 +143,7 @@ static void handle_fork(struct hp_session *s, const struct hp_perf_task *f, uint
 	if (f->pid != f->ppid) {                              /* a new process */
 		session_unadopt(s, f->pid);   /* its stream came first: the fork was not lost */
 		procmaps_fork(s->pm, f->ppid, f->pid);
+		procroot_fork(s->roots, f->ppid, f->pid);
 		store_add_process(s->st, f->pid, f->ppid, comm[0] ? comm : NULL, NULL,
 				  session_rel_time(s, t));
 		session_note_row(s, f->pid);
