@@ -22,10 +22,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/procroot.h"
 #include "common/error.h"
 #include "common/grow.h"
 #include "common/hmap.h"
@@ -43,6 +45,7 @@ struct proc {
 
 struct hp_procmaps {
 	struct hp_module_cache *mc;
+	struct hp_procroot *roots;   /* names through a process's root, or NULL */
 	struct hp_hmap procs;    /* pid key -> struct proc *, 0 once exited */
 	uint32_t last_pid;       /* one-entry cache in front of procs */
 	struct proc *last_proc;
@@ -221,17 +224,19 @@ static int add_to_proc(struct hp_procmaps *pm, struct proc *p, uint64_t start,
 static int add_maps_line(struct hp_procmaps *pm, struct proc *p, char *line)
 {
 	uint64_t start, end, pgoff, inode;
-	char perms[8];
+	unsigned maj, min;
+	char perms[8], buf[PATH_MAX];
 	int pos = 0;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %" SCNu64 " %n",
-		   &start, &end, perms, &pgoff, &inode, &pos) < 5 || !pos)
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+		   &start, &end, perms, &pgoff, &maj, &min, &inode, &pos) < 7 || !pos)
 		return 0;
 	char *path = line + pos;
 	path[strcspn(path, "\n")] = 0;
 	if (perms[2] != 'x' && strcmp(path, "[vdso]"))
 		return 0;
-	return add_to_proc(pm, p, start, end - start, pgoff, path);
+	const char *name = procroot_path(pm->roots, p->pid, path, maj, min, inode, buf, sizeof(buf));
+	return add_to_proc(pm, p, start, end - start, pgoff, name);
 }
 
 static int read_maps(struct hp_procmaps *pm, struct proc *p, const char *name)
@@ -307,6 +312,11 @@ void procmaps_free(struct hp_procmaps *pm)
 			free_proc((struct proc *)(uintptr_t)pm->procs.slots[i].val);
 	hmap_release(&pm->procs);
 	free(pm);
+}
+
+void procmaps_set_roots(struct hp_procmaps *pm, struct hp_procroot *roots)
+{
+	pm->roots = roots;
 }
 
 int procmaps_add(struct hp_procmaps *pm, uint32_t pid, uint64_t start, uint64_t len,

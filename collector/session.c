@@ -442,6 +442,7 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	    (err = procroot_new(&s->roots)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
+	procmaps_set_roots(s->pm, s->roots);
 	if (o->call_graph == HP_CG_DWARF && !o->no_perf) {
 		if ((err = stackjoin_new(STACKJOIN_MAX_BYTES, session_emit_sample,
 					 session_func_start, s, &s->join)))

@@ -7,7 +7,8 @@
 # record: raw addresses). Its files are now read through /proc/PID/root
 # unless our name is the same file (device and inode), one name per
 # namespace while a process of it runs; a process gone before its records
-# were read is named through a live one of the same namespace.
+# were read is named through a live one of the same namespace; attaching
+# reads /proc/PID/maps' names the same way.
 # The truth: the program spends its time in in_root_work; a file of the
 # same code with that function named host_decoy_work sits at the same
 # name in our namespace and never runs.
@@ -49,4 +50,20 @@ assert_eq "b: one module for the program of 40 processes" \
 # the shell's, steal time, and up to a quarter of them unnamed.
 assert_ge "b: in_root_work self %" \
 	"$(q b.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 60
+
+# C: attaching (run -p): the names of /proc/PID/maps are the process's own
+# too (they were not translated: every sample [unknown])
+unshare -m sh -c "$(inns "exec $T/ns/prog 30")" &
+bg=$!
+wait_exec "$bg" prog
+"$HPPROF" run -p "$bg" --duration 0.3 -o c.db >c.out 2>c.err ||
+	{ kill "$bg"; cat c.err; fail "c: run -p failed"; }
+kill "$bg"
+assert_not_contains "c: its module read" c.err "cannot read module"
+assert_eq "c: the decoy named" \
+	"$(q c.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")" 0
+# 0.3 s of one busy process: ~300 samples, all in in_root_work; 90 allows
+# for the samples of the attach's first and last moments
+assert_ge "c: in_root_work self %" \
+	"$(q c.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 90
 echo "PASS"
