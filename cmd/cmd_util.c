@@ -50,13 +50,20 @@ struct hp_store *cmd_open_db(const char *path, int writable)
 /* A run that stopped before its end (hpprof killed, disk full) left raw
  * samples without symbols: finish the file now, as run would have. A
  * reader that may not write the file shows it unfinished (raw addresses)
- * and says so. */
+ * and says so. A run still writing it is not finished: refused (until
+ * wave 25 the reader finished it, and the run's own end then failed). */
 static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 {
 	struct hp_symbolizer *sym;
 	struct hp_store *w;
 	if (store_is_symbolized(st) || !store_has_locations(st))
 		return st;
+	if (store_write_locked(path)) {
+		hp_err("'%s' is being written by a run in progress: its profile is complete at"
+		       " that run's end (`hpprof top` shows a run as it goes)", path);
+		store_close(st);
+		return NULL;
+	}
 	int err = store_open(path, 1, &w);
 	if (err) {
 		hp_warn("'%s' is from a run that did not finish, and cannot be finished here: %s;"

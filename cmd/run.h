@@ -136,6 +136,7 @@ struct run_late_store {
 	char **targv;
 	const struct run_opts *o;
 	struct hp_store **st;
+	int lock_fd;                   /* the file's writer lock (store_create_file) */
 	struct run_clock *clock;
 	/* the events, for the views made in the first commit (run_early_views) */
 	struct run_events *re;

@@ -8,6 +8,7 @@
  * "Wave 20 (w20-start)").
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,13 @@ int run_prepare_output(const char *path, int *rotated, int defer)
 		hp_err("output '%s': %s", path, refused);
 		return -1;
 	}
+	/* another run's profile as it is written: moved aside, that run's
+	 * late open would reach ours (store_write_locked) */
+	if (store_write_locked(path)) {
+		hp_err("output '%s' is being written by a run in progress; wait for its end or"
+		       " choose another output (-o)", path);
+		return -1;
+	}
 	snprintf(old, sizeof(old), "%s.old", path);
 	if (!lstat(old, &sb) && ((refused = cmd_output_refusal(old, &err)) ||
 				 (refused = not_replaceable(old, why, sizeof(why))))) {
@@ -124,7 +132,8 @@ void run_undo_rotation(const char *path)
 	struct stat sb;
 	snprintf(old, sizeof(old), "%s.old", path);
 	displaced_name(path, del, sizeof(del));
-	if (!lstat(old, &sb) && rename(old, path) == 0)
+	/* never over a file made meanwhile (another run's) */
+	if (!lstat(old, &sb) && renameat2(AT_FDCWD, old, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
 		hp_info("'%s' is back in its place", path);
 	if (!lstat(del, &sb) && lstat(old, &sb) < 0)
 		rename(del, old);
@@ -166,7 +175,7 @@ static int open_store_late(void *ctx, struct hp_store **out)
 	struct run_late_store *l = ctx;
 	int err;
 	run_phase(l->clock, "session, program started");
-	if (!(err = store_open_created(l->output, l->st)))
+	if (!(err = store_open_created(l->output, l->lock_fd, l->st)))
 		err = first_commit(l->output, l->rec, l->targv, l->o, l->st, l);
 	if (err) {
 		hp_err("cannot create database '%s': %s; the program runs to its end without"
@@ -186,11 +195,16 @@ int run_create_store(struct run_opts *o, char **targv, struct run_late_store *la
 	if (whole) {
 		if (!(err = store_create(o->output, st)))
 			err = first_commit(o->output, late->rec, targv, o, st, NULL);
-	} else {
-		err = store_create_file(o->output);
+	} else if ((err = store_create_file(o->output)) >= 0) {
+		late->lock_fd = err;
+		err = 0;
 	}
 	if (err) {
-		hp_err("cannot create database '%s': %s", o->output, hp_strerror(err));
+		if (err == -EEXIST && store_write_locked(o->output))
+			hp_err("cannot create database '%s': another run is writing it (started"
+			       " meanwhile); choose another output (-o)", o->output);
+		else
+			hp_err("cannot create database '%s': %s", o->output, hp_strerror(err));
 		if (rotated)
 			run_undo_rotation(o->output);
 		return err;

@@ -39,9 +39,19 @@ int store_create(const char *path, struct hp_store **out);
  * read-only directory fails, ~0.3 ms), then SQLite's connection to it
  * (open, WAL, pragmas: the schema parsed, ~2-4 ms), which `hpprof run`
  * makes after the program has started (docs/performance.md, "Wave 12").
- * store_open_created removes the file when it fails. */
+ * store_open_created removes the file when it fails.
+ * store_create_file returns the file's descriptor holding its writer lock
+ * (or -errno), which store_open_created takes over (closed with the store,
+ * or at once when it fails). */
 int store_create_file(const char *path);
-int store_open_created(const char *path, struct hp_store **out);
+int store_open_created(const char *path, int lock_fd, struct hp_store **out);
+/* The writer lock: a database a live process is creating and writing
+ * (store_create until store_close, or that process's end: a killed run
+ * leaves none) holds an open-file-description lock on its first byte,
+ * which SQLite never locks. 1 when another writer holds it on path (a
+ * run in progress: another run must not rotate it away, a reader must
+ * not finish it), 0 when none, or when it cannot be told. */
+int store_write_locked(const char *path);
 /* Open an existing database; refuses what is not a regular file
  * (-HP_ENOTREG: a FIFO would block), foreign (-HP_ENOTDB), damaged
  * (-HP_ECORRUPT with the detail) and newer files. A read-only open first

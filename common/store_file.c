@@ -140,6 +140,25 @@ static int exists_with_journals(const char *path)
 	return 0;
 }
 
+/* The writer lock's command on fd (store_write_locked). */
+static int writer_lock(int fd, int cmd, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+	if (fcntl(fd, cmd, &fl) < 0)
+		return -errno;
+	return cmd == F_OFD_GETLK ? fl.l_type != F_UNLCK : 0;
+}
+
+int store_write_locked(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int held = writer_lock(fd, F_OFD_GETLK, F_WRLCK);
+	close(fd);
+	return held > 0;
+}
+
 int store_create_file(const char *path)
 {
 	char tmp[PATH_MAX];
@@ -147,21 +166,24 @@ int store_create_file(const char *path)
 
 	/* The file appears complete (schema, identity) or not at all: the
 	 * schema is written to a temporary file beside it, which is renamed
-	 * into place without replacing anything (outfile.h). */
+	 * into place without replacing anything (outfile.h), locked from the
+	 * start (store_write_locked). */
 	if ((err = exists_with_journals(path)))
 		return err;
 	if ((fd = outfile_temp(path, tmp, sizeof(tmp))) < 0)
 		return fd;
 	errno = 0;
-	err = write_schema(fd);
-	if (close(fd) && !err)
-		err = -errno;
-	if (err || (err = outfile_rename(tmp, path, 0)))
+	if (!(err = writer_lock(fd, F_OFD_SETLK, F_WRLCK)))
+		err = write_schema(fd);
+	if (err || (err = outfile_rename(tmp, path, 0))) {
 		store_unlink(tmp);
-	return err;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
-int store_open_created(const char *path, struct hp_store **out)
+int store_open_created(const char *path, int lock_fd, struct hp_store **out)
 {
 	struct hp_store *st = calloc(1, sizeof(*st));
 	int err;
@@ -170,7 +192,17 @@ int store_open_created(const char *path, struct hp_store **out)
 		err = -ENOMEM;
 		goto fail;
 	}
+	st->lock_fd1 = lock_fd + 1;
 	st->writable = 1;
+	/* the file made and locked, not one another run put there since */
+	struct stat made, now;
+	if (fstat(lock_fd, &made) || stat(path, &now) || made.st_dev != now.st_dev ||
+	    made.st_ino != now.st_ino) {
+		err = hp_error_detail(-EEXIST, "another run replaced it since it was made");
+		free(st);
+		close(lock_fd);
+		return err;
+	}
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		err = store_sql_err(st, "open");
@@ -199,13 +231,14 @@ fail:
 		sqlite3_close_v2(st->db);
 	free(st);
 	store_unlink(path);
+	close(lock_fd);
 	return err;
 }
 
 int store_create(const char *path, struct hp_store **out)
 {
-	int err = store_create_file(path);
-	return err ? err : store_open_created(path, out);
+	int fd = store_create_file(path);
+	return fd < 0 ? fd : store_open_created(path, fd, out);
 }
 
 static int pragma_int(struct hp_store *st, const char *sql, int64_t *v)
@@ -651,6 +684,8 @@ int store_close(struct hp_store *st)
 	sqlite3_finalize(st->bounds);
 	if (sqlite3_close_v2(st->db) != SQLITE_OK && !err)
 		err = -HP_ESQL;
+	if (st->lock_fd1)
+		close(st->lock_fd1 - 1);          /* after the last write: the lock goes */
 	remove_private_copy(st);
 	hmap_release(&st->modules);
 	hmap_release(&st->locations);

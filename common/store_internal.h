@@ -57,6 +57,7 @@ struct hp_store {
 	int in_txn;
 	unsigned batch_rows;
 	int writable;
+	int lock_fd1;               /* the writer lock's descriptor + 1 (store_create_file), 0: none */
 	int unsynced_start;         /* a new file before its first commit: synchronous = OFF */
 	int no_raw_name;            /* a file from before functions.raw_name, opened read-only */
 	/* interning state for writers */

@@ -29,6 +29,8 @@ target_compile_definitions(chroot_decoy PRIVATE HP_DECOY=1)
 hp_script_test(e2e_run_chroot e2e e2e/run_chroot.sh)
 # wave 25: a program in another mount namespace: its files through /proc/PID/root
 hp_script_test(e2e_run_mountns e2e e2e/run_mountns.sh)
+# wave 25: a profile being written is the run's alone (its writer lock)
+hp_script_test(e2e_run_concurrent e2e e2e/run_concurrent.sh)
 # The phases of a run and their times with --debug=run:1 (docs/performance.md).
 hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
 # Issue 12: the database opened once the program runs; when that fails, the program runs on.

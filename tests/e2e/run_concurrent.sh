@@ -1,0 +1,57 @@
+#!/bin/sh
+# Wave 25: a profile being written is the run's alone. `hpprof report` on a
+# run's file while the run went on "finished" it (symbolized it, as for a
+# killed run): the run's own end then failed ("cannot finish database:
+# UNIQUE constraint failed") and the profile said it was unfinished. Two
+# runs started with one output could both write one file (the second
+# moved the first's aside before the first opened it by name). A run now
+# holds a writer lock on its file from its creation to its close
+# (store_write_locked): a reader refuses to finish it, another run
+# refuses to take its name, before starting its program.
+. "$HP_SRC/tests/e2e/lib.sh"
+# a run that lasts: a shell loop, ended by --duration
+long_run() { "$HPPROF" run -o "$1" --duration "$2" --kill sh -c 'while :; do :; done'; }
+
+# A: a report while the run goes on: refused; the run ends whole
+long_run live.db 2 >a.out 2>a.err &
+bg=$!
+n=0
+# (sqlite3 on a name that does not exist yet would make an empty file)
+until [ -e live.db ] && [ "$(q live.db "SELECT COUNT(*) FROM samples" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 150 ] || { kill $bg; cat a.err; fail "a: no sample committed in 15 s"; }
+	sleep 0.1
+done
+if "$HPPROF" report live.db >r.out 2>r.err; then
+	kill $bg; cat r.out; fail "a: report of a run in progress succeeded"
+fi
+assert_contains "a: report says why" r.err "being written by a run in progress"
+# B: another run with that output, meanwhile: refused before its program
+if "$HPPROF" run -o live.db sh -c 'touch b.ran' >b.out 2>b.err; then
+	kill $bg; fail "b: a second run on live.db succeeded"
+fi
+[ ! -e b.ran ] || fail "b: the refused run's program ran"
+wait $bg                       # the program's status: killed by --kill
+assert_contains "a: the run wrote its profile" a.err "wrote 'live.db': "
+assert_not_contains "a: the run finished its file" a.err "cannot finish"
+"$HPPROF" report live.db >a.rep 2>&1 || { cat a.rep; fail "a: report after the run failed"; }
+assert_not_contains "a: the profile is not unfinished" a.rep "unfinished"
+assert_eq "a: integrity" "$(q live.db "PRAGMA integrity_check")" ok
+
+# C: two runs started at once with one output, five times: one profiles,
+# the other is refused before its program runs; the file is whole
+for i in 1 2 3 4 5; do
+	rm -f c.db c.db.old c1.ran c2.ran
+	"$HPPROF" run -q -o c.db sh -c 'touch c1.ran' >c1.err 2>&1 &
+	p1=$!
+	"$HPPROF" run -q -o c.db sh -c 'touch c2.ran' >c2.err 2>&1 &
+	p2=$!
+	wait $p1; r1=$?
+	wait $p2; r2=$?
+	[ $((r1 == 0)) -ne $((r2 == 0)) ] || { cat c1.err c2.err; fail "c$i: exit statuses $r1 and $r2"; }
+	[ $r1 = 0 ] && loser=c2 || loser=c1
+	[ ! -e $loser.ran ] || { cat $loser.err; fail "c$i: the refused run's program ran"; }
+	assert_eq "c$i: integrity" "$(q c.db "PRAGMA integrity_check")" ok
+	"$HPPROF" report c.db >c.rep 2>&1 || { cat c.rep; fail "c$i: report failed"; }
+	assert_not_contains "c$i: the profile is not unfinished" c.rep "unfinished"
+done
+echo "PASS"
