@@ -687,6 +687,8 @@ static int check_output(const struct merge_cmd *o, char *dest, size_t len)
 		why = hp_strerror(err);
 	if (!why && kind == HP_OUT_REGULAR && !o->force)
 		why = "it exists (use --force to replace it)";
+	if (!why && kind == HP_OUT_REGULAR && store_write_locked(dest))
+		why = "a run in progress is writing it; not replacing it (--force included)";
 	if (!why && kind == HP_OUT_REGULAR) {
 		if ((err = store_open(dest, 0, &old)))
 			why = "it exists and is not an hpprof database; not replacing it";

@@ -7,7 +7,8 @@
 # moved the first's aside before the first opened it by name). A run now
 # holds a writer lock on its file from its creation to its close
 # (store_write_locked): a reader refuses to finish it, another run
-# refuses to take its name, before starting its program.
+# refuses to take its name, before starting its program, and merge
+# --force to replace it.
 . "$HP_SRC/tests/e2e/lib.sh"
 # a run that lasts: a shell loop, ended by --duration
 long_run() { "$HPPROF" run -o "$1" --duration "$2" --kill sh -c 'while :; do :; done'; }
@@ -30,6 +31,13 @@ if "$HPPROF" run -o live.db sh -c 'touch b.ran' >b.out 2>b.err; then
 	kill $bg; fail "b: a second run on live.db succeeded"
 fi
 [ ! -e b.ran ] || fail "b: the refused run's program ran"
+# D: merge --force onto it, meanwhile: refused (it replaced the file, and
+# the run went on writing an unlinked one)
+"$HPPROF" run -q -o small.db sh -c 'exit 0' 2>/dev/null || fail "d: a small run failed"
+if "$HPPROF" merge --force -o live.db small.db >d.out 2>d.err; then
+	kill $bg; fail "d: merge --force replaced a run's file in progress"
+fi
+assert_contains "d: merge says why" d.err "a run in progress is writing it"
 wait $bg                       # the program's status: killed by --kill
 assert_contains "a: the run wrote its profile" a.err "wrote 'live.db': "
 assert_not_contains "a: the run finished its file" a.err "cannot finish"
