@@ -172,9 +172,12 @@ int store_create_file(const char *path)
 		return err;
 	if ((fd = outfile_temp(path, tmp, sizeof(tmp))) < 0)
 		return fd;
+	/* best effort: a file system without such locks (some FUSE and 9p
+	 * mounts) still gets its profile, unguarded */
+	if ((err = writer_lock(fd, F_OFD_SETLK, F_WRLCK)))
+		hp_debug(HP_DBG_STORE, 1, "no writer lock on '%s': %s", path, strerror(-err));
 	errno = 0;
-	if (!(err = writer_lock(fd, F_OFD_SETLK, F_WRLCK)))
-		err = write_schema(fd);
+	err = write_schema(fd);
 	if (err || (err = outfile_rename(tmp, path, 0))) {
 		store_unlink(tmp);
 		close(fd);
