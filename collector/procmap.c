@@ -235,7 +235,8 @@ static int add_maps_line(struct hp_procmaps *pm, struct proc *p, char *line)
 	path[strcspn(path, "\n")] = 0;
 	if (perms[2] != 'x' && strcmp(path, "[vdso]"))
 		return 0;
-	const char *name = procroot_path(pm->roots, p->pid, path, maj, min, inode, buf, sizeof(buf));
+	const char *name = procroot_maps_path(pm->roots, p->pid, path, maj, min, inode, buf,
+					      sizeof(buf));
 	return add_to_proc(pm, p, start, end - start, pgoff, name);
 }
 

@@ -206,6 +206,20 @@ const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path,
 	return buf;
 }
 
+const char *procroot_maps_path(struct hp_procroot *r, uint32_t pid, const char *path,
+			       uint32_t maj, uint32_t min, uint64_t ino, char *buf, size_t len)
+{
+	char link[64], in[PATH_MAX];
+	if (!r || !path || path[0] != '/')
+		return path;
+	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/root", pid);
+	ssize_t n = readlink(link, in, sizeof(in) - 1);
+	if (n > 1 && (size_t)n < strlen(path) && !strncmp(path, in, (size_t)n) &&
+	    path[n] == '/' && !is_file(path, maj, min, ino))
+		path += n;                  /* its root's own name in front: the process's name */
+	return procroot_path(r, pid, path, maj, min, ino, buf, len);
+}
+
 void procroot_fork(struct hp_procroot *r, uint32_t ppid, uint32_t pid)
 {
 	uint64_t v;

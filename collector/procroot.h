@@ -37,6 +37,15 @@ void procroot_free(struct hp_procroot *r);
 const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path, uint32_t maj,
 			  uint32_t min, uint64_t ino, char *buf, size_t len);
 
+/* procroot_path for a name of /proc/PID/maps, which names a file from
+ * the reader's root, or, where that cannot reach it (a mount of another
+ * namespace), from that namespace's root: a process chrooted there has
+ * its root's name in front ("/tmp/ovl/m/usr/lib/libc.so.6" where its own
+ * records say "/usr/lib/libc.so.6"), taken off unless the whole name is
+ * the file here. */
+const char *procroot_maps_path(struct hp_procroot *r, uint32_t pid, const char *path,
+			       uint32_t maj, uint32_t min, uint64_t ino, char *buf, size_t len);
+
 /* pid was forked by ppid: ppid's root, as known, is pid's guess, used when
  * pid is gone before its first lookup. */
 void procroot_fork(struct hp_procroot *r, uint32_t ppid, uint32_t pid);

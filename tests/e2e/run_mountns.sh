@@ -66,4 +66,22 @@ assert_eq "c: the decoy named" \
 # for the samples of the attach's first and last moments
 assert_ge "c: in_root_work self %" \
 	"$(q c.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 90
+
+# D: attaching to a program chrooted inside the namespace: /proc/PID/maps
+# names its files from the namespace's root ("$T/ns/root/prog"), its own
+# records from its root ("/prog"); the decoy sits at the first name here
+command -v chroot >/dev/null 2>&1 || skip "chroot is not installed (cases A-C passed)"
+mkdir -p ns/root && cp "$D" ns/root/prog || fail "d: cannot place the decoy"
+unshare -m sh -c "mount -t tmpfs hp-ns $T/ns && mkdir $T/ns/root && cp $P $T/ns/root/prog &&
+	exec chroot $T/ns/root /prog 30" &
+bg=$!
+wait_exec "$bg" prog
+"$HPPROF" run -p "$bg" --duration 0.3 -o d.db >d.out 2>d.err ||
+	{ kill "$bg"; cat d.err; fail "d: run -p failed"; }
+kill "$bg"
+assert_not_contains "d: its module read" d.err "cannot read module"
+assert_eq "d: the decoy named" \
+	"$(q d.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")" 0
+assert_ge "d: in_root_work self %" \
+	"$(q d.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 90
 echo "PASS"
