@@ -21,6 +21,10 @@ mkdir ns && cp "$D" ns/prog || fail "cannot place the decoy"
 # in the namespace: a tmpfs over ns/, the program copied there
 inns() { echo "mount -t tmpfs hp-ns $T/ns && cp $P $T/ns/prog && $1"; }
 unshare -m sh -c "$(inns "$T/ns/prog 0")" || skip "cannot mount in a new mount namespace here"
+decoys() { q "$1" "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'"; }
+work_pct() {
+	q "$1" "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'"
+}
 
 # A: one process, 0.3 s of CPU
 "$HPPROF" run -o a.db unshare -m sh -c "$(inns "$T/ns/prog 0.3")" >a.out 2>a.err ||
@@ -28,10 +32,8 @@ unshare -m sh -c "$(inns "$T/ns/prog 0")" || skip "cannot mount in a new mount n
 assert_not_contains "a: its module read" a.err "cannot read module"
 # ~300 samples; 150 allows for steal time and the binomial error (~17)
 assert_ge "a: samples" "$(q a.db "SELECT value FROM run_info WHERE key = 'samples'")" 150
-assert_eq "a: the decoy in our namespace named" \
-	"$(q a.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")" 0
-assert_ge "a: in_root_work self %" \
-	"$(q a.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 90
+assert_eq "a: the decoy in our namespace named" "$(decoys a.db)" 0
+assert_ge "a: in_root_work self %" "$(work_pct a.db)" 90
 # libc is the same file in both: named as ours, valid after the run
 assert_ge "a: libc under our name" \
 	"$(q a.db "SELECT COUNT(*) FROM modules WHERE path LIKE '/usr/lib/%libc.so.6'")" 1
@@ -40,48 +42,40 @@ assert_ge "a: libc under our name" \
 "$HPPROF" run -o b.db unshare -m sh -c \
 	"$(inns "i=0; while [ \$i -lt 40 ]; do $T/ns/prog 0.005; i=\$((i+1)); done")" >b.out 2>b.err ||
 	{ cat b.err; fail "b: run failed"; }
-assert_eq "b: the decoy named" \
-	"$(q b.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")" 0
+assert_eq "b: the decoy named" "$(decoys b.db)" 0
 assert_eq "b: one module for the program of 40 processes" \
 	"$(q b.db "SELECT COUNT(*) FROM modules WHERE path LIKE '%/ns/prog'")" 1
 # Its records are read in the loop's drains while the shell runs; those
 # of the last processes may come after the shell's end: a few of 40 may
 # stay unnamed. The program's time is ~200 ms of ~220: 60% allows for
 # the shell's, steal time, and up to a quarter of them unnamed.
-assert_ge "b: in_root_work self %" \
-	"$(q b.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 60
+assert_ge "b: in_root_work self %" "$(work_pct b.db)" 60
+
+# attached NAME CMD: CMD (a program that execs prog) in the background,
+# attached for 0.3 s: its module read, the decoy never named, ~300
+# samples all in in_root_work (90% allows for the attach's first and
+# last moments)
+attached() {
+	unshare -m sh -c "$2" &
+	bg=$!
+	wait_exec "$bg" prog
+	"$HPPROF" run -p "$bg" --duration 0.3 -o "$1.db" >"$1.out" 2>"$1.err" ||
+		{ kill "$bg"; cat "$1.err"; fail "$1: run -p failed"; }
+	kill "$bg"
+	assert_not_contains "$1: its module read" "$1.err" "cannot read module"
+	assert_eq "$1: the decoy named" "$(decoys "$1.db")" 0
+	assert_ge "$1: in_root_work self %" "$(work_pct "$1.db")" 90
+}
 
 # C: attaching (run -p): the names of /proc/PID/maps are the process's own
 # too (they were not translated: every sample [unknown])
-unshare -m sh -c "$(inns "exec $T/ns/prog 30")" &
-bg=$!
-wait_exec "$bg" prog
-"$HPPROF" run -p "$bg" --duration 0.3 -o c.db >c.out 2>c.err ||
-	{ kill "$bg"; cat c.err; fail "c: run -p failed"; }
-kill "$bg"
-assert_not_contains "c: its module read" c.err "cannot read module"
-assert_eq "c: the decoy named" \
-	"$(q c.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")" 0
-# 0.3 s of one busy process: ~300 samples, all in in_root_work; 90 allows
-# for the samples of the attach's first and last moments
-assert_ge "c: in_root_work self %" \
-	"$(q c.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 90
+attached c "$(inns "exec $T/ns/prog 30")"
 
 # D: attaching to a program chrooted inside the namespace: /proc/PID/maps
 # names its files from the namespace's root ("$T/ns/root/prog"), its own
 # records from its root ("/prog"); the decoy sits at the first name here
 command -v chroot >/dev/null 2>&1 || skip "chroot is not installed (cases A-C passed)"
 mkdir -p ns/root && cp "$D" ns/root/prog || fail "d: cannot place the decoy"
-unshare -m sh -c "mount -t tmpfs hp-ns $T/ns && mkdir $T/ns/root && cp $P $T/ns/root/prog &&
-	exec chroot $T/ns/root /prog 30" &
-bg=$!
-wait_exec "$bg" prog
-"$HPPROF" run -p "$bg" --duration 0.3 -o d.db >d.out 2>d.err ||
-	{ kill "$bg"; cat d.err; fail "d: run -p failed"; }
-kill "$bg"
-assert_not_contains "d: its module read" d.err "cannot read module"
-assert_eq "d: the decoy named" \
-	"$(q d.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")" 0
-assert_ge "d: in_root_work self %" \
-	"$(q d.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")" 90
+attached d "mount -t tmpfs hp-ns $T/ns && mkdir $T/ns/root && cp $P $T/ns/root/prog &&
+	exec chroot $T/ns/root /prog 30"
 echo "PASS"
