@@ -19,6 +19,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_help.h"
+#include "collector/launch.h"
 #include "common/log.h"
 
 /* Flags of a command. */
@@ -137,6 +138,7 @@ static int run(int argc, char **argv)
 {
 	int i = 1;
 	setup_sigpipe();
+	launch_raise_nofile();
 	opterr = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -64,11 +65,25 @@ int launch_resolve(const char *path, char *out, size_t outlen)
 	return err;
 }
 
+static struct rlimit nofile_given;     /* before launch_raise_nofile; rlim_max 0: unchanged */
+
+void launch_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= LAUNCH_NOFILE || rl.rlim_cur >= rl.rlim_max)
+		return;
+	struct rlimit up = { rl.rlim_max < LAUNCH_NOFILE ? rl.rlim_max : LAUNCH_NOFILE, rl.rlim_max };
+	if (!setrlimit(RLIMIT_NOFILE, &up))
+		nofile_given = rl;
+}
+
 static void child_main(int gate, int errw, const char *path, char *const argv[], char **env,
 		       const char *argv0)
 {
 	char c;
 	ssize_t n;
+	if (nofile_given.rlim_max)          /* the program's own limit, not hpprof's */
+		setrlimit(RLIMIT_NOFILE, &nofile_given);
 	/* The child stays in our process group so Ctrl-C reaches it too. */
 	do
 		n = read(gate, &c, 1);

@@ -31,6 +31,14 @@ int launch_resolve(const char *path, char *out, size_t outlen);
  * -errno. */
 int launch_prepare(struct hp_launch *l, char *const argv[]);
 
+/* hpprof's own descriptor limit, raised at its start (the soft limit up
+ * to the hard one, at most LAUNCH_NOFILE): it holds a perf event per CPU
+ * and kind, every module it reads, the database, the preload streams; at
+ * `ulimit -n 24` a run could not read its modules, at 16 not create its
+ * database. The programs it starts get the limit they were given. */
+#define LAUNCH_NOFILE 65536
+void launch_raise_nofile(void);
+
 /* Let the child exec; returns 0, or -errno when exec failed. */
 int launch_release(struct hp_launch *l);
 

@@ -105,8 +105,8 @@ int store_sql_err(struct hp_store *st, const char *what)
 		       code == SQLITE_READONLY_CANTINIT ? -HP_EHOTJOURNAL : -EACCES;
 	case SQLITE_PERM:
 		return -EACCES;
-	case SQLITE_CANTOPEN:
-		return -ENOENT;
+	case SQLITE_CANTOPEN:               /* the system's reason when it has one */
+		return sqlite3_system_errno(st->db) > 0 ? -sqlite3_system_errno(st->db) : -ENOENT;
 	case SQLITE_IOERR:
 		return -EIO;
 	case SQLITE_NOMEM:

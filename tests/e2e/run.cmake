@@ -31,6 +31,8 @@ hp_script_test(e2e_run_chroot e2e e2e/run_chroot.sh)
 hp_script_test(e2e_run_mountns e2e e2e/run_mountns.sh)
 # wave 25: a profile being written is the run's alone (its writer lock)
 hp_script_test(e2e_run_concurrent e2e e2e/run_concurrent.sh)
+# wave 25: a low soft descriptor limit: hpprof raises its own, not the program's
+hp_script_test(e2e_run_fd_limit e2e e2e/run_fd_limit.sh)
 # The phases of a run and their times with --debug=run:1 (docs/performance.md).
 hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
 # Issue 12: the database opened once the program runs; when that fails, the program runs on.
