@@ -77,17 +77,23 @@ static uint64_t key_of(uint32_t pid)
 	return (uint64_t)pid | 1ull << 32;
 }
 
-/* A root through /proc of another process of mount namespace ns that
- * still runs, or -1: the processes of one container or one service share
- * one name for each file (one module), as long as the first one lives. */
-static long shared_root(struct hp_procroot *r, ino_t ns)
+/* A root through /proc of another process that still runs in mount
+ * namespace ns with the root root is, or -1: the processes of one
+ * container or one service share one name for each file (one module), as
+ * long as the first one lives (and keeps that root: not one chrooted
+ * since). */
+static long shared_root(struct hp_procroot *r, ino_t ns, const struct stat *root)
 {
 	char link[64];
+	struct stat st;
 	for (size_t i = r->nprefix; ns && i-- > 0;) {
 		if (r->roots[i].ns != ns || strncmp(r->roots[i].prefix, "/proc/", 6))
 			continue;
 		snprintf(link, sizeof(link), "/proc/%" PRIu32 "/ns/mnt", r->roots[i].owner);
-		if (mntns_of(link) == ns)
+		if (mntns_of(link) != ns)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%" PRIu32 "/root", r->roots[i].owner);
+		if (!stat(link, &st) && st.st_dev == root->st_dev && st.st_ino == root->st_ino)
 			return (long)i;
 	}
 	return -1;
@@ -131,7 +137,7 @@ static const char *lookup_prefix(struct hp_procroot *r, uint32_t pid, int *guess
 	 * root is not (its link reads "/"): through /proc while it lives */
 	if (n <= 1 || stat(dir, &seen) < 0 || seen.st_dev != st.st_dev || seen.st_ino != st.st_ino ||
 	    other_ns) {
-		long shared = shared_root(r, ns);
+		long shared = shared_root(r, ns, &st);
 		if (shared >= 0 && !hmap_put(&r->index, key_of(pid), (uint64_t)shared + 1))
 			return r->roots[shared].prefix;
 		snprintf(dir, sizeof(dir), "%s", link);
