@@ -58,20 +58,29 @@ static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 	struct hp_store *w;
 	if (store_is_symbolized(st) || !store_has_locations(st))
 		return st;
-	if (store_write_locked(path)) {
+	if (store_write_locked(path) == 1) {
 		hp_err("'%s' is being written by a run in progress: its profile is complete at"
 		       " that run's end (`hpprof top` shows a run as it goes)", path);
 		store_close(st);
 		return NULL;
 	}
+	/* one reader finishes it; another waits, then reads what it wrote */
+	int lock = store_lock_writer(path);
 	int err = store_open(path, 1, &w);
 	if (err) {
 		hp_warn("'%s' is from a run that did not finish, and cannot be finished here: %s;"
 			" showing raw addresses", path, hp_strerror(err));
+		if (lock >= 0)
+			close(lock);
 		return st;
 	}
 	store_close(st);
 	st = w;
+	if (store_is_symbolized(st)) {       /* finished meanwhile, by another reader */
+		if (lock >= 0)
+			close(lock);
+		return st;
+	}
 	hp_info("'%s' is from a run that did not finish: symbolizing it now", path);
 	char dir[PATH_MAX];
 	err = symbolizer_new(&sym);
@@ -83,6 +92,8 @@ static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 	}
 	if (err)
 		hp_warn("cannot finish '%s': %s; showing raw addresses", path, hp_strerror(err));
+	if (lock >= 0)
+		close(lock);
 	return st;
 }
 

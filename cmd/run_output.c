@@ -101,9 +101,11 @@ int run_prepare_output(const char *path, int *rotated, int defer)
 	}
 	/* another run's profile as it is written: moved aside, that run's
 	 * late open would reach ours (store_write_locked) */
-	if (store_write_locked(path)) {
-		hp_err("output '%s' is being written by a run in progress; wait for its end or"
-		       " choose another output (-o)", path);
+	int locked = store_write_locked(path);
+	if (locked) {
+		hp_err("output '%s' is being %s; wait for its end or choose another output (-o)",
+		       path, locked == STORE_LOCK_FINISHING ? "finished by a reader (report, tui, ...)"
+							    : "written by a run in progress");
 		return -1;
 	}
 	snprintf(old, sizeof(old), "%s.old", path);

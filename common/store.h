@@ -50,8 +50,17 @@ int store_open_created(const char *path, int lock_fd, struct hp_store **out);
  * leaves none) holds an open-file-description lock on its first byte,
  * which SQLite never locks. 1 when another writer holds it on path (a
  * run in progress: another run must not rotate it away, a reader must
- * not finish it), 0 when none, or when it cannot be told. */
+ * not finish it), STORE_LOCK_FINISHING when that is a reader finishing
+ * a killed run's file (store_lock_writer: the second byte too), 0 when
+ * none, or when it cannot be told. */
+#define STORE_LOCK_FINISHING 2
 int store_write_locked(const char *path);
+/* Take the writer lock of an existing file at path as a reader finishing
+ * it, waiting while another process holds it (the next reader waits,
+ * then reads what the first wrote). The descriptor holding it (close it
+ * to let go), or -errno when the file cannot be opened for writing;
+ * where the file system has no such locks, held without one. */
+int store_lock_writer(const char *path);
 /* Open an existing database; refuses what is not a regular file
  * (-HP_ENOTREG: a FIFO would block), foreign (-HP_ENOTDB), damaged
  * (-HP_ECORRUPT with the detail) and newer files. A read-only open first

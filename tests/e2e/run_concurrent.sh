@@ -8,13 +8,14 @@
 # holds a writer lock on its file from its creation to its close
 # (store_write_locked): a reader refuses to finish it, another run
 # refuses to take its name, before starting its program, and merge
-# --force to replace it.
+# --force to replace it; readers finishing a killed run's file take turns.
 . "$HP_SRC/tests/e2e/lib.sh"
-# a run that lasts: a shell loop, ended by --duration
-long_run() { "$HPPROF" run -o "$1" --duration "$2" --kill sh -c 'while :; do :; done'; }
+# a run that lasts: a shell loop (hpprof itself in the background, so that
+# $! is hpprof's pid)
+LOOP='while :; do :; done'
 
 # A: a report while the run goes on: refused; the run ends whole
-long_run live.db 2 >a.out 2>a.err &
+"$HPPROF" run -o live.db --duration 2 --kill sh -c "$LOOP" >a.out 2>a.err &
 bg=$!
 n=0
 # (sqlite3 on a name that does not exist yet would make an empty file)
@@ -62,4 +63,27 @@ for i in 1 2 3 4 5; do
 	"$HPPROF" report c.db >c.rep 2>&1 || { cat c.rep; fail "c$i: report failed"; }
 	assert_not_contains "c$i: the profile is not unfinished" c.rep "unfinished"
 done
+
+# E: two readers of a killed run's file at once: one finishes it, the
+# other waits and reads it (the second used to fail: "cannot finish:
+# UNIQUE constraint failed", raw addresses)
+"$HPPROF" run -o e.db sh -c "$LOOP" >e.out 2>e.err &
+bg=$!
+n=0
+until [ -e e.db ] && [ "$(q e.db "SELECT COUNT(*) FROM samples" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+	n=$((n + 1)); [ $n -lt 150 ] || { kill $bg; cat e.err; fail "e: no sample committed in 15 s"; }
+	sleep 0.1
+done
+prog=$(pgrep -P $bg)               # the run's program, which outlives a killed hpprof
+kill -9 $bg
+wait $bg 2>/dev/null
+[ -z "$prog" ] || kill $prog
+"$HPPROF" report e.db >e1.out 2>e1.err &
+r1=$!
+"$HPPROF" report e.db >e2.out 2>e2.err &
+r2=$!
+wait $r1 || { cat e1.err; fail "e: the first report failed"; }
+wait $r2 || { cat e2.err; fail "e: the second report failed"; }
+for f in e1.err e2.err; do assert_not_contains "e: $f" $f "cannot finish"; done
+assert_eq "e: integrity" "$(q e.db "PRAGMA integrity_check")" ok
 echo "PASS"

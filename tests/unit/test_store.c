@@ -415,6 +415,11 @@ static void test_writer_lock(void)
 	CHECK(store_open(p, 0, &st) == 0);           /* a reader takes no lock */
 	CHECK(store_write_locked(p) == 0);
 	store_close(st);
+	int fin = store_lock_writer(p);              /* a reader finishing it */
+	CHECK(fin >= 0);
+	CHECK(store_write_locked(p) == STORE_LOCK_FINISHING);
+	close(fin);
+	CHECK(store_write_locked(p) == 0);
 
 	char q[512], q2[512];                        /* path_of's buffer is reused */
 	snprintf(q, sizeof(q), "%s", path_of("replaced.db"));
