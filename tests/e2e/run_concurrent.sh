@@ -13,16 +13,21 @@
 # a run that lasts: a shell loop (hpprof itself in the background, so that
 # $! is hpprof's pid)
 LOOP='while :; do :; done'
+# committed NAME DB: wait until the run in the background ($bg) committed
+# samples to DB (sqlite3 on a name that does not exist yet would make an
+# empty file: it waits for the file first)
+committed() {
+	n=0
+	until [ -e "$2" ] && [ "$(q "$2" "SELECT COUNT(*) FROM samples" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+		n=$((n + 1)); [ $n -lt 150 ] || { kill $bg; cat "$1.err"; fail "$1: no sample committed in 15 s"; }
+		sleep 0.1
+	done
+}
 
 # A: a report while the run goes on: refused; the run ends whole
 "$HPPROF" run -o live.db --duration 2 --kill sh -c "$LOOP" >a.out 2>a.err &
 bg=$!
-n=0
-# (sqlite3 on a name that does not exist yet would make an empty file)
-until [ -e live.db ] && [ "$(q live.db "SELECT COUNT(*) FROM samples" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
-	n=$((n + 1)); [ $n -lt 150 ] || { kill $bg; cat a.err; fail "a: no sample committed in 15 s"; }
-	sleep 0.1
-done
+committed a live.db
 if "$HPPROF" report live.db >r.out 2>r.err; then
 	kill $bg; cat r.out; fail "a: report of a run in progress succeeded"
 fi
@@ -69,11 +74,7 @@ done
 # UNIQUE constraint failed", raw addresses)
 "$HPPROF" run -o e.db sh -c "$LOOP" >e.out 2>e.err &
 bg=$!
-n=0
-until [ -e e.db ] && [ "$(q e.db "SELECT COUNT(*) FROM samples" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
-	n=$((n + 1)); [ $n -lt 150 ] || { kill $bg; cat e.err; fail "e: no sample committed in 15 s"; }
-	sleep 0.1
-done
+committed e e.db
 prog=$(pgrep -P $bg)               # the run's program, which outlives a killed hpprof
 kill -9 $bg
 wait $bg 2>/dev/null
