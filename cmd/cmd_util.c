@@ -50,37 +50,30 @@ struct hp_store *cmd_open_db(const char *path, int writable)
 /* A run that stopped before its end (hpprof killed, disk full) left raw
  * samples without symbols: finish the file now, as run would have. A
  * reader that may not write the file shows it unfinished (raw addresses)
- * and says so. A run still writing it is not finished: refused (until
- * wave 25 the reader finished it, and the run's own end then failed). */
+ * and says so. One reader finishes it, under the writer lock; another
+ * waits, then reads what the first wrote. The lock's descriptor goes to
+ * the store, closed after its connection: closing any descriptor of a
+ * file drops every POSIX lock this process holds on it, SQLite's too
+ * (a file corrupted in CI run 152, wave 25). */
 static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 {
 	struct hp_symbolizer *sym;
 	struct hp_store *w;
 	if (store_is_symbolized(st) || !store_has_locations(st))
 		return st;
-	if (store_write_locked(path) == 1) {
-		hp_err("'%s' is being written by a run in progress: its profile is complete at"
-		       " that run's end (`hpprof top` shows a run as it goes)", path);
-		store_close(st);
-		return NULL;
-	}
-	/* one reader finishes it; another waits, then reads what it wrote */
 	int lock = store_lock_writer(path);
 	int err = store_open(path, 1, &w);
 	if (err) {
 		hp_warn("'%s' is from a run that did not finish, and cannot be finished here: %s;"
 			" showing raw addresses", path, hp_strerror(err));
-		if (lock >= 0)
-			close(lock);
+		store_keep_fd(st, lock);
 		return st;
 	}
 	store_close(st);
 	st = w;
-	if (store_is_symbolized(st)) {       /* finished meanwhile, by another reader */
-		if (lock >= 0)
-			close(lock);
+	store_keep_fd(st, lock);
+	if (store_is_symbolized(st))          /* finished meanwhile, by another reader */
 		return st;
-	}
 	hp_info("'%s' is from a run that did not finish: symbolizing it now", path);
 	char dir[PATH_MAX];
 	err = symbolizer_new(&sym);
@@ -92,8 +85,6 @@ static struct hp_store *finish_if_needed(const char *path, struct hp_store *st)
 	}
 	if (err)
 		hp_warn("cannot finish '%s': %s; showing raw addresses", path, hp_strerror(err));
-	if (lock >= 0)
-		close(lock);
 	return st;
 }
 
@@ -101,6 +92,14 @@ struct hp_profile *cmd_load_profile(const char *path, const struct hp_profile_fi
 				    struct hp_store **st_out)
 {
 	struct hp_profile *p;
+	/* A run still writing it is not read (until wave 25 the reader finished
+	 * it, and the run's own end then failed). Asked before this process
+	 * opens the file: the probe's descriptor is closed at once. */
+	if (store_write_locked(path) == 1) {
+		hp_err("'%s' is being written by a run in progress: its profile is complete at"
+		       " that run's end (`hpprof top` shows a run as it goes)", path);
+		return NULL;
+	}
 	struct hp_store *st = cmd_open_db(path, 0);
 	if (!st || !(st = finish_if_needed(path, st)))
 		return NULL;

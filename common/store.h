@@ -61,6 +61,10 @@ int store_write_locked(const char *path);
  * to let go), or -errno when the file cannot be opened for writing;
  * where the file system has no such locks, held without one. */
 int store_lock_writer(const char *path);
+/* st keeps fd (a writer lock's descriptor; < 0: none) and closes it after
+ * its connection: closed before, it would drop SQLite's POSIX locks on the
+ * file (closing any descriptor of a file drops all of the process's). */
+void store_keep_fd(struct hp_store *st, int fd);
 /* Open an existing database; refuses what is not a regular file
  * (-HP_ENOTREG: a FIFO would block), foreign (-HP_ENOTDB), damaged
  * (-HP_ECORRUPT with the detail) and newer files. A read-only open first

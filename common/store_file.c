@@ -176,6 +176,17 @@ int store_lock_writer(const char *path)
 	return fd;
 }
 
+void store_keep_fd(struct hp_store *st, int fd)
+{
+	if (fd < 0)
+		return;
+	if (!st)
+		close(fd);                  /* no store: no connection of ours either */
+	else if (!st->lock_fd1)
+		st->lock_fd1 = fd + 1;
+	/* else a second one, a caller's error: left open until hpprof exits */
+}
+
 int store_create_file(const char *path)
 {
 	char tmp[PATH_MAX];

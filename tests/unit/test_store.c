@@ -412,7 +412,10 @@ static void test_writer_lock(void)
 	CHECK(store_write_locked(p) == 1);
 	CHECK(store_close(st) == 0);
 	CHECK(store_write_locked(p) == 0);
-	CHECK(store_open(p, 0, &st) == 0);           /* a reader takes no lock */
+	CHECK(store_open(p, 0, &st) == 0);           /* a reader takes no lock (the
+						      * probe's close drops this
+						      * connection's POSIX locks:
+						      * nothing else uses the file) */
 	CHECK(store_write_locked(p) == 0);
 	store_close(st);
 	int fin = store_lock_writer(p);              /* a reader finishing it */
