@@ -140,11 +140,11 @@ static int exists_with_journals(const char *path)
 	return 0;
 }
 
-/* The writer lock's command on fd for len bytes from the first (1: a
- * run's, 2: a reader finishing a file: store_write_locked). */
-static int writer_lock(int fd, int cmd, short type, off_t len)
+/* The writer lock's command on fd for len bytes from byte start (a run's:
+ * byte 0; a reader finishing a file: bytes 0 and 1; store_write_locked). */
+static int writer_lock(int fd, int cmd, short type, off_t start, off_t len)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = len };
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
 	if (fcntl(fd, cmd, &fl) < 0)
 		return -errno;
 	return cmd == F_OFD_GETLK ? fl.l_type != F_UNLCK : 0;
@@ -155,9 +155,8 @@ int store_write_locked(const char *path)
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
-	int held = writer_lock(fd, F_OFD_GETLK, F_WRLCK, 1) > 0;
-	if (held && fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+	int held = writer_lock(fd, F_OFD_GETLK, F_WRLCK, 0, 1) > 0;
+	if (held && writer_lock(fd, F_OFD_GETLK, F_WRLCK, 1, 1) > 0)
 		held = STORE_LOCK_FINISHING;
 	close(fd);
 	return held;
@@ -169,7 +168,7 @@ int store_lock_writer(const char *path)
 	if (fd < 0)
 		return -errno;
 	int err;
-	while ((err = writer_lock(fd, F_OFD_SETLKW, F_WRLCK, 2)) == -EINTR)
+	while ((err = writer_lock(fd, F_OFD_SETLKW, F_WRLCK, 0, 2)) == -EINTR)
 		;
 	if (err)
 		hp_debug(HP_DBG_STORE, 1, "no writer lock on '%s': %s", path, strerror(-err));
@@ -202,7 +201,7 @@ int store_create_file(const char *path)
 		return fd;
 	/* best effort: a file system without such locks (some FUSE and 9p
 	 * mounts) still gets its profile, unguarded */
-	if ((err = writer_lock(fd, F_OFD_SETLK, F_WRLCK, 1)))
+	if ((err = writer_lock(fd, F_OFD_SETLK, F_WRLCK, 0, 1)))
 		hp_debug(HP_DBG_STORE, 1, "no writer lock on '%s': %s", path, strerror(-err));
 	errno = 0;
 	err = write_schema(fd);
