@@ -221,7 +221,7 @@ static int add_to_proc(struct hp_procmaps *pm, struct proc *p, uint64_t start,
 }
 
 /* Parse one line of /proc/PID/maps; add it when it is executable code. */
-static int add_maps_line(struct hp_procmaps *pm, struct proc *p, char *line)
+static int add_maps_line(struct hp_procmaps *pm, struct proc *p, const char *root, char *line)
 {
 	uint64_t start, end, pgoff, inode;
 	unsigned maj, min;
@@ -235,21 +235,22 @@ static int add_maps_line(struct hp_procmaps *pm, struct proc *p, char *line)
 	path[strcspn(path, "\n")] = 0;
 	if (perms[2] != 'x' && strcmp(path, "[vdso]"))
 		return 0;
-	const char *name = procroot_maps_path(pm->roots, p->pid, path, maj, min, inode, buf,
+	const char *name = procroot_maps_path(pm->roots, p->pid, root, path, maj, min, inode, buf,
 					      sizeof(buf));
 	return add_to_proc(pm, p, start, end - start, pgoff, name);
 }
 
 static int read_maps(struct hp_procmaps *pm, struct proc *p, const char *name)
 {
-	char *line = NULL;
+	char *line = NULL, root[PATH_MAX];
 	size_t cap = 0;
 	FILE *f;
 	int err = 0;
 	if (!(f = fopen(name, "re")))
 		return -errno;
+	procroot_maps_root(pm->roots, p->pid, root, sizeof(root));
 	while (getline(&line, &cap, f) > 0)
-		if ((err = add_maps_line(pm, p, line)))
+		if ((err = add_maps_line(pm, p, root, line)))
 			break;
 	free(line);
 	fclose(f);

@@ -212,16 +212,27 @@ const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path,
 	return buf;
 }
 
-const char *procroot_maps_path(struct hp_procroot *r, uint32_t pid, const char *path,
-			       uint32_t maj, uint32_t min, uint64_t ino, char *buf, size_t len)
+const char *procroot_maps_root(const struct hp_procroot *r, uint32_t pid, char *buf, size_t len)
 {
-	char link[64], in[PATH_MAX];
+	char link[64];
+	ssize_t n = -1;
+	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/root", pid);
+	if (r && len > 1)
+		n = readlink(link, buf, len - 1);
+	if (len)
+		buf[n > 1 ? n : 0] = '\0';        /* "/": nothing in front */
+	return buf;
+}
+
+const char *procroot_maps_path(struct hp_procroot *r, uint32_t pid, const char *root,
+			       const char *path, uint32_t maj, uint32_t min, uint64_t ino,
+			       char *buf, size_t len)
+{
 	if (!r || !path || path[0] != '/')
 		return path;
-	snprintf(link, sizeof(link), "/proc/%" PRIu32 "/root", pid);
-	ssize_t n = readlink(link, in, sizeof(in) - 1);
-	if (n > 1 && (size_t)n < strlen(path) && !strncmp(path, in, (size_t)n) &&
-	    path[n] == '/' && !is_file(path, maj, min, ino))
+	size_t n = strlen(root);
+	if (n && n < strlen(path) && !strncmp(path, root, n) && path[n] == '/' &&
+	    !is_file(path, maj, min, ino))
 		path += n;                  /* its root's own name in front: the process's name */
 	return procroot_path(r, pid, path, maj, min, ino, buf, len);
 }

@@ -42,9 +42,13 @@ const char *procroot_path(struct hp_procroot *r, uint32_t pid, const char *path,
  * namespace), from that namespace's root: a process chrooted there has
  * its root's name in front ("/tmp/ovl/m/usr/lib/libc.so.6" where its own
  * records say "/usr/lib/libc.so.6"), taken off unless the whole name is
- * the file here. */
-const char *procroot_maps_path(struct hp_procroot *r, uint32_t pid, const char *path,
-			       uint32_t maj, uint32_t min, uint64_t ino, char *buf, size_t len);
+ * the file here. root: procroot_maps_root's, read once per maps file. */
+const char *procroot_maps_path(struct hp_procroot *r, uint32_t pid, const char *root,
+			       const char *path, uint32_t maj, uint32_t min, uint64_t ino,
+			       char *buf, size_t len);
+/* pid's root as /proc/PID/maps names it, in buf ("" when it is "/" or
+ * not known, or r is NULL); returns buf. */
+const char *procroot_maps_root(const struct hp_procroot *r, uint32_t pid, char *buf, size_t len);
 
 /* pid was forked by ppid: ppid's root, as known, is pid's guess, used when
  * pid is gone before its first lookup. */
