@@ -29,6 +29,12 @@ nobody_copy() {
 
 # q DB SQL: one value (or rows) from sqlite3
 q() { sqlite3 -batch -noheader "$1" "$2"; }
+# fn_self_pct DB FUNCTION: the largest self % of a function of that name
+# (0 when none); fn_rows DB FUNCTION: its rows in function_profile
+fn_self_pct() {
+	q "$1" "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = '$2'"
+}
+fn_rows() { q "$1" "SELECT COUNT(*) FROM function_profile WHERE function = '$2'"; }
 
 # assert_ge NAME VALUE MIN   (floating point)
 assert_ge() {

@@ -23,10 +23,8 @@ n=$(q c.db "SELECT value FROM run_info WHERE key = 'samples'")
 # 0.3 s of CPU at 1 kHz: ~300 samples; 150 allows for steal time and the
 # binomial error (~17)
 assert_ge "samples" "$n" 150
-decoy=$(q c.db "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'")
-assert_eq "the decoy outside the chroot named" "$decoy" 0
-self=$(q c.db "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'")
-assert_ge "in_root_work self %" "$self" 90
+assert_eq "the decoy outside the chroot named" "$(fn_rows c.db host_decoy_work)" 0
+assert_ge "in_root_work self %" "$(fn_self_pct c.db in_root_work)" 90
 mods=$(q c.db "SELECT COUNT(*) FROM modules WHERE path = '$T/root$T/prog'")
 assert_eq "the program's module is its file in the chroot" "$mods" 1
 # chroot(8) itself ran from our root: its own file, not one in the chroot

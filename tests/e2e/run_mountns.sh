@@ -21,10 +21,6 @@ mkdir ns && cp "$D" ns/prog || fail "cannot place the decoy"
 # in the namespace: a tmpfs over ns/, the program copied there
 inns() { echo "mount -t tmpfs hp-ns $T/ns && cp $P $T/ns/prog && $1"; }
 unshare -m sh -c "$(inns "$T/ns/prog 0")" || skip "cannot mount in a new mount namespace here"
-decoys() { q "$1" "SELECT COUNT(*) FROM function_profile WHERE function = 'host_decoy_work'"; }
-work_pct() {
-	q "$1" "SELECT COALESCE(MAX(self_pct), 0) FROM function_profile WHERE function = 'in_root_work'"
-}
 
 # A: one process, 0.3 s of CPU
 "$HPPROF" run -o a.db unshare -m sh -c "$(inns "$T/ns/prog 0.3")" >a.out 2>a.err ||
@@ -32,8 +28,8 @@ work_pct() {
 assert_not_contains "a: its module read" a.err "cannot read module"
 # ~300 samples; 150 allows for steal time and the binomial error (~17)
 assert_ge "a: samples" "$(q a.db "SELECT value FROM run_info WHERE key = 'samples'")" 150
-assert_eq "a: the decoy in our namespace named" "$(decoys a.db)" 0
-assert_ge "a: in_root_work self %" "$(work_pct a.db)" 90
+assert_eq "a: the decoy in our namespace named" "$(fn_rows a.db host_decoy_work)" 0
+assert_ge "a: in_root_work self %" "$(fn_self_pct a.db in_root_work)" 90
 # libc is the same file in both: named as ours, valid after the run
 assert_ge "a: libc under our name" \
 	"$(q a.db "SELECT COUNT(*) FROM modules WHERE path LIKE '/usr/lib/%libc.so.6'")" 1
@@ -42,14 +38,14 @@ assert_ge "a: libc under our name" \
 "$HPPROF" run -o b.db unshare -m sh -c \
 	"$(inns "i=0; while [ \$i -lt 40 ]; do $T/ns/prog 0.005; i=\$((i+1)); done")" >b.out 2>b.err ||
 	{ cat b.err; fail "b: run failed"; }
-assert_eq "b: the decoy named" "$(decoys b.db)" 0
+assert_eq "b: the decoy named" "$(fn_rows b.db host_decoy_work)" 0
 assert_eq "b: one module for the program of 40 processes" \
 	"$(q b.db "SELECT COUNT(*) FROM modules WHERE path LIKE '%/ns/prog'")" 1
 # Its records are read in the loop's drains while the shell runs; those
 # of the last processes may come after the shell's end: a few of 40 may
 # stay unnamed. The program's time is ~200 ms of ~220: 60% allows for
 # the shell's, steal time, and up to a quarter of them unnamed.
-assert_ge "b: in_root_work self %" "$(work_pct b.db)" 60
+assert_ge "b: in_root_work self %" "$(fn_self_pct b.db in_root_work)" 60
 
 # attached NAME CMD: CMD (a program that execs prog) in the background,
 # attached for 0.3 s: its module read, the decoy never named, ~300
@@ -63,8 +59,8 @@ attached() {
 		{ kill "$bg"; cat "$1.err"; fail "$1: run -p failed"; }
 	kill "$bg"
 	assert_not_contains "$1: its module read" "$1.err" "cannot read module"
-	assert_eq "$1: the decoy named" "$(decoys "$1.db")" 0
-	assert_ge "$1: in_root_work self %" "$(work_pct "$1.db")" 90
+	assert_eq "$1: the decoy named" "$(fn_rows "$1.db" host_decoy_work)" 0
+	assert_ge "$1: in_root_work self %" "$(fn_self_pct "$1.db" in_root_work)" 90
 }
 
 # C: attaching (run -p): the names of /proc/PID/maps are the process's own
