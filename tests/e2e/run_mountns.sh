@@ -29,7 +29,7 @@ assert_not_contains "a: its module read" a.err "cannot read module"
 # ~300 samples; 150 allows for steal time and the binomial error (~17)
 assert_ge "a: samples" "$(q a.db "SELECT value FROM run_info WHERE key = 'samples'")" 150
 assert_eq "a: the decoy in our namespace named" "$(fn_rows a.db host_decoy_work)" 0
-assert_ge "a: in_root_work self %" "$(fn_self_pct a.db in_root_work)" 90
+assert_ge "a: in_root_work total %" "$(fn_total_pct a.db in_root_work)" 90
 # libc is the same file in both: named as ours, valid after the run
 assert_ge "a: libc under our name" \
 	"$(q a.db "SELECT COUNT(*) FROM modules WHERE path LIKE '/usr/lib/%libc.so.6'")" 1
@@ -45,7 +45,7 @@ assert_eq "b: one module for the program of 40 processes" \
 # of the last processes may come after the shell's end: a few of 40 may
 # stay unnamed. The program's time is ~200 ms of ~220: 60% allows for
 # the shell's, steal time, and up to a quarter of them unnamed.
-assert_ge "b: in_root_work self %" "$(fn_self_pct b.db in_root_work)" 60
+assert_ge "b: in_root_work total %" "$(fn_total_pct b.db in_root_work)" 60
 
 # attached NAME CMD: CMD (a program that execs prog) in the background,
 # attached for 0.3 s: its module read, the decoy never named, ~300
@@ -60,7 +60,7 @@ attached() {
 	kill "$bg"
 	assert_not_contains "$1: its module read" "$1.err" "cannot read module"
 	assert_eq "$1: the decoy named" "$(fn_rows "$1.db" host_decoy_work)" 0
-	assert_ge "$1: in_root_work self %" "$(fn_self_pct "$1.db" in_root_work)" 90
+	assert_ge "$1: in_root_work total %" "$(fn_total_pct "$1.db" in_root_work)" 90
 }
 
 # C: attaching (run -p): the names of /proc/PID/maps are the process's own
