@@ -678,8 +678,8 @@ int run_main(int argc, char **argv, const struct run_live *live)
 		err = run_session(&o, targv, st, &warm, &res);   /* the target has not run yet */
 	if (err && !res.ran) {
 		ret = err == -ECANCELED ? 1 :      /* the live view could not start: it said why */
-		      o.nattach ? run_attach_error(err, &o, res.attach_bad_pid ? res.attach_bad_pid
-						   : o.attach[0])
+		      o.nattach ? run_attach_error(err, res.perf_errno, res.attach_bad_pid ?
+						   res.attach_bad_pid : o.attach[0])
 				: exit_for_launch_error(err, targv[0], &o, &res);
 		store_close(st);
 		st = NULL;

@@ -344,8 +344,10 @@ int run_attach_python(struct run_opts *o);
  * --python auto: the same reader, for its processes that exec into
  * CPython 3.11 (o->s.pyremote). Returns 0 or -ENOMEM. */
 int run_launch_python(struct run_opts *o);
-/* The one message of a failed attach; returns the exit status (1). */
-int run_attach_error(int err, const struct run_opts *o, uint32_t pid);
+/* The one message of a failed attach, with perf_event_open's or the
+ * rings' reason (perf_errno, res->perf_errno) when err is -HP_ENOPERF;
+ * returns the exit status (1). */
+int run_attach_error(int err, int perf_errno, uint32_t pid);
 
 /* --- run_symbols.c --- */
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/run.h"
+#include "collector/events.h"
 #include "collector/pyremote.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -65,7 +66,7 @@ int run_attach_check(struct run_opts *o, int noperands)
 	 * is not there or not ours (the session checks again, racing exits). */
 	for (unsigned i = 0; i < o->nattach; i++)
 		if (kill((pid_t)o->attach[i], 0) < 0) {
-			run_attach_error(errno == EPERM ? -EPERM : -ESRCH, o, o->attach[i]);
+			run_attach_error(errno == EPERM ? -EPERM : -ESRCH, 0, o->attach[i]);
 			return -1;
 		}
 	o->sampler = SAMPLER_PERF;
@@ -88,18 +89,23 @@ char **run_attach_argv(struct run_opts *o)
 	return targv;
 }
 
-int run_attach_error(int err, const struct run_opts *o, uint32_t pid)
+int run_attach_error(int err, int perf_errno, uint32_t pid)
 {
+	char reason[HP_EVENT_REASON_MAX];
 	if (err == -ESRCH) {
 		hp_err("cannot attach to process %u: no such process", pid);
 	} else if (err == -EPERM || err == -EACCES) {
 		hp_err("cannot attach to process %u: not permitted (it belongs to another user,"
 		       " or kernel.yama.ptrace_scope / kernel.perf_event_paranoid forbid it: run as"
 		       " its owner with the sysctl lowered, or as root)", pid);
+	} else if (err == -HP_ENOPERF && perf_errno) {
+		events_reason(HP_EVCLASS_SOFTWARE, perf_errno, reason, sizeof(reason));
+		hp_err("cannot attach to process %u: %s failed: %s", pid,
+		       perf_errno == HP_ERINGMEM ? "mapping the perf rings"
+						 : "perf_event_open of its samplers", reason);
 	} else {
 		hp_err("cannot attach to process %u: %s", pid, hp_strerror(err));
 	}
-	(void)o;
 	return 1;
 }
 

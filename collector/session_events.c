@@ -570,7 +570,7 @@ static void enable(int fd)
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 }
 
-int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
+static int open_tasks_once(struct hp_session *s, const uint32_t *tids, size_t n)
 {
 	int ncpu = session_event_cpus(s), first_err = 0, err;
 	session_ring_sizes(s);
@@ -601,6 +601,11 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 	if (!s->nrings)
 		return first_err ? first_err : -HP_ENOPERF;
 	pack_switch_rings(s, s->nrings);
+	return 0;
+}
+
+static void enable_tasks(struct hp_session *s)
+{
 	/* The stack samplers first: a switch-out between the enabling of a
 	 * thread's SWITCH records and of its stack sampler was an interval of
 	 * the first "on" period without its stack (docs/offcpu.md, "Waits
@@ -617,7 +622,31 @@ int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t
 		enable(s->extra_fds[i]);
 	if (s->oc)                  /* the gate's first rate: over the time since */
 		offcpu_records_on(s->oc, session_rel_time(s, hp_now_ns()));
-	return 0;
+}
+
+/* As session_open_events: a ring refused after the first (another of the
+ * user's perf sessions holds part of the allowance: a second hpprof of
+ * an unprivileged user said "perf events are not available") is all
+ * again with rings a quarter as large; a first ring that came out
+ * smaller is all again with the stack copy it holds. */
+int session_open_events_tasks(struct hp_session *s, const uint32_t *tids, size_t n)
+{
+	int err;
+	for (;;) {
+		err = open_tasks_once(s, tids, n);
+		int shrunk = !err && s->stack_size != session_stack_size_for(s);
+		if (!shrunk && (err != -HP_ERINGMEM || s->ring_pages <= RING_PAGES_LAST))
+			break;
+		session_close_events(s);
+		if (s->o->pyremote)
+			pyremote_forget_sampler_fds(s->o->pyremote);
+		if (!shrunk)
+			s->ring_pages = ring_part_pages(s->ring_pages, 4);
+		hp_debug(HP_DBG_PERF, 1, "attach: all again with rings of %u pages", s->ring_pages);
+	}
+	if (!err)
+		enable_tasks(s);
+	return err;
 }
 
 void session_close_events(struct hp_session *s)

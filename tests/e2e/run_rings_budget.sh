@@ -22,6 +22,10 @@
 #   C2 the same when not even the smallest ring fits: the run falls back
 #      to the agent, and the message names the locked-memory limit, not
 #      perf_event_paranoid.
+#   D, D2 as C and C2 for an attach (wave 26: it failed with "perf events
+#      are not available", its reason unsaid): it opens again with
+#      smaller rings; when none fits, the message names the limit (an
+#      attached process has no agent to fall back to).
 # The expected sizes follow the kernel's rule, written out below: a ring
 # of P pages locks P + 1 (its header page); the off-CPU rings are a
 # quarter and a half of a CPU ring, at least 64 pages.
@@ -142,6 +146,14 @@ rc=$?
 # C2: 50 pages hold not even one ring of the smallest size: the agent
 run_as c2 200 "" -o "$T/c2.db" "$T/nb/hp-julia" --width 300
 rc2=$?
+# D, D2: the same limits, attached to a program of the user's
+$as "$T/nb/offcpu_fixture" spin 60 >tgt.out 2>&1 &
+tgt=$!
+run_as d $(((65 * online + 70) * 4)) "" -o "$T/d.db" --duration 0.5 -p $tgt
+rcd=$?
+run_as d2 200 "" -o "$T/d2.db" --duration 0.5 -p $tgt
+rcd2=$?
+kill $tgt 2>/dev/null
 kill -INT $bg 2>/dev/null
 wait $bg
 [ $rc = 0 ] || { cat c.err; fail "C: run failed (exit $rc)"; }
@@ -160,4 +172,10 @@ fi
 case "$(info "$T/c2.db" sampling)" in
 perf_event*) fail "C2: sampled by perf although no ring fits (was the allowance not held?)" ;;
 esac
+[ $rcd = 0 ] || { cat d.err; fail "D: attach failed (exit $rcd)"; }
+assert_contains "D: all again, smaller" d.err "attach: all again with rings of 64 pages"
+assert_eq "D: stack copy" "$(info "$T/d.db" stack_size)" 4096
+assert_ge "D: samples" "$(info "$T/d.db" samples)" 1
+[ $rcd2 != 0 ] || { cat d2.err; fail "D2: attach succeeded although no ring fits"; }
+assert_contains "D2: the locked-memory limit named" d2.err "more memory than this user may lock"
 echo "PASS"
