@@ -55,6 +55,7 @@
 #include "analyzer/symtab.h"
 #include "common/error.h"
 #include "common/grow.h"
+#include "common/heldfile.h"
 #include "common/hmap.h"
 #include "common/log.h"
 #include "common/store.h"
@@ -241,9 +242,13 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 static int open_module_file(const char *path)
 {
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
+	int fd = heldfile_open(path);     /* gone from its name, held by the run */
+	if (fd == -ENOENT)
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
 		return -errno;
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
 		return -HP_ENOTREG;

@@ -34,6 +34,7 @@
 
 #include "collector/ehframe.h"
 #include "common/error.h"
+#include "common/heldfile.h"
 #include "common/log.h"
 
 #define MOD_MAX_LOADS 16
@@ -374,7 +375,7 @@ static int map_image(struct hp_module *mod)
 
 	if (!strcmp(mod->path, "[vdso]"))
 		fd = vdso_memfd();
-	else
+	else if ((fd = heldfile_open(mod->path)) == -ENOENT)
 		fd = open(mod->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fd == -1 ? -errno : fd;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/mapfile.h"
 #include "collector/procroot.h"
 #include "common/error.h"
 #include "common/grow.h"
@@ -46,6 +47,7 @@ struct proc {
 struct hp_procmaps {
 	struct hp_module_cache *mc;
 	struct hp_procroot *roots;   /* names through a process's root, or NULL */
+	struct hp_mapfiles *files;   /* files gone from their names, or NULL */
 	struct hp_hmap procs;    /* pid key -> struct proc *, 0 once exited */
 	uint32_t last_pid;       /* one-entry cache in front of procs */
 	struct proc *last_proc;
@@ -237,6 +239,7 @@ static int add_maps_line(struct hp_procmaps *pm, struct proc *p, const char *roo
 		return 0;
 	const char *name = procroot_maps_path(pm->roots, p->pid, root, path, maj, min, inode, buf,
 					      sizeof(buf));
+	name = mapfiles_name(pm->files, p->pid, name, start, end, maj, min, inode);
 	return add_to_proc(pm, p, start, end - start, pgoff, name);
 }
 
@@ -316,9 +319,11 @@ void procmaps_free(struct hp_procmaps *pm)
 	free(pm);
 }
 
-void procmaps_set_roots(struct hp_procmaps *pm, struct hp_procroot *roots)
+void procmaps_set_names(struct hp_procmaps *pm, struct hp_procroot *roots,
+			struct hp_mapfiles *files)
 {
 	pm->roots = roots;
+	pm->files = files;
 }
 
 int procmaps_add(struct hp_procmaps *pm, uint32_t pid, uint64_t start, uint64_t len,

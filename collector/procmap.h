@@ -25,10 +25,14 @@ struct hp_procmaps;
 int procmaps_new(struct hp_module_cache *mc, struct hp_procmaps **out);
 void procmaps_free(struct hp_procmaps *pm);
 /* The names /proc/PID/maps gives are read through the process's root
- * (procroot.h), as perf's records are: a process in another mount
- * namespace sees them from its own (attach, the agent). NULL: as given. */
+ * (roots, procroot.h), as perf's records are: a process in another mount
+ * namespace sees them from its own (attach, the agent); those no longer
+ * naming their files (" (deleted)", a memfd) through the process (files,
+ * mapfile.h). NULL: as given. */
 struct hp_procroot;
-void procmaps_set_roots(struct hp_procmaps *pm, struct hp_procroot *roots);
+struct hp_mapfiles;
+void procmaps_set_names(struct hp_procmaps *pm, struct hp_procroot *roots,
+			struct hp_mapfiles *files);
 
 /* Add a mapping (replacing what overlaps it). path NULL or "" = anonymous. */
 int procmaps_add(struct hp_procmaps *pm, uint32_t pid, uint64_t start, uint64_t len,

@@ -41,6 +41,7 @@
 
 #include "collector/kstack.h"
 #include "collector/launch.h"
+#include "collector/mapfile.h"
 #include "collector/memwatch.h"
 #include "collector/offcpu.h"
 #include "collector/module.h"
@@ -439,10 +440,10 @@ static int session_init(struct hp_session *s, const struct hp_session_opts *o,
 	/* the cut waits' switch-in counts (CONFIG_SCHED_INFO) */
 	s->have_schedstat = access("/proc/self/schedstat", R_OK) == 0;
 	if ((err = modcache_new(&s->mc)) || (err = procmaps_new(s->mc, &s->pm)) ||
-	    (err = procroot_new(&s->roots)) ||
+	    (err = procroot_new(&s->roots)) || (err = mapfiles_new(&s->files)) ||
 	    (err = unwinder_new(s->pm, &s->uw)))
 		return err;
-	procmaps_set_roots(s->pm, s->roots);
+	procmaps_set_names(s->pm, s->roots, s->files);
 	if (o->call_graph == HP_CG_DWARF && !o->no_perf) {
 		if ((err = stackjoin_new(STACKJOIN_MAX_BYTES, session_emit_sample,
 					 session_func_start, s, &s->join)))
@@ -466,6 +467,7 @@ static void session_release(struct hp_session *s)
 	if (s->pm)
 		procmaps_free(s->pm);
 	procroot_free(s->roots);
+	mapfiles_free(s->files);
 	if (s->mc)
 		modcache_free(s->mc);
 	hmap_release(&s->ids);

@@ -72,6 +72,7 @@ struct hp_session {
 	struct hp_module_cache *mc;
 	struct hp_procmaps *pm;
 	struct hp_procroot *roots;     /* the roots of processes in a chroot or a container */
+	struct hp_mapfiles *files;     /* mapped files gone from their names */
 	struct hp_unwinder *uw;
 	struct hp_stackjoin *join;     /* cut stacks held for a later sample; NULL: none */
 	struct hp_kstack *kstack;      /* kernel functions of waits found asleep (offcpu_attach.c) */

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "collector/mapfile.h"
 #include "collector/memwatch.h"
 #include "collector/offcpu.h"
 #include "collector/perf_record.h"
@@ -221,7 +222,9 @@ static void handle_mmap(struct hp_session *s, const struct hp_perf_mmap *m)
 	char buf[PATH_MAX];
 	const char *path = procroot_path(s->roots, m->pid, m->filename, m->maj, m->min, m->ino,
 					 buf, sizeof(buf));
-	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff, path);
+	procmaps_add(s->pm, m->pid, m->addr, m->len, m->pgoff,
+		     mapfiles_name(s->files, m->pid, path, m->addr, m->addr + m->len, m->maj,
+				   m->min, m->ino));
 	preload_mapped(s, m->pid, path);
 	if (s->o->pyremote)                   /* a libpython: probe the pid again */
 		pyremote_mapped(s->o->pyremote, m->pid, path);

@@ -33,6 +33,18 @@ hp_script_test(e2e_run_mountns e2e e2e/run_mountns.sh)
 hp_script_test(e2e_run_concurrent e2e e2e/run_concurrent.sh)
 # wave 25: a low soft descriptor limit: hpprof raises its own, not the program's
 hp_script_test(e2e_run_fd_limit e2e e2e/run_fd_limit.sh)
+# wave 26: a program or library gone from its name (deleted, replaced, a
+# memfd) is read through its process. Without the sanitizers: the program
+# execs copies of itself.
+add_executable(gone_prog ${CMAKE_SOURCE_DIR}/tests/fixtures/gone/gone_prog.c)
+add_library(gone_lib SHARED ${CMAKE_SOURCE_DIR}/tests/fixtures/gone/gone_lib.c)
+target_link_libraries(gone_prog PRIVATE ${CMAKE_DL_LIBS})
+foreach(t gone_prog gone_lib)
+  get_target_property(_o ${t} COMPILE_OPTIONS)
+  list(FILTER _o EXCLUDE REGEX "^-fsanitize|^-fno-omit-frame-pointer")
+  set_target_properties(${t} PROPERTIES COMPILE_OPTIONS "${_o}" LINK_OPTIONS "")
+endforeach()
+hp_script_test(e2e_run_gone e2e e2e/run_gone.sh)
 # The phases of a run and their times with --debug=run:1 (docs/performance.md).
 hp_script_test(e2e_run_phases e2e e2e/run_phases.sh)
 # Issue 12: the database opened once the program runs; when that fails, the program runs on.

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Wave 26: a program or library gone from its name before hpprof reads
+# its mapping's record (some milliseconds after the mmap). perf names the
+# module ("memfd:x (deleted)") and leaves its frames as raw addresses; the
+# wave-25 build named every sample of a program that deleted itself
+# [unknown] (and could not unwind it), and a program rebuilt under the run
+# with the new file's functions. hpprof now reads such a file through
+# the process (/proc/PID/map_files, or /proc/PID/exe for its program) and
+# holds it as "NAME (deleted)", the kernel's name for it.
+# The truth: the program spends its SECS of CPU time in gone_work (or the
+# library's gone_lib_work), measured by itself; ~250 samples at 1 kHz.
+# The bound, 90% total (lib.sh's fn_total_pct): the process's start and
+# exec (a few ms) are the rest; the binomial error of 250 samples at
+# p = 0.97 is ~1%.
+. "$HP_SRC/tests/e2e/lib.sh"
+P="$HP_BUILD/tests/gone_prog"
+L="$HP_BUILD/tests/libgone_lib.so"
+[ -x "$P" ] && [ -f "$L" ] || fail "gone_prog or libgone_lib.so is not built"
+S=0.25
+
+run() { # DB ARGS...: a run that must succeed
+	_db=$1
+	shift
+	"$HPPROF" run -o "$_db" "$@" >"$_db.out" 2>"$_db.err" || { cat "$_db.err"; fail "run $*"; }
+}
+module_of() { # DB FUNCTION: the module its row is in
+	q "$1" "SELECT module FROM function_profile WHERE function = '$2' ORDER BY total_pct DESC LIMIT 1"
+}
+
+# A: the program deletes itself
+cp "$P" a_prog && run a.db ./a_prog self $S
+assert_ge "A: gone_work total % (deleted itself)" "$(fn_total_pct a.db gone_work)" 90
+note "A: its module: $(module_of a.db gone_work)"
+
+# B: the program's file is replaced by another program (a rebuild): its
+# functions must not be named from the new file
+cp "$P" b_prog && cp "$HP_BUILD/tests/chroot_decoy" b_new && run b.db ./b_prog replace $S b_new
+assert_ge "B: gone_work total % (replaced)" "$(fn_total_pct b.db gone_work)" 90
+assert_eq "B: rows of the new file's function" "$(fn_rows b.db host_decoy_work)" 0
+
+# C: exec'd through a descriptor after its unlink: mapped as "NAME (deleted)"
+cp "$P" c_prog && run c.db ./c_prog fexec $S
+assert_ge "C: gone_work total % (exec'd deleted)" "$(fn_total_pct c.db gone_work)" 90
+assert_eq "C: its module" "$(module_of c.db gone_work)" "$T/c_prog (deleted)"
+
+# D: exec'd from a memfd
+run d.db "$P" memfd $S
+assert_ge "D: gone_work total % (memfd)" "$(fn_total_pct d.db gone_work)" 90
+assert_eq "D: its module" "$(module_of d.db gone_work)" "memfd:gone_memfd (deleted)"
+cs=$(q d.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'complete_stacks')
+              / (SELECT value FROM run_info WHERE key = 'samples')")
+assert_ge "D: complete stacks %" "$cs" 90
+
+# E: a library loaded, then deleted
+cp "$L" e_lib.so && run e.db "$P" lib $S "$T/e_lib.so" 0
+assert_ge "E: gone_lib_work total % (library deleted)" "$(fn_total_pct e.db gone_lib_work)" 90
+
+# F: attached to a process whose library is deleted (its maps say so)
+cp "$L" f_lib.so
+"$P" lib 0.5 "$T/f_lib.so" 1 &
+pid=$!
+sleep 0.5
+run f.db -p "$pid"
+wait "$pid" || fail "F: the program failed"
+assert_ge "F: gone_lib_work total % (attached)" "$(fn_total_pct f.db gone_lib_work)" 90
+assert_eq "F: its module" "$(module_of f.db gone_lib_work)" "$T/f_lib.so (deleted)"
+
+# G: not root: the program through /proc/PID/exe, which its owner may open
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	nobody_copy "$P"
+	chmod 1777 "$T"
+	cd "$T/nb" && chmod 1777 "$T/nb"
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		"$NB_HPPROF" run -o "$T/g.db" ./gone_prog memfd $S >g.out 2>g.err ||
+		{ cat g.err; fail "G: run as nobody"; }
+	cd "$T"
+	assert_ge "G: gone_work total % (memfd, as nobody)" "$(fn_total_pct g.db gone_work)" 90
+else
+	note "G: not run (needs root to become nobody)"
+fi
+echo "PASS"
