@@ -5,6 +5,8 @@
  * Python script a Python run ran - which joins the other side's program
  * or script whatever each file is called (./prog.old against ./prog.new,
  * julia1.py against julia2.py), its unnamed code (prog.old+0x1450) too.
+ * A module gone from its name during its run ("prog (deleted)") joins
+ * the same name's.
  *
  * Takes a profile's run_info (target, command) and a function's module;
  * produces key strings. No allocation.
@@ -64,12 +66,26 @@ const char *diff_join_module(const struct hp_profile *p, const char *module, int
 	return module ? module : "";
 }
 
+/* module without the " (deleted)" (and ", inode N") of a file gone from
+ * its name during its run (docs/symbols.md): the same program or library
+ * as the other side's, in buf when cut */
+static const char *live_name(const char *module, char *buf, size_t len)
+{
+	const char *cut = module ? strstr(module, " (deleted)") : NULL;
+	if (!cut || (cut[10] && strncmp(cut + 10, ", inode ", 8)) || (size_t)(cut - module) >= len)
+		return module;
+	memcpy(buf, module, (size_t)(cut - module));
+	buf[cut - module] = '\0';
+	return buf;
+}
+
 void diff_function_key(const struct hp_profile *p, const struct hp_pfunc *f, char *buf,
 		       size_t len)
 {
 	int python = f->module && !strncmp(f->module, PY_MODULE, strlen(PY_MODULE));
 	const char *base = stacks_basename(f->module);
-	const char *join = diff_join_module(p, base, python);
+	char live[256];
+	const char *join = diff_join_module(p, live_name(base, live, sizeof(live)), python);
 	size_t n = base ? strlen(base) : 0;
 	/* unnamed code is named after its file (prog.old+0x1450, its FDE): the
 	 * program's joins the other side's whatever each file is called */

@@ -32,6 +32,18 @@ cp "$P" a_prog && run a.db ./a_prog self $S
 assert_ge "A: gone_work total % (deleted itself)" "$(fn_total_pct a.db gone_work)" 90
 note "A: its module: $(module_of a.db gone_work)"
 
+# A2: diffed against a run of the same program that kept its file, its
+# functions join ("gp (deleted)" is "gp"), not "gone" and "new"
+if command -v python3 >/dev/null 2>&1; then
+	cp "$P" a_prog && run a2.db ./a_prog spin $S
+	"$HPPROF" diff -f json a2.db a.db >a.json || fail "A2: diff"
+	v=$(python3 -c 'import json, sys
+print(" ".join(sorted(set(r["verdict"] for r in json.load(open(sys.argv[1]))["rows"]
+                          if r["name"] == "gone_work"))))' a.json)
+	case "$v" in same | faster | slower) note "A2: gone_work is '$v' across the two" ;;
+	*) fail "A2: gone_work's verdicts across the two: '$v' (not joined)" ;; esac
+fi
+
 # B: the program's file is replaced by another program (a rebuild): its
 # functions must not be named from the new file
 cp "$P" b_prog && cp "$HP_BUILD/tests/chroot_decoy" b_new && run b.db ./b_prog replace $S b_new
