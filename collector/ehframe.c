@@ -234,3 +234,165 @@ int ehframe_index(const uint8_t *data, size_t size, uint64_t vaddr, uint64_t seg
 	*n = k;
 	return 0;
 }
+
+/* ---- .debug_frame in .eh_frame's layout ------------------------------ */
+
+#define DEBUG_CIE_ID 0xffffffffu
+
+/* One entry of .debug_frame at off: its length word's value and, for a
+ * CIE, the bytes version 4's sizes take (2) or 0. Returns the offset
+ * after it, 0 at a terminator, or -errno. */
+static long debug_entry(const uint8_t *data, size_t size, size_t off, int *is_cie, size_t *drop)
+{
+	struct cur c = { data, off, size, 0 };
+	uint64_t len = get(&c, 4);
+	if (c.bad)
+		return -HP_ECORRUPT;
+	if (len == 0)
+		return 0;
+	if (len == 0xffffffffu)
+		return -HP_EUNSUPPORTED;                /* 64-bit DWARF */
+	if (len < 4 || len > size - c.at)
+		return -HP_ECORRUPT;
+	size_t end = c.at + (size_t)len;
+	c.end = end;
+	*is_cie = (uint32_t)get(&c, 4) == DEBUG_CIE_ID;
+	*drop = 0;
+	if (*is_cie && get(&c, 1) == 4) {
+		while (!c.bad && get(&c, 1))            /* augmentation */
+			;
+		uint8_t asize = (uint8_t)get(&c, 1), ssize = (uint8_t)get(&c, 1);
+		if (c.bad)
+			return -HP_ECORRUPT;
+		if (asize != 8 || ssize != 0)
+			return -HP_EUNSUPPORTED;
+		*drop = 2;
+	}
+	return c.bad ? -HP_ECORRUPT : (long)end;
+}
+
+/* The entries' offsets in the output: map[i] for the entry at in[i]. */
+struct debug_map {
+	size_t *in, *out;
+	size_t n, cap, cap2;
+};
+
+static long mapped(const struct debug_map *m, size_t in)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m->in[mid] < in)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n && m->in[lo] == in ? (long)m->out[lo] : -1;
+}
+
+static int debug_write(const uint8_t *data, size_t size, const struct debug_map *m, uint8_t *o)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		size_t at = m->in[i], to = m->out[i], drop;
+		int cie;
+		long end = debug_entry(data, size, at, &cie, &drop);
+		uint32_t len, id;
+		memcpy(&len, data + at, 4);
+		memcpy(&id, data + at + 4, 4);
+		len -= (uint32_t)drop;
+		memcpy(o + to, &len, 4);
+		if (cie) {
+			if ((size_t)end < at + 10)
+				return -HP_ECORRUPT;    /* no room for a version */
+			const uint8_t *nul = memchr(data + at + 9, 0, (size_t)end - (at + 9));
+			if (!nul)
+				return -HP_ECORRUPT;
+			size_t aug = (size_t)(nul - data) + 1;     /* past the augmentation */
+			uint8_t v = drop ? 3 : data[at + 8];
+			id = 0;
+			memcpy(o + to + 4, &id, 4);
+			o[to + 8] = v;
+			memcpy(o + to + 9, data + at + 9, aug - (at + 9));
+			memcpy(o + to + 9 + (aug - (at + 9)), data + aug + drop, (size_t)end - aug - drop);
+			continue;
+		}
+		long cie_to = mapped(m, id);
+		if (cie_to < 0 || memcmp(data + id + 4, "\xff\xff\xff\xff", 4))
+			return -HP_ECORRUPT;            /* not a CIE's offset */
+		if ((size_t)cie_to > to)
+			return -HP_EUNSUPPORTED;        /* a CIE after its FDE: no .eh_frame form */
+		uint32_t back = (uint32_t)(to + 4 - (size_t)cie_to);
+		memcpy(o + to + 4, &back, 4);
+		memcpy(o + to + 8, data + at + 8, (size_t)end - at - 8);
+	}
+	return 0;
+}
+
+int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, size_t *outsize)
+{
+	struct debug_map m = { 0 };
+	size_t total = 0, fdes = 0;
+	long next;
+	int err = 0, cie;
+	for (size_t off = 0; off + 4 <= size && !err; off = (size_t)next) {
+		size_t drop;
+		if ((next = debug_entry(data, size, off, &cie, &drop)) <= 0) {
+			err = (int)next;
+			break;
+		}
+		if (hp_grow((void **)&m.in, &m.cap, m.n + 1, sizeof(size_t)) ||
+		    hp_grow((void **)&m.out, &m.cap2, m.n + 1, sizeof(size_t))) {
+			err = -ENOMEM;
+			break;
+		}
+		m.in[m.n] = off;
+		m.out[m.n++] = total;
+		total += (size_t)next - off - drop;
+		fdes += !cie;
+	}
+	uint8_t *o = err ? NULL : calloc(1, total + 4);       /* + the terminator */
+	if (!err && !fdes)
+		err = -ENOENT;
+	else if (!err && !o)
+		err = -ENOMEM;
+	if (!err)
+		err = debug_write(data, size, &m, o);
+	free(m.in);
+	free(m.out);
+	if (err) {
+		free(o);
+		return err;
+	}
+	*out = o;
+	*outsize = total + 4;
+	return 0;
+}
+
+int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t addr)
+{
+	for (size_t off = 0; off + 8 <= size;) {
+		struct cur c = { data, off, size, 0 };
+		uint64_t len = get(&c, 4);
+		if (!len || len == 0xffffffffu || len > size - c.at)
+			break;
+		size_t id_at = c.at, end = id_at + (size_t)len;
+		uint32_t id = (uint32_t)get(&c, 4);
+		c.end = end;
+		if (id && id <= id_at && id_at - id + 9 < size) {
+			uint8_t cie_aug = data[id_at - id + 9];   /* after length, id, version */
+			uint64_t loc = get(&c, 8), range = get(&c, 8);
+			if (!c.bad && addr >= loc && addr - loc < range) {
+				if (cie_aug)
+					return -HP_EUNSUPPORTED;
+				if (end - c.at < 2)
+					return -ENOENT;
+				memset(data + c.at, 0, end - c.at);       /* DW_CFA_nop */
+				data[c.at] = 0x07;                        /* DW_CFA_undefined */
+				data[c.at + 1] = 16;                      /* x86-64's return address */
+				return 0;
+			}
+		}
+		off = end;
+	}
+	return -ENOENT;
+}

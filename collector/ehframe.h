@@ -33,4 +33,23 @@ struct hp_eh_entry {
 int ehframe_index(const uint8_t *data, size_t size, uint64_t vaddr, uint64_t segbase,
 		  struct hp_eh_entry **out, size_t *n);
 
+/* The FDEs of a .debug_frame section (files without .eh_frame: Go
+ * programs, code built with -fno-asynchronous-unwind-tables -g) in
+ * .eh_frame's layout, which the unwinder reads: CIE ids 0, FDE CIE
+ * pointers relative to themselves, version 4 CIEs as version 3 (their
+ * address and segment sizes dropped: 8 and 0 only), and a terminator.
+ * *out (malloc'd, caller frees) holds *outsize bytes. Returns 0,
+ * -HP_ECORRUPT when malformed, -HP_EUNSUPPORTED for 64-bit DWARF or
+ * other address sizes, -ENOENT when no FDE, or -ENOMEM. */
+int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, size_t *outsize);
+
+/* Make the FDE of addr, in an .eh_frame of ehframe_from_debug_frame's
+ * (CIEs without augmentation), say that its function has no caller: its
+ * instructions become DW_CFA_undefined of the return address (column 16)
+ * and nops. For a function that switches stacks, whose caller's frame is
+ * on another stack (Go's runtime.systemstack): the unwinder ends there
+ * instead of reading the other stack's words as frames. Returns 0,
+ * -ENOENT (no such FDE, or too short), -HP_EUNSUPPORTED (augmented CIE). */
+int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t addr);
+
 #endif

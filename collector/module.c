@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "collector/ehframe.h"
 #include "common/error.h"
@@ -64,6 +65,10 @@ struct mod_priv {
 	/* the table built from .eh_frame when there is no header: served at
 	 * fde_table_vaddr, which lies past every segment */
 	struct hp_eh_entry *built;
+	/* no .eh_frame: .debug_frame in its layout, served at synth_vaddr */
+	uint8_t *synth;
+	size_t synth_size;
+	uint64_t synth_vaddr;
 };
 
 /* A cache entry: the public module, its internals, and the hash chain. */
@@ -150,6 +155,11 @@ static int read_vaddr(const struct hp_module *mod, uint64_t vaddr, void *buf, si
 			return 0;
 		}
 	}
+	if (p->synth && vaddr >= p->synth_vaddr && vaddr - p->synth_vaddr <= p->synth_size &&
+	    len <= p->synth_size - (vaddr - p->synth_vaddr)) {
+		memcpy(buf, p->synth + (vaddr - p->synth_vaddr), len);
+		return 0;
+	}
 	for (int i = 0; i < p->nloads; i++) {
 		const struct mod_load *l = &p->loads[i];
 		if (vaddr < l->vaddr || vaddr - l->vaddr > l->memsz || len > l->memsz - (vaddr - l->vaddr))
@@ -230,48 +240,142 @@ static void parse_eh_frame_hdr(struct hp_module *mod, struct mod_priv *p)
 	p->segbase = mod->eh_frame_hdr_vaddr;
 }
 
-/* The .eh_frame section from the section headers: its file offset, size
- * and address, when it lies in the file. Returns 0 or -ENOENT. */
-static int find_eh_frame(const struct hp_module *mod, uint64_t *off, uint64_t *size,
-			 uint64_t *addr)
+/* A section of type from the section headers, by name (want with its
+ * NUL, a string literal): its header, when its bytes lie in the file.
+ * Returns it or NULL. alloc: only a section loaded with the program. */
+static const Elf64_Shdr *find_section(const struct hp_module *mod, const char *want,
+				      size_t wantlen, uint32_t type, int alloc)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)mod->image;
 	if (!eh->e_shoff || eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 ||
 	    eh->e_shstrndx == SHN_UNDEF || eh->e_shstrndx >= eh->e_shnum ||
 	    !in_image(mod, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
-		return -ENOENT;
+		return NULL;
 	const Elf64_Shdr *sh = (const Elf64_Shdr *)(mod->image + eh->e_shoff);
 	const Elf64_Shdr *names = &sh[eh->e_shstrndx];
 	if (!in_image(mod, names->sh_offset, names->sh_size))
-		return -ENOENT;
+		return NULL;
 	for (int i = 0; i < eh->e_shnum; i++) {
-		static const char want[] = ".eh_frame";
-		if (sh[i].sh_type != SHT_PROGBITS || !(sh[i].sh_flags & SHF_ALLOC) ||
+		if (sh[i].sh_type != type || (alloc && !(sh[i].sh_flags & SHF_ALLOC)) ||
 		    sh[i].sh_name >= names->sh_size ||
-		    names->sh_size - sh[i].sh_name < sizeof(want) ||
-		    memcmp(mod->image + names->sh_offset + sh[i].sh_name, want, sizeof(want)))
+		    names->sh_size - sh[i].sh_name < wantlen ||
+		    memcmp(mod->image + names->sh_offset + sh[i].sh_name, want, wantlen))
 			continue;
-		if (!in_image(mod, sh[i].sh_offset, sh[i].sh_size))
-			return -ENOENT;
-		*off = sh[i].sh_offset;
-		*size = sh[i].sh_size;
-		*addr = sh[i].sh_addr;
+		return in_image(mod, sh[i].sh_offset, sh[i].sh_size) ? &sh[i] : NULL;
+	}
+	return NULL;
+}
+
+/* The bytes of a section not loaded with the program (.debug_frame),
+ * inflated when compressed (SHF_COMPRESSED, zlib): *out is the image's
+ * (owned 0) or malloc'd (owned 1). Returns 0 or -errno / -HP_E*. */
+#define SECTION_INFLATED_MAX (64u << 20)
+static int section_bytes(const struct hp_module *mod, const Elf64_Shdr *sh, const uint8_t **out,
+			 size_t *size, int *owned)
+{
+	const uint8_t *raw = mod->image + sh->sh_offset;
+	Elf64_Chdr ch;
+	*owned = 0;
+	if (!(sh->sh_flags & SHF_COMPRESSED)) {
+		*out = raw;
+		*size = (size_t)sh->sh_size;
 		return 0;
 	}
-	return -ENOENT;
+	if (sh->sh_size < sizeof(ch))
+		return -HP_ECORRUPT;
+	memcpy(&ch, raw, sizeof(ch));
+	if (ch.ch_type != ELFCOMPRESS_ZLIB || !ch.ch_size || ch.ch_size > SECTION_INFLATED_MAX)
+		return -HP_EUNSUPPORTED;
+	uLongf n = (uLongf)ch.ch_size;
+	uint8_t *buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	if (uncompress(buf, &n, raw + sizeof(ch), (uLong)(sh->sh_size - sizeof(ch))) != Z_OK ||
+	    n != ch.ch_size) {
+		free(buf);
+		return -HP_ECORRUPT;
+	}
+	*out = buf;
+	*size = (size_t)n;
+	*owned = 1;
+	return 0;
+}
+
+/* Go's runtime functions that switch to another stack (g0's): the words
+ * above them on the stack are not their callers' frames, and Go's own
+ * traceback ends there too (funcFlag_SPWRITE) */
+static const char *const stack_roots[] = {
+	"runtime.systemstack.abi0", "runtime.systemstack", "runtime.mcall", "runtime.mcall.abi0",
+	"runtime.morestack.abi0", "runtime.morestack",
+};
+
+/* The stack roots of mod's .symtab end the stack in p->synth. */
+static void end_stacks_at_roots(const struct hp_module *mod, struct mod_priv *p)
+{
+	static const char want[] = ".symtab";
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)mod->image;
+	const Elf64_Shdr *sh = find_section(mod, want, sizeof(want), SHT_SYMTAB, 0);
+	if (!sh || sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_link >= eh->e_shnum)
+		return;
+	const Elf64_Shdr *str = (const Elf64_Shdr *)(mod->image + eh->e_shoff) + sh->sh_link;
+	if (!in_image(mod, str->sh_offset, str->sh_size))
+		return;
+	const Elf64_Sym *sym = (const Elf64_Sym *)(mod->image + sh->sh_offset);
+	const char *names = (const char *)mod->image + str->sh_offset;
+	for (size_t i = 0; i < sh->sh_size / sizeof(*sym); i++) {
+		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || sym[i].st_name >= str->sh_size)
+			continue;
+		const char *name = names + sym[i].st_name;
+		size_t room = (size_t)(str->sh_size - sym[i].st_name);
+		for (size_t k = 0; k < sizeof(stack_roots) / sizeof(*stack_roots); k++)
+			if (strnlen(name, room) < room && !strcmp(name, stack_roots[k]) &&
+			    !ehframe_end_stack_at(p->synth, p->synth_size, sym[i].st_value))
+				hp_debug(HP_DBG_UNWIND, 1, "module '%s': stacks end at %s", mod->path,
+					 name);
+	}
+}
+
+/* No .eh_frame: .debug_frame's FDEs in .eh_frame's layout (Go programs),
+ * served at an address of their own 1 MiB past the segments, near enough
+ * to the code for the table's 32-bit entries. Returns 0 or -errno. */
+static int synth_eh_frame(struct hp_module *mod, struct mod_priv *p, uint64_t *addr)
+{
+	static const char want[] = ".debug_frame";
+	const Elf64_Shdr *sh = find_section(mod, want, sizeof(want), SHT_PROGBITS, 0);
+	const uint8_t *df;
+	size_t size;
+	int owned, err;
+	if (!sh)
+		return -ENOENT;
+	if ((err = section_bytes(mod, sh, &df, &size, &owned)))
+		return err;
+	err = ehframe_from_debug_frame(df, size, &p->synth, &p->synth_size);
+	if (owned)
+		free((void *)df);
+	if (err)
+		return err;
+	end_stacks_at_roots(mod, p);
+	*addr = p->synth_vaddr = ((mod->max_vaddr + MOD_PAGE - 1) & ~(MOD_PAGE - 1)) + (1u << 20);
+	return 0;
 }
 
 /* No usable .eh_frame_hdr: index .eh_frame into a table of our own. */
 static void index_eh_frame(struct hp_module *mod, struct mod_priv *p)
 {
-	uint64_t off, size, addr;
-	size_t n;
-	int err;
-	if (find_eh_frame(mod, &off, &size, &addr))
-		return;
-	if ((err = ehframe_index(mod->image + off, size, addr, addr, &p->built, &n))) {
-		hp_debug(HP_DBG_UNWIND, 1, "module '%s': cannot index .eh_frame: %s", mod->path,
-			 hp_strerror(err));
+	static const char want[] = ".eh_frame";
+	const Elf64_Shdr *sh = find_section(mod, want, sizeof(want), SHT_PROGBITS, 1);
+	const uint8_t *data = sh ? mod->image + sh->sh_offset : NULL;
+	uint64_t addr = sh ? sh->sh_addr : 0;
+	size_t n, size = sh ? (size_t)sh->sh_size : 0;
+	int err = sh ? 0 : synth_eh_frame(mod, p, &addr);
+	if (!sh && !err) {
+		data = p->synth;
+		size = p->synth_size;
+	}
+	if (err || (err = ehframe_index(data, size, addr, addr, &p->built, &n))) {
+		if (err != -ENOENT)
+			hp_debug(HP_DBG_UNWIND, 1, "module '%s': cannot index %s: %s", mod->path,
+				 sh ? ".eh_frame" : ".debug_frame", hp_strerror(err));
 		return;
 	}
 	p->fde_count = n;
@@ -279,7 +383,7 @@ static void index_eh_frame(struct hp_module *mod, struct mod_priv *p)
 	/* an address no segment uses, far past them all */
 	p->fde_table_vaddr = (mod->max_vaddr + (1ull << 40)) & ~(MOD_PAGE - 1);
 	hp_debug(HP_DBG_UNWIND, 1, "module '%s' has no .eh_frame_hdr: indexed %zu FDEs of"
-		 " .eh_frame", mod->path, n);
+		 " %s", mod->path, n, sh ? ".eh_frame" : ".debug_frame");
 }
 
 static int parse_elf(struct hp_module *mod, struct mod_priv *p)
@@ -436,6 +540,7 @@ static void open_module(struct mod_entry *e)
 		hp_warn("cannot read module '%s': %s", mod->path, open_error(err));
 		unmap_image(mod);
 		free(e->priv.built);
+		free(e->priv.synth);
 		memset(&e->priv, 0, sizeof(e->priv));
 		mod->min_vaddr = mod->max_vaddr = 0;
 		mod->eh_frame_hdr_vaddr = mod->eh_frame_hdr_size = 0;
@@ -467,6 +572,7 @@ void modcache_free(struct hp_module_cache *mc)
 			next = e->next;
 			unmap_image(&e->mod);
 			free(e->priv.built);
+			free(e->priv.synth);
 			free(e->mod.path);
 			free(e);
 		}

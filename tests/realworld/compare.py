@@ -38,7 +38,14 @@ TOP = 5
 # stripped, so reaching it is how a stack shows it got through main.
 ENTRY_FRAMES = {"_start", "__libc_start_main", "__libc_start_main_impl",
                 "__libc_start_call_main", "main", "clone", "clone3",
-                "start_thread", "_dl_start_user"}
+                "start_thread", "_dl_start_user",
+                # Go: where its runtime's own traceback stops (funcFlag_TOPFRAME:
+                # a goroutine's goexit, the main thread's rt0_go, a thread's
+                # mstart; funcFlag_SPWRITE: the switches to g0's stack), and the
+                # clone that starts a thread (realworld_go)
+                "runtime.goexit.abi0", "runtime.rt0_go.abi0", "runtime.mstart.abi0",
+                "runtime.clone.abi0", "runtime.systemstack.abi0", "runtime.mcall",
+                "runtime.morestack.abi0"}
 
 # Processes in the outer perf's data that are not the target: hpprof itself
 # (and the target's child before exec, still named hpprof) and perf's own child.

@@ -15,6 +15,8 @@ hp_script_test(realworld_cxx realworld realworld/cxx.sh debug)
 hp_script_test(realworld_cxx_stripped realworld realworld/cxx.sh stripped)
 hp_script_test(realworld_java realworld realworld/java.sh)
 hp_script_test(realworld_fortran realworld realworld/fortran.sh)
+# wave 26: a Go program (.debug_frame, no .eh_frame): whole stacks
+hp_script_test(realworld_go realworld realworld/go.sh)
 hp_script_test(realworld_d realworld realworld/d.sh)
 # The why columns (wave 17): page faults per function against perf record
 # -e page-faults -c 1, simulated caches against valgrind's cg_annotate.

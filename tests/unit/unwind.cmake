@@ -11,6 +11,9 @@ target_compile_options(test_unwind_perf PRIVATE -O2 -g -fomit-frame-pointer)
 target_link_options(test_unwind_perf PRIVATE -rdynamic)
 
 hp_unit_test(test_procmap SOURCES unit/test_procmap.c LIBS hp_collector ${CMAKE_DL_LIBS})
+# collector/ehframe.c: .debug_frame in .eh_frame's layout (Go programs), and
+# stacks ended at a function that switches stacks (wave 26).
+hp_unit_test(test_ehframe SOURCES unit/test_ehframe.c LIBS hp_collector)
 # collector/mapfile.c: mapped files gone from their names (deleted,
 # replaced, a memfd), read through the process and held (wave 26).
 hp_unit_test(test_mapfile SOURCES unit/test_mapfile.c LIBS hp_collector)
