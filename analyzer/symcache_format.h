@@ -15,12 +15,14 @@ struct hp_symbolizer;
 struct sym_module;
 
 #define CACHE_MAGIC    "HPSYMC\r\n"
-#define CACHE_FORMAT   10u             /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
+#define CACHE_FORMAT   11u             /* bump when resolution or layout changes (5: qualified DWARF names, dwname.h;
 					 * 7: the module's unit ranges and symbol table;
 					 * 8: delta records after the entry;
 					 * 9: no line past a line sequence's end, symunits.c;
 					 * 10: the base and each record padded to 8 bytes, the
-					 *     base checked by blocks as it is read) */
+					 *     base checked by blocks as it is read;
+					 * 11: unit ranges of modules without .debug_aranges,
+					 *     Go's, from the units themselves) */
 #define CACHE_MAX      (256u << 20)    /* entries larger than this are not written */
 #define NO_STRING      UINT32_MAX
 #define STAMP_MAX      4096

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "analyzer/symbolize_internal.h"
+#include "common/grow.h"
 #include "common/log.h"
 
 #define VIEWS_MAX 16                /* units read alone per module and run */
@@ -73,15 +74,56 @@ static void unit_extent(Dwarf *dw, Dwarf_Off die, struct sym_unit *u)
 	}
 }
 
-/* The table from dwarf_getaranges, in its order (sorted by start). */
+static int by_start(const void *a, const void *b)
+{
+	const struct sym_unit *x = a, *y = b;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* No .debug_aranges (Go programs): elfutils 0.188's dwarf_getaranges then
+ * finds no unit, and libdwfl no line (binutils' addr2line reads the units'
+ * own ranges). The table from each unit's DW_AT_ranges or low_pc/high_pc,
+ * sorted by start. Returns 0 (none found: m->units.n 0) or -ENOMEM. */
+static int units_from_dies(struct sym_module *m, Dwarf *dw)
+{
+	struct sym_unit *v = NULL;
+	size_t cap = 0, n = 0, hsize;
+	Dwarf_Off off = 0, next;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		Dwarf_Addr base, start, end;
+		ptrdiff_t it = 0;
+		while (dwarf_offdie(dw, off + hsize, &cu) &&
+		       (it = dwarf_ranges(&cu, it, &base, &start, &end)) > 0) {
+			if (end <= start)
+				continue;
+			if (hp_grow((void **)&v, &cap, n + 1, sizeof(*v))) {
+				free(v);
+				return -ENOMEM;
+			}
+			v[n++] = (struct sym_unit){ start, end - start, off + hsize, off, next - off };
+		}
+		off = next;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), by_start);
+	m->units.v = v;
+	m->units.n = n;
+	return 0;
+}
+
+/* The table from dwarf_getaranges, in its order (sorted by start); from
+ * the units themselves when the module has no .debug_aranges. */
 static int units_build(struct sym_module *m)
 {
 	Dwarf_Addr dwbias = 0;
 	Dwarf_Aranges *ar;
 	size_t n = 0;
 	Dwarf *dw = dwfl_module_getdwarf(m->dm, &dwbias);
-	if (!dw || dwarf_getaranges(dw, &ar, &n) != 0 || !n)
+	if (!dw)
 		return 0;
+	if (dwarf_getaranges(dw, &ar, &n) != 0 || !n)
+		return units_from_dies(m, dw);
 	struct sym_unit *v = calloc(n, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
