@@ -3,7 +3,12 @@
 # rw_diff "CMD_A" "CMD_B": the commands before and after the change, each a
 # string split on blanks (no quoting). RUNS runs per side, alternating so a
 # slow spell of the machine hits both sides:
-#   hpprof run, and perf stat -e task-clock (the truth of the whole run);
+#   hpprof run of perf stat -e task-clock of the command: the truth of the
+#   whole run counted in the same execution (CI run 160: this machine's
+#   second vCPU ran sqlite3 at half the speed of the first, 0.60 s against
+#   0.32 s by taskset, so the separate perf stat runs, 0.35 s, and
+#   hpprof's, 0.65 s, measured two speeds); perf stat's own start (a few
+#   ms, the same on both sides) is in hpprof's figures and cancels out;
 #   then one perf record -e cpu-clock per side (which functions changed);
 #   hpprof diff -f json of RUNS + RUNS runs and of one run per side (with
 #   --run-noise set to the runs' measured spread where it exceeds 10%).
@@ -16,11 +21,11 @@ rw_diff() {
 	note "after:  $2"
 	for i in $(seq 1 $RUNS); do
 		rw_reset
-		rw_step hpa$i "$HPPROF" run -q -F "$FREQ" -o a$i.db -- $1
-		rw_step sta$i perf stat -x, -e task-clock -o a$i.stat -- $1
+		rw_step hpa$i "$HPPROF" run -q -F "$FREQ" -o a$i.db -- \
+			perf stat -x, -e task-clock -o a$i.stat -- $1
 		rw_reset
-		rw_step hpb$i "$HPPROF" run -q -F "$FREQ" -o b$i.db -- $2
-		rw_step stb$i perf stat -x, -e task-clock -o b$i.stat -- $2
+		rw_step hpb$i "$HPPROF" run -q -F "$FREQ" -o b$i.db -- \
+			perf stat -x, -e task-clock -o b$i.stat -- $2
 	done
 	rw_reset
 	rw_step pa perf record -q -e cpu-clock -F "$FREQ" -o a.data -- $1
