@@ -30,6 +30,11 @@ n=$(samples_of h.db samples)
 c=$(samples_of h.db complete_stacks)
 j=$(samples_of h.db joined_stacks)
 want=$(awk -v p="$p1" -v f="$freq" -v l="$lost" 'BEGIN { print 0.9 * p * f - l }')
+# CI run 160 read 367 joined with 37 lost (once; 0 lost and all joined in
+# 12 runs here, 6 of them beside two CPU loops): where the rest went
+note "samples $n, complete $c, joined $j, stopped at the hole $(samples_of h.db hole_stacks)," \
+	"cut by the copy $(samples_of h.db cut_stacks), by end: $(q h.db "SELECT GROUP_CONCAT(unwind || ':' || n)
+	FROM (SELECT unwind, COUNT(*) AS n FROM samples WHERE event = 0 GROUP BY unwind)")"
 assert_ge "joined stacks (phase 1: $p1 s at $freq Hz, $lost lost)" "$j" "$want"
 # every sample is complete but the start-up's few in the dynamic loader's
 # early code; without the join, phase 1's half were not
@@ -86,9 +91,20 @@ if [ "$oc" = yes ]; then
 	wait "$pid" 2>/dev/null
 	iv=$(q a.db "SELECT value FROM run_info WHERE key = 'offcpu_intervals'")
 	un=$(q a.db "SELECT value FROM run_info WHERE key = 'offcpu_unsampled'")
+	sm=$(q a.db "SELECT value FROM run_info WHERE key = 'offcpu_sampled'")
 	rows=$(q a.db "SELECT COUNT(*) FROM samples s WHERE $off")
-	assert_ge "attached: off-CPU intervals (0.5 s of 100 ms naps)" "$iv" 2
-	assert_eq "attached: off-CPU rows = intervals - unsampled ($iv - $un)" "$rows" "$((iv - un))"
+	if [ -n "$iv" ]; then
+		assert_ge "attached: off-CPU intervals (0.5 s of 100 ms naps)" "$iv" 2
+		assert_eq "attached: off-CPU rows = intervals - unsampled ($iv - $un)" "$rows" \
+			"$((iv - un))"
+	else
+		# the switch records went off while the program slept (the gate:
+		# docs/offcpu.md): no exact count then, by design (NULL; 1 run in
+		# 12 here, the wave-25 build too); the rows are the sampled ones
+		note "attached: switch records gated off for a while: no interval count"
+		assert_ge "attached: off-CPU intervals sampled (0.5 s of 100 ms naps)" "$sm" 2
+		assert_eq "attached: off-CPU rows = intervals sampled" "$rows" "$sm"
+	fi
 fi
 
 # 2. The hole stays: nothing to join with, nothing guessed, and said.
