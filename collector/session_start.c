@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -20,11 +21,17 @@
 #include "common/hmap.h"
 #include "common/store.h"
 
+/* The target's row names its file as /proc/PID/exe does, symbolic links
+ * resolved ("/usr/bin/true" for /bin/true on a merged /usr): the exec's
+ * record sets that name when hpprof reads it while the program runs, and
+ * a short program's row said one or the other by timing (CI run 162). */
 void session_record_target(struct hp_session *s, pid_t pid, char *const argv[])
 {
 	const char *base = strrchr(argv[0], '/');
+	char *exe = realpath(argv[0], NULL);
 	base = base ? base + 1 : argv[0];
-	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, argv[0], 0);
+	store_add_process(s->st, (uint32_t)pid, (uint32_t)getpid(), base, exe ? exe : argv[0], 0);
+	free(exe);
 	store_add_thread(s->st, (uint32_t)pid, (uint32_t)pid, base, 0);
 	hmap_put(&s->threads, (uint64_t)pid | 1ull << 32, 1);
 	session_note_row(s, (uint32_t)pid);
