@@ -477,10 +477,12 @@ static int map_image(struct hp_module *mod)
 	int fd, err = 0;
 	void *img;
 
+	int opened = 0;
 	if (!strcmp(mod->path, "[vdso]"))
 		fd = vdso_memfd();
-	else if ((fd = heldfile_open(mod->path)) == -ENOENT)
-		fd = open(mod->path, O_RDONLY | O_CLOEXEC);
+	else if ((fd = heldfile_open(mod->path)) == -ENOENT && (fd = open(mod->path, O_RDONLY |
+									  O_CLOEXEC)) >= 0)
+		opened = 1;
 	if (fd < 0)
 		return fd == -1 ? -errno : fd;
 	if (fstat(fd, &st)) {
@@ -502,6 +504,11 @@ static int map_image(struct hp_module *mod)
 	}
 	mod->image = img;
 	mod->size = (size_t)st.st_size;
+	/* the file read here is the one the run's symbols come from, though
+	 * its name be given to another before the end (a rebuild, an upgrade:
+	 * CI run 162, e2e_run_gone case B) */
+	if (opened)
+		heldfile_add(mod->path, fcntl(fd, F_DUPFD_CLOEXEC, 0));
 out_close:
 	close(fd);
 	return err;

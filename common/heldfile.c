@@ -36,9 +36,11 @@ static long find(const char *name)
 int heldfile_add(const char *name, int fd)
 {
 	int err = 0;
-	char *copy = strdup(name);
+	char *copy = fd < 0 ? NULL : strdup(name);
 	pthread_mutex_lock(&lock);
-	if (!copy)
+	if (fd < 0)
+		err = -EBADF;
+	else if (!copy)
 		err = -ENOMEM;
 	else if (find(name) >= 0)
 		err = -EEXIST;
@@ -49,7 +51,8 @@ int heldfile_add(const char *name, int fd)
 	pthread_mutex_unlock(&lock);
 	if (err) {
 		free(copy);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 	return err;
 }

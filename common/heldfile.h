@@ -1,5 +1,6 @@
 /*
- * heldfile.h - files hpprof holds open under a name that does not open.
+ * heldfile.h - the files a run read, held open under the names its
+ * profile gives them.
  *
  * A program's mapped file can be gone from its name before hpprof reads
  * the mapping's record: deleted (a program that removes itself, a library
@@ -7,16 +8,19 @@
  * never named (a memfd, fexecve). The collector opens such a file through
  * the process while it lives (collector/mapfile.h) and holds it here under
  * the name the profile gives it, as the kernel's maps do
- * ("/usr/bin/prog (deleted)"). The module reader and the symbolizer open
- * names through here first, so the run unwinds and names those frames
- * after the process is gone. Process-wide and thread-safe: the collector
- * adds, the symbol thread opens.
+ * ("/usr/bin/prog (deleted)"), and every module it read by its name under
+ * that name (a rebuild may give the name to another file before the
+ * run's end). The module reader and the symbolizer open names through
+ * here first, so the run unwinds and names those frames from the files
+ * it saw, after the process is gone. Process-wide and thread-safe: the
+ * collector adds, the symbol thread opens.
  */
 #ifndef HP_HELDFILE_H
 #define HP_HELDFILE_H
 
 /* Hold fd (taken over: closed on failure too) under name. Returns 0,
- * -EEXIST when name is held already, or -ENOMEM. */
+ * -EEXIST when name is held already, -EBADF for a negative fd, or
+ * -ENOMEM. */
 int heldfile_add(const char *name, int fd);
 
 /* The file held under name, opened anew (O_CLOEXEC, its own offset),

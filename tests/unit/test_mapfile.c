@@ -8,7 +8,11 @@
  *     "NAME (deleted)", opened anew through heldfile_open;
  *   - replaced by another file (a rebuild), with no process to read the
  *     mapping through: a name that opens nothing, never the new file;
- *   - a memfd that is not ELF (a JIT's code) keeps its name, anonymous.
+ *   - a memfd that is not ELF (a JIT's code) keeps its name, anonymous;
+ *   - a module the module cache read by its name is held: after another
+ *     file took the name (a rebuild before the run's end), the name still
+ *     opens, through heldfile_open, the file the run read (the symbols'
+ *     source: analyzer/symbolize.c opens names through it first).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,6 +30,7 @@
 
 #include "hp_test.h"
 #include "collector/mapfile.h"
+#include "collector/module.h"
 #include "common/heldfile.h"
 
 #define NO_PID 0x7ffffff0u         /* a pid without /proc entry */
@@ -145,6 +150,28 @@ static void test_memfd_not_elf(struct hp_mapfiles *mf)
 	close(fd);
 }
 
+static void test_module_held(void)
+{
+	struct mapped m;
+	struct hp_module_cache *mc;
+	struct stat now;
+	char other[300];
+	CHECK(map_copy(&m, "module") == 0);
+	CHECK(modcache_new(&mc) == 0);
+	const struct hp_module *mod = modcache_get(mc, m.path);
+	CHECK(mod && mod->valid);
+	snprintf(other, sizeof(other), "%s/rebuilt", dir);
+	int fd = open(other, O_WRONLY | O_CREAT, 0755);
+	CHECK(fd >= 0 && write(fd, "\177ELF", 4) == 4);
+	close(fd);
+	CHECK(rename(other, m.path) == 0);
+	fd = heldfile_open(m.path);
+	CHECK(fd >= 0 && fstat(fd, &now) == 0 && now.st_ino == m.st.st_ino);
+	if (fd >= 0)
+		close(fd);
+	modcache_free(mc);
+}
+
 int main(void)
 {
 	struct hp_mapfiles *mf;
@@ -155,6 +182,7 @@ int main(void)
 	test_unlinked(mf);
 	test_replaced(mf);
 	test_memfd_not_elf(mf);
+	test_module_held();
 	mapfiles_free(mf);
 	heldfile_clear();
 	char cmd[300];
