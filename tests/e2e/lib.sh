@@ -34,6 +34,18 @@ q() { sqlite3 -batch -noheader "$1" "$2"; }
 # it included. A test's "the program spends its time in F" is F's total:
 # on a machine busy with other work the kernel's preemption runs in F's
 # stead, and F's self % fell to 89% in a CI run beside a build (wave 26).
+# fn_share_in DB FUNCTION COMM: the % of the samples of the processes
+# named COMM (an exec'd program's last name) with FUNCTION on the stack:
+# "the program spends its time in F" where its run has other processes
+# (a shell, mount, cp, chroot): their few ms are a larger part when the
+# machine steals the program's samples (CI run 162 beside a CPU loop: 230
+# samples for 0.3 s of CPU, in_root_work 87.8% of the whole run's).
+fn_share_in() {
+	_c="s.tid IN (SELECT tid FROM threads WHERE pid IN (SELECT pid FROM processes
+	    WHERE comm = '$3'))"
+	awk -v h="$(stack_hits "$1" "f.name = '$2'" "$_c")" -v n="$(samples_where "$1" "$_c")" \
+		'BEGIN { printf "%.2f\n", n ? 100 * h / n : 0 }'
+}
 # fn_rows DB FUNCTION: its rows in function_profile
 fn_total_pct() {
 	q "$1" "SELECT COALESCE(MAX(total_pct), 0) FROM function_profile WHERE function = '$2'"

@@ -24,7 +24,8 @@ n=$(q c.db "SELECT value FROM run_info WHERE key = 'samples'")
 # binomial error (~17)
 assert_ge "samples" "$n" 150
 assert_eq "the decoy outside the chroot named" "$(fn_rows c.db host_decoy_work)" 0
-assert_ge "in_root_work total %" "$(fn_total_pct c.db in_root_work)" 90
+assert_ge "in_root_work, % of the program's samples" \
+	"$(fn_share_in c.db in_root_work prog)" 90
 mods=$(q c.db "SELECT COUNT(*) FROM modules WHERE path = '$T/root$T/prog'")
 assert_eq "the program's module is its file in the chroot" "$mods" 1
 # chroot(8) itself ran from our root: its own file, not one in the chroot

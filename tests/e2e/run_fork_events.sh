@@ -18,9 +18,13 @@
 #    run under `perf stat -e task-clock` as hpprof's target. hpprof counts
 #    perf and the storm, perf the storm: hpprof's total is at least perf's
 #    and at most perf's plus 100 ms (perf's own start-up and exit, ~10-30
-#    ms here: the allowance). (Both count less than the kernel's runtime
-#    in rusage, ~25% of a fork storm's: an exiting child's last part runs
-#    after its events are gone; perf stat alone shows the same.) The same
+#    ms here) plus 2% of perf's. (Both count less than the kernel's
+#    runtime in rusage, ~25% of a fork storm's: an exiting child's last
+#    part runs after its events are gone; perf stat alone shows the same.
+#    Whose events go first in that part varies, and load stretches it:
+#    39-51 ms apart on wave 26's machine, quiet and beside a CPU loop,
+#    4 runs; 156 ms of 4.94 s in CI run 162, beside a CPU loop and a
+#    test: the 2%.) The same
 #    for page-faults, read from the fault samplers: at least perf's, at
 #    most perf's plus 5,000 (perf's own start-up: ~1,030 faults here).
 . "$HP_SRC/tests/e2e/lib.sh"
@@ -54,7 +58,7 @@ tc=$(q storm.db "SELECT total FROM events WHERE name = 'task-clock'")
 ps=$(awk -F, '$3 == "task-clock" { printf "%.0f", $1 * 1e6 }' stat.txt)   # %d: mawk stops at 2^31 - 1
 note "task-clock: hpprof $tc ns, perf stat $ps ns"
 assert_ge "hpprof's task-clock (perf's and the storm's)" "$tc" "$ps"
-assert_le "hpprof's task-clock" "$tc" "$((ps + 100000000))"
+assert_le "hpprof's task-clock" "$tc" "$((ps + 100000000 + ps / 50))"
 pf=$(q storm.db "SELECT total FROM events WHERE name = 'page-faults'")
 sf=$(q storm.db "SELECT total FROM events WHERE name = 'page-faults:sampled'")
 pp=$(awk -F, '$3 == "page-faults" { print $1 }' stat.txt)
