@@ -136,6 +136,7 @@ int counting_run(struct hp_event_set *set, char *const argv[], const char *argv0
 		*step = HP_COUNT_EXEC;
 		goto out_close;
 	}
+	r->exec_cpu_s = (double)l.exec_cpu_ns / 1e9;
 	ret = wait_child(l.pid, &r->wstatus, &r->ru);
 	r->elapsed_s = (double)(hp_now_ns() - t0) / 1e9;
 	child_pid = 0;

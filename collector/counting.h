@@ -26,6 +26,8 @@ struct hp_count_run {
 	int wstatus;                   /* wait status of the program */
 	double elapsed_s;              /* exec to exit, CLOCK_MONOTONIC */
 	struct rusage ru;              /* of the program and its reaped children */
+	double exec_cpu_s;             /* of ru's CPU time, the child's before its exec
+					* (and a little after): no counter runs then */
 	double *value;                 /* scaled count; NAN when the event did not count */
 	double *running_pct;           /* share of the time it counted (< 100: multiplexed) */
 	double *running_ns;            /* time it counted */

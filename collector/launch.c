@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -140,6 +141,17 @@ int launch_prepare(struct hp_launch *l, char *const argv[])
 	return 0;
 }
 
+/* A process's CPU time so far (any process's clock may be read), 0 when
+ * it cannot be read. */
+static uint64_t child_cpu_ns(pid_t pid)
+{
+	clockid_t cid;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &cid) || clock_gettime(cid, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int launch_release(struct hp_launch *l)
 {
 	int child_err = 0;
@@ -160,6 +172,7 @@ int launch_release(struct hp_launch *l)
 		waitpid(l->pid, &st, 0);
 		return -child_err;
 	}
+	l->exec_cpu_ns = child_cpu_ns(l->pid);
 	return 0;
 }
 

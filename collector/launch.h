@@ -9,6 +9,7 @@
 #ifndef HP_LAUNCH_H
 #define HP_LAUNCH_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct hp_launch {
@@ -20,6 +21,9 @@ struct hp_launch {
 	const char *argv0; /* the argv[0] the program sees instead of the resolved
 			    * argv[0] exec'd: the name the user wrote, as from a
 			    * shell; NULL: argv[0] */
+	uint64_t exec_cpu_ns; /* set by launch_release: the child's CPU time read
+			       * just after its exec, its pre-exec part (fork's
+			       * copies, the release) with a little of the program */
 };
 
 /* Check that path names an executable regular file (resolving via PATH
