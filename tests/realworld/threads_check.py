@@ -32,6 +32,7 @@ difference of two shares); the off-CPU allowance is below, with its reason.
 import argparse
 import collections
 import json
+import math
 import os
 import re
 import subprocess
@@ -173,9 +174,17 @@ def separate(args):
     totals = [sum(c for _, c in r) for r in runs]
     for name, k in (("perf", 0), ("hpprof", 2), ("perf again", 1)):
         print("  info %s: %s" % (name, ", ".join("%.2f%%" % pct(c, totals[k]) for _, c in runs[k])))
-    big = [sum(1 for _, c in r if pct(c, t) >= 1) for r, t in zip(runs, totals)]
-    check(big[2] in big[:2], "threads with 1%% of the samples or more: perf %d and %d, hpprof %d"
-          % tuple(big))
+    # A thread near 1% counts either way: 3 binomial standard errors at 1%
+    # plus 0.25 pp of run-to-run drift (zstd's main thread: 0.85% and 0.92%
+    # in perf's runs, 1.03% in hpprof's between them, in one CI-like run)
+    def span(r, t):
+        m = 3 * math.sqrt(0.01 * 0.99 / max(t, 1)) * 100 + 0.25
+        return (sum(1 for _, c in r if pct(c, t) >= 1 + m),
+                sum(1 for _, c in r if pct(c, t) >= 1 - m))
+    (p1, p1x), (p2, p2x), (h, hx) = (span(r, t) for r, t in zip(runs, totals))
+    check(any(h <= hi and lo <= hx for lo, hi in ((p1, p1x), (p2, p2x))),
+          "threads with 1%% of the samples or more (those within the margin either way):"
+          " perf %d-%d and %d-%d, hpprof %d-%d" % (p1, p1x, p2, p2x, h, hx))
 
 
 # ---------------------------------------------------------------- complete stacks
