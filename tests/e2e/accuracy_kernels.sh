@@ -3,7 +3,8 @@
 # kernel measured about itself in the same run (its truth lines: CPU time
 # per phase, per worker and per timed function, page faults; kernels/README.md).
 # Shares are checked with check_share (lib.sh): K_SIGMA binomial standard
-# errors plus a skid allowance stated at each check. Timings ("fused is
+# errors plus a skid allowance stated at each check, plus the time the
+# run's samples did not see where the truth is a CPU clock (unseen_pp). Timings ("fused is
 # fastest", bad/perfect) are benchmarks: bench/kernels.sh prints them.
 . "$HP_SRC/tests/e2e/lib.sh"
 for k in julia diffusion laplace hashing primes pi; do need_kernel $k; done
@@ -21,7 +22,7 @@ share_of_phases() {
 	proc=$(truth "$out" process main cpu_s)
 	seen=$(awk -v a="$proc" -v b="$(truth_startup "$out")" 'BEGIN { print a - b }')
 	check_share "$(basename "$db" .db): $cond (phases $*)" "$(stack_hits "$db" "$cond")" \
-		"$(samples_where "$db")" "$(ratio "$t" "$proc")" "$(ratio "$t" "$seen")" 1
+		"$(samples_where "$db")" "$(ratio "$t" "$proc")" "$(ratio "$t" "$seen")" 1 "$(unseen_pp "$db")"
 }
 # calls_share OUT FN...: the timed calls' CPU time over the process's.
 calls_share() {
@@ -42,7 +43,8 @@ mb=$(stack_hits jb.db "f.name LIKE '%malloc%' AND m.path LIKE '%libc%'")
 # the 2,000,000 mallocs run inside the setup phase: at most its share, and
 # (the calls are most of points_init) present
 check_share "julia boxed: samples under malloc" "$mb" "$nb" 0 \
-	"$(ratio "$(truth jb.out phase setup cpu_s)" "$(truth jb.out process main cpu_s)")" 1
+	"$(ratio "$(truth jb.out phase setup cpu_s)" "$(truth jb.out process main cpu_s)")" 1 \
+	"$(unseen_pp jb.db)"
 check_present "julia boxed: samples under malloc" "$mb" \
 	"$(awk -v n="$nb" -v p="$(ratio "$(truth jb.out phase setup cpu_s)" "$(truth jb.out process main cpu_s)")" \
 	'BEGIN { printf "%d", n * p / 2 }')"
@@ -73,7 +75,8 @@ for vs in lists:100 lists_prealloc:100 temporaries:30 inplace:100 fused:400 colm
 	n=$(samples_where d_$v.db)
 	check_share "diffusion $v: samples under $ALLOC_FNS" "$(stack_hits d_$v.db "$fn_cond")" "$n" "$p" \
 		"$(ratio "$(awk -v p="$p" -v pr="$(truth d_$v.out process main cpu_s)" 'BEGIN { print p * pr }')" \
-		"$(awk -v a="$(truth d_$v.out process main cpu_s)" -v b="$(truth_startup d_$v.out)" 'BEGIN { print a - b }')")" 1
+		"$(awk -v a="$(truth d_$v.out process main cpu_s)" -v b="$(truth_startup d_$v.out)" 'BEGIN { print a - b }')")" 1 \
+		"$(unseen_pp d_$v.db)"
 done
 # ... and under them the C library's allocator: calloc for each row, mmap and
 # munmap for each temporary (at least half of a call's time: the clock
@@ -106,7 +109,8 @@ proc=$(truth l.out process main cpu_s)
 sl=$(stack_hits l_loop.db "f.name = 'sweep_loop'")
 n=$(samples_where l_loop.db)
 check_share "laplace loop: sweep_loop total" "$sl" "$n" "$(ratio "$sw" "$proc")" \
-	"$(ratio "$sw" "$(awk -v a="$proc" -v b="$(truth_startup l.out)" 'BEGIN { print a - b }')")" 1
+	"$(ratio "$sw" "$(awk -v a="$proc" -v b="$(truth_startup l.out)" 'BEGIN { print a - b }')")" 1 \
+	"$(unseen_pp l_loop.db)"
 # The marked lines are one grid point's whole update (the stencil and the
 # error sum that depends on it): >= 70% of sweep_loop's own samples is a
 # property of the code (the loop control is the rest), not of the machine.
@@ -118,7 +122,8 @@ check_share "laplace loop: stencil lines, of sweep_loop's samples" "$share" "$sl
 n=$(samples_where l_jac.db)
 p=$(calls_share lj.out ktemp_new ktemp_free)
 check_share "laplace jacobi: samples under ktemp_new/ktemp_free" \
-	"$(stack_hits l_jac.db "f.name IN ('ktemp_new', 'ktemp_free')")" "$n" "$p" "$p" 1
+	"$(stack_hits l_jac.db "f.name IN ('ktemp_new', 'ktemp_free')")" "$n" "$p" "$p" 1 \
+	"$(unseen_pp l_jac.db)"
 check_faults l_jac.db lj.out
 check_faults l_loop.db l.out
 note "laplace page faults (kernels' counts): jacobi $(truth lj.out process main minflt), loop $(truth l.out process main minflt)"

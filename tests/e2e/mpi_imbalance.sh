@@ -80,7 +80,8 @@ for r in 0 1 2 3; do
 	share=$(ratio "$mpi" "$cpu")
 	check_share "rank $r: MPI share of its samples" \
 		"$(q job.db "SELECT mpi_samples FROM rank_profile WHERE rank = $r")" \
-		"$(q job.db "SELECT samples FROM rank_profile WHERE rank = $r")" "$share" "$share" 3
+		"$(q job.db "SELECT samples FROM rank_profile WHERE rank = $r")" "$share" "$share" 3 \
+		"$(unseen_pp prof.$r.db)"
 done
 
 # --- the load imbalance ---------------------------------------------------

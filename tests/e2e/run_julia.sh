@@ -25,11 +25,13 @@ tot=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'calcu
 # skid 1 pp: samples whose stack hpprof could not complete (checked below:
 # >= 99% complete) and the few us around each phase boundary.
 check_share "calculate_z total" "$tot" "$n" "$(ratio "$comp" "$proc")" \
-	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$start" 'BEGIN { print a - b }')")" 1
+	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$start" 'BEGIN { print a - b }')")" 1 \
+	"$(unseen_pp j.db)"
 # main: every phase runs inside it; only the start-up does not.
 phases=$(truth_sum out.txt phase cpu_s)
 main=$(q j.db "SELECT total_samples FROM function_profile WHERE function = 'main'")
-check_share "main total (stacks reaching main)" "$main" "$n" "$(ratio "$phases" "$proc")" 1 1
+check_share "main total (stacks reaching main)" "$main" "$n" "$(ratio "$phases" "$proc")" 1 1 \
+	"$(unseen_pp j.db)"
 entry=$(q j.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'complete_stacks')
                 / (SELECT value FROM run_info WHERE key = 'samples')")
 assert_ge "complete stacks %" "$entry" 99

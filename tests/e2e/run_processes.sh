@@ -25,12 +25,14 @@ assert_ge "exec'd child samples" "$cn" 1
 pw=$(stack_hits f.db "f.name = 'parent_work'" "$(pid_cond "$ppid")")
 check_share "parent_work in the parent" "$pw" "$pn" \
 	"$(ratio "$(truth parent.truth phase compute cpu_s)" "$(truth parent.truth process main cpu_s)")" \
-	"$(ratio "$(truth parent.truth phase compute cpu_s)" "$(truth_sum parent.truth phase cpu_s)")" 2
+	"$(ratio "$(truth parent.truth phase compute cpu_s)" "$(truth_sum parent.truth phase cpu_s)")" 2 \
+	"$(unseen_pp f.db "$(truth parent.truth process main cpu_s)")"
 cz=$(stack_hits f.db "f.name = 'calculate_z'" "$(pid_cond "$cpid")")
 proc=$(truth child.truth process main cpu_s)
 comp=$(truth child.truth phase compute cpu_s)
 check_share "calculate_z in the exec'd child" "$cz" "$cn" "$(ratio "$comp" "$proc")" \
-	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$(truth_startup child.truth)" 'BEGIN { print a - b }')")" 2
+	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$(truth_startup child.truth)" 'BEGIN { print a - b }')")" 2 \
+	"$(unseen_pp f.db "$proc")"
 
 "$HPPROF" run -q -o s.db "$KDIR/hp-julia-stripped" --width 300 >/dev/null || fail "stripped run"
 n=$(q s.db "SELECT value FROM run_info WHERE key = 'samples'")
@@ -47,5 +49,6 @@ proc=$(truth st.out process main cpu_s)
 comp=$(truth st.out phase compute cpu_s)
 # skid 1 pp: stacks hpprof could not complete, phase boundaries
 check_share "static: calculate_z total" "${tot:-0}" "$(samples_where st.db)" "$(ratio "$comp" "$proc")" \
-	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$(truth_startup st.out)" 'BEGIN { print a - b }')")" 1
+	"$(ratio "$comp" "$(awk -v a="$proc" -v b="$(truth_startup st.out)" 'BEGIN { print a - b }')")" 1 \
+	"$(unseen_pp st.db)"
 echo "PASS"
