@@ -19,6 +19,7 @@
 #include "analyzer/census.h"
 #include "analyzer/profile.h"
 #include "analyzer/symbolize.h"
+#include "analyzer/unseen.h"
 #include "common/store.h"
 #include "common/clock.h"
 
@@ -67,6 +68,8 @@ int finish_profile(struct hp_store *st, struct hp_symbolizer *sym)
 			f.hole_stacks = c.hole;
 			f.joined_stacks = c.joined;
 		}
+		if (!err && unseen_of_profile(p, &f.unseen_ns, &f.unseen_partial_ns))
+			f.unseen_ns = f.unseen_partial_ns = HP_FACT_UNSET;
 	}
 	if (!err && !(err = profile_write_stats_rows(st, p)) &&
 	    !(err = store_write_facts(st, &f)))

@@ -26,6 +26,7 @@
 #include "analyzer/report_kernel.h"
 #include "analyzer/report_wall.h"
 #include "analyzer/shortname.h"
+#include "analyzer/unseen.h"
 #include "common/textsafe.h"
 
 #define CELL 4096          /* a cell: whole names, for their brief form (shortname.h) */
@@ -578,6 +579,8 @@ static void text_header(FILE *out, const struct hp_profile *p, const struct hp_r
 		fprintf(out, "  note: %s\n", note);
 	if (report_privileged_note_of(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
+	if (!o->selection && unseen_note(p, note, sizeof(note)))
+		fprintf(out, "  note: %s\n", note);
 	if (memreport_untracked_note(p, note, sizeof(note)))
 		fprintf(out, "  note: %s\n", textsafe(note, safe, sizeof(safe)));
 	double tool = memreport_tool_share(p);   /* as the TUI's summary says it */

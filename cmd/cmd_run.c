@@ -35,6 +35,7 @@
 #include "analyzer/census.h"
 #include "analyzer/finish.h"
 #include "analyzer/report_kernel.h"
+#include "analyzer/unseen.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/run.h"
@@ -534,6 +535,9 @@ static void summary(const char *out, const struct hp_session_result *r, struct h
 		census_describe(&c, stacks, sizeof(stacks)), r->lost_counted ? "" : "at least ",
 		(unsigned long long)r->lost,
 		r->term_signal ? "; the program was killed by a signal" : "");
+	char note[640];
+	if (unseen_note_of_store(st, note, sizeof(note)))
+		hp_info("note: %s", note);
 	hp_info("see it with `hpprof report%s%s` or `hpprof tui%s%s`",
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "",
 		strcmp(out, "hpprof.db") ? " " : "", strcmp(out, "hpprof.db") ? out : "");

@@ -59,6 +59,10 @@ struct hp_run_facts {
 	int64_t joined_stacks;         /* of the complete ones, completed from a later sample of
 					* the same frame (collector/stackjoin.h) */
 	int64_t entry_stacks;          /* = complete_stacks (the older key, kept for scripts) */
+	int64_t unseen_ns;             /* task-clock - (samples + lost) x cpu_sample_ns, >= 0: CPU
+					* time the samples did not see (analyzer/unseen.h) */
+	int64_t unseen_partial_ns;     /* threads x cpu_sample_ns: the most the threads' last
+					* partial periods explain of it */
 	int64_t lost_samples;          /* records the kernel dropped */
 	const char *lost_count;        /* how: "kernel" (its own counts), or "reported only
 				        * (why)": a lower bound; unset without perf rings */

@@ -18,6 +18,7 @@
 #include "analyzer/profile.h"
 #include "analyzer/report_kernel.h"
 #include "analyzer/report.h"
+#include "analyzer/unseen.h"
 #include "common/textsafe.h"
 #include "tui/colors.h"
 #include "tui/text.h"
@@ -209,6 +210,12 @@ static void add_warnings(struct summary *s, const struct hp_profile *p)
 	if (lost && atoll(lost) > 0) {
 		warn_header(s, &header);
 		text_add(t, TUI_ERROR, "  ! %s samples were lost (the ring buffers overflowed)", lost);
+	}
+	if (unseen_note(p, note, sizeof(note)) && (why = strstr(note, ", more than"))) {
+		*why = '\0';
+		warn_header(s, &header);
+		text_add(t, TUI_ERROR, "  ! %s", note);
+		text_add(t, TUI_DIM, "    %s", why + 2);
 	}
 	add_tracker_warning(s, p, &header);
 	if (memreport_untracked_note(p, note, sizeof(note)) && (why = strstr(note, ": the"))) {

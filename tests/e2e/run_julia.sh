@@ -48,6 +48,29 @@ check_share "escape-loop lines, of calculate_z's samples" "$hot" "$tot" 0.90 1 0
 
 "$HPPROF" report j.db >report.txt || fail "report failed"
 assert_contains "report names calculate_z" report.txt calculate_z
+
+# The time the samples did not see (analyzer/unseen.h): stored exactly as
+# task-clock - (samples + lost) x period, the partial periods as threads x
+# period, and noted by run and report alike, when (and only when) it is
+# more than the partial periods by 10 periods and 2% of task-clock - on a quiet machine
+# never, on a VM whose host took the CPU (steal) sometimes: the check is of
+# the note's consistency with the figures, whichever it is.
+unseen=$(q j.db "SELECT (SELECT total FROM events WHERE name = 'task-clock' AND measured)
+	- ((SELECT value FROM run_info WHERE key = 'samples')
+	   + (SELECT value FROM run_info WHERE key = 'lost_samples'))
+	  * (SELECT value FROM run_info WHERE key = 'cpu_sample_ns')")
+[ "$unseen" -ge 0 ] || unseen=0
+assert_eq "unseen_ns" "$(q j.db "SELECT value FROM run_info WHERE key = 'unseen_ns'")" "$unseen"
+assert_eq "unseen_partial_ns" "$(q j.db "SELECT value FROM run_info WHERE key = 'unseen_partial_ns'")" \
+	"$(q j.db "SELECT COUNT(*) * (SELECT value FROM run_info WHERE key = 'cpu_sample_ns') FROM threads")"
+noted=$(q j.db "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns')
+	- (SELECT value FROM run_info WHERE key = 'unseen_partial_ns')
+	> MAX(0.02 * (SELECT total FROM events WHERE name = 'task-clock'),
+	      10 * (SELECT value FROM run_info WHERE key = 'cpu_sample_ns'))")
+for f in err.txt report.txt; do
+	assert_eq "the unseen-time note in $f" "$(grep -c 'the samples did not see' $f)" "$noted"
+done
+note "unseen by the samples: $unseen ns (noted: $noted)"
 assert_contains "report shows a julia.c line" report.txt "julia.c:"
 "$HPPROF" report --format json j.db | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["functions"][0]["function"]=="calculate_z", d["functions"][0]' ||
 	fail "json report"
