@@ -119,7 +119,7 @@ static const struct { const char *key; size_t off; int op; } merged_facts[] = {
 	FSUM(python_merged), FSUM(python_truncated), FSUM(python_unmerged),
 	FSUM(python_unresolved), FSUM(python_native), FSUM(python_backoff),
 	FSUM(agent_stood_aside), FSUM(unwind_ns), FSUM(symbolize_ns), FSUM(symbol_cache_misses),
-	FSUM(privileged_execs), FSUM(alloc_untracked),
+	FSUM(privileged_execs), FSUM(alloc_untracked), FSUM(unseen_ns), FSUM(unseen_partial_ns),
 };
 #define NMERGED (sizeof(merged_facts) / sizeof(merged_facts[0]))
 

@@ -84,6 +84,16 @@ for d in a b m; do
 		FROM line_profile" >$d.lines
 done
 "$HPPROF" export -f callgrind -o m.callgrind m.db || fail "export -f callgrind"
+# the time the samples did not see (analyzer/unseen.h) adds up in a merge
+for k in unseen_ns unseen_partial_ns; do
+	ua=$(q a.db "SELECT value FROM run_info WHERE key = '$k'")
+	ub=$(q b.db "SELECT value FROM run_info WHERE key = '$k'")
+	if [ -n "$ua" ] && [ -n "$ub" ]; then
+		assert_eq "merged $k" "$(q m.db "SELECT value FROM run_info WHERE key = '$k'")" $((ua + ub))
+	else
+		note "$k not in both runs (no kernel-mode samples?): its sum not checked"
+	fi
+done
 kf=$(q b.db "SELECT value FROM run_info WHERE key = 'kernel_frames'")
 cpu_b=$(sed -n 's/.* user_s \([0-9.]*\) sys_s \([0-9.]*\).*/\1 \2/p' b.out)
 [ -n "$cpu_a" ] && [ -n "$cpu_b" ] || fail "no CPU clocks from the programs"
