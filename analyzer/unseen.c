@@ -44,27 +44,34 @@ int unseen_of_profile(const struct hp_profile *p, int64_t *unseen, int64_t *part
 	return 0;
 }
 
-static const char *note(int64_t u, int64_t part, int64_t period, int64_t tc, char *buf,
-			size_t n)
+/* The CPU time the unseen time is of: task-clock (tc >= 0), else the
+ * preload agent's timers' count, samples x their mean period. */
+static const char *note(int64_t u, int64_t part, int64_t period, int64_t tc, int64_t samples,
+			char *buf, size_t n)
 {
+	const char *by = "task-clock";
+	if (tc < 0 && samples > 0 && period > 0) {
+		tc = samples * period;
+		by = "the agent's CPU-time timers";
+	}
 	if (u < 0 || part < 0 || period <= 0 || tc <= 0 ||
 	    u - part <= UNSEEN_NOTE_PERIODS * period ||
 	    (double)(u - part) <= UNSEEN_NOTE_SHARE * (double)tc)
 		return NULL;
-	snprintf(buf, n, "the samples did not see %.3f s of the %.3f s of CPU time task-clock"
+	snprintf(buf, n, "the samples did not see %.3f s of the %.3f s of CPU time %s"
 		 " counted (%.1f%%), more than the threads' last partial periods explain: the CPU"
 		 " was taken from the program without its clock stopping (a virtual machine's"
 		 " host running other work: steal time), and one late sample stood for each gap."
-		 " Shares are of the time sampled; where the unseen time fell is not known."
-		 " Profile on a quieter machine to see it",
-		 (double)u / 1e9, (double)tc / 1e9, 100.0 * (double)u / (double)tc);
+		 " Shares are of the time sampled, and where the unseen time fell is not known;"
+		 " a quieter machine leaves less of it unseen",
+		 (double)u / 1e9, (double)tc / 1e9, by, 100.0 * (double)u / (double)tc);
 	return buf;
 }
 
 const char *unseen_note(const struct hp_profile *p, char *buf, size_t n)
 {
 	return note(meta_int(p, "unseen_ns"), meta_int(p, "unseen_partial_ns"),
-		    meta_int(p, "cpu_sample_ns"), task_clock_ns(p), buf, n);
+		    meta_int(p, "cpu_sample_ns"), task_clock_ns(p), meta_int(p, "samples"), buf, n);
 }
 
 static int on_event(void *ctx, const struct hp_event_info *ev)
@@ -81,5 +88,6 @@ const char *unseen_note_of_store(struct hp_store *st, char *buf, size_t n)
 		return NULL;
 	return note(store_get_meta_int(st, "unseen_ns", -1),
 		    store_get_meta_int(st, "unseen_partial_ns", -1),
-		    store_get_meta_int(st, "cpu_sample_ns", -1), tc, buf, n);
+		    store_get_meta_int(st, "cpu_sample_ns", -1), tc,
+		    store_get_meta_int(st, "samples", -1), buf, n);
 }

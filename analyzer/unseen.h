@@ -19,6 +19,11 @@
  * Each thread's last period is partial (a thread's CPU time is not a
  * multiple of the period): up to one period per thread goes unseen on a
  * quiet machine, all of a thread that ran less than one period.
+ *
+ * Under the preload agent (no task-clock), the figures come from its
+ * timers' overruns instead (collector/streamfeed.c, agent_unseen): the
+ * periods its samples stood for beyond the usual number (their median),
+ * and the CPU time they are of is the samples x their mean period.
  */
 #ifndef HP_UNSEEN_H
 #define HP_UNSEEN_H
@@ -31,11 +36,12 @@ struct hp_store;
 
 /* From a run's loaded profile (one run, a time sampler, task-clock
  * measured, kernel-mode samples taken): *unseen (>= 0) and *partial
- * (threads x period). Returns 0, or -1 when it cannot be said. */
+ * (threads x period). Returns 0, or -1 when it cannot be said (so under
+ * the agent, whose figures the run wrote already). */
 int unseen_of_profile(const struct hp_profile *p, int64_t *unseen, int64_t *partial);
 
-/* The note for a run whose run_info holds unseen_ns, unseen_partial_ns and
- * a measured task-clock, from its loaded profile or its store: into buf,
+/* The note for a run whose run_info holds unseen_ns and unseen_partial_ns,
+ * from its loaded profile or its store: into buf,
  * or NULL when the unseen time is within the partial periods and either
  * 10 periods or 2% of task-clock, or not known. */
 const char *unseen_note(const struct hp_profile *p, char *buf, size_t n);

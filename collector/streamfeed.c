@@ -22,6 +22,10 @@
 #include "common/runfacts.h"
 #include "common/store.h"
 
+/* A sample of the agent stands for 1 + its timer's overrun periods:
+ * counted by that number up to this, for their median (agent_unseen). */
+#define AGENT_WEIGHTS 64
+
 struct hp_streamfeed {
 	struct hp_streamfeed_opts o;
 	struct hp_allocstream *stream;
@@ -33,6 +37,7 @@ struct hp_streamfeed {
 	struct hp_session *session;    /* set by the first on_poll */
 	uint64_t t0;
 	uint64_t periods;              /* timer periods the agent's samples stand for */
+	uint64_t weights[AGENT_WEIGHTS];  /* samples by periods each stood for (the last: more) */
 	struct hp_allocstream_stats stats;
 	int failed;                    /* allocation tracking stopped; samples go on */
 	char stopped[192];             /* facts->alloc_tracking once it stopped */
@@ -105,8 +110,10 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 {
 	switch (ev->kind) {
 	case HP_ALLOC_SAMPLE:
-		if (!(ev->flags & HP_ALLOC_F_FAULT))
+		if (!(ev->flags & HP_ALLOC_F_FAULT)) {
 			f->periods += ev->weight;
+			f->weights[ev->weight < AGENT_WEIGHTS ? ev->weight : AGENT_WEIGHTS - 1]++;
+		}
 		if (f->py)
 			return pyfeed_sample(f->py, f->session, ev, f->o.fault_period);
 		return session_add_sample(f->session, ev->pid, ev->tid, ev->t_ns, ev->pcs,
@@ -247,6 +254,38 @@ void streamfeed_attach(struct hp_streamfeed *f, struct hp_session_opts *so)
 	so->poll_ctx = f;
 }
 
+static int count_thread(void *ctx, const struct hp_thread_row *t)
+{
+	(void)t;
+	++*(int64_t *)ctx;
+	return 0;
+}
+
+/* The CPU time the agent's samples did not see (analyzer/unseen.h): each
+ * sample stands for the periods its timer ran out since the last, usually
+ * one (or, where the kernel checks CPU-time timers once a tick, about the
+ * same few: their median). More means the timer could not fire while the
+ * thread's CPU clock ran on - a VM's host took the CPU (steal) - and
+ * those periods are the unseen time; the last, partial, period of each
+ * thread is the median's. */
+static void agent_unseen(struct hp_streamfeed *f, struct hp_store *st,
+			 struct hp_run_facts *facts)
+{
+	uint64_t seen = 0, median = 0, n = 0;
+	int64_t threads = 0;
+	for (uint64_t w = 0; w < AGENT_WEIGHTS; w++)
+		n += f->weights[w];
+	for (uint64_t w = 0; w < AGENT_WEIGHTS && !median; w++)
+		if ((seen += f->weights[w]) * 2 >= n && seen)
+			median = w;
+	if (!n || !median || store_each_thread(st, count_thread, &threads))
+		return;
+	double period_ns = 1e9 / f->o.agent_hz;
+	facts->unseen_ns = f->periods > n * median
+		? (int64_t)((double)(f->periods - n * median) * period_ns) : 0;
+	facts->unseen_partial_ns = (int64_t)((double)threads * (double)median * period_ns);
+}
+
 /* The agent's rate: its timers fire at most once per kernel tick, so a
  * sample may stand for several periods; `frequency` is what it reached. */
 static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run_facts *facts)
@@ -281,8 +320,10 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 					 used ? "\n" : "", *e);
 	if (used < sizeof(f->env))
 		facts->preload_env = f->env;
-	if (f->o.agent_hz)
+	if (f->o.agent_hz) {
 		agent_facts(f, samples, facts);
+		agent_unseen(f, st, facts);
+	}
 	if (f->py)
 		pyfeed_facts(f->py, facts);
 	if (!f->o.alloc)
