@@ -149,19 +149,21 @@ check_share() {
 
 # unseen_pp DB [SECONDS]: the allowance, in percentage points of a share
 # of the program's CPU time by its own clocks, for the time the run's
-# samples did not see (tests/e2e/unseen.py: task-clock minus samples x
-# period; a host's steal, which this kind of VM does not report). All of
-# it may have fallen in or out of the region: U / (T - U) x 100, T the
-# run's task-clock, or SECONDS when the share is of a part of the run (the
-# workers' CPU time). 0 when task-clock was not measured.
+# samples did not see (hpprof's run_info unseen_ns, tests/e2e/unseen.py:
+# a host's steal, which this kind of VM does not report). All of it may
+# have fallen in or out of the region: U / (T - U) x 100, T the run's
+# task-clock (under the agent: samples x their mean period), or SECONDS
+# when the share is of a part of the run (the workers' CPU time). 0 when
+# hpprof could not say.
 unseen_pp() {
-	q "$1" "SELECT (SELECT value FROM run_info WHERE key = 'event:task-clock'),
+	q "$1" "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns'),
+		(SELECT value FROM run_info WHERE key = 'event:task-clock'),
 		(SELECT value FROM run_info WHERE key = 'samples'),
 		(SELECT value FROM run_info WHERE key = 'cpu_sample_ns')" |
 	awk -F'|' -v t="${2:-}" '{
-		if ($1 !~ /^measured: / || $3 == "") { print 0; exit }
-		split($1, a, " "); tc = a[2] / 1e9; u = tc - $2 * $3 / 1e9
-		if (u < 0) u = 0
+		if ($1 == "") { print 0; exit }
+		u = $1 / 1e9
+		if ($2 ~ /^measured: /) { split($2, a, " "); tc = a[2] / 1e9 } else tc = $3 * $4 / 1e9
 		if (t == "") t = tc
 		printf "%.2f\n", (t > 2 * u ? 100 * u / (t - u) : 100)
 	}'
@@ -198,6 +200,13 @@ share_within() {
 		tol = 3 * sqrt(w * (1 - w) / n) + a; d = g - w; if (d < 0) d = -d
 		printf "# %s: %.4f vs truth %.4f (n=%d, tolerance %.4f)\n", "'"$1"'", g, w, n, tol
 		exit !(d <= tol) }' || fail "$1: $2 is not within tolerance of $3 (n=$4)"
+}
+
+# plus_unseen ALLOWANCE DB [SECONDS]: a share_within allowance (a
+# fraction) plus the time DB's samples did not see, unseen_pp's, as a
+# fraction: for shares whose truth is the program's own CPU clock.
+plus_unseen() {
+	awk -v a="$1" -v u="$(unseen_pp "$2" "${3:-}")" 'BEGIN { printf "%.4f\n", a + u / 100 }'
 }
 
 # ratio A B: A / B with 4 decimals (0 when B is 0).
