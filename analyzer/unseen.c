@@ -44,34 +44,42 @@ int unseen_of_profile(const struct hp_profile *p, int64_t *unseen, int64_t *part
 	return 0;
 }
 
-/* The CPU time the unseen time is of: task-clock (tc >= 0), else the
- * preload agent's timers' count, samples x their mean period. */
-static const char *note(int64_t u, int64_t part, int64_t period, int64_t tc, int64_t samples,
+/* The CPU time the unseen time is of: task-clock (tc >= 0), else, under
+ * the preload agent, the program's own by its rusage (cpu >= 0). The agent
+ * samples user space only: its signal waits for the return from the
+ * kernel, and a long system call is one sample, so there the kernel's
+ * time is a cause too. */
+static const char *note(int64_t u, int64_t part, int64_t period, int64_t tc, int64_t cpu,
 			char *buf, size_t n)
 {
 	const char *by = "task-clock";
-	if (tc < 0 && samples > 0 && period > 0) {
-		tc = samples * period;
-		by = "the agent's CPU-time timers";
+	const char *why = "the CPU was taken from the program without its clock stopping (a"
+			  " virtual machine's host running other work: steal time), and one late"
+			  " sample stood for each gap";
+	if (tc < 0 && cpu > 0) {
+		tc = cpu;
+		by = "the program's rusage";
+		why = "time in the kernel, where the agent's signal waits for the return to the"
+		      " program (one sample for a whole system call), or taken by a virtual"
+		      " machine's host (steal time)";
 	}
 	if (u < 0 || part < 0 || period <= 0 || tc <= 0 ||
 	    u - part <= UNSEEN_NOTE_PERIODS * period ||
 	    (double)(u - part) <= UNSEEN_NOTE_SHARE * (double)tc)
 		return NULL;
 	snprintf(buf, n, "the samples did not see %.3f s of the %.3f s of CPU time %s"
-		 " counted (%.1f%%), more than the threads' last partial periods explain: the CPU"
-		 " was taken from the program without its clock stopping (a virtual machine's"
-		 " host running other work: steal time), and one late sample stood for each gap."
-		 " Shares are of the time sampled, and where the unseen time fell is not known;"
-		 " a quieter machine leaves less of it unseen",
-		 (double)u / 1e9, (double)tc / 1e9, by, 100.0 * (double)u / (double)tc);
+		 " counted (%.1f%%), more than the threads' last partial periods explain: %s."
+		 " Shares are of the time sampled, and where the unseen time fell is not known",
+		 (double)u / 1e9, (double)tc / 1e9, by, 100.0 * (double)u / (double)tc, why);
 	return buf;
 }
 
 const char *unseen_note(const struct hp_profile *p, char *buf, size_t n)
 {
+	const char *us = profile_meta(p, "user_s"), *ss = profile_meta(p, "sys_s");
+	int64_t cpu = us && ss ? (int64_t)((strtod(us, NULL) + strtod(ss, NULL)) * 1e9) : -1;
 	return note(meta_int(p, "unseen_ns"), meta_int(p, "unseen_partial_ns"),
-		    meta_int(p, "cpu_sample_ns"), task_clock_ns(p), meta_int(p, "samples"), buf, n);
+		    meta_int(p, "cpu_sample_ns"), task_clock_ns(p), cpu, buf, n);
 }
 
 static int on_event(void *ctx, const struct hp_event_info *ev)
@@ -83,11 +91,15 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 
 const char *unseen_note_of_store(struct hp_store *st, char *buf, size_t n)
 {
-	int64_t tc = -1;
+	int64_t tc = -1, cpu = -1;
+	char *us = NULL, *ss = NULL;
 	if (store_each_event(st, on_event, &tc))
 		return NULL;
+	if (!store_get_meta(st, "user_s", &us) && !store_get_meta(st, "sys_s", &ss) && us && ss)
+		cpu = (int64_t)((strtod(us, NULL) + strtod(ss, NULL)) * 1e9);
+	free(us);
+	free(ss);
 	return note(store_get_meta_int(st, "unseen_ns", -1),
 		    store_get_meta_int(st, "unseen_partial_ns", -1),
-		    store_get_meta_int(st, "cpu_sample_ns", -1), tc,
-		    store_get_meta_int(st, "samples", -1), buf, n);
+		    store_get_meta_int(st, "cpu_sample_ns", -1), tc, cpu, buf, n);
 }

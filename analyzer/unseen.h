@@ -23,7 +23,7 @@
  * Under the preload agent (no task-clock), the figures come from its
  * timers' overruns instead (collector/streamfeed.c, agent_unseen): the
  * periods its samples stood for beyond the usual number (their median),
- * and the CPU time they are of is the samples x their mean period.
+ * and the CPU time they are of is the program's rusage.
  */
 #ifndef HP_UNSEEN_H
 #define HP_UNSEEN_H

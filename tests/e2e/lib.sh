@@ -152,18 +152,18 @@ check_share() {
 # samples did not see (hpprof's run_info unseen_ns, tests/e2e/unseen.py:
 # a host's steal, which this kind of VM does not report). All of it may
 # have fallen in or out of the region: U / (T - U) x 100, T the run's
-# task-clock (under the agent: samples x their mean period), or SECONDS
+# task-clock (under the agent: its rusage, user_s + sys_s), or SECONDS
 # when the share is of a part of the run (the workers' CPU time). 0 when
 # hpprof could not say.
 unseen_pp() {
 	q "$1" "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns'),
 		(SELECT value FROM run_info WHERE key = 'event:task-clock'),
-		(SELECT value FROM run_info WHERE key = 'samples'),
-		(SELECT value FROM run_info WHERE key = 'cpu_sample_ns')" |
+		(SELECT value FROM run_info WHERE key = 'user_s'),
+		(SELECT value FROM run_info WHERE key = 'sys_s')" |
 	awk -F'|' -v t="${2:-}" '{
 		if ($1 == "") { print 0; exit }
 		u = $1 / 1e9
-		if ($2 ~ /^measured: /) { split($2, a, " "); tc = a[2] / 1e9 } else tc = $3 * $4 / 1e9
+		if ($2 ~ /^measured: /) { split($2, a, " "); tc = a[2] / 1e9 } else tc = $3 + $4
 		if (t == "") t = tc
 		printf "%.2f\n", (t > 2 * u ? 100 * u / (t - u) : 100)
 	}'

@@ -20,18 +20,18 @@ partial period).
 The figure is hpprof's own, run_info unseen_ns (analyzer/unseen.h):
 task-clock - (samples + lost) x period under perf (e2e_run_julia checks
 that arithmetic), the periods beyond the usual of the preload agent's
-timers under the agent.
+timers under the agent (of the program's rusage).
 """
 import sqlite3
 
 
 def unseen(db):
     """(unseen, cpu) in seconds for the run in db: cpu is its task-clock,
-    or under the agent its samples x their mean period; (0, 0) when hpprof
-    could not say (then nothing is allowed)."""
+    or under the agent the program's rusage (user_s + sys_s); (0, 0) when
+    hpprof could not say (then nothing is allowed)."""
     c = sqlite3.connect(db)
     kv = dict(c.execute("SELECT key, value FROM run_info WHERE key IN"
-                        " ('samples', 'cpu_sample_ns', 'unseen_ns', 'event:task-clock')"))
+                        " ('user_s', 'sys_s', 'unseen_ns', 'event:task-clock')"))
     c.close()
     if kv.get("unseen_ns") is None:
         return 0.0, 0.0
@@ -39,7 +39,7 @@ def unseen(db):
     if tc.startswith("measured: "):
         cpu = float(tc.split()[1]) / 1e9
     else:
-        cpu = int(kv.get("samples") or 0) * float(kv.get("cpu_sample_ns") or 0) / 1e9
+        cpu = float(kv.get("user_s") or 0) + float(kv.get("sys_s") or 0)
     return int(kv["unseen_ns"]) / 1e9, cpu
 
 
