@@ -16,6 +16,7 @@
 #include "analyzer/diff.h"
 #include "analyzer/profile.h"
 #include "analyzer/ranks.h"
+#include "analyzer/unseen.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/ranks_util.h"
@@ -439,6 +440,8 @@ static int compare(struct diff_cmd *o, struct load_job *jobs)
 		p[i] = jobs[i].p;
 		allocs[i] = jobs[i].allocs;
 		simulated &= profile_simulated_only(p[i]);
+		if (unseen_note(p[i], why, sizeof(why)))   /* its times are low by that */
+			hp_info("note: %s: %s", jobs[i].path, why);
 	}
 	/* simulated counts are the same for the same work, however slowly
 	 * valgrind ran it: compare them per run, not per second */

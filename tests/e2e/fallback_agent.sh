@@ -150,6 +150,11 @@ q dd.db "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns'),
 	exit !($1 != "" && $1 / 1e9 >= 0.25 * $3 && $1 / 1e9 <= $2 + $3) }' ||
 	fail "dd: the agent's unseen time is not a quarter of the system time to all the CPU time"
 assert_contains "dd: run's note" err.txt "the samples did not see"
+"$HPPROF" report dd.db >report.txt 2>&1 || fail "report dd.db"
+assert_contains "dd: report's note" report.txt "the samples did not see"
+"$HPPROF" diff dd.db dd.db >diff.txt 2>diff.err || fail "diff dd.db dd.db"
+[ "$(grep -c "^hpprof: note: dd.db: the samples did not see" diff.err)" = 2 ] ||
+	{ cat diff.err; fail "dd: diff's note, once per run"; }
 
 need_kernel julia-static
 "$HPPROF" run --sampler preload -o x.db "$KDIR/hp-julia-static" --small >out.txt 2>err.txt
