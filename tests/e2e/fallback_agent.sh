@@ -152,6 +152,9 @@ q dd.db "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns'),
 assert_contains "dd: run's note" err.txt "the samples did not see"
 "$HPPROF" report dd.db >report.txt 2>&1 || fail "report dd.db"
 assert_contains "dd: report's note" report.txt "the samples did not see"
+NO_COLOR= LANG=C.UTF-8 "$HPPROF" tui --dump summary --width 120 --height 40 dd.db >tui.txt ||
+	fail "tui --dump summary dd.db"
+assert_contains "dd: the TUI summary's note" tui.txt "! the samples did not see"
 "$HPPROF" diff dd.db dd.db >diff.txt 2>diff.err || fail "diff dd.db dd.db"
 [ "$(grep -c "^hpprof: note: dd.db: the samples did not see" diff.err)" = 2 ] ||
 	{ cat diff.err; fail "dd: diff's note, once per run"; }
