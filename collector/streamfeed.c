@@ -264,10 +264,11 @@ static int count_thread(void *ctx, const struct hp_thread_row *t)
 /* The CPU time the agent's samples did not see (analyzer/unseen.h): each
  * sample stands for the periods its timer ran out since the last, usually
  * one (or, where the kernel checks CPU-time timers once a tick, about the
- * same few: their median). More means the timer could not fire while the
- * thread's CPU clock ran on - a VM's host took the CPU (steal) - and
- * those periods are the unseen time; the last, partial, period of each
- * thread is the median's. */
+ * same few: their median). More means the thread's CPU clock ran on while
+ * no signal could come: in the kernel (the signal waits for the return
+ * from a system call) or while a VM's host held the CPU (steal). Those
+ * periods are the unseen time; the last, partial, period of each thread
+ * is the median's. */
 static void agent_unseen(struct hp_streamfeed *f, struct hp_store *st,
 			 struct hp_run_facts *facts)
 {
