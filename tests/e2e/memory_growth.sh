@@ -9,7 +9,7 @@ SRC="$HP_SRC/kernels/memory.c"
 
 # materialize vs stream: an RSS step of N x 8 bytes (+-10%) vs flat.
 N=4000000
-"$HPPROF" run -q -o mat.db -k memory -- --variant materialize --n $N --passes 30 >/dev/null ||
+"$HPPROF" run -q -o mat.db -k memory -- --variant materialize --n $N --passes 30 >mat.out ||
 	fail "materialize run"
 "$HPPROF" run -q -o str.db -k memory -- --variant stream --n $N --passes 30 >/dev/null ||
 	fail "stream run"
@@ -35,11 +35,24 @@ top=$(q mat.db "SELECT line || ' ' || function FROM line_profile
                 ORDER BY \"page-faults:sampled\" DESC LIMIT 1")
 case "$top" in "$line "*|*" value") note "first-touch line: $top";;
 	*) fail "line with the most first-touch faults is '$top', not $line";; esac
-share=$(q mat.db "SELECT 100.0 * c.total_value / (SELECT total FROM events WHERE role = 'pagefault')
-                  FROM function_counter_stats c JOIN functions f ON f.id = c.function_id
-                  JOIN events e ON e.id = c.event_id
-                  WHERE f.name = 'materialize_values' AND e.role = 'pagefault'")
-assert_ge "faults under materialize_values %" "$share" 80
+# The fault samples under materialize_values, of all the run's fault
+# samples, against the kernel's own count: the build phase's minor faults
+# of the process's (7813 of 7882 here). Skid 2 pp: the ~40 faults between
+# the launcher's fork and the exec are the kernel's count alone. The
+# records the kernel lost (a burst of 7,800 faults in 0.1 s, a 16 KiB
+# stack copy every 32nd, beside a CPU loop) may all have been these: their
+# share of the fault samples is allowed too (CI run 169: 78.5% against a
+# fixed 80% before; not reproduced in 4 runs beside three loops).
+hits=$(q mat.db "SELECT c.total_value / (SELECT value FROM run_info WHERE key = 'fault_period')
+                 FROM function_counter_stats c JOIN functions f ON f.id = c.function_id
+                 JOIN events e ON e.id = c.event_id
+                 WHERE f.name = 'materialize_values' AND e.role = 'pagefault'")
+fs=$(q mat.db "SELECT value FROM run_info WHERE key = 'fault_samples'")
+lost=$(q mat.db "SELECT value FROM run_info WHERE key = 'lost_samples'")
+note "materialize: $fs fault samples, $lost records lost"
+check_share "fault samples under materialize_values" "${hits:-0}" "$fs" \
+	"$(ratio "$(truth mat.out phase build minflt)" "$(truth mat.out process main minflt)")" 1 \
+	"$(awk -v l="$lost" -v f="$fs" 'BEGIN { print 2 + 100 * l / (f + l) }')"
 "$HPPROF" report --memory mat.db >mem.txt || fail "report --memory"
 assert_contains "report --memory names the line" mem.txt "memory.c:$(echo "$top" | cut -d' ' -f1)"
 

@@ -23,13 +23,29 @@ run() { # DB ARGS...: a run that must succeed
 	shift
 	"$HPPROF" run -o "$_db" "$@" >"$_db.out" 2>"$_db.err" || { cat "$_db.err"; fail "run $*"; }
 }
+# named_ge WHAT DB FUNCTION MIN: fn_total_pct's assert_ge, which on a
+# failure first says where the run's samples went (CI run 169 beside a
+# CPU loop: case C 0% once, not reproduced in 20 runs beside three loops)
+named_ge() {
+	_p=$(fn_total_pct "$2" "$3")
+	awk -v v="$_p" -v m="$4" 'BEGIN { exit !(v + 0 >= m + 0) }' || {
+		echo "# $2's modules, samples by module, and run's stderr:"
+		q "$2" "SELECT id, path FROM modules"
+		q "$2" "SELECT COALESCE(module, '?'), SUM(self_samples) FROM function_profile
+			GROUP BY module ORDER BY 2 DESC LIMIT 8"
+		q "$2" "SELECT key, value FROM run_info WHERE key IN ('samples', 'lost_samples',
+			'complete_stacks', 'duration_ns')"
+		cat "$2.err" 2>/dev/null
+	}
+	assert_ge "$1" "$_p" "$4"
+}
 module_of() { # DB FUNCTION: the module its row is in
 	q "$1" "SELECT module FROM function_profile WHERE function = '$2' ORDER BY total_pct DESC LIMIT 1"
 }
 
 # A: the program deletes itself
 cp "$P" a_prog && run a.db ./a_prog self $S
-assert_ge "A: gone_work total % (deleted itself)" "$(fn_total_pct a.db gone_work)" 90
+named_ge "A: gone_work total % (deleted itself)" a.db gone_work 90
 note "A: its module: $(module_of a.db gone_work)"
 
 # A2: diffed against a run of the same program that kept its file, its
@@ -49,17 +65,17 @@ fi
 # be named from the new file, which the end's symbols read by name until
 # the run held the files it read (CI run 162 beside a CPU loop: 0%)
 cp "$P" b_prog && cp "$HP_BUILD/tests/chroot_decoy" b_new && run b.db ./b_prog replace $S b_new
-assert_ge "B: gone_work total % (replaced)" "$(fn_total_pct b.db gone_work)" 90
+named_ge "B: gone_work total % (replaced)" b.db gone_work 90
 assert_eq "B: rows of the new file's function" "$(fn_rows b.db host_decoy_work)" 0
 
 # C: exec'd through a descriptor after its unlink: mapped as "NAME (deleted)"
 cp "$P" c_prog && run c.db ./c_prog fexec $S
-assert_ge "C: gone_work total % (exec'd deleted)" "$(fn_total_pct c.db gone_work)" 90
+named_ge "C: gone_work total % (exec'd deleted)" c.db gone_work 90
 assert_eq "C: its module" "$(module_of c.db gone_work)" "$T/c_prog (deleted)"
 
 # D: exec'd from a memfd
 run d.db "$P" memfd $S
-assert_ge "D: gone_work total % (memfd)" "$(fn_total_pct d.db gone_work)" 90
+named_ge "D: gone_work total % (memfd)" d.db gone_work 90
 assert_eq "D: its module" "$(module_of d.db gone_work)" "memfd:gone_memfd (deleted)"
 cs=$(q d.db "SELECT 100.0 * (SELECT value FROM run_info WHERE key = 'complete_stacks')
               / (SELECT value FROM run_info WHERE key = 'samples')")
@@ -67,7 +83,7 @@ assert_ge "D: complete stacks %" "$cs" 90
 
 # E: a library loaded, then deleted
 cp "$L" e_lib.so && run e.db "$P" lib $S "$T/e_lib.so" 0
-assert_ge "E: gone_lib_work total % (library deleted)" "$(fn_total_pct e.db gone_lib_work)" 90
+named_ge "E: gone_lib_work total % (library deleted)" e.db gone_lib_work 90
 
 # F: attached to a process whose library is deleted (its maps say so)
 cp "$L" f_lib.so
@@ -76,7 +92,7 @@ pid=$!
 sleep 0.5
 run f.db -p "$pid"
 wait "$pid" || fail "F: the program failed"
-assert_ge "F: gone_lib_work total % (attached)" "$(fn_total_pct f.db gone_lib_work)" 90
+named_ge "F: gone_lib_work total % (attached)" f.db gone_lib_work 90
 assert_eq "F: its module" "$(module_of f.db gone_lib_work)" "$T/f_lib.so (deleted)"
 
 # G: not root: the program through /proc/PID/exe, which its owner may open
@@ -88,7 +104,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/n
 		"$NB_HPPROF" run -o "$T/g.db" ./gone_prog memfd $S >g.out 2>g.err ||
 		{ cat g.err; fail "G: run as nobody"; }
 	cd "$T"
-	assert_ge "G: gone_work total % (memfd, as nobody)" "$(fn_total_pct g.db gone_work)" 90
+	named_ge "G: gone_work total % (memfd, as nobody)" g.db gone_work 90
 else
 	note "G: not run (needs root to become nobody)"
 fi
