@@ -80,8 +80,10 @@ for d in a b m; do
 	"$HPPROF" report --kernel -n 0 $d.db >$d.kernel.txt || fail "report --kernel $d"
 	q $d.db "SELECT function, COALESCE(module, ''), self_samples, total_samples, self_pct,
 		total_pct FROM function_profile" >$d.functions
-	q $d.db "SELECT COALESCE(file, ''), COALESCE(line, 0), function, self_samples, self_pct
-		FROM line_profile" >$d.lines
+	# by module too: two programs' _start (no file, line 0) are two rows
+	# (CI run 170: each with one sample, the second overwrote the first)
+	q $d.db "SELECT COALESCE(file, ''), COALESCE(line, 0), function, COALESCE(module, ''),
+		self_samples, self_pct FROM line_profile" >$d.lines
 done
 "$HPPROF" export -f callgrind -o m.callgrind m.db || fail "export -f callgrind"
 # the time the samples did not see (analyzer/unseen.h) adds up in a merge
@@ -152,7 +154,7 @@ def table(path, key, cols):
         f = s.rstrip("\n").split("|")
         out[tuple(f[:key])] = [float(x) if x else None for x in f[key:key + cols]]
     return out
-for view, key, cols in (("functions", 2, 4), ("lines", 3, 2)):
+for view, key, cols in (("functions", 2, 4), ("lines", 4, 2)):
     own = [table("%s.%s" % (d, view), key, cols) for d in RUNS]
     for k, v in table("m." + view, key, cols).items():
         o = [x.get(k, [0] * cols) for x in own]
@@ -234,10 +236,10 @@ def line_self(i, loc):
     user-mode samples still count in the merge's Self% (CI: __getrlimit,
     1 kernel sample in A, 1 user sample in B): its line_profile row."""
     m = re.match(r"(.*):(\d+) (\S+)$", loc)
-    rows = [v for (f, l, fn), v in own_lines[i].items()
+    rows = [v for (f, l, fn, _), v in own_lines[i].items()
             if m and (os.path.basename(f), l, fn) == m.groups()]
     return sum(int(v[0]) for v in rows)
-own_lines = [table("%s.lines" % d, 3, 2) for d in RUNS]
+own_lines = [table("%s.lines" % d, 4, 2) for d in RUNS]
 kt = {d: kernel_time(d + ".kernel.txt") for d in RUNS + ("m",)}
 near("kernel time", kt["m"][0], [kt[d][1] for d in RUNS])
 kf_, kl_ = zip(*(ktables(d + ".kernel.txt") for d in RUNS + ("m",)))
