@@ -153,6 +153,30 @@ static long name_gone(struct hp_mapfiles *mf, uint32_t pid, const char *path, ui
 	return i;
 }
 
+/* A file first seen under its name (the name was the file), mapped again
+ * after its unlink, "NAME (deleted)" (an exec through a descriptor of it:
+ * CI run 171, where the first record was read before the unlink): read
+ * through the process as a first sighting would be; else, when the run
+ * holds the file under the name it had (module.c holds what it read by
+ * name), that name. seen's value for key, or 0 when neither. */
+static uint64_t deleted_since(struct hp_mapfiles *mf, uint32_t pid, const char *path, size_t n,
+			      uint64_t start, uint64_t end, uint64_t ino, uint64_t key)
+{
+	char name[PATH_MAX];
+	long i = name_gone(mf, pid, path, start, end, ino, NAME_GONE);
+	if (i < 0) {
+		snprintf(name, sizeof(name), "%.*s", (int)n, path);
+		int fd = heldfile_open(name);
+		if (fd < 0)
+			return 0;
+		close(fd);
+		if ((i = add_name(mf, name)) < 0)
+			return 0;
+	}
+	hmap_put(&mf->seen, key, (uint64_t)i + 1);
+	return (uint64_t)i + 1;
+}
+
 const char *mapfiles_name(struct hp_mapfiles *mf, uint32_t pid, const char *path,
 			  uint64_t start, uint64_t end, uint32_t maj, uint32_t min, uint64_t ino)
 {
@@ -179,5 +203,7 @@ const char *mapfiles_name(struct hp_mapfiles *mf, uint32_t pid, const char *path
 		hmap_put(&mf->seen, key, (uint64_t)i + 1);
 		val = (uint64_t)i + 1;
 	}
+	if (!val && ends_with(path, " (deleted)"))
+		val = deleted_since(mf, pid, path, n, start, end, ino, key);
 	return val ? mf->names[val - 1] : path;
 }

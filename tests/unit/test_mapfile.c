@@ -121,6 +121,31 @@ static void test_unlinked(struct hp_mapfiles *mf)
 	close(b);
 }
 
+/* Seen under its name while it was the file, then mapped again after its
+ * unlink as "NAME (deleted)" (an exec through a descriptor of it, CI run
+ * 171): read through the process then, not left to the kernel's name,
+ * which opens nothing. */
+static void test_deleted_after_seen(struct hp_mapfiles *mf)
+{
+	struct mapped m;
+	char want[300];
+	CHECK(map_copy(&m, "seen") == 0);
+	CHECK(name_of(mf, (uint32_t)getpid(), &m, m.path) == m.path);   /* the name is the file */
+	CHECK(unlink(m.path) == 0);
+	snprintf(want, sizeof(want), "%s (deleted)", m.path);
+	const char *name = name_of(mf, (uint32_t)getpid(), &m, want);
+	snprintf(want, sizeof(want), "/proc/self/map_files/%lx-%lx", (unsigned long)m.addr,
+		 (unsigned long)m.addr + m.len);
+	int reach = open(want, O_RDONLY);
+	if (reach < 0) {      /* not root: nothing holds it, the kernel's name stays */
+		CHECK(name && strstr(name, " (deleted)"));
+		return;
+	}
+	close(reach);
+	CHECK(name && is_elf_fd(heldfile_open(name)));   /* without the fix: -ENOENT */
+	CHECK(name_of(mf, (uint32_t)getpid(), &m, m.path) == name);      /* one file, one name */
+}
+
 static void test_replaced(struct hp_mapfiles *mf)
 {
 	struct mapped m;
@@ -180,6 +205,7 @@ int main(void)
 	CHECK(mapfiles_new(&mf) == 0);
 	test_kept(mf);
 	test_unlinked(mf);
+	test_deleted_after_seen(mf);
 	test_replaced(mf);
 	test_memfd_not_elf(mf);
 	test_module_held();
