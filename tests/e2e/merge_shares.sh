@@ -208,7 +208,15 @@ print("# calib_a's lines in M: %.2f%%; clocks: %.2f%% +- %.2f (counting samples:
       " cpu_s A %.3f, B %.3f; unseen by the samples %.1f%%, %.1f%%"
       % (got, 100 * p * w, tol, counts, cpu_a, cpu_b, 100 * U[0], 100 * U[1]))
 if abs(got - 100 * p * w) > tol: fail("annotate calib_a lines", got, "vs the clocks'", 100 * p * w)
-if abs(counts - 100 * p * w) <= tol: fail("the runs are too alike to tell time from counts")
+unseen_tol = 100 * p * w * (1 - w) * sum(U)
+if abs(counts - 100 * p * w) <= tol:
+    if abs(counts - 100 * p * w) > tol - unseen_tol:
+        # the host's steal widened the tolerance past the gap (CI run 172:
+        # 30.7% of B's CPU time unseen): this run cannot tell them apart
+        print("SKIP: the samples did not see %.1f%% and %.1f%% of the runs' CPU time (a"
+              " host's steal): time and counts cannot be told apart" % (100 * U[0], 100 * U[1]))
+        sys.exit(77)
+    fail("the runs are too alike to tell time from counts")
 if kf != "yes":
     print("SKIP: no kernel frames in run B (kernel_frames: %s): report --kernel's truth not checked" % kf)
     sys.exit(77)
@@ -263,7 +271,13 @@ counts = 100 * (kt["a"][1] + kt["b"][1]) / sum(N)
 print("# kernel time in M: %.2f%%; clocks: %.2f%% +- %.2f (counting samples: %.2f%%);"
       " runs' kernel fractions %.3f, %.3f" % (kt["m"][0], truth, tol, counts, F[0], F[1]))
 if abs(kt["m"][0] - truth) > tol: fail("kernel time", kt["m"][0], "vs the clocks'", truth)
-if abs(counts - truth) <= tol: fail("the runs are too alike to tell time from counts (kernel)")
+if abs(counts - truth) <= tol:
+    if abs(counts - truth) > tol - 100 * abs(F[0] - F[1]) * w * (1 - w) * sum(U):
+        print("SKIP: the samples did not see %.1f%% and %.1f%% of the runs' CPU time (a"
+              " host's steal): the kernel's time and counts cannot be told apart"
+              % (100 * U[0], 100 * U[1]))
+        sys.exit(77)
+    fail("the runs are too alike to tell time from counts (kernel)")
 print("# checked: %d exact shares" % sum(checked.values()))
 PYEOF
 echo PASS
