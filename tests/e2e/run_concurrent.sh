@@ -61,6 +61,14 @@ for i in 1 2 3 4 5; do
 	p2=$!
 	wait $p1; r1=$?
 	wait $p2; r2=$?
+	# a loaded machine may run them one after the other (CI run 172 beside
+	# a CPU loop): then both profiled, and the second kept the first's
+	# file aside, as a run does with an existing output
+	if [ $r1 = 0 ] && [ $r2 = 0 ] && [ -e c.db.old ] && [ -e c1.ran ] && [ -e c2.ran ]; then
+		note "c$i: the two runs did not overlap: both profiled, the first kept as c.db.old"
+		assert_eq "c$i: integrity" "$(q c.db "PRAGMA integrity_check")" ok
+		continue
+	fi
 	[ $((r1 == 0)) -ne $((r2 == 0)) ] || { cat c1.err c2.err; fail "c$i: exit statuses $r1 and $r2"; }
 	[ $r1 = 0 ] && loser=c2 || loser=c1
 	[ ! -e $loser.ran ] || { cat $loser.err; fail "c$i: the refused run's program ran"; }
