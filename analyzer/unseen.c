@@ -74,12 +74,17 @@ static const char *note(int64_t u, int64_t part, int64_t period, int64_t tc, int
 	return buf;
 }
 
+/* run_info's user_s + sys_s in ns, or -1 without them. */
+static int64_t rusage_ns(const char *user_s, const char *sys_s)
+{
+	return user_s && sys_s ? (int64_t)((strtod(user_s, NULL) + strtod(sys_s, NULL)) * 1e9) : -1;
+}
+
 const char *unseen_note(const struct hp_profile *p, char *buf, size_t n)
 {
-	const char *us = profile_meta(p, "user_s"), *ss = profile_meta(p, "sys_s");
-	int64_t cpu = us && ss ? (int64_t)((strtod(us, NULL) + strtod(ss, NULL)) * 1e9) : -1;
 	return note(meta_int(p, "unseen_ns"), meta_int(p, "unseen_partial_ns"),
-		    meta_int(p, "cpu_sample_ns"), task_clock_ns(p), cpu, buf, n);
+		    meta_int(p, "cpu_sample_ns"), task_clock_ns(p),
+		    rusage_ns(profile_meta(p, "user_s"), profile_meta(p, "sys_s")), buf, n);
 }
 
 static int on_event(void *ctx, const struct hp_event_info *ev)
@@ -91,15 +96,17 @@ static int on_event(void *ctx, const struct hp_event_info *ev)
 
 const char *unseen_note_of_store(struct hp_store *st, char *buf, size_t n)
 {
-	int64_t tc = -1, cpu = -1;
+	int64_t tc = -1;
 	char *us = NULL, *ss = NULL;
 	if (store_each_event(st, on_event, &tc))
 		return NULL;
-	if (!store_get_meta(st, "user_s", &us) && !store_get_meta(st, "sys_s", &ss) && us && ss)
-		cpu = (int64_t)((strtod(us, NULL) + strtod(ss, NULL)) * 1e9);
+	store_get_meta(st, "user_s", &us);
+	store_get_meta(st, "sys_s", &ss);
+	const char *r = note(store_get_meta_int(st, "unseen_ns", -1),
+			     store_get_meta_int(st, "unseen_partial_ns", -1),
+			     store_get_meta_int(st, "cpu_sample_ns", -1), tc, rusage_ns(us, ss),
+			     buf, n);
 	free(us);
 	free(ss);
-	return note(store_get_meta_int(st, "unseen_ns", -1),
-		    store_get_meta_int(st, "unseen_partial_ns", -1),
-		    store_get_meta_int(st, "cpu_sample_ns", -1), tc, cpu, buf, n);
+	return r;
 }
