@@ -149,35 +149,13 @@ check_share() {
 
 # unseen_pp DB [SECONDS]: the allowance, in percentage points of a share
 # of the program's CPU time by its own clocks, for the time the run's
-# samples did not see (hpprof's run_info unseen_ns, tests/e2e/unseen.py:
-# a host's steal, which this kind of VM does not report). All of it may
-# have fallen in or out of the region: U / (T - U) x 100, T the run's
-# task-clock (under the agent: its rusage, user_s + sys_s), or SECONDS
-# when the share is of a part of the run (the workers' CPU time). 0 when
-# hpprof could not say.
-# The Python agent's sigtrap events (docs/python.md) carry no overrun, so
-# hpprof's figure is 0 there; they fire exactly once per period of the
-# thread's CPU time, the kernel's included (kernel_samples yes), so the
-# rusage less samples x period is what they did not see (the interpreter's
-# start-up before the events open included: an upper bound) - CI run 171:
-# kernel_lines.py's in_kernel 0.653 of the samples, 0.4725 by its clock.
+# samples did not see (hpprof's run_info unseen_ns; a host's steal, which
+# this kind of VM does not report): U / (T - U) x 100, T the run's CPU
+# time or SECONDS when the share is of a part of the run (the workers'
+# CPU time); 0 when hpprof could not say. tests/e2e/unseen.py computes it,
+# for the Python checks too.
 unseen_pp() {
-	q "$1" "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns'),
-		(SELECT value FROM run_info WHERE key = 'event:task-clock'),
-		(SELECT value FROM run_info WHERE key = 'user_s'),
-		(SELECT value FROM run_info WHERE key = 'sys_s'),
-		(SELECT value FROM run_info WHERE key = 'sampling') = 'preload agent (Python frames)'
-		AND (SELECT value FROM run_info WHERE key = 'kernel_samples') = 'yes',
-		(SELECT value FROM run_info WHERE key = 'samples'),
-		(SELECT value FROM run_info WHERE key = 'cpu_sample_ns')" |
-	awk -F'|' -v t="${2:-}" '{
-		if ($1 == "") { print 0; exit }
-		u = $1 / 1e9
-		if ($5 == 1 && $3 + $4 - $6 * $7 / 1e9 > u) u = $3 + $4 - $6 * $7 / 1e9
-		if ($2 ~ /^measured: /) { split($2, a, " "); tc = a[2] / 1e9 } else tc = $3 + $4
-		if (t == "") t = tc
-		printf "%.2f\n", (t > 2 * u ? 100 * u / (t - u) : 100)
-	}'
+	python3 "$HP_SRC/tests/e2e/unseen.py" "$1" ${2:+"$2"}
 }
 
 # Samples whose innermost Python frame is FUNCTION, as "total beneath_at_line":
