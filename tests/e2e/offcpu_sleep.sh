@@ -24,15 +24,20 @@ note "truth: compute_phase $comp ns, sleep_phase $slp ns (CLOCK_MONOTONIC)"
 # off by at most ~sqrt(n) samples (Poisson, a bound for a timer's count).
 # Tolerance on a share of the two phases: K_SIGMA x sqrt(n_on) x period /
 # their wall, plus 2 pp for the phase edges (the fixture's clock reads
-# between the phases, a switch straddling a phase boundary).
+# between the phases, a switch straddling a phase boundary), plus the
+# on-CPU time the samples did not see (run_info unseen_ns, a host's steal,
+# tests/e2e/unseen.py), all of which may have been compute_phase's (CI run
+# 174 beside a CPU loop: compute_phase 812.8 ms against its 1006.1 ms).
 cpu_ns=$(q s.db "SELECT value FROM run_info WHERE key = 'cpu_sample_ns'")
+un=$(q s.db "SELECT COALESCE((SELECT value FROM run_info WHERE key = 'unseen_ns'), 0)")
+note "on-CPU time unseen by the samples: $un ns"
 hc=$(q s.db "SELECT total_ns FROM wall_profile WHERE function = 'compute_phase'")
 hs=$(q s.db "SELECT total_ns FROM wall_profile WHERE function = 'sleep_phase'")
 non=$(q s.db "SELECT value FROM run_info WHERE key = 'samples'")
 awk -v hc="$hc" -v hs="$hs" -v tc="$comp" -v ts="$slp" -v n="$non" -v per="$cpu_ns" \
-    -v k="$K_SIGMA" 'BEGIN {
+    -v k="$K_SIGMA" -v un="$un" 'BEGIN {
 	obs = 100 * hc / (hc + hs); tru = 100 * tc / (tc + ts)
-	tol = 100 * k * sqrt(n) * per / (tc + ts) + 2
+	tol = 100 * (k * sqrt(n) * per + un) / (tc + ts) + 2
 	printf "# compute_phase share of the wall time: hpprof %.2f%%, truth %.2f%%, tolerance %.2f pp\n",
 		obs, tru, tol
 	exit !(obs >= tru - tol && obs <= tru + tol) }' || fail "compute/sleep wall split"
@@ -40,9 +45,9 @@ awk -v hc="$hc" -v hs="$hs" -v tc="$comp" -v ts="$slp" -v n="$non" -v per="$cpu_
 for f in compute_phase sleep_phase; do
 	h=$(q s.db "SELECT total_ns FROM wall_profile WHERE function = '$f'")
 	t=$(truth out.txt phase "$f" wall_ns)
-	awk -v h="$h" -v t="$t" -v n="$non" -v per="$cpu_ns" -v k="$K_SIGMA" -v f="$f" \
+	awk -v h="$h" -v t="$t" -v n="$non" -v per="$cpu_ns" -v k="$K_SIGMA" -v f="$f" -v un="$un" \
 	    -v all="$(awk -v a="$comp" -v b="$slp" 'BEGIN { print a + b }')" 'BEGIN {
-		tol = k * sqrt(n) * per + 0.02 * all
+		tol = k * sqrt(n) * per + 0.02 * all + un
 		printf "# %s wall: hpprof %.1f ms, truth %.1f ms, tolerance %.1f ms\n", f, h / 1e6, t / 1e6, tol / 1e6
 		exit !(h >= t - tol && h <= t + tol) }' || fail "$f wall time"
 done
