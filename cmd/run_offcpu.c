@@ -84,13 +84,17 @@ const char *run_offcpu_facts(struct hp_run_facts *f, const struct run_opts *o,
 					 (double)r->offcpu_slots);
 		hp_info("off-CPU time recorded without its stacks: %s", r->kernel_why);
 	} else if (r->offcpu_slots_off) {
+		char err[64] = "";
+		if (r->offcpu_estimated)      /* the reads' own spacing, delayed when hpprof was */
+			snprintf(err, sizeof(err), ", each end to within %.2f ms on average",
+				 (double)r->offcpu_estimated_err_ns / (double)r->offcpu_estimated / 1e6);
 		snprintf(buf, len, "yes, stacks sampled (switch rate over the budget: stacks and"
 			 " switch records taken in %.1f%% of the 2 ms slots, weighted; %llu of the"
 			 " written intervals outlasted their records, %llu of those ended from"
-			 " switch-in counts; docs/offcpu.md)",
+			 " switch-in counts%s; docs/offcpu.md)",
 			 100.0 * (double)(r->offcpu_slots - r->offcpu_slots_off) /
 				 (double)r->offcpu_slots,
-			 (unsigned long long)r->offcpu_cut, (unsigned long long)r->offcpu_estimated);
+			 (unsigned long long)r->offcpu_cut, (unsigned long long)r->offcpu_estimated, err);
 	} else {
 		snprintf(buf, len, "yes");
 	}

