@@ -433,6 +433,7 @@ static void test_cut(void)
 	CHECK_EQ_INT(t.records_off, 1);
 	CHECK_EQ_INT(t.cut, 4);
 	CHECK_EQ_INT(t.estimated, 1);
+	CHECK_EQ_INT(t.estimated_err_ns, (t2 - t1) / 2);   /* row 5's half-bracket */
 	CHECK_EQ_INT(t.intervals, 3);
 	CHECK_EQ_INT(store_flush(st), 0);
 	CHECK_EQ_INT(store_each_sample(st, 0, 0, on_tid, rows), 0);
