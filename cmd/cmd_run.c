@@ -712,7 +712,7 @@ int run_main(int argc, char **argv, const struct run_live *live)
 	run_unseen_facts(st, &res, &rec);
 	if (o.pyremote && !o.agent)          /* the agent's: its off-CPU note (run_offcpu.c) */
 		pyremote_facts(o.pyremote, &rec.f);
-	if (feed && (err = streamfeed_finish(feed, st, res.samples, &rec.f)))
+	if (feed && (err = streamfeed_finish(feed, st, &rec.f)))
 		hp_warn("cannot save the allocation data: %s", hp_strerror(err));
 	if ((err = run_jit_symbols(st, &rec.f, rec.jit_maps, sizeof(rec.jit_maps))) ||
 	    (err = store_write_facts(st, &rec.f)) || (err = store_flush(st))) {

@@ -529,6 +529,11 @@ void pyfeed_facts(struct hp_pyfeed *f, struct hp_run_facts *facts)
 		 * said "no" for the agent before the samples came) */
 		facts->kernel_samples = "yes";
 		facts->kernel_frames = "yes";
+	} else if (f->by_events) {
+		/* the events were opened without kernel time (agent_py.c) */
+		facts->kernel_samples = "no (the Python threads' SIGTRAP events were refused kernel"
+					" time, perf_event_paranoid: a Python line's time in the kernel"
+					" is not sampled, run_info unseen_ns counts it; docs/python.md)";
 	}
 	if (f->faults_native)
 		hp_info("Python frames: %llu of %llu page-fault samples of Python threads keep"

@@ -22,7 +22,7 @@
 #include "common/runfacts.h"
 #include "common/store.h"
 
-/* A sample of the agent stands for 1 + its timer's overrun periods:
+/* A timer sample of the agent stands for 1 + its timer's overrun periods:
  * counted by that number up to this, for their median (agent_unseen). */
 #define AGENT_WEIGHTS 64
 
@@ -36,8 +36,9 @@ struct hp_streamfeed {
 	uint64_t memo_ref, memo_id;    /* the last hit in refs (0: none): most allocations repeat it */
 	struct hp_session *session;    /* set by the first on_poll */
 	uint64_t t0;
-	uint64_t periods;              /* timer periods the agent's samples stand for */
-	uint64_t weights[AGENT_WEIGHTS];  /* samples by periods each stood for (the last: more) */
+	uint64_t tsamples, tperiods;   /* CPU-time timers' samples, the periods they stand for */
+	uint64_t weights[AGENT_WEIGHTS];  /* those samples by periods each stood for (the last: more) */
+	uint64_t esamples, emissed;    /* Python threads' SIGTRAP events' samples, periods they missed */
 	struct hp_allocstream_stats stats;
 	int failed;                    /* allocation tracking stopped; samples go on */
 	char stopped[192];             /* facts->alloc_tracking once it stopped */
@@ -110,9 +111,15 @@ static int agent_event(struct hp_streamfeed *f, const struct hp_alloc_event *ev)
 {
 	switch (ev->kind) {
 	case HP_ALLOC_SAMPLE:
-		if (!(ev->flags & HP_ALLOC_F_FAULT)) {
-			f->periods += ev->weight;
+		if (ev->flags & HP_ALLOC_F_FAULT) {
+			/* a page-fault sample: no CPU time */
+		} else if (!(ev->flags & HP_ALLOC_F_PYTHON) || ev->py_state == HP_AP_PY_NOEVENT) {
+			f->tsamples++;
+			f->tperiods += ev->weight;
 			f->weights[ev->weight < AGENT_WEIGHTS ? ev->weight : AGENT_WEIGHTS - 1]++;
+		} else {
+			f->esamples++;
+			f->emissed += ev->weight - 1;
 		}
 		if (f->py)
 			return pyfeed_sample(f->py, f->session, ev, f->o.fault_period);
@@ -261,39 +268,43 @@ static int count_thread(void *ctx, const struct hp_thread_row *t)
 	return 0;
 }
 
-/* The CPU time the agent's samples did not see (analyzer/unseen.h): each
- * sample stands for the periods its timer ran out since the last, usually
- * one (or, where the kernel checks CPU-time timers once a tick, about the
- * same few: their median). More means the thread's CPU clock ran on while
- * no signal could come: in the kernel (the signal waits for the return
- * from a system call) or while a VM's host held the CPU (steal). Those
- * periods are the unseen time; the last, partial, period of each thread
- * is the median's. */
+/* The CPU time the agent's samples did not see (analyzer/unseen.h). A
+ * timer's sample stands for the periods its timer ran out since the last,
+ * usually one (or, where the kernel checks CPU-time timers once a tick,
+ * about the same few: their median). More means the thread's CPU clock ran
+ * on while no signal could come: in the kernel (the signal waits for the
+ * return from a system call) or while a VM's host held the CPU (steal).
+ * A Python thread's SIGTRAP event is exact: the periods its handler found
+ * on the thread's clock beyond the event's overflows are all missed
+ * (agent_py.c, cpu_overrun). Those periods are the unseen time; the last,
+ * partial, period of each thread is the median's (one with events only). */
 static void agent_unseen(struct hp_streamfeed *f, struct hp_store *st,
 			 struct hp_run_facts *facts)
 {
-	uint64_t seen = 0, median = 0, n = 0;
+	uint64_t seen = 0, median = 0, missed = f->emissed;
 	int64_t threads = 0;
-	for (uint64_t w = 0; w < AGENT_WEIGHTS; w++)
-		n += f->weights[w];
 	for (uint64_t w = 0; w < AGENT_WEIGHTS && !median; w++)
-		if ((seen += f->weights[w]) * 2 >= n && seen)
+		if ((seen += f->weights[w]) * 2 >= f->tsamples && seen)
 			median = w;
-	if (!n || !median || store_each_thread(st, count_thread, &threads))
+	if (median && f->tperiods > f->tsamples * median)
+		missed += f->tperiods - f->tsamples * median;
+	if ((f->tsamples && !median) || (!f->tsamples && !f->esamples) ||
+	    store_each_thread(st, count_thread, &threads))
 		return;
 	double period_ns = 1e9 / f->o.agent_hz;
-	facts->unseen_ns = f->periods > n * median
-		? (int64_t)((double)(f->periods - n * median) * period_ns) : 0;
-	facts->unseen_partial_ns = (int64_t)((double)threads * (double)median * period_ns);
+	facts->unseen_ns = (int64_t)((double)missed * period_ns);
+	facts->unseen_partial_ns = (int64_t)((double)threads * (double)(median ? median : 1) * period_ns);
 }
 
 /* The agent's rate: its timers fire at most once per kernel tick, so a
- * sample may stand for several periods; `frequency` is what it reached. */
-static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run_facts *facts)
+ * sample may stand for several periods; `frequency` is what they reached.
+ * A Python thread's SIGTRAP event is exact: what its samples miss is time
+ * its timer could not interrupt (agent_unseen), not its rate. */
+static void agent_facts(struct hp_streamfeed *f, struct hp_run_facts *facts)
 {
 	unsigned want = f->o.agent_hz, hz = want;
-	if (samples && f->periods > samples)
-		hz = (unsigned)((double)want * (double)samples / (double)f->periods + 0.5);
+	if (f->tsamples && f->tperiods > f->tsamples)
+		hz = (unsigned)((double)want * (double)f->tsamples / (double)f->tperiods + 0.5);
 	if (!hz)
 		hz = 1;
 	facts->frequency = hz;
@@ -310,8 +321,7 @@ static void agent_facts(struct hp_streamfeed *f, uint64_t samples, struct hp_run
 			(unsigned long long)f->stats.dropped_samples);
 }
 
-int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t samples,
-		      struct hp_run_facts *facts)
+int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, struct hp_run_facts *facts)
 {
 	if (!preload_deps(allocstream_shim(f->stream), f->deps, sizeof(f->deps)))
 		facts->preload_libraries = f->deps;
@@ -322,7 +332,7 @@ int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t sam
 	if (used < sizeof(f->env))
 		facts->preload_env = f->env;
 	if (f->o.agent_hz) {
-		agent_facts(f, samples, facts);
+		agent_facts(f, facts);
 		agent_unseen(f, st, facts);
 	}
 	if (f->py)

@@ -47,11 +47,9 @@ void streamfeed_attach(struct hp_streamfeed *f, struct hp_session_opts *so);
 /* After the session: the agent's facts (the frequency it reached, its
  * call graph, processes where it stood aside) and, with alloc, the
  * allocation sites, heap timeline and alloc_* facts into st and facts.
- * samples is the session's main-sampler count; requested_hz the agent's
- * asked-for rate. Warns about dropped events. Returns 0 or the store's
- * error (the facts of the agent are filled either way). */
-int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, uint64_t samples,
-		      struct hp_run_facts *facts);
+ * Warns about dropped events. Returns 0 or the store's error (the facts
+ * of the agent are filled either way). */
+int streamfeed_finish(struct hp_streamfeed *f, struct hp_store *st, struct hp_run_facts *facts);
 
 /* The agent's Python samples' pyfeed (pyfeed.h), NULL without the agent. */
 struct hp_pyfeed;

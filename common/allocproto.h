@@ -142,7 +142,9 @@
  * instruction (exact) and pcs[1..] are return addresses; overrun is the
  * number of timer periods that elapsed without a signal before this one
  * (the kernel checks CPU-time timers once per tick), so the sample stands
- * for 1 + overrun periods of the thread's CPU time.
+ * for 1 + overrun periods of the thread's CPU time. In a PYSAMPLE of a
+ * SIGTRAP event, the periods of the thread's CPU clock since its last
+ * signal beyond the event's overflows (at most 127; agent_py.c).
  *
  * Size: an allocation whose stack was seen before is one ALLOC of 8-12
  * bytes and its free one FREE of 8: with full stacks kept, a stream

@@ -92,6 +92,29 @@ static void take_chain(const uint64_t *w, size_t nw, uint16_t misc, struct kring
 	}
 }
 
+uint64_t kring_overflows(void *ring, uint64_t head)
+{
+	struct perf_event_mmap_page *mp = ring;
+	uint64_t n = 0;
+	if (!ring)
+		return 0;
+	for (uint64_t tail = mp->data_tail; tail < head;) {
+		struct perf_event_header h;
+		uint64_t lost[2];                   /* id, lost */
+		ring_copy(mp, tail, &h, sizeof(h));
+		if (h.size < sizeof(h) || h.size > head - tail)
+			break;                      /* unreadable: kring_next gives it back */
+		if (h.type == PERF_RECORD_SAMPLE)
+			n++;
+		else if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + sizeof(lost)) {
+			ring_copy(mp, tail + sizeof(h), lost, sizeof(lost));
+			n += lost[1];
+		}
+		tail += h.size;
+	}
+	return n;
+}
+
 int kring_next(void *ring, uint64_t head, struct kring_sample *ks)
 {
 	struct perf_event_mmap_page *mp = ring;

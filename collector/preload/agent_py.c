@@ -105,6 +105,8 @@ static __thread struct pysample_thread py_thread __attribute__((tls_model("initi
 static __thread int py_slot __attribute__((tls_model("initial-exec")));   /* slot + 1 */
 static __thread void *py_ring __attribute__((tls_model("initial-exec")));
 static __thread void *py_fring __attribute__((tls_model("initial-exec")));
+/* the thread's CPU clock at its last CPU-event signal, or at its event's opening (ns) */
+static __thread uint64_t py_cpu_last __attribute__((tls_model("initial-exec")));
 
 int agentpy_on(void)
 {
@@ -258,8 +260,10 @@ static unsigned char *put_kernel(unsigned char *buf, unsigned char *p, const str
 
 /* Write the PYSAMPLE in buf (body up to p): once per sample record of the
  * thread's ring before head, each with its kernel part; once without a
- * kernel part when there is none (no ring, or its record was lost). */
-static void write_samples(unsigned char *buf, unsigned char *p, void *ring, uint64_t head)
+ * kernel part when there is none (no ring, or its record was lost). The
+ * first carries the overrun (its one byte at ov), the others none. */
+static void write_samples(unsigned char *buf, unsigned char *p, unsigned char *ov, void *ring,
+			  uint64_t head)
 {
 	struct kring_sample ks;
 	int any = 0;
@@ -269,6 +273,7 @@ static void write_samples(unsigned char *buf, unsigned char *p, void *ring, uint
 		unsigned char *q = put_kernel(buf, p, &ks);
 		if (stream_write(buf, rec_end(buf, q), HP_AP_PYSAMPLE, STREAM_NOWAIT) < 0)
 			stream_count_drop(1);
+		*ov = 0;
 	}
 	if (any)
 		return;
@@ -277,7 +282,8 @@ static void write_samples(unsigned char *buf, unsigned char *p, void *ring, uint
 }
 
 /* ring: the thread's CPU event ring when its SIGTRAP is the cause, else
- * NULL (fault event, timers); head: its head at the handler's start. */
+ * NULL (fault event, timers); head: its head at the handler's start.
+ * overrun: 0-127 with a ring (one byte of the record). */
 static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsigned rflags,
 			  void *ring, uint64_t head)
 {
@@ -312,11 +318,39 @@ static void take_pysample(struct shim_tls *t, int overrun, const void *uc, unsig
 	}
 	pysample_pack(py.ps.rt.off, raw, npy, packed);
 	unsigned char buf[HP_AP_MAX_REC];
-	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n);
-	p = hp_ap_put(p, overrun > 0 ? (uint64_t)overrun : 0);   /* perf events: always 0 */
+	unsigned char *p = rec_begin(buf, t, HP_AF_NONE, flags, (unsigned)n), *ov = p;
+	p = hp_ap_put(p, overrun > 0 ? (uint64_t)overrun : 0);
 	p = put_pcs(p, pcs, n);
 	p = put_frames(p, packed, npy);
-	write_samples(buf, p, ring, head);
+	write_samples(buf, p, ov, ring, head);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The periods of the thread's CPU time since its last CPU-event signal
+ * beyond the n overflows this one stands for (its ring's records; 1
+ * without a ring): time the event's timer could not interrupt the thread
+ * where it ran. A VM's host that took the CPU away without telling the
+ * guest (the thread's clock runs on, the timer fires once after), or the
+ * kernel when kernel time is not sampled. The collector counts them as
+ * agent.c's timer overruns (collector/streamfeed.c, agent_unseen). At most
+ * 127: one byte of the record. Signal-safe. */
+static int cpu_overrun(uint64_t n)
+{
+	uint64_t now = thread_cpu_ns(), last = py_cpu_last;
+	py_cpu_last = now;
+	if (!last || now <= last || !py.period_ns)
+		return 0;
+	uint64_t periods = (now - last + py.period_ns / 2) / py.period_ns;
+	if (n < 1)
+		n = 1;
+	return periods > n ? (int)(periods - n < 127 ? periods - n : 127) : 0;
 }
 
 /* A SIGTRAP that is not ours: the signal mask its handler would have had
@@ -358,7 +392,8 @@ static void on_sigtrap(int sig, siginfo_t *si, void *uc)
 		/* heads first: later records are the handler's own */
 		uint64_t head = kring_head(ring), fhead = kring_head(fring);
 		if (data != SIG_FAULT)
-			take_pysample(&shim_tls, 0, uc, 0, ring, head);
+			take_pysample(&shim_tls, cpu_overrun(kring_overflows(ring, head)), uc, 0,
+				      ring, head);
 		/* a fault sample per overflow, also one whose signal merged
 		 * with this one (the head of this file says when) */
 		for (int n = fring ? fault_records(fring, fhead) : data == SIG_FAULT; n > 0; n--)
@@ -510,6 +545,7 @@ void agentpy_thread_start(void)
 		stream_count_drop(0);
 		return;
 	}
+	py_cpu_last = thread_cpu_ns();       /* the event counts from here */
 	uint64_t id = 0;
 	ioctl(fd, PERF_EVENT_IOC_ID, &id);
 	for (int i = 0; i < MAX_EVENTS; i++) {

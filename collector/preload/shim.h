@@ -203,5 +203,8 @@ uint64_t kring_head(void *ring);
 /* The next sample record before head, consumed: 1, or 0 when none is left.
  * Only the ring's thread may call it (from its SIGTRAP handler). */
 int kring_next(void *ring, uint64_t head, struct kring_sample *ks);
+/* The overflows the ring holds before head, not consumed: its sample
+ * records plus the samples its LOST records count; 0 without a ring. */
+uint64_t kring_overflows(void *ring, uint64_t head);
 
 #endif

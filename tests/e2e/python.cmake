@@ -2,7 +2,7 @@
 # stacks, against the fixtures' own truths (tests/e2e/python_run.sh), and
 # JIT maps (/tmp/perf-PID.map) from Node.
 foreach(c shares execshell native threads pool unsupported noperf julia kernel kernelfn deep diffscripts
-          pyenv sigmask)
+          pyenv sigmask unseen)
   hp_script_test(e2e_python_${c} e2e e2e/python_run.sh ${c})
 endforeach()
 # Threads of a CPython 3.11 asleep when an attach begins: their waits with

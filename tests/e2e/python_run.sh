@@ -189,6 +189,63 @@ pyenv)
 	assert_ge "samples of Python code" "$all" 300
 	assert_ge "merged share of the samples of Python code" "$(ratio "$m" "$all")" 0.95
 	;;
+unseen)
+	# The time a Python thread's SIGTRAP event could not sample, counted by
+	# the handler from the thread's CPU clock (agent_py.c, cpu_overrun). As
+	# an unprivileged user (perf_event_paranoid 2) the events exclude the
+	# kernel, so their periods in the kernel are missed: in_kernel's reads
+	# of /dev/zero (kernel_lines.py: ~all of its time in the kernel) are
+	# unseen. Truths: in_kernel's CPU time (thread_time) x the fixture's
+	# lower bound of its kernel share (less the one-byte read's cost), and
+	# the program's rusage.
+	[ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ] ||
+		skip "perf_event_paranoid < 2: an unprivileged user may sample the kernel here"
+	as= hp=$HPPROF fx=$FX
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+		nobody_copy "$FX"
+		hp=$NB_HPPROF fx="$T/nb/$(basename "$FX")"
+		chmod 777 .
+	fi
+	$as "$hp" run -o u.db "$PY" "$fx/kernel_lines.py" --rounds 60 >u.db.out 2>u.db.err ||
+		{ cat u.db.err >&2; fail "hpprof run (unprivileged) failed"; }
+	assert_contains "u.db: Python frames taken" u.db.err "reads its Python frames"
+	ks=$(q u.db "SELECT value FROM run_info WHERE key = 'kernel_samples'")
+	note "kernel_samples: $ks"
+	case "$ks" in "no (the Python threads' SIGTRAP events were refused kernel time"*) ;;
+		*) fail "kernel_samples does not say the events were refused kernel time: '$ks'" ;; esac
+	kcpu=$(awk -F'\t' '$1 == "TRUTH" && $2 == "function" && $3 == "in_kernel" { print $5 }' u.db.out)
+	zshare=$(awk -F'\t' '$1 == "TRUTH" && $2 == "zeroing" { print $6 }' u.db.out)
+	set -- $(q u.db "SELECT (SELECT value FROM run_info WHERE key = 'unseen_ns'),
+		(SELECT value FROM run_info WHERE key = 'unseen_partial_ns'),
+		(SELECT value FROM run_info WHERE key = 'samples'),
+		(SELECT value FROM run_info WHERE key = 'cpu_sample_ns'),
+		(SELECT value FROM run_info WHERE key = 'user_s') + (SELECT value FROM run_info WHERE key = 'sys_s')" |
+		tr '|' ' ')
+	un=${1:-} part=${2:-0} n=${3:-0} per=${4:-0} ru=${5:-0}
+	[ -n "$un" ] || fail "the agent's run has no unseen_ns"
+	note "unseen $un ns (partial periods $part ns), $n samples of $per ns, rusage $ru s;" \
+		"in_kernel $kcpu s of CPU, at least $zshare of it in the kernel"
+	# Lower bound: in_kernel's kernel time, less K_SIGMA x the rounding of
+	# its gaps (each handler rounds its gap to whole periods: +-P/2, ~P/sqrt(12)
+	# a gap, one gap a round at least) and 10% (the reads' user-mode part the
+	# events did sample: the loop, the system call's entry and exit).
+	awk -v u="$un" -v c="$kcpu" -v z="$zshare" -v p="$per" -v k="$K_SIGMA" 'BEGIN {
+		lo = 0.9 * c * z * 1e9 - k * p / sqrt(12) * sqrt(60)
+		printf "# unseen %.1f ms, in_kernel in the kernel >= %.1f ms, lower bound %.1f ms\n",
+			u / 1e6, c * z * 1e3, lo / 1e6
+		exit !(u >= lo) }' || fail "the kernel time the events could not sample is not unseen"
+	# Upper bound: seen + unseen is the threads' CPU time, at most the
+	# program's rusage (the interpreter's start before the events open is
+	# in it) + the partial periods + K_SIGMA x sqrt(n) periods + 2%.
+	awk -v u="$un" -v n="$n" -v p="$per" -v r="$ru" -v part="$part" -v k="$K_SIGMA" 'BEGIN {
+		hi = 1.02 * r * 1e9 + part + k * sqrt(n) * p
+		printf "# samples x period + unseen %.1f ms, rusage %.1f ms, upper bound %.1f ms\n",
+			(n * p + u) / 1e6, r * 1e3, hi / 1e6
+		exit !(n * p + u <= hi) }' || fail "seen + unseen exceeds the program's CPU time"
+	assert_contains "run notes the unseen time" u.db.err "the samples did not see"
+	;;
 sigmask)
 	command -v strace >/dev/null 2>&1 || skip "strace is not installed"
 	strace -f -qq -e trace=rt_sigprocmask -o m.trace "$HPPROF" run -F 1000 -o m.db "$PY" \

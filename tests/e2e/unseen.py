@@ -31,13 +31,14 @@ def unseen(db):
     or under the agent the program's rusage (user_s + sys_s); (0, 0) when
     hpprof could not say (then nothing is allowed).
 
-    The Python agent's sigtrap events (docs/python.md) carry no overrun,
-    so hpprof's figure is 0 there; they fire exactly once per period of
-    the thread's CPU time, the kernel's included (kernel_samples yes), so
-    the rusage less samples x period is what they did not see (the
-    interpreter's start-up before the events open included: an upper
-    bound) - CI run 171: kernel_lines.py's in_kernel 0.653 of the samples,
-    0.4725 by its clock."""
+    The Python agent's sigtrap events (docs/python.md) fire exactly once
+    per period of the thread's CPU time, the kernel's included
+    (kernel_samples yes); hpprof's figure is the periods their handler
+    found on the thread's clock beyond the events' overflows. The rusage
+    less samples x period also holds the interpreter's start-up before the
+    events open (an upper bound): the larger of the two is allowed, as
+    before the handler counted (CI run 171: kernel_lines.py's in_kernel
+    0.653 of the samples, 0.4725 by its clock)."""
     c = sqlite3.connect(db)
     kv = dict(c.execute("SELECT key, value FROM run_info WHERE key IN"
                         " ('user_s', 'sys_s', 'unseen_ns', 'event:task-clock', 'sampling',"
