@@ -11,8 +11,10 @@
 # - A/B, 3 runs of each, interleaved, --alpha 0.01: work_c is "slower" and
 #   the program's own clock change lies in its interval (+ 3 pp: task-clock
 #   is charged per sample, the clock's blocks are not; + the time the
-#   samples did not see, tests/e2e/unseen.py); no other row is
-#   slower or faster (rows tested at 0.01 / rows judged each).
+#   samples did not see, tests/e2e/unseen.py); no other row of the
+#   program's own is slower or faster (rows tested at 0.01 / rows judged
+#   each), nor a library or kernel row that moved half a point of the run
+#   (smaller ones are the machine's: below).
 #   Margin: at 4 kHz work_c has ~560 samples a run (binomial relative se
 #   4.0% per run, 2.3% for the mean of 3), so with a few percent of
 #   run-to-run spread the change's se is ~3.5% and +30% is ~8 se, where the
@@ -20,8 +22,8 @@
 #   ~4 se (Welch's at ~4 degrees of freedom: ~10 se, so the old code said
 #   "same": p 0.0035 against a row level of 0.00033).
 # - A/A, the same 3 "before" runs against 3 more of the same build,
-#   --alpha 0.001: no row and not the whole run slower or faster (the model
-#   promises a verdict in at most 0.1% of such diffs).
+#   --alpha 0.001: not the whole run nor a row slower or faster, as above
+#   (the model promises a verdict in at most 0.1% of such diffs).
 # usage: diff_few_runs.sh SPEEDUP     env: HPPROF
 . "$HP_SRC/tests/e2e/lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
@@ -79,6 +81,25 @@ def own_spread():
 def called(d):
     return [r for r in d["rows"] if r["verdict"] in ("slower", "faster")]
 
+# The construction fixes the program's own functions' work. A library or
+# kernel row's time is the machine's as much as the program's: libc's
+# clock_gettime here wraps a system call, and its user-mode self samples
+# are the returns from it where this VM delivers its deferred timer
+# interrupts (CI run 175: 1 -> 8.7 samples a run, 0.01 -> 0.12% of B's
+# interleaved runs, in each of them: a real change, p 2.3e-05, that the
+# program did not make). Such a row may be judged if it moved less than
+# half a point of the run; a program row, or a larger move, may not.
+def unexplained(rows):
+    out = []
+    for r in rows:
+        moved = abs((r["after_self_pct"] or 0) - (r["before_self_pct"] or 0))
+        if os.path.basename(r["module"] or "") != "diff_speedup" and moved < 0.5:
+            print("  note: %s (%s) %s, %+.2f points of the run: the machine's" % (
+                r["name"], r["module"], r["verdict"], moved))
+        else:
+            out.append(r)
+    return out
+
 d = json.load(open("ab.json"))
 p = d.get("pool")
 if not p: fail("A/B: no pooled spread in the JSON")
@@ -110,7 +131,7 @@ un = 100 * sum(sum(unseen("%s%d.db" % (side, i))[0] for i in (1, 2, 3)) / clock(
 if abs(got - want) > ci + 3 + un:
     fail("work_c's change %+.1f%% ±%.1f%% misses its clock's %+.1f%% (+ 3 pp + %.1f pp unseen"
          " by the samples)" % (got, ci, want, un))
-others = [r for r in called(d) if r["name"] != "work_c"]
+others = unexplained([r for r in called(d) if r["name"] != "work_c"])
 if others:
     fail("A/B: unchanged rows judged:", ", ".join("%s %s %+.1f%% (p %.2g)" % (
         r["name"], r["verdict"], r["self_time"]["change_pct"] or 0, r["p_value"]) for r in others))
@@ -119,7 +140,7 @@ for f in ("work_a", "work_b"):
           R[f]["self_time"]["change_pct"], 100 * (clock("b", f) / clock("a", f) - 1)))
 
 d = json.load(open("aa.json"))
-bad = called(d)
+bad = unexplained(called(d))
 print("A/A: whole run %s (%+.1f%%), %d rows judged at p < %.2g, %d slower or faster"
       % (d["verdict"], d["time"]["change_pct"], d["rows_judged"], d["row_alpha"], len(bad)))
 if d["verdict"] != "same": fail("A/A: the whole run is", d["verdict"])
