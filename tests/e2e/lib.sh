@@ -157,6 +157,11 @@ check_share() {
 unseen_pp() {
 	python3 "$HP_SRC/tests/e2e/unseen.py" "$1" ${2:+"$2"}
 }
+# unseen_s DB: that time itself, in seconds (0 when hpprof could not say):
+# for a check of a sample count against a CPU time by the program's clock.
+unseen_s() {
+	python3 "$HP_SRC/tests/e2e/unseen.py" --seconds "$1"
+}
 
 # Samples whose innermost Python frame is FUNCTION, as "total beneath_at_line":
 # beneath = a native frame is inside it, at_line = the frame is on LINE.

@@ -132,9 +132,7 @@ unseen_tol() {
 	for r in 0 1 2 3; do
 		c=$(awk -v c="$(rank_truth "$2" $r process main cpu_s)" -v m="$(rank_mpi_cpu "$2" $r)" \
 			'BEGIN { printf "%.6f\n", c - m }')
-		u=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from unseen import unseen
-print("%.6f" % unseen(sys.argv[2])[0])' "$HP_SRC/tests/e2e" "$1.$r.db")
-		echo "$u $c"
+		echo "$(unseen_s "$1.$r.db") $c"
 	done | awk -v imb="$3" '{ if ($2 > 0 && $1 / $2 > m) m = $1 / $2; u += $1; c += $2 }
 		END { printf "%.4f\n", imb * (m + (c > 0 ? u / c : 0)) }'
 }

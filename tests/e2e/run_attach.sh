@@ -35,9 +35,11 @@ ha=$(q a.db "SELECT total_samples FROM function_profile WHERE function = 'spin_a
 hb=$(q a.db "SELECT total_samples FROM function_profile WHERE function = 'spin_b'")
 # The split is the same in every second of the fixture's life (each loop
 # iteration computes 1 + 3 ms), so the whole-life truth holds for the 2 s
-# window. Skid 1 pp: the clock reads between the two calls.
+# window. Skid 1 pp: the clock reads between the two calls. Plus the CPU
+# time the samples did not see (lib.sh unseen_pp: a host's steal, which
+# the clocks count; CI run 176 beside a CPU loop: 25.16% against 31.62%).
 check_share "spin_a of spin_a + spin_b" "$ha" "$((ha + hb))" "$(ratio "$a" "$(awk -v a="$a" -v b="$b" 'BEGIN { print a + b }')")" \
-	"$(ratio "$a" "$(awk -v a="$a" -v b="$b" 'BEGIN { print a + b }')")" 1
+	"$(ratio "$a" "$(awk -v a="$a" -v b="$b" 'BEGIN { print a + b }')")" 1 "$(unseen_pp a.db)"
 
 # 2. every thread: four workers on a lock, attached with --off-cpu once
 # the four exist (waited for, not assumed after a fixed sleep). Each of

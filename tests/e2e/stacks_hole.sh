@@ -13,7 +13,10 @@
 # fires once per 1/frequency of the thread's CPU time, so phase 1 holds
 # phase1_s * frequency samples, less those lost (run_info lost_samples);
 # allowance 10% for the samples of phase 1's first and last milliseconds
-# and the kernel's timer slack.
+# and the kernel's timer slack; and less the CPU time the run's samples did
+# not see (lib.sh unseen_s: a host's steal, all of which may have fallen
+# in the phase; CI run 176 beside a CPU loop: 404 joined for 0.501 s,
+# 0.102 s unseen).
 . "$HP_SRC/tests/e2e/lib.sh"
 hole=$1
 
@@ -29,7 +32,7 @@ lost=$(samples_of h.db lost_samples)
 n=$(samples_of h.db samples)
 c=$(samples_of h.db complete_stacks)
 j=$(samples_of h.db joined_stacks)
-want=$(awk -v p="$p1" -v f="$freq" -v l="$lost" 'BEGIN { print 0.9 * p * f - l }')
+want=$(awk -v p="$p1" -v f="$freq" -v l="$lost" -v u="$(unseen_s h.db)" 'BEGIN { print 0.9 * (p - u) * f - l }')
 # CI run 160 read 367 joined with 37 lost (once; 0 lost and all joined in
 # 12 runs here, 6 of them beside two CPU loops): where the rest went
 note "samples $n, complete $c, joined $j, stopped at the hole $(samples_of h.db hole_stacks)," \
@@ -113,7 +116,8 @@ cat err.txt
 assert_ge "pages of the frame not resident (keep)" "$(truth out.txt process hole hole_pages)" 1
 p=$(awk -v a="$(truth out.txt process hole phase1_s)" -v b="$(truth out.txt process hole phase2_s)" 'BEGIN { print a + b }')
 assert_eq "joined stacks (keep)" "$(samples_of k.db joined_stacks)" 0
-want=$(awk -v p="$p" -v f="$(samples_of k.db frequency)" -v l="$(samples_of k.db lost_samples)" 'BEGIN { print 0.9 * p * f - l }')
+want=$(awk -v p="$p" -v f="$(samples_of k.db frequency)" -v l="$(samples_of k.db lost_samples)" \
+	-v u="$(unseen_s k.db)" 'BEGIN { print 0.9 * (p - u) * f - l }')
 assert_ge "stacks stopped at the hole (keep: $p s)" "$(samples_of k.db hole_stacks)" "$want"
 assert_contains "run says why they are incomplete" err.txt "stopped at a stack page the kernel could not copy"
 "$HPPROF" report k.db >rep.txt 2>&1 || fail "report failed"

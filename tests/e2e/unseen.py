@@ -77,5 +77,8 @@ def unseen_pp(db, seconds=None):
     return 100 * u / (t - u) if t > 2 * u else 100.0
 
 
-if __name__ == "__main__":    # unseen.py DB [SECONDS]: unseen_pp's, 2 decimals
-    print("%.2f" % unseen_pp(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None))
+if __name__ == "__main__":
+    if sys.argv[1] == "--seconds":    # unseen.py --seconds DB: unseen's U, in seconds
+        print("%.6f" % unseen(sys.argv[2])[0])
+    else:                             # unseen.py DB [SECONDS]: unseen_pp's, 2 decimals
+        print("%.2f" % unseen_pp(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None))
