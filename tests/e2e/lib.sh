@@ -157,6 +157,11 @@ check_share() {
 unseen_pp() {
 	python3 "$HP_SRC/tests/e2e/unseen.py" "$1" ${2:+"$2"}
 }
+# unseen_pp_max DB...: unseen_pp's largest over runs pooled into one share
+# (sum U / sum (T - U) is at most the largest of the runs' U / (T - U)).
+unseen_pp_max() {
+	for _db; do unseen_pp "$_db"; done | awk '$1 > m { m = $1 } END { printf "%.2f\n", m }'
+}
 # unseen_s DB: that time itself, in seconds (0 when hpprof could not say):
 # for a check of a sample count against a CPU time by the program's clock.
 unseen_s() {

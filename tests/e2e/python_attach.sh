@@ -217,7 +217,7 @@ check_shares() {
 		# sampling itself (the shares hold in any stretch of whole rounds, one
 		# round is ~10 ms); a sample whose frames cannot be checked is left
 		# unmerged and is not counted (docs/python.md, "Attach": <= 1%)
-		share_within "$f share (attached)" "$got" "$want" "$n" 0.03
+		share_within "$f share (attached)" "$got" "$want" "$n" "$(plus_unseen 0.03 "$1")"
 	done
 	body=$(marker_lines "$FX/attach_shares.py" "# BODY" | cut -d, -f1)
 	assert_eq "share_a's hottest line" "$(q "$1" "SELECT line FROM line_profile
