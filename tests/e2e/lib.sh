@@ -27,6 +27,22 @@ nobody_copy() {
 	NB_HPPROF="$T/nb/$(basename "$HPPROF")"
 }
 
+# as_nobody FXDIR: for a test run as user nobody when it runs as root
+# (perf_event_paranoid applies to nobody): sets as (the setpriv prefix,
+# empty when not root), hp (the hpprof to run) and fx (FXDIR as nobody
+# reads it: nobody_copy's copy); the working directory is made writable
+# by all.
+as_nobody() {
+	as= hp=$HPPROF fx=$1
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+		nobody_copy "$1"
+		hp=$NB_HPPROF fx="$T/nb/$(basename "$1")"
+		chmod 777 .
+	fi
+}
+
 # q DB SQL: one value (or rows) from sqlite3
 q() { sqlite3 -batch -noheader "$1" "$2"; }
 # fn_total_pct DB FUNCTION: the largest total % of a function of that

@@ -437,14 +437,7 @@ bpfsame)
 	bpf_checks "$@"
 	;;
 nobpf)
-	as= hp=$HPPROF fx=$FX
-	if [ "$(id -u)" = 0 ]; then
-		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
-		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
-		nobody_copy "$FX"
-		hp=$NB_HPPROF fx="$T/nb/$(basename "$FX")"
-		chmod 777 .
-	fi
+	as_nobody "$FX"
 	$as "$PY" "$fx/attach_truth.py" --callers --ms 1 --seconds 120 >t.out 2>t.err &
 	pid=$!
 	wait_ready t.out attach_truth.py

@@ -110,14 +110,7 @@ nobpf)
 unpriv)
 	[ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ] ||
 		skip "perf_event_paranoid < 2: an unprivileged user may sample the kernel here"
-	as= hp=$HPPROF fx=$FX
-	if [ "$(id -u)" = 0 ]; then
-		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
-		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
-		nobody_copy "$FX"
-		hp=$NB_HPPROF fx="$T/nb/$(basename "$FX")"
-		chmod 777 .
-	fi
+	as_nobody "$FX"
 	$as "$hp" run --off-cpu -o u.db "$PY" "$fx/sleep_busy.py" --rounds 10 >t.out 2>u.err ||
 		{ cat u.err >&2; fail "hpprof run --off-cpu (unprivileged) failed"; }
 	off=$(fact u.db off_cpu)

@@ -200,14 +200,7 @@ unseen)
 	# the program's rusage.
 	[ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ] ||
 		skip "perf_event_paranoid < 2: an unprivileged user may sample the kernel here"
-	as= hp=$HPPROF fx=$FX
-	if [ "$(id -u)" = 0 ]; then
-		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
-		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
-		nobody_copy "$FX"
-		hp=$NB_HPPROF fx="$T/nb/$(basename "$FX")"
-		chmod 777 .
-	fi
+	as_nobody "$FX"
 	$as "$hp" run -o u.db "$PY" "$fx/kernel_lines.py" --rounds 60 >u.db.out 2>u.db.err ||
 		{ cat u.db.err >&2; fail "hpprof run (unprivileged) failed"; }
 	assert_contains "u.db: Python frames taken" u.db.err "reads its Python frames"
