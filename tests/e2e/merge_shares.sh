@@ -242,10 +242,13 @@ def ktables(path):
 def line_self(i, loc):
     """A line not in run i's kernel table entered no kernel there, but its
     user-mode samples still count in the merge's Self% (CI: __getrlimit,
-    1 kernel sample in A, 1 user sample in B): its line_profile row."""
+    1 kernel sample in A, 1 user sample in B): its line_profile row. A
+    line without source is its function's name alone (CI run 177: ld.so's
+    _start, 2 samples in B's table, A's only in its line_profile)."""
     m = re.match(r"(.*):(\d+) (\S+)$", loc)
+    want = m.groups() if m else ("", "0", loc)
     rows = [v for (f, l, fn, _), v in own_lines[i].items()
-            if m and (os.path.basename(f), l, fn) == m.groups()]
+            if (os.path.basename(f), l, fn) == want]
     return sum(int(v[0]) for v in rows)
 own_lines = [table("%s.lines" % d, 4, 2) for d in RUNS]
 kt = {d: kernel_time(d + ".kernel.txt") for d in RUNS + ("m",)}
