@@ -392,10 +392,16 @@ kernelfn)
 	awk -v a="$nk" -v b="$n" -v x="$x" 'BEGIN { exit !(a / b >= x) }' ||
 		fail "kernel frames beneath the KERNEL line in $nk of $n samples (less than $x)"
 	# >= 90% by construction (a read of 4 MiB of /dev/zero spends ~1 ms zeroing,
-	# its entry and exit a few us), minus 3 sigma of the kernel samples
+	# its entry and exit a few us), minus 3 sigma of the kernel samples. On a
+	# PVM guest the timer's interrupt is deferred to where the kernel enables
+	# interrupts again (pvm_irq_enable), which may be past the zeroing: those
+	# samples are counted with it, printed (CI run 179 beside a CPU loop:
+	# 466 of 542, 0.860 against 0.861).
+	set -- $(kernel_beneath k.db in_kernel "$line" pvm_irq_enable | tr '|' ' ')
+	np=$3
 	x=$(awk -v n="$nk" 'BEGIN { printf "%.4f", 0.9 - 3 * sqrt(0.09 / n) }')
-	echo "# read_iter_zero in $nz of $nk kernel samples beneath the line (at least $x)"
-	awk -v a="$nz" -v b="$nk" -v x="$x" 'BEGIN { exit !(a / b >= x) }' ||
+	echo "# read_iter_zero in $nz of $nk kernel samples beneath the line, pvm_irq_enable in $np (at least $x together)"
+	awk -v a="$nz" -v p="$np" -v b="$nk" -v x="$x" 'BEGIN { exit !((a + p) / b >= x) }' ||
 		fail "read_iter_zero is beneath the KERNEL line in $nz of $nk kernel samples"
 	q k.db "SELECT value FROM run_info WHERE key = 'kernel_frames'" | grep -qx yes ||
 		fail "run_info kernel_frames is not yes"
