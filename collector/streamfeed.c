@@ -288,8 +288,7 @@ static void agent_unseen(struct hp_streamfeed *f, struct hp_store *st,
 			median = w;
 	if (median && f->tperiods > f->tsamples * median)
 		missed += f->tperiods - f->tsamples * median;
-	if ((f->tsamples && !median) || (!f->tsamples && !f->esamples) ||
-	    store_each_thread(st, count_thread, &threads))
+	if ((!f->tsamples && !f->esamples) || store_each_thread(st, count_thread, &threads))
 		return;
 	double period_ns = 1e9 / f->o.agent_hz;
 	facts->unseen_ns = (int64_t)((double)missed * period_ns);

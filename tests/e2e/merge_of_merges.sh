@@ -67,6 +67,7 @@ cmp -s nested.wall flat.wall || { diff nested.wall flat.wall; fail "wall_profile
 import json, os, sys
 sys.path.insert(0, os.path.join(os.environ["HP_SRC"], "tests", "e2e"))
 from mergerates import fail, rows, share
+from unseen import unseen
 runs = [rows(d) for d in ("a", "b", "c")]
 ms = (1, 4, 2)
 want = share([f.get("calib_a", 0) for _, f in runs], [N for N, _ in runs], ms)
@@ -109,7 +110,6 @@ dur = [int(x) / 1e9 for x in open("flat.durations")]
 # the CPU rates the samples could draw: each run's clock less the time its
 # samples did not see (unseen.py: a host's steal; CI run 181 beside a CPU
 # loop: bars 0.68 against rates 1.37 and counts 0.34)
-from unseen import unseen
 rate = [(float(open(d + ".cpu").read()) - unseen(d + ".db")[0]) / t for d, t in zip("ab", dur)]
 if len(bars) != 2 or not bars["1"]: fail("no timeline bars for runs 1 and 2", bars)
 got_r, true_r = bars["2"] / bars["1"], rate[1] / rate[0]

@@ -110,11 +110,13 @@ assert_eq "diff: imbalance change = after - before" \
 # binomial count out of its samples; the ratio's relative standard error is
 # at most sqrt((se_max/c_max)^2 + (se_sum/sum c)^2); K_SIGMA of those plus 3%
 # of the ratio for what samples and the truth do not see alike.
+# rank_compute OUT RANK: the rank's compute CPU seconds by its own clocks
+rank_compute() {
+	awk -v c="$(rank_truth "$1" $2 process main cpu_s)" -v m="$(rank_mpi_cpu "$1" $2)" \
+		'BEGIN { printf "%.6f\n", c - m }'
+}
 truth_imb() {
-	for r in 0 1 2 3; do
-		awk -v c="$(rank_truth "$1" $r process main cpu_s)" -v m="$(rank_mpi_cpu "$1" $r)" \
-			'BEGIN { printf "%.6f\n", c - m }'
-	done | awk '{ s += $1; if ($1 > max) max = $1 } END { printf "%.4f\n", max / (s / NR) }'
+	for r in 0 1 2 3; do rank_compute "$1" $r; done | awk '{ s += $1; if ($1 > max) max = $1 } END { printf "%.4f\n", max / (s / NR) }'
 }
 tol_of() {
 	q "$1" "SELECT samples, compute_samples FROM rank_profile" | awk -F'|' -v k="$K_SIGMA" -v imb="$2" '{
@@ -130,9 +132,7 @@ tol_of() {
 # sum c, so IMB x (max_r U_r / c_r + sum U / sum c).
 unseen_tol() {
 	for r in 0 1 2 3; do
-		c=$(awk -v c="$(rank_truth "$2" $r process main cpu_s)" -v m="$(rank_mpi_cpu "$2" $r)" \
-			'BEGIN { printf "%.6f\n", c - m }')
-		echo "$(unseen_s "$1.$r.db") $c"
+		echo "$(unseen_s "$1.$r.db") $(rank_compute "$2" $r)"
 	done | awk -v imb="$3" '{ if ($2 > 0 && $1 / $2 > m) m = $1 / $2; u += $1; c += $2 }
 		END { printf "%.4f\n", imb * (m + (c > 0 ? u / c : 0)) }'
 }
