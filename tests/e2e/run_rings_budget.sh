@@ -149,6 +149,9 @@ rc2=$?
 # D, D2: the same limits, attached to a program of the user's
 $as "$T/nb/offcpu_fixture" spin 60 >tgt.out 2>&1 &
 tgt=$!
+# attached only once setpriv has exec'd it: before, the process is still
+# root's and the attach is refused (CI run 181, beside a CPU loop)
+wait_exec $tgt offcpu_fixture
 run_as d $(((65 * online + 70) * 4)) "" -o "$T/d.db" --duration 0.5 -p $tgt
 rcd=$?
 run_as d2 200 "" -o "$T/d2.db" --duration 0.5 -p $tgt
