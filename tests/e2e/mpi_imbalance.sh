@@ -120,31 +120,41 @@ assert_eq "the rank with the most compute" \
 # 2 cores), and the kernel's own truth lines then name another rank. So the
 # check is that hpprof finds the rank the truth names: the rank with the
 # fewest MPI samples must have an MPI CPU time within the sampling error of
-# the truth's least (K_SIGMA Poisson standard errors of its MPI samples, in
-# seconds at the sampling frequency, plus 3% of its process CPU time for
-# what the two do not see alike, as in the share checks above); and when the
-# truth's least is rank 0, as it is on a quiet machine, that it is rank 0.
+# the truth's least: a rank's error is K_SIGMA Poisson standard errors of
+# its MPI samples (in seconds at the sampling frequency), plus 3% of its
+# process CPU time for what the two do not see alike (as in the share checks
+# above), plus the time its samples did not see (rank 3 of CI run 181,
+# beside a CPU loop: 24 pp unseen, 331 MPI samples for 0.534 s). And when
+# the truth's least is rank 0, as it is on a quiet machine, by more than
+# the error of its difference from each other rank (the two Poisson errors
+# in quadrature, 3% of the larger CPU time, both unseen times), it must be
+# rank 0.
 least=$(q job.db "SELECT rank FROM rank_profile ORDER BY mpi_samples, rank LIMIT 1")
-for r in 0 1 2 3; do echo "$r $(rank_mpi_cpu out.txt $r)"; done >truth_mpi.txt
+for r in 0 1 2 3; do
+	echo "$r $(rank_mpi_cpu out.txt $r) $(q job.db "SELECT mpi_samples FROM rank_profile WHERE rank = $r")" \
+		"$(rank_truth out.txt $r process main cpu_s) $(unseen_s prof.$r.db)"
+done >truth_mpi.txt
 truth_least=$(sort -k2,2g truth_mpi.txt | head -n 1 | cut -d' ' -f1)
 note "MPI samples by rank: $(q job.db "SELECT rank || ':' || mpi_samples FROM rank_profile" | tr '\n' ' ')"
-note "MPI CPU seconds by rank (truth): $(tr ' \n' ':,' <truth_mpi.txt)"
+note "rank, MPI CPU seconds (truth), MPI samples, process CPU seconds, unseen seconds: $(tr '\n' ',' <truth_mpi.txt)"
 grep '^truth .*scope=calls name=MPI_' out.txt | sed 's/^/# /'
 freq=$(q job.db "SELECT value FROM run_info WHERE key = 'frequency'")
-awk -v r="$least" -v t="$truth_least" -v k="$K_SIGMA" -v f="$freq" \
-    -v n="$(q job.db "SELECT mpi_samples FROM rank_profile WHERE rank = $least")" \
-    -v cpu="$(rank_truth out.txt "$least" process main cpu_s)" '
-	{ m[$1] = $2 }
+verdict=$(awk -v r="$least" -v t="$truth_least" -v k="$K_SIGMA" -v f="$freq" '
+	{ m[$1] = $2; n[$1] = $3 > 1 ? $3 : 1; cpu[$1] = $4; u[$1] = $5; tol[$1] = k * sqrt(n[$1]) / f + 0.03 * $4 + $5 }
 	END {
-		tol = k * sqrt(n > 1 ? n : 1) / f + 0.03 * cpu
-		printf "# fewest MPI samples: rank %d (truth %.3f s); the truth least: rank %d (%.3f s); tolerance %.3f s\n", r, m[r], t, m[t], tol
-		exit !(m[r] - m[t] <= tol)
-	}' truth_mpi.txt || fail "rank $least has the fewest MPI samples, but the truth's least MPI time is rank $truth_least's"
-if [ "$truth_least" = 0 ]; then
-	assert_eq "the rank with the least MPI time (the truth's: rank 0)" "$least" 0
-else
-	note "the truth's least MPI time is rank $truth_least's, not rank 0's: this machine's load broke the construction in this run (hpprof agrees with the truth, checked above)"
-fi
+		printf "# fewest MPI samples: rank %d (truth %.3f s); the truth least: rank %d (%.3f s); tolerance %.3f s\n", r, m[r], t, m[t], tol[r]
+		if (!(m[r] - m[t] <= tol[r])) { print "far"; exit }
+		clear = (t == 0)
+		for (o = 1; o <= 3; o++)
+			if (!(m[o] - m[0] > k * sqrt(n[o] + n[0]) / f + 0.03 * (cpu[o] > cpu[0] ? cpu[o] : cpu[0]) + u[o] + u[0])) clear = 0
+		print (clear ? "clear" : "close")
+	}' truth_mpi.txt)
+echo "$verdict" | grep '^#'
+case "$verdict" in
+*far) fail "rank $least has the fewest MPI samples, but the truth's least MPI time is rank $truth_least's" ;;
+*clear) assert_eq "the rank with the least MPI time (the truth's: rank 0, by more than the errors)" "$least" 0 ;;
+*) note "the truth's least MPI time is rank $truth_least's, or not rank 0's by more than the errors: this machine's load blurred the construction in this run (hpprof agrees with the truth, checked above)" ;;
+esac
 
 # --- per function across ranks = the per-rank databases ------------------
 "$HPPROF" report --ranks -n 0 -f json job.db >ranks.json || fail "report --ranks -f json"
