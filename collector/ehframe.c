@@ -235,14 +235,43 @@ int ehframe_index(const uint8_t *data, size_t size, uint64_t vaddr, uint64_t seg
 	return 0;
 }
 
+int ehframe_merge(const struct hp_eh_entry *a, size_t na, const struct hp_eh_entry *b, size_t nb,
+		  struct hp_eh_entry **out, size_t *n)
+{
+	struct hp_eh_entry *v = malloc((na + nb + 1) * sizeof(*v));
+	size_t i = 0, j = 0, k = 0;
+	if (!v)
+		return -ENOMEM;
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && a[i].loc <= b[j].loc)) {
+			if (j < nb && a[i].loc == b[j].loc)
+				j++;              /* the function has both: a's FDE */
+			v[k++] = a[i++];
+		} else {
+			v[k++] = b[j++];
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 /* ---- .debug_frame in .eh_frame's layout ------------------------------ */
 
 #define DEBUG_CIE_ID 0xffffffffu
+/* The CIEs written: augmentation "zR", FDE pointers pc-relative 8-byte
+ * values, so the FDEs' locations move with the module's load bias as
+ * .eh_frame's do (a position-independent executable: libunwind adds no
+ * bias to an absolute location of a remote table's FDE). */
+#define SYNTH_ENC (PE_pcrel | PE_sdata8)
 
-/* One entry of .debug_frame at off: its length word's value and, for a
- * CIE, the bytes version 4's sizes take (2) or 0. Returns the offset
- * after it, 0 at a terminator, or -errno. */
-static long debug_entry(const uint8_t *data, size_t size, size_t off, int *is_cie, size_t *drop)
+/* One entry of .debug_frame at off: whether a CIE, the bytes its copy
+ * gains (*grow: a CIE 4 for "zR" and its data less version 4's two size
+ * bytes, an FDE 1 for its augmentation length) and, for a CIE, where its
+ * return address register ends (*ra_end). Returns the offset after it, 0
+ * at a terminator, or -errno. */
+static long debug_entry(const uint8_t *data, size_t size, size_t off, int *is_cie, long *grow,
+			size_t *ra_end)
 {
 	struct cur c = { data, off, size, 0 };
 	uint64_t len = get(&c, 4);
@@ -257,17 +286,29 @@ static long debug_entry(const uint8_t *data, size_t size, size_t off, int *is_ci
 	size_t end = c.at + (size_t)len;
 	c.end = end;
 	*is_cie = (uint32_t)get(&c, 4) == DEBUG_CIE_ID;
-	*drop = 0;
-	if (*is_cie && get(&c, 1) == 4) {
-		while (!c.bad && get(&c, 1))            /* augmentation */
-			;
+	if (!*is_cie) {
+		*grow = 1;
+		return len < 4 + 16 ? -HP_ECORRUPT : (long)end;   /* location and range */
+	}
+	uint8_t version = (uint8_t)get(&c, 1);
+	if (get(&c, 1))
+		return c.bad ? -HP_ECORRUPT : -HP_EUNSUPPORTED;  /* an augmentation */
+	*grow = 4;
+	if (version == 4) {
 		uint8_t asize = (uint8_t)get(&c, 1), ssize = (uint8_t)get(&c, 1);
 		if (c.bad)
 			return -HP_ECORRUPT;
 		if (asize != 8 || ssize != 0)
 			return -HP_EUNSUPPORTED;
-		*drop = 2;
+		*grow -= 2;
 	}
+	uleb(&c);                               /* code alignment */
+	sleb(&c);                               /* data alignment */
+	if (version == 1)
+		get(&c, 1);                     /* return address register */
+	else
+		uleb(&c);
+	*ra_end = c.at;
 	return c.bad ? -HP_ECORRUPT : (long)end;
 }
 
@@ -290,30 +331,53 @@ static long mapped(const struct debug_map *m, size_t in)
 	return lo < m->n && m->in[lo] == in ? (long)m->out[lo] : -1;
 }
 
-static int debug_write(const uint8_t *data, size_t size, const struct debug_map *m, uint8_t *o)
+/* The CIE at in (ending at end, its return address register at ra_end)
+ * as .eh_frame's at o: id 0, version 3 for 4, augmentation "zR". */
+static void write_cie(const uint8_t *in, size_t end, size_t ra_end, uint32_t len, uint8_t *o)
+{
+	static const uint8_t aug[] = { 'z', 'R', 0 }, aug_data[] = { 1, SYNTH_ENC };
+	size_t from = in[8] == 4 ? 12 : 10;     /* past version 4's sizes */
+	size_t body = ra_end - from;            /* alignments, return address */
+	uint32_t id = 0;
+	memcpy(o, &len, 4);
+	memcpy(o + 4, &id, 4);
+	o[8] = in[8] == 4 ? 3 : in[8];
+	memcpy(o + 9, aug, sizeof(aug));
+	memcpy(o + 12, in + from, body);
+	memcpy(o + 12 + body, aug_data, sizeof(aug_data));
+	memcpy(o + 14 + body, in + ra_end, end - ra_end);
+}
+
+/* The FDE at in as .eh_frame's at o (served at vaddr), back bytes after
+ * its CIE: its location pc-relative, an empty augmentation. */
+static void write_fde(const uint8_t *in, size_t end, uint32_t len, uint32_t back, uint64_t vaddr,
+		      uint8_t *o)
+{
+	uint64_t loc;
+	memcpy(&loc, in + 8, 8);
+	loc -= vaddr + 8;                       /* relative to the field */
+	memcpy(o, &len, 4);
+	memcpy(o + 4, &back, 4);
+	memcpy(o + 8, &loc, 8);
+	memcpy(o + 16, in + 16, 8);             /* the range */
+	o[24] = 0;                              /* augmentation length */
+	memcpy(o + 25, in + 24, end - 24);
+}
+
+static int debug_write(const uint8_t *data, size_t size, const struct debug_map *m,
+		       uint64_t vaddr, uint8_t *o)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		size_t at = m->in[i], to = m->out[i], drop;
+		size_t at = m->in[i], to = m->out[i], ra_end = 0;
 		int cie;
-		long end = debug_entry(data, size, at, &cie, &drop);
+		long grow;
+		long end = debug_entry(data, size, at, &cie, &grow, &ra_end);
 		uint32_t len, id;
 		memcpy(&len, data + at, 4);
 		memcpy(&id, data + at + 4, 4);
-		len -= (uint32_t)drop;
-		memcpy(o + to, &len, 4);
+		len = (uint32_t)((long)len + grow);
 		if (cie) {
-			if ((size_t)end < at + 10)
-				return -HP_ECORRUPT;    /* no room for a version */
-			const uint8_t *nul = memchr(data + at + 9, 0, (size_t)end - (at + 9));
-			if (!nul)
-				return -HP_ECORRUPT;
-			size_t aug = (size_t)(nul - data) + 1;     /* past the augmentation */
-			uint8_t v = drop ? 3 : data[at + 8];
-			id = 0;
-			memcpy(o + to + 4, &id, 4);
-			o[to + 8] = v;
-			memcpy(o + to + 9, data + at + 9, aug - (at + 9));
-			memcpy(o + to + 9 + (aug - (at + 9)), data + aug + drop, (size_t)end - aug - drop);
+			write_cie(data + at, (size_t)end - at, ra_end - at, len, o + to);
 			continue;
 		}
 		long cie_to = mapped(m, id);
@@ -321,22 +385,23 @@ static int debug_write(const uint8_t *data, size_t size, const struct debug_map 
 			return -HP_ECORRUPT;            /* not a CIE's offset */
 		if ((size_t)cie_to > to)
 			return -HP_EUNSUPPORTED;        /* a CIE after its FDE: no .eh_frame form */
-		uint32_t back = (uint32_t)(to + 4 - (size_t)cie_to);
-		memcpy(o + to + 4, &back, 4);
-		memcpy(o + to + 8, data + at + 8, (size_t)end - at - 8);
+		write_fde(data + at, (size_t)end - at, len, (uint32_t)(to + 4 - (size_t)cie_to),
+			  vaddr + to, o + to);
 	}
 	return 0;
 }
 
-int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, size_t *outsize)
+int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint64_t vaddr, uint8_t **out,
+			     size_t *outsize)
 {
 	struct debug_map m = { 0 };
 	size_t total = 0, fdes = 0;
 	long next;
 	int err = 0, cie;
 	for (size_t off = 0; off + 4 <= size && !err; off = (size_t)next) {
-		size_t drop;
-		if ((next = debug_entry(data, size, off, &cie, &drop)) <= 0) {
+		size_t ra_end;
+		long grow;
+		if ((next = debug_entry(data, size, off, &cie, &grow, &ra_end)) <= 0) {
 			err = (int)next;
 			break;
 		}
@@ -347,7 +412,7 @@ int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, si
 		}
 		m.in[m.n] = off;
 		m.out[m.n++] = total;
-		total += (size_t)next - off - drop;
+		total += (size_t)((long)((size_t)next - off) + grow);
 		fdes += !cie;
 	}
 	uint8_t *o = err ? NULL : calloc(1, total + 4);       /* + the terminator */
@@ -356,7 +421,7 @@ int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, si
 	else if (!err && !o)
 		err = -ENOMEM;
 	if (!err)
-		err = debug_write(data, size, &m, o);
+		err = debug_write(data, size, &m, vaddr, o);
 	free(m.in);
 	free(m.out);
 	if (err) {
@@ -368,7 +433,7 @@ int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, si
 	return 0;
 }
 
-int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t addr)
+int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t vaddr, uint64_t addr)
 {
 	for (size_t off = 0; off + 8 <= size;) {
 		struct cur c = { data, off, size, 0 };
@@ -378,12 +443,14 @@ int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t addr)
 		size_t id_at = c.at, end = id_at + (size_t)len;
 		uint32_t id = (uint32_t)get(&c, 4);
 		c.end = end;
-		if (id && id <= id_at && id_at - id + 9 < size) {
-			uint8_t cie_aug = data[id_at - id + 9];   /* after length, id, version */
-			uint64_t loc = get(&c, 8), range = get(&c, 8);
+		if (id && id <= id_at && id_at - id + 12 < size) {
+			const uint8_t *cie_aug = data + id_at - id + 9;  /* after length, id, version */
+			uint64_t loc = vaddr + c.at, range;
+			loc += get(&c, 8);
+			range = get(&c, 8);
 			if (!c.bad && addr >= loc && addr - loc < range) {
-				if (cie_aug)
-					return -HP_EUNSUPPORTED;
+				if (memcmp(cie_aug, "zR", 3) || get(&c, 1) || c.bad)
+					return -HP_EUNSUPPORTED;   /* not written by this file */
 				if (end - c.at < 2)
 					return -ENOENT;
 				memset(data + c.at, 0, end - c.at);       /* DW_CFA_nop */

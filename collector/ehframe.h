@@ -33,23 +33,36 @@ struct hp_eh_entry {
 int ehframe_index(const uint8_t *data, size_t size, uint64_t vaddr, uint64_t segbase,
 		  struct hp_eh_entry **out, size_t *n);
 
+/* The entries of two tables of one segbase, each sorted by loc without
+ * duplicates (ehframe_index's), in one such table: where both hold a
+ * location, a's entry. For an .eh_frame that lacks some functions, merged
+ * with .debug_frame's. *out (malloc'd, caller frees) holds *n entries.
+ * Returns 0 or -ENOMEM. */
+int ehframe_merge(const struct hp_eh_entry *a, size_t na, const struct hp_eh_entry *b, size_t nb,
+		  struct hp_eh_entry **out, size_t *n);
+
 /* The FDEs of a .debug_frame section (files without .eh_frame: Go
- * programs, code built with -fno-asynchronous-unwind-tables -g) in
- * .eh_frame's layout, which the unwinder reads: CIE ids 0, FDE CIE
- * pointers relative to themselves, version 4 CIEs as version 3 (their
- * address and segment sizes dropped: 8 and 0 only), and a terminator.
- * *out (malloc'd, caller frees) holds *outsize bytes. Returns 0,
- * -HP_ECORRUPT when malformed, -HP_EUNSUPPORTED for 64-bit DWARF or
- * other address sizes, -ENOENT when no FDE, or -ENOMEM. */
-int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint8_t **out, size_t *outsize);
+ * programs; code built with -fno-asynchronous-unwind-tables -g beside
+ * code with .eh_frame) in .eh_frame's layout, which the unwinder reads,
+ * for serving at vaddr: CIE ids 0, FDE CIE pointers relative to
+ * themselves, version 4 CIEs as version 3 (their address and segment sizes
+ * dropped: 8 and 0 only), every CIE with augmentation "zR" and every FDE's
+ * location relative to itself (8 bytes), so that it moves with the
+ * module's load bias, and a terminator. *out (malloc'd, caller frees)
+ * holds *outsize bytes. Returns 0, -HP_ECORRUPT when malformed,
+ * -HP_EUNSUPPORTED for 64-bit DWARF, other address sizes or a CIE with an
+ * augmentation, -ENOENT when no FDE, or -ENOMEM. */
+int ehframe_from_debug_frame(const uint8_t *data, size_t size, uint64_t vaddr, uint8_t **out,
+			     size_t *outsize);
 
 /* Make the FDE of addr, in an .eh_frame of ehframe_from_debug_frame's
- * (CIEs without augmentation), say that its function has no caller: its
+ * served at vaddr, say that its function has no caller: its
  * instructions become DW_CFA_undefined of the return address (column 16)
  * and nops. For a function that switches stacks, whose caller's frame is
  * on another stack (Go's runtime.systemstack): the unwinder ends there
  * instead of reading the other stack's words as frames. Returns 0,
- * -ENOENT (no such FDE, or too short), -HP_EUNSUPPORTED (augmented CIE). */
-int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t addr);
+ * -ENOENT (no such FDE, or too short), -HP_EUNSUPPORTED (a CIE that
+ * ehframe_from_debug_frame did not write). */
+int ehframe_end_stack_at(uint8_t *data, size_t size, uint64_t vaddr, uint64_t addr);
 
 #endif

@@ -9,8 +9,9 @@
  * through the section headers, indexed into the same table (ehframe.c);
  * that table is served by module_read at a virtual address of its own past
  * the file's segments (eh_table_vaddr), so the unwinder reads it like the
- * header's. .debug_frame is not looked at (modules that only have
- * .debug_frame cannot be unwound through).
+ * header's. A file without .eh_frame (Go) has its .debug_frame rewritten in
+ * .eh_frame's layout and indexed the same way; one whose .eh_frame lacks
+ * functions that .debug_frame has gets their FDEs merged into that table.
  *
  * "[vdso]" has no file: the collector's own vDSO (the kernel maps the same
  * image into every process) is copied into a memfd and mapped like a file.
@@ -329,15 +330,17 @@ static void end_stacks_at_roots(const struct hp_module *mod, struct mod_priv *p)
 		size_t room = (size_t)(str->sh_size - sym[i].st_name);
 		for (size_t k = 0; k < sizeof(stack_roots) / sizeof(*stack_roots); k++)
 			if (strnlen(name, room) < room && !strcmp(name, stack_roots[k]) &&
-			    !ehframe_end_stack_at(p->synth, p->synth_size, sym[i].st_value))
+			    !ehframe_end_stack_at(p->synth, p->synth_size, p->synth_vaddr,
+						  sym[i].st_value))
 				hp_debug(HP_DBG_UNWIND, 1, "module '%s': stacks end at %s", mod->path,
 					 name);
 	}
 }
 
-/* No .eh_frame: .debug_frame's FDEs in .eh_frame's layout (Go programs),
- * served at an address of their own 1 MiB past the segments, near enough
- * to the code for the table's 32-bit entries. Returns 0 or -errno. */
+/* .debug_frame's FDEs in .eh_frame's layout (Go programs, which have no
+ * .eh_frame; merge_debug_frame), served at an address of their own 1 MiB
+ * past the segments, near enough to the code for the table's 32-bit
+ * entries. Returns 0 or -errno. */
 static int synth_eh_frame(struct hp_module *mod, struct mod_priv *p, uint64_t *addr)
 {
 	static const char want[] = ".debug_frame";
@@ -349,13 +352,16 @@ static int synth_eh_frame(struct hp_module *mod, struct mod_priv *p, uint64_t *a
 		return -ENOENT;
 	if ((err = section_bytes(mod, sh, &df, &size, &owned)))
 		return err;
-	err = ehframe_from_debug_frame(df, size, &p->synth, &p->synth_size);
+	p->synth_vaddr = ((mod->max_vaddr + MOD_PAGE - 1) & ~(MOD_PAGE - 1)) + (1u << 20);
+	err = ehframe_from_debug_frame(df, size, p->synth_vaddr, &p->synth, &p->synth_size);
 	if (owned)
 		free((void *)df);
-	if (err)
+	if (err) {
+		p->synth_vaddr = 0;
 		return err;
+	}
 	end_stacks_at_roots(mod, p);
-	*addr = p->synth_vaddr = ((mod->max_vaddr + MOD_PAGE - 1) & ~(MOD_PAGE - 1)) + (1u << 20);
+	*addr = p->synth_vaddr;
 	return 0;
 }
 
@@ -384,6 +390,47 @@ static void index_eh_frame(struct hp_module *mod, struct mod_priv *p)
 	p->fde_table_vaddr = (mod->max_vaddr + (1ull << 40)) & ~(MOD_PAGE - 1);
 	hp_debug(HP_DBG_UNWIND, 1, "module '%s' has no .eh_frame_hdr: indexed %zu FDEs of"
 		 " %s", mod->path, n, sh ? ".eh_frame" : ".debug_frame");
+}
+
+/* An .eh_frame that lacks some functions' FDEs (objects built with
+ * -fno-asynchronous-unwind-tables -g beside others, whose CFI is in
+ * .debug_frame only): those functions' FDEs from .debug_frame, merged into
+ * a table of our own served like index_eh_frame's. Nothing changes when
+ * .debug_frame adds no function, or cannot be read. */
+static void merge_debug_frame(struct hp_module *mod, struct mod_priv *p)
+{
+	struct hp_eh_entry *eh = p->built, *dbg = NULL, *merged = NULL;
+	size_t ndbg = 0, n = 0;
+	uint64_t addr;
+	if (!p->fde_table_vaddr || p->synth || synth_eh_frame(mod, p, &addr))
+		return;
+	if (!eh && (eh = malloc(p->fde_count * sizeof(*eh))) &&
+	    read_vaddr(mod, p->fde_table_vaddr, eh, p->fde_count * sizeof(*eh))) {
+		free(eh);
+		eh = NULL;
+	}
+	if (eh && !ehframe_index(p->synth, p->synth_size, addr, p->segbase, &dbg, &ndbg) &&
+	    !ehframe_merge(eh, p->fde_count, dbg, ndbg, &merged, &n) && n > p->fde_count) {
+		hp_debug(HP_DBG_UNWIND, 1, "module '%s': %zu functions' FDEs from .debug_frame"
+			 " beside .eh_frame's %" PRIu64, mod->path, n - (size_t)p->fde_count,
+			 p->fde_count);
+		if (eh != p->built)
+			free(eh);
+		free(p->built);
+		free(dbg);
+		p->built = merged;
+		p->fde_count = n;
+		p->fde_table_vaddr = (mod->max_vaddr + (1ull << 40)) & ~(MOD_PAGE - 1);
+		return;
+	}
+	if (eh != p->built)
+		free(eh);
+	free(dbg);
+	free(merged);
+	free(p->synth);
+	p->synth = NULL;
+	p->synth_size = 0;
+	p->synth_vaddr = 0;
 }
 
 static int parse_elf(struct hp_module *mod, struct mod_priv *p)
@@ -430,6 +477,7 @@ static int parse_elf(struct hp_module *mod, struct mod_priv *p)
 	}
 	if (!p->fde_table_vaddr)
 		index_eh_frame(mod, p);
+	merge_debug_frame(mod, p);
 	return 0;
 }
 

@@ -22,3 +22,16 @@ list(FILTER _o EXCLUDE REGEX "^-fsanitize|^-fno-omit-frame-pointer")
 set_target_properties(stacks_hole PROPERTIES COMPILE_OPTIONS "${_o}" LINK_OPTIONS "")
 target_compile_options(stacks_hole PRIVATE -O2 -g -fomit-frame-pointer -fno-stack-clash-protection)
 hp_script_test(e2e_stacks_hole e2e e2e/stacks_hole.sh $<TARGET_FILE:stacks_hole>)
+# A function whose CFI is in .debug_frame only, between two with .eh_frame
+# (wave 29): a position-independent executable, as Debian's gcc builds.
+add_executable(stacks_debugframe ${CMAKE_SOURCE_DIR}/tests/fixtures/stacks/debugframe_main.c
+  ${CMAKE_SOURCE_DIR}/tests/fixtures/stacks/debugframe_middle.c)
+get_target_property(_o stacks_debugframe COMPILE_OPTIONS)
+list(FILTER _o EXCLUDE REGEX "^-fsanitize|^-fno-omit-frame-pointer")
+set_target_properties(stacks_debugframe PROPERTIES COMPILE_OPTIONS "${_o}" LINK_OPTIONS ""
+  POSITION_INDEPENDENT_CODE ON)
+target_compile_options(stacks_debugframe PRIVATE -O2 -g -fomit-frame-pointer)
+target_link_options(stacks_debugframe PRIVATE -pie)
+set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/fixtures/stacks/debugframe_middle.c
+  PROPERTIES COMPILE_OPTIONS "-fno-asynchronous-unwind-tables;-fno-unwind-tables")
+hp_script_test(e2e_stacks_debugframe e2e e2e/stacks_debugframe.sh $<TARGET_FILE:stacks_debugframe>)

@@ -33,12 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	uint8_t *eh;
 	size_t ehsize;
-	if (!ehframe_from_debug_frame(copy, size, &eh, &ehsize)) {
+	if (!ehframe_from_debug_frame(copy, size, vaddr, &eh, &ehsize)) {
 		if (!ehframe_index(eh, ehsize, vaddr, vaddr, &t, &n)) {
 			for (size_t i = 0; i < n; i++) {
 				if (t[i].fde < 0 || (uint64_t)t[i].fde >= ehsize)
 					abort();
-				ehframe_end_stack_at(eh, ehsize, (uint64_t)((int64_t)vaddr + t[i].loc));
+				ehframe_end_stack_at(eh, ehsize, vaddr, (uint64_t)((int64_t)vaddr + t[i].loc));
 			}
 			free(t);
 		}
