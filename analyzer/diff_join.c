@@ -67,12 +67,22 @@ const char *diff_join_module(const struct hp_profile *p, const char *module, int
 }
 
 /* module without the " (deleted)" (and ", inode N") of a file gone from
- * its name during its run (docs/symbols.md): the same program or library
- * as the other side's, in buf when cut */
+ * its name during its run, or the ", inode N" of a second file the run
+ * read under one name (docs/symbols.md): the same program or library as
+ * the other side's, in buf when cut */
+static int inode_tail(const char *s)
+{
+	return !strncmp(s, ", inode ", 8) && s[8] && strspn(s + 8, "0123456789") == strlen(s + 8);
+}
+
 static const char *live_name(const char *module, char *buf, size_t len)
 {
 	const char *cut = module ? strstr(module, " (deleted)") : NULL;
-	if (!cut || (cut[10] && strncmp(cut + 10, ", inode ", 8)) || (size_t)(cut - module) >= len)
+	if (cut && cut[10] && !inode_tail(cut + 10))
+		cut = NULL;
+	else if (!cut && module && (cut = strstr(module, ", inode ")) && !inode_tail(cut))
+		cut = NULL;
+	if (!cut || (size_t)(cut - module) >= len)
 		return module;
 	memcpy(buf, module, (size_t)(cut - module));
 	buf[cut - module] = '\0';

@@ -153,6 +153,49 @@ static long name_gone(struct hp_mapfiles *mf, uint32_t pid, const char *path, ui
 	return i;
 }
 
+/* Does the run hold another file under path than the one path opens
+ * now (the record's, name_state said)? The module reader holds what it
+ * read by name: a second program built and run under the first's name (a
+ * loop of `cc x.c && ./a.out`) is another file, which its name opens, but
+ * the name's module is the first's. Compared in the run's own view of
+ * both files, so an overlay's devices (not the records') do not matter. */
+static int held_other(const char *path)
+{
+	struct stat held, now;
+	int fd = heldfile_open(path);
+	if (fd < 0)
+		return 0;
+	int other = !fstat(fd, &held) && !stat(path, &now) &&
+		    (held.st_ino != now.st_ino || held.st_dev != now.st_dev);
+	close(fd);
+	return other;
+}
+
+/* The record's file, which path opens, named "path, inode N" because the
+ * run holds another file under path: held under that name when it can be
+ * opened as the record's, else a name that opens nothing (never the other
+ * file's symbols). Its index in mf, or -ENOMEM. */
+static long name_taken(struct hp_mapfiles *mf, uint32_t pid, const char *path, uint64_t start,
+		       uint64_t end, uint64_t ino)
+{
+	char name[PATH_MAX + 64];
+	struct stat st;
+	int fd = open_mapped(pid, start, end, ino);
+	if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    (fstat(fd, &st) || st.st_ino != ino)) {
+		close(fd);
+		fd = -1;                        /* replaced again meanwhile */
+	}
+	snprintf(name, sizeof(name), "%s, inode %" PRIu64, path, ino);
+	if (fd >= 0) {
+		int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (dup < 0 || heldfile_add(name, dup))
+			hp_debug(HP_DBG_PERF, 1, "pid %" PRIu32 ": cannot hold '%s'", pid, name);
+		close(fd);
+	}
+	return add_name(mf, name);
+}
+
 /* A file first seen under its name (the name was the file), mapped again
  * after its unlink, "NAME (deleted)" (an exec through a descriptor of it:
  * CI run 171, where the first record was read before the unlink): read
@@ -189,7 +232,9 @@ const char *mapfiles_name(struct hp_mapfiles *mf, uint32_t pid, const char *path
 		int named = strncmp(path, "/memfd:", 7) && !ends_with(path, " (deleted)");
 		int state = named ? name_state(path, maj, min, ino) : NAME_GONE;
 		long i = state == NAME_IS_FILE ? -1 : name_gone(mf, pid, path, start, end, ino, state);
-		if (state == NAME_IS_FILE || i == -ENOEXEC) {
+		if (state == NAME_IS_FILE && named && ino && held_other(path))
+			i = name_taken(mf, pid, path, start, end, ino);
+		else if (state == NAME_IS_FILE || i == -ENOEXEC) {
 			hmap_put(&mf->seen, key, 0);    /* the name is the file, or none will be */
 			return path;
 		}
@@ -198,8 +243,8 @@ const char *mapfiles_name(struct hp_mapfiles *mf, uint32_t pid, const char *path
 				 " and that file cannot be read: %s", pid, path, hp_strerror((int)i));
 			return path;
 		}
-		hp_debug(HP_DBG_PERF, 1, "pid %" PRIu32 ": '%s' no longer names the file it mapped:"
-			 " read as '%s'", pid, path, mf->names[i]);
+		hp_debug(HP_DBG_PERF, 1, "pid %" PRIu32 ": '%s' is not (or no longer) the only"
+			 " file the run reads by that name: read as '%s'", pid, path, mf->names[i]);
 		hmap_put(&mf->seen, key, (uint64_t)i + 1);
 		val = (uint64_t)i + 1;
 	}

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Wave 26: a program or library gone from its name before hpprof reads
-# its mapping's record (some milliseconds after the mmap). perf names the
+# its mapping's record (some milliseconds after the mmap); wave 29: a
+# second file under a name by which the run already read another (case
+# H). perf names the
 # module ("memfd:x (deleted)") and leaves its frames as raw addresses; the
 # wave-25 build named every sample of a program that deleted itself
 # [unknown] (and could not unwind it), and a program rebuilt under the run
@@ -67,6 +69,31 @@ fi
 cp "$P" b_prog && cp "$HP_BUILD/tests/chroot_decoy" b_new && run b.db ./b_prog replace $S b_new
 named_ge "B: gone_work total % (replaced)" b.db gone_work 90
 assert_eq "B: rows of the new file's function" "$(fn_rows b.db host_decoy_work)" 0
+
+# H: two programs run one after the other under one name, each file put
+# there by a rename (a loop of `cc x.c && ./a.out`): the second is another
+# file which its name opens when its records are read, but the run had
+# read (and held) the first under that name; until wave 29 the second's
+# samples were named with the first's functions (host_decoy_work 0%). By
+# construction each spends its CPU time in its own work function: of each
+# process's samples, >= 90% have it on the stack (its exec and start are
+# the rest); the second's module is "NAME, inode N"
+printf '%s\n' "cp '$P' h.new && mv h.new h_prog && ./h_prog spin $S &&" \
+	"cp '$HP_BUILD/tests/chroot_decoy' h.new && mv h.new h_prog && ./h_prog $S" >h.sh
+run h.db sh h.sh
+set -- $(q h.db "SELECT pid FROM processes WHERE comm = 'h_prog' ORDER BY start_ns")
+[ $# = 2 ] || fail "H: $# processes named h_prog, expected 2"
+for hp in "$1 gone_work" "$2 host_decoy_work"; do
+	set -- $hp
+	h=$(stack_hits h.db "f.name = '$2'" "$(pid_cond "$1")")
+	n=$(samples_where h.db "$(pid_cond "$1")")
+	note "H: pid $1: $h of its $n samples in $2 (module $(module_of h.db "$2"))"
+	assert_ge "H: pid $1's samples in $2 (x100)" "$((100 * h))" "$((90 * n))"
+done
+case "$(module_of h.db host_decoy_work)" in
+*", inode "*) ;;
+*) fail "H: the second file's module is '$(module_of h.db host_decoy_work)', not 'NAME, inode N'" ;;
+esac
 
 # C: exec'd through a descriptor after its unlink: mapped as "NAME (deleted)"
 cp "$P" c_prog && run c.db ./c_prog fexec $S

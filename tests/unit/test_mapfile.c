@@ -9,6 +9,8 @@
  *   - replaced by another file (a rebuild), with no process to read the
  *     mapping through: a name that opens nothing, never the new file;
  *   - a memfd that is not ELF (a JIT's code) keeps its name, anonymous;
+ *   - a second file given a name the run holds another file under: held
+ *     as "NAME, inode N";
  *   - a module the module cache read by its name is held: after another
  *     file took the name (a rebuild before the run's end), the name still
  *     opens, through heldfile_open, the file the run read (the symbols'
@@ -197,6 +199,32 @@ static void test_module_held(void)
 	modcache_free(mc);
 }
 
+/* A second file given the name of one the run read by it (a loop of
+ * `cc x.c && ./a.out`): its own name, "NAME, inode N", held; the first
+ * keeps NAME. */
+static void test_name_taken(struct hp_mapfiles *mf)
+{
+	struct mapped a, b;
+	char path[300], want[320];
+	CHECK(map_copy(&a, "taken") == 0);
+	snprintf(path, sizeof(path), "%s", a.path);
+	CHECK(name_of(mf, (uint32_t)getpid(), &a, path) == path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && heldfile_add(path, fd) == 0);      /* as the module cache does */
+	CHECK(map_copy(&b, "taken.new") == 0);
+	CHECK(rename(b.path, path) == 0);
+	const char *name = name_of(mf, (uint32_t)getpid(), &b, path);
+	snprintf(want, sizeof(want), "%s, inode %lu", path, (unsigned long)b.st.st_ino);
+	CHECK(name && !strcmp(name, want));          /* without the fix: path */
+	struct stat st;
+	fd = heldfile_open(want);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == b.st.st_ino);
+	if (fd >= 0)
+		close(fd);
+	CHECK(name_of(mf, NO_PID, &b, path) == name);       /* checked once */
+	CHECK(name_of(mf, NO_PID, &a, path) == path);       /* the first keeps the name */
+}
+
 int main(void)
 {
 	struct hp_mapfiles *mf;
@@ -208,6 +236,7 @@ int main(void)
 	test_deleted_after_seen(mf);
 	test_replaced(mf);
 	test_memfd_not_elf(mf);
+	test_name_taken(mf);
 	test_module_held();
 	mapfiles_free(mf);
 	heldfile_clear();
