@@ -34,6 +34,10 @@ hp_script_test(realworld_diff_gzip realworld realworld/diff_levels.sh gzip 1 9 2
 hp_script_test(realworld_diff_bzip2 realworld realworld/diff_levels.sh bzip2 1 9 2)
 hp_script_test(realworld_diff_sqlite3 realworld realworld/diff_sqlite3.sh)
 hp_script_test(realworld_diff_same realworld realworld/diff_same.sh)
+# Two programs built by gcc one after the other under one name, each run
+# after its build (wave 29): each process named with its own file's
+# functions.
+hp_script_test(realworld_same_name realworld realworld/same_name.sh)
 # Each test keeps both cores busy (the target, hpprof, perf): one at a time.
 get_property(_rw DIRECTORY PROPERTY TESTS)
 list(FILTER _rw INCLUDE REGEX "^realworld_")
