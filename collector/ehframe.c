@@ -100,6 +100,18 @@ static int read_ptr(struct cur *c, uint8_t enc, uint64_t vaddr, uint64_t *out)
 	return c->bad ? -HP_ECORRUPT : 0;
 }
 
+/* Past a CIE's code and data alignments and return address register
+ * (a byte in version 1, ULEB128 after). */
+static void skip_alignments_ra(struct cur *c, uint8_t version)
+{
+	uleb(c);
+	sleb(c);
+	if (version == 1)
+		get(c, 1);
+	else
+		uleb(c);
+}
+
 /* The FDE pointer encoding of the CIE that starts (its length field) at
  * cie. */
 static int cie_encoding(const uint8_t *data, size_t size, size_t cie, uint64_t vaddr,
@@ -128,12 +140,7 @@ static int cie_encoding(const uint8_t *data, size_t size, size_t cie, uint64_t v
 	*enc = PE_absptr;
 	if (strstr(aug, "eh"))
 		get(&c, 8);
-	uleb(&c);                               /* code alignment */
-	sleb(&c);                               /* data alignment */
-	if (version == 1)
-		get(&c, 1);                     /* return address register */
-	else
-		uleb(&c);
+	skip_alignments_ra(&c, version);
 	if (aug[0] != 'z')
 		return c.bad ? -HP_ECORRUPT : 0;
 	uleb(&c);                               /* augmentation data length */
@@ -302,12 +309,7 @@ static long debug_entry(const uint8_t *data, size_t size, size_t off, int *is_ci
 			return -HP_EUNSUPPORTED;
 		*grow -= 2;
 	}
-	uleb(&c);                               /* code alignment */
-	sleb(&c);                               /* data alignment */
-	if (version == 1)
-		get(&c, 1);                     /* return address register */
-	else
-		uleb(&c);
+	skip_alignments_ra(&c, version);
 	*ra_end = c.at;
 	return c.bad ? -HP_ECORRUPT : (long)end;
 }
