@@ -232,7 +232,7 @@ const char *mapfiles_name(struct hp_mapfiles *mf, uint32_t pid, const char *path
 		int named = strncmp(path, "/memfd:", 7) && !ends_with(path, " (deleted)");
 		int state = named ? name_state(path, maj, min, ino) : NAME_GONE;
 		long i = state == NAME_IS_FILE ? -1 : name_gone(mf, pid, path, start, end, ino, state);
-		if (state == NAME_IS_FILE && named && ino && held_other(path))
+		if (state == NAME_IS_FILE && ino && held_other(path))
 			i = name_taken(mf, pid, path, start, end, ino);
 		else if (state == NAME_IS_FILE || i == -ENOEXEC) {
 			hmap_put(&mf->seen, key, 0);    /* the name is the file, or none will be */
