@@ -9,7 +9,8 @@
 # - 20% slower: 'total>+3%' fails (exit 3, the failed
 #   conditions on stderr) when the program's own clocks say the slow side
 #   took at least 10% more CPU time (the construction gives 20%; a machine
-#   that hid half of it would make the check meaningless, and says so);
+#   that hid half of it would make the check meaningless: the runs are
+#   made once more, and a second such set skips, saying so);
 #   'total>+50%' passes (the regression is real but not that large). The
 #   function's time per run carries the sampling error of ~250 samples
 #   (~6% per run) on top of the machine's run-to-run spread, so its gate is
@@ -29,11 +30,6 @@ prof() {  # prof NAME [SLOW_PCT]
 	"$HPPROF" run -q -o "$1.db" "$prog" $rounds ${2:-} >"$1.out" 2>"$1.err" ||
 		{ cat "$1.err"; fail "hpprof run $prog $rounds ${2:-}"; }
 }
-for i in 1 2 3 4 5; do
-	prof a$i
-	prof s$i 20
-	prof b$i
-done
 A="a1.db a2.db a3.db a4.db a5.db"
 S="s1.db s2.db s3.db s4.db s5.db"
 B="b1.db b2.db b3.db b4.db b5.db"
@@ -43,10 +39,25 @@ cpu() {
 	cat $(for i in 1 2 3 4 5; do echo "$1$i.out"; done) |
 		awk '/^work_/ { s += $2 } END { printf "%.6f", s / 5 }'
 }
-ta=$(cpu a) ts=$(cpu s) tb=$(cpu b)
-slow=$(awk -v a="$ta" -v s="$ts" 'BEGIN { printf "%.4f", s / a }')
-same=$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.4f", b / a }')
-note "program's own CPU time: A $ta s, slowed $ts s (x$slow), A again $tb s (x$same)"
+# The runs, once more when the program's own clocks show less than x1.10
+# for its 20% more work (CI run 185 beside a CPU loop: x1.0821, the first
+# A runs' CPU time inflated by the machine, 0.44 s against 0.39 s for the
+# same work later); a machine that hides it twice skips (77), saying so.
+for try in 1 2; do
+	for i in 1 2 3 4 5; do
+		prof a$i
+		prof s$i 20
+		prof b$i
+	done
+	ta=$(cpu a) ts=$(cpu s) tb=$(cpu b)
+	slow=$(awk -v a="$ta" -v s="$ts" 'BEGIN { printf "%.4f", s / a }')
+	same=$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.4f", b / a }')
+	note "program's own CPU time: A $ta s, slowed $ts s (x$slow), A again $tb s (x$same)"
+	awk -v r="$slow" 'BEGIN { exit !(r >= 1.10) }' && break
+	[ $try = 2 ] &&
+		skip "the program's own clocks show only x$slow for 20% more work, twice: this machine hides the slowdown"
+	note "the program's own clocks show only x$slow for 20% more work: the runs once more"
+done
 
 gate() {  # gate WANT-STATUS NAME ARGS...: hpprof diff with gates, exit status WANT
 	want=$1 name=$2
@@ -58,8 +69,6 @@ gate() {  # gate WANT-STATUS NAME ARGS...: hpprof diff with gates, exit status W
 	grep '^fail-if' "$name.txt" | sed 's/^/#   /'
 }
 
-awk -v r="$slow" 'BEGIN { exit !(r >= 1.10) }' ||
-	fail "the program's own clocks show only x$slow for 20% more work: this machine hides the slowdown"
 gate 3 slow --fail-if 'total>+3%' --fail-if 'work_a>+2%' $A -- $S
 assert_contains "slow: stderr names the failed condition" slow.err "regression: fail-if 'total>+3%'"
 grep -q "fail-if 'total>+3%'.*FAILED" slow.txt || fail "slow: total>+3% is not reported as failed"
