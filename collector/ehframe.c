@@ -338,12 +338,13 @@ static long mapped(const struct debug_map *m, size_t in)
 static void write_cie(const uint8_t *in, size_t end, size_t ra_end, uint32_t len, uint8_t *o)
 {
 	static const uint8_t aug[] = { 'z', 'R', 0 }, aug_data[] = { 1, SYNTH_ENC };
-	size_t from = in[8] == 4 ? 12 : 10;     /* past version 4's sizes */
+	int v4 = in[8] == 4;
+	size_t from = v4 ? 12 : 10;             /* past version 4's sizes */
 	size_t body = ra_end - from;            /* alignments, return address */
 	uint32_t id = 0;
 	memcpy(o, &len, 4);
 	memcpy(o + 4, &id, 4);
-	o[8] = in[8] == 4 ? 3 : in[8];
+	o[8] = v4 ? 3 : in[8];
 	memcpy(o + 9, aug, sizeof(aug));
 	memcpy(o + 12, in + from, body);
 	memcpy(o + 12 + body, aug_data, sizeof(aug_data));

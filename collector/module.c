@@ -409,28 +409,25 @@ static void merge_debug_frame(struct hp_module *mod, struct mod_priv *p)
 		free(eh);
 		eh = NULL;
 	}
-	if (eh && !ehframe_index(p->synth, p->synth_size, addr, p->segbase, &dbg, &ndbg) &&
-	    !ehframe_merge(eh, p->fde_count, dbg, ndbg, &merged, &n) && n > p->fde_count) {
-		hp_debug(HP_DBG_UNWIND, 1, "module '%s': %zu functions' FDEs from .debug_frame"
-			 " beside .eh_frame's %" PRIu64, mod->path, n - (size_t)p->fde_count,
-			 p->fde_count);
-		if (eh != p->built)
-			free(eh);
-		free(p->built);
-		free(dbg);
-		p->built = merged;
-		p->fde_count = n;
-		p->fde_table_vaddr = (mod->max_vaddr + (1ull << 40)) & ~(MOD_PAGE - 1);
-		return;
-	}
+	int added = eh && !ehframe_index(p->synth, p->synth_size, addr, p->segbase, &dbg, &ndbg) &&
+		    !ehframe_merge(eh, p->fde_count, dbg, ndbg, &merged, &n) && n > p->fde_count;
 	if (eh != p->built)
 		free(eh);
 	free(dbg);
-	free(merged);
-	free(p->synth);
-	p->synth = NULL;
-	p->synth_size = 0;
-	p->synth_vaddr = 0;
+	if (!added) {
+		free(merged);
+		free(p->synth);
+		p->synth = NULL;
+		p->synth_size = 0;
+		p->synth_vaddr = 0;
+		return;
+	}
+	hp_debug(HP_DBG_UNWIND, 1, "module '%s': %zu functions' FDEs from .debug_frame beside"
+		 " .eh_frame's %" PRIu64, mod->path, n - (size_t)p->fde_count, p->fde_count);
+	free(p->built);
+	p->built = merged;
+	p->fde_count = n;
+	p->fde_table_vaddr = (mod->max_vaddr + (1ull << 40)) & ~(MOD_PAGE - 1);
 }
 
 static int parse_elf(struct hp_module *mod, struct mod_priv *p)
