@@ -311,6 +311,22 @@ check_present() {
 	[ "$2" -ge 1 ] || fail "$1: no sample where the truth expects $3"
 }
 
+# deep_named DB ND: deep_recursion.py's deep_leaf, innermost Python frame
+# of ND samples of DB, is named in >= 95% of the samples it ran in, less 3
+# sigma: the CPU samples marked cut (a Python chain deeper than the frames
+# read: deep_leaf's 200, and the recursion's descent below 128), not its
+# clock share of the samples, which the time the samples did not see moves
+# (CI run 184 beside a CPU loop: 492 named, 502 cut by run_info
+# python_truncated, but ~557 by the clock share, 0.5754 against the
+# samples' 0.5083). python_run.sh's deep and python_attach.sh's.
+deep_named() {
+	_cut=$(q "$1" "SELECT COUNT(*) FROM samples WHERE unwind = 3
+		AND event = (SELECT id FROM events WHERE role = 'sampler')")
+	awk -v a="$2" -v e="$_cut" 'BEGIN { x = 0.95 - 3 * sqrt(0.95 * 0.05 / (e > 0 ? e : 1))
+		printf "# deep_leaf named in %d of the %d samples marked cut (%.3f, at least %.3f)\n", a, e, e ? a / e : 0, x
+		exit !(e > 0 && a / e >= x) }' || fail "deep_leaf is not named in its samples"
+}
+
 # wait_ready FILE WHAT: wait up to 60 s for a line starting with READY in
 # FILE (the Python fixtures print it once running), else fail.
 wait_ready() {

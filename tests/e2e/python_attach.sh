@@ -293,18 +293,7 @@ deep_checks() {
 	# python_run.sh deep); the first ~0.3 s run before the attach (0.01:
 	# any stretch of whole rounds has the same split)
 	share_within "deep_leaf share (innermost of a $2-frame chain, attached)" "$got" "$want" "$n" 0.03
-	# deep_leaf is named in >= 95% of the samples it ran in, less 3 sigma:
-	# the CPU samples marked cut (a Python chain deeper than the frames
-	# read: deep_leaf's 200, and the recursion's descent below 128), not
-	# its clock share of the n samples, which the time the samples did not
-	# see moves (CI run 184 beside a CPU loop: 492 named, 502 cut by
-	# run_info python_truncated, but ~557 by the clock share, 0.5754
-	# against the samples' 0.5083)
-	cut_n=$(q "$1" "SELECT COUNT(*) FROM samples WHERE unwind = 3
-		AND event = (SELECT id FROM events WHERE role = 'sampler')")
-	awk -v a="$nd" -v e="$cut_n" 'BEGIN { x = 0.95 - 3 * sqrt(0.95 * 0.05 / (e > 0 ? e : 1))
-		printf "# deep_leaf named in %d of the %d samples marked cut (%.3f, at least %.3f)\n", a, e, e ? a / e : 0, x
-		exit !(e > 0 && a / e >= x) }' || fail "deep_leaf is not named in its samples"
+	deep_named "$1" "$nd"
 	assert_ge "run_info python_truncated" "$(q "$1" "SELECT value FROM run_info
 		WHERE key = 'python_truncated'")" "$nd"
 	cut=$(q "$1" "SELECT f.name || '|' || coalesce(s.unwind, -1) FROM samples s

@@ -297,18 +297,7 @@ deep)
 	# allowance 0.02 as in `shares`: thread_time() brackets the leaf calls
 	share_within "deep_leaf share (innermost of a 200-frame chain)" "$got" "$want" "$n" \
 		"$(plus_unseen 0.02 d.db)"
-	# deep_leaf is named in >= 95% of the samples it ran in, less 3 sigma:
-	# the CPU samples marked cut (a Python chain deeper than the frames
-	# read: deep_leaf's 200, and the recursion's descent below 128), not
-	# its clock share of the n samples, which the time the samples did not
-	# see moves (CI run 184 beside a CPU loop: 492 named, 502 cut by
-	# run_info python_truncated, but ~557 by the clock share, 0.5754
-	# against the samples' 0.5083)
-	cut_n=$(q d.db "SELECT COUNT(*) FROM samples WHERE unwind = 3
-		AND event = (SELECT id FROM events WHERE role = 'sampler')")
-	awk -v a="$nd" -v e="$cut_n" 'BEGIN { x = 0.95 - 3 * sqrt(0.95 * 0.05 / (e > 0 ? e : 1))
-		printf "# deep_leaf named in %d of the %d samples marked cut (%.3f, at least %.3f)\n", a, e, e ? a / e : 0, x
-		exit !(e > 0 && a / e >= x) }' || fail "deep_leaf is not named in its samples"
+	deep_named d.db "$nd"
 	trunc=$(q d.db "SELECT value FROM run_info WHERE key = 'python_truncated'")
 	assert_ge "run_info python_truncated" "$trunc" "$nd"
 	# the report's header says how many were cut
